@@ -1,0 +1,3 @@
+from homelint.cli import main
+
+main()

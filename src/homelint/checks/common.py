@@ -1,0 +1,54 @@
+"""Helpers shared by checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from homelint.model import K8sObject
+
+if TYPE_CHECKING:
+    from homelint.engine import Context
+    from homelint.flux import Applied
+
+
+def has_flux(ctx: Context) -> bool:
+    return bool(ctx.flux.kustomizations)
+
+
+def manifest_objects(ctx: Context) -> list[K8sObject]:
+    """Objects Flux applies; every object when the repo has no Flux entry point at all."""
+    if not has_flux(ctx):
+        return list(ctx.repo.objects)
+    seen: dict[int, K8sObject] = {}
+    for applied in ctx.flux.applied:
+        seen.setdefault(id(applied.obj), applied.obj)
+    return list(seen.values())
+
+
+def applied_instances(ctx: Context) -> list[Applied]:
+    return list(ctx.flux.applied)
+
+
+def walk_strings(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
+    """Yield (field path, text, is_key) for every string in a document, keys included."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [(path, data)]
+    seen: set[int] = set()
+    while stack:
+        at, value = stack.pop()
+        if isinstance(value, str):
+            yield at, value, False
+        elif isinstance(value, dict):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            for key, item in reversed(list(value.items())):
+                if isinstance(key, str):
+                    yield (*at, key), key, True
+                stack.append(((*at, key), item))
+        elif isinstance(value, list):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            for index in range(len(value) - 1, -1, -1):
+                stack.append(((*at, index), value[index]))

@@ -1,0 +1,345 @@
+"""HL101-HL108: every resource exists, every manifest is wired, every reference resolves, no cycles."""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from homelint.checks.common import has_flux
+from homelint.engine import Context
+from homelint.flux import FLUX_KS_GROUP, FluxKS
+from homelint.kustomize import is_remote, join
+from homelint.model import Finding, K8sObject
+from homelint.registry import check
+from homelint.substitution import resolve
+
+SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
+
+
+def _nearest(name: str, candidates: set[str] | list[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+@check("HL101")
+def missing_resource(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    files, dirs = repo.files.all_files, repo.files.dirs
+    for directory, kd in sorted(repo.kustomize_dirs.items()):
+        for entry in kd.entries:
+            if is_remote(entry.value) or "${" in entry.value:
+                continue
+            target = entry.target
+            if entry.kind in ("resources", "components"):
+                if target in files:
+                    if entry.kind == "components":
+                        message = f"component '{entry.value}' is a file; components must be directories with kind: Component"
+                    else:
+                        continue
+                elif target in dirs:
+                    if target in repo.kustomize_dirs:
+                        sub = repo.kustomize_dirs[target]
+                        if entry.kind == "resources" and sub.is_component:
+                            message = f"'{entry.value}' is a Component; list it under components:, not resources:"
+                        elif entry.kind == "components" and not sub.is_component:
+                            message = f"'{entry.value}' is listed as a component but its kustomization is kind: Kustomization"
+                        else:
+                            continue
+                    else:
+                        message = (f"directory '{entry.value}' has no kustomization.yaml, so kustomize cannot use it "
+                                   f"as a {entry.kind[:-1]}")
+                else:
+                    siblings = {posixpath.basename(p) for p in files | dirs if posixpath.dirname(p) == posixpath.dirname(target)}
+                    message = f"{entry.kind[:-1]} '{entry.value}' does not exist{_nearest(posixpath.basename(target), siblings)}"
+            else:
+                if target in files or target in dirs:
+                    continue
+                message = f"'{entry.value}' ({entry.field[0]}) does not exist; kustomize build fails"
+            yield ctx.finding("HL101", kd.file, repo.span(kd.file, kd.doc, entry.field), message,
+                              fix="fix the path, add the missing file, or remove the entry",
+                              key=f"HL101/{'.'.join(map(str, entry.field[:1]))}/{entry.value}", related=[target])
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
+            continue
+        comps = ks.spec.get("components")
+        if not isinstance(comps, list) or ks.spec.get("ignoreMissingComponents"):
+            continue
+        for index, comp in enumerate(comps):
+            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in repo.kustomize_dirs:
+                yield ctx.at("HL101", ks.obj, ("spec", "components", index),
+                             f"component '{comp}' (relative to spec.path {ks.path}) has no kustomization; Flux fails the build",
+                             fix="components are relative to spec.path; fix the path or set ignoreMissingComponents")
+
+
+def _wired_files(ctx: Context) -> set[str]:
+    wired: set[str] = set(ctx.flux.applied_files)
+    repo = ctx.repo
+    for kd in repo.kustomize_dirs.values():
+        wired.add(kd.file)
+        for entry in kd.entries:
+            wired.add(entry.target)
+            if entry.target in repo.files.dirs and entry.kind != "resources":
+                prefix = entry.target + "/"
+                wired.update(f for f in repo.files.yaml_files if f.startswith(prefix))
+    return wired
+
+
+@check("HL102")
+def unwired_manifest(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    wired = _wired_files(ctx)
+    for path in repo.files.yaml_files:
+        directory = posixpath.dirname(path)
+        kd = repo.kustomize_dirs.get(directory)
+        if kd is None or path in wired or path == kd.file:
+            continue
+        objects = repo.objects_by_file.get(path, [])
+        if not objects or all(o.is_sops and o.kind != "Secret" for o in objects):
+            continue  # values files, app configs, SOPS data: not Kubernetes objects
+        base = posixpath.basename(path)
+        commented = _commented_out(repo.read_text(kd.file) or "", base)
+        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
+        kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
+        yield ctx.finding(
+            "HL102", path, repo.span(path, objects[0].doc, ("kind",)),
+            f"{base} ({kinds}) is not listed in {kd.file}, so Flux never applies it{where}",
+            fix=f"add './{base}' to resources: in {kd.file}, or delete the file",
+            key=f"HL102/{path}", related=[kd.file],
+        )
+
+
+def _commented_out(text: str, base: str) -> int:
+    pattern = re.compile(r"^\s*#.*" + re.escape(base))
+    for number, line in enumerate(text.split("\n"), 1):
+        if pattern.match(line):
+            return number
+    return 0
+
+
+def _all_flux_ks(ctx: Context) -> list[K8sObject]:
+    return [o for o in ctx.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
+
+
+@check("HL103")
+def missing_flux_path(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    evaluated: set[int] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None:
+            continue
+        evaluated.add(id(ks.obj))
+        if ks.local and ks.path is not None and not ks.path_exists:
+            yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path)
+    for obj in _all_flux_ks(ctx):
+        if id(obj) in evaluated or not ctx.flux.is_local_source(obj.data, obj.namespace or "flux-system"):
+            continue
+        raw = obj.spec.get("path")
+        if not isinstance(raw, str):
+            continue
+        resolved = resolve(raw, {})
+        if resolved is None:
+            continue
+        path = join("", resolved)
+        if path and path not in repo.files.dirs:
+            yield _missing_path(ctx, obj, path, raw)
+
+
+def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None) -> Finding:
+    dirs = ctx.repo.files.dirs
+    parent = posixpath.dirname(path)
+    siblings = {d for d in dirs if posixpath.dirname(d) == parent}
+    hint = _nearest(path, siblings)
+    return ctx.at("HL103", obj, ("spec", "path"),
+                  f"spec.path '{raw}' does not exist in the repository (resolved to '{path or '.'}'){hint}",
+                  fix="spec.path is relative to the repository root, not to this file", related=[path])
+
+
+@check("HL104")
+def unreachable(ctx: Context) -> Iterator[Finding]:
+    flux = ctx.flux
+    if not has_flux(ctx):
+        return
+    repo = ctx.repo
+    roots = ", ".join(flux.roots) or "(none)"
+    origin = f"roots: {roots} ({flux.root_source})"
+    for obj in _all_flux_ks(ctx):
+        if not obj.applied_by:
+            yield ctx.at("HL104", obj, ("metadata", "name"),
+                         f"Flux Kustomization '{obj.name}' is not reached from any Flux root; {origin}",
+                         fix="wire its file into a kustomization.yaml that Flux applies, or set flux.roots in .homelint.yaml")
+    for directory, kd in sorted(repo.kustomize_dirs.items()):
+        if directory in flux.reached_dirs or kd.is_component:
+            continue
+        if _referenced_somewhere(ctx, directory):
+            continue
+        yield ctx.finding("HL104", kd.file, repo.span(kd.file, kd.doc),
+                          f"no Flux Kustomization builds '{directory or '.'}'; {origin}",
+                          fix="point a Flux Kustomization's spec.path at it, list it in a parent kustomization, or delete it",
+                          key=f"HL104/{directory}")
+
+
+def _referenced_somewhere(ctx: Context, directory: str) -> bool:
+    for kd in ctx.repo.kustomize_dirs.values():
+        if any(e.target == directory for e in kd.entries):
+            return True
+    return False
+
+
+def _ks_index(ctx: Context) -> dict[tuple[str, str], list[FluxKS]]:
+    index: dict[tuple[str, str], list[FluxKS]] = defaultdict(list)
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is not None:
+            index[(ks.namespace, ks.name)].append(ks)
+    return index
+
+
+def _hr_index(ctx: Context) -> dict[tuple[str, str], list[Any]]:
+    index: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for applied in ctx.flux.applied:
+        if applied.kind == "HelmRelease":
+            index[(applied.ns, applied.name)].append(applied)
+    return index
+
+
+def _depends(spec: dict[str, Any]) -> list[tuple[int, str, str | None]]:
+    out = []
+    deps = spec.get("dependsOn")
+    if isinstance(deps, list):
+        for i, dep in enumerate(deps):
+            if isinstance(dep, dict) and isinstance(dep.get("name"), str):
+                ns = dep.get("namespace")
+                out.append((i, dep["name"], ns if isinstance(ns, str) and ns else None))
+    return out
+
+
+def _other_kinds(ctx: Context, name: str, kind: str) -> str:
+    others = sorted({o.kind for o in ctx.repo.objects_by_kind_name.get(("HelmRelease" if kind == "Kustomization" else "Kustomization", name), [])})
+    if others:
+        return f"; a {others[0]} named '{name}' exists, but dependsOn of a {kind} only names other {kind}s"
+    return ""
+
+
+@check("HL105", "HL106")
+def dependencies(ctx: Context) -> Iterator[Finding]:
+    if not has_flux(ctx):
+        return
+    import networkx as nx
+
+    ks_index, hr_index = _ks_index(ctx), _hr_index(ctx)
+    graph = nx.DiGraph()
+    where: dict[tuple[str, str, str], tuple[K8sObject, int]] = {}
+    seen: set[tuple[int, str]] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None or (id(ks.obj), ks.namespace) in seen:
+            continue
+        seen.add((id(ks.obj), ks.namespace))
+        for index, name, ns in _depends(ks.spec):
+            ns = ns or ks.namespace
+            if "${" in name or "${" in ns:
+                continue
+            me = ("Kustomization", ks.namespace, ks.name)
+            graph.add_edge(me, ("Kustomization", ns, name))
+            where.setdefault(me, (ks.obj, index))
+            if (ns, name) not in ks_index:
+                names = {n for (n_ns, n) in ks_index if n_ns == ns}
+                yield ctx.at("HL105", ks.obj, ("spec", "dependsOn", index, "name"),
+                             f"dependsOn Kustomization '{ns}/{name}' does not exist{_other_kinds(ctx, name, 'Kustomization')}{_nearest(name, names)}",
+                             fix="fix the name/namespace (namespace defaults to this Kustomization's), or remove the dependency")
+    for (ns_hr, name_hr), items in sorted(hr_index.items()):
+        applied = items[0]
+        for index, name, ns in _depends(applied.obj.spec):
+            ns = ns or ns_hr
+            if "${" in name or "${" in ns:
+                continue
+            me = ("HelmRelease", ns_hr, name_hr)
+            graph.add_edge(me, ("HelmRelease", ns, name))
+            where.setdefault(me, (applied.obj, index))
+            if (ns, name) not in hr_index:
+                names = {n for (n_ns, n) in hr_index if n_ns == ns}
+                yield ctx.at("HL105", applied.obj, ("spec", "dependsOn", index, "name"),
+                             f"dependsOn HelmRelease '{ns}/{name}' does not exist{_other_kinds(ctx, name, 'HelmRelease')}{_nearest(name, names)}",
+                             fix="fix the name/namespace (namespace defaults to this HelmRelease's), or remove the dependency")
+    for cycle in sorted(nx.simple_cycles(graph), key=lambda c: sorted(c)):
+        first = min(cycle)
+        start = cycle.index(first)
+        ordered = cycle[start:] + cycle[:start]
+        text = " -> ".join(f"{n[1]}/{n[2]}" for n in [*ordered, ordered[0]])
+        obj, index = where[first]
+        yield ctx.at("HL106", obj, ("spec", "dependsOn", index),
+                     f"dependency cycle among {first[0]}s: {text}; every member waits forever",
+                     fix="remove one dependsOn edge of the cycle", key=f"HL106/{text}",
+                     related=sorted({where[n][0].path for n in ordered if n in where}))
+
+
+def _known_external(ctx: Context, kind: str, ns: str, name: str) -> bool:
+    for entry in [*ctx.config.external_sources, *ctx.config.local_sources]:
+        parts = entry.split("/")
+        if parts == [name] or parts == [ns, name] or parts == [kind, ns, name]:
+            return True
+    return False
+
+
+@check("HL107")
+def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
+    if not has_flux(ctx):
+        return
+    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for applied in ctx.flux.applied:
+        if applied.kind in SOURCE_KINDS and applied.obj.group.startswith("source.toolkit.fluxcd.io"):
+            sources[(applied.kind, applied.ns)].add(applied.name)
+    seen: set[tuple[int, str]] = set()
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if (id(obj), applied.ns) in seen:
+            continue
+        seen.add((id(obj), applied.ns))
+        refs: list[tuple[tuple[Any, ...], dict[str, Any], str]] = []
+        if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
+            refs.append((("spec", "sourceRef"), obj.spec.get("sourceRef"), "GitRepository"))
+        elif obj.kind == "HelmRelease":
+            chart = obj.spec.get("chart")
+            chart_spec = chart.get("spec") if isinstance(chart, dict) else None
+            if isinstance(chart_spec, dict):
+                refs.append((("spec", "chart", "spec", "sourceRef"), chart_spec.get("sourceRef"), "HelmRepository"))
+            refs.append((("spec", "chartRef"), obj.spec.get("chartRef"), "OCIRepository"))
+        for field, ref, default_kind in refs:
+            if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+                continue
+            kind = ref.get("kind") if isinstance(ref.get("kind"), str) else default_kind
+            name = ref["name"]
+            ns = ref.get("namespace") if isinstance(ref.get("namespace"), str) else applied.ns
+            if "${" in name or "${" in ns or name in sources.get((kind, ns), set()):
+                continue
+            if _known_external(ctx, kind, ns, name):
+                continue
+            elsewhere = sorted(k for (k, n_ns), names in sources.items() if name in names and (k, n_ns) != (kind, ns))
+            other = ""
+            if elsewhere:
+                other = f"; a {elsewhere[0]} of that name exists in another namespace or of another kind"
+            names = sources.get((kind, ns), set())
+            yield ctx.at("HL107", obj, (*field, "name"),
+                         f"{field[-1]} names {kind} '{ns}/{name}', which nothing in the repository defines{other}{_nearest(name, names)}",
+                         fix="fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources")
+
+
+@check("HL108")
+def duplicate_object(ctx: Context) -> Iterator[Finding]:
+    for ks in ctx.flux.kustomizations:
+        groups: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
+        for applied in ks.applied:
+            obj = applied.obj
+            if not obj.name or "${" in obj.name:
+                continue
+            groups[(obj.group, obj.kind, applied.namespace or "", obj.name)].append(applied)
+        for (group, kind, ns, name), items in sorted(groups.items()):
+            if len(items) < 2:
+                continue
+            first, second = items[0].obj, items[1].obj
+            yield ctx.at("HL108", second, ("metadata", "name"),
+                         f"{kind} '{ns + '/' if ns else ''}{name}' is applied twice by {ks.label} "
+                         f"(also {first.path}:{ctx.repo.obj_span(first).line}); kustomize fails with 'already registered id'",
+                         fix="remove one of the two, or give them different names", related=[first.path])

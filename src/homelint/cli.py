@@ -1,0 +1,254 @@
+"""Command-line interface. Heavy modules are imported inside commands, never at import time."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from homelint import __version__
+
+FORMATS = ["text", "json", "sarif", "github"]
+
+
+class HomelintGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            from homelint.config import ConfigError
+
+            debug = ctx.params.get("debug") or os.environ.get("HOMELINT_DEBUG") == "1"
+            if isinstance(exc, ConfigError):
+                click.echo(f"homelint: error: {exc}", err=True)
+                sys.exit(2)
+            if debug:
+                raise
+            click.echo(f"homelint: internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=HomelintGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="homelint")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """homelint: lint Flux homelab GitOps repositories."""
+    if debug:
+        os.environ["HOMELINT_DEBUG"] = "1"
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    import tempfile
+
+    output = output.resolve()
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, output)
+
+
+def _use_color(mode: str, output: Path | None) -> bool:
+    if mode == "always":
+        return True
+    if mode == "never" or output is not None or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def emit(result: Any, fmt: str, output: Path | None, *, color: str = "auto", quiet: bool = False,
+         statistics: bool = False) -> None:
+    if fmt == "json":
+        from homelint.report.jsonfmt import render_json
+
+        text = render_json(result)
+    elif fmt == "sarif":
+        from homelint.report.sarif import render_sarif
+
+        text = render_sarif(result)
+    elif fmt == "github":
+        from homelint.report.github import render_github
+
+        text = render_github(result)
+    else:
+        from homelint.report.text import render_text
+
+        read = result.repo.read_text if result.repo is not None else (lambda p: _read(result.root, p))
+        text = render_text(result, color=_use_color(color, output), quiet=quiet, statistics=statistics, read_text=read)
+    _write_output(text, output)
+    if fmt != "text" and statistics:
+        from homelint.report.text import render_statistics
+
+        click.echo("\n".join(render_statistics(result)), err=True)
+
+
+def _read(root: Path, path: str) -> str | None:
+    try:
+        return (root / path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report to FILE.")
+@click.option("--select", multiple=True, help="Only these rule IDs or prefixes (comma-separated).")
+@click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
+@click.option("--ignore", multiple=True, help="Rule IDs or prefixes to disable (comma-separated).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Config file (default: .homelint.yaml at the repo root).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .homelint_cache/.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
+@click.option("--fail-level", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run (default: error).")
+@click.option("--statistics", is_flag=True, help="Print the count of findings per rule.")
+@click.option("-q", "--quiet", is_flag=True, help="One line per finding, no code frames.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not in this baseline file.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record current findings in FILE and exit 0.")
+def check(paths: tuple[Path, ...], fmt: str, output: Path | None, select: tuple[str, ...], extend_select: tuple[str, ...],
+          ignore: tuple[str, ...], config_file: Path | None, no_cache: bool, exit_zero: bool, fail_level: str | None,
+          statistics: bool, quiet: bool, color: str, baseline: Path | None, write_baseline: Path | None) -> None:
+    """Lint the repository containing PATHS (default: the current directory).
+
+    Directories limit the report to findings under them; files (as pre-commit passes them) limit it
+    to findings in those files or caused by them, while the whole repository is still analysed.
+    """
+    from homelint.engine import Options, run_check
+
+    paths = paths or (Path("."),)
+    files_only = None
+    dirs = [p for p in paths if not p.is_file()]
+    file_args = [p for p in paths if p.is_file()]
+    if file_args:
+        from homelint.discovery import find_repo_root
+
+        root = find_repo_root(file_args[0])
+        files_only = [p.resolve().relative_to(root).as_posix() for p in file_args if p.resolve().is_relative_to(root)]
+        dirs = dirs or [root]
+    options = Options(
+        paths=dirs or [Path(".")],
+        config_file=config_file,
+        select=_split(select) or None,
+        extend_select=_split(extend_select),
+        ignore=_split(ignore),
+        use_cache=not no_cache,
+        files_only=files_only,
+        baseline=None if write_baseline else baseline,
+    )
+    result = run_check(options)
+    if write_baseline:
+        from homelint.baseline import write_baseline as write
+
+        count = write(result.findings, write_baseline)
+        click.echo(f"Wrote {count} findings to {write_baseline}.", err=True)
+        sys.exit(0)
+    emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics)
+    level = fail_level or result.config.fail_level
+    sys.exit(0 if exit_zero or not result.failing(level) else 1)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+def rules_cmd(fmt: str, config_file: Path | None) -> None:
+    """List every rule: ID, name, default severity, enabled by default."""
+    from homelint.config import load_config
+    from homelint.discovery import find_repo_root
+    from homelint.engine import all_rules
+
+    root = find_repo_root(Path("."))
+    rules = all_rules(root, load_config(root, config_file))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "enabled": r.enabled,
+                                "summary": r.summary, "origin": r.origin} for r in rules.values()], indent=2))
+        return
+    for r in sorted(rules.values(), key=lambda r: r.id):
+        state = "on " if r.enabled else "off"
+        origin = "" if r.origin == "builtin" else f"  ({r.origin})"
+        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {state}  {r.summary}{origin}")
+
+
+@main.command("rule")
+@click.argument("rule_id")
+def rule_cmd(rule_id: str) -> None:
+    """Print the documentation of one rule (by ID or name)."""
+    from homelint.config import load_config
+    from homelint.discovery import find_repo_root
+    from homelint.engine import all_rules
+
+    root = find_repo_root(Path("."))
+    rules = all_rules(root, load_config(root))
+    wanted = rule_id.upper()
+    meta = rules.get(wanted) or next((r for r in rules.values() if r.name == rule_id), None)
+    if meta is None:
+        click.echo(f"homelint: error: unknown rule '{rule_id}' (see 'homelint rules')", err=True)
+        sys.exit(2)
+    state = "enabled" if meta.enabled else "disabled by default (enable with --extend-select " + meta.id + ")"
+    click.echo(f"# {meta.id} {meta.name}\n\nSeverity: {meta.severity}, {state}.\n\n{meta.summary}\n")
+    if meta.docs:
+        click.echo(meta.docs.rstrip() + "\n")
+    click.echo(f"## Suppress\n\nOn the line (or the line before): `# homelint: ignore[{meta.id}] -- reason`\n"
+               f"In the whole file: `# homelint: ignore-file[{meta.id}]`\nIn the config: `ignore: [{meta.id}]` "
+               f"or `per-path-ignores: {{'path/**': [{meta.id}]}}`")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+def clean(path: Path) -> None:
+    """Delete the .homelint_cache/ folder of the repository."""
+    from homelint.cache import clean as clean_cache
+    from homelint.discovery import find_repo_root
+
+    root = find_repo_root(path)
+    click.echo("Removed .homelint_cache/." if clean_cache(root) else "No cache to remove.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid", show_default=True)
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+def graph(path: Path, fmt: str, config_file: Path | None) -> None:
+    """Print the Flux dependency graph (Kustomizations, HelmReleases, dependsOn and sources)."""
+    from homelint.config import load_config
+    from homelint.discovery import find_repo_root
+    from homelint.fluxgraph import render_graph
+    from homelint.repo import load_repo
+
+    root = find_repo_root(path)
+    repo, _ = load_repo(root, load_config(root, config_file), use_cache=False)
+    click.echo(render_graph(repo, fmt), nl=False)
+
+
+@main.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="makejinja.toml (default: at the repo root).")
+@click.option("--check", "check_only", is_flag=True, help="Render to a temporary folder and compare; write nothing.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path))
+@click.option("--no-lint", is_flag=True, help="After rendering, do not run homelint check.")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+def render(config_file: Path | None, check_only: bool, fmt: str, output: Path | None, no_lint: bool, path: Path) -> None:
+    """Render makejinja templates (or, with --check, prove the committed output is in sync)."""
+    from homelint.render import run_render
+
+    sys.exit(run_render(path, config_file, check_only, fmt, output, lint=not no_lint))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Load and validate `.homelint.yaml`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_NAMES = (".homelint.yaml", ".homelint.yml")
+
+
+class ConfigError(Exception):
+    """A configuration problem; the CLI prints it on one line and exits 2."""
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    fail_level: str = "error"
+    severity: dict[str, str] = field(default_factory=dict)
+    per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    baseline: str | None = None
+    flux_roots: list[str] = field(default_factory=list)
+    strict_substitution: bool = True
+    local_sources: list[str] = field(default_factory=lambda: ["flux-system"])
+    external_sources: list[str] = field(default_factory=list)
+    placeholder_docs: list[str] | None = None
+    external_secrets: list[str] = field(default_factory=list)
+    external_claims: list[str] = field(default_factory=list)
+    rule_paths: list[str] = field(default_factory=lambda: [".homelint/rules"])
+
+
+def find_config(root: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+def load_config(root: Path, explicit: Path | None = None) -> Config:
+    path = explicit if explicit is not None else find_config(root)
+    if path is None:
+        return Config()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from exc
+    from homelint.yamlload import parse_bytes
+
+    parsed = parse_bytes(str(path), raw)
+    errors = [p for p in parsed.problems if p.rule in ("HL001", "HL002")]
+    if errors:
+        first = errors[0]
+        raise ConfigError(f"{path}:{first.line}:{first.column}: {first.message}")
+    data = parsed.docs[0] if parsed.docs else None
+    if data is None:
+        data = {}
+    validate_config_data(data, path)
+    return _from_data(data, path)
+
+
+def validate_config_data(data: Any, path: Path) -> None:
+    import jsonschema
+
+    from homelint.resources import schema
+
+    validator = jsonschema.Draft202012Validator(schema("config.schema.json"))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ConfigError(f"{path}: invalid config at '{where}': {_readable(error)}")
+
+
+def _readable(error: Any) -> str:
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        return f"{error.message}; allowed keys: {', '.join(allowed)}"
+    if error.validator == "pattern":
+        return f"{error.instance!r} is not a rule ID or prefix like HL101 or HL2"
+    return str(error.message)
+
+
+def _from_data(data: dict[str, Any], path: Path) -> Config:
+    flux = data.get("flux", {})
+    return Config(
+        path=path,
+        select=data.get("select"),
+        extend_select=data.get("extend-select", []),
+        ignore=data.get("ignore", []),
+        fail_level=data.get("fail-level", "error"),
+        severity=data.get("severity", {}),
+        per_path_ignores=data.get("per-path-ignores", {}),
+        exclude=data.get("exclude", []),
+        baseline=data.get("baseline"),
+        flux_roots=[r.strip("/").removeprefix("./") for r in flux.get("roots", [])],
+        strict_substitution=flux.get("strict-substitution", True),
+        local_sources=flux.get("local-sources", ["flux-system"]),
+        external_sources=flux.get("external-sources", []),
+        placeholder_docs=data.get("placeholders", {}).get("docs"),
+        external_secrets=data.get("secrets", {}).get("external", []),
+        external_claims=data.get("claims", {}).get("external", []),
+        rule_paths=data.get("rules", {}).get("paths", [".homelint/rules"]),
+    )

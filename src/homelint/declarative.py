@@ -1,0 +1,107 @@
+"""Data-only rules: a `match` (apiVersion/kind/path globs) and a JSON schema each object must satisfy."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from homelint.config import Config, ConfigError
+from homelint.registry import RuleMeta, load_rule_file
+
+if TYPE_CHECKING:
+    from homelint.engine import Context
+    from homelint.model import Finding, K8sObject
+
+
+def _rule_files(root: Path, config: Config) -> list[Path]:
+    files: list[Path] = []
+    for entry in config.rule_paths:
+        path = root / entry
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+        elif path.is_file():
+            files.append(path)
+        elif entry != ".homelint/rules":
+            raise ConfigError(f"rules.paths entry '{entry}' does not exist")
+    return files
+
+
+def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
+    files = _rule_files(root, config)
+    if not files:
+        return []
+    import jsonschema
+
+    from homelint.resources import schema
+    from homelint.yamlload import parse_bytes
+
+    validator = jsonschema.Draft202012Validator(schema("rule.schema.json"))
+    rules = []
+    for path in files:
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        parsed = parse_bytes(rel, path.read_bytes())
+        if parsed.problems:
+            p = parsed.problems[0]
+            raise ConfigError(f"{rel}:{p.line}:{p.column}: {p.message}")
+        data = parsed.docs[0] if parsed.docs else None
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            where = ".".join(map(str, errors[0].absolute_path)) or "(top level)"
+            raise ConfigError(f"{rel}: invalid rule file at '{where}': {errors[0].message}")
+        try:
+            jsonschema.Draft202012Validator.check_schema(data["schema"])
+        except jsonschema.SchemaError as exc:
+            raise ConfigError(f"{rel}: the rule's 'schema' is not a valid JSON schema: {exc.message}") from exc
+        rules.append(load_rule_file(path, origin=rel))
+    return rules
+
+
+def _glob_any(value: str, patterns: Any) -> bool:
+    if patterns is None:
+        return True
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    return any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+
+def object_matches(obj: K8sObject, match: dict[str, Any]) -> bool:
+    return (
+        _glob_any(obj.api_version, match.get("apiVersion"))
+        and _glob_any(obj.kind, match.get("kind"))
+        and _glob_any(obj.path, match.get("path"))
+    )
+
+
+def run_declarative(ctx: Context) -> Iterator[Finding]:
+    declarative = [m for m in ctx.rules.values() if m.declarative and m.declarative.get("schema") is not None]
+    if not declarative:
+        return
+    import jsonschema
+
+    from homelint.checks.common import manifest_objects
+
+    objects = manifest_objects(ctx)
+    for meta in declarative:
+        spec = meta.declarative or {}
+        validator = jsonschema.Draft202012Validator(spec["schema"])
+        match = spec.get("match") or {}
+        for obj in objects:
+            if obj.is_sops or not object_matches(obj, match):
+                continue
+            for error in validator.iter_errors(obj.data):
+                keys = tuple(error.absolute_path)
+                message = (spec.get("message") or meta.summary).format(
+                    kind=obj.kind, name=obj.name, apiVersion=obj.api_version, namespace=obj.namespace or ""
+                )
+                detail = _short_error(error)
+                yield ctx.at(meta.id, obj, keys, f"{message} ({detail})" if detail else message, fix=spec.get("fix"))
+                break
+
+
+def _short_error(error: Any) -> str:
+    where = ".".join(map(str, error.absolute_path))
+    if error.validator == "required":
+        return f"missing {error.message.split(' ')[0]}" + (f" in {where}" if where else "")
+    return f"{where}: {error.message}" if where else error.message

@@ -1,0 +1,287 @@
+"""Run checks over a loaded repository, then apply suppressions, selection and severities."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from homelint import __version__
+from homelint.config import Config, ConfigError, load_config
+from homelint.discovery import find_repo_root
+from homelint.model import Finding, K8sObject, Span, severity_rank
+from homelint.registry import RuleMeta, builtin_rules, checks, matches
+
+
+class Context:
+    """What a check sees: the repo (files, objects, Flux model, graph) and a finding factory."""
+
+    def __init__(self, repo: Any, rules: dict[str, RuleMeta]) -> None:
+        self.repo = repo
+        self.config: Config = repo.config
+        self.rules = rules
+
+    @property
+    def graph(self) -> Any:
+        return self.repo.graph
+
+    @property
+    def flux(self) -> Any:
+        return self.repo.flux
+
+    def finding(
+        self,
+        rule: str,
+        path: str,
+        span: Span,
+        message: str,
+        *,
+        fix: str | None = None,
+        key: str = "",
+        related: tuple[str, ...] | list[str] = (),
+    ) -> Finding:
+        meta = self.rules[rule]
+        return Finding(rule, path, span, message, fix, meta.severity, meta.name, key or message, tuple(related))
+
+    def at(self, rule: str, obj: K8sObject, keys: tuple[Any, ...], message: str, *, key_node: bool = False, **kw: Any) -> Finding:
+        span = self.repo.obj_span(obj, *keys, key=key_node)
+        kw.setdefault("key", f"{obj.kind}/{obj.name}/{'.'.join(map(str, keys))}/{message}")
+        return self.finding(rule, obj.path, span, message, **kw)
+
+
+@dataclass
+class Options:
+    paths: list[Path] = field(default_factory=lambda: [Path(".")])
+    config_file: Path | None = None
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    use_cache: bool = True
+    files_only: list[str] | None = None  # pre-commit: report only findings in/caused by these
+    baseline: Path | None = None
+
+
+@dataclass
+class Result:
+    root: Path
+    config: Config
+    findings: list[Finding]
+    rules: dict[str, RuleMeta]
+    stats: dict[str, Any] = field(default_factory=dict)
+    suppressed: list[Finding] = field(default_factory=list)
+    stale_baseline: int = 0
+    repo: Any = None
+
+    def failing(self, level: str) -> list[Finding]:
+        return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(level)]
+
+
+def all_rules(root: Path, config: Config) -> dict[str, RuleMeta]:
+    from homelint.declarative import load_user_rules
+
+    rules = dict(builtin_rules())
+    for meta in load_user_rules(root, config):
+        if meta.id in rules:
+            raise ConfigError(f"user rule {meta.id} ({meta.origin}) reuses the ID of a built-in rule")
+        rules[meta.id] = meta
+    return rules
+
+
+def run_check(options: Options) -> Result:
+    target = options.paths[0]
+    if not target.exists():
+        raise ConfigError(f"path does not exist: {target}")
+    root = find_repo_root(target)
+    config = load_config(root, options.config_file)
+    rules = all_rules(root, config)
+    limits = _limit_paths(root, options.paths)
+
+    from homelint.repo import load_repo
+
+    repo, cache = load_repo(root, config, use_cache=options.use_cache)
+    key = _run_key(repo, config, rules)
+    stored = cache.run_result(key)
+    if stored is not None:
+        raw = [_finding_from_tuple(t) for t in stored]
+    else:
+        raw = collect(repo, rules)
+        cache.store_run_result(key, [_finding_to_tuple(f) for f in raw])
+    cache.save()
+    findings, suppressed = apply_suppressions(repo, rules, raw)
+    findings = select(findings, rules, config, options)
+    suppressed = select(suppressed, rules, config, options)
+    if limits:
+        findings = [f for f in findings if _within(f, limits)]
+        suppressed = [f for f in suppressed if _within(f, limits)]
+    if options.files_only is not None:
+        changed = set(options.files_only)
+        findings = [f for f in findings if f.path in changed or changed.intersection(f.related)]
+        suppressed = [f for f in suppressed if f.path in changed]
+    stale = 0
+    baseline_path = options.baseline or (root / config.baseline if config.baseline else None)
+    if baseline_path is not None:
+        from homelint.baseline import filter_baseline
+
+        findings, stale = filter_baseline(findings, baseline_path)
+    findings.sort(key=Finding.sort_key)
+    suppressed.sort(key=Finding.sort_key)
+    stats = {"files": len(repo.files.yaml_files), "objects": len(repo.objects), "kustomizations": len(repo.flux.kustomizations)}
+    return Result(root, config, findings, rules, stats, suppressed, stale, repo)
+
+
+def _limit_paths(root: Path, paths: list[Path]) -> list[str]:
+    limits = []
+    for path in paths:
+        resolved = path.resolve()
+        if resolved == root:
+            return []
+        try:
+            limits.append(resolved.relative_to(root).as_posix())
+        except ValueError:
+            raise ConfigError(f"{path} is not inside the repository {root}") from None
+    return limits
+
+
+def _within(finding: Finding, limits: list[str]) -> bool:
+    return any(finding.path == lim or finding.path.startswith(lim + "/") for lim in limits)
+
+
+def _run_key(repo: Any, config: Config, rules: dict[str, RuleMeta]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(__version__.encode())
+    h.update(json.dumps(config.__dict__, default=str, sort_keys=True).encode())
+    h.update(json.dumps(sorted((r.id, r.origin, repr(r.declarative)) for r in rules.values())).encode())
+    for path in sorted(repo.digests):
+        h.update(f"{path}\0{repo.digests[path]}\n".encode())
+    h.update("\n".join(sorted(repo.files.all_files)).encode())
+    h.update("\n".join(sorted(repo.files.dirs)).encode())
+    for name in ("TEMPLATE_GUIDE.md",):
+        text = repo.read_bytes(name)
+        if text is not None:
+            h.update(text)
+    for path in sorted(repo.files.all_files):
+        if path.endswith(".md") and (path.startswith("docs/") or path == ".sops.yaml"):
+            h.update((repo.read_bytes(path) or b""))
+    sops = repo.read_bytes(".sops.yaml")
+    if sops:
+        h.update(sops)
+    return h.hexdigest()
+
+
+def collect(repo: Any, rules: dict[str, RuleMeta]) -> list[Finding]:
+    ctx = Context(repo, rules)
+    findings: list[Finding] = []
+    for rule_ids, fn in checks():
+        if not any(r in rules for r in rule_ids):
+            continue
+        try:
+            findings.extend(fn(ctx))
+        except Exception as exc:  # a bug in one check must not hide the others
+            if _debug():
+                raise
+            findings.append(
+                Finding("HL000", ".", Span.point(1), f"internal error in check {fn.__name__}: {type(exc).__name__}: {exc}",
+                        "please report this bug with --debug output", "error", "internal-error")
+            )
+    from homelint.declarative import run_declarative
+
+    findings.extend(run_declarative(ctx))
+    return findings
+
+
+def _debug() -> bool:
+    import os
+
+    return os.environ.get("HOMELINT_DEBUG") == "1"
+
+
+def apply_suppressions(repo: Any, rules: dict[str, RuleMeta], raw: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    by_path: dict[str, list[Finding]] = {}
+    for finding in raw:
+        by_path.setdefault(finding.path, []).append(finding)
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    unused: list[Finding] = []
+    for path, parsed in repo.parsed.items():
+        if not parsed.suppressions:
+            continue
+        for sup in parsed.suppressions:
+            used: set[str] = set()
+            for finding in by_path.get(path, []):
+                if finding.suppressed is not None or finding.rule == "HL005":
+                    continue
+                if (sup.target == 0 or finding.span.line == sup.target) and matches(finding.rule, list(sup.rules)):
+                    finding.suppressed = sup.reason or "suppressed in source"
+                    used.update(r for r in sup.rules if finding.rule.startswith(r))
+            for rule in sup.rules:
+                if rule in used:
+                    continue
+                if not any(r.startswith(rule) for r in rules):
+                    message = f"suppression names unknown rule '{rule}'"
+                else:
+                    message = f"unused suppression: no {rule} finding {'in this file' if sup.target == 0 else f'on line {sup.target}'}"
+                meta = rules["HL005"]
+                unused.append(Finding("HL005", path, Span(sup.line, sup.column, sup.line, sup.column + 1), message,
+                                      "remove the suppression comment, or fix the rule ID", meta.severity, meta.name,
+                                      f"{rule}/{message}/{sup.reason}"))
+    for finding in raw:
+        (suppressed if finding.suppressed is not None else kept).append(finding)
+    kept.extend(unused)
+    return kept, suppressed
+
+
+def enabled_rules(rules: dict[str, RuleMeta], config: Config, options: Options) -> set[str]:
+    selected = options.select if options.select is not None else config.select
+    extend = [*config.extend_select, *options.extend_select]
+    ignore = [*config.ignore, *options.ignore]
+    enabled = set()
+    for rule_id, meta in rules.items():
+        on = matches(rule_id, selected) if selected is not None else meta.enabled
+        if matches(rule_id, extend):
+            on = True
+        if ignore and matches(rule_id, ignore) and not (selected and rule_id in selected):
+            on = False
+        if on:
+            enabled.add(rule_id)
+    enabled.add("HL000")
+    return enabled
+
+
+def select(findings: list[Finding], rules: dict[str, RuleMeta], config: Config, options: Options) -> list[Finding]:
+    enabled = enabled_rules(rules, config, options)
+    out = []
+    for finding in findings:
+        if finding.rule not in enabled:
+            continue
+        if finding.rule == "HL005":
+            rule = finding.key.split("/", 1)[0]
+            if rule in rules and rule not in enabled:
+                continue  # cannot judge a suppression of a disabled rule
+        if _path_ignored(finding, config):
+            continue
+        override = config.severity.get(finding.rule)
+        if override:
+            finding.severity = override
+        out.append(finding)
+    return out
+
+
+def _path_ignored(finding: Finding, config: Config) -> bool:
+    for pattern, ids in config.per_path_ignores.items():
+        if matches(finding.rule, ids) and (
+            fnmatch.fnmatch(finding.path, pattern) or fnmatch.fnmatch(finding.path, pattern.rstrip("/") + "/*")
+        ):
+            return True
+    return False
+
+
+def _finding_to_tuple(f: Finding) -> tuple[Any, ...]:
+    s = f.span
+    return (f.rule, f.path, (s.line, s.column, s.end_line, s.end_column), f.message, f.fix, f.severity, f.name, f.key, f.related)
+
+
+def _finding_from_tuple(t: tuple[Any, ...]) -> Finding:
+    return Finding(t[0], t[1], Span(*t[2]), t[3], t[4], t[5], t[6], t[7], tuple(t[8]))

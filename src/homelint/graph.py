@@ -1,0 +1,106 @@
+"""The resource graph (networkx DiGraph) that rules query.
+
+Nodes: ("file", path), ("dir", path), ("ks", key), ("obj", kind, namespace, name) for applied
+objects, ("claim", ns, name), ("secret", ns, name), ("source", kind, ns, name), ("var", name).
+Edges carry `type` (includes, reconciles, depends-on, source-ref, claims, uses-secret,
+produces-secret, produces-claim, uses-var, defines-var) and the field and Applied they come from.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homelint.flux import Applied
+from homelint.refs import helm_release_refs, pod_spec_refs, produced_claims, produced_secrets
+from homelint.substitution import resolve
+
+if TYPE_CHECKING:
+    from homelint.repo import Repo
+
+SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
+
+
+def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
+    """A reference name after Flux substitution of the applying Kustomization; None if unknowable."""
+    if not name or "{{" in name:
+        return None
+    if "${" not in name:
+        return name
+    ks = applied.ks
+    if ks is None or ks.post_build is None:
+        return None
+    from homelint.variables import variables_of
+
+    return resolve(name, variables_of(repo, ks).values)
+
+
+def obj_node(applied: Applied) -> tuple[str, str, str, str]:
+    return ("obj", applied.kind, applied.ns, applied.name)
+
+
+def build_graph(repo: Repo) -> Any:
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    flux = repo.flux
+    for path in repo.files.yaml_files:
+        graph.add_node(("file", path), applied=path in flux.applied_files)
+    for directory, kd in repo.kustomize_dirs.items():
+        graph.add_node(("dir", directory), kustomization=kd)
+        graph.add_edge(("dir", directory), ("file", kd.file), type="includes")
+        for entry in kd.entries:
+            target = ("dir", entry.target) if entry.target in repo.kustomize_dirs else ("file", entry.target)
+            graph.add_edge(("dir", directory), target, type="includes", entry=entry)
+    for ks in flux.kustomizations:
+        graph.add_node(("ks", ks.key), ks=ks)
+        if ks.path is not None:
+            graph.add_edge(("ks", ks.key), ("dir", ks.path), type="applies-path")
+        if ks.parent is not None:
+            graph.add_edge(("ks", ks.parent.key), ("ks", ks.key), type="reconciles")
+    for applied in flux.applied:
+        node = obj_node(applied)
+        if node not in graph:
+            graph.add_node(node, applied=[])
+        graph.nodes[node].setdefault("applied", []).append(applied)
+        graph.add_edge(("file", applied.obj.path), node, type="contains")
+        if applied.ks is not None:
+            graph.add_edge(("ks", applied.ks.key), node, type="reconciles")
+        _add_references(graph, repo, applied)
+    return graph
+
+
+def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
+    obj = applied.obj
+    node = obj_node(applied)
+    ns = applied.ns
+    if obj.kind in SOURCE_KINDS and obj.group.startswith("source.toolkit.fluxcd.io"):
+        graph.add_edge(node, ("source", obj.kind, ns, obj.name), type="is-source")
+    for name, field in produced_secrets(obj):
+        real = resolved_name(applied, name, repo)
+        if real:
+            graph.add_edge(node, ("secret", ns, real), type="produces-secret", field=field, applied=applied)
+    for name, field in produced_claims(obj):
+        real = resolved_name(applied, name, repo)
+        if real:
+            graph.add_edge(node, ("claim", ns, real), type="produces-claim", field=field, applied=applied)
+    refs = []
+    target_ns = ns
+    if obj.kind == "HelmRelease":
+        refs = list(helm_release_refs(obj))
+        tns = obj.spec.get("targetNamespace")
+        target_ns = tns if isinstance(tns, str) and tns else ns
+    elif obj.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"):
+        refs = list(pod_spec_refs(obj))
+    for ref in refs:
+        if ref.kind in ("claim", "secret"):
+            real = resolved_name(applied, ref.name, repo)
+            if not real:
+                continue
+            # valuesFrom Secrets live in the HelmRelease namespace; chart values in the target one
+            where = ns if ref.field[:2] == ("spec", "valuesFrom") else target_ns
+            kind = "claims" if ref.kind == "claim" else "uses-secret"
+            graph.add_edge(node, (ref.kind, where, real), type=kind, field=ref.field, applied=applied, ref=ref)
+
+
+def edges_of_type(graph: Any, edge_type: str) -> list[tuple[Any, Any, dict[str, Any]]]:
+    return [(u, v, d) for u, v, d in graph.edges(data=True) if d.get("type") == edge_type]

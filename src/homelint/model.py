@@ -1,0 +1,95 @@
+"""Core value types: positions, severities, findings and Kubernetes objects."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("info", "warning", "error")
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based region; end_column is the column after the last character."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def point(cls, line: int, column: int = 1) -> Span:
+        return cls(line, column, line, column + 1)
+
+
+FILE_START = Span(1, 1, 1, 2)
+
+
+@dataclass(slots=True)
+class Finding:
+    rule: str
+    path: str
+    span: Span
+    message: str
+    fix: str | None = None
+    severity: str = "error"
+    name: str = ""
+    # Stable identity for fingerprints: what the finding is about, never its line.
+    key: str = ""
+    # Other repo files whose change can cause this finding (pre-commit file filtering).
+    related: tuple[str, ...] = ()
+    suppressed: str | None = None  # reason text when suppressed in source
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.span.line, self.span.column, self.rule, self.message)
+
+    def fingerprint(self) -> str:
+        basis = f"{self.rule}\0{self.path}\0{self.key or self.message}"
+        return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+@dataclass(slots=True)
+class K8sObject:
+    """One YAML document that looks like a Kubernetes object."""
+
+    path: str
+    doc: int
+    data: dict[str, Any]
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    is_sops: bool = False
+    # Filled by the Flux model.
+    effective_namespace: str | None = None
+    applied_by: list[str] = field(default_factory=list)  # Flux Kustomization keys
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rsplit("/", 1)[-1]
+
+    @property
+    def ident(self) -> str:
+        return f"{self.kind}/{self.effective_namespace or self.namespace or '-'}/{self.name}"
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec = self.data.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.data.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    def is_kind(self, group: str, kind: str) -> bool:
+        return self.kind == kind and self.group == group

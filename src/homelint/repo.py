@@ -1,0 +1,186 @@
+"""Load a repository: files, parsed documents, Kubernetes objects, kustomizations, Flux model."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from homelint.cache import Cache, digest
+from homelint.config import Config
+from homelint.discovery import FileSet, walk
+from homelint.kustomize import KustomizeDir, parse_kustomization
+from homelint.model import K8sObject
+from homelint.positions import PositionIndex
+from homelint.yamlload import ParsedFile, parse_bytes
+
+PARALLEL_THRESHOLD = 400
+
+
+@dataclass
+class Repo:
+    root: Path
+    config: Config
+    files: FileSet
+    parsed: dict[str, ParsedFile] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
+    objects: list[K8sObject] = field(default_factory=list)
+    objects_by_file: dict[str, list[K8sObject]] = field(default_factory=dict)
+    objects_by_kind_name: dict[tuple[str, str], list[K8sObject]] = field(default_factory=dict)
+    kustomize_dirs: dict[str, KustomizeDir] = field(default_factory=dict)
+    variables_cache: dict[int, Any] = field(default_factory=dict)
+    flux: Any = None
+    _graph: Any = None
+    positions: PositionIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.positions = PositionIndex(self.read_bytes)
+
+    def read_bytes(self, path: str) -> bytes | None:
+        try:
+            with open(self.root / path, "rb") as handle:
+                return handle.read()
+        except OSError:
+            return None
+
+    def read_text(self, path: str) -> str | None:
+        raw = self.read_bytes(path)
+        return raw.decode("utf-8", errors="replace") if raw is not None else None
+
+    def span(self, path: str, doc: int, keys: tuple[Any, ...] | list[Any] = (), *, key: bool = False) -> Any:
+        return self.positions.span(path, doc, tuple(keys), key=key)
+
+    def obj_span(self, obj: K8sObject, *keys: Any, key: bool = False) -> Any:
+        return self.positions.span(obj.path, obj.doc, keys, key=key)
+
+    @property
+    def graph(self) -> Any:
+        if self._graph is None:
+            from homelint.graph import build_graph
+
+            self._graph = build_graph(self)
+        return self._graph
+
+
+def _parse_one(args: tuple[str, str]) -> tuple[str, str, Any]:
+    root, path = args
+    try:
+        with open(os.path.join(root, path), "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        parsed = ParsedFile(path, text_ok=False)
+        from homelint.yamlload import Problem
+
+        parsed.problems.append(Problem("HL006", f"file not readable: {exc.strerror}", 1, 1))
+        return path, "", parsed.to_tuple()
+    return path, digest(raw), parse_bytes(path, raw).to_tuple()
+
+
+def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Repo, Cache]:
+    files = walk(root, config.exclude)
+    repo = Repo(root, config, files)
+    cache = Cache(root, enabled=use_cache)
+    todo: list[str] = []
+    for path in files.yaml_files:
+        try:
+            st = os.stat(root / path)
+        except OSError:
+            todo.append(path)
+            continue
+        hit = cache.lookup(path, st.st_size, st.st_mtime_ns)
+        if hit is not None:
+            repo.digests[path] = hit[0]
+            repo.parsed[path] = ParsedFile.from_tuple(hit[1])
+        else:
+            todo.append(path)
+    for path, content_digest, parsed in _parse_many(str(root), todo):
+        repo.digests[path] = content_digest
+        repo.parsed[path] = ParsedFile.from_tuple(parsed)
+        try:
+            st = os.stat(root / path)
+            if content_digest:
+                cache.put(path, st.st_size, st.st_mtime_ns, content_digest, parsed)
+        except OSError:
+            pass
+    cache.prune(set(files.yaml_files))
+    _index_objects(repo)
+    _index_kustomizations(repo)
+    from homelint.flux import FluxModel
+
+    repo.flux = FluxModel(repo)
+    repo.flux.run()
+    return repo, cache
+
+
+def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, Any]]:
+    if len(paths) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        return [_parse_one((root, p)) for p in paths]
+    import multiprocessing
+
+    try:
+        ctx = multiprocessing.get_context("fork")
+        workers = min(os.cpu_count() or 2, 4)
+        with ctx.Pool(workers) as pool:
+            return pool.map(_parse_one, [(root, p) for p in paths], chunksize=64)
+    except (OSError, ValueError):
+        return [_parse_one((root, p)) for p in paths]
+
+
+def _index_objects(repo: Repo) -> None:
+    for path in repo.files.yaml_files:
+        parsed = repo.parsed.get(path)
+        if parsed is None:
+            continue
+        found: list[K8sObject] = []
+        for index, doc in enumerate(parsed.docs):
+            obj = make_object(path, index, doc)
+            if obj is not None:
+                found.append(obj)
+        if found:
+            repo.objects_by_file[path] = found
+            repo.objects.extend(found)
+    for obj in repo.objects:
+        repo.objects_by_kind_name.setdefault((obj.kind, obj.name), []).append(obj)
+
+
+def make_object(path: str, index: int, doc: Any) -> K8sObject | None:
+    if not isinstance(doc, dict):
+        return None
+    api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    name = meta.get("name")
+    namespace = meta.get("namespace")
+    return K8sObject(
+        path=path,
+        doc=index,
+        data=doc,
+        api_version=api_version,
+        kind=kind,
+        name=name if isinstance(name, str) else str(name) if name is not None else "",
+        namespace=namespace if isinstance(namespace, str) and namespace else None,
+        is_sops=isinstance(doc.get("sops"), dict),
+    )
+
+
+def _index_kustomizations(repo: Repo) -> None:
+    for path in repo.files.yaml_files:
+        base = posixpath.basename(path)
+        if base not in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+            continue
+        directory = posixpath.dirname(path)
+        if directory in repo.kustomize_dirs:
+            continue  # the first name wins, as in kustomize
+        parsed = repo.parsed.get(path)
+        data = parsed.docs[0] if parsed and parsed.docs else None
+        if not isinstance(data, dict):
+            data = {}
+        kind = data.get("kind")
+        api = data.get("apiVersion", "")
+        if kind not in (None, "Kustomization", "Component") or (isinstance(api, str) and "toolkit.fluxcd.io" in api):
+            continue  # a Flux Kustomization object in a file named kustomization.yaml
+        repo.kustomize_dirs[directory] = parse_kustomization(directory, path, data)

@@ -1,0 +1,76 @@
+"""Human-readable output in the style of ruff: location, rule, message, code frame, fix hint."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from homelint.model import Finding
+
+COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
+BOLD, DIM, RESET, CYAN = "\033[1m", "\033[2m", "\033[0m", "\033[36m"
+
+
+def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read_text: Any) -> str:
+    out: list[str] = []
+    c = (lambda code, text: f"{code}{text}{RESET}") if color else (lambda code, text: text)
+    lines_cache: dict[str, list[str] | None] = {}
+    for finding in result.findings:
+        s = finding.span
+        head = f"{c(BOLD, finding.path)}:{s.line}:{s.column}: {c(COLORS[finding.severity], finding.rule)} [{finding.severity}] {finding.message}"
+        if quiet:
+            out.append(head)
+            continue
+        out.append(head)
+        frame = _frame(finding, lines_cache, read_text)
+        if frame:
+            out.extend(c(DIM, line) if i != 1 else line for i, line in enumerate(frame))
+        if finding.fix:
+            out.append(f"  {c(CYAN, 'fix:')} {finding.fix}")
+        out.append("")
+    for note in getattr(result, "notes", []):
+        out.append(f"note: {note}")
+    if statistics:
+        out.extend(render_statistics(result))
+    out.append(summary(result))
+    return "\n".join(out) + "\n"
+
+
+def _frame(finding: Finding, cache: dict[str, list[str] | None], read_text: Any) -> list[str]:
+    if finding.path not in cache:
+        text = read_text(finding.path)
+        cache[finding.path] = text.split("\n") if text is not None else None
+    lines = cache[finding.path]
+    if not lines or finding.span.line > len(lines):
+        return []
+    number = finding.span.line
+    width = len(str(number + 1))
+    frame = []
+    if number >= 2:
+        frame.append(f"  {number - 1:>{width}} | {lines[number - 2][:160]}")
+    else:
+        frame.append("")
+    frame.append(f"  {number:>{width}} | {lines[number - 1][:160]}")
+    length = max(1, min(finding.span.end_column - finding.span.column, 80) if finding.span.end_line == number else 1)
+    frame.append(f"  {' ' * width} | {' ' * (finding.span.column - 1)}{'^' * length}")
+    return [f for f in frame if f]
+
+
+def render_statistics(result: Any) -> list[str]:
+    counts = Counter((f.rule, f.name, f.severity) for f in result.findings)
+    lines = [f"{count:>5}  {rule}  {name} [{severity}]" for (rule, name, severity), count in sorted(counts.items())]
+    if result.suppressed:
+        lines.append(f"{len(result.suppressed):>5}  suppressed in source")
+    if getattr(result, "stale_baseline", 0):
+        lines.append(f"{result.stale_baseline:>5}  stale baseline entries (fixed since the baseline was written)")
+    return lines
+
+
+def summary(result: Any) -> str:
+    counts = Counter(f.severity for f in result.findings)
+    if not result.findings:
+        files = result.stats.get("files", 0)
+        return f"All checks passed ({files} YAML files)."
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]
+    extra = f", {len(result.suppressed)} suppressed" if result.suppressed else ""
+    return f"Found {len(result.findings)} findings ({', '.join(parts)}{extra}) in {result.stats.get('files', 0)} YAML files."

@@ -1,0 +1,160 @@
+"""Flux post-build substitution (fluxcd/pkg envsubst): scanning, validation and evaluation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+VALID_VAR_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
+DEFAULT_OPS = (":=", ":-", ":+", ":?", "=", "-", "+", "?")
+DISABLE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """One `${...}` occurrence in a string."""
+
+    name: str
+    op: str  # "" for plain ${v}, a default op, or "transform"
+    default: str | None
+    start: int  # offset of "$" in the string
+    end: int  # offset after "}"
+    error: str | None = None
+    nested: tuple[Expr, ...] = ()
+
+    @property
+    def has_default(self) -> bool:
+        return self.op in DEFAULT_OPS and self.op not in ("-", "+", "?")
+
+    @property
+    def text_len(self) -> int:
+        return self.end - self.start
+
+
+def _is_name_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def scan(text: str) -> Iterator[Expr]:
+    """Yield every `${...}` expression the Flux parser would evaluate, including malformed ones."""
+    i = 0
+    n = len(text)
+    while i < n:
+        j = text.find("$", i)
+        if j < 0 or j + 1 >= n:
+            return
+        nxt = text[j + 1]
+        if nxt == "$":
+            i = j + 2  # `$$` escape
+            continue
+        if nxt != "{":
+            i = j + 1
+            continue
+        expr = _parse_expr(text, j)
+        yield expr
+        i = expr.end if expr.end > j else j + 2
+
+
+def _find_close(text: str, start: int) -> int:
+    depth = 1
+    i = start
+    while i < len(text):
+        if text.startswith("${", i):
+            depth += 1
+            i += 2
+            continue
+        if text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _parse_expr(text: str, start: int) -> Expr:
+    pos = start + 2
+    close = _find_close(text, pos)
+    if pos < len(text) and text[pos] == "{":
+        end = close + 1 if close >= 0 else len(text)
+        end = text.find("}}", pos) + 2 if "}}" in text[pos:] else end
+        return Expr("", "", None, start, end, "GitHub-Actions style '${{ }}' is not a Flux variable: missing closing brace")
+    if close < 0:
+        return Expr("", "", None, start, len(text), "unterminated '${': missing closing brace")
+    body = text[pos:close]
+    end = close + 1
+    if body.startswith("#"):
+        name = body[1:]
+        if name and all(_is_name_char(c) for c in name):
+            return Expr(name, "transform", None, start, end)
+        return Expr(name, "", None, start, end, "bad substitution")
+    k = 0
+    while k < len(body) and _is_name_char(body[k]):
+        k += 1
+    name = body[:k]
+    rest = body[k:]
+    if not name:
+        return Expr("", "", None, start, end, "unable to parse variable name")
+    if not rest:
+        return Expr(name, "", None, start, end)
+    for op in (":=", ":-", ":+", ":?"):
+        if rest.startswith(op):
+            default = rest[len(op) :]
+            return Expr(name, op, default, start, end, nested=tuple(scan(default)))
+    if rest[0] in "=":
+        default = rest[1:]
+        return Expr(name, "=", default, start, end, nested=tuple(scan(default)))
+    if rest[0] == ":" and re.match(r"^:-?\d+(:\d+)?$", rest):
+        return Expr(name, "transform", None, start, end)
+    if rest in ("^", "^^", ",", ",,") or rest[0] in "/#%":
+        return Expr(name, "transform", None, start, end)
+    if rest[0] in ".-!+? " or not rest[0].isalnum():
+        return Expr(name, "", None, start, end, "bad substitution" if rest[0] != "." else "missing closing brace")
+    return Expr(name, "", None, start, end, "bad substitution")
+
+
+def has_placeholder(text: str) -> bool:
+    return "${" in text
+
+
+def substitution_disabled(data: Mapping[str, object]) -> bool:
+    meta = data.get("metadata")
+    if not isinstance(meta, dict):
+        return False
+    for field in ("labels", "annotations"):
+        values = meta.get(field)
+        if isinstance(values, dict) and values.get(DISABLE_KEY) == "disabled":
+            return True
+    return False
+
+
+def resolve(text: str, variables: Mapping[str, str]) -> str | None:
+    """Evaluate simple `${v}` / default forms; None when any variable cannot be resolved."""
+    if "${" not in text:
+        return text.replace("$$", "$")
+    out: list[str] = []
+    last = 0
+    for expr in scan(text):
+        out.append(text[last : expr.start])
+        last = expr.end
+        if expr.error or expr.op == "transform":
+            return None
+        value = variables.get(expr.name)
+        if value and value.startswith("\0"):
+            return None
+        if value:
+            out.append(value)
+        elif expr.op and expr.default is not None:
+            inner = resolve(expr.default, variables)
+            if inner is None:
+                return None
+            out.append(inner)
+        else:
+            return None
+    out.append(text[last:])
+    return "".join(out).replace("$$", "$")
+
+
+def resolve_defaults(text: str) -> str | None:
+    """Resolve using only `${v:=default}` defaults (for Flux paths with no variables known)."""
+    return resolve(text, {})

@@ -1,0 +1,105 @@
+"""Effective post-build variables of a Flux Kustomization (SEMANTICS.md 1.3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from homelint.model import K8sObject
+
+if TYPE_CHECKING:
+    from homelint.flux import FluxKS
+    from homelint.repo import Repo
+
+
+@dataclass
+class Source:
+    kind: str
+    name: str
+    optional: bool
+    index: int
+    objects: list[K8sObject] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return bool(self.objects)
+
+
+@dataclass
+class Variables:
+    values: dict[str, str] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)  # var -> "substitute" | "ConfigMap x"
+    sources: list[Source] = field(default_factory=list)
+    strategy: str = "WithVariables"
+
+    @property
+    def unreadable(self) -> list[Source]:
+        return [s for s in self.sources if not s.found]
+
+    @property
+    def substitutes(self) -> bool:
+        """Whether Flux runs substitution at all (SEMANTICS 1.2)."""
+        return bool(self.values) or self.strategy == "Always" or bool(self.unreadable)
+
+
+UNKNOWN_VALUE = "\0unknown"  # the variable exists but its value cannot be read here
+
+
+def source_keys(obj: K8sObject) -> dict[str, str]:
+    """Variable names a ConfigMap/Secret provides (SOPS keeps key names in clear)."""
+    keys: dict[str, str] = {}
+    for field_name in ("data", "stringData"):
+        section = obj.data.get(field_name)
+        if not isinstance(section, dict):
+            continue
+        readable = field_name == "stringData" or obj.kind == "ConfigMap"
+        for k, v in section.items():
+            keys[str(k)] = _text(v) if readable and not obj.is_sops else UNKNOWN_VALUE
+    return keys
+
+
+def find_sources(repo: Repo, kind: str, name: str, namespace: str) -> list[K8sObject]:
+    candidates = repo.objects_by_kind_name.get((kind, name), [])
+    exact = [o for o in candidates if (o.effective_namespace or o.namespace) == namespace]
+    if exact:
+        return exact
+    return [o for o in candidates if (o.effective_namespace or o.namespace) in (None, "")]
+
+
+def variables_of(repo: Repo, ks: FluxKS) -> Variables:
+    cached = repo.variables_cache.get(id(ks))
+    if cached is not None:
+        return cached
+    result = Variables()
+    pb = ks.post_build or {}
+    strategy = pb.get("substituteStrategy")
+    if isinstance(strategy, str):
+        result.strategy = strategy
+    refs = pb.get("substituteFrom")
+    if isinstance(refs, list):
+        for index, ref in enumerate(refs):
+            if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+                continue
+            kind = ref.get("kind") if ref.get("kind") in ("ConfigMap", "Secret") else "ConfigMap"
+            source = Source(kind, ref["name"], bool(ref.get("optional")), index)
+            source.objects = find_sources(repo, kind, ref["name"], ks.namespace)
+            result.sources.append(source)
+            for obj in source.objects[:1]:
+                for key, value in source_keys(obj).items():
+                    result.values[key] = value
+                    result.origin[key] = f"{kind} {ref['name']}"
+    inline = pb.get("substitute")
+    if isinstance(inline, dict):
+        for key, value in inline.items():
+            result.values[str(key)] = _text(value)
+            result.origin[str(key)] = "substitute"
+    repo.variables_cache[id(ks)] = result
+    return result
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

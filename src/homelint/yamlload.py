@@ -1,0 +1,367 @@
+"""Parse YAML files with ruamel's libyaml-backed composer into plain Python data.
+
+Positions are not kept in the data: :mod:`homelint.positions` re-composes a file on demand
+when a finding needs one. Parse results are plain, marshal-able values so they can be cached.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_EXPANDED_NODES = 500_000
+MAX_DEPTH = 400
+MAX_NESTING_PREFIX = 4000  # "[[[[..." longer than this is refused before parsing
+
+_SUPPRESS = re.compile(r"#\s*homelint:\s*(ignore|ignore-file)\[([^\]]*)\](?:\s*--\s*(.*))?")
+_TEMPLATE = re.compile(r"#\{.*?\}#|#%.*?%#|\{\{.*?\}\}|\{%.*?%\}")
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+@dataclass(slots=True)
+class Problem:
+    """A loader-level finding: syntax error, duplicate key, refused input."""
+
+    rule: str
+    message: str
+    line: int
+    column: int
+    end_line: int = 0
+    end_column: int = 0
+
+
+@dataclass(slots=True)
+class Suppression:
+    line: int  # line the comment is on
+    target: int  # line it applies to (0 = whole file)
+    rules: tuple[str, ...]
+    reason: str
+    column: int
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    path: str
+    docs: list[Any] = field(default_factory=list)
+    doc_lines: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    templated: list[tuple[int, int, str]] = field(default_factory=list)
+    text_ok: bool = True
+
+    def to_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.path,
+            self.docs,
+            self.doc_lines,
+            [(p.rule, p.message, p.line, p.column, p.end_line, p.end_column) for p in self.problems],
+            [(s.line, s.target, s.rules, s.reason, s.column) for s in self.suppressions],
+            self.templated,
+            self.text_ok,
+        )
+
+    @classmethod
+    def from_tuple(cls, t: tuple[Any, ...]) -> ParsedFile:
+        return cls(
+            t[0],
+            t[1],
+            t[2],
+            [Problem(*p) for p in t[3]],
+            [Suppression(*s) for s in t[4]],
+            [tuple(x) for x in t[5]],
+            t[6],
+        )
+
+
+class Refused(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+def decode(raw: bytes) -> tuple[str | None, Problem | None]:
+    """Decode file bytes as UTF-8 text, or explain why it is not text."""
+    if b"\0" in raw[:8192]:
+        return None, Problem("HL001", "binary file (contains NUL bytes); not a YAML document", 1, 1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, Problem(
+            "HL001", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); YAML must be UTF-8", line, col
+        )
+    return text, None
+
+
+def parse_bytes(path: str, raw: bytes) -> ParsedFile:
+    result = ParsedFile(path)
+    if len(raw) > MAX_FILE_BYTES:
+        result.text_ok = False
+        result.problems.append(
+            Problem("HL001", f"file is {len(raw) // 1048576} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit; not parsed", 1, 1)
+        )
+        return result
+    text, problem = decode(raw)
+    if text is None:
+        result.text_ok = False
+        assert problem is not None
+        result.problems.append(problem)
+        return result
+    parse_text(result, text)
+    return result
+
+
+def _scan_comments(result: ParsedFile, text: str) -> None:
+    if "homelint:" not in text and "{" not in text and "#%" not in text:
+        return
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        if "homelint:" in line:
+            match = _SUPPRESS.search(line)
+            if match:
+                rules = tuple(r.strip().upper() for r in match.group(2).split(",") if r.strip())
+                own_line = line[: match.start()].strip() == ""
+                if match.group(1) == "ignore-file":
+                    target = 0
+                elif own_line:
+                    target = _next_content_line(lines, number)
+                else:
+                    target = number
+                reason = (match.group(3) or "").strip()
+                result.suppressions.append(Suppression(number, target, rules, reason, match.start() + 1))
+        if "{" in line or "#%" in line:
+            stripped = line.lstrip()
+            if stripped.startswith("#") and not stripped.startswith(("#{", "#%")):
+                continue
+            for match in _TEMPLATE.finditer(line):
+                result.templated.append((number, match.start() + 1, match.group(0)[:60]))
+
+
+def _next_content_line(lines: list[str], number: int) -> int:
+    for index in range(number, len(lines)):
+        stripped = lines[index].strip()
+        if stripped and not stripped.startswith("#"):
+            return index + 1
+    return number + 1
+
+
+def _nesting_prefix(text: str) -> int:
+    depth = 0
+    best = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in "]}":
+            depth -= 1
+        if best > MAX_NESTING_PREFIX:
+            break
+    return best
+
+
+def parse_text(result: ParsedFile, text: str) -> None:
+    _scan_comments(result, text)
+    if text.count("[") + text.count("{") > MAX_NESTING_PREFIX and _nesting_prefix(text) > MAX_NESTING_PREFIX:
+        result.problems.append(
+            Problem("HL001", f"flow collections nested deeper than {MAX_NESTING_PREFIX} levels; not parsed", 1, 1)
+        )
+        return
+    for node in iter_nodes(text, result):
+        result.doc_lines.append(node.start_mark.line + 1 if node is not None else 1)
+        if node is None:
+            result.docs.append(None)
+            continue
+        try:
+            _check_size(node)
+            result.docs.append(Converter(result).convert(node, 0))
+        except Refused as exc:
+            result.docs.append(None)
+            result.problems.append(Problem("HL001", str(exc), exc.line, exc.column))
+
+
+def iter_nodes(text: str, result: ParsedFile | None = None) -> list[Any]:
+    """Compose every document; on a syntax error keep what came before and record it."""
+    from ruamel.yaml.cyaml import CSafeLoader
+
+    nodes: list[Any] = []
+    loader = CSafeLoader(text)
+    try:
+        while loader.check_node():
+            nodes.append(loader.get_node())
+    except Exception as exc:  # ruamel raises MarkedYAMLError and a few plain errors
+        if "found duplicate anchor" in str(exc):
+            return _iter_nodes_pure(text, result)
+        if result is not None:
+            result.problems.append(_problem_from_exc(exc))
+    finally:
+        try:
+            loader.dispose()
+        except Exception:
+            pass
+    return nodes
+
+
+def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any]:
+    """The pure-Python composer accepts a reused anchor (valid YAML 1.2) where libyaml refuses."""
+    import warnings
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    nodes: list[Any] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for node in yaml.compose_all(text):
+                nodes.append(node)
+    except Exception as exc:
+        if result is not None:
+            result.problems.append(_problem_from_exc(exc))
+    return nodes
+
+
+def _problem_from_exc(exc: Exception) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None)
+    context = getattr(exc, "context", None)
+    text = " ".join(str(p) for p in (context, problem) if p) or str(exc).split("\n")[0]
+    if mark is not None:
+        return Problem("HL001", f"invalid YAML: {text}", mark.line + 1, mark.column + 1)
+    return Problem("HL001", f"invalid YAML: {text}", 1, 1)
+
+
+def _check_size(root: Any) -> None:
+    """Refuse alias bombs and absurd nesting before converting (aliases share nodes)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Any, int, bool]] = [(root, 0, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            total = 1
+            value = node.value
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, tuple):
+                        total += sizes.get(id(item[0]), 1) + sizes.get(id(item[1]), 1)
+                    else:
+                        total += sizes.get(id(item), 1)
+            sizes[key] = total
+            if total > MAX_EXPANDED_NODES:
+                mark = node.start_mark
+                raise Refused(
+                    f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases "
+                    "(a YAML 'billion laughs' bomb?); refused",
+                    mark.line + 1,
+                    mark.column + 1,
+                )
+            continue
+        if key in sizes:
+            continue
+        if depth > MAX_DEPTH:
+            mark = node.start_mark
+            raise Refused(f"document is nested deeper than {MAX_DEPTH} levels; refused", mark.line + 1, mark.column + 1)
+        sizes[key] = 1  # provisional, breaks recursive aliases
+        stack.append((node, depth, True))
+        value = node.value
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, tuple):
+                    stack.append((item[0], depth + 1, False))
+                    stack.append((item[1], depth + 1, False))
+                else:
+                    stack.append((item, depth + 1, False))
+
+
+class Converter:
+    """Node tree to plain data; duplicate keys become HL002 problems, merge keys are applied."""
+
+    def __init__(self, result: ParsedFile) -> None:
+        self.result = result
+        self.memo: dict[int, Any] = {}
+
+    def convert(self, node: Any, depth: int) -> Any:
+        key = id(node)
+        if key in self.memo:
+            return self.memo[key]
+        kind = node.id
+        if kind == "scalar":
+            value = scalar_value(node)
+        elif kind == "sequence":
+            value = []
+            self.memo[key] = value
+            value.extend(self.convert(item, depth + 1) for item in node.value)
+        else:
+            value = {}
+            self.memo[key] = value
+            merges: list[Any] = []
+            seen: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    merges.append(value_node)
+                    continue
+                k = self.convert(key_node, depth + 1)
+                if isinstance(k, (list, dict)):
+                    k = f"<{type(k).__name__} key>"
+                if k in seen:
+                    mark = key_node.start_mark
+                    end = key_node.end_mark
+                    first = seen[k].start_mark.line + 1
+                    self.result.problems.append(
+                        Problem(
+                            "HL002",
+                            f"duplicate key '{k}' (first defined at line {first}); the last one silently wins",
+                            mark.line + 1,
+                            mark.column + 1,
+                            end.line + 1,
+                            end.column + 1,
+                        )
+                    )
+                seen[k] = key_node
+                value[k] = self.convert(value_node, depth + 1)
+            for merge in merges:
+                sources = merge.value if merge.id == "sequence" else [merge]
+                for source in sources:
+                    data = self.convert(source, depth + 1)
+                    if isinstance(data, dict):
+                        for mk, mv in data.items():
+                            value.setdefault(mk, mv)
+        self.memo[key] = value
+        return value
+
+
+def scalar_value(node: Any) -> Any:
+    tag = node.tag
+    text = node.value
+    if not isinstance(tag, str):
+        tag = str(tag)
+    if tag == "tag:yaml.org,2002:str" or node.style:
+        return text
+    if tag == _INT_TAG:
+        try:
+            cleaned = text.replace("_", "")
+            if cleaned.startswith(("0o", "+0o", "-0o")):
+                return int(cleaned.replace("0o", ""), 8)
+            return int(cleaned, 0) if cleaned[:2].lower() in ("0x", "0b") else int(cleaned)
+        except ValueError:
+            return text
+    if tag == "tag:yaml.org,2002:float":
+        try:
+            lowered = text.lower()
+            if lowered in (".inf", "+.inf"):
+                return float("inf")
+            if lowered == "-.inf":
+                return float("-inf")
+            if lowered == ".nan":
+                return float("nan")
+            return float(text.replace("_", ""))
+        except ValueError:
+            return text
+    if tag == "tag:yaml.org,2002:bool":
+        return text.lower() in ("true", "yes", "on", "y")
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    return text
