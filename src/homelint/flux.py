@@ -247,6 +247,7 @@ class FluxModel:
             self.kustomizations.append(ks)
             for child in self._evaluate(ks):
                 queue.append(child)
+        self.repo.variables_cache.clear()  # sources found while building were partial
         for applied in self.applied:
             applied.obj.applied_by.append(applied.ks.key if applied.ks else BOOTSTRAP)
             if applied.obj.effective_namespace is None:
@@ -272,11 +273,22 @@ class FluxModel:
                 sync = instance.get("sync") if isinstance(instance, dict) else None
             if isinstance(sync, dict) and isinstance(sync.get("path"), str) and sync.get("kind", "GitRepository") == "GitRepository":
                 found.append(join("", sync["path"]))
-        for obj in self.repo.objects:  # classic `flux bootstrap`: gotk-sync.yaml
-            if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP and obj.name == "flux-system":
-                path = obj.spec.get("path")
-                if isinstance(path, str) and posixpath.basename(obj.path) == "gotk-sync.yaml":
-                    found.append(join("", path))
+        for obj in self.repo.objects:
+            # classic `flux bootstrap` (gotk-sync.yaml) and hand-made bootstrap files: a Flux
+            # Kustomization declared next to the repository's own source object.
+            if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
+                continue
+            path = obj.spec.get("path")
+            if not isinstance(path, str) or not self.is_local_source(obj.data, obj.namespace or "flux-system"):
+                continue
+            siblings = self.repo.objects_by_file.get(obj.path, [])
+            declares_source = any(
+                o.kind in ("GitRepository", "OCIRepository") and o.name in self.repo.config.local_sources for o in siblings
+            )
+            if declares_source or (obj.name == "flux-system" and posixpath.basename(obj.path) == "gotk-sync.yaml"):
+                resolved = resolve(path, {})
+                if resolved is not None:
+                    found.append(join("", resolved))
         found = sorted(set(found))
         if found:
             self.root_source = "automatic: FluxInstance sync path / flux bootstrap"

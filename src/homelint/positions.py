@@ -18,6 +18,7 @@ class PositionIndex:
     def __init__(self, read: Any, capacity: int = 64) -> None:
         self._read = read  # callable: repo-relative path -> bytes | None
         self._nodes: OrderedDict[str, list[Any]] = OrderedDict()
+        self._texts: dict[str, str] = {}
         self._capacity = capacity
 
     def _documents(self, path: str) -> list[Any]:
@@ -30,16 +31,38 @@ class PositionIndex:
             text, _ = decode(raw)
             if text is not None:
                 nodes = iter_nodes(text)
+                self._texts[path] = text
         self._nodes[path] = nodes
         if len(self._nodes) > self._capacity:
-            self._nodes.popitem(last=False)
+            evicted, _ = self._nodes.popitem(last=False)
+            self._texts.pop(evicted, None)
         return nodes
 
     def span(self, path: str, doc: int, keys: Sequence[PathItem] = (), *, key: bool = False) -> Span:
         """Span of the value at `keys` (or of its key with key=True); the deepest existing node otherwise."""
+        node = self.node(path, doc, keys, key=key)
+        return node_span(node) if node is not None else FILE_START
+
+    def text_span(self, path: str, doc: int, keys: Sequence[PathItem], needle: str, *, key: bool = False) -> Span:
+        """Span of `needle` inside the scalar at `keys` (e.g. one `${VAR}` in a long string)."""
+        node = self.node(path, doc, keys, key=key)
+        if node is None:
+            return FILE_START
+        text = self._texts.get(path, "")
+        start, end = node.start_mark.index, node.end_mark.index
+        found = text.find(needle, start, max(end, start + 1))
+        if node.id != "scalar" or found < 0:
+            return node_span(node)
+        line = text.count("\n", 0, found) + 1
+        column = found - (text.rfind("\n", 0, found) + 1) + 1
+        first_line_end = text.find("\n", found)
+        length = len(needle) if first_line_end < 0 or first_line_end >= found + len(needle) else first_line_end - found
+        return Span(line, column, line, column + max(length, 1))
+
+    def node(self, path: str, doc: int, keys: Sequence[PathItem] = (), *, key: bool = False) -> Any:
         docs = self._documents(path)
         if doc >= len(docs) or docs[doc] is None:
-            return FILE_START
+            return None
         node = docs[doc]
         found = node
         key_node = None
@@ -57,8 +80,8 @@ class PositionIndex:
             node = found = nxt
         else:
             if key and key_node is not None:
-                return node_span(key_node)
-        return node_span(found)
+                return key_node
+        return found
 
     def document_span(self, path: str, doc: int) -> Span:
         return self.span(path, doc, ())

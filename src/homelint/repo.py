@@ -52,6 +52,9 @@ class Repo:
     def span(self, path: str, doc: int, keys: tuple[Any, ...] | list[Any] = (), *, key: bool = False) -> Any:
         return self.positions.span(path, doc, tuple(keys), key=key)
 
+    def text_span(self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False) -> Any:
+        return self.positions.text_span(obj.path, obj.doc, keys, needle, key=key)
+
     def obj_span(self, obj: K8sObject, *keys: Any, key: bool = False) -> Any:
         return self.positions.span(obj.path, obj.doc, keys, key=key)
 

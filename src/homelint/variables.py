@@ -19,10 +19,12 @@ class Source:
     optional: bool
     index: int
     objects: list[K8sObject] = field(default_factory=list)
+    producer: K8sObject | None = None  # an ExternalSecret that makes this Secret
+    complete: bool = False  # the producer's key list is fully known
 
     @property
     def found(self) -> bool:
-        return bool(self.objects)
+        return bool(self.objects) or (self.producer is not None and self.complete)
 
 
 @dataclass
@@ -59,11 +61,17 @@ def source_keys(obj: K8sObject) -> dict[str, str]:
 
 
 def find_sources(repo: Repo, kind: str, name: str, namespace: str) -> list[K8sObject]:
+    """The ConfigMap/Secret `name` as applied in `namespace` (one object may be applied in many)."""
+    found: list[K8sObject] = []
+    flux = repo.flux
+    if flux is not None:
+        for applied in flux.applied:
+            if applied.obj.kind == kind and applied.obj.name == name and applied.ns == namespace and applied.obj not in found:
+                found.append(applied.obj)
+    if found:
+        return found
     candidates = repo.objects_by_kind_name.get((kind, name), [])
-    exact = [o for o in candidates if (o.effective_namespace or o.namespace) == namespace]
-    if exact:
-        return exact
-    return [o for o in candidates if (o.effective_namespace or o.namespace) in (None, "")]
+    return [o for o in candidates if o.namespace == namespace and not o.applied_by]
 
 
 def variables_of(repo: Repo, ks: FluxKS) -> Variables:
@@ -83,6 +91,8 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
             kind = ref.get("kind") if ref.get("kind") in ("ConfigMap", "Secret") else "ConfigMap"
             source = Source(kind, ref["name"], bool(ref.get("optional")), index)
             source.objects = find_sources(repo, kind, ref["name"], ks.namespace)
+            if not source.objects and kind == "Secret":
+                _from_external_secret(repo, source, ks.namespace, result)
             result.sources.append(source)
             for obj in source.objects[:1]:
                 for key, value in source_keys(obj).items():
@@ -95,6 +105,34 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
             result.origin[str(key)] = "substitute"
     repo.variables_cache[id(ks)] = result
     return result
+
+
+def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Variables) -> None:
+    """Keys of a Secret an ExternalSecret produces: data[].secretKey and template data keys."""
+    from homelint.refs import produced_secrets
+
+    flux = repo.flux
+    for applied in flux.applied if flux is not None else []:
+        obj = applied.obj
+        if obj.kind != "ExternalSecret" or applied.ns != namespace:
+            continue
+        if not any(name == source.name for name, _ in produced_secrets(obj)):
+            continue
+        source.producer = obj
+        spec = obj.spec
+        keys = [d.get("secretKey") for d in spec.get("data") or [] if isinstance(d, dict)]
+        template = spec.get("target", {}).get("template") if isinstance(spec.get("target"), dict) else None
+        template_data = template.get("data") if isinstance(template, dict) else None
+        if isinstance(template_data, dict):
+            keys = list(template_data)
+        elif spec.get("dataFrom") or (isinstance(template, dict) and template.get("templateFrom")):
+            return  # keys come from the remote store: unknowable here
+        source.complete = True
+        for key in keys:
+            if isinstance(key, str):
+                result.values[key] = UNKNOWN_VALUE
+                result.origin[key] = f"Secret {source.name} (from ExternalSecret {obj.name})"
+        return
 
 
 def _text(value: Any) -> str:

@@ -192,8 +192,11 @@ def iter_nodes(text: str, result: ParsedFile | None = None) -> list[Any]:
         while loader.check_node():
             nodes.append(loader.get_node())
     except Exception as exc:  # ruamel raises MarkedYAMLError and a few plain errors
-        if "found duplicate anchor" in str(exc):
-            return _iter_nodes_pure(text, result)
+        # libyaml is stricter than YAML 1.2 (`[a:b]` in flow context, reused anchors): the
+        # pure-Python composer decides; only when it fails too is this a syntax error.
+        pure = _iter_nodes_pure(text, None)
+        if pure is not None:
+            return pure
         if result is not None:
             result.problems.append(_problem_from_exc(exc))
     finally:
@@ -204,8 +207,8 @@ def iter_nodes(text: str, result: ParsedFile | None = None) -> list[Any]:
     return nodes
 
 
-def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any]:
-    """The pure-Python composer accepts a reused anchor (valid YAML 1.2) where libyaml refuses."""
+def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any] | None:
+    """Compose with ruamel's pure-Python composer; None when it fails too."""
     import warnings
 
     from ruamel.yaml import YAML
@@ -217,9 +220,10 @@ def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any]:
             warnings.simplefilter("ignore")
             for node in yaml.compose_all(text):
                 nodes.append(node)
-    except Exception as exc:
-        if result is not None:
-            result.problems.append(_problem_from_exc(exc))
+    except RecursionError:
+        return None
+    except Exception:
+        return None
     return nodes
 
 

@@ -166,20 +166,43 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     roots = ", ".join(flux.roots) or "(none)"
     origin = f"roots: {roots} ({flux.root_source})"
+    ks_paths: set[str] = set()
     for obj in _all_flux_ks(ctx):
+        raw = obj.spec.get("path")
+        resolved = resolve(raw, {}) if isinstance(raw, str) else None
+        if resolved is not None:
+            ks_paths.add(join("", resolved))
         if not obj.applied_by:
+            commented = _commented_reference(ctx, obj.path)
+            where = f"; its entry is commented out at {commented}" if commented else ""
             yield ctx.at("HL104", obj, ("metadata", "name"),
-                         f"Flux Kustomization '{obj.name}' is not reached from any Flux root; {origin}",
+                         f"Flux Kustomization '{obj.name}' is not reached from any Flux root{where}; {origin}",
                          fix="wire its file into a kustomization.yaml that Flux applies, or set flux.roots in .homelint.yaml")
     for directory, kd in sorted(repo.kustomize_dirs.items()):
         if directory in flux.reached_dirs or kd.is_component:
             continue
-        if _referenced_somewhere(ctx, directory):
-            continue
+        if directory in ks_paths or _referenced_somewhere(ctx, directory):
+            continue  # reported through the Flux Kustomization that points at it
         yield ctx.finding("HL104", kd.file, repo.span(kd.file, kd.doc),
                           f"no Flux Kustomization builds '{directory or '.'}'; {origin}",
                           fix="point a Flux Kustomization's spec.path at it, list it in a parent kustomization, or delete it",
                           key=f"HL104/{directory}")
+
+
+def _commented_reference(ctx: Context, path: str) -> str:
+    """`file:line` of a commented-out kustomization entry naming `path`, searching parent dirs."""
+    directory = posixpath.dirname(path)
+    for _ in range(3):
+        kd = ctx.repo.kustomize_dirs.get(directory)
+        if kd is not None:
+            rel = posixpath.relpath(path, directory or ".")
+            line = _commented_out(ctx.repo.read_text(kd.file) or "", rel)
+            if line:
+                return f"{kd.file}:{line}"
+        if not directory:
+            break
+        directory = posixpath.dirname(directory)
+    return ""
 
 
 def _referenced_somewhere(ctx: Context, directory: str) -> bool:

@@ -1,0 +1,251 @@
+"""HL201-HL206: Flux post-build placeholders are defined, documented and valid (SEMANTICS.md 1)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from homelint.checks.common import walk_strings
+from homelint.engine import Context
+from homelint.flux import FluxKS
+from homelint.model import Finding, K8sObject
+from homelint.registry import check
+from homelint.substitution import VALID_VAR_NAME, Expr, scan, substitution_disabled
+from homelint.variables import Variables, variables_of
+
+
+def _uses(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
+    """Every `${...}` in objects applied by Kustomizations that substitute, with its context."""
+    memo = ctx.repo.__dict__.setdefault("_placeholder_uses", None)
+    if memo is not None:
+        yield from memo
+        return
+    out = []
+    for ks in ctx.flux.kustomizations:
+        if ks.post_build is None:
+            continue
+        variables = variables_of(ctx.repo, ks)
+        if not variables.substitutes:
+            continue
+        seen: set[int] = set()
+        for applied in ks.applied:
+            obj = applied.obj
+            if id(obj) in seen or obj.is_sops or substitution_disabled(obj.data):
+                continue
+            seen.add(id(obj))
+            for field, text, is_key in walk_strings(obj.data):
+                if "${" not in text:
+                    continue
+                for expr in scan(text):
+                    out.append((ks, variables, obj, field, is_key, expr, text))
+    ctx.repo.__dict__["_placeholder_uses"] = out
+    yield from out
+
+
+def _names(expr: Expr) -> Iterator[Expr]:
+    yield expr
+    for inner in expr.nested:
+        yield from _names(inner)
+
+
+def _looked(variables: Variables) -> str:
+    parts = []
+    if variables.origin and any(o == "substitute" for o in variables.origin.values()):
+        parts.append("postBuild.substitute")
+    for source in variables.sources:
+        state = "" if source.found else (" (optional, not in the repository)" if source.optional else " (not in the repository)")
+        parts.append(f"{source.kind} {source.name}{state}")
+    return ", ".join(parts) or "no variable sources"
+
+
+@check("HL201")
+def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
+    strict = ctx.config.strict_substitution
+    reported: set[tuple[str, int, tuple[Any, ...], str]] = set()
+    for ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
+        if expr.error:
+            continue
+        for item in _names(expr):
+            if item.error or item.has_default or item.name in variables.values:
+                continue
+            ident = (obj.path, obj.doc, field, item.name)
+            if ident in reported:
+                continue
+            reported.add(ident)
+            unreadable = variables.unreadable
+            finding = ctx.finding(
+                "HL201", obj.path, ctx.repo.text_span(obj, field, "${" + item.name, key=is_key),
+                f"${{{item.name}}} is not defined for {ks.label} (looked in: {_looked(variables)})"
+                + ("; some sources could not be read, so it may come from them" if unreadable else ""),
+                fix=f"define {item.name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, "
+                    f"or give a default: ${{{item.name}:=value}}",
+                key=f"HL201/{obj.kind}/{obj.name}/{item.name}/{ks.key}",
+                related=[s.path for src in variables.sources for s in src.objects],
+            )
+            if unreadable or not strict:
+                finding.severity = "warning"
+            yield finding
+
+
+@check("HL204")
+def invalid_substitution(ctx: Context) -> Iterator[Finding]:
+    for ks, _variables, obj, field, is_key, expr, text in _uses(ctx):
+        bad = [e for e in _names(expr) if e.error]
+        if not bad:
+            continue
+        snippet = text[expr.start : min(expr.end, expr.start + 40)]
+        yield ctx.finding(
+            "HL204", obj.path, ctx.repo.text_span(obj, field, snippet, key=is_key),
+            f"'{snippet}' breaks Flux substitution for {ks.label}: {bad[0].error}; the whole Kustomization fails to build",
+            fix="escape it as '$${...}' to keep it literal, or label the object "
+                "kustomize.toolkit.fluxcd.io/substitute: disabled",
+            key=f"HL204/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{snippet}",
+        )
+
+
+def _docs_text(ctx: Context) -> tuple[str, list[str]] | None:
+    repo = ctx.repo
+    import fnmatch
+
+    patterns = ctx.config.placeholder_docs
+    if patterns is None:
+        patterns = ["TEMPLATE_GUIDE.md", "docs/**/*.md", "docs/*.md"]
+    files = sorted(p for p in repo.files.all_files if any(fnmatch.fnmatch(p, pat) for pat in patterns))
+    if not files:
+        return None
+    return "\n".join(repo.read_text(p) or "" for p in files), files
+
+
+@check("HL202", "HL203")
+def documentation(ctx: Context) -> Iterator[Finding]:
+    docs = _docs_text(ctx)
+    used: dict[str, list[tuple[K8sObject, tuple[Any, ...], bool, FluxKS]]] = defaultdict(list)
+    for ks, _variables, obj, field, is_key, expr, _text in _uses(ctx):
+        for item in _names(expr):
+            if item.name:
+                used[item.name].append((obj, field, is_key, ks))
+    # HL202: variables from substituteFrom sources used in manifests but not in the docs
+    if docs is not None:
+        text, files = docs
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+        reported: set[str] = set()
+        for ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
+            for item in _names(expr):
+                origin = variables.origin.get(item.name, "")
+                if not origin or origin == "substitute" or item.name in words or item.name in reported:
+                    continue
+                reported.add(item.name)
+                yield ctx.finding(
+                    "HL202", obj.path, ctx.repo.text_span(obj, field, "${" + item.name, key=is_key),
+                    f"${{{item.name}}} (from {origin}) is not documented in {', '.join(files[:3])}",
+                    fix=f"describe {item.name} in the placeholder docs, so a fork knows to set it",
+                    key=f"HL202/{item.name}", related=files,
+                )
+    # HL203: keys of substituteFrom sources that nothing uses; documented placeholders never used
+    all_used = set(used)
+    sources_seen: set[int] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.post_build is None:
+            continue
+        for source in variables_of(ctx.repo, ks).sources:
+            for obj in source.objects:
+                if id(obj) in sources_seen:
+                    continue
+                sources_seen.add(id(obj))
+                for section in ("data", "stringData"):
+                    values = obj.data.get(section)
+                    if not isinstance(values, dict):
+                        continue
+                    for key in values:
+                        if str(key) not in all_used:
+                            yield ctx.at("HL203", obj, (section, key),
+                                         f"{obj.kind} {obj.name} defines {key}, but no manifest uses ${{{key}}}",
+                                         key_node=True, fix="remove the unused key, or ignore HL203 if other tooling reads it")
+    if docs is not None:
+        text, files = docs
+        for name in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)) - all_used):
+            path = next((f for f in files if "${" + name + "}" in (ctx.repo.read_text(f) or "")), files[0])
+            content = ctx.repo.read_text(path) or ""
+            offset = content.find("${" + name + "}")
+            line = content.count("\n", 0, offset) + 1
+            column = offset - (content.rfind("\n", 0, offset) + 1) + 1
+            from homelint.model import Span
+
+            yield ctx.finding("HL203", path, Span(line, column, line, column + len(name) + 3),
+                              f"documented placeholder ${{{name}}} is used by no manifest",
+                              fix="remove it from the docs, or use it", key=f"HL203/doc/{name}")
+
+
+def _known_flux_variables(ctx: Context) -> set[str]:
+    names: set[str] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.post_build is not None:
+            names.update(variables_of(ctx.repo, ks).values)
+    return names
+
+
+@check("HL205")
+def literal_placeholder(ctx: Context) -> Iterator[Finding]:
+    known = _known_flux_variables(ctx)
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None:
+            continue
+        if ks.post_build is not None and variables_of(ctx.repo, ks).substitutes:
+            continue
+        why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
+        seen: set[int] = set()
+        for applied in ks.applied:
+            obj = applied.obj
+            if id(obj) in seen or obj.is_sops or substitution_disabled(obj.data):
+                continue
+            seen.add(id(obj))
+            for field, text, is_key in walk_strings(obj.data):
+                if "${" not in text:
+                    continue
+                # only names some Kustomization provides: others are the application's own ${ENV}
+                exprs = [e for e in scan(text) if not e.error and e.name in known]
+                if not exprs:
+                    continue
+                expr = exprs[0]
+                yield ctx.finding(
+                    "HL205", obj.path, ctx.repo.text_span(obj, field, "${" + expr.name, key=is_key),
+                    f"${{{expr.name}}} reaches the cluster literally: {ks.label} {why}",
+                    fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or escape it as $${...}",
+                    key=f"HL205/{obj.kind}/{obj.name}/{expr.name}", related=[ks.obj.path],
+                )
+                break
+
+
+@check("HL206")
+def invalid_variable_name(ctx: Context) -> Iterator[Finding]:
+    seen: set[int] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.post_build is None:
+            continue
+        for source in variables_of(ctx.repo, ks).sources:
+            for obj in source.objects:
+                if id(obj) in seen:
+                    continue
+                seen.add(id(obj))
+                for section in ("data", "stringData"):
+                    values = obj.data.get(section)
+                    if not isinstance(values, dict):
+                        continue
+                    for key in values:
+                        if not VALID_VAR_NAME.match(str(key)):
+                            yield ctx.at(
+                                "HL206", obj, (section, key),
+                                f"'{key}' is not a valid variable name, and {obj.kind} {obj.name} is used in substituteFrom "
+                                f"by {ks.label}: Flux fails the whole build ('var name is invalid')",
+                                key_node=True, fix="rename the key to letters, digits and underscores (not starting with a digit)",
+                            )
+        inline = ks.post_build.get("substitute") if ks.post_build else None
+        if isinstance(inline, dict) and ks.obj is not None and id(ks.obj) not in seen:
+            seen.add(id(ks.obj))
+            for key in inline:
+                if not VALID_VAR_NAME.match(str(key)):
+                    yield ctx.at("HL206", ks.obj, ("spec", "postBuild", "substitute", key),
+                                 f"'{key}' is not a valid variable name: Flux fails the whole build", key_node=True,
+                                 fix="rename the key to letters, digits and underscores (not starting with a digit)")
