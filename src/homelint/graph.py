@@ -34,6 +34,18 @@ def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
     return resolve(name, variables_of(repo, ks).values)
 
 
+def name_pattern(name: str) -> str:
+    """A regex for a produced name whose variables cannot be resolved: `a-${X}-tls` -> `a-.*-tls`."""
+    import re
+
+    parts = re.split(r"\$\{[^}]*\}|\{\{.*?\}\}", name)
+    return ".*".join(re.escape(p) for p in parts)
+
+
+def unresolved_producers(graph: Any, kind: str, ns: str) -> list[str]:
+    return [n[2] for n in graph.nodes if n[0] == f"{kind}-pattern" and n[1] == ns]
+
+
 def obj_node(applied: Applied) -> tuple[str, str, str, str]:
     return ("obj", applied.kind, applied.ns, applied.name)
 
@@ -57,6 +69,8 @@ def build_graph(repo: Repo) -> Any:
             graph.add_edge(("ks", ks.key), ("dir", ks.path), type="applies-path")
         if ks.parent is not None:
             graph.add_edge(("ks", ks.parent.key), ("ks", ks.key), type="reconciles")
+    for ks in flux.kustomizations:
+        _add_generators(graph, repo, ks)
     for applied in flux.applied:
         node = obj_node(applied)
         if node not in graph:
@@ -79,10 +93,19 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
         real = resolved_name(applied, name, repo)
         if real:
             graph.add_edge(node, ("secret", ns, real), type="produces-secret", field=field, applied=applied)
+        elif name:
+            graph.add_edge(node, ("secret-pattern", ns, name_pattern(name)), type="produces-secret", field=field, applied=applied)
     for name, field in produced_claims(obj):
         real = resolved_name(applied, name, repo)
         if real:
             graph.add_edge(node, ("claim", ns, real), type="produces-claim", field=field, applied=applied)
+        elif name:
+            graph.add_edge(node, ("claim-pattern", ns, name_pattern(name)), type="produces-claim", field=field, applied=applied)
+    if obj.kind == "ReplicationSource":
+        pvc = obj.spec.get("sourcePVC")
+        real = resolved_name(applied, pvc, repo) if isinstance(pvc, str) else None
+        if real:
+            graph.add_edge(node, ("claim", ns, real), type="uses-claim", field=("spec", "sourcePVC"), applied=applied)
     refs = []
     target_ns = ns
     if obj.kind == "HelmRelease":
@@ -100,6 +123,21 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
             where = ns if ref.field[:2] == ("spec", "valuesFrom") else target_ns
             kind = "claims" if ref.kind == "claim" else "uses-secret"
             graph.add_edge(node, (ref.kind, where, real), type=kind, field=ref.field, applied=applied, ref=ref)
+
+
+def _add_generators(graph: Any, repo: Repo, ks: Any) -> None:
+    """secretGenerator/configMapGenerator objects of every kustomization a Flux Kustomization builds."""
+    target = ks.spec.get("targetNamespace") if isinstance(ks.spec.get("targetNamespace"), str) else None
+    for directory in ks.dirs:
+        kd = repo.kustomize_dirs.get(directory)
+        if kd is None:
+            continue
+        items = kd.data.get("secretGenerator")
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                ns = target or item.get("namespace") or kd.namespace or ks.namespace
+                graph.add_edge(("dir", directory), ("secret", ns, item["name"]), type="produces-secret",
+                               field=("secretGenerator", index, "name"), file=kd.file)
 
 
 def edges_of_type(graph: Any, edge_type: str) -> list[tuple[Any, Any, dict[str, Any]]]:

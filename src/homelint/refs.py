@@ -221,8 +221,10 @@ def produced_secrets(obj: K8sObject) -> Iterator[tuple[str, FieldPath]]:
     elif kind == "Cluster" and obj.group == "postgresql.cnpg.io":
         for suffix in ("app", "superuser", "ca", "replication", "server"):
             yield f"{obj.name}-{suffix}", ("metadata", "name")
-    elif kind == "ReplicationDestination" or kind == "ReplicationSource":
-        return
+    elif kind == "ServiceAccount" and obj.group == "talos.dev":
+        yield obj.name, ("metadata", "name")  # Talos writes the talosconfig into a Secret of that name
+    elif kind == "ObjectBucketClaim" and obj.group == "objectbucket.io":
+        yield obj.name, ("metadata", "name")  # rook/noobaa: a Secret and ConfigMap named after the claim
 
 
 def produced_claims(obj: K8sObject) -> Iterator[tuple[str, FieldPath]]:

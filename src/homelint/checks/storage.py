@@ -1,0 +1,134 @@
+"""HL301-HL303: every claimed volume is produced, NFS mounts are complete, claims are used."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from homelint.checks.common import has_flux
+from homelint.engine import Context
+from homelint.model import Finding
+from homelint.registry import check
+from homelint.substitution import scan
+
+
+def _external(names: list[str], ns: str, name: str) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(f"{ns}/{name}", p) for p in names)
+
+
+def _producers(graph: Any, node: Any, edge_type: str) -> list[Any]:
+    return [d for _, _, d in graph.in_edges(node, data=True) if d.get("type") == edge_type]
+
+
+def _consumers(graph: Any, node: Any, *edge_types: str) -> list[Any]:
+    return [d for _, _, d in graph.in_edges(node, data=True) if d.get("type") in edge_types]
+
+
+@check("HL301")
+def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
+    if not has_flux(ctx):
+        return
+    graph = ctx.graph
+    claims_by_ns: dict[str, set[str]] = {}
+    for node in graph.nodes:
+        if node[0] == "claim" and _producers(graph, node, "produces-claim"):
+            claims_by_ns.setdefault(node[1], set()).add(node[2])
+    import re
+
+    from homelint.graph import unresolved_producers
+
+    external = ctx.config.external_claims
+    missing: list[tuple[Any, dict[str, Any]]] = []
+    for node in sorted(n for n in graph.nodes if n[0] == "claim"):
+        _, ns, name = node
+        if _producers(graph, node, "produces-claim") or _external(external, ns, name):
+            continue
+        if any(re.fullmatch(p, name) for p in unresolved_producers(graph, "claim", ns)):
+            continue  # a producer whose name uses unreadable variables may make it: never guess
+        missing.extend((node, edge) for edge in _consumers(graph, node, "claims"))
+    if missing and not claims_by_ns and not any(n[0] == "claim-pattern" for n in graph.nodes):
+        # The repository creates no claim at all: volumes are made outside Git on purpose.
+        node, edge = missing[0]
+        names = sorted({f"{n[1]}/{n[2]}" for n, _ in missing})
+        obj = edge["applied"].obj
+        yield ctx.at(
+            "HL301", obj, edge["field"],
+            f"{len(names)} claimed volumes ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}) are created by "
+            "nothing in the repository, which defines no PersistentVolumeClaim at all; if they are made outside Git, "
+            "declare them in .homelint.yaml claims.external",
+            fix="claims: {external: ['namespace/name', ...]} (globs like 'default/*' work)", key="HL301/all-external",
+        )
+        return
+    for node, edge in missing:
+        _, ns, name = node
+        unapplied = [o for o in ctx.repo.objects_by_kind_name.get(("PersistentVolumeClaim", name), []) if not o.applied_by]
+        obj = edge["applied"].obj
+        close = difflib.get_close_matches(name, sorted(claims_by_ns.get(ns, set())), n=3, cutoff=0.5)
+        hint = f"; existing claims nearby: {', '.join(close)}" if close else ""
+        where = f"; a PersistentVolumeClaim '{name}' is defined in {unapplied[0].path}, but Flux does not apply that file" if unapplied else ""
+        yield ctx.at(
+            "HL301", obj, edge["field"],
+            f"{obj.kind} {obj.name} claims volume '{name}' in namespace {ns}, but nothing in the repository creates "
+            f"that PersistentVolumeClaim{where}{hint}; the pod stays Pending",
+            fix="add the PVC (or the VolSync component that makes it), fix the name, or list it in claims.external "
+                "if it is created outside Git",
+            key=f"HL301/{ns}/{name}/{obj.kind}/{obj.name}", related=[u.path for u in unapplied],
+        )
+
+
+@check("HL302")
+def incomplete_nfs_mount(ctx: Context) -> Iterator[Finding]:
+    from homelint.graph import resolved_name
+    from homelint.refs import helm_release_refs, pod_spec_refs
+    from homelint.variables import variables_of
+
+    seen: set[tuple[int, str]] = set()
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.kind == "HelmRelease":
+            refs = [r for r in helm_release_refs(obj) if r.kind == "nfs"]
+        else:
+            refs = [r for r in pod_spec_refs(obj) if r.kind == "nfs"]
+        for ref in refs:
+            if (id(obj), str(ref.field)) in seen:
+                continue
+            seen.add((id(obj), str(ref.field)))
+            server, path = ref.extra
+            missing = [n for n, v in (("server", server), ("path", path)) if not isinstance(v, str) or not v.strip()]
+            if missing:
+                yield ctx.at("HL302", obj, ref.field,
+                             f"NFS volume '{ref.name}' of {obj.kind} {obj.name} has no {' and no '.join(missing)}; the pod cannot mount it",
+                             fix="set both server and path")
+                continue
+            if "${" in server and applied.ks is not None and applied.ks.post_build is not None:
+                if resolved_name(applied, server, ctx.repo) is None:
+                    variables = variables_of(ctx.repo, applied.ks)
+                    undefined = [e.name for e in scan(server) if e.name and e.name not in variables.values and not e.has_default]
+                    if undefined and not variables.unreadable:
+                        yield ctx.at("HL302", obj, (*ref.field, "server"),
+                                     f"NFS server '{server}' of volume '{ref.name}' uses ${{{undefined[0]}}}, which "
+                                     f"{applied.ks.label} does not define (see HL201)",
+                                     fix=f"define {undefined[0]} in cluster-settings or postBuild.substitute")
+
+
+@check("HL303")
+def unused_claim(ctx: Context) -> Iterator[Finding]:
+    if not has_flux(ctx):
+        return
+    graph = ctx.graph
+    reported: set[int] = set()
+    for node in sorted(n for n in graph.nodes if n[0] == "claim"):
+        if _consumers(graph, node, "claims", "uses-claim"):
+            continue
+        for edge in _producers(graph, node, "produces-claim"):
+            obj = edge["applied"].obj
+            if obj.kind != "PersistentVolumeClaim" or id(obj) in reported:
+                continue
+            reported.add(id(obj))
+            yield ctx.at("HL303", obj, ("metadata", "name"),
+                         f"PersistentVolumeClaim '{node[2]}' in namespace {node[1]} is claimed by no workload or HelmRelease",
+                         fix="delete it if the data is no longer needed, or mount it",
+                         key=f"HL303/{node[1]}/{node[2]}")
