@@ -1,0 +1,153 @@
+"""HL601-HL603: JSON-schema validation of the kinds homelint reasons about, and API versions."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from homelint.checks.common import manifest_objects
+from homelint.engine import Context
+from homelint.model import Finding, K8sObject
+from homelint.registry import check
+
+# (apiVersion, kind) -> schema file in schemas/kinds/
+SCHEMAS: dict[tuple[str, str], str] = {
+    ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"): "kustomization.kustomize.toolkit.fluxcd.io.json",
+    ("helm.toolkit.fluxcd.io/v2", "HelmRelease"): "helmrelease.helm.toolkit.fluxcd.io.json",
+    ("source.toolkit.fluxcd.io/v1", "GitRepository"): "gitrepository.source.toolkit.fluxcd.io.json",
+    ("source.toolkit.fluxcd.io/v1", "OCIRepository"): "ocirepository.source.toolkit.fluxcd.io.json",
+    ("source.toolkit.fluxcd.io/v1", "HelmRepository"): "helmrepository.source.toolkit.fluxcd.io.json",
+    ("source.toolkit.fluxcd.io/v1", "HelmChart"): "helmchart.source.toolkit.fluxcd.io.json",
+    ("external-secrets.io/v1", "ExternalSecret"): "externalsecret.external-secrets.io.json",
+    ("external-secrets.io/v1", "SecretStore"): "secretstore.external-secrets.io.json",
+    ("external-secrets.io/v1", "ClusterSecretStore"): "secretstore.external-secrets.io.json",
+    ("v1", "PersistentVolumeClaim"): "persistentvolumeclaim.json",
+    ("v1", "Secret"): "secret.json",
+    ("v1", "ConfigMap"): "configmap.json",
+    ("v1", "Namespace"): "namespace.json",
+}
+KUSTOMIZE_SCHEMA = "kustomization.kustomize.config.k8s.io.json"
+MAX_ERRORS_PER_OBJECT = 5
+
+# apiVersion prefix -> (replacement, removed in). SEMANTICS.md 2.5 and 6.
+REMOVED = {
+    "kustomize.toolkit.fluxcd.io/v1beta1": ("kustomize.toolkit.fluxcd.io/v1", "Flux 2.7 (kustomize-controller 1.7)"),
+    "kustomize.toolkit.fluxcd.io/v1beta2": ("kustomize.toolkit.fluxcd.io/v1", "Flux 2.8 (kustomize-controller 1.8)"),
+    "source.toolkit.fluxcd.io/v1beta1": ("source.toolkit.fluxcd.io/v1", "Flux 2.7 (source-controller 1.7)"),
+    "source.toolkit.fluxcd.io/v1beta2": ("source.toolkit.fluxcd.io/v1", "Flux 2.8 (source-controller 1.8)"),
+    "helm.toolkit.fluxcd.io/v2beta1": ("helm.toolkit.fluxcd.io/v2", "Flux 2.7 (helm-controller 1.4)"),
+    "helm.toolkit.fluxcd.io/v2beta2": ("helm.toolkit.fluxcd.io/v2", "Flux 2.8 (helm-controller 1.5)"),
+    "external-secrets.io/v1beta1": ("external-secrets.io/v1", "External Secrets 0.17 (no longer served)"),
+    "external-secrets.io/v1alpha1": ("external-secrets.io/v1", "External Secrets 0.17 (no longer served)"),
+}
+ESO_STABLE_KINDS = ("ExternalSecret", "SecretStore", "ClusterSecretStore", "ClusterExternalSecret")
+DEPRECATED = {
+    ("notification.toolkit.fluxcd.io/v1beta2", "Alert"): "notification.toolkit.fluxcd.io/v1beta3",
+    ("notification.toolkit.fluxcd.io/v1beta2", "Provider"): "notification.toolkit.fluxcd.io/v1beta3",
+    ("notification.toolkit.fluxcd.io/v1beta1", "Alert"): "notification.toolkit.fluxcd.io/v1beta3",
+    ("notification.toolkit.fluxcd.io/v1beta1", "Provider"): "notification.toolkit.fluxcd.io/v1beta3",
+    ("notification.toolkit.fluxcd.io/v1beta1", "Receiver"): "notification.toolkit.fluxcd.io/v1",
+    ("notification.toolkit.fluxcd.io/v1beta2", "Receiver"): "notification.toolkit.fluxcd.io/v1",
+    ("image.toolkit.fluxcd.io/v1beta1", "*"): "image.toolkit.fluxcd.io/v1",
+    ("image.toolkit.fluxcd.io/v1beta2", "*"): "image.toolkit.fluxcd.io/v1",
+}
+
+
+@cache
+def validator(name: str) -> Any:
+    import jsonschema
+    from referencing import Registry, Resource
+
+    from homelint.resources import data_dir, schema
+
+    resources = []
+    for path in sorted((data_dir("schemas") / "kinds").glob("*.json")):
+        contents = schema(f"kinds/{path.name}")
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    registry = Registry().with_resources(resources)
+    return jsonschema.Draft202012Validator(schema(f"kinds/{name}"), registry=registry)
+
+
+def schema_for(obj: K8sObject) -> str | None:
+    return SCHEMAS.get((obj.api_version, obj.kind))
+
+
+def readable(error: Any) -> tuple[tuple[Any, ...], str]:
+    """A position (field path) and a sentence for one jsonschema error."""
+    import jsonschema
+
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        if error.validator == "oneOf" and error.schema.get("oneOf") and all("required" in s for s in error.schema["oneOf"]):
+            options = " or ".join(s["required"][0] for s in error.schema["oneOf"])
+            where = ".".join(map(str, error.absolute_path)) or "object"
+            return tuple(error.absolute_path), f"{where} must set exactly one of {options}"
+        error = jsonschema.exceptions.best_match(error.context)
+    path = tuple(error.absolute_path)
+    where = ".".join(map(str, path)) or "the object"
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        extra = extras[0] if extras else "?"
+        close = difflib.get_close_matches(str(extra), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return (*path, extra), f"unknown field '{extra}' in {where}{hint}"
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return path, f"{where} is missing the required field '{missing}'"
+    if error.validator == "enum":
+        options = ", ".join(map(str, error.validator_value))
+        return path, f"{where} is {error.instance!r}, not one of: {options}"
+    if error.validator == "type":
+        want = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
+        got = type(error.instance).__name__.replace("str", "string").replace("int", "integer").replace("dict", "mapping").replace("list", "list").replace("NoneType", "null")
+        return path, f"{where} must be a {want}, not a {got} ({str(error.instance)[:40]!r})"
+    if error.validator == "pattern":
+        return path, f"{where} is {str(error.instance)[:60]!r}, which does not match the expected format"
+    return path, f"{where}: {error.message[:160]}"
+
+
+@check("HL601")
+def schema_violation(ctx: Context) -> Iterator[Finding]:
+    for obj in manifest_objects(ctx):
+        name = schema_for(obj)
+        if name is None or obj.is_sops:
+            continue
+        data = obj.data
+        if obj.kind == "Namespace" and obj.effective_namespace and obj.effective_namespace != obj.name:
+            # kustomize's namespace transformer renames Namespace objects (the `name: _` idiom)
+            data = {**data, "metadata": {**obj.metadata, "name": obj.effective_namespace}}
+        errors = sorted(validator(name).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        for error in errors[:MAX_ERRORS_PER_OBJECT]:
+            path, message = readable(error)
+            yield ctx.at("HL601", obj, path, f"{obj.kind} {obj.name}: {message}", key_node=error.validator == "additionalProperties",
+                         fix="see the field reference of this kind; Flux/kubectl reject the object as it is")
+    repo = ctx.repo
+    for kd in repo.kustomize_dirs.values():
+        if kd.file not in ctx.flux.applied_files and ctx.flux.kustomizations:
+            continue
+        for error in list(validator(KUSTOMIZE_SCHEMA).iter_errors(kd.data))[:MAX_ERRORS_PER_OBJECT]:
+            path, message = readable(error)
+            yield ctx.finding("HL601", kd.file, repo.span(kd.file, 0, path, key=error.validator == "additionalProperties"),
+                              f"kustomization: {message}", fix="kustomize rejects unknown or mistyped fields",
+                              key=f"HL601/kustomization/{message}")
+
+
+@check("HL602", "HL603")
+def api_versions(ctx: Context) -> Iterator[Finding]:
+    for obj in ctx.repo.objects:
+        removed = REMOVED.get(obj.api_version)
+        if removed and obj.group == "external-secrets.io" and obj.kind not in ESO_STABLE_KINDS:
+            removed = None  # PushSecret and friends are still v1alpha1 upstream
+        if removed and obj.group.endswith(("fluxcd.io", "external-secrets.io")):
+            replacement, when = removed
+            yield ctx.at("HL602", obj, ("apiVersion",),
+                         f"{obj.kind} {obj.name} uses {obj.api_version}, removed in {when}; use {replacement}",
+                         fix=f"change apiVersion to {replacement} (flux migrate rewrites Flux objects; check field renames)")
+            continue
+        replacement = DEPRECATED.get((obj.api_version, obj.kind)) or DEPRECATED.get((obj.api_version, "*"))
+        if replacement:
+            yield ctx.at("HL603", obj, ("apiVersion",),
+                         f"{obj.kind} {obj.name} uses {obj.api_version}, deprecated; use {replacement}",
+                         fix=f"change apiVersion to {replacement} before the old version is removed")
