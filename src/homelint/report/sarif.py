@@ -1,0 +1,141 @@
+"""SARIF 2.1.0 for GitHub code scanning, built with sarif-om and serialized by hand.
+
+sarif-om's attrs defaults are traps (SEE shared/sarif/README.md): an explicit `level` equal to the
+default would be dropped by a default-skipping serializer, `results=None` omits `results`, and its
+Suppression writes `state` where SARIF 2.1.0 says `status`. This serializer keeps every value that
+is set, drops only sentinel defaults, and writes `status`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from typing import Any
+from urllib.parse import quote
+
+from homelint import __version__
+from homelint.model import Finding
+
+INFORMATION_URI = "https://github.com/homelint/homelint"
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+GITHUB_MAX_RESULTS = 25_000
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+_SENTINELS = {"rank": -1.0, "byte_offset": -1, "char_offset": -1, "id": -1, "index": -1, "rule_index": -1,
+              "language": "en-US"}
+
+
+def to_dict(value: Any) -> Any:
+    import attr
+
+    if attr.has(type(value)):
+        out: dict[str, Any] = {}
+        for field in attr.fields(type(value)):
+            item = getattr(value, field.name)
+            if item is None:
+                continue
+            if field.name in _SENTINELS and item == _SENTINELS[field.name]:
+                continue
+            if field.name in ("contents", "newline_sequences") and item == field.default.factory():  # type: ignore[union-attr]
+                continue
+            out[field.metadata.get("schema_property_name", field.name)] = to_dict(item)
+        return out
+    if isinstance(value, list):
+        return [to_dict(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_dict(v) for k, v in value.items()}
+    return value
+
+
+def _first_paragraph(docs: str, heading: str) -> str:
+    match = re.search(rf"## {heading}\n+(.*?)(\n\n|\n##|$)", docs, re.S)
+    return " ".join(match.group(1).split()) if match else ""
+
+
+def _rule_descriptor(meta: Any) -> Any:
+    import sarif_om as s
+
+    full = _first_paragraph(meta.docs, "What it checks") or meta.summary
+    markdown = f"**{meta.id} {meta.name}**: {meta.summary}\n\n{meta.docs}".strip()
+    return s.ReportingDescriptor(
+        id=meta.id,
+        name=meta.name,
+        short_description=s.MultiformatMessageString(text=meta.summary),
+        full_description=s.MultiformatMessageString(text=full),
+        help=s.MultiformatMessageString(text=f"{meta.summary} {full}".strip(), markdown=markdown),
+        help_uri=f"{INFORMATION_URI}/blob/main/rules/{meta.family}/{meta.id}.yaml" if meta.origin == "builtin" else None,
+        default_configuration=s.ReportingConfiguration(level=LEVELS[meta.severity], enabled=meta.enabled),
+        properties={"tags": sorted(set(meta.tags) | {"homelint"}), "precision": meta.precision},
+    )
+
+
+def _result(finding: Finding, index: int, fingerprint: str) -> Any:
+    import sarif_om as s
+
+    span = finding.span
+    region = s.Region(start_line=span.line, start_column=span.column, end_line=span.end_line, end_column=span.end_column)
+    text = finding.message + (f"\nFix: {finding.fix}" if finding.fix else "")
+    result = s.Result(
+        rule_id=finding.rule,
+        rule_index=index,
+        level=LEVELS[finding.severity],
+        message=s.Message(text=text),
+        locations=[s.Location(physical_location=s.PhysicalLocation(
+            artifact_location=s.ArtifactLocation(uri=quote(finding.path, safe="/"), uri_base_id="%SRCROOT%"),
+            region=region))],
+        partial_fingerprints={"primaryLocationLineHash": fingerprint, "homelint/v1": finding.fingerprint()},
+    )
+    if finding.suppressed is not None:
+        result.suppressions = [s.Suppression(kind="inSource", justification=finding.suppressed)]
+    return result
+
+
+def build_log(result: Any) -> dict[str, Any]:
+    import sarif_om as s
+
+    rules = sorted(result.rules.values(), key=lambda r: r.id)
+    index = {r.id: i for i, r in enumerate(rules)}
+    findings = sorted([*result.findings, *result.suppressed], key=Finding.sort_key)
+    notifications = []
+    if len(findings) > GITHUB_MAX_RESULTS:
+        dropped = len(findings) - GITHUB_MAX_RESULTS
+        findings = findings[:GITHUB_MAX_RESULTS]
+        message = (f"{dropped} results were left out: GitHub code scanning accepts at most {GITHUB_MAX_RESULTS} "
+                   "results per run (use --select or a baseline to narrow the report)")
+        notifications.append(s.Notification(message=s.Message(text=message), level="warning"))
+        print(f"homelint: warning: {message}", file=sys.stderr)
+    seen: Counter[str] = Counter()
+    sarif_results = []
+    for finding in findings:
+        fp = finding.fingerprint()
+        seen[fp] += 1
+        sarif_results.append(_result(finding, index.get(finding.rule, -1), f"{fp}:{seen[fp]}"))
+    root_uri = result.root.resolve().as_uri().rstrip("/") + "/"
+    run = s.Run(
+        tool=s.Tool(driver=s.ToolComponent(name="homelint", version=__version__, semantic_version=__version__,
+                                          information_uri=INFORMATION_URI, rules=[_rule_descriptor(r) for r in rules])),
+        results=sarif_results,
+        column_kind="unicodeCodePoints",
+        original_uri_base_ids={"%SRCROOT%": s.ArtifactLocation(uri=root_uri)},
+        invocations=[s.Invocation(execution_successful=True, tool_execution_notifications=notifications or None)],
+    )
+    log = s.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+    data = to_dict(log)
+    for res in data["runs"][0]["results"]:
+        for sup in res.get("suppressions", []):
+            sup.pop("state", None)
+            sup["status"] = "accepted"
+    data["runs"][0].setdefault("results", [])
+    return data
+
+
+def render_sarif(result: Any) -> str:
+    text = json.dumps(build_log(result), indent=2) + "\n"
+    import gzip
+
+    size = len(gzip.compress(text.encode()))
+    if size > 10 * 1024 * 1024:
+        print(f"homelint: warning: the SARIF file is {size // 1048576} MiB gzipped, over GitHub's 10 MiB upload limit",
+              file=sys.stderr)
+    return text
