@@ -10,12 +10,16 @@ SKIP_DIRS = {".git", ".homelint_cache", "node_modules", ".venv", "__pycache__"}
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
+ROOT_MARKERS = (".homelint.yaml", ".homelint.yml", ".git")
+
+
 def find_repo_root(start: Path) -> Path:
-    """The git work tree containing `start`, or `start` itself (a directory) when there is none."""
+    """The nearest directory above `start` with a .homelint.yaml or a .git (like ruff's config
+    discovery); `start` itself (a directory) when there is none."""
     start = start.resolve()
     base = start if start.is_dir() else start.parent
     for candidate in (base, *base.parents):
-        if (candidate / ".git").exists():
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
             return candidate
     return base
 

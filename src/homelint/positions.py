@@ -79,7 +79,8 @@ class PositionIndex:
                 break
             node = found = nxt
         else:
-            if key and key_node is not None:
+            # a scalar is shown where its value is; a mapping or list where its key is
+            if key_node is not None and (key or found.id != "scalar"):
                 return key_node
         return found
 

@@ -99,8 +99,9 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
             elif not (meta.get("name") or meta.get("generateName")):
                 missing.append("metadata.name")
             if missing:
+                where = ("metadata",) if missing == ["metadata.name"] else ()
                 yield ctx.finding(
-                    "HL004", path, repo.span(path, index),
+                    "HL004", path, repo.span(path, index, where),
                     f"document {index + 1} has no {', '.join(missing)}; kustomize cannot build it",
                     fix="add the missing fields, or move this file out of the path Flux applies",
                     key=f"HL004/{index}/{','.join(missing)}",
