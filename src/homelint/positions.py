@@ -66,6 +66,7 @@ class PositionIndex:
         node = docs[doc]
         found = node
         key_node = None
+        complete = True
         for item in keys:
             nxt = None
             if node.id == "mapping" and isinstance(item, str):
@@ -76,12 +77,12 @@ class PositionIndex:
             elif node.id == "sequence" and isinstance(item, int) and 0 <= item < len(node.value):
                 nxt, key_node = node.value[item], None
             if nxt is None:
+                complete = False
                 break
             node = found = nxt
-        else:
-            # a scalar is shown where its value is; a mapping or list where its key is
-            if key_node is not None and (key or found.id != "scalar"):
-                return key_node
+        # a scalar is shown where its value is; a mapping or list where its key is
+        if key_node is not None and (found.id != "scalar" or (key and complete)):
+            return key_node
         return found
 
     def document_span(self, path: str, doc: int) -> Span:

@@ -1,0 +1,61 @@
+"""Shared helpers: run the CLI in-process, build small repos in tmp dirs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from homelint.cli import main
+
+PROJECT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT / "fixtures"
+SHARED = PROJECT.parent / "shared"
+
+
+@pytest.fixture
+def run():
+    def invoke(*args: str, cwd: Path | None = None) -> Any:
+        runner = CliRunner()
+        if cwd is None:
+            return runner.invoke(main, list(args), catch_exceptions=False)
+        with runner.isolated_filesystem(temp_dir=cwd):
+            return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def check_json(run):
+    def invoke(path: Path, *extra: str) -> tuple[int, list[dict[str, Any]]]:
+        result = run("check", str(path), "--format", "json", "--no-cache", *extra)
+        assert result.exit_code in (0, 1), result.output
+        return result.exit_code, json.loads(result.stdout)
+
+    return invoke
+
+
+@pytest.fixture
+def repo(tmp_path: Path):
+    """Write {path: text} into a fresh repository folder (with a .homelint.yaml root marker)."""
+
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str], base: str | None = None) -> Path:
+        root = tmp_path / f"repo{next(counter)}"
+        if base:
+            shutil.copytree(FIXTURES / base, root)
+        else:
+            root.mkdir()
+            (root / ".homelint.yaml").write_text("{}\n")
+        for rel, text in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        return root
+
+    return make

@@ -1,0 +1,167 @@
+"""The command line as a user meets it: exit codes, formats, selection, config errors, cache."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import FIXTURES
+
+DEMO = FIXTURES / "demo"
+
+
+def test_exit_codes_are_0_clean_1_findings_2_usage(run, tmp_path):
+    assert run("check", str(FIXTURES / "clean"), "--no-cache").exit_code == 0
+    assert run("check", str(DEMO), "--no-cache").exit_code == 1
+    assert run("check", str(DEMO), "--no-cache", "--exit-zero").exit_code == 0
+    assert run("check", str(tmp_path / "missing")).exit_code == 2
+    assert run("check", "--format", "nope").exit_code == 2
+
+
+def test_fail_level_and_warnings(run, repo):
+    root = repo({"kubernetes/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
+    # no Flux at all: nothing to fail on; warnings alone exit 0 unless --fail-level warning
+    assert run("check", str(root), "--no-cache").exit_code == 0
+
+
+def test_json_output_shape_and_order(check_json):
+    _, findings = check_json(DEMO)
+    keys = {"rule", "name", "severity", "path", "line", "column", "end_line", "end_column", "message", "fix", "fingerprint"}
+    assert all(set(f) == keys for f in findings)
+    order = [(f["path"], f["line"], f["column"], f["rule"]) for f in findings]
+    assert order == sorted(order)
+    assert all(f["line"] >= 1 and f["column"] >= 1 and f["end_column"] > f["column"] - (f["end_line"] > f["line"]) * 999 for f in findings)
+    assert all("/" in f["path"] and "\\" not in f["path"] and not f["path"].startswith("/") for f in findings)
+
+
+def test_select_and_ignore_take_ids_and_prefixes(check_json):
+    _, only_wiring = check_json(DEMO, "--select", "HL1")
+    assert {f["rule"][:3] for f in only_wiring} == {"HL1"}
+    _, without = check_json(DEMO, "--ignore", "HL1,HL402")
+    assert not any(f["rule"].startswith("HL1") or f["rule"] == "HL402" for f in without)
+
+
+def test_text_output_has_frame_fix_and_summary(run):
+    result = run("check", str(DEMO), "--no-cache", "--select", "HL105", "--color", "never")
+    out = result.output
+    assert "kubernetes/apps/default/paperless/ks.yaml:16:13: HL105 [error]" in out
+    assert "16 |     - name: external-secret" in out and "^^^^" in out
+    assert "fix:" in out and out.rstrip().endswith("in 29 YAML files.")
+
+
+def test_statistics_and_quiet(run):
+    out = run("check", str(DEMO), "--no-cache", "--statistics", "-q").output
+    assert "    1  HL105  dangling-dependency [error]" in out
+    assert "  fix:" not in out
+
+
+def test_output_file_is_written_atomically(run, tmp_path):
+    target = tmp_path / "report.json"
+    result = run("check", str(DEMO), "--no-cache", "--format", "json", "--output", str(target))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert json.loads(target.read_text())
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_config_errors_are_one_line_exit_2(run, repo):
+    root = repo({".homelint.yaml": "selct: [HL1]\n"})
+    result = run("check", str(root))
+    assert result.exit_code == 2
+    assert "invalid config at '(top level)'" in result.stderr and "allowed keys" in result.stderr
+    assert "Traceback" not in result.output
+    root2 = repo({".homelint.yaml": "severity: {HL101: fatal}\n"})
+    assert "severity.HL101" in run("check", str(root2)).stderr
+    root3 = repo({".homelint.yaml": "a: [\n"})
+    assert "invalid YAML" in run("check", str(root3)).stderr
+
+
+def test_config_severity_and_per_path_ignores(check_json, repo):
+    root = repo({".homelint.yaml": "severity: {HL105: warning}\nper-path-ignores:\n  'kubernetes/apps/default/echo/**': [HL4, HL6]\n"},
+                base="demo")
+    code, findings = check_json(root)
+    rules = {(f["rule"], f["severity"]) for f in findings}
+    assert ("HL105", "warning") in rules
+    assert not any(f["path"].startswith("kubernetes/apps/default/echo/") and f["rule"][:3] in ("HL4", "HL6") for f in findings)
+
+
+def test_suppressions_and_unused_suppression(check_json, repo):
+    demo = (FIXTURES / "demo" / "kubernetes/apps/default/paperless/ks.yaml").read_text()
+    root = repo({"kubernetes/apps/default/paperless/ks.yaml": demo.replace(
+        "    - name: external-secret  #", "    - name: external-secret  # homelint: ignore[HL105] -- renamed next week #"),
+        "kubernetes/apps/default/echo/app/secret.yaml": "# homelint: ignore-file[HL402, HL999]\n"
+        + (FIXTURES / "demo/kubernetes/apps/default/echo/app/secret.yaml").read_text()}, base="demo")
+    _, findings = check_json(root)
+    rules = [f["rule"] for f in findings]
+    assert "HL105" not in rules and "HL402" not in rules
+    unused = [f for f in findings if f["rule"] == "HL005"]
+    assert [u["message"] for u in unused] == ["suppression names unknown rule 'HL999'"]
+
+
+def test_rules_and_rule_docs(run):
+    listing = run("rules").output
+    assert "HL101  missing-resource" in listing and "HL504  image-without-digest" in listing
+    assert " off " in listing.split("HL504")[1].splitlines()[0]
+    doc = run("rule", "HL301").output
+    assert "## Bad" in doc and "## Good" in doc and "# homelint: ignore[HL301]" in doc
+    assert run("rule", "unclaimed-volume").exit_code == 0
+    assert run("rule", "HL999").exit_code == 2
+
+
+def test_cache_is_used_and_cleaned(run, repo):
+    root = repo({}, base="demo")
+    first = run("check", str(root), "--format", "json").stdout
+    assert (root / ".homelint_cache").is_dir()
+    assert (root / ".homelint_cache" / ".gitignore").read_text().strip().endswith("*")
+    assert run("check", str(root), "--format", "json").stdout == first
+    assert "Removed" in run("clean", str(root)).output and not (root / ".homelint_cache").exists()
+
+
+def test_cache_notices_a_changed_file(check_json, run, repo):
+    root = repo({}, base="clean")
+    assert run("check", str(root)).exit_code == 0
+    ks = root / "kubernetes/apps/default/echo/ks.yaml"
+    ks.write_text(ks.read_text().replace("path: ./kubernetes/apps/default/echo/app", "path: ./kubernetes/apps/echo"))
+    result = run("check", str(root), "--format", "json")
+    # the path is now wrong (HL103) and the app folder is built by nothing (HL104)
+    assert sorted(f["rule"] for f in json.loads(result.stdout)) == ["HL103", "HL104"]
+
+
+def test_read_only_repo_runs_without_cache(run, repo):
+    root = repo({}, base="clean")
+    root.chmod(0o555)
+    try:
+        assert run("check", str(root)).exit_code == 0
+    finally:
+        root.chmod(0o755)
+
+
+def test_path_inside_repo_limits_the_report(check_json):
+    _, findings = check_json(DEMO / "kubernetes/apps/default/paperless")
+    assert findings and all(f["path"].startswith("kubernetes/apps/default/paperless/") for f in findings)
+
+
+def test_version_does_not_import_heavy_modules():
+    code = "import sys; sys.argv=['homelint','--version']\nfrom homelint.cli import main\ntry:\n  main()\nexcept SystemExit: pass\n" \
+           "print(sorted(m for m in ('networkx','jsonschema','sarif_om','ruamel.yaml') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "[]"
+    assert "homelint, version" in out
+
+
+def test_github_annotations(run):
+    out = run("check", str(DEMO), "--no-cache", "--format", "github", "--select", "HL105").stdout
+    assert out.startswith("::error file=kubernetes/apps/default/paperless/ks.yaml,line=16,col=13,")
+    assert "title=HL105 dangling-dependency::" in out
+
+
+def test_graph_command_prints_mermaid_dot_and_json(run):
+    mermaid = run("graph", str(FIXTURES / "clean")).output
+    assert mermaid.startswith("flowchart LR") and "Kustomization/default/paperless" in mermaid
+    assert "-->|dependsOn|" in mermaid
+    dot = run("graph", str(FIXTURES / "clean"), "--format", "dot").output
+    assert dot.startswith("digraph flux {")
+    data = json.loads(run("graph", str(FIXTURES / "clean"), "--format", "json").output)
+    edges = {(e["from"], e["to"], e["type"]) for e in data["edges"]}
+    assert ("Kustomization/default/paperless", "Kustomization/external-secrets/external-secrets", "dependsOn") in edges
+    assert ("HelmRelease/default/echo", "OCIRepository/flux-system/app-template", "source") in edges

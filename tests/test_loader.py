@@ -1,0 +1,95 @@
+"""The YAML loader: plain data out, positions on demand, every bad input a located problem."""
+
+from __future__ import annotations
+
+from homelint.positions import PositionIndex
+from homelint.yamlload import parse_bytes
+
+
+def parse(text: str | bytes):
+    return parse_bytes("f.yaml", text.encode() if isinstance(text, str) else text)
+
+
+def test_multi_document_files_keep_every_document_and_its_start_line():
+    parsed = parse("---\na: 1\n---\n---\nb: [x, y]\n")
+    assert parsed.docs == [{"a": 1}, None, {"b": ["x", "y"]}]
+    assert parsed.doc_lines[0] == 2 and parsed.doc_lines[2] == 5
+
+
+def test_yaml_1_2_scalars_stay_strings():
+    parsed = parse("a: yes\nb: on\nc: 1.10\nd: 0o17\ne: 2024-01-01\n")
+    assert parsed.docs[0] == {"a": "yes", "b": "on", "c": 1.1, "d": 15, "e": "2024-01-01"}
+
+
+def test_syntax_error_has_the_parser_position_and_earlier_documents_survive():
+    parsed = parse("ok: 1\n---\nbad: [1\n")
+    assert parsed.docs == [{"ok": 1}]
+    (problem,) = parsed.problems
+    assert problem.rule == "HL001" and problem.line == 4
+
+
+def test_libyaml_strictness_falls_back_to_yaml_1_2():
+    # libyaml rejects ':' inside a flow plain scalar and reused anchors; YAML 1.2 allows both
+    assert parse("roles: [os:etcd:backup]\n").docs == [{"roles": ["os:etcd:backup"]}]
+    assert parse("a: &x 1\nb: &x 2\nc: *x\n").docs == [{"a": 1, "b": 2, "c": 2}]
+
+
+def test_duplicate_key_is_reported_at_the_second_key():
+    parsed = parse("spec:\n  interval: 1h\n  interval: 5m\n")
+    (problem,) = parsed.problems
+    assert (problem.rule, problem.line, problem.column) == ("HL002", 3, 3)
+    assert parsed.docs[0] == {"spec": {"interval": "5m"}}
+
+
+def test_merge_keys_are_applied():
+    assert parse("base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n").docs[0]["m"] == {"x": 1, "y": 2}
+
+
+def test_alias_bomb_is_refused_quickly():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 12):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 10)}]")
+    parsed = parse("\n".join(lines) + "\n")
+    assert any("billion laughs" in p.message for p in parsed.problems)
+
+
+def test_deep_nesting_is_refused_not_a_crash():
+    parsed = parse("a: " + "[" * 10000 + "]" * 10000 + "\n")
+    assert parsed.problems and parsed.problems[0].rule == "HL001"
+    nested = parse("".join("  " * i + f"k{i}:\n" for i in range(600)) + "  " * 600 + "v: 1\n")
+    assert any("nested deeper" in p.message for p in nested.problems)
+
+
+def test_binary_and_non_utf8_files_are_problems_with_a_location():
+    assert "binary" in parse(b"\x00\x01\x02").problems[0].message
+    problem = parse(b"a: 1\nb: caf\xe9\n").problems[0]
+    assert "UTF-8" in problem.message and problem.line == 2
+
+
+def test_odd_documents_do_not_crash():
+    assert parse("").docs == []
+    assert parse("~\n").docs == [None]
+    assert parse("- a\n- b\n").docs == [["a", "b"]]
+    assert parse("just a scalar\n").docs == ["just a scalar"]
+    assert parse("? [a, b]\n: 1\n").docs == [{"<list key>": 1}]
+    assert parse("x: !env_var FOO\n").docs == [{"x": "FOO"}]
+
+
+def test_suppression_comments_target_their_line_or_the_next():
+    parsed = parse("a: 1  # homelint: ignore[HL301] -- known\n# homelint: ignore[HL1, hl2]\n\nb: 2\n# homelint: ignore-file[HL203]\n")
+    same, own, whole = parsed.suppressions
+    assert (same.target, same.rules, same.reason) == (1, ("HL301",), "known")
+    assert (own.target, own.rules) == (4, ("HL1", "HL2"))
+    assert whole.target == 0
+
+
+def test_positions_are_found_on_demand():
+    text = b"---\nspec:\n  values:\n    hosts: [\"a.${DOMAIN}\"]\n  list:\n    - name: x\n"
+    index = PositionIndex(lambda _: text)
+    span = index.span("f.yaml", 0, ("spec", "list", 0, "name"))
+    assert (span.line, span.column, span.end_column) == (6, 13, 14)
+    assert index.span("f.yaml", 0, ("spec", "values"), key=True).line == 3
+    hit = index.text_span("f.yaml", 0, ("spec", "values", "hosts", 0), "${DOMAIN")
+    assert (hit.line, hit.column) == (4, 16)
+    assert index.span("f.yaml", 0, ("spec", "missing", "deeper")).line == 2

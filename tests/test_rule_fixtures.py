@@ -1,0 +1,56 @@
+"""Every rule has docs and a bad/good fixture pair; `# expect: HLxxx` marks each expected finding."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from homelint.registry import builtin_rules
+
+from .conftest import FIXTURES
+
+RULE_FIXTURES = FIXTURES / "rules"
+WITHOUT_FIXTURE_PAIR = {"HL000", "HL006"}  # internal error; symlinks are made in test_robustness
+EXPECT = re.compile(r"expect: (HL\d{3})")
+
+
+def expected_findings(root: Path, rule: str) -> set[tuple[str, int]]:
+    found = set()
+    for path in root.rglob("*"):
+        if path.is_file():
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if rule in EXPECT.findall(line):
+                    found.add((path.relative_to(root).as_posix(), number))
+    return found
+
+
+def test_every_rule_has_docs_with_examples():
+    for meta in builtin_rules().values():
+        assert meta.summary, meta.id
+        for heading in ("## What it checks", "## Why it matters", "## Bad", "## Good"):
+            assert heading in meta.docs, f"{meta.id} docs lack {heading}"
+
+
+def test_every_rule_has_a_fixture_pair():
+    missing = [r for r in builtin_rules() if r not in WITHOUT_FIXTURE_PAIR and not (RULE_FIXTURES / r / "bad").is_dir()]
+    assert missing == []
+    assert {p.name for p in RULE_FIXTURES.iterdir()} <= set(builtin_rules())
+
+
+@pytest.mark.parametrize("rule", sorted(p.name for p in RULE_FIXTURES.iterdir()))
+def test_bad_fixture_fires_exactly_where_marked(rule, check_json):
+    bad = RULE_FIXTURES / rule / "bad"
+    want = expected_findings(bad, rule)
+    assert want, f"{rule}/bad marks no expected finding"
+    _, findings = check_json(bad, "--select", "ALL")
+    got = {(f["path"], f["line"]) for f in findings if f["rule"] == rule}
+    assert got == want
+
+
+@pytest.mark.parametrize("rule", sorted(p.name for p in RULE_FIXTURES.iterdir()))
+def test_good_fixture_is_clean_for_its_rule(rule, check_json):
+    _, findings = check_json(RULE_FIXTURES / rule / "good", "--select", "ALL")
+    assert [f for f in findings if f["rule"] == rule] == []
+    assert [f for f in findings if f["severity"] == "error"] == []
