@@ -15,7 +15,7 @@ MAX_EXPANDED_NODES = 500_000
 MAX_DEPTH = 400
 MAX_NESTING_PREFIX = 4000  # "[[[[..." longer than this is refused before parsing
 
-_SUPPRESS = re.compile(r"#\s*homelint:\s*(ignore|ignore-file)\[([^\]]*)\](?:\s*--\s*(.*))?")
+_SUPPRESS = re.compile(r"#\s*homelint:\s*(ignore|ignore-file)\[([^\]]*)\](?:\s*--\s*([^#]*))?")
 _TEMPLATE = re.compile(r"#\{.*?\}#|#%.*?%#|\{\{.*?\}\}|\{%.*?%\}")
 _INT_TAG = "tag:yaml.org,2002:int"
 
@@ -163,6 +163,18 @@ def _nesting_prefix(text: str) -> int:
 
 
 def parse_text(result: ParsedFile, text: str) -> None:
+    _parse_text(result, text)
+    lines = text.split("\n")
+    if lines and lines[-1] == "" and len(lines) > 1:
+        lines.pop()
+    for problem in result.problems:  # "end of stream" marks sit after the last line
+        if problem.line > len(lines):
+            problem.line = max(len(lines), 1)
+            problem.column = len(lines[-1]) + 1 if lines else 1
+            problem.end_line = problem.end_column = 0
+
+
+def _parse_text(result: ParsedFile, text: str) -> None:
     _scan_comments(result, text)
     if text.count("[") + text.count("{") > MAX_NESTING_PREFIX and _nesting_prefix(text) > MAX_NESTING_PREFIX:
         result.problems.append(

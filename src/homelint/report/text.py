@@ -15,6 +15,8 @@ def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read
     out: list[str] = []
     c = (lambda code, text: f"{code}{text}{RESET}") if color else (lambda code, text: text)
     lines_cache: dict[str, list[str] | None] = {}
+    # rules about secrets never show source lines: the line may hold the secret value
+    no_frame = {r.id for r in result.rules.values() if "security" in r.tags}
     for finding in result.findings:
         s = finding.span
         head = f"{c(BOLD, finding.path)}:{s.line}:{s.column}: {c(COLORS[finding.severity], finding.rule)} [{finding.severity}] {finding.message}"
@@ -22,7 +24,7 @@ def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read
             out.append(head)
             continue
         out.append(head)
-        frame = _frame(finding, lines_cache, read_text)
+        frame = [] if finding.rule in no_frame else _frame(finding, lines_cache, read_text)
         if frame:
             out.extend(c(DIM, line) if i != 1 else line for i, line in enumerate(frame))
         if finding.fix:
