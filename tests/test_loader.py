@@ -25,7 +25,7 @@ def test_syntax_error_has_the_parser_position_and_earlier_documents_survive():
     parsed = parse("ok: 1\n---\nbad: [1\n")
     assert parsed.docs == [{"ok": 1}]
     (problem,) = parsed.problems
-    assert problem.rule == "HL001" and problem.line == 4
+    assert (problem.rule, problem.line, problem.column) == ("HL001", 3, 8)  # end of input, not past it
 
 
 def test_libyaml_strictness_falls_back_to_yaml_1_2():
