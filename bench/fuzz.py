@@ -24,8 +24,34 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from homelint.engine import Options, run_check  # noqa: E402
 
-TOKENS = [b":", b"- ", b"\n", b"  ", b"[", b"]", b"{", b"}", b"&a ", b"*a", b"<<: *a\n", b"'", b'"', b"\t", b"${",
-          b"${X}", b"$${Y}", b"${a.b}", b"{{ x }}", b"#{ y }#", b"---\n", b"? ", b"!!binary ", b"\xff", b"\x00", b"%YAML 1.1\n"]
+TOKENS = [
+    b":",
+    b"- ",
+    b"\n",
+    b"  ",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"&a ",
+    b"*a",
+    b"<<: *a\n",
+    b"'",
+    b'"',
+    b"\t",
+    b"${",
+    b"${X}",
+    b"$${Y}",
+    b"${a.b}",
+    b"{{ x }}",
+    b"#{ y }#",
+    b"---\n",
+    b"? ",
+    b"!!binary ",
+    b"\xff",
+    b"\x00",
+    b"%YAML 1.1\n",
+]
 
 
 def mutate(data: bytes, rng: random.Random) -> bytes:
@@ -33,7 +59,7 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         at = rng.randint(0, max(len(data) - 1, 0))
         choice = rng.random()
         if choice < 0.3:
-            data = data[:at] + data[at + rng.randint(1, 20):]
+            data = data[:at] + data[at + rng.randint(1, 20) :]
         elif choice < 0.6:
             data = data[:at] + rng.choice(TOKENS) + data[at:]
         elif choice < 0.8:
@@ -68,7 +94,7 @@ def main() -> int:
             target.write_bytes(mutated)
             try:
                 result = run_check(Options(paths=[repo], use_cache=False))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 print(f"CRASH seed={seed} iteration={count} file={target.relative_to(repo)}: {exc!r}")
                 (ROOT / "fuzz-crash.yaml").write_bytes(mutated)
                 return 1

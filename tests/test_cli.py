@@ -31,7 +31,10 @@ def test_json_output_shape_and_order(check_json):
     assert all(set(f) == keys for f in findings)
     order = [(f["path"], f["line"], f["column"], f["rule"]) for f in findings]
     assert order == sorted(order)
-    assert all(f["line"] >= 1 and f["column"] >= 1 and f["end_column"] > f["column"] - (f["end_line"] > f["line"]) * 999 for f in findings)
+    assert all(
+        f["line"] >= 1 and f["column"] >= 1 and f["end_column"] > f["column"] - (f["end_line"] > f["line"]) * 999
+        for f in findings
+    )
     assert all("/" in f["path"] and "\\" not in f["path"] and not f["path"].startswith("/") for f in findings)
 
 
@@ -77,9 +80,11 @@ def test_config_errors_are_one_line_exit_2(run, repo):
 
 
 def test_config_severity_and_per_path_ignores(check_json, repo):
-    root = repo({".homelint.yaml": "severity: {HL105: warning}\nper-path-ignores:\n  'kubernetes/apps/default/echo/**': [HL4, HL6]\n"},
-                base="demo")
-    code, findings = check_json(root)
+    root = repo(
+        {".homelint.yaml": "severity: {HL105: warning}\nper-path-ignores:\n  'kubernetes/apps/default/echo/**': [HL4, HL6]\n"},
+        base="demo",
+    )
+    _code, findings = check_json(root)
     rules = {(f["rule"], f["severity"]) for f in findings}
     assert ("HL105", "warning") in rules
     assert not any(f["path"].startswith("kubernetes/apps/default/echo/") and f["rule"][:3] in ("HL4", "HL6") for f in findings)
@@ -87,10 +92,16 @@ def test_config_severity_and_per_path_ignores(check_json, repo):
 
 def test_suppressions_and_unused_suppression(check_json, repo):
     demo = (FIXTURES / "demo" / "kubernetes/apps/default/paperless/ks.yaml").read_text()
-    root = repo({"kubernetes/apps/default/paperless/ks.yaml": demo.replace(
-        "    - name: external-secret  #", "    - name: external-secret  # homelint: ignore[HL105] -- renamed next week #"),
-        "kubernetes/apps/default/echo/app/secret.yaml": "# homelint: ignore-file[HL402, HL999]\n"
-        + (FIXTURES / "demo/kubernetes/apps/default/echo/app/secret.yaml").read_text()}, base="demo")
+    root = repo(
+        {
+            "kubernetes/apps/default/paperless/ks.yaml": demo.replace(
+                "    - name: external-secret  #", "    - name: external-secret  # homelint: ignore[HL105] -- renamed next week #"
+            ),
+            "kubernetes/apps/default/echo/app/secret.yaml": "# homelint: ignore-file[HL402, HL999]\n"
+            + (FIXTURES / "demo/kubernetes/apps/default/echo/app/secret.yaml").read_text(),
+        },
+        base="demo",
+    )
     _, findings = check_json(root)
     rules = [f["rule"] for f in findings]
     assert "HL105" not in rules and "HL402" not in rules
@@ -142,8 +153,10 @@ def test_path_inside_repo_limits_the_report(check_json):
 
 
 def test_version_does_not_import_heavy_modules():
-    code = "import sys; sys.argv=['homelint','--version']\nfrom homelint.cli import main\ntry:\n  main()\nexcept SystemExit: pass\n" \
-           "print(sorted(m for m in ('networkx','jsonschema','sarif_om','ruamel.yaml') if m in sys.modules))"
+    code = (
+        "import sys; sys.argv=['homelint','--version']\nfrom homelint.cli import main\ntry:\n  main()\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('networkx','jsonschema','sarif_om','ruamel.yaml') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "[]"
     assert "homelint, version" in out

@@ -77,7 +77,9 @@ def test_odd_documents_do_not_crash():
 
 
 def test_suppression_comments_target_their_line_or_the_next():
-    parsed = parse("a: 1  # homelint: ignore[HL301] -- known\n# homelint: ignore[HL1, hl2]\n\nb: 2\n# homelint: ignore-file[HL203]\n")
+    parsed = parse(
+        "a: 1  # homelint: ignore[HL301] -- known\n# homelint: ignore[HL1, hl2]\n\nb: 2\n# homelint: ignore-file[HL203]\n"
+    )
     same, own, whole = parsed.suppressions
     assert (same.target, same.rules, same.reason) == (1, ("HL301",), "known")
     assert (own.target, own.rules) == (4, ("HL1", "HL2"))
@@ -85,7 +87,7 @@ def test_suppression_comments_target_their_line_or_the_next():
 
 
 def test_positions_are_found_on_demand():
-    text = b"---\nspec:\n  values:\n    hosts: [\"a.${DOMAIN}\"]\n  list:\n    - name: x\n"
+    text = b'---\nspec:\n  values:\n    hosts: ["a.${DOMAIN}"]\n  list:\n    - name: x\n'
     index = PositionIndex(lambda _: text)
     span = index.span("f.yaml", 0, ("spec", "list", 0, "name"))
     assert (span.line, span.column, span.end_column) == (6, 13, 14)

@@ -27,7 +27,13 @@ def test_file_arguments_report_findings_in_or_caused_by_those_files(run):
 
 
 def _git(cwd: Path, *args: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
 
 
@@ -42,8 +48,14 @@ def test_pre_commit_try_repo_fails_on_bad_and_passes_on_clean(tmp_path):
         _git(repo, "init", "-q")
         _git(repo, "add", ".")
         _git(repo, "commit", "-qm", "fixture")
-        done = subprocess.run([*pre_commit, "try-repo", str(PROJECT), "homelint", "--all-files"],
-                              cwd=repo, capture_output=True, text=True, env=env, timeout=900)
+        done = subprocess.run(
+            [*pre_commit, "try-repo", str(PROJECT), "homelint", "--all-files"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
+        )
         outcomes[name] = done
     bad, good = outcomes["demo"], outcomes["clean"]
     assert bad.returncode == 1, bad.stdout + bad.stderr

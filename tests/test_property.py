@@ -14,14 +14,59 @@ from homelint.engine import Options, run_check
 from .conftest import FIXTURES
 
 TARGET = "kubernetes/apps/default/paperless/app/helmrelease.yaml"
-KEYS = st.sampled_from(["apiVersion", "kind", "metadata", "name", "namespace", "spec", "values", "persistence",
-                        "existingClaim", "envFrom", "secretRef", "dependsOn", "sourceRef", "chartRef", "path",
-                        "postBuild", "substitute", "image", "tag", "data", "stringData", "<<", "resources"])
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                    st.sampled_from(["${APP}", "${X:=1}", "${a.b}", "$${Y}", "{{ .x }}", "#{ y }#", "v2", "HelmRelease",
-                                     "helm.toolkit.fluxcd.io/v2", "./x", "../../y", "latest"]), st.text(max_size=12))
-DOCS = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                     st.dictionaries(KEYS, inner, max_size=5)), max_leaves=25)
+KEYS = st.sampled_from(
+    [
+        "apiVersion",
+        "kind",
+        "metadata",
+        "name",
+        "namespace",
+        "spec",
+        "values",
+        "persistence",
+        "existingClaim",
+        "envFrom",
+        "secretRef",
+        "dependsOn",
+        "sourceRef",
+        "chartRef",
+        "path",
+        "postBuild",
+        "substitute",
+        "image",
+        "tag",
+        "data",
+        "stringData",
+        "<<",
+        "resources",
+    ]
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.sampled_from(
+        [
+            "${APP}",
+            "${X:=1}",
+            "${a.b}",
+            "$${Y}",
+            "{{ .x }}",
+            "#{ y }#",
+            "v2",
+            "HelmRelease",
+            "helm.toolkit.fluxcd.io/v2",
+            "./x",
+            "../../y",
+            "latest",
+        ]
+    ),
+    st.text(max_size=12),
+)
+DOCS = st.recursive(
+    SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=5)), max_leaves=25
+)
 
 
 def mutate(text: str, data: st.DataObject) -> str:
@@ -29,7 +74,11 @@ def mutate(text: str, data: st.DataObject) -> str:
         if not text:
             break
         at = data.draw(st.integers(0, len(text) - 1))
-        text = text[:at] + data.draw(st.sampled_from(["", ":", "- ", "\n", "  ", "[", "{", "&a ", "*a", "'", "\t", "${"])) + text[at + 1:]
+        text = (
+            text[:at]
+            + data.draw(st.sampled_from(["", ":", "- ", "\n", "  ", "[", "{", "&a ", "*a", "'", "\t", "${"]))
+            + text[at + 1 :]
+        )
     return text
 
 

@@ -27,21 +27,23 @@ def tree_digest(root: Path) -> str:
 def hostile(repo, tmp_path):
     outside = tmp_path / "outside.yaml"
     outside.write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {a: b}\n")
-    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"] + [
-        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
-    root = repo({
-        "kubernetes/apps/default/bad/syntax.yaml": "a: [1\n",
-        "kubernetes/apps/default/bad/anchor.yaml": "a: *nothing\n",
-        "kubernetes/apps/default/bad/bomb.yaml": "\n".join(lines) + "\n",
-        "kubernetes/apps/default/bad/deep.yaml": "a: " + "[" * 20000 + "]" * 20000 + "\n",
-        "kubernetes/apps/default/bad/list.yaml": "- 1\n- 2\n",
-        "kubernetes/apps/default/bad/scalar.yaml": "hello\n",
-        "kubernetes/apps/default/bad/types.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: []\nspec: x\n---\n"
-                                                  "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h}\nspec: x\n---\n"
-                                                  "? [a]\n: 1\n---\n~\n---\n",
-        "kubernetes/apps/default/bad/template.yaml": "name: {{ .Values.name }}\n{% if x %}\n",
-        "kubernetes/apps/default/bad/kustomization.yaml": "resources: [./nope.yaml, 42, {a: b}]\npatches: x\n",
-    }, base="demo")
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"] + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    root = repo(
+        {
+            "kubernetes/apps/default/bad/syntax.yaml": "a: [1\n",
+            "kubernetes/apps/default/bad/anchor.yaml": "a: *nothing\n",
+            "kubernetes/apps/default/bad/bomb.yaml": "\n".join(lines) + "\n",
+            "kubernetes/apps/default/bad/deep.yaml": "a: " + "[" * 20000 + "]" * 20000 + "\n",
+            "kubernetes/apps/default/bad/list.yaml": "- 1\n- 2\n",
+            "kubernetes/apps/default/bad/scalar.yaml": "hello\n",
+            "kubernetes/apps/default/bad/types.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: []\nspec: x\n---\n"
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h}\nspec: x\n---\n"
+            "? [a]\n: 1\n---\n~\n---\n",
+            "kubernetes/apps/default/bad/template.yaml": "name: {{ .Values.name }}\n{% if x %}\n",
+            "kubernetes/apps/default/bad/kustomization.yaml": "resources: [./nope.yaml, 42, {a: b}]\npatches: x\n",
+        },
+        base="demo",
+    )
     bad = root / "kubernetes/apps/default/bad"
     (bad / "binary.yaml").write_bytes(b"\x00\x01\x02\xff" * 100)
     (bad / "latin1.yaml").write_bytes(b"name: caf\xe9\n")
@@ -70,7 +72,9 @@ def test_hostile_repo_is_linted_with_located_findings(check_json, hostile):
     assert any(f["rule"] == "HL006" and "outside" in f["message"] for f in by_file["outside.yaml"])
     assert any(f["rule"] == "HL006" for f in by_file["loop-a.yaml"])
     # the rest of the repository is still linted: the demo's planted defects are all there
-    assert {"HL101", "HL102", "HL105", "HL201", "HL301", "HL401", "HL402", "HL501", "HL601", "HL602"} <= {f["rule"] for f in findings}
+    assert {"HL101", "HL102", "HL105", "HL201", "HL301", "HL401", "HL402", "HL501", "HL601", "HL602"} <= {
+        f["rule"] for f in findings
+    }
     assert "correct-horse" not in str(findings)
     assert tree_digest(hostile) == before
 

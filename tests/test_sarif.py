@@ -70,8 +70,14 @@ def test_empty_run_still_has_results(sarif):
 
 def test_suppressed_findings_are_reported_as_suppressed(sarif, repo):
     demo = (FIXTURES / "demo/kubernetes/apps/default/paperless/ks.yaml").read_text()
-    root = repo({"kubernetes/apps/default/paperless/ks.yaml": demo.replace(
-        "external-secret  #", "external-secret  # homelint: ignore[HL105] -- migrating #")}, base="demo")
+    root = repo(
+        {
+            "kubernetes/apps/default/paperless/ks.yaml": demo.replace(
+                "external-secret  #", "external-secret  # homelint: ignore[HL105] -- migrating #"
+            )
+        },
+        base="demo",
+    )
     (hl105,) = [r for r in sarif(root)["runs"][0]["results"] if r["ruleId"] == "HL105"]
     assert hl105["suppressions"] == [{"kind": "inSource", "justification": "migrating", "status": "accepted"}]
 
@@ -83,16 +89,19 @@ def test_fingerprints_survive_unrelated_line_shifts(sarif, repo):
     hr.write_text("# a new comment\n# and another\n" + hr.read_text())
     after_log = sarif(root)["runs"][0]["results"]
     assert {r["partialFingerprints"]["primaryLocationLineHash"] for r in after_log} == before
-    moved = [r for r in after_log if r["ruleId"] == "HL301"][0]
+    moved = next(r for r in after_log if r["ruleId"] == "HL301")
     assert moved["locations"][0]["physicalLocation"]["region"]["startLine"] == 34
 
 
 def test_multitool_when_installed(sarif, tmp_path):
     tool = shutil.which("Sarif.Multitool")
     script = SHARED / "sarif" / "multitool_validate.py"
-    if not tool and not (script.is_file() and (shutil.os.path.expanduser("~/.cache/sarif-multitool")) and
-                         (SHARED / "sarif").is_dir() and
-                         __import__("pathlib").Path("~/.cache/sarif-multitool").expanduser().is_dir()):
+    if not tool and not (
+        script.is_file()
+        and (shutil.os.path.expanduser("~/.cache/sarif-multitool"))
+        and (SHARED / "sarif").is_dir()
+        and __import__("pathlib").Path("~/.cache/sarif-multitool").expanduser().is_dir()
+    ):
         pytest.skip("the SARIF Multitool is not installed (../shared/sarif/setup.sh)")
     import subprocess
     import sys

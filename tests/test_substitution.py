@@ -18,7 +18,10 @@ def names(text):
         ("$VAR and $$VAR", []),
         ("$${VAR} is escaped", []),
         ("${VAR:=x}", [("VAR", ":=", False)]),
-        ("${VAR:-x} ${VAR=x} ${VAR:+x} ${VAR:?x}", [("VAR", ":-", False), ("VAR", "=", False), ("VAR", ":+", False), ("VAR", ":?", False)]),
+        (
+            "${VAR:-x} ${VAR=x} ${VAR:+x} ${VAR:?x}",
+            [("VAR", ":-", False), ("VAR", "=", False), ("VAR", ":+", False), ("VAR", ":?", False)],
+        ),
         ("${#VAR} ${VAR^^} ${VAR,} ${VAR:0:3} ${VAR/a/b} ${VAR##x}", [("VAR", "transform", False)] * 6),
         ("${a.b}", [("a", "", True)]),
         ("${a-b}", [("a", "", True)]),

@@ -71,8 +71,9 @@ def _use_color(mode: str, output: Path | None) -> bool:
     return sys.stdout.isatty()
 
 
-def emit(result: Any, fmt: str, output: Path | None, *, color: str = "auto", quiet: bool = False,
-         statistics: bool = False) -> None:
+def emit(
+    result: Any, fmt: str, output: Path | None, *, color: str = "auto", quiet: bool = False, statistics: bool = False
+) -> None:
     if fmt == "json":
         from homelint.report.jsonfmt import render_json
 
@@ -111,18 +112,43 @@ def _read(root: Path, path: str) -> str | None:
 @click.option("--select", multiple=True, help="Only these rule IDs or prefixes (comma-separated).")
 @click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection.")
 @click.option("--ignore", multiple=True, help="Rule IDs or prefixes to disable (comma-separated).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Config file (default: .homelint.yaml at the repo root).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default: .homelint.yaml at the repo root).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write .homelint_cache/.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
-@click.option("--fail-level", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run (default: error).")
+@click.option(
+    "--fail-level", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run (default: error)."
+)
 @click.option("--statistics", is_flag=True, help="Print the count of findings per rule.")
 @click.option("-q", "--quiet", is_flag=True, help="One line per finding, no code frames.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
-@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not in this baseline file.")
-@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record current findings in FILE and exit 0.")
-def check(paths: tuple[Path, ...], fmt: str, output: Path | None, select: tuple[str, ...], extend_select: tuple[str, ...],
-          ignore: tuple[str, ...], config_file: Path | None, no_cache: bool, exit_zero: bool, fail_level: str | None,
-          statistics: bool, quiet: bool, color: str, baseline: Path | None, write_baseline: Path | None) -> None:
+@click.option(
+    "--baseline", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings not in this baseline file."
+)
+@click.option(
+    "--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record current findings in FILE and exit 0."
+)
+def check(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_file: Path | None,
+    no_cache: bool,
+    exit_zero: bool,
+    fail_level: str | None,
+    statistics: bool,
+    quiet: bool,
+    color: str,
+    baseline: Path | None,
+    write_baseline: Path | None,
+) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
     Directories limit the report to findings under them; files (as pre-commit passes them) limit it
@@ -176,8 +202,22 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps([{"id": r.id, "name": r.name, "severity": r.severity, "enabled": r.enabled,
-                                "summary": r.summary, "origin": r.origin} for r in rules.values()], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "severity": r.severity,
+                        "enabled": r.enabled,
+                        "summary": r.summary,
+                        "origin": r.origin,
+                    }
+                    for r in rules.values()
+                ],
+                indent=2,
+            )
+        )
         return
     for r in sorted(rules.values(), key=lambda r: r.id):
         state = "on " if r.enabled else "off"
@@ -204,9 +244,11 @@ def rule_cmd(rule_id: str) -> None:
     click.echo(f"# {meta.id} {meta.name}\n\nSeverity: {meta.severity}, {state}.\n\n{meta.summary}\n")
     if meta.docs:
         click.echo(meta.docs.rstrip() + "\n")
-    click.echo(f"## Suppress\n\nOn the line (or the line before): `# homelint: ignore[{meta.id}] -- reason`\n"
-               f"In the whole file: `# homelint: ignore-file[{meta.id}]`\nIn the config: `ignore: [{meta.id}]` "
-               f"or `per-path-ignores: {{'path/**': [{meta.id}]}}`")
+    click.echo(
+        f"## Suppress\n\nOn the line (or the line before): `# homelint: ignore[{meta.id}] -- reason`\n"
+        f"In the whole file: `# homelint: ignore-file[{meta.id}]`\nIn the config: `ignore: [{meta.id}]` "
+        f"or `per-path-ignores: {{'path/**': [{meta.id}]}}`"
+    )
 
 
 @main.command()
@@ -237,7 +279,9 @@ def graph(path: Path, fmt: str, config_file: Path | None) -> None:
 
 
 @main.command()
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="makejinja.toml (default: at the repo root).")
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="makejinja.toml (default: at the repo root)."
+)
 @click.option("--check", "check_only", is_flag=True, help="Render to a temporary folder and compare; write nothing.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path))

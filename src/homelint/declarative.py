@@ -50,6 +50,7 @@ def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
         if errors:
             where = ".".join(map(str, errors[0].absolute_path)) or "(top level)"
             raise ConfigError(f"{rel}: invalid rule file at '{where}': {errors[0].message}")
+        assert isinstance(data, dict)  # the rule schema requires a mapping
         try:
             jsonschema.Draft202012Validator.check_schema(data["schema"])
         except jsonschema.SchemaError as exc:

@@ -164,7 +164,7 @@ def _run_key(repo: Any, config: Config, rules: dict[str, RuleMeta]) -> str:
             h.update(text)
     for path in sorted(repo.files.all_files):
         if path.endswith(".md") and (path.startswith("docs/") or path == ".sops.yaml"):
-            h.update((repo.read_bytes(path) or b""))
+            h.update(repo.read_bytes(path) or b"")
     sops = repo.read_bytes(".sops.yaml")
     if sops:
         h.update(sops)
@@ -183,8 +183,15 @@ def collect(repo: Any, rules: dict[str, RuleMeta]) -> list[Finding]:
             if _debug():
                 raise
             findings.append(
-                Finding("HL000", ".", Span.point(1), f"internal error in check {fn.__name__}: {type(exc).__name__}: {exc}",
-                        "please report this bug with --debug output", "error", "internal-error")
+                Finding(
+                    "HL000",
+                    ".",
+                    Span.point(1),
+                    f"internal error in check {fn.__name__}: {type(exc).__name__}: {exc}",
+                    "please report this bug with --debug output",
+                    "error",
+                    "internal-error",
+                )
             )
     from homelint.declarative import run_declarative
 
@@ -222,11 +229,22 @@ def apply_suppressions(repo: Any, rules: dict[str, RuleMeta], raw: list[Finding]
                 if not any(r.startswith(rule) for r in rules):
                     message = f"suppression names unknown rule '{rule}'"
                 else:
-                    message = f"unused suppression: no {rule} finding {'in this file' if sup.target == 0 else f'on line {sup.target}'}"
+                    message = (
+                        f"unused suppression: no {rule} finding {'in this file' if sup.target == 0 else f'on line {sup.target}'}"
+                    )
                 meta = rules["HL005"]
-                unused.append(Finding("HL005", path, Span(sup.line, sup.column, sup.line, sup.column + 1), message,
-                                      "remove the suppression comment, or fix the rule ID", meta.severity, meta.name,
-                                      f"{rule}/{message}/{sup.reason}"))
+                unused.append(
+                    Finding(
+                        "HL005",
+                        path,
+                        Span(sup.line, sup.column, sup.line, sup.column + 1),
+                        message,
+                        "remove the suppression comment, or fix the rule ID",
+                        meta.severity,
+                        meta.name,
+                        f"{rule}/{message}/{sup.reason}",
+                    )
+                )
     for finding in raw:
         (suppressed if finding.suppressed is not None else kept).append(finding)
     kept.extend(unused)

@@ -23,8 +23,18 @@ if TYPE_CHECKING:
     from homelint.repo import Repo
 
 FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io"
-FLUX_IGNORED_NAMES = {".sops.yaml", ".goreleaser.yml", ".flux.yaml", ".travis.yml", ".gitlab-ci.yml",
-                      "appveyor.yml", ".drone.yml", "cloudbuild.yaml", "codeship-services.yml", "codeship-steps.yml"}
+FLUX_IGNORED_NAMES = {
+    ".sops.yaml",
+    ".goreleaser.yml",
+    ".flux.yaml",
+    ".travis.yml",
+    ".gitlab-ci.yml",
+    "appveyor.yml",
+    ".drone.yml",
+    "cloudbuild.yaml",
+    "codeship-services.yml",
+    "codeship-steps.yml",
+}
 FLUX_IGNORED_DIRS = {".github", ".circleci", ".git"}
 BOOTSTRAP = "(bootstrap)"
 
@@ -237,7 +247,9 @@ class FluxModel:
                 queue.append(self._make_ks(obj, ns, bootstrap))
             for directory in root_dirs:
                 self.roots.append(directory)
-                queue.append(FluxKS(f"{BOOTSTRAP} {directory}", "flux-system", "flux-system", None, {}, path=directory, root=directory))
+                queue.append(
+                    FluxKS(f"{BOOTSTRAP} {directory}", "flux-system", "flux-system", None, {}, path=directory, root=directory)
+                )
         while queue:
             ks = queue.pop(0)
             ident = (ks.obj.path, ks.obj.doc, ks.namespace) if ks.obj else ("", 0, ks.key)
@@ -271,7 +283,11 @@ class FluxModel:
                 values = obj.spec.get("values")
                 instance = values.get("instance") if isinstance(values, dict) else None
                 sync = instance.get("sync") if isinstance(instance, dict) else None
-            if isinstance(sync, dict) and isinstance(sync.get("path"), str) and sync.get("kind", "GitRepository") == "GitRepository":
+            if (
+                isinstance(sync, dict)
+                and isinstance(sync.get("path"), str)
+                and sync.get("kind", "GitRepository") == "GitRepository"
+            ):
                 found.append(join("", sync["path"]))
         for obj in self.repo.objects:
             # classic `flux bootstrap` (gotk-sync.yaml) and hand-made bootstrap files: a Flux

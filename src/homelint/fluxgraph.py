@@ -21,7 +21,9 @@ def _nodes_and_edges(repo: Any) -> tuple[dict[str, dict[str, str]], list[tuple[s
                 edges.append((node, f"Kustomization/{dep.get('namespace') or ks.namespace}/{dep['name']}", "dependsOn"))
         ref = ks.spec.get("sourceRef")
         if isinstance(ref, dict) and ref.get("name"):
-            edges.append((node, f"{ref.get('kind', 'GitRepository')}/{ref.get('namespace') or ks.namespace}/{ref['name']}", "source"))
+            edges.append(
+                (node, f"{ref.get('kind', 'GitRepository')}/{ref.get('namespace') or ks.namespace}/{ref['name']}", "source")
+            )
         if ks.parent is not None and ks.parent.obj is not None:
             edges.append((f"Kustomization/{ks.parent.namespace}/{ks.parent.name}", node, "applies"))
     for applied in repo.flux.applied:
@@ -40,7 +42,9 @@ def _nodes_and_edges(repo: Any) -> tuple[dict[str, dict[str, str]], list[tuple[s
         ref = chart.get("spec", {}).get("sourceRef") if isinstance(chart, dict) and isinstance(chart.get("spec"), dict) else None
         ref = ref if isinstance(ref, dict) else obj.spec.get("chartRef")
         if isinstance(ref, dict) and ref.get("name"):
-            edges.append((node, f"{ref.get('kind', 'HelmRepository')}/{ref.get('namespace') or applied.ns}/{ref['name']}", "source"))
+            edges.append(
+                (node, f"{ref.get('kind', 'HelmRepository')}/{ref.get('namespace') or applied.ns}/{ref['name']}", "source")
+            )
     for _, target, _ in edges:
         if target not in nodes:
             kind, ns, name = target.split("/", 2)
@@ -51,8 +55,16 @@ def _nodes_and_edges(repo: Any) -> tuple[dict[str, dict[str, str]], list[tuple[s
 def render_graph(repo: Any, fmt: str) -> str:
     nodes, edges = _nodes_and_edges(repo)
     if fmt == "json":
-        return json.dumps({"nodes": [{"id": k, **v} for k, v in sorted(nodes.items())],
-                           "edges": [{"from": a, "to": b, "type": t} for a, b, t in edges]}, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "nodes": [{"id": k, **v} for k, v in sorted(nodes.items())],
+                    "edges": [{"from": a, "to": b, "type": t} for a, b, t in edges],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     ids = {name: f"n{i}" for i, name in enumerate(sorted(nodes))}
     if fmt == "dot":
         lines = ["digraph flux {", "  rankdir=LR;"]
@@ -68,7 +80,13 @@ def render_graph(repo: Any, fmt: str) -> str:
     for name, i in ids.items():
         label = re.sub(r'["<>]', "", name)
         kind = nodes[name]["kind"]
-        lines.append(f'  {i}["{label}"]' if kind == "Kustomization" else f'  {i}(["{label}"])' if kind == "HelmRelease" else f'  {i}[("{label}")]')
+        lines.append(
+            f'  {i}["{label}"]'
+            if kind == "Kustomization"
+            else f'  {i}(["{label}"])'
+            if kind == "HelmRelease"
+            else f'  {i}[("{label}")]'
+        )
     for a, b, t in edges:
         arrow = "-.->" if t == "source" else "-->" if t == "dependsOn" else "==>"
         lines.append(f"  {ids[a]} {arrow}|{t}| {ids[b]}")

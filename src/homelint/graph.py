@@ -136,8 +136,13 @@ def _add_generators(graph: Any, repo: Repo, ks: Any) -> None:
         for index, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict) and isinstance(item.get("name"), str):
                 ns = target or item.get("namespace") or kd.namespace or ks.namespace
-                graph.add_edge(("dir", directory), ("secret", ns, item["name"]), type="produces-secret",
-                               field=("secretGenerator", index, "name"), file=kd.file)
+                graph.add_edge(
+                    ("dir", directory),
+                    ("secret", ns, item["name"]),
+                    type="produces-secret",
+                    field=("secretGenerator", index, "name"),
+                    file=kd.file,
+                )
 
 
 def edges_of_type(graph: Any, edge_type: str) -> list[tuple[Any, Any, dict[str, Any]]]:

@@ -85,7 +85,9 @@ def _pod_refs(spec: dict[str, Any], base: FieldPath) -> Iterator[Ref]:
             for j, source in _items(projected.get("sources")):
                 sec = source.get("secret")
                 if isinstance(sec, dict) and isinstance(sec.get("name"), str):
-                    yield Ref("secret", sec["name"], (*at, "projected", "sources", j, "secret", "name"), bool(sec.get("optional")))
+                    yield Ref(
+                        "secret", sec["name"], (*at, "projected", "sources", j, "secret", "name"), bool(sec.get("optional"))
+                    )
     for group in ("containers", "initContainers", "ephemeralContainers"):
         for i, container in _items(spec.get(group)):
             at = (*base, group, i)
@@ -98,7 +100,9 @@ def _pod_refs(spec: dict[str, Any], base: FieldPath) -> Iterator[Ref]:
             for j, env in _items(container.get("env")):
                 ref = get(env, ("valueFrom", "secretKeyRef"))
                 if isinstance(ref, dict) and isinstance(ref.get("name"), str):
-                    yield Ref("secret", ref["name"], (*at, "env", j, "valueFrom", "secretKeyRef", "name"), bool(ref.get("optional")))
+                    yield Ref(
+                        "secret", ref["name"], (*at, "env", j, "valueFrom", "secretKeyRef", "name"), bool(ref.get("optional"))
+                    )
 
 
 # --- HelmRelease values ------------------------------------------------------------------------

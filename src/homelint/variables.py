@@ -88,7 +88,7 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
         for index, ref in enumerate(refs):
             if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
                 continue
-            kind = ref.get("kind") if ref.get("kind") in ("ConfigMap", "Secret") else "ConfigMap"
+            kind = "Secret" if ref.get("kind") == "Secret" else "ConfigMap"
             source = Source(kind, ref["name"], bool(ref.get("optional")), index)
             source.objects = find_sources(repo, kind, ref["name"], ks.namespace)
             if not source.objects and kind == "Secret":

@@ -6,6 +6,7 @@ when a finding needs one. Parse results are plain, marshal-able values so they c
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,9 +91,7 @@ def decode(raw: bytes) -> tuple[str | None, Problem | None]:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, Problem(
-            "HL001", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); YAML must be UTF-8", line, col
-        )
+        return None, Problem("HL001", f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); YAML must be UTF-8", line, col)
     return text, None
 
 
@@ -101,7 +100,9 @@ def parse_bytes(path: str, raw: bytes) -> ParsedFile:
     if len(raw) > MAX_FILE_BYTES:
         result.text_ok = False
         result.problems.append(
-            Problem("HL001", f"file is {len(raw) // 1048576} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit; not parsed", 1, 1)
+            Problem(
+                "HL001", f"file is {len(raw) // 1048576} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit; not parsed", 1, 1
+            )
         )
         return result
     text, problem = decode(raw)
@@ -212,10 +213,8 @@ def iter_nodes(text: str, result: ParsedFile | None = None) -> list[Any]:
         if result is not None:
             result.problems.append(_problem_from_exc(exc))
     finally:
-        try:
+        with contextlib.suppress(Exception):
             loader.dispose()
-        except Exception:
-            pass
     return nodes
 
 

@@ -31,8 +31,14 @@ def loader_problems(ctx: Context) -> Iterator[Finding]:
                 "HL002": "remove one of the two keys; YAML parsers disagree on which one wins",
                 "HL006": "make the file readable, or exclude it in .homelint.yaml",
             }[problem.rule]
-            yield ctx.finding(problem.rule, path, Span(problem.line, problem.column, end_line, end_col),
-                              problem.message, fix=fix, key=f"{problem.rule}/{problem.message}")
+            yield ctx.finding(
+                problem.rule,
+                path,
+                Span(problem.line, problem.column, end_line, end_col),
+                problem.message,
+                fix=fix,
+                key=f"{problem.rule}/{problem.message}",
+            )
 
 
 def _looks_templated(repo: object, path: str, parsed: object) -> bool:
@@ -58,7 +64,9 @@ def unrendered_template(ctx: Context) -> Iterator[Finding]:
                 continue
             reported.add(line)
             yield ctx.finding(
-                "HL003", path, Span(line, column, line, column + len(text)),
+                "HL003",
+                path,
+                Span(line, column, line, column + len(text)),
                 f"unrendered makejinja template '{text}' in a file Flux applies",
                 fix="render the templates (homelint render / task configure) and commit the output, not the template",
                 key=f"HL003/{text}",
@@ -69,9 +77,13 @@ def unrendered_template(ctx: Context) -> Iterator[Finding]:
                 for k in field:
                     value = value.get(k) if isinstance(value, dict) else None
                 if isinstance(value, str) and ("{{" in value or "{%" in value) and obj.kind != "HelmRelease":
-                    yield ctx.at("HL003", obj, field,
-                                 f"unrendered Jinja/Go template '{value[:60]}' in {'.'.join(field)}; Flux applies it literally",
-                                 fix="render the template before committing; Flux does not evaluate {{ }}")
+                    yield ctx.at(
+                        "HL003",
+                        obj,
+                        field,
+                        f"unrendered Jinja/Go template '{value[:60]}' in {'.'.join(field)}; Flux applies it literally",
+                        fix="render the template before committing; Flux does not evaluate {{ }}",
+                    )
 
 
 @check("HL004")
@@ -88,9 +100,14 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
                 continue
             if not isinstance(doc, dict):
                 what = "a list" if isinstance(doc, list) else f"a {type(doc).__name__} scalar"
-                yield ctx.finding("HL004", path, repo.span(path, index), f"document {index + 1} is {what}, not a Kubernetes object",
-                                  fix="a manifest document must be a mapping with apiVersion, kind and metadata.name",
-                                  key=f"HL004/{index}/{what}")
+                yield ctx.finding(
+                    "HL004",
+                    path,
+                    repo.span(path, index),
+                    f"document {index + 1} is {what}, not a Kubernetes object",
+                    fix="a manifest document must be a mapping with apiVersion, kind and metadata.name",
+                    key=f"HL004/{index}/{what}",
+                )
                 continue
             missing = [k for k in ("apiVersion", "kind") if not isinstance(doc.get(k), str) or not doc.get(k)]
             meta = doc.get("metadata")
@@ -101,7 +118,9 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
             if missing:
                 where = ("metadata",) if missing == ["metadata.name"] else ()
                 yield ctx.finding(
-                    "HL004", path, repo.span(path, index, where),
+                    "HL004",
+                    path,
+                    repo.span(path, index, where),
                     f"document {index + 1} has no {', '.join(missing)}; kustomize cannot build it",
                     fix="add the missing fields, or move this file out of the path Flux applies",
                     key=f"HL004/{index}/{','.join(missing)}",
@@ -111,5 +130,11 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
 @check("HL006")
 def skipped_files(ctx: Context) -> Iterator[Finding]:
     for skipped in ctx.repo.files.skipped:
-        yield ctx.finding("HL006", skipped.path, Span.point(1), f"not read: {skipped.reason}",
-                          fix="replace the link by the file, or exclude the path", key=f"HL006/{skipped.reason}")
+        yield ctx.finding(
+            "HL006",
+            skipped.path,
+            Span.point(1),
+            f"not read: {skipped.reason}",
+            fix="replace the link by the file, or exclude the path",
+            key=f"HL006/{skipped.reason}",
+        )

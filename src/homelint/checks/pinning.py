@@ -53,8 +53,13 @@ def unpinned_chart(ctx: Context) -> Iterator[Finding]:
         problem = chart_version_problem(version)
         if problem:
             field = ("spec", "chart", "spec", "version") if "version" in spec else ("spec", "chart", "spec")
-            yield ctx.at("HL501", obj, field, f"HelmRelease {obj.name}: chart {spec.get('chart')} {problem}",
-                         fix="set spec.chart.spec.version to an exact version such as 1.2.3 (Renovate keeps it current)")
+            yield ctx.at(
+                "HL501",
+                obj,
+                field,
+                f"HelmRelease {obj.name}: chart {spec.get('chart')} {problem}",
+                fix="set spec.chart.spec.version to an exact version such as 1.2.3 (Renovate keeps it current)",
+            )
 
 
 def parse_image(image: str) -> tuple[str, str | None, bool]:
@@ -80,7 +85,7 @@ def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | Non
             if ref.name:
                 if "${" in ref.name or "{{" in ref.name:
                     continue
-                name, tag, digest = parse_image(ref.name)
+                _name, tag, digest = parse_image(ref.name)
                 yield obj, ref.field, ref.name, tag, digest
             else:
                 repository, tag = ref.extra
@@ -105,13 +110,23 @@ def unpinned_image(ctx: Context) -> Iterator[Finding]:
             problem = "uses the tag 'latest'"
         else:
             continue
-        yield ctx.at("HL503", obj, field, f"{obj.kind} {obj.name}: image {image} {problem} and changes under you",
-                     fix="pin a version tag (and ideally a digest: tag@sha256:...)")
+        yield ctx.at(
+            "HL503",
+            obj,
+            field,
+            f"{obj.kind} {obj.name}: image {image} {problem} and changes under you",
+            fix="pin a version tag (and ideally a digest: tag@sha256:...)",
+        )
 
 
 @check("HL504")
 def image_without_digest(ctx: Context) -> Iterator[Finding]:
     for obj, field, image, tag, digest in _images(ctx):
         if not digest and tag not in (None, "latest"):
-            yield ctx.at("HL504", obj, field, f"{obj.kind} {obj.name}: image {image}:{tag} has no digest; tags can be re-pushed",
-                         fix="append @sha256:<digest> (Renovate can maintain it)")
+            yield ctx.at(
+                "HL504",
+                obj,
+                field,
+                f"{obj.kind} {obj.name}: image {image}:{tag} has no digest; tags can be re-pushed",
+                fix="append @sha256:<digest> (Renovate can maintain it)",
+            )

@@ -76,11 +76,13 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
             reported.add(ident)
             unreadable = variables.unreadable
             finding = ctx.finding(
-                "HL201", obj.path, ctx.repo.text_span(obj, field, "${" + item.name, key=is_key),
+                "HL201",
+                obj.path,
+                ctx.repo.text_span(obj, field, "${" + item.name, key=is_key),
                 f"${{{item.name}}} is not defined for {ks.label} (looked in: {_looked(variables)})"
                 + ("; some sources could not be read, so it may come from them" if unreadable else ""),
                 fix=f"define {item.name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, "
-                    f"or give a default: ${{{item.name}:=value}}",
+                f"or give a default: ${{{item.name}:=value}}",
                 key=f"HL201/{obj.kind}/{obj.name}/{item.name}/{ks.key}",
                 related=[s.path for src in variables.sources for s in src.objects],
             )
@@ -97,10 +99,11 @@ def invalid_substitution(ctx: Context) -> Iterator[Finding]:
             continue
         snippet = text[expr.start : min(expr.end, expr.start + 40)]
         yield ctx.finding(
-            "HL204", obj.path, ctx.repo.text_span(obj, field, snippet, key=is_key),
+            "HL204",
+            obj.path,
+            ctx.repo.text_span(obj, field, snippet, key=is_key),
             f"'{snippet}' breaks Flux substitution for {ks.label}: {bad[0].error}; the whole Kustomization fails to build",
-            fix="escape it as '$${...}' to keep it literal, or label the object "
-                "kustomize.toolkit.fluxcd.io/substitute: disabled",
+            fix="escape it as '$${...}' to keep it literal, or label the object kustomize.toolkit.fluxcd.io/substitute: disabled",
             key=f"HL204/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{snippet}",
         )
 
@@ -131,17 +134,20 @@ def documentation(ctx: Context) -> Iterator[Finding]:
         text, files = docs
         words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
         reported: set[str] = set()
-        for ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
+        for _ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
             for item in _names(expr):
                 origin = variables.origin.get(item.name, "")
                 if not origin or origin == "substitute" or item.name in words or item.name in reported:
                     continue
                 reported.add(item.name)
                 yield ctx.finding(
-                    "HL202", obj.path, ctx.repo.text_span(obj, field, "${" + item.name, key=is_key),
+                    "HL202",
+                    obj.path,
+                    ctx.repo.text_span(obj, field, "${" + item.name, key=is_key),
                     f"${{{item.name}}} (from {origin}) is not documented in {', '.join(files[:3])}",
                     fix=f"describe {item.name} in the placeholder docs, so a fork knows to set it",
-                    key=f"HL202/{item.name}", related=files,
+                    key=f"HL202/{item.name}",
+                    related=files,
                 )
     # HL203: keys of substituteFrom sources that nothing uses; documented placeholders never used
     all_used = set(used)
@@ -160,9 +166,14 @@ def documentation(ctx: Context) -> Iterator[Finding]:
                         continue
                     for key in values:
                         if str(key) not in all_used:
-                            yield ctx.at("HL203", obj, (section, key),
-                                         f"{obj.kind} {obj.name} defines {key}, but no manifest uses ${{{key}}}",
-                                         key_node=True, fix="remove the unused key, or ignore HL203 if other tooling reads it")
+                            yield ctx.at(
+                                "HL203",
+                                obj,
+                                (section, key),
+                                f"{obj.kind} {obj.name} defines {key}, but no manifest uses ${{{key}}}",
+                                key_node=True,
+                                fix="remove the unused key, or ignore HL203 if other tooling reads it",
+                            )
     if docs is not None:
         text, files = docs
         for name in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)) - all_used):
@@ -173,9 +184,14 @@ def documentation(ctx: Context) -> Iterator[Finding]:
             column = offset - (content.rfind("\n", 0, offset) + 1) + 1
             from homelint.model import Span
 
-            yield ctx.finding("HL203", path, Span(line, column, line, column + len(name) + 3),
-                              f"documented placeholder ${{{name}}} is used by no manifest",
-                              fix="remove it from the docs, or use it", key=f"HL203/doc/{name}")
+            yield ctx.finding(
+                "HL203",
+                path,
+                Span(line, column, line, column + len(name) + 3),
+                f"documented placeholder ${{{name}}} is used by no manifest",
+                fix="remove it from the docs, or use it",
+                key=f"HL203/doc/{name}",
+            )
 
 
 def _known_flux_variables(ctx: Context) -> set[str]:
@@ -210,10 +226,13 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
                     continue
                 expr = exprs[0]
                 yield ctx.finding(
-                    "HL205", obj.path, ctx.repo.text_span(obj, field, "${" + expr.name, key=is_key),
+                    "HL205",
+                    obj.path,
+                    ctx.repo.text_span(obj, field, "${" + expr.name, key=is_key),
                     f"${{{expr.name}}} reaches the cluster literally: {ks.label} {why}",
                     fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or escape it as $${...}",
-                    key=f"HL205/{obj.kind}/{obj.name}/{expr.name}", related=[ks.obj.path],
+                    key=f"HL205/{obj.kind}/{obj.name}/{expr.name}",
+                    related=[ks.obj.path],
                 )
                 break
 
@@ -236,16 +255,24 @@ def invalid_variable_name(ctx: Context) -> Iterator[Finding]:
                     for key in values:
                         if not VALID_VAR_NAME.match(str(key)):
                             yield ctx.at(
-                                "HL206", obj, (section, key),
+                                "HL206",
+                                obj,
+                                (section, key),
                                 f"'{key}' is not a valid variable name, and {obj.kind} {obj.name} is used in substituteFrom "
                                 f"by {ks.label}: Flux fails the whole build ('var name is invalid')",
-                                key_node=True, fix="rename the key to letters, digits and underscores (not starting with a digit)",
+                                key_node=True,
+                                fix="rename the key to letters, digits and underscores (not starting with a digit)",
                             )
         inline = ks.post_build.get("substitute") if ks.post_build else None
         if isinstance(inline, dict) and ks.obj is not None and id(ks.obj) not in seen:
             seen.add(id(ks.obj))
             for key in inline:
                 if not VALID_VAR_NAME.match(str(key)):
-                    yield ctx.at("HL206", ks.obj, ("spec", "postBuild", "substitute", key),
-                                 f"'{key}' is not a valid variable name: Flux fails the whole build", key_node=True,
-                                 fix="rename the key to letters, digits and underscores (not starting with a digit)")
+                    yield ctx.at(
+                        "HL206",
+                        ks.obj,
+                        ("spec", "postBuild", "substitute", key),
+                        f"'{key}' is not a valid variable name: Flux fails the whole build",
+                        key_node=True,
+                        fix="rename the key to letters, digits and underscores (not starting with a digit)",
+                    )

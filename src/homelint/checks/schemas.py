@@ -101,7 +101,14 @@ def readable(error: Any) -> tuple[tuple[Any, ...], str]:
         return path, f"{where} is {error.instance!r}, not one of: {options}"
     if error.validator == "type":
         want = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
-        got = type(error.instance).__name__.replace("str", "string").replace("int", "integer").replace("dict", "mapping").replace("list", "list").replace("NoneType", "null")
+        got = (
+            type(error.instance)
+            .__name__.replace("str", "string")
+            .replace("int", "integer")
+            .replace("dict", "mapping")
+            .replace("list", "list")
+            .replace("NoneType", "null")
+        )
         return path, f"{where} must be a {want}, not a {got} ({str(error.instance)[:40]!r})"
     if error.validator == "pattern":
         return path, f"{where} is {str(error.instance)[:60]!r}, which does not match the expected format"
@@ -121,17 +128,28 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
         errors = sorted(validator(name).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
             path, message = readable(error)
-            yield ctx.at("HL601", obj, path, f"{obj.kind} {obj.name}: {message}", key_node=error.validator == "additionalProperties",
-                         fix="see the field reference of this kind; Flux/kubectl reject the object as it is")
+            yield ctx.at(
+                "HL601",
+                obj,
+                path,
+                f"{obj.kind} {obj.name}: {message}",
+                key_node=error.validator == "additionalProperties",
+                fix="see the field reference of this kind; Flux/kubectl reject the object as it is",
+            )
     repo = ctx.repo
     for kd in repo.kustomize_dirs.values():
         if kd.file not in ctx.flux.applied_files and ctx.flux.kustomizations:
             continue
         for error in list(validator(KUSTOMIZE_SCHEMA).iter_errors(kd.data))[:MAX_ERRORS_PER_OBJECT]:
             path, message = readable(error)
-            yield ctx.finding("HL601", kd.file, repo.span(kd.file, 0, path, key=error.validator == "additionalProperties"),
-                              f"kustomization: {message}", fix="kustomize rejects unknown or mistyped fields",
-                              key=f"HL601/kustomization/{message}")
+            yield ctx.finding(
+                "HL601",
+                kd.file,
+                repo.span(kd.file, 0, path, key=error.validator == "additionalProperties"),
+                f"kustomization: {message}",
+                fix="kustomize rejects unknown or mistyped fields",
+                key=f"HL601/kustomization/{message}",
+            )
 
 
 @check("HL602", "HL603")
@@ -142,12 +160,21 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
             removed = None  # PushSecret and friends are still v1alpha1 upstream
         if removed and obj.group.endswith(("fluxcd.io", "external-secrets.io")):
             replacement, when = removed
-            yield ctx.at("HL602", obj, ("apiVersion",),
-                         f"{obj.kind} {obj.name} uses {obj.api_version}, removed in {when}; use {replacement}",
-                         fix=f"change apiVersion to {replacement} (flux migrate rewrites Flux objects; check field renames)")
+            yield ctx.at(
+                "HL602",
+                obj,
+                ("apiVersion",),
+                f"{obj.kind} {obj.name} uses {obj.api_version}, removed in {when}; use {replacement}",
+                fix=f"change apiVersion to {replacement} (flux migrate rewrites Flux objects; check field renames)",
+            )
             continue
-        replacement = DEPRECATED.get((obj.api_version, obj.kind)) or DEPRECATED.get((obj.api_version, "*"))
-        if replacement:
-            yield ctx.at("HL603", obj, ("apiVersion",),
-                         f"{obj.kind} {obj.name} uses {obj.api_version}, deprecated; use {replacement}",
-                         fix=f"change apiVersion to {replacement} before the old version is removed")
+        deprecated = DEPRECATED.get((obj.api_version, obj.kind)) or DEPRECATED.get((obj.api_version, "*"))
+        if deprecated:
+            replacement = deprecated
+            yield ctx.at(
+                "HL603",
+                obj,
+                ("apiVersion",),
+                f"{obj.kind} {obj.name} uses {obj.api_version}, deprecated; use {replacement}",
+                fix=f"change apiVersion to {replacement} before the old version is removed",
+            )

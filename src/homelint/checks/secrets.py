@@ -49,11 +49,13 @@ def unproduced_secret(ctx: Context) -> Iterator[Finding]:
             hint = f"; secrets made in that namespace with similar names: {', '.join(close)}" if close else ""
             chart = " (if the chart itself creates it, list it in secrets.external)" if "chart-value" in ref.extra else ""
             yield ctx.at(
-                "HL401", obj, edge["field"],
+                "HL401",
+                obj,
+                edge["field"],
                 f"{obj.kind} {obj.name} uses Secret '{name}' in namespace {ns}, but no Secret, SOPS file, ExternalSecret "
                 f"or generator in the repository produces it{chart}{hint}",
                 fix="add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
-                    "if an operator or chart creates it",
+                "if an operator or chart creates it",
                 key=f"HL401/{ns}/{name}/{obj.kind}/{obj.name}",
             )
 
@@ -76,7 +78,11 @@ def _placeholder_only(value: Any) -> bool:
     text = str(value).strip()
     if not text or SECRET_REFERENCE.match(text):
         return True
-    return "${" in text and re.fullmatch(r"(\$\{[^}]*\}|[-/.:@_a-zA-Z0-9])*", text) is not None and not re.sub(r"\$\{[^}]*\}", "", text).strip("-/.:@_")
+    return (
+        "${" in text
+        and re.fullmatch(r"(\$\{[^}]*\}|[-/.:@_a-zA-Z0-9])*", text) is not None
+        and not re.sub(r"\$\{[^}]*\}", "", text).strip("-/.:@_")
+    )
 
 
 @check("HL402")
@@ -94,11 +100,13 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
         names = ", ".join(k for _, k in keys[:6]) + (" ..." if len(keys) > 6 else "")
         section, first = keys[0]
         yield ctx.at(
-            "HL402", obj, (section, first),
+            "HL402",
+            obj,
+            (section, first),
             f"Secret {obj.name} holds plaintext values (keys: {names}) in a file that is not SOPS-encrypted; "
             "the repository is public",
-            key_node=True, fix="encrypt the file with sops (and rotate the values), or move them to your secret store "
-                               "and use an ExternalSecret",
+            key_node=True,
+            fix="encrypt the file with sops (and rotate the values), or move them to your secret store and use an ExternalSecret",
             key=f"HL402/{obj.name}/{names}",
         )
 
@@ -138,10 +146,14 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             other = ""
             if kind == "SecretStore" and name in cluster_stores:
                 other = "; a ClusterSecretStore of that name exists: set kind: ClusterSecretStore (kind defaults to SecretStore)"
-            yield ctx.at("HL403", obj, (*field, "name"),
-                         f"{obj.kind} {obj.name} uses {kind} '{name}'"
-                         f"{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, which the repository does not define{other}",
-                         fix="fix the store name/kind, or define the store")
+            yield ctx.at(
+                "HL403",
+                obj,
+                (*field, "name"),
+                f"{obj.kind} {obj.name} uses {kind} '{name}'"
+                f"{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, which the repository does not define{other}",
+                fix="fix the store name/kind, or define the store",
+            )
 
 
 def _store_refs(obj: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
@@ -165,7 +177,11 @@ def _store_refs(obj: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
         if not isinstance(items, list):
             continue
         for i, item in enumerate(items):
-            store = item.get("sourceRef", {}).get("storeRef") if isinstance(item, dict) and isinstance(item.get("sourceRef"), dict) else None
+            store = (
+                item.get("sourceRef", {}).get("storeRef")
+                if isinstance(item, dict) and isinstance(item.get("sourceRef"), dict)
+                else None
+            )
             if isinstance(store, dict):
                 yield (*base, section, i, "sourceRef", "storeRef"), store
 
@@ -173,7 +189,7 @@ def _store_refs(obj: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
 def _sops_rules(ctx: Context) -> list[tuple[int, re.Pattern[str]]]:
     rules = []
     for path in ctx.repo.files.yaml_files:
-        if not path.endswith(".sops.yaml") or "/" in path and not path.split("/")[-1] == ".sops.yaml":
+        if not path.endswith(".sops.yaml") or ("/" in path and path.split("/")[-1] != ".sops.yaml"):
             continue
         if path.split("/")[-1] != ".sops.yaml":
             continue
@@ -205,16 +221,19 @@ def unencrypted_sops_path(ctx: Context) -> Iterator[Finding]:
         for index, regex, config_path, base in rules:
             if not path.startswith(base):
                 continue
-            rel = path[len(base):]
+            rel = path[len(base) :]
             if not regex.search(rel):
                 continue
             docs = [d for d in parsed.docs if d is not None]
             if docs and not any(isinstance(d, dict) and isinstance(d.get("sops"), dict) for d in docs):
                 yield ctx.finding(
-                    "HL404", path, Span(1, 1, 1, 2),
+                    "HL404",
+                    path,
+                    Span(1, 1, 1, 2),
                     f"{path} matches creation rule {index + 1} of {config_path} (path_regex '{regex.pattern}') but is not "
                     "SOPS-encrypted; committing it publishes its values",
                     fix=f"run 'sops encrypt --in-place {path}' before committing (and rotate anything already pushed)",
-                    key=f"HL404/{path}", related=[config_path],
+                    key=f"HL404/{path}",
+                    related=[config_path],
                 )
             break

@@ -55,11 +55,14 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         names = sorted({f"{n[1]}/{n[2]}" for n, _ in missing})
         obj = edge["applied"].obj
         yield ctx.at(
-            "HL301", obj, edge["field"],
+            "HL301",
+            obj,
+            edge["field"],
             f"{len(names)} claimed volumes ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}) are created by "
             "nothing in the repository, which defines no PersistentVolumeClaim at all; if they are made outside Git, "
             "declare them in .homelint.yaml claims.external",
-            fix="claims: {external: ['namespace/name', ...]} (globs like 'default/*' work)", key="HL301/all-external",
+            fix="claims: {external: ['namespace/name', ...]} (globs like 'default/*' work)",
+            key="HL301/all-external",
         )
         return
     for node, edge in missing:
@@ -68,14 +71,21 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         obj = edge["applied"].obj
         close = difflib.get_close_matches(name, sorted(claims_by_ns.get(ns, set())), n=3, cutoff=0.5)
         hint = f"; existing claims nearby: {', '.join(close)}" if close else ""
-        where = f"; a PersistentVolumeClaim '{name}' is defined in {unapplied[0].path}, but Flux does not apply that file" if unapplied else ""
+        where = (
+            f"; a PersistentVolumeClaim '{name}' is defined in {unapplied[0].path}, but Flux does not apply that file"
+            if unapplied
+            else ""
+        )
         yield ctx.at(
-            "HL301", obj, edge["field"],
+            "HL301",
+            obj,
+            edge["field"],
             f"{obj.kind} {obj.name} claims volume '{name}' in namespace {ns}, but nothing in the repository creates "
             f"that PersistentVolumeClaim{where}{hint}; the pod stays Pending",
             fix="add the PVC (or the VolSync component that makes it), fix the name, or list it in claims.external "
-                "if it is created outside Git",
-            key=f"HL301/{ns}/{name}/{obj.kind}/{obj.name}", related=[u.path for u in unapplied],
+            "if it is created outside Git",
+            key=f"HL301/{ns}/{name}/{obj.kind}/{obj.name}",
+            related=[u.path for u in unapplied],
         )
 
 
@@ -99,19 +109,31 @@ def incomplete_nfs_mount(ctx: Context) -> Iterator[Finding]:
             server, path = ref.extra
             missing = [n for n, v in (("server", server), ("path", path)) if not isinstance(v, str) or not v.strip()]
             if missing:
-                yield ctx.at("HL302", obj, ref.field,
-                             f"NFS volume '{ref.name}' of {obj.kind} {obj.name} has no {' and no '.join(missing)}; the pod cannot mount it",
-                             fix="set both server and path")
+                yield ctx.at(
+                    "HL302",
+                    obj,
+                    ref.field,
+                    f"NFS volume '{ref.name}' of {obj.kind} {obj.name} has no {' and no '.join(missing)}; the pod cannot mount it",
+                    fix="set both server and path",
+                )
                 continue
-            if "${" in server and applied.ks is not None and applied.ks.post_build is not None:
-                if resolved_name(applied, server, ctx.repo) is None:
-                    variables = variables_of(ctx.repo, applied.ks)
-                    undefined = [e.name for e in scan(server) if e.name and e.name not in variables.values and not e.has_default]
-                    if undefined and not variables.unreadable:
-                        yield ctx.at("HL302", obj, (*ref.field, "server"),
-                                     f"NFS server '{server}' of volume '{ref.name}' uses ${{{undefined[0]}}}, which "
-                                     f"{applied.ks.label} does not define (see HL201)",
-                                     fix=f"define {undefined[0]} in cluster-settings or postBuild.substitute")
+            if (
+                "${" in server
+                and applied.ks is not None
+                and applied.ks.post_build is not None
+                and resolved_name(applied, server, ctx.repo) is None
+            ):
+                variables = variables_of(ctx.repo, applied.ks)
+                undefined = [e.name for e in scan(server) if e.name and e.name not in variables.values and not e.has_default]
+                if undefined and not variables.unreadable:
+                    yield ctx.at(
+                        "HL302",
+                        obj,
+                        (*ref.field, "server"),
+                        f"NFS server '{server}' of volume '{ref.name}' uses ${{{undefined[0]}}}, which "
+                        f"{applied.ks.label} does not define (see HL201)",
+                        fix=f"define {undefined[0]} in cluster-settings or postBuild.substitute",
+                    )
 
 
 @check("HL303")
@@ -128,7 +150,11 @@ def unused_claim(ctx: Context) -> Iterator[Finding]:
             if obj.kind != "PersistentVolumeClaim" or id(obj) in reported:
                 continue
             reported.add(id(obj))
-            yield ctx.at("HL303", obj, ("metadata", "name"),
-                         f"PersistentVolumeClaim '{node[2]}' in namespace {node[1]} is claimed by no workload or HelmRelease",
-                         fix="delete it if the data is no longer needed, or mount it",
-                         key=f"HL303/{node[1]}/{node[2]}")
+            yield ctx.at(
+                "HL303",
+                obj,
+                ("metadata", "name"),
+                f"PersistentVolumeClaim '{node[2]}' in namespace {node[1]} is claimed by no workload or HelmRelease",
+                fix="delete it if the data is no longer needed, or mount it",
+                key=f"HL303/{node[1]}/{node[2]}",
+            )

@@ -29,7 +29,7 @@ def _nearest(name: str, candidates: set[str] | list[str]) -> str:
 def missing_resource(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     files, dirs = repo.files.all_files, repo.files.dirs
-    for directory, kd in sorted(repo.kustomize_dirs.items()):
+    for _directory, kd in sorted(repo.kustomize_dirs.items()):
         for entry in kd.entries:
             if is_remote(entry.value) or "${" in entry.value:
                 continue
@@ -50,8 +50,10 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                         else:
                             continue
                     else:
-                        message = (f"directory '{entry.value}' has no kustomization.yaml, so kustomize cannot use it "
-                                   f"as a {entry.kind[:-1]}")
+                        message = (
+                            f"directory '{entry.value}' has no kustomization.yaml, so kustomize cannot use it "
+                            f"as a {entry.kind[:-1]}"
+                        )
                 else:
                     siblings = {posixpath.basename(p) for p in files | dirs if posixpath.dirname(p) == posixpath.dirname(target)}
                     message = f"{entry.kind[:-1]} '{entry.value}' does not exist{_nearest(posixpath.basename(target), siblings)}"
@@ -59,9 +61,15 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 if target in files or target in dirs:
                     continue
                 message = f"'{entry.value}' ({entry.field[0]}) does not exist; kustomize build fails"
-            yield ctx.finding("HL101", kd.file, repo.span(kd.file, kd.doc, entry.field), message,
-                              fix="fix the path, add the missing file, or remove the entry",
-                              key=f"HL101/{'.'.join(map(str, entry.field[:1]))}/{entry.value}", related=[target])
+            yield ctx.finding(
+                "HL101",
+                kd.file,
+                repo.span(kd.file, kd.doc, entry.field),
+                message,
+                fix="fix the path, add the missing file, or remove the entry",
+                key=f"HL101/{'.'.join(map(str, entry.field[:1]))}/{entry.value}",
+                related=[target],
+            )
     for ks in ctx.flux.kustomizations:
         if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -70,9 +78,13 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             continue
         for index, comp in enumerate(comps):
             if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in repo.kustomize_dirs:
-                yield ctx.at("HL101", ks.obj, ("spec", "components", index),
-                             f"component '{comp}' (relative to spec.path {ks.path}) has no kustomization; Flux fails the build",
-                             fix="components are relative to spec.path; fix the path or set ignoreMissingComponents")
+                yield ctx.at(
+                    "HL101",
+                    ks.obj,
+                    ("spec", "components", index),
+                    f"component '{comp}' (relative to spec.path {ks.path}) has no kustomization; Flux fails the build",
+                    fix="components are relative to spec.path; fix the path or set ignoreMissingComponents",
+                )
 
 
 def _wired_files(ctx: Context) -> set[str]:
@@ -105,10 +117,13 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
         kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
         yield ctx.finding(
-            "HL102", path, repo.span(path, objects[0].doc, ("kind",)),
+            "HL102",
+            path,
+            repo.span(path, objects[0].doc, ("kind",)),
             f"{base} ({kinds}) is not listed in {kd.file}, so Flux never applies it{where}",
             fix=f"add './{base}' to resources: in {kd.file}, or delete the file",
-            key=f"HL102/{path}", related=[kd.file],
+            key=f"HL102/{path}",
+            related=[kd.file],
         )
 
 
@@ -153,9 +168,14 @@ def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None) -> F
     parent = posixpath.dirname(path)
     siblings = {d for d in dirs if posixpath.dirname(d) == parent}
     hint = _nearest(path, siblings)
-    return ctx.at("HL103", obj, ("spec", "path"),
-                  f"spec.path '{raw}' does not exist in the repository (resolved to '{path or '.'}'){hint}",
-                  fix="spec.path is relative to the repository root, not to this file", related=[path])
+    return ctx.at(
+        "HL103",
+        obj,
+        ("spec", "path"),
+        f"spec.path '{raw}' does not exist in the repository (resolved to '{path or '.'}'){hint}",
+        fix="spec.path is relative to the repository root, not to this file",
+        related=[path],
+    )
 
 
 @check("HL104")
@@ -175,18 +195,26 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         if not obj.applied_by:
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
-            yield ctx.at("HL104", obj, ("metadata", "name"),
-                         f"Flux Kustomization '{obj.name}' is not reached from any Flux root{where}; {origin}",
-                         fix="wire its file into a kustomization.yaml that Flux applies, or set flux.roots in .homelint.yaml")
+            yield ctx.at(
+                "HL104",
+                obj,
+                ("metadata", "name"),
+                f"Flux Kustomization '{obj.name}' is not reached from any Flux root{where}; {origin}",
+                fix="wire its file into a kustomization.yaml that Flux applies, or set flux.roots in .homelint.yaml",
+            )
     for directory, kd in sorted(repo.kustomize_dirs.items()):
         if directory in flux.reached_dirs or kd.is_component:
             continue
         if directory in ks_paths or _referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
-        yield ctx.finding("HL104", kd.file, repo.span(kd.file, kd.doc),
-                          f"no Flux Kustomization builds '{directory or '.'}'; {origin}",
-                          fix="point a Flux Kustomization's spec.path at it, list it in a parent kustomization, or delete it",
-                          key=f"HL104/{directory}")
+        yield ctx.finding(
+            "HL104",
+            kd.file,
+            repo.span(kd.file, kd.doc),
+            f"no Flux Kustomization builds '{directory or '.'}'; {origin}",
+            fix="point a Flux Kustomization's spec.path at it, list it in a parent kustomization, or delete it",
+            key=f"HL104/{directory}",
+        )
 
 
 def _commented_reference(ctx: Context, path: str) -> str:
@@ -206,10 +234,7 @@ def _commented_reference(ctx: Context, path: str) -> str:
 
 
 def _referenced_somewhere(ctx: Context, directory: str) -> bool:
-    for kd in ctx.repo.kustomize_dirs.values():
-        if any(e.target == directory for e in kd.entries):
-            return True
-    return False
+    return any(any(e.target == directory for e in kd.entries) for kd in ctx.repo.kustomize_dirs.values())
 
 
 def _ks_index(ctx: Context) -> dict[tuple[str, str], list[FluxKS]]:
@@ -240,7 +265,12 @@ def _depends(spec: dict[str, Any]) -> list[tuple[int, str, str | None]]:
 
 
 def _other_kinds(ctx: Context, name: str, kind: str) -> str:
-    others = sorted({o.kind for o in ctx.repo.objects_by_kind_name.get(("HelmRelease" if kind == "Kustomization" else "Kustomization", name), [])})
+    others = sorted(
+        {
+            o.kind
+            for o in ctx.repo.objects_by_kind_name.get(("HelmRelease" if kind == "Kustomization" else "Kustomization", name), [])
+        }
+    )
     if others:
         return f"; a {others[0]} named '{name}' exists, but dependsOn of a {kind} only names other {kind}s"
     return ""
@@ -269,9 +299,13 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             where.setdefault(me, (ks.obj, index))
             if (ns, name) not in ks_index:
                 names = {n for (n_ns, n) in ks_index if n_ns == ns}
-                yield ctx.at("HL105", ks.obj, ("spec", "dependsOn", index, "name"),
-                             f"dependsOn Kustomization '{ns}/{name}' does not exist{_other_kinds(ctx, name, 'Kustomization')}{_nearest(name, names)}",
-                             fix="fix the name/namespace (namespace defaults to this Kustomization's), or remove the dependency")
+                yield ctx.at(
+                    "HL105",
+                    ks.obj,
+                    ("spec", "dependsOn", index, "name"),
+                    f"dependsOn Kustomization '{ns}/{name}' does not exist{_other_kinds(ctx, name, 'Kustomization')}{_nearest(name, names)}",
+                    fix="fix the name/namespace (namespace defaults to this Kustomization's), or remove the dependency",
+                )
     for (ns_hr, name_hr), items in sorted(hr_index.items()):
         applied = items[0]
         for index, name, ns in _depends(applied.obj.spec):
@@ -283,19 +317,28 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             where.setdefault(me, (applied.obj, index))
             if (ns, name) not in hr_index:
                 names = {n for (n_ns, n) in hr_index if n_ns == ns}
-                yield ctx.at("HL105", applied.obj, ("spec", "dependsOn", index, "name"),
-                             f"dependsOn HelmRelease '{ns}/{name}' does not exist{_other_kinds(ctx, name, 'HelmRelease')}{_nearest(name, names)}",
-                             fix="fix the name/namespace (namespace defaults to this HelmRelease's), or remove the dependency")
+                yield ctx.at(
+                    "HL105",
+                    applied.obj,
+                    ("spec", "dependsOn", index, "name"),
+                    f"dependsOn HelmRelease '{ns}/{name}' does not exist{_other_kinds(ctx, name, 'HelmRelease')}{_nearest(name, names)}",
+                    fix="fix the name/namespace (namespace defaults to this HelmRelease's), or remove the dependency",
+                )
     for cycle in sorted(nx.simple_cycles(graph), key=lambda c: sorted(c)):
         first = min(cycle)
         start = cycle.index(first)
         ordered = cycle[start:] + cycle[:start]
         text = " -> ".join(f"{n[1]}/{n[2]}" for n in [*ordered, ordered[0]])
         obj, index = where[first]
-        yield ctx.at("HL106", obj, ("spec", "dependsOn", index),
-                     f"dependency cycle among {first[0]}s: {text}; every member waits forever",
-                     fix="remove one dependsOn edge of the cycle", key=f"HL106/{text}",
-                     related=sorted({where[n][0].path for n in ordered if n in where}))
+        yield ctx.at(
+            "HL106",
+            obj,
+            ("spec", "dependsOn", index),
+            f"dependency cycle among {first[0]}s: {text}; every member waits forever",
+            fix="remove one dependsOn edge of the cycle",
+            key=f"HL106/{text}",
+            related=sorted({where[n][0].path for n in ordered if n in where}),
+        )
 
 
 def _known_external(ctx: Context, kind: str, ns: str, name: str) -> bool:
@@ -320,7 +363,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
         if (id(obj), applied.ns) in seen:
             continue
         seen.add((id(obj), applied.ns))
-        refs: list[tuple[tuple[Any, ...], dict[str, Any], str]] = []
+        refs: list[tuple[tuple[Any, ...], Any, str]] = []
         if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
             refs.append((("spec", "sourceRef"), obj.spec.get("sourceRef"), "GitRepository"))
         elif obj.kind == "HelmRelease":
@@ -332,9 +375,9 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
         for field, ref, default_kind in refs:
             if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
                 continue
-            kind = ref.get("kind") if isinstance(ref.get("kind"), str) else default_kind
-            name = ref["name"]
-            ns = ref.get("namespace") if isinstance(ref.get("namespace"), str) else applied.ns
+            kind: str = ref["kind"] if isinstance(ref.get("kind"), str) else default_kind
+            name: str = ref["name"]
+            ns: str = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
             if "${" in name or "${" in ns or name in sources.get((kind, ns), set()):
                 continue
             if _known_external(ctx, kind, ns, name):
@@ -344,9 +387,13 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             if elsewhere:
                 other = f"; a {elsewhere[0]} of that name exists in another namespace or of another kind"
             names = sources.get((kind, ns), set())
-            yield ctx.at("HL107", obj, (*field, "name"),
-                         f"{field[-1]} names {kind} '{ns}/{name}', which nothing in the repository defines{other}{_nearest(name, names)}",
-                         fix="fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources")
+            yield ctx.at(
+                "HL107",
+                obj,
+                (*field, "name"),
+                f"{field[-1]} names {kind} '{ns}/{name}', which nothing in the repository defines{other}{_nearest(name, names)}",
+                fix="fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
+            )
 
 
 @check("HL108")
@@ -358,11 +405,16 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
             if not obj.name or "${" in obj.name:
                 continue
             groups[(obj.group, obj.kind, applied.namespace or "", obj.name)].append(applied)
-        for (group, kind, ns, name), items in sorted(groups.items()):
+        for (_group, kind, ns, name), items in sorted(groups.items()):
             if len(items) < 2:
                 continue
             first, second = items[0].obj, items[1].obj
-            yield ctx.at("HL108", second, ("metadata", "name"),
-                         f"{kind} '{ns + '/' if ns else ''}{name}' is applied twice by {ks.label} "
-                         f"(also {first.path}:{ctx.repo.obj_span(first).line}); kustomize fails with 'already registered id'",
-                         fix="remove one of the two, or give them different names", related=[first.path])
+            yield ctx.at(
+                "HL108",
+                second,
+                ("metadata", "name"),
+                f"{kind} '{ns + '/' if ns else ''}{name}' is applied twice by {ks.label} "
+                f"(also {first.path}:{ctx.repo.obj_span(first).line}); kustomize fails with 'already registered id'",
+                fix="remove one of the two, or give them different names",
+                related=[first.path],
+            )

@@ -19,8 +19,10 @@ def render_github(result: Any) -> str:
     lines = []
     for f in result.findings:
         s = f.span
-        props = (f"file={_escape_property(f.path)},line={s.line},col={s.column},endLine={s.end_line},"
-                 f"endColumn={s.end_column},title={_escape_property(f'{f.rule} {f.name}')}")
+        props = (
+            f"file={_escape_property(f.path)},line={s.line},col={s.column},endLine={s.end_line},"
+            f"endColumn={s.end_column},title={_escape_property(f'{f.rule} {f.name}')}"
+        )
         message = f.message + (f" (fix: {f.fix})" if f.fix else "")
         lines.append(f"::{LEVEL[f.severity]} {props}::{_escape_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -22,8 +22,7 @@ INFORMATION_URI = "https://github.com/homelint/homelint"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 GITHUB_MAX_RESULTS = 25_000
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-_SENTINELS = {"rank": -1.0, "byte_offset": -1, "char_offset": -1, "id": -1, "index": -1, "rule_index": -1,
-              "language": "en-US"}
+_SENTINELS = {"rank": -1.0, "byte_offset": -1, "char_offset": -1, "id": -1, "index": -1, "rule_index": -1, "language": "en-US"}
 
 
 def to_dict(value: Any) -> Any:
@@ -81,9 +80,14 @@ def _result(finding: Finding, index: int, fingerprint: str) -> Any:
         rule_index=index,
         level=LEVELS[finding.severity],
         message=s.Message(text=text),
-        locations=[s.Location(physical_location=s.PhysicalLocation(
-            artifact_location=s.ArtifactLocation(uri=quote(finding.path, safe="/"), uri_base_id="%SRCROOT%"),
-            region=region))],
+        locations=[
+            s.Location(
+                physical_location=s.PhysicalLocation(
+                    artifact_location=s.ArtifactLocation(uri=quote(finding.path, safe="/"), uri_base_id="%SRCROOT%"),
+                    region=region,
+                )
+            )
+        ],
         partial_fingerprints={"primaryLocationLineHash": fingerprint, "homelint/v1": finding.fingerprint()},
     )
     if finding.suppressed is not None:
@@ -101,8 +105,10 @@ def build_log(result: Any) -> dict[str, Any]:
     if len(findings) > GITHUB_MAX_RESULTS:
         dropped = len(findings) - GITHUB_MAX_RESULTS
         findings = findings[:GITHUB_MAX_RESULTS]
-        message = (f"{dropped} results were left out: GitHub code scanning accepts at most {GITHUB_MAX_RESULTS} "
-                   "results per run (use --select or a baseline to narrow the report)")
+        message = (
+            f"{dropped} results were left out: GitHub code scanning accepts at most {GITHUB_MAX_RESULTS} "
+            "results per run (use --select or a baseline to narrow the report)"
+        )
         notifications.append(s.Notification(message=s.Message(text=message), level="warning"))
         print(f"homelint: warning: {message}", file=sys.stderr)
     seen: Counter[str] = Counter()
@@ -113,8 +119,15 @@ def build_log(result: Any) -> dict[str, Any]:
         sarif_results.append(_result(finding, index.get(finding.rule, -1), f"{fp}:{seen[fp]}"))
     root_uri = result.root.resolve().as_uri().rstrip("/") + "/"
     run = s.Run(
-        tool=s.Tool(driver=s.ToolComponent(name="homelint", version=__version__, semantic_version=__version__,
-                                          information_uri=INFORMATION_URI, rules=[_rule_descriptor(r) for r in rules])),
+        tool=s.Tool(
+            driver=s.ToolComponent(
+                name="homelint",
+                version=__version__,
+                semantic_version=__version__,
+                information_uri=INFORMATION_URI,
+                rules=[_rule_descriptor(r) for r in rules],
+            )
+        ),
         results=sarif_results,
         column_kind="unicodeCodePoints",
         original_uri_base_ids={"%SRCROOT%": s.ArtifactLocation(uri=root_uri)},
@@ -136,6 +149,8 @@ def render_sarif(result: Any) -> str:
 
     size = len(gzip.compress(text.encode()))
     if size > 10 * 1024 * 1024:
-        print(f"homelint: warning: the SARIF file is {size // 1048576} MiB gzipped, over GitHub's 10 MiB upload limit",
-              file=sys.stderr)
+        print(
+            f"homelint: warning: the SARIF file is {size // 1048576} MiB gzipped, over GitHub's 10 MiB upload limit",
+            file=sys.stderr,
+        )
     return text
