@@ -48,7 +48,7 @@ def repo(tmp_path: Path):
     def make(files: dict[str, str], base: str | None = None) -> Path:
         root = tmp_path / f"repo{next(counter)}"
         if base:
-            shutil.copytree(FIXTURES / base, root)
+            shutil.copytree(FIXTURES / base, root, ignore=shutil.ignore_patterns(".homelint_cache"))
         else:
             root.mkdir()
             (root / ".homelint.yaml").write_text("{}\n")

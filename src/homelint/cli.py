@@ -286,12 +286,27 @@ def graph(path: Path, fmt: str, config_file: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path))
 @click.option("--no-lint", is_flag=True, help="After rendering, do not run homelint check.")
+@click.option("--python", "python", help="Interpreter that runs makejinja and the repo's plugins (default: this one).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
-def render(config_file: Path | None, check_only: bool, fmt: str, output: Path | None, no_lint: bool, path: Path) -> None:
-    """Render makejinja templates (or, with --check, prove the committed output is in sync)."""
+def render(
+    config_file: Path | None,
+    check_only: bool,
+    fmt: str,
+    output: Path | None,
+    no_lint: bool,
+    python: str | None,
+    color: str,
+    path: Path,
+) -> None:
+    """Render makejinja templates (or, with --check, prove the committed output is in sync).
+
+    The render runs in a subprocess with the repository as working directory. makejinja plugins are
+    the repository's own code and run with your permissions; exec_pre/exec_post hooks are not run.
+    """
     from homelint.render import run_render
 
-    sys.exit(run_render(path, config_file, check_only, fmt, output, lint=not no_lint))
+    sys.exit(run_render(path, config_file, check_only, fmt, output, lint=not no_lint, python=python, color=color))
 
 
 if __name__ == "__main__":

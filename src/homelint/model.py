@@ -44,6 +44,7 @@ class Finding:
     # Other repo files whose change can cause this finding (pre-commit file filtering).
     related: tuple[str, ...] = ()
     suppressed: str | None = None  # reason text when suppressed in source
+    detail: str | None = None  # extra text for the terminal (e.g. a unified diff)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.span.line, self.span.column, self.rule, self.message)

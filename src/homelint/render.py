@@ -1,12 +1,270 @@
-"""`homelint render`: drive makejinja (implemented in a later change)."""
+"""`homelint render` and `render --check`: makejinja in a subprocess, then compare or write (HL7xx)."""
 
 from __future__ import annotations
 
+import difflib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from homelint.config import ConfigError
+from homelint.model import FILE_START, Finding, Span
+
+WORKER = Path(__file__).resolve().parent / "render_worker.py"
+RENDER_TIMEOUT = 600
 
 
-def run_render(path: Path, config_file: Path | None, check_only: bool, fmt: str, output: Path | None, *, lint: bool) -> int:
+@dataclass
+class Rendered:
+    root: Path
+    config_file: Path
+    tmp: Path
+    output: Path  # the configured output folder (absolute)
+    files: dict[str, str]  # output-relative path -> template path
+    error: dict[str, Any] | None
+    skipped_hooks: list[str]
+
+
+def render_to(root: Path, config_file: Path, tmp: Path, python: str) -> Rendered:
+    report = tmp / "report.json"
+    out = tmp / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        subprocess.run(
+            [python, str(WORKER), str(config_file), str(out), str(report)],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=RENDER_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return Rendered(
+            root,
+            config_file,
+            out,
+            root,
+            {},
+            {"message": f"render timed out after {RENDER_TIMEOUT}s", "line": 1, "template": None},
+            [],
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot run {python}: {exc.strerror}") from exc
+    if not report.is_file():
+        return Rendered(
+            root,
+            config_file,
+            out,
+            root,
+            {},
+            {
+                "message": "the render process died without a report (is makejinja installed for this interpreter?)",
+                "line": 1,
+                "template": None,
+            },
+            [],
+        )
+    data = json.loads(report.read_text())
+    output = Path(data.get("output") or root)
+    output = output if output.is_absolute() else (config_file.parent / output)
+    return Rendered(
+        root, config_file, out, output.resolve(), data.get("files", {}), data.get("error"), data.get("skipped_hooks", [])
+    )
+
+
+def _rel(root: Path, path: Path | str) -> str:
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _sops_keys(text: str) -> Any:
+    from homelint.yamlload import parse_bytes
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: shape(v) for k, v in value.items() if k != "sops"}
+        if isinstance(value, list):
+            return [shape(v) for v in value]
+        return None
+
+    return [shape(d) for d in parse_bytes("x", text.encode()).docs]
+
+
+def compare(rendered: Rendered) -> list[Finding]:
+    """HL701 drift, HL702 missing, HL703 render failed: what `render --check` reports."""
+    from homelint.registry import builtin_rules
+
+    rules = builtin_rules()
+
+    def make(rule: str, path: str, span: Span, message: str, fix: str, key: str, detail: str | None = None) -> Finding:
+        meta = rules[rule]
+        finding = Finding(rule, path, span, message, fix, meta.severity, meta.name, key)
+        finding.detail = detail  # type: ignore[attr-defined]
+        return finding
+
+    root = rendered.root
+    if rendered.error:
+        error = rendered.error
+        template = error.get("template")
+        path = _rel(root, template) if template else _rel(root, rendered.config_file)
+        line = int(error.get("line") or 1)
+        return [
+            make(
+                "HL703",
+                path,
+                Span.point(line),
+                f"render failed: {error.get('type', 'Error')}: {error.get('message')}",
+                "fix the template, the data file or the config; nothing was compared",
+                f"HL703/{error.get('message')}",
+            )
+        ]
+    findings = []
+    for rel, template in sorted(rendered.files.items()):
+        produced = (rendered.tmp / rel).read_bytes()
+        target = rendered.output / rel
+        committed_rel = _rel(root, target)
+        template_rel = _rel(root, template)
+        if not target.is_file():
+            findings.append(
+                make(
+                    "HL702",
+                    template_rel,
+                    FILE_START,
+                    f"{template_rel} renders {committed_rel}, which is not committed",
+                    "run homelint render and commit the output",
+                    f"HL702/{committed_rel}",
+                )
+            )
+            continue
+        current = target.read_bytes()
+        if current == produced:
+            continue
+        new_text, old_text = produced.decode("utf-8", "replace"), current.decode("utf-8", "replace")
+        if _only_encrypted_values_differ(target, produced):
+            continue  # encrypted after render: compare the key structure only
+        old_lines, new_lines = old_text.splitlines(), new_text.splitlines()
+        first = next(
+            (i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b), min(len(old_lines), len(new_lines))
+        )
+        line = min(first + 1, max(len(old_lines), 1))
+        diff = "".join(
+            list(
+                difflib.unified_diff(
+                    old_text.splitlines(True),
+                    new_text.splitlines(True),
+                    f"{committed_rel} (committed)",
+                    f"{committed_rel} (rendered)",
+                    n=1,
+                )
+            )[:40]
+        )
+        findings.append(
+            make(
+                "HL701",
+                committed_rel,
+                Span(line, 1, line, max(len(old_lines[line - 1]) + 1, 2) if old_lines else 2),
+                f"{committed_rel} differs from what {template_rel} renders (first difference at line {line}); "
+                "the next render reverts this edit",
+                f"edit {template_rel} (or the data) instead, then run homelint render",
+                f"HL701/{committed_rel}",
+                diff,
+            )
+        )
+    return findings
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _only_encrypted_values_differ(target: Path, data: bytes) -> bool:
+    if ".sops." not in target.name or not target.is_file() or b"sops:" not in target.read_bytes():
+        return False
+    return bool(_sops_keys(target.read_text()) == _sops_keys(data.decode()))
+
+
+def write_rendered(rendered: Rendered) -> list[str]:
+    """Copy changed files into the configured output, one atomic rename each; never delete."""
+    written = []
+    for rel in sorted(rendered.files):
+        target = rendered.output / rel
+        data = (rendered.tmp / rel).read_bytes()
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        if _only_encrypted_values_differ(target, data):
+            continue  # keep the encrypted file when only values differ
+        _atomic_write(target, data)
+        written.append(_rel(rendered.root, target))
+    return written
+
+
+def run_render(
+    path: Path,
+    config_file: Path | None,
+    check_only: bool,
+    fmt: str,
+    output: Path | None,
+    *,
+    lint: bool,
+    python: str | None = None,
+    color: str = "auto",
+) -> int:
     import click
 
-    click.echo("homelint: error: render is not implemented yet", err=True)
-    return 2
+    from homelint.discovery import find_repo_root
+
+    root = find_repo_root(path)
+    config = (config_file or root / "makejinja.toml").resolve()
+    if not config.is_file():
+        raise ConfigError(f"no makejinja.toml in {root} (pass --config PATH); nothing to render")
+    with tempfile.TemporaryDirectory(prefix="homelint-render-") as tmp:
+        rendered = render_to(root, config, Path(tmp), python or sys.executable)
+        if rendered.skipped_hooks:
+            click.echo(f"note: exec_pre/exec_post hooks are not run by homelint: {'; '.join(rendered.skipped_hooks)}", err=True)
+        if check_only:
+            findings = compare(rendered)
+            return _report(root, findings, fmt, output, len(rendered.files), color)
+        if rendered.error:
+            return _report(root, compare(rendered), fmt, output, 0, color)
+        written = write_rendered(rendered)
+    click.echo(f"Rendered {len(rendered.files)} files from {_rel(root, config)}; {len(written)} changed.", err=True)
+    for rel in written:
+        click.echo(f"  wrote {rel}", err=True)
+    if not lint:
+        return 0
+    from homelint.cli import emit
+    from homelint.engine import Options, run_check
+
+    result = run_check(Options(paths=[root]))
+    emit(result, fmt, output, color=color)
+    return 1 if result.failing(result.config.fail_level) else 0
+
+
+def _report(root: Path, findings: list[Finding], fmt: str, output: Path | None, count: int, color: str) -> int:
+    from homelint.cli import emit
+    from homelint.config import Config
+    from homelint.engine import Result
+    from homelint.registry import builtin_rules
+
+    findings.sort(key=Finding.sort_key)
+    result = Result(root, Config(), findings, dict(builtin_rules()), {"files": count, "rendered": True})
+    emit(result, fmt, output, color=color)
+    return 1 if findings else 0

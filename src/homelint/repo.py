@@ -81,8 +81,25 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, Any]:
     return path, digest(raw), parse_bytes(path, raw).to_tuple()
 
 
+def template_inputs(root: Path) -> list[str]:
+    """makejinja input folders (templates, not manifests): excluded from linting."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((root / "makejinja.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    inputs = data.get("makejinja", {}).get("inputs", [])
+    out = []
+    for entry in inputs if isinstance(inputs, list) else []:
+        path = (root / str(entry)).resolve()
+        if path.is_dir() and path != root.resolve() and path.is_relative_to(root.resolve()):
+            out.append(path.relative_to(root.resolve()).as_posix() + "/")
+    return out
+
+
 def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Repo, Cache]:
-    files = walk(root, config.exclude)
+    files = walk(root, [*config.exclude, *template_inputs(root)])
     repo = Repo(root, config, files)
     cache = Cache(root, enabled=use_cache)
     todo: list[str] = []

@@ -27,6 +27,8 @@ def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read
         frame = [] if finding.rule in no_frame else _frame(finding, lines_cache, read_text)
         if frame:
             out.extend(c(DIM, line) if i != 1 else line for i, line in enumerate(frame))
+        if finding.detail:
+            out.extend(f"    {line}" for line in finding.detail.rstrip("\n").split("\n"))
         if finding.fix:
             out.append(f"  {c(CYAN, 'fix:')} {finding.fix}")
         out.append("")
@@ -70,9 +72,9 @@ def render_statistics(result: Any) -> list[str]:
 
 def summary(result: Any) -> str:
     counts = Counter(f.severity for f in result.findings)
+    noun = "rendered files" if result.stats.get("rendered") else "YAML files"
     if not result.findings:
-        files = result.stats.get("files", 0)
-        return f"All checks passed ({files} YAML files)."
+        return f"All checks passed ({result.stats.get('files', 0)} {noun})."
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]
     extra = f", {len(result.suppressed)} suppressed" if result.suppressed else ""
-    return f"Found {len(result.findings)} findings ({', '.join(parts)}{extra}) in {result.stats.get('files', 0)} YAML files."
+    return f"Found {len(result.findings)} findings ({', '.join(parts)}{extra}) in {result.stats.get('files', 0)} {noun}."

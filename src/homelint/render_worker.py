@@ -1,0 +1,65 @@
+"""Run makejinja in a separate process: `python render_worker.py CONFIG OUTPUT RESULT_JSON`.
+
+Runs with the repository as working directory (plugins read files relative to it). It renders into
+OUTPUT (a temporary folder), never with `clean`, never running exec_pre/exec_post hooks, and writes
+a JSON report (rendered files with their templates, or the error with the template line) to
+RESULT_JSON. It imports nothing from homelint, so any interpreter with makejinja can run it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+
+def _error(exc: BaseException, templates: list[Path]) -> dict[str, Any]:
+    where: dict[str, Any] = {"template": None, "line": 1}
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    lineno = getattr(exc, "lineno", None)
+    known = {str(p.resolve()) for p in templates}
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and str(Path(frame.filename).resolve()) in known:
+            where = {"template": frame.filename, "line": frame.lineno or 1}
+    if name and lineno and where["template"] is None:
+        where = {"template": name, "line": lineno}
+    return {"type": type(exc).__name__, "message": str(exc).splitlines()[0] if str(exc) else type(exc).__name__, **where}
+
+
+def main(config_path: str, output: str, result_path: str) -> int:
+    result: dict[str, Any] = {"ok": False, "files": {}, "skipped_hooks": []}
+    templates: list[Path] = []
+    try:
+        import attrs
+        import typed_settings as ts
+        from makejinja import app
+        from makejinja.config import Config
+
+        config = ts.load(Config, appname="makejinja", config_files=[Path(config_path)])
+        result["output"] = str(config.output)
+        result["inputs"] = [str(p) for p in config.inputs]
+        result["jinja_suffix"] = config.jinja_suffix
+        result["skipped_hooks"] = [*config.exec_pre, *config.exec_post]
+        for base in map(Path, config.inputs):
+            templates.extend([p for p in base.rglob("*") if p.is_file()] if base.is_dir() else [base])
+        config = attrs.evolve(config, output=Path(output), quiet=True, clean=False, force=True, exec_pre=[], exec_post=[])  # type: ignore[misc]
+        original = app.render_file
+
+        def recording(input: Path, template_name: str, out: Path, *args: Any, **kwargs: Any) -> Any:
+            result["files"][str(Path(out).relative_to(output))] = str(input)
+            return original(input, template_name, out, *args, **kwargs)
+
+        app.render_file = recording  # type: ignore[assignment]
+        app.makejinja(config)
+        result["files"] = {k: v for k, v in result["files"].items() if (Path(output) / k).is_file()}
+        result["ok"] = True
+    except BaseException as exc:
+        result["error"] = _error(exc, templates)
+    Path(result_path).write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))
