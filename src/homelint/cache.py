@@ -15,6 +15,7 @@ from typing import Any
 from homelint import __version__
 
 CACHE_DIR = ".homelint_cache"
+CACHE_FORMAT = 2  # bump when what is cached changes shape
 
 
 def digest(raw: bytes) -> str:
@@ -23,7 +24,7 @@ def digest(raw: bytes) -> str:
 
 class Cache:
     def __init__(self, root: Path, enabled: bool = True) -> None:
-        self.dir = root / CACHE_DIR / f"v{__version__}"
+        self.dir = root / CACHE_DIR / f"v{__version__}-{CACHE_FORMAT}"
         self.enabled = enabled
         self.files: dict[str, tuple[int, int, str, Any]] = {}
         self.dirty = False

@@ -124,6 +124,34 @@ class FluxModel:
         self.root_source = ""
         self.cycles: list[str] = []
         self._children = self._index_children()
+        self._named: dict[tuple[str, str, str], list[K8sObject]] | None = None  # built when run() is done
+
+    def applied_named(self, kind: str, name: str, namespace: str) -> list[K8sObject]:
+        """Objects applied as kind/namespace/name (one object may be applied in many namespaces)."""
+        if self._named is not None:
+            return self._named.get((kind, namespace, name), [])
+        found: list[K8sObject] = []
+        for applied in self.applied:
+            obj = applied.obj
+            if obj.kind == kind and obj.name == name and applied.ns == namespace and obj not in found:
+                found.append(obj)
+        return found
+
+    def entries_of(self, directory: str, *, files: bool = True) -> list[str]:
+        """Direct children of a directory: YAML files (unless files=False) and subdirectories."""
+        yaml_files, subdirs = self._children.get(directory, ([], []))
+        return [*yaml_files, *subdirs] if files else list(subdirs)
+
+    def files_under(self, directory: str) -> list[str]:
+        """YAML files below a directory, recursively."""
+        out: list[str] = []
+        stack = [directory]
+        while stack:
+            current = stack.pop()
+            files, subdirs = self._children.get(current, ([], []))
+            out.extend(files)
+            stack.extend(subdirs)
+        return out
 
     # --- directory builds -------------------------------------------------------------
     def _index_children(self) -> dict[str, tuple[list[str], list[str]]]:
@@ -260,6 +288,12 @@ class FluxModel:
             for child in self._evaluate(ks):
                 queue.append(child)
         self.repo.variables_cache.clear()  # sources found while building were partial
+        named: dict[tuple[str, str, str], list[K8sObject]] = defaultdict(list)
+        for applied in self.applied:
+            bucket = named[(applied.obj.kind, applied.ns, applied.obj.name)]
+            if applied.obj not in bucket:
+                bucket.append(applied.obj)
+        self._named = dict(named)
         for applied in self.applied:
             applied.obj.applied_by.append(applied.ks.key if applied.ks else BOOTSTRAP)
             if applied.obj.effective_namespace is None:

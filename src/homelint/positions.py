@@ -63,30 +63,34 @@ class PositionIndex:
         docs = self._documents(path)
         if doc >= len(docs) or docs[doc] is None:
             return None
-        node = docs[doc]
-        found = node
-        key_node = None
-        complete = True
-        for item in keys:
-            nxt = None
-            if node.id == "mapping" and isinstance(item, str):
-                for k, v in node.value:
-                    if k.id == "scalar" and k.value == item:
-                        nxt, key_node = v, k
-                        break
-            elif node.id == "sequence" and isinstance(item, int) and 0 <= item < len(node.value):
-                nxt, key_node = node.value[item], None
-            if nxt is None:
-                complete = False
-                break
-            node = found = nxt
-        # a scalar is shown where its value is; a mapping or list where its key is
-        if key_node is not None and (found.id != "scalar" or (key and complete)):
-            return key_node
-        return found
+        return find_node(docs[doc], keys, key=key)
 
     def document_span(self, path: str, doc: int) -> Span:
         return self.span(path, doc, ())
+
+
+def find_node(node: Any, keys: Sequence[PathItem], *, key: bool = False) -> Any:
+    """The node at `keys` (its key node for collections, or with key=True); the deepest existing one otherwise."""
+    found = node
+    key_node = None
+    complete = True
+    for item in keys:
+        nxt = None
+        if node.id == "mapping" and isinstance(item, str):
+            for k, v in node.value:
+                if k.id == "scalar" and k.value == item:
+                    nxt, key_node = v, k
+                    break
+        elif node.id == "sequence" and isinstance(item, int) and 0 <= item < len(node.value):
+            nxt, key_node = node.value[item], None
+        if nxt is None:
+            complete = False
+            break
+        node = found = nxt
+    # a scalar is shown where its value is; a mapping or list where its key is
+    if key_node is not None and (found.id != "scalar" or (key and complete)):
+        return key_node
+    return found
 
 
 def node_span(node: Any) -> Span:

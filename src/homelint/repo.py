@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -77,8 +78,13 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, Any]:
         from homelint.yamlload import Problem
 
         parsed.problems.append(Problem("HL006", f"file not readable: {exc.strerror}", 1, 1))
-        return path, "", parsed.to_tuple()
-    return path, digest(raw), parse_bytes(path, raw).to_tuple()
+        return path, "", marshal.dumps(parsed.to_tuple())
+    nodes: list[Any] = []
+    parsed = parse_bytes(path, raw, nodes)
+    from homelint.checks.schemas import validate_documents
+
+    parsed.schema = validate_documents(path, parsed.docs, nodes)
+    return path, digest(raw), marshal.dumps(parsed.to_tuple())
 
 
 def template_inputs(root: Path) -> list[str]:
@@ -115,7 +121,8 @@ def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Re
             repo.parsed[path] = ParsedFile.from_tuple(hit[1])
         else:
             todo.append(path)
-    for path, content_digest, parsed in _parse_many(str(root), todo):
+    for path, content_digest, blob in _parse_many(str(root), todo):
+        parsed = marshal.loads(blob)
         repo.digests[path] = content_digest
         repo.parsed[path] = ParsedFile.from_tuple(parsed)
         try:
@@ -138,6 +145,10 @@ def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, Any]]:
     if len(paths) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
         return [_parse_one((root, p)) for p in paths]
     import multiprocessing
+
+    from homelint.checks.schemas import warm_validators
+
+    warm_validators()  # compiled once here, inherited by the forked workers
 
     try:
         ctx = multiprocessing.get_context("fork")

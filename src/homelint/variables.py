@@ -62,12 +62,8 @@ def source_keys(obj: K8sObject) -> dict[str, str]:
 
 def find_sources(repo: Repo, kind: str, name: str, namespace: str) -> list[K8sObject]:
     """The ConfigMap/Secret `name` as applied in `namespace` (one object may be applied in many)."""
-    found: list[K8sObject] = []
     flux = repo.flux
-    if flux is not None:
-        for applied in flux.applied:
-            if applied.obj.kind == kind and applied.obj.name == name and applied.ns == namespace and applied.obj not in found:
-                found.append(applied.obj)
+    found = flux.applied_named(kind, name, namespace) if flux is not None else []
     if found:
         return found
     candidates = repo.objects_by_kind_name.get((kind, name), [])

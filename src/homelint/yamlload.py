@@ -51,6 +51,8 @@ class ParsedFile:
     suppressions: list[Suppression] = field(default_factory=list)
     templated: list[tuple[int, int, str]] = field(default_factory=list)
     text_ok: bool = True
+    # per-file check results computed at parse time (cached with the parse): HL601 schema errors
+    schema: list[tuple[Any, ...]] = field(default_factory=list)
 
     def to_tuple(self) -> tuple[Any, ...]:
         return (
@@ -61,6 +63,7 @@ class ParsedFile:
             [(s.line, s.target, s.rules, s.reason, s.column) for s in self.suppressions],
             self.templated,
             self.text_ok,
+            self.schema,
         )
 
     @classmethod
@@ -73,6 +76,7 @@ class ParsedFile:
             [Suppression(*s) for s in t[4]],
             [tuple(x) for x in t[5]],
             t[6],
+            [tuple(x) for x in t[7]],
         )
 
 
@@ -95,7 +99,8 @@ def decode(raw: bytes) -> tuple[str | None, Problem | None]:
     return text, None
 
 
-def parse_bytes(path: str, raw: bytes) -> ParsedFile:
+def parse_bytes(path: str, raw: bytes, nodes: list[Any] | None = None) -> ParsedFile:
+    """Parse a file; with `nodes`, also hand back the composed node of each document."""
     result = ParsedFile(path)
     if len(raw) > MAX_FILE_BYTES:
         result.text_ok = False
@@ -111,7 +116,7 @@ def parse_bytes(path: str, raw: bytes) -> ParsedFile:
         assert problem is not None
         result.problems.append(problem)
         return result
-    parse_text(result, text)
+    parse_text(result, text, nodes)
     return result
 
 
@@ -163,8 +168,8 @@ def _nesting_prefix(text: str) -> int:
     return best
 
 
-def parse_text(result: ParsedFile, text: str) -> None:
-    _parse_text(result, text)
+def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) -> None:
+    _parse_text(result, text, nodes if nodes is not None else [])
     lines = text.split("\n")
     if lines and lines[-1] == "" and len(lines) > 1:
         lines.pop()
@@ -175,21 +180,28 @@ def parse_text(result: ParsedFile, text: str) -> None:
             problem.end_line = problem.end_column = 0
 
 
-def _parse_text(result: ParsedFile, text: str) -> None:
+def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
     _scan_comments(result, text)
     if text.count("[") + text.count("{") > MAX_NESTING_PREFIX and _nesting_prefix(text) > MAX_NESTING_PREFIX:
         result.problems.append(
             Problem("HL001", f"flow collections nested deeper than {MAX_NESTING_PREFIX} levels; not parsed", 1, 1)
         )
         return
+    aliases = "*" in text  # without aliases there is no bomb, and depth is bounded by recursion
     for node in iter_nodes(text, result):
         result.doc_lines.append(node.start_mark.line + 1 if node is not None else 1)
+        nodes.append(node)
         if node is None:
             result.docs.append(None)
             continue
         try:
-            _check_size(node)
+            if aliases:
+                _check_size(node)
             result.docs.append(Converter(result).convert(node, 0))
+        except RecursionError:
+            result.docs.append(None)
+            mark = node.start_mark
+            result.problems.append(Problem("HL001", "document is nested too deeply; refused", mark.line + 1, mark.column + 1))
         except Refused as exc:
             result.docs.append(None)
             result.problems.append(Problem("HL001", str(exc), exc.line, exc.column))
@@ -299,6 +311,9 @@ class Converter:
         self.memo: dict[int, Any] = {}
 
     def convert(self, node: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            mark = node.start_mark
+            raise Refused(f"document is nested deeper than {MAX_DEPTH} levels; refused", mark.line + 1, mark.column + 1)
         key = id(node)
         if key in self.memo:
             return self.memo[key]

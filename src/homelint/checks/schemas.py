@@ -115,40 +115,85 @@ def readable(error: Any) -> tuple[tuple[Any, ...], str]:
     return path, f"{where}: {error.message[:160]}"
 
 
+def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tuple[Any, ...]]:
+    """HL601 errors of one file, computed at parse time (in the parse workers) and cached with it.
+
+    Each entry: (doc index, message, line, column, end line, end column). Namespaces are left to the
+    check, because kustomize may rename them (`name: _`).
+    """
+    from homelint.positions import find_node, node_span
+
+    out: list[tuple[Any, ...]] = []
+    kustomization = path.rsplit("/", 1)[-1] in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+    for index, doc in enumerate(docs):
+        if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or isinstance(doc.get("sops"), dict):
+            continue
+        if (
+            kustomization
+            and index == 0
+            and doc.get("kind") in (None, "Kustomization", "Component")
+            and "toolkit.fluxcd.io" not in str(doc.get("apiVersion", ""))
+        ):
+            name, label = KUSTOMIZE_SCHEMA, "kustomization"
+        else:
+            found = SCHEMAS.get((str(doc.get("apiVersion")), str(doc.get("kind"))))
+            if found is None or doc.get("kind") == "Namespace":
+                continue
+            name = found
+            meta = doc.get("metadata")
+            label = f"{doc.get('kind')} {meta.get('name') if isinstance(meta, dict) else ''}"
+        errors = sorted(validator(name).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        for error in errors[:MAX_ERRORS_PER_OBJECT]:
+            keys, message = readable(error)
+            span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))
+            out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column))
+    return out
+
+
+def warm_validators() -> None:
+    for name in {*SCHEMAS.values(), KUSTOMIZE_SCHEMA}:
+        validator(name)
+
+
 @check("HL601")
 def schema_violation(ctx: Context) -> Iterator[Finding]:
+    from homelint.model import Span
+
+    repo = ctx.repo
+    applied_docs = {(o.path, o.doc) for o in manifest_objects(ctx)}
+    kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
+    has_flux = bool(ctx.flux.kustomizations)
+    for path, parsed in repo.parsed.items():
+        for doc, message, line, column, end_line, end_column in parsed.schema:
+            is_kustomization = path in kustomization_files and doc == 0 and message.startswith("kustomization:")
+            if is_kustomization:
+                if has_flux and path not in ctx.flux.applied_files:
+                    continue
+            elif (path, doc) not in applied_docs:
+                continue
+            yield ctx.finding(
+                "HL601",
+                path,
+                Span(line, column, end_line, end_column),
+                message,
+                fix="see the field reference of this kind; Flux, kustomize or the API server reject it as it is",
+                key=f"HL601/{doc}/{message}",
+            )
     for obj in manifest_objects(ctx):
-        name = schema_for(obj)
-        if name is None or obj.is_sops:
+        if obj.kind != "Namespace" or obj.api_version != "v1":
             continue
         data = obj.data
-        if obj.kind == "Namespace" and obj.effective_namespace and obj.effective_namespace != obj.name:
+        if obj.effective_namespace and obj.effective_namespace != obj.name:
             # kustomize's namespace transformer renames Namespace objects (the `name: _` idiom)
             data = {**data, "metadata": {**obj.metadata, "name": obj.effective_namespace}}
-        errors = sorted(validator(name).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-        for error in errors[:MAX_ERRORS_PER_OBJECT]:
-            path, message = readable(error)
+        for error in list(validator(SCHEMAS[("v1", "Namespace")]).iter_errors(data))[:MAX_ERRORS_PER_OBJECT]:
+            keys, message = readable(error)
             yield ctx.at(
                 "HL601",
                 obj,
-                path,
-                f"{obj.kind} {obj.name}: {message}",
-                key_node=error.validator == "additionalProperties",
-                fix="see the field reference of this kind; Flux/kubectl reject the object as it is",
-            )
-    repo = ctx.repo
-    for kd in repo.kustomize_dirs.values():
-        if kd.file not in ctx.flux.applied_files and ctx.flux.kustomizations:
-            continue
-        for error in list(validator(KUSTOMIZE_SCHEMA).iter_errors(kd.data))[:MAX_ERRORS_PER_OBJECT]:
-            path, message = readable(error)
-            yield ctx.finding(
-                "HL601",
-                kd.file,
-                repo.span(kd.file, 0, path, key=error.validator == "additionalProperties"),
-                f"kustomization: {message}",
-                fix="kustomize rejects unknown or mistyped fields",
-                key=f"HL601/kustomization/{message}",
+                keys,
+                f"Namespace {obj.name}: {message}",
+                fix="a namespace name is a DNS label: lower-case letters, digits and '-'",
             )
 
 

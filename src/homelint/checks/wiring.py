@@ -55,7 +55,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                             f"as a {entry.kind[:-1]}"
                         )
                 else:
-                    siblings = {posixpath.basename(p) for p in files | dirs if posixpath.dirname(p) == posixpath.dirname(target)}
+                    siblings = {posixpath.basename(p) for p in ctx.flux.entries_of(posixpath.dirname(target))}
                     message = f"{entry.kind[:-1]} '{entry.value}' does not exist{_nearest(posixpath.basename(target), siblings)}"
             else:
                 if target in files or target in dirs:
@@ -95,8 +95,7 @@ def _wired_files(ctx: Context) -> set[str]:
         for entry in kd.entries:
             wired.add(entry.target)
             if entry.target in repo.files.dirs and entry.kind != "resources":
-                prefix = entry.target + "/"
-                wired.update(f for f in repo.files.yaml_files if f.startswith(prefix))
+                wired.update(ctx.flux.files_under(entry.target))
     return wired
 
 
@@ -164,9 +163,7 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
 
 
 def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None) -> Finding:
-    dirs = ctx.repo.files.dirs
-    parent = posixpath.dirname(path)
-    siblings = {d for d in dirs if posixpath.dirname(d) == parent}
+    siblings = set(ctx.flux.entries_of(posixpath.dirname(path), files=False))
     hint = _nearest(path, siblings)
     return ctx.at(
         "HL103",
@@ -234,7 +231,11 @@ def _commented_reference(ctx: Context, path: str) -> str:
 
 
 def _referenced_somewhere(ctx: Context, directory: str) -> bool:
-    return any(any(e.target == directory for e in kd.entries) for kd in ctx.repo.kustomize_dirs.values())
+    targets = ctx.repo.__dict__.get("_entry_targets")
+    if targets is None:
+        targets = {e.target for kd in ctx.repo.kustomize_dirs.values() for e in kd.entries}
+        ctx.repo.__dict__["_entry_targets"] = targets
+    return directory in targets
 
 
 def _ks_index(ctx: Context) -> dict[tuple[str, str], list[FluxKS]]:
