@@ -74,6 +74,7 @@ class Result:
     suppressed: list[Finding] = field(default_factory=list)
     stale_baseline: int = 0
     repo: Any = None
+    notes: list[str] = field(default_factory=list)
 
     def failing(self, level: str) -> list[Finding]:
         return [f for f in self.findings if severity_rank(f.severity) >= severity_rank(level)]
@@ -129,7 +130,13 @@ def run_check(options: Options) -> Result:
     findings.sort(key=Finding.sort_key)
     suppressed.sort(key=Finding.sort_key)
     stats = {"files": len(repo.files.yaml_files), "objects": len(repo.objects), "kustomizations": len(repo.flux.kustomizations)}
-    return Result(root, config, findings, rules, stats, suppressed, stale, repo)
+    result = Result(root, config, findings, rules, stats, suppressed, stale, repo)
+    if not repo.flux.kustomizations:
+        result.notes.append(
+            "no Flux Kustomization found: the wiring, placeholder, volume and secret rules need Flux and did not run "
+            "(an Argo CD repository? otherwise set flux.roots in .homelint.yaml)"
+        )
+    return result
 
 
 def _limit_paths(root: Path, paths: list[Path]) -> list[str]:

@@ -27,7 +27,12 @@ def manifest_objects(ctx: Context) -> list[K8sObject]:
 
 
 def applied_instances(ctx: Context) -> list[Applied]:
-    return list(ctx.flux.applied)
+    """What Flux applies; every object (with its own namespace) when the repo has no Flux at all."""
+    if has_flux(ctx):
+        return list(ctx.flux.applied)
+    from homelint.flux import Applied
+
+    return [Applied(obj, obj.namespace, None) for obj in ctx.repo.objects]
 
 
 def walk_strings(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, bool]]:

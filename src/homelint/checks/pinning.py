@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from homelint.checks.common import applied_instances
 from homelint.engine import Context
 from homelint.model import Finding
 from homelint.refs import helm_release_refs, pod_spec_refs
@@ -33,7 +34,7 @@ def unpinned_chart(ctx: Context) -> Iterator[Finding]:
     from homelint.graph import resolved_name
 
     seen: set[int] = set()
-    for applied in ctx.flux.applied:
+    for applied in applied_instances(ctx):
         obj = applied.obj
         if obj.kind != "HelmRelease" or id(obj) in seen or obj.is_sops:
             continue
@@ -73,7 +74,7 @@ def parse_image(image: str) -> tuple[str, str | None, bool]:
 
 def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | None, bool]]:
     seen: set[int] = set()
-    for applied in ctx.flux.applied:
+    for applied in applied_instances(ctx):
         obj = applied.obj
         if id(obj) in seen or obj.is_sops:
             continue

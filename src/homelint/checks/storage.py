@@ -6,11 +6,13 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import has_flux
+from homelint.checks.common import applied_instances, has_flux
 from homelint.engine import Context
 from homelint.model import Finding
 from homelint.registry import check
 from homelint.substitution import scan
+
+ALL_EXTERNAL_THRESHOLD = 5  # this many unproduced claims and no claim at all: volumes live outside Git
 
 
 def _external(names: list[str], ns: str, name: str) -> bool:
@@ -49,7 +51,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         if any(re.fullmatch(p, name) for p in unresolved_producers(graph, "claim", ns)):
             continue  # a producer whose name uses unreadable variables may make it: never guess
         missing.extend((node, edge) for edge in _consumers(graph, node, "claims"))
-    if missing and not claims_by_ns and not any(n[0] == "claim-pattern" for n in graph.nodes):
+    if len(missing) >= ALL_EXTERNAL_THRESHOLD and not claims_by_ns and not any(n[0] == "claim-pattern" for n in graph.nodes):
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
         names = sorted({f"{n[1]}/{n[2]}" for n, _ in missing})
@@ -96,7 +98,7 @@ def incomplete_nfs_mount(ctx: Context) -> Iterator[Finding]:
     from homelint.variables import variables_of
 
     seen: set[tuple[int, str]] = set()
-    for applied in ctx.flux.applied:
+    for applied in applied_instances(ctx):
         obj = applied.obj
         if obj.kind == "HelmRelease":
             refs = [r for r in helm_release_refs(obj) if r.kind == "nfs"]

@@ -99,15 +99,29 @@ def _wired_files(ctx: Context) -> set[str]:
     return wired
 
 
+def _applied_identities(ctx: Context) -> dict[tuple[str, str, str], str]:
+    """(kind, namespace, name) of every applied object -> its file; kustomize renames Namespaces."""
+    out: dict[tuple[str, str, str], str] = {}
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        name = applied.namespace if obj.kind == "Namespace" and applied.namespace else obj.name
+        out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name), obj.path)
+    return out
+
+
 @check("HL102")
 def unwired_manifest(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     wired = _wired_files(ctx)
+    flux_present = has_flux(ctx)
+    identities = _applied_identities(ctx)
     for path in repo.files.yaml_files:
         directory = posixpath.dirname(path)
         kd = repo.kustomize_dirs.get(directory)
         if kd is None or path in wired or path == kd.file:
             continue
+        if flux_present and directory not in ctx.flux.reached_dirs:
+            continue  # nothing builds this kustomization at all: HL104 reports the folder
         objects = repo.objects_by_file.get(path, [])
         if not objects or all(o.is_sops and o.kind != "Secret" for o in objects):
             continue  # values files, app configs, SOPS data: not Kubernetes objects
@@ -115,6 +129,23 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         commented = _commented_out(repo.read_text(kd.file) or "", base)
         where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
         kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
+        ns = kd.namespace or ""
+        twins = [
+            identities.get((o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name)) for o in objects
+        ]
+        if all(twins):
+            dead = ctx.finding(
+                "HL102",
+                path,
+                repo.span(path, objects[0].doc, ("kind",)),
+                f"{base} ({kinds}) is not listed in {kd.file}; the same object is applied from {twins[0]}, so this file is dead",
+                fix="delete the file (or list it instead of the other one)",
+                key=f"HL102/{path}",
+                related=[kd.file],
+            )
+            dead.severity = "info"
+            yield dead
+            continue
         yield ctx.finding(
             "HL102",
             path,
@@ -208,10 +239,15 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             "HL104",
             kd.file,
             repo.span(kd.file, kd.doc),
-            f"no Flux Kustomization builds '{directory or '.'}'; {origin}",
+            f"no Flux Kustomization builds '{directory or '.'}'{_commented_note(ctx, directory)}; {origin}",
             fix="point a Flux Kustomization's spec.path at it, list it in a parent kustomization, or delete it",
             key=f"HL104/{directory}",
         )
+
+
+def _commented_note(ctx: Context, path: str) -> str:
+    where = _commented_reference(ctx, path)
+    return f"; its entry is commented out at {where}" if where else ""
 
 
 def _commented_reference(ctx: Context, path: str) -> str:

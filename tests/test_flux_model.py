@@ -1,0 +1,97 @@
+"""The Flux model behind the rules, on the clean fixture: each test removes one piece of wiring
+and checks that exactly the expected finding appears (SEMANTICS.md traps)."""
+
+from __future__ import annotations
+
+from .conftest import FIXTURES
+
+CLEAN = FIXTURES / "clean"
+
+
+def rules_of(findings):
+    return sorted({(f["rule"], f["path"]) for f in findings if f["severity"] != "info"})
+
+
+def test_parent_patches_inject_post_build_variables(check_json, repo):
+    ks = (CLEAN / "kubernetes/flux/cluster/ks.yaml").read_text()
+    root = repo({"kubernetes/flux/cluster/ks.yaml": ks.split("  patches:")[0]}, base="clean")
+    _, findings = check_json(root)
+    undefined = {f["message"].split(" ")[0] for f in findings if f["rule"] == "HL201"}
+    # without the patch the apps only have their inline substitute: the cluster-wide names are gone
+    assert undefined == {"${TIMEZONE}", "${SECRET_DOMAIN}", "${NFS_SERVER}"}
+
+
+def test_volsync_style_component_makes_the_templated_claim(check_json, repo):
+    ks = (CLEAN / "kubernetes/apps/default/paperless/ks.yaml").read_text()
+    root = repo(
+        {"kubernetes/apps/default/paperless/ks.yaml": ks.replace("  components:\n    - ../../../../components/volsync\n", "")},
+        base="clean",
+    )
+    _, findings = check_json(root)
+    assert [(f["rule"], f["message"].split(",")[0]) for f in findings if f["rule"] == "HL301"] == [
+        ("HL301", "HelmRelease paperless claims volume 'paperless' in namespace default")
+    ]
+
+
+def test_external_secret_target_name_is_what_it_produces(check_json, repo):
+    es = (CLEAN / "kubernetes/apps/default/paperless/app/externalsecret.yaml").read_text()
+    root = repo(
+        {
+            "kubernetes/apps/default/paperless/app/externalsecret.yaml": es.replace(
+                "    name: paperless-secret\n", "    creationPolicy: Merge\n"
+            )
+        },
+        base="clean",
+    )
+    _, findings = check_json(root)
+    assert [f["message"].split(" in namespace")[0] for f in findings if f["rule"] == "HL401"] == [
+        "HelmRelease paperless uses Secret 'paperless-secret'"
+    ]
+
+
+def test_namespace_renamed_by_kustomize_is_valid_and_dead_copies_are_info(check_json, repo):
+    root = repo(
+        {"kubernetes/apps/default/old-namespace.yaml": "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n"},
+        base="clean",
+    )
+    _, findings = check_json(root)
+    (dead,) = findings
+    assert (dead["rule"], dead["severity"]) == ("HL102", "info") and "dead" in dead["message"]
+
+
+def test_unwired_ks_reports_commented_entry(check_json, repo):
+    kust = (CLEAN / "kubernetes/apps/default/kustomization.yaml").read_text()
+    root = repo(
+        {"kubernetes/apps/default/kustomization.yaml": kust.replace("  - ./echo/ks.yaml\n", "  # - ./echo/ks.yaml\n")},
+        base="clean",
+    )
+    _, findings = check_json(root)
+    (hl104,) = [f for f in findings if f["rule"] == "HL104"]
+    assert "commented out at kubernetes/apps/default/kustomization.yaml:9" in hl104["message"]
+    assert "roots: kubernetes/flux/cluster (flux.roots in the config)" in hl104["message"]
+
+
+def test_literal_placeholders_without_post_build(check_json, repo):
+    ks = (CLEAN / "kubernetes/apps/default/echo/ks.yaml").read_text()
+    root = repo(
+        {
+            "kubernetes/apps/default/echo/ks.yaml": ks.split("  postBuild:")[0],
+            "kubernetes/flux/cluster/ks.yaml": (CLEAN / "kubernetes/flux/cluster/ks.yaml").read_text().split("  patches:")[0]
+            + "  postBuild:\n    substitute:\n      UNUSED: x\n",
+        },
+        base="clean",
+    )
+    _, findings = check_json(root)
+    assert "HL205" in {f["rule"] for f in findings} or "HL201" in {f["rule"] for f in findings}
+
+
+def test_no_flux_at_all_is_quiet_about_wiring(check_json, repo):
+    root = repo(
+        {
+            "manifests/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n"
+            "      containers: [{name: x, image: nginx}]\n"
+        }
+    )
+    code, findings = check_json(root)
+    assert code == 0
+    assert [f["rule"] for f in findings] == ["HL503"]
