@@ -110,3 +110,24 @@ def test_multitool_when_installed(sarif, tmp_path):
     target.write_text(json.dumps(sarif(FIXTURES / "demo")))
     done = subprocess.run([sys.executable, str(script), str(target)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_results_past_githubs_limit_are_left_out_and_said(capsys):
+    from pathlib import Path
+
+    from homelint.config import Config
+    from homelint.engine import Result
+    from homelint.model import Finding, Span
+    from homelint.registry import builtin_rules
+    from homelint.report.sarif import GITHUB_MAX_RESULTS, build_log
+
+    findings = [
+        Finding("HL101", f"f{i}.yaml", Span.point(1), "m", None, "error", "missing-resource", f"k{i}")
+        for i in range(GITHUB_MAX_RESULTS + 7)
+    ]
+    log = build_log(Result(Path("."), Config(), findings, dict(builtin_rules())))
+    run = log["runs"][0]
+    assert len(run["results"]) == GITHUB_MAX_RESULTS
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["message"]["text"].startswith("7 results were left out")
+    assert "7 results were left out" in capsys.readouterr().err

@@ -71,6 +71,7 @@ def build_graph(repo: Repo) -> Any:
             graph.add_edge(("ks", ks.parent.key), ("ks", ks.key), type="reconciles")
     for ks in flux.kustomizations:
         _add_generators(graph, repo, ks)
+        _add_variables(graph, repo, ks)
     for applied in flux.applied:
         node = obj_node(applied)
         if node not in graph:
@@ -123,6 +124,42 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
             where = ns if ref.field[:2] == ("spec", "valuesFrom") else target_ns
             kind = "claims" if ref.kind == "claim" else "uses-secret"
             graph.add_edge(node, (ref.kind, where, real), type=kind, field=ref.field, applied=applied, ref=ref)
+
+
+def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
+    """defines-var edges from a substituting Kustomization; uses-var edges for every `${...}`."""
+    from homelint.checks.common import walk_strings
+    from homelint.substitution import scan, substitution_disabled
+    from homelint.variables import variables_of
+
+    if ks.post_build is None:
+        return
+    variables = variables_of(repo, ks)
+    if not variables.substitutes:
+        return
+    for name, origin in variables.origin.items():
+        graph.add_edge(("ks", ks.key), ("var", name), type="defines-var", origin=origin)
+    seen: set[int] = set()
+    for applied in ks.applied:
+        obj = applied.obj
+        if id(obj) in seen or obj.is_sops or substitution_disabled(obj.data):
+            continue
+        seen.add(id(obj))
+        for field, text, is_key in walk_strings(obj.data):
+            if "${" not in text:
+                continue
+            for expr in scan(text):
+                graph.add_edge(
+                    obj_node(applied),
+                    ("var", expr.name),
+                    type="uses-var",
+                    ks=ks,
+                    obj=obj,
+                    field=field,
+                    is_key=is_key,
+                    expr=expr,
+                    text=text,
+                )
 
 
 def _add_generators(graph: Any, repo: Repo, ks: Any) -> None:

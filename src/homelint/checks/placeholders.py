@@ -17,31 +17,11 @@ from homelint.variables import Variables, variables_of
 
 
 def _uses(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
-    """Every `${...}` in objects applied by Kustomizations that substitute, with its context."""
-    memo = ctx.repo.__dict__.setdefault("_placeholder_uses", None)
-    if memo is not None:
-        yield from memo
-        return
-    out = []
-    for ks in ctx.flux.kustomizations:
-        if ks.post_build is None:
-            continue
-        variables = variables_of(ctx.repo, ks)
-        if not variables.substitutes:
-            continue
-        seen: set[int] = set()
-        for applied in ks.applied:
-            obj = applied.obj
-            if id(obj) in seen or obj.is_sops or substitution_disabled(obj.data):
-                continue
-            seen.add(id(obj))
-            for field, text, is_key in walk_strings(obj.data):
-                if "${" not in text:
-                    continue
-                for expr in scan(text):
-                    out.append((ks, variables, obj, field, is_key, expr, text))
-    ctx.repo.__dict__["_placeholder_uses"] = out
-    yield from out
+    """Every `${...}` in objects applied by Kustomizations that substitute: the graph's uses-var edges."""
+    for _, _, data in ctx.graph.edges(data=True):
+        if data.get("type") == "uses-var":
+            ks = data["ks"]
+            yield ks, variables_of(ctx.repo, ks), data["obj"], data["field"], data["is_key"], data["expr"], data["text"]
 
 
 def _names(expr: Expr) -> Iterator[Expr]:

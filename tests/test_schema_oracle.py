@@ -1,0 +1,47 @@
+"""The upstream CRD schemas (../shared/schemas-upstream) are an oracle: on the real repositories in
+../shared/corpora, every object they accept must be accepted by homelint's own schemas."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from homelint.checks.schemas import SCHEMAS, validator
+from homelint.config import load_config
+from homelint.repo import load_repo
+
+from .conftest import SHARED
+
+UPSTREAM = SHARED / "schemas-upstream" / "datreeio-crds-catalog"
+CORPORA = SHARED / "corpora"
+ORACLE = {
+    ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"): "kustomize.toolkit.fluxcd.io/kustomization_v1.json",
+    ("helm.toolkit.fluxcd.io/v2", "HelmRelease"): "helm.toolkit.fluxcd.io/helmrelease_v2.json",
+    ("source.toolkit.fluxcd.io/v1", "GitRepository"): "source.toolkit.fluxcd.io/gitrepository_v1.json",
+    ("source.toolkit.fluxcd.io/v1", "OCIRepository"): "source.toolkit.fluxcd.io/ocirepository_v1.json",
+    ("source.toolkit.fluxcd.io/v1", "HelmRepository"): "source.toolkit.fluxcd.io/helmrepository_v1.json",
+    ("source.toolkit.fluxcd.io/v1", "HelmChart"): "source.toolkit.fluxcd.io/helmchart_v1.json",
+    ("external-secrets.io/v1", "ExternalSecret"): "external-secrets.io/externalsecret_v1.json",
+    ("external-secrets.io/v1", "SecretStore"): "external-secrets.io/secretstore_v1.json",
+    ("external-secrets.io/v1", "ClusterSecretStore"): "external-secrets.io/clustersecretstore_v1.json",
+}
+
+
+@pytest.mark.skipif(not UPSTREAM.is_dir() or not CORPORA.is_dir(), reason="../shared is not present")
+def test_objects_upstream_accepts_are_accepted_by_ours():
+    import jsonschema
+
+    upstream = {key: jsonschema.Draft7Validator(json.loads((UPSTREAM / name).read_text())) for key, name in ORACLE.items()}
+    checked, disagreements = 0, []
+    for repo_dir in sorted(p for p in CORPORA.iterdir() if p.is_dir()):
+        repo, _ = load_repo(repo_dir, load_config(repo_dir), use_cache=False)
+        for obj in repo.objects:
+            key = (obj.api_version, obj.kind)
+            if key not in upstream or obj.is_sops:
+                continue
+            checked += 1
+            if upstream[key].is_valid(obj.data) and not validator(SCHEMAS[key]).is_valid(obj.data):
+                disagreements.append(f"{repo_dir.name}/{obj.path}: {obj.kind} {obj.name}")
+    assert checked > 1000
+    assert disagreements == []
