@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.kustomize import KustomizeDir, is_remote, join
@@ -508,21 +509,27 @@ def apply_json6902(data: Any, ops: list[Any]) -> Any:
     return data
 
 
+@lru_cache(maxsize=256)
+def _patch_body(text: str) -> Any:
+    """The first document of an inline patch (parsed once: many children share one parent patch)."""
+    from homelint.yamlload import parse_bytes
+
+    parsed = parse_bytes("<patch>", text.encode())
+    return parsed.docs[0] if parsed.docs else None
+
+
 def apply_parent_patches(parent: FluxKS, obj: K8sObject, namespace: str) -> dict[str, Any]:
     patches = parent.spec.get("patches")
     data = obj.data
     if not isinstance(patches, list):
         return data
-    from homelint.yamlload import parse_bytes
-
     for patch in patches:
         if not isinstance(patch, dict) or not isinstance(patch.get("patch"), str):
             continue
         target = patch.get("target")
-        parsed = parse_bytes("<patch>", patch["patch"].encode())
-        if not parsed.docs:
+        body = _patch_body(patch["patch"])
+        if body is None:
             continue
-        body = parsed.docs[0]
         if target is None and isinstance(body, dict):
             meta = body.get("metadata") or {}
             target = {"kind": body.get("kind"), "name": meta.get("name") if isinstance(meta, dict) else None}

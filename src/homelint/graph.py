@@ -145,21 +145,14 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
         if id(obj) in seen or obj.is_sops or substitution_disabled(obj.data):
             continue
         seen.add(id(obj))
+        uses: dict[str, list[tuple[Any, ...]]] = {}
         for field, text, is_key in walk_strings(obj.data):
             if "${" not in text:
                 continue
             for expr in scan(text):
-                graph.add_edge(
-                    obj_node(applied),
-                    ("var", expr.name),
-                    type="uses-var",
-                    ks=ks,
-                    obj=obj,
-                    field=field,
-                    is_key=is_key,
-                    expr=expr,
-                    text=text,
-                )
+                uses.setdefault(expr.name, []).append((field, is_key, expr, text))
+        for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
+            graph.add_edge(obj_node(applied), ("var", name), type="uses-var", ks=ks, obj=obj, uses=occurrences)
 
 
 def _add_generators(graph: Any, repo: Repo, ks: Any) -> None:

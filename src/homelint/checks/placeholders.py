@@ -16,12 +16,17 @@ from homelint.substitution import VALID_VAR_NAME, Expr, scan, substitution_disab
 from homelint.variables import Variables, variables_of
 
 
-def _uses(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
+def _uses(ctx: Context) -> list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
     """Every `${...}` in objects applied by Kustomizations that substitute: the graph's uses-var edges."""
-    for _, _, data in ctx.graph.edges(data=True):
-        if data.get("type") == "uses-var":
-            ks = data["ks"]
-            yield ks, variables_of(ctx.repo, ks), data["obj"], data["field"], data["is_key"], data["expr"], data["text"]
+    memo = ctx.repo.__dict__.get("_placeholder_uses")
+    if memo is None:
+        memo = []
+        for _, _, data in ctx.graph.edges(data=True):
+            if data.get("type") == "uses-var":
+                ks, variables = data["ks"], variables_of(ctx.repo, data["ks"])
+                memo.extend((ks, variables, data["obj"], field, is_key, expr, text) for field, is_key, expr, text in data["uses"])
+        ctx.repo.__dict__["_placeholder_uses"] = memo
+    return memo
 
 
 def _names(expr: Expr) -> Iterator[Expr]:
