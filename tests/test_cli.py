@@ -19,10 +19,18 @@ def test_exit_codes_are_0_clean_1_findings_2_usage(run, tmp_path):
     assert run("check", "--format", "nope").exit_code == 2
 
 
-def test_fail_level_and_warnings(run, repo):
+def test_fail_level_decides_whether_warnings_fail(run):
+    only_warning = FIXTURES / "rules" / "HL503" / "bad"  # an image tagged latest: a warning
+    assert run("check", str(only_warning), "--no-cache").exit_code == 0
+    assert run("check", str(only_warning), "--no-cache", "--fail-level", "warning").exit_code == 1
+    assert run("check", str(only_warning), "--no-cache", "--fail-level", "warning", "--exit-zero").exit_code == 0
+
+
+def test_repo_without_flux_says_so_once(run, repo):
     root = repo({"kubernetes/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
-    # no Flux at all: nothing to fail on; warnings alone exit 0 unless --fail-level warning
-    assert run("check", str(root), "--no-cache").exit_code == 0
+    result = run("check", str(root), "--no-cache")
+    assert result.exit_code == 0
+    assert result.output.count("note: no Flux Kustomization found") == 1
 
 
 def test_json_output_shape_and_order(check_json):

@@ -128,8 +128,8 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
 
 def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
     """defines-var edges from a substituting Kustomization; uses-var edges for every `${...}`."""
-    from homelint.checks.common import walk_strings
-    from homelint.substitution import scan, substitution_disabled
+    from homelint.checks.common import substituted_objects, walk_strings
+    from homelint.substitution import scan
     from homelint.variables import variables_of
 
     if ks.post_build is None:
@@ -139,12 +139,9 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
         return
     for name, origin in variables.origin.items():
         graph.add_edge(("ks", ks.key), ("var", name), type="defines-var", origin=origin)
-    seen: set[int] = set()
-    for applied in ks.applied:
-        obj = applied.obj
-        if id(obj) in seen or obj.is_sops or substitution_disabled(obj.data):
-            continue
-        seen.add(id(obj))
+    applied_as = {id(a.obj): a for a in ks.applied}
+    for obj in substituted_objects(ks):
+        applied = applied_as[id(obj)]
         uses: dict[str, list[tuple[Any, ...]]] = {}
         for field, text, is_key in walk_strings(obj.data):
             if "${" not in text:

@@ -35,6 +35,25 @@ def applied_instances(ctx: Context) -> list[Applied]:
     return [Applied(obj, obj.namespace, None) for obj in ctx.repo.objects]
 
 
+def listed_external(patterns: list[str], namespace: str, name: str) -> bool:
+    """Whether `name` (or `namespace/name`) matches a glob of a config list such as secrets.external."""
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(f"{namespace}/{name}", p) for p in patterns)
+
+
+def substituted_objects(ks: Any) -> list[K8sObject]:
+    """Objects a Flux Kustomization applies that substitution may touch (not SOPS, not opted out)."""
+    from homelint.substitution import substitution_disabled
+
+    seen: dict[int, K8sObject] = {}
+    for applied in ks.applied:
+        obj = applied.obj
+        if id(obj) not in seen and not obj.is_sops and not substitution_disabled(obj.data):
+            seen[id(obj)] = obj
+    return list(seen.values())
+
+
 def walk_strings(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
     """Yield (field path, text, is_key) for every string in a document, keys included."""
     stack: list[tuple[tuple[Any, ...], Any]] = [(path, data)]

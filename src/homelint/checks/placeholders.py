@@ -7,12 +7,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import walk_strings
+from homelint.checks.common import substituted_objects, walk_strings
 from homelint.engine import Context
 from homelint.flux import FluxKS
 from homelint.model import Finding, K8sObject
 from homelint.registry import check
-from homelint.substitution import VALID_VAR_NAME, Expr, scan, substitution_disabled
+from homelint.substitution import VALID_VAR_NAME, Expr, scan
 from homelint.variables import Variables, variables_of
 
 
@@ -196,12 +196,7 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
         if ks.post_build is not None and variables_of(ctx.repo, ks).substitutes:
             continue
         why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
-        seen: set[int] = set()
-        for applied in ks.applied:
-            obj = applied.obj
-            if id(obj) in seen or obj.is_sops or substitution_disabled(obj.data):
-                continue
-            seen.add(id(obj))
+        for obj in substituted_objects(ks):
             for field, text, is_key in walk_strings(obj.data):
                 if "${" not in text:
                     continue

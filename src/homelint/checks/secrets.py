@@ -7,16 +7,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import has_flux
+from homelint.checks.common import has_flux, listed_external
 from homelint.engine import Context
 from homelint.model import Finding, Span
 from homelint.registry import check
-
-
-def _external(names: list[str], ns: str, name: str) -> bool:
-    import fnmatch
-
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(f"{ns}/{name}", p) for p in names)
 
 
 @check("HL401")
@@ -33,7 +27,7 @@ def unproduced_secret(ctx: Context) -> Iterator[Finding]:
 
     for node in sorted(n for n in graph.nodes if n[0] == "secret"):
         _, ns, name = node
-        if name in produced.get(ns, set()) or _external(external, ns, name):
+        if name in produced.get(ns, set()) or listed_external(external, ns, name):
             continue
         if any(re.fullmatch(p, name) for p in unresolved_producers(graph, "secret", ns)):
             continue  # a producer whose name uses unreadable variables may make it: never guess

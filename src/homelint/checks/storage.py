@@ -6,19 +6,13 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import applied_instances, has_flux
+from homelint.checks.common import applied_instances, has_flux, listed_external
 from homelint.engine import Context
 from homelint.model import Finding
 from homelint.registry import check
 from homelint.substitution import scan
 
 ALL_EXTERNAL_THRESHOLD = 5  # this many unproduced claims and no claim at all: volumes live outside Git
-
-
-def _external(names: list[str], ns: str, name: str) -> bool:
-    import fnmatch
-
-    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(f"{ns}/{name}", p) for p in names)
 
 
 def _producers(graph: Any, node: Any, edge_type: str) -> list[Any]:
@@ -46,7 +40,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
     missing: list[tuple[Any, dict[str, Any]]] = []
     for node in sorted(n for n in graph.nodes if n[0] == "claim"):
         _, ns, name = node
-        if _producers(graph, node, "produces-claim") or _external(external, ns, name):
+        if _producers(graph, node, "produces-claim") or listed_external(external, ns, name):
             continue
         if any(re.fullmatch(p, name) for p in unresolved_producers(graph, "claim", ns)):
             continue  # a producer whose name uses unreadable variables may make it: never guess
