@@ -186,3 +186,22 @@ def test_graph_command_prints_mermaid_dot_and_json(run):
     edges = {(e["from"], e["to"], e["type"]) for e in data["edges"]}
     assert ("Kustomization/default/paperless", "Kustomization/external-secrets/external-secrets", "dependsOn") in edges
     assert ("HelmRelease/default/echo", "OCIRepository/flux-system/app-template", "source") in edges
+
+
+def test_touched_but_unchanged_files_are_not_parsed_again(repo, monkeypatch):
+    import os
+
+    from homelint.config import Config
+    from homelint.repo import load_repo
+
+    root = repo({}, base="demo")
+    load_repo(root, Config())[1].save()
+    for path in root.rglob("*.yaml"):
+        os.utime(path, ns=(10**18, 10**18))  # new mtimes, same content
+    import homelint.repo as repo_module
+
+    parsed: list[str] = []
+    original = repo_module._parse_one
+    monkeypatch.setattr(repo_module, "_parse_one", lambda args: parsed.append(args[1]) or original(args))
+    load_repo(root, Config())
+    assert parsed == []

@@ -116,6 +116,14 @@ def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Re
             todo.append(path)
             continue
         hit = cache.lookup(path, st.st_size, st.st_mtime_ns)
+        if hit is None and cache.enabled and path in cache.files:
+            # touched but maybe not changed (a checkout, a rebase): the content hash decides
+            raw = repo.read_bytes(path)
+            content_digest = digest(raw) if raw is not None else ""
+            cached = cache.lookup_digest(path, content_digest)
+            if cached is not None:
+                cache.put(path, st.st_size, st.st_mtime_ns, content_digest, cached)
+                hit = (content_digest, cached)
         if hit is not None:
             repo.digests[path] = hit[0]
             repo.parsed[path] = ParsedFile.from_tuple(hit[1])
