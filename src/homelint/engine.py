@@ -92,6 +92,20 @@ def all_rules(root: Path, config: Config) -> dict[str, RuleMeta]:
 
 
 def run_check(options: Options) -> Result:
+    import gc
+
+    # A short run that builds many small dicts and lists and frees them at exit: the cyclic garbage
+    # collector only costs time here (about 20% of a cold run). Memory stays bounded by the input.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_check(options)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_check(options: Options) -> Result:
     target = options.paths[0]
     if not target.exists():
         raise ConfigError(f"path does not exist: {target}")
