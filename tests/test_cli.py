@@ -205,3 +205,13 @@ def test_touched_but_unchanged_files_are_not_parsed_again(repo, monkeypatch):
     monkeypatch.setattr(repo_module, "_parse_one", lambda args: parsed.append(args[1]) or original(args))
     load_repo(root, Config())
     assert parsed == []
+
+
+def test_positions_of_unchanged_files_come_from_the_cache(run, repo):
+    root = repo({}, base="demo")
+    first = run("check", str(root), "--format", "json").stdout
+    spans = list((root / ".homelint_cache").rglob("spans.marshal"))
+    assert spans, "the span memo is written"
+    hr = root / "kubernetes/apps/default/echo/app/helmrelease.yaml"
+    hr.write_text(hr.read_text() + "# changed\n")  # one file changed: the others' positions are reused
+    assert run("check", str(root), "--format", "json").stdout == first

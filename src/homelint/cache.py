@@ -73,9 +73,22 @@ class Cache:
                 del self.files[path]
                 self.dirty = True
 
+    def spans(self) -> dict[str, tuple[int, int, int, int]] | None:
+        """Finding positions by file content hash, shared across runs (None without a cache)."""
+        if not self.enabled:
+            return None
+        if not hasattr(self, "_spans"):
+            self._spans: dict[str, tuple[int, int, int, int]] = self._load("spans.marshal") or {}
+            self._spans_size = len(self._spans)
+        return self._spans
+
     def save(self) -> None:
         if self.enabled and self.dirty:
             self._store("files.marshal", self.files)
+        spans = getattr(self, "_spans", None)
+        if self.enabled and spans is not None and len(spans) != self._spans_size:
+            live = set(entry[2] for entry in self.files.values())
+            self._store("spans.marshal", {k: v for k, v in spans.items() if k.split("|", 1)[0] in live})
 
     def run_result(self, key: str) -> Any:
         if not self.enabled:

@@ -20,6 +20,18 @@ class PositionIndex:
         self._nodes: OrderedDict[str, list[Any]] = OrderedDict()
         self._texts: dict[str, str] = {}
         self._capacity = capacity
+        # Optional persistent memo: spans of unchanged files need no re-composing (see Cache.spans)
+        self.memo: dict[str, tuple[int, int, int, int]] | None = None
+        self.digests: dict[str, str] = {}
+
+    def _memo_key(self, path: str, *parts: Any) -> str | None:
+        digest = self.digests.get(path)
+        return f"{digest}|{parts!r}" if self.memo is not None and digest else None
+
+    def _remember(self, key: str | None, span: Span) -> Span:
+        if key is not None and self.memo is not None:
+            self.memo[key] = (span.line, span.column, span.end_line, span.end_column)
+        return span
 
     def _documents(self, path: str) -> list[Any]:
         if path in self._nodes:
@@ -40,11 +52,20 @@ class PositionIndex:
 
     def span(self, path: str, doc: int, keys: Sequence[PathItem] = (), *, key: bool = False) -> Span:
         """Span of the value at `keys` (or of its key with key=True); the deepest existing node otherwise."""
+        memo_key = self._memo_key(path, doc, tuple(keys), key)
+        if memo_key is not None and memo_key in self.memo:  # type: ignore[operator]
+            return Span(*self.memo[memo_key])  # type: ignore[index]
         node = self.node(path, doc, keys, key=key)
-        return node_span(node) if node is not None else FILE_START
+        return self._remember(memo_key, node_span(node) if node is not None else FILE_START)
 
     def text_span(self, path: str, doc: int, keys: Sequence[PathItem], needle: str, *, key: bool = False) -> Span:
         """Span of `needle` inside the scalar at `keys` (e.g. one `${VAR}` in a long string)."""
+        memo_key = self._memo_key(path, doc, tuple(keys), key, needle)
+        if memo_key is not None and memo_key in self.memo:  # type: ignore[operator]
+            return Span(*self.memo[memo_key])  # type: ignore[index]
+        return self._remember(memo_key, self._text_span(path, doc, keys, needle, key=key))
+
+    def _text_span(self, path: str, doc: int, keys: Sequence[PathItem], needle: str, *, key: bool) -> Span:
         node = self.node(path, doc, keys, key=key)
         if node is None:
             return FILE_START
