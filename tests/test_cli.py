@@ -215,3 +215,13 @@ def test_positions_of_unchanged_files_come_from_the_cache(run, repo):
     hr = root / "kubernetes/apps/default/echo/app/helmrelease.yaml"
     hr.write_text(hr.read_text() + "# changed\n")  # one file changed: the others' positions are reused
     assert run("check", str(root), "--format", "json").stdout == first
+
+
+def test_closed_pipe_is_quiet_and_keeps_the_exit_code():
+    script = (
+        f"{sys.executable} -m homelint check {DEMO} --no-cache | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}; "
+        f"{sys.executable} -m homelint rules | head -1 >/dev/null; echo ${{PIPESTATUS[0]}}"
+    )
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+    assert done.stdout.split() == ["1", "0"]
+    assert "Error" not in done.stderr and "error" not in done.stderr

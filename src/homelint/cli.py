@@ -22,6 +22,9 @@ class HomelintGroup(click.Group):
             raise
         except (click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            _silence_stdout()  # `homelint rules | head`: the reader left, nothing to report
+            sys.exit(0)
         except Exception as exc:
             from homelint.config import ConfigError
 
@@ -45,14 +48,22 @@ def main(ctx: click.Context, debug: bool) -> None:
         os.environ["HOMELINT_DEBUG"] = "1"
 
 
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
 
 
 def _write_output(text: str, output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()  # the reader left (`| head`); the exit code still tells the result
         return
     import tempfile
 
