@@ -29,6 +29,24 @@ def _uses(ctx: Context) -> list[tuple[FluxKS, Variables, K8sObject, tuple[Any, .
     return memo
 
 
+def _source_keys(ctx: Context) -> Iterator[tuple[FluxKS, K8sObject, str, Any]]:
+    """(Kustomization, source object, data|stringData, key) for each substituteFrom source object, once."""
+    seen: set[int] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.post_build is None:
+            continue
+        for source in variables_of(ctx.repo, ks).sources:
+            for obj in source.objects:
+                if id(obj) in seen:
+                    continue
+                seen.add(id(obj))
+                for section in ("data", "stringData"):
+                    values = obj.data.get(section)
+                    if isinstance(values, dict):
+                        for key in values:
+                            yield ks, obj, section, key
+
+
 def _names(expr: Expr) -> Iterator[Expr]:
     yield expr
     for inner in expr.nested:
@@ -136,29 +154,16 @@ def documentation(ctx: Context) -> Iterator[Finding]:
                 )
     # HL203: keys of substituteFrom sources that nothing uses; documented placeholders never used
     all_used = set(used)
-    sources_seen: set[int] = set()
-    for ks in ctx.flux.kustomizations:
-        if ks.post_build is None:
-            continue
-        for source in variables_of(ctx.repo, ks).sources:
-            for obj in source.objects:
-                if id(obj) in sources_seen:
-                    continue
-                sources_seen.add(id(obj))
-                for section in ("data", "stringData"):
-                    values = obj.data.get(section)
-                    if not isinstance(values, dict):
-                        continue
-                    for key in values:
-                        if str(key) not in all_used:
-                            yield ctx.at(
-                                "HL203",
-                                obj,
-                                (section, key),
-                                f"{obj.kind} {obj.name} defines {key}, but no manifest uses ${{{key}}}",
-                                key_node=True,
-                                fix="remove the unused key, or ignore HL203 if other tooling reads it",
-                            )
+    for _ks, obj, section, key in _source_keys(ctx):
+        if str(key) not in all_used:
+            yield ctx.at(
+                "HL203",
+                obj,
+                (section, key),
+                f"{obj.kind} {obj.name} defines {key}, but no manifest uses ${{{key}}}",
+                key_node=True,
+                fix="remove the unused key, or ignore HL203 if other tooling reads it",
+            )
     if docs is not None:
         text, files = docs
         for name in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)) - all_used):
@@ -219,30 +224,21 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
 
 @check("HL206")
 def invalid_variable_name(ctx: Context) -> Iterator[Finding]:
+    for ks, obj, section, key in _source_keys(ctx):
+        if not VALID_VAR_NAME.match(str(key)):
+            yield ctx.at(
+                "HL206",
+                obj,
+                (section, key),
+                f"'{key}' is not a valid variable name, and {obj.kind} {obj.name} is used in substituteFrom "
+                f"by {ks.label}: Flux fails the whole build ('var name is invalid')",
+                key_node=True,
+                fix="rename the key to letters, digits and underscores (not starting with a digit)",
+            )
     seen: set[int] = set()
     for ks in ctx.flux.kustomizations:
         if ks.post_build is None:
             continue
-        for source in variables_of(ctx.repo, ks).sources:
-            for obj in source.objects:
-                if id(obj) in seen:
-                    continue
-                seen.add(id(obj))
-                for section in ("data", "stringData"):
-                    values = obj.data.get(section)
-                    if not isinstance(values, dict):
-                        continue
-                    for key in values:
-                        if not VALID_VAR_NAME.match(str(key)):
-                            yield ctx.at(
-                                "HL206",
-                                obj,
-                                (section, key),
-                                f"'{key}' is not a valid variable name, and {obj.kind} {obj.name} is used in substituteFrom "
-                                f"by {ks.label}: Flux fails the whole build ('var name is invalid')",
-                                key_node=True,
-                                fix="rename the key to letters, digits and underscores (not starting with a digit)",
-                            )
         inline = ks.post_build.get("substitute") if ks.post_build else None
         if isinstance(inline, dict) and ks.obj is not None and id(ks.obj) not in seen:
             seen.add(id(ks.obj))

@@ -322,44 +322,32 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
     ks_index, hr_index = _ks_index(ctx), _hr_index(ctx)
     graph = nx.DiGraph()
     where: dict[tuple[str, str, str], tuple[K8sObject, int]] = {}
+    # (kind, namespace, name, object) of every dependent, and the names that exist per kind
+    dependents: list[tuple[str, str, str, K8sObject]] = []
     seen: set[tuple[int, str]] = set()
     for ks in ctx.flux.kustomizations:
-        if ks.obj is None or (id(ks.obj), ks.namespace) in seen:
-            continue
-        seen.add((id(ks.obj), ks.namespace))
-        for index, name, ns in _depends(ks.spec):
-            ns = ns or ks.namespace
+        if ks.obj is not None and (id(ks.obj), ks.namespace) not in seen:
+            seen.add((id(ks.obj), ks.namespace))
+            dependents.append(("Kustomization", ks.namespace, ks.name, ks.obj))
+    dependents.extend(("HelmRelease", ns, name, items[0].obj) for (ns, name), items in sorted(hr_index.items()))
+    existing = {"Kustomization": set(ks_index), "HelmRelease": set(hr_index)}
+    for kind, own_ns, own_name, obj in dependents:
+        spec = obj.spec if kind == "HelmRelease" else next(k.spec for k in ks_index[(own_ns, own_name)] if k.obj is obj)
+        for index, name, ns in _depends(spec):
+            ns = ns or own_ns
             if "${" in name or "${" in ns:
                 continue
-            me = ("Kustomization", ks.namespace, ks.name)
-            graph.add_edge(me, ("Kustomization", ns, name))
-            where.setdefault(me, (ks.obj, index))
-            if (ns, name) not in ks_index:
-                names = {n for (n_ns, n) in ks_index if n_ns == ns}
+            me = (kind, own_ns, own_name)
+            graph.add_edge(me, (kind, ns, name))
+            where.setdefault(me, (obj, index))
+            if (ns, name) not in existing[kind]:
+                names = {n for (n_ns, n) in existing[kind] if n_ns == ns}
                 yield ctx.at(
                     "HL105",
-                    ks.obj,
+                    obj,
                     ("spec", "dependsOn", index, "name"),
-                    f"dependsOn Kustomization '{ns}/{name}' does not exist{_other_kinds(ctx, name, 'Kustomization')}{_nearest(name, names)}",
-                    fix="fix the name/namespace (namespace defaults to this Kustomization's), or remove the dependency",
-                )
-    for (ns_hr, name_hr), items in sorted(hr_index.items()):
-        applied = items[0]
-        for index, name, ns in _depends(applied.obj.spec):
-            ns = ns or ns_hr
-            if "${" in name or "${" in ns:
-                continue
-            me = ("HelmRelease", ns_hr, name_hr)
-            graph.add_edge(me, ("HelmRelease", ns, name))
-            where.setdefault(me, (applied.obj, index))
-            if (ns, name) not in hr_index:
-                names = {n for (n_ns, n) in hr_index if n_ns == ns}
-                yield ctx.at(
-                    "HL105",
-                    applied.obj,
-                    ("spec", "dependsOn", index, "name"),
-                    f"dependsOn HelmRelease '{ns}/{name}' does not exist{_other_kinds(ctx, name, 'HelmRelease')}{_nearest(name, names)}",
-                    fix="fix the name/namespace (namespace defaults to this HelmRelease's), or remove the dependency",
+                    f"dependsOn {kind} '{ns}/{name}' does not exist{_other_kinds(ctx, name, kind)}{_nearest(name, names)}",
+                    fix=f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency",
                 )
     for cycle in sorted(nx.simple_cycles(graph), key=lambda c: sorted(c)):
         first = min(cycle)
