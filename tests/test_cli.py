@@ -225,3 +225,10 @@ def test_closed_pipe_is_quiet_and_keeps_the_exit_code():
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
     assert done.stdout.split() == ["1", "0"]
     assert "Error" not in done.stderr and "error" not in done.stderr
+
+
+def test_unknown_rule_selectors_are_usage_errors(run, repo):
+    result = run("check", str(DEMO), "--no-cache", "--select", "HL9")
+    assert result.exit_code == 2 and "unknown rule or prefix 'HL9'" in result.stderr
+    root = repo({".homelint.yaml": "ignore: [HL777]\n"}, base="clean")
+    assert "unknown rule or prefix 'HL777'" in run("check", str(root)).stderr

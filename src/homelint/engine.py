@@ -277,6 +277,9 @@ def enabled_rules(rules: dict[str, RuleMeta], config: Config, options: Options) 
     selected = options.select if options.select is not None else config.select
     extend = [*config.extend_select, *options.extend_select]
     ignore = [*config.ignore, *options.ignore]
+    for selector in [*(selected or []), *extend, *ignore, *config.severity]:
+        if selector != "ALL" and not any(rule.startswith(selector) for rule in rules):
+            raise ConfigError(f"unknown rule or prefix '{selector}' (see 'homelint rules')")
     enabled = set()
     for rule_id, meta in rules.items():
         on = matches(rule_id, selected) if selected is not None else meta.enabled
