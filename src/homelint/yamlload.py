@@ -19,6 +19,8 @@ MAX_NESTING_PREFIX = 4000  # "[[[[..." longer than this is refused before parsin
 _SUPPRESS = re.compile(r"#\s*homelint:\s*(ignore|ignore-file)\[([^\]]*)\](?:\s*--\s*([^#]*))?")
 _TEMPLATE = re.compile(r"#\{.*?\}#|#%.*?%#|\{\{.*?\}\}|\{%.*?%\}")
 _INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass(slots=True)
@@ -303,72 +305,84 @@ def _check_size(root: Any) -> None:
                     stack.append((item, depth + 1, False))
 
 
+def tag_of(node: Any) -> str:
+    """A node's resolved tag; reads ruamel's Tag.suffix directly (str(Tag) is slow)."""
+    ctag = node.ctag
+    if ctag is None:
+        return ""
+    return ctag.suffix if ctag.handle is None else str(ctag)
+
+
 class Converter:
     """Node tree to plain data; duplicate keys become HL002 problems, merge keys are applied."""
 
     def __init__(self, result: ParsedFile) -> None:
         self.result = result
-        self.memo: dict[int, Any] = {}
+        self.memo: dict[int, Any] = {}  # collections by node id: aliases share one converted value
 
     def convert(self, node: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
             mark = node.start_mark
             raise Refused(f"document is nested deeper than {MAX_DEPTH} levels; refused", mark.line + 1, mark.column + 1)
-        key = id(node)
-        if key in self.memo:
-            return self.memo[key]
         kind = node.id
         if kind == "scalar":
-            value = scalar_value(node)
-        elif kind == "sequence":
-            value = []
-            self.memo[key] = value
-            value.extend(self.convert(item, depth + 1) for item in node.value)
-        else:
-            value = {}
-            self.memo[key] = value
-            merges: list[Any] = []
-            seen: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
+            return scalar_value(node)
+        key = id(node)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        convert = self.convert
+        inner = depth + 1
+        if kind == "sequence":
+            items: list[Any] = []
+            memo[key] = items
+            for item in node.value:
+                items.append(convert(item, inner))
+            return items
+        value: dict[Any, Any] = {}
+        memo[key] = value
+        merges: list[Any] = []
+        seen: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.id == "scalar":
+                if tag_of(key_node) == _MERGE_TAG:
                     merges.append(value_node)
                     continue
-                k = self.convert(key_node, depth + 1)
-                if isinstance(k, (list, dict)):
-                    k = f"<{type(k).__name__} key>"
-                if k in seen:
-                    mark = key_node.start_mark
-                    end = key_node.end_mark
-                    first = seen[k].start_mark.line + 1
-                    self.result.problems.append(
-                        Problem(
-                            "HL002",
-                            f"duplicate key '{k}' (first defined at line {first}); the last one silently wins",
-                            mark.line + 1,
-                            mark.column + 1,
-                            end.line + 1,
-                            end.column + 1,
-                        )
-                    )
-                seen[k] = key_node
-                value[k] = self.convert(value_node, depth + 1)
-            for merge in merges:
-                sources = merge.value if merge.id == "sequence" else [merge]
-                for source in sources:
-                    data = self.convert(source, depth + 1)
-                    if isinstance(data, dict):
-                        for mk, mv in data.items():
-                            value.setdefault(mk, mv)
-        self.memo[key] = value
+                k = scalar_value(key_node)
+            else:
+                k = f"<{'list' if key_node.id == 'sequence' else 'dict'} key>"
+            if k in seen:
+                self._duplicate(k, seen[k], key_node)
+            seen[k] = key_node
+            value[k] = convert(value_node, inner)
+        for merge in merges:
+            sources = merge.value if merge.id == "sequence" else [merge]
+            for source in sources:
+                data = convert(source, inner)
+                if isinstance(data, dict):
+                    for mk, mv in data.items():
+                        value.setdefault(mk, mv)
         return value
+
+    def _duplicate(self, k: Any, first_node: Any, key_node: Any) -> None:
+        mark, end = key_node.start_mark, key_node.end_mark
+        first = first_node.start_mark.line + 1
+        self.result.problems.append(
+            Problem(
+                "HL002",
+                f"duplicate key '{k}' (first defined at line {first}); the last one silently wins",
+                mark.line + 1,
+                mark.column + 1,
+                end.line + 1,
+                end.column + 1,
+            )
+        )
 
 
 def scalar_value(node: Any) -> Any:
-    tag = node.tag
+    tag = tag_of(node)
     text = node.value
-    if not isinstance(tag, str):
-        tag = str(tag)
-    if tag == "tag:yaml.org,2002:str" or node.style:
+    if tag == _STR_TAG or node.style:
         return text
     if tag == _INT_TAG:
         try:
