@@ -147,7 +147,8 @@ def documentation(ctx: Context) -> Iterator[Finding]:
                     "HL202",
                     obj.path,
                     ctx.repo.text_span(obj, field, "${" + item.name, key=is_key),
-                    f"${{{item.name}}} (from {origin}) is not documented in {', '.join(files[:3])}",
+                    f"${{{item.name}}} (from {origin}) is not mentioned in the placeholder docs "
+                    f"({files[0] if len(files) == 1 else f'{len(files)} files: {files[0]}, ...'})",
                     fix=f"describe {item.name} in the placeholder docs, so a fork knows to set it",
                     key=f"HL202/{item.name}",
                     related=files,
