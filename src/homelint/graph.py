@@ -8,6 +8,7 @@ produces-secret, produces-claim, uses-var, defines-var) and the field and Applie
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from homelint.flux import Applied
@@ -20,8 +21,25 @@ if TYPE_CHECKING:
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
 
 
+RELEASE_NAME = re.compile(r"\{\{-?\s*\.Release\.Name\s*-?\}\}")
+
+
+def release_name(obj: Any) -> str:
+    """helm-controller's release name: spec.releaseName, else [targetNamespace-]name."""
+    spec = obj.spec
+    if isinstance(spec.get("releaseName"), str) and spec["releaseName"]:
+        return str(spec["releaseName"])
+    target = spec.get("targetNamespace")
+    return f"{target}-{obj.name}" if isinstance(target, str) and target else obj.name
+
+
 def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
-    """A reference name after Flux substitution of the applying Kustomization; None if unknowable."""
+    """A reference name after Flux substitution of the applying Kustomization; None if unknowable.
+
+    In HelmRelease values, `{{ .Release.Name }}` (the only Helm template resolved) becomes the release name.
+    """
+    if name and "{{" in name and applied.obj.kind == "HelmRelease":
+        name = RELEASE_NAME.sub(release_name(applied.obj), name)
     if not name or "{{" in name:
         return None
     if "${" not in name:

@@ -183,8 +183,8 @@ def _generic_value_refs(value: Any, at: FieldPath, depth: int) -> Iterator[Ref]:
         return
     if isinstance(value, dict):
         for key, item in value.items():
-            if key == "existingClaim" and isinstance(item, str) and item:
-                yield Ref("claim", item, (*at, key))
+            if key in ("existingClaim", "claimName") and isinstance(item, str) and item:
+                yield Ref("claim", item, (*at, key))  # claimName: charts' persistence and embedded volumes
             elif key == "existingSecret" and isinstance(item, str) and item:
                 yield Ref("secret", item, (*at, key), extra=("chart-value",))
             else:
