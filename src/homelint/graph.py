@@ -159,6 +159,8 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
         graph.add_edge(("ks", ks.key), ("var", name), type="defines-var", origin=origin)
     applied_as = {id(a.obj): a for a in ks.applied}
     for obj in substituted_objects(ks):
+        if not repo.may_have_placeholders(obj.path):
+            continue  # no "${" anywhere in the file: nothing to walk
         applied = applied_as[id(obj)]
         uses: dict[str, list[tuple[Any, ...]]] = {}
         for field, text, is_key in walk_strings(obj.data):

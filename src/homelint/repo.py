@@ -39,6 +39,10 @@ class Repo:
     def __post_init__(self) -> None:
         self.positions = PositionIndex(self.read_bytes)
 
+    def may_have_placeholders(self, path: str) -> bool:
+        parsed = self.parsed.get(path)
+        return parsed is None or parsed.placeholders
+
     def read_bytes(self, path: str) -> bytes | None:
         try:
             with open(self.root / path, "rb") as handle:

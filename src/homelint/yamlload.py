@@ -55,6 +55,7 @@ class ParsedFile:
     text_ok: bool = True
     # per-file check results computed at parse time (cached with the parse): HL601 schema errors
     schema: list[tuple[Any, ...]] = field(default_factory=list)
+    placeholders: bool = False  # the text contains "${": only such files need a substitution walk
 
     def to_tuple(self) -> tuple[Any, ...]:
         return (
@@ -66,6 +67,7 @@ class ParsedFile:
             self.templated,
             self.text_ok,
             self.schema,
+            self.placeholders,
         )
 
     @classmethod
@@ -79,6 +81,7 @@ class ParsedFile:
             [tuple(x) for x in t[5]],
             t[6],
             [tuple(x) for x in t[7]],
+            t[8],
         )
 
 
@@ -183,6 +186,7 @@ def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) ->
 
 
 def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
+    result.placeholders = "${" in text
     _scan_comments(result, text)
     if text.count("[") + text.count("{") > MAX_NESTING_PREFIX and _nesting_prefix(text) > MAX_NESTING_PREFIX:
         result.problems.append(

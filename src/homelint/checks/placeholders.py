@@ -203,6 +203,8 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
             continue
         why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
         for obj in substituted_objects(ks):
+            if not ctx.repo.may_have_placeholders(obj.path):
+                continue
             for field, text, is_key in walk_strings(obj.data):
                 if "${" not in text:
                     continue
