@@ -190,7 +190,3 @@ def _add_generators(graph: Any, repo: Repo, ks: Any) -> None:
                     field=("secretGenerator", index, "name"),
                     file=kd.file,
                 )
-
-
-def edges_of_type(graph: Any, edge_type: str) -> list[tuple[Any, Any, dict[str, Any]]]:
-    return [(u, v, d) for u, v, d in graph.edges(data=True) if d.get("type") == edge_type]

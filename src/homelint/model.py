@@ -79,10 +79,6 @@ class K8sObject:
         return self.api_version.rsplit("/", 1)[-1]
 
     @property
-    def ident(self) -> str:
-        return f"{self.kind}/{self.effective_namespace or self.namespace or '-'}/{self.name}"
-
-    @property
     def spec(self) -> dict[str, Any]:
         spec = self.data.get("spec")
         return spec if isinstance(spec, dict) else {}
@@ -91,6 +87,3 @@ class K8sObject:
     def metadata(self) -> dict[str, Any]:
         meta = self.data.get("metadata")
         return meta if isinstance(meta, dict) else {}
-
-    def is_kind(self, group: str, kind: str) -> bool:
-        return self.kind == kind and self.group == group

@@ -86,9 +86,6 @@ class PositionIndex:
             return None
         return find_node(docs[doc], keys, key=key)
 
-    def document_span(self, path: str, doc: int) -> Span:
-        return self.span(path, doc, ())
-
 
 def find_node(node: Any, keys: Sequence[PathItem], *, key: bool = False) -> Any:
     """The node at `keys` (its key node for collections, or with key=True); the deepest existing one otherwise."""

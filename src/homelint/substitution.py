@@ -113,10 +113,6 @@ def _parse_expr(text: str, start: int) -> Expr:
     return Expr(name, "", None, start, end, "bad substitution")
 
 
-def has_placeholder(text: str) -> bool:
-    return "${" in text
-
-
 def substitution_disabled(data: Mapping[str, object]) -> bool:
     meta = data.get("metadata")
     if not isinstance(meta, dict):
@@ -153,8 +149,3 @@ def resolve(text: str, variables: Mapping[str, str]) -> str | None:
             return None
     out.append(text[last:])
     return "".join(out).replace("$$", "$")
-
-
-def resolve_defaults(text: str) -> str | None:
-    """Resolve using only `${v:=default}` defaults (for Flux paths with no variables known)."""
-    return resolve(text, {})
