@@ -60,8 +60,27 @@ def name_pattern(name: str) -> str:
     return ".*".join(re.escape(p) for p in parts)
 
 
-def unresolved_producers(graph: Any, kind: str, ns: str) -> list[str]:
-    return [n[2] for n in graph.nodes if n[0] == f"{kind}-pattern" and n[1] == ns]
+def in_edges_of(graph: Any, node: Any, *edge_types: str) -> list[dict[str, Any]]:
+    """Data of the edges of the given types that end at `node`."""
+    return [d for _, _, d in graph.in_edges(node, data=True) if d.get("type") in edge_types]
+
+
+class Produced:
+    """What the repository produces of one kind ("claim" or "secret"), per namespace."""
+
+    def __init__(self, graph: Any, kind: str) -> None:
+        self.names: dict[str, set[str]] = {}
+        self.patterns: dict[str, list[re.Pattern[str]]] = {}
+        edge_type = f"produces-{kind}"
+        for node in graph.nodes:
+            if node[0] == kind and in_edges_of(graph, node, edge_type):
+                self.names.setdefault(node[1], set()).add(node[2])
+            elif node[0] == f"{kind}-pattern":
+                self.patterns.setdefault(node[1], []).append(re.compile(node[2]))
+
+    def covers(self, namespace: str, name: str) -> bool:
+        """Produced by name, or possibly by a producer whose name uses unreadable variables (never guess)."""
+        return name in self.names.get(namespace, set()) or any(p.fullmatch(name) for p in self.patterns.get(namespace, []))
 
 
 def obj_node(applied: Applied) -> tuple[str, str, str, str]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from homelint.checks.common import has_flux, listed_external
 from homelint.engine import Context
+from homelint.graph import Produced, in_edges_of
 from homelint.model import Finding, Span
 from homelint.registry import check
 
@@ -18,28 +19,21 @@ def unproduced_secret(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     graph = ctx.graph
-    produced: dict[str, set[str]] = {}
-    for node in graph.nodes:
-        if node[0] == "secret" and any(d.get("type") == "produces-secret" for _, _, d in graph.in_edges(node, data=True)):
-            produced.setdefault(node[1], set()).add(node[2])
+    produced = Produced(graph, "secret")
     external = ctx.config.external_secrets
-    from homelint.graph import unresolved_producers
-
     for node in sorted(n for n in graph.nodes if n[0] == "secret"):
         _, ns, name = node
-        if name in produced.get(ns, set()) or listed_external(external, ns, name):
+        if produced.covers(ns, name) or listed_external(external, ns, name):
             continue
-        if any(re.fullmatch(p, name) for p in unresolved_producers(graph, "secret", ns)):
-            continue  # a producer whose name uses unreadable variables may make it: never guess
-        for _, _, edge in graph.in_edges(node, data=True):
-            if edge.get("type") != "uses-secret" or edge["ref"].optional:
+        for edge in in_edges_of(graph, node, "uses-secret"):
+            if edge["ref"].optional:
                 continue
             applied = edge["applied"]
             obj = applied.obj
             ref = edge["ref"]
             if "maybe-identifier" in ref.extra and _chart_identifier(obj, name):
                 continue
-            close = difflib.get_close_matches(name, sorted(produced.get(ns, set())), n=3, cutoff=0.6)
+            close = difflib.get_close_matches(name, sorted(produced.names.get(ns, set())), n=3, cutoff=0.6)
             hint = f"; secrets made in that namespace with similar names: {', '.join(close)}" if close else ""
             chart = " (if the chart itself creates it, list it in secrets.external)" if "chart-value" in ref.extra else ""
             yield ctx.at(

@@ -8,6 +8,7 @@ from typing import Any
 
 from homelint.checks.common import applied_instances, has_flux, listed_external
 from homelint.engine import Context
+from homelint.graph import Produced, in_edges_of
 from homelint.model import Finding
 from homelint.registry import check
 from homelint.substitution import scan
@@ -15,37 +16,20 @@ from homelint.substitution import scan
 ALL_EXTERNAL_THRESHOLD = 5  # this many unproduced claims and no claim at all: volumes live outside Git
 
 
-def _producers(graph: Any, node: Any, edge_type: str) -> list[Any]:
-    return [d for _, _, d in graph.in_edges(node, data=True) if d.get("type") == edge_type]
-
-
-def _consumers(graph: Any, node: Any, *edge_types: str) -> list[Any]:
-    return [d for _, _, d in graph.in_edges(node, data=True) if d.get("type") in edge_types]
-
-
 @check("HL301")
 def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     graph = ctx.graph
-    claims_by_ns: dict[str, set[str]] = {}
-    for node in graph.nodes:
-        if node[0] == "claim" and _producers(graph, node, "produces-claim"):
-            claims_by_ns.setdefault(node[1], set()).add(node[2])
-    import re
-
-    from homelint.graph import unresolved_producers
-
+    produced = Produced(graph, "claim")
     external = ctx.config.external_claims
     missing: list[tuple[Any, dict[str, Any]]] = []
     for node in sorted(n for n in graph.nodes if n[0] == "claim"):
         _, ns, name = node
-        if _producers(graph, node, "produces-claim") or listed_external(external, ns, name):
+        if produced.covers(ns, name) or listed_external(external, ns, name):
             continue
-        if any(re.fullmatch(p, name) for p in unresolved_producers(graph, "claim", ns)):
-            continue  # a producer whose name uses unreadable variables may make it: never guess
-        missing.extend((node, edge) for edge in _consumers(graph, node, "claims"))
-    if len(missing) >= ALL_EXTERNAL_THRESHOLD and not claims_by_ns and not any(n[0] == "claim-pattern" for n in graph.nodes):
+        missing.extend((node, edge) for edge in in_edges_of(graph, node, "claims"))
+    if len(missing) >= ALL_EXTERNAL_THRESHOLD and not produced.names and not produced.patterns:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
         names = sorted({f"{n[1]}/{n[2]}" for n, _ in missing})
@@ -65,7 +49,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         _, ns, name = node
         unapplied = [o for o in ctx.repo.objects_by_kind_name.get(("PersistentVolumeClaim", name), []) if not o.applied_by]
         obj = edge["applied"].obj
-        close = difflib.get_close_matches(name, sorted(claims_by_ns.get(ns, set())), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(name, sorted(produced.names.get(ns, set())), n=3, cutoff=0.5)
         hint = f"; existing claims nearby: {', '.join(close)}" if close else ""
         where = (
             f"; a PersistentVolumeClaim '{name}' is defined in {unapplied[0].path}, but Flux does not apply that file"
@@ -139,9 +123,9 @@ def unused_claim(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
     reported: set[int] = set()
     for node in sorted(n for n in graph.nodes if n[0] == "claim"):
-        if _consumers(graph, node, "claims", "uses-claim"):
+        if in_edges_of(graph, node, "claims", "uses-claim"):
             continue
-        for edge in _producers(graph, node, "produces-claim"):
+        for edge in in_edges_of(graph, node, "produces-claim"):
             obj = edge["applied"].obj
             if obj.kind != "PersistentVolumeClaim" or id(obj) in reported:
                 continue
