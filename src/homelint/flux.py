@@ -103,13 +103,6 @@ class BuildOut:
     resource_files: set[str] = field(default_factory=set)  # files whose documents are applied
 
 
-@dataclass
-class MissingEntry:
-    kd: KustomizeDir
-    index: int
-    reason: str
-
-
 class FluxModel:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo

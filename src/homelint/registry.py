@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -14,8 +13,6 @@ from homelint.resources import data_dir
 if TYPE_CHECKING:
     from homelint.engine import Context
     from homelint.model import Finding
-
-RULE_ID = re.compile(r"^HL[0-9]{3}$|^[A-Z][A-Z0-9]*[0-9]{3}$")
 
 
 @dataclass
