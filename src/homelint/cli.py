@@ -165,8 +165,10 @@ def check(
     Directories limit the report to findings under them; files (as pre-commit passes them) limit it
     to findings in those files or caused by them, while the whole repository is still analysed.
     """
+    from homelint import timing
     from homelint.engine import Options, run_check
 
+    timing.mark("imports")
     paths = paths or (Path("."),)
     files_only = None
     dirs = [p for p in paths if not p.is_file()]
@@ -195,6 +197,8 @@ def check(
         click.echo(f"Wrote {count} findings to {write_baseline}.", err=True)
         sys.exit(0)
     emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics)
+    timing.mark("report")
+    timing.report()
     level = fail_level or result.config.fail_level
     sys.exit(0 if exit_zero or not result.failing(level) else 1)
 

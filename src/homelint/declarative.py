@@ -79,18 +79,24 @@ def run_declarative(ctx: Context) -> Iterator[Finding]:
     declarative = [m for m in ctx.rules.values() if m.declarative and m.declarative.get("schema") is not None]
     if not declarative:
         return
-    import jsonschema
-
     from homelint.checks.common import manifest_objects
+    from homelint.fastschema import compile_standalone
 
     objects = manifest_objects(ctx)
     for meta in declarative:
         spec = meta.declarative or {}
-        validator = jsonschema.Draft202012Validator(spec["schema"])
+        fast = compile_standalone(spec["schema"])
+        validator = None
         match = spec.get("match") or {}
         for obj in objects:
             if obj.is_sops or not object_matches(obj, match):
                 continue
+            if fast is not None and fast(obj.data):
+                continue
+            if validator is None:
+                import jsonschema
+
+                validator = jsonschema.Draft202012Validator(spec["schema"])
             for error in validator.iter_errors(obj.data):
                 keys = tuple(error.absolute_path)
                 message = (spec.get("message") or meta.summary).format(

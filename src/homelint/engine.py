@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from homelint import __version__
+from homelint import __version__, timing
 from homelint.config import Config, ConfigError, load_config
 from homelint.discovery import find_repo_root
 from homelint.model import Finding, K8sObject, Span, severity_rank
@@ -97,11 +97,13 @@ def run_check(options: Options) -> Result:
     # A run builds many small dicts and lists that are rarely cyclic: collect the young generation
     # far less often (the default threshold costs ~20% of a cold run), but still collect.
     thresholds = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
+    gc.disable()
     try:
         return _run_check(options)
     finally:
+        gc.freeze()  # what the run built lives until exit: later collections need not scan it
         gc.set_threshold(*thresholds)
+        gc.enable()
 
 
 def _run_check(options: Options) -> Result:
@@ -112,6 +114,7 @@ def _run_check(options: Options) -> Result:
     config = load_config(root, options.config_file)
     rules = all_rules(root, config)
     limits = _limit_paths(root, options.paths)
+    timing.mark("config")
 
     from homelint.repo import load_repo
 
@@ -124,6 +127,7 @@ def _run_check(options: Options) -> Result:
         raw = [_finding_from_tuple(t) for t in stored]
     else:
         raw = collect(repo, rules)
+        timing.mark("checks")
         cache.store_run_result(key, [_finding_to_tuple(f) for f in raw])
     cache.save()
     findings, suppressed = apply_suppressions(repo, rules, raw)

@@ -165,8 +165,8 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
 
 def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
     """defines-var edges from a substituting Kustomization; uses-var edges for every `${...}`."""
-    from homelint.checks.common import substituted_objects, walk_strings
-    from homelint.substitution import scan
+    from homelint.checks.common import substituted_objects
+    from homelint.substitution import scan_cached
     from homelint.variables import variables_of
 
     if ks.post_build is None:
@@ -178,14 +178,13 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
         graph.add_edge(("ks", ks.key), ("var", name), type="defines-var", origin=origin)
     applied_as = {id(a.obj): a for a in ks.applied}
     for obj in substituted_objects(ks):
-        if not repo.may_have_placeholders(obj.path):
-            continue  # no "${" anywhere in the file: nothing to walk
+        strings = repo.placeholder_strings(obj)
+        if not strings:
+            continue
         applied = applied_as[id(obj)]
         uses: dict[str, list[tuple[Any, ...]]] = {}
-        for field, text, is_key in walk_strings(obj.data):
-            if "${" not in text:
-                continue
-            for expr in scan(text):
+        for field, text, is_key in strings:
+            for expr in scan_cached(text):
                 uses.setdefault(expr.name, []).append((field, is_key, expr, text))
         for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
             graph.add_edge(obj_node(applied), ("var", name), type="uses-var", ks=ks, obj=obj, uses=occurrences)

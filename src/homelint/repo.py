@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import marshal
 import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from homelint import timing
 from homelint.cache import Cache, digest
 from homelint.config import Config
 from homelint.discovery import FileSet, walk
@@ -16,8 +16,6 @@ from homelint.kustomize import KustomizeDir, parse_kustomization
 from homelint.model import K8sObject
 from homelint.positions import PositionIndex
 from homelint.yamlload import ParsedFile, parse_bytes
-
-PARALLEL_THRESHOLD = 400
 
 
 @dataclass
@@ -39,9 +37,16 @@ class Repo:
     def __post_init__(self) -> None:
         self.positions = PositionIndex(self.read_bytes)
 
-    def may_have_placeholders(self, path: str) -> bool:
-        parsed = self.parsed.get(path)
-        return parsed is None or parsed.placeholders
+    def placeholder_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
+        """(field path, text, is_key) of each string in the object containing `${` (found at parse time)."""
+        parsed = self.parsed.get(obj.path)
+        if parsed is None or not parsed.placeholders:
+            return []
+        if obj.doc < len(parsed.var_strings):
+            return parsed.var_strings[obj.doc]
+        from homelint.substitution import placeholder_strings
+
+        return placeholder_strings(obj.data)
 
     def read_bytes(self, path: str) -> bytes | None:
         try:
@@ -68,11 +73,14 @@ class Repo:
         if self._graph is None:
             from homelint.graph import build_graph
 
+            timing.mark("before-graph")
             self._graph = build_graph(self)
+            timing.mark("graph")
         return self._graph
 
 
-def _parse_one(args: tuple[str, str]) -> tuple[str, str, Any]:
+def _parse_one(args: tuple[str, str]) -> tuple[str, str, tuple[Any, ...]]:
+    """(path, content digest, ParsedFile tuple) of one file; HL601 schema errors included."""
     root, path = args
     try:
         with open(os.path.join(root, path), "rb") as handle:
@@ -82,13 +90,13 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, Any]:
         from homelint.yamlload import Problem
 
         parsed.problems.append(Problem("HL006", f"file not readable: {exc.strerror}", 1, 1))
-        return path, "", marshal.dumps(parsed.to_tuple())
+        return path, "", parsed.to_tuple()
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
     from homelint.checks.schemas import validate_documents
 
     parsed.schema = validate_documents(path, parsed.docs, nodes)
-    return path, digest(raw), marshal.dumps(parsed.to_tuple())
+    return path, digest(raw), parsed.to_tuple()
 
 
 def template_inputs(root: Path) -> list[str]:
@@ -110,8 +118,10 @@ def template_inputs(root: Path) -> list[str]:
 
 def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Repo, Cache]:
     files = walk(root, [*config.exclude, *template_inputs(root)])
+    timing.mark("walk")
     repo = Repo(root, config, files)
     cache = Cache(root, enabled=use_cache)
+    timing.mark("cache-load")
     todo: list[str] = []
     for path in files.yaml_files:
         try:
@@ -133,8 +143,8 @@ def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Re
             repo.parsed[path] = ParsedFile.from_tuple(hit[1])
         else:
             todo.append(path)
-    for path, content_digest, blob in _parse_many(str(root), todo):
-        parsed = marshal.loads(blob)
+    timing.mark("cache-lookup")
+    for path, content_digest, parsed in _parse_many(str(root), todo):
         repo.digests[path] = content_digest
         repo.parsed[path] = ParsedFile.from_tuple(parsed)
         try:
@@ -143,6 +153,7 @@ def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Re
                 cache.put(path, st.st_size, st.st_mtime_ns, content_digest, parsed)
         except OSError:
             pass
+    timing.mark("parse")
     cache.prune(set(files.yaml_files))
     _index_objects(repo)
     _index_kustomizations(repo)
@@ -150,25 +161,24 @@ def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Re
 
     repo.flux = FluxModel(repo)
     repo.flux.run()
+    timing.mark("flux")
     return repo, cache
 
 
-def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, Any]]:
-    if len(paths) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
-        return [_parse_one((root, p)) for p in paths]
-    import multiprocessing
-
+def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, tuple[Any, ...]]]:
     from homelint.checks.schemas import warm_validators
+    from homelint.parallel import fork_map
 
-    warm_validators()  # compiled once here, inherited by the forked workers
+    warm_validators()  # compiled once here, inherited by a forked child
+    return fork_map(_parse_one, [(root, p) for p in paths], meanwhile=_import_later_phases)
 
-    try:
-        ctx = multiprocessing.get_context("fork")
-        workers = min(os.cpu_count() or 2, 4)
-        with ctx.Pool(workers) as pool:
-            return pool.map(_parse_one, [(root, p) for p in paths], chunksize=64)
-    except (OSError, ValueError):
-        return [_parse_one((root, p)) for p in paths]
+
+def _import_later_phases() -> None:
+    """Import what the graph and checks need while a forked child is already parsing."""
+    import networkx  # noqa: F401
+
+    import homelint.flux
+    import homelint.graph  # noqa: F401
 
 
 def _index_objects(repo: Repo) -> None:

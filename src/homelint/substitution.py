@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 VALID_VAR_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
 DEFAULT_OPS = (":=", ":-", ":+", ":?", "=", "-", "+", "?")
@@ -56,20 +57,34 @@ def scan(text: str) -> Iterator[Expr]:
         i = expr.end if expr.end > j else j + 2
 
 
+_SCANNED: dict[str, tuple[Expr, ...]] = {}
+
+
+def scan_cached(text: str) -> tuple[Expr, ...]:
+    """`scan`, memoised: the same `${VAR}` strings recur across a repository."""
+    found = _SCANNED.get(text)
+    if found is None:
+        found = _SCANNED[text] = tuple(scan(text))
+    return found
+
+
 def _find_close(text: str, start: int) -> int:
+    """Offset of the `}` closing a `${` whose body starts at `start` (nested `${` counted), or -1."""
     depth = 1
     i = start
-    while i < len(text):
-        if text.startswith("${", i):
+    while True:
+        close = text.find("}", i)
+        if close < 0:
+            return -1
+        opening = text.find("${", i, close)
+        if opening >= 0:
             depth += 1
-            i += 2
+            i = opening + 2
             continue
-        if text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+        depth -= 1
+        if depth == 0:
+            return close
+        i = close + 1
 
 
 def _parse_expr(text: str, start: int) -> Expr:
@@ -111,6 +126,33 @@ def _parse_expr(text: str, start: int) -> Expr:
     if rest[0] in ".-!+? " or not rest[0].isalnum():
         return Expr(name, "", None, start, end, "bad substitution" if rest[0] != "." else "missing closing brace")
     return Expr(name, "", None, start, end, "bad substitution")
+
+
+def placeholder_strings(data: Any) -> list[tuple[tuple[Any, ...], str, bool]]:
+    """(field path, text, is_key) of every string in a document that contains `${`, keys included."""
+    found: list[tuple[tuple[Any, ...], str, bool]] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    seen: set[int] = set()
+    while stack:
+        at, value = stack.pop()
+        if isinstance(value, str):
+            if "${" in value:
+                found.append((at, value, False))
+        elif isinstance(value, dict):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            for key, item in reversed(list(value.items())):
+                if isinstance(key, str) and "${" in key:
+                    found.append(((*at, key), key, True))
+                stack.append(((*at, key), item))
+        elif isinstance(value, list):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            for index in range(len(value) - 1, -1, -1):
+                stack.append(((*at, index), value[index]))
+    return found
 
 
 def substitution_disabled(data: Mapping[str, object]) -> bool:

@@ -18,6 +18,8 @@ MAX_NESTING_PREFIX = 4000  # "[[[[..." longer than this is refused before parsin
 
 _SUPPRESS = re.compile(r"#\s*homelint:\s*(ignore|ignore-file)\[([^\]]*)\](?:\s*--\s*([^#]*))?")
 _TEMPLATE = re.compile(r"#\{.*?\}#|#%.*?%#|\{\{.*?\}\}|\{%.*?%\}")
+# an anchor is a node property: after a line start, indentation, "- ", ": ", "? " or a flow indicator
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s\[\]{},]", re.MULTILINE)
 _INT_TAG = "tag:yaml.org,2002:int"
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -56,6 +58,8 @@ class ParsedFile:
     # per-file check results computed at parse time (cached with the parse): HL601 schema errors
     schema: list[tuple[Any, ...]] = field(default_factory=list)
     placeholders: bool = False  # the text contains "${": only such files need a substitution walk
+    # per document: (field path, text, is_key) of each string containing "${" (when `placeholders`)
+    var_strings: list[list[tuple[Any, ...]]] = field(default_factory=list)
 
     def to_tuple(self) -> tuple[Any, ...]:
         return (
@@ -68,6 +72,7 @@ class ParsedFile:
             self.text_ok,
             self.schema,
             self.placeholders,
+            self.var_strings,
         )
 
     @classmethod
@@ -82,6 +87,7 @@ class ParsedFile:
             t[6],
             [tuple(x) for x in t[7]],
             t[8],
+            t[9],
         )
 
 
@@ -175,6 +181,10 @@ def _nesting_prefix(text: str) -> int:
 
 def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) -> None:
     _parse_text(result, text, nodes if nodes is not None else [])
+    if result.placeholders:
+        from homelint.substitution import placeholder_strings
+
+        result.var_strings = [placeholder_strings(doc) for doc in result.docs]
     lines = text.split("\n")
     if lines and lines[-1] == "" and len(lines) > 1:
         lines.pop()
@@ -193,7 +203,8 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
             Problem("HL001", f"flow collections nested deeper than {MAX_NESTING_PREFIX} levels; not parsed", 1, 1)
         )
         return
-    aliases = "*" in text  # without aliases there is no bomb, and depth is bounded by recursion
+    # without anchors there are no aliases and so no bomb; depth is bounded in the converter
+    aliases = "*" in text and "&" in text and _ANCHOR.search(text) is not None
     for node in iter_nodes(text, result):
         result.doc_lines.append(node.start_mark.line + 1 if node is not None else 1)
         nodes.append(node)

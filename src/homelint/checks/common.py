@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from homelint.model import K8sObject
@@ -52,27 +51,3 @@ def substituted_objects(ks: Any) -> list[K8sObject]:
         if id(obj) not in seen and not obj.is_sops and not substitution_disabled(obj.data):
             seen[id(obj)] = obj
     return list(seen.values())
-
-
-def walk_strings(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
-    """Yield (field path, text, is_key) for every string in a document, keys included."""
-    stack: list[tuple[tuple[Any, ...], Any]] = [(path, data)]
-    seen: set[int] = set()
-    while stack:
-        at, value = stack.pop()
-        if isinstance(value, str):
-            yield at, value, False
-        elif isinstance(value, dict):
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-            for key, item in reversed(list(value.items())):
-                if isinstance(key, str):
-                    yield (*at, key), key, True
-                stack.append(((*at, key), item))
-        elif isinstance(value, list):
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-            for index in range(len(value) - 1, -1, -1):
-                stack.append(((*at, index), value[index]))

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import substituted_objects, walk_strings
+from homelint.checks.common import substituted_objects
 from homelint.engine import Context
 from homelint.flux import FluxKS
 from homelint.model import Finding, K8sObject
@@ -203,11 +203,7 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
             continue
         why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
         for obj in substituted_objects(ks):
-            if not ctx.repo.may_have_placeholders(obj.path):
-                continue
-            for field, text, is_key in walk_strings(obj.data):
-                if "${" not in text:
-                    continue
+            for field, text, is_key in ctx.repo.placeholder_strings(obj):
                 # only names some Kustomization provides: others are the application's own ${ENV}
                 exprs = [e for e in scan(text) if not e.error and e.name in known]
                 if not exprs:

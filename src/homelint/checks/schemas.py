@@ -70,6 +70,35 @@ def validator(name: str) -> Any:
     return jsonschema.Draft202012Validator(schema(f"kinds/{name}"), registry=registry)
 
 
+@cache
+def _compiler() -> Any:
+    from homelint.fastschema import Compiler
+    from homelint.resources import data_dir, schema
+
+    documents = {}
+    for path in sorted((data_dir("schemas") / "kinds").glob("*.json")):
+        contents = schema(f"kinds/{path.name}")
+        documents[contents["$id"]] = contents
+    return Compiler(documents)
+
+
+@cache
+def fast_validator(name: str) -> Any:
+    """The compiled yes/no check of a kind schema; None if it uses keywords fastschema lacks."""
+    from homelint.fastschema import Unsupported
+    from homelint.resources import schema
+
+    try:
+        return _compiler().check_for(schema(f"kinds/{name}")["$id"])
+    except Unsupported:
+        return None
+
+
+def is_valid(name: str, doc: Any) -> bool:
+    fast = fast_validator(name)
+    return bool(fast(doc)) if fast is not None else bool(validator(name).is_valid(doc))
+
+
 def schema_for(obj: K8sObject) -> str | None:
     return SCHEMAS.get((obj.api_version, obj.kind))
 
@@ -142,6 +171,8 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
             name = found
             meta = doc.get("metadata")
             label = f"{doc.get('kind')} {meta.get('name') if isinstance(meta, dict) else ''}"
+        if is_valid(name, doc):
+            continue
         errors = sorted(validator(name).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
             keys, message = readable(error)
@@ -152,7 +183,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
 
 def warm_validators() -> None:
     for name in {*SCHEMAS.values(), KUSTOMIZE_SCHEMA}:
-        validator(name)
+        fast_validator(name)
 
 
 @check("HL601")
@@ -186,7 +217,10 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
         if obj.effective_namespace and obj.effective_namespace != obj.name:
             # kustomize's namespace transformer renames Namespace objects (the `name: _` idiom)
             data = {**data, "metadata": {**obj.metadata, "name": obj.effective_namespace}}
-        for error in list(validator(SCHEMAS[("v1", "Namespace")]).iter_errors(data))[:MAX_ERRORS_PER_OBJECT]:
+        name = SCHEMAS[("v1", "Namespace")]
+        if is_valid(name, data):
+            continue
+        for error in list(validator(name).iter_errors(data))[:MAX_ERRORS_PER_OBJECT]:
             keys, message = readable(error)
             yield ctx.at(
                 "HL601",

@@ -1,0 +1,137 @@
+"""The compiled yes/no validator agrees with jsonschema on every kind schema and every keyword it implements."""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from homelint.checks.schemas import KUSTOMIZE_SCHEMA, SCHEMAS, fast_validator, validator
+from homelint.fastschema import Compiler, Unsupported
+from homelint.yamlload import parse_bytes
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+BASE = "https://example.test/s.json"
+
+
+def compiled(schema: dict[str, Any]) -> Any:
+    return Compiler({BASE: {"$id": BASE, **schema}}).check_for(BASE)
+
+
+KEYWORD_CASES = [
+    ({"type": "integer"}, [1, 1.0, 1.5, True, "1", None]),
+    ({"type": "number"}, [1, 2.5, False, "x"]),
+    ({"type": ["string", "null"]}, ["a", None, 0, []]),
+    ({"type": "boolean"}, [True, 0, "true"]),
+    ({"enum": ["a", "b"]}, ["a", "c", 1, None]),
+    ({"enum": [1, True, None]}, [1, 1.0, True, False, None, 0]),
+    ({"const": False}, [False, 0, None, True]),
+    ({"pattern": "^[a-z]+$"}, ["abc", "aB", 5, None]),
+    ({"minLength": 2, "maxLength": 3}, ["a", "ab", "abcd", 12345]),
+    ({"minProperties": 1, "maxProperties": 1}, [{}, {"a": 1}, {"a": 1, "b": 2}, []]),
+    ({"items": {"type": "string"}}, [[], ["a"], ["a", 1], "ab"]),
+    ({"properties": {"a": {"type": "string"}}, "required": ["a"]}, [{"a": "x"}, {"a": 1}, {}, "a"]),
+    ({"properties": {"a": {}}, "additionalProperties": False}, [{"a": 1}, {"b": 1}, {}]),
+    ({"additionalProperties": {"type": "integer"}}, [{"x": 1}, {"x": "1"}]),
+    ({"anyOf": [{"type": "string"}, {"type": "integer"}]}, ["a", 1, None]),
+    ({"oneOf": [{"required": ["a"]}, {"required": ["b"]}]}, [{"a": 1}, {"a": 1, "b": 1}, {}]),
+    ({"allOf": [{"minLength": 1}, {"maxLength": 2}]}, ["", "a", "abc"]),
+    ({"not": {"type": "null"}}, [None, 0]),
+    ({"$defs": {"n": {"type": "integer"}}, "properties": {"x": {"$ref": "#/$defs/n"}}}, [{"x": 1}, {"x": "1"}]),
+    (
+        {
+            "$defs": {"tree": {"type": "object", "properties": {"kids": {"items": {"$ref": "#/$defs/tree"}}}}},
+            "$ref": "#/$defs/tree",
+        },
+        [{"kids": [{"kids": []}]}, {"kids": [{"kids": [1]}]}],
+    ),
+]
+
+
+@pytest.mark.parametrize(("schema", "instances"), KEYWORD_CASES)
+def test_each_keyword_agrees_with_jsonschema(schema, instances):
+    fast = compiled(schema)
+    oracle = jsonschema.Draft202012Validator({"$id": BASE, **schema})
+    for instance in instances:
+        assert fast(instance) == oracle.is_valid(instance), instance
+
+
+@pytest.mark.parametrize("keyword", [{"patternProperties": {"^x": {}}}, {"format": "email"}, {"if": {}, "then": {}}])
+def test_a_keyword_outside_the_subset_is_refused_not_guessed(keyword):
+    with pytest.raises(Unsupported):
+        compiled(keyword)
+
+
+def test_every_shipped_kind_schema_compiles():
+    for name in {*SCHEMAS.values(), KUSTOMIZE_SCHEMA}:
+        assert fast_validator(name) is not None, name
+
+
+@cache
+def fixture_documents() -> list[tuple[str, Any]]:
+    """(schema name, document) for every fixture document a kind schema covers."""
+    found = []
+    for path in sorted(FIXTURES.rglob("*.yaml")):
+        parsed = parse_bytes(path.name, path.read_bytes())
+        for index, doc in enumerate(parsed.docs):
+            if not isinstance(doc, dict):
+                continue
+            if path.name == "kustomization.yaml" and index == 0 and doc.get("kind") in (None, "Kustomization"):
+                found.append((KUSTOMIZE_SCHEMA, doc))
+            elif (str(doc.get("apiVersion")), str(doc.get("kind"))) in SCHEMAS:
+                found.append((SCHEMAS[(doc["apiVersion"], doc["kind"])], doc))
+    return found
+
+
+def test_fixture_documents_agree():
+    documents = fixture_documents()
+    assert len(documents) > 100
+    for name, doc in documents:
+        assert fast_validator(name)(doc) == validator(name).is_valid(doc), (name, doc)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False)
+    | st.sampled_from(["", "x", "1m", "true", "Kustomization", "v1"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["name", "kind", "spec", "x", "path"]), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _containers(value: Any, found: list[Any]) -> list[Any]:
+    if isinstance(value, dict | list):
+        found.append(value)
+        for item in value.values() if isinstance(value, dict) else value:
+            _containers(item, found)
+    return found
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_fixture_documents_agree(data):
+    name, original = data.draw(st.sampled_from(fixture_documents()))
+    doc = copy.deepcopy(original)
+    for _ in range(data.draw(st.integers(1, 3))):
+        target = data.draw(st.sampled_from(_containers(doc, [])))
+        if isinstance(target, dict) and target:
+            key = data.draw(st.sampled_from(sorted(target, key=str)))
+            if data.draw(st.booleans()):
+                del target[key]
+            else:
+                target[key] = data.draw(JSON_VALUES)
+        elif isinstance(target, dict):
+            target[data.draw(st.sampled_from(["name", "spec", "unknown"]))] = data.draw(JSON_VALUES)
+        elif target:
+            target[data.draw(st.integers(0, len(target) - 1))] = data.draw(JSON_VALUES)
+    assert fast_validator(name)(doc) == validator(name).is_valid(doc)
