@@ -21,6 +21,37 @@ def test_yaml_1_2_scalars_stay_strings():
     assert parsed.docs[0] == {"a": "yes", "b": "on", "c": 1.1, "d": 15, "e": "2024-01-01"}
 
 
+def test_the_memoised_resolver_tags_every_scalar_as_ruamels_own_does():
+    from ruamel.yaml.cyaml import CSafeLoader
+
+    from homelint.yamlload import iter_nodes
+
+    text = (
+        "a: [yes, on, 1.10, 0o17, 0x1F, -3, 1_000, .inf, -.Inf, .nan, null, ~, '', true, False, 2024-01-01]\n"
+        "b: ['1', \"2\", !!str 3, plain, '', 1e3, +12, 0b101, !custom x]\n"
+        "c: {? [k] : v, 1: one, true: t, null: n}\n"
+        "d: &x [1]\n"
+        "e: *x\n"
+    )
+
+    def tags(node, out):
+        out.append((node.id, str(node.ctag), node.value if node.id == "scalar" else None))
+        if node.id == "sequence":
+            for item in node.value:
+                tags(item, out)
+        elif node.id == "mapping":
+            for key, value in node.value:
+                tags(key, out)
+                tags(value, out)
+        return out
+
+    stock = CSafeLoader(text)
+    expected = tags(stock.get_single_node(), [])
+    for _ in range(2):  # the second pass answers from the memo
+        (node,) = iter_nodes(text)
+        assert tags(node, []) == expected
+
+
 def test_syntax_error_has_the_parser_position_and_earlier_documents_survive():
     parsed = parse("ok: 1\n---\nbad: [1\n")
     assert parsed.docs == [{"ok": 1}]

@@ -75,8 +75,12 @@ def object_matches(obj: K8sObject, match: dict[str, Any]) -> bool:
     )
 
 
-def run_declarative(ctx: Context) -> Iterator[Finding]:
-    declarative = [m for m in ctx.rules.values() if m.declarative and m.declarative.get("schema") is not None]
+def run_declarative(ctx: Context, enabled: set[str] | None = None) -> Iterator[Finding]:
+    declarative = [
+        m
+        for m in ctx.rules.values()
+        if m.declarative and m.declarative.get("schema") is not None and (enabled is None or m.id in enabled)
+    ]
     if not declarative:
         return
     from homelint.checks.common import manifest_objects

@@ -113,20 +113,21 @@ def _run_check(options: Options) -> Result:
     root = find_repo_root(target)
     config = load_config(root, options.config_file)
     rules = all_rules(root, config)
+    enabled = enabled_rules(rules, config, options)
     limits = _limit_paths(root, options.paths)
     timing.mark("config")
 
     from homelint.repo import load_repo
 
     repo, cache = load_repo(root, config, use_cache=options.use_cache)
-    key = _run_key(repo, config, rules)
+    key = _run_key(repo, config, rules, enabled)
     repo.positions.memo = cache.spans()
     repo.positions.digests = repo.digests
     stored = cache.run_result(key)
     if stored is not None:
         raw = [_finding_from_tuple(t) for t in stored]
     else:
-        raw = collect(repo, rules)
+        raw = collect(repo, rules, enabled)
         timing.mark("checks")
         cache.store_run_result(key, [_finding_to_tuple(f) for f in raw])
     cache.save()
@@ -175,9 +176,10 @@ def _within(finding: Finding, limits: list[str]) -> bool:
     return any(finding.path == lim or finding.path.startswith(lim + "/") for lim in limits)
 
 
-def _run_key(repo: Any, config: Config, rules: dict[str, RuleMeta]) -> str:
+def _run_key(repo: Any, config: Config, rules: dict[str, RuleMeta], enabled: set[str]) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(__version__.encode())
+    h.update(",".join(sorted(enabled)).encode())
     h.update(json.dumps(config.__dict__, default=str, sort_keys=True).encode())
     h.update(json.dumps(sorted((r.id, r.origin, repr(r.declarative)) for r in rules.values())).encode())
     for path in sorted(repo.digests):
@@ -197,11 +199,13 @@ def _run_key(repo: Any, config: Config, rules: dict[str, RuleMeta]) -> str:
     return h.hexdigest()
 
 
-def collect(repo: Any, rules: dict[str, RuleMeta]) -> list[Finding]:
+def collect(repo: Any, rules: dict[str, RuleMeta], enabled: set[str] | None = None) -> list[Finding]:
+    """Findings of every check that has an enabled rule (all rules when `enabled` is None)."""
     ctx = Context(repo, rules)
+    wanted = set(rules) if enabled is None else enabled
     findings: list[Finding] = []
     for rule_ids, fn in checks():
-        if not any(r in rules for r in rule_ids):
+        if not any(r in rules and r in wanted for r in rule_ids):
             continue
         try:
             findings.extend(fn(ctx))
@@ -221,7 +225,7 @@ def collect(repo: Any, rules: dict[str, RuleMeta]) -> list[Finding]:
             )
     from homelint.declarative import run_declarative
 
-    findings.extend(run_declarative(ctx))
+    findings.extend(run_declarative(ctx, wanted))
     return findings
 
 
