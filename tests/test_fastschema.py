@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from homelint.checks.schemas import KUSTOMIZE_SCHEMA, SCHEMAS, fast_validator, validator
 from homelint.fastschema import Compiler, Unsupported
+from homelint.kindschemas import KUSTOMIZE_SCHEMA, SCHEMAS, fast_validator, validator
 from homelint.yamlload import parse_bytes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from homelint.checks.schemas import SCHEMAS, validator
 from homelint.config import load_config
+from homelint.kindschemas import SCHEMAS, validator
 from homelint.repo import load_repo
 
 from .conftest import SHARED

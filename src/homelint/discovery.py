@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,23 +40,42 @@ class FileSet:
     skipped: list[SkippedFile] = field(default_factory=list)
 
 
-def _load_ignore(directory: Path, rel: str) -> object | None:
-    path = directory / ".gitignore"
+class IgnoreRules:
+    """gitignore-style patterns, parsed by pathspec. One combined regex of every pattern says
+    quickly that most paths match none; for those that match, pathspec's last-match-wins decides
+    (needed only when there are `!` negations)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        import pathspec
+
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        active = [p for p in self.spec.patterns if p.include is not None and p.regex is not None]
+        self.negations = any(not p.include for p in active)
+        # pathspec names a group in each pattern; names must be unique in one regex
+        parts = [re.sub(r"\(\?P<\w+>", "(", p.regex.pattern) for p in active]  # type: ignore[union-attr]
+        self.combined = re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
+
+    def match(self, path: str) -> bool:
+        if self.combined is None or self.combined.search(path) is None:
+            return False
+        return bool(self.spec.match_file(path)) if self.negations else True
+
+
+def _load_ignore(directory: str, rel: str) -> tuple[str, IgnoreRules] | None:
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
     except OSError:
         return None
-    import pathspec
-
-    return (rel, pathspec.GitIgnoreSpec.from_lines(lines))
+    return (rel, IgnoreRules(lines))
 
 
-def _ignored(specs: list[tuple[str, object]], rel: str, is_dir: bool) -> bool:
-    for base, spec in specs:
+def _ignored(specs: list[tuple[str, IgnoreRules]], rel: str, is_dir: bool) -> bool:
+    for base, rules in specs:
         sub = rel[len(base) + 1 :] if base else rel
         if is_dir:
             sub += "/"
-        if spec.match_file(sub):  # type: ignore[attr-defined]
+        if rules.match(sub):
             return True
     return False
 
@@ -63,16 +83,14 @@ def _ignored(specs: list[tuple[str, object]], rel: str, is_dir: bool) -> bool:
 def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
     """Every non-ignored file under root; YAML files listed separately. Symlinks are not followed
     out of the repo and symlinked directories are never descended into (no loops)."""
-    import pathspec
-
-    excluded = pathspec.GitIgnoreSpec.from_lines(exclude or [])
+    excluded = IgnoreRules(exclude or [])
     result = FileSet(root)
     root_real = os.path.realpath(root)
 
-    def visit(directory: Path, rel: str, specs: list[tuple[str, object]]) -> None:
+    def visit(directory: str, rel: str, specs: list[tuple[str, IgnoreRules]]) -> None:
         loaded = _load_ignore(directory, rel)
         if loaded is not None:
-            specs = [*specs, loaded]  # type: ignore[list-item]
+            specs = [*specs, loaded]
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
@@ -101,15 +119,15 @@ def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
                 if os.path.isdir(entry.path):
                     result.dirs.add(child)  # exists for path checks, never descended (no loops)
                     continue
-            if _ignored(specs, child, is_dir) or excluded.match_file(child + ("/" if is_dir else "")):
+            if _ignored(specs, child, is_dir) or excluded.match(child + ("/" if is_dir else "")):
                 continue
             if is_dir:
                 result.dirs.add(child)
-                visit(Path(entry.path), child, specs)
+                visit(entry.path, child, specs)
                 continue
             result.all_files.add(child)
             if name.endswith((".yaml", ".yml")) or name == "Kustomization":
                 result.yaml_files.append(child)
 
-    visit(root, "", [])
+    visit(str(root), "", [])
     return result

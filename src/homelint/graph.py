@@ -1,9 +1,10 @@
-"""The resource graph (networkx DiGraph) that rules query.
+"""The resource graph (a networkx MultiDiGraph) that rules query.
 
 Nodes: ("file", path), ("dir", path), ("ks", key), ("obj", kind, namespace, name) for applied
 objects, ("claim", ns, name), ("secret", ns, name), ("source", kind, ns, name), ("var", name).
-Edges carry `type` (includes, reconciles, depends-on, source-ref, claims, uses-secret,
-produces-secret, produces-claim, uses-var, defines-var) and the field and Applied they come from.
+A substituting ks node carries `defines` (variable name -> origin).
+Edges carry `type` (includes, applies-path, reconciles, contains, is-source, claims, uses-claim,
+uses-secret, produces-secret, produces-claim, uses-var) and the field and Applied they come from.
 """
 
 from __future__ import annotations
@@ -164,7 +165,8 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
 
 
 def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
-    """defines-var edges from a substituting Kustomization; uses-var edges for every `${...}`."""
+    """The variables a substituting Kustomization defines (its node's `defines`: name -> origin);
+    a uses-var edge per object and variable it substitutes."""
     from homelint.checks.common import substituted_objects
     from homelint.substitution import scan_cached
     from homelint.variables import variables_of
@@ -174,8 +176,7 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
     variables = variables_of(repo, ks)
     if not variables.substitutes:
         return
-    for name, origin in variables.origin.items():
-        graph.add_edge(("ks", ks.key), ("var", name), type="defines-var", origin=origin)
+    graph.nodes[("ks", ks.key)]["defines"] = variables.origin
     applied_as = {id(a.obj): a for a in ks.applied}
     for obj in substituted_objects(ks):
         strings = repo.placeholder_strings(obj)

@@ -93,7 +93,7 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, tuple[Any, ...]]:
         return path, "", parsed.to_tuple()
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
-    from homelint.checks.schemas import validate_documents
+    from homelint.kindschemas import validate_documents
 
     parsed.schema = validate_documents(path, parsed.docs, nodes)
     return path, digest(raw), parsed.to_tuple()
@@ -166,7 +166,7 @@ def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Re
 
 
 def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, tuple[Any, ...]]]:
-    from homelint.checks.schemas import warm_validators
+    from homelint.kindschemas import warm_validators
     from homelint.parallel import fork_map
 
     warm_validators()  # compiled once here, inherited by a forked child
@@ -177,6 +177,7 @@ def _import_later_phases() -> None:
     """Import what the graph and checks need while a forked child is already parsing."""
     import networkx  # noqa: F401
 
+    import homelint.checks
     import homelint.flux
     import homelint.graph  # noqa: F401
 
