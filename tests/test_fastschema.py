@@ -73,6 +73,16 @@ def test_every_shipped_kind_schema_compiles():
         assert fast_validator(name) is not None, name
 
 
+def test_every_shipped_declarative_rule_schema_compiles():
+    from homelint.fastschema import compile_standalone
+    from homelint.registry import builtin_rules
+
+    declarative = [meta for meta in builtin_rules().values() if meta.declarative]
+    assert declarative
+    for meta in declarative:
+        assert compile_standalone(meta.declarative["schema"]) is not None, meta.id
+
+
 @cache
 def fixture_documents() -> list[tuple[str, Any]]:
     """(schema name, document) for every fixture document a kind schema covers."""
@@ -135,3 +145,19 @@ def test_mutated_fixture_documents_agree(data):
         elif target:
             target[data.draw(st.integers(0, len(target) - 1))] = data.draw(JSON_VALUES)
     assert fast_validator(name)(doc) == validator(name).is_valid(doc)
+
+
+def test_declarative_rule_schemas_agree_on_fixture_documents():
+    from homelint.fastschema import compile_standalone
+    from homelint.registry import builtin_rules
+
+    checked = 0
+    for meta in (m for m in builtin_rules().values() if m.declarative):
+        fast = compile_standalone(meta.declarative["schema"])
+        oracle = jsonschema.Draft202012Validator(meta.declarative["schema"])
+        for path in sorted(FIXTURES.rglob("*.yaml")):
+            for doc in parse_bytes(path.name, path.read_bytes()).docs:
+                if isinstance(doc, dict) and doc.get("kind") == meta.declarative["match"].get("kind"):
+                    checked += 1
+                    assert fast(doc) == oracle.is_valid(doc), (meta.id, path)
+    assert checked >= 4

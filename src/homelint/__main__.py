@@ -1,3 +1,3 @@
-from homelint.cli import main
+from homelint.cli import run
 
-main()
+run()

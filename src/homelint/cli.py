@@ -48,6 +48,26 @@ def main(ctx: click.Context, debug: bool) -> None:
         os.environ["HOMELINT_DEBUG"] = "1"
 
 
+def run() -> None:
+    """The console entry point: main(), then exit without the interpreter's teardown, which only
+    frees memory the OS reclaims anyway (~10% of a cold run on a big repository; mypy does this too)."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            _silence_stdout()
+    os._exit(code)
+
+
 def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())

@@ -58,17 +58,18 @@ class Compiler:
         self.compiled: dict[str, Check] = {}  # absolute ref -> check
 
     def check_for(self, uri: str) -> Check:
-        return self._ref(uri, uri)
+        return self._at(uri if "#" in uri else uri + "#")
 
     def _ref(self, ref: str, base: str) -> Check:
         if ref.startswith("#"):
             target = base.split("#", 1)[0] + ref
-        elif "://" in ref:
+        elif ":" in ref.split("/", 1)[0]:  # absolute: https://..., urn:...
             target = ref
         else:
             target = base.rsplit("/", 1)[0] + "/" + ref
-        if "#" not in target:
-            target += "#"
+        return self._at(target if "#" in target else target + "#")
+
+    def _at(self, target: str) -> Check:
         found = self.compiled.get(target)
         if found is not None:
             return found
