@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,34 +200,62 @@ def _run_key(repo: Any, config: Config, rules: dict[str, RuleMeta], enabled: set
     return h.hexdigest()
 
 
+PARALLEL_CHECKS_MIN_OBJECTS = 500  # smaller repositories check faster than a fork costs
+
+
 def collect(repo: Any, rules: dict[str, RuleMeta], enabled: set[str] | None = None) -> list[Finding]:
-    """Findings of every check that has an enabled rule (all rules when `enabled` is None)."""
+    """Findings of every check that has an enabled rule (all rules when `enabled` is None).
+
+    On big repositories the checks are shared with a forked child (parallel.fork_map); each
+    returns its findings and the span memo entries it added, so the result is the same.
+    """
+    from homelint.parallel import fork_map
+
     ctx = Context(repo, rules)
     wanted = set(rules) if enabled is None else enabled
+    runs: list[Any] = [fn for rule_ids, fn in checks() if any(r in rules and r in wanted for r in rule_ids)]
+    runs.append(lambda ctx: _declarative(ctx, wanted))
+    parallel = len(repo.objects) >= PARALLEL_CHECKS_MIN_OBJECTS
+    if parallel:
+        _ = repo.graph  # built once, before the fork: most checks query it
+
+    def run(index: int) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+        repo.positions.added = {}
+        found = [_finding_to_tuple(f) for f in _run_one(ctx, runs[index])]
+        return found, repo.positions.added
+
     findings: list[Finding] = []
-    for rule_ids, fn in checks():
-        if not any(r in rules and r in wanted for r in rule_ids):
-            continue
-        try:
-            findings.extend(fn(ctx))
-        except Exception as exc:  # a bug in one check must not hide the others
-            if _debug():
-                raise
-            findings.append(
-                Finding(
-                    "HL000",
-                    ".",
-                    Span.point(1),
-                    f"internal error in check {fn.__name__}: {type(exc).__name__}: {exc}",
-                    "please report this bug with --debug output",
-                    "error",
-                    "internal-error",
-                )
-            )
+    memo = repo.positions.memo
+    for found, added in fork_map(run, range(len(runs)), chunk=1, parallel=parallel):
+        findings.extend(_finding_from_tuple(t) for t in found)
+        if memo is not None:
+            memo.update(added)
+    return findings
+
+
+def _declarative(ctx: Context, enabled: set[str]) -> Iterator[Finding]:
     from homelint.declarative import run_declarative
 
-    findings.extend(run_declarative(ctx, wanted))
-    return findings
+    return run_declarative(ctx, enabled)
+
+
+def _run_one(ctx: Context, fn: Any) -> list[Finding]:
+    try:
+        return list(fn(ctx))
+    except Exception as exc:  # a bug in one check must not hide the others
+        if _debug():
+            raise
+        return [
+            Finding(
+                "HL000",
+                ".",
+                Span.point(1),
+                f"internal error in check {getattr(fn, '__name__', 'declarative')}: {type(exc).__name__}: {exc}",
+                "please report this bug with --debug output",
+                "error",
+                "internal-error",
+            )
+        ]
 
 
 def _debug() -> bool:

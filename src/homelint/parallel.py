@@ -19,10 +19,19 @@ MAX_CHUNKS = 8192  # 4 bytes each: the queue must fit in one pipe buffer (64 KiB
 
 
 def fork_map(
-    fn: Callable[[T], Any], items: Sequence[T], *, chunk: int = 8, meanwhile: Callable[[], None] | None = None
+    fn: Callable[[T], Any],
+    items: Sequence[T],
+    *,
+    chunk: int = 8,
+    meanwhile: Callable[[], None] | None = None,
+    parallel: bool | None = None,
 ) -> list[Any]:
-    """[fn(x) for x in items]; fn's results must be marshallable. `meanwhile` runs here first."""
-    if len(items) < MIN_ITEMS or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+    """[fn(x) for x in items]; fn's results must be marshallable. `meanwhile` runs here first.
+
+    `parallel` forces the choice; by default, only MIN_ITEMS or more items are worth a fork.
+    """
+    wanted = len(items) >= MIN_ITEMS if parallel is None else parallel
+    if not wanted or len(items) < 2 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         if meanwhile is not None:
             meanwhile()
         return [fn(x) for x in items]

@@ -22,6 +22,7 @@ class PositionIndex:
         self._capacity = capacity
         # Optional persistent memo: spans of unchanged files need no re-composing (see Cache.spans)
         self.memo: dict[str, tuple[int, int, int, int]] | None = None
+        self.added: dict[str, tuple[int, int, int, int]] = {}  # memo entries this process added
         self.digests: dict[str, str] = {}
 
     def _memo_key(self, path: str, *parts: Any) -> str | None:
@@ -30,7 +31,7 @@ class PositionIndex:
 
     def _remember(self, key: str | None, span: Span) -> Span:
         if key is not None and self.memo is not None:
-            self.memo[key] = (span.line, span.column, span.end_line, span.end_column)
+            self.memo[key] = self.added[key] = (span.line, span.column, span.end_line, span.end_column)
         return span
 
     def _documents(self, path: str) -> list[Any]:

@@ -111,17 +111,20 @@ def invalid_substitution(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _docs_text(ctx: Context) -> tuple[str, list[str]] | None:
+def _docs_text(ctx: Context) -> dict[str, str] | None:
+    """The placeholder docs: path -> text, in path order; None when the repository has none."""
     repo = ctx.repo
     import fnmatch
 
     patterns = ctx.config.placeholder_docs
     if patterns is None:
         patterns = ["TEMPLATE_GUIDE.md", "docs/**/*.md", "docs/*.md"]
-    files = sorted(p for p in repo.files.all_files if any(fnmatch.fnmatch(p, pat) for pat in patterns))
+    # fnmatch semantics (a `*` crosses `/`), one compiled regex for every pattern
+    matcher = re.compile("|".join(fnmatch.translate(pat) for pat in patterns)) if patterns else None
+    files = sorted(p for p in repo.files.all_files if matcher is not None and matcher.match(p))
     if not files:
         return None
-    return "\n".join(repo.read_text(p) or "" for p in files), files
+    return {p: repo.read_text(p) or "" for p in files}
 
 
 @check("HL202", "HL203")
@@ -134,8 +137,8 @@ def documentation(ctx: Context) -> Iterator[Finding]:
                 used[item.name].append((obj, field, is_key, ks))
     # HL202: variables from substituteFrom sources used in manifests but not in the docs
     if docs is not None:
-        text, files = docs
-        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+        files = list(docs)
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "\n".join(docs.values())))
         reported: set[str] = set()
         for _ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
             for item in _names(expr):
@@ -166,10 +169,13 @@ def documentation(ctx: Context) -> Iterator[Finding]:
                 fix="remove the unused key, or ignore HL203 if other tooling reads it",
             )
     if docs is not None:
-        text, files = docs
-        for name in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", text)) - all_used):
-            path = next((f for f in files if "${" + name + "}" in (ctx.repo.read_text(f) or "")), files[0])
-            content = ctx.repo.read_text(path) or ""
+        documented: dict[str, str] = {}  # placeholder -> first doc that shows it
+        for path, content in docs.items():
+            for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", content):
+                documented.setdefault(name, path)
+        for name in sorted(set(documented) - all_used):
+            path = documented[name]
+            content = docs[path]
             offset = content.find("${" + name + "}")
             line = content.count("\n", 0, offset) + 1
             column = offset - (content.rfind("\n", 0, offset) + 1) + 1

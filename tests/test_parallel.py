@@ -1,0 +1,51 @@
+"""Work shared with a forked child gives exactly the serial result, even when the child dies."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from homelint import engine, parallel
+from homelint.engine import Options, run_check
+
+from .conftest import FIXTURES
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="needs fork and 2 cores")
+
+
+def test_fork_map_keeps_order_and_runs_meanwhile_here():
+    calls = []
+    parent = os.getpid()
+    results = parallel.fork_map(lambda x: (x * x, os.getpid() != parent), range(500), meanwhile=lambda: calls.append(os.getpid()))
+    assert [r[0] for r in results] == [x * x for x in range(500)]
+    assert calls == [parent]
+    assert any(in_child for _, in_child in results), "the child took some chunks"
+
+
+def test_chunks_of_a_dead_child_are_computed_here():
+    parent = os.getpid()
+
+    def square(x: int) -> int:
+        if os.getpid() != parent:
+            os._exit(3)  # the child dies on its first item
+        return x * x
+
+    assert parallel.fork_map(square, range(300), parallel=True) == [x * x for x in range(300)]
+
+
+def test_small_inputs_stay_in_this_process():
+    parent = os.getpid()
+    assert parallel.fork_map(lambda _: os.getpid(), range(10)) == [parent] * 10
+
+
+def _findings(monkeypatch, threshold: int) -> list[tuple]:
+    monkeypatch.setattr(engine, "PARALLEL_CHECKS_MIN_OBJECTS", threshold)
+    result = run_check(Options(paths=[FIXTURES / "demo"], use_cache=False))
+    return [(f.rule, f.path, f.span, f.message, f.severity) for f in result.findings]
+
+
+def test_checks_shared_with_a_child_find_what_a_serial_run_finds(monkeypatch):
+    serial = _findings(monkeypatch, 10**9)
+    assert len(serial) >= 10
+    assert _findings(monkeypatch, 0) == serial
