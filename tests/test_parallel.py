@@ -15,9 +15,16 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1)
 
 
 def test_fork_map_keeps_order_and_runs_meanwhile_here():
+    import time
+
     calls = []
     parent = os.getpid()
-    results = parallel.fork_map(lambda x: (x * x, os.getpid() != parent), range(500), meanwhile=lambda: calls.append(os.getpid()))
+
+    def meanwhile() -> None:
+        calls.append(os.getpid())
+        time.sleep(0.2)  # the child is working on chunks by now
+
+    results = parallel.fork_map(lambda x: (x * x, os.getpid() != parent), range(500), meanwhile=meanwhile)
     assert [r[0] for r in results] == [x * x for x in range(500)]
     assert calls == [parent]
     assert any(in_child for _, in_child in results), "the child took some chunks"
