@@ -1,8 +1,8 @@
 """Share a map between this process and one forked child, chunk by chunk (cold runs on 2+ cores).
 
 The chunks wait in a pipe as 4-byte indices; each process reads the next one when it is free, so
-the work balances itself even while this process does something else first. The child sends its
-results back marshalled; chunks a dead child did not return are computed here.
+the work balances itself even while this process does something else first. The child sends each
+finished chunk back marshalled; chunks a dead child did not return are computed here.
 """
 
 from __future__ import annotations
@@ -41,50 +41,107 @@ def fork_map(
     os.write(queue_w, b"".join(i.to_bytes(4, "little") for i in range(count)))
     os.close(queue_w)
     result_r, result_w = os.pipe()
+    _widen(result_w)
     try:
         pid = os.fork()
     except OSError:
         pid = -1
-    if pid == 0:  # the child: never returns
+    if pid == 0:  # the child: sends each chunk when done, never returns
         os.close(result_r)
         try:
-            done = _drain(fn, items, chunk, queue_r)
-            with os.fdopen(result_w, "wb") as out:
-                out.write(marshal.dumps(done))
+            _drain(fn, items, chunk, queue_r, lambda index, part: _send(result_w, index, part))
         finally:
             os._exit(0)
     os.close(result_w)
-    if pid < 0:
-        os.close(result_r)
+    inbox = _Inbox(result_r)
     if meanwhile is not None:
         meanwhile()
-    mine = _drain(fn, items, chunk, queue_r)
+    mine: dict[int, list[Any]] = {}
+
+    def keep(index: int, part: list[Any]) -> None:
+        mine[index] = part
+        inbox.poll()
+
+    _drain(fn, items, chunk, queue_r, keep)
     os.close(queue_r)
-    theirs: dict[int, list[Any]] = {}
+    inbox.finish()
     if pid > 0:
-        with os.fdopen(result_r, "rb") as source:
-            raw = source.read()
         os.waitpid(pid, 0)
-        try:
-            theirs = marshal.loads(raw) if raw else {}
-        except (EOFError, ValueError, TypeError):
-            theirs = {}
     results: list[Any] = []
     for index in range(count):
         part = mine.get(index)
         if part is None:
-            part = theirs.get(index)
+            part = inbox.chunks.get(index)
         if part is None:  # the child died before returning this chunk
             part = [fn(x) for x in items[index * chunk : (index + 1) * chunk]]
         results.extend(part)
     return results
 
 
-def _drain(fn: Callable[[T], Any], items: Sequence[T], chunk: int, queue: int) -> dict[int, list[Any]]:
-    done: dict[int, list[Any]] = {}
+def _drain(fn: Callable[[T], Any], items: Sequence[T], chunk: int, queue: int, done: Callable[[int, list[Any]], Any]) -> None:
     while True:
         raw = os.read(queue, 4)
         if len(raw) < 4:
-            return done
+            return
         index = int.from_bytes(raw, "little")
-        done[index] = [fn(x) for x in items[index * chunk : (index + 1) * chunk]]
+        done(index, [fn(x) for x in items[index * chunk : (index + 1) * chunk]])
+
+
+def _widen(fd: int) -> None:
+    """Grow a pipe to 1 MiB (Linux), so the child rarely waits while this process is busy."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+
+
+def _send(fd: int, index: int, part: list[Any]) -> None:
+    record = marshal.dumps((index, part))
+    view = memoryview(len(record).to_bytes(4, "little") + record)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class _Inbox:
+    """The child's chunks, read whenever this process finishes one of its own, so unmarshalling
+    overlaps the child's work instead of following it."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+        self.chunks: dict[int, list[Any]] = {}
+        os.set_blocking(fd, False)
+
+    def poll(self) -> None:
+        while True:
+            try:
+                data = os.read(self.fd, 1 << 20)
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            self.buffer += data
+        self._decode()
+
+    def finish(self) -> None:
+        os.set_blocking(self.fd, True)
+        while data := os.read(self.fd, 1 << 20):
+            self.buffer += data
+        os.close(self.fd)
+        self._decode()
+
+    def _decode(self) -> None:
+        buffer, pos = self.buffer, 0
+        while len(buffer) - pos >= 4:
+            size = int.from_bytes(buffer[pos : pos + 4], "little")
+            if len(buffer) - pos - 4 < size:
+                break
+            try:
+                index, part = marshal.loads(memoryview(buffer)[pos + 4 : pos + 4 + size])
+                self.chunks[index] = part
+            except (EOFError, ValueError, TypeError):
+                pass  # a damaged record: that chunk is recomputed here
+            pos += 4 + size
+        del buffer[:pos]

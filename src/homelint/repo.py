@@ -79,24 +79,28 @@ class Repo:
         return self._graph
 
 
-def _parse_one(args: tuple[str, str]) -> tuple[str, str, tuple[Any, ...]]:
-    """(path, content digest, ParsedFile tuple) of one file; HL601 schema errors included."""
+def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, tuple[Any, ...]]:
+    """(path, content digest, size, mtime_ns, ParsedFile tuple) of one file; HL601 errors included.
+
+    Size and mtime come from the open file, so the cache never pairs a new mtime with old content.
+    """
     root, path = args
     try:
         with open(os.path.join(root, path), "rb") as handle:
+            st = os.fstat(handle.fileno())
             raw = handle.read()
     except OSError as exc:
         parsed = ParsedFile(path, text_ok=False)
         from homelint.yamlload import Problem
 
         parsed.problems.append(Problem("HL006", f"file not readable: {exc.strerror}", 1, 1))
-        return path, "", parsed.to_tuple()
+        return path, "", 0, 0, parsed.to_tuple()
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
     from homelint.kindschemas import validate_documents
 
     parsed.schema = validate_documents(path, parsed.docs, nodes)
-    return path, digest(raw), parsed.to_tuple()
+    return path, digest(raw), st.st_size, st.st_mtime_ns, parsed.to_tuple()
 
 
 def template_inputs(root: Path) -> list[str]:
@@ -122,10 +126,10 @@ def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Re
     repo = Repo(root, config, files)
     cache = Cache(root, enabled=use_cache)
     timing.mark("cache-load")
-    todo: list[str] = []
-    for path in files.yaml_files:
+    todo: list[str] = [] if cache.files else list(files.yaml_files)
+    for path in files.yaml_files if cache.files else ():
         try:
-            st = os.stat(root / path)
+            st = os.stat(os.path.join(root, path))
         except OSError:
             todo.append(path)
             continue
@@ -144,15 +148,11 @@ def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Re
         else:
             todo.append(path)
     timing.mark("cache-lookup")
-    for path, content_digest, parsed in _parse_many(str(root), todo):
+    for path, content_digest, size, mtime_ns, parsed in _parse_many(str(root), todo):
         repo.digests[path] = content_digest
         repo.parsed[path] = ParsedFile.from_tuple(parsed)
-        try:
-            st = os.stat(root / path)
-            if content_digest:
-                cache.put(path, st.st_size, st.st_mtime_ns, content_digest, parsed)
-        except OSError:
-            pass
+        if content_digest and cache.enabled:
+            cache.put(path, size, mtime_ns, content_digest, parsed)
     timing.mark("parse")
     cache.prune(set(files.yaml_files))
     _index_objects(repo)
@@ -165,7 +165,7 @@ def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Re
     return repo, cache
 
 
-def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, tuple[Any, ...]]]:
+def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, tuple[Any, ...]]]:
     from homelint.kindschemas import warm_validators
     from homelint.parallel import fork_map
 
