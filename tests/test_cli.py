@@ -146,6 +146,34 @@ def test_cache_notices_a_changed_file(check_json, run, repo):
     assert sorted(f["rule"] for f in json.loads(result.stdout)) == ["HL103", "HL104"]
 
 
+def test_unchanged_repository_answers_without_loading_documents(run, repo, monkeypatch):
+    import homelint.repo as repo_module
+    from homelint.cache import Cache
+
+    root = repo({}, base="demo")
+    first = run("check", str(root), "--format", "json").stdout
+    loaded: list[str] = []
+    monkeypatch.setattr(Cache, "_files", lambda self: loaded.append("files.marshal") or {})
+    monkeypatch.setattr(repo_module, "load_repo", lambda *a, **k: loaded.append("load_repo"))
+    assert run("check", str(root), "--format", "json").stdout == first
+    assert loaded == []
+
+
+def test_editing_a_placeholder_doc_invalidates_the_cached_run(run, repo):
+    root = repo(
+        {
+            ".homelint.yaml": "placeholders:\n  docs: [VARS.md]\n",
+            "VARS.md": "Set ${APP_HOST} and ${GONE}.\n",
+        },
+        base="clean",
+    )
+    first = json.loads(run("check", str(root), "--format", "json", "--fail-level", "info").stdout)
+    assert any(f["rule"] == "HL203" and "GONE" in f["message"] for f in first)
+    (root / "VARS.md").write_text("Set ${APP_HOST}.\n")
+    second = json.loads(run("check", str(root), "--format", "json", "--fail-level", "info").stdout)
+    assert not any("GONE" in f["message"] for f in second)
+
+
 def test_read_only_repo_runs_without_cache(run, repo):
     root = repo({}, base="clean")
     root.chmod(0o555)

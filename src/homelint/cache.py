@@ -15,7 +15,7 @@ from typing import Any
 from homelint import __version__
 
 CACHE_DIR = ".homelint_cache"
-CACHE_FORMAT = 4  # bump when what is cached changes shape
+CACHE_FORMAT = 5  # bump when what is cached changes shape
 
 
 def digest(raw: bytes) -> str:
@@ -23,13 +23,18 @@ def digest(raw: bytes) -> str:
 
 
 class Cache:
+    """index.marshal (path -> size, mtime, digest) is read on every run; files.marshal (the parsed
+    files) only when something must be analysed, so an unchanged repository answers from
+    run.marshal without unmarshalling every document."""
+
     def __init__(self, root: Path, enabled: bool = True) -> None:
         self.dir = root / CACHE_DIR / f"v{__version__}-{CACHE_FORMAT}"
         self.enabled = enabled
-        self.files: dict[str, tuple[int, int, str, Any]] = {}
-        self.dirty = False
+        self.index: dict[str, tuple[int, int, str]] = {}
+        self._data: dict[str, tuple[str, Any]] | None = None  # path -> (digest, parsed tuple)
+        self.index_dirty = self.data_dirty = False
         if enabled:
-            self.files = self._load("files.marshal") or {}
+            self.index = self._load("index.marshal") or {}
 
     def _load(self, name: str) -> Any:
         try:
@@ -51,27 +56,45 @@ class Cache:
         except (OSError, ValueError):
             pass  # read-only tree or unmarshallable value: run without cache
 
-    def lookup(self, path: str, size: int, mtime_ns: int) -> tuple[str, Any] | None:
-        entry = self.files.get(path)
+    def _files(self) -> dict[str, tuple[str, Any]]:
+        if self._data is None:
+            self._data = (self._load("files.marshal") or {}) if self.enabled else {}
+        return self._data
+
+    def lookup(self, path: str, size: int, mtime_ns: int) -> str | None:
+        """The content digest recorded for a file whose size and mtime are unchanged."""
+        entry = self.index.get(path)
         if entry and entry[0] == size and entry[1] == mtime_ns:
-            return entry[2], entry[3]
+            return entry[2]
         return None
 
-    def lookup_digest(self, path: str, content_digest: str) -> Any:
-        entry = self.files.get(path)
-        if entry and entry[2] == content_digest:
-            return entry[3]
-        return None
+    def known_digest(self, path: str) -> str | None:
+        entry = self.index.get(path)
+        return entry[2] if entry else None
+
+    def touch(self, path: str, size: int, mtime_ns: int, content_digest: str) -> None:
+        """Same content, new mtime (a checkout, a rebase): remember the new stat."""
+        self.index[path] = (size, mtime_ns, content_digest)
+        self.index_dirty = True
+
+    def parsed(self, path: str, content_digest: str) -> Any:
+        """The parse result stored for this content, or None."""
+        entry = self._files().get(path)
+        return entry[1] if entry and entry[0] == content_digest else None
 
     def put(self, path: str, size: int, mtime_ns: int, content_digest: str, parsed: Any) -> None:
-        self.files[path] = (size, mtime_ns, content_digest, parsed)
-        self.dirty = True
+        self.index[path] = (size, mtime_ns, content_digest)
+        self._files()[path] = (content_digest, parsed)
+        self.index_dirty = self.data_dirty = True
 
     def prune(self, present: set[str]) -> None:
-        for path in list(self.files):
-            if path not in present:
-                del self.files[path]
-                self.dirty = True
+        for path in [p for p in self.index if p not in present]:
+            del self.index[path]
+            self.index_dirty = True
+        if self._data is not None:
+            for path in [p for p in self._data if p not in present]:
+                del self._data[path]
+                self.data_dirty = True
 
     def spans(self) -> dict[str, tuple[int, int, int, int]] | None:
         """Finding positions by file content hash, shared across runs (None without a cache)."""
@@ -83,11 +106,13 @@ class Cache:
         return self._spans
 
     def save(self) -> None:
-        if self.enabled and self.dirty:
-            self._store("files.marshal", self.files)
+        if self.enabled and self.data_dirty and self._data is not None:
+            self._store("files.marshal", self._data)  # before the index: an index never runs ahead
+        if self.enabled and self.index_dirty:
+            self._store("index.marshal", self.index)
         spans = getattr(self, "_spans", None)
         if self.enabled and spans is not None and len(spans) != self._spans_size:
-            live = set(entry[2] for entry in self.files.values())
+            live = set(entry[2] for entry in self.index.values())
             self._store("spans.marshal", {k: v for k, v in spans.items() if k.split("|", 1)[0] in live})
 
     def run_result(self, key: str) -> Any:

@@ -34,6 +34,21 @@ class Config:
     rule_paths: list[str] = field(default_factory=lambda: [".homelint/rules"])
 
 
+DEFAULT_PLACEHOLDER_DOCS = ["TEMPLATE_GUIDE.md", "docs/**/*.md", "docs/*.md"]
+
+
+def placeholder_doc_files(config: Config, all_files: set[str] | list[str]) -> list[str]:
+    """The placeholder docs (`placeholders.docs` globs, fnmatch-style: `*` crosses `/`), sorted."""
+    import fnmatch
+    import re
+
+    patterns = config.placeholder_docs if config.placeholder_docs is not None else DEFAULT_PLACEHOLDER_DOCS
+    if not patterns:
+        return []
+    matcher = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+    return sorted(path for path in all_files if matcher.match(path))
+
+
 def find_config(root: Path) -> Path | None:
     for name in CONFIG_NAMES:
         if (root / name).is_file():

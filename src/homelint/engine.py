@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import json
@@ -15,6 +16,7 @@ from homelint.config import Config, ConfigError, load_config
 from homelint.discovery import find_repo_root
 from homelint.model import Finding, K8sObject, Span, severity_rank
 from homelint.registry import RuleMeta, builtin_rules, checks, matches
+from homelint.yamlload import Suppression
 
 
 class Context:
@@ -118,21 +120,44 @@ def _run_check(options: Options) -> Result:
     limits = _limit_paths(root, options.paths)
     timing.mark("config")
 
-    from homelint.repo import load_repo
+    from homelint.cache import Cache
+    from homelint.discovery import walk
+    from homelint.repo import load_repo, scan_cache, template_inputs
 
-    repo, cache = load_repo(root, config, use_cache=options.use_cache)
-    key = _run_key(repo, config, rules, enabled)
-    repo.positions.memo = cache.spans()
-    repo.positions.digests = repo.digests
-    stored = cache.run_result(key)
-    if stored is not None:
-        raw = [_finding_from_tuple(t) for t in stored]
-    else:
-        raw = collect(repo, rules, enabled)
-        timing.mark("checks")
-        cache.store_run_result(key, [_finding_to_tuple(f) for f in raw])
+    files = walk(root, [*config.exclude, *template_inputs(root)])
+    timing.mark("walk")
+    cache = Cache(root, enabled=options.use_cache)
+    known, todo = scan_cache(root, files, cache)
+    timing.mark("cache-scan")
+    repo = None
+    stored = None
+    if cache.enabled and not todo:  # nothing changed: the last run's answer, without loading documents
+        stored = cache.run_result(_run_key(root, files, known, config, rules, enabled))
+    if stored is None:
+        repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo))
+        key = _run_key(root, files, repo.digests, config, rules, enabled)
+        stored = cache.run_result(key)
+        if stored is None:
+            repo.positions.memo = cache.spans()
+            repo.positions.digests = repo.digests
+            raw = collect(repo, rules, enabled)
+            timing.mark("checks")
+            stored = {
+                "findings": [_finding_to_tuple(f) for f in raw],
+                "suppressions": {
+                    p: [s.to_tuple() for s in parsed.suppressions] for p, parsed in repo.parsed.items() if parsed.suppressions
+                },
+                "stats": {
+                    "files": len(files.yaml_files),
+                    "objects": len(repo.objects),
+                    "kustomizations": len(repo.flux.kustomizations),
+                },
+            }
+            cache.store_run_result(key, stored)
     cache.save()
-    findings, suppressed = apply_suppressions(repo, rules, raw)
+    raw = [_finding_from_tuple(t) for t in stored["findings"]]
+    suppressions = {p: [Suppression(*t) for t in entries] for p, entries in stored["suppressions"].items()}
+    findings, suppressed = apply_suppressions(suppressions, rules, raw)
     findings = select(findings, rules, config, options)
     suppressed = select(suppressed, rules, config, options)
     if limits:
@@ -150,9 +175,9 @@ def _run_check(options: Options) -> Result:
         findings, stale = filter_baseline(findings, baseline_path)
     findings.sort(key=Finding.sort_key)
     suppressed.sort(key=Finding.sort_key)
-    stats = {"files": len(repo.files.yaml_files), "objects": len(repo.objects), "kustomizations": len(repo.flux.kustomizations)}
+    stats = dict(stored["stats"])
     result = Result(root, config, findings, rules, stats, suppressed, stale, repo)
-    if not repo.flux.kustomizations:
+    if not stats["kustomizations"]:
         result.notes.append(
             "no Flux Kustomization found: the wiring, placeholder, volume and secret rules need Flux and did not run "
             "(an Argo CD repository? otherwise set flux.roots in .homelint.yaml)"
@@ -177,26 +202,24 @@ def _within(finding: Finding, limits: list[str]) -> bool:
     return any(finding.path == lim or finding.path.startswith(lim + "/") for lim in limits)
 
 
-def _run_key(repo: Any, config: Config, rules: dict[str, RuleMeta], enabled: set[str]) -> str:
+def _run_key(
+    root: Path, files: Any, digests: dict[str, str], config: Config, rules: dict[str, RuleMeta], enabled: set[str]
+) -> str:
+    """Everything a run's findings depend on: version, config, rules, every file's content, the tree."""
     h = hashlib.blake2b(digest_size=16)
     h.update(__version__.encode())
     h.update(",".join(sorted(enabled)).encode())
     h.update(json.dumps(config.__dict__, default=str, sort_keys=True).encode())
     h.update(json.dumps(sorted((r.id, r.origin, repr(r.declarative)) for r in rules.values())).encode())
-    for path in sorted(repo.digests):
-        h.update(f"{path}\0{repo.digests[path]}\n".encode())
-    h.update("\n".join(sorted(repo.files.all_files)).encode())
-    h.update("\n".join(sorted(repo.files.dirs)).encode())
-    for name in ("TEMPLATE_GUIDE.md",):
-        text = repo.read_bytes(name)
-        if text is not None:
-            h.update(text)
-    for path in sorted(repo.files.all_files):
-        if path.endswith(".md") and (path.startswith("docs/") or path == ".sops.yaml"):
-            h.update(repo.read_bytes(path) or b"")
-    sops = repo.read_bytes(".sops.yaml")
-    if sops:
-        h.update(sops)
+    for path in sorted(digests):
+        h.update(f"{path}\0{digests[path]}\n".encode())
+    h.update("\n".join(sorted(files.all_files)).encode())
+    h.update("\n".join(sorted(files.dirs)).encode())
+    from homelint.config import placeholder_doc_files
+
+    for path in placeholder_doc_files(config, files.all_files):  # the only non-YAML files checks read
+        with contextlib.suppress(OSError):
+            h.update(f"{path}\0".encode() + (root / path).read_bytes())
     return h.hexdigest()
 
 
@@ -264,17 +287,17 @@ def _debug() -> bool:
     return os.environ.get("HOMELINT_DEBUG") == "1"
 
 
-def apply_suppressions(repo: Any, rules: dict[str, RuleMeta], raw: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+def apply_suppressions(
+    suppressions: dict[str, list[Suppression]], rules: dict[str, RuleMeta], raw: list[Finding]
+) -> tuple[list[Finding], list[Finding]]:
     by_path: dict[str, list[Finding]] = {}
     for finding in raw:
         by_path.setdefault(finding.path, []).append(finding)
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     unused: list[Finding] = []
-    for path, parsed in repo.parsed.items():
-        if not parsed.suppressions:
-            continue
-        for sup in parsed.suppressions:
+    for path, entries in suppressions.items():
+        for sup in entries:
             used: set[str] = set()
             for finding in by_path.get(path, []):
                 if finding.suppressed is not None or finding.rule == "HL005":

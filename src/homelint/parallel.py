@@ -26,14 +26,14 @@ def fork_map(
     meanwhile: Callable[[], None] | None = None,
     parallel: bool | None = None,
 ) -> list[Any]:
-    """[fn(x) for x in items]; fn's results must be marshallable. `meanwhile` runs here first.
+    """[fn(x) for x in items]; fn's results must be marshallable.
 
     `parallel` forces the choice; by default, only MIN_ITEMS or more items are worth a fork.
+    `meanwhile` (work that would come later anyway, such as imports) runs here while the child
+    starts on the items; it does not run at all when there is no child.
     """
     wanted = len(items) >= MIN_ITEMS if parallel is None else parallel
     if not wanted or len(items) < 2 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
-        if meanwhile is not None:
-            meanwhile()
         return [fn(x) for x in items]
     chunk = max(chunk, -(-len(items) // MAX_CHUNKS))
     count = -(-len(items) // chunk)

@@ -120,34 +120,62 @@ def template_inputs(root: Path) -> list[str]:
     return out
 
 
-def load_repo(root: Path, config: Config, *, use_cache: bool = True) -> tuple[Repo, Cache]:
-    files = walk(root, [*config.exclude, *template_inputs(root)])
-    timing.mark("walk")
-    repo = Repo(root, config, files)
-    cache = Cache(root, enabled=use_cache)
-    timing.mark("cache-load")
-    todo: list[str] = [] if cache.files else list(files.yaml_files)
-    for path in files.yaml_files if cache.files else ():
+def scan_cache(root: Path, files: FileSet, cache: Cache) -> tuple[dict[str, str], list[str]]:
+    """(path -> digest of every file the cache knows unchanged, files to parse). Reads no parse data."""
+    if not cache.index:
+        return {}, list(files.yaml_files)
+    known: dict[str, str] = {}
+    todo: list[str] = []
+    for path in files.yaml_files:
+        full = os.path.join(root, path)
         try:
-            st = os.stat(os.path.join(root, path))
+            st = os.stat(full)
         except OSError:
             todo.append(path)
             continue
-        hit = cache.lookup(path, st.st_size, st.st_mtime_ns)
-        if hit is None and cache.enabled and path in cache.files:
+        content_digest = cache.lookup(path, st.st_size, st.st_mtime_ns)
+        if content_digest is None and cache.known_digest(path) is not None:
             # touched but maybe not changed (a checkout, a rebase): the content hash decides
-            raw = repo.read_bytes(path)
-            content_digest = digest(raw) if raw is not None else ""
-            cached = cache.lookup_digest(path, content_digest)
-            if cached is not None:
-                cache.put(path, st.st_size, st.st_mtime_ns, content_digest, cached)
-                hit = (content_digest, cached)
-        if hit is not None:
-            repo.digests[path] = hit[0]
-            repo.parsed[path] = ParsedFile.from_tuple(hit[1])
-        else:
+            try:
+                with open(full, "rb") as handle:
+                    fresh = digest(handle.read())
+            except OSError:
+                fresh = ""
+            if fresh and fresh == cache.known_digest(path):
+                cache.touch(path, st.st_size, st.st_mtime_ns, fresh)
+                content_digest = fresh
+        if content_digest is None:
             todo.append(path)
-    timing.mark("cache-lookup")
+        else:
+            known[path] = content_digest
+    return known, todo
+
+
+def load_repo(
+    root: Path,
+    config: Config,
+    *,
+    use_cache: bool = True,
+    files: FileSet | None = None,
+    cache: Cache | None = None,
+    scanned: tuple[dict[str, str], list[str]] | None = None,
+) -> tuple[Repo, Cache]:
+    """Walk (unless `files` is given), parse what the cache lacks, index objects, build the Flux model."""
+    if files is None:
+        files = walk(root, [*config.exclude, *template_inputs(root)])
+        timing.mark("walk")
+    repo = Repo(root, config, files)
+    cache = cache if cache is not None else Cache(root, enabled=use_cache)
+    known, todo = scanned if scanned is not None else scan_cache(root, files, cache)
+    todo = list(todo)
+    for path, content_digest in known.items():
+        parsed = cache.parsed(path, content_digest)
+        if parsed is None:
+            todo.append(path)
+        else:
+            repo.digests[path] = content_digest
+            repo.parsed[path] = ParsedFile.from_tuple(parsed)
+    timing.mark("cache-load")
     for path, content_digest, size, mtime_ns, parsed in _parse_many(str(root), todo):
         repo.digests[path] = content_digest
         repo.parsed[path] = ParsedFile.from_tuple(parsed)
@@ -169,6 +197,8 @@ def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, t
     from homelint.kindschemas import warm_validators
     from homelint.parallel import fork_map
 
+    if not paths:
+        return []
     warm_validators()  # compiled once here, inherited by a forked child
     return fork_map(_parse_one, [(root, p) for p in paths], meanwhile=_import_later_phases)
 

@@ -20,6 +20,8 @@ MAX_NESTING_PREFIX = 4000  # "[[[[..." longer than this is refused before parsin
 _SUPPRESS = re.compile(r"#\s*homelint:\s*(ignore|ignore-file)\[([^\]]*)\](?:\s*--\s*([^#]*))?")
 _TEMPLATE = re.compile(r"#\{.*?\}#|#%.*?%#|\{\{.*?\}\}|\{%.*?%\}")
 _INT_TAG = "tag:yaml.org,2002:int"
+# ruamel's shared Tag object of plain strings (set when the loader class is made): the converter's fast path
+_PLAIN_STR: list[Any] = [object()]
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -44,6 +46,9 @@ class Suppression:
     reason: str
     column: int
 
+    def to_tuple(self) -> tuple[Any, ...]:
+        return (self.line, self.target, self.rules, self.reason, self.column)
+
 
 @dataclass(slots=True)
 class ParsedFile:
@@ -66,7 +71,7 @@ class ParsedFile:
             self.docs,
             self.doc_lines,
             [(p.rule, p.message, p.line, p.column, p.end_line, p.end_column) for p in self.problems],
-            [(s.line, s.target, s.rules, s.reason, s.column) for s in self.suppressions],
+            [s.to_tuple() for s in self.suppressions],
             self.templated,
             self.text_ok,
             self.schema,
@@ -232,6 +237,7 @@ def _loader_class() -> Any:
     stock = CSafeLoader.resolve
     plain: dict[str, Any] = {}
     str_tag, seq_tag, map_tag = CSafeLoader.DEFAULT_SCALAR_TAG, CSafeLoader.DEFAULT_SEQUENCE_TAG, CSafeLoader.DEFAULT_MAPPING_TAG
+    _PLAIN_STR[0] = str_tag
 
     class Loader(CSafeLoader):  # type: ignore[misc]
         def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -379,28 +385,39 @@ class Converter:
             return memo[key]
         convert = self.convert
         inner = depth + 1
+        plain = _PLAIN_STR[0]  # scalars with this (shared) tag are strings: the common case, inlined
         if kind == "sequence":
             items: list[Any] = []
             memo[key] = items
             for item in node.value:
-                items.append(convert(item, inner))
+                if item.id != "scalar":
+                    items.append(convert(item, inner))
+                elif item.ctag is plain or item.style:
+                    items.append(item.value)
+                else:
+                    items.append(scalar_value(item))
             return items
         value: dict[Any, Any] = {}
         memo[key] = value
         merges: list[Any] = []
-        seen: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.id == "scalar":
-                if tag_of(key_node) == _MERGE_TAG:
-                    merges.append(value_node)
-                    continue
-                k = scalar_value(key_node)
+            if key_node.id != "scalar":
+                k: Any = f"<{'list' if key_node.id == 'sequence' else 'dict'} key>"
+            elif key_node.ctag is plain or key_node.style:
+                k = key_node.value
+            elif tag_of(key_node) == _MERGE_TAG:
+                merges.append(value_node)
+                continue
             else:
-                k = f"<{'list' if key_node.id == 'sequence' else 'dict'} key>"
-            if k in seen:
-                self._duplicate(k, seen[k], key_node)
-            seen[k] = key_node
-            value[k] = convert(value_node, inner)
+                k = scalar_value(key_node)
+            if k in value:
+                self._duplicate(k, node, key_node)
+            if value_node.id != "scalar":
+                value[k] = convert(value_node, inner)
+            elif value_node.ctag is plain or value_node.style:
+                value[k] = value_node.value
+            else:
+                value[k] = scalar_value(value_node)
         for merge in merges:
             sources = merge.value if merge.id == "sequence" else [merge]
             for source in sources:
@@ -410,19 +427,25 @@ class Converter:
                         value.setdefault(mk, mv)
         return value
 
-    def _duplicate(self, k: Any, first_node: Any, key_node: Any) -> None:
+    def _duplicate(self, k: Any, mapping: Any, key_node: Any) -> None:
+        first = next((kn for kn, _ in mapping.value if kn is not key_node and _key_of(kn) == k), key_node)
         mark, end = key_node.start_mark, key_node.end_mark
-        first = first_node.start_mark.line + 1
         self.result.problems.append(
             Problem(
                 "HL002",
-                f"duplicate key '{k}' (first defined at line {first}); the last one silently wins",
+                f"duplicate key '{k}' (first defined at line {first.start_mark.line + 1}); the last one silently wins",
                 mark.line + 1,
                 mark.column + 1,
                 end.line + 1,
                 end.column + 1,
             )
         )
+
+
+def _key_of(key_node: Any) -> Any:
+    if key_node.id != "scalar":
+        return f"<{'list' if key_node.id == 'sequence' else 'dict'} key>"
+    return scalar_value(key_node)
 
 
 def scalar_value(node: Any) -> Any:

@@ -113,18 +113,10 @@ def invalid_substitution(ctx: Context) -> Iterator[Finding]:
 
 def _docs_text(ctx: Context) -> dict[str, str] | None:
     """The placeholder docs: path -> text, in path order; None when the repository has none."""
-    repo = ctx.repo
-    import fnmatch
+    from homelint.config import placeholder_doc_files
 
-    patterns = ctx.config.placeholder_docs
-    if patterns is None:
-        patterns = ["TEMPLATE_GUIDE.md", "docs/**/*.md", "docs/*.md"]
-    # fnmatch semantics (a `*` crosses `/`), one compiled regex for every pattern
-    matcher = re.compile("|".join(fnmatch.translate(pat) for pat in patterns)) if patterns else None
-    files = sorted(p for p in repo.files.all_files if matcher is not None and matcher.match(p))
-    if not files:
-        return None
-    return {p: repo.read_text(p) or "" for p in files}
+    files = placeholder_doc_files(ctx.config, ctx.repo.files.all_files)
+    return {p: ctx.repo.read_text(p) or "" for p in files} if files else None
 
 
 @check("HL202", "HL203")
