@@ -56,3 +56,26 @@ def test_checks_shared_with_a_child_find_what_a_serial_run_finds(monkeypatch):
     serial = _findings(monkeypatch, 10**9)
     assert len(serial) >= 10
     assert _findings(monkeypatch, 0) == serial
+
+
+def test_the_child_can_produce_what_is_mapped():
+    parent = os.getpid()
+    payload, results = parallel.fork_produce_map(
+        lambda: {"items": list(range(300)), "made_in_child": os.getpid() != parent},
+        lambda made: made["items"],
+        lambda x: x + 1,
+    )
+    assert payload["made_in_child"] is True
+    assert results == [x + 1 for x in range(300)]
+
+
+def test_a_child_that_dies_before_producing_leaves_the_work_here():
+    parent = os.getpid()
+
+    def produce() -> list[int]:
+        if os.getpid() != parent:
+            os._exit(3)
+        return list(range(50))
+
+    payload, results = parallel.fork_produce_map(produce, lambda items: items, lambda x: -x)
+    assert payload == list(range(50)) and results == [-x for x in range(50)]

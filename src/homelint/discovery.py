@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SKIP_DIRS = {".git", ".homelint_cache", "node_modules", ".venv", "__pycache__"}
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -38,6 +39,13 @@ class FileSet:
     all_files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
     skipped: list[SkippedFile] = field(default_factory=list)
+
+    def to_tuple(self) -> tuple[Any, ...]:
+        return (self.yaml_files, self.all_files, self.dirs, [(s.path, s.reason) for s in self.skipped])
+
+    @classmethod
+    def from_tuple(cls, root: Path, t: tuple[Any, ...]) -> FileSet:
+        return cls(root, list(t[0]), set(t[1]), set(t[2]), [SkippedFile(*s) for s in t[3]])
 
 
 class IgnoreRules:

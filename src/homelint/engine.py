@@ -122,19 +122,26 @@ def _run_check(options: Options) -> Result:
 
     from homelint.cache import Cache
     from homelint.discovery import walk
-    from homelint.repo import load_repo, scan_cache, template_inputs
+    from homelint.repo import load_repo, scan_cache, template_inputs, walk_and_parse
 
-    files = walk(root, [*config.exclude, *template_inputs(root)])
-    timing.mark("walk")
+    exclude = [*config.exclude, *template_inputs(root)]
     cache = Cache(root, enabled=options.use_cache)
-    known, todo = scan_cache(root, files, cache)
-    timing.mark("cache-scan")
+    parsed = None
+    known: dict[str, str] = {}
+    todo: list[str] = []
+    if not cache.index:  # cold: every file will be parsed, so walk and parse in parallel at once
+        files, parsed = walk_and_parse(root, exclude)
+        timing.mark("walk+parse")
+    else:
+        files = walk(root, exclude)
+        known, todo = scan_cache(root, files, cache)
+        timing.mark("walk")
     repo = None
     stored = None
-    if cache.enabled and not todo:  # nothing changed: the last run's answer, without loading documents
+    if cache.enabled and not todo and parsed is None:  # nothing changed: the last run's answer, no documents
         stored = cache.run_result(_run_key(root, files, known, config, rules, enabled))
     if stored is None:
-        repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo))
+        repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parsed)
         key = _run_key(root, files, repo.digests, config, rules, enabled)
         stored = cache.run_result(key)
         if stored is None:

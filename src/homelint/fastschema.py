@@ -111,9 +111,7 @@ class Compiler:
             checks.append(build(value, schema, base))
         if "required" in schema or "additionalProperties" in schema:
             checks.append(self._object_rules(schema, base))
-        if len(checks) == 1:
-            return checks[0]
-        return lambda v: all(check(v) for check in checks)
+        return _all_of(checks)
 
     def _kw_ref(self, value: str, schema: dict[str, Any], base: str) -> Check:
         return self._ref(value, base)
@@ -190,8 +188,7 @@ class Compiler:
         return object_rules
 
     def _kw_allOf(self, value: list[Any], schema: dict[str, Any], base: str) -> Check:
-        subs = [self.compile(s, base) for s in value]
-        return lambda v: all(s(v) for s in subs)
+        return _all_of([self.compile(s, base) for s in value])
 
     def _kw_anyOf(self, value: list[Any], schema: dict[str, Any], base: str) -> Check:
         subs = [self.compile(s, base) for s in value]
@@ -204,6 +201,28 @@ class Compiler:
     def _kw_not(self, value: Any, schema: dict[str, Any], base: str) -> Check:
         sub = self.compile(value, base)
         return lambda v: not sub(v)
+
+
+def _all_of(checks: list[Check]) -> Check:
+    """A conjunction without a generator per call (the hot path of validation)."""
+    if not checks:
+        return lambda _: True
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda v: first(v) and second(v) and third(v)
+
+    def every(v: Any) -> bool:
+        for check in checks:  # noqa: SIM110 (a plain loop is faster than all() on a generator)
+            if not check(v):
+                return False
+        return True
+
+    return every
 
 
 def compile_standalone(schema: Any) -> Check | None:

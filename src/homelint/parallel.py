@@ -2,7 +2,8 @@
 
 The chunks wait in a pipe as 4-byte indices; each process reads the next one when it is free, so
 the work balances itself even while this process does something else first. The child sends each
-finished chunk back marshalled; chunks a dead child did not return are computed here.
+finished chunk back marshalled; chunks a dead child did not return are computed here. With
+fork_produce_map the child first computes what to map over (the walk of a cold run).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 MIN_ITEMS = 200  # below this, forking costs more than it saves
 MAX_CHUNKS = 8192  # 4 bytes each: the queue must fit in one pipe buffer (64 KiB)
@@ -33,49 +35,105 @@ def fork_map(
     starts on the items; it does not run at all when there is no child.
     """
     wanted = len(items) >= MIN_ITEMS if parallel is None else parallel
-    if not wanted or len(items) < 2 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+    if not wanted or len(items) < 2 or not can_fork():
         return [fn(x) for x in items]
+    return _shared(lambda: None, lambda _: items, fn, chunk, meanwhile)[1]
+
+
+def fork_produce_map(
+    produce: Callable[[], P],
+    items_of: Callable[[P], Sequence[T]],
+    fn: Callable[[T], Any],
+    *,
+    chunk: int = 8,
+    meanwhile: Callable[[], None] | None = None,
+) -> tuple[P, list[Any]]:
+    """(payload, [fn(x) for x in items_of(payload)]) where the forked child computes the payload
+    (a directory walk, say) while this process runs `meanwhile`; then both share the map.
+    The payload must be marshallable."""
+    if not can_fork():
+        payload = produce()
+        return payload, [fn(x) for x in items_of(payload)]
+    return _shared(produce, items_of, fn, chunk, meanwhile)
+
+
+def can_fork() -> bool:
+    return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork")
+
+
+def _chunking(items: Sequence[Any], chunk: int) -> tuple[int, int]:
     chunk = max(chunk, -(-len(items) // MAX_CHUNKS))
-    count = -(-len(items) // chunk)
+    return chunk, -(-len(items) // chunk)
+
+
+def _shared(
+    produce: Callable[[], P],
+    items_of: Callable[[P], Sequence[T]],
+    fn: Callable[[T], Any],
+    chunk: int,
+    meanwhile: Callable[[], None] | None,
+) -> tuple[P, list[Any]]:
     queue_r, queue_w = os.pipe()
-    os.write(queue_w, b"".join(i.to_bytes(4, "little") for i in range(count)))
-    os.close(queue_w)
+    payload_r, payload_w = os.pipe()
     result_r, result_w = os.pipe()
+    _widen(payload_w)
     _widen(result_w)
     try:
         pid = os.fork()
     except OSError:
         pid = -1
-    if pid == 0:  # the child: sends each chunk when done, never returns
+    if pid == 0:  # the child: payload, then the queue of chunks, then each chunk when done; never returns
+        os.close(payload_r)
         os.close(result_r)
         try:
-            _drain(fn, items, chunk, queue_r, lambda index, part: _send(result_w, index, part))
+            payload: Any = produce()
+            _write_all(payload_w, marshal.dumps(payload))
+            os.close(payload_w)
+            items = items_of(payload)
+            size, count = _chunking(items, chunk)
+            os.write(queue_w, b"".join(i.to_bytes(4, "little") for i in range(count)))
+            os.close(queue_w)
+            _drain(fn, items, size, queue_r, lambda index, part: _send(result_w, index, part))
         finally:
             os._exit(0)
-    os.close(result_w)
+    for fd in (queue_w, payload_w, result_w):
+        os.close(fd)
+    if pid < 0:
+        for fd in (payload_r, result_r):
+            os.close(fd)
+        payload = produce()
+        items = items_of(payload)
+        return payload, [fn(x) for x in items]
     inbox = _Inbox(result_r)
     if meanwhile is not None:
         meanwhile()
+    with os.fdopen(payload_r, "rb") as source:
+        raw = source.read()
+    try:
+        payload = marshal.loads(raw)
+    except (EOFError, ValueError, TypeError):  # the child died before sending it
+        payload = produce()
+    items = items_of(payload)
+    size, count = _chunking(items, chunk)
     mine: dict[int, list[Any]] = {}
 
     def keep(index: int, part: list[Any]) -> None:
         mine[index] = part
         inbox.poll()
 
-    _drain(fn, items, chunk, queue_r, keep)
+    _drain(fn, items, size, queue_r, keep)
     os.close(queue_r)
     inbox.finish()
-    if pid > 0:
-        os.waitpid(pid, 0)
+    os.waitpid(pid, 0)
     results: list[Any] = []
     for index in range(count):
         part = mine.get(index)
         if part is None:
             part = inbox.chunks.get(index)
         if part is None:  # the child died before returning this chunk
-            part = [fn(x) for x in items[index * chunk : (index + 1) * chunk]]
+            part = [fn(x) for x in items[index * size : (index + 1) * size]]
         results.extend(part)
-    return results
+    return payload, results
 
 
 def _drain(fn: Callable[[T], Any], items: Sequence[T], chunk: int, queue: int, done: Callable[[int, list[Any]], Any]) -> None:
@@ -99,7 +157,11 @@ def _widen(fd: int) -> None:
 
 def _send(fd: int, index: int, part: list[Any]) -> None:
     record = marshal.dumps((index, part))
-    view = memoryview(len(record).to_bytes(4, "little") + record)
+    _write_all(fd, len(record).to_bytes(4, "little") + record)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
 

@@ -159,8 +159,10 @@ def load_repo(
     files: FileSet | None = None,
     cache: Cache | None = None,
     scanned: tuple[dict[str, str], list[str]] | None = None,
+    parse_results: list[tuple[Any, ...]] | None = None,
 ) -> tuple[Repo, Cache]:
-    """Walk (unless `files` is given), parse what the cache lacks, index objects, build the Flux model."""
+    """Walk (unless `files` is given), parse what the cache lacks (unless `parse_results` has it: see
+    walk_and_parse), index objects, build the Flux model."""
     if files is None:
         files = walk(root, [*config.exclude, *template_inputs(root)])
         timing.mark("walk")
@@ -176,11 +178,12 @@ def load_repo(
             repo.digests[path] = content_digest
             repo.parsed[path] = ParsedFile.from_tuple(parsed)
     timing.mark("cache-load")
-    for path, content_digest, size, mtime_ns, parsed in _parse_many(str(root), todo):
+    results = parse_results if parse_results is not None else _parse_many(str(root), todo)
+    for path, content_digest, size, mtime_ns, data in results:
         repo.digests[path] = content_digest
-        repo.parsed[path] = ParsedFile.from_tuple(parsed)
+        repo.parsed[path] = ParsedFile.from_tuple(data)
         if content_digest and cache.enabled:
-            cache.put(path, size, mtime_ns, content_digest, parsed)
+            cache.put(path, size, mtime_ns, content_digest, data)
     timing.mark("parse")
     cache.prune(set(files.yaml_files))
     _index_objects(repo)
@@ -201,6 +204,23 @@ def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, t
         return []
     warm_validators()  # compiled once here, inherited by a forked child
     return fork_map(_parse_one, [(root, p) for p in paths], meanwhile=_import_later_phases)
+
+
+def walk_and_parse(root: Path, exclude: list[str]) -> tuple[FileSet, list[tuple[Any, ...]]]:
+    """A cold run's first step: a forked child walks the tree while this process imports what
+    later phases need, then both parse (parallel.fork_produce_map)."""
+    from homelint.kindschemas import warm_validators
+    from homelint.parallel import fork_produce_map
+
+    warm_validators()  # compiled once here, inherited by the child
+    base = str(root)
+    payload, results = fork_produce_map(
+        lambda: walk(root, exclude).to_tuple(),
+        lambda files: [(base, path) for path in files[0]],
+        _parse_one,
+        meanwhile=_import_later_phases,
+    )
+    return FileSet.from_tuple(root, payload), results
 
 
 def _import_later_phases() -> None:

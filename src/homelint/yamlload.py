@@ -313,46 +313,38 @@ def _problem_from_exc(exc: Exception) -> Problem:
 
 
 def _check_size(root: Any) -> None:
-    """Refuse alias bombs: documents whose aliases expand to too many nodes."""
+    """Refuse alias bombs: documents whose aliases expand to too many nodes. Runs after a
+    successful conversion, so nesting is within MAX_DEPTH and recursion is safe."""
     sizes: dict[int, int] = {}
-    stack: list[tuple[Any, int, bool]] = [(root, 0, False)]
-    while stack:
-        node, depth, done = stack.pop()
+
+    def size(node: Any) -> int:
         key = id(node)
-        if done:
-            total = 1
-            value = node.value
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, tuple):
-                        total += sizes.get(id(item[0]), 1) + sizes.get(id(item[1]), 1)
-                    else:
-                        total += sizes.get(id(item), 1)
-            sizes[key] = total
-            if total > MAX_EXPANDED_NODES:
-                mark = node.start_mark
-                raise Refused(
-                    f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases "
-                    "(a YAML 'billion laughs' bomb?); refused",
-                    mark.line + 1,
-                    mark.column + 1,
+        known = sizes.get(key)
+        if known is not None:
+            return known
+        sizes[key] = 1  # provisional: breaks recursive aliases
+        total = 1
+        if node.id == "mapping":
+            for key_node, value_node in node.value:
+                total += (1 if key_node.id == "scalar" else size(key_node)) + (
+                    1 if value_node.id == "scalar" else size(value_node)
                 )
-            continue
-        if key in sizes:
-            continue
-        if depth > MAX_DEPTH:
+        else:
+            for item in node.value:
+                total += 1 if item.id == "scalar" else size(item)
+        if total > MAX_EXPANDED_NODES:
             mark = node.start_mark
-            raise Refused(f"document is nested deeper than {MAX_DEPTH} levels; refused", mark.line + 1, mark.column + 1)
-        sizes[key] = 1  # provisional, breaks recursive aliases
-        stack.append((node, depth, True))
-        value = node.value
-        if isinstance(value, list):
-            for item in value:
-                if isinstance(item, tuple):
-                    stack.append((item[0], depth + 1, False))
-                    stack.append((item[1], depth + 1, False))
-                else:
-                    stack.append((item, depth + 1, False))
+            raise Refused(
+                f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases "
+                "(a YAML 'billion laughs' bomb?); refused",
+                mark.line + 1,
+                mark.column + 1,
+            )
+        sizes[key] = total
+        return total
+
+    if root.id != "scalar":
+        size(root)
 
 
 def tag_of(node: Any) -> str:
