@@ -231,7 +231,7 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
 @cache
 def _loader_class() -> Any:
     """CSafeLoader with the YAML 1.2 resolver memoised per plain scalar (a third of compose time)."""
-    from ruamel.yaml.cyaml import CSafeLoader
+    from ruamel.yaml.cyaml import CParser, CSafeLoader
     from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
     stock = CSafeLoader.resolve
@@ -240,6 +240,11 @@ def _loader_class() -> Any:
     _PLAIN_STR[0] = str_tag
 
     class Loader(CSafeLoader):  # type: ignore[misc]
+        def __init__(self, stream: str) -> None:
+            # only the C parser: CSafeLoader's constructor and resolver set six attributes that
+            # point back at the loader, a cycle that keeps every file's text alive until a GC
+            CParser.__init__(self, stream)
+
         def descend_resolver(self, current_node: Any, current_index: Any) -> None:
             pass  # no path resolvers are registered
 
