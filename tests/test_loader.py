@@ -126,3 +126,18 @@ def test_positions_are_found_on_demand():
     hit = index.text_span("f.yaml", 0, ("spec", "values", "hosts", 0), "${DOMAIN")
     assert (hit.line, hit.column) == (4, 16)
     assert index.span("f.yaml", 0, ("spec", "missing", "deeper")).line == 2
+
+
+def test_parsing_leaves_no_reference_cycles():
+    """A run keeps the GC off, so a cycle per file would keep every file's text alive."""
+    import gc
+
+    parse("warm: up\n")
+    gc.collect()
+    gc.disable()
+    try:
+        for index in range(200):
+            parse(f"a: {index}\nb: &x [1, 2]\nc: *x\n---\nd: {{e: f}}\n")
+        assert gc.collect() < 50
+    finally:
+        gc.enable()

@@ -320,36 +320,33 @@ def _problem_from_exc(exc: Exception) -> Problem:
 def _check_size(root: Any) -> None:
     """Refuse alias bombs: documents whose aliases expand to too many nodes. Runs after a
     successful conversion, so nesting is within MAX_DEPTH and recursion is safe."""
-    sizes: dict[int, int] = {}
-
-    def size(node: Any) -> int:
-        key = id(node)
-        known = sizes.get(key)
-        if known is not None:
-            return known
-        sizes[key] = 1  # provisional: breaks recursive aliases
-        total = 1
-        if node.id == "mapping":
-            for key_node, value_node in node.value:
-                total += (1 if key_node.id == "scalar" else size(key_node)) + (
-                    1 if value_node.id == "scalar" else size(value_node)
-                )
-        else:
-            for item in node.value:
-                total += 1 if item.id == "scalar" else size(item)
-        if total > MAX_EXPANDED_NODES:
-            mark = node.start_mark
-            raise Refused(
-                f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases "
-                "(a YAML 'billion laughs' bomb?); refused",
-                mark.line + 1,
-                mark.column + 1,
-            )
-        sizes[key] = total
-        return total
-
     if root.id != "scalar":
-        size(root)
+        _expanded_size(root, {})
+
+
+def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
+    key = id(node)
+    known = sizes.get(key)
+    if known is not None:
+        return known
+    sizes[key] = 1  # provisional: breaks recursive aliases
+    total = 1
+    if node.id == "mapping":
+        for key_node, value_node in node.value:
+            total += 1 if key_node.id == "scalar" else _expanded_size(key_node, sizes)
+            total += 1 if value_node.id == "scalar" else _expanded_size(value_node, sizes)
+    else:
+        for item in node.value:
+            total += 1 if item.id == "scalar" else _expanded_size(item, sizes)
+    if total > MAX_EXPANDED_NODES:
+        mark = node.start_mark
+        raise Refused(
+            f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases (a YAML 'billion laughs' bomb?); refused",
+            mark.line + 1,
+            mark.column + 1,
+        )
+    sizes[key] = total
+    return total
 
 
 def tag_of(node: Any) -> str:
