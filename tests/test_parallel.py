@@ -79,3 +79,9 @@ def test_a_child_that_dies_before_producing_leaves_the_work_here():
 
     payload, results = parallel.fork_produce_map(produce, lambda items: items, lambda x: -x)
     assert payload == list(range(50)) and results == [-x for x in range(50)]
+
+
+def test_homelint_jobs_1_keeps_the_work_in_this_process(monkeypatch):
+    monkeypatch.setenv("HOMELINT_JOBS", "1")
+    parent = os.getpid()
+    assert parallel.fork_map(lambda _: os.getpid(), range(300), parallel=True) == [parent] * 300

@@ -58,7 +58,8 @@ def fork_produce_map(
 
 
 def can_fork() -> bool:
-    return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork")
+    """Two cores, fork(), and not switched off with HOMELINT_JOBS=1."""
+    return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork") and os.environ.get("HOMELINT_JOBS") != "1"
 
 
 def _chunking(items: Sequence[Any], chunk: int) -> tuple[int, int]:
