@@ -85,3 +85,17 @@ def test_homelint_jobs_1_keeps_the_work_in_this_process(monkeypatch):
     monkeypatch.setenv("HOMELINT_JOBS", "1")
     parent = os.getpid()
     assert parallel.fork_map(lambda _: os.getpid(), range(300), parallel=True) == [parent] * 300
+
+
+def test_no_fork_while_other_threads_run():
+    import threading
+
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait)
+    worker.start()
+    try:
+        parent = os.getpid()
+        assert parallel.fork_map(lambda _: os.getpid(), range(300), parallel=True) == [parent] * 300
+    finally:
+        release.set()
+        worker.join()

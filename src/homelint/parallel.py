@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -58,8 +59,13 @@ def fork_produce_map(
 
 
 def can_fork() -> bool:
-    """Two cores, fork(), and not switched off with HOMELINT_JOBS=1."""
-    return (os.cpu_count() or 1) >= 2 and hasattr(os, "fork") and os.environ.get("HOMELINT_JOBS") != "1"
+    """Two cores, fork(), not switched off with HOMELINT_JOBS=1, and a single thread: a fork
+    copies only the calling thread, so a lock another thread holds (the import lock) would
+    never be released in the child."""
+    if (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") or os.environ.get("HOMELINT_JOBS") == "1":
+        return False
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
 
 
 def _chunking(items: Sequence[Any], chunk: int) -> tuple[int, int]:
