@@ -99,3 +99,14 @@ def test_no_fork_while_other_threads_run():
     finally:
         release.set()
         worker.join()
+
+
+def test_a_small_produced_map_runs_here_after_the_child_produced_it():
+    parent = os.getpid()
+    payload, results = parallel.fork_produce_map(
+        lambda: {"items": list(range(20)), "made_in_child": os.getpid() != parent},
+        lambda made: made["items"],
+        lambda _: os.getpid(),
+    )
+    assert payload["made_in_child"] is True
+    assert results == [parent] * 20

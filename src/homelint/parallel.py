@@ -50,12 +50,13 @@ def fork_produce_map(
     meanwhile: Callable[[], None] | None = None,
 ) -> tuple[P, list[Any]]:
     """(payload, [fn(x) for x in items_of(payload)]) where the forked child computes the payload
-    (a directory walk, say) while this process runs `meanwhile`; then both share the map.
+    (a directory walk, say) while this process runs `meanwhile`; then both share the map, unless
+    there are fewer than MIN_ITEMS items: those this process maps alone.
     The payload must be marshallable."""
     if not can_fork():
         payload = produce()
         return payload, [fn(x) for x in items_of(payload)]
-    return _shared(produce, items_of, fn, chunk, meanwhile)
+    return _shared(produce, items_of, fn, chunk, meanwhile, min_items=MIN_ITEMS)
 
 
 def can_fork() -> bool:
@@ -79,6 +80,7 @@ def _shared(
     fn: Callable[[T], Any],
     chunk: int,
     meanwhile: Callable[[], None] | None,
+    min_items: int = 0,
 ) -> tuple[P, list[Any]]:
     queue_r, queue_w = os.pipe()
     payload_r, payload_w = os.pipe()
@@ -97,10 +99,11 @@ def _shared(
             _write_all(payload_w, marshal.dumps(payload))
             os.close(payload_w)
             items = items_of(payload)
-            size, count = _chunking(items, chunk)
-            os.write(queue_w, b"".join(i.to_bytes(4, "little") for i in range(count)))
-            os.close(queue_w)
-            _drain(fn, items, size, queue_r, lambda index, part: _send(result_w, index, part))
+            if len(items) >= min_items:  # otherwise the queue stays empty: every chunk is the parent's
+                size, count = _chunking(items, chunk)
+                os.write(queue_w, b"".join(i.to_bytes(4, "little") for i in range(count)))
+                os.close(queue_w)
+                _drain(fn, items, size, queue_r, lambda index, part: _send(result_w, index, part))
         finally:
             os._exit(0)
     for fd in (queue_w, payload_w, result_w):

@@ -207,11 +207,18 @@ def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, t
 
 
 def walk_and_parse(root: Path, exclude: list[str]) -> tuple[FileSet, list[tuple[Any, ...]]]:
-    """A cold run's first step: a forked child walks the tree while this process imports what
-    later phases need, then both parse (parallel.fork_produce_map)."""
+    """A cold run's first step. In a fresh process a forked child walks the tree while this one
+    imports what later phases need, then both parse (parallel.fork_produce_map). When those
+    imports are done already (a long-lived process: tests, an editor), that overlap is worth
+    less than the fork: walk here, and share the parse only if it is big (_parse_many)."""
+    import sys
+
     from homelint.kindschemas import warm_validators
     from homelint.parallel import fork_produce_map
 
+    if "networkx" in sys.modules:
+        files = walk(root, exclude)
+        return files, _parse_many(str(root), files.yaml_files)
     warm_validators()  # compiled once here, inherited by the child
     base = str(root)
     payload, results = fork_produce_map(

@@ -64,6 +64,8 @@ def scan_cached(text: str) -> tuple[Expr, ...]:
     """`scan`, memoised: the same `${VAR}` strings recur across a repository."""
     found = _SCANNED.get(text)
     if found is None:
+        if len(_SCANNED) > 50_000:  # bounded: a long-lived process (an editor, the fuzzer) sees endless texts
+            _SCANNED.clear()
         found = _SCANNED[text] = tuple(scan(text))
     return found
 
