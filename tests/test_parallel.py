@@ -110,3 +110,17 @@ def test_a_small_produced_map_runs_here_after_the_child_produced_it():
     )
     assert payload["made_in_child"] is True
     assert results == [parent] * 20
+
+
+def test_an_error_here_stops_the_child_and_closes_the_pipes():
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+
+    def fail_here() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        parallel.fork_map(lambda x: x, range(300), parallel=True, meanwhile=fail_here)
+    if before is not None:
+        assert len(os.listdir("/proc/self/fd")) == before
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # the child was reaped

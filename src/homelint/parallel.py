@@ -8,8 +8,10 @@ fork_produce_map the child first computes what to map over (the walk of a cold r
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -115,26 +117,33 @@ def _shared(
         items = items_of(payload)
         return payload, [fn(x) for x in items]
     inbox = _Inbox(result_r)
-    if meanwhile is not None:
-        meanwhile()
-    with os.fdopen(payload_r, "rb") as source:
-        raw = source.read()
     try:
-        payload = marshal.loads(raw)
-    except (EOFError, ValueError, TypeError):  # the child died before sending it
-        payload = produce()
-    items = items_of(payload)
-    size, count = _chunking(items, chunk)
-    mine: dict[int, list[Any]] = {}
+        if meanwhile is not None:
+            meanwhile()
+        with os.fdopen(payload_r, "rb", closefd=False) as source:
+            raw = source.read()
+        try:
+            payload = marshal.loads(raw)
+        except (EOFError, ValueError, TypeError):  # the child died before sending it
+            payload = produce()
+        items = items_of(payload)
+        size, count = _chunking(items, chunk)
+        mine: dict[int, list[Any]] = {}
 
-    def keep(index: int, part: list[Any]) -> None:
-        mine[index] = part
-        inbox.poll()
+        def keep(index: int, part: list[Any]) -> None:
+            mine[index] = part
+            inbox.poll()
 
-    _drain(fn, items, size, queue_r, keep)
-    os.close(queue_r)
-    inbox.finish()
-    os.waitpid(pid, 0)
+        _drain(fn, items, size, queue_r, keep)
+        inbox.finish()
+    except BaseException:  # an interrupt or a bug here: stop the child, leave nothing open
+        os.kill(pid, signal.SIGKILL)
+        raise
+    finally:
+        for fd in (queue_r, payload_r, result_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        os.waitpid(pid, 0)
     results: list[Any] = []
     for index in range(count):
         part = mine.get(index)
@@ -201,7 +210,6 @@ class _Inbox:
         os.set_blocking(self.fd, True)
         while data := os.read(self.fd, 1 << 20):
             self.buffer += data
-        os.close(self.fd)
         self._decode()
 
     def _decode(self) -> None:
