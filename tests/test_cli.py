@@ -235,6 +235,23 @@ def test_touched_but_unchanged_files_are_not_parsed_again(repo, monkeypatch):
     assert parsed == []
 
 
+def test_new_stats_of_touched_files_are_remembered(run, repo, monkeypatch):
+    import os
+
+    import homelint.repo as repo_module
+
+    root = repo({}, base="demo")
+    first = run("check", str(root), "--format", "json").stdout
+    for path in root.rglob("*.yaml"):
+        os.utime(path, ns=(10**18, 10**18))
+    assert run("check", str(root), "--format", "json").stdout == first  # hashed once, found unchanged
+    hashed: list[bytes] = []
+    original = repo_module.digest
+    monkeypatch.setattr(repo_module, "digest", lambda raw: hashed.append(raw) or original(raw))
+    assert run("check", str(root), "--format", "json").stdout == first
+    assert hashed == []  # the new mtimes were saved: no file is read again
+
+
 def test_positions_of_unchanged_files_come_from_the_cache(run, repo):
     root = repo({}, base="demo")
     first = run("check", str(root), "--format", "json").stdout

@@ -120,48 +120,7 @@ def _run_check(options: Options) -> Result:
     limits = _limit_paths(root, options.paths)
     timing.mark("config")
 
-    from homelint.cache import Cache
-    from homelint.discovery import walk
-    from homelint.repo import load_repo, scan_cache, template_inputs, walk_and_parse
-
-    exclude = [*config.exclude, *template_inputs(root)]
-    cache = Cache(root, enabled=options.use_cache)
-    parsed = None
-    known: dict[str, str] = {}
-    todo: list[str] = []
-    if not cache.index:  # cold: every file will be parsed, so walk and parse in parallel at once
-        files, parsed = walk_and_parse(root, exclude)
-        timing.mark("walk+parse")
-    else:
-        files = walk(root, exclude)
-        known, todo = scan_cache(root, files, cache)
-        timing.mark("walk")
-    repo = None
-    stored = None
-    if cache.enabled and not todo and parsed is None:  # nothing changed: the last run's answer, no documents
-        stored = cache.run_result(_run_key(root, files, known, config, rules, enabled))
-    if stored is None:
-        repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parsed)
-        key = _run_key(root, files, repo.digests, config, rules, enabled)
-        stored = cache.run_result(key)
-        if stored is None:
-            repo.positions.memo = cache.spans()
-            repo.positions.digests = repo.digests
-            raw = collect(repo, rules, enabled)
-            timing.mark("checks")
-            stored = {
-                "findings": [_finding_to_tuple(f) for f in raw],
-                "suppressions": {
-                    p: [s.to_tuple() for s in parsed.suppressions] for p, parsed in repo.parsed.items() if parsed.suppressions
-                },
-                "stats": {
-                    "files": len(files.yaml_files),
-                    "objects": len(repo.objects),
-                    "kustomizations": len(repo.flux.kustomizations),
-                },
-            }
-            cache.store_run_result(key, stored)
-    cache.save()
+    stored, repo = _run_record(root, config, rules, enabled, use_cache=options.use_cache)
     raw = [_finding_from_tuple(t) for t in stored["findings"]]
     suppressions = {p: [Suppression(*t) for t in entries] for p, entries in stored["suppressions"].items()}
     findings, suppressed = apply_suppressions(suppressions, rules, raw)
@@ -190,6 +149,57 @@ def _run_check(options: Options) -> Result:
             "(an Argo CD repository? otherwise set flux.roots in .homelint.yaml)"
         )
     return result
+
+
+def _run_record(
+    root: Path, config: Config, rules: dict[str, RuleMeta], enabled: set[str], *, use_cache: bool
+) -> tuple[dict[str, Any], Any]:
+    """(findings, suppressions and stats of the repository as it is; the loaded Repo or None).
+
+    Cold: walk and parse at once (repo.walk_and_parse). Nothing changed since the cached run: its
+    record, without loading a document. Otherwise: load (reparsing what changed) and check.
+    """
+    from homelint.cache import Cache
+    from homelint.discovery import walk
+    from homelint.repo import load_repo, scan_cache, template_inputs, walk_and_parse
+
+    exclude = [*config.exclude, *template_inputs(root)]
+    cache = Cache(root, enabled=use_cache)
+    parse_results = None
+    known: dict[str, str] = {}
+    todo: list[str] = []
+    if not cache.index:
+        files, parse_results = walk_and_parse(root, exclude)
+        timing.mark("walk+parse")
+    else:
+        files = walk(root, exclude)
+        known, todo = scan_cache(root, files, cache)
+        timing.mark("walk")
+        if not todo:
+            stored = cache.run_result(_run_key(root, files, known, config, rules, enabled))
+            if stored is not None:
+                cache.save()  # touched-but-unchanged files have new stats
+                return stored, None
+    repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
+    key = _run_key(root, files, repo.digests, config, rules, enabled)
+    stored = cache.run_result(key)
+    if stored is None:
+        repo.positions.memo = cache.spans()
+        repo.positions.digests = repo.digests
+        raw = collect(repo, rules, enabled)
+        timing.mark("checks")
+        stored = {
+            "findings": [_finding_to_tuple(f) for f in raw],
+            "suppressions": {p: [s.to_tuple() for s in pf.suppressions] for p, pf in repo.parsed.items() if pf.suppressions},
+            "stats": {
+                "files": len(files.yaml_files),
+                "objects": len(repo.objects),
+                "kustomizations": len(repo.flux.kustomizations),
+            },
+        }
+        cache.store_run_result(key, stored)
+    cache.save()
+    return stored, repo
 
 
 def _limit_paths(root: Path, paths: list[Path]) -> list[str]:
