@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +62,16 @@ def repo(tmp_path: Path):
         return root
 
     return make
+
+
+def fresh_process_json(root: Path, **env: str) -> str:
+    """`homelint check` in a new interpreter: the early forked walk runs only there."""
+    done = subprocess.run(
+        [sys.executable, "-m", "homelint", "check", str(root), "--format", "json", "--no-cache", "--fail-level", "info"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    return done.stdout

@@ -9,7 +9,7 @@ import pytest
 from homelint import engine, parallel
 from homelint.engine import Options, run_check
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, fresh_process_json
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="needs fork and 2 cores")
 
@@ -124,3 +124,18 @@ def test_an_error_here_stops_the_child_and_closes_the_pipes():
         assert len(os.listdir("/proc/self/fd")) == before
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # the child was reaped
+
+
+def test_a_fresh_process_forking_finds_what_one_process_finds(repo):
+    import json
+    import shutil
+
+    root = repo({})
+    for copy in range(20):  # 20 copies of the demo: a shared parse (>= 200 files) and shared checks (>= 500 objects)
+        shutil.copytree(
+            FIXTURES / "demo", root / f"copy-{copy}", ignore=shutil.ignore_patterns(".homelint_cache", ".homelint.yaml")
+        )
+    forked = fresh_process_json(root)
+    single = fresh_process_json(root, HOMELINT_JOBS="1")
+    assert forked == single
+    assert len(json.loads(forked)) >= 20 * 10

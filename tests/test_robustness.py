@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, fresh_process_json
 
 
 def tree_digest(root: Path) -> str:
@@ -114,3 +114,12 @@ def test_unreadable_file_is_a_located_finding_and_the_rest_is_linted(check_json,
     unreadable = [f for f in findings if f["path"].endswith("echo/app/helmrelease.yaml")]
     assert [(f["rule"], f["line"], f["message"]) for f in unreadable] == [("HL006", 1, "file not readable: Permission denied")]
     assert {"HL105", "HL301", "HL401"} <= {f["rule"] for f in findings}
+
+
+def test_hostile_repo_in_a_fresh_process_matches_one_process(hostile):
+    """A fresh process walks in a forked child: symlinks, loops and unreadable files must come out the same."""
+    before = tree_digest(hostile)
+    forked = fresh_process_json(hostile)
+    assert forked == fresh_process_json(hostile, HOMELINT_JOBS="1")
+    assert '"HL006"' in forked and '"HL001"' in forked
+    assert tree_digest(hostile) == before
