@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from homelint.kustomize import KustomizeDir, is_remote, join
+from homelint.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model import K8sObject
 from homelint.substitution import resolve
 
@@ -103,12 +103,23 @@ class BuildOut:
     resource_files: set[str] = field(default_factory=set)  # files whose documents are applied
 
 
+@dataclass
+class KustomizeCycle:
+    """An entry of `kd` naming a directory that is, or contains, one whose build is under way
+    (kustomize: "cycle detected: candidate root contains visited root"). `chain` is the include
+    path from that directory down to `kd`'s."""
+
+    kd: KustomizeDir
+    entry: Entry
+    chain: tuple[str, ...]
+
+
 class FluxModel:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.kdirs: dict[str, KustomizeDir] = repo.kustomize_dirs
         self._memo: dict[str, BuildOut] = {}
-        self._building: set[str] = set()
+        self._building: dict[str, None] = {}  # directories being built, in include order
         self.kustomizations: list[FluxKS] = []
         self.applied: list[Applied] = []
         self.applied_files: set[str] = set()
@@ -116,7 +127,7 @@ class FluxModel:
         self.reached_dirs: set[str] = set()
         self.roots: list[str] = []
         self.root_source = ""
-        self.cycles: list[str] = []
+        self.cycles: list[KustomizeCycle] = []
         self._children = self._index_children()
         self._named: dict[tuple[str, str, str], list[K8sObject]] | None = None  # built when run() is done
 
@@ -164,12 +175,11 @@ class FluxModel:
         if directory in self._memo:
             return self._memo[directory]
         if directory in self._building:
-            self.cycles.append(directory)
-            return BuildOut()
-        self._building.add(directory)
+            return BuildOut()  # a cycle (recorded by _build_kustomization where it has an entry)
+        self._building[directory] = None
         kd = self.kdirs.get(directory)
         out = self._build_kustomization(kd) if kd else self._build_generated(directory)
-        self._building.discard(directory)
+        del self._building[directory]
         self._memo[directory] = out
         return out
 
@@ -185,6 +195,10 @@ class FluxModel:
                     out.resource_files.add(entry.target)
                     out.objects.extend((o, o.namespace) for o in self.objects_in(entry.target))
                 elif entry.target in dirs and entry.target in self.kdirs:
+                    chain = self._chain_below(entry.target)
+                    if chain:
+                        self.cycles.append(KustomizeCycle(kd, entry, chain))
+                        continue
                     sub = self.build(entry.target)
                     out.files |= sub.files
                     out.dirs |= sub.dirs
@@ -200,6 +214,14 @@ class FluxModel:
         if ns:
             out.objects = [(o, ns) for o, _ in out.objects]
         return out
+
+    def _chain_below(self, target: str) -> tuple[str, ...]:
+        """The include path from the first directory being built that is `target` or below it."""
+        building = list(self._building)
+        for index, directory in enumerate(building):
+            if target == "" or directory == target or directory.startswith(target + "/"):
+                return tuple(building[index:])
+        return ()
 
     def _build_generated(self, directory: str) -> BuildOut:
         out = BuildOut(dirs={directory})

@@ -1,4 +1,4 @@
-"""HL101-HL108: every resource exists, every manifest is wired, every reference resolves, no cycles."""
+"""HL101-HL109: every resource exists, every manifest is wired, every reference resolves, no cycles."""
 
 from __future__ import annotations
 
@@ -443,3 +443,35 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 fix="remove one of the two, or give them different names",
                 related=[first.path],
             )
+
+
+@check("HL109")
+def kustomization_cycle(ctx: Context) -> Iterator[Finding]:
+    reported: set[tuple[str, frozenset[str]]] = set()
+    for cycle in ctx.flux.cycles:
+        target = cycle.entry.target
+        ident = (target, frozenset(cycle.chain))
+        if ident in reported:
+            continue  # the same cycle, entered from another directory
+        reported.add(ident)
+        path = " -> ".join(d or "." for d in cycle.chain)
+        if target == cycle.chain[0]:
+            message = f"'{cycle.entry.value}' closes a kustomization cycle: {path} -> {target or '.'}"
+        elif len(cycle.chain) == 1:
+            message = f"'{cycle.entry.value}' names {target or 'the repository root'}, a parent of this kustomization's folder"
+        else:
+            message = (
+                f"'{cycle.entry.value}' names {target or 'the repository root'}, which contains "
+                f"{cycle.chain[0]}, already being built through {path}"
+            )
+        files = [ctx.repo.kustomize_dirs[d].file for d in cycle.chain if d in ctx.repo.kustomize_dirs]
+        yield ctx.finding(
+            "HL109",
+            cycle.kd.file,
+            ctx.repo.span(cycle.kd.file, cycle.kd.doc, cycle.entry.field),
+            f"{message}; kustomize build fails ('cycle detected') and Flux applies nothing from this Kustomization",
+            fix="include sibling or child directories only: a kustomization cannot include itself or a parent, "
+            "directly or through others",
+            key=f"HL109/{target}/{path}",
+            related=sorted(set(files)),
+        )
