@@ -1,4 +1,4 @@
-"""HL101-HL109: every resource exists, every manifest is wired, every reference resolves, no cycles."""
+"""HL101-HL110: every resource exists, every manifest is wired, every reference resolves, no cycles."""
 
 from __future__ import annotations
 
@@ -474,4 +474,50 @@ def kustomization_cycle(ctx: Context) -> Iterator[Finding]:
             "directly or through others",
             key=f"HL109/{target}/{path}",
             related=sorted(set(files)),
+        )
+
+
+# (API group, kind) of namespaced kinds homelab repositories apply; a kind not listed (a CRD of
+# unknown scope) is never flagged. Cluster-scoped look-alikes (ClusterIssuer, ClusterSecretStore,
+# IngressClass, GatewayClass, ClusterRole...) are deliberately absent.
+NAMESPACED = {
+    "": {"ConfigMap", "Secret", "Service", "ServiceAccount", "PersistentVolumeClaim", "Pod", "Endpoints", "LimitRange",
+         "ResourceQuota", "ReplicationController"},
+    "apps": {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"},
+    "batch": {"Job", "CronJob"},
+    "networking.k8s.io": {"Ingress", "NetworkPolicy"},
+    "policy": {"PodDisruptionBudget"},
+    "autoscaling": {"HorizontalPodAutoscaler"},
+    "rbac.authorization.k8s.io": {"Role", "RoleBinding"},
+    "kustomize.toolkit.fluxcd.io": {"Kustomization"},
+    "helm.toolkit.fluxcd.io": {"HelmRelease"},
+    "source.toolkit.fluxcd.io": {"GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket"},
+    "notification.toolkit.fluxcd.io": {"Alert", "Provider", "Receiver"},
+    "image.toolkit.fluxcd.io": {"ImageRepository", "ImagePolicy", "ImageUpdateAutomation"},
+    "external-secrets.io": {"ExternalSecret", "SecretStore", "PushSecret"},
+    "cert-manager.io": {"Certificate", "Issuer"},
+    "gateway.networking.k8s.io": {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute", "Gateway", "ReferenceGrant"},
+    "monitoring.coreos.com": {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig", "AlertmanagerConfig"},
+}  # fmt: skip
+
+
+@check("HL110")
+def missing_namespace(ctx: Context) -> Iterator[Finding]:
+    reported: set[int] = set()
+    for applied in ctx.flux.applied:
+        obj, ks = applied.obj, applied.ks
+        if applied.namespace or ks is None or ks.obj is None or id(obj) in reported:
+            continue  # objects of the root sync are skipped: a bootstrap may apply them with kubectl
+        if obj.kind not in NAMESPACED.get(obj.group, ()):
+            continue
+        reported.add(id(obj))
+        yield ctx.at(
+            "HL110",
+            obj,
+            ("metadata", "name"),
+            f"{obj.kind} {obj.name} is namespaced but gets no namespace (no metadata.namespace, no kustomization "
+            f"namespace:, no spec.targetNamespace on {ks.label}): Flux fails to apply it "
+            "('namespace not specified') and the Kustomization never becomes ready",
+            fix="set metadata.namespace, a namespace: in the kustomization.yaml, or spec.targetNamespace on the Flux Kustomization",
+            related=[ks.obj.path],
         )
