@@ -1,4 +1,4 @@
-"""HL101-HL110: every resource exists, every manifest is wired, every reference resolves, no cycles."""
+"""HL101-HL111: every resource exists, every manifest is wired, every reference resolves, no cycles."""
 
 from __future__ import annotations
 
@@ -521,3 +521,21 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
             fix="set metadata.namespace, a namespace: in the kustomization.yaml, or spec.targetNamespace on the Flux Kustomization",
             related=[ks.obj.path],
         )
+
+
+@check("HL111")
+def helm_charts_under_flux(ctx: Context) -> Iterator[Finding]:
+    for directory, kd in sorted(ctx.repo.kustomize_dirs.items()):
+        if kd.file not in ctx.flux.applied_files:
+            continue  # not built by Flux: `kustomize build --enable-helm` by hand is fine
+        for field in ("helmCharts", "helmGlobals"):
+            if kd.data.get(field) is None:
+                continue
+            yield ctx.finding(
+                "HL111",
+                kd.file,
+                ctx.repo.span(kd.file, kd.doc, (field,), key=True),
+                f"{field} in {directory or '.'}/{kd.file.rsplit('/', 1)[-1]}: Flux runs kustomize without Helm, so the "
+                "build fails ('must specify --enable-helm') and nothing of this Kustomization is applied",
+                fix="deploy the chart with a Flux HelmRelease (and a HelmRepository or OCIRepository) instead",
+            )
