@@ -95,3 +95,15 @@ def test_no_flux_at_all_is_quiet_about_wiring(check_json, repo):
     code, findings = check_json(root)
     assert code == 0
     assert [f["rule"] for f in findings] == ["HL503"]
+
+
+def test_a_namespace_from_a_component_is_not_called_missing(check_json, repo):
+    bad = FIXTURES / "rules/HL110/bad"
+    files = {str(p.relative_to(bad)): p.read_text() for p in bad.rglob("*") if p.is_file()}
+    assert any(f["rule"] == "HL110" for f in check_json(repo(files))[1])
+    files["kubernetes/components/ns/kustomization.yaml"] = (
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamespace: default\n"
+    )
+    app = "kubernetes/apps/default/echo/app/kustomization.yaml"
+    files[app] += "components:\n  - ../../../../components/ns\n"
+    assert not any(f["rule"] == "HL110" for f in check_json(repo(files))[1])

@@ -504,11 +504,17 @@ NAMESPACED = {
 @check("HL110")
 def missing_namespace(ctx: Context) -> Iterator[Finding]:
     reported: set[int] = set()
+    component_namespace: dict[str, bool] = {}  # by Kustomization key
+    kdirs = ctx.repo.kustomize_dirs
     for applied in ctx.flux.applied:
         obj, ks = applied.obj, applied.ks
         if applied.namespace or ks is None or ks.obj is None or id(obj) in reported:
             continue  # objects of the root sync are skipped: a bootstrap may apply them with kubectl
         if obj.kind not in NAMESPACED.get(obj.group, ()):
+            continue
+        if ks.key not in component_namespace:  # a Component's namespace: is not modelled; never guess
+            component_namespace[ks.key] = any(d in kdirs and kdirs[d].is_component and kdirs[d].namespace for d in ks.dirs)
+        if component_namespace[ks.key]:
             continue
         reported.add(id(obj))
         yield ctx.at(
