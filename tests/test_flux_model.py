@@ -107,3 +107,43 @@ def test_a_namespace_from_a_component_is_not_called_missing(check_json, repo):
     app = "kubernetes/apps/default/echo/app/kustomization.yaml"
     files[app] += "components:\n  - ../../../../components/ns\n"
     assert not any(f["rule"] == "HL110" for f in check_json(repo(files))[1])
+
+
+RESOURCE_SET = """apiVersion: fluxcd.controlplane.io/v1
+kind: ResourceSet
+metadata:
+  name: volumes
+spec:
+  inputs:
+    - app: echo
+  resources:
+    - apiVersion: v1
+      kind: PersistentVolumeClaim
+      metadata:
+        name: fixed-data
+  resourcesTemplate: |
+    <<- range $app := inputs >>
+    ---
+    apiVersion: v1
+    kind: PersistentVolumeClaim
+    metadata:
+      name: << $app.app >>-PLACE
+      namespace: << $app.namespace | default "default" >>
+    <<- end >>
+"""
+
+
+def _claim_findings(check_json, repo, suffix: str) -> list[str]:
+    bad = FIXTURES / "rules/HL301/bad"
+    files = {str(p.relative_to(bad)): p.read_text() for p in bad.rglob("*") if p.is_file()}
+    app = "kubernetes/apps/default/echo/app"
+    files[f"{app}/resourceset.yaml"] = RESOURCE_SET.replace("PLACE", suffix)
+    files[f"{app}/kustomization.yaml"] += "  - ./resourceset.yaml\n"
+    return [f["message"] for f in check_json(repo(files))[1] if f["rule"] == "HL301"]
+
+
+def test_claims_a_resource_set_templates_are_produced(check_json, repo):
+    # echo-data matches `<< $app.app >>-data` in a templated namespace: never guess, so no HL301
+    assert _claim_findings(check_json, repo, "data") == []
+    # a template whose literal part cannot match still leaves echo-data unproduced
+    assert len(_claim_findings(check_json, repo, "cache")) == 1

@@ -13,7 +13,15 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from homelint.flux import Applied
-from homelint.refs import helm_release_refs, pod_spec_refs, produced_claims, produced_secrets
+from homelint.refs import (
+    FieldPath,
+    helm_release_refs,
+    is_templated,
+    pod_spec_refs,
+    produced_claims,
+    produced_secrets,
+    resource_set_objects,
+)
 from homelint.substitution import resolve
 
 if TYPE_CHECKING:
@@ -22,6 +30,7 @@ if TYPE_CHECKING:
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
 
 
+ANY_NAMESPACE = "*"  # a producer whose namespace is a template may create in any namespace
 RELEASE_NAME = re.compile(r"\{\{-?\s*\.Release\.Name\s*-?\}\}")
 
 
@@ -54,10 +63,11 @@ def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
 
 
 def name_pattern(name: str) -> str:
-    """A regex for a produced name whose variables cannot be resolved: `a-${X}-tls` -> `a-.*-tls`."""
+    """A regex for a produced name whose variables cannot be resolved: `a-${X}-tls` -> `a-.*-tls`
+    (Helm `{{ }}` and ResourceSet `<< >>` parts alike)."""
     import re
 
-    parts = re.split(r"\$\{[^}]*\}|\{\{.*?\}\}", name)
+    parts = re.split(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>", name)
     return ".*".join(re.escape(p) for p in parts)
 
 
@@ -80,8 +90,11 @@ class Produced:
                 self.patterns.setdefault(node[1], []).append(re.compile(node[2]))
 
     def covers(self, namespace: str, name: str) -> bool:
-        """Produced by name, or possibly by a producer whose name uses unreadable variables (never guess)."""
-        return name in self.names.get(namespace, set()) or any(p.fullmatch(name) for p in self.patterns.get(namespace, []))
+        """Produced by name, or possibly by a producer whose name or namespace uses unreadable
+        variables (never guess)."""
+        if name in self.names.get(namespace, set()):
+            return True
+        return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
 
 
 def obj_node(applied: Applied) -> tuple[str, str, str, str]:
@@ -128,18 +141,10 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
     ns = applied.ns
     if obj.kind in SOURCE_KINDS and obj.group.startswith("source.toolkit.fluxcd.io"):
         graph.add_edge(node, ("source", obj.kind, ns, obj.name), type="is-source")
-    for name, field in produced_secrets(obj):
-        real = resolved_name(applied, name, repo)
-        if real:
-            graph.add_edge(node, ("secret", ns, real), type="produces-secret", field=field, applied=applied)
-        elif name:
-            graph.add_edge(node, ("secret-pattern", ns, name_pattern(name)), type="produces-secret", field=field, applied=applied)
-    for name, field in produced_claims(obj):
-        real = resolved_name(applied, name, repo)
-        if real:
-            graph.add_edge(node, ("claim", ns, real), type="produces-claim", field=field, applied=applied)
-        elif name:
-            graph.add_edge(node, ("claim-pattern", ns, name_pattern(name)), type="produces-claim", field=field, applied=applied)
+    _add_products(graph, repo, applied, obj, ns, None)
+    for made in resource_set_objects(obj):
+        made_ns = made.namespace or ns
+        _add_products(graph, repo, applied, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
     if obj.kind == "ReplicationSource":
         pvc = obj.spec.get("sourcePVC")
         real = resolved_name(applied, pvc, repo) if isinstance(pvc, str) else None
@@ -162,6 +167,21 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
             where = ns if ref.field[:2] == ("spec", "valuesFrom") else target_ns
             kind = "claims" if ref.kind == "claim" else "uses-secret"
             graph.add_edge(node, (ref.kind, where, real), type=kind, field=ref.field, applied=applied, ref=ref)
+
+
+def _add_products(graph: Any, repo: Repo, applied: Applied, obj: Any, ns: str, field_of: FieldPath | None) -> None:
+    """produces-secret/produces-claim edges from what `obj` creates; `field_of` overrides the
+    field of each (what a ResourceSet creates is located at its spec)."""
+    node = obj_node(applied)
+    for kind, products in (("secret", produced_secrets(obj)), ("claim", produced_claims(obj))):
+        for name, field in products:
+            where = field_of or field
+            real = resolved_name(applied, name, repo) if not is_templated(name) else None
+            if real:
+                graph.add_edge(node, (kind, ns, real), type=f"produces-{kind}", field=where, applied=applied)
+            elif name:
+                target = (f"{kind}-pattern", ns, name_pattern(name))
+                graph.add_edge(node, target, type=f"produces-{kind}", field=where, applied=applied)
 
 
 def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:

@@ -5,6 +5,7 @@ Every reference keeps the field path it came from, so findings point at the exac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -239,3 +240,31 @@ def produced_claims(obj: K8sObject) -> Iterator[tuple[str, FieldPath]]:
             meta = tmpl.get("metadata")
             if isinstance(meta, dict) and isinstance(meta.get("name"), str):
                 yield f"{meta['name']}-{obj.name}-0", ("spec", "volumeClaimTemplates", i, "metadata", "name")
+
+
+_TEMPLATE_ACTION = re.compile(r"<<-?.*?-?>>")
+UNKNOWN = "<<>>"  # stands for a template action in a name or namespace a ResourceSet creates
+
+
+def is_templated(text: str) -> bool:
+    """Whether a name a ResourceSet creates holds a `<< >>` action (in resources or the template)."""
+    return _TEMPLATE_ACTION.search(text) is not None
+
+
+def resource_set_objects(obj: K8sObject) -> list[K8sObject]:
+    """The objects a flux-operator ResourceSet creates, as far as they can be read: its
+    `spec.resources`, and its `spec.resourcesTemplate` with each `<< >>` action replaced by
+    UNKNOWN (lines that hold only an action, such as `<<- range ... >>`, are dropped)."""
+    if obj.kind != "ResourceSet" or obj.group != "fluxcd.controlplane.io":
+        return []
+    from homelint.repo import make_object
+    from homelint.yamlload import parse_bytes
+
+    docs = [item for _, item in _items(obj.spec.get("resources"))]
+    template = obj.spec.get("resourcesTemplate")
+    if isinstance(template, str):
+        lines = [line for line in template.splitlines() if _TEMPLATE_ACTION.sub("", line).strip()]
+        parsed = parse_bytes(obj.path, _TEMPLATE_ACTION.sub(UNKNOWN, "\n".join(lines)).encode())
+        docs.extend(doc for doc in parsed.docs if isinstance(doc, dict))
+    made = (make_object(obj.path, obj.doc, doc) for doc in docs)
+    return [m for m in made if m is not None]
