@@ -98,15 +98,14 @@ def test_no_flux_at_all_is_quiet_about_wiring(check_json, repo):
 
 
 def test_a_namespace_from_a_component_is_not_called_missing(check_json, repo):
-    bad = FIXTURES / "rules/HL110/bad"
-    files = {str(p.relative_to(bad)): p.read_text() for p in bad.rglob("*") if p.is_file()}
-    assert any(f["rule"] == "HL110" for f in check_json(repo(files))[1])
-    files["kubernetes/components/ns/kustomization.yaml"] = (
-        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamespace: default\n"
-    )
+    base = "rules/HL110/bad"
+    assert any(f["rule"] == "HL110" for f in check_json(repo({}, base=base))[1])
     app = "kubernetes/apps/default/echo/app/kustomization.yaml"
-    files[app] += "components:\n  - ../../../../components/ns\n"
-    assert not any(f["rule"] == "HL110" for f in check_json(repo(files))[1])
+    files = {
+        "kubernetes/components/ns/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamespace: default\n",
+        app: (FIXTURES / base / app).read_text() + "components:\n  - ../../../../components/ns\n",
+    }
+    assert not any(f["rule"] == "HL110" for f in check_json(repo(files, base=base))[1])
 
 
 RESOURCE_SET = """apiVersion: fluxcd.controlplane.io/v1
@@ -134,12 +133,12 @@ spec:
 
 
 def _claim_findings(check_json, repo, suffix: str) -> list[str]:
-    bad = FIXTURES / "rules/HL301/bad"
-    files = {str(p.relative_to(bad)): p.read_text() for p in bad.rglob("*") if p.is_file()}
-    app = "kubernetes/apps/default/echo/app"
-    files[f"{app}/resourceset.yaml"] = RESOURCE_SET.replace("PLACE", suffix)
-    files[f"{app}/kustomization.yaml"] += "  - ./resourceset.yaml\n"
-    return [f["message"] for f in check_json(repo(files))[1] if f["rule"] == "HL301"]
+    base, app = "rules/HL301/bad", "kubernetes/apps/default/echo/app"
+    files = {
+        f"{app}/resourceset.yaml": RESOURCE_SET.replace("PLACE", suffix),
+        f"{app}/kustomization.yaml": (FIXTURES / base / app / "kustomization.yaml").read_text() + "  - ./resourceset.yaml\n",
+    }
+    return [f["message"] for f in check_json(repo(files, base=base))[1] if f["rule"] == "HL301"]
 
 
 def test_claims_a_resource_set_templates_are_produced(check_json, repo):
