@@ -51,3 +51,18 @@ def substituted_objects(ks: Any) -> list[K8sObject]:
         if id(obj) not in seen and not obj.is_sops and not substitution_disabled(obj.data):
             seen[id(obj)] = obj
     return list(seen.values())
+
+
+def unproduced(ctx: Context, kind: str, external: list[str]) -> tuple[Any, list[tuple[Any, str, str]]]:
+    """(what the repository produces of `kind`, the (node, namespace, name) it needs but nothing
+    produces and the config does not list as external), for HL301/HL401."""
+    from homelint.graph import Produced
+
+    graph = ctx.graph
+    produced = Produced(graph, kind)
+    missing = [
+        (node, node[1], node[2])
+        for node in sorted(n for n in graph.nodes if n[0] == kind)
+        if not produced.covers(node[1], node[2]) and not listed_external(external, node[1], node[2])
+    ]
+    return produced, missing

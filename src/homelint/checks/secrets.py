@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import has_flux, listed_external
+from homelint.checks.common import has_flux, unproduced
 from homelint.engine import Context
-from homelint.graph import Produced, in_edges_of
+from homelint.graph import in_edges_of
 from homelint.model import Finding, Span
 from homelint.registry import check
 
@@ -18,14 +18,9 @@ from homelint.registry import check
 def unproduced_secret(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
-    graph = ctx.graph
-    produced = Produced(graph, "secret")
-    external = ctx.config.external_secrets
-    for node in sorted(n for n in graph.nodes if n[0] == "secret"):
-        _, ns, name = node
-        if produced.covers(ns, name) or listed_external(external, ns, name):
-            continue
-        for edge in in_edges_of(graph, node, "uses-secret"):
+    produced, missing = unproduced(ctx, "secret", ctx.config.external_secrets)
+    for node, ns, name in missing:
+        for edge in in_edges_of(ctx.graph, node, "uses-secret"):
             if edge["ref"].optional:
                 continue
             applied = edge["applied"]

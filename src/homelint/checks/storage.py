@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from typing import Any
 
-from homelint.checks.common import applied_instances, has_flux, listed_external
+from homelint.checks.common import applied_instances, has_flux, unproduced
 from homelint.engine import Context
-from homelint.graph import Produced, in_edges_of
+from homelint.graph import in_edges_of
 from homelint.model import Finding
 from homelint.registry import check
 from homelint.substitution import scan
@@ -21,14 +20,8 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     graph = ctx.graph
-    produced = Produced(graph, "claim")
-    external = ctx.config.external_claims
-    missing: list[tuple[Any, dict[str, Any]]] = []
-    for node in sorted(n for n in graph.nodes if n[0] == "claim"):
-        _, ns, name = node
-        if produced.covers(ns, name) or listed_external(external, ns, name):
-            continue
-        missing.extend((node, edge) for edge in in_edges_of(graph, node, "claims"))
+    produced, unmade = unproduced(ctx, "claim", ctx.config.external_claims)
+    missing = [(node, edge) for node, _, _ in unmade for edge in in_edges_of(graph, node, "claims")]
     if len(missing) >= ALL_EXTERNAL_THRESHOLD and not produced.names and not produced.patterns:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
