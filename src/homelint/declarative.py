@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,23 +85,16 @@ def run_declarative(ctx: Context, enabled: set[str] | None = None) -> Iterator[F
     if not declarative:
         return
     from homelint.checks.common import manifest_objects
-    from homelint.fastschema import compile_standalone
+    from homelint.fastschema import Validator, compile_standalone
 
     objects = manifest_objects(ctx)
     for meta in declarative:
         spec = meta.declarative or {}
-        fast = compile_standalone(spec["schema"])
-        validator = None
+        validator = Validator(compile_standalone(spec["schema"]), partial(_jsonschema, spec["schema"]))
         match = spec.get("match") or {}
         for obj in objects:
             if obj.is_sops or not object_matches(obj, match):
                 continue
-            if fast is not None and fast(obj.data):
-                continue
-            if validator is None:
-                import jsonschema
-
-                validator = jsonschema.Draft202012Validator(spec["schema"])
             for error in validator.iter_errors(obj.data):
                 keys = tuple(error.absolute_path)
                 message = (spec.get("message") or meta.summary).format(
@@ -109,6 +103,12 @@ def run_declarative(ctx: Context, enabled: set[str] | None = None) -> Iterator[F
                 detail = _short_error(error)
                 yield ctx.at(meta.id, obj, keys, f"{message} ({detail})" if detail else message, fix=spec.get("fix"))
                 break
+
+
+def _jsonschema(schema: Any) -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema)
 
 
 def _short_error(error: Any) -> str:

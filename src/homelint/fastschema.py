@@ -8,7 +8,7 @@ caller then uses jsonschema for everything: the answer is never a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Check = Callable[[Any], bool]
@@ -232,3 +232,23 @@ def compile_standalone(schema: Any) -> Check | None:
         return Compiler({uri: schema}).check_for(uri)
     except Unsupported:
         return None
+
+
+class Validator:
+    """jsonschema's `iter_errors`, but a document the compiled check accepts is answered without
+    jsonschema, which is imported and built only when a document fails (or `fast` is None)."""
+
+    def __init__(self, fast: Check | None, make_slow: Callable[[], Any]) -> None:
+        self.fast = fast
+        self._make_slow = make_slow
+        self._slow: Any = None
+
+    def iter_errors(self, doc: Any) -> Iterator[Any]:
+        if self.fast is not None and self.fast(doc):
+            return iter(())
+        return iter(self._jsonschema().iter_errors(doc))
+
+    def _jsonschema(self) -> Any:
+        if self._slow is None:
+            self._slow = self._make_slow()
+        return self._slow

@@ -68,9 +68,12 @@ def fast_validator(name: str) -> Any:
         return None
 
 
-def is_valid(name: str, doc: Any) -> bool:
-    fast = fast_validator(name)
-    return bool(fast(doc)) if fast is not None else bool(validator(name).is_valid(doc))
+@cache
+def checker(name: str) -> Any:
+    """The schema's fastschema.Validator: compiled check first, jsonschema for the failures."""
+    from homelint.fastschema import Validator
+
+    return Validator(fast_validator(name), lambda: validator(name))
 
 
 def readable(error: Any) -> tuple[tuple[Any, ...], str]:
@@ -141,9 +144,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
             name = found
             meta = doc.get("metadata")
             label = f"{doc.get('kind')} {meta.get('name') if isinstance(meta, dict) else ''}"
-        if is_valid(name, doc):
-            continue
-        errors = sorted(validator(name).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        errors = sorted(checker(name).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
             keys, message = readable(error)
             span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))
