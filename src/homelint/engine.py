@@ -168,6 +168,7 @@ def _run_record(
     parse_results = None
     known: dict[str, str] = {}
     todo: list[str] = []
+    key = None
     if not cache.index:
         files, parse_results = walk_and_parse(root, exclude)
         timing.mark("walk+parse")
@@ -176,12 +177,14 @@ def _run_record(
         known, todo = scan_cache(root, files, cache)
         timing.mark("walk")
         if not todo:
-            stored = cache.run_result(_run_key(root, files, known, config, rules, enabled))
+            key = _run_key(root, files, known, config, rules, enabled)
+            stored = cache.run_result(key)
             if stored is not None:
                 cache.save()  # touched-but-unchanged files have new stats
                 return stored, None
     repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
-    key = _run_key(root, files, repo.digests, config, rules, enabled)
+    if key is None or repo.digests != known:  # the key of the scan holds if no file was (re)parsed
+        key = _run_key(root, files, repo.digests, config, rules, enabled)
     stored = cache.run_result(key)
     if stored is None:
         repo.positions.memo = cache.spans()
