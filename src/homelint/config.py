@@ -26,7 +26,7 @@ class Config:
     baseline: str | None = None
     flux_roots: list[str] = field(default_factory=list)
     strict_substitution: bool = True
-    local_sources: list[str] = field(default_factory=lambda: ["flux-system"])
+    local_sources: list[str] = field(default_factory=list)  # evidence finds them (sources.py); this adds
     external_sources: list[str] = field(default_factory=list)
     placeholder_docs: list[str] | None = None
     external_secrets: list[str] = field(default_factory=list)
@@ -114,7 +114,7 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
         baseline=data.get("baseline"),
         flux_roots=[r.strip("/").removeprefix("./") for r in flux.get("roots", [])],
         strict_substitution=flux.get("strict-substitution", True),
-        local_sources=flux.get("local-sources", ["flux-system"]),
+        local_sources=flux.get("local-sources", []),
         external_sources=flux.get("external-sources", []),
         placeholder_docs=data.get("placeholders", {}).get("docs"),
         external_secrets=data.get("secrets", {}).get("external", []),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import posixpath
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,25 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from homelint.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model import K8sObject
-from homelint.substitution import resolve
+from homelint.sources import Artifact, SourceRef, Sources, find_sources, source_ref
+from homelint.substitution import resolve, substitute_tree, substitution_disabled
+from homelint.targets import target_matches
 
 if TYPE_CHECKING:
     from homelint.repo import Repo
 
 FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io"
-FLUX_IGNORED_NAMES = {
-    ".sops.yaml",
-    ".goreleaser.yml",
-    ".flux.yaml",
-    ".travis.yml",
-    ".gitlab-ci.yml",
-    "appveyor.yml",
-    ".drone.yml",
-    "cloudbuild.yaml",
-    "codeship-services.yml",
-    "codeship-steps.yml",
-}
-FLUX_IGNORED_DIRS = {".github", ".circleci", ".git"}
 BOOTSTRAP = "(bootstrap)"
 
 
@@ -79,6 +67,10 @@ class FluxKS:
     files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
     root: str = ""  # which root reaches it
+    cluster: str = ""  # roots with nested paths are one cluster; each cluster applies its own instance
+    source: SourceRef | None = None
+    artifact: Artifact | None = None  # what its source serves, when that is this repository
+    scope: dict[SourceRef, Artifact] | None = None  # this cluster's own declarations of sources
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -118,7 +110,7 @@ class FluxModel:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.kdirs: dict[str, KustomizeDir] = repo.kustomize_dirs
-        self._memo: dict[str, BuildOut] = {}
+        self._memo: dict[tuple[str, str], BuildOut] = {}
         self._building: dict[str, None] = {}  # directories being built, in include order
         self.kustomizations: list[FluxKS] = []
         self.applied: list[Applied] = []
@@ -128,8 +120,20 @@ class FluxModel:
         self.roots: list[str] = []
         self.root_source = ""
         self.cycles: list[KustomizeCycle] = []
+        self.notes: list[str] = []
+        self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
+        self.sources: Sources = find_sources(repo)
+        self._default = self._default_artifact()
         self._children = self._index_children()
         self._named: dict[tuple[str, str, str], list[K8sObject]] | None = None  # built when run() is done
+
+    def _default_artifact(self) -> Artifact:
+        """The artifact of config roots and of the fallback: this repository's (first) Git source."""
+        for ref in sorted(self.sources.artifacts):
+            art = self.sources.artifacts[ref]
+            if ref.kind == "GitRepository":
+                return art
+        return Artifact(SourceRef("GitRepository", "flux-system", "flux-system"), "", "the repository", [])
 
     def applied_named(self, kind: str, name: str, namespace: str) -> list[K8sObject]:
         """Objects applied as kind/namespace/name (one object may be applied in many namespaces)."""
@@ -161,29 +165,31 @@ class FluxModel:
     # --- directory builds -------------------------------------------------------------
     def _index_children(self) -> dict[str, tuple[list[str], list[str]]]:
         children: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
-        for path in self.repo.files.yaml_files:
+        for path in sorted(self.repo.files.yaml_files):
             children[posixpath.dirname(path)][0].append(path)
-        for d in self.repo.files.dirs:
+        for d in sorted(self.repo.files.dirs):
             children[posixpath.dirname(d)][1].append(d)
         return children
 
     def objects_in(self, path: str) -> list[K8sObject]:
         return self.repo.objects_by_file.get(path, [])
 
-    def build(self, directory: str) -> BuildOut:
-        """What `kustomize build` (Flux flavour) of a directory yields, memoized."""
-        if directory in self._memo:
-            return self._memo[directory]
+    def build(self, directory: str, artifact: Artifact | None = None) -> BuildOut:
+        """What `kustomize build` (Flux flavour) of a directory in an artifact yields, memoized."""
+        art = artifact or self._default
+        memo_key = (art.key, directory)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
         if directory in self._building:
             return BuildOut()  # a cycle (recorded by _build_kustomization where it has an entry)
         self._building[directory] = None
         kd = self.kdirs.get(directory)
-        out = self._build_kustomization(kd) if kd else self._build_generated(directory)
+        out = self._build_kustomization(kd, art) if kd and art.contains(kd.file) else self._build_generated(directory, art)
         del self._building[directory]
-        self._memo[directory] = out
+        self._memo[memo_key] = out
         return out
 
-    def _build_kustomization(self, kd: KustomizeDir) -> BuildOut:
+    def _build_kustomization(self, kd: KustomizeDir, art: Artifact) -> BuildOut:
         out = BuildOut(files={kd.file}, dirs={kd.dir})
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
         for entry in kd.entries:
@@ -191,6 +197,8 @@ class FluxModel:
                 if is_remote(entry.value):
                     continue
                 if entry.target in files:
+                    if not art.contains(entry.target):
+                        continue  # not in the artifact: kustomize cannot read it
                     out.files.add(entry.target)
                     out.resource_files.add(entry.target)
                     out.objects.extend((o, o.namespace) for o in self.objects_in(entry.target))
@@ -199,7 +207,7 @@ class FluxModel:
                     if chain:
                         self.cycles.append(KustomizeCycle(kd, entry, chain))
                         continue
-                    sub = self.build(entry.target)
+                    sub = self.build(entry.target, art)
                     out.files |= sub.files
                     out.dirs |= sub.dirs
                     out.resource_files |= sub.resource_files
@@ -223,7 +231,9 @@ class FluxModel:
                 return tuple(building[index:])
         return ()
 
-    def _build_generated(self, directory: str) -> BuildOut:
+    def _build_generated(self, directory: str, art: Artifact) -> BuildOut:
+        """kustomize-controller's generator: every manifest below, recursively; a subfolder with
+        its own kustomization becomes a resource. Files outside the artifact are not there."""
         out = BuildOut(dirs={directory})
         if directory not in self.repo.files.dirs and directory != "":
             return out
@@ -232,16 +242,16 @@ class FluxModel:
             current = stack.pop()
             yaml_files, subdirs = self._children.get(current, ([], []))
             for path in yaml_files:
-                if posixpath.basename(path) in FLUX_IGNORED_NAMES:
+                if not art.contains(path):
                     continue
                 out.files.add(path)
                 out.resource_files.add(path)
                 out.objects.extend((o, o.namespace) for o in self.objects_in(path))
-            for sub in subdirs:
-                if posixpath.basename(sub) in FLUX_IGNORED_DIRS:
+            for sub in reversed(subdirs):
+                if not art.contains(sub, is_dir=True):
                     continue
-                if sub in self.kdirs:
-                    built = self.build(sub)
+                if sub in self.kdirs and art.contains(self.kdirs[sub].file):
+                    built = self.build(sub, art)
                     out.files |= built.files
                     out.dirs |= built.dirs
                     out.resource_files |= built.resource_files
@@ -252,51 +262,32 @@ class FluxModel:
         return out
 
     # --- Flux Kustomizations ------------------------------------------------------------
-    def is_local_source(self, ks_data: dict[str, Any], ks_namespace: str) -> bool:
+    def artifact_of(
+        self, ks_data: dict[str, Any], ks_namespace: str, scope: dict[SourceRef, Artifact] | None = None
+    ) -> Artifact | None:
+        """The artifact of this repository a Flux Kustomization builds from, if its source is one."""
         spec = ks_data.get("spec")
-        ref = spec.get("sourceRef") if isinstance(spec, dict) else None
-        if not isinstance(ref, dict):
-            return True
-        name = ref.get("name")
-        ns = ref.get("namespace") or ks_namespace
-        locals_ = self.repo.config.local_sources
-        return ref.get("kind", "GitRepository") == "GitRepository" and (name in locals_ or f"{ns}/{name}" in locals_)
+        ref = source_ref(spec, ks_namespace)
+        if ref is None:
+            return self._default if isinstance(spec, dict) and "sourceRef" not in spec else None
+        return self.sources.artifact(ref, scope)
+
+    def is_local_source(self, ks_data: dict[str, Any], ks_namespace: str) -> bool:
+        art = self.artifact_of(ks_data, ks_namespace)
+        return art is not None and art.path_known
 
     def run(self) -> None:
         ks_objects = [o for o in self.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
-        roots = self._explicit_roots()
-        seen: set[tuple[str, int, str]] = set()
-        queue: list[FluxKS] = []
-        if roots:
-            for root in roots:
-                virtual = FluxKS(f"{BOOTSTRAP} {root}", "flux-system", "flux-system", None, {}, path=root, root=root)
-                queue.append(virtual)
-        else:
+        seen: set[tuple[str, str, int, str]] = set()
+        queue = self._roots()
+        if not queue:
             self.root_source = "automatic: Flux Kustomizations that no other Kustomization applies"
-            root_dirs: list[str] = []
-            for obj in self._fallback_root_objects(ks_objects):
-                directory = posixpath.dirname(obj.path)
-                if directory in self.kdirs and obj.path in self.build(directory).resource_files:
-                    if directory not in root_dirs:
-                        root_dirs.append(directory)
-                    continue
-                ns = obj.namespace or "flux-system"
-                bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
-                self.kustomizations.append(bootstrap)
-                bootstrap.applied.append(Applied(obj, ns, bootstrap))
-                self.applied.append(bootstrap.applied[-1])
-                self.applied_files.add(obj.path)
-                self.resource_files.add(obj.path)
-                self.roots.append(obj.path)
-                queue.append(self._make_ks(obj, ns, bootstrap))
-            for directory in root_dirs:
-                self.roots.append(directory)
-                queue.append(
-                    FluxKS(f"{BOOTSTRAP} {directory}", "flux-system", "flux-system", None, {}, path=directory, root=directory)
-                )
+            queue = self._fallback_roots(ks_objects)
+        self._assign_clusters(queue)
         while queue:
             ks = queue.pop(0)
-            ident = (ks.obj.path, ks.obj.doc, ks.namespace) if ks.obj else ("", 0, ks.key)
+            # one instance per cluster (root): each applies it with its own variables
+            ident = (ks.cluster, ks.obj.path, ks.obj.doc, ks.namespace) if ks.obj else ("", "", 0, ks.key)
             if ident in seen:
                 continue
             seen.add(ident)
@@ -311,55 +302,105 @@ class FluxModel:
                 bucket.append(applied.obj)
         self._named = dict(named)
         for applied in self.applied:
-            applied.obj.applied_by.append(applied.ks.key if applied.ks else BOOTSTRAP)
+            key = applied.ks.key if applied.ks else BOOTSTRAP
+            if key not in applied.obj.applied_by:
+                applied.obj.applied_by.append(key)
             if applied.obj.effective_namespace is None:
                 applied.obj.effective_namespace = applied.namespace
         for obj in self.repo.objects:
+            obj.applied_by.sort()
             if obj.effective_namespace is None:
                 obj.effective_namespace = obj.namespace
+        self.notes.extend(self.sources.notes)
+        if self.skipped:
+            total = sum(self.skipped.values())
+            names = ", ".join(f"{ref} ({n})" for ref, n in sorted(self.skipped.items())[:5])
+            more = f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
+            self.notes.append(
+                f"{total} Flux Kustomization(s) build from sources that are not this repository and were not followed: "
+                f"{names}{more}; if one of them is this repository, list it under flux.local-sources in .homelint.yaml"
+            )
 
-    def _explicit_roots(self) -> list[str]:
+    def _roots(self) -> list[FluxKS]:
+        """The Kustomizations Flux starts from: config roots, FluxInstance syncs, and the
+        Kustomizations applied by hand beside this repository's own source."""
         config_roots = self.repo.config.flux_roots
         if config_roots:
             self.root_source = "flux.roots in the config"
             self.roots = list(config_roots)
-            return self.roots
-        found: list[str] = []
-        for obj in self.repo.objects:
-            sync = None
-            if obj.kind == "FluxInstance":
-                sync = obj.spec.get("sync")
-            elif obj.kind == "HelmRelease":
-                values = obj.spec.get("values")
-                instance = values.get("instance") if isinstance(values, dict) else None
-                sync = instance.get("sync") if isinstance(instance, dict) else None
-            if (
-                isinstance(sync, dict)
-                and isinstance(sync.get("path"), str)
-                and sync.get("kind", "GitRepository") == "GitRepository"
-            ):
-                found.append(join("", sync["path"]))
-        for obj in self.repo.objects:
-            # classic `flux bootstrap` (gotk-sync.yaml) and hand-made bootstrap files: a Flux
-            # Kustomization declared next to the repository's own source object.
-            if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
+            return [self._virtual(root, root, self._default) for root in config_roots]
+        queue: list[FluxKS] = []
+        origins: list[str] = []
+        for ref, sync_path, obj in self.sources.syncs:
+            art = self.sources.artifacts[ref]
+            if not art.path_known:
                 continue
-            path = obj.spec.get("path")
-            if not isinstance(path, str) or not self.is_local_source(obj.data, obj.namespace or "flux-system"):
+            resolved = resolve(sync_path, {})
+            if resolved is None:
                 continue
-            siblings = self.repo.objects_by_file.get(obj.path, [])
-            declares_source = any(
-                o.kind in ("GitRepository", "OCIRepository") and o.name in self.repo.config.local_sources for o in siblings
-            )
-            if declares_source or (obj.name == "flux-system" and posixpath.basename(obj.path) == "gotk-sync.yaml"):
-                resolved = resolve(path, {})
-                if resolved is not None:
-                    found.append(join("", resolved))
-        found = sorted(set(found))
-        if found:
-            self.root_source = "automatic: FluxInstance sync path / flux bootstrap"
-        self.roots = found
-        return found
+            path = art.path(resolved)
+            virtual = self._virtual(path, path, art)
+            virtual.name, virtual.namespace, virtual.source = ref.name, ref.namespace, ref
+            virtual.data = {"spec": {"path": sync_path, "sourceRef": {"kind": ref.kind, "name": ref.name}}}
+            if path not in self.roots:
+                self.roots.append(path)
+                queue.append(virtual)
+                origins.append(f"{obj.kind} sync")
+        for obj in self.sources.bootstraps:
+            if obj.path in self.roots:
+                continue
+            ns = obj.namespace or "flux-system"
+            bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
+            bootstrap.scope = self.sources.scoped.get(obj.path)
+            self.kustomizations.append(bootstrap)
+            applied = Applied(obj, ns, bootstrap)
+            bootstrap.applied.append(applied)
+            self.applied.append(applied)
+            self.applied_files.add(obj.path)
+            self.resource_files.add(obj.path)
+            self.roots.append(obj.path)
+            queue.append(self._make_ks(obj, ns, bootstrap, ns))
+            origins.append("Kustomization beside this repository's source")
+        if queue:
+            self.root_source = "automatic: " + ", ".join(sorted(set(origins)))
+        return queue
+
+    def _assign_clusters(self, queue: list[FluxKS]) -> None:
+        """Roots whose paths nest (a bootstrap Kustomization of `cluster/` and the FluxInstance
+        sync of `cluster/flux`) are one cluster; disjoint roots are separate clusters."""
+        paths = {id(ks): (ks.path if ks.path is not None else ks.root) for ks in queue}
+        for ks in queue:
+            mine = paths[id(ks)]
+            outer = [p for p in paths.values() if p == mine or p == "" or mine.startswith(p + "/")]
+            ks.cluster = min(outer, key=lambda p: (len(p), p))
+            if ks.parent is not None and ks.parent.obj is None:
+                ks.parent.cluster = ks.cluster
+
+    def _virtual(self, key: str, path: str, art: Artifact) -> FluxKS:
+        return FluxKS(f"{BOOTSTRAP} {key}", "flux-system", "flux-system", None, {}, path=path, root=key, artifact=art)
+
+    def _fallback_roots(self, ks_objects: list[K8sObject]) -> list[FluxKS]:
+        queue: list[FluxKS] = []
+        root_dirs: list[str] = []
+        for obj in self._fallback_root_objects(ks_objects):
+            directory = posixpath.dirname(obj.path)
+            if directory in self.kdirs and obj.path in self.build(directory).resource_files:
+                if directory not in root_dirs:
+                    root_dirs.append(directory)
+                continue
+            ns = obj.namespace or "flux-system"
+            bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
+            self.kustomizations.append(bootstrap)
+            bootstrap.applied.append(Applied(obj, ns, bootstrap))
+            self.applied.append(bootstrap.applied[-1])
+            self.applied_files.add(obj.path)
+            self.resource_files.add(obj.path)
+            self.roots.append(obj.path)
+            queue.append(self._make_ks(obj, ns, bootstrap, ns))
+        for directory in root_dirs:
+            self.roots.append(directory)
+            queue.append(self._virtual(directory, directory, self._default))
+        return queue
 
     def _fallback_root_objects(self, ks_objects: list[K8sObject]) -> list[K8sObject]:
         """Flux Kustomizations not applied by any other (condensation sources of the apply graph)."""
@@ -369,11 +410,12 @@ class FluxModel:
         index = {id(o): o for o in ks_objects}
         for obj in ks_objects:
             graph.add_node(id(obj))
-            if not self.is_local_source(obj.data, obj.namespace or "flux-system"):
+            art = self.artifact_of(obj.data, obj.namespace or "flux-system")
+            if art is None or not art.path_known:
                 continue
             path = obj.spec.get("path")
-            target = join("", resolve(path, {}) or path) if isinstance(path, str) else ""
-            built = self.build(target)
+            target = art.path(resolve(path, {}) or path) if isinstance(path, str) else art.root
+            built = self.build(target, art)
             for child, _ in built.objects:
                 if id(child) in index and child is not obj:
                     graph.add_edge(id(obj), id(child))
@@ -385,39 +427,59 @@ class FluxModel:
                 roots.append(members[0])
         return sorted(roots, key=lambda o: (o.path, o.doc))
 
-    def _make_ks(self, obj: K8sObject, namespace: str, parent: FluxKS) -> FluxKS:
+    def _make_ks(self, obj: K8sObject, namespace: str | None, parent: FluxKS, build_ns: str | None) -> FluxKS:
+        """A child Flux Kustomization as kustomize-controller applies it: the parent's patches,
+        then the parent's postBuild substitution, on the whole object (SEMANTICS 2.6)."""
         data = obj.data
         if parent.obj is not None:
-            data = apply_parent_patches(parent, obj, namespace)
-        ks = FluxKS(f"{namespace}/{obj.name}", obj.name, namespace, obj, data, parent=parent, root=parent.root)
-        ks.local = self.is_local_source(data, namespace)
+            data = apply_parent_patches(parent, obj, build_ns)
+            if parent.post_build is not None and not substitution_disabled(data):
+                variables = parent_vars(self.repo, parent)
+                if variables:
+                    data = substitute_tree(data, variables)
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        name: str = meta["name"] if isinstance(meta.get("name"), str) else obj.name
+        own_ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else None
+        ns: str = namespace or own_ns or parent.namespace
+        ks = FluxKS(f"{ns}/{name}", name, ns, obj, data, parent=parent, root=parent.root, cluster=parent.cluster)
+        ks.source = source_ref(ks.spec, ns)
+        ks.scope = parent.scope
+        art = self.artifact_of(data, ns, ks.scope)
+        ks.artifact = art
+        ks.local = art is not None and art.path_known
         raw = ks.spec.get("path")
         ks.raw_path = raw if isinstance(raw, str) else None
-        if ks.local:
-            text = raw if isinstance(raw, str) else ""
-            resolved = resolve(text, parent_vars(self.repo, parent)) if parent.obj is not None else resolve(text, {})
-            ks.path = join("", resolved) if resolved is not None else None
+        if ks.local and art is not None:
+            resolved = resolve(raw if isinstance(raw, str) else "", {})
+            ks.path = art.path(resolved) if resolved is not None else None
+        elif ks.source is not None:
+            self.skipped[ks.source] = self.skipped.get(ks.source, 0) + 1
         return ks
 
     def _evaluate(self, ks: FluxKS) -> list[FluxKS]:
         if not ks.local or ks.path is None:
             return []
         path = ks.path
-        if path and path not in self.repo.files.dirs:
+        art = ks.artifact or self._default
+        if path and (path not in self.repo.files.dirs or not art.contains(path, is_dir=True)):
             ks.path_exists = False
             return []
-        built = self.build(path)
+        built = self.build(path, art)
         objects = list(built.objects)
         files, dirs = set(built.files), set(built.dirs)
         resource_files = set(built.resource_files)
         comps = ks.spec.get("components")
+        kd = self.kdirs.get(path)
         if isinstance(comps, list):
             for comp in comps:
                 if isinstance(comp, str) and not is_remote(comp):
                     target = join(path, comp)
                     if target in self.kdirs:
-                        sub = self.build(target)
-                        objects.extend(sub.objects)
+                        sub = self.build(target, art)
+                        # appended to the spec.path kustomization: its namespace applies to them
+                        ns = kd.namespace if kd is not None else None
+                        objects.extend((o, ns or o_ns) for o, o_ns in sub.objects)
                         files |= sub.files
                         dirs |= sub.dirs
                         resource_files |= sub.resource_files
@@ -434,7 +496,8 @@ class FluxModel:
             ks.applied.append(applied)
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
-                children.append(self._make_ks(obj, effective or ks.namespace, ks))
+                forced = target_ns or (ns if ns != obj.namespace else None)
+                children.append(self._make_ks(obj, forced, ks, ns))
         return children
 
 
@@ -448,34 +511,6 @@ def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
 
 
 # --- patches --------------------------------------------------------------------------------
-def _target_matches(target: dict[str, Any], obj: K8sObject, namespace: str) -> bool:
-    if not isinstance(target, dict):
-        return False
-    if target.get("kind") and target["kind"] != obj.kind:
-        return False
-    if target.get("group") and target["group"] != obj.group:
-        return False
-    if target.get("version") and target["version"] != obj.version:
-        return False
-    for key, actual in (("name", obj.name), ("namespace", namespace)):
-        want = target.get(key)
-        if want:
-            try:
-                if not re.fullmatch(str(want), actual or ""):
-                    return False
-            except re.error:
-                if want != actual:
-                    return False
-    selector = target.get("labelSelector")
-    if isinstance(selector, str) and selector:
-        labels = obj.metadata.get("labels") or {}
-        for term in selector.split(","):
-            k, _, v = term.partition("=")
-            if not isinstance(labels, dict) or labels.get(k.strip()) != v.strip().lstrip("="):
-                return False
-    return True
-
-
 def merge_patch(base: Any, patch: Any) -> Any:
     """JSON-merge semantics (kustomize strategic merge on CRDs): maps merge, lists replace."""
     if not isinstance(base, dict) or not isinstance(patch, dict):
@@ -533,7 +568,9 @@ def _patch_body(text: str) -> Any:
     return parsed.docs[0] if parsed.docs else None
 
 
-def apply_parent_patches(parent: FluxKS, obj: K8sObject, namespace: str) -> dict[str, Any]:
+def apply_parent_patches(parent: FluxKS, obj: K8sObject, namespace: str | None) -> dict[str, Any]:
+    """The object after the parent's `spec.patches`, each matched against the object as the
+    earlier patches left it (kustomize applies them in order)."""
     patches = parent.spec.get("patches")
     data = obj.data
     if not isinstance(patches, list):
@@ -548,11 +585,16 @@ def apply_parent_patches(parent: FluxKS, obj: K8sObject, namespace: str) -> dict
         if target is None and isinstance(body, dict):
             meta = body.get("metadata") or {}
             target = {"kind": body.get("kind"), "name": meta.get("name") if isinstance(meta, dict) else None}
-        if not _target_matches(target or {}, obj, namespace):
+        if not target_matches(target or {}, data, namespace):
             continue
         if isinstance(body, list):
             data = apply_json6902(data, body)
         elif isinstance(body, dict):
             strip = {k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")}
+            meta = body.get("metadata")
+            if isinstance(meta, dict):
+                rest = {k: v for k, v in meta.items() if k not in ("name", "namespace")}
+                if rest:
+                    strip["metadata"] = rest
             data = merge_patch(data, strip)
     return data

@@ -15,6 +15,7 @@ from homelint.flux import FLUX_KS_GROUP, FluxKS
 from homelint.kustomize import is_remote, join
 from homelint.model import Finding, K8sObject
 from homelint.registry import check
+from homelint.sources import SourceRef
 from homelint.substitution import resolve
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
@@ -367,6 +368,8 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
 
 
 def _known_external(ctx: Context, kind: str, ns: str, name: str) -> bool:
+    if ctx.flux.sources.artifact(SourceRef(kind, ns, name)) is not None:
+        return True  # this repository's own source (a FluxInstance sync, a bootstrap, ...)
     for entry in [*ctx.config.external_sources, *ctx.config.local_sources]:
         parts = entry.split("/")
         if parts == [name] or parts == [ns, name] or parts == [kind, ns, name]:
@@ -383,6 +386,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
         if applied.kind in SOURCE_KINDS and applied.obj.group.startswith("source.toolkit.fluxcd.io"):
             sources[(applied.kind, applied.ns)].add(applied.name)
     seen: set[tuple[int, str]] = set()
+    # a Flux Kustomization as applied: parent patches and substitution done (flux.FluxKS.data)
+    materialized = {(id(ks.obj), ks.namespace): ks.spec for ks in ctx.flux.kustomizations if ks.obj is not None}
     for applied in ctx.flux.applied:
         obj = applied.obj
         if (id(obj), applied.ns) in seen:
@@ -390,7 +395,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
         seen.add((id(obj), applied.ns))
         refs: list[tuple[tuple[Any, ...], Any, str]] = []
         if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
-            refs.append((("spec", "sourceRef"), obj.spec.get("sourceRef"), "GitRepository"))
+            spec = materialized.get((id(obj), applied.ns), obj.spec)
+            refs.append((("spec", "sourceRef"), spec.get("sourceRef"), "GitRepository"))
         elif obj.kind == "HelmRelease":
             chart = obj.spec.get("chart")
             chart_spec = chart.get("spec") if isinstance(chart, dict) else None
