@@ -143,6 +143,7 @@ def _run_check(options: Options) -> Result:
     suppressed.sort(key=Finding.sort_key)
     stats = dict(stored["stats"])
     result = Result(root, config, findings, rules, stats, suppressed, stale, repo)
+    result.notes.extend(stats.get("notes", []))
     if not stats["kustomizations"]:
         result.notes.append(
             "no Flux Kustomization found: the wiring, placeholder, volume and secret rules need Flux and did not run "
@@ -198,6 +199,7 @@ def _run_record(
                 "files": len(files.yaml_files),
                 "objects": len(repo.objects),
                 "kustomizations": len(repo.flux.kustomizations),
+                "notes": list(repo.flux.notes),
             },
         }
         cache.store_run_result(key, stored)

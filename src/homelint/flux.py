@@ -346,7 +346,7 @@ class FluxModel:
                 self.roots.append(path)
                 queue.append(virtual)
                 origins.append(f"{obj.kind} sync")
-        for obj in self.sources.bootstraps:
+        for obj in self._hand_applied(self.sources.bootstraps):
             if obj.path in self.roots:
                 continue
             ns = obj.namespace or "flux-system"
@@ -364,6 +364,20 @@ class FluxModel:
         if queue:
             self.root_source = "automatic: " + ", ".join(sorted(set(origins)))
         return queue
+
+    def _hand_applied(self, candidates: list[K8sObject]) -> list[K8sObject]:
+        """The bootstrap candidates that no other candidate's tree applies (a Kustomization next
+        to the source that the gotk-sync root builds anyway is its child, not a second root)."""
+        built: set[str] = set()
+        for obj in candidates:
+            art = self.artifact_of(obj.data, obj.namespace or "flux-system", self.sources.scoped.get(obj.path))
+            raw = obj.spec.get("path")
+            resolved = resolve(raw, {}) if isinstance(raw, str) else None
+            if art is None or resolved is None:
+                continue
+            out = self.build(art.path(resolved), art)
+            built |= {f for f in out.resource_files if f != obj.path}
+        return [obj for obj in candidates if obj.path not in built]
 
     def _assign_clusters(self, queue: list[FluxKS]) -> None:
         """Roots whose paths nest (a bootstrap Kustomization of `cluster/` and the FluxInstance
