@@ -288,7 +288,9 @@ def test_output_does_not_depend_on_the_hash_seed(repo):
         files[f"kubernetes/clusters/{cluster}/apps.yaml"] = ks("cluster-apps", f"./kubernetes/apps/{cluster}")
         extra = "  targetNamespace: default\n  postBuild:\n    substitute:\n      APP: echo\n"
         files[f"kubernetes/apps/{cluster}/echo.yaml"] = ks("echo", "./kubernetes/apps/base/echo", extra=extra)
-    files["kubernetes/apps/base/echo/helmrelease.yaml"] = helmrelease("echo").replace("name: echo\n", "name: echo\n  labels:\n    tier: ${TIER}\n", 1)
+    files["kubernetes/apps/base/echo/helmrelease.yaml"] = helmrelease("echo").replace(
+        "name: echo\n", "name: echo\n  labels:\n    tier: ${TIER}\n", 1
+    )
     root = repo(files)
     outputs = set()
     for seed in ("1", "2", "3"):
@@ -303,3 +305,20 @@ def test_output_does_not_depend_on_the_hash_seed(repo):
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert "TIER" in next(iter(outputs))  # the run did report on the shared file
+
+
+def test_an_archived_tree_is_one_finding_and_build_errors_in_it_are_not_reported(repo, check_json):
+    files = {
+        "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+        "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+        "kubernetes/apps/default/echo/helmrelease.yaml": helmrelease("echo"),
+        "kubernetes/apps/default/empty/kustomization.yaml": "resources: []\n",  # builds nothing: not an app
+    }
+    for app in ("one", "two", "three"):
+        files[f"archive/{app}/ks.yaml"] = ks(app, f"./archive/{app}/app-gone")  # HL103 if it were applied
+        files[f"archive/{app}/app/kustomization.yaml"] = "resources:\n  - ./missing.yaml\n"  # HL101 likewise
+    _, findings = check_json(repo(files), "--fail-level", "info")
+    rules = sorted((f["rule"], f["path"]) for f in findings if f["rule"] in ("HL101", "HL103", "HL104"))
+    assert rules == [("HL104", "archive/one/app/kustomization.yaml")]
+    (dead,) = [f for f in findings if f["rule"] == "HL104"]
+    assert dead["message"].startswith("archive/: 3 Flux Kustomization(s) and 3 kustomization folder(s)")

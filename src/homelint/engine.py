@@ -275,7 +275,17 @@ def collect(repo: Any, rules: dict[str, RuleMeta], enabled: set[str] | None = No
         findings.extend(_finding_from_tuple(t) for t in found)
         if memo is not None:
             memo.update(added)
-    return findings
+    return _in_scope(repo, rules, findings)
+
+
+def _in_scope(repo: Any, rules: dict[str, RuleMeta], findings: list[Finding]) -> list[Finding]:
+    """Drop findings of `scope: applied` rules in files no Flux root reaches, once roots are
+    known (dead trees get one HL104 finding at their top instead)."""
+    flux = repo.flux
+    if flux is None or not flux.roots_known:
+        return findings
+    applied = flux.applied_files
+    return [f for f in findings if f.path in applied or rules.get(f.rule) is None or rules[f.rule].scope != "applied"]
 
 
 def _declarative(ctx: Context, enabled: set[str]) -> Iterator[Finding]:

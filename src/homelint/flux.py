@@ -121,6 +121,7 @@ class FluxModel:
         self.root_source = ""
         self.cycles: list[KustomizeCycle] = []
         self.notes: list[str] = []
+        self.roots_known = False  # roots found by evidence or config, not by the fallback
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
         self.sources: Sources = find_sources(repo)
         self._default = self._default_artifact()
@@ -280,6 +281,7 @@ class FluxModel:
         ks_objects = [o for o in self.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
         seen: set[tuple[str, str, int, str]] = set()
         queue = self._roots()
+        self.roots_known = bool(queue)
         if not queue:
             self.root_source = "automatic: Flux Kustomizations that no other Kustomization applies"
             queue = self._fallback_roots(ks_objects)

@@ -213,9 +213,10 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     repo = ctx.repo
-    roots = ", ".join(flux.roots) or "(none)"
-    origin = f"roots: {roots} ({flux.root_source})"
+    shown = ", ".join(flux.roots[:3]) + (f" and {len(flux.roots) - 3} more" if len(flux.roots) > 3 else "")
+    origin = f"roots: {shown or '(none)'} ({flux.root_source})"
     ks_paths: set[str] = set()
+    items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
     for obj in _all_flux_ks(ctx):
         raw = obj.spec.get("path")
         resolved = resolve(raw, {}) if isinstance(raw, str) else None
@@ -224,25 +225,78 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         if not obj.applied_by:
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
-            yield ctx.at(
+            finding = ctx.at(
                 "HL104",
                 obj,
                 ("metadata", "name"),
                 f"Flux Kustomization '{obj.name}' is not reached from any Flux root{where}; {origin}",
                 fix="wire its file into a kustomization.yaml that Flux applies, or set flux.roots in .homelint.yaml",
             )
+            items.append((obj.path, finding))
     for directory, kd in sorted(repo.kustomize_dirs.items()):
-        if directory in flux.reached_dirs or kd.is_component:
+        if directory in flux.reached_dirs or kd.is_component or _empty(kd):
             continue
         if directory in ks_paths or _referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
-        yield ctx.finding(
+        finding = ctx.finding(
             "HL104",
             kd.file,
             repo.span(kd.file, kd.doc),
             f"no Flux Kustomization builds '{directory or '.'}'{_commented_note(ctx, directory)}; {origin}",
             fix="point a Flux Kustomization's spec.path at it, list it in a parent kustomization, or delete it",
             key=f"HL104/{directory}",
+        )
+        items.append((kd.file, finding))
+    yield from _collapse_dead_trees(ctx, items, origin)
+
+
+def _empty(kd: Any) -> bool:
+    """A kustomization that builds nothing (`resources: []`) is not an unreachable app."""
+    return not any(e.kind in ("resources", "components") for e in kd.entries) and not any(
+        kd.data.get(k) for k in ("configMapGenerator", "secretGenerator", "helmCharts")
+    )
+
+
+def _collapse_dead_trees(ctx: Context, items: list[tuple[str, Finding]], origin: str) -> Iterator[Finding]:
+    """One finding at the top of each folder that holds nothing Flux applies (an archive), not
+    one per Kustomization in it; an unreachable item beside applied files stays its own finding."""
+    live: set[str] = {""}
+    for path in ctx.flux.applied_files:
+        directory = posixpath.dirname(path)
+        while directory not in live:
+            live.add(directory)
+            directory = posixpath.dirname(directory)
+    groups: dict[str, list[tuple[str, Finding]]] = defaultdict(list)
+    for path, finding in items:
+        top = posixpath.dirname(path)
+        if top in live:
+            groups[path].append((path, finding))
+            continue
+        while posixpath.dirname(top) not in live:
+            top = posixpath.dirname(top)
+        groups[top + "/"].append((path, finding))
+    for top, members in sorted(groups.items()):
+        if len(members) == 1:
+            yield members[0][1]
+            continue
+        members.sort(key=lambda m: (m[0], m[1].span.line))
+        first_path, first = members[0]
+        kustomizations = sum(1 for _, f in members if f.message.startswith("Flux Kustomization"))
+        folders = len(members) - kustomizations
+        manifests = sum(1 for p in ctx.flux.files_under(top.rstrip("/")) if ctx.repo.objects_by_file.get(p))
+        parts = [
+            f"{kustomizations} Flux Kustomization(s)" if kustomizations else "",
+            f"{folders} kustomization folder(s)" if folders else "",
+        ]
+        what = " and ".join(p for p in parts if p)
+        yield ctx.finding(
+            "HL104",
+            first_path,
+            first.span,
+            f"{top}: {what} ({manifests} manifest files) that no Flux root applies; dead code unless a root should reach it; {origin}",
+            fix="delete the folder, or wire it into a kustomization that Flux applies; list it under `exclude` to stop linting it",
+            key=f"HL104/tree/{top}",
+            related=sorted({p for p, _ in members})[:50],
         )
 
 
