@@ -322,3 +322,35 @@ def test_an_archived_tree_is_one_finding_and_build_errors_in_it_are_not_reported
     assert rules == [("HL104", "archive/one/app/kustomization.yaml")]
     (dead,) = [f for f in findings if f["rule"] == "HL104"]
     assert dead["message"].startswith("archive/: 3 Flux Kustomization(s) and 3 kustomization folder(s)")
+
+
+def test_kustomize_renames_namespaces_and_replacements_set_the_target_namespace(repo):
+    """A shared Namespace component is renamed by each folder's `namespace:`, and a replacement
+    copies that name into every child Kustomization's spec.targetNamespace (kustomize's
+    namespace transformer runs before replacements)."""
+    files = {
+        "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+        "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+        "kubernetes/components/namespace/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ./namespace.yaml\n",
+        "kubernetes/components/namespace/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: not-used\n",
+        "kubernetes/components/replacements/ks.yaml": (
+            "- source:\n    kind: Namespace\n    fieldPath: metadata.name\n  targets:\n    - select:\n"
+            "        kind: Kustomization\n        group: kustomize.toolkit.fluxcd.io\n      fieldPaths:\n"
+            "        - spec.targetNamespace\n      options:\n        create: true\n"
+        ),
+    }
+    for app in ("echo", "whoami"):
+        files[f"kubernetes/apps/{app}/kustomization.yaml"] = (
+            f"namespace: {app}-ns\ncomponents:\n  - ../../components/namespace\n"
+            "replacements:\n  - path: ../../components/replacements/ks.yaml\nresources:\n  - ./ks.yaml\n"
+        )
+        child = ks(app, f"./kubernetes/apps/{app}/app")  # its namespace becomes {app}-ns: the source's must be explicit
+        files[f"kubernetes/apps/{app}/ks.yaml"] = child.replace(
+            "    name: home-kubernetes\n", "    name: home-kubernetes\n    namespace: flux-system\n"
+        )
+        files[f"kubernetes/apps/{app}/app/helmrelease.yaml"] = helmrelease(app, "not-set")
+    built = model(repo(files))
+    assert sorted(a.name for a in built.flux.applied if a.kind == "Namespace") == ["echo-ns", "whoami-ns"]
+    children = {k.name: k.spec.get("targetNamespace") for k in built.flux.kustomizations if k.name in ("echo", "whoami")}
+    assert children == {"echo": "echo-ns", "whoami": "whoami-ns"}
+    assert {("echo-ns", "echo"), ("whoami-ns", "whoami")} <= set(applied_names(built, "HelmRelease"))

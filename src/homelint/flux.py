@@ -35,6 +35,7 @@ class Applied:
     obj: K8sObject
     namespace: str | None
     ks: FluxKS | None
+    renamed: str | None = None  # the name after kustomize (a Namespace takes `namespace:`)
 
     @property
     def kind(self) -> str:
@@ -42,7 +43,7 @@ class Applied:
 
     @property
     def name(self) -> str:
-        return self.obj.name
+        return self.renamed if self.renamed is not None else self.obj.name
 
     @property
     def ns(self) -> str:
@@ -93,6 +94,28 @@ class BuildOut:
     files: set[str] = field(default_factory=set)  # every file the build reads
     dirs: set[str] = field(default_factory=set)
     resource_files: set[str] = field(default_factory=set)  # files whose documents are applied
+    # fields kustomize transformers set: position in `objects` -> {field path: value} (one
+    # file's object may occur in many places of a build, each edited on its own)
+    edits: dict[int, dict[tuple[str, ...], Any]] = field(default_factory=dict)
+
+    def absorb(self, sub: BuildOut) -> None:
+        """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
+        self.files |= sub.files
+        self.dirs |= sub.dirs
+        self.resource_files |= sub.resource_files
+        offset = len(self.objects)
+        self.objects.extend(sub.objects)
+        for index, fields in sub.edits.items():
+            self.edits[index + offset] = dict(fields)
+
+    def edit(self, index: int, path: tuple[str, ...], value: Any) -> None:
+        self.edits[index] = {**self.edits.get(index, {}), path: value}
+
+    def current(self, index: int) -> dict[str, Any]:
+        """The object at `index` as the build has transformed it so far."""
+        edits = self.edits.get(index)
+        data = self.objects[index][0].data
+        return _overlay(data, edits) if edits else data
 
 
 @dataclass
@@ -143,7 +166,7 @@ class FluxModel:
         found: list[K8sObject] = []
         for applied in self.applied:
             obj = applied.obj
-            if obj.kind == kind and obj.name == name and applied.ns == namespace and obj not in found:
+            if obj.kind == kind and applied.name == name and applied.ns == namespace and obj not in found:
                 found.append(obj)
         return found
 
@@ -208,11 +231,7 @@ class FluxModel:
                     if chain:
                         self.cycles.append(KustomizeCycle(kd, entry, chain))
                         continue
-                    sub = self.build(entry.target, art)
-                    out.files |= sub.files
-                    out.dirs |= sub.dirs
-                    out.resource_files |= sub.resource_files
-                    out.objects.extend(sub.objects)
+                    out.absorb(self.build(entry.target, art))
             elif entry.target in files:
                 out.files.add(entry.target)
             elif entry.target in dirs:
@@ -222,7 +241,58 @@ class FluxModel:
         ns = kd.namespace
         if ns:
             out.objects = [(o, ns) for o, _ in out.objects]
+            for index, (o, _) in enumerate(out.objects):
+                if o.kind == "Namespace" and o.api_version == "v1":
+                    out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
+        self._replacements(kd, out)
         return out
+
+    def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """kustomize `replacements:` (they run after the namespace transformer): copy one field of
+        the single source object into plain field paths of the selected targets. A source that
+        is missing or not unique, or a field path with list selectors, is not modelled."""
+        items = kd.data.get("replacements")
+        entries: list[Any] = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                parsed = self.repo.parsed.get(join(kd.dir, item["path"]))
+                for doc in parsed.docs if parsed else []:
+                    entries.extend(doc if isinstance(doc, list) else [doc])
+            else:
+                entries.append(item)
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("source"), dict):
+                continue
+            source = entry["source"]
+            found = [i for i, (_, ns) in enumerate(out.objects) if target_matches(source, out.current(i), ns)]
+            if len(found) != 1:
+                continue
+            value = _read_field(out.current(found[0]), out.objects[found[0]][1], source.get("fieldPath") or "metadata.name")
+            if value is None or source.get("options"):
+                continue  # delimiter/index options: not modelled
+            targets = entry.get("targets")
+            for target in targets if isinstance(targets, list) else []:
+                if not isinstance(target, dict) or target.get("options", {}).get("delimiter") is not None:
+                    continue
+                create = bool(target.get("options", {}).get("create"))
+                reject = target.get("reject")
+                rejects: list[Any] = reject if isinstance(reject, list) else []
+                for index, (o, ns) in enumerate(out.objects):
+                    current = out.current(index)
+                    if not target_matches(target.get("select") or {}, current, ns) or any(
+                        target_matches(r, current, ns) for r in rejects
+                    ):
+                        continue
+                    for field_path in target.get("fieldPaths") or []:
+                        path = tuple(str(field_path).split("."))
+                        if any("[" in part for part in path):
+                            continue
+                        if not create and _read_field(current, ns, str(field_path)) is None:
+                            continue
+                        if path == ("metadata", "namespace"):
+                            out.objects[index] = (o, str(value))
+                        else:
+                            out.edit(index, path, value)
 
     def _chain_below(self, target: str) -> tuple[str, ...]:
         """The include path from the first directory being built that is `target` or below it."""
@@ -252,11 +322,7 @@ class FluxModel:
                 if not art.contains(sub, is_dir=True):
                     continue
                 if sub in self.kdirs and art.contains(self.kdirs[sub].file):
-                    built = self.build(sub, art)
-                    out.files |= built.files
-                    out.dirs |= built.dirs
-                    out.resource_files |= built.resource_files
-                    out.objects.extend(built.objects)
+                    out.absorb(self.build(sub, art))
                 else:
                     out.dirs.add(sub)
                     stack.append(sub)
@@ -299,7 +365,7 @@ class FluxModel:
         self.repo.variables_cache.clear()  # sources found while building were partial
         named: dict[tuple[str, str, str], list[K8sObject]] = defaultdict(list)
         for applied in self.applied:
-            bucket = named[(applied.obj.kind, applied.ns, applied.obj.name)]
+            bucket = named[(applied.obj.kind, applied.ns, applied.name)]
             if applied.obj not in bucket:
                 bucket.append(applied.obj)
         self._named = dict(named)
@@ -443,12 +509,20 @@ class FluxModel:
                 roots.append(members[0])
         return sorted(roots, key=lambda o: (o.path, o.doc))
 
-    def _make_ks(self, obj: K8sObject, namespace: str | None, parent: FluxKS, build_ns: str | None) -> FluxKS:
-        """A child Flux Kustomization as kustomize-controller applies it: the parent's patches,
-        then the parent's postBuild substitution, on the whole object (SEMANTICS 2.6)."""
-        data = obj.data
+    def _make_ks(
+        self,
+        obj: K8sObject,
+        namespace: str | None,
+        parent: FluxKS,
+        build_ns: str | None,
+        edits: dict[tuple[str, ...], Any] | None = None,
+    ) -> FluxKS:
+        """A child Flux Kustomization as kustomize-controller applies it: what kustomize's own
+        transformers set (replacements), the parent's patches, then the parent's postBuild
+        substitution, on the whole object (SEMANTICS 2.6)."""
+        data = _overlay(obj.data, edits) if edits else obj.data
         if parent.obj is not None:
-            data = apply_parent_patches(parent, obj, build_ns)
+            data = apply_parent_patches(parent, data, build_ns)
             if parent.post_build is not None and not substitution_disabled(data):
                 variables = parent_vars(self.repo, parent)
                 if variables:
@@ -481,10 +555,8 @@ class FluxModel:
         if path and (path not in self.repo.files.dirs or not art.contains(path, is_dir=True)):
             ks.path_exists = False
             return []
-        built = self.build(path, art)
-        objects = list(built.objects)
-        files, dirs = set(built.files), set(built.dirs)
-        resource_files = set(built.resource_files)
+        built = BuildOut()
+        built.absorb(self.build(path, art))
         comps = ks.spec.get("components")
         kd = self.kdirs.get(path)
         if isinstance(comps, list):
@@ -492,29 +564,62 @@ class FluxModel:
                 if isinstance(comp, str) and not is_remote(comp):
                     target = join(path, comp)
                     if target in self.kdirs:
-                        sub = self.build(target, art)
+                        sub = BuildOut()
+                        sub.absorb(self.build(target, art))
                         # appended to the spec.path kustomization: its namespace applies to them
                         ns = kd.namespace if kd is not None else None
-                        objects.extend((o, ns or o_ns) for o, o_ns in sub.objects)
-                        files |= sub.files
-                        dirs |= sub.dirs
-                        resource_files |= sub.resource_files
+                        if ns:
+                            sub.objects = [(o, ns) for o, _ in sub.objects]
+                            for index, (o, _) in enumerate(sub.objects):
+                                if o.kind == "Namespace" and o.api_version == "v1":
+                                    sub.edit(index, ("metadata", "name"), ns)
+                        built.absorb(sub)
         target_ns = ks.spec.get("targetNamespace")
         target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
-        ks.files, ks.dirs = files, dirs
-        self.applied_files |= files
-        self.resource_files |= resource_files
-        self.reached_dirs |= dirs
+        ks.files, ks.dirs = set(built.files), set(built.dirs)
+        self.applied_files |= built.files
+        self.resource_files |= built.resource_files
+        self.reached_dirs |= built.dirs
         children = []
-        for obj, ns in objects:
+        for index, (obj, ns) in enumerate(built.objects):
             effective = target_ns or ns
-            applied = Applied(obj, effective, ks)
+            edits = built.edits.get(index, {})
+            renamed = edits.get(("metadata", "name"))
+            if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
+                renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
+            applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None)
             ks.applied.append(applied)
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
                 forced = target_ns or (ns if ns != obj.namespace else None)
-                children.append(self._make_ks(obj, forced, ks, ns))
+                children.append(self._make_ks(obj, forced, ks, ns, edits))
         return children
+
+
+def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[str, Any]:
+    """A copy of `data` with each field path set (missing maps created)."""
+    result = copy.deepcopy(data)
+    for path, value in edits.items():
+        node = result
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[path[-1]] = copy.deepcopy(value)
+    return result
+
+
+def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:
+    """A plain dotted field of an object as it stands in the build (its namespace from the build)."""
+    if field_path == "metadata.namespace":
+        return namespace
+    node: Any = data
+    for part in field_path.split("."):
+        if "[" in part or not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node if isinstance(node, (str, int, float, bool)) else None
 
 
 def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
@@ -584,11 +689,10 @@ def _patch_body(text: str) -> Any:
     return parsed.docs[0] if parsed.docs else None
 
 
-def apply_parent_patches(parent: FluxKS, obj: K8sObject, namespace: str | None) -> dict[str, Any]:
+def apply_parent_patches(parent: FluxKS, data: dict[str, Any], namespace: str | None) -> dict[str, Any]:
     """The object after the parent's `spec.patches`, each matched against the object as the
     earlier patches left it (kustomize applies them in order)."""
     patches = parent.spec.get("patches")
-    data = obj.data
     if not isinstance(patches, list):
         return data
     for patch in patches:
