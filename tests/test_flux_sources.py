@@ -354,3 +354,24 @@ def test_kustomize_renames_namespaces_and_replacements_set_the_target_namespace(
     children = {k.name: k.spec.get("targetNamespace") for k in built.flux.kustomizations if k.name in ("echo", "whoami")}
     assert children == {"echo": "echo-ns", "whoami": "whoami-ns"}
     assert {("echo-ns", "echo"), ("whoami-ns", "whoami")} <= set(applied_names(built, "HelmRelease"))
+
+
+def test_generators_make_objects_of_the_build_located_at_their_entry(repo):
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/echo/kustomization.yaml": (
+                "namespace: tools\nresources:\n  - ./helmrelease.yaml\nconfigMapGenerator:\n  - name: echo-config\n"
+                "    literals:\n      - MODE=fast\n    files:\n      - settings.conf=./config/app.conf\n"
+                "secretGenerator:\n  - name: echo-merge\n    behavior: merge\n    literals: [A=b]\n"
+            ),
+            "kubernetes/apps/echo/helmrelease.yaml": helmrelease("echo"),
+            "kubernetes/apps/echo/config/app.conf": "mode = ${MODE}\n",
+        }
+    )
+    built = model(root)
+    (made,) = [a for a in built.flux.applied if a.kind == "ConfigMap"]
+    assert (made.ns, made.name, sorted(made.obj.data["data"])) == ("tools", "echo-config", ["MODE", "settings.conf"])
+    assert built.obj_span(made.obj, "data", "MODE").line == 5  # the generator's `name:` line
+    assert not [a for a in built.flux.applied if a.kind == "Secret"]  # behavior: merge creates nothing

@@ -145,6 +145,7 @@ class FluxModel:
         self.cycles: list[KustomizeCycle] = []
         self.notes: list[str] = []
         self.roots_known = False  # roots found by evidence or config, not by the fallback
+        self._generated_memo: dict[str, list[K8sObject]] = {}
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
         self.sources: Sources = find_sources(repo)
         self._default = self._default_artifact()
@@ -238,6 +239,7 @@ class FluxModel:
                 out.dirs.add(entry.target)
                 prefix = entry.target + "/"
                 out.files |= {f for f in files if f.startswith(prefix)}
+        out.objects.extend((o, o.namespace) for o in self._generated(kd))
         ns = kd.namespace
         if ns:
             out.objects = [(o, ns) for o, _ in out.objects]
@@ -246,6 +248,51 @@ class FluxModel:
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
         self._replacements(kd, out)
         return out
+
+    def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
+        """The ConfigMaps/Secrets a kustomization's generators create (behavior create). Keys
+        come from literals, files and env files; values are read only for ConfigMap literals.
+        The name is the generator's: kustomize's hash suffix is rewritten into every reference."""
+        if kd.file in self._generated_memo:
+            return self._generated_memo[kd.file]
+        made: list[K8sObject] = []
+        found = kd.data.get("generatorOptions")
+        options: dict[str, Any] = found if isinstance(found, dict) else {}
+        for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+            items = kd.data.get(field_name)
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                    continue
+                if item.get("behavior") in ("merge", "replace"):
+                    continue  # changes an object of a base; creates none
+                data: dict[str, Any] = {}
+                for literal in item.get("literals") or []:
+                    key, _, value = str(literal).partition("=")
+                    data[key] = value if kind == "ConfigMap" else ""
+                for source in item.get("files") or []:
+                    key, _, path = str(source).rpartition("=")
+                    data[key or posixpath.basename(path)] = ""
+                envs = [*(item.get("envs") or []), *([item["env"]] if isinstance(item.get("env"), str) else [])]
+                for env in envs:
+                    for line in (self.repo.read_text(join(kd.dir, str(env))) or "").splitlines():
+                        key, eq, _ = line.strip().partition("=")
+                        if eq and key and not key.startswith("#"):
+                            data[key] = ""
+                meta: dict[str, Any] = {"name": item["name"]}
+                if isinstance(item.get("namespace"), str):
+                    meta["namespace"] = item["namespace"]
+                own = item.get("options")
+                own_options: dict[str, Any] = own if isinstance(own, dict) else {}
+                for extra in ("labels", "annotations"):
+                    merged = {**(options.get(extra) or {}), **(own_options.get(extra) or {})}
+                    if merged:
+                        meta[extra] = merged
+                doc = {"apiVersion": "v1", "kind": kind, "metadata": meta, "data": data}
+                obj = K8sObject(kd.file, kd.doc, doc, "v1", kind, item["name"], meta.get("namespace"))
+                obj.anchor = (field_name, index, "name")
+                made.append(obj)
+        self._generated_memo[kd.file] = made
+        return made
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
         """kustomize `replacements:` (they run after the namespace transformer): copy one field of
