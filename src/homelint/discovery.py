@@ -137,5 +137,15 @@ def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
             if name.endswith((".yaml", ".yml")) or name == "Kustomization":
                 result.yaml_files.append(child)
 
-    visit(str(root), "", [])
+    visit(str(root), "", _info_exclude(root))
     return result
+
+
+def _info_exclude(root: Path) -> list[tuple[str, IgnoreRules]]:
+    """`.git/info/exclude`: the repository's own ignore patterns that are not committed."""
+    try:
+        lines = (Path(root) / ".git" / "info" / "exclude").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return [("", IgnoreRules(lines))] if lines else []
