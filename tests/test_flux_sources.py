@@ -375,3 +375,21 @@ def test_generators_make_objects_of_the_build_located_at_their_entry(repo):
     assert (made.ns, made.name, sorted(made.obj.data["data"])) == ("tools", "echo-config", ["MODE", "settings.conf"])
     assert built.obj_span(made.obj, "data", "MODE").line == 5  # the generator's `name:` line
     assert not [a for a in built.flux.applied if a.kind == "Secret"]  # behavior: merge creates nothing
+
+
+def test_a_folder_kustomization_patch_on_a_child_kustomization_is_part_of_it(repo):
+    patch = (
+        "resources:\n  - ./echo.yaml\npatches:\n  - target:\n      kind: Kustomization\n    patch: |-\n"
+        "      - op: add\n        path: /spec/targetNamespace\n        value: tools\n"
+    )
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/echo/kustomization.yaml": patch,
+            "kubernetes/apps/echo/echo.yaml": ks("echo", "./kubernetes/apps/echo/app"),
+            "kubernetes/apps/echo/app/helmrelease.yaml": helmrelease("echo", "not-set"),
+        }
+    )
+    built = model(root)
+    assert ("tools", "echo") in applied_names(built, "HelmRelease")

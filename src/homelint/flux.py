@@ -240,6 +240,7 @@ class FluxModel:
                 prefix = entry.target + "/"
                 out.files |= {f for f in files if f.startswith(prefix)}
         out.objects.extend((o, o.namespace) for o in self._generated(kd))
+        self._patches(kd, out)
         ns = kd.namespace
         if ns:
             out.objects = [(o, ns) for o, _ in out.objects]
@@ -293,6 +294,48 @@ class FluxModel:
                 made.append(obj)
         self._generated_memo[kd.file] = made
         return made
+
+    def _patches(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """The kustomization's own patches (patches, patchesStrategicMerge, patchesJson6902) on
+        the Flux Kustomizations of the build, which the model reads; they run before the
+        namespace transformer, so targets see the namespace from inner folders."""
+        bodies: list[tuple[Any, Any]] = []  # (target or None, body)
+        for key in ("patches", "patchesJson6902"):
+            items = kd.data.get(key)
+            for item in items if isinstance(items, list) else []:
+                if not isinstance(item, dict):
+                    continue
+                if isinstance(item.get("patch"), str):
+                    body = _patch_body(item["patch"])
+                elif isinstance(item.get("path"), str):
+                    parsed = self.repo.parsed.get(join(kd.dir, item["path"]))
+                    body = parsed.docs[0] if parsed and parsed.docs else None
+                else:
+                    continue
+                bodies.append((item.get("target"), body))
+        merges = kd.data.get("patchesStrategicMerge")
+        for item in merges if isinstance(merges, list) else []:
+            if isinstance(item, str):
+                parsed = self.repo.parsed.get(join(kd.dir, item)) if "\n" not in item else None
+                body = parsed.docs[0] if parsed and parsed.docs else _patch_body(item) if "\n" in item else None
+                bodies.append((None, body))
+        for target, body in bodies:
+            if body is None:
+                continue
+            if target is None and isinstance(body, dict):
+                found = body.get("metadata")
+                meta: dict[str, Any] = found if isinstance(found, dict) else {}
+                target = {"kind": body.get("kind"), "name": meta.get("name")}
+                if meta.get("namespace"):
+                    target["namespace"] = meta["namespace"]
+            if not isinstance(target, dict) or target.get("kind") not in (None, "Kustomization"):
+                continue
+            for index, (obj, ns) in enumerate(out.objects):
+                if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
+                    continue
+                current = out.current(index)
+                if target_matches(target, current, ns):
+                    out.edit(index, WHOLE, apply_patch(current, body))
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
         """kustomize `replacements:` (they run after the namespace transformer): copy one field of
@@ -643,10 +686,15 @@ class FluxModel:
         return children
 
 
+WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)
+
+
 def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[str, Any]:
-    """A copy of `data` with each field path set (missing maps created)."""
-    result = copy.deepcopy(data)
+    """A copy of `data` (or of the patched object) with each field path set (missing maps created)."""
+    result = copy.deepcopy(edits.get(WHOLE, data))
     for path, value in edits.items():
+        if path == WHOLE:
+            continue
         node = result
         for part in path[:-1]:
             child = node.get(part)
@@ -754,14 +802,22 @@ def apply_parent_patches(parent: FluxKS, data: dict[str, Any], namespace: str | 
             target = {"kind": body.get("kind"), "name": meta.get("name") if isinstance(meta, dict) else None}
         if not target_matches(target or {}, data, namespace):
             continue
-        if isinstance(body, list):
-            data = apply_json6902(data, body)
-        elif isinstance(body, dict):
-            strip = {k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")}
-            meta = body.get("metadata")
-            if isinstance(meta, dict):
-                rest = {k: v for k, v in meta.items() if k not in ("name", "namespace")}
-                if rest:
-                    strip["metadata"] = rest
-            data = merge_patch(data, strip)
+        data = apply_patch(data, body)
     return data
+
+
+def apply_patch(data: dict[str, Any], body: Any) -> dict[str, Any]:
+    """A JSON6902 (list) or strategic-merge (mapping) patch on a custom resource: maps merge,
+    lists are replaced; the patch's name and namespace only select."""
+    if isinstance(body, list):
+        return apply_json6902(data, body)
+    if not isinstance(body, dict):
+        return data
+    strip = {k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")}
+    meta = body.get("metadata")
+    if isinstance(meta, dict):
+        rest = {k: v for k, v in meta.items() if k not in ("name", "namespace")}
+        if rest:
+            strip["metadata"] = rest
+    merged = merge_patch(data, strip)
+    return merged if isinstance(merged, dict) else data
