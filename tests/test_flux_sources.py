@@ -393,3 +393,40 @@ def test_a_folder_kustomization_patch_on_a_child_kustomization_is_part_of_it(rep
     )
     built = model(root)
     assert ("tools", "echo") in applied_names(built, "HelmRelease")
+
+
+def test_schemas_judge_objects_as_applied_after_their_parents_patches(repo, check_json):
+    defaults = """\
+  patches:
+    - target:
+        kind: Kustomization
+      patch: |-
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: not-used
+        spec:
+          interval: 1h
+          prune: true
+          sourceRef:
+            kind: GitRepository
+            name: home-kubernetes
+            namespace: flux-system
+"""
+    bare = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  path: {path}\n"
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps", extra=defaults),
+            "kubernetes/apps/echo/ks.yaml": bare.format(name="echo", path="./kubernetes/apps/echo/app")
+            + "  targetNamespace: default\n",
+            "kubernetes/apps/echo/app/helmrelease.yaml": helmrelease("echo"),
+            "kubernetes/apps/other/ks.yaml": bare.format(name="other", path="./kubernetes/apps/other/app")
+            + "  targetNamespace: default\n  timeout: forever\n",
+            "kubernetes/apps/other/app/helmrelease.yaml": helmrelease("other"),
+        }
+    )
+    _, findings = check_json(root)
+    schema = [(f["path"], f["message"]) for f in findings if f["rule"] == "HL601"]
+    # interval, prune and sourceRef come from the parent's patch: only the real defect remains
+    assert len(schema) == 1 and schema[0][0] == "kubernetes/apps/other/ks.yaml" and "timeout" in schema[0][1]
