@@ -770,7 +770,10 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
         if isinstance(ks.spec.get("decryption"), dict) or _decryption_patched(ks):
             continue
         annotations = obj.metadata.get("annotations")
-        if isinstance(annotations, dict) and annotations.get("kustomize.toolkit.fluxcd.io/decrypt") == "Disabled":
+        if (
+            isinstance(annotations, dict)
+            and str(annotations.get("kustomize.toolkit.fluxcd.io/decrypt", "")).lower() == "disabled"
+        ):
             continue
         if (id(obj), ks.key) in reported:
             continue
