@@ -189,3 +189,18 @@ def test_hl605_durations(repo, check_json, field, value, fires):
     text = (FIXTURES / good / path).read_text().replace("  interval: 24h", f"  {field}: {value!r}".replace("'", '"'))
     found = rules_of(check_json(repo({path: text}, base=good))[1], "HL605")
     assert bool(found) is fires, found
+
+
+def test_a_cached_run_notices_a_changed_bootstrap_script(repo, run):
+    """HL113 reads bootstrap scripts and HL116 reads templates: the run cache must watch them."""
+    import json
+
+    root = repo({"scripts/bootstrap.sh": "#!/bin/sh\necho nothing yet\n"}, base="rules/HL113/bad")
+
+    def namespaces() -> list[str]:
+        result = run("check", str(root), "--format", "json")
+        return sorted(f["message"].split("'")[1] for f in json.loads(result.stdout) if f["rule"] == "HL113")
+
+    assert namespaces() == ["jellyfin", "media"]
+    (root / "scripts/bootstrap.sh").write_text("#!/bin/sh\nkubectl create namespace media\n")
+    assert namespaces() == ["jellyfin"]

@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from homelint.checks.common import has_flux, manifest_objects
+from homelint.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.engine import Context
 from homelint.flux import FLUX_KS_GROUP, FluxKS
 from homelint.kustomize import KustomizeDir, is_remote
@@ -191,7 +192,8 @@ def namespace_unknowable(ctx: Context, ks: FluxKS) -> bool:
 
 
 BOOTSTRAP_HINTS = ("kind: Namespace", 'kind: "Namespace"', "releases:", "create namespace", "create ns")
-BOOTSTRAP_SUFFIXES = (".yaml", ".yml", ".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".sh", ".just", ".gotmpl")
+# YAML, and the non-YAML files the run cache watches (discovery.non_yaml_inputs)
+BOOTSTRAP_SUFFIXES = (".yaml", ".yml", *(s for s in NON_YAML_INPUT_SUFFIXES if s != ".json"))
 
 
 def _bootstrap_texts(ctx: Context) -> list[str]:
@@ -206,7 +208,7 @@ def _bootstrap_texts(ctx: Context) -> list[str]:
         base, directory = posixpath.basename(path), posixpath.dirname(path)
         if path in applied or directory in reached or directory in kdirs:
             continue  # Flux's own tree: a manifest there that Flux does not apply is unwired (HL102), not a bootstrap
-        if not (base.endswith(BOOTSTRAP_SUFFIXES) or base in ("Taskfile.yaml", "justfile", "Justfile")):
+        if not (base.endswith(BOOTSTRAP_SUFFIXES) or base in NON_YAML_INPUT_NAMES):
             continue
         raw = ctx.repo.read_bytes(path)
         if raw is None or len(raw) > 1_000_000:

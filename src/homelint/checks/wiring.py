@@ -376,11 +376,11 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
 
 def flux_namespaces(ctx: Context) -> set[str]:
     """Namespaces Flux itself runs in: flux-system and those of the FluxInstances."""
-    found = {"flux-system"}
-    for obj in ctx.repo.objects:
-        if obj.kind == "FluxInstance" and obj.namespace:
-            found.add(obj.namespace)
-    return found
+    cached = ctx.repo.__dict__.get("_flux_namespaces")
+    if cached is None:
+        cached = {"flux-system"} | {o.namespace for o in ctx.repo.objects if o.kind == "FluxInstance" and o.namespace}
+        ctx.repo.__dict__["_flux_namespaces"] = cached
+    return set(cached)
 
 
 def _known_external(ctx: Context, kind: str, ns: str, name: str) -> bool:
