@@ -31,6 +31,7 @@ class Config:
     placeholder_docs: list[str] | None = None
     external_secrets: list[str] = field(default_factory=list)
     external_claims: list[str] = field(default_factory=list)
+    external_namespaces: list[str] = field(default_factory=list)
     rule_paths: list[str] = field(default_factory=lambda: [".homelint/rules"])
 
 
@@ -119,5 +120,6 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
         placeholder_docs=data.get("placeholders", {}).get("docs"),
         external_secrets=data.get("secrets", {}).get("external", []),
         external_claims=data.get("claims", {}).get("external", []),
+        external_namespaces=data.get("namespaces", {}).get("external", []),
         rule_paths=data.get("rules", {}).get("paths", [".homelint/rules"]),
     )

@@ -13,6 +13,15 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 
 
 ROOT_MARKERS = (".homelint.yaml", ".homelint.yml", ".git")
+# Files other than YAML that checks may read (templates listed as resources, bootstrap scripts and
+# templates that create namespaces, JSON patches): a cached run is reused only if none changed.
+NON_YAML_INPUT_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".gotmpl", ".sh", ".just", ".json")
+NON_YAML_INPUT_NAMES = ("justfile", "Justfile")
+
+
+def non_yaml_inputs(all_files: set[str] | list[str]) -> list[str]:
+    """Repo-relative paths of the non-YAML files checks may read, sorted."""
+    return sorted(p for p in all_files if p.endswith(NON_YAML_INPUT_SUFFIXES) or p.rsplit("/", 1)[-1] in NON_YAML_INPUT_NAMES)
 
 
 def find_repo_root(start: Path) -> Path:

@@ -6,6 +6,7 @@ import contextlib
 import fnmatch
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,9 +240,15 @@ def _run_key(
     h.update("\n".join(sorted(files.dirs)).encode())
     from homelint.config import placeholder_doc_files
 
-    for path in placeholder_doc_files(config, files.all_files):  # the only non-YAML files checks read
+    for path in placeholder_doc_files(config, files.all_files):  # read in full by the placeholder checks
         with contextlib.suppress(OSError):
             h.update(f"{path}\0".encode() + (root / path).read_bytes())
+    from homelint.discovery import non_yaml_inputs
+
+    for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: stat only
+        with contextlib.suppress(OSError):
+            st = os.stat(root / path)
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 

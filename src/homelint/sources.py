@@ -145,10 +145,7 @@ class Sources:
     def artifact(self, ref: SourceRef | None, scope: dict[SourceRef, Artifact] | None = None) -> Artifact | None:
         if ref is None:
             return None
-        found = (scope or {}).get(ref) or self.artifacts.get(ref)
-        if found is None and self.fallback and ref.kind == "GitRepository" and ref.name == "flux-system":
-            found = self.artifacts.get(SourceRef("GitRepository", "flux-system", "flux-system"))
-        return found
+        return (scope or {}).get(ref) or self.artifacts.get(ref)
 
 
 def _git_remotes(root: Path) -> list[str]:

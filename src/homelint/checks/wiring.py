@@ -389,6 +389,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
     for kind, own_ns, own_name, obj in dependents:
         spec = obj.spec if kind == "HelmRelease" else next(k.spec for k in ks_index[(own_ns, own_name)] if k.obj is obj)
         for index, name, ns in _depends(spec):
+            explicit = ns is not None
             ns = ns or own_ns
             if "${" in name or "${" in ns:
                 continue
@@ -397,11 +398,18 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             where.setdefault(me, (obj, index))
             if (ns, name) not in existing[kind]:
                 names = {n for (n_ns, n) in existing[kind] if n_ns == ns}
+                homes = sorted(n_ns for (n_ns, n) in existing[kind] if n == name)
+                hint = (
+                    f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
+                    f"'{name}' is in '{homes[0]}': add namespace: {homes[0]}"
+                    if homes and not explicit
+                    else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
+                )
                 yield ctx.at(
                     "HL105",
                     obj,
                     ("spec", "dependsOn", index, "name"),
-                    f"dependsOn {kind} '{ns}/{name}' does not exist{_other_kinds(ctx, name, kind)}{_nearest(name, names)}",
+                    f"dependsOn {kind} '{ns}/{name}' does not exist{hint}",
                     fix=f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency",
                 )
     for cycle in sorted(nx.simple_cycles(graph), key=lambda c: sorted(c)):
@@ -421,12 +429,27 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def flux_namespaces(ctx: Context) -> set[str]:
+    """Namespaces Flux itself runs in: flux-system and those of the FluxInstances."""
+    cached = ctx.repo.__dict__.get("_flux_namespaces")
+    if cached is None:
+        cached = {"flux-system"} | {o.namespace for o in ctx.repo.objects if o.kind == "FluxInstance" and o.namespace}
+        ctx.repo.__dict__["_flux_namespaces"] = cached
+    return set(cached)
+
+
 def _known_external(ctx: Context, kind: str, ns: str, name: str) -> bool:
     if ctx.flux.sources.artifact(SourceRef(kind, ns, name)) is not None:
         return True  # this repository's own source (a FluxInstance sync, a bootstrap, ...)
-    for entry in [*ctx.config.external_sources, *ctx.config.local_sources]:
+    for entry in ctx.config.external_sources:
         parts = entry.split("/")
         if parts == [name] or parts == [ns, name] or parts == [kind, ns, name]:
+            return True
+    for entry in ctx.config.local_sources:
+        # the repository's own source, made by the bootstrap: it lives where Flux runs, so a
+        # sourceRef without namespace from another namespace does not find it
+        parts = entry.split("/")
+        if parts == [ns, name] or parts == [kind, ns, name] or (parts == [name] and ns in flux_namespaces(ctx)):
             return True
     return False
 
@@ -436,9 +459,12 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    placed: set[tuple[str, str, str]] = set()  # sources whose namespace the model knows
     for applied in ctx.flux.applied:
         if applied.kind in SOURCE_KINDS and applied.obj.group.startswith("source.toolkit.fluxcd.io"):
             sources[(applied.kind, applied.ns)].add(applied.name)
+            if applied.namespace:
+                placed.add((applied.kind, applied.ns, applied.name))
     seen: set[tuple[int, str]] = set()
     # a Flux Kustomization as applied: parent patches and substitution done (flux.FluxKS.data)
     materialized = {(id(ks.obj), ks.namespace): ks.spec for ks in ctx.flux.kustomizations if ks.obj is not None}
@@ -469,7 +495,16 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 continue
             elsewhere = sorted(k for (k, n_ns), names in sources.items() if name in names and (k, n_ns) != (kind, ns))
             other = ""
-            if elsewhere:
+            homes = sorted(n_ns for (k, n_ns, n) in placed if k == kind and n == name and n_ns != ns)
+            if not homes and not isinstance(ref.get("namespace"), str):
+                # this repository's own source, in the namespace its evidence names
+                homes = sorted(r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns)
+            if homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
+                other = (
+                    f"; sourceRef has no namespace, so Flux looks in this {obj.kind}'s namespace '{ns}', but the "
+                    f"{kind} is in '{homes[0]}': add namespace: {homes[0]}"
+                )
+            elif elsewhere:
                 other = f"; a {elsewhere[0]} of that name exists in another namespace or of another kind"
             names = sources.get((kind, ns), set())
             yield ctx.at(
@@ -487,8 +522,9 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
         groups: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
         for applied in ks.applied:
             obj = applied.obj
-            if not obj.name or "${" in obj.name:
+            if not obj.name:
                 continue
+            # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide
             groups[(obj.group, obj.kind, applied.namespace or "", obj.name)].append(applied)
         for (_group, kind, ns, name), items in sorted(groups.items()):
             if len(items) < 2:
