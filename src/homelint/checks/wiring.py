@@ -498,7 +498,9 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             homes = sorted(n_ns for (k, n_ns, n) in placed if k == kind and n == name and n_ns != ns)
             if not homes and not isinstance(ref.get("namespace"), str):
                 # this repository's own source, in the namespace its evidence names
-                homes = sorted(r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns)
+                homes = sorted(
+                    r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns
+                )
             if homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
                 other = (
                     f"; sourceRef has no namespace, so Flux looks in this {obj.kind}'s namespace '{ns}', but the "
