@@ -247,8 +247,30 @@ class FluxModel:
             for index, (o, _) in enumerate(out.objects):
                 if o.kind == "Namespace" and o.api_version == "v1":
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
+        self._namespace_transformers(kd, out)
         self._replacements(kd, out)
         return out
+
+    def _namespace_transformers(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """builtin NamespaceTransformer entries of `transformers:` (inline or a file): they set
+        the namespace of every object, or with unsetOnly only of those that have none."""
+        items = kd.data.get("transformers")
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, str):
+                continue
+            if "\n" in item:
+                body = _patch_body(item)
+            else:
+                parsed = self.repo.parsed.get(join(kd.dir, item))
+                body = parsed.docs[0] if parsed and parsed.docs else None
+            if not isinstance(body, dict) or body.get("kind") != "NamespaceTransformer" or body.get("apiVersion") != "builtin":
+                continue
+            meta = body.get("metadata")
+            ns = meta.get("namespace") if isinstance(meta, dict) else None
+            if not isinstance(ns, str) or not ns:
+                continue
+            unset_only = body.get("unsetOnly") is True
+            out.objects = [(o, o_ns if unset_only and o_ns else ns) for o, o_ns in out.objects]
 
     def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
         """The ConfigMaps/Secrets a kustomization's generators create (behavior create). Keys
@@ -677,6 +699,10 @@ class FluxModel:
             renamed = edits.get(("metadata", "name"))
             if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
                 renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
+            elif renamed is None and "$" in obj.name and ks.post_build is not None and not substitution_disabled(obj.data):
+                renamed = resolve(obj.name, parent_vars(self.repo, ks))  # postBuild substitution (None: unknown)
+            if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
+                effective = resolve(effective, parent_vars(self.repo, ks)) or effective
             applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None)
             ks.applied.append(applied)
             self.applied.append(applied)
