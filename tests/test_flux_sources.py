@@ -450,3 +450,23 @@ def test_an_inline_namespace_transformer_sets_namespaces_and_is_not_a_missing_fi
     assert [(a.ns, a.name) for a in built.flux.applied if a.kind == "ConfigMap"] == [("tools", "alert")]
     _, findings = check_json(root)
     assert not [f for f in findings if f["rule"] in ("HL101", "HL110")]
+
+
+def test_each_cluster_reads_its_own_substitute_from_configmap(repo, check_json):
+    files = {}
+    for cluster, value in (("main", "fast"), ("test", "slow")):
+        files[f"kubernetes/clusters/{cluster}/flux-instance.yaml"] = FLUX_INSTANCE_HR.replace(
+            "kubernetes/flux/cluster", f"kubernetes/clusters/{cluster}"
+        )
+        extra = "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-info\n"
+        files[f"kubernetes/clusters/{cluster}/apps.yaml"] = ks("cluster-apps", f"./kubernetes/apps/{cluster}", extra=extra)
+        data = f"  CLUSTER: {cluster}\n" + (f"  SPEED: {value}\n" if cluster == "test" else "")
+        files[f"kubernetes/clusters/{cluster}/cluster-info.yaml"] = (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-info\n  namespace: flux-system\ndata:\n{data}"
+        )
+    files["kubernetes/apps/test/echo.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\n  namespace: flux-system\ndata:\n  speed: ${SPEED}\n"
+    )
+    _, findings = check_json(repo(files))
+    # only the test cluster applies echo, and its own cluster-info defines SPEED
+    assert not [f for f in findings if f["rule"] == "HL201"]
