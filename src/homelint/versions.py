@@ -564,7 +564,9 @@ class Versions:
 
     def _gate(self, ks: FluxKS) -> bool | None:
         root = _cluster(ks)
-        found = self._pick("flux", frozenset({root}) if root else frozenset(), root or (ks.obj.path if ks.obj is not None else ""))
+        found = self._pick(
+            "flux", frozenset({root}) if root else frozenset(), root or (ks.obj.path if ks.obj is not None else "")
+        )
         return found.strict if found is not None else None
 
     def strict_at_target(self, ks: FluxKS) -> tuple[Version, bool] | None:
