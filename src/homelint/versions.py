@@ -420,13 +420,13 @@ class Versions:
                 name = posixpath.basename(item["chart"])
                 component = {"external-secrets": "external-secrets", "flux-operator": "flux-operator"}.get(name)
                 if component:
-                    line = self.repo.span(path, index, ("releases", i, "version")).line
+                    line = self._line(path, "version", item["version"])
                     self._add(component, item["version"], f"helmfile release {name} version", path, line=line)
         instance = doc.get("instance")
         if isinstance(instance, dict) and isinstance(instance.get("distribution"), dict):
             dist = instance["distribution"]
             keys = ("instance", "distribution", "version") if "version" in dist else ("instance", "distribution")
-            line = self.repo.span(path, index, keys).line
+            line = self._line(path, keys[-1], dist.get(keys[-1]))
             self._add(
                 "flux",
                 dist.get("version", "2.x"),
@@ -438,14 +438,14 @@ class Versions:
             artifact = dist.get("artifact")
             tag = _OPERATOR_ARTIFACT.search(artifact) if isinstance(artifact, str) else None
             if tag:
-                line = self.repo.span(path, index, ("instance", "distribution", "artifact")).line
+                line = self._line(path, "artifact", artifact)
                 self._add("flux-operator", tag[1], "flux-operator-manifests artifact", path, line=line)
         if base.startswith("talconfig") and "kubernetesVersion" in doc:
             value = doc["kubernetesVersion"]
             if isinstance(value, str) and "${" in value:
                 value = self._talenv(path, value)
             if value is not None:
-                line = self.repo.span(path, index, ("kubernetesVersion",)).line
+                line = self._line(path, "kubernetesVersion", doc["kubernetesVersion"])
                 self._add("kubernetes", value, "talconfig kubernetesVersion", path, line=line)
         machine, cluster = doc.get("machine"), doc.get("cluster")
         if isinstance(machine, dict) and isinstance(cluster, dict):
@@ -455,9 +455,22 @@ class Versions:
                     image = image.get(key) if isinstance(image, dict) else None
                 tag = _IMAGE_TAG.search(image) if isinstance(image, str) else None
                 if tag:
-                    line = self.repo.span(path, index, keys).line
+                    line = self._line(path, "image", image)
                     self._add("kubernetes", tag[1], f"Talos machine config {'.'.join(keys)}", path, line=line)
                     break
+
+    def _line(self, path: str, key: str, value: Any) -> int:
+        """The line of `key: value` in a plain YAML file, found in its text: composing a long file
+        (a talconfig, a helmfile) for one position costs more than the whole version lookup."""
+        text = self.repo.read_text(path) or ""
+        wanted = str(value) if isinstance(value, str | int | float) else ""
+        fallback = 0
+        for number, line in enumerate(text.split("\n"), 1):
+            if key + ":" in line:
+                if wanted and wanted in line:
+                    return number
+                fallback = fallback or number
+        return fallback or 1
 
     def _talenv(self, path: str, text: str) -> str | None:
         from homelint.substitution import resolve
@@ -474,7 +487,7 @@ class Versions:
     # -- resolution ----------------------------------------------------------------------------------
     def _pick(self, component: str, roots: frozenset[str], near: str) -> Evidence | None:
         """The evidence for a scope: applied by one of its roots, else the one sharing the longest
-        path prefix with `near`; ties go to the lowest version."""
+        path prefix with `near`; among those, a version before a major-only one, then the lowest."""
         candidates = self.evidence[component]
         if not candidates:
             return None
@@ -485,7 +498,8 @@ class Versions:
             parts = _parts(near)
             best = max(_common(parts, _parts(e.directory)) for e in candidates)
             pool = [e for e in candidates if _common(parts, _parts(e.directory)) == best]
-        return min(pool, key=lambda e: (e.version is None, e.version or NEWEST, e.path, e.line))
+        # a version beats a major-only one (`2.x`, resolved through the operator), then the lowest wins
+        return min(pool, key=lambda e: (e.how == "major", e.version is None, e.version or NEWEST, e.path, e.line))
 
     def _resolve(self, component: str, roots: frozenset[str], near: str) -> Installed:
         override = self.config.versions.get(component)
