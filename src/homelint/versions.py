@@ -355,10 +355,10 @@ class Versions:
                 if header:
                     line = text.count("\n", 0, header.start()) + 1
                     self._add("flux", header[1], f"{base} header", path, line=line)
-            for index, doc in enumerate(parsed.docs):
+            for doc in parsed.docs:
                 if not isinstance(doc, dict) or ("apiVersion" in doc and "kind" in doc):
                     continue
-                self._plain_document(path, index, doc, base)
+                self._plain_document(path, doc, base)
         for kd in repo.kustomize_dirs.values():
             for entry in kd.of_kind("resources"):
                 match = _FLUX_INSTALL_URL.search(entry.value)
@@ -410,11 +410,11 @@ class Versions:
         values = variables_of(self.repo, ks).values if ks is not None else {}
         return resolve(text, values)
 
-    def _plain_document(self, path: str, index: int, doc: dict[str, Any], base: str) -> None:
+    def _plain_document(self, path: str, doc: dict[str, Any], base: str) -> None:
         """Non-object YAML: helmfile releases, flux-instance values files, talconfig, Talos configs."""
         releases = doc.get("releases")
         if isinstance(releases, list):
-            for i, item in enumerate(releases):
+            for item in releases:
                 if not isinstance(item, dict) or not isinstance(item.get("chart"), str) or "version" not in item:
                     continue
                 name = posixpath.basename(item["chart"])
