@@ -83,7 +83,7 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
             continue
         replacement = entry.best(lowest.version, also=installs[-1].version, than=obj.api_version)
         if replacement is None:
-            if verdict.removed is not None:
+            if verdict.removed is not None and (not ctx.flux.kustomizations or obj.path in ctx.flux.applied_files):
                 _, uses = waiting.setdefault((entry.component, lowest.version), (lowest, {}))
                 uses.setdefault((obj.api_version, obj.kind), []).append(obj)
             continue
