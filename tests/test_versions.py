@@ -1,5 +1,5 @@
 """Each repository is judged against the Flux, External Secrets and Kubernetes releases it installs
-(versions.py, schemas/api-versions.yaml), and `--target` previews an upgrade (HL604, HL605)."""
+(versions.py, schemas/api-versions.yaml), and `--target` previews an upgrade (HL606, HL607)."""
 
 from __future__ import annotations
 
@@ -129,8 +129,8 @@ def test_a_repository_on_flux_2_8_previews_2_9(check_json, run):
     assert {(f["rule"], f["severity"]) for f in findings} == {("HL603", "warning"), ("HL201", "warning")}
     code, preview = check_json(VERSIONS / "flux-2.8", "--target", "flux=2.9")
     assert code == 1
-    removed = rules_of(preview, "HL604")
-    strict = rules_of(preview, "HL605")
+    removed = rules_of(preview, "HL606")
+    strict = rules_of(preview, "HL607")
     assert [(f["path"], f["line"], f["severity"]) for f in removed] == [("cluster/apps/notifications.yaml", 12, "error")]
     assert "upgrading Flux from 2.8 to 2.9 breaks it (removed in 2.9)" in removed[0]["message"]
     assert [(f["path"], f["line"], f["severity"]) for f in strict] == [("cluster/apps/podinfo/app/configmap.yaml", 8, "error")]
@@ -147,7 +147,7 @@ def test_a_repository_on_flux_2_8_previews_2_9(check_json, run):
 def test_targets_can_come_from_the_config(repo, check_json):
     root = repo({".homelint.yaml": 'targets:\n  flux: "2.9"\n'}, base="versions/flux-2.8")
     _, findings = check_json(root)
-    assert len(rules_of(findings, "HL604")) == 1 and len(rules_of(findings, "HL605")) == 1
+    assert len(rules_of(findings, "HL606")) == 1 and len(rules_of(findings, "HL607")) == 1
 
 
 ESO_HR = "cluster/apps/external-secrets/helmrelease.yaml"
@@ -179,7 +179,7 @@ def test_external_secrets_before_and_after_0_17(repo, check_json, chart, expecte
 
 def test_external_secrets_upgrade_preview(check_json):
     _, findings = check_json(VERSIONS / "eso", "--target", "external-secrets=0.17")
-    (finding,) = rules_of(findings, "HL604")
+    (finding,) = rules_of(findings, "HL606")
     assert "upgrading External Secrets from 0.16.2 to 0.17 breaks it" in finding["message"]
     assert "change it to external-secrets.io/v1 before upgrading" in finding["message"]
 
@@ -367,7 +367,7 @@ def test_no_strict_preview_when_the_install_fixes_strictness(repo, check_json):
         base="rules/HL201/bad",
     )
     _, findings = check_json(root, "--target", "flux=2.9")
-    assert rules_of(findings, "HL605") == []
+    assert rules_of(findings, "HL607") == []
 
 
 # --- command line -----------------------------------------------------------------------------------

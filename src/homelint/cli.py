@@ -171,7 +171,7 @@ def _read(root: Path, path: str) -> str | None:
     "targets",
     multiple=True,
     metavar="COMPONENT=VERSION",
-    help="Preview an upgrade: report what breaks on it (HL604, HL605), e.g. flux=2.9, external-secrets=0.17.",
+    help="Preview an upgrade: report what breaks on it (HL606, HL607), e.g. flux=2.9, external-secrets=0.17.",
 )
 def check(
     paths: tuple[Path, ...],

@@ -33,7 +33,7 @@ class Config:
     external_claims: list[str] = field(default_factory=list)
     rule_paths: list[str] = field(default_factory=lambda: [".homelint/rules"])
     versions: dict[str, str] = field(default_factory=dict)  # component -> installed version (overrides detection)
-    targets: dict[str, str] = field(default_factory=dict)  # component -> upgrade target (HL604, HL605)
+    targets: dict[str, str] = field(default_factory=dict)  # component -> upgrade target (HL606, HL607)
 
 
 DEFAULT_PLACEHOLDER_DOCS = ["TEMPLATE_GUIDE.md", "docs/**/*.md", "docs/*.md"]

@@ -107,9 +107,9 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
         yield finding
 
 
-@check("HL605")
+@check("HL607")
 def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
-    """HL605: the Flux upgrade target (--target flux=2.9) turns on strict substitution, and this
+    """HL607: the Flux upgrade target (--target flux=2.9) turns on strict substitution, and this
     undefined ${VAR}, an empty string today, then fails the whole Kustomization."""
     from homelint.versions import versions_of
 
@@ -123,14 +123,14 @@ def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
             continue
         target = later[0]
         finding = ctx.finding(
-            "HL605",
+            "HL607",
             obj.path,
             ctx.repo.text_span(obj, field, "${" + name, key=is_key),
             f"${{{name}}} is not defined for {ks.label}: today it becomes an empty string ({why}), "
             f"but Flux {target} substitutes strictly and fails the whole Kustomization",
             fix=f"define {name} (postBuild.substitute or a substituteFrom source), give a default ${{{name}:=}}, "
             "escape it as $${...}, or label the object kustomize.toolkit.fluxcd.io/substitute: disabled",
-            key=f"HL605/{obj.kind}/{obj.name}/{name}/{ks.key}",
+            key=f"HL607/{obj.kind}/{obj.name}/{name}/{ks.key}",
             related=[s.path for src in variables.sources for s in src.objects],
         )
         if variables.unreadable:

@@ -1,4 +1,4 @@
-"""HL601-HL604: JSON-schema validation of the kinds homelint reasons about, and API versions judged
+"""HL601-HL606: JSON-schema validation of the kinds homelint reasons about, and API versions judged
 against the releases the repository installs (versions.py, schemas/api-versions.yaml)."""
 
 from __future__ import annotations
@@ -182,9 +182,9 @@ def _upgrade_hint(ctx: Context, installed: Installed, uses: dict[tuple[str, str]
     return finding
 
 
-@check("HL604")
+@check("HL606")
 def removed_by_upgrade(ctx: Context) -> Iterator[Finding]:
-    """HL604: an apiVersion the installed release serves and the upgrade target (--target) does not."""
+    """HL606: an apiVersion the installed release serves and the upgrade target (--target) does not."""
     from homelint.versions import table, versions_of
 
     versions = versions_of(ctx.repo)
@@ -215,13 +215,13 @@ def removed_by_upgrade(ctx: Context) -> Iterator[Finding]:
                     else (entry.note or f"{target} serves no replacement")
                 )
             yield ctx.at(
-                "HL604",
+                "HL606",
                 obj,
                 ("apiVersion",),
                 f"{obj.kind} {obj.name} uses {obj.api_version}: upgrading {name} from {installed.version} to {target} "
                 f"breaks it ({why}); {advice}",
                 fix=f"migrate {obj.api_version} before the {name} {target} upgrade lands"
                 + (" (flux migrate rewrites the stored objects)" if entry.component == "flux" else ""),
-                key=f"HL604/{obj.kind}/{obj.name}/{obj.api_version}/{name}",
+                key=f"HL606/{obj.kind}/{obj.name}/{obj.api_version}/{name}",
             )
             break
