@@ -46,7 +46,9 @@ def test_readme_commands_pass_in_that_order_in_one_fresh_clone(tmp_path):
     clone = tmp_path / "clone"
     _fresh_clone(clone)
     env = {**os.environ, "PYTHONPATH": str(clone / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
-    where = subprocess.run([sys.executable, "-c", "import homelint; print(homelint.__file__)"], env=env, capture_output=True, text=True)
+    where = subprocess.run(
+        [sys.executable, "-c", "import homelint; print(homelint.__file__)"], env=env, capture_output=True, text=True
+    )
     assert where.stdout.startswith(str(clone)), where.stdout  # the clone's code, not this checkout's
     first = subprocess.run(
         [sys.executable, "-m", "homelint", "check", "fixtures/demo"], cwd=clone, env=env, capture_output=True, text=True

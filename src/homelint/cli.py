@@ -166,6 +166,11 @@ def _read(root: Path, path: str) -> str | None:
 @click.option(
     "--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record current findings in FILE and exit 0."
 )
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Report only findings that are new relative to this git revision (e.g. origin/main, HEAD).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -182,11 +187,13 @@ def check(
     color: str,
     baseline: Path | None,
     write_baseline: Path | None,
+    diff_base: str | None,
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
     Directories limit the report to findings under them; files (as pre-commit passes them) limit it
-    to findings in those files or caused by them, while the whole repository is still analysed.
+    to findings in those files or caused by a change to them (in git: every finding that is new
+    relative to HEAD, wherever it is), while the whole repository is still analysed.
     """
     from homelint import timing
     from homelint.engine import Options, run_check
@@ -211,6 +218,7 @@ def check(
         use_cache=not no_cache,
         files_only=files_only,
         baseline=None if write_baseline else baseline,
+        diff_base=diff_base,
     )
     result = run_check(options)
     if write_baseline:

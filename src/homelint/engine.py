@@ -6,12 +6,14 @@ import contextlib
 import fnmatch
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from homelint import __version__, timing
+from homelint.cache import Cache
 from homelint.config import Config, ConfigError, load_config
 from homelint.discovery import find_repo_root
 from homelint.model import Finding, K8sObject, Span, severity_rank
@@ -65,6 +67,7 @@ class Options:
     use_cache: bool = True
     files_only: list[str] | None = None  # pre-commit: report only findings in/caused by these
     baseline: Path | None = None
+    diff_base: str | None = None  # a git revision: report only findings new relative to it
 
 
 @dataclass
@@ -116,23 +119,24 @@ def _run_check(options: Options) -> Result:
     root = find_repo_root(target)
     config = load_config(root, options.config_file)
     rules = all_rules(root, config)
-    enabled = enabled_rules(rules, config, options)
     limits = _limit_paths(root, options.paths)
     timing.mark("config")
 
-    stored, repo = _run_record(root, config, rules, enabled, use_cache=options.use_cache)
-    raw = [_finding_from_tuple(t) for t in stored["findings"]]
-    suppressions = {p: [Suppression(*t) for t in entries] for p, entries in stored["suppressions"].items()}
-    findings, suppressed = apply_suppressions(suppressions, rules, raw)
-    findings = select(findings, rules, config, options)
-    suppressed = select(suppressed, rules, config, options)
+    findings, suppressed, stats, repo = _analyse(root, config, rules, options, Cache(root, enabled=options.use_cache))
     if limits:
         findings = [f for f in findings if _within(f, limits)]
         suppressed = [f for f in suppressed if _within(f, limits)]
-    if options.files_only is not None:
-        changed = set(options.files_only)
-        findings = [f for f in findings if f.path in changed or changed.intersection(f.related)]
-        suppressed = [f for f in suppressed if f.path in changed]
+    notes = []
+    if options.diff_base is not None or options.files_only is not None:
+        base = _base_findings(root, config, rules, options)
+        if base is not None and options.diff_base is not None:
+            old = len(findings) - len(_new(findings, base[0]))
+            if old:
+                notes.append(
+                    f"{old} finding{'s' if old != 1 else ''} that {options.diff_base} already had are not shown (--diff-base)"
+                )
+        findings = _changed(findings, options.files_only, base[0] if base else None)
+        suppressed = _changed(suppressed, options.files_only, base[1] if base else None)
     stale = 0
     baseline_path = options.baseline or (root / config.baseline if config.baseline else None)
     if baseline_path is not None:
@@ -141,8 +145,7 @@ def _run_check(options: Options) -> Result:
         findings, stale = filter_baseline(findings, baseline_path)
     findings.sort(key=Finding.sort_key)
     suppressed.sort(key=Finding.sort_key)
-    stats = dict(stored["stats"])
-    result = Result(root, config, findings, rules, stats, suppressed, stale, repo)
+    result = Result(root, config, findings, rules, stats, suppressed, stale, repo, notes)
     if not stats["kustomizations"]:
         result.notes.append(
             "no Flux Kustomization found: the wiring, placeholder, volume and secret rules need Flux and did not run "
@@ -151,20 +154,76 @@ def _run_check(options: Options) -> Result:
     return result
 
 
+def _analyse(
+    root: Path, config: Config, rules: dict[str, RuleMeta], options: Options, cache: Any
+) -> tuple[list[Finding], list[Finding], dict[str, Any], Any]:
+    """(findings, suppressed findings, stats, the loaded Repo or None) of the tree at `root`, with the
+    selection and severities applied: no path limits, file filters or baseline."""
+    enabled = enabled_rules(rules, config, options)
+    stored, repo = _run_record(root, config, rules, enabled, cache)
+    raw = [_finding_from_tuple(t) for t in stored["findings"]]
+    suppressions = {p: [Suppression(*t) for t in entries] for p, entries in stored["suppressions"].items()}
+    findings, suppressed = apply_suppressions(suppressions, rules, raw)
+    findings = select(findings, rules, config, options)
+    suppressed = select(suppressed, rules, config, options)
+    return findings, suppressed, dict(stored["stats"]), repo
+
+
+def _base_findings(
+    root: Path, config: Config, rules: dict[str, RuleMeta], options: Options
+) -> tuple[Counter[str], Counter[str]] | None:
+    """Fingerprints of (the findings, the findings and suppressed ones) of the same folder at the
+    revision `--diff-base` names (file arguments: HEAD), linted with this run's config, rules and
+    selection; None when there is nothing to compare with (file arguments outside git)."""
+    import tempfile
+
+    from homelint.diffbase import BorrowedCache, checkout
+
+    ref = options.diff_base or "HEAD"
+    with tempfile.TemporaryDirectory(prefix="homelint-base-") as tmp:
+        base_root = checkout(root, ref, Path(tmp), required=options.diff_base is not None)
+        if base_root is None:
+            return None
+        findings, suppressed, _, _ = _analyse(base_root, config, rules, options, BorrowedCache(root, enabled=options.use_cache))
+    timing.mark("diff-base")
+    shown = Counter(f.fingerprint() for f in findings)
+    return shown, shown + Counter(f.fingerprint() for f in suppressed)
+
+
+def _new(findings: list[Finding], base: Counter[str]) -> set[int]:
+    """ids of the findings that are not in `base`: of n findings with one fingerprint that the base had
+    m times, the last n - m (in file order) are new."""
+    remaining = Counter(base)
+    new = set()
+    for finding in sorted(findings, key=Finding.sort_key):
+        fp = finding.fingerprint()
+        if remaining[fp] > 0:
+            remaining[fp] -= 1
+        else:
+            new.add(id(finding))
+    return new
+
+
+def _changed(findings: list[Finding], files: list[str] | None, base: Counter[str] | None) -> list[Finding]:
+    """What a change caused: findings new relative to the base, and (file arguments, as pre-commit
+    passes them) every finding in those files or caused by them (`related`)."""
+    new = _new(findings, base) if base is not None else set()
+    named = set(files or ())
+    return [f for f in findings if id(f) in new or f.path in named or not named.isdisjoint(f.related)]
+
+
 def _run_record(
-    root: Path, config: Config, rules: dict[str, RuleMeta], enabled: set[str], *, use_cache: bool
+    root: Path, config: Config, rules: dict[str, RuleMeta], enabled: set[str], cache: Any
 ) -> tuple[dict[str, Any], Any]:
     """(findings, suppressions and stats of the repository as it is; the loaded Repo or None).
 
     Cold: walk and parse at once (repo.walk_and_parse). Nothing changed since the cached run: its
     record, without loading a document. Otherwise: load (reparsing what changed) and check.
     """
-    from homelint.cache import Cache
     from homelint.discovery import walk
     from homelint.repo import load_repo, scan_cache, template_inputs, walk_and_parse
 
     exclude = [*config.exclude, *template_inputs(root)]
-    cache = Cache(root, enabled=use_cache)
     parse_results = None
     known: dict[str, str] = {}
     todo: list[str] = []
