@@ -75,6 +75,44 @@ def test_output_file_is_written_atomically(run, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
+def test_output_and_baseline_files_get_the_umask_mode_and_a_missing_folder_is_a_usage_error(run, tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        assert run("check", str(DEMO), "--no-cache", "-o", str(tmp_path / "report.txt")).exit_code == 1
+        assert run("check", str(DEMO), "--no-cache", "--write-baseline", str(tmp_path / "b.json")).exit_code == 0
+        (tmp_path / "shared.sarif").write_text("")
+        (tmp_path / "shared.sarif").chmod(0o664)  # an existing file keeps its mode
+        run("check", str(DEMO), "--no-cache", "--format", "sarif", "-o", str(tmp_path / "shared.sarif"))
+    finally:
+        os.umask(mask)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == {"report.txt": 0o644, "b.json": 0o644, "shared.sarif": 0o664}
+    for option in ("-o", "--write-baseline"):
+        result = run("check", str(DEMO), "--no-cache", option, str(tmp_path / "missing" / "out"))
+        assert result.exit_code == 2 and "does not exist" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_gitlab_code_quality_and_junit(run):
+    import xml.etree.ElementTree as ET
+
+    issues = json.loads(run("check", str(DEMO), "--no-cache", "--format", "gitlab").stdout)
+    assert issues and {i["severity"] for i in issues} <= {"info", "minor", "major", "critical", "blocker"}
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    (secret,) = [i for i in issues if i["check_name"] == "HL402"]
+    assert secret["severity"] == "critical" and secret["categories"] == ["Security"]
+    assert secret["location"]["path"] == "kubernetes/apps/default/echo/app/secret.yaml"
+    assert secret["location"]["positions"]["begin"]["line"] >= 1
+    suites = ET.fromstring(run("check", str(DEMO), "--no-cache", "--format", "junit").stdout)
+    assert int(suites.get("failures")) == len(issues) == len(suites.findall(".//testcase/failure"))
+    assert suites.find(".//testcase[@file='kubernetes/apps/default/paperless/ks.yaml']") is not None
+    clean = ET.fromstring(run("check", str(FIXTURES / "clean"), "--no-cache", "--format", "junit").stdout)
+    assert clean.get("failures") == "0" and len(clean.findall(".//testcase")) == 1
+
+
 def test_config_errors_are_one_line_exit_2(run, repo):
     root = repo({".homelint.yaml": "selct: [HL1]\n"})
     result = run("check", str(root))
@@ -277,3 +315,13 @@ def test_unknown_rule_selectors_are_usage_errors(run, repo):
     assert result.exit_code == 2 and "unknown rule or prefix 'HL9'" in result.stderr
     root = repo({".homelint.yaml": "ignore: [HL777]\n"}, base="clean")
     assert "unknown rule or prefix 'HL777'" in run("check", str(root)).stderr
+
+
+def test_docs_rules_md_is_generated_from_the_rules():
+    from homelint.cli import rules_markdown
+    from homelint.registry import builtin_rules
+
+    from .conftest import PROJECT
+
+    committed = (PROJECT / "docs" / "rules.md").read_text()
+    assert committed == rules_markdown(builtin_rules()), "run: homelint rules --format markdown > docs/rules.md"

@@ -11,7 +11,7 @@ import click
 
 from homelint import __version__
 
-FORMATS = ["text", "json", "sarif", "github"]
+FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit"]
 
 
 class HomelintGroup(click.Group):
@@ -90,11 +90,28 @@ def _write_output(text: str, output: Path | None) -> None:
         return
     import tempfile
 
+    from homelint.config import ConfigError
+    from homelint.filemodes import mode_for
+
     output = output.resolve()
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    if not output.parent.is_dir():
+        raise ConfigError(f"cannot write {output}: the folder {output.parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
+    os.fchmod(fd, mode_for(output))  # as `> FILE` would: the umask's mode, not mkstemp's 0600
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
     os.replace(tmp, output)
+
+
+def _check_folder(target: Path | None) -> None:
+    """A file to write goes into an existing folder: else a one-line usage error (exit 2)."""
+    if target is not None and not target.resolve().parent.is_dir():
+        from homelint.config import ConfigError
+
+        raise ConfigError(f"cannot write {target}: the folder {target.resolve().parent} does not exist")
 
 
 def _use_color(mode: str, output: Path | None) -> bool:
@@ -106,20 +123,35 @@ def _use_color(mode: str, output: Path | None) -> bool:
 
 
 def emit(
-    result: Any, fmt: str, output: Path | None, *, color: str = "auto", quiet: bool = False, statistics: bool = False
+    result: Any,
+    fmt: str,
+    output: Path | None,
+    *,
+    color: str = "auto",
+    quiet: bool = False,
+    statistics: bool = False,
+    category: str | None = None,
 ) -> None:
     if fmt == "json":
         from homelint.report.jsonfmt import render_json
 
         text = render_json(result)
     elif fmt == "sarif":
-        from homelint.report.sarif import render_sarif
+        from homelint.report.sarif import DEFAULT_CATEGORY, render_sarif
 
-        text = render_sarif(result)
+        text = render_sarif(result, category or DEFAULT_CATEGORY)
     elif fmt == "github":
         from homelint.report.github import render_github
 
         text = render_github(result)
+    elif fmt == "gitlab":
+        from homelint.report.gitlab import render_gitlab
+
+        text = render_gitlab(result)
+    elif fmt == "junit":
+        from homelint.report.junit import render_junit
+
+        text = render_junit(result)
     else:
         from homelint.report.text import render_text
 
@@ -171,6 +203,11 @@ def _read(root: Path, path: str) -> str | None:
     metavar="REF",
     help="Report only findings that are new relative to this git revision (e.g. origin/main, HEAD).",
 )
+@click.option(
+    "--sarif-category",
+    metavar="NAME",
+    help="SARIF automationDetails.id: GitHub keeps one analysis per category (default: homelint).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -188,6 +225,7 @@ def check(
     baseline: Path | None,
     write_baseline: Path | None,
     diff_base: str | None,
+    sarif_category: str | None,
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
@@ -199,6 +237,8 @@ def check(
     from homelint.engine import Options, run_check
 
     timing.mark("imports")
+    for target in (output, write_baseline):
+        _check_folder(target)  # before the run, not after it
     paths = paths or (Path("."),)
     files_only = None
     dirs = [p for p in paths if not p.is_file()]
@@ -225,9 +265,9 @@ def check(
         from homelint.baseline import write_baseline as write
 
         count = write(result.findings, write_baseline)
-        click.echo(f"Wrote {count} findings to {write_baseline}.", err=True)
+        click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True)
         sys.exit(0)
-    emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics)
+    emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics, category=sarif_category)
     timing.mark("report")
     timing.report()
     level = fail_level or result.config.fail_level
@@ -235,10 +275,10 @@ def check(
 
 
 @main.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
 def rules_cmd(fmt: str, config_file: Path | None) -> None:
-    """List every rule: ID, name, default severity, enabled by default."""
+    """List every rule: ID, name, default severity, enabled by default (markdown: docs/rules.md)."""
     from homelint.config import load_config
     from homelint.discovery import find_repo_root
     from homelint.engine import all_rules
@@ -265,10 +305,31 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
             )
         )
         return
+    if fmt == "markdown":
+        click.echo(rules_markdown(rules), nl=False)
+        return
     for r in sorted(rules.values(), key=lambda r: r.id):
         state = "on " if r.enabled else "off"
         origin = "" if r.origin == "builtin" else f"  ({r.origin})"
         click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {state}  {r.summary}{origin}")
+
+
+def rules_markdown(rules: dict[str, Any]) -> str:
+    """docs/rules.md: every rule's documentation on one page, a section per rule (SARIF helpUri
+    links to its anchor), generated so that it cannot drift from rules/."""
+    import re
+
+    out = [
+        "# homelint rules\n",
+        "Generated from [`rules/`](../rules/) by `homelint rules --format markdown > docs/rules.md`; do not edit.\n",
+    ]
+    for meta in sorted(rules.values(), key=lambda r: r.id):
+        state = "on by default" if meta.enabled else f"off by default (`--extend-select {meta.id}`)"
+        out.append(f"## {meta.id} {meta.name}\n\nSeverity: {meta.severity}, {state}. {meta.summary}\n")
+        if meta.docs:
+            out.append(re.sub(r"^(#+) ", r"#\1 ", meta.docs.rstrip(), flags=re.M) + "\n")
+        out.append(f"Suppress: `# homelint: ignore[{meta.id}] -- reason` on the line or the line before.\n")
+    return "\n".join(out)
 
 
 @main.command("rule")

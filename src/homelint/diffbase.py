@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from homelint.cache import Cache
 from homelint.config import ConfigError
@@ -20,11 +22,24 @@ MAX_BLOB_BYTES = 20 * 1024 * 1024  # larger files are not linted either (yamlloa
 
 
 class BorrowedCache(Cache):
-    """Another tree's cache, read but never written: the revision's files that are unchanged in the
-    work tree reuse the work tree's parse results, so only what the change touched is parsed again."""
+    """The work tree's cache, lent to the lint of a revision: the revision's files that are unchanged
+    reuse their parse results (only what the change touched is parsed again), and a run over the same
+    contents (the last commit, linted as the work tree before it was committed) is answered from the
+    kept run results. Only a run result is written back: never the work tree's file index."""
 
-    def _store(self, name: str, value: Any) -> None:
+    def save(self) -> None:
         pass
+
+
+def scratch_folder(size: int) -> str | None:
+    """Where to write a revision's tree: a memory file system when there is one with room (writing
+    and removing a thousand small files on a busy disk costs seconds), else the default temp folder."""
+    shm = "/dev/shm"
+    try:
+        st = os.statvfs(shm)
+    except (OSError, AttributeError):
+        return None
+    return shm if os.access(shm, os.W_OK) and st.f_bavail * st.f_frsize > 4 * size + (64 << 20) else None
 
 
 def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -43,39 +58,57 @@ def work_tree(root: Path) -> tuple[Path, str] | None:
     return (Path(lines[0]), lines[1] if len(lines) > 1 else "") if lines[0] else None
 
 
-def checkout(root: Path, ref: str, dest: Path, *, required: bool) -> Path | None:
-    """Write the tree of `ref` into `dest`; return the folder that corresponds to `root` there.
+@contextmanager
+def revision_tree(root: Path, ref: str, *, required: bool) -> Iterator[Path | None]:
+    """The tree of `ref` written to a temporary folder, removed afterwards; yields the folder that
+    corresponds to `root` there.
 
-    None when `root` is not in a git work tree or `ref` does not exist and `required` is false (file
-    arguments outside git, or before the first commit); a ConfigError when `required`."""
+    Yields None when `root` is not in a git work tree, and an empty folder when `ref` does not
+    exist (before the first commit: every finding is new), unless `required` (`--diff-base`): then
+    either is a ConfigError."""
     where = work_tree(root)
     if where is None:
         if required:
             raise ConfigError(f"--diff-base needs a git work tree; {root} is not in one")
-        return None
+        yield None
+        return
     top, prefix = where
     if ref.startswith("-"):
         raise ConfigError(f"--diff-base {ref}: not a git revision")
     tree = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{tree}}")
-    if tree.returncode != 0:
-        if required:
-            raise ConfigError(f"--diff-base {ref}: not a revision of the repository at {top} (fetch it first?)")
-        dest.mkdir(parents=True, exist_ok=True)
-        return dest  # no HEAD yet (the first commit): every finding is new
-    listing = _git(top, "ls-tree", "-r", "-z", "-l", "--full-tree", tree.stdout.decode().strip(), *([prefix] if prefix else []))
+    if tree.returncode != 0 and required:
+        raise ConfigError(f"--diff-base {ref}: not a revision of the repository at {top} (fetch it first?)")
+    entries = _listing(top, tree.stdout.decode().strip(), prefix) if tree.returncode == 0 else []
+    size = sum(entry[3] for entry in entries)
+    with tempfile.TemporaryDirectory(prefix="homelint-base-", dir=scratch_folder(size)) as tmp:
+        dest = Path(tmp)
+        _write(top, entries, dest)
+        base = dest / prefix
+        base.mkdir(parents=True, exist_ok=True)
+        yield base
+
+
+def _listing(top: Path, tree: str, prefix: str) -> list[tuple[str, str, str, int]]:
+    """(mode, object id, path, size) of every blob under `prefix` in `tree`."""
+    listing = _git(top, "ls-tree", "-r", "-z", "-l", "--full-tree", tree, *([prefix] if prefix else []))
     if listing.returncode != 0:
-        raise ConfigError(f"git ls-tree {ref} failed: {listing.stderr.decode(errors='replace').strip()}")
-    entries: list[tuple[str, str, str]] = []  # (mode, object id, path)
+        raise ConfigError(f"git ls-tree {tree} failed: {listing.stderr.decode(errors='replace').strip()}")
+    entries = []
     for record in filter(None, listing.stdout.split(b"\0")):
         meta, _, raw_path = record.partition(b"\t")
         mode, kind, oid, size = meta.decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
-        if kind != "blob" or (size.isdigit() and int(size) > MAX_BLOB_BYTES) or not _safe(path):
-            continue
-        entries.append((mode, oid, path))
-    blobs = _git(top, "cat-file", "--batch", stdin="".join(f"{oid}\n" for _, oid, _ in entries).encode())
+        if kind == "blob" and size.isdigit() and int(size) <= MAX_BLOB_BYTES and _safe(path):
+            entries.append((mode, oid, path, int(size)))
+    return entries
+
+
+def _write(top: Path, entries: list[tuple[str, str, str, int]], dest: Path) -> None:
+    if not entries:
+        return
+    blobs = _git(top, "cat-file", "--batch", stdin="".join(f"{oid}\n" for _, oid, _, _ in entries).encode())
     data, offset = blobs.stdout, 0
-    for mode, _, path in entries:
+    for mode, _, path, _ in entries:
         end = data.index(b"\n", offset)
         length = int(data[offset:end].split()[2])
         content = data[end + 1 : end + 1 + length]
@@ -86,9 +119,6 @@ def checkout(root: Path, ref: str, dest: Path, *, required: bool) -> Path | None
             os.symlink(content.decode("utf-8", "surrogateescape"), target)
         else:
             target.write_bytes(content)
-    base = dest / prefix
-    base.mkdir(parents=True, exist_ok=True)
-    return base
 
 
 def _safe(path: str) -> bool:

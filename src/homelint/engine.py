@@ -175,13 +175,9 @@ def _base_findings(
     """Fingerprints of (the findings, the findings and suppressed ones) of the same folder at the
     revision `--diff-base` names (file arguments: HEAD), linted with this run's config, rules and
     selection; None when there is nothing to compare with (file arguments outside git)."""
-    import tempfile
+    from homelint.diffbase import BorrowedCache, revision_tree
 
-    from homelint.diffbase import BorrowedCache, checkout
-
-    ref = options.diff_base or "HEAD"
-    with tempfile.TemporaryDirectory(prefix="homelint-base-") as tmp:
-        base_root = checkout(root, ref, Path(tmp), required=options.diff_base is not None)
+    with revision_tree(root, options.diff_base or "HEAD", required=options.diff_base is not None) as base_root:
         if base_root is None:
             return None
         findings, suppressed, _, _ = _analyse(base_root, config, rules, options, BorrowedCache(root, enabled=options.use_cache))

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ class Rendered:
     files: dict[str, str]  # output-relative path -> template path
     error: dict[str, Any] | None
     skipped_hooks: list[str]
+    modes: dict[str, str] = field(default_factory=dict)  # output-relative path -> "input" or "keep"
 
 
 def render_to(root: Path, config_file: Path, tmp: Path, python: str) -> Rendered:
@@ -75,7 +76,14 @@ def render_to(root: Path, config_file: Path, tmp: Path, python: str) -> Rendered
     output = Path(data.get("output") or root)
     output = output if output.is_absolute() else (config_file.parent / output)
     return Rendered(
-        root, config_file, out, output.resolve(), data.get("files", {}), data.get("error"), data.get("skipped_hooks", [])
+        root,
+        config_file,
+        out,
+        output.resolve(),
+        data.get("files", {}),
+        data.get("error"),
+        data.get("skipped_hooks", []),
+        data.get("modes", {}),
     )
 
 
@@ -183,10 +191,11 @@ def compare(rendered: Rendered) -> list[Finding]:
     return findings
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
+def _atomic_write(target: Path, data: bytes, mode: int) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
@@ -201,17 +210,34 @@ def _only_encrypted_values_differ(target: Path, data: bytes) -> bool:
     return bool(_sops_keys(target.read_text()) == _sops_keys(data.decode()))
 
 
+def _output_mode(rendered: Rendered, rel: str, target: Path) -> int:
+    """The mode makejinja would leave: a copied file (or any, with copy_metadata) gets its input's
+    mode, as the render in the temporary folder got it; a rendered file written over an existing
+    one keeps that file's mode; a new one gets the umask's."""
+    rendered_mode = os.stat(rendered.tmp / rel).st_mode & 0o7777
+    if rendered.modes.get(rel) == "input":
+        return rendered_mode
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        return rendered_mode
+
+
 def write_rendered(rendered: Rendered) -> list[str]:
     """Copy changed files into the configured output, one atomic rename each; never delete."""
     written = []
     for rel in sorted(rendered.files):
         target = rendered.output / rel
         data = (rendered.tmp / rel).read_bytes()
+        mode = _output_mode(rendered, rel, target)
         if target.is_file() and target.read_bytes() == data:
+            if os.stat(target).st_mode & 0o7777 != mode:
+                os.chmod(target, mode)  # the template became executable (or stopped being)
+                written.append(_rel(rendered.root, target))
             continue
         if _only_encrypted_values_differ(target, data):
             continue  # keep the encrypted file when only values differ
-        _atomic_write(target, data)
+        _atomic_write(target, data, mode)
         written.append(_rel(rendered.root, target))
     return written
 

@@ -8,8 +8,15 @@ RESULT_JSON. It imports nothing from homelint, so any interpreter with makejinja
 
 from __future__ import annotations
 
-import json
+import os
 import sys
+
+# Run as a script, this file's folder (homelint's package) heads sys.path and its modules would
+# shadow the standard library's for makejinja and the plugins (homelint's selectors.py, timing.py).
+if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
+
+import json
 import traceback
 from pathlib import Path
 from typing import Any
@@ -29,7 +36,7 @@ def _error(exc: BaseException, templates: list[Path]) -> dict[str, Any]:
 
 
 def main(config_path: str, output: str, result_path: str) -> int:
-    result: dict[str, Any] = {"ok": False, "files": {}, "skipped_hooks": []}
+    result: dict[str, Any] = {"ok": False, "files": {}, "modes": {}, "skipped_hooks": []}
     templates: list[Path] = []
     try:
         import attrs
@@ -48,7 +55,14 @@ def main(config_path: str, output: str, result_path: str) -> int:
         original = app.render_file
 
         def recording(input: Path, template_name: str, out: Path, *args: Any, **kwargs: Any) -> Any:
-            result["files"][str(Path(out).relative_to(output))] = str(input)
+            rel = str(Path(out).relative_to(output))
+            result["files"][rel] = str(input)
+            cfg = args[0] if args else kwargs.get("config", config)
+            enforce = kwargs.get("enforce_jinja_suffix", args[2] if len(args) > 2 else True)
+            # makejinja copies a non-template file (copy2) and, with copy_metadata, a template's mode:
+            # the output gets the input's mode; a rendered file written over an existing one keeps its own
+            copied = enforce and Path(input).suffix != cfg.jinja_suffix
+            result["modes"][rel] = "input" if copied or cfg.copy_metadata else "keep"
             return original(input, template_name, out, *args, **kwargs)
 
         app.render_file = recording  # type: ignore[assignment]

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from homelint.model import Finding
+from homelint.report import display_path
 
 COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
 BOLD, DIM, RESET, CYAN = "\033[1m", "\033[2m", "\033[0m", "\033[36m"
@@ -19,7 +20,7 @@ def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read
     no_frame = {r.id for r in result.rules.values() if "security" in r.tags}
     for finding in result.findings:
         s = finding.span
-        head = f"{c(BOLD, finding.path)}:{s.line}:{s.column}: {c(COLORS[finding.severity], finding.rule)} [{finding.severity}] {finding.message}"
+        head = f"{c(BOLD, display_path(result.root, finding.path))}:{s.line}:{s.column}: {c(COLORS[finding.severity], finding.rule)} [{finding.severity}] {finding.message}"
         if quiet:
             out.append(head)
             continue
