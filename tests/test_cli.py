@@ -325,3 +325,31 @@ def test_docs_rules_md_is_generated_from_the_rules():
 
     committed = (PROJECT / "docs" / "rules.md").read_text()
     assert committed == rules_markdown(builtin_rules()), "run: homelint rules --format markdown > docs/rules.md"
+
+
+def test_bare_ignore_rule_names_and_comments_that_are_text(check_json, repo):
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n"
+    root = repo(
+        {
+            # bare: every rule on the line, like `# noqa`
+            "a/bare.yaml": secret + "  TOKEN: abc  # homelint: ignore -- test data\n",
+            # a rule's name works as its ID does in `homelint rule NAME`
+            "a/named.yaml": secret + "  TOKEN: abc  # homelint: ignore[plaintext-secret]\n",
+            # text inside a block scalar or a quoted string is not a suppression
+            "a/block.yaml": secret + "  TOKEN: abc\n  NOTE: |\n    # homelint: ignore-file[HL402]\n",
+            "a/quoted.yaml": secret + '  TOKEN: abc\n  NOTE: "x  # homelint: ignore-file[HL402]"\n',
+            "a/unused.yaml": "a: 1  # homelint: ignore\n",
+            "a/malformed.yaml": "a: 1  # homelint: ignroe[HL101]\n",
+        }
+    )
+    _, findings = check_json(root)
+    got = sorted((f["path"], f["rule"]) for f in findings if f["rule"] in ("HL402", "HL005"))
+    assert got == [
+        ("a/block.yaml", "HL402"),
+        ("a/malformed.yaml", "HL005"),
+        ("a/quoted.yaml", "HL402"),
+        ("a/unused.yaml", "HL005"),
+    ]
+    messages = {f["path"]: f["message"] for f in findings if f["rule"] == "HL005"}
+    assert messages["a/unused.yaml"] == "unused suppression: no finding on line 1"
+    assert "is not a suppression homelint understands" in messages["a/malformed.yaml"]
