@@ -331,7 +331,7 @@ def test_bare_ignore_rule_names_and_comments_that_are_text(check_json, repo):
     secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n"
     root = repo(
         {
-            # bare: every rule on the line, like `# noqa`
+            # bare: every rule on the line, as noqa does for flake8
             "a/bare.yaml": secret + "  TOKEN: abc  # homelint: ignore -- test data\n",
             # a rule's name works as its ID does in `homelint rule NAME`
             "a/named.yaml": secret + "  TOKEN: abc  # homelint: ignore[plaintext-secret]\n",

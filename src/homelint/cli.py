@@ -15,6 +15,13 @@ FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit"]
 
 
 class HomelintGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """`--debug` is accepted after the subcommand too (`homelint check --debug`)."""
+        end = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[1:end]:
+            args = ["--debug", *[a for a in args[:end] if a != "--debug"], *args[end:]]
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

@@ -224,6 +224,7 @@ def _run_record(
     known: dict[str, str] = {}
     todo: list[str] = []
     key = None
+    scanned: dict[str, str] | None = None
     if not cache.index:
         files, parse_results = walk_and_parse(root, exclude)
         timing.mark("walk+parse")
@@ -231,14 +232,17 @@ def _run_record(
         files = walk(root, exclude)
         known, todo = scan_cache(root, files, cache)
         timing.mark("walk")
-        if not todo:
-            key = _run_key(root, files, known, config, rules, enabled)
+        # the contents of a kept run (nothing changed; an edit undone; the last commit, which
+        # --diff-base HEAD lints) answer without parsing: hashing what changed is enough
+        scanned = _digests(root, known, todo)
+        if scanned is not None:
+            key = _run_key(root, files, scanned, config, rules, enabled)
             stored = cache.run_result(key)
             if stored is not None:
                 cache.save()  # touched-but-unchanged files have new stats
                 return stored, None
     repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
-    if key is None or repo.digests != known:  # the key of the scan holds if no file was (re)parsed
+    if key is None or repo.digests != scanned:  # the key of the scan holds if the files were as hashed
         key = _run_key(root, files, repo.digests, config, rules, enabled)
     stored = cache.run_result(key)
     if stored is None:
@@ -258,6 +262,21 @@ def _run_record(
         cache.store_run_result(key, stored)
     cache.save()
     return stored, repo
+
+
+def _digests(root: Path, known: dict[str, str], todo: list[str]) -> dict[str, str] | None:
+    """Content digests of every YAML file: the cache's for unchanged ones, hashed for the rest (None
+    when one cannot be read: the load reports it)."""
+    from homelint.cache import digest
+
+    digests = dict(known)
+    for path in todo:
+        try:
+            with open(root / path, "rb") as handle:
+                digests[path] = digest(handle.read())
+        except OSError:
+            return None
+    return digests
 
 
 def _limit_paths(root: Path, paths: list[Path]) -> list[str]:

@@ -28,6 +28,7 @@ class Rendered:
     files: dict[str, str]  # output-relative path -> template path
     error: dict[str, Any] | None
     skipped_hooks: list[str]
+    missing_data: list[str] = field(default_factory=list)  # makejinja.toml `data` files that do not exist
     modes: dict[str, str] = field(default_factory=dict)  # output-relative path -> "input" or "keep"
 
 
@@ -83,6 +84,7 @@ def render_to(root: Path, config_file: Path, tmp: Path, python: str) -> Rendered
         data.get("files", {}),
         data.get("error"),
         data.get("skipped_hooks", []),
+        [d for d in data.get("data", []) if not (root / d).exists()],
         data.get("modes", {}),
     )
 
@@ -132,7 +134,7 @@ def compare(rendered: Rendered) -> list[Finding]:
                 path,
                 Span.point(line),
                 f"render failed: {error.get('type', 'Error')}: {error.get('message')}",
-                "fix the template, the data file or the config; nothing was compared",
+                render_fix(error, rendered.missing_data, root),
                 f"HL703/{error.get('message')}",
             )
         ]
@@ -189,6 +191,39 @@ def compare(rendered: Rendered) -> list[Finding]:
             )
         )
     return findings
+
+
+# import name -> the package that provides it, where they differ (makejinja plugins' usual imports)
+PACKAGES = {"yaml": "PyYAML", "dotenv": "python-dotenv", "Crypto": "pycryptodome", "jose": "python-jose", "git": "GitPython"}
+
+
+def render_fix(error: dict[str, Any], missing_data: list[str], root: Path) -> str:
+    """What to do about a failed render: install a plugin's dependency, create a data file, or fix
+    the template."""
+    module = error.get("module")
+    if module:
+        package = PACKAGES.get(module.split(".")[0], module.split(".")[0])
+        return (
+            f"the repository's makejinja plugin needs '{package}': pip install {package} into the Python that runs "
+            f"homelint (or pass --python); for the pre-commit hook add `additional_dependencies: [{package}]`"
+        )
+    missing = [*missing_data, *([error["missing"]] if error.get("missing") else [])]
+    if missing:
+        return "create " + "; ".join(_create_hint(root, m) for m in missing) + ", then render again"
+    return "fix the template, the data file or the config; nothing was compared"
+
+
+def _create_hint(root: Path, missing: str) -> str:
+    path = Path(missing)
+    for sample in (
+        path.with_name(f"{path.stem}.sample{path.suffix}"),
+        path.with_name(f"{path.name}.sample"),
+        path.with_name(f"{path.stem}.example{path.suffix}"),
+        path.with_name(f"{path.name}.example"),
+    ):
+        if (root / sample).is_file():
+            return f"{_rel(root, root / path)} (copy {_rel(root, root / sample)} and fill it in)"
+    return _rel(root, root / path)
 
 
 def _atomic_write(target: Path, data: bytes, mode: int) -> None:
@@ -263,6 +298,8 @@ def run_render(
         raise ConfigError(f"no makejinja.toml in {root} (pass --config PATH); nothing to render")
     with tempfile.TemporaryDirectory(prefix="homelint-render-") as tmp:
         rendered = render_to(root, config, Path(tmp), python or sys.executable)
+        if rendered.missing_data:
+            click.echo(f"note: makejinja.toml names data files that do not exist: {', '.join(rendered.missing_data)}", err=True)
         if rendered.skipped_hooks:
             click.echo(f"note: exec_pre/exec_post hooks are not run by homelint: {'; '.join(rendered.skipped_hooks)}", err=True)
         if check_only:

@@ -32,7 +32,12 @@ def _error(exc: BaseException, templates: list[Path]) -> dict[str, Any]:
             where = {"template": frame.filename, "line": frame.lineno or 1}
     if name and lineno and where["template"] is None:
         where = {"template": name, "line": lineno}
-    return {"type": type(exc).__name__, "message": str(exc).splitlines()[0] if str(exc) else type(exc).__name__, **where}
+    found = {"type": type(exc).__name__, "message": str(exc).splitlines()[0] if str(exc) else type(exc).__name__, **where}
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        found["module"] = exc.name  # a plugin's dependency that this interpreter lacks
+    elif isinstance(exc, FileNotFoundError) and exc.filename:
+        found["missing"] = str(exc.filename)
+    return found
 
 
 def main(config_path: str, output: str, result_path: str) -> int:
@@ -47,6 +52,7 @@ def main(config_path: str, output: str, result_path: str) -> int:
         config = ts.load(Config, appname="makejinja", config_files=[Path(config_path)])
         result["output"] = str(config.output)
         result["inputs"] = [str(p) for p in config.inputs]
+        result["data"] = [str(p) for p in config.data]
         result["jinja_suffix"] = config.jinja_suffix
         result["skipped_hooks"] = [*config.exec_pre, *config.exec_post]
         for base in map(Path, config.inputs):

@@ -17,7 +17,7 @@ MAX_EXPANDED_NODES = 500_000
 MAX_DEPTH = 400
 MAX_NESTING_PREFIX = 4000  # "[[[[..." longer than this is refused before parsing
 
-# `# homelint: ignore[HL301, unclaimed-volume] -- reason`; without [...] all rules (like `# noqa`)
+# `# homelint: ignore[HL301, unclaimed-volume] -- reason`; without [...] all rules (as noqa does for flake8)
 _SUPPRESS = re.compile(r"(?:^|(?<=\s))#\s*homelint:\s*(ignore|ignore-file)(?:\[([^\]]*)\]|(?![\w\[-]))(?:\s*--\s*([^#]*))?")
 _DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*homelint:")
 _ID = re.compile(r"[A-Za-z]+[0-9]*")
@@ -195,9 +195,7 @@ def _drop_suppressions_in_scalars(result: ParsedFile, nodes: list[Any]) -> None:
         else:
             stack.extend(node.value)
     if spans:
-        result.suppressions = [
-            s for s in result.suppressions if not any(a <= (s.line - 1, s.column - 1) < b for a, b in spans)
-        ]
+        result.suppressions = [s for s in result.suppressions if not any(a <= (s.line - 1, s.column - 1) < b for a, b in spans)]
 
 
 def _next_content_line(lines: list[str], number: int) -> int:
