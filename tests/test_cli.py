@@ -244,14 +244,36 @@ def test_github_annotations(run):
 
 def test_graph_command_prints_mermaid_dot_and_json(run):
     mermaid = run("graph", str(FIXTURES / "clean")).output
-    assert mermaid.startswith("flowchart LR") and "Kustomization/default/paperless" in mermaid
-    assert "-->|dependsOn|" in mermaid
+    assert mermaid.startswith("flowchart LR") and "-->|dependsOn|" in mermaid
+    default = mermaid.split('subgraph ns0["default"]\n', 1)[1].split("  end\n", 1)[0]  # grouped by namespace
+    assert '["Kustomization/paperless"]' in default and "HelmRelease/echo" in default and "external-secrets" not in default
     dot = run("graph", str(FIXTURES / "clean"), "--format", "dot").output
     assert dot.startswith("digraph flux {")
     data = json.loads(run("graph", str(FIXTURES / "clean"), "--format", "json").output)
     edges = {(e["from"], e["to"], e["type"]) for e in data["edges"]}
     assert ("Kustomization/default/paperless", "Kustomization/external-secrets/external-secrets", "dependsOn") in edges
     assert ("HelmRelease/default/echo", "OCIRepository/flux-system/app-template", "source") in edges
+    paths = {n["id"]: n["path"] for n in data["nodes"]}
+    assert paths["OCIRepository/flux-system/app-template"].endswith(".yaml")  # a source has its file too
+    # every object defined in a file says where; flux-system's GitRepository is made by bootstrap
+    assert [n for n, path in paths.items() if not path] == ["GitRepository/flux-system/flux-system"]
+
+
+def test_graph_path_narrows_and_big_graphs_warn(run, repo, monkeypatch):
+    narrowed = json.loads(run("graph", str(FIXTURES / "clean/kubernetes/apps/default/echo"), "--format", "json").output)
+    ids = {n["id"] for n in narrowed["nodes"]}
+    assert "Kustomization/default/echo" in ids and "HelmRelease/default/echo" in ids
+    assert "HelmRelease/default/paperless" not in ids  # defined elsewhere, not connected
+    assert all(
+        "HelmRelease/default/echo" in (e["from"], e["to"]) or "Kustomization/default/echo" in (e["from"], e["to"])
+        for e in narrowed["edges"]
+    )
+    import homelint.fluxgraph as fluxgraph
+
+    monkeypatch.setattr(fluxgraph, "MERMAID_MAX_EDGES", 3)
+    result = run("graph", str(FIXTURES / "clean"))
+    assert "over Mermaid's default limit of 3" in result.stderr and result.stdout.startswith("flowchart LR")
+    assert run("graph", str(FIXTURES / "clean/nope")).exit_code == 2
 
 
 def test_touched_but_unchanged_files_are_not_parsed_again(repo, monkeypatch):

@@ -381,15 +381,21 @@ def clean(path: Path) -> None:
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid", show_default=True)
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
 def graph(path: Path, fmt: str, config_file: Path | None) -> None:
-    """Print the Flux dependency graph (Kustomizations, HelmReleases, dependsOn and sources)."""
-    from homelint.config import load_config
+    """Print the Flux dependency graph (Kustomizations, HelmReleases, dependsOn and sources).
+
+    PATH below the repository root narrows it to the objects defined in that folder and what they
+    connect to; Mermaid groups the objects by namespace."""
+    from homelint.config import ConfigError, load_config
     from homelint.discovery import find_repo_root
     from homelint.fluxgraph import render_graph
     from homelint.repo import load_repo
 
+    if not path.exists():
+        raise ConfigError(f"path does not exist: {path}")
     root = find_repo_root(path)
+    folder = path.resolve().relative_to(root).as_posix() if path.resolve() != root else ""
     repo, _ = load_repo(root, load_config(root, config_file), use_cache=False)
-    click.echo(render_graph(repo, fmt), nl=False)
+    click.echo(render_graph(repo, fmt, "" if folder == "." else folder), nl=False)
 
 
 @main.command()
