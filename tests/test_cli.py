@@ -375,3 +375,11 @@ def test_bare_ignore_rule_names_and_comments_that_are_text(check_json, repo):
     messages = {f["path"]: f["message"] for f in findings if f["rule"] == "HL005"}
     assert messages["a/unused.yaml"] == "unused suppression: no finding on line 1"
     assert "is not a suppression homelint understands" in messages["a/malformed.yaml"]
+
+
+def test_schema_messages_show_yaml_values(check_json, repo):
+    ks = (FIXTURES / "clean/kubernetes/apps/default/echo/ks.yaml").read_text()
+    root = repo({"kubernetes/apps/default/echo/ks.yaml": ks.replace("  prune: true", "  prune: true\n  timeout: true")}, base="clean")
+    _, findings = check_json(root)
+    (message,) = [f["message"] for f in findings if f["rule"] == "HL601"]
+    assert message.endswith("spec.timeout must be a string, not a boolean (true)"), message

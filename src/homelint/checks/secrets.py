@@ -87,7 +87,7 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
             obj,
             (section, first),
             f"Secret {obj.name} holds plaintext values (keys: {names}) in a file that is not SOPS-encrypted; "
-            "the repository is public",
+            "whoever can read the repository or a clone of it can read them, and git history keeps them",
             key_node=True,
             fix="encrypt the file with sops (and rotate the values), or move them to your secret store and use an ExternalSecret",
             key=f"HL402/{obj.name}/{names}",
