@@ -167,3 +167,25 @@ def test_pre_commit_try_repo_fails_on_bad_and_passes_on_clean(tmp_path):
     )
     assert deleted.returncode == 1, deleted.stdout + deleted.stderr
     assert "HL105" in deleted.stdout and PAPERLESS_KS in deleted.stdout
+
+
+@needs_git
+def test_a_crafted_revision_never_writes_outside_its_temporary_folder(run, repo, tmp_path):
+    """A tree object with a symlink `a` and a folder `a/` (git fsck refuses it; a hostile push may
+    not): the file under `a/` is never written through the symlink."""
+    root = committed(repo)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+
+    def git(*args: str, stdin: str = "") -> str:
+        return subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, text=True, check=True).stdout.strip()
+
+    link = git("hash-object", "-w", "--stdin", stdin=str(outside))
+    blob = git("hash-object", "-w", "--stdin", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    sub = git("mktree", stdin=f"100644 blob {blob}\tpwn.yaml\n")
+    tree = git("mktree", stdin=f"120000 blob {link}\ta\n040000 tree {sub}\ta\n")
+    commit = git("-c", "user.name=t", "-c", "user.email=t@t", "commit-tree", tree, "-m", "crafted")
+    git("update-ref", "refs/heads/crafted", commit)
+    result = run("check", str(root), "--diff-base", "crafted")
+    assert result.exit_code in (0, 1)
+    assert list(outside.iterdir()) == []

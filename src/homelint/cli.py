@@ -426,6 +426,7 @@ def render(
     """
     from homelint.render import run_render
 
+    _check_folder(output)
     sys.exit(run_render(path, config_file, check_only, fmt, output, lint=not no_lint, python=python, color=color))
 
 

@@ -108,17 +108,28 @@ def _write(top: Path, entries: list[tuple[str, str, str, int]], dest: Path) -> N
         return
     blobs = _git(top, "cat-file", "--batch", stdin="".join(f"{oid}\n" for _, oid, _, _ in entries).encode())
     data, offset = blobs.stdout, 0
+    inside = os.path.realpath(dest) + os.sep
+    folders: set[Path] = set()  # made and checked
     for mode, _, path, _ in entries:
         end = data.index(b"\n", offset)
         length = int(data[offset:end].split()[2])
         content = data[end + 1 : end + 1 + length]
         offset = end + 1 + length + 1
         target = dest / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if mode == "120000":
-            os.symlink(content.decode("utf-8", "surrogateescape"), target)
-        else:
-            target.write_bytes(content)
+        if target.parent not in folders:
+            if not (os.path.realpath(target.parent) + os.sep).startswith(inside):
+                continue  # a crafted tree whose folder is also a symlink: never write through it
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        try:
+            if mode == "120000":
+                os.symlink(content.decode("utf-8", "surrogateescape"), target)
+                continue
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError:
+            continue  # a duplicate entry of a crafted tree
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
 
 
 def _safe(path: str) -> bool:
