@@ -379,7 +379,9 @@ def test_bare_ignore_rule_names_and_comments_that_are_text(check_json, repo):
 
 def test_schema_messages_show_yaml_values(check_json, repo):
     ks = (FIXTURES / "clean/kubernetes/apps/default/echo/ks.yaml").read_text()
-    root = repo({"kubernetes/apps/default/echo/ks.yaml": ks.replace("  prune: true", "  prune: true\n  timeout: true")}, base="clean")
+    root = repo(
+        {"kubernetes/apps/default/echo/ks.yaml": ks.replace("  prune: true", "  prune: true\n  timeout: true")}, base="clean"
+    )
     _, findings = check_json(root)
     (message,) = [f["message"] for f in findings if f["rule"] == "HL601"]
     assert message.endswith("spec.timeout must be a string, not a boolean (true)"), message
