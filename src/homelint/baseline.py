@@ -24,10 +24,7 @@ def write_baseline(findings: list[Finding], path: Path) -> int:
     payload = json.dumps({"format": FORMAT, "findings": unique}, indent=2) + "\n"
     from homelint.filemodes import mode_for
 
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ConfigError(f"cannot write {path}: the folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".baseline-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=".baseline-")
     os.fchmod(fd, mode_for(path))  # a file to commit: the umask's mode, not mkstemp's 0600
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(payload)

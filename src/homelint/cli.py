@@ -101,8 +101,6 @@ def _write_output(text: str, output: Path | None) -> None:
     from homelint.filemodes import mode_for
 
     output = output.resolve()
-    if not output.parent.is_dir():
-        raise ConfigError(f"cannot write {output}: the folder {output.parent} does not exist")
     try:
         fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
     except OSError as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from homelint.cache import Cache
 from homelint.config import ConfigError
+from homelint.discovery import git_work_tree
 
 GIT_TIMEOUT = 300
 MAX_BLOB_BYTES = 20 * 1024 * 1024  # larger files are not linted either (yamlload.MAX_FILE_BYTES)
@@ -46,18 +47,6 @@ def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.Comple
     return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, timeout=GIT_TIMEOUT, check=False)
 
 
-def work_tree(root: Path) -> tuple[Path, str] | None:
-    """(the git work-tree root, `root` relative to it with a trailing '/' or '') or None outside git."""
-    try:
-        done = _git(root, "rev-parse", "--show-toplevel", "--show-prefix")
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    lines = done.stdout.decode("utf-8", "surrogateescape").split("\n")
-    return (Path(lines[0]), lines[1] if len(lines) > 1 else "") if lines[0] else None
-
-
 @contextmanager
 def revision_tree(root: Path, ref: str, *, required: bool) -> Iterator[Path | None]:
     """The tree of `ref` written to a temporary folder, removed afterwards; yields the folder that
@@ -66,7 +55,7 @@ def revision_tree(root: Path, ref: str, *, required: bool) -> Iterator[Path | No
     Yields None when `root` is not in a git work tree, and an empty folder when `ref` does not
     exist (before the first commit: every finding is new), unless `required` (`--diff-base`): then
     either is a ConfigError."""
-    where = work_tree(root)
+    where = git_work_tree(root)
     if where is None:
         if required:
             raise ConfigError(f"--diff-base needs a git work tree; {root} is not in one")

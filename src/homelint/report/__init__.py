@@ -15,14 +15,10 @@ from pathlib import Path
 
 @cache
 def work_tree(root: Path) -> tuple[Path, str]:
-    """(the git work-tree root containing `root`, or `root` itself outside git; `root`'s path in it
-    with a trailing '/', or '')."""
-    root = root.resolve()
-    for candidate in (root, *root.parents):
-        if (candidate / ".git").exists():
-            prefix = root.relative_to(candidate).as_posix()
-            return candidate, "" if prefix == "." else prefix + "/"
-    return root, ""
+    """(the git work tree containing `root`, or `root` itself outside git; `root`'s path in it)."""
+    from homelint.discovery import git_work_tree
+
+    return git_work_tree(root) or (root.resolve(), "")
 
 
 def host_path(root: Path, path: str) -> str:
