@@ -170,7 +170,7 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
             obj,
             (section, first),
             f"Secret {obj.name} holds plaintext values (keys: {names}) in a file that is not SOPS-encrypted; "
-            "the repository is public"
+            "whoever can read the repository or a clone of it can read them, and git history keeps them"
             + (f"; creation rule {rule.index + 1} of {rule.config} covers the file" if covered and rule else "")
             + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied else ""),
             key_node=True,
