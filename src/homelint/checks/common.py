@@ -53,16 +53,35 @@ def substituted_objects(ks: Any) -> list[K8sObject]:
     return list(seen.values())
 
 
+def foreign_namespaces(ctx: Context) -> set[str]:
+    """Namespaces that may receive objects from a source that is not this repository: the
+    targetNamespace of each Flux Kustomization whose source is not this repository ("*" when that
+    namespace cannot be read)."""
+    from homelint.graph import ANY_NAMESPACE
+
+    found: set[str] = set()
+    for ks in ctx.flux.kustomizations:
+        target = ks.spec.get("targetNamespace")
+        if ks.local or ks.obj is None or not isinstance(target, str) or not target:
+            continue
+        found.add(ANY_NAMESPACE if "${" in target else target)
+    return found
+
+
 def unproduced(ctx: Context, kind: str, external: list[str]) -> tuple[Any, list[tuple[Any, str, str]]]:
     """(what the repository produces of `kind`, the (node, namespace, name) it needs but nothing
-    produces and the config does not list as external), for HL301/HL401."""
-    from homelint.graph import Produced
+    produces, the config does not list as external, and no other source may bring), for HL301,
+    HL401 and HL405."""
+    from homelint.graph import ANY_NAMESPACE, Produced
 
     graph = ctx.graph
     produced = Produced(graph, kind)
+    foreign = foreign_namespaces(ctx)
+    if ANY_NAMESPACE in foreign:
+        return produced, []
     missing = [
         (node, node[1], node[2])
         for node in sorted(n for n in graph.nodes if n[0] == kind)
-        if not produced.covers(node[1], node[2]) and not listed_external(external, node[1], node[2])
+        if node[1] not in foreign and not produced.covers(node[1], node[2]) and not listed_external(external, node[1], node[2])
     ]
     return produced, missing
