@@ -94,7 +94,7 @@ class Produced:
     def covers(self, namespace: str, name: str) -> bool:
         """Produced by name, or possibly by a producer whose name or namespace uses unreadable
         variables (never guess)."""
-        if name in self.names.get(namespace, set()):
+        if name in self.names.get(namespace, set()) or name in self.names.get(ANY_NAMESPACE, set()):
             return True
         return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
 
@@ -146,13 +146,15 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
     ns = applied.ns
     if obj.kind in SOURCE_KINDS and obj.group.startswith("source.toolkit.fluxcd.io"):
         graph.add_edge(node, ("source", obj.kind, ns, obj.name), type="is-source")
-    _add_products(graph, repo, applied, obj, ns, None)
+    # an object that ends up with no namespace (HL110): what it makes may be anywhere, what it needs is unknown
+    _add_products(graph, repo, applied, obj, ns if applied.namespace else ANY_NAMESPACE, None)
     for made in resource_set_objects(obj):
         made_ns = made.namespace or ns
         _add_products(graph, repo, applied, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
     target = obj.spec.get("targetNamespace") if obj.kind == "HelmRelease" else None
-    target = target if isinstance(target, str) and target else ns
-    for use in consumed_refs(_as_flux_builds_it(graph, repo, applied), ns, target):
+    own = applied.namespace or ""
+    target = target if isinstance(target, str) and target else own
+    for use in consumed_refs(_as_flux_builds_it(graph, repo, applied), own, target):
         where = _known_namespace(applied, use.namespace, repo)
         real = resolved_name(applied, use.name, repo)
         if not real or not where:
@@ -247,6 +249,6 @@ def _add_generators(graph: Any, repo: Repo, ks: Any) -> None:
             continue
         pseudo = K8sObject(kd.file, 0, kd.data, "kustomize.config.k8s.io/v1beta1", "Kustomization", "", None)
         applied = Applied(pseudo, target or kd.namespace, ks)
-        variables = {"namespace": target or kd.namespace or "", "ksnamespace": ks.namespace}
+        variables = {"namespace": target or kd.namespace or ""}
         for made in products_of(pseudo, variables):
             _add_product(graph, repo, applied, ("dir", directory), made, made.field, file=kd.file)

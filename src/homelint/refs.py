@@ -490,7 +490,7 @@ class Made:
 
 
 def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
-    """What `obj` makes by the producer table. `variables`: namespace (its own), release, ksnamespace."""
+    """What `obj` makes by the producer table. `variables`: namespace (its own), release."""
     root = obj.data
     own = {"name": obj.name, **variables}
     for row in tables().producers:
@@ -637,7 +637,6 @@ def _table_docs(which: str, kind: str) -> str:
                 if ref.kind == kind:
                     lines.append(f"- {_kind_label(row.match)}: `{ref.text}`{_condition_docs(ref)} (`{row.id}`)")
     return "\n".join(dict.fromkeys(lines)) or "- (none)"
-
 
 
 def _condition_docs(item: Product | Reference) -> str:

@@ -82,6 +82,23 @@ def unproduced(ctx: Context, kind: str, external: list[str]) -> tuple[Any, list[
     missing = [
         (node, node[1], node[2])
         for node in sorted(n for n in graph.nodes if n[0] == kind)
-        if node[1] not in foreign and not produced.covers(node[1], node[2]) and not listed_external(external, node[1], node[2])
+        if node[1] not in foreign
+        and not produced.covers(node[1], node[2])
+        and not listed_external(external, node[1], node[2])
+        and not outside_flux(ctx, kind, node[1], node[2])
     ]
     return produced, missing
+
+
+OBJECT_KIND = {"secret": "Secret", "configmap": "ConfigMap", "claim": "PersistentVolumeClaim"}
+
+
+def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
+    """Whether the repository defines that object in a folder no Flux Kustomization builds (a
+    bootstrap folder that a script or helmfile applies): it is made, only not by Flux."""
+    import posixpath
+
+    return any(
+        not obj.applied_by and obj.namespace in (None, namespace) and posixpath.dirname(obj.path) not in ctx.flux.reached_dirs
+        for obj in ctx.repo.objects_by_kind_name.get((OBJECT_KIND[kind], name), [])
+    )
