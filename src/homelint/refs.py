@@ -281,7 +281,7 @@ class Template:
             if match.group(2):
                 parts.append((("var", match.group(2)),))
             else:
-                alternatives = []
+                alternatives: list[tuple[Any, Any]] = []
                 for alt in match.group(1).split("|"):
                     alt = alt.strip()
                     if alt.lstrip("/").startswith("@"):
@@ -556,7 +556,8 @@ def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
                 continue
             bases = [(("spec", *at), pod) for at, pod in _find_pods(spec, (), 0)]
         else:
-            bases = [(at, pod) for path in row.pods for pod, at, _ in walk(obj.data, path) if isinstance(pod, dict)]
+            paths: tuple[Path, ...] = row.pods if isinstance(row.pods, tuple) else ()
+            bases = [(at, pod) for path in paths for pod, at, _ in walk(obj.data, path) if isinstance(pod, dict)]
         for base, pod in bases:
             for ref in tables().pod:
                 yield from _uses(ref, pod, base, obj.data, variables, row.id)
@@ -632,10 +633,10 @@ def _table_docs(which: str, kind: str) -> str:
         for ref in tables().pod:
             if ref.kind == kind:
                 lines.append(f"- pod specs (of {', '.join(pods)}): `{ref.text}`")
-        for row in tables().consumers:
-            for ref in row.refs:
+        for consumer in tables().consumers:
+            for ref in consumer.refs:
                 if ref.kind == kind:
-                    lines.append(f"- {_kind_label(row.match)}: `{ref.text}`{_condition_docs(ref)} (`{row.id}`)")
+                    lines.append(f"- {_kind_label(consumer.match)}: `{ref.text}`{_condition_docs(ref)} (`{consumer.id}`)")
     return "\n".join(dict.fromkeys(lines)) or "- (none)"
 
 
