@@ -154,7 +154,12 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
     target = obj.spec.get("targetNamespace") if obj.kind == "HelmRelease" else None
     own = applied.namespace or ""
     target = target if isinstance(target, str) and target else own
-    for use in consumed_refs(_as_flux_builds_it(graph, repo, applied), own, target):
+    built = _as_flux_builds_it(graph, repo, applied)
+    memo = graph.graph.setdefault("uses", {})  # one object applied by many Kustomizations is read once
+    key = (id(built), own, target)
+    if key not in memo:
+        memo[key] = (built, list(consumed_refs(built, own, target)))
+    for use in memo[key][1]:
         where = _known_namespace(applied, use.namespace, repo)
         real = resolved_name(applied, use.name, repo)
         if not real or not where:
@@ -195,7 +200,11 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, obj: Any, ns: str, f
     variables = {"namespace": ns}
     if obj.kind == "HelmRelease":
         variables["release"] = release_name(obj)
-    for made in products_of(obj, variables):
+    memo = graph.graph.setdefault("made", {})
+    key = (id(obj), ns)
+    if key not in memo:
+        memo[key] = (obj, list(products_of(obj, variables)))
+    for made in memo[key][1]:
         _add_product(graph, repo, applied, node, made, field_of or made.field)
 
 

@@ -188,32 +188,51 @@ def _parse_segments(text: str, pos: int, stop: str) -> tuple[Path, int]:
     return tuple(segments), pos
 
 
-def walk(data: Any, path: Path, at: FieldPath = (), depth: int = 0) -> Iterator[tuple[Any, FieldPath, Any]]:
+def walk(data: Any, path: Path, at: FieldPath = (), depth: int = 0, holder: Any = None) -> Iterator[tuple[Any, FieldPath, Any]]:
     """(value, field path, the mapping holding it) of every match of `path` in `data`."""
-    if not path:
-        yield data, at, None
+    index = 0
+    while index < len(path):  # plain keys without recursion: most of every path
+        head = path[index]
+        if not isinstance(head, str) or head in ("*", "**"):
+            break
+        if not isinstance(data, dict) or head not in data:
+            return
+        holder, data, at = data, data[head], (*at, head)
+        index += 1
+    if index == len(path):
+        yield data, at, holder
         return
-    head, rest = path[0], path[1:]
+    head, rest = path[index], path[index + 1 :]
     if isinstance(head, tuple):
         for alternative in head:
-            yield from walk(data, alternative + rest, at, depth)
+            yield from walk(data, alternative + rest, at, depth, holder)
     elif head == "**":
-        yield from walk(data, rest, at, depth)
+        if rest and isinstance(rest[0], str) and rest[0] not in ("*", "**"):
+            key, tail = rest[0], rest[1:]  # the common case, `**.existingClaim`: find the holders directly
+            for found, where in _holders(data, key, at, depth):
+                yield from walk(found[key], tail, (*where, key), depth + 1, found)
+            return
+        yield from walk(data, rest, at, depth, holder)
         if depth < _MAX_DEPTH:
             for key, child in _children(data):
-                yield from walk(child, path, (*at, key), depth + 1)
-    elif head == "*":
+                yield from walk(child, path[index:], (*at, key), depth + 1, data)
+    else:  # "*"
         for key, child in _children(data):
-            yield from _step(data, child, rest, (*at, key), depth)
-    elif isinstance(data, dict) and head in data:
-        yield from _step(data, data[head], rest, (*at, head), depth)
+            yield from walk(child, rest, (*at, key), depth + 1, data)
 
 
-def _step(holder: Any, child: Any, rest: Path, at: FieldPath, depth: int) -> Iterator[tuple[Any, FieldPath, Any]]:
-    if rest:
-        yield from walk(child, rest, at, depth + 1)
-    else:
-        yield child, at, holder
+def _holders(data: Any, key: str, at: FieldPath, depth: int) -> Iterator[tuple[dict[str, Any], FieldPath]]:
+    """Every mapping at or under `data` (at most _MAX_DEPTH deeper) that has `key`, in document order."""
+    stack: list[tuple[Any, FieldPath, int]] = [(data, at, depth)]
+    while stack:
+        node, where, level = stack.pop()
+        if isinstance(node, dict):
+            if key in node:
+                yield node, where
+            if level < _MAX_DEPTH:
+                stack.extend((v, (*where, str(k)), level + 1) for k, v in reversed(node.items()) if isinstance(v, dict | list))
+        elif isinstance(node, list) and level < _MAX_DEPTH:
+            stack.extend((v, (*where, i), level + 1) for i, v in reversed(list(enumerate(node))) if isinstance(v, dict | list))
 
 
 def _children(data: Any) -> Iterator[tuple[str | int, Any]]:
@@ -335,10 +354,11 @@ class Match:
     kinds: tuple[str, ...]
     chart: str | None
 
+    def accepts(self, group: str, kind: str) -> bool:
+        return (self.group == ANY or group == self.group) and (self.kinds == (ANY,) or kind in self.kinds)
+
     def matches(self, obj: K8sObject) -> bool:
-        if self.group != ANY and obj.group != self.group:
-            return False
-        if self.kinds != (ANY,) and obj.kind not in self.kinds:
+        if not self.accepts(obj.group, obj.kind):
             return False
         if self.chart is None:
             return True
@@ -493,8 +513,8 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
     """What `obj` makes by the producer table. `variables`: namespace (its own), release."""
     root = obj.data
     own = {"name": obj.name, **variables}
-    for row in tables().producers:
-        if not row.match.matches(obj):
+    for row in _producer_rows(obj.group, obj.kind):
+        if row.match.chart is not None and not row.match.matches(obj):
             continue
         for product in row.products:
             if product.each is None:
@@ -548,8 +568,8 @@ def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
     """What `obj` needs by the consumer table; `target` is a HelmRelease's targetNamespace (else namespace)."""
     variables = {"namespace": namespace, "target": target, "name": obj.name}
     spec = obj.data.get("spec")
-    for row in tables().consumers:
-        if not row.match.matches(obj):
+    for row in _consumer_rows(obj.group, obj.kind):
+        if row.match.chart is not None and not row.match.matches(obj):
             continue
         if row.pods == "find":
             if _has_pod_row(obj) or obj.group.endswith("toolkit.fluxcd.io") or obj.group == "fluxcd.controlplane.io":
@@ -580,7 +600,17 @@ def _uses(ref: Reference, data: Any, base: FieldPath, root: Any, variables: dict
 
 
 def _has_pod_row(obj: K8sObject) -> bool:
-    return any(row.pods != "find" and row.pods and row.match.matches(obj) for row in tables().consumers)
+    return any(row.pods != "find" and row.pods for row in _consumer_rows(obj.group, obj.kind))
+
+
+@cache
+def _producer_rows(group: str, kind: str) -> tuple[ProducerRow, ...]:
+    return tuple(row for row in tables().producers if row.match.accepts(group, kind))
+
+
+@cache
+def _consumer_rows(group: str, kind: str) -> tuple[ConsumerRow, ...]:
+    return tuple(row for row in tables().consumers if row.match.accepts(group, kind))
 
 
 def _find_pods(data: Any, at: FieldPath, depth: int) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
