@@ -214,11 +214,11 @@ def walk(data: Any, path: Path, at: FieldPath = (), depth: int = 0, holder: Any 
             return
         yield from walk(data, rest, at, depth, holder)
         if depth < _MAX_DEPTH:
-            for key, child in _children(data):
-                yield from walk(child, path[index:], (*at, key), depth + 1, data)
+            for child_key, child in _children(data):
+                yield from walk(child, path[index:], (*at, child_key), depth + 1, data)
     else:  # "*"
-        for key, child in _children(data):
-            yield from walk(child, rest, (*at, key), depth + 1, data)
+        for child_key, child in _children(data):
+            yield from walk(child, rest, (*at, child_key), depth + 1, data)
 
 
 def _holders(data: Any, key: str, at: FieldPath, depth: int) -> Iterator[tuple[dict[str, Any], FieldPath]]:
