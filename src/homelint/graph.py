@@ -152,7 +152,7 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
         made_ns = made.namespace or ns
         _add_products(graph, repo, applied, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
     target = obj.spec.get("targetNamespace") if obj.kind == "HelmRelease" else None
-    own = applied.namespace or ""
+    own = applied.ns
     target = target if isinstance(target, str) and target else own
     built = _as_flux_builds_it(graph, repo, applied)
     memo = graph.graph.setdefault("uses", {})  # one object applied by many Kustomizations is read once
@@ -166,7 +166,11 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
             continue  # a name or namespace that cannot be known here is not checked (never guess)
         kind = NODE_KIND[use.kind]
         edge = "uses-claim" if "uses" in use.flags else USE_EDGE[kind]
-        graph.add_edge(node, (kind, where, real), type=edge, field=use.field, applied=applied, ref=use, row=use.row)
+        # an object with no namespace of its own (HL110): "default" is a guess, used only to link
+        guessed = applied.namespace is None and where == own
+        graph.add_edge(
+            node, (kind, where, real), type=edge, field=use.field, applied=applied, ref=use, row=use.row, guessed=guessed
+        )
 
 
 def _as_flux_builds_it(graph: Any, repo: Repo, applied: Applied) -> Any:

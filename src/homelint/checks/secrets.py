@@ -38,7 +38,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
         for edge in in_edges_of(ctx.graph, node, f"uses-{kind}"):
             ref = edge["ref"]
             obj = edge["applied"].obj
-            if ref.optional or ("maybe-identifier" in ref.flags and _chart_identifier(obj, name, kind)):
+            if ref.optional or edge["guessed"] or ("maybe-identifier" in ref.flags and _chart_identifier(obj, name, kind)):
                 continue
             if (obj.path, str(obj.doc), tuple(edge["field"])) in seen:
                 continue
