@@ -123,7 +123,6 @@ def build_graph(repo: Repo) -> Any:
         if ks.parent is not None:
             graph.add_edge(("ks", ks.parent.key), ("ks", ks.key), type="reconciles")
     for ks in flux.kustomizations:
-        _add_generators(graph, repo, ks)
         _add_variables(graph, repo, ks)
     for applied in flux.applied:
         node = obj_node(applied)
@@ -248,20 +247,3 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
                 uses.setdefault(expr.name, []).append((field, is_key, expr, text))
         for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
             graph.add_edge(obj_node(applied), ("var", name), type="uses-var", ks=ks, obj=obj, uses=occurrences)
-
-
-def _add_generators(graph: Any, repo: Repo, ks: Any) -> None:
-    """What the kustomizations a Flux Kustomization builds generate (secretGenerator,
-    configMapGenerator), by the producer table's kustomize rows."""
-    from homelint.model import K8sObject
-
-    target = ks.spec.get("targetNamespace") if isinstance(ks.spec.get("targetNamespace"), str) else None
-    for directory in ks.dirs:
-        kd = repo.kustomize_dirs.get(directory)
-        if kd is None or not (kd.data.get("secretGenerator") or kd.data.get("configMapGenerator")):
-            continue
-        pseudo = K8sObject(kd.file, 0, kd.data, "kustomize.config.k8s.io/v1beta1", "Kustomization", "", None)
-        applied = Applied(pseudo, target or kd.namespace, ks)
-        variables = {"namespace": target or kd.namespace or ""}
-        for made in products_of(pseudo, variables):
-            _add_product(graph, repo, applied, ("dir", directory), made, made.field, file=kd.file)

@@ -390,6 +390,7 @@ class ProducerRow:
     source: str
     products: tuple[Product, ...]
     objects: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -480,7 +481,14 @@ def tables() -> Tables:
     consumers = load_table("consumers.yaml")
     return Tables(
         tuple(
-            ProducerRow(r["id"], _match(r["match"]), r["source"], tuple(_product(p) for p in r["produces"]), r.get("objects"))
+            ProducerRow(
+                r["id"],
+                _match(r["match"]),
+                r["source"],
+                tuple(_product(p) for p in r["produces"]),
+                r.get("objects"),
+                r.get("note", ""),
+            )
             for r in producers
         ),
         tuple(
@@ -657,7 +665,8 @@ def _table_docs(which: str, kind: str) -> str:
                 where = ""
                 if product.namespace is not None:
                     where = " in any namespace" if product.namespace.text == ANY else f" in namespace `{product.namespace.text}`"
-                lines.append(f"- {_kind_label(row.match)}: {names}{each}{where}{_condition_docs(product)} (`{row.id}`)")
+                note = f" ({row.note})" if row.note else ""
+                lines.append(f"- {_kind_label(row.match)}{note}: {names}{each}{where}{_condition_docs(product)} (`{row.id}`)")
     else:
         pods = [_kind_label(r.match) for r in tables().consumers if r.pods]
         for ref in tables().pod:
