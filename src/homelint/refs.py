@@ -552,10 +552,18 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
 
 
 def produced_secrets(obj: K8sObject) -> Iterator[tuple[str, FieldPath]]:
-    """(name, field) of each Secret `obj` makes in its own namespace."""
-    for made in products_of(obj, {"namespace": obj.namespace or "default"}):
-        if made.kind == "Secret":
-            yield made.name, made.field
+    """(name, field) of each Secret `obj` makes in its own namespace (asked once per object and
+    substituteFrom source: remembered)."""
+    found = _SECRETS_MADE.get(id(obj))
+    if found is None or found[0] is not obj:
+        if len(_SECRETS_MADE) > 100_000:  # a long-lived process reading many repositories
+            _SECRETS_MADE.clear()
+        made = products_of(obj, {"namespace": obj.namespace or "default"})
+        found = _SECRETS_MADE[id(obj)] = (obj, [(m.name, m.field) for m in made if m.kind == "Secret"])
+    yield from found[1]
+
+
+_SECRETS_MADE: dict[int, tuple[K8sObject, list[tuple[str, FieldPath]]]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,17 +630,11 @@ def _consumer_rows(group: str, kind: str) -> tuple[ConsumerRow, ...]:
 
 
 def _find_pods(data: Any, at: FieldPath, depth: int) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
-    """Every mapping under `data` with a `containers` list of mappings (a pod spec), outermost only."""
-    if depth > _MAX_DEPTH:
-        return
-    if isinstance(data, dict):
-        containers = data.get("containers")
+    """Every mapping under `data` with a `containers` list of mappings (a pod spec)."""
+    for holder, where in _holders(data, "containers", at, depth):
+        containers = holder["containers"]
         if isinstance(containers, list) and containers and all(isinstance(c, dict) for c in containers):
-            yield at, data
-            return
-    for key, child in _children(data):
-        if isinstance(child, dict | list):
-            yield from _find_pods(child, (*at, key), depth + 1)
+            yield where, holder
 
 
 _DOCS_MARKER = re.compile(r"^<!-- (producers|consumers): (\w+) -->$", re.MULTILINE)
