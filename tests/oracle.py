@@ -34,8 +34,19 @@ builds every Flux Kustomization with real kustomize (`kubectl kustomize`, kustom
    is meaningless.
 
 Kustomizations the oracle reaches that homelint does not, and those homelint reaches that no real
-build produces, are counted as disagreements too. Builds that need the network (remote bases) and
-builds kustomize rejects are skipped and counted, with kustomize's first error line.
+build produces, are counted as disagreements too (a Kustomization object applied by several roots or
+by itself is one node; the same name with other content, as in another cluster, is another). For
+each Kustomization both reach, the fields of the applied object (path, targetNamespace, components,
+sourceRef, postBuild, patches) that homelint reads otherwise are listed as well.
+
+A root build (homelint's bootstrap of a root folder, or a FluxInstance sync path) stands for the
+bootstrap: where a Kustomization it applies manages that same folder, only that Kustomization is
+followed (its patches and variables are what the cluster runs).
+
+Builds that fail are built again leniently, to compare the rest: without remote entries (no network
+here; homelint skips them too), then without the resource kustomize names as failing (a broken file
+in the repository); homelint's side leaves the same files out, and the report says what was left
+out. A build that still fails is skipped and counted with kustomize's error.
 """
 
 from __future__ import annotations
@@ -857,26 +868,47 @@ class Oracle:
         return found
 
     def _local_sources(self) -> set[tuple[str, str, str]]:
-        """(kind, namespace, name) of the sources that are this repository, by evidence: a
-        FluxInstance sync, a source declared beside a Kustomization that uses it, the config."""
+        """(kind, namespace, name) of the sources that are this repository, by evidence (issue 13):
+        a FluxInstance sync; a source declared in the same file or folder as a Kustomization that
+        uses it and whose spec.path exists here; a URL that is a remote of .git/config; the config's
+        flux.local-sources; else (nothing names one) GitRepository flux-system/flux-system."""
         local: set[tuple[str, str, str]] = set()
-        for name in self.repo.config.local_sources:
-            ns, _, bare = name.rpartition("/")
-            local.add(("GitRepository", ns or "*", bare))
-            local.add(("OCIRepository", ns or "*", bare))
         for sync, ns in self._syncs():
             local.add((str(sync.get("kind") or "GitRepository"), ns, str(sync.get("name") or ns)))
+        declared: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+        for obj in self.repo.objects:
+            if obj.kind in ("GitRepository", "OCIRepository") and obj.group == "source.toolkit.fluxcd.io":
+                declared[(obj.kind, obj.namespace or "flux-system", obj.name)].append(obj)
+        remotes = _git_remotes(self.root)
+        for ref, objs in declared.items():
+            url = objs[0].spec.get("url")
+            if remotes and isinstance(url, str) and _normal_url(url) in remotes:
+                local.add(ref)
+        push = oci_push(self.root)
         for obj in self.repo.objects:
             if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
                 continue
             ref = obj.spec.get("sourceRef")
-            if not isinstance(ref, dict):
+            path = obj.spec.get("path")
+            if not isinstance(ref, dict) or not isinstance(path, str) or "${" in path:
                 continue
             ns = obj.namespace or "flux-system"
             want = (str(ref.get("kind") or "GitRepository"), str(ref.get("namespace") or ns), str(ref.get("name")))
-            for sibling in self.repo.objects_by_file.get(obj.path, []):
-                if (sibling.kind, sibling.namespace or ns, sibling.name) == want:
-                    local.add(want)
+            near = [o for o in declared.get(want, []) if posixpath.dirname(o.path) == posixpath.dirname(obj.path)]
+            if not near:
+                continue
+            prefix = push[0] if want[0] == "OCIRepository" and push else ""
+            if want[0] == "OCIRepository" and push is None:
+                continue
+            target = _join(prefix, path)
+            if (self.root / target).is_dir():
+                local.add(want)
+        for name in self.repo.config.local_sources:
+            ns, _, bare = name.rpartition("/")
+            local.add(("GitRepository", ns or "*", bare))
+            local.add(("OCIRepository", ns or "*", bare))
+        if not local:
+            local.add(("GitRepository", "flux-system", "flux-system"))
         return local
 
     def _syncs(self) -> list[tuple[dict[str, Any], str]]:
@@ -1136,7 +1168,8 @@ class Oracle:
             if any(obj.path == d or obj.path.startswith(d + "/") for d in left_out):
                 continue
             sub = subst if not substitution_disabled(obj.data) else Substituter({}, False)
-            key = make_key(sub(obj.api_version), sub(obj.kind), sub(applied.namespace), sub(obj.name))
+            name = getattr(applied, "name", None) or obj.name  # the model's name after kustomize (a renamed Namespace)
+            key = make_key(sub(obj.api_version), sub(obj.kind), sub(applied.namespace), sub(name))
             out.setdefault(key, obj.path)
         return out
 
@@ -1207,6 +1240,23 @@ def _origin(obj: dict[str, Any]) -> str:
     by = data.get("configuredBy")
     kind = by.get("kind") if isinstance(by, dict) else None
     return f"{kind or 'generated'} in {data.get('configuredIn', '?')}"
+
+
+def _git_remotes(root: Path) -> set[str]:
+    try:
+        text = (root / ".git" / "config").read_text(errors="replace")
+    except OSError:
+        return set()
+    return {_normal_url(u) for u in re.findall(r"^\s*url\s*=\s*(\S+)", text, re.M)}
+
+
+def _normal_url(url: str) -> str:
+    """host/owner/repo of a git URL in any of its spellings (ssh, https, scp-like)."""
+    url = re.sub(r"^(ssh|https?|git)://", "", url.strip())
+    url = re.sub(r"^[^@/]+@", "", url)
+    url = url.replace(":", "/", 1) if ":" in url.split("/")[0] else url
+    url = re.sub(r"/[0-9]+/", "/", url, count=1)  # a port
+    return url.removesuffix(".git").rstrip("/").lower()
 
 
 def _join(base: str, rel: str) -> str:

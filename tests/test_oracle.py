@@ -135,10 +135,9 @@ def test_oracle_on_the_fixtures(name):
     report = run_oracle(FIXTURES / name, kubectl=KUBECTL, use_config=True)
     assert report.compared >= 1, format_report([report])
     found = verdicts(report)
-    if name == "demo":  # the demo's deliberate defect: a resource that was never committed fails the build
-        assert "error Kustomization flux-system/cluster-apps" in found
-        assert {n.detail.split(":")[0] for n in report.nodes if n.status == "error"} == {"error"}
-        found.discard("error Kustomization flux-system/cluster-apps")
+    if name == "demo":  # the demo's deliberate defect: a resource that was never committed fails the real build
+        lenient = {d for n in report.nodes if n.build is not None for d in n.build.dropped}
+        assert lenient == {"kubernetes/apps/default/whoami/ks.yaml"}, format_report([report])
     assert found <= KNOWN.get(name, set()), format_report([report])
 
 
@@ -188,7 +187,7 @@ RATCHET: dict[str, float] = {
     "onedr0p__cluster-template__taskfile-era": 0.0,
     "xunholy__k8s-gitops": 0.0,
 }
-SAMPLE = ("billimek__k8s-gitops", "onedr0p__home-ops")
+SAMPLE = ("billimek__k8s-gitops",)  # 3 builds: the others take minutes on a 2-core machine
 
 
 @needs_kubectl
