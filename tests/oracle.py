@@ -925,11 +925,11 @@ class Oracle:
         self.oci = oci_push(root)
 
     # sources ----------------------------------------------------------------------------
-    def _source_objects(self) -> dict[tuple[str, str, str], Any]:
-        found: dict[tuple[str, str, str], Any] = {}
+    def _source_objects(self) -> dict[tuple[str, str, str], list[Any]]:
+        found: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
         for obj in self.repo.objects:
             if obj.kind in ("GitRepository", "OCIRepository") and obj.group == "source.toolkit.fluxcd.io":
-                found.setdefault((obj.kind, obj.namespace or "flux-system", obj.name), obj)
+                found[(obj.kind, obj.namespace or "flux-system", obj.name)].append(obj)
         return found
 
     def _local_sources(self) -> set[tuple[str, str, str]]:
@@ -1009,8 +1009,9 @@ class Oracle:
     def is_local(self, kind: str, namespace: str, name: str) -> bool:
         return (kind, namespace, name) in self.local_sources or (kind, "*", name) in self.local_sources
 
-    def artifact_for(self, kind: str, namespace: str, name: str) -> tuple[str | None, str]:
-        """(artifact key or None, why not)."""
+    def artifact_for(self, kind: str, namespace: str, name: str, near: str = "") -> tuple[str | None, str]:
+        """(artifact key or None, why not). Several clusters may each declare the source (each with
+        its own spec.ignore): the declaration nearest to `near` (the root's folder) is the one."""
         if kind == "OCIRepository":
             if self.oci is None:
                 return None, "OCIRepository artifact: no `flux push artifact --path` found in the repository"
@@ -1020,7 +1021,8 @@ class Oracle:
                 files = artifact_files(self.root, None, prefix=folder, extra=extra)
                 self.builder.add_artifact(key, files)
             return key, ""
-        source = self.sources.get((kind, namespace, name))
+        declared = self.sources.get((kind, namespace, name), [])
+        source = max(declared, key=lambda o: len(os.path.commonpath([o.path, near or "."])) if near else 0, default=None)
         ignore = source.spec.get("ignore") if source is not None else None
         ignore = ignore if isinstance(ignore, str) else None
         key = f"git:{ignore or ''}"
@@ -1044,7 +1046,11 @@ class Oracle:
                     continue
                 seen_paths.add(ks.path)
                 node = Node(root, ks.name, ks.namespace, {}, hl=ks, path=ks.path)
-                node.artifact, _ = self.artifact_for("GitRepository", "flux-system", "flux-system")
+                ref = getattr(ks, "source", None)  # the model's source of this root, if it has one
+                kind, ns, name = (
+                    (ref.kind, ref.namespace, ref.name) if ref is not None else ("GitRepository", "flux-system", "flux-system")
+                )
+                node.artifact, node.detail = self.artifact_for(kind, ns, name, ks.path)
                 nodes.append(node)
             elif ks.obj is None:
                 for child in self._hl_children.get(id(ks), []):
@@ -1060,7 +1066,7 @@ class Oracle:
                 continue
             seen_paths.add(path)
             node = Node(path, "(FluxInstance sync)", ns, {}, path=path)
-            node.artifact, node.detail = self.artifact_for(kind, ns, str(sync.get("name") or ns))
+            node.artifact, node.detail = self.artifact_for(kind, ns, str(sync.get("name") or ns), path)
             nodes.append(node)
         return nodes
 
@@ -1157,7 +1163,7 @@ class Oracle:
                 node.status = "external"
                 node.detail = f"source {kind} {ns}/{name} is not this repository"
                 return False
-            node.artifact, why = self.artifact_for(kind, ns, name)
+            node.artifact, why = self.artifact_for(kind, ns, name, node.root)
             if node.artifact is None:
                 node.status, node.detail = "skipped", why
                 return False

@@ -118,6 +118,22 @@ CASES: dict[str, dict[str, str]] = {
         "apps/echo/app/kustomization.yaml": kustomization("./cm.yaml"),
         "apps/echo/app/cm.yaml": cm("echo"),
     },
+    # the parent's patches (set-based selector) and then its postBuild apply to the whole child object
+    "child-substitution": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks(
+            "apps",
+            "./apps",
+            extra="  postBuild:\n    substitute: {NS: media}\n  patches:\n    - patch: |-\n"
+            "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n"
+            "        metadata: {name: _}\n        spec:\n          postBuild:\n            substitute: {GREETING: hello}\n"
+            "      target:\n        kind: Kustomization\n        labelSelector: substitution notin (disabled)\n",
+        ),
+        "apps/kustomization.yaml": kustomization("./echo/ks.yaml"),
+        "apps/echo/ks.yaml": flux_ks("echo", "./apps/echo/app", namespace='"${NS}"', extra='  targetNamespace: "${NS}"\n'),
+        "apps/echo/app/kustomization.yaml": kustomization("./cm.yaml"),
+        "apps/echo/app/cm.yaml": cm("cm-${GREETING}"),
+    },
 }
 
 
