@@ -1068,6 +1068,13 @@ class Oracle:
             node = Node(path, "(FluxInstance sync)", ns, {}, path=path)
             node.artifact, node.detail = self.artifact_for(kind, ns, str(sync.get("name") or ns), path)
             nodes.append(node)
+        # roots whose folders nest are one cluster (one tree applied twice is one set of objects);
+        # separate folders (kubernetes/clusters/a, .../b) are separate clusters with their own objects
+        bases = {id(n): _root_base(n) for n in nodes}
+        for node in nodes:
+            base = bases[id(node)]
+            outer = [b for b in bases.values() if b == base or b == "" or base.startswith(b + "/")]
+            node.root = min(outer, key=lambda b: (len(b), b)) if outer else base
         return nodes
 
     # the walk -----------------------------------------------------------------------------------
@@ -1083,15 +1090,11 @@ class Oracle:
             todo: list[Node] = []
             fresh: list[Node] = []
             for node in level:
-                # one Kustomization object is one object in the cluster, whichever root reaches it
-                # (cycles too); the same name with other content (another cluster's variables) is another
+                # one Kustomization object per cluster (several roots of a cluster, or one that applies itself)
                 if node.data:
-                    idents = {
-                        ("ks", node.namespace, node.name, json.dumps(node.data, sort_keys=True, default=str)),
-                        ("in-root", node.root, node.namespace, node.name),  # a Kustomization that applies itself
-                    }
+                    idents = {("ks", node.root, node.namespace, node.name)}
                 else:
-                    idents = {("root", "", "", node.path or "")}
+                    idents = {("root", node.root, "", node.path or "")}
                 if idents & seen:
                     continue
                 seen |= idents
@@ -1270,20 +1273,21 @@ class Oracle:
         return None
 
     def _coverage(self, report: RepoReport) -> None:
+        """HelmReleases and Flux Kustomizations the real builds produce (one per cluster), and which
+        of them homelint's model of the Kustomization that builds them also applies."""
+        wanted = ((HELM_GROUP, "HelmRelease"), (FLUX_KS_GROUP, "Kustomization"))
         built: dict[str, set[tuple[str, Key]]] = {"HelmRelease": set(), "Kustomization": set()}
+        hit: dict[str, set[tuple[str, Key]]] = {"HelmRelease": set(), "Kustomization": set()}
         for node in report.nodes:
+            modelled = self._homelint_keys(node.hl, node.build.dropped if node.build else ()) if node.hl is not None else {}
             for key in node.keys:
-                if (key[0], key[1]) in ((HELM_GROUP, "HelmRelease"), (FLUX_KS_GROUP, "Kustomization")):
+                if (key[0], key[1]) in wanted:
                     built[key[1]].add((node.root, key))
-        modelled: set[tuple[str, Key]] = set()
-        for ks in self.repo.flux.kustomizations:
-            root = str(getattr(ks, "root", "") or "")
-            for key in self._homelint_keys(ks):
-                modelled.add((root, key))
+                    if key in modelled:
+                        hit[key[1]].add((node.root, key))
         for kind, items in built.items():
-            hit = items & modelled
-            report.coverage[kind] = (len(hit), len(items))
-            report.missing[kind] = sorted(f"{show_key(k)} (root {r or '.'})" for r, k in items - hit)
+            report.coverage[kind] = (len(hit[kind]), len(items))
+            report.missing[kind] = sorted(f"{show_key(k)} (cluster {r or '.'})" for r, k in items - hit[kind])
 
 
 SPEC_FIELDS = ("path", "targetNamespace", "namePrefix", "nameSuffix", "components", "sourceRef", "postBuild", "patches")
@@ -1311,6 +1315,14 @@ def _origin(obj: dict[str, Any]) -> str:
     by = data.get("configuredBy")
     kind = by.get("kind") if isinstance(by, dict) else None
     return f"{kind or 'generated'} in {data.get('configuredIn', '?')}"
+
+
+def _root_base(node: Node) -> str:
+    """The folder a root builds: its path, or its Kustomization's spec.path."""
+    if not node.data:
+        return node.path or ""
+    raw = node.spec.get("path")
+    return _join("", raw) if isinstance(raw, str) and "${" not in raw else posixpath.dirname(getattr(node.hl.obj, "path", ""))
 
 
 def _git_remotes(root: Path) -> set[str]:
@@ -1366,6 +1378,17 @@ def classify(node: Node, oracle_dirs: Any = None) -> list[str]:
     causes: list[str] = []
     only_k = list(node.only_kustomize)
     only_h = list(node.only_homelint)
+    hashed = re.compile(r"^(.*)-[a-z0-9]{10}$")
+    unhashed = []
+    for key, origin in only_k:
+        bare = hashed.match(key[3])
+        twin = (key[0], key[1], key[2], bare.group(1)) if bare else None
+        if "Generator" in origin and twin is not None and any(k == twin for k, _ in only_h):
+            only_h = [(k, o) for k, o in only_h if k != twin]
+            causes.append("generated name: kustomize appends a hash of the content (-<10 chars>); homelint keeps the bare name")
+            continue
+        unhashed.append((key, origin))
+    only_k = unhashed
     by_name_h = {(k[0], k[1], k[3]): k for k, _ in only_h}
     rest_k = []
     for key, origin in only_k:
