@@ -807,14 +807,16 @@ def _tail_error(message: str) -> str:
 
 
 _VERSIONS: dict[str, str] = {}
+# Bump when what a build does changes (the kustomization written, lenient retries, the parsed output):
+# the disk cache keeps builds across runs by this, the inputs and the kubectl binary.
+BUILD_VERSION = "1"
 
 
 def _tool_version(kubectl: str) -> str:
-    """What the disk cache depends on besides the inputs: the kubectl binary and this file."""
+    """What the disk cache depends on besides the inputs: the kubectl binary and BUILD_VERSION."""
     if kubectl not in _VERSIONS:
         stat = os.stat(kubectl)
-        own = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-        _VERSIONS[kubectl] = f"{kubectl}:{stat.st_size}:{stat.st_mtime_ns}:{own}"
+        _VERSIONS[kubectl] = f"{kubectl}:{stat.st_size}:{stat.st_mtime_ns}:{BUILD_VERSION}"
     return _VERSIONS[kubectl]
 
 
