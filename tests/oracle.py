@@ -1118,8 +1118,12 @@ class Oracle:
                 node.build = result
                 level.extend(self._evaluate(node, report))
         unbuilt = ("error", "remote", "missing-path", "unresolved", "skipped", "external")
+        left_out = tuple({d for n in report.nodes if n.build is not None for d in n.build.dropped})
         for ks in self.repo.flux.kustomizations:
             if ks.obj is None or id(ks) in matched or not getattr(ks, "local", True):
+                continue
+            if any(ks.obj.path == d or ks.obj.path.startswith(d + "/") for d in left_out):
+                report.below_unbuilt.append(ks)  # declared in a file the real build rejects
                 continue
             parent = getattr(ks, "parent", None)
             while parent is not None and id(parent) not in matched:
