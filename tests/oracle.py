@@ -414,8 +414,33 @@ def substitution_disabled(obj: dict[str, Any]) -> bool:
     return any(isinstance(meta.get(f), dict) and meta[f].get(DISABLE_KEY) == "disabled" for f in ("labels", "annotations"))
 
 
+class KSView:
+    """The applied Kustomization as the real build shows it, for homelint.variables.variables_of:
+    its own postBuild and namespace; anything else the model asks for (its cluster, ...) from
+    homelint's model of the same Kustomization (or of the nearest ancestor that has one)."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+        self.post_build = node.post_build
+        self.namespace = node.namespace
+        self.name = node.name
+        self.data = node.data
+        self.spec = node.spec
+
+    def __getattr__(self, name: str) -> Any:
+        node: Node | None = self._node
+        while node is not None:
+            if node.hl is not None and hasattr(node.hl, name):
+                return getattr(node.hl, name)
+            node = node.parent
+        raise AttributeError(name)
+
+
+API_DRIFT: list[str] = []  # variables_of failures (the model's API changed): reported, never silent
+
+
 def substituter_for(repo: Any, ks_like: Any, keep: list[Any]) -> Substituter:
-    """homelint's variables of a Kustomization (a FluxKS or a stand-in with post_build/namespace)."""
+    """homelint's variables of a Kustomization (a FluxKS or a KSView)."""
     pb = getattr(ks_like, "post_build", None)
     if not pb:
         return Substituter({}, False)
@@ -425,7 +450,8 @@ def substituter_for(repo: Any, ks_like: Any, keep: list[Any]) -> Substituter:
 
         found = variables_of(repo, ks_like)
         return Substituter(dict(found.values), bool(found.substitutes))
-    except Exception:  # the model under test may change its API; inline values are still known
+    except Exception as exc:  # the model under test may change its API; inline values are still known
+        API_DRIFT.append(f"variables_of failed ({type(exc).__name__}: {exc}); only inline substitute values used")
         inline = pb.get("substitute") if isinstance(pb, dict) else None
         values = {str(k): str(v) for k, v in inline.items()} if isinstance(inline, dict) else {}
         return Substituter(values, bool(values))
@@ -1133,6 +1159,8 @@ class Oracle:
             else:
                 report.homelint_only.append(ks)
         self._coverage(report)
+        report.notes.extend(sorted(set(API_DRIFT)))
+        API_DRIFT.clear()
         report.kubectl_runs = self.builder.runs
         report.seconds = time.perf_counter() - start
         return report
@@ -1204,7 +1232,7 @@ class Oracle:
             return []
         if result.notes:
             node.detail = "lenient build: " + "; ".join(result.notes)
-        subst = substituter_for(self.repo, node, self._keep) if node.data else Substituter({}, False)
+        subst = substituter_for(self.repo, KSView(node), self._keep) if node.data else Substituter({}, False)
         children: list[Node] = []
         for obj in result.objects:
             origin = _origin(obj)
@@ -1457,6 +1485,9 @@ def format_report(reports: list[RepoReport], *, examples: int = 4, verbose: bool
         if rep.homelint_ks == 0 and not rep.nodes:
             causes["model found no Kustomization at all"] += 1
             cause_examples["model found no Kustomization at all"].append(rep.name)
+        for note in rep.notes:
+            lines.append(f"   NOTE (oracle): {note}")
+            causes["ORACLE PROBLEM: " + note[:100]] += 1
         if rep.external:
             lines.append("   other sources: " + ", ".join(f"{s} ({c})" for s, c in sorted(rep.external.items())))
         for node in rep.nodes:
