@@ -4,6 +4,7 @@ and its agreement with the CNI that Flux deploys."""
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -311,6 +312,8 @@ def _values_from(ctx: Context, obj: K8sObject, rel: CniRelease) -> None:
         if not isinstance(item, dict) or item.get("kind", "ConfigMap") != "ConfigMap" or not isinstance(item.get("name"), str):
             continue
         key = item.get("valuesKey") or "values.yaml"
+        if isinstance(key, str):  # a Flux postBuild default such as ${CLUSTER_NAME:=main}.yaml
+            key = re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[=-]([^}]*)\}", r"\1", key)
         for kd in ctx.repo.kustomize_dirs.values():
             for gen in kd.data.get("configMapGenerator") or []:
                 if not isinstance(gen, dict) or gen.get("name") != item["name"]:
