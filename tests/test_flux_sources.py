@@ -430,3 +430,43 @@ def test_schemas_judge_objects_as_applied_after_their_parents_patches(repo, chec
     schema = [(f["path"], f["message"]) for f in findings if f["rule"] == "HL601"]
     # interval, prune and sourceRef come from the parent's patch: only the real defect remains
     assert len(schema) == 1 and schema[0][0] == "kubernetes/apps/other/ks.yaml" and "timeout" in schema[0][1]
+
+
+def test_an_inline_namespace_transformer_sets_namespaces_and_is_not_a_missing_file(repo, check_json):
+    transformer = (
+        "resources:\n  - ./alert.yaml\ntransformers:\n  - |-\n    apiVersion: builtin\n    kind: NamespaceTransformer\n"
+        "    unsetOnly: true\n    metadata:\n      name: not-used\n      namespace: tools\n"
+    )
+    alert = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alert\ndata:\n  a: b\n"
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/tools/kustomization.yaml": transformer,
+            "kubernetes/apps/tools/alert.yaml": alert,
+        }
+    )
+    built = model(root)
+    assert [(a.ns, a.name) for a in built.flux.applied if a.kind == "ConfigMap"] == [("tools", "alert")]
+    _, findings = check_json(root)
+    assert not [f for f in findings if f["rule"] in ("HL101", "HL110")]
+
+
+def test_each_cluster_reads_its_own_substitute_from_configmap(repo, check_json):
+    files = {}
+    for cluster, value in (("main", "fast"), ("test", "slow")):
+        files[f"kubernetes/clusters/{cluster}/flux-instance.yaml"] = FLUX_INSTANCE_HR.replace(
+            "kubernetes/flux/cluster", f"kubernetes/clusters/{cluster}"
+        )
+        extra = "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-info\n"
+        files[f"kubernetes/clusters/{cluster}/apps.yaml"] = ks("cluster-apps", f"./kubernetes/apps/{cluster}", extra=extra)
+        data = f"  CLUSTER: {cluster}\n" + (f"  SPEED: {value}\n" if cluster == "test" else "")
+        files[f"kubernetes/clusters/{cluster}/cluster-info.yaml"] = (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-info\n  namespace: flux-system\ndata:\n{data}"
+        )
+    files["kubernetes/apps/test/echo.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\n  namespace: flux-system\ndata:\n  speed: ${SPEED}\n"
+    )
+    _, findings = check_json(repo(files))
+    # only the test cluster applies echo, and its own cluster-info defines SPEED
+    assert not [f for f in findings if f["rule"] == "HL201"]

@@ -66,6 +66,7 @@ class Options:
     use_cache: bool = True
     files_only: list[str] | None = None  # pre-commit: report only findings in/caused by these
     baseline: Path | None = None
+    targets: dict[str, str] = field(default_factory=dict)  # --target flux=2.9: upgrade preview
 
 
 @dataclass
@@ -116,6 +117,8 @@ def _run_check(options: Options) -> Result:
         raise ConfigError(f"path does not exist: {target}")
     root = find_repo_root(target)
     config = load_config(root, options.config_file)
+    if options.targets:
+        config.targets = {**config.targets, **options.targets}
     rules = all_rules(root, config)
     enabled = enabled_rules(rules, config, options)
     limits = _limit_paths(root, options.paths)
@@ -145,6 +148,12 @@ def _run_check(options: Options) -> Result:
     stats = dict(stored["stats"])
     result = Result(root, config, findings, rules, stats, suppressed, stale, repo)
     result.notes.extend(stats.get("notes", []))
+    if "versions" in stats and any("upgrade" in rules[f.rule].tags for f in findings if f.rule in rules):
+        from homelint.versions import describe_rows
+
+        result.notes.append(
+            "apiVersions judged against " + ", ".join(describe_rows(stats["versions"], short=True)) + " (--statistics tells more)"
+        )
     if not stats["kustomizations"]:
         result.notes.append(
             "no Flux Kustomization found: the wiring, placeholder, volume and secret rules need Flux and did not run "
@@ -201,11 +210,18 @@ def _run_record(
                 "objects": len(repo.objects),
                 "kustomizations": len(repo.flux.kustomizations),
                 "notes": list(repo.flux.notes),
+                "versions": _versions(repo),
             },
         }
         cache.store_run_result(key, stored)
     cache.save()
     return stored, repo
+
+
+def _versions(repo: Any) -> list[dict[str, Any]]:
+    from homelint.versions import versions_of
+
+    return versions_of(repo).summary()
 
 
 def _limit_paths(root: Path, paths: list[Path]) -> list[str]:

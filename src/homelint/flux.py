@@ -151,6 +151,7 @@ class FluxModel:
         self._default = self._default_artifact()
         self._children = self._index_children()
         self._named: dict[tuple[str, str, str], list[K8sObject]] | None = None  # built when run() is done
+        self._by_name: dict[tuple[str, str, str], list[Applied]] = {}
 
     def _default_artifact(self) -> Artifact:
         """The artifact of config roots and of the fallback: this repository's (first) Git source."""
@@ -160,16 +161,18 @@ class FluxModel:
                 return art
         return Artifact(SourceRef("GitRepository", "flux-system", "flux-system"), "", "the repository", [])
 
-    def applied_named(self, kind: str, name: str, namespace: str) -> list[K8sObject]:
-        """Objects applied as kind/namespace/name (one object may be applied in many namespaces)."""
-        if self._named is not None:
-            return self._named.get((kind, namespace, name), [])
+    def applied_named(self, kind: str, name: str, namespace: str, cluster: str | None = None) -> list[K8sObject]:
+        """Objects applied as kind/namespace/name (one object may be applied in many namespaces);
+        with `cluster`, those that cluster applies first (each cluster has its own ConfigMaps)."""
         found: list[K8sObject] = []
-        for applied in self.applied:
+        mine: list[K8sObject] = []
+        for applied in self._by_name.get((kind, namespace, name), []) if self._named is not None else self.applied:
             obj = applied.obj
             if obj.kind == kind and applied.name == name and applied.ns == namespace and obj not in found:
                 found.append(obj)
-        return found
+                if cluster is not None and applied.ks is not None and applied.ks.cluster == cluster and obj not in mine:
+                    mine.append(obj)
+        return mine or found
 
     def entries_of(self, directory: str, *, files: bool = True) -> list[str]:
         """Direct children of a directory: YAML files (unless files=False) and subdirectories."""
@@ -247,8 +250,30 @@ class FluxModel:
             for index, (o, _) in enumerate(out.objects):
                 if o.kind == "Namespace" and o.api_version == "v1":
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
+        self._namespace_transformers(kd, out)
         self._replacements(kd, out)
         return out
+
+    def _namespace_transformers(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """builtin NamespaceTransformer entries of `transformers:` (inline or a file): they set
+        the namespace of every object, or with unsetOnly only of those that have none."""
+        items = kd.data.get("transformers")
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, str):
+                continue
+            if "\n" in item:
+                body = _patch_body(item)
+            else:
+                parsed = self.repo.parsed.get(join(kd.dir, item))
+                body = parsed.docs[0] if parsed and parsed.docs else None
+            if not isinstance(body, dict) or body.get("kind") != "NamespaceTransformer" or body.get("apiVersion") != "builtin":
+                continue
+            meta = body.get("metadata")
+            ns = meta.get("namespace") if isinstance(meta, dict) else None
+            if not isinstance(ns, str) or not ns:
+                continue
+            unset_only = body.get("unsetOnly") is True
+            out.objects = [(o, o_ns if unset_only and o_ns else ns) for o, o_ns in out.objects]
 
     def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
         """The ConfigMaps/Secrets a kustomization's generators create (behavior create). Keys
@@ -454,11 +479,14 @@ class FluxModel:
                 queue.append(child)
         self.repo.variables_cache.clear()  # sources found while building were partial
         named: dict[tuple[str, str, str], list[K8sObject]] = defaultdict(list)
+        by_name: dict[tuple[str, str, str], list[Applied]] = defaultdict(list)
         for applied in self.applied:
             bucket = named[(applied.obj.kind, applied.ns, applied.name)]
+            by_name[(applied.obj.kind, applied.ns, applied.name)].append(applied)
             if applied.obj not in bucket:
                 bucket.append(applied.obj)
         self._named = dict(named)
+        self._by_name = dict(by_name)
         for applied in self.applied:
             key = applied.ks.key if applied.ks else BOOTSTRAP
             if key not in applied.obj.applied_by:
@@ -677,6 +705,10 @@ class FluxModel:
             renamed = edits.get(("metadata", "name"))
             if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
                 renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
+            elif renamed is None and "$" in obj.name and ks.post_build is not None and not substitution_disabled(obj.data):
+                renamed = resolve(obj.name, parent_vars(self.repo, ks))  # postBuild substitution (None: unknown)
+            if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
+                effective = resolve(effective, parent_vars(self.repo, ks)) or effective
             applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None)
             ks.applied.append(applied)
             self.applied.append(applied)
