@@ -73,3 +73,48 @@ def test_cilium_values_from_generated_configmap(tmp_path, check_json):
     )
     _, findings = check_json(root, "--select", "HL909")
     assert [(f["path"], f["line"]) for f in findings] == [("kubernetes/apps/kube-system/cilium/app/values.yaml", 3)]
+
+
+MACHINE_CONFIG = """---
+version: v1alpha1
+machine:
+  type: controlplane
+  features:
+    kubePrism:
+      enabled: true
+      port: 7445
+cluster:
+  clusterName: home
+  controlPlane:
+    endpoint: https://10.0.0.10:6443
+  network:
+    podSubnets:
+      - 10.42.0.0/16
+    cni:
+      name: {cni}
+      urls:
+        - {url}
+  proxy:
+    disabled: true
+"""
+
+
+def _with_machine_config(tmp_path, cni: str, url: str):
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "rules" / "HL907" / "good", root)
+    shutil.rmtree(root / "talos")
+    (root / "talos").mkdir()
+    (root / "talos" / "controlplane.yaml").write_text(MACHINE_CONFIG.format(cni=cni, url=url))
+    return root
+
+
+def test_rendered_machine_config_is_paired_with_the_cni(tmp_path, check_json):
+    root = _with_machine_config(tmp_path, "custom", "https://example.com/manifests/flannel.yaml")
+    _, findings = check_json(root, "--select", "HL9")
+    assert [(f["rule"], f["path"], f["line"]) for f in findings] == [("HL907", "talos/controlplane.yaml", 17)]
+
+
+def test_custom_cni_bootstrapping_the_same_chart_is_not_a_conflict(tmp_path, check_json):
+    root = _with_machine_config(tmp_path, "custom", "https://example.com/talos/integrations/cilium/cilium.yaml")
+    _, findings = check_json(root, "--select", "HL9")
+    assert findings == []

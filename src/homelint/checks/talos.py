@@ -367,11 +367,38 @@ def _common(a: str, b: str) -> int:
     return n
 
 
+def cluster_configs(ctx: Context) -> list[TalosConfig]:
+    """One Talos config per cluster folder: each talhelper config, and rendered machine configs
+    outside talhelper folders (one per folder, a control-plane one first)."""
+    everything = find_talos_configs(ctx.repo)
+    helpers = [c for c in everything if c.kind == "talhelper"]
+    out = list(helpers)
+    by_dir: dict[str, TalosConfig] = {}
+    for cfg in everything:
+        if cfg.kind != "machineconfig" or any(_inside(cfg.path, h.dir) for h in helpers):
+            continue
+        machine_type = (cfg.data.get("machine") or {}).get("type")
+        current = by_dir.get(cfg.dir)
+        if current is None or (
+            machine_type in ("controlplane", "init") and (current.data.get("machine") or {}).get("type") == "worker"
+        ):
+            by_dir[cfg.dir] = cfg
+    return out + list(by_dir.values())
+
+
+def _inside(path: str, folder: str) -> bool:
+    return not folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def encrypted(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("ENC[")
+
+
 def paired(ctx: Context) -> list[tuple[TalosConfig, CniRelease]]:
-    """Each talhelper config with the CNI releases of its cluster: with one Talos config in the
+    """Each Talos config with the CNI releases of its cluster: with one Talos config in the
     repository, every CNI release; with several, the releases closest to each in the tree (none
     when that is ambiguous)."""
-    configs = _talhelper(ctx)
+    configs = cluster_configs(ctx)
     releases = cni_releases(ctx) if configs else []
     if not configs or not releases:
         return []
@@ -388,6 +415,8 @@ def paired(ctx: Context) -> list[tuple[TalosConfig, CniRelease]]:
 
 
 def _talos_at(ctx: Context, cfg: TalosConfig, setting: Any, fallback: tuple[Any, ...]) -> tuple[str, Span]:
+    if cfg.kind == "machineconfig":
+        fallback = ("cluster",)
     if setting.path is not None:
         return setting.path, _span(ctx, setting.path, setting.doc, setting.keys)
     return cfg.path, _span(ctx, cfg.path, cfg.doc, fallback)
@@ -398,8 +427,10 @@ def cni_conflict(ctx: Context) -> Iterator[Finding]:
     for cfg, rel in paired(ctx):
         setting = cfg.cni_name()
         name = cfg.resolve(setting.value)
-        if not isinstance(name, str) or "${" in name or name == "none":
+        if not isinstance(name, str) or "${" in name or encrypted(name) or name == "none":
             continue
+        if name == "custom" and _custom_installs(cfg, rel.chart):
+            continue  # Talos bootstraps the same CNI from its manifests and Flux adopts it afterwards
         path, span = _talos_at(ctx, cfg, setting, ("clusterName",))
         default = " (the Talos default when cniConfig is not set)" if setting.path is None else ""
         yield ctx.finding(
@@ -414,13 +445,31 @@ def cni_conflict(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _custom_installs(cfg: TalosConfig, chart: str) -> bool:
+    """Whether a `custom` CNI's URLs (or talhelper's cniConfig.urls) name the chart Flux deploys."""
+    urls: list[Any] = []
+    for keys in (("cniConfig", "urls"), ("cluster", "network", "cni", "urls")):
+        node: Any = cfg.data
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        urls += node if isinstance(node, list) else []
+    for patch in cfg.patches:
+        for doc in patch.docs:
+            node = doc
+            for key in ("cluster", "network", "cni", "urls"):
+                node = node.get(key) if isinstance(node, dict) else None
+            urls += node if isinstance(node, list) else []
+    names = {chart, "calico"} if chart == "tigera-operator" else {chart}
+    return any(isinstance(u, str) and any(n in u.lower() for n in names) for u in urls)
+
+
 @check("HL908")
 def kube_proxy_conflict(ctx: Context) -> Iterator[Finding]:
     for cfg, rel in paired(ctx):
         if rel.chart != "cilium" or not truthy(rel.get("kubeProxyReplacement")):
             continue
         setting = cfg.proxy_disabled()
-        if truthy(cfg.resolve(setting.value)):
+        if truthy(cfg.resolve(setting.value)) or encrypted(setting.value):
             continue
         path, span = _talos_at(ctx, cfg, setting, ("clusterName",))
         yield ctx.finding(
@@ -447,7 +496,7 @@ def cidr_mismatch(ctx: Context) -> Iterator[Finding]:
         pod_setting = cfg.pod_nets()
         raw = pod_setting.value
         raw = [cfg.resolve(v) for v in raw] if isinstance(raw, list) else cfg.resolve(raw)
-        if "${" in str(raw):
+        if "${" in str(raw) or "ENC[" in str(raw):
             continue
         pods = networks(raw)
         if not pods:
@@ -506,7 +555,7 @@ def cni_api_endpoint(ctx: Context) -> Iterator[Finding]:
         if not isinstance(endpoint.value, str):
             continue
         ep = cfg.resolve(endpoint.value)
-        if "${" in ep:
+        if "${" in ep or encrypted(ep):
             continue
         ep_host, ep_port = split_endpoint(ep)
         prism_on, prism_port = cfg.kubeprism().value
