@@ -15,7 +15,7 @@ from typing import Any
 from homelint import __version__
 
 CACHE_DIR = ".homelint_cache"
-CACHE_FORMAT = 5  # bump when what is cached changes shape
+CACHE_FORMAT = 6  # bump when what is cached changes shape
 
 
 def digest(raw: bytes) -> str:

@@ -80,6 +80,15 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
 
 
+def _targets(values: tuple[str, ...]) -> dict[str, str]:
+    from homelint.targets import parse_targets
+
+    try:
+        return parse_targets(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--target") from None
+
+
 def _write_output(text: str, output: Path | None) -> None:
     if output is None:
         try:
@@ -166,6 +175,13 @@ def _read(root: Path, path: str) -> str | None:
 @click.option(
     "--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record current findings in FILE and exit 0."
 )
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME=VERSION",
+    help="Preview an upgrade (repeatable): a chart (app-template=5.1.0) or a controller (flux=2.9).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -182,6 +198,7 @@ def check(
     color: str,
     baseline: Path | None,
     write_baseline: Path | None,
+    targets: tuple[str, ...],
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
@@ -211,6 +228,7 @@ def check(
         use_cache=not no_cache,
         files_only=files_only,
         baseline=None if write_baseline else baseline,
+        targets=_targets(targets),
     )
     result = run_check(options)
     if write_baseline:
@@ -345,6 +363,45 @@ def render(
     from homelint.render import run_render
 
     sys.exit(run_render(path, config_file, check_only, fmt, output, lint=not no_lint, python=python, color=color))
+
+
+@main.group()
+def schemas() -> None:
+    """The schema store: chart values schemas and `$schema` URLs, for offline validation (HL8xx)."""
+
+
+@schemas.command("pull")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--target", "targets", multiple=True, metavar="NAME=VERSION", help="Also pull these chart versions.")
+@click.option("--refresh", is_flag=True, help="Download again what the store already has.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
+def schemas_pull(
+    path: Path, config_file: Path | None, targets: tuple[str, ...], refresh: bool, timeout: float, quiet: bool
+) -> None:
+    """Download the schemas the repository needs into the store (the network is used here only).
+
+    Chart values schemas come from the chart repositories and OCI registries its HelmReleases name
+    (index.yaml, then the chart archive's values.schema.json and values.yaml); `$schema` URLs from
+    its `# yaml-language-server` comments; then every URL their `$ref`s reach. Schemas that
+    schemas.paths provides are not downloaded. Exit 1 if something could not be downloaded.
+    """
+    from homelint.schemapull import pull
+
+    sys.exit(pull(path, config_file, _targets(targets), refresh=refresh, timeout=timeout, quiet=quiet))
+
+
+@schemas.command("list")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--target", "targets", multiple=True, metavar="NAME=VERSION")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def schemas_list(path: Path, config_file: Path | None, targets: tuple[str, ...], fmt: str) -> None:
+    """What the repository needs and where each schema is found (schemas.paths, the store) or not."""
+    from homelint.schemapull import list_needs
+
+    click.echo(list_needs(path, config_file, _targets(targets), fmt), nl=False)
 
 
 if __name__ == "__main__":

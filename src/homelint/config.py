@@ -32,6 +32,10 @@ class Config:
     external_secrets: list[str] = field(default_factory=list)
     external_claims: list[str] = field(default_factory=list)
     rule_paths: list[str] = field(default_factory=lambda: [".homelint/rules"])
+    schema_paths: dict[str, str] = field(default_factory=dict)  # as written; see schemastore.SchemaPaths
+    schema_ignore: list[str] = field(default_factory=list)
+    # `--target NAME=VERSION` (upgrade previews): chart names here, controller names for the version rules
+    targets: dict[str, str] = field(default_factory=dict)
 
 
 DEFAULT_PLACEHOLDER_DOCS = ["TEMPLATE_GUIDE.md", "docs/**/*.md", "docs/*.md"]
@@ -120,4 +124,6 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
         external_secrets=data.get("secrets", {}).get("external", []),
         external_claims=data.get("claims", {}).get("external", []),
         rule_paths=data.get("rules", {}).get("paths", [".homelint/rules"]),
+        schema_paths=dict(data.get("schemas", {}).get("paths", {})),
+        schema_ignore=list(data.get("schemas", {}).get("ignore", [])),
     )
