@@ -306,3 +306,12 @@ def test_app_template_values_typo_and_major_upgrade(repo, check_json, app_templa
     # rawResources.<id>: apiVersion/kind/spec became `manifest` in 5.0.0; the typo of today is not repeated
     assert {line for _, _, line, _ in upgrade} == {24, 25, 26, 27}
     assert all("upgrading app-template 4.1.1 -> 5.0.0" in message for *_, message in upgrade)
+
+
+def test_disabled_schema_validation_makes_violations_warnings(repo, check_json):
+    extra = "  install:\n    disableSchemaValidation: true\n  upgrade:\n    disableSchemaValidation: true\n"
+    root = repo({HR: helmrelease("    replicaCont: 2\n", extra)}, base="rules/HL801/good")
+    _, findings = check_json(root)
+    (finding,) = [f for f in findings if f["rule"] == "HL801"]
+    assert finding["severity"] == "warning"
+    assert "spec.install.disableSchemaValidation and spec.upgrade.disableSchemaValidation is true" in finding["message"]

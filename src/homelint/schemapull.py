@@ -99,14 +99,12 @@ def _where(schemas: Schemas, need: Need) -> str:
     if need.chart is not None:
         from homelint.checks.values import ChartSchema, chart_schema
 
-        found = chart_schema(schemas, need.chart, schemas.root)
+        chart = need.chart
+        if schemas.ignored(f"{chart.name}@{chart.tag or chart.version}", chart.key):
+            return "ignored (schemas.ignore)"
+        found = chart_schema(schemas, chart, schemas.root)
         if found is None:
-            entry = schemas.store.chart(need.chart.key)
-            return (
-                "ignored (schemas.ignore)"
-                if entry is None and schemas.paths.chart_dir(need.chart.name, need.chart.version) is None
-                else "the chart has no values schema"
-            )
+            return "the chart has no values schema"
         if isinstance(found, ChartSchema):
             return found.schemas.origin
         return f"missing: {found.what}" + (f" ({found.detail})" if found.detail and "pull" not in found.detail else "")

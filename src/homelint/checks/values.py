@@ -506,9 +506,29 @@ def _findings(
             fix = f"adapt the values before the upgrade (see the release notes of {use.chart.name} {target.version})"
         if source.path != obj.path:
             message += f" (set in {source.label})"
+        skipped = _schema_validation_disabled(obj)
+        if skipped:
+            message += f" (Helm does not check: {skipped} is true, so it installs and ignores or misreads the value)"
         related = tuple(sorted(p for p in assembly.files if p != source.path))
         key = f"{obj.kind}/{obj.name}/{rule}/{'.'.join(map(str, violation.at))}/{violation.message}"
-        yield ctx.finding(rule, source.path, span, message, fix=fix, key=key, related=related)
+        finding = ctx.finding(rule, source.path, span, message, fix=fix, key=key, related=related)
+        if skipped and finding.severity == "error":
+            finding.severity = "warning"
+        yield finding
+
+
+def _schema_validation_disabled(obj: Any) -> str:
+    """helm-controller's install/upgrade `disableSchemaValidation`: Helm then installs whatever the values are."""
+    fields = [
+        f"spec.{phase}.disableSchemaValidation"
+        for phase in ("install", "upgrade")
+        if _mapping(obj.spec.get(phase)).get("disableSchemaValidation") is True
+    ]
+    return " and ".join(fields)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 # --- `$schema` comments ------------------------------------------------------------------------------
@@ -537,6 +557,19 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
             data = parsed.docs[doc]
             if isinstance(data, dict) and isinstance(data.get("sops"), dict):
                 continue  # encrypted values are not what the schema describes
+            mismatch = _other_kind(url, data) if not schemas.ignored(url) else None
+            if mismatch:
+                finding = ctx.finding(
+                    "HL806",
+                    path,
+                    Span(line, column, line, column + len(url)),
+                    mismatch,
+                    fix="correct the $schema comment (a copied header?) so editors and homelint check the right schema",
+                    key=f"HL806/{doc}/comment/{url}",
+                )
+                finding.severity = "warning"  # the comment is wrong, not what Flux applies
+                yield finding
+                continue
             uri = _schema_uri(path, url, repo.root)
             if uri is None or schemas.ignored(url):
                 continue
@@ -545,18 +578,6 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
                 if found.what == uri:
                     found = Missing(url, schemas.url_status(url) if uri.startswith("http") else "the file is missing or not JSON")
                 notes.add(found, f"{path}:{line}")
-                continue
-            mismatch = _other_kind(url, data)
-            if mismatch:
-                span = Span(line, column, line, column + len(url))
-                yield ctx.finding(
-                    "HL806",
-                    path,
-                    span,
-                    mismatch,
-                    fix="correct the $schema comment (a copied header?) so editors and homelint check the right schema",
-                    key=f"HL806/{doc}/comment/{url}",
-                )
                 continue
             instance, touched = _substituted(ctx, path, doc, data, applied_by_object)
             is_secret = isinstance(data, dict) and data.get("kind") == "Secret"
