@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from homelint.checks.common import applied_instances
 from homelint.engine import Context
@@ -290,11 +291,49 @@ def _resolved(schemas: SchemaSet, schema: Any, base: str) -> tuple[dict[str, Any
     return schema, base
 
 
+def elsewhere(schemas: SchemaSet, key: str, memo: dict[str, str | None]) -> str | None:
+    """Where the schema defines a property named `key` (the shortest path, `*` for any name, `[]` for
+    list items), or None: a key written at the wrong level is found there."""
+    if key in memo:
+        return memo[key]
+    start, base = _resolved(schemas, schemas.documents.get(schemas.root), schemas.root)
+    queue: list[tuple[Any, str, tuple[str, ...]]] = [(start, base, ())]
+    seen: set[int] = set()
+    found = None
+    while queue and found is None:
+        schema, base, at = queue.pop(0)
+        schema, base = _resolved(schemas, schema, base)
+        if not schema or id(schema) in seen or len(at) > 8:
+            continue
+        seen.add(id(schema))
+        properties: dict[str, Any] = schema["properties"] if isinstance(schema.get("properties"), dict) else {}
+        if key in properties and at:
+            found = ".".join(at)
+            break
+        for name, sub in properties.items():
+            queue.append((sub, base, (*at, str(name))))
+        for keyword, step in (("additionalProperties", "*"), ("items", "[]")):
+            if isinstance(schema.get(keyword), dict):
+                queue.append((schema[keyword], base, (*at, step)))
+        for sub in (schema.get("patternProperties") or {}).values() if isinstance(schema.get("patternProperties"), dict) else []:
+            queue.append((sub, base, (*at, "*")))
+        for keyword in ("anyOf", "oneOf"):
+            for sub in schema.get(keyword, []) if isinstance(schema.get(keyword), list) else []:
+                queue.append((sub, base, at))
+        for keyword in ("then", "else"):
+            if isinstance(schema.get(keyword), dict):
+                queue.append((schema[keyword], base, at))
+    memo[key] = found
+    return found
+
+
 def misspelt(schemas: SchemaSet, instance: Any, root: str = "values") -> Iterator[Violation]:
     """Keys an open object (one that allows keys it does not list, like app-template's top level)
-    does not list, but that are one typo away from one it does: Helm ignores them silently (HL808)."""
+    does not list, but that are one typo away from one it does, or that the schema defines at another
+    level (`resources` beside `controllers`): Helm ignores them silently (HL808)."""
     start, base = _resolved(schemas, schemas.documents.get(schemas.root), schemas.root)
     stack: list[tuple[Any, dict[str, Any], str, tuple[Any, ...]]] = [(instance, start, base, ())]
+    memo: dict[str, str | None] = {}
     while stack:
         value, schema, base, at = stack.pop()
         properties = schema.get("properties")
@@ -311,12 +350,18 @@ def misspelt(schemas: SchemaSet, instance: Any, root: str = "values") -> Iterato
                 continue
             if strict or any(re.search(p, key) for p in patterns):
                 continue
+            there = where(at, root)
+            home = elsewhere(schemas, key, memo)
+            if home is not None:
+                message = (
+                    f"'{key}' is not a key of {there}, so Helm ignores it silently; the chart's schema has it under "
+                    f"{root}.{home} (a key at the wrong level?)"
+                )
+                yield Violation("HL808", (*at, key), True, message)
+                continue
             close = difflib.get_close_matches(key, [str(p) for p in properties if p not in value], n=1, cutoff=0.8)
             if close:
-                message = (
-                    f"'{key}' in {where(at, root)} is not a key of the chart's schema, which lets Helm ignore it "
-                    f"silently; did you mean '{close[0]}'?"
-                )
+                message = f"'{key}' is not a key of {there}, so Helm ignores it silently; did you mean '{close[0]}'?"
                 yield Violation("HL808", (*at, key), True, message, close[0])
 
 
@@ -550,6 +595,7 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
     for applied in ctx.flux.applied if ctx.flux is not None else []:
         applied_by_object.setdefault(id(applied.obj), applied)
     hl601 = {(path, doc, line) for path, parsed in repo.parsed.items() for doc, _, line, *_ in parsed.schema}
+    dead = {(o.path, o.doc) for o in repo.objects if not o.applied_by} if ctx.flux.kustomizations else None
     for path, parsed in sorted(repo.parsed.items()):
         for doc, line, column, url in parsed.schema_refs:
             if doc >= len(parsed.docs) or not isinstance(parsed.docs[doc], dict | list):
@@ -557,6 +603,8 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
             data = parsed.docs[doc]
             if isinstance(data, dict) and isinstance(data.get("sops"), dict):
                 continue  # encrypted values are not what the schema describes
+            if dead is not None and (path, doc) in dead:
+                continue  # a manifest Flux never applies (HL102/HL104 say so): dead code
             mismatch = _other_kind(url, data) if not schemas.ignored(url) else None
             if mismatch:
                 finding = ctx.finding(
@@ -602,22 +650,27 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
                 )
 
 
-_CATALOG = re.compile(r"/(?P<group>[a-z0-9-]+(?:\.[a-z0-9-]+)+)/(?P<kind>[a-z0-9]+)_(?P<version>v[0-9a-z]+)\.json$")
+_CATALOG_FILE = re.compile(r"^(?P<kind>[a-z0-9]+)_(?P<version>v[0-9a-z]+)\.json$")
 
 
 def _other_kind(url: str, data: Any) -> str | None:
-    """A comment that names the CRD-catalog schema of another kind (`<group>/<kind>_<version>.json`,
-    the layout of datreeio's catalog and the sites built from it): one finding, not a page of errors."""
-    match = _CATALOG.search(url.split("?", 1)[0].split("#", 1)[0])
+    """A comment that names the CRD-catalog schema of another kind (`[<group>/]<kind>_<version>.json`,
+    the layout of datreeio's catalog and the sites built from it): one finding, not a page of errors.
+    Only another kind or group counts: a schema of an older version of the same kind (a comment not
+    updated after a migration) is validated as declared."""
+    parts = urlsplit(url).path.split("/")
+    match = _CATALOG_FILE.match(parts[-1]) if parts else None
     if match is None or not isinstance(data, dict):
         return None
     kind, api = data.get("kind"), data.get("apiVersion")
     if not isinstance(kind, str) or not isinstance(api, str):
         return None
-    group, _, version = api.rpartition("/")
-    if (kind.lower(), group, version) == (match["kind"], match["group"], match["version"]):
+    group = api.rpartition("/")[0]
+    folder = parts[-2] if len(parts) >= 2 and "." in parts[-2] else None  # no group folder: only the kind is known
+    if kind.lower() == match["kind"] and (folder is None or folder == group):
         return None
-    return f"the $schema comment names the {match['kind']} schema ({match['group']}/{match['version']}), but the document's kind is {kind} ({api})"
+    named = f"{match['kind']} schema" + (f" ({folder}/{match['version']})" if folder else f" ({match['version']})")
+    return f"the $schema comment names the {named}, but the document's kind is {kind} ({api})"
 
 
 def _short(url: str) -> str:
