@@ -184,6 +184,11 @@ class Compiler:
     def _kw_type(self, value: Any, schema: dict[str, Any], base: str) -> Check:
         names = [value] if isinstance(value, str) else list(value)
         tests = [TYPES[n] for n in names]
+        if len(tests) == 1:
+            return tests[0]
+        if len(tests) == 2:
+            first, second = tests
+            return lambda v: first(v) or second(v)
         return lambda v: any(t(v) for t in tests)
 
     def _kw_enum(self, value: list[Any], schema: dict[str, Any], base: str) -> Check:
@@ -218,6 +223,8 @@ class Compiler:
         return lambda v: not isinstance(v, list) or all(item(x) for x in v)
 
     def _kw_properties(self, value: dict[str, Any], schema: dict[str, Any], base: str) -> Check:
+        if self.lazy:
+            return self._lazy_properties(value, base)
         props = {name: self._sub(sub, base) for name, sub in value.items()}
 
         def properties(v: Any) -> bool:
@@ -225,6 +232,25 @@ class Compiler:
                 return True
             for name, check in props.items():  # noqa: SIM110 (a plain loop is faster than all() on a generator)
                 if name in v and not check(v[name]):
+                    return False
+            return True
+
+        return properties
+
+    def _lazy_properties(self, value: dict[str, Any], base: str) -> Check:
+        """`properties` of a big schema: walk the value's keys, compile a property's schema on first use."""
+        compiled: dict[str, Check] = {}
+
+        def properties(v: Any) -> bool:
+            if not isinstance(v, dict):
+                return True
+            for name, item in v.items():
+                check = compiled.get(name)
+                if check is None:
+                    if name not in value:
+                        continue
+                    check = compiled[name] = self.compile(value[name], base)
+                if not check(item):
                     return False
             return True
 

@@ -16,9 +16,10 @@ import base64
 import copy
 import posixpath
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from homelint.model import K8sObject, Span
@@ -77,12 +78,20 @@ class ChartUse:
     field: tuple[Any, ...]
 
 
+_APPLIED: weakref.WeakKeyDictionary[Any, dict[tuple[int, str], Applied]] = weakref.WeakKeyDictionary()
+
+
 def applied_of(repo: Repo, obj: K8sObject, namespace: str) -> Applied | None:
+    """How `obj` is applied in `namespace` (an index per Flux model, built once)."""
     flux = repo.flux
-    for applied in flux.applied if flux is not None else []:
-        if applied.obj is obj and applied.ns == namespace:
-            return applied
-    return None
+    if flux is None:
+        return None
+    index = _APPLIED.get(flux)
+    if index is None:
+        index = _APPLIED[flux] = {}
+        for applied in flux.applied:
+            index.setdefault((id(applied.obj), applied.ns), applied)
+    return index.get((id(obj), namespace))
 
 
 def _source_object(repo: Repo, kind: str, name: str, namespace: str) -> tuple[K8sObject, Applied | None] | None:
@@ -325,27 +334,78 @@ class Substituter:
         out.append(text[last:])
         return "".join(out)
 
+    def string(self, value: str, at: Path_, retype: Callable[[Path_], bool] | None = None) -> Any:
+        """One string holding `${`: its value after substitution; what stays unknown is a Placeholder."""
+        if self.variables is None:
+            return Placeholder(value)
+        self.touched.add(at)
+        resolved = resolve(value, self.variables)
+        if resolved is None or "${" in resolved:  # unknown, or an escaped `$${` that stays literal
+            return Placeholder(value)
+        if retype is not None and _single_expression(value) and _yaml_scalar(resolved) is not None and retype(at):
+            return _yaml_scalar(resolved)
+        return resolved
+
+    def key(self, key: str) -> str:
+        resolved = resolve(key, self.variables) if self.variables is not None else None
+        return Placeholder(key) if resolved is None or "${" in resolved else resolved
+
+    def apply(
+        self, data: Any, strings: list[tuple[Any, ...]], prefix: Path_ = (), retype: Callable[[Path_], bool] | None = None
+    ) -> Any:
+        """`data` (the value at `prefix` of a document) with the strings that hold `${` substituted:
+        `strings` are their (document path, text, is_key), as the parse found them. Only the
+        containers on those paths are copied; the rest is shared (validation never changes it)."""
+        relevant = [(tuple(p[len(prefix) :]), text, is_key) for p, text, is_key in strings if tuple(p[: len(prefix)]) == prefix]
+        if not relevant:
+            return data
+        if any(not rel for rel, _, _ in relevant):
+            return self.string(data, prefix, retype) if isinstance(data, str) else data
+        copied: dict[int, Any] = {}
+
+        def own(container: Any) -> Any:
+            if id(container) in copied:
+                return container
+            fresh = dict(container) if isinstance(container, dict) else list(container)
+            copied[id(fresh)] = fresh
+            return fresh
+
+        root = own(data) if isinstance(data, dict | list) else data
+        for rel, _text, is_key in sorted(relevant, key=lambda r: -len(r[0])):  # deepest first: keys renamed last
+            node = root
+            for step in rel[:-1]:
+                try:
+                    child = node[step]
+                except (KeyError, IndexError, TypeError):
+                    node = None
+                    break
+                if not isinstance(child, dict | list):
+                    node = None
+                    break
+                node[step] = node = own(child)
+            last = rel[-1]
+            if not isinstance(node, dict | list):
+                continue
+            if is_key and isinstance(node, dict) and last in node:
+                node[self.key(last)] = node.pop(last)
+            elif not is_key:
+                try:
+                    if isinstance(node[last], str):
+                        node[last] = self.string(node[last], (*prefix, *rel), retype)
+                except (KeyError, IndexError, TypeError):
+                    continue
+        return root
+
     def tree(self, value: Any, at: Path_ = (), retype: Callable[[Path_], bool] | None = None) -> Any:
         """A copy of a YAML value: strings substituted; what stays unknown becomes a Placeholder."""
         if isinstance(value, str):
-            if "${" not in value:
-                return value
-            if self.variables is None:
-                return Placeholder(value)
-            self.touched.add(at)
-            resolved = resolve(value, self.variables)
-            if resolved is None:
-                return Placeholder(value)
-            if retype is not None and _single_expression(value) and _yaml_scalar(resolved) is not None and retype(at):
-                return _yaml_scalar(resolved)
-            return resolved
+            return self.string(value, at, retype) if "${" in value else value
         if isinstance(value, dict):
             out: dict[Any, Any] = {}
             for key, item in value.items():
                 new_key = key
                 if isinstance(key, str) and "${" in key:
-                    resolved_key = resolve(key, self.variables) if self.variables is not None else None
-                    new_key = Placeholder(key) if resolved_key is None else resolved_key
+                    new_key = self.key(key)
                 out[new_key] = self.tree(item, (*at, key), retype)
             return out
         if isinstance(value, list):
@@ -375,13 +435,30 @@ def _yaml_scalar(text: str) -> Any:
 
 
 def wrap_unknown(value: Any) -> Any:
-    """Strings that still hold `${` (no substitution ran, or an escape `$${`): unknown, matches anything."""
+    """Strings that still hold `${` (no substitution ran, or an escape `$${`): unknown, matches anything.
+    A value without any is returned as it is (shared, never changed)."""
+    if not _holds_placeholder(value):
+        return value
+    return _wrap(value)
+
+
+def _holds_placeholder(value: Any) -> bool:
+    if isinstance(value, str):
+        return "${" in value
+    if isinstance(value, dict):
+        return any(_holds_placeholder(k) or _holds_placeholder(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_placeholder(v) for v in value)
+    return False
+
+
+def _wrap(value: Any) -> Any:
     if isinstance(value, str):
         return Placeholder(value) if "${" in value and not isinstance(value, Placeholder) else value
     if isinstance(value, dict):
-        return {wrap_unknown(k) if isinstance(k, str) else k: wrap_unknown(v) for k, v in value.items()}
+        return {_wrap(k) if isinstance(k, str) else k: _wrap(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [wrap_unknown(v) for v in value]
+        return [_wrap(v) for v in value]
     return value
 
 
@@ -443,7 +520,10 @@ def _text_locator(repo: Repo, path: str, doc: int, keys: Path_) -> Locator:
     return locate
 
 
+@lru_cache(maxsize=512)
 def _parse_yaml_text(text: str) -> Any:
+    """The first document of YAML text held in a string (values, an inline patch); parsed once, so
+    never changed by callers (many children share one parent patch)."""
     from homelint.yamlload import parse_bytes
 
     parsed = parse_bytes("<values>", text.encode())
@@ -621,8 +701,7 @@ def assemble(repo: Repo, applied: Applied, defaults: Any = None) -> Assembly:
         if located is None:
             assembly.open_root = True  # an unreadable source merged at the root may set anything
             continue
-        data = wrap_unknown(located.data)
-        values = merge_maps(values, data)
+        values = merge_maps(values, wrap_unknown(located.data))
         assembly.sources.append(ValuesSource(located.label, located.path, located.data, located.locate, (), located.secret))
         if located.secret:
             assembly.redact.add(())
@@ -630,14 +709,15 @@ def assemble(repo: Repo, applied: Applied, defaults: Any = None) -> Assembly:
     patched: dict[str, Any] = {}
     if isinstance(inline, dict):
         substituter = Substituter(variables_for(repo, applied))
-        patched = wrap_unknown(substituter.tree(inline, ("spec", "values"), plain_scalar(repo, obj.path, obj.doc)))
+        strings = repo.placeholder_strings(obj)
+        patched = substituter.apply(inline, strings, ("spec", "values"), plain_scalar(repo, obj.path, obj.doc))
         assembly.sources.append(
             ValuesSource("spec.values", obj.path, inline, field_locator(repo, obj.path, obj.doc, ("spec", "values")))
         )
         assembly.redact.update(touched[2:] for touched in substituter.touched)
     for patch_values, source in _patches(repo, applied):
         substituter = Substituter(variables_for(repo, applied))
-        patch_data = wrap_unknown(substituter.tree(patch_values))
+        patch_data = substituter.tree(patch_values)
         if isinstance(patch_data, dict):
             patched = merge_maps(patched, patch_data)
         assembly.sources.append(source)
@@ -742,7 +822,7 @@ def _kustomize_patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str,
     obj = applied.obj
     kdirs = sorted((kd for kd in repo.kustomize_dirs.values() if kd.file in ks.files), key=lambda kd: -kd.dir.count("/"))
     for kd in kdirs:
-        if not kd.is_component and not any(o is obj for o, _ in repo.flux.build(kd.dir).objects):
+        if not kd.is_component and id(obj) not in _built_ids(repo, kd.dir):
             continue
         items = kd.data.get("patches")
         for index, item in enumerate(items if isinstance(items, list) else []):
@@ -774,6 +854,17 @@ def _kustomize_patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str,
             target = _implicit_target(body)
             if target is not None and _kustomize_target_matches(target, obj):
                 yield from _values_of_patch(body, f"a patch in {kd.file}", path, field_locator(repo, path, 0, ()))
+
+
+_BUILT: weakref.WeakKeyDictionary[Any, dict[str, set[int]]] = weakref.WeakKeyDictionary()
+
+
+def _built_ids(repo: Repo, directory: str) -> set[int]:
+    """The objects (by id) the kustomize build of a directory yields, remembered per Flux model."""
+    memo = _BUILT.setdefault(repo.flux, {})
+    if directory not in memo:
+        memo[directory] = {id(o) for o, _ in repo.flux.build(directory).objects}
+    return memo[directory]
 
 
 def _kustomize_target_matches(target: dict[str, Any], obj: K8sObject) -> bool:

@@ -19,6 +19,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -443,23 +444,26 @@ def _defaults_bytes(raw: bytes | None) -> Any:
 
 # --- the check ---------------------------------------------------------------------------------------
 class _Notes:
-    """Schemas that are not available: one note each, with how many places need it."""
+    """Schemas that are not available: one note each, with how many places need it (the place of
+    the first is computed only when the note is written: finding a span composes a file)."""
 
     def __init__(self) -> None:
-        self.missing: dict[str, tuple[Missing, list[str]]] = {}
+        self.missing: dict[str, tuple[Missing, list[Any]]] = {}
 
-    def add(self, missing: Missing, place: str) -> None:
+    def add(self, missing: Missing, place: Any) -> None:
+        """`place`: "path:line", or a callable that returns it."""
         entry = self.missing.setdefault(missing.what, (missing, []))
         entry[1].append(place)
 
     def emit(self, ctx: Context) -> None:
-        for what, (missing, places) in sorted(self.missing.items()):
-            count = len(set(places))
-            needed = f"needed at {places[0]}" + (f" and {count - 1} more place{'s' if count > 2 else ''}" if count > 1 else "")
+        for _what, (missing, places) in sorted(self.missing.items()):
+            first = places[0]() if callable(places[0]) else places[0]
+            count = len(places)
+            needed = f"needed at {first}" + (f" and {count - 1} more place{'s' if count > 2 else ''}" if count > 1 else "")
             detail = missing.detail or "run homelint schemas pull"
             if "homelint schemas pull" not in detail:
                 detail += "; run homelint schemas pull"
-            ctx.note(f"schema not in the store: {what} ({needed}); {detail}")
+            ctx.note(f"schema not in the store: {missing.what} ({needed}); {detail}")
 
 
 @check(*VALUES_RULES, "HL806", "HL807")
@@ -483,6 +487,7 @@ def _chart_values(ctx: Context, schemas: Schemas, notes: _Notes, validated: set[
     repo = ctx.repo
     targets = chart_targets(ctx.config.targets)
     seen: set[tuple[int, str]] = set()
+    memo: dict[ChartRef, ChartSchema | Missing | None] = {}  # a chart's schema, read once
     for applied in applied_instances(ctx):
         obj = applied.obj
         if obj.kind != "HelmRelease" or obj.group != "helm.toolkit.fluxcd.io" or obj.is_sops:
@@ -493,10 +498,12 @@ def _chart_values(ctx: Context, schemas: Schemas, notes: _Notes, validated: set[
         use = chart_of(repo, applied)
         if use is None:
             continue
-        current = chart_schema(schemas, use.chart, repo.root)
+        current = (
+            memo[use.chart] if use.chart in memo else memo.setdefault(use.chart, chart_schema(schemas, use.chart, repo.root))
+        )
         before: set[tuple[str, tuple[Any, ...]]] = set()
         if isinstance(current, Missing):
-            notes.add(current, _place(ctx, use))
+            notes.add(current, partial(_place, ctx, use))
         elif isinstance(current, ChartSchema):
             validated.add((obj.path, obj.doc))
             assembly = assemble(repo, applied, current.defaults)
@@ -509,9 +516,9 @@ def _chart_values(ctx: Context, schemas: Schemas, notes: _Notes, validated: set[
         if target is None or target in (use.chart.version, use.chart.tag):
             continue
         chart = use.chart.at(target)
-        upgraded = chart_schema(schemas, chart, repo.root)
+        upgraded = memo[chart] if chart in memo else memo.setdefault(chart, chart_schema(schemas, chart, repo.root))
         if isinstance(upgraded, Missing):
-            notes.add(upgraded, f"--target {use.chart.name}={target}")
+            notes.add(upgraded, partial(_place, ctx, use))
             continue
         if upgraded is None:
             continue
@@ -689,5 +696,6 @@ def _substituted(
         applied = applied_by_object.get(id(obj)) if obj.doc == doc else None
         if applied is not None:
             substituter = Substituter(variables_for(ctx.repo, applied))
-            return wrap_unknown(substituter.tree(data, (), plain_scalar(ctx.repo, path, doc))), substituter.touched
+            strings = ctx.repo.placeholder_strings(obj)
+            return substituter.apply(data, strings, (), plain_scalar(ctx.repo, path, doc)), substituter.touched
     return wrap_unknown(data), set()
