@@ -16,8 +16,8 @@ import base64
 import copy
 import posixpath
 import re
-import weakref
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
@@ -78,20 +78,42 @@ class ChartUse:
     field: tuple[Any, ...]
 
 
-_APPLIED: weakref.WeakKeyDictionary[Any, dict[tuple[int, str], Applied]] = weakref.WeakKeyDictionary()
+_MEMO: dict[str, Any] = {}  # indexes of one repository while `indexed` is active
+
+
+@contextmanager
+def indexed(repo: Repo) -> Iterator[None]:
+    """Within this block, lookups in `repo`'s Flux model use indexes built once (a check run);
+    they are dropped at the end, so nothing outlives the repository."""
+    _MEMO.clear()
+    _MEMO["repo"] = repo
+    try:
+        yield
+    finally:
+        _MEMO.clear()
+
+
+def _memo(repo: Repo, name: str, build: Callable[[], Any]) -> Any:
+    if _MEMO.get("repo") is not repo:
+        return build()
+    if name not in _MEMO:
+        _MEMO[name] = build()
+    return _MEMO[name]
 
 
 def applied_of(repo: Repo, obj: K8sObject, namespace: str) -> Applied | None:
-    """How `obj` is applied in `namespace` (an index per Flux model, built once)."""
+    """How `obj` is applied in `namespace`."""
     flux = repo.flux
     if flux is None:
         return None
-    index = _APPLIED.get(flux)
-    if index is None:
-        index = _APPLIED[flux] = {}
+
+    def build() -> dict[tuple[int, str], Applied]:
+        index: dict[tuple[int, str], Applied] = {}
         for applied in flux.applied:
             index.setdefault((id(applied.obj), applied.ns), applied)
-    return index.get((id(obj), namespace))
+        return index
+
+    return _memo(repo, "applied", build).get((id(obj), namespace))
 
 
 def _source_object(repo: Repo, kind: str, name: str, namespace: str) -> tuple[K8sObject, Applied | None] | None:
@@ -856,12 +878,9 @@ def _kustomize_patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str,
                 yield from _values_of_patch(body, f"a patch in {kd.file}", path, field_locator(repo, path, 0, ()))
 
 
-_BUILT: weakref.WeakKeyDictionary[Any, dict[str, set[int]]] = weakref.WeakKeyDictionary()
-
-
 def _built_ids(repo: Repo, directory: str) -> set[int]:
-    """The objects (by id) the kustomize build of a directory yields, remembered per Flux model."""
-    memo = _BUILT.setdefault(repo.flux, {})
+    """The objects (by id) the kustomize build of a directory yields."""
+    memo: dict[str, set[int]] = _memo(repo, "built", dict)
     if directory not in memo:
         memo[directory] = {id(o) for o, _ in repo.flux.build(directory).objects}
     return memo[directory]
