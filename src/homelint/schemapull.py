@@ -107,19 +107,27 @@ def _where(schemas: Schemas, need: Need) -> str:
             return "the chart has no values schema"
         if isinstance(found, ChartSchema):
             return found.schemas.origin
-        return f"missing: {found.what}" + (f" ({found.detail})" if found.detail and "pull" not in found.detail else "")
+        return _missing(found, f"chart {chart.label} ({chart.source})")
     if schemas.ignored(need.url):
         return "ignored (schemas.ignore)"
     local = schemas.paths.url_file(need.url)
     found_set = schemas.schema_set(need.url, "")
     if isinstance(found_set, Missing):
-        return f"missing: {found_set.what}" + (
-            f" ({schemas.url_status(found_set.what)})" if found_set.what.startswith("http") else ""
-        )
+        if found_set.what.startswith("http") and not found_set.detail:
+            found_set.detail = schemas.url_status(found_set.what)
+        return _missing(found_set, need.url)
     if local is not None:
         return f"schemas.paths ({local})"
     entry = schemas.store.url(need.url) or {}
     return f"the schema store ({entry.get('fetched', '?')})"
+
+
+def _missing(missing: Missing, itself: str) -> str:
+    """ "missing", what exactly (a document a $ref names) and why (a failed pull)."""
+    text = "missing" if missing.what == itself else f"missing: {missing.what}"
+    if missing.detail and "homelint schemas pull" not in missing.detail:
+        text += f" ({missing.detail})"
+    return text
 
 
 def list_needs(path: Path, config_file: Path | None, targets: dict[str, str], fmt: str) -> str:
