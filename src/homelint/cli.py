@@ -80,15 +80,6 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
 
 
-def _targets(values: tuple[str, ...]) -> dict[str, str]:
-    from homelint.targets import parse_targets
-
-    try:
-        return parse_targets(values)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--target") from None
-
-
 def _write_output(text: str, output: Path | None) -> None:
     if output is None:
         try:
@@ -180,7 +171,8 @@ def _read(root: Path, path: str) -> str | None:
     "targets",
     multiple=True,
     metavar="NAME=VERSION",
-    help="Preview an upgrade (repeatable): a chart (app-template=5.1.0) or a controller (flux=2.9).",
+    help="Preview an upgrade (repeatable): what breaks on it. A component (flux=2.9, external-secrets=0.17: HL606, "
+    "HL607) or a Helm chart (app-template=5.1.0: HL807).",
 )
 def check(
     paths: tuple[Path, ...],
@@ -206,6 +198,7 @@ def check(
     to findings in those files or caused by them, while the whole repository is still analysed.
     """
     from homelint import timing
+    from homelint.config import parse_targets
     from homelint.engine import Options, run_check
 
     timing.mark("imports")
@@ -228,7 +221,7 @@ def check(
         use_cache=not no_cache,
         files_only=files_only,
         baseline=None if write_baseline else baseline,
-        targets=_targets(targets),
+        targets=parse_targets(targets),
     )
     result = run_check(options)
     if write_baseline:
@@ -387,9 +380,10 @@ def schemas_pull(
     its `# yaml-language-server` comments; then every URL their `$ref`s reach. Schemas that
     schemas.paths provides are not downloaded. Exit 1 if something could not be downloaded.
     """
+    from homelint.config import parse_targets
     from homelint.schemapull import pull
 
-    sys.exit(pull(path, config_file, _targets(targets), refresh=refresh, timeout=timeout, quiet=quiet))
+    sys.exit(pull(path, config_file, parse_targets(targets), refresh=refresh, timeout=timeout, quiet=quiet))
 
 
 @schemas.command("list")
@@ -399,9 +393,10 @@ def schemas_pull(
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def schemas_list(path: Path, config_file: Path | None, targets: tuple[str, ...], fmt: str) -> None:
     """What the repository needs and where each schema is found (schemas.paths, the store) or not."""
+    from homelint.config import parse_targets
     from homelint.schemapull import list_needs
 
-    click.echo(list_needs(path, config_file, _targets(targets), fmt), nl=False)
+    click.echo(list_needs(path, config_file, parse_targets(targets), fmt), nl=False)
 
 
 if __name__ == "__main__":

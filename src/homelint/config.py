@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,17 +26,19 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     baseline: str | None = None
     flux_roots: list[str] = field(default_factory=list)
-    strict_substitution: bool = True
-    local_sources: list[str] = field(default_factory=lambda: ["flux-system"])
+    strict_substitution: bool | None = None  # None: follows the detected Flux (strict from 2.9)
+    local_sources: list[str] = field(default_factory=list)  # evidence finds them (sources.py); this adds
     external_sources: list[str] = field(default_factory=list)
     placeholder_docs: list[str] | None = None
     external_secrets: list[str] = field(default_factory=list)
     external_claims: list[str] = field(default_factory=list)
+    external_namespaces: list[str] = field(default_factory=list)
     rule_paths: list[str] = field(default_factory=lambda: [".homelint/rules"])
+    versions: dict[str, str] = field(default_factory=dict)  # component -> installed version (overrides detection)
+    # upgrade previews: a component (flux, external-secrets, kubernetes: HL606, HL607) or a chart (HL807) -> version
+    targets: dict[str, str] = field(default_factory=dict)
     schema_paths: dict[str, str] = field(default_factory=dict)  # as written; see schemastore.SchemaPaths
     schema_ignore: list[str] = field(default_factory=list)
-    # `--target NAME=VERSION` (upgrade previews): chart names here, controller names for the version rules
-    targets: dict[str, str] = field(default_factory=dict)
 
 
 DEFAULT_PLACEHOLDER_DOCS = ["TEMPLATE_GUIDE.md", "docs/**/*.md", "docs/*.md"]
@@ -117,13 +120,56 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
         exclude=data.get("exclude", []),
         baseline=data.get("baseline"),
         flux_roots=[r.strip("/").removeprefix("./") for r in flux.get("roots", [])],
-        strict_substitution=flux.get("strict-substitution", True),
-        local_sources=flux.get("local-sources", ["flux-system"]),
+        strict_substitution=flux.get("strict-substitution"),
+        local_sources=flux.get("local-sources", []),
         external_sources=flux.get("external-sources", []),
         placeholder_docs=data.get("placeholders", {}).get("docs"),
         external_secrets=data.get("secrets", {}).get("external", []),
         external_claims=data.get("claims", {}).get("external", []),
+        external_namespaces=data.get("namespaces", {}).get("external", []),
         rule_paths=data.get("rules", {}).get("paths", [".homelint/rules"]),
+        versions={**({"flux": flux["version"]} if "version" in flux else {}), **data.get("versions", {})},
+        targets=dict(data.get("targets", {})),
         schema_paths=dict(data.get("schemas", {}).get("paths", {})),
         schema_ignore=list(data.get("schemas", {}).get("ignore", [])),
     )
+
+
+COMPONENTS = ("flux", "external-secrets", "kubernetes")
+
+
+_CHART_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def parse_targets(values: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`--target NAME=VERSION` (repeatable, or comma-separated) as {name: version}. NAME is a component
+    (flux=2.9, external-secrets=0.17: HL606, HL607) or any other name, a Helm chart (app-template=5.1.0: HL807)."""
+    from homelint.versions import parse_version
+
+    targets: dict[str, str] = {}
+    for value in values:
+        for item in value.split(","):
+            if not item.strip():
+                continue
+            name, sep, version = item.strip().partition("=")
+            name, version = name.strip(), version.strip()
+            component = name.lower()
+            if component in COMPONENTS:
+                if not sep or parse_version(version)[0] is None:
+                    raise ConfigError(
+                        f"--target '{item.strip()}': {component} needs a version, e.g. flux=2.9, external-secrets=0.17"
+                    )
+                targets[component] = version
+            elif sep and version and _CHART_NAME.match(name):
+                targets[name] = version
+            else:
+                raise ConfigError(
+                    f"--target '{item.strip()}' is not NAME=VERSION: a component ({', '.join(COMPONENTS)}, e.g. flux=2.9) "
+                    "or a chart (e.g. app-template=5.1.0)"
+                )
+    return targets
+
+
+def chart_targets(targets: dict[str, str]) -> dict[str, str]:
+    """The targets that name Helm charts: every name that is not a component."""
+    return {name: version for name, version in targets.items() if name.lower() not in COMPONENTS}

@@ -698,6 +698,8 @@ def assemble(repo: Repo, applied: Applied, defaults: Any = None) -> Assembly:
         located: Located | None = None
         if name and values_key:
             found = _source_object(repo, kind, name, applied.ns)
+            if found is not None and found[0].anchor is not None:
+                found = None  # made by a kustomize generator: its file is read below
             if found is not None:
                 result = _object_values(repo, found[0], found[1], values_key, raw=target is not None)
                 if result is None and entry.get("optional"):
@@ -769,7 +771,7 @@ def _patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str, Any], Val
     ks = applied.ks
     if ks is None or ks.obj is None:
         return
-    from homelint.flux import _target_matches
+    from homelint.targets import target_matches
 
     patches = ks.spec.get("patches")
     own_patches = ks.obj.spec.get("patches")
@@ -779,7 +781,7 @@ def _patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str, Any], Val
             continue
         body = _parse_yaml_text(patch["patch"])
         target = patch.get("target") if isinstance(patch.get("target"), dict) else _implicit_target(body)
-        if target is None or not _target_matches(target, applied.obj, applied.ns):
+        if target is None or not target_matches(target, applied.obj.data, applied.ns):
             continue
         if index < len(own) and isinstance(own[index], dict) and own[index].get("patch") == patch["patch"]:
             path, locator_base = ks.obj.path, text_locator(repo, ks.obj.path, ks.obj.doc, ("spec", "patches", index, "patch"))
@@ -887,10 +889,7 @@ def _built_ids(repo: Repo, directory: str) -> set[int]:
 
 
 def _kustomize_target_matches(target: dict[str, Any], obj: K8sObject) -> bool:
-    """kustomize patch target selection (name as a regex, kind, group, version, labels)."""
-    from homelint.flux import _target_matches
+    """kustomize patch target selection (group, version, kind; name and namespace as regexes; labels)."""
+    from homelint.targets import target_matches
 
-    name = target.get("name")
-    if isinstance(name, str) and name and not re.fullmatch(name, obj.name) and name != obj.name:
-        return False
-    return _target_matches({k: v for k, v in target.items() if k not in ("name", "namespace")}, obj, obj.namespace or "")
+    return bool(target_matches(target, obj.data, obj.effective_namespace or obj.namespace))

@@ -28,13 +28,12 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from homelint import __version__
-from homelint.config import Config, load_config
+from homelint.config import Config, chart_targets, load_config
 from homelint.discovery import find_repo_root
 from homelint.fastschema import join_ref
 from homelint.helmvalues import ChartRef
 from homelint.schemastore import CHART_BASE, MAX_SCHEMA_BYTES, Missing, Schemas, SchemaSet, Store, chart_file_uri
 from homelint.semver import best_match
-from homelint.targets import chart_targets
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 MAX_INDEX_BYTES = 64 * 1024 * 1024

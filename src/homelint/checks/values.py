@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from homelint.checks.common import applied_instances
+from homelint.config import COMPONENTS, chart_targets
 from homelint.engine import Context
 from homelint.helmvalues import (
     Assembly,
@@ -41,7 +42,6 @@ from homelint.helmvalues import (
 from homelint.model import Finding, Span
 from homelint.registry import check
 from homelint.schemastore import Missing, Schemas, SchemaSet, chart_file_uri
-from homelint.targets import chart_targets
 
 VALUES_RULES = ("HL801", "HL802", "HL803", "HL804", "HL805", "HL808")
 MAX_PER_OBJECT = 10
@@ -488,6 +488,7 @@ def declared_schemas(ctx: Context) -> Iterator[Finding]:
 def _chart_values(ctx: Context, schemas: Schemas, notes: _Notes, validated: set[tuple[str, int]]) -> Iterator[Finding]:
     repo = ctx.repo
     targets = chart_targets(ctx.config.targets)
+    installed: set[str] = set()  # chart names the HelmReleases install
     seen: set[tuple[int, str]] = set()
     memo: dict[ChartRef, ChartSchema | Missing | None] = {}  # a chart's schema, read once
     for applied in applied_instances(ctx):
@@ -500,6 +501,7 @@ def _chart_values(ctx: Context, schemas: Schemas, notes: _Notes, validated: set[
         use = chart_of(repo, applied)
         if use is None:
             continue
+        installed.add(use.chart.name)
         current = (
             memo[use.chart] if use.chart in memo else memo.setdefault(use.chart, chart_schema(schemas, use.chart, repo.root))
         )
@@ -529,6 +531,10 @@ def _chart_values(ctx: Context, schemas: Schemas, notes: _Notes, validated: set[
         broken = [v for v in after if (v.rule, v.at) not in before]
         if "HL807" in ctx.enabled:
             yield from _findings(ctx, applied, use, assembly, broken[:MAX_PER_OBJECT], chart)
+    for name, version in sorted(targets.items()):
+        if name not in installed:
+            components = ", ".join(COMPONENTS)
+            ctx.note(f"--target {name}={version}: no HelmRelease installs a chart named {name} (the components are {components})")
 
 
 def _place(ctx: Context, use: ChartUse) -> str:
