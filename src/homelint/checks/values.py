@@ -301,6 +301,7 @@ def elsewhere(schemas: SchemaSet, key: str, memo: dict[str, str | None]) -> str 
     start, base = _resolved(schemas, schemas.documents.get(schemas.root), schemas.root)
     queue: list[tuple[Any, str, tuple[str, ...]]] = [(start, base, ())]
     seen: set[int] = set()
+    alive: list[Any] = []
     found = None
     while queue and found is None:
         schema, base, at = queue.pop(0)
@@ -308,6 +309,7 @@ def elsewhere(schemas: SchemaSet, key: str, memo: dict[str, str | None]) -> str 
         if not schema or id(schema) in seen or len(at) > 8:
             continue
         seen.add(id(schema))
+        alive.append(schema)  # ids stay unique only while the (possibly merged) schemas live
         properties: dict[str, Any] = schema["properties"] if isinstance(schema.get("properties"), dict) else {}
         if key in properties and at:
             found = ".".join(at)
@@ -319,7 +321,7 @@ def elsewhere(schemas: SchemaSet, key: str, memo: dict[str, str | None]) -> str 
                 queue.append((schema[keyword], base, (*at, step)))
         for sub in (schema.get("patternProperties") or {}).values() if isinstance(schema.get("patternProperties"), dict) else []:
             queue.append((sub, base, (*at, "*")))
-        for keyword in ("anyOf", "oneOf"):
+        for keyword in ("allOf", "anyOf", "oneOf"):
             for sub in schema.get(keyword, []) if isinstance(schema.get(keyword), list) else []:
                 queue.append((sub, base, at))
         for keyword in ("then", "else"):
@@ -379,7 +381,12 @@ def violations(
             found.setdefault(violation.ident, violation)
     # a misspelt required key is one mistake: the unknown key says "did you mean", not also "missing"
     misspelt_keys = {(v.at[:-1], v.name) for v in found.values() if v.rule in ("HL801", "HL808") and v.name}
-    kept = [v for v in found.values() if not (v.rule == "HL803" and (v.at, v.name) in misspelt_keys)]
+    typed = {v.at for v in found.values() if v.rule == "HL802"}  # a wrong type explains the rest at that value
+    kept = [
+        v
+        for v in found.values()
+        if not (v.rule == "HL803" and (v.at, v.name) in misspelt_keys) and not (v.rule == "HL805" and v.at in typed)
+    ]
     return sorted(kept, key=lambda v: (tuple(map(str, v.at)), v.rule, v.message))
 
 
