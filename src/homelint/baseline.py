@@ -22,7 +22,10 @@ def write_baseline(findings: list[Finding], path: Path) -> int:
     )
     unique = list({e["fingerprint"]: e for e in entries}.values())
     payload = json.dumps({"format": FORMAT, "findings": unique}, indent=2) + "\n"
+    from homelint.filemodes import mode_for
+
     fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=".baseline-")
+    os.fchmod(fd, mode_for(path))  # a file to commit: the umask's mode, not mkstemp's 0600
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(payload)
     os.replace(tmp, path)

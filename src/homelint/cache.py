@@ -15,7 +15,8 @@ from typing import Any
 from homelint import __version__
 
 CACHE_DIR = ".homelint_cache"
-CACHE_FORMAT = 6  # bump when what is cached changes shape
+CACHE_FORMAT = 8  # bump when what is cached changes shape (7: spans follow YAML merge keys; suppressions; 8: $schema comments)
+RUNS_KEPT = 4  # whole-run results kept, newest first
 
 
 def digest(raw: bytes) -> str:
@@ -115,17 +116,24 @@ class Cache:
             live = set(entry[2] for entry in self.index.values())
             self._store("spans.marshal", {k: v for k, v in spans.items() if k.split("|", 1)[0] in live})
 
+    def _runs(self) -> list[tuple[str, Any]]:
+        if not hasattr(self, "_run_list"):
+            stored = self._load("runs.marshal") if self.enabled else None
+            self._run_list: list[tuple[str, Any]] = [tuple(r) for r in stored] if isinstance(stored, list) else []  # type: ignore[misc]
+        return self._run_list
+
     def run_result(self, key: str) -> Any:
+        """The findings of a run over exactly these contents (the run key), if one of the last
+        RUNS_KEPT runs had them: the tree as it is, or as it was at the last commit (what
+        `--diff-base HEAD` compares with in a pre-commit hook)."""
         if not self.enabled:
             return None
-        stored = self._load("run.marshal")
-        if stored and stored[0] == key:
-            return stored[1]
-        return None
+        return next((value for stored, value in self._runs() if stored == key), None)
 
     def store_run_result(self, key: str, value: Any) -> None:
         if self.enabled:
-            self._store("run.marshal", (key, value))
+            self._run_list = [(key, value), *[r for r in self._runs() if r[0] != key]][:RUNS_KEPT]
+            self._store("runs.marshal", self._run_list)
 
 
 def clean(root: Path) -> bool:

@@ -76,6 +76,22 @@ def checker(name: str) -> Any:
     return Validator(fast_validator(name), lambda: validator(name))
 
 
+YAML_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "mapping", list: "list", type(None): "null"}
+
+
+def yaml_value(value: Any, limit: int = 60) -> str:
+    """A value as YAML writes it (true, null, 3, 'text'), not as Python does (True, None)."""
+    import json
+
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "..."
+        return "'" + text.replace("'", "''") + "'"
+    if isinstance(value, dict | list):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= limit else text[:limit] + "..."
+    return json.dumps(value, default=str)  # true, false, null, numbers
+
+
 def readable(error: Any) -> tuple[tuple[Any, ...], str]:
     """A position (field path) and a sentence for one jsonschema error."""
     import jsonschema
@@ -99,21 +115,14 @@ def readable(error: Any) -> tuple[tuple[Any, ...], str]:
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return path, f"{where} is missing the required field '{missing}'"
     if error.validator == "enum":
-        options = ", ".join(map(str, error.validator_value))
-        return path, f"{where} is {error.instance!r}, not one of: {options}"
+        options = ", ".join(map(yaml_value, error.validator_value))
+        return path, f"{where} is {yaml_value(error.instance)}, not one of: {options}"
     if error.validator == "type":
         want = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
-        got = (
-            type(error.instance)
-            .__name__.replace("str", "string")
-            .replace("int", "integer")
-            .replace("dict", "mapping")
-            .replace("list", "list")
-            .replace("NoneType", "null")
-        )
-        return path, f"{where} must be a {want}, not a {got} ({str(error.instance)[:40]!r})"
+        got = YAML_TYPES.get(type(error.instance), type(error.instance).__name__)
+        return path, f"{where} must be a {want}, not a {got} ({yaml_value(error.instance, 40)})"
     if error.validator == "pattern":
-        return path, f"{where} is {str(error.instance)[:60]!r}, which does not match the expected format"
+        return path, f"{where} is {yaml_value(str(error.instance), 60)}, which does not match the expected format"
     return path, f"{where}: {error.message[:160]}"
 
 

@@ -18,9 +18,13 @@ MAX_EXPANDED_NODES = 500_000
 MAX_DEPTH = 400
 MAX_NESTING_PREFIX = 4000  # "[[[[..." longer than this is refused before parsing
 
-_SUPPRESS = re.compile(r"#\s*homelint:\s*(ignore|ignore-file)\[([^\]]*)\](?:\s*--\s*([^#]*))?")
 _MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=(\S+)")
 _SEPARATOR = re.compile(r"^---(?:[ \t]|$)")
+# `# homelint: ignore[HL301, unclaimed-volume] -- reason`; without [...] all rules (as noqa does for flake8)
+_SUPPRESS = re.compile(r"(?:^|(?<=\s))#\s*homelint:\s*(ignore|ignore-file)(?:\[([^\]]*)\]|(?![\w\[-]))(?:\s*--\s*([^#]*))?")
+_DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*homelint:")
+_ID = re.compile(r"[A-Za-z]+[0-9]*")
+MALFORMED = -1  # Suppression.target of a `# homelint:` comment that is not a suppression
 _TEMPLATE = re.compile(r"#\{.*?\}#|#%.*?%#|\{\{.*?\}\}|\{%.*?%\}")
 _INT_TAG = "tag:yaml.org,2002:int"
 # ruamel's shared Tag object of plain strings (set when the loader class is made): the converter's fast path
@@ -44,8 +48,8 @@ class Problem:
 @dataclass(slots=True)
 class Suppression:
     line: int  # line the comment is on
-    target: int  # line it applies to (0 = whole file)
-    rules: tuple[str, ...]
+    target: int  # line it applies to (0 = whole file, MALFORMED = not understood: reason holds the text)
+    rules: tuple[str, ...]  # rule IDs, prefixes or names as written; () = every rule
     reason: str
     column: int
 
@@ -155,7 +159,7 @@ def _scan_comments(result: ParsedFile, text: str) -> None:
         if "homelint:" in line:
             match = _SUPPRESS.search(line)
             if match:
-                rules = tuple(r.strip().upper() for r in match.group(2).split(",") if r.strip())
+                rules = tuple(_rule_ref(r) for r in (match.group(2) or "").split(",") if r.strip())
                 own_line = line[: match.start()].strip() == ""
                 if match.group(1) == "ignore-file":
                     target = 0
@@ -165,6 +169,11 @@ def _scan_comments(result: ParsedFile, text: str) -> None:
                     target = number
                 reason = (match.group(3) or "").strip()
                 result.suppressions.append(Suppression(number, target, rules, reason, match.start() + 1))
+            else:
+                directive = _DIRECTIVE.search(line)
+                if directive:
+                    text = line[directive.start() :].strip()[:80]
+                    result.suppressions.append(Suppression(number, MALFORMED, (), text, directive.start() + 1))
         if "{" in line or "#%" in line:
             stripped = line.lstrip()
             if stripped.startswith("#") and not stripped.startswith(("#{", "#%")):
@@ -186,6 +195,34 @@ def _assign_documents(result: ParsedFile, lines: list[str]) -> None:
         doc = max((i for i, start in enumerate(starts) if start <= number), default=0)
         assigned.append((doc, number, column, url))
     result.schema_refs = assigned
+
+
+def _rule_ref(text: str) -> str:
+    """A rule as a suppression names it: IDs and prefixes upper-cased (hl301 = HL301), names as written."""
+    text = text.strip()
+    return text.upper() if _ID.fullmatch(text) else text
+
+
+def _drop_suppressions_in_scalars(result: ParsedFile, nodes: list[Any]) -> None:
+    """A `# homelint:` inside a block scalar or a quoted string is text, not a comment."""
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    seen: set[int] = set()
+    stack = [n for n in nodes if n is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.id == "scalar":
+            if node.style in ("|", ">", '"', "'"):
+                start, end = node.start_mark, node.end_mark
+                spans.append(((start.line, start.column), (end.line, end.column)))
+        elif node.id == "mapping":
+            stack.extend(item for pair in node.value for item in pair)
+        else:
+            stack.extend(node.value)
+    if spans:
+        result.suppressions = [s for s in result.suppressions if not any(a <= (s.line - 1, s.column - 1) < b for a, b in spans)]
 
 
 def _next_content_line(lines: list[str], number: int) -> int:
@@ -236,7 +273,10 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
             Problem("HL001", f"flow collections nested deeper than {MAX_NESTING_PREFIX} levels; not parsed", 1, 1)
         )
         return
-    for node in iter_nodes(text, result):
+    composed = iter_nodes(text, result)
+    if result.suppressions:
+        _drop_suppressions_in_scalars(result, composed)
+    for node in composed:
         result.doc_lines.append(node.start_mark.line + 1 if node is not None else 1)
         nodes.append(node)
         if node is None:

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from homelint.model import Finding
+from homelint.report import display_path
 
 COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
 BOLD, DIM, RESET, CYAN = "\033[1m", "\033[2m", "\033[0m", "\033[36m"
@@ -19,7 +20,7 @@ def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read
     no_frame = {r.id for r in result.rules.values() if "security" in r.tags}
     for finding in result.findings:
         s = finding.span
-        head = f"{c(BOLD, finding.path)}:{s.line}:{s.column}: {c(COLORS[finding.severity], finding.rule)} [{finding.severity}] {finding.message}"
+        head = f"{c(BOLD, display_path(result.root, finding.path))}:{s.line}:{s.column}: {c(COLORS[finding.severity], finding.rule)} [{finding.severity}] {finding.message}"
         if quiet:
             out.append(head)
             continue
@@ -40,6 +41,18 @@ def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read
     return "\n".join(out) + "\n"
 
 
+FRAME_WIDTH = 100  # characters of a source line shown; longer lines show a window around the column
+
+
+def _window(line: str, start: int) -> str:
+    if start >= len(line):  # a short context line next to a long one: shown as it is
+        start = 0
+    if len(line) <= FRAME_WIDTH and start == 0:
+        return line
+    text = line[start : start + FRAME_WIDTH]
+    return ("…" if start > 0 else "") + text + ("…" if start + FRAME_WIDTH < len(line) else "")
+
+
 def _frame(finding: Finding, cache: dict[str, list[str] | None], read_text: Any) -> list[str]:
     if finding.path not in cache:
         text = read_text(finding.path)
@@ -49,14 +62,20 @@ def _frame(finding: Finding, cache: dict[str, list[str] | None], read_text: Any)
         return []
     number = finding.span.line
     width = len(str(number + 1))
+    line = lines[number - 1]
+    column = finding.span.column - 1
+    # a long line: the window puts the column a third of the way in, the caret under it
+    start = 0 if len(line) <= FRAME_WIDTH else max(0, min(column - FRAME_WIDTH // 3, len(line) - FRAME_WIDTH))
     frame = []
     if number >= 2:
-        frame.append(f"  {number - 1:>{width}} | {lines[number - 2][:160]}")
+        frame.append(f"  {number - 1:>{width}} | {_window(lines[number - 2], start)}")
     else:
         frame.append("")
-    frame.append(f"  {number:>{width}} | {lines[number - 1][:160]}")
+    frame.append(f"  {number:>{width}} | {_window(line, start)}")
     length = max(1, min(finding.span.end_column - finding.span.column, 80) if finding.span.end_line == number else 1)
-    frame.append(f"  {' ' * width} | {' ' * (finding.span.column - 1)}{'^' * length}")
+    length = min(length, max(1, FRAME_WIDTH - (column - start)))
+    offset = column - start + (1 if start > 0 else 0)
+    frame.append(f"  {' ' * width} | {' ' * offset}{'^' * length}")
     return [f for f in frame if f]
 
 
@@ -81,4 +100,7 @@ def summary(result: Any) -> str:
         return f"All checks passed ({result.stats.get('files', 0)} {noun})."
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]
     extra = f", {len(result.suppressed)} suppressed" if result.suppressed else ""
-    return f"Found {len(result.findings)} findings ({', '.join(parts)}{extra}) in {result.stats.get('files', 0)} {noun}."
+    total = len(result.findings)
+    return (
+        f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}{extra}) in {result.stats.get('files', 0)} {noun}."
+    )
