@@ -15,7 +15,7 @@ from typing import Any
 from homelint import __version__
 
 CACHE_DIR = ".homelint_cache"
-CACHE_FORMAT = 7  # bump when what is cached changes shape (7: spans follow YAML merge keys; suppressions)
+CACHE_FORMAT = 8  # bump when what is cached changes shape (7: spans follow YAML merge keys; suppressions; 8: $schema comments)
 RUNS_KEPT = 4  # whole-run results kept, newest first
 
 

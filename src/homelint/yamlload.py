@@ -6,6 +6,7 @@ when a finding needs one. Parse results are plain, marshal-able values so they c
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ MAX_EXPANDED_NODES = 500_000
 MAX_DEPTH = 400
 MAX_NESTING_PREFIX = 4000  # "[[[[..." longer than this is refused before parsing
 
+_MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=(\S+)")
+_SEPARATOR = re.compile(r"^---(?:[ \t]|$)")
 # `# homelint: ignore[HL301, unclaimed-volume] -- reason`; without [...] all rules (as noqa does for flake8)
 _SUPPRESS = re.compile(r"(?:^|(?<=\s))#\s*homelint:\s*(ignore|ignore-file)(?:\[([^\]]*)\]|(?![\w\[-]))(?:\s*--\s*([^#]*))?")
 _DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*homelint:")
@@ -68,6 +71,8 @@ class ParsedFile:
     placeholders: bool = False  # the text contains "${": only such files need a substitution walk
     # per document: (field path, text, is_key) of each string containing "${" (when `placeholders`)
     var_strings: list[list[tuple[Any, ...]]] = field(default_factory=list)
+    # `# yaml-language-server: $schema=<url>` comments: (document index, line, column of the URL, URL)
+    schema_refs: list[tuple[int, int, int, str]] = field(default_factory=list)
 
     def to_tuple(self) -> tuple[Any, ...]:
         return (
@@ -81,6 +86,7 @@ class ParsedFile:
             self.schema,
             self.placeholders,
             self.var_strings,
+            self.schema_refs,
         )
 
     @classmethod
@@ -96,6 +102,7 @@ class ParsedFile:
             [tuple(x) for x in t[7]],
             t[8],
             t[9],
+            [tuple(x) for x in t[10]],
         )
 
 
@@ -140,10 +147,15 @@ def parse_bytes(path: str, raw: bytes, nodes: list[Any] | None = None) -> Parsed
 
 
 def _scan_comments(result: ParsedFile, text: str) -> None:
-    if "homelint:" not in text and "{" not in text and "#%" not in text:
+    modelines = "yaml-language-server" in text
+    if "homelint:" not in text and "{" not in text and "#%" not in text and not modelines:
         return
     lines = text.split("\n")
     for number, line in enumerate(lines, 1):
+        if modelines and "yaml-language-server" in line:
+            found = _MODELINE.search(line)
+            if found and line[: found.start()].strip() == "":
+                result.schema_refs.append((-1, number, found.start(1) + 1, found.group(1)))
         if "homelint:" in line:
             match = _SUPPRESS.search(line)
             if match:
@@ -168,6 +180,21 @@ def _scan_comments(result: ParsedFile, text: str) -> None:
                 continue
             for match in _TEMPLATE.finditer(line):
                 result.templated.append((number, match.start() + 1, match.group(0)[:60]))
+
+
+def _assign_documents(result: ParsedFile, lines: list[str]) -> None:
+    """Give each `$schema` comment the document it belongs to: the one whose part of the file (from
+    its `---`) holds the comment; a comment before the first `---` belongs to the first document."""
+    separators = [number for number, line in enumerate(lines, 1) if _SEPARATOR.match(line)]
+    starts: list[int] = []  # first line of each document's part of the file
+    for line in result.doc_lines:
+        before = bisect.bisect_right(separators, line)
+        starts.append(separators[before - 1] if before else 1)
+    assigned = []
+    for _, number, column, url in result.schema_refs:
+        doc = max((i for i, start in enumerate(starts) if start <= number), default=0)
+        assigned.append((doc, number, column, url))
+    result.schema_refs = assigned
 
 
 def _rule_ref(text: str) -> str:
@@ -227,6 +254,8 @@ def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) ->
 
         result.var_strings = [placeholder_strings(doc) for doc in result.docs]
     lines = text.split("\n")
+    if result.schema_refs:
+        _assign_documents(result, lines)
     if lines and lines[-1] == "" and len(lines) > 1:
         lines.pop()
     for problem in result.problems:  # "end of stream" marks sit after the last line
