@@ -438,5 +438,17 @@ def render(
     sys.exit(run_render(path, config_file, check_only, fmt, output, lint=not no_lint, python=python, color=color))
 
 
+
+@main.command("explain")
+@click.argument("target", metavar="FILE[:LINE]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+def explain_cmd(target: str, fmt: str, config_file: Path | None) -> None:
+    """Show why Flux applies the object at FILE[:LINE] (root -> Kustomizations -> kustomization.yaml),
+    its namespace, variables and findings, or the first missing link when nothing applies it."""
+    from homelint.explain import run_explain
+
+    click.echo(run_explain(target, fmt, config_file), nl=False)
+
 if __name__ == "__main__":
     main()
