@@ -26,8 +26,10 @@ def _where(repo: Any, obj: K8sObject | None, *keys: Any) -> str:
 
 def _doc_range(repo: Any, obj: K8sObject) -> tuple[int, int]:
     try:
-        span = repo.obj_span(obj)
-        return span.line, span.end_line
+        node = repo.positions.node(obj.path, obj.doc, ())
+        if node is None:
+            return 0, 0
+        return node.start_mark.line + 1, max(node.end_mark.line + (0 if node.end_mark.column == 0 else 1), node.start_mark.line + 1)
     except Exception:  # noqa: BLE001
         return 0, 0
 
