@@ -220,6 +220,8 @@ def _read(root: Path, path: str) -> str | None:
     metavar="NAME",
     help="SARIF automationDetails.id: GitHub keeps one analysis per category (default: homelint).",
 )
+@click.option("--fix", "apply_fix", is_flag=True, help="Apply the safe fixes (see `homelint rules`: fixable) in place.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -239,6 +241,8 @@ def check(
     targets: tuple[str, ...],
     diff_base: str | None,
     sarif_category: str | None,
+    apply_fix: bool = False,
+    show_diff: bool = False,
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
@@ -276,6 +280,8 @@ def check(
         diff_base=diff_base,
     )
     result = run_check(options)
+    if apply_fix or show_diff:
+        result = _fix(result, options, show_diff)
     if write_baseline:
         from homelint.baseline import write_baseline as write
 
@@ -287,6 +293,37 @@ def check(
     timing.report()
     level = fail_level or result.config.fail_level
     sys.exit(0 if exit_zero or not result.failing(level) else 1)
+
+
+def _fix(result: Any, options: Any, diff_only: bool) -> Any:
+    """--fix / --diff: plan the safe fixes; --diff prints them and exits (1 when there are any),
+    --fix writes them and re-runs the check, whose report then shows the findings left."""
+    from homelint.engine import run_check
+    from homelint.fix import plan, write
+
+    report = plan(result.root, result.findings, result.repo)
+    for reason in report.skipped:
+        click.echo(f"homelint: fix skipped: {reason}", err=True)
+    files = len(report.files)
+    if diff_only:
+        _write_output(report.diff(), None)
+        click.echo(
+            f"Would fix {report.fixed} finding{'s' if report.fixed != 1 else ''} in {files} file{'s' if files != 1 else ''}.",
+            err=True,
+        )
+        sys.exit(1 if report.files else 0)
+    write(result.root, report)
+    if report.files:
+        result = run_check(options)
+    left = len(result.findings)
+    changed = ", ".join(f.path for f in report.files)
+    click.echo(
+        f"Fixed {report.fixed} finding{'s' if report.fixed != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+        + (f" ({changed})" if changed else "")
+        + f"; {left} finding{'s' if left != 1 else ''} left.",
+        err=True,
+    )
+    return result
 
 
 @main.command("rules")
