@@ -350,6 +350,7 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
                         "enabled": r.enabled,
                         "summary": r.summary,
                         "origin": r.origin,
+                        "fixable": r.fixable,
                     }
                     for r in rules.values()
                 ],
@@ -363,7 +364,8 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
     for r in sorted(rules.values(), key=lambda r: r.id):
         state = "on " if r.enabled else "off"
         origin = "" if r.origin == "builtin" else f"  ({r.origin})"
-        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {state}  {r.summary}{origin}")
+        fixable = "  [fixable: --fix]" if r.fixable else ""
+        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {state}  {r.summary}{origin}{fixable}")
 
 
 def rules_markdown(rules: dict[str, Any]) -> str:
@@ -380,6 +382,8 @@ def rules_markdown(rules: dict[str, Any]) -> str:
         out.append(f"## {meta.id} {meta.name}\n\nSeverity: {meta.severity}, {state}. {meta.summary}\n")
         if meta.docs:
             out.append(re.sub(r"^(#+) ", r"#\1 ", meta.docs.rstrip(), flags=re.M) + "\n")
+        if meta.fixable:
+            out.append("Fixable: `homelint check --fix` applies the fix (`--diff` shows it).\n")
         out.append(f"Suppress: `# homelint: ignore[{meta.id}] -- reason` on the line or the line before.\n")
     return "\n".join(out)
 
@@ -403,6 +407,8 @@ def rule_cmd(rule_id: str) -> None:
     click.echo(f"# {meta.id} {meta.name}\n\nSeverity: {meta.severity}, {state}.\n\n{meta.summary}\n")
     if meta.docs:
         click.echo(meta.docs.rstrip() + "\n")
+    if meta.fixable:
+        click.echo("## Fix\n\n`homelint check --fix` applies the fix (`homelint check --diff` shows it).\n")
     click.echo(
         f"## Suppress\n\nOn the line (or the line before): `# homelint: ignore[{meta.id}] -- reason`\n"
         f"In the whole file: `# homelint: ignore-file[{meta.id}]`\nIn the config: `ignore: [{meta.id}]` "
