@@ -43,8 +43,10 @@ spec:
       APP: demo
 """
 
-REMOTE_KS = DEMO_KS.replace("name: demo\n", "name: remote\n", 1).replace("./kubernetes/apps/demo/app", "./kubernetes/apps/other").replace(
-    "name: flux-system\n  postBuild", "name: elsewhere\n  postBuild"
+REMOTE_KS = (
+    DEMO_KS.replace("name: demo\n", "name: remote\n", 1)
+    .replace("./kubernetes/apps/demo/app", "./kubernetes/apps/other")
+    .replace("name: flux-system\n  postBuild", "name: elsewhere\n  postBuild")
 )
 
 

@@ -481,7 +481,6 @@ def render(
     sys.exit(run_render(path, config_file, check_only, fmt, output, lint=not no_lint, python=python, color=color))
 
 
-
 @main.command("explain")
 @click.argument("target", metavar="FILE[:LINE]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -492,6 +491,7 @@ def explain_cmd(target: str, fmt: str, config_file: Path | None) -> None:
     from homelint.explain import run_explain
 
     click.echo(run_explain(target, fmt, config_file), nl=False)
+
 
 if __name__ == "__main__":
     main()

@@ -20,7 +20,7 @@ def _where(repo: Any, obj: K8sObject | None, *keys: Any) -> str:
     try:
         span = repo.obj_span(obj, *keys)
         return f"{obj.path}:{span.line}"
-    except Exception:  # noqa: BLE001 - a position is a convenience, never a failure
+    except Exception:
         return obj.path
 
 
@@ -29,8 +29,10 @@ def _doc_range(repo: Any, obj: K8sObject) -> tuple[int, int]:
         node = repo.positions.node(obj.path, obj.doc, ())
         if node is None:
             return 0, 0
-        return node.start_mark.line + 1, max(node.end_mark.line + (0 if node.end_mark.column == 0 else 1), node.start_mark.line + 1)
-    except Exception:  # noqa: BLE001
+        return node.start_mark.line + 1, max(
+            node.end_mark.line + (0 if node.end_mark.column == 0 else 1), node.start_mark.line + 1
+        )
+    except Exception:
         return 0, 0
 
 

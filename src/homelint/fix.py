@@ -35,6 +35,7 @@ def fixable(finding: Finding) -> bool:
         return bool(_HL601_STRING_MAP.search(finding.message))
     return finding.rule in FIXABLE
 
+
 # a plain YAML 1.1/1.2 boolean or number, as the loader reads it (quoted, it is that same text as a string)
 _PLAIN_SCALAR = re.compile(r"[A-Za-z0-9_.+\-:]+")
 
