@@ -41,6 +41,19 @@ spec:
   postBuild:
     substitute:
       APP: demo
+    substituteFrom:
+      - kind: ConfigMap
+        name: cluster-settings
+"""
+
+SETTINGS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cluster-settings
+  namespace: flux-system
+data:
+  DOMAIN: example.com
 """
 
 REMOTE_KS = (
@@ -58,7 +71,8 @@ def make_repo(root: Path) -> Path:
     files = {
         ".homelint.yaml": "flux:\n  roots: [kubernetes/flux/cluster]\n",
         "kubernetes/flux/cluster/ks.yaml": ROOT_KS,
-        "kubernetes/apps/kustomization.yaml": "resources:\n  - ./demo/ks.yaml\n  - ./remote.yaml\n",
+        "kubernetes/apps/kustomization.yaml": "resources:\n  - ./demo/ks.yaml\n  - ./remote.yaml\n  - ./settings.yaml\n",
+        "kubernetes/apps/settings.yaml": SETTINGS,
         "kubernetes/apps/demo/ks.yaml": DEMO_KS,
         "kubernetes/apps/remote.yaml": REMOTE_KS,
         "kubernetes/apps/demo/app/kustomization.yaml": "resources:\n  - ./cm.yaml\n",
@@ -91,7 +105,8 @@ def test_chain_namespace_variables_and_findings(tmp_path, monkeypatch):
     assert names[1:] == ["flux-system/cluster-apps", "flux-system/demo"]
     assert applied["chain"][-1]["location"] == "kubernetes/apps/demo/ks.yaml:4"
     assert applied["kustomizations"][0]["file"] == "kubernetes/apps/demo/app/kustomization.yaml"
-    assert applied["variables"] == {"APP": "substitute"}
+    assert applied["variables"] == {"APP": "substitute", "DOMAIN": "ConfigMap cluster-settings"}
+    assert applied["substitute_from"][0]["files"] == ["kubernetes/apps/settings.yaml"]
     assert any(f["line"] == 6 for f in data["objects"][0]["findings"])
 
 

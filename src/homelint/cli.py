@@ -316,7 +316,7 @@ def _fix(result: Any, options: Any, diff_only: bool) -> Any:
     if report.files:
         result = run_check(options)
     left = len(result.findings)
-    changed = ", ".join(f.path for f in report.files)
+    changed = ", ".join(f.path for f in report.files[:5]) + (f" and {files - 5} more" if files > 5 else "")
     click.echo(
         f"Fixed {report.fixed} finding{'s' if report.fixed != 1 else ''} in {files} file{'s' if files != 1 else ''}"
         + (f" ({changed})" if changed else "")

@@ -50,7 +50,14 @@ def _objects_at(repo: Any, path: str, line: int | None) -> list[K8sObject]:
 
 def _ks_hop(repo: Any, ks: Any) -> dict[str, Any]:
     if ks.obj is None:
-        return {"kind": "root", "name": ks.label, "source": ks.key, "location": ks.root or None}
+        hop: dict[str, Any] = {"kind": "root", "name": ks.label, "path": ks.root or None, "location": None}
+        flux = repo.flux
+        for ref, _sync_path, obj in getattr(flux.sources, "syncs", []) if flux is not None else []:
+            if ks.source is not None and ref == ks.source:  # a FluxInstance (or its HelmRelease) sync
+                hop["name"] = f"{obj.kind} {obj.name} syncs {ref}"
+                hop["location"] = _where(repo, obj, "metadata", "name")
+                break
+        return hop
     return {
         "kind": "Kustomization",
         "name": f"{ks.namespace}/{ks.name}",
@@ -153,6 +160,15 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
             if ks is not None and ks.obj is not None:
                 variables = variables_of(repo, ks)
                 item["variables"] = {k: variables.origin.get(k, "") for k in sorted(variables.values)}
+                item["substitute_from"] = [
+                    {
+                        "kind": src.kind,
+                        "name": src.name,
+                        "optional": src.optional,
+                        "files": sorted({o.path for o in [*src.objects, *src.producers]}),
+                    }
+                    for src in variables.sources
+                ]
             entry["applied"].append(item)
         if not entry["applied"]:
             entry["missing"] = _missing_link(repo, path)
@@ -194,6 +210,9 @@ def render_text(data: dict[str, Any]) -> str:
             if applied["variables"]:
                 shown = ", ".join(f"{k} ({origin})" for k, origin in applied["variables"].items())
                 out.append(f"    variables: {shown}")
+            for src in applied.get("substitute_from", []):
+                files = ", ".join(src["files"]) or "not found in the repository" + (" (optional)" if src["optional"] else "")
+                out.append(f"    substituteFrom {src['kind']} {src['name']}: {files}")
         for f in obj["findings"]:
             out.append(f"  {f['rule']} line {f['line']} {f['severity']}: {f['message']}")
     for f in data.get("findings", []):
