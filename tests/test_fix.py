@@ -188,3 +188,19 @@ def test_rules_show_fixable(rule, tmp_path, monkeypatch):
     assert rule in fixable and "HL101" not in fixable
     text = CliRunner().invoke(main, ["rules"]).output
     assert "[fixable: --fix]" in next(line for line in text.splitlines() if line.startswith(rule))
+
+
+def test_hl601_string_map_findings_are_quoted_too(tmp_path):
+    before = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    on: 1.5  # why\ndata:\n  a: b\n"
+    root = make_repo(tmp_path, {"c.yaml": before})
+    assert "HL601" in rules_of(root)
+    check(root, "--fix")
+    assert (root / "apps/c.yaml").read_text() == before.replace("on: 1.5", 'on: "1.5"')
+
+
+def test_crlf_and_bare_ignore(tmp_path):
+    before = "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: c  # homelint: ignore\r\ndata:\r\n  a: b\r\n"
+    root = make_repo(tmp_path, {"c.yaml": ""})
+    (root / "apps/c.yaml").write_bytes(before.encode())
+    check(root, "--fix")
+    assert (root / "apps/c.yaml").read_bytes() == before.replace("  # homelint: ignore", "").encode()
