@@ -470,3 +470,11 @@ def test_each_cluster_reads_its_own_substitute_from_configmap(repo, check_json):
     _, findings = check_json(repo(files))
     # only the test cluster applies echo, and its own cluster-info defines SPEED
     assert not [f for f in findings if f["rule"] == "HL201"]
+
+
+def test_guessed_roots_are_said_once(repo):
+    apps = ks("apps", "./kubernetes/apps", source="flux-system")  # nothing names the source: flux-system assumed
+    root = repo({"kubernetes/apps.yaml": apps, "kubernetes/apps/echo.yaml": helmrelease("echo")})
+    built = model(root)
+    assert applied_names(built, "HelmRelease") == [("default", "echo")]
+    assert [n for n in built.flux.notes if n.startswith("no Flux root found")] and len(built.flux.notes) == 1

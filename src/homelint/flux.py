@@ -501,6 +501,12 @@ class FluxModel:
             if obj.effective_namespace is None:
                 obj.effective_namespace = obj.namespace
         self.notes.extend(self.sources.notes)
+        if not self.roots_known and self.kustomizations:
+            self.notes.append(
+                "no Flux root found (no FluxInstance sync, flux bootstrap Kustomization beside this repository's source, "
+                "or flux.roots): the Flux Kustomizations nothing else applies were taken as roots; set flux.roots in "
+                ".homelint.yaml if that is wrong"
+            )
         if self.skipped:
             total = sum(self.skipped.values())
             names = ", ".join(f"{ref} ({n})" for ref, n in sorted(self.skipped.items())[:5])
