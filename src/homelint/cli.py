@@ -152,7 +152,7 @@ def _read(root: Path, path: str) -> str | None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Config file (default: .homelint.yaml at the repo root).",
 )
-@click.option("--no-cache", is_flag=True, help="Do not read or write .homelint_cache/.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
 @click.option(
     "--fail-level", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run (default: error)."
@@ -292,12 +292,12 @@ def rule_cmd(rule_id: str) -> None:
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 def clean(path: Path) -> None:
-    """Delete the .homelint_cache/ folder of the repository."""
+    """Delete the cache of the repository (kept in the user cache folder)."""
     from homelint.cache import clean as clean_cache
     from homelint.discovery import find_repo_root
 
     root = find_repo_root(path)
-    click.echo("Removed .homelint_cache/." if clean_cache(root) else "No cache to remove.")
+    click.echo("Removed the cache." if clean_cache(root) else "No cache to remove.")
 
 
 @main.command()
