@@ -80,7 +80,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
 
 
-def _write_output(text: str, output: Path | None) -> None:
+def _write_output(text: str, output: Path | None, root: Path | None = None) -> None:
     if output is None:
         try:
             sys.stdout.write(text)
@@ -88,13 +88,9 @@ def _write_output(text: str, output: Path | None) -> None:
         except BrokenPipeError:
             _silence_stdout()  # the reader left (`| head`); the exit code still tells the result
         return
-    import tempfile
+    from homelint.safeio import atomic_write
 
-    output = output.resolve()
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, output)
+    atomic_write(output, text.encode("utf-8", errors="backslashreplace"), root=root)
 
 
 def _use_color(mode: str, output: Path | None) -> bool:
@@ -125,7 +121,7 @@ def emit(
 
         read = result.repo.read_text if result.repo is not None else (lambda p: _read(result.root, p))
         text = render_text(result, color=_use_color(color, output), quiet=quiet, statistics=statistics, read_text=read)
-    _write_output(text, output)
+    _write_output(text, output, result.root)
     if fmt != "text" and statistics:
         from homelint.report.text import render_statistics
 
@@ -133,10 +129,17 @@ def emit(
 
 
 def _read(root: Path, path: str) -> str | None:
+    """A repository file for a code frame; None for one that leads outside the repository."""
+    from homelint.safeio import is_within, read_regular
+
+    full = root / path
+    if not is_within(os.path.realpath(full), os.path.realpath(root)):
+        return None
     try:
-        return (root / path).read_text(encoding="utf-8", errors="replace")
+        raw = read_regular(full, 64 << 20)
     except OSError:
         return None
+    return raw.decode("utf-8", errors="replace") if raw is not None else None
 
 
 @main.command()
@@ -216,7 +219,7 @@ def check(
     if write_baseline:
         from homelint.baseline import write_baseline as write
 
-        count = write(result.findings, write_baseline)
+        count = write(result.findings, write_baseline, result.root)
         click.echo(f"Wrote {count} findings to {write_baseline}.", err=True)
         sys.exit(0)
     emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics)
@@ -325,6 +328,11 @@ def graph(path: Path, fmt: str, config_file: Path | None) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path))
 @click.option("--no-lint", is_flag=True, help="After rendering, do not run homelint check.")
 @click.option("--python", "python", help="Interpreter that runs makejinja and the repo's plugins (default: this one).")
+@click.option(
+    "--allow-plugins",
+    is_flag=True,
+    help="With --check: load the makejinja plugins, loaders and extensions of the repository (its own Python code).",
+)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 def render(
@@ -334,17 +342,32 @@ def render(
     output: Path | None,
     no_lint: bool,
     python: str | None,
+    allow_plugins: bool,
     color: str,
     path: Path,
 ) -> None:
     """Render makejinja templates (or, with --check, prove the committed output is in sync).
 
-    The render runs in a subprocess with the repository as working directory. makejinja plugins are
-    the repository's own code and run with your permissions; exec_pre/exec_post hooks are not run.
+    The render runs in a subprocess with the repository as working directory, templates in Jinja's
+    sandboxed environment. makejinja plugins, loaders and extensions are the repository's own Python
+    code and run with your permissions: `render` runs them, `render --check` (which CI runs on pull
+    requests from anyone) refuses them unless --allow-plugins. exec_pre/exec_post hooks never run.
     """
     from homelint.render import run_render
 
-    sys.exit(run_render(path, config_file, check_only, fmt, output, lint=not no_lint, python=python, color=color))
+    sys.exit(
+        run_render(
+            path,
+            config_file,
+            check_only,
+            fmt,
+            output,
+            lint=not no_lint,
+            python=python,
+            color=color,
+            allow_plugins=allow_plugins,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -88,17 +88,26 @@ def open_dir(directory: Path, root: Path | None, *, create: bool = False, mode: 
     return fd
 
 
-def atomic_write(path: Path, data: bytes, *, root: Path | None = None, mode: int = 0o666, dir_fd: int | None = None) -> None:
+def atomic_write(
+    path: Path,
+    data: bytes,
+    *,
+    root: Path | None = None,
+    mode: int = 0o666,
+    dir_fd: int | None = None,
+    make_parents: bool = False,
+) -> None:
     """Write `data` to `path` atomically: a new file beside it, renamed over it. The target itself,
     if a symlink, is replaced (never written through); a folder on the way that is a symlink inside
     `root` is refused (UnsafePath). The temporary file is removed on every error; one left by a
     killed run is removed by the next write to the same folder. With `dir_fd`, `path` is a name
-    in that (already opened) folder."""
+    in that (already opened) folder; with `make_parents`, missing folders are made (never through a
+    symlink inside `root` either)."""
     name = os.path.basename(path)
     if not name or name in (".", ".."):
         raise UnsafePath(f"cannot write to {printable(str(path))}: not a file name")
     own_fd = dir_fd is None
-    folder = dir_fd if dir_fd is not None else open_dir(Path(os.path.abspath(path)).parent, root)
+    folder = dir_fd if dir_fd is not None else open_dir(Path(os.path.abspath(path)).parent, root, create=make_parents)
     tmp = f".{name[:100]}{TMP_MARK}{secrets.token_hex(8)}"
     try:
         _reclaim(folder)
