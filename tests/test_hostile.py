@@ -446,3 +446,362 @@ def test_render_diff_masks_secret_values(run, mj):
     text = run("render", "--check", str(mj), "--color", "never").output
     assert "HL701" in text and "API_TOKEN: ****" in text and '+  PLAIN: "a"' in text
     assert "token-value" not in text
+
+
+# --- Crashes and bounds: a finding or a skip, never exit 2, never a hang ---------------------------
+
+
+def fresh_check(root: Path, *extra: str, timeout: int = 120) -> tuple[int, list[dict]]:
+    """`homelint check` in a new process: a crash of the C parser (SIGSEGV) would show as a negative code."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "homelint", "check", str(root), "--format", "json", "--no-cache", *extra],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode in (0, 1), (done.returncode, done.stderr[-2000:])
+    return done.returncode, json.loads(done.stdout)
+
+
+DEEP = {
+    "block-sequences.yaml": "- " * 30000 + "x\n",
+    "explicit-keys.yaml": "? " * 30000 + "x\n",
+    "flow.yaml": "a: " + "[" * 30000 + "]" * 30000 + "\n",
+    "flow-after-comment-closers.yaml": "# " + "]" * 40000 + "\na: " + "[" * 30000 + "]" * 30000 + "\n",
+    "flow-with-comments-on-each-line.yaml": "a:\n" + "  [ # ]]]]]\n" * 30000 + "  " + "]" * 30000 + "\n",
+    "flow-with-closers-in-strings.yaml": "a: " + '["]]]]", ' * 30000 + "x" + "]" * 30000 + "\n",
+    "indented.yaml": "".join(" " * i + "k:\n" for i in range(1500)) + " " * 1500 + "v\n",
+    "mixed.yaml": "- " * 900 + "[" * 900 + "]" * 900 + "\n",
+}
+
+
+def test_deep_nesting_of_every_kind_is_a_finding_not_a_crash(repo):
+    root = repo({f"kubernetes/apps/deep/{name}": text for name, text in DEEP.items()}, base="demo")
+    code, findings = fresh_check(root)
+    assert code == 1
+    for name in DEEP:
+        assert any(f["rule"] == "HL001" and f["path"].endswith(name) for f in findings), name
+    assert {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}  # the rest is still linted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a " + "x" * 15000 + "\nb: [" + ", ".join(["*a"] * 200000) + "]\n",  # 15 KB scalar, 3 GB expanded
+        "a: &a " + "x" * 15000 + "\nb:\n" + "".join("  ? *a\n  : 1\n" for _ in range(20000)),  # as keys
+        "a: &a [" + ", ".join(["y" * 100] * 100) + "]\n" + "".join(f"b{i}: *a\n" for i in range(20000)),
+    ],
+)
+def test_alias_expansion_is_bounded_by_size(tmp_path, text):
+    from homelint.yamlload import parse_bytes
+
+    start = time.perf_counter()
+    parsed = parse_bytes("x.yaml", text.encode())
+    assert time.perf_counter() - start < 30
+    assert any(p.rule in ("HL001", "HL002") for p in parsed.problems)
+    assert len(parsed.problems) <= 201
+    assert sum(len(p.message) for p in parsed.problems) < 100_000  # messages do not repeat the 15 KB key
+
+
+def test_huge_integers_and_odd_scalars_do_not_crash(repo):
+    root = repo(
+        {
+            "kubernetes/apps/default/huge/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge, namespace: default}\n"
+            f"data:\n  a: {'9' * 5000}\n  b: 0x{'f' * 4000}\n  c: 1e99999\n  d: -.inf\n  e: 0o{'7' * 5000}\n",
+            "kubernetes/apps/default/huge/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+            f"metadata: {{name: {'9' * 5000}, namespace: default}}\nspec: {{interval: {'9' * 5000}}}\n",
+        },
+        base="demo",
+    )
+    code, findings = fresh_check(root)
+    assert code == 1 and not any(f["rule"] == "HL000" for f in findings)  # no check failed on them
+
+
+def test_non_utf8_names_fifos_and_deep_trees_are_skips(repo):
+    root = repo({}, base="demo")
+    bad = root / "kubernetes/apps/default/bad"
+    bad.mkdir()
+    name = os.fsencode(bad) + b"/caf\xe9.yaml"
+    with open(name, "wb") as handle:
+        handle.write(b"a: 1\n")
+    os.mkdir(os.fsencode(bad) + b"/dir\xff")
+    os.mkfifo(bad / "fifo.yaml")
+    deep = bad
+    for _ in range(1100):
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "x.yaml").write_text("a: 1\n")
+    try:
+        for text in (fresh_check(root, timeout=300), fresh_check(root, "--fail-level", "info", timeout=300)):
+            skipped = [f for f in text[1] if f["rule"] == "HL006"]
+            messages = " ".join(f"{f['path']} {f['message']}" for f in skipped)
+            assert "caf\\xe9.yaml" in messages and "dir\\xff" in messages
+            assert "fifo.yaml" in messages and "not a regular file" in messages
+            assert "nested deeper than" in messages
+    finally:  # pytest's own cleanup recurses and cannot remove 1,100 levels
+        (deep / "x.yaml").unlink()
+        while deep != bad:
+            deep.rmdir()
+            deep = deep.parent
+
+
+def test_invalid_gitignore_and_exclude_patterns_are_ignored(repo, run):
+    root = repo(
+        {".gitignore": "\\\\\n!\n[z-a]\nignored.yaml\n", "ignored.yaml": "a: [\n"},
+        base="demo",
+    )
+    (root / ".homelint.yaml").write_text((root / ".homelint.yaml").read_text() + 'exclude: ["[z-a]", "\\\\", "!"]\n')
+    code, findings = demo_findings(run, root, "--no-cache")
+    assert code == 1 and not any(f["path"] == "ignored.yaml" for f in findings)
+
+
+CATASTROPHIC = "(a*)*b"  # exponential in Python's re on "aaaa...c"; linear on RE2
+LONG = "a" * 40
+
+
+def test_user_regexes_run_in_linear_time(repo, run):
+    root = repo(
+        {
+            ".sops.yaml": f"creation_rules:\n  - path_regex: '{CATASTROPHIC}'\n",
+            f"kubernetes/apps/default/{LONG}c.yaml": "a: 1\n",
+            ".gitignore": "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n",
+            ".homelint/rules/lab.yaml": "id: LAB001\nname: lab\nseverity: error\nsummary: s\nmatch: {kind: ConfigMap}\n"
+            f"schema: {{properties: {{data: {{patternProperties: {{'{CATASTROPHIC}': {{}}}}, additionalProperties: false, "
+            f"properties: {{x: {{pattern: '{CATASTROPHIC}'}}}}}}}}}}\n",
+            "kubernetes/apps/default/slow/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: slow, namespace: default}\n"
+            f"data: {{x: {LONG}c, {LONG}c: y}}\n",
+        },
+        base="demo",
+    )
+    start = time.perf_counter()
+    code, findings = demo_findings(run, root, "--no-cache")
+    assert time.perf_counter() - start < 60
+    assert code == 1 and any(f["rule"] == "LAB001" for f in findings)
+
+
+def test_rule_pattern_that_re2_cannot_run_is_a_config_error(repo, run):
+    root = repo(
+        {
+            ".homelint/rules/lab.yaml": "id: LAB001\nname: lab\nseverity: error\nsummary: s\nmatch: {kind: ConfigMap}\n"
+            "schema: {properties: {data: {pattern: '(?=x)(a*)*b'}}}\n",
+        }
+    )
+    assert_refused(run("check", str(root), "--no-cache"), "RE2")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "a: '" + "{{" * 200000 + "'",
+        "a: '" + "#{ " * 200000 + "'",
+        "# homelint: ignore[" * 100000,
+        ("#" + " " * 10 + "homelint:") * 100000,
+    ],
+)
+def test_marker_and_suppression_scans_are_linear(line):
+    from homelint.yamlload import parse_bytes
+
+    start = time.perf_counter()
+    parse_bytes("x.yaml", (line + "\n").encode())
+    assert time.perf_counter() - start < 10
+
+
+def test_many_duplicate_keys_and_suppressions_are_linear():
+    from homelint.yamlload import parse_bytes
+
+    start = time.perf_counter()
+    parsed = parse_bytes("x.yaml", ("m:\n" + "".join(f"  k{i % 2}: 1\n" for i in range(40000))).encode())
+    assert len(parsed.problems) == 201 and "more problems" in parsed.problems[-1].message
+    parsed = parse_bytes("x.yaml", ("# homelint: ignore[HL101]\n" * 40000 + "a: 1\n").encode())
+    assert {s.target for s in parsed.suppressions} == {40001}
+    assert time.perf_counter() - start < 30
+
+
+# --- Secrets never in output ----------------------------------------------------------------------
+
+MARK = "s3cr3t-VALUE-0451"
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def all_outputs(run, root: Path) -> str:
+    out = []
+    for fmt in FORMATS:
+        result = run("check", str(root), "--no-cache", "--format", fmt, "--select", "ALL", "--color", "never")
+        assert result.exit_code in (0, 1), result.output
+        out.append(result.output)
+    return "\n".join(out)
+
+
+def test_schema_messages_name_the_field_never_the_value(run, repo):
+    root = repo(
+        {
+            "kubernetes/apps/default/echo/app/bad-values.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            f"metadata: {{name: bad, namespace: flux-system}}\nspec:\n  interval: {MARK}\n  prune: {MARK}\n"
+            f"  path: ./x\n  sourceRef: {{kind: {MARK}, name: x}}\n  timeout: [{MARK}]\n",
+        },
+        base="demo",
+    )
+    (root / ".homelint.yaml").write_text((root / ".homelint.yaml").read_text())
+    out = all_outputs(run, root)
+    assert "HL601" in out and "must be a" in out
+    assert MARK not in out
+
+
+def test_invalid_substitution_does_not_quote_the_text(run, repo):
+    root = repo({}, base="demo")
+    cm = root / "kubernetes/apps/default/echo/app/helmrelease.yaml"
+    cm.write_text(
+        cm.read_text() + f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: sub}}\ndata:\n  pw: ${{DB_PASSWORD:={MARK} x\n"
+    )
+    out = all_outputs(run, root)
+    assert "HL204" in out and MARK not in out
+
+
+def test_code_frames_hide_secret_data_sops_files_and_secret_looking_keys(run, repo):
+    root = repo(
+        {
+            # duplicate keys give findings on the very lines that hold the values
+            "kubernetes/apps/default/echo/app/s1.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s1}\n"
+            f"stringData:\n  user: {MARK}-1\n  user: {MARK}-2\n  block: |\n    {MARK}-3\n",
+            "kubernetes/apps/default/echo/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
+            f"data:\n  apiToken: {MARK}-4\n  apiToken: {MARK}-5\n  clientSecret: x\n  clientSecret: {MARK}-6\n",
+            "kubernetes/apps/default/echo/app/x.sops.yaml": f"a: {MARK}-7\na: {MARK}-8\nsops:\n  mac: ENC[x]\n",
+        },
+        base="demo",
+    )
+    out = run("check", str(root), "--no-cache", "--select", "HL002", "--color", "never").output
+    assert out.count("HL002") >= 4, out
+    assert MARK not in out
+    assert "apiToken: ****" in out  # the key is shown, its value is not
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        f"stringData:\n  password: ${{DB_PASSWORD:={MARK}}}\n",
+        f"stringData:\n  password: ${{DB_PASSWORD:-{MARK}}}\n",
+        f"stringData:\n  password: {MARK}\nsops: {{}}\n",
+        f"stringData:\n  password: {MARK}\nsops: {{mac: x, version: 3.9.0}}\n",
+    ],
+)
+def test_plaintext_secret_is_found_behind_a_default_or_a_fake_sops_block(check_json, repo, secret):
+    root = repo(
+        {"kubernetes/apps/default/echo/app/secret.yaml": f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\n{secret}"},
+        base="demo",
+    )
+    _, findings = check_json(root)
+    assert any(f["rule"] == "HL402" and f["path"].endswith("echo/app/secret.yaml") for f in findings)
+    assert MARK not in json.dumps(findings)
+
+
+def test_encrypted_sops_secret_is_not_plaintext(check_json, repo):
+    root = repo(
+        {
+            "kubernetes/apps/default/echo/app/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+            "stringData:\n  password: ENC[AES256_GCM,data:abc,iv:x,tag:y,type:str]\nsops:\n  mac: ENC[x]\n  version: 3.9.0\n"
+        },
+        base="demo",
+    )
+    _, findings = check_json(root)
+    assert not any(f["rule"] == "HL402" and f["path"].endswith("echo/app/secret.yaml") for f in findings)
+
+
+# --- Output integrity ------------------------------------------------------------------------------
+
+
+def test_control_characters_in_names_and_values_cannot_inject_lines(run, repo):
+    root = repo({}, base="demo")
+    folder = root / "kubernetes/apps/default/echo/app"
+    (folder / "x\n::error file=a.yaml::forged\x1b[2J.yaml").write_text("a: [\n")
+    (root / "::warning::top.yaml").write_text("a: [\n")
+    cm = folder / "helmrelease.yaml"
+    cm.write_text(
+        cm.read_text() + '---\napiVersion: v1\nkind: Secret\nmetadata: {name: "a\\n::error::b\\e[31m"}\nstringData: {x: y}\n'
+    )
+    for fmt in ("text", "github"):
+        result = run("check", str(root), "--no-cache", "--format", fmt, "--color", "never")
+        assert result.exit_code == 1
+        assert "\x1b" not in result.output and "\r" not in result.output
+        lines = result.output.splitlines()
+        commands = [line for line in lines if line.startswith("::")]
+        if fmt == "text":
+            assert commands == []
+        else:
+            assert all(line.startswith(("::error file=", "::warning file=", "::notice file=")) for line in commands)
+            assert len(commands) == len(lines)
+            assert not any("::error::" in line.split("::", 2)[-1] and "%0A" not in line for line in commands if "forged" in line)
+
+
+def test_ctrl_c_exits_130():
+    import subprocess
+    import sys
+
+    code = (
+        "import homelint.engine as e\n"
+        "def interrupted(options):\n    raise KeyboardInterrupt\n"
+        "e.run_check = interrupted\n"
+        "from homelint.cli import run\nimport sys\nsys.argv = ['homelint', 'check', '.']\nrun()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+
+
+def test_sigint_during_a_real_run_exits_130(repo):
+    import signal
+    import subprocess
+    import sys
+
+    root = repo({f"kubernetes/apps/n{i}/cm.yaml": "a: 1\n" * 2000 for i in range(300)}, base="demo")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "homelint", "check", str(root), "--no-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (130, 1, 0) and b"Traceback" not in err
+    if proc.returncode != 130:
+        pytest.skip("the run finished before the signal")
+
+
+# --- Property: generated nested / aliased / huge inputs stay bounded (runs in CI, bounded time) -------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PIECES = st.sampled_from(["- ", "? ", ": ", "[", "]", "{", "}", "# ]]", '"]"', "'['", "&a ", "*a", ", ", "\n", "  ", "x"])
+
+
+@st.composite
+def hostile_yaml(draw) -> str:
+    shape = draw(st.sampled_from(["block", "explicit", "flow", "alias-scalar", "alias-key", "duplicates", "noise"]))
+    n = draw(st.integers(1, 40000))
+    if shape == "block":
+        return "- " * n + "x\n"
+    if shape == "explicit":
+        return "? " * n + "x\n"
+    if shape == "flow":
+        noise = draw(st.sampled_from(["", "# ]]]\n", '"]]", ', "']]', "]))
+        return "a: " + ("[" + noise) * n + "]" * n + "\n"
+    if shape == "alias-scalar":
+        return "a: &a " + "x" * draw(st.integers(1, 20000)) + "\nb: [" + ", ".join(["*a"] * min(n, 20000)) + "]\n"
+    if shape == "alias-key":
+        return "a: &a " + "k" * draw(st.integers(1, 5000)) + "\nb:\n" + "  ? *a\n  : 1\n" * min(n, 5000)
+    if shape == "duplicates":
+        return "m:\n" + "".join(f"  k{i % 3}: 1\n" for i in range(min(n, 20000)))
+    return "".join(draw(st.lists(PIECES, max_size=400))) * draw(st.integers(1, 200))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=hostile_yaml())
+def test_generated_hostile_yaml_is_parsed_in_bounded_time(text):
+    from homelint.yamlload import parse_bytes
+
+    start = time.perf_counter()
+    parsed = parse_bytes("x.yaml", text.encode())  # a crash of the C parser would kill this test run
+    assert time.perf_counter() - start < 20
+    assert len(parsed.problems) <= 201
+    assert all(p.line >= 1 and p.column >= 1 for p in parsed.problems)
+    json.dumps(parsed.to_tuple(), default=str)  # the result is printable (no 5,000-digit int)

@@ -20,6 +20,8 @@ class HomelintGroup(click.Group):
             return super().invoke(ctx)
         except click.exceptions.Exit:
             raise
+        except KeyboardInterrupt:
+            sys.exit(130)  # 128 + SIGINT, as shells report an interrupted command
         except (click.ClickException, click.Abort):
             raise
         except BrokenPipeError:
@@ -57,6 +59,8 @@ def run() -> None:
     try:
         main()
         code = 0
+    except KeyboardInterrupt:  # before click's own handling (e.g. during imports)
+        code = 130
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             code = exc.code or 0

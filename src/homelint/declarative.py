@@ -41,6 +41,7 @@ def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
 
     from homelint.config import read_config_file
     from homelint.kindschemas import describe
+    from homelint.regex import linear, schema_patterns
     from homelint.resources import schema
     from homelint.yamlload import parse_bytes
 
@@ -61,7 +62,12 @@ def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
         try:
             jsonschema.Draft202012Validator.check_schema(data["schema"])
         except jsonschema.SchemaError as exc:
-            raise ConfigError(f"{rel}: the rule's 'schema' is not a valid JSON schema: {exc.message}") from exc
+            raise ConfigError(f"{rel}: the rule's 'schema' is not a valid JSON schema: {exc.message[:200]}") from exc
+        for where, pattern in schema_patterns(data["schema"]):
+            try:
+                linear(pattern)
+            except ValueError as exc:
+                raise ConfigError(f"{rel}: {where}: {exc}; patterns run on RE2 (no lookaround or backreferences)") from exc
         rules.append(load_rule_file(path, origin=rel))
     return rules
 
@@ -96,7 +102,7 @@ def run_declarative(ctx: Context, enabled: set[str] | None = None) -> Iterator[F
     objects = manifest_objects(ctx)
     for meta in declarative:
         spec = meta.declarative or {}
-        validator = Validator(compile_standalone(spec["schema"]), partial(_jsonschema, spec["schema"]))
+        validator = Validator(compile_standalone(spec["schema"], linear=True), partial(_jsonschema, spec["schema"]))
         match = spec.get("match") or {}
         for obj in objects:
             if obj.is_sops or not object_matches(obj, match):
@@ -112,9 +118,9 @@ def run_declarative(ctx: Context, enabled: set[str] | None = None) -> Iterator[F
 
 
 def _jsonschema(schema: Any) -> Any:
-    import jsonschema
+    from homelint.regex import linear_validator_class
 
-    return jsonschema.Draft202012Validator(schema)
+    return linear_validator_class()(schema)
 
 
 def _short_error(error: Any) -> str:

@@ -53,8 +53,9 @@ def json_equal(a: Any, b: Any) -> bool:
 class Compiler:
     """Compiles schemas (by `$id`) into nested closures; `$ref`s resolve lazily, so recursion works."""
 
-    def __init__(self, documents: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, documents: dict[str, dict[str, Any]], *, linear: bool = False) -> None:
         self.documents = documents  # $id -> schema document
+        self.linear = linear  # patterns on RE2 (schemas a repository supplies), else Python's re
         self.compiled: dict[str, Check] = {}  # absolute ref -> check
 
     def check_for(self, uri: str) -> Check:
@@ -131,7 +132,12 @@ class Compiler:
         return lambda v: json_equal(v, value)
 
     def _kw_pattern(self, value: str, schema: dict[str, Any], base: str) -> Check:
-        search = re.compile(value).search
+        if self.linear:
+            from homelint.regex import linear
+
+            search = linear(value).search
+        else:
+            search = re.compile(value).search
         return lambda v: not isinstance(v, str) or search(v) is not None
 
     def _kw_minLength(self, value: int, schema: dict[str, Any], base: str) -> Check:
@@ -225,11 +231,12 @@ def _all_of(checks: list[Check]) -> Check:
     return every
 
 
-def compile_standalone(schema: Any) -> Check | None:
-    """The yes/no check of one self-contained schema (local `$ref`s only); None if unsupported."""
+def compile_standalone(schema: Any, *, linear: bool = False) -> Check | None:
+    """The yes/no check of one self-contained schema (local `$ref`s only); None if unsupported.
+    With `linear`, its patterns run on RE2 (a schema the repository supplies)."""
     uri = "urn:homelint:standalone"
     try:
-        return Compiler({uri: schema}).check_for(uri)
+        return Compiler({uri: schema}, linear=linear).check_for(uri)
     except Unsupported:
         return None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import posixpath
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from homelint.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model import K8sObject
+from homelint.regex import linear
 from homelint.substitution import resolve
 
 if TYPE_CHECKING:
@@ -460,10 +460,10 @@ def _target_matches(target: dict[str, Any], obj: K8sObject, namespace: str) -> b
     for key, actual in (("name", obj.name), ("namespace", namespace)):
         want = target.get(key)
         if want:
-            try:
-                if not re.fullmatch(str(want), actual or ""):
+            try:  # kustomize's target name/namespace: a Go regexp (RE2), anchored
+                if not linear(f"^(?:{want})$").search(actual or ""):
                     return False
-            except re.error:
+            except ValueError:
                 if want != actual:
                     return False
     selector = target.get("labelSelector")

@@ -9,6 +9,8 @@ import difflib
 from functools import cache
 from typing import Any
 
+from homelint.model import sops_encrypted
+
 # (apiVersion, kind) -> schema file in schemas/kinds/
 SCHEMAS: dict[tuple[str, str], str] = {
     ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"): "kustomization.kustomize.toolkit.fluxcd.io.json",
@@ -140,7 +142,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
     out: list[tuple[Any, ...]] = []
     kustomization = path.rsplit("/", 1)[-1] in ("kustomization.yaml", "kustomization.yml", "Kustomization")
     for index, doc in enumerate(docs):
-        if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or isinstance(doc.get("sops"), dict):
+        if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or sops_encrypted(doc):
             continue
         if (
             kustomization

@@ -14,7 +14,7 @@ from homelint.cache import Cache, digest
 from homelint.config import Config
 from homelint.discovery import FileSet, walk
 from homelint.kustomize import KustomizeDir, parse_kustomization
-from homelint.model import K8sObject
+from homelint.model import K8sObject, sops_encrypted
 from homelint.positions import PositionIndex
 from homelint.yamlload import ParsedFile, parse_bytes
 
@@ -292,7 +292,7 @@ def make_object(path: str, index: int, doc: Any) -> K8sObject | None:
         kind=kind,
         name=name if isinstance(name, str) else str(name) if name is not None else "",
         namespace=namespace if isinstance(namespace, str) and namespace else None,
-        is_sops=isinstance(doc.get("sops"), dict),
+        is_sops=sops_encrypted(doc),
     )
 
 

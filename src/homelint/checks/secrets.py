@@ -10,7 +10,8 @@ from typing import Any
 from homelint.checks.common import has_flux, unproduced
 from homelint.engine import Context
 from homelint.graph import in_edges_of
-from homelint.model import Finding, Span
+from homelint.model import Finding, Span, sops_encrypted
+from homelint.regex import linear
 from homelint.registry import check
 
 
@@ -61,6 +62,8 @@ def _placeholder_only(value: Any) -> bool:
     text = str(value).strip()
     if not text or SECRET_REFERENCE.match(text):
         return True
+    if _DEFAULTED.search(text):
+        return False  # ${VAR:=value}, ${VAR:-value}: the default is a plaintext value
     return (
         "${" in text
         and re.fullmatch(r"(\$\{[^}]*\}|[-/.:@_a-zA-Z0-9])*", text) is not None
@@ -68,16 +71,29 @@ def _placeholder_only(value: Any) -> bool:
     )
 
 
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=+?][^}]")
+
+
+def _encrypted(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
+
+
 @check("HL402")
 def plaintext_secret(ctx: Context) -> Iterator[Finding]:
+    """A value is plaintext unless it is a placeholder without a default, a reference, or (in a SOPS
+    file) an ENC[...] value: a `sops:` block of its own does not make a value encrypted."""
     for obj in ctx.repo.objects:
-        if obj.kind != "Secret" or obj.api_version != "v1" or obj.is_sops:
+        if obj.kind != "Secret" or obj.api_version != "v1":
             continue
         keys: list[tuple[str, str]] = []
         for section in ("data", "stringData"):
             values = obj.data.get(section)
             if isinstance(values, dict):
-                keys.extend((section, str(k)) for k, v in values.items() if not _placeholder_only(v))
+                keys.extend(
+                    (section, str(k))
+                    for k, v in values.items()
+                    if not _placeholder_only(v) and not (obj.is_sops and _encrypted(v))
+                )
         if not keys:
             continue
         names = ", ".join(k for _, k in keys[:6]) + (" ..." if len(keys) > 6 else "")
@@ -184,8 +200,8 @@ def _sops_rules(ctx: Context) -> list[tuple[int, re.Pattern[str]]]:
             regex = rule.get("path_regex") if isinstance(rule, dict) else None
             if isinstance(regex, str):
                 try:
-                    rules.append((index, re.compile(regex), path, base))  # type: ignore[arg-type]
-                except re.error:
+                    rules.append((index, linear(regex), path, base))  # sops runs Go's regexp: RE2 syntax
+                except ValueError:
                     continue
     return rules  # type: ignore[return-value]
 
@@ -208,7 +224,7 @@ def unencrypted_sops_path(ctx: Context) -> Iterator[Finding]:
             if not regex.search(rel):
                 continue
             docs = [d for d in parsed.docs if d is not None]
-            if docs and not any(isinstance(d, dict) and isinstance(d.get("sops"), dict) for d in docs):
+            if docs and not any(isinstance(d, dict) and sops_encrypted(d) for d in docs):
                 yield ctx.finding(
                     "HL404",
                     path,
