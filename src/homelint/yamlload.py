@@ -23,6 +23,9 @@ MAX_PROBLEMS = 200  # per file: past that, one problem says how many more there 
 C_SAFE_DEPTH = 2000
 _BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{C_SAFE_DEPTH // 4}}}", re.M)
 
+# where an alias node can start (a plain scalar cannot start with `*`): any alias, of a scalar too,
+# makes the converted document's expanded size worth bounding
+_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s,\[\]{}]", re.M)
 _SUPPRESS_AT = re.compile(r"homelint:\s*+(ignore-file|ignore)\[")  # matched only where "homelint:" is (see _suppression)
 _TEMPLATE_MARKERS = (("#{", "}#"), ("#%", "%#"), ("{{", "}}"), ("{%", "%}"))
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -178,6 +181,8 @@ def _template_markers(line: str) -> list[tuple[int, str]]:
     linear time: an opener with no closer after it ends the search for that kind (a regex with
     `.*?` would rescan the rest of the line from every opener)."""
     found: list[tuple[int, str]] = []
+    if "{{" not in line and "#{" not in line and "{%" not in line and "#%" not in line:
+        return found  # a flow mapping, the common case
     position = 0
     live = list(_TEMPLATE_MARKERS)
     nexts = {opener: line.find(opener) for opener, _ in live}
@@ -239,7 +244,9 @@ def _too_deep(text: str) -> Problem | None:
     """A problem when the text nests deeper than MAX_DEPTH, found without composing it (see
     C_SAFE_DEPTH); None when it may be composed. Linear: two counts and one anchored regex over the
     text, and the parser's event stream only for the rare file past those bounds."""
-    if text.count("[") + text.count("{") <= C_SAFE_DEPTH // 2 and _BLOCK_PREFIX.search(text) is None:
+    if text.count("[") + text.count("{") <= C_SAFE_DEPTH // 2 and (
+        len(text) < C_SAFE_DEPTH // 4 or _BLOCK_PREFIX.search(text) is None
+    ):
         return None
     from ruamel.yaml.cyaml import CParser
     from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
@@ -296,7 +303,9 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
     if deep is not None:
         result.problems.append(deep)
         return
-    aliases = "*" in text and "&" in text
+    # aliases of scalars can expand a document only as far as (aliases) x (longest scalar): bounded
+    # by (count of `*`) x (text size), which for ordinary files is far below the budget
+    aliases = text.count("*") * len(text) > MAX_EXPANDED_NODES * 64 and _ALIAS.search(text) is not None
     for node in iter_nodes(text, result):
         result.doc_lines.append(node.start_mark.line + 1 if node is not None else 1)
         nodes.append(node)
