@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import has_flux, unproduced
+from homelint.checks.common import close_matches, has_flux, unproduced
 from homelint.engine import Context
 from homelint.graph import in_edges_of
 from homelint.model import Finding, Span, sops_encrypted
@@ -29,7 +28,7 @@ def unproduced_secret(ctx: Context) -> Iterator[Finding]:
             ref = edge["ref"]
             if "maybe-identifier" in ref.extra and _chart_identifier(obj, name):
                 continue
-            close = difflib.get_close_matches(name, sorted(produced.names.get(ns, set())), n=3, cutoff=0.6)
+            close = close_matches(name, produced.names.get(ns, set()))
             hint = f"; secrets made in that namespace with similar names: {', '.join(close)}" if close else ""
             chart = " (if the chart itself creates it, list it in secrets.external)" if "chart-value" in ref.extra else ""
             yield ctx.at(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import has_flux
+from homelint.checks.common import close_matches, has_flux
 from homelint.engine import Context
 from homelint.flux import FLUX_KS_GROUP, FluxKS
 from homelint.kustomize import is_remote, join
@@ -21,7 +20,7 @@ SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart",
 
 
 def _nearest(name: str, candidates: set[str] | list[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
+    close = close_matches(name, candidates)
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
