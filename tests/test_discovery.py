@@ -53,3 +53,12 @@ def test_walk_honours_nested_gitignores_and_negations(tmp_path):
     files = walk(tmp_path)
     assert files.yaml_files == ["apps/keep.yaml", "top.yaml"]
     assert "build" not in files.dirs
+
+
+def test_git_info_exclude_is_honoured_like_a_gitignore(tmp_path):
+    (tmp_path / ".git" / "info").mkdir(parents=True)
+    (tmp_path / ".git" / "info" / "exclude").write_text("# local only\nscratch/\n*.local.yaml\n")
+    for rel in ("scratch/a.yaml", "apps/b.local.yaml", "apps/c.yaml"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("a: 1\n")
+    assert walk(tmp_path).yaml_files == ["apps/c.yaml"]

@@ -40,7 +40,11 @@ def hostile(repo, tmp_path):
             "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: h}\nspec: x\n---\n"
             "? [a]\n: 1\n---\n~\n---\n",
             "kubernetes/apps/default/bad/template.yaml": "name: {{ .Values.name }}\n{% if x %}\n",
-            "kubernetes/apps/default/bad/kustomization.yaml": "resources: [./nope.yaml, 42, {a: b}]\npatches: x\n",
+            "kubernetes/apps/default/bad/sub/kustomization.yaml": "resources: [./nope.yaml, 42, {a: b}]\npatches: x\n",
+            # a second root builds the hostile folder, so build errors in it are Flux's to hit
+            ".homelint.yaml": (FIXTURES / "demo/.homelint.yaml")
+            .read_text()
+            .replace("roots: [kubernetes/flux/cluster]", "roots: [kubernetes/flux/cluster, kubernetes/apps/default/bad]"),
         },
         base="demo",
     )

@@ -173,6 +173,13 @@ def _read(root: Path, path: str) -> str | None:
 @click.option(
     "--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record current findings in FILE and exit 0."
 )
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="COMPONENT=VERSION",
+    help="Preview an upgrade: report what breaks on it (HL606, HL607), e.g. flux=2.9, external-secrets=0.17.",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -189,6 +196,7 @@ def check(
     color: str,
     baseline: Path | None,
     write_baseline: Path | None,
+    targets: tuple[str, ...],
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
@@ -196,6 +204,7 @@ def check(
     to findings in those files or caused by them, while the whole repository is still analysed.
     """
     from homelint import timing
+    from homelint.config import parse_targets
     from homelint.engine import Options, run_check
 
     timing.mark("imports")
@@ -218,6 +227,7 @@ def check(
         use_cache=not no_cache,
         files_only=files_only,
         baseline=None if write_baseline else baseline,
+        targets=parse_targets(targets),
     )
     result = run_check(options)
     if write_baseline:

@@ -26,13 +26,16 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     baseline: str | None = None
     flux_roots: list[str] = field(default_factory=list)
-    strict_substitution: bool = True
-    local_sources: list[str] = field(default_factory=lambda: ["flux-system"])
+    strict_substitution: bool | None = None  # None: follows the detected Flux (strict from 2.9)
+    local_sources: list[str] = field(default_factory=list)  # evidence finds them (sources.py); this adds
     external_sources: list[str] = field(default_factory=list)
     placeholder_docs: list[str] | None = None
     external_secrets: list[str] = field(default_factory=list)
     external_claims: list[str] = field(default_factory=list)
+    external_namespaces: list[str] = field(default_factory=list)
     rule_paths: list[str] = field(default_factory=lambda: [".homelint/rules"])
+    versions: dict[str, str] = field(default_factory=dict)  # component -> installed version (overrides detection)
+    targets: dict[str, str] = field(default_factory=dict)  # component -> upgrade target (HL606, HL607)
 
 
 DEFAULT_PLACEHOLDER_DOCS = ["TEMPLATE_GUIDE.md", "docs/**/*.md", "docs/*.md"]
@@ -151,11 +154,35 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
         exclude=data.get("exclude", []),
         baseline=data.get("baseline"),
         flux_roots=[r.strip("/").removeprefix("./") for r in flux.get("roots", [])],
-        strict_substitution=flux.get("strict-substitution", True),
-        local_sources=flux.get("local-sources", ["flux-system"]),
+        strict_substitution=flux.get("strict-substitution"),
+        local_sources=flux.get("local-sources", []),
         external_sources=flux.get("external-sources", []),
         placeholder_docs=data.get("placeholders", {}).get("docs"),
         external_secrets=data.get("secrets", {}).get("external", []),
         external_claims=data.get("claims", {}).get("external", []),
+        external_namespaces=data.get("namespaces", {}).get("external", []),
         rule_paths=data.get("rules", {}).get("paths", [".homelint/rules"]),
+        versions={**({"flux": flux["version"]} if "version" in flux else {}), **data.get("versions", {})},
+        targets=dict(data.get("targets", {})),
     )
+
+
+COMPONENTS = ("flux", "external-secrets", "kubernetes")
+
+
+def parse_targets(values: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`--target flux=2.9` (repeatable, or comma-separated) as {component: version}."""
+    from homelint.versions import parse_version
+
+    targets: dict[str, str] = {}
+    for value in values:
+        for item in value.split(","):
+            component, sep, version = item.strip().partition("=")
+            component = component.strip().lower()
+            if not sep or component not in COMPONENTS or parse_version(version.strip())[0] is None:
+                raise ConfigError(
+                    f"--target '{item.strip()}' is not COMPONENT=VERSION with COMPONENT one of {', '.join(COMPONENTS)} "
+                    "(e.g. flux=2.9, external-secrets=0.17)"
+                )
+            targets[component] = version.strip()
+    return targets

@@ -14,6 +14,15 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 
 
 ROOT_MARKERS = (".homelint.yaml", ".homelint.yml", ".git")
+# Files other than YAML that checks may read (templates listed as resources, bootstrap scripts and
+# templates that create namespaces, JSON patches): a cached run is reused only if none changed.
+NON_YAML_INPUT_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".gotmpl", ".sh", ".just", ".json")
+NON_YAML_INPUT_NAMES = ("justfile", "Justfile")
+
+
+def non_yaml_inputs(all_files: set[str] | list[str]) -> list[str]:
+    """Repo-relative paths of the non-YAML files checks may read, sorted."""
+    return sorted(p for p in all_files if p.endswith(NON_YAML_INPUT_SUFFIXES) or p.rsplit("/", 1)[-1] in NON_YAML_INPUT_NAMES)
 
 
 def find_repo_root(start: Path) -> Path:
@@ -192,7 +201,7 @@ def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
             if name.endswith((".yaml", ".yml")) or name == "Kustomization":
                 result.yaml_files.append(child)
 
-    visit(str(root), "", [], 0)
+    visit(str(root), "", _info_exclude(root), 0)
     return result
 
 
@@ -202,3 +211,18 @@ def _utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _info_exclude(root: Path) -> list[tuple[str, IgnoreRules]]:
+    """`.git/info/exclude`: the repository's own ignore patterns that are not committed."""
+    from homelint.safeio import read_regular
+
+    try:
+        raw = read_regular(Path(root) / ".git" / "info" / "exclude", MAX_GITIGNORE_BYTES)
+    except OSError:
+        return []
+    if raw is None:
+        return []
+    lines = raw.decode("utf-8", errors="replace").splitlines()
+    lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return [("", IgnoreRules(lines))] if lines else []

@@ -6,6 +6,7 @@ import contextlib
 import fnmatch
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ class Options:
     use_cache: bool = True
     files_only: list[str] | None = None  # pre-commit: report only findings in/caused by these
     baseline: Path | None = None
+    targets: dict[str, str] = field(default_factory=dict)  # --target flux=2.9: upgrade preview
 
 
 @dataclass
@@ -115,6 +117,8 @@ def _run_check(options: Options) -> Result:
         raise ConfigError(f"path does not exist: {target}")
     root = find_repo_root(target)
     config = load_config(root, options.config_file)
+    if options.targets:
+        config.targets = {**config.targets, **options.targets}
     rules = all_rules(root, config)
     enabled = enabled_rules(rules, config, options)
     limits = _limit_paths(root, options.paths)
@@ -143,6 +147,13 @@ def _run_check(options: Options) -> Result:
     suppressed.sort(key=Finding.sort_key)
     stats = dict(stored["stats"])
     result = Result(root, config, findings, rules, stats, suppressed, stale, repo)
+    result.notes.extend(stats.get("notes", []))
+    if "versions" in stats and any("upgrade" in rules[f.rule].tags for f in findings if f.rule in rules):
+        from homelint.versions import describe_rows
+
+        result.notes.append(
+            "apiVersions judged against " + ", ".join(describe_rows(stats["versions"], short=True)) + " (--statistics tells more)"
+        )
     if not stats["kustomizations"]:
         result.notes.append(
             "no Flux Kustomization found: the wiring, placeholder, volume and secret rules need Flux and did not run "
@@ -198,11 +209,19 @@ def _run_record(
                 "files": len(files.yaml_files),
                 "objects": len(repo.objects),
                 "kustomizations": len(repo.flux.kustomizations),
+                "notes": list(repo.flux.notes),
+                "versions": _versions(repo),
             },
         }
         cache.store_run_result(key, stored)
     cache.save()
     return stored, repo
+
+
+def _versions(repo: Any) -> list[dict[str, Any]]:
+    from homelint.versions import versions_of
+
+    return versions_of(repo).summary()
 
 
 def _limit_paths(root: Path, paths: list[Path]) -> list[str]:
@@ -237,9 +256,15 @@ def _run_key(
     h.update("\n".join(sorted(files.dirs)).encode())
     from homelint.config import placeholder_doc_files
 
-    for path in placeholder_doc_files(config, files.all_files):  # the only non-YAML files checks read
+    for path in placeholder_doc_files(config, files.all_files):  # read in full by the placeholder checks
         with contextlib.suppress(OSError):
             h.update(f"{path}\0".encode() + (root / path).read_bytes())
+    from homelint.discovery import non_yaml_inputs
+
+    for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: stat only
+        with contextlib.suppress(OSError):
+            st = os.stat(root / path)
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
@@ -273,7 +298,17 @@ def collect(repo: Any, rules: dict[str, RuleMeta], enabled: set[str] | None = No
         findings.extend(_finding_from_tuple(t) for t in found)
         if memo is not None:
             memo.update(added)
-    return findings
+    return _in_scope(repo, rules, findings)
+
+
+def _in_scope(repo: Any, rules: dict[str, RuleMeta], findings: list[Finding]) -> list[Finding]:
+    """Drop findings of `scope: applied` rules in files no Flux root reaches, once roots are
+    known (dead trees get one HL104 finding at their top instead)."""
+    flux = repo.flux
+    if flux is None or not flux.roots_known:
+        return findings
+    applied = flux.applied_files
+    return [f for f in findings if f.path in applied or rules.get(f.rule) is None or rules[f.rule].scope != "applied"]
 
 
 def _declarative(ctx: Context, enabled: set[str]) -> Iterator[Finding]:

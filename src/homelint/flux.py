@@ -17,26 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from homelint.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model import K8sObject
-from homelint.regex import linear
-from homelint.substitution import resolve
+from homelint.sources import Artifact, SourceRef, Sources, find_sources, source_ref
+from homelint.substitution import resolve, substitute_tree, substitution_disabled
+from homelint.targets import target_matches
 
 if TYPE_CHECKING:
     from homelint.repo import Repo
 
 FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io"
-FLUX_IGNORED_NAMES = {
-    ".sops.yaml",
-    ".goreleaser.yml",
-    ".flux.yaml",
-    ".travis.yml",
-    ".gitlab-ci.yml",
-    "appveyor.yml",
-    ".drone.yml",
-    "cloudbuild.yaml",
-    "codeship-services.yml",
-    "codeship-steps.yml",
-}
-FLUX_IGNORED_DIRS = {".github", ".circleci", ".git"}
 BOOTSTRAP = "(bootstrap)"
 
 
@@ -47,6 +35,7 @@ class Applied:
     obj: K8sObject
     namespace: str | None
     ks: FluxKS | None
+    renamed: str | None = None  # the name after kustomize (a Namespace takes `namespace:`)
 
     @property
     def kind(self) -> str:
@@ -54,7 +43,7 @@ class Applied:
 
     @property
     def name(self) -> str:
-        return self.obj.name
+        return self.renamed if self.renamed is not None else self.obj.name
 
     @property
     def ns(self) -> str:
@@ -79,6 +68,10 @@ class FluxKS:
     files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
     root: str = ""  # which root reaches it
+    cluster: str = ""  # roots with nested paths are one cluster; each cluster applies its own instance
+    source: SourceRef | None = None
+    artifact: Artifact | None = None  # what its source serves, when that is this repository
+    scope: dict[SourceRef, Artifact] | None = None  # this cluster's own declarations of sources
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -101,6 +94,28 @@ class BuildOut:
     files: set[str] = field(default_factory=set)  # every file the build reads
     dirs: set[str] = field(default_factory=set)
     resource_files: set[str] = field(default_factory=set)  # files whose documents are applied
+    # fields kustomize transformers set: position in `objects` -> {field path: value} (one
+    # file's object may occur in many places of a build, each edited on its own)
+    edits: dict[int, dict[tuple[str, ...], Any]] = field(default_factory=dict)
+
+    def absorb(self, sub: BuildOut) -> None:
+        """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
+        self.files |= sub.files
+        self.dirs |= sub.dirs
+        self.resource_files |= sub.resource_files
+        offset = len(self.objects)
+        self.objects.extend(sub.objects)
+        for index, fields in sub.edits.items():
+            self.edits[index + offset] = dict(fields)
+
+    def edit(self, index: int, path: tuple[str, ...], value: Any) -> None:
+        self.edits[index] = {**self.edits.get(index, {}), path: value}
+
+    def current(self, index: int) -> dict[str, Any]:
+        """The object at `index` as the build has transformed it so far."""
+        edits = self.edits.get(index)
+        data = self.objects[index][0].data
+        return _overlay(data, edits) if edits else data
 
 
 @dataclass
@@ -118,7 +133,7 @@ class FluxModel:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.kdirs: dict[str, KustomizeDir] = repo.kustomize_dirs
-        self._memo: dict[str, BuildOut] = {}
+        self._memo: dict[tuple[str, str], BuildOut] = {}
         self._building: dict[str, None] = {}  # directories being built, in include order
         self.kustomizations: list[FluxKS] = []
         self.applied: list[Applied] = []
@@ -128,19 +143,36 @@ class FluxModel:
         self.roots: list[str] = []
         self.root_source = ""
         self.cycles: list[KustomizeCycle] = []
+        self.notes: list[str] = []
+        self.roots_known = False  # roots found by evidence or config, not by the fallback
+        self._generated_memo: dict[str, list[K8sObject]] = {}
+        self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
+        self.sources: Sources = find_sources(repo)
+        self._default = self._default_artifact()
         self._children = self._index_children()
         self._named: dict[tuple[str, str, str], list[K8sObject]] | None = None  # built when run() is done
+        self._by_name: dict[tuple[str, str, str], list[Applied]] = {}
 
-    def applied_named(self, kind: str, name: str, namespace: str) -> list[K8sObject]:
-        """Objects applied as kind/namespace/name (one object may be applied in many namespaces)."""
-        if self._named is not None:
-            return self._named.get((kind, namespace, name), [])
+    def _default_artifact(self) -> Artifact:
+        """The artifact of config roots and of the fallback: this repository's (first) Git source."""
+        for ref in sorted(self.sources.artifacts):
+            art = self.sources.artifacts[ref]
+            if ref.kind == "GitRepository":
+                return art
+        return Artifact(SourceRef("GitRepository", "flux-system", "flux-system"), "", "the repository", [])
+
+    def applied_named(self, kind: str, name: str, namespace: str, cluster: str | None = None) -> list[K8sObject]:
+        """Objects applied as kind/namespace/name (one object may be applied in many namespaces);
+        with `cluster`, those that cluster applies first (each cluster has its own ConfigMaps)."""
         found: list[K8sObject] = []
-        for applied in self.applied:
+        mine: list[K8sObject] = []
+        for applied in self._by_name.get((kind, namespace, name), []) if self._named is not None else self.applied:
             obj = applied.obj
-            if obj.kind == kind and obj.name == name and applied.ns == namespace and obj not in found:
+            if obj.kind == kind and applied.name == name and applied.ns == namespace and obj not in found:
                 found.append(obj)
-        return found
+                if cluster is not None and applied.ks is not None and applied.ks.cluster == cluster and obj not in mine:
+                    mine.append(obj)
+        return mine or found
 
     def entries_of(self, directory: str, *, files: bool = True) -> list[str]:
         """Direct children of a directory: YAML files (unless files=False) and subdirectories."""
@@ -161,29 +193,31 @@ class FluxModel:
     # --- directory builds -------------------------------------------------------------
     def _index_children(self) -> dict[str, tuple[list[str], list[str]]]:
         children: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
-        for path in self.repo.files.yaml_files:
+        for path in sorted(self.repo.files.yaml_files):
             children[posixpath.dirname(path)][0].append(path)
-        for d in self.repo.files.dirs:
+        for d in sorted(self.repo.files.dirs):
             children[posixpath.dirname(d)][1].append(d)
         return children
 
     def objects_in(self, path: str) -> list[K8sObject]:
         return self.repo.objects_by_file.get(path, [])
 
-    def build(self, directory: str) -> BuildOut:
-        """What `kustomize build` (Flux flavour) of a directory yields, memoized."""
-        if directory in self._memo:
-            return self._memo[directory]
+    def build(self, directory: str, artifact: Artifact | None = None) -> BuildOut:
+        """What `kustomize build` (Flux flavour) of a directory in an artifact yields, memoized."""
+        art = artifact or self._default
+        memo_key = (art.key, directory)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
         if directory in self._building:
             return BuildOut()  # a cycle (recorded by _build_kustomization where it has an entry)
         self._building[directory] = None
         kd = self.kdirs.get(directory)
-        out = self._build_kustomization(kd) if kd else self._build_generated(directory)
+        out = self._build_kustomization(kd, art) if kd and art.contains(kd.file) else self._build_generated(directory, art)
         del self._building[directory]
-        self._memo[directory] = out
+        self._memo[memo_key] = out
         return out
 
-    def _build_kustomization(self, kd: KustomizeDir) -> BuildOut:
+    def _build_kustomization(self, kd: KustomizeDir, art: Artifact) -> BuildOut:
         out = BuildOut(files={kd.file}, dirs={kd.dir})
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
         for entry in kd.entries:
@@ -191,6 +225,8 @@ class FluxModel:
                 if is_remote(entry.value):
                     continue
                 if entry.target in files:
+                    if not art.contains(entry.target):
+                        continue  # not in the artifact: kustomize cannot read it
                     out.files.add(entry.target)
                     out.resource_files.add(entry.target)
                     out.objects.extend((o, o.namespace) for o in self.objects_in(entry.target))
@@ -199,21 +235,179 @@ class FluxModel:
                     if chain:
                         self.cycles.append(KustomizeCycle(kd, entry, chain))
                         continue
-                    sub = self.build(entry.target)
-                    out.files |= sub.files
-                    out.dirs |= sub.dirs
-                    out.resource_files |= sub.resource_files
-                    out.objects.extend(sub.objects)
+                    out.absorb(self.build(entry.target, art))
             elif entry.target in files:
                 out.files.add(entry.target)
             elif entry.target in dirs:
                 out.dirs.add(entry.target)
                 prefix = entry.target + "/"
                 out.files |= {f for f in files if f.startswith(prefix)}
+        out.objects.extend((o, o.namespace) for o in self._generated(kd))
+        self._patches(kd, out)
         ns = kd.namespace
         if ns:
             out.objects = [(o, ns) for o, _ in out.objects]
+            for index, (o, _) in enumerate(out.objects):
+                if o.kind == "Namespace" and o.api_version == "v1":
+                    out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
+        self._namespace_transformers(kd, out)
+        self._replacements(kd, out)
         return out
+
+    def _namespace_transformers(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """builtin NamespaceTransformer entries of `transformers:` (inline or a file): they set
+        the namespace of every object, or with unsetOnly only of those that have none."""
+        items = kd.data.get("transformers")
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, str):
+                continue
+            if "\n" in item:
+                body = _patch_body(item)
+            else:
+                parsed = self.repo.parsed.get(join(kd.dir, item))
+                body = parsed.docs[0] if parsed and parsed.docs else None
+            if not isinstance(body, dict) or body.get("kind") != "NamespaceTransformer" or body.get("apiVersion") != "builtin":
+                continue
+            meta = body.get("metadata")
+            ns = meta.get("namespace") if isinstance(meta, dict) else None
+            if not isinstance(ns, str) or not ns:
+                continue
+            unset_only = body.get("unsetOnly") is True
+            out.objects = [(o, o_ns if unset_only and o_ns else ns) for o, o_ns in out.objects]
+
+    def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
+        """The ConfigMaps/Secrets a kustomization's generators create (behavior create). Keys
+        come from literals, files and env files; values are read only for ConfigMap literals.
+        The name is the generator's: kustomize's hash suffix is rewritten into every reference."""
+        if kd.file in self._generated_memo:
+            return self._generated_memo[kd.file]
+        made: list[K8sObject] = []
+        found = kd.data.get("generatorOptions")
+        options: dict[str, Any] = found if isinstance(found, dict) else {}
+        for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+            items = kd.data.get(field_name)
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                    continue
+                if item.get("behavior") in ("merge", "replace"):
+                    continue  # changes an object of a base; creates none
+                data: dict[str, Any] = {}
+                for literal in item.get("literals") or []:
+                    key, _, value = str(literal).partition("=")
+                    data[key] = value if kind == "ConfigMap" else ""
+                for source in item.get("files") or []:
+                    key, _, path = str(source).rpartition("=")
+                    data[key or posixpath.basename(path)] = ""
+                envs = [*(item.get("envs") or []), *([item["env"]] if isinstance(item.get("env"), str) else [])]
+                for env in envs:
+                    for line in (self.repo.read_text(join(kd.dir, str(env))) or "").splitlines():
+                        key, eq, _ = line.strip().partition("=")
+                        if eq and key and not key.startswith("#"):
+                            data[key] = ""
+                meta: dict[str, Any] = {"name": item["name"]}
+                if isinstance(item.get("namespace"), str):
+                    meta["namespace"] = item["namespace"]
+                own = item.get("options")
+                own_options: dict[str, Any] = own if isinstance(own, dict) else {}
+                for extra in ("labels", "annotations"):
+                    merged = {**(options.get(extra) or {}), **(own_options.get(extra) or {})}
+                    if merged:
+                        meta[extra] = merged
+                doc = {"apiVersion": "v1", "kind": kind, "metadata": meta, "data": data}
+                obj = K8sObject(kd.file, kd.doc, doc, "v1", kind, item["name"], meta.get("namespace"))
+                obj.anchor = (field_name, index, "name")
+                made.append(obj)
+        self._generated_memo[kd.file] = made
+        return made
+
+    def _patches(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """The kustomization's own patches (patches, patchesStrategicMerge, patchesJson6902) on
+        the Flux Kustomizations of the build, which the model reads; they run before the
+        namespace transformer, so targets see the namespace from inner folders."""
+        bodies: list[tuple[Any, Any]] = []  # (target or None, body)
+        for key in ("patches", "patchesJson6902"):
+            items = kd.data.get(key)
+            for item in items if isinstance(items, list) else []:
+                if not isinstance(item, dict):
+                    continue
+                if isinstance(item.get("patch"), str):
+                    body = _patch_body(item["patch"])
+                elif isinstance(item.get("path"), str):
+                    parsed = self.repo.parsed.get(join(kd.dir, item["path"]))
+                    body = parsed.docs[0] if parsed and parsed.docs else None
+                else:
+                    continue
+                bodies.append((item.get("target"), body))
+        merges = kd.data.get("patchesStrategicMerge")
+        for item in merges if isinstance(merges, list) else []:
+            if isinstance(item, str):
+                parsed = self.repo.parsed.get(join(kd.dir, item)) if "\n" not in item else None
+                body = parsed.docs[0] if parsed and parsed.docs else _patch_body(item) if "\n" in item else None
+                bodies.append((None, body))
+        for target, body in bodies:
+            if body is None:
+                continue
+            if target is None and isinstance(body, dict):
+                found = body.get("metadata")
+                meta: dict[str, Any] = found if isinstance(found, dict) else {}
+                target = {"kind": body.get("kind"), "name": meta.get("name")}
+                if meta.get("namespace"):
+                    target["namespace"] = meta["namespace"]
+            if not isinstance(target, dict) or target.get("kind") not in (None, "Kustomization"):
+                continue
+            for index, (obj, ns) in enumerate(out.objects):
+                if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
+                    continue
+                current = out.current(index)
+                if target_matches(target, current, ns):
+                    out.edit(index, WHOLE, apply_patch(current, body))
+
+    def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """kustomize `replacements:` (they run after the namespace transformer): copy one field of
+        the single source object into plain field paths of the selected targets. A source that
+        is missing or not unique, or a field path with list selectors, is not modelled."""
+        items = kd.data.get("replacements")
+        entries: list[Any] = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                parsed = self.repo.parsed.get(join(kd.dir, item["path"]))
+                for doc in parsed.docs if parsed else []:
+                    entries.extend(doc if isinstance(doc, list) else [doc])
+            else:
+                entries.append(item)
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("source"), dict):
+                continue
+            source = entry["source"]
+            found = [i for i, (_, ns) in enumerate(out.objects) if target_matches(source, out.current(i), ns)]
+            if len(found) != 1:
+                continue
+            value = _read_field(out.current(found[0]), out.objects[found[0]][1], source.get("fieldPath") or "metadata.name")
+            if value is None or source.get("options"):
+                continue  # delimiter/index options: not modelled
+            targets = entry.get("targets")
+            for target in targets if isinstance(targets, list) else []:
+                if not isinstance(target, dict) or target.get("options", {}).get("delimiter") is not None:
+                    continue
+                create = bool(target.get("options", {}).get("create"))
+                reject = target.get("reject")
+                rejects: list[Any] = reject if isinstance(reject, list) else []
+                for index, (o, ns) in enumerate(out.objects):
+                    current = out.current(index)
+                    if not target_matches(target.get("select") or {}, current, ns) or any(
+                        target_matches(r, current, ns) for r in rejects
+                    ):
+                        continue
+                    for field_path in target.get("fieldPaths") or []:
+                        path = tuple(str(field_path).split("."))
+                        if any("[" in part for part in path):
+                            continue
+                        if not create and _read_field(current, ns, str(field_path)) is None:
+                            continue
+                        if path == ("metadata", "namespace"):
+                            out.objects[index] = (o, str(value))
+                        else:
+                            out.edit(index, path, value)
 
     def _chain_below(self, target: str) -> tuple[str, ...]:
         """The include path from the first directory being built that is `target` or below it."""
@@ -223,7 +417,9 @@ class FluxModel:
                 return tuple(building[index:])
         return ()
 
-    def _build_generated(self, directory: str) -> BuildOut:
+    def _build_generated(self, directory: str, art: Artifact) -> BuildOut:
+        """kustomize-controller's generator: every manifest below, recursively; a subfolder with
+        its own kustomization becomes a resource. Files outside the artifact are not there."""
         out = BuildOut(dirs={directory})
         if directory not in self.repo.files.dirs and directory != "":
             return out
@@ -232,71 +428,49 @@ class FluxModel:
             current = stack.pop()
             yaml_files, subdirs = self._children.get(current, ([], []))
             for path in yaml_files:
-                if posixpath.basename(path) in FLUX_IGNORED_NAMES:
+                if not art.contains(path):
                     continue
                 out.files.add(path)
                 out.resource_files.add(path)
                 out.objects.extend((o, o.namespace) for o in self.objects_in(path))
-            for sub in subdirs:
-                if posixpath.basename(sub) in FLUX_IGNORED_DIRS:
+            for sub in reversed(subdirs):
+                if not art.contains(sub, is_dir=True):
                     continue
-                if sub in self.kdirs:
-                    built = self.build(sub)
-                    out.files |= built.files
-                    out.dirs |= built.dirs
-                    out.resource_files |= built.resource_files
-                    out.objects.extend(built.objects)
+                if sub in self.kdirs and art.contains(self.kdirs[sub].file):
+                    out.absorb(self.build(sub, art))
                 else:
                     out.dirs.add(sub)
                     stack.append(sub)
         return out
 
     # --- Flux Kustomizations ------------------------------------------------------------
-    def is_local_source(self, ks_data: dict[str, Any], ks_namespace: str) -> bool:
+    def artifact_of(
+        self, ks_data: dict[str, Any], ks_namespace: str, scope: dict[SourceRef, Artifact] | None = None
+    ) -> Artifact | None:
+        """The artifact of this repository a Flux Kustomization builds from, if its source is one."""
         spec = ks_data.get("spec")
-        ref = spec.get("sourceRef") if isinstance(spec, dict) else None
-        if not isinstance(ref, dict):
-            return True
-        name = ref.get("name")
-        ns = ref.get("namespace") or ks_namespace
-        locals_ = self.repo.config.local_sources
-        return ref.get("kind", "GitRepository") == "GitRepository" and (name in locals_ or f"{ns}/{name}" in locals_)
+        ref = source_ref(spec, ks_namespace)
+        if ref is None:
+            return self._default if isinstance(spec, dict) and "sourceRef" not in spec else None
+        return self.sources.artifact(ref, scope)
+
+    def is_local_source(self, ks_data: dict[str, Any], ks_namespace: str) -> bool:
+        art = self.artifact_of(ks_data, ks_namespace)
+        return art is not None and art.path_known
 
     def run(self) -> None:
         ks_objects = [o for o in self.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
-        roots = self._explicit_roots()
-        seen: set[tuple[str, int, str]] = set()
-        queue: list[FluxKS] = []
-        if roots:
-            for root in roots:
-                virtual = FluxKS(f"{BOOTSTRAP} {root}", "flux-system", "flux-system", None, {}, path=root, root=root)
-                queue.append(virtual)
-        else:
+        seen: set[tuple[str, str, int, str]] = set()
+        queue = self._roots()
+        self.roots_known = bool(queue)
+        if not queue:
             self.root_source = "automatic: Flux Kustomizations that no other Kustomization applies"
-            root_dirs: list[str] = []
-            for obj in self._fallback_root_objects(ks_objects):
-                directory = posixpath.dirname(obj.path)
-                if directory in self.kdirs and obj.path in self.build(directory).resource_files:
-                    if directory not in root_dirs:
-                        root_dirs.append(directory)
-                    continue
-                ns = obj.namespace or "flux-system"
-                bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
-                self.kustomizations.append(bootstrap)
-                bootstrap.applied.append(Applied(obj, ns, bootstrap))
-                self.applied.append(bootstrap.applied[-1])
-                self.applied_files.add(obj.path)
-                self.resource_files.add(obj.path)
-                self.roots.append(obj.path)
-                queue.append(self._make_ks(obj, ns, bootstrap))
-            for directory in root_dirs:
-                self.roots.append(directory)
-                queue.append(
-                    FluxKS(f"{BOOTSTRAP} {directory}", "flux-system", "flux-system", None, {}, path=directory, root=directory)
-                )
+            queue = self._fallback_roots(ks_objects)
+        self._assign_clusters(queue)
         while queue:
             ks = queue.pop(0)
-            ident = (ks.obj.path, ks.obj.doc, ks.namespace) if ks.obj else ("", 0, ks.key)
+            # one instance per cluster (root): each applies it with its own variables
+            ident = (ks.cluster, ks.obj.path, ks.obj.doc, ks.namespace) if ks.obj else ("", "", 0, ks.key)
             if ident in seen:
                 continue
             seen.add(ident)
@@ -305,61 +479,128 @@ class FluxModel:
                 queue.append(child)
         self.repo.variables_cache.clear()  # sources found while building were partial
         named: dict[tuple[str, str, str], list[K8sObject]] = defaultdict(list)
+        by_name: dict[tuple[str, str, str], list[Applied]] = defaultdict(list)
         for applied in self.applied:
-            bucket = named[(applied.obj.kind, applied.ns, applied.obj.name)]
+            bucket = named[(applied.obj.kind, applied.ns, applied.name)]
+            by_name[(applied.obj.kind, applied.ns, applied.name)].append(applied)
             if applied.obj not in bucket:
                 bucket.append(applied.obj)
         self._named = dict(named)
+        self._by_name = dict(by_name)
         for applied in self.applied:
-            applied.obj.applied_by.append(applied.ks.key if applied.ks else BOOTSTRAP)
+            key = applied.ks.key if applied.ks else BOOTSTRAP
+            if key not in applied.obj.applied_by:
+                applied.obj.applied_by.append(key)
             if applied.obj.effective_namespace is None:
                 applied.obj.effective_namespace = applied.namespace
         for obj in self.repo.objects:
+            obj.applied_by.sort()
             if obj.effective_namespace is None:
                 obj.effective_namespace = obj.namespace
+        self.notes.extend(self.sources.notes)
+        if self.skipped:
+            total = sum(self.skipped.values())
+            names = ", ".join(f"{ref} ({n})" for ref, n in sorted(self.skipped.items())[:5])
+            more = f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
+            self.notes.append(
+                f"{total} Flux Kustomization(s) build from sources that are not this repository and were not followed: "
+                f"{names}{more}; if one of them is this repository, list it under flux.local-sources in .homelint.yaml"
+            )
 
-    def _explicit_roots(self) -> list[str]:
+    def _roots(self) -> list[FluxKS]:
+        """The Kustomizations Flux starts from: config roots, FluxInstance syncs, and the
+        Kustomizations applied by hand beside this repository's own source."""
         config_roots = self.repo.config.flux_roots
         if config_roots:
             self.root_source = "flux.roots in the config"
             self.roots = list(config_roots)
-            return self.roots
-        found: list[str] = []
-        for obj in self.repo.objects:
-            sync = None
-            if obj.kind == "FluxInstance":
-                sync = obj.spec.get("sync")
-            elif obj.kind == "HelmRelease":
-                values = obj.spec.get("values")
-                instance = values.get("instance") if isinstance(values, dict) else None
-                sync = instance.get("sync") if isinstance(instance, dict) else None
-            if (
-                isinstance(sync, dict)
-                and isinstance(sync.get("path"), str)
-                and sync.get("kind", "GitRepository") == "GitRepository"
-            ):
-                found.append(join("", sync["path"]))
-        for obj in self.repo.objects:
-            # classic `flux bootstrap` (gotk-sync.yaml) and hand-made bootstrap files: a Flux
-            # Kustomization declared next to the repository's own source object.
-            if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
+            return [self._virtual(root, root, self._default) for root in config_roots]
+        queue: list[FluxKS] = []
+        origins: list[str] = []
+        for ref, sync_path, obj in self.sources.syncs:
+            art = self.sources.artifacts[ref]
+            if not art.path_known:
                 continue
-            path = obj.spec.get("path")
-            if not isinstance(path, str) or not self.is_local_source(obj.data, obj.namespace or "flux-system"):
+            resolved = resolve(sync_path, {})
+            if resolved is None:
                 continue
-            siblings = self.repo.objects_by_file.get(obj.path, [])
-            declares_source = any(
-                o.kind in ("GitRepository", "OCIRepository") and o.name in self.repo.config.local_sources for o in siblings
-            )
-            if declares_source or (obj.name == "flux-system" and posixpath.basename(obj.path) == "gotk-sync.yaml"):
-                resolved = resolve(path, {})
-                if resolved is not None:
-                    found.append(join("", resolved))
-        found = sorted(set(found))
-        if found:
-            self.root_source = "automatic: FluxInstance sync path / flux bootstrap"
-        self.roots = found
-        return found
+            path = art.path(resolved)
+            virtual = self._virtual(path, path, art)
+            virtual.name, virtual.namespace, virtual.source = ref.name, ref.namespace, ref
+            virtual.data = {"spec": {"path": sync_path, "sourceRef": {"kind": ref.kind, "name": ref.name}}}
+            if path not in self.roots:
+                self.roots.append(path)
+                queue.append(virtual)
+                origins.append(f"{obj.kind} sync")
+        for obj in self._hand_applied(self.sources.bootstraps):
+            if obj.path in self.roots:
+                continue
+            ns = obj.namespace or "flux-system"
+            bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
+            bootstrap.scope = self.sources.scoped.get(obj.path)
+            self.kustomizations.append(bootstrap)
+            applied = Applied(obj, ns, bootstrap)
+            bootstrap.applied.append(applied)
+            self.applied.append(applied)
+            self.applied_files.add(obj.path)
+            self.resource_files.add(obj.path)
+            self.roots.append(obj.path)
+            queue.append(self._make_ks(obj, ns, bootstrap, ns))
+            origins.append("Kustomization beside this repository's source")
+        if queue:
+            self.root_source = "automatic: " + ", ".join(sorted(set(origins)))
+        return queue
+
+    def _hand_applied(self, candidates: list[K8sObject]) -> list[K8sObject]:
+        """The bootstrap candidates that no other candidate's tree applies (a Kustomization next
+        to the source that the gotk-sync root builds anyway is its child, not a second root)."""
+        built: set[str] = set()
+        for obj in candidates:
+            art = self.artifact_of(obj.data, obj.namespace or "flux-system", self.sources.scoped.get(obj.path))
+            raw = obj.spec.get("path")
+            resolved = resolve(raw, {}) if isinstance(raw, str) else None
+            if art is None or resolved is None:
+                continue
+            out = self.build(art.path(resolved), art)
+            built |= {f for f in out.resource_files if f != obj.path}
+        return [obj for obj in candidates if obj.path not in built]
+
+    def _assign_clusters(self, queue: list[FluxKS]) -> None:
+        """Roots whose paths nest (a bootstrap Kustomization of `cluster/` and the FluxInstance
+        sync of `cluster/flux`) are one cluster; disjoint roots are separate clusters."""
+        paths = {id(ks): (ks.path if ks.path is not None else ks.root) for ks in queue}
+        for ks in queue:
+            mine = paths[id(ks)]
+            outer = [p for p in paths.values() if p == mine or p == "" or mine.startswith(p + "/")]
+            ks.cluster = min(outer, key=lambda p: (len(p), p))
+            if ks.parent is not None and ks.parent.obj is None:
+                ks.parent.cluster = ks.cluster
+
+    def _virtual(self, key: str, path: str, art: Artifact) -> FluxKS:
+        return FluxKS(f"{BOOTSTRAP} {key}", "flux-system", "flux-system", None, {}, path=path, root=key, artifact=art)
+
+    def _fallback_roots(self, ks_objects: list[K8sObject]) -> list[FluxKS]:
+        queue: list[FluxKS] = []
+        root_dirs: list[str] = []
+        for obj in self._fallback_root_objects(ks_objects):
+            directory = posixpath.dirname(obj.path)
+            if directory in self.kdirs and obj.path in self.build(directory).resource_files:
+                if directory not in root_dirs:
+                    root_dirs.append(directory)
+                continue
+            ns = obj.namespace or "flux-system"
+            bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
+            self.kustomizations.append(bootstrap)
+            bootstrap.applied.append(Applied(obj, ns, bootstrap))
+            self.applied.append(bootstrap.applied[-1])
+            self.applied_files.add(obj.path)
+            self.resource_files.add(obj.path)
+            self.roots.append(obj.path)
+            queue.append(self._make_ks(obj, ns, bootstrap, ns))
+        for directory in root_dirs:
+            self.roots.append(directory)
+            queue.append(self._virtual(directory, directory, self._default))
+        return queue
 
     def _fallback_root_objects(self, ks_objects: list[K8sObject]) -> list[K8sObject]:
         """Flux Kustomizations not applied by any other (condensation sources of the apply graph)."""
@@ -369,11 +610,12 @@ class FluxModel:
         index = {id(o): o for o in ks_objects}
         for obj in ks_objects:
             graph.add_node(id(obj))
-            if not self.is_local_source(obj.data, obj.namespace or "flux-system"):
+            art = self.artifact_of(obj.data, obj.namespace or "flux-system")
+            if art is None or not art.path_known:
                 continue
             path = obj.spec.get("path")
-            target = join("", resolve(path, {}) or path) if isinstance(path, str) else ""
-            built = self.build(target)
+            target = art.path(resolve(path, {}) or path) if isinstance(path, str) else art.root
+            built = self.build(target, art)
             for child, _ in built.objects:
                 if id(child) in index and child is not obj:
                     graph.add_edge(id(obj), id(child))
@@ -385,57 +627,126 @@ class FluxModel:
                 roots.append(members[0])
         return sorted(roots, key=lambda o: (o.path, o.doc))
 
-    def _make_ks(self, obj: K8sObject, namespace: str, parent: FluxKS) -> FluxKS:
-        data = obj.data
+    def _make_ks(
+        self,
+        obj: K8sObject,
+        namespace: str | None,
+        parent: FluxKS,
+        build_ns: str | None,
+        edits: dict[tuple[str, ...], Any] | None = None,
+    ) -> FluxKS:
+        """A child Flux Kustomization as kustomize-controller applies it: what kustomize's own
+        transformers set (replacements), the parent's patches, then the parent's postBuild
+        substitution, on the whole object (SEMANTICS 2.6)."""
+        data = _overlay(obj.data, edits) if edits else obj.data
         if parent.obj is not None:
-            data = apply_parent_patches(parent, obj, namespace)
-        ks = FluxKS(f"{namespace}/{obj.name}", obj.name, namespace, obj, data, parent=parent, root=parent.root)
-        ks.local = self.is_local_source(data, namespace)
+            data = apply_parent_patches(parent, data, build_ns)
+            if parent.post_build is not None and not substitution_disabled(data):
+                variables = parent_vars(self.repo, parent)
+                if variables:
+                    data = substitute_tree(data, variables)
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        name: str = meta["name"] if isinstance(meta.get("name"), str) else obj.name
+        own_ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else None
+        ns: str = namespace or own_ns or parent.namespace
+        ks = FluxKS(f"{ns}/{name}", name, ns, obj, data, parent=parent, root=parent.root, cluster=parent.cluster)
+        ks.source = source_ref(ks.spec, ns)
+        ks.scope = parent.scope
+        art = self.artifact_of(data, ns, ks.scope)
+        ks.artifact = art
+        ks.local = art is not None and art.path_known
         raw = ks.spec.get("path")
         ks.raw_path = raw if isinstance(raw, str) else None
-        if ks.local:
-            text = raw if isinstance(raw, str) else ""
-            resolved = resolve(text, parent_vars(self.repo, parent)) if parent.obj is not None else resolve(text, {})
-            ks.path = join("", resolved) if resolved is not None else None
+        if ks.local and art is not None:
+            resolved = resolve(raw if isinstance(raw, str) else "", {})
+            ks.path = art.path(resolved) if resolved is not None else None
+        elif ks.source is not None:
+            self.skipped[ks.source] = self.skipped.get(ks.source, 0) + 1
         return ks
 
     def _evaluate(self, ks: FluxKS) -> list[FluxKS]:
         if not ks.local or ks.path is None:
             return []
         path = ks.path
-        if path and path not in self.repo.files.dirs:
+        art = ks.artifact or self._default
+        if path and (path not in self.repo.files.dirs or not art.contains(path, is_dir=True)):
             ks.path_exists = False
             return []
-        built = self.build(path)
-        objects = list(built.objects)
-        files, dirs = set(built.files), set(built.dirs)
-        resource_files = set(built.resource_files)
+        built = BuildOut()
+        built.absorb(self.build(path, art))
         comps = ks.spec.get("components")
+        kd = self.kdirs.get(path)
         if isinstance(comps, list):
             for comp in comps:
                 if isinstance(comp, str) and not is_remote(comp):
                     target = join(path, comp)
                     if target in self.kdirs:
-                        sub = self.build(target)
-                        objects.extend(sub.objects)
-                        files |= sub.files
-                        dirs |= sub.dirs
-                        resource_files |= sub.resource_files
+                        sub = BuildOut()
+                        sub.absorb(self.build(target, art))
+                        # appended to the spec.path kustomization: its namespace applies to them
+                        ns = kd.namespace if kd is not None else None
+                        if ns:
+                            sub.objects = [(o, ns) for o, _ in sub.objects]
+                            for index, (o, _) in enumerate(sub.objects):
+                                if o.kind == "Namespace" and o.api_version == "v1":
+                                    sub.edit(index, ("metadata", "name"), ns)
+                        built.absorb(sub)
         target_ns = ks.spec.get("targetNamespace")
         target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
-        ks.files, ks.dirs = files, dirs
-        self.applied_files |= files
-        self.resource_files |= resource_files
-        self.reached_dirs |= dirs
+        ks.files, ks.dirs = set(built.files), set(built.dirs)
+        self.applied_files |= built.files
+        self.resource_files |= built.resource_files
+        self.reached_dirs |= built.dirs
         children = []
-        for obj, ns in objects:
+        for index, (obj, ns) in enumerate(built.objects):
             effective = target_ns or ns
-            applied = Applied(obj, effective, ks)
+            edits = built.edits.get(index, {})
+            renamed = edits.get(("metadata", "name"))
+            if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
+                renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
+            elif renamed is None and "$" in obj.name and ks.post_build is not None and not substitution_disabled(obj.data):
+                renamed = resolve(obj.name, parent_vars(self.repo, ks))  # postBuild substitution (None: unknown)
+            if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
+                effective = resolve(effective, parent_vars(self.repo, ks)) or effective
+            applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None)
             ks.applied.append(applied)
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
-                children.append(self._make_ks(obj, effective or ks.namespace, ks))
+                forced = target_ns or (ns if ns != obj.namespace else None)
+                children.append(self._make_ks(obj, forced, ks, ns, edits))
         return children
+
+
+WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)
+
+
+def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[str, Any]:
+    """A copy of `data` (or of the patched object) with each field path set (missing maps created)."""
+    result = copy.deepcopy(edits.get(WHOLE, data))
+    for path, value in edits.items():
+        if path == WHOLE:
+            continue
+        node = result
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[path[-1]] = copy.deepcopy(value)
+    return result
+
+
+def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:
+    """A plain dotted field of an object as it stands in the build (its namespace from the build)."""
+    if field_path == "metadata.namespace":
+        return namespace
+    node: Any = data
+    for part in field_path.split("."):
+        if "[" in part or not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node if isinstance(node, (str, int, float, bool)) else None
 
 
 def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
@@ -448,34 +759,6 @@ def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
 
 
 # --- patches --------------------------------------------------------------------------------
-def _target_matches(target: dict[str, Any], obj: K8sObject, namespace: str) -> bool:
-    if not isinstance(target, dict):
-        return False
-    if target.get("kind") and target["kind"] != obj.kind:
-        return False
-    if target.get("group") and target["group"] != obj.group:
-        return False
-    if target.get("version") and target["version"] != obj.version:
-        return False
-    for key, actual in (("name", obj.name), ("namespace", namespace)):
-        want = target.get(key)
-        if want:
-            try:  # kustomize's target name/namespace: a Go regexp (RE2), anchored
-                if not linear(f"^(?:{want})$").search(actual or ""):
-                    return False
-            except ValueError:
-                if want != actual:
-                    return False
-    selector = target.get("labelSelector")
-    if isinstance(selector, str) and selector:
-        labels = obj.metadata.get("labels") or {}
-        for term in selector.split(","):
-            k, _, v = term.partition("=")
-            if not isinstance(labels, dict) or labels.get(k.strip()) != v.strip().lstrip("="):
-                return False
-    return True
-
-
 def merge_patch(base: Any, patch: Any) -> Any:
     """JSON-merge semantics (kustomize strategic merge on CRDs): maps merge, lists replace."""
     if not isinstance(base, dict) or not isinstance(patch, dict):
@@ -533,9 +816,10 @@ def _patch_body(text: str) -> Any:
     return parsed.docs[0] if parsed.docs else None
 
 
-def apply_parent_patches(parent: FluxKS, obj: K8sObject, namespace: str) -> dict[str, Any]:
+def apply_parent_patches(parent: FluxKS, data: dict[str, Any], namespace: str | None) -> dict[str, Any]:
+    """The object after the parent's `spec.patches`, each matched against the object as the
+    earlier patches left it (kustomize applies them in order)."""
     patches = parent.spec.get("patches")
-    data = obj.data
     if not isinstance(patches, list):
         return data
     for patch in patches:
@@ -548,11 +832,24 @@ def apply_parent_patches(parent: FluxKS, obj: K8sObject, namespace: str) -> dict
         if target is None and isinstance(body, dict):
             meta = body.get("metadata") or {}
             target = {"kind": body.get("kind"), "name": meta.get("name") if isinstance(meta, dict) else None}
-        if not _target_matches(target or {}, obj, namespace):
+        if not target_matches(target or {}, data, namespace):
             continue
-        if isinstance(body, list):
-            data = apply_json6902(data, body)
-        elif isinstance(body, dict):
-            strip = {k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")}
-            data = merge_patch(data, strip)
+        data = apply_patch(data, body)
     return data
+
+
+def apply_patch(data: dict[str, Any], body: Any) -> dict[str, Any]:
+    """A JSON6902 (list) or strategic-merge (mapping) patch on a custom resource: maps merge,
+    lists are replaced; the patch's name and namespace only select."""
+    if isinstance(body, list):
+        return apply_json6902(data, body)
+    if not isinstance(body, dict):
+        return data
+    strip = {k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")}
+    meta = body.get("metadata")
+    if isinstance(meta, dict):
+        rest = {k: v for k, v in meta.items() if k not in ("name", "namespace")}
+        if rest:
+            strip["metadata"] = rest
+    merged = merge_patch(data, strip)
+    return merged if isinstance(merged, dict) else data

@@ -77,6 +77,8 @@ def parse_kustomization(directory: str, file: str, data: dict[str, Any]) -> Kust
         add(Entry(("components", i), v, rel(v), "components"))
     for key in ("crds", "configurations", "generators", "transformers", "validators"):
         for i, v in _strings(data.get(key)):
+            if key in ("generators", "transformers", "validators") and "\n" in v:
+                continue  # an inline plugin configuration, not a path (kustomize accepts both)
             add(Entry((key, i), v, rel(v), "generator-file"))
     for key in ("patchesStrategicMerge",):
         for i, v in _strings(data.get(key)):

@@ -74,6 +74,9 @@ class K8sObject:
     name: str
     namespace: str | None
     is_sops: bool = False
+    # A generated object (kustomize configMapGenerator/secretGenerator): findings on any of its
+    # fields point at this field path of the kustomization that generates it.
+    anchor: tuple[Any, ...] | None = None
     # Filled by the Flux model.
     effective_namespace: str | None = None
     applied_by: list[str] = field(default_factory=list)  # Flux Kustomization keys

@@ -25,6 +25,9 @@ class RuleMeta:
     enabled: bool = True
     tags: list[str] = field(default_factory=list)
     precision: str = "high"
+    # "applied": reported only in files a Flux root reaches, once roots are known (a build or
+    # apply failure cannot happen in a file Flux never reads); "repository": everywhere
+    scope: str = "repository"
     origin: str = "builtin"
     declarative: dict[str, Any] | None = None  # match/schema/message for data-only rules
     source: Path | None = None  # the rule file: its `docs` are read on first use
@@ -96,6 +99,7 @@ def load_rule_file(path: Path, origin: str = "builtin") -> RuleMeta:
         enabled=data.get("enabled", True),
         tags=list(data.get("tags", [])),
         precision=data.get("precision", "high"),
+        scope=data.get("scope", "repository"),
         origin=origin,
         declarative=declarative,
         source=path,

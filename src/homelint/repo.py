@@ -64,9 +64,13 @@ class Repo:
         return self.positions.span(path, doc, tuple(keys), key=key)
 
     def text_span(self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False) -> Any:
+        if obj.anchor is not None:
+            return self.positions.span(obj.path, obj.doc, obj.anchor)
         return self.positions.text_span(obj.path, obj.doc, keys, needle, key=key)
 
     def obj_span(self, obj: K8sObject, *keys: Any, key: bool = False) -> Any:
+        if obj.anchor is not None:
+            return self.positions.span(obj.path, obj.doc, obj.anchor)
         return self.positions.span(obj.path, obj.doc, keys, key=key)
 
     @property

@@ -193,3 +193,20 @@ def resolve(text: str, variables: Mapping[str, str]) -> str | None:
             return None
     out.append(text[last:])
     return "".join(out).replace("$$", "$")
+
+
+def substitute_tree(data: Any, variables: Mapping[str, str]) -> Any:
+    """A copy of `data` with every string (keys too) substituted where all its variables are
+    known; a string that needs an unknown value is kept as written (never guessed)."""
+    if isinstance(data, str):
+        if "$" not in data:
+            return data
+        value = resolve(data, variables)
+        return data if value is None else value
+    if isinstance(data, dict):
+        return {
+            substitute_tree(k, variables) if isinstance(k, str) else k: substitute_tree(v, variables) for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [substitute_tree(v, variables) for v in data]
+    return data

@@ -60,10 +60,11 @@ def source_keys(obj: K8sObject) -> dict[str, str]:
     return keys
 
 
-def find_sources(repo: Repo, kind: str, name: str, namespace: str) -> list[K8sObject]:
-    """The ConfigMap/Secret `name` as applied in `namespace` (one object may be applied in many)."""
+def find_sources(repo: Repo, kind: str, name: str, namespace: str, cluster: str | None = None) -> list[K8sObject]:
+    """The ConfigMap/Secret `name` as applied in `namespace` (one object may be applied in many),
+    those of the referrer's own cluster first."""
     flux = repo.flux
-    found = flux.applied_named(kind, name, namespace) if flux is not None else []
+    found = flux.applied_named(kind, name, namespace, cluster) if flux is not None else []
     if found:
         return found
     candidates = repo.objects_by_kind_name.get((kind, name), [])
@@ -86,7 +87,7 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
                 continue
             kind = "Secret" if ref.get("kind") == "Secret" else "ConfigMap"
             source = Source(kind, ref["name"], bool(ref.get("optional")), index)
-            source.objects = find_sources(repo, kind, ref["name"], ks.namespace)
+            source.objects = find_sources(repo, kind, ref["name"], ks.namespace, ks.cluster)
             if not source.objects and kind == "Secret":
                 _from_external_secret(repo, source, ks.namespace, result)
             result.sources.append(source)

@@ -1,3 +1,3 @@
 """Built-in checks; importing this package registers them."""
 
-from homelint.checks import core, pinning, placeholders, schemas, secrets, storage, wiring  # noqa: F401
+from homelint.checks import core, dryrun, pinning, placeholders, schemas, secrets, storage, wiring  # noqa: F401

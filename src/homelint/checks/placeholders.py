@@ -63,9 +63,8 @@ def _looked(variables: Variables) -> str:
     return ", ".join(parts) or "no variable sources"
 
 
-@check("HL201")
-def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
-    strict = ctx.config.strict_substitution
+def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str]]:
+    """Each `${VAR}` without default that the applying Kustomization does not define, once per place."""
     reported: set[tuple[str, int, tuple[Any, ...], str]] = set()
     for ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
         if expr.error:
@@ -77,21 +76,66 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
             if ident in reported:
                 continue
             reported.add(ident)
-            unreadable = variables.unreadable
-            finding = ctx.finding(
-                "HL201",
-                obj.path,
-                ctx.repo.text_span(obj, field, "${" + item.name, key=is_key),
-                f"${{{item.name}}} is not defined for {ks.label} (looked in: {_looked(variables)})"
-                + ("; some sources could not be read, so it may come from them" if unreadable else ""),
-                fix=f"define {item.name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, "
-                f"or give a default: ${{{item.name}:=value}}",
-                key=f"HL201/{obj.kind}/{obj.name}/{item.name}/{ks.key}",
-                related=[s.path for src in variables.sources for s in src.objects],
-            )
-            if unreadable or not strict:
-                finding.severity = "warning"
-            yield finding
+            yield ks, variables, obj, field, is_key, item.name
+
+
+@check("HL201")
+def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
+    from homelint.versions import versions_of
+
+    versions = versions_of(ctx.repo)
+    strictness: dict[str, tuple[bool, str]] = {}
+    for ks, variables, obj, field, is_key, name in _undefined(ctx):
+        if ks.key not in strictness:
+            strictness[ks.key] = versions.strict_substitution(ks)
+        strict, why = strictness[ks.key]
+        unreadable = variables.unreadable
+        finding = ctx.finding(
+            "HL201",
+            obj.path,
+            ctx.repo.text_span(obj, field, "${" + name, key=is_key),
+            f"${{{name}}} is not defined for {ks.label} (looked in: {_looked(variables)})"
+            + ("; some sources could not be read, so it may come from them" if unreadable else "")
+            + ("" if strict else f"; it becomes an empty string (no strict substitution: {why})"),
+            fix=f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, "
+            f"or give a default: ${{{name}:=value}}",
+            key=f"HL201/{obj.kind}/{obj.name}/{name}/{ks.key}",
+            related=[s.path for src in variables.sources for s in src.objects],
+        )
+        if unreadable or not strict:
+            finding.severity = "warning"
+        yield finding
+
+
+@check("HL607")
+def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
+    """HL607: the Flux upgrade target (--target flux=2.9) turns on strict substitution, and this
+    undefined ${VAR}, an empty string today, then fails the whole Kustomization."""
+    from homelint.versions import versions_of
+
+    versions = versions_of(ctx.repo)
+    if "flux" not in versions.targets:
+        return
+    for ks, variables, obj, field, is_key, name in _undefined(ctx):
+        strict_now, why = versions.strict_substitution(ks)
+        later = versions.strict_at_target(ks)
+        if strict_now or later is None or not later[1]:
+            continue
+        target = later[0]
+        finding = ctx.finding(
+            "HL607",
+            obj.path,
+            ctx.repo.text_span(obj, field, "${" + name, key=is_key),
+            f"${{{name}}} is not defined for {ks.label}: today it becomes an empty string ({why}), "
+            f"but Flux {target} substitutes strictly and fails the whole Kustomization",
+            fix=f"define {name} (postBuild.substitute or a substituteFrom source), give a default ${{{name}:=}}, "
+            "escape it as $${...}, or label the object kustomize.toolkit.fluxcd.io/substitute: disabled",
+            key=f"HL607/{obj.kind}/{obj.name}/{name}/{ks.key}",
+            related=[s.path for src in variables.sources for s in src.objects],
+        )
+        if variables.unreadable:
+            finding.severity = "warning"  # it may come from a source homelint cannot read
+        yield finding
 
 
 @check("HL204")

@@ -14,6 +14,7 @@ from homelint.flux import FLUX_KS_GROUP, FluxKS
 from homelint.kustomize import is_remote, join
 from homelint.model import Finding, K8sObject
 from homelint.registry import check
+from homelint.sources import SourceRef
 from homelint.substitution import resolve
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
@@ -211,9 +212,10 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     repo = ctx.repo
-    roots = ", ".join(flux.roots) or "(none)"
-    origin = f"roots: {roots} ({flux.root_source})"
+    shown = ", ".join(flux.roots[:3]) + (f" and {len(flux.roots) - 3} more" if len(flux.roots) > 3 else "")
+    origin = f"roots: {shown or '(none)'} ({flux.root_source})"
     ks_paths: set[str] = set()
+    items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
     for obj in _all_flux_ks(ctx):
         raw = obj.spec.get("path")
         resolved = resolve(raw, {}) if isinstance(raw, str) else None
@@ -222,25 +224,78 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         if not obj.applied_by:
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
-            yield ctx.at(
+            finding = ctx.at(
                 "HL104",
                 obj,
                 ("metadata", "name"),
                 f"Flux Kustomization '{obj.name}' is not reached from any Flux root{where}; {origin}",
                 fix="wire its file into a kustomization.yaml that Flux applies, or set flux.roots in .homelint.yaml",
             )
+            items.append((obj.path, finding))
     for directory, kd in sorted(repo.kustomize_dirs.items()):
-        if directory in flux.reached_dirs or kd.is_component:
+        if directory in flux.reached_dirs or kd.is_component or _empty(kd):
             continue
         if directory in ks_paths or _referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
-        yield ctx.finding(
+        finding = ctx.finding(
             "HL104",
             kd.file,
             repo.span(kd.file, kd.doc),
             f"no Flux Kustomization builds '{directory or '.'}'{_commented_note(ctx, directory)}; {origin}",
             fix="point a Flux Kustomization's spec.path at it, list it in a parent kustomization, or delete it",
             key=f"HL104/{directory}",
+        )
+        items.append((kd.file, finding))
+    yield from _collapse_dead_trees(ctx, items, origin)
+
+
+def _empty(kd: Any) -> bool:
+    """A kustomization that builds nothing (`resources: []`) is not an unreachable app."""
+    return not any(e.kind in ("resources", "components") for e in kd.entries) and not any(
+        kd.data.get(k) for k in ("configMapGenerator", "secretGenerator", "helmCharts")
+    )
+
+
+def _collapse_dead_trees(ctx: Context, items: list[tuple[str, Finding]], origin: str) -> Iterator[Finding]:
+    """One finding at the top of each folder that holds nothing Flux applies (an archive), not
+    one per Kustomization in it; an unreachable item beside applied files stays its own finding."""
+    live: set[str] = {""}
+    for path in ctx.flux.applied_files:
+        directory = posixpath.dirname(path)
+        while directory not in live:
+            live.add(directory)
+            directory = posixpath.dirname(directory)
+    groups: dict[str, list[tuple[str, Finding]]] = defaultdict(list)
+    for path, finding in items:
+        top = posixpath.dirname(path)
+        if top in live:
+            groups[path].append((path, finding))
+            continue
+        while posixpath.dirname(top) not in live:
+            top = posixpath.dirname(top)
+        groups[top + "/"].append((path, finding))
+    for top, members in sorted(groups.items()):
+        if len(members) == 1:
+            yield members[0][1]
+            continue
+        members.sort(key=lambda m: (m[0], m[1].span.line))
+        first_path, first = members[0]
+        kustomizations = sum(1 for _, f in members if f.message.startswith("Flux Kustomization"))
+        folders = len(members) - kustomizations
+        manifests = sum(1 for p in ctx.flux.files_under(top.rstrip("/")) if ctx.repo.objects_by_file.get(p))
+        parts = [
+            f"{kustomizations} Flux Kustomization(s)" if kustomizations else "",
+            f"{folders} kustomization folder(s)" if folders else "",
+        ]
+        what = " and ".join(p for p in parts if p)
+        yield ctx.finding(
+            "HL104",
+            first_path,
+            first.span,
+            f"{top}: {what} ({manifests} manifest files) that no Flux root applies; dead code unless a root should reach it; {origin}",
+            fix="delete the folder, or wire it into a kustomization that Flux applies; list it under `exclude` to stop linting it",
+            key=f"HL104/tree/{top}",
+            related=sorted({p for p, _ in members})[:50],
         )
 
 
@@ -333,6 +388,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
     for kind, own_ns, own_name, obj in dependents:
         spec = obj.spec if kind == "HelmRelease" else next(k.spec for k in ks_index[(own_ns, own_name)] if k.obj is obj)
         for index, name, ns in _depends(spec):
+            explicit = ns is not None
             ns = ns or own_ns
             if "${" in name or "${" in ns:
                 continue
@@ -341,11 +397,18 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             where.setdefault(me, (obj, index))
             if (ns, name) not in existing[kind]:
                 names = {n for (n_ns, n) in existing[kind] if n_ns == ns}
+                homes = sorted(n_ns for (n_ns, n) in existing[kind] if n == name)
+                hint = (
+                    f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
+                    f"'{name}' is in '{homes[0]}': add namespace: {homes[0]}"
+                    if homes and not explicit
+                    else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
+                )
                 yield ctx.at(
                     "HL105",
                     obj,
                     ("spec", "dependsOn", index, "name"),
-                    f"dependsOn {kind} '{ns}/{name}' does not exist{_other_kinds(ctx, name, kind)}{_nearest(name, names)}",
+                    f"dependsOn {kind} '{ns}/{name}' does not exist{hint}",
                     fix=f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency",
                 )
     for cycle in sorted(nx.simple_cycles(graph), key=lambda c: sorted(c)):
@@ -365,10 +428,27 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def flux_namespaces(ctx: Context) -> set[str]:
+    """Namespaces Flux itself runs in: flux-system and those of the FluxInstances."""
+    cached = ctx.repo.__dict__.get("_flux_namespaces")
+    if cached is None:
+        cached = {"flux-system"} | {o.namespace for o in ctx.repo.objects if o.kind == "FluxInstance" and o.namespace}
+        ctx.repo.__dict__["_flux_namespaces"] = cached
+    return set(cached)
+
+
 def _known_external(ctx: Context, kind: str, ns: str, name: str) -> bool:
-    for entry in [*ctx.config.external_sources, *ctx.config.local_sources]:
+    if ctx.flux.sources.artifact(SourceRef(kind, ns, name)) is not None:
+        return True  # this repository's own source (a FluxInstance sync, a bootstrap, ...)
+    for entry in ctx.config.external_sources:
         parts = entry.split("/")
         if parts == [name] or parts == [ns, name] or parts == [kind, ns, name]:
+            return True
+    for entry in ctx.config.local_sources:
+        # the repository's own source, made by the bootstrap: it lives where Flux runs, so a
+        # sourceRef without namespace from another namespace does not find it
+        parts = entry.split("/")
+        if parts == [ns, name] or parts == [kind, ns, name] or (parts == [name] and ns in flux_namespaces(ctx)):
             return True
     return False
 
@@ -378,10 +458,15 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    placed: set[tuple[str, str, str]] = set()  # sources whose namespace the model knows
     for applied in ctx.flux.applied:
         if applied.kind in SOURCE_KINDS and applied.obj.group.startswith("source.toolkit.fluxcd.io"):
             sources[(applied.kind, applied.ns)].add(applied.name)
+            if applied.namespace:
+                placed.add((applied.kind, applied.ns, applied.name))
     seen: set[tuple[int, str]] = set()
+    # a Flux Kustomization as applied: parent patches and substitution done (flux.FluxKS.data)
+    materialized = {(id(ks.obj), ks.namespace): ks.spec for ks in ctx.flux.kustomizations if ks.obj is not None}
     for applied in ctx.flux.applied:
         obj = applied.obj
         if (id(obj), applied.ns) in seen:
@@ -389,7 +474,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
         seen.add((id(obj), applied.ns))
         refs: list[tuple[tuple[Any, ...], Any, str]] = []
         if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
-            refs.append((("spec", "sourceRef"), obj.spec.get("sourceRef"), "GitRepository"))
+            spec = materialized.get((id(obj), applied.ns), obj.spec)
+            refs.append((("spec", "sourceRef"), spec.get("sourceRef"), "GitRepository"))
         elif obj.kind == "HelmRelease":
             chart = obj.spec.get("chart")
             chart_spec = chart.get("spec") if isinstance(chart, dict) else None
@@ -408,7 +494,18 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 continue
             elsewhere = sorted(k for (k, n_ns), names in sources.items() if name in names and (k, n_ns) != (kind, ns))
             other = ""
-            if elsewhere:
+            homes = sorted(n_ns for (k, n_ns, n) in placed if k == kind and n == name and n_ns != ns)
+            if not homes and not isinstance(ref.get("namespace"), str):
+                # this repository's own source, in the namespace its evidence names
+                homes = sorted(
+                    r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns
+                )
+            if homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
+                other = (
+                    f"; sourceRef has no namespace, so Flux looks in this {obj.kind}'s namespace '{ns}', but the "
+                    f"{kind} is in '{homes[0]}': add namespace: {homes[0]}"
+                )
+            elif elsewhere:
                 other = f"; a {elsewhere[0]} of that name exists in another namespace or of another kind"
             names = sources.get((kind, ns), set())
             yield ctx.at(
@@ -426,8 +523,9 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
         groups: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
         for applied in ks.applied:
             obj = applied.obj
-            if not obj.name or "${" in obj.name:
+            if not obj.name:
                 continue
+            # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide
             groups[(obj.group, obj.kind, applied.namespace or "", obj.name)].append(applied)
         for (_group, kind, ns, name), items in sorted(groups.items()):
             if len(items) < 2:

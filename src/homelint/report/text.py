@@ -91,6 +91,10 @@ def render_statistics(result: Any) -> list[str]:
         lines.append(f"{len(result.suppressed):>5}  suppressed in source")
     if getattr(result, "stale_baseline", 0):
         lines.append(f"{result.stale_baseline:>5}  stale baseline entries (fixed since the baseline was written)")
+    if result.stats.get("versions"):
+        from homelint.versions import describe_rows
+
+        lines.extend(f"versions: {row}" for row in describe_rows(result.stats["versions"]))
     return lines
 
 

@@ -1,0 +1,206 @@
+"""The dry-run rules (rules/FAILURES.md): edge cases beyond each rule's bad/good fixture pair."""
+
+from __future__ import annotations
+
+import pytest
+
+from homelint.checks.dryrun import Candidate, selector_matches, target_matches
+
+from .conftest import FIXTURES
+
+APP = "kubernetes/apps/default/echo/app"
+KS = "kubernetes/apps/default/echo/ks.yaml"
+
+
+def rules_of(findings, rule):
+    return [(f["path"], f["line"]) for f in findings if f["rule"] == rule]
+
+
+@pytest.mark.parametrize(
+    ("selector", "labels", "matches"),
+    [
+        ("app=echo", {"app": "echo"}, True),
+        ("app==echo", {"app": "other"}, False),
+        ("app!=echo", {"app": "other"}, True),
+        ("app!=echo", {}, True),
+        ("app in (echo, web)", {"app": "web"}, True),
+        ("app notin (false, no-deps)", {"app": "no-deps"}, False),
+        ("app notin (false, no-deps)", {}, True),
+        ("app", {"app": ""}, True),
+        ("!app", {"app": "x"}, False),
+        ("a=1,b in (2,3)", {"a": "1", "b": "3"}, True),
+        ("a=1,b in (2,3)", {"a": "1", "b": "4"}, False),
+        ("app=${APP}", {"app": "echo"}, True),  # substituted later: may match
+        ("app=echo", None, True),  # labels not knowable: may match
+    ],
+)
+def test_label_selector_grammar(selector, labels, matches):
+    assert selector_matches(selector, labels) is matches
+
+
+def test_target_regexes_are_anchored_and_match_original_or_current_namespace():
+    cand = Candidate(None, "apps", "v1", "Deployment", {"echo-server"}, {"default", "media"}, {}, {})
+    assert target_matches({"kind": "Deployment", "name": "echo-.*"}, cand)
+    assert not target_matches({"kind": "Deployment", "name": "echo"}, cand)
+    assert target_matches({"namespace": "media"}, cand)
+    assert not target_matches({"group": "helm.toolkit.fluxcd.io"}, cand)
+
+
+def test_hl108_compares_templated_names_before_substitution(repo, check_json):
+    """Two `name: ${APP}` of one kind in one build collide in kustomize, whatever APP becomes."""
+    claim = "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${APP}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+    files = {
+        f"{APP}/claim.yaml": claim,
+        f"{APP}/claim-copy.yaml": claim,
+        f"{APP}/kustomization.yaml": "resources:\n  - ./helmrelease.yaml\n  - ./claim.yaml\n  - ./claim-copy.yaml\n",
+    }
+    _, findings = check_json(repo(files, base="rules/HL108/good"))
+    assert rules_of(findings, "HL108") == [(f"{APP}/claim.yaml", 5)] or rules_of(findings, "HL108") == [
+        (f"{APP}/claim-copy.yaml", 5)
+    ]
+
+
+def test_hl105_helmrelease_dependencies(repo, check_json):
+    """A HelmRelease dependsOn a HelmRelease that does not exist; a Kustomization dependsOn a HelmRelease."""
+    base = "rules/HL108/good"
+    hr = (FIXTURES / base / APP / "helmrelease.yaml").read_text()
+    hr = hr.replace("spec:\n", "spec:\n  dependsOn:\n    - name: cert-manager\n      namespace: cert-manager\n", 1)
+    hr = hr.replace("name: echo\n", "name: echo-server\n", 1)
+    ks = (FIXTURES / base / KS).read_text() + "  dependsOn:\n    - name: echo-server\n      namespace: default\n"
+    ks = ks.replace("name: echo\nspec:", "name: echo-config\nspec:", 1)
+    files = {f"{APP}/helmrelease.yaml": hr, "kubernetes/apps/default/echo/ks2.yaml": ks}
+    files["kubernetes/apps/default/kustomization.yaml"] = (
+        FIXTURES / base / "kubernetes/apps/default/kustomization.yaml"
+    ).read_text() + "  - ./echo/ks2.yaml\n"
+    _, findings = check_json(repo(files, base=base))
+    messages = [f["message"] for f in findings if f["rule"] == "HL105"]
+    assert any("HelmRelease 'cert-manager/cert-manager' does not exist" in m for m in messages)
+    assert any("a HelmRelease named 'echo-server' exists, but dependsOn of a Kustomization" in m for m in messages)
+
+
+def test_hl105_and_hl107_say_when_a_reference_lost_its_namespace(repo, check_json):
+    base = "rules/HL108/good"
+    ks = (FIXTURES / base / KS).read_text()
+    ks = ks.replace("    name: flux-system\n    namespace: flux-system\n", "    name: flux-system\n")
+    ks = ks.replace("spec:\n", "spec:\n  dependsOn:\n    - name: cluster-apps\n", 1)
+    _, findings = check_json(repo({KS: ks}, base=base))
+    by_rule = {f["rule"]: f["message"] for f in findings if f["rule"] in ("HL105", "HL107")}
+    assert "sourceRef has no namespace, so Flux looks in this Kustomization's namespace 'default'" in by_rule["HL107"]
+    assert "add namespace: flux-system" in by_rule["HL107"]
+    assert "dependsOn has no namespace" in by_rule["HL105"] and "'flux-system'" in by_rule["HL105"]
+
+
+def test_hl113_never_guesses_without_namespaces_and_honours_config_and_bootstrap(repo, check_json):
+    base = "rules/HL113/bad"
+    assert rules_of(check_json(repo({}, base=base))[1], "HL113")
+    # no Namespace object applied anywhere: the repository makes namespaces some other way
+    files = {
+        "kubernetes/apps/default/kustomization.yaml": "namespace: default\ncomponents:\n  - ../../components/common\nresources:\n  - ./echo/ks.yaml\n"
+    }
+    assert not rules_of(check_json(repo(files, base=base))[1], "HL113")
+    # listed as made outside Git
+    config = {".homelint.yaml": "namespaces:\n  external: [media, jelly*]\n"}
+    assert not rules_of(check_json(repo(config, base=base))[1], "HL113")
+    # a bootstrap helmfile creates its releases' namespaces
+    helmfile = {"bootstrap/helmfile.yaml": "releases:\n  - name: jellyfin\n    namespace: jellyfin\n    chart: x/y\n"}
+    found = check_json(repo(helmfile, base=base))[1]
+    assert [f["message"].split("'")[1] for f in found if f["rule"] == "HL113"] == ["media"]
+
+
+def test_hl113_names_an_unwired_namespace_manifest(repo, check_json):
+    files = {"kubernetes/apps/media/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: media\n"}
+    messages = [f["message"] for f in check_json(repo(files, base="rules/HL113/bad"))[1] if f["rule"] == "HL113"]
+    assert any("kubernetes/apps/media/namespace.yaml, but nothing applies it" in m for m in messages)
+
+
+def test_hl114_component_patches_are_judged_against_the_builds_that_include_them(repo, check_json):
+    base = "rules/HL108/good"
+    component = (
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n"
+        "  - patch: |-\n      apiVersion: helm.toolkit.fluxcd.io/v2\n      kind: HelmRelease\n"
+        "      metadata:\n        name: {name}\n      spec:\n        timeout: 10m\n"
+    )
+    app = (FIXTURES / base / APP / "kustomization.yaml").read_text() + "components:\n  - ../../../../components/timeout\n"
+    for name, fires in (("echo", False), ("missing", True)):
+        files = {
+            "kubernetes/components/timeout/kustomization.yaml": component.format(name=name),
+            f"{APP}/kustomization.yaml": app,
+        }
+        found = rules_of(check_json(repo(files, base=base))[1], "HL114")
+        assert bool(found) is fires, (name, found)
+
+
+def test_hl114_skips_builds_it_cannot_see(repo, check_json):
+    bad = "rules/HL114/bad"
+    text = (FIXTURES / bad / APP / "kustomization.yaml").read_text()
+    files = {
+        f"{APP}/kustomization.yaml": text.replace("resources:\n", "resources:\n  - https://github.com/org/repo//deploy?ref=v1\n")
+    }
+    assert not rules_of(check_json(repo(files, base=bad))[1], "HL114")
+
+
+def test_hl115_ignores_patches_a_parent_injects_into_every_child(repo, check_json):
+    """cluster-apps patches every child with `spec.patches` for HelmReleases; a child without a
+    HelmRelease is not a finding (the default is meant to match only some)."""
+    base = "rules/HL108/good"
+    root = (FIXTURES / base / "kubernetes/flux/cluster/ks.yaml").read_text() + (
+        "  patches:\n    - target: {kind: Kustomization}\n      patch: |-\n"
+        "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n"
+        "        metadata: {name: _}\n        spec:\n          patches:\n"
+        "            - target: {kind: Deployment}\n              patch: |-\n"
+        "                - {op: add, path: /spec/replicas, value: 2}\n"
+    )
+    assert not rules_of(check_json(repo({"kubernetes/flux/cluster/ks.yaml": root}, base=base))[1], "HL115")
+
+
+def test_hl117_trusts_a_parent_patch_it_cannot_evaluate(repo, check_json):
+    bad = "rules/HL117/bad"
+    root = (FIXTURES / bad / "kubernetes/flux/cluster/ks.yaml").read_text() + (
+        "  patches:\n    - target: {kind: Kustomization, labelSelector: 'sops notin (false)'}\n      patch: |-\n"
+        "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n"
+        "        metadata: {name: _}\n        spec:\n          decryption: {provider: sops, secretRef: {name: sops-age}}\n"
+    )
+    assert not rules_of(check_json(repo({"kubernetes/flux/cluster/ks.yaml": root}, base=bad))[1], "HL117")
+
+
+def test_hl604_skips_quoted_substitutions_and_yaml11_words(repo, check_json):
+    good = "rules/HL604/good"
+    deploy = (FIXTURES / good / APP / "deployment.yaml").read_text()
+    deploy = deploy.replace(
+        "app.kubernetes.io/name: whoami\n  annotations:", "app.kubernetes.io/name: whoami\n    enabled: yes\n  annotations:", 1
+    )
+    assert not rules_of(check_json(repo({f"{APP}/deployment.yaml": deploy}, base=good))[1], "HL604")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fires"),
+    [
+        ("interval", "1h30m", False),
+        ("interval", "${INTERVAL}", False),
+        ("interval", "90", True),
+        ("interval", "1w", True),
+        ("interval", "-5m", True),
+        ("timeout", "5m", False),
+    ],
+)
+def test_hl605_durations(repo, check_json, field, value, fires):
+    good = "rules/HL605/good"
+    path = "kubernetes/apps/flux-system/notifications.yaml"
+    text = (FIXTURES / good / path).read_text().replace("  interval: 24h", f"  {field}: {value!r}".replace("'", '"'))
+    found = rules_of(check_json(repo({path: text}, base=good))[1], "HL605")
+    assert bool(found) is fires, found
+
+
+def test_a_cached_run_notices_a_changed_bootstrap_script(repo, run):
+    """HL113 reads bootstrap scripts and HL116 reads templates: the run cache must watch them."""
+    import json
+
+    root = repo({"scripts/bootstrap.sh": "#!/bin/sh\necho nothing yet\n"}, base="rules/HL113/bad")
+
+    def namespaces() -> list[str]:
+        result = run("check", str(root), "--format", "json")
+        return sorted(f["message"].split("'")[1] for f in json.loads(result.stdout) if f["rule"] == "HL113")
+
+    assert namespaces() == ["jellyfin", "media"]
+    (root / "scripts/bootstrap.sh").write_text("#!/bin/sh\nkubectl create namespace media\n")
+    assert namespaces() == ["jellyfin"]

@@ -1,0 +1,472 @@
+"""The Flux model on layouts that name nothing `flux-system`: sources found by evidence, child
+Kustomizations materialised as kustomize-controller applies them, artifacts as source-controller
+packs them, several clusters (SEMANTICS 2.6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from homelint.config import load_config
+from homelint.repo import load_repo
+from homelint.targets import selector_matches, target_matches
+
+
+def model(root: Path):
+    repo, _ = load_repo(root, load_config(root), use_cache=False)
+    return repo
+
+
+def applied_names(repo, kind: str) -> list[tuple[str, str]]:
+    return sorted({(a.ns, a.obj.name) for a in repo.flux.applied if a.obj.kind == kind})
+
+
+def ks(name: str, path: str, source: str = "home-kubernetes", extra: str = "", namespace: str = "flux-system") -> str:
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata:\n  name: {name}\n  namespace: {namespace}\n"
+        f"spec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
+        f"  sourceRef:\n    kind: GitRepository\n    name: {source}\n{extra}"
+    )
+
+
+def helmrelease(name: str, namespace: str = "default") -> str:
+    return (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        f"metadata:\n  name: {name}\n  namespace: {namespace}\n"
+        "spec:\n  interval: 1h\n  chartRef:\n    kind: OCIRepository\n    name: app-template\n"
+    )
+
+
+FLUX_INSTANCE_HR = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: flux-instance
+  namespace: flux-system
+spec:
+  interval: 1h
+  chartRef:
+    kind: OCIRepository
+    name: flux-instance
+  values:
+    instance:
+      sync:
+        kind: GitRepository
+        name: home-kubernetes
+        url: https://git.example.com/me/homelab.git
+        ref: refs/heads/main
+        path: kubernetes/flux/cluster
+"""
+
+
+@pytest.mark.parametrize(
+    ("selector", "labels", "expected"),
+    [
+        ("a", {"a": "1"}, True),
+        ("!a", {"a": "1"}, False),
+        ("a=1", {"a": "1"}, True),
+        ("a==1", {"a": "2"}, False),
+        ("a!=1", {}, True),  # != also matches an absent key
+        ("a in (1, 2)", {"a": "2"}, True),
+        ("a in (1, 2)", {}, False),
+        ("a notin (false, no-deps)", {}, True),
+        ("a notin (false, no-deps)", {"a": "no-deps"}, False),
+        ("a notin (false)", {"a": True}, True),  # a YAML boolean label compares as its text
+        ("a=1,b", {"a": "1"}, False),
+        ("a>3", {"a": "4"}, True),
+        ("a in (1", {"a": "1"}, None),  # malformed: kustomize would refuse it
+    ],
+)
+def test_label_selectors_follow_the_kubernetes_grammar(selector, labels, expected):
+    assert selector_matches(selector, labels) is expected
+
+
+def test_patch_targets_match_kind_exactly_and_names_as_anchored_regexes():
+    obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "helm-controller", "annotations": {"x": "y"}}}
+    assert target_matches({"kind": "Deployment", "name": "(helm|kustomize)-controller"}, obj, "flux-system")
+    assert not target_matches({"kind": "Deployment", "name": "helm"}, obj, "flux-system")  # anchored
+    assert not target_matches({"group": "batch", "kind": "Deployment"}, obj, None)
+    assert target_matches({"annotationSelector": "x=y", "namespace": "flux-.*"}, obj, "flux-system")
+
+
+def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/default/echo/ks.yaml": ks("echo", "./kubernetes/apps/default/echo/app"),
+            "kubernetes/apps/default/echo/app/helmrelease.yaml": helmrelease("echo"),
+        }
+    )
+    built = model(root)
+    assert ("default", "echo") in applied_names(built, "HelmRelease")
+    assert [str(ref) for ref in built.flux.sources.artifacts] == ["GitRepository flux-system/home-kubernetes"]
+    assert built.flux.notes == []
+
+
+def test_another_repositorys_source_is_not_followed_and_said_once(repo):
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/default/echo/ks.yaml": ks("echo", "./deploy", source="upstream-manifests"),
+        }
+    )
+    built = model(root)
+    (note,) = built.flux.notes
+    assert "GitRepository flux-system/upstream-manifests (1)" in note and "flux.local-sources" in note
+
+
+def test_gotk_sync_source_declared_beside_its_kustomization_is_the_repository(repo):
+    sync = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+        "metadata:\n  name: my-cluster\n  namespace: flux-system\n"
+        "spec:\n  interval: 1h\n  url: https://git.example.com/me/homelab\n  ref:\n    branch: main\n---\n"
+        + ks("my-cluster", "./clusters/home", source="my-cluster")
+    )
+    root = repo(
+        {
+            "clusters/home/flux-system/gotk-sync.yaml": sync,
+            "clusters/home/apps.yaml": ks("apps", "./apps", source="my-cluster"),
+            "apps/echo.yaml": helmrelease("echo"),
+        }
+    )
+    assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
+def test_child_kustomization_is_patched_then_substituted_as_a_whole(repo):
+    parent_extra = """\
+  postBuild:
+    substitute:
+      APP: echo
+      GIT_REPO: home-kubernetes
+      KS_NAMESPACE: tools
+  patches:
+    - target:
+        kind: Kustomization
+        labelSelector: substitution.flux/disabled notin (true)
+      patch: |-
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: not-used
+        spec:
+          postBuild:
+            substitute:
+              TIMEZONE: Etc/UTC
+"""
+    child = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        'metadata:\n  name: "${APP}"\n  namespace: "${KS_NAMESPACE}"\n'
+        "spec:\n  interval: 1h\n  path: ./kubernetes/apps/tools/echo/app\n"
+        '  sourceRef:\n    kind: GitRepository\n    name: "${GIT_REPO}"\n    namespace: flux-system\n'
+    )
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps", extra=parent_extra),
+            "kubernetes/apps/tools/echo/ks.yaml": child,
+            "kubernetes/apps/tools/echo/app/helmrelease.yaml": helmrelease("echo", "tools"),
+        }
+    )
+    built = model(root)
+    (echo,) = [k for k in built.flux.kustomizations if k.obj is not None and k.obj.path.endswith("echo/ks.yaml")]
+    assert (echo.namespace, echo.name, echo.local) == ("tools", "echo", True)
+    assert echo.post_build == {"substitute": {"TIMEZONE": "Etc/UTC"}}  # the patch matched through `notin`
+    assert ("tools", "echo") in applied_names(built, "HelmRelease")
+
+
+def gitrepo(name: str, ignore: str = "") -> str:
+    text = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\n"
+        "spec:\n  interval: 1h\n  url: https://git.example.com/me/homelab\n  ref:\n    branch: main\n"
+    )
+    return text + ("  ignore: |\n" + "".join(f"    {line}\n" for line in ignore.splitlines()) if ignore else "")
+
+
+def test_spec_ignore_keeps_files_out_of_every_build(repo):
+    root = repo(
+        {
+            "kubernetes/flux/sync.yaml": gitrepo("homelab", "/*\n!/kubernetes") + "---\n" + ks("cluster", "./", source="homelab"),
+            "kubernetes/apps/echo.yaml": helmrelease("echo"),
+            "archive/old.yaml": helmrelease("old"),
+        }
+    )
+    built = model(root)
+    assert applied_names(built, "HelmRelease") == [("default", "echo")]
+    assert "archive/old.yaml" not in built.flux.applied_files
+
+
+def test_sourceignore_files_apply_below_their_folder(repo):
+    root = repo(
+        {
+            "kubernetes/flux/sync.yaml": gitrepo("homelab") + "---\n" + ks("cluster", "./kubernetes", source="homelab"),
+            "kubernetes/apps/echo.yaml": helmrelease("echo"),
+            "kubernetes/apps/drafts/whoami.yaml": helmrelease("whoami"),
+            "kubernetes/.sourceignore": "# drafts are not deployed\napps/drafts/\n",
+        }
+    )
+    built = model(root)
+    assert applied_names(built, "HelmRelease") == [("default", "echo")]
+    assert "kubernetes/apps/drafts/whoami.yaml" not in built.flux.applied_files
+
+
+def test_a_kustomization_beside_the_source_that_the_root_applies_is_not_a_second_root(repo):
+    root = repo(
+        {
+            "kubernetes/flux/sync.yaml": gitrepo("homelab") + "---\n" + ks("cluster", "./kubernetes/flux", source="homelab"),
+            "kubernetes/flux/apps.yaml": ks("apps", "./kubernetes/apps", source="homelab"),
+            "kubernetes/apps/echo.yaml": helmrelease("echo"),
+        }
+    )
+    built = model(root)
+    assert sorted(k.name for k in built.flux.kustomizations if k.obj is not None) == ["apps", "cluster"]
+
+
+def test_oci_root_paths_are_relative_to_the_pushed_folder(repo):
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\n"
+        "metadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  sync:\n    kind: OCIRepository\n    url: oci://registry.example.com/me/manifests\n"
+        "    ref: latest\n    path: ./clusters/home\n"
+    )
+    oci_child = ks("apps", "./apps", source="flux-system").replace("kind: GitRepository", "kind: OCIRepository")
+    root = repo(
+        {
+            "Taskfile.yaml": "tasks:\n  push:\n    cmds:\n      - flux push artifact oci://registry.example.com/me/manifests:latest \\\n"
+            "          --path=./kubernetes --source=x --revision=y\n",
+            "kubernetes/clusters/home/flux-instance.yaml": instance,
+            "kubernetes/clusters/home/apps.yaml": oci_child,
+            "kubernetes/apps/echo.yaml": helmrelease("echo"),
+        }
+    )
+    assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
+def test_without_a_push_command_an_oci_root_is_not_guessed(repo):
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\n"
+        "metadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  sync:\n    kind: OCIRepository\n    url: oci://registry.example.com/me/manifests\n    path: ./clusters/home\n"
+    )
+    root = repo({"kubernetes/clusters/home/flux-instance.yaml": instance, "kubernetes/apps/echo.yaml": helmrelease("echo")})
+    built = model(root)
+    assert applied_names(built, "HelmRelease") == []
+    assert any("flux push artifact --path" in note for note in built.flux.notes)
+
+
+def test_each_cluster_applies_a_shared_app_with_its_own_variables(repo):
+    files = {}
+    for cluster in ("main", "test"):
+        values = FLUX_INSTANCE_HR.replace("kubernetes/flux/cluster", f"kubernetes/clusters/{cluster}")
+        files[f"kubernetes/clusters/{cluster}/flux-instance.yaml"] = values
+        files[f"kubernetes/clusters/{cluster}/apps.yaml"] = ks(
+            "cluster-apps", f"./kubernetes/apps/{cluster}", extra=f"  postBuild:\n    substitute:\n      CLUSTER: {cluster}\n"
+        )
+        files[f"kubernetes/apps/{cluster}/echo.yaml"] = ks("echo", "./kubernetes/apps/base/echo")
+    files["kubernetes/apps/base/echo/helmrelease.yaml"] = helmrelease("echo")
+    built = model(repo(files))
+    echo = [k for k in built.flux.kustomizations if k.name == "echo"]
+    assert sorted(k.cluster for k in echo) == ["kubernetes/clusters/main", "kubernetes/clusters/test"]
+    assert sorted(k.parent.post_build["substitute"]["CLUSTER"] for k in echo if k.parent) == ["main", "test"]
+
+
+def test_output_does_not_depend_on_the_hash_seed(repo):
+    """A component shared by several clusters is named the same way on every run (baselines and
+    GitHub alerts would churn otherwise)."""
+    import subprocess
+    import sys
+
+    files = {}
+    for cluster in ("alpha", "beta", "gamma"):
+        files[f"kubernetes/clusters/{cluster}/flux-instance.yaml"] = FLUX_INSTANCE_HR.replace(
+            "kubernetes/flux/cluster", f"kubernetes/clusters/{cluster}"
+        )
+        files[f"kubernetes/clusters/{cluster}/apps.yaml"] = ks("cluster-apps", f"./kubernetes/apps/{cluster}")
+        extra = "  targetNamespace: default\n  postBuild:\n    substitute:\n      APP: echo\n"
+        files[f"kubernetes/apps/{cluster}/echo.yaml"] = ks("echo", "./kubernetes/apps/base/echo", extra=extra)
+    files["kubernetes/apps/base/echo/helmrelease.yaml"] = helmrelease("echo").replace(
+        "name: echo\n", "name: echo\n  labels:\n    tier: ${TIER}\n", 1
+    )
+    root = repo(files)
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        done = subprocess.run(
+            [sys.executable, "-m", "homelint", "check", str(root), "--format", "sarif", "--no-cache"],
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            timeout=120,
+        )
+        assert done.returncode in (0, 1), done.stderr
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert "TIER" in next(iter(outputs))  # the run did report on the shared file
+
+
+def test_an_archived_tree_is_one_finding_and_build_errors_in_it_are_not_reported(repo, check_json):
+    files = {
+        "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+        "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+        "kubernetes/apps/default/echo/helmrelease.yaml": helmrelease("echo"),
+        "kubernetes/apps/default/empty/kustomization.yaml": "resources: []\n",  # builds nothing: not an app
+    }
+    for app in ("one", "two", "three"):
+        files[f"archive/{app}/ks.yaml"] = ks(app, f"./archive/{app}/app-gone")  # HL103 if it were applied
+        files[f"archive/{app}/app/kustomization.yaml"] = "resources:\n  - ./missing.yaml\n"  # HL101 likewise
+    _, findings = check_json(repo(files), "--fail-level", "info")
+    rules = sorted((f["rule"], f["path"]) for f in findings if f["rule"] in ("HL101", "HL103", "HL104"))
+    assert rules == [("HL104", "archive/one/app/kustomization.yaml")]
+    (dead,) = [f for f in findings if f["rule"] == "HL104"]
+    assert dead["message"].startswith("archive/: 3 Flux Kustomization(s) and 3 kustomization folder(s)")
+
+
+def test_kustomize_renames_namespaces_and_replacements_set_the_target_namespace(repo):
+    """A shared Namespace component is renamed by each folder's `namespace:`, and a replacement
+    copies that name into every child Kustomization's spec.targetNamespace (kustomize's
+    namespace transformer runs before replacements)."""
+    files = {
+        "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+        "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+        "kubernetes/components/namespace/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ./namespace.yaml\n",
+        "kubernetes/components/namespace/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: not-used\n",
+        "kubernetes/components/replacements/ks.yaml": (
+            "- source:\n    kind: Namespace\n    fieldPath: metadata.name\n  targets:\n    - select:\n"
+            "        kind: Kustomization\n        group: kustomize.toolkit.fluxcd.io\n      fieldPaths:\n"
+            "        - spec.targetNamespace\n      options:\n        create: true\n"
+        ),
+    }
+    for app in ("echo", "whoami"):
+        files[f"kubernetes/apps/{app}/kustomization.yaml"] = (
+            f"namespace: {app}-ns\ncomponents:\n  - ../../components/namespace\n"
+            "replacements:\n  - path: ../../components/replacements/ks.yaml\nresources:\n  - ./ks.yaml\n"
+        )
+        child = ks(app, f"./kubernetes/apps/{app}/app")  # its namespace becomes {app}-ns: the source's must be explicit
+        files[f"kubernetes/apps/{app}/ks.yaml"] = child.replace(
+            "    name: home-kubernetes\n", "    name: home-kubernetes\n    namespace: flux-system\n"
+        )
+        files[f"kubernetes/apps/{app}/app/helmrelease.yaml"] = helmrelease(app, "not-set")
+    built = model(repo(files))
+    assert sorted(a.name for a in built.flux.applied if a.kind == "Namespace") == ["echo-ns", "whoami-ns"]
+    children = {k.name: k.spec.get("targetNamespace") for k in built.flux.kustomizations if k.name in ("echo", "whoami")}
+    assert children == {"echo": "echo-ns", "whoami": "whoami-ns"}
+    assert {("echo-ns", "echo"), ("whoami-ns", "whoami")} <= set(applied_names(built, "HelmRelease"))
+
+
+def test_generators_make_objects_of_the_build_located_at_their_entry(repo):
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/echo/kustomization.yaml": (
+                "namespace: tools\nresources:\n  - ./helmrelease.yaml\nconfigMapGenerator:\n  - name: echo-config\n"
+                "    literals:\n      - MODE=fast\n    files:\n      - settings.conf=./config/app.conf\n"
+                "secretGenerator:\n  - name: echo-merge\n    behavior: merge\n    literals: [A=b]\n"
+            ),
+            "kubernetes/apps/echo/helmrelease.yaml": helmrelease("echo"),
+            "kubernetes/apps/echo/config/app.conf": "mode = ${MODE}\n",
+        }
+    )
+    built = model(root)
+    (made,) = [a for a in built.flux.applied if a.kind == "ConfigMap"]
+    assert (made.ns, made.name, sorted(made.obj.data["data"])) == ("tools", "echo-config", ["MODE", "settings.conf"])
+    assert built.obj_span(made.obj, "data", "MODE").line == 5  # the generator's `name:` line
+    assert not [a for a in built.flux.applied if a.kind == "Secret"]  # behavior: merge creates nothing
+
+
+def test_a_folder_kustomization_patch_on_a_child_kustomization_is_part_of_it(repo):
+    patch = (
+        "resources:\n  - ./echo.yaml\npatches:\n  - target:\n      kind: Kustomization\n    patch: |-\n"
+        "      - op: add\n        path: /spec/targetNamespace\n        value: tools\n"
+    )
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/echo/kustomization.yaml": patch,
+            "kubernetes/apps/echo/echo.yaml": ks("echo", "./kubernetes/apps/echo/app"),
+            "kubernetes/apps/echo/app/helmrelease.yaml": helmrelease("echo", "not-set"),
+        }
+    )
+    built = model(root)
+    assert ("tools", "echo") in applied_names(built, "HelmRelease")
+
+
+def test_schemas_judge_objects_as_applied_after_their_parents_patches(repo, check_json):
+    defaults = """\
+  patches:
+    - target:
+        kind: Kustomization
+      patch: |-
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata:
+          name: not-used
+        spec:
+          interval: 1h
+          prune: true
+          sourceRef:
+            kind: GitRepository
+            name: home-kubernetes
+            namespace: flux-system
+"""
+    bare = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  path: {path}\n"
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps", extra=defaults),
+            "kubernetes/apps/echo/ks.yaml": bare.format(name="echo", path="./kubernetes/apps/echo/app")
+            + "  targetNamespace: default\n",
+            "kubernetes/apps/echo/app/helmrelease.yaml": helmrelease("echo"),
+            "kubernetes/apps/other/ks.yaml": bare.format(name="other", path="./kubernetes/apps/other/app")
+            + "  targetNamespace: default\n  timeout: forever\n",
+            "kubernetes/apps/other/app/helmrelease.yaml": helmrelease("other"),
+        }
+    )
+    _, findings = check_json(root)
+    schema = [(f["path"], f["message"]) for f in findings if f["rule"] == "HL601"]
+    # interval, prune and sourceRef come from the parent's patch: only the real defect remains
+    assert len(schema) == 1 and schema[0][0] == "kubernetes/apps/other/ks.yaml" and "timeout" in schema[0][1]
+
+
+def test_an_inline_namespace_transformer_sets_namespaces_and_is_not_a_missing_file(repo, check_json):
+    transformer = (
+        "resources:\n  - ./alert.yaml\ntransformers:\n  - |-\n    apiVersion: builtin\n    kind: NamespaceTransformer\n"
+        "    unsetOnly: true\n    metadata:\n      name: not-used\n      namespace: tools\n"
+    )
+    alert = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alert\ndata:\n  a: b\n"
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/tools/kustomization.yaml": transformer,
+            "kubernetes/apps/tools/alert.yaml": alert,
+        }
+    )
+    built = model(root)
+    assert [(a.ns, a.name) for a in built.flux.applied if a.kind == "ConfigMap"] == [("tools", "alert")]
+    _, findings = check_json(root)
+    assert not [f for f in findings if f["rule"] in ("HL101", "HL110")]
+
+
+def test_each_cluster_reads_its_own_substitute_from_configmap(repo, check_json):
+    files = {}
+    for cluster, value in (("main", "fast"), ("test", "slow")):
+        files[f"kubernetes/clusters/{cluster}/flux-instance.yaml"] = FLUX_INSTANCE_HR.replace(
+            "kubernetes/flux/cluster", f"kubernetes/clusters/{cluster}"
+        )
+        extra = "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-info\n"
+        files[f"kubernetes/clusters/{cluster}/apps.yaml"] = ks("cluster-apps", f"./kubernetes/apps/{cluster}", extra=extra)
+        data = f"  CLUSTER: {cluster}\n" + (f"  SPEED: {value}\n" if cluster == "test" else "")
+        files[f"kubernetes/clusters/{cluster}/cluster-info.yaml"] = (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-info\n  namespace: flux-system\ndata:\n{data}"
+        )
+    files["kubernetes/apps/test/echo.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo\n  namespace: flux-system\ndata:\n  speed: ${SPEED}\n"
+    )
+    _, findings = check_json(repo(files))
+    # only the test cluster applies echo, and its own cluster-info defines SPEED
+    assert not [f for f in findings if f["rule"] == "HL201"]

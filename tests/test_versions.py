@@ -1,0 +1,387 @@
+"""Each repository is judged against the Flux, External Secrets and Kubernetes releases it installs
+(versions.py, schemas/api-versions.yaml), and `--target` previews an upgrade (HL606, HL607)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from homelint.resources import data_dir, schema
+from homelint.versions import NEWEST, Version, api_priority, judge, parse_version, table
+
+from .conftest import FIXTURES
+
+VERSIONS = FIXTURES / "versions"
+
+
+def rules_of(findings, *rules):
+    return [f for f in findings if f["rule"] in rules]
+
+
+# --- reading versions -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "version", "how"),
+    [
+        ("v2.5.1", Version(2, 5, 1), "exact"),
+        ("2.9.4", Version(2, 9, 4), "exact"),
+        ("v2.2.3@sha256:187f6a40", Version(2, 2, 3), "exact"),
+        ("0.10.7", Version(0, 10, 7), "exact"),
+        ("2.5.x", Version(2, 5), "range"),
+        ("2.5.*", Version(2, 5), "range"),
+        (">=2.8", Version(2, 8), "range"),
+        (">=2.8.0 <3.0.0", Version(2, 8), "range"),
+        ("~2.6", Version(2, 6), "range"),
+        ("^2.7.1", Version(2, 7, 1), "range"),
+        ("2.6 || 2.8", Version(2, 6), "range"),
+        ("2.x", Version(2), "major"),
+        ("2", Version(2), "major"),
+        ("*", None, "major"),
+        ("main", None, ""),
+        ("", None, ""),
+    ],
+)
+def test_a_range_reads_as_its_lowest_match(text, version, how):
+    assert parse_version(text) == (version, how)
+
+
+def test_the_table_is_valid_against_its_schema_and_consistent():
+    import ruamel.yaml
+
+    data = ruamel.yaml.YAML(typ="safe").load((data_dir("schemas") / "api-versions.yaml").read_text())
+    jsonschema.Draft202012Validator(schema("api-versions.schema.json")).validate(data)
+    for item in data["apis"]:
+        for api, when in item["versions"].items():
+            served = parse_version(when["served"])[0]
+            assert served is not None
+            for later in ("deprecated", "removed"):
+                if later in when:
+                    assert served <= parse_version(when[later])[0], (item["kinds"], api)
+        # every kind keeps at least one apiVersion that the newest release serves, unless noted
+        assert item.get("note") or any("removed" not in w for w in item["versions"].values()), item["kinds"]
+    seen = set()
+    for item in data["apis"]:
+        for kind in item["kinds"]:
+            for api in item["versions"]:
+                assert (api, kind) not in seen, (api, kind)
+                seen.add((api, kind))
+
+
+def test_the_table_knows_the_documented_removals():
+    """Flux 2.7 removed the v1beta1/v2beta1 APIs, 2.8 source/kustomize v1beta2 and helm v2beta2, 2.9
+    image/notification v1beta2; External Secrets 0.17 stopped serving v1beta1."""
+    apis = table()
+    cases = [
+        ("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", "2.6", "2.7"),
+        ("kustomize.toolkit.fluxcd.io/v1beta1", "Kustomization", "2.6", "2.7"),
+        ("notification.toolkit.fluxcd.io/v1beta1", "Alert", "2.6", "2.7"),
+        ("source.toolkit.fluxcd.io/v1beta2", "OCIRepository", "2.7", "2.8"),
+        ("kustomize.toolkit.fluxcd.io/v1beta2", "Kustomization", "2.7", "2.8"),
+        ("helm.toolkit.fluxcd.io/v2beta2", "HelmRelease", "2.7", "2.8"),
+        ("notification.toolkit.fluxcd.io/v1beta2", "Provider", "2.8", "2.9"),
+        ("image.toolkit.fluxcd.io/v1beta2", "ImagePolicy", "2.8", "2.9"),
+        ("external-secrets.io/v1beta1", "ExternalSecret", "0.16", "0.17"),
+        ("policy/v1beta1", "PodDisruptionBudget", "1.24", "1.25"),
+    ]
+    for api, kind, last, gone in cases:
+        entry = apis.entry(api, kind)
+        assert entry is not None, api
+        assert judge(entry, api, parse_version(last)[0]).served, (api, last)
+        assert not judge(entry, api, parse_version(gone)[0]).served, (api, gone)
+        assert not judge(entry, api, NEWEST).served
+    # OCIRepository v1 arrives in Flux 2.6: a 2.5 cluster does not serve it yet
+    entry = apis.entry("source.toolkit.fluxcd.io/v1", "OCIRepository")
+    assert entry is not None and judge(entry, "source.toolkit.fluxcd.io/v1", Version(2, 5, 1)).added == Version(2, 6)
+    assert api_priority("v1") > api_priority("v2beta2") > api_priority("v1beta3") > api_priority("v1alpha1")
+
+
+def test_never_recommends_what_the_installed_release_does_not_serve(repo, check_json):
+    """Flux 2.2 serves HelmRelease v2beta1 and v2beta2, not v2 (2.3): the warning recommends v2beta2."""
+    root = repo(
+        {
+            "cluster/flux/gotk-components.yaml": "# Flux Version: v2.2.3\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n",
+            "cluster/apps/podinfo.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease\nmetadata:\n  name: podinfo\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL6")
+    (finding,) = rules_of(findings, "HL602", "HL603")
+    assert finding["rule"] == "HL603" and finding["severity"] == "warning"
+    assert "Flux 2.2.3 serves it, but Flux 2.7 removes it; use helm.toolkit.fluxcd.io/v2beta2" in finding["message"]
+    assert "helm.toolkit.fluxcd.io/v2 " not in finding["message"] + " "
+
+
+# --- the fixtures the issue asks for --------------------------------------------------------------
+def test_a_repository_pinned_to_an_old_flux_gets_no_error_and_one_upgrade_hint(check_json):
+    code, findings = check_json(VERSIONS / "old-flux")
+    assert code == 0
+    assert rules_of(findings, "HL602") == []
+    hints = rules_of(findings, "HL603")
+    assert [(f["severity"], f["path"], f["line"]) for f in hints] == [("info", "cluster/bootstrap/kustomization.yaml", 5)]
+    assert hints[0]["message"].startswith("Flux 0.31.4 serves 5 objects")
+    assert "HelmRelease helm.toolkit.fluxcd.io/v2beta1 (removed in 2.7; 1 object)" in hints[0]["message"]
+
+
+def test_a_repository_on_flux_2_8_previews_2_9(check_json, run):
+    code, findings = check_json(VERSIONS / "flux-2.8")
+    assert code == 0  # warnings only: Flux 2.8 serves everything and does not substitute strictly
+    assert {(f["rule"], f["severity"]) for f in findings} == {("HL603", "warning"), ("HL201", "warning")}
+    code, preview = check_json(VERSIONS / "flux-2.8", "--target", "flux=2.9")
+    assert code == 1
+    removed = rules_of(preview, "HL606")
+    strict = rules_of(preview, "HL607")
+    assert [(f["path"], f["line"], f["severity"]) for f in removed] == [("cluster/apps/notifications.yaml", 12, "error")]
+    assert "upgrading Flux from 2.8 to 2.9 breaks it (removed in 2.9)" in removed[0]["message"]
+    assert [(f["path"], f["line"], f["severity"]) for f in strict] == [("cluster/apps/podinfo/app/configmap.yaml", 8, "error")]
+    assert "${HOSTNAME}" in strict[0]["message"] and "Flux 2.9 substitutes strictly" in strict[0]["message"]
+    # the text report names the versions it judged against and where it read them
+    text = run("check", str(VERSIONS / "flux-2.8"), "--no-cache", "--target", "flux=2.9", "--statistics").output
+    assert "note: apiVersions judged against Flux 2.8 (cluster/flux/instance.yaml:9), the upgrade target Flux 2.9" in text
+    assert (
+        "versions: Flux 2.8 (FluxInstance spec.distribution.version '2.8.x', cluster/flux/instance.yaml:9) for cluster/apps"
+        in text
+    )
+
+
+def test_targets_can_come_from_the_config(repo, check_json):
+    root = repo({".homelint.yaml": 'targets:\n  flux: "2.9"\n'}, base="versions/flux-2.8")
+    _, findings = check_json(root)
+    assert len(rules_of(findings, "HL606")) == 1 and len(rules_of(findings, "HL607")) == 1
+
+
+ESO_HR = "cluster/apps/external-secrets/helmrelease.yaml"
+
+
+@pytest.mark.parametrize(
+    ("chart", "expected"),
+    [
+        # v1beta1 served, v1 not yet: the v1 store fails, the v1beta1 ExternalSecret waits for an upgrade
+        ("0.10.7", {("HL602", "error"), ("HL603", "info")}),
+        ("0.16.2", {("HL603", "warning")}),  # both served: migrate now
+        ("0.17.0", {("HL602", "error")}),  # v1beta1 no longer served
+        ("0.17.x", {("HL602", "error")}),
+        ("0.x", {("HL602", "error")}),  # only the major is fixed: Helm installs the newest 0.x
+    ],
+)
+def test_external_secrets_before_and_after_0_17(repo, check_json, chart, expected):
+    text = (VERSIONS / "eso" / ESO_HR).read_text().replace("version: 0.16.2", f'version: "{chart}"')
+    root = repo({ESO_HR: text}, base="versions/eso")
+    _, findings = check_json(root)
+    assert {(f["rule"], f["severity"]) for f in rules_of(findings, "HL602", "HL603")} == expected
+    if chart == "0.17.0":
+        (finding,) = rules_of(findings, "HL602")
+        assert finding["message"] == (
+            "ExternalSecret podinfo uses external-secrets.io/v1beta1, but External Secrets 0.17 does not serve it "
+            "(removed in 0.17); use external-secrets.io/v1"
+        )
+
+
+def test_external_secrets_upgrade_preview(check_json):
+    _, findings = check_json(VERSIONS / "eso", "--target", "external-secrets=0.17")
+    (finding,) = rules_of(findings, "HL606")
+    assert "upgrading External Secrets from 0.16.2 to 0.17 breaks it" in finding["message"]
+    assert "change it to external-secrets.io/v1 before upgrading" in finding["message"]
+
+
+# --- where versions are read ----------------------------------------------------------------------
+HR = "apiVersion: helm.toolkit.fluxcd.io/v2beta2\nkind: HelmRelease\nmetadata:\n  name: podinfo\n"
+
+
+def _flux_findings(repo, check_json, files):
+    root = repo({"cluster/apps/podinfo.yaml": HR, **files})
+    _, findings = check_json(root, "--select", "HL602,HL603")
+    return findings
+
+
+@pytest.mark.parametrize(
+    ("files", "rule", "says"),
+    [
+        ({}, "HL602", "the newest Flux no longer serves it (removed in 2.8)"),
+        ({"cluster/flux/gotk-components.yaml": "# Flux Version: v2.6.3\n"}, "HL603", "Flux 2.6.3 serves it"),
+        (
+            {"cluster/bootstrap/kustomization.yaml": "resources:\n  - github.com/fluxcd/flux2/manifests/install?ref=v2.5.1\n"},
+            "HL603",
+            "Flux 2.5.1 serves it",
+        ),
+        (
+            {
+                "cluster/flux/instance.yaml": "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                "spec:\n  distribution:\n    version: '>=2.4'\n"
+            },
+            "HL603",
+            "Flux 2.4 serves it",
+        ),
+        (
+            {
+                "cluster/flux/instance.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: flux-instance\n"
+                "spec:\n  values:\n    instance:\n      distribution:\n        version: 2.7.x\n"
+            },
+            "HL603",
+            "Flux 2.7 serves it",
+        ),
+        (
+            {
+                "cluster/flux/source.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux\n"
+                "spec:\n  url: https://github.com/fluxcd/flux2\n  ref:\n    tag: v2.3.0\n"
+            },
+            "HL603",
+            "Flux 2.3 serves it",
+        ),
+        (  # a FluxInstance that only names the major gets what its flux-operator ships
+            {
+                "cluster/flux/instance.yaml": "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+                "spec:\n  distribution:\n    version: 2.x\n    artifact: oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests:v0.23.0\n"
+            },
+            "HL603",
+            "Flux 2.6 serves it",
+        ),
+        (  # the operator's chart version, from a helmfile bootstrap
+            {
+                "bootstrap/helmfile.yaml": "releases:\n  - name: flux-operator\n    chart: oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator\n"
+                "    version: 0.31.0\n"
+            },
+            "HL603",
+            "Flux 2.7 serves it",
+        ),
+    ],
+)
+def test_where_the_flux_version_is_read(repo, check_json, files, rule, says):
+    findings = _flux_findings(repo, check_json, files)
+    assert [f["rule"] for f in findings] == [rule]
+    assert says in findings[0]["message"]
+
+
+def test_the_config_overrides_what_the_repository_says(repo, check_json):
+    findings = _flux_findings(
+        repo,
+        check_json,
+        {".homelint.yaml": 'flux:\n  version: "2.9"\n', "cluster/flux/gotk-components.yaml": "# Flux Version: v2.6.3\n"},
+    )
+    assert [f["rule"] for f in findings] == ["HL602"] and "Flux 2.9 does not serve it" in findings[0]["message"]
+    findings = _flux_findings(repo, check_json, {".homelint.yaml": 'versions:\n  flux: "2.6"\n'})
+    assert [f["rule"] for f in findings] == ["HL603"]
+
+
+def test_a_tag_from_a_substituted_variable(repo, check_json):
+    """`tag: ${FLUXCD_VERSION:=v2.9.0}` takes the value the applying Kustomization substitutes."""
+    source = "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    files = {
+        "cluster/flux/sync.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n"
+        f"  namespace: flux-system\nspec:\n  path: ./cluster/apps\n{source}---\napiVersion: source.toolkit.fluxcd.io/v1\n"
+        "kind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  url: https://example.com/x\n",
+        "cluster/apps/flux.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-install\n"
+        f"  namespace: flux-system\nspec:\n  path: ./cluster/install\n{source}"
+        "  postBuild:\n    substitute:\n      FLUXCD_VERSION: v2.6.1\n",
+        "cluster/install/oci.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: flux-manifests\n"
+        "  namespace: flux-system\nspec:\n  url: oci://ghcr.io/fluxcd/flux-manifests\n  ref:\n    tag: ${FLUXCD_VERSION:=v2.9.0}\n",
+    }
+    findings = _flux_findings(repo, check_json, files)
+    assert [f["rule"] for f in findings] == ["HL603"] and "Flux 2.6.1 serves it" in findings[0]["message"]
+    files["cluster/apps/flux.yaml"] = (
+        files["cluster/apps/flux.yaml"].replace("v2.6.1", "${UNSET:=v2.6.1}").replace("FLUXCD_VERSION: ", "OTHER: ")
+    )
+    findings = _flux_findings(repo, check_json, files)  # not substituted: the default
+    assert [f["rule"] for f in findings] == ["HL602"] and "Flux 2.9 does not serve it" in findings[0]["message"]
+
+
+def test_each_cluster_is_judged_by_its_own_flux(repo, check_json):
+    """Two clusters, two bootstraps: v2beta2 fails on the one running 2.8, and is only a warning on 2.5."""
+    files = {}
+    for cluster, version in (("old", "v2.5.1"), ("new", "v2.8.0")):
+        files[f"clusters/{cluster}/bootstrap/kustomization.yaml"] = (
+            f"resources:\n  - github.com/fluxcd/flux2/manifests/install?ref={version}\n"
+        )
+        files[f"clusters/{cluster}/flux/sync.yaml"] = (
+            f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n"
+            f"  namespace: flux-system\nspec:\n  path: ./clusters/{cluster}/apps\n  sourceRef:\n    kind: GitRepository\n"
+            "    name: flux-system\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n"
+            "  name: flux-system\n  namespace: flux-system\nspec:\n  url: https://example.com/x\n"
+        )
+        files[f"clusters/{cluster}/apps/podinfo.yaml"] = HR
+    root = repo(files)
+    _, findings = check_json(root, "--select", "HL602,HL603")
+    assert sorted((f["path"], f["rule"]) for f in findings) == [
+        ("clusters/new/apps/podinfo.yaml", "HL602"),
+        ("clusters/old/apps/podinfo.yaml", "HL603"),
+    ]
+
+
+def test_the_kubernetes_version_from_talconfig(repo, check_json):
+    pdb = "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: app\n"
+    talos = {
+        "talos/talconfig.yaml": "kubernetesVersion: ${kubernetesVersion}\n",
+        "talos/talenv.yaml": "kubernetesVersion: v1.24.3\n",
+    }
+    _, findings = check_json(repo({"apps/pdb.yaml": pdb, **talos}), "--select", "HL602,HL603")
+    assert [f["rule"] for f in findings] == ["HL603"]
+    assert "Kubernetes 1.24.3 serves it, but Kubernetes 1.25 removes it; use policy/v1" in findings[0]["message"]
+    _, findings = check_json(repo({"apps/pdb.yaml": pdb}), "--select", "HL602,HL603")
+    assert [f["rule"] for f in findings] == ["HL602"]
+    machine = "machine:\n  kubelet:\n    image: ghcr.io/siderolabs/kubelet:v1.20.4\ncluster:\n  clusterName: home\n"
+    _, findings = check_json(repo({"apps/pdb.yaml": pdb, "talos/controlplane.yaml": machine}), "--select", "HL602,HL603")
+    # 1.20 serves policy/v1beta1 and not yet policy/v1: no warning, one hint where the version was read
+    assert [(f["rule"], f["severity"], f["path"], f["line"]) for f in findings] == [
+        ("HL603", "info", "talos/controlplane.yaml", 3)
+    ]
+
+
+# --- strict substitution follows the version ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("files", "severity"),
+    [
+        ({"kubernetes/flux/cluster/gotk-components.yaml": "# Flux Version: v2.9.1\n"}, "error"),
+        ({"kubernetes/flux/cluster/gotk-components.yaml": "# Flux Version: v2.8.4\n"}, "warning"),
+        ({}, "error"),  # unknown: the newest Flux, strict
+        (
+            {
+                ".homelint.yaml": "flux:\n  strict-substitution: true\n",
+                "kubernetes/flux/cluster/gotk-components.yaml": "# Flux Version: v2.8.4\n",
+            },
+            "error",
+        ),
+        (
+            {
+                "kubernetes/flux/cluster/instance.yaml": "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n"
+                "  name: flux\nspec:\n  distribution:\n    version: 2.9.x\n  kustomize:\n    patches:\n      - patch: |\n"
+                "          - op: add\n            path: /spec/template/spec/containers/0/args/-\n"
+                "            value: --feature-gates=StrictPostBuildSubstitutions=false\n"
+            },
+            "warning",
+        ),
+    ],
+)
+def test_undefined_placeholders_are_errors_only_where_flux_substitutes_strictly(repo, check_json, files, severity):
+    root = repo(files, base="rules/HL201/bad")
+    _, findings = check_json(root, "--select", "HL201")
+    assert {f["severity"] for f in findings} == {severity}
+
+
+def test_no_strict_preview_when_the_install_fixes_strictness(repo, check_json):
+    gate = "--feature-gates=StrictPostBuildSubstitutions=false"
+    root = repo(
+        {
+            "kubernetes/flux/cluster/instance.yaml": "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n"
+            f"  name: flux\nspec:\n  distribution:\n    version: 2.8.x\n  kustomize:\n    patches:\n      - patch: '{gate}'\n"
+        },
+        base="rules/HL201/bad",
+    )
+    _, findings = check_json(root, "--target", "flux=2.9")
+    assert rules_of(findings, "HL607") == []
+
+
+# --- command line -----------------------------------------------------------------------------------
+def test_a_bad_target_is_a_usage_error(run):
+    result = run("check", str(VERSIONS / "flux-2.8"), "--target", "fluxcd=2.9")
+    assert result.exit_code == 2
+    assert "COMPONENT=VERSION" in result.stderr
+
+
+def test_statistics_name_every_version_and_where_it_was_read(run):
+    result = run("check", str(VERSIONS / "old-flux"), "--no-cache", "--statistics", "--format", "json")
+    lines = [line for line in result.stderr.splitlines() if line.startswith("versions:")]
+    assert lines[0] == (
+        "versions: Flux 0.31.4 (kustomization resource fluxcd/flux2 manifests, cluster/bootstrap/kustomization.yaml:5) for cluster"
+    )
+    assert any(re.match(r"versions: External Secrets: the newest assumed", line) for line in lines)
+    json.loads(result.stdout)
