@@ -805,3 +805,18 @@ def test_generated_hostile_yaml_is_parsed_in_bounded_time(text):
     assert len(parsed.problems) <= 201
     assert all(p.line >= 1 and p.column >= 1 for p in parsed.problems)
     json.dumps(parsed.to_tuple(), default=str)  # the result is printable (no 5,000-digit int)
+
+
+@pytest.mark.parametrize(
+    "entry", ["../../../../../../etc/passwd", "/etc/passwd", "../../../../../../kubernetes/apps/default/echo/app/pvc.yaml"]
+)
+def test_kustomize_path_out_of_the_repository_is_an_escape_not_clamped(check_json, repo, entry):
+    """kustomize under Flux cannot read outside the repository: a `../` past the root is reported,
+    never clamped back onto a file of the repository (the third entry would clamp onto a real file)."""
+    root = repo({}, base="demo")
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", f"resources:\n  - {entry}\n", 1))
+    _, findings = check_json(root)
+    escaped = [f for f in findings if f["rule"] == "HL101" and "outside the repository" in f["message"]]
+    assert [f["path"] for f in escaped] == ["kubernetes/apps/default/echo/app/kustomization.yaml"]
+    assert "root:x" not in json.dumps(findings)

@@ -11,7 +11,7 @@ from typing import Any
 from homelint.checks.common import close_matches, has_flux
 from homelint.engine import Context
 from homelint.flux import FLUX_KS_GROUP, FluxKS
-from homelint.kustomize import is_remote, join
+from homelint.kustomize import escapes, is_remote, join
 from homelint.model import Finding, K8sObject
 from homelint.registry import check
 from homelint.sources import SourceRef
@@ -34,7 +34,12 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             if is_remote(entry.value) or "${" in entry.value:
                 continue
             target = entry.target
-            if entry.kind in ("resources", "components"):
+            if escapes(target):
+                message = (
+                    f"'{entry.value}' ({entry.field[0]}) leads outside the repository; Flux's kustomize build refuses "
+                    "to read it and fails"
+                )
+            elif entry.kind in ("resources", "components"):
                 if target in files:
                     if entry.kind == "components":
                         message = f"component '{entry.value}' is a file; components must be directories with kind: Component"
