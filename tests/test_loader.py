@@ -128,6 +128,14 @@ def test_positions_are_found_on_demand():
     assert index.span("f.yaml", 0, ("spec", "missing", "deeper")).line == 2
 
 
+def test_a_key_merged_from_an_anchor_is_shown_where_the_anchor_defines_it():
+    text = b"a:\n  env: &env\n    X:\n      name: s\nb:\n  env:\n    <<: *env\n    Y: 1\n"
+    index = PositionIndex(lambda _: text)
+    assert index.span("f.yaml", 0, ("b", "env", "X", "name")).line == 4
+    assert index.span("f.yaml", 0, ("b", "env", "Y")).line == 8
+    assert index.span("f.yaml", 0, ("b", "env", "Z")).line == 6  # missing: the deepest node that exists
+
+
 def test_parsing_leaves_no_reference_cycles():
     """A run keeps the GC off, so a cycle per file would keep every file's text alive."""
     import gc

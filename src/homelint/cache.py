@@ -25,7 +25,7 @@ from typing import Any
 from homelint import __version__
 
 LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside the repository)
-CACHE_FORMAT = 6  # bump when what is cached changes shape
+CACHE_FORMAT = 7  # bump when what is cached changes shape (6: spans follow YAML merge keys; 7: signed files)
 MAGIC = b"HLCACHE1"
 MAC_SIZE = 32
 MAX_CACHE_FILE = 1 << 30  # a bigger cache file is absent

@@ -38,18 +38,22 @@ class Config:
     targets: dict[str, str] = field(default_factory=dict)  # component -> upgrade target (HL606, HL607)
 
 
-DEFAULT_PLACEHOLDER_DOCS = ["TEMPLATE_GUIDE.md", "docs/**/*.md", "docs/*.md"]
+# Without `placeholders.docs`, only files whose name says they document placeholders: a
+# repository's other docs (guides, runbooks) show `${...}` in examples but do not document them.
+DEFAULT_PLACEHOLDER_DOCS = ["TEMPLATE_GUIDE.md", "docs/*placeholder*.md", "docs/*variable*.md"]
 
 
 def placeholder_doc_files(config: Config, all_files: set[str] | list[str]) -> list[str]:
-    """The placeholder docs (`placeholders.docs` globs, fnmatch-style: `*` crosses `/`), sorted."""
+    """The placeholder docs (`placeholders.docs` globs, fnmatch-style: `*` crosses `/`), sorted.
+    The default globs ignore case (docs/Placeholders.md)."""
     import fnmatch
     import re
 
-    patterns = config.placeholder_docs if config.placeholder_docs is not None else DEFAULT_PLACEHOLDER_DOCS
+    configured = config.placeholder_docs is not None
+    patterns = config.placeholder_docs if configured else DEFAULT_PLACEHOLDER_DOCS
     if not patterns:
         return []
-    matcher = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns))
+    matcher = re.compile("|".join(fnmatch.translate(pattern) for pattern in patterns), 0 if configured else re.IGNORECASE)
     return sorted(path for path in all_files if matcher.match(path))
 
 

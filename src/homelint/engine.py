@@ -298,7 +298,7 @@ def collect(repo: Any, rules: dict[str, RuleMeta], enabled: set[str] | None = No
         findings.extend(_finding_from_tuple(t) for t in found)
         if memo is not None:
             memo.update(added)
-    return _in_scope(repo, rules, findings)
+    return dedupe(_in_scope(repo, rules, findings))
 
 
 def _in_scope(repo: Any, rules: dict[str, RuleMeta], findings: list[Finding]) -> list[Finding]:
@@ -309,6 +309,37 @@ def _in_scope(repo: Any, rules: dict[str, RuleMeta], findings: list[Finding]) ->
         return findings
     applied = flux.applied_files
     return [f for f in findings if f.path in applied or rules.get(f.rule) is None or rules[f.rule].scope != "applied"]
+
+
+MERGED_MESSAGE_CHARS = 400
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule, file and source position: a YAML alias (`*envFrom`) or an object that
+    several Kustomizations apply must not multiply a defect. Findings that differ only in message
+    are merged into one (messages sorted, joined while short), with one fingerprint."""
+    groups: dict[tuple[str, str, int, int], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.rule, finding.path, finding.span.line, finding.span.column), []).append(finding)
+    out = []
+    for group in groups.values():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        group.sort(key=lambda f: (f.message, f.key))
+        first = group[0]
+        messages = list(dict.fromkeys(f.message for f in group))
+        if len(messages) > 1:
+            joined = "; ".join(messages)
+            first.message = (
+                joined
+                if len(joined) <= MERGED_MESSAGE_CHARS
+                else f"{messages[0]} (and {len(messages) - 1} more {first.rule} findings at this position)"
+            )
+        first.severity = max((f.severity for f in group), key=severity_rank)
+        first.related = tuple(sorted({r for f in group for r in f.related}))
+        out.append(first)
+    return out
 
 
 def _declarative(ctx: Context, enabled: set[str]) -> Iterator[Finding]:

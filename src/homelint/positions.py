@@ -96,10 +96,9 @@ def find_node(node: Any, keys: Sequence[PathItem], *, key: bool = False) -> Any:
     for item in keys:
         nxt = None
         if node.id == "mapping" and isinstance(item, str):
-            for k, v in node.value:
-                if k.id == "scalar" and k.value == item:
-                    nxt, key_node = v, k
-                    break
+            nxt, found_key = _mapping_item(node, item)
+            if nxt is not None:
+                key_node = found_key
         elif node.id == "sequence" and isinstance(item, int) and 0 <= item < len(node.value):
             nxt, key_node = node.value[item], None
         if nxt is None:
@@ -120,3 +119,26 @@ def node_span(node: Any) -> Span:
     if end.line > start.line:
         return Span(start.line + 1, start.column + 1, start.line + 1, start.column + 2)
     return Span(start.line + 1, start.column + 1, end.line + 1, max(end.column + 1, start.column + 2))
+
+
+def _mapping_item(node: Any, item: str, depth: int = 0) -> tuple[Any, Any]:
+    """(value node, key node) of `item` in a mapping node, following `<<` merge keys as YAML does
+    (own keys first, then the merged mappings in order): a key merged from an anchor is shown
+    where the anchor defines it, so every alias of it points at one source position."""
+    merged: list[Any] = []
+    for k, v in node.value:
+        if k.id != "scalar":
+            continue
+        if k.value == item and k.tag != MERGE_TAG:
+            return v, k
+        if k.tag == MERGE_TAG or k.value == "<<":
+            merged.extend([v] if v.id == "mapping" else [m for m in v.value if m.id == "mapping"] if v.id == "sequence" else [])
+    if depth < 20:
+        for source in merged:
+            found = _mapping_item(source, item, depth + 1)
+            if found[0] is not None:
+                return found
+    return None, None
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"

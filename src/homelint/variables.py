@@ -14,17 +14,26 @@ if TYPE_CHECKING:
 
 @dataclass
 class Source:
+    """One substituteFrom entry and everything in the repository that produces it: a Secret or
+    ConfigMap may be committed to Git (a placeholder Secret, one copy per cluster) and also made
+    or merged into by ExternalSecrets; Flux reads the union of their keys."""
+
     kind: str
     name: str
     optional: bool
     index: int
     objects: list[K8sObject] = field(default_factory=list)
-    producer: K8sObject | None = None  # an ExternalSecret that makes this Secret
-    complete: bool = False  # the producer's key list is fully known
+    producers: list[K8sObject] = field(default_factory=list)  # ExternalSecrets that make this Secret
+    unknowable: list[K8sObject] = field(default_factory=list)  # producers whose keys come from the store
 
     @property
     def found(self) -> bool:
-        return bool(self.objects) or (self.producer is not None and self.complete)
+        return bool(self.objects) or bool(self.producers)
+
+    @property
+    def open(self) -> bool:
+        """It may define variables the repository cannot show: not found, or keys from a secret store."""
+        return not self.found or bool(self.unknowable)
 
 
 @dataclass
@@ -35,13 +44,14 @@ class Variables:
     strategy: str = "WithVariables"
 
     @property
-    def unreadable(self) -> list[Source]:
-        return [s for s in self.sources if not s.found]
+    def open_sources(self) -> list[Source]:
+        """Sources that may define variables the repository does not show (Source.open)."""
+        return [s for s in self.sources if s.open]
 
     @property
     def substitutes(self) -> bool:
         """Whether Flux runs substitution at all (SEMANTICS 1.2)."""
-        return bool(self.values) or self.strategy == "Always" or bool(self.unreadable)
+        return bool(self.values) or self.strategy == "Always" or bool(self.open_sources)
 
 
 UNKNOWN_VALUE = "\0unknown"  # the variable exists but its value cannot be read here
@@ -61,14 +71,24 @@ def source_keys(obj: K8sObject) -> dict[str, str]:
 
 
 def find_sources(repo: Repo, kind: str, name: str, namespace: str, cluster: str | None = None) -> list[K8sObject]:
-    """The ConfigMap/Secret `name` as applied in `namespace` (one object may be applied in many),
-    those of the referrer's own cluster first."""
+    """The ConfigMap/Secret `name` as applied in `namespace` (one object may be applied in many;
+    those of the referrer's own cluster when it applies one), else the copies no Kustomization
+    applies that name the namespace themselves or through the kustomization of their folder
+    (applied by hand at bootstrap)."""
     flux = repo.flux
     found = flux.applied_named(kind, name, namespace, cluster) if flux is not None else []
     if found:
         return found
     candidates = repo.objects_by_kind_name.get((kind, name), [])
-    return [o for o in candidates if o.namespace == namespace and not o.applied_by]
+    return [o for o in candidates if not o.applied_by and _own_namespace(repo, o) == namespace]
+
+
+def _own_namespace(repo: Repo, obj: K8sObject) -> str | None:
+    if obj.namespace:
+        return obj.namespace
+    directory = obj.path.rsplit("/", 1)[0] if "/" in obj.path else ""
+    kd = repo.kustomize_dirs.get(directory)
+    return kd.namespace if kd is not None and obj.path in {e.target for e in kd.entries} else None
 
 
 def variables_of(repo: Repo, ks: FluxKS) -> Variables:
@@ -88,13 +108,16 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
             kind = "Secret" if ref.get("kind") == "Secret" else "ConfigMap"
             source = Source(kind, ref["name"], bool(ref.get("optional")), index)
             source.objects = find_sources(repo, kind, ref["name"], ks.namespace, ks.cluster)
-            if not source.objects and kind == "Secret":
+            if kind == "Secret":
                 _from_external_secret(repo, source, ks.namespace, result)
             result.sources.append(source)
-            for obj in source.objects[:1]:
+            seen: set[str] = set()
+            for obj in source.objects:  # the union of every copy's keys; the first copy's value
                 for key, value in source_keys(obj).items():
-                    result.values[key] = value
-                    result.origin[key] = f"{kind} {ref['name']}"
+                    if key not in seen:
+                        seen.add(key)
+                        result.values[key] = value
+                        result.origin[key] = f"{kind} {ref['name']}"
     inline = pb.get("substitute")
     if isinstance(inline, dict):
         for key, value in inline.items():
@@ -105,17 +128,18 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
 
 
 def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Variables) -> None:
-    """Keys of a Secret an ExternalSecret produces: data[].secretKey and template data keys."""
-    from homelint.refs import produced_secrets
-
+    """Keys of a Secret that ExternalSecrets produce (or merge into): data[].secretKey, or the
+    template's data keys; a producer with dataFrom or templateFrom gets its keys from the store."""
     flux = repo.flux
+    seen: set[int] = set()
     for applied in flux.applied if flux is not None else []:
         obj = applied.obj
-        if obj.kind != "ExternalSecret" or applied.ns != namespace:
+        if obj.kind != "ExternalSecret" or applied.ns != namespace or id(obj) in seen:
             continue
-        if not any(name == source.name for name, _ in produced_secrets(obj)):
+        if _external_secret_target(obj) != source.name:
             continue
-        source.producer = obj
+        seen.add(id(obj))
+        source.producers.append(obj)
         spec = obj.spec
         keys = [d.get("secretKey") for d in spec.get("data") or [] if isinstance(d, dict)]
         template = spec.get("target", {}).get("template") if isinstance(spec.get("target"), dict) else None
@@ -123,13 +147,21 @@ def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Va
         if isinstance(template_data, dict):
             keys = list(template_data)
         elif spec.get("dataFrom") or (isinstance(template, dict) and template.get("templateFrom")):
-            return  # keys come from the remote store: unknowable here
-        source.complete = True
+            source.unknowable.append(obj)
         for key in keys:
-            if isinstance(key, str):
+            if isinstance(key, str) and key not in result.values:
                 result.values[key] = UNKNOWN_VALUE
                 result.origin[key] = f"Secret {source.name} (from ExternalSecret {obj.name})"
-        return
+
+
+def _external_secret_target(obj: K8sObject) -> str | None:
+    """The Secret an ExternalSecret writes its keys into: made (Owner, Orphan) or merged into (Merge)."""
+    target = obj.spec.get("target")
+    target = target if isinstance(target, dict) else {}
+    if target.get("creationPolicy") == "None" or isinstance(target.get("manifest"), dict):
+        return None
+    name = target.get("name")
+    return name if isinstance(name, str) and name else obj.name
 
 
 def _text(value: Any) -> str:

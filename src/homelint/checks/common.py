@@ -68,16 +68,45 @@ def substituted_objects(ks: Any) -> list[K8sObject]:
     return list(seen.values())
 
 
-def unproduced(ctx: Context, kind: str, external: list[str]) -> tuple[Any, list[tuple[Any, str, str]]]:
+def unproduced(
+    ctx: Context, kind: str, external: list[str]
+) -> tuple[Any, list[tuple[Any, str, str]], list[tuple[Any, str, str, str]]]:
     """(what the repository produces of `kind`, the (node, namespace, name) it needs but nothing
-    produces and the config does not list as external), for HL301/HL401."""
+    produces and the config does not list as external, and those of them in a namespace that also
+    receives objects from outside the repository, with why), for HL301/HL401."""
     from homelint.graph import Produced
 
     graph = ctx.graph
     produced = Produced(graph, kind)
-    missing = [
-        (node, node[1], node[2])
-        for node in sorted(n for n in graph.nodes if n[0] == kind)
-        if not produced.covers(node[1], node[2]) and not listed_external(external, node[1], node[2])
-    ]
-    return produced, missing
+    foreign = foreign_namespaces(ctx)
+    missing, unseen = [], []
+    for node in sorted(n for n in graph.nodes if n[0] == kind):
+        if produced.covers(node[1], node[2]) or listed_external(external, node[1], node[2]):
+            continue
+        if node[1] in foreign:
+            unseen.append((node, node[1], node[2], foreign[node[1]]))
+        else:
+            missing.append((node, node[1], node[2]))
+    return produced, missing, unseen
+
+
+def foreign_namespaces(ctx: Context) -> dict[str, str]:
+    """Namespaces that receive a Flux Kustomization whose source is not this repository (another
+    GitRepository, an OCIRepository, a Bucket, an ExternalArtifact): they may hold objects Git does
+    not show. namespace -> why (the first such Kustomization by key). The namespace is the
+    Kustomization's targetNamespace, else its own."""
+    out: dict[str, str] = {}
+    for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
+        if ks.local or ks.obj is None:
+            continue
+        target = ks.spec.get("targetNamespace")
+        namespace = target if isinstance(target, str) and target and "${" not in target else ks.namespace
+        ref = ks.spec.get("sourceRef")
+        ref = ref if isinstance(ref, dict) else {}
+        source = f"{ref.get('kind', 'GitRepository')} {ref.get('name', '?')}"
+        out.setdefault(
+            namespace,
+            f"namespace {namespace} also receives {ks.label} from {source}, which this repository does not hold, "
+            "so that source may create it",
+        )
+    return out

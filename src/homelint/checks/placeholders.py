@@ -64,15 +64,16 @@ def _looked(variables: Variables) -> str:
 
 
 def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str]]:
-    """Each `${VAR}` without default that the applying Kustomization does not define, once per place."""
-    reported: set[tuple[str, int, tuple[Any, ...], str]] = set()
+    """Each `${VAR}` without default that the applying Kustomization does not define, once per
+    place and Kustomization."""
+    reported: set[tuple[str, str, int, tuple[Any, ...], str]] = set()
     for ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
         if expr.error:
             continue
         for item in _names(expr):
             if item.error or item.has_default or item.name in variables.values:
                 continue
-            ident = (obj.path, obj.doc, field, item.name)
+            ident = (ks.key, obj.path, obj.doc, field, item.name)
             if ident in reported:
                 continue
             reported.add(ident)
@@ -81,30 +82,45 @@ def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tup
 
 @check("HL201")
 def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
+    """One finding per placeholder position, naming every Kustomization (sorted) for which it is
+    undefined; a Kustomization whose sources may hold keys the repository cannot show (a source
+    not in the repository, an ExternalSecret with dataFrom) gets at most one info for all of them.
+    Strictness follows the Flux the repository installs (versions.py)."""
     from homelint.versions import versions_of
 
     versions = versions_of(ctx.repo)
     strictness: dict[str, tuple[bool, str]] = {}
+    at: dict[tuple[str, int, tuple[Any, ...], str], list[tuple[FluxKS, Variables, K8sObject, bool]]] = {}
+    open_uses: dict[str, tuple[FluxKS, Variables, list[tuple[K8sObject, tuple[Any, ...], bool, str]]]] = {}
     for ks, variables, obj, field, is_key, name in _undefined(ctx):
+        if variables.open_sources:
+            open_uses.setdefault(ks.key, (ks, variables, []))[2].append((obj, field, is_key, name))
+            continue
+        group = at.setdefault((obj.path, obj.doc, field, name), [])
+        if all(k is not ks for k, *_ in group):
+            group.append((ks, variables, obj, is_key))
+    for (path, _doc, field, name), group in at.items():
+        group.sort(key=lambda g: g[0].key)
+        ks, variables, obj, is_key = group[0]
         if ks.key not in strictness:
             strictness[ks.key] = versions.strict_substitution(ks)
         strict, why = strictness[ks.key]
-        unreadable = variables.unreadable
+        labels = [g[0].label for g in group]
         finding = ctx.finding(
             "HL201",
-            obj.path,
+            path,
             ctx.repo.text_span(obj, field, "${" + name, key=is_key),
-            f"${{{name}}} is not defined for {ks.label} (looked in: {_looked(variables)})"
-            + ("; some sources could not be read, so it may come from them" if unreadable else "")
+            f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)})"
             + ("" if strict else f"; it becomes an empty string (no strict substitution: {why})"),
-            fix=f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, "
-            f"or give a default: ${{{name}:=value}}",
-            key=f"HL201/{obj.kind}/{obj.name}/{name}/{ks.key}",
-            related=[s.path for src in variables.sources for s in src.objects],
+            fix=f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}",
+            key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
+            related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
         )
-        if unreadable or not strict:
+        if not strict:
             finding.severity = "warning"
         yield finding
+    for ks, variables, uses in open_uses.values():
+        yield _open_sources_info(ctx, ks, variables, uses)
 
 
 @check("HL607")
@@ -133,9 +149,49 @@ def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
             key=f"HL607/{obj.kind}/{obj.name}/{name}/{ks.key}",
             related=[s.path for src in variables.sources for s in src.objects],
         )
-        if variables.unreadable:
+        if variables.open_sources:
             finding.severity = "warning"  # it may come from a source homelint cannot read
         yield finding
+
+
+def _bounded(items: list[str], limit: int = 3) -> str:
+    """`a, b, c and 4 more`: messages stay short whatever the repository's size."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _open_sources_info(
+    ctx: Context, ks: FluxKS, variables: Variables, uses: list[tuple[K8sObject, tuple[Any, ...], bool, str]]
+) -> Finding:
+    names = sorted({name for *_, name in uses})
+    why = []
+    for source in variables.open_sources:
+        if not source.found:
+            why.append(f"{source.kind} {source.name} is not in the repository")
+        else:
+            makers = ", ".join(sorted(o.name for o in source.unknowable))
+            why.append(
+                f"Secret {source.name} gets its keys from the secret store (ExternalSecret {makers}: dataFrom/templateFrom)"
+            )
+    source = variables.open_sources[0]
+    if ks.obj is not None:  # the substituteFrom entry (or the nearest node: a parent's patch may add it)
+        path, span = ks.obj.path, ctx.repo.obj_span(ks.obj, "spec", "postBuild", "substituteFrom", source.index)
+    else:
+        obj, field, is_key, name = sorted(uses, key=lambda u: (u[0].path, u[0].doc, str(u[1])))[0]
+        path, span = obj.path, ctx.repo.text_span(obj, field, "${" + name, key=is_key)
+    finding = ctx.finding(
+        "HL201",
+        path,
+        span,
+        f"{ks.label} uses {len(names)} placeholder{'s' if len(names) != 1 else ''} defined nowhere in the repository "
+        f"({_bounded(['${' + n + '}' for n in names], 5)}); {'; '.join(why)}, so they may be defined there",
+        fix="check that the source defines them, or give defaults (${NAME:=value}); list the keys in the ExternalSecret "
+        "(data/template) to let homelint check them",
+        key=f"HL201/open/{ks.key}",
+        related=sorted({obj.path for obj, *_ in uses}),
+    )
+    finding.severity = "info"
+    return finding
 
 
 @check("HL204")
@@ -160,11 +216,57 @@ def invalid_substitution(ctx: Context) -> Iterator[Finding]:
 
 
 def _docs_text(ctx: Context) -> dict[str, str] | None:
-    """The placeholder docs: path -> text, in path order; None when the repository has none."""
+    """The placeholder docs: path -> what a reader takes as documentation (see `_prose`), in path
+    order; None when the repository has none."""
     from homelint.config import placeholder_doc_files
 
     files = placeholder_doc_files(ctx.config, ctx.repo.files.all_files)
-    return {p: ctx.repo.read_text(p) or "" for p in files} if files else None
+    return {p: _prose(ctx.repo.read_text(p) or "") for p in files} if files else None
+
+
+FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
+INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+DOCUMENTED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# variables of the shell and the environment: in docs they are never Flux placeholders
+SHELL_VARIABLES = frozenset(
+    {"HOME", "PATH", "PWD", "OLDPWD", "USER", "SHELL", "TMPDIR", "HOSTNAME", "LANG", "EDITOR", "TERM", "UID", "GID"}
+)
+
+
+def _prose(text: str) -> str:
+    """`text` with what is not documentation blanked out (same offsets, same lines): fenced code
+    blocks (shell sessions, example manifests) and inline code other than a bare name or
+    `${NAME}` (a command, a path such as `kubernetes/${cluster}/apps`)."""
+    out: list[str] = []
+    fence = ""
+    for line in text.splitlines(keepends=True):
+        marker = FENCE.match(line)
+        if fence:
+            out.append(_blank(line))
+            if (
+                marker
+                and marker.group(1)[0] == fence[0]
+                and len(marker.group(1)) >= len(fence)
+                and not line[marker.end() :].strip()
+            ):
+                fence = ""
+        elif marker:
+            fence = marker.group(1)
+            out.append(_blank(line))
+        else:
+            out.append(INLINE_CODE.sub(_keep_names, line))
+    return "".join(out)
+
+
+def _blank(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
+
+
+def _keep_names(match: re.Match[str]) -> str:
+    inner = match.group(2).strip()
+    if re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*", inner):
+        return match.group(0)
+    return _blank(match.group(0))
 
 
 @check("HL202", "HL203")
@@ -211,8 +313,9 @@ def documentation(ctx: Context) -> Iterator[Finding]:
     if docs is not None:
         documented: dict[str, str] = {}  # placeholder -> first doc that shows it
         for path, content in docs.items():
-            for name in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", content):
-                documented.setdefault(name, path)
+            for name in DOCUMENTED.findall(content):
+                if name not in SHELL_VARIABLES:
+                    documented.setdefault(name, path)
         for name in sorted(set(documented) - all_used):
             path = documented[name]
             content = docs[path]
@@ -241,7 +344,10 @@ def _known_flux_variables(ctx: Context) -> set[str]:
 
 @check("HL205")
 def literal_placeholder(ctx: Context) -> Iterator[Finding]:
+    """One finding per object's first literal placeholder, naming every Kustomization (sorted)
+    that applies it without substituting."""
     known = _known_flux_variables(ctx)
+    found: dict[tuple[str, int], tuple[K8sObject, tuple[Any, ...], bool, str, list[tuple[FluxKS, str]]]] = {}
     for ks in ctx.flux.kustomizations:
         if ks.obj is None:
             continue
@@ -249,22 +355,32 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
             continue
         why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
         for obj in substituted_objects(ks):
+            ident = (obj.path, obj.doc)
+            if ident in found:
+                if all(k is not ks for k, _ in found[ident][4]):
+                    found[ident][4].append((ks, why))
+                continue
             for field, text, is_key in ctx.repo.placeholder_strings(obj):
                 # only names some Kustomization provides: others are the application's own ${ENV}
                 exprs = [e for e in scan(text) if not e.error and e.name in known]
-                if not exprs:
-                    continue
-                expr = exprs[0]
-                yield ctx.finding(
-                    "HL205",
-                    obj.path,
-                    ctx.repo.text_span(obj, field, "${" + expr.name, key=is_key),
-                    f"${{{expr.name}}} reaches the cluster literally: {ks.label} {why}",
-                    fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or escape it as $${...}",
-                    key=f"HL205/{obj.kind}/{obj.name}/{expr.name}",
-                    related=[ks.obj.path],
-                )
-                break
+                if exprs:
+                    found[ident] = (obj, field, is_key, exprs[0].name, [(ks, why)])
+                    break
+    for obj, field, is_key, name, users in found.values():
+        users.sort(key=lambda u: u[0].key)
+        whys = sorted({why for _, why in users})
+        why = whys[0] if len(whys) == 1 else "substitutes nothing"
+        if len(users) > 1:
+            why = why.replace("has no", "have no").replace("provides", "provide").replace("substitutes", "substitute")
+        yield ctx.finding(
+            "HL205",
+            obj.path,
+            ctx.repo.text_span(obj, field, "${" + name, key=is_key),
+            f"${{{name}}} reaches the cluster literally: {_bounded([ks.label for ks, _ in users])} {why}",
+            fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or escape it as $${...}",
+            key=f"HL205/{obj.kind}/{obj.name}/{name}",
+            related=sorted({ks.obj.path for ks, _ in users if ks.obj is not None}),
+        )
 
 
 @check("HL206")

@@ -19,7 +19,20 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     graph = ctx.graph
-    produced, unmade = unproduced(ctx, "claim", ctx.config.external_claims)
+    produced, unmade, unseen = unproduced(ctx, "claim", ctx.config.external_claims)
+    for node, ns, name, why in unseen:
+        for edge in in_edges_of(graph, node, "claims"):
+            obj = edge["applied"].obj
+            finding = ctx.at(
+                "HL301",
+                obj,
+                edge["field"],
+                f"{obj.kind} {obj.name} claims volume '{name}' in namespace {ns}, which nothing in the repository creates; {why}",
+                fix="list it in claims.external if it is created outside this repository",
+                key=f"HL301/{ns}/{name}/{obj.kind}/{obj.name}",
+            )
+            finding.severity = "info"
+            yield finding
     missing = [(node, edge) for node, _, _ in unmade for edge in in_edges_of(graph, node, "claims")]
     if len(missing) >= ALL_EXTERNAL_THRESHOLD and not produced.names and not produced.patterns:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
@@ -97,7 +110,7 @@ def incomplete_nfs_mount(ctx: Context) -> Iterator[Finding]:
             ):
                 variables = variables_of(ctx.repo, applied.ks)
                 undefined = [e.name for e in scan(server) if e.name and e.name not in variables.values and not e.has_default]
-                if undefined and not variables.unreadable:
+                if undefined and not variables.open_sources:
                     yield ctx.at(
                         "HL302",
                         obj,
