@@ -63,7 +63,16 @@ def _chart_identifier(obj: Any, name: str) -> bool:
 
 SECRET_REFERENCE = re.compile(r"^\s*(op://|ref\+[a-z0-9]+://|<path:|vault:|bws://|\{\{.*\}\}\s*$)")
 FLUX_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=+?-][^}]*)?\}")
-_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=+][^}]")
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=+]([^}]+)\}")
+
+
+def _secret_default(default: str) -> bool:
+    """A placeholder's default that may be the secret itself: not a reference, an example value or a
+    placeholder word (`sample`, `none`), but 8 characters or more, or letters mixed with digits."""
+    text = default.strip().strip("\"'")
+    if not text or _not_plaintext(text):
+        return False
+    return len(text) >= 8 or (any(c.isalpha() for c in text) and any(c.isdigit() for c in text))
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 DOCUMENTATION_NETWORKS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")  # RFC 5737, RFC 3849
 RESERVED_DOMAIN = re.compile(  # RFC 2606 (and RFC 6761 .localhost): names that never resolve to a real host
@@ -80,7 +89,7 @@ def _not_plaintext(value: Any, *, encoded: bool = False) -> bool:
     if value is None:
         return True
     text = str(value).strip()
-    if _DEFAULTED.search(text):
+    if any(_secret_default(m.group(1)) for m in _DEFAULTED.finditer(text)):
         return False  # ${VAR:=value}, ${VAR:-value}, ${VAR:+value}: the value is written here, in plaintext
     if not text or SECRET_REFERENCE.match(text) or FLUX_PLACEHOLDER.search(text):
         return True
