@@ -6,7 +6,9 @@
 
 Each input: pick a YAML file of fixtures/demo, apply 1-8 byte/line mutations (delete, duplicate,
 insert YAML punctuation, aliases, placeholders, random bytes), run the full check in-process, and
-fail on an internal error (HL000), an exception, or a finding with an impossible position.
+fail on an internal error (HL000), an exception, or a finding with an impossible position. The
+input that failed is written to bench/fuzz-crashes/ (git-ignored); a fixed one belongs in
+tests/data/fuzz/, where tests/test_robustness.py replays it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CRASHES = ROOT / "bench" / "fuzz-crashes"  # git-ignored
 sys.path.insert(0, str(ROOT / "src"))
 
 from homelint.engine import Options, run_check  # noqa: E402
@@ -72,6 +75,13 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
     return data
 
 
+def save_crash(data: bytes, seed: int, iteration: int) -> Path:
+    CRASHES.mkdir(parents=True, exist_ok=True)
+    path = CRASHES / f"seed{seed}-{iteration}.yaml"
+    path.write_bytes(data)
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=0)
@@ -96,12 +106,12 @@ def main() -> int:
                 result = run_check(Options(paths=[repo], use_cache=False))
             except Exception as exc:
                 print(f"CRASH seed={seed} iteration={count} file={target.relative_to(repo)}: {exc!r}")
-                (ROOT / "fuzz-crash.yaml").write_bytes(mutated)
+                print(f"input: {save_crash(mutated, seed, count)}")
                 return 1
             for finding in result.findings:
                 if finding.rule == "HL000" or finding.span.line < 1 or finding.span.column < 1:
                     print(f"BAD FINDING seed={seed} iteration={count}: {finding}")
-                    (ROOT / "fuzz-crash.yaml").write_bytes(mutated)
+                    print(f"input: {save_crash(mutated, seed, count)}")
                     return 1
             target.write_bytes(originals[target])
             count += 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,21 @@ from click.testing import CliRunner
 from homelint.cli import main
 
 PROJECT = Path(__file__).resolve().parent.parent
-FIXTURES = PROJECT / "fixtures"
 SHARED = PROJECT.parent / "shared"
+# What a user's run leaves in fixtures/ (`homelint check fixtures/demo` writes its cache there).
+LEFT_BY_RUNS = shutil.ignore_patterns(".homelint_cache", "__pycache__")
+
+
+def _pristine_fixtures() -> Path:
+    """A copy of fixtures/ made once per test session, without what a user's runs left in the
+    source tree: tests never depend on, nor write into, the checkout's fixtures."""
+    tmp = Path(tempfile.mkdtemp(prefix="homelint-fixtures-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    shutil.copytree(PROJECT / "fixtures", tmp / "fixtures", symlinks=True, ignore=LEFT_BY_RUNS)
+    return tmp / "fixtures"
+
+
+FIXTURES = _pristine_fixtures()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -72,7 +87,7 @@ def repo(tmp_path: Path):
     def make(files: dict[str, str], base: str | None = None) -> Path:
         root = tmp_path / f"repo{next(counter)}"
         if base:
-            shutil.copytree(FIXTURES / base, root, ignore=shutil.ignore_patterns(".homelint_cache"))
+            shutil.copytree(FIXTURES / base, root, ignore=LEFT_BY_RUNS)
         else:
             root.mkdir()
             (root / ".homelint.yaml").write_text("{}\n")

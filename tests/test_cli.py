@@ -75,6 +75,44 @@ def test_output_file_is_written_atomically(run, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
+def test_output_and_baseline_files_get_the_umask_mode_and_a_missing_folder_is_a_usage_error(run, tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        assert run("check", str(DEMO), "--no-cache", "-o", str(tmp_path / "report.txt")).exit_code == 1
+        assert run("check", str(DEMO), "--no-cache", "--write-baseline", str(tmp_path / "b.json")).exit_code == 0
+        (tmp_path / "shared.sarif").write_text("")
+        (tmp_path / "shared.sarif").chmod(0o664)  # an existing file keeps its mode
+        run("check", str(DEMO), "--no-cache", "--format", "sarif", "-o", str(tmp_path / "shared.sarif"))
+    finally:
+        os.umask(mask)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == {"report.txt": 0o644, "b.json": 0o644, "shared.sarif": 0o664}
+    for option in ("-o", "--write-baseline"):
+        result = run("check", str(DEMO), "--no-cache", option, str(tmp_path / "missing" / "out"))
+        assert result.exit_code == 2 and "does not exist" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_gitlab_code_quality_and_junit(run):
+    import xml.etree.ElementTree as ET
+
+    issues = json.loads(run("check", str(DEMO), "--no-cache", "--format", "gitlab").stdout)
+    assert issues and {i["severity"] for i in issues} <= {"info", "minor", "major", "critical", "blocker"}
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    (secret,) = [i for i in issues if i["check_name"] == "HL402"]
+    assert secret["severity"] == "critical" and secret["categories"] == ["Security"]
+    assert secret["location"]["path"] == "kubernetes/apps/default/echo/app/secret.yaml"
+    assert secret["location"]["positions"]["begin"]["line"] >= 1
+    suites = ET.fromstring(run("check", str(DEMO), "--no-cache", "--format", "junit").stdout)
+    assert int(suites.get("failures")) == len(issues) == len(suites.findall(".//testcase/failure"))
+    assert suites.find(".//testcase[@file='kubernetes/apps/default/paperless/ks.yaml']") is not None
+    clean = ET.fromstring(run("check", str(FIXTURES / "clean"), "--no-cache", "--format", "junit").stdout)
+    assert clean.get("failures") == "0" and len(clean.findall(".//testcase")) == 1
+
+
 def test_config_errors_are_one_line_exit_2(run, repo):
     root = repo({".homelint.yaml": "selct: [HL1]\n"})
     result = run("check", str(root))
@@ -205,14 +243,36 @@ def test_github_annotations(run):
 
 def test_graph_command_prints_mermaid_dot_and_json(run):
     mermaid = run("graph", str(FIXTURES / "clean")).output
-    assert mermaid.startswith("flowchart LR") and "Kustomization/default/paperless" in mermaid
-    assert "-->|dependsOn|" in mermaid
+    assert mermaid.startswith("flowchart LR") and "-->|dependsOn|" in mermaid
+    default = mermaid.split('subgraph ns0["default"]\n', 1)[1].split("  end\n", 1)[0]  # grouped by namespace
+    assert '["Kustomization/paperless"]' in default and "HelmRelease/echo" in default and "external-secrets" not in default
     dot = run("graph", str(FIXTURES / "clean"), "--format", "dot").output
     assert dot.startswith("digraph flux {")
     data = json.loads(run("graph", str(FIXTURES / "clean"), "--format", "json").output)
     edges = {(e["from"], e["to"], e["type"]) for e in data["edges"]}
     assert ("Kustomization/default/paperless", "Kustomization/external-secrets/external-secrets", "dependsOn") in edges
     assert ("HelmRelease/default/echo", "OCIRepository/flux-system/app-template", "source") in edges
+    paths = {n["id"]: n["path"] for n in data["nodes"]}
+    assert paths["OCIRepository/flux-system/app-template"].endswith(".yaml")  # a source has its file too
+    # every object defined in a file says where; flux-system's GitRepository is made by bootstrap
+    assert [n for n, path in paths.items() if not path] == ["GitRepository/flux-system/flux-system"]
+
+
+def test_graph_path_narrows_and_big_graphs_warn(run, repo, monkeypatch):
+    narrowed = json.loads(run("graph", str(FIXTURES / "clean/kubernetes/apps/default/echo"), "--format", "json").output)
+    ids = {n["id"] for n in narrowed["nodes"]}
+    assert "Kustomization/default/echo" in ids and "HelmRelease/default/echo" in ids
+    assert "HelmRelease/default/paperless" not in ids  # defined elsewhere, not connected
+    assert all(
+        "HelmRelease/default/echo" in (e["from"], e["to"]) or "Kustomization/default/echo" in (e["from"], e["to"])
+        for e in narrowed["edges"]
+    )
+    import homelint.fluxgraph as fluxgraph
+
+    monkeypatch.setattr(fluxgraph, "MERMAID_MAX_EDGES", 3)
+    result = run("graph", str(FIXTURES / "clean"))
+    assert "over Mermaid's default limit of 3" in result.stderr and result.stdout.startswith("flowchart LR")
+    assert run("graph", str(FIXTURES / "clean/nope")).exit_code == 2
 
 
 def test_touched_but_unchanged_files_are_not_parsed_again(repo, monkeypatch):
@@ -276,3 +336,51 @@ def test_unknown_rule_selectors_are_usage_errors(run, repo):
     assert result.exit_code == 2 and "unknown rule or prefix 'HL9'" in result.stderr
     root = repo({".homelint.yaml": "ignore: [HL777]\n"}, base="clean")
     assert "unknown rule or prefix 'HL777'" in run("check", str(root)).stderr
+
+
+def test_docs_rules_md_is_generated_from_the_rules():
+    from homelint.cli import rules_markdown
+    from homelint.registry import builtin_rules
+
+    from .conftest import PROJECT
+
+    committed = (PROJECT / "docs" / "rules.md").read_text()
+    assert committed == rules_markdown(builtin_rules()), "run: homelint rules --format markdown > docs/rules.md"
+
+
+def test_bare_ignore_rule_names_and_comments_that_are_text(check_json, repo):
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n"
+    root = repo(
+        {
+            # bare: every rule on the line, as noqa does for flake8
+            "a/bare.yaml": secret + "  TOKEN: abc  # homelint: ignore -- test data\n",
+            # a rule's name works as its ID does in `homelint rule NAME`
+            "a/named.yaml": secret + "  TOKEN: abc  # homelint: ignore[plaintext-secret]\n",
+            # text inside a block scalar or a quoted string is not a suppression
+            "a/block.yaml": secret + "  TOKEN: abc\n  NOTE: |\n    # homelint: ignore-file[HL402]\n",
+            "a/quoted.yaml": secret + '  TOKEN: abc\n  NOTE: "x  # homelint: ignore-file[HL402]"\n',
+            "a/unused.yaml": "a: 1  # homelint: ignore\n",
+            "a/malformed.yaml": "a: 1  # homelint: ignroe[HL101]\n",
+        }
+    )
+    _, findings = check_json(root)
+    got = sorted((f["path"], f["rule"]) for f in findings if f["rule"] in ("HL402", "HL005"))
+    assert got == [
+        ("a/block.yaml", "HL402"),
+        ("a/malformed.yaml", "HL005"),
+        ("a/quoted.yaml", "HL402"),
+        ("a/unused.yaml", "HL005"),
+    ]
+    messages = {f["path"]: f["message"] for f in findings if f["rule"] == "HL005"}
+    assert messages["a/unused.yaml"] == "unused suppression: no finding on line 1"
+    assert "is not a suppression homelint understands" in messages["a/malformed.yaml"]
+
+
+def test_schema_messages_show_yaml_values(check_json, repo):
+    ks = (FIXTURES / "clean/kubernetes/apps/default/echo/ks.yaml").read_text()
+    root = repo(
+        {"kubernetes/apps/default/echo/ks.yaml": ks.replace("  prune: true", "  prune: true\n  timeout: true")}, base="clean"
+    )
+    _, findings = check_json(root)
+    (message,) = [f["message"] for f in findings if f["rule"] == "HL601"]
+    assert message.endswith("spec.timeout must be a string, not a boolean (true)"), message

@@ -58,9 +58,15 @@ def test_user_rules_show_in_homelint_rules(run, repo, monkeypatch):
         (RETRIES_RULE.replace("id: LAB001", "id: HL101"), "reuses the ID of a built-in rule"),
         (RETRIES_RULE.replace("  type: object\n  required: [spec]", "  type: 12"), "not a valid JSON schema"),
         ("id: [\n", "invalid YAML"),
+        (
+            RETRIES_RULE.replace("HelmRelease {name}", "HelmRelease {nmae}"),
+            ".homelint/rules/bad.yaml: the rule's 'message' names an unknown field {nmae}; did you mean {name}?",
+        ),
+        (RETRIES_RULE.replace("HelmRelease {name}", "HelmRelease {name"), "is not a valid template"),
     ],
 )
 def test_invalid_rule_files_are_config_errors(run, repo, text, expected):
     root = repo({".homelint/rules/bad.yaml": text}, base="clean")
     result = run("check", str(root), "--no-cache")
     assert result.exit_code == 2 and expected in result.stderr
+    assert "internal error" not in result.stderr and len(result.stderr.strip().splitlines()) == 1

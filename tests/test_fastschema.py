@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -16,7 +15,8 @@ from homelint.fastschema import Compiler, Unsupported
 from homelint.kindschemas import KUSTOMIZE_SCHEMA, SCHEMAS, fast_validator, validator
 from homelint.yamlload import parse_bytes
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from .conftest import FIXTURES
+
 BASE = "https://example.test/s.json"
 
 

@@ -1,5 +1,7 @@
-"""pre-commit: file arguments limit the report to findings in or caused by those files; the real
-`pre-commit try-repo` installs this repository's hook and fails on a bad repo, passes a clean one."""
+"""pre-commit: file arguments limit the report to findings in or caused by those files (in git: new
+relative to HEAD, wherever they land); `--diff-base REF` reports only what is new relative to REF;
+the real `pre-commit try-repo` installs this repository's hook, fails on a bad repo, passes a clean
+one, and runs on a commit that only deletes a file."""
 
 from __future__ import annotations
 
@@ -24,6 +26,101 @@ def test_file_arguments_report_findings_in_or_caused_by_those_files(run):
     result = run("check", str(kustomization), "--no-cache", "--format", "json")
     # the kustomization does not list pvc.yaml: the finding is in pvc.yaml but caused by this file
     assert [f["rule"] for f in json.loads(result.stdout)] == ["HL102"]
+
+
+ESO_KS = "kubernetes/apps/external-secrets/external-secrets/ks.yaml"
+PAPERLESS_KS = "kubernetes/apps/default/paperless/ks.yaml"
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+
+def committed(repo, base: str = "clean", **files: str) -> Path:
+    root = repo(files, base=base)
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "base")
+    return root
+
+
+def findings(run, *args: str) -> list[tuple[str, str]]:
+    result = run("check", *args, "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    return sorted((f["rule"], f["path"]) for f in json.loads(result.stdout))
+
+
+@needs_git
+def test_renaming_a_kustomization_reports_the_dependsOn_it_breaks_in_other_files(run, repo):
+    root = committed(repo)
+    ks = root / ESO_KS
+    ks.write_text(ks.read_text().replace("name: external-secrets\n", "name: external-secrets-operator\n", 1))
+    assert findings(run, str(ks)) == [("HL105", PAPERLESS_KS)]
+    assert findings(run, str(root / PAPERLESS_KS)) == [("HL105", PAPERLESS_KS)]  # in the file: shown too
+    # in git, file arguments also show every finding new since HEAD: the change being committed caused it
+    assert findings(run, str(root / "kubernetes/apps/default/echo/ks.yaml")) == [("HL105", PAPERLESS_KS)]
+
+
+@needs_git
+def test_diff_base_reports_only_findings_new_since_the_revision(run, repo):
+    root = committed(repo, base="demo")
+    everything = findings(run, str(root), "--no-cache")
+    assert len(everything) > 5
+    assert findings(run, str(root), "--diff-base", "HEAD") == []
+    secret = "kubernetes/apps/default/echo/app/token.yaml"
+    (root / secret).write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: token}\nstringData: {TOKEN: abc}\n")
+    assert findings(run, str(root), "--diff-base", "HEAD") == [("HL102", secret), ("HL402", secret)]
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "token")
+    assert findings(run, str(root), "--diff-base", "HEAD") == []
+    assert findings(run, str(root), "--diff-base", "HEAD~1") == [("HL102", secret), ("HL402", secret)]
+    text = run("check", str(root), "--diff-base", "HEAD", "--color", "never").output
+    assert "already had are not shown (--diff-base)" in text
+
+
+@needs_git
+def test_a_deletion_is_checked_against_head(run, repo):
+    root = committed(repo)
+    _git(root, "rm", "-q", ESO_KS)
+    # what pre-commit runs when a commit only deletes a file (always_run, no file arguments)
+    assert ("HL105", PAPERLESS_KS) in findings(run, str(root), "--diff-base", "HEAD")
+    assert findings(run, str(root), "--diff-base", "HEAD", "--no-cache") == findings(run, str(root), "--diff-base", "HEAD")
+
+
+@needs_git
+def test_diff_base_in_a_subfolder_of_a_monorepo(run, tmp_path):
+    mono = tmp_path / "mono"
+    shutil.copytree(FIXTURES / "clean", mono / "infra" / "cluster")
+    (mono / "README.md").write_text("monorepo\n")
+    _git(mono, "init", "-q")
+    _git(mono, "add", ".")
+    _git(mono, "commit", "-qm", "base")
+    ks = mono / "infra/cluster" / ESO_KS
+    ks.write_text(ks.read_text().replace("name: external-secrets\n", "name: eso\n", 1))
+    assert findings(run, str(mono / "infra/cluster"), "--diff-base", "HEAD") == [("HL105", PAPERLESS_KS)]
+    assert findings(run, str(ks)) == [("HL105", PAPERLESS_KS)]
+
+
+def test_diff_base_errors_are_one_line_exit_2(run, repo, tmp_path):
+    outside = repo({}, base="clean")
+    if (
+        shutil.which("git") is not None
+        and subprocess.run(["git", "-C", str(outside), "rev-parse"], capture_output=True).returncode == 0
+    ):
+        pytest.skip("the temporary folder is inside a git work tree")
+    result = run("check", str(outside), "--diff-base", "HEAD")
+    assert result.exit_code == 2 and "needs a git work tree" in result.stderr
+    # file arguments outside git: findings in or related to those files only
+    assert findings(run, str(outside / ESO_KS)) == []
+    if shutil.which("git") is not None:
+        root = committed(repo)
+        result = run("check", str(root), "--diff-base", "no-such-branch")
+        assert result.exit_code == 2 and "no-such-branch" in result.stderr and "Traceback" not in result.output
+
+
+def test_the_hook_runs_on_every_commit_and_compares_with_head():
+    from homelint.yamlload import parse_bytes
+
+    (hook, _render) = parse_bytes("h", (PROJECT / ".pre-commit-hooks.yaml").read_bytes()).docs[0]
+    assert hook["id"] == "homelint" and hook["entry"] == "homelint check --diff-base HEAD"
+    assert hook["always_run"] is True and hook["pass_filenames"] is True  # deletions too
 
 
 def _git(cwd: Path, *args: str) -> None:
@@ -62,3 +159,33 @@ def test_pre_commit_try_repo_fails_on_bad_and_passes_on_clean(tmp_path):
     assert "HL105" in bad.stdout and "paperless/ks.yaml:16:13" in bad.stdout
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
+    # a commit that only deletes a Kustomization others depend on: the hook runs, and fails
+    clean = tmp_path / "clean"
+    _git(clean, "rm", "-q", ESO_KS)
+    deleted = subprocess.run(
+        [*pre_commit, "try-repo", str(PROJECT), "homelint"], cwd=clean, capture_output=True, text=True, env=env, timeout=900
+    )
+    assert deleted.returncode == 1, deleted.stdout + deleted.stderr
+    assert "HL105" in deleted.stdout and PAPERLESS_KS in deleted.stdout
+
+
+@needs_git
+def test_a_crafted_revision_never_writes_outside_its_temporary_folder(run, repo, tmp_path):
+    """A tree object with a symlink `a` and a folder `a/` (git fsck refuses it; a hostile push may
+    not): the file under `a/` is never written through the symlink."""
+    root = committed(repo)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+
+    def git(*args: str, stdin: str = "") -> str:
+        return subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, text=True, check=True).stdout.strip()
+
+    link = git("hash-object", "-w", "--stdin", stdin=str(outside))
+    blob = git("hash-object", "-w", "--stdin", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    sub = git("mktree", stdin=f"100644 blob {blob}\tpwn.yaml\n")
+    tree = git("mktree", stdin=f"120000 blob {link}\ta\n040000 tree {sub}\ta\n")
+    commit = git("-c", "user.name=t", "-c", "user.email=t@t", "commit-tree", tree, "-m", "crafted")
+    git("update-ref", "refs/heads/crafted", commit)
+    result = run("check", str(root), "--diff-base", "crafted")
+    assert result.exit_code in (0, 1)
+    assert list(outside.iterdir()) == []

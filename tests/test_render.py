@@ -90,6 +90,34 @@ def test_render_writes_atomically_inside_the_output_and_never_deletes(run, mj):
     assert not list(mj.rglob(".*.yaml.*"))  # no temporary files left behind
 
 
+def test_render_keeps_each_outputs_mode_as_makejinja_does(run, mj):
+    import os
+    import stat
+
+    scripts = mj / "templates/config/scripts"
+    scripts.mkdir()
+    (scripts / "bootstrap.sh").write_text("#!/bin/sh\necho hi\n")  # copied as it is (copy2): keeps +x
+    (scripts / "bootstrap.sh").chmod(0o755)
+    (scripts / "run.sh.j2").write_text("#!/bin/sh\necho #{ timezone }#\n")  # rendered
+    (scripts / "new.sh.j2").write_text("#!/bin/sh\necho new\n")
+    (mj / "scripts").mkdir()
+    (mj / "scripts/run.sh").write_text("#!/bin/sh\necho old\n")
+    (mj / "scripts/run.sh").chmod(0o750)  # written over: keeps its mode, as open("w") does
+    mask = os.umask(0o022)
+    try:
+        result = run("render", str(mj), "--no-lint")
+    finally:
+        os.umask(mask)
+    assert result.exit_code == 0, result.output
+
+    def mode(rel: str) -> int:
+        return stat.S_IMODE((mj / rel).stat().st_mode)
+
+    assert (mode("scripts/bootstrap.sh"), mode("scripts/run.sh"), mode("scripts/new.sh")) == (0o755, 0o750, 0o644)
+    assert (mj / "scripts/run.sh").read_text() != "#!/bin/sh\necho old\n"
+    assert mode("kubernetes/apps/default/echo/ks.yaml") == 0o644
+
+
 def test_render_then_lints_the_result(run, mj):
     result = run("render", str(mj))
     assert result.exit_code == 0 and "All checks passed" in result.output

@@ -127,3 +127,22 @@ def test_hostile_repo_in_a_fresh_process_matches_one_process(hostile):
     assert forked == fresh_process_json(hostile, HOMELINT_JOBS="1")
     assert '"HL006"' in forked and '"HL001"' in forked
     assert tree_digest(hostile) == before
+
+
+FUZZ_CRASHES = sorted((Path(__file__).parent / "data" / "fuzz").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("crash", FUZZ_CRASHES, ids=[p.name for p in FUZZ_CRASHES])
+def test_inputs_the_fuzzer_once_crashed_on(run, check_json, repo, crash):
+    """Each input bench/fuzz.py once failed on, as a manifest (located findings, no internal error)
+    and as the config (a one-line config error or a run, never a traceback)."""
+    data = crash.read_bytes()
+    root = repo({}, base="demo")
+    (root / "kubernetes/apps/default/echo/app/fuzzed.yaml").write_bytes(data)
+    _, findings = check_json(root)
+    assert all(f["rule"] != "HL000" and f["line"] >= 1 and f["column"] >= 1 for f in findings)
+    (root / ".homelint.yaml").write_bytes(data)
+    result = run("check", str(root), "--no-cache")
+    assert result.exit_code in (0, 1, 2) and "internal error" not in result.stderr and "Traceback" not in result.output
+    if result.exit_code == 2:
+        assert len(result.stderr.strip().splitlines()) == 1

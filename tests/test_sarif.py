@@ -131,3 +131,49 @@ def test_results_past_githubs_limit_are_left_out_and_said(capsys):
     (note,) = run["invocations"][0]["toolExecutionNotifications"]
     assert note["message"]["text"].startswith("7 results were left out")
     assert "7 results were left out" in capsys.readouterr().err
+
+
+def test_security_severity_help_uri_and_category(sarif, run):
+    log = sarif(FIXTURES / "demo", "--sarif-category", "homelint/cluster-a")
+    (run_,) = log["runs"]
+    assert run_["automationDetails"] == {"id": "homelint/cluster-a/"}
+    assert sarif(FIXTURES / "clean")["runs"][0]["automationDetails"] == {"id": "homelint/"}
+    rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
+    assert rules["HL402"]["properties"]["security-severity"] == "9.0"
+    assert rules["HL404"]["properties"]["security-severity"] == "8.0"
+    assert "security-severity" not in rules["HL101"]["properties"]
+    assert rules["HL402"]["helpUri"].endswith("/docs/rules.md#hl402-plaintext-secret")
+    from .conftest import PROJECT
+
+    text = (PROJECT / "docs" / "rules.md").read_text()
+    for rule in rules.values():  # each helpUri leads to that rule's section (GitHub's heading anchors)
+        anchor = rule["helpUri"].split("#", 1)[1]
+        assert f"\n## {rule['id']} {rule['name']}\n" in text and anchor == f"{rule['id'].lower()}-{rule['name']}"
+
+
+def test_uris_are_relative_to_the_git_work_tree_also_from_a_subfolder(run, tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+
+    mono = tmp_path / "mono"
+    shutil.copytree(FIXTURES / "demo", mono / "infra" / "home")
+    subprocess.run(["git", "init", "-q", str(mono)], check=True)
+    (tmp_path / "elsewhere").mkdir()
+    target = str(mono / "infra" / "home")
+    for cwd, shown in (
+        (mono, "infra/home/"),
+        (mono / "infra", "home/"),
+        (tmp_path / "elsewhere", f"{mono.resolve()}/infra/home/"),
+    ):
+        monkeypatch.chdir(cwd)
+        log = json.loads(run("check", target, "--no-cache", "--format", "sarif").stdout)
+        (run_,) = log["runs"]
+        assert run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] == mono.resolve().as_uri() + "/"
+        uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run_["results"]}
+        assert "infra/home/kubernetes/apps/default/paperless/ks.yaml" in uris
+        assert all(u.startswith("infra/home/") for u in uris)
+        github = run("check", target, "--no-cache", "--format", "github").stdout
+        assert "file=infra/home/kubernetes/apps/default/paperless/ks.yaml," in github
+        # the terminal: relative to the current directory when under it (clickable), else absolute
+        text = run("check", target, "--no-cache", "--select", "HL105", "--color", "never").stdout
+        assert text.startswith(f"{shown}kubernetes/apps/default/paperless/ks.yaml:16:13: HL105"), text

@@ -23,7 +23,9 @@ def write_baseline(findings: list[Finding], path: Path, root: Path | None = None
     )
     unique = list({e["fingerprint"]: e for e in entries}.values())
     payload = json.dumps({"format": FORMAT, "findings": unique}, indent=2) + "\n"
-    atomic_write(path, payload.encode(), root=root)
+    from homelint.filemodes import mode_for
+
+    atomic_write(path, payload.encode(), root=root, exact_mode=mode_for(path))  # a file to commit: the umask's mode
     return len(unique)
 
 

@@ -25,7 +25,8 @@ from typing import Any
 from homelint import __version__
 
 LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside the repository)
-CACHE_FORMAT = 7  # bump when what is cached changes shape (6: spans follow YAML merge keys; 7: signed files)
+CACHE_FORMAT = 8  # bump when what is cached changes shape (7: spans follow YAML merge keys; suppressions; 8: signed files)
+RUNS_KEPT = 4  # whole-run results kept, newest first
 MAGIC = b"HLCACHE1"
 MAC_SIZE = 32
 MAX_CACHE_FILE = 1 << 30  # a bigger cache file is absent
@@ -324,17 +325,25 @@ class Cache:
             live = set(entry[2] for entry in self.index.values())
             self._store.store("spans.marshal", {k: v for k, v in spans.items() if k.split("|", 1)[0] in live})
 
+    def _runs(self) -> list[tuple[str, Any]]:
+        if not hasattr(self, "_run_list"):
+            stored = self._load("runs.marshal") if self.enabled else None
+            valid = isinstance(stored, list) and all(_valid_run(r) for r in stored)
+            self._run_list: list[tuple[str, Any]] = [tuple(r) for r in stored] if valid else []  # type: ignore[misc,union-attr]
+        return self._run_list
+
     def run_result(self, key: str) -> Any:
+        """The findings of a run over exactly these contents (the run key), if one of the last
+        RUNS_KEPT runs had them: the tree as it is, or as it was at the last commit (what
+        `--diff-base HEAD` compares with in a pre-commit hook)."""
         if not self.enabled:
             return None
-        stored = self._load("run.marshal")
-        if _valid_run(stored) and stored[0] == key:
-            return stored[1]
-        return None
+        return next((value for stored, value in self._runs() if stored == key), None)
 
     def store_run_result(self, key: str, value: Any) -> None:
         if self.enabled and self._store is not None:
-            self._store.store("run.marshal", (key, value))
+            self._run_list = [(key, value), *[r for r in self._runs() if r[0] != key]][:RUNS_KEPT]
+            self._store.store("runs.marshal", self._run_list)
 
 
 def clean(root: Path) -> bool:

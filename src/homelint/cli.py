@@ -11,10 +11,17 @@ import click
 
 from homelint import __version__
 
-FORMATS = ["text", "json", "sarif", "github"]
+FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit"]
 
 
 class HomelintGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """`--debug` is accepted after the subcommand too (`homelint check --debug`)."""
+        end = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[1:end]:
+            args = ["--debug", *[a for a in args[:end] if a != "--debug"], *args[end:]]
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -92,9 +99,24 @@ def _write_output(text: str, output: Path | None, root: Path | None = None) -> N
         except BrokenPipeError:
             _silence_stdout()  # the reader left (`| head`); the exit code still tells the result
         return
+    from homelint.config import ConfigError
+    from homelint.filemodes import mode_for
     from homelint.safeio import atomic_write
 
-    atomic_write(output, text.encode("utf-8", errors="backslashreplace"), root=root)
+    try:  # as `> FILE` would: the mode of the file it replaces or the umask's, not mkstemp's 0600
+        atomic_write(output, text.encode("utf-8", errors="backslashreplace"), root=root, exact_mode=mode_for(output))
+    except ConfigError:
+        raise
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
+
+
+def _check_folder(target: Path | None) -> None:
+    """A file to write goes into an existing folder: else a one-line usage error (exit 2)."""
+    if target is not None and not target.resolve().parent.is_dir():
+        from homelint.config import ConfigError
+
+        raise ConfigError(f"cannot write {target}: the folder {target.resolve().parent} does not exist")
 
 
 def _use_color(mode: str, output: Path | None) -> bool:
@@ -106,20 +128,35 @@ def _use_color(mode: str, output: Path | None) -> bool:
 
 
 def emit(
-    result: Any, fmt: str, output: Path | None, *, color: str = "auto", quiet: bool = False, statistics: bool = False
+    result: Any,
+    fmt: str,
+    output: Path | None,
+    *,
+    color: str = "auto",
+    quiet: bool = False,
+    statistics: bool = False,
+    category: str | None = None,
 ) -> None:
     if fmt == "json":
         from homelint.report.jsonfmt import render_json
 
         text = render_json(result)
     elif fmt == "sarif":
-        from homelint.report.sarif import render_sarif
+        from homelint.report.sarif import DEFAULT_CATEGORY, render_sarif
 
-        text = render_sarif(result)
+        text = render_sarif(result, category or DEFAULT_CATEGORY)
     elif fmt == "github":
         from homelint.report.github import render_github
 
         text = render_github(result)
+    elif fmt == "gitlab":
+        from homelint.report.gitlab import render_gitlab
+
+        text = render_gitlab(result)
+    elif fmt == "junit":
+        from homelint.report.junit import render_junit
+
+        text = render_junit(result)
     else:
         from homelint.report.text import render_text
 
@@ -180,6 +217,16 @@ def _read(root: Path, path: str) -> str | None:
     metavar="COMPONENT=VERSION",
     help="Preview an upgrade: report what breaks on it (HL606, HL607), e.g. flux=2.9, external-secrets=0.17.",
 )
+@click.option(
+    "--diff-base",
+    metavar="REF",
+    help="Report only findings that are new relative to this git revision (e.g. origin/main, HEAD).",
+)
+@click.option(
+    "--sarif-category",
+    metavar="NAME",
+    help="SARIF automationDetails.id: GitHub keeps one analysis per category (default: homelint).",
+)
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -197,17 +244,22 @@ def check(
     baseline: Path | None,
     write_baseline: Path | None,
     targets: tuple[str, ...],
+    diff_base: str | None,
+    sarif_category: str | None,
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
     Directories limit the report to findings under them; files (as pre-commit passes them) limit it
-    to findings in those files or caused by them, while the whole repository is still analysed.
+    to findings in those files or caused by a change to them (in git: every finding that is new
+    relative to HEAD, wherever it is), while the whole repository is still analysed.
     """
     from homelint import timing
     from homelint.config import parse_targets
     from homelint.engine import Options, run_check
 
     timing.mark("imports")
+    for target in (output, write_baseline):
+        _check_folder(target)  # before the run, not after it
     paths = paths or (Path("."),)
     files_only = None
     dirs = [p for p in paths if not p.is_file()]
@@ -228,15 +280,16 @@ def check(
         files_only=files_only,
         baseline=None if write_baseline else baseline,
         targets=parse_targets(targets),
+        diff_base=diff_base,
     )
     result = run_check(options)
     if write_baseline:
         from homelint.baseline import write_baseline as write
 
         count = write(result.findings, write_baseline, result.root)
-        click.echo(f"Wrote {count} findings to {write_baseline}.", err=True)
+        click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True)
         sys.exit(0)
-    emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics)
+    emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics, category=sarif_category)
     timing.mark("report")
     timing.report()
     level = fail_level or result.config.fail_level
@@ -244,10 +297,10 @@ def check(
 
 
 @main.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
 def rules_cmd(fmt: str, config_file: Path | None) -> None:
-    """List every rule: ID, name, default severity, enabled by default."""
+    """List every rule: ID, name, default severity, enabled by default (markdown: docs/rules.md)."""
     from homelint.config import load_config
     from homelint.discovery import find_repo_root
     from homelint.engine import all_rules
@@ -274,10 +327,31 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
             )
         )
         return
+    if fmt == "markdown":
+        click.echo(rules_markdown(rules), nl=False)
+        return
     for r in sorted(rules.values(), key=lambda r: r.id):
         state = "on " if r.enabled else "off"
         origin = "" if r.origin == "builtin" else f"  ({r.origin})"
         click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {state}  {r.summary}{origin}")
+
+
+def rules_markdown(rules: dict[str, Any]) -> str:
+    """docs/rules.md: every rule's documentation on one page, a section per rule (SARIF helpUri
+    links to its anchor), generated so that it cannot drift from rules/."""
+    import re
+
+    out = [
+        "# homelint rules\n",
+        "Generated from [`rules/`](../rules/) by `homelint rules --format markdown > docs/rules.md`; do not edit.\n",
+    ]
+    for meta in sorted(rules.values(), key=lambda r: r.id):
+        state = "on by default" if meta.enabled else f"off by default (`--extend-select {meta.id}`)"
+        out.append(f"## {meta.id} {meta.name}\n\nSeverity: {meta.severity}, {state}. {meta.summary}\n")
+        if meta.docs:
+            out.append(re.sub(r"^(#+) ", r"#\1 ", meta.docs.rstrip(), flags=re.M) + "\n")
+        out.append(f"Suppress: `# homelint: ignore[{meta.id}] -- reason` on the line or the line before.\n")
+    return "\n".join(out)
 
 
 @main.command("rule")
@@ -322,15 +396,21 @@ def clean(path: Path) -> None:
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid", show_default=True)
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
 def graph(path: Path, fmt: str, config_file: Path | None) -> None:
-    """Print the Flux dependency graph (Kustomizations, HelmReleases, dependsOn and sources)."""
-    from homelint.config import load_config
+    """Print the Flux dependency graph (Kustomizations, HelmReleases, dependsOn and sources).
+
+    PATH below the repository root narrows it to the objects defined in that folder and what they
+    connect to; Mermaid groups the objects by namespace."""
+    from homelint.config import ConfigError, load_config
     from homelint.discovery import find_repo_root
     from homelint.fluxgraph import render_graph
     from homelint.repo import load_repo
 
+    if not path.exists():
+        raise ConfigError(f"path does not exist: {path}")
     root = find_repo_root(path)
+    folder = path.resolve().relative_to(root).as_posix() if path.resolve() != root else ""
     repo, _ = load_repo(root, load_config(root, config_file), use_cache=False)
-    click.echo(render_graph(repo, fmt), nl=False)
+    click.echo(render_graph(repo, fmt, "" if folder == "." else folder), nl=False)
 
 
 @main.command()
@@ -369,6 +449,7 @@ def render(
     """
     from homelint.render import run_render
 
+    _check_folder(output)
     sys.exit(
         run_render(
             path,

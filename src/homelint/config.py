@@ -91,7 +91,8 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     raw = read_config_file(path, "config file")
     from homelint.yamlload import parse_bytes
 
-    parsed = parse_bytes(str(path), raw)
+    nodes: list[Any] = []
+    parsed = parse_bytes(str(path), raw, nodes)
     errors = [p for p in parsed.problems if p.rule in ("HL001", "HL002")]
     if errors:
         first = errors[0]
@@ -99,7 +100,7 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     data = parsed.docs[0] if parsed.docs else None
     if data is None:
         data = {}
-    validate_config_data(data, path)
+    validate_config_data(data, path, nodes[0] if nodes else None)
     config = _from_data(data, path)
     check_paths(root, config)
     return config
@@ -120,7 +121,7 @@ def check_paths(root: Path, config: Config) -> None:
             raise UnsafePath(f"placeholders.docs: '{printable(pattern)}' is not a path inside the repository; refused")
 
 
-def validate_config_data(data: Any, path: Path) -> None:
+def validate_config_data(data: Any, path: Path, node: Any = None) -> None:
     import jsonschema
 
     from homelint.resources import schema
@@ -130,14 +131,53 @@ def validate_config_data(data: Any, path: Path) -> None:
     if errors:
         error = errors[0]
         where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise ConfigError(f"{path}: invalid config at '{where}': {_readable(error)}")
+        keys = list(error.absolute_path)
+        if error.validator == "additionalProperties":
+            keys.append(_extra_key(error))
+        line, column = locate(node, keys, key=error.validator == "additionalProperties")
+        raise ConfigError(f"{path}:{line}:{column}: invalid config at '{where}': {_readable(error)}")
+
+
+def locate(node: Any, keys: list[Any], *, key: bool = False) -> tuple[int, int]:
+    """Line and column (1-based) of the value at `keys` in a composed YAML document (of the key
+    itself with `key`); as deep as the path exists, the document start otherwise."""
+    line, column = (node.start_mark.line + 1, node.start_mark.column + 1) if node is not None else (1, 1)
+    for index, want in enumerate(keys):
+        if node is None:
+            break
+        found = None
+        if node.id == "mapping":
+            for key_node, value_node in node.value:
+                if key_node.id == "scalar" and key_node.value == str(want):
+                    found = key_node if key and index == len(keys) - 1 else value_node
+                    break
+        elif node.id == "sequence" and isinstance(want, int) and 0 <= want < len(node.value):
+            found = node.value[want]
+        if found is None:
+            break
+        node = found
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+    return line, column
+
+
+def _extra_key(error: Any) -> Any:
+    allowed = error.schema.get("properties", {})
+    extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+    return extras[0] if extras else ""
 
 
 def _readable(error: Any) -> str:
     """What is wrong, naming keys and expected types, never quoting a value."""
     if error.validator == "additionalProperties":
+        import difflib
+
         allowed = sorted(error.schema.get("properties", {}))
-        return f"{error.message}; allowed keys: {', '.join(allowed)}"
+        from homelint.safeio import printable
+
+        extra = printable(str(_extra_key(error)), 60)
+        close = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"unknown key '{extra}'{hint} (allowed keys: {', '.join(allowed)})"
     if error.validator == "pattern":
         return "not a rule ID or prefix like HL101 or HL2"
     from homelint.kindschemas import describe

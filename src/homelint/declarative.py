@@ -68,8 +68,34 @@ def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
                 linear(pattern)
             except ValueError as exc:
                 raise ConfigError(f"{rel}: {where}: {exc}; patterns run on RE2 (no lookaround or backreferences)") from exc
+        _check_message(rel, data.get("message"))
         rules.append(load_rule_file(path, origin=rel))
     return rules
+
+
+MESSAGE_FIELDS = ("kind", "name", "namespace", "apiVersion")
+
+
+def _check_message(rel: str, message: Any) -> None:
+    """A rule's `message` may name only the fields every object has: else the rule file is wrong
+    (exit 2, naming it), not homelint."""
+    import difflib
+    import string
+
+    if not isinstance(message, str):
+        return
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(message) if name is not None]
+    except ValueError as exc:
+        raise ConfigError(
+            f"{rel}: the rule's 'message' is not a valid template ({exc}); write a literal brace as {{{{ or }}}}"
+        ) from exc
+    for name in fields:
+        if name not in MESSAGE_FIELDS:
+            close = difflib.get_close_matches(name, MESSAGE_FIELDS, n=1)
+            hint = f"did you mean {{{close[0]}}}? " if close else ""
+            allowed = ", ".join(f"{{{f}}}" for f in MESSAGE_FIELDS)
+            raise ConfigError(f"{rel}: the rule's 'message' names an unknown field {{{name}}}; {hint}it may use {allowed}")
 
 
 def _glob_any(value: str, patterns: Any) -> bool:

@@ -36,6 +36,18 @@ def find_repo_root(start: Path) -> Path:
     return base
 
 
+def git_work_tree(root: Path) -> tuple[Path, str] | None:
+    """(the git work tree that contains `root`, `root`'s path in it with a trailing '/' or ''), or
+    None outside git: the nearest folder at or above `root` with a `.git` (a folder, or a file in
+    a linked work tree or submodule), as git finds it."""
+    root = root.resolve()
+    for candidate in (root, *root.parents):
+        if (candidate / ".git").exists():
+            prefix = root.relative_to(candidate).as_posix()
+            return candidate, "" if prefix == "." else prefix + "/"
+    return None
+
+
 @dataclass
 class SkippedFile:
     path: str

@@ -7,17 +7,19 @@ import fnmatch
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from homelint import __version__, timing
+from homelint.cache import Cache
 from homelint.config import Config, ConfigError, load_config
 from homelint.discovery import find_repo_root
 from homelint.model import Finding, K8sObject, Span, severity_rank
 from homelint.registry import RuleMeta, builtin_rules, checks, matches
-from homelint.yamlload import Suppression
+from homelint.yamlload import MALFORMED, Suppression
 
 
 class Context:
@@ -66,6 +68,7 @@ class Options:
     use_cache: bool = True
     files_only: list[str] | None = None  # pre-commit: report only findings in/caused by these
     baseline: Path | None = None
+    diff_base: str | None = None  # a git revision: report only findings new relative to it
     targets: dict[str, str] = field(default_factory=dict)  # --target flux=2.9: upgrade preview
 
 
@@ -120,23 +123,24 @@ def _run_check(options: Options) -> Result:
     if options.targets:
         config.targets = {**config.targets, **options.targets}
     rules = all_rules(root, config)
-    enabled = enabled_rules(rules, config, options)
     limits = _limit_paths(root, options.paths)
     timing.mark("config")
 
-    stored, repo = _run_record(root, config, rules, enabled, use_cache=options.use_cache)
-    raw = [_finding_from_tuple(t) for t in stored["findings"]]
-    suppressions = {p: [Suppression(*t) for t in entries] for p, entries in stored["suppressions"].items()}
-    findings, suppressed = apply_suppressions(suppressions, rules, raw)
-    findings = select(findings, rules, config, options)
-    suppressed = select(suppressed, rules, config, options)
+    findings, suppressed, stats, repo = _analyse(root, config, rules, options, Cache(root, enabled=options.use_cache))
     if limits:
         findings = [f for f in findings if _within(f, limits)]
         suppressed = [f for f in suppressed if _within(f, limits)]
-    if options.files_only is not None:
-        changed = set(options.files_only)
-        findings = [f for f in findings if f.path in changed or changed.intersection(f.related)]
-        suppressed = [f for f in suppressed if f.path in changed]
+    notes = []
+    if options.diff_base is not None or options.files_only is not None:
+        base = _base_findings(root, config, rules, options)
+        if base is not None and options.diff_base is not None:
+            old = len(findings) - len(_new(findings, base[0]))
+            if old:
+                notes.append(
+                    f"{old} finding{'s' if old != 1 else ''} that {options.diff_base} already had are not shown (--diff-base)"
+                )
+        findings = _changed(findings, options.files_only, base[0] if base else None)
+        suppressed = _changed(suppressed, options.files_only, base[1] if base else None)
     stale = 0
     baseline_path = options.baseline or (root / config.baseline if config.baseline else None)
     if baseline_path is not None:
@@ -145,8 +149,7 @@ def _run_check(options: Options) -> Result:
         findings, stale = filter_baseline(findings, baseline_path)
     findings.sort(key=Finding.sort_key)
     suppressed.sort(key=Finding.sort_key)
-    stats = dict(stored["stats"])
-    result = Result(root, config, findings, rules, stats, suppressed, stale, repo)
+    result = Result(root, config, findings, rules, stats, suppressed, stale, repo, notes)
     result.notes.extend(stats.get("notes", []))
     if "versions" in stats and any("upgrade" in rules[f.rule].tags for f in findings if f.rule in rules):
         from homelint.versions import describe_rows
@@ -162,24 +165,77 @@ def _run_check(options: Options) -> Result:
     return result
 
 
+def _analyse(
+    root: Path, config: Config, rules: dict[str, RuleMeta], options: Options, cache: Any
+) -> tuple[list[Finding], list[Finding], dict[str, Any], Any]:
+    """(findings, suppressed findings, stats, the loaded Repo or None) of the tree at `root`, with the
+    selection and severities applied: no path limits, file filters or baseline."""
+    enabled = enabled_rules(rules, config, options)
+    stored, repo = _run_record(root, config, rules, enabled, cache)
+    raw = [_finding_from_tuple(t) for t in stored["findings"]]
+    suppressions = {p: [Suppression(*t) for t in entries] for p, entries in stored["suppressions"].items()}
+    findings, suppressed = apply_suppressions(suppressions, rules, raw)
+    findings = select(findings, rules, config, options)
+    suppressed = select(suppressed, rules, config, options)
+    return findings, suppressed, dict(stored["stats"]), repo
+
+
+def _base_findings(
+    root: Path, config: Config, rules: dict[str, RuleMeta], options: Options
+) -> tuple[Counter[str], Counter[str]] | None:
+    """Fingerprints of (the findings, the findings and suppressed ones) of the same folder at the
+    revision `--diff-base` names (file arguments: HEAD), linted with this run's config, rules and
+    selection; None when there is nothing to compare with (file arguments outside git)."""
+    from homelint.diffbase import BorrowedCache, revision_tree
+
+    with revision_tree(root, options.diff_base or "HEAD", required=options.diff_base is not None) as base_root:
+        if base_root is None:
+            return None
+        findings, suppressed, _, _ = _analyse(base_root, config, rules, options, BorrowedCache(root, enabled=options.use_cache))
+    timing.mark("diff-base")
+    shown = Counter(f.fingerprint() for f in findings)
+    return shown, shown + Counter(f.fingerprint() for f in suppressed)
+
+
+def _new(findings: list[Finding], base: Counter[str]) -> set[int]:
+    """ids of the findings that are not in `base`: of n findings with one fingerprint that the base had
+    m times, the last n - m (in file order) are new."""
+    remaining = Counter(base)
+    new = set()
+    for finding in sorted(findings, key=Finding.sort_key):
+        fp = finding.fingerprint()
+        if remaining[fp] > 0:
+            remaining[fp] -= 1
+        else:
+            new.add(id(finding))
+    return new
+
+
+def _changed(findings: list[Finding], files: list[str] | None, base: Counter[str] | None) -> list[Finding]:
+    """What a change caused: findings new relative to the base, and (file arguments, as pre-commit
+    passes them) every finding in those files or caused by them (`related`)."""
+    new = _new(findings, base) if base is not None else set()
+    named = set(files or ())
+    return [f for f in findings if id(f) in new or f.path in named or not named.isdisjoint(f.related)]
+
+
 def _run_record(
-    root: Path, config: Config, rules: dict[str, RuleMeta], enabled: set[str], *, use_cache: bool
+    root: Path, config: Config, rules: dict[str, RuleMeta], enabled: set[str], cache: Any
 ) -> tuple[dict[str, Any], Any]:
     """(findings, suppressions and stats of the repository as it is; the loaded Repo or None).
 
     Cold: walk and parse at once (repo.walk_and_parse). Nothing changed since the cached run: its
     record, without loading a document. Otherwise: load (reparsing what changed) and check.
     """
-    from homelint.cache import Cache
     from homelint.discovery import walk
     from homelint.repo import load_repo, scan_cache, template_inputs, walk_and_parse
 
     exclude = [*config.exclude, *template_inputs(root)]
-    cache = Cache(root, enabled=use_cache)
     parse_results = None
     known: dict[str, str] = {}
     todo: list[str] = []
     key = None
+    scanned: dict[str, str] | None = None
     if not cache.index:
         files, parse_results = walk_and_parse(root, exclude)
         timing.mark("walk+parse")
@@ -187,14 +243,17 @@ def _run_record(
         files = walk(root, exclude)
         known, todo = scan_cache(root, files, cache)
         timing.mark("walk")
-        if not todo:
-            key = _run_key(root, files, known, config, rules, enabled)
+        # the contents of a kept run (nothing changed; an edit undone; the last commit, which
+        # --diff-base HEAD lints) answer without parsing: hashing what changed is enough
+        scanned = _digests(root, known, todo)
+        if scanned is not None:
+            key = _run_key(root, files, scanned, config, rules, enabled)
             stored = cache.run_result(key)
             if stored is not None:
                 cache.save()  # touched-but-unchanged files have new stats
                 return stored, None
     repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
-    if key is None or repo.digests != known:  # the key of the scan holds if no file was (re)parsed
+    if key is None or repo.digests != scanned:  # the key of the scan holds if the files were as hashed
         key = _run_key(root, files, repo.digests, config, rules, enabled)
     stored = cache.run_result(key)
     if stored is None:
@@ -222,6 +281,21 @@ def _versions(repo: Any) -> list[dict[str, Any]]:
     from homelint.versions import versions_of
 
     return versions_of(repo).summary()
+
+
+def _digests(root: Path, known: dict[str, str], todo: list[str]) -> dict[str, str] | None:
+    """Content digests of every YAML file: the cache's for unchanged ones, hashed for the rest (None
+    when one cannot be read: the load reports it)."""
+    from homelint.cache import digest
+
+    digests = dict(known)
+    for path in todo:
+        try:
+            with open(root / path, "rb") as handle:
+                digests[path] = digest(handle.read())
+        except OSError:
+            return None
+    return digests
 
 
 def _limit_paths(root: Path, paths: list[Path]) -> list[str]:
@@ -379,40 +453,43 @@ def apply_suppressions(
     by_path: dict[str, list[Finding]] = {}
     for finding in raw:
         by_path.setdefault(finding.path, []).append(finding)
+    names = {meta.name: rule_id for rule_id, meta in rules.items()}
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     unused: list[Finding] = []
+    meta = rules["HL005"]
+
+    def hl005(path: str, sup: Suppression, rule: str, message: str, fix: str) -> Finding:
+        span = Span(sup.line, sup.column, sup.line, sup.column + 1)
+        return Finding("HL005", path, span, message, fix, meta.severity, meta.name, f"{rule}/{message}/{sup.reason}")
+
     for path, entries in suppressions.items():
         for sup in entries:
+            if sup.target == MALFORMED:
+                message = f"'{sup.reason}' is not a suppression homelint understands; nothing is suppressed"
+                fix = "write # homelint: ignore[HL301] -- reason (or # homelint: ignore for every rule on the line)"
+                unused.append(hl005(path, sup, "?", message, fix))
+                continue
+            selectors = [names.get(r, r) for r in sup.rules]  # a rule's name stands for its ID
             used: set[str] = set()
             for finding in by_path.get(path, []):
                 if finding.suppressed is not None or finding.rule == "HL005":
                     continue
-                if (sup.target == 0 or finding.span.line == sup.target) and matches(finding.rule, list(sup.rules)):
+                if (sup.target == 0 or finding.span.line == sup.target) and (not selectors or matches(finding.rule, selectors)):
                     finding.suppressed = sup.reason or "suppressed in source"
-                    used.update(r for r in sup.rules if finding.rule.startswith(r))
-            for rule in sup.rules:
+                    used.update(r for r in selectors if finding.rule.startswith(r))
+                    used.add("")
+            where = "in this file" if sup.target == 0 else f"on line {sup.target}"
+            if not selectors and "" not in used:
+                unused.append(hl005(path, sup, "", f"unused suppression: no finding {where}", "remove the suppression comment"))
+            for written, rule in zip(sup.rules, selectors, strict=True):
                 if rule in used:
                     continue
                 if not any(r.startswith(rule) for r in rules):
-                    message = f"suppression names unknown rule '{rule}'"
+                    message = f"suppression names unknown rule '{written}'"
                 else:
-                    message = (
-                        f"unused suppression: no {rule} finding {'in this file' if sup.target == 0 else f'on line {sup.target}'}"
-                    )
-                meta = rules["HL005"]
-                unused.append(
-                    Finding(
-                        "HL005",
-                        path,
-                        Span(sup.line, sup.column, sup.line, sup.column + 1),
-                        message,
-                        "remove the suppression comment, or fix the rule ID",
-                        meta.severity,
-                        meta.name,
-                        f"{rule}/{message}/{sup.reason}",
-                    )
-                )
+                    message = f"unused suppression: no {rule} finding {where}"
+                unused.append(hl005(path, sup, rule, message, "remove the suppression comment, or fix the rule ID"))
     for finding in raw:
         (suppressed if finding.suppressed is not None else kept).append(finding)
     kept.extend(unused)

@@ -45,15 +45,53 @@ def _nodes_and_edges(repo: Any) -> tuple[dict[str, dict[str, str]], list[tuple[s
             edges.append(
                 (node, f"{ref.get('kind', 'HelmRepository')}/{ref.get('namespace') or applied.ns}/{ref['name']}", "source")
             )
+    defined = _definitions(repo)
     for _, target, _ in edges:
         if target not in nodes:
             kind, ns, name = target.split("/", 2)
-            nodes[target] = {"kind": kind, "namespace": ns, "name": name, "path": ""}
+            nodes[target] = {"kind": kind, "namespace": ns, "name": name, "path": defined.get(target, "")}
     return nodes, sorted(set(edges))
 
 
-def render_graph(repo: Any, fmt: str) -> str:
+def _definitions(repo: Any) -> dict[str, str]:
+    """kind/namespace/name -> the file that defines it: as Flux applies it (effective namespace)
+    first, then as written, so that sources and other targets have a path too."""
+    found: dict[str, str] = {}
+    for applied in repo.flux.applied:
+        found.setdefault(f"{applied.kind}/{applied.ns}/{applied.name}", applied.obj.path)
+    for obj in repo.objects:
+        found.setdefault(f"{obj.kind}/{obj.effective_namespace or obj.namespace or 'default'}/{obj.name}", obj.path)
+    return found
+
+
+MERMAID_MAX_EDGES = 500  # Mermaid's default maxEdges: a larger graph does not render
+
+
+def narrow(nodes: dict[str, dict[str, str]], edges: list[tuple[str, str, str]], folder: str) -> tuple[Any, Any]:
+    """The objects defined under `folder` (a path relative to the root), the edges that touch one
+    of them, and the nodes at their other ends."""
+    inside = {n for n, data in nodes.items() if data["path"] == folder or data["path"].startswith(folder.rstrip("/") + "/")}
+    kept = [e for e in edges if e[0] in inside or e[1] in inside]
+    wanted = inside | {e[0] for e in kept} | {e[1] for e in kept}
+    return {n: d for n, d in nodes.items() if n in wanted}, kept
+
+
+def _mermaid_text(text: str) -> str:
+    return re.sub(r'["<>]', "", text)
+
+
+def render_graph(repo: Any, fmt: str, folder: str = "") -> str:
     nodes, edges = _nodes_and_edges(repo)
+    if folder:
+        nodes, edges = narrow(nodes, edges, folder)
+    if fmt == "mermaid" and len(edges) > MERMAID_MAX_EDGES:
+        import sys
+
+        print(
+            f"homelint: warning: {len(edges)} edges, over Mermaid's default limit of {MERMAID_MAX_EDGES} (maxEdges): "
+            "narrow it with `homelint graph FOLDER`, or raise maxEdges in the renderer's config",
+            file=sys.stderr,
+        )
     if fmt == "json":
         return (
             json.dumps(
@@ -77,16 +115,24 @@ def render_graph(repo: Any, fmt: str) -> str:
         lines.append("}")
         return "\n".join(lines) + "\n"
     lines = ["flowchart LR"]
-    for name, i in ids.items():
-        label = re.sub(r'["<>]', "", name)
-        kind = nodes[name]["kind"]
-        lines.append(
-            f'  {i}["{label}"]'
-            if kind == "Kustomization"
-            else f'  {i}(["{label}"])'
-            if kind == "HelmRelease"
-            else f'  {i}[("{label}")]'
-        )
+    by_namespace: dict[str, list[str]] = {}
+    for name in ids:
+        by_namespace.setdefault(nodes[name]["namespace"], []).append(name)
+    for number, (namespace, members) in enumerate(sorted(by_namespace.items())):
+        lines.append(f'  subgraph ns{number}["{_mermaid_text(namespace)}"]')
+        for name in members:
+            node = nodes[name]
+            label = _mermaid_text(f"{node['kind']}/{node['name']}")
+            kind = node["kind"]
+            i = ids[name]
+            lines.append(
+                f'    {i}["{label}"]'
+                if kind == "Kustomization"
+                else f'    {i}(["{label}"])'
+                if kind == "HelmRelease"
+                else f'    {i}[("{label}")]'
+            )
+        lines.append("  end")
     for a, b, t in edges:
         arrow = "-.->" if t == "source" else "-->" if t == "dependsOn" else "==>"
         lines.append(f"  {ids[a]} {arrow}|{t}| {ids[b]}")

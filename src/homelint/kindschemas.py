@@ -78,6 +78,22 @@ def checker(name: str) -> Any:
     return Validator(fast_validator(name), lambda: validator(name))
 
 
+YAML_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "mapping", list: "list", type(None): "null"}
+
+
+def yaml_value(value: Any, limit: int = 60) -> str:
+    """A value as YAML writes it (true, null, 3, 'text'), not as Python does (True, None)."""
+    import json
+
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "..."
+        return "'" + text.replace("'", "''") + "'"
+    if isinstance(value, dict | list):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= limit else text[:limit] + "..."
+    return json.dumps(value, default=str)  # true, false, null, numbers
+
+
 def readable(error: Any) -> tuple[tuple[Any, ...], str]:
     """A position (field path) and a sentence for one jsonschema error."""
     import jsonschema
@@ -103,7 +119,6 @@ def readable(error: Any) -> tuple[tuple[Any, ...], str]:
     return path, describe(error, where)
 
 
-_TYPE_NAMES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "dict": "mapping", "NoneType": "null"}
 # jsonschema messages that name only keys of the instance (never a value): kept as they are
 _KEY_MESSAGES = ("required", "additionalProperties", "dependentRequired", "dependencies", "unevaluatedProperties")
 
@@ -116,12 +131,12 @@ def describe(error: Any, where: str = "") -> str:
         return f"{where}: {error.message}"[:300] if where else str(error.message)[:300]
     if validator == "type":
         want = expected if isinstance(expected, str) else " or ".join(expected)
-        got = _TYPE_NAMES.get(type(error.instance).__name__, type(error.instance).__name__)
+        got = YAML_TYPES.get(type(error.instance), type(error.instance).__name__)
         phrase = f"must be a {want}, not a {got}"
     elif validator == "enum":
-        phrase = f"is not one of: {', '.join(map(str, expected))}"[:300]
+        phrase = f"is not one of: {', '.join(map(yaml_value, expected))}"[:300]
     elif validator == "const":
-        phrase = f"must be {expected!r}"[:300]
+        phrase = f"must be {yaml_value(expected)}"[:300]
     elif validator == "pattern":
         phrase = "does not match the expected format"
     elif isinstance(expected, (int, float)) and not isinstance(expected, bool):

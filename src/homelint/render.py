@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ class Rendered:
     files: dict[str, str]  # output-relative path -> template path
     error: dict[str, Any] | None
     skipped_hooks: list[str]
+    missing_data: list[str] = field(default_factory=list)  # makejinja.toml `data` files that do not exist
+    modes: dict[str, str] = field(default_factory=dict)  # output-relative path -> "input" or "keep"
 
 
 def render_to(root: Path, config_file: Path, tmp: Path, python: str, *, allow_plugins: bool = True) -> Rendered:
@@ -79,7 +81,17 @@ def render_to(root: Path, config_file: Path, tmp: Path, python: str, *, allow_pl
     output = Path(data.get("output") or root)
     output = output if output.is_absolute() else (config_file.parent / output)
     output = inside_repo(root, str(output), "makejinja output folder")  # never rendered or compared outside
-    return Rendered(root, config_file, out, output, data.get("files", {}), data.get("error"), data.get("skipped_hooks", []))
+    return Rendered(
+        root,
+        config_file,
+        out,
+        output,
+        data.get("files", {}),
+        data.get("error"),
+        data.get("skipped_hooks", []),
+        [d for d in data.get("data", []) if not (root / d).exists()],
+        data.get("modes", {}),
+    )
 
 
 def _rel(root: Path, path: Path | str) -> str:
@@ -131,7 +143,7 @@ def compare(rendered: Rendered) -> list[Finding]:
                 path,
                 Span.point(line),
                 f"render failed: {error.get('type', 'Error')}: {error.get('message')}",
-                "fix the template, the data file or the config; nothing was compared",
+                render_fix(error, rendered.missing_data, root),
                 f"HL703/{error.get('message')}",
             )
         ]
@@ -212,6 +224,39 @@ def _redacted(path: str, lines: list[str]) -> list[str] | None:
     return [escape_control(mask(line) if i in hidden else line) for i, line in enumerate(lines)]
 
 
+# import name -> the package that provides it, where they differ (makejinja plugins' usual imports)
+PACKAGES = {"yaml": "PyYAML", "dotenv": "python-dotenv", "Crypto": "pycryptodome", "jose": "python-jose", "git": "GitPython"}
+
+
+def render_fix(error: dict[str, Any], missing_data: list[str], root: Path) -> str:
+    """What to do about a failed render: install a plugin's dependency, create a data file, or fix
+    the template."""
+    module = error.get("module")
+    if module:
+        package = PACKAGES.get(module.split(".")[0], module.split(".")[0])
+        return (
+            f"the repository's makejinja plugin needs '{package}': pip install {package} into the Python that runs "
+            f"homelint (or pass --python); for the pre-commit hook add `additional_dependencies: [{package}]`"
+        )
+    missing = [*missing_data, *([error["missing"]] if error.get("missing") else [])]
+    if missing:
+        return "create " + "; ".join(_create_hint(root, m) for m in missing) + ", then render again"
+    return "fix the template, the data file or the config; nothing was compared"
+
+
+def _create_hint(root: Path, missing: str) -> str:
+    path = Path(missing)
+    for sample in (
+        path.with_name(f"{path.stem}.sample{path.suffix}"),
+        path.with_name(f"{path.name}.sample"),
+        path.with_name(f"{path.stem}.example{path.suffix}"),
+        path.with_name(f"{path.name}.example"),
+    ):
+        if (root / sample).is_file():
+            return f"{_rel(root, root / path)} (copy {_rel(root, root / sample)} and fill it in)"
+    return _rel(root, root / path)
+
+
 def _only_encrypted_values_differ(target: Path, data: bytes) -> bool:
     if ".sops." not in target.name:
         return False
@@ -224,21 +269,39 @@ def _only_encrypted_values_differ(target: Path, data: bytes) -> bool:
     return bool(_sops_keys(current.decode("utf-8", "replace")) == _sops_keys(data.decode("utf-8", "replace")))
 
 
+def _output_mode(rendered: Rendered, rel: str, target: Path) -> int:
+    """The mode makejinja would leave: a copied file (or any, with copy_metadata) gets its input's
+    mode, as the render in the temporary folder got it; a rendered file written over an existing
+    one keeps that file's mode; a new one gets the umask's."""
+    rendered_mode = os.stat(rendered.tmp / rel).st_mode & 0o7777
+    if rendered.modes.get(rel) == "input":
+        return rendered_mode
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        return rendered_mode
+
+
 def write_rendered(rendered: Rendered) -> list[str]:
     """Copy changed files into the configured output, one atomic rename each; never delete."""
     written = []
     for rel in sorted(rendered.files):
         target = rendered.output / rel
         data = (rendered.tmp / rel).read_bytes()
+        mode = _output_mode(rendered, rel, target)
         try:
             same = read_regular(target, MAX_COMPARED_BYTES, follow=False) == data
         except OSError:
             same = False
         if same:
+            inside = is_within(os.path.realpath(target), os.path.realpath(rendered.root))
+            if inside and os.stat(target).st_mode & 0o7777 != mode:
+                os.chmod(target, mode)  # the template became executable (or stopped being)
+                written.append(_rel(rendered.root, target))
             continue
         if _only_encrypted_values_differ(target, data):
             continue  # keep the encrypted file when only values differ
-        atomic_write(target, data, root=rendered.root, make_parents=True)
+        atomic_write(target, data, root=rendered.root, make_parents=True, exact_mode=mode)
         written.append(_rel(rendered.root, target))
     return written
 
@@ -265,6 +328,8 @@ def run_render(
         raise ConfigError(f"no makejinja.toml in {root} (pass --config PATH); nothing to render")
     with tempfile.TemporaryDirectory(prefix="homelint-render-") as tmp:
         rendered = render_to(root, config, Path(tmp), python or sys.executable, allow_plugins=allow_plugins or not check_only)
+        if rendered.missing_data:
+            click.echo(f"note: makejinja.toml names data files that do not exist: {', '.join(rendered.missing_data)}", err=True)
         if rendered.skipped_hooks:
             click.echo(f"note: exec_pre/exec_post hooks are not run by homelint: {'; '.join(rendered.skipped_hooks)}", err=True)
         if check_only:

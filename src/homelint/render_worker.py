@@ -13,8 +13,15 @@ fails with an explanation) and the repository is not put on the import path.
 
 from __future__ import annotations
 
-import json
+import os
 import sys
+
+# Run as a script, this file's folder (homelint's package) heads sys.path and its modules would
+# shadow the standard library's for makejinja and the plugins (homelint's selectors.py, timing.py).
+if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+    del sys.path[0]
+
+import json
 import traceback
 from pathlib import Path
 from typing import Any
@@ -30,7 +37,12 @@ def _error(exc: BaseException, templates: list[Path]) -> dict[str, Any]:
             where = {"template": frame.filename, "line": frame.lineno or 1}
     if name and lineno and where["template"] is None:
         where = {"template": name, "line": lineno}
-    return {"type": type(exc).__name__, "message": str(exc).splitlines()[0] if str(exc) else type(exc).__name__, **where}
+    found = {"type": type(exc).__name__, "message": str(exc).splitlines()[0] if str(exc) else type(exc).__name__, **where}
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        found["module"] = exc.name  # a plugin's dependency that this interpreter lacks
+    elif isinstance(exc, FileNotFoundError) and exc.filename:
+        found["missing"] = str(exc.filename)
+    return found
 
 
 class PluginsRefused(Exception):
@@ -53,7 +65,7 @@ def _repository_code(config: Any) -> list[str]:
 
 
 def main(config_path: str, output: str, result_path: str, plugins: str = "allow") -> int:
-    result: dict[str, Any] = {"ok": False, "files": {}, "skipped_hooks": []}
+    result: dict[str, Any] = {"ok": False, "files": {}, "modes": {}, "skipped_hooks": []}
     templates: list[Path] = []
     try:
         import attrs
@@ -64,6 +76,7 @@ def main(config_path: str, output: str, result_path: str, plugins: str = "allow"
         config = ts.load(Config, appname="makejinja", config_files=[Path(config_path)])
         result["output"] = str(config.output)
         result["inputs"] = [str(p) for p in config.inputs]
+        result["data"] = [str(p) for p in config.data]
         result["jinja_suffix"] = config.jinja_suffix
         result["skipped_hooks"] = [*config.exec_pre, *config.exec_post]
         for base in map(Path, config.inputs):
@@ -81,7 +94,14 @@ def main(config_path: str, output: str, result_path: str, plugins: str = "allow"
         original = app.render_file
 
         def recording(input: Path, template_name: str, out: Path, *args: Any, **kwargs: Any) -> Any:
-            result["files"][str(Path(out).relative_to(output))] = str(input)
+            rel = str(Path(out).relative_to(output))
+            result["files"][rel] = str(input)
+            cfg = args[0] if args else kwargs.get("config", config)
+            enforce = kwargs.get("enforce_jinja_suffix", args[2] if len(args) > 2 else True)
+            # makejinja copies a non-template file (copy2) and, with copy_metadata, a template's mode:
+            # the output gets the input's mode; a rendered file written over an existing one keeps its own
+            copied = enforce and Path(input).suffix != cfg.jinja_suffix
+            result["modes"][rel] = "input" if copied or cfg.copy_metadata else "keep"
             return original(input, template_name, out, *args, **kwargs)
 
         app.render_file = recording  # type: ignore[assignment]

@@ -96,13 +96,14 @@ def atomic_write(
     mode: int = 0o666,
     dir_fd: int | None = None,
     make_parents: bool = False,
+    exact_mode: int | None = None,
 ) -> None:
     """Write `data` to `path` atomically: a new file beside it, renamed over it. The target itself,
     if a symlink, is replaced (never written through); a folder on the way that is a symlink inside
     `root` is refused (UnsafePath). The temporary file is removed on every error; one left by a
     killed run is removed by the next write to the same folder. With `dir_fd`, `path` is a name
     in that (already opened) folder; with `make_parents`, missing folders are made (never through a
-    symlink inside `root` either)."""
+    symlink inside `root` either). `mode` is filtered by the umask; `exact_mode` is set as it is."""
     name = os.path.basename(path)
     if not name or name in (".", ".."):
         raise UnsafePath(f"cannot write to {printable(str(path))}: not a file name")
@@ -113,6 +114,8 @@ def atomic_write(
         _reclaim(folder)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=folder)
         try:
+            if exact_mode is not None:
+                os.fchmod(fd, exact_mode)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)

@@ -26,7 +26,12 @@ _BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{C_SAFE_DEPTH // 4}}}", re.M)
 # where an alias node can start (a plain scalar cannot start with `*`): any alias, of a scalar too,
 # makes the converted document's expanded size worth bounding
 _ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s,\[\]{}]", re.M)
-_SUPPRESS_AT = re.compile(r"homelint:\s*+(ignore-file|ignore)\[")  # matched only where "homelint:" is (see _suppression)
+# `# homelint: ignore[HL301, unclaimed-volume] -- reason`; without [...] all rules (as noqa does for
+# flake8). Matched only where "homelint:" is (see _suppression), so the scan is linear.
+_SUPPRESS_AT = re.compile(r"homelint:\s*+(ignore-file|ignore)")
+_DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*homelint:")
+_ID = re.compile(r"[A-Za-z]+[0-9]*")
+MALFORMED = -1  # Suppression.target of a `# homelint:` comment that is not a suppression
 _TEMPLATE_MARKERS = (("#{", "}#"), ("#%", "%#"), ("{{", "}}"), ("{%", "%}"))
 _INT_TAG = "tag:yaml.org,2002:int"
 # ruamel's shared Tag object of plain strings (set when the loader class is made): the converter's fast path
@@ -50,8 +55,8 @@ class Problem:
 @dataclass(slots=True)
 class Suppression:
     line: int  # line the comment is on
-    target: int  # line it applies to (0 = whole file)
-    rules: tuple[str, ...]
+    target: int  # line it applies to (0 = whole file, MALFORMED = not understood: reason holds the text)
+    rules: tuple[str, ...]  # rule IDs, prefixes or names as written; () = every rule
     reason: str
     column: int
 
@@ -157,7 +162,7 @@ def _scan_comments(result: ParsedFile, text: str) -> None:
             found = _suppression(line)
             if found:
                 start, kind, listed, reason = found
-                rules = tuple(r.strip().upper() for r in listed.split(",") if r.strip())
+                rules = tuple(_rule_ref(r) for r in (listed or "").split(",") if r.strip())
                 own_line = line[:start].strip() == ""
                 if kind == "ignore-file":
                     target = 0
@@ -168,6 +173,11 @@ def _scan_comments(result: ParsedFile, text: str) -> None:
                 else:
                     target = number
                 result.suppressions.append(Suppression(number, target, rules, reason.strip(), start + 1))
+            else:
+                directive = _DIRECTIVE.search(line)
+                if directive:
+                    shown = line[directive.start() :].strip()[:80]
+                    result.suppressions.append(Suppression(number, MALFORMED, (), shown, directive.start() + 1))
         if "{" in line or "#%" in line:
             stripped = line.lstrip()
             if stripped.startswith("#") and not stripped.startswith(("#{", "#%")):
@@ -204,27 +214,77 @@ def _template_markers(line: str) -> list[tuple[int, str]]:
     return found
 
 
-def _suppression(line: str) -> tuple[int, str, str, str] | None:
-    """(offset of the `#`, "ignore" or "ignore-file", the rule list, the reason) of the first
-    `# homelint: ignore[...] -- reason` in the line. Linear in the line: each "homelint:" is looked
-    at once, and once no `]` follows, none can follow a later one either."""
+def _suppression(line: str) -> tuple[int, str, str | None, str] | None:
+    """(offset of the `#`, "ignore" or "ignore-file", the rule list or None for all rules, the
+    reason) of the first `# homelint: ignore[...] -- reason` in the line (the `#` at the line start
+    or after a space). Linear in the line: each "homelint:" is looked at once, and once no `]`
+    follows a `[`, none follows a later one either."""
     index = line.find("homelint:")
+    no_close = False
     while index >= 0:
         hash_at = index - 1
         while hash_at >= 0 and line[hash_at] in " \t\r\f\v":
             hash_at -= 1
-        match = _SUPPRESS_AT.match(line, index) if hash_at >= 0 and line[hash_at] == "#" else None
+        is_comment = hash_at >= 0 and line[hash_at] == "#" and (hash_at == 0 or line[hash_at - 1].isspace())
+        match = _SUPPRESS_AT.match(line, index) if is_comment else None
         if match:
-            close = line.find("]", match.end())
-            if close < 0:
-                return None
-            rest = line[close + 1 :]
-            reason = ""
-            if rest.lstrip().startswith("--"):
-                reason = rest.lstrip()[2:].split("#", 1)[0]
-            return hash_at, match.group(1), line[match.end() : close], reason
+            after = match.end()
+            following = line[after : after + 1]
+            listed: str | None = None
+            rest_at = after
+            if following == "[":
+                close = -1 if no_close else line.find("]", after + 1)
+                if close < 0:
+                    no_close = True
+                    index = line.find("homelint:", index + 9)
+                    continue
+                listed, rest_at = line[after + 1 : close], close + 1
+            elif following and (following.isalnum() or following in "_-"):
+                index = line.find("homelint:", index + 9)
+                continue  # `# homelint: ignored`: not a suppression
+            rest = line[rest_at:].lstrip()
+            reason = rest[2:].split("#", 1)[0] if rest.startswith("--") else ""
+            return hash_at, match.group(1), listed, reason
         index = line.find("homelint:", index + 9)
     return None
+
+
+def _rule_ref(text: str) -> str:
+    """A rule as a suppression names it: IDs and prefixes upper-cased (hl301 = HL301), names as written."""
+    text = text.strip()
+    return text.upper() if _ID.fullmatch(text) else text
+
+
+def _drop_suppressions_in_scalars(result: ParsedFile, nodes: list[Any]) -> None:
+    """A `# homelint:` inside a block scalar or a quoted string is text, not a comment."""
+    import bisect
+
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    seen: set[int] = set()
+    stack = [n for n in nodes if n is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.id == "scalar":
+            if node.style in ("|", ">", '"', "'"):
+                start, end = node.start_mark, node.end_mark
+                spans.append(((start.line, start.column), (end.line, end.column)))
+        elif node.id == "mapping":
+            stack.extend(item for pair in node.value for item in pair)
+        else:
+            stack.extend(node.value)
+    if not spans:
+        return
+    spans.sort()  # scalars do not overlap: only the last one starting before a comment can hold it
+    starts = [a for a, _ in spans]
+
+    def inside(position: tuple[int, int]) -> bool:
+        at = bisect.bisect_right(starts, position) - 1
+        return at >= 0 and spans[at][0] <= position < spans[at][1]
+
+    result.suppressions = [s for s in result.suppressions if not inside((s.line - 1, s.column - 1))]
 
 
 def _next_content_lines(lines: list[str]) -> list[int]:
@@ -306,7 +366,10 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
     # aliases of scalars can expand a document only as far as (aliases) x (longest scalar): bounded
     # by (count of `*`) x (text size), which for ordinary files is far below the budget
     aliases = text.count("*") * len(text) > MAX_EXPANDED_NODES * 64 and _ALIAS.search(text) is not None
-    for node in iter_nodes(text, result):
+    composed = iter_nodes(text, result)
+    if result.suppressions:
+        _drop_suppressions_in_scalars(result, composed)
+    for node in composed:
         result.doc_lines.append(node.start_mark.line + 1 if node is not None else 1)
         nodes.append(node)
         if node is None:

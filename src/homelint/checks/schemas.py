@@ -119,7 +119,7 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[dict[str, Any]]) -> It
                     "HL601",
                     obj,
                     keys,
-                    f"{obj.kind} {obj.name}: {message} (as applied, after its Kustomization's patches)",
+                    f"{obj.kind} {obj.name}: {message}",
                     key_node=key_node,
                     fix="see the field reference of this kind; Flux, kustomize or the API server reject it as it is",
                 )

@@ -73,6 +73,8 @@ def _secret_default(default: str) -> bool:
     if not text or _not_plaintext(text):
         return False
     return len(text) >= 8 or (any(c.isalpha() for c in text) and any(c.isdigit() for c in text))
+
+
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 DOCUMENTATION_NETWORKS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")  # RFC 5737, RFC 3849
 RESERVED_DOMAIN = re.compile(  # RFC 2606 (and RFC 6761 .localhost): names that never resolve to a real host
@@ -190,7 +192,7 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
             obj,
             (section, first),
             f"Secret {obj.name} holds plaintext values (keys: {names}) in a file that is not SOPS-encrypted; "
-            "the repository is public"
+            "whoever can read the repository or a clone of it can read them, and git history keeps them"
             + (f"; creation rule {rule.index + 1} of {rule.config} covers the file" if covered and rule else "")
             + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied else ""),
             key_node=True,

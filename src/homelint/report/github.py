@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from homelint.report import host_path
+
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
@@ -25,7 +27,7 @@ def render_github(result: Any) -> str:
     for f in result.findings:
         s = f.span
         props = (
-            f"file={_escape_property(f.path)},line={s.line},col={s.column},endLine={s.end_line},"
+            f"file={_escape_property(host_path(result.root, f.path))},line={s.line},col={s.column},endLine={s.end_line},"
             f"endColumn={s.end_column},title={_escape_property(f'{f.rule} {f.name}')}"
         )
         message = f.message + (f" (fix: {f.fix})" if f.fix else "")

@@ -17,8 +17,16 @@ from urllib.parse import quote
 
 from homelint import __version__
 from homelint.model import Finding
+from homelint.report import host_path, work_tree
 
 INFORMATION_URI = "https://github.com/homelint/homelint"
+RULES_DOCS_URI = f"{INFORMATION_URI}/blob/main/docs/rules.md"
+DEFAULT_CATEGORY = "homelint"
+# GitHub ranks alerts of rules tagged `security` by this score ("0.1".."10.0": 9+ critical, 7+ high,
+# 4+ medium): a plaintext secret is published the moment it is pushed; a file a .sops.yaml rule
+# says must be encrypted is one commit away from that. Other security rules: from their severity.
+SECURITY_SEVERITY = {"HL402": "9.0", "HL404": "8.0"}
+SECURITY_SEVERITY_BY_LEVEL = {"error": "7.0", "warning": "5.0", "info": "3.0"}
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 GITHUB_MAX_RESULTS = 25_000
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -52,24 +60,32 @@ def _first_paragraph(docs: str, heading: str) -> str:
     return " ".join(match.group(1).split()) if match else ""
 
 
+def rule_anchor(meta: Any) -> str:
+    """The anchor of a rule's section in docs/rules.md (GitHub's heading slugs)."""
+    return f"{meta.id.lower()}-{meta.name}"
+
+
 def _rule_descriptor(meta: Any) -> Any:
     import sarif_om as s
 
     full = _first_paragraph(meta.docs, "What it checks") or meta.summary
     markdown = f"**{meta.id} {meta.name}**: {meta.summary}\n\n{meta.docs}".strip()
+    properties: dict[str, Any] = {"tags": sorted(set(meta.tags) | {"homelint"}), "precision": meta.precision}
+    if "security" in meta.tags:
+        properties["security-severity"] = SECURITY_SEVERITY.get(meta.id, SECURITY_SEVERITY_BY_LEVEL[meta.severity])
     return s.ReportingDescriptor(
         id=meta.id,
         name=meta.name,
         short_description=s.MultiformatMessageString(text=meta.summary),
         full_description=s.MultiformatMessageString(text=full),
         help=s.MultiformatMessageString(text=f"{meta.summary} {full}".strip(), markdown=markdown),
-        help_uri=f"{INFORMATION_URI}/blob/main/rules/{meta.family}/{meta.id}.yaml" if meta.origin == "builtin" else None,
+        help_uri=f"{RULES_DOCS_URI}#{rule_anchor(meta)}" if meta.origin == "builtin" else None,
         default_configuration=s.ReportingConfiguration(level=LEVELS[meta.severity], enabled=meta.enabled),
-        properties={"tags": sorted(set(meta.tags) | {"homelint"}), "precision": meta.precision},
+        properties=properties,
     )
 
 
-def _result(finding: Finding, index: int, fingerprint: str) -> Any:
+def _result(finding: Finding, index: int, fingerprint: str, uri: str) -> Any:
     import sarif_om as s
 
     span = finding.span
@@ -83,7 +99,7 @@ def _result(finding: Finding, index: int, fingerprint: str) -> Any:
         locations=[
             s.Location(
                 physical_location=s.PhysicalLocation(
-                    artifact_location=s.ArtifactLocation(uri=quote(finding.path, safe="/"), uri_base_id="%SRCROOT%"),
+                    artifact_location=s.ArtifactLocation(uri=quote(uri, safe="/"), uri_base_id="%SRCROOT%"),
                     region=region,
                 )
             )
@@ -95,7 +111,10 @@ def _result(finding: Finding, index: int, fingerprint: str) -> Any:
     return result
 
 
-def build_log(result: Any) -> dict[str, Any]:
+def build_log(result: Any, category: str = DEFAULT_CATEGORY) -> dict[str, Any]:
+    """The SARIF log. Artifact URIs are relative to the git work tree (%SRCROOT%), where GitHub looks
+    files up, also when the linted root is a subfolder; `category` tells GitHub which analysis this
+    run replaces (one per category), as upload-sarif's `category` would."""
     import sarif_om as s
 
     rules = sorted(result.rules.values(), key=lambda r: r.id)
@@ -116,8 +135,9 @@ def build_log(result: Any) -> dict[str, Any]:
     for finding in findings:
         fp = finding.fingerprint()
         seen[fp] += 1
-        sarif_results.append(_result(finding, index.get(finding.rule, -1), f"{fp}:{seen[fp]}"))
-    root_uri = result.root.resolve().as_uri().rstrip("/") + "/"
+        uri = host_path(result.root, finding.path)
+        sarif_results.append(_result(finding, index.get(finding.rule, -1), f"{fp}:{seen[fp]}", uri))
+    root_uri = work_tree(result.root)[0].as_uri().rstrip("/") + "/"
     run = s.Run(
         tool=s.Tool(
             driver=s.ToolComponent(
@@ -132,6 +152,7 @@ def build_log(result: Any) -> dict[str, Any]:
         column_kind="unicodeCodePoints",
         original_uri_base_ids={"%SRCROOT%": s.ArtifactLocation(uri=root_uri)},
         invocations=[s.Invocation(execution_successful=True, tool_execution_notifications=notifications or None)],
+        automation_details=s.RunAutomationDetails(id=f"{category.strip('/')}/"),
     )
     log = s.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
     data = to_dict(log)
@@ -143,8 +164,8 @@ def build_log(result: Any) -> dict[str, Any]:
     return data
 
 
-def render_sarif(result: Any) -> str:
-    text = json.dumps(build_log(result), indent=2) + "\n"
+def render_sarif(result: Any, category: str = DEFAULT_CATEGORY) -> str:
+    text = json.dumps(build_log(result, category), indent=2) + "\n"
     import gzip
 
     size = len(gzip.compress(text.encode()))

@@ -7,6 +7,7 @@ from typing import Any
 
 from homelint.model import Finding
 from homelint.redact import escape_control, hidden_lines, mask
+from homelint.report import display_path
 
 # rules whose finding is about a value itself (a broken `${...}` may sit in a password): no code frame
 VALUE_RULES = {"HL204"}
@@ -22,7 +23,7 @@ def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read
     no_frame = {r.id for r in result.rules.values() if "security" in r.tags} | VALUE_RULES
     for finding in result.findings:
         s = finding.span
-        head = f"{c(BOLD, shown_path(finding.path))}:{s.line}:{s.column}: {c(COLORS[finding.severity], finding.rule)} [{finding.severity}] {escape_control(finding.message)}"
+        head = f"{c(BOLD, shown_path(display_path(result.root, finding.path)))}:{s.line}:{s.column}: {c(COLORS[finding.severity], finding.rule)} [{finding.severity}] {escape_control(finding.message)}"
         if quiet:
             out.append(head)
             continue
@@ -50,6 +51,18 @@ def shown_path(path: str) -> str:
     return f"./{path}" if path.startswith(":") else path
 
 
+FRAME_WIDTH = 100  # characters of a source line shown; longer lines show a window around the column
+
+
+def _window(line: str, start: int) -> str:
+    if start >= len(line):  # a short context line next to a long one: shown as it is
+        start = 0
+    if len(line) <= FRAME_WIDTH and start == 0:
+        return line
+    text = line[start : start + FRAME_WIDTH]
+    return ("…" if start > 0 else "") + text + ("…" if start + FRAME_WIDTH < len(line) else "")
+
+
 def _frame(finding: Finding, cache: dict[str, tuple[list[str], set[int] | None] | None], read_text: Any) -> list[str]:
     """Two source lines and a caret line. A line that may hold a secret value (redact.hidden_lines)
     shows its key only; a SOPS file shows no frame."""
@@ -67,12 +80,16 @@ def _frame(finding: Finding, cache: dict[str, tuple[list[str], set[int] | None] 
     if not lines or finding.span.line > len(lines):
         return []
 
-    def shown(index: int) -> str:
-        line = mask(lines[index]) if index in hidden else lines[index]
-        return escape_control(line[:160])
-
     number = finding.span.line
     width = len(str(number + 1))
+    line = lines[number - 1]
+    column = finding.span.column - 1
+    # a long line: the window puts the column a third of the way in, the caret under it
+    start = 0 if len(line) <= FRAME_WIDTH else max(0, min(column - FRAME_WIDTH // 3, len(line) - FRAME_WIDTH))
+
+    def shown(index: int) -> str:
+        return escape_control(_window(mask(lines[index]) if index in hidden else lines[index], start))
+
     frame = []
     if number >= 2:
         frame.append(f"  {number - 1:>{width}} | {shown(number - 2)}")
@@ -80,7 +97,9 @@ def _frame(finding: Finding, cache: dict[str, tuple[list[str], set[int] | None] 
         frame.append("")
     frame.append(f"  {number:>{width}} | {shown(number - 1)}")
     length = max(1, min(finding.span.end_column - finding.span.column, 80) if finding.span.end_line == number else 1)
-    frame.append(f"  {' ' * width} | {' ' * (finding.span.column - 1)}{'^' * length}")
+    length = min(length, max(1, FRAME_WIDTH - (column - start)))
+    offset = column - start + (1 if start > 0 else 0)
+    frame.append(f"  {' ' * width} | {' ' * offset}{'^' * length}")
     return [f for f in frame if f]
 
 
@@ -105,4 +124,7 @@ def summary(result: Any) -> str:
         return f"All checks passed ({result.stats.get('files', 0)} {noun})."
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]
     extra = f", {len(result.suppressed)} suppressed" if result.suppressed else ""
-    return f"Found {len(result.findings)} findings ({', '.join(parts)}{extra}) in {result.stats.get('files', 0)} {noun}."
+    total = len(result.findings)
+    return (
+        f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}{extra}) in {result.stats.get('files', 0)} {noun}."
+    )
