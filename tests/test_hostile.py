@@ -36,9 +36,8 @@ def forged_cache(root: Path, attacker_home: Path, monkeypatch) -> Path:
     from homelint.engine import Options, run_check
 
     run_check(Options(paths=[root]))
-    key, record = store.load("run.marshal")
-    record = {**record, "findings": []}
-    store.store("run.marshal", (key, record))
+    runs = store.load("runs.marshal")
+    store.store("runs.marshal", [(key, {**record, "findings": []}) for key, record in runs])
     folder = cache_module.repo_cache_dir(root)
     monkeypatch.undo()
     assert folder is not None
@@ -53,7 +52,7 @@ def test_committed_legacy_cache_with_a_forged_run_record_is_never_read(run, repo
     forged = forged_cache(root, tmp_path / "attacker", monkeypatch)
     legacy = root / ".homelint_cache" / "v0.1.0-5"
     legacy.mkdir(parents=True)
-    for name in ("index.marshal", "files.marshal", "run.marshal"):
+    for name in ("index.marshal", "files.marshal", "runs.marshal"):
         (legacy / name).write_bytes((forged / f"v0.1.0-{cache_module.CACHE_FORMAT}" / name).read_bytes())
     code, findings = demo_findings(run, root)
     assert code == 1 and any(f["rule"] == "HL402" for f in findings)
@@ -80,13 +79,13 @@ def test_signed_cache_values_of_the_wrong_shape_are_absent(run, repo):
     for name, value in [
         ("index.marshal", {"a.yaml": (1, 2)}),
         ("files.marshal", {"kubernetes/apps/default/echo/app/secret.yaml": ("x", 1)}),
-        ("run.marshal", ("k", {"findings": 3})),
+        ("runs.marshal", [("k", {"findings": 3})]),
         ("spans.marshal", [1, 2, 3]),
     ]:
         store.store(name, value)
     assert demo_findings(run, root)[1] == expected
     store.store("index.marshal", 12345)
-    store.store("run.marshal", None)
+    store.store("runs.marshal", None)
     assert demo_findings(run, root)[1] == expected
 
 
@@ -121,11 +120,11 @@ def test_symlinked_cache_file_is_not_read(run, repo, tmp_path):
     root = repo({}, base="demo")
     _, expected = demo_findings(run, root)
     folder = next(cache_dir(root).iterdir())
-    outside = tmp_path / "run.marshal"
-    (folder / "run.marshal").rename(outside)
-    (folder / "run.marshal").symlink_to(outside)
+    outside = tmp_path / "runs.marshal"
+    (folder / "runs.marshal").rename(outside)
+    (folder / "runs.marshal").symlink_to(outside)
     assert demo_findings(run, root)[1] == expected
-    assert not (folder / "run.marshal").is_symlink()  # replaced by a new file, the target untouched
+    assert not (folder / "runs.marshal").is_symlink()  # replaced by a new file, the target untouched
     assert outside.is_file()
 
 
@@ -133,10 +132,10 @@ def test_cache_of_another_user_or_group_writable_is_not_trusted(run, repo):
     root = repo({}, base="demo")
     _, expected = demo_findings(run, root)
     folder = next(cache_dir(root).iterdir())
-    (folder / "run.marshal").chmod(0o666)
+    (folder / "runs.marshal").chmod(0o666)
     assert demo_findings(run, root)[1] == expected
     if os.getuid() == 0:  # only root can give a file away
-        os.chown(folder / "run.marshal", 65534, 65534)
+        os.chown(folder / "runs.marshal", 65534, 65534)
         os.chown(folder, 65534, 65534)
         assert demo_findings(run, root)[1] == expected
 
