@@ -16,7 +16,7 @@ from .conftest import PROJECT, cache_dir
 
 # tests that read the fixtures the demo command wrote its cache into (the whole suite would run twice)
 READING_FIXTURES = [
-    "tests/test_robustness.py::test_check_and_graph_write_only_the_cache",
+    "tests/test_robustness.py::test_check_and_graph_write_nothing_in_the_repository",
     "tests/test_demo.py",
     "tests/test_render.py::test_committed_output_is_in_sync_and_check_writes_nothing",
 ]
