@@ -56,6 +56,12 @@ def cache_dir(root: Path) -> Path:
     return found
 
 
+@pytest.fixture(autouse=True)
+def _own_schema_store(tmp_path_factory, monkeypatch):
+    """Every test sees an empty schema store of its own, never the user's ~/.cache/homelint/schemas."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 @pytest.fixture
 def run():
     def invoke(*args: str, cwd: Path | None = None) -> Any:

@@ -9,7 +9,7 @@ def test_baseline_reports_only_new_findings_and_survives_line_shifts(run, repo):
     root = repo({}, base="demo")
     baseline = root / ".homelint-baseline.json"
     result = run("check", str(root), "--no-cache", "--write-baseline", str(baseline))
-    assert result.exit_code == 0 and "Wrote 10 findings" in result.stderr
+    assert result.exit_code == 0 and "Wrote 11 findings" in result.stderr
     assert json.loads(baseline.read_text())["format"] == "homelint-baseline/1"
     assert run("check", str(root), "--no-cache", "--baseline", str(baseline)).exit_code == 0
 

@@ -332,8 +332,8 @@ def test_closed_pipe_is_quiet_and_keeps_the_exit_code():
 
 
 def test_unknown_rule_selectors_are_usage_errors(run, repo):
-    result = run("check", str(DEMO), "--no-cache", "--select", "HL9")
-    assert result.exit_code == 2 and "unknown rule or prefix 'HL9'" in result.stderr
+    result = run("check", str(DEMO), "--no-cache", "--select", "HL99")
+    assert result.exit_code == 2 and "unknown rule or prefix 'HL99'" in result.stderr
     root = repo({".homelint.yaml": "ignore: [HL777]\n"}, base="clean")
     assert "unknown rule or prefix 'HL777'" in run("check", str(root)).stderr
 

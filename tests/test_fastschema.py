@@ -51,6 +51,42 @@ KEYWORD_CASES = [
         },
         [{"kids": [{"kids": []}]}, {"kids": [{"kids": [1]}]}],
     ),
+    # the keywords of chart values schemas (app-template 3-5) and CRD catalogs
+    ({"patternProperties": {"^x": {"type": "integer"}}, "additionalProperties": False}, [{"x1": 1}, {"x1": "1"}, {"y": 1}, {}]),
+    ({"format": "email"}, ["not an email", 5]),  # format is an annotation unless a format checker is asked for
+    (
+        {"if": {"required": ["a"]}, "then": {"required": ["b"]}, "else": {"required": ["c"]}},
+        [{"a": 1, "b": 1}, {"a": 1}, {"c": 1}, {}],
+    ),
+    ({"minimum": 1, "maximum": 3}, [0, 1, 3, 3.5, True, "2"]),
+    ({"exclusiveMinimum": 0, "exclusiveMaximum": 2}, [0, 1, 1.999, 2]),
+    ({"multipleOf": 2}, [4, 5, 4.0, 4.5]),
+    ({"minItems": 1, "maxItems": 2, "uniqueItems": True}, [[], [1], [1, 1], [1, True], [1, 2, 3]]),
+    ({"propertyNames": {"pattern": "^[a-z]+$"}}, [{"ab": 1}, {"Ab": 1}]),
+    ({"contains": {"type": "string"}, "minContains": 2}, [["a", "b"], ["a", 1], []]),
+    ({"dependentRequired": {"a": ["b"]}}, [{"a": 1, "b": 2}, {"a": 1}, {"b": 1}]),
+    ({"dependentSchemas": {"a": {"required": ["b"]}}}, [{"a": 1, "b": 2}, {"a": 1}]),
+    ({"x-kubernetes-preserve-unknown-fields": True, "nullable": True, "type": "object"}, [{}, None]),
+    (
+        {"properties": {"a": {}}, "unevaluatedProperties": False},
+        [{"a": 1}, {"b": 1}],
+    ),
+    (
+        {
+            "allOf": [{"properties": {"a": {}}}],
+            "oneOf": [{"properties": {"kind": {"const": "x"}, "x": {}}}, {"properties": {"kind": {"const": "y"}, "y": {}}}],
+            "unevaluatedProperties": False,
+        },
+        [{"a": 1, "kind": "x", "x": 1}, {"kind": "x", "y": 1}, {"kind": "y", "y": 1}, {"a": 1, "b": 2, "kind": "y"}],
+    ),
+    (
+        {"$defs": {"base": {"properties": {"name": {"type": "string"}}}}, "$ref": "#/$defs/base", "unevaluatedProperties": False},
+        [{"name": "a"}, {"name": "a", "other": 1}],
+    ),
+    (
+        {"if": {"properties": {"t": {"const": 1}}}, "then": {"properties": {"u": {}}}, "unevaluatedProperties": False},
+        [{"t": 1, "u": 1}, {"t": 2, "u": 1}],
+    ),
 ]
 
 
@@ -62,10 +98,52 @@ def test_each_keyword_agrees_with_jsonschema(schema, instances):
         assert fast(instance) == oracle.is_valid(instance), instance
 
 
-@pytest.mark.parametrize("keyword", [{"patternProperties": {"^x": {}}}, {"format": "email"}, {"if": {}, "then": {}}])
+@pytest.mark.parametrize(
+    "keyword",
+    [{"prefixItems": [{}]}, {"unevaluatedItems": False}, {"$dynamicRef": "#x"}, {"items": [{}, {}]}, {"multipleOf": 0.5}],
+)
 def test_a_keyword_outside_the_subset_is_refused_not_guessed(keyword):
     with pytest.raises(Unsupported):
         compiled(keyword)
+
+
+def test_draft7_schemas_agree_through_refs_between_documents():
+    """A draft-7 document set with relative $refs (the app-template layout): lazily compiled or not."""
+    base = "https://example.test/charts/common/values.schema.json"
+    documents = {
+        base: {
+            "$schema": "http://json-schema.org/draft-07/schema",
+            "$id": base,
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"persistence": {"type": "object", "additionalProperties": {"$ref": "schemas/persistence.json#/item"}}},
+        },
+        "https://example.test/charts/common/schemas/persistence.json": {
+            "item": {
+                "type": "object",
+                "properties": {"type": {"enum": ["nfs", "pvc"]}, "server": {"type": "string"}},
+                "additionalProperties": False,
+                "if": {"properties": {"type": {"const": "nfs"}}},
+                "then": {"required": ["server"]},
+            }
+        },
+    }
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
+    registry = Registry().with_resources(
+        (uri, Resource.from_contents(doc, default_specification=DRAFT7)) for uri, doc in documents.items()
+    )
+    oracle = jsonschema.Draft7Validator(documents[base], registry=registry)
+    cases = [
+        {"persistence": {"a": {"type": "nfs", "server": "x"}}},
+        {"persistence": {"a": {"type": "nfs"}}},
+        {"persistence": {"a": {"type": "pvc", "sever": 1}}},
+        {"persistense": {}},
+    ]
+    for lazy in (False, True):
+        fast = Compiler(documents, lazy=lazy).check_for(base)
+        assert [fast(c) for c in cases] == [oracle.is_valid(c) for c in cases]
 
 
 def test_every_shipped_kind_schema_compiles():

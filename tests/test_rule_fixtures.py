@@ -12,15 +12,21 @@ from homelint.registry import builtin_rules
 from .conftest import FIXTURES
 
 RULE_FIXTURES = FIXTURES / "rules"
+# fixtures/rules/<ID>/args: extra `homelint check` arguments of both fixtures (e.g. --target for HL807)
 # internal error; symlinks are made in test_robustness; render rules run on fixtures/makejinja in test_render
 WITHOUT_FIXTURE_PAIR = {"HL000", "HL006", "HL701", "HL702", "HL703"}
 EXPECT = re.compile(r"expect: (HL\d{3})")
 
 
+def fixture_args(rule: str) -> list[str]:
+    args = RULE_FIXTURES / rule / "args"
+    return args.read_text().split() if args.is_file() else []
+
+
 def expected_findings(root: Path, rule: str) -> set[tuple[str, int]]:
     found = set()
     for path in root.rglob("*"):
-        if path.is_file():
+        if path.is_file() and path.suffix != ".json":
             for number, line in enumerate(path.read_text().splitlines(), 1):
                 if rule in EXPECT.findall(line):
                     found.add((path.relative_to(root).as_posix(), number))
@@ -45,13 +51,13 @@ def test_bad_fixture_fires_exactly_where_marked(rule, check_json):
     bad = RULE_FIXTURES / rule / "bad"
     want = expected_findings(bad, rule)
     assert want, f"{rule}/bad marks no expected finding"
-    _, findings = check_json(bad, "--select", "ALL")
+    _, findings = check_json(bad, "--select", "ALL", *fixture_args(rule))
     got = {(f["path"], f["line"]) for f in findings if f["rule"] == rule}
     assert got == want
 
 
 @pytest.mark.parametrize("rule", sorted(p.name for p in RULE_FIXTURES.iterdir()))
 def test_good_fixture_is_clean_for_its_rule(rule, check_json):
-    _, findings = check_json(RULE_FIXTURES / rule / "good", "--select", "ALL")
+    _, findings = check_json(RULE_FIXTURES / rule / "good", "--select", "ALL", *fixture_args(rule))
     assert [f for f in findings if f["rule"] == rule] == []
     assert [f for f in findings if f["severity"] == "error"] == []

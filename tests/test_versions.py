@@ -372,9 +372,17 @@ def test_no_strict_preview_when_the_install_fixes_strictness(repo, check_json):
 
 # --- command line -----------------------------------------------------------------------------------
 def test_a_bad_target_is_a_usage_error(run):
-    result = run("check", str(VERSIONS / "flux-2.8"), "--target", "fluxcd=2.9")
-    assert result.exit_code == 2
-    assert "COMPONENT=VERSION" in result.stderr
+    for bad in ("flux", "flux=", "flux=two", "=2.9"):
+        result = run("check", str(VERSIONS / "flux-2.8"), "--target", bad)
+        assert result.exit_code == 2, bad
+        assert "NAME=VERSION" in result.stderr or "needs a version" in result.stderr, bad
+
+
+def test_a_target_that_is_neither_a_component_nor_a_chart_in_use_is_noted(run):
+    """Any other NAME is a chart (HL807); one that no HelmRelease installs says so (a misspelt component?)."""
+    result = run("check", str(VERSIONS / "flux-2.8"), "--no-cache", "--target", "fluxcd=2.9", "--color", "never")
+    assert result.exit_code in (0, 1)
+    assert "note: --target fluxcd=2.9: no HelmRelease installs a chart named fluxcd" in result.output
 
 
 def test_statistics_name_every_version_and_where_it_was_read(run):

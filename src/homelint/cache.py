@@ -25,7 +25,7 @@ from typing import Any
 from homelint import __version__
 
 LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside the repository)
-CACHE_FORMAT = 8  # bump when what is cached changes shape (7: spans follow YAML merge keys; suppressions; 8: signed files)
+CACHE_FORMAT = 9  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files)
 RUNS_KEPT = 4  # whole-run results kept, newest first
 MAGIC = b"HLCACHE1"
 MAC_SIZE = 32

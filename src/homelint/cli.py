@@ -214,8 +214,9 @@ def _read(root: Path, path: str) -> str | None:
     "--target",
     "targets",
     multiple=True,
-    metavar="COMPONENT=VERSION",
-    help="Preview an upgrade: report what breaks on it (HL606, HL607), e.g. flux=2.9, external-secrets=0.17.",
+    metavar="NAME=VERSION",
+    help="Preview an upgrade (repeatable): what breaks on it. A component (flux=2.9, external-secrets=0.17: HL606, "
+    "HL607) or a Helm chart (app-template=5.1.0: HL807).",
 )
 @click.option(
     "--diff-base",
@@ -463,6 +464,47 @@ def render(
             allow_plugins=allow_plugins,
         )
     )
+
+
+@main.group()
+def schemas() -> None:
+    """The schema store: chart values schemas and `$schema` URLs, for offline validation (HL8xx)."""
+
+
+@schemas.command("pull")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--target", "targets", multiple=True, metavar="NAME=VERSION", help="Also pull these chart versions.")
+@click.option("--refresh", is_flag=True, help="Download again what the store already has.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the summary.")
+def schemas_pull(
+    path: Path, config_file: Path | None, targets: tuple[str, ...], refresh: bool, timeout: float, quiet: bool
+) -> None:
+    """Download the schemas the repository needs into the store (the network is used here only).
+
+    Chart values schemas come from the chart repositories and OCI registries its HelmReleases name
+    (index.yaml, then the chart archive's values.schema.json and values.yaml); `$schema` URLs from
+    its `# yaml-language-server` comments; then every URL their `$ref`s reach. Schemas that
+    schemas.paths provides are not downloaded. Exit 1 if something could not be downloaded.
+    """
+    from homelint.config import parse_targets
+    from homelint.schemapull import pull
+
+    sys.exit(pull(path, config_file, parse_targets(targets), refresh=refresh, timeout=timeout, quiet=quiet))
+
+
+@schemas.command("list")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--target", "targets", multiple=True, metavar="NAME=VERSION")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def schemas_list(path: Path, config_file: Path | None, targets: tuple[str, ...], fmt: str) -> None:
+    """What the repository needs and where each schema is found (schemas.paths, the store) or not."""
+    from homelint.config import parse_targets
+    from homelint.schemapull import list_needs
+
+    click.echo(list_needs(path, config_file, parse_targets(targets), fmt), nl=False)
 
 
 if __name__ == "__main__":

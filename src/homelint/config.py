@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,10 @@ class Config:
     external_namespaces: list[str] = field(default_factory=list)
     rule_paths: list[str] = field(default_factory=lambda: [".homelint/rules"])
     versions: dict[str, str] = field(default_factory=dict)  # component -> installed version (overrides detection)
-    targets: dict[str, str] = field(default_factory=dict)  # component -> upgrade target (HL606, HL607)
+    # upgrade previews: a component (flux, external-secrets, kubernetes: HL606, HL607) or a chart (HL807) -> version
+    targets: dict[str, str] = field(default_factory=dict)
+    schema_paths: dict[str, str] = field(default_factory=dict)  # as written; see schemastore.SchemaPaths
+    schema_ignore: list[str] = field(default_factory=list)
 
 
 # Without `placeholders.docs`, only files whose name says they document placeholders: a
@@ -208,25 +212,46 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
         rule_paths=data.get("rules", {}).get("paths", [".homelint/rules"]),
         versions={**({"flux": flux["version"]} if "version" in flux else {}), **data.get("versions", {})},
         targets=dict(data.get("targets", {})),
+        schema_paths=dict(data.get("schemas", {}).get("paths", {})),
+        schema_ignore=list(data.get("schemas", {}).get("ignore", [])),
     )
 
 
 COMPONENTS = ("flux", "external-secrets", "kubernetes")
 
 
+_CHART_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
 def parse_targets(values: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """`--target flux=2.9` (repeatable, or comma-separated) as {component: version}."""
+    """`--target NAME=VERSION` (repeatable, or comma-separated) as {name: version}. NAME is a component
+    (flux=2.9, external-secrets=0.17: HL606, HL607) or any other name, a Helm chart (app-template=5.1.0: HL807)."""
     from homelint.versions import parse_version
 
     targets: dict[str, str] = {}
     for value in values:
         for item in value.split(","):
-            component, sep, version = item.strip().partition("=")
-            component = component.strip().lower()
-            if not sep or component not in COMPONENTS or parse_version(version.strip())[0] is None:
+            if not item.strip():
+                continue
+            name, sep, version = item.strip().partition("=")
+            name, version = name.strip(), version.strip()
+            component = name.lower()
+            if component in COMPONENTS:
+                if not sep or parse_version(version)[0] is None:
+                    raise ConfigError(
+                        f"--target '{item.strip()}': {component} needs a version, e.g. flux=2.9, external-secrets=0.17"
+                    )
+                targets[component] = version
+            elif sep and version and _CHART_NAME.match(name):
+                targets[name] = version
+            else:
                 raise ConfigError(
-                    f"--target '{item.strip()}' is not COMPONENT=VERSION with COMPONENT one of {', '.join(COMPONENTS)} "
-                    "(e.g. flux=2.9, external-secrets=0.17)"
+                    f"--target '{item.strip()}' is not NAME=VERSION: a component ({', '.join(COMPONENTS)}, e.g. flux=2.9) "
+                    "or a chart (e.g. app-template=5.1.0)"
                 )
-            targets[component] = version.strip()
     return targets
+
+
+def chart_targets(targets: dict[str, str]) -> dict[str, str]:
+    """The targets that name Helm charts: every name that is not a component."""
+    return {name: version for name, version in targets.items() if name.lower() not in COMPONENTS}

@@ -25,10 +25,16 @@ from homelint.yamlload import MALFORMED, Suppression
 class Context:
     """What a check sees: the repo (files, objects, Flux model, graph) and a finding factory."""
 
-    def __init__(self, repo: Any, rules: dict[str, RuleMeta]) -> None:
+    def __init__(self, repo: Any, rules: dict[str, RuleMeta], enabled: set[str] | None = None) -> None:
         self.repo = repo
         self.config: Config = repo.config
         self.rules = rules
+        self.enabled: set[str] = set(rules) if enabled is None else enabled
+        self.notes: list[str] = []  # one-line remarks for the end of the report (not findings)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     @property
     def graph(self) -> Any:
@@ -69,7 +75,7 @@ class Options:
     files_only: list[str] | None = None  # pre-commit: report only findings in/caused by these
     baseline: Path | None = None
     diff_base: str | None = None  # a git revision: report only findings new relative to it
-    targets: dict[str, str] = field(default_factory=dict)  # --target flux=2.9: upgrade preview
+    targets: dict[str, str] = field(default_factory=dict)  # --target flux=2.9, app-template=5.1.0: upgrade previews
 
 
 @dataclass
@@ -122,6 +128,10 @@ def _run_check(options: Options) -> Result:
     config = load_config(root, options.config_file)
     if options.targets:
         config.targets = {**config.targets, **options.targets}
+    if config.schema_paths:
+        from homelint.schemastore import SchemaPaths
+
+        SchemaPaths.from_config(config, root)  # a wrong schemas.paths entry is a config error (exit 2)
     rules = all_rules(root, config)
     limits = _limit_paths(root, options.paths)
     timing.mark("config")
@@ -259,7 +269,8 @@ def _run_record(
     if stored is None:
         repo.positions.memo = cache.spans()
         repo.positions.digests = repo.digests
-        raw = collect(repo, rules, enabled)
+        notes: list[str] = []
+        raw = collect(repo, rules, enabled, notes)
         timing.mark("checks")
         stored = {
             "findings": [_finding_to_tuple(f) for f in raw],
@@ -268,7 +279,7 @@ def _run_record(
                 "files": len(files.yaml_files),
                 "objects": len(repo.objects),
                 "kustomizations": len(repo.flux.kustomizations),
-                "notes": list(repo.flux.notes),
+                "notes": [*repo.flux.notes, *notes],  # the Flux model's, then the checks' (one per missing schema)
                 "versions": _versions(repo),
             },
         }
@@ -339,39 +350,49 @@ def _run_key(
         with contextlib.suppress(OSError):
             st = os.stat(root / path)
             h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    if any(rule.startswith("HL8") for rule in enabled):  # schemas: the store and schemas.paths
+        from homelint.schemastore import signature
+
+        h.update(signature(config, root).encode())
     return h.hexdigest()
 
 
 PARALLEL_CHECKS_MIN_OBJECTS = 500  # smaller repositories check faster than a fork costs
 
 
-def collect(repo: Any, rules: dict[str, RuleMeta], enabled: set[str] | None = None) -> list[Finding]:
-    """Findings of every check that has an enabled rule (all rules when `enabled` is None).
+def collect(
+    repo: Any, rules: dict[str, RuleMeta], enabled: set[str] | None = None, notes: list[str] | None = None
+) -> list[Finding]:
+    """Findings of every check that has an enabled rule (all rules when `enabled` is None); the
+    checks' notes are added to `notes`.
 
     On big repositories the checks are shared with a forked child (parallel.fork_map); each
-    returns its findings and the span memo entries it added, so the result is the same.
+    returns its findings, notes and the span memo entries it added, so the result is the same.
     """
     from homelint.parallel import fork_map
 
-    ctx = Context(repo, rules)
     wanted = set(rules) if enabled is None else enabled
+    ctx = Context(repo, rules, wanted)
     runs: list[Any] = [fn for rule_ids, fn in checks() if any(r in rules and r in wanted for r in rule_ids)]
     runs.append(lambda ctx: _declarative(ctx, wanted))
     parallel = len(repo.objects) >= PARALLEL_CHECKS_MIN_OBJECTS
     if parallel:
         _ = repo.graph  # built once, before the fork: most checks query it
 
-    def run(index: int) -> tuple[list[tuple[Any, ...]], dict[str, Any]]:
+    def run(index: int) -> tuple[list[tuple[Any, ...]], dict[str, Any], list[str]]:
         repo.positions.added = {}
+        ctx.notes = []
         found = [_finding_to_tuple(f) for f in _run_one(ctx, runs[index])]
-        return found, repo.positions.added
+        return found, repo.positions.added, ctx.notes
 
     findings: list[Finding] = []
     memo = repo.positions.memo
-    for found, added in fork_map(run, range(len(runs)), chunk=1, parallel=parallel):
+    for found, added, said in fork_map(run, range(len(runs)), chunk=1, parallel=parallel):
         findings.extend(_finding_from_tuple(t) for t in found)
         if memo is not None:
             memo.update(added)
+        if notes is not None:
+            notes.extend(n for n in said if n not in notes)
     return dedupe(_in_scope(repo, rules, findings))
 
 

@@ -1,10 +1,13 @@
 """The resource graph (a networkx MultiDiGraph) that rules query.
 
 Nodes: ("file", path), ("dir", path), ("ks", key), ("obj", kind, namespace, name) for applied
-objects, ("claim", ns, name), ("secret", ns, name), ("source", kind, ns, name), ("var", name).
+objects, ("claim", ns, name), ("secret", ns, name), ("configmap", ns, name), ("<kind>-pattern", ns,
+regex) for names that cannot be computed, ("source", kind, ns, name), ("var", name).
 A substituting ks node carries `defines` (variable name -> origin).
 Edges carry `type` (includes, applies-path, reconciles, contains, is-source, claims, uses-claim,
-uses-secret, produces-secret, produces-claim, uses-var) and the field and Applied they come from.
+uses-secret, uses-configmap, produces-secret, produces-configmap, produces-claim, uses-var), the
+field and Applied they come from, and for products and uses the table `row` (schemas/producers.yaml,
+schemas/consumers.yaml).
 """
 
 from __future__ import annotations
@@ -14,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from homelint.flux import Applied
 from homelint.refs import (
+    NODE_KIND,
     FieldPath,
-    helm_release_refs,
+    consumed_refs,
     is_templated,
-    pod_spec_refs,
-    produced_claims,
-    produced_secrets,
+    products_of,
     resource_set_objects,
 )
 from homelint.substitution import resolve
@@ -64,10 +66,10 @@ def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
 
 def name_pattern(name: str) -> str:
     """A regex for a produced name whose variables cannot be resolved: `a-${X}-tls` -> `a-.*-tls`
-    (Helm `{{ }}` and ResourceSet `<< >>` parts alike)."""
+    (Helm `{{ }}`, ResourceSet `<< >>` and a table's `*`, such as a StatefulSet ordinal, alike)."""
     import re
 
-    parts = re.split(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>", name)
+    parts = re.split(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>|\*", name)
     return ".*".join(re.escape(p) for p in parts)
 
 
@@ -77,7 +79,7 @@ def in_edges_of(graph: Any, node: Any, *edge_types: str) -> list[dict[str, Any]]
 
 
 class Produced:
-    """What the repository produces of one kind ("claim" or "secret"), per namespace."""
+    """What the repository produces of one kind ("claim", "secret" or "configmap"), per namespace."""
 
     def __init__(self, graph: Any, kind: str) -> None:
         self.names: dict[str, set[str]] = {}
@@ -92,7 +94,7 @@ class Produced:
     def covers(self, namespace: str, name: str) -> bool:
         """Produced by name, or possibly by a producer whose name or namespace uses unreadable
         variables (never guess)."""
-        if name in self.names.get(namespace, set()):
+        if name in self.names.get(namespace, set()) or name in self.names.get(ANY_NAMESPACE, set()):
             return True
         return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
 
@@ -121,7 +123,6 @@ def build_graph(repo: Repo) -> Any:
         if ks.parent is not None:
             graph.add_edge(("ks", ks.parent.key), ("ks", ks.key), type="reconciles")
     for ks in flux.kustomizations:
-        _add_generators(graph, repo, ks)
         _add_variables(graph, repo, ks)
     for applied in flux.applied:
         node = obj_node(applied)
@@ -135,53 +136,90 @@ def build_graph(repo: Repo) -> Any:
     return graph
 
 
+USE_EDGE = {"claim": "claims", "secret": "uses-secret", "configmap": "uses-configmap"}
+
+
 def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
     obj = applied.obj
     node = obj_node(applied)
     ns = applied.ns
     if obj.kind in SOURCE_KINDS and obj.group.startswith("source.toolkit.fluxcd.io"):
         graph.add_edge(node, ("source", obj.kind, ns, obj.name), type="is-source")
-    _add_products(graph, repo, applied, obj, ns, None)
+    # an object that ends up with no namespace (HL110): what it makes may be anywhere, what it needs is unknown
+    _add_products(graph, repo, applied, obj, ns if applied.namespace else ANY_NAMESPACE, None)
     for made in resource_set_objects(obj):
         made_ns = made.namespace or ns
         _add_products(graph, repo, applied, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
-    if obj.kind == "ReplicationSource":
-        pvc = obj.spec.get("sourcePVC")
-        real = resolved_name(applied, pvc, repo) if isinstance(pvc, str) else None
-        if real:
-            graph.add_edge(node, ("claim", ns, real), type="uses-claim", field=("spec", "sourcePVC"), applied=applied)
-    refs = []
-    target_ns = ns
-    if obj.kind == "HelmRelease":
-        refs = list(helm_release_refs(obj))
-        tns = obj.spec.get("targetNamespace")
-        target_ns = tns if isinstance(tns, str) and tns else ns
-    elif obj.kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"):
-        refs = list(pod_spec_refs(obj))
-    for ref in refs:
-        if ref.kind in ("claim", "secret"):
-            real = resolved_name(applied, ref.name, repo)
-            if not real:
-                continue
-            # valuesFrom Secrets live in the HelmRelease namespace; chart values in the target one
-            where = ns if ref.field[:2] == ("spec", "valuesFrom") else target_ns
-            kind = "claims" if ref.kind == "claim" else "uses-secret"
-            graph.add_edge(node, (ref.kind, where, real), type=kind, field=ref.field, applied=applied, ref=ref)
+    target = obj.spec.get("targetNamespace") if obj.kind == "HelmRelease" else None
+    own = applied.ns
+    target = target if isinstance(target, str) and target else own
+    built = _as_flux_builds_it(graph, repo, applied)
+    memo = graph.graph.setdefault("uses", {})  # one object applied by many Kustomizations is read once
+    key = (id(built), own, target)
+    if key not in memo:
+        memo[key] = (built, list(consumed_refs(built, own, target)))
+    for use in memo[key][1]:
+        where = _known_namespace(applied, use.namespace, repo)
+        real = resolved_name(applied, use.name, repo)
+        if not real or not where:
+            continue  # a name or namespace that cannot be known here is not checked (never guess)
+        kind = NODE_KIND[use.kind]
+        edge = "uses-claim" if "uses" in use.flags else USE_EDGE[kind]
+        # an object with no namespace of its own (HL110): "default" is a guess, used only to link
+        guessed = applied.namespace is None and where == own
+        graph.add_edge(
+            node, (kind, where, real), type=edge, field=use.field, applied=applied, ref=use, row=use.row, guessed=guessed
+        )
+
+
+def _as_flux_builds_it(graph: Any, repo: Repo, applied: Applied) -> Any:
+    """A Flux Kustomization as its parent's `spec.patches` leave it (they may add substituteFrom);
+    any other object as it is."""
+    obj = applied.obj
+    if obj.kind != "Kustomization" or not obj.group.startswith("kustomize.toolkit.fluxcd.io"):
+        return obj
+    patched = graph.graph.get("flux-ks")
+    if patched is None:
+        patched = graph.graph["flux-ks"] = {(id(ks.obj), id(ks.parent)): ks for ks in repo.flux.kustomizations if ks.obj}
+    ks = patched.get((id(obj), id(applied.ks)))
+    if ks is None or ks.data is obj.data:
+        return obj
+    from dataclasses import replace
+
+    return replace(obj, data=ks.data)
+
+
+def _known_namespace(applied: Applied, namespace: str | None, repo: Repo) -> str | None:
+    """A namespace after substitution; None if it cannot be known."""
+    if not namespace or "${" not in namespace:
+        return namespace
+    return resolved_name(applied, namespace, repo)
 
 
 def _add_products(graph: Any, repo: Repo, applied: Applied, obj: Any, ns: str, field_of: FieldPath | None) -> None:
-    """produces-secret/produces-claim edges from what `obj` creates; `field_of` overrides the
+    """produces-<kind> edges from what `obj` makes by the producer table; `field_of` overrides the
     field of each (what a ResourceSet creates is located at its spec)."""
     node = obj_node(applied)
-    for kind, products in (("secret", produced_secrets(obj)), ("claim", produced_claims(obj))):
-        for name, field in products:
-            where = field_of or field
-            real = resolved_name(applied, name, repo) if not is_templated(name) else None
-            if real:
-                graph.add_edge(node, (kind, ns, real), type=f"produces-{kind}", field=where, applied=applied)
-            elif name:
-                target = (f"{kind}-pattern", ns, name_pattern(name))
-                graph.add_edge(node, target, type=f"produces-{kind}", field=where, applied=applied)
+    variables = {"namespace": ns}
+    if obj.kind == "HelmRelease":
+        variables["release"] = release_name(obj)
+    memo = graph.graph.setdefault("made", {})
+    key = (id(obj), ns)
+    if key not in memo:
+        memo[key] = (obj, list(products_of(obj, variables)))
+    for made in memo[key][1]:
+        _add_product(graph, repo, applied, node, made, field_of or made.field)
+
+
+def _add_product(graph: Any, repo: Repo, applied: Applied, node: Any, made: Any, field: FieldPath, **extra: Any) -> None:
+    kind = NODE_KIND[made.kind]
+    namespace = made.namespace
+    if namespace != ANY_NAMESPACE and (is_templated(namespace) or "${" in namespace):
+        namespace = _known_namespace(applied, namespace, repo) or ANY_NAMESPACE
+    name = made.name
+    real = resolved_name(applied, name, repo) if not is_templated(name) and "*" not in name else None
+    target = (kind, namespace, real) if real else (f"{kind}-pattern", namespace, name_pattern(name))
+    graph.add_edge(node, target, type=f"produces-{kind}", field=field, applied=applied, row=made.row, **extra)
 
 
 def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
@@ -209,23 +247,3 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
                 uses.setdefault(expr.name, []).append((field, is_key, expr, text))
         for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
             graph.add_edge(obj_node(applied), ("var", name), type="uses-var", ks=ks, obj=obj, uses=occurrences)
-
-
-def _add_generators(graph: Any, repo: Repo, ks: Any) -> None:
-    """secretGenerator/configMapGenerator objects of every kustomization a Flux Kustomization builds."""
-    target = ks.spec.get("targetNamespace") if isinstance(ks.spec.get("targetNamespace"), str) else None
-    for directory in ks.dirs:
-        kd = repo.kustomize_dirs.get(directory)
-        if kd is None:
-            continue
-        items = kd.data.get("secretGenerator")
-        for index, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict) and isinstance(item.get("name"), str):
-                ns = target or item.get("namespace") or kd.namespace or ks.namespace
-                graph.add_edge(
-                    ("dir", directory),
-                    ("secret", ns, item["name"]),
-                    type="produces-secret",
-                    field=("secretGenerator", index, "name"),
-                    file=kd.file,
-                )

@@ -40,7 +40,12 @@ class RuleMeta:
     @property
     def docs(self) -> str:
         if self.loaded_docs is None:
-            self.loaded_docs = str(_parse_rule_file(self.source).get("docs", "")) if self.source else ""
+            docs = str(_parse_rule_file(self.source).get("docs", "")) if self.source else ""
+            if "<!-- producers:" in docs or "<!-- consumers:" in docs:
+                from homelint.refs import expand_docs  # the producer/consumer tables: docs cannot drift
+
+                docs = expand_docs(docs)
+            self.loaded_docs = docs
         return self.loaded_docs
 
 

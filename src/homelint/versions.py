@@ -300,7 +300,9 @@ class Versions:
         self.roots: list[str] = sorted(c for c in clusters if c)  # one per cluster (nested roots are one)
         self._scope_memo: dict[tuple[str, frozenset[str], str], Installed] = {}
         self._dir_memo: dict[tuple[str, str], Installed] = {}
-        self.targets = {c: v for c, v in ((c, _target(s)) for c, s in self.config.targets.items()) if v is not None}
+        # the component targets (a chart name in `targets` is HL807's, not a component's)
+        components = ((c, _target(s)) for c, s in self.config.targets.items() if c in NAMES)
+        self.targets = {c: v for c, v in components if v is not None}
         self._detect()
 
     # -- detection ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ when a finding needs one. Parse results are plain, marshal-able values so they c
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ _BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{C_SAFE_DEPTH // 4}}}", re.M)
 # where an alias node can start (a plain scalar cannot start with `*`): any alias, of a scalar too,
 # makes the converted document's expanded size worth bounding
 _ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s,\[\]{}]", re.M)
+_MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=(\S+)")
+_SEPARATOR = re.compile(r"^---(?:[ \t]|$)")
 # `# homelint: ignore[HL301, unclaimed-volume] -- reason`; without [...] all rules (as noqa does for
 # flake8). Matched only where "homelint:" is (see _suppression), so the scan is linear.
 _SUPPRESS_AT = re.compile(r"homelint:\s*+(ignore-file|ignore)")
@@ -78,6 +81,8 @@ class ParsedFile:
     placeholders: bool = False  # the text contains "${": only such files need a substitution walk
     # per document: (field path, text, is_key) of each string containing "${" (when `placeholders`)
     var_strings: list[list[tuple[Any, ...]]] = field(default_factory=list)
+    # `# yaml-language-server: $schema=<url>` comments: (document index, line, column of the URL, URL)
+    schema_refs: list[tuple[int, int, int, str]] = field(default_factory=list)
 
     def to_tuple(self) -> tuple[Any, ...]:
         return (
@@ -91,6 +96,7 @@ class ParsedFile:
             self.schema,
             self.placeholders,
             self.var_strings,
+            self.schema_refs,
         )
 
     @classmethod
@@ -106,6 +112,7 @@ class ParsedFile:
             [tuple(x) for x in t[7]],
             t[8],
             t[9],
+            [tuple(x) for x in t[10]],
         )
 
 
@@ -153,11 +160,16 @@ def parse_bytes(path: str, raw: bytes, nodes: list[Any] | None = None) -> Parsed
 
 
 def _scan_comments(result: ParsedFile, text: str) -> None:
-    if "homelint:" not in text and "{" not in text and "#%" not in text:
+    modelines = "yaml-language-server" in text
+    if "homelint:" not in text and "{" not in text and "#%" not in text and not modelines:
         return
     lines = text.split("\n")
     next_content: list[int] = []
     for number, line in enumerate(lines, 1):
+        if modelines and "yaml-language-server" in line:
+            modeline = _MODELINE.search(line)
+            if modeline and line[: modeline.start()].strip() == "":
+                result.schema_refs.append((-1, number, modeline.start(1) + 1, modeline.group(1)))
         if "homelint:" in line:
             found = _suppression(line)
             if found:
@@ -247,6 +259,21 @@ def _suppression(line: str) -> tuple[int, str, str | None, str] | None:
             return hash_at, match.group(1), listed, reason
         index = line.find("homelint:", index + 9)
     return None
+
+
+def _assign_documents(result: ParsedFile, lines: list[str]) -> None:
+    """Give each `$schema` comment the document it belongs to: the one whose part of the file (from
+    its `---`) holds the comment; a comment before the first `---` belongs to the first document."""
+    separators = [number for number, line in enumerate(lines, 1) if _SEPARATOR.match(line)]
+    starts: list[int] = []  # first line of each document's part of the file
+    for line in result.doc_lines:
+        before = bisect.bisect_right(separators, line)
+        starts.append(separators[before - 1] if before else 1)
+    assigned = []
+    for _, number, column, url in result.schema_refs:
+        doc = max((i for i, start in enumerate(starts) if start <= number), default=0)
+        assigned.append((doc, number, column, url))
+    result.schema_refs = assigned
 
 
 def _rule_ref(text: str) -> str:
@@ -347,6 +374,8 @@ def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) ->
 
         result.var_strings = [placeholder_strings(doc) for doc in result.docs]
     lines = text.split("\n")
+    if result.schema_refs:
+        _assign_documents(result, lines)
     if lines and lines[-1] == "" and len(lines) > 1:
         lines.pop()
     for problem in result.problems:  # "end of stream" marks sit after the last line

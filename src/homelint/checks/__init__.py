@@ -1,3 +1,14 @@
 """Built-in checks; importing this package registers them."""
 
-from homelint.checks import core, dryrun, pinning, placeholders, schemas, secrets, storage, wiring  # noqa: F401
+from homelint.checks import (  # noqa: F401
+    core,
+    dryrun,
+    pinning,
+    placeholders,
+    schemas,
+    secrets,
+    storage,
+    talos,
+    values,
+    wiring,
+)

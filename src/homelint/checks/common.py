@@ -83,6 +83,8 @@ def unproduced(
     for node in sorted(n for n in graph.nodes if n[0] == kind):
         if produced.covers(node[1], node[2]) or listed_external(external, node[1], node[2]):
             continue
+        if outside_flux(ctx, kind, node[1], node[2]):
+            continue  # defined in a folder a script applies, not Flux: made, only not by Flux
         if node[1] in foreign:
             unseen.append((node, node[1], node[2], foreign[node[1]]))
         else:
@@ -110,3 +112,17 @@ def foreign_namespaces(ctx: Context) -> dict[str, str]:
             "so that source may create it",
         )
     return out
+
+
+OBJECT_KIND = {"secret": "Secret", "configmap": "ConfigMap", "claim": "PersistentVolumeClaim"}
+
+
+def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
+    """Whether the repository defines that object in a folder no Flux Kustomization builds (a
+    bootstrap folder that a script or helmfile applies): it is made, only not by Flux."""
+    import posixpath
+
+    return any(
+        not obj.applied_by and obj.namespace in (None, namespace) and posixpath.dirname(obj.path) not in ctx.flux.reached_dirs
+        for obj in ctx.repo.objects_by_kind_name.get((OBJECT_KIND[kind], name), [])
+    )

@@ -1,4 +1,4 @@
-"""HL401-HL404: referenced Secrets are produced, no plaintext Secrets, stores exist, SOPS paths encrypted."""
+"""HL401-HL405: referenced Secrets and ConfigMaps are produced, no plaintext Secrets, stores exist, SOPS paths encrypted."""
 
 from __future__ import annotations
 
@@ -16,49 +16,84 @@ from homelint.registry import check
 
 @check("HL401")
 def unproduced_secret(ctx: Context) -> Iterator[Finding]:
+    yield from _unproduced(ctx, "HL401", "secret", ctx.config.external_secrets)
+
+
+@check("HL405")
+def unproduced_configmap(ctx: Context) -> Iterator[Finding]:
+    yield from _unproduced(ctx, "HL405", "configmap", [])
+
+
+KIND_WORD = {"secret": "Secret", "configmap": "ConfigMap"}
+
+
+def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iterator[Finding]:
+    """A Secret (HL401) or ConfigMap (HL405) that something needs and nothing produces."""
     if not has_flux(ctx):
         return
-    produced, missing, unseen = unproduced(ctx, "secret", ctx.config.external_secrets)
+    produced, missing, unseen = unproduced(ctx, kind, external)
+    word = KIND_WORD[kind]
     for node, ns, name, why in [(*m, None) for m in missing] + unseen:
         by_object: dict[int, list[dict[str, Any]]] = {}
-        for edge in in_edges_of(ctx.graph, node, "uses-secret"):
+        for edge in in_edges_of(ctx.graph, node, f"uses-{kind}"):
+            ref = edge["ref"]
             obj = edge["applied"].obj
-            if edge["ref"].optional or ("maybe-identifier" in edge["ref"].extra and _chart_identifier(obj, name)):
+            if ref.optional or edge["guessed"] or ("maybe-identifier" in ref.flags and _chart_identifier(obj, name, kind)):
                 continue
             by_object.setdefault(id(obj), []).append(edge)
-        for edges in by_object.values():  # one finding per object and Secret, at its first reference
+        for edges in by_object.values():  # one finding per object and name, at its first reference
             spans = sorted(
                 ((span.line, span.column), i)
                 for i, e in enumerate(edges)
                 for span in [ctx.repo.obj_span(e["applied"].obj, *e["field"])]
             )
             edge = edges[spans[0][1]]
-            refs = len({s for s, _ in spans})
+            count = len({s for s, _ in spans})
             obj, ref = edge["applied"].obj, edge["ref"]
             close = close_matches(name, produced.names.get(ns, set()))
-            hint = f"; secrets made in that namespace with similar names: {', '.join(close)}" if close else ""
-            chart = " (if the chart itself creates it, list it in secrets.external)" if "chart-value" in ref.extra else ""
+            hint = f"; {word}s made in that namespace with similar names: {', '.join(close)}" if close else ""
+            many = f" ({count} references)" if count > 1 else ""
+            if "substitute-from" in ref.flags:
+                what = (
+                    f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}, which nothing in "
+                    f"the repository produces: kustomize-controller fails the whole Kustomization ({word} not found) "
+                    "and applies none of its objects"
+                )
+                fix = f"add the {word} (or its generator), fix the name, or mark the source optional: true"
+            else:
+                chart = " (if the chart itself creates it, list it in secrets.external)" if "chart-value" in ref.flags else ""
+                made_by = (
+                    "no Secret, SOPS file, ExternalSecret, generator or operator the repository applies produces it"
+                    if kind == "secret"
+                    else "no ConfigMap, configMapGenerator or operator the repository applies produces it"
+                )
+                what = f"{obj.kind} {obj.name} uses {word} '{name}' in namespace {ns}{many}, but {made_by}{chart}"
+                fix = (
+                    "add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
+                    "if something outside the repository creates it"
+                    if kind == "secret"
+                    else "add the ConfigMap (or a configMapGenerator), fix the name, or mark the reference optional: true"
+                )
             finding = ctx.at(
-                "HL401",
+                rule,
                 obj,
                 edge["field"],
-                f"{obj.kind} {obj.name} uses Secret '{name}' in namespace {ns}"
-                + (f" ({refs} references)" if refs > 1 else "")
-                + ", but no Secret, SOPS file, ExternalSecret or generator in the repository produces it"
-                + (f"; {why}" if why else f"{chart}{hint}"),
-                fix="add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
-                "if an operator or chart creates it",
-                key=f"HL401/{ns}/{name}/{obj.kind}/{obj.name}",
+                f"{what}; {why}" if why else f"{what}{hint}",
+                fix=fix,
+                key=f"{rule}/{ns}/{name}/{obj.kind}/{obj.name}",
             )
             if why:
                 finding.severity = "info"
             yield finding
 
 
-def _chart_identifier(obj: Any, name: str) -> bool:
+def _chart_identifier(obj: Any, name: str, kind: str) -> bool:
+    """Whether `name` is the identifier of an app-template secrets/configMaps item of the release."""
     values = obj.spec.get("values")
-    secrets = values.get("secrets") if isinstance(values, dict) else None
-    return isinstance(secrets, dict) and name in secrets
+    if not isinstance(values, dict):
+        return False
+    sections = ("secrets",) if kind == "secret" else ("configMaps", "configmap")
+    return any(isinstance(values.get(s), dict) and name in values[s] for s in sections)
 
 
 SECRET_REFERENCE = re.compile(r"^\s*(op://|ref\+[a-z0-9]+://|<path:|vault:|bws://|\{\{.*\}\}\s*$)")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from homelint.checks.common import applied_instances, close_matches, has_flux, unproduced
 from homelint.engine import Context
-from homelint.graph import in_edges_of
+from homelint.graph import ANY_NAMESPACE, in_edges_of
 from homelint.model import Finding
 from homelint.registry import check
 from homelint.substitution import scan
@@ -22,6 +22,8 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
     produced, unmade, unseen = unproduced(ctx, "claim", ctx.config.external_claims)
     for node, ns, name, why in unseen:
         for edge in in_edges_of(graph, node, "claims"):
+            if edge["guessed"]:
+                continue
             obj = edge["applied"].obj
             finding = ctx.at(
                 "HL301",
@@ -33,7 +35,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             )
             finding.severity = "info"
             yield finding
-    missing = [(node, edge) for node, _, _ in unmade for edge in in_edges_of(graph, node, "claims")]
+    missing = [(node, edge) for node, _, _ in unmade for edge in in_edges_of(graph, node, "claims") if not edge["guessed"]]
     if len(missing) >= ALL_EXTERNAL_THRESHOLD and not produced.names and not produced.patterns:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
@@ -128,7 +130,7 @@ def unused_claim(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
     reported: set[int] = set()
     for node in sorted(n for n in graph.nodes if n[0] == "claim"):
-        if in_edges_of(graph, node, "claims", "uses-claim"):
+        if node[1] == ANY_NAMESPACE or in_edges_of(graph, node, "claims", "uses-claim"):  # namespace unknown: never guess
             continue
         for edge in in_edges_of(graph, node, "produces-claim"):
             obj = edge["applied"].obj

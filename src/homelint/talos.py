@@ -1,0 +1,330 @@
+"""Talos node configuration: talhelper `talconfig.yaml` files, their env files and patches,
+rendered machine config documents, and the cluster settings they pin (for the HL9xx rules).
+
+talhelper's behaviour modelled here (budimanjojo/talhelper):
+- `genconfig --env-file` defaults to talenv.yaml, talenv.sops.yaml, talenv.yml, talenv.sops.yml
+  beside the config (cmd/genconfig.go); their keys are loaded into the environment
+  (pkg/substitute/envsubst.go `LoadEnv`), so a SOPS file's keys are readable without decrypting.
+- talconfig.yaml and `@file` patch contents are passed through a8m/envsubst with comments stripped
+  (`SubstituteEnvFromByte`, `SubstituteFileContent`); `$$` escapes a dollar sign.
+- `@path` values under `patches`, `extraManifests` and `machineFiles` are relative to the
+  talconfig.yaml folder (pkg/substitute/pathsubst.go).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+CONFIG_NAMES = ("talconfig.yaml", "talconfig.yml")
+ENV_NAMES = ("talenv.yaml", "talenv.sops.yaml", "talenv.yml", "talenv.sops.yml")
+# ${VAR} and ${VAR<op>default}; `$${` is an escaped dollar
+PLACEHOLDER = re.compile(r"(?<!\$)\$\{([^}:\-=+?]*)([:\-=+?][^}]*)?\}")
+PATH_KEYS = ("patches", "extraManifests", "machineFiles")
+TALOS_DEFAULT_POD = ["10.244.0.0/16"]
+TALOS_DEFAULT_SVC = ["10.96.0.0/12"]
+KUBEPRISM_PORT = 7445
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+@dataclass
+class Patch:
+    keys: tuple[Any, ...]  # field path of the entry in talconfig.yaml
+    file: str | None  # repo path of an `@file` patch (None: inline)
+    docs: list[Any]
+    text: str
+    missing: bool = False
+
+
+@dataclass
+class Node:
+    keys: tuple[Any, ...]
+    hostname: str | None
+    ip: str | None
+    control_plane: bool
+
+
+@dataclass
+class Setting:
+    """A Talos cluster setting and where it is set (path, doc, keys); path None: Talos default."""
+
+    value: Any
+    path: str | None = None
+    doc: int = 0
+    keys: tuple[Any, ...] = ()
+
+
+@dataclass
+class TalosConfig:
+    path: str
+    doc: int
+    data: dict[str, Any]
+    kind: str  # "talhelper" | "machineconfig"
+    env: dict[str, str] = field(default_factory=dict)  # variable -> env file defining it
+    env_values: dict[str, str] = field(default_factory=dict)  # values of plain (not SOPS) env files
+    env_files: list[str] = field(default_factory=list)
+    patches: list[Patch] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    vips: set[str] = field(default_factory=set)
+
+    def resolve(self, value: Any) -> Any:
+        """`value` with the placeholders a plain env file defines substituted."""
+        if not isinstance(value, str):
+            return value
+        return PLACEHOLDER.sub(lambda m: self.env_values.get(m.group(1), m.group(0)), value)
+
+    @property
+    def dir(self) -> str:
+        return posixpath.dirname(self.path)
+
+    # -- effective settings (talhelper fields, then patches, then Talos defaults) -------------
+    def _from_patches(self, *keys: str) -> Setting | None:
+        found = None
+        for patch in self.patches:
+            for index, doc in enumerate(patch.docs):
+                value = _dig(doc, keys)
+                if value is not None:
+                    found = Setting(
+                        value, patch.file or self.path, index if patch.file else self.doc, keys if patch.file else patch.keys
+                    )
+                for op in doc if isinstance(doc, list) else []:
+                    if isinstance(op, dict) and op.get("path") == "/" + "/".join(keys) and op.get("op") in ("add", "replace"):
+                        found = Setting(op.get("value"), patch.file or self.path, index if patch.file else self.doc, patch.keys)
+        return found
+
+    def setting(self, talhelper_key: str | None, *keys: str, default: Any = None) -> Setting:
+        if self.kind == "machineconfig":
+            value = _dig(self.data, keys)
+            return Setting(value, self.path, self.doc, keys) if value is not None else Setting(default)
+        patched = self._from_patches(*keys)
+        if patched is not None:
+            return patched
+        if talhelper_key:
+            parts = tuple(talhelper_key.split("."))
+            value = _dig(self.data, parts)
+            if value is not None:
+                return Setting(value, self.path, self.doc, parts)
+        return Setting(default)
+
+    def endpoint(self) -> Setting:
+        if self.kind == "machineconfig":
+            return self.setting(None, "cluster", "controlPlane", "endpoint")
+        value = self.data.get("endpoint")
+        return Setting(value, self.path, self.doc, ("endpoint",)) if isinstance(value, str) else Setting(None)
+
+    def cni_name(self) -> Setting:
+        return self.setting("cniConfig.name", "cluster", "network", "cni", "name", default="flannel")
+
+    def proxy_disabled(self) -> Setting:
+        return self.setting(None, "cluster", "proxy", "disabled", default=False)
+
+    def pod_nets(self) -> Setting:
+        return self.setting("clusterPodNets", "cluster", "network", "podSubnets", default=TALOS_DEFAULT_POD)
+
+    def svc_nets(self) -> Setting:
+        return self.setting("clusterSvcNets", "cluster", "network", "serviceSubnets", default=TALOS_DEFAULT_SVC)
+
+    def kubeprism(self) -> Setting:
+        """KubePrism is on by default since Talos 1.6 (machine.features.kubePrism)."""
+        enabled = self.setting(None, "machine", "features", "kubePrism", "enabled", default=True)
+        port = self.setting(None, "machine", "features", "kubePrism", "port", default=KUBEPRISM_PORT)
+        return Setting((truthy(enabled.value), port.value), enabled.path, enabled.doc, enabled.keys)
+
+
+def _dig(data: Any, keys: tuple[Any, ...]) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "strict"))
+
+
+def _env_keys(docs: list[Any]) -> list[str]:
+    out: list[str] = []
+    for doc in docs:
+        if isinstance(doc, dict):
+            out.extend(str(k) for k in doc if k != "sops")
+    return out
+
+
+def _parse_patch_text(text: str) -> list[Any]:
+    from homelint.yamlload import parse_bytes
+
+    parsed = parse_bytes("<patch>", text.encode())
+    return [d for d in parsed.docs if d is not None]
+
+
+def _items(value: Any) -> list[tuple[int, Any]]:
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+def _collect_patches(repo: Any, cfg: TalosConfig) -> None:
+    data = cfg.data
+
+    def add(entries: Any, base: tuple[Any, ...]) -> None:
+        for i, entry in _items(entries):
+            keys = (*base, i)
+            if not isinstance(entry, str):
+                if isinstance(entry, dict | list):
+                    cfg.patches.append(Patch(keys, None, [entry], ""))
+                continue
+            if entry.startswith("@"):
+                target = posixpath.normpath(posixpath.join(cfg.dir, entry[1:].strip()))
+                parsed = repo.parsed.get(target)
+                text = repo.read_text(target)
+                if text is None:
+                    cfg.patches.append(Patch(keys, target, [], "", missing=True))
+                    continue
+                docs = [d for d in parsed.docs if d is not None] if parsed else _parse_patch_text(text)
+                cfg.patches.append(Patch(keys, target, docs, text))
+            else:
+                cfg.patches.append(Patch(keys, None, _parse_patch_text(entry), entry))
+
+    add(data.get("patches"), ("patches",))
+    for group in ("controlPlane", "worker"):
+        section = data.get(group)
+        if isinstance(section, dict):
+            add(section.get("patches"), (group, "patches"))
+    for i, node in _items(data.get("nodes")):
+        if isinstance(node, dict):
+            add(node.get("patches"), ("nodes", i, "patches"))
+
+
+def _collect_nodes(cfg: TalosConfig) -> None:
+    for i, node in _items(cfg.data.get("nodes")):
+        if not isinstance(node, dict):
+            continue
+        host, ip = node.get("hostname"), node.get("ipAddress")
+        cfg.nodes.append(
+            Node(
+                ("nodes", i),
+                host if isinstance(host, str) else None,
+                ip if isinstance(ip, str) else None,
+                truthy(node.get("controlPlane")),
+            )
+        )
+        for iface in node.get("networkInterfaces") or []:
+            if not isinstance(iface, dict):
+                continue
+            for holder in [iface, *[v for v in iface.get("vlans") or [] if isinstance(v, dict)]]:
+                vip = holder.get("vip")
+                if isinstance(vip, dict) and isinstance(vip.get("ip"), str):
+                    cfg.vips.add(vip["ip"])
+
+
+def find_talos_configs(repo: Any) -> list[TalosConfig]:
+    cached = getattr(repo, "_talos_configs", None)
+    if cached is not None:
+        return cached
+    out: list[TalosConfig] = []
+    for path in sorted(repo.parsed):
+        parsed = repo.parsed[path]
+        base = posixpath.basename(path)
+        if base in CONFIG_NAMES:
+            for index, doc in enumerate(parsed.docs):
+                if isinstance(doc, dict) and ("nodes" in doc or "clusterName" in doc):
+                    cfg = TalosConfig(path, index, doc, "talhelper")
+                    for env_name in ENV_NAMES:
+                        env_path = posixpath.join(cfg.dir, env_name) if cfg.dir else env_name
+                        env_parsed = repo.parsed.get(env_path)
+                        if env_parsed is None:
+                            continue
+                        cfg.env_files.append(env_path)
+                        for key in _env_keys(env_parsed.docs):
+                            cfg.env.setdefault(key, env_path)
+                        plain = [d for d in env_parsed.docs if isinstance(d, dict) and "sops" not in d]
+                        for doc in plain:
+                            for k, v in doc.items():
+                                if isinstance(v, str | int | float) and not isinstance(v, bool):
+                                    cfg.env_values.setdefault(str(k), str(v))
+                    _collect_patches(repo, cfg)
+                    _collect_nodes(cfg)
+                    out.append(cfg)
+                    break
+            continue
+        for index, doc in enumerate(parsed.docs):
+            if (
+                isinstance(doc, dict)
+                and doc.get("version") == "v1alpha1"
+                and isinstance(doc.get("machine"), dict)
+                and isinstance(doc.get("cluster"), dict)
+            ):
+                out.append(TalosConfig(path, index, doc, "machineconfig"))
+    repo._talos_configs = out
+    return out
+
+
+# -- placeholders ------------------------------------------------------------------------------
+
+
+def placeholders_in(value: Any, keys: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, str]]:
+    """(field path, whole string, variable name) of each `${VAR}` without a default, keys included."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str):
+                for m in PLACEHOLDER.finditer(k):
+                    if not m.group(2):
+                        yield (*keys, k), k, m.group(1)
+            yield from placeholders_in(v, (*keys, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from placeholders_in(v, (*keys, i))
+    elif isinstance(value, str):
+        for m in PLACEHOLDER.finditer(value):
+            if not m.group(2):
+                yield keys, value, m.group(1)
+
+
+def placeholders_in_text(text: str) -> Iterator[tuple[int, int, str]]:
+    """(line, column, variable) of each `${VAR}` in a patch file, comment lines skipped."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        for m in PLACEHOLDER.finditer(line):
+            if not m.group(2):
+                yield number, m.start() + 1, m.group(1)
+
+
+# -- endpoints and networks --------------------------------------------------------------------
+
+
+def split_endpoint(endpoint: str) -> tuple[str, int]:
+    text = endpoint.strip()
+    text = re.sub(r"^[a-z]+://", "", text).split("/", 1)[0]
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.lstrip(":")
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    else:
+        host, port = text, ""
+    return host, int(port) if port.isdigit() else 6443
+
+
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def networks(value: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            for part in item.split(","):
+                try:
+                    out.append(ipaddress.ip_network(part.strip(), strict=False))
+                except ValueError:
+                    continue
+    return out

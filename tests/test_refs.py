@@ -1,0 +1,237 @@
+"""The producer and consumer tables (schemas/producers.yaml, schemas/consumers.yaml): every row has
+a fixture in fixtures/refs/ whose `# makes:` / `# needs:` lines say exactly what that row yields,
+and the rules built on them (HL301, HL401, HL405) never call unknown missing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from homelint.graph import release_name
+from homelint.refs import consumed_refs, is_templated, products_of, resource_set_objects, tables
+from homelint.repo import make_object
+from homelint.yamlload import parse_bytes
+
+from .conftest import FIXTURES
+
+REFS = FIXTURES / "refs"
+MAKES = re.compile(r"^# makes: (\w+) (\S+)/(\S+)$", re.MULTILINE)
+NEEDS = re.compile(r"^# needs: (\w+) (\S+)/(\S+?)( \(optional\))?$", re.MULTILINE)
+
+
+def objects(path: Path) -> list:
+    parsed = parse_bytes(str(path), path.read_bytes())
+    assert not parsed.problems, parsed.problems
+    found = [make_object(path.name, i, doc) for i, doc in enumerate(parsed.docs)]
+    return [o for o in found if o is not None]
+
+
+def made_by(obj, row: str) -> set[tuple[str, str, str]]:
+    namespace = obj.namespace or (obj.data.get("namespace") if obj.kind == "Kustomization" else None) or ""
+    variables = {"namespace": namespace if obj.kind == "Kustomization" else namespace or "default"}
+    if obj.kind == "HelmRelease":
+        variables["release"] = release_name(obj)
+    return {(m.kind, m.namespace, m.name) for m in products_of(obj, variables) if m.row == row}
+
+
+@pytest.mark.parametrize("row", [r.id for r in tables().producers])
+def test_each_producer_row_makes_what_its_fixture_says(row):
+    path = REFS / "producers" / f"{row}.yaml"
+    assert path.is_file(), f"producer row {row} has no fixture {path}"
+    want = {(kind, ns, name) for kind, ns, name in MAKES.findall(path.read_text())}
+    assert want, f"{path} names nothing it makes (# makes: Kind namespace/name)"
+    resource_set = next(r for r in tables().producers if r.id == row).objects == "resource-set"
+    got: set[tuple[str, str, str]] = set()
+    for obj in objects(path):
+        if not resource_set:
+            got |= made_by(obj, row)
+            continue
+        for made in resource_set_objects(obj):  # what a ResourceSet templates, by the other rows
+            ns = made.namespace or obj.namespace or "default"
+            found = {(m.kind, m.namespace, m.name) for m in products_of(made, {"namespace": ns})}
+            got |= {(kind, "*" if is_templated(n) else n, name) for kind, n, name in found}
+    assert got == want
+
+
+@pytest.mark.parametrize("row", [r.id for r in tables().consumers])
+def test_each_consumer_row_needs_what_its_fixture_says(row):
+    path = REFS / "consumers" / f"{row}.yaml"
+    assert path.is_file(), f"consumer row {row} has no fixture {path}"
+    want = {(kind, ns, name, bool(opt)) for kind, ns, name, opt in NEEDS.findall(path.read_text())}
+    assert want, f"{path} names nothing it needs (# needs: Kind namespace/name)"
+    got = set()
+    for obj in objects(path):
+        target = obj.spec.get("targetNamespace") or obj.namespace or "default"
+        for use in consumed_refs(obj, obj.namespace or "default", target):
+            if use.row == row:
+                got.add((use.kind, use.namespace, use.name, use.optional))
+    assert got == want
+
+
+def test_every_pod_reference_is_exercised_by_a_fixture():
+    used = set()
+    for path in (REFS / "consumers").glob("*.yaml"):
+        for obj in objects(path):
+            for use in consumed_refs(obj, "x", "x"):
+                used.add(use.field[-4:])
+    for ref in tables().pod:
+        last = ref.text.split(".")[-1]
+        assert any(field and field[-1] == last for field in used), ref.text
+
+
+def test_fixture_files_belong_to_rows():
+    producers = {r.id for r in tables().producers}
+    consumers = {r.id for r in tables().consumers}
+    assert {p.stem for p in (REFS / "producers").glob("*.yaml")} == producers
+    assert {p.stem for p in (REFS / "consumers").glob("*.yaml")} == consumers
+
+
+def test_rule_docs_list_the_table_rows():
+    from homelint.registry import builtin_rules
+
+    rules = builtin_rules()
+    for rule, kind in (("HL401", "Secret"), ("HL405", "ConfigMap"), ("HL301", "PersistentVolumeClaim")):
+        docs = rules[rule].docs
+        assert "<!--" not in docs
+        for row in tables().producers:
+            if any(p.kind == kind for p in row.products):
+                assert f"(`{row.id}`)" in docs, (rule, row.id)
+        for row in tables().consumers:
+            if any(r.kind == kind for r in row.refs):
+                assert f"(`{row.id}`)" in docs, (rule, row.id)
+
+
+def test_a_broken_table_is_refused(tmp_path, monkeypatch):
+    import homelint.resources as resources
+    from homelint.refs import load_table
+
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "refs.schema.json").write_text((resources.data_dir("schemas") / "refs.schema.json").read_text())
+    (schemas / "producers.yaml").write_text("producers:\n  - id: x\n    match: {group: '', kind: Secret}\n    produces: []\n")
+    monkeypatch.setattr(resources, "data_dir", lambda name: schemas)
+    with pytest.raises(ValueError, match="source"):
+        load_table("producers.yaml")
+
+
+# --- the rules on small repositories ---------------------------------------------------------------
+APP = "kubernetes/apps/default/echo/app"
+
+
+def _hl4(check_json, root, rule="HL401"):
+    return [f["message"] for f in check_json(root)[1] if f["rule"] == rule]
+
+
+def _with(files: dict[str, str], resources: list[str]) -> dict[str, str]:
+    kust = (FIXTURES / "rules/HL401/good" / APP / "kustomization.yaml").read_text()
+    return {**files, f"{APP}/kustomization.yaml": kust + "".join(f"  - ./{r}\n" for r in resources)}
+
+
+HR_USES = """---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: user
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/example/app:1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000
+          envFrom:
+            - secretRef:
+                name: NAME
+"""
+
+
+@pytest.mark.parametrize(
+    ("producer", "name"),
+    [
+        ("apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: pg}\nspec: {instances: 1}\n", "pg-app"),
+        (
+            "apiVersion: pocketid.internal/v1alpha1\nkind: PocketIDOIDCClient\nmetadata: {name: echo}\nspec: {}\n",
+            "echo-oidc-credentials",
+        ),
+        (
+            "apiVersion: external-secrets.io/v1\nkind: ClusterExternalSecret\nmetadata: {name: tls}\n"
+            "spec: {namespaces: [default], externalSecretSpec: {}}\n",
+            "tls",
+        ),
+    ],
+)
+def test_operator_made_secrets_are_produced(check_json, repo, producer, name):
+    files = {f"{APP}/user.yaml": HR_USES.replace("NAME", name), f"{APP}/producer.yaml": "---\n" + producer}
+    assert _hl4(check_json, repo(_with(files, ["user.yaml", "producer.yaml"]), base="rules/HL401/good")) == []
+    files.pop(f"{APP}/producer.yaml")
+    missing = _hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good"))
+    assert len(missing) == 1 and f"'{name}'" in missing[0]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "${DB_CLUSTER}-app",  # a variable the applying Kustomization does not define
+        "{{ .Values.secretName }}",  # a Helm template in a pod spec
+    ],
+)
+def test_unknown_names_are_not_missing(check_json, repo, name):
+    files = {f"{APP}/user.yaml": HR_USES.replace("NAME", f'"{name}"')}
+    assert _hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good")) == []
+
+
+def test_a_namespace_filled_from_another_source_is_not_checked(check_json, repo):
+    foreign = """---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: vendor
+  namespace: default
+spec:
+  interval: 1h
+  targetNamespace: default
+  path: ./deploy
+  prune: true
+  sourceRef:
+    kind: OCIRepository
+    name: vendor-manifests
+"""
+    files = {f"{APP}/user.yaml": HR_USES.replace("NAME", "vendor-made")}
+    assert len(_hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good"))) == 1
+    files[f"{APP}/vendor.yaml"] = foreign
+    _, findings = check_json(repo(_with(files, ["user.yaml", "vendor.yaml"]), base="rules/HL401/good"))
+    (info,) = [f for f in findings if f["rule"] == "HL401"]  # the other source may make it: an info that says so
+    assert info["severity"] == "info" and "OCIRepository vendor-manifests" in info["message"]
+
+
+def test_a_secret_a_bootstrap_folder_defines_is_made_outside_flux(check_json, repo):
+    files = {f"{APP}/user.yaml": HR_USES.replace("NAME", "bootstrap-token")}
+    assert len(_hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good"))) == 1
+    files["bootstrap/resources/secret.yaml"] = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: bootstrap-token\n"
+    assert _hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good")) == []
+
+
+def test_a_missing_substitute_from_secret_fails_the_whole_kustomization(check_json, repo):
+    ks = (FIXTURES / "rules/HL401/good/kubernetes/apps/default/echo/ks.yaml").read_text()
+    root = repo(
+        {"kubernetes/apps/default/echo/ks.yaml": ks + "      - kind: Secret\n        name: cluster-secrets\n"},
+        base="rules/HL401/good",
+    )
+    (message,) = _hl4(check_json, root)
+    assert "fails the whole Kustomization (Secret not found)" in message
+    optional = ks + "      - kind: Secret\n        name: cluster-secrets\n        optional: true\n"
+    assert _hl4(check_json, repo({"kubernetes/apps/default/echo/ks.yaml": optional}, base="rules/HL401/good")) == []
+
+
+def test_configmaps_a_workload_mounts_are_checked(check_json, repo):
+    user = HR_USES.replace(
+        "envFrom:\n            - secretRef:\n                name: NAME\n",
+        "envFrom:\n            - configMapRef:\n                name: echo-conf\n",
+    )
+    files = {f"{APP}/user.yaml": user}
+    (message,) = _hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good"), "HL405")
+    assert message.startswith("Deployment user uses ConfigMap 'echo-conf' in namespace default")
+    generated = _with(files, ["user.yaml"])
+    generated[f"{APP}/kustomization.yaml"] += "configMapGenerator:\n  - name: echo-conf\n    literals: [A=b]\n"
+    assert _hl4(check_json, repo(generated, base="rules/HL401/good"), "HL405") == []

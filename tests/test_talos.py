@@ -1,0 +1,120 @@
+"""Talos discovery helpers (homelint.talos) and the HL9xx rules beyond their fixture pairs."""
+
+from __future__ import annotations
+
+import shutil
+
+from homelint.talos import PLACEHOLDER, networks, placeholders_in, placeholders_in_text, split_endpoint
+
+from .conftest import FIXTURES
+
+
+def test_placeholders_skip_defaults_and_escapes():
+    found = [v for _, _, v in placeholders_in({"a": "${ONE}", "b": "$${TWO}", "c": ["${THREE:-x}", "x-${FOUR}"]})]
+    assert found == ["ONE", "FOUR"]
+    assert PLACEHOLDER.search("$${ESCAPED}") is None
+
+
+def test_placeholders_in_patch_text_skip_comments():
+    text = "# ${IN_COMMENT}\nmachine:\n  a: ${REAL}\n"
+    assert list(placeholders_in_text(text)) == [(3, 6, "REAL")]
+
+
+def test_split_endpoint():
+    assert split_endpoint("https://10.0.0.10:6443") == ("10.0.0.10", 6443)
+    assert split_endpoint("https://k8s.example.com") == ("k8s.example.com", 6443)
+    assert split_endpoint("https://[fd00::1]:7445") == ("fd00::1", 7445)
+    assert [str(n) for n in networks(["10.42.0.0/16", "bogus", "fd00::/104"])] == ["10.42.0.0/16", "fd00::/104"]
+
+
+def test_no_env_file_means_shell_environment(tmp_path, check_json):
+    """Without any talenv file the variables come from the shell by design: HL901 stays quiet."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "rules" / "HL901" / "bad", root)
+    (root / "talos" / "talenv.yaml").unlink()
+    _, findings = check_json(root, "--select", "HL901")
+    assert findings == []
+
+
+def test_sops_env_keys_are_read(tmp_path, check_json):
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "rules" / "HL901" / "bad", root)
+    (root / "talos" / "talenv.yaml").unlink()
+    (root / "talos" / "talenv.sops.yaml").write_text(
+        "clusterName: ENC[AES256_GCM,data:x,type:str]\nclusterEndpointIP: ENC[AES256_GCM,data:y,type:str]\n"
+        "dnsServer: ENC[AES256_GCM,data:z,type:str]\nsops:\n  age: []\n"
+    )
+    _, findings = check_json(root, "--select", "HL901")
+    assert findings == []
+
+
+def test_inline_patch_disables_kube_proxy(tmp_path, check_json):
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "rules" / "HL908" / "bad", root)
+    cfg = root / "talos" / "talconfig.yaml"
+    cfg.write_text(cfg.read_text() + "patches:\n  - |-\n    cluster:\n      proxy:\n        disabled: true\n")
+    _, findings = check_json(root, "--select", "HL908")
+    assert findings == []
+
+
+def test_cilium_values_from_generated_configmap(tmp_path, check_json):
+    """Cilium values kept in a file a configMapGenerator turns into a valuesFrom ConfigMap."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "rules" / "HL909" / "good", root)
+    app = root / "kubernetes" / "apps" / "kube-system" / "cilium" / "app"
+    hr = app / "helmrelease.yaml"
+    text = hr.read_text()
+    hr.write_text(text[: text.index("  values:")] + "  valuesFrom:\n    - kind: ConfigMap\n      name: cilium-values\n")
+    (app / "values.yaml").write_text("ipam:\n  mode: kubernetes\nipv4NativeRoutingCIDR: 10.244.0.0/16\n")
+    (app / "kustomization.yaml").write_text(
+        "---\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./helmrelease.yaml\n"
+        "configMapGenerator:\n  - name: cilium-values\n    files:\n      - values.yaml=./values.yaml\n"
+        "generatorOptions:\n  disableNameSuffixHash: true\n"
+    )
+    _, findings = check_json(root, "--select", "HL909")
+    assert [(f["path"], f["line"]) for f in findings] == [("kubernetes/apps/kube-system/cilium/app/values.yaml", 3)]
+
+
+MACHINE_CONFIG = """---
+version: v1alpha1
+machine:
+  type: controlplane
+  features:
+    kubePrism:
+      enabled: true
+      port: 7445
+cluster:
+  clusterName: home
+  controlPlane:
+    endpoint: https://10.0.0.10:6443
+  network:
+    podSubnets:
+      - 10.42.0.0/16
+    cni:
+      name: {cni}
+      urls:
+        - {url}
+  proxy:
+    disabled: true
+"""
+
+
+def _with_machine_config(tmp_path, cni: str, url: str):
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "rules" / "HL907" / "good", root)
+    shutil.rmtree(root / "talos")
+    (root / "talos").mkdir()
+    (root / "talos" / "controlplane.yaml").write_text(MACHINE_CONFIG.format(cni=cni, url=url))
+    return root
+
+
+def test_rendered_machine_config_is_paired_with_the_cni(tmp_path, check_json):
+    root = _with_machine_config(tmp_path, "custom", "https://example.com/manifests/flannel.yaml")
+    _, findings = check_json(root, "--select", "HL9")
+    assert [(f["rule"], f["path"], f["line"]) for f in findings] == [("HL907", "talos/controlplane.yaml", 17)]
+
+
+def test_custom_cni_bootstrapping_the_same_chart_is_not_a_conflict(tmp_path, check_json):
+    root = _with_machine_config(tmp_path, "custom", "https://example.com/talos/integrations/cilium/cilium.yaml")
+    _, findings = check_json(root, "--select", "HL9")
+    assert findings == []
