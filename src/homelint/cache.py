@@ -14,6 +14,7 @@ Writes are atomic (safeio.atomic_write). Where no cache folder can be made, runs
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import marshal
@@ -206,6 +207,16 @@ def _read_key(home: int) -> bytes:
     return key
 
 
+@functools.cache
+def _parsed_fields() -> int:
+    """How many fields a cached ParsedFile tuple has."""
+    import dataclasses
+
+    from homelint.yamlload import ParsedFile
+
+    return len(dataclasses.fields(ParsedFile))
+
+
 def _valid_index(value: Any) -> bool:
     if not isinstance(value, dict):
         return False
@@ -282,7 +293,7 @@ class Cache:
         entry = self._files().get(path)
         if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == content_digest:
             parsed = entry[1]
-            if isinstance(parsed, tuple) and len(parsed) == 10 and parsed[0] == path:
+            if isinstance(parsed, tuple) and len(parsed) == _parsed_fields() and parsed[0] == path:
                 return parsed
         return None
 
