@@ -113,7 +113,14 @@ def test_a_broken_table_is_refused(tmp_path, monkeypatch):
     (schemas / "producers.yaml").write_text("producers:\n  - id: x\n    match: {group: '', kind: Secret}\n    produces: []\n")
     monkeypatch.setattr(resources, "data_dir", lambda name: schemas)
     with pytest.raises(ValueError, match="source"):
-        load_table("producers.yaml")
+        load_table("producers.yaml", validate=True)
+
+
+def test_the_shipped_tables_follow_their_schema():
+    from homelint.refs import load_table
+
+    for name in ("producers.yaml", "consumers.yaml"):
+        assert load_table(name, validate=True)
 
 
 # --- the rules on small repositories ---------------------------------------------------------------

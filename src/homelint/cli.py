@@ -228,6 +228,8 @@ def _read(root: Path, path: str) -> str | None:
     metavar="NAME",
     help="SARIF automationDetails.id: GitHub keeps one analysis per category (default: homelint).",
 )
+@click.option("--fix", "apply_fix", is_flag=True, help="Apply the safe fixes (see `homelint rules`: fixable) in place.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -247,6 +249,8 @@ def check(
     targets: tuple[str, ...],
     diff_base: str | None,
     sarif_category: str | None,
+    apply_fix: bool = False,
+    show_diff: bool = False,
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
@@ -284,6 +288,8 @@ def check(
         diff_base=diff_base,
     )
     result = run_check(options)
+    if apply_fix or show_diff:
+        result = _fix(result, options, show_diff)
     if write_baseline:
         from homelint.baseline import write_baseline as write
 
@@ -295,6 +301,37 @@ def check(
     timing.report()
     level = fail_level or result.config.fail_level
     sys.exit(0 if exit_zero or not result.failing(level) else 1)
+
+
+def _fix(result: Any, options: Any, diff_only: bool) -> Any:
+    """--fix / --diff: plan the safe fixes; --diff prints them and exits (1 when there are any),
+    --fix writes them and re-runs the check, whose report then shows the findings left."""
+    from homelint.engine import run_check
+    from homelint.fix import plan, write
+
+    report = plan(result.root, result.findings, result.repo)
+    for reason in report.skipped:
+        click.echo(f"homelint: fix skipped: {reason}", err=True)
+    files = len(report.files)
+    if diff_only:
+        _write_output(report.diff(), None)
+        click.echo(
+            f"Would fix {report.fixed} finding{'s' if report.fixed != 1 else ''} in {files} file{'s' if files != 1 else ''}.",
+            err=True,
+        )
+        sys.exit(1 if report.files else 0)
+    write(result.root, report)
+    if report.files:
+        result = run_check(options)
+    left = len(result.findings)
+    changed = ", ".join(f.path for f in report.files[:5]) + (f" and {files - 5} more" if files > 5 else "")
+    click.echo(
+        f"Fixed {report.fixed} finding{'s' if report.fixed != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+        + (f" ({changed})" if changed else "")
+        + f"; {left} finding{'s' if left != 1 else ''} left.",
+        err=True,
+    )
+    return result
 
 
 @main.command("rules")
@@ -321,6 +358,7 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
                         "enabled": r.enabled,
                         "summary": r.summary,
                         "origin": r.origin,
+                        "fixable": r.fixable,
                     }
                     for r in rules.values()
                 ],
@@ -334,7 +372,8 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
     for r in sorted(rules.values(), key=lambda r: r.id):
         state = "on " if r.enabled else "off"
         origin = "" if r.origin == "builtin" else f"  ({r.origin})"
-        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {state}  {r.summary}{origin}")
+        fixable = "  [fixable: --fix]" if r.fixable else ""
+        click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {state}  {r.summary}{origin}{fixable}")
 
 
 def rules_markdown(rules: dict[str, Any]) -> str:
@@ -351,6 +390,8 @@ def rules_markdown(rules: dict[str, Any]) -> str:
         out.append(f"## {meta.id} {meta.name}\n\nSeverity: {meta.severity}, {state}. {meta.summary}\n")
         if meta.docs:
             out.append(re.sub(r"^(#+) ", r"#\1 ", meta.docs.rstrip(), flags=re.M) + "\n")
+        if meta.fixable:
+            out.append("Fixable: `homelint check --fix` applies the fix (`--diff` shows it).\n")
         out.append(f"Suppress: `# homelint: ignore[{meta.id}] -- reason` on the line or the line before.\n")
     return "\n".join(out)
 
@@ -374,6 +415,8 @@ def rule_cmd(rule_id: str) -> None:
     click.echo(f"# {meta.id} {meta.name}\n\nSeverity: {meta.severity}, {state}.\n\n{meta.summary}\n")
     if meta.docs:
         click.echo(meta.docs.rstrip() + "\n")
+    if meta.fixable:
+        click.echo("## Fix\n\n`homelint check --fix` applies the fix (`homelint check --diff` shows it).\n")
     click.echo(
         f"## Suppress\n\nOn the line (or the line before): `# homelint: ignore[{meta.id}] -- reason`\n"
         f"In the whole file: `# homelint: ignore-file[{meta.id}]`\nIn the config: `ignore: [{meta.id}]` "
@@ -505,6 +548,18 @@ def schemas_list(path: Path, config_file: Path | None, targets: tuple[str, ...],
     from homelint.schemapull import list_needs
 
     click.echo(list_needs(path, config_file, parse_targets(targets), fmt), nl=False)
+
+
+@main.command("explain")
+@click.argument("target", metavar="FILE[:LINE]")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
+def explain_cmd(target: str, fmt: str, config_file: Path | None) -> None:
+    """Show why Flux applies the object at FILE[:LINE] (root -> Kustomizations -> kustomization.yaml),
+    its namespace, variables and findings, or the first missing link when nothing applies it."""
+    from homelint.explain import run_explain
+
+    click.echo(run_explain(target, fmt, config_file), nl=False)
 
 
 if __name__ == "__main__":

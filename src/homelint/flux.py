@@ -146,6 +146,9 @@ class FluxModel:
         self.notes: list[str] = []
         self.roots_known = False  # roots found by evidence or config, not by the fallback
         self._generated_memo: dict[str, list[K8sObject]] = {}
+        # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
+        self.external_secret_index: dict[tuple[str, str], list[K8sObject]] = {}
+        self.external_secret_index_size = -1
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
         self.sources: Sources = find_sources(repo)
         self._default = self._default_artifact()

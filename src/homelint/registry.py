@@ -32,6 +32,7 @@ class RuleMeta:
     declarative: dict[str, Any] | None = None  # match/schema/message for data-only rules
     source: Path | None = None  # the rule file: its `docs` are read on first use
     loaded_docs: str | None = field(default=None, repr=False)
+    fixable: bool = False  # `homelint check --fix` has a safe fix for it (homelint.fix)
 
     @property
     def family(self) -> str:
@@ -108,6 +109,7 @@ def load_rule_file(path: Path, origin: str = "builtin") -> RuleMeta:
         origin=origin,
         declarative=declarative,
         source=path,
+        fixable=bool(data.get("fixable", False)),
     )
 
 

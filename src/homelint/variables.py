@@ -130,15 +130,7 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
 def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Variables) -> None:
     """Keys of a Secret that ExternalSecrets produce (or merge into): data[].secretKey, or the
     template's data keys; a producer with dataFrom or templateFrom gets its keys from the store."""
-    flux = repo.flux
-    seen: set[int] = set()
-    for applied in flux.applied if flux is not None else []:
-        obj = applied.obj
-        if obj.kind != "ExternalSecret" or applied.ns != namespace or id(obj) in seen:
-            continue
-        if _external_secret_target(obj) != source.name:
-            continue
-        seen.add(id(obj))
+    for obj in _external_secrets(repo).get((namespace, source.name), []):
         source.producers.append(obj)
         spec = obj.spec
         keys = [d.get("secretKey") for d in spec.get("data") or [] if isinstance(d, dict)]
@@ -152,6 +144,26 @@ def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Va
             if isinstance(key, str) and key not in result.values:
                 result.values[key] = UNKNOWN_VALUE
                 result.origin[key] = f"Secret {source.name} (from ExternalSecret {obj.name})"
+
+
+def _external_secrets(repo: Repo) -> dict[tuple[str, str], list[K8sObject]]:
+    """(namespace, target Secret) -> the ExternalSecrets applied there that write into it, indexed
+    once per model (one pass instead of one per substituteFrom source)."""
+    flux = repo.flux
+    if flux is None:
+        return {}
+    index = flux.external_secret_index
+    if len(flux.applied) != flux.external_secret_index_size:
+        index = {}
+        for applied in flux.applied:
+            obj = applied.obj
+            target = _external_secret_target(obj) if obj.kind == "ExternalSecret" else None
+            if target is not None:
+                bucket = index.setdefault((applied.ns, target), [])
+                if obj not in bucket:
+                    bucket.append(obj)
+        flux.external_secret_index, flux.external_secret_index_size = index, len(flux.applied)
+    return index
 
 
 def _external_secret_target(obj: K8sObject) -> str | None:

@@ -32,6 +32,8 @@ _SEPARATOR = re.compile(r"^---(?:[ \t]|$)")
 # `# homelint: ignore[HL301, unclaimed-volume] -- reason`; without [...] all rules (as noqa does for
 # flake8). Matched only where "homelint:" is (see _suppression), so the scan is linear.
 _SUPPRESS_AT = re.compile(r"homelint:\s*+(ignore-file|ignore)")
+# the whole comment, for `check --fix` to edit one whose column a finding gives (matched there only)
+_SUPPRESS = re.compile(r"#\s*homelint:\s*(ignore|ignore-file)(?:\[([^\]\n]{0,500})\]|(?![\w\[-]))(?:\s*--\s*([^#\n]{0,500}))?")
 _DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*homelint:")
 _ID = re.compile(r"[A-Za-z]+[0-9]*")
 MALFORMED = -1  # Suppression.target of a `# homelint:` comment that is not a suppression
