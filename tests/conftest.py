@@ -35,6 +35,27 @@ def _pristine_fixtures() -> Path:
 FIXTURES = _pristine_fixtures()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache(tmp_path_factory):
+    """The user cache folder of every run in the tests (and their subprocesses) is a temporary one."""
+    saved = os.environ.get("HOMELINT_CACHE_DIR")
+    os.environ["HOMELINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("user-cache") / "homelint")
+    yield
+    if saved is None:
+        os.environ.pop("HOMELINT_CACHE_DIR", None)
+    else:
+        os.environ["HOMELINT_CACHE_DIR"] = saved
+
+
+def cache_dir(root: Path) -> Path:
+    """The cache folder homelint uses for the repository at `root`."""
+    from homelint.cache import repo_cache_dir
+
+    found = repo_cache_dir(root)
+    assert found is not None
+    return found
+
+
 @pytest.fixture(autouse=True)
 def _own_schema_store(tmp_path_factory, monkeypatch):
     """Every test sees an empty schema store of its own, never the user's ~/.cache/homelint/schemas."""

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECT
+from .conftest import PROJECT, cache_dir
 
 # tests that read the fixtures the demo command wrote its cache into (the whole suite would run twice)
 READING_FIXTURES = [
-    "tests/test_robustness.py::test_check_and_graph_write_only_the_cache",
+    "tests/test_robustness.py::test_check_and_graph_write_nothing_in_the_repository",
     "tests/test_demo.py",
     "tests/test_render.py::test_committed_output_is_in_sync_and_check_writes_nothing",
 ]
@@ -54,7 +54,8 @@ def test_readme_commands_pass_in_that_order_in_one_fresh_clone(tmp_path):
         [sys.executable, "-m", "homelint", "check", "fixtures/demo"], cwd=clone, env=env, capture_output=True, text=True
     )
     assert first.returncode == 1, first.stderr  # the demo's planted defects
-    assert (clone / "fixtures/demo/.homelint_cache").is_dir()  # what a user's run leaves behind
+    assert cache_dir(clone / "fixtures/demo").is_dir()  # what a user's run leaves behind (in the user cache)
+    assert not (clone / "fixtures/demo/.homelint_cache").exists()  # never in the repository
     second = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *READING_FIXTURES],
         cwd=clone,

@@ -83,14 +83,14 @@ def test_hostile_repo_is_linted_with_located_findings(check_json, hostile):
     assert tree_digest(hostile) == before
 
 
-def test_check_and_graph_write_only_the_cache(run, repo):
+def test_check_and_graph_write_nothing_in_the_repository(run, repo):
     root = repo({}, base="demo")
     before = tree_digest(root)
     run("check", str(root), "--format", "sarif")
     run("check", str(root))
     run("graph", str(root))
     assert tree_digest(root) == before
-    assert {p.name for p in root.iterdir()} - {p.name for p in (FIXTURES / "demo").iterdir()} == {".homelint_cache"}
+    assert {p.name for p in root.iterdir()} == {p.name for p in (FIXTURES / "demo").iterdir()}
 
 
 def test_symlink_inside_the_repo_is_read(check_json, repo):

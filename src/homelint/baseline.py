@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 from homelint.config import ConfigError
 from homelint.model import Finding
+from homelint.safeio import atomic_write, read_regular
 
 FORMAT = "homelint-baseline/1"
+MAX_BASELINE_BYTES = 64 << 20
 
 
-def write_baseline(findings: list[Finding], path: Path) -> int:
+def write_baseline(findings: list[Finding], path: Path, root: Path | None = None) -> int:
+    """Write the baseline to `path`, never through a symlink inside `root` (safeio.atomic_write)."""
     counts = Counter(f.fingerprint() for f in findings)
     entries = sorted(
         ({"fingerprint": f.fingerprint(), "rule": f.rule, "path": f.path, "count": counts[f.fingerprint()]} for f in findings),
@@ -24,21 +25,23 @@ def write_baseline(findings: list[Finding], path: Path) -> int:
     payload = json.dumps({"format": FORMAT, "findings": unique}, indent=2) + "\n"
     from homelint.filemodes import mode_for
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=".baseline-")
-    os.fchmod(fd, mode_for(path))  # a file to commit: the umask's mode, not mkstemp's 0600
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(payload)
-    os.replace(tmp, path)
+    atomic_write(path, payload.encode(), root=root, exact_mode=mode_for(path))  # a file to commit: the umask's mode
     return len(unique)
 
 
 def filter_baseline(findings: list[Finding], path: Path) -> tuple[list[Finding], int]:
     """Drop findings recorded in the baseline; also return how many entries are stale."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = read_regular(path, MAX_BASELINE_BYTES)
+        if raw is None:
+            raise ValueError(f"not a regular file of at most {MAX_BASELINE_BYTES >> 20} MiB")
+        data = json.loads(raw.decode("utf-8"))
         known = {e["fingerprint"]: int(e.get("count", 1)) for e in data["findings"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path}: not a readable homelint baseline ({exc})") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the baseline: {exc.strerror}") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = str(exc) if isinstance(exc, ValueError) and not isinstance(exc, UnicodeDecodeError) else "wrong shape"
+        raise ConfigError(f"{path}: not a readable homelint baseline ({reason[:120]})") from exc
     remaining = dict(known)
     kept = []
     for finding in findings:

@@ -27,6 +27,8 @@ class HomelintGroup(click.Group):
             return super().invoke(ctx)
         except click.exceptions.Exit:
             raise
+        except KeyboardInterrupt:
+            sys.exit(130)  # 128 + SIGINT, as shells report an interrupted command
         except (click.ClickException, click.Abort):
             raise
         except BrokenPipeError:
@@ -64,6 +66,8 @@ def run() -> None:
     try:
         main()
         code = 0
+    except KeyboardInterrupt:  # before click's own handling (e.g. during imports)
+        code = 130
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             code = exc.code or 0
@@ -87,7 +91,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
 
 
-def _write_output(text: str, output: Path | None) -> None:
+def _write_output(text: str, output: Path | None, root: Path | None = None) -> None:
     if output is None:
         try:
             sys.stdout.write(text)
@@ -95,20 +99,16 @@ def _write_output(text: str, output: Path | None) -> None:
         except BrokenPipeError:
             _silence_stdout()  # the reader left (`| head`); the exit code still tells the result
         return
-    import tempfile
-
     from homelint.config import ConfigError
     from homelint.filemodes import mode_for
+    from homelint.safeio import atomic_write
 
-    output = output.resolve()
-    try:
-        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    try:  # as `> FILE` would: the mode of the file it replaces or the umask's, not mkstemp's 0600
+        atomic_write(output, text.encode("utf-8", errors="backslashreplace"), root=root, exact_mode=mode_for(output))
+    except ConfigError:
+        raise
     except OSError as exc:
         raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
-    os.fchmod(fd, mode_for(output))  # as `> FILE` would: the umask's mode, not mkstemp's 0600
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, output)
 
 
 def _check_folder(target: Path | None) -> None:
@@ -162,7 +162,7 @@ def emit(
 
         read = result.repo.read_text if result.repo is not None else (lambda p: _read(result.root, p))
         text = render_text(result, color=_use_color(color, output), quiet=quiet, statistics=statistics, read_text=read)
-    _write_output(text, output)
+    _write_output(text, output, result.root)
     if fmt != "text" and statistics:
         from homelint.report.text import render_statistics
 
@@ -170,10 +170,17 @@ def emit(
 
 
 def _read(root: Path, path: str) -> str | None:
+    """A repository file for a code frame; None for one that leads outside the repository."""
+    from homelint.safeio import is_within, read_regular
+
+    full = root / path
+    if not is_within(os.path.realpath(full), os.path.realpath(root)):
+        return None
     try:
-        return (root / path).read_text(encoding="utf-8", errors="replace")
+        raw = read_regular(full, 64 << 20)
     except OSError:
         return None
+    return raw.decode("utf-8", errors="replace") if raw is not None else None
 
 
 @main.command()
@@ -189,7 +196,7 @@ def _read(root: Path, path: str) -> str | None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Config file (default: .homelint.yaml at the repo root).",
 )
-@click.option("--no-cache", is_flag=True, help="Do not read or write .homelint_cache/.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the run.")
 @click.option(
     "--fail-level", type=click.Choice(["error", "warning", "info"]), help="Lowest severity that fails the run (default: error)."
@@ -286,7 +293,7 @@ def check(
     if write_baseline:
         from homelint.baseline import write_baseline as write
 
-        count = write(result.findings, write_baseline)
+        count = write(result.findings, write_baseline, result.root)
         click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True)
         sys.exit(0)
     emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics, category=sarif_category)
@@ -420,12 +427,12 @@ def rule_cmd(rule_id: str) -> None:
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 def clean(path: Path) -> None:
-    """Delete the .homelint_cache/ folder of the repository."""
+    """Delete the cache of the repository (kept in the user cache folder)."""
     from homelint.cache import clean as clean_cache
     from homelint.discovery import find_repo_root
 
     root = find_repo_root(path)
-    click.echo("Removed .homelint_cache/." if clean_cache(root) else "No cache to remove.")
+    click.echo("Removed the cache." if clean_cache(root) else "No cache to remove.")
 
 
 @main.command()
@@ -459,6 +466,11 @@ def graph(path: Path, fmt: str, config_file: Path | None) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path))
 @click.option("--no-lint", is_flag=True, help="After rendering, do not run homelint check.")
 @click.option("--python", "python", help="Interpreter that runs makejinja and the repo's plugins (default: this one).")
+@click.option(
+    "--allow-plugins",
+    is_flag=True,
+    help="With --check: load the makejinja plugins, loaders and extensions of the repository (its own Python code).",
+)
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True)
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 def render(
@@ -468,18 +480,33 @@ def render(
     output: Path | None,
     no_lint: bool,
     python: str | None,
+    allow_plugins: bool,
     color: str,
     path: Path,
 ) -> None:
     """Render makejinja templates (or, with --check, prove the committed output is in sync).
 
-    The render runs in a subprocess with the repository as working directory. makejinja plugins are
-    the repository's own code and run with your permissions; exec_pre/exec_post hooks are not run.
+    The render runs in a subprocess with the repository as working directory, templates in Jinja's
+    sandboxed environment. makejinja plugins, loaders and extensions are the repository's own Python
+    code and run with your permissions: `render` runs them, `render --check` (which CI runs on pull
+    requests from anyone) refuses them unless --allow-plugins. exec_pre/exec_post hooks never run.
     """
     from homelint.render import run_render
 
     _check_folder(output)
-    sys.exit(run_render(path, config_file, check_only, fmt, output, lint=not no_lint, python=python, color=color))
+    sys.exit(
+        run_render(
+            path,
+            config_file,
+            check_only,
+            fmt,
+            output,
+            lint=not no_lint,
+            python=python,
+            color=color,
+            allow_plugins=allow_plugins,
+        )
+    )
 
 
 @main.group()

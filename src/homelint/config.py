@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,19 +63,36 @@ def placeholder_doc_files(config: Config, all_files: set[str] | list[str]) -> li
 
 def find_config(root: Path) -> Path | None:
     for name in CONFIG_NAMES:
-        if (root / name).is_file():
+        if os.path.lexists(root / name):  # a FIFO or a dangling symlink is an error, not "no config"
             return root / name
     return None
+
+
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def read_config_file(path: Path, what: str) -> bytes:
+    """The bytes of a config file (a regular file of at most 1 MiB), or a one-line ConfigError."""
+    from homelint.safeio import read_regular
+
+    try:
+        raw = read_regular(path, MAX_CONFIG_BYTES)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror}") from exc
+    if raw is None:
+        raise ConfigError(f"{path}: {what} is not a regular file of at most {MAX_CONFIG_BYTES >> 20} MiB")
+    return raw
 
 
 def load_config(root: Path, explicit: Path | None = None) -> Config:
     path = explicit if explicit is not None else find_config(root)
     if path is None:
         return Config()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from exc
+    if explicit is None:
+        from homelint.safeio import inside_repo
+
+        inside_repo(root, path.name, "config file")  # a committed symlink to a file of the machine
+    raw = read_config_file(path, "config file")
     from homelint.yamlload import parse_bytes
 
     nodes: list[Any] = []
@@ -87,7 +105,24 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     if data is None:
         data = {}
     validate_config_data(data, path, nodes[0] if nodes else None)
-    return _from_data(data, path)
+    config = _from_data(data, path)
+    check_paths(root, config)
+    return config
+
+
+def check_paths(root: Path, config: Config) -> None:
+    """Every path of the config resolves (after symlinks) inside the repository; globs have no `..`."""
+    from homelint.safeio import UnsafePath, inside_repo, printable
+
+    if config.baseline:
+        inside_repo(root, config.baseline, "baseline")
+    for entry in config.rule_paths:
+        inside_repo(root, entry, "rules.paths entry")
+    for entry in config.flux_roots:
+        inside_repo(root, entry, "flux.roots entry")
+    for pattern in config.placeholder_docs or []:
+        if pattern.startswith("/") or ".." in pattern.split("/"):
+            raise UnsafePath(f"placeholders.docs: '{printable(pattern)}' is not a path inside the repository; refused")
 
 
 def validate_config_data(data: Any, path: Path, node: Any = None) -> None:
@@ -136,17 +171,22 @@ def _extra_key(error: Any) -> Any:
 
 
 def _readable(error: Any) -> str:
+    """What is wrong, naming keys and expected types, never quoting a value."""
     if error.validator == "additionalProperties":
         import difflib
 
         allowed = sorted(error.schema.get("properties", {}))
-        extra = str(_extra_key(error))
+        from homelint.safeio import printable
+
+        extra = printable(str(_extra_key(error)), 60)
         close = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"unknown key '{extra}'{hint} (allowed keys: {', '.join(allowed)})"
     if error.validator == "pattern":
-        return f"{error.instance!r} is not a rule ID or prefix like HL101 or HL2"
-    return str(error.message)
+        return "not a rule ID or prefix like HL101 or HL2"
+    from homelint.kindschemas import describe
+
+    return describe(error)
 
 
 def _from_data(data: dict[str, Any], path: Path) -> Config:

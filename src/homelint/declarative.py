@@ -17,11 +17,15 @@ if TYPE_CHECKING:
 
 
 def _rule_files(root: Path, config: Config) -> list[Path]:
+    """The rule files of `rules.paths`; each must resolve (after symlinks) inside the repository."""
+    from homelint.safeio import inside_repo
+
     files: list[Path] = []
     for entry in config.rule_paths:
-        path = root / entry
+        path = inside_repo(root, entry, "rules.paths entry")
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+            for child in sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")):
+                files.append(inside_repo(root, child.relative_to(root.resolve()).as_posix(), "rule file"))
         elif path.is_file():
             files.append(path)
         elif entry != ".homelint/rules":
@@ -35,14 +39,17 @@ def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
         return []
     import jsonschema
 
+    from homelint.config import read_config_file
+    from homelint.kindschemas import describe
+    from homelint.regex import linear, schema_patterns
     from homelint.resources import schema
     from homelint.yamlload import parse_bytes
 
     validator = jsonschema.Draft202012Validator(schema("rule.schema.json"))
     rules = []
     for path in files:
-        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        parsed = parse_bytes(rel, path.read_bytes())
+        rel = path.relative_to(root.resolve()).as_posix()
+        parsed = parse_bytes(rel, read_config_file(path, "rule file"))
         if parsed.problems:
             p = parsed.problems[0]
             raise ConfigError(f"{rel}:{p.line}:{p.column}: {p.message}")
@@ -50,12 +57,17 @@ def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
             where = ".".join(map(str, errors[0].absolute_path)) or "(top level)"
-            raise ConfigError(f"{rel}: invalid rule file at '{where}': {errors[0].message}")
+            raise ConfigError(f"{rel}: invalid rule file at '{where}': {describe(errors[0])}")
         assert isinstance(data, dict)  # the rule schema requires a mapping
         try:
             jsonschema.Draft202012Validator.check_schema(data["schema"])
         except jsonschema.SchemaError as exc:
-            raise ConfigError(f"{rel}: the rule's 'schema' is not a valid JSON schema: {exc.message}") from exc
+            raise ConfigError(f"{rel}: the rule's 'schema' is not a valid JSON schema: {exc.message[:200]}") from exc
+        for where, pattern in schema_patterns(data["schema"]):
+            try:
+                linear(pattern)
+            except ValueError as exc:
+                raise ConfigError(f"{rel}: {where}: {exc}; patterns run on RE2 (no lookaround or backreferences)") from exc
         _check_message(rel, data.get("message"))
         rules.append(load_rule_file(path, origin=rel))
     return rules
@@ -116,7 +128,7 @@ def run_declarative(ctx: Context, enabled: set[str] | None = None) -> Iterator[F
     objects = manifest_objects(ctx)
     for meta in declarative:
         spec = meta.declarative or {}
-        validator = Validator(compile_standalone(spec["schema"]), partial(_jsonschema, spec["schema"]))
+        validator = Validator(compile_standalone(spec["schema"], linear=True), partial(_jsonschema, spec["schema"]))
         match = spec.get("match") or {}
         for obj in objects:
             if obj.is_sops or not object_matches(obj, match):
@@ -132,13 +144,15 @@ def run_declarative(ctx: Context, enabled: set[str] | None = None) -> Iterator[F
 
 
 def _jsonschema(schema: Any) -> Any:
-    import jsonschema
+    from homelint.regex import linear_validator_class
 
-    return jsonschema.Draft202012Validator(schema)
+    return linear_validator_class()(schema)
 
 
 def _short_error(error: Any) -> str:
+    from homelint.kindschemas import describe
+
     where = ".".join(map(str, error.absolute_path))
     if error.validator == "required":
         return f"missing {error.message.split(' ')[0]}" + (f" in {where}" if where else "")
-    return f"{where}: {error.message}" if where else error.message
+    return describe(error, where)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 SKIP_DIRS = {".git", ".homelint_cache", "node_modules", ".venv", "__pycache__"}
+MAX_DIR_DEPTH = 200  # deeper folders are skipped (HL006): no real repository nests this deep
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -70,33 +71,71 @@ class FileSet:
 
 
 class IgnoreRules:
-    """gitignore-style patterns, parsed by pathspec. One combined regex of every pattern says
-    quickly that most paths match none; for those that match, pathspec's last-match-wins decides
-    (needed only when there are `!` negations)."""
+    """gitignore-style patterns, parsed by pathspec and matched with RE2 (linear time, whatever the
+    pattern: `*a*a*a*a*b` cannot backtrack). One combined regex of every pattern says quickly that
+    most paths match none; for those that match, pathspec's last-match-wins decides (needed only
+    when there are `!` negations). An invalid pattern is ignored, as git ignores it."""
 
     def __init__(self, lines: list[str]) -> None:
         import pathspec
 
-        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        try:
+            self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        except Exception:  # one bad line (`\\`, `!`, `[z-a]`) must not drop the others
+            self.spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
         active = [p for p in self.spec.patterns if p.include is not None and p.regex is not None]
         self.negations = any(not p.include for p in active)
         # pathspec names a group in each pattern; names must be unique in one regex
         parts = [re.sub(r"\(\?P<\w+>", "(", p.regex.pattern) for p in active]  # type: ignore[union-attr]
-        self.combined = re.compile("|".join(f"(?:{part})" for part in parts)) if parts else None
+        self.combined = _linear_regex("|".join(f"(?:{part})" for part in parts)) if parts else None
+        self.always_ask_spec = bool(parts) and self.combined is None
 
     def match(self, path: str) -> bool:
+        if self.always_ask_spec:
+            return bool(self.spec.match_file(path))
         if self.combined is None or self.combined.search(path) is None:
             return False
         return bool(self.spec.match_file(path)) if self.negations else True
 
 
-def _load_ignore(directory: str, rel: str) -> tuple[str, IgnoreRules] | None:
+def _valid_pattern(line: str) -> bool:
+    import pathspec
+
     try:
-        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
-            lines = handle.read().splitlines()
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except Exception:
+        return False
+    return True
+
+
+def _linear_regex(pattern: str) -> Any:
+    """`pattern` compiled with RE2 (linear-time matching), or None if RE2 cannot compile it."""
+    import re2
+
+    try:
+        return re2.compile(pattern)
+    except Exception:
+        return None
+
+
+MAX_GITIGNORE_BYTES = 1 << 20
+
+
+def _load_ignore(directory: str, rel: str) -> tuple[str, IgnoreRules] | None:
+    from homelint.safeio import read_regular
+
+    try:
+        raw = read_regular(os.path.join(directory, ".gitignore"), MAX_GITIGNORE_BYTES)
     except OSError:
         return None
-    return (rel, IgnoreRules(lines))
+    if raw is None:
+        return None
+    return (rel, IgnoreRules(raw.decode("utf-8", errors="replace").splitlines()))
+
+
+def _shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (surrogate-escaped by os) as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _ignored(specs: list[tuple[str, IgnoreRules]], rel: str, is_dir: bool) -> bool:
@@ -116,7 +155,13 @@ def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
     result = FileSet(root)
     root_real = os.path.realpath(root)
 
-    def visit(directory: str, rel: str, specs: list[tuple[str, IgnoreRules]]) -> None:
+    def skip(child: str, reason: str) -> None:
+        result.skipped.append(SkippedFile(child, reason))
+
+    def visit(directory: str, rel: str, specs: list[tuple[str, IgnoreRules]], depth: int) -> None:
+        if depth > MAX_DIR_DEPTH:
+            skip(rel, f"folder nested deeper than {MAX_DIR_DEPTH} levels; not read")
+            return
         loaded = _load_ignore(directory, rel)
         if loaded is not None:
             specs = [*specs, loaded]
@@ -131,9 +176,14 @@ def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = is_link or is_dir or entry.is_file(follow_symlinks=False)
             except OSError:
                 continue
             if is_dir and name in SKIP_DIRS:
+                continue
+            if not name.isascii() and not _utf8(name):
+                if is_dir or name.endswith((".yaml", ".yml")):
+                    skip(_shown_name(child), "file name is not valid UTF-8; not read")
                 continue
             if is_link:
                 target = os.path.realpath(entry.path)
@@ -148,25 +198,43 @@ def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
                 if os.path.isdir(entry.path):
                     result.dirs.add(child)  # exists for path checks, never descended (no loops)
                     continue
+                is_file = os.path.isfile(entry.path)
             if _ignored(specs, child, is_dir) or excluded.match(child + ("/" if is_dir else "")):
                 continue
             if is_dir:
                 result.dirs.add(child)
-                visit(entry.path, child, specs)
+                visit(entry.path, child, specs, depth + 1)
+                continue
+            if not is_file:  # a FIFO, socket or device: reading it could block or never end
+                if name.endswith((".yaml", ".yml")) or name == "Kustomization":
+                    skip(child, "not a regular file (a FIFO, socket or device); not read")
                 continue
             result.all_files.add(child)
             if name.endswith((".yaml", ".yml")) or name == "Kustomization":
                 result.yaml_files.append(child)
 
-    visit(str(root), "", _info_exclude(root))
+    visit(str(root), "", _info_exclude(root), 0)
     return result
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _info_exclude(root: Path) -> list[tuple[str, IgnoreRules]]:
     """`.git/info/exclude`: the repository's own ignore patterns that are not committed."""
+    from homelint.safeio import read_regular
+
     try:
-        lines = (Path(root) / ".git" / "info" / "exclude").read_text(encoding="utf-8", errors="replace").splitlines()
+        raw = read_regular(Path(root) / ".git" / "info" / "exclude", MAX_GITIGNORE_BYTES)
     except OSError:
         return []
+    if raw is None:
+        return []
+    lines = raw.decode("utf-8", errors="replace").splitlines()
     lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
     return [("", IgnoreRules(lines))] if lines else []

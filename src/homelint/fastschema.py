@@ -82,12 +82,14 @@ def json_equal(a: Any, b: Any) -> bool:
 class Compiler:
     """Compiles schemas (by `$id`) into nested closures; `$ref`s resolve lazily, so recursion works."""
 
-    def __init__(self, documents: dict[str, Any], *, lazy: bool = False) -> None:
+    def __init__(self, documents: dict[str, Any], *, lazy: bool = False, linear: bool = False) -> None:
         """`lazy`: compile a property's, an item's or a $ref's schema when a value first needs it
         (big CRD schemas, of which a document uses a few fields); `Unsupported` may then be raised
-        by the check itself, and the caller must treat it as "ask jsonschema"."""
+        by the check itself, and the caller must treat it as "ask jsonschema". `linear`: patterns
+        run on RE2 (schemas a repository supplies), else on Python's re."""
         self.documents = documents  # $id -> schema document
         self.lazy = lazy
+        self.linear = linear
         self.compiled: dict[str, Check] = {}  # absolute ref -> check
         self.evaluated: dict[str, Evaluated] = {}  # absolute ref -> evaluated-properties function
 
@@ -201,7 +203,12 @@ class Compiler:
         return lambda v: json_equal(v, value)
 
     def _kw_pattern(self, value: str, schema: dict[str, Any], base: str) -> Check:
-        search = re.compile(value).search
+        if self.linear:
+            from homelint.regex import linear
+
+            search = linear(value).search
+        else:
+            search = re.compile(value).search
         return lambda v: not isinstance(v, str) or search(v) is not None
 
     def _kw_minLength(self, value: int, schema: dict[str, Any], base: str) -> Check:
@@ -477,11 +484,12 @@ def _all_of(checks: list[Check]) -> Check:
     return every
 
 
-def compile_standalone(schema: Any) -> Check | None:
-    """The yes/no check of one self-contained schema (local `$ref`s only); None if unsupported."""
+def compile_standalone(schema: Any, *, linear: bool = False) -> Check | None:
+    """The yes/no check of one self-contained schema (local `$ref`s only); None if unsupported.
+    With `linear`, its patterns run on RE2 (a schema the repository supplies)."""
     uri = "urn:homelint:standalone"
     try:
-        return Compiler({uri: schema}).check_for(uri)
+        return Compiler({uri: schema}, linear=linear).check_for(uri)
     except Unsupported:
         return None
 

@@ -12,9 +12,7 @@ Fixable rules carry `fixable: true` in their rules/*.yaml.
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,8 +113,8 @@ def _hl005(text: str, offsets: list[int], finding: Finding, count: int) -> Edit 
     if line > len(offsets):
         return "the line is gone"
     content = _line_text(text, offsets, line)
-    match = _SUPPRESS.search(content, finding.span.column - 1)
-    if match is None or match.start() != finding.span.column - 1:
+    match = _SUPPRESS.match(content, finding.span.column - 1)  # anchored at the column: linear
+    if match is None:
         return "the comment is not where the finding says"
     rules = [r for r in (match.group(2) or "").split(",") if r.strip()]
     if count < max(1, len(rules)):
@@ -237,19 +235,12 @@ def plan(root: Path, findings: list[Finding], repo: Any = None) -> FixReport:
 
 
 def write(root: Path, report: FixReport) -> None:
+    from homelint.safeio import atomic_write
+
     """Write every fixed file atomically (same-folder temp file + os.replace), keeping its mode."""
     for fix in report.files:
         target = root / fix.path
         if target.is_symlink():
             continue
         mode = target.stat().st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            os.fchmod(fd, mode)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(fix.after.encode("utf-8"))
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(target, fix.after.encode("utf-8"), root=root, exact_mode=mode)  # never through a symlinked folder

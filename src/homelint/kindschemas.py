@@ -9,6 +9,8 @@ import difflib
 from functools import cache
 from typing import Any
 
+from homelint.model import sops_encrypted
+
 # (apiVersion, kind) -> schema file in schemas/kinds/
 SCHEMAS: dict[tuple[str, str], str] = {
     ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"): "kustomization.kustomize.toolkit.fluxcd.io.json",
@@ -108,22 +110,40 @@ def readable(error: Any) -> tuple[tuple[Any, ...], str]:
         allowed = sorted(error.schema.get("properties", {}))
         extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
         extra = extras[0] if extras else "?"
-        close = difflib.get_close_matches(str(extra), allowed, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(extra)[:100], allowed[:500], n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return (*path, extra), f"unknown field '{extra}' in {where}{hint}"
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return path, f"{where} is missing the required field '{missing}'"
-    if error.validator == "enum":
-        options = ", ".join(map(yaml_value, error.validator_value))
-        return path, f"{where} is {yaml_value(error.instance)}, not one of: {options}"
-    if error.validator == "type":
-        want = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
+    return path, describe(error, where)
+
+
+# jsonschema messages that name only keys of the instance (never a value): kept as they are
+_KEY_MESSAGES = ("required", "additionalProperties", "dependentRequired", "dependencies", "unevaluatedProperties")
+
+
+def describe(error: Any, where: str = "") -> str:
+    """One jsonschema error as a sentence that names the field and what was expected, never the
+    value (it may be a secret, or the content of a file a config pointed at)."""
+    validator, expected = error.validator, error.validator_value
+    if validator in _KEY_MESSAGES:
+        return f"{where}: {error.message}"[:300] if where else str(error.message)[:300]
+    if validator == "type":
+        want = expected if isinstance(expected, str) else " or ".join(expected)
         got = YAML_TYPES.get(type(error.instance), type(error.instance).__name__)
-        return path, f"{where} must be a {want}, not a {got} ({yaml_value(error.instance, 40)})"
-    if error.validator == "pattern":
-        return path, f"{where} is {yaml_value(str(error.instance), 60)}, which does not match the expected format"
-    return path, f"{where}: {error.message[:160]}"
+        phrase = f"must be a {want}, not a {got}"
+    elif validator == "enum":
+        phrase = f"is not one of: {', '.join(map(yaml_value, expected))}"[:300]
+    elif validator == "const":
+        phrase = f"must be {yaml_value(expected)}"[:300]
+    elif validator == "pattern":
+        phrase = "does not match the expected format"
+    elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
+        phrase = f"violates {validator} {expected}"
+    else:
+        phrase = f"does not satisfy the schema's '{validator}' constraint"
+    return f"{where} {phrase}" if where else phrase
 
 
 def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tuple[Any, ...]]:
@@ -137,7 +157,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
     out: list[tuple[Any, ...]] = []
     kustomization = path.rsplit("/", 1)[-1] in ("kustomization.yaml", "kustomization.yml", "Kustomization")
     for index, doc in enumerate(docs):
-        if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or isinstance(doc.get("sops"), dict):
+        if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or sops_encrypted(doc):
             continue
         if (
             kustomization

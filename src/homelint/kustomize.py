@@ -26,6 +26,21 @@ def join(base: str, rel: str) -> str:
     return "" if path == ".." else path.lstrip("/")
 
 
+def join_entry(base: str, rel: str) -> str:
+    """A kustomization entry's repo-relative path. Unlike `join` (Flux's securejoin clamps a path at
+    the root), an entry that leads outside the repository stays outside (it starts with `../` or
+    `/`): Flux's kustomize build cannot read it, and nothing in the repository must stand for it."""
+    joined = posixpath.normpath(posixpath.join(base or ".", rel))
+    if joined.startswith("/") or joined == ".." or joined.startswith("../"):
+        return joined
+    return "" if joined == "." else joined
+
+
+def escapes(target: str) -> bool:
+    """An entry target (join_entry) outside the repository."""
+    return target.startswith("/") or target == ".." or target.startswith("../")
+
+
 @dataclass
 class Entry:
     """A path entry of a kustomization: where it is (field path) and what it names."""
@@ -68,7 +83,7 @@ def parse_kustomization(directory: str, file: str, data: dict[str, Any]) -> Kust
     add = kd.entries.append
 
     def rel(value: str) -> str:
-        return join(directory, value)
+        return join_entry(directory, value)
 
     for key in ("resources", "bases"):
         for i, v in _strings(data.get(key)):

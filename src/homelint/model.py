@@ -54,6 +54,14 @@ class Finding:
         return hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 
+def sops_encrypted(doc: dict[str, Any]) -> bool:
+    """A document sops wrote: its `sops:` block has the metadata sops always writes (`mac`,
+    `version`), not just the key (an empty `sops: {}` would otherwise exempt plaintext from checks).
+    HL402 still requires each value to be ENC[...]."""
+    block = doc.get("sops")
+    return isinstance(block, dict) and ("mac" in block or "version" in block)
+
+
 @dataclass(slots=True)
 class K8sObject:
     """One YAML document that looks like a Kubernetes object."""

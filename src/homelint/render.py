@@ -14,9 +14,11 @@ from typing import Any
 
 from homelint.config import ConfigError
 from homelint.model import FILE_START, Finding, Span
+from homelint.safeio import atomic_write, is_within, read_regular
 
 WORKER = Path(__file__).resolve().parent / "render_worker.py"
 RENDER_TIMEOUT = 600
+MAX_COMPARED_BYTES = 64 << 20
 
 
 @dataclass
@@ -32,14 +34,14 @@ class Rendered:
     modes: dict[str, str] = field(default_factory=dict)  # output-relative path -> "input" or "keep"
 
 
-def render_to(root: Path, config_file: Path, tmp: Path, python: str) -> Rendered:
+def render_to(root: Path, config_file: Path, tmp: Path, python: str, *, allow_plugins: bool = True) -> Rendered:
     report = tmp / "report.json"
     out = tmp / "out"
     out.mkdir()
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         subprocess.run(
-            [python, str(WORKER), str(config_file), str(out), str(report)],
+            [python, str(WORKER), str(config_file), str(out), str(report), "allow" if allow_plugins else "refuse"],
             cwd=root,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -74,13 +76,16 @@ def render_to(root: Path, config_file: Path, tmp: Path, python: str) -> Rendered
             [],
         )
     data = json.loads(report.read_text())
+    from homelint.safeio import inside_repo
+
     output = Path(data.get("output") or root)
     output = output if output.is_absolute() else (config_file.parent / output)
+    output = inside_repo(root, str(output), "makejinja output folder")  # never rendered or compared outside
     return Rendered(
         root,
         config_file,
         out,
-        output.resolve(),
+        output,
         data.get("files", {}),
         data.get("error"),
         data.get("skipped_hooks", []),
@@ -90,11 +95,15 @@ def render_to(root: Path, config_file: Path, tmp: Path, python: str) -> Rendered
 
 
 def _rel(root: Path, path: Path | str) -> str:
+    """`path` relative to the repository: lexically when it is written under the root (a symlink
+    is named as itself), else after resolving it."""
     path = Path(path)
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
+    for candidate in (path, path.resolve()):
+        try:
+            return candidate.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 def _sops_keys(text: str) -> Any:
@@ -139,11 +148,24 @@ def compare(rendered: Rendered) -> list[Finding]:
             )
         ]
     findings = []
+    root_real = os.path.realpath(root)
     for rel, template in sorted(rendered.files.items()):
         produced = (rendered.tmp / rel).read_bytes()
         target = rendered.output / rel
         committed_rel = _rel(root, target)
         template_rel = _rel(root, template)
+        if not is_within(os.path.realpath(target), root_real):
+            findings.append(
+                make(
+                    "HL701",
+                    committed_rel,
+                    FILE_START,
+                    f"{committed_rel} is a symlink that leads outside the repository; not compared",
+                    f"replace the symlink with the file {template_rel} renders",
+                    f"HL701/{committed_rel}",
+                )
+            )
+            continue
         if not target.is_file():
             findings.append(
                 make(
@@ -156,28 +178,27 @@ def compare(rendered: Rendered) -> list[Finding]:
                 )
             )
             continue
-        current = target.read_bytes()
+        current = read_regular(target, MAX_COMPARED_BYTES)
         if current == produced:
             continue
+        if current is None:
+            current = b""
         new_text, old_text = produced.decode("utf-8", "replace"), current.decode("utf-8", "replace")
         if _only_encrypted_values_differ(target, produced):
             continue  # encrypted after render: compare the key structure only
         old_lines, new_lines = old_text.splitlines(), new_text.splitlines()
+        old_shown, new_shown = _redacted(committed_rel, old_lines), _redacted(committed_rel, new_lines)
         first = next(
             (i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b), min(len(old_lines), len(new_lines))
         )
         line = min(first + 1, max(len(old_lines), 1))
-        diff = "".join(
-            list(
-                difflib.unified_diff(
-                    old_text.splitlines(True),
-                    new_text.splitlines(True),
-                    f"{committed_rel} (committed)",
-                    f"{committed_rel} (rendered)",
-                    n=1,
-                )
-            )[:40]
-        )
+        if old_shown is None or new_shown is None:
+            diff = "(diff not shown: a SOPS file)\n"
+        else:
+            lines = difflib.unified_diff(
+                old_shown, new_shown, f"{committed_rel} (committed)", f"{committed_rel} (rendered)", n=1, lineterm=""
+            )
+            diff = "\n".join(list(lines)[:40]) + "\n"
         findings.append(
             make(
                 "HL701",
@@ -191,6 +212,16 @@ def compare(rendered: Rendered) -> list[Finding]:
             )
         )
     return findings
+
+
+def _redacted(path: str, lines: list[str]) -> list[str] | None:
+    """Diff lines with secret values masked (redact.hidden_lines); None for a SOPS file."""
+    from homelint.redact import escape_control, hidden_lines, mask
+
+    hidden = hidden_lines(path, lines)
+    if hidden is None:
+        return None
+    return [escape_control(mask(line) if i in hidden else line) for i, line in enumerate(lines)]
 
 
 # import name -> the package that provides it, where they differ (makejinja plugins' usual imports)
@@ -226,23 +257,16 @@ def _create_hint(root: Path, missing: str) -> str:
     return _rel(root, root / path)
 
 
-def _atomic_write(target: Path, data: bytes, mode: int) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _only_encrypted_values_differ(target: Path, data: bytes) -> bool:
-    if ".sops." not in target.name or not target.is_file() or b"sops:" not in target.read_bytes():
+    if ".sops." not in target.name:
         return False
-    return bool(_sops_keys(target.read_text()) == _sops_keys(data.decode()))
+    try:
+        current = read_regular(target, MAX_COMPARED_BYTES)
+    except OSError:
+        return False
+    if current is None or b"sops:" not in current:
+        return False
+    return bool(_sops_keys(current.decode("utf-8", "replace")) == _sops_keys(data.decode("utf-8", "replace")))
 
 
 def _output_mode(rendered: Rendered, rel: str, target: Path) -> int:
@@ -265,14 +289,19 @@ def write_rendered(rendered: Rendered) -> list[str]:
         target = rendered.output / rel
         data = (rendered.tmp / rel).read_bytes()
         mode = _output_mode(rendered, rel, target)
-        if target.is_file() and target.read_bytes() == data:
-            if os.stat(target).st_mode & 0o7777 != mode:
+        try:
+            same = read_regular(target, MAX_COMPARED_BYTES, follow=False) == data
+        except OSError:
+            same = False
+        if same:
+            inside = is_within(os.path.realpath(target), os.path.realpath(rendered.root))
+            if inside and os.stat(target).st_mode & 0o7777 != mode:
                 os.chmod(target, mode)  # the template became executable (or stopped being)
                 written.append(_rel(rendered.root, target))
             continue
         if _only_encrypted_values_differ(target, data):
             continue  # keep the encrypted file when only values differ
-        _atomic_write(target, data, mode)
+        atomic_write(target, data, root=rendered.root, make_parents=True, exact_mode=mode)
         written.append(_rel(rendered.root, target))
     return written
 
@@ -287,6 +316,7 @@ def run_render(
     lint: bool,
     python: str | None = None,
     color: str = "auto",
+    allow_plugins: bool = False,
 ) -> int:
     import click
 
@@ -297,7 +327,7 @@ def run_render(
     if not config.is_file():
         raise ConfigError(f"no makejinja.toml in {root} (pass --config PATH); nothing to render")
     with tempfile.TemporaryDirectory(prefix="homelint-render-") as tmp:
-        rendered = render_to(root, config, Path(tmp), python or sys.executable)
+        rendered = render_to(root, config, Path(tmp), python or sys.executable, allow_plugins=allow_plugins or not check_only)
         if rendered.missing_data:
             click.echo(f"note: makejinja.toml names data files that do not exist: {', '.join(rendered.missing_data)}", err=True)
         if rendered.skipped_hooks:

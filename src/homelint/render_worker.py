@@ -1,9 +1,14 @@
-"""Run makejinja in a separate process: `python render_worker.py CONFIG OUTPUT RESULT_JSON`.
+"""Run makejinja in a separate process: `python render_worker.py CONFIG OUTPUT RESULT_JSON [PLUGINS]`.
 
 Runs with the repository as working directory (plugins read files relative to it). It renders into
 OUTPUT (a temporary folder), never with `clean`, never running exec_pre/exec_post hooks, and writes
 a JSON report (rendered files with their templates, or the error with the template line) to
 RESULT_JSON. It imports nothing from homelint, so any interpreter with makejinja can run it.
+
+Templates always render in Jinja's sandboxed environment: a template cannot reach Python internals
+(`cycler.__init__.__globals__.os`). Plugins, loaders and Jinja extensions other than Jinja's own are
+Python code of the repository: with PLUGINS other than "allow" they are not loaded (the render
+fails with an explanation) and the repository is not put on the import path.
 """
 
 from __future__ import annotations
@@ -40,7 +45,26 @@ def _error(exc: BaseException, templates: list[Path]) -> dict[str, Any]:
     return found
 
 
-def main(config_path: str, output: str, result_path: str) -> int:
+class PluginsRefused(Exception):
+    """The config loads repository code (plugins, loaders, extensions) and plugins are not allowed."""
+
+
+def _sandbox(app: Any) -> None:
+    """makejinja builds its Jinja environment from `app.Environment`: make that the sandboxed one."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    app.Environment = SandboxedEnvironment
+
+
+def _repository_code(config: Any) -> list[str]:
+    return [
+        *config.plugins,
+        *config.loaders,
+        *(e for e in config.extensions if not str(e).startswith("jinja2.ext.")),
+    ]
+
+
+def main(config_path: str, output: str, result_path: str, plugins: str = "allow") -> int:
     result: dict[str, Any] = {"ok": False, "files": {}, "modes": {}, "skipped_hooks": []}
     templates: list[Path] = []
     try:
@@ -58,6 +82,15 @@ def main(config_path: str, output: str, result_path: str) -> int:
         for base in map(Path, config.inputs):
             templates.extend([p for p in base.rglob("*") if p.is_file()] if base.is_dir() else [base])
         config = attrs.evolve(config, output=Path(output), quiet=True, clean=False, force=True, exec_pre=[], exec_post=[])  # type: ignore[misc]
+        if plugins != "allow":
+            code = _repository_code(config)
+            if code:
+                raise PluginsRefused(
+                    f"makejinja.toml loads repository code ({', '.join(map(str, code))[:200]}), which render --check "
+                    "does not run on its own: pass --allow-plugins if you trust this repository"
+                )
+            config = attrs.evolve(config, import_paths=())  # type: ignore[misc]
+        _sandbox(app)
         original = app.render_file
 
         def recording(input: Path, template_name: str, out: Path, *args: Any, **kwargs: Any) -> Any:
@@ -82,4 +115,4 @@ def main(config_path: str, output: str, result_path: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:5]))

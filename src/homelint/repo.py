@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from homelint.cache import Cache, digest
 from homelint.config import Config
 from homelint.discovery import FileSet, walk
 from homelint.kustomize import KustomizeDir, parse_kustomization
-from homelint.model import K8sObject
+from homelint.model import K8sObject, sops_encrypted
 from homelint.positions import PositionIndex
 from homelint.yamlload import ParsedFile, parse_bytes
 
@@ -89,16 +90,26 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, tuple[Any, ..
     Size and mtime come from the open file, so the cache never pairs a new mtime with old content.
     """
     root, path = args
+    from homelint.yamlload import MAX_FILE_BYTES, Problem
+
     try:
-        with open(os.path.join(root, path), "rb") as handle:
-            st = os.fstat(handle.fileno())
-            raw = handle.read()
+        handle = open(os.path.join(root, path), "rb", opener=_nonblocking)  # noqa: SIM115 (a FIFO must not block the open)
     except OSError as exc:
         parsed = ParsedFile(path, text_ok=False)
-        from homelint.yamlload import Problem
-
         parsed.problems.append(Problem("HL006", f"file not readable: {exc.strerror}", 1, 1))
         return path, "", 0, 0, parsed.to_tuple()
+    with handle:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:  # checked before reading anything
+            parsed = ParsedFile(path, text_ok=False)
+            reason = (
+                f"file is {st.st_size // 1048576} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit; not parsed"
+                if stat.S_ISREG(st.st_mode)
+                else "not a regular file; not read"
+            )
+            parsed.problems.append(Problem("HL001" if stat.S_ISREG(st.st_mode) else "HL006", reason, 1, 1))
+            return path, "", 0, 0, parsed.to_tuple()
+        raw = handle.read(MAX_FILE_BYTES + 1)
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
     from homelint.kindschemas import validate_documents
@@ -107,12 +118,19 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, tuple[Any, ..
     return path, digest(raw), st.st_size, st.st_mtime_ns, parsed.to_tuple()
 
 
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def template_inputs(root: Path) -> list[str]:
     """makejinja input folders (templates, not manifests): excluded from linting."""
     import tomllib
 
+    from homelint.safeio import read_regular
+
     try:
-        data = tomllib.loads((root / "makejinja.toml").read_text(encoding="utf-8"))
+        raw = read_regular(root / "makejinja.toml", 1 << 20)
+        data = tomllib.loads(raw.decode("utf-8")) if raw is not None else {}
     except (OSError, ValueError):
         return []
     inputs = data.get("makejinja", {}).get("inputs", [])
@@ -278,7 +296,7 @@ def make_object(path: str, index: int, doc: Any) -> K8sObject | None:
         kind=kind,
         name=name if isinstance(name, str) else str(name) if name is not None else "",
         namespace=namespace if isinstance(namespace, str) and namespace else None,
-        is_sops=isinstance(doc.get("sops"), dict),
+        is_sops=sops_encrypted(doc),
     )
 
 

@@ -23,7 +23,6 @@ import json
 import os
 import posixpath
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,10 +133,9 @@ def _now() -> str:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, target)
+    from homelint.safeio import atomic_write
+
+    atomic_write(target, data, mode=0o644)
 
 
 # --- schemas.paths ------------------------------------------------------------------------------

@@ -142,9 +142,13 @@ def _label_text(value: Any) -> str:
 
 @lru_cache(maxsize=1024)
 def _anchored(pattern: str) -> Callable[[str], Any] | None:
+    """kustomize's target name/namespace regex, anchored: a Go regexp, so RE2 (linear time on any
+    pattern a repository commits)."""
+    from homelint.regex import linear
+
     try:
-        return re.compile(f"(?:{pattern})").fullmatch
-    except re.error:
+        return linear(f"^(?:{pattern})$").search
+    except ValueError:
         return None
 
 

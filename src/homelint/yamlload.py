@@ -14,18 +14,30 @@ from functools import cache
 from typing import Any
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_EXPANDED_NODES = 500_000
+MAX_EXPANDED_NODES = 500_000  # nodes a document expands to through aliases (a scalar counts 1 per 64 bytes)
 MAX_DEPTH = 400
-MAX_NESTING_PREFIX = 4000  # "[[[[..." longer than this is refused before parsing
+MAX_PROBLEMS = 200  # per file: past that, one problem says how many more there were
+# The C composer recurses once per nesting level and crashes (SIGSEGV) at ~25,000 levels. Nesting
+# is bounded before it sees a file: block nesting by the longest run of indentation and `- ? :`
+# indicators that starts a line (each level needs one), flow nesting by the count of `[` and `{`.
+# A file past either bound has its exact depth measured on the parser's events (no recursion).
+C_SAFE_DEPTH = 2000
+_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{C_SAFE_DEPTH // 4}}}", re.M)
 
+# where an alias node can start (a plain scalar cannot start with `*`): any alias, of a scalar too,
+# makes the converted document's expanded size worth bounding
+_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s,\[\]{}]", re.M)
 _MODELINE = re.compile(r"#\s*yaml-language-server:\s*\$schema=(\S+)")
 _SEPARATOR = re.compile(r"^---(?:[ \t]|$)")
-# `# homelint: ignore[HL301, unclaimed-volume] -- reason`; without [...] all rules (as noqa does for flake8)
-_SUPPRESS = re.compile(r"(?:^|(?<=\s))#\s*homelint:\s*(ignore|ignore-file)(?:\[([^\]]*)\]|(?![\w\[-]))(?:\s*--\s*([^#]*))?")
+# `# homelint: ignore[HL301, unclaimed-volume] -- reason`; without [...] all rules (as noqa does for
+# flake8). Matched only where "homelint:" is (see _suppression), so the scan is linear.
+_SUPPRESS_AT = re.compile(r"homelint:\s*+(ignore-file|ignore)")
+# the whole comment, for `check --fix` to edit one whose column a finding gives (matched there only)
+_SUPPRESS = re.compile(r"#\s*homelint:\s*(ignore|ignore-file)(?:\[([^\]\n]{0,500})\]|(?![\w\[-]))(?:\s*--\s*([^#\n]{0,500}))?")
 _DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*homelint:")
 _ID = re.compile(r"[A-Za-z]+[0-9]*")
 MALFORMED = -1  # Suppression.target of a `# homelint:` comment that is not a suppression
-_TEMPLATE = re.compile(r"#\{.*?\}#|#%.*?%#|\{\{.*?\}\}|\{%.*?%\}")
+_TEMPLATE_MARKERS = (("#{", "}#"), ("#%", "%#"), ("{{", "}}"), ("{%", "%}"))
 _INT_TAG = "tag:yaml.org,2002:int"
 # ruamel's shared Tag object of plain strings (set when the loader class is made): the converter's fast path
 _PLAIN_STR: list[Any] = [object()]
@@ -106,6 +118,9 @@ class ParsedFile:
         )
 
 
+_NOT_REPORTED = Problem("HL002", "", 1, 1)  # a duplicate key past MAX_PROBLEMS: counted, not kept
+
+
 class Refused(Exception):
     def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
         super().__init__(message)
@@ -151,35 +166,101 @@ def _scan_comments(result: ParsedFile, text: str) -> None:
     if "homelint:" not in text and "{" not in text and "#%" not in text and not modelines:
         return
     lines = text.split("\n")
+    next_content: list[int] = []
     for number, line in enumerate(lines, 1):
         if modelines and "yaml-language-server" in line:
-            found = _MODELINE.search(line)
-            if found and line[: found.start()].strip() == "":
-                result.schema_refs.append((-1, number, found.start(1) + 1, found.group(1)))
+            modeline = _MODELINE.search(line)
+            if modeline and line[: modeline.start()].strip() == "":
+                result.schema_refs.append((-1, number, modeline.start(1) + 1, modeline.group(1)))
         if "homelint:" in line:
-            match = _SUPPRESS.search(line)
-            if match:
-                rules = tuple(_rule_ref(r) for r in (match.group(2) or "").split(",") if r.strip())
-                own_line = line[: match.start()].strip() == ""
-                if match.group(1) == "ignore-file":
+            found = _suppression(line)
+            if found:
+                start, kind, listed, reason = found
+                rules = tuple(_rule_ref(r) for r in (listed or "").split(",") if r.strip())
+                own_line = line[:start].strip() == ""
+                if kind == "ignore-file":
                     target = 0
                 elif own_line:
-                    target = _next_content_line(lines, number)
+                    if not next_content:
+                        next_content = _next_content_lines(lines)
+                    target = next_content[number - 1]
                 else:
                     target = number
-                reason = (match.group(3) or "").strip()
-                result.suppressions.append(Suppression(number, target, rules, reason, match.start() + 1))
+                result.suppressions.append(Suppression(number, target, rules, reason.strip(), start + 1))
             else:
                 directive = _DIRECTIVE.search(line)
                 if directive:
-                    text = line[directive.start() :].strip()[:80]
-                    result.suppressions.append(Suppression(number, MALFORMED, (), text, directive.start() + 1))
+                    shown = line[directive.start() :].strip()[:80]
+                    result.suppressions.append(Suppression(number, MALFORMED, (), shown, directive.start() + 1))
         if "{" in line or "#%" in line:
             stripped = line.lstrip()
             if stripped.startswith("#") and not stripped.startswith(("#{", "#%")):
                 continue
-            for match in _TEMPLATE.finditer(line):
-                result.templated.append((number, match.start() + 1, match.group(0)[:60]))
+            for start, marker in _template_markers(line):
+                result.templated.append((number, start + 1, marker[:60]))
+
+
+def _template_markers(line: str) -> list[tuple[int, str]]:
+    """(offset, text) of each `#{ }#`, `#% %#`, `{{ }}`, `{% %}` in the line, leftmost first, in
+    linear time: an opener with no closer after it ends the search for that kind (a regex with
+    `.*?` would rescan the rest of the line from every opener)."""
+    found: list[tuple[int, str]] = []
+    if "{{" not in line and "#{" not in line and "{%" not in line and "#%" not in line:
+        return found  # a flow mapping, the common case
+    position = 0
+    live = list(_TEMPLATE_MARKERS)
+    nexts = {opener: line.find(opener) for opener, _ in live}
+    while live:
+        for opener, _ in live:
+            if 0 <= nexts[opener] < position:
+                nexts[opener] = line.find(opener, position)
+        live = [(o, c) for o, c in live if nexts[o] >= 0]
+        if not live:
+            break
+        opener, closer = min(live, key=lambda pair: nexts[pair[0]])
+        start = nexts[opener]
+        end = line.find(closer, start + len(opener))
+        if end < 0:
+            live.remove((opener, closer))
+            continue
+        found.append((start, line[start : end + len(closer)]))
+        position = end + len(closer)
+    return found
+
+
+def _suppression(line: str) -> tuple[int, str, str | None, str] | None:
+    """(offset of the `#`, "ignore" or "ignore-file", the rule list or None for all rules, the
+    reason) of the first `# homelint: ignore[...] -- reason` in the line (the `#` at the line start
+    or after a space). Linear in the line: each "homelint:" is looked at once, and once no `]`
+    follows a `[`, none follows a later one either."""
+    index = line.find("homelint:")
+    no_close = False
+    while index >= 0:
+        hash_at = index - 1
+        while hash_at >= 0 and line[hash_at] in " \t\r\f\v":
+            hash_at -= 1
+        is_comment = hash_at >= 0 and line[hash_at] == "#" and (hash_at == 0 or line[hash_at - 1].isspace())
+        match = _SUPPRESS_AT.match(line, index) if is_comment else None
+        if match:
+            after = match.end()
+            following = line[after : after + 1]
+            listed: str | None = None
+            rest_at = after
+            if following == "[":
+                close = -1 if no_close else line.find("]", after + 1)
+                if close < 0:
+                    no_close = True
+                    index = line.find("homelint:", index + 9)
+                    continue
+                listed, rest_at = line[after + 1 : close], close + 1
+            elif following and (following.isalnum() or following in "_-"):
+                index = line.find("homelint:", index + 9)
+                continue  # `# homelint: ignored`: not a suppression
+            rest = line[rest_at:].lstrip()
+            reason = rest[2:].split("#", 1)[0] if rest.startswith("--") else ""
+            return hash_at, match.group(1), listed, reason
+        index = line.find("homelint:", index + 9)
+    return None
 
 
 def _assign_documents(result: ParsedFile, lines: list[str]) -> None:
@@ -205,6 +286,8 @@ def _rule_ref(text: str) -> str:
 
 def _drop_suppressions_in_scalars(result: ParsedFile, nodes: list[Any]) -> None:
     """A `# homelint:` inside a block scalar or a quoted string is text, not a comment."""
+    import bisect
+
     spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
     seen: set[int] = set()
     stack = [n for n in nodes if n is not None]
@@ -221,34 +304,73 @@ def _drop_suppressions_in_scalars(result: ParsedFile, nodes: list[Any]) -> None:
             stack.extend(item for pair in node.value for item in pair)
         else:
             stack.extend(node.value)
-    if spans:
-        result.suppressions = [s for s in result.suppressions if not any(a <= (s.line - 1, s.column - 1) < b for a, b in spans)]
+    if not spans:
+        return
+    spans.sort()  # scalars do not overlap: only the last one starting before a comment can hold it
+    starts = [a for a, _ in spans]
+
+    def inside(position: tuple[int, int]) -> bool:
+        at = bisect.bisect_right(starts, position) - 1
+        return at >= 0 and spans[at][0] <= position < spans[at][1]
+
+    result.suppressions = [s for s in result.suppressions if not inside((s.line - 1, s.column - 1))]
 
 
-def _next_content_line(lines: list[str], number: int) -> int:
-    for index in range(number, len(lines)):
+def _next_content_lines(lines: list[str]) -> list[int]:
+    """For each line (by index), the number of the next line after it that is not blank or a
+    comment (the line a suppression on its own line applies to); computed once, backwards."""
+    out = [0] * len(lines)
+    following = len(lines) + 1
+    for index in range(len(lines) - 1, -1, -1):
+        out[index] = following if following <= len(lines) else index + 2
         stripped = lines[index].strip()
         if stripped and not stripped.startswith("#"):
-            return index + 1
-    return number + 1
+            following = index + 1
+    return out
 
 
-def _nesting_prefix(text: str) -> int:
+def _too_deep(text: str) -> Problem | None:
+    """A problem when the text nests deeper than MAX_DEPTH, found without composing it (see
+    C_SAFE_DEPTH); None when it may be composed. Linear: two counts and one anchored regex over the
+    text, and the parser's event stream only for the rare file past those bounds."""
+    if text.count("[") + text.count("{") <= C_SAFE_DEPTH // 2 and (
+        len(text) < C_SAFE_DEPTH // 4 or _BLOCK_PREFIX.search(text) is None
+    ):
+        return None
+    from ruamel.yaml.cyaml import CParser
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    parser = CParser(text)
     depth = 0
-    best = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            best = max(best, depth)
-        elif ch in "]}":
-            depth -= 1
-        if best > MAX_NESTING_PREFIX:
-            break
-    return best
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return Problem(
+                        "HL001", f"document is nested deeper than {MAX_DEPTH} levels; refused", mark.line + 1, mark.column + 1
+                    )
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except Exception:
+        return None  # a syntax error: the composer stops at it too, before any deeper level
+    finally:
+        with contextlib.suppress(Exception):
+            parser.dispose()
+    return None
 
 
 def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) -> None:
     _parse_text(result, text, nodes if nodes is not None else [])
+    if len(result.problems) > MAX_PROBLEMS:
+        more = len(result.problems) - MAX_PROBLEMS
+        last = next(p for p in reversed(result.problems[:MAX_PROBLEMS]) if p is not _NOT_REPORTED)
+        del result.problems[MAX_PROBLEMS:]
+        result.problems.append(Problem("HL001", f"{more} more problems in this file not reported", last.line, last.column))
+    if len(result.templated) > MAX_PROBLEMS:
+        del result.templated[MAX_PROBLEMS:]
     if result.placeholders:
         from homelint.substitution import placeholder_strings
 
@@ -268,11 +390,13 @@ def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) ->
 def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
     result.placeholders = "${" in text
     _scan_comments(result, text)
-    if text.count("[") + text.count("{") > MAX_NESTING_PREFIX and _nesting_prefix(text) > MAX_NESTING_PREFIX:
-        result.problems.append(
-            Problem("HL001", f"flow collections nested deeper than {MAX_NESTING_PREFIX} levels; not parsed", 1, 1)
-        )
+    deep = _too_deep(text)
+    if deep is not None:
+        result.problems.append(deep)
         return
+    # aliases of scalars can expand a document only as far as (aliases) x (longest scalar): bounded
+    # by (count of `*`) x (text size), which for ordinary files is far below the budget
+    aliases = text.count("*") * len(text) > MAX_EXPANDED_NODES * 64 and _ALIAS.search(text) is not None
     composed = iter_nodes(text, result)
     if result.suppressions:
         _drop_suppressions_in_scalars(result, composed)
@@ -285,7 +409,7 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
         try:
             converter = Converter(result)
             data = converter.convert(node, 0)
-            if converter.shared:  # a collection is reached twice (an alias): bound the expanded size
+            if converter.shared or aliases:  # aliases (of collections or scalars): bound the expanded size
                 _check_size(node)
             result.docs.append(data)
         except RecursionError:
@@ -393,6 +517,15 @@ def _check_size(root: Any) -> None:
         _expanded_size(root, {})
 
 
+def _first_keys(mapping: Any) -> dict[Any, Any]:
+    """The first key node of each key of a mapping node (one pass, for duplicate-key messages)."""
+    firsts: dict[Any, Any] = {}
+    for key_node, _ in mapping.value:
+        with contextlib.suppress(TypeError):
+            firsts.setdefault(_key_of(key_node), key_node)
+    return firsts
+
+
 def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
     key = id(node)
     known = sizes.get(key)
@@ -402,11 +535,11 @@ def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
     total = 1
     if node.id == "mapping":
         for key_node, value_node in node.value:
-            total += 1 if key_node.id == "scalar" else _expanded_size(key_node, sizes)
-            total += 1 if value_node.id == "scalar" else _expanded_size(value_node, sizes)
+            total += 1 + len(key_node.value) // 64 if key_node.id == "scalar" else _expanded_size(key_node, sizes)
+            total += 1 + len(value_node.value) // 64 if value_node.id == "scalar" else _expanded_size(value_node, sizes)
     else:
         for item in node.value:
-            total += 1 if item.id == "scalar" else _expanded_size(item, sizes)
+            total += 1 + len(item.value) // 64 if item.id == "scalar" else _expanded_size(item, sizes)
     if total > MAX_EXPANDED_NODES:
         mark = node.start_mark
         raise Refused(
@@ -433,6 +566,7 @@ class Converter:
         self.result = result
         self.memo: dict[int, Any] = {}  # collections by node id: aliases share one converted value
         self.shared = 0  # how often a converted collection was reached again
+        self.firsts: dict[int, dict[Any, Any]] = {}  # mapping node id -> first key node of each key
 
     def convert(self, node: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -491,12 +625,20 @@ class Converter:
         return value
 
     def _duplicate(self, k: Any, mapping: Any, key_node: Any) -> None:
-        first = next((kn for kn, _ in mapping.value if kn is not key_node and _key_of(kn) == k), key_node)
+        if len(self.result.problems) >= MAX_PROBLEMS:
+            self.result.problems.append(_NOT_REPORTED)  # counted, then cut by parse_text
+            return
+        firsts = self.firsts.get(id(mapping))
+        if firsts is None:
+            firsts = self.firsts[id(mapping)] = _first_keys(mapping)
+        first = firsts.get(k, key_node) if isinstance(k, (str, int, float, bool, type(None))) else key_node
         mark, end = key_node.start_mark, key_node.end_mark
+        shown = str(k)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
         self.result.problems.append(
             Problem(
                 "HL002",
-                f"duplicate key '{k}' (first defined at line {first.start_mark.line + 1}); the last one silently wins",
+                f"duplicate key '{shown}' (first defined at line {first.start_mark.line + 1}); the last one silently wins",
                 mark.line + 1,
                 mark.column + 1,
                 end.line + 1,
@@ -517,6 +659,8 @@ def scalar_value(node: Any) -> Any:
     if tag == _STR_TAG or node.style:
         return text
     if tag == _INT_TAG:
+        if len(text) > 1000:
+            return text  # a number of 1,000 digits is data, not a count: kept as text (str() of it would fail)
         try:
             cleaned = text.replace("_", "")
             if cleaned.startswith(("0o", "+0o", "-0o")):

@@ -11,6 +11,21 @@ if TYPE_CHECKING:
     from homelint.flux import Applied
 
 
+MAX_SUGGEST_NAME = 100  # "did you mean" compares names up to this long ...
+MAX_SUGGEST_CANDIDATES = 500  # ... against at most this many candidates: bounded work per finding
+
+
+def close_matches(name: str, candidates: Any, n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """difflib's close matches of `name`, with the work bounded (a repository can hold thousands
+    of long names, and difflib is quadratic in a name's length)."""
+    import difflib
+
+    if len(name) > MAX_SUGGEST_NAME:
+        return []
+    pool = sorted(c for c in candidates if len(c) <= MAX_SUGGEST_NAME)[:MAX_SUGGEST_CANDIDATES]
+    return difflib.get_close_matches(name, pool, n=n, cutoff=cutoff)
+
+
 def has_flux(ctx: Context) -> bool:
     return bool(ctx.flux.kustomizations)
 

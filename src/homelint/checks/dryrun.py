@@ -462,11 +462,13 @@ def selector_matches(selector: str, labels: dict[str, str] | None) -> bool:
 def _regex_matches(pattern: str, values: set[str]) -> bool:
     if "${" in pattern or any("${" in v for v in values):
         return True
-    try:
-        compiled = re.compile(f"^(?:{pattern})$")
-    except re.error:
+    from homelint.regex import linear
+
+    try:  # a Go regexp in kustomize: RE2, linear time whatever the pattern
+        compiled = linear(f"^(?:{pattern})$")
+    except ValueError:
         return pattern in values
-    return any(compiled.match(v) for v in values)
+    return any(compiled.search(v) for v in values)
 
 
 def target_matches(target: dict[str, Any], cand: Candidate) -> bool:

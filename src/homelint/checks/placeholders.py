@@ -201,11 +201,15 @@ def invalid_substitution(ctx: Context) -> Iterator[Finding]:
         if not bad:
             continue
         snippet = text[expr.start : min(expr.end, expr.start + 40)]
+        where = ".".join(map(str, field)) or "the document"
+        named = f" of {bad[0].name}" if VALID_VAR_NAME.match(bad[0].name or "") and len(bad[0].name) <= 60 else ""
         yield ctx.finding(
             "HL204",
             obj.path,
             ctx.repo.text_span(obj, field, snippet, key=is_key),
-            f"'{snippet}' breaks Flux substitution for {ks.label}: {bad[0].error}; the whole Kustomization fails to build",
+            # the text is not quoted: it may be a secret (a default value, a password with `${`)
+            f"a '${{...}}' expression{named} in {'a key of ' if is_key else ''}{where} breaks Flux substitution for "
+            f"{ks.label}: {bad[0].error}; the whole Kustomization fails to build",
             fix="escape it as '$${...}' to keep it literal, or label the object kustomize.toolkit.fluxcd.io/substitute: disabled",
             key=f"HL204/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{snippet}",
         )

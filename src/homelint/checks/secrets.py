@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from homelint.checks.common import has_flux, unproduced
+from homelint.checks.common import close_matches, has_flux, unproduced
 from homelint.engine import Context
 from homelint.graph import in_edges_of
-from homelint.model import FILE_START, Finding
+from homelint.model import FILE_START, Finding, sops_encrypted
 from homelint.registry import check
 
 
@@ -51,7 +50,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             edge = edges[spans[0][1]]
             count = len({s for s, _ in spans})
             obj, ref = edge["applied"].obj, edge["ref"]
-            close = difflib.get_close_matches(name, sorted(produced.names.get(ns, set())), n=3, cutoff=0.6)
+            close = close_matches(name, produced.names.get(ns, set()))
             hint = f"; {word}s made in that namespace with similar names: {', '.join(close)}" if close else ""
             many = f" ({count} references)" if count > 1 else ""
             if "substitute-from" in ref.flags:
@@ -99,6 +98,18 @@ def _chart_identifier(obj: Any, name: str, kind: str) -> bool:
 
 SECRET_REFERENCE = re.compile(r"^\s*(op://|ref\+[a-z0-9]+://|<path:|vault:|bws://|\{\{.*\}\}\s*$)")
 FLUX_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=+?-][^}]*)?\}")
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=+]([^}]+)\}")
+
+
+def _secret_default(default: str) -> bool:
+    """A placeholder's default that may be the secret itself: not a reference, an example value or a
+    placeholder word (`sample`, `none`), but 8 characters or more, or letters mixed with digits."""
+    text = default.strip().strip("\"'")
+    if not text or _not_plaintext(text):
+        return False
+    return len(text) >= 8 or (any(c.isalpha() for c in text) and any(c.isdigit() for c in text))
+
+
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 DOCUMENTATION_NETWORKS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")  # RFC 5737, RFC 3849
 RESERVED_DOMAIN = re.compile(  # RFC 2606 (and RFC 6761 .localhost): names that never resolve to a real host
@@ -115,6 +126,8 @@ def _not_plaintext(value: Any, *, encoded: bool = False) -> bool:
     if value is None:
         return True
     text = str(value).strip()
+    if any(_secret_default(m.group(1)) for m in _DEFAULTED.finditer(text)):
+        return False  # ${VAR:=value}, ${VAR:-value}, ${VAR:+value}: the value is written here, in plaintext
     if not text or SECRET_REFERENCE.match(text) or FLUX_PLACEHOLDER.search(text):
         return True
     if encoded:
@@ -177,14 +190,23 @@ def _documentation_host(host: str) -> bool:
 def plaintext_keys(obj: Any) -> list[tuple[str, str]]:
     """(data|stringData, key) of a v1 Secret's values that are plaintext secrets; [] when the
     document is SOPS-encrypted or not a Secret."""
-    if obj.kind != "Secret" or obj.api_version != "v1" or obj.is_sops:
+    if obj.kind != "Secret" or obj.api_version != "v1":
         return []
     keys: list[tuple[str, str]] = []
     for section in ("data", "stringData"):
         values = obj.data.get(section)
         if isinstance(values, dict):
-            keys.extend((section, str(k)) for k, v in values.items() if not _not_plaintext(v, encoded=section == "data"))
+            keys.extend(
+                (section, str(k))
+                for k, v in values.items()
+                if not (obj.is_sops and _encrypted(v)) and not _not_plaintext(v, encoded=section == "data")
+            )
     return keys
+
+
+def _encrypted(value: Any) -> bool:
+    """A value sops encrypted. A `sops:` block of its own does not make the values beside it so."""
+    return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
 
 
 @check("HL402")
@@ -357,19 +379,14 @@ class SopsRule:
         return not self.matching_keys(keys)
 
 
-def go_regex(pattern: str) -> re.Pattern[str] | None:
-    """A Go (RE2) regexp as a Python one, or None if it does not compile. Go accepts flag groups
-    such as `(?i)` anywhere and `\\z`; Python wants flags first and spells it `\\Z`."""
-    text = pattern.replace(r"\z", r"\Z")
-    text = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", text)
+def go_regex(pattern: str) -> Any | None:
+    """A Go regexp (sops's path_regex, encrypted_regex) compiled with RE2: the same syntax as Go's,
+    and linear time whatever pattern the repository commits. None if RE2 rejects it."""
+    from homelint.regex import linear
+
     try:
-        return re.compile(text)
-    except re.error:
-        pass
-    flags = sorted(set("".join(re.findall(r"\(\?([imsU]+)\)", text))) - {"U"})
-    try:
-        return re.compile((f"(?{''.join(flags)})" if flags else "") + re.sub(r"\(\?[imsU]+\)", "", text))
-    except re.error:
+        return linear(pattern)
+    except ValueError:
         return None
 
 
@@ -502,7 +519,7 @@ def unencrypted_sops_path(ctx: Context) -> Iterator[Finding]:
         parsed = ctx.repo.parsed.get(path)
         if parsed is None or not parsed.text_ok or not parsed.docs:
             continue
-        if any(isinstance(d, dict) and isinstance(d.get("sops"), dict) for d in parsed.docs):
+        if any(isinstance(d, dict) and sops_encrypted(d) for d in parsed.docs):
             continue  # encrypted
         rule = sops.rule_for(path)
         if rule is None:

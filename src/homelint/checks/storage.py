@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
-from homelint.checks.common import applied_instances, has_flux, unproduced
+from homelint.checks.common import applied_instances, close_matches, has_flux, unproduced
 from homelint.engine import Context
 from homelint.graph import ANY_NAMESPACE, in_edges_of
 from homelint.model import Finding
@@ -57,7 +56,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         _, ns, name = node
         unapplied = [o for o in ctx.repo.objects_by_kind_name.get(("PersistentVolumeClaim", name), []) if not o.applied_by]
         obj = edge["applied"].obj
-        close = difflib.get_close_matches(name, sorted(produced.names.get(ns, set())), n=3, cutoff=0.5)
+        close = close_matches(name, produced.names.get(ns, set()), cutoff=0.5)
         hint = f"; existing claims nearby: {', '.join(close)}" if close else ""
         where = (
             f"; a PersistentVolumeClaim '{name}' is defined in {unapplied[0].path}, but Flux does not apply that file"

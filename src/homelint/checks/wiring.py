@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import has_flux
+from homelint.checks.common import close_matches, has_flux
 from homelint.engine import Context
 from homelint.flux import FLUX_KS_GROUP, FluxKS
-from homelint.kustomize import is_remote, join
+from homelint.kustomize import escapes, is_remote, join
 from homelint.model import Finding, K8sObject
 from homelint.registry import check
 from homelint.sources import SourceRef
@@ -22,7 +21,7 @@ SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart",
 
 
 def _nearest(name: str, candidates: set[str] | list[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
+    close = close_matches(name, candidates)
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
@@ -35,7 +34,12 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             if is_remote(entry.value) or "${" in entry.value:
                 continue
             target = entry.target
-            if entry.kind in ("resources", "components"):
+            if escapes(target):
+                message = (
+                    f"'{entry.value}' ({entry.field[0]}) leads outside the repository; Flux's kustomize build refuses "
+                    "to read it and fails"
+                )
+            elif entry.kind in ("resources", "components"):
                 if target in files:
                     if entry.kind == "components":
                         message = f"component '{entry.value}' is a file; components must be directories with kind: Component"

@@ -10,7 +10,12 @@ LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's escaping of a workflow command's data, after every other control character (ESC,
+    NUL, bidi overrides, ...) is made a visible escape: no input can end the command or start another."""
+    from homelint.redact import escape_control
+
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape_control(text)
 
 
 def _escape_property(text: str) -> str:

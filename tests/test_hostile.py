@@ -1,0 +1,821 @@
+"""Hostile pull requests: each test builds one attack in a tmp dir and shows it does not work.
+
+A committed cache, config or symlink must never change the verdict, make homelint read or write
+outside the repository, print a secret, or crash it (exit 2 with a traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from homelint import cache as cache_module
+
+from .conftest import cache_dir
+
+SECRET = "correct-horse-battery-staple"  # the demo's plaintext Secret value (HL402)
+
+
+def demo_findings(run, root: Path, *extra: str) -> tuple[int, list[dict]]:
+    result = run("check", str(root), "--format", "json", *extra)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def forged_cache(root: Path, attacker_home: Path, monkeypatch) -> Path:
+    """What an attacker can make: a valid cache of this very repository made on their own machine
+    (their key), with the run record rewritten to 0 findings and re-signed with their key."""
+    monkeypatch.setenv("HOMELINT_CACHE_DIR", str(attacker_home))
+    store = cache_module._Store(root)
+    assert store.usable
+    from homelint.engine import Options, run_check
+
+    run_check(Options(paths=[root]))
+    runs = store.load("runs.marshal")
+    store.store("runs.marshal", [(key, {**record, "findings": []}) for key, record in runs])
+    folder = cache_module.repo_cache_dir(root)
+    monkeypatch.undo()
+    assert folder is not None
+    return folder
+
+
+# --- Trust: the cache is this machine's, not the repository's --------------------------------------
+
+
+def test_committed_legacy_cache_with_a_forged_run_record_is_never_read(run, repo, tmp_path, monkeypatch):
+    root = repo({}, base="demo")
+    forged = forged_cache(root, tmp_path / "attacker", monkeypatch)
+    legacy = root / ".homelint_cache" / "v0.1.0-5"
+    legacy.mkdir(parents=True)
+    for name in ("index.marshal", "files.marshal", "runs.marshal"):
+        (legacy / name).write_bytes((forged / f"v0.1.0-{cache_module.CACHE_FORMAT}" / name).read_bytes())
+    code, findings = demo_findings(run, root)
+    assert code == 1 and any(f["rule"] == "HL402" for f in findings)
+
+
+def test_forged_entries_in_the_user_cache_fail_verification(run, repo, tmp_path, monkeypatch):
+    root = repo({}, base="demo")
+    forged = forged_cache(root, tmp_path / "attacker", monkeypatch)
+    _, expected = demo_findings(run, root, "--no-cache")
+    mine = cache_dir(root)
+    assert not mine.exists()
+    mine.parent.mkdir(parents=True, exist_ok=True)
+    import shutil
+
+    shutil.copytree(forged, mine)  # as if the attacker could plant files in this user's cache
+    code, findings = demo_findings(run, root)
+    assert code == 1 and findings == expected
+
+
+def test_signed_cache_values_of_the_wrong_shape_are_absent(run, repo):
+    root = repo({}, base="demo")
+    _, expected = demo_findings(run, root, "--no-cache")
+    store = cache_module._Store(root)
+    for name, value in [
+        ("index.marshal", {"a.yaml": (1, 2)}),
+        ("files.marshal", {"kubernetes/apps/default/echo/app/secret.yaml": ("x", 1)}),
+        ("runs.marshal", [("k", {"findings": 3})]),
+        ("spans.marshal", [1, 2, 3]),
+    ]:
+        store.store(name, value)
+    assert demo_findings(run, root)[1] == expected
+    store.store("index.marshal", 12345)
+    store.store("runs.marshal", None)
+    assert demo_findings(run, root)[1] == expected
+
+
+def test_forged_index_claiming_two_billion_entries_is_absent_at_once(run, repo):
+    root = repo({}, base="demo")
+    demo_findings(run, root)  # a real cache exists
+    folder = next(cache_dir(root).iterdir())
+    huge = b"{" + b"\xff\xff\xff\x7f"  # marshal: a dict of 2**31 - 1 entries, 5 bytes
+    (folder / "index.marshal").write_bytes(huge)
+    (folder / "files.marshal").write_bytes(cache_module.MAGIC + b"\0" * 32 + b"[\xff\xff\xff\x7f")
+    start = time.perf_counter()
+    code, findings = demo_findings(run, root)
+    assert time.perf_counter() - start < 10
+    assert code == 1 and any(f["rule"] == "HL402" for f in findings)
+
+
+def test_symlinked_cache_folder_is_neither_read_nor_written_through(run, repo, tmp_path):
+    root = repo({}, base="demo")
+    _, expected = demo_findings(run, root)
+    folder = cache_dir(root)
+    elsewhere = tmp_path / "elsewhere"
+    folder.rename(elsewhere)
+    folder.symlink_to(elsewhere)
+    before = sorted(p.name for p in elsewhere.rglob("*"))
+    stamps = {p: p.stat().st_mtime_ns for p in elsewhere.rglob("*")}
+    assert demo_findings(run, root)[1] == expected
+    assert sorted(p.name for p in elsewhere.rglob("*")) == before
+    assert {p: p.stat().st_mtime_ns for p in elsewhere.rglob("*")} == stamps
+
+
+def test_symlinked_cache_file_is_not_read(run, repo, tmp_path):
+    root = repo({}, base="demo")
+    _, expected = demo_findings(run, root)
+    folder = next(cache_dir(root).iterdir())
+    outside = tmp_path / "runs.marshal"
+    (folder / "runs.marshal").rename(outside)
+    (folder / "runs.marshal").symlink_to(outside)
+    assert demo_findings(run, root)[1] == expected
+    assert not (folder / "runs.marshal").is_symlink()  # replaced by a new file, the target untouched
+    assert outside.is_file()
+
+
+def test_cache_of_another_user_or_group_writable_is_not_trusted(run, repo):
+    root = repo({}, base="demo")
+    _, expected = demo_findings(run, root)
+    folder = next(cache_dir(root).iterdir())
+    (folder / "runs.marshal").chmod(0o666)
+    assert demo_findings(run, root)[1] == expected
+    if os.getuid() == 0:  # only root can give a file away
+        os.chown(folder / "runs.marshal", 65534, 65534)
+        os.chown(folder, 65534, 65534)
+        assert demo_findings(run, root)[1] == expected
+
+
+def test_key_file_that_is_not_private_disables_the_cache(run, repo):
+    root = repo({}, base="demo")
+    _, expected = demo_findings(run, root)
+    key = Path(os.environ["HOMELINT_CACHE_DIR"]) / "key"
+    key.chmod(0o644)
+    try:
+        assert not cache_module._Store(root).usable
+        assert demo_findings(run, root)[1] == expected
+    finally:
+        key.chmod(0o600)
+
+
+def test_cache_folder_inside_the_repository_is_not_used(run, repo, monkeypatch):
+    root = repo({}, base="demo")
+    monkeypatch.setenv("HOMELINT_CACHE_DIR", str(root / ".cache" / "homelint"))
+    assert not cache_module._Store(root).usable
+    code, findings = demo_findings(run, root)
+    assert code == 1 and any(f["rule"] == "HL402" for f in findings)
+
+
+def test_cache_files_are_private_and_signed(run, repo):
+    root = repo({}, base="demo")
+    demo_findings(run, root)
+    home = Path(os.environ["HOMELINT_CACHE_DIR"])
+    assert (home / "key").stat().st_mode & 0o777 == 0o600
+    for path in cache_dir(root).rglob("*"):
+        assert path.stat().st_mode & 0o077 == 0, path
+        if path.is_file():
+            assert path.read_bytes().startswith(cache_module.MAGIC)
+            with pytest.raises(ValueError):
+                marshal.loads(path.read_bytes())  # not plain marshal data: the signature comes first
+
+
+# --- Config paths stay inside the repository --------------------------------------------------------
+
+OUTSIDE_TEXT = "root:x:0:0:TOP-SECRET-LINE:/root:/bin/bash\n"
+
+
+@pytest.fixture
+def outside(tmp_path) -> Path:
+    """A file of the machine, outside every repository."""
+    path = tmp_path / "machine" / "passwd"
+    path.parent.mkdir()
+    path.write_text(OUTSIDE_TEXT)
+    return path
+
+
+def assert_refused(result, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("homelint: error:"), result.output
+    assert "TOP-SECRET-LINE" not in result.output and "root:x" not in result.output
+    for word in words:
+        assert word in result.output
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        'rules: {paths: ["{outside}"]}',
+        'rules: {paths: ["../machine/passwd"]}',
+        'rules: {paths: ["../machine"]}',
+        'baseline: "{outside}"',
+        'baseline: "../machine/passwd"',
+        'flux: {roots: ["../machine"]}',
+        'placeholders: {docs: ["../machine/*"]}',
+        'placeholders: {docs: ["/etc/*"]}',
+    ],
+)
+def test_config_paths_outside_the_repository_are_refused_without_echo(run, repo, outside, config):
+    root = repo({".homelint.yaml": config.replace("{outside}", str(outside)) + "\n"})
+    (root.parent / "machine").exists() or (root.parent / "machine").symlink_to(outside.parent)
+    assert_refused(run("check", str(root), "--no-cache"), "refused")
+
+
+def test_config_path_through_a_symlink_out_of_the_repository_is_refused(run, repo, outside):
+    root = repo({".homelint.yaml": "rules: {paths: [.homelint/rules]}\nbaseline: b/baseline.json\n"})
+    (root / ".homelint").mkdir()
+    (root / ".homelint" / "rules").symlink_to(outside.parent)
+    assert_refused(run("check", str(root), "--no-cache"), "rules.paths")
+    (root / ".homelint" / "rules").unlink()
+    (root / ".homelint" / "rules").mkdir()
+    (root / ".homelint" / "rules" / "lab.yaml").symlink_to(outside)
+    assert_refused(run("check", str(root), "--no-cache"), "rule file")
+    (root / ".homelint" / "rules" / "lab.yaml").unlink()
+    (root / "b").symlink_to(outside.parent)
+    assert_refused(run("check", str(root), "--no-cache"), "baseline")
+
+
+def test_committed_config_symlink_to_a_machine_file_is_refused(run, repo, outside):
+    root = repo({})
+    (root / ".homelint.yaml").unlink()
+    (root / ".homelint.yaml").symlink_to(outside)
+    assert_refused(run("check", str(root), "--no-cache"), "config file")
+
+
+def test_rule_file_and_config_values_are_never_echoed(run, repo):
+    root = repo({".homelint.yaml": "rules: {paths: [rules]}\n", "rules/lab.yaml": "TOP-SECRET-LINE\n"})
+    assert_refused(run("check", str(root), "--no-cache"))
+    root = repo({".homelint.yaml": "fail-level: TOP-SECRET-LINE\n"})
+    assert_refused(run("check", str(root), "--no-cache"))
+    root = repo({".homelint.yaml": "exclude: TOP-SECRET-LINE\n"})
+    assert_refused(run("check", str(root), "--no-cache"))
+
+
+@pytest.mark.parametrize("name", [".homelint.yaml", "baseline.json", "rules/lab.yaml"])
+def test_fifo_in_place_of_a_config_file_does_not_hang(run, repo, name):
+    root = repo({".homelint.yaml": "baseline: baseline.json\nrules: {paths: [rules]}\n", "rules/.keep": ""})
+    (root / name).unlink(missing_ok=True)
+    os.mkfifo(root / name)
+    result = run("check", str(root), "--no-cache")
+    assert result.exit_code == 2 and "not a regular file" in result.output, result.output
+
+
+# --- Writes never follow symlinks -------------------------------------------------------------------
+
+
+def test_output_file_that_is_a_committed_symlink_is_replaced_not_written_through(run, repo, outside):
+    root = repo({}, base="demo")
+    (root / "homelint.sarif").symlink_to(outside)
+    result = run("check", str(root), "--no-cache", "--format", "sarif", "-o", str(root / "homelint.sarif"))
+    assert result.exit_code == 1
+    assert outside.read_text() == OUTSIDE_TEXT
+    assert not (root / "homelint.sarif").is_symlink() and "runs" in (root / "homelint.sarif").read_text()
+
+
+def test_output_through_a_symlinked_folder_in_the_repository_is_refused(run, repo, outside):
+    root = repo({}, base="demo")
+    (root / "reports").symlink_to(outside.parent)
+    for args in (["-o", str(root / "reports" / "passwd")], ["--write-baseline", str(root / "reports" / "passwd")]):
+        result = run("check", str(root), "--no-cache", *args)
+        assert_refused(result, "symlink inside the repository")
+        assert outside.read_text() == OUTSIDE_TEXT and sorted(os.listdir(outside.parent)) == ["passwd"]
+
+
+def test_write_baseline_over_a_committed_symlink_replaces_the_link(run, repo, outside):
+    root = repo({}, base="demo")
+    (root / ".homelint-baseline.json").symlink_to(outside)
+    result = run("check", str(root), "--no-cache", "--write-baseline", str(root / ".homelint-baseline.json"))
+    assert result.exit_code == 0, result.output
+    assert outside.read_text() == OUTSIDE_TEXT
+    assert json.loads((root / ".homelint-baseline.json").read_text())["format"] == "homelint-baseline/1"
+
+
+def test_temporary_files_are_removed_on_error_and_stale_ones_reclaimed(tmp_path):
+    from homelint.safeio import STALE_TMP_SECONDS, TMP_MARK, atomic_write
+
+    stale = tmp_path / f".report.json{TMP_MARK}0123456789abcdef"
+    stale.write_text("left by a killed run")
+    old = time.time() - STALE_TMP_SECONDS - 10
+    os.utime(stale, (old, old))
+    fresh = tmp_path / f".other{TMP_MARK}00"
+    fresh.write_text("another run, now")
+    atomic_write(tmp_path / "report.json", b"{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fresh.name, "report.json"])
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(OSError):
+        atomic_write(tmp_path / "folder", b"x")  # cannot replace a folder: the temporary file goes
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fresh.name, "report.json", "folder"])
+
+
+def test_full_disk_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from homelint import safeio
+
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, fd):
+            self.handle = real_fdopen(fd, "wb")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(safeio.os, "fdopen", lambda fd, mode: Full(fd))
+    with pytest.raises(OSError):
+        safeio.atomic_write(tmp_path / "out.json", b"{}")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- render --check is safe on a pull request -------------------------------------------------------
+
+TEMPLATE_REPO = Path(__file__).resolve().parent.parent / "fixtures" / "makejinja"
+SETTINGS = "kubernetes/components/common/cluster-settings.yaml"
+
+
+@pytest.fixture
+def mj(tmp_path):
+    import shutil
+
+    root = tmp_path / "mj"
+    shutil.copytree(TEMPLATE_REPO, root)
+    return root
+
+
+def render_json(run, root: Path, *extra: str) -> tuple[int, list[dict]]:
+    result = run("render", "--check", str(root), "--format", "json", *extra)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cycler.__init__.__globals__.os.system('touch PWNED')",
+        "joiner.__init__.__globals__['os'].system('touch PWNED')",
+        "().__class__.__base__.__subclasses__()",
+        "lipsum.__globals__['os'].system('touch PWNED')",
+    ],
+)
+def test_template_cannot_reach_python_internals(run, mj, expression):
+    template = mj / "templates/config" / (SETTINGS + ".j2")
+    template.write_text(template.read_text() + f'  X: "#{{ {expression} }}#"\n')
+    for args in (["--check"], ["--no-lint"]):
+        result = run("render", *args, str(mj), "--format", "json")
+        assert not (mj / "PWNED").exists()
+        assert "HL703" in result.output and "unsafe" in result.output.lower(), result.output
+
+
+PLUGIN = """
+from pathlib import Path
+Path("PLUGIN-RAN").write_text("x")
+
+class Plugin:
+    def __init__(self, data, config, env=None):
+        pass
+"""
+
+
+def test_plugins_are_refused_by_check_unless_allowed(run, mj):
+    (mj / "evil_plugin.py").write_text(PLUGIN)
+    config = mj / "makejinja.toml"
+    config.write_text(
+        config.read_text().replace('jinja_suffix = ".j2"', 'jinja_suffix = ".j2"\nplugins = ["evil_plugin:Plugin"]')
+    )
+    code, findings = render_json(run, mj)
+    assert code == 1 and [f["rule"] for f in findings] == ["HL703"]
+    assert "--allow-plugins" in findings[0]["message"] and not (mj / "PLUGIN-RAN").exists()
+    assert render_json(run, mj, "--allow-plugins") == (0, [])
+    assert (mj / "PLUGIN-RAN").exists()
+
+
+@pytest.mark.parametrize("entry", ['extensions = ["evil_plugin.Ext"]', 'loaders = ["evil_plugin:Plugin"]'])
+def test_extensions_and_loaders_are_repository_code_too(run, mj, entry):
+    (mj / "evil_plugin.py").write_text(PLUGIN)
+    config = mj / "makejinja.toml"
+    config.write_text(config.read_text().replace('jinja_suffix = ".j2"', f'jinja_suffix = ".j2"\n{entry}'))
+    _code, findings = render_json(run, mj)
+    assert [f["rule"] for f in findings] == ["HL703"] and not (mj / "PLUGIN-RAN").exists()
+
+
+def test_import_paths_are_not_searched_by_check(run, mj):
+    """A module makejinja imports late (a data loader) must not come from the repository."""
+    config = mj / "makejinja.toml"
+    config.write_text(config.read_text().replace('jinja_suffix = ".j2"', 'jinja_suffix = ".j2"\nimport_paths = ["."]'))
+    (mj / "jinja2_ext_evil.py").write_text(PLUGIN)
+    render_json(run, mj)
+    assert not (mj / "PLUGIN-RAN").exists()
+
+
+def test_committed_output_symlink_out_of_the_repository_is_not_compared_or_written(run, mj, outside):
+    target = mj / SETTINGS
+    target.unlink()
+    target.symlink_to(outside)
+    code, findings = render_json(run, mj)
+    assert code == 1 and [(f["rule"], f["path"]) for f in findings] == [("HL701", SETTINGS)]
+    text = run("render", "--check", str(mj), "--color", "never").output
+    assert "outside the repository" in text and "TOP-SECRET-LINE" not in text
+    result = run("render", str(mj), "--no-lint")
+    assert outside.read_text() == OUTSIDE_TEXT
+    assert result.exit_code == 0 and not target.is_symlink()  # the link itself was replaced
+
+
+def test_render_never_writes_through_a_symlinked_folder(run, mj, outside):
+    folder = mj / "kubernetes/components/common"
+    import shutil
+
+    shutil.rmtree(folder)
+    folder.symlink_to(outside.parent)
+    result = run("render", str(mj), "--no-lint")
+    assert_refused(result, "symlink inside the repository")
+    assert sorted(os.listdir(outside.parent)) == ["passwd"]
+
+
+def test_render_output_folder_outside_the_repository_is_refused(run, mj, outside):
+    config = mj / "makejinja.toml"
+    config.write_text(config.read_text().replace('output = "./"', f'output = "{outside.parent}"'))
+    for args in (["--check"], ["--no-lint"]):
+        assert_refused(run("render", *args, str(mj)), "outside the repository")
+    assert sorted(os.listdir(outside.parent)) == ["passwd"]
+
+
+def test_render_diff_masks_secret_values(run, mj):
+    template = mj / "templates/config" / (SETTINGS + ".j2")
+    template.write_text(template.read_text() + '  API_TOKEN: "rendered-token-value"\n  PLAIN: "a"\n')
+    committed = mj / SETTINGS
+    committed.write_text(committed.read_text() + '  API_TOKEN: "committed-token-value"\n  PLAIN: "b"\n')
+    text = run("render", "--check", str(mj), "--color", "never").output
+    assert "HL701" in text and "API_TOKEN: ****" in text and '+  PLAIN: "a"' in text
+    assert "token-value" not in text
+
+
+# --- Crashes and bounds: a finding or a skip, never exit 2, never a hang ---------------------------
+
+
+def fresh_check(root: Path, *extra: str, timeout: int = 120) -> tuple[int, list[dict]]:
+    """`homelint check` in a new process: a crash of the C parser (SIGSEGV) would show as a negative code."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "homelint", "check", str(root), "--format", "json", "--no-cache", *extra],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode in (0, 1), (done.returncode, done.stderr[-2000:])
+    return done.returncode, json.loads(done.stdout)
+
+
+DEEP = {
+    "block-sequences.yaml": "- " * 30000 + "x\n",
+    "explicit-keys.yaml": "? " * 30000 + "x\n",
+    "flow.yaml": "a: " + "[" * 30000 + "]" * 30000 + "\n",
+    "flow-after-comment-closers.yaml": "# " + "]" * 40000 + "\na: " + "[" * 30000 + "]" * 30000 + "\n",
+    "flow-with-comments-on-each-line.yaml": "a:\n" + "  [ # ]]]]]\n" * 30000 + "  " + "]" * 30000 + "\n",
+    "flow-with-closers-in-strings.yaml": "a: " + '["]]]]", ' * 30000 + "x" + "]" * 30000 + "\n",
+    "indented.yaml": "".join(" " * i + "k:\n" for i in range(1500)) + " " * 1500 + "v\n",
+    "mixed.yaml": "- " * 900 + "[" * 900 + "]" * 900 + "\n",
+}
+
+
+def test_deep_nesting_of_every_kind_is_a_finding_not_a_crash(repo):
+    root = repo({f"kubernetes/apps/deep/{name}": text for name, text in DEEP.items()}, base="demo")
+    code, findings = fresh_check(root)
+    assert code == 1
+    for name in DEEP:
+        assert any(f["rule"] == "HL001" and f["path"].endswith(name) for f in findings), name
+    assert {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}  # the rest is still linted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a " + "x" * 15000 + "\nb: [" + ", ".join(["*a"] * 200000) + "]\n",  # 15 KB scalar, 3 GB expanded
+        "a: &a " + "x" * 15000 + "\nb:\n" + "".join("  ? *a\n  : 1\n" for _ in range(20000)),  # as keys
+        "a: &a [" + ", ".join(["y" * 100] * 100) + "]\n" + "".join(f"b{i}: *a\n" for i in range(20000)),
+    ],
+)
+def test_alias_expansion_is_bounded_by_size(tmp_path, text):
+    from homelint.yamlload import parse_bytes
+
+    start = time.perf_counter()
+    parsed = parse_bytes("x.yaml", text.encode())
+    assert time.perf_counter() - start < 30
+    assert any(p.rule in ("HL001", "HL002") for p in parsed.problems)
+    assert len(parsed.problems) <= 201
+    assert sum(len(p.message) for p in parsed.problems) < 100_000  # messages do not repeat the 15 KB key
+
+
+def test_huge_integers_and_odd_scalars_do_not_crash(repo):
+    root = repo(
+        {
+            "kubernetes/apps/default/huge/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: huge, namespace: default}\n"
+            f"data:\n  a: {'9' * 5000}\n  b: 0x{'f' * 4000}\n  c: 1e99999\n  d: -.inf\n  e: 0o{'7' * 5000}\n",
+            "kubernetes/apps/default/huge/hr.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+            f"metadata: {{name: {'9' * 5000}, namespace: default}}\nspec: {{interval: {'9' * 5000}}}\n",
+        },
+        base="demo",
+    )
+    code, findings = fresh_check(root)
+    assert code == 1 and not any(f["rule"] == "HL000" for f in findings)  # no check failed on them
+
+
+def test_non_utf8_names_fifos_and_deep_trees_are_skips(repo):
+    root = repo({}, base="demo")
+    bad = root / "kubernetes/apps/default/bad"
+    bad.mkdir()
+    name = os.fsencode(bad) + b"/caf\xe9.yaml"
+    with open(name, "wb") as handle:
+        handle.write(b"a: 1\n")
+    os.mkdir(os.fsencode(bad) + b"/dir\xff")
+    os.mkfifo(bad / "fifo.yaml")
+    deep = bad
+    for _ in range(1100):
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "x.yaml").write_text("a: 1\n")
+    try:
+        for text in (fresh_check(root, timeout=300), fresh_check(root, "--fail-level", "info", timeout=300)):
+            skipped = [f for f in text[1] if f["rule"] == "HL006"]
+            messages = " ".join(f"{f['path']} {f['message']}" for f in skipped)
+            assert "caf\\xe9.yaml" in messages and "dir\\xff" in messages
+            assert "fifo.yaml" in messages and "not a regular file" in messages
+            assert "nested deeper than" in messages
+    finally:  # pytest's own cleanup recurses and cannot remove 1,100 levels
+        (deep / "x.yaml").unlink()
+        while deep != bad:
+            deep.rmdir()
+            deep = deep.parent
+
+
+def test_invalid_gitignore_and_exclude_patterns_are_ignored(repo, run):
+    root = repo(
+        {".gitignore": "\\\\\n!\n[z-a]\nignored.yaml\n", "ignored.yaml": "a: [\n"},
+        base="demo",
+    )
+    (root / ".homelint.yaml").write_text((root / ".homelint.yaml").read_text() + 'exclude: ["[z-a]", "\\\\", "!"]\n')
+    code, findings = demo_findings(run, root, "--no-cache")
+    assert code == 1 and not any(f["path"] == "ignored.yaml" for f in findings)
+
+
+CATASTROPHIC = "(a*)*b"  # exponential in Python's re on "aaaa...c"; linear on RE2
+LONG = "a" * 40
+
+
+def test_user_regexes_run_in_linear_time(repo, run):
+    root = repo(
+        {
+            ".sops.yaml": f"creation_rules:\n  - path_regex: '{CATASTROPHIC}'\n",
+            f"kubernetes/apps/default/{LONG}c.yaml": "a: 1\n",
+            ".gitignore": "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n",
+            ".homelint/rules/lab.yaml": "id: LAB001\nname: lab\nseverity: error\nsummary: s\nmatch: {kind: ConfigMap}\n"
+            f"schema: {{properties: {{data: {{patternProperties: {{'{CATASTROPHIC}': {{}}}}, additionalProperties: false, "
+            f"properties: {{x: {{pattern: '{CATASTROPHIC}'}}}}}}}}}}\n",
+            "kubernetes/apps/default/slow/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: slow, namespace: default}\n"
+            f"data: {{x: {LONG}c, {LONG}c: y}}\n",
+        },
+        base="demo",
+    )
+    start = time.perf_counter()
+    code, findings = demo_findings(run, root, "--no-cache")
+    assert time.perf_counter() - start < 60
+    assert code == 1 and any(f["rule"] == "LAB001" for f in findings)
+
+
+def test_rule_pattern_that_re2_cannot_run_is_a_config_error(repo, run):
+    root = repo(
+        {
+            ".homelint/rules/lab.yaml": "id: LAB001\nname: lab\nseverity: error\nsummary: s\nmatch: {kind: ConfigMap}\n"
+            "schema: {properties: {data: {pattern: '(?=x)(a*)*b'}}}\n",
+        }
+    )
+    assert_refused(run("check", str(root), "--no-cache"), "RE2")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "a: '" + "{{" * 200000 + "'",
+        "a: '" + "#{ " * 200000 + "'",
+        "# homelint: ignore[" * 100000,
+        ("#" + " " * 10 + "homelint:") * 100000,
+    ],
+)
+def test_marker_and_suppression_scans_are_linear(line):
+    from homelint.yamlload import parse_bytes
+
+    start = time.perf_counter()
+    parse_bytes("x.yaml", (line + "\n").encode())
+    assert time.perf_counter() - start < 10
+
+
+def test_many_duplicate_keys_and_suppressions_are_linear():
+    from homelint.yamlload import parse_bytes
+
+    start = time.perf_counter()
+    parsed = parse_bytes("x.yaml", ("m:\n" + "".join(f"  k{i % 2}: 1\n" for i in range(40000))).encode())
+    assert len(parsed.problems) == 201 and "more problems" in parsed.problems[-1].message
+    parsed = parse_bytes("x.yaml", ("# homelint: ignore[HL101]\n" * 40000 + "a: 1\n").encode())
+    assert {s.target for s in parsed.suppressions} == {40001}
+    assert time.perf_counter() - start < 30
+
+
+# --- Secrets never in output ----------------------------------------------------------------------
+
+MARK = "s3cr3t-VALUE-0451"
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def all_outputs(run, root: Path) -> str:
+    out = []
+    for fmt in FORMATS:
+        result = run("check", str(root), "--no-cache", "--format", fmt, "--select", "ALL", "--color", "never")
+        assert result.exit_code in (0, 1), result.output
+        out.append(result.output)
+    return "\n".join(out)
+
+
+def test_schema_messages_name_the_field_never_the_value(run, repo):
+    root = repo(
+        {
+            "kubernetes/apps/default/echo/app/bad-values.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            f"metadata: {{name: bad, namespace: flux-system}}\nspec:\n  interval: {MARK}\n  prune: {MARK}\n"
+            f"  path: ./x\n  sourceRef: {{kind: {MARK}, name: x}}\n  timeout: [{MARK}]\n",
+        },
+        base="demo",
+    )
+    (root / ".homelint.yaml").write_text((root / ".homelint.yaml").read_text())
+    out = all_outputs(run, root)
+    assert "HL601" in out and "must be a" in out
+    assert MARK not in out
+
+
+def test_invalid_substitution_does_not_quote_the_text(run, repo):
+    root = repo({}, base="demo")
+    cm = root / "kubernetes/apps/default/echo/app/helmrelease.yaml"
+    cm.write_text(
+        cm.read_text() + f"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: sub}}\ndata:\n  pw: ${{DB_PASSWORD:={MARK} x\n"
+    )
+    out = all_outputs(run, root)
+    assert "HL204" in out and MARK not in out
+
+
+def test_code_frames_hide_secret_data_sops_files_and_secret_looking_keys(run, repo):
+    root = repo(
+        {
+            # duplicate keys give findings on the very lines that hold the values
+            "kubernetes/apps/default/echo/app/s1.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s1}\n"
+            f"stringData:\n  user: {MARK}-1\n  user: {MARK}-2\n  block: |\n    {MARK}-3\n",
+            "kubernetes/apps/default/echo/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
+            f"data:\n  apiToken: {MARK}-4\n  apiToken: {MARK}-5\n  clientSecret: x\n  clientSecret: {MARK}-6\n",
+            "kubernetes/apps/default/echo/app/x.sops.yaml": f"a: {MARK}-7\na: {MARK}-8\nsops:\n  mac: ENC[x]\n",
+        },
+        base="demo",
+    )
+    out = run("check", str(root), "--no-cache", "--select", "HL002", "--color", "never").output
+    assert out.count("HL002") >= 4, out
+    assert MARK not in out
+    assert "apiToken: ****" in out  # the key is shown, its value is not
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        f"stringData:\n  password: ${{DB_PASSWORD:={MARK}}}\n",
+        f"stringData:\n  password: ${{DB_PASSWORD:-{MARK}}}\n",
+        f"stringData:\n  password: {MARK}\nsops: {{}}\n",
+        f"stringData:\n  password: {MARK}\nsops: {{mac: x, version: 3.9.0}}\n",
+    ],
+)
+def test_plaintext_secret_is_found_behind_a_default_or_a_fake_sops_block(check_json, repo, secret):
+    root = repo(
+        {"kubernetes/apps/default/echo/app/secret.yaml": f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s}}\n{secret}"},
+        base="demo",
+    )
+    _, findings = check_json(root)
+    assert any(f["rule"] == "HL402" and f["path"].endswith("echo/app/secret.yaml") for f in findings)
+    assert MARK not in json.dumps(findings)
+
+
+def test_encrypted_sops_secret_is_not_plaintext(check_json, repo):
+    root = repo(
+        {
+            "kubernetes/apps/default/echo/app/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+            "stringData:\n  password: ENC[AES256_GCM,data:abc,iv:x,tag:y,type:str]\nsops:\n  mac: ENC[x]\n  version: 3.9.0\n"
+        },
+        base="demo",
+    )
+    _, findings = check_json(root)
+    assert not any(f["rule"] == "HL402" and f["path"].endswith("echo/app/secret.yaml") for f in findings)
+
+
+# --- Output integrity ------------------------------------------------------------------------------
+
+
+def test_control_characters_in_names_and_values_cannot_inject_lines(run, repo):
+    root = repo({}, base="demo")
+    folder = root / "kubernetes/apps/default/echo/app"
+    (folder / "x\n::error file=a.yaml::forged\x1b[2J.yaml").write_text("a: [\n")
+    (root / "::warning::top.yaml").write_text("a: [\n")
+    cm = folder / "helmrelease.yaml"
+    cm.write_text(
+        cm.read_text() + '---\napiVersion: v1\nkind: Secret\nmetadata: {name: "a\\n::error::b\\e[31m"}\nstringData: {x: y}\n'
+    )
+    for fmt in ("text", "github"):
+        result = run("check", str(root), "--no-cache", "--format", fmt, "--color", "never")
+        assert result.exit_code == 1
+        assert "\x1b" not in result.output and "\r" not in result.output
+        lines = result.output.splitlines()
+        commands = [line for line in lines if line.startswith("::")]
+        if fmt == "text":
+            assert commands == []
+        else:
+            assert all(line.startswith(("::error file=", "::warning file=", "::notice file=")) for line in commands)
+            assert len(commands) == len(lines)
+            assert not any("::error::" in line.split("::", 2)[-1] and "%0A" not in line for line in commands if "forged" in line)
+
+
+def test_ctrl_c_exits_130():
+    import subprocess
+    import sys
+
+    code = (
+        "import homelint.engine as e\n"
+        "def interrupted(options):\n    raise KeyboardInterrupt\n"
+        "e.run_check = interrupted\n"
+        "from homelint.cli import run\nimport sys\nsys.argv = ['homelint', 'check', '.']\nrun()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, done.stderr
+
+
+def test_sigint_during_a_real_run_exits_130(repo):
+    import signal
+    import subprocess
+    import sys
+
+    root = repo({f"kubernetes/apps/n{i}/cm.yaml": "a: 1\n" * 2000 for i in range(300)}, base="demo")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "homelint", "check", str(root), "--no-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (130, 1, 0) and b"Traceback" not in err
+    if proc.returncode != 130:
+        pytest.skip("the run finished before the signal")
+
+
+# --- Property: generated nested / aliased / huge inputs stay bounded (runs in CI, bounded time) -------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PIECES = st.sampled_from(["- ", "? ", ": ", "[", "]", "{", "}", "# ]]", '"]"', "'['", "&a ", "*a", ", ", "\n", "  ", "x"])
+
+
+@st.composite
+def hostile_yaml(draw) -> str:
+    shape = draw(st.sampled_from(["block", "explicit", "flow", "alias-scalar", "alias-key", "duplicates", "noise"]))
+    n = draw(st.integers(1, 40000))
+    if shape == "block":
+        return "- " * n + "x\n"
+    if shape == "explicit":
+        return "? " * n + "x\n"
+    if shape == "flow":
+        noise = draw(st.sampled_from(["", "# ]]]\n", '"]]", ', "']]', "]))
+        return "a: " + ("[" + noise) * n + "]" * n + "\n"
+    if shape == "alias-scalar":
+        return "a: &a " + "x" * draw(st.integers(1, 20000)) + "\nb: [" + ", ".join(["*a"] * min(n, 20000)) + "]\n"
+    if shape == "alias-key":
+        return "a: &a " + "k" * draw(st.integers(1, 5000)) + "\nb:\n" + "  ? *a\n  : 1\n" * min(n, 5000)
+    if shape == "duplicates":
+        return "m:\n" + "".join(f"  k{i % 3}: 1\n" for i in range(min(n, 20000)))
+    return "".join(draw(st.lists(PIECES, max_size=400))) * draw(st.integers(1, 200))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=hostile_yaml())
+def test_generated_hostile_yaml_is_parsed_in_bounded_time(text):
+    from homelint.yamlload import parse_bytes
+
+    start = time.perf_counter()
+    parsed = parse_bytes("x.yaml", text.encode())  # a crash of the C parser would kill this test run
+    assert time.perf_counter() - start < 20
+    assert len(parsed.problems) <= 201
+    assert all(p.line >= 1 and p.column >= 1 for p in parsed.problems)
+    json.dumps(parsed.to_tuple(), default=str)  # the result is printable (no 5,000-digit int)
+
+
+@pytest.mark.parametrize(
+    "entry", ["../../../../../../etc/passwd", "/etc/passwd", "../../../../../../kubernetes/apps/default/echo/app/pvc.yaml"]
+)
+def test_kustomize_path_out_of_the_repository_is_an_escape_not_clamped(check_json, repo, entry):
+    """kustomize under Flux cannot read outside the repository: a `../` past the root is reported,
+    never clamped back onto a file of the repository (the third entry would clamp onto a real file)."""
+    root = repo({}, base="demo")
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", f"resources:\n  - {entry}\n", 1))
+    _, findings = check_json(root)
+    escaped = [f for f in findings if f["rule"] == "HL101" and "outside the repository" in f["message"]]
+    assert [f["path"] for f in escaped] == ["kubernetes/apps/default/echo/app/kustomization.yaml"]
+    assert "root:x" not in json.dumps(findings)
