@@ -478,3 +478,18 @@ def test_guessed_roots_are_said_once(repo):
     built = model(root)
     assert applied_names(built, "HelmRelease") == [("default", "echo")]
     assert [n for n in built.flux.notes if n.startswith("no Flux root found")] and len(built.flux.notes) == 1
+
+
+def test_a_folder_built_by_two_kustomizations_is_one_shared_object_finding(repo, check_json):
+    files = {
+        "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+        "kubernetes/flux/cluster/ks.yaml": ks("one", "./kubernetes/apps") + "---\n" + ks("two", "./kubernetes/apps"),
+    }
+    for index in range(6):
+        files[f"kubernetes/apps/cm{index}.yaml"] = (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm{index}\n  namespace: tools\n"
+        )
+    _, findings = check_json(repo(files), "--select", "HL112")
+    (shared,) = findings
+    # the six ConfigMaps and the flux-instance HelmRelease of the same tree
+    assert shared["message"].startswith("7 objects (ConfigMap tools/cm0, ConfigMap tools/cm1, ConfigMap tools/cm2, ...)")

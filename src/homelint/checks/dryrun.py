@@ -78,6 +78,9 @@ def _label(ident: tuple[str, str, str, str]) -> str:
 
 
 # --- HL112 shared-object ------------------------------------------------------------------------
+GROUP_AT = 5  # this many objects shared by the same Kustomizations are one finding
+
+
 @check("HL112")
 def shared_object(ctx: Context) -> Iterator[Finding]:
     """Two Flux Kustomizations apply the same object: they fight over it (SSA ownership and the
@@ -92,9 +95,30 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
         if applied.namespace is None and not cluster_scoped(obj):
             continue  # no namespace the model can see (HL110, or one set in a way it does not evaluate)
         owners[identity(applied)].setdefault(ks.key, applied)
-    for ident, by_ks in sorted(owners.items()):
-        if len(by_ks) < 2:
+    shared = {ident: by_ks for ident, by_ks in owners.items() if len(by_ks) >= 2}
+    by_owners: dict[tuple[str, ...], list[tuple[str, str, str, str]]] = defaultdict(list)
+    for ident, by_ks in shared.items():
+        by_owners[tuple(sorted(by_ks))].append(ident)
+    for keys, idents in sorted(by_owners.items()):
+        if len(idents) < GROUP_AT:
             continue
+        # one cause (a folder built by two Kustomizations): one finding, at the second one
+        kss = sorted({a.ks for ident in idents for a in shared[ident].values()}, key=lambda k: k.key)
+        where = kss[1].obj if kss[1].obj is not None else shared[idents[0]][keys[1]].obj
+        names = ", ".join(_label(i) for i in sorted(idents)[:3])
+        yield ctx.at(
+            "HL112",
+            where,
+            ("metadata", "name"),
+            f"{len(idents)} objects ({names}, ...) are applied by each of {', '.join(k.label for k in kss)}; they take them "
+            "from each other at every reconcile, and pruning one deletes what the other applies",
+            fix="build each folder from one Flux Kustomization only, and let the others dependsOn it",
+            key=f"HL112/group/{'/'.join(keys)}",
+            related=sorted({a.obj.path for ident in idents for a in shared[ident].values()})[:50],
+        )
+        for ident in idents:
+            del shared[ident]
+    for ident, by_ks in sorted(shared.items()):
         items = sorted(by_ks.values(), key=lambda a: (a.obj.path, a.obj.doc, a.ks.key))
         first, second = items[0], items[1]
         others = ", ".join(sorted(a.ks.label for a in items))
