@@ -106,12 +106,21 @@ class Artifact:
     patterns: list[str] = field(default_factory=list)
     path_known: bool = True  # False: an OCI artifact whose pushed folder we could not find
     include: tuple[str, ...] = ()  # an ExternalArtifact: only these folders (relative to root)
+    _contains: dict[tuple[str, bool], bool] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def _rules(self) -> IgnoreRules:
         return IgnoreRules(self.patterns)
 
     def contains(self, path: str, is_dir: bool = False) -> bool:
+        """Whether the artifact holds `path` (memoised: builds ask for the same paths again)."""
+        key = (path, is_dir)
+        found = self._contains.get(key)
+        if found is None:
+            found = self._contains[key] = self._decide(path, is_dir)
+        return found
+
+    def _decide(self, path: str, is_dir: bool) -> bool:
         if self.root:
             if path == self.root:
                 return True

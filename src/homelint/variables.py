@@ -153,16 +153,18 @@ def _external_secrets(repo: Repo) -> dict[tuple[str, str], list[K8sObject]]:
     if flux is None:
         return {}
     index = flux.external_secret_index
-    if len(flux.applied) != flux.external_secret_index_size:
-        index = {}
-        for applied in flux.applied:
-            obj = applied.obj
-            target = _external_secret_target(obj) if obj.kind == "ExternalSecret" else None
-            if target is not None:
-                bucket = index.setdefault((applied.ns, target), [])
-                if obj not in bucket:
-                    bucket.append(obj)
-        flux.external_secret_index, flux.external_secret_index_size = index, len(flux.applied)
+    start = max(flux.external_secret_index_size, 0)
+    if start > len(flux.applied):  # a new model run: start over
+        index.clear()
+        start = 0
+    for applied in flux.applied[start:]:  # applied only grows while the model is built: index the new part
+        obj = applied.obj
+        target = _external_secret_target(obj) if obj.kind == "ExternalSecret" else None
+        if target is not None:
+            bucket = index.setdefault((applied.ns, target), [])
+            if obj not in bucket:
+                bucket.append(obj)
+    flux.external_secret_index_size = len(flux.applied)
     return index
 
 
