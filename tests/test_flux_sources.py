@@ -493,3 +493,26 @@ def test_a_folder_built_by_two_kustomizations_is_one_shared_object_finding(repo,
     (shared,) = findings
     # the six ConfigMaps and the flux-instance HelmRelease of the same tree
     assert shared["message"].startswith("7 objects (ConfigMap tools/cm0, ConfigMap tools/cm1, ConfigMap tools/cm2, ...)")
+
+
+def test_paths_named_by_repository_content_are_read_only_inside_it(repo, tmp_path):
+    """A generator's env file that is a FIFO or a symlink out of the repository: never read
+    (a FIFO would hang the run, a link would read a file of the machine)."""
+    import os
+
+    outside = tmp_path / "machine.env"
+    outside.write_text("STOLEN_KEY=x\n")
+    root = repo(
+        {
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/echo/kustomization.yaml": (
+                "namespace: tools\nconfigMapGenerator:\n  - name: a\n    envs: [./fifo.env]\n  - name: b\n    envs: [./link.env]\n"
+            ),
+        }
+    )
+    os.mkfifo(root / "kubernetes/apps/echo/fifo.env")
+    os.symlink(outside, root / "kubernetes/apps/echo/link.env")
+    built = model(root)  # returns: the FIFO was not opened for reading
+    made = {a.name: a.obj.data["data"] for a in built.flux.applied if a.kind == "ConfigMap"}
+    assert made == {"a": {}, "b": {}}

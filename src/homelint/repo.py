@@ -18,6 +18,8 @@ from homelint.model import K8sObject, sops_encrypted
 from homelint.positions import PositionIndex
 from homelint.yamlload import ParsedFile, parse_bytes
 
+MAX_READ_BYTES = 64 << 20  # what a check may read of one file (the loader has its own bounds)
+
 
 @dataclass
 class Repo:
@@ -50,9 +52,15 @@ class Repo:
         return placeholder_strings(obj.data)
 
     def read_bytes(self, path: str) -> bytes | None:
+        """A file the walk found (inside the repository, not through a symlink out of it, not a
+        FIFO or device), as a regular file of bounded size; None for anything else. Checks name
+        paths from repository content (generator env files, task files): they are read only here."""
+        from homelint.safeio import read_regular
+
+        if path not in self.files.all_files:
+            return None
         try:
-            with open(self.root / path, "rb") as handle:
-                return handle.read()
+            return read_regular(self.root / path, MAX_READ_BYTES)
         except OSError:
             return None
 

@@ -158,10 +158,15 @@ class Sources:
 
 
 def _git_remotes(root: Path) -> list[str]:
+    from homelint.safeio import read_regular
+
     try:
-        text = (root / ".git" / "config").read_text(encoding="utf-8", errors="replace")
+        raw = read_regular(root / ".git" / "config", 1 << 20)  # never a FIFO, never unbounded
     except OSError:
         return []
+    if raw is None:
+        return []
+    text = raw.decode("utf-8", errors="replace")
     return [_normal_url(m) for m in re.findall(r"^\s*url\s*=\s*(\S+)", text, re.M)]
 
 
