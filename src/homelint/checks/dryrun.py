@@ -157,31 +157,27 @@ def _created_namespaces(ctx: Context) -> tuple[set[str], list[str], bool]:
     created = set(BUILTIN_NAMESPACES)
     patterns: list[str] = []
     declares = False
+    from homelint.graph import name_pattern
+
+    def add(name: str, ks: FluxKS | None) -> None:
+        """A created namespace, or the pattern of one whose name needs unknown variables."""
+        resolved = _resolved(name, ks, ctx)
+        if resolved is None:
+            patterns.append(name_pattern(name))
+        else:
+            created.add(resolved)
+
     for applied in ctx.flux.applied:
         obj = applied.obj
         if obj.kind == "Namespace" and obj.group == "":
             declares = True
-            name = identity(applied)[3]
-            resolved = _resolved(name, applied.ks, ctx)
-            if resolved is None:
-                from homelint.graph import name_pattern
-
-                patterns.append(name_pattern(name))
-            else:
-                created.add(resolved)
+            add(identity(applied)[3], applied.ks)
         elif obj.kind == "HelmRelease":
             spec = obj.spec
             install = spec.get("install")
             target = spec.get("targetNamespace")
             if isinstance(install, dict) and install.get("createNamespace") is True and isinstance(target, str) and target:
-                ns = target  # without targetNamespace the release namespace is the HelmRelease's own
-                resolved = _resolved(ns, applied.ks, ctx)
-                if resolved is None:
-                    from homelint.graph import name_pattern
-
-                    patterns.append(name_pattern(ns))
-                else:
-                    created.add(resolved)
+                add(target, applied.ks)  # without targetNamespace the release namespace is the HelmRelease's own
         elif obj.kind == "FluxInstance":
             created.add(applied.ns)  # Flux runs where its instance is
         elif obj.kind == "ResourceSet" and "Namespace" in str(obj.spec.get("resources")):

@@ -358,13 +358,9 @@ def cni_releases(ctx: Context) -> list[CniRelease]:
 
 
 def _common(a: str, b: str) -> int:
-    pa, pb = posixpath.dirname(a).split("/"), posixpath.dirname(b).split("/")
-    n = 0
-    for x, y in zip(pa, pb, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
+    """How many leading folders the paths of two files share."""
+    shared = posixpath.commonpath([posixpath.dirname(a), posixpath.dirname(b)])
+    return len([p for p in shared.split("/") if p])
 
 
 def cluster_configs(ctx: Context) -> list[TalosConfig]:
