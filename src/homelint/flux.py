@@ -264,11 +264,7 @@ class FluxModel:
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, str):
                 continue
-            if "\n" in item:
-                body = _patch_body(item)
-            else:
-                parsed = self.repo.parsed.get(join(kd.dir, item))
-                body = parsed.docs[0] if parsed and parsed.docs else None
+            body = self._inline_or_file(kd, item)
             if not isinstance(body, dict) or body.get("kind") != "NamespaceTransformer" or body.get("apiVersion") != "builtin":
                 continue
             meta = body.get("metadata")
@@ -323,6 +319,14 @@ class FluxModel:
         self._generated_memo[kd.file] = made
         return made
 
+    def _inline_or_file(self, kd: KustomizeDir, text: str) -> Any:
+        """The first document of a kustomization entry that is inline YAML (it has a newline) or a
+        path relative to the kustomization (parsed with the repository; None when absent)."""
+        if "\n" in text:
+            return _patch_body(text)
+        parsed = self.repo.parsed.get(join(kd.dir, text))
+        return parsed.docs[0] if parsed and parsed.docs else None
+
     def _patches(self, kd: KustomizeDir, out: BuildOut) -> None:
         """The kustomization's own patches (patches, patchesStrategicMerge, patchesJson6902) on
         the Flux Kustomizations of the build, which the model reads; they run before the
@@ -336,17 +340,14 @@ class FluxModel:
                 if isinstance(item.get("patch"), str):
                     body = _patch_body(item["patch"])
                 elif isinstance(item.get("path"), str):
-                    parsed = self.repo.parsed.get(join(kd.dir, item["path"]))
-                    body = parsed.docs[0] if parsed and parsed.docs else None
+                    body = self._inline_or_file(kd, item["path"])
                 else:
                     continue
                 bodies.append((item.get("target"), body))
         merges = kd.data.get("patchesStrategicMerge")
         for item in merges if isinstance(merges, list) else []:
             if isinstance(item, str):
-                parsed = self.repo.parsed.get(join(kd.dir, item)) if "\n" not in item else None
-                body = parsed.docs[0] if parsed and parsed.docs else _patch_body(item) if "\n" in item else None
-                bodies.append((None, body))
+                bodies.append((None, self._inline_or_file(kd, item)))
         for target, body in bodies:
             if body is None:
                 continue
