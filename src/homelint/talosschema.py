@@ -29,9 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-TALOS_SCHEMA_URL = (
-    "https://raw.githubusercontent.com/siderolabs/talos/refs/heads/release-{minor}/website/content/v{minor}/schemas/config.schema.json"
-)
+TALOS_SCHEMA_URL = "https://raw.githubusercontent.com/siderolabs/talos/refs/heads/release-{minor}/website/content/v{minor}/schemas/config.schema.json"
 TALHELPER_BASE = "https://raw.githubusercontent.com/budimanjojo/talhelper/master/pkg/config/schemas/"
 TALHELPER_SCHEMA_URL = TALHELPER_BASE + "talconfig.json"
 EXTENSIONS_URL = TALHELPER_BASE + "talos-extensions.json"
@@ -261,7 +259,9 @@ def check_document(
         # enum, pattern, required, ranges: not checked by the decoders
 
 
-def _unknown(schema: TalosSchema, name: str, at: tuple[Any, ...], older: list[TalosSchema], newer: list[TalosSchema]) -> Violation:
+def _unknown(
+    schema: TalosSchema, name: str, at: tuple[Any, ...], older: list[TalosSchema], newer: list[TalosSchema]
+) -> Violation:
     field = ".".join(str(p) for p in at)
     if name == V1ALPHA1:
         replacement = _deprecated(tuple(STAR if isinstance(p, int) else p for p in at))

@@ -642,9 +642,7 @@ def _doc_span(ctx: Context, item: TalosDocument, at: tuple[Any, ...], *, key: bo
     return ctx.repo.span(item.path, item.doc, (*item.keys, *at), key=key and bool(at))
 
 
-def _talos_violations(
-    schemas: _TalosSchemas, item: TalosDocument, minor: str, place: str | None
-) -> list[Violation] | None:
+def _talos_violations(schemas: _TalosSchemas, item: TalosDocument, minor: str, place: str | None) -> list[Violation] | None:
     schema = schemas.talos(minor, place)
     if schema is None:
         return None
