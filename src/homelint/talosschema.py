@@ -39,7 +39,9 @@ V1ALPHA1 = "v1alpha1.Config"
 STAR = "*"
 
 # v1alpha1 fields marked `docgen:nodoc` + `Deprecated:` in pkg/machinery/config/types/v1alpha1/v1alpha1_types.go
-# (Talos still decodes them): field path ("*" = any list item or map key) -> what replaces it
+# (Talos still decodes them): field path ("*" = any list item or map key) -> what replaces it. Read from
+# the v1.13-era source: for a later Talos, an older schema in the store must tell the rest.
+DEPRECATED_COMPLETE_THROUGH = (1, 13)
 DEPRECATED: dict[tuple[str, ...], str] = {
     ("persist",): "nothing (no longer supported)",
     ("machine", "disks"): "a UserVolumeConfig document",
@@ -76,6 +78,11 @@ def minor_of(version: Any) -> str | None:
 def minor_of_schema_url(url: str) -> str | None:
     match = _SCHEMA_URL.search(url)
     return match[1] if match else None
+
+
+def _minor_key(minor: str) -> tuple[int, int]:
+    major, low = minor.split(".")
+    return int(major), int(low)
 
 
 def talos_url(minor: str) -> str:
@@ -279,7 +286,7 @@ def _unknown(
                 f"{field} is deprecated: Talos {schema.minor} still accepts it but no longer documents it "
                 f"(Talos {documented} does); see the Talos {schema.minor} upgrade notes for the document that replaces it",
             )
-        if not older:
+        if not older and _minor_key(schema.minor) > DEPRECATED_COMPLETE_THROUGH:
             return Violation(
                 "unknown-unsure",
                 at,
