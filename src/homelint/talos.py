@@ -416,3 +416,66 @@ def _nearest_version(configs: list[TalosConfig], path: str) -> str | None:
     best = max(s for s, _ in scored)
     winners = {v for s, v in scored if s == best}
     return winners.pop() if len(winners) == 1 else None
+
+
+# -- where talenv variables are used -------------------------------------------------------------
+
+
+@dataclass
+class EnvUse:
+    """One `${VAR}` that talhelper substitutes: in talconfig.yaml (at `keys`) or in a file it reads
+    (`line`/`column` of the file's text)."""
+
+    name: str
+    path: str
+    doc: int = 0
+    keys: tuple[Any, ...] = ()
+    line: int = 0
+    column: int = 0
+
+
+ANY_PLACEHOLDER = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def env_uses(repo: Any, cfg: TalosConfig) -> tuple[list[EnvUse], bool]:
+    """Every variable use talhelper substitutes from the env files (defaults included), and whether
+    every file it substitutes could be read (`@` patches and `@` machineFiles contents)."""
+    uses: list[EnvUse] = []
+    complete = True
+
+    def walk(value: Any, keys: tuple[Any, ...]) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*keys, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*keys, i))
+        elif isinstance(value, str):
+            for match in ANY_PLACEHOLDER.finditer(value):
+                uses.append(EnvUse(match[1], cfg.path, cfg.doc, keys))
+
+    walk(cfg.data, ())
+    files = [p.file for p in cfg.patches if p.file is not None]
+    files += [posixpath.normpath(posixpath.join(cfg.dir, v[1:].strip())) for v in _machine_file_refs(cfg.data)]
+    for path in dict.fromkeys(files):
+        text = repo.read_text(path)
+        if text is None:
+            complete = False
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.lstrip().startswith("#"):
+                continue
+            for match in ANY_PLACEHOLDER.finditer(line):
+                uses.append(EnvUse(match[1], path, line=number, column=match.start() + 1))
+    return uses, complete
+
+
+def _machine_file_refs(value: Any, inside: bool = False) -> Iterator[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _machine_file_refs(v, inside or k == "machineFiles")
+    elif isinstance(value, list):
+        for v in value:
+            yield from _machine_file_refs(v, inside)
+    elif inside and isinstance(value, str) and value.startswith("@") and "\n" not in value:
+        yield value
