@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from homelint.checks.common import has_flux
@@ -600,9 +601,9 @@ class _TalosSchemas:
         self.ctx = ctx
         self.store = Schemas(ctx.config, ctx.repo.root)
         self._talos: dict[str, TalosSchema | None] = {}
-        self.missing: dict[str, list[str]] = {}
+        self.missing: dict[str, list[str | Callable[[], str]]] = {}
 
-    def document(self, url: str, place: str) -> Any:
+    def document(self, url: str, place: str | Callable[[], str]) -> Any:
         if self.store.ignored(url):
             return None
         found = self.store.document(url)
@@ -611,13 +612,13 @@ class _TalosSchemas:
             return None
         return found
 
-    def talos(self, minor: str, place: str | None = None) -> TalosSchema | None:
+    def talos(self, minor: str, place: Callable[[], str] | None = None) -> TalosSchema | None:
         if minor not in self._talos:
             url = talos_url(minor)
             found = self.store.document(url) if not self.store.ignored(url) else None
             self._talos[minor] = TalosSchema(minor, found) if isinstance(found, dict) else None
         if self._talos[minor] is None and place is not None:
-            self.missing.setdefault(talos_url(minor), []).append(place)
+            self.missing.setdefault(talos_url(minor), []).append(place)  # the place is computed for the note only
         return self._talos[minor]
 
     def around(self, minor: str) -> tuple[list[TalosSchema], list[TalosSchema]]:
@@ -630,7 +631,8 @@ class _TalosSchemas:
     def emit(self) -> None:
         for url, places in sorted(self.missing.items()):
             more = f" and {len(places) - 1} more place{'s' if len(places) > 2 else ''}" if len(places) > 1 else ""
-            self.ctx.note(f"schema not in the store: {url} (needed at {places[0]}{more}); run homelint schemas pull")
+            first = places[0]() if callable(places[0]) else places[0]
+            self.ctx.note(f"schema not in the store: {url} (needed at {first}{more}); run homelint schemas pull")
 
 
 def _doc_span(ctx: Context, item: TalosDocument, at: tuple[Any, ...], *, key: bool) -> Span:
@@ -642,7 +644,13 @@ def _doc_span(ctx: Context, item: TalosDocument, at: tuple[Any, ...], *, key: bo
     return ctx.repo.span(item.path, item.doc, (*item.keys, *at), key=key and bool(at))
 
 
-def _talos_violations(schemas: _TalosSchemas, item: TalosDocument, minor: str, place: str | None) -> list[Violation] | None:
+def _place(ctx: Context, item: TalosDocument) -> str:
+    return f"{item.path}:{_doc_span(ctx, item, (), key=False).line}"
+
+
+def _talos_violations(
+    schemas: _TalosSchemas, item: TalosDocument, minor: str, place: Callable[[], str]
+) -> list[Violation] | None:
     schema = schemas.talos(minor, place)
     if schema is None:
         return None
@@ -672,7 +680,7 @@ def _talos_schema_findings(ctx: Context, schemas: _TalosSchemas) -> Iterator[Fin
         minor = minor_of(item.version)
         if minor is None:
             continue
-        place = f"{item.path}:{_doc_span(ctx, item, (), key=False).line}"
+        place = partial(_place, ctx, item)
         today = _talos_violations(schemas, item, minor, place)
         if today is None:
             continue
