@@ -161,3 +161,16 @@ def test_schemas_pull_needs_the_pinned_minor_its_two_predecessors_and_the_target
     loaded, _ = load_repo(root, load_config(root), use_cache=False)
     urls = sorted({url for url, _ in talos_needs(loaded, {"talos": "1.14"})})
     assert urls == sorted([TALHELPER_SCHEMA_URL, *(talos_url(m) for m in ("1.11", "1.12", "1.13", "1.14"))])
+
+
+def test_a_machine_config_file_is_checked_against_the_talos_release_its_schema_comment_names(upstream, repo, check_json):
+    """The comment sits atop the first document; the other documents of the file are for the same Talos."""
+    comment = f"# yaml-language-server: $schema={talos_url('1.12')}\n"
+    root = repo(
+        {
+            "talos/nodes/cp-1.yaml": "---\n" + comment + "machine:\n  nodeLabels:\n    zone: a\n"
+            "---\napiVersion: v1alpha1\nkind: HostnameConfig\nhostname: cp-1\nhostnme: typo\n",
+        }
+    )
+    _, findings = check_json(root, "--config", str(upstream), "--select", "HL806,HL912,HL913")
+    assert rules_at(findings, "HL806", "HL912", "HL913") == [("HL912", "talos/nodes/cp-1.yaml", 10, "error")]

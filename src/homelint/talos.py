@@ -350,12 +350,16 @@ class TalosDocument:
 
 
 def _schema_minor(parsed: Any, doc: int) -> str | None:
+    """The Talos minor a `$schema` comment names: the document's own, else one in the file (a
+    multi-document machine config usually carries the comment once, at the top)."""
+    minors: dict[int, str] = {}
     for index, _line, _column, url in parsed.schema_refs:
-        if index == doc and "siderolabs/talos" in url:
-            found = re.search(r"release-(\d+\.\d+)/", url)
-            if found:
-                return found[1]
-    return None
+        found = re.search(r"siderolabs/talos/refs/heads/release-(\d+\.\d+)/", url)
+        if found:
+            minors.setdefault(index, found[1])
+    if doc in minors:
+        return minors[doc]
+    return next(iter(set(minors.values()))) if len(set(minors.values())) == 1 else None
 
 
 def _looks_talos(doc: Any, has_talos_schema: bool) -> bool:
