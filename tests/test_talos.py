@@ -118,3 +118,47 @@ def test_custom_cni_bootstrapping_the_same_chart_is_not_a_conflict(tmp_path, che
     root = _with_machine_config(tmp_path, "custom", "https://example.com/talos/integrations/cilium/cilium.yaml")
     _, findings = check_json(root, "--select", "HL9")
     assert findings == []
+
+
+TALCONFIG_WITH_ENV = """---
+clusterName: ${CLUSTER_NAME}
+talosVersion: v1.12.6
+kubernetesVersion: v1.34.2
+endpoint: https://${CLUSTER_VIP:-10.0.0.10}:6443
+nodes:
+  - hostname: cp-1
+    ipAddress: 10.0.0.11
+    controlPlane: true
+patches:
+  - "@./patches/dns.yaml"
+"""
+
+
+def test_talenv_variables_follow_the_placeholder_docs_rules(repo, check_json):
+    """A talenv variable used but undocumented is HL202 (in talconfig.yaml or a patch); a talenv key
+    nothing substitutes is HL203; a documented variable talhelper uses is not an unused doc."""
+    root = repo(
+        {
+            "talos/talconfig.yaml": TALCONFIG_WITH_ENV,
+            "talos/talenv.yaml": "CLUSTER_NAME: home\nCLUSTER_VIP: 10.0.0.10\nDNS_SERVER: 10.0.0.1\nOLD_KEY: x\n",
+            "talos/patches/dns.yaml": "# ${OLD_KEY} in a comment is stripped by talhelper\nmachine:\n  network:\n    nameservers: [${DNS_SERVER}]\n",
+            "docs/placeholders.md": "# Placeholders\n\n- `${CLUSTER_NAME}`: the cluster name\n- `${CLUSTER_VIP}`: the API VIP\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL202,HL203")
+    got = sorted((f["rule"], f["path"], f["line"]) for f in findings)
+    assert got == [
+        ("HL202", "talos/patches/dns.yaml", 4),  # DNS_SERVER: used, not documented
+        ("HL203", "talos/talenv.yaml", 4),  # OLD_KEY: only in a comment
+    ]
+
+
+def test_talenv_unused_keys_are_not_judged_when_a_substituted_file_is_missing(repo, check_json):
+    root = repo(
+        {
+            "talos/talconfig.yaml": TALCONFIG_WITH_ENV,
+            "talos/talenv.yaml": "CLUSTER_NAME: home\nDNS_SERVER: 10.0.0.1\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL203")
+    assert findings == []

@@ -216,7 +216,7 @@ def _read(root: Path, path: str) -> str | None:
     multiple=True,
     metavar="NAME=VERSION",
     help="Preview an upgrade (repeatable): what breaks on it. A component (flux=2.9, external-secrets=0.17: HL606, "
-    "HL607) or a Helm chart (app-template=5.1.0: HL807).",
+    "HL607; talos=1.14: HL914) or a Helm chart (app-template=5.1.0: HL807).",
 )
 @click.option(
     "--diff-base",

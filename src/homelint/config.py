@@ -217,7 +217,7 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
     )
 
 
-COMPONENTS = ("flux", "external-secrets", "kubernetes")
+COMPONENTS = ("flux", "external-secrets", "kubernetes", "talos")
 
 
 _CHART_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -225,7 +225,7 @@ _CHART_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 def parse_targets(values: list[str] | tuple[str, ...]) -> dict[str, str]:
     """`--target NAME=VERSION` (repeatable, or comma-separated) as {name: version}. NAME is a component
-    (flux=2.9, external-secrets=0.17: HL606, HL607) or any other name, a Helm chart (app-template=5.1.0: HL807)."""
+    (flux=2.9, external-secrets=0.17: HL606, HL607; talos=1.14: HL914) or any other name, a Helm chart (app-template=5.1.0: HL807)."""
     from homelint.versions import parse_version
 
     targets: dict[str, str] = {}

@@ -350,7 +350,7 @@ def _run_key(
         with contextlib.suppress(OSError):
             st = os.stat(root / path)
             h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    if any(rule.startswith("HL8") for rule in enabled):  # schemas: the store and schemas.paths
+    if any(rule.startswith(("HL8", "HL91")) for rule in enabled):  # schemas: the store and schemas.paths
         from homelint.schemastore import signature
 
         h.update(signature(config, root).encode())

@@ -90,7 +90,34 @@ def needs(root: Path, config: Config, targets: dict[str, str]) -> tuple[list[Nee
         for _doc, line, _column, url in parsed.schema_refs:
             if url.startswith(("http://", "https://")):
                 urls.setdefault(url, Need(url, url=url)).places.append(f"{path}:{line}")
+    for url, place in talos_needs(repo, targets):
+        urls.setdefault(url, Need(url, url=url)).places.append(place)
     return sorted(charts.values(), key=lambda n: n.what), sorted(urls.values(), key=lambda n: n.what)
+
+
+def talos_needs(repo: Any, targets: dict[str, str]) -> list[tuple[str, str]]:
+    """(URL, place) of the Talos and talhelper schemas the HL91x rules read: talhelper's talconfig
+    schema and extension list, and each pinned Talos minor's schema with the two before it (to tell
+    a deprecated field from a typo) and the `--target talos=` one."""
+    from homelint.talos import find_talos_configs, talos_documents
+    from homelint.talosschema import EXTENSIONS_URL, TALHELPER_SCHEMA_URL, minor_of, older_minors, talos_url
+
+    out: list[tuple[str, str]] = []
+    for cfg in find_talos_configs(repo):
+        if cfg.kind == "talhelper":
+            out.append((TALHELPER_SCHEMA_URL, cfg.path))
+            if "schematic" in json.dumps(cfg.data, default=str):
+                out.append((EXTENSIONS_URL, cfg.path))
+    target = minor_of(targets.get("talos"))
+    seen: set[str] = set()
+    for item in talos_documents(repo):
+        minor = minor_of(item.version)
+        if minor is None or minor in seen:
+            continue
+        seen.add(minor)
+        for wanted in (minor, *older_minors(minor), *([target] if target else [])):
+            out.append((talos_url(wanted), item.path))
+    return out
 
 
 def _where(schemas: Schemas, need: Need) -> str:

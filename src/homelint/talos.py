@@ -328,3 +328,158 @@ def networks(value: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
                 except ValueError:
                     continue
     return out
+
+
+# -- Talos documents to check against the Talos schema ---------------------------------------------
+
+
+@dataclass
+class TalosDocument:
+    """A Talos machine config document (or a patch of one) and where it is written.
+
+    `path`/`doc`/`keys` locate it in a parsed YAML file; `inline` is the text of a talhelper patch
+    written as a string (its lines are found by searching that text)."""
+
+    data: Any
+    path: str
+    doc: int
+    keys: tuple[Any, ...]
+    version: str | None  # the Talos version it is for ("v1.13.9", "1.12"), None when unknown
+    talhelper: bool  # a talhelper patch: envsubst'd before Talos reads it
+    inline: str = ""
+
+
+def _schema_minor(parsed: Any, doc: int) -> str | None:
+    """The Talos minor a `$schema` comment names: the document's own, else one in the file (a
+    multi-document machine config usually carries the comment once, at the top)."""
+    minors: dict[int, str] = {}
+    for index, _line, _column, url in parsed.schema_refs:
+        found = re.search(r"siderolabs/talos/refs/heads/release-(\d+\.\d+)/", url)
+        if found:
+            minors.setdefault(index, found[1])
+    if doc in minors:
+        return minors[doc]
+    return next(iter(set(minors.values()))) if len(set(minors.values())) == 1 else None
+
+
+def _looks_talos(doc: Any, has_talos_schema: bool) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    if doc.get("apiVersion") == "v1alpha1" and isinstance(doc.get("kind"), str) and "metadata" not in doc:
+        return True
+    if doc.get("version") == "v1alpha1" and ("machine" in doc or "cluster" in doc):
+        return True
+    return has_talos_schema and ("machine" in doc or "cluster" in doc) and "apiVersion" not in doc
+
+
+def talos_documents(repo: Any) -> list[TalosDocument]:
+    """Every talhelper patch (file or inline) and every standalone Talos document of the repository."""
+    out: list[TalosDocument] = []
+    configs = [c for c in find_talos_configs(repo) if c.kind == "talhelper"]
+    patch_files: set[str] = set()
+    for cfg in configs:
+        version = cfg.resolve(cfg.data.get("talosVersion"))
+        version = version if isinstance(version, str) and "${" not in version else None
+        for patch in cfg.patches:
+            if patch.missing:
+                continue
+            for index, doc in enumerate(patch.docs):
+                if isinstance(doc, list):
+                    continue  # a JSON6902 patch: operations, not a document
+                if patch.file is not None:
+                    patch_files.add(patch.file)
+                    out.append(TalosDocument(doc, patch.file, index, (), version, True))
+                elif patch.text:
+                    out.append(TalosDocument(doc, cfg.path, cfg.doc, patch.keys, version, True, inline=patch.text))
+                else:
+                    out.append(TalosDocument(doc, cfg.path, cfg.doc, patch.keys, version, True))
+    for path in sorted(repo.parsed):
+        if path in patch_files or posixpath.basename(path) in CONFIG_NAMES + ENV_NAMES:
+            continue
+        parsed = repo.parsed[path]
+        marked = any("siderolabs/talos" in url for _, _, _, url in parsed.schema_refs)
+        for index, doc in enumerate(parsed.docs):
+            if not _looks_talos(doc, marked):
+                continue
+            version = _schema_minor(parsed, index) or _nearest_version(configs, path)
+            out.append(TalosDocument(doc, path, index, (), version, False))
+    return out
+
+
+def _nearest_version(configs: list[TalosConfig], path: str) -> str | None:
+    """The talosVersion of the talhelper config whose folder shares the most with `path` (None if tied)."""
+    scored = []
+    for cfg in configs:
+        version = cfg.resolve(cfg.data.get("talosVersion"))
+        if not isinstance(version, str) or "${" in version:
+            continue
+        shared = posixpath.commonpath([cfg.dir or ".", posixpath.dirname(path) or "."]) if cfg.dir else ""
+        scored.append((len([p for p in shared.split("/") if p and p != "."]), version))
+    if not scored:
+        return None
+    best = max(s for s, _ in scored)
+    winners = {v for s, v in scored if s == best}
+    return winners.pop() if len(winners) == 1 else None
+
+
+# -- where talenv variables are used -------------------------------------------------------------
+
+
+@dataclass
+class EnvUse:
+    """One `${VAR}` that talhelper substitutes: in talconfig.yaml (at `keys`) or in a file it reads
+    (`line`/`column` of the file's text)."""
+
+    name: str
+    path: str
+    doc: int = 0
+    keys: tuple[Any, ...] = ()
+    line: int = 0
+    column: int = 0
+
+
+ANY_PLACEHOLDER = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def env_uses(repo: Any, cfg: TalosConfig) -> tuple[list[EnvUse], bool]:
+    """Every variable use talhelper substitutes from the env files (defaults included), and whether
+    every file it substitutes could be read (`@` patches and `@` machineFiles contents)."""
+    uses: list[EnvUse] = []
+    complete = True
+
+    def walk(value: Any, keys: tuple[Any, ...]) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*keys, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*keys, i))
+        elif isinstance(value, str):
+            for match in ANY_PLACEHOLDER.finditer(value):
+                uses.append(EnvUse(match[1], cfg.path, cfg.doc, keys))
+
+    walk(cfg.data, ())
+    files = [p.file for p in cfg.patches if p.file is not None]
+    files += [posixpath.normpath(posixpath.join(cfg.dir, v[1:].strip())) for v in _machine_file_refs(cfg.data)]
+    for path in dict.fromkeys(files):
+        text = repo.read_text(path)
+        if text is None:
+            complete = False
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.lstrip().startswith("#"):
+                continue
+            for match in ANY_PLACEHOLDER.finditer(line):
+                uses.append(EnvUse(match[1], path, line=number, column=match.start() + 1))
+    return uses, complete
+
+
+def _machine_file_refs(value: Any, inside: bool = False) -> Iterator[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _machine_file_refs(v, inside or k == "machineFiles")
+    elif isinstance(value, list):
+        for v in value:
+            yield from _machine_file_refs(v, inside)
+    elif inside and isinstance(value, str) and value.startswith("@") and "\n" not in value:
+        yield value

@@ -298,8 +298,11 @@ def documentation(ctx: Context) -> Iterator[Finding]:
                     key=f"HL202/{item.name}",
                     related=files,
                 )
+    # talhelper: talenv variables used in talconfig.yaml and the files it substitutes (same rules)
+    talos_used: set[str] = set()
+    yield from _talenv_documentation(ctx, docs, talos_used)
     # HL203: keys of substituteFrom sources that nothing uses; documented placeholders never used
-    all_used = set(used)
+    all_used = set(used) | talos_used
     for _ks, obj, section, key in _source_keys(ctx):
         if str(key) not in all_used:
             yield ctx.at(
@@ -332,6 +335,60 @@ def documentation(ctx: Context) -> Iterator[Finding]:
                 fix="remove it from the docs, or use it",
                 key=f"HL203/doc/{name}",
             )
+
+
+def _talenv_documentation(ctx: Context, docs: dict[str, str] | None, used: set[str]) -> Iterator[Finding]:
+    """HL202 and HL203 for talhelper's env files (talenv.yaml, talenv.sops.yaml): a talenv variable
+    used but not in the placeholder docs, a talenv key nothing uses. Adds every use to `used`."""
+    from homelint.model import Span
+    from homelint.talos import env_uses, find_talos_configs
+
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "\n".join(docs.values()))) if docs is not None else set()
+    files = list(docs or {})
+    reported: set[str] = set()
+    for cfg in find_talos_configs(ctx.repo):
+        if cfg.kind != "talhelper" or not cfg.env_files:
+            continue
+        uses, complete = env_uses(ctx.repo, cfg)
+        names = {use.name for use in uses}
+        used.update(names)
+        if docs is not None and "HL202" in ctx.enabled:
+            for use in uses:
+                if use.name not in cfg.env or use.name in words or use.name in reported:
+                    continue
+                reported.add(use.name)
+                if use.line:
+                    span = Span(use.line, use.column, use.line, use.column + len(use.name) + 2)
+                else:
+                    span = ctx.repo.positions.text_span(use.path, use.doc, use.keys, "${" + use.name)
+                yield ctx.finding(
+                    "HL202",
+                    use.path,
+                    span,
+                    f"${{{use.name}}} (from {cfg.env[use.name]}) is not mentioned in the placeholder docs "
+                    f"({files[0] if len(files) == 1 else f'{len(files)} files: {files[0]}, ...'})",
+                    fix=f"describe {use.name} in the placeholder docs, so a fork knows to set it",
+                    key=f"HL202/{use.name}",
+                    related=files,
+                )
+        if not complete or "HL203" not in ctx.enabled:
+            continue  # a file talhelper substitutes could not be read: it may use any key
+        for env_path in cfg.env_files:
+            parsed = ctx.repo.parsed.get(env_path)
+            for index, doc in enumerate(parsed.docs if parsed else []):
+                if not isinstance(doc, dict):
+                    continue
+                for key in doc:
+                    if key == "sops" or str(key) in names:
+                        continue
+                    yield ctx.finding(
+                        "HL203",
+                        env_path,
+                        ctx.repo.span(env_path, index, (key,), key=True),
+                        f"{env_path} defines {key}, but neither {cfg.path} nor a file it substitutes uses ${{{key}}}",
+                        fix="remove the unused key, or ignore HL203 if other tooling reads it",
+                        key=f"HL203/{env_path}/{key}",
+                    )
 
 
 def _known_flux_variables(ctx: Context) -> set[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from homelint.checks.common import has_flux
@@ -16,13 +17,27 @@ from homelint.registry import check
 from homelint.talos import (
     LOCAL_HOSTS,
     TalosConfig,
+    TalosDocument,
     find_talos_configs,
     is_ip,
     networks,
     placeholders_in,
     placeholders_in_text,
     split_endpoint,
+    talos_documents,
     truthy,
+)
+from homelint.talosschema import (
+    EXTENSIONS_URL,
+    TALHELPER_SCHEMA_URL,
+    TalosSchema,
+    Violation,
+    check_document,
+    check_talconfig,
+    extensions_for,
+    minor_of,
+    older_minors,
+    talos_url,
 )
 
 # Helm charts that install a cluster's CNI (Multus is a meta-plugin next to one: not listed)
@@ -572,3 +587,221 @@ def cni_api_endpoint(ctx: Context) -> Iterator[Finding]:
             key=f"HL910/{rel.obj.path}",
             related=[cfg.path],
         )
+
+
+# -- HL911-HL915: schemas, deprecations, upgrade preview, extensions ----------------------------
+
+
+class _TalosSchemas:
+    """The Talos and talhelper schemas of the store, read once per run; one note per missing one."""
+
+    def __init__(self, ctx: Context) -> None:
+        from homelint.schemastore import Schemas
+
+        self.ctx = ctx
+        self.store = Schemas(ctx.config, ctx.repo.root)
+        self._talos: dict[str, TalosSchema | None] = {}
+        self.missing: dict[str, list[str | Callable[[], str]]] = {}
+
+    def document(self, url: str, place: str | Callable[[], str]) -> Any:
+        if self.store.ignored(url):
+            return None
+        found = self.store.document(url)
+        if not isinstance(found, dict):
+            self.missing.setdefault(url, []).append(place)
+            return None
+        return found
+
+    def talos(self, minor: str, place: Callable[[], str] | None = None) -> TalosSchema | None:
+        if minor not in self._talos:
+            url = talos_url(minor)
+            found = self.store.document(url) if not self.store.ignored(url) else None
+            self._talos[minor] = TalosSchema(minor, found) if isinstance(found, dict) else None
+        if self._talos[minor] is None and place is not None:
+            self.missing.setdefault(talos_url(minor), []).append(place)  # the place is computed for the note only
+        return self._talos[minor]
+
+    def around(self, minor: str) -> tuple[list[TalosSchema], list[TalosSchema]]:
+        """(older, newer) Talos schemas the store has near a minor, nearest first."""
+        older = [s for m in older_minors(minor, 3) if (s := self.talos(m)) is not None]
+        major, low = (int(p) for p in minor.split("."))
+        newer = [s for m in (f"{major}.{low + i}" for i in (1, 2, 3)) if (s := self.talos(m)) is not None]
+        return older, newer
+
+    def emit(self) -> None:
+        for url, places in sorted(self.missing.items()):
+            more = f" and {len(places) - 1} more place{'s' if len(places) > 2 else ''}" if len(places) > 1 else ""
+            first = places[0]() if callable(places[0]) else places[0]
+            self.ctx.note(f"schema not in the store: {url} (needed at {first}{more}); run homelint schemas pull")
+
+
+def _doc_span(ctx: Context, item: TalosDocument, at: tuple[Any, ...], *, key: bool) -> Span:
+    if item.inline:
+        needle = f"{at[-1]}:" if at and key and isinstance(at[-1], str) else None
+        if needle is not None:
+            return ctx.repo.positions.text_span(item.path, item.doc, item.keys, needle)
+        return ctx.repo.span(item.path, item.doc, item.keys)
+    return ctx.repo.span(item.path, item.doc, (*item.keys, *at), key=key and bool(at))
+
+
+def _place(ctx: Context, item: TalosDocument) -> str:
+    return f"{item.path}:{_doc_span(ctx, item, (), key=False).line}"
+
+
+def _talos_violations(
+    schemas: _TalosSchemas, item: TalosDocument, minor: str, place: Callable[[], str]
+) -> list[Violation] | None:
+    schema = schemas.talos(minor, place)
+    if schema is None:
+        return None
+    older, newer = schemas.around(minor)
+    return list(check_document(schema, item.data, older, newer, talhelper=item.talhelper))
+
+
+@check("HL911", "HL912", "HL913", "HL914", "HL915")
+def talos_schemas(ctx: Context) -> Iterator[Finding]:
+    schemas = _TalosSchemas(ctx)
+    found: dict[tuple[Any, ...], Finding] = {}
+    for finding in _talos_schema_findings(ctx, schemas):
+        found.setdefault((finding.rule, finding.path, finding.span, finding.message), finding)
+    schemas.emit()
+    yield from found.values()
+
+
+def _talos_schema_findings(ctx: Context, schemas: _TalosSchemas) -> Iterator[Finding]:
+    if "HL911" in ctx.enabled:
+        yield from _talconfig_schema(ctx, schemas)
+    if "HL915" in ctx.enabled:
+        yield from _extensions(ctx, schemas)
+    if not any(r in ctx.enabled for r in ("HL912", "HL913", "HL914")):
+        return
+    target = minor_of(ctx.config.targets.get("talos"))
+    for item in talos_documents(ctx.repo):
+        minor = minor_of(item.version)
+        if minor is None:
+            continue
+        place = partial(_place, ctx, item)
+        today = _talos_violations(schemas, item, minor, place)
+        if today is None:
+            continue
+        for violation in today:
+            if violation.kind == "deprecated":
+                rule = "HL913"
+            elif violation.kind in ("unknown", "unknown-unsure", "type", "kind"):
+                rule = "HL912"
+            else:
+                continue
+            if rule not in ctx.enabled:
+                continue
+            finding = ctx.finding(
+                rule,
+                item.path,
+                _doc_span(ctx, item, violation.at, key=violation.key),
+                violation.message,
+                fix=_FIX[violation.kind],
+                key=f"{rule}/{item.doc}/{'.'.join(map(str, (*item.keys, *violation.at)))}/{violation.kind}",
+            )
+            if violation.kind == "unknown-unsure":
+                finding.severity = "warning"
+            yield finding
+        if target is None or target == minor or "HL914" not in ctx.enabled:
+            continue
+        later = _talos_violations(schemas, item, target, place)
+        if later is None:
+            continue
+        before = {(v.kind, v.at) for v in today}
+        for violation in later:
+            if (violation.kind, violation.at) in before or violation.kind == "unknown-unsure":
+                continue
+            yield ctx.finding(
+                "HL914",
+                item.path,
+                _doc_span(ctx, item, violation.at, key=violation.key),
+                f"upgrading Talos {minor} -> {target}: {violation.message}",
+                fix=f"adapt the document before the upgrade (see the Talos {target} upgrade notes)",
+                key=f"HL914/{item.doc}/{'.'.join(map(str, (*item.keys, *violation.at)))}/{violation.kind}",
+            )
+
+
+_FIX = {
+    "unknown": "remove or correct the field (a typo, a field at the wrong level, or one the pinned Talos does not have yet)",
+    "unknown-unsure": "run homelint schemas pull (it fetches the previous Talos schemas too) or check the field's spelling",
+    "type": "write the value in the type the schema names (quote it, or use a list / mapping)",
+    "kind": "upgrade Talos first, or drop the document",
+    "deprecated": "move the setting to the document named; Talos keeps accepting the old field for now",
+}
+
+
+def _talconfig_schema(ctx: Context, schemas: _TalosSchemas) -> Iterator[Finding]:
+    for cfg in _talhelper(ctx):
+        schema = schemas.document(TALHELPER_SCHEMA_URL, f"{cfg.path}:1")
+        if schema is None:
+            continue
+        for violation in check_talconfig(schema, cfg.data):
+            finding = ctx.finding(
+                "HL911",
+                cfg.path,
+                ctx.repo.span(cfg.path, cfg.doc, violation.at, key=violation.key),
+                violation.message,
+                fix="fix the field name or level (see talhelper's talconfig.json)"
+                if violation.kind == "unknown"
+                else "write the value in the type talhelper expects",
+                key=f"HL911/{'.'.join(map(str, violation.at))}/{violation.kind}",
+            )
+            if violation.kind == "unknown":
+                finding.severity = "warning"  # talhelper ignores it: lost configuration, not a failure
+            yield finding
+
+
+def _extensions(ctx: Context, schemas: _TalosSchemas) -> Iterator[Finding]:
+    for cfg in _talhelper(ctx):
+        version = cfg.resolve(cfg.data.get("talosVersion"))
+        if not isinstance(version, str) or "${" in version or minor_of(version) is None:
+            continue
+        factory = cfg.data.get("imageFactory")
+        registry = factory.get("registryURL") if isinstance(factory, dict) else None
+        if registry not in (None, "factory.talos.dev"):
+            continue  # talhelper checks schematics only against the official Image Factory
+        nodes = cfg.data.get("nodes")
+        some_skip = any(isinstance(n, dict) and n.get("noSchematicValidate") is True for n in nodes or [])
+        # a controlPlane/worker schematic is inherited by nodes, some of which may skip the check
+        uses = [(k, n, s or (k[0] != "nodes" and some_skip)) for k, n, s in _schematic_extensions(cfg.data, ())]
+        if not uses:
+            continue
+        data = schemas.document(EXTENSIONS_URL, f"{cfg.path}:{ctx.repo.span(cfg.path, cfg.doc, uses[0][0]).line}")
+        known = extensions_for(data, version) if data is not None else None
+        if not known:
+            continue
+        for keys, name, skip in uses:
+            resolved = cfg.resolve(name)
+            if skip or "${" in resolved or resolved in known:
+                continue
+            yield ctx.finding(
+                "HL915",
+                cfg.path,
+                ctx.repo.span(cfg.path, cfg.doc, keys),
+                f"system extension '{resolved}' is not in talhelper's extension list for Talos {version}: "
+                "talhelper genconfig rejects the schematic (and Image Factory has no such extension)",
+                fix="use an official extension name (siderolabs/<name>) available for this Talos version, "
+                "or set noSchematicValidate: true on the node for a custom one",
+                key=f"HL915/{'.'.join(map(str, keys))}/{resolved}",
+            )
+
+
+def _schematic_extensions(data: Any, keys: tuple[Any, ...], skip: bool = False) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
+    """(field path, name, validation disabled) of each officialExtensions entry of every schematic."""
+    if isinstance(data, dict):
+        skip = skip or data.get("noSchematicValidate") is True
+        for k, v in data.items():
+            if k == "schematic" and isinstance(v, dict):
+                custom = v.get("customization")
+                system = custom.get("systemExtensions") if isinstance(custom, dict) else None
+                names = system.get("officialExtensions") if isinstance(system, dict) else None
+                for i, name in enumerate(names if isinstance(names, list) else []):
+                    if isinstance(name, str):
+                        yield (*keys, k, "customization", "systemExtensions", "officialExtensions", i), name, skip
+            else:
+                yield from _schematic_extensions(v, (*keys, k), skip)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _schematic_extensions(v, (*keys, i), skip)
