@@ -486,6 +486,94 @@ def test_deep_nesting_of_every_kind_is_a_finding_not_a_crash(repo):
     assert {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}  # the rest is still linted
 
 
+CRASH = "crash-the-parser"  # a file holding this makes the (patched) composer abort its process
+
+
+def abort() -> None:
+    """SIGABRT, quietly (pytest's faulthandler would print the stack of every crashed child)."""
+    import faulthandler
+
+    faulthandler.disable()
+    os.abort()
+
+
+@pytest.fixture
+def crashing_parser(monkeypatch):
+    """The C composer, made to abort() (SIGABRT, a real crash) on a text holding CRASH, in any
+    process but this test's own: the stand-in for an input that crashes libyaml."""
+    from homelint import yamlload
+
+    me, compose = os.getpid(), yamlload.iter_nodes
+
+    def iter_nodes(text, *args, **kwargs):
+        if CRASH in text and os.getpid() != me:
+            abort()
+        return compose(text, *args, **kwargs)
+
+    monkeypatch.setattr(yamlload, "iter_nodes", iter_nodes)
+
+
+# past the cheap nesting bound (many brackets, here in a comment): the loader parses it in a throwaway process
+RISKY_CRASH = f"# {'[' * 1100}\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {CRASH}}}\n"
+
+
+@pytest.mark.parametrize("extra", [0, 250], ids=["serial", "parallel"])
+def test_a_parser_crash_is_a_finding_on_its_file_and_the_rest_is_linted(check_json, repo, crashing_parser, extra):
+    files = {f"kubernetes/apps/bulk/f{i}.yaml": f"k{i}: v\n" for i in range(extra)}
+    root = repo({**files, "kubernetes/apps/default/echo/app/boom.yaml": RISKY_CRASH}, base="demo")
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - boom.yaml\n", 1))
+    code, findings = check_json(root)
+    crashed = [f for f in findings if f["path"].endswith("boom.yaml")]
+    assert [(f["rule"], f["line"], "parser crashed" in f["message"]) for f in crashed] == [("HL001", 1, True)]
+    assert code == 1 and {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}
+
+
+def test_a_worker_killed_by_a_file_has_its_files_parsed_one_by_one(tmp_path, crashing_parser):
+    from homelint.repo import _parse_one, _parse_rescue
+
+    for name, text in {"a.yaml": "a: 1\n", "boom.yaml": f"b: {CRASH}\n", "c.yaml": "c: [1]\n"}.items():
+        (tmp_path / name).write_text(text)
+    items = [(str(tmp_path), name) for name in ("a.yaml", "boom.yaml", "c.yaml")]
+    rescued = _parse_rescue(items)
+    assert [r[0] for r in rescued] == ["a.yaml", "boom.yaml", "c.yaml"]
+    assert rescued[0] == _parse_one(items[0]) and rescued[2] == _parse_one(items[2])
+    boom = rescued[1][4]
+    assert boom[1] == [] and [(p[0], p[2]) for p in boom[3]] == [("HL001", 1)] and "parser crashed" in boom[3][0][1]
+
+
+def test_chunks_a_dead_worker_did_not_return_go_to_the_rescue(tmp_path):
+    from homelint.parallel import fork_map
+
+    parent, taken = os.getpid(), tmp_path / "taken"
+
+    def double(x: int) -> int:
+        if os.getpid() != parent:
+            taken.touch()
+            abort()  # the worker dies on the first chunk it takes
+        deadline = time.monotonic() + 60
+        while not taken.exists() and time.monotonic() < deadline:
+            time.sleep(0.001)  # this process waits until the worker has taken one
+        return 2 * x
+
+    rescued: list[int] = []
+
+    def rescue(items):
+        rescued.extend(items)
+        return [-x for x in items]
+
+    out = fork_map(double, list(range(400)), parallel=True, rescue=rescue)
+    assert len(rescued) == 8
+    assert out == [-x if x in rescued else 2 * x for x in range(400)]
+
+
+def test_positions_never_compose_a_file_nested_too_deeply():
+    from homelint.positions import PositionIndex
+
+    index = PositionIndex({"deep.yaml": ("- " * 30000 + "x\n").encode()}.get)
+    assert index.node("deep.yaml", 0) is None  # composing it would crash the C composer
+
+
 @pytest.mark.parametrize(
     "text",
     [

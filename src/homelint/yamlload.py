@@ -23,6 +23,8 @@ MAX_PROBLEMS = 200  # per file: past that, one problem says how many more there 
 # A file past either bound has its exact depth measured on the parser's events (no recursion).
 C_SAFE_DEPTH = 2000
 _BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{C_SAFE_DEPTH // 4}}}", re.M)
+_BLOCK_PREFIX_BYTES = re.compile(rf"^[ \t?:-]{{{C_SAFE_DEPTH // 4}}}".encode(), re.M)
+RISKY_BYTES = 1 << 20  # files this big are parsed in a throwaway process (see risky); real ones are < 500 KB
 
 # where an alias node can start (a plain scalar cannot start with `*`): any alias, of a scalar too,
 # makes the converted document's expanded size worth bounding
@@ -329,6 +331,17 @@ def _next_content_lines(lines: list[str]) -> list[int]:
     return out
 
 
+def risky(raw: bytes) -> bool:
+    """Whether a file is worth parsing where a crash of the C parser (or running out of memory)
+    cannot end the run: a big file, or one past the cheap nesting bounds of _too_deep (the only
+    known way to crash the parser). The same linear counts as _too_deep's, on the bytes."""
+    return (
+        len(raw) > RISKY_BYTES
+        or raw.count(b"[") + raw.count(b"{") > C_SAFE_DEPTH // 2
+        or (len(raw) >= C_SAFE_DEPTH // 4 and _BLOCK_PREFIX_BYTES.search(raw) is not None)
+    )
+
+
 def _too_deep(text: str) -> Problem | None:
     """A problem when the text nests deeper than MAX_DEPTH, found without composing it (see
     C_SAFE_DEPTH); None when it may be composed. Linear: two counts and one anchored regex over the
@@ -354,6 +367,8 @@ def _too_deep(text: str) -> Problem | None:
                     )
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
+    except MemoryError:
+        raise  # not a syntax error: the caller reports it
     except Exception:
         return None  # a syntax error: the composer stops at it too, before any deeper level
     finally:
@@ -397,7 +412,7 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
     # aliases of scalars can expand a document only as far as (aliases) x (longest scalar): bounded
     # by (count of `*`) x (text size), which for ordinary files is far below the budget
     aliases = text.count("*") * len(text) > MAX_EXPANDED_NODES * 64 and _ALIAS.search(text) is not None
-    composed = iter_nodes(text, result)
+    composed = iter_nodes(text, result, checked=True)
     if result.suppressions:
         _drop_suppressions_in_scalars(result, composed)
     for node in composed:
@@ -459,13 +474,18 @@ def _loader_class() -> Any:
     return Loader
 
 
-def iter_nodes(text: str, result: ParsedFile | None = None) -> list[Any]:
-    """Compose every document; on a syntax error keep what came before and record it."""
+def iter_nodes(text: str, result: ParsedFile | None = None, *, checked: bool = False) -> list[Any]:
+    """Compose every document; on a syntax error keep what came before and record it. A text
+    nested too deeply to compose safely gives no documents (`checked`: the caller made sure)."""
     nodes: list[Any] = []
+    if not checked and _too_deep(text) is not None:
+        return nodes
     loader = _loader_class()(text)
     try:
         while loader.check_node():
             nodes.append(loader.get_node())
+    except MemoryError:
+        raise  # not a syntax error: the caller reports it (see repo._parse_one)
     except Exception as exc:  # ruamel raises MarkedYAMLError and a few plain errors
         # libyaml is stricter than YAML 1.2 (`[a:b]` in flow context, reused anchors): the
         # pure-Python composer decides; only when it fails too is this a syntax error.
@@ -493,9 +513,9 @@ def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any] | None:
             warnings.simplefilter("ignore")
             for node in yaml.compose_all(text):
                 nodes.append(node)
-    except RecursionError:
-        return None
-    except Exception:
+    except MemoryError:
+        raise
+    except Exception:  # RecursionError included
         return None
     return nodes
 
