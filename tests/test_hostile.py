@@ -707,6 +707,68 @@ def test_many_duplicate_keys_and_suppressions_are_linear():
     assert time.perf_counter() - start < 30
 
 
+# --- Budgets: documents, findings and message sizes are bounded, each cut reported once ----------
+
+
+def test_documents_past_the_per_file_budget_are_one_finding_where_they_start():
+    from homelint.yamlload import MAX_DOCUMENTS, parse_bytes
+
+    parsed = parse_bytes("x.yaml", b"---\na: 1\n" * (MAX_DOCUMENTS + 50))
+    assert len(parsed.docs) == MAX_DOCUMENTS
+    assert [(p.rule, p.line) for p in parsed.problems] == [("HL001", 2 * MAX_DOCUMENTS + 2)]  # `a: 1` of the first left out
+    assert "documents in this file" in parsed.problems[0].message
+
+
+def test_documents_past_the_run_budget_fail_the_run_where_they_start(check_json, repo, monkeypatch):
+    from homelint import repo as repo_module
+
+    monkeypatch.setattr(repo_module, "MAX_RUN_DOCUMENTS", 5)
+    code, findings = check_json(repo({}, base="demo"))
+    cut = [f for f in findings if f["rule"] == "HL007"]
+    assert code == 1 and len(cut) == 1 and cut[0]["severity"] == "error" and cut[0]["line"] >= 1
+    assert "budget of 5 documents" in cut[0]["message"]
+
+
+def finding(path: str, severity: str, line: int, message: str = "m"):
+    from homelint.model import Finding, Span
+
+    return Finding("HL999", path, Span(line, 1, line, 2), message, None, severity, "x", f"{path}/{line}")
+
+
+def test_findings_past_a_budget_keep_the_most_severe_and_the_verdict():
+    from homelint.budgets import MAX_FINDINGS_PER_FILE, within_budget
+
+    many = [finding("a.yaml", "info", i) for i in range(1, MAX_FINDINGS_PER_FILE + 100)]
+    kept = within_budget([*many, finding("a.yaml", "error", 5000), finding("b.yaml", "warning", 1)])
+    in_a = [f for f in kept if f.path == "a.yaml"]
+    assert len(in_a) == MAX_FINDINGS_PER_FILE + 1
+    assert ("HL999", "error", 5000) in {(f.rule, f.severity, f.span.line) for f in in_a}  # the error survives the cut
+    cut = [f for f in kept if f.rule == "HL007"]
+    assert [(c.path, c.severity) for c in cut] == [("a.yaml", "info")]  # no more severe than what it replaces
+    assert cut[0].message.startswith("100 more findings in this file")
+    assert cut[0].span.line == MAX_FINDINGS_PER_FILE  # where the first finding left out is
+    assert ("b.yaml", "warning") in {(f.path, f.severity) for f in kept}
+
+
+def test_findings_past_the_run_budget_are_counted_once(monkeypatch):
+    from homelint import budgets
+
+    monkeypatch.setattr(budgets, "MAX_FINDINGS", 50)
+    kept = budgets.within_budget([finding(f"f{i:03}.yaml", "warning", 1) for i in range(80)])
+    assert len(kept) == 51
+    assert [(f.rule, f.path, f.severity) for f in kept if f.rule == "HL007"] == [("HL007", "f050.yaml", "warning")]
+
+
+def test_long_names_cannot_make_messages_long(check_json, repo):
+    root = repo({}, base="demo")
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    name = "n" * 3000
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", f"resources:\n  - ./{name}.yaml\n", 1))
+    _, findings = check_json(root)
+    missing = [f for f in findings if f["rule"] == "HL101" and "nnnnnnnnnn" in f["message"]]
+    assert missing and all(len(f["message"]) <= 2000 and f["message"].endswith("more characters)") for f in missing)
+
+
 # --- Secrets never in output ----------------------------------------------------------------------
 
 MARK = "s3cr3t-VALUE-0451"

@@ -20,6 +20,7 @@ from homelint.positions import PositionIndex
 from homelint.yamlload import ParsedFile, parse_bytes, risky
 
 MAX_READ_BYTES = 64 << 20  # what a check may read of one file (the loader has its own bounds)
+MAX_RUN_DOCUMENTS = 500_000  # documents of one run (real repositories: a few thousand); see budgets
 PARSE_MEMORY = 1 << 30  # address space a throwaway parse may add (a real 500 KB file needs ~40 MB)
 CRASHED = "the YAML parser crashed on this file (or ran out of memory); not parsed"
 
@@ -313,10 +314,15 @@ def _import_later_phases() -> None:
 
 
 def _index_objects(repo: Repo) -> None:
+    budget = MAX_RUN_DOCUMENTS
     for path in repo.files.yaml_files:
         parsed = repo.parsed.get(path)
         if parsed is None:
             continue
+        count = len(parsed.docs)
+        if count > budget:
+            _over_budget(parsed, budget)
+        budget -= count
         found: list[K8sObject] = []
         for index, doc in enumerate(parsed.docs):
             obj = make_object(path, index, doc)
@@ -327,6 +333,18 @@ def _index_objects(repo: Repo) -> None:
             repo.objects.extend(found)
     for obj in repo.objects:
         repo.objects_by_kind_name.setdefault((obj.kind, obj.name), []).append(obj)
+
+
+def _over_budget(parsed: ParsedFile, allowed: int) -> None:
+    """Drop the documents of a file past the run's document budget; the first file past it gets an
+    HL007 problem (an error: what is not checked cannot pass) at its first document left out."""
+    from homelint.yamlload import Problem
+
+    if allowed >= 0:
+        line = parsed.doc_lines[allowed] if allowed < len(parsed.doc_lines) else 1
+        message = f"the run's budget of {MAX_RUN_DOCUMENTS} documents ends here: this and later documents are not checked"
+        parsed.problems.append(Problem("HL007", message, line, 1))
+    del parsed.docs[max(allowed, 0) :]
 
 
 def make_object(path: str, index: int, doc: Any) -> K8sObject | None:

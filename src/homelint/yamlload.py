@@ -17,6 +17,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_EXPANDED_NODES = 500_000  # nodes a document expands to through aliases (a scalar counts 1 per 64 bytes)
 MAX_DEPTH = 400
 MAX_PROBLEMS = 200  # per file: past that, one problem says how many more there were
+MAX_DOCUMENTS = 10_000  # per file (real files have at most a few dozen): the rest is not parsed, one HL001 says so
 # The C composer recurses once per nesting level and crashes (SIGSEGV) at ~25,000 levels. Nesting
 # is bounded before it sees a file: block nesting by the longest run of indentation and `- ? :`
 # indicators that starts a line (each level needs one), flow nesting by the count of `[` and `{`.
@@ -482,7 +483,7 @@ def iter_nodes(text: str, result: ParsedFile | None = None, *, checked: bool = F
         return nodes
     loader = _loader_class()(text)
     try:
-        while loader.check_node():
+        while len(nodes) <= MAX_DOCUMENTS and loader.check_node():
             nodes.append(loader.get_node())
     except MemoryError:
         raise  # not a syntax error: the caller reports it (see repo._parse_one)
@@ -491,13 +492,26 @@ def iter_nodes(text: str, result: ParsedFile | None = None, *, checked: bool = F
         # pure-Python composer decides; only when it fails too is this a syntax error.
         pure = _iter_nodes_pure(text, None)
         if pure is not None:
-            return pure
+            return _documents_within_budget(pure, result)
         if result is not None:
             result.problems.append(_problem_from_exc(exc))
     finally:
         with contextlib.suppress(Exception):
             loader.dispose()
-    return nodes
+    return _documents_within_budget(nodes, result)
+
+
+def _documents_within_budget(nodes: list[Any], result: ParsedFile | None) -> list[Any]:
+    """The first MAX_DOCUMENTS documents (the composers stop one past it); one HL001 at the first
+    document left out."""
+    if len(nodes) <= MAX_DOCUMENTS:
+        return nodes
+    if result is not None:
+        first = nodes[MAX_DOCUMENTS]
+        line, column = (first.start_mark.line + 1, first.start_mark.column + 1) if first is not None else (1, 1)
+        message = f"more than {MAX_DOCUMENTS} documents in this file (the budget); the rest is not parsed or checked"
+        result.problems.append(Problem("HL001", message, line, column))
+    return nodes[:MAX_DOCUMENTS]
 
 
 def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any] | None:
@@ -513,6 +527,8 @@ def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any] | None:
             warnings.simplefilter("ignore")
             for node in yaml.compose_all(text):
                 nodes.append(node)
+                if len(nodes) > MAX_DOCUMENTS:
+                    break
     except MemoryError:
         raise
     except Exception:  # RecursionError included
