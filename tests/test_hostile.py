@@ -6,6 +6,7 @@ outside the repository, print a secret, or crash it (exit 2 with a traceback).
 
 from __future__ import annotations
 
+import functools
 import json
 import marshal
 import os
@@ -925,7 +926,8 @@ PIECES = st.sampled_from(["- ", "? ", ": ", "[", "]", "{", "}", "# ]]", '"]"', "
 
 @st.composite
 def hostile_yaml(draw) -> str:
-    shape = draw(st.sampled_from(["block", "explicit", "flow", "alias-scalar", "alias-key", "duplicates", "noise"]))
+    shapes = ["block", "explicit", "flow", "alias-scalar", "alias-key", "duplicates", "documents", "huge", "odd", "noise"]
+    shape = draw(st.sampled_from(shapes))
     n = draw(st.integers(1, 40000))
     if shape == "block":
         return "- " * n + "x\n"
@@ -940,6 +942,12 @@ def hostile_yaml(draw) -> str:
         return "a: &a " + "k" * draw(st.integers(1, 5000)) + "\nb:\n" + "  ? *a\n  : 1\n" * min(n, 5000)
     if shape == "duplicates":
         return "m:\n" + "".join(f"  k{i % 3}: 1\n" for i in range(min(n, 20000)))
+    if shape == "documents":
+        return "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" * min(n, 12000)
+    if shape == "huge":  # over 1 MiB: parsed in a throwaway process
+        return "a: " + "x" * (1 << 20) + "\n" + "b: " + "y" * n + "\n"
+    if shape == "odd":
+        return f'a: {"9" * min(n, 6000)}\nb: 0x{"f" * min(n, 4000)}\nc: 1e99999\nd: "\\e[2J\\n::error::x"\n'
     return "".join(draw(st.lists(PIECES, max_size=400))) * draw(st.integers(1, 200))
 
 
@@ -954,6 +962,64 @@ def test_generated_hostile_yaml_is_parsed_in_bounded_time(text):
     assert len(parsed.problems) <= 201
     assert all(p.line >= 1 and p.column >= 1 for p in parsed.problems)
     json.dumps(parsed.to_tuple(), default=str)  # the result is printable (no 5,000-digit int)
+
+
+@functools.cache
+def bench_fuzz():
+    """bench/fuzz.py, the mutation fuzzer (its byte and line mutations of real manifests)."""
+    import importlib.util
+
+    from .conftest import PROJECT
+
+    spec = importlib.util.spec_from_file_location("homelint_bench_fuzz", PROJECT / "bench" / "fuzz.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def fuzz_repo(tmp_path_factory):
+    """A copy of the demo with one applied file for the generated text (reused by every example)."""
+    import shutil
+
+    from .conftest import FIXTURES, LEFT_BY_RUNS
+
+    root = tmp_path_factory.mktemp("fuzz") / "repo"
+    shutil.copytree(FIXTURES / "demo", root, ignore=LEFT_BY_RUNS)
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - ./generated.yaml\n", 1))
+    return root
+
+
+MUTATED = "kubernetes/apps/default/echo/app/helmrelease.yaml"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=hostile_yaml(), seed=st.integers(0, 2**32 - 1))
+def test_generated_hostile_files_in_a_repository_are_findings_with_locations(fuzz_repo, text, seed):
+    """A whole run over the demo with one generated file (nested, aliased, huge, odd) and one
+    manifest mutated by bench/fuzz.py: no exception, no internal error, bounded time, and every
+    finding at a real place of a real file."""
+    import random
+
+    from homelint.engine import Options, run_check
+
+    mutated = fuzz_repo / MUTATED
+    original = mutated.read_bytes()
+    (fuzz_repo / "kubernetes/apps/default/echo/app/generated.yaml").write_text(text)
+    mutated.write_bytes(bench_fuzz().mutate(original, random.Random(seed)))
+    try:
+        start = time.perf_counter()
+        result = run_check(Options(paths=[fuzz_repo], use_cache=False))
+        assert time.perf_counter() - start < 60
+    finally:
+        mutated.write_bytes(original)
+    assert not [f for f in result.findings if f.rule == "HL000"]
+    for f in result.findings:
+        assert f.span.line >= 1 and f.span.column >= 1, f
+        assert (fuzz_repo / f.path).exists(), f
+        assert len(f.message) <= 2000, f
 
 
 @pytest.mark.parametrize(
