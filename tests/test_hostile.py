@@ -708,6 +708,26 @@ def test_many_duplicate_keys_and_suppressions_are_linear():
     assert time.perf_counter() - start < 30
 
 
+def test_did_you_mean_work_is_bounded_for_long_keys_and_schema_properties(check_json, repo):
+    """difflib is quadratic in a name's length: a repository schema with long property names and a
+    values key close to them took seconds per candidate."""
+    import random
+
+    rng = random.Random(14)
+    long = "".join(rng.choice([chr(0x4E00 + i) for i in range(300)]) for _ in range(20000))
+    root = repo({}, base="rules/HL801/bad")
+    schema_file = root / "schemas/echo-server/values.schema.json"
+    schema = json.loads(schema_file.read_text())
+    schema["properties"].update({long[:i] + "y" + long[i + 1 :]: {} for i in range(0, 20000, 500)})
+    schema_file.write_text(json.dumps(schema))
+    hr = root / "kubernetes/apps/default/echo/app/helmrelease.yaml"
+    hr.write_text(hr.read_text().replace("    servce:", f"    ? {long[:10000]}x{long[10000:]}\n    : 1\n    servce:", 1))
+    start = time.perf_counter()
+    _, findings = check_json(root)
+    assert time.perf_counter() - start < 30  # ~4 s; ~60 s with plain difflib
+    assert any(f["rule"] == "HL801" and "unknown key" in f["message"] and len(f["message"]) <= 2000 for f in findings)
+
+
 # --- Budgets: documents, findings and message sizes are bounded, each cut reported once ----------
 
 
