@@ -475,6 +475,10 @@ DEEP = {
     "flow-with-closers-in-strings.yaml": "a: " + '["]]]]", ' * 30000 + "x" + "]" * 30000 + "\n",
     "indented.yaml": "".join(" " * i + "k:\n" for i in range(1500)) + " " * 1500 + "v\n",
     "mixed.yaml": "- " * 900 + "[" * 900 + "]" * 900 + "\n",
+    # line breaks other than \n (libyaml knows \r, NEL, LS, PS): a \n-only scan missed these
+    "carriage-returns.yaml": "# c\r" + "- " * 30000 + "x\r",
+    "document-start-and-carriage-return.yaml": "---\r" + "- " * 30000 + "x\r",
+    "byte-order-mark.yaml": "\ufeff" + "- " * 30000 + "x\n",
 }
 
 

@@ -23,8 +23,22 @@ MAX_DOCUMENTS = 10_000  # per file (real files have at most a few dozen): the re
 # indicators that starts a line (each level needs one), flow nesting by the count of `[` and `{`.
 # A file past either bound has its exact depth measured on the parser's events (no recursion).
 C_SAFE_DEPTH = 2000
-_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{C_SAFE_DEPTH // 4}}}", re.M)
-_BLOCK_PREFIX_BYTES = re.compile(rf"^[ \t?:-]{{{C_SAFE_DEPTH // 4}}}".encode(), re.M)
+# A line starting with C_SAFE_DEPTH // 4 of those (or byte order marks, which libyaml skips): the
+# first line, and each after a line break as libyaml knows them (\n, \r, NEL, LS, PS: a file of
+# `\r` breaks crashed the composer past a `\n`-only scan). A break first: the regex engine scans
+# for a literal fast, where `^` with re.M is tried at every position (4x slower); the other breaks
+# are rare, so only a text that has one is scanned for them too.
+_RUN = rf"[ \t?:\-\ufeff]{{{C_SAFE_DEPTH // 4}}}"
+_BLOCK_FIRST = re.compile(_RUN)
+_BLOCK_LINE = re.compile(rf"\n{_RUN}")
+_BLOCK_ODD_LINE = re.compile(rf"[\r\x85\u2028\u2029]{_RUN}")
+_ODD = ("\r", "\x85", "\u2028", "\u2029")
+_RUN_BYTES = rf"[ \t?:\-\xef\xbb\xbf]{{{C_SAFE_DEPTH // 4}}}".encode("latin-1")  # a BOM's bytes: a superset
+_BLOCK_FIRST_BYTES = re.compile(_RUN_BYTES)
+_BLOCK_LINE_BYTES = re.compile(rb"\n" + _RUN_BYTES)
+# the last byte of each break: a superset of the line starts (those bytes end other characters too)
+_BLOCK_ODD_LINE_BYTES = re.compile(rb"[\r\x85\xa8\xa9]" + _RUN_BYTES)
+_ODD_BYTES = (b"\r", b"\x85", b"\xa8", b"\xa9")  # single bytes: found fast
 RISKY_BYTES = 1 << 20  # files this big are parsed in a throwaway process (see risky); real ones are < 500 KB
 
 # where an alias node can start (a plain scalar cannot start with `*`): any alias, of a scalar too,
@@ -339,8 +353,20 @@ def risky(raw: bytes) -> bool:
     return (
         len(raw) > RISKY_BYTES
         or raw.count(b"[") + raw.count(b"{") > C_SAFE_DEPTH // 2
-        or (len(raw) >= C_SAFE_DEPTH // 4 and _BLOCK_PREFIX_BYTES.search(raw) is not None)
+        or (
+            len(raw) >= C_SAFE_DEPTH // 4
+            and _long_prefix(raw, _BLOCK_FIRST_BYTES, _BLOCK_LINE_BYTES, _BLOCK_ODD_LINE_BYTES, _ODD_BYTES)
+        )
     )
+
+
+def _long_prefix(
+    text: Any, first: re.Pattern[Any], line: re.Pattern[Any], odd_line: re.Pattern[Any], odd: tuple[Any, ...]
+) -> bool:
+    """Whether a line of the text starts with C_SAFE_DEPTH // 4 nesting characters (see _RUN)."""
+    if first.match(text) or line.search(text):
+        return True
+    return any(o in text for o in odd) and odd_line.search(text) is not None
 
 
 def _too_deep(text: str) -> Problem | None:
@@ -348,7 +374,7 @@ def _too_deep(text: str) -> Problem | None:
     C_SAFE_DEPTH); None when it may be composed. Linear: two counts and one anchored regex over the
     text, and the parser's event stream only for the rare file past those bounds."""
     if text.count("[") + text.count("{") <= C_SAFE_DEPTH // 2 and (
-        len(text) < C_SAFE_DEPTH // 4 or _BLOCK_PREFIX.search(text) is None
+        len(text) < C_SAFE_DEPTH // 4 or not _long_prefix(text, _BLOCK_FIRST, _BLOCK_LINE, _BLOCK_ODD_LINE, _ODD)
     ):
         return None
     from ruamel.yaml.cyaml import CParser
