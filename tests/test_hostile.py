@@ -640,6 +640,29 @@ def test_non_utf8_names_fifos_and_deep_trees_are_skips(repo):
             deep = deep.parent
 
 
+def test_a_sparse_huge_file_is_refused_by_its_size_without_reading_it(repo):
+    root = repo({}, base="demo")
+    huge = root / "kubernetes/apps/default/echo/app/huge.yaml"
+    with open(huge, "wb") as handle:
+        handle.truncate(8 << 30)  # 8 GiB that take no disk: reading it would take minutes and all memory
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - ./huge.yaml\n", 1))
+    start = time.perf_counter()
+    _, findings = fresh_check(root)
+    assert time.perf_counter() - start < 60
+    refused = [f for f in findings if f["path"].endswith("huge.yaml")]
+    assert [(f["rule"], "over the 20 MiB limit" in f["message"]) for f in refused] == [("HL001", True)]
+
+
+def test_links_to_devices_are_skipped_not_read(repo):
+    root = repo({}, base="demo")
+    for name, device in {"zero.yaml": "/dev/zero", "random.yaml": "/dev/urandom", "tty.yaml": "/dev/tty"}.items():
+        os.symlink(device, root / "kubernetes/apps/default/echo/app" / name)
+    _, findings = fresh_check(root, "--fail-level", "info", timeout=60)
+    skipped = {f["path"].rsplit("/", 1)[-1] for f in findings if f["rule"] == "HL006"}
+    assert {"zero.yaml", "random.yaml", "tty.yaml"} <= skipped
+
+
 def test_invalid_gitignore_and_exclude_patterns_are_ignored(repo, run):
     root = repo(
         {".gitignore": "\\\\\n!\n[z-a]\nignored.yaml\n", "ignored.yaml": "a: [\n"},
