@@ -502,36 +502,64 @@ def abort() -> None:
     os.abort()
 
 
+def crashing_loader(stock, spare: int = 0):
+    """libyaml's composer (yamlload's Loader class), made to abort() (SIGABRT, a real crash) on a
+    text holding CRASH in any process but `spare`: the stand-in for an input that crashes libyaml."""
+
+    class Loader(stock):
+        def __init__(self, stream):
+            if CRASH in stream and os.getpid() != spare:
+                abort()
+            super().__init__(stream)
+
+    return Loader
+
+
 @pytest.fixture
 def crashing_parser(monkeypatch):
-    """The C composer, made to abort() (SIGABRT, a real crash) on a text holding CRASH, in any
-    process but this test's own: the stand-in for an input that crashes libyaml."""
+    """The composer crashes on CRASH in every process but this test's own."""
     from homelint import yamlload
 
-    me, compose = os.getpid(), yamlload.iter_nodes
-
-    def iter_nodes(text, *args, **kwargs):
-        if CRASH in text and os.getpid() != me:
-            abort()
-        return compose(text, *args, **kwargs)
-
-    monkeypatch.setattr(yamlload, "iter_nodes", iter_nodes)
+    loader = crashing_loader(yamlload._loader_class(), spare=os.getpid())
+    monkeypatch.setattr(yamlload, "_loader_class", lambda: loader)
 
 
+# a homelint whose composer crashes on CRASH in every process, this one too
+CRASHING_HOMELINT = """
+import sys
+from homelint import yamlload
+from tests.test_hostile import crashing_loader
+loader = crashing_loader(yamlload._loader_class())
+yamlload._loader_class = lambda: loader
+from homelint.cli import run
+sys.argv = ["homelint", "check", sys.argv[1], "--format", "json", "--no-cache"]
+run()
+"""
 # past the cheap nesting bound (many brackets, here in a comment): the loader parses it in a throwaway process
 RISKY_CRASH = f"# {'[' * 1100}\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {CRASH}}}\n"
 
 
 @pytest.mark.parametrize("extra", [0, 250], ids=["serial", "parallel"])
-def test_a_parser_crash_is_a_finding_on_its_file_and_the_rest_is_linted(check_json, repo, crashing_parser, extra):
+def test_a_parser_crash_is_a_finding_on_its_file_and_the_rest_is_linted(repo, extra):
+    """In a fresh process whose composer crashes for real on one file, wherever it composes it
+    (the parse, a worker, a span query): the run survives, that file has one HL001 at line 1."""
+    import subprocess
+    import sys
+
+    from .conftest import PROJECT
+
     files = {f"kubernetes/apps/bulk/f{i}.yaml": f"k{i}: v\n" for i in range(extra)}
     root = repo({**files, "kubernetes/apps/default/echo/app/boom.yaml": RISKY_CRASH}, base="demo")
     kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
     kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - boom.yaml\n", 1))
-    code, findings = check_json(root)
+    done = subprocess.run(
+        [sys.executable, "-c", CRASHING_HOMELINT, str(root)], capture_output=True, text=True, timeout=300, cwd=PROJECT
+    )
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
+    findings = json.loads(done.stdout)
     crashed = [f for f in findings if f["path"].endswith("boom.yaml")]
     assert [(f["rule"], f["line"], "parser crashed" in f["message"]) for f in crashed] == [("HL001", 1, True)]
-    assert code == 1 and {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}
+    assert {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}
 
 
 def test_a_worker_killed_by_a_file_has_its_files_parsed_one_by_one(tmp_path, crashing_parser):
