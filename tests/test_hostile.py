@@ -562,6 +562,19 @@ def test_a_parser_crash_is_a_finding_on_its_file_and_the_rest_is_linted(repo, ex
     assert {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}
 
 
+def test_a_file_that_needs_too_much_memory_is_a_finding_not_an_oom(check_json, repo, monkeypatch):
+    from homelint import repo as repo_module
+
+    monkeypatch.setattr(repo_module, "PARSE_MEMORY", 64 << 20)  # the throwaway parse may add 64 MiB, not 1 GiB
+    root = repo({"kubernetes/apps/default/echo/app/big.yaml": "- a\n" * (1 << 19)}, base="demo")  # 2 MiB, ~150 MB parsed
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - big.yaml\n", 1))
+    code, findings = check_json(root)
+    big = [(f["rule"], f["line"], "ran out of memory" in f["message"]) for f in findings if f["path"].endswith("big.yaml")]
+    assert big == [("HL001", 1, True)]
+    assert code == 1 and {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}
+
+
 def test_a_worker_killed_by_a_file_has_its_files_parsed_one_by_one(tmp_path, crashing_parser):
     from homelint.repo import _parse_one, _parse_rescue
 
