@@ -6,6 +6,7 @@ outside the repository, print a secret, or crash it (exit 2 with a traceback).
 
 from __future__ import annotations
 
+import functools
 import json
 import marshal
 import os
@@ -474,6 +475,10 @@ DEEP = {
     "flow-with-closers-in-strings.yaml": "a: " + '["]]]]", ' * 30000 + "x" + "]" * 30000 + "\n",
     "indented.yaml": "".join(" " * i + "k:\n" for i in range(1500)) + " " * 1500 + "v\n",
     "mixed.yaml": "- " * 900 + "[" * 900 + "]" * 900 + "\n",
+    # line breaks other than \n (libyaml knows \r, NEL, LS, PS): a \n-only scan missed these
+    "carriage-returns.yaml": "# c\r" + "- " * 30000 + "x\r",
+    "document-start-and-carriage-return.yaml": "---\r" + "- " * 30000 + "x\r",
+    "byte-order-mark.yaml": "\ufeff" + "- " * 30000 + "x\n",
 }
 
 
@@ -484,6 +489,135 @@ def test_deep_nesting_of_every_kind_is_a_finding_not_a_crash(repo):
     for name in DEEP:
         assert any(f["rule"] == "HL001" and f["path"].endswith(name) for f in findings), name
     assert {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}  # the rest is still linted
+
+
+CRASH = "crash-the-parser"  # a file holding this makes the (patched) composer abort its process
+
+
+def abort() -> None:
+    """SIGABRT, quietly (pytest's faulthandler would print the stack of every crashed child)."""
+    import faulthandler
+
+    faulthandler.disable()
+    os.abort()
+
+
+def crashing_loader(stock, spare: int = 0):
+    """libyaml's composer (yamlload's Loader class), made to abort() (SIGABRT, a real crash) on a
+    text holding CRASH in any process but `spare`: the stand-in for an input that crashes libyaml."""
+
+    class Loader(stock):
+        def __init__(self, stream):
+            if CRASH in stream and os.getpid() != spare:
+                abort()
+            super().__init__(stream)
+
+    return Loader
+
+
+@pytest.fixture
+def crashing_parser(monkeypatch):
+    """The composer crashes on CRASH in every process but this test's own."""
+    from homelint import yamlload
+
+    loader = crashing_loader(yamlload._loader_class(), spare=os.getpid())
+    monkeypatch.setattr(yamlload, "_loader_class", lambda: loader)
+
+
+# a homelint whose composer crashes on CRASH in every process, this one too
+CRASHING_HOMELINT = """
+import sys
+from homelint import yamlload
+from tests.test_hostile import crashing_loader
+loader = crashing_loader(yamlload._loader_class())
+yamlload._loader_class = lambda: loader
+from homelint.cli import run
+sys.argv = ["homelint", "check", sys.argv[1], "--format", "json", "--no-cache"]
+run()
+"""
+# past the cheap nesting bound (many brackets, here in a comment): the loader parses it in a throwaway process
+RISKY_CRASH = f"# {'[' * 1100}\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {CRASH}}}\n"
+
+
+@pytest.mark.parametrize("extra", [0, 250], ids=["serial", "parallel"])
+def test_a_parser_crash_is_a_finding_on_its_file_and_the_rest_is_linted(repo, extra):
+    """In a fresh process whose composer crashes for real on one file, wherever it composes it
+    (the parse, a worker, a span query): the run survives, that file has one HL001 at line 1."""
+    import subprocess
+    import sys
+
+    from .conftest import PROJECT
+
+    files = {f"kubernetes/apps/bulk/f{i}.yaml": f"k{i}: v\n" for i in range(extra)}
+    root = repo({**files, "kubernetes/apps/default/echo/app/boom.yaml": RISKY_CRASH}, base="demo")
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - boom.yaml\n", 1))
+    done = subprocess.run(
+        [sys.executable, "-c", CRASHING_HOMELINT, str(root)], capture_output=True, text=True, timeout=300, cwd=PROJECT
+    )
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
+    findings = json.loads(done.stdout)
+    crashed = [f for f in findings if f["path"].endswith("boom.yaml")]
+    assert [(f["rule"], f["line"], "parser crashed" in f["message"]) for f in crashed] == [("HL001", 1, True)]
+    assert {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}
+
+
+def test_a_file_that_needs_too_much_memory_is_a_finding_not_an_oom(check_json, repo, monkeypatch):
+    from homelint import repo as repo_module
+
+    monkeypatch.setattr(repo_module, "PARSE_MEMORY", 64 << 20)  # the throwaway parse may add 64 MiB, not 1 GiB
+    root = repo({"kubernetes/apps/default/echo/app/big.yaml": "- a\n" * (1 << 19)}, base="demo")  # 2 MiB, ~150 MB parsed
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - big.yaml\n", 1))
+    code, findings = check_json(root)
+    big = [(f["rule"], f["line"], "ran out of memory" in f["message"]) for f in findings if f["path"].endswith("big.yaml")]
+    assert big == [("HL001", 1, True)]
+    assert code == 1 and {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}
+
+
+def test_a_worker_killed_by_a_file_has_its_files_parsed_one_by_one(tmp_path, crashing_parser):
+    from homelint.repo import _parse_one, _parse_rescue
+
+    for name, text in {"a.yaml": "a: 1\n", "boom.yaml": f"b: {CRASH}\n", "c.yaml": "c: [1]\n"}.items():
+        (tmp_path / name).write_text(text)
+    items = [(str(tmp_path), name) for name in ("a.yaml", "boom.yaml", "c.yaml")]
+    rescued = _parse_rescue(items)
+    assert [r[0] for r in rescued] == ["a.yaml", "boom.yaml", "c.yaml"]
+    assert rescued[0] == _parse_one(items[0]) and rescued[2] == _parse_one(items[2])
+    boom = rescued[1][4]
+    assert boom[1] == [] and [(p[0], p[2]) for p in boom[3]] == [("HL001", 1)] and "parser crashed" in boom[3][0][1]
+
+
+def test_chunks_a_dead_worker_did_not_return_go_to_the_rescue(tmp_path):
+    from homelint.parallel import fork_map
+
+    parent, taken = os.getpid(), tmp_path / "taken"
+
+    def double(x: int) -> int:
+        if os.getpid() != parent:
+            taken.touch()
+            abort()  # the worker dies on the first chunk it takes
+        deadline = time.monotonic() + 60
+        while not taken.exists() and time.monotonic() < deadline:
+            time.sleep(0.001)  # this process waits until the worker has taken one
+        return 2 * x
+
+    rescued: list[int] = []
+
+    def rescue(items):
+        rescued.extend(items)
+        return [-x for x in items]
+
+    out = fork_map(double, list(range(400)), parallel=True, rescue=rescue)
+    assert len(rescued) == 8
+    assert out == [-x if x in rescued else 2 * x for x in range(400)]
+
+
+def test_positions_never_compose_a_file_nested_too_deeply():
+    from homelint.positions import PositionIndex
+
+    index = PositionIndex({"deep.yaml": ("- " * 30000 + "x\n").encode()}.get)
+    assert index.node("deep.yaml", 0) is None  # composing it would crash the C composer
 
 
 @pytest.mark.parametrize(
@@ -545,6 +679,29 @@ def test_non_utf8_names_fifos_and_deep_trees_are_skips(repo):
         while deep != bad:
             deep.rmdir()
             deep = deep.parent
+
+
+def test_a_sparse_huge_file_is_refused_by_its_size_without_reading_it(repo):
+    root = repo({}, base="demo")
+    huge = root / "kubernetes/apps/default/echo/app/huge.yaml"
+    with open(huge, "wb") as handle:
+        handle.truncate(8 << 30)  # 8 GiB that take no disk: reading it would take minutes and all memory
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - ./huge.yaml\n", 1))
+    start = time.perf_counter()
+    _, findings = fresh_check(root)
+    assert time.perf_counter() - start < 60
+    refused = [f for f in findings if f["path"].endswith("huge.yaml")]
+    assert [(f["rule"], "over the 20 MiB limit" in f["message"]) for f in refused] == [("HL001", True)]
+
+
+def test_links_to_devices_are_skipped_not_read(repo):
+    root = repo({}, base="demo")
+    for name, device in {"zero.yaml": "/dev/zero", "random.yaml": "/dev/urandom", "tty.yaml": "/dev/tty"}.items():
+        os.symlink(device, root / "kubernetes/apps/default/echo/app" / name)
+    _, findings = fresh_check(root, "--fail-level", "info", timeout=60)
+    skipped = {f["path"].rsplit("/", 1)[-1] for f in findings if f["rule"] == "HL006"}
+    assert {"zero.yaml", "random.yaml", "tty.yaml"} <= skipped
 
 
 def test_invalid_gitignore_and_exclude_patterns_are_ignored(repo, run):
@@ -617,6 +774,88 @@ def test_many_duplicate_keys_and_suppressions_are_linear():
     parsed = parse_bytes("x.yaml", ("# homelint: ignore[HL101]\n" * 40000 + "a: 1\n").encode())
     assert {s.target for s in parsed.suppressions} == {40001}
     assert time.perf_counter() - start < 30
+
+
+def test_did_you_mean_work_is_bounded_for_long_keys_and_schema_properties(check_json, repo):
+    """difflib is quadratic in a name's length: a repository schema with long property names and a
+    values key close to them took seconds per candidate."""
+    import random
+
+    rng = random.Random(14)
+    long = "".join(rng.choice([chr(0x4E00 + i) for i in range(300)]) for _ in range(20000))
+    root = repo({}, base="rules/HL801/bad")
+    schema_file = root / "schemas/echo-server/values.schema.json"
+    schema = json.loads(schema_file.read_text())
+    schema["properties"].update({long[:i] + "y" + long[i + 1 :]: {} for i in range(0, 20000, 500)})
+    schema_file.write_text(json.dumps(schema))
+    hr = root / "kubernetes/apps/default/echo/app/helmrelease.yaml"
+    hr.write_text(hr.read_text().replace("    servce:", f"    ? {long[:10000]}x{long[10000:]}\n    : 1\n    servce:", 1))
+    start = time.perf_counter()
+    _, findings = check_json(root)
+    assert time.perf_counter() - start < 30  # ~4 s; ~60 s with plain difflib
+    assert any(f["rule"] == "HL801" and "unknown key" in f["message"] and len(f["message"]) <= 2000 for f in findings)
+
+
+# --- Budgets: documents, findings and message sizes are bounded, each cut reported once ----------
+
+
+def test_documents_past_the_per_file_budget_are_one_finding_where_they_start():
+    from homelint.yamlload import MAX_DOCUMENTS, parse_bytes
+
+    parsed = parse_bytes("x.yaml", b"---\na: 1\n" * (MAX_DOCUMENTS + 50))
+    assert len(parsed.docs) == MAX_DOCUMENTS
+    assert [(p.rule, p.line) for p in parsed.problems] == [("HL001", 2 * MAX_DOCUMENTS + 2)]  # `a: 1` of the first left out
+    assert "documents in this file" in parsed.problems[0].message
+
+
+def test_documents_past_the_run_budget_fail_the_run_where_they_start(check_json, repo, monkeypatch):
+    from homelint import repo as repo_module
+
+    monkeypatch.setattr(repo_module, "MAX_RUN_DOCUMENTS", 5)
+    code, findings = check_json(repo({}, base="demo"))
+    cut = [f for f in findings if f["rule"] == "HL007"]
+    assert code == 1 and len(cut) == 1 and cut[0]["severity"] == "error" and cut[0]["line"] >= 1
+    assert "budget of 5 documents" in cut[0]["message"]
+
+
+def finding(path: str, severity: str, line: int, message: str = "m"):
+    from homelint.model import Finding, Span
+
+    return Finding("HL999", path, Span(line, 1, line, 2), message, None, severity, "x", f"{path}/{line}")
+
+
+def test_findings_past_a_budget_keep_the_most_severe_and_the_verdict():
+    from homelint.budgets import MAX_FINDINGS_PER_FILE, within_budget
+
+    many = [finding("a.yaml", "info", i) for i in range(1, MAX_FINDINGS_PER_FILE + 100)]
+    kept = within_budget([*many, finding("a.yaml", "error", 5000), finding("b.yaml", "warning", 1)])
+    in_a = [f for f in kept if f.path == "a.yaml"]
+    assert len(in_a) == MAX_FINDINGS_PER_FILE + 1
+    assert ("HL999", "error", 5000) in {(f.rule, f.severity, f.span.line) for f in in_a}  # the error survives the cut
+    cut = [f for f in kept if f.rule == "HL007"]
+    assert [(c.path, c.severity) for c in cut] == [("a.yaml", "info")]  # no more severe than what it replaces
+    assert cut[0].message.startswith("100 more findings in this file")
+    assert cut[0].span.line == MAX_FINDINGS_PER_FILE  # where the first finding left out is
+    assert ("b.yaml", "warning") in {(f.path, f.severity) for f in kept}
+
+
+def test_findings_past_the_run_budget_are_counted_once(monkeypatch):
+    from homelint import budgets
+
+    monkeypatch.setattr(budgets, "MAX_FINDINGS", 50)
+    kept = budgets.within_budget([finding(f"f{i:03}.yaml", "warning", 1) for i in range(80)])
+    assert len(kept) == 51
+    assert [(f.rule, f.path, f.severity) for f in kept if f.rule == "HL007"] == [("HL007", "f050.yaml", "warning")]
+
+
+def test_long_names_cannot_make_messages_long(check_json, repo):
+    root = repo({}, base="demo")
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    name = "n" * 3000
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", f"resources:\n  - ./{name}.yaml\n", 1))
+    _, findings = check_json(root)
+    missing = [f for f in findings if f["rule"] == "HL101" and "nnnnnnnnnn" in f["message"]]
+    assert missing and all(len(f["message"]) <= 2000 and f["message"].endswith("more characters)") for f in missing)
 
 
 # --- Secrets never in output ----------------------------------------------------------------------
@@ -775,7 +1014,8 @@ PIECES = st.sampled_from(["- ", "? ", ": ", "[", "]", "{", "}", "# ]]", '"]"', "
 
 @st.composite
 def hostile_yaml(draw) -> str:
-    shape = draw(st.sampled_from(["block", "explicit", "flow", "alias-scalar", "alias-key", "duplicates", "noise"]))
+    shapes = ["block", "explicit", "flow", "alias-scalar", "alias-key", "duplicates", "documents", "huge", "odd", "noise"]
+    shape = draw(st.sampled_from(shapes))
     n = draw(st.integers(1, 40000))
     if shape == "block":
         return "- " * n + "x\n"
@@ -790,6 +1030,12 @@ def hostile_yaml(draw) -> str:
         return "a: &a " + "k" * draw(st.integers(1, 5000)) + "\nb:\n" + "  ? *a\n  : 1\n" * min(n, 5000)
     if shape == "duplicates":
         return "m:\n" + "".join(f"  k{i % 3}: 1\n" for i in range(min(n, 20000)))
+    if shape == "documents":
+        return "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" * min(n, 12000)
+    if shape == "huge":  # over 1 MiB: parsed in a throwaway process
+        return "a: " + "x" * (1 << 20) + "\n" + "b: " + "y" * n + "\n"
+    if shape == "odd":
+        return f'a: {"9" * min(n, 6000)}\nb: 0x{"f" * min(n, 4000)}\nc: 1e99999\nd: "\\e[2J\\n::error::x"\n'
     return "".join(draw(st.lists(PIECES, max_size=400))) * draw(st.integers(1, 200))
 
 
@@ -804,6 +1050,64 @@ def test_generated_hostile_yaml_is_parsed_in_bounded_time(text):
     assert len(parsed.problems) <= 201
     assert all(p.line >= 1 and p.column >= 1 for p in parsed.problems)
     json.dumps(parsed.to_tuple(), default=str)  # the result is printable (no 5,000-digit int)
+
+
+@functools.cache
+def bench_fuzz():
+    """bench/fuzz.py, the mutation fuzzer (its byte and line mutations of real manifests)."""
+    import importlib.util
+
+    from .conftest import PROJECT
+
+    spec = importlib.util.spec_from_file_location("homelint_bench_fuzz", PROJECT / "bench" / "fuzz.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def fuzz_repo(tmp_path_factory):
+    """A copy of the demo with one applied file for the generated text (reused by every example)."""
+    import shutil
+
+    from .conftest import FIXTURES, LEFT_BY_RUNS
+
+    root = tmp_path_factory.mktemp("fuzz") / "repo"
+    shutil.copytree(FIXTURES / "demo", root, ignore=LEFT_BY_RUNS)
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - ./generated.yaml\n", 1))
+    return root
+
+
+MUTATED = "kubernetes/apps/default/echo/app/helmrelease.yaml"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=hostile_yaml(), seed=st.integers(0, 2**32 - 1))
+def test_generated_hostile_files_in_a_repository_are_findings_with_locations(fuzz_repo, text, seed):
+    """A whole run over the demo with one generated file (nested, aliased, huge, odd) and one
+    manifest mutated by bench/fuzz.py: no exception, no internal error, bounded time, and every
+    finding at a real place of a real file."""
+    import random
+
+    from homelint.engine import Options, run_check
+
+    mutated = fuzz_repo / MUTATED
+    original = mutated.read_bytes()
+    (fuzz_repo / "kubernetes/apps/default/echo/app/generated.yaml").write_text(text)
+    mutated.write_bytes(bench_fuzz().mutate(original, random.Random(seed)))
+    try:
+        start = time.perf_counter()
+        result = run_check(Options(paths=[fuzz_repo], use_cache=False))
+        assert time.perf_counter() - start < 60
+    finally:
+        mutated.write_bytes(original)
+    assert not [f for f in result.findings if f.rule == "HL000"]
+    for f in result.findings:
+        assert f.span.line >= 1 and f.span.column >= 1, f
+        assert (fuzz_repo / f.path).exists(), f
+        assert len(f.message) <= 2000, f
 
 
 @pytest.mark.parametrize(

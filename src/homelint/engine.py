@@ -157,6 +157,10 @@ def _run_check(options: Options) -> Result:
         from homelint.baseline import filter_baseline
 
         findings, stale = filter_baseline(findings, baseline_path)
+    from homelint.budgets import within_budget
+
+    findings = within_budget(findings)
+    suppressed = within_budget(suppressed)
     findings.sort(key=Finding.sort_key)
     suppressed.sort(key=Finding.sort_key)
     result = Result(root, config, findings, rules, stats, suppressed, stale, repo, notes)

@@ -2,8 +2,11 @@
 
 The chunks wait in a pipe as 4-byte indices; each process reads the next one when it is free, so
 the work balances itself even while this process does something else first. The child sends each
-finished chunk back marshalled; chunks a dead child did not return are computed here. With
+finished chunk back marshalled; chunks a dead child did not return are computed here (by `rescue`
+when given: a child that died may have been killed by one of the chunk's items). With
 fork_produce_map the child first computes what to map over (the walk of a cold run).
+run_isolated runs one call in a throwaway child, so a crash (a signal, running out of memory)
+cannot end this process.
 """
 
 from __future__ import annotations
@@ -30,17 +33,19 @@ def fork_map(
     chunk: int = 8,
     meanwhile: Callable[[], None] | None = None,
     parallel: bool | None = None,
+    rescue: Callable[[Sequence[T]], list[Any]] | None = None,
 ) -> list[Any]:
     """[fn(x) for x in items]; fn's results must be marshallable.
 
     `parallel` forces the choice; by default, only MIN_ITEMS or more items are worth a fork.
     `meanwhile` (work that would come later anyway, such as imports) runs here while the child
-    starts on the items; it does not run at all when there is no child.
+    starts on the items; it does not run at all when there is no child. `rescue` maps the items
+    of a chunk the child died on (default: fn here).
     """
     wanted = len(items) >= MIN_ITEMS if parallel is None else parallel
     if not wanted or len(items) < 2 or not can_fork():
         return [fn(x) for x in items]
-    return _shared(lambda: None, lambda _: items, fn, chunk, meanwhile)[1]
+    return _shared(lambda: None, lambda _: items, fn, chunk, meanwhile, rescue=rescue)[1]
 
 
 def fork_produce_map(
@@ -50,6 +55,7 @@ def fork_produce_map(
     *,
     chunk: int = 8,
     meanwhile: Callable[[], None] | None = None,
+    rescue: Callable[[Sequence[T]], list[Any]] | None = None,
 ) -> tuple[P, list[Any]]:
     """(payload, [fn(x) for x in items_of(payload)]) where the forked child computes the payload
     (a directory walk, say) while this process runs `meanwhile`; then both share the map, unless
@@ -58,7 +64,7 @@ def fork_produce_map(
     if not can_fork():
         payload = produce()
         return payload, [fn(x) for x in items_of(payload)]
-    return _shared(produce, items_of, fn, chunk, meanwhile, min_items=MIN_ITEMS)
+    return _shared(produce, items_of, fn, chunk, meanwhile, min_items=MIN_ITEMS, rescue=rescue)
 
 
 def can_fork() -> bool:
@@ -83,6 +89,7 @@ def _shared(
     chunk: int,
     meanwhile: Callable[[], None] | None,
     min_items: int = 0,
+    rescue: Callable[[Sequence[T]], list[Any]] | None = None,
 ) -> tuple[P, list[Any]]:
     queue_r, queue_w = os.pipe()
     payload_r, payload_w = os.pipe()
@@ -149,8 +156,9 @@ def _shared(
         part = mine.get(index)
         if part is None:
             part = inbox.chunks.get(index)
-        if part is None:  # the child died before returning this chunk
-            part = [fn(x) for x in items[index * size : (index + 1) * size]]
+        if part is None:  # the child died before returning this chunk (perhaps of one of its items)
+            lost = items[index * size : (index + 1) * size]
+            part = rescue(lost) if rescue is not None else [fn(x) for x in lost]
         results.extend(part)
     return payload, results
 
@@ -225,3 +233,60 @@ class _Inbox:
                 pass  # a damaged record: that chunk is recomputed here
             pos += 4 + size
         del buffer[:pos]
+
+
+def run_isolated(fn: Callable[[], Any], *, memory: int = 0) -> tuple[bool, Any]:
+    """(True, fn()) computed in a forked child, or (False, None) when the child died (a signal, an
+    exception, MemoryError past `memory` more bytes of address space) or fork() is unavailable:
+    then fn never ran here either. fn's result must be marshallable."""
+    if not hasattr(os, "fork") or not _single_threaded():
+        return False, None
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return False, None
+    if pid == 0:
+        code = 1
+        try:
+            os.close(read_fd)
+            if memory:
+                _limit_memory(memory)
+            _write_all(write_fd, marshal.dumps(fn()))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd, "rb") as source:
+            raw = source.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return False, None
+    try:
+        return True, marshal.loads(raw)
+    except (EOFError, ValueError, TypeError):
+        return False, None
+
+
+def _single_threaded() -> bool:
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap this process's address space at its current size plus `extra` bytes (Linux)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", "rb") as handle:
+            current = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = current + extra
+        if hard == resource.RLIM_INFINITY or wanted < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (ImportError, OSError, ValueError):
+        pass

@@ -24,6 +24,7 @@ class PositionIndex:
         self.memo: dict[str, tuple[int, int, int, int]] | None = None
         self.added: dict[str, tuple[int, int, int, int]] = {}  # memo entries this process added
         self.digests: dict[str, str] = {}
+        self.skip: set[str] = set()  # files the loader could not read as text (or crashed on): never composed
 
     def _memo_key(self, path: str, *parts: Any) -> str | None:
         digest = self.digests.get(path)
@@ -38,7 +39,7 @@ class PositionIndex:
         if path in self._nodes:
             self._nodes.move_to_end(path)
             return self._nodes[path]
-        raw = self._read(path)
+        raw = self._read(path) if path not in self.skip else None
         nodes: list[Any] = []
         if raw is not None:
             text, _ = decode(raw)

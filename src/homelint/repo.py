@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,12 @@ from homelint.discovery import FileSet, walk
 from homelint.kustomize import KustomizeDir, parse_kustomization
 from homelint.model import K8sObject, sops_encrypted
 from homelint.positions import PositionIndex
-from homelint.yamlload import ParsedFile, parse_bytes
+from homelint.yamlload import ParsedFile, parse_bytes, risky
 
 MAX_READ_BYTES = 64 << 20  # what a check may read of one file (the loader has its own bounds)
+MAX_RUN_DOCUMENTS = 500_000  # documents of one run (real repositories: a few thousand); see budgets
+PARSE_MEMORY = 1 << 30  # address space a throwaway parse may add (a real 500 KB file needs ~40 MB)
+CRASHED = "the YAML parser crashed on this file (or ran out of memory); not parsed"
 
 
 @dataclass
@@ -118,12 +122,49 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, tuple[Any, ..
             parsed.problems.append(Problem("HL001" if stat.S_ISREG(st.st_mode) else "HL006", reason, 1, 1))
             return path, "", 0, 0, parsed.to_tuple()
         raw = handle.read(MAX_FILE_BYTES + 1)
+    if risky(raw):  # parsed in a throwaway process: a crash of the C parser cannot end this one
+        from homelint.parallel import run_isolated
+
+        done, data = run_isolated(lambda: _parse_read(path, raw), memory=PARSE_MEMORY)
+        if not done:
+            return crashed(path)
+        return path, digest(raw), st.st_size, st.st_mtime_ns, data
+    try:
+        data = _parse_read(path, raw)
+    except MemoryError:
+        return crashed(path)
+    return path, digest(raw), st.st_size, st.st_mtime_ns, data
+
+
+def _parse_read(path: str, raw: bytes) -> tuple[Any, ...]:
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
     from homelint.kindschemas import validate_documents
 
     parsed.schema = validate_documents(path, parsed.docs, nodes)
-    return path, digest(raw), st.st_size, st.st_mtime_ns, parsed.to_tuple()
+    return parsed.to_tuple()
+
+
+def crashed(path: str) -> tuple[str, str, int, int, tuple[Any, ...]]:
+    """The parse result of a file the parser crashed on (or ran out of memory on): an HL001
+    problem, no documents, never cached (no digest)."""
+    from homelint.yamlload import Problem
+
+    parsed = ParsedFile(path, text_ok=False)
+    parsed.problems.append(Problem("HL001", CRASHED, 1, 1))
+    return path, "", 0, 0, parsed.to_tuple()
+
+
+def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int, int, tuple[Any, ...]]]:
+    """The files of a chunk whose worker died: each parsed in its own throwaway process, so the
+    one that killed the worker is found and reported, and the others are parsed as usual."""
+    from homelint.parallel import run_isolated
+
+    out = []
+    for item in items:
+        done, result = run_isolated(lambda item=item: _parse_one(item), memory=PARSE_MEMORY)  # type: ignore[misc]
+        out.append(tuple(result) if done else crashed(item[1]))
+    return out
 
 
 def _nonblocking(path: str, flags: int) -> int:
@@ -212,6 +253,8 @@ def load_repo(
     for path, content_digest, size, mtime_ns, data in results:
         repo.digests[path] = content_digest
         repo.parsed[path] = ParsedFile.from_tuple(data)
+        if not repo.parsed[path].text_ok:  # not text, or the parser crashed on it: never composed again
+            repo.positions.skip.add(path)
         if content_digest and cache.enabled:
             cache.put(path, size, mtime_ns, content_digest, data)
     timing.mark("parse")
@@ -233,7 +276,7 @@ def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, t
     if not paths:
         return []
     warm_validators()  # compiled once here, inherited by a forked child
-    return fork_map(_parse_one, [(root, p) for p in paths], meanwhile=_import_later_phases)
+    return fork_map(_parse_one, [(root, p) for p in paths], meanwhile=_import_later_phases, rescue=_parse_rescue)
 
 
 def walk_and_parse(root: Path, exclude: list[str]) -> tuple[FileSet, list[tuple[Any, ...]]]:
@@ -256,6 +299,7 @@ def walk_and_parse(root: Path, exclude: list[str]) -> tuple[FileSet, list[tuple[
         lambda files: [(base, path) for path in files[0]],
         _parse_one,
         meanwhile=_import_later_phases,
+        rescue=_parse_rescue,
     )
     return FileSet.from_tuple(root, payload), results
 
@@ -270,10 +314,15 @@ def _import_later_phases() -> None:
 
 
 def _index_objects(repo: Repo) -> None:
+    budget = MAX_RUN_DOCUMENTS
     for path in repo.files.yaml_files:
         parsed = repo.parsed.get(path)
         if parsed is None:
             continue
+        count = len(parsed.docs)
+        if count > budget:
+            _over_budget(parsed, budget)
+        budget -= count
         found: list[K8sObject] = []
         for index, doc in enumerate(parsed.docs):
             obj = make_object(path, index, doc)
@@ -284,6 +333,18 @@ def _index_objects(repo: Repo) -> None:
             repo.objects.extend(found)
     for obj in repo.objects:
         repo.objects_by_kind_name.setdefault((obj.kind, obj.name), []).append(obj)
+
+
+def _over_budget(parsed: ParsedFile, allowed: int) -> None:
+    """Drop the documents of a file past the run's document budget; the first file past it gets an
+    HL007 problem (an error: what is not checked cannot pass) at its first document left out."""
+    from homelint.yamlload import Problem
+
+    if allowed >= 0:
+        line = parsed.doc_lines[allowed] if allowed < len(parsed.doc_lines) else 1
+        message = f"the run's budget of {MAX_RUN_DOCUMENTS} documents ends here: this and later documents are not checked"
+        parsed.problems.append(Problem("HL007", message, line, 1))
+    del parsed.docs[max(allowed, 0) :]
 
 
 def make_object(path: str, index: int, doc: Any) -> K8sObject | None:

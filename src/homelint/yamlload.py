@@ -17,12 +17,29 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_EXPANDED_NODES = 500_000  # nodes a document expands to through aliases (a scalar counts 1 per 64 bytes)
 MAX_DEPTH = 400
 MAX_PROBLEMS = 200  # per file: past that, one problem says how many more there were
+MAX_DOCUMENTS = 10_000  # per file (real files have at most a few dozen): the rest is not parsed, one HL001 says so
 # The C composer recurses once per nesting level and crashes (SIGSEGV) at ~25,000 levels. Nesting
 # is bounded before it sees a file: block nesting by the longest run of indentation and `- ? :`
 # indicators that starts a line (each level needs one), flow nesting by the count of `[` and `{`.
 # A file past either bound has its exact depth measured on the parser's events (no recursion).
 C_SAFE_DEPTH = 2000
-_BLOCK_PREFIX = re.compile(rf"^[ \t?:-]{{{C_SAFE_DEPTH // 4}}}", re.M)
+# A line starting with C_SAFE_DEPTH // 4 of those (or byte order marks, which libyaml skips): the
+# first line, and each after a line break as libyaml knows them (\n, \r, NEL, LS, PS: a file of
+# `\r` breaks crashed the composer past a `\n`-only scan). A break first: the regex engine scans
+# for a literal fast, where `^` with re.M is tried at every position (4x slower); the other breaks
+# are rare, so only a text that has one is scanned for them too.
+_RUN = rf"[ \t?:\-\ufeff]{{{C_SAFE_DEPTH // 4}}}"
+_BLOCK_FIRST = re.compile(_RUN)
+_BLOCK_LINE = re.compile(rf"\n{_RUN}")
+_BLOCK_ODD_LINE = re.compile(rf"[\r\x85\u2028\u2029]{_RUN}")
+_ODD = ("\r", "\x85", "\u2028", "\u2029")
+_RUN_BYTES = rf"[ \t?:\-\xef\xbb\xbf]{{{C_SAFE_DEPTH // 4}}}".encode("latin-1")  # a BOM's bytes: a superset
+_BLOCK_FIRST_BYTES = re.compile(_RUN_BYTES)
+_BLOCK_LINE_BYTES = re.compile(rb"\n" + _RUN_BYTES)
+# the last byte of each break: a superset of the line starts (those bytes end other characters too)
+_BLOCK_ODD_LINE_BYTES = re.compile(rb"[\r\x85\xa8\xa9]" + _RUN_BYTES)
+_ODD_BYTES = (b"\r", b"\x85", b"\xa8", b"\xa9")  # single bytes: found fast
+RISKY_BYTES = 1 << 20  # files this big are parsed in a throwaway process (see risky); real ones are < 500 KB
 
 # where an alias node can start (a plain scalar cannot start with `*`): any alias, of a scalar too,
 # makes the converted document's expanded size worth bounding
@@ -329,12 +346,35 @@ def _next_content_lines(lines: list[str]) -> list[int]:
     return out
 
 
+def risky(raw: bytes) -> bool:
+    """Whether a file is worth parsing where a crash of the C parser (or running out of memory)
+    cannot end the run: a big file, or one past the cheap nesting bounds of _too_deep (the only
+    known way to crash the parser). The same linear counts as _too_deep's, on the bytes."""
+    return (
+        len(raw) > RISKY_BYTES
+        or raw.count(b"[") + raw.count(b"{") > C_SAFE_DEPTH // 2
+        or (
+            len(raw) >= C_SAFE_DEPTH // 4
+            and _long_prefix(raw, _BLOCK_FIRST_BYTES, _BLOCK_LINE_BYTES, _BLOCK_ODD_LINE_BYTES, _ODD_BYTES)
+        )
+    )
+
+
+def _long_prefix(
+    text: Any, first: re.Pattern[Any], line: re.Pattern[Any], odd_line: re.Pattern[Any], odd: tuple[Any, ...]
+) -> bool:
+    """Whether a line of the text starts with C_SAFE_DEPTH // 4 nesting characters (see _RUN)."""
+    if first.match(text) or line.search(text):
+        return True
+    return any(o in text for o in odd) and odd_line.search(text) is not None
+
+
 def _too_deep(text: str) -> Problem | None:
     """A problem when the text nests deeper than MAX_DEPTH, found without composing it (see
     C_SAFE_DEPTH); None when it may be composed. Linear: two counts and one anchored regex over the
     text, and the parser's event stream only for the rare file past those bounds."""
     if text.count("[") + text.count("{") <= C_SAFE_DEPTH // 2 and (
-        len(text) < C_SAFE_DEPTH // 4 or _BLOCK_PREFIX.search(text) is None
+        len(text) < C_SAFE_DEPTH // 4 or not _long_prefix(text, _BLOCK_FIRST, _BLOCK_LINE, _BLOCK_ODD_LINE, _ODD)
     ):
         return None
     from ruamel.yaml.cyaml import CParser
@@ -354,6 +394,8 @@ def _too_deep(text: str) -> Problem | None:
                     )
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
+    except MemoryError:
+        raise  # not a syntax error: the caller reports it
     except Exception:
         return None  # a syntax error: the composer stops at it too, before any deeper level
     finally:
@@ -397,7 +439,7 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
     # aliases of scalars can expand a document only as far as (aliases) x (longest scalar): bounded
     # by (count of `*`) x (text size), which for ordinary files is far below the budget
     aliases = text.count("*") * len(text) > MAX_EXPANDED_NODES * 64 and _ALIAS.search(text) is not None
-    composed = iter_nodes(text, result)
+    composed = iter_nodes(text, result, checked=True)
     if result.suppressions:
         _drop_suppressions_in_scalars(result, composed)
     for node in composed:
@@ -459,25 +501,43 @@ def _loader_class() -> Any:
     return Loader
 
 
-def iter_nodes(text: str, result: ParsedFile | None = None) -> list[Any]:
-    """Compose every document; on a syntax error keep what came before and record it."""
+def iter_nodes(text: str, result: ParsedFile | None = None, *, checked: bool = False) -> list[Any]:
+    """Compose every document; on a syntax error keep what came before and record it. A text
+    nested too deeply to compose safely gives no documents (`checked`: the caller made sure)."""
     nodes: list[Any] = []
+    if not checked and _too_deep(text) is not None:
+        return nodes
     loader = _loader_class()(text)
     try:
-        while loader.check_node():
+        while len(nodes) <= MAX_DOCUMENTS and loader.check_node():
             nodes.append(loader.get_node())
+    except MemoryError:
+        raise  # not a syntax error: the caller reports it (see repo._parse_one)
     except Exception as exc:  # ruamel raises MarkedYAMLError and a few plain errors
         # libyaml is stricter than YAML 1.2 (`[a:b]` in flow context, reused anchors): the
         # pure-Python composer decides; only when it fails too is this a syntax error.
         pure = _iter_nodes_pure(text, None)
         if pure is not None:
-            return pure
+            return _documents_within_budget(pure, result)
         if result is not None:
             result.problems.append(_problem_from_exc(exc))
     finally:
         with contextlib.suppress(Exception):
             loader.dispose()
-    return nodes
+    return _documents_within_budget(nodes, result)
+
+
+def _documents_within_budget(nodes: list[Any], result: ParsedFile | None) -> list[Any]:
+    """The first MAX_DOCUMENTS documents (the composers stop one past it); one HL001 at the first
+    document left out."""
+    if len(nodes) <= MAX_DOCUMENTS:
+        return nodes
+    if result is not None:
+        first = nodes[MAX_DOCUMENTS]
+        line, column = (first.start_mark.line + 1, first.start_mark.column + 1) if first is not None else (1, 1)
+        message = f"more than {MAX_DOCUMENTS} documents in this file (the budget); the rest is not parsed or checked"
+        result.problems.append(Problem("HL001", message, line, column))
+    return nodes[:MAX_DOCUMENTS]
 
 
 def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any] | None:
@@ -493,9 +553,11 @@ def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any] | None:
             warnings.simplefilter("ignore")
             for node in yaml.compose_all(text):
                 nodes.append(node)
-    except RecursionError:
-        return None
-    except Exception:
+                if len(nodes) > MAX_DOCUMENTS:
+                    break
+    except MemoryError:
+        raise
+    except Exception:  # RecursionError included
         return None
     return nodes
 

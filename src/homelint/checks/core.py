@@ -12,7 +12,7 @@ from homelint.registry import check
 TEMPLATE_HINTS = ("{{", "{%", "#{", "#%")
 
 
-@check("HL001", "HL002")
+@check("HL001", "HL002", "HL007")
 def loader_problems(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     applied = ctx.flux.applied_files
@@ -22,7 +22,7 @@ def loader_problems(ctx: Context) -> Iterator[Finding]:
         if path not in applied and _looks_templated(repo, path, parsed):
             continue  # a Helm/Go or Jinja template, not a manifest
         for problem in parsed.problems:
-            if problem.rule not in ("HL001", "HL002", "HL006"):
+            if problem.rule not in ("HL001", "HL002", "HL006", "HL007"):
                 continue
             end_line = problem.end_line or problem.line
             end_col = problem.end_column or problem.column + 1
@@ -30,6 +30,7 @@ def loader_problems(ctx: Context) -> Iterator[Finding]:
                 "HL001": "fix the YAML at this position (yamllint or your editor's YAML mode shows the structure)",
                 "HL002": "remove one of the two keys; YAML parsers disagree on which one wins",
                 "HL006": "make the file readable, or exclude it in .homelint.yaml",
+                "HL007": "split the repository, or exclude generated folders in .homelint.yaml",
             }[problem.rule]
             yield ctx.finding(
                 problem.rule,

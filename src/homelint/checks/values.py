@@ -14,7 +14,6 @@ schemas pull"), never a finding. Nothing here touches the network.
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from homelint.checks.common import applied_instances
+from homelint.checks.common import applied_instances, close_matches
 from homelint.config import COMPONENTS, chart_targets
 from homelint.engine import Context
 from homelint.helmvalues import (
@@ -167,7 +166,7 @@ def explain(error: Any, schemas: SchemaSet, secret: Any, open_root: bool, root: 
     if validator in ("additionalProperties", "unevaluatedProperties"):
         allowed = known_properties(schemas, error.schema, _base_of(error, schemas))
         for extra in _extra_keys(error, allowed):
-            close = difflib.get_close_matches(extra, sorted(allowed), n=1, cutoff=0.6)
+            close = close_matches(extra, allowed, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             listed = sorted(allowed)
             shown = ", ".join(listed[:12]) + (f", ... ({len(listed) - 12} more)" if len(listed) > 12 else "")
@@ -364,7 +363,7 @@ def misspelt(schemas: SchemaSet, instance: Any, root: str = "values") -> Iterato
                 )
                 yield Violation("HL808", (*at, key), True, message)
                 continue
-            close = difflib.get_close_matches(key, [str(p) for p in properties if p not in value], n=1, cutoff=0.8)
+            close = close_matches(key, [str(p) for p in properties if p not in value], n=1, cutoff=0.8)
             if close:
                 message = f"'{key}' is not a key of {there}, so Helm ignores it silently; did you mean '{close[0]}'?"
                 yield Violation("HL808", (*at, key), True, message, close[0])
