@@ -279,3 +279,49 @@ def test_a_flux_kustomization_patch_on_any_object_is_applied(check_json, repo) -
     assert where(findings, "HL401") == [("clusters/main/apps.yaml", 21, "HelmRelease web uses Secret 'shared-values'")]
     (finding,) = [f for f in findings if f["rule"] == "HL401"]
     assert finding["column"] == len("            - {kind: Secret, name: ") + 1
+
+
+# --- generated ConfigMaps and Secrets ----------------------------------------------------------------
+def generated_app(generators: str, files: dict[str, str]) -> dict[str, str]:
+    return {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks(
+            "apps", "./apps/gen", extra="  targetNamespace: gen\n  postBuild:\n    substitute: {DEFINED: yes}\n"
+        ),
+        "apps/gen/kustomization.yaml": kustomization(extra=generators).replace("resources:\n", "resources: []\n"),
+        **files,
+    }
+
+
+def test_a_placeholder_in_a_generated_configmap_is_substituted_and_shown_in_its_source_file(check_json, repo) -> None:
+    generators = (
+        "configMapGenerator:\n  - name: conf\n    files: [./app.conf]\n    envs: [./app.env]\n"
+        "    literals:\n      - GREETING=${MISSING_LITERAL}\n"
+    )
+    files = {
+        "apps/gen/app.conf": "defined ${DEFINED}\nlisten ${MISSING_FILE}\n",
+        "apps/gen/app.env": "# settings\nA=${DEFINED}\nB=x-${MISSING_ENV}\n",
+    }
+    _, findings = check_json(repo(generated_app(generators, files)))
+    found = sorted((f["path"], f["line"], f["column"], f["message"].split(" ")[0]) for f in findings if f["rule"] == "HL201")
+    assert found == [
+        ("apps/gen/app.conf", 2, 8, "${MISSING_FILE}"),
+        ("apps/gen/app.env", 3, 5, "${MISSING_ENV}"),
+        ("apps/gen/kustomization.yaml", 8, 18, "${MISSING_LITERAL}"),
+    ]
+
+
+def test_generated_objects_that_flux_does_not_substitute_have_no_placeholders(check_json, repo) -> None:
+    files = {"apps/gen/app.conf": "listen ${MISSING_FILE}\n"}
+    disabled = "{kustomize.toolkit.fluxcd.io/substitute: disabled}"
+    cases = {
+        # opted out for every generator of the kustomization, or for one by its own options
+        f"generatorOptions:\n  annotations: {disabled}\nconfigMapGenerator:\n  - name: a\n    files: [./app.conf]\n": [],
+        f"configMapGenerator:\n  - name: a\n    files: [./app.conf]\n    options:\n      labels: {disabled}\n": [],
+        # a Secret's values are base64 when Flux substitutes: a ${VAR} in them is never seen
+        "secretGenerator:\n  - name: a\n    files: [./app.conf]\n": [],
+        "configMapGenerator:\n  - name: a\n    files: [./app.conf]\n": ["apps/gen/app.conf"],
+    }
+    for generators, expected in cases.items():
+        _, findings = check_json(repo(generated_app(generators, files)))
+        assert [f["path"] for f in findings if f["rule"] == "HL201"] == expected, generators

@@ -133,7 +133,7 @@ class BuildOut:
         if data is None:
             self.edit(index, DELETED, True)
             return
-        origins = self.edits.get(index, {}).get(ORIGINS, ())
+        origins = self.edits.get(index, {}).get(ORIGINS, obj.origins)
         self.edit(index, WHOLE, data)
         self.edit(index, ORIGINS, carry(origins, recorder, (obj.path, obj.doc)))
 
@@ -167,6 +167,7 @@ class FluxModel:
         self.roots_known = False  # roots found by evidence or config, not by the fallback
         self._generated_memo: dict[str, list[K8sObject]] = {}
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
+        self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
         # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
         self.external_secret_index: dict[tuple[str, str], list[K8sObject]] = {}
         self.external_secret_index_size = -1
@@ -296,49 +297,18 @@ class FluxModel:
             out.objects = [(o, o_ns if unset_only and o_ns else ns) for o, o_ns in out.objects]
 
     def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
-        """The ConfigMaps/Secrets a kustomization's generators create (behavior create). Keys
-        come from literals, files and env files; values are read only for ConfigMap literals.
-        The name is the generator's: kustomize's hash suffix is rewritten into every reference."""
+        """The ConfigMaps/Secrets a kustomization's generators create (generators.py); the hash
+        suffix of each is kept for the name its Kustomization applies (see _evaluate)."""
         if kd.file in self._generated_memo:
             return self._generated_memo[kd.file]
-        made: list[K8sObject] = []
-        found = kd.data.get("generatorOptions")
-        options: dict[str, Any] = found if isinstance(found, dict) else {}
-        for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
-            items = kd.data.get(field_name)
-            for index, item in enumerate(items if isinstance(items, list) else []):
-                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                    continue
-                if item.get("behavior") in ("merge", "replace"):
-                    continue  # changes an object of a base; creates none
-                data: dict[str, Any] = {}
-                for literal in item.get("literals") or []:
-                    key, _, value = str(literal).partition("=")
-                    data[key] = value if kind == "ConfigMap" else ""
-                for source in item.get("files") or []:
-                    key, _, path = str(source).rpartition("=")
-                    data[key or posixpath.basename(path)] = ""
-                envs = [*(item.get("envs") or []), *([item["env"]] if isinstance(item.get("env"), str) else [])]
-                for env in envs:
-                    for line in (self.repo.read_text(join(kd.dir, str(env))) or "").splitlines():
-                        key, eq, _ = line.strip().partition("=")
-                        if eq and key and not key.startswith("#"):
-                            data[key] = ""
-                meta: dict[str, Any] = {"name": item["name"]}
-                if isinstance(item.get("namespace"), str):
-                    meta["namespace"] = item["namespace"]
-                own = item.get("options")
-                own_options: dict[str, Any] = own if isinstance(own, dict) else {}
-                for extra in ("labels", "annotations"):
-                    merged = {**(options.get(extra) or {}), **(own_options.get(extra) or {})}
-                    if merged:
-                        meta[extra] = merged
-                doc = {"apiVersion": "v1", "kind": kind, "metadata": meta, "data": data}
-                obj = K8sObject(kd.file, kd.doc, doc, "v1", kind, item["name"], meta.get("namespace"))
-                obj.anchor = (field_name, index, "name")
-                made.append(obj)
-        self._generated_memo[kd.file] = made
-        return made
+        from homelint.generators import generate
+
+        made = generate(kd, self.repo.read_bytes)
+        for item in made:
+            if item.suffix is not None:
+                self._suffixes[id(item.obj)] = item.suffix
+        self._generated_memo[kd.file] = [item.obj for item in made]
+        return self._generated_memo[kd.file]
 
     def _inline_or_file(self, kd: KustomizeDir, text: str) -> Any:
         """The first document of a kustomization entry that is inline YAML (it has a newline) or a
@@ -737,10 +707,14 @@ class FluxModel:
             edits = built.edits.get(index, {})
             obj = self._as_built(source_obj, built, index)
             renamed = edits.get(("metadata", "name"))
+            suffix = self._suffix(source_obj, obj)
+            if renamed is None and suffix is not None:
+                renamed = f"{obj.name}-{suffix}"  # kustomize hashes a generated object's content into its name
             if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
                 renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
-            elif renamed is None and "$" in obj.name and ks.post_build is not None and not substitution_disabled(obj.data):
-                renamed = resolve(obj.name, parent_vars(self.repo, ks))  # postBuild substitution (None: unknown)
+            elif "$" in (renamed or obj.name) and ks.post_build is not None and not substitution_disabled(obj.data):
+                name = renamed or obj.name  # postBuild substitution (None: unknown)
+                renamed = resolve(name, parent_vars(self.repo, ks)) or (renamed if suffix is not None else None)
             if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
                 effective = resolve(effective, parent_vars(self.repo, ks)) or effective
             applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None)
@@ -750,6 +724,16 @@ class FluxModel:
                 forced = target_ns or (ns if ns != obj.namespace else None)
                 children.append(self._make_ks(source_obj, forced, ks, ns, edits))
         return children
+
+    def _suffix(self, generated: K8sObject, built: K8sObject) -> str | None:
+        """kustomize's name hash of a generated object as its build left it (hashed last, after
+        every patch of the build); None when it is not hashed."""
+        suffix = self._suffixes.get(id(generated))
+        if suffix is None or built is generated or built.kind != "ConfigMap":
+            return suffix
+        from homelint.generators import hash_suffix
+
+        return hash_suffix(built.data)
 
     def _as_built(self, obj: K8sObject, built: BuildOut, index: int) -> K8sObject:
         """The object as the build's patches and replacements left it: a copy that knows its file's
@@ -778,7 +762,7 @@ class FluxModel:
             obj.anchor,
             applied_by=obj.applied_by,
             unpatched=obj,
-            origins=edits.get(ORIGINS, ()),
+            origins=edits.get(ORIGINS, obj.origins),
         )
         self._patched[key] = made
         return made

@@ -69,7 +69,7 @@ FieldPath = tuple[str | int, ...]
 class Origin:
     """The field `field` of the patched object (and what is below it) is at `at` of document
     `doc` of `path`; `inside` when `at` is a text block (an inline patch), with `inner` the field
-    inside the YAML that text holds."""
+    inside the YAML that text holds; `text` when `path` is not YAML."""
 
     field: FieldPath
     path: str
@@ -77,6 +77,7 @@ class Origin:
     at: FieldPath
     inside: bool = False
     inner: FieldPath = ()
+    text: bool = False  # `path` is a plain text file (a generator source): `at` is (line index,)
 
 
 @dataclass(slots=True)

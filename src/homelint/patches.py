@@ -15,7 +15,7 @@ field with no origin is where the object's own file has it.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from homelint.model import FieldPath, Origin
@@ -276,9 +276,9 @@ def carry(origins: tuple[Origin, ...], rec: _Recorder, own: tuple[str, int]) -> 
         moved: list[Origin] = []
         for now, was in rec.moved:
             found = resolve(origins, was, own)
-            moved.append(Origin(now, found.path, found.doc, found.at, found.inside, found.inner))
+            moved.append(replace(found, field=now))
             moved.extend(
-                Origin((*now, *o.field[len(was) :]), o.path, o.doc, o.at, o.inside, o.inner)
+                replace(o, field=(*now, *o.field[len(was) :]))
                 for o in origins
                 if len(o.field) > len(was) and o.field[: len(was)] == was
             )
@@ -298,14 +298,22 @@ def carry(origins: tuple[Origin, ...], rec: _Recorder, own: tuple[str, int]) -> 
 def resolve(origins: tuple[Origin, ...], field: FieldPath, own: tuple[str, int]) -> Origin:
     """Where `field` of a patched object is: the origin of its longest recorded prefix, else the
     object's own document (`own`: path, doc)."""
+    found = find_origin(origins, field)
+    return found if found is not None else Origin(field, own[0], own[1], field)
+
+
+def find_origin(origins: tuple[Origin, ...], field: FieldPath) -> Origin | None:
+    """The origin of `field` by its longest recorded prefix; None when none is recorded."""
     best: Origin | None = None
     for origin in origins:
         prefix = len(origin.field) <= len(field) and field[: len(origin.field)] == origin.field
         if prefix and (best is None or len(origin.field) > len(best.field)):
             best = origin
     if best is None:
-        return Origin(field, own[0], own[1], field)
+        return None
     rest = field[len(best.field) :]
+    if best.text:
+        return replace(best, field=field)
     if best.inside:
-        return Origin(field, best.path, best.doc, best.at, True, (*best.inner, *rest))
-    return Origin(field, best.path, best.doc, (*best.at, *rest))
+        return replace(best, field=field, inner=(*best.inner, *rest))
+    return replace(best, field=field, at=(*best.at, *rest))

@@ -81,6 +81,20 @@ class PositionIndex:
         length = len(needle) if first_line_end < 0 or first_line_end >= found + len(needle) else first_line_end - found
         return Span(line, column, line, column + max(length, 1))
 
+    def plain_text_span(self, path: str, line: int, needle: str | None) -> Span:
+        """Span of `needle` in a file that is not YAML (a generator's source), searched from the
+        0-based `line` on; that line itself without a needle or when it is not found."""
+        raw = self._read(path)
+        text, _ = decode(raw) if raw is not None else (None, None)
+        if text is None:
+            return FILE_START
+        lines = text.split("\n")
+        for number in range(line, len(lines)):
+            column = lines[number].find(needle) if needle else -1
+            if column >= 0 and needle:
+                return Span(number + 1, column + 1, number + 1, column + 1 + len(needle))
+        return Span(line + 1, 1, line + 1, 2)
+
     def inner_span(
         self,
         path: str,

@@ -42,9 +42,13 @@ class Repo:
         self.positions = PositionIndex(self.read_bytes)
 
     def placeholder_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
-        """(field path, text, is_key) of each string in the object containing `${` (found at parse time)."""
+        """(field path, text, is_key) of each string in the object containing `${` (found at parse
+        time). A generated Secret has none: kustomize base64-encodes its values before Flux
+        substitutes."""
         parsed = self.parsed.get(obj.path)
-        if obj.unpatched is not None:  # a patch may add (or drop) placeholders: read the patched object
+        if obj.anchor is not None and obj.kind == "Secret":
+            return []
+        if obj.unpatched is not None or obj.anchor is not None:  # patched or generated: read the object
             return self._patched_strings(obj)
         if parsed is None or not parsed.placeholders:
             return []
@@ -87,14 +91,18 @@ class Repo:
     def locate(self, obj: K8sObject, keys: tuple[Any, ...], *, key: bool = False, needle: str | None = None) -> tuple[str, Span]:
         """(file, span) of a field of an object (of `needle` inside its text): in the object's
         file, or, for a field a kustomize patch set, in the patch (patches.resolve)."""
-        if obj.anchor is not None:
-            return obj.path, self.positions.span(obj.path, obj.doc, obj.anchor)
         path, doc, at = obj.path, obj.doc, tuple(keys)
+        found = None
         if obj.origins:
-            from homelint.patches import resolve
+            from homelint.patches import find_origin
 
-            found = resolve(obj.origins, tuple(keys), (obj.path, obj.doc))
+            found = find_origin(obj.origins, tuple(keys))
+        if found is None and obj.anchor is not None:  # a generated object: at its generator entry
+            return obj.path, self.positions.span(obj.path, obj.doc, obj.anchor)
+        if found is not None:
             path, doc, at = found.path, found.doc, found.at
+            if found.text:  # a generator's source file
+                return path, self.positions.plain_text_span(path, int(at[0]) if at else 0, needle)
             if found.inside:  # in the YAML text of an inline patch
                 return path, self.positions.inner_span(path, doc, at, found.inner, key=key, needle=needle)
         if needle is not None:
