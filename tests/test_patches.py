@@ -325,3 +325,15 @@ def test_generated_objects_that_flux_does_not_substitute_have_no_placeholders(ch
     for generators, expected in cases.items():
         _, findings = check_json(repo(generated_app(generators, files)))
         assert [f["path"] for f in findings if f["rule"] == "HL201"] == expected, generators
+
+
+def test_the_hash_suffix_is_kustomizes() -> None:
+    from homelint.generators import hash_suffix
+
+    # `kubectl kustomize` (kustomize v5.8.1) names `configMapGenerator: [{name: hashed, literals: [a=b]}]`
+    # hashed-4h2mbtbbt6: the name does not enter the hash, the content does
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "hashed"}, "data": {"a": "b"}}
+    assert hash_suffix(cm) == "4h2mbtbbt6"
+    assert hash_suffix({**cm, "metadata": {"name": "other"}}) == "4h2mbtbbt6"
+    assert hash_suffix({**cm, "data": {"a": "c"}}) != "4h2mbtbbt6"
+    assert not set(hash_suffix(cm)) & set("013ae")

@@ -50,6 +50,15 @@ class Applied:
     def ns(self) -> str:
         return self.namespace or "default"
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names it is found by: a generated object also by its generator's name, which
+        kustomize rewrites to the hashed name in the references of its build (references from
+        outside the build are not told apart: a known limit)."""
+        if self.obj.anchor is not None and self.renamed is not None and self.renamed != self.obj.name:
+            return (self.renamed, self.obj.name)
+        return (self.name,)
+
 
 @dataclass(eq=False)
 class FluxKS:
@@ -193,7 +202,7 @@ class FluxModel:
         mine: list[K8sObject] = []
         for applied in self._by_name.get((kind, namespace, name), []) if self._named is not None else self.applied:
             obj = applied.obj
-            if obj.kind == kind and applied.name == name and applied.ns == namespace and obj not in found:
+            if obj.kind == kind and name in applied.names and applied.ns == namespace and obj not in found:
                 found.append(obj)
                 if cluster is not None and applied.ks is not None and applied.ks.cluster == cluster and obj not in mine:
                     mine.append(obj)
@@ -475,10 +484,11 @@ class FluxModel:
         named: dict[tuple[str, str, str], list[K8sObject]] = defaultdict(list)
         by_name: dict[tuple[str, str, str], list[Applied]] = defaultdict(list)
         for applied in self.applied:
-            bucket = named[(applied.obj.kind, applied.ns, applied.name)]
-            by_name[(applied.obj.kind, applied.ns, applied.name)].append(applied)
-            if applied.obj not in bucket:
-                bucket.append(applied.obj)
+            for name in applied.names:
+                bucket = named[(applied.obj.kind, applied.ns, name)]
+                by_name[(applied.obj.kind, applied.ns, name)].append(applied)
+                if applied.obj not in bucket:
+                    bucket.append(applied.obj)
         self._named = dict(named)
         self._by_name = dict(by_name)
         for applied in self.applied:
