@@ -802,17 +802,18 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
 
 
 def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[str, Any]:
-    """A copy of `data` (or of the patched object) with each field path set (missing maps created)."""
+    """`data` (or the patched object) with each field path set (missing maps created); what is not
+    edited is shared with `data`, so the result is read, never changed."""
     whole = edits.get(WHOLE)
-    result = copy.deepcopy(whole if isinstance(whole, dict) else data)
+    result = whole if isinstance(whole, dict) else data
     for path, value in edits.items():
         if path in (WHOLE, ORIGINS, DELETED):
             continue
-        node = result
+        result = node = dict(result)  # copied along the edited path only: the rest is shared, never changed
         for part in path[:-1]:
             child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
+            child = dict(child) if isinstance(child, dict) else {}
+            node[part] = child
             node = child
         node[path[-1]] = copy.deepcopy(value)
     return result

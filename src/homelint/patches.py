@@ -122,17 +122,33 @@ def _merge_map(
         elif isinstance(value, list) and isinstance(result.get(key), list) and builtin:
             result[key] = _merge_list(str(key), result[key], value, here, there, builtin, rec)
         else:
-            result[key] = copy.deepcopy(_strip(value))
+            result[key] = _strip(value)
             rec.patched(here, there)
     return result
 
 
 def _strip(value: Any) -> Any:
-    """A patch value without its directives (set where the object had nothing to merge with)."""
+    """A patch value without its directives (set where the object had nothing to merge with). One
+    patch is applied to many objects: the result is made once and shared (patched data is read, never
+    changed)."""
+    if not isinstance(value, dict | list):
+        return value
+    found = _STRIPPED.get(id(value))
+    if found is None or found[0] is not value:
+        if len(_STRIPPED) > 10_000:
+            _STRIPPED.clear()
+        found = _STRIPPED[id(value)] = (value, _stripped(value))
+    return found[1]
+
+
+_STRIPPED: dict[int, tuple[Any, Any]] = {}
+
+
+def _stripped(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("$"))}
+        return {k: _stripped(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("$"))}
     if isinstance(value, list):
-        return [_strip(v) for v in value if not (isinstance(v, dict) and v.get("$patch") in ("delete", "replace"))]
+        return [_stripped(v) for v in value if not (isinstance(v, dict) and v.get("$patch") in ("delete", "replace"))]
     return value
 
 
@@ -141,7 +157,7 @@ def _merge_list(
 ) -> list[Any]:
     if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
         rec.patched(at, patch_at)
-        return [copy.deepcopy(_strip(item)) for item in patch if not (isinstance(item, dict) and "$patch" in item)]
+        return [_strip(item) for item in patch if not (isinstance(item, dict) and "$patch" in item)]
     if name in PRIMITIVE_MERGE and all(not isinstance(v, dict | list) for v in [*base, *patch]):
         result = list(base)
         for index, item in enumerate(patch):
@@ -163,7 +179,7 @@ def _merge_list(
                 del before[found]
             continue
         if found is None:
-            result.append(copy.deepcopy(_strip(item)))
+            result.append(_strip(item))
             before.append(-1)
             rec.patched((*at, len(result) - 1), (*patch_at, index))
         else:
@@ -176,7 +192,7 @@ def _merge_list(
 
 def json6902(data: Any, ops: list[Any], source: PatchSource | None = None) -> tuple[Any, _Recorder]:
     """`data` after JSON6902 operations (add, replace, remove, copy, move; test is not checked)."""
-    data = copy.deepcopy(data)
+    data = dict(data) if isinstance(data, dict) else data  # containers are copied along each op's path
     rec = _Recorder(source)
     for index, op in enumerate(ops):
         if not isinstance(op, dict) or not isinstance(op.get("path"), str):
@@ -194,7 +210,7 @@ def json6902(data: Any, ops: list[Any], source: PatchSource | None = None) -> tu
         parts = _pointer(op["path"])
         if not parts:
             continue
-        parent = _at(data, parts[:-1])
+        parent = _at(data, parts[:-1], copy_path=True)
         last = parts[-1]
         if kind == "remove":
             _take(data, parts, remove=True, rec=rec)
@@ -229,22 +245,29 @@ def _typed(parts: list[str]) -> list[str | int]:
     return [int(p) if p.isdigit() else p for p in parts]
 
 
-def _at(data: Any, parts: list[str]) -> Any:
+def _at(data: Any, parts: list[str], *, copy_path: bool = False) -> Any:
+    """The container at `parts`; with copy_path, each container on the way is replaced by a
+    shallow copy first (the caller changes the result, never the object it came from)."""
     node = data
     for part in parts:
         if isinstance(node, dict):
-            node = node.get(part)
+            child = node.get(part)
+            key: str | int = part
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
+            key = int(part)
+            child = node[key]
         else:
             return None
+        if copy_path and isinstance(child, dict | list):
+            child = node[key] = copy.copy(child)  # type: ignore[index]
+        node = child
     return node
 
 
 def _take(data: Any, parts: list[str], *, remove: bool, rec: _Recorder) -> Any:
     if not parts:
         return _MISSING
-    parent = _at(data, parts[:-1])
+    parent = _at(data, parts[:-1], copy_path=remove)
     last = parts[-1]
     if isinstance(parent, dict) and last in parent:
         return parent.pop(last) if remove else parent[last]
