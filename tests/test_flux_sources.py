@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from homelint.config import load_config
+from homelint.model import Span
 from homelint.repo import load_repo
 from homelint.targets import selector_matches, target_matches
 
@@ -246,6 +247,29 @@ def test_oci_root_paths_are_relative_to_the_pushed_folder(repo):
     assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
 
 
+def test_files_the_push_command_ignores_are_not_in_the_oci_artifact(repo):
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\n"
+        "metadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  sync:\n    kind: OCIRepository\n    url: oci://registry.example.com/me/manifests\n"
+        "    ref: latest\n    path: ./clusters/home\n"
+    )
+    push = (
+        "jobs:\n  push:\n    steps:\n      - run: |\n          flux push artifact oci://registry.example.com/me/manifests:latest \\\n"
+        '            --path="./kubernetes" \\\n            --ignore-paths="kept-out.yaml,*.local.yaml" \\\n            --source=x\n'
+    )
+    root = repo(
+        {
+            ".github/workflows/push.yaml": push,
+            "kubernetes/clusters/home/flux-instance.yaml": instance,
+            "kubernetes/clusters/home/echo.yaml": helmrelease("echo"),
+            "kubernetes/clusters/home/kept-out.yaml": helmrelease("kept-out"),
+            "kubernetes/clusters/home/deep/dev.local.yaml": helmrelease("dev"),
+        }
+    )
+    assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
 def test_without_a_push_command_an_oci_root_is_not_guessed(repo):
     instance = (
         "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\n"
@@ -372,8 +396,18 @@ def test_generators_make_objects_of_the_build_located_at_their_entry(repo):
     )
     built = model(root)
     (made,) = [a for a in built.flux.applied if a.kind == "ConfigMap"]
-    assert (made.ns, made.name, sorted(made.obj.data["data"])) == ("tools", "echo-config", ["MODE", "settings.conf"])
-    assert built.obj_span(made.obj, "data", "MODE").line == 5  # the generator's `name:` line
+    assert (made.ns, made.obj.name, made.obj.data["data"]) == (
+        "tools",
+        "echo-config",
+        {"MODE": "fast", "settings.conf": "mode = ${MODE}\n"},
+    )
+    assert made.name.startswith("echo-config-") and len(made.name) == len("echo-config-") + 10  # kustomize's hash suffix
+    assert built.obj_span(made.obj, "metadata", "name").line == 5  # the generator's `name:` line
+    assert built.obj_span(made.obj, "data", "MODE").line == 7  # the literal
+    assert built.locate(made.obj, ("data", "settings.conf"), needle="${MODE}") == (
+        "kubernetes/apps/echo/config/app.conf",
+        Span(1, 8, 1, 15),
+    )
     assert not [a for a in built.flux.applied if a.kind == "Secret"]  # behavior: merge creates nothing
 
 

@@ -59,9 +59,9 @@ class Context:
         return Finding(rule, path, span, message, fix, meta.severity, meta.name, key or message, tuple(related))
 
     def at(self, rule: str, obj: K8sObject, keys: tuple[Any, ...], message: str, *, key_node: bool = False, **kw: Any) -> Finding:
-        span = self.repo.obj_span(obj, *keys, key=key_node)
+        path, span = self.repo.locate(obj, keys, key=key_node)  # a field a patch set: in the patch
         kw.setdefault("key", f"{obj.kind}/{obj.name}/{'.'.join(map(str, keys))}/{message}")
-        return self.finding(rule, obj.path, span, message, **kw)
+        return self.finding(rule, path, span, message, **kw)
 
 
 @dataclass

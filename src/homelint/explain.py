@@ -147,7 +147,7 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
             "applied": [],
         }
         for applied in flux.applied if flux is not None else []:
-            if applied.obj is not obj:
+            if applied.obj.source is not obj:
                 continue
             ks = applied.ks
             item: dict[str, Any] = {

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from homelint.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model import K8sObject
+from homelint.patches import PatchSource, apply_patch, carry
 from homelint.sources import Artifact, SourceRef, Sources, find_sources, source_ref
 from homelint.substitution import resolve, substitute_tree, substitution_disabled
 from homelint.targets import target_matches
@@ -48,6 +49,15 @@ class Applied:
     @property
     def ns(self) -> str:
         return self.namespace or "default"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names it is found by: a generated object also by its generator's name, which
+        kustomize rewrites to the hashed name in the references of its build (references from
+        outside the build are not told apart: a known limit)."""
+        if self.obj.anchor is not None and self.renamed is not None and self.renamed != self.obj.name:
+            return (self.renamed, self.obj.name)
+        return (self.name,)
 
 
 @dataclass(eq=False)
@@ -112,10 +122,29 @@ class BuildOut:
         self.edits[index] = {**self.edits.get(index, {}), path: value}
 
     def current(self, index: int) -> dict[str, Any]:
-        """The object at `index` as the build has transformed it so far."""
+        """The object at `index` as the build has transformed it so far (not to be changed)."""
         edits = self.edits.get(index)
-        data = self.objects[index][0].data
-        return _overlay(data, edits) if edits else data
+        if not edits:
+            return self.objects[index][0].data
+        if all(path in (WHOLE, ORIGINS, DELETED) for path in edits):
+            whole = edits.get(WHOLE)
+            return whole if isinstance(whole, dict) else self.objects[index][0].data
+        return _overlay(self.objects[index][0].data, edits)
+
+    def deleted(self, index: int) -> bool:
+        """Whether a `$patch: delete` removed the object at `index` from the build."""
+        return bool(self.edits.get(index, {}).get(DELETED))
+
+    def patch(self, index: int, body: Any, source: PatchSource | None) -> None:
+        """Apply one patch body to the object at `index`, keeping where its fields come from."""
+        obj = self.objects[index][0]
+        data, recorder = apply_patch(self.current(index), body, source)
+        if data is None:
+            self.edit(index, DELETED, True)
+            return
+        origins = self.edits.get(index, {}).get(ORIGINS, obj.origins)
+        self.edit(index, WHOLE, data)
+        self.edit(index, ORIGINS, carry(origins, recorder, (obj.path, obj.doc)))
 
 
 @dataclass
@@ -146,6 +175,8 @@ class FluxModel:
         self.notes: list[str] = []
         self.roots_known = False  # roots found by evidence or config, not by the fallback
         self._generated_memo: dict[str, list[K8sObject]] = {}
+        self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
+        self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
         # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
         self.external_secret_index: dict[tuple[str, str], list[K8sObject]] = {}
         self.external_secret_index_size = -1
@@ -171,7 +202,7 @@ class FluxModel:
         mine: list[K8sObject] = []
         for applied in self._by_name.get((kind, namespace, name), []) if self._named is not None else self.applied:
             obj = applied.obj
-            if obj.kind == kind and applied.name == name and applied.ns == namespace and obj not in found:
+            if obj.kind == kind and name in applied.names and applied.ns == namespace and obj not in found:
                 found.append(obj)
                 if cluster is not None and applied.ks is not None and applied.ks.cluster == cluster and obj not in mine:
                     mine.append(obj)
@@ -275,49 +306,18 @@ class FluxModel:
             out.objects = [(o, o_ns if unset_only and o_ns else ns) for o, o_ns in out.objects]
 
     def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
-        """The ConfigMaps/Secrets a kustomization's generators create (behavior create). Keys
-        come from literals, files and env files; values are read only for ConfigMap literals.
-        The name is the generator's: kustomize's hash suffix is rewritten into every reference."""
+        """The ConfigMaps/Secrets a kustomization's generators create (generators.py); the hash
+        suffix of each is kept for the name its Kustomization applies (see _evaluate)."""
         if kd.file in self._generated_memo:
             return self._generated_memo[kd.file]
-        made: list[K8sObject] = []
-        found = kd.data.get("generatorOptions")
-        options: dict[str, Any] = found if isinstance(found, dict) else {}
-        for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
-            items = kd.data.get(field_name)
-            for index, item in enumerate(items if isinstance(items, list) else []):
-                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                    continue
-                if item.get("behavior") in ("merge", "replace"):
-                    continue  # changes an object of a base; creates none
-                data: dict[str, Any] = {}
-                for literal in item.get("literals") or []:
-                    key, _, value = str(literal).partition("=")
-                    data[key] = value if kind == "ConfigMap" else ""
-                for source in item.get("files") or []:
-                    key, _, path = str(source).rpartition("=")
-                    data[key or posixpath.basename(path)] = ""
-                envs = [*(item.get("envs") or []), *([item["env"]] if isinstance(item.get("env"), str) else [])]
-                for env in envs:
-                    for line in (self.repo.read_text(join(kd.dir, str(env))) or "").splitlines():
-                        key, eq, _ = line.strip().partition("=")
-                        if eq and key and not key.startswith("#"):
-                            data[key] = ""
-                meta: dict[str, Any] = {"name": item["name"]}
-                if isinstance(item.get("namespace"), str):
-                    meta["namespace"] = item["namespace"]
-                own = item.get("options")
-                own_options: dict[str, Any] = own if isinstance(own, dict) else {}
-                for extra in ("labels", "annotations"):
-                    merged = {**(options.get(extra) or {}), **(own_options.get(extra) or {})}
-                    if merged:
-                        meta[extra] = merged
-                doc = {"apiVersion": "v1", "kind": kind, "metadata": meta, "data": data}
-                obj = K8sObject(kd.file, kd.doc, doc, "v1", kind, item["name"], meta.get("namespace"))
-                obj.anchor = (field_name, index, "name")
-                made.append(obj)
-        self._generated_memo[kd.file] = made
-        return made
+        from homelint.generators import generate
+
+        made = generate(kd, self.repo.read_bytes)
+        for item in made:
+            if item.suffix is not None:
+                self._suffixes[id(item.obj)] = item.suffix
+        self._generated_memo[kd.file] = [item.obj for item in made]
+        return self._generated_memo[kd.file]
 
     def _inline_or_file(self, kd: KustomizeDir, text: str) -> Any:
         """The first document of a kustomization entry that is inline YAML (it has a newline) or a
@@ -327,44 +327,43 @@ class FluxModel:
         parsed = self.repo.parsed.get(join(kd.dir, text))
         return parsed.docs[0] if parsed and parsed.docs else None
 
-    def _patches(self, kd: KustomizeDir, out: BuildOut) -> None:
-        """The kustomization's own patches (patches, patchesStrategicMerge, patchesJson6902) on
-        the Flux Kustomizations of the build, which the model reads; they run before the
-        namespace transformer, so targets see the namespace from inner folders."""
-        bodies: list[tuple[Any, Any]] = []  # (target or None, body)
+    def _patch_entries(self, kd: KustomizeDir) -> list[tuple[Any, Any, PatchSource]]:
+        """(target or None, body, where it is) of each patch of a kustomization, in the order
+        kustomize applies them (patchesStrategicMerge, then patches and patchesJson6902); a patch
+        file holds one patch per document."""
+        entries: list[tuple[Any, Any, PatchSource]] = []
+        merges = kd.data.get("patchesStrategicMerge")
+        for index, item in enumerate(merges if isinstance(merges, list) else []):
+            if isinstance(item, str):
+                entries.extend((None, body, source) for body, source in self._bodies(kd, item, ("patchesStrategicMerge", index)))
         for key in ("patches", "patchesJson6902"):
             items = kd.data.get(key)
-            for item in items if isinstance(items, list) else []:
+            for index, item in enumerate(items if isinstance(items, list) else []):
                 if not isinstance(item, dict):
                     continue
                 if isinstance(item.get("patch"), str):
-                    body = _patch_body(item["patch"])
+                    source = PatchSource(kd.file, kd.doc, (key, index, "patch"), True)
+                    entries.append((item.get("target"), _patch_body(item["patch"]), source))
                 elif isinstance(item.get("path"), str):
-                    body = self._inline_or_file(kd, item["path"])
-                else:
-                    continue
-                bodies.append((item.get("target"), body))
-        merges = kd.data.get("patchesStrategicMerge")
-        for item in merges if isinstance(merges, list) else []:
-            if isinstance(item, str):
-                bodies.append((None, self._inline_or_file(kd, item)))
-        for target, body in bodies:
-            if body is None:
-                continue
-            if target is None and isinstance(body, dict):
-                found = body.get("metadata")
-                meta: dict[str, Any] = found if isinstance(found, dict) else {}
-                target = {"kind": body.get("kind"), "name": meta.get("name")}
-                if meta.get("namespace"):
-                    target["namespace"] = meta["namespace"]
-            if not isinstance(target, dict) or target.get("kind") not in (None, "Kustomization"):
-                continue
-            for index, (obj, ns) in enumerate(out.objects):
-                if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
-                    continue
-                current = out.current(index)
-                if target_matches(target, current, ns):
-                    out.edit(index, WHOLE, apply_patch(current, body))
+                    bodies = self._bodies(kd, item["path"], (key, index, "path"), inline=False)
+                    entries.extend((item.get("target"), body, source) for body, source in bodies)
+        return entries
+
+    def _bodies(
+        self, kd: KustomizeDir, text: str, at: tuple[str | int, ...], *, inline: bool = True
+    ) -> list[tuple[Any, PatchSource]]:
+        """The patch documents of an entry that is inline YAML (it has a newline) or a file path."""
+        if inline and "\n" in text:
+            return [(_patch_body(text), PatchSource(kd.file, kd.doc, at, True))]
+        path = join(kd.dir, text)
+        parsed = self.repo.parsed.get(path)
+        return [(doc, PatchSource(path, index, (), False)) for index, doc in enumerate(parsed.docs if parsed else [])]
+
+    def _patches(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """The kustomization's own patches on the objects of its build. They run before the
+        namespace transformer, so targets see the namespace from inner folders."""
+        for target, body, source in self._patch_entries(kd):
+            apply_matching(out, target, body, source)
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
         """kustomize `replacements:` (they run after the namespace transformer): copy one field of
@@ -485,18 +484,20 @@ class FluxModel:
         named: dict[tuple[str, str, str], list[K8sObject]] = defaultdict(list)
         by_name: dict[tuple[str, str, str], list[Applied]] = defaultdict(list)
         for applied in self.applied:
-            bucket = named[(applied.obj.kind, applied.ns, applied.name)]
-            by_name[(applied.obj.kind, applied.ns, applied.name)].append(applied)
-            if applied.obj not in bucket:
-                bucket.append(applied.obj)
+            for name in applied.names:
+                bucket = named[(applied.obj.kind, applied.ns, name)]
+                by_name[(applied.obj.kind, applied.ns, name)].append(applied)
+                if applied.obj not in bucket:
+                    bucket.append(applied.obj)
         self._named = dict(named)
         self._by_name = dict(by_name)
         for applied in self.applied:
             key = applied.ks.key if applied.ks else BOOTSTRAP
             if key not in applied.obj.applied_by:
                 applied.obj.applied_by.append(key)
-            if applied.obj.effective_namespace is None:
-                applied.obj.effective_namespace = applied.namespace
+            for obj in (applied.obj, applied.obj.source):
+                if obj.effective_namespace is None:
+                    obj.effective_namespace = applied.namespace
         for obj in self.repo.objects:
             obj.applied_by.sort()
             if obj.effective_namespace is None:
@@ -648,13 +649,11 @@ class FluxModel:
         """A child Flux Kustomization as kustomize-controller applies it: what kustomize's own
         transformers set (replacements), the parent's patches, then the parent's postBuild
         substitution, on the whole object (SEMANTICS 2.6)."""
-        data = _overlay(obj.data, edits) if edits else obj.data
-        if parent.obj is not None:
-            data = apply_parent_patches(parent, data, build_ns)
-            if parent.post_build is not None and not substitution_disabled(data):
-                variables = parent_vars(self.repo, parent)
-                if variables:
-                    data = substitute_tree(data, variables)
+        data = _overlay(obj.data, edits) if edits else obj.data  # kustomize's and the parent's patches
+        if parent.obj is not None and parent.post_build is not None and not substitution_disabled(data):
+            variables = parent_vars(self.repo, parent)
+            if variables:
+                data = substitute_tree(data, variables)
         meta = data.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
         name: str = meta["name"] if isinstance(meta.get("name"), str) else obj.name
@@ -702,6 +701,8 @@ class FluxModel:
                                 if o.kind == "Namespace" and o.api_version == "v1":
                                     sub.edit(index, ("metadata", "name"), ns)
                         built.absorb(sub)
+        for target, body, source in flux_patches(ks):
+            apply_matching(built, target, body, source)
         target_ns = ks.spec.get("targetNamespace")
         target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
         ks.files, ks.dirs = set(built.files), set(built.dirs)
@@ -709,14 +710,21 @@ class FluxModel:
         self.resource_files |= built.resource_files
         self.reached_dirs |= built.dirs
         children = []
-        for index, (obj, ns) in enumerate(built.objects):
+        for index, (source_obj, ns) in enumerate(built.objects):
+            if built.deleted(index):
+                continue
             effective = target_ns or ns
             edits = built.edits.get(index, {})
+            obj = self._as_built(source_obj, built, index)
             renamed = edits.get(("metadata", "name"))
+            suffix = self._suffix(source_obj, obj)
+            if renamed is None and suffix is not None:
+                renamed = f"{obj.name}-{suffix}"  # kustomize hashes a generated object's content into its name
             if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
                 renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
-            elif renamed is None and "$" in obj.name and ks.post_build is not None and not substitution_disabled(obj.data):
-                renamed = resolve(obj.name, parent_vars(self.repo, ks))  # postBuild substitution (None: unknown)
+            elif "$" in (renamed or obj.name) and ks.post_build is not None and not substitution_disabled(obj.data):
+                name = renamed or obj.name  # postBuild substitution (None: unknown)
+                renamed = resolve(name, parent_vars(self.repo, ks)) or (renamed if suffix is not None else None)
             if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
                 effective = resolve(effective, parent_vars(self.repo, ks)) or effective
             applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None)
@@ -724,24 +732,88 @@ class FluxModel:
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
                 forced = target_ns or (ns if ns != obj.namespace else None)
-                children.append(self._make_ks(obj, forced, ks, ns, edits))
+                children.append(self._make_ks(source_obj, forced, ks, ns, edits))
         return children
+
+    def _suffix(self, generated: K8sObject, built: K8sObject) -> str | None:
+        """kustomize's name hash of a generated object as its build left it (hashed last, after
+        every patch of the build); None when it is not hashed."""
+        suffix = self._suffixes.get(id(generated))
+        if suffix is None or built is generated or built.kind != "ConfigMap":
+            return suffix
+        from homelint.generators import hash_suffix
+
+        return hash_suffix(built.data)
+
+    def _as_built(self, obj: K8sObject, built: BuildOut, index: int) -> K8sObject:
+        """The object as the build's patches and replacements left it: a copy that knows its file's
+        object and where patched fields come from (one copy per patched state, shared by the
+        Kustomizations that build the same folder); the object itself when nothing changed it."""
+        edits = built.edits.get(index)
+        if not edits or all(path == ("metadata", "name") for path in edits):
+            return obj  # a Namespace renamed by `namespace:` keeps its object (Applied.renamed)
+        whole = edits.get(WHOLE)
+        key = (id(obj), id(whole), tuple(sorted((repr(p), repr(v)) for p, v in edits.items() if p not in (WHOLE, ORIGINS))))
+        found = self._patched.get(key)
+        if found is not None and found.unpatched is obj:
+            return found
+        data = built.current(index)
+        if data == obj.data:
+            return obj
+        made = K8sObject(
+            obj.path,
+            obj.doc,
+            data,
+            obj.api_version,
+            obj.kind,
+            obj.name,
+            obj.namespace,
+            obj.is_sops,
+            obj.anchor,
+            applied_by=obj.applied_by,
+            unpatched=obj,
+            origins=edits.get(ORIGINS, obj.origins),
+        )
+        self._patched[key] = made
+        return made
 
 
 WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)
+ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Origin)
+DELETED = ("", "deleted")  # a `$patch: delete` removed the object
+
+
+def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None) -> None:
+    """One patch on every object of a build its target selects (a strategic-merge patch with no
+    target selects the object its own kind, name and namespace name)."""
+    if body is None:
+        return
+    if target is None and isinstance(body, dict):
+        found = body.get("metadata")
+        meta: dict[str, Any] = found if isinstance(found, dict) else {}
+        target = {"kind": body.get("kind"), "name": meta.get("name")}
+        if meta.get("namespace"):
+            target["namespace"] = meta["namespace"]
+    if not isinstance(target, dict):
+        return
+    for index, (_, ns) in enumerate(out.objects):
+        if not out.deleted(index) and target_matches(target, out.current(index), ns):
+            out.patch(index, body, source)
 
 
 def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[str, Any]:
-    """A copy of `data` (or of the patched object) with each field path set (missing maps created)."""
-    result = copy.deepcopy(edits.get(WHOLE, data))
+    """`data` (or the patched object) with each field path set (missing maps created); what is not
+    edited is shared with `data`, so the result is read, never changed."""
+    whole = edits.get(WHOLE)
+    result = whole if isinstance(whole, dict) else data
     for path, value in edits.items():
-        if path == WHOLE:
+        if path in (WHOLE, ORIGINS, DELETED):
             continue
-        node = result
+        result = node = dict(result)  # copied along the edited path only: the rest is shared, never changed
         for part in path[:-1]:
             child = node.get(part)
-            if not isinstance(child, dict):
-                child = node[part] = {}
+            child = dict(child) if isinstance(child, dict) else {}
+            node[part] = child
             node = child
         node[path[-1]] = copy.deepcopy(value)
     return result
@@ -769,54 +841,6 @@ def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
 
 
 # --- patches --------------------------------------------------------------------------------
-def merge_patch(base: Any, patch: Any) -> Any:
-    """JSON-merge semantics (kustomize strategic merge on CRDs): maps merge, lists replace."""
-    if not isinstance(base, dict) or not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(base)
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merge_patch(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
-
-
-def apply_json6902(data: Any, ops: list[Any]) -> Any:
-    data = copy.deepcopy(data)
-    for op in ops:
-        if not isinstance(op, dict) or not isinstance(op.get("path"), str):
-            continue
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
-        if not parts:
-            continue
-        node = data
-        for part in parts[:-1]:
-            if isinstance(node, dict):
-                node = node.setdefault(part, {})
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                node = None
-                break
-        last = parts[-1]
-        kind = op.get("op")
-        if node is None:
-            continue
-        if kind in ("add", "replace") and isinstance(node, dict):
-            node[last] = copy.deepcopy(op.get("value"))
-        elif kind == "add" and isinstance(node, list):
-            if last == "-":
-                node.append(copy.deepcopy(op.get("value")))
-            elif last.isdigit():
-                node.insert(int(last), copy.deepcopy(op.get("value")))
-        elif kind == "remove" and isinstance(node, dict):
-            node.pop(last, None)
-    return data
-
-
 @lru_cache(maxsize=256)
 def _patch_body(text: str) -> Any:
     """The first document of an inline patch (parsed once: many children share one parent patch)."""
@@ -826,40 +850,17 @@ def _patch_body(text: str) -> Any:
     return parsed.docs[0] if parsed.docs else None
 
 
-def apply_parent_patches(parent: FluxKS, data: dict[str, Any], namespace: str | None) -> dict[str, Any]:
-    """The object after the parent's `spec.patches`, each matched against the object as the
-    earlier patches left it (kustomize applies them in order)."""
-    patches = parent.spec.get("patches")
-    if not isinstance(patches, list):
-        return data
-    for patch in patches:
-        if not isinstance(patch, dict) or not isinstance(patch.get("patch"), str):
+def flux_patches(ks: FluxKS) -> list[tuple[Any, Any, PatchSource]]:
+    """(target, body, where it is) of each of a Flux Kustomization's `spec.patches` (the generator
+    adds them to the kustomization it builds). A patch a parent injected is shown at the Kustomization."""
+    patches = ks.spec.get("patches")
+    own = ks.obj.spec.get("patches") if ks.obj is not None else None
+    own_list: list[Any] = own if isinstance(own, list) else []
+    out: list[tuple[Any, Any, PatchSource]] = []
+    for index, patch in enumerate(patches if isinstance(patches, list) else []):
+        if not isinstance(patch, dict) or not isinstance(patch.get("patch"), str) or ks.obj is None:
             continue
-        target = patch.get("target")
-        body = _patch_body(patch["patch"])
-        if body is None:
-            continue
-        if target is None and isinstance(body, dict):
-            meta = body.get("metadata") or {}
-            target = {"kind": body.get("kind"), "name": meta.get("name") if isinstance(meta, dict) else None}
-        if not target_matches(target or {}, data, namespace):
-            continue
-        data = apply_patch(data, body)
-    return data
-
-
-def apply_patch(data: dict[str, Any], body: Any) -> dict[str, Any]:
-    """A JSON6902 (list) or strategic-merge (mapping) patch on a custom resource: maps merge,
-    lists are replaced; the patch's name and namespace only select."""
-    if isinstance(body, list):
-        return apply_json6902(data, body)
-    if not isinstance(body, dict):
-        return data
-    strip = {k: v for k, v in body.items() if k not in ("apiVersion", "kind", "metadata")}
-    meta = body.get("metadata")
-    if isinstance(meta, dict):
-        rest = {k: v for k, v in meta.items() if k not in ("name", "namespace")}
-        if rest:
-            strip["metadata"] = rest
-    merged = merge_patch(data, strip)
-    return merged if isinstance(merged, dict) else data
+        mine = index < len(own_list) and isinstance(own_list[index], dict) and own_list[index].get("patch") == patch["patch"]
+        at: tuple[str | int, ...] = ("spec", "patches", index, "patch") if mine else ("metadata", "name")
+        out.append((patch.get("target"), _patch_body(patch["patch"]), PatchSource(ks.obj.path, ks.obj.doc, at, True)))
+    return out

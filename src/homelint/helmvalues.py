@@ -729,11 +729,12 @@ def assemble(repo: Repo, applied: Applied, defaults: Any = None) -> Assembly:
         assembly.sources.append(ValuesSource(located.label, located.path, located.data, located.locate, (), located.secret))
         if located.secret:
             assembly.redact.add(())
-    inline = spec.get("values")
+    # the file's own values; the patches that change them follow, each shown where it is
+    inline = obj.source.spec.get("values")
     patched: dict[str, Any] = {}
     if isinstance(inline, dict):
         substituter = Substituter(variables_for(repo, applied))
-        strings = repo.placeholder_strings(obj)
+        strings = repo.placeholder_strings(obj.source)
         patched = substituter.apply(inline, strings, ("spec", "values"), plain_scalar(repo, obj.path, obj.doc))
         assembly.sources.append(
             ValuesSource("spec.values", obj.path, inline, field_locator(repo, obj.path, obj.doc, ("spec", "values")))
@@ -781,7 +782,7 @@ def _patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str, Any], Val
             continue
         body = _parse_yaml_text(patch["patch"])
         target = patch.get("target") if isinstance(patch.get("target"), dict) else _implicit_target(body)
-        if target is None or not target_matches(target, applied.obj.data, applied.ns):
+        if target is None or not target_matches(target, applied.obj.source.data, applied.ns):
             continue
         if index < len(own) and isinstance(own[index], dict) and own[index].get("patch") == patch["patch"]:
             path, locator_base = ks.obj.path, text_locator(repo, ks.obj.path, ks.obj.doc, ("spec", "patches", index, "patch"))
@@ -843,7 +844,7 @@ def _kustomize_patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str,
         return
     from homelint.kustomize import join
 
-    obj = applied.obj
+    obj = applied.obj.source
     kdirs = sorted((kd for kd in repo.kustomize_dirs.values() if kd.file in ks.files), key=lambda kd: -kd.dir.count("/"))
     for kd in kdirs:
         if not kd.is_component and id(obj) not in _built_ids(repo, kd.dir):

@@ -62,6 +62,24 @@ def sops_encrypted(doc: dict[str, Any]) -> bool:
     return isinstance(block, dict) and ("mac" in block or "version" in block)
 
 
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The field `field` of the patched object (and what is below it) is at `at` of document
+    `doc` of `path`; `inside` when `at` is a text block (an inline patch), with `inner` the field
+    inside the YAML that text holds; `text` when `path` is not YAML."""
+
+    field: FieldPath
+    path: str
+    doc: int
+    at: FieldPath
+    inside: bool = False
+    inner: FieldPath = ()
+    text: bool = False  # `path` is a plain text file (a generator source): `at` is (line index,)
+
+
 @dataclass(slots=True)
 class K8sObject:
     """One YAML document that looks like a Kubernetes object."""
@@ -80,6 +98,15 @@ class K8sObject:
     # Filled by the Flux model.
     effective_namespace: str | None = None
     applied_by: list[str] = field(default_factory=list)  # Flux Kustomization keys
+    # An object as kustomize patches left it in one build (Applied.obj): the object of the file it
+    # comes from (sharing its applied_by), and where patched or moved fields are (patches.resolve).
+    unpatched: K8sObject | None = None
+    origins: tuple[Origin, ...] = ()
+
+    @property
+    def source(self) -> K8sObject:
+        """The object of the repository file (itself unless patched)."""
+        return self.unpatched if self.unpatched is not None else self
 
     @property
     def group(self) -> str:

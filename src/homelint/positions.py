@@ -82,6 +82,55 @@ class PositionIndex:
         length = len(needle) if first_line_end < 0 or first_line_end >= found + len(needle) else first_line_end - found
         return Span(line, column, line, column + max(length, 1))
 
+    def plain_text_span(self, path: str, line: int, needle: str | None) -> Span:
+        """Span of `needle` in a file that is not YAML (a generator's source), searched from the
+        0-based `line` on; that line itself without a needle or when it is not found."""
+        raw = self._read(path)
+        text, _ = decode(raw) if raw is not None else (None, None)
+        if text is None:
+            return FILE_START
+        lines = text.split("\n")
+        for number in range(line, len(lines)):
+            column = lines[number].find(needle) if needle else -1
+            if column >= 0 and needle:
+                return Span(number + 1, column + 1, number + 1, column + 1 + len(needle))
+        return Span(line + 1, 1, line + 1, 2)
+
+    def inner_span(
+        self,
+        path: str,
+        doc: int,
+        keys: Sequence[PathItem],
+        inner: Sequence[PathItem],
+        *,
+        key: bool = False,
+        needle: str | None = None,
+    ) -> Span:
+        """Span of the field `inner` of the YAML held by the block scalar at `keys` (an inline patch
+        `patch: |`), in the file; the scalar's own span when it is not a block or not YAML."""
+        node = self.node(path, doc, keys)
+        text = self._texts.get(path, "")
+        if node is None or node.id != "scalar" or node.style not in ("|", ">") or not isinstance(node.value, str):
+            return self.span(path, doc, keys)
+        docs = iter_nodes(node.value)  # a text that is not YAML composes to nothing
+        if not docs or docs[0] is None:
+            return self.span(path, doc, keys)
+        found = find_node(docs[0], inner, key=key)
+        first = node.start_mark.line + 1  # the text starts on the line after `|`
+        lines = text.split("\n")
+        indent = next((len(line) - len(line.lstrip(" ")) for line in lines[first:] if line.strip()), 0)
+        start, end = found.start_mark, found.end_mark
+        line = first + start.line + 1
+        column = indent + start.column + 1
+        if needle is not None and found.id == "scalar":
+            content = lines[line - 1] if line - 1 < len(lines) else ""
+            offset = content.find(needle, column - 1)
+            if offset >= 0:
+                return Span(line, offset + 1, line, offset + 1 + len(needle))
+        if found.id == "scalar" and end.line == start.line:
+            return Span(line, column, line, max(indent + end.column + 1, column + 1))
+        return Span(line, column, line, column + 1)
+
     def node(self, path: str, doc: int, keys: Sequence[PathItem] = (), *, key: bool = False) -> Any:
         docs = self._documents(path)
         if doc >= len(docs) or docs[doc] is None:

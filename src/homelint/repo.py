@@ -15,7 +15,7 @@ from homelint.cache import Cache, digest
 from homelint.config import Config
 from homelint.discovery import FileSet, walk
 from homelint.kustomize import KustomizeDir, parse_kustomization
-from homelint.model import K8sObject, sops_encrypted
+from homelint.model import K8sObject, Span, sops_encrypted
 from homelint.positions import PositionIndex
 from homelint.yamlload import ParsedFile, parse_bytes, risky
 
@@ -40,13 +40,20 @@ class Repo:
     flux: Any = None
     _graph: Any = None
     positions: PositionIndex = field(init=False)
+    _strings_memo: dict[int, tuple[K8sObject, list[tuple[Any, ...]]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.positions = PositionIndex(self.read_bytes)
 
     def placeholder_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
-        """(field path, text, is_key) of each string in the object containing `${` (found at parse time)."""
+        """(field path, text, is_key) of each string in the object containing `${` (found at parse
+        time). A generated Secret has none: kustomize base64-encodes its values before Flux
+        substitutes."""
         parsed = self.parsed.get(obj.path)
+        if obj.anchor is not None and obj.kind == "Secret":
+            return []
+        if obj.unpatched is not None or obj.anchor is not None:  # patched or generated: read the object
+            return self._patched_strings(obj)
         if parsed is None or not parsed.placeholders:
             return []
         if obj.doc < len(parsed.var_strings):
@@ -76,14 +83,47 @@ class Repo:
         return self.positions.span(path, doc, tuple(keys), key=key)
 
     def text_span(self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False) -> Any:
-        if obj.anchor is not None:
-            return self.positions.span(obj.path, obj.doc, obj.anchor)
-        return self.positions.text_span(obj.path, obj.doc, keys, needle, key=key)
+        """The span of `needle` at a field in the object's own file (see `text_location`)."""
+        path, span = self.locate(obj, keys, key=key, needle=needle)
+        return span if path == obj.path else self.positions.text_span(obj.path, obj.doc, keys, needle, key=key)
 
     def obj_span(self, obj: K8sObject, *keys: Any, key: bool = False) -> Any:
-        if obj.anchor is not None:
-            return self.positions.span(obj.path, obj.doc, obj.anchor)
-        return self.positions.span(obj.path, obj.doc, keys, key=key)
+        """The span of a field in the object's own file (see `locate` for a field a patch set)."""
+        path, span = self.locate(obj, keys, key=key)
+        return span if path == obj.path else self.positions.span(obj.path, obj.doc, keys, key=key)
+
+    def locate(self, obj: K8sObject, keys: tuple[Any, ...], *, key: bool = False, needle: str | None = None) -> tuple[str, Span]:
+        """(file, span) of a field of an object (of `needle` inside its text): in the object's
+        file, or, for a field a kustomize patch set, in the patch (patches.resolve)."""
+        path, doc, at = obj.path, obj.doc, tuple(keys)
+        found = None
+        if obj.origins:
+            from homelint.patches import find_origin
+
+            found = find_origin(obj.origins, tuple(keys))
+        if found is None and obj.anchor is not None:  # a generated object: at its generator entry
+            return obj.path, self.positions.span(obj.path, obj.doc, obj.anchor)
+        if found is not None:
+            path, doc, at = found.path, found.doc, found.at
+            if found.text:  # a generator's source file
+                return path, self.positions.plain_text_span(path, int(at[0]) if at else 0, needle)
+            if found.inside:  # in the YAML text of an inline patch
+                return path, self.positions.inner_span(path, doc, at, found.inner, key=key, needle=needle)
+        if needle is not None:
+            return path, self.positions.text_span(path, doc, at, needle, key=key)
+        return path, self.positions.span(path, doc, at, key=key)
+
+    def text_location(self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False) -> tuple[str, Span]:
+        """(file, span) of `needle` inside the string at a field (or its key) of an object."""
+        return self.locate(obj, keys, key=key, needle=needle)
+
+    def _patched_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
+        from homelint.substitution import placeholder_strings
+
+        found = self._strings_memo.get(id(obj))
+        if found is None or found[0] is not obj:
+            found = self._strings_memo[id(obj)] = (obj, placeholder_strings(obj.data))
+        return found[1]
 
     @property
     def graph(self) -> Any:

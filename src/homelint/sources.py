@@ -180,15 +180,18 @@ def _normal_url(url: str) -> str:
 
 _PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:[^\n\\]|\\\n)*)")
 _PUSH_PATH = re.compile(r"--path[= ]\s*[\"']?([^\"'\s\\]+)")
+_PUSH_IGNORE = re.compile(r"--ignore-paths[= ]\s*[\"']?([^\"'\s\\]+)")
 PUSH_FILES = re.compile(
     r"(^|/)(Taskfile[^/]*\.ya?ml|\.taskfiles/.*\.ya?ml|justfile|\.justfile|.*\.just|Makefile|\.github/workflows/[^/]+\.ya?ml|.*\.sh)$",
     re.I,
 )
 
 
-def pushed_folders(repo: Repo) -> list[tuple[str, str]]:
-    """(folder, file) of every `flux push artifact --path` in the repository's task files and CI."""
-    found: list[tuple[str, str]] = []
+def pushed_folders(repo: Repo) -> list[tuple[str, str, list[str]]]:
+    """(folder, file, ignore patterns) of every `flux push artifact --path` in the repository's
+    task files and CI; `--ignore-paths` is a comma-separated list of gitignore patterns relative to
+    the folder (the flux CLI builds the artifact with fluxcd/pkg sourceignore)."""
+    found: list[tuple[str, str, list[str]]] = []
     for path in sorted(repo.files.all_files):
         if not PUSH_FILES.search(path):
             continue
@@ -196,9 +199,12 @@ def pushed_folders(repo: Repo) -> list[tuple[str, str]]:
         if "push" not in text:
             continue
         for match in _PUSH.finditer(text):
-            where = _PUSH_PATH.search(match.group("args"))
+            args = match.group("args")
+            where = _PUSH_PATH.search(args)
             if where and "$" not in where.group(1) and "{" not in where.group(1):
-                found.append((join("", where.group(1)), path))
+                ignores = _PUSH_IGNORE.search(args)
+                patterns = [p for p in ignores.group(1).split(",") if p] if ignores else []
+                found.append((join("", where.group(1)), path, patterns))
     return found
 
 
@@ -257,10 +263,14 @@ def find_sources(repo: Repo) -> Sources:
                 if isinstance(ignore, str):
                     art.patterns.extend(line for line in ignore.splitlines() if line.strip())
         elif ref.kind == "OCIRepository":
-            folders = sorted({folder for folder, _ in pushed})
+            folders = sorted({folder for folder, _, _ in pushed})
             if len(folders) == 1:
+                ignored = sorted({p for _, _, patterns in pushed for p in patterns}) if len(pushed) == 1 else []
                 art = Artifact(
-                    ref, folders[0], f"{evidence}; its artifact is '{folders[0] or '.'}' (flux push artifact in {pushed[0][1]})"
+                    ref,
+                    folders[0],
+                    f"{evidence}; its artifact is '{folders[0] or '.'}' (flux push artifact in {pushed[0][1]})",
+                    ignored,
                 )
             else:
                 art = Artifact(ref, "", evidence, path_known=False)
@@ -306,7 +316,7 @@ def find_sources(repo: Repo) -> Sources:
             continue
         if ref.kind == "OCIRepository":
             # an OCI artifact is this repository only if something here pushes it
-            folders = sorted({folder for folder, _ in pushed})
+            folders = sorted({folder for folder, _, _ in pushed})
             if len(folders) != 1:
                 continue
             folder = folders[0]

@@ -99,17 +99,18 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
         group = at.setdefault((obj.path, obj.doc, field, name), [])
         if all(k is not ks for k, *_ in group):
             group.append((ks, variables, obj, is_key))
-    for (path, _doc, field, name), group in at.items():
+    for (_path, _doc, field, name), group in at.items():
         group.sort(key=lambda g: g[0].key)
         ks, variables, obj, is_key = group[0]
         if ks.key not in strictness:
             strictness[ks.key] = versions.strict_substitution(ks)
         strict, why = strictness[ks.key]
         labels = [g[0].label for g in group]
+        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
         finding = ctx.finding(
             "HL201",
             path,
-            ctx.repo.text_span(obj, field, "${" + name, key=is_key),
+            span,
             f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)})"
             + ("" if strict else f"; it becomes an empty string (no strict substitution: {why})"),
             fix=f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}",
@@ -138,10 +139,11 @@ def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
         if strict_now or later is None or not later[1]:
             continue
         target = later[0]
+        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
         finding = ctx.finding(
             "HL607",
-            obj.path,
-            ctx.repo.text_span(obj, field, "${" + name, key=is_key),
+            path,
+            span,
             f"${{{name}}} is not defined for {ks.label}: today it becomes an empty string ({why}), "
             f"but Flux {target} substitutes strictly and fails the whole Kustomization",
             fix=f"define {name} (postBuild.substitute or a substituteFrom source), give a default ${{{name}:=}}, "
@@ -178,7 +180,7 @@ def _open_sources_info(
         path, span = ks.obj.path, ctx.repo.obj_span(ks.obj, "spec", "postBuild", "substituteFrom", source.index)
     else:
         obj, field, is_key, name = sorted(uses, key=lambda u: (u[0].path, u[0].doc, str(u[1])))[0]
-        path, span = obj.path, ctx.repo.text_span(obj, field, "${" + name, key=is_key)
+        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
     finding = ctx.finding(
         "HL201",
         path,
@@ -203,10 +205,11 @@ def invalid_substitution(ctx: Context) -> Iterator[Finding]:
         snippet = text[expr.start : min(expr.end, expr.start + 40)]
         where = ".".join(map(str, field)) or "the document"
         named = f" of {bad[0].name}" if VALID_VAR_NAME.match(bad[0].name or "") and len(bad[0].name) <= 60 else ""
+        path, span = ctx.repo.text_location(obj, field, snippet, key=is_key)
         yield ctx.finding(
             "HL204",
-            obj.path,
-            ctx.repo.text_span(obj, field, snippet, key=is_key),
+            path,
+            span,
             # the text is not quoted: it may be a secret (a default value, a password with `${`)
             f"a '${{...}}' expression{named} in {'a key of ' if is_key else ''}{where} breaks Flux substitution for "
             f"{ks.label}: {bad[0].error}; the whole Kustomization fails to build",
@@ -288,10 +291,11 @@ def documentation(ctx: Context) -> Iterator[Finding]:
                 if not origin or origin == "substitute" or item.name in words or item.name in reported:
                     continue
                 reported.add(item.name)
+                path, span = ctx.repo.text_location(obj, field, "${" + item.name, key=is_key)
                 yield ctx.finding(
                     "HL202",
-                    obj.path,
-                    ctx.repo.text_span(obj, field, "${" + item.name, key=is_key),
+                    path,
+                    span,
                     f"${{{item.name}}} (from {origin}) is not mentioned in the placeholder docs "
                     f"({files[0] if len(files) == 1 else f'{len(files)} files: {files[0]}, ...'})",
                     fix=f"describe {item.name} in the placeholder docs, so a fork knows to set it",
@@ -429,10 +433,11 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
         why = whys[0] if len(whys) == 1 else "substitutes nothing"
         if len(users) > 1:
             why = why.replace("has no", "have no").replace("provides", "provide").replace("substitutes", "substitute")
+        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
         yield ctx.finding(
             "HL205",
-            obj.path,
-            ctx.repo.text_span(obj, field, "${" + name, key=is_key),
+            path,
+            span,
             f"${{{name}}} reaches the cluster literally: {_bounded([ks.label for ks, _ in users])} {why}",
             fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or escape it as $${...}",
             key=f"HL205/{obj.kind}/{obj.name}/{name}",

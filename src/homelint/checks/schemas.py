@@ -16,25 +16,19 @@ from homelint.registry import check
 from homelint.versions import ApiEntry, Installed, Verdict, Version, judge
 
 
-def _as_applied(ctx: Context) -> dict[tuple[str, int], list[dict[str, Any]]]:
+def _as_applied(ctx: Context) -> dict[tuple[str, int], list[tuple[dict[str, Any], K8sObject]]]:
     """(path, doc) -> the object as Flux applies it, where that differs from the file: a Flux
-    Kustomization materialised by its parent, any object patched by the spec.patches of the
-    Kustomization that applies it."""
-    from homelint.flux import apply_parent_patches
-
-    variants: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    Kustomization materialised by its parent, any object patched in its build (kustomize patches,
+    the spec.patches of the Kustomization that applies it)."""
+    variants: dict[tuple[str, int], list[tuple[dict[str, Any], K8sObject]]] = defaultdict(list)
     for ks in ctx.flux.kustomizations:
         if ks.obj is not None and ks.data is not ks.obj.data:
-            variants[(ks.obj.path, ks.obj.doc)].append(ks.data)
-        if not ks.spec.get("patches"):
-            continue
+            variants[(ks.obj.path, ks.obj.doc)].append((ks.data, ks.obj))
         for applied in ks.applied:
             obj = applied.obj
-            if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
-                continue  # materialised above, from its own parent's point of view
-            data = apply_parent_patches(ks, obj.data, applied.namespace)
-            if data is not obj.data:
-                variants[(obj.path, obj.doc)].append(data)
+            if obj.unpatched is None or (obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP):
+                continue  # a Flux Kustomization is materialised above, from its own parent's point of view
+            variants[(obj.path, obj.doc)].append((obj.data, obj))
     return variants
 
 
@@ -54,7 +48,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
     from homelint.model import Span
 
     repo = ctx.repo
-    applied_docs = {(o.path, o.doc): o for o in manifest_objects(ctx)}
+    applied_docs = {(o.path, o.doc): o.source for o in manifest_objects(ctx)}
     kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
     has_flux = bool(ctx.flux.kustomizations)
     variants = _as_applied(ctx) if has_flux else {}
@@ -71,7 +65,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 if doc not in rechecked:  # judge the object as applied (patched, materialised)
                     rechecked.add(doc)
                     obj = applied_docs[(path, doc)]
-                    yield from _recheck(ctx, obj, variants.get((path, doc)) or [obj.data])
+                    yield from _recheck(ctx, obj, variants.get((path, doc)) or [(obj.data, obj)])
                 continue
             yield ctx.finding(
                 "HL601",
@@ -100,13 +94,14 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _recheck(ctx: Context, obj: K8sObject, variants: list[dict[str, Any]]) -> Iterator[Finding]:
+def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], K8sObject]]) -> Iterator[Finding]:
     """The errors of the first applied variant that fails (each Kustomization applying a
-    failing variant fails); errors only a `${...}` value causes are not judged."""
+    failing variant fails), each where that variant has the field (a patch's line for a field a
+    patch set); errors only a `${...}` value causes are not judged."""
     name = SCHEMAS.get((obj.api_version, obj.kind))
     if name is None:
         return
-    for data in variants:
+    for data, where in variants:
         errors = sorted(checker(name).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
         found = []
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
@@ -117,7 +112,7 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[dict[str, Any]]) -> It
             for keys, message, key_node in found:
                 yield ctx.at(
                     "HL601",
-                    obj,
+                    where,
                     keys,
                     f"{obj.kind} {obj.name}: {message}",
                     key_node=key_node,
