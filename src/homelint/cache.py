@@ -31,6 +31,18 @@ RUNS_KEPT = 4  # whole-run results kept, newest first
 MAGIC = b"HLCACHE1"
 MAC_SIZE = 32
 MAX_CACHE_FILE = 1 << 30  # a bigger cache file is absent
+# A file modified this recently may be rewritten within the same mtime tick with as many bytes (git's
+# "racily clean" entries; ticks are 1-10 ms on Linux, 1-2 s on some filesystems): its stat is not
+# recorded, so the next run hashes its content instead of trusting size and mtime.
+RACY_NS = 2_000_000_000
+UNTRUSTED_MTIME = -1  # never a file's mtime_ns: the entry's digest is confirmed by hashing
+
+
+def stable_mtime(mtime_ns: int) -> int:
+    """`mtime_ns` if it is old enough to stand for the content, else UNTRUSTED_MTIME."""
+    import time
+
+    return mtime_ns if mtime_ns < time.time_ns() - RACY_NS else UNTRUSTED_MTIME
 
 
 def digest(raw: bytes) -> str:
@@ -285,8 +297,10 @@ class Cache:
 
     def touch(self, path: str, size: int, mtime_ns: int, content_digest: str) -> None:
         """Same content, new mtime (a checkout, a rebase): remember the new stat."""
-        self.index[path] = (size, mtime_ns, content_digest)
-        self.index_dirty = True
+        entry = (size, stable_mtime(mtime_ns), content_digest)
+        if self.index.get(path) != entry:
+            self.index[path] = entry
+            self.index_dirty = True
 
     def parsed(self, path: str, content_digest: str) -> Any:
         """The parse result stored for this content, or None (also when it is not of the right shape)."""
@@ -298,7 +312,7 @@ class Cache:
         return None
 
     def put(self, path: str, size: int, mtime_ns: int, content_digest: str, parsed: Any) -> None:
-        self.index[path] = (size, mtime_ns, content_digest)
+        self.index[path] = (size, stable_mtime(mtime_ns), content_digest)
         self._files()[path] = (content_digest, parsed)
         self.index_dirty = self.data_dirty = True
 

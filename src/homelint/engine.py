@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from homelint import __version__, timing
-from homelint.cache import Cache
+from homelint.cache import UNTRUSTED_MTIME, Cache, stable_mtime
 from homelint.config import Config, ConfigError, load_config
 from homelint.discovery import find_repo_root
 from homelint.model import Finding, K8sObject, Span, severity_rank
@@ -354,6 +354,8 @@ def _run_key(
         with contextlib.suppress(OSError):
             st = os.stat(root / path)
             h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            if stable_mtime(st.st_mtime_ns) == UNTRUSTED_MTIME:  # just written: its stat may not show a rewrite
+                h.update((root / path).read_bytes())
     if any(rule.startswith(("HL8", "HL91")) for rule in enabled):  # schemas: the store and schemas.paths
         from homelint.schemastore import signature
 
