@@ -14,6 +14,7 @@ import random
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -114,12 +115,28 @@ def reports(root: Path, use_cache: bool) -> tuple[str, str, list[str]]:
     return render_json(result), render_sarif(result), result.notes
 
 
-def assert_incremental_equals_cold(root: Path, steps: list[tuple[str, int]]) -> None:
+def age(root: Path, step: int) -> None:
+    """Date what the last edit changed (files and folders with a recent mtime) back to a past second
+    of its own, as if edits were seconds apart: then sizes and mtimes are trusted, and the unchanged
+    folders' walk comes from the cache."""
+    now = time.time_ns()
+    stamp = now - (1000 - step) * 1_000_000_000
+    for path in [root, *root.rglob("*")]:
+        st = path.lstat()
+        if st.st_mtime_ns > now - 10_000_000_000:
+            os.utime(path, ns=(stamp, stamp), follow_symlinks=False)
+
+
+def assert_incremental_equals_cold(root: Path, steps: list[tuple[str, int]], *, aged: bool = False) -> None:
+    if aged:
+        age(root, 0)
     reports(root, use_cache=True)  # the cache of the tree before the edits
     history: list[tuple[Path, bytes | None]] = []
     done = []
-    for operation, seed in steps:
+    for step, (operation, seed) in enumerate(steps, 1):
         done.append(edit(root, operation, random.Random(seed), history))
+        if aged:
+            age(root, step)
         TRIED["edits"] += 1
         cached = reports(root, use_cache=True)
         cold = reports(root, use_cache=False)
@@ -137,12 +154,13 @@ EXAMPLES = int(os.environ.get("HOMELINT_EDIT_SEQUENCES", "12"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
-@given(steps=STEPS)
-def test_random_edit_sequences_on_the_demo_repository(steps):
+@given(steps=STEPS, aged=st.booleans())
+def test_random_edit_sequences_on_the_demo_repository(steps, aged):
+    """`aged`: the edits seconds apart (stats trusted, walks remembered), else back to back."""
     with tempfile.TemporaryDirectory(prefix="homelint-edits-") as tmp:
         root = Path(tmp) / "demo"
         shutil.copytree(FIXTURES / "demo", root)
-        assert_incremental_equals_cold(root, steps)
+        assert_incremental_equals_cold(root, steps, aged=aged)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -158,7 +176,7 @@ def test_edit_sequence_on_a_corpus_copy(seed, tmp_path):
             path.chmod(path.stat().st_mode | 0o200)
     rng = random.Random(seed)
     steps = [(rng.choice(OPERATIONS), rng.randrange(2**32)) for _ in range(4)]
-    assert_incremental_equals_cold(root, steps)
+    assert_incremental_equals_cold(root, steps, aged=seed == 1)
 
 
 def test_a_same_size_rewrite_in_the_same_mtime_tick_is_seen(tmp_path):
@@ -175,3 +193,23 @@ def test_a_same_size_rewrite_in_the_same_mtime_tick_is_seen(tmp_path):
     target.write_text(text.replace("echo", "ecko", 1))
     os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert reports(root, use_cache=True) == reports(root, use_cache=False)
+
+
+def test_an_unchanged_tree_is_not_walked_again(tmp_path, monkeypatch):
+    """No folder changed since the last run: the file list comes from the cache; a file added to a
+    folder makes the next run walk again."""
+    import homelint.discovery
+
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    age(root, 0)
+    first = reports(root, use_cache=True)
+    walks: list[Path] = []
+    real_walk = homelint.discovery.walk
+    monkeypatch.setattr(homelint.discovery, "walk", lambda *a, **k: walks.append(a[0]) or real_walk(*a, **k))
+    assert reports(root, use_cache=True) == first
+    assert walks == []
+    shutil.copyfile(root / "kubernetes/apps/default/echo/app/pvc.yaml", root / "kubernetes/apps/default/echo/app/pvc2.yaml")
+    age(root, 1)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)
+    assert walks

@@ -278,6 +278,14 @@ class Cache:
     def _load(self, name: str) -> Any:
         return self._store.load(name) if self._store is not None else None
 
+    def load_value(self, name: str) -> Any:
+        """A named value of this repository's cache (None when absent or not verified)."""
+        return self._load(name) if self.enabled else None
+
+    def store_value(self, name: str, value: Any) -> None:
+        if self.enabled and self._store is not None:
+            self._store.store(name, value)
+
     def _files(self) -> dict[str, tuple[str, Any]]:
         if self._data is None:
             data = self._load("files.marshal") if self.enabled else None

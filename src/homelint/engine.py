@@ -132,11 +132,15 @@ def _run_check(options: Options) -> Result:
         from homelint.schemastore import SchemaPaths
 
         SchemaPaths.from_config(config, root)  # a wrong schemas.paths entry is a config error (exit 2)
+    cache = Cache(root, enabled=options.use_cache)
+    from homelint.runner import load_builtin_rules
+
+    load_builtin_rules(cache)
     rules = all_rules(root, config)
     limits = _limit_paths(root, options.paths)
     timing.mark("config")
 
-    findings, suppressed, stats, repo = _analyse(root, config, rules, options, Cache(root, enabled=options.use_cache))
+    findings, suppressed, stats, repo = _analyse(root, config, rules, options, cache)
     if limits:
         findings = [f for f in findings if _within(f, limits)]
         suppressed = [f for f in suppressed if _within(f, limits)]
@@ -243,6 +247,7 @@ def _run_record(
     """
     from homelint.discovery import walk
     from homelint.repo import load_repo, scan_cache, template_inputs, walk_and_parse
+    from homelint.runner import remember_walk, remembered_walk
 
     exclude = [*config.exclude, *template_inputs(root)]
     parse_results = None
@@ -253,8 +258,14 @@ def _run_record(
     if not cache.index:
         files, parse_results = walk_and_parse(root, exclude)
         timing.mark("walk+parse")
+        remember_walk(root, exclude, files, cache)
     else:
-        files = walk(root, exclude)
+        remembered = remembered_walk(root, exclude, cache)
+        if remembered is None:
+            files = walk(root, exclude)
+            remember_walk(root, exclude, files, cache)
+        else:
+            files = remembered
         known, todo = scan_cache(root, files, cache)
         timing.mark("walk")
         # the contents of a kept run (nothing changed; an edit undone; the last commit, which

@@ -213,13 +213,15 @@ def _nonblocking(path: str, flags: int) -> int:
 
 def template_inputs(root: Path) -> list[str]:
     """makejinja input folders (templates, not manifests): excluded from linting."""
-    import tomllib
-
     from homelint.safeio import read_regular
 
     try:
         raw = read_regular(root / "makejinja.toml", 1 << 20)
-        data = tomllib.loads(raw.decode("utf-8")) if raw is not None else {}
+        if raw is None:
+            return []
+        import tomllib  # 25 ms of imports: only when there is a makejinja.toml
+
+        data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, ValueError):
         return []
     inputs = data.get("makejinja", {}).get("inputs", [])
