@@ -26,7 +26,7 @@ from typing import Any
 from homelint import __version__
 
 LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside the repository)
-CACHE_FORMAT = 9  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files)
+CACHE_FORMAT = 10  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files; 10: runner.to_plain)
 RUNS_KEPT = 4  # whole-run results kept, newest first
 MAGIC = b"HLCACHE1"
 MAC_SIZE = 32
@@ -46,7 +46,9 @@ def stable_mtime(mtime_ns: int) -> int:
 
 
 def digest(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    from homelint.safeio import content_digest
+
+    return content_digest(raw)
 
 
 def cache_home() -> Path | None:
@@ -229,6 +231,15 @@ def _parsed_fields() -> int:
     return len(dataclasses.fields(ParsedFile))
 
 
+@functools.cache
+def _finding_fields() -> int:
+    import dataclasses
+
+    from homelint.model import Finding
+
+    return len(dataclasses.fields(Finding))
+
+
 def _valid_index(value: Any) -> bool:
     if not isinstance(value, dict):
         return False
@@ -252,7 +263,7 @@ def _valid_run(value: Any) -> bool:
         and isinstance(value[0], str)
         and isinstance(value[1], dict)
         and isinstance(value[1].get("findings"), list)
-        and all(isinstance(f, tuple) and len(f) == 9 for f in value[1]["findings"])
+        and all(isinstance(f, tuple) and len(f) == _finding_fields() for f in value[1]["findings"])
         and isinstance(value[1].get("suppressions"), dict)
         and isinstance(value[1].get("stats"), dict)
     )

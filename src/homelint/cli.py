@@ -428,8 +428,8 @@ def rule_cmd(rule_id: str) -> None:
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 def clean(path: Path) -> None:
     """Delete the cache of the repository (kept in the user cache folder)."""
-    from homelint.cache import clean as clean_cache
     from homelint.discovery import find_repo_root
+    from homelint.runner import clean_cache
 
     root = find_repo_root(path)
     click.echo("Removed the cache." if clean_cache(root) else "No cache to remove.")
@@ -447,7 +447,7 @@ def graph(path: Path, fmt: str, config_file: Path | None) -> None:
     from homelint.config import ConfigError, load_config
     from homelint.discovery import find_repo_root
     from homelint.fluxgraph import render_graph
-    from homelint.repo import load_repo
+    from homelint.runner import load_repo
 
     if not path.exists():
         raise ConfigError(f"path does not exist: {path}")

@@ -62,13 +62,6 @@ class FileSet:
     dirs: set[str] = field(default_factory=set)
     skipped: list[SkippedFile] = field(default_factory=list)
 
-    def to_tuple(self) -> tuple[Any, ...]:
-        return (self.yaml_files, self.all_files, self.dirs, [(s.path, s.reason) for s in self.skipped])
-
-    @classmethod
-    def from_tuple(cls, root: Path, t: tuple[Any, ...]) -> FileSet:
-        return cls(root, list(t[0]), set(t[1]), set(t[2]), [SkippedFile(*s) for s in t[3]])
-
 
 class IgnoreRules:
     """gitignore-style patterns, parsed by pathspec and matched with RE2 (linear time, whatever the

@@ -1,5 +1,11 @@
-"""What makes runs fast, in one place: the serialiser of cached and forked values, the unchanged-tree
-walk and the rule metadata kept in the user cache.
+"""The runner: caching, forking, GC tuning and serialisation in one place, so that the loader
+(discovery, yamlload, repo), the model and the rules know nothing of them.
+
+- one run (run_record): the kept result of the same contents, or load and check;
+- loading (load_repo): the cache's parses, the rest parsed in a forked child and here
+  (parallel.py), then repo.build_repo;
+- an unchanged tree is not walked again (remembered_walk), the rule metadata is cached;
+- the signed per-user store is cache.py, the fork parallel.py: both are imported only here.
 
 Values cross a process or run boundary as plain marshal data: `to_plain` turns a dataclass into a
 tuple of its fields in declaration order (recursively), `from_plain` rebuilds it from the field
@@ -8,16 +14,32 @@ types, so a field added to a dataclass is carried without an encoder to update.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import hashlib
+import json
 import os
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from homelint import __version__, timing
+from homelint.cache import UNTRUSTED_MTIME, Cache, digest, stable_mtime
+from homelint.cache import clean as clean_cache
+from homelint.config import Config
 from homelint.discovery import FileSet
+from homelint.parallel import fork_map, fork_produce_map
+
+if typing.TYPE_CHECKING:
+    from homelint.model import Finding
+    from homelint.registry import RuleMeta
+    from homelint.repo import Repo
+
+__all__ = ["Cache", "clean_cache", "fork_map", "from_plain", "load_repo", "quiet_gc", "run_record", "to_plain"]
+Collect = Callable[[Any, dict[str, "RuleMeta"], set[str], list[str]], list["Finding"]]
 
 T = TypeVar("T")
 _SCALARS = (str, int, float, bool, bytes, type(None))
@@ -141,8 +163,6 @@ def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any) ->
     file; not when one changed too recently for its mtime to show the next change."""
     if not cache.enabled:
         return
-    from homelint.cache import UNTRUSTED_MTIME, stable_mtime
-
     stamps: dict[str, tuple[int, int]] = {}
     for rel in ["", *files.dirs]:
         for path in (rel, f"{rel}/.gitignore" if rel else ".gitignore"):
@@ -189,3 +209,302 @@ def load_builtin_rules(cache: Any) -> None:
         except (TypeError, ValueError, IndexError):
             pass
     cache.store_value("rules.marshal", (signature, [to_plain(meta) for meta in builtin_rules().values()]))
+
+
+# --- Loading: the cache's parses, the rest parsed (shared with a forked child) ----------------------
+
+
+def scan_cache(root: Path, files: FileSet, cache: Cache) -> tuple[dict[str, str], list[str]]:
+    """(path -> digest of every file the cache knows unchanged, files to parse). Reads no parse data."""
+    if not cache.index:
+        return {}, list(files.yaml_files)
+    known: dict[str, str] = {}
+    todo: list[str] = []
+    for path in files.yaml_files:
+        full = os.path.join(root, path)
+        try:
+            st = os.stat(full)
+        except OSError:
+            todo.append(path)
+            continue
+        content_digest = cache.lookup(path, st.st_size, st.st_mtime_ns)
+        if content_digest is None and cache.known_digest(path) is not None:
+            # touched but maybe not changed (a checkout, a rebase): the content hash decides
+            try:
+                with open(full, "rb") as handle:
+                    fresh = digest(handle.read())
+            except OSError:
+                fresh = ""
+            if fresh and fresh == cache.known_digest(path):
+                cache.touch(path, st.st_size, st.st_mtime_ns, fresh)
+                content_digest = fresh
+        if content_digest is None:
+            todo.append(path)
+        else:
+            known[path] = content_digest
+    return known, todo
+
+
+def load_repo(
+    root: Path,
+    config: Config,
+    *,
+    use_cache: bool = True,
+    files: FileSet | None = None,
+    cache: Cache | None = None,
+    scanned: tuple[dict[str, str], list[str]] | None = None,
+    parse_results: list[tuple[Any, ...]] | None = None,
+) -> tuple[Repo, Cache]:
+    """Walk (unless `files` is given), parse what the cache lacks (unless `parse_results` has it: see
+    walk_and_parse), then build the repository model (repo.build_repo)."""
+    from homelint.discovery import walk
+    from homelint.repo import build_repo, template_inputs
+    from homelint.yamlload import ParsedFile
+
+    if files is None:
+        files = walk(root, [*config.exclude, *template_inputs(root)])
+        timing.mark("walk")
+    cache = cache if cache is not None else Cache(root, enabled=use_cache)
+    known, todo = scanned if scanned is not None else scan_cache(root, files, cache)
+    todo = list(todo)
+    parsed: dict[str, ParsedFile] = {}
+    digests: dict[str, str] = {}
+    for path, content_digest in known.items():
+        stored = cache.parsed(path, content_digest)
+        try:
+            parsed[path] = from_plain(ParsedFile, stored)
+            digests[path] = content_digest
+        except (TypeError, ValueError, IndexError, AttributeError):  # absent, or of another shape
+            todo.append(path)
+    timing.mark("cache-load")
+    results = parse_results if parse_results is not None else _parse_many(str(root), todo)
+    for path, content_digest, size, mtime_ns, data in results:
+        digests[path] = content_digest
+        parsed[path] = from_plain(ParsedFile, data)
+        if content_digest and cache.enabled:
+            cache.put(path, size, mtime_ns, content_digest, data)
+    timing.mark("parse")
+    cache.prune(set(files.yaml_files))
+    return build_repo(root, config, files, parsed, digests), cache
+
+
+PARSE_MEMORY = 1 << 30  # address space a throwaway parse may add (a real 500 KB file needs ~40 MB)
+
+
+def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
+    """(path, content digest, size, mtime_ns, the ParsedFile as plain data) of one file. A file the
+    C parser could crash on (yamlload.risky) is parsed in a throwaway process, so a crash cannot
+    end this one; a crash or running out of memory is an HL001 problem."""
+    from homelint.repo import crashed, parse_read, read_file
+    from homelint.yamlload import risky
+
+    root, path = args
+    read = read_file(root, path)
+    if not isinstance(read, tuple):
+        return path, "", 0, 0, to_plain(read)
+    raw, size, mtime_ns = read
+    if risky(raw):
+        from homelint.parallel import run_isolated
+
+        done, data = run_isolated(lambda: to_plain(parse_read(path, raw)), memory=PARSE_MEMORY)
+        if not done:
+            return path, "", 0, 0, to_plain(crashed(path))
+        return path, digest(raw), size, mtime_ns, data
+    try:
+        data = to_plain(parse_read(path, raw))
+    except MemoryError:
+        return path, "", 0, 0, to_plain(crashed(path))
+    return path, digest(raw), size, mtime_ns, data
+
+
+def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int, int, Any]]:
+    """The files of a chunk whose worker died: each parsed in its own throwaway process, so the
+    one that killed the worker is found and reported, and the others are parsed as usual."""
+    from homelint.parallel import run_isolated
+    from homelint.repo import crashed
+
+    out: list[tuple[str, str, int, int, Any]] = []
+    for item in items:
+        done, result = run_isolated(lambda item=item: _parse_one(item), memory=PARSE_MEMORY)  # type: ignore[misc]
+        out.append(tuple(result) if done else (item[1], "", 0, 0, to_plain(crashed(item[1]))))
+    return out
+
+
+def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, Any]]:
+    from homelint.kindschemas import warm_validators
+
+    if not paths:
+        return []
+    warm_validators()  # compiled once here, inherited by a forked child
+    return fork_map(_parse_one, [(root, p) for p in paths], meanwhile=_import_later_phases, rescue=_parse_rescue)
+
+
+def walk_and_parse(root: Path, exclude: list[str]) -> tuple[FileSet, list[tuple[Any, ...]]]:
+    """A cold run's first step. In a fresh process a forked child walks the tree while this one
+    imports what later phases need, then both parse (parallel.fork_produce_map). When those
+    imports are done already (a long-lived process: tests, an editor), that overlap is worth
+    less than the fork: walk here, and share the parse only if it is big (_parse_many)."""
+    import sys
+
+    from homelint.discovery import walk
+    from homelint.kindschemas import warm_validators
+
+    if "networkx" in sys.modules:
+        files = walk(root, exclude)
+        return files, _parse_many(str(root), files.yaml_files)
+    warm_validators()  # compiled once here, inherited by the child
+    base = str(root)
+    payload, results = fork_produce_map(
+        lambda: to_plain(walk(root, exclude)),
+        lambda files: [(base, path) for path in files[1]],
+        _parse_one,
+        meanwhile=_import_later_phases,
+        rescue=_parse_rescue,
+    )
+    return from_plain(FileSet, payload), results
+
+
+def _import_later_phases() -> None:
+    """Import what the graph and checks need while a forked child is already parsing."""
+    import networkx  # noqa: F401
+
+    import homelint.checks
+    import homelint.flux
+    import homelint.graph  # noqa: F401
+
+
+# --- One run: the kept result of these contents, or load and check ---------------------------------
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """The GC off for a run: a run builds many small, rarely cyclic objects, and collections cost
+    ~20% of a cold run. The previous state is restored afterwards (the CLI turns the GC off for
+    its whole short life, so nothing is collected on the way out)."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def run_record(
+    root: Path, config: Config, rules: dict[str, RuleMeta], enabled: set[str], cache: Any, collect: Collect
+) -> tuple[dict[str, Any], Any]:
+    """(findings, suppressions and stats of the repository as it is, as plain data; the loaded Repo
+    or None). `collect` runs the checks (engine.collect).
+
+    Cold: walk and parse at once (repo.walk_and_parse). Nothing changed since the cached run: its
+    record, without loading a document. Otherwise: load (reparsing what changed) and check.
+    """
+    from homelint.discovery import walk
+    from homelint.repo import template_inputs
+
+    exclude = [*config.exclude, *template_inputs(root)]
+    parse_results = None
+    known: dict[str, str] = {}
+    todo: list[str] = []
+    key = None
+    scanned: dict[str, str] | None = None
+    if not cache.index:
+        files, parse_results = walk_and_parse(root, exclude)
+        timing.mark("walk+parse")
+        remember_walk(root, exclude, files, cache)
+    else:
+        remembered = remembered_walk(root, exclude, cache)
+        if remembered is None:
+            files = walk(root, exclude)
+            remember_walk(root, exclude, files, cache)
+        else:
+            files = remembered
+        known, todo = scan_cache(root, files, cache)
+        timing.mark("walk")
+        # the contents of a kept run (nothing changed; an edit undone; the last commit, which
+        # --diff-base HEAD lints) answer without parsing: hashing what changed is enough
+        scanned = _digests(root, known, todo)
+        if scanned is not None:
+            key = _run_key(root, files, scanned, config, rules, enabled)
+            stored = cache.run_result(key)
+            if stored is not None:
+                cache.save()  # touched-but-unchanged files have new stats
+                return stored, None
+    repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
+    if key is None or repo.digests != scanned:  # the key of the scan holds if the files were as hashed
+        key = _run_key(root, files, repo.digests, config, rules, enabled)
+    stored = cache.run_result(key)
+    if stored is None:
+        repo.positions.memo = cache.spans()
+        repo.positions.digests = repo.digests
+        notes: list[str] = []
+        raw = collect(repo, rules, enabled, notes)
+        timing.mark("checks")
+        stored = {
+            "findings": [to_plain(f) for f in raw],
+            "suppressions": {p: to_plain(pf.suppressions) for p, pf in repo.parsed.items() if pf.suppressions},
+            "stats": {
+                "files": len(files.yaml_files),
+                "objects": len(repo.objects),
+                "kustomizations": len(repo.flux.kustomizations),
+                "notes": [*repo.flux.notes, *notes],  # the Flux model's, then the checks' (one per missing schema)
+                "versions": _versions(repo),
+            },
+        }
+        cache.store_run_result(key, stored)
+    cache.save()
+    return stored, repo
+
+
+def _versions(repo: Any) -> list[dict[str, Any]]:
+    from homelint.versions import versions_of
+
+    return versions_of(repo).summary()
+
+
+def _digests(root: Path, known: dict[str, str], todo: list[str]) -> dict[str, str] | None:
+    """Content digests of every YAML file: the cache's for unchanged ones, hashed for the rest (None
+    when one cannot be read: the load reports it)."""
+    digests = dict(known)
+    for path in todo:
+        try:
+            with open(root / path, "rb") as handle:
+                digests[path] = digest(handle.read())
+        except OSError:
+            return None
+    return digests
+
+
+def _run_key(
+    root: Path, files: Any, digests: dict[str, str], config: Config, rules: dict[str, RuleMeta], enabled: set[str]
+) -> str:
+    """Everything a run's findings depend on: version, config, rules, every file's content, the tree."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(__version__.encode())
+    h.update(",".join(sorted(enabled)).encode())
+    h.update(json.dumps(config.__dict__, default=str, sort_keys=True).encode())
+    h.update(json.dumps(sorted((r.id, r.origin, repr(r.declarative)) for r in rules.values())).encode())
+    for path in sorted(digests):
+        h.update(f"{path}\0{digests[path]}\n".encode())
+    h.update("\n".join(sorted(files.all_files)).encode())
+    h.update("\n".join(sorted(files.dirs)).encode())
+    from homelint.config import placeholder_doc_files
+
+    for path in placeholder_doc_files(config, files.all_files):  # read in full by the placeholder checks
+        with contextlib.suppress(OSError):
+            h.update(f"{path}\0".encode() + (root / path).read_bytes())
+    from homelint.discovery import non_yaml_inputs
+
+    for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: stat only
+        with contextlib.suppress(OSError):
+            st = os.stat(root / path)
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            if stable_mtime(st.st_mtime_ns) == UNTRUSTED_MTIME:  # just written: its stat may not show a rewrite
+                h.update((root / path).read_bytes())
+    if any(rule.startswith(("HL8", "HL91")) for rule in enabled):  # schemas: the store and schemas.paths
+        from homelint.schemastore import signature
+
+        h.update(signature(config, root).encode())
+    return h.hexdigest()
