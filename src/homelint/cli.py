@@ -230,6 +230,7 @@ def _read(root: Path, path: str) -> str | None:
 )
 @click.option("--fix", "apply_fix", is_flag=True, help="Apply the safe fixes (see `homelint rules`: fixable) in place.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
+@click.option("--watch", is_flag=True, help="Check again on every change; print the findings that appear or go away.")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -251,6 +252,7 @@ def check(
     sarif_category: str | None,
     apply_fix: bool = False,
     show_diff: bool = False,
+    watch: bool = False,
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
@@ -287,6 +289,14 @@ def check(
         targets=parse_targets(targets),
         diff_base=diff_base,
     )
+    if watch:
+        from homelint.config import ConfigError
+        from homelint.watch import watch as watch_tree
+
+        if apply_fix or show_diff or write_baseline or output or fmt != "text":
+            raise ConfigError("--watch prints text to the terminal: not with --fix, --diff, --write-baseline, -o or --format")
+        watch_tree(options, click.echo)
+        return
     result = run_check(options)
     if apply_fix or show_diff:
         result = _fix(result, options, show_diff)
