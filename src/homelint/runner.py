@@ -46,11 +46,12 @@ _SCALARS = (str, int, float, bool, bytes, type(None))
 
 
 def to_plain(value: Any) -> Any:
-    """`value` as marshal data: a dataclass becomes the tuple of its fields; a Path its text."""
+    """`value` as marshal data: a dataclass becomes the tuple of its fields; a Path its text. Fields
+    typed Any (parsed documents) are passed as they are, not copied."""
     if isinstance(value, _SCALARS):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return tuple(to_plain(getattr(value, f.name)) for f in dataclasses.fields(value))
+        return _encoder(type(value))(value)
     if isinstance(value, list):
         return [to_plain(v) for v in value]
     if isinstance(value, tuple):
@@ -64,6 +65,38 @@ def to_plain(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+@functools.cache
+def _encoder(hint: Any) -> Callable[[Any], Any]:
+    """A function turning a value of the type `hint` into plain data (_identity when it is plain)."""
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        hints = typing.get_type_hints(hint)
+        encoders = {f"e{i}": _encoder(hints[f.name]) for i, f in enumerate(dataclasses.fields(hint))}
+        values = [
+            f"obj.{f.name}" if encoders[f"e{i}"] is _identity else f"e{i}(obj.{f.name})"
+            for i, f in enumerate(dataclasses.fields(hint))
+        ]
+        return _compiled(f"lambda obj: ({', '.join(values)},)", encoders)
+    if hint is Path:
+        return str
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        present = [a for a in args if a is not type(None)]
+        inner = _encoder(present[0]) if len(present) == 1 else _identity
+        return _identity if inner is _identity else lambda v: None if v is None else inner(v)
+    if origin in (list, tuple) and args:
+        parts = [_encoder(a) for a in args if a is not Ellipsis]
+        if all(p is _identity for p in parts):
+            return _identity
+        if origin is list or args[-1] is Ellipsis:
+            item = parts[0]
+            return lambda v: type(v)(item(x) for x in v) if isinstance(v, tuple) else [item(x) for x in v]
+        return lambda v: tuple(p(x) for p, x in zip(parts, v, strict=True))
+    if origin is dict and len(args) == 2:
+        value = _encoder(args[1])
+        return _identity if value is _identity else lambda v: {k: value(x) for k, x in v.items()}
+    return _identity
+
+
 def from_plain(cls: type[T], data: Any) -> T:
     """The `cls` instance `to_plain` turned into `data`. Raises (TypeError, ValueError, IndexError)
     when `data` has not the shape of `cls`: a cached value of another shape is absent."""
@@ -75,28 +108,45 @@ def _identity(value: Any) -> Any:
     return value
 
 
+def _compiled(source: str, names: dict[str, Any]) -> Callable[[Any], Any]:
+    """A lambda made from `source` (field access unrolled, as dataclasses makes __init__)."""
+    function: Callable[[Any], Any] = eval(source, dict(names))  # field names of our own dataclasses, never repository text
+    return function
+
+
 @functools.cache
 def _decoder(hint: Any) -> Callable[[Any], Any]:
     """A function rebuilding a value of the type `hint` from its plain form."""
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        hints = typing.get_type_hints(hint)
-        names = [f.name for f in dataclasses.fields(hint) if f.init]
-        decoders = [_decoder(hints[name]) for name in names]
-        plain = [d is _identity for d in decoders]
-        count = len(names)
         if not all(f.init for f in dataclasses.fields(hint)):
             raise TypeError(f"{hint.__name__} has fields that are not init arguments")
+        hints = typing.get_type_hints(hint)
+        decoders = {f"d{i}": _decoder(hints[f.name]) for i, f in enumerate(dataclasses.fields(hint))}
+        count = len(decoders)
 
-        def build(data: Any, cls: Any = hint) -> Any:
-            if type(data) is not tuple or len(data) != count:
-                raise ValueError(f"not a {cls.__name__}")
-            return cls(*[v if p else d(v) for v, d, p in zip(data, decoders, plain, strict=True)])
+        def arg(i: int) -> str:
+            d = decoders[f"d{i}"]
+            return f"data[{i}]" if d is _identity or d in _PLAIN else f"d{i}(data[{i}])"
+
+        call = ", ".join(arg(i) for i in range(count))
+        shapes = "".join(
+            f" and type(data[{i}]) is {_PLAIN[d]}" for i, d in ((i, decoders[f"d{i}"]) for i in range(count)) if d in _PLAIN
+        )
+        check = _compiled(f"lambda data: type(data) is tuple and len(data) == {count}{shapes}", {})
+        make = _compiled(f"lambda data: cls({call})", {**decoders, "cls": hint})
+
+        def build(data: Any) -> Any:
+            if not check(data):
+                raise ValueError(f"not a {hint.__name__}")
+            return make(data)
 
         return build
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if hint is Path:
         return Path
+    if origin in (list, dict) and _encoder(hint) is _identity:  # plain inside (marshal keeps tuples): check the outside
+        return _PLAIN_LIST if origin is list else _PLAIN_DICT
     if origin in (types.UnionType, typing.Union):
         present = [a for a in args if a is not type(None)]
         if len(present) == 1:
@@ -131,6 +181,13 @@ def _checked(kind: type, convert: Callable[[Any], Any], *also: type) -> Callable
         return convert(value)
 
     return decode
+
+
+# a list or dict with only plain values inside: its type is checked, its content kept (inlined in
+# the dataclass decoders)
+_PLAIN_LIST = _checked(list, _identity)
+_PLAIN_DICT = _checked(dict, _identity)
+_PLAIN = {_PLAIN_LIST: "list", _PLAIN_DICT: "dict"}
 
 
 # --- The unchanged tree: no walk -------------------------------------------------------------------
