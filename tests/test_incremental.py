@@ -213,3 +213,20 @@ def test_an_unchanged_tree_is_not_walked_again(tmp_path, monkeypatch):
     age(root, 1)
     assert reports(root, use_cache=True) == reports(root, use_cache=False)
     assert walks
+
+
+def test_a_symlinked_file_whose_target_goes_away_is_seen(tmp_path):
+    """The link's folder is unchanged when its target, in an ignored folder, is deleted: the
+    remembered walk checks its symlinks too."""
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    (root / ".gitignore").write_text("private/\n")
+    (root / "private").mkdir()
+    shutil.copyfile(root / "kubernetes/apps/default/echo/app/pvc.yaml", root / "private/pvc.yaml")
+    (root / "kubernetes/apps/default/echo/app/linked.yaml").symlink_to("../../../../../private/pvc.yaml")
+    age(root, 0)
+    reports(root, use_cache=True)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)
+    (root / "private/pvc.yaml").unlink()
+    age(root, 1)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)

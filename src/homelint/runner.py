@@ -236,11 +236,7 @@ def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any) ->
         except OSError:
             continue
         stamps[path] = (st.st_size, st.st_mtime_ns)
-    links = []
-    for path in sorted(files.all_files):
-        full = os.path.join(root, path)
-        if os.path.islink(full):
-            links.append((path, os.path.realpath(full)))
+    links = [(path, os.path.realpath(os.path.join(root, path))) for path in files.links]
     cache.store_value("tree.marshal", (exclude, stamps, links, to_plain(files)))
 
 
