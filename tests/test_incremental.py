@@ -230,3 +230,24 @@ def test_a_symlinked_file_whose_target_goes_away_is_seen(tmp_path):
     (root / "private/pvc.yaml").unlink()
     age(root, 1)
     assert reports(root, use_cache=True) == reports(root, use_cache=False)
+
+
+def test_ignore_files_written_after_the_walk_are_seen(tmp_path):
+    """A .git/info/exclude made later (its folder .git changes on every git command, so is not
+    watched), and a .gitignore edited in place (its folder's mtime does not change)."""
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    (root / ".git").mkdir()
+    (root / ".gitignore").write_text("# nothing yet\n")
+    age(root, 0)
+    reports(root, use_cache=True)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)
+    (root / ".git/info").mkdir()
+    (root / ".git/info/exclude").write_text("kubernetes/apps/default/echo/\n")
+    age(root, 1)
+    excluded = reports(root, use_cache=True)
+    assert excluded == reports(root, use_cache=False)
+    (root / ".git/info/exclude").write_text("\n")
+    (root / ".gitignore").write_text("kubernetes/apps/default/echo/\n")
+    age(root, 2)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)

@@ -202,8 +202,7 @@ def remembered_walk(root: Path, exclude: list[str], cache: Any) -> FileSet | Non
         if saved_exclude != exclude or not isinstance(stamps, dict) or not isinstance(links, list):
             return None
         for path, stamp in stamps.items():
-            st = os.stat(os.path.join(root, path), follow_symlinks=False)
-            if (st.st_size, st.st_mtime_ns) != stamp:
+            if _stamp(root, path) != stamp:
                 return None
         for link, target in links:  # symlinks the walk followed: still pointing at the same place
             if os.path.realpath(os.path.join(root, link)) != target or not os.path.exists(os.path.join(root, link)):
@@ -215,27 +214,30 @@ def remembered_walk(root: Path, exclude: list[str], cache: Any) -> FileSet | Non
     return files
 
 
+def _stamp(root: Path, path: str) -> tuple[int, int] | None:
+    """(size, mtime_ns) of a path in the repository, not through a symlink; None if absent."""
+    try:
+        st = os.stat(os.path.join(root, path), follow_symlinks=False)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any) -> None:
     """Keep the walk for remembered_walk: the stat of every folder it read and of every ignore
     file; not when one changed too recently for its mtime to show the next change."""
     if not cache.enabled:
         return
-    stamps: dict[str, tuple[int, int]] = {}
+    stamps: dict[str, tuple[int, int] | None] = {}
     for rel in ["", *files.dirs]:
         for path in (rel, f"{rel}/.gitignore" if rel else ".gitignore"):
-            try:
-                st = os.stat(os.path.join(root, path), follow_symlinks=False)
-            except OSError:
-                continue
-            if stable_mtime(st.st_mtime_ns) == UNTRUSTED_MTIME:
-                return
-            stamps[path] = (st.st_size, st.st_mtime_ns)
+            stamp = _stamp(root, path)
+            if stamp is not None:  # a .gitignore made later changes its folder's mtime
+                stamps[path] = stamp
     for path in (".git/info", ".git/info/exclude"):  # not .git itself: every git command changes it
-        try:
-            st = os.stat(os.path.join(root, path), follow_symlinks=False)
-        except OSError:
-            continue
-        stamps[path] = (st.st_size, st.st_mtime_ns)
+        stamps[path] = _stamp(root, path)  # None: absent, and must stay so
+    if any(stamp is not None and stable_mtime(stamp[1]) == UNTRUSTED_MTIME for stamp in stamps.values()):
+        return  # changed too recently for the next change to show in its mtime
     links = [(path, os.path.realpath(os.path.join(root, path))) for path in files.links]
     cache.store_value("tree.marshal", (exclude, stamps, links, to_plain(files)))
 
