@@ -938,7 +938,7 @@ class Oracle:
         cache_dir: Path | None = None,
     ) -> None:
         from homelint.config import Config, load_config
-        from homelint.repo import load_repo
+        from homelint.runner import load_repo
 
         self.root = root
         config = load_config(root) if use_config else Config()

@@ -184,7 +184,7 @@ def test_cache_notices_a_changed_file(check_json, run, repo):
 
 
 def test_unchanged_repository_answers_without_loading_documents(run, repo, monkeypatch):
-    import homelint.repo as repo_module
+    import homelint.runner as repo_module
     from homelint.cache import Cache
 
     root = repo({}, base="demo")
@@ -279,13 +279,13 @@ def test_touched_but_unchanged_files_are_not_parsed_again(repo, monkeypatch):
     import os
 
     from homelint.config import Config
-    from homelint.repo import load_repo
+    from homelint.runner import load_repo
 
     root = repo({}, base="demo")
     load_repo(root, Config())[1].save()
     for path in root.rglob("*.yaml"):
         os.utime(path, ns=(10**18, 10**18))  # new mtimes, same content
-    import homelint.repo as repo_module
+    import homelint.runner as repo_module
 
     parsed: list[str] = []
     original = repo_module._parse_one
@@ -297,7 +297,7 @@ def test_touched_but_unchanged_files_are_not_parsed_again(repo, monkeypatch):
 def test_new_stats_of_touched_files_are_remembered(run, repo, monkeypatch):
     import os
 
-    import homelint.repo as repo_module
+    import homelint.runner as repo_module
 
     root = repo({}, base="demo")
     first = run("check", str(root), "--format", "json").stdout

@@ -10,7 +10,7 @@ import pytest
 
 from homelint.config import load_config
 from homelint.model import Span
-from homelint.repo import load_repo
+from homelint.runner import load_repo
 from homelint.targets import selector_matches, target_matches
 
 

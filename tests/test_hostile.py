@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from homelint import cache as cache_module
+from homelint.runner import to_plain
 
 from .conftest import cache_dir
 
@@ -563,9 +564,9 @@ def test_a_parser_crash_is_a_finding_on_its_file_and_the_rest_is_linted(repo, ex
 
 
 def test_a_file_that_needs_too_much_memory_is_a_finding_not_an_oom(check_json, repo, monkeypatch):
-    from homelint import repo as repo_module
+    from homelint import runner
 
-    monkeypatch.setattr(repo_module, "PARSE_MEMORY", 64 << 20)  # the throwaway parse may add 64 MiB, not 1 GiB
+    monkeypatch.setattr(runner, "PARSE_MEMORY", 64 << 20)  # the throwaway parse may add 64 MiB, not 1 GiB
     root = repo({"kubernetes/apps/default/echo/app/big.yaml": "- a\n" * (1 << 19)}, base="demo")  # 2 MiB, ~150 MB parsed
     kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
     kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - big.yaml\n", 1))
@@ -576,7 +577,7 @@ def test_a_file_that_needs_too_much_memory_is_a_finding_not_an_oom(check_json, r
 
 
 def test_a_worker_killed_by_a_file_has_its_files_parsed_one_by_one(tmp_path, crashing_parser):
-    from homelint.repo import _parse_one, _parse_rescue
+    from homelint.runner import _parse_one, _parse_rescue
 
     for name, text in {"a.yaml": "a: 1\n", "boom.yaml": f"b: {CRASH}\n", "c.yaml": "c: [1]\n"}.items():
         (tmp_path / name).write_text(text)
@@ -1049,7 +1050,7 @@ def test_generated_hostile_yaml_is_parsed_in_bounded_time(text):
     assert time.perf_counter() - start < 20
     assert len(parsed.problems) <= 201
     assert all(p.line >= 1 and p.column >= 1 for p in parsed.problems)
-    json.dumps(parsed.to_tuple(), default=str)  # the result is printable (no 5,000-digit int)
+    json.dumps(to_plain(parsed), default=str)  # the result is printable (no 5,000-digit int)
 
 
 @functools.cache

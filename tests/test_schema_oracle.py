@@ -9,7 +9,7 @@ import pytest
 
 from homelint.config import load_config
 from homelint.kindschemas import SCHEMAS, validator
-from homelint.repo import load_repo
+from homelint.runner import load_repo
 
 from .conftest import SHARED
 

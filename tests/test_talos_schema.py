@@ -152,7 +152,7 @@ def test_patch_markers_are_removed_only_as_talhelper_writes_them():
 
 def test_schemas_pull_needs_the_pinned_minor_its_two_predecessors_and_the_target(repo):
     from homelint.config import load_config
-    from homelint.repo import load_repo
+    from homelint.runner import load_repo
     from homelint.schemapull import talos_needs
 
     root = repo(

@@ -26,15 +26,29 @@ from typing import Any
 from homelint import __version__
 
 LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside the repository)
-CACHE_FORMAT = 9  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files)
+CACHE_FORMAT = 10  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files; 10: runner.to_plain)
 RUNS_KEPT = 4  # whole-run results kept, newest first
 MAGIC = b"HLCACHE1"
 MAC_SIZE = 32
 MAX_CACHE_FILE = 1 << 30  # a bigger cache file is absent
+# A file modified this recently may be rewritten within the same mtime tick with as many bytes (git's
+# "racily clean" entries; ticks are 1-10 ms on Linux, 1-2 s on some filesystems): its stat is not
+# recorded, so the next run hashes its content instead of trusting size and mtime.
+RACY_NS = 2_000_000_000
+UNTRUSTED_MTIME = -1  # never a file's mtime_ns: the entry's digest is confirmed by hashing
+
+
+def stable_mtime(mtime_ns: int) -> int:
+    """`mtime_ns` if it is old enough to stand for the content, else UNTRUSTED_MTIME."""
+    import time
+
+    return mtime_ns if mtime_ns < time.time_ns() - RACY_NS else UNTRUSTED_MTIME
 
 
 def digest(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    from homelint.safeio import content_digest
+
+    return content_digest(raw)
 
 
 def cache_home() -> Path | None:
@@ -217,6 +231,15 @@ def _parsed_fields() -> int:
     return len(dataclasses.fields(ParsedFile))
 
 
+@functools.cache
+def _finding_fields() -> int:
+    import dataclasses
+
+    from homelint.model import Finding
+
+    return len(dataclasses.fields(Finding))
+
+
 def _valid_index(value: Any) -> bool:
     if not isinstance(value, dict):
         return False
@@ -240,7 +263,7 @@ def _valid_run(value: Any) -> bool:
         and isinstance(value[0], str)
         and isinstance(value[1], dict)
         and isinstance(value[1].get("findings"), list)
-        and all(isinstance(f, tuple) and len(f) == 9 for f in value[1]["findings"])
+        and all(isinstance(f, tuple) and len(f) == _finding_fields() for f in value[1]["findings"])
         and isinstance(value[1].get("suppressions"), dict)
         and isinstance(value[1].get("stats"), dict)
     )
@@ -266,6 +289,14 @@ class Cache:
     def _load(self, name: str) -> Any:
         return self._store.load(name) if self._store is not None else None
 
+    def load_value(self, name: str) -> Any:
+        """A named value of this repository's cache (None when absent or not verified)."""
+        return self._load(name) if self.enabled else None
+
+    def store_value(self, name: str, value: Any) -> None:
+        if self.enabled and self._store is not None:
+            self._store.store(name, value)
+
     def _files(self) -> dict[str, tuple[str, Any]]:
         if self._data is None:
             data = self._load("files.marshal") if self.enabled else None
@@ -285,8 +316,10 @@ class Cache:
 
     def touch(self, path: str, size: int, mtime_ns: int, content_digest: str) -> None:
         """Same content, new mtime (a checkout, a rebase): remember the new stat."""
-        self.index[path] = (size, mtime_ns, content_digest)
-        self.index_dirty = True
+        entry = (size, stable_mtime(mtime_ns), content_digest)
+        if self.index.get(path) != entry:
+            self.index[path] = entry
+            self.index_dirty = True
 
     def parsed(self, path: str, content_digest: str) -> Any:
         """The parse result stored for this content, or None (also when it is not of the right shape)."""
@@ -298,7 +331,7 @@ class Cache:
         return None
 
     def put(self, path: str, size: int, mtime_ns: int, content_digest: str, parsed: Any) -> None:
-        self.index[path] = (size, mtime_ns, content_digest)
+        self.index[path] = (size, stable_mtime(mtime_ns), content_digest)
         self._files()[path] = (content_digest, parsed)
         self.index_dirty = self.data_dirty = True
 

@@ -230,6 +230,7 @@ def _read(root: Path, path: str) -> str | None:
 )
 @click.option("--fix", "apply_fix", is_flag=True, help="Apply the safe fixes (see `homelint rules`: fixable) in place.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
+@click.option("--watch", is_flag=True, help="Check again on every change; print the findings that appear or go away.")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -251,6 +252,7 @@ def check(
     sarif_category: str | None,
     apply_fix: bool = False,
     show_diff: bool = False,
+    watch: bool = False,
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
@@ -287,6 +289,14 @@ def check(
         targets=parse_targets(targets),
         diff_base=diff_base,
     )
+    if watch:
+        from homelint.config import ConfigError
+        from homelint.watch import watch as watch_tree
+
+        if apply_fix or show_diff or write_baseline or output or fmt != "text":
+            raise ConfigError("--watch prints text to the terminal: not with --fix, --diff, --write-baseline, -o or --format")
+        watch_tree(options, click.echo)
+        return
     result = run_check(options)
     if apply_fix or show_diff:
         result = _fix(result, options, show_diff)
@@ -428,8 +438,8 @@ def rule_cmd(rule_id: str) -> None:
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 def clean(path: Path) -> None:
     """Delete the cache of the repository (kept in the user cache folder)."""
-    from homelint.cache import clean as clean_cache
     from homelint.discovery import find_repo_root
+    from homelint.runner import clean_cache
 
     root = find_repo_root(path)
     click.echo("Removed the cache." if clean_cache(root) else "No cache to remove.")
@@ -447,7 +457,7 @@ def graph(path: Path, fmt: str, config_file: Path | None) -> None:
     from homelint.config import ConfigError, load_config
     from homelint.discovery import find_repo_root
     from homelint.fluxgraph import render_graph
-    from homelint.repo import load_repo
+    from homelint.runner import load_repo
 
     if not path.exists():
         raise ConfigError(f"path does not exist: {path}")

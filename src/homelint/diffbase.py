@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from homelint.cache import Cache
 from homelint.config import ConfigError
 from homelint.discovery import git_work_tree
+from homelint.runner import Cache
 
 GIT_TIMEOUT = 300
 MAX_BLOB_BYTES = 20 * 1024 * 1024  # larger files are not linted either (yamlload.MAX_FILE_BYTES)
@@ -30,6 +30,9 @@ class BorrowedCache(Cache):
 
     def save(self) -> None:
         pass
+
+    def store_value(self, name: str, value: object) -> None:
+        pass  # the revision's walk is not the work tree's
 
 
 def scratch_folder(size: int) -> str | None:

@@ -61,13 +61,7 @@ class FileSet:
     all_files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
     skipped: list[SkippedFile] = field(default_factory=list)
-
-    def to_tuple(self) -> tuple[Any, ...]:
-        return (self.yaml_files, self.all_files, self.dirs, [(s.path, s.reason) for s in self.skipped])
-
-    @classmethod
-    def from_tuple(cls, root: Path, t: tuple[Any, ...]) -> FileSet:
-        return cls(root, list(t[0]), set(t[1]), set(t[2]), [SkippedFile(*s) for s in t[3]])
+    links: list[str] = field(default_factory=list)  # symlinks to files in the repository, read through
 
 
 class IgnoreRules:
@@ -210,6 +204,8 @@ def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
                     skip(child, "not a regular file (a FIFO, socket or device); not read")
                 continue
             result.all_files.add(child)
+            if is_link:
+                result.links.append(child)
             if name.endswith((".yaml", ".yml")) or name == "Kustomization":
                 result.yaml_files.append(child)
 

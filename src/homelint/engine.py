@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
-import hashlib
-import json
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -13,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from homelint import __version__, timing
-from homelint.cache import Cache
+from homelint import timing
 from homelint.config import Config, ConfigError, load_config
 from homelint.discovery import find_repo_root
 from homelint.model import Finding, K8sObject, Span, severity_rank
 from homelint.registry import RuleMeta, builtin_rules, checks, matches
+from homelint.runner import Cache, fork_map, from_plain, load_builtin_rules, quiet_gc, run_record, to_plain
 from homelint.yamlload import MALFORMED, Suppression
 
 
@@ -106,18 +103,9 @@ def all_rules(root: Path, config: Config) -> dict[str, RuleMeta]:
 
 
 def run_check(options: Options) -> Result:
-    """Run a check. The GC is off meanwhile: a run builds many small, rarely cyclic objects, and
-    collections cost ~20% of a cold run. The previous GC state is restored afterwards (the CLI
-    turns the GC off for its whole short life, so nothing is collected on the way out)."""
-    import gc
-
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    """Run a check (the GC off meanwhile: runner.quiet_gc)."""
+    with quiet_gc():
         return _run_check(options)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _run_check(options: Options) -> Result:
@@ -132,11 +120,13 @@ def _run_check(options: Options) -> Result:
         from homelint.schemastore import SchemaPaths
 
         SchemaPaths.from_config(config, root)  # a wrong schemas.paths entry is a config error (exit 2)
+    cache = Cache(root, enabled=options.use_cache)
+    load_builtin_rules(cache)
     rules = all_rules(root, config)
     limits = _limit_paths(root, options.paths)
     timing.mark("config")
 
-    findings, suppressed, stats, repo = _analyse(root, config, rules, options, Cache(root, enabled=options.use_cache))
+    findings, suppressed, stats, repo = _analyse(root, config, rules, options, cache)
     if limits:
         findings = [f for f in findings if _within(f, limits)]
         suppressed = [f for f in suppressed if _within(f, limits)]
@@ -185,9 +175,9 @@ def _analyse(
     """(findings, suppressed findings, stats, the loaded Repo or None) of the tree at `root`, with the
     selection and severities applied: no path limits, file filters or baseline."""
     enabled = enabled_rules(rules, config, options)
-    stored, repo = _run_record(root, config, rules, enabled, cache)
-    raw = [_finding_from_tuple(t) for t in stored["findings"]]
-    suppressions = {p: [Suppression(*t) for t in entries] for p, entries in stored["suppressions"].items()}
+    stored, repo = run_record(root, config, rules, enabled, cache, collect)
+    raw = [from_plain(Finding, t) for t in stored["findings"]]
+    suppressions = {p: [from_plain(Suppression, t) for t in entries] for p, entries in stored["suppressions"].items()}
     findings, suppressed = apply_suppressions(suppressions, rules, raw)
     findings = select(findings, rules, config, options)
     suppressed = select(suppressed, rules, config, options)
@@ -233,86 +223,6 @@ def _changed(findings: list[Finding], files: list[str] | None, base: Counter[str
     return [f for f in findings if id(f) in new or f.path in named or not named.isdisjoint(f.related)]
 
 
-def _run_record(
-    root: Path, config: Config, rules: dict[str, RuleMeta], enabled: set[str], cache: Any
-) -> tuple[dict[str, Any], Any]:
-    """(findings, suppressions and stats of the repository as it is; the loaded Repo or None).
-
-    Cold: walk and parse at once (repo.walk_and_parse). Nothing changed since the cached run: its
-    record, without loading a document. Otherwise: load (reparsing what changed) and check.
-    """
-    from homelint.discovery import walk
-    from homelint.repo import load_repo, scan_cache, template_inputs, walk_and_parse
-
-    exclude = [*config.exclude, *template_inputs(root)]
-    parse_results = None
-    known: dict[str, str] = {}
-    todo: list[str] = []
-    key = None
-    scanned: dict[str, str] | None = None
-    if not cache.index:
-        files, parse_results = walk_and_parse(root, exclude)
-        timing.mark("walk+parse")
-    else:
-        files = walk(root, exclude)
-        known, todo = scan_cache(root, files, cache)
-        timing.mark("walk")
-        # the contents of a kept run (nothing changed; an edit undone; the last commit, which
-        # --diff-base HEAD lints) answer without parsing: hashing what changed is enough
-        scanned = _digests(root, known, todo)
-        if scanned is not None:
-            key = _run_key(root, files, scanned, config, rules, enabled)
-            stored = cache.run_result(key)
-            if stored is not None:
-                cache.save()  # touched-but-unchanged files have new stats
-                return stored, None
-    repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
-    if key is None or repo.digests != scanned:  # the key of the scan holds if the files were as hashed
-        key = _run_key(root, files, repo.digests, config, rules, enabled)
-    stored = cache.run_result(key)
-    if stored is None:
-        repo.positions.memo = cache.spans()
-        repo.positions.digests = repo.digests
-        notes: list[str] = []
-        raw = collect(repo, rules, enabled, notes)
-        timing.mark("checks")
-        stored = {
-            "findings": [_finding_to_tuple(f) for f in raw],
-            "suppressions": {p: [s.to_tuple() for s in pf.suppressions] for p, pf in repo.parsed.items() if pf.suppressions},
-            "stats": {
-                "files": len(files.yaml_files),
-                "objects": len(repo.objects),
-                "kustomizations": len(repo.flux.kustomizations),
-                "notes": [*repo.flux.notes, *notes],  # the Flux model's, then the checks' (one per missing schema)
-                "versions": _versions(repo),
-            },
-        }
-        cache.store_run_result(key, stored)
-    cache.save()
-    return stored, repo
-
-
-def _versions(repo: Any) -> list[dict[str, Any]]:
-    from homelint.versions import versions_of
-
-    return versions_of(repo).summary()
-
-
-def _digests(root: Path, known: dict[str, str], todo: list[str]) -> dict[str, str] | None:
-    """Content digests of every YAML file: the cache's for unchanged ones, hashed for the rest (None
-    when one cannot be read: the load reports it)."""
-    from homelint.cache import digest
-
-    digests = dict(known)
-    for path in todo:
-        try:
-            with open(root / path, "rb") as handle:
-                digests[path] = digest(handle.read())
-        except OSError:
-            return None
-    return digests
-
-
 def _limit_paths(root: Path, paths: list[Path]) -> list[str]:
     limits = []
     for path in paths:
@@ -330,37 +240,6 @@ def _within(finding: Finding, limits: list[str]) -> bool:
     return any(finding.path == lim or finding.path.startswith(lim + "/") for lim in limits)
 
 
-def _run_key(
-    root: Path, files: Any, digests: dict[str, str], config: Config, rules: dict[str, RuleMeta], enabled: set[str]
-) -> str:
-    """Everything a run's findings depend on: version, config, rules, every file's content, the tree."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(__version__.encode())
-    h.update(",".join(sorted(enabled)).encode())
-    h.update(json.dumps(config.__dict__, default=str, sort_keys=True).encode())
-    h.update(json.dumps(sorted((r.id, r.origin, repr(r.declarative)) for r in rules.values())).encode())
-    for path in sorted(digests):
-        h.update(f"{path}\0{digests[path]}\n".encode())
-    h.update("\n".join(sorted(files.all_files)).encode())
-    h.update("\n".join(sorted(files.dirs)).encode())
-    from homelint.config import placeholder_doc_files
-
-    for path in placeholder_doc_files(config, files.all_files):  # read in full by the placeholder checks
-        with contextlib.suppress(OSError):
-            h.update(f"{path}\0".encode() + (root / path).read_bytes())
-    from homelint.discovery import non_yaml_inputs
-
-    for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: stat only
-        with contextlib.suppress(OSError):
-            st = os.stat(root / path)
-            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    if any(rule.startswith(("HL8", "HL91")) for rule in enabled):  # schemas: the store and schemas.paths
-        from homelint.schemastore import signature
-
-        h.update(signature(config, root).encode())
-    return h.hexdigest()
-
-
 PARALLEL_CHECKS_MIN_OBJECTS = 500  # smaller repositories check faster than a fork costs
 
 
@@ -373,8 +252,6 @@ def collect(
     On big repositories the checks are shared with a forked child (parallel.fork_map); each
     returns its findings, notes and the span memo entries it added, so the result is the same.
     """
-    from homelint.parallel import fork_map
-
     wanted = set(rules) if enabled is None else enabled
     ctx = Context(repo, rules, wanted)
     runs: list[Any] = [fn for rule_ids, fn in checks() if any(r in rules and r in wanted for r in rule_ids)]
@@ -386,13 +263,13 @@ def collect(
     def run(index: int) -> tuple[list[tuple[Any, ...]], dict[str, Any], list[str]]:
         repo.positions.added = {}
         ctx.notes = []
-        found = [_finding_to_tuple(f) for f in _run_one(ctx, runs[index])]
+        found = [to_plain(f) for f in _run_one(ctx, runs[index])]
         return found, repo.positions.added, ctx.notes
 
     findings: list[Finding] = []
     memo = repo.positions.memo
     for found, added, said in fork_map(run, range(len(runs)), chunk=1, parallel=parallel):
-        findings.extend(_finding_from_tuple(t) for t in found)
+        findings.extend(from_plain(Finding, t) for t in found)
         if memo is not None:
             memo.update(added)
         if notes is not None:
@@ -467,7 +344,6 @@ def _run_one(ctx: Context, fn: Any) -> list[Finding]:
 
 
 def _debug() -> bool:
-    import os
 
     return os.environ.get("HOMELINT_DEBUG") == "1"
 
@@ -567,12 +443,3 @@ def _path_ignored(finding: Finding, config: Config) -> bool:
         ):
             return True
     return False
-
-
-def _finding_to_tuple(f: Finding) -> tuple[Any, ...]:
-    s = f.span
-    return (f.rule, f.path, (s.line, s.column, s.end_line, s.end_column), f.message, f.fix, f.severity, f.name, f.key, f.related)
-
-
-def _finding_from_tuple(t: tuple[Any, ...]) -> Finding:
-    return Finding(t[0], t[1], Span(*t[2]), t[3], t[4], t[5], t[6], t[7], tuple(t[8]))

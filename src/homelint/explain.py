@@ -239,7 +239,7 @@ def run_explain(target: str, fmt: str, config_file: Path | None = None) -> str:
     repo = result.repo
     if repo is None or repo.flux is None:
         from homelint.config import load_config
-        from homelint.repo import load_repo
+        from homelint.runner import load_repo
 
         repo, _ = load_repo(root, load_config(root, config_file), use_cache=False)
     data = explain(root, rel, line, repo, result.findings)

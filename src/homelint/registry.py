@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,13 +112,26 @@ def load_rule_file(path: Path, origin: str = "builtin") -> RuleMeta:
     )
 
 
-@cache
+def rule_files() -> list[Path]:
+    """The built-in rule files, sorted."""
+    return sorted(data_dir("rules").glob("**/*.yaml"))
+
+
+_BUILTIN: dict[str, RuleMeta] = {}
+
+
 def builtin_rules() -> dict[str, RuleMeta]:
-    rules: dict[str, RuleMeta] = {}
-    for path in sorted(data_dir("rules").glob("**/*.yaml")):
-        meta = load_rule_file(path)
-        rules[meta.id] = meta
-    return rules
+    if not _BUILTIN:
+        for path in rule_files():
+            meta = load_rule_file(path)
+            _BUILTIN[meta.id] = meta
+    return _BUILTIN
+
+
+def use_builtin_rules(rules: dict[str, RuleMeta]) -> None:
+    """Take the built-in rules from a cache of `rule_files()` as they are now (see runner)."""
+    _BUILTIN.clear()
+    _BUILTIN.update(rules)
 
 
 def matches(rule_id: str, selectors: list[str]) -> bool:

@@ -5,19 +5,18 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from homelint import timing
-from homelint.cache import Cache, digest
 from homelint.config import Config
-from homelint.discovery import FileSet, walk
+from homelint.discovery import FileSet
 from homelint.kustomize import KustomizeDir, parse_kustomization
 from homelint.model import K8sObject, Span, sops_encrypted
 from homelint.positions import PositionIndex
-from homelint.yamlload import ParsedFile, parse_bytes, risky
+from homelint.safeio import content_digest
+from homelint.yamlload import ParsedFile, parse_bytes
 
 MAX_READ_BYTES = 64 << 20  # what a check may read of one file (the loader has its own bounds)
 MAX_RUN_DOCUMENTS = 500_000  # documents of one run (real repositories: a few thousand); see budgets
@@ -136,12 +135,12 @@ class Repo:
         return self._graph
 
 
-def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, tuple[Any, ...]]:
-    """(path, content digest, size, mtime_ns, ParsedFile tuple) of one file; HL601 errors included.
+def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
+    """(the bytes, size, mtime_ns) of one file; or, for a file that cannot be read or is refused,
+    its ParsedFile with the problem (never cached).
 
     Size and mtime come from the open file, so the cache never pairs a new mtime with old content.
     """
-    root, path = args
     from homelint.yamlload import MAX_FILE_BYTES, Problem
 
     try:
@@ -149,7 +148,7 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, tuple[Any, ..
     except OSError as exc:
         parsed = ParsedFile(path, text_ok=False)
         parsed.problems.append(Problem("HL006", f"file not readable: {exc.strerror}", 1, 1))
-        return path, "", 0, 0, parsed.to_tuple()
+        return parsed
     with handle:
         st = os.fstat(handle.fileno())
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:  # checked before reading anything
@@ -160,51 +159,38 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, tuple[Any, ..
                 else "not a regular file; not read"
             )
             parsed.problems.append(Problem("HL001" if stat.S_ISREG(st.st_mode) else "HL006", reason, 1, 1))
-            return path, "", 0, 0, parsed.to_tuple()
-        raw = handle.read(MAX_FILE_BYTES + 1)
-    if risky(raw):  # parsed in a throwaway process: a crash of the C parser cannot end this one
-        from homelint.parallel import run_isolated
-
-        done, data = run_isolated(lambda: _parse_read(path, raw), memory=PARSE_MEMORY)
-        if not done:
-            return crashed(path)
-        return path, digest(raw), st.st_size, st.st_mtime_ns, data
-    try:
-        data = _parse_read(path, raw)
-    except MemoryError:
-        return crashed(path)
-    return path, digest(raw), st.st_size, st.st_mtime_ns, data
+            return parsed
+        return handle.read(MAX_FILE_BYTES + 1), st.st_size, st.st_mtime_ns
 
 
-def _parse_read(path: str, raw: bytes) -> tuple[Any, ...]:
+def parse_read(path: str, raw: bytes) -> ParsedFile:
+    """The parsed file of these bytes; HL601 errors included."""
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
     from homelint.kindschemas import validate_documents
 
     parsed.schema = validate_documents(path, parsed.docs, nodes)
-    return parsed.to_tuple()
+    return parsed
 
 
-def crashed(path: str) -> tuple[str, str, int, int, tuple[Any, ...]]:
+def crashed(path: str) -> ParsedFile:
     """The parse result of a file the parser crashed on (or ran out of memory on): an HL001
     problem, no documents, never cached (no digest)."""
     from homelint.yamlload import Problem
 
     parsed = ParsedFile(path, text_ok=False)
     parsed.problems.append(Problem("HL001", CRASHED, 1, 1))
-    return path, "", 0, 0, parsed.to_tuple()
+    return parsed
 
 
-def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int, int, tuple[Any, ...]]]:
-    """The files of a chunk whose worker died: each parsed in its own throwaway process, so the
-    one that killed the worker is found and reported, and the others are parsed as usual."""
-    from homelint.parallel import run_isolated
-
-    out = []
-    for item in items:
-        done, result = run_isolated(lambda item=item: _parse_one(item), memory=PARSE_MEMORY)  # type: ignore[misc]
-        out.append(tuple(result) if done else crashed(item[1]))
-    return out
+def parse_file(root: str, path: str) -> tuple[ParsedFile, str, int, int]:
+    """(the parsed file, its content digest, size, mtime_ns) of one file, in this process (the
+    runner parses in forked and throwaway processes instead: runner._parse_one)."""
+    read = read_file(root, path)
+    if isinstance(read, ParsedFile):
+        return read, "", 0, 0
+    raw, size, mtime_ns = read
+    return parse_read(path, raw), content_digest(raw), size, mtime_ns
 
 
 def _nonblocking(path: str, flags: int) -> int:
@@ -213,13 +199,15 @@ def _nonblocking(path: str, flags: int) -> int:
 
 def template_inputs(root: Path) -> list[str]:
     """makejinja input folders (templates, not manifests): excluded from linting."""
-    import tomllib
-
     from homelint.safeio import read_regular
 
     try:
         raw = read_regular(root / "makejinja.toml", 1 << 20)
-        data = tomllib.loads(raw.decode("utf-8")) if raw is not None else {}
+        if raw is None:
+            return []
+        import tomllib  # 25 ms of imports: only when there is a makejinja.toml
+
+        data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, ValueError):
         return []
     inputs = data.get("makejinja", {}).get("inputs", [])
@@ -231,74 +219,12 @@ def template_inputs(root: Path) -> list[str]:
     return out
 
 
-def scan_cache(root: Path, files: FileSet, cache: Cache) -> tuple[dict[str, str], list[str]]:
-    """(path -> digest of every file the cache knows unchanged, files to parse). Reads no parse data."""
-    if not cache.index:
-        return {}, list(files.yaml_files)
-    known: dict[str, str] = {}
-    todo: list[str] = []
-    for path in files.yaml_files:
-        full = os.path.join(root, path)
-        try:
-            st = os.stat(full)
-        except OSError:
-            todo.append(path)
-            continue
-        content_digest = cache.lookup(path, st.st_size, st.st_mtime_ns)
-        if content_digest is None and cache.known_digest(path) is not None:
-            # touched but maybe not changed (a checkout, a rebase): the content hash decides
-            try:
-                with open(full, "rb") as handle:
-                    fresh = digest(handle.read())
-            except OSError:
-                fresh = ""
-            if fresh and fresh == cache.known_digest(path):
-                cache.touch(path, st.st_size, st.st_mtime_ns, fresh)
-                content_digest = fresh
-        if content_digest is None:
-            todo.append(path)
-        else:
-            known[path] = content_digest
-    return known, todo
-
-
-def load_repo(
-    root: Path,
-    config: Config,
-    *,
-    use_cache: bool = True,
-    files: FileSet | None = None,
-    cache: Cache | None = None,
-    scanned: tuple[dict[str, str], list[str]] | None = None,
-    parse_results: list[tuple[Any, ...]] | None = None,
-) -> tuple[Repo, Cache]:
-    """Walk (unless `files` is given), parse what the cache lacks (unless `parse_results` has it: see
-    walk_and_parse), index objects, build the Flux model."""
-    if files is None:
-        files = walk(root, [*config.exclude, *template_inputs(root)])
-        timing.mark("walk")
-    repo = Repo(root, config, files)
-    cache = cache if cache is not None else Cache(root, enabled=use_cache)
-    known, todo = scanned if scanned is not None else scan_cache(root, files, cache)
-    todo = list(todo)
-    for path, content_digest in known.items():
-        parsed = cache.parsed(path, content_digest)
-        if parsed is None:
-            todo.append(path)
-        else:
-            repo.digests[path] = content_digest
-            repo.parsed[path] = ParsedFile.from_tuple(parsed)
-    timing.mark("cache-load")
-    results = parse_results if parse_results is not None else _parse_many(str(root), todo)
-    for path, content_digest, size, mtime_ns, data in results:
-        repo.digests[path] = content_digest
-        repo.parsed[path] = ParsedFile.from_tuple(data)
-        if not repo.parsed[path].text_ok:  # not text, or the parser crashed on it: never composed again
+def build_repo(root: Path, config: Config, files: FileSet, parsed: dict[str, ParsedFile], digests: dict[str, str]) -> Repo:
+    """The repository model of parsed files: objects, kustomizations, the Flux model."""
+    repo = Repo(root, config, files, parsed, digests)
+    for path, parsed_file in parsed.items():
+        if not parsed_file.text_ok:  # not text, or the parser crashed on it: never composed
             repo.positions.skip.add(path)
-        if content_digest and cache.enabled:
-            cache.put(path, size, mtime_ns, content_digest, data)
-    timing.mark("parse")
-    cache.prune(set(files.yaml_files))
     _index_objects(repo)
     _index_kustomizations(repo)
     from homelint.flux import FluxModel
@@ -306,51 +232,7 @@ def load_repo(
     repo.flux = FluxModel(repo)
     repo.flux.run()
     timing.mark("flux")
-    return repo, cache
-
-
-def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, tuple[Any, ...]]]:
-    from homelint.kindschemas import warm_validators
-    from homelint.parallel import fork_map
-
-    if not paths:
-        return []
-    warm_validators()  # compiled once here, inherited by a forked child
-    return fork_map(_parse_one, [(root, p) for p in paths], meanwhile=_import_later_phases, rescue=_parse_rescue)
-
-
-def walk_and_parse(root: Path, exclude: list[str]) -> tuple[FileSet, list[tuple[Any, ...]]]:
-    """A cold run's first step. In a fresh process a forked child walks the tree while this one
-    imports what later phases need, then both parse (parallel.fork_produce_map). When those
-    imports are done already (a long-lived process: tests, an editor), that overlap is worth
-    less than the fork: walk here, and share the parse only if it is big (_parse_many)."""
-    import sys
-
-    from homelint.kindschemas import warm_validators
-    from homelint.parallel import fork_produce_map
-
-    if "networkx" in sys.modules:
-        files = walk(root, exclude)
-        return files, _parse_many(str(root), files.yaml_files)
-    warm_validators()  # compiled once here, inherited by the child
-    base = str(root)
-    payload, results = fork_produce_map(
-        lambda: walk(root, exclude).to_tuple(),
-        lambda files: [(base, path) for path in files[0]],
-        _parse_one,
-        meanwhile=_import_later_phases,
-        rescue=_parse_rescue,
-    )
-    return FileSet.from_tuple(root, payload), results
-
-
-def _import_later_phases() -> None:
-    """Import what the graph and checks need while a forked child is already parsing."""
-    import networkx  # noqa: F401
-
-    import homelint.checks
-    import homelint.flux
-    import homelint.graph  # noqa: F401
+    return repo
 
 
 def _index_objects(repo: Repo) -> None:

@@ -30,6 +30,13 @@ class UnsafePath(ConfigError):
     """A path that would leave the repository or follow a symlink the repository controls."""
 
 
+def content_digest(raw: bytes) -> str:
+    """The digest that stands for a file's content (cache keys, position memos)."""
+    import hashlib
+
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
 def is_within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 

@@ -66,7 +66,7 @@ def needs(root: Path, config: Config, targets: dict[str, str]) -> tuple[list[Nee
     from homelint.engine import Context
     from homelint.helmvalues import chart_of
     from homelint.registry import builtin_rules
-    from homelint.repo import load_repo
+    from homelint.runner import load_repo
 
     repo, _ = load_repo(root, config, use_cache=False)
     ctx = Context(repo, builtin_rules())

@@ -82,9 +82,6 @@ class Suppression:
     reason: str
     column: int
 
-    def to_tuple(self) -> tuple[Any, ...]:
-        return (self.line, self.target, self.rules, self.reason, self.column)
-
 
 @dataclass(slots=True)
 class ParsedFile:
@@ -102,37 +99,6 @@ class ParsedFile:
     var_strings: list[list[tuple[Any, ...]]] = field(default_factory=list)
     # `# yaml-language-server: $schema=<url>` comments: (document index, line, column of the URL, URL)
     schema_refs: list[tuple[int, int, int, str]] = field(default_factory=list)
-
-    def to_tuple(self) -> tuple[Any, ...]:
-        return (
-            self.path,
-            self.docs,
-            self.doc_lines,
-            [(p.rule, p.message, p.line, p.column, p.end_line, p.end_column) for p in self.problems],
-            [s.to_tuple() for s in self.suppressions],
-            self.templated,
-            self.text_ok,
-            self.schema,
-            self.placeholders,
-            self.var_strings,
-            self.schema_refs,
-        )
-
-    @classmethod
-    def from_tuple(cls, t: tuple[Any, ...]) -> ParsedFile:
-        return cls(
-            t[0],
-            t[1],
-            t[2],
-            [Problem(*p) for p in t[3]],
-            [Suppression(*s) for s in t[4]],
-            [tuple(x) for x in t[5]],
-            t[6],
-            [tuple(x) for x in t[7]],
-            t[8],
-            t[9],
-            [tuple(x) for x in t[10]],
-        )
 
 
 _NOT_REPORTED = Problem("HL002", "", 1, 1)  # a duplicate key past MAX_PROBLEMS: counted, not kept
@@ -512,7 +478,7 @@ def iter_nodes(text: str, result: ParsedFile | None = None, *, checked: bool = F
         while len(nodes) <= MAX_DOCUMENTS and loader.check_node():
             nodes.append(loader.get_node())
     except MemoryError:
-        raise  # not a syntax error: the caller reports it (see repo._parse_one)
+        raise  # not a syntax error: the caller reports it (see runner._parse_one)
     except Exception as exc:  # ruamel raises MarkedYAMLError and a few plain errors
         # libyaml is stricter than YAML 1.2 (`[a:b]` in flow context, reused anchors): the
         # pure-Python composer decides; only when it fails too is this a syntax error.

@@ -1,0 +1,253 @@
+"""Incremental runs are exact: after any sequence of edits, a run that uses the cache reports what a
+`--no-cache` run reports, byte for byte in JSON and SARIF.
+
+The edits are what a commit does to a GitOps repository: a value changed, a name renamed (a
+wiring edit), a kustomization `resources:` entry added or removed, a file added, deleted or renamed,
+a comment appended, an edit undone. They are applied back to back, as an editor saves or a
+checkout writes, so two edits of one file can fall in the same mtime tick.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from homelint.engine import Options, run_check
+from homelint.report.jsonfmt import render_json
+from homelint.report.sarif import render_sarif
+
+from .conftest import FIXTURES, SHARED
+
+_VALUE = re.compile(r"^(\s+(?:-\s+)?[A-Za-z][\w.-]*:[ \t]+)(\S[^#\n]*)$", re.M)
+_NAME = re.compile(r"^(\s+name:[ \t]+)([\w.-]+)[ \t]*$", re.M)
+_RESOURCE = re.compile(r"^(\s+-[ \t]+)(\./)?([\w./-]+\.ya?ml|[\w.-]+/?)[ \t]*$", re.M)
+WIRING_KEYS = {"name", "namespace", "kind", "apiVersion", "path", "targetNamespace"}
+NEW_VALUES = ["1", "true", "changed", "${CHANGED_VAR}", '""', "{}", "[]", "-1", "value with spaces"]
+OPERATIONS = (
+    "value",
+    "rename-name",
+    "add-resource",
+    "remove-resource",
+    "add-file",
+    "delete-file",
+    "rename-file",
+    "comment",
+    "undo",
+)
+TRIED = {"sequences": 0, "edits": 0}
+
+
+def yaml_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def edit(root: Path, operation: str, rng: random.Random, history: list[tuple[Path, bytes | None]]) -> str:
+    """Apply one edit of this kind at a place `rng` picks; what was done, for a failure message."""
+    files = yaml_files(root)
+    path = root / rng.choice(files)
+    text = path.read_text(errors="replace")
+    history.append((path, text.encode()))
+    if operation == "value":
+        spots = [m for m in _VALUE.finditer(text) if m.group(1).strip(" -:") not in WIRING_KEYS]
+        if spots:
+            spot = rng.choice(spots)
+            path.write_text(text[: spot.start(2)] + rng.choice(NEW_VALUES) + text[spot.end(2) :])
+            return f"value {spot.group(0).strip()!r} in {path.relative_to(root)}"
+    if operation == "rename-name":
+        spots = list(_NAME.finditer(text))
+        if spots:
+            spot = rng.choice(spots)
+            path.write_text(text[: spot.start(2)] + spot.group(2) + "-renamed" + text[spot.end(2) :])
+            return f"renamed {spot.group(2)} in {path.relative_to(root)}"
+    if operation in ("add-resource", "remove-resource"):
+        kustomizations = [f for f in files if f.endswith("kustomization.yaml")]
+        path = root / rng.choice(kustomizations)
+        text = path.read_text(errors="replace")
+        history.append((path, text.encode()))
+        spots = list(_RESOURCE.finditer(text))
+        if spots and operation == "remove-resource":
+            spot = rng.choice(spots)
+            path.write_text(text[: spot.start()] + text[spot.end() + 1 :])
+            return f"removed {spot.group(0).strip()} from {path.relative_to(root)}"
+        if spots:
+            spot = rng.choice(spots)
+            entry = rng.choice(["./missing.yaml", "./extra", spot.group(3)])
+            path.write_text(text[: spot.end()] + "\n" + spot.group(1) + entry + text[spot.end() :])
+            return f"added {entry} to {path.relative_to(root)}"
+    if operation == "add-file":
+        target = root / rng.choice(files)
+        new = target.parent / f"added-{rng.randrange(1000)}.yaml"
+        history.append((new, None))
+        shutil.copyfile(path, new)
+        return f"added {new.relative_to(root)} (a copy of {path.relative_to(root)})"
+    if operation == "delete-file":
+        path.unlink()
+        return f"deleted {path.relative_to(root)}"
+    if operation == "rename-file":
+        new = path.with_name("renamed-" + path.name)
+        history.append((new, None))
+        path.rename(new)
+        return f"renamed {path.relative_to(root)}"
+    if operation == "undo" and len(history) > 1:
+        history.pop()  # this step's own record
+        undone, before = history.pop()
+        if before is None:
+            undone.unlink(missing_ok=True)
+        else:
+            undone.write_bytes(before)
+        return f"undid the last edit of {undone.relative_to(root)}"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("\n# a comment\n")
+    return f"comment appended to {path.relative_to(root)}"
+
+
+def reports(root: Path, use_cache: bool) -> tuple[str, str, list[str]]:
+    result = run_check(Options(paths=[root], use_cache=use_cache))
+    return render_json(result), render_sarif(result), result.notes
+
+
+def age(root: Path, step: int) -> None:
+    """Date what the last edit changed (files and folders with a recent mtime) back to a past second
+    of its own, as if edits were seconds apart: then sizes and mtimes are trusted, and the unchanged
+    folders' walk comes from the cache."""
+    now = time.time_ns()
+    stamp = now - (1000 - step) * 1_000_000_000
+    for path in [root, *root.rglob("*")]:
+        st = path.lstat()
+        if st.st_mtime_ns > now - 10_000_000_000:
+            os.utime(path, ns=(stamp, stamp), follow_symlinks=False)
+
+
+def assert_incremental_equals_cold(root: Path, steps: list[tuple[str, int]], *, aged: bool = False) -> None:
+    if aged:
+        age(root, 0)
+    reports(root, use_cache=True)  # the cache of the tree before the edits
+    history: list[tuple[Path, bytes | None]] = []
+    done = []
+    for step, (operation, seed) in enumerate(steps, 1):
+        done.append(edit(root, operation, random.Random(seed), history))
+        if aged:
+            age(root, step)
+        TRIED["edits"] += 1
+        cached = reports(root, use_cache=True)
+        cold = reports(root, use_cache=False)
+        assert cached[0] == cold[0], f"findings differ after: {done}"
+        assert cached[1] == cold[1], f"SARIF differs after: {done}"
+        assert cached[2] == cold[2], f"notes differ after: {done}"
+        again = reports(root, use_cache=True)  # and the run that follows, from the cache just written
+        assert again == cold, f"second cached run differs after: {done}"
+    TRIED["sequences"] += 1
+    print(f"incremental == --no-cache: {TRIED['sequences']} edit sequences, {TRIED['edits']} edits so far")
+
+
+STEPS = st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 2**32)), min_size=1, max_size=5)
+EXAMPLES = int(os.environ.get("HOMELINT_EDIT_SEQUENCES", "12"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(steps=STEPS, aged=st.booleans())
+def test_random_edit_sequences_on_the_demo_repository(steps, aged):
+    """`aged`: the edits seconds apart (stats trusted, walks remembered), else back to back."""
+    with tempfile.TemporaryDirectory(prefix="homelint-edits-") as tmp:
+        root = Path(tmp) / "demo"
+        shutil.copytree(FIXTURES / "demo", root)
+        assert_incremental_equals_cold(root, steps, aged=aged)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_edit_sequence_on_a_corpus_copy(seed, tmp_path):
+    """One repository of real size (skipped without the shared corpora)."""
+    corpus = SHARED / "corpora" / "onedr0p__home-ops"
+    if not corpus.is_dir():
+        pytest.skip("no shared corpora here")
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus, root, symlinks=True)
+    for path in root.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
+    rng = random.Random(seed)
+    steps = [(rng.choice(OPERATIONS), rng.randrange(2**32)) for _ in range(4)]
+    assert_incremental_equals_cold(root, steps, aged=seed == 1)
+
+
+def test_a_same_size_rewrite_in_the_same_mtime_tick_is_seen(tmp_path):
+    """A file rewritten with as many bytes within one filesystem timestamp tick keeps its size and
+    mtime: the cache must not take it for unchanged (git's "racily clean" entries)."""
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    target = root / "kubernetes/apps/default/echo/ks.yaml"
+    text = target.read_text()
+    assert "echo" in text
+    target.write_text(text)  # saved just now: then checked
+    reports(root, use_cache=True)
+    before = target.stat()
+    target.write_text(text.replace("echo", "ecko", 1))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)
+
+
+def test_an_unchanged_tree_is_not_walked_again(tmp_path, monkeypatch):
+    """No folder changed since the last run: the file list comes from the cache; a file added to a
+    folder makes the next run walk again."""
+    import homelint.discovery
+
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    age(root, 0)
+    first = reports(root, use_cache=True)
+    walks: list[Path] = []
+    real_walk = homelint.discovery.walk
+    monkeypatch.setattr(homelint.discovery, "walk", lambda *a, **k: walks.append(a[0]) or real_walk(*a, **k))
+    assert reports(root, use_cache=True) == first
+    assert walks == []
+    shutil.copyfile(root / "kubernetes/apps/default/echo/app/pvc.yaml", root / "kubernetes/apps/default/echo/app/pvc2.yaml")
+    age(root, 1)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)
+    assert walks
+
+
+def test_a_symlinked_file_whose_target_goes_away_is_seen(tmp_path):
+    """The link's folder is unchanged when its target, in an ignored folder, is deleted: the
+    remembered walk checks its symlinks too."""
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    (root / ".gitignore").write_text("private/\n")
+    (root / "private").mkdir()
+    shutil.copyfile(root / "kubernetes/apps/default/echo/app/pvc.yaml", root / "private/pvc.yaml")
+    (root / "kubernetes/apps/default/echo/app/linked.yaml").symlink_to("../../../../../private/pvc.yaml")
+    age(root, 0)
+    reports(root, use_cache=True)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)
+    (root / "private/pvc.yaml").unlink()
+    age(root, 1)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)
+
+
+def test_ignore_files_written_after_the_walk_are_seen(tmp_path):
+    """A .git/info/exclude made later (its folder .git changes on every git command, so is not
+    watched), and a .gitignore edited in place (its folder's mtime does not change)."""
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    (root / ".git").mkdir()
+    (root / ".gitignore").write_text("# nothing yet\n")
+    age(root, 0)
+    reports(root, use_cache=True)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)
+    (root / ".git/info").mkdir()
+    (root / ".git/info/exclude").write_text("kubernetes/apps/default/echo/\n")
+    age(root, 1)
+    excluded = reports(root, use_cache=True)
+    assert excluded == reports(root, use_cache=False)
+    (root / ".git/info/exclude").write_text("\n")
+    (root / ".gitignore").write_text("kubernetes/apps/default/echo/\n")
+    age(root, 2)
+    assert reports(root, use_cache=True) == reports(root, use_cache=False)

@@ -1,0 +1,79 @@
+"""The serialiser of cached and forked values: derived from the dataclasses, exact both ways."""
+
+from __future__ import annotations
+
+import marshal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from homelint.discovery import FileSet, SkippedFile
+from homelint.model import Finding, Span
+from homelint.registry import builtin_rules
+from homelint.repo import parse_file
+from homelint.runner import from_plain, to_plain
+
+from .conftest import FIXTURES
+
+
+def round_trip(cls, value):
+    return from_plain(cls, marshal.loads(marshal.dumps(to_plain(value))))
+
+
+def test_a_parsed_file_with_every_field_set_round_trips(tmp_path):
+    (tmp_path / "x.yaml").write_text(
+        "# yaml-language-server: $schema=https://example.com/s.json\n"
+        "apiVersion: v1\nkind: ConfigMap  # homelint: ignore[HL301] -- kept\n"
+        "metadata: {name: a, name: b}\n"
+        "data:\n  url: ${HOST}\n  page: '{{ .Values.x }}'\n"
+        "---\n"
+        "key: [unclosed\n"
+    )
+    parsed, _, _, _ = parse_file(str(tmp_path), "x.yaml")
+    assert parsed.problems and parsed.suppressions and parsed.schema_refs and parsed.placeholders and parsed.var_strings
+    assert round_trip(type(parsed), parsed) == parsed
+
+
+def test_file_sets_findings_and_rules_round_trip():
+    files = FileSet(Path("/r"), ["a.yaml"], {"a.yaml", "b.sh"}, {"d"}, [SkippedFile("c.yaml", "not UTF-8")])
+    assert round_trip(FileSet, files) == files
+    finding = Finding("HL101", "a.yaml", Span(1, 2, 3, 4), "m", "f", "warning", "n", "k", ("b.yaml",), "why", "diff")
+    assert round_trip(Finding, finding) == finding
+    for meta in builtin_rules().values():
+        assert round_trip(type(meta), meta) == meta
+
+
+@dataclass
+class Inner:
+    at: tuple[int, int]
+    names: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Outer:
+    inner: Inner
+    maybe: Inner | None
+    items: list[Inner]
+    table: dict[str, Inner]
+    where: Path | None = None
+
+
+def test_a_field_added_to_a_dataclass_is_carried_without_an_encoder():
+    value = Outer(Inner((1, 2), {"x"}), None, [Inner((3, 4))], {"k": Inner((5, 6), {"y", "z"})}, Path("p"))
+    assert round_trip(Outer, value) == value
+
+
+@pytest.mark.parametrize("data", [("a.yaml",), 12, None, ["a.yaml", [], [], [], [], [], True, [], False, [], []]])
+def test_data_of_another_shape_is_refused(data):
+    from homelint.yamlload import ParsedFile
+
+    with pytest.raises((TypeError, ValueError)):
+        from_plain(ParsedFile, data)
+
+
+def test_the_demo_repository_parses_to_the_same_files_after_a_round_trip():
+    root = FIXTURES / "demo"
+    for path in sorted(p.relative_to(root).as_posix() for p in root.rglob("*.yaml")):
+        parsed, _, _, _ = parse_file(str(root), path)
+        assert round_trip(type(parsed), parsed) == parsed, path
