@@ -10,6 +10,7 @@ import functools
 import json
 import marshal
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -561,6 +562,48 @@ def test_a_parser_crash_is_a_finding_on_its_file_and_the_rest_is_linted(repo, ex
     crashed = [f for f in findings if f["path"].endswith("boom.yaml")]
     assert [(f["rule"], f["line"], "parser crashed" in f["message"]) for f in crashed] == [("HL001", 1, True)]
     assert {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}
+
+
+def test_a_parser_crash_in_the_main_process_is_still_a_finding(repo, tmp_path):
+    """The same crash on an ordinary small file parsed by the main process (the one file changed
+    since the cached run): the supervised run dies, the command runs again with every file parsed
+    in a throwaway process, and the output is one complete report."""
+    import subprocess
+    import sys
+
+    from .conftest import PROJECT
+
+    root = repo(
+        {"kubernetes/apps/default/echo/app/boom.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: calm}\n"}, base="demo"
+    )
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - boom.yaml\n", 1))
+    script = CRASHING_HOMELINT.replace(', "--no-cache"]', "]")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def check() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=300, cwd=PROJECT, env=env
+        )
+
+    assert check().returncode == 1  # the cache now holds every file
+    (root / "kubernetes/apps/default/echo/app/boom.yaml").write_text(
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {CRASH}}}\n"
+    )
+    done = check()
+    assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
+    findings = json.loads(done.stdout)  # one JSON document: the crashed child printed nothing
+    crashed = [f for f in findings if f["path"].endswith("boom.yaml")]
+    assert [(f["rule"], f["line"], "parser crashed" in f["message"]) for f in crashed] == [("HL001", 1, True)]
+    assert {"HL101", "HL402", "HL501"} <= {f["rule"] for f in findings}
+
+
+def test_a_supervised_command_keeps_its_exit_code_and_crashes_are_told_apart():
+    from homelint.parallel import supervise
+
+    assert supervise(lambda: 3) == 3
+    assert supervise(lambda: abort() or 0) is None  # SIGABRT: the caller retries
+    assert supervise(lambda: os.kill(os.getpid(), signal.SIGTERM) or 0) == 128 + signal.SIGTERM
 
 
 def test_a_file_that_needs_too_much_memory_is_a_finding_not_an_oom(check_json, repo, monkeypatch):

@@ -58,11 +58,27 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def run() -> None:
-    """The console entry point: main(), then exit without the interpreter's teardown, which only
-    frees memory the OS reclaims anyway (~10% of a cold run on a big repository; mypy does this too)."""
+    """The console entry point: main() in a supervised child (parallel.supervise), then exit
+    without the interpreter's teardown, which only frees memory the OS reclaims anyway (~10% of a
+    cold run on a big repository; mypy does this too). When the child crashed (the C YAML parser
+    on a file no pre-check flagged), the command runs again here with every file parsed in a
+    throwaway process, so the file becomes an HL001 finding and the rest is still linted."""
     import gc
 
+    from homelint.parallel import supervise
+
     gc.disable()  # a short-lived process: nothing worth collecting (see engine.run_check)
+    code = supervise(_main)
+    if code is None:
+        from homelint import runner
+
+        runner.ISOLATE_EVERY_PARSE = True
+        code = _main()
+    os._exit(code)
+
+
+def _main() -> int:
+    """main()'s exit code, with stdout and stderr flushed."""
     try:
         main()
         code = 0
@@ -79,7 +95,7 @@ def run() -> None:
             stream.flush()
         except (BrokenPipeError, ValueError):
             _silence_stdout()
-    os._exit(code)
+    return code
 
 
 def _silence_stdout() -> None:

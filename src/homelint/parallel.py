@@ -6,7 +6,8 @@ finished chunk back marshalled; chunks a dead child did not return are computed 
 when given: a child that died may have been killed by one of the chunk's items). With
 fork_produce_map the child first computes what to map over (the walk of a cold run).
 run_isolated runs one call in a throwaway child, so a crash (a signal, running out of memory)
-cannot end this process.
+cannot end this process; supervise runs a whole command that way and tells its caller to retry
+when it crashed.
 """
 
 from __future__ import annotations
@@ -290,3 +291,34 @@ def _limit_memory(extra: int) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
     except (ImportError, OSError, ValueError):
         pass
+
+
+CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE})
+
+
+def supervise(body: Callable[[], int]) -> int | None:
+    """body()'s exit code, computed in a forked child; None when the child crashed (one of
+    CRASH_SIGNALS), so the caller can run body again more carefully. Without fork(), body() runs
+    here. While waiting, Ctrl-C is left to the child (it gets it from the terminal too) and SIGTERM
+    is passed on, so the exit code is the child's."""
+    if not hasattr(os, "fork") or not _single_threaded():
+        return body()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            code = body()
+        finally:
+            os._exit(code)
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    terminate = signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGTERM))
+    try:
+        _, status = os.waitpid(pid, 0)
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
+        signal.signal(signal.SIGTERM, terminate)
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in CRASH_SIGNALS:
+        return None
+    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)

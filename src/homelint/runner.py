@@ -344,6 +344,9 @@ def load_repo(
 
 
 PARSE_MEMORY = 1 << 30  # address space a throwaway parse may add (a real 500 KB file needs ~40 MB)
+# Set when a supervised run crashed (cli.run): then every file is parsed in a throwaway process,
+# so the file that crashed the parser without looking risky is found and reported.
+ISOLATE_EVERY_PARSE = False
 
 
 def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
@@ -358,7 +361,7 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
     if not isinstance(read, tuple):
         return path, "", 0, 0, to_plain(read)
     raw, size, mtime_ns = read
-    if risky(raw):
+    if ISOLATE_EVERY_PARSE or risky(raw):
         from homelint.parallel import run_isolated
 
         done, data = run_isolated(lambda: to_plain(parse_read(path, raw)), memory=PARSE_MEMORY)
