@@ -299,8 +299,8 @@ CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal
 def supervise(body: Callable[[], int]) -> int | None:
     """body()'s exit code, computed in a forked child; None when the child crashed (one of
     CRASH_SIGNALS), so the caller can run body again more carefully. Without fork(), body() runs
-    here. While waiting, Ctrl-C is left to the child (it gets it from the terminal too) and SIGTERM
-    is passed on, so the exit code is the child's."""
+    here. While waiting, SIGINT and SIGTERM are passed on to the child (a terminal's Ctrl-C reaches
+    both; the two coalesce or end in the same exit), so the exit code is the child's."""
     if not hasattr(os, "fork") or not _single_threaded():
         return body()
     for stream in (sys.stdout, sys.stderr):
@@ -310,10 +310,17 @@ def supervise(body: Callable[[], int]) -> int | None:
         code = 1
         try:
             code = body()
+        except KeyboardInterrupt:  # a second Ctrl-C while the first was being handled
+            code = 130
         finally:
             os._exit(code)
-    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    terminate = signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGTERM))
+
+    def forward(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signum)
+
+    interrupt = signal.signal(signal.SIGINT, forward)
+    terminate = signal.signal(signal.SIGTERM, forward)
     try:
         _, status = os.waitpid(pid, 0)
     finally:
