@@ -454,7 +454,8 @@ def test_missing_namespace_is_left_when_several_namespaces_hold_the_target(tmp_p
     message = next(f["message"] for f in json.loads(check(root, "--format", "json").stdout) if f["rule"] == "HL105")
     assert "several namespaces ('apps2', 'data')" in message
     result = check(root, "--diff", "--unsafe-fixes")
-    assert "namespace: data" not in result.stdout and "HL105 not fixed: not exactly one namespace" in result.stderr
+    assert "a/apps/hr.yaml" in result.stdout  # the sourceRef (one candidate) is fixed ...
+    assert "namespace: data" not in result.stdout and "namespace: apps2" not in result.stdout  # ... dependsOn is not
 
 
 def test_add_ignore_suppresses_every_current_finding(tmp_path):
@@ -470,3 +471,15 @@ def test_add_ignore_suppresses_every_current_finding(tmp_path):
     assert "    count: 3  # homelint: ignore[HL101, HL604] -- old\n" in text  # added to the comment on the line
     assert "HL005" not in text  # an unused suppression is never suppressed
     assert json.loads(check(root, "--format", "json").stdout) == [f for f in before if f["rule"] == "HL005"]
+
+
+def test_unwired_manifest_goes_to_its_place_in_a_nearly_sorted_list(tmp_path):
+    names = [f"{c}.yaml" for c in "abcdefghijkl"]
+    listed = [n for n in names if n not in ("c.yaml", "k.yaml")]
+    listed[5], listed[6] = listed[6], listed[5]  # one entry out of place among ten
+    root = make_repo(tmp_path, {n: CONFIGMAP.format(name=n[:-5]) for n in names})
+    kfile = root / "apps/kustomization.yaml"
+    kfile.write_text("resources:\n" + "".join(f"  - ./{n}\n" for n in listed))
+    check(root, "--fix", "--unsafe-fixes")
+    entries = [line[4:] for line in kfile.read_text().splitlines()[1:]]
+    assert entries.index("./c.yaml") == 2 and entries.index("./k.yaml") == entries.index("./l.yaml") - 1

@@ -15,6 +15,7 @@ changes what Flux applies beyond the finding itself (only `--unsafe-fixes` appli
 from __future__ import annotations
 
 import difflib
+import itertools
 import posixpath
 import re
 from collections.abc import Callable
@@ -43,8 +44,17 @@ _UNWIRED = re.compile(r"^(\S+) \(.*\) is not listed in (\S+), so Flux never appl
 
 
 def fixable(finding: Finding) -> bool:
+    """A finding of the kind its rule can fix (the rule's other findings have no mechanical fix:
+    a dead twin file, a reference whose target is in several namespaces, a removed apiVersion with
+    no replacement served)."""
     if finding.rule == "HL601":
         return bool(_HL601_STRING_MAP.search(finding.message))
+    if finding.rule == "HL102":
+        return finding.severity == "error" and bool(_UNWIRED.match(finding.message))
+    if finding.rule in ("HL105", "HL107"):
+        return bool(_ADD_NAMESPACE.search(finding.message))
+    if finding.rule in _API_TARGET:
+        return bool(_API_TARGET[finding.rule].search(finding.message))
     return finding.rule in FIXABLE
 
 
@@ -301,7 +311,9 @@ def _wire(root: Path, kfile: str, findings: list[Finding]) -> Edit | str:
     if any(posixpath.normpath(e) in listed for e in entries):
         return f"{kfile} already lists one of them"
     comparable = [r.lower() for r in resources]
-    ordered = comparable == sorted(comparable)
+    # sorted, or nearly (one entry out of place per ten): a new entry goes before the first greater one
+    inversions = sum(a > b for a, b in itertools.pairwise(comparable))
+    ordered = inversions <= len(comparable) // 10
     at_position: dict[int, list[str]] = {}
     for entry in entries:
         position = len(resources)
