@@ -152,6 +152,7 @@ def emit(
     quiet: bool = False,
     statistics: bool = False,
     category: str | None = None,
+    show_chain: bool = False,
 ) -> None:
     if fmt == "json":
         from homelint.report.jsonfmt import render_json
@@ -177,7 +178,14 @@ def emit(
         from homelint.report.text import render_text
 
         read = result.repo.read_text if result.repo is not None else (lambda p: _read(result.root, p))
-        text = render_text(result, color=_use_color(color, output), quiet=quiet, statistics=statistics, read_text=read)
+        chains = None
+        if show_chain:
+            from homelint.explain import finding_chains, load_model
+
+            chains = finding_chains(load_model(result), result.findings)
+        text = render_text(
+            result, color=_use_color(color, output), quiet=quiet, statistics=statistics, read_text=read, chains=chains
+        )
     _write_output(text, output, result.root)
     if fmt != "text" and statistics:
         from homelint.report.text import render_statistics
@@ -249,6 +257,7 @@ def _read(root: Path, path: str) -> str | None:
 @click.option("--watch", is_flag=True, help="Check again on every change; print the findings that appear or go away.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff: also the fixes that change what Flux applies.")
 @click.option("--add-ignore", is_flag=True, help="Write `# homelint: ignore[ID] -- TODO` on the line of every current finding.")
+@click.option("--show-chain", is_flag=True, help="Text format: under each finding, how Flux applies its object.")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -273,6 +282,7 @@ def check(
     watch: bool = False,
     unsafe_fixes: bool = False,
     add_ignore: bool = False,
+    show_chain: bool = False,
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
@@ -330,7 +340,7 @@ def check(
         count = write(result.findings, write_baseline, result.root)
         click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True)
         sys.exit(0)
-    emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics, category=sarif_category)
+    emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics, category=sarif_category, show_chain=show_chain)
     timing.mark("report")
     timing.report()
     level = fail_level or result.config.fail_level
