@@ -483,3 +483,27 @@ def test_unwired_manifest_goes_to_its_place_in_a_nearly_sorted_list(tmp_path):
     check(root, "--fix", "--unsafe-fixes")
     entries = [line[4:] for line in kfile.read_text().splitlines()[1:]]
     assert entries.index("./c.yaml") == 2 and entries.index("./k.yaml") == entries.index("./l.yaml") - 1
+
+
+def test_add_ignore_leaves_a_line_inside_a_block_scalar_and_suppresses_the_rest(tmp_path):
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    on: true\ndata:\n  script: |\n    echo ${HOST}\n"
+    )
+    root = make_repo(tmp_path, {"c.yaml": text})
+    # another Kustomization provides HOST, this one has no postBuild: ${HOST} reaches the cluster
+    # literally (HL205, on a line inside the block scalar)
+    other = (
+        ROOT_KS.replace("name: apps", "name: other").replace("./apps", "./other")
+        + "  postBuild:\n    substitute:\n      HOST: h\n"
+    )
+    (root / "cluster/other.yaml").write_text(other)
+    (root / "other").mkdir()
+    (root / "other/kustomization.yaml").write_text("resources:\n  - ./d.yaml\n")
+    (root / "other/d.yaml").write_text(CONFIGMAP.format(name="d"))
+    found = {(f["rule"], f["line"]) for f in json.loads(check(root, "--format", "json").stdout)}
+    assert ("HL205", 9) in found and any(line == 6 for _, line in found)
+    result = check(root, "--add-ignore")
+    after = (root / "apps/c.yaml").read_text()
+    assert "    echo ${HOST}\n" in after and after.count("homelint: ignore") == 1
+    assert "apps/c.yaml:9: not suppressed: a comment there would be part of a string" in result.stderr
+    assert {(f["rule"], f["line"]) for f in json.loads(check(root, "--format", "json").stdout)} == {("HL205", 9)}

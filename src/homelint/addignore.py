@@ -45,7 +45,7 @@ def _suppress_lines(path: str, text: str, lines: dict[int, list[Finding]], repor
 
     offsets = _line_offsets(text)
     existing = {s.line: s for s in parse_bytes(path, text.encode("utf-8")).suppressions if s.target == s.line and s.rules}
-    edits: list[tuple[int, str]] = []  # (offset, inserted text)
+    edits: list[tuple[int, str, int]] = []  # (offset, inserted text, line)
     wanted: dict[int, list[str]] = {}
     for line, items in sorted(lines.items()):
         if line > len(offsets):
@@ -59,19 +59,30 @@ def _suppress_lines(path: str, text: str, lines: dict[int, list[Finding]], repor
         if match is not None and match.group(2) is not None:
             listed = [r.strip() for r in match.group(2).split(",") if r.strip()]
             ids = [i for i in ids if i not in listed]
-            edits.append((start + match.end(2), "".join(f", {i}" for i in ids)))
+            edits.append((start + match.end(2), "".join(f", {i}" for i in ids), line))
         else:
-            edits.append((start + len(content), f"  # homelint: ignore[{', '.join(ids)}] -- {REASON}"))
+            edits.append((start + len(content), f"  # homelint: ignore[{', '.join(ids)}] -- {REASON}", line))
         wanted[line] = sorted({f.rule for f in items})
     if not edits:
         return None
     after = text
-    for at, inserted in sorted(edits, reverse=True):
+    for at, inserted, _ in sorted(edits, reverse=True):
         after = after[:at] + inserted + after[at:]
+    done = set(wanted)
     if not _verified(path, text, after, []) or not _suppresses(path, after, wanted):
-        report.skipped.append(f"{path}: a suppression comment would not parse as one (or would change data); left alone")
+        # one line at a time (from the end: earlier offsets stay valid), keeping those that verify;
+        # a line inside a block scalar or a multi-line string cannot carry a comment
+        after, done = text, set()
+        for at, inserted, line in sorted(edits, reverse=True):
+            candidate = after[:at] + inserted + after[at:]
+            if _verified(path, after, candidate, []) and _suppresses(path, candidate, {line: wanted[line]}):
+                after = candidate
+                done.add(line)
+            else:
+                report.skipped.append(f"{path}:{line}: not suppressed: a comment there would be part of a string")
+    if not done:
         return None
-    return FileFix(path, text, after, [f for items in lines.values() for f in items])
+    return FileFix(path, text, after, [f for line, items in lines.items() if line in done for f in items])
 
 
 def _suppresses(path: str, text: str, wanted: dict[int, list[str]]) -> bool:
