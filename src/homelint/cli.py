@@ -488,7 +488,8 @@ def rule_cmd(rule_id: str) -> None:
     if meta.fixable:
         flag = " --unsafe-fixes" if meta.fix_safety == "unsafe" else ""
         unsafe = " It is unsafe: it changes what Flux applies." if flag else ""
-        click.echo(f"## Fix\n\n`homelint check --fix{flag}` applies the fix (`homelint check --diff{flag}` shows it).{unsafe}\n")
+        heading = "" if "## Fix" in (meta.docs or "") else "## Fix\n\n"  # the rule's docs may say when it applies
+        click.echo(f"{heading}`homelint check --fix{flag}` applies the fix (`homelint check --diff{flag}` shows it).{unsafe}\n")
     click.echo(
         f"## Suppress\n\nOn the line (or the line before): `# homelint: ignore[{meta.id}] -- reason`\n"
         f"In the whole file: `# homelint: ignore-file[{meta.id}]`\nIn the config: `ignore: [{meta.id}]` "

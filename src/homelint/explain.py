@@ -197,7 +197,9 @@ def _patches_on(repo: Any, applied: Any, obj: K8sObject) -> list[dict[str, Any]]
 
         return load
 
-    for directory in sorted(d for d in (ks.dirs if ks is not None else ()) if _on_path(d, folder)):
+    # the folders on the way to the file, and those that list the file (or its folder) from elsewhere
+    including = {posixpath.dirname(kz["file"]) for kz in (_including_dirs(repo, ks, obj.path) if ks is not None else [])}
+    for directory in sorted(d for d in (ks.dirs if ks is not None else ()) if _on_path(d, folder) or d in including):
         kd = repo.kustomize_dirs.get(directory)
         if kd is None:
             continue
