@@ -313,9 +313,14 @@ def load_model(result: Any) -> Any:
     run answered from its cached record."""
     repo = result.repo
     if repo is None or repo.flux is None:
-        from homelint.runner import load_repo
+        from homelint.cache import Cache
+        from homelint.repo import template_inputs
+        from homelint.runner import load_repo, remembered_walk
 
-        repo, _ = load_repo(result.root, result.config)
+        cache = Cache(result.root)
+        exclude = [*result.config.exclude, *template_inputs(result.root)]
+        files = remembered_walk(result.root, exclude, cache)  # the run's own walk: the tree is unchanged
+        repo, _ = load_repo(result.root, result.config, files=files, cache=cache)
     return repo
 
 
