@@ -133,3 +133,131 @@ def test_missing_link_remote_source(tmp_path, monkeypatch):
     data = json.loads(run(root, "kubernetes/apps/other/cm.yaml", "--format", "json"))
     missing = data["objects"][0]["missing"]
     assert "flux-system/remote" in missing and "not this repository" in missing
+
+
+USER = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: user
+  labels:
+    site: ${DOMAIN}
+data:
+  app: ${APP}
+  size: ${SIZE:=small}
+  missing: ${NOWHERE}
+"""
+
+PATCHED_APP = """\
+resources:
+  - ./cm.yaml
+  - ./user.yaml
+patches:
+  - target:
+      kind: ConfigMap
+      name: user
+    patch: |
+      - op: add
+        path: /data/extra
+        value: x
+  - target:
+      kind: Secret
+    patch: |
+      - op: add
+        path: /data/extra
+        value: eA==
+"""
+
+
+def test_uses_patches_and_namespace_origin(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    (root / "kubernetes/apps/demo/app/user.yaml").write_text(USER)
+    (root / "kubernetes/apps/demo/app/kustomization.yaml").write_text(PATCHED_APP)
+    monkeypatch.chdir(root)
+    (applied,) = json.loads(run(root, "kubernetes/apps/demo/app/user.yaml", "--format", "json"))["objects"][0]["applied"]
+    uses = {u["name"]: u for u in applied["uses"]}
+    assert sorted(uses) == ["APP", "DOMAIN", "NOWHERE", "SIZE"]
+    assert uses["APP"]["from"] == "spec.postBuild.substitute of Kustomization flux-system/demo"
+    assert uses["APP"]["location"] == "kubernetes/apps/demo/ks.yaml:16"
+    assert uses["DOMAIN"]["from"] == "substituteFrom ConfigMap cluster-settings"
+    assert uses["DOMAIN"]["location"] == "kubernetes/apps/settings.yaml:7"
+    assert uses["DOMAIN"]["used_at"] == "kubernetes/apps/demo/app/user.yaml:6"
+    assert uses["SIZE"]["from"].startswith("its default")
+    assert uses["NOWHERE"]["from"] == "nothing in the repository defines it"
+    assert applied["effective_namespace"] == {
+        "value": "demo",
+        "set_by": "spec.targetNamespace of Kustomization flux-system/demo",
+        "location": "kubernetes/apps/demo/ks.yaml:10",
+    }
+    assert applied["patches"] == [
+        {
+            "by": "kubernetes/apps/demo/app/kustomization.yaml",
+            "field": "patches[0]",
+            "location": "kubernetes/apps/demo/app/kustomization.yaml:5",
+        }
+    ]
+    text = run(root, "kubernetes/apps/demo/app/user.yaml")
+    assert "patched by kubernetes/apps/demo/app/kustomization.yaml patches[0]" in text
+    assert "uses ${DOMAIN} at kubernetes/apps/demo/app/user.yaml:6: from substituteFrom ConfigMap cluster-settings" in text
+
+
+def test_namespace_from_the_kustomization_and_from_the_object(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    ks = root / "kubernetes/apps/demo/ks.yaml"
+    ks.write_text(ks.read_text().replace("  targetNamespace: demo\n", ""))
+    (root / "kubernetes/apps/demo/app/kustomization.yaml").write_text("namespace: apps\nresources:\n  - ./cm.yaml\n")
+    (root / "kubernetes/apps/demo/app/own.yaml").write_text(cm("own", "  namespace: mine\n"))
+    monkeypatch.chdir(root)
+    (applied,) = json.loads(run(root, "kubernetes/apps/demo/app/cm.yaml:5", "--format", "json"))["objects"][0]["applied"]
+    assert applied["effective_namespace"]["set_by"] == "namespace: of kubernetes/apps/demo/app/kustomization.yaml"
+    assert applied["effective_namespace"]["location"] == "kubernetes/apps/demo/app/kustomization.yaml:1"
+    (root / "kubernetes/apps/demo/app/kustomization.yaml").write_text("resources:\n  - ./own.yaml\n")
+    (applied,) = json.loads(run(root, "kubernetes/apps/demo/app/own.yaml", "--format", "json"))["objects"][0]["applied"]
+    assert applied["effective_namespace"] == {
+        "value": "mine",
+        "set_by": "metadata.namespace of the object",
+        "location": "kubernetes/apps/demo/app/own.yaml:5",
+    }
+
+
+def test_check_show_chain_prints_the_steps_under_a_finding(tmp_path):
+    root = make_repo(tmp_path)
+    result = CliRunner().invoke(main, ["check", str(root), "--show-chain"], catch_exceptions=False)
+    block = result.output.split("kubernetes/apps/demo/app/cm.yaml:6:")[1].split("\n\n")[0]
+    steps = [line.strip() for line in block.splitlines() if "chain:" in line or line.strip().startswith("->")]
+    assert steps == [
+        "chain: Kustomization flux-system/cluster-apps builds kubernetes/apps (kubernetes/flux/cluster/ks.yaml:4)",
+        "-> Kustomization flux-system/demo builds kubernetes/apps/demo/app (kubernetes/apps/demo/ks.yaml:4)",
+        "-> kubernetes/apps/demo/app/kustomization.yaml resources: ./cm.yaml (kubernetes/apps/demo/app/kustomization.yaml:2)",
+        "-> ConfigMap demo in namespace demo (kubernetes/apps/demo/app/cm.yaml:1)",
+    ]
+    plain = CliRunner().invoke(main, ["check", str(root)], catch_exceptions=False)
+    assert "chain:" not in plain.output
+
+
+def test_sarif_results_carry_the_chain_as_code_flows(tmp_path):
+    root = make_repo(tmp_path)
+    for cached in ("--no-cache", "", ""):  # no cache, cold, and warm from the cached record: the same
+        args = ["check", str(root), "--format", "sarif", *([cached] if cached else [])]
+        log = json.loads(CliRunner().invoke(main, args, catch_exceptions=False).stdout)
+        (label,) = [
+            r
+            for r in log["runs"][0]["results"]
+            if r["locations"][0]["physicalLocation"]["region"]["startLine"] == 6 and r["ruleId"] in ("HL601", "HL604")
+        ]
+        (flow,) = label["codeFlows"][0]["threadFlows"]
+        steps = [
+            (s["location"]["physicalLocation"]["artifactLocation"]["uri"], s["location"]["message"]["text"])
+            for s in flow["locations"]
+        ]
+        assert steps[0] == ("kubernetes/flux/cluster/ks.yaml", "Kustomization flux-system/cluster-apps builds kubernetes/apps")
+        assert steps[-1] == ("kubernetes/apps/demo/app/cm.yaml", "ConfigMap demo in namespace demo")
+        orphan = [r for r in log["runs"][0]["results"] if r["ruleId"] == "HL102"]
+        assert orphan and "codeFlows" not in orphan[0]  # nothing applies it: no chain
+    from .conftest import SHARED
+
+    schema = SHARED / "sarif" / "sarif-schema-2.1.0.json"
+    if schema.is_file():
+        import jsonschema
+
+        jsonschema.Draft4Validator(json.loads(schema.read_text())).validate(log)

@@ -174,20 +174,42 @@ def test_atomic_write_keeps_the_mode(tmp_path):
 def test_a_fix_that_would_change_other_data_is_refused(tmp_path):
     from homelint.fix import _verified
 
+    def to_true(_where, was, now):
+        return was is True and now == "true"
+
     before = "metadata:\n  labels:\n    a: true\n"
-    assert _verified("x.yaml", before, before.replace("true", '"true"'), ["true"])
-    assert not _verified("x.yaml", before, before.replace("a: true", 'b: "true"'), ["true"])
-    assert not _verified("x.yaml", before, before.replace("true", '"true" # x\n  b: 1'), ["true"])
+    assert _verified("x.yaml", before, before.replace("true", '"true"'), [to_true])
+    assert not _verified("x.yaml", before, before.replace("a: true", 'b: "true"'), [to_true])
+    assert not _verified("x.yaml", before, before.replace("true", '"true" # x\n  b: 1'), [to_true])
+    assert not _verified("x.yaml", before, before.replace("true", '"false"'), [to_true])
 
 
-@pytest.mark.parametrize("rule", ["HL005", "HL604"])
+@pytest.mark.parametrize("rule", ["HL005", "HL604", "HL602", "HL603", "HL606"])
 def test_rules_show_fixable(rule, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     listing = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).output)
-    fixable = {r["id"] for r in listing if r["fixable"]}
-    assert rule in fixable and "HL101" not in fixable
+    fixable = {r["id"]: r["fix"] for r in listing if r["fixable"]}
+    assert fixable.get(rule) == "safe" and "HL101" not in fixable
     text = CliRunner().invoke(main, ["rules"]).output
     assert "[fixable: --fix]" in next(line for line in text.splitlines() if line.startswith(rule))
+
+
+@pytest.mark.parametrize("rule", ["HL102", "HL105", "HL107"])
+def test_rules_show_unsafe_fixes(rule, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    listing = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).output)
+    assert next(r for r in listing if r["id"] == rule)["fix"] == "unsafe"
+    text = CliRunner().invoke(main, ["rules"]).output
+    assert "[fixable: --unsafe-fixes]" in next(line for line in text.splitlines() if line.startswith(rule))
+
+
+def test_fix_module_and_rule_files_agree_on_fixability(tmp_path, monkeypatch):
+    from homelint import fix
+
+    monkeypatch.chdir(tmp_path)
+    listing = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).output)
+    assert {r["id"] for r in listing if r["fixable"]} == set(fix.FIXABLE)
+    assert {r["id"] for r in listing if r["fix"] == "unsafe"} == set(fix.UNSAFE)
 
 
 def test_hl601_string_map_findings_are_quoted_too(tmp_path):
@@ -204,3 +226,284 @@ def test_crlf_and_bare_ignore(tmp_path):
     (root / "apps/c.yaml").write_bytes(before.encode())
     check(root, "--fix")
     assert (root / "apps/c.yaml").read_bytes() == before.replace("  # homelint: ignore", "").encode()
+
+
+def write_repo(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in {".homelint.yaml": "flux:\n  roots: [cluster]\n", **files}.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (root / ".git").mkdir(exist_ok=True)
+    return root
+
+
+FLUX_25 = 'flux:\n  roots: [cluster]\nversions:\n  flux: "2.5"\n'
+
+RELEASE_BEFORE = """\
+---
+# a release
+apiVersion: "helm.toolkit.fluxcd.io/v2beta2"  # old
+kind: HelmRelease
+metadata:
+  name: hr
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: podinfo
+      version: 6.0.0
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+        namespace: default
+  values: &v
+    a: 1
+---
+apiVersion: source.toolkit.fluxcd.io/v1beta2
+kind: HelmRepository
+metadata:
+  name: podinfo
+spec:
+  interval: 1h
+  url: https://example.com
+"""
+
+
+def test_deprecated_api_versions_become_the_served_replacement(tmp_path):
+    root = make_repo(tmp_path, {"hr.yaml": RELEASE_BEFORE})
+    (root / ".homelint.yaml").write_text(FLUX_25)
+    assert rules_of(root).count("HL603") == 2
+    result = check(root, "--fix")
+    after = (root / "apps/hr.yaml").read_text()
+    assert after == RELEASE_BEFORE.replace('"helm.toolkit.fluxcd.io/v2beta2"', '"helm.toolkit.fluxcd.io/v2"').replace(
+        "source.toolkit.fluxcd.io/v1beta2", "source.toolkit.fluxcd.io/v1"
+    )
+    assert "Fixed 2 findings in 1 file" in result.stderr
+    assert "HL603" not in rules_of(root)
+
+
+def test_removed_api_version_is_fixed_to_what_the_installed_flux_serves(tmp_path):
+    root = make_repo(tmp_path, {"hr.yaml": RELEASE_BEFORE})
+    (root / ".homelint.yaml").write_text(FLUX_25.replace("2.5", "2.8"))
+    assert rules_of(root).count("HL602") == 2
+    check(root, "--fix")
+    assert "v1beta2" not in (root / "apps/hr.yaml").read_text() and "HL602" not in rules_of(root)
+
+
+def test_upgrade_preview_fix_only_when_both_releases_serve_the_replacement(tmp_path):
+    text = RELEASE_BEFORE.replace("helm.toolkit.fluxcd.io/v2beta2", "helm.toolkit.fluxcd.io/v2")
+    root = make_repo(tmp_path, {"hr.yaml": text})
+    preview = ("--target", "flux=2.8", "--select", "HL606")
+    (root / ".homelint.yaml").write_text(FLUX_25.replace("2.5", "2.2"))
+    assert "HL606" in check(root, *preview).stdout
+    # Flux 2.2 does not serve source.toolkit.fluxcd.io/v1 HelmRepository (2.3 does): not offered
+    assert check(root, "--diff", *preview).stdout == ""
+    (root / ".homelint.yaml").write_text(FLUX_25.replace("2.5", "2.3"))
+    result = check(root, "--diff", *preview)
+    assert "-apiVersion: source.toolkit.fluxcd.io/v1beta2\n+apiVersion: source.toolkit.fluxcd.io/v1\n" in result.stdout
+
+
+def test_api_version_with_a_removed_field_is_not_fixed(tmp_path):
+    legacy = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1beta2
+kind: Kustomization
+metadata:
+  name: legacy
+  namespace: default
+spec:
+  interval: 1h
+  path: ./nowhere
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+    namespace: flux-system
+  patchesStrategicMerge:
+    - kind: Deployment
+"""
+    post = RELEASE_BEFORE.replace(
+        "  values: &v\n", "  postRenderers:\n    - kustomize:\n        patchesJson6902: []\n  values: &v\n"
+    )
+    root = make_repo(tmp_path, {"legacy.yaml": legacy, "hr.yaml": post})
+    (root / ".homelint.yaml").write_text(FLUX_25)
+    result = check(root, "--fix")
+    assert (root / "apps/legacy.yaml").read_text() == legacy
+    assert (
+        "HL603 not fixed: Kustomization kustomize.toolkit.fluxcd.io/v1 does not take spec.patchesStrategicMerge" in result.stderr
+    )
+    assert "spec.postRenderers[0].kustomize.patchesJson6902" in result.stderr
+    assert "helm.toolkit.fluxcd.io/v2beta2" in (root / "apps/hr.yaml").read_text()
+    assert "source.toolkit.fluxcd.io/v1\n" in (root / "apps/hr.yaml").read_text()  # the other object still is
+
+
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n  a: b\n"
+
+
+def test_unwired_manifest_is_listed_in_sorted_place_only_with_unsafe_fixes(tmp_path):
+    root = make_repo(tmp_path, {name: CONFIGMAP.format(name=name[:-5]) for name in ("a.yaml", "c.yaml", "b.yaml", "d.yaml")})
+    kfile = root / "apps/kustomization.yaml"
+    kfile.write_text("---\nresources:\n  # first\n  - ./a.yaml\n  - ./c.yaml  # c\n")
+    assert rules_of(root).count("HL102") == 2
+    result = check(root, "--fix")
+    assert "2 more fixes with --unsafe-fixes" in result.stderr and "HL102" in rules_of(root)
+    result = check(root, "--fix", "--unsafe-fixes")
+    assert kfile.read_text() == "---\nresources:\n  # first\n  - ./a.yaml\n  - ./b.yaml\n  - ./c.yaml  # c\n  - ./d.yaml\n"
+    assert "Fixed 2 findings in 1 file (apps/kustomization.yaml); 0 findings left." in result.stderr
+
+
+def test_unwired_manifest_is_appended_to_an_unsorted_list_as_its_neighbours_are_written(tmp_path):
+    root = make_repo(tmp_path, {name: CONFIGMAP.format(name=name[:-5]) for name in ("b.yaml", "a.yaml", "c.yaml")})
+    kfile = root / "apps/kustomization.yaml"
+    kfile.write_text("resources:\n- 'b.yaml'\n- 'a.yaml'")
+    check(root, "--fix", "--unsafe-fixes")
+    assert kfile.read_text() == "resources:\n- 'b.yaml'\n- 'a.yaml'\n- 'c.yaml'\n"
+
+
+@pytest.mark.parametrize(
+    "kustomization",
+    [
+        "resources: [./a.yaml]\n",  # flow style: not a list of lines
+        "resources:\n  - ./sub\n",  # folders only: the author does not list files one by one
+        "resources:\n  - ./a.yaml\n---\nfoo: bar\n",  # two documents
+    ],
+)
+def test_unwired_manifest_is_not_wired_where_the_list_is_not_one_file_per_line(tmp_path, kustomization):
+    root = make_repo(tmp_path, {"a.yaml": CONFIGMAP.format(name="a"), "b.yaml": CONFIGMAP.format(name="b")})
+    (root / "apps/sub").mkdir()
+    (root / "apps/sub/kustomization.yaml").write_text("resources: []\n")
+    (root / "apps/kustomization.yaml").write_text(kustomization)
+    result = check(root, "--diff", "--unsafe-fixes")
+    assert result.stdout == "" and "HL102 not fixed" in result.stderr
+
+
+NAMESPACED_KS = ROOT_KS.replace("  targetNamespace: default\n", "")
+
+RELEASE_IN_APPS = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: hr
+  namespace: apps
+spec:
+  interval: 1h
+  dependsOn:
+    - name: db   # the database
+  chart:
+    spec:
+      chart: podinfo
+      version: 6.0.0
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+"""
+
+OTHERS = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: apps
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: data
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: podinfo
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: https://example.com
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: db
+  namespace: data
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: db
+      version: 1.0.0
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+        namespace: flux-system
+"""
+
+
+def test_missing_namespace_of_a_reference_is_added_when_one_namespace_holds_the_target(tmp_path):
+    root = make_repo(tmp_path, {"hr.yaml": RELEASE_IN_APPS, "others.yaml": OTHERS})
+    (root / "cluster/apps.yaml").write_text(NAMESPACED_KS)
+    assert {"HL105", "HL107"} <= set(rules_of(root))
+    check(root, "--fix", "--unsafe-fixes")
+    assert (root / "apps/hr.yaml").read_text() == RELEASE_IN_APPS.replace(
+        "    - name: db   # the database\n", "    - name: db   # the database\n      namespace: data\n"
+    ).replace("        name: podinfo\n", "        name: podinfo\n        namespace: flux-system\n")
+    assert not {"HL105", "HL107"} & set(rules_of(root))
+
+
+def test_missing_namespace_is_left_when_several_namespaces_hold_the_target(tmp_path):
+    twin = OTHERS.split("---\n")[3].replace("namespace: data", "namespace: apps2")
+    ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps2\n"
+    root = make_repo(tmp_path, {"hr.yaml": RELEASE_IN_APPS, "others.yaml": OTHERS, "twin.yaml": twin, "ns.yaml": ns})
+    (root / "cluster/apps.yaml").write_text(NAMESPACED_KS)
+    message = next(f["message"] for f in json.loads(check(root, "--format", "json").stdout) if f["rule"] == "HL105")
+    assert "several namespaces ('apps2', 'data')" in message
+    result = check(root, "--diff", "--unsafe-fixes")
+    assert "a/apps/hr.yaml" in result.stdout  # the sourceRef (one candidate) is fixed ...
+    assert "namespace: data" not in result.stdout and "namespace: apps2" not in result.stdout  # ... dependsOn is not
+
+
+def test_add_ignore_suppresses_every_current_finding(tmp_path):
+    widget = WIDGET_BEFORE.replace("    count: 3\n", "    count: 3  # homelint: ignore[HL101] -- old\n")
+    root = make_repo(tmp_path, {"widget.yaml": widget, "hr.yaml": RELEASE_BEFORE})
+    (root / ".homelint.yaml").write_text(FLUX_25)
+    before = json.loads(check(root, "--format", "json").stdout)
+    assert len(before) >= 5
+    result = check(root, "--add-ignore")
+    assert "; 1 finding left." in result.stderr  # the unused suppression (HL005 is never suppressed)
+    text = (root / "apps/widget.yaml").read_text()
+    assert "    enabled: true     # keep me  # homelint: ignore[HL604] -- TODO\n" in text
+    assert "    count: 3  # homelint: ignore[HL101, HL604] -- old\n" in text  # added to the comment on the line
+    assert "HL005" not in text  # an unused suppression is never suppressed
+    assert json.loads(check(root, "--format", "json").stdout) == [f for f in before if f["rule"] == "HL005"]
+
+
+def test_unwired_manifest_goes_to_its_place_in_a_nearly_sorted_list(tmp_path):
+    names = [f"{c}.yaml" for c in "abcdefghijkl"]
+    listed = [n for n in names if n not in ("c.yaml", "k.yaml")]
+    listed[5], listed[6] = listed[6], listed[5]  # one entry out of place among ten
+    root = make_repo(tmp_path, {n: CONFIGMAP.format(name=n[:-5]) for n in names})
+    kfile = root / "apps/kustomization.yaml"
+    kfile.write_text("resources:\n" + "".join(f"  - ./{n}\n" for n in listed))
+    check(root, "--fix", "--unsafe-fixes")
+    entries = [line[4:] for line in kfile.read_text().splitlines()[1:]]
+    assert entries.index("./c.yaml") == 2 and entries.index("./k.yaml") == entries.index("./l.yaml") - 1
+
+
+def test_add_ignore_leaves_a_line_inside_a_block_scalar_and_suppresses_the_rest(tmp_path):
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    on: true\ndata:\n  script: |\n    echo ${HOST}\n"
+    )
+    root = make_repo(tmp_path, {"c.yaml": text})
+    # another Kustomization provides HOST, this one has no postBuild: ${HOST} reaches the cluster
+    # literally (HL205, on a line inside the block scalar)
+    other = (
+        ROOT_KS.replace("name: apps", "name: other").replace("./apps", "./other")
+        + "  postBuild:\n    substitute:\n      HOST: h\n"
+    )
+    (root / "cluster/other.yaml").write_text(other)
+    (root / "other").mkdir()
+    (root / "other/kustomization.yaml").write_text("resources:\n  - ./d.yaml\n")
+    (root / "other/d.yaml").write_text(CONFIGMAP.format(name="d"))
+    found = {(f["rule"], f["line"]) for f in json.loads(check(root, "--format", "json").stdout)}
+    assert ("HL205", 9) in found and any(line == 6 for _, line in found)
+    result = check(root, "--add-ignore")
+    after = (root / "apps/c.yaml").read_text()
+    assert "    echo ${HOST}\n" in after and after.count("homelint: ignore") == 1
+    assert "apps/c.yaml:9: not suppressed: a comment there would be part of a string" in result.stderr
+    assert {(f["rule"], f["line"]) for f in json.loads(check(root, "--format", "json").stdout)} == {("HL205", 9)}

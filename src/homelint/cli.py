@@ -152,6 +152,7 @@ def emit(
     quiet: bool = False,
     statistics: bool = False,
     category: str | None = None,
+    show_chain: bool = False,
 ) -> None:
     if fmt == "json":
         from homelint.report.jsonfmt import render_json
@@ -177,7 +178,14 @@ def emit(
         from homelint.report.text import render_text
 
         read = result.repo.read_text if result.repo is not None else (lambda p: _read(result.root, p))
-        text = render_text(result, color=_use_color(color, output), quiet=quiet, statistics=statistics, read_text=read)
+        chains = None
+        if show_chain:
+            from homelint.explain import finding_chains, load_model
+
+            chains = finding_chains(load_model(result), result.findings)
+        text = render_text(
+            result, color=_use_color(color, output), quiet=quiet, statistics=statistics, read_text=read, chains=chains
+        )
     _write_output(text, output, result.root)
     if fmt != "text" and statistics:
         from homelint.report.text import render_statistics
@@ -247,6 +255,9 @@ def _read(root: Path, path: str) -> str | None:
 @click.option("--fix", "apply_fix", is_flag=True, help="Apply the safe fixes (see `homelint rules`: fixable) in place.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; change nothing.")
 @click.option("--watch", is_flag=True, help="Check again on every change; print the findings that appear or go away.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff: also the fixes that change what Flux applies.")
+@click.option("--add-ignore", is_flag=True, help="Write `# homelint: ignore[ID] -- TODO` on the line of every current finding.")
+@click.option("--show-chain", is_flag=True, help="Text format: under each finding, how Flux applies its object.")
 def check(
     paths: tuple[Path, ...],
     fmt: str,
@@ -269,6 +280,9 @@ def check(
     apply_fix: bool = False,
     show_diff: bool = False,
     watch: bool = False,
+    unsafe_fixes: bool = False,
+    add_ignore: bool = False,
+    show_chain: bool = False,
 ) -> None:
     """Lint the repository containing PATHS (default: the current directory).
 
@@ -309,35 +323,42 @@ def check(
         from homelint.config import ConfigError
         from homelint.watch import watch as watch_tree
 
-        if apply_fix or show_diff or write_baseline or output or fmt != "text":
-            raise ConfigError("--watch prints text to the terminal: not with --fix, --diff, --write-baseline, -o or --format")
+        if apply_fix or show_diff or add_ignore or write_baseline or output or fmt != "text":
+            raise ConfigError(
+                "--watch prints text to the terminal: not with --fix, --diff, --add-ignore, --write-baseline, -o or --format"
+            )
         watch_tree(options, click.echo)
         return
     result = run_check(options)
-    if apply_fix or show_diff:
-        result = _fix(result, options, show_diff)
+    if add_ignore:
+        result = _add_ignore(result, options)
+    elif apply_fix or show_diff:
+        result = _fix(result, options, show_diff, unsafe_fixes)
     if write_baseline:
         from homelint.baseline import write_baseline as write
 
         count = write(result.findings, write_baseline, result.root)
         click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True)
         sys.exit(0)
-    emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics, category=sarif_category)
+    emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics, category=sarif_category, show_chain=show_chain)
     timing.mark("report")
     timing.report()
     level = fail_level or result.config.fail_level
     sys.exit(0 if exit_zero or not result.failing(level) else 1)
 
 
-def _fix(result: Any, options: Any, diff_only: bool) -> Any:
-    """--fix / --diff: plan the safe fixes; --diff prints them and exits (1 when there are any),
-    --fix writes them and re-runs the check, whose report then shows the findings left."""
+def _fix(result: Any, options: Any, diff_only: bool, unsafe: bool = False) -> Any:
+    """--fix / --diff: plan the safe fixes (with --unsafe-fixes, all); --diff prints them and exits
+    (1 when there are any), --fix writes them and re-runs the check, whose report then shows the
+    findings left."""
     from homelint.engine import run_check
     from homelint.fix import plan, write
 
-    report = plan(result.root, result.findings, result.repo)
+    report = plan(result.root, result.findings, unsafe=unsafe)
     for reason in report.skipped:
         click.echo(f"homelint: fix skipped: {reason}", err=True)
+    if report.unsafe:
+        click.echo(f"homelint: {report.unsafe} more fix{'es' if report.unsafe != 1 else ''} with --unsafe-fixes", err=True)
     files = len(report.files)
     if diff_only:
         _write_output(report.diff(), None)
@@ -357,6 +378,23 @@ def _fix(result: Any, options: Any, diff_only: bool) -> Any:
         + f"; {left} finding{'s' if left != 1 else ''} left.",
         err=True,
     )
+    return result
+
+
+def _add_ignore(result: Any, options: Any) -> Any:
+    """--add-ignore: a suppression comment for every current finding, then the check again."""
+    from homelint.addignore import plan_ignores, summary
+    from homelint.engine import run_check
+    from homelint.fix import write
+
+    report = plan_ignores(result.root, result.findings)
+    for reason in report.skipped:
+        click.echo(f"homelint: {reason}", err=True)
+    write(result.root, report)
+    if report.files:
+        result = run_check(options)
+    left = len(result.findings)
+    click.echo(f"{summary(report)}; {left} finding{'s' if left != 1 else ''} left.", err=True)
     return result
 
 
@@ -385,6 +423,7 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
                         "summary": r.summary,
                         "origin": r.origin,
                         "fixable": r.fixable,
+                        "fix": r.fix_safety if r.fixable else None,
                     }
                     for r in rules.values()
                 ],
@@ -398,7 +437,7 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
     for r in sorted(rules.values(), key=lambda r: r.id):
         state = "on " if r.enabled else "off"
         origin = "" if r.origin == "builtin" else f"  ({r.origin})"
-        fixable = "  [fixable: --fix]" if r.fixable else ""
+        fixable = ("  [fixable: --fix]" if r.fix_safety == "safe" else "  [fixable: --unsafe-fixes]") if r.fixable else ""
         click.echo(f"{r.id}  {r.name:<30} {r.severity:<8} {state}  {r.summary}{origin}{fixable}")
 
 
@@ -416,7 +455,12 @@ def rules_markdown(rules: dict[str, Any]) -> str:
         out.append(f"## {meta.id} {meta.name}\n\nSeverity: {meta.severity}, {state}. {meta.summary}\n")
         if meta.docs:
             out.append(re.sub(r"^(#+) ", r"#\1 ", meta.docs.rstrip(), flags=re.M) + "\n")
-        if meta.fixable:
+        if meta.fixable and meta.fix_safety == "unsafe":
+            out.append(
+                "Fixable (unsafe: it changes what Flux applies): `homelint check --fix --unsafe-fixes` applies the fix "
+                "(`--diff --unsafe-fixes` shows it).\n"
+            )
+        elif meta.fixable:
             out.append("Fixable: `homelint check --fix` applies the fix (`--diff` shows it).\n")
         out.append(f"Suppress: `# homelint: ignore[{meta.id}] -- reason` on the line or the line before.\n")
     return "\n".join(out)
@@ -442,7 +486,10 @@ def rule_cmd(rule_id: str) -> None:
     if meta.docs:
         click.echo(meta.docs.rstrip() + "\n")
     if meta.fixable:
-        click.echo("## Fix\n\n`homelint check --fix` applies the fix (`homelint check --diff` shows it).\n")
+        flag = " --unsafe-fixes" if meta.fix_safety == "unsafe" else ""
+        unsafe = " It is unsafe: it changes what Flux applies." if flag else ""
+        heading = "" if "## Fix" in (meta.docs or "") else "## Fix\n\n"  # the rule's docs may say when it applies
+        click.echo(f"{heading}`homelint check --fix{flag}` applies the fix (`homelint check --diff{flag}` shows it).{unsafe}\n")
     click.echo(
         f"## Suppress\n\nOn the line (or the line before): `# homelint: ignore[{meta.id}] -- reason`\n"
         f"In the whole file: `# homelint: ignore-file[{meta.id}]`\nIn the config: `ignore: [{meta.id}]` "

@@ -31,7 +31,8 @@ class RuleMeta:
     declarative: dict[str, Any] | None = None  # match/schema/message for data-only rules
     source: Path | None = None  # the rule file: its `docs` are read on first use
     loaded_docs: str | None = field(default=None, repr=False)
-    fixable: bool = False  # `homelint check --fix` has a safe fix for it (homelint.fix)
+    fixable: bool = False  # `homelint check --fix` has a fix for it (homelint.fix)
+    fix_safety: str = "safe"  # "unsafe": the fix changes what Flux applies; only --unsafe-fixes applies it
 
     @property
     def family(self) -> str:
@@ -109,6 +110,7 @@ def load_rule_file(path: Path, origin: str = "builtin") -> RuleMeta:
         declarative=declarative,
         source=path,
         fixable=bool(data.get("fixable", False)),
+        fix_safety="unsafe" if data.get("fix-safety") == "unsafe" else "safe",
     )
 
 

@@ -375,6 +375,14 @@ def _other_kinds(ctx: Context, name: str, kind: str) -> str:
     return ""
 
 
+def _homes(homes: list[str]) -> str:
+    """Where a reference without namespace should point: one namespace is the fix (check --fix
+    reads it from this text); several are a choice for the author."""
+    if len(homes) == 1:
+        return f"'{homes[0]}': add namespace: {homes[0]}"
+    return "several namespaces (" + ", ".join(f"'{h}'" for h in homes[:5]) + "): add the namespace: of the one meant"
+
+
 @check("HL105", "HL106")
 def dependencies(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
@@ -408,7 +416,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                 homes = sorted(n_ns for (n_ns, n) in existing[kind] if n == name)
                 hint = (
                     f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
-                    f"'{name}' is in '{homes[0]}': add namespace: {homes[0]}"
+                    f"'{name}' is in {_homes(homes)}"
                     if homes and not explicit
                     else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
                 )
@@ -506,12 +514,12 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             if not homes and not isinstance(ref.get("namespace"), str):
                 # this repository's own source, in the namespace its evidence names
                 homes = sorted(
-                    r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns
+                    {r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns}
                 )
             if homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
                 other = (
                     f"; sourceRef has no namespace, so Flux looks in this {obj.kind}'s namespace '{ns}', but the "
-                    f"{kind} is in '{homes[0]}': add namespace: {homes[0]}"
+                    f"{kind} is in {_homes(homes)}"
                 )
             elif elsewhere:
                 other = f"; a {elsewhere[0]} of that name exists in another namespace or of another kind"

@@ -85,6 +85,29 @@ def _rule_descriptor(meta: Any) -> Any:
     )
 
 
+def _code_flows(root: Any, chains: list[list[tuple[str, int, str]]]) -> Any:
+    """The chain Flux follows to the finding's object (homelint.explain), one thread flow per
+    applying Kustomization: GitHub shows each as steps."""
+    import sarif_om as s
+
+    flows = []
+    for chain in chains:
+        steps = [
+            s.ThreadFlowLocation(
+                location=s.Location(
+                    physical_location=s.PhysicalLocation(
+                        artifact_location=s.ArtifactLocation(uri=quote(host_path(root, path), safe="/"), uri_base_id="%SRCROOT%"),
+                        region=s.Region(start_line=max(line, 1)),
+                    ),
+                    message=s.Message(text=text),
+                )
+            )
+            for path, line, text in chain
+        ]
+        flows.append(s.ThreadFlow(locations=steps))
+    return [s.CodeFlow(thread_flows=flows, message=s.Message(text="how Flux applies the object"))]
+
+
 def _result(finding: Finding, index: int, fingerprint: str, uri: str) -> Any:
     import sarif_om as s
 
@@ -111,10 +134,11 @@ def _result(finding: Finding, index: int, fingerprint: str, uri: str) -> Any:
     return result
 
 
-def build_log(result: Any, category: str = DEFAULT_CATEGORY) -> dict[str, Any]:
+def build_log(result: Any, category: str = DEFAULT_CATEGORY, chains: dict[int, Any] | None = None) -> dict[str, Any]:
     """The SARIF log. Artifact URIs are relative to the git work tree (%SRCROOT%), where GitHub looks
     files up, also when the linted root is a subfolder; `category` tells GitHub which analysis this
-    run replaces (one per category), as upload-sarif's `category` would."""
+    run replaces (one per category), as upload-sarif's `category` would. `chains` (id(finding) ->
+    homelint.explain.finding_chains) become each result's codeFlows."""
     import sarif_om as s
 
     rules = sorted(result.rules.values(), key=lambda r: r.id)
@@ -136,7 +160,10 @@ def build_log(result: Any, category: str = DEFAULT_CATEGORY) -> dict[str, Any]:
         fp = finding.fingerprint()
         seen[fp] += 1
         uri = host_path(result.root, finding.path)
-        sarif_results.append(_result(finding, index.get(finding.rule, -1), f"{fp}:{seen[fp]}", uri))
+        sarif_result = _result(finding, index.get(finding.rule, -1), f"{fp}:{seen[fp]}", uri)
+        if chains and id(finding) in chains:
+            sarif_result.code_flows = _code_flows(result.root, chains[id(finding)])
+        sarif_results.append(sarif_result)
     root_uri = work_tree(result.root)[0].as_uri().rstrip("/") + "/"
     run = s.Run(
         tool=s.Tool(
@@ -165,7 +192,10 @@ def build_log(result: Any, category: str = DEFAULT_CATEGORY) -> dict[str, Any]:
 
 
 def render_sarif(result: Any, category: str = DEFAULT_CATEGORY) -> str:
-    text = json.dumps(build_log(result, category), indent=2) + "\n"
+    from homelint.explain import finding_chains, load_model
+
+    chains = finding_chains(load_model(result), [*result.findings, *result.suppressed])
+    text = json.dumps(build_log(result, category, chains), indent=2) + "\n"
     import gzip
 
     size = len(gzip.compress(text.encode()))

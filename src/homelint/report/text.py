@@ -15,7 +15,9 @@ COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
 BOLD, DIM, RESET, CYAN = "\033[1m", "\033[2m", "\033[0m", "\033[36m"
 
 
-def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read_text: Any) -> str:
+def render_text(
+    result: Any, *, color: bool, quiet: bool, statistics: bool, read_text: Any, chains: dict[int, Any] | None = None
+) -> str:
     out: list[str] = []
     c = (lambda code, text: f"{code}{text}{RESET}") if color else (lambda code, text: text)
     lines_cache: dict[str, tuple[list[str], set[int] | None] | None] = {}
@@ -35,6 +37,10 @@ def render_text(result: Any, *, color: bool, quiet: bool, statistics: bool, read
             out.extend(f"    {escape_control(line)}" for line in finding.detail.rstrip("\n").split("\n"))
         if finding.fix:
             out.append(f"  {c(CYAN, 'fix:')} {escape_control(finding.fix)}")
+        for chain in (chains or {}).get(id(finding), []):  # --show-chain: how Flux applies the object
+            for step, (path, line, text) in enumerate(chain):
+                lead = "  chain:" if step == 0 else "       " + "  " * step + "->"
+                out.append(f"{lead} {escape_control(text)} ({shown_path(path)}:{line})")
         out.append("")
     for note in getattr(result, "notes", []):
         out.append(f"note: {escape_control(note)}")
