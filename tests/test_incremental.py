@@ -111,7 +111,14 @@ def edit(root: Path, operation: str, rng: random.Random, history: list[tuple[Pat
 
 
 def reports(root: Path, use_cache: bool) -> tuple[str, str, list[str]]:
-    result = run_check(Options(paths=[root], use_cache=use_cache))
+    """The JSON, SARIF and notes of a run; an edit may break the config, and then both runs must
+    refuse it with the same error."""
+    from homelint.config import ConfigError
+
+    try:
+        result = run_check(Options(paths=[root], use_cache=use_cache))
+    except ConfigError as exc:
+        return f"config error: {exc}", "", []
     return render_json(result), render_sarif(result), result.notes
 
 
