@@ -12,7 +12,7 @@ from homelint.config import Config, ConfigError
 from homelint.registry import RuleMeta, load_rule_file
 
 if TYPE_CHECKING:
-    from homelint.engine import Context
+    from homelint.context import Context
     from homelint.model import Finding, K8sObject
 
 

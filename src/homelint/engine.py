@@ -12,53 +12,12 @@ from typing import Any
 
 from homelint import timing
 from homelint.config import Config, ConfigError, load_config
+from homelint.context import Context
 from homelint.discovery import find_repo_root
-from homelint.model import Finding, K8sObject, Span, severity_rank
+from homelint.model import Finding, Span, severity_rank
 from homelint.registry import RuleMeta, builtin_rules, checks, matches
 from homelint.runner import Cache, fork_map, from_plain, load_builtin_rules, quiet_gc, run_record, to_plain
 from homelint.yamlload import MALFORMED, Suppression
-
-
-class Context:
-    """What a check sees: the repo (files, objects, Flux model, graph) and a finding factory."""
-
-    def __init__(self, repo: Any, rules: dict[str, RuleMeta], enabled: set[str] | None = None) -> None:
-        self.repo = repo
-        self.config: Config = repo.config
-        self.rules = rules
-        self.enabled: set[str] = set(rules) if enabled is None else enabled
-        self.notes: list[str] = []  # one-line remarks for the end of the report (not findings)
-
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
-
-    @property
-    def graph(self) -> Any:
-        return self.repo.graph
-
-    @property
-    def flux(self) -> Any:
-        return self.repo.flux
-
-    def finding(
-        self,
-        rule: str,
-        path: str,
-        span: Span,
-        message: str,
-        *,
-        fix: str | None = None,
-        key: str = "",
-        related: tuple[str, ...] | list[str] = (),
-    ) -> Finding:
-        meta = self.rules[rule]
-        return Finding(rule, path, span, message, fix, meta.severity, meta.name, key or message, tuple(related))
-
-    def at(self, rule: str, obj: K8sObject, keys: tuple[Any, ...], message: str, *, key_node: bool = False, **kw: Any) -> Finding:
-        path, span = self.repo.locate(obj, keys, key=key_node)  # a field a patch set: in the patch
-        kw.setdefault("key", f"{obj.kind}/{obj.name}/{'.'.join(map(str, keys))}/{message}")
-        return self.finding(rule, path, span, message, **kw)
 
 
 @dataclass

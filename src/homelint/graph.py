@@ -13,9 +13,10 @@ schemas/consumers.yaml).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from homelint.flux import Applied
+from homelint.flux import Applied, FluxKS
 from homelint.refs import (
     NODE_KIND,
     FieldPath,
@@ -27,7 +28,31 @@ from homelint.refs import (
 from homelint.substitution import resolve
 
 if TYPE_CHECKING:
+    import networkx as nx
+
+    from homelint.kustomize import Entry
+    from homelint.model import K8sObject
+    from homelint.refs import Use
     from homelint.repo import Repo
+
+Node = tuple[str, ...]  # ("secret", namespace, name), ("obj", kind, namespace, name), ("ks", key), ...
+RefKind = str  # "claim", "secret" or "configmap": what producers make and consumers use
+
+
+class Edge(TypedDict, total=False):
+    """The data of one edge; `type` says which of the other keys it has."""
+
+    type: str
+    field: FieldPath  # the field of the object the edge comes from
+    applied: Applied  # the object as one Kustomization applies it
+    ref: Use  # uses-*: the reference, with its flags
+    row: Any  # uses-*/produces-*: the table row (schemas/producers.yaml, schemas/consumers.yaml)
+    guessed: bool  # uses-*: the namespace is a guess ("default" of an object with none)
+    entry: Entry  # includes: the kustomization entry
+    ks: FluxKS  # uses-var: the substituting Kustomization
+    obj: K8sObject  # uses-var: the object it substitutes in
+    uses: list[tuple[Any, ...]]  # uses-var: (field, is_key, expr, text) of every occurrence
+
 
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
 
@@ -73,15 +98,42 @@ def name_pattern(name: str) -> str:
     return ".*".join(re.escape(p) for p in parts)
 
 
-def in_edges_of(graph: Any, node: Any, *edge_types: str) -> list[dict[str, Any]]:
+def in_edges_of(graph: nx.MultiDiGraph, node: Node, *edge_types: str) -> list[Edge]:
     """Data of the edges of the given types that end at `node`."""
     return [d for _, _, d in graph.in_edges(node, data=True) if d.get("type") in edge_types]
+
+
+class ResourceGraph:
+    """Typed questions over the resource graph, the one model rules and `homelint graph` query."""
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self.nx = graph  # the networkx graph itself, for the few questions not asked here yet
+
+    def needed(self, kind: RefKind) -> list[Node]:
+        """Every (kind, namespace, name) node of `kind` something uses or produces, sorted."""
+        return sorted(n for n in self.nx.nodes if n[0] == kind)
+
+    def users_of(self, node: Node, *edge_types: str) -> list[Edge]:
+        """The edges of the given use types (claims, uses-claim, uses-secret, ...) that end at `node`."""
+        return in_edges_of(self.nx, node, *edge_types)
+
+    def producers_of(self, kind: RefKind, namespace: str, name: str) -> list[Edge]:
+        """The produces-<kind> edges that make (kind, namespace, name) by name."""
+        return in_edges_of(self.nx, (kind, namespace, name), f"produces-{kind}")
+
+    def produced(self, kind: RefKind) -> Produced:
+        """What the repository produces of `kind`, per namespace, by name or by name pattern."""
+        return Produced(self.nx, kind)
+
+    def edges(self, edge_type: str) -> Iterator[Edge]:
+        """Every edge of one type, in insertion order."""
+        return (d for _, _, d in self.nx.edges(data=True) if d.get("type") == edge_type)
 
 
 class Produced:
     """What the repository produces of one kind ("claim", "secret" or "configmap"), per namespace."""
 
-    def __init__(self, graph: Any, kind: str) -> None:
+    def __init__(self, graph: nx.MultiDiGraph, kind: RefKind) -> None:
         self.names: dict[str, set[str]] = {}
         self.patterns: dict[str, list[re.Pattern[str]]] = {}
         edge_type = f"produces-{kind}"
@@ -103,11 +155,11 @@ def obj_node(applied: Applied) -> tuple[str, str, str, str]:
     return ("obj", applied.kind, applied.ns, applied.name)
 
 
-def build_graph(repo: Repo) -> Any:
+def build_graph(repo: Repo) -> ResourceGraph:
     import networkx as nx
 
     graph = nx.MultiDiGraph()
-    flux = repo.flux
+    flux = repo.flux_model
     for path in repo.files.yaml_files:
         graph.add_node(("file", path), applied=path in flux.applied_files)
     for directory, kd in repo.kustomize_dirs.items():
@@ -133,7 +185,7 @@ def build_graph(repo: Repo) -> Any:
         if applied.ks is not None:
             graph.add_edge(("ks", applied.ks.key), node, type="reconciles")
         _add_references(graph, repo, applied)
-    return graph
+    return ResourceGraph(graph)
 
 
 USE_EDGE = {"claim": "claims", "secret": "uses-secret", "configmap": "uses-configmap"}
@@ -180,7 +232,7 @@ def _as_flux_builds_it(graph: Any, repo: Repo, applied: Applied) -> Any:
         return obj
     patched = graph.graph.get("flux-ks")
     if patched is None:
-        patched = graph.graph["flux-ks"] = {(id(ks.obj), id(ks.parent)): ks for ks in repo.flux.kustomizations if ks.obj}
+        patched = graph.graph["flux-ks"] = {(id(ks.obj), id(ks.parent)): ks for ks in repo.flux_model.kustomizations if ks.obj}
     ks = patched.get((id(obj), id(applied.ks)))
     if ks is None or ks.data is obj.data:
         return obj

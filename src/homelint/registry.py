@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from homelint.resources import data_dir
 
 if TYPE_CHECKING:
-    from homelint.engine import Context
+    from homelint.context import Context
     from homelint.model import Finding
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from homelint import timing
 from homelint.config import Config
@@ -17,6 +18,12 @@ from homelint.model import K8sObject, Span, sops_encrypted
 from homelint.positions import PositionIndex
 from homelint.safeio import content_digest
 from homelint.yamlload import ParsedFile, parse_bytes
+
+if TYPE_CHECKING:
+    from homelint.flux import FluxModel
+    from homelint.graph import ResourceGraph
+
+T = TypeVar("T")
 
 MAX_READ_BYTES = 64 << 20  # what a check may read of one file (the loader has its own bounds)
 MAX_RUN_DOCUMENTS = 500_000  # documents of one run (real repositories: a few thousand); see budgets
@@ -36,10 +43,11 @@ class Repo:
     objects_by_kind_name: dict[tuple[str, str], list[K8sObject]] = field(default_factory=dict)
     kustomize_dirs: dict[str, KustomizeDir] = field(default_factory=dict)
     variables_cache: dict[int, Any] = field(default_factory=dict)
-    flux: Any = None
-    _graph: Any = None
+    flux: FluxModel | None = None  # built by load_repo, before any check runs
+    _graph: ResourceGraph | None = None
     positions: PositionIndex = field(init=False)
     _strings_memo: dict[int, tuple[K8sObject, list[tuple[Any, ...]]]] = field(default_factory=dict)
+    memos: dict[str, Any] = field(default_factory=dict)  # what checks derive once per run (see memo)
 
     def __post_init__(self) -> None:
         self.positions = PositionIndex(self.read_bytes)
@@ -125,7 +133,19 @@ class Repo:
         return found[1]
 
     @property
-    def graph(self) -> Any:
+    def flux_model(self) -> FluxModel:
+        """The Flux model; load_repo builds it before anything asks."""
+        assert self.flux is not None, "the Flux model is built by load_repo"
+        return self.flux
+
+    def memo(self, name: str, build: Callable[[], T]) -> T:
+        """`build()` once per loaded repository under `name` (the checks' shared derived indexes)."""
+        if name not in self.memos:
+            self.memos[name] = build()
+        return self.memos[name]  # type: ignore[no-any-return]
+
+    @property
+    def graph(self) -> ResourceGraph:
         if self._graph is None:
             from homelint.graph import build_graph
 

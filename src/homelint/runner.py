@@ -506,8 +506,8 @@ def run_record(
             "stats": {
                 "files": len(files.yaml_files),
                 "objects": len(repo.objects),
-                "kustomizations": len(repo.flux.kustomizations),
-                "notes": [*repo.flux.notes, *notes],  # the Flux model's, then the checks' (one per missing schema)
+                "kustomizations": len(repo.flux_model.kustomizations),
+                "notes": [*repo.flux_model.notes, *notes],  # the Flux model's, then the checks' (one per missing schema)
                 "versions": _versions(repo),
             },
         }

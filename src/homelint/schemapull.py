@@ -63,7 +63,7 @@ class Need:
 def needs(root: Path, config: Config, targets: dict[str, str]) -> tuple[list[Need], list[Need]]:
     """(charts, $schema URLs) the repository needs, with the places that need each."""
     from homelint.checks.common import applied_instances
-    from homelint.engine import Context
+    from homelint.context import Context
     from homelint.helmvalues import chart_of
     from homelint.registry import builtin_rules
     from homelint.runner import load_repo

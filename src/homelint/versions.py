@@ -696,10 +696,7 @@ def _common(a: list[str], b: list[str]) -> int:
 
 
 def versions_of(repo: Repo) -> Versions:
-    memo = repo.__dict__.get("_versions")
-    if memo is None:
-        memo = repo.__dict__["_versions"] = Versions(repo)
-    return memo
+    return repo.memo("versions", lambda: Versions(repo))
 
 
 def describe_rows(rows: list[dict[str, Any]], *, short: bool = False) -> list[str]:

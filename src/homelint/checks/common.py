@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from homelint.model import K8sObject
 
 if TYPE_CHECKING:
-    from homelint.engine import Context
+    from homelint.context import Context
     from homelint.flux import Applied
 
 
@@ -74,13 +74,10 @@ def unproduced(
     """(what the repository produces of `kind`, the (node, namespace, name) it needs but nothing
     produces and the config does not list as external, and those of them in a namespace that also
     receives objects from outside the repository, with why), for HL301/HL401."""
-    from homelint.graph import Produced
-
-    graph = ctx.graph
-    produced = Produced(graph, kind)
+    produced = ctx.graph.produced(kind)
     foreign = foreign_namespaces(ctx)
     missing, unseen = [], []
-    for node in sorted(n for n in graph.nodes if n[0] == kind):
+    for node in ctx.graph.needed(kind):
         if produced.covers(node[1], node[2]) or listed_external(external, node[1], node[2]):
             continue
         if outside_flux(ctx, kind, node[1], node[2]):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from homelint.checks.common import has_flux
-from homelint.engine import Context
+from homelint.context import Context
 from homelint.model import Finding, Span
 from homelint.registry import check
 
@@ -74,7 +75,7 @@ def unrendered_template(ctx: Context) -> Iterator[Finding]:
             )
         for obj in repo.objects_by_file.get(path, []):
             for field in (("metadata", "name"), ("metadata", "namespace"), ("kind",), ("apiVersion",)):
-                value = obj.data
+                value: Any = obj.data
                 for k in field:
                     value = value.get(k) if isinstance(value, dict) else None
                 if isinstance(value, str) and ("{{" in value or "{%" in value) and obj.kind != "HelmRelease":

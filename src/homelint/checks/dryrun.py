@@ -26,8 +26,8 @@ from functools import cache
 from typing import Any
 
 from homelint.checks.common import has_flux, manifest_objects
+from homelint.context import Context
 from homelint.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
-from homelint.engine import Context
 from homelint.flux import FLUX_KS_GROUP, FluxKS
 from homelint.kustomize import KustomizeDir, is_remote
 from homelint.model import Finding, K8sObject
@@ -219,9 +219,10 @@ BOOTSTRAP_SUFFIXES = (".yaml", ".yml", *(s for s in NON_YAML_INPUT_SUFFIXES if s
 def _bootstrap_texts(ctx: Context) -> list[str]:
     """Texts of files Flux does not apply that create namespaces some other way: bootstrap
     templates with Namespace objects, helmfiles (which create their releases' namespaces), scripts."""
-    cached = ctx.repo.__dict__.get("_dryrun_bootstrap_texts")
-    if cached is not None:
-        return cached
+    return ctx.repo.memo("dryrun-bootstrap-texts", lambda: _find_bootstrap_texts(ctx))
+
+
+def _find_bootstrap_texts(ctx: Context) -> list[str]:
     texts: list[str] = []
     applied, reached, kdirs = ctx.flux.applied_files, ctx.flux.reached_dirs, ctx.repo.kustomize_dirs
     for path in sorted(ctx.repo.files.all_files):
@@ -236,7 +237,6 @@ def _bootstrap_texts(ctx: Context) -> list[str]:
         text = raw.decode("utf-8", errors="replace")
         if any(hint in text for hint in BOOTSTRAP_HINTS):
             texts.append(text)
-    ctx.repo.__dict__["_dryrun_bootstrap_texts"] = texts
     return texts
 
 

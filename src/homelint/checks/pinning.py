@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from homelint.checks.common import applied_instances
-from homelint.engine import Context
+from homelint.context import Context
 from homelint.model import Finding
 from homelint.refs import helm_release_refs, pod_spec_refs
 from homelint.registry import check

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from homelint.checks.common import substituted_objects
-from homelint.engine import Context
+from homelint.context import Context
 from homelint.flux import FluxKS
 from homelint.model import Finding, K8sObject
 from homelint.registry import check
@@ -18,15 +18,15 @@ from homelint.variables import Variables, variables_of
 
 def _uses(ctx: Context) -> list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
     """Every `${...}` in objects applied by Kustomizations that substitute: the graph's uses-var edges."""
-    memo = ctx.repo.__dict__.get("_placeholder_uses")
-    if memo is None:
-        memo = []
-        for _, _, data in ctx.graph.edges(data=True):
-            if data.get("type") == "uses-var":
-                ks, variables = data["ks"], variables_of(ctx.repo, data["ks"])
-                memo.extend((ks, variables, data["obj"], field, is_key, expr, text) for field, is_key, expr, text in data["uses"])
-        ctx.repo.__dict__["_placeholder_uses"] = memo
-    return memo
+
+    def build() -> list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
+        found: list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]] = []
+        for data in ctx.graph.edges("uses-var"):
+            ks, variables = data["ks"], variables_of(ctx.repo, data["ks"])
+            found.extend((ks, variables, data["obj"], field, is_key, expr, text) for field, is_key, expr, text in data["uses"])
+        return found
+
+    return ctx.repo.memo("placeholder-uses", build)
 
 
 def _source_keys(ctx: Context) -> Iterator[tuple[FluxKS, K8sObject, str, Any]]:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from homelint.checks.common import manifest_objects
-from homelint.engine import Context
+from homelint.context import Context
 from homelint.flux import FLUX_KS_GROUP
 from homelint.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, checker, readable
 from homelint.model import Finding, K8sObject

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homelint.checks.common import close_matches, has_flux, unproduced
-from homelint.engine import Context
-from homelint.graph import in_edges_of
+from homelint.context import Context
+from homelint.graph import Edge
 from homelint.model import FILE_START, Finding, sops_encrypted
 from homelint.registry import check
+
+if TYPE_CHECKING:
+    from homelint.repo import Repo
 
 
 @check("HL401")
@@ -34,8 +37,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
     produced, missing, unseen = unproduced(ctx, kind, external)
     word = KIND_WORD[kind]
     for node, ns, name, why in [(*m, None) for m in missing] + unseen:
-        by_object: dict[int, list[dict[str, Any]]] = {}
-        for edge in in_edges_of(ctx.graph, node, f"uses-{kind}"):
+        by_object: dict[int, list[Edge]] = {}
+        for edge in ctx.graph.users_of(node, f"uses-{kind}"):
             ref = edge["ref"]
             obj = edge["applied"].obj
             if ref.optional or edge["guessed"] or ("maybe-identifier" in ref.flags and _chart_identifier(obj, name, kind)):
@@ -393,15 +396,15 @@ def go_regex(pattern: str) -> Any | None:
 class SopsConfigs:
     """The `.sops.yaml` files of a repository and the creation rule sops would use for a file."""
 
-    def __init__(self, repo: Any) -> None:
-        memo = repo.__dict__.get("_sops_configs")
-        if memo is None:
-            memo = {}
+    def __init__(self, repo: Repo) -> None:
+        def build() -> dict[str, list[SopsRule] | None]:
+            found: dict[str, list[SopsRule] | None] = {}
             for path in sorted(repo.files.all_files):
                 if path.rsplit("/", 1)[-1] == SOPS_CONFIG:
-                    memo[path.rsplit("/", 1)[0] if "/" in path else ""] = _creation_rules(repo, path)
-            repo.__dict__["_sops_configs"] = memo
-        self.by_dir: dict[str, list[SopsRule] | None] = memo
+                    found[path.rsplit("/", 1)[0] if "/" in path else ""] = _creation_rules(repo, path)
+            return found
+
+        self.by_dir = repo.memo("sops-configs", build)
 
     def governing(self, path: str) -> str | None:
         """The folder of the .sops.yaml that governs `path` (see above), or None."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from homelint.checks.common import applied_instances, close_matches, has_flux, unproduced
-from homelint.engine import Context
-from homelint.graph import ANY_NAMESPACE, in_edges_of
+from homelint.context import Context
+from homelint.graph import ANY_NAMESPACE
 from homelint.model import Finding
 from homelint.registry import check
 from homelint.substitution import scan
@@ -21,7 +21,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
     produced, unmade, unseen = unproduced(ctx, "claim", ctx.config.external_claims)
     for node, ns, name, why in unseen:
-        for edge in in_edges_of(graph, node, "claims"):
+        for edge in graph.users_of(node, "claims"):
             if edge["guessed"]:
                 continue
             obj = edge["applied"].obj
@@ -35,7 +35,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             )
             finding.severity = "info"
             yield finding
-    missing = [(node, edge) for node, _, _ in unmade for edge in in_edges_of(graph, node, "claims") if not edge["guessed"]]
+    missing = [(node, edge) for node, _, _ in unmade for edge in graph.users_of(node, "claims") if not edge["guessed"]]
     if len(missing) >= ALL_EXTERNAL_THRESHOLD and not produced.names and not produced.patterns:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
@@ -129,10 +129,10 @@ def unused_claim(ctx: Context) -> Iterator[Finding]:
         return
     graph = ctx.graph
     reported: set[int] = set()
-    for node in sorted(n for n in graph.nodes if n[0] == "claim"):
-        if node[1] == ANY_NAMESPACE or in_edges_of(graph, node, "claims", "uses-claim"):  # namespace unknown: never guess
+    for node in graph.needed("claim"):
+        if node[1] == ANY_NAMESPACE or graph.users_of(node, "claims", "uses-claim"):  # namespace unknown: never guess
             continue
-        for edge in in_edges_of(graph, node, "produces-claim"):
+        for edge in graph.producers_of("claim", node[1], node[2]):
             obj = edge["applied"].obj
             if obj.kind != "PersistentVolumeClaim" or id(obj) in reported:
                 continue

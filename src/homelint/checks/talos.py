@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from homelint.checks.common import has_flux
-from homelint.engine import Context
+from homelint.context import Context
 from homelint.model import FILE_START, Finding, K8sObject, Span
 from homelint.registry import check
 from homelint.talos import (

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from homelint.checks.common import applied_instances, close_matches
 from homelint.config import COMPONENTS, chart_targets
-from homelint.engine import Context
+from homelint.context import Context
 from homelint.helmvalues import (
     Assembly,
     ChartRef,

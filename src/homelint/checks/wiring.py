@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from homelint.checks.common import close_matches, has_flux
-from homelint.engine import Context
+from homelint.context import Context
 from homelint.flux import FLUX_KS_GROUP, FluxKS
 from homelint.kustomize import escapes, is_remote, join
 from homelint.model import Finding, K8sObject
@@ -329,11 +329,8 @@ def _commented_reference(ctx: Context, path: str) -> str:
 
 
 def _referenced_somewhere(ctx: Context, directory: str) -> bool:
-    targets = ctx.repo.__dict__.get("_entry_targets")
-    if targets is None:
-        targets = {e.target for kd in ctx.repo.kustomize_dirs.values() for e in kd.entries}
-        ctx.repo.__dict__["_entry_targets"] = targets
-    return directory in targets
+    kdirs = ctx.repo.kustomize_dirs
+    return directory in ctx.repo.memo("entry-targets", lambda: {e.target for kd in kdirs.values() for e in kd.entries})
 
 
 def _ks_index(ctx: Context) -> dict[tuple[str, str], list[FluxKS]]:
@@ -446,10 +443,10 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
 
 def flux_namespaces(ctx: Context) -> set[str]:
     """Namespaces Flux itself runs in: flux-system and those of the FluxInstances."""
-    cached = ctx.repo.__dict__.get("_flux_namespaces")
-    if cached is None:
-        cached = {"flux-system"} | {o.namespace for o in ctx.repo.objects if o.kind == "FluxInstance" and o.namespace}
-        ctx.repo.__dict__["_flux_namespaces"] = cached
+    objects = ctx.repo.objects
+    cached = ctx.repo.memo(
+        "flux-namespaces", lambda: {"flux-system"} | {o.namespace for o in objects if o.kind == "FluxInstance" and o.namespace}
+    )
     return set(cached)
 
 
