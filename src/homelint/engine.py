@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from homelint import timing
+from homelint.checks.meta import apply_suppressions, internal_error
 from homelint.config import Config, ConfigError, load_config
 from homelint.context import Context
 from homelint.discovery import find_repo_root
-from homelint.model import Finding, Span, severity_rank
-from homelint.registry import RuleMeta, builtin_rules, checks, matches
+from homelint.model import Finding, severity_rank
+from homelint.registry import Check, RuleMeta, builtin_rules, matches
 from homelint.runner import Cache, fork_map, from_plain, load_builtin_rules, quiet_gc, run_record, to_plain
-from homelint.yamlload import MALFORMED, Suppression
+from homelint.yamlload import Suppression
 
 
 @dataclass
@@ -137,7 +138,7 @@ def _analyse(
     stored, repo = run_record(root, config, rules, enabled, cache, collect)
     raw = [from_plain(Finding, t) for t in stored["findings"]]
     suppressions = {p: [from_plain(Suppression, t) for t in entries] for p, entries in stored["suppressions"].items()}
-    findings, suppressed = apply_suppressions(suppressions, rules, raw)
+    findings, suppressed = apply_suppressions(suppressions, rules, raw, enabled)
     findings = select(findings, rules, config, options)
     suppressed = select(suppressed, rules, config, options)
     return findings, suppressed, dict(stored["stats"]), repo
@@ -211,10 +212,12 @@ def collect(
     On big repositories the checks are shared with a forked child (parallel.fork_map); each
     returns its findings, notes and the span memo entries it added, so the result is the same.
     """
+    from homelint.checks import builtin_checks  # here, not at the top: a warm run (cached result) never imports the checks
+
     wanted = set(rules) if enabled is None else enabled
     ctx = Context(repo, rules, wanted)
-    runs: list[Any] = [fn for rule_ids, fn in checks() if any(r in rules and r in wanted for r in rule_ids)]
-    runs.append(lambda ctx: _declarative(ctx, wanted))
+    runs = [unit for unit in builtin_checks() if any(r in rules and r in wanted for r in unit.rules)]
+    runs.append(Check(tuple(r for r, meta in rules.items() if meta.declarative), lambda ctx: _declarative(ctx, wanted)))
     parallel = len(repo.objects) >= PARALLEL_CHECKS_MIN_OBJECTS
     if parallel:
         _ = repo.graph  # built once, before the fork: most checks query it
@@ -238,7 +241,7 @@ def collect(
 
 def _in_scope(repo: Any, rules: dict[str, RuleMeta], findings: list[Finding]) -> list[Finding]:
     """Drop findings of `scope: applied` rules in files no Flux root reaches, once roots are
-    known (dead trees get one HL104 finding at their top instead)."""
+    known (dead trees get one finding of an unapplied tree at their top instead)."""
     flux = repo.flux
     if flux is None or not flux.roots_known:
         return findings
@@ -283,77 +286,27 @@ def _declarative(ctx: Context, enabled: set[str]) -> Iterator[Finding]:
     return run_declarative(ctx, enabled)
 
 
-def _run_one(ctx: Context, fn: Any) -> list[Finding]:
+def _run_one(ctx: Context, unit: Check) -> list[Finding]:
+    """A check's findings; a crash is one internal-error finding, and a finding of a rule the check
+    did not declare is refused (a bug: `--select` of that rule would not run the check)."""
     try:
-        return list(fn(ctx))
+        found = list(unit.fn(ctx))
     except Exception as exc:  # a bug in one check must not hide the others
         if _debug():
             raise
-        return [
-            Finding(
-                "HL000",
-                ".",
-                Span.point(1),
-                f"internal error in check {getattr(fn, '__name__', 'declarative')}: {type(exc).__name__}: {exc}",
-                "please report this bug with --debug output",
-                "error",
-                "internal-error",
-            )
-        ]
+        return [internal_error(ctx.rules, unit.name, f"{type(exc).__name__}: {exc}")]
+    undeclared = sorted({f.rule for f in found} - set(unit.rules))
+    if undeclared:
+        if _debug():
+            raise AssertionError(f"check {unit.name} emitted {', '.join(undeclared)}, which it does not declare")
+        found = [f for f in found if f.rule in unit.rules]
+        found.append(internal_error(ctx.rules, unit.name, f"emitted undeclared rule {', '.join(undeclared)}"))
+    return found
 
 
 def _debug() -> bool:
 
     return os.environ.get("HOMELINT_DEBUG") == "1"
-
-
-def apply_suppressions(
-    suppressions: dict[str, list[Suppression]], rules: dict[str, RuleMeta], raw: list[Finding]
-) -> tuple[list[Finding], list[Finding]]:
-    by_path: dict[str, list[Finding]] = {}
-    for finding in raw:
-        by_path.setdefault(finding.path, []).append(finding)
-    names = {meta.name: rule_id for rule_id, meta in rules.items()}
-    kept: list[Finding] = []
-    suppressed: list[Finding] = []
-    unused: list[Finding] = []
-    meta = rules["HL005"]
-
-    def hl005(path: str, sup: Suppression, rule: str, message: str, fix: str) -> Finding:
-        span = Span(sup.line, sup.column, sup.line, sup.column + 1)
-        return Finding("HL005", path, span, message, fix, meta.severity, meta.name, f"{rule}/{message}/{sup.reason}")
-
-    for path, entries in suppressions.items():
-        for sup in entries:
-            if sup.target == MALFORMED:
-                message = f"'{sup.reason}' is not a suppression homelint understands; nothing is suppressed"
-                fix = "write # homelint: ignore[HL301] -- reason (or # homelint: ignore for every rule on the line)"
-                unused.append(hl005(path, sup, "?", message, fix))
-                continue
-            selectors = [names.get(r, r) for r in sup.rules]  # a rule's name stands for its ID
-            used: set[str] = set()
-            for finding in by_path.get(path, []):
-                if finding.suppressed is not None or finding.rule == "HL005":
-                    continue
-                if (sup.target == 0 or finding.span.line == sup.target) and (not selectors or matches(finding.rule, selectors)):
-                    finding.suppressed = sup.reason or "suppressed in source"
-                    used.update(r for r in selectors if finding.rule.startswith(r))
-                    used.add("")
-            where = "in this file" if sup.target == 0 else f"on line {sup.target}"
-            if not selectors and "" not in used:
-                unused.append(hl005(path, sup, "", f"unused suppression: no finding {where}", "remove the suppression comment"))
-            for written, rule in zip(sup.rules, selectors, strict=True):
-                if rule in used:
-                    continue
-                if not any(r.startswith(rule) for r in rules):
-                    message = f"suppression names unknown rule '{written}'"
-                else:
-                    message = f"unused suppression: no {rule} finding {where}"
-                unused.append(hl005(path, sup, rule, message, "remove the suppression comment, or fix the rule ID"))
-    for finding in raw:
-        (suppressed if finding.suppressed is not None else kept).append(finding)
-    kept.extend(unused)
-    return kept, suppressed
 
 
 def enabled_rules(rules: dict[str, RuleMeta], config: Config, options: Options) -> set[str]:
@@ -372,7 +325,7 @@ def enabled_rules(rules: dict[str, RuleMeta], config: Config, options: Options) 
             on = False
         if on:
             enabled.add(rule_id)
-    enabled.add("HL000")
+    enabled.update(rule_id for rule_id, meta in rules.items() if meta.always)
     return enabled
 
 
@@ -382,10 +335,6 @@ def select(findings: list[Finding], rules: dict[str, RuleMeta], config: Config, 
     for finding in findings:
         if finding.rule not in enabled:
             continue
-        if finding.rule == "HL005":
-            rule = finding.key.split("/", 1)[0]
-            if rule in rules and rule not in enabled:
-                continue  # cannot judge a suppression of a disabled rule
         if _path_ignored(finding, config):
             continue
         override = config.severity.get(finding.rule)

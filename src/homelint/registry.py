@@ -33,6 +33,7 @@ class RuleMeta:
     loaded_docs: str | None = field(default=None, repr=False)
     fixable: bool = False  # `homelint check --fix` has a fix for it (homelint.fix)
     fix_safety: str = "safe"  # "unsafe": the fix changes what Flux applies; only --unsafe-fixes applies it
+    always: bool = False  # enabled whatever the selection (HL000: a crashed check must show)
 
     @property
     def family(self) -> str:
@@ -51,22 +52,36 @@ class RuleMeta:
 
 
 CheckFn = Callable[["Context"], Iterator["Finding"]]
-_CHECKS: list[tuple[tuple[str, ...], CheckFn]] = []
+
+
+@dataclass(frozen=True)
+class Check:
+    """One unit of rules: the rule IDs it may emit (it runs when one of them is enabled; a finding
+    with another ID is refused by the engine) and the function."""
+
+    rules: tuple[str, ...]
+    fn: CheckFn
+
+    @property
+    def name(self) -> str:
+        return getattr(self.fn, "__name__", "check")
+
+
+_CHECKS: list[Check] = []
 
 
 def check(*rule_ids: str) -> Callable[[CheckFn], CheckFn]:
-    """Register a function that yields findings for the given rule IDs."""
+    """Register a function that yields findings of the given rule IDs, and no other."""
 
     def decorate(fn: CheckFn) -> CheckFn:
-        _CHECKS.append((rule_ids, fn))
+        _CHECKS.append(Check(rule_ids, fn))
         return fn
 
     return decorate
 
 
-def checks() -> list[tuple[tuple[str, ...], CheckFn]]:
-    import homelint.checks  # noqa: F401  (registers the built-in checks)
-
+def registered() -> list[Check]:
+    """The checks registered so far (homelint.checks registers the built-in ones on import)."""
     return list(_CHECKS)
 
 
@@ -111,6 +126,7 @@ def load_rule_file(path: Path, origin: str = "builtin") -> RuleMeta:
         source=path,
         fixable=bool(data.get("fixable", False)),
         fix_safety="unsafe" if data.get("fix-safety") == "unsafe" else "safe",
+        always=bool(data.get("always", False)),
     )
 
 

@@ -426,9 +426,11 @@ def _import_later_phases() -> None:
     """Import what the graph and checks need while a forked child is already parsing."""
     import networkx  # noqa: F401
 
-    import homelint.checks
     import homelint.flux
     import homelint.graph  # noqa: F401
+    from homelint.checks import builtin_checks
+
+    builtin_checks()  # imports the check modules
 
 
 # --- One run: the kept result of these contents, or load and check ---------------------------------
@@ -548,11 +550,10 @@ def _run_key(
         h.update(f"{path}\0{digests[path]}\n".encode())
     h.update("\n".join(sorted(files.all_files)).encode())
     h.update("\n".join(sorted(files.dirs)).encode())
-    from homelint.config import placeholder_doc_files
+    from homelint.checks.inputs import run_inputs
 
-    for path in placeholder_doc_files(config, files.all_files):  # read in full by the placeholder checks
-        with contextlib.suppress(OSError):
-            h.update(f"{path}\0".encode() + (root / path).read_bytes())
+    for chunk in run_inputs(root, config, files.all_files, enabled):  # what checks read besides the YAML
+        h.update(chunk)
     from homelint.discovery import non_yaml_inputs
 
     for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: stat only
@@ -561,8 +562,4 @@ def _run_key(
             h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
             if stable_mtime(st.st_mtime_ns) == UNTRUSTED_MTIME:  # just written: its stat may not show a rewrite
                 h.update((root / path).read_bytes())
-    if any(rule.startswith(("HL8", "HL91")) for rule in enabled):  # schemas: the store and schemas.paths
-        from homelint.schemastore import signature
-
-        h.update(signature(config, root).encode())
     return h.hexdigest()

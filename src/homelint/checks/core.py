@@ -14,7 +14,13 @@ TEMPLATE_HINTS = ("{{", "{%", "#{", "#%")
 
 
 @check("HL001", "HL002", "HL007")
-def loader_problems(ctx: Context) -> Iterator[Finding]:
+def syntax_problems(ctx: Context) -> Iterator[Finding]:
+    """What the loader found wrong in a file's YAML, or too big to read."""
+    yield from _loader_problems(ctx, ("HL001", "HL002", "HL007"))
+
+
+def _loader_problems(ctx: Context, wanted: tuple[str, ...]) -> Iterator[Finding]:
+    """The loader's problems of the `wanted` rules, except in files that are templates, not manifests."""
     repo = ctx.repo
     applied = ctx.flux.applied_files
     for path, parsed in repo.parsed.items():
@@ -23,7 +29,7 @@ def loader_problems(ctx: Context) -> Iterator[Finding]:
         if path not in applied and _looks_templated(repo, path, parsed):
             continue  # a Helm/Go or Jinja template, not a manifest
         for problem in parsed.problems:
-            if problem.rule not in ("HL001", "HL002", "HL006", "HL007"):
+            if problem.rule not in wanted:
                 continue
             end_line = problem.end_line or problem.line
             end_col = problem.end_column or problem.column + 1
@@ -131,6 +137,8 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
 
 @check("HL006")
 def skipped_files(ctx: Context) -> Iterator[Finding]:
+    """Files the walk did not read (links out of the repository), and files the loader could not read."""
+    yield from _loader_problems(ctx, ("HL006",))
     for skipped in ctx.repo.files.skipped:
         yield ctx.finding(
             "HL006",
