@@ -801,6 +801,19 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
             out.patch(index, body, source)
 
 
+def depends_on(spec: dict[str, Any]) -> list[tuple[int, str, str | None]]:
+    """(index, name, namespace or None) of each well-formed `spec.dependsOn` entry of a Flux
+    Kustomization or HelmRelease (None: the dependent's own namespace)."""
+    out = []
+    deps = spec.get("dependsOn")
+    if isinstance(deps, list):
+        for i, dep in enumerate(deps):
+            if isinstance(dep, dict) and isinstance(dep.get("name"), str):
+                ns = dep.get("namespace")
+                out.append((i, dep["name"], ns if isinstance(ns, str) and ns else None))
+    return out
+
+
 def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[str, Any]:
     """`data` (or the patched object) with each field path set (missing maps created); what is not
     edited is shared with `data`, so the result is read, never changed."""

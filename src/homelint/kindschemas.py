@@ -9,6 +9,7 @@ import difflib
 from functools import cache
 from typing import Any
 
+from homelint.discovery import KUSTOMIZATION_NAMES
 from homelint.model import sops_encrypted
 
 # (apiVersion, kind) -> schema file in schemas/kinds/
@@ -155,7 +156,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
     from homelint.positions import find_node, node_span
 
     out: list[tuple[Any, ...]] = []
-    kustomization = path.rsplit("/", 1)[-1] in ("kustomization.yaml", "kustomization.yml", "Kustomization")
+    kustomization = path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
     for index, doc in enumerate(docs):
         if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or sops_encrypted(doc):
             continue

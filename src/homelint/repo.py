@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from homelint import timing
 from homelint.config import Config
-from homelint.discovery import FileSet
+from homelint.discovery import KUSTOMIZATION_NAMES, FileSet
 from homelint.kustomize import KustomizeDir, parse_kustomization
 from homelint.model import K8sObject, Span, sops_encrypted
 from homelint.positions import PositionIndex
@@ -314,7 +314,7 @@ def make_object(path: str, index: int, doc: Any) -> K8sObject | None:
 def _index_kustomizations(repo: Repo) -> None:
     for path in repo.files.yaml_files:
         base = posixpath.basename(path)
-        if base not in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        if base not in KUSTOMIZATION_NAMES:
             continue
         directory = posixpath.dirname(path)
         if directory in repo.kustomize_dirs:

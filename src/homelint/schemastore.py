@@ -31,6 +31,7 @@ from urllib.parse import quote, unquote
 
 from homelint.config import Config, ConfigError
 from homelint.fastschema import join_ref
+from homelint.safeio import atomic_write
 
 STORE_FORMAT = 1
 CHART_BASE = "https://homelint.invalid/chart/"  # pseudo-URLs of files inside a stored chart (never fetched)
@@ -108,7 +109,7 @@ class Store:
         target = self.dir / "blobs" / digest
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(target, data)
+            atomic_write(target, data, mode=0o644)
         return f"sha256:{digest}"
 
     def record_url(self, url: str, entry: dict[str, Any]) -> None:
@@ -124,18 +125,12 @@ class Store:
         for section in ("urls", "charts"):
             current[section].update(mine[section])
         self.dir.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.dir / "index.json", json.dumps(current, indent=1, sort_keys=True).encode())
+        atomic_write(self.dir / "index.json", json.dumps(current, indent=1, sort_keys=True).encode(), mode=0o644)
         self._index = current
 
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    from homelint.safeio import atomic_write
-
-    atomic_write(target, data, mode=0o644)
 
 
 # --- schemas.paths ------------------------------------------------------------------------------

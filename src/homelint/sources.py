@@ -25,6 +25,9 @@ from homelint.kustomize import join
 from homelint.model import K8sObject
 from homelint.substitution import resolve
 
+# the kinds of source-controller (source.toolkit.fluxcd.io) and of ExternalArtifact producers
+SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
+
 if TYPE_CHECKING:
     from homelint.repo import Repo
 

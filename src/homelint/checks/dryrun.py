@@ -973,7 +973,6 @@ def _substituted_labels(ctx: Context) -> Iterator[Finding]:
 # --- HL605 invalid-flux-value ---------------------------------------------------------------------
 DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
 SHORT_DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m))+$"  # source-controller timeouts: no hours
-SOURCE_KINDS = {"GitRepository", "OCIRepository", "HelmRepository", "Bucket"}
 
 # kind -> [(field path, pattern or allowed values)], every API version of the kind (the CRDs of
 # fluxcd/{kustomize,helm,source,notification,image-*}-controller: kubebuilder Pattern and Enum markers)

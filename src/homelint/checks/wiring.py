@@ -10,14 +10,12 @@ from typing import Any
 
 from homelint.checks.common import close_matches, has_flux
 from homelint.context import Context
-from homelint.flux import FLUX_KS_GROUP, FluxKS
+from homelint.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.kustomize import escapes, is_remote, join
 from homelint.model import Finding, K8sObject
 from homelint.registry import check
-from homelint.sources import SourceRef
+from homelint.sources import SOURCE_KINDS, SourceRef
 from homelint.substitution import resolve
-
-SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
 
 
 def _nearest(name: str, candidates: set[str] | list[str]) -> str:
@@ -349,17 +347,6 @@ def _hr_index(ctx: Context) -> dict[tuple[str, str], list[Any]]:
     return index
 
 
-def _depends(spec: dict[str, Any]) -> list[tuple[int, str, str | None]]:
-    out = []
-    deps = spec.get("dependsOn")
-    if isinstance(deps, list):
-        for i, dep in enumerate(deps):
-            if isinstance(dep, dict) and isinstance(dep.get("name"), str):
-                ns = dep.get("namespace")
-                out.append((i, dep["name"], ns if isinstance(ns, str) and ns else None))
-    return out
-
-
 def _other_kinds(ctx: Context, name: str, kind: str) -> str:
     others = sorted(
         {
@@ -400,7 +387,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
     existing = {"Kustomization": set(ks_index), "HelmRelease": set(hr_index)}
     for kind, own_ns, own_name, obj in dependents:
         spec = obj.spec if kind == "HelmRelease" else next(k.spec for k in ks_index[(own_ns, own_name)] if k.obj is obj)
-        for index, name, ns in _depends(spec):
+        for index, name, ns in depends_on(spec):
             explicit = ns is not None
             ns = ns or own_ns
             if "${" in name or "${" in ns:
