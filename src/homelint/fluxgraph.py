@@ -1,24 +1,32 @@
-"""`homelint graph`: the Flux dependency graph as Mermaid, Graphviz dot or JSON."""
+"""`homelint graph`: the Flux dependency graph as Mermaid, Graphviz dot or JSON, drawn from the
+resource graph the rules query (repo.graph)."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from homelint.flux import depends_on
+
+if TYPE_CHECKING:
+    from homelint.repo import Repo
 
 
-def _nodes_and_edges(repo: Any) -> tuple[dict[str, dict[str, str]], list[tuple[str, str, str]]]:
+def _nodes_and_edges(repo: Repo) -> tuple[dict[str, dict[str, str]], list[tuple[str, str, str]]]:
+    """The Kustomizations and HelmReleases of the resource graph, with their applies, dependsOn and
+    source edges, as `Kind/namespace/name` ids."""
+    graph = repo.graph
     nodes: dict[str, dict[str, str]] = {}
     edges: list[tuple[str, str, str]] = []
-    for ks in repo.flux.kustomizations:
+    for ks in graph.kustomizations():
         if ks.obj is None:
             continue
         node = f"Kustomization/{ks.namespace}/{ks.name}"
         nodes[node] = {"kind": "Kustomization", "namespace": ks.namespace, "name": ks.name, "path": ks.obj.path}
-        deps = ks.spec.get("dependsOn")
-        for dep in deps if isinstance(deps, list) else []:
-            if isinstance(dep, dict) and dep.get("name"):
-                edges.append((node, f"Kustomization/{dep.get('namespace') or ks.namespace}/{dep['name']}", "dependsOn"))
+        for _, name, namespace in depends_on(ks.spec):
+            if name:
+                edges.append((node, f"Kustomization/{namespace or ks.namespace}/{name}", "dependsOn"))
         ref = ks.spec.get("sourceRef")
         if isinstance(ref, dict) and ref.get("name"):
             edges.append(
@@ -26,18 +34,15 @@ def _nodes_and_edges(repo: Any) -> tuple[dict[str, dict[str, str]], list[tuple[s
             )
         if ks.parent is not None and ks.parent.obj is not None:
             edges.append((f"Kustomization/{ks.parent.namespace}/{ks.parent.name}", node, "applies"))
-    for applied in repo.flux.applied:
+    for applied in graph.applied("HelmRelease"):
         obj = applied.obj
-        if obj.kind != "HelmRelease":
-            continue
         node = f"HelmRelease/{applied.ns}/{obj.name}"
         nodes[node] = {"kind": "HelmRelease", "namespace": applied.ns, "name": obj.name, "path": obj.path}
         if applied.ks is not None and applied.ks.obj is not None:
             edges.append((f"Kustomization/{applied.ks.namespace}/{applied.ks.name}", node, "applies"))
-        deps = obj.spec.get("dependsOn")
-        for dep in deps if isinstance(deps, list) else []:
-            if isinstance(dep, dict) and dep.get("name"):
-                edges.append((node, f"HelmRelease/{dep.get('namespace') or applied.ns}/{dep['name']}", "dependsOn"))
+        for _, name, namespace in depends_on(obj.spec):
+            if name:
+                edges.append((node, f"HelmRelease/{namespace or applied.ns}/{name}", "dependsOn"))
         chart = obj.spec.get("chart")
         ref = chart.get("spec", {}).get("sourceRef") if isinstance(chart, dict) and isinstance(chart.get("spec"), dict) else None
         ref = ref if isinstance(ref, dict) else obj.spec.get("chartRef")
@@ -53,11 +58,11 @@ def _nodes_and_edges(repo: Any) -> tuple[dict[str, dict[str, str]], list[tuple[s
     return nodes, sorted(set(edges))
 
 
-def _definitions(repo: Any) -> dict[str, str]:
+def _definitions(repo: Repo) -> dict[str, str]:
     """kind/namespace/name -> the file that defines it: as Flux applies it (effective namespace)
     first, then as written, so that sources and other targets have a path too."""
     found: dict[str, str] = {}
-    for applied in repo.flux.applied:
+    for applied in repo.graph.applied():
         found.setdefault(f"{applied.kind}/{applied.ns}/{applied.name}", applied.obj.path)
     for obj in repo.objects:
         found.setdefault(f"{obj.kind}/{obj.effective_namespace or obj.namespace or 'default'}/{obj.name}", obj.path)
@@ -80,7 +85,7 @@ def _mermaid_text(text: str) -> str:
     return re.sub(r'["<>]', "", text)
 
 
-def render_graph(repo: Any, fmt: str, folder: str = "") -> str:
+def render_graph(repo: Repo, fmt: str, folder: str = "") -> str:
     nodes, edges = _nodes_and_edges(repo)
     if folder:
         nodes, edges = narrow(nodes, edges, folder)

@@ -25,6 +25,7 @@ from homelint.refs import (
     products_of,
     resource_set_objects,
 )
+from homelint.sources import SOURCE_KINDS
 from homelint.substitution import resolve
 
 if TYPE_CHECKING:
@@ -52,9 +53,6 @@ class Edge(TypedDict, total=False):
     ks: FluxKS  # uses-var: the substituting Kustomization
     obj: K8sObject  # uses-var: the object it substitutes in
     uses: list[tuple[Any, ...]]  # uses-var: (field, is_key, expr, text) of every occurrence
-
-
-SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
 
 
 ANY_NAMESPACE = "*"  # a producer whose namespace is a template may create in any namespace
@@ -125,6 +123,18 @@ class ResourceGraph:
         """What the repository produces of `kind`, per namespace, by name or by name pattern."""
         return Produced(self.nx, kind)
 
+    def kustomizations(self) -> list[FluxKS]:
+        """Every Flux Kustomization the model evaluated (roots first, then as they were reached); one
+        key may come more than once (an object two parents apply, patched differently)."""
+        return list(self.nx.graph["kustomizations"])
+
+    def applied(self, kind: str | None = None) -> Iterator[Applied]:
+        """Every application of an object (of `kind`): one per object and Kustomization that applies
+        it, grouped by object, in the order the model first applied each object."""
+        for node, data in self.nx.nodes(data=True):
+            if node[0] == "obj" and kind in (None, node[1]):
+                yield from data["applied"]
+
     def edges(self, edge_type: str) -> Iterator[Edge]:
         """Every edge of one type, in insertion order."""
         return (d for _, _, d in self.nx.edges(data=True) if d.get("type") == edge_type)
@@ -158,8 +168,8 @@ def obj_node(applied: Applied) -> tuple[str, str, str, str]:
 def build_graph(repo: Repo) -> ResourceGraph:
     import networkx as nx
 
-    graph = nx.MultiDiGraph()
     flux = repo.flux_model
+    graph = nx.MultiDiGraph(kustomizations=tuple(flux.kustomizations))
     for path in repo.files.yaml_files:
         graph.add_node(("file", path), applied=path in flux.applied_files)
     for directory, kd in repo.kustomize_dirs.items():
