@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from homelint.graph import release_name
+from homelint.model import make_object
 from homelint.refs import consumed_refs, is_templated, products_of, resource_set_objects, tables
-from homelint.repo import make_object
 from homelint.yamlload import parse_bytes
 
 from .conftest import FIXTURES

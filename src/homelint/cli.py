@@ -10,8 +10,7 @@ from typing import Any
 import click
 
 from homelint import __version__
-
-FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit"]
+from homelint.report.emit import FORMATS, emit, silence_stdout, write_output
 
 
 class HomelintGroup(click.Group):
@@ -32,7 +31,7 @@ class HomelintGroup(click.Group):
         except (click.ClickException, click.Abort):
             raise
         except BrokenPipeError:
-            _silence_stdout()  # `homelint rules | head`: the reader left, nothing to report
+            silence_stdout()  # `homelint rules | head`: the reader left, nothing to report
             sys.exit(0)
         except Exception as exc:
             from homelint.config import ConfigError
@@ -94,37 +93,12 @@ def _main() -> int:
         try:
             stream.flush()
         except (BrokenPipeError, ValueError):
-            _silence_stdout()
+            silence_stdout()
     return code
-
-
-def _silence_stdout() -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
-
-
-def _write_output(text: str, output: Path | None, root: Path | None = None) -> None:
-    if output is None:
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _silence_stdout()  # the reader left (`| head`); the exit code still tells the result
-        return
-    from homelint.config import ConfigError
-    from homelint.filemodes import mode_for
-    from homelint.safeio import atomic_write
-
-    try:  # as `> FILE` would: the mode of the file it replaces or the umask's, not mkstemp's 0600
-        atomic_write(output, text.encode("utf-8", errors="backslashreplace"), root=root, exact_mode=mode_for(output))
-    except ConfigError:
-        raise
-    except OSError as exc:
-        raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
 
 
 def _check_folder(target: Path | None) -> None:
@@ -133,78 +107,6 @@ def _check_folder(target: Path | None) -> None:
         from homelint.config import ConfigError
 
         raise ConfigError(f"cannot write {target}: the folder {target.resolve().parent} does not exist")
-
-
-def _use_color(mode: str, output: Path | None) -> bool:
-    if mode == "always":
-        return True
-    if mode == "never" or output is not None or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
-
-
-def emit(
-    result: Any,
-    fmt: str,
-    output: Path | None,
-    *,
-    color: str = "auto",
-    quiet: bool = False,
-    statistics: bool = False,
-    category: str | None = None,
-    show_chain: bool = False,
-) -> None:
-    if fmt == "json":
-        from homelint.report.jsonfmt import render_json
-
-        text = render_json(result)
-    elif fmt == "sarif":
-        from homelint.report.sarif import DEFAULT_CATEGORY, render_sarif
-
-        text = render_sarif(result, category or DEFAULT_CATEGORY)
-    elif fmt == "github":
-        from homelint.report.github import render_github
-
-        text = render_github(result)
-    elif fmt == "gitlab":
-        from homelint.report.gitlab import render_gitlab
-
-        text = render_gitlab(result)
-    elif fmt == "junit":
-        from homelint.report.junit import render_junit
-
-        text = render_junit(result)
-    else:
-        from homelint.report.text import render_text
-
-        read = result.repo.read_text if result.repo is not None else (lambda p: _read(result.root, p))
-        chains = None
-        if show_chain:
-            from homelint.explain import finding_chains, load_model
-
-            chains = finding_chains(load_model(result), result.findings)
-        text = render_text(
-            result, color=_use_color(color, output), quiet=quiet, statistics=statistics, read_text=read, chains=chains
-        )
-    _write_output(text, output, result.root)
-    if fmt != "text" and statistics:
-        from homelint.report.text import render_statistics
-
-        click.echo("\n".join(render_statistics(result)), err=True)
-
-
-def _read(root: Path, path: str) -> str | None:
-    """A repository file for a code frame; None for one that leads outside the repository."""
-    from homelint.safeio import is_within, read_regular
-
-    full = root / path
-    if not is_within(os.path.realpath(full), os.path.realpath(root)):
-        return None
-    try:
-        raw = read_regular(full, 64 << 20)
-    except OSError:
-        return None
-    return raw.decode("utf-8", errors="replace") if raw is not None else None
 
 
 @main.command()
@@ -361,7 +263,7 @@ def _fix(result: Any, options: Any, diff_only: bool, unsafe: bool = False) -> An
         click.echo(f"homelint: {report.unsafe} more fix{'es' if report.unsafe != 1 else ''} with --unsafe-fixes", err=True)
     files = len(report.files)
     if diff_only:
-        _write_output(report.diff(), None)
+        write_output(report.diff(), None)
         click.echo(
             f"Would fix {report.fixed} finding{'s' if report.fixed != 1 else ''} in {files} file{'s' if files != 1 else ''}.",
             err=True,

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from homelint.errors import ConfigError
+from homelint.schemaerrors import describe, did_you_mean
+
 CONFIG_NAMES = (".homelint.yaml", ".homelint.yml")
-
-
-class ConfigError(Exception):
-    """A configuration problem; the CLI prints it on one line and exits 2."""
 
 
 @dataclass
@@ -51,7 +50,6 @@ def placeholder_doc_files(config: Config, all_files: set[str] | list[str]) -> li
     """The placeholder docs (`placeholders.docs` globs, fnmatch-style: `*` crosses `/`), sorted.
     The default globs ignore case (docs/Placeholders.md)."""
     import fnmatch
-    import re
 
     configured = config.placeholder_docs is not None
     patterns = config.placeholder_docs if configured else DEFAULT_PLACEHOLDER_DOCS
@@ -173,19 +171,14 @@ def _extra_key(error: Any) -> Any:
 def _readable(error: Any) -> str:
     """What is wrong, naming keys and expected types, never quoting a value."""
     if error.validator == "additionalProperties":
-        import difflib
-
         allowed = sorted(error.schema.get("properties", {}))
         from homelint.safeio import printable
 
         extra = printable(str(_extra_key(error)), 60)
-        close = difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(extra, allowed)
         return f"unknown key '{extra}'{hint} (allowed keys: {', '.join(allowed)})"
     if error.validator == "pattern":
         return "not a rule ID or prefix like HL101 or HL2"
-    from homelint.kindschemas import describe
-
     return describe(error)
 
 

@@ -40,9 +40,9 @@ def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
     import jsonschema
 
     from homelint.config import read_config_file
-    from homelint.kindschemas import describe
     from homelint.regex import linear, schema_patterns
     from homelint.resources import schema
+    from homelint.schemaerrors import describe
     from homelint.yamlload import parse_bytes
 
     validator = jsonschema.Draft202012Validator(schema("rule.schema.json"))
@@ -150,7 +150,7 @@ def _jsonschema(schema: Any) -> Any:
 
 
 def _short_error(error: Any) -> str:
-    from homelint.kindschemas import describe
+    from homelint.schemaerrors import describe
 
     where = ".".join(map(str, error.absolute_path))
     if error.validator == "required":

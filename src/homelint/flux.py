@@ -801,6 +801,16 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
             out.patch(index, body, source)
 
 
+def substituted_objects(ks: FluxKS) -> list[K8sObject]:
+    """Objects a Flux Kustomization applies that substitution may touch (not SOPS, not opted out)."""
+    seen: dict[int, K8sObject] = {}
+    for applied in ks.applied:
+        obj = applied.obj
+        if id(obj) not in seen and not obj.is_sops and not substitution_disabled(obj.data):
+            seen[id(obj)] = obj
+    return list(seen.values())
+
+
 def depends_on(spec: dict[str, Any]) -> list[tuple[int, str, str | None]]:
     """(index, name, namespace or None) of each well-formed `spec.dependsOn` entry of a Flux
     Kustomization or HelmRelease (None: the dependent's own namespace)."""

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from homelint.flux import Applied, FluxKS
+from homelint.flux import Applied, FluxKS, substituted_objects
 from homelint.refs import (
     NODE_KIND,
     FieldPath,
@@ -287,7 +287,6 @@ def _add_product(graph: Any, repo: Repo, applied: Applied, node: Any, made: Any,
 def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
     """The variables a substituting Kustomization defines (its node's `defines`: name -> origin);
     a uses-var edge per object and variable it substitutes."""
-    from homelint.checks.common import substituted_objects
     from homelint.substitution import scan_cached
     from homelint.variables import variables_of
 

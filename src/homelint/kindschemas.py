@@ -5,12 +5,12 @@ A compiled yes/no check (fastschema) answers first; jsonschema explains only the
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from typing import Any
 
 from homelint.discovery import KUSTOMIZATION_NAMES
 from homelint.model import sops_encrypted
+from homelint.schemaerrors import describe, did_you_mean
 
 # (apiVersion, kind) -> schema file in schemas/kinds/
 SCHEMAS: dict[tuple[str, str], str] = {
@@ -79,22 +79,6 @@ def checker(name: str) -> Any:
     return Validator(fast_validator(name), lambda: validator(name))
 
 
-YAML_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "mapping", list: "list", type(None): "null"}
-
-
-def yaml_value(value: Any, limit: int = 60) -> str:
-    """A value as YAML writes it (true, null, 3, 'text'), not as Python does (True, None)."""
-    import json
-
-    if isinstance(value, str):
-        text = value if len(value) <= limit else value[:limit] + "..."
-        return "'" + text.replace("'", "''") + "'"
-    if isinstance(value, dict | list):
-        text = json.dumps(value, default=str)
-        return text if len(text) <= limit else text[:limit] + "..."
-    return json.dumps(value, default=str)  # true, false, null, numbers
-
-
 def readable(error: Any) -> tuple[tuple[Any, ...], str]:
     """A position (field path) and a sentence for one jsonschema error."""
     import jsonschema
@@ -111,40 +95,12 @@ def readable(error: Any) -> tuple[tuple[Any, ...], str]:
         allowed = sorted(error.schema.get("properties", {}))
         extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
         extra = extras[0] if extras else "?"
-        close = difflib.get_close_matches(str(extra)[:100], allowed[:500], n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(str(extra)[:100], allowed[:500])
         return (*path, extra), f"unknown field '{extra}' in {where}{hint}"
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return path, f"{where} is missing the required field '{missing}'"
     return path, describe(error, where)
-
-
-# jsonschema messages that name only keys of the instance (never a value): kept as they are
-_KEY_MESSAGES = ("required", "additionalProperties", "dependentRequired", "dependencies", "unevaluatedProperties")
-
-
-def describe(error: Any, where: str = "") -> str:
-    """One jsonschema error as a sentence that names the field and what was expected, never the
-    value (it may be a secret, or the content of a file a config pointed at)."""
-    validator, expected = error.validator, error.validator_value
-    if validator in _KEY_MESSAGES:
-        return f"{where}: {error.message}"[:300] if where else str(error.message)[:300]
-    if validator == "type":
-        want = expected if isinstance(expected, str) else " or ".join(expected)
-        got = YAML_TYPES.get(type(error.instance), type(error.instance).__name__)
-        phrase = f"must be a {want}, not a {got}"
-    elif validator == "enum":
-        phrase = f"is not one of: {', '.join(map(yaml_value, expected))}"[:300]
-    elif validator == "const":
-        phrase = f"must be {yaml_value(expected)}"[:300]
-    elif validator == "pattern":
-        phrase = "does not match the expected format"
-    elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
-        phrase = f"violates {validator} {expected}"
-    else:
-        phrase = f"does not satisfy the schema's '{validator}' constraint"
-    return f"{where} {phrase}" if where else phrase
 
 
 def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tuple[Any, ...]]:

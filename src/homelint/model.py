@@ -125,3 +125,26 @@ class K8sObject:
     def metadata(self) -> dict[str, Any]:
         meta = self.data.get("metadata")
         return meta if isinstance(meta, dict) else {}
+
+
+def make_object(path: str, index: int, doc: Any) -> K8sObject | None:
+    """Document `index` of file `path` as a Kubernetes object; None unless it has a string apiVersion and kind."""
+    if not isinstance(doc, dict):
+        return None
+    api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    name = meta.get("name")
+    namespace = meta.get("namespace")
+    return K8sObject(
+        path=path,
+        doc=index,
+        data=doc,
+        api_version=api_version,
+        kind=kind,
+        name=name if isinstance(name, str) else str(name) if name is not None else "",
+        namespace=namespace if isinstance(namespace, str) and namespace else None,
+        is_sops=sops_encrypted(doc),
+    )

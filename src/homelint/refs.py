@@ -129,7 +129,7 @@ def resource_set_objects(obj: K8sObject) -> list[K8sObject]:
     UNKNOWN (lines that hold only an action, such as `<<- range ... >>`, are dropped)."""
     if obj.kind != "ResourceSet" or obj.group != "fluxcd.controlplane.io":
         return []
-    from homelint.repo import make_object
+    from homelint.model import make_object
     from homelint.yamlload import parse_bytes
 
     docs = [item for _, item in _items(obj.spec.get("resources"))]

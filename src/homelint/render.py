@@ -343,8 +343,8 @@ def run_render(
         click.echo(f"  wrote {rel}", err=True)
     if not lint:
         return 0
-    from homelint.cli import emit
     from homelint.engine import Options, run_check
+    from homelint.report.emit import emit
 
     result = run_check(Options(paths=[root]))
     emit(result, fmt, output, color=color)
@@ -352,10 +352,10 @@ def run_render(
 
 
 def _report(root: Path, findings: list[Finding], fmt: str, output: Path | None, count: int, color: str) -> int:
-    from homelint.cli import emit
     from homelint.config import Config
     from homelint.engine import Result
     from homelint.registry import builtin_rules
+    from homelint.report.emit import emit
 
     findings.sort(key=Finding.sort_key)
     result = Result(root, Config(), findings, dict(builtin_rules()), {"files": count, "rendered": True})

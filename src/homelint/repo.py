@@ -14,7 +14,7 @@ from homelint import timing
 from homelint.config import Config
 from homelint.discovery import KUSTOMIZATION_NAMES, FileSet
 from homelint.kustomize import KustomizeDir, parse_kustomization
-from homelint.model import K8sObject, Span, sops_encrypted
+from homelint.model import K8sObject, Span, make_object
 from homelint.positions import PositionIndex
 from homelint.safeio import content_digest
 from homelint.yamlload import ParsedFile, parse_bytes
@@ -287,28 +287,6 @@ def _over_budget(parsed: ParsedFile, allowed: int) -> None:
         message = f"the run's budget of {MAX_RUN_DOCUMENTS} documents ends here: this and later documents are not checked"
         parsed.problems.append(Problem("HL007", message, line, 1))
     del parsed.docs[max(allowed, 0) :]
-
-
-def make_object(path: str, index: int, doc: Any) -> K8sObject | None:
-    if not isinstance(doc, dict):
-        return None
-    api_version, kind = doc.get("apiVersion"), doc.get("kind")
-    if not isinstance(api_version, str) or not isinstance(kind, str):
-        return None
-    meta = doc.get("metadata")
-    meta = meta if isinstance(meta, dict) else {}
-    name = meta.get("name")
-    namespace = meta.get("namespace")
-    return K8sObject(
-        path=path,
-        doc=index,
-        data=doc,
-        api_version=api_version,
-        kind=kind,
-        name=name if isinstance(name, str) else str(name) if name is not None else "",
-        namespace=namespace if isinstance(namespace, str) and namespace else None,
-        is_sops=sops_encrypted(doc),
-    )
 
 
 def _index_kustomizations(repo: Repo) -> None:

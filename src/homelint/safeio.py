@@ -20,7 +20,7 @@ import stat
 import time
 from pathlib import Path
 
-from homelint.config import ConfigError
+from homelint.errors import ConfigError
 
 TMP_MARK = ".homelint-tmp-"  # temporary files of atomic_write: `.<name>.homelint-tmp-<random>`
 STALE_TMP_SECONDS = 3600  # a temporary file this old was left by a killed run: the next write removes it

@@ -56,18 +56,6 @@ def listed_external(patterns: list[str], namespace: str, name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(f"{namespace}/{name}", p) for p in patterns)
 
 
-def substituted_objects(ks: Any) -> list[K8sObject]:
-    """Objects a Flux Kustomization applies that substitution may touch (not SOPS, not opted out)."""
-    from homelint.substitution import substitution_disabled
-
-    seen: dict[int, K8sObject] = {}
-    for applied in ks.applied:
-        obj = applied.obj
-        if id(obj) not in seen and not obj.is_sops and not substitution_disabled(obj.data):
-            seen[id(obj)] = obj
-    return list(seen.values())
-
-
 def unproduced(
     ctx: Context, kind: str, external: list[str]
 ) -> tuple[Any, list[tuple[Any, str, str]], list[tuple[Any, str, str, str]]]:

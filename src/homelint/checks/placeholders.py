@@ -7,9 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from homelint.checks.common import substituted_objects
 from homelint.context import Context
-from homelint.flux import FluxKS
+from homelint.flux import FluxKS, substituted_objects
 from homelint.model import Finding, K8sObject
 from homelint.registry import check
 from homelint.substitution import VALID_VAR_NAME, Expr, scan

@@ -504,7 +504,7 @@ def _would_encrypt(rule: SopsRule, doc: Any, *, named: bool) -> tuple[tuple[str,
 
 
 def _plaintext_doc(doc: dict[str, Any]) -> bool:
-    from homelint.repo import make_object
+    from homelint.model import make_object
 
     obj = make_object("", 0, doc)
     return obj is not None and bool(plaintext_keys(obj))
