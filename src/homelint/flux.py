@@ -186,6 +186,18 @@ class FluxModel:
         self._children = self._index_children()
         self._named: dict[tuple[str, str, str], list[K8sObject]] | None = None  # built when run() is done
         self._by_name: dict[tuple[str, str, str], list[Applied]] = {}
+        self._by_object: dict[int, list[Applied]] | None = None  # built when run() is done
+
+    def applications_of(self, obj: K8sObject) -> list[Applied]:
+        """How Flux applies `obj`: one Applied per Kustomization and namespace, in model order
+        ([] for an object no Kustomization applies)."""
+        if self._named is None:  # run() is not done: the list still grows
+            return [a for a in self.applied if a.obj is obj]
+        if self._by_object is None:
+            self._by_object = {}
+            for applied in self.applied:
+                self._by_object.setdefault(id(applied.obj), []).append(applied)
+        return self._by_object.get(id(obj), [])
 
     def _default_artifact(self) -> Artifact:
         """The artifact of config roots and of the fallback: this repository's (first) Git source."""

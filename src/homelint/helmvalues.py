@@ -102,18 +102,10 @@ def _memo(repo: Repo, name: str, build: Callable[[], Any]) -> Any:
 
 
 def applied_of(repo: Repo, obj: K8sObject, namespace: str) -> Applied | None:
-    """How `obj` is applied in `namespace`."""
-    flux = repo.flux
-    if flux is None:
+    """How `obj` is applied in `namespace` (the first of its applications there)."""
+    if repo.flux is None:
         return None
-
-    def build() -> dict[tuple[int, str], Applied]:
-        index: dict[tuple[int, str], Applied] = {}
-        for applied in flux.applied:
-            index.setdefault((id(applied.obj), applied.ns), applied)
-        return index
-
-    return _memo(repo, "applied", build).get((id(obj), namespace))
+    return next((a for a in repo.flux.applications_of(obj) if a.ns == namespace), None)
 
 
 def _source_object(repo: Repo, kind: str, name: str, namespace: str) -> tuple[K8sObject, Applied | None] | None:
