@@ -12,6 +12,7 @@ import pytest
 import homelint.checks
 from homelint import engine
 from homelint.checks import builtin_checks
+from homelint.model import Span
 from homelint.registry import Check, builtin_rules
 
 
@@ -26,8 +27,8 @@ def test_a_finding_of_an_undeclared_rule_is_refused(repo, monkeypatch):
     root = repo({}, base="demo")
 
     def sloppy(ctx):
-        yield ctx.finding("HL402", "a.yaml", engine.Span.point(3), "declared")
-        yield ctx.finding("HL401", "a.yaml", engine.Span.point(4), "not declared")
+        yield ctx.finding("HL402", "a.yaml", Span.point(3), "declared")
+        yield ctx.finding("HL401", "a.yaml", Span.point(4), "not declared")
 
     monkeypatch.setattr(homelint.checks, "builtin_checks", lambda: [Check(("HL402",), sloppy)])
     result = engine.run_check(engine.Options(paths=[root], use_cache=False))
@@ -42,7 +43,7 @@ def test_an_undeclared_rule_raises_under_debug(repo, monkeypatch):
     root = repo({}, base="demo")
 
     def sloppy(ctx):
-        yield ctx.finding("HL401", "a.yaml", engine.Span.point(4), "not declared")
+        yield ctx.finding("HL401", "a.yaml", Span.point(4), "not declared")
 
     monkeypatch.setattr(homelint.checks, "builtin_checks", lambda: [Check(("HL402",), sloppy)])
     monkeypatch.setenv("HOMELINT_DEBUG", "1")
