@@ -104,6 +104,7 @@ def test_rule_docs_list_the_table_rows():
 
 
 def test_a_broken_table_is_refused(tmp_path, monkeypatch):
+    import homelint.refs as refs
     import homelint.resources as resources
     from homelint.refs import load_table
 
@@ -112,6 +113,7 @@ def test_a_broken_table_is_refused(tmp_path, monkeypatch):
     (schemas / "refs.schema.json").write_text((resources.data_dir("schemas") / "refs.schema.json").read_text())
     (schemas / "producers.yaml").write_text("producers:\n  - id: x\n    match: {group: '', kind: Secret}\n    produces: []\n")
     monkeypatch.setattr(resources, "data_dir", lambda name: schemas)
+    monkeypatch.setattr(refs, "data_dir", lambda name: schemas)
     with pytest.raises(ValueError, match="source"):
         load_table("producers.yaml", validate=True)
 

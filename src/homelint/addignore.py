@@ -14,6 +14,7 @@ from typing import Any
 
 from homelint.fix import FileFix, FixReport, _editable, _line_offsets, _line_text, _verified
 from homelint.model import Finding
+from homelint.yamlload import _SUPPRESS, parse_bytes
 
 REASON = "TODO"
 _YAML = (".yaml", ".yml")
@@ -41,8 +42,6 @@ def plan_ignores(root: Path, findings: list[Finding]) -> FixReport:
 
 
 def _suppress_lines(path: str, text: str, lines: dict[int, list[Finding]], report: FixReport) -> FileFix | None:
-    from homelint.yamlload import _SUPPRESS, parse_bytes
-
     offsets = _line_offsets(text)
     existing = {s.line: s for s in parse_bytes(path, text.encode("utf-8")).suppressions if s.target == s.line and s.rules}
     edits: list[tuple[int, str, int]] = []  # (offset, inserted text, line)
@@ -87,8 +86,6 @@ def _suppress_lines(path: str, text: str, lines: dict[int, list[Finding]], repor
 
 def _suppresses(path: str, text: str, wanted: dict[int, list[str]]) -> bool:
     """Every line in `wanted` has a suppression (for itself) naming each of its rules."""
-    from homelint.yamlload import parse_bytes
-
     found: dict[int, set[str]] = {}
     for sup in parse_bytes(path, text.encode("utf-8")).suppressions:
         if sup.target == sup.line:

@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from homelint.config import ConfigError
+from homelint.filemodes import mode_for
 from homelint.model import Finding
 from homelint.safeio import atomic_write, read_regular
 
@@ -23,8 +24,6 @@ def write_baseline(findings: list[Finding], path: Path, root: Path | None = None
     )
     unique = list({e["fingerprint"]: e for e in entries}.values())
     payload = json.dumps({"format": FORMAT, "findings": unique}, indent=2) + "\n"
-    from homelint.filemodes import mode_for
-
     atomic_write(path, payload.encode(), root=root, exact_mode=mode_for(path))  # a file to commit: the umask's mode
     return len(unique)
 

@@ -14,16 +14,22 @@ Writes are atomic (safeio.atomic_write). Where no cache folder can be made, runs
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import hmac
 import marshal
 import os
+import shutil
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
 from homelint import __version__
+from homelint.model import Finding
+from homelint.safeio import atomic_write, content_digest, is_within, read_regular
+from homelint.yamlload import ParsedFile
 
 LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside the repository)
 CACHE_FORMAT = 10  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files; 10: runner.to_plain)
@@ -40,14 +46,10 @@ UNTRUSTED_MTIME = -1  # never a file's mtime_ns: the entry's digest is confirmed
 
 def stable_mtime(mtime_ns: int) -> int:
     """`mtime_ns` if it is old enough to stand for the content, else UNTRUSTED_MTIME."""
-    import time
-
     return mtime_ns if mtime_ns < time.time_ns() - RACY_NS else UNTRUSTED_MTIME
 
 
 def digest(raw: bytes) -> str:
-    from homelint.safeio import content_digest
-
     return content_digest(raw)
 
 
@@ -90,8 +92,6 @@ class _Store:
         repo_dir = repo_cache_dir(root)
         if home is None or repo_dir is None:
             return
-        from homelint.safeio import is_within
-
         with contextlib.suppress(OSError):
             os.makedirs(home, mode=0o700, exist_ok=True)
         home_real = os.path.realpath(home)
@@ -139,8 +139,6 @@ class _Store:
     def load(self, name: str) -> Any:
         if not self.usable:
             return None
-        from homelint.safeio import read_regular
-
         try:
             fd = self._open()
             try:
@@ -165,8 +163,6 @@ class _Store:
     def store(self, name: str, value: Any) -> None:
         if not self.usable:
             return
-        from homelint.safeio import atomic_write
-
         try:
             payload = marshal.dumps(value)
             fd = self._open()
@@ -224,19 +220,11 @@ def _read_key(home: int) -> bytes:
 @functools.cache
 def _parsed_fields() -> int:
     """How many fields a cached ParsedFile tuple has."""
-    import dataclasses
-
-    from homelint.yamlload import ParsedFile
-
     return len(dataclasses.fields(ParsedFile))
 
 
 @functools.cache
 def _finding_fields() -> int:
-    import dataclasses
-
-    from homelint.model import Finding
-
     return len(dataclasses.fields(Finding))
 
 
@@ -392,8 +380,6 @@ class Cache:
 
 def clean(root: Path) -> bool:
     """Delete the cache of the repository at `root` (and a cache an older homelint left inside it)."""
-    import shutil
-
     removed = False
     target = repo_cache_dir(root)
     if target is not None and os.path.isdir(target) and not os.path.islink(target):

@@ -34,7 +34,7 @@ class HomelintGroup(click.Group):
             silence_stdout()  # `homelint rules | head`: the reader left, nothing to report
             sys.exit(0)
         except Exception as exc:
-            from homelint.config import ConfigError
+            from homelint.errors import ConfigError  # start-up: only when a command fails
 
             debug = ctx.params.get("debug") or os.environ.get("HOMELINT_DEBUG") == "1"
             if isinstance(exc, ConfigError):
@@ -62,14 +62,14 @@ def run() -> None:
     cold run on a big repository; mypy does this too). When the child crashed (the C YAML parser
     on a file no pre-check flagged), the command runs again here with every file parsed in a
     throwaway process, so the file becomes an HL001 finding and the rest is still linted."""
-    import gc
+    import gc  # start-up: every command imports this module
 
-    from homelint.parallel import supervise
+    from homelint.parallel import supervise  # start-up: every command imports this module
 
     gc.disable()  # a short-lived process: nothing worth collecting (see engine.run_check)
     code = supervise(_main)
     if code is None:
-        from homelint import runner
+        from homelint import runner  # start-up: every command imports this module
 
         runner.ISOLATE_EVERY_PARSE = True
         code = _main()
@@ -104,7 +104,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 def _check_folder(target: Path | None) -> None:
     """A file to write goes into an existing folder: else a one-line usage error (exit 2)."""
     if target is not None and not target.resolve().parent.is_dir():
-        from homelint.config import ConfigError
+        from homelint.config import ConfigError  # start-up: every command imports this module
 
         raise ConfigError(f"cannot write {target}: the folder {target.resolve().parent} does not exist")
 
@@ -192,9 +192,9 @@ def check(
     to findings in those files or caused by a change to them (in git: every finding that is new
     relative to HEAD, wherever it is), while the whole repository is still analysed.
     """
-    from homelint import timing
-    from homelint.config import parse_targets
-    from homelint.engine import Options, run_check
+    from homelint import timing  # start-up: every command imports this module
+    from homelint.config import parse_targets  # start-up: every command imports this module
+    from homelint.engine import Options, run_check  # start-up: every command imports this module
 
     timing.mark("imports")
     for target in (output, write_baseline):
@@ -204,7 +204,7 @@ def check(
     dirs = [p for p in paths if not p.is_file()]
     file_args = [p for p in paths if p.is_file()]
     if file_args:
-        from homelint.discovery import find_repo_root
+        from homelint.discovery import find_repo_root  # start-up: every command imports this module
 
         root = find_repo_root(file_args[0])
         files_only = [p.resolve().relative_to(root).as_posix() for p in file_args if p.resolve().is_relative_to(root)]
@@ -222,8 +222,8 @@ def check(
         diff_base=diff_base,
     )
     if watch:
-        from homelint.config import ConfigError
-        from homelint.watch import watch as watch_tree
+        from homelint.config import ConfigError  # start-up: every command imports this module
+        from homelint.watch import watch as watch_tree  # start-up: every command imports this module
 
         if apply_fix or show_diff or add_ignore or write_baseline or output or fmt != "text":
             raise ConfigError(
@@ -237,7 +237,7 @@ def check(
     elif apply_fix or show_diff:
         result = _fix(result, options, show_diff, unsafe_fixes)
     if write_baseline:
-        from homelint.baseline import write_baseline as write
+        from homelint.baseline import write_baseline as write  # start-up: every command imports this module
 
         count = write(result.findings, write_baseline, result.root)
         click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to {write_baseline}.", err=True)
@@ -253,8 +253,8 @@ def _fix(result: Any, options: Any, diff_only: bool, unsafe: bool = False) -> An
     """--fix / --diff: plan the safe fixes (with --unsafe-fixes, all); --diff prints them and exits
     (1 when there are any), --fix writes them and re-runs the check, whose report then shows the
     findings left."""
-    from homelint.engine import run_check
-    from homelint.fix import plan, write
+    from homelint.engine import run_check  # start-up: every command imports this module
+    from homelint.fix import plan, write  # start-up: every command imports this module
 
     report = plan(result.root, result.findings, unsafe=unsafe)
     for reason in report.skipped:
@@ -285,9 +285,9 @@ def _fix(result: Any, options: Any, diff_only: bool, unsafe: bool = False) -> An
 
 def _add_ignore(result: Any, options: Any) -> Any:
     """--add-ignore: a suppression comment for every current finding, then the check again."""
-    from homelint.addignore import plan_ignores, summary
-    from homelint.engine import run_check
-    from homelint.fix import write
+    from homelint.addignore import plan_ignores, summary  # start-up: every command imports this module
+    from homelint.engine import run_check  # start-up: every command imports this module
+    from homelint.fix import write  # start-up: every command imports this module
 
     report = plan_ignores(result.root, result.findings)
     for reason in report.skipped:
@@ -305,14 +305,14 @@ def _add_ignore(result: Any, options: Any) -> Any:
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
 def rules_cmd(fmt: str, config_file: Path | None) -> None:
     """List every rule: ID, name, default severity, enabled by default (markdown: docs/rules.md)."""
-    from homelint.config import load_config
-    from homelint.discovery import find_repo_root
-    from homelint.engine import all_rules
+    from homelint.config import load_config  # start-up: every command imports this module
+    from homelint.discovery import find_repo_root  # start-up: every command imports this module
+    from homelint.engine import all_rules  # start-up: every command imports this module
 
     root = find_repo_root(Path("."))
     rules = all_rules(root, load_config(root, config_file))
     if fmt == "json":
-        import json
+        import json  # start-up: every command imports this module
 
         click.echo(
             json.dumps(
@@ -346,7 +346,7 @@ def rules_cmd(fmt: str, config_file: Path | None) -> None:
 def rules_markdown(rules: dict[str, Any]) -> str:
     """docs/rules.md: every rule's documentation on one page, a section per rule (SARIF helpUri
     links to its anchor), generated so that it cannot drift from rules/."""
-    import re
+    import re  # start-up: every command imports this module
 
     out = [
         "# homelint rules\n",
@@ -372,9 +372,9 @@ def rules_markdown(rules: dict[str, Any]) -> str:
 @click.argument("rule_id")
 def rule_cmd(rule_id: str) -> None:
     """Print the documentation of one rule (by ID or name)."""
-    from homelint.config import load_config
-    from homelint.discovery import find_repo_root
-    from homelint.engine import all_rules
+    from homelint.config import load_config  # start-up: every command imports this module
+    from homelint.discovery import find_repo_root  # start-up: every command imports this module
+    from homelint.engine import all_rules  # start-up: every command imports this module
 
     root = find_repo_root(Path("."))
     rules = all_rules(root, load_config(root))
@@ -403,8 +403,8 @@ def rule_cmd(rule_id: str) -> None:
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 def clean(path: Path) -> None:
     """Delete the cache of the repository (kept in the user cache folder)."""
-    from homelint.discovery import find_repo_root
-    from homelint.runner import clean_cache
+    from homelint.discovery import find_repo_root  # start-up: every command imports this module
+    from homelint.runner import clean_cache  # start-up: every command imports this module
 
     root = find_repo_root(path)
     click.echo("Removed the cache." if clean_cache(root) else "No cache to remove.")
@@ -419,10 +419,10 @@ def graph(path: Path, fmt: str, config_file: Path | None) -> None:
 
     PATH below the repository root narrows it to the objects defined in that folder and what they
     connect to; Mermaid groups the objects by namespace."""
-    from homelint.config import ConfigError, load_config
-    from homelint.discovery import find_repo_root
-    from homelint.fluxgraph import render_graph
-    from homelint.runner import load_repo
+    from homelint.config import ConfigError, load_config  # start-up: every command imports this module
+    from homelint.discovery import find_repo_root  # start-up: every command imports this module
+    from homelint.fluxgraph import render_graph  # start-up: every command imports this module
+    from homelint.runner import load_repo  # start-up: every command imports this module
 
     if not path.exists():
         raise ConfigError(f"path does not exist: {path}")
@@ -466,7 +466,7 @@ def render(
     code and run with your permissions: `render` runs them, `render --check` (which CI runs on pull
     requests from anyone) refuses them unless --allow-plugins. exec_pre/exec_post hooks never run.
     """
-    from homelint.render import run_render
+    from homelint.render import run_render  # start-up: every command imports this module
 
     _check_folder(output)
     sys.exit(
@@ -506,8 +506,8 @@ def schemas_pull(
     its `# yaml-language-server` comments; then every URL their `$ref`s reach. Schemas that
     schemas.paths provides are not downloaded. Exit 1 if something could not be downloaded.
     """
-    from homelint.config import parse_targets
-    from homelint.schemapull import pull
+    from homelint.config import parse_targets  # start-up: every command imports this module
+    from homelint.schemapull import pull  # start-up: every command imports this module
 
     sys.exit(pull(path, config_file, parse_targets(targets), refresh=refresh, timeout=timeout, quiet=quiet))
 
@@ -519,8 +519,8 @@ def schemas_pull(
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def schemas_list(path: Path, config_file: Path | None, targets: tuple[str, ...], fmt: str) -> None:
     """What the repository needs and where each schema is found (schemas.paths, the store) or not."""
-    from homelint.config import parse_targets
-    from homelint.schemapull import list_needs
+    from homelint.config import parse_targets  # start-up: every command imports this module
+    from homelint.schemapull import list_needs  # start-up: every command imports this module
 
     click.echo(list_needs(path, config_file, parse_targets(targets), fmt), nl=False)
 
@@ -532,7 +532,7 @@ def schemas_list(path: Path, config_file: Path | None, targets: tuple[str, ...],
 def explain_cmd(target: str, fmt: str, config_file: Path | None) -> None:
     """Show why Flux applies the object at FILE[:LINE] (root -> Kustomizations -> kustomization.yaml),
     its namespace, variables and findings, or the first missing link when nothing applies it."""
-    from homelint.explain import run_explain
+    from homelint.explain import run_explain  # start-up: every command imports this module
 
     click.echo(run_explain(target, fmt, config_file), nl=False)
 

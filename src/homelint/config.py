@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
@@ -9,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from homelint.errors import ConfigError
+from homelint.resources import schema
+from homelint.safeio import UnsafePath, inside_repo, printable, read_regular
 from homelint.schemaerrors import describe, did_you_mean
+from homelint.yamlload import parse_bytes
 
 CONFIG_NAMES = (".homelint.yaml", ".homelint.yml")
 
@@ -49,8 +53,6 @@ DEFAULT_PLACEHOLDER_DOCS = ["TEMPLATE_GUIDE.md", "docs/*placeholder*.md", "docs/
 def placeholder_doc_files(config: Config, all_files: set[str] | list[str]) -> list[str]:
     """The placeholder docs (`placeholders.docs` globs, fnmatch-style: `*` crosses `/`), sorted.
     The default globs ignore case (docs/Placeholders.md)."""
-    import fnmatch
-
     configured = config.placeholder_docs is not None
     patterns = config.placeholder_docs if configured else DEFAULT_PLACEHOLDER_DOCS
     if not patterns:
@@ -71,8 +73,6 @@ MAX_CONFIG_BYTES = 1 << 20
 
 def read_config_file(path: Path, what: str) -> bytes:
     """The bytes of a config file (a regular file of at most 1 MiB), or a one-line ConfigError."""
-    from homelint.safeio import read_regular
-
     try:
         raw = read_regular(path, MAX_CONFIG_BYTES)
     except OSError as exc:
@@ -87,12 +87,8 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     if path is None:
         return Config()
     if explicit is None:
-        from homelint.safeio import inside_repo
-
         inside_repo(root, path.name, "config file")  # a committed symlink to a file of the machine
     raw = read_config_file(path, "config file")
-    from homelint.yamlload import parse_bytes
-
     nodes: list[Any] = []
     parsed = parse_bytes(str(path), raw, nodes)
     errors = [p for p in parsed.problems if p.rule in ("HL001", "HL002")]
@@ -110,8 +106,6 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
 
 def check_paths(root: Path, config: Config) -> None:
     """Every path of the config resolves (after symlinks) inside the repository; globs have no `..`."""
-    from homelint.safeio import UnsafePath, inside_repo, printable
-
     if config.baseline:
         inside_repo(root, config.baseline, "baseline")
     for entry in config.rule_paths:
@@ -124,9 +118,7 @@ def check_paths(root: Path, config: Config) -> None:
 
 
 def validate_config_data(data: Any, path: Path, node: Any = None) -> None:
-    import jsonschema
-
-    from homelint.resources import schema
+    import jsonschema  # start-up: imported only where it is needed
 
     validator = jsonschema.Draft202012Validator(schema("config.schema.json"))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
@@ -172,8 +164,6 @@ def _readable(error: Any) -> str:
     """What is wrong, naming keys and expected types, never quoting a value."""
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
-        from homelint.safeio import printable
-
         extra = printable(str(_extra_key(error)), 60)
         hint = did_you_mean(extra, allowed)
         return f"unknown key '{extra}'{hint} (allowed keys: {', '.join(allowed)})"

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from homelint.config import Config, ConfigError
+from homelint.config import Config, ConfigError, read_config_file
+from homelint.fastschema import Validator, compile_standalone
 from homelint.registry import RuleMeta, load_rule_file
+from homelint.resources import schema
+from homelint.safeio import inside_repo
+from homelint.schemaerrors import describe
+from homelint.yamlload import parse_bytes
 
 if TYPE_CHECKING:
     from homelint.context import Context
@@ -18,8 +24,6 @@ if TYPE_CHECKING:
 
 def _rule_files(root: Path, config: Config) -> list[Path]:
     """The rule files of `rules.paths`; each must resolve (after symlinks) inside the repository."""
-    from homelint.safeio import inside_repo
-
     files: list[Path] = []
     for entry in config.rule_paths:
         path = inside_repo(root, entry, "rules.paths entry")
@@ -37,13 +41,9 @@ def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
     files = _rule_files(root, config)
     if not files:
         return []
-    import jsonschema
+    import jsonschema  # start-up: imported only where it is needed
 
-    from homelint.config import read_config_file
-    from homelint.regex import linear, schema_patterns
-    from homelint.resources import schema
-    from homelint.schemaerrors import describe
-    from homelint.yamlload import parse_bytes
+    from homelint.regex import linear, schema_patterns  # start-up: a warm run does not need it
 
     validator = jsonschema.Draft202012Validator(schema("rule.schema.json"))
     rules = []
@@ -79,8 +79,7 @@ MESSAGE_FIELDS = ("kind", "name", "namespace", "apiVersion")
 def _check_message(rel: str, message: Any) -> None:
     """A rule's `message` may name only the fields every object has: else the rule file is wrong
     (exit 2, naming it), not homelint."""
-    import difflib
-    import string
+    import string  # start-up: a warm run does not need it
 
     if not isinstance(message, str):
         return
@@ -122,8 +121,7 @@ def run_declarative(ctx: Context, enabled: set[str] | None = None) -> Iterator[F
     ]
     if not declarative:
         return
-    from homelint.checks.common import manifest_objects
-    from homelint.fastschema import Validator, compile_standalone
+    from homelint.checks.common import manifest_objects  # start-up: a warm run does not need it
 
     objects = manifest_objects(ctx)
     for meta in declarative:
@@ -144,14 +142,12 @@ def run_declarative(ctx: Context, enabled: set[str] | None = None) -> Iterator[F
 
 
 def _jsonschema(schema: Any) -> Any:
-    from homelint.regex import linear_validator_class
+    from homelint.regex import linear_validator_class  # start-up: a warm run does not need it
 
     return linear_validator_class()(schema)
 
 
 def _short_error(error: Any) -> str:
-    from homelint.schemaerrors import describe
-
     where = ".".join(map(str, error.absolute_path))
     if error.validator == "required":
         return f"missing {error.message.split(' ')[0]}" + (f" in {where}" if where else "")

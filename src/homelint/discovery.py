@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from homelint.safeio import read_regular
+
 SKIP_DIRS = {".git", ".homelint_cache", "node_modules", ".venv", "__pycache__"}
 MAX_DIR_DEPTH = 200  # deeper folders are skipped (HL006): no real repository nests this deep
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -71,7 +73,7 @@ class IgnoreRules:
     when there are `!` negations). An invalid pattern is ignored, as git ignores it."""
 
     def __init__(self, lines: list[str]) -> None:
-        import pathspec
+        import pathspec  # start-up: imported only where it is needed
 
         try:
             self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
@@ -93,7 +95,7 @@ class IgnoreRules:
 
 
 def _valid_pattern(line: str) -> bool:
-    import pathspec
+    import pathspec  # start-up: imported only where it is needed
 
     try:
         pathspec.GitIgnoreSpec.from_lines([line])
@@ -104,7 +106,7 @@ def _valid_pattern(line: str) -> bool:
 
 def _linear_regex(pattern: str) -> Any:
     """`pattern` compiled with RE2 (linear-time matching), or None if RE2 cannot compile it."""
-    import re2
+    import re2  # start-up: imported only where it is needed
 
     try:
         return re2.compile(pattern)
@@ -116,8 +118,6 @@ MAX_GITIGNORE_BYTES = 1 << 20
 
 
 def _load_ignore(directory: str, rel: str) -> tuple[str, IgnoreRules] | None:
-    from homelint.safeio import read_regular
-
     try:
         raw = read_regular(os.path.join(directory, ".gitignore"), MAX_GITIGNORE_BYTES)
     except OSError:
@@ -223,8 +223,6 @@ def _utf8(name: str) -> bool:
 
 def _info_exclude(root: Path) -> list[tuple[str, IgnoreRules]]:
     """`.git/info/exclude`: the repository's own ignore patterns that are not committed."""
-    from homelint.safeio import read_regular
-
     try:
         raw = read_regular(Path(root) / ".git" / "info" / "exclude", MAX_GITIGNORE_BYTES)
     except OSError:

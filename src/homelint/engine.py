@@ -11,13 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from homelint import timing
+from homelint.budgets import within_budget
 from homelint.checks.meta import apply_suppressions, internal_error
 from homelint.config import Config, ConfigError, load_config
 from homelint.context import Context
+from homelint.declarative import load_user_rules, run_declarative
 from homelint.discovery import find_repo_root
 from homelint.model import Finding, severity_rank
 from homelint.registry import Check, RuleMeta, builtin_rules, matches
 from homelint.runner import Cache, fork_map, from_plain, load_builtin_rules, quiet_gc, run_record, to_plain
+from homelint.schemastore import SchemaPaths
+from homelint.versions import describe_rows
 from homelint.yamlload import Suppression
 
 
@@ -52,8 +56,6 @@ class Result:
 
 
 def all_rules(root: Path, config: Config) -> dict[str, RuleMeta]:
-    from homelint.declarative import load_user_rules
-
     rules = dict(builtin_rules())
     for meta in load_user_rules(root, config):
         if meta.id in rules:
@@ -77,8 +79,6 @@ def _run_check(options: Options) -> Result:
     if options.targets:
         config.targets = {**config.targets, **options.targets}
     if config.schema_paths:
-        from homelint.schemastore import SchemaPaths
-
         SchemaPaths.from_config(config, root)  # a wrong schemas.paths entry is a config error (exit 2)
     cache = Cache(root, enabled=options.use_cache)
     load_builtin_rules(cache)
@@ -104,11 +104,9 @@ def _run_check(options: Options) -> Result:
     stale = 0
     baseline_path = options.baseline or (root / config.baseline if config.baseline else None)
     if baseline_path is not None:
-        from homelint.baseline import filter_baseline
+        from homelint.baseline import filter_baseline  # start-up: a warm run does not need it
 
         findings, stale = filter_baseline(findings, baseline_path)
-    from homelint.budgets import within_budget
-
     findings = within_budget(findings)
     suppressed = within_budget(suppressed)
     findings.sort(key=Finding.sort_key)
@@ -116,8 +114,6 @@ def _run_check(options: Options) -> Result:
     result = Result(root, config, findings, rules, stats, suppressed, stale, repo, notes)
     result.notes.extend(stats.get("notes", []))
     if "versions" in stats and any("upgrade" in rules[f.rule].tags for f in findings if f.rule in rules):
-        from homelint.versions import describe_rows
-
         result.notes.append(
             "apiVersions judged against " + ", ".join(describe_rows(stats["versions"], short=True)) + " (--statistics tells more)"
         )
@@ -150,7 +146,7 @@ def _base_findings(
     """Fingerprints of (the findings, the findings and suppressed ones) of the same folder at the
     revision `--diff-base` names (file arguments: HEAD), linted with this run's config, rules and
     selection; None when there is nothing to compare with (file arguments outside git)."""
-    from homelint.diffbase import BorrowedCache, revision_tree
+    from homelint.diffbase import BorrowedCache, revision_tree  # start-up: a warm run does not need it
 
     with revision_tree(root, options.diff_base or "HEAD", required=options.diff_base is not None) as base_root:
         if base_root is None:
@@ -281,8 +277,6 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def _declarative(ctx: Context, enabled: set[str]) -> Iterator[Finding]:
-    from homelint.declarative import run_declarative
-
     return run_declarative(ctx, enabled)
 
 

@@ -9,11 +9,22 @@ finding for SARIF codeFlows and `check --show-chain`.
 
 from __future__ import annotations
 
+import json
 import posixpath
 from pathlib import Path
 from typing import Any
 
+from homelint.cache import Cache
+from homelint.config import ConfigError
+from homelint.discovery import find_repo_root
+from homelint.engine import Options, run_check
+from homelint.flux import _patch_body
 from homelint.model import K8sObject
+from homelint.repo import template_inputs
+from homelint.runner import load_repo, remembered_walk
+from homelint.substitution import DISABLE_KEY, placeholder_strings, scan_cached
+from homelint.targets import target_matches
+from homelint.variables import variables_of
 
 
 def _where(repo: Any, obj: K8sObject | None, *keys: Any) -> str:
@@ -159,8 +170,6 @@ def _patch_target(item: Any, body: Any) -> Any:
 def _patches_of(data: dict[str, Any], keys: tuple[str, ...] = (), load: Any = None) -> list[tuple[tuple[Any, ...], Any, Any]]:
     """(field path, target, body or None) of each patch entry of a kustomization (or of a Flux
     Kustomization's spec: keys=("spec",)); `load` reads a patch given by path."""
-    from homelint.flux import _patch_body
-
     holder: Any = data
     for key in keys:
         holder = holder.get(key) if isinstance(holder, dict) else None
@@ -184,8 +193,6 @@ def _patches_on(repo: Any, applied: Any, obj: K8sObject) -> list[dict[str, Any]]
     """The patches whose target selects the object: those of the kustomization.yaml folders on the
     way from the Flux Kustomization's path to the file (and their components), and the Flux
     Kustomization's own spec.patches (and, for a Flux Kustomization, its parent's)."""
-    from homelint.targets import target_matches
-
     ks = applied.ks
     folder = posixpath.dirname(obj.path)
     places: list[tuple[str, int, dict[str, Any], tuple[str, ...], str]] = []  # (file, doc, data, keys, label)
@@ -224,9 +231,6 @@ def _patches_on(repo: Any, applied: Any, obj: K8sObject) -> list[dict[str, Any]]
 
 def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
     """The ${VAR}s the object uses and where each value comes from (never a value itself)."""
-    from homelint.substitution import DISABLE_KEY, placeholder_strings, scan_cached
-    from homelint.variables import variables_of
-
     meta = obj.data.get("metadata")
     annotations = meta.get("annotations") if isinstance(meta, dict) else None
     if isinstance(annotations, dict) and annotations.get(DISABLE_KEY) == "disabled":
@@ -313,10 +317,6 @@ def load_model(result: Any) -> Any:
     run answered from its cached record."""
     repo = result.repo
     if repo is None or repo.flux is None:
-        from homelint.cache import Cache
-        from homelint.repo import template_inputs
-        from homelint.runner import load_repo, remembered_walk
-
         cache = Cache(result.root)
         exclude = [*result.config.exclude, *template_inputs(result.root)]
         files = remembered_walk(result.root, exclude, cache)  # the run's own walk: the tree is unchanged
@@ -366,8 +366,6 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
         "root_source": flux.root_source if flux is not None else "",
         "objects": [],
     }
-    from homelint.variables import variables_of
-
     for obj in objs:
         start, end = _doc_range(repo, obj)
         entry: dict[str, Any] = {
@@ -461,10 +459,6 @@ def render_text(data: dict[str, Any]) -> str:
 
 
 def run_explain(target: str, fmt: str, config_file: Path | None = None) -> str:
-    from homelint.config import ConfigError
-    from homelint.discovery import find_repo_root
-    from homelint.engine import Options, run_check
-
     line: int | None = None
     file_arg = target
     head, sep, tail = target.rpartition(":")
@@ -481,7 +475,5 @@ def run_explain(target: str, fmt: str, config_file: Path | None = None) -> str:
     repo = load_model(result)
     data = explain(root, rel, line, repo, result.findings)
     if fmt == "json":
-        import json
-
         return json.dumps(data, indent=2) + "\n"
     return render_text(data)

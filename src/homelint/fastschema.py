@@ -204,7 +204,7 @@ class Compiler:
 
     def _kw_pattern(self, value: str, schema: dict[str, Any], base: str) -> Check:
         if self.linear:
-            from homelint.regex import linear
+            from homelint.regex import linear  # start-up: a warm run does not need it
 
             search = linear(value).search
         else:

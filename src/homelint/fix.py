@@ -23,7 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from homelint.kindschemas import SCHEMAS, checker, readable
 from homelint.model import Finding, sops_encrypted
+from homelint.positions import _mapping_item
+from homelint.safeio import atomic_write, read_regular
+from homelint.yamlload import _SUPPRESS, parse_bytes
 
 FIXABLE = ("HL005", "HL102", "HL105", "HL107", "HL602", "HL603", "HL604", "HL606")
 UNSAFE = ("HL102", "HL105", "HL107")  # mirrors `fix-safety: unsafe` in rules/ (tests/test_fix.py checks)
@@ -144,8 +148,6 @@ def _hl604(text: str, offsets: list[int], finding: Finding) -> Edit | str:
 
 
 def _hl005(text: str, offsets: list[int], finding: Finding, count: int) -> Edit | str:
-    from homelint.yamlload import _SUPPRESS
-
     if not finding.message.startswith("unused suppression"):
         return "only unused suppressions are removed"
     line = finding.span.line
@@ -183,8 +185,6 @@ def _api_version(text: str, offsets: list[int], finding: Finding, parsed: Any, n
     """HL602/HL603/HL606: the apiVersion becomes the one the finding names, when the object, so
     written, satisfies that version's schema (a removed field, such as a Kustomization's
     patchesStrategicMerge, needs a move no text patch makes exactly: not offered)."""
-    from homelint.kindschemas import SCHEMAS, checker, readable
-
     pattern = _API_TARGET[finding.rule]
     match = pattern.search(finding.message)
     if match is None:
@@ -277,9 +277,6 @@ def _wire(root: Path, kfile: str, findings: list[Finding]) -> Edit | str:
     manifest, when that lists files one by one as a block sequence: at its sorted place if the list
     is sorted, else at the end, written as its neighbour is (dash, indentation, `./` prefix, quoting).
     One edit per kustomization; the findings after the first ride on it (Edit.start < 0)."""
-    from homelint.positions import _mapping_item
-    from homelint.yamlload import parse_bytes
-
     text = _read(root, kfile)
     if text is None:
         return f"{kfile} is not a readable regular file"
@@ -357,8 +354,6 @@ def _is_local_file(root: Path, folder: str, entry: str) -> bool:
 
 
 def _read(root: Path, path: str) -> str | None:
-    from homelint.safeio import read_regular
-
     full = root / path
     if full.is_symlink():
         return None
@@ -370,8 +365,6 @@ def _read(root: Path, path: str) -> str | None:
 
 
 def _parse(path: str, text: str) -> tuple[list[Any], list[str]]:
-    from homelint.yamlload import parse_bytes
-
     parsed = parse_bytes(path, text.encode("utf-8"))
     return list(parsed.docs), sorted(p.rule for p in parsed.problems)
 
@@ -464,18 +457,13 @@ def _editable(root: Path, path: str, report: FixReport) -> str | None:
     if text is None:
         report.skipped.append(f"{path}: not readable as a UTF-8 regular file")
         return None
-    if "sops" in text:
-        from homelint.yamlload import parse_bytes
-
-        if any(isinstance(d, dict) and sops_encrypted(d) for d in parse_bytes(path, text.encode("utf-8")).docs):
-            report.skipped.append(f"{path}: SOPS-encrypted, editing it would break its MAC")
-            return None
+    if "sops" in text and any(isinstance(d, dict) and sops_encrypted(d) for d in parse_bytes(path, text.encode("utf-8")).docs):
+        report.skipped.append(f"{path}: SOPS-encrypted, editing it would break its MAC")
+        return None
     return text
 
 
 def _edits_of(path: str, text: str, items: list[Finding], report: FixReport) -> list[Edit]:
-    from homelint.yamlload import parse_bytes
-
     offsets = _line_offsets(text)
     per_comment: dict[tuple[int, int], int] = {}
     for f in items:
@@ -537,8 +525,6 @@ def _apply(path: str, text: str, edits: list[Edit], report: FixReport) -> None:
 
 def write(root: Path, report: FixReport) -> None:
     """Write every fixed file atomically (same-folder temp file + os.replace), keeping its mode."""
-    from homelint.safeio import atomic_write
-
     for fix in report.files:
         target = root / fix.path
         if target.is_symlink():

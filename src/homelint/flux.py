@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from homelint.generators import generate, hash_suffix
 from homelint.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model import K8sObject
 from homelint.patches import PatchSource, apply_patch, carry
 from homelint.sources import Artifact, SourceRef, Sources, find_sources, source_ref
 from homelint.substitution import resolve, substitute_tree, substitution_disabled
 from homelint.targets import target_matches
+from homelint.variables import variables_of
+from homelint.yamlload import parse_bytes
 
 if TYPE_CHECKING:
     from homelint.repo import Repo
@@ -322,8 +325,6 @@ class FluxModel:
         suffix of each is kept for the name its Kustomization applies (see _evaluate)."""
         if kd.file in self._generated_memo:
             return self._generated_memo[kd.file]
-        from homelint.generators import generate
-
         made = generate(kd, self.repo.read_bytes)
         for item in made:
             if item.suffix is not None:
@@ -627,7 +628,7 @@ class FluxModel:
 
     def _fallback_root_objects(self, ks_objects: list[K8sObject]) -> list[K8sObject]:
         """Flux Kustomizations not applied by any other (condensation sources of the apply graph)."""
-        import networkx as nx
+        import networkx as nx  # start-up: imported only where it is needed
 
         graph = nx.DiGraph()
         index = {id(o): o for o in ks_objects}
@@ -753,8 +754,6 @@ class FluxModel:
         suffix = self._suffixes.get(id(generated))
         if suffix is None or built is generated or built.kind != "ConfigMap":
             return suffix
-        from homelint.generators import hash_suffix
-
         return hash_suffix(built.data)
 
     def _as_built(self, obj: K8sObject, built: BuildOut, index: int) -> K8sObject:
@@ -870,8 +869,6 @@ def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
     pb = ks.post_build
     if not pb:
         return {}
-    from homelint.variables import variables_of
-
     return variables_of(repo, ks).values
 
 
@@ -879,8 +876,6 @@ def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
 @lru_cache(maxsize=256)
 def _patch_body(text: str) -> Any:
     """The first document of an inline patch (parsed once: many children share one parent patch)."""
-    from homelint.yamlload import parse_bytes
-
     parsed = parse_bytes("<patch>", text.encode())
     return parsed.docs[0] if parsed.docs else None
 

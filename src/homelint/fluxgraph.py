@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import TYPE_CHECKING, Any
 
 from homelint.flux import depends_on
@@ -90,8 +91,6 @@ def render_graph(repo: Repo, fmt: str, folder: str = "") -> str:
     if folder:
         nodes, edges = narrow(nodes, edges, folder)
     if fmt == "mermaid" and len(edges) > MERMAID_MAX_EDGES:
-        import sys
-
         print(
             f"homelint: warning: {len(edges)} edges, over Mermaid's default limit of {MERMAID_MAX_EDGES} (maxEdges): "
             "narrow it with `homelint graph FOLDER`, or raise maxEdges in the renderer's config",

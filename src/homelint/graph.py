@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from homelint.flux import Applied, FluxKS, substituted_objects
@@ -26,7 +27,8 @@ from homelint.refs import (
     resource_set_objects,
 )
 from homelint.sources import SOURCE_KINDS
-from homelint.substitution import resolve
+from homelint.substitution import resolve, scan_cached
+from homelint.variables import variables_of
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -82,16 +84,12 @@ def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
     ks = applied.ks
     if ks is None or ks.post_build is None:
         return None
-    from homelint.variables import variables_of
-
     return resolve(name, variables_of(repo, ks).values)
 
 
 def name_pattern(name: str) -> str:
     """A regex for a produced name whose variables cannot be resolved: `a-${X}-tls` -> `a-.*-tls`
     (Helm `{{ }}`, ResourceSet `<< >>` and a table's `*`, such as a StatefulSet ordinal, alike)."""
-    import re
-
     parts = re.split(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>|\*", name)
     return ".*".join(re.escape(p) for p in parts)
 
@@ -166,7 +164,7 @@ def obj_node(applied: Applied) -> tuple[str, str, str, str]:
 
 
 def build_graph(repo: Repo) -> ResourceGraph:
-    import networkx as nx
+    import networkx as nx  # start-up: imported only where it is needed
 
     flux = repo.flux_model
     graph = nx.MultiDiGraph(kustomizations=tuple(flux.kustomizations))
@@ -246,8 +244,6 @@ def _as_flux_builds_it(graph: Any, repo: Repo, applied: Applied) -> Any:
     ks = patched.get((id(obj), id(applied.ks)))
     if ks is None or ks.data is obj.data:
         return obj
-    from dataclasses import replace
-
     return replace(obj, data=ks.data)
 
 
@@ -287,9 +283,6 @@ def _add_product(graph: Any, repo: Repo, applied: Applied, node: Any, made: Any,
 def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
     """The variables a substituting Kustomization defines (its node's `defines`: name -> origin);
     a uses-var edge per object and variable it substitutes."""
-    from homelint.substitution import scan_cached
-    from homelint.variables import variables_of
-
     if ks.post_build is None:
         return
     variables = variables_of(repo, ks)

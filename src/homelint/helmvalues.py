@@ -22,8 +22,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
+from homelint.kustomize import join
 from homelint.model import K8sObject, Span
+from homelint.positions import find_node, node_span
 from homelint.substitution import resolve, scan_cached, substitution_disabled
+from homelint.targets import target_matches
+from homelint.variables import variables_of
+from homelint.yamlload import iter_nodes, parse_bytes
 
 if TYPE_CHECKING:
     from homelint.flux import Applied, FluxKS
@@ -144,8 +149,6 @@ def variables_for(repo: Repo, applied: Applied | None) -> dict[str, str] | None:
         return None
     if applied.obj.is_sops or substitution_disabled(applied.obj.data):
         return None
-    from homelint.variables import variables_of
-
     variables = variables_of(repo, applied.ks)
     return variables.values if variables.substitutes else None
 
@@ -217,8 +220,6 @@ def _chart_spec(repo: Repo, applied: Applied, chart_spec: dict[str, Any]) -> Cha
     if kind == "GitRepository":
         if ref_name not in repo.config.local_sources and f"{ns}/{ref_name}" not in repo.config.local_sources:
             return None  # a chart in another repository
-        from homelint.kustomize import join
-
         folder = join("", name)
         return ChartUse(ChartRef(posixpath.basename(folder) or name, "", folder, "local"), applied.obj, where)
     if kind != "HelmRepository":
@@ -519,9 +520,6 @@ def _text_locator(repo: Repo, path: str, doc: int, keys: Path_) -> Locator:
         if line.strip():
             indent = len(line) - len(line.lstrip(" "))
             break
-    from homelint.positions import find_node, node_span
-    from homelint.yamlload import iter_nodes
-
     inner_nodes = iter_nodes(node.value)
     if indent is None or not inner_nodes or inner_nodes[0] is None:
         return fixed(fallback)
@@ -538,8 +536,6 @@ def _text_locator(repo: Repo, path: str, doc: int, keys: Path_) -> Locator:
 def _parse_yaml_text(text: str) -> Any:
     """The first document of YAML text held in a string (values, an inline patch); parsed once, so
     never changed by callers (many children share one parent patch)."""
-    from homelint.yamlload import parse_bytes
-
     parsed = parse_bytes("<values>", text.encode())
     if parsed.problems or not parsed.docs:
         return None
@@ -606,8 +602,6 @@ class Located:
 
 def _generated(repo: Repo, ks: FluxKS | None, kind: str, name: str, key: str, raw: bool) -> Located | None:
     """The file behind a configMapGenerator entry named `name` in the build of `ks` that becomes `key`."""
-    from homelint.kustomize import join
-
     if ks is None or kind != "ConfigMap":
         return None  # a generated Secret (often SOPS-encrypted) is not read
     generator = "configMapGenerator"
@@ -764,8 +758,6 @@ def _patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str, Any], Val
     ks = applied.ks
     if ks is None or ks.obj is None:
         return
-    from homelint.targets import target_matches
-
     patches = ks.spec.get("patches")
     own_patches = ks.obj.spec.get("patches")
     own: list[Any] = own_patches if isinstance(own_patches, list) else []
@@ -834,8 +826,6 @@ def _kustomize_patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str,
     ks = applied.ks
     if ks is None or repo.flux is None:
         return
-    from homelint.kustomize import join
-
     obj = applied.obj.source
     kdirs = sorted((kd for kd in repo.kustomize_dirs.values() if kd.file in ks.files), key=lambda kd: -kd.dir.count("/"))
     for kd in kdirs:
@@ -883,6 +873,4 @@ def _built_ids(repo: Repo, directory: str) -> set[int]:
 
 def _kustomize_target_matches(target: dict[str, Any], obj: K8sObject) -> bool:
     """kustomize patch target selection (group, version, kind; name and namespace as regexes; labels)."""
-    from homelint.targets import target_matches
-
     return bool(target_matches(target, obj.data, obj.effective_namespace or obj.namespace))

@@ -9,7 +9,10 @@ from functools import cache
 from typing import Any
 
 from homelint.discovery import KUSTOMIZATION_NAMES
+from homelint.fastschema import Compiler, Unsupported, Validator
 from homelint.model import sops_encrypted
+from homelint.positions import find_node, node_span
+from homelint.resources import data_dir, schema
 from homelint.schemaerrors import describe, did_you_mean
 
 # (apiVersion, kind) -> schema file in schemas/kinds/
@@ -34,10 +37,8 @@ MAX_ERRORS_PER_OBJECT = 5
 
 @cache
 def validator(name: str) -> Any:
-    import jsonschema
-    from referencing import Registry, Resource
-
-    from homelint.resources import data_dir, schema
+    import jsonschema  # start-up: imported only where it is needed
+    from referencing import Registry, Resource  # start-up: imported only where it is needed
 
     resources = []
     for path in sorted((data_dir("schemas") / "kinds").glob("*.json")):
@@ -49,9 +50,6 @@ def validator(name: str) -> Any:
 
 @cache
 def _compiler() -> Any:
-    from homelint.fastschema import Compiler
-    from homelint.resources import data_dir, schema
-
     documents = {}
     for path in sorted((data_dir("schemas") / "kinds").glob("*.json")):
         contents = schema(f"kinds/{path.name}")
@@ -62,9 +60,6 @@ def _compiler() -> Any:
 @cache
 def fast_validator(name: str) -> Any:
     """The compiled yes/no check of a kind schema; None if it uses keywords fastschema lacks."""
-    from homelint.fastschema import Unsupported
-    from homelint.resources import schema
-
     try:
         return _compiler().check_for(schema(f"kinds/{name}")["$id"])
     except Unsupported:
@@ -74,14 +69,12 @@ def fast_validator(name: str) -> Any:
 @cache
 def checker(name: str) -> Any:
     """The schema's fastschema.Validator: compiled check first, jsonschema for the failures."""
-    from homelint.fastschema import Validator
-
     return Validator(fast_validator(name), lambda: validator(name))
 
 
 def readable(error: Any) -> tuple[tuple[Any, ...], str]:
     """A position (field path) and a sentence for one jsonschema error."""
-    import jsonschema
+    import jsonschema  # start-up: imported only where it is needed
 
     if error.validator in ("anyOf", "oneOf") and error.context:
         if error.validator == "oneOf" and error.schema.get("oneOf") and all("required" in s for s in error.schema["oneOf"]):
@@ -109,8 +102,6 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
     Each entry: (doc index, message, line, column, end line, end column). Namespaces are left to the
     check, because kustomize may rename them (`name: _`).
     """
-    from homelint.positions import find_node, node_span
-
     out: list[tuple[Any, ...]] = []
     kustomization = path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
     for index, doc in enumerate(docs):

@@ -176,7 +176,7 @@ def _drain(fn: Callable[[T], Any], items: Sequence[T], chunk: int, queue: int, d
 def _widen(fd: int) -> None:
     """Grow a pipe to 1 MiB (Linux), so the child rarely waits while this process is busy."""
     try:
-        import fcntl
+        import fcntl  # in the try: Linux and macOS only
 
         fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
     except (ImportError, OSError):
@@ -281,7 +281,7 @@ def _single_threaded() -> bool:
 def _limit_memory(extra: int) -> None:
     """Cap this process's address space at its current size plus `extra` bytes (Linux)."""
     try:
-        import resource
+        import resource  # in the try: Unix only
 
         with open("/proc/self/statm", "rb") as handle:
             current = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")

@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
-from homelint.model import K8sObject
+from homelint.fastschema import Validator, compile_standalone
+from homelint.model import K8sObject, make_object
+from homelint.resources import data_dir, schema
+from homelint.yamlload import parse_bytes
 
 FieldPath = tuple[str | int, ...]
 
@@ -129,9 +132,6 @@ def resource_set_objects(obj: K8sObject) -> list[K8sObject]:
     UNKNOWN (lines that hold only an action, such as `<<- range ... >>`, are dropped)."""
     if obj.kind != "ResourceSet" or obj.group != "fluxcd.controlplane.io":
         return []
-    from homelint.model import make_object
-    from homelint.yamlload import parse_bytes
-
     docs = [item for _, item in _items(obj.spec.get("resources"))]
     template = obj.spec.get("resourcesTemplate")
     if isinstance(template, str):
@@ -451,12 +451,6 @@ def _product(raw: dict[str, Any]) -> Product:
 def load_table(name: str, *, validate: bool = False) -> dict[str, Any]:
     """A table file shipped with homelint. The tests validate every shipped table against
     refs.schema.json (validate=True); a run does not pay for jsonschema (~0.2 s) each time."""
-    from functools import partial
-
-    from homelint.fastschema import Validator, compile_standalone
-    from homelint.resources import data_dir, schema
-    from homelint.yamlload import parse_bytes
-
     path = data_dir("schemas") / name
     parsed = parse_bytes(str(path), path.read_bytes())
     data = parsed.docs[0] if parsed.docs else None
@@ -472,7 +466,7 @@ def load_table(name: str, *, validate: bool = False) -> dict[str, Any]:
 
 
 def _jsonschema_validator(spec: dict[str, Any]) -> Any:
-    import jsonschema
+    import jsonschema  # start-up: imported only where it is needed
 
     return jsonschema.Draft202012Validator(spec)
 

@@ -17,7 +17,7 @@ MAX_PATTERN = 10_000
 @lru_cache(maxsize=1024)
 def linear(pattern: str) -> Any:
     """`pattern` compiled with RE2; ValueError when it is not a valid RE2 pattern (or too long)."""
-    import re2
+    import re2  # start-up: imported only where it is needed
 
     if len(pattern) > MAX_PATTERN:
         raise ValueError(f"pattern longer than {MAX_PATTERN} characters")
@@ -45,7 +45,7 @@ def schema_patterns(schema: Any, where: str = "schema") -> Iterator[tuple[str, s
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema.exceptions import ValidationError
+    from jsonschema.exceptions import ValidationError  # start-up: imported only where it is needed
 
     if validator.is_type(instance, "string") and linear(pattern).search(instance) is None:
         yield ValidationError(f"does not match {pattern!r}")
@@ -62,8 +62,8 @@ def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any,
 
 
 def _additional_properties(validator: Any, extra: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    from jsonschema import _keywords
-    from jsonschema.exceptions import ValidationError
+    from jsonschema import _keywords  # start-up: imported only where it is needed
+    from jsonschema.exceptions import ValidationError  # start-up: imported only where it is needed
 
     if "patternProperties" not in schema:
         yield from _keywords.additionalProperties(validator, extra, instance, schema)
@@ -83,7 +83,7 @@ def _additional_properties(validator: Any, extra: Any, instance: Any, schema: An
 @lru_cache(maxsize=1)
 def linear_validator_class() -> Any:
     """Draft 2020-12 with `pattern`, `patternProperties` and `additionalProperties` on RE2."""
-    import jsonschema
+    import jsonschema  # start-up: imported only where it is needed
 
     return jsonschema.validators.extend(
         jsonschema.Draft202012Validator,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homelint.resources import data_dir
+from homelint.yamlload import parse_bytes
 
 if TYPE_CHECKING:
     from homelint.context import Context
@@ -92,8 +93,6 @@ _TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_]+:", re.MULTILINE)
 def _parse_rule_file(path: Path, *, without_docs: bool = False) -> dict[str, Any]:
     """A rule file's mapping. `without_docs` skips a final `docs:` block: most of the text,
     needed only by `homelint rule` and SARIF (a third of a cold start otherwise)."""
-    from homelint.yamlload import parse_bytes
-
     raw = path.read_bytes()
     if without_docs:
         text = raw.decode("utf-8", errors="replace")

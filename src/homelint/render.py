@@ -12,9 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from homelint.config import ConfigError
+from homelint.config import Config, ConfigError
+from homelint.discovery import find_repo_root
+from homelint.engine import Options, Result, run_check
 from homelint.model import FILE_START, Finding, Span
-from homelint.safeio import atomic_write, is_within, read_regular
+from homelint.redact import escape_control, hidden_lines, mask
+from homelint.registry import builtin_rules
+from homelint.report.emit import emit
+from homelint.safeio import atomic_write, inside_repo, is_within, read_regular
+from homelint.yamlload import parse_bytes
 
 WORKER = Path(__file__).resolve().parent / "render_worker.py"
 RENDER_TIMEOUT = 600
@@ -76,8 +82,6 @@ def render_to(root: Path, config_file: Path, tmp: Path, python: str, *, allow_pl
             [],
         )
     data = json.loads(report.read_text())
-    from homelint.safeio import inside_repo
-
     output = Path(data.get("output") or root)
     output = output if output.is_absolute() else (config_file.parent / output)
     output = inside_repo(root, str(output), "makejinja output folder")  # never rendered or compared outside
@@ -107,8 +111,6 @@ def _rel(root: Path, path: Path | str) -> str:
 
 
 def _sops_keys(text: str) -> Any:
-    from homelint.yamlload import parse_bytes
-
     def shape(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: shape(v) for k, v in value.items() if k != "sops"}
@@ -121,8 +123,6 @@ def _sops_keys(text: str) -> Any:
 
 def compare(rendered: Rendered) -> list[Finding]:
     """HL701 drift, HL702 missing, HL703 render failed: what `render --check` reports."""
-    from homelint.registry import builtin_rules
-
     rules = builtin_rules()
 
     def make(rule: str, path: str, span: Span, message: str, fix: str, key: str, detail: str | None = None) -> Finding:
@@ -216,8 +216,6 @@ def compare(rendered: Rendered) -> list[Finding]:
 
 def _redacted(path: str, lines: list[str]) -> list[str] | None:
     """Diff lines with secret values masked (redact.hidden_lines); None for a SOPS file."""
-    from homelint.redact import escape_control, hidden_lines, mask
-
     hidden = hidden_lines(path, lines)
     if hidden is None:
         return None
@@ -318,9 +316,7 @@ def run_render(
     color: str = "auto",
     allow_plugins: bool = False,
 ) -> int:
-    import click
-
-    from homelint.discovery import find_repo_root
+    import click  # start-up: imported only where it is needed
 
     root = find_repo_root(path)
     config = (config_file or root / "makejinja.toml").resolve()
@@ -343,20 +339,12 @@ def run_render(
         click.echo(f"  wrote {rel}", err=True)
     if not lint:
         return 0
-    from homelint.engine import Options, run_check
-    from homelint.report.emit import emit
-
     result = run_check(Options(paths=[root]))
     emit(result, fmt, output, color=color)
     return 1 if result.failing(result.config.fail_level) else 0
 
 
 def _report(root: Path, findings: list[Finding], fmt: str, output: Path | None, count: int, color: str) -> int:
-    from homelint.config import Config
-    from homelint.engine import Result
-    from homelint.registry import builtin_rules
-    from homelint.report.emit import emit
-
     findings.sort(key=Finding.sort_key)
     result = Result(root, Config(), findings, dict(builtin_rules()), {"files": count, "rendered": True})
     emit(result, fmt, output, color=color)

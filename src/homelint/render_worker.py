@@ -51,7 +51,7 @@ class PluginsRefused(Exception):
 
 def _sandbox(app: Any) -> None:
     """makejinja builds its Jinja environment from `app.Environment`: make that the sandboxed one."""
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.sandbox import SandboxedEnvironment  # after the sys.path fix at the top, like every import here
 
     app.Environment = SandboxedEnvironment
 
@@ -68,7 +68,7 @@ def main(config_path: str, output: str, result_path: str, plugins: str = "allow"
     result: dict[str, Any] = {"ok": False, "files": {}, "modes": {}, "skipped_hooks": []}
     templates: list[Path] = []
     try:
-        import attrs
+        import attrs  # these four in the try: a missing makejinja is a reported error, not a crash
         import typed_settings as ts
         from makejinja import app
         from makejinja.config import Config

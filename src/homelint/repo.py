@@ -16,8 +16,8 @@ from homelint.discovery import KUSTOMIZATION_NAMES, FileSet
 from homelint.kustomize import KustomizeDir, parse_kustomization
 from homelint.model import K8sObject, Span, make_object
 from homelint.positions import PositionIndex
-from homelint.safeio import content_digest
-from homelint.yamlload import ParsedFile, parse_bytes
+from homelint.safeio import content_digest, read_regular
+from homelint.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes
 
 if TYPE_CHECKING:
     from homelint.flux import FluxModel
@@ -65,7 +65,7 @@ class Repo:
             return []
         if obj.doc < len(parsed.var_strings):
             return parsed.var_strings[obj.doc]
-        from homelint.substitution import placeholder_strings
+        from homelint.substitution import placeholder_strings  # start-up: a warm run does not need it
 
         return placeholder_strings(obj.data)
 
@@ -73,8 +73,6 @@ class Repo:
         """A file the walk found (inside the repository, not through a symlink out of it, not a
         FIFO or device), as a regular file of bounded size; None for anything else. Checks name
         paths from repository content (generator env files, task files): they are read only here."""
-        from homelint.safeio import read_regular
-
         if path not in self.files.all_files:
             return None
         try:
@@ -105,7 +103,7 @@ class Repo:
         path, doc, at = obj.path, obj.doc, tuple(keys)
         found = None
         if obj.origins:
-            from homelint.patches import find_origin
+            from homelint.patches import find_origin  # start-up: a warm run does not need it
 
             found = find_origin(obj.origins, tuple(keys))
         if found is None and obj.anchor is not None:  # a generated object: at its generator entry
@@ -125,7 +123,7 @@ class Repo:
         return self.locate(obj, keys, key=key, needle=needle)
 
     def _patched_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
-        from homelint.substitution import placeholder_strings
+        from homelint.substitution import placeholder_strings  # start-up: a warm run does not need it
 
         found = self._strings_memo.get(id(obj))
         if found is None or found[0] is not obj:
@@ -147,7 +145,7 @@ class Repo:
     @property
     def graph(self) -> ResourceGraph:
         if self._graph is None:
-            from homelint.graph import build_graph
+            from homelint.graph import build_graph  # start-up: a warm run does not need it
 
             timing.mark("before-graph")
             self._graph = build_graph(self)
@@ -161,8 +159,6 @@ def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
 
     Size and mtime come from the open file, so the cache never pairs a new mtime with old content.
     """
-    from homelint.yamlload import MAX_FILE_BYTES, Problem
-
     try:
         handle = open(os.path.join(root, path), "rb", opener=_nonblocking)  # noqa: SIM115 (a FIFO must not block the open)
     except OSError as exc:
@@ -187,7 +183,7 @@ def parse_read(path: str, raw: bytes) -> ParsedFile:
     """The parsed file of these bytes; HL601 errors included."""
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
-    from homelint.kindschemas import validate_documents
+    from homelint.kindschemas import validate_documents  # start-up: a warm run does not need it
 
     parsed.schema = validate_documents(path, parsed.docs, nodes)
     return parsed
@@ -196,8 +192,6 @@ def parse_read(path: str, raw: bytes) -> ParsedFile:
 def crashed(path: str) -> ParsedFile:
     """The parse result of a file the parser crashed on (or ran out of memory on): an HL001
     problem, no documents, never cached (no digest)."""
-    from homelint.yamlload import Problem
-
     parsed = ParsedFile(path, text_ok=False)
     parsed.problems.append(Problem("HL001", CRASHED, 1, 1))
     return parsed
@@ -219,8 +213,6 @@ def _nonblocking(path: str, flags: int) -> int:
 
 def template_inputs(root: Path) -> list[str]:
     """makejinja input folders (templates, not manifests): excluded from linting."""
-    from homelint.safeio import read_regular
-
     try:
         raw = read_regular(root / "makejinja.toml", 1 << 20)
         if raw is None:
@@ -247,7 +239,7 @@ def build_repo(root: Path, config: Config, files: FileSet, parsed: dict[str, Par
             repo.positions.skip.add(path)
     _index_objects(repo)
     _index_kustomizations(repo)
-    from homelint.flux import FluxModel
+    from homelint.flux import FluxModel  # start-up: a warm run does not need it
 
     repo.flux = FluxModel(repo)
     repo.flux.run()
@@ -280,8 +272,6 @@ def _index_objects(repo: Repo) -> None:
 def _over_budget(parsed: ParsedFile, allowed: int) -> None:
     """Drop the documents of a file past the run's document budget; the first file past it gets an
     HL007 problem (an error: what is not checked cannot pass) at its first document left out."""
-    from homelint.yamlload import Problem
-
     if allowed >= 0:
         line = parsed.doc_lines[allowed] if allowed < len(parsed.doc_lines) else 1
         message = f"the run's budget of {MAX_RUN_DOCUMENTS} documents ends here: this and later documents are not checked"

@@ -17,9 +17,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import hashlib
 import json
 import os
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator, Sequence
@@ -29,9 +31,15 @@ from typing import Any, TypeVar
 from homelint import __version__, timing
 from homelint.cache import UNTRUSTED_MTIME, Cache, digest, stable_mtime
 from homelint.cache import clean as clean_cache
+from homelint.checks import builtin_checks
+from homelint.checks.inputs import run_inputs
 from homelint.config import Config
-from homelint.discovery import FileSet
-from homelint.parallel import fork_map, fork_produce_map
+from homelint.discovery import FileSet, non_yaml_inputs, walk
+from homelint.parallel import fork_map, fork_produce_map, run_isolated
+from homelint.registry import RuleMeta, builtin_rules, rule_files, use_builtin_rules
+from homelint.repo import build_repo, crashed, parse_read, read_file, template_inputs
+from homelint.versions import versions_of
+from homelint.yamlload import ParsedFile, risky
 
 if typing.TYPE_CHECKING:
     from homelint.model import Finding
@@ -248,8 +256,6 @@ def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any) ->
 def load_builtin_rules(cache: Any) -> None:
     """The built-in rules' metadata from the cache while no rule file changed (parsing the 70-odd
     rule files is a fifth of an unchanged run); else parsed, and kept for the next run."""
-    from homelint.registry import RuleMeta, builtin_rules, rule_files, use_builtin_rules
-
     if not cache.enabled:
         return
     try:
@@ -312,10 +318,6 @@ def load_repo(
 ) -> tuple[Repo, Cache]:
     """Walk (unless `files` is given), parse what the cache lacks (unless `parse_results` has it: see
     walk_and_parse), then build the repository model (repo.build_repo)."""
-    from homelint.discovery import walk
-    from homelint.repo import build_repo, template_inputs
-    from homelint.yamlload import ParsedFile
-
     if files is None:
         files = walk(root, [*config.exclude, *template_inputs(root)])
         timing.mark("walk")
@@ -353,17 +355,12 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
     """(path, content digest, size, mtime_ns, the ParsedFile as plain data) of one file. A file the
     C parser could crash on (yamlload.risky) is parsed in a throwaway process, so a crash cannot
     end this one; a crash or running out of memory is an HL001 problem."""
-    from homelint.repo import crashed, parse_read, read_file
-    from homelint.yamlload import risky
-
     root, path = args
     read = read_file(root, path)
     if not isinstance(read, tuple):
         return path, "", 0, 0, to_plain(read)
     raw, size, mtime_ns = read
     if ISOLATE_EVERY_PARSE or risky(raw):
-        from homelint.parallel import run_isolated
-
         done, data = run_isolated(lambda: to_plain(parse_read(path, raw)), memory=PARSE_MEMORY)
         if not done:
             return path, "", 0, 0, to_plain(crashed(path))
@@ -378,9 +375,6 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
 def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int, int, Any]]:
     """The files of a chunk whose worker died: each parsed in its own throwaway process, so the
     one that killed the worker is found and reported, and the others are parsed as usual."""
-    from homelint.parallel import run_isolated
-    from homelint.repo import crashed
-
     out: list[tuple[str, str, int, int, Any]] = []
     for item in items:
         done, result = run_isolated(lambda item=item: _parse_one(item), memory=PARSE_MEMORY)  # type: ignore[misc]
@@ -389,7 +383,7 @@ def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int,
 
 
 def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, Any]]:
-    from homelint.kindschemas import warm_validators
+    from homelint.kindschemas import warm_validators  # start-up: a warm run does not need it
 
     if not paths:
         return []
@@ -402,10 +396,7 @@ def walk_and_parse(root: Path, exclude: list[str]) -> tuple[FileSet, list[tuple[
     imports what later phases need, then both parse (parallel.fork_produce_map). When those
     imports are done already (a long-lived process: tests, an editor), that overlap is worth
     less than the fork: walk here, and share the parse only if it is big (_parse_many)."""
-    import sys
-
-    from homelint.discovery import walk
-    from homelint.kindschemas import warm_validators
+    from homelint.kindschemas import warm_validators  # start-up: a warm run does not need it
 
     if "networkx" in sys.modules:
         files = walk(root, exclude)
@@ -426,9 +417,8 @@ def _import_later_phases() -> None:
     """Import what the graph and checks need while a forked child is already parsing."""
     import networkx  # noqa: F401
 
-    import homelint.flux
+    import homelint.flux  # start-up: a warm run does not need it
     import homelint.graph  # noqa: F401
-    from homelint.checks import builtin_checks
 
     builtin_checks()  # imports the check modules
 
@@ -441,8 +431,6 @@ def quiet_gc() -> Iterator[None]:
     """The GC off for a run: a run builds many small, rarely cyclic objects, and collections cost
     ~20% of a cold run. The previous state is restored afterwards (the CLI turns the GC off for
     its whole short life, so nothing is collected on the way out)."""
-    import gc
-
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -461,9 +449,6 @@ def run_record(
     Cold: walk and parse at once (repo.walk_and_parse). Nothing changed since the cached run: its
     record, without loading a document. Otherwise: load (reparsing what changed) and check.
     """
-    from homelint.discovery import walk
-    from homelint.repo import template_inputs
-
     exclude = [*config.exclude, *template_inputs(root)]
     parse_results = None
     known: dict[str, str] = {}
@@ -519,8 +504,6 @@ def run_record(
 
 
 def _versions(repo: Any) -> list[dict[str, Any]]:
-    from homelint.versions import versions_of
-
     return versions_of(repo).summary()
 
 
@@ -550,12 +533,8 @@ def _run_key(
         h.update(f"{path}\0{digests[path]}\n".encode())
     h.update("\n".join(sorted(files.all_files)).encode())
     h.update("\n".join(sorted(files.dirs)).encode())
-    from homelint.checks.inputs import run_inputs
-
     for chunk in run_inputs(root, config, files.all_files, enabled):  # what checks read besides the YAML
         h.update(chunk)
-    from homelint.discovery import non_yaml_inputs
-
     for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: stat only
         with contextlib.suppress(OSError):
             st = os.stat(root / path)

@@ -14,6 +14,7 @@ Errors are one line (:class:`UnsafePath`, a ConfigError: exit code 2) and never 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import stat
@@ -32,8 +33,6 @@ class UnsafePath(ConfigError):
 
 def content_digest(raw: bytes) -> str:
     """The digest that stands for a file's content (cache keys, position memos)."""
-    import hashlib
-
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 

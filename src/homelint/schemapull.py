@@ -28,12 +28,20 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from homelint import __version__
+from homelint.checks.common import applied_instances
+from homelint.checks.values import ChartSchema, chart_schema
 from homelint.config import Config, chart_targets, load_config
+from homelint.context import Context
 from homelint.discovery import find_repo_root
 from homelint.fastschema import join_ref
-from homelint.helmvalues import ChartRef
+from homelint.helmvalues import ChartRef, chart_of
+from homelint.registry import builtin_rules
+from homelint.runner import load_repo
 from homelint.schemastore import CHART_BASE, MAX_SCHEMA_BYTES, Missing, Schemas, SchemaSet, Store, chart_file_uri
 from homelint.semver import best_match
+from homelint.talos import find_talos_configs, talos_documents
+from homelint.talosschema import EXTENSIONS_URL, TALHELPER_SCHEMA_URL, minor_of, older_minors, talos_url
+from homelint.yamlload import parse_bytes
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 MAX_INDEX_BYTES = 64 * 1024 * 1024
@@ -62,12 +70,6 @@ class Need:
 
 def needs(root: Path, config: Config, targets: dict[str, str]) -> tuple[list[Need], list[Need]]:
     """(charts, $schema URLs) the repository needs, with the places that need each."""
-    from homelint.checks.common import applied_instances
-    from homelint.context import Context
-    from homelint.helmvalues import chart_of
-    from homelint.registry import builtin_rules
-    from homelint.runner import load_repo
-
     repo, _ = load_repo(root, config, use_cache=False)
     ctx = Context(repo, builtin_rules())
     charts: dict[str, Need] = {}
@@ -99,9 +101,6 @@ def talos_needs(repo: Any, targets: dict[str, str]) -> list[tuple[str, str]]:
     """(URL, place) of the Talos and talhelper schemas the HL91x rules read: talhelper's talconfig
     schema and extension list, and each pinned Talos minor's schema with the two before it (to tell
     a deprecated field from a typo) and the `--target talos=` one."""
-    from homelint.talos import find_talos_configs, talos_documents
-    from homelint.talosschema import EXTENSIONS_URL, TALHELPER_SCHEMA_URL, minor_of, older_minors, talos_url
-
     out: list[tuple[str, str]] = []
     for cfg in find_talos_configs(repo):
         if cfg.kind == "talhelper":
@@ -123,8 +122,6 @@ def talos_needs(repo: Any, targets: dict[str, str]) -> list[tuple[str, str]]:
 def _where(schemas: Schemas, need: Need) -> str:
     """Where a needed schema is found: schemas.paths, the store, or nowhere."""
     if need.chart is not None:
-        from homelint.checks.values import ChartSchema, chart_schema
-
         chart = need.chart
         if schemas.ignored(f"{chart.name}@{chart.tag or chart.version}", chart.key):
             return "ignored (schemas.ignore)"
@@ -267,8 +264,6 @@ class ChartFetcher:
         if repo_url not in self.indexes:
             url = repo_url.rstrip("/") + "/index.yaml"
             raw = self.http.get(url, limit=MAX_INDEX_BYTES)
-            from homelint.yamlload import parse_bytes
-
             parsed = parse_bytes("index.yaml", raw)
             doc = parsed.docs[0] if parsed.docs else None
             if not isinstance(doc, dict) or not isinstance(doc.get("entries"), dict):

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from homelint.config import Config, ConfigError
-from homelint.fastschema import join_ref
+from homelint.fastschema import Compiler, Unsupported, Validator, join_ref
 from homelint.safeio import atomic_write
 
 STORE_FORMAT = 1
@@ -252,8 +252,6 @@ class SchemaSet:
     def validator(self) -> Any:
         """A fastschema.Validator: the compiled check first, jsonschema to explain a failure."""
         if self._validator is None:
-            from homelint.fastschema import Compiler, Unsupported, Validator
-
             try:
                 compiled = Compiler(self.documents, lazy=True).check_for(self.root)
             except (Unsupported, RecursionError):
@@ -272,8 +270,8 @@ class SchemaSet:
         return self._validator
 
     def _jsonschema(self) -> Any:
-        from referencing import Registry, Resource
-        from referencing.jsonschema import DRAFT7, specification_with
+        from referencing import Registry, Resource  # start-up: imported only where it is needed
+        from referencing.jsonschema import DRAFT7, specification_with  # start-up: imported only where it is needed
 
         root = self.documents[self.root]
         cls = _validator_class(root, self.documents, self.root)
@@ -311,7 +309,7 @@ class SchemaSet:
 def _validator_class(root: Any, documents: dict[str, Any], uri: str) -> Any:
     """The draft to validate with: the root's `$schema`; for a bare `{"$ref": ...}` wrapper (app-template's
     values.schema.json), the target's; else draft 7, which Helm's validator long implemented."""
-    import jsonschema
+    import jsonschema  # start-up: imported only where it is needed
 
     for _ in range(3):
         if isinstance(root, dict) and isinstance(root.get("$schema"), str):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from homelint.discovery import IgnoreRules
 from homelint.kustomize import join
 from homelint.model import K8sObject
+from homelint.safeio import read_regular
 from homelint.substitution import resolve
 
 # the kinds of source-controller (source.toolkit.fluxcd.io) and of ExternalArtifact producers
@@ -161,8 +162,6 @@ class Sources:
 
 
 def _git_remotes(root: Path) -> list[str]:
-    from homelint.safeio import read_regular
-
     try:
         raw = read_regular(root / ".git" / "config", 1 << 20)  # never a FIFO, never unbounded
     except OSError:

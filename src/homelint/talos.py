@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from homelint.yamlload import parse_bytes
+
 CONFIG_NAMES = ("talconfig.yaml", "talconfig.yml")
 ENV_NAMES = ("talenv.yaml", "talenv.sops.yaml", "talenv.yml", "talenv.sops.yml")
 # ${VAR} and ${VAR<op>default}; `$${` is an escaped dollar
@@ -156,8 +158,6 @@ def _env_keys(docs: list[Any]) -> list[str]:
 
 
 def _parse_patch_text(text: str) -> list[Any]:
-    from homelint.yamlload import parse_bytes
-
     parsed = parse_bytes("<patch>", text.encode())
     return [d for d in parsed.docs if d is not None]
 

@@ -132,7 +132,7 @@ class TalosSchema:
     def validator(self, name: str) -> Any:
         found = self._validators.get(name)
         if found is None:
-            import jsonschema
+            import jsonschema  # start-up: imported only where it is needed
 
             root = {"$ref": f"#/$defs/{name}", "$defs": self.defs}
             found = self._validators[name] = jsonschema.Draft202012Validator(root)
@@ -301,7 +301,7 @@ def _unknown(
 # --- talhelper's talconfig.yaml -------------------------------------------------------------------
 def check_talconfig(schema_doc: dict[str, Any], data: Any) -> Iterator[Violation]:
     """What talhelper's go-yaml Unmarshal rejects (types) or silently drops (unknown keys)."""
-    import jsonschema
+    import jsonschema  # start-up: imported only where it is needed
 
     validator = jsonschema.Draft202012Validator(schema_doc)
     for error in validator.iter_errors(data):

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from homelint.regex import linear
+
 _TOKEN = re.compile(r"\s*(\(|\)|,|==|!=|=|!|<|>|[^\s(),=!<>]+)")
 _WORDS = ("in", "notin")
 
@@ -144,8 +146,6 @@ def _label_text(value: Any) -> str:
 def _anchored(pattern: str) -> Callable[[str], Any] | None:
     """kustomize's target name/namespace regex, anchored: a Go regexp, so RE2 (linear time on any
     pattern a repository commits)."""
-    from homelint.regex import linear
-
     try:
         return linear(f"^(?:{pattern})$").search
     except ValueError:

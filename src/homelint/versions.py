@@ -35,6 +35,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.model import K8sObject
+from homelint.resources import data_dir
+from homelint.yamlload import parse_bytes
 
 if TYPE_CHECKING:
     from homelint.flux import FluxKS
@@ -195,9 +197,6 @@ class Table:
 
 @cache
 def table() -> Table:
-    from homelint.resources import data_dir
-    from homelint.yamlload import parse_bytes
-
     path = data_dir("schemas") / "api-versions.yaml"
     parsed = parse_bytes(str(path), path.read_bytes())
     data = parsed.docs[0]
@@ -405,8 +404,8 @@ class Versions:
             self._add(component, value, f"{what} ref.{field}", obj, ("spec", "ref", field))
 
     def _substituted(self, obj: K8sObject, text: str) -> str | None:
-        from homelint.substitution import resolve
-        from homelint.variables import variables_of
+        from homelint.substitution import resolve  # start-up: a warm run does not need it
+        from homelint.variables import variables_of  # start-up: a warm run does not need it
 
         ks = self._ks_of.get(id(obj))
         values = variables_of(self.repo, ks).values if ks is not None else {}
@@ -475,7 +474,7 @@ class Versions:
         return fallback or 1
 
     def _talenv(self, path: str, text: str) -> str | None:
-        from homelint.substitution import resolve
+        from homelint.substitution import resolve  # start-up: a warm run does not need it
 
         directory = posixpath.dirname(path)
         values: dict[str, str] = {}

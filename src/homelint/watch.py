@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from homelint.config import ConfigError
 from homelint.discovery import SKIP_DIRS
 from homelint.engine import Options, run_check
 from homelint.model import Finding
@@ -73,8 +74,6 @@ def watch(
     """Check, print every finding, then after each change print what changed, until interrupted
     (or after `rounds` looks at the tree). A run that fails (a broken config) is reported and
     the watch goes on."""
-    from homelint.config import ConfigError
-
     result = run_check(options)
     findings = result.findings
     for finding in findings:

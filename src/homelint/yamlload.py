@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -269,8 +270,6 @@ def _rule_ref(text: str) -> str:
 
 def _drop_suppressions_in_scalars(result: ParsedFile, nodes: list[Any]) -> None:
     """A `# homelint:` inside a block scalar or a quoted string is text, not a comment."""
-    import bisect
-
     spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
     seen: set[int] = set()
     stack = [n for n in nodes if n is not None]
@@ -343,8 +342,8 @@ def _too_deep(text: str) -> Problem | None:
         len(text) < C_SAFE_DEPTH // 4 or not _long_prefix(text, _BLOCK_FIRST, _BLOCK_LINE, _BLOCK_ODD_LINE, _ODD)
     ):
         return None
-    from ruamel.yaml.cyaml import CParser
-    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+    from ruamel.yaml.cyaml import CParser  # start-up: imported only where it is needed
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent  # start-up: imported only where it is needed
 
     parser = CParser(text)
     depth = 0
@@ -380,7 +379,7 @@ def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) ->
     if len(result.templated) > MAX_PROBLEMS:
         del result.templated[MAX_PROBLEMS:]
     if result.placeholders:
-        from homelint.substitution import placeholder_strings
+        from homelint.substitution import placeholder_strings  # start-up: a warm run does not need it
 
         result.var_strings = [placeholder_strings(doc) for doc in result.docs]
     lines = text.split("\n")
@@ -432,8 +431,8 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
 @cache
 def _loader_class() -> Any:
     """CSafeLoader with the YAML 1.2 resolver memoised per plain scalar (a third of compose time)."""
-    from ruamel.yaml.cyaml import CParser, CSafeLoader
-    from ruamel.yaml.nodes import ScalarNode, SequenceNode
+    from ruamel.yaml.cyaml import CParser, CSafeLoader  # start-up: imported only where it is needed
+    from ruamel.yaml.nodes import ScalarNode, SequenceNode  # start-up: imported only where it is needed
 
     stock = CSafeLoader.resolve
     plain: dict[str, Any] = {}
@@ -508,9 +507,7 @@ def _documents_within_budget(nodes: list[Any], result: ParsedFile | None) -> lis
 
 def _iter_nodes_pure(text: str, result: ParsedFile | None) -> list[Any] | None:
     """Compose with ruamel's pure-Python composer; None when it fails too."""
-    import warnings
-
-    from ruamel.yaml import YAML
+    from ruamel.yaml import YAML  # start-up: imported only where it is needed
 
     yaml = YAML(typ="safe", pure=True)
     nodes: list[Any] = []

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
+import posixpath
 from typing import TYPE_CHECKING, Any
 
+from homelint.flux import Applied
 from homelint.model import K8sObject
 
 if TYPE_CHECKING:
@@ -18,8 +22,6 @@ MAX_SUGGEST_CANDIDATES = 500  # ... against at most this many candidates: bounde
 def close_matches(name: str, candidates: Any, n: int = 3, cutoff: float = 0.6) -> list[str]:
     """difflib's close matches of `name`, with the work bounded (a repository can hold thousands
     of long names, and difflib is quadratic in a name's length)."""
-    import difflib
-
     if len(name) > MAX_SUGGEST_NAME:
         return []
     pool = sorted(c for c in candidates if len(c) <= MAX_SUGGEST_NAME)[:MAX_SUGGEST_CANDIDATES]
@@ -44,15 +46,11 @@ def applied_instances(ctx: Context) -> list[Applied]:
     """What Flux applies; every object (with its own namespace) when the repo has no Flux at all."""
     if has_flux(ctx):
         return list(ctx.flux.applied)
-    from homelint.flux import Applied
-
     return [Applied(obj, obj.namespace, None) for obj in ctx.repo.objects]
 
 
 def listed_external(patterns: list[str], namespace: str, name: str) -> bool:
     """Whether `name` (or `namespace/name`) matches a glob of a config list such as secrets.external."""
-    import fnmatch
-
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(f"{namespace}/{name}", p) for p in patterns)
 
 
@@ -105,8 +103,6 @@ OBJECT_KIND = {"secret": "Secret", "configmap": "ConfigMap", "claim": "Persisten
 def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
     """Whether the repository defines that object in a folder no Flux Kustomization builds (a
     bootstrap folder that a script or helmfile applies): it is made, only not by Flux."""
-    import posixpath
-
     return any(
         not obj.applied_by and obj.namespace in (None, namespace) and posixpath.dirname(obj.path) not in ctx.flux.reached_dirs
         for obj in ctx.repo.objects_by_kind_name.get((OBJECT_KIND[kind], name), [])

@@ -26,12 +26,20 @@ from functools import cache
 from typing import Any
 
 from homelint.checks.common import has_flux, manifest_objects
+from homelint.checks.wiring import NAMESPACED, _nearest
 from homelint.context import Context
 from homelint.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.flux import FLUX_KS_GROUP, FluxKS
-from homelint.kustomize import KustomizeDir, is_remote
+from homelint.graph import name_pattern
+from homelint.kindschemas import SCHEMAS
+from homelint.kustomize import KustomizeDir, is_remote, join
 from homelint.model import Finding, K8sObject
+from homelint.regex import linear
 from homelint.registry import check
+from homelint.resources import schema
+from homelint.substitution import resolve, substitution_disabled
+from homelint.variables import variables_of
+from homelint.yamlload import parse_bytes
 
 # --- scope of kinds -----------------------------------------------------------------------------
 # Kinds the API server serves cluster-scoped (kustomize keeps a similar built-in list; a CRD of
@@ -58,8 +66,6 @@ def cluster_scoped(obj: K8sObject) -> bool:
 
 
 def known_namespaced(obj: K8sObject) -> bool:
-    from homelint.checks.wiring import NAMESPACED
-
     return obj.kind in NAMESPACED.get(obj.group, ())
 
 
@@ -145,9 +151,6 @@ def _resolved(text: str, ks: FluxKS | None, ctx: Context) -> str | None:
         return text
     if ks is None or ks.post_build is None:
         return None
-    from homelint.substitution import resolve
-    from homelint.variables import variables_of
-
     return resolve(text, variables_of(ctx.repo, ks).values)
 
 
@@ -157,7 +160,6 @@ def _created_namespaces(ctx: Context) -> tuple[set[str], list[str], bool]:
     created = set(BUILTIN_NAMESPACES)
     patterns: list[str] = []
     declares = False
-    from homelint.graph import name_pattern
 
     def add(name: str, ks: FluxKS | None) -> None:
         """A created namespace, or the pattern of one whose name needs unknown variables."""
@@ -482,8 +484,6 @@ def selector_matches(selector: str, labels: dict[str, str] | None) -> bool:
 def _regex_matches(pattern: str, values: set[str]) -> bool:
     if "${" in pattern or any("${" in v for v in values):
         return True
-    from homelint.regex import linear
-
     try:  # a Go regexp in kustomize: RE2, linear time whatever the pattern
         compiled = linear(f"^(?:{pattern})$")
     except ValueError:
@@ -520,8 +520,6 @@ class Patch:
 
 
 def _patch_docs(ctx: Context, text: str | None, path: str | None) -> tuple[list[Any], bool]:
-    from homelint.yamlload import parse_bytes
-
     if path is not None:
         parsed = ctx.repo.parsed.get(path)
         if parsed is not None:
@@ -539,8 +537,6 @@ def _patch_docs(ctx: Context, text: str | None, path: str | None) -> tuple[list[
 def kustomize_patches(ctx: Context, kd: KustomizeDir) -> list[Patch]:
     out: list[Patch] = []
     data = kd.data
-    from homelint.kustomize import join
-
     for key in ("patches", "patchesJson6902"):
         items = data.get(key)
         for index, item in enumerate(items if isinstance(items, list) else []):
@@ -620,8 +616,6 @@ def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tup
             if any(c.kind == kind and name in c.names for c in view.candidates):
                 continue
             same_kind = sorted({n for c in view.candidates if c.kind == kind for n in c.names})
-            from homelint.checks.wiring import _nearest
-
             hint = _nearest(name, same_kind) if same_kind else f"; the build has no {kind} at all"
             return (
                 "HL114",
@@ -721,8 +715,6 @@ def patches(ctx: Context) -> Iterator[Finding]:
 
 
 def _uses_component(ks: FluxKS, directory: str) -> bool:
-    from homelint.kustomize import join
-
     comps = ks.spec.get("components")
     return isinstance(comps, list) and any(isinstance(c, str) and join(ks.path or "", c) == directory for c in comps)
 
@@ -760,8 +752,6 @@ def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
 
 
 def _not_a_manifest(ctx: Context, path: str) -> str | None:
-    from homelint.yamlload import parse_bytes
-
     raw = ctx.repo.read_bytes(path)
     if raw is None:
         return None
@@ -850,8 +840,6 @@ def _dig(data: Any, keys: tuple[Any, ...]) -> Any:
 
 def _yaml_type(text: str) -> str | None:
     """The YAML 1.2 type a plain scalar resolves to, when it is not a string."""
-    from homelint.yamlload import parse_bytes
-
     parsed = parse_bytes("<value>", f"v: {text}\n".encode())
     value = parsed.docs[0].get("v") if parsed.docs and isinstance(parsed.docs[0], dict) else text
     if isinstance(value, bool):
@@ -864,8 +852,6 @@ def _yaml_type(text: str) -> str | None:
 
 
 def _schema_covered() -> set[tuple[str, str]]:
-    from homelint.kindschemas import SCHEMAS
-
     return set(SCHEMAS)
 
 
@@ -926,9 +912,6 @@ def _substituted_labels(ctx: Context) -> Iterator[Finding]:
     boolean: Flux substitutes the YAML text, so the value stops being a string (SEMANTICS 1.7)."""
     if not has_flux(ctx):
         return
-    from homelint.substitution import substitution_disabled
-    from homelint.variables import variables_of
-
     repo = ctx.repo
     seen: set[tuple[int, str, str]] = set()
     for ks in ctx.flux.kustomizations:
@@ -951,8 +934,6 @@ def _substituted_labels(ctx: Context) -> Iterator[Finding]:
                         continue  # quoted in the file: stays a string after substitution
                     if variables is None:
                         variables = variables_of(repo, ks).values
-                    from homelint.substitution import resolve
-
                     text = resolve(value, variables)
                     if not text or text.startswith("\0"):
                         continue
@@ -1053,9 +1034,6 @@ FLUX_GROUPS = {
 @cache
 def _hl601_fields(api_version: str, kind: str) -> frozenset[str]:
     """Dotted field paths (lists as '*') whose durations/enums HL601's schema for this kind checks."""
-    from homelint.kindschemas import SCHEMAS
-    from homelint.resources import schema
-
     name = SCHEMAS.get((api_version, kind))
     if name is None:
         return frozenset()
@@ -1136,8 +1114,6 @@ def invalid_flux_value(ctx: Context) -> Iterator[Finding]:
                 else:
                     if value in rule or dotted in covered:
                         continue
-                    from homelint.checks.wiring import _nearest
-
                     hint = _nearest(str(value), rule) if isinstance(value, str) else ""
                     yield ctx.at(
                         "HL605",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from homelint.config import Config, placeholder_doc_files
 from homelint.registry import matches
+from homelint.schemastore import signature
 
 InputsFn = Callable[[Path, Config, "set[str] | list[str]"], Iterator[bytes]]
 
@@ -24,8 +25,6 @@ def placeholder_docs(root: Path, config: Config, all_files: set[str] | list[str]
 
 def schema_store(root: Path, config: Config, all_files: set[str] | list[str]) -> Iterator[bytes]:
     """The schema store and schemas.paths, which the HL8xx and HL91x rules validate against."""
-    from homelint.schemastore import signature
-
     yield signature(config, root).encode()
 
 

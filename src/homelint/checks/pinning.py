@@ -8,6 +8,7 @@ from typing import Any
 
 from homelint.checks.common import applied_instances
 from homelint.context import Context
+from homelint.graph import resolved_name
 from homelint.model import Finding
 from homelint.refs import helm_release_refs, pod_spec_refs
 from homelint.registry import check
@@ -31,8 +32,6 @@ def chart_version_problem(version: Any) -> str | None:
 
 @check("HL501")
 def unpinned_chart(ctx: Context) -> Iterator[Finding]:
-    from homelint.graph import resolved_name
-
     seen: set[int] = set()
     for applied in applied_instances(ctx):
         obj = applied.obj

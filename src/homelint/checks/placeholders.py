@@ -7,12 +7,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from homelint.config import placeholder_doc_files
 from homelint.context import Context
 from homelint.flux import FluxKS, substituted_objects
-from homelint.model import Finding, K8sObject
+from homelint.model import Finding, K8sObject, Span
 from homelint.registry import check
 from homelint.substitution import VALID_VAR_NAME, Expr, scan
+from homelint.talos import env_uses, find_talos_configs
 from homelint.variables import Variables, variables_of
+from homelint.versions import versions_of
 
 
 def _uses(ctx: Context) -> list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
@@ -85,8 +88,6 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
     undefined; a Kustomization whose sources may hold keys the repository cannot show (a source
     not in the repository, an ExternalSecret with dataFrom) gets at most one info for all of them.
     Strictness follows the Flux the repository installs (versions.py)."""
-    from homelint.versions import versions_of
-
     versions = versions_of(ctx.repo)
     strictness: dict[str, tuple[bool, str]] = {}
     at: dict[tuple[str, int, tuple[Any, ...], str], list[tuple[FluxKS, Variables, K8sObject, bool]]] = {}
@@ -127,8 +128,6 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
 def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
     """HL607: the Flux upgrade target (--target flux=2.9) turns on strict substitution, and this
     undefined ${VAR}, an empty string today, then fails the whole Kustomization."""
-    from homelint.versions import versions_of
-
     versions = versions_of(ctx.repo)
     if "flux" not in versions.targets:
         return
@@ -220,8 +219,6 @@ def invalid_substitution(ctx: Context) -> Iterator[Finding]:
 def _docs_text(ctx: Context) -> dict[str, str] | None:
     """The placeholder docs: path -> what a reader takes as documentation (see `_prose`), in path
     order; None when the repository has none."""
-    from homelint.config import placeholder_doc_files
-
     files = placeholder_doc_files(ctx.config, ctx.repo.files.all_files)
     return {p: _prose(ctx.repo.read_text(p) or "") for p in files} if files else None
 
@@ -328,8 +325,6 @@ def documentation(ctx: Context) -> Iterator[Finding]:
             offset = content.find("${" + name + "}")
             line = content.count("\n", 0, offset) + 1
             column = offset - (content.rfind("\n", 0, offset) + 1) + 1
-            from homelint.model import Span
-
             yield ctx.finding(
                 "HL203",
                 path,
@@ -343,9 +338,6 @@ def documentation(ctx: Context) -> Iterator[Finding]:
 def _talenv_documentation(ctx: Context, docs: dict[str, str] | None, used: set[str]) -> Iterator[Finding]:
     """HL202 and HL203 for talhelper's env files (talenv.yaml, talenv.sops.yaml): a talenv variable
     used but not in the placeholder docs, a talenv key nothing uses. Adds every use to `used`."""
-    from homelint.model import Span
-    from homelint.talos import env_uses, find_talos_configs
-
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "\n".join(docs.values()))) if docs is not None else set()
     files = list(docs or {})
     reported: set[str] = set()

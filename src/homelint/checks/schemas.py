@@ -11,9 +11,9 @@ from homelint.checks.common import manifest_objects
 from homelint.context import Context
 from homelint.flux import FLUX_KS_GROUP
 from homelint.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, checker, readable
-from homelint.model import Finding, K8sObject
+from homelint.model import FILE_START, Finding, K8sObject, Span
 from homelint.registry import check
-from homelint.versions import ApiEntry, Installed, Verdict, Version, judge
+from homelint.versions import ApiEntry, Installed, Verdict, Version, judge, table, versions_of
 
 
 def _as_applied(ctx: Context) -> dict[tuple[str, int], list[tuple[dict[str, Any], K8sObject]]]:
@@ -45,8 +45,6 @@ def _placeholder_at(data: Any, keys: tuple[Any, ...]) -> bool:
 
 @check("HL601")
 def schema_violation(ctx: Context) -> Iterator[Finding]:
-    from homelint.model import Span
-
     repo = ctx.repo
     applied_docs = {(o.path, o.doc): o.source for o in manifest_objects(ctx)}
     kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
@@ -126,8 +124,6 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
     """HL602: not served by the installed release. HL603: served, but deprecated or removed by a later
     release, with a replacement the installed release serves. An apiVersion that only a newer release
     can replace is no warning per object: one info per installed release says to upgrade first."""
-    from homelint.versions import table, versions_of
-
     versions = versions_of(ctx.repo)
     apis = table()
     waiting: dict[tuple[str, Version], tuple[Installed, dict[tuple[str, str], list[K8sObject]]]] = {}
@@ -202,9 +198,6 @@ def _not_served(
 def _upgrade_hint(ctx: Context, installed: Installed, uses: dict[tuple[str, str], list[K8sObject]]) -> Finding:
     """One info per installed release: apiVersions it serves that later releases remove, with no
     replacement it serves yet (upgrade first, then migrate)."""
-    from homelint.model import FILE_START, Span
-    from homelint.versions import table
-
     parts = []
     first: K8sObject | None = None
     for (api_version, kind), objs in sorted(uses.items()):
@@ -250,8 +243,6 @@ def _upgrade_hint(ctx: Context, installed: Installed, uses: dict[tuple[str, str]
 @check("HL606")
 def removed_by_upgrade(ctx: Context) -> Iterator[Finding]:
     """HL606: an apiVersion the installed release serves and the upgrade target (--target) does not."""
-    from homelint.versions import table, versions_of
-
     versions = versions_of(ctx.repo)
     if not versions.targets:
         return

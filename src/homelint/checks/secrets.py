@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from homelint.checks.common import close_matches, has_flux, unproduced
 from homelint.context import Context
 from homelint.graph import Edge
-from homelint.model import FILE_START, Finding, sops_encrypted
+from homelint.model import FILE_START, Finding, make_object, sops_encrypted
+from homelint.regex import linear
 from homelint.registry import check
 
 if TYPE_CHECKING:
@@ -134,9 +139,6 @@ def _not_plaintext(value: Any, *, encoded: bool = False) -> bool:
     if not text or SECRET_REFERENCE.match(text) or FLUX_PLACEHOLDER.search(text):
         return True
     if encoded:
-        import base64
-        import binascii
-
         try:
             text = base64.b64decode(text, validate=True).decode("utf-8").strip()
         except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -154,8 +156,6 @@ def _documentation_value(text: str) -> bool:
 
 
 def _documentation_part(part: str) -> bool:
-    from urllib.parse import urlsplit
-
     if part.lower() == ZERO_UUID:
         return True
     if "://" in part:
@@ -172,8 +172,6 @@ def _documentation_part(part: str) -> bool:
 
 
 def _documentation_host(host: str) -> bool:
-    import ipaddress
-
     text = host.strip("[]")
     if RESERVED_DOMAIN.match(text.rsplit(":", 1)[0] if text.count(":") == 1 else text):
         return True
@@ -385,8 +383,6 @@ class SopsRule:
 def go_regex(pattern: str) -> Any | None:
     """A Go regexp (sops's path_regex, encrypted_regex) compiled with RE2: the same syntax as Go's,
     and linear time whatever pattern the repository commits. None if RE2 rejects it."""
-    from homelint.regex import linear
-
     try:
         return linear(pattern)
     except ValueError:
@@ -504,8 +500,6 @@ def _would_encrypt(rule: SopsRule, doc: Any, *, named: bool) -> tuple[tuple[str,
 
 
 def _plaintext_doc(doc: dict[str, Any]) -> bool:
-    from homelint.model import make_object
-
     obj = make_object("", 0, doc)
     return obj is not None and bool(plaintext_keys(obj))
 

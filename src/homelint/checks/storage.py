@@ -6,10 +6,12 @@ from collections.abc import Iterator
 
 from homelint.checks.common import applied_instances, close_matches, has_flux, unproduced
 from homelint.context import Context
-from homelint.graph import ANY_NAMESPACE
+from homelint.graph import ANY_NAMESPACE, resolved_name
 from homelint.model import Finding
+from homelint.refs import helm_release_refs, pod_spec_refs
 from homelint.registry import check
 from homelint.substitution import scan
+from homelint.variables import variables_of
 
 ALL_EXTERNAL_THRESHOLD = 5  # this many unproduced claims and no claim at all: volumes live outside Git
 
@@ -78,10 +80,6 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
 
 @check("HL302")
 def incomplete_nfs_mount(ctx: Context) -> Iterator[Finding]:
-    from homelint.graph import resolved_name
-    from homelint.refs import helm_release_refs, pod_spec_refs
-    from homelint.variables import variables_of
-
     seen: set[tuple[int, str]] = set()
     for applied in applied_instances(ctx):
         obj = applied.obj

@@ -14,6 +14,7 @@ from homelint.checks.common import has_flux
 from homelint.context import Context
 from homelint.model import FILE_START, Finding, K8sObject, Span
 from homelint.registry import check
+from homelint.schemastore import Schemas
 from homelint.talos import (
     LOCAL_HOSTS,
     TalosConfig,
@@ -596,8 +597,6 @@ class _TalosSchemas:
     """The Talos and talhelper schemas of the store, read once per run; one note per missing one."""
 
     def __init__(self, ctx: Context) -> None:
-        from homelint.schemastore import Schemas
-
         self.ctx = ctx
         self.store = Schemas(ctx.config, ctx.repo.root)
         self._talos: dict[str, TalosSchema | None] = {}

@@ -36,12 +36,15 @@ from homelint.helmvalues import (
     chart_of,
     indexed,
     plain_scalar,
+    variables_for,
     wrap_unknown,
 )
+from homelint.kustomize import join
 from homelint.model import Finding, Span
 from homelint.registry import check
 from homelint.schemastore import Missing, Schemas, SchemaSet, chart_file_uri
 from homelint.talosschema import minor_of_schema_url
+from homelint.yamlload import parse_bytes
 
 VALUES_RULES = ("HL801", "HL802", "HL803", "HL804", "HL805", "HL808")
 MAX_PER_OBJECT = 10
@@ -443,8 +446,6 @@ def _defaults_file(path: Path) -> Any:
 def _defaults_bytes(raw: bytes | None) -> Any:
     if raw is None:
         return None
-    from homelint.yamlload import parse_bytes
-
     parsed = parse_bytes("values.yaml", raw)
     doc = parsed.docs[0] if parsed.docs and not parsed.problems else None
     return doc if isinstance(doc, dict) else None
@@ -605,8 +606,6 @@ def _schema_uri(path: str, url: str, root: Path) -> str | None:
         return url
     if "://" in url:
         return None
-    from homelint.kustomize import join
-
     target = join(posixpath.dirname(path), url)
     return (root / target).resolve().as_uri()
 
@@ -705,8 +704,6 @@ def _substituted(
 ) -> tuple[Any, set[tuple[Any, ...]]]:
     """A document as Flux applies it (the substitution of the Kustomization that applies it; what is
     not known matches anything), and the paths a variable was substituted into."""
-    from homelint.helmvalues import variables_for
-
     for obj in ctx.repo.objects_by_file.get(path, []):
         applied = applied_by_object.get(id(obj)) if obj.doc == doc else None
         if applied is not None:

@@ -371,7 +371,7 @@ def _homes(homes: list[str]) -> str:
 def dependencies(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
-    import networkx as nx
+    import networkx as nx  # start-up: imported only where it is needed
 
     ks_index, hr_index = _ks_index(ctx), _hr_index(ctx)
     graph = nx.DiGraph()

@@ -29,8 +29,8 @@ def write_output(text: str, output: Path | None, root: Path | None = None) -> No
         return
     # imported here, not at the top: the CLI imports this module at start-up, and safeio (secrets,
     # hashlib) adds ~10 ms to `homelint --version` and `homelint rules` (python -X importtime)
-    from homelint.filemodes import mode_for
-    from homelint.safeio import atomic_write
+    from homelint.filemodes import mode_for  # start-up: every command imports this module
+    from homelint.safeio import atomic_write  # start-up: every command imports this module
 
     try:  # as `> FILE` would: the mode of the file it replaces or the umask's, not mkstemp's 0600
         atomic_write(output, text.encode("utf-8", errors="backslashreplace"), root=root, exact_mode=mode_for(output))
@@ -60,32 +60,32 @@ def emit(
     show_chain: bool = False,
 ) -> None:
     if fmt == "json":
-        from homelint.report.jsonfmt import render_json
+        from homelint.report.jsonfmt import render_json  # start-up: every command imports this module
 
         text = render_json(result)
     elif fmt == "sarif":
-        from homelint.report.sarif import DEFAULT_CATEGORY, render_sarif
+        from homelint.report.sarif import DEFAULT_CATEGORY, render_sarif  # start-up: every command imports this module
 
         text = render_sarif(result, category or DEFAULT_CATEGORY)
     elif fmt == "github":
-        from homelint.report.github import render_github
+        from homelint.report.github import render_github  # start-up: every command imports this module
 
         text = render_github(result)
     elif fmt == "gitlab":
-        from homelint.report.gitlab import render_gitlab
+        from homelint.report.gitlab import render_gitlab  # start-up: every command imports this module
 
         text = render_gitlab(result)
     elif fmt == "junit":
-        from homelint.report.junit import render_junit
+        from homelint.report.junit import render_junit  # start-up: every command imports this module
 
         text = render_junit(result)
     else:
-        from homelint.report.text import render_text
+        from homelint.report.text import render_text  # start-up: every command imports this module
 
         read = result.repo.read_text if result.repo is not None else (lambda p: _read(result.root, p))
         chains = None
         if show_chain:
-            from homelint.explain import finding_chains, load_model
+            from homelint.explain import finding_chains, load_model  # start-up: every command imports this module
 
             chains = finding_chains(load_model(result), result.findings)
         text = render_text(
@@ -93,7 +93,7 @@ def emit(
         )
     write_output(text, output, result.root)
     if fmt != "text" and statistics:
-        from homelint.report.text import render_statistics
+        from homelint.report.text import render_statistics  # start-up: every command imports this module
 
         click.echo("\n".join(render_statistics(result)), err=True)
 

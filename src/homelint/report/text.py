@@ -8,6 +8,7 @@ from typing import Any
 from homelint.model import Finding
 from homelint.redact import escape_control, hidden_lines, mask
 from homelint.report import display_path
+from homelint.versions import describe_rows
 
 # rules whose finding is about a value itself (a broken `${...}` may sit in a password): no code frame
 VALUE_RULES = {"HL204"}
@@ -117,8 +118,6 @@ def render_statistics(result: Any) -> list[str]:
     if getattr(result, "stale_baseline", 0):
         lines.append(f"{result.stale_baseline:>5}  stale baseline entries (fixed since the baseline was written)")
     if result.stats.get("versions"):
-        from homelint.versions import describe_rows
-
         lines.extend(f"versions: {row}" for row in describe_rows(result.stats["versions"]))
     return lines
 
