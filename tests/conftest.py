@@ -74,7 +74,7 @@ def _user_cache(tmp_path_factory):
 
 def cache_dir(root: Path) -> Path:
     """The cache folder homelint uses for the repository at `root`."""
-    from homelint.cache import repo_cache_dir
+    from homelint.engine.cache import repo_cache_dir
 
     found = repo_cache_dir(root)
     assert found is not None

@@ -149,8 +149,8 @@ def test_claims_a_resource_set_templates_are_produced(check_json, repo):
 
 
 def test_applications_of_an_object_are_its_applied_entries(repo):
-    from homelint.config import load_config
-    from homelint.runner import load_repo
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
 
     root = repo({}, base="demo")
     loaded, _ = load_repo(root, load_config(root, None), use_cache=False)

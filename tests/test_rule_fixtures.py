@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from homelint.registry import builtin_rules
+from homelint.rules.registry import builtin_rules
 
 from .conftest import FIXTURES, PROJECT
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import homelint.checks
-from homelint import engine
-from homelint.checks import builtin_checks
-from homelint.model import Span
-from homelint.registry import Check, builtin_rules
+import homelint.rules
+from homelint.core.model import Span
+from homelint.engine import lint as engine
+from homelint.rules import builtin_checks
+from homelint.rules.registry import Check, builtin_rules
 
 
 def test_every_built_in_check_declares_only_known_rules():
@@ -30,7 +30,7 @@ def test_a_finding_of_an_undeclared_rule_is_refused(repo, monkeypatch):
         yield ctx.finding("HL402", "a.yaml", Span.point(3), "declared")
         yield ctx.finding("HL401", "a.yaml", Span.point(4), "not declared")
 
-    monkeypatch.setattr(homelint.checks, "builtin_checks", lambda: [Check(("HL402",), sloppy)])
+    monkeypatch.setattr(homelint.rules, "builtin_checks", lambda: [Check(("HL402",), sloppy)])
     result = engine.run_check(engine.Options(paths=[root], use_cache=False))
     found = [(f.rule, f.path, f.message) for f in result.findings if f.path in ("a.yaml", ".")]
     assert found == [
@@ -45,7 +45,7 @@ def test_an_undeclared_rule_raises_under_debug(repo, monkeypatch):
     def sloppy(ctx):
         yield ctx.finding("HL401", "a.yaml", Span.point(4), "not declared")
 
-    monkeypatch.setattr(homelint.checks, "builtin_checks", lambda: [Check(("HL402",), sloppy)])
+    monkeypatch.setattr(homelint.rules, "builtin_checks", lambda: [Check(("HL402",), sloppy)])
     monkeypatch.setenv("HOMELINT_DEBUG", "1")
     with pytest.raises(AssertionError, match="emitted HL401, which it does not declare"):
         engine.run_check(engine.Options(paths=[root], use_cache=False))

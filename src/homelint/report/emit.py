@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from homelint.errors import ConfigError
+from homelint.core.errors import ConfigError
 
 FORMATS = ["text", "json", "sarif", "github", "gitlab", "junit"]
 
@@ -29,8 +29,8 @@ def write_output(text: str, output: Path | None, root: Path | None = None) -> No
         return
     # imported here, not at the top: the CLI imports this module at start-up, and safeio (secrets,
     # hashlib) adds ~10 ms to `homelint --version` and `homelint rules` (python -X importtime)
-    from homelint.filemodes import mode_for  # start-up: every command imports this module
-    from homelint.safeio import atomic_write  # start-up: every command imports this module
+    from homelint.core.filemodes import mode_for  # start-up: every command imports this module
+    from homelint.loading.safeio import atomic_write  # start-up: every command imports this module
 
     try:  # as `> FILE` would: the mode of the file it replaces or the umask's, not mkstemp's 0600
         atomic_write(output, text.encode("utf-8", errors="backslashreplace"), root=root, exact_mode=mode_for(output))
@@ -85,7 +85,7 @@ def emit(
         read = result.repo.read_text if result.repo is not None else (lambda p: _read(result.root, p))
         chains = None
         if show_chain:
-            from homelint.explain import finding_chains, load_model  # start-up: every command imports this module
+            from homelint.engine.explain import finding_chains, load_model  # start-up: every command imports this module
 
             chains = finding_chains(load_model(result), result.findings)
         text = render_text(
@@ -100,7 +100,7 @@ def emit(
 
 def _read(root: Path, path: str) -> str | None:
     """A repository file for a code frame; None for one that leads outside the repository."""
-    from homelint.safeio import is_within, read_regular  # start-up: see write_output
+    from homelint.loading.safeio import is_within, read_regular  # start-up: see write_output
 
     full = root / path
     if not is_within(os.path.realpath(full), os.path.realpath(root)):

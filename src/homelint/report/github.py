@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homelint.redact import escape_control
+from homelint.core.redact import escape_control
 from homelint.report import host_path
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}

@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 from homelint import __version__
-from homelint.explain import finding_chains, load_model
-from homelint.model import Finding
+from homelint.core.model import Finding
+from homelint.engine.explain import finding_chains, load_model
 from homelint.report import host_path, work_tree
 
 INFORMATION_URI = "https://github.com/homelint/homelint"
@@ -88,7 +88,7 @@ def _rule_descriptor(meta: Any) -> Any:
 
 
 def _code_flows(root: Any, chains: list[list[tuple[str, int, str]]]) -> Any:
-    """The chain Flux follows to the finding's object (homelint.explain), one thread flow per
+    """The chain Flux follows to the finding's object (homelint.engine.explain), one thread flow per
     applying Kustomization: GitHub shows each as steps."""
     import sarif_om as s  # start-up: imported only where it is needed
 
@@ -140,7 +140,7 @@ def build_log(result: Any, category: str = DEFAULT_CATEGORY, chains: dict[int, A
     """The SARIF log. Artifact URIs are relative to the git work tree (%SRCROOT%), where GitHub looks
     files up, also when the linted root is a subfolder; `category` tells GitHub which analysis this
     run replaces (one per category), as upload-sarif's `category` would. `chains` (id(finding) ->
-    homelint.explain.finding_chains) become each result's codeFlows."""
+    homelint.engine.explain.finding_chains) become each result's codeFlows."""
     import sarif_om as s  # start-up: imported only where it is needed
 
     rules = sorted(result.rules.values(), key=lambda r: r.id)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from homelint.model import Finding
-from homelint.redact import escape_control, hidden_lines, mask
+from homelint.core.model import Finding
+from homelint.core.redact import escape_control, hidden_lines, mask
+from homelint.model.versions import describe_rows
 from homelint.report import display_path
-from homelint.versions import describe_rows
 
 # rules whose finding is about a value itself (a broken `${...}` may sit in a password): no code frame
 VALUE_RULES = {"HL204"}
