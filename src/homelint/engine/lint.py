@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from homelint.core import timing
 from homelint.core.context import Context
 from homelint.core.model import Finding, severity_rank
 from homelint.engine.runner import Cache, fork_map, from_plain, load_builtin_rules, quiet_gc, run_record, to_plain
+from homelint.engine.selection import enabled_rules, select
 from homelint.loading.discovery import find_repo_root
 from homelint.loading.yamlload import Suppression
 from homelint.model.config import Config, ConfigError, load_config
@@ -22,7 +22,7 @@ from homelint.model.versions import describe_rows
 from homelint.rules.budgets import within_budget
 from homelint.rules.declarative import load_user_rules, run_declarative
 from homelint.rules.meta import apply_suppressions, internal_error
-from homelint.rules.registry import Check, RuleMeta, builtin_rules, matches
+from homelint.rules.registry import Check, RuleMeta, builtin_rules
 
 
 @dataclass
@@ -301,47 +301,3 @@ def _run_one(ctx: Context, unit: Check) -> list[Finding]:
 def _debug() -> bool:
 
     return os.environ.get("HOMELINT_DEBUG") == "1"
-
-
-def enabled_rules(rules: dict[str, RuleMeta], config: Config, options: Options) -> set[str]:
-    selected = options.select if options.select is not None else config.select
-    extend = [*config.extend_select, *options.extend_select]
-    ignore = [*config.ignore, *options.ignore]
-    for selector in [*(selected or []), *extend, *ignore, *config.severity]:
-        if selector != "ALL" and not any(rule.startswith(selector) for rule in rules):
-            raise ConfigError(f"unknown rule or prefix '{selector}' (see 'homelint rules')")
-    enabled = set()
-    for rule_id, meta in rules.items():
-        on = matches(rule_id, selected) if selected is not None else meta.enabled
-        if matches(rule_id, extend):
-            on = True
-        if ignore and matches(rule_id, ignore) and not (selected and rule_id in selected):
-            on = False
-        if on:
-            enabled.add(rule_id)
-    enabled.update(rule_id for rule_id, meta in rules.items() if meta.always)
-    return enabled
-
-
-def select(findings: list[Finding], rules: dict[str, RuleMeta], config: Config, options: Options) -> list[Finding]:
-    enabled = enabled_rules(rules, config, options)
-    out = []
-    for finding in findings:
-        if finding.rule not in enabled:
-            continue
-        if _path_ignored(finding, config):
-            continue
-        override = config.severity.get(finding.rule)
-        if override:
-            finding.severity = override
-        out.append(finding)
-    return out
-
-
-def _path_ignored(finding: Finding, config: Config) -> bool:
-    for pattern, ids in config.per_path_ignores.items():
-        if matches(finding.rule, ids) and (
-            fnmatch.fnmatch(finding.path, pattern) or fnmatch.fnmatch(finding.path, pattern.rstrip("/") + "/*")
-        ):
-            return True
-    return False
