@@ -102,3 +102,13 @@ def test_each_layer_imports_only_layers_below():
         f"{module} -> {target}" for module, targets in graph.items() for target in targets if layer_of(target) > layer_of(module)
     )
     assert upward == []
+
+
+def test_the_architecture_page_lists_every_module_under_its_layer():
+    """docs/architecture.md is the module map a newcomer reads: no module is missing or misplaced."""
+    text = (PACKAGE.parent.parent / "docs" / "architecture.md").read_text()
+    sections = {part.split("`", 2)[1].rstrip("/"): part for part in text.split("\n### ")[1:]}
+    assert set(sections) == set(LAYERS)
+    for layer in LAYERS:
+        listed = sorted(line.split("`")[1] for line in sections[layer].splitlines() if line.startswith("- `"))
+        assert listed == sorted(p.name for p in (PACKAGE / layer).glob("*.py")), layer
