@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CRASHES = ROOT / "bench" / "fuzz-crashes"  # git-ignored
 sys.path.insert(0, str(ROOT / "src"))
 
-from homelint.engine import Options, run_check  # noqa: E402
+from homelint.engine.lint import Options, run_check  # noqa: E402
 
 TOKENS = [
     b":",

@@ -25,11 +25,36 @@ LEFT_BY_RUNS = shutil.ignore_patterns(".homelint_cache", "__pycache__")
 
 def _pristine_fixtures() -> Path:
     """A copy of fixtures/ made once per test session, without what a user's runs left in the
-    source tree: tests never depend on, nor write into, the checkout's fixtures."""
+    source tree: tests never depend on, nor write into, the checkout's fixtures. The rule
+    fixtures in it are whole repositories (materialize_rule_fixtures)."""
     tmp = Path(tempfile.mkdtemp(prefix="homelint-fixtures-"))
     atexit.register(shutil.rmtree, tmp, True)
     shutil.copytree(PROJECT / "fixtures", tmp / "fixtures", symlinks=True, ignore=LEFT_BY_RUNS)
+    materialize_rule_fixtures(tmp / "fixtures")
     return tmp / "fixtures"
+
+
+RULE_CASES = ("bad", "good")
+
+
+def materialize_rule_fixtures(fixtures: Path) -> None:
+    """Make each case of fixtures/rules/<ID>/ a whole repository: a case folder holds only what
+    differs from the shared base repository fixtures/base (a missing good/ is the base as it is),
+    and <case>.without lists the base files the case does not have."""
+    base = fixtures / "base"
+    base_files = sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
+    for rule in sorted(p for p in (fixtures / "rules").iterdir() if p.is_dir()):
+        for case in RULE_CASES:
+            folder = rule / case
+            if case == "bad" and not folder.is_dir():
+                continue  # a rule without a fixture pair (see test_rule_fixtures)
+            listed = rule / f"{case}.without"
+            without = set(listed.read_text().split()) if listed.is_file() else set()
+            for rel in base_files:
+                target = folder / rel
+                if rel not in without and not target.exists() and not target.is_symlink():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(base / rel, target)
 
 
 FIXTURES = _pristine_fixtures()
@@ -49,7 +74,7 @@ def _user_cache(tmp_path_factory):
 
 def cache_dir(root: Path) -> Path:
     """The cache folder homelint uses for the repository at `root`."""
-    from homelint.cache import repo_cache_dir
+    from homelint.engine.cache import repo_cache_dir
 
     found = repo_cache_dir(root)
     assert found is not None

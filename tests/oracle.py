@@ -20,7 +20,7 @@ builds every Flux Kustomization with real kustomize (`kubectl kustomize`, kustom
    added so each object says which file (or generator) it came from; it changes no object's identity.
 3. Post-build substitution on each built object (unless labelled or annotated
    `kustomize.toolkit.fluxcd.io/substitute: disabled`), with the variables homelint computes for
-   that Kustomization's `postBuild` (homelint.variables.variables_of); a variable whose value cannot be
+   that Kustomization's `postBuild` (homelint.model.variables.variables_of); a variable whose value cannot be
    known here (a Secret, SOPS) stays as its `${...}` text, on both sides alike.
 4. The walk: from the roots (homelint's roots, and the FluxInstance `sync` paths and the Flux
    Kustomizations declared beside their own source), every Flux Kustomization in a build is a child,
@@ -374,7 +374,7 @@ class Substituter:
     def __call__(self, text: Any) -> Any:
         if not self.enabled or not isinstance(text, str) or "$" not in text:
             return text
-        from homelint.substitution import scan
+        from homelint.core.substitution import scan
 
         out: list[str] = []
         last = 0
@@ -415,7 +415,7 @@ def substitution_disabled(obj: dict[str, Any]) -> bool:
 
 
 class KSView:
-    """The applied Kustomization as the real build shows it, for homelint.variables.variables_of:
+    """The applied Kustomization as the real build shows it, for homelint.model.variables.variables_of:
     its own postBuild and namespace; anything else the model asks for (its cluster, ...) from
     homelint's model of the same Kustomization (or of the nearest ancestor that has one)."""
 
@@ -446,7 +446,7 @@ def substituter_for(repo: Any, ks_like: Any, keep: list[Any]) -> Substituter:
         return Substituter({}, False)
     keep.append(ks_like)  # variables_of caches by id(): keep stand-ins alive so no id is reused
     try:
-        from homelint.variables import variables_of
+        from homelint.model.variables import variables_of
 
         found = variables_of(repo, ks_like)
         return Substituter(dict(found.values), bool(found.substitutes))
@@ -937,8 +937,8 @@ class Oracle:
         use_config: bool = False,
         cache_dir: Path | None = None,
     ) -> None:
-        from homelint.config import Config, load_config
-        from homelint.runner import load_repo
+        from homelint.engine.runner import load_repo
+        from homelint.model.config import Config, load_config
 
         self.root = root
         config = load_config(root) if use_config else Config()

@@ -17,7 +17,7 @@ from .conftest import FIXTURES, PROJECT
 
 
 def action() -> dict:
-    from homelint.yamlload import parse_bytes
+    from homelint.loading.yamlload import parse_bytes
 
     return parse_bytes("action.yml", (PROJECT / "action.yml").read_bytes()).docs[0]
 

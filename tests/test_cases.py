@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from homelint.yamlload import parse_bytes
+from homelint.loading.yamlload import parse_bytes
 
 from .conftest import FIXTURES
 
@@ -74,8 +74,8 @@ def test_every_case_names_its_rules():
 
 
 def test_findings_of_one_rule_at_one_position_are_merged_deterministically():
-    from homelint.engine import dedupe
-    from homelint.model import Finding, Span
+    from homelint.core.model import Finding, Span
+    from homelint.engine.lint import dedupe
 
     def make(message: str, severity: str = "warning") -> Finding:
         return Finding("HL201", "a.yaml", Span(3, 5, 3, 9), message, severity=severity, key=message, related=(message,))

@@ -184,8 +184,8 @@ def test_cache_notices_a_changed_file(check_json, run, repo):
 
 
 def test_unchanged_repository_answers_without_loading_documents(run, repo, monkeypatch):
-    import homelint.runner as repo_module
-    from homelint.cache import Cache
+    import homelint.engine.runner as repo_module
+    from homelint.engine.cache import Cache
 
     root = repo({}, base="demo")
     first = run("check", str(root), "--format", "json").stdout
@@ -267,7 +267,7 @@ def test_graph_path_narrows_and_big_graphs_warn(run, repo, monkeypatch):
         "HelmRelease/default/echo" in (e["from"], e["to"]) or "Kustomization/default/echo" in (e["from"], e["to"])
         for e in narrowed["edges"]
     )
-    import homelint.fluxgraph as fluxgraph
+    import homelint.report.graph as fluxgraph
 
     monkeypatch.setattr(fluxgraph, "MERMAID_MAX_EDGES", 3)
     result = run("graph", str(FIXTURES / "clean"))
@@ -278,14 +278,14 @@ def test_graph_path_narrows_and_big_graphs_warn(run, repo, monkeypatch):
 def test_touched_but_unchanged_files_are_not_parsed_again(repo, monkeypatch):
     import os
 
-    from homelint.config import Config
-    from homelint.runner import load_repo
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import Config
 
     root = repo({}, base="demo")
     load_repo(root, Config())[1].save()
     for path in root.rglob("*.yaml"):
         os.utime(path, ns=(10**18, 10**18))  # new mtimes, same content
-    import homelint.runner as repo_module
+    import homelint.engine.runner as repo_module
 
     parsed: list[str] = []
     original = repo_module._parse_one
@@ -297,7 +297,7 @@ def test_touched_but_unchanged_files_are_not_parsed_again(repo, monkeypatch):
 def test_new_stats_of_touched_files_are_remembered(run, repo, monkeypatch):
     import os
 
-    import homelint.runner as repo_module
+    import homelint.engine.runner as repo_module
 
     root = repo({}, base="demo")
     first = run("check", str(root), "--format", "json").stdout
@@ -340,7 +340,7 @@ def test_unknown_rule_selectors_are_usage_errors(run, repo):
 
 def test_docs_rules_md_is_generated_from_the_rules():
     from homelint.cli import rules_markdown
-    from homelint.registry import builtin_rules
+    from homelint.rules.registry import builtin_rules
 
     from .conftest import PROJECT
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from homelint.discovery import IgnoreRules, walk
+from homelint.loading.discovery import IgnoreRules, walk
 
 PATTERNS = [
     ["*.key", "kubeconfig", ".private", "/build/", "docs/**/draft-*.md"],

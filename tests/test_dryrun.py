@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from homelint.checks.dryrun import Candidate, selector_matches, target_matches
+from homelint.rules.dryrun import Candidate, selector_matches, target_matches
 
 from .conftest import FIXTURES
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from homelint.fastschema import Compiler, Unsupported
-from homelint.kindschemas import KUSTOMIZE_SCHEMA, SCHEMAS, fast_validator, validator
-from homelint.yamlload import parse_bytes
+from homelint.loading.yamlload import parse_bytes
+from homelint.model.fastschema import Compiler, Unsupported
+from homelint.model.kindschemas import KUSTOMIZE_SCHEMA, SCHEMAS, fast_validator, validator
 
 from .conftest import FIXTURES
 
@@ -152,8 +152,8 @@ def test_every_shipped_kind_schema_compiles():
 
 
 def test_every_shipped_declarative_rule_schema_compiles():
-    from homelint.fastschema import compile_standalone
-    from homelint.registry import builtin_rules
+    from homelint.model.fastschema import compile_standalone
+    from homelint.rules.registry import builtin_rules
 
     declarative = [meta for meta in builtin_rules().values() if meta.declarative]
     assert declarative
@@ -226,8 +226,8 @@ def test_mutated_fixture_documents_agree(data):
 
 
 def test_declarative_rule_schemas_agree_on_fixture_documents():
-    from homelint.fastschema import compile_standalone
-    from homelint.registry import builtin_rules
+    from homelint.model.fastschema import compile_standalone
+    from homelint.rules.registry import builtin_rules
 
     checked = 0
     for meta in (m for m in builtin_rules().values() if m.declarative):

@@ -172,7 +172,7 @@ def test_atomic_write_keeps_the_mode(tmp_path):
 
 
 def test_a_fix_that_would_change_other_data_is_refused(tmp_path):
-    from homelint.fix import _verified
+    from homelint.engine.fix import _verified
 
     def to_true(_where, was, now):
         return was is True and now == "true"
@@ -204,7 +204,7 @@ def test_rules_show_unsafe_fixes(rule, tmp_path, monkeypatch):
 
 
 def test_fix_module_and_rule_files_agree_on_fixability(tmp_path, monkeypatch):
-    from homelint import fix
+    from homelint.engine import fix
 
     monkeypatch.chdir(tmp_path)
     listing = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).output)

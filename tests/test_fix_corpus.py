@@ -16,7 +16,7 @@ NAMES = sorted(p.name for p in CORPORA.iterdir() if p.is_dir()) if CORPORA.is_di
 
 
 def _data(path: Path) -> list:
-    from homelint.yamlload import parse_bytes
+    from homelint.loading.yamlload import parse_bytes
 
     parsed = parse_bytes(path.name, path.read_bytes())
     assert not parsed.problems, f"{path} no longer parses cleanly"
@@ -33,8 +33,8 @@ def _fixed_node(was, now) -> bool:
 @pytest.mark.skipif(not NAMES, reason="no shared/corpora beside the project")
 @pytest.mark.parametrize("name", NAMES)
 def test_safe_fixes_change_only_the_fixed_nodes(name, tmp_path):
-    from homelint.engine import Options, run_check
-    from homelint.fix import _differences, plan, write
+    from homelint.engine.fix import _differences, plan, write
+    from homelint.engine.lint import Options, run_check
 
     root = tmp_path / name
     shutil.copytree(CORPORA / name, root, symlinks=True, ignore=shutil.ignore_patterns(".git"))

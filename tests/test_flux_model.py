@@ -146,3 +146,16 @@ def test_claims_a_resource_set_templates_are_produced(check_json, repo):
     assert _claim_findings(check_json, repo, "data") == []
     # a template whose literal part cannot match still leaves echo-data unproduced
     assert len(_claim_findings(check_json, repo, "cache")) == 1
+
+
+def test_applications_of_an_object_are_its_applied_entries(repo):
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+
+    root = repo({}, base="demo")
+    loaded, _ = load_repo(root, load_config(root, None), use_cache=False)
+    flux = loaded.flux_model
+    for obj in loaded.objects:
+        assert flux.applications_of(obj) == [a for a in flux.applied if a.obj is obj]
+    assert any(flux.applications_of(obj) for obj in loaded.objects)
+    assert any(not flux.applications_of(obj) for obj in loaded.objects)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from homelint.config import load_config
-from homelint.model import Span
-from homelint.runner import load_repo
-from homelint.targets import selector_matches, target_matches
+from homelint.core.model import Span
+from homelint.engine.runner import load_repo
+from homelint.model.config import load_config
+from homelint.model.targets import selector_matches, target_matches
 
 
 def model(root: Path):

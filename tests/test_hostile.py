@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from homelint import cache as cache_module
-from homelint.runner import to_plain
+from homelint.engine import cache as cache_module
+from homelint.engine.runner import to_plain
 
 from .conftest import cache_dir
 
@@ -36,7 +36,7 @@ def forged_cache(root: Path, attacker_home: Path, monkeypatch) -> Path:
     monkeypatch.setenv("HOMELINT_CACHE_DIR", str(attacker_home))
     store = cache_module._Store(root)
     assert store.usable
-    from homelint.engine import Options, run_check
+    from homelint.engine.lint import Options, run_check
 
     run_check(Options(paths=[root]))
     runs = store.load("runs.marshal")
@@ -288,7 +288,7 @@ def test_write_baseline_over_a_committed_symlink_replaces_the_link(run, repo, ou
 
 
 def test_temporary_files_are_removed_on_error_and_stale_ones_reclaimed(tmp_path):
-    from homelint.safeio import STALE_TMP_SECONDS, TMP_MARK, atomic_write
+    from homelint.loading.safeio import STALE_TMP_SECONDS, TMP_MARK, atomic_write
 
     stale = tmp_path / f".report.json{TMP_MARK}0123456789abcdef"
     stale.write_text("left by a killed run")
@@ -305,7 +305,7 @@ def test_temporary_files_are_removed_on_error_and_stale_ones_reclaimed(tmp_path)
 
 
 def test_full_disk_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from homelint import safeio
+    from homelint.loading import safeio
 
     real_fdopen = os.fdopen
 
@@ -520,7 +520,7 @@ def crashing_loader(stock, spare: int = 0):
 @pytest.fixture
 def crashing_parser(monkeypatch):
     """The composer crashes on CRASH in every process but this test's own."""
-    from homelint import yamlload
+    from homelint.loading import yamlload
 
     loader = crashing_loader(yamlload._loader_class(), spare=os.getpid())
     monkeypatch.setattr(yamlload, "_loader_class", lambda: loader)
@@ -529,7 +529,7 @@ def crashing_parser(monkeypatch):
 # a homelint whose composer crashes on CRASH in every process, this one too
 CRASHING_HOMELINT = """
 import sys
-from homelint import yamlload
+from homelint.loading import yamlload
 from tests.test_hostile import crashing_loader
 loader = crashing_loader(yamlload._loader_class())
 yamlload._loader_class = lambda: loader
@@ -599,7 +599,7 @@ def test_a_parser_crash_in_the_main_process_is_still_a_finding(repo, tmp_path):
 
 
 def test_a_supervised_command_keeps_its_exit_code_and_crashes_are_told_apart():
-    from homelint.parallel import supervise
+    from homelint.engine.parallel import supervise
 
     assert supervise(lambda: 3) == 3
     assert supervise(lambda: abort() or 0) is None  # SIGABRT: the caller retries
@@ -618,7 +618,7 @@ def test_a_file_that_needs_too_much_memory_is_a_finding_not_an_oom(repo):
     kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
     kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - big.yaml\n", 1))
     script = (
-        "import sys\nfrom homelint import runner\nrunner.PARSE_MEMORY = 64 << 20\nfrom homelint.cli import run\n"
+        "import sys\nfrom homelint.engine import runner\nrunner.PARSE_MEMORY = 64 << 20\nfrom homelint.cli import run\n"
         "sys.argv = ['homelint', 'check', sys.argv[1], '--format', 'json', '--no-cache']\nrun()\n"
     )
     done = subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, timeout=300, cwd=PROJECT)
@@ -629,7 +629,7 @@ def test_a_file_that_needs_too_much_memory_is_a_finding_not_an_oom(repo):
 
 
 def test_a_worker_killed_by_a_file_has_its_files_parsed_one_by_one(tmp_path, crashing_parser):
-    from homelint.runner import _parse_one, _parse_rescue
+    from homelint.engine.runner import _parse_one, _parse_rescue
 
     for name, text in {"a.yaml": "a: 1\n", "boom.yaml": f"b: {CRASH}\n", "c.yaml": "c: [1]\n"}.items():
         (tmp_path / name).write_text(text)
@@ -642,7 +642,7 @@ def test_a_worker_killed_by_a_file_has_its_files_parsed_one_by_one(tmp_path, cra
 
 
 def test_chunks_a_dead_worker_did_not_return_go_to_the_rescue(tmp_path):
-    from homelint.parallel import fork_map
+    from homelint.engine.parallel import fork_map
 
     parent, taken = os.getpid(), tmp_path / "taken"
 
@@ -667,7 +667,7 @@ def test_chunks_a_dead_worker_did_not_return_go_to_the_rescue(tmp_path):
 
 
 def test_positions_never_compose_a_file_nested_too_deeply():
-    from homelint.positions import PositionIndex
+    from homelint.loading.positions import PositionIndex
 
     index = PositionIndex({"deep.yaml": ("- " * 30000 + "x\n").encode()}.get)
     assert index.node("deep.yaml", 0) is None  # composing it would crash the C composer
@@ -682,7 +682,7 @@ def test_positions_never_compose_a_file_nested_too_deeply():
     ],
 )
 def test_alias_expansion_is_bounded_by_size(tmp_path, text):
-    from homelint.yamlload import parse_bytes
+    from homelint.loading.yamlload import parse_bytes
 
     start = time.perf_counter()
     parsed = parse_bytes("x.yaml", text.encode())
@@ -811,7 +811,7 @@ def test_rule_pattern_that_re2_cannot_run_is_a_config_error(repo, run):
     ],
 )
 def test_marker_and_suppression_scans_are_linear(line):
-    from homelint.yamlload import parse_bytes
+    from homelint.loading.yamlload import parse_bytes
 
     start = time.perf_counter()
     parse_bytes("x.yaml", (line + "\n").encode())
@@ -819,7 +819,7 @@ def test_marker_and_suppression_scans_are_linear(line):
 
 
 def test_many_duplicate_keys_and_suppressions_are_linear():
-    from homelint.yamlload import parse_bytes
+    from homelint.loading.yamlload import parse_bytes
 
     start = time.perf_counter()
     parsed = parse_bytes("x.yaml", ("m:\n" + "".join(f"  k{i % 2}: 1\n" for i in range(40000))).encode())
@@ -853,7 +853,7 @@ def test_did_you_mean_work_is_bounded_for_long_keys_and_schema_properties(check_
 
 
 def test_documents_past_the_per_file_budget_are_one_finding_where_they_start():
-    from homelint.yamlload import MAX_DOCUMENTS, parse_bytes
+    from homelint.loading.yamlload import MAX_DOCUMENTS, parse_bytes
 
     parsed = parse_bytes("x.yaml", b"---\na: 1\n" * (MAX_DOCUMENTS + 50))
     assert len(parsed.docs) == MAX_DOCUMENTS
@@ -862,7 +862,7 @@ def test_documents_past_the_per_file_budget_are_one_finding_where_they_start():
 
 
 def test_documents_past_the_run_budget_fail_the_run_where_they_start(check_json, repo, monkeypatch):
-    from homelint import repo as repo_module
+    from homelint.model import repo as repo_module
 
     monkeypatch.setattr(repo_module, "MAX_RUN_DOCUMENTS", 5)
     code, findings = check_json(repo({}, base="demo"))
@@ -872,13 +872,13 @@ def test_documents_past_the_run_budget_fail_the_run_where_they_start(check_json,
 
 
 def finding(path: str, severity: str, line: int, message: str = "m"):
-    from homelint.model import Finding, Span
+    from homelint.core.model import Finding, Span
 
     return Finding("HL999", path, Span(line, 1, line, 2), message, None, severity, "x", f"{path}/{line}")
 
 
 def test_findings_past_a_budget_keep_the_most_severe_and_the_verdict():
-    from homelint.budgets import MAX_FINDINGS_PER_FILE, within_budget
+    from homelint.rules.budgets import MAX_FINDINGS_PER_FILE, within_budget
 
     many = [finding("a.yaml", "info", i) for i in range(1, MAX_FINDINGS_PER_FILE + 100)]
     kept = within_budget([*many, finding("a.yaml", "error", 5000), finding("b.yaml", "warning", 1)])
@@ -893,7 +893,7 @@ def test_findings_past_a_budget_keep_the_most_severe_and_the_verdict():
 
 
 def test_findings_past_the_run_budget_are_counted_once(monkeypatch):
-    from homelint import budgets
+    from homelint.rules import budgets
 
     monkeypatch.setattr(budgets, "MAX_FINDINGS", 50)
     kept = budgets.within_budget([finding(f"f{i:03}.yaml", "warning", 1) for i in range(80)])
@@ -1031,7 +1031,7 @@ def test_ctrl_c_exits_130():
     import sys
 
     code = (
-        "import homelint.engine as e\n"
+        "import homelint.engine.lint as e\n"
         "def interrupted(options):\n    raise KeyboardInterrupt\n"
         "e.run_check = interrupted\n"
         "from homelint.cli import run\nimport sys\nsys.argv = ['homelint', 'check', '.']\nrun()\n"
@@ -1095,7 +1095,7 @@ def hostile_yaml(draw) -> str:
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(text=hostile_yaml())
 def test_generated_hostile_yaml_is_parsed_in_bounded_time(text):
-    from homelint.yamlload import parse_bytes
+    from homelint.loading.yamlload import parse_bytes
 
     start = time.perf_counter()
     parsed = parse_bytes("x.yaml", text.encode())  # a crash of the C parser would kill this test run
@@ -1144,7 +1144,7 @@ def test_generated_hostile_files_in_a_repository_are_findings_with_locations(fuz
     finding at a real place of a real file."""
     import random
 
-    from homelint.engine import Options, run_check
+    from homelint.engine.lint import Options, run_check
 
     mutated = fuzz_repo / MUTATED
     original = mutated.read_bytes()

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from homelint.engine import Options, run_check
+from homelint.engine.lint import Options, run_check
 from homelint.report.jsonfmt import render_json
 from homelint.report.sarif import render_sarif
 
@@ -113,7 +113,7 @@ def edit(root: Path, operation: str, rng: random.Random, history: list[tuple[Pat
 def reports(root: Path, use_cache: bool) -> tuple[str, str, list[str]]:
     """The JSON, SARIF and notes of a run; an edit may break the config, and then both runs must
     refuse it with the same error."""
-    from homelint.config import ConfigError
+    from homelint.model.config import ConfigError
 
     try:
         result = run_check(Options(paths=[root], use_cache=use_cache))
@@ -205,15 +205,15 @@ def test_a_same_size_rewrite_in_the_same_mtime_tick_is_seen(tmp_path):
 def test_an_unchanged_tree_is_not_walked_again(tmp_path, monkeypatch):
     """No folder changed since the last run: the file list comes from the cache; a file added to a
     folder makes the next run walk again."""
-    import homelint.discovery
+    import homelint.engine.runner
 
     root = tmp_path / "demo"
     shutil.copytree(FIXTURES / "demo", root)
     age(root, 0)
     first = reports(root, use_cache=True)
     walks: list[Path] = []
-    real_walk = homelint.discovery.walk
-    monkeypatch.setattr(homelint.discovery, "walk", lambda *a, **k: walks.append(a[0]) or real_walk(*a, **k))
+    real_walk = homelint.engine.runner.walk  # the runner's walk (it imports it from discovery)
+    monkeypatch.setattr(homelint.engine.runner, "walk", lambda *a, **k: walks.append(a[0]) or real_walk(*a, **k))
     assert reports(root, use_cache=True) == first
     assert walks == []
     shutil.copyfile(root / "kubernetes/apps/default/echo/app/pvc.yaml", root / "kubernetes/apps/default/echo/app/pvc2.yaml")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from homelint.positions import PositionIndex
-from homelint.yamlload import parse_bytes
+from homelint.loading.positions import PositionIndex
+from homelint.loading.yamlload import parse_bytes
 
 
 def parse(text: str | bytes):
@@ -24,7 +24,7 @@ def test_yaml_1_2_scalars_stay_strings():
 def test_the_memoised_resolver_tags_every_scalar_as_ruamels_own_does():
     from ruamel.yaml.cyaml import CSafeLoader
 
-    from homelint.yamlload import iter_nodes
+    from homelint.loading.yamlload import iter_nodes
 
     text = (
         "a: [yes, on, 1.10, 0o17, 0x1F, -3, 1_000, .inf, -.Inf, .nan, null, ~, '', true, False, 2024-01-01]\n"

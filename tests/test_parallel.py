@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-from homelint import engine, parallel
-from homelint.engine import Options, run_check
+from homelint.engine import lint as engine
+from homelint.engine import parallel
+from homelint.engine.lint import Options, run_check
 
 from .conftest import FIXTURES, fresh_process_json
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from homelint.patches import apply_patch
+from homelint.model.patches import apply_patch
 
 from .oracle import _loader, find_kubectl
 from .test_oracle import GOTK, flux_ks, kustomization
@@ -328,7 +328,7 @@ def test_generated_objects_that_flux_does_not_substitute_have_no_placeholders(ch
 
 
 def test_the_hash_suffix_is_kustomizes() -> None:
-    from homelint.generators import hash_suffix
+    from homelint.model.generators import hash_suffix
 
     # `kubectl kustomize` (kustomize v5.8.1) names `configMapGenerator: [{name: hashed, literals: [a=b]}]`
     # hashed-4h2mbtbbt6: the name does not enter the hash, the content does

@@ -116,7 +116,7 @@ def test_diff_base_errors_are_one_line_exit_2(run, repo, tmp_path):
 
 
 def test_the_hook_runs_on_every_commit_and_compares_with_head():
-    from homelint.yamlload import parse_bytes
+    from homelint.loading.yamlload import parse_bytes
 
     (hook, _render) = parse_bytes("h", (PROJECT / ".pre-commit-hooks.yaml").read_bytes()).docs[0]
     assert hook["id"] == "homelint" and hook["entry"] == "homelint check --diff-base HEAD"

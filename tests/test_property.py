@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from homelint.engine import Options, run_check
+from homelint.engine.lint import Options, run_check
 
 from .conftest import FIXTURES
 

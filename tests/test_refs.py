@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from homelint.graph import release_name
-from homelint.refs import consumed_refs, is_templated, products_of, resource_set_objects, tables
-from homelint.repo import make_object
-from homelint.yamlload import parse_bytes
+from homelint.core.model import make_object
+from homelint.loading.yamlload import parse_bytes
+from homelint.model.graph import release_name
+from homelint.model.refs import consumed_refs, is_templated, products_of, resource_set_objects, tables
 
 from .conftest import FIXTURES
 
@@ -89,7 +89,7 @@ def test_fixture_files_belong_to_rows():
 
 
 def test_rule_docs_list_the_table_rows():
-    from homelint.registry import builtin_rules
+    from homelint.rules.registry import builtin_rules
 
     rules = builtin_rules()
     for rule, kind in (("HL401", "Secret"), ("HL405", "ConfigMap"), ("HL301", "PersistentVolumeClaim")):
@@ -104,20 +104,22 @@ def test_rule_docs_list_the_table_rows():
 
 
 def test_a_broken_table_is_refused(tmp_path, monkeypatch):
-    import homelint.resources as resources
-    from homelint.refs import load_table
+    import homelint.core.resources as resources
+    import homelint.model.refs as refs
+    from homelint.model.refs import load_table
 
     schemas = tmp_path / "schemas"
     schemas.mkdir()
     (schemas / "refs.schema.json").write_text((resources.data_dir("schemas") / "refs.schema.json").read_text())
     (schemas / "producers.yaml").write_text("producers:\n  - id: x\n    match: {group: '', kind: Secret}\n    produces: []\n")
     monkeypatch.setattr(resources, "data_dir", lambda name: schemas)
+    monkeypatch.setattr(refs, "data_dir", lambda name: schemas)
     with pytest.raises(ValueError, match="source"):
         load_table("producers.yaml", validate=True)
 
 
 def test_the_shipped_tables_follow_their_schema():
-    from homelint.refs import load_table
+    from homelint.model.refs import load_table
 
     for name in ("producers.yaml", "consumers.yaml"):
         assert load_table(name, validate=True)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from homelint.discovery import FileSet, SkippedFile
-from homelint.model import Finding, Span
-from homelint.registry import builtin_rules
-from homelint.repo import parse_file
-from homelint.runner import from_plain, to_plain
+from homelint.core.model import Finding, Span
+from homelint.engine.runner import from_plain, to_plain
+from homelint.loading.discovery import FileSet, SkippedFile
+from homelint.model.repo import parse_file
+from homelint.rules.registry import builtin_rules
 
 from .conftest import FIXTURES
 
@@ -66,7 +66,7 @@ def test_a_field_added_to_a_dataclass_is_carried_without_an_encoder():
 
 @pytest.mark.parametrize("data", [("a.yaml",), 12, None, ["a.yaml", [], [], [], [], [], True, [], False, [], []]])
 def test_data_of_another_shape_is_refused(data):
-    from homelint.yamlload import ParsedFile
+    from homelint.loading.yamlload import ParsedFile
 
     with pytest.raises((TypeError, ValueError)):
         from_plain(ParsedFile, data)

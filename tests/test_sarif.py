@@ -115,11 +115,11 @@ def test_multitool_when_installed(sarif, tmp_path):
 def test_results_past_githubs_limit_are_left_out_and_said(capsys):
     from pathlib import Path
 
-    from homelint.config import Config
-    from homelint.engine import Result
-    from homelint.model import Finding, Span
-    from homelint.registry import builtin_rules
+    from homelint.core.model import Finding, Span
+    from homelint.engine.lint import Result
+    from homelint.model.config import Config
     from homelint.report.sarif import GITHUB_MAX_RESULTS, build_log
+    from homelint.rules.registry import builtin_rules
 
     findings = [
         Finding("HL101", f"f{i}.yaml", Span.point(1), "m", None, "error", "missing-resource", f"k{i}")

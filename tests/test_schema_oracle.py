@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from homelint.config import load_config
-from homelint.kindschemas import SCHEMAS, validator
-from homelint.runner import load_repo
+from homelint.engine.runner import load_repo
+from homelint.model.config import load_config
+from homelint.model.kindschemas import SCHEMAS, validator
 
 from .conftest import SHARED
 

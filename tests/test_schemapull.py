@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from homelint.schemapull import chart_files
-from homelint.schemastore import Store
+from homelint.cli.schemapull import chart_files
+from homelint.model.schemastore import Store
 
 CHART_SCHEMA = {
     "$schema": "http://json-schema.org/draft-07/schema#",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from homelint.semver import best_match, parse_version
+from homelint.core.semver import best_match, parse_version
 
 VERSIONS = ["1.0.0", "1.2.0", "1.2.5", "1.3.0", "2.0.0", "2.1.0-rc.1", "0.2.3", "0.2.9", "0.3.0", "v3.0.0"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from homelint.substitution import VALID_VAR_NAME, resolve, scan
+from homelint.core.substitution import VALID_VAR_NAME, resolve, scan
 
 
 def names(text):

@@ -1,10 +1,10 @@
-"""Talos discovery helpers (homelint.talos) and the HL9xx rules beyond their fixture pairs."""
+"""Talos discovery helpers (homelint.model.talos) and the HL9xx rules beyond their fixture pairs."""
 
 from __future__ import annotations
 
 import shutil
 
-from homelint.talos import PLACEHOLDER, networks, placeholders_in, placeholders_in_text, split_endpoint
+from homelint.model.talos import PLACEHOLDER, networks, placeholders_in, placeholders_in_text, split_endpoint
 
 from .conftest import FIXTURES
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from homelint.talosschema import TALHELPER_SCHEMA_URL, TalosSchema, check_document, cleaned, talos_url
+from homelint.model.talosschema import TALHELPER_SCHEMA_URL, TalosSchema, check_document, cleaned, talos_url
 
 from .conftest import SHARED
 
@@ -151,9 +151,9 @@ def test_patch_markers_are_removed_only_as_talhelper_writes_them():
 
 
 def test_schemas_pull_needs_the_pinned_minor_its_two_predecessors_and_the_target(repo):
-    from homelint.config import load_config
-    from homelint.runner import load_repo
-    from homelint.schemapull import talos_needs
+    from homelint.cli.schemapull import talos_needs
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
 
     root = repo(
         {"talos/talconfig.yaml": talconfig("v1.13.9", '  - "@./patches/p.yaml"\n'), "talos/patches/p.yaml": "machine: {}\n"}

@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from homelint.schemastore import Store, chart_file_uri
-from homelint.yamlload import parse_bytes
+from homelint.loading.yamlload import parse_bytes
+from homelint.model.schemastore import Store, chart_file_uri
 
 from .conftest import FIXTURES, SHARED
 

@@ -9,8 +9,8 @@ import re
 import jsonschema
 import pytest
 
-from homelint.resources import data_dir, schema
-from homelint.versions import NEWEST, Version, api_priority, judge, parse_version, table
+from homelint.core.resources import data_dir, schema
+from homelint.model.versions import NEWEST, Version, api_priority, judge, parse_version, table
 
 from .conftest import FIXTURES
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-from homelint.engine import Options
-from homelint.watch import watch
+from homelint.cli.watch import watch
+from homelint.engine.lint import Options
 
 from .conftest import FIXTURES
 
@@ -41,8 +41,8 @@ def test_watch_prints_what_a_change_adds_and_what_undoing_it_removes(tmp_path):
 
 
 def test_a_finding_that_only_moved_to_another_line_is_not_a_change():
-    from homelint.model import Finding, Span
-    from homelint.watch import changes
+    from homelint.cli.watch import changes
+    from homelint.core.model import Finding, Span
 
     before = [Finding("HL101", "a.yaml", Span.point(3), "m", key="k"), Finding("HL102", "a.yaml", Span.point(9), "gone")]
     after = [Finding("HL101", "a.yaml", Span.point(5), "m", key="k"), Finding("HL103", "b.yaml", Span.point(1), "new")]

@@ -16,7 +16,7 @@ from pathlib import Path
 @cache
 def work_tree(root: Path) -> tuple[Path, str]:
     """(the git work tree containing `root`, or `root` itself outside git; `root`'s path in it)."""
-    from homelint.discovery import git_work_tree
+    from homelint.loading.discovery import git_work_tree  # start-up: every command imports this module
 
     return git_work_tree(root) or (root.resolve(), "")
 

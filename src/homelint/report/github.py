@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from homelint.core.redact import escape_control
 from homelint.report import host_path
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -12,8 +13,6 @@ LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 def _escape_data(text: str) -> str:
     """GitHub's escaping of a workflow command's data, after every other control character (ESC,
     NUL, bidi overrides, ...) is made a visible escape: no input can end the command or start another."""
-    from homelint.redact import escape_control
-
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return escape_control(text)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from homelint.model import Finding
+from homelint.core.model import Finding
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:

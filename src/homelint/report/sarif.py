@@ -8,6 +8,7 @@ is set, drops only sentinel defaults, and writes `status`.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import sys
@@ -16,7 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 from homelint import __version__
-from homelint.model import Finding
+from homelint.core.model import Finding
+from homelint.engine.explain import finding_chains, load_model
 from homelint.report import host_path, work_tree
 
 INFORMATION_URI = "https://github.com/homelint/homelint"
@@ -34,7 +36,7 @@ _SENTINELS = {"rank": -1.0, "byte_offset": -1, "char_offset": -1, "id": -1, "ind
 
 
 def to_dict(value: Any) -> Any:
-    import attr
+    import attr  # start-up: imported only where it is needed
 
     if attr.has(type(value)):
         out: dict[str, Any] = {}
@@ -66,7 +68,7 @@ def rule_anchor(meta: Any) -> str:
 
 
 def _rule_descriptor(meta: Any) -> Any:
-    import sarif_om as s
+    import sarif_om as s  # start-up: imported only where it is needed
 
     full = _first_paragraph(meta.docs, "What it checks") or meta.summary
     markdown = f"**{meta.id} {meta.name}**: {meta.summary}\n\n{meta.docs}".strip()
@@ -86,9 +88,9 @@ def _rule_descriptor(meta: Any) -> Any:
 
 
 def _code_flows(root: Any, chains: list[list[tuple[str, int, str]]]) -> Any:
-    """The chain Flux follows to the finding's object (homelint.explain), one thread flow per
+    """The chain Flux follows to the finding's object (homelint.engine.explain), one thread flow per
     applying Kustomization: GitHub shows each as steps."""
-    import sarif_om as s
+    import sarif_om as s  # start-up: imported only where it is needed
 
     flows = []
     for chain in chains:
@@ -109,7 +111,7 @@ def _code_flows(root: Any, chains: list[list[tuple[str, int, str]]]) -> Any:
 
 
 def _result(finding: Finding, index: int, fingerprint: str, uri: str) -> Any:
-    import sarif_om as s
+    import sarif_om as s  # start-up: imported only where it is needed
 
     span = finding.span
     region = s.Region(start_line=span.line, start_column=span.column, end_line=span.end_line, end_column=span.end_column)
@@ -138,8 +140,8 @@ def build_log(result: Any, category: str = DEFAULT_CATEGORY, chains: dict[int, A
     """The SARIF log. Artifact URIs are relative to the git work tree (%SRCROOT%), where GitHub looks
     files up, also when the linted root is a subfolder; `category` tells GitHub which analysis this
     run replaces (one per category), as upload-sarif's `category` would. `chains` (id(finding) ->
-    homelint.explain.finding_chains) become each result's codeFlows."""
-    import sarif_om as s
+    homelint.engine.explain.finding_chains) become each result's codeFlows."""
+    import sarif_om as s  # start-up: imported only where it is needed
 
     rules = sorted(result.rules.values(), key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
@@ -192,12 +194,8 @@ def build_log(result: Any, category: str = DEFAULT_CATEGORY, chains: dict[int, A
 
 
 def render_sarif(result: Any, category: str = DEFAULT_CATEGORY) -> str:
-    from homelint.explain import finding_chains, load_model
-
     chains = finding_chains(load_model(result), [*result.findings, *result.suppressed])
     text = json.dumps(build_log(result, category, chains), indent=2) + "\n"
-    import gzip
-
     size = len(gzip.compress(text.encode()))
     if size > 10 * 1024 * 1024:
         print(

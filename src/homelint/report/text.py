@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from homelint.model import Finding
-from homelint.redact import escape_control, hidden_lines, mask
+from homelint.core.model import Finding
+from homelint.core.redact import escape_control, hidden_lines, mask
+from homelint.model.versions import describe_rows
 from homelint.report import display_path
 
 # rules whose finding is about a value itself (a broken `${...}` may sit in a password): no code frame
@@ -117,8 +118,6 @@ def render_statistics(result: Any) -> list[str]:
     if getattr(result, "stale_baseline", 0):
         lines.append(f"{result.stale_baseline:>5}  stale baseline entries (fixed since the baseline was written)")
     if result.stats.get("versions"):
-        from homelint.versions import describe_rows
-
         lines.extend(f"versions: {row}" for row in describe_rows(result.stats["versions"]))
     return lines
 

@@ -1,0 +1,1 @@
+"""Running the checks: the runner, selection, baseline, cache, fork, fixes, explain."""

@@ -1,0 +1,395 @@
+"""Content-hash cache of per-file parse results and of whole-run findings.
+
+The cache belongs to this machine and user, never to the repository: a pull request can commit
+anything, including a forged cache. So it lives in the user cache folder ($HOMELINT_CACHE_DIR, else
+$XDG_CACHE_HOME/homelint, else ~/.cache/homelint), one folder per repository (keyed by the
+repository's real path), and every file in it is signed with a per-user key (`key`, 32 random
+bytes, mode 0600, beside the repositories' folders): a file whose signature does not verify, that is
+too big, malformed or of the wrong shape, that is a symlink, or that another user owns, is absent.
+A cache folder inside the repository itself (a repository that is the home folder) is not used.
+
+Writes are atomic (safeio.atomic_write). Where no cache folder can be made, runs go without one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import hashlib
+import hmac
+import marshal
+import os
+import shutil
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+from homelint import __version__
+from homelint.core.model import Finding
+from homelint.loading.safeio import atomic_write, content_digest, is_within, read_regular
+from homelint.loading.yamlload import ParsedFile
+
+LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside the repository)
+CACHE_FORMAT = 10  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files; 10: runner.to_plain)
+RUNS_KEPT = 4  # whole-run results kept, newest first
+MAGIC = b"HLCACHE1"
+MAC_SIZE = 32
+MAX_CACHE_FILE = 1 << 30  # a bigger cache file is absent
+# A file modified this recently may be rewritten within the same mtime tick with as many bytes (git's
+# "racily clean" entries; ticks are 1-10 ms on Linux, 1-2 s on some filesystems): its stat is not
+# recorded, so the next run hashes its content instead of trusting size and mtime.
+RACY_NS = 2_000_000_000
+UNTRUSTED_MTIME = -1  # never a file's mtime_ns: the entry's digest is confirmed by hashing
+
+
+def stable_mtime(mtime_ns: int) -> int:
+    """`mtime_ns` if it is old enough to stand for the content, else UNTRUSTED_MTIME."""
+    return mtime_ns if mtime_ns < time.time_ns() - RACY_NS else UNTRUSTED_MTIME
+
+
+def digest(raw: bytes) -> str:
+    return content_digest(raw)
+
+
+def cache_home() -> Path | None:
+    explicit = os.environ.get("HOMELINT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "homelint"
+    try:
+        return Path.home() / ".cache" / "homelint"
+    except RuntimeError:
+        return None
+
+
+def repo_cache_dir(root: Path) -> Path | None:
+    """The cache folder of the repository at `root` (it may not exist)."""
+    home = cache_home()
+    if home is None:
+        return None
+    return home / "repos" / hashlib.blake2b(os.path.realpath(root).encode(errors="surrogateescape"), digest_size=10).hexdigest()
+
+
+def _owned_private(st: os.stat_result, directory: bool) -> bool:
+    want = stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)
+    return want and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+class _Store:
+    """The cache folder of one repository: signed reads and atomic writes of named values. The
+    folder is opened anew (never through a symlink) for each read or write, so no descriptor is
+    held between them."""
+
+    def __init__(self, root: Path) -> None:
+        self.key = b""
+        self.home: str | None = None
+        self.parts: tuple[str, ...] = ()
+        home = cache_home()
+        repo_dir = repo_cache_dir(root)
+        if home is None or repo_dir is None:
+            return
+        with contextlib.suppress(OSError):
+            os.makedirs(home, mode=0o700, exist_ok=True)
+        home_real = os.path.realpath(home)
+        if is_within(home_real, os.path.realpath(root)):
+            return  # the repository could commit the key and the cache
+        self.parts = ("repos", repo_dir.name, f"v{__version__}-{CACHE_FORMAT}")
+        self.scope = f"{repo_dir.name}/{CACHE_FORMAT}/{__version__}".encode()
+        try:
+            fd = self._open_home(home_real)
+            try:
+                self.key = _user_key(fd)
+            finally:
+                os.close(fd)
+        except OSError:
+            return
+        self.home = home_real
+
+    @staticmethod
+    def _open_home(home: str) -> int:
+        fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        if not _owned_private(os.fstat(fd), True):
+            os.close(fd)
+            raise PermissionError("the cache folder is not this user's own")
+        return fd
+
+    def _open(self) -> int:
+        """The repository's cache folder, made if missing (0700)."""
+        assert self.home is not None
+        fd = self._open_home(self.home)
+        for part in self.parts:
+            parent, fd = fd, -1
+            fd = _subdir(parent, part)
+        return fd
+
+    @property
+    def usable(self) -> bool:
+        return self.home is not None and bool(self.key)
+
+    def _mac(self, name: str, payload: bytes | memoryview) -> bytes:
+        h = hashlib.blake2b(key=self.key, digest_size=MAC_SIZE, person=b"homelint-cache")
+        h.update(self.scope + b"\0" + name.encode() + b"\0")
+        h.update(payload)
+        return h.digest()
+
+    def load(self, name: str) -> Any:
+        if not self.usable:
+            return None
+        try:
+            fd = self._open()
+            try:
+                st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                if not _owned_private(st, False):
+                    return None
+                raw = read_regular(name, MAX_CACHE_FILE, dir_fd=fd, follow=False)
+            finally:
+                os.close(fd)
+        except OSError:
+            return None
+        if raw is None or len(raw) < len(MAGIC) + MAC_SIZE or not raw.startswith(MAGIC):
+            return None
+        mac, payload = raw[len(MAGIC) : len(MAGIC) + MAC_SIZE], memoryview(raw)[len(MAGIC) + MAC_SIZE :]
+        if not hmac.compare_digest(mac, self._mac(name, payload)):
+            return None  # not written by this user's homelint: forged, copied or corrupted
+        try:
+            return marshal.loads(payload)
+        except Exception:
+            return None
+
+    def store(self, name: str, value: Any) -> None:
+        if not self.usable:
+            return
+        try:
+            payload = marshal.dumps(value)
+            fd = self._open()
+            try:
+                atomic_write(Path(name), MAGIC + self._mac(name, payload) + payload, mode=0o600, dir_fd=fd)
+            finally:
+                os.close(fd)
+        except (OSError, ValueError):
+            pass  # full disk, read-only home, unmarshallable value: run without cache
+
+
+def _subdir(parent: int, name: str) -> int:
+    """Open (or make, 0700) the folder `name` in `parent`, never through a symlink; closes `parent`."""
+    try:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700, dir_fd=parent)
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+    finally:
+        os.close(parent)
+    if not _owned_private(os.fstat(fd), True):
+        os.close(fd)
+        raise PermissionError(f"cache folder {name} is not this user's own")
+    return fd
+
+
+def _user_key(home: int) -> bytes:
+    """The per-user signing key: made once (32 random bytes, 0600), then read. A key file that is not
+    a private regular file of this user is not trusted (OSError)."""
+    try:
+        fd = os.open("key", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=home)
+    except FileExistsError:
+        return _read_key(home)
+    key = os.urandom(32)
+    try:
+        os.write(fd, key)
+    finally:
+        os.close(fd)
+    return key
+
+
+def _read_key(home: int) -> bytes:
+    fd = os.open("key", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=home)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077 or st.st_size != 32:
+            raise PermissionError("the cache key is not a private file of this user")
+        key = os.read(fd, 32)
+    finally:
+        os.close(fd)
+    if len(key) != 32:
+        raise PermissionError("the cache key is truncated")
+    return key
+
+
+@functools.cache
+def _parsed_fields() -> int:
+    """How many fields a cached ParsedFile tuple has."""
+    return len(dataclasses.fields(ParsedFile))
+
+
+@functools.cache
+def _finding_fields() -> int:
+    return len(dataclasses.fields(Finding))
+
+
+def _valid_index(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    for path, entry in value.items():
+        if not (
+            isinstance(path, str)
+            and isinstance(entry, tuple)
+            and len(entry) == 3
+            and type(entry[0]) is int
+            and type(entry[1]) is int
+            and isinstance(entry[2], str)
+        ):
+            return False
+    return True
+
+
+def _valid_run(value: Any) -> bool:
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and isinstance(value[1], dict)
+        and isinstance(value[1].get("findings"), list)
+        and all(isinstance(f, tuple) and len(f) == _finding_fields() for f in value[1]["findings"])
+        and isinstance(value[1].get("suppressions"), dict)
+        and isinstance(value[1].get("stats"), dict)
+    )
+
+
+class Cache:
+    """index.marshal (path -> size, mtime, digest) is read on every run; files.marshal (the parsed
+    files) only when something must be analysed, so an unchanged repository answers from
+    run.marshal without unmarshalling every document."""
+
+    def __init__(self, root: Path, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.index: dict[str, tuple[int, int, str]] = {}
+        self._data: dict[str, tuple[str, Any]] | None = None  # path -> (digest, parsed tuple)
+        self.index_dirty = self.data_dirty = False
+        self._store = _Store(root) if enabled else None
+        if self._store is not None and not self._store.usable:
+            self.enabled = False
+        if self.enabled:
+            index = self._load("index.marshal")
+            self.index = index if _valid_index(index) else {}
+
+    def _load(self, name: str) -> Any:
+        return self._store.load(name) if self._store is not None else None
+
+    def load_value(self, name: str) -> Any:
+        """A named value of this repository's cache (None when absent or not verified)."""
+        return self._load(name) if self.enabled else None
+
+    def store_value(self, name: str, value: Any) -> None:
+        if self.enabled and self._store is not None:
+            self._store.store(name, value)
+
+    def _files(self) -> dict[str, tuple[str, Any]]:
+        if self._data is None:
+            data = self._load("files.marshal") if self.enabled else None
+            self._data = data if isinstance(data, dict) else {}
+        return self._data
+
+    def lookup(self, path: str, size: int, mtime_ns: int) -> str | None:
+        """The content digest recorded for a file whose size and mtime are unchanged."""
+        entry = self.index.get(path)
+        if entry and entry[0] == size and entry[1] == mtime_ns:
+            return entry[2]
+        return None
+
+    def known_digest(self, path: str) -> str | None:
+        entry = self.index.get(path)
+        return entry[2] if entry else None
+
+    def touch(self, path: str, size: int, mtime_ns: int, content_digest: str) -> None:
+        """Same content, new mtime (a checkout, a rebase): remember the new stat."""
+        entry = (size, stable_mtime(mtime_ns), content_digest)
+        if self.index.get(path) != entry:
+            self.index[path] = entry
+            self.index_dirty = True
+
+    def parsed(self, path: str, content_digest: str) -> Any:
+        """The parse result stored for this content, or None (also when it is not of the right shape)."""
+        entry = self._files().get(path)
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == content_digest:
+            parsed = entry[1]
+            if isinstance(parsed, tuple) and len(parsed) == _parsed_fields() and parsed[0] == path:
+                return parsed
+        return None
+
+    def put(self, path: str, size: int, mtime_ns: int, content_digest: str, parsed: Any) -> None:
+        self.index[path] = (size, stable_mtime(mtime_ns), content_digest)
+        self._files()[path] = (content_digest, parsed)
+        self.index_dirty = self.data_dirty = True
+
+    def prune(self, present: set[str]) -> None:
+        for path in [p for p in self.index if p not in present]:
+            del self.index[path]
+            self.index_dirty = True
+        if self._data is not None:
+            for path in [p for p in self._data if p not in present]:
+                del self._data[path]
+                self.data_dirty = True
+
+    def spans(self) -> dict[str, tuple[int, int, int, int]] | None:
+        """Finding positions by file content hash, shared across runs (None without a cache)."""
+        if not self.enabled:
+            return None
+        if not hasattr(self, "_spans"):
+            spans = self._load("spans.marshal")
+            valid = isinstance(spans, dict) and all(
+                isinstance(k, str) and isinstance(v, tuple) and len(v) == 4 for k, v in spans.items()
+            )
+            self._spans: dict[str, tuple[int, int, int, int]] = spans if valid else {}
+            self._spans_size = len(self._spans)
+        return self._spans
+
+    def save(self) -> None:
+        if self._store is None or not self.enabled:
+            return
+        if self.data_dirty and self._data is not None:
+            self._store.store("files.marshal", self._data)  # before the index: an index never runs ahead
+        if self.index_dirty:
+            self._store.store("index.marshal", self.index)
+        spans = getattr(self, "_spans", None)
+        if spans is not None and len(spans) != self._spans_size:
+            live = set(entry[2] for entry in self.index.values())
+            self._store.store("spans.marshal", {k: v for k, v in spans.items() if k.split("|", 1)[0] in live})
+
+    def _runs(self) -> list[tuple[str, Any]]:
+        if not hasattr(self, "_run_list"):
+            stored = self._load("runs.marshal") if self.enabled else None
+            valid = isinstance(stored, list) and all(_valid_run(r) for r in stored)
+            self._run_list: list[tuple[str, Any]] = [tuple(r) for r in stored] if valid else []  # type: ignore[misc,union-attr]
+        return self._run_list
+
+    def run_result(self, key: str) -> Any:
+        """The findings of a run over exactly these contents (the run key), if one of the last
+        RUNS_KEPT runs had them: the tree as it is, or as it was at the last commit (what
+        `--diff-base HEAD` compares with in a pre-commit hook)."""
+        if not self.enabled:
+            return None
+        return next((value for stored, value in self._runs() if stored == key), None)
+
+    def store_run_result(self, key: str, value: Any) -> None:
+        if self.enabled and self._store is not None:
+            self._run_list = [(key, value), *[r for r in self._runs() if r[0] != key]][:RUNS_KEPT]
+            self._store.store("runs.marshal", self._run_list)
+
+
+def clean(root: Path) -> bool:
+    """Delete the cache of the repository at `root` (and a cache an older homelint left inside it)."""
+    removed = False
+    target = repo_cache_dir(root)
+    if target is not None and os.path.isdir(target) and not os.path.islink(target):
+        shutil.rmtree(target)
+        removed = True
+    legacy = root / LEGACY_DIR
+    marker = legacy / ".gitignore"
+    if legacy.is_dir() and not legacy.is_symlink() and marker.is_file() and not marker.is_symlink():
+        with contextlib.suppress(OSError):
+            if marker.read_text(errors="replace").startswith("# created by homelint"):
+                shutil.rmtree(legacy)
+                removed = True
+    return removed

@@ -1,0 +1,479 @@
+"""`homelint explain FILE[:LINE]`: the chain Flux follows to apply an object, or the first missing link.
+
+For each object at the place: root -> Flux Kustomizations (parent chain) -> the kustomization.yaml
+folders that include the file, its effective namespace and what set it, the patches whose target
+selects it, the variables it uses and where each comes from (substitute, substituteFrom with the
+producing file, its own default), and the findings on it. `finding_chains` gives the same chain per
+finding for SARIF codeFlows and `check --show-chain`.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from homelint.core.model import K8sObject
+from homelint.core.substitution import DISABLE_KEY, placeholder_strings, scan_cached
+from homelint.engine.cache import Cache
+from homelint.engine.lint import Options, run_check
+from homelint.engine.runner import load_repo, remembered_walk
+from homelint.loading.discovery import find_repo_root
+from homelint.model.config import ConfigError
+from homelint.model.flux import _patch_body
+from homelint.model.repo import template_inputs
+from homelint.model.targets import target_matches
+from homelint.model.variables import variables_of
+
+
+def _where(repo: Any, obj: K8sObject | None, *keys: Any) -> str:
+    if obj is None:
+        return ""
+    try:
+        span = repo.obj_span(obj, *keys)
+        return f"{obj.path}:{span.line}"
+    except Exception:
+        return obj.path
+
+
+def _doc_range(repo: Any, obj: K8sObject) -> tuple[int, int]:
+    try:
+        node = repo.positions.node(obj.path, obj.doc, ())
+        if node is None:
+            return 0, 0
+        return node.start_mark.line + 1, max(
+            node.end_mark.line + (0 if node.end_mark.column == 0 else 1), node.start_mark.line + 1
+        )
+    except Exception:
+        return 0, 0
+
+
+def _objects_at(repo: Any, path: str, line: int | None) -> list[K8sObject]:
+    objs = list(repo.objects_by_file.get(path, []))
+    if line is None or not objs:
+        return objs
+    ranges = [(o, *_doc_range(repo, o)) for o in objs]
+    inside = [o for o, start, end in ranges if start <= line <= end]
+    if inside:
+        return inside[:1]
+    before = [o for o, start, _ in ranges if start <= line]  # a comment or `---` between documents
+    return [before[-1]] if before else [objs[0]]
+
+
+def _ks_hop(repo: Any, ks: Any) -> dict[str, Any]:
+    if ks.obj is None:
+        hop: dict[str, Any] = {"kind": "root", "name": ks.label, "path": ks.root or None, "location": None}
+        flux = repo.flux
+        for ref, _sync_path, obj in getattr(flux.sources, "syncs", []) if flux is not None else []:
+            if ks.source is not None and ref == ks.source:  # a FluxInstance (or its HelmRelease) sync
+                hop["name"] = f"{obj.kind} {obj.name} syncs {ref}"
+                hop["location"] = _where(repo, obj, "metadata", "name")
+                break
+        return hop
+    return {
+        "kind": "Kustomization",
+        "name": f"{ks.namespace}/{ks.name}",
+        "location": _where(repo, ks.obj, "metadata", "name"),
+        "path": ks.path,
+        "local": ks.local,
+    }
+
+
+def _chain(repo: Any, ks: Any) -> list[dict[str, Any]]:
+    hops: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    while ks is not None and id(ks) not in seen:
+        seen.add(id(ks))
+        hops.append(_ks_hop(repo, ks))
+        ks = ks.parent
+    hops.reverse()
+    return hops
+
+
+def _including_dirs(repo: Any, ks: Any, path: str) -> list[dict[str, Any]]:
+    """The kustomization.yaml folders of this Kustomization's build that name the file (or its folder)."""
+    folder = posixpath.dirname(path)
+    out = []
+    for directory in sorted(ks.dirs):
+        kd = repo.kustomize_dirs.get(directory)
+        if kd is None:
+            continue
+        for entry in kd.entries:
+            if entry.target in (path, folder) or (entry.target and folder.startswith(entry.target + "/")):
+                line = _line(repo, kd.file, kd.doc, entry.field)
+                out.append({"file": kd.file, "line": line, "entry": entry.value, "field": entry.kind, "namespace": kd.namespace})
+                break
+    return out
+
+
+def _line(repo: Any, path: str, doc: int, keys: Any) -> int:
+    try:
+        return int(repo.span(path, doc, tuple(keys)).line)
+    except Exception:
+        return 0
+
+
+def _applied_index(repo: Any) -> dict[int, list[Any]]:
+    """id(object) -> its Applied entries (one per applying Kustomization), built once per repo."""
+    index: dict[int, list[Any]] = repo.__dict__.get("_explain_applied") or {}
+    if not index and repo.flux is not None:
+        for applied in repo.flux.applied:  # Applied.obj is the object as its build patched it
+            index.setdefault(id(getattr(applied.obj, "source", None) or applied.obj), []).append(applied)
+        repo.__dict__["_explain_applied"] = index
+    return index
+
+
+def _on_path(kd_dir: str, folder: str) -> bool:
+    return kd_dir == folder or kd_dir == "" or folder.startswith(kd_dir + "/")
+
+
+def _namespace_origin(repo: Any, applied: Any, obj: K8sObject) -> dict[str, Any]:
+    """The effective namespace and what set it, in kustomize/Flux precedence: the Flux
+    Kustomization's spec.targetNamespace, then the outermost kustomization.yaml `namespace:` on the
+    way to the file, then the object's own metadata.namespace."""
+    ns = applied.namespace
+    ks = applied.ks
+    out: dict[str, Any] = {"value": ns, "set_by": "", "location": ""}
+    if ns is None:
+        out["set_by"] = "nothing: the object has no namespace (cluster-scoped, or HL110)"
+        return out
+    if ks is not None and ks.obj is not None and ks.spec.get("targetNamespace") == ns:
+        out["set_by"] = f"spec.targetNamespace of Kustomization {ks.namespace}/{ks.name}"
+        out["location"] = _where(repo, ks.obj, "spec", "targetNamespace")
+        return out
+    folder = posixpath.dirname(obj.path)
+    dirs = sorted(d for d in (ks.dirs if ks is not None else ()) if _on_path(d, folder))
+    for directory in dirs:  # outermost first: kustomize's outer namespace: wins
+        kd = repo.kustomize_dirs.get(directory)
+        if kd is not None and kd.namespace == ns:
+            out["set_by"] = f"namespace: of {kd.file}"
+            out["location"] = f"{kd.file}:{_line(repo, kd.file, kd.doc, ('namespace',))}"
+            return out
+    if obj.namespace == ns:
+        out["set_by"] = "metadata.namespace of the object"
+        out["location"] = _where(repo, obj, "metadata", "namespace")
+    return out
+
+
+def _patch_target(item: Any, body: Any) -> Any:
+    target = item.get("target") if isinstance(item, dict) else None
+    if target is None and isinstance(body, dict):  # a strategic merge patch selects by its own id
+        meta = body.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        target = {"kind": body.get("kind"), "name": meta.get("name")}
+        if meta.get("namespace"):
+            target["namespace"] = meta["namespace"]
+    return target
+
+
+def _patches_of(data: dict[str, Any], keys: tuple[str, ...] = (), load: Any = None) -> list[tuple[tuple[Any, ...], Any, Any]]:
+    """(field path, target, body or None) of each patch entry of a kustomization (or of a Flux
+    Kustomization's spec: keys=("spec",)); `load` reads a patch given by path."""
+    holder: Any = data
+    for key in keys:
+        holder = holder.get(key) if isinstance(holder, dict) else None
+    if not isinstance(holder, dict):
+        return []
+    out: list[tuple[tuple[Any, ...], Any, Any]] = []
+    for field in ("patches", "patchesJson6902", "patchesStrategicMerge"):
+        items = holder.get(field)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            text = item.get("patch") if isinstance(item, dict) else item if isinstance(item, str) else None
+            if isinstance(item, dict) and text is None and isinstance(item.get("path"), str):
+                text = item["path"]
+            body = None
+            if isinstance(text, str):
+                body = _patch_body(text) if "\n" in text else load(text) if load is not None else None
+            out.append(((*keys, field, index), _patch_target(item, body), body))
+    return out
+
+
+def _patches_on(repo: Any, applied: Any, obj: K8sObject) -> list[dict[str, Any]]:
+    """The patches whose target selects the object: those of the kustomization.yaml folders on the
+    way from the Flux Kustomization's path to the file (and their components), and the Flux
+    Kustomization's own spec.patches (and, for a Flux Kustomization, its parent's)."""
+    ks = applied.ks
+    folder = posixpath.dirname(obj.path)
+    places: list[tuple[str, int, dict[str, Any], tuple[str, ...], str]] = []  # (file, doc, data, keys, label)
+
+    def loader(directory: str) -> Any:
+        def load(rel: str) -> Any:
+            parsed = repo.parsed.get(posixpath.normpath(posixpath.join(directory, rel)))
+            return parsed.docs[0] if parsed is not None and parsed.docs else None
+
+        return load
+
+    # the folders on the way to the file, and those that list the file (or its folder) from elsewhere
+    including = {posixpath.dirname(kz["file"]) for kz in (_including_dirs(repo, ks, obj.path) if ks is not None else [])}
+    for directory in sorted(d for d in (ks.dirs if ks is not None else ()) if _on_path(d, folder) or d in including):
+        kd = repo.kustomize_dirs.get(directory)
+        if kd is None:
+            continue
+        places.append((kd.file, kd.doc, kd.data, (), kd.file))
+        for entry in kd.of_kind("components"):
+            comp = repo.kustomize_dirs.get(entry.target)
+            if comp is not None:
+                places.append((comp.file, comp.doc, comp.data, (), f"{comp.file} (component of {kd.file})"))
+    owners = [ks] if ks is not None and ks.obj is not None else []
+    if obj.kind == "Kustomization" and ks is not None and ks.parent is not None and ks.parent.obj is not None:
+        owners.append(ks.parent)
+    for owner in owners:
+        places.append((owner.obj.path, owner.obj.doc, owner.obj.data, ("spec",), f"Kustomization {owner.namespace}/{owner.name}"))
+    out = []
+    for file, doc, data, keys, label in places:
+        for field, target, _body in _patches_of(data, keys, loader(posixpath.dirname(file))):
+            if target is not None and target_matches(target, obj.data, applied.namespace):
+                shown = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in field).lstrip(".")
+                out.append({"by": label, "field": shown, "location": f"{file}:{_line(repo, file, doc, field)}"})
+    return out
+
+
+def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
+    """The ${VAR}s the object uses and where each value comes from (never a value itself)."""
+    meta = obj.data.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    if isinstance(annotations, dict) and annotations.get(DISABLE_KEY) == "disabled":
+        return [{"name": "*", "from": f"substitution disabled by the {DISABLE_KEY} annotation", "location": ""}]
+    variables = variables_of(repo, ks) if ks is not None and ks.obj is not None else None
+    seen: dict[str, dict[str, Any]] = {}
+    for keys, text, _is_key in placeholder_strings(obj.data):
+        for expr in scan_cached(text):
+            if not expr.name or expr.name in seen:
+                continue
+            entry: dict[str, Any] = {"name": expr.name, "used_at": _where(repo, obj, *keys), "from": "", "location": ""}
+            origin = variables.origin.get(expr.name) if variables is not None else None
+            if origin == "substitute":
+                entry["from"] = f"spec.postBuild.substitute of Kustomization {ks.namespace}/{ks.name}"
+                entry["location"] = _where(repo, ks.obj, "spec", "postBuild", "substitute", expr.name)
+            elif origin:
+                entry["from"] = f"substituteFrom {origin}"
+                entry["location"] = _source_location(repo, variables, origin, expr.name)
+            elif expr.has_default:
+                entry["from"] = "its default in the expression (no variable of that name)"
+            elif variables is None or not variables.substitutes:
+                entry["from"] = "nothing: the applying Kustomization does not substitute"
+            else:
+                entry["from"] = "nothing in the repository defines it"
+            seen[expr.name] = entry
+    return [seen[name] for name in sorted(seen)]
+
+
+def _source_location(repo: Any, variables: Any, origin: str, name: str) -> str:
+    """file:line of the key `name` in the ConfigMap/Secret (or the ExternalSecret) that provides it."""
+    kind, _, rest = origin.partition(" ")
+    source_name = rest.split(" ", 1)[0]
+    for src in variables.sources:
+        if src.kind != kind or src.name != source_name:
+            continue
+        for o in src.objects:
+            for section in ("data", "stringData"):
+                if isinstance(o.data.get(section), dict) and name in o.data[section]:
+                    return _where(repo, o, section, name)
+        for o in [*src.objects, *src.producers]:
+            return _where(repo, o, "metadata", "name")
+    return ""
+
+
+def _hops(repo: Any, applied: Any, obj: K8sObject) -> list[tuple[str, int, str]]:
+    """(file, line, text) of each hop Flux follows to the object, the object last; hops without a
+    place in this repository (a root given by config) are left out."""
+    out: list[tuple[str, int, str]] = []
+    for hop in _chain(repo, applied.ks) if applied.ks is not None else []:
+        where = hop.get("location") or ""
+        path, _, line = where.rpartition(":")
+        if path and line.isdigit():
+            label = f"{hop['kind']} {hop['name']}" + (f" builds {hop['path']}" if hop.get("path") else "")
+            out.append((path, int(line), label))
+    for kz in _including_dirs(repo, applied.ks, obj.path) if applied.ks is not None else []:
+        out.append((kz["file"], kz["line"] or 1, f"{kz['file']} {kz['field']}: {kz['entry']}"))
+    start, _ = _doc_range(repo, obj)
+    ns = f" in namespace {applied.namespace}" if applied.namespace else ""
+    out.append((obj.path, start or 1, f"{obj.kind} {applied.name}{ns}"))
+    return out
+
+
+def finding_chains(repo: Any, findings: list[Any], limit: int = 3) -> dict[int, list[list[tuple[str, int, str]]]]:
+    """id(finding) -> the chains (at most `limit`, one per applying Kustomization) of the object at
+    the finding's place; findings outside an applied object have none."""
+    index = _applied_index(repo)
+    out: dict[int, list[list[tuple[str, int, str]]]] = {}
+    memo: dict[tuple[str, int], list[list[tuple[str, int, str]]]] = {}
+    for finding in findings:
+        place = (finding.path, finding.span.line)
+        if place not in memo:
+            chains = []
+            for obj in _objects_at(repo, finding.path, finding.span.line)[:1]:
+                for applied in index.get(id(obj), [])[:limit]:
+                    chains.append(_hops(repo, applied, obj))
+            memo[place] = chains
+        if memo[place]:
+            out[id(finding)] = memo[place]
+    return out
+
+
+def load_model(result: Any) -> Any:
+    """The run's Repo with its Flux model: the run's own, or loaded through the parse cache when the
+    run answered from its cached record."""
+    repo = result.repo
+    if repo is None or repo.flux is None:
+        cache = Cache(result.root)
+        exclude = [*result.config.exclude, *template_inputs(result.root)]
+        files = remembered_walk(result.root, exclude, cache)  # the run's own walk: the tree is unchanged
+        repo, _ = load_repo(result.root, result.config, files=files, cache=cache)
+    return repo
+
+
+def _missing_link(repo: Any, path: str) -> str:
+    flux = repo.flux
+    folder = posixpath.dirname(path)
+    kd = repo.kustomize_dirs.get(folder)
+    if kd is not None and path not in {e.target for e in kd.entries} and posixpath.basename(path) != posixpath.basename(kd.file):
+        return f"{kd.file} does not list {posixpath.basename(path)} (no resources/components entry names it)"
+    # which Kustomizations would build the folder, if they were followed?
+    remote = []
+    for ks in flux.kustomizations if flux is not None else []:
+        if ks.obj is None:
+            continue
+        raw = ks.raw_path or ""
+        if not ks.local and raw and (folder == raw.strip("./") or folder.endswith("/" + raw.strip("./"))):
+            remote.append(ks)
+    if remote:
+        ks = remote[0]
+        src = f"{ks.source.kind}/{ks.source.namespace}/{ks.source.name}" if ks.source else "an unknown source"
+        return (
+            f"Kustomization {ks.namespace}/{ks.name} ({_where(repo, ks.obj, 'metadata', 'name')}) builds "
+            f"'{ks.raw_path}' from {src}, which is not this repository"
+        )
+    reached = flux.reached_dirs if flux is not None else set()
+    parent = folder
+    while parent and parent not in reached:
+        parent = posixpath.dirname(parent)
+    if parent and parent in reached and parent != folder:
+        owner = repo.kustomize_dirs.get(parent)
+        name = owner.file if owner is not None else f"{parent}/ (no kustomization.yaml)"
+        return f"no Flux Kustomization builds {folder}/: the nearest built folder is {parent}/ and {name} does not include it"
+    return f"no Flux Kustomization builds {folder or '.'}/ (and no kustomization.yaml on the way includes it)"
+
+
+def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[Any]) -> dict[str, Any]:
+    flux = repo.flux
+    objs = _objects_at(repo, path, line)
+    result: dict[str, Any] = {
+        "file": path,
+        "line": line,
+        "roots": list(flux.roots) if flux is not None else [],
+        "root_source": flux.root_source if flux is not None else "",
+        "objects": [],
+    }
+    for obj in objs:
+        start, end = _doc_range(repo, obj)
+        entry: dict[str, Any] = {
+            "kind": obj.kind,
+            "name": obj.name,
+            "namespace": obj.namespace,
+            "location": f"{obj.path}:{start}",
+            "applied": [],
+        }
+        for applied in _applied_index(repo).get(id(obj), []):
+            ks = applied.ks
+            item: dict[str, Any] = {
+                "namespace": applied.namespace,
+                "name": applied.name,
+                "chain": _chain(repo, ks) if ks is not None else [],
+                "kustomizations": _including_dirs(repo, ks, path) if ks is not None else [],
+                "effective_namespace": _namespace_origin(repo, applied, obj),
+                "patches": _patches_on(repo, applied, obj),
+                "uses": _used_variables(repo, obj, ks),
+                "variables": {},
+            }
+            if ks is not None and ks.obj is not None:
+                variables = variables_of(repo, ks)
+                item["variables"] = {k: variables.origin.get(k, "") for k in sorted(variables.values)}
+                item["substitute_from"] = [
+                    {
+                        "kind": src.kind,
+                        "name": src.name,
+                        "optional": src.optional,
+                        "files": sorted({o.path for o in [*src.objects, *src.producers]}),
+                    }
+                    for src in variables.sources
+                ]
+            entry["applied"].append(item)
+        if not entry["applied"]:
+            entry["missing"] = _missing_link(repo, path)
+        entry["findings"] = [
+            {"rule": f.rule, "line": f.span.line, "severity": f.severity, "message": f.message}
+            for f in findings
+            if f.path == path and (not start or start <= f.span.line <= max(end, start))
+        ]
+        result["objects"].append(entry)
+    if not objs:
+        result["missing"] = f"{path} holds no Kubernetes object"
+        result["findings"] = [
+            {"rule": f.rule, "line": f.span.line, "severity": f.severity, "message": f.message}
+            for f in findings
+            if f.path == path and (line is None or f.span.line == line)
+        ]
+    return result
+
+
+def render_text(data: dict[str, Any]) -> str:
+    out = [f"{data['file']}" + (f":{data['line']}" if data.get("line") else "")]
+    out.append(f"  roots: {', '.join(data['roots']) or '(none)'} ({data['root_source']})")
+    if data.get("missing"):
+        out.append(f"  not applied: {data['missing']}")
+    for obj in data["objects"]:
+        ns = f"{obj['namespace']}/" if obj["namespace"] else ""
+        out.append(f"\n{obj['kind']} {ns}{obj['name']} ({obj['location']})")
+        if not obj["applied"]:
+            out.append(f"  not applied by Flux: {obj['missing']}")
+        for index, applied in enumerate(obj["applied"], 1):
+            out.append(f"  applied ({index}) in namespace {applied['namespace'] or 'default'} as {applied['name']}:")
+            for depth, hop in enumerate(applied["chain"]):
+                where = f"  ({hop['location']})" if hop.get("location") else ""
+                path = f" path={hop['path']}" if hop.get("path") is not None else ""
+                out.append(f"    {'  ' * depth}-> {hop['kind']} {hop['name']}{path}{where}")
+            for kz in applied["kustomizations"]:
+                ns = f", namespace: {kz['namespace']}" if kz["namespace"] else ""
+                out.append(f"    included by {kz['file']}:{kz['line']} ({kz['field']}: {kz['entry']}{ns})")
+            origin = applied["effective_namespace"]
+            where = f" ({origin['location']})" if origin["location"] else ""
+            out.append(f"    namespace {origin['value'] or '(none)'}: set by {origin['set_by'] or 'the build'}{where}")
+            for patch in applied["patches"]:
+                out.append(f"    patched by {patch['by']} {patch['field']} ({patch['location']})")
+            for use in applied["uses"]:
+                where = f" ({use['location']})" if use["location"] else ""
+                at = f" at {use['used_at']}" if use.get("used_at") else ""
+                out.append(f"    uses ${{{use['name']}}}{at}: from {use['from']}{where}")
+            if applied["variables"]:
+                out.append(f"    {len(applied['variables'])} variables available from the applying Kustomization")
+            for src in applied.get("substitute_from", []):
+                files = ", ".join(src["files"]) or "not found in the repository" + (" (optional)" if src["optional"] else "")
+                out.append(f"    substituteFrom {src['kind']} {src['name']}: {files}")
+        for f in obj["findings"]:
+            out.append(f"  {f['rule']} line {f['line']} {f['severity']}: {f['message']}")
+    for f in data.get("findings", []):
+        out.append(f"  {f['rule']} line {f['line']} {f['severity']}: {f['message']}")
+    return "\n".join(out) + "\n"
+
+
+def run_explain(target: str, fmt: str, config_file: Path | None = None) -> str:
+    line: int | None = None
+    file_arg = target
+    head, sep, tail = target.rpartition(":")
+    if sep and tail.isdigit() and not Path(target).exists():
+        file_arg, line = head, int(tail)
+    file_path = Path(file_arg)
+    if not file_path.is_file():
+        raise ConfigError(f"not a file: {file_arg}")
+    root = find_repo_root(file_path)
+    rel = file_path.resolve().relative_to(root).as_posix()
+    # the check's cached run answers the findings; the model is loaded from the parse cache only when
+    # that run did not load it (nothing changed since the last check)
+    result = run_check(Options(paths=[root], config_file=config_file))
+    repo = load_model(result)
+    data = explain(root, rel, line, repo, result.findings)
+    if fmt == "json":
+        return json.dumps(data, indent=2) + "\n"
+    return render_text(data)

@@ -1,0 +1,545 @@
+"""The runner: caching, forking, GC tuning and serialisation in one place, so that the loader
+(discovery, yamlload, repo), the model and the rules know nothing of them.
+
+- one run (run_record): the kept result of the same contents, or load and check;
+- loading (load_repo): the cache's parses, the rest parsed in a forked child and here
+  (parallel.py), then repo.build_repo;
+- an unchanged tree is not walked again (remembered_walk), the rule metadata is cached;
+- the signed per-user store is cache.py, the fork parallel.py: both are imported only here.
+
+Values cross a process or run boundary as plain marshal data: `to_plain` turns a dataclass into a
+tuple of its fields in declaration order (recursively), `from_plain` rebuilds it from the field
+types, so a field added to a dataclass is carried without an encoder to update.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import gc
+import hashlib
+import json
+import os
+import sys
+import types
+import typing
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from homelint import __version__
+from homelint.core import timing
+from homelint.engine.cache import UNTRUSTED_MTIME, Cache, digest, stable_mtime
+from homelint.engine.cache import clean as clean_cache
+from homelint.engine.parallel import fork_map, fork_produce_map, run_isolated
+from homelint.loading.discovery import FileSet, non_yaml_inputs, walk
+from homelint.loading.yamlload import ParsedFile, risky
+from homelint.model.config import Config
+from homelint.model.repo import build_repo, crashed, parse_read, read_file, template_inputs
+from homelint.model.versions import versions_of
+from homelint.rules import builtin_checks
+from homelint.rules.inputs import run_inputs
+from homelint.rules.registry import RuleMeta, builtin_rules, rule_files, use_builtin_rules
+
+if typing.TYPE_CHECKING:
+    from homelint.core.model import Finding
+    from homelint.model.repo import Repo
+    from homelint.rules.registry import RuleMeta
+
+__all__ = ["Cache", "clean_cache", "fork_map", "from_plain", "load_repo", "quiet_gc", "run_record", "to_plain"]
+Collect = Callable[[Any, dict[str, "RuleMeta"], set[str], list[str]], list["Finding"]]
+
+T = TypeVar("T")
+_SCALARS = (str, int, float, bool, bytes, type(None))
+
+
+def to_plain(value: Any) -> Any:
+    """`value` as marshal data: a dataclass becomes the tuple of its fields; a Path its text. Fields
+    typed Any (parsed documents) are passed as they are, not copied."""
+    if isinstance(value, _SCALARS):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _encoder(type(value))(value)
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(to_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return set(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+@functools.cache
+def _encoder(hint: Any) -> Callable[[Any], Any]:
+    """A function turning a value of the type `hint` into plain data (_identity when it is plain)."""
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        hints = typing.get_type_hints(hint)
+        encoders = {f"e{i}": _encoder(hints[f.name]) for i, f in enumerate(dataclasses.fields(hint))}
+        values = [
+            f"obj.{f.name}" if encoders[f"e{i}"] is _identity else f"e{i}(obj.{f.name})"
+            for i, f in enumerate(dataclasses.fields(hint))
+        ]
+        return _compiled(f"lambda obj: ({', '.join(values)},)", encoders)
+    if hint is Path:
+        return str
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        present = [a for a in args if a is not type(None)]
+        inner = _encoder(present[0]) if len(present) == 1 else _identity
+        return _identity if inner is _identity else lambda v: None if v is None else inner(v)
+    if origin in (list, tuple) and args:
+        parts = [_encoder(a) for a in args if a is not Ellipsis]
+        if all(p is _identity for p in parts):
+            return _identity
+        if origin is list or args[-1] is Ellipsis:
+            item = parts[0]
+            return lambda v: type(v)(item(x) for x in v) if isinstance(v, tuple) else [item(x) for x in v]
+        return lambda v: tuple(p(x) for p, x in zip(parts, v, strict=True))
+    if origin is dict and len(args) == 2:
+        value = _encoder(args[1])
+        return _identity if value is _identity else lambda v: {k: value(x) for k, x in v.items()}
+    return _identity
+
+
+def from_plain(cls: type[T], data: Any) -> T:
+    """The `cls` instance `to_plain` turned into `data`. Raises (TypeError, ValueError, IndexError)
+    when `data` has not the shape of `cls`: a cached value of another shape is absent."""
+    result: T = _decoder(typing.cast(Any, cls))(data)
+    return result
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _compiled(source: str, names: dict[str, Any]) -> Callable[[Any], Any]:
+    """A lambda made from `source` (field access unrolled, as dataclasses makes __init__)."""
+    function: Callable[[Any], Any] = eval(source, dict(names))  # field names of our own dataclasses, never repository text
+    return function
+
+
+@functools.cache
+def _decoder(hint: Any) -> Callable[[Any], Any]:
+    """A function rebuilding a value of the type `hint` from its plain form."""
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        if not all(f.init for f in dataclasses.fields(hint)):
+            raise TypeError(f"{hint.__name__} has fields that are not init arguments")
+        hints = typing.get_type_hints(hint)
+        decoders = {f"d{i}": _decoder(hints[f.name]) for i, f in enumerate(dataclasses.fields(hint))}
+        count = len(decoders)
+
+        def arg(i: int) -> str:
+            d = decoders[f"d{i}"]
+            return f"data[{i}]" if d is _identity or d in _PLAIN else f"d{i}(data[{i}])"
+
+        call = ", ".join(arg(i) for i in range(count))
+        shapes = "".join(
+            f" and type(data[{i}]) is {_PLAIN[d]}" for i, d in ((i, decoders[f"d{i}"]) for i in range(count)) if d in _PLAIN
+        )
+        check = _compiled(f"lambda data: type(data) is tuple and len(data) == {count}{shapes}", {})
+        make = _compiled(f"lambda data: cls({call})", {**decoders, "cls": hint})
+
+        def build(data: Any) -> Any:
+            if not check(data):
+                raise ValueError(f"not a {hint.__name__}")
+            return make(data)
+
+        return build
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Path:
+        return Path
+    if origin in (list, dict) and _encoder(hint) is _identity:  # plain inside (marshal keeps tuples): check the outside
+        return _PLAIN_LIST if origin is list else _PLAIN_DICT
+    if origin in (types.UnionType, typing.Union):
+        present = [a for a in args if a is not type(None)]
+        if len(present) == 1:
+            inner = _decoder(present[0])
+            return _identity if inner is _identity else lambda v: None if v is None else inner(v)
+        return _identity
+    if origin is list:
+        item = _decoder(args[0]) if args else _identity
+        return _checked(list, lambda v: v if item is _identity else [item(x) for x in v], list)
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _decoder(args[0])
+            if item is _identity:
+                return _checked(tuple, lambda v: v if type(v) is tuple else tuple(v), list)
+            return _checked(tuple, lambda v: tuple(item(x) for x in v), list)
+        parts = [_decoder(a) for a in args]
+        return _checked(tuple, lambda v: tuple(d(x) for d, x in zip(parts, v, strict=True)), list)
+    if origin is dict:
+        value = _decoder(args[1]) if len(args) == 2 else _identity
+        return _checked(dict, lambda v: v if value is _identity else {k: value(x) for k, x in v.items()})
+    if origin in (set, frozenset) or hint in (set, frozenset):
+        return _checked(set, lambda v: set(v), frozenset, list)
+    return _identity
+
+
+def _checked(kind: type, convert: Callable[[Any], Any], *also: type) -> Callable[[Any], Any]:
+    accepted = (kind, *also)
+
+    def decode(value: Any) -> Any:
+        if not isinstance(value, accepted):
+            raise ValueError(f"not a {kind.__name__}")
+        return convert(value)
+
+    return decode
+
+
+# a list or dict with only plain values inside: its type is checked, its content kept (inlined in
+# the dataclass decoders)
+_PLAIN_LIST = _checked(list, _identity)
+_PLAIN_DICT = _checked(dict, _identity)
+_PLAIN = {_PLAIN_LIST: "list", _PLAIN_DICT: "dict"}
+
+
+# --- The unchanged tree: no walk -------------------------------------------------------------------
+
+
+def remembered_walk(root: Path, exclude: list[str], cache: Any) -> FileSet | None:
+    """The file set of the last walk, if no folder of it and no ignore file changed since (stat only:
+    a file added, removed or renamed changes its folder's mtime), nor the excludes; else None."""
+    stored = cache.load_value("tree.marshal") if cache.enabled else None
+    try:
+        saved_exclude, stamps, links, plain = stored  # type: ignore[misc]
+        if saved_exclude != exclude or not isinstance(stamps, dict) or not isinstance(links, list):
+            return None
+        for path, stamp in stamps.items():
+            if _stamp(root, path) != stamp:
+                return None
+        for link, target in links:  # symlinks the walk followed: still pointing at the same place
+            if os.path.realpath(os.path.join(root, link)) != target or not os.path.exists(os.path.join(root, link)):
+                return None
+        files = from_plain(FileSet, plain)
+    except (OSError, TypeError, ValueError):
+        return None
+    files.root = root
+    return files
+
+
+def _stamp(root: Path, path: str) -> tuple[int, int] | None:
+    """(size, mtime_ns) of a path in the repository, not through a symlink; None if absent."""
+    try:
+        st = os.stat(os.path.join(root, path), follow_symlinks=False)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any) -> None:
+    """Keep the walk for remembered_walk: the stat of every folder it read and of every ignore
+    file; not when one changed too recently for its mtime to show the next change."""
+    if not cache.enabled:
+        return
+    stamps: dict[str, tuple[int, int] | None] = {}
+    for rel in ["", *files.dirs]:
+        for path in (rel, f"{rel}/.gitignore" if rel else ".gitignore"):
+            stamp = _stamp(root, path)
+            if stamp is not None:  # a .gitignore made later changes its folder's mtime
+                stamps[path] = stamp
+    for path in (".git/info", ".git/info/exclude"):  # not .git itself: every git command changes it
+        stamps[path] = _stamp(root, path)  # None: absent, and must stay so
+    if any(stamp is not None and stable_mtime(stamp[1]) == UNTRUSTED_MTIME for stamp in stamps.values()):
+        return  # changed too recently for the next change to show in its mtime
+    links = [(path, os.path.realpath(os.path.join(root, path))) for path in files.links]
+    cache.store_value("tree.marshal", (exclude, stamps, links, to_plain(files)))
+
+
+# --- Rule metadata ----------------------------------------------------------------------------------
+
+
+def load_builtin_rules(cache: Any) -> None:
+    """The built-in rules' metadata from the cache while no rule file changed (parsing the 70-odd
+    rule files is a fifth of an unchanged run); else parsed, and kept for the next run."""
+    if not cache.enabled:
+        return
+    try:
+        signature = [(str(p), (st := p.stat()).st_size, st.st_mtime_ns) for p in rule_files()]
+    except OSError:
+        return
+    stored = cache.load_value("rules.marshal")
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == signature and isinstance(stored[1], list):
+        try:
+            use_builtin_rules({meta.id: meta for meta in (from_plain(RuleMeta, m) for m in stored[1])})
+            return
+        except (TypeError, ValueError, IndexError):
+            pass
+    cache.store_value("rules.marshal", (signature, [to_plain(meta) for meta in builtin_rules().values()]))
+
+
+# --- Loading: the cache's parses, the rest parsed (shared with a forked child) ----------------------
+
+
+def scan_cache(root: Path, files: FileSet, cache: Cache) -> tuple[dict[str, str], list[str]]:
+    """(path -> digest of every file the cache knows unchanged, files to parse). Reads no parse data."""
+    if not cache.index:
+        return {}, list(files.yaml_files)
+    known: dict[str, str] = {}
+    todo: list[str] = []
+    for path in files.yaml_files:
+        full = os.path.join(root, path)
+        try:
+            st = os.stat(full)
+        except OSError:
+            todo.append(path)
+            continue
+        content_digest = cache.lookup(path, st.st_size, st.st_mtime_ns)
+        if content_digest is None and cache.known_digest(path) is not None:
+            # touched but maybe not changed (a checkout, a rebase): the content hash decides
+            try:
+                with open(full, "rb") as handle:
+                    fresh = digest(handle.read())
+            except OSError:
+                fresh = ""
+            if fresh and fresh == cache.known_digest(path):
+                cache.touch(path, st.st_size, st.st_mtime_ns, fresh)
+                content_digest = fresh
+        if content_digest is None:
+            todo.append(path)
+        else:
+            known[path] = content_digest
+    return known, todo
+
+
+def load_repo(
+    root: Path,
+    config: Config,
+    *,
+    use_cache: bool = True,
+    files: FileSet | None = None,
+    cache: Cache | None = None,
+    scanned: tuple[dict[str, str], list[str]] | None = None,
+    parse_results: list[tuple[Any, ...]] | None = None,
+) -> tuple[Repo, Cache]:
+    """Walk (unless `files` is given), parse what the cache lacks (unless `parse_results` has it: see
+    walk_and_parse), then build the repository model (repo.build_repo)."""
+    if files is None:
+        files = walk(root, [*config.exclude, *template_inputs(root)])
+        timing.mark("walk")
+    cache = cache if cache is not None else Cache(root, enabled=use_cache)
+    known, todo = scanned if scanned is not None else scan_cache(root, files, cache)
+    todo = list(todo)
+    parsed: dict[str, ParsedFile] = {}
+    digests: dict[str, str] = {}
+    for path, content_digest in known.items():
+        stored = cache.parsed(path, content_digest)
+        try:
+            parsed[path] = from_plain(ParsedFile, stored)
+            digests[path] = content_digest
+        except (TypeError, ValueError, IndexError, AttributeError):  # absent, or of another shape
+            todo.append(path)
+    timing.mark("cache-load")
+    results = parse_results if parse_results is not None else _parse_many(str(root), todo)
+    for path, content_digest, size, mtime_ns, data in results:
+        digests[path] = content_digest
+        parsed[path] = from_plain(ParsedFile, data)
+        if content_digest and cache.enabled:
+            cache.put(path, size, mtime_ns, content_digest, data)
+    timing.mark("parse")
+    cache.prune(set(files.yaml_files))
+    return build_repo(root, config, files, parsed, digests), cache
+
+
+PARSE_MEMORY = 1 << 30  # address space a throwaway parse may add (a real 500 KB file needs ~40 MB)
+# Set when a supervised run crashed (cli.run): then every file is parsed in a throwaway process,
+# so the file that crashed the parser without looking risky is found and reported.
+ISOLATE_EVERY_PARSE = False
+
+
+def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
+    """(path, content digest, size, mtime_ns, the ParsedFile as plain data) of one file. A file the
+    C parser could crash on (yamlload.risky) is parsed in a throwaway process, so a crash cannot
+    end this one; a crash or running out of memory is an HL001 problem."""
+    root, path = args
+    read = read_file(root, path)
+    if not isinstance(read, tuple):
+        return path, "", 0, 0, to_plain(read)
+    raw, size, mtime_ns = read
+    if ISOLATE_EVERY_PARSE or risky(raw):
+        done, data = run_isolated(lambda: to_plain(parse_read(path, raw)), memory=PARSE_MEMORY)
+        if not done:
+            return path, "", 0, 0, to_plain(crashed(path))
+        return path, digest(raw), size, mtime_ns, data
+    try:
+        data = to_plain(parse_read(path, raw))
+    except MemoryError:
+        return path, "", 0, 0, to_plain(crashed(path))
+    return path, digest(raw), size, mtime_ns, data
+
+
+def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int, int, Any]]:
+    """The files of a chunk whose worker died: each parsed in its own throwaway process, so the
+    one that killed the worker is found and reported, and the others are parsed as usual."""
+    out: list[tuple[str, str, int, int, Any]] = []
+    for item in items:
+        done, result = run_isolated(lambda item=item: _parse_one(item), memory=PARSE_MEMORY)  # type: ignore[misc]
+        out.append(tuple(result) if done else (item[1], "", 0, 0, to_plain(crashed(item[1]))))
+    return out
+
+
+def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, Any]]:
+    from homelint.model.kindschemas import warm_validators  # start-up: a warm run does not need it
+
+    if not paths:
+        return []
+    warm_validators()  # compiled once here, inherited by a forked child
+    return fork_map(_parse_one, [(root, p) for p in paths], meanwhile=_import_later_phases, rescue=_parse_rescue)
+
+
+def walk_and_parse(root: Path, exclude: list[str]) -> tuple[FileSet, list[tuple[Any, ...]]]:
+    """A cold run's first step. In a fresh process a forked child walks the tree while this one
+    imports what later phases need, then both parse (parallel.fork_produce_map). When those
+    imports are done already (a long-lived process: tests, an editor), that overlap is worth
+    less than the fork: walk here, and share the parse only if it is big (_parse_many)."""
+    from homelint.model.kindschemas import warm_validators  # start-up: a warm run does not need it
+
+    if "networkx" in sys.modules:
+        files = walk(root, exclude)
+        return files, _parse_many(str(root), files.yaml_files)
+    warm_validators()  # compiled once here, inherited by the child
+    base = str(root)
+    payload, results = fork_produce_map(
+        lambda: to_plain(walk(root, exclude)),
+        lambda files: [(base, path) for path in files[1]],
+        _parse_one,
+        meanwhile=_import_later_phases,
+        rescue=_parse_rescue,
+    )
+    return from_plain(FileSet, payload), results
+
+
+def _import_later_phases() -> None:
+    """Import what the graph and checks need while a forked child is already parsing."""
+    import networkx  # noqa: F401
+
+    import homelint.model.flux  # start-up: a warm run does not need it
+    import homelint.model.graph  # noqa: F401
+
+    builtin_checks()  # imports the check modules
+
+
+# --- One run: the kept result of these contents, or load and check ---------------------------------
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """The GC off for a run: a run builds many small, rarely cyclic objects, and collections cost
+    ~20% of a cold run. The previous state is restored afterwards (the CLI turns the GC off for
+    its whole short life, so nothing is collected on the way out)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def run_record(
+    root: Path, config: Config, rules: dict[str, RuleMeta], enabled: set[str], cache: Any, collect: Collect
+) -> tuple[dict[str, Any], Any]:
+    """(findings, suppressions and stats of the repository as it is, as plain data; the loaded Repo
+    or None). `collect` runs the checks (engine.collect).
+
+    Cold: walk and parse at once (repo.walk_and_parse). Nothing changed since the cached run: its
+    record, without loading a document. Otherwise: load (reparsing what changed) and check.
+    """
+    exclude = [*config.exclude, *template_inputs(root)]
+    parse_results = None
+    known: dict[str, str] = {}
+    todo: list[str] = []
+    key = None
+    scanned: dict[str, str] | None = None
+    if not cache.index:
+        files, parse_results = walk_and_parse(root, exclude)
+        timing.mark("walk+parse")
+        remember_walk(root, exclude, files, cache)
+    else:
+        remembered = remembered_walk(root, exclude, cache)
+        if remembered is None:
+            files = walk(root, exclude)
+            remember_walk(root, exclude, files, cache)
+        else:
+            files = remembered
+        known, todo = scan_cache(root, files, cache)
+        timing.mark("walk")
+        # the contents of a kept run (nothing changed; an edit undone; the last commit, which
+        # --diff-base HEAD lints) answer without parsing: hashing what changed is enough
+        scanned = _digests(root, known, todo)
+        if scanned is not None:
+            key = _run_key(root, files, scanned, config, rules, enabled)
+            stored = cache.run_result(key)
+            if stored is not None:
+                cache.save()  # touched-but-unchanged files have new stats
+                return stored, None
+    repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
+    if key is None or repo.digests != scanned:  # the key of the scan holds if the files were as hashed
+        key = _run_key(root, files, repo.digests, config, rules, enabled)
+    stored = cache.run_result(key)
+    if stored is None:
+        repo.positions.memo = cache.spans()
+        repo.positions.digests = repo.digests
+        notes: list[str] = []
+        raw = collect(repo, rules, enabled, notes)
+        timing.mark("checks")
+        stored = {
+            "findings": [to_plain(f) for f in raw],
+            "suppressions": {p: to_plain(pf.suppressions) for p, pf in repo.parsed.items() if pf.suppressions},
+            "stats": {
+                "files": len(files.yaml_files),
+                "objects": len(repo.objects),
+                "kustomizations": len(repo.flux_model.kustomizations),
+                "notes": [*repo.flux_model.notes, *notes],  # the Flux model's, then the checks' (one per missing schema)
+                "versions": _versions(repo),
+            },
+        }
+        cache.store_run_result(key, stored)
+    cache.save()
+    return stored, repo
+
+
+def _versions(repo: Any) -> list[dict[str, Any]]:
+    return versions_of(repo).summary()
+
+
+def _digests(root: Path, known: dict[str, str], todo: list[str]) -> dict[str, str] | None:
+    """Content digests of every YAML file: the cache's for unchanged ones, hashed for the rest (None
+    when one cannot be read: the load reports it)."""
+    digests = dict(known)
+    for path in todo:
+        try:
+            with open(root / path, "rb") as handle:
+                digests[path] = digest(handle.read())
+        except OSError:
+            return None
+    return digests
+
+
+def _run_key(
+    root: Path, files: Any, digests: dict[str, str], config: Config, rules: dict[str, RuleMeta], enabled: set[str]
+) -> str:
+    """Everything a run's findings depend on: version, config, rules, every file's content, the tree."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(__version__.encode())
+    h.update(",".join(sorted(enabled)).encode())
+    h.update(json.dumps(config.__dict__, default=str, sort_keys=True).encode())
+    h.update(json.dumps(sorted((r.id, r.origin, repr(r.declarative)) for r in rules.values())).encode())
+    for path in sorted(digests):
+        h.update(f"{path}\0{digests[path]}\n".encode())
+    h.update("\n".join(sorted(files.all_files)).encode())
+    h.update("\n".join(sorted(files.dirs)).encode())
+    for chunk in run_inputs(root, config, files.all_files, enabled):  # what checks read besides the YAML
+        h.update(chunk)
+    for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: stat only
+        with contextlib.suppress(OSError):
+            st = os.stat(root / path)
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            if stable_mtime(st.st_mtime_ns) == UNTRUSTED_MTIME:  # just written: its stat may not show a rewrite
+                h.update((root / path).read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,1 @@
+"""Loading a repository's files: the walk, safe reads, YAML parsing, positions."""

@@ -1,0 +1,234 @@
+"""Find the repository root and the files homelint reads, honouring .gitignore and excludes."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from homelint.loading.safeio import read_regular
+
+SKIP_DIRS = {".git", ".homelint_cache", "node_modules", ".venv", "__pycache__"}
+MAX_DIR_DEPTH = 200  # deeper folders are skipped (HL006): no real repository nests this deep
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+ROOT_MARKERS = (".homelint.yaml", ".homelint.yml", ".git")
+# Files other than YAML that checks may read (templates listed as resources, bootstrap scripts and
+# templates that create namespaces, JSON patches): a cached run is reused only if none changed.
+NON_YAML_INPUT_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".gotmpl", ".sh", ".just", ".json")
+NON_YAML_INPUT_NAMES = ("justfile", "Justfile")
+
+
+def non_yaml_inputs(all_files: set[str] | list[str]) -> list[str]:
+    """Repo-relative paths of the non-YAML files checks may read, sorted."""
+    return sorted(p for p in all_files if p.endswith(NON_YAML_INPUT_SUFFIXES) or p.rsplit("/", 1)[-1] in NON_YAML_INPUT_NAMES)
+
+
+def find_repo_root(start: Path) -> Path:
+    """The nearest directory above `start` with a .homelint.yaml or a .git (like ruff's config
+    discovery); `start` itself (a directory) when there is none."""
+    start = start.resolve()
+    base = start if start.is_dir() else start.parent
+    for candidate in (base, *base.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return base
+
+
+def git_work_tree(root: Path) -> tuple[Path, str] | None:
+    """(the git work tree that contains `root`, `root`'s path in it with a trailing '/' or ''), or
+    None outside git: the nearest folder at or above `root` with a `.git` (a folder, or a file in
+    a linked work tree or submodule), as git finds it."""
+    root = root.resolve()
+    for candidate in (root, *root.parents):
+        if (candidate / ".git").exists():
+            prefix = root.relative_to(candidate).as_posix()
+            return candidate, "" if prefix == "." else prefix + "/"
+    return None
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class FileSet:
+    root: Path
+    yaml_files: list[str] = field(default_factory=list)
+    all_files: set[str] = field(default_factory=set)
+    dirs: set[str] = field(default_factory=set)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # symlinks to files in the repository, read through
+
+
+class IgnoreRules:
+    """gitignore-style patterns, parsed by pathspec and matched with RE2 (linear time, whatever the
+    pattern: `*a*a*a*a*b` cannot backtrack). One combined regex of every pattern says quickly that
+    most paths match none; for those that match, pathspec's last-match-wins decides (needed only
+    when there are `!` negations). An invalid pattern is ignored, as git ignores it."""
+
+    def __init__(self, lines: list[str]) -> None:
+        import pathspec  # start-up: imported only where it is needed
+
+        try:
+            self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        except Exception:  # one bad line (`\\`, `!`, `[z-a]`) must not drop the others
+            self.spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
+        active = [p for p in self.spec.patterns if p.include is not None and p.regex is not None]
+        self.negations = any(not p.include for p in active)
+        # pathspec names a group in each pattern; names must be unique in one regex
+        parts = [re.sub(r"\(\?P<\w+>", "(", p.regex.pattern) for p in active]  # type: ignore[union-attr]
+        self.combined = _linear_regex("|".join(f"(?:{part})" for part in parts)) if parts else None
+        self.always_ask_spec = bool(parts) and self.combined is None
+
+    def match(self, path: str) -> bool:
+        if self.always_ask_spec:
+            return bool(self.spec.match_file(path))
+        if self.combined is None or self.combined.search(path) is None:
+            return False
+        return bool(self.spec.match_file(path)) if self.negations else True
+
+
+def _valid_pattern(line: str) -> bool:
+    import pathspec  # start-up: imported only where it is needed
+
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except Exception:
+        return False
+    return True
+
+
+def _linear_regex(pattern: str) -> Any:
+    """`pattern` compiled with RE2 (linear-time matching), or None if RE2 cannot compile it."""
+    import re2  # start-up: imported only where it is needed
+
+    try:
+        return re2.compile(pattern)
+    except Exception:
+        return None
+
+
+MAX_GITIGNORE_BYTES = 1 << 20
+
+
+def _load_ignore(directory: str, rel: str) -> tuple[str, IgnoreRules] | None:
+    try:
+        raw = read_regular(os.path.join(directory, ".gitignore"), MAX_GITIGNORE_BYTES)
+    except OSError:
+        return None
+    if raw is None:
+        return None
+    return (rel, IgnoreRules(raw.decode("utf-8", errors="replace").splitlines()))
+
+
+def _shown_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (surrogate-escaped by os) as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _ignored(specs: list[tuple[str, IgnoreRules]], rel: str, is_dir: bool) -> bool:
+    for base, rules in specs:
+        sub = rel[len(base) + 1 :] if base else rel
+        if is_dir:
+            sub += "/"
+        if rules.match(sub):
+            return True
+    return False
+
+
+def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
+    """Every non-ignored file under root; YAML files listed separately. Symlinks are not followed
+    out of the repo and symlinked directories are never descended into (no loops)."""
+    excluded = IgnoreRules(exclude or [])
+    result = FileSet(root)
+    root_real = os.path.realpath(root)
+
+    def skip(child: str, reason: str) -> None:
+        result.skipped.append(SkippedFile(child, reason))
+
+    def visit(directory: str, rel: str, specs: list[tuple[str, IgnoreRules]], depth: int) -> None:
+        if depth > MAX_DIR_DEPTH:
+            skip(rel, f"folder nested deeper than {MAX_DIR_DEPTH} levels; not read")
+            return
+        loaded = _load_ignore(directory, rel)
+        if loaded is not None:
+            specs = [*specs, loaded]
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            result.skipped.append(SkippedFile(rel or ".", f"directory not readable: {exc.strerror}"))
+            return
+        for entry in entries:
+            name = entry.name
+            child = f"{rel}/{name}" if rel else name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = is_link or is_dir or entry.is_file(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir and name in SKIP_DIRS:
+                continue
+            if not name.isascii() and not _utf8(name):
+                if is_dir or name.endswith((".yaml", ".yml")):
+                    skip(_shown_name(child), "file name is not valid UTF-8; not read")
+                continue
+            if is_link:
+                target = os.path.realpath(entry.path)
+                if not (target == root_real or target.startswith(root_real + os.sep)):
+                    if name.endswith((".yaml", ".yml")):
+                        result.skipped.append(SkippedFile(child, "symlink points outside the repository; not followed"))
+                    continue
+                if not os.path.exists(entry.path):
+                    if name.endswith((".yaml", ".yml")):
+                        result.skipped.append(SkippedFile(child, "broken symlink or symlink loop; not followed"))
+                    continue
+                if os.path.isdir(entry.path):
+                    result.dirs.add(child)  # exists for path checks, never descended (no loops)
+                    continue
+                is_file = os.path.isfile(entry.path)
+            if _ignored(specs, child, is_dir) or excluded.match(child + ("/" if is_dir else "")):
+                continue
+            if is_dir:
+                result.dirs.add(child)
+                visit(entry.path, child, specs, depth + 1)
+                continue
+            if not is_file:  # a FIFO, socket or device: reading it could block or never end
+                if name.endswith((".yaml", ".yml")) or name == "Kustomization":
+                    skip(child, "not a regular file (a FIFO, socket or device); not read")
+                continue
+            result.all_files.add(child)
+            if is_link:
+                result.links.append(child)
+            if name.endswith((".yaml", ".yml")) or name == "Kustomization":
+                result.yaml_files.append(child)
+
+    visit(str(root), "", _info_exclude(root), 0)
+    return result
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _info_exclude(root: Path) -> list[tuple[str, IgnoreRules]]:
+    """`.git/info/exclude`: the repository's own ignore patterns that are not committed."""
+    try:
+        raw = read_regular(Path(root) / ".git" / "info" / "exclude", MAX_GITIGNORE_BYTES)
+    except OSError:
+        return []
+    if raw is None:
+        return []
+    lines = raw.decode("utf-8", errors="replace").splitlines()
+    lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return [("", IgnoreRules(lines))] if lines else []

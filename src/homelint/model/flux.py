@@ -1,0 +1,896 @@
+"""The Flux model: roots, Flux Kustomizations, what each one builds, and effective namespaces.
+
+It follows SEMANTICS.md sections 2 and 3: `spec.path` is relative to the repo root, a directory
+without a kustomization file is auto-generated (recursive, kustomization subdirectories become
+resources), `namespace:` of an outer kustomization wins, `targetNamespace` wins over all, and a
+parent's `spec.patches` that target Kustomizations are applied to its child Kustomizations.
+"""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from homelint.core.model import K8sObject
+from homelint.core.substitution import resolve, substitute_tree, substitution_disabled
+from homelint.loading.yamlload import parse_bytes
+from homelint.model.generators import generate, hash_suffix
+from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
+from homelint.model.patches import PatchSource, apply_patch, carry
+from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, source_ref
+from homelint.model.targets import target_matches
+from homelint.model.variables import variables_of
+
+if TYPE_CHECKING:
+    from homelint.model.repo import Repo
+
+FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io"
+BOOTSTRAP = "(bootstrap)"
+
+
+@dataclass(eq=False)
+class Applied:
+    """An object as one Flux Kustomization applies it."""
+
+    obj: K8sObject
+    namespace: str | None
+    ks: FluxKS | None
+    renamed: str | None = None  # the name after kustomize (a Namespace takes `namespace:`)
+
+    @property
+    def kind(self) -> str:
+        return self.obj.kind
+
+    @property
+    def name(self) -> str:
+        return self.renamed if self.renamed is not None else self.obj.name
+
+    @property
+    def ns(self) -> str:
+        return self.namespace or "default"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names it is found by: a generated object also by its generator's name, which
+        kustomize rewrites to the hashed name in the references of its build (references from
+        outside the build are not told apart: a known limit)."""
+        if self.obj.anchor is not None and self.renamed is not None and self.renamed != self.obj.name:
+            return (self.renamed, self.obj.name)
+        return (self.name,)
+
+
+@dataclass(eq=False)
+class FluxKS:
+    """A Flux Kustomization in one applied context (or the virtual bootstrap one for a root)."""
+
+    key: str
+    name: str
+    namespace: str
+    obj: K8sObject | None
+    data: dict[str, Any]
+    parent: FluxKS | None = None
+    path: str | None = None  # repo-relative, resolved
+    raw_path: str | None = None
+    local: bool = True
+    path_exists: bool = True
+    applied: list[Applied] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
+    dirs: set[str] = field(default_factory=set)
+    root: str = ""  # which root reaches it
+    cluster: str = ""  # roots with nested paths are one cluster; each cluster applies its own instance
+    source: SourceRef | None = None
+    artifact: Artifact | None = None  # what its source serves, when that is this repository
+    scope: dict[SourceRef, Artifact] | None = None  # this cluster's own declarations of sources
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec = self.data.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def post_build(self) -> dict[str, Any] | None:
+        pb = self.spec.get("postBuild")
+        return pb if isinstance(pb, dict) else None
+
+    @property
+    def label(self) -> str:
+        return f"Kustomization {self.namespace}/{self.name}" if self.obj else f"the bootstrap Kustomization of root '{self.root}'"
+
+
+@dataclass
+class BuildOut:
+    objects: list[tuple[K8sObject, str | None]] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)  # every file the build reads
+    dirs: set[str] = field(default_factory=set)
+    resource_files: set[str] = field(default_factory=set)  # files whose documents are applied
+    # fields kustomize transformers set: position in `objects` -> {field path: value} (one
+    # file's object may occur in many places of a build, each edited on its own)
+    edits: dict[int, dict[tuple[str, ...], Any]] = field(default_factory=dict)
+
+    def absorb(self, sub: BuildOut) -> None:
+        """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
+        self.files |= sub.files
+        self.dirs |= sub.dirs
+        self.resource_files |= sub.resource_files
+        offset = len(self.objects)
+        self.objects.extend(sub.objects)
+        for index, fields in sub.edits.items():
+            self.edits[index + offset] = dict(fields)
+
+    def edit(self, index: int, path: tuple[str, ...], value: Any) -> None:
+        self.edits[index] = {**self.edits.get(index, {}), path: value}
+
+    def current(self, index: int) -> dict[str, Any]:
+        """The object at `index` as the build has transformed it so far (not to be changed)."""
+        edits = self.edits.get(index)
+        if not edits:
+            return self.objects[index][0].data
+        if all(path in (WHOLE, ORIGINS, DELETED) for path in edits):
+            whole = edits.get(WHOLE)
+            return whole if isinstance(whole, dict) else self.objects[index][0].data
+        return _overlay(self.objects[index][0].data, edits)
+
+    def deleted(self, index: int) -> bool:
+        """Whether a `$patch: delete` removed the object at `index` from the build."""
+        return bool(self.edits.get(index, {}).get(DELETED))
+
+    def patch(self, index: int, body: Any, source: PatchSource | None) -> None:
+        """Apply one patch body to the object at `index`, keeping where its fields come from."""
+        obj = self.objects[index][0]
+        data, recorder = apply_patch(self.current(index), body, source)
+        if data is None:
+            self.edit(index, DELETED, True)
+            return
+        origins = self.edits.get(index, {}).get(ORIGINS, obj.origins)
+        self.edit(index, WHOLE, data)
+        self.edit(index, ORIGINS, carry(origins, recorder, (obj.path, obj.doc)))
+
+
+@dataclass
+class KustomizeCycle:
+    """An entry of `kd` naming a directory that is, or contains, one whose build is under way
+    (kustomize: "cycle detected: candidate root contains visited root"). `chain` is the include
+    path from that directory down to `kd`'s."""
+
+    kd: KustomizeDir
+    entry: Entry
+    chain: tuple[str, ...]
+
+
+class FluxModel:
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.kdirs: dict[str, KustomizeDir] = repo.kustomize_dirs
+        self._memo: dict[tuple[str, str], BuildOut] = {}
+        self._building: dict[str, None] = {}  # directories being built, in include order
+        self.kustomizations: list[FluxKS] = []
+        self.applied: list[Applied] = []
+        self.applied_files: set[str] = set()
+        self.resource_files: set[str] = set()
+        self.reached_dirs: set[str] = set()
+        self.roots: list[str] = []
+        self.root_source = ""
+        self.cycles: list[KustomizeCycle] = []
+        self.notes: list[str] = []
+        self.roots_known = False  # roots found by evidence or config, not by the fallback
+        self._generated_memo: dict[str, list[K8sObject]] = {}
+        self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
+        self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
+        # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
+        self.external_secret_index: dict[tuple[str, str], list[K8sObject]] = {}
+        self.external_secret_index_size = -1
+        self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
+        self.sources: Sources = find_sources(repo)
+        self._default = self._default_artifact()
+        self._children = self._index_children()
+        self._named: dict[tuple[str, str, str], list[K8sObject]] | None = None  # built when run() is done
+        self._by_name: dict[tuple[str, str, str], list[Applied]] = {}
+        self._by_object: dict[int, list[Applied]] | None = None  # built when run() is done
+
+    def applications_of(self, obj: K8sObject) -> list[Applied]:
+        """How Flux applies `obj`: one Applied per Kustomization and namespace, in model order
+        ([] for an object no Kustomization applies)."""
+        if self._named is None:  # run() is not done: the list still grows
+            return [a for a in self.applied if a.obj is obj]
+        if self._by_object is None:
+            self._by_object = {}
+            for applied in self.applied:
+                self._by_object.setdefault(id(applied.obj), []).append(applied)
+        return self._by_object.get(id(obj), [])
+
+    def _default_artifact(self) -> Artifact:
+        """The artifact of config roots and of the fallback: this repository's (first) Git source."""
+        for ref in sorted(self.sources.artifacts):
+            art = self.sources.artifacts[ref]
+            if ref.kind == "GitRepository":
+                return art
+        return Artifact(SourceRef("GitRepository", "flux-system", "flux-system"), "", "the repository", [])
+
+    def applied_named(self, kind: str, name: str, namespace: str, cluster: str | None = None) -> list[K8sObject]:
+        """Objects applied as kind/namespace/name (one object may be applied in many namespaces);
+        with `cluster`, those that cluster applies first (each cluster has its own ConfigMaps)."""
+        found: list[K8sObject] = []
+        mine: list[K8sObject] = []
+        for applied in self._by_name.get((kind, namespace, name), []) if self._named is not None else self.applied:
+            obj = applied.obj
+            if obj.kind == kind and name in applied.names and applied.ns == namespace and obj not in found:
+                found.append(obj)
+                if cluster is not None and applied.ks is not None and applied.ks.cluster == cluster and obj not in mine:
+                    mine.append(obj)
+        return mine or found
+
+    def entries_of(self, directory: str, *, files: bool = True) -> list[str]:
+        """Direct children of a directory: YAML files (unless files=False) and subdirectories."""
+        yaml_files, subdirs = self._children.get(directory, ([], []))
+        return [*yaml_files, *subdirs] if files else list(subdirs)
+
+    def files_under(self, directory: str) -> list[str]:
+        """YAML files below a directory, recursively."""
+        out: list[str] = []
+        stack = [directory]
+        while stack:
+            current = stack.pop()
+            files, subdirs = self._children.get(current, ([], []))
+            out.extend(files)
+            stack.extend(subdirs)
+        return out
+
+    # --- directory builds -------------------------------------------------------------
+    def _index_children(self) -> dict[str, tuple[list[str], list[str]]]:
+        children: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+        for path in sorted(self.repo.files.yaml_files):
+            children[posixpath.dirname(path)][0].append(path)
+        for d in sorted(self.repo.files.dirs):
+            children[posixpath.dirname(d)][1].append(d)
+        return children
+
+    def objects_in(self, path: str) -> list[K8sObject]:
+        return self.repo.objects_by_file.get(path, [])
+
+    def build(self, directory: str, artifact: Artifact | None = None) -> BuildOut:
+        """What `kustomize build` (Flux flavour) of a directory in an artifact yields, memoized."""
+        art = artifact or self._default
+        memo_key = (art.key, directory)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        if directory in self._building:
+            return BuildOut()  # a cycle (recorded by _build_kustomization where it has an entry)
+        self._building[directory] = None
+        kd = self.kdirs.get(directory)
+        out = self._build_kustomization(kd, art) if kd and art.contains(kd.file) else self._build_generated(directory, art)
+        del self._building[directory]
+        self._memo[memo_key] = out
+        return out
+
+    def _build_kustomization(self, kd: KustomizeDir, art: Artifact) -> BuildOut:
+        out = BuildOut(files={kd.file}, dirs={kd.dir})
+        files, dirs = self.repo.files.all_files, self.repo.files.dirs
+        for entry in kd.entries:
+            if entry.kind in ("resources", "components"):
+                if is_remote(entry.value):
+                    continue
+                if entry.target in files:
+                    if not art.contains(entry.target):
+                        continue  # not in the artifact: kustomize cannot read it
+                    out.files.add(entry.target)
+                    out.resource_files.add(entry.target)
+                    out.objects.extend((o, o.namespace) for o in self.objects_in(entry.target))
+                elif entry.target in dirs and entry.target in self.kdirs:
+                    chain = self._chain_below(entry.target)
+                    if chain:
+                        self.cycles.append(KustomizeCycle(kd, entry, chain))
+                        continue
+                    out.absorb(self.build(entry.target, art))
+            elif entry.target in files:
+                out.files.add(entry.target)
+            elif entry.target in dirs:
+                out.dirs.add(entry.target)
+                prefix = entry.target + "/"
+                out.files |= {f for f in files if f.startswith(prefix)}
+        out.objects.extend((o, o.namespace) for o in self._generated(kd))
+        self._patches(kd, out)
+        ns = kd.namespace
+        if ns:
+            out.objects = [(o, ns) for o, _ in out.objects]
+            for index, (o, _) in enumerate(out.objects):
+                if o.kind == "Namespace" and o.api_version == "v1":
+                    out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
+        self._namespace_transformers(kd, out)
+        self._replacements(kd, out)
+        return out
+
+    def _namespace_transformers(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """builtin NamespaceTransformer entries of `transformers:` (inline or a file): they set
+        the namespace of every object, or with unsetOnly only of those that have none."""
+        items = kd.data.get("transformers")
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, str):
+                continue
+            body = self._inline_or_file(kd, item)
+            if not isinstance(body, dict) or body.get("kind") != "NamespaceTransformer" or body.get("apiVersion") != "builtin":
+                continue
+            meta = body.get("metadata")
+            ns = meta.get("namespace") if isinstance(meta, dict) else None
+            if not isinstance(ns, str) or not ns:
+                continue
+            unset_only = body.get("unsetOnly") is True
+            out.objects = [(o, o_ns if unset_only and o_ns else ns) for o, o_ns in out.objects]
+
+    def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
+        """The ConfigMaps/Secrets a kustomization's generators create (generators.py); the hash
+        suffix of each is kept for the name its Kustomization applies (see _evaluate)."""
+        if kd.file in self._generated_memo:
+            return self._generated_memo[kd.file]
+        made = generate(kd, self.repo.read_bytes)
+        for item in made:
+            if item.suffix is not None:
+                self._suffixes[id(item.obj)] = item.suffix
+        self._generated_memo[kd.file] = [item.obj for item in made]
+        return self._generated_memo[kd.file]
+
+    def _inline_or_file(self, kd: KustomizeDir, text: str) -> Any:
+        """The first document of a kustomization entry that is inline YAML (it has a newline) or a
+        path relative to the kustomization (parsed with the repository; None when absent)."""
+        if "\n" in text:
+            return _patch_body(text)
+        parsed = self.repo.parsed.get(join(kd.dir, text))
+        return parsed.docs[0] if parsed and parsed.docs else None
+
+    def _patch_entries(self, kd: KustomizeDir) -> list[tuple[Any, Any, PatchSource]]:
+        """(target or None, body, where it is) of each patch of a kustomization, in the order
+        kustomize applies them (patchesStrategicMerge, then patches and patchesJson6902); a patch
+        file holds one patch per document."""
+        entries: list[tuple[Any, Any, PatchSource]] = []
+        merges = kd.data.get("patchesStrategicMerge")
+        for index, item in enumerate(merges if isinstance(merges, list) else []):
+            if isinstance(item, str):
+                entries.extend((None, body, source) for body, source in self._bodies(kd, item, ("patchesStrategicMerge", index)))
+        for key in ("patches", "patchesJson6902"):
+            items = kd.data.get(key)
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                if not isinstance(item, dict):
+                    continue
+                if isinstance(item.get("patch"), str):
+                    source = PatchSource(kd.file, kd.doc, (key, index, "patch"), True)
+                    entries.append((item.get("target"), _patch_body(item["patch"]), source))
+                elif isinstance(item.get("path"), str):
+                    bodies = self._bodies(kd, item["path"], (key, index, "path"), inline=False)
+                    entries.extend((item.get("target"), body, source) for body, source in bodies)
+        return entries
+
+    def _bodies(
+        self, kd: KustomizeDir, text: str, at: tuple[str | int, ...], *, inline: bool = True
+    ) -> list[tuple[Any, PatchSource]]:
+        """The patch documents of an entry that is inline YAML (it has a newline) or a file path."""
+        if inline and "\n" in text:
+            return [(_patch_body(text), PatchSource(kd.file, kd.doc, at, True))]
+        path = join(kd.dir, text)
+        parsed = self.repo.parsed.get(path)
+        return [(doc, PatchSource(path, index, (), False)) for index, doc in enumerate(parsed.docs if parsed else [])]
+
+    def _patches(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """The kustomization's own patches on the objects of its build. They run before the
+        namespace transformer, so targets see the namespace from inner folders."""
+        for target, body, source in self._patch_entries(kd):
+            apply_matching(out, target, body, source)
+
+    def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """kustomize `replacements:` (they run after the namespace transformer): copy one field of
+        the single source object into plain field paths of the selected targets. A source that
+        is missing or not unique, or a field path with list selectors, is not modelled."""
+        items = kd.data.get("replacements")
+        entries: list[Any] = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                parsed = self.repo.parsed.get(join(kd.dir, item["path"]))
+                for doc in parsed.docs if parsed else []:
+                    entries.extend(doc if isinstance(doc, list) else [doc])
+            else:
+                entries.append(item)
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("source"), dict):
+                continue
+            source = entry["source"]
+            found = [i for i, (_, ns) in enumerate(out.objects) if target_matches(source, out.current(i), ns)]
+            if len(found) != 1:
+                continue
+            value = _read_field(out.current(found[0]), out.objects[found[0]][1], source.get("fieldPath") or "metadata.name")
+            if value is None or source.get("options"):
+                continue  # delimiter/index options: not modelled
+            targets = entry.get("targets")
+            for target in targets if isinstance(targets, list) else []:
+                if not isinstance(target, dict) or target.get("options", {}).get("delimiter") is not None:
+                    continue
+                create = bool(target.get("options", {}).get("create"))
+                reject = target.get("reject")
+                rejects: list[Any] = reject if isinstance(reject, list) else []
+                for index, (o, ns) in enumerate(out.objects):
+                    current = out.current(index)
+                    if not target_matches(target.get("select") or {}, current, ns) or any(
+                        target_matches(r, current, ns) for r in rejects
+                    ):
+                        continue
+                    for field_path in target.get("fieldPaths") or []:
+                        path = tuple(str(field_path).split("."))
+                        if any("[" in part for part in path):
+                            continue
+                        if not create and _read_field(current, ns, str(field_path)) is None:
+                            continue
+                        if path == ("metadata", "namespace"):
+                            out.objects[index] = (o, str(value))
+                        else:
+                            out.edit(index, path, value)
+
+    def _chain_below(self, target: str) -> tuple[str, ...]:
+        """The include path from the first directory being built that is `target` or below it."""
+        building = list(self._building)
+        for index, directory in enumerate(building):
+            if target == "" or directory == target or directory.startswith(target + "/"):
+                return tuple(building[index:])
+        return ()
+
+    def _build_generated(self, directory: str, art: Artifact) -> BuildOut:
+        """kustomize-controller's generator: every manifest below, recursively; a subfolder with
+        its own kustomization becomes a resource. Files outside the artifact are not there."""
+        out = BuildOut(dirs={directory})
+        if directory not in self.repo.files.dirs and directory != "":
+            return out
+        stack = [directory]
+        while stack:
+            current = stack.pop()
+            yaml_files, subdirs = self._children.get(current, ([], []))
+            for path in yaml_files:
+                if not art.contains(path):
+                    continue
+                out.files.add(path)
+                out.resource_files.add(path)
+                out.objects.extend((o, o.namespace) for o in self.objects_in(path))
+            for sub in reversed(subdirs):
+                if not art.contains(sub, is_dir=True):
+                    continue
+                if sub in self.kdirs and art.contains(self.kdirs[sub].file):
+                    out.absorb(self.build(sub, art))
+                else:
+                    out.dirs.add(sub)
+                    stack.append(sub)
+        return out
+
+    # --- Flux Kustomizations ------------------------------------------------------------
+    def artifact_of(
+        self, ks_data: dict[str, Any], ks_namespace: str, scope: dict[SourceRef, Artifact] | None = None
+    ) -> Artifact | None:
+        """The artifact of this repository a Flux Kustomization builds from, if its source is one."""
+        spec = ks_data.get("spec")
+        ref = source_ref(spec, ks_namespace)
+        if ref is None:
+            return self._default if isinstance(spec, dict) and "sourceRef" not in spec else None
+        return self.sources.artifact(ref, scope)
+
+    def is_local_source(self, ks_data: dict[str, Any], ks_namespace: str) -> bool:
+        art = self.artifact_of(ks_data, ks_namespace)
+        return art is not None and art.path_known
+
+    def run(self) -> None:
+        ks_objects = [o for o in self.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
+        seen: set[tuple[str, str, int, str]] = set()
+        queue = self._roots()
+        self.roots_known = bool(queue)
+        if not queue:
+            self.root_source = "automatic: Flux Kustomizations that no other Kustomization applies"
+            queue = self._fallback_roots(ks_objects)
+        self._assign_clusters(queue)
+        while queue:
+            ks = queue.pop(0)
+            # one instance per cluster (root): each applies it with its own variables
+            ident = (ks.cluster, ks.obj.path, ks.obj.doc, ks.namespace) if ks.obj else ("", "", 0, ks.key)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            self.kustomizations.append(ks)
+            for child in self._evaluate(ks):
+                queue.append(child)
+        self.repo.variables_cache.clear()  # sources found while building were partial
+        named: dict[tuple[str, str, str], list[K8sObject]] = defaultdict(list)
+        by_name: dict[tuple[str, str, str], list[Applied]] = defaultdict(list)
+        for applied in self.applied:
+            for name in applied.names:
+                bucket = named[(applied.obj.kind, applied.ns, name)]
+                by_name[(applied.obj.kind, applied.ns, name)].append(applied)
+                if applied.obj not in bucket:
+                    bucket.append(applied.obj)
+        self._named = dict(named)
+        self._by_name = dict(by_name)
+        for applied in self.applied:
+            key = applied.ks.key if applied.ks else BOOTSTRAP
+            if key not in applied.obj.applied_by:
+                applied.obj.applied_by.append(key)
+            for obj in (applied.obj, applied.obj.source):
+                if obj.effective_namespace is None:
+                    obj.effective_namespace = applied.namespace
+        for obj in self.repo.objects:
+            obj.applied_by.sort()
+            if obj.effective_namespace is None:
+                obj.effective_namespace = obj.namespace
+        self.notes.extend(self.sources.notes)
+        if not self.roots_known and self.kustomizations:
+            self.notes.append(
+                "no Flux root found (no FluxInstance sync, flux bootstrap Kustomization beside this repository's source, "
+                "or flux.roots): the Flux Kustomizations nothing else applies were taken as roots; set flux.roots in "
+                ".homelint.yaml if that is wrong"
+            )
+        if self.skipped:
+            total = sum(self.skipped.values())
+            names = ", ".join(f"{ref} ({n})" for ref, n in sorted(self.skipped.items())[:5])
+            more = f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
+            self.notes.append(
+                f"{total} Flux Kustomization(s) build from sources that are not this repository and were not followed: "
+                f"{names}{more}; if one of them is this repository, list it under flux.local-sources in .homelint.yaml"
+            )
+
+    def _roots(self) -> list[FluxKS]:
+        """The Kustomizations Flux starts from: config roots, FluxInstance syncs, and the
+        Kustomizations applied by hand beside this repository's own source."""
+        config_roots = self.repo.config.flux_roots
+        if config_roots:
+            self.root_source = "flux.roots in the config"
+            self.roots = list(config_roots)
+            return [self._virtual(root, root, self._default) for root in config_roots]
+        queue: list[FluxKS] = []
+        origins: list[str] = []
+        for ref, sync_path, obj in self.sources.syncs:
+            art = self.sources.artifacts[ref]
+            if not art.path_known:
+                continue
+            resolved = resolve(sync_path, {})
+            if resolved is None:
+                continue
+            path = art.path(resolved)
+            virtual = self._virtual(path, path, art)
+            virtual.name, virtual.namespace, virtual.source = ref.name, ref.namespace, ref
+            virtual.data = {"spec": {"path": sync_path, "sourceRef": {"kind": ref.kind, "name": ref.name}}}
+            if path not in self.roots:
+                self.roots.append(path)
+                queue.append(virtual)
+                origins.append(f"{obj.kind} sync")
+        for obj in self._hand_applied(self.sources.bootstraps):
+            if obj.path in self.roots:
+                continue
+            ns = obj.namespace or "flux-system"
+            bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
+            bootstrap.scope = self.sources.scoped.get(obj.path)
+            self.kustomizations.append(bootstrap)
+            applied = Applied(obj, ns, bootstrap)
+            bootstrap.applied.append(applied)
+            self.applied.append(applied)
+            self.applied_files.add(obj.path)
+            self.resource_files.add(obj.path)
+            self.roots.append(obj.path)
+            queue.append(self._make_ks(obj, ns, bootstrap, ns))
+            origins.append("Kustomization beside this repository's source")
+        if queue:
+            self.root_source = "automatic: " + ", ".join(sorted(set(origins)))
+        return queue
+
+    def _hand_applied(self, candidates: list[K8sObject]) -> list[K8sObject]:
+        """The bootstrap candidates that no other candidate's tree applies (a Kustomization next
+        to the source that the gotk-sync root builds anyway is its child, not a second root)."""
+        built: set[str] = set()
+        for obj in candidates:
+            art = self.artifact_of(obj.data, obj.namespace or "flux-system", self.sources.scoped.get(obj.path))
+            raw = obj.spec.get("path")
+            resolved = resolve(raw, {}) if isinstance(raw, str) else None
+            if art is None or resolved is None:
+                continue
+            out = self.build(art.path(resolved), art)
+            built |= {f for f in out.resource_files if f != obj.path}
+        return [obj for obj in candidates if obj.path not in built]
+
+    def _assign_clusters(self, queue: list[FluxKS]) -> None:
+        """Roots whose paths nest (a bootstrap Kustomization of `cluster/` and the FluxInstance
+        sync of `cluster/flux`) are one cluster; disjoint roots are separate clusters."""
+        paths = {id(ks): (ks.path if ks.path is not None else ks.root) for ks in queue}
+        for ks in queue:
+            mine = paths[id(ks)]
+            outer = [p for p in paths.values() if p == mine or p == "" or mine.startswith(p + "/")]
+            ks.cluster = min(outer, key=lambda p: (len(p), p))
+            if ks.parent is not None and ks.parent.obj is None:
+                ks.parent.cluster = ks.cluster
+
+    def _virtual(self, key: str, path: str, art: Artifact) -> FluxKS:
+        return FluxKS(f"{BOOTSTRAP} {key}", "flux-system", "flux-system", None, {}, path=path, root=key, artifact=art)
+
+    def _fallback_roots(self, ks_objects: list[K8sObject]) -> list[FluxKS]:
+        queue: list[FluxKS] = []
+        root_dirs: list[str] = []
+        for obj in self._fallback_root_objects(ks_objects):
+            directory = posixpath.dirname(obj.path)
+            if directory in self.kdirs and obj.path in self.build(directory).resource_files:
+                if directory not in root_dirs:
+                    root_dirs.append(directory)
+                continue
+            ns = obj.namespace or "flux-system"
+            bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
+            self.kustomizations.append(bootstrap)
+            bootstrap.applied.append(Applied(obj, ns, bootstrap))
+            self.applied.append(bootstrap.applied[-1])
+            self.applied_files.add(obj.path)
+            self.resource_files.add(obj.path)
+            self.roots.append(obj.path)
+            queue.append(self._make_ks(obj, ns, bootstrap, ns))
+        for directory in root_dirs:
+            self.roots.append(directory)
+            queue.append(self._virtual(directory, directory, self._default))
+        return queue
+
+    def _fallback_root_objects(self, ks_objects: list[K8sObject]) -> list[K8sObject]:
+        """Flux Kustomizations not applied by any other (condensation sources of the apply graph)."""
+        import networkx as nx  # start-up: imported only where it is needed
+
+        graph = nx.DiGraph()
+        index = {id(o): o for o in ks_objects}
+        for obj in ks_objects:
+            graph.add_node(id(obj))
+            art = self.artifact_of(obj.data, obj.namespace or "flux-system")
+            if art is None or not art.path_known:
+                continue
+            path = obj.spec.get("path")
+            target = art.path(resolve(path, {}) or path) if isinstance(path, str) else art.root
+            built = self.build(target, art)
+            for child, _ in built.objects:
+                if id(child) in index and child is not obj:
+                    graph.add_edge(id(obj), id(child))
+        condensed = nx.condensation(graph)
+        roots: list[K8sObject] = []
+        for comp in condensed.nodes:
+            if condensed.in_degree(comp) == 0:
+                members = sorted((index[m] for m in condensed.nodes[comp]["members"]), key=lambda o: (o.path, o.doc))
+                roots.append(members[0])
+        return sorted(roots, key=lambda o: (o.path, o.doc))
+
+    def _make_ks(
+        self,
+        obj: K8sObject,
+        namespace: str | None,
+        parent: FluxKS,
+        build_ns: str | None,
+        edits: dict[tuple[str, ...], Any] | None = None,
+    ) -> FluxKS:
+        """A child Flux Kustomization as kustomize-controller applies it: what kustomize's own
+        transformers set (replacements), the parent's patches, then the parent's postBuild
+        substitution, on the whole object (SEMANTICS 2.6)."""
+        data = _overlay(obj.data, edits) if edits else obj.data  # kustomize's and the parent's patches
+        if parent.obj is not None and parent.post_build is not None and not substitution_disabled(data):
+            variables = parent_vars(self.repo, parent)
+            if variables:
+                data = substitute_tree(data, variables)
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        name: str = meta["name"] if isinstance(meta.get("name"), str) else obj.name
+        own_ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else None
+        ns: str = namespace or own_ns or parent.namespace
+        ks = FluxKS(f"{ns}/{name}", name, ns, obj, data, parent=parent, root=parent.root, cluster=parent.cluster)
+        ks.source = source_ref(ks.spec, ns)
+        ks.scope = parent.scope
+        art = self.artifact_of(data, ns, ks.scope)
+        ks.artifact = art
+        ks.local = art is not None and art.path_known
+        raw = ks.spec.get("path")
+        ks.raw_path = raw if isinstance(raw, str) else None
+        if ks.local and art is not None:
+            resolved = resolve(raw if isinstance(raw, str) else "", {})
+            ks.path = art.path(resolved) if resolved is not None else None
+        elif ks.source is not None:
+            self.skipped[ks.source] = self.skipped.get(ks.source, 0) + 1
+        return ks
+
+    def _evaluate(self, ks: FluxKS) -> list[FluxKS]:
+        if not ks.local or ks.path is None:
+            return []
+        path = ks.path
+        art = ks.artifact or self._default
+        if path and (path not in self.repo.files.dirs or not art.contains(path, is_dir=True)):
+            ks.path_exists = False
+            return []
+        built = BuildOut()
+        built.absorb(self.build(path, art))
+        comps = ks.spec.get("components")
+        kd = self.kdirs.get(path)
+        if isinstance(comps, list):
+            for comp in comps:
+                if isinstance(comp, str) and not is_remote(comp):
+                    target = join(path, comp)
+                    if target in self.kdirs:
+                        sub = BuildOut()
+                        sub.absorb(self.build(target, art))
+                        # appended to the spec.path kustomization: its namespace applies to them
+                        ns = kd.namespace if kd is not None else None
+                        if ns:
+                            sub.objects = [(o, ns) for o, _ in sub.objects]
+                            for index, (o, _) in enumerate(sub.objects):
+                                if o.kind == "Namespace" and o.api_version == "v1":
+                                    sub.edit(index, ("metadata", "name"), ns)
+                        built.absorb(sub)
+        for target, body, source in flux_patches(ks):
+            apply_matching(built, target, body, source)
+        target_ns = ks.spec.get("targetNamespace")
+        target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
+        ks.files, ks.dirs = set(built.files), set(built.dirs)
+        self.applied_files |= built.files
+        self.resource_files |= built.resource_files
+        self.reached_dirs |= built.dirs
+        children = []
+        for index, (source_obj, ns) in enumerate(built.objects):
+            if built.deleted(index):
+                continue
+            effective = target_ns or ns
+            edits = built.edits.get(index, {})
+            obj = self._as_built(source_obj, built, index)
+            renamed = edits.get(("metadata", "name"))
+            suffix = self._suffix(source_obj, obj)
+            if renamed is None and suffix is not None:
+                renamed = f"{obj.name}-{suffix}"  # kustomize hashes a generated object's content into its name
+            if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
+                renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
+            elif "$" in (renamed or obj.name) and ks.post_build is not None and not substitution_disabled(obj.data):
+                name = renamed or obj.name  # postBuild substitution (None: unknown)
+                renamed = resolve(name, parent_vars(self.repo, ks)) or (renamed if suffix is not None else None)
+            if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
+                effective = resolve(effective, parent_vars(self.repo, ks)) or effective
+            applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None)
+            ks.applied.append(applied)
+            self.applied.append(applied)
+            if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
+                forced = target_ns or (ns if ns != obj.namespace else None)
+                children.append(self._make_ks(source_obj, forced, ks, ns, edits))
+        return children
+
+    def _suffix(self, generated: K8sObject, built: K8sObject) -> str | None:
+        """kustomize's name hash of a generated object as its build left it (hashed last, after
+        every patch of the build); None when it is not hashed."""
+        suffix = self._suffixes.get(id(generated))
+        if suffix is None or built is generated or built.kind != "ConfigMap":
+            return suffix
+        return hash_suffix(built.data)
+
+    def _as_built(self, obj: K8sObject, built: BuildOut, index: int) -> K8sObject:
+        """The object as the build's patches and replacements left it: a copy that knows its file's
+        object and where patched fields come from (one copy per patched state, shared by the
+        Kustomizations that build the same folder); the object itself when nothing changed it."""
+        edits = built.edits.get(index)
+        if not edits or all(path == ("metadata", "name") for path in edits):
+            return obj  # a Namespace renamed by `namespace:` keeps its object (Applied.renamed)
+        whole = edits.get(WHOLE)
+        key = (id(obj), id(whole), tuple(sorted((repr(p), repr(v)) for p, v in edits.items() if p not in (WHOLE, ORIGINS))))
+        found = self._patched.get(key)
+        if found is not None and found.unpatched is obj:
+            return found
+        data = built.current(index)
+        if data == obj.data:
+            return obj
+        made = K8sObject(
+            obj.path,
+            obj.doc,
+            data,
+            obj.api_version,
+            obj.kind,
+            obj.name,
+            obj.namespace,
+            obj.is_sops,
+            obj.anchor,
+            applied_by=obj.applied_by,
+            unpatched=obj,
+            origins=edits.get(ORIGINS, obj.origins),
+        )
+        self._patched[key] = made
+        return made
+
+
+WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)
+ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Origin)
+DELETED = ("", "deleted")  # a `$patch: delete` removed the object
+
+
+def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None) -> None:
+    """One patch on every object of a build its target selects (a strategic-merge patch with no
+    target selects the object its own kind, name and namespace name)."""
+    if body is None:
+        return
+    if target is None and isinstance(body, dict):
+        found = body.get("metadata")
+        meta: dict[str, Any] = found if isinstance(found, dict) else {}
+        target = {"kind": body.get("kind"), "name": meta.get("name")}
+        if meta.get("namespace"):
+            target["namespace"] = meta["namespace"]
+    if not isinstance(target, dict):
+        return
+    for index, (_, ns) in enumerate(out.objects):
+        if not out.deleted(index) and target_matches(target, out.current(index), ns):
+            out.patch(index, body, source)
+
+
+def substituted_objects(ks: FluxKS) -> list[K8sObject]:
+    """Objects a Flux Kustomization applies that substitution may touch (not SOPS, not opted out)."""
+    seen: dict[int, K8sObject] = {}
+    for applied in ks.applied:
+        obj = applied.obj
+        if id(obj) not in seen and not obj.is_sops and not substitution_disabled(obj.data):
+            seen[id(obj)] = obj
+    return list(seen.values())
+
+
+def depends_on(spec: dict[str, Any]) -> list[tuple[int, str, str | None]]:
+    """(index, name, namespace or None) of each well-formed `spec.dependsOn` entry of a Flux
+    Kustomization or HelmRelease (None: the dependent's own namespace)."""
+    out = []
+    deps = spec.get("dependsOn")
+    if isinstance(deps, list):
+        for i, dep in enumerate(deps):
+            if isinstance(dep, dict) and isinstance(dep.get("name"), str):
+                ns = dep.get("namespace")
+                out.append((i, dep["name"], ns if isinstance(ns, str) and ns else None))
+    return out
+
+
+def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[str, Any]:
+    """`data` (or the patched object) with each field path set (missing maps created); what is not
+    edited is shared with `data`, so the result is read, never changed."""
+    whole = edits.get(WHOLE)
+    result = whole if isinstance(whole, dict) else data
+    for path, value in edits.items():
+        if path in (WHOLE, ORIGINS, DELETED):
+            continue
+        result = node = dict(result)  # copied along the edited path only: the rest is shared, never changed
+        for part in path[:-1]:
+            child = node.get(part)
+            child = dict(child) if isinstance(child, dict) else {}
+            node[part] = child
+            node = child
+        node[path[-1]] = copy.deepcopy(value)
+    return result
+
+
+def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:
+    """A plain dotted field of an object as it stands in the build (its namespace from the build)."""
+    if field_path == "metadata.namespace":
+        return namespace
+    node: Any = data
+    for part in field_path.split("."):
+        if "[" in part or not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node if isinstance(node, (str, int, float, bool)) else None
+
+
+def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
+    pb = ks.post_build
+    if not pb:
+        return {}
+    return variables_of(repo, ks).values
+
+
+# --- patches --------------------------------------------------------------------------------
+@lru_cache(maxsize=256)
+def _patch_body(text: str) -> Any:
+    """The first document of an inline patch (parsed once: many children share one parent patch)."""
+    parsed = parse_bytes("<patch>", text.encode())
+    return parsed.docs[0] if parsed.docs else None
+
+
+def flux_patches(ks: FluxKS) -> list[tuple[Any, Any, PatchSource]]:
+    """(target, body, where it is) of each of a Flux Kustomization's `spec.patches` (the generator
+    adds them to the kustomization it builds). A patch a parent injected is shown at the Kustomization."""
+    patches = ks.spec.get("patches")
+    own = ks.obj.spec.get("patches") if ks.obj is not None else None
+    own_list: list[Any] = own if isinstance(own, list) else []
+    out: list[tuple[Any, Any, PatchSource]] = []
+    for index, patch in enumerate(patches if isinstance(patches, list) else []):
+        if not isinstance(patch, dict) or not isinstance(patch.get("patch"), str) or ks.obj is None:
+            continue
+        mine = index < len(own_list) and isinstance(own_list[index], dict) and own_list[index].get("patch") == patch["patch"]
+        at: tuple[str | int, ...] = ("spec", "patches", index, "patch") if mine else ("metadata", "name")
+        out.append((patch.get("target"), _patch_body(patch["patch"]), PatchSource(ks.obj.path, ks.obj.doc, at, True)))
+    return out

@@ -1,0 +1,198 @@
+"""kustomize's configMapGenerator and secretGenerator: the objects they make, where each value comes
+from, and kustomize's content-hash name suffix.
+
+Values follow kustomize (api/kv): a literal is `key=value` with one pair of surrounding quotes
+removed; a file is `[key=]path` (the key defaults to the file name) and holds the file's text, or
+binaryData when it is not UTF-8; an env file has one `KEY=value` per line (leading blanks and `#`
+comment lines skipped). A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
+Secret's are not: kustomize base64-encodes them, so substitution never sees them, and homelint
+never holds a secret value.
+
+The name suffix is api/hasher's: the JSON (Go encoding, keys sorted) of kind, name (always "", see
+hash_suffix) and data (and binaryData) of a ConfigMap, or kind, type, name and base64 data of a
+Secret; sha256, hex, the first
+ten characters with 0, 1, 3, a, e replaced by g, h, k, m, t. `disableNameSuffixHash` in the item's
+options or in generatorOptions (a global true wins) keeps the plain name.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homelint.core.model import K8sObject, Origin
+from homelint.model.kustomize import join
+
+_ENCODE = str.maketrans({"0": "g", "1": "h", "3": "k", "a": "m", "e": "t"})
+
+
+@dataclass(slots=True)
+class Generated:
+    """One generated object and its hash suffix (None: hashing disabled, or a source that cannot
+    be read here, such as a SOPS-encrypted file Flux decrypts first)."""
+
+    obj: K8sObject
+    suffix: str | None
+
+
+def go_json(value: Any) -> str:
+    """`encoding/json`'s Marshal of strings and string maps (keys sorted by their bytes, `<>&`
+    and U+2028/U+2029 escaped as Go does)."""
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda kv: str(kv[0]).encode())
+        return "{" + ",".join(f"{go_json(str(k))}:{go_json(v)}" for k, v in items) + "}"
+    text = str(value)
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\r":
+            out.append("\\r")
+        elif char == "\t":
+            out.append("\\t")
+        elif code < 0x20 or char in "<>&" or code in (0x2028, 0x2029):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def name_suffix(fields: dict[str, Any]) -> str:
+    """kustomize's hash of the encoded fields (hasher.encode of the sha256 hex)."""
+    digest = hashlib.sha256(go_json(fields).encode()).hexdigest()
+    return digest[:10].translate(_ENCODE)
+
+
+def _unquote(text: str) -> str:
+    """kv.removeQuotes: one pair of matching surrounding quotes."""
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+def _decoded(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _sops(raw: bytes) -> bool:
+    return b"ENC[" in raw and (b"sops" in raw)
+
+
+def generate(kd: Any, read: Callable[[str], bytes | None]) -> list[Generated]:
+    """The objects of a kustomization's generators (behavior create); `read` reads a repository file."""
+    made: list[Generated] = []
+    found = kd.data.get("generatorOptions")
+    options: dict[str, Any] = found if isinstance(found, dict) else {}
+    for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+        items = kd.data.get(field_name)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            if item.get("behavior") in ("merge", "replace"):
+                continue  # changes an object of a base; creates none
+            made.append(_one(kd, field_name, index, item, kind, options, read))
+    return made
+
+
+def _one(
+    kd: Any,
+    field_name: str,
+    index: int,
+    item: dict[str, Any],
+    kind: str,
+    options: dict[str, Any],
+    read: Callable[[str], bytes | None],
+) -> Generated:
+    data: dict[str, str] = {}
+    binary: dict[str, str] = {}
+    encoded: dict[str, str] = {}  # a Secret's base64 values: hashed, never kept
+    origins: list[Origin] = []
+    readable = True
+
+    def put(key: str, value: str | bytes, origin: Origin) -> None:
+        raw = value.encode() if isinstance(value, str) else value
+        text = value if isinstance(value, str) else _decoded(value)
+        if kind == "Secret":
+            data[key] = ""
+            encoded[key] = base64.b64encode(raw).decode()
+        elif text is None:
+            binary[key] = base64.b64encode(raw).decode()
+        else:
+            data[key] = text
+            origins.append(origin)
+
+    literals = item.get("literals")
+    for j, literal in enumerate(literals if isinstance(literals, list) else []):
+        key, eq, value = str(literal).partition("=")
+        if eq and key:
+            put(key, _unquote(value), Origin(("data", key), kd.file, kd.doc, (field_name, index, "literals", j)))
+    files = item.get("files")
+    for source in files if isinstance(files, list) else []:
+        named, _, rel = str(source).rpartition("=")
+        key = named or posixpath.basename(rel)
+        path = join(kd.dir, rel)
+        raw = read(path)
+        if raw is None or _sops(raw):
+            readable = False  # missing, or decrypted by Flux first: its content (and the hash) is unknown here
+            data[key] = ""
+            continue
+        put(key, raw, Origin(("data", key), path, 0, (0,), text=True))
+    envs = [*(item.get("envs") or []), *([item["env"]] if isinstance(item.get("env"), str) else [])]
+    for env in envs if isinstance(envs, list) else []:
+        path = join(kd.dir, str(env))
+        raw = read(path)
+        if raw is None or _sops(raw):
+            readable = False
+        text = _decoded(raw or b"") or ""
+        for number, line in enumerate(text.removeprefix("\ufeff").splitlines()):
+            stripped = line.lstrip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            key, eq, value = stripped.partition("=")
+            if eq and key:
+                put(key, value if readable else "", Origin(("data", key), path, 0, (number,), text=True))
+    meta: dict[str, Any] = {"name": item["name"]}
+    if isinstance(item.get("namespace"), str):
+        meta["namespace"] = item["namespace"]
+    own = item.get("options")
+    own_options: dict[str, Any] = own if isinstance(own, dict) else {}
+    for extra in ("labels", "annotations"):
+        merged = {**(options.get(extra) or {}), **(own_options.get(extra) or {})}
+        if merged:
+            meta[extra] = merged
+    doc: dict[str, Any] = {"apiVersion": "v1", "kind": kind, "metadata": meta}
+    if kind == "Secret":
+        doc["type"] = item["type"] if isinstance(item.get("type"), str) else "Opaque"
+    if data or not binary:
+        doc["data"] = data
+    if binary:
+        doc["binaryData"] = binary
+    obj = K8sObject(kd.file, kd.doc, doc, "v1", kind, item["name"], meta.get("namespace"), origins=tuple(origins))
+    obj.anchor = (field_name, index, "name")
+    disabled = options.get("disableNameSuffixHash") is True or own_options.get("disableNameSuffixHash") is True
+    return Generated(obj, None if disabled or not readable else hash_suffix(doc, encoded))
+
+
+def hash_suffix(doc: dict[str, Any], secret_data: dict[str, str] | None = None) -> str:
+    """The suffix kustomize adds to a generated object's name, from its content."""
+    # api/hasher looks the name up as one field called "metadata/name" (yaml.Lookup takes path
+    # segments), finds none and hashes "": two generators of the same content get the same suffix
+    name = ""
+    if doc.get("kind") == "Secret":
+        fields: dict[str, Any] = {"kind": "Secret", "type": doc.get("type", ""), "name": name, "data": secret_data or ""}
+        return name_suffix(fields)
+    fields = {"kind": "ConfigMap", "name": name, "data": doc.get("data") or ""}  # kustomize omits an empty map
+    if isinstance(doc.get("binaryData"), dict):
+        fields["binaryData"] = doc["binaryData"]
+    return name_suffix(fields)

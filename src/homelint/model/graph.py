@@ -1,0 +1,303 @@
+"""The resource graph (a networkx MultiDiGraph) that rules query.
+
+Nodes: ("file", path), ("dir", path), ("ks", key), ("obj", kind, namespace, name) for applied
+objects, ("claim", ns, name), ("secret", ns, name), ("configmap", ns, name), ("<kind>-pattern", ns,
+regex) for names that cannot be computed, ("source", kind, ns, name), ("var", name).
+A substituting ks node carries `defines` (variable name -> origin).
+Edges carry `type` (includes, applies-path, reconciles, contains, is-source, claims, uses-claim,
+uses-secret, uses-configmap, produces-secret, produces-configmap, produces-claim, uses-var), the
+field and Applied they come from, and for products and uses the table `row` (schemas/producers.yaml,
+schemas/consumers.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from homelint.core.substitution import resolve, scan_cached
+from homelint.model.flux import Applied, FluxKS, substituted_objects
+from homelint.model.refs import (
+    NODE_KIND,
+    FieldPath,
+    consumed_refs,
+    is_templated,
+    products_of,
+    resource_set_objects,
+)
+from homelint.model.sources import SOURCE_KINDS
+from homelint.model.variables import variables_of
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from homelint.core.model import K8sObject
+    from homelint.model.kustomize import Entry
+    from homelint.model.refs import Use
+    from homelint.model.repo import Repo
+
+Node = tuple[str, ...]  # ("secret", namespace, name), ("obj", kind, namespace, name), ("ks", key), ...
+RefKind = str  # "claim", "secret" or "configmap": what producers make and consumers use
+
+
+class Edge(TypedDict, total=False):
+    """The data of one edge; `type` says which of the other keys it has."""
+
+    type: str
+    field: FieldPath  # the field of the object the edge comes from
+    applied: Applied  # the object as one Kustomization applies it
+    ref: Use  # uses-*: the reference, with its flags
+    row: Any  # uses-*/produces-*: the table row (schemas/producers.yaml, schemas/consumers.yaml)
+    guessed: bool  # uses-*: the namespace is a guess ("default" of an object with none)
+    entry: Entry  # includes: the kustomization entry
+    ks: FluxKS  # uses-var: the substituting Kustomization
+    obj: K8sObject  # uses-var: the object it substitutes in
+    uses: list[tuple[Any, ...]]  # uses-var: (field, is_key, expr, text) of every occurrence
+
+
+ANY_NAMESPACE = "*"  # a producer whose namespace is a template may create in any namespace
+RELEASE_NAME = re.compile(r"\{\{-?\s*\.Release\.Name\s*-?\}\}")
+
+
+def release_name(obj: Any) -> str:
+    """helm-controller's release name: spec.releaseName, else [targetNamespace-]name."""
+    spec = obj.spec
+    if isinstance(spec.get("releaseName"), str) and spec["releaseName"]:
+        return str(spec["releaseName"])
+    target = spec.get("targetNamespace")
+    return f"{target}-{obj.name}" if isinstance(target, str) and target else obj.name
+
+
+def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
+    """A reference name after Flux substitution of the applying Kustomization; None if unknowable.
+
+    In HelmRelease values, `{{ .Release.Name }}` (the only Helm template resolved) becomes the release name.
+    """
+    if name and "{{" in name and applied.obj.kind == "HelmRelease":
+        name = RELEASE_NAME.sub(release_name(applied.obj), name)
+    if not name or "{{" in name:
+        return None
+    if "${" not in name:
+        return name
+    ks = applied.ks
+    if ks is None or ks.post_build is None:
+        return None
+    return resolve(name, variables_of(repo, ks).values)
+
+
+def name_pattern(name: str) -> str:
+    """A regex for a produced name whose variables cannot be resolved: `a-${X}-tls` -> `a-.*-tls`
+    (Helm `{{ }}`, ResourceSet `<< >>` and a table's `*`, such as a StatefulSet ordinal, alike)."""
+    parts = re.split(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>|\*", name)
+    return ".*".join(re.escape(p) for p in parts)
+
+
+def in_edges_of(graph: nx.MultiDiGraph, node: Node, *edge_types: str) -> list[Edge]:
+    """Data of the edges of the given types that end at `node`."""
+    return [d for _, _, d in graph.in_edges(node, data=True) if d.get("type") in edge_types]
+
+
+class ResourceGraph:
+    """Typed questions over the resource graph, the one model rules and `homelint graph` query."""
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
+        self.nx = graph  # the networkx graph itself, for the few questions not asked here yet
+
+    def needed(self, kind: RefKind) -> list[Node]:
+        """Every (kind, namespace, name) node of `kind` something uses or produces, sorted."""
+        return sorted(n for n in self.nx.nodes if n[0] == kind)
+
+    def users_of(self, node: Node, *edge_types: str) -> list[Edge]:
+        """The edges of the given use types (claims, uses-claim, uses-secret, ...) that end at `node`."""
+        return in_edges_of(self.nx, node, *edge_types)
+
+    def producers_of(self, kind: RefKind, namespace: str, name: str) -> list[Edge]:
+        """The produces-<kind> edges that make (kind, namespace, name) by name."""
+        return in_edges_of(self.nx, (kind, namespace, name), f"produces-{kind}")
+
+    def produced(self, kind: RefKind) -> Produced:
+        """What the repository produces of `kind`, per namespace, by name or by name pattern."""
+        return Produced(self.nx, kind)
+
+    def kustomizations(self) -> list[FluxKS]:
+        """Every Flux Kustomization the model evaluated (roots first, then as they were reached); one
+        key may come more than once (an object two parents apply, patched differently)."""
+        return list(self.nx.graph["kustomizations"])
+
+    def applied(self, kind: str | None = None) -> Iterator[Applied]:
+        """Every application of an object (of `kind`): one per object and Kustomization that applies
+        it, grouped by object, in the order the model first applied each object."""
+        for node, data in self.nx.nodes(data=True):
+            if node[0] == "obj" and kind in (None, node[1]):
+                yield from data["applied"]
+
+    def edges(self, edge_type: str) -> Iterator[Edge]:
+        """Every edge of one type, in insertion order."""
+        return (d for _, _, d in self.nx.edges(data=True) if d.get("type") == edge_type)
+
+
+class Produced:
+    """What the repository produces of one kind ("claim", "secret" or "configmap"), per namespace."""
+
+    def __init__(self, graph: nx.MultiDiGraph, kind: RefKind) -> None:
+        self.names: dict[str, set[str]] = {}
+        self.patterns: dict[str, list[re.Pattern[str]]] = {}
+        edge_type = f"produces-{kind}"
+        for node in graph.nodes:
+            if node[0] == kind and in_edges_of(graph, node, edge_type):
+                self.names.setdefault(node[1], set()).add(node[2])
+            elif node[0] == f"{kind}-pattern":
+                self.patterns.setdefault(node[1], []).append(re.compile(node[2]))
+
+    def covers(self, namespace: str, name: str) -> bool:
+        """Produced by name, or possibly by a producer whose name or namespace uses unreadable
+        variables (never guess)."""
+        if name in self.names.get(namespace, set()) or name in self.names.get(ANY_NAMESPACE, set()):
+            return True
+        return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
+
+
+def obj_node(applied: Applied) -> tuple[str, str, str, str]:
+    return ("obj", applied.kind, applied.ns, applied.name)
+
+
+def build_graph(repo: Repo) -> ResourceGraph:
+    import networkx as nx  # start-up: imported only where it is needed
+
+    flux = repo.flux_model
+    graph = nx.MultiDiGraph(kustomizations=tuple(flux.kustomizations))
+    for path in repo.files.yaml_files:
+        graph.add_node(("file", path), applied=path in flux.applied_files)
+    for directory, kd in repo.kustomize_dirs.items():
+        graph.add_node(("dir", directory), kustomization=kd)
+        graph.add_edge(("dir", directory), ("file", kd.file), type="includes")
+        for entry in kd.entries:
+            target = ("dir", entry.target) if entry.target in repo.kustomize_dirs else ("file", entry.target)
+            graph.add_edge(("dir", directory), target, type="includes", entry=entry)
+    for ks in flux.kustomizations:
+        graph.add_node(("ks", ks.key), ks=ks)
+        if ks.path is not None:
+            graph.add_edge(("ks", ks.key), ("dir", ks.path), type="applies-path")
+        if ks.parent is not None:
+            graph.add_edge(("ks", ks.parent.key), ("ks", ks.key), type="reconciles")
+    for ks in flux.kustomizations:
+        _add_variables(graph, repo, ks)
+    for applied in flux.applied:
+        node = obj_node(applied)
+        if node not in graph:
+            graph.add_node(node, applied=[])
+        graph.nodes[node].setdefault("applied", []).append(applied)
+        graph.add_edge(("file", applied.obj.path), node, type="contains")
+        if applied.ks is not None:
+            graph.add_edge(("ks", applied.ks.key), node, type="reconciles")
+        _add_references(graph, repo, applied)
+    return ResourceGraph(graph)
+
+
+USE_EDGE = {"claim": "claims", "secret": "uses-secret", "configmap": "uses-configmap"}
+
+
+def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
+    obj = applied.obj
+    node = obj_node(applied)
+    ns = applied.ns
+    if obj.kind in SOURCE_KINDS and obj.group.startswith("source.toolkit.fluxcd.io"):
+        graph.add_edge(node, ("source", obj.kind, ns, obj.name), type="is-source")
+    # an object that ends up with no namespace (HL110): what it makes may be anywhere, what it needs is unknown
+    _add_products(graph, repo, applied, obj, ns if applied.namespace else ANY_NAMESPACE, None)
+    for made in resource_set_objects(obj):
+        made_ns = made.namespace or ns
+        _add_products(graph, repo, applied, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
+    target = obj.spec.get("targetNamespace") if obj.kind == "HelmRelease" else None
+    own = applied.ns
+    target = target if isinstance(target, str) and target else own
+    built = _as_flux_builds_it(graph, repo, applied)
+    memo = graph.graph.setdefault("uses", {})  # one object applied by many Kustomizations is read once
+    key = (id(built), own, target)
+    if key not in memo:
+        memo[key] = (built, list(consumed_refs(built, own, target)))
+    for use in memo[key][1]:
+        where = _known_namespace(applied, use.namespace, repo)
+        real = resolved_name(applied, use.name, repo)
+        if not real or not where:
+            continue  # a name or namespace that cannot be known here is not checked (never guess)
+        kind = NODE_KIND[use.kind]
+        edge = "uses-claim" if "uses" in use.flags else USE_EDGE[kind]
+        # an object with no namespace of its own (HL110): "default" is a guess, used only to link
+        guessed = applied.namespace is None and where == own
+        graph.add_edge(
+            node, (kind, where, real), type=edge, field=use.field, applied=applied, ref=use, row=use.row, guessed=guessed
+        )
+
+
+def _as_flux_builds_it(graph: Any, repo: Repo, applied: Applied) -> Any:
+    """A Flux Kustomization as its parent's `spec.patches` leave it (they may add substituteFrom);
+    any other object as it is."""
+    obj = applied.obj
+    if obj.kind != "Kustomization" or not obj.group.startswith("kustomize.toolkit.fluxcd.io"):
+        return obj
+    patched = graph.graph.get("flux-ks")
+    if patched is None:
+        patched = graph.graph["flux-ks"] = {(id(ks.obj), id(ks.parent)): ks for ks in repo.flux_model.kustomizations if ks.obj}
+    ks = patched.get((id(obj), id(applied.ks)))
+    if ks is None or ks.data is obj.data:
+        return obj
+    return replace(obj, data=ks.data)
+
+
+def _known_namespace(applied: Applied, namespace: str | None, repo: Repo) -> str | None:
+    """A namespace after substitution; None if it cannot be known."""
+    if not namespace or "${" not in namespace:
+        return namespace
+    return resolved_name(applied, namespace, repo)
+
+
+def _add_products(graph: Any, repo: Repo, applied: Applied, obj: Any, ns: str, field_of: FieldPath | None) -> None:
+    """produces-<kind> edges from what `obj` makes by the producer table; `field_of` overrides the
+    field of each (what a ResourceSet creates is located at its spec)."""
+    node = obj_node(applied)
+    variables = {"namespace": ns}
+    if obj.kind == "HelmRelease":
+        variables["release"] = release_name(obj)
+    memo = graph.graph.setdefault("made", {})
+    key = (id(obj), ns)
+    if key not in memo:
+        memo[key] = (obj, list(products_of(obj, variables)))
+    for made in memo[key][1]:
+        _add_product(graph, repo, applied, node, made, field_of or made.field)
+
+
+def _add_product(graph: Any, repo: Repo, applied: Applied, node: Any, made: Any, field: FieldPath, **extra: Any) -> None:
+    kind = NODE_KIND[made.kind]
+    namespace = made.namespace
+    if namespace != ANY_NAMESPACE and (is_templated(namespace) or "${" in namespace):
+        namespace = _known_namespace(applied, namespace, repo) or ANY_NAMESPACE
+    name = made.name
+    real = resolved_name(applied, name, repo) if not is_templated(name) and "*" not in name else None
+    target = (kind, namespace, real) if real else (f"{kind}-pattern", namespace, name_pattern(name))
+    graph.add_edge(node, target, type=f"produces-{kind}", field=field, applied=applied, row=made.row, **extra)
+
+
+def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
+    """The variables a substituting Kustomization defines (its node's `defines`: name -> origin);
+    a uses-var edge per object and variable it substitutes."""
+    if ks.post_build is None:
+        return
+    variables = variables_of(repo, ks)
+    if not variables.substitutes:
+        return
+    graph.nodes[("ks", ks.key)]["defines"] = variables.origin
+    applied_as = {id(a.obj): a for a in ks.applied}
+    for obj in substituted_objects(ks):
+        strings = repo.placeholder_strings(obj)
+        if not strings:
+            continue
+        applied = applied_as[id(obj)]
+        uses: dict[str, list[tuple[Any, ...]]] = {}
+        for field, text, is_key in strings:
+            for expr in scan_cached(text):
+                uses.setdefault(expr.name, []).append((field, is_key, expr, text))
+        for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
+            graph.add_edge(obj_node(applied), ("var", name), type="uses-var", ks=ks, obj=obj, uses=occurrences)

@@ -1,0 +1,134 @@
+"""JSON-schema validation of the kinds homelint reasons about, run per file at parse time (HL601).
+
+A compiled yes/no check (fastschema) answers first; jsonschema explains only the failures.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from homelint.core.model import sops_encrypted
+from homelint.core.resources import data_dir, schema
+from homelint.core.schemaerrors import describe, did_you_mean
+from homelint.loading.discovery import KUSTOMIZATION_NAMES
+from homelint.loading.positions import find_node, node_span
+from homelint.model.fastschema import Compiler, Unsupported, Validator
+
+# (apiVersion, kind) -> schema file in schemas/kinds/
+SCHEMAS: dict[tuple[str, str], str] = {
+    ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"): "kustomization.kustomize.toolkit.fluxcd.io.json",
+    ("helm.toolkit.fluxcd.io/v2", "HelmRelease"): "helmrelease.helm.toolkit.fluxcd.io.json",
+    ("source.toolkit.fluxcd.io/v1", "GitRepository"): "gitrepository.source.toolkit.fluxcd.io.json",
+    ("source.toolkit.fluxcd.io/v1", "OCIRepository"): "ocirepository.source.toolkit.fluxcd.io.json",
+    ("source.toolkit.fluxcd.io/v1", "HelmRepository"): "helmrepository.source.toolkit.fluxcd.io.json",
+    ("source.toolkit.fluxcd.io/v1", "HelmChart"): "helmchart.source.toolkit.fluxcd.io.json",
+    ("external-secrets.io/v1", "ExternalSecret"): "externalsecret.external-secrets.io.json",
+    ("external-secrets.io/v1", "SecretStore"): "secretstore.external-secrets.io.json",
+    ("external-secrets.io/v1", "ClusterSecretStore"): "secretstore.external-secrets.io.json",
+    ("v1", "PersistentVolumeClaim"): "persistentvolumeclaim.json",
+    ("v1", "Secret"): "secret.json",
+    ("v1", "ConfigMap"): "configmap.json",
+    ("v1", "Namespace"): "namespace.json",
+}
+KUSTOMIZE_SCHEMA = "kustomization.kustomize.config.k8s.io.json"
+MAX_ERRORS_PER_OBJECT = 5
+
+
+@cache
+def validator(name: str) -> Any:
+    import jsonschema  # start-up: imported only where it is needed
+    from referencing import Registry, Resource  # start-up: imported only where it is needed
+
+    resources = []
+    for path in sorted((data_dir("schemas") / "kinds").glob("*.json")):
+        contents = schema(f"kinds/{path.name}")
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    registry = Registry().with_resources(resources)
+    return jsonschema.Draft202012Validator(schema(f"kinds/{name}"), registry=registry)
+
+
+@cache
+def _compiler() -> Any:
+    documents = {}
+    for path in sorted((data_dir("schemas") / "kinds").glob("*.json")):
+        contents = schema(f"kinds/{path.name}")
+        documents[contents["$id"]] = contents
+    return Compiler(documents)
+
+
+@cache
+def fast_validator(name: str) -> Any:
+    """The compiled yes/no check of a kind schema; None if it uses keywords fastschema lacks."""
+    try:
+        return _compiler().check_for(schema(f"kinds/{name}")["$id"])
+    except Unsupported:
+        return None
+
+
+@cache
+def checker(name: str) -> Any:
+    """The schema's fastschema.Validator: compiled check first, jsonschema for the failures."""
+    return Validator(fast_validator(name), lambda: validator(name))
+
+
+def readable(error: Any) -> tuple[tuple[Any, ...], str]:
+    """A position (field path) and a sentence for one jsonschema error."""
+    import jsonschema  # start-up: imported only where it is needed
+
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        if error.validator == "oneOf" and error.schema.get("oneOf") and all("required" in s for s in error.schema["oneOf"]):
+            options = " or ".join(s["required"][0] for s in error.schema["oneOf"])
+            where = ".".join(map(str, error.absolute_path)) or "object"
+            return tuple(error.absolute_path), f"{where} must set exactly one of {options}"
+        error = jsonschema.exceptions.best_match(error.context)
+    path = tuple(error.absolute_path)
+    where = ".".join(map(str, path)) or "the object"
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        extra = extras[0] if extras else "?"
+        hint = did_you_mean(str(extra)[:100], allowed[:500])
+        return (*path, extra), f"unknown field '{extra}' in {where}{hint}"
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return path, f"{where} is missing the required field '{missing}'"
+    return path, describe(error, where)
+
+
+def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tuple[Any, ...]]:
+    """HL601 errors of one file, computed at parse time (in the parse workers) and cached with it.
+
+    Each entry: (doc index, message, line, column, end line, end column). Namespaces are left to the
+    check, because kustomize may rename them (`name: _`).
+    """
+    out: list[tuple[Any, ...]] = []
+    kustomization = path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
+    for index, doc in enumerate(docs):
+        if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or sops_encrypted(doc):
+            continue
+        if (
+            kustomization
+            and index == 0
+            and doc.get("kind") in (None, "Kustomization", "Component")
+            and "toolkit.fluxcd.io" not in str(doc.get("apiVersion", ""))
+        ):
+            name, label = KUSTOMIZE_SCHEMA, "kustomization"
+        else:
+            found = SCHEMAS.get((str(doc.get("apiVersion")), str(doc.get("kind"))))
+            if found is None or doc.get("kind") == "Namespace":
+                continue
+            name = found
+            meta = doc.get("metadata")
+            label = f"{doc.get('kind')} {meta.get('name') if isinstance(meta, dict) else ''}"
+        errors = sorted(checker(name).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        for error in errors[:MAX_ERRORS_PER_OBJECT]:
+            keys, message = readable(error)
+            span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))
+            out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column))
+    return out
+
+
+def warm_validators() -> None:
+    for name in {*SCHEMAS.values(), KUSTOMIZE_SCHEMA}:
+        fast_validator(name)

@@ -1,0 +1,137 @@
+"""kustomization.yaml model: entries, the files a directory wires, and path resolution."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from homelint.loading.discovery import KUSTOMIZATION_NAMES
+
+REMOTE = re.compile(r"^(https?://|git@|ssh://|github\.com/|gitlab\.com/|bitbucket\.org/|oci://)|\?ref=|//")
+
+
+def is_remote(entry: str) -> bool:
+    return bool(REMOTE.search(entry)) and not entry.startswith(("./", "../"))
+
+
+def join(base: str, rel: str) -> str:
+    """Join a repo-relative dir and a relative path; '' is the repo root. Never escapes the root."""
+    path = posixpath.normpath(posixpath.join(base or ".", rel))
+    if path in (".", "/"):
+        return ""
+    while path.startswith("../"):
+        path = path[3:]
+    return "" if path == ".." else path.lstrip("/")
+
+
+def join_entry(base: str, rel: str) -> str:
+    """A kustomization entry's repo-relative path. Unlike `join` (Flux's securejoin clamps a path at
+    the root), an entry that leads outside the repository stays outside (it starts with `../` or
+    `/`): Flux's kustomize build cannot read it, and nothing in the repository must stand for it."""
+    joined = posixpath.normpath(posixpath.join(base or ".", rel))
+    if joined.startswith("/") or joined == ".." or joined.startswith("../"):
+        return joined
+    return "" if joined == "." else joined
+
+
+def escapes(target: str) -> bool:
+    """An entry target (join_entry) outside the repository."""
+    return target.startswith("/") or target == ".." or target.startswith("../")
+
+
+@dataclass
+class Entry:
+    """A path entry of a kustomization: where it is (field path) and what it names."""
+
+    field: tuple[str | int, ...]
+    value: str
+    target: str  # repo-relative resolved path
+    kind: str  # resources | components | patches | generator-file | other
+
+
+@dataclass
+class KustomizeDir:
+    dir: str
+    file: str
+    data: dict[str, Any]
+    doc: int = 0
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def namespace(self) -> str | None:
+        ns = self.data.get("namespace")
+        return ns if isinstance(ns, str) and ns else None
+
+    @property
+    def is_component(self) -> bool:
+        return self.data.get("kind") == "Component"
+
+    def of_kind(self, *kinds: str) -> list[Entry]:
+        return [e for e in self.entries if e.kind in kinds]
+
+
+def _strings(value: Any) -> list[tuple[int, str]]:
+    if isinstance(value, list):
+        return [(i, v) for i, v in enumerate(value) if isinstance(v, str)]
+    return []
+
+
+def parse_kustomization(directory: str, file: str, data: dict[str, Any]) -> KustomizeDir:
+    kd = KustomizeDir(directory, file, data)
+    add = kd.entries.append
+
+    def rel(value: str) -> str:
+        return join_entry(directory, value)
+
+    for key in ("resources", "bases"):
+        for i, v in _strings(data.get(key)):
+            add(Entry((key, i), v, rel(v), "resources"))
+    for i, v in _strings(data.get("components")):
+        add(Entry(("components", i), v, rel(v), "components"))
+    for key in ("crds", "configurations", "generators", "transformers", "validators"):
+        for i, v in _strings(data.get(key)):
+            if key in ("generators", "transformers", "validators") and "\n" in v:
+                continue  # an inline plugin configuration, not a path (kustomize accepts both)
+            add(Entry((key, i), v, rel(v), "generator-file"))
+    for key in ("patchesStrategicMerge",):
+        for i, v in _strings(data.get(key)):
+            if "\n" not in v:
+                add(Entry((key, i), v, rel(v), "patches"))
+    for key in ("patches", "patchesJson6902", "replacements"):
+        items = data.get(key)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if isinstance(item, dict) and isinstance(item.get("path"), str):
+                    add(Entry((key, i, "path"), item["path"], rel(item["path"]), "patches"))
+    for key in ("configMapGenerator", "secretGenerator"):
+        items = data.get(key)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            for sub in ("files", "envs"):
+                for j, v in _strings(item.get(sub)):
+                    source = v.split("=", 1)[1] if "=" in v else v
+                    add(Entry((key, i, sub, j), v, rel(source), "generator-file"))
+            if isinstance(item.get("env"), str):
+                add(Entry((key, i, "env"), item["env"], rel(item["env"]), "generator-file"))
+    helm = data.get("helmCharts")
+    if isinstance(helm, list):
+        for i, item in enumerate(helm):
+            if isinstance(item, dict) and isinstance(item.get("valuesFile"), str):
+                add(Entry(("helmCharts", i, "valuesFile"), item["valuesFile"], rel(item["valuesFile"]), "generator-file"))
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict) and isinstance(openapi.get("path"), str):
+        add(Entry(("openapi", "path"), openapi["path"], rel(openapi["path"]), "generator-file"))
+    return kd
+
+
+def kustomization_file(directory: str, files: set[str]) -> str | None:
+    for name in KUSTOMIZATION_NAMES:
+        candidate = f"{directory}/{name}" if directory else name
+        if candidate in files:
+            return candidate
+    return None

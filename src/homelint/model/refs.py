@@ -1,0 +1,682 @@
+"""References between objects: what each object makes and what it needs (the producer and consumer
+tables, schemas/producers.yaml and schemas/consumers.yaml), NFS mounts and images.
+
+Every reference keeps the field path it came from, so findings point at the exact node.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, partial
+from typing import Any
+
+from homelint.core.model import K8sObject, make_object
+from homelint.core.resources import data_dir, schema
+from homelint.loading.yamlload import parse_bytes
+from homelint.model.fastschema import Validator, compile_standalone
+
+FieldPath = tuple[str | int, ...]
+
+POD_SPEC_PATHS: dict[str, FieldPath] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    kind: str  # claim | secret | configmap | nfs | image
+    name: str
+    field: FieldPath
+    optional: bool = False
+    extra: tuple[Any, ...] = ()
+
+
+def get(data: Any, path: FieldPath) -> Any:
+    for key in path:
+        if isinstance(data, dict) and isinstance(key, str):
+            data = data.get(key)
+        elif isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
+
+
+def _items(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield i, item
+
+
+def _mapping_items(value: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(value, dict):
+        for k, item in value.items():
+            if isinstance(item, dict):
+                yield str(k), item
+
+
+def pod_spec_refs(obj: K8sObject) -> Iterator[Ref]:
+    base = POD_SPEC_PATHS.get(obj.kind)
+    if base is None:
+        return
+    spec = get(obj.data, base)
+    if not isinstance(spec, dict):
+        return
+    yield from _pod_refs(spec, base)
+
+
+def _pod_refs(spec: dict[str, Any], base: FieldPath) -> Iterator[Ref]:
+    """NFS volumes and images of a pod spec (Secrets, ConfigMaps and claims: consumed_refs)."""
+    for i, vol in _items(spec.get("volumes")):
+        nfs = vol.get("nfs")
+        if isinstance(nfs, dict):
+            yield Ref("nfs", str(vol.get("name", "")), (*base, "volumes", i, "nfs"), extra=(nfs.get("server"), nfs.get("path")))
+    for group in ("containers", "initContainers", "ephemeralContainers"):
+        for i, container in _items(spec.get(group)):
+            if isinstance(container.get("image"), str):
+                yield Ref("image", container["image"], (*base, group, i, "image"))
+
+
+# --- HelmRelease values ------------------------------------------------------------------------
+def is_app_template(obj: K8sObject) -> bool:
+    spec = obj.spec
+    chart = get(spec, ("chart", "spec", "chart"))
+    if isinstance(chart, str) and "app-template" in chart:
+        return True
+    ref = spec.get("chartRef")
+    if isinstance(ref, dict) and "app-template" in str(ref.get("name", "")):
+        return True
+    values = spec.get("values")
+    return isinstance(values, dict) and isinstance(values.get("controllers"), dict)
+
+
+def helm_release_refs(obj: K8sObject) -> Iterator[Ref]:
+    """NFS volumes and images in app-template values (Secrets, ConfigMaps and claims: consumed_refs)."""
+    values = obj.spec.get("values")
+    if not isinstance(values, dict) or not is_app_template(obj):
+        return
+    base: FieldPath = ("spec", "values")
+    for pid, item in _mapping_items(values.get("persistence")):
+        if item.get("enabled") is not False and item.get("type") == "nfs":
+            yield Ref("nfs", pid, (*base, "persistence", pid), extra=(item.get("server"), item.get("path")))
+    for cid, controller in _mapping_items(values.get("controllers")):
+        for group in ("containers", "initContainers"):
+            for name, container in _mapping_items(controller.get(group)):
+                image = container.get("image")
+                if isinstance(image, dict):
+                    at = (*base, "controllers", cid, group, name, "image")
+                    yield Ref("image", "", at, extra=(image.get("repository"), image.get("tag")))
+
+
+_TEMPLATE_ACTION = re.compile(r"<<-?.*?-?>>")
+UNKNOWN = "<<>>"  # stands for a template action in a name or namespace a ResourceSet creates
+
+
+def is_templated(text: str) -> bool:
+    """Whether a name a ResourceSet creates holds a `<< >>` action (in resources or the template)."""
+    return _TEMPLATE_ACTION.search(text) is not None
+
+
+def resource_set_objects(obj: K8sObject) -> list[K8sObject]:
+    """The objects a flux-operator ResourceSet creates, as far as they can be read: its
+    `spec.resources`, and its `spec.resourcesTemplate` with each `<< >>` action replaced by
+    UNKNOWN (lines that hold only an action, such as `<<- range ... >>`, are dropped)."""
+    if obj.kind != "ResourceSet" or obj.group != "fluxcd.controlplane.io":
+        return []
+    docs = [item for _, item in _items(obj.spec.get("resources"))]
+    template = obj.spec.get("resourcesTemplate")
+    if isinstance(template, str):
+        lines = [line for line in template.splitlines() if _TEMPLATE_ACTION.sub("", line).strip()]
+        parsed = parse_bytes(obj.path, _TEMPLATE_ACTION.sub(UNKNOWN, "\n".join(lines)).encode())
+        docs.extend(doc for doc in parsed.docs if isinstance(doc, dict))
+    made = (make_object(obj.path, obj.doc, doc) for doc in docs)
+    return [m for m in made if m is not None]
+
+
+# --- producer and consumer tables (schemas/producers.yaml, schemas/consumers.yaml) ---------------
+# A path is a tuple of segments: a key, "*" (every list item or mapping value), "**" (any depth,
+# including none) or a tuple of alternative sub-paths.
+Segment = Any
+Path = tuple[Segment, ...]
+NODE_KIND = {"Secret": "secret", "ConfigMap": "configmap", "PersistentVolumeClaim": "claim"}
+ANY = "*"  # a namespace that cannot be known: the product may be in any namespace
+_MAX_DEPTH = 12
+
+
+def parse_path(text: str) -> tuple[bool, Path]:
+    """(relative to the object root, segments) of `a.b.*.(c|d.e)["x.y/z"]`; a leading `/` is the root."""
+    root = text.startswith("/")
+    segments, _ = _parse_segments(text[1:] if root else text, 0, "")
+    return root, segments
+
+
+def _parse_segments(text: str, pos: int, stop: str) -> tuple[Path, int]:
+    segments: list[Segment] = []
+    while pos < len(text) and text[pos] not in stop:
+        char = text[pos]
+        if char == ".":
+            pos += 1
+        elif char == "(":
+            alternatives: list[Path] = []
+            pos += 1
+            while True:
+                alt, pos = _parse_segments(text, pos, "|)")
+                alternatives.append(alt)
+                if pos >= len(text) or text[pos] == ")":
+                    pos += 1
+                    break
+                pos += 1
+            segments.append(tuple(alternatives))
+        elif char == "[":
+            close = text.index("]", pos)
+            segments.append(text[pos + 1 : close].strip("\"'"))
+            pos = close + 1
+        else:
+            match = re.compile(r"[^.(\[|)]+").match(text, pos)
+            assert match is not None, text
+            segments.append(match.group())
+            pos = match.end()
+    return tuple(segments), pos
+
+
+def walk(data: Any, path: Path, at: FieldPath = (), depth: int = 0, holder: Any = None) -> Iterator[tuple[Any, FieldPath, Any]]:
+    """(value, field path, the mapping holding it) of every match of `path` in `data`."""
+    index = 0
+    while index < len(path):  # plain keys without recursion: most of every path
+        head = path[index]
+        if not isinstance(head, str) or head in ("*", "**"):
+            break
+        if not isinstance(data, dict) or head not in data:
+            return
+        holder, data, at = data, data[head], (*at, head)
+        index += 1
+    if index == len(path):
+        yield data, at, holder
+        return
+    head, rest = path[index], path[index + 1 :]
+    if isinstance(head, tuple):
+        for alternative in head:
+            yield from walk(data, alternative + rest, at, depth, holder)
+    elif head == "**":
+        if rest and isinstance(rest[0], str) and rest[0] not in ("*", "**"):
+            key, tail = rest[0], rest[1:]  # the common case, `**.existingClaim`: find the holders directly
+            for found, where in _holders(data, key, at, depth):
+                yield from walk(found[key], tail, (*where, key), depth + 1, found)
+            return
+        yield from walk(data, rest, at, depth, holder)
+        if depth < _MAX_DEPTH:
+            for child_key, child in _children(data):
+                yield from walk(child, path[index:], (*at, child_key), depth + 1, data)
+    else:  # "*"
+        for child_key, child in _children(data):
+            yield from walk(child, rest, (*at, child_key), depth + 1, data)
+
+
+def _holders(data: Any, key: str, at: FieldPath, depth: int) -> Iterator[tuple[dict[str, Any], FieldPath]]:
+    """Every mapping at or under `data` (at most _MAX_DEPTH deeper) that has `key`, in document order."""
+    stack: list[tuple[Any, FieldPath, int]] = [(data, at, depth)]
+    while stack:
+        node, where, level = stack.pop()
+        if isinstance(node, dict):
+            if key in node:
+                yield node, where
+            if level < _MAX_DEPTH:
+                stack.extend((v, (*where, str(k)), level + 1) for k, v in reversed(node.items()) if isinstance(v, dict | list))
+        elif isinstance(node, list) and level < _MAX_DEPTH:
+            stack.extend((v, (*where, i), level + 1) for i, v in reversed(list(enumerate(node))) if isinstance(v, dict | list))
+
+
+def _children(data: Any) -> Iterator[tuple[str | int, Any]]:
+    if isinstance(data, dict):
+        yield from ((str(k), v) for k, v in data.items())
+    elif isinstance(data, list):
+        yield from enumerate(data)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    root: bool
+    path: Path
+    values: tuple[Any, ...] | None = None  # `in`
+    not_values: tuple[Any, ...] | None = None  # `not_in`: present and none of these
+    present: bool | None = None
+    text: str = ""
+
+    def holds(self, item: Any, root: Any) -> bool:
+        found = [v for v, _, _ in walk(root if self.root else item, self.path)]
+        if self.present is not None and bool(found) != self.present:
+            return False
+        if self.values is not None and not any(_scalar_in(v, self.values) for v in found):
+            return False
+        return not (self.not_values is not None and not any(not _scalar_in(v, self.not_values) for v in found))
+
+
+def _scalar_in(value: Any, values: tuple[Any, ...]) -> bool:
+    return any(type(value) is type(v) and value == v for v in values)
+
+
+def _conditions(raw: Any) -> tuple[Condition, ...]:
+    out = []
+    for item in raw or []:
+        root, path = parse_path(item["field"])
+        values = tuple(item["in"]) if "in" in item else None
+        not_values = tuple(item["not_in"]) if "not_in" in item else None
+        if values is not None:
+            text = f"`{item['field']}` is {' or '.join(str(v) for v in dict.fromkeys(values))}"
+        elif not_values is not None:
+            text = f"`{item['field']}` is set to other than {' or '.join(str(v) for v in not_values)}"
+        else:
+            text = f"`{item['field']}` is {'set' if item.get('present') else 'not set'}"
+        out.append(Condition(root, path, values, not_values, item.get("present"), text))
+    return tuple(out)
+
+
+_TEMPLATE_PART = re.compile(r"\{([^{}]*)\}|@([a-z]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """`{metadata.name}-app`, `{spec.target.name|metadata.name}`, `@name-pguser-{name}`."""
+
+    text: str
+    parts: tuple[Any, ...]  # literal strings, and tuples of alternatives (("var", name) | ("lit", s) | (root, path))
+
+    @classmethod
+    def parse(cls, text: str) -> Template:
+        parts: list[Any] = []
+        pos = 0
+        for match in _TEMPLATE_PART.finditer(text):
+            if match.start() > pos:
+                parts.append(text[pos : match.start()])
+            if match.group(2):
+                parts.append((("var", match.group(2)),))
+            else:
+                alternatives: list[tuple[Any, Any]] = []
+                for alt in match.group(1).split("|"):
+                    alt = alt.strip()
+                    if alt.lstrip("/").startswith("@"):
+                        alternatives.append(("var", alt.lstrip("/")[1:]))
+                    elif alt.startswith("'"):
+                        alternatives.append(("lit", alt.strip("'")))
+                    else:
+                        alternatives.append(parse_path(alt))
+                parts.append(tuple(alternatives))
+            pos = match.end()
+        if pos < len(text):
+            parts.append(text[pos:])
+        return cls(text, tuple(parts))
+
+    def render(self, item: Any, root: Any, variables: dict[str, str]) -> list[tuple[str, FieldPath | None]]:
+        """Every value (with the field of its first placeholder); [] if a placeholder has no value."""
+        results: list[tuple[str, FieldPath | None]] = [("", None)]
+        for part in self.parts:
+            if isinstance(part, str):
+                results = [(text + part, field) for text, field in results]
+                continue
+            values: list[tuple[str, FieldPath | None]] = []
+            for alternative in part:
+                if alternative[0] == "var":
+                    value = variables.get(alternative[1], "")
+                    values = [(value, None)] if value else []
+                elif alternative[0] == "lit":
+                    values = [(alternative[1], None)]
+                else:
+                    is_root, path = alternative
+                    values = [
+                        (_text(v), at)
+                        for v, at, _ in walk(root if is_root else item, path)
+                        if isinstance(v, str | int | float) and not isinstance(v, bool) and _text(v)
+                    ]
+                if values:
+                    break
+            if not values:
+                return []
+            results = [(text + value, field or at) for text, field in results for value, at in values]
+        return results
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    group: str
+    kinds: tuple[str, ...]
+    chart: str | None
+
+    def accepts(self, group: str, kind: str) -> bool:
+        return (self.group == ANY or group == self.group) and (self.kinds == (ANY,) or kind in self.kinds)
+
+    def matches(self, obj: K8sObject) -> bool:
+        if not self.accepts(obj.group, obj.kind):
+            return False
+        if self.chart is None:
+            return True
+        wanted = self.chart.lstrip("!")
+        return (wanted == "app-template" and is_app_template(obj)) != self.chart.startswith("!")
+
+
+def _match(raw: dict[str, Any]) -> Match:
+    kinds = raw["kind"] if isinstance(raw["kind"], list) else [raw["kind"]]
+    return Match(raw["group"], tuple(kinds), raw.get("chart"))
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    kind: str
+    each: tuple[bool, Path] | None
+    names: tuple[Template, ...]
+    namespace: Template | None
+    when: tuple[Condition, ...]
+    unless: tuple[Condition, ...]
+    keys: Any
+    each_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerRow:
+    id: str
+    match: Match
+    source: str
+    products: tuple[Product, ...]
+    objects: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    kind: str
+    path: Path
+    namespace: Template | None
+    when: tuple[Condition, ...]
+    unless: tuple[Condition, ...]
+    flags: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerRow:
+    id: str
+    match: Match
+    source: str
+    pods: tuple[Path, ...] | str
+    refs: tuple[Reference, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    producers: tuple[ProducerRow, ...]
+    consumers: tuple[ConsumerRow, ...]
+    pod: tuple[Reference, ...]
+
+
+def _reference(raw: dict[str, Any]) -> Reference:
+    _, path = parse_path(raw["at"])
+    namespace = Template.parse(raw["namespace"]) if "namespace" in raw else None
+    return Reference(
+        raw["kind"],
+        path,
+        namespace,
+        _conditions(raw.get("when")),
+        _conditions(raw.get("unless")),
+        tuple(raw.get("flags", ())),
+        raw["at"],
+    )
+
+
+def _product(raw: dict[str, Any]) -> Product:
+    names = raw["name"] if isinstance(raw["name"], list) else [raw["name"]]
+    return Product(
+        raw["kind"],
+        parse_path(raw["each"]) if "each" in raw else None,
+        tuple(Template.parse(n) for n in names),
+        Template.parse(raw["namespace"]) if "namespace" in raw else None,
+        _conditions(raw.get("when")),
+        _conditions(raw.get("unless")),
+        raw.get("keys", "unknown"),
+        raw.get("each", ""),
+    )
+
+
+def load_table(name: str, *, validate: bool = False) -> dict[str, Any]:
+    """A table file shipped with homelint. The tests validate every shipped table against
+    refs.schema.json (validate=True); a run does not pay for jsonschema (~0.2 s) each time."""
+    path = data_dir("schemas") / name
+    parsed = parse_bytes(str(path), path.read_bytes())
+    data = parsed.docs[0] if parsed.docs else None
+    errors: list[Any] = []
+    if validate:
+        spec = schema("refs.schema.json")
+        validator = Validator(compile_standalone(spec), partial(_jsonschema_validator, spec))
+        errors = list(validator.iter_errors(data))
+    if parsed.problems or errors or not isinstance(data, dict):
+        detail = parsed.problems[0].message if parsed.problems else errors[0].message if errors else "not a mapping"
+        raise ValueError(f"{path}: {detail}")
+    return data
+
+
+def _jsonschema_validator(spec: dict[str, Any]) -> Any:
+    import jsonschema  # start-up: imported only where it is needed
+
+    return jsonschema.Draft202012Validator(spec)
+
+
+@cache
+def tables() -> Tables:
+    producers = load_table("producers.yaml")["producers"]
+    consumers = load_table("consumers.yaml")
+    return Tables(
+        tuple(
+            ProducerRow(
+                r["id"],
+                _match(r["match"]),
+                r["source"],
+                tuple(_product(p) for p in r["produces"]),
+                r.get("objects"),
+                r.get("note", ""),
+            )
+            for r in producers
+        ),
+        tuple(
+            ConsumerRow(
+                r["id"],
+                _match(r["match"]),
+                r["source"],
+                r.get("pods") if r.get("pods") == "find" else tuple(parse_path(p)[1] for p in r.get("pods", [])),
+                tuple(_reference(x) for x in r.get("refs", [])),
+            )
+            for r in consumers["consumers"]
+        ),
+        tuple(_reference(x) for x in consumers["pod"]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    """One object a producer makes: kind (Secret ...), name (may hold ${} or << >>), namespace
+    (ANY when unknown), the field it comes from and the table row."""
+
+    kind: str
+    name: str
+    namespace: str
+    field: FieldPath
+    row: str
+
+
+def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
+    """What `obj` makes by the producer table. `variables`: namespace (its own), release."""
+    root = obj.data
+    own = {"name": obj.name, **variables}
+    for row in _producer_rows(obj.group, obj.kind):
+        if row.match.chart is not None and not row.match.matches(obj):
+            continue
+        for product in row.products:
+            if product.each is None:
+                items: list[tuple[Any, FieldPath, str]] = [(root, (), "")]
+            else:
+                _, path = product.each
+                items = [(v, at, str(at[-1]) if at else "") for v, at, _ in walk(root, path)]
+            for item, at, key in items:
+                if not all(c.holds(item, root) for c in product.when) or any(c.holds(item, root) for c in product.unless):
+                    continue
+                scope = {**own, "key": key}
+                names: list[tuple[str, FieldPath | None]] = []
+                for template in product.names:
+                    names = template.render(item, root, scope)
+                    if names:
+                        break
+                if product.namespace is None:
+                    namespaces = [variables.get("namespace", "")]
+                else:
+                    rendered = product.namespace.render(item, root, scope)
+                    namespaces = [ANY if n == ANY else n for n, _ in rendered]
+                for name, field in names:
+                    where = (*at, *field) if field is not None and product.each is not None else field
+                    for namespace in namespaces:
+                        if name and namespace:
+                            yield Made(product.kind, name, namespace, where or ("metadata", "name"), row.id)
+
+
+def produced_secrets(obj: K8sObject) -> Iterator[tuple[str, FieldPath]]:
+    """(name, field) of each Secret `obj` makes in its own namespace (asked once per object and
+    substituteFrom source: remembered)."""
+    found = _SECRETS_MADE.get(id(obj))
+    if found is None or found[0] is not obj:
+        if len(_SECRETS_MADE) > 100_000:  # a long-lived process reading many repositories
+            _SECRETS_MADE.clear()
+        made = products_of(obj, {"namespace": obj.namespace or "default"})
+        found = _SECRETS_MADE[id(obj)] = (obj, [(m.name, m.field) for m in made if m.kind == "Secret"])
+    yield from found[1]
+
+
+_SECRETS_MADE: dict[int, tuple[K8sObject, list[tuple[str, FieldPath]]]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """One reference by the consumer table: kind (Secret ...), name, namespace (None: unknown, not
+    checked), field, optional, flags, row."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    field: FieldPath
+    optional: bool
+    flags: tuple[str, ...]
+    row: str
+
+
+def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
+    """What `obj` needs by the consumer table; `target` is a HelmRelease's targetNamespace (else namespace)."""
+    variables = {"namespace": namespace, "target": target, "name": obj.name}
+    spec = obj.data.get("spec")
+    for row in _consumer_rows(obj.group, obj.kind):
+        if row.match.chart is not None and not row.match.matches(obj):
+            continue
+        if row.pods == "find":
+            if _has_pod_row(obj) or obj.group.endswith("toolkit.fluxcd.io") or obj.group == "fluxcd.controlplane.io":
+                continue
+            bases = [(("spec", *at), pod) for at, pod in _find_pods(spec, (), 0)]
+        else:
+            paths: tuple[Path, ...] = row.pods if isinstance(row.pods, tuple) else ()
+            bases = [(at, pod) for path in paths for pod, at, _ in walk(obj.data, path) if isinstance(pod, dict)]
+        for base, pod in bases:
+            for ref in tables().pod:
+                yield from _uses(ref, pod, base, obj.data, variables, row.id)
+        for ref in row.refs:
+            yield from _uses(ref, obj.data, (), obj.data, variables, row.id)
+
+
+def _uses(ref: Reference, data: Any, base: FieldPath, root: Any, variables: dict[str, str], row: str) -> Iterator[Use]:
+    for value, at, holder in walk(data, ref.path):
+        if not isinstance(value, str) or not value:
+            continue
+        if not all(c.holds(holder, root) for c in ref.when) or any(c.holds(holder, root) for c in ref.unless):
+            continue
+        namespace: str | None = variables["namespace"]
+        if ref.namespace is not None:
+            rendered = ref.namespace.render(holder, root, variables)
+            namespace = rendered[0][0] if rendered else None
+        optional = isinstance(holder, dict) and holder.get("optional") is True
+        yield Use(ref.kind, value, namespace, (*base, *at), optional, ref.flags, row)
+
+
+def _has_pod_row(obj: K8sObject) -> bool:
+    return any(row.pods != "find" and row.pods for row in _consumer_rows(obj.group, obj.kind))
+
+
+@cache
+def _producer_rows(group: str, kind: str) -> tuple[ProducerRow, ...]:
+    return tuple(row for row in tables().producers if row.match.accepts(group, kind))
+
+
+@cache
+def _consumer_rows(group: str, kind: str) -> tuple[ConsumerRow, ...]:
+    return tuple(row for row in tables().consumers if row.match.accepts(group, kind))
+
+
+def _find_pods(data: Any, at: FieldPath, depth: int) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
+    """Every mapping under `data` with a `containers` list of mappings (a pod spec)."""
+    for holder, where in _holders(data, "containers", at, depth):
+        containers = holder["containers"]
+        if isinstance(containers, list) and containers and all(isinstance(c, dict) for c in containers):
+            yield where, holder
+
+
+_DOCS_MARKER = re.compile(r"^<!-- (producers|consumers): (\w+) -->$", re.MULTILINE)
+
+
+def expand_docs(text: str) -> str:
+    """Rule docs with each `<!-- producers: Secret -->` / `<!-- consumers: Secret -->` line replaced
+    by the rows of the tables (so the docs list exactly what the code reads)."""
+    return _DOCS_MARKER.sub(lambda m: _table_docs(m.group(1), m.group(2)), text)
+
+
+def _kind_label(match: Match) -> str:
+    kinds = "/".join(match.kinds) if match.kinds != (ANY,) else "any kind"
+    group = f" ({match.group})" if match.group not in ("", ANY) else ""
+    chart = f" of chart {match.chart}" if match.chart else ""
+    return f"{kinds}{group}{chart}"
+
+
+def _table_docs(which: str, kind: str) -> str:
+    lines: list[str] = []
+    if which == "producers":
+        for row in tables().producers:
+            if row.objects == "resource-set":
+                lines.append(f"- {_kind_label(row.match)}: what its resources and resourcesTemplate make (`{row.id}`)")
+            for product in row.products:
+                if product.kind != kind:
+                    continue
+                names = " or ".join(f"`{t.text}`" for t in product.names)
+                each = f" for each `{product.each_text}`" if product.each_text else ""
+                where = ""
+                if product.namespace is not None:
+                    where = " in any namespace" if product.namespace.text == ANY else f" in namespace `{product.namespace.text}`"
+                note = f" ({row.note})" if row.note else ""
+                lines.append(f"- {_kind_label(row.match)}{note}: {names}{each}{where}{_condition_docs(product)} (`{row.id}`)")
+    else:
+        pods = [_kind_label(r.match) for r in tables().consumers if r.pods]
+        for ref in tables().pod:
+            if ref.kind == kind:
+                lines.append(f"- pod specs (of {', '.join(pods)}): `{ref.text}`")
+        for consumer in tables().consumers:
+            for ref in consumer.refs:
+                if ref.kind == kind:
+                    lines.append(f"- {_kind_label(consumer.match)}: `{ref.text}`{_condition_docs(ref)} (`{consumer.id}`)")
+    return "\n".join(dict.fromkeys(lines)) or "- (none)"
+
+
+def _condition_docs(item: Product | Reference) -> str:
+    parts = [f"when {c.text}" for c in item.when] + [f"unless {c.text}" for c in item.unless]
+    return f", {', '.join(parts)}" if parts else ""

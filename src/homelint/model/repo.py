@@ -1,0 +1,298 @@
+"""Load a repository: files, parsed documents, Kubernetes objects, kustomizations, Flux model."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from homelint.core import timing
+from homelint.core.model import K8sObject, Span, make_object
+from homelint.loading.discovery import KUSTOMIZATION_NAMES, FileSet
+from homelint.loading.positions import PositionIndex
+from homelint.loading.safeio import content_digest, read_regular
+from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes
+from homelint.model.config import Config
+from homelint.model.kustomize import KustomizeDir, parse_kustomization
+
+if TYPE_CHECKING:
+    from homelint.model.flux import FluxModel
+    from homelint.model.graph import ResourceGraph
+
+T = TypeVar("T")
+
+MAX_READ_BYTES = 64 << 20  # what a check may read of one file (the loader has its own bounds)
+MAX_RUN_DOCUMENTS = 500_000  # documents of one run (real repositories: a few thousand); see budgets
+PARSE_MEMORY = 1 << 30  # address space a throwaway parse may add (a real 500 KB file needs ~40 MB)
+CRASHED = "the YAML parser crashed on this file (or ran out of memory); not parsed"
+
+
+@dataclass
+class Repo:
+    root: Path
+    config: Config
+    files: FileSet
+    parsed: dict[str, ParsedFile] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
+    objects: list[K8sObject] = field(default_factory=list)
+    objects_by_file: dict[str, list[K8sObject]] = field(default_factory=dict)
+    objects_by_kind_name: dict[tuple[str, str], list[K8sObject]] = field(default_factory=dict)
+    kustomize_dirs: dict[str, KustomizeDir] = field(default_factory=dict)
+    variables_cache: dict[int, Any] = field(default_factory=dict)
+    flux: FluxModel | None = None  # built by load_repo, before any check runs
+    _graph: ResourceGraph | None = None
+    positions: PositionIndex = field(init=False)
+    _strings_memo: dict[int, tuple[K8sObject, list[tuple[Any, ...]]]] = field(default_factory=dict)
+    memos: dict[str, Any] = field(default_factory=dict)  # what checks derive once per run (see memo)
+
+    def __post_init__(self) -> None:
+        self.positions = PositionIndex(self.read_bytes)
+
+    def placeholder_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
+        """(field path, text, is_key) of each string in the object containing `${` (found at parse
+        time). A generated Secret has none: kustomize base64-encodes its values before Flux
+        substitutes."""
+        parsed = self.parsed.get(obj.path)
+        if obj.anchor is not None and obj.kind == "Secret":
+            return []
+        if obj.unpatched is not None or obj.anchor is not None:  # patched or generated: read the object
+            return self._patched_strings(obj)
+        if parsed is None or not parsed.placeholders:
+            return []
+        if obj.doc < len(parsed.var_strings):
+            return parsed.var_strings[obj.doc]
+        from homelint.core.substitution import placeholder_strings  # start-up: a warm run does not need it
+
+        return placeholder_strings(obj.data)
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """A file the walk found (inside the repository, not through a symlink out of it, not a
+        FIFO or device), as a regular file of bounded size; None for anything else. Checks name
+        paths from repository content (generator env files, task files): they are read only here."""
+        if path not in self.files.all_files:
+            return None
+        try:
+            return read_regular(self.root / path, MAX_READ_BYTES)
+        except OSError:
+            return None
+
+    def read_text(self, path: str) -> str | None:
+        raw = self.read_bytes(path)
+        return raw.decode("utf-8", errors="replace") if raw is not None else None
+
+    def span(self, path: str, doc: int, keys: tuple[Any, ...] | list[Any] = (), *, key: bool = False) -> Any:
+        return self.positions.span(path, doc, tuple(keys), key=key)
+
+    def text_span(self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False) -> Any:
+        """The span of `needle` at a field in the object's own file (see `text_location`)."""
+        path, span = self.locate(obj, keys, key=key, needle=needle)
+        return span if path == obj.path else self.positions.text_span(obj.path, obj.doc, keys, needle, key=key)
+
+    def obj_span(self, obj: K8sObject, *keys: Any, key: bool = False) -> Any:
+        """The span of a field in the object's own file (see `locate` for a field a patch set)."""
+        path, span = self.locate(obj, keys, key=key)
+        return span if path == obj.path else self.positions.span(obj.path, obj.doc, keys, key=key)
+
+    def locate(self, obj: K8sObject, keys: tuple[Any, ...], *, key: bool = False, needle: str | None = None) -> tuple[str, Span]:
+        """(file, span) of a field of an object (of `needle` inside its text): in the object's
+        file, or, for a field a kustomize patch set, in the patch (patches.resolve)."""
+        path, doc, at = obj.path, obj.doc, tuple(keys)
+        found = None
+        if obj.origins:
+            from homelint.model.patches import find_origin  # start-up: a warm run does not need it
+
+            found = find_origin(obj.origins, tuple(keys))
+        if found is None and obj.anchor is not None:  # a generated object: at its generator entry
+            return obj.path, self.positions.span(obj.path, obj.doc, obj.anchor)
+        if found is not None:
+            path, doc, at = found.path, found.doc, found.at
+            if found.text:  # a generator's source file
+                return path, self.positions.plain_text_span(path, int(at[0]) if at else 0, needle)
+            if found.inside:  # in the YAML text of an inline patch
+                return path, self.positions.inner_span(path, doc, at, found.inner, key=key, needle=needle)
+        if needle is not None:
+            return path, self.positions.text_span(path, doc, at, needle, key=key)
+        return path, self.positions.span(path, doc, at, key=key)
+
+    def text_location(self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False) -> tuple[str, Span]:
+        """(file, span) of `needle` inside the string at a field (or its key) of an object."""
+        return self.locate(obj, keys, key=key, needle=needle)
+
+    def _patched_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
+        from homelint.core.substitution import placeholder_strings  # start-up: a warm run does not need it
+
+        found = self._strings_memo.get(id(obj))
+        if found is None or found[0] is not obj:
+            found = self._strings_memo[id(obj)] = (obj, placeholder_strings(obj.data))
+        return found[1]
+
+    @property
+    def flux_model(self) -> FluxModel:
+        """The Flux model; load_repo builds it before anything asks."""
+        assert self.flux is not None, "the Flux model is built by load_repo"
+        return self.flux
+
+    def memo(self, name: str, build: Callable[[], T]) -> T:
+        """`build()` once per loaded repository under `name` (the checks' shared derived indexes)."""
+        if name not in self.memos:
+            self.memos[name] = build()
+        return self.memos[name]  # type: ignore[no-any-return]
+
+    @property
+    def graph(self) -> ResourceGraph:
+        if self._graph is None:
+            from homelint.model.graph import build_graph  # start-up: a warm run does not need it
+
+            timing.mark("before-graph")
+            self._graph = build_graph(self)
+            timing.mark("graph")
+        return self._graph
+
+
+def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
+    """(the bytes, size, mtime_ns) of one file; or, for a file that cannot be read or is refused,
+    its ParsedFile with the problem (never cached).
+
+    Size and mtime come from the open file, so the cache never pairs a new mtime with old content.
+    """
+    try:
+        handle = open(os.path.join(root, path), "rb", opener=_nonblocking)  # noqa: SIM115 (a FIFO must not block the open)
+    except OSError as exc:
+        parsed = ParsedFile(path, text_ok=False)
+        parsed.problems.append(Problem("HL006", f"file not readable: {exc.strerror}", 1, 1))
+        return parsed
+    with handle:
+        st = os.fstat(handle.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:  # checked before reading anything
+            parsed = ParsedFile(path, text_ok=False)
+            reason = (
+                f"file is {st.st_size // 1048576} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit; not parsed"
+                if stat.S_ISREG(st.st_mode)
+                else "not a regular file; not read"
+            )
+            parsed.problems.append(Problem("HL001" if stat.S_ISREG(st.st_mode) else "HL006", reason, 1, 1))
+            return parsed
+        return handle.read(MAX_FILE_BYTES + 1), st.st_size, st.st_mtime_ns
+
+
+def parse_read(path: str, raw: bytes) -> ParsedFile:
+    """The parsed file of these bytes; HL601 errors included."""
+    nodes: list[Any] = []
+    parsed = parse_bytes(path, raw, nodes)
+    from homelint.model.kindschemas import validate_documents  # start-up: a warm run does not need it
+
+    parsed.schema = validate_documents(path, parsed.docs, nodes)
+    return parsed
+
+
+def crashed(path: str) -> ParsedFile:
+    """The parse result of a file the parser crashed on (or ran out of memory on): an HL001
+    problem, no documents, never cached (no digest)."""
+    parsed = ParsedFile(path, text_ok=False)
+    parsed.problems.append(Problem("HL001", CRASHED, 1, 1))
+    return parsed
+
+
+def parse_file(root: str, path: str) -> tuple[ParsedFile, str, int, int]:
+    """(the parsed file, its content digest, size, mtime_ns) of one file, in this process (the
+    runner parses in forked and throwaway processes instead: runner._parse_one)."""
+    read = read_file(root, path)
+    if isinstance(read, ParsedFile):
+        return read, "", 0, 0
+    raw, size, mtime_ns = read
+    return parse_read(path, raw), content_digest(raw), size, mtime_ns
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
+def template_inputs(root: Path) -> list[str]:
+    """makejinja input folders (templates, not manifests): excluded from linting."""
+    try:
+        raw = read_regular(root / "makejinja.toml", 1 << 20)
+        if raw is None:
+            return []
+        import tomllib  # 25 ms of imports: only when there is a makejinja.toml
+
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (OSError, ValueError):
+        return []
+    inputs = data.get("makejinja", {}).get("inputs", [])
+    out = []
+    for entry in inputs if isinstance(inputs, list) else []:
+        path = (root / str(entry)).resolve()
+        if path.is_dir() and path != root.resolve() and path.is_relative_to(root.resolve()):
+            out.append(path.relative_to(root.resolve()).as_posix() + "/")
+    return out
+
+
+def build_repo(root: Path, config: Config, files: FileSet, parsed: dict[str, ParsedFile], digests: dict[str, str]) -> Repo:
+    """The repository model of parsed files: objects, kustomizations, the Flux model."""
+    repo = Repo(root, config, files, parsed, digests)
+    for path, parsed_file in parsed.items():
+        if not parsed_file.text_ok:  # not text, or the parser crashed on it: never composed
+            repo.positions.skip.add(path)
+    _index_objects(repo)
+    _index_kustomizations(repo)
+    from homelint.model.flux import FluxModel  # start-up: a warm run does not need it
+
+    repo.flux = FluxModel(repo)
+    repo.flux.run()
+    timing.mark("flux")
+    return repo
+
+
+def _index_objects(repo: Repo) -> None:
+    budget = MAX_RUN_DOCUMENTS
+    for path in repo.files.yaml_files:
+        parsed = repo.parsed.get(path)
+        if parsed is None:
+            continue
+        count = len(parsed.docs)
+        if count > budget:
+            _over_budget(parsed, budget)
+        budget -= count
+        found: list[K8sObject] = []
+        for index, doc in enumerate(parsed.docs):
+            obj = make_object(path, index, doc)
+            if obj is not None:
+                found.append(obj)
+        if found:
+            repo.objects_by_file[path] = found
+            repo.objects.extend(found)
+    for obj in repo.objects:
+        repo.objects_by_kind_name.setdefault((obj.kind, obj.name), []).append(obj)
+
+
+def _over_budget(parsed: ParsedFile, allowed: int) -> None:
+    """Drop the documents of a file past the run's document budget; the first file past it gets an
+    HL007 problem (an error: what is not checked cannot pass) at its first document left out."""
+    if allowed >= 0:
+        line = parsed.doc_lines[allowed] if allowed < len(parsed.doc_lines) else 1
+        message = f"the run's budget of {MAX_RUN_DOCUMENTS} documents ends here: this and later documents are not checked"
+        parsed.problems.append(Problem("HL007", message, line, 1))
+    del parsed.docs[max(allowed, 0) :]
+
+
+def _index_kustomizations(repo: Repo) -> None:
+    for path in repo.files.yaml_files:
+        base = posixpath.basename(path)
+        if base not in KUSTOMIZATION_NAMES:
+            continue
+        directory = posixpath.dirname(path)
+        if directory in repo.kustomize_dirs:
+            continue  # the first name wins, as in kustomize
+        parsed = repo.parsed.get(path)
+        data = parsed.docs[0] if parsed and parsed.docs else None
+        if not isinstance(data, dict):
+            data = {}
+        kind = data.get("kind")
+        api = data.get("apiVersion", "")
+        if kind not in (None, "Kustomization", "Component") or (isinstance(api, str) and "toolkit.fluxcd.io" in api):
+            continue  # a Flux Kustomization object in a file named kustomization.yaml
+        repo.kustomize_dirs[directory] = parse_kustomization(directory, path, data)

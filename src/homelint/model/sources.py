@@ -1,0 +1,413 @@
+"""Which Flux sources serve this repository, and what their artifacts contain.
+
+A GitRepository/OCIRepository is this repository when the repository says so (never by its name):
+a FluxInstance `spec.sync` (or the flux-instance chart's `values.instance.sync`) names it; a
+Kustomization declared in the same file as it (`flux bootstrap`'s gotk-sync.yaml) or in the same
+folder points at a `spec.path` that exists here; its URL is a remote of `.git/config`; or the
+config lists it (`flux.local-sources`). An artifact holds what source-controller puts in it:
+its default exclusions, `.sourceignore` files and `GitRepository.spec.ignore` (fluxcd/pkg
+sourceignore; source-controller gitrepository_controller.go). An OCIRepository's artifact is
+the folder `flux push artifact --path` pushes, found in the repository's task files and CI.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from homelint.core.model import K8sObject
+from homelint.core.substitution import resolve
+from homelint.loading.discovery import IgnoreRules
+from homelint.loading.safeio import read_regular
+from homelint.model.kustomize import join
+
+# the kinds of source-controller (source.toolkit.fluxcd.io) and of ExternalArtifact producers
+SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
+
+if TYPE_CHECKING:
+    from homelint.model.repo import Repo
+
+FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io"
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+ARTIFACT_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
+
+# fluxcd/pkg/sourceignore: ExcludeVCS, ExcludeExt, ExcludeCI, ExcludeExtra (gitignore syntax)
+DEFAULT_EXCLUDES = (
+    ".git/",
+    ".gitignore",
+    ".gitmodules",
+    ".gitattributes",
+    "*.jpg",
+    "*.jpeg",
+    "*.gif",
+    "*.png",
+    "*.wmv",
+    "*.flv",
+    "*.tar.gz",
+    "*.zip",
+    ".github/",
+    ".circleci/",
+    ".travis.yml",
+    ".gitlab-ci.yml",
+    "appveyor.yml",
+    ".drone.yml",
+    "cloudbuild.yaml",
+    "codeship-services.yml",
+    "codeship-steps.yml",
+    "**/.goreleaser.yml",
+    "**/.sops.yaml",
+    "**/.flux.yaml",
+)
+SOURCEIGNORE = ".sourceignore"
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class SourceRef:
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+
+def _str(value: Any, default: str) -> str:
+    return value if isinstance(value, str) and value else default
+
+
+def source_ref(spec: Any, own_namespace: str) -> SourceRef | None:
+    """The sourceRef of a Flux Kustomization spec; a missing namespace is the referrer's own."""
+    ref = spec.get("sourceRef") if isinstance(spec, dict) else None
+    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+        return None
+    return SourceRef(_str(ref.get("kind"), "GitRepository"), _str(ref.get("namespace"), own_namespace), ref["name"])
+
+
+def _rooted(pattern: str, domain: str) -> str:
+    """A gitignore pattern of a file in `domain` rewritten relative to the artifact root."""
+    negate = pattern.startswith("!")
+    body = pattern[1:] if negate else pattern
+    if not domain or not body or body.startswith("#"):
+        return pattern
+    anchored = "/" in body.rstrip("/")
+    body = body.lstrip("/")
+    rooted = f"/{domain}/{body}" if anchored else f"/{domain}/**/{body}"
+    return ("!" if negate else "") + rooted
+
+
+@dataclass
+class Artifact:
+    """What one source serves: the files under `root` that its ignore rules keep."""
+
+    ref: SourceRef
+    root: str  # repo-relative folder the artifact is made of ("" = the repository root)
+    evidence: str
+    patterns: list[str] = field(default_factory=list)
+    path_known: bool = True  # False: an OCI artifact whose pushed folder we could not find
+    include: tuple[str, ...] = ()  # an ExternalArtifact: only these folders (relative to root)
+    _contains: dict[tuple[str, bool], bool] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def _rules(self) -> IgnoreRules:
+        return IgnoreRules(self.patterns)
+
+    def contains(self, path: str, is_dir: bool = False) -> bool:
+        """Whether the artifact holds `path` (memoised: builds ask for the same paths again)."""
+        key = (path, is_dir)
+        found = self._contains.get(key)
+        if found is None:
+            found = self._contains[key] = self._decide(path, is_dir)
+        return found
+
+    def _decide(self, path: str, is_dir: bool) -> bool:
+        if self.root:
+            if path == self.root:
+                return True
+            if not path.startswith(self.root + "/"):
+                return False
+            path = path[len(self.root) + 1 :]
+        if self.include and not any(
+            path == inc or path.startswith(inc + "/") or (is_dir and inc.startswith(path + "/")) for inc in self.include
+        ):
+            return False
+        return not self._rules.match(path + "/" if is_dir else path)
+
+    @property
+    def key(self) -> str:
+        return "\0".join([self.root, *self.patterns, "\0", *self.include])
+
+    def path(self, spec_path: str) -> str:
+        """A Kustomization `spec.path` as a repo-relative folder."""
+        return join(self.root, spec_path)
+
+
+@dataclass
+class Sources:
+    artifacts: dict[SourceRef, Artifact] = field(default_factory=dict)
+    syncs: list[tuple[SourceRef, str, K8sObject]] = field(default_factory=list)  # FluxInstance roots
+    bootstraps: list[K8sObject] = field(default_factory=list)  # Kustomizations applied by hand
+    scoped: dict[str, dict[SourceRef, Artifact]] = field(default_factory=dict)  # by bootstrap file
+    notes: list[str] = field(default_factory=list)
+    fallback: bool = False  # no evidence: GitRepository flux-system assumed local
+
+    def artifact(self, ref: SourceRef | None, scope: dict[SourceRef, Artifact] | None = None) -> Artifact | None:
+        if ref is None:
+            return None
+        return (scope or {}).get(ref) or self.artifacts.get(ref)
+
+
+def _git_remotes(root: Path) -> list[str]:
+    try:
+        raw = read_regular(root / ".git" / "config", 1 << 20)  # never a FIFO, never unbounded
+    except OSError:
+        return []
+    if raw is None:
+        return []
+    text = raw.decode("utf-8", errors="replace")
+    return [_normal_url(m) for m in re.findall(r"^\s*url\s*=\s*(\S+)", text, re.M)]
+
+
+def _normal_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    url = re.sub(r"^[a-z+]+://", "", url)
+    url = re.sub(r"^[^@/]+@", "", url)
+    url = re.sub(r"^([^/:]+):(?!\d)", r"\1/", url)  # scp-like git@host:org/repo
+    return url.removesuffix(".git").lower()
+
+
+_PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:[^\n\\]|\\\n)*)")
+_PUSH_PATH = re.compile(r"--path[= ]\s*[\"']?([^\"'\s\\]+)")
+_PUSH_IGNORE = re.compile(r"--ignore-paths[= ]\s*[\"']?([^\"'\s\\]+)")
+PUSH_FILES = re.compile(
+    r"(^|/)(Taskfile[^/]*\.ya?ml|\.taskfiles/.*\.ya?ml|justfile|\.justfile|.*\.just|Makefile|\.github/workflows/[^/]+\.ya?ml|.*\.sh)$",
+    re.I,
+)
+
+
+def pushed_folders(repo: Repo) -> list[tuple[str, str, list[str]]]:
+    """(folder, file, ignore patterns) of every `flux push artifact --path` in the repository's
+    task files and CI; `--ignore-paths` is a comma-separated list of gitignore patterns relative to
+    the folder (the flux CLI builds the artifact with fluxcd/pkg sourceignore)."""
+    found: list[tuple[str, str, list[str]]] = []
+    for path in sorted(repo.files.all_files):
+        if not PUSH_FILES.search(path):
+            continue
+        text = repo.read_text(path) or ""
+        if "push" not in text:
+            continue
+        for match in _PUSH.finditer(text):
+            args = match.group("args")
+            where = _PUSH_PATH.search(args)
+            if where and "$" not in where.group(1) and "{" not in where.group(1):
+                ignores = _PUSH_IGNORE.search(args)
+                patterns = [p for p in ignores.group(1).split(",") if p] if ignores else []
+                found.append((join("", where.group(1)), path, patterns))
+    return found
+
+
+def _sync_of(obj: K8sObject) -> tuple[dict[str, Any], str] | None:
+    """(sync, namespace of the FluxInstance) of a FluxInstance or a flux-instance HelmRelease."""
+    if obj.kind == "FluxInstance":
+        sync = obj.spec.get("sync")
+        ns = obj.namespace or "flux-system"
+    elif obj.kind == "HelmRelease":
+        values = obj.spec.get("values")
+        instance = values.get("instance") if isinstance(values, dict) else None
+        sync = instance.get("sync") if isinstance(instance, dict) else None
+        target = obj.spec.get("targetNamespace")
+        ns = target if isinstance(target, str) and target else obj.namespace or "flux-system"
+    else:
+        return None
+    return (sync, ns) if isinstance(sync, dict) and isinstance(sync.get("path"), str) else None
+
+
+def _values_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
+    """(sync, namespace, file) of flux-instance chart values kept in a file that a kustomize
+    configMapGenerator/secretGenerator turns into a HelmRelease `valuesFrom` source."""
+    for kd in repo.kustomize_dirs.values():
+        for entry in kd.entries:
+            if (
+                entry.kind != "generator-file"
+                or not entry.field
+                or entry.field[0] not in ("configMapGenerator", "secretGenerator")
+            ):
+                continue
+            parsed = repo.parsed.get(entry.target)
+            for doc in parsed.docs if parsed else []:
+                instance = doc.get("instance") if isinstance(doc, dict) and "kind" not in doc else None
+                sync = instance.get("sync") if isinstance(instance, dict) else None
+                if isinstance(sync, dict) and isinstance(sync.get("path"), str):
+                    yield sync, kd.namespace or "flux-system", entry.target
+
+
+def find_sources(repo: Repo) -> Sources:
+    """This repository's sources, each with the evidence that says so."""
+    out = Sources()
+    by_ref: dict[SourceRef, list[K8sObject]] = {}
+    for obj in repo.objects:
+        if obj.kind in ARTIFACT_KINDS and obj.group.startswith(SOURCE_GROUP):
+            by_ref.setdefault(SourceRef(obj.kind, obj.namespace or "flux-system", obj.name), []).append(obj)
+    pushed = pushed_folders(repo)
+
+    def add(ref: SourceRef, evidence: str, declared_as: K8sObject | None = None) -> Artifact | None:
+        if ref in out.artifacts and declared_as is None:
+            return out.artifacts[ref]
+        declared = [declared_as] if declared_as is not None else by_ref.get(ref, [])
+        if ref.kind == "GitRepository":
+            art = Artifact(ref, "", evidence, [*DEFAULT_EXCLUDES, *_sourceignore(repo)])
+            for obj in declared[:1]:
+                ignore = obj.spec.get("ignore")
+                if isinstance(ignore, str):
+                    art.patterns.extend(line for line in ignore.splitlines() if line.strip())
+        elif ref.kind == "OCIRepository":
+            folders = sorted({folder for folder, _, _ in pushed})
+            if len(folders) == 1:
+                ignored = sorted({p for _, _, patterns in pushed for p in patterns}) if len(pushed) == 1 else []
+                art = Artifact(
+                    ref,
+                    folders[0],
+                    f"{evidence}; its artifact is '{folders[0] or '.'}' (flux push artifact in {pushed[0][1]})",
+                    ignored,
+                )
+            else:
+                art = Artifact(ref, "", evidence, path_known=False)
+        else:
+            return None
+        if declared_as is None or ref not in out.artifacts:
+            out.artifacts[ref] = art
+        return art
+
+    for obj in repo.objects:
+        found = _sync_of(obj)
+        if found is None:
+            continue
+        sync, ns = found
+        ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
+        if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})") is not None:
+            out.syncs.append((ref, sync["path"], obj))
+    for sync, ns, path in _values_syncs(repo):
+        ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
+        if add(ref, f"the flux-instance values in {path}") is not None:
+            placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)
+            out.syncs.append((ref, sync["path"], placeholder))
+    remotes = set(_git_remotes(repo.root))
+    for ref, objs in sorted(by_ref.items()):
+        url = objs[0].spec.get("url")
+        if remotes and isinstance(url, str) and _normal_url(url) in remotes:
+            add(ref, f"its URL is a remote of .git/config ({objs[0].path})")
+    for obj in repo.objects:
+        if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
+            continue
+        found_ref = source_ref(obj.spec, obj.namespace or "flux-system")
+        raw = obj.spec.get("path")
+        if found_ref is None or found_ref not in by_ref or not isinstance(raw, str):
+            continue
+        ref = found_ref
+        declared = by_ref[ref]
+        beside = [o for o in declared if o.path == obj.path]
+        nearby = [o for o in declared if posixpath.dirname(o.path) == posixpath.dirname(obj.path)]
+        if not (beside or nearby):
+            continue
+        resolved = resolve(raw, {})
+        if resolved is None:
+            continue
+        if ref.kind == "OCIRepository":
+            # an OCI artifact is this repository only if something here pushes it
+            folders = sorted({folder for folder, _, _ in pushed})
+            if len(folders) != 1:
+                continue
+            folder = folders[0]
+        else:
+            folder = ""
+        target = join(folder, resolved)
+        if target not in repo.files.dirs and not (target == "" and beside):
+            continue  # the path must exist here (the repository root only for gotk-sync's own file)
+        where = "in the same file" if beside else "in the same folder"
+        own = (beside or nearby)[0]
+        art = add(ref, f"declared {where} as Kustomization {obj.name} ({obj.path}), whose spec.path exists", own)
+        if art is not None:
+            out.bootstraps.append(obj)
+            # several clusters may each declare a source of the same name (each with its own
+            # spec.ignore): a bootstrap's tree sees the one declared beside it
+            out.scoped[obj.path] = {ref: art}
+    for entry in repo.config.local_sources:
+        ns, _, name = entry.rpartition("/")
+        matches = [r for r in by_ref if r.name == name and (not ns or r.namespace == ns)]
+        for ref in matches or [SourceRef("GitRepository", ns or "flux-system", name)]:
+            add(ref, "flux.local-sources in the config")
+    _generated_artifacts(repo, out)
+    if not out.artifacts:
+        out.fallback = True
+        add(SourceRef("GitRepository", "flux-system", "flux-system"), "assumed: nothing in the repository names its own source")
+    for art in out.artifacts.values():
+        if not art.path_known:
+            out.notes.append(
+                f"{art.ref} is this repository ({art.evidence}), but no `flux push artifact --path` says which folder it "
+                "holds; its Kustomizations were not followed (set flux.roots in .homelint.yaml)"
+            )
+    return out
+
+
+def _sourceignore(repo: Repo) -> list[str]:
+    """Patterns of every `.sourceignore` file, relative to the repository root, outer first."""
+    out: list[str] = []
+    names = sorted((p for p in repo.files.all_files if posixpath.basename(p) == SOURCEIGNORE), key=lambda p: (p.count("/"), p))
+    for path in names:
+        domain = posixpath.dirname(path)
+        for line in (repo.read_text(path) or "").splitlines():
+            if line.strip() and not line.lstrip().startswith("#"):
+                out.append(_rooted(line.strip(), domain))
+    return out
+
+
+def _generated_artifacts(repo: Repo, out: Sources) -> None:
+    """ExternalArtifacts that a source-watcher ArtifactGenerator copies out of this repository's
+    artifact at the same relative paths (`@src/P` -> `@artifact/P`): the same files, restricted
+    to P. Any other copy (renamed paths, globs, several sources) is not modelled."""
+    for gen in repo.objects:
+        if gen.kind != "ArtifactGenerator" or not gen.group.startswith("source.extensions.fluxcd.io"):
+            continue
+        ns = gen.namespace or "flux-system"
+        aliases: dict[str, SourceRef] = {}
+        for src in gen.spec.get("sources") or []:
+            if isinstance(src, dict) and isinstance(src.get("alias"), str) and isinstance(src.get("name"), str):
+                aliases[src["alias"]] = SourceRef(
+                    _str(src.get("kind"), "GitRepository"), _str(src.get("namespace"), ns), src["name"]
+                )
+        for item in gen.spec.get("artifacts") or []:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            base: Artifact | None = None
+            folders: list[str] = []
+            for op in item.get("copy") or []:
+                frm, to = (op.get("from"), op.get("to")) if isinstance(op, dict) else (None, None)
+                if not (isinstance(frm, str) and isinstance(to, str) and frm.startswith("@") and to.startswith("@artifact/")):
+                    base = None
+                    break
+                alias, _, rel = frm[1:].partition("/")
+                art = out.artifacts.get(aliases[alias]) if alias in aliases else None
+                same = rel.strip("/") == to.removeprefix("@artifact/").strip("/")
+                if art is None or not same or any(c in rel for c in "*?[") or (base is not None and art is not base):
+                    base = None
+                    break
+                base = art
+                folders.append(join("", rel))
+            if base is None or not folders:
+                continue
+            ref = SourceRef("ExternalArtifact", ns, item["name"])
+            out.artifacts.setdefault(
+                ref,
+                Artifact(
+                    ref,
+                    base.root,
+                    f"ArtifactGenerator {gen.name} copies it from {base.ref}",
+                    list(base.patterns),
+                    base.path_known,
+                    tuple(folders),
+                ),
+            )

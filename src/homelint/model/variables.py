@@ -1,0 +1,186 @@
+"""Effective post-build variables of a Flux Kustomization (SEMANTICS.md 1.3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from homelint.core.model import K8sObject
+
+if TYPE_CHECKING:
+    from homelint.model.flux import FluxKS
+    from homelint.model.repo import Repo
+
+
+@dataclass
+class Source:
+    """One substituteFrom entry and everything in the repository that produces it: a Secret or
+    ConfigMap may be committed to Git (a placeholder Secret, one copy per cluster) and also made
+    or merged into by ExternalSecrets; Flux reads the union of their keys."""
+
+    kind: str
+    name: str
+    optional: bool
+    index: int
+    objects: list[K8sObject] = field(default_factory=list)
+    producers: list[K8sObject] = field(default_factory=list)  # ExternalSecrets that make this Secret
+    unknowable: list[K8sObject] = field(default_factory=list)  # producers whose keys come from the store
+
+    @property
+    def found(self) -> bool:
+        return bool(self.objects) or bool(self.producers)
+
+    @property
+    def open(self) -> bool:
+        """It may define variables the repository cannot show: not found, or keys from a secret store."""
+        return not self.found or bool(self.unknowable)
+
+
+@dataclass
+class Variables:
+    values: dict[str, str] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)  # var -> "substitute" | "ConfigMap x"
+    sources: list[Source] = field(default_factory=list)
+    strategy: str = "WithVariables"
+
+    @property
+    def open_sources(self) -> list[Source]:
+        """Sources that may define variables the repository does not show (Source.open)."""
+        return [s for s in self.sources if s.open]
+
+    @property
+    def substitutes(self) -> bool:
+        """Whether Flux runs substitution at all (SEMANTICS 1.2)."""
+        return bool(self.values) or self.strategy == "Always" or bool(self.open_sources)
+
+
+UNKNOWN_VALUE = "\0unknown"  # the variable exists but its value cannot be read here
+
+
+def source_keys(obj: K8sObject) -> dict[str, str]:
+    """Variable names a ConfigMap/Secret provides (SOPS keeps key names in clear)."""
+    keys: dict[str, str] = {}
+    for field_name in ("data", "stringData"):
+        section = obj.data.get(field_name)
+        if not isinstance(section, dict):
+            continue
+        readable = field_name == "stringData" or obj.kind == "ConfigMap"
+        for k, v in section.items():
+            keys[str(k)] = _text(v) if readable and not obj.is_sops else UNKNOWN_VALUE
+    return keys
+
+
+def find_sources(repo: Repo, kind: str, name: str, namespace: str, cluster: str | None = None) -> list[K8sObject]:
+    """The ConfigMap/Secret `name` as applied in `namespace` (one object may be applied in many;
+    those of the referrer's own cluster when it applies one), else the copies no Kustomization
+    applies that name the namespace themselves or through the kustomization of their folder
+    (applied by hand at bootstrap)."""
+    flux = repo.flux
+    found = flux.applied_named(kind, name, namespace, cluster) if flux is not None else []
+    if found:
+        return found
+    candidates = repo.objects_by_kind_name.get((kind, name), [])
+    return [o for o in candidates if not o.applied_by and _own_namespace(repo, o) == namespace]
+
+
+def _own_namespace(repo: Repo, obj: K8sObject) -> str | None:
+    if obj.namespace:
+        return obj.namespace
+    directory = obj.path.rsplit("/", 1)[0] if "/" in obj.path else ""
+    kd = repo.kustomize_dirs.get(directory)
+    return kd.namespace if kd is not None and obj.path in {e.target for e in kd.entries} else None
+
+
+def variables_of(repo: Repo, ks: FluxKS) -> Variables:
+    cached = repo.variables_cache.get(id(ks))
+    if cached is not None:
+        return cached
+    result = Variables()
+    pb = ks.post_build or {}
+    strategy = pb.get("substituteStrategy")
+    if isinstance(strategy, str):
+        result.strategy = strategy
+    refs = pb.get("substituteFrom")
+    if isinstance(refs, list):
+        for index, ref in enumerate(refs):
+            if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+                continue
+            kind = "Secret" if ref.get("kind") == "Secret" else "ConfigMap"
+            source = Source(kind, ref["name"], bool(ref.get("optional")), index)
+            source.objects = find_sources(repo, kind, ref["name"], ks.namespace, ks.cluster)
+            if kind == "Secret":
+                _from_external_secret(repo, source, ks.namespace, result)
+            result.sources.append(source)
+            seen: set[str] = set()
+            for obj in source.objects:  # the union of every copy's keys; the first copy's value
+                for key, value in source_keys(obj).items():
+                    if key not in seen:
+                        seen.add(key)
+                        result.values[key] = value
+                        result.origin[key] = f"{kind} {ref['name']}"
+    inline = pb.get("substitute")
+    if isinstance(inline, dict):
+        for key, value in inline.items():
+            result.values[str(key)] = _text(value)
+            result.origin[str(key)] = "substitute"
+    repo.variables_cache[id(ks)] = result
+    return result
+
+
+def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Variables) -> None:
+    """Keys of a Secret that ExternalSecrets produce (or merge into): data[].secretKey, or the
+    template's data keys; a producer with dataFrom or templateFrom gets its keys from the store."""
+    for obj in _external_secrets(repo).get((namespace, source.name), []):
+        source.producers.append(obj)
+        spec = obj.spec
+        keys = [d.get("secretKey") for d in spec.get("data") or [] if isinstance(d, dict)]
+        template = spec.get("target", {}).get("template") if isinstance(spec.get("target"), dict) else None
+        template_data = template.get("data") if isinstance(template, dict) else None
+        if isinstance(template_data, dict):
+            keys = list(template_data)
+        elif spec.get("dataFrom") or (isinstance(template, dict) and template.get("templateFrom")):
+            source.unknowable.append(obj)
+        for key in keys:
+            if isinstance(key, str) and key not in result.values:
+                result.values[key] = UNKNOWN_VALUE
+                result.origin[key] = f"Secret {source.name} (from ExternalSecret {obj.name})"
+
+
+def _external_secrets(repo: Repo) -> dict[tuple[str, str], list[K8sObject]]:
+    """(namespace, target Secret) -> the ExternalSecrets applied there that write into it, indexed
+    once per model (one pass instead of one per substituteFrom source)."""
+    flux = repo.flux
+    if flux is None:
+        return {}
+    index = flux.external_secret_index
+    start = max(flux.external_secret_index_size, 0)
+    if start > len(flux.applied):  # a new model run: start over
+        index.clear()
+        start = 0
+    for applied in flux.applied[start:]:  # applied only grows while the model is built: index the new part
+        obj = applied.obj
+        target = _external_secret_target(obj) if obj.kind == "ExternalSecret" else None
+        if target is not None:
+            bucket = index.setdefault((applied.ns, target), [])
+            if obj not in bucket:
+                bucket.append(obj)
+    flux.external_secret_index_size = len(flux.applied)
+    return index
+
+
+def _external_secret_target(obj: K8sObject) -> str | None:
+    """The Secret an ExternalSecret writes its keys into: made (Owner, Orphan) or merged into (Merge)."""
+    target = obj.spec.get("target")
+    target = target if isinstance(target, dict) else {}
+    if target.get("creationPolicy") == "None" or isinstance(target.get("manifest"), dict):
+        return None
+    name = target.get("name")
+    return name if isinstance(name, str) and name else obj.name
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

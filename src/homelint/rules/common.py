@@ -1,0 +1,109 @@
+"""Helpers shared by checks."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import posixpath
+from typing import TYPE_CHECKING, Any
+
+from homelint.core.model import K8sObject
+from homelint.model.flux import Applied
+
+if TYPE_CHECKING:
+    from homelint.core.context import Context
+    from homelint.model.flux import Applied
+
+
+MAX_SUGGEST_NAME = 100  # "did you mean" compares names up to this long ...
+MAX_SUGGEST_CANDIDATES = 500  # ... against at most this many candidates: bounded work per finding
+
+
+def close_matches(name: str, candidates: Any, n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """difflib's close matches of `name`, with the work bounded (a repository can hold thousands
+    of long names, and difflib is quadratic in a name's length)."""
+    if len(name) > MAX_SUGGEST_NAME:
+        return []
+    pool = sorted(c for c in candidates if len(c) <= MAX_SUGGEST_NAME)[:MAX_SUGGEST_CANDIDATES]
+    return difflib.get_close_matches(name, pool, n=n, cutoff=cutoff)
+
+
+def has_flux(ctx: Context) -> bool:
+    return bool(ctx.flux.kustomizations)
+
+
+def manifest_objects(ctx: Context) -> list[K8sObject]:
+    """Objects Flux applies; every object when the repo has no Flux entry point at all."""
+    if not has_flux(ctx):
+        return list(ctx.repo.objects)
+    seen: dict[int, K8sObject] = {}
+    for applied in ctx.flux.applied:
+        seen.setdefault(id(applied.obj), applied.obj)
+    return list(seen.values())
+
+
+def applied_instances(ctx: Context) -> list[Applied]:
+    """What Flux applies; every object (with its own namespace) when the repo has no Flux at all."""
+    if has_flux(ctx):
+        return list(ctx.flux.applied)
+    return [Applied(obj, obj.namespace, None) for obj in ctx.repo.objects]
+
+
+def listed_external(patterns: list[str], namespace: str, name: str) -> bool:
+    """Whether `name` (or `namespace/name`) matches a glob of a config list such as secrets.external."""
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(f"{namespace}/{name}", p) for p in patterns)
+
+
+def unproduced(
+    ctx: Context, kind: str, external: list[str]
+) -> tuple[Any, list[tuple[Any, str, str]], list[tuple[Any, str, str, str]]]:
+    """(what the repository produces of `kind`, the (node, namespace, name) it needs but nothing
+    produces and the config does not list as external, and those of them in a namespace that also
+    receives objects from outside the repository, with why), for HL301/HL401."""
+    produced = ctx.graph.produced(kind)
+    foreign = foreign_namespaces(ctx)
+    missing, unseen = [], []
+    for node in ctx.graph.needed(kind):
+        if produced.covers(node[1], node[2]) or listed_external(external, node[1], node[2]):
+            continue
+        if outside_flux(ctx, kind, node[1], node[2]):
+            continue  # defined in a folder a script applies, not Flux: made, only not by Flux
+        if node[1] in foreign:
+            unseen.append((node, node[1], node[2], foreign[node[1]]))
+        else:
+            missing.append((node, node[1], node[2]))
+    return produced, missing, unseen
+
+
+def foreign_namespaces(ctx: Context) -> dict[str, str]:
+    """Namespaces that receive a Flux Kustomization whose source is not this repository (another
+    GitRepository, an OCIRepository, a Bucket, an ExternalArtifact): they may hold objects Git does
+    not show. namespace -> why (the first such Kustomization by key). The namespace is the
+    Kustomization's targetNamespace, else its own."""
+    out: dict[str, str] = {}
+    for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
+        if ks.local or ks.obj is None:
+            continue
+        target = ks.spec.get("targetNamespace")
+        namespace = target if isinstance(target, str) and target and "${" not in target else ks.namespace
+        ref = ks.spec.get("sourceRef")
+        ref = ref if isinstance(ref, dict) else {}
+        source = f"{ref.get('kind', 'GitRepository')} {ref.get('name', '?')}"
+        out.setdefault(
+            namespace,
+            f"namespace {namespace} also receives {ks.label} from {source}, which this repository does not hold, "
+            "so that source may create it",
+        )
+    return out
+
+
+OBJECT_KIND = {"secret": "Secret", "configmap": "ConfigMap", "claim": "PersistentVolumeClaim"}
+
+
+def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
+    """Whether the repository defines that object in a folder no Flux Kustomization builds (a
+    bootstrap folder that a script or helmfile applies): it is made, only not by Flux."""
+    return any(
+        not obj.applied_by and obj.namespace in (None, namespace) and posixpath.dirname(obj.path) not in ctx.flux.reached_dirs
+        for obj in ctx.repo.objects_by_kind_name.get((OBJECT_KIND[kind], name), [])
+    )

@@ -1,0 +1,1125 @@
+"""HL112-HL117, HL604, HL605: a Flux dry run without a cluster.
+
+Each rule predicts a failure (or a silent misbehaviour) that kustomize-controller, helm-controller or
+the API server would report, from a static reading of the repository. rules/FAILURES.md lists every
+failure reason of the controllers and says which rule covers it.
+
+This module reads the Flux model (`ctx.flux.applied`, `ctx.flux.kustomizations`, `ctx.flux.build`)
+and `repo.kustomize_dirs`; what the model does not expose it computes here:
+- the objects a kustomization's `patches` can see (its directory's build, the builds that include a
+  Component, and the Flux Kustomizations whose `spec.path` it is),
+- the names generators add to a build, and whether a build holds objects no static reading can see
+  (remote resources, plugin generators/transformers),
+- Kubernetes label-selector matching with the full grammar (`=`, `==`, `!=`, `in`, `notin`, `key`,
+  `!key`), lenient where the labels are not knowable.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from homelint.core.context import Context
+from homelint.core.model import Finding, K8sObject
+from homelint.core.regex import linear
+from homelint.core.resources import schema
+from homelint.core.substitution import resolve, substitution_disabled
+from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
+from homelint.loading.yamlload import parse_bytes
+from homelint.model.flux import FLUX_KS_GROUP, FluxKS
+from homelint.model.graph import name_pattern
+from homelint.model.kindschemas import SCHEMAS
+from homelint.model.kustomize import KustomizeDir, is_remote, join
+from homelint.model.variables import variables_of
+from homelint.rules.common import has_flux, manifest_objects
+from homelint.rules.registry import check
+from homelint.rules.wiring import NAMESPACED, _nearest
+
+# --- scope of kinds -----------------------------------------------------------------------------
+# Kinds the API server serves cluster-scoped (kustomize keeps a similar built-in list; a CRD of
+# unknown scope counts as namespaced there, and as "unknown" here: never reported).
+CLUSTER_SCOPED_KINDS = {
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+    "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "APIService", "PodSecurityPolicy", "ComponentStatus",
+    "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer", "ClusterSecretStore",
+    "ClusterExternalSecret", "ClusterGenerator", "ClusterPushSecret", "GatewayClass", "VolumeSnapshotClass",
+    "VolumeSnapshotContent", "ClusterPolicy", "ClusterCleanupPolicy", "CiliumClusterwideNetworkPolicy",
+    "CiliumLoadBalancerIPPool", "CiliumL2AnnouncementPolicy", "CiliumBGPClusterConfig", "CiliumBGPPeerConfig",
+    "CiliumBGPAdvertisement", "CiliumBGPNodeConfigOverride", "CiliumNode", "CiliumIdentity", "CiliumExternalWorkload",
+    "ClusterTriggerAuthentication", "CompositeResourceDefinition", "Composition", "ProviderConfig",
+    "ClusterImagePolicy", "ClusterServingRuntime", "NodeFeatureRule", "ClusterTask", "ClusterInterceptor",
+}  # fmt: skip
+
+
+def cluster_scoped(obj: K8sObject) -> bool:
+    if obj.kind == "Provider" and obj.group.endswith("crossplane.io"):
+        return True
+    return obj.kind in CLUSTER_SCOPED_KINDS
+
+
+def known_namespaced(obj: K8sObject) -> bool:
+    return obj.kind in NAMESPACED.get(obj.group, ())
+
+
+def identity(applied: Any) -> tuple[str, str, str, str]:
+    """(group, kind, namespace, name) of an applied object on the cluster; kustomize renames a
+    Namespace object to the namespace its kustomization sets."""
+    obj = applied.obj
+    if obj.kind == "Namespace" and obj.group == "":
+        return ("", "Namespace", "", applied.namespace or obj.name)
+    return (obj.group, obj.kind, "" if cluster_scoped(obj) else applied.ns, obj.name)
+
+
+def _label(ident: tuple[str, str, str, str]) -> str:
+    _group, kind, ns, name = ident
+    return f"{kind} {ns + '/' if ns else ''}{name}"
+
+
+# --- HL112 shared-object ------------------------------------------------------------------------
+GROUP_AT = 5  # this many objects shared by the same Kustomizations are one finding
+
+
+@check("HL112")
+def shared_object(ctx: Context) -> Iterator[Finding]:
+    """Two Flux Kustomizations apply the same object: they fight over it (SSA ownership and the
+    kustomize.toolkit.fluxcd.io/name label flip at every reconcile) and one prunes the other's."""
+    if not has_flux(ctx):
+        return
+    owners: dict[tuple[str, str, str, str], dict[str, Any]] = defaultdict(dict)
+    for applied in ctx.flux.applied:
+        ks, obj = applied.ks, applied.obj
+        if ks is None or ks.obj is None or not obj.name or "${" in obj.name or "${" in (applied.namespace or ""):
+            continue  # the bootstrap applies roots by hand; templated names are per-Kustomization
+        if applied.namespace is None and not cluster_scoped(obj):
+            continue  # no namespace the model can see (HL110, or one set in a way it does not evaluate)
+        owners[identity(applied)].setdefault(ks.key, applied)
+    shared = {ident: by_ks for ident, by_ks in owners.items() if len(by_ks) >= 2}
+    by_owners: dict[tuple[str, ...], list[tuple[str, str, str, str]]] = defaultdict(list)
+    for ident, by_ks in shared.items():
+        by_owners[tuple(sorted(by_ks))].append(ident)
+    for keys, idents in sorted(by_owners.items()):
+        if len(idents) < GROUP_AT:
+            continue
+        # one cause (a folder built by two Kustomizations): one finding, at the second one
+        kss = sorted({a.ks for ident in idents for a in shared[ident].values()}, key=lambda k: k.key)
+        where = kss[1].obj if kss[1].obj is not None else shared[idents[0]][keys[1]].obj
+        names = ", ".join(_label(i) for i in sorted(idents)[:3])
+        yield ctx.at(
+            "HL112",
+            where,
+            ("metadata", "name"),
+            f"{len(idents)} objects ({names}, ...) are applied by each of {', '.join(k.label for k in kss)}; they take them "
+            "from each other at every reconcile, and pruning one deletes what the other applies",
+            fix="build each folder from one Flux Kustomization only, and let the others dependsOn it",
+            key=f"HL112/group/{'/'.join(keys)}",
+            related=sorted({a.obj.path for ident in idents for a in shared[ident].values()})[:50],
+        )
+        for ident in idents:
+            del shared[ident]
+    for ident, by_ks in sorted(shared.items()):
+        items = sorted(by_ks.values(), key=lambda a: (a.obj.path, a.obj.doc, a.ks.key))
+        first, second = items[0], items[1]
+        others = ", ".join(sorted(a.ks.label for a in items))
+        yield ctx.at(
+            "HL112",
+            second.obj,
+            ("metadata", "name"),
+            f"{_label(ident)} is applied by {len(items)} Flux Kustomizations ({others}); they take it from each "
+            f"other at every reconcile, and pruning one deletes what the other applies (also {first.obj.path}:"
+            f"{ctx.repo.obj_span(first.obj).line})",
+            fix="apply each object from one Flux Kustomization only: move it to a shared folder applied once, "
+            "and let the others dependsOn that Kustomization",
+            key=f"HL112/{'/'.join(ident)}",
+            related=sorted({a.obj.path for a in items} | {a.ks.obj.path for a in items}),
+        )
+
+
+# --- HL113 namespace-not-created -----------------------------------------------------------------
+BUILTIN_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease", "flux-system"}
+
+
+def _resolved(text: str, ks: FluxKS | None, ctx: Context) -> str | None:
+    if "${" not in text:
+        return text
+    if ks is None or ks.post_build is None:
+        return None
+    return resolve(text, variables_of(ctx.repo, ks).values)
+
+
+def _created_namespaces(ctx: Context) -> tuple[set[str], list[str], bool]:
+    """(namespaces something applied creates, patterns of templated ones, whether any Namespace
+    object is applied at all)."""
+    created = set(BUILTIN_NAMESPACES)
+    patterns: list[str] = []
+    declares = False
+
+    def add(name: str, ks: FluxKS | None) -> None:
+        """A created namespace, or the pattern of one whose name needs unknown variables."""
+        resolved = _resolved(name, ks, ctx)
+        if resolved is None:
+            patterns.append(name_pattern(name))
+        else:
+            created.add(resolved)
+
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.kind == "Namespace" and obj.group == "":
+            declares = True
+            add(identity(applied)[3], applied.ks)
+        elif obj.kind == "HelmRelease":
+            spec = obj.spec
+            install = spec.get("install")
+            target = spec.get("targetNamespace")
+            if isinstance(install, dict) and install.get("createNamespace") is True and isinstance(target, str) and target:
+                add(target, applied.ks)  # without targetNamespace the release namespace is the HelmRelease's own
+        elif obj.kind == "FluxInstance":
+            created.add(applied.ns)  # Flux runs where its instance is
+        elif obj.kind == "ResourceSet" and "Namespace" in str(obj.spec.get("resources")):
+            patterns.append(".*")  # ResourceSets template Namespaces from inputs: unknowable here
+    for obj in ctx.repo.objects:
+        if obj.kind == "FluxInstance" and obj.namespace:
+            created.add(obj.namespace)
+    return created, patterns, declares
+
+
+def namespace_unknowable(ctx: Context, ks: FluxKS) -> bool:
+    """Whether the model may not see the namespace this Flux Kustomization applies to: the build
+    that declares it runs `replacements`/`transformers`/`vars` (which can set spec.targetNamespace),
+    or an ancestor's spec.patches set targetNamespace in a way the model did not apply."""
+    if isinstance(ks.spec.get("targetNamespace"), str):
+        return False
+    kdirs = ctx.repo.kustomize_dirs
+    parent = ks.parent
+    if parent is not None and ks.obj is not None:
+        for d in parent.dirs:
+            kd = kdirs.get(d)
+            rewrites = kd is not None and any(kd.data.get(k) for k in ("replacements", "transformers", "vars"))
+            if rewrites and ks.obj.path in ctx.flux.build(d).resource_files:
+                return True
+    while parent is not None:
+        items = parent.spec.get("patches")
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and "targetNamespace" in str(item.get("patch", "")):
+                return True
+        parent = parent.parent
+    return False
+
+
+BOOTSTRAP_HINTS = ("kind: Namespace", 'kind: "Namespace"', "releases:", "create namespace", "create ns")
+# YAML, and the non-YAML files the run cache watches (discovery.non_yaml_inputs)
+BOOTSTRAP_SUFFIXES = (".yaml", ".yml", *(s for s in NON_YAML_INPUT_SUFFIXES if s != ".json"))
+
+
+def _bootstrap_texts(ctx: Context) -> list[str]:
+    """Texts of files Flux does not apply that create namespaces some other way: bootstrap
+    templates with Namespace objects, helmfiles (which create their releases' namespaces), scripts."""
+    return ctx.repo.memo("dryrun-bootstrap-texts", lambda: _find_bootstrap_texts(ctx))
+
+
+def _find_bootstrap_texts(ctx: Context) -> list[str]:
+    texts: list[str] = []
+    applied, reached, kdirs = ctx.flux.applied_files, ctx.flux.reached_dirs, ctx.repo.kustomize_dirs
+    for path in sorted(ctx.repo.files.all_files):
+        base, directory = posixpath.basename(path), posixpath.dirname(path)
+        if path in applied or directory in reached or directory in kdirs:
+            continue  # Flux's own tree: a manifest there that Flux does not apply is unwired (HL102), not a bootstrap
+        if not (base.endswith(BOOTSTRAP_SUFFIXES) or base in NON_YAML_INPUT_NAMES):
+            continue
+        raw = ctx.repo.read_bytes(path)
+        if raw is None or len(raw) > 1_000_000:
+            continue
+        text = raw.decode("utf-8", errors="replace")
+        if any(hint in text for hint in BOOTSTRAP_HINTS):
+            texts.append(text)
+    return texts
+
+
+def _made_by_bootstrap(ctx: Context, ns: str) -> bool:
+    token = re.compile(rf"(?<![\w.-]){re.escape(ns)}(?![\w.-])")
+    return any(ns in text and token.search(text) for text in _bootstrap_texts(ctx))
+
+
+def _namespace_origin(ctx: Context, applied: Any) -> tuple[K8sObject | None, str, tuple[Any, ...]]:
+    """Where the namespace of this object comes from: the Flux Kustomization's targetNamespace, the
+    outermost kustomization.yaml `namespace:` above its file, or its own metadata.namespace."""
+    obj, ks = applied.obj, applied.ks
+    target = ks.spec.get("targetNamespace") if ks is not None else None
+    if isinstance(target, str) and target and ks is not None and ks.obj is not None:
+        return ks.obj, ks.obj.path, ("spec", "targetNamespace")
+    kdirs = ctx.repo.kustomize_dirs
+    best: KustomizeDir | None = None
+    for directory in ks.dirs if ks is not None else ():
+        kd = kdirs.get(directory)
+        if kd is None or kd.namespace is None or kd.namespace != applied.namespace:
+            continue
+        encloses = obj.path.startswith(kd.dir + "/") or kd.dir == ""
+        if encloses and (best is None or len(kd.dir) < len(best.dir)):
+            best = kd  # the outermost namespace: wins in kustomize
+    if best is not None and best.namespace != obj.namespace:
+        return None, best.file, ("namespace",)
+    return obj, obj.path, ("metadata", "namespace")
+
+
+@check("HL113")
+def namespace_not_created(ctx: Context) -> Iterator[Finding]:
+    if not has_flux(ctx):
+        return
+    created, patterns, declares = _created_namespaces(ctx)
+    if not declares:
+        return  # a repository that keeps no Namespace in Git creates them some other way: never guess
+    external = ctx.config.external_namespaces
+    pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+    verdicts: dict[str, bool] = {}
+
+    def exists(ns: str) -> bool:
+        if ns not in verdicts:
+            verdicts[ns] = (
+                ns in created
+                or any(fnmatch.fnmatchcase(ns, p) for p in external)
+                or (pattern is not None and pattern.fullmatch(ns) is not None)
+                or _made_by_bootstrap(ctx, ns)
+            )
+        return verdicts[ns]
+
+    # one finding per missing namespace, at the first place that sets it (a targetNamespace, a
+    # kustomization `namespace:`, or an object's own metadata.namespace); the others are named
+    groups: dict[str, list[Any]] = defaultdict(list)
+    places: dict[str, dict[tuple[str, str], tuple[K8sObject | None, str, tuple[Any, ...], FluxKS]]] = defaultdict(dict)
+    unknowable: dict[str, bool] = {}
+    for applied in ctx.flux.applied:
+        obj, ks = applied.obj, applied.ks
+        if ks is None or ks.obj is None:
+            continue  # the root sync: a bootstrap may create namespaces before it
+        if ks.key not in unknowable:
+            unknowable[ks.key] = namespace_unknowable(ctx, ks)
+        if unknowable[ks.key]:
+            continue
+        wanted: list[tuple[str, K8sObject | None, str, tuple[Any, ...]]] = []
+        if applied.namespace and (known_namespaced(obj) or (obj.namespace and not cluster_scoped(obj))):
+            ns = _resolved(applied.namespace, ks, ctx)
+            if ns is not None:
+                wanted.append((ns, *_namespace_origin(ctx, applied)))
+        if obj.kind == "HelmRelease":
+            spec = obj.spec
+            install = spec.get("install")
+            creates = isinstance(install, dict) and install.get("createNamespace") is True
+            target = spec.get("targetNamespace")
+            if isinstance(target, str) and target and not creates:
+                ns = _resolved(target, ks, ctx)
+                if ns is not None:
+                    wanted.append((ns, obj, obj.path, ("spec", "targetNamespace")))
+        for ns, origin, path, keys in wanted:
+            if exists(ns):
+                continue
+            groups[ns].append(applied)
+            where = f"{origin.doc}:{'.'.join(map(str, keys))}" if origin is not None else ".".join(map(str, keys))
+            places[ns].setdefault((path, where), (origin, path, keys, ks))
+    for ns in sorted(groups):
+        items = groups[ns]
+        ordered = [places[ns][k] for k in sorted(places[ns])]
+        origin, path, keys, ks = ordered[0]
+        objects = sorted({f"{a.obj.kind} {a.obj.name}" for a in items})
+        sample = ", ".join(objects[:3]) + (f" and {len(objects) - 3} more" if len(objects) > 3 else "")
+        elsewhere = sorted({p for _, p, _, _ in ordered[1:] if p != path})
+        appliers = sorted({a.ks.label for a in items})
+        by = appliers[0] if len(appliers) == 1 else f"Flux ({', '.join(appliers[:3])}{' ...' if len(appliers) > 3 else ''})"
+        also = f" (also set in {', '.join(elsewhere[:3])}{' ...' if len(elsewhere) > 3 else ''})" if elsewhere else ""
+        message = (
+            f"namespace '{ns}' is never created: no Namespace object, HelmRelease createNamespace, Flux "
+            f"namespace or bootstrap file makes it, yet {by} applies {sample} there{also}; the apply "
+            f"fails ('namespaces \"{ns}\" not found') and the Kustomization never becomes ready"
+        )
+        unapplied = sorted(o.path for o in ctx.repo.objects_by_kind_name.get(("Namespace", ns), []) if not o.applied_by)
+        if unapplied:
+            message += f"; a Namespace '{ns}' manifest exists at {unapplied[0]}, but nothing applies it"
+        fix = (
+            f"add a Namespace '{ns}' manifest to what Flux applies (or fix the namespace name); if it is made "
+            "outside Git, list it under namespaces.external in .homelint.yaml"
+        )
+        related = sorted({a.obj.path for a in items} | {p for _, p, _, _ in ordered})[:20]
+        if origin is not None:
+            yield ctx.at("HL113", origin, keys, message, fix=fix, key=f"HL113/{ns}", related=related)
+        else:
+            yield ctx.finding("HL113", path, ctx.repo.span(path, 0, keys), message, fix=fix, key=f"HL113/{ns}", related=related)
+
+
+# --- builds and patches (HL114, HL115) ------------------------------------------------------------
+@dataclass
+class Candidate:
+    """An object as a kustomize patch sees it: kind, names and namespaces it may carry, labels."""
+
+    obj: K8sObject | None
+    group: str
+    version: str
+    kind: str
+    names: set[str]
+    namespaces: set[str]
+    labels: dict[str, str] | None  # None: not knowable (label transformers, generated objects)
+    annotations: dict[str, str] | None
+
+
+@dataclass
+class BuildView:
+    candidates: list[Candidate] = field(default_factory=list)
+    opaque: bool = False  # holds objects no static reading sees (remote bases, plugins)
+
+
+def _string_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+
+
+def _build_view(ctx: Context, directory: str, extra: list[tuple[K8sObject, str | None]] | None = None) -> BuildView:
+    """What kustomize sees when it runs the patches of the kustomization in `directory`."""
+    flux = ctx.flux
+    kdirs = ctx.repo.kustomize_dirs
+    built = flux.build(directory)
+    view = BuildView()
+    relabels = False
+    for d in sorted(built.dirs):
+        kd = kdirs.get(d)
+        if kd is None:
+            continue
+        data = kd.data
+        if any(data.get(k) for k in ("generators", "transformers", "helmCharts", "namePrefix", "nameSuffix")):
+            view.opaque = True
+        if any(e.kind in ("resources", "components") and (is_remote(e.value) or "${" in e.value) for e in kd.entries):
+            view.opaque = True
+        if any(data.get(k) for k in ("commonLabels", "labels", "commonAnnotations")):
+            relabels = True
+        for gen_key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+            items = data.get(gen_key)
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    ns = item.get("namespace") if isinstance(item.get("namespace"), str) else None
+                    view.candidates.append(
+                        Candidate(None, "", "v1", kind, {item["name"]}, {ns or kd.namespace or "default"}, None, None)
+                    )
+    for obj, ns in [*built.objects, *(extra or [])]:
+        meta = obj.metadata
+        view.candidates.append(
+            Candidate(
+                obj,
+                obj.group,
+                obj.version,
+                obj.kind,
+                {obj.name},
+                {obj.namespace or "default", ns or "default"},
+                None if relabels else _string_map(meta.get("labels")),
+                None if relabels else _string_map(meta.get("annotations")),
+            )
+        )
+    return view
+
+
+_SELECTOR_TERM = re.compile(
+    r"^\s*(?:(?P<not>!)\s*(?P<nkey>[^\s=!,()]+)"
+    r"|(?P<key>[^\s=!,()]+)\s*(?:(?P<op>==|=|!=)\s*(?P<value>[^\s,()]*)"
+    r"|\s+(?P<setop>in|notin)\s*\((?P<values>[^)]*)\))?)\s*$"
+)
+
+
+def _split_terms(selector: str) -> list[str]:
+    terms: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in selector:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            terms.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    terms.append("".join(current))
+    return [t for t in terms if t.strip()]
+
+
+def selector_matches(selector: str, labels: dict[str, str] | None) -> bool:
+    """Kubernetes label-selector semantics; True (may match) when the labels are unknowable or the
+    selector cannot be parsed here."""
+    if labels is None or "${" in selector or any("${" in v for v in labels.values()):
+        return True
+    for term in _split_terms(selector):
+        m = _SELECTOR_TERM.match(term)
+        if m is None:
+            return True
+        if m.group("not"):
+            if m.group("nkey") in labels:
+                return False
+            continue
+        key = m.group("key")
+        op = m.group("op")
+        if op is not None:
+            value = m.group("value")
+            if op in ("=", "==") and labels.get(key) != value:
+                return False
+            if op == "!=" and labels.get(key) == value:
+                return False
+            continue
+        setop = m.group("setop")
+        if setop is None:
+            if key not in labels:
+                return False
+            continue
+        values = {v.strip() for v in m.group("values").split(",")}
+        if setop == "in" and labels.get(key) not in values:
+            return False
+        if setop == "notin" and key in labels and labels[key] in values:
+            return False
+    return True
+
+
+def _regex_matches(pattern: str, values: set[str]) -> bool:
+    if "${" in pattern or any("${" in v for v in values):
+        return True
+    try:  # a Go regexp in kustomize: RE2, linear time whatever the pattern
+        compiled = linear(f"^(?:{pattern})$")
+    except ValueError:
+        return pattern in values
+    return any(compiled.search(v) for v in values)
+
+
+def target_matches(target: dict[str, Any], cand: Candidate) -> bool:
+    """kustomize's Selector (resmap.Select): regexes for name and namespace (original or current),
+    exact group/version/kind, label and annotation selectors."""
+    for key, actual in (("group", cand.group), ("version", cand.version), ("kind", cand.kind)):
+        want = target.get(key)
+        if isinstance(want, str) and want and not _regex_matches(want, {actual}):
+            return False
+    name = target.get("name")
+    if isinstance(name, str) and name and not _regex_matches(name, cand.names):
+        return False
+    ns = target.get("namespace")
+    if isinstance(ns, str) and ns and not _regex_matches(ns, cand.namespaces):
+        return False
+    labels = target.get("labelSelector")
+    if isinstance(labels, str) and labels and not selector_matches(labels, cand.labels):
+        return False
+    annotations = target.get("annotationSelector")
+    return not (isinstance(annotations, str) and annotations and not selector_matches(annotations, cand.annotations))
+
+
+@dataclass
+class Patch:
+    where: tuple[Any, ...]  # field path of the entry in its file
+    target: dict[str, Any] | None
+    docs: list[Any]  # parsed patch documents (a JSON6902 list, or SMP mappings); [] when unreadable
+    readable: bool
+
+
+def _patch_docs(ctx: Context, text: str | None, path: str | None) -> tuple[list[Any], bool]:
+    if path is not None:
+        parsed = ctx.repo.parsed.get(path)
+        if parsed is not None:
+            return [d for d in parsed.docs if d is not None], not parsed.problems and not parsed.templated
+        raw = ctx.repo.read_bytes(path)
+        if raw is None:
+            return [], False
+        text = raw.decode("utf-8", errors="replace")
+    if text is None:
+        return [], False
+    parsed = parse_bytes("<patch>", text.encode())
+    return [d for d in parsed.docs if d is not None], not parsed.problems
+
+
+def kustomize_patches(ctx: Context, kd: KustomizeDir) -> list[Patch]:
+    out: list[Patch] = []
+    data = kd.data
+    for key in ("patches", "patchesJson6902"):
+        items = data.get(key)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
+            target = item.get("target") if isinstance(item.get("target"), dict) else None
+            if isinstance(item.get("path"), str):
+                docs, ok = _patch_docs(ctx, None, join(kd.dir, item["path"]))
+            elif isinstance(item.get("patch"), str):
+                docs, ok = _patch_docs(ctx, item["patch"], None)
+            else:
+                continue
+            out.append(Patch((key, index), target, docs, ok))
+    items = data.get("patchesStrategicMerge")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, str):
+            continue
+        if "\n" in item:
+            docs, ok = _patch_docs(ctx, item, None)
+        else:
+            docs, ok = _patch_docs(ctx, None, join(kd.dir, item))
+        out.append(Patch(("patchesStrategicMerge", index), None, docs, ok))
+    return out
+
+
+def flux_patches(ctx: Context, ks: FluxKS) -> list[Patch]:
+    """The spec.patches written in the Flux Kustomization itself; those a parent injects into every
+    child (defaults such as "all HelmReleases get retries") are meant to match only some."""
+    out: list[Patch] = []
+    items = ks.obj.spec.get("patches") if ks.obj is not None else None
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict) and isinstance(item.get("patch"), str):
+            target = item.get("target") if isinstance(item.get("target"), dict) else None
+            docs, ok = _patch_docs(ctx, item["patch"], None)
+            out.append(Patch(("spec", "patches", index), target, docs, ok))
+    return out
+
+
+def _is_json6902(patch: Patch) -> bool:
+    return len(patch.docs) == 1 and isinstance(patch.docs[0], list)
+
+
+def _smp_ids(patch: Patch) -> list[tuple[str, str]] | None:
+    """(kind, name) of each strategic-merge document; None when the patch is not readable as such."""
+    if not patch.readable or not patch.docs or _is_json6902(patch):
+        return None
+    ids = []
+    for doc in patch.docs:
+        if not isinstance(doc, dict):
+            return None
+        meta = doc.get("metadata")
+        name = meta.get("name") if isinstance(meta, dict) else None
+        kind = doc.get("kind")
+        if not isinstance(kind, str) or not isinstance(name, str):
+            return None
+        ids.append((kind, name))
+    return ids
+
+
+def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tuple[str, str, str] | None:
+    """(rule, message, fix) when the patch fails the build or matches nothing; None if it applies."""
+    if view.opaque or not patch.readable:
+        return None
+    if patch.target is None:
+        if _is_json6902(patch):
+            return (
+                "HL114",
+                f"a JSON6902 patch without target in {where_label}: kustomize fails ('must specify a target for patch')",
+                "add a target: (kind, name) naming the object the operations apply to",
+            )
+        ids = _smp_ids(patch)
+        if ids is None:
+            return None
+        for kind, name in ids:
+            if "${" in name and not any("${" in n for c in view.candidates for n in c.names):
+                continue  # names are compared before substitution; a templated patch name is unusual
+            if any(c.kind == kind and name in c.names for c in view.candidates):
+                continue
+            same_kind = sorted({n for c in view.candidates if c.kind == kind for n in c.names})
+            hint = _nearest(name, same_kind) if same_kind else f"; the build has no {kind} at all"
+            return (
+                "HL114",
+                f"patch for {kind} '{name}' in {where_label} has no target in the build: kustomize fails "
+                f"('no matches for Id {kind}/{name}; failed to find unique target for patch'){hint}",
+                "fix the kind/metadata.name of the patch, add the object to the build, or give the patch a target:",
+            )
+        return None
+    if any(target_matches(patch.target, c) for c in view.candidates):
+        return None
+    shown = ", ".join(f"{k}={v}" for k, v in patch.target.items() if isinstance(v, str) and v)
+    return (
+        "HL115",
+        f"patch target ({shown}) in {where_label} matches no object of the build, so the patch changes nothing",
+        "fix the target (kind, name and namespace are exact or regular expressions; labelSelector uses label "
+        "values as written), or remove the patch",
+    )
+
+
+def _includers(ctx: Context) -> dict[str, list[str]]:
+    """Component directory -> directories whose kustomization (or Flux Kustomization) includes it."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for kd in ctx.repo.kustomize_dirs.values():
+        for entry in kd.entries:
+            if entry.kind == "components":
+                out[entry.target].append(kd.dir)
+    return out
+
+
+@check("HL114", "HL115")
+def patches(ctx: Context) -> Iterator[Finding]:
+    repo, flux = ctx.repo, ctx.flux
+    flux_present = has_flux(ctx)
+    by_path: dict[str, list[FluxKS]] = defaultdict(list)
+    for ks in flux.kustomizations:
+        if ks.obj is not None and ks.local and ks.path is not None and ks.path_exists:
+            by_path[ks.path].append(ks)
+    includers = _includers(ctx)
+    views: dict[str, BuildView] = {}
+
+    def view_of(directory: str) -> BuildView:
+        if directory not in views:
+            extra: list[tuple[K8sObject, str | None]] = []
+            for ks in by_path.get(directory, []):  # spec.components join the kustomization at spec.path
+                extra.extend((a.obj, a.namespace) for a in ks.applied)
+            views[directory] = _build_view(ctx, directory, extra)
+        return views[directory]
+
+    for directory, kd in sorted(repo.kustomize_dirs.items()):
+        if flux_present and kd.file not in flux.applied_files:
+            continue
+        found = kustomize_patches(ctx, kd)
+        if not found:
+            continue
+        if kd.is_component:
+            homes = includers.get(directory, []) + [
+                ks.path for ks in flux.kustomizations if ks.obj is not None and ks.path and _uses_component(ks, directory)
+            ]
+            if not homes:
+                continue
+            merged = BuildView()
+            for home in sorted(set(homes)):
+                v = view_of(home)
+                merged.opaque |= v.opaque
+                merged.candidates.extend(v.candidates)
+            view = merged
+        else:
+            view = view_of(directory)
+        for patch in found:
+            verdict = _judge(ctx, patch, view, f"{posixpath.basename(kd.file)} of {directory or '.'}")
+            if verdict is None:
+                continue
+            rule, message, fix = verdict
+            yield ctx.finding(
+                rule,
+                kd.file,
+                repo.span(kd.file, kd.doc, patch.where),
+                message,
+                fix=fix,
+                key=f"{rule}/{'.'.join(map(str, patch.where))}/{message}",
+            )
+    seen: set[int] = set()
+    for ks in flux.kustomizations:
+        if ks.obj is None or id(ks.obj) in seen or not ks.local or ks.path is None or not ks.path_exists:
+            continue
+        seen.add(id(ks.obj))
+        found = flux_patches(ctx, ks)
+        if not found:
+            continue
+        view = _build_view(ctx, ks.path, [(a.obj, a.namespace) for a in ks.applied])
+        for patch in found:
+            verdict = _judge(ctx, patch, view, f"spec.patches of {ks.label}")
+            if verdict is None:
+                continue
+            rule, message, fix = verdict
+            yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
+
+
+def _uses_component(ks: FluxKS, directory: str) -> bool:
+    comps = ks.spec.get("components")
+    return isinstance(comps, list) and any(isinstance(c, str) and join(ks.path or "", c) == directory for c in comps)
+
+
+# --- HL116 non-manifest-resource ------------------------------------------------------------------
+MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")
+TEMPLATE_MARKERS = ("{{", "{%", "#{", "#%", "<<")
+
+
+@check("HL116")
+def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    flux_present = has_flux(ctx)
+    for directory, kd in sorted(repo.kustomize_dirs.items()):
+        if flux_present and kd.file not in ctx.flux.applied_files:
+            continue
+        for entry in kd.entries:
+            if entry.kind != "resources" or entry.target not in repo.files.all_files:
+                continue
+            if entry.target.endswith(MANIFEST_EXTENSIONS):
+                continue  # parsed and judged as manifests by HL001/HL003/HL004
+            problem = _not_a_manifest(ctx, entry.target)
+            if problem is None:
+                continue
+            yield ctx.finding(
+                "HL116",
+                kd.file,
+                repo.span(kd.file, kd.doc, entry.field),
+                f"resource '{entry.value}' is {problem}; kustomize reads every resources: file as Kubernetes "
+                f"manifests, so the build of {directory or '.'} fails",
+                fix="list the rendered manifest (.yaml), not the template or data file; render templates first",
+                key=f"HL116/{entry.value}",
+                related=[entry.target],
+            )
+
+
+def _not_a_manifest(ctx: Context, path: str) -> str | None:
+    raw = ctx.repo.read_bytes(path)
+    if raw is None:
+        return None
+    text = raw[:200_000].decode("utf-8", errors="replace")
+    if path.endswith((".j2", ".jinja", ".jinja2", ".tpl", ".tmpl", ".gotmpl")):
+        return "a template"
+    if any(marker in text for marker in TEMPLATE_MARKERS[:4]):
+        return "a template (it holds unrendered {{ }} / {% %} / #{ }# expressions)"
+    parsed = parse_bytes(path, raw)
+    if parsed.problems:
+        return "not YAML"
+    docs = [d for d in parsed.docs if d is not None]
+    if not docs or not all(isinstance(d, dict) and d.get("apiVersion") and d.get("kind") for d in docs):
+        return "not a Kubernetes manifest (no apiVersion/kind)"
+    return None
+
+
+# --- HL117 sops-without-decryption ----------------------------------------------------------------
+@check("HL117")
+def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
+    """kustomize-controller refuses to apply a SOPS-encrypted v1 Secret when its Kustomization has no
+    spec.decryption ('is SOPS encrypted, configuring decryption is required')."""
+    if not has_flux(ctx):
+        return
+    reported: set[tuple[int, str]] = set()
+    for applied in ctx.flux.applied:
+        obj, ks = applied.obj, applied.ks
+        if ks is None or ks.obj is None or not obj.is_sops or obj.kind != "Secret" or obj.api_version != "v1":
+            continue
+        if isinstance(ks.spec.get("decryption"), dict) or _decryption_patched(ks):
+            continue
+        annotations = obj.metadata.get("annotations")
+        if (
+            isinstance(annotations, dict)
+            and str(annotations.get("kustomize.toolkit.fluxcd.io/decrypt", "")).lower() == "disabled"
+        ):
+            continue
+        if (id(obj), ks.key) in reported:
+            continue
+        reported.add((id(obj), ks.key))
+        yield ctx.at(
+            "HL117",
+            obj,
+            ("metadata", "name"),
+            f"Secret {obj.name} is SOPS-encrypted but {ks.label} has no spec.decryption: kustomize-controller "
+            "refuses the whole apply ('is SOPS encrypted, configuring decryption is required')",
+            fix="add spec.decryption: {provider: sops, secretRef: {name: sops-age}} to the Flux Kustomization "
+            "(or to the parent patch that sets it for all children)",
+            related=[ks.obj.path],
+        )
+
+
+def _decryption_patched(ks: FluxKS) -> bool:
+    """A parent patch that mentions decryption and that the model may not have applied (selectors it
+    does not evaluate): do not guess."""
+    parent = ks.parent
+    while parent is not None:
+        items = parent.spec.get("patches")
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and "decryption" in str(item.get("patch", "")):
+                return True
+        parent = parent.parent
+    return False
+
+
+# --- HL604 non-string-metadata --------------------------------------------------------------------
+STRING_MAPS = (
+    ("metadata", "labels"),
+    ("metadata", "annotations"),
+    ("spec", "template", "metadata", "labels"),
+    ("spec", "template", "metadata", "annotations"),
+    ("spec", "jobTemplate", "spec", "template", "metadata", "labels"),
+    ("spec", "jobTemplate", "spec", "template", "metadata", "annotations"),
+    ("spec", "selector", "matchLabels"),
+)
+WORKLOAD_GROUPS = {"", "apps", "batch"}
+
+
+def _dig(data: Any, keys: tuple[Any, ...]) -> Any:
+    for k in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(k)
+    return data
+
+
+def _yaml_type(text: str) -> str | None:
+    """The YAML 1.2 type a plain scalar resolves to, when it is not a string."""
+    parsed = parse_bytes("<value>", f"v: {text}\n".encode())
+    value = parsed.docs[0].get("v") if parsed.docs and isinstance(parsed.docs[0], dict) else text
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    return None
+
+
+def _schema_covered() -> set[tuple[str, str]]:
+    return set(SCHEMAS)
+
+
+@check("HL604")
+def non_string_metadata(ctx: Context) -> Iterator[Finding]:
+    covered = _schema_covered()  # HL601 validates these kinds' metadata already
+    for obj in manifest_objects(ctx):
+        if obj.is_sops:
+            continue
+        maps: tuple[tuple[str, ...], ...] = STRING_MAPS if obj.group in WORKLOAD_GROUPS else STRING_MAPS[:2]
+        if obj.kind == "Service" and obj.group == "":
+            maps = (*STRING_MAPS[:2], ("spec", "selector"))
+        for keys in maps:
+            if keys[0] == "metadata" and (obj.api_version, obj.kind) in covered:
+                continue
+            values = _dig(obj.data, keys)
+            if not isinstance(values, dict):
+                continue
+            for name, value in values.items():
+                if value is None or isinstance(value, str):
+                    continue
+                shown = "true" if value is True else "false" if value is False else str(value)
+                kind = "a boolean" if isinstance(value, bool) else "a number"
+                yield ctx.at(
+                    "HL604",
+                    obj,
+                    (*keys, name),
+                    f"{'.'.join(keys)}.{name} of {obj.kind} {obj.name} is {kind} ({shown}), not a string: the API "
+                    "server rejects the object, or kustomize-controller drops all its labels/annotations",
+                    fix=f'quote the value: {name}: "{shown}"',
+                )
+        if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
+            yield from _substitute_values(ctx, obj)
+    yield from _substituted_labels(ctx)
+
+
+def _substitute_values(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
+    post = obj.spec.get("postBuild")
+    values = post.get("substitute") if isinstance(post, dict) else None
+    if not isinstance(values, dict):
+        return
+    for name, value in values.items():
+        if isinstance(value, str) or value is None:
+            continue
+        shown = "true" if value is True else "false" if value is False else str(value)
+        yield ctx.at(
+            "HL604",
+            obj,
+            ("spec", "postBuild", "substitute", name),
+            f"postBuild.substitute.{name} is {'a boolean' if isinstance(value, bool) else 'a number'} ({shown}); "
+            "the Kustomization CRD takes strings only, so the API server rejects this Kustomization",
+            fix=f'quote the value: {name}: "{shown}"',
+        )
+
+
+def _substituted_labels(ctx: Context) -> Iterator[Finding]:
+    """A plain (unquoted) `${VAR}` label/annotation value whose substituted text is a YAML number or
+    boolean: Flux substitutes the YAML text, so the value stops being a string (SEMANTICS 1.7)."""
+    if not has_flux(ctx):
+        return
+    repo = ctx.repo
+    seen: set[tuple[int, str, str]] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None or ks.post_build is None:
+            continue
+        variables = None
+        for applied in ks.applied:
+            obj = applied.obj
+            if obj.is_sops or substitution_disabled(obj.data):
+                continue
+            for keys in STRING_MAPS[:2]:
+                values = _dig(obj.data, keys)
+                if not isinstance(values, dict):
+                    continue
+                for name, value in values.items():
+                    if not isinstance(value, str) or not value.startswith("${") or "}" not in value:
+                        continue
+                    node = repo.positions.node(obj.path, obj.doc, (*keys, name))
+                    if node is None or getattr(node, "style", None):
+                        continue  # quoted in the file: stays a string after substitution
+                    if variables is None:
+                        variables = variables_of(repo, ks).values
+                    text = resolve(value, variables)
+                    if not text or text.startswith("\0"):
+                        continue
+                    kind = _yaml_type(text)
+                    if kind is None or (id(obj), ".".join(keys), name) in seen:
+                        continue
+                    seen.add((id(obj), ".".join(keys), name))
+                    yield ctx.at(
+                        "HL604",
+                        obj,
+                        (*keys, name),
+                        f"{'.'.join(keys)}.{name} is an unquoted {value}, which {ks.label} substitutes with "
+                        f"'{text}': the value becomes {kind}, not a string, and the apply fails",
+                        fix=f'quote it in the manifest: {name}: "{value}"',
+                    )
+
+
+# --- HL605 invalid-flux-value ---------------------------------------------------------------------
+DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
+SHORT_DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m))+$"  # source-controller timeouts: no hours
+
+# kind -> [(field path, pattern or allowed values)], every API version of the kind (the CRDs of
+# fluxcd/{kustomize,helm,source,notification,image-*}-controller: kubebuilder Pattern and Enum markers)
+FLUX_FIELDS: dict[str, list[tuple[tuple[str, ...], Any]]] = {
+    "Kustomization": [
+        (("spec", "interval"), DURATION), (("spec", "retryInterval"), DURATION), (("spec", "timeout"), DURATION),
+        (("spec", "sourceRef", "kind"), ["GitRepository", "OCIRepository", "Bucket", "ExternalArtifact"]),
+        (("spec", "decryption", "provider"), ["sops"]),
+        (("spec", "postBuild", "substituteFrom", "*", "kind"), ["ConfigMap", "Secret"]),
+        (("spec", "postBuild", "substituteStrategy"), ["WithVariables", "Always"]),
+        (("spec", "deletionPolicy"), ["MirrorPrune", "Delete", "WaitForTermination", "Orphan"]),
+    ],
+    "HelmRelease": [
+        (("spec", "interval"), DURATION), (("spec", "timeout"), DURATION),
+        (("spec", "chart", "spec", "interval"), DURATION),
+        (("spec", "install", "timeout"), DURATION), (("spec", "upgrade", "timeout"), DURATION),
+        (("spec", "test", "timeout"), DURATION), (("spec", "rollback", "timeout"), DURATION),
+        (("spec", "uninstall", "timeout"), DURATION),
+        (("spec", "install", "strategy", "retryInterval"), DURATION),
+        (("spec", "upgrade", "strategy", "retryInterval"), DURATION),
+        (("spec", "chart", "spec", "sourceRef", "kind"), ["HelmRepository", "GitRepository", "Bucket"]),
+        (("spec", "chart", "spec", "reconcileStrategy"), ["ChartVersion", "Revision"]),
+        (("spec", "chartRef", "kind"), ["OCIRepository", "HelmChart", "ExternalArtifact"]),
+        (("spec", "valuesFrom", "*", "kind"), ["Secret", "ConfigMap"]),
+        (("spec", "install", "crds"), ["Skip", "Create", "CreateReplace"]),
+        (("spec", "upgrade", "crds"), ["Skip", "Create", "CreateReplace"]),
+        (("spec", "upgrade", "remediation", "strategy"), ["rollback", "uninstall"]),
+        (("spec", "install", "strategy", "name"), ["RemediateOnFailure", "RetryOnFailure"]),
+        (("spec", "upgrade", "strategy", "name"), ["RemediateOnFailure", "RetryOnFailure"]),
+        (("spec", "driftDetection", "mode"), ["enabled", "warn", "disabled"]),
+    ],
+    "GitRepository": [
+        (("spec", "interval"), DURATION), (("spec", "timeout"), SHORT_DURATION),
+        (("spec", "provider"), ["generic", "aws", "azure", "github"]),
+        (("spec", "verify", "mode"), ["head", "HEAD", "Tag", "TagAndHEAD"]),
+    ],
+    "OCIRepository": [
+        (("spec", "interval"), DURATION), (("spec", "timeout"), SHORT_DURATION),
+        (("spec", "provider"), ["generic", "aws", "azure", "gcp"]),
+        (("spec", "layerSelector", "operation"), ["extract", "copy"]),
+        (("spec", "verify", "provider"), ["cosign", "notation"]),
+    ],
+    "HelmRepository": [
+        (("spec", "interval"), DURATION), (("spec", "timeout"), SHORT_DURATION),
+        (("spec", "type"), ["default", "oci"]), (("spec", "provider"), ["generic", "aws", "azure", "gcp"]),
+    ],
+    "Bucket": [
+        (("spec", "interval"), DURATION), (("spec", "timeout"), SHORT_DURATION),
+        (("spec", "provider"), ["generic", "aws", "gcp", "azure"]),
+    ],
+    "HelmChart": [
+        (("spec", "interval"), DURATION),
+        (("spec", "sourceRef", "kind"), ["HelmRepository", "GitRepository", "Bucket"]),
+        (("spec", "reconcileStrategy"), ["ChartVersion", "Revision"]),
+        (("spec", "verify", "provider"), ["cosign", "notation"]),
+    ],
+    "ImageRepository": [(("spec", "interval"), DURATION), (("spec", "timeout"), DURATION)],
+    "ImagePolicy": [
+        (("spec", "interval"), DURATION),
+        (("spec", "policy", "alphabetical", "order"), ["asc", "desc"]),
+        (("spec", "policy", "numerical", "order"), ["asc", "desc"]),
+    ],
+    "ImageUpdateAutomation": [
+        (("spec", "interval"), DURATION),
+        (("spec", "sourceRef", "kind"), ["GitRepository"]),
+        (("spec", "update", "strategy"), ["Setters"]),
+    ],
+    "Receiver": [(("spec", "interval"), DURATION)],
+    "Provider": [(("spec", "interval"), DURATION), (("spec", "timeout"), DURATION)],
+    "Alert": [(("spec", "eventSeverity"), ["info", "error"])],
+}  # fmt: skip
+FLUX_GROUPS = {
+    "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io", "source.toolkit.fluxcd.io",
+    "notification.toolkit.fluxcd.io", "image.toolkit.fluxcd.io",
+}  # fmt: skip
+
+
+@cache
+def _hl601_fields(api_version: str, kind: str) -> frozenset[str]:
+    """Dotted field paths (lists as '*') whose durations/enums HL601's schema for this kind checks."""
+    name = SCHEMAS.get((api_version, kind))
+    if name is None:
+        return frozenset()
+    out: set[str] = set()
+
+    def walk(node: Any, path: list[str]) -> None:
+        if not isinstance(node, dict):
+            return
+        if node.get("$ref", "").endswith("/duration") or "enum" in node:
+            out.add(".".join(path))
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict):
+                for prop, sub in value.items():
+                    walk(sub, [*path, prop])
+            elif key in ("items", "additionalProperties"):
+                walk(value, [*path, "*"])
+            elif key in ("anyOf", "oneOf", "allOf") and isinstance(value, list):
+                for sub in value:
+                    walk(sub, path)
+
+    walk(schema(f"kinds/{name}"), [])
+    return frozenset(out)
+
+
+def _values_at(data: Any, path: tuple[str, ...], prefix: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if not path:
+        yield prefix, data
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(data, list):
+            for index, item in enumerate(data):
+                yield from _values_at(item, rest, (*prefix, index))
+        return
+    if isinstance(data, dict) and head in data:
+        yield from _values_at(data[head], rest, (*prefix, head))
+
+
+def _duration_hint(value: str) -> str:
+    m = re.fullmatch(r"(\d+)\s*(d|w|y|days?|weeks?)", value)
+    if m:
+        hours = int(m.group(1)) * {"d": 24, "w": 168, "y": 8760}[m.group(2)[0]]
+        return f"; write {hours}h"
+    if re.fullmatch(r"\d+", value):
+        return f"; add a unit, e.g. {value}s or {value}m"
+    return ""
+
+
+@check("HL605")
+def invalid_flux_value(ctx: Context) -> Iterator[Finding]:
+    for obj in manifest_objects(ctx):
+        if obj.group not in FLUX_GROUPS or obj.is_sops:
+            continue
+        fields = FLUX_FIELDS.get(obj.kind)
+        if not fields:
+            continue
+        covered = _hl601_fields(obj.api_version, obj.kind)
+        for path, rule in fields:
+            dotted = ".".join(path)
+            for keys, value in _values_at(obj.data, path):
+                if value is None or (isinstance(value, str) and "${" in value):
+                    continue
+                if isinstance(rule, str):  # a duration
+                    if isinstance(value, str) and re.fullmatch(rule, value):
+                        continue
+                    if dotted in covered and not (isinstance(value, str) and re.fullmatch(DURATION, value)):
+                        continue  # HL601 reports it
+                    shown = value if isinstance(value, str) else str(value)
+                    hours = "" if rule == DURATION else " (source-controller timeouts take ms, s and m only)"
+                    yield ctx.at(
+                        "HL605",
+                        obj,
+                        keys,
+                        f"{dotted} of {obj.kind} {obj.name} is '{shown}', not a duration the CRD accepts{hours}: "
+                        f"the API server rejects the object{_duration_hint(shown) if isinstance(value, str) else ''}",
+                        fix="a Flux duration is a sequence of number+unit with units ms, s, m, h (e.g. 90s, 1h30m)",
+                    )
+                else:
+                    if value in rule or dotted in covered:
+                        continue
+                    hint = _nearest(str(value), rule) if isinstance(value, str) else ""
+                    yield ctx.at(
+                        "HL605",
+                        obj,
+                        keys,
+                        f"{dotted} of {obj.kind} {obj.name} is '{value}', not one of {', '.join(rule)}: the API "
+                        f"server rejects the object{hint}",
+                        fix=f"use one of {', '.join(rule)} (values are case-sensitive)",
+                    )

@@ -1,0 +1,150 @@
+"""HL001-HL006: YAML syntax, duplicate keys, unrendered templates, invalid resources, skipped files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from homelint.core.context import Context
+from homelint.core.model import Finding, Span
+from homelint.rules.common import has_flux
+from homelint.rules.registry import check
+
+TEMPLATE_HINTS = ("{{", "{%", "#{", "#%")
+
+
+@check("HL001", "HL002", "HL007")
+def syntax_problems(ctx: Context) -> Iterator[Finding]:
+    """What the loader found wrong in a file's YAML, or too big to read."""
+    yield from _loader_problems(ctx, ("HL001", "HL002", "HL007"))
+
+
+def _loader_problems(ctx: Context, wanted: tuple[str, ...]) -> Iterator[Finding]:
+    """The loader's problems of the `wanted` rules, except in files that are templates, not manifests."""
+    repo = ctx.repo
+    applied = ctx.flux.applied_files
+    for path, parsed in repo.parsed.items():
+        if not parsed.problems:
+            continue
+        if path not in applied and _looks_templated(repo, path, parsed):
+            continue  # a Helm/Go or Jinja template, not a manifest
+        for problem in parsed.problems:
+            if problem.rule not in wanted:
+                continue
+            end_line = problem.end_line or problem.line
+            end_col = problem.end_column or problem.column + 1
+            fix = {
+                "HL001": "fix the YAML at this position (yamllint or your editor's YAML mode shows the structure)",
+                "HL002": "remove one of the two keys; YAML parsers disagree on which one wins",
+                "HL006": "make the file readable, or exclude it in .homelint.yaml",
+                "HL007": "split the repository, or exclude generated folders in .homelint.yaml",
+            }[problem.rule]
+            yield ctx.finding(
+                problem.rule,
+                path,
+                Span(problem.line, problem.column, end_line, end_col),
+                problem.message,
+                fix=fix,
+                key=f"{problem.rule}/{problem.message}",
+            )
+
+
+def _looks_templated(repo: object, path: str, parsed: object) -> bool:
+    if getattr(parsed, "templated", None):
+        return True
+    if path.endswith((".j2", ".jinja", ".tpl", ".gotmpl")) or "/templates/" in f"/{path}":
+        return True
+    raw = repo.read_bytes(path) or b""  # type: ignore[attr-defined]
+    return any(hint.encode() in raw for hint in TEMPLATE_HINTS)
+
+
+@check("HL003")
+def unrendered_template(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    for path in sorted(ctx.flux.applied_files):
+        parsed = repo.parsed.get(path)
+        if parsed is None:
+            continue
+        reported: set[int] = set()
+        for line, column, text in parsed.templated:
+            makejinja = text.startswith(("#{", "#%"))
+            if not makejinja or line in reported:
+                continue
+            reported.add(line)
+            yield ctx.finding(
+                "HL003",
+                path,
+                Span(line, column, line, column + len(text)),
+                f"unrendered makejinja template '{text}' in a file Flux applies",
+                fix="render the templates (homelint render / task configure) and commit the output, not the template",
+                key=f"HL003/{text}",
+            )
+        for obj in repo.objects_by_file.get(path, []):
+            for field in (("metadata", "name"), ("metadata", "namespace"), ("kind",), ("apiVersion",)):
+                value: Any = obj.data
+                for k in field:
+                    value = value.get(k) if isinstance(value, dict) else None
+                if isinstance(value, str) and ("{{" in value or "{%" in value) and obj.kind != "HelmRelease":
+                    yield ctx.at(
+                        "HL003",
+                        obj,
+                        field,
+                        f"unrendered Jinja/Go template '{value[:60]}' in {'.'.join(field)}; Flux applies it literally",
+                        fix="render the template before committing; Flux does not evaluate {{ }}",
+                    )
+
+
+@check("HL004")
+def invalid_resource(ctx: Context) -> Iterator[Finding]:
+    if not has_flux(ctx):
+        return
+    repo = ctx.repo
+    for path in sorted(ctx.flux.resource_files):
+        parsed = repo.parsed.get(path)
+        if parsed is None or not parsed.text_ok:
+            continue
+        for index, doc in enumerate(parsed.docs):
+            if doc is None:
+                continue
+            if not isinstance(doc, dict):
+                what = "a list" if isinstance(doc, list) else f"a {type(doc).__name__} scalar"
+                yield ctx.finding(
+                    "HL004",
+                    path,
+                    repo.span(path, index),
+                    f"document {index + 1} is {what}, not a Kubernetes object",
+                    fix="a manifest document must be a mapping with apiVersion, kind and metadata.name",
+                    key=f"HL004/{index}/{what}",
+                )
+                continue
+            missing = [k for k in ("apiVersion", "kind") if not isinstance(doc.get(k), str) or not doc.get(k)]
+            meta = doc.get("metadata")
+            if not isinstance(meta, dict):
+                missing.append("metadata" if meta is None else "metadata (must be a mapping)")
+            elif not (meta.get("name") or meta.get("generateName")):
+                missing.append("metadata.name")
+            if missing:
+                where = ("metadata",) if missing == ["metadata.name"] else ()
+                yield ctx.finding(
+                    "HL004",
+                    path,
+                    repo.span(path, index, where),
+                    f"document {index + 1} has no {', '.join(missing)}; kustomize cannot build it",
+                    fix="add the missing fields, or move this file out of the path Flux applies",
+                    key=f"HL004/{index}/{','.join(missing)}",
+                )
+
+
+@check("HL006")
+def skipped_files(ctx: Context) -> Iterator[Finding]:
+    """Files the walk did not read (links out of the repository), and files the loader could not read."""
+    yield from _loader_problems(ctx, ("HL006",))
+    for skipped in ctx.repo.files.skipped:
+        yield ctx.finding(
+            "HL006",
+            skipped.path,
+            Span.point(1),
+            f"not read: {skipped.reason}",
+            fix="replace the link by the file, or exclude the path",
+            key=f"HL006/{skipped.reason}",
+        )

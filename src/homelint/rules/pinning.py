@@ -1,0 +1,132 @@
+"""HL501, HL503, HL504: charts and images are pinned. (HL502/HL505 are declarative rules.)"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from homelint.core.context import Context
+from homelint.core.model import Finding
+from homelint.model.graph import resolved_name
+from homelint.model.refs import helm_release_refs, pod_spec_refs
+from homelint.rules.common import applied_instances
+from homelint.rules.registry import check
+
+EXACT_SEMVER = re.compile(r"^[v=]?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def chart_version_problem(version: Any) -> str | None:
+    if version is None:
+        return "has no version, which means '*' (the newest chart, upgraded automatically)"
+    text = str(version).strip()
+    if not isinstance(version, str):
+        return f"version {version!r} is a YAML number, not a string; quote it"
+    if text in ("*", "", "x", "X", "latest"):
+        return f"version '{text}' matches every release"
+    if EXACT_SEMVER.match(text):
+        return None
+    return f"version '{text}' is a range (only a full MAJOR.MINOR.PATCH is exact)"
+
+
+@check("HL501")
+def unpinned_chart(ctx: Context) -> Iterator[Finding]:
+    seen: set[int] = set()
+    for applied in applied_instances(ctx):
+        obj = applied.obj
+        if obj.kind != "HelmRelease" or id(obj) in seen or obj.is_sops:
+            continue
+        seen.add(id(obj))
+        chart = obj.spec.get("chart")
+        spec = chart.get("spec") if isinstance(chart, dict) else None
+        if not isinstance(spec, dict):
+            continue
+        ref = spec.get("sourceRef")
+        if isinstance(ref, dict) and ref.get("kind") in ("GitRepository", "Bucket"):
+            continue  # the Chart.yaml in the source decides
+        version = spec.get("version")
+        if isinstance(version, str) and "${" in version:
+            version = resolved_name(applied, version, ctx.repo)
+            if version is None:
+                continue
+        problem = chart_version_problem(version)
+        if problem:
+            field = ("spec", "chart", "spec", "version") if "version" in spec else ("spec", "chart", "spec")
+            yield ctx.at(
+                "HL501",
+                obj,
+                field,
+                f"HelmRelease {obj.name}: chart {spec.get('chart')} {problem}",
+                fix="set spec.chart.spec.version to an exact version such as 1.2.3 (Renovate keeps it current)",
+            )
+
+
+def parse_image(image: str) -> tuple[str, str | None, bool]:
+    """(name, tag, has_digest) of an image reference."""
+    digest = "@sha256:" in image
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else None
+    return name, tag, digest
+
+
+def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | None, bool]]:
+    seen: set[int] = set()
+    for applied in applied_instances(ctx):
+        obj = applied.obj
+        if id(obj) in seen or obj.is_sops:
+            continue
+        seen.add(id(obj))
+        refs = helm_release_refs(obj) if obj.kind == "HelmRelease" else pod_spec_refs(obj)
+        for ref in refs:
+            if ref.kind != "image":
+                continue
+            if ref.name:
+                if "${" in ref.name or "{{" in ref.name:
+                    continue
+                _name, tag, digest = parse_image(ref.name)
+                yield obj, ref.field, ref.name, tag, digest
+            else:
+                repository, tag = ref.extra
+                if not isinstance(repository, str) or "${" in repository or "{{" in repository:
+                    continue
+                tag_text = None if tag is None else str(tag)
+                if tag_text and ("${" in tag_text or "{{" in tag_text):
+                    continue
+                digest = bool(tag_text and "@sha256:" in tag_text)
+                field = (*ref.field, "tag") if tag is not None else ref.field
+                yield obj, field, repository, (tag_text.split("@")[0] if tag_text else None), digest
+
+
+@check("HL503")
+def unpinned_image(ctx: Context) -> Iterator[Finding]:
+    for obj, field, image, tag, digest in _images(ctx):
+        if digest:
+            continue
+        if tag is None:
+            problem = "has no tag, so it means ':latest'"
+        elif tag == "latest":
+            problem = "uses the tag 'latest'"
+        else:
+            continue
+        yield ctx.at(
+            "HL503",
+            obj,
+            field,
+            f"{obj.kind} {obj.name}: image {image} {problem} and changes under you",
+            fix="pin a version tag (and ideally a digest: tag@sha256:...)",
+        )
+
+
+@check("HL504")
+def image_without_digest(ctx: Context) -> Iterator[Finding]:
+    for obj, field, image, tag, digest in _images(ctx):
+        if not digest and tag not in (None, "latest"):
+            yield ctx.at(
+                "HL504",
+                obj,
+                field,
+                f"{obj.kind} {obj.name}: image {image}:{tag} has no digest; tags can be re-pushed",
+                fix="append @sha256:<digest> (Renovate can maintain it)",
+            )

@@ -1,0 +1,468 @@
+"""HL201-HL206: Flux post-build placeholders are defined, documented and valid (SEMANTICS.md 1)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from homelint.core.context import Context
+from homelint.core.model import Finding, K8sObject, Span
+from homelint.core.substitution import VALID_VAR_NAME, Expr, scan
+from homelint.model.config import placeholder_doc_files
+from homelint.model.flux import FluxKS, substituted_objects
+from homelint.model.talos import env_uses, find_talos_configs
+from homelint.model.variables import Variables, variables_of
+from homelint.model.versions import versions_of
+from homelint.rules.registry import check
+
+
+def _uses(ctx: Context) -> list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
+    """Every `${...}` in objects applied by Kustomizations that substitute: the graph's uses-var edges."""
+
+    def build() -> list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
+        found: list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]] = []
+        for data in ctx.graph.edges("uses-var"):
+            ks, variables = data["ks"], variables_of(ctx.repo, data["ks"])
+            found.extend((ks, variables, data["obj"], field, is_key, expr, text) for field, is_key, expr, text in data["uses"])
+        return found
+
+    return ctx.repo.memo("placeholder-uses", build)
+
+
+def _source_keys(ctx: Context) -> Iterator[tuple[FluxKS, K8sObject, str, Any]]:
+    """(Kustomization, source object, data|stringData, key) for each substituteFrom source object, once."""
+    seen: set[int] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.post_build is None:
+            continue
+        for source in variables_of(ctx.repo, ks).sources:
+            for obj in source.objects:
+                if id(obj) in seen:
+                    continue
+                seen.add(id(obj))
+                for section in ("data", "stringData"):
+                    values = obj.data.get(section)
+                    if isinstance(values, dict):
+                        for key in values:
+                            yield ks, obj, section, key
+
+
+def _names(expr: Expr) -> Iterator[Expr]:
+    yield expr
+    for inner in expr.nested:
+        yield from _names(inner)
+
+
+def _looked(variables: Variables) -> str:
+    parts = []
+    if variables.origin and any(o == "substitute" for o in variables.origin.values()):
+        parts.append("postBuild.substitute")
+    for source in variables.sources:
+        state = "" if source.found else (" (optional, not in the repository)" if source.optional else " (not in the repository)")
+        parts.append(f"{source.kind} {source.name}{state}")
+    return ", ".join(parts) or "no variable sources"
+
+
+def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str]]:
+    """Each `${VAR}` without default that the applying Kustomization does not define, once per
+    place and Kustomization."""
+    reported: set[tuple[str, str, int, tuple[Any, ...], str]] = set()
+    for ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
+        if expr.error:
+            continue
+        for item in _names(expr):
+            if item.error or item.has_default or item.name in variables.values:
+                continue
+            ident = (ks.key, obj.path, obj.doc, field, item.name)
+            if ident in reported:
+                continue
+            reported.add(ident)
+            yield ks, variables, obj, field, is_key, item.name
+
+
+@check("HL201")
+def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
+    """One finding per placeholder position, naming every Kustomization (sorted) for which it is
+    undefined; a Kustomization whose sources may hold keys the repository cannot show (a source
+    not in the repository, an ExternalSecret with dataFrom) gets at most one info for all of them.
+    Strictness follows the Flux the repository installs (versions.py)."""
+    versions = versions_of(ctx.repo)
+    strictness: dict[str, tuple[bool, str]] = {}
+    at: dict[tuple[str, int, tuple[Any, ...], str], list[tuple[FluxKS, Variables, K8sObject, bool]]] = {}
+    open_uses: dict[str, tuple[FluxKS, Variables, list[tuple[K8sObject, tuple[Any, ...], bool, str]]]] = {}
+    for ks, variables, obj, field, is_key, name in _undefined(ctx):
+        if variables.open_sources:
+            open_uses.setdefault(ks.key, (ks, variables, []))[2].append((obj, field, is_key, name))
+            continue
+        group = at.setdefault((obj.path, obj.doc, field, name), [])
+        if all(k is not ks for k, *_ in group):
+            group.append((ks, variables, obj, is_key))
+    for (_path, _doc, field, name), group in at.items():
+        group.sort(key=lambda g: g[0].key)
+        ks, variables, obj, is_key = group[0]
+        if ks.key not in strictness:
+            strictness[ks.key] = versions.strict_substitution(ks)
+        strict, why = strictness[ks.key]
+        labels = [g[0].label for g in group]
+        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+        finding = ctx.finding(
+            "HL201",
+            path,
+            span,
+            f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)})"
+            + ("" if strict else f"; it becomes an empty string (no strict substitution: {why})"),
+            fix=f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}",
+            key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
+            related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
+        )
+        if not strict:
+            finding.severity = "warning"
+        yield finding
+    for ks, variables, uses in open_uses.values():
+        yield _open_sources_info(ctx, ks, variables, uses)
+
+
+@check("HL607")
+def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
+    """HL607: the Flux upgrade target (--target flux=2.9) turns on strict substitution, and this
+    undefined ${VAR}, an empty string today, then fails the whole Kustomization."""
+    versions = versions_of(ctx.repo)
+    if "flux" not in versions.targets:
+        return
+    for ks, variables, obj, field, is_key, name in _undefined(ctx):
+        strict_now, why = versions.strict_substitution(ks)
+        later = versions.strict_at_target(ks)
+        if strict_now or later is None or not later[1]:
+            continue
+        target = later[0]
+        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+        finding = ctx.finding(
+            "HL607",
+            path,
+            span,
+            f"${{{name}}} is not defined for {ks.label}: today it becomes an empty string ({why}), "
+            f"but Flux {target} substitutes strictly and fails the whole Kustomization",
+            fix=f"define {name} (postBuild.substitute or a substituteFrom source), give a default ${{{name}:=}}, "
+            "escape it as $${...}, or label the object kustomize.toolkit.fluxcd.io/substitute: disabled",
+            key=f"HL607/{obj.kind}/{obj.name}/{name}/{ks.key}",
+            related=[s.path for src in variables.sources for s in src.objects],
+        )
+        if variables.open_sources:
+            finding.severity = "warning"  # it may come from a source homelint cannot read
+        yield finding
+
+
+def _bounded(items: list[str], limit: int = 3) -> str:
+    """`a, b, c and 4 more`: messages stay short whatever the repository's size."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _open_sources_info(
+    ctx: Context, ks: FluxKS, variables: Variables, uses: list[tuple[K8sObject, tuple[Any, ...], bool, str]]
+) -> Finding:
+    names = sorted({name for *_, name in uses})
+    why = []
+    for source in variables.open_sources:
+        if not source.found:
+            why.append(f"{source.kind} {source.name} is not in the repository")
+        else:
+            makers = ", ".join(sorted(o.name for o in source.unknowable))
+            why.append(
+                f"Secret {source.name} gets its keys from the secret store (ExternalSecret {makers}: dataFrom/templateFrom)"
+            )
+    source = variables.open_sources[0]
+    if ks.obj is not None:  # the substituteFrom entry (or the nearest node: a parent's patch may add it)
+        path, span = ks.obj.path, ctx.repo.obj_span(ks.obj, "spec", "postBuild", "substituteFrom", source.index)
+    else:
+        obj, field, is_key, name = sorted(uses, key=lambda u: (u[0].path, u[0].doc, str(u[1])))[0]
+        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+    finding = ctx.finding(
+        "HL201",
+        path,
+        span,
+        f"{ks.label} uses {len(names)} placeholder{'s' if len(names) != 1 else ''} defined nowhere in the repository "
+        f"({_bounded(['${' + n + '}' for n in names], 5)}); {'; '.join(why)}, so they may be defined there",
+        fix="check that the source defines them, or give defaults (${NAME:=value}); list the keys in the ExternalSecret "
+        "(data/template) to let homelint check them",
+        key=f"HL201/open/{ks.key}",
+        related=sorted({obj.path for obj, *_ in uses}),
+    )
+    finding.severity = "info"
+    return finding
+
+
+@check("HL204")
+def invalid_substitution(ctx: Context) -> Iterator[Finding]:
+    for ks, _variables, obj, field, is_key, expr, text in _uses(ctx):
+        bad = [e for e in _names(expr) if e.error]
+        if not bad:
+            continue
+        snippet = text[expr.start : min(expr.end, expr.start + 40)]
+        where = ".".join(map(str, field)) or "the document"
+        named = f" of {bad[0].name}" if VALID_VAR_NAME.match(bad[0].name or "") and len(bad[0].name) <= 60 else ""
+        path, span = ctx.repo.text_location(obj, field, snippet, key=is_key)
+        yield ctx.finding(
+            "HL204",
+            path,
+            span,
+            # the text is not quoted: it may be a secret (a default value, a password with `${`)
+            f"a '${{...}}' expression{named} in {'a key of ' if is_key else ''}{where} breaks Flux substitution for "
+            f"{ks.label}: {bad[0].error}; the whole Kustomization fails to build",
+            fix="escape it as '$${...}' to keep it literal, or label the object kustomize.toolkit.fluxcd.io/substitute: disabled",
+            key=f"HL204/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{snippet}",
+        )
+
+
+def _docs_text(ctx: Context) -> dict[str, str] | None:
+    """The placeholder docs: path -> what a reader takes as documentation (see `_prose`), in path
+    order; None when the repository has none."""
+    files = placeholder_doc_files(ctx.config, ctx.repo.files.all_files)
+    return {p: _prose(ctx.repo.read_text(p) or "") for p in files} if files else None
+
+
+FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
+INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+DOCUMENTED = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# variables of the shell and the environment: in docs they are never Flux placeholders
+SHELL_VARIABLES = frozenset(
+    {"HOME", "PATH", "PWD", "OLDPWD", "USER", "SHELL", "TMPDIR", "HOSTNAME", "LANG", "EDITOR", "TERM", "UID", "GID"}
+)
+
+
+def _prose(text: str) -> str:
+    """`text` with what is not documentation blanked out (same offsets, same lines): fenced code
+    blocks (shell sessions, example manifests) and inline code other than a bare name or
+    `${NAME}` (a command, a path such as `kubernetes/${cluster}/apps`)."""
+    out: list[str] = []
+    fence = ""
+    for line in text.splitlines(keepends=True):
+        marker = FENCE.match(line)
+        if fence:
+            out.append(_blank(line))
+            if (
+                marker
+                and marker.group(1)[0] == fence[0]
+                and len(marker.group(1)) >= len(fence)
+                and not line[marker.end() :].strip()
+            ):
+                fence = ""
+        elif marker:
+            fence = marker.group(1)
+            out.append(_blank(line))
+        else:
+            out.append(INLINE_CODE.sub(_keep_names, line))
+    return "".join(out)
+
+
+def _blank(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
+
+
+def _keep_names(match: re.Match[str]) -> str:
+    inner = match.group(2).strip()
+    if re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*", inner):
+        return match.group(0)
+    return _blank(match.group(0))
+
+
+@check("HL202", "HL203")
+def documentation(ctx: Context) -> Iterator[Finding]:
+    docs = _docs_text(ctx)
+    used: dict[str, list[tuple[K8sObject, tuple[Any, ...], bool, FluxKS]]] = defaultdict(list)
+    for ks, _variables, obj, field, is_key, expr, _text in _uses(ctx):
+        for item in _names(expr):
+            if item.name:
+                used[item.name].append((obj, field, is_key, ks))
+    # HL202: variables from substituteFrom sources used in manifests but not in the docs
+    if docs is not None:
+        files = list(docs)
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "\n".join(docs.values())))
+        reported: set[str] = set()
+        for _ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
+            for item in _names(expr):
+                origin = variables.origin.get(item.name, "")
+                if not origin or origin == "substitute" or item.name in words or item.name in reported:
+                    continue
+                reported.add(item.name)
+                path, span = ctx.repo.text_location(obj, field, "${" + item.name, key=is_key)
+                yield ctx.finding(
+                    "HL202",
+                    path,
+                    span,
+                    f"${{{item.name}}} (from {origin}) is not mentioned in the placeholder docs "
+                    f"({files[0] if len(files) == 1 else f'{len(files)} files: {files[0]}, ...'})",
+                    fix=f"describe {item.name} in the placeholder docs, so a fork knows to set it",
+                    key=f"HL202/{item.name}",
+                    related=files,
+                )
+    # talhelper: talenv variables used in talconfig.yaml and the files it substitutes (same rules)
+    talos_used: set[str] = set()
+    yield from _talenv_documentation(ctx, docs, talos_used)
+    # HL203: keys of substituteFrom sources that nothing uses; documented placeholders never used
+    all_used = set(used) | talos_used
+    for _ks, obj, section, key in _source_keys(ctx):
+        if str(key) not in all_used:
+            yield ctx.at(
+                "HL203",
+                obj,
+                (section, key),
+                f"{obj.kind} {obj.name} defines {key}, but no manifest uses ${{{key}}}",
+                key_node=True,
+                fix="remove the unused key, or ignore HL203 if other tooling reads it",
+            )
+    if docs is not None:
+        documented: dict[str, str] = {}  # placeholder -> first doc that shows it
+        for path, content in docs.items():
+            for name in DOCUMENTED.findall(content):
+                if name not in SHELL_VARIABLES:
+                    documented.setdefault(name, path)
+        for name in sorted(set(documented) - all_used):
+            path = documented[name]
+            content = docs[path]
+            offset = content.find("${" + name + "}")
+            line = content.count("\n", 0, offset) + 1
+            column = offset - (content.rfind("\n", 0, offset) + 1) + 1
+            yield ctx.finding(
+                "HL203",
+                path,
+                Span(line, column, line, column + len(name) + 3),
+                f"documented placeholder ${{{name}}} is used by no manifest",
+                fix="remove it from the docs, or use it",
+                key=f"HL203/doc/{name}",
+            )
+
+
+def _talenv_documentation(ctx: Context, docs: dict[str, str] | None, used: set[str]) -> Iterator[Finding]:
+    """HL202 and HL203 for talhelper's env files (talenv.yaml, talenv.sops.yaml): a talenv variable
+    used but not in the placeholder docs, a talenv key nothing uses. Adds every use to `used`."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "\n".join(docs.values()))) if docs is not None else set()
+    files = list(docs or {})
+    reported: set[str] = set()
+    for cfg in find_talos_configs(ctx.repo):
+        if cfg.kind != "talhelper" or not cfg.env_files:
+            continue
+        uses, complete = env_uses(ctx.repo, cfg)
+        names = {use.name for use in uses}
+        used.update(names)
+        if docs is not None and "HL202" in ctx.enabled:
+            for use in uses:
+                if use.name not in cfg.env or use.name in words or use.name in reported:
+                    continue
+                reported.add(use.name)
+                if use.line:
+                    span = Span(use.line, use.column, use.line, use.column + len(use.name) + 2)
+                else:
+                    span = ctx.repo.positions.text_span(use.path, use.doc, use.keys, "${" + use.name)
+                yield ctx.finding(
+                    "HL202",
+                    use.path,
+                    span,
+                    f"${{{use.name}}} (from {cfg.env[use.name]}) is not mentioned in the placeholder docs "
+                    f"({files[0] if len(files) == 1 else f'{len(files)} files: {files[0]}, ...'})",
+                    fix=f"describe {use.name} in the placeholder docs, so a fork knows to set it",
+                    key=f"HL202/{use.name}",
+                    related=files,
+                )
+        if not complete or "HL203" not in ctx.enabled:
+            continue  # a file talhelper substitutes could not be read: it may use any key
+        for env_path in cfg.env_files:
+            parsed = ctx.repo.parsed.get(env_path)
+            for index, doc in enumerate(parsed.docs if parsed else []):
+                if not isinstance(doc, dict):
+                    continue
+                for key in doc:
+                    if key == "sops" or str(key) in names:
+                        continue
+                    yield ctx.finding(
+                        "HL203",
+                        env_path,
+                        ctx.repo.span(env_path, index, (key,), key=True),
+                        f"{env_path} defines {key}, but neither {cfg.path} nor a file it substitutes uses ${{{key}}}",
+                        fix="remove the unused key, or ignore HL203 if other tooling reads it",
+                        key=f"HL203/{env_path}/{key}",
+                    )
+
+
+def _known_flux_variables(ctx: Context) -> set[str]:
+    names: set[str] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.post_build is not None:
+            names.update(variables_of(ctx.repo, ks).values)
+    return names
+
+
+@check("HL205")
+def literal_placeholder(ctx: Context) -> Iterator[Finding]:
+    """One finding per object's first literal placeholder, naming every Kustomization (sorted)
+    that applies it without substituting."""
+    known = _known_flux_variables(ctx)
+    found: dict[tuple[str, int], tuple[K8sObject, tuple[Any, ...], bool, str, list[tuple[FluxKS, str]]]] = {}
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None:
+            continue
+        if ks.post_build is not None and variables_of(ctx.repo, ks).substitutes:
+            continue
+        why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
+        for obj in substituted_objects(ks):
+            ident = (obj.path, obj.doc)
+            if ident in found:
+                if all(k is not ks for k, _ in found[ident][4]):
+                    found[ident][4].append((ks, why))
+                continue
+            for field, text, is_key in ctx.repo.placeholder_strings(obj):
+                # only names some Kustomization provides: others are the application's own ${ENV}
+                exprs = [e for e in scan(text) if not e.error and e.name in known]
+                if exprs:
+                    found[ident] = (obj, field, is_key, exprs[0].name, [(ks, why)])
+                    break
+    for obj, field, is_key, name, users in found.values():
+        users.sort(key=lambda u: u[0].key)
+        whys = sorted({why for _, why in users})
+        why = whys[0] if len(whys) == 1 else "substitutes nothing"
+        if len(users) > 1:
+            why = why.replace("has no", "have no").replace("provides", "provide").replace("substitutes", "substitute")
+        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+        yield ctx.finding(
+            "HL205",
+            path,
+            span,
+            f"${{{name}}} reaches the cluster literally: {_bounded([ks.label for ks, _ in users])} {why}",
+            fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or escape it as $${...}",
+            key=f"HL205/{obj.kind}/{obj.name}/{name}",
+            related=sorted({ks.obj.path for ks, _ in users if ks.obj is not None}),
+        )
+
+
+@check("HL206")
+def invalid_variable_name(ctx: Context) -> Iterator[Finding]:
+    for ks, obj, section, key in _source_keys(ctx):
+        if not VALID_VAR_NAME.match(str(key)):
+            yield ctx.at(
+                "HL206",
+                obj,
+                (section, key),
+                f"'{key}' is not a valid variable name, and {obj.kind} {obj.name} is used in substituteFrom "
+                f"by {ks.label}: Flux fails the whole build ('var name is invalid')",
+                key_node=True,
+                fix="rename the key to letters, digits and underscores (not starting with a digit)",
+            )
+    seen: set[int] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.post_build is None:
+            continue
+        inline = ks.post_build.get("substitute") if ks.post_build else None
+        if isinstance(inline, dict) and ks.obj is not None and id(ks.obj) not in seen:
+            seen.add(id(ks.obj))
+            for key in inline:
+                if not VALID_VAR_NAME.match(str(key)):
+                    yield ctx.at(
+                        "HL206",
+                        ks.obj,
+                        ("spec", "postBuild", "substitute", key),
+                        f"'{key}' is not a valid variable name: Flux fails the whole build",
+                        key_node=True,
+                        fix="rename the key to letters, digits and underscores (not starting with a digit)",
+                    )

@@ -1,0 +1,283 @@
+"""HL601-HL606: JSON-schema validation of the kinds homelint reasons about, and API versions judged
+against the releases the repository installs (versions.py, schemas/api-versions.yaml)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from homelint.core.context import Context
+from homelint.core.model import FILE_START, Finding, K8sObject, Span
+from homelint.model.flux import FLUX_KS_GROUP
+from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, checker, readable
+from homelint.model.versions import ApiEntry, Installed, Verdict, Version, judge, table, versions_of
+from homelint.rules.common import manifest_objects
+from homelint.rules.registry import check
+
+
+def _as_applied(ctx: Context) -> dict[tuple[str, int], list[tuple[dict[str, Any], K8sObject]]]:
+    """(path, doc) -> the object as Flux applies it, where that differs from the file: a Flux
+    Kustomization materialised by its parent, any object patched in its build (kustomize patches,
+    the spec.patches of the Kustomization that applies it)."""
+    variants: dict[tuple[str, int], list[tuple[dict[str, Any], K8sObject]]] = defaultdict(list)
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is not None and ks.data is not ks.obj.data:
+            variants[(ks.obj.path, ks.obj.doc)].append((ks.data, ks.obj))
+        for applied in ks.applied:
+            obj = applied.obj
+            if obj.unpatched is None or (obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP):
+                continue  # a Flux Kustomization is materialised above, from its own parent's point of view
+            variants[(obj.path, obj.doc)].append((obj.data, obj))
+    return variants
+
+
+def _placeholder_at(data: Any, keys: tuple[Any, ...]) -> bool:
+    """Whether the value at `keys` is a `${...}` string (Flux substitutes it as YAML text, so
+    its type is not known here)."""
+    for key in keys:
+        if (isinstance(data, dict) and key in data) or (isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data)):
+            data = data[key]
+        else:
+            return False
+    return isinstance(data, str) and "${" in data
+
+
+@check("HL601")
+def schema_violation(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    applied_docs = {(o.path, o.doc): o.source for o in manifest_objects(ctx)}
+    kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
+    has_flux = bool(ctx.flux.kustomizations)
+    variants = _as_applied(ctx) if has_flux else {}
+    for path, parsed in repo.parsed.items():
+        rechecked: set[int] = set()
+        for doc, message, line, column, end_line, end_column in parsed.schema:
+            is_kustomization = path in kustomization_files and doc == 0 and message.startswith("kustomization:")
+            if is_kustomization:
+                if has_flux and path not in ctx.flux.applied_files:
+                    continue
+            elif (path, doc) not in applied_docs:
+                continue
+            elif (path, doc) in variants or repo.placeholder_strings(applied_docs[(path, doc)]):
+                if doc not in rechecked:  # judge the object as applied (patched, materialised)
+                    rechecked.add(doc)
+                    obj = applied_docs[(path, doc)]
+                    yield from _recheck(ctx, obj, variants.get((path, doc)) or [(obj.data, obj)])
+                continue
+            yield ctx.finding(
+                "HL601",
+                path,
+                Span(line, column, end_line, end_column),
+                message,
+                fix="see the field reference of this kind; Flux, kustomize or the API server reject it as it is",
+                key=f"HL601/{doc}/{message}",
+            )
+    for obj in manifest_objects(ctx):
+        if obj.kind != "Namespace" or obj.api_version != "v1":
+            continue
+        data = obj.data
+        if obj.effective_namespace and obj.effective_namespace != obj.name:
+            # kustomize's namespace transformer renames Namespace objects (the `name: _` idiom)
+            data = {**data, "metadata": {**obj.metadata, "name": obj.effective_namespace}}
+        name = SCHEMAS[("v1", "Namespace")]
+        for error in list(checker(name).iter_errors(data))[:MAX_ERRORS_PER_OBJECT]:
+            keys, message = readable(error)
+            yield ctx.at(
+                "HL601",
+                obj,
+                keys,
+                f"Namespace {obj.name}: {message}",
+                fix="a namespace name is a DNS label: lower-case letters, digits and '-'",
+            )
+
+
+def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], K8sObject]]) -> Iterator[Finding]:
+    """The errors of the first applied variant that fails (each Kustomization applying a
+    failing variant fails), each where that variant has the field (a patch's line for a field a
+    patch set); errors only a `${...}` value causes are not judged."""
+    name = SCHEMAS.get((obj.api_version, obj.kind))
+    if name is None:
+        return
+    for data, where in variants:
+        errors = sorted(checker(name).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        found = []
+        for error in errors[:MAX_ERRORS_PER_OBJECT]:
+            keys, message = readable(error)
+            if not _placeholder_at(data, keys):
+                found.append((keys, message, error.validator == "additionalProperties"))
+        if found:
+            for keys, message, key_node in found:
+                yield ctx.at(
+                    "HL601",
+                    where,
+                    keys,
+                    f"{obj.kind} {obj.name}: {message}",
+                    key_node=key_node,
+                    fix="see the field reference of this kind; Flux, kustomize or the API server reject it as it is",
+                )
+            return
+
+
+@check("HL602", "HL603")
+def api_versions(ctx: Context) -> Iterator[Finding]:
+    """HL602: not served by the installed release. HL603: served, but deprecated or removed by a later
+    release, with a replacement the installed release serves. An apiVersion that only a newer release
+    can replace is no warning per object: one info per installed release says to upgrade first."""
+    versions = versions_of(ctx.repo)
+    apis = table()
+    waiting: dict[tuple[str, Version], tuple[Installed, dict[tuple[str, str], list[K8sObject]]]] = {}
+    for obj in ctx.repo.objects:
+        entry = apis.entry(obj.api_version, obj.kind)
+        if entry is None:
+            continue
+        installs = versions.for_object(entry.component, obj)
+        unserved = [(i, judge(entry, obj.api_version, i.version)) for i in installs]
+        unserved = [(i, v) for i, v in unserved if not v.served]
+        if unserved:
+            installed, verdict = unserved[0]
+            yield _not_served(ctx, obj, entry, installed, verdict, installs)
+            continue
+        lowest = installs[0]
+        verdict = judge(entry, obj.api_version, lowest.version)
+        if verdict.removed is None and verdict.deprecated is None:
+            continue
+        replacement = entry.best(lowest.version, also=installs[-1].version, than=obj.api_version)
+        if replacement is None:
+            if verdict.removed is not None and (not ctx.flux.kustomizations or obj.path in ctx.flux.applied_files):
+                _, uses = waiting.setdefault((entry.component, lowest.version), (lowest, {}))
+                uses.setdefault((obj.api_version, obj.kind), []).append(obj)
+            continue
+        if verdict.removed is not None:
+            when = f"{lowest.name} {verdict.removed} removes it"
+        else:
+            when = f"it is deprecated since {lowest.name} {verdict.deprecated}"
+        since = entry.versions[replacement].served
+        yield ctx.at(
+            "HL603",
+            obj,
+            ("apiVersion",),
+            f"{obj.kind} {obj.name} uses {obj.api_version}: {lowest.label} serves it, but {when}; "
+            f"use {replacement} (served since {lowest.name} {since})",
+            fix=f"change apiVersion to {replacement} now, before the upgrade that removes {obj.api_version}"
+            + (" (flux migrate rewrites Flux objects in the cluster)" if entry.component == "flux" else ""),
+            key=f"HL603/{obj.kind}/{obj.name}/{obj.api_version}",
+        )
+    for installed, uses in waiting.values():
+        yield _upgrade_hint(ctx, installed, uses)
+
+
+def _not_served(
+    ctx: Context, obj: K8sObject, entry: ApiEntry, installed: Installed, verdict: Verdict, installs: list[Installed]
+) -> Finding:
+    at = installed.version
+    recommended = entry.best(at)
+    if verdict.added is not None:
+        why = f"{installed.label} does not serve it yet (added in {verdict.added})"
+        fix = f"upgrade {installed.name} to {verdict.added} or later" + (f", or use {recommended}" if recommended else "")
+    else:
+        why = f"{installed.label} no longer serves it (removed in {verdict.removed})"
+        if installed.known:
+            why = f"{installed.label} does not serve it (removed in {verdict.removed})"
+        fix = (
+            f"change apiVersion to {recommended}"
+            if recommended
+            else (entry.note or f"remove the {obj.kind}: it has no replacement")
+        )
+        if recommended and entry.component == "flux":
+            fix += " (flux migrate rewrites the stored objects; check renamed fields)"
+    scope = f" in one of {len(installs)} clusters" if len(installs) > 1 else ""
+    message = f"{obj.kind} {obj.name} uses {obj.api_version}, but {why}{scope}"
+    if recommended and verdict.added is None:
+        message += f"; use {recommended}"
+    if not installed.known:
+        message += f" ({installed.source})"
+    return ctx.at("HL602", obj, ("apiVersion",), message, fix=fix, key=f"HL602/{obj.kind}/{obj.name}/{obj.api_version}")
+
+
+def _upgrade_hint(ctx: Context, installed: Installed, uses: dict[tuple[str, str], list[K8sObject]]) -> Finding:
+    """One info per installed release: apiVersions it serves that later releases remove, with no
+    replacement it serves yet (upgrade first, then migrate)."""
+    parts = []
+    first: K8sObject | None = None
+    for (api_version, kind), objs in sorted(uses.items()):
+        entry = table().entry(api_version, kind)
+        removed = entry.versions[api_version].removed if entry is not None else None
+        parts.append(f"{kind} {api_version} (removed in {removed}; {len(objs)} object{'s' if len(objs) != 1 else ''})")
+        first = first or min(objs, key=lambda o: (o.path, o.doc))
+    count = sum(len(objs) for objs in uses.values())
+    message = (
+        f"{installed.label} serves {count} object{'s' if count != 1 else ''} in apiVersions that later releases remove, "
+        f"and serves no replacement yet: {'; '.join(parts)}"
+    )
+    fix = f"upgrade {installed.name} one minor release at a time, migrating each apiVersion when its replacement is served"
+    related = sorted({o.path for objs in uses.values() for o in objs})[:20]
+    # at the place the version was read, when Flux applies that file (HL603 reports in applied files only)
+    reached = not ctx.flux.kustomizations or installed.path in ctx.flux.applied_files
+    if installed.path is not None and installed.path in ctx.repo.parsed and reached:
+        finding = ctx.finding(
+            "HL603",
+            installed.path,
+            Span.point(installed.line),
+            message,
+            fix=fix,
+            key=f"HL603/upgrade/{installed.name}/{installed.version}",
+            related=related,
+        )
+    else:
+        assert first is not None
+        span = ctx.repo.obj_span(first, "apiVersion") if first is not None else FILE_START
+        finding = ctx.finding(
+            "HL603",
+            first.path,
+            span,
+            message,
+            fix=fix,
+            key=f"HL603/upgrade/{installed.name}/{installed.version}",
+            related=related,
+        )
+    finding.severity = "info"
+    return finding
+
+
+@check("HL606")
+def removed_by_upgrade(ctx: Context) -> Iterator[Finding]:
+    """HL606: an apiVersion the installed release serves and the upgrade target (--target) does not."""
+    versions = versions_of(ctx.repo)
+    if not versions.targets:
+        return
+    apis = table()
+    for obj in ctx.repo.objects:
+        entry = apis.entry(obj.api_version, obj.kind)
+        if entry is None or entry.component not in versions.targets:
+            continue
+        target = versions.targets[entry.component]
+        at_target = judge(entry, obj.api_version, target)
+        if at_target.served:
+            continue
+        for installed in versions.for_object(entry.component, obj):
+            if not judge(entry, obj.api_version, installed.version).served:
+                continue  # HL602 already: it fails today
+            name = installed.name
+            why = f"removed in {at_target.removed}" if at_target.added is None else f"added only in {at_target.added}"
+            replacement = entry.best(target, also=installed.version)
+            if replacement is not None:
+                advice = f"change it to {replacement} before upgrading (both {installed.version} and {target} serve it)"
+            else:
+                replacement = entry.best(target)
+                advice = (
+                    f"change it to {replacement} while upgrading: {installed.label} does not serve {replacement} yet"
+                    if replacement
+                    else (entry.note or f"{target} serves no replacement")
+                )
+            yield ctx.at(
+                "HL606",
+                obj,
+                ("apiVersion",),
+                f"{obj.kind} {obj.name} uses {obj.api_version}: upgrading {name} from {installed.version} to {target} "
+                f"breaks it ({why}); {advice}",
+                fix=f"migrate {obj.api_version} before the {name} {target} upgrade lands"
+                + (" (flux migrate rewrites the stored objects)" if entry.component == "flux" else ""),
+                key=f"HL606/{obj.kind}/{obj.name}/{obj.api_version}/{name}",
+            )
+            break

@@ -1,0 +1,544 @@
+"""HL401-HL405: referenced Secrets and ConfigMaps are produced, no plaintext Secrets, stores exist, SOPS paths encrypted."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from homelint.core.context import Context
+from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
+from homelint.core.regex import linear
+from homelint.model.graph import Edge
+from homelint.rules.common import close_matches, has_flux, unproduced
+from homelint.rules.registry import check
+
+if TYPE_CHECKING:
+    from homelint.model.repo import Repo
+
+
+@check("HL401")
+def unproduced_secret(ctx: Context) -> Iterator[Finding]:
+    yield from _unproduced(ctx, "HL401", "secret", ctx.config.external_secrets)
+
+
+@check("HL405")
+def unproduced_configmap(ctx: Context) -> Iterator[Finding]:
+    yield from _unproduced(ctx, "HL405", "configmap", [])
+
+
+KIND_WORD = {"secret": "Secret", "configmap": "ConfigMap"}
+
+
+def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iterator[Finding]:
+    """A Secret (HL401) or ConfigMap (HL405) that something needs and nothing produces."""
+    if not has_flux(ctx):
+        return
+    produced, missing, unseen = unproduced(ctx, kind, external)
+    word = KIND_WORD[kind]
+    for node, ns, name, why in [(*m, None) for m in missing] + unseen:
+        by_object: dict[int, list[Edge]] = {}
+        for edge in ctx.graph.users_of(node, f"uses-{kind}"):
+            ref = edge["ref"]
+            obj = edge["applied"].obj
+            if ref.optional or edge["guessed"] or ("maybe-identifier" in ref.flags and _chart_identifier(obj, name, kind)):
+                continue
+            by_object.setdefault(id(obj), []).append(edge)
+        for edges in by_object.values():  # one finding per object and name, at its first reference
+            spans = sorted(
+                ((span.line, span.column), i)
+                for i, e in enumerate(edges)
+                for span in [ctx.repo.obj_span(e["applied"].obj, *e["field"])]
+            )
+            edge = edges[spans[0][1]]
+            count = len({s for s, _ in spans})
+            obj, ref = edge["applied"].obj, edge["ref"]
+            close = close_matches(name, produced.names.get(ns, set()))
+            hint = f"; {word}s made in that namespace with similar names: {', '.join(close)}" if close else ""
+            many = f" ({count} references)" if count > 1 else ""
+            if "substitute-from" in ref.flags:
+                what = (
+                    f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}, which nothing in "
+                    f"the repository produces: kustomize-controller fails the whole Kustomization ({word} not found) "
+                    "and applies none of its objects"
+                )
+                fix = f"add the {word} (or its generator), fix the name, or mark the source optional: true"
+            else:
+                chart = " (if the chart itself creates it, list it in secrets.external)" if "chart-value" in ref.flags else ""
+                made_by = (
+                    "no Secret, SOPS file, ExternalSecret, generator or operator the repository applies produces it"
+                    if kind == "secret"
+                    else "no ConfigMap, configMapGenerator or operator the repository applies produces it"
+                )
+                what = f"{obj.kind} {obj.name} uses {word} '{name}' in namespace {ns}{many}, but {made_by}{chart}"
+                fix = (
+                    "add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
+                    "if something outside the repository creates it"
+                    if kind == "secret"
+                    else "add the ConfigMap (or a configMapGenerator), fix the name, or mark the reference optional: true"
+                )
+            finding = ctx.at(
+                rule,
+                obj,
+                edge["field"],
+                f"{what}; {why}" if why else f"{what}{hint}",
+                fix=fix,
+                key=f"{rule}/{ns}/{name}/{obj.kind}/{obj.name}",
+            )
+            if why:
+                finding.severity = "info"
+            yield finding
+
+
+def _chart_identifier(obj: Any, name: str, kind: str) -> bool:
+    """Whether `name` is the identifier of an app-template secrets/configMaps item of the release."""
+    values = obj.spec.get("values")
+    if not isinstance(values, dict):
+        return False
+    sections = ("secrets",) if kind == "secret" else ("configMaps", "configmap")
+    return any(isinstance(values.get(s), dict) and name in values[s] for s in sections)
+
+
+SECRET_REFERENCE = re.compile(r"^\s*(op://|ref\+[a-z0-9]+://|<path:|vault:|bws://|\{\{.*\}\}\s*$)")
+FLUX_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=+?-][^}]*)?\}")
+_DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=+]([^}]+)\}")
+
+
+def _secret_default(default: str) -> bool:
+    """A placeholder's default that may be the secret itself: not a reference, an example value or a
+    placeholder word (`sample`, `none`), but 8 characters or more, or letters mixed with digits."""
+    text = default.strip().strip("\"'")
+    if not text or _not_plaintext(text):
+        return False
+    return len(text) >= 8 or (any(c.isalpha() for c in text) and any(c.isdigit() for c in text))
+
+
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+DOCUMENTATION_NETWORKS = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")  # RFC 5737, RFC 3849
+RESERVED_DOMAIN = re.compile(  # RFC 2606 (and RFC 6761 .localhost): names that never resolve to a real host
+    r"(?i)^(?:(?:[a-z0-9_*](?:[a-z0-9_-]*[a-z0-9])?\.)+(?:example|test|invalid|localhost)"
+    r"|(?:[a-z0-9_*](?:[a-z0-9_-]*[a-z0-9])?\.)*example\.(?:com|net|org)|localhost)\.?$"
+)
+
+
+def _not_plaintext(value: Any, *, encoded: bool = False) -> bool:
+    """Whether a Secret value holds no secret of its own: empty, a secret-manager reference
+    (op://, ref+..., <path:...>), a template, a value made with Flux placeholders (the secret part
+    comes from the variable: `${SECRET_REPO}/app`), or reserved documentation values (RFC 2606
+    domains, RFC 5737/3849 addresses, the all-zero UUID). `encoded`: a `data` value (base64)."""
+    if value is None:
+        return True
+    text = str(value).strip()
+    if any(_secret_default(m.group(1)) for m in _DEFAULTED.finditer(text)):
+        return False  # ${VAR:=value}, ${VAR:-value}, ${VAR:+value}: the value is written here, in plaintext
+    if not text or SECRET_REFERENCE.match(text) or FLUX_PLACEHOLDER.search(text):
+        return True
+    if encoded:
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8").strip()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return False
+        return not text or _documentation_value(text)  # Flux never substitutes inside base64
+    return _documentation_value(text)
+
+
+def _documentation_value(text: str) -> bool:
+    """Every part of `text` (split at commas and spaces) is a reserved example: a domain or email
+    under an RFC 2606 name, an address or network of RFC 5737/3849, a URL to one of them without
+    a password, or the all-zero UUID."""
+    parts = [p for p in re.split(r"[\s,;]+", text) if p]
+    return bool(parts) and len(parts) <= 16 and all(_documentation_part(p) for p in parts)
+
+
+def _documentation_part(part: str) -> bool:
+    if part.lower() == ZERO_UUID:
+        return True
+    if "://" in part:
+        try:
+            url = urlsplit(part)
+            host = url.hostname
+        except ValueError:
+            return False
+        return url.password is None and host is not None and _documentation_host(host)
+    if "@" in part:
+        local, _, domain = part.rpartition("@")
+        return bool(local) and ":" not in local and _documentation_host(domain)
+    return _documentation_host(part)
+
+
+def _documentation_host(host: str) -> bool:
+    text = host.strip("[]")
+    if RESERVED_DOMAIN.match(text.rsplit(":", 1)[0] if text.count(":") == 1 else text):
+        return True
+    candidates = [text, text.rsplit(":", 1)[0]] if text.count(":") == 1 else [text]
+    for candidate in candidates:
+        try:
+            network = ipaddress.ip_network(candidate, strict=False)
+        except ValueError:
+            continue
+        return any(
+            network.version == ipaddress.ip_network(doc).version and network.subnet_of(ipaddress.ip_network(doc))  # type: ignore[arg-type]
+            for doc in DOCUMENTATION_NETWORKS
+        )
+    return False
+
+
+def plaintext_keys(obj: Any) -> list[tuple[str, str]]:
+    """(data|stringData, key) of a v1 Secret's values that are plaintext secrets; [] when the
+    document is SOPS-encrypted or not a Secret."""
+    if obj.kind != "Secret" or obj.api_version != "v1":
+        return []
+    keys: list[tuple[str, str]] = []
+    for section in ("data", "stringData"):
+        values = obj.data.get(section)
+        if isinstance(values, dict):
+            keys.extend(
+                (section, str(k))
+                for k, v in values.items()
+                if not (obj.is_sops and _encrypted(v)) and not _not_plaintext(v, encoded=section == "data")
+            )
+    return keys
+
+
+def _encrypted(value: Any) -> bool:
+    """A value sops encrypted. A `sops:` block of its own does not make the values beside it so."""
+    return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
+
+
+@check("HL402")
+def plaintext_secret(ctx: Context) -> Iterator[Finding]:
+    flux = has_flux(ctx)
+    sops = SopsConfigs(ctx.repo)
+    for obj in ctx.repo.objects:
+        keys = plaintext_keys(obj)
+        if not keys:
+            continue
+        names = ", ".join(k for _, k in keys[:6]) + (" ..." if len(keys) > 6 else "")
+        section, first = keys[0]
+        rule = sops.rule_for(obj.path)
+        covered = rule is not None and rule.encrypts((section, first))
+        unapplied = flux and not obj.applied_by
+        finding = ctx.at(
+            "HL402",
+            obj,
+            (section, first),
+            f"Secret {obj.name} holds plaintext values (keys: {names}) in a file that is not SOPS-encrypted; "
+            "whoever can read the repository or a clone of it can read them, and git history keeps them"
+            + (f"; creation rule {rule.index + 1} of {rule.config} covers the file" if covered and rule else "")
+            + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied else ""),
+            key_node=True,
+            fix=f"run 'sops encrypt --in-place {obj.path}' (and rotate the values)"
+            if covered
+            else "encrypt the file with sops (and rotate the values), or move them to your secret store and use an ExternalSecret",
+            key=f"HL402/{obj.name}/{names}",
+            related=[rule.config] if rule is not None else [],
+        )
+        if unapplied:
+            finding.severity = "warning"
+        yield finding
+
+
+@check("HL403")
+def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
+    if not has_flux(ctx):
+        return
+    stores: set[tuple[str, str]] = set()
+    cluster_stores: set[str] = set()
+    for applied in ctx.flux.applied:
+        if applied.obj.group != "external-secrets.io":
+            continue
+        if applied.kind == "SecretStore":
+            stores.add((applied.ns, applied.name))
+        elif applied.kind == "ClusterSecretStore":
+            cluster_stores.add(applied.name)
+    if not stores and not cluster_stores:
+        unapplied = {o.name for o in ctx.repo.objects if o.kind in ("ClusterSecretStore", "SecretStore")}
+        cluster_stores |= unapplied
+    seen: set[tuple[int, str]] = set()
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.group != "external-secrets.io" or obj.kind not in ("ExternalSecret", "ClusterExternalSecret", "PushSecret"):
+            continue
+        if (id(obj), applied.ns) in seen:
+            continue
+        seen.add((id(obj), applied.ns))
+        for field, ref in _store_refs(obj):
+            name = ref.get("name")
+            if not isinstance(name, str) or "${" in name:
+                continue
+            kind = ref.get("kind") or "SecretStore"
+            ok = name in cluster_stores if kind == "ClusterSecretStore" else (applied.ns, name) in stores
+            if ok:
+                continue
+            other = ""
+            if kind == "SecretStore" and name in cluster_stores:
+                other = "; a ClusterSecretStore of that name exists: set kind: ClusterSecretStore (kind defaults to SecretStore)"
+            yield ctx.at(
+                "HL403",
+                obj,
+                (*field, "name"),
+                f"{obj.kind} {obj.name} uses {kind} '{name}'"
+                f"{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, which the repository does not define{other}",
+                fix="fix the store name/kind, or define the store",
+            )
+
+
+def _store_refs(obj: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    spec = obj.spec
+    if obj.kind == "ClusterExternalSecret":
+        inner = spec.get("externalSecretSpec")
+        base: tuple[Any, ...] = ("spec", "externalSecretSpec")
+        spec = inner if isinstance(inner, dict) else {}
+    else:
+        base = ("spec",)
+    ref = spec.get("secretStoreRef")
+    if isinstance(ref, dict):
+        yield (*base, "secretStoreRef"), ref
+    refs = spec.get("secretStoreRefs")
+    if isinstance(refs, list):
+        for i, item in enumerate(refs):
+            if isinstance(item, dict):
+                yield (*base, "secretStoreRefs", i), item
+    for section in ("data", "dataFrom"):
+        items = spec.get(section)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            store = (
+                item.get("sourceRef", {}).get("storeRef")
+                if isinstance(item, dict) and isinstance(item.get("sourceRef"), dict)
+                else None
+            )
+            if isinstance(store, dict):
+                yield (*base, section, i, "sourceRef", "storeRef"), store
+
+
+# SOPS, as `sops encrypt` decides (getsops/sops config/config.go and sops.go):
+# - the config is the first `.sops.yaml` found walking up from the working directory, not from the
+#   file (a `.sops.yml` is ignored with a warning). homelint assumes sops runs at the repository
+#   root, as task/just recipes do: the root `.sops.yaml` governs every file. A nested one governs
+#   only when sops runs inside its folder, so it is used only when the root has none (then the
+#   nearest one above the file is the only config sops can find for it).
+# - `path_regex` is a Go regexp searched (unanchored) in the file's path relative to the config's
+#   folder; the first matching creation rule wins, and a rule without `path_regex` matches every file.
+# - which values get encrypted: with `encrypted_regex` / `encrypted_suffix`, values below a key
+#   that matches; with `unencrypted_regex` / `unencrypted_suffix`, every value except those below a
+#   key that matches; with none of them, every value except those below a key ending in
+#   `_unencrypted`. A rule with more than one of them is refused by sops.
+SOPS_CONFIG = ".sops.yaml"
+DEFAULT_UNENCRYPTED_SUFFIX = "_unencrypted"
+SELECTORS = (
+    "encrypted_regex",
+    "encrypted_suffix",
+    "unencrypted_regex",
+    "unencrypted_suffix",
+    "encrypted_comment_regex",
+    "unencrypted_comment_regex",
+)
+SECRET_PAYLOAD = frozenset({"data", "stringData"})  # a Kubernetes Secret's values
+
+
+@dataclass(frozen=True)
+class SopsRule:
+    config: str  # path of the .sops.yaml
+    index: int  # position in creation_rules, from 0
+    path_regex: re.Pattern[str] | None  # None: the rule has no path_regex and matches every file
+    selector: str  # one of SELECTORS, or "" for sops' default (unencrypted_suffix _unencrypted)
+    key_regex: re.Pattern[str] | None = None
+    suffix: str = DEFAULT_UNENCRYPTED_SUFFIX
+
+    @property
+    def label(self) -> str:
+        regex = f" (path_regex '{self.path_regex.pattern}')" if self.path_regex is not None else ""
+        return f"creation rule {self.index + 1} of {self.config}{regex}"
+
+    @property
+    def names_keys(self) -> bool:
+        """The rule lists the keys to encrypt (encrypted_regex / encrypted_suffix)."""
+        return self.selector in ("encrypted_regex", "encrypted_suffix")
+
+    def matching_keys(self, keys: tuple[str, ...]) -> list[str]:
+        if self.selector.endswith("_suffix") or not self.selector:
+            return [k for k in keys if k.endswith(self.suffix)]
+        if self.key_regex is not None:
+            return [k for k in keys if self.key_regex.search(k)]
+        return []
+
+    def encrypts(self, keys: tuple[str, ...]) -> bool:
+        """Whether sops would encrypt the value below these keys (mapping keys from the document root)."""
+        if self.selector in ("encrypted_regex", "encrypted_suffix"):
+            return bool(self.matching_keys(keys))
+        if self.selector == "encrypted_comment_regex":
+            return False  # decided by comments, which the parsed data does not keep: never guess
+        if self.selector == "unencrypted_comment_regex":
+            return True
+        return not self.matching_keys(keys)
+
+
+def go_regex(pattern: str) -> Any | None:
+    """A Go regexp (sops's path_regex, encrypted_regex) compiled with RE2: the same syntax as Go's,
+    and linear time whatever pattern the repository commits. None if RE2 rejects it."""
+    try:
+        return linear(pattern)
+    except ValueError:
+        return None
+
+
+class SopsConfigs:
+    """The `.sops.yaml` files of a repository and the creation rule sops would use for a file."""
+
+    def __init__(self, repo: Repo) -> None:
+        def build() -> dict[str, list[SopsRule] | None]:
+            found: dict[str, list[SopsRule] | None] = {}
+            for path in sorted(repo.files.all_files):
+                if path.rsplit("/", 1)[-1] == SOPS_CONFIG:
+                    found[path.rsplit("/", 1)[0] if "/" in path else ""] = _creation_rules(repo, path)
+            return found
+
+        self.by_dir = repo.memo("sops-configs", build)
+
+    def governing(self, path: str) -> str | None:
+        """The folder of the .sops.yaml that governs `path` (see above), or None."""
+        if "" in self.by_dir:
+            return ""
+        directory = path.rsplit("/", 1)[0] if "/" in path else ""
+        while True:
+            if directory in self.by_dir:
+                return directory
+            if not directory:
+                return None
+            directory = directory.rsplit("/", 1)[0] if "/" in directory else ""
+
+    def rule_for(self, path: str) -> SopsRule | None:
+        """The creation rule `sops encrypt path` would use, or None when sops would refuse (no
+        config, no matching rule, a regexp that does not compile, conflicting selectors)."""
+        base = self.governing(path)
+        rules = self.by_dir.get(base) if base is not None else None
+        if not rules:
+            return None
+        relative = path[len(base) + 1 :] if base else path
+        for rule in rules:
+            if rule.path_regex is None or rule.path_regex.search(relative):
+                return rule if rule.selector != "invalid" else None
+        return None
+
+
+def _creation_rules(repo: Any, path: str) -> list[SopsRule] | None:
+    parsed = repo.parsed.get(path)
+    data = parsed.docs[0] if parsed is not None and parsed.docs else None
+    creation = data.get("creation_rules") if isinstance(data, dict) else None
+    if not isinstance(creation, list):
+        return None
+    rules: list[SopsRule] = []
+    for index, raw in enumerate(creation):
+        if not isinstance(raw, dict):
+            return rules  # sops fails to load the whole config
+        regex = raw.get("path_regex")
+        compiled = None
+        if isinstance(regex, str) and regex:
+            compiled = go_regex(regex)
+            if compiled is None:
+                return rules  # sops: "can not compile regexp", for this and every later file
+        chosen = [name for name in SELECTORS if isinstance(raw.get(name), str) and raw.get(name)]
+        if len(chosen) > 1:
+            rules.append(SopsRule(path, index, compiled, "invalid"))
+        elif not chosen:
+            rules.append(SopsRule(path, index, compiled, ""))
+        elif chosen[0].endswith("_suffix"):
+            rules.append(SopsRule(path, index, compiled, chosen[0], suffix=raw[chosen[0]]))
+        else:
+            key_regex = go_regex(raw[chosen[0]])
+            rules.append(SopsRule(path, index, compiled, chosen[0] if key_regex is not None else "invalid", key_regex))
+    return rules
+
+
+def _leaves(
+    node: Any, keys: tuple[str, ...] = (), at: tuple[Any, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], tuple[Any, ...], Any]]:
+    """(mapping keys from the root as sops sees them, without list indexes; the full path; value)
+    of every non-empty scalar."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not (key == "sops" and not keys):
+                yield from _leaves(value, (*keys, str(key)), (*at, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _leaves(item, keys, (*at, index))
+    elif node is not None and str(node).strip():
+        yield keys, at, node
+
+
+def _is_kubernetes(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
+
+
+def _would_encrypt(rule: SopsRule, doc: Any, *, named: bool) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
+    """Keys of the first plaintext value in `doc` that shows the file should have been encrypted:
+    in a file named *.sops.*, any value the rule encrypts; otherwise (a plaintext Secret is HL402's)
+    a value below a key the rule names, when that key is not a Kubernetes Secret field reused by
+    another kind (a ConfigMap's `data`, a chart's `persistence.data`)."""
+    if not named and not rule.names_keys:
+        return None
+    kubernetes = _is_kubernetes(doc)
+    if kubernetes and doc.get("kind") == "Secret" and (not named or _plaintext_doc(doc)):
+        return None  # HL402 reports a Secret's plaintext values
+    for keys, at, value in _leaves(doc):
+        if not rule.encrypts(keys):
+            continue
+        if named:
+            return keys, at
+        if kubernetes and set(rule.matching_keys(keys)) <= SECRET_PAYLOAD:
+            continue
+        if not _not_plaintext(value):
+            return keys, at
+    return None
+
+
+def _plaintext_doc(doc: dict[str, Any]) -> bool:
+    obj = make_object("", 0, doc)
+    return obj is not None and bool(plaintext_keys(obj))
+
+
+@check("HL404")
+def unencrypted_sops_path(ctx: Context) -> Iterator[Finding]:
+    sops = SopsConfigs(ctx.repo)
+    if not sops.by_dir:
+        return
+    for path in ctx.repo.files.yaml_files:
+        name = path.rsplit("/", 1)[-1]
+        if name == SOPS_CONFIG:
+            continue
+        parsed = ctx.repo.parsed.get(path)
+        if parsed is None or not parsed.text_ok or not parsed.docs:
+            continue
+        if any(isinstance(d, dict) and sops_encrypted(d) for d in parsed.docs):
+            continue  # encrypted
+        rule = sops.rule_for(path)
+        if rule is None:
+            continue
+        named = ".sops." in name
+        for doc_index, doc in enumerate(parsed.docs):
+            found = _would_encrypt(rule, doc, named=named)
+            if found is None:
+                continue
+            keys, at = found
+            why = (
+                "its name says it is SOPS-encrypted, but it is not"
+                if named
+                else f"'{'.'.join(keys)}' matches the rule's {rule.selector} but is plaintext"
+            )
+            yield ctx.finding(
+                "HL404",
+                path,
+                FILE_START if named else ctx.repo.span(path, doc_index, at, key=True),
+                f"{path} is covered by {rule.label} and {why}; committing it publishes its values",
+                fix=f"run 'sops encrypt --in-place {path}' before committing (and rotate anything already pushed)",
+                key=f"HL404/{path}",
+                related=[rule.config],
+            )
+            break

@@ -1,0 +1,644 @@
+"""HL101-HL111: every resource exists, every manifest is wired, every reference resolves, no cycles."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from homelint.core.context import Context
+from homelint.core.model import Finding, K8sObject
+from homelint.core.substitution import resolve
+from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
+from homelint.model.kustomize import escapes, is_remote, join
+from homelint.model.sources import SOURCE_KINDS, SourceRef
+from homelint.rules.common import close_matches, has_flux
+from homelint.rules.registry import check
+
+
+def _nearest(name: str, candidates: set[str] | list[str]) -> str:
+    close = close_matches(name, candidates)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+@check("HL101")
+def missing_resource(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    files, dirs = repo.files.all_files, repo.files.dirs
+    for _directory, kd in sorted(repo.kustomize_dirs.items()):
+        for entry in kd.entries:
+            if is_remote(entry.value) or "${" in entry.value:
+                continue
+            target = entry.target
+            if escapes(target):
+                message = (
+                    f"'{entry.value}' ({entry.field[0]}) leads outside the repository; Flux's kustomize build refuses "
+                    "to read it and fails"
+                )
+            elif entry.kind in ("resources", "components"):
+                if target in files:
+                    if entry.kind == "components":
+                        message = f"component '{entry.value}' is a file; components must be directories with kind: Component"
+                    else:
+                        continue
+                elif target in dirs:
+                    if target in repo.kustomize_dirs:
+                        sub = repo.kustomize_dirs[target]
+                        if entry.kind == "resources" and sub.is_component:
+                            message = f"'{entry.value}' is a Component; list it under components:, not resources:"
+                        elif entry.kind == "components" and not sub.is_component:
+                            message = f"'{entry.value}' is listed as a component but its kustomization is kind: Kustomization"
+                        else:
+                            continue
+                    else:
+                        message = (
+                            f"directory '{entry.value}' has no kustomization.yaml, so kustomize cannot use it "
+                            f"as a {entry.kind[:-1]}"
+                        )
+                else:
+                    siblings = {posixpath.basename(p) for p in ctx.flux.entries_of(posixpath.dirname(target))}
+                    message = f"{entry.kind[:-1]} '{entry.value}' does not exist{_nearest(posixpath.basename(target), siblings)}"
+            else:
+                if target in files or target in dirs:
+                    continue
+                message = f"'{entry.value}' ({entry.field[0]}) does not exist; kustomize build fails"
+            yield ctx.finding(
+                "HL101",
+                kd.file,
+                repo.span(kd.file, kd.doc, entry.field),
+                message,
+                fix="fix the path, add the missing file, or remove the entry",
+                key=f"HL101/{'.'.join(map(str, entry.field[:1]))}/{entry.value}",
+                related=[target],
+            )
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
+            continue
+        comps = ks.spec.get("components")
+        if not isinstance(comps, list) or ks.spec.get("ignoreMissingComponents"):
+            continue
+        for index, comp in enumerate(comps):
+            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in repo.kustomize_dirs:
+                yield ctx.at(
+                    "HL101",
+                    ks.obj,
+                    ("spec", "components", index),
+                    f"component '{comp}' (relative to spec.path {ks.path}) has no kustomization; Flux fails the build",
+                    fix="components are relative to spec.path; fix the path or set ignoreMissingComponents",
+                )
+
+
+def _wired_files(ctx: Context) -> set[str]:
+    wired: set[str] = set(ctx.flux.applied_files)
+    repo = ctx.repo
+    for kd in repo.kustomize_dirs.values():
+        wired.add(kd.file)
+        for entry in kd.entries:
+            wired.add(entry.target)
+            if entry.target in repo.files.dirs and entry.kind != "resources":
+                wired.update(ctx.flux.files_under(entry.target))
+    return wired
+
+
+def _applied_identities(ctx: Context) -> dict[tuple[str, str, str], str]:
+    """(kind, namespace, name) of every applied object -> its file; kustomize renames Namespaces."""
+    out: dict[tuple[str, str, str], str] = {}
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        name = applied.namespace if obj.kind == "Namespace" and applied.namespace else obj.name
+        out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name), obj.path)
+    return out
+
+
+@check("HL102")
+def unwired_manifest(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    wired = _wired_files(ctx)
+    flux_present = has_flux(ctx)
+    identities = _applied_identities(ctx)
+    for path in repo.files.yaml_files:
+        directory = posixpath.dirname(path)
+        kd = repo.kustomize_dirs.get(directory)
+        if kd is None or path in wired or path == kd.file:
+            continue
+        if flux_present and directory not in ctx.flux.reached_dirs:
+            continue  # nothing builds this kustomization at all: HL104 reports the folder
+        objects = repo.objects_by_file.get(path, [])
+        if not objects or all(o.is_sops and o.kind != "Secret" for o in objects):
+            continue  # values files, app configs, SOPS data: not Kubernetes objects
+        base = posixpath.basename(path)
+        commented = _commented_out(repo.read_text(kd.file) or "", base)
+        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
+        kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
+        ns = kd.namespace or ""
+        twins = [
+            identities.get((o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name)) for o in objects
+        ]
+        if all(twins):
+            dead = ctx.finding(
+                "HL102",
+                path,
+                repo.span(path, objects[0].doc, ("kind",)),
+                f"{base} ({kinds}) is not listed in {kd.file}; the same object is applied from {twins[0]}, so this file is dead",
+                fix="delete the file (or list it instead of the other one)",
+                key=f"HL102/{path}",
+                related=[kd.file],
+            )
+            dead.severity = "info"
+            yield dead
+            continue
+        finding = ctx.finding(
+            "HL102",
+            path,
+            repo.span(path, objects[0].doc, ("kind",)),
+            f"{base} ({kinds}) is not listed in {kd.file}, so Flux never applies it{where}",
+            fix=f"add './{base}' to resources: in {kd.file}, or delete the file",
+            key=f"HL102/{path}",
+            related=[kd.file],
+        )
+        if commented:
+            finding.severity = "warning"  # switched off on purpose: dead code, not a forgotten file
+        yield finding
+
+
+def _commented_out(text: str, base: str) -> int:
+    pattern = re.compile(r"^\s*#.*" + re.escape(base))
+    for number, line in enumerate(text.split("\n"), 1):
+        if pattern.match(line):
+            return number
+    return 0
+
+
+def _all_flux_ks(ctx: Context) -> list[K8sObject]:
+    return [o for o in ctx.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
+
+
+@check("HL103")
+def missing_flux_path(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    evaluated: set[int] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None:
+            continue
+        evaluated.add(id(ks.obj))
+        if ks.local and ks.path is not None and not ks.path_exists:
+            yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path)
+    for obj in _all_flux_ks(ctx):
+        if id(obj) in evaluated or not ctx.flux.is_local_source(obj.data, obj.namespace or "flux-system"):
+            continue
+        raw = obj.spec.get("path")
+        if not isinstance(raw, str):
+            continue
+        resolved = resolve(raw, {})
+        if resolved is None:
+            continue
+        path = join("", resolved)
+        if path and path not in repo.files.dirs:
+            yield _missing_path(ctx, obj, path, raw)
+
+
+def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None) -> Finding:
+    siblings = set(ctx.flux.entries_of(posixpath.dirname(path), files=False))
+    hint = _nearest(path, siblings)
+    return ctx.at(
+        "HL103",
+        obj,
+        ("spec", "path"),
+        f"spec.path '{raw}' does not exist in the repository (resolved to '{path or '.'}'){hint}",
+        fix="spec.path is relative to the repository root, not to this file",
+        related=[path],
+    )
+
+
+@check("HL104")
+def unreachable(ctx: Context) -> Iterator[Finding]:
+    flux = ctx.flux
+    if not has_flux(ctx):
+        return
+    repo = ctx.repo
+    shown = ", ".join(flux.roots[:3]) + (f" and {len(flux.roots) - 3} more" if len(flux.roots) > 3 else "")
+    origin = f"roots: {shown or '(none)'} ({flux.root_source})"
+    ks_paths: set[str] = set()
+    items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
+    for obj in _all_flux_ks(ctx):
+        raw = obj.spec.get("path")
+        resolved = resolve(raw, {}) if isinstance(raw, str) else None
+        if resolved is not None:
+            ks_paths.add(join("", resolved))
+        if not obj.applied_by:
+            commented = _commented_reference(ctx, obj.path)
+            where = f"; its entry is commented out at {commented}" if commented else ""
+            finding = ctx.at(
+                "HL104",
+                obj,
+                ("metadata", "name"),
+                f"Flux Kustomization '{obj.name}' is not reached from any Flux root{where}; {origin}",
+                fix="wire its file into a kustomization.yaml that Flux applies, or set flux.roots in .homelint.yaml",
+            )
+            items.append((obj.path, finding))
+    for directory, kd in sorted(repo.kustomize_dirs.items()):
+        if directory in flux.reached_dirs or kd.is_component or _empty(kd):
+            continue
+        if directory in ks_paths or _referenced_somewhere(ctx, directory):
+            continue  # reported through the Flux Kustomization that points at it
+        finding = ctx.finding(
+            "HL104",
+            kd.file,
+            repo.span(kd.file, kd.doc),
+            f"no Flux Kustomization builds '{directory or '.'}'{_commented_note(ctx, directory)}; {origin}",
+            fix="point a Flux Kustomization's spec.path at it, list it in a parent kustomization, or delete it",
+            key=f"HL104/{directory}",
+        )
+        items.append((kd.file, finding))
+    yield from _collapse_dead_trees(ctx, items, origin)
+
+
+def _empty(kd: Any) -> bool:
+    """A kustomization that builds nothing (`resources: []`) is not an unreachable app."""
+    return not any(e.kind in ("resources", "components") for e in kd.entries) and not any(
+        kd.data.get(k) for k in ("configMapGenerator", "secretGenerator", "helmCharts")
+    )
+
+
+def _collapse_dead_trees(ctx: Context, items: list[tuple[str, Finding]], origin: str) -> Iterator[Finding]:
+    """One finding at the top of each folder that holds nothing Flux applies (an archive), not
+    one per Kustomization in it; an unreachable item beside applied files stays its own finding."""
+    live: set[str] = {""}
+    for path in ctx.flux.applied_files:
+        directory = posixpath.dirname(path)
+        while directory not in live:
+            live.add(directory)
+            directory = posixpath.dirname(directory)
+    groups: dict[str, list[tuple[str, Finding]]] = defaultdict(list)
+    for path, finding in items:
+        top = posixpath.dirname(path)
+        if top in live:
+            groups[path].append((path, finding))
+            continue
+        while posixpath.dirname(top) not in live:
+            top = posixpath.dirname(top)
+        groups[top + "/"].append((path, finding))
+    for top, members in sorted(groups.items()):
+        if len(members) == 1:
+            yield members[0][1]
+            continue
+        members.sort(key=lambda m: (m[0], m[1].span.line))
+        first_path, first = members[0]
+        kustomizations = sum(1 for _, f in members if f.message.startswith("Flux Kustomization"))
+        folders = len(members) - kustomizations
+        manifests = sum(1 for p in ctx.flux.files_under(top.rstrip("/")) if ctx.repo.objects_by_file.get(p))
+        parts = [
+            f"{kustomizations} Flux Kustomization(s)" if kustomizations else "",
+            f"{folders} kustomization folder(s)" if folders else "",
+        ]
+        what = " and ".join(p for p in parts if p)
+        yield ctx.finding(
+            "HL104",
+            first_path,
+            first.span,
+            f"{top}: {what} ({manifests} manifest files) that no Flux root applies; dead code unless a root should reach it; {origin}",
+            fix="delete the folder, or wire it into a kustomization that Flux applies; list it under `exclude` to stop linting it",
+            key=f"HL104/tree/{top}",
+            related=sorted({p for p, _ in members})[:50],
+        )
+
+
+def _commented_note(ctx: Context, path: str) -> str:
+    where = _commented_reference(ctx, path)
+    return f"; its entry is commented out at {where}" if where else ""
+
+
+def _commented_reference(ctx: Context, path: str) -> str:
+    """`file:line` of a commented-out kustomization entry naming `path`, searching parent dirs."""
+    directory = posixpath.dirname(path)
+    for _ in range(3):
+        kd = ctx.repo.kustomize_dirs.get(directory)
+        if kd is not None:
+            rel = posixpath.relpath(path, directory or ".")
+            line = _commented_out(ctx.repo.read_text(kd.file) or "", rel)
+            if line:
+                return f"{kd.file}:{line}"
+        if not directory:
+            break
+        directory = posixpath.dirname(directory)
+    return ""
+
+
+def _referenced_somewhere(ctx: Context, directory: str) -> bool:
+    kdirs = ctx.repo.kustomize_dirs
+    return directory in ctx.repo.memo("entry-targets", lambda: {e.target for kd in kdirs.values() for e in kd.entries})
+
+
+def _ks_index(ctx: Context) -> dict[tuple[str, str], list[FluxKS]]:
+    index: dict[tuple[str, str], list[FluxKS]] = defaultdict(list)
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is not None:
+            index[(ks.namespace, ks.name)].append(ks)
+    return index
+
+
+def _hr_index(ctx: Context) -> dict[tuple[str, str], list[Any]]:
+    index: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for applied in ctx.flux.applied:
+        if applied.kind == "HelmRelease":
+            index[(applied.ns, applied.name)].append(applied)
+    return index
+
+
+def _other_kinds(ctx: Context, name: str, kind: str) -> str:
+    others = sorted(
+        {
+            o.kind
+            for o in ctx.repo.objects_by_kind_name.get(("HelmRelease" if kind == "Kustomization" else "Kustomization", name), [])
+        }
+    )
+    if others:
+        return f"; a {others[0]} named '{name}' exists, but dependsOn of a {kind} only names other {kind}s"
+    return ""
+
+
+def _homes(homes: list[str]) -> str:
+    """Where a reference without namespace should point: one namespace is the fix (check --fix
+    reads it from this text); several are a choice for the author."""
+    if len(homes) == 1:
+        return f"'{homes[0]}': add namespace: {homes[0]}"
+    return "several namespaces (" + ", ".join(f"'{h}'" for h in homes[:5]) + "): add the namespace: of the one meant"
+
+
+@check("HL105", "HL106")
+def dependencies(ctx: Context) -> Iterator[Finding]:
+    if not has_flux(ctx):
+        return
+    import networkx as nx  # start-up: imported only where it is needed
+
+    ks_index, hr_index = _ks_index(ctx), _hr_index(ctx)
+    graph = nx.DiGraph()
+    where: dict[tuple[str, str, str], tuple[K8sObject, int]] = {}
+    # (kind, namespace, name, object) of every dependent, and the names that exist per kind
+    dependents: list[tuple[str, str, str, K8sObject]] = []
+    seen: set[tuple[int, str]] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is not None and (id(ks.obj), ks.namespace) not in seen:
+            seen.add((id(ks.obj), ks.namespace))
+            dependents.append(("Kustomization", ks.namespace, ks.name, ks.obj))
+    dependents.extend(("HelmRelease", ns, name, items[0].obj) for (ns, name), items in sorted(hr_index.items()))
+    existing = {"Kustomization": set(ks_index), "HelmRelease": set(hr_index)}
+    for kind, own_ns, own_name, obj in dependents:
+        spec = obj.spec if kind == "HelmRelease" else next(k.spec for k in ks_index[(own_ns, own_name)] if k.obj is obj)
+        for index, name, ns in depends_on(spec):
+            explicit = ns is not None
+            ns = ns or own_ns
+            if "${" in name or "${" in ns:
+                continue
+            me = (kind, own_ns, own_name)
+            graph.add_edge(me, (kind, ns, name))
+            where.setdefault(me, (obj, index))
+            if (ns, name) not in existing[kind]:
+                names = {n for (n_ns, n) in existing[kind] if n_ns == ns}
+                homes = sorted(n_ns for (n_ns, n) in existing[kind] if n == name)
+                hint = (
+                    f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
+                    f"'{name}' is in {_homes(homes)}"
+                    if homes and not explicit
+                    else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
+                )
+                yield ctx.at(
+                    "HL105",
+                    obj,
+                    ("spec", "dependsOn", index, "name"),
+                    f"dependsOn {kind} '{ns}/{name}' does not exist{hint}",
+                    fix=f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency",
+                )
+    for cycle in sorted(nx.simple_cycles(graph), key=lambda c: sorted(c)):
+        first = min(cycle)
+        start = cycle.index(first)
+        ordered = cycle[start:] + cycle[:start]
+        text = " -> ".join(f"{n[1]}/{n[2]}" for n in [*ordered, ordered[0]])
+        obj, index = where[first]
+        yield ctx.at(
+            "HL106",
+            obj,
+            ("spec", "dependsOn", index),
+            f"dependency cycle among {first[0]}s: {text}; every member waits forever",
+            fix="remove one dependsOn edge of the cycle",
+            key=f"HL106/{text}",
+            related=sorted({where[n][0].path for n in ordered if n in where}),
+        )
+
+
+def flux_namespaces(ctx: Context) -> set[str]:
+    """Namespaces Flux itself runs in: flux-system and those of the FluxInstances."""
+    objects = ctx.repo.objects
+    cached = ctx.repo.memo(
+        "flux-namespaces", lambda: {"flux-system"} | {o.namespace for o in objects if o.kind == "FluxInstance" and o.namespace}
+    )
+    return set(cached)
+
+
+def _known_external(ctx: Context, kind: str, ns: str, name: str) -> bool:
+    if ctx.flux.sources.artifact(SourceRef(kind, ns, name)) is not None:
+        return True  # this repository's own source (a FluxInstance sync, a bootstrap, ...)
+    for entry in ctx.config.external_sources:
+        parts = entry.split("/")
+        if parts == [name] or parts == [ns, name] or parts == [kind, ns, name]:
+            return True
+    for entry in ctx.config.local_sources:
+        # the repository's own source, made by the bootstrap: it lives where Flux runs, so a
+        # sourceRef without namespace from another namespace does not find it
+        parts = entry.split("/")
+        if parts == [ns, name] or parts == [kind, ns, name] or (parts == [name] and ns in flux_namespaces(ctx)):
+            return True
+    return False
+
+
+@check("HL107")
+def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
+    if not has_flux(ctx):
+        return
+    sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+    placed: set[tuple[str, str, str]] = set()  # sources whose namespace the model knows
+    for applied in ctx.flux.applied:
+        if applied.kind in SOURCE_KINDS and applied.obj.group.startswith("source.toolkit.fluxcd.io"):
+            sources[(applied.kind, applied.ns)].add(applied.name)
+            if applied.namespace:
+                placed.add((applied.kind, applied.ns, applied.name))
+    seen: set[tuple[int, str]] = set()
+    # a Flux Kustomization as applied: parent patches and substitution done (flux.FluxKS.data)
+    materialized = {(id(ks.obj), ks.namespace): ks.spec for ks in ctx.flux.kustomizations if ks.obj is not None}
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if (id(obj), applied.ns) in seen:
+            continue
+        seen.add((id(obj), applied.ns))
+        refs: list[tuple[tuple[Any, ...], Any, str]] = []
+        if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
+            spec = materialized.get((id(obj), applied.ns), obj.spec)
+            refs.append((("spec", "sourceRef"), spec.get("sourceRef"), "GitRepository"))
+        elif obj.kind == "HelmRelease":
+            chart = obj.spec.get("chart")
+            chart_spec = chart.get("spec") if isinstance(chart, dict) else None
+            if isinstance(chart_spec, dict):
+                refs.append((("spec", "chart", "spec", "sourceRef"), chart_spec.get("sourceRef"), "HelmRepository"))
+            refs.append((("spec", "chartRef"), obj.spec.get("chartRef"), "OCIRepository"))
+        for field, ref, default_kind in refs:
+            if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
+                continue
+            kind: str = ref["kind"] if isinstance(ref.get("kind"), str) else default_kind
+            name: str = ref["name"]
+            ns: str = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
+            if "${" in name or "${" in ns or name in sources.get((kind, ns), set()):
+                continue
+            if _known_external(ctx, kind, ns, name):
+                continue
+            elsewhere = sorted(k for (k, n_ns), names in sources.items() if name in names and (k, n_ns) != (kind, ns))
+            other = ""
+            homes = sorted(n_ns for (k, n_ns, n) in placed if k == kind and n == name and n_ns != ns)
+            if not homes and not isinstance(ref.get("namespace"), str):
+                # this repository's own source, in the namespace its evidence names
+                homes = sorted(
+                    {r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns}
+                )
+            if homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
+                other = (
+                    f"; sourceRef has no namespace, so Flux looks in this {obj.kind}'s namespace '{ns}', but the "
+                    f"{kind} is in {_homes(homes)}"
+                )
+            elif elsewhere:
+                other = f"; a {elsewhere[0]} of that name exists in another namespace or of another kind"
+            names = sources.get((kind, ns), set())
+            yield ctx.at(
+                "HL107",
+                obj,
+                (*field, "name"),
+                f"{field[-1]} names {kind} '{ns}/{name}', which nothing in the repository defines{other}{_nearest(name, names)}",
+                fix="fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
+            )
+
+
+@check("HL108")
+def duplicate_object(ctx: Context) -> Iterator[Finding]:
+    for ks in ctx.flux.kustomizations:
+        groups: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
+        for applied in ks.applied:
+            obj = applied.obj
+            if not obj.name:
+                continue
+            # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide
+            groups[(obj.group, obj.kind, applied.namespace or "", obj.name)].append(applied)
+        for (_group, kind, ns, name), items in sorted(groups.items()):
+            if len(items) < 2:
+                continue
+            first, second = items[0].obj, items[1].obj
+            yield ctx.at(
+                "HL108",
+                second,
+                ("metadata", "name"),
+                f"{kind} '{ns + '/' if ns else ''}{name}' is applied twice by {ks.label} "
+                f"(also {first.path}:{ctx.repo.obj_span(first).line}); kustomize fails with 'already registered id'",
+                fix="remove one of the two, or give them different names",
+                related=[first.path],
+            )
+
+
+@check("HL109")
+def kustomization_cycle(ctx: Context) -> Iterator[Finding]:
+    reported: set[tuple[str, frozenset[str]]] = set()
+    for cycle in ctx.flux.cycles:
+        target = cycle.entry.target
+        ident = (target, frozenset(cycle.chain))
+        if ident in reported:
+            continue  # the same cycle, entered from another directory
+        reported.add(ident)
+        path = " -> ".join(d or "." for d in cycle.chain)
+        if target == cycle.chain[0]:
+            message = f"'{cycle.entry.value}' closes a kustomization cycle: {path} -> {target or '.'}"
+        elif len(cycle.chain) == 1:
+            message = f"'{cycle.entry.value}' names {target or 'the repository root'}, a parent of this kustomization's folder"
+        else:
+            message = (
+                f"'{cycle.entry.value}' names {target or 'the repository root'}, which contains "
+                f"{cycle.chain[0]}, already being built through {path}"
+            )
+        files = [ctx.repo.kustomize_dirs[d].file for d in cycle.chain if d in ctx.repo.kustomize_dirs]
+        yield ctx.finding(
+            "HL109",
+            cycle.kd.file,
+            ctx.repo.span(cycle.kd.file, cycle.kd.doc, cycle.entry.field),
+            f"{message}; kustomize build fails ('cycle detected') and Flux applies nothing from this Kustomization",
+            fix="include sibling or child directories only: a kustomization cannot include itself or a parent, "
+            "directly or through others",
+            key=f"HL109/{target}/{path}",
+            related=sorted(set(files)),
+        )
+
+
+# (API group, kind) of namespaced kinds homelab repositories apply; a kind not listed (a CRD of
+# unknown scope) is never flagged. Cluster-scoped look-alikes (ClusterIssuer, ClusterSecretStore,
+# IngressClass, GatewayClass, ClusterRole...) are deliberately absent.
+NAMESPACED = {
+    "": {"ConfigMap", "Secret", "Service", "ServiceAccount", "PersistentVolumeClaim", "Pod", "Endpoints", "LimitRange",
+         "ResourceQuota", "ReplicationController"},
+    "apps": {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"},
+    "batch": {"Job", "CronJob"},
+    "networking.k8s.io": {"Ingress", "NetworkPolicy"},
+    "policy": {"PodDisruptionBudget"},
+    "autoscaling": {"HorizontalPodAutoscaler"},
+    "rbac.authorization.k8s.io": {"Role", "RoleBinding"},
+    "kustomize.toolkit.fluxcd.io": {"Kustomization"},
+    "helm.toolkit.fluxcd.io": {"HelmRelease"},
+    "source.toolkit.fluxcd.io": {"GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket"},
+    "notification.toolkit.fluxcd.io": {"Alert", "Provider", "Receiver"},
+    "image.toolkit.fluxcd.io": {"ImageRepository", "ImagePolicy", "ImageUpdateAutomation"},
+    "external-secrets.io": {"ExternalSecret", "SecretStore", "PushSecret"},
+    "cert-manager.io": {"Certificate", "Issuer"},
+    "gateway.networking.k8s.io": {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute", "Gateway", "ReferenceGrant"},
+    "monitoring.coreos.com": {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig", "AlertmanagerConfig"},
+}  # fmt: skip
+
+
+@check("HL110")
+def missing_namespace(ctx: Context) -> Iterator[Finding]:
+    reported: set[int] = set()
+    component_namespace: dict[str, bool] = {}  # by Kustomization key
+    kdirs = ctx.repo.kustomize_dirs
+    for applied in ctx.flux.applied:
+        obj, ks = applied.obj, applied.ks
+        if applied.namespace or ks is None or ks.obj is None or id(obj) in reported:
+            continue  # objects of the root sync are skipped: a bootstrap may apply them with kubectl
+        if obj.kind not in NAMESPACED.get(obj.group, ()):
+            continue
+        if ks.key not in component_namespace:  # a Component's namespace: is not modelled; never guess
+            component_namespace[ks.key] = any(d in kdirs and kdirs[d].is_component and kdirs[d].namespace for d in ks.dirs)
+        if component_namespace[ks.key]:
+            continue
+        reported.add(id(obj))
+        yield ctx.at(
+            "HL110",
+            obj,
+            ("metadata", "name"),
+            f"{obj.kind} {obj.name} is namespaced but gets no namespace (no metadata.namespace, no kustomization "
+            f"namespace:, no spec.targetNamespace on {ks.label}): Flux fails to apply it "
+            "('namespace not specified') and the Kustomization never becomes ready",
+            fix="set metadata.namespace, a namespace: in the kustomization.yaml, or spec.targetNamespace on the Flux Kustomization",
+            related=[ks.obj.path],
+        )
+
+
+@check("HL111")
+def helm_charts_under_flux(ctx: Context) -> Iterator[Finding]:
+    for directory, kd in sorted(ctx.repo.kustomize_dirs.items()):
+        if kd.file not in ctx.flux.applied_files:
+            continue  # not built by Flux: `kustomize build --enable-helm` by hand is fine
+        for field in ("helmCharts", "helmGlobals"):
+            if kd.data.get(field) is None:
+                continue
+            yield ctx.finding(
+                "HL111",
+                kd.file,
+                ctx.repo.span(kd.file, kd.doc, (field,), key=True),
+                f"{field} in {directory or '.'}/{kd.file.rsplit('/', 1)[-1]}: Flux runs kustomize without Helm, so the "
+                "build fails ('must specify --enable-helm') and nothing of this Kustomization is applied",
+                fix="deploy the chart with a Flux HelmRelease (and a HelmRepository or OCIRepository) instead",
+            )
