@@ -204,13 +204,7 @@ def namespace_unknowable(ctx: Context, ks: FluxKS) -> bool:
             rewrites = kd is not None and any(kd.data.get(k) for k in ("replacements", "transformers", "vars"))
             if rewrites and ks.obj.path in ctx.flux.build(d).resource_files:
                 return True
-    while parent is not None:
-        items = parent.spec.get("patches")
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and "targetNamespace" in str(item.get("patch", "")):
-                return True
-        parent = parent.parent
-    return False
+    return _ancestor_patch_mentions(ks, "targetNamespace")
 
 
 BOOTSTRAP_HINTS = ("kind: Namespace", 'kind: "Namespace"', "releases:", "create namespace", "create ns")
@@ -781,7 +775,7 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
         obj, ks = applied.obj, applied.ks
         if ks is None or ks.obj is None or not obj.is_sops or obj.kind != "Secret" or obj.api_version != "v1":
             continue
-        if isinstance(ks.spec.get("decryption"), dict) or _decryption_patched(ks):
+        if isinstance(ks.spec.get("decryption"), dict) or _ancestor_patch_mentions(ks, "decryption"):
             continue
         annotations = obj.metadata.get("annotations")
         if (
@@ -804,14 +798,14 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _decryption_patched(ks: FluxKS) -> bool:
-    """A parent patch that mentions decryption and that the model may not have applied (selectors it
-    does not evaluate): do not guess."""
+def _ancestor_patch_mentions(ks: FluxKS, word: str) -> bool:
+    """Whether a spec.patches entry of an ancestor mentions `word`: a patch the model may not have
+    applied (selectors it does not evaluate), so the rule does not guess."""
     parent = ks.parent
     while parent is not None:
         items = parent.spec.get("patches")
         for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and "decryption" in str(item.get("patch", "")):
+            if isinstance(item, dict) and word in str(item.get("patch", "")):
                 return True
         parent = parent.parent
     return False
