@@ -131,6 +131,24 @@ def repo(tmp_path: Path):
     return make
 
 
+@pytest.fixture
+def unreadable(monkeypatch):
+    """unreadable(path): opening that file raises PermissionError (tests run as root, where
+    chmod 000 does not stop reads)."""
+    import builtins
+
+    real_open = builtins.open
+    denied: set[str] = set()
+
+    def guarded(file, *args, **kwargs):
+        if str(file) in denied:
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    return lambda path: denied.add(str(path))
+
+
 def fresh_process_json(root: Path, **env: str) -> str:
     """`homelint check` in a new interpreter: the early forked walk runs only there."""
     done = subprocess.run(

@@ -101,22 +101,13 @@ def test_symlink_inside_the_repo_is_read(check_json, repo):
     assert any(f["rule"] == "HL402" and f["path"].endswith("secret-link.yaml") for f in findings)
 
 
-def test_unreadable_file_is_a_located_finding_and_the_rest_is_linted(check_json, repo, monkeypatch):
-    import builtins
-
+def test_unreadable_file_is_a_located_finding_and_the_rest_is_linted(check_json, repo, unreadable):
     root = repo({}, base="demo")
     target = root / "kubernetes/apps/default/echo/app/helmrelease.yaml"
-    real_open = builtins.open
-
-    def guarded(file, *args, **kwargs):  # tests run as root, where chmod 000 does not stop reads
-        if str(file) == str(target):
-            raise PermissionError(13, "Permission denied")
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", guarded)
+    unreadable(target)
     _, findings = check_json(root)
-    unreadable = [f for f in findings if f["path"].endswith("echo/app/helmrelease.yaml")]
-    assert [(f["rule"], f["line"], f["message"]) for f in unreadable] == [("HL006", 1, "file not readable: Permission denied")]
+    on_it = [f for f in findings if f["path"].endswith("echo/app/helmrelease.yaml")]
+    assert [(f["rule"], f["line"], f["message"]) for f in on_it] == [("HL006", 1, "file not readable: Permission denied")]
     assert {"HL105", "HL301", "HL401"} <= {f["rule"] for f in findings}
 
 

@@ -3,7 +3,6 @@ engine itself names no rule."""
 
 from __future__ import annotations
 
-import builtins
 import re
 from pathlib import Path
 
@@ -52,17 +51,10 @@ def test_an_undeclared_rule_raises_under_debug(repo, monkeypatch):
         engine.run_check(engine.Options(paths=[root], use_cache=False))
 
 
-def test_selecting_hl006_keeps_file_not_readable(check_json, repo, monkeypatch):
+def test_selecting_hl006_keeps_file_not_readable(check_json, repo, unreadable):
     root = repo({}, base="demo")
     target = root / "kubernetes/apps/default/echo/app/helmrelease.yaml"
-    real_open = builtins.open
-
-    def guarded(file, *args, **kwargs):  # tests run as root, where chmod 000 does not stop reads
-        if str(file) == str(target):
-            raise PermissionError(13, "Permission denied")
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", guarded)
+    unreadable(target)
     _, findings = check_json(root, "--select", "HL006")
     assert [(f["rule"], f["path"], f["message"]) for f in findings] == [
         ("HL006", "kubernetes/apps/default/echo/app/helmrelease.yaml", "file not readable: Permission denied")
