@@ -748,6 +748,44 @@ def test_a_sparse_huge_file_is_refused_by_its_size_without_reading_it(repo):
     assert [(f["rule"], "over the 20 MiB limit" in f["message"]) for f in refused] == [("HL001", True)]
 
 
+def test_cached_runs_never_read_a_huge_file_either(repo, tmp_path):
+    """The cached path hashes changed and touched files before deciding whether to load: it too
+    reads a file only within the size limit (here under a 2 GiB address-space cap, which reading
+    the 8 GiB file would break)."""
+    import resource
+    import subprocess
+    import sys
+
+    root = repo({}, base="demo")
+    huge = root / "kubernetes/apps/default/echo/app/huge.yaml"
+    with open(huge, "wb") as handle:
+        handle.truncate(8 << 30)
+    kustomization = root / "kubernetes/apps/default/echo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("resources:\n", "resources:\n  - ./huge.yaml\n", 1))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+    def capped() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, resource.RLIM_INFINITY))
+
+    def check() -> list[dict]:
+        done = subprocess.run(
+            [sys.executable, "-m", "homelint", "check", str(root), "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            preexec_fn=capped,
+        )
+        assert done.returncode in (0, 1), (done.returncode, done.stderr[-2000:])
+        return [f for f in json.loads(done.stdout) if f["path"].endswith("huge.yaml")]
+
+    first = check()
+    assert [(f["rule"], "over the 20 MiB limit" in f["message"]) for f in first] == [("HL001", True)]
+    assert check() == first  # unchanged: from the cache
+    os.utime(huge)  # touched: the cache hashes what may have changed
+    assert check() == first
+
+
 def test_links_to_devices_are_skipped_not_read(repo):
     root = repo({}, base="demo")
     for name, device in {"zero.yaml": "/dev/zero", "random.yaml": "/dev/urandom", "tty.yaml": "/dev/tty"}.items():

@@ -34,9 +34,10 @@ from homelint.engine.cache import UNTRUSTED_MTIME, Cache, digest, stable_mtime
 from homelint.engine.cache import clean as clean_cache
 from homelint.engine.parallel import fork_map, fork_produce_map, run_isolated
 from homelint.loading.discovery import FileSet, non_yaml_inputs, walk
-from homelint.loading.yamlload import ParsedFile, risky
+from homelint.loading.safeio import read_regular
+from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, risky
 from homelint.model.config import Config
-from homelint.model.repo import build_repo, crashed, parse_read, read_file, template_inputs
+from homelint.model.repo import MAX_READ_BYTES, build_repo, crashed, parse_read, read_file, template_inputs
 from homelint.model.versions import versions_of
 from homelint.rules import builtin_checks
 from homelint.rules.inputs import run_inputs
@@ -293,8 +294,8 @@ def scan_cache(root: Path, files: FileSet, cache: Cache) -> tuple[dict[str, str]
         if content_digest is None and cache.known_digest(path) is not None:
             # touched but maybe not changed (a checkout, a rebase): the content hash decides
             try:
-                with open(full, "rb") as handle:
-                    fresh = digest(handle.read())
+                raw = read_regular(full, MAX_FILE_BYTES)  # bounded: a huge file is the load's to report
+                fresh = digest(raw) if raw is not None else ""
             except OSError:
                 fresh = ""
             if fresh and fresh == cache.known_digest(path):
@@ -514,10 +515,12 @@ def _digests(root: Path, known: dict[str, str], todo: list[str]) -> dict[str, st
     digests = dict(known)
     for path in todo:
         try:
-            with open(root / path, "rb") as handle:
-                digests[path] = digest(handle.read())
+            raw = read_regular(root / path, MAX_FILE_BYTES)
         except OSError:
             return None
+        if raw is None:  # too big or not a regular file: the load reports it, reading nothing
+            return None
+        digests[path] = digest(raw)
     return digests
 
 
@@ -541,5 +544,5 @@ def _run_key(
             st = os.stat(root / path)
             h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
             if stable_mtime(st.st_mtime_ns) == UNTRUSTED_MTIME:  # just written: its stat may not show a rewrite
-                h.update((root / path).read_bytes())
+                h.update(read_regular(root / path, MAX_READ_BYTES) or b"")  # what a check may read of it
     return h.hexdigest()
