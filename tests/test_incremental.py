@@ -258,3 +258,31 @@ def test_ignore_files_written_after_the_walk_are_seen(tmp_path):
     (root / ".gitignore").write_text("kubernetes/apps/default/echo/\n")
     age(root, 2)
     assert reports(root, use_cache=True) == reports(root, use_cache=False)
+
+
+def test_per_file_facts_are_reused_by_content_and_redone_under_another_key(tmp_path, monkeypatch):
+    """The per-file phase (HL601 schema errors, `${` strings) is cached beside the parse, per content
+    digest: a changed file alone is parsed again; facts made under another key (another homelint)
+    are absent, so every file is parsed again, with the same report."""
+    import homelint.engine.runner
+
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    age(root, 0)
+    first = reports(root, use_cache=True)
+    parsed: list[str] = []
+    real_parse_many = homelint.engine.runner._parse_many
+    monkeypatch.setattr(
+        homelint.engine.runner, "_parse_many", lambda base, paths: parsed.extend(paths) or real_parse_many(base, paths)
+    )
+    target = root / "kubernetes/apps/default/echo/app/pvc.yaml"
+    target.write_text(target.read_text() + "\n# a comment\n")
+    age(root, 1)
+    assert reports(root, use_cache=True) == first
+    assert parsed == ["kubernetes/apps/default/echo/app/pvc.yaml"]
+    parsed.clear()
+    monkeypatch.setattr(homelint.engine.runner, "FACTS_KEY", "another homelint")
+    target.write_text(target.read_text() + "\n# another comment\n")
+    age(root, 2)
+    assert reports(root, use_cache=True) == first
+    assert sorted(parsed) == yaml_files(root)

@@ -37,6 +37,7 @@ from homelint.loading.discovery import FileSet, non_yaml_inputs, walk
 from homelint.loading.safeio import read_regular
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, risky
 from homelint.model.config import Config
+from homelint.model.filefacts import FACTS_KEY, FileFacts
 from homelint.model.repo import MAX_READ_BYTES, build_repo, crashed, parse_read, read_file, template_inputs
 from homelint.model.versions import versions_of
 from homelint.rules import builtin_checks
@@ -327,11 +328,14 @@ def load_repo(
     known, todo = scanned if scanned is not None else scan_cache(root, files, cache)
     todo = list(todo)
     parsed: dict[str, ParsedFile] = {}
+    facts: dict[str, FileFacts] = {}
     digests: dict[str, str] = {}
     for path, content_digest in known.items():
-        stored = cache.parsed(path, content_digest)
+        stored = cache.parsed(path, content_digest, FACTS_KEY)
         try:
-            parsed[path] = from_plain(ParsedFile, stored)
+            if stored is None:
+                raise ValueError("not cached")
+            parsed[path], facts[path] = from_plain(ParsedFile, stored[0]), from_plain(FileFacts, stored[1])
             digests[path] = content_digest
         except (TypeError, ValueError, IndexError, AttributeError):  # absent, or of another shape
             todo.append(path)
@@ -339,12 +343,12 @@ def load_repo(
     results = parse_results if parse_results is not None else _parse_many(str(root), todo)
     for path, content_digest, size, mtime_ns, data in results:
         digests[path] = content_digest
-        parsed[path] = from_plain(ParsedFile, data)
+        parsed[path], facts[path] = from_plain(ParsedFile, data[0]), from_plain(FileFacts, data[1])
         if content_digest and cache.enabled:
-            cache.put(path, size, mtime_ns, content_digest, data)
+            cache.put(path, size, mtime_ns, content_digest, data[0], (FACTS_KEY, data[1]))
     timing.mark("parse")
     cache.prune(set(files.yaml_files))
-    return build_repo(root, config, files, parsed, digests), cache
+    return build_repo(root, config, files, parsed, digests, facts), cache
 
 
 PARSE_MEMORY = 1 << 30  # address space a throwaway parse may add (a real 500 KB file needs ~40 MB)
@@ -354,24 +358,30 @@ ISOLATE_EVERY_PARSE = False
 
 
 def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
-    """(path, content digest, size, mtime_ns, the ParsedFile as plain data) of one file. A file the
+    """(path, content digest, size, mtime_ns, the ParsedFile and its FileFacts as plain data) of one
+    file (the parse and the per-file phase, which needs the composed nodes). A file the
     C parser could crash on (yamlload.risky) is parsed in a throwaway process, so a crash cannot
     end this one; a crash or running out of memory is an HL001 problem."""
     root, path = args
     read = read_file(root, path)
     if not isinstance(read, tuple):
-        return path, "", 0, 0, to_plain(read)
+        return path, "", 0, 0, _unparsed(read)
     raw, size, mtime_ns = read
     if ISOLATE_EVERY_PARSE or risky(raw):
         done, data = run_isolated(lambda: to_plain(parse_read(path, raw)), memory=PARSE_MEMORY)
         if not done:
-            return path, "", 0, 0, to_plain(crashed(path))
+            return path, "", 0, 0, _unparsed(crashed(path))
         return path, digest(raw), size, mtime_ns, data
     try:
         data = to_plain(parse_read(path, raw))
     except MemoryError:
-        return path, "", 0, 0, to_plain(crashed(path))
+        return path, "", 0, 0, _unparsed(crashed(path))
     return path, digest(raw), size, mtime_ns, data
+
+
+def _unparsed(parsed: ParsedFile) -> tuple[Any, Any]:
+    """A file not parsed (unreadable, refused, crashed) as _parse_one's data: no facts."""
+    return to_plain(parsed), to_plain(FileFacts())
 
 
 def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int, int, Any]]:
@@ -380,7 +390,7 @@ def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int,
     out: list[tuple[str, str, int, int, Any]] = []
     for item in items:
         done, result = run_isolated(lambda item=item: _parse_one(item), memory=PARSE_MEMORY)  # type: ignore[misc]
-        out.append(tuple(result) if done else (item[1], "", 0, 0, to_plain(crashed(item[1]))))
+        out.append(tuple(result) if done else (item[1], "", 0, 0, _unparsed(crashed(item[1]))))
     return out
 
 

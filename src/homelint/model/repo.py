@@ -17,6 +17,7 @@ from homelint.loading.positions import PositionIndex
 from homelint.loading.safeio import content_digest, read_regular
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes
 from homelint.model.config import Config
+from homelint.model.filefacts import FileFacts, file_facts
 from homelint.model.kustomize import KustomizeDir, parse_kustomization
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Repo:
     files: FileSet
     parsed: dict[str, ParsedFile] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, FileFacts] = field(default_factory=dict)  # the per-file phase's (filefacts)
     objects: list[K8sObject] = field(default_factory=list)
     objects_by_file: dict[str, list[K8sObject]] = field(default_factory=dict)
     objects_by_kind_name: dict[tuple[str, str], list[K8sObject]] = field(default_factory=dict)
@@ -56,15 +58,15 @@ class Repo:
         """(field path, text, is_key) of each string in the object containing `${` (found at parse
         time). A generated Secret has none: kustomize base64-encodes its values before Flux
         substitutes."""
-        parsed = self.parsed.get(obj.path)
+        facts = self.facts.get(obj.path)
         if obj.anchor is not None and obj.kind == "Secret":
             return []
         if obj.unpatched is not None or obj.anchor is not None:  # patched or generated: read the object
             return self._patched_strings(obj)
-        if parsed is None or not parsed.placeholders:
+        if facts is None or not facts.placeholders:
             return []
-        if obj.doc < len(parsed.var_strings):
-            return parsed.var_strings[obj.doc]
+        if obj.doc < len(facts.var_strings):
+            return facts.var_strings[obj.doc]
         from homelint.core.substitution import placeholder_strings  # start-up: a warm run does not need it
 
         return placeholder_strings(obj.data)
@@ -155,7 +157,7 @@ class Repo:
 
 def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
     """(the bytes, size, mtime_ns) of one file; or, for a file that cannot be read or is refused,
-    its ParsedFile with the problem (never cached).
+    its ParsedFile with the problem (never cached; it has no facts).
 
     Size and mtime come from the open file, so the cache never pairs a new mtime with old content.
     """
@@ -179,14 +181,11 @@ def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
         return handle.read(MAX_FILE_BYTES + 1), st.st_size, st.st_mtime_ns
 
 
-def parse_read(path: str, raw: bytes) -> ParsedFile:
-    """The parsed file of these bytes; HL601 errors included."""
+def parse_read(path: str, raw: bytes) -> tuple[ParsedFile, FileFacts]:
+    """The parsed file of these bytes and its facts (the per-file phase, on the composed nodes)."""
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
-    from homelint.model.kindschemas import validate_documents  # start-up: a warm run does not need it
-
-    parsed.schema = validate_documents(path, parsed.docs, nodes)
-    return parsed
+    return parsed, file_facts(parsed, raw, nodes)
 
 
 def crashed(path: str) -> ParsedFile:
@@ -197,14 +196,14 @@ def crashed(path: str) -> ParsedFile:
     return parsed
 
 
-def parse_file(root: str, path: str) -> tuple[ParsedFile, str, int, int]:
-    """(the parsed file, its content digest, size, mtime_ns) of one file, in this process (the
-    runner parses in forked and throwaway processes instead: runner._parse_one)."""
+def parse_file(root: str, path: str) -> tuple[ParsedFile, FileFacts, str, int, int]:
+    """(the parsed file, its facts, its content digest, size, mtime_ns) of one file, in this process
+    (the runner parses in forked and throwaway processes instead: runner._parse_one)."""
     read = read_file(root, path)
     if isinstance(read, ParsedFile):
-        return read, "", 0, 0
+        return read, FileFacts(), "", 0, 0
     raw, size, mtime_ns = read
-    return parse_read(path, raw), content_digest(raw), size, mtime_ns
+    return *parse_read(path, raw), content_digest(raw), size, mtime_ns
 
 
 def _nonblocking(path: str, flags: int) -> int:
@@ -231,9 +230,16 @@ def template_inputs(root: Path) -> list[str]:
     return out
 
 
-def build_repo(root: Path, config: Config, files: FileSet, parsed: dict[str, ParsedFile], digests: dict[str, str]) -> Repo:
-    """The repository model of parsed files: objects, kustomizations, the Flux model."""
-    repo = Repo(root, config, files, parsed, digests)
+def build_repo(
+    root: Path,
+    config: Config,
+    files: FileSet,
+    parsed: dict[str, ParsedFile],
+    digests: dict[str, str],
+    facts: dict[str, FileFacts] | None = None,
+) -> Repo:
+    """The repository model of parsed files (and their facts): objects, kustomizations, the Flux model."""
+    repo = Repo(root, config, files, parsed, digests, facts or {})
     for path, parsed_file in parsed.items():
         if not parsed_file.text_ok:  # not text, or the parser crashed on it: never composed
             repo.positions.skip.add(path)
