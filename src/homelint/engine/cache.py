@@ -381,6 +381,10 @@ class Cache:
             return None
         return next((value for stored, value in self._runs() if stored == key), None)
 
+    def kept_runs(self) -> list[Any]:
+        """The kept run results, newest first."""
+        return [value for _, value in self._runs()] if self.enabled else []
+
     def store_run_result(self, key: str, value: Any) -> None:
         if self.enabled and self._store is not None:
             self._run_list = [(key, value), *[r for r in self._runs() if r[0] != key]][:RUNS_KEPT]

@@ -8,6 +8,7 @@ configuration or the selection of rules.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,8 @@ from homelint.loading.yamlload import ParsedFile
 
 # What the facts depend on besides the file: the code (and the kind schemas shipped with it).
 # A cached entry under another key is absent, and the file is parsed again.
-FACTS_KEY = f"{__version__}/facts-1"
+FACTS_KEY = f"{__version__}/facts-2"
+_ODD_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # line breaks of YAML that str.split("\n") does not see
 
 
 @dataclass(slots=True)
@@ -27,6 +29,10 @@ class FileFacts:
     placeholders: bool = False  # the text contains "${": only such files need a substitution walk
     # per document: (field path, text, is_key) of each string containing "${" (when `placeholders`)
     var_strings: list[list[tuple[Any, ...]]] = field(default_factory=list)
+    # The file's fingerprint as checks may see it (see layout): equal fingerprints, equal findings
+    # (of spans up to line `last`), whatever a comment or blank line says
+    layout: str = ""
+    last: int = 0  # the last line that is not blank or a comment (0: none)
 
 
 def file_facts(parsed: ParsedFile, raw: bytes, nodes: list[Any]) -> FileFacts:
@@ -39,4 +45,38 @@ def file_facts(parsed: ParsedFile, raw: bytes, nodes: list[Any]) -> FileFacts:
         from homelint.core.substitution import placeholder_strings  # start-up: a warm run does not need it
 
         facts.var_strings = [placeholder_strings(doc) for doc in parsed.docs]
+    facts.layout, facts.last = layout(parsed, raw)
     return facts
+
+
+def layout(parsed: ParsedFile, raw: bytes) -> tuple[str, int]:
+    """(fingerprint, last line that is not blank or a comment) of what a check can see of a file read
+    as YAML: its documents, where each starts, the loader's problems, template markers and `$schema`
+    comments, every line up to `last` that is not blank or a comment, and the indentation of each
+    blank or comment line up to there (the end of a block scalar lies on the next line with less
+    indentation, a comment's too). Two texts with one fingerprint differ only in what comments say
+    and in what follows `last`: the same data, every node at the same position up to `last` (a
+    collection that ends the file ends after its trailing comments: spans past `last` may differ).
+    Suppressions are left out: they are applied after the checks. A text with other line breaks
+    than `\n`, or not text, is fingerprinted whole."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(
+        repr((parsed.docs, parsed.doc_lines, parsed.problems, parsed.templated, parsed.schema_refs, parsed.text_ok)).encode()
+    )
+    text = raw.decode("utf-8", errors="replace") if parsed.text_ok else ""
+    if not parsed.text_ok or any(b in text for b in _ODD_BREAKS):
+        h.update(b"\0whole\0" + raw)
+        return h.hexdigest(), 0
+    lines = text.split("\n")
+    last = 0
+    for number, line in enumerate(lines, 1):
+        stripped = line.lstrip(" \t")
+        if stripped and not stripped.startswith("#"):
+            last = number
+    for number, line in enumerate(lines[:last], 1):
+        stripped = line.lstrip(" \t")
+        if stripped and not stripped.startswith("#"):
+            h.update(b"%d\0%s\n" % (number, line.encode()))
+        else:  # blank or a comment: its indentation, and which of the two
+            h.update(b"%d\0%s%s\n" % (number, line[: len(line) - len(stripped)].encode(), b"#" if stripped else b""))
+    return h.hexdigest(), last

@@ -50,9 +50,12 @@ class Repo:
     positions: PositionIndex = field(init=False)
     _strings_memo: dict[int, tuple[K8sObject, list[tuple[Any, ...]]]] = field(default_factory=dict)
     memos: dict[str, Any] = field(default_factory=dict)  # what checks derive once per run (see memo)
+    # files whose bytes the model or a check read (not to compose them for a position): their
+    # comments may count, so an edit of one is never taken for a value edit (runner)
+    raw_reads: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.positions = PositionIndex(self.read_bytes)
+        self.positions = PositionIndex(self._read_for_positions)
 
     def placeholder_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
         """(field path, text, is_key) of each string in the object containing `${` (found at parse
@@ -75,6 +78,14 @@ class Repo:
         """A file the walk found (inside the repository, not through a symlink out of it, not a
         FIFO or device), as a regular file of bounded size; None for anything else. Checks name
         paths from repository content (generator env files, task files): they are read only here."""
+        if path not in self.files.all_files:
+            return None
+        self.raw_reads.add(path)
+        return self._read_for_positions(path)
+
+    def _read_for_positions(self, path: str) -> bytes | None:
+        """read_bytes, not recorded in raw_reads: the position index composes the YAML (for a plain
+        text file, locate records the read)."""
         if path not in self.files.all_files:
             return None
         try:
@@ -113,6 +124,7 @@ class Repo:
         if found is not None:
             path, doc, at = found.path, found.doc, found.at
             if found.text:  # a generator's source file
+                self.raw_reads.add(path)
                 return path, self.positions.plain_text_span(path, int(at[0]) if at else 0, needle)
             if found.inside:  # in the YAML text of an inline patch
                 return path, self.positions.inner_span(path, doc, at, found.inner, key=key, needle=needle)
