@@ -442,3 +442,36 @@ def test_a_finding_that_may_end_past_the_last_line_keeps_the_kept_run_from_answe
     assert reused(record, {"a.yaml": ("new", "other", 8, None)}) is None  # another fingerprint
     record["raw"] = ["a.yaml"]
     assert reused(record, {"a.yaml": ("new", "fp", 8, None)}) is None  # read as text by a check
+
+
+BASE = "a: 1\n# note\nb: |\n  text\n # after the block\nc: 2\n"
+
+
+@pytest.mark.parametrize(
+    ("edited", "same"),
+    [
+        (BASE.replace("# note", "# another note"), True),  # what a comment says
+        (BASE + "# appended\n\n", True),  # after the last content line
+        (BASE.replace("a: 1", "a: 2"), False),  # a value
+        (BASE.replace("# note\n", "# note\n# inserted\n"), False),  # later lines move
+        (BASE.replace(" # after", "  # after"), False),  # now inside the block scalar: its text
+        (BASE.replace(" # after", "# after"), False),  # the block scalar now ends at another column
+        (BASE.replace("# note", "#{ note }#"), False),  # a template marker (HL003)
+        (BASE.replace("# note", "# yaml-language-server: $schema=https://example.com/s.json"), False),
+        (BASE.replace("\n", "\r\n"), False),  # other line breaks: the whole text counts
+    ],
+)
+def test_the_layout_fingerprint_sees_everything_but_what_comments_say(edited, same):
+    from homelint.model.repo import parse_read
+
+    _, before = parse_read("a.yaml", BASE.encode())
+    _, after = parse_read("a.yaml", edited.encode())
+    assert (after.layout == before.layout) is same
+    assert before.last == 6
+
+
+def test_a_run_without_cache_computes_no_layout():
+    from homelint.model.repo import parse_read
+
+    _, facts = parse_read("a.yaml", BASE.encode(), with_layout=False)
+    assert (facts.layout, facts.last) == ("", 0)

@@ -42,7 +42,7 @@ def reused(record: dict[str, Any], fresh: dict[str, tuple[str, str, int, Any]]) 
     read = set(raw)
     for path, (_, fingerprint, _, _) in fresh.items():
         old = layouts.get(path)
-        if path in read or not _entry(old) or old[1] != fingerprint:
+        if path in read or not _entry(old) or not fingerprint or old[1] != fingerprint:
             return None
     for finding in record["findings"]:
         path, span = finding[1], finding[2]

@@ -328,6 +328,8 @@ def load_repo(
         files = walk(root, [*config.exclude, *template_inputs(root)])
         timing.mark("walk")
     cache = cache if cache is not None else Cache(root, enabled=use_cache)
+    global WITH_LAYOUTS
+    WITH_LAYOUTS = bool(cache.enabled)  # what this load parses is kept only with a cache
     known, todo = scanned if scanned is not None else scan_cache(root, files, cache)
     todo = list(todo)
     parsed: dict[str, ParsedFile] = {}
@@ -358,6 +360,9 @@ PARSE_MEMORY = 1 << 30  # address space a throwaway parse may add (a real 500 KB
 # Set when a supervised run crashed (cli.run): then every file is parsed in a throwaway process,
 # so the file that crashed the parser without looking risky is found and reported.
 ISOLATE_EVERY_PARSE = False
+# Whether the parse computes each file's layout fingerprint (filefacts.layout, ~7% of a parse):
+# only the edit path uses it, which needs a cache; run_record sets it for each run
+WITH_LAYOUTS = True
 
 
 def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
@@ -371,12 +376,12 @@ def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
         return path, "", 0, 0, _unparsed(read)
     raw, size, mtime_ns = read
     if ISOLATE_EVERY_PARSE or risky(raw):
-        done, data = run_isolated(lambda: to_plain(parse_read(path, raw)), memory=PARSE_MEMORY)
+        done, data = run_isolated(lambda: to_plain(parse_read(path, raw, with_layout=WITH_LAYOUTS)), memory=PARSE_MEMORY)
         if not done:
             return path, "", 0, 0, _unparsed(crashed(path))
         return path, digest(raw), size, mtime_ns, data
     try:
-        data = to_plain(parse_read(path, raw))
+        data = to_plain(parse_read(path, raw, with_layout=WITH_LAYOUTS))
     except MemoryError:
         return path, "", 0, 0, _unparsed(crashed(path))
     return path, digest(raw), size, mtime_ns, data
@@ -465,6 +470,8 @@ def run_record(
     record, without loading a document. Only comments of a few files changed: a kept run's record
     (_edited). Otherwise: load (reparsing what changed) and check.
     """
+    global WITH_LAYOUTS
+    WITH_LAYOUTS = bool(cache.enabled)  # before any parse (a forked worker inherits it)
     exclude = [*config.exclude, *template_inputs(root)]
     parse_results = None
     known: dict[str, str] = {}

@@ -9,6 +9,7 @@ configuration or the selection of rules.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from homelint.loading.yamlload import ParsedFile
 # What the facts depend on besides the file: the code (and the kind schemas shipped with it).
 # A cached entry under another key is absent, and the file is parsed again.
 FACTS_KEY = f"{__version__}/facts-2"
+_COMMENT_TEXT = re.compile(r"^([ \t]*#).*$", re.M)  # a line that is only a comment: its text
 _ODD_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # line breaks of YAML that str.split("\n") does not see
 
 
@@ -31,13 +33,13 @@ class FileFacts:
     var_strings: list[list[tuple[Any, ...]]] = field(default_factory=list)
     # The file's fingerprint as checks may see it (see layout): equal fingerprints, equal findings
     # (of spans up to line `last`), whatever a comment or blank line says
-    layout: str = ""
+    layout: str = ""  # "": not computed (never equal to another)
     last: int = 0  # the last line that is not blank or a comment (0: none)
 
 
-def file_facts(parsed: ParsedFile, raw: bytes, nodes: list[Any]) -> FileFacts:
+def file_facts(parsed: ParsedFile, raw: bytes, nodes: list[Any], *, with_layout: bool = True) -> FileFacts:
     """The facts of one parsed file (`nodes`: its composed documents, for the positions of schema
-    errors)."""
+    errors); without its layout when `with_layout` is false (a run without a cache never uses it)."""
     from homelint.model.kindschemas import validate_documents  # start-up: a warm run does not need it
 
     facts = FileFacts(validate_documents(parsed.path, parsed.docs, nodes), b"${" in raw)
@@ -45,7 +47,8 @@ def file_facts(parsed: ParsedFile, raw: bytes, nodes: list[Any]) -> FileFacts:
         from homelint.core.substitution import placeholder_strings  # start-up: a warm run does not need it
 
         facts.var_strings = [placeholder_strings(doc) for doc in parsed.docs]
-    facts.layout, facts.last = layout(parsed, raw)
+    if with_layout:
+        facts.layout, facts.last = layout(parsed, raw)
     return facts
 
 
@@ -67,16 +70,14 @@ def layout(parsed: ParsedFile, raw: bytes) -> tuple[str, int]:
     if not parsed.text_ok or any(b in text for b in _ODD_BREAKS):
         h.update(b"\0whole\0" + raw)
         return h.hexdigest(), 0
-    lines = text.split("\n")
-    last = 0
-    for number, line in enumerate(lines, 1):
-        stripped = line.lstrip(" \t")
+    end = len(text)  # the end of the last line that is not blank or a comment
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        stripped = text[start:end].lstrip(" \t")
         if stripped and not stripped.startswith("#"):
-            last = number
-    for number, line in enumerate(lines[:last], 1):
-        stripped = line.lstrip(" \t")
-        if stripped and not stripped.startswith("#"):
-            h.update(b"%d\0%s\n" % (number, line.encode()))
-        else:  # blank or a comment: its indentation, and which of the two
-            h.update(b"%d\0%s%s\n" % (number, line[: len(line) - len(stripped)].encode(), b"#" if stripped else b""))
+            break
+        end = start - 1 if start > 0 else 0
+    last = text.count("\n", 0, end) + 1 if end > 0 else 0
+    # up to there: every line, each comment reduced to its indentation and `#`
+    h.update(b"\0text\0" + _COMMENT_TEXT.sub(r"\1", text[:end]).encode())
     return h.hexdigest(), last

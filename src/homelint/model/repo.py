@@ -193,11 +193,11 @@ def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
         return handle.read(MAX_FILE_BYTES + 1), st.st_size, st.st_mtime_ns
 
 
-def parse_read(path: str, raw: bytes) -> tuple[ParsedFile, FileFacts]:
+def parse_read(path: str, raw: bytes, *, with_layout: bool = True) -> tuple[ParsedFile, FileFacts]:
     """The parsed file of these bytes and its facts (the per-file phase, on the composed nodes)."""
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
-    return parsed, file_facts(parsed, raw, nodes)
+    return parsed, file_facts(parsed, raw, nodes, with_layout=with_layout)
 
 
 def crashed(path: str) -> ParsedFile:
