@@ -637,7 +637,7 @@ def test_a_worker_killed_by_a_file_has_its_files_parsed_one_by_one(tmp_path, cra
     rescued = _parse_rescue(items)
     assert [r[0] for r in rescued] == ["a.yaml", "boom.yaml", "c.yaml"]
     assert rescued[0] == _parse_one(items[0]) and rescued[2] == _parse_one(items[2])
-    boom = rescued[1][4]
+    boom = rescued[1][4][0]  # (the ParsedFile, its facts) as plain data
     assert boom[1] == [] and [(p[0], p[2]) for p in boom[3]] == [("HL001", 1)] and "parser crashed" in boom[3][0][1]
 
 

@@ -32,8 +32,18 @@ _NAME = re.compile(r"^(\s+name:[ \t]+)([\w.-]+)[ \t]*$", re.M)
 _RESOURCE = re.compile(r"^(\s+-[ \t]+)(\./)?([\w./-]+\.ya?ml|[\w.-]+/?)[ \t]*$", re.M)
 WIRING_KEYS = {"name", "namespace", "kind", "apiVersion", "path", "targetNamespace"}
 NEW_VALUES = ["1", "true", "changed", "${CHANGED_VAR}", '""', "{}", "[]", "-1", "value with spaces"]
+# values the resource graph and the substitution read (a claim, a Secret's name, a variable): an
+# edit of one is a wiring edit, whatever its key
+_GRAPH_VALUE = re.compile(
+    r"^(\s+(?:-\s+)?(?:existingClaim|claimName|secretName|name|[\w.-]+)\s*:[ \t]+)(\S*\$\{[^}\n]+\}\S*|paperless-consume)[ \t]*(?:#.*)?$",
+    re.M,
+)
+_COMMENT = re.compile(r"^[ \t]*#(.*)$", re.M)
 OPERATIONS = (
     "value",
+    "graph-value",
+    "comment-edit",
+    "comment-insert",
     "rename-name",
     "add-resource",
     "remove-resource",
@@ -43,7 +53,7 @@ OPERATIONS = (
     "comment",
     "undo",
 )
-TRIED = {"sequences": 0, "edits": 0}
+TRIED = {"sequences": 0, "edits": 0, "edit path": 0, "loaded": 0}
 
 
 def yaml_files(root: Path) -> list[str]:
@@ -62,6 +72,26 @@ def edit(root: Path, operation: str, rng: random.Random, history: list[tuple[Pat
             spot = rng.choice(spots)
             path.write_text(text[: spot.start(2)] + rng.choice(NEW_VALUES) + text[spot.end(2) :])
             return f"value {spot.group(0).strip()!r} in {path.relative_to(root)}"
+    if operation == "graph-value":
+        spots = list(_GRAPH_VALUE.finditer(text))
+        if spots:
+            spot = rng.choice(spots)
+            path.write_text(text[: spot.start(2)] + rng.choice(["${OTHER_VAR}", "other-claim", "${APP}-x"]) + text[spot.end(2) :])
+            return f"graph value {spot.group(0).strip()!r} in {path.relative_to(root)}"
+    if operation == "comment-edit":  # a comment's text changed in place: the edit path
+        spots = list(_COMMENT.finditer(text))
+        if spots:
+            spot = rng.choice(spots)
+            path.write_text(
+                text[: spot.start(1)] + rng.choice([" edited", "", " homelint: ignore", " #{ x }#"]) + text[spot.end(1) :]
+            )
+            return f"comment {spot.group(0).strip()!r} edited in {path.relative_to(root)}"
+    if operation == "comment-insert":  # a comment or blank line inserted: later lines move
+        lines = text.split("\n")
+        at = rng.randrange(len(lines) + 1)
+        lines.insert(at, rng.choice(["# inserted", "", "  # indented"]))
+        path.write_text("\n".join(lines))
+        return f"line inserted at {at + 1} in {path.relative_to(root)}"
     if operation == "rename-name":
         spots = list(_NAME.finditer(text))
         if spots:
@@ -134,6 +164,29 @@ def age(root: Path, step: int) -> None:
             os.utime(path, ns=(stamp, stamp), follow_symlinks=False)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def count_paths():
+    """Count the cached runs the edit path answered (runner._edited) and those that loaded the tree."""
+    import homelint.engine.runner
+
+    real_edited, real_load = homelint.engine.runner._edited, homelint.engine.runner.load_repo
+
+    def edited(*args, **kwargs):
+        found = real_edited(*args, **kwargs)
+        TRIED["edit path"] += found is not None
+        return found
+
+    def load(*args, **kwargs):
+        TRIED["loaded"] += kwargs.get("cache") is not None and kwargs["cache"].enabled
+        return real_load(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(homelint.engine.runner, "_edited", edited)
+        patch.setattr(homelint.engine.runner, "load_repo", load)
+        yield
+    print(f"\nincremental == --no-cache: {TRIED}")
+
+
 def assert_incremental_equals_cold(root: Path, steps: list[tuple[str, int]], *, aged: bool = False) -> None:
     if aged:
         age(root, 0)
@@ -153,7 +206,10 @@ def assert_incremental_equals_cold(root: Path, steps: list[tuple[str, int]], *, 
         again = reports(root, use_cache=True)  # and the run that follows, from the cache just written
         assert again == cold, f"second cached run differs after: {done}"
     TRIED["sequences"] += 1
-    print(f"incremental == --no-cache: {TRIED['sequences']} edit sequences, {TRIED['edits']} edits so far")
+    print(
+        f"incremental == --no-cache: {TRIED['sequences']} edit sequences, {TRIED['edits']} edits so far; "
+        f"cached runs: {TRIED['edit path']} by the edit path, {TRIED['loaded']} loaded"
+    )
 
 
 STEPS = st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 2**32)), min_size=1, max_size=5)
@@ -258,3 +314,164 @@ def test_ignore_files_written_after_the_walk_are_seen(tmp_path):
     (root / ".gitignore").write_text("kubernetes/apps/default/echo/\n")
     age(root, 2)
     assert reports(root, use_cache=True) == reports(root, use_cache=False)
+
+
+def test_per_file_facts_are_reused_by_content_and_redone_under_another_key(tmp_path, monkeypatch):
+    """The per-file phase (HL601 schema errors, `${` strings) is cached beside the parse, per content
+    digest: a changed file alone is parsed again; facts made under another key (another homelint)
+    are absent, so every file is parsed again, with the same report."""
+    import homelint.engine.runner
+
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    age(root, 0)
+    reports(root, use_cache=True)
+    parsed: list[str] = []
+    real_parse_many = homelint.engine.runner._parse_many
+    monkeypatch.setattr(
+        homelint.engine.runner, "_parse_many", lambda base, paths: parsed.extend(paths) or real_parse_many(base, paths)
+    )
+    target = root / "kubernetes/apps/default/echo/app/pvc.yaml"
+    target.write_text(target.read_text().replace("storage: 1Gi", "storage: 2Gi"))
+    age(root, 1)
+    second = reports(root, use_cache=True)
+    assert parsed == ["kubernetes/apps/default/echo/app/pvc.yaml"]
+    assert second == reports(root, use_cache=False)
+    parsed.clear()
+    monkeypatch.setattr(homelint.engine.runner, "FACTS_KEY", "another homelint")
+    target.write_text(target.read_text().replace("storage: 2Gi", "storage: 3Gi"))
+    age(root, 2)
+    third = reports(root, use_cache=True)
+    assert sorted(parsed) == yaml_files(root)
+    assert third == reports(root, use_cache=False)
+
+
+def _loads(monkeypatch) -> list[Path]:
+    """The roots of the cached runs that load the tree (rather than take the edit path)."""
+    import homelint.engine.runner
+
+    loaded: list[Path] = []
+    real_load = homelint.engine.runner.load_repo
+    monkeypatch.setattr(
+        homelint.engine.runner, "load_repo", lambda root, *a, **k: loaded.append(root) or real_load(root, *a, **k)
+    )
+    return loaded
+
+
+def test_a_comment_edited_in_place_is_answered_without_loading_the_tree(tmp_path, monkeypatch):
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    age(root, 0)
+    reports(root, use_cache=True)
+    loaded = _loads(monkeypatch)
+    target = root / "kubernetes/apps/default/echo/app/pvc.yaml"
+    target.write_text(target.read_text().replace("# DEFECT HL102: this claim", "# this claim"))
+    age(root, 1)
+    edited = reports(root, use_cache=True)
+    assert loaded == []
+    assert edited == reports(root, use_cache=False)
+
+
+def test_a_suppression_added_in_a_comment_takes_the_edit_path_and_suppresses(tmp_path, monkeypatch):
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    age(root, 0)
+    before = reports(root, use_cache=True)
+    loaded = _loads(monkeypatch)
+    target = root / "kubernetes/apps/default/echo/app/pvc.yaml"
+    target.write_text(target.read_text().replace("# DEFECT HL102: this claim", "# homelint: ignore-file[HL102] -- kept"))
+    age(root, 1)
+    edited = reports(root, use_cache=True)
+    assert loaded == []
+    assert edited == reports(root, use_cache=False)
+    assert '"HL102"' in before[0] and edited[0] != before[0]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        # HL102 reads a kustomization's text for a commented-out entry: its comments count
+        ("kubernetes/apps/default/echo/app/kustomization.yaml", "  - ./secret.yaml\n", "  - ./secret.yaml\n  # - ./pvc.yaml\n"),
+        # a `$schema` comment declares what the document is validated against
+        (
+            "kubernetes/apps/default/echo/app/pvc.yaml",
+            "---\n",
+            "---\n# yaml-language-server: $schema=https://example.com/x.json\n",
+        ),
+        # a comment line inserted before content: every later line moves
+        ("kubernetes/apps/default/echo/app/pvc.yaml", "kind: PersistentVolumeClaim\n", "# moved\nkind: PersistentVolumeClaim\n"),
+        # a value the resource graph reads (a claim a HelmRelease mounts)
+        (
+            "kubernetes/apps/default/paperless/app/helmrelease.yaml",
+            "existingClaim: paperless-consume",
+            "existingClaim: echo-cache",
+        ),
+        # a variable
+        ("kubernetes/apps/default/echo/app/helmrelease.yaml", "${SMTP_RELAY}", "${TIMEZONE}"),
+    ],
+)
+def test_edits_a_check_can_see_load_the_tree(tmp_path, monkeypatch, file, old, new):
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    age(root, 0)
+    reports(root, use_cache=True)
+    loaded = _loads(monkeypatch)
+    target = root / file
+    assert old in target.read_text()
+    target.write_text(target.read_text().replace(old, new, 1))
+    age(root, 1)
+    edited = reports(root, use_cache=True)
+    assert loaded == [root]
+    assert edited == reports(root, use_cache=False)
+
+
+def test_a_finding_that_may_end_past_the_last_line_keeps_the_kept_run_from_answering():
+    """A collection that ends a file ends after its trailing comments: a comment appended there may
+    move the end of a finding's span, so such a finding makes the tree load."""
+    from homelint.engine.reuse import reused
+
+    record = {
+        "findings": [("HL101", "a.yaml", (3, 1, 9, 1), "m")],
+        "suppressions": {},
+        "layouts": {"a.yaml": ("old", "fp", 8), "b.yaml": ("same", "fp2", 4)},
+        "raw": [],
+    }
+    assert reused(record, {"a.yaml": ("new", "fp", 8, None)}) is None
+    record["findings"] = [("HL101", "a.yaml", (3, 1, 8, 4), "m")]
+    assert reused(record, {"a.yaml": ("new", "fp", 8, None)})["layouts"]["a.yaml"] == ("new", "fp", 8)
+    assert reused(record, {"a.yaml": ("new", "other", 8, None)}) is None  # another fingerprint
+    record["raw"] = ["a.yaml"]
+    assert reused(record, {"a.yaml": ("new", "fp", 8, None)}) is None  # read as text by a check
+
+
+BASE = "a: 1\n# note\nb: |\n  text\n # after the block\nc: 2\n"
+
+
+@pytest.mark.parametrize(
+    ("edited", "same"),
+    [
+        (BASE.replace("# note", "# another note"), True),  # what a comment says
+        (BASE + "# appended\n\n", True),  # after the last content line
+        (BASE.replace("a: 1", "a: 2"), False),  # a value
+        (BASE.replace("# note\n", "# note\n# inserted\n"), False),  # later lines move
+        (BASE.replace(" # after", "  # after"), False),  # now inside the block scalar: its text
+        (BASE.replace(" # after", "# after"), False),  # the block scalar now ends at another column
+        (BASE.replace("# note", "#{ note }#"), False),  # a template marker (HL003)
+        (BASE.replace("# note", "# yaml-language-server: $schema=https://example.com/s.json"), False),
+        (BASE.replace("\n", "\r\n"), False),  # other line breaks: the whole text counts
+    ],
+)
+def test_the_layout_fingerprint_sees_everything_but_what_comments_say(edited, same):
+    from homelint.model.repo import parse_read
+
+    _, before = parse_read("a.yaml", BASE.encode())
+    _, after = parse_read("a.yaml", edited.encode())
+    assert (after.layout == before.layout) is same
+    assert before.last == 6
+
+
+def test_a_run_without_cache_computes_no_layout():
+    from homelint.model.repo import parse_read
+
+    _, facts = parse_read("a.yaml", BASE.encode(), with_layout=False)
+    assert (facts.layout, facts.last) == ("", 0)

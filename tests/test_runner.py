@@ -26,13 +26,15 @@ def test_a_parsed_file_with_every_field_set_round_trips(tmp_path):
         "# yaml-language-server: $schema=https://example.com/s.json\n"
         "apiVersion: v1\nkind: ConfigMap  # homelint: ignore[HL301] -- kept\n"
         "metadata: {name: a, name: b}\n"
-        "data:\n  url: ${HOST}\n  page: '{{ .Values.x }}'\n"
+        "data:\n  url: ${HOST}\n  page: '{{ .Values.x }}'\n  nested: {a: b}\n"
         "---\n"
         "key: [unclosed\n"
     )
-    parsed, _, _, _ = parse_file(str(tmp_path), "x.yaml")
-    assert parsed.problems and parsed.suppressions and parsed.schema_refs and parsed.placeholders and parsed.var_strings
+    parsed, facts, _, _, _ = parse_file(str(tmp_path), "x.yaml")
+    assert parsed.problems and parsed.suppressions and parsed.schema_refs and parsed.templated
+    assert facts.schema and facts.placeholders and facts.var_strings
     assert round_trip(type(parsed), parsed) == parsed
+    assert round_trip(type(facts), facts) == facts
 
 
 def test_file_sets_findings_and_rules_round_trip():
@@ -75,5 +77,6 @@ def test_data_of_another_shape_is_refused(data):
 def test_the_demo_repository_parses_to_the_same_files_after_a_round_trip():
     root = FIXTURES / "demo"
     for path in sorted(p.relative_to(root).as_posix() for p in root.rglob("*.yaml")):
-        parsed, _, _, _ = parse_file(str(root), path)
+        parsed, facts, _, _, _ = parse_file(str(root), path)
         assert round_trip(type(parsed), parsed) == parsed, path
+        assert round_trip(type(facts), facts) == facts, path

@@ -32,7 +32,7 @@ from homelint.loading.safeio import atomic_write, content_digest, is_within, rea
 from homelint.loading.yamlload import ParsedFile
 
 LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside the repository)
-CACHE_FORMAT = 10  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files; 10: runner.to_plain)
+CACHE_FORMAT = 11  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files; 10: runner.to_plain; 11: facts beside the parse)
 RUNS_KEPT = 4  # whole-run results kept, newest first
 MAGIC = b"HLCACHE1"
 MAC_SIZE = 32
@@ -265,7 +265,7 @@ class Cache:
     def __init__(self, root: Path, enabled: bool = True) -> None:
         self.enabled = enabled
         self.index: dict[str, tuple[int, int, str]] = {}
-        self._data: dict[str, tuple[str, Any]] | None = None  # path -> (digest, parsed tuple)
+        self._data: dict[str, tuple[str, Any, Any]] | None = None  # path -> (digest, parsed tuple, (facts key, facts))
         self.index_dirty = self.data_dirty = False
         self._store = _Store(root) if enabled else None
         if self._store is not None and not self._store.usable:
@@ -285,7 +285,7 @@ class Cache:
         if self.enabled and self._store is not None:
             self._store.store(name, value)
 
-    def _files(self) -> dict[str, tuple[str, Any]]:
+    def _files(self) -> dict[str, tuple[str, Any, Any]]:
         if self._data is None:
             data = self._load("files.marshal") if self.enabled else None
             self._data = data if isinstance(data, dict) else {}
@@ -309,18 +309,27 @@ class Cache:
             self.index[path] = entry
             self.index_dirty = True
 
-    def parsed(self, path: str, content_digest: str) -> Any:
-        """The parse result stored for this content, or None (also when it is not of the right shape)."""
+    def parsed(self, path: str, content_digest: str, facts_key: str) -> tuple[Any, Any] | None:
+        """(the parse result, the per-file facts) stored for this content, the facts made under
+        `facts_key`; else None (also when not of the right shape)."""
         entry = self._files().get(path)
-        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == content_digest:
-            parsed = entry[1]
-            if isinstance(parsed, tuple) and len(parsed) == _parsed_fields() and parsed[0] == path:
-                return parsed
+        if isinstance(entry, tuple) and len(entry) == 3 and entry[0] == content_digest:
+            parsed, facts = entry[1], entry[2]
+            if (
+                isinstance(parsed, tuple)
+                and len(parsed) == _parsed_fields()
+                and parsed[0] == path
+                and isinstance(facts, tuple)
+                and len(facts) == 2
+                and facts[0] == facts_key
+            ):
+                return parsed, facts[1]
         return None
 
-    def put(self, path: str, size: int, mtime_ns: int, content_digest: str, parsed: Any) -> None:
+    def put(self, path: str, size: int, mtime_ns: int, content_digest: str, parsed: Any, facts: tuple[str, Any]) -> None:
+        """Keep a file's parse and its (facts key, facts)."""
         self.index[path] = (size, stable_mtime(mtime_ns), content_digest)
-        self._files()[path] = (content_digest, parsed)
+        self._files()[path] = (content_digest, parsed, facts)
         self.index_dirty = self.data_dirty = True
 
     def prune(self, present: set[str]) -> None:
@@ -371,6 +380,10 @@ class Cache:
         if not self.enabled:
             return None
         return next((value for stored, value in self._runs() if stored == key), None)
+
+    def kept_runs(self) -> list[Any]:
+        """The kept run results, newest first."""
+        return [value for _, value in self._runs()] if self.enabled else []
 
     def store_run_result(self, key: str, value: Any) -> None:
         if self.enabled and self._store is not None:

@@ -218,20 +218,21 @@ def collect(
     if parallel:
         _ = repo.graph  # built once, before the fork: most checks query it
 
-    def run(index: int) -> tuple[list[tuple[Any, ...]], dict[str, Any], list[str]]:
+    def run(index: int) -> tuple[list[tuple[Any, ...]], dict[str, Any], list[str], list[str]]:
         repo.positions.added = {}
         ctx.notes = []
         found = [to_plain(f) for f in _run_one(ctx, runs[index])]
-        return found, repo.positions.added, ctx.notes
+        return found, repo.positions.added, ctx.notes, sorted(repo.raw_reads)
 
     findings: list[Finding] = []
     memo = repo.positions.memo
-    for found, added, said in fork_map(run, range(len(runs)), chunk=1, parallel=parallel):
+    for found, added, said, read in fork_map(run, range(len(runs)), chunk=1, parallel=parallel):
         findings.extend(from_plain(Finding, t) for t in found)
         if memo is not None:
             memo.update(added)
         if notes is not None:
             notes.extend(n for n in said if n not in notes)
+        repo.raw_reads.update(read)  # what a forked check read, for the runner's value-edit test
     return dedupe(_in_scope(repo, rules, findings))
 
 

@@ -1,7 +1,9 @@
 """The runner: caching, forking, GC tuning and serialisation in one place, so that the loader
 (discovery, yamlload, repo), the model and the rules know nothing of them.
 
-- one run (run_record): the kept result of the same contents, or load and check;
+- one run (run_record): the kept result of the same contents; else, when the few files changed since
+  a kept run changed nothing a check can see (comments: reuse.py), that run's result; else load
+  and check;
 - loading (load_repo): the cache's parses, the rest parsed in a forked child and here
   (parallel.py), then repo.build_repo;
 - an unchanged tree is not walked again (remembered_walk), the rule metadata is cached;
@@ -30,13 +32,15 @@ from typing import Any, TypeVar
 
 from homelint import __version__
 from homelint.core import timing
+from homelint.engine import reuse
 from homelint.engine.cache import UNTRUSTED_MTIME, Cache, digest, stable_mtime
 from homelint.engine.cache import clean as clean_cache
 from homelint.engine.parallel import fork_map, fork_produce_map, run_isolated
 from homelint.loading.discovery import FileSet, non_yaml_inputs, walk
 from homelint.loading.safeio import read_regular
-from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, risky
+from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, parse_bytes, risky
 from homelint.model.config import Config
+from homelint.model.filefacts import FACTS_KEY, FileFacts, layout
 from homelint.model.repo import MAX_READ_BYTES, build_repo, crashed, parse_read, read_file, template_inputs
 from homelint.model.versions import versions_of
 from homelint.rules import builtin_checks
@@ -324,14 +328,19 @@ def load_repo(
         files = walk(root, [*config.exclude, *template_inputs(root)])
         timing.mark("walk")
     cache = cache if cache is not None else Cache(root, enabled=use_cache)
+    global WITH_LAYOUTS
+    WITH_LAYOUTS = bool(cache.enabled)  # what this load parses is kept only with a cache
     known, todo = scanned if scanned is not None else scan_cache(root, files, cache)
     todo = list(todo)
     parsed: dict[str, ParsedFile] = {}
+    facts: dict[str, FileFacts] = {}
     digests: dict[str, str] = {}
     for path, content_digest in known.items():
-        stored = cache.parsed(path, content_digest)
+        stored = cache.parsed(path, content_digest, FACTS_KEY)
         try:
-            parsed[path] = from_plain(ParsedFile, stored)
+            if stored is None:
+                raise ValueError("not cached")
+            parsed[path], facts[path] = from_plain(ParsedFile, stored[0]), from_plain(FileFacts, stored[1])
             digests[path] = content_digest
         except (TypeError, ValueError, IndexError, AttributeError):  # absent, or of another shape
             todo.append(path)
@@ -339,39 +348,48 @@ def load_repo(
     results = parse_results if parse_results is not None else _parse_many(str(root), todo)
     for path, content_digest, size, mtime_ns, data in results:
         digests[path] = content_digest
-        parsed[path] = from_plain(ParsedFile, data)
+        parsed[path], facts[path] = from_plain(ParsedFile, data[0]), from_plain(FileFacts, data[1])
         if content_digest and cache.enabled:
-            cache.put(path, size, mtime_ns, content_digest, data)
+            cache.put(path, size, mtime_ns, content_digest, data[0], (FACTS_KEY, data[1]))
     timing.mark("parse")
     cache.prune(set(files.yaml_files))
-    return build_repo(root, config, files, parsed, digests), cache
+    return build_repo(root, config, files, parsed, digests, facts), cache
 
 
 PARSE_MEMORY = 1 << 30  # address space a throwaway parse may add (a real 500 KB file needs ~40 MB)
 # Set when a supervised run crashed (cli.run): then every file is parsed in a throwaway process,
 # so the file that crashed the parser without looking risky is found and reported.
 ISOLATE_EVERY_PARSE = False
+# Whether the parse computes each file's layout fingerprint (filefacts.layout, ~7% of a parse):
+# only the edit path uses it, which needs a cache; run_record sets it for each run
+WITH_LAYOUTS = True
 
 
 def _parse_one(args: tuple[str, str]) -> tuple[str, str, int, int, Any]:
-    """(path, content digest, size, mtime_ns, the ParsedFile as plain data) of one file. A file the
+    """(path, content digest, size, mtime_ns, the ParsedFile and its FileFacts as plain data) of one
+    file (the parse and the per-file phase, which needs the composed nodes). A file the
     C parser could crash on (yamlload.risky) is parsed in a throwaway process, so a crash cannot
     end this one; a crash or running out of memory is an HL001 problem."""
     root, path = args
     read = read_file(root, path)
     if not isinstance(read, tuple):
-        return path, "", 0, 0, to_plain(read)
+        return path, "", 0, 0, _unparsed(read)
     raw, size, mtime_ns = read
     if ISOLATE_EVERY_PARSE or risky(raw):
-        done, data = run_isolated(lambda: to_plain(parse_read(path, raw)), memory=PARSE_MEMORY)
+        done, data = run_isolated(lambda: to_plain(parse_read(path, raw, with_layout=WITH_LAYOUTS)), memory=PARSE_MEMORY)
         if not done:
-            return path, "", 0, 0, to_plain(crashed(path))
+            return path, "", 0, 0, _unparsed(crashed(path))
         return path, digest(raw), size, mtime_ns, data
     try:
-        data = to_plain(parse_read(path, raw))
+        data = to_plain(parse_read(path, raw, with_layout=WITH_LAYOUTS))
     except MemoryError:
-        return path, "", 0, 0, to_plain(crashed(path))
+        return path, "", 0, 0, _unparsed(crashed(path))
     return path, digest(raw), size, mtime_ns, data
+
+
+def _unparsed(parsed: ParsedFile) -> tuple[Any, Any]:
+    """A file not parsed (unreadable, refused, crashed) as _parse_one's data: no facts."""
+    return to_plain(parsed), to_plain(FileFacts())
 
 
 def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int, int, Any]]:
@@ -380,7 +398,7 @@ def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int,
     out: list[tuple[str, str, int, int, Any]] = []
     for item in items:
         done, result = run_isolated(lambda item=item: _parse_one(item), memory=PARSE_MEMORY)  # type: ignore[misc]
-        out.append(tuple(result) if done else (item[1], "", 0, 0, to_plain(crashed(item[1]))))
+        out.append(tuple(result) if done else (item[1], "", 0, 0, _unparsed(crashed(item[1]))))
     return out
 
 
@@ -449,13 +467,17 @@ def run_record(
     or None). `collect` runs the checks (engine.collect).
 
     Cold: walk and parse at once (repo.walk_and_parse). Nothing changed since the cached run: its
-    record, without loading a document. Otherwise: load (reparsing what changed) and check.
+    record, without loading a document. Only comments of a few files changed: a kept run's record
+    (_edited). Otherwise: load (reparsing what changed) and check.
     """
+    global WITH_LAYOUTS
+    WITH_LAYOUTS = bool(cache.enabled)  # before any parse (a forked worker inherits it)
     exclude = [*config.exclude, *template_inputs(root)]
     parse_results = None
     known: dict[str, str] = {}
     todo: list[str] = []
     key = None
+    frame = ""
     scanned: dict[str, str] | None = None
     if not cache.index:
         files, parse_results = walk_and_parse(root, exclude)
@@ -474,14 +496,20 @@ def run_record(
         # --diff-base HEAD lints) answer without parsing: hashing what changed is enough
         scanned = _digests(root, known, todo)
         if scanned is not None:
-            key = _run_key(root, files, scanned, config, rules, enabled)
+            frame = _frame_key(root, files, config, rules, enabled)
+            key = _run_key(frame, scanned)
             stored = cache.run_result(key)
+            if stored is None:
+                stored = _edited(root, frame, scanned, cache)
+                if stored is not None:
+                    cache.store_run_result(key, stored)
             if stored is not None:
                 cache.save()  # touched-but-unchanged files have new stats
                 return stored, None
     repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
     if key is None or repo.digests != scanned:  # the key of the scan holds if the files were as hashed
-        key = _run_key(root, files, repo.digests, config, rules, enabled)
+        frame = _frame_key(root, files, config, rules, enabled)
+        key = _run_key(frame, repo.digests)
     stored = cache.run_result(key)
     if stored is None:
         repo.positions.memo = cache.spans()
@@ -499,6 +527,12 @@ def run_record(
                 "notes": [*repo.flux_model.notes, *notes],  # the Flux model's, then the checks' (one per missing schema)
                 "versions": _versions(repo),
             },
+            # what the edit path (reuse.py) compares the next tree with
+            "frame": frame,
+            "layouts": {
+                p: (d, repo.facts[p].layout, repo.facts[p].last) for p, d in repo.digests.items() if d and p in repo.facts
+            },
+            "raw": sorted(repo.raw_reads),
         }
         cache.store_run_result(key, stored)
     cache.save()
@@ -524,17 +558,54 @@ def _digests(root: Path, known: dict[str, str], todo: list[str]) -> dict[str, st
     return digests
 
 
-def _run_key(
-    root: Path, files: Any, digests: dict[str, str], config: Config, rules: dict[str, RuleMeta], enabled: set[str]
-) -> str:
-    """Everything a run's findings depend on: version, config, rules, every file's content, the tree."""
+def _edited(root: Path, frame: str, digests: dict[str, str], cache: Cache) -> dict[str, Any] | None:
+    """The result of the newest kept run of this frame, when the files changed since are few and
+    none changed what a check can see of it (reuse.py); the changed files are parsed here (their
+    stats kept in the cache index). None otherwise: the tree is loaded and checked."""
+    for record in cache.kept_runs():  # newest first: the tree an editor saved a moment ago
+        changed = reuse.changed_files(record, frame, digests)
+        if changed is not None:
+            break
+    else:
+        return None
+    if not changed:
+        return None
+    fresh: dict[str, tuple[str, str, int, Any]] = {}
+    for path in changed:
+        read = read_file(str(root), path)
+        if not isinstance(read, tuple) or ISOLATE_EVERY_PARSE or risky(read[0]) or digest(read[0]) != digests[path]:
+            return None  # unreadable, changed again since it was hashed, or to parse in isolation: the load decides
+        raw, size, mtime_ns = read
+        try:
+            parsed = parse_bytes(path, raw)  # the layout needs no facts: no schema validation here
+        except MemoryError:
+            return None
+        fingerprint, last = layout(parsed, raw)
+        # its stat, so the next run need not hash it; not its parse: the parse cache is read and
+        # written whole, which would cost more than this path saves (a later load parses it again)
+        cache.touch(path, size, mtime_ns, digests[path])
+        fresh[path] = (digests[path], fingerprint, last, to_plain(parsed.suppressions) if parsed.suppressions else None)
+    timing.mark("edit-parse")
+    return reuse.reused(record, fresh)
+
+
+def _run_key(frame: str, digests: dict[str, str]) -> str:
+    """Everything a run's findings depend on: the frame, and every YAML file's content."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(frame.encode())
+    for path in sorted(digests):
+        h.update(f"{path}\0{digests[path]}\n".encode())
+    return h.hexdigest()
+
+
+def _frame_key(root: Path, files: Any, config: Config, rules: dict[str, RuleMeta], enabled: set[str]) -> str:
+    """What a run's findings depend on besides the YAML contents: version, config, rules, the
+    selection, the tree, and what checks read besides the YAML."""
     h = hashlib.blake2b(digest_size=16)
     h.update(__version__.encode())
     h.update(",".join(sorted(enabled)).encode())
     h.update(json.dumps(config.__dict__, default=str, sort_keys=True).encode())
     h.update(json.dumps(sorted((r.id, r.origin, repr(r.declarative)) for r in rules.values())).encode())
-    for path in sorted(digests):
-        h.update(f"{path}\0{digests[path]}\n".encode())
     h.update("\n".join(sorted(files.all_files)).encode())
     h.update("\n".join(sorted(files.dirs)).encode())
     for chunk in run_inputs(root, config, files.all_files, enabled):  # what checks read besides the YAML

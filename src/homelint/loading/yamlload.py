@@ -93,11 +93,6 @@ class ParsedFile:
     suppressions: list[Suppression] = field(default_factory=list)
     templated: list[tuple[int, int, str]] = field(default_factory=list)
     text_ok: bool = True
-    # per-file check results computed at parse time (cached with the parse): HL601 schema errors
-    schema: list[tuple[Any, ...]] = field(default_factory=list)
-    placeholders: bool = False  # the text contains "${": only such files need a substitution walk
-    # per document: (field path, text, is_key) of each string containing "${" (when `placeholders`)
-    var_strings: list[list[tuple[Any, ...]]] = field(default_factory=list)
     # `# yaml-language-server: $schema=<url>` comments: (document index, line, column of the URL, URL)
     schema_refs: list[tuple[int, int, int, str]] = field(default_factory=list)
 
@@ -378,10 +373,6 @@ def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) ->
         result.problems.append(Problem("HL001", f"{more} more problems in this file not reported", last.line, last.column))
     if len(result.templated) > MAX_PROBLEMS:
         del result.templated[MAX_PROBLEMS:]
-    if result.placeholders:
-        from homelint.core.substitution import placeholder_strings  # start-up: a warm run does not need it
-
-        result.var_strings = [placeholder_strings(doc) for doc in result.docs]
     lines = text.split("\n")
     if result.schema_refs:
         _assign_documents(result, lines)
@@ -395,7 +386,6 @@ def parse_text(result: ParsedFile, text: str, nodes: list[Any] | None = None) ->
 
 
 def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
-    result.placeholders = "${" in text
     _scan_comments(result, text)
     deep = _too_deep(text)
     if deep is not None:

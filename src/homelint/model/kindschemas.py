@@ -1,4 +1,5 @@
-"""JSON-schema validation of the kinds homelint reasons about, run per file at parse time (HL601).
+"""JSON-schema validation of the kinds homelint reasons about, run per file in the per-file phase
+(filefacts: HL601).
 
 A compiled yes/no check (fastschema) answers first; jsonschema explains only the failures.
 """
@@ -97,7 +98,7 @@ def readable(error: Any) -> tuple[tuple[Any, ...], str]:
 
 
 def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tuple[Any, ...]]:
-    """HL601 errors of one file, computed at parse time (in the parse workers) and cached with it.
+    """HL601 errors of one file, computed in the per-file phase (filefacts, in the parse workers).
 
     Each entry: (doc index, message, line, column, end line, end column). Namespaces are left to the
     check, because kustomize may rename them (`name: _`).

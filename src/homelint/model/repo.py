@@ -17,6 +17,7 @@ from homelint.loading.positions import PositionIndex
 from homelint.loading.safeio import content_digest, read_regular
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes
 from homelint.model.config import Config
+from homelint.model.filefacts import FileFacts, file_facts
 from homelint.model.kustomize import KustomizeDir, parse_kustomization
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class Repo:
     files: FileSet
     parsed: dict[str, ParsedFile] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, FileFacts] = field(default_factory=dict)  # the per-file phase's (filefacts)
     objects: list[K8sObject] = field(default_factory=list)
     objects_by_file: dict[str, list[K8sObject]] = field(default_factory=dict)
     objects_by_kind_name: dict[tuple[str, str], list[K8sObject]] = field(default_factory=dict)
@@ -48,23 +50,26 @@ class Repo:
     positions: PositionIndex = field(init=False)
     _strings_memo: dict[int, tuple[K8sObject, list[tuple[Any, ...]]]] = field(default_factory=dict)
     memos: dict[str, Any] = field(default_factory=dict)  # what checks derive once per run (see memo)
+    # files whose bytes the model or a check read (not to compose them for a position): their
+    # comments may count, so an edit of one is never taken for a value edit (runner)
+    raw_reads: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.positions = PositionIndex(self.read_bytes)
+        self.positions = PositionIndex(self._read_for_positions)
 
     def placeholder_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
         """(field path, text, is_key) of each string in the object containing `${` (found at parse
         time). A generated Secret has none: kustomize base64-encodes its values before Flux
         substitutes."""
-        parsed = self.parsed.get(obj.path)
+        facts = self.facts.get(obj.path)
         if obj.anchor is not None and obj.kind == "Secret":
             return []
         if obj.unpatched is not None or obj.anchor is not None:  # patched or generated: read the object
             return self._patched_strings(obj)
-        if parsed is None or not parsed.placeholders:
+        if facts is None or not facts.placeholders:
             return []
-        if obj.doc < len(parsed.var_strings):
-            return parsed.var_strings[obj.doc]
+        if obj.doc < len(facts.var_strings):
+            return facts.var_strings[obj.doc]
         from homelint.core.substitution import placeholder_strings  # start-up: a warm run does not need it
 
         return placeholder_strings(obj.data)
@@ -73,6 +78,14 @@ class Repo:
         """A file the walk found (inside the repository, not through a symlink out of it, not a
         FIFO or device), as a regular file of bounded size; None for anything else. Checks name
         paths from repository content (generator env files, task files): they are read only here."""
+        if path not in self.files.all_files:
+            return None
+        self.raw_reads.add(path)
+        return self._read_for_positions(path)
+
+    def _read_for_positions(self, path: str) -> bytes | None:
+        """read_bytes, not recorded in raw_reads: the position index composes the YAML (for a plain
+        text file, locate records the read)."""
         if path not in self.files.all_files:
             return None
         try:
@@ -111,6 +124,7 @@ class Repo:
         if found is not None:
             path, doc, at = found.path, found.doc, found.at
             if found.text:  # a generator's source file
+                self.raw_reads.add(path)
                 return path, self.positions.plain_text_span(path, int(at[0]) if at else 0, needle)
             if found.inside:  # in the YAML text of an inline patch
                 return path, self.positions.inner_span(path, doc, at, found.inner, key=key, needle=needle)
@@ -155,7 +169,7 @@ class Repo:
 
 def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
     """(the bytes, size, mtime_ns) of one file; or, for a file that cannot be read or is refused,
-    its ParsedFile with the problem (never cached).
+    its ParsedFile with the problem (never cached; it has no facts).
 
     Size and mtime come from the open file, so the cache never pairs a new mtime with old content.
     """
@@ -179,14 +193,11 @@ def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
         return handle.read(MAX_FILE_BYTES + 1), st.st_size, st.st_mtime_ns
 
 
-def parse_read(path: str, raw: bytes) -> ParsedFile:
-    """The parsed file of these bytes; HL601 errors included."""
+def parse_read(path: str, raw: bytes, *, with_layout: bool = True) -> tuple[ParsedFile, FileFacts]:
+    """The parsed file of these bytes and its facts (the per-file phase, on the composed nodes)."""
     nodes: list[Any] = []
     parsed = parse_bytes(path, raw, nodes)
-    from homelint.model.kindschemas import validate_documents  # start-up: a warm run does not need it
-
-    parsed.schema = validate_documents(path, parsed.docs, nodes)
-    return parsed
+    return parsed, file_facts(parsed, raw, nodes, with_layout=with_layout)
 
 
 def crashed(path: str) -> ParsedFile:
@@ -197,14 +208,14 @@ def crashed(path: str) -> ParsedFile:
     return parsed
 
 
-def parse_file(root: str, path: str) -> tuple[ParsedFile, str, int, int]:
-    """(the parsed file, its content digest, size, mtime_ns) of one file, in this process (the
-    runner parses in forked and throwaway processes instead: runner._parse_one)."""
+def parse_file(root: str, path: str) -> tuple[ParsedFile, FileFacts, str, int, int]:
+    """(the parsed file, its facts, its content digest, size, mtime_ns) of one file, in this process
+    (the runner parses in forked and throwaway processes instead: runner._parse_one)."""
     read = read_file(root, path)
     if isinstance(read, ParsedFile):
-        return read, "", 0, 0
+        return read, FileFacts(), "", 0, 0
     raw, size, mtime_ns = read
-    return parse_read(path, raw), content_digest(raw), size, mtime_ns
+    return *parse_read(path, raw), content_digest(raw), size, mtime_ns
 
 
 def _nonblocking(path: str, flags: int) -> int:
@@ -231,9 +242,16 @@ def template_inputs(root: Path) -> list[str]:
     return out
 
 
-def build_repo(root: Path, config: Config, files: FileSet, parsed: dict[str, ParsedFile], digests: dict[str, str]) -> Repo:
-    """The repository model of parsed files: objects, kustomizations, the Flux model."""
-    repo = Repo(root, config, files, parsed, digests)
+def build_repo(
+    root: Path,
+    config: Config,
+    files: FileSet,
+    parsed: dict[str, ParsedFile],
+    digests: dict[str, str],
+    facts: dict[str, FileFacts] | None = None,
+) -> Repo:
+    """The repository model of parsed files (and their facts): objects, kustomizations, the Flux model."""
+    repo = Repo(root, config, files, parsed, digests, facts or {})
     for path, parsed_file in parsed.items():
         if not parsed_file.text_ok:  # not text, or the parser crashed on it: never composed
             repo.positions.skip.add(path)

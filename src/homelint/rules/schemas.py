@@ -50,9 +50,9 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
     kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
     has_flux = bool(ctx.flux.kustomizations)
     variants = _as_applied(ctx) if has_flux else {}
-    for path, parsed in repo.parsed.items():
+    for path, facts in repo.facts.items():
         rechecked: set[int] = set()
-        for doc, message, line, column, end_line, end_column in parsed.schema:
+        for doc, message, line, column, end_line, end_column in facts.schema:
             is_kustomization = path in kustomization_files and doc == 0 and message.startswith("kustomization:")
             if is_kustomization:
                 if has_flux and path not in ctx.flux.applied_files:

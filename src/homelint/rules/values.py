@@ -615,7 +615,7 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
     applied_by_object: dict[int, Any] = {}
     for applied in ctx.flux.applied if ctx.flux is not None else []:
         applied_by_object.setdefault(id(applied.obj), applied)
-    hl601 = {(path, doc, line) for path, parsed in repo.parsed.items() for doc, _, line, *_ in parsed.schema}
+    hl601 = {(path, doc, line) for path, facts in repo.facts.items() for doc, _, line, *_ in facts.schema}
     dead = {(o.path, o.doc) for o in repo.objects if not o.applied_by} if ctx.flux.kustomizations else None
     for path, parsed in sorted(repo.parsed.items()):
         for doc, line, column, url in parsed.schema_refs:
