@@ -258,6 +258,24 @@ def test_a_same_size_rewrite_in_the_same_mtime_tick_is_seen(tmp_path):
     assert reports(root, use_cache=True) == reports(root, use_cache=False)
 
 
+def test_a_file_read_just_after_its_save_stays_untrusted_however_long_the_run(tmp_path, monkeypatch):
+    """A file saved just before a run started may be rewritten within its mtime tick: its stat is
+    not trusted next time, even when the run records it seconds later (the stat is judged by the
+    run's start, when the file was read, not by when the index is written)."""
+    from homelint.engine.cache import UNTRUSTED_MTIME, Cache
+
+    cache = Cache(tmp_path, enabled=False)
+    saved = cache.started_ns - 10_000_000  # 10 ms before the run started
+    recorded_at = cache.started_ns + 5_000_000_000  # a run that took 5 s
+    monkeypatch.setattr(time, "time_ns", lambda: recorded_at)
+    cache.touch("a.yaml", 10, saved, "digest")
+    assert cache.index["a.yaml"][1] == UNTRUSTED_MTIME
+    assert cache.lookup("a.yaml", 10, saved) is None
+    old = cache.started_ns - 60_000_000_000  # saved a minute before: its stat stands for its content
+    cache.touch("b.yaml", 10, old, "digest")
+    assert cache.lookup("b.yaml", 10, old) == "digest"
+
+
 def test_an_unchanged_tree_is_not_walked_again(tmp_path, monkeypatch):
     """No folder changed since the last run: the file list comes from the cache; a file added to a
     folder makes the next run walk again."""

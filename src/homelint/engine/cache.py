@@ -44,9 +44,11 @@ RACY_NS = 2_000_000_000
 UNTRUSTED_MTIME = -1  # never a file's mtime_ns: the entry's digest is confirmed by hashing
 
 
-def stable_mtime(mtime_ns: int) -> int:
-    """`mtime_ns` if it is old enough to stand for the content, else UNTRUSTED_MTIME."""
-    return mtime_ns if mtime_ns < time.time_ns() - RACY_NS else UNTRUSTED_MTIME
+def stable_mtime(mtime_ns: int, since: int | None = None) -> int:
+    """`mtime_ns` if it is old enough to stand for the content read at or after `since` (a run's
+    start, before it stats or reads anything; default: now), else UNTRUSTED_MTIME. A stat recorded
+    at the end of a long run is judged by when the file was read, not by when the run ends."""
+    return mtime_ns if mtime_ns < (time.time_ns() if since is None else since) - RACY_NS else UNTRUSTED_MTIME
 
 
 def digest(raw: bytes) -> str:
@@ -263,6 +265,7 @@ class Cache:
     run.marshal without unmarshalling every document."""
 
     def __init__(self, root: Path, enabled: bool = True) -> None:
+        self.started_ns = time.time_ns()  # before the run stats or reads a file: what stable_mtime judges by
         self.enabled = enabled
         self.index: dict[str, tuple[int, int, str]] = {}
         self._data: dict[str, tuple[str, Any, Any]] | None = None  # path -> (digest, parsed tuple, (facts key, facts))
@@ -304,7 +307,7 @@ class Cache:
 
     def touch(self, path: str, size: int, mtime_ns: int, content_digest: str) -> None:
         """Same content, new mtime (a checkout, a rebase): remember the new stat."""
-        entry = (size, stable_mtime(mtime_ns), content_digest)
+        entry = (size, stable_mtime(mtime_ns, self.started_ns), content_digest)
         if self.index.get(path) != entry:
             self.index[path] = entry
             self.index_dirty = True
@@ -328,7 +331,7 @@ class Cache:
 
     def put(self, path: str, size: int, mtime_ns: int, content_digest: str, parsed: Any, facts: tuple[str, Any]) -> None:
         """Keep a file's parse and its (facts key, facts)."""
-        self.index[path] = (size, stable_mtime(mtime_ns), content_digest)
+        self.index[path] = (size, stable_mtime(mtime_ns, self.started_ns), content_digest)
         self._files()[path] = (content_digest, parsed, facts)
         self.index_dirty = self.data_dirty = True
 

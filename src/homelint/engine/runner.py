@@ -250,7 +250,7 @@ def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any) ->
                 stamps[path] = stamp
     for path in (".git/info", ".git/info/exclude"):  # not .git itself: every git command changes it
         stamps[path] = _stamp(root, path)  # None: absent, and must stay so
-    if any(stamp is not None and stable_mtime(stamp[1]) == UNTRUSTED_MTIME for stamp in stamps.values()):
+    if any(stamp is not None and stable_mtime(stamp[1], cache.started_ns) == UNTRUSTED_MTIME for stamp in stamps.values()):
         return  # changed too recently for the next change to show in its mtime
     links = [(path, os.path.realpath(os.path.join(root, path))) for path in files.links]
     cache.store_value("tree.marshal", (exclude, stamps, links, to_plain(files)))
