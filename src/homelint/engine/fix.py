@@ -30,12 +30,6 @@ def fixers() -> dict[str, Fixer]:
     return registered_fixers()
 
 
-def fixable(finding: Finding) -> bool:
-    """A finding of the kind its rule can fix (the rule's other findings have no mechanical fix)."""
-    fixer = fixers().get(finding.rule)
-    return fixer is not None and fixer.when(finding)
-
-
 def safe(finding: Finding) -> bool:
     meta = builtin_rules().get(finding.rule)
     return meta is None or meta.fix_safety != "unsafe"
@@ -130,7 +124,7 @@ def plan(root: Path, findings: list[Finding], *, unsafe: bool = False) -> FixRep
     known = fixers()
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
-        fixer = known.get(finding.rule)
+        fixer = known.get(finding.rule)  # `when`: the rule's findings its fix takes (others have no mechanical fix)
         if fixer is not None and fixer.when(finding) and finding.suppressed is None:
             if not unsafe and not safe(finding):
                 report.unsafe += 1
