@@ -527,3 +527,20 @@ def test_add_ignore_leaves_a_line_inside_a_block_scalar_and_suppresses_the_rest(
     assert "    echo ${HOST}\n" in after and after.count("homelint: ignore") == 1
     assert "apps/c.yaml:9: not suppressed: a comment there would be part of a string" in result.stderr
     assert {(f["rule"], f["line"]) for f in json.loads(check(root, "--format", "json").stdout)} == {("HL205", 9)}
+
+
+def test_a_fixer_registered_by_a_rule_unit_is_applied_without_the_engine_naming_it(tmp_path, monkeypatch):
+    from homelint.engine import fix
+    from homelint.rules import fixing
+
+    def to_two(file: fixing.FixFile, finding: Finding) -> fixing.Edit | str:
+        at = file.offset(finding.span.line, finding.span.column)
+        return fixing.Edit(at, at + 1, "2", finding, lambda where, was, now: where == (0, "count") and (was, now) == (1, 2))
+
+    monkeypatch.setattr(fixing, "_FIXERS", dict(fixing._FIXERS))
+    fixing.fixes("HL101", when=lambda f: f.message == "one")(fixing.each(to_two))
+    (tmp_path / "a.yaml").write_text("count: 1  # keep\n")
+    one = Finding("HL101", "a.yaml", Span(1, 8, 1, 9), "one", "", "error", "x")
+    other = Finding("HL101", "a.yaml", Span(1, 8, 1, 9), "other", "", "error", "x")
+    report = fix.plan(tmp_path, [one, other])
+    assert [(f.path, f.after, [x.message for x in f.fixed]) for f in report.files] == [("a.yaml", "count: 2  # keep\n", ["one"])]
