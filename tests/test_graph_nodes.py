@@ -34,3 +34,24 @@ def test_produced_covers_names_and_patterns_of_its_own_kind_only():
     produced = ResourceGraph(graph).produced("secret")
     assert produced.covers("a", "made") and produced.covers("a", "db-1")
     assert not produced.covers("a", "other") and not produced.covers("a", "used") and not produced.covers("b", "made")
+
+
+def test_a_kustomization_two_clusters_apply_keeps_both_instances_on_its_node(repo):
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+    from homelint.model.graph import KsNode
+
+    root = repo({}, base="demo")
+    staging = root / "kubernetes/flux/staging"
+    staging.mkdir()
+    (staging / "ks.yaml").write_text((root / "kubernetes/flux/cluster/ks.yaml").read_text())
+    config = root / ".homelint.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "roots: [kubernetes/flux/cluster]", "roots: [kubernetes/flux/cluster, kubernetes/flux/staging]"
+        )
+    )
+    loaded, _ = load_repo(root, load_config(root, None), use_cache=False)
+    instances = loaded.graph.nx.nodes[KsNode("default/echo")]["kustomizations"]
+    assert [ks.cluster for ks in instances] == ["kubernetes/flux/cluster", "kubernetes/flux/staging"]
+    assert instances == [ks for ks in loaded.flux_model.kustomizations if ks.key == "default/echo"]

@@ -3,8 +3,9 @@
 Nodes are small typed tuples: FileNode(path), DirNode(path), KsNode(key), ObjNode(kind, namespace,
 name) for applied objects, RefNode(kind, namespace, name) for what is produced or used ("claim",
 "secret", "configmap"), PatternNode(kind, namespace, regex) for names that cannot be computed,
-SourceNode(kind, namespace, name), VarNode(name). A substituting KsNode carries `defines`
-(variable name -> origin).
+SourceNode(kind, namespace, name), VarNode(name). A KsNode carries `kustomizations`: every
+instance the model evaluated of that Kustomization (one per cluster that applies it), as an
+ObjNode carries `applied`: every application of the object.
 Edges carry `type` (includes, applies-path, reconciles, contains, is-source, claims, uses-claim,
 uses-secret, uses-configmap, produces-secret, produces-configmap, produces-claim, uses-var), the
 field and Applied they come from, and for products and uses the table `row` (schemas/producers.yaml,
@@ -237,7 +238,8 @@ def build_graph(repo: Repo) -> ResourceGraph:
             target: Node = DirNode(entry.target) if entry.target in repo.kustomize_dirs else FileNode(entry.target)
             graph.add_edge(DirNode(directory), target, type="includes", entry=entry)
     for ks in flux.kustomizations:
-        graph.add_node(KsNode(ks.key), ks=ks)
+        graph.add_node(KsNode(ks.key))
+        graph.nodes[KsNode(ks.key)].setdefault("kustomizations", []).append(ks)
         if ks.path is not None:
             graph.add_edge(KsNode(ks.key), DirNode(ks.path), type="applies-path")
         if ks.parent is not None:
@@ -341,14 +343,13 @@ def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: 
 
 
 def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
-    """The variables a substituting Kustomization defines (its node's `defines`: name -> origin);
-    a uses-var edge per object and variable it substitutes."""
+    """A uses-var edge per object and variable a substituting Kustomization substitutes (the edge's
+    `ks`: which instance; variables_of(repo, ks).origin says where each variable is defined)."""
     if ks.post_build is None:
         return
     variables = variables_of(repo, ks)
     if not variables.substitutes:
         return
-    graph.nodes[KsNode(ks.key)]["defines"] = variables.origin
     applied_as = {id(a.obj): a for a in ks.applied}
     for obj in substituted_objects(ks):
         strings = repo.placeholder_strings(obj)
