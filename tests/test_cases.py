@@ -1,9 +1,13 @@
 """Regression cases from real repositories (fixtures/cases/<RULE>-<what>/): a bad/good pair of
-overlays on a rule fixture, each shaped like the case that once gave a false or duplicate finding.
-`# expect: HLxxx` (optionally followed by a severity) marks every finding of the case's rules."""
+overlays on a rule fixture (itself an overlay on fixtures/base), each shaped like the case that once
+gave a false or duplicate finding. `# expect: HLxxx` (optionally followed by a severity) marks every
+finding of the case's rules, and <side>.snapshot.json holds those findings in full, so a changed
+message is a visible diff (`HOMELINT_UPDATE_SNAPSHOTS=1 pytest tests/test_cases.py` rewrites them)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -12,7 +16,8 @@ import pytest
 
 from homelint.loading.yamlload import parse_bytes
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, PROJECT
+from .test_rule_fixtures import snapshot
 
 CASES = FIXTURES / "cases"
 EXPECT = re.compile(r"expect: (HL\d{3})(?: (info|warning|error))?")
@@ -65,6 +70,11 @@ def test_case_fires_exactly_where_marked(case, side, tmp_path, check_json):
         assert any(text in f["message"] for f in mine), text
     if side == "good":
         assert [f for f in findings if f["severity"] == "error"] == []
+    stored = PROJECT / "fixtures" / "cases" / case / f"{side}.snapshot.json"  # the checkout's
+    if os.environ.get("HOMELINT_UPDATE_SNAPSHOTS") == "1":
+        stored.write_text(json.dumps(snapshot(mine), indent=1, ensure_ascii=False) + "\n")
+    assert stored.is_file(), f"no {stored.name}: run with HOMELINT_UPDATE_SNAPSHOTS=1 and review it"
+    assert snapshot(mine) == json.loads(stored.read_text())
 
 
 def test_every_case_names_its_rules():

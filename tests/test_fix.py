@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from homelint.cli import main
+from homelint.core.model import Finding, Span
+from homelint.rules.registry import builtin_rules
 
 ROOT_KS = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -203,13 +206,30 @@ def test_rules_show_unsafe_fixes(rule, tmp_path, monkeypatch):
     assert "[fixable: --unsafe-fixes]" in next(line for line in text.splitlines() if line.startswith(rule))
 
 
-def test_fix_module_and_rule_files_agree_on_fixability(tmp_path, monkeypatch):
+# HL601 is not listed as fixable: only its findings of unquoted label values (HL604's, on the kinds
+# HL601 has schemas for) take HL604's fix, its other schema findings have none
+PARTLY_FIXED = {"HL601"}
+
+
+def test_every_fixable_rule_registers_its_fixer_and_no_other_rule_does():
+    from homelint.engine.fix import fixers
+
+    marked = {rule_id for rule_id, meta in builtin_rules().items() if meta.fixable}
+    assert set(fixers()) == marked | PARTLY_FIXED
+    assert all(builtin_rules()[r].fix_safety == "safe" for r in PARTLY_FIXED)
+
+
+def test_an_unsafe_fix_is_left_to_unsafe_fixes_by_its_rule_yaml(tmp_path, monkeypatch):
     from homelint.engine import fix
 
-    monkeypatch.chdir(tmp_path)
-    listing = json.loads(CliRunner().invoke(main, ["rules", "--format", "json"]).output)
-    assert {r["id"] for r in listing if r["fixable"]} == set(fix.FIXABLE)
-    assert {r["id"] for r in listing if r["fix"] == "unsafe"} == set(fix.UNSAFE)
+    finding = Finding("HL005", "a.yaml", Span(1, 7, 1, 8), "unused suppression: no finding on line 1", "", "warning", "x")
+    assert fix.safe(finding)
+    unsafe = replace(builtin_rules()["HL005"], fix_safety="unsafe")
+    monkeypatch.setitem(builtin_rules(), "HL005", unsafe)
+    (tmp_path / "a.yaml").write_text("a: 1  # homelint: ignore[HL101] -- x\n")
+    assert not fix.safe(finding)
+    assert fix.plan(tmp_path, [finding]).unsafe == 1
+    assert fix.plan(tmp_path, [finding], unsafe=True).fixed == 1
 
 
 def test_hl601_string_map_findings_are_quoted_too(tmp_path):
@@ -507,3 +527,20 @@ def test_add_ignore_leaves_a_line_inside_a_block_scalar_and_suppresses_the_rest(
     assert "    echo ${HOST}\n" in after and after.count("homelint: ignore") == 1
     assert "apps/c.yaml:9: not suppressed: a comment there would be part of a string" in result.stderr
     assert {(f["rule"], f["line"]) for f in json.loads(check(root, "--format", "json").stdout)} == {("HL205", 9)}
+
+
+def test_a_fixer_registered_by_a_rule_unit_is_applied_without_the_engine_naming_it(tmp_path, monkeypatch):
+    from homelint.engine import fix
+    from homelint.rules import fixing
+
+    def to_two(file: fixing.FixFile, finding: Finding) -> fixing.Edit | str:
+        at = file.offset(finding.span.line, finding.span.column)
+        return fixing.Edit(at, at + 1, "2", finding, lambda where, was, now: where == (0, "count") and (was, now) == (1, 2))
+
+    monkeypatch.setattr(fixing, "_FIXERS", dict(fixing._FIXERS))
+    fixing.fixes("HL101", when=lambda f: f.message == "one")(fixing.each(to_two))
+    (tmp_path / "a.yaml").write_text("count: 1  # keep\n")
+    one = Finding("HL101", "a.yaml", Span(1, 8, 1, 9), "one", "", "error", "x")
+    other = Finding("HL101", "a.yaml", Span(1, 8, 1, 9), "other", "", "error", "x")
+    report = fix.plan(tmp_path, [one, other])
+    assert [(f.path, f.after, [x.message for x in f.fixed]) for f in report.files] == [("a.yaml", "count: 2  # keep\n", ["one"])]

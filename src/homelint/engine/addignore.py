@@ -13,19 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from homelint.core.model import Finding
-from homelint.engine.fix import FileFix, FixReport, _editable, _line_offsets, _line_text, _verified
+from homelint.engine.fix import FileFix, FixReport, _editable, _verified
 from homelint.loading.yamlload import _SUPPRESS, parse_bytes
+from homelint.rules.fixing import line_offsets, line_text
+from homelint.rules.registry import builtin_rules
 
 REASON = "TODO"
 _YAML = (".yaml", ".yml")
 
 
 def plan_ignores(root: Path, findings: list[Finding]) -> FixReport:
-    """The suppression comments for `findings` (HL005 and HL000 are never suppressed), not written."""
+    """The suppression comments for `findings`, not written (a rule whose YAML says `suppressible: false`,
+    such as the suppressions' own rule, is never suppressed)."""
     report = FixReport()
+    rules = builtin_rules()
     by_path: dict[str, dict[int, list[Finding]]] = {}
     for finding in findings:
-        if finding.suppressed is not None or finding.rule in ("HL000", "HL005"):
+        meta = rules.get(finding.rule)
+        if finding.suppressed is not None or (meta is not None and not meta.suppressible):
             continue
         if not finding.path.endswith(_YAML) or finding.span.line < 1:
             report.skipped.append(f"{finding.path}: {finding.rule} not suppressed: only YAML lines take a comment")
@@ -42,7 +47,7 @@ def plan_ignores(root: Path, findings: list[Finding]) -> FixReport:
 
 
 def _suppress_lines(path: str, text: str, lines: dict[int, list[Finding]], report: FixReport) -> FileFix | None:
-    offsets = _line_offsets(text)
+    offsets = line_offsets(text)
     existing = {s.line: s for s in parse_bytes(path, text.encode("utf-8")).suppressions if s.target == s.line and s.rules}
     edits: list[tuple[int, str, int]] = []  # (offset, inserted text, line)
     wanted: dict[int, list[str]] = {}
@@ -51,7 +56,7 @@ def _suppress_lines(path: str, text: str, lines: dict[int, list[Finding]], repor
             report.skipped.append(f"{path}:{line}: not suppressed: the line is gone")
             continue
         ids = sorted({f.rule for f in items})
-        content = _line_text(text, offsets, line)
+        content = line_text(text, offsets, line)
         start = offsets[line - 1]
         sup = existing.get(line)
         match = _SUPPRESS.match(content, sup.column - 1) if sup is not None else None

@@ -1,9 +1,11 @@
 """The resource graph (a networkx MultiDiGraph) that rules query.
 
-Nodes: ("file", path), ("dir", path), ("ks", key), ("obj", kind, namespace, name) for applied
-objects, ("claim", ns, name), ("secret", ns, name), ("configmap", ns, name), ("<kind>-pattern", ns,
-regex) for names that cannot be computed, ("source", kind, ns, name), ("var", name).
-A substituting ks node carries `defines` (variable name -> origin).
+Nodes are small typed tuples: FileNode(path), DirNode(path), KsNode(key), ObjNode(kind, namespace,
+name) for applied objects, RefNode(kind, namespace, name) for what is produced or used ("claim",
+"secret", "configmap"), PatternNode(kind, namespace, regex) for names that cannot be computed,
+SourceNode(kind, namespace, name), VarNode(name). A KsNode carries `kustomizations`: every
+instance the model evaluated of that Kustomization (one per cluster that applies it), as an
+ObjNode carries `applied`: every application of the object.
 Edges carry `type` (includes, applies-path, reconciles, contains, is-source, claims, uses-claim,
 uses-secret, uses-configmap, produces-secret, produces-configmap, produces-claim, uses-var), the
 field and Applied they come from, and for products and uses the table `row` (schemas/producers.yaml,
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 
 from homelint.core.substitution import resolve, scan_cached
 from homelint.model.flux import Applied, FluxKS, substituted_objects
@@ -38,8 +40,67 @@ if TYPE_CHECKING:
     from homelint.model.refs import Use
     from homelint.model.repo import Repo
 
-Node = tuple[str, ...]  # ("secret", namespace, name), ("obj", kind, namespace, name), ("ks", key), ...
 RefKind = str  # "claim", "secret" or "configmap": what producers make and consumers use
+
+# Nodes are NamedTuples (hashed and compared in C, as the plain tuples they replace), each ending in
+# a `tag` that keeps kinds apart: tuples of equal fields are equal whatever their class.
+
+
+class FileNode(NamedTuple):
+    path: str
+    tag: Literal["file"] = "file"
+
+
+class DirNode(NamedTuple):
+    path: str
+    tag: Literal["dir"] = "dir"
+
+
+class KsNode(NamedTuple):
+    key: str  # FluxKS.key
+    tag: Literal["ks"] = "ks"
+
+
+class ObjNode(NamedTuple):
+    """An applied object (each Kustomization that applies it is one of its `applied`)."""
+
+    kind: str
+    namespace: str
+    name: str
+    tag: Literal["obj"] = "obj"
+
+
+class RefNode(NamedTuple):
+    """A claim, Secret or ConfigMap by namespace and name, as producers make and consumers use it."""
+
+    kind: RefKind
+    namespace: str
+    name: str
+    tag: Literal["ref"] = "ref"
+
+
+class PatternNode(NamedTuple):
+    """What a producer makes of `kind` under a name that cannot be computed: a regex of it."""
+
+    kind: RefKind
+    namespace: str
+    pattern: str
+    tag: Literal["pattern"] = "pattern"
+
+
+class SourceNode(NamedTuple):
+    kind: str
+    namespace: str
+    name: str
+    tag: Literal["source"] = "source"
+
+
+class VarNode(NamedTuple):
+    name: str
+    tag: Literal["var"] = "var"
+
+
+Node = FileNode | DirNode | KsNode | ObjNode | RefNode | PatternNode | SourceNode | VarNode
 
 
 class Edge(TypedDict, total=False):
@@ -105,17 +166,17 @@ class ResourceGraph:
     def __init__(self, graph: nx.MultiDiGraph) -> None:
         self.nx = graph  # the networkx graph itself, for the few questions not asked here yet
 
-    def needed(self, kind: RefKind) -> list[Node]:
-        """Every (kind, namespace, name) node of `kind` something uses or produces, sorted."""
-        return sorted(n for n in self.nx.nodes if n[0] == kind)
+    def needed(self, kind: RefKind) -> list[RefNode]:
+        """Every node of `kind` something uses or produces, sorted (by namespace and name)."""
+        return sorted(n for n in self.nx.nodes if type(n) is RefNode and n.kind == kind)
 
-    def users_of(self, node: Node, *edge_types: str) -> list[Edge]:
+    def users_of(self, node: RefNode, *edge_types: str) -> list[Edge]:
         """The edges of the given use types (claims, uses-claim, uses-secret, ...) that end at `node`."""
         return in_edges_of(self.nx, node, *edge_types)
 
     def producers_of(self, kind: RefKind, namespace: str, name: str) -> list[Edge]:
         """The produces-<kind> edges that make (kind, namespace, name) by name."""
-        return in_edges_of(self.nx, (kind, namespace, name), f"produces-{kind}")
+        return in_edges_of(self.nx, RefNode(kind, namespace, name), f"produces-{kind}")
 
     def produced(self, kind: RefKind) -> Produced:
         """What the repository produces of `kind`, per namespace, by name or by name pattern."""
@@ -130,7 +191,7 @@ class ResourceGraph:
         """Every application of an object (of `kind`): one per object and Kustomization that applies
         it, grouped by object, in the order the model first applied each object."""
         for node, data in self.nx.nodes(data=True):
-            if node[0] == "obj" and kind in (None, node[1]):
+            if type(node) is ObjNode and kind in (None, node.kind):
                 yield from data["applied"]
 
     def edges(self, edge_type: str) -> Iterator[Edge]:
@@ -146,10 +207,10 @@ class Produced:
         self.patterns: dict[str, list[re.Pattern[str]]] = {}
         edge_type = f"produces-{kind}"
         for node in graph.nodes:
-            if node[0] == kind and in_edges_of(graph, node, edge_type):
-                self.names.setdefault(node[1], set()).add(node[2])
-            elif node[0] == f"{kind}-pattern":
-                self.patterns.setdefault(node[1], []).append(re.compile(node[2]))
+            if type(node) is RefNode and node.kind == kind and in_edges_of(graph, node, edge_type):
+                self.names.setdefault(node.namespace, set()).add(node.name)
+            elif type(node) is PatternNode and node.kind == kind:
+                self.patterns.setdefault(node.namespace, []).append(re.compile(node.pattern))
 
     def covers(self, namespace: str, name: str) -> bool:
         """Produced by name, or possibly by a producer whose name or namespace uses unreadable
@@ -159,8 +220,8 @@ class Produced:
         return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
 
 
-def obj_node(applied: Applied) -> tuple[str, str, str, str]:
-    return ("obj", applied.kind, applied.ns, applied.name)
+def obj_node(applied: Applied) -> ObjNode:
+    return ObjNode(applied.kind, applied.ns, applied.name)
 
 
 def build_graph(repo: Repo) -> ResourceGraph:
@@ -169,19 +230,20 @@ def build_graph(repo: Repo) -> ResourceGraph:
     flux = repo.flux_model
     graph = nx.MultiDiGraph(kustomizations=tuple(flux.kustomizations))
     for path in repo.files.yaml_files:
-        graph.add_node(("file", path), applied=path in flux.applied_files)
+        graph.add_node(FileNode(path), applied=path in flux.applied_files)
     for directory, kd in repo.kustomize_dirs.items():
-        graph.add_node(("dir", directory), kustomization=kd)
-        graph.add_edge(("dir", directory), ("file", kd.file), type="includes")
+        graph.add_node(DirNode(directory), kustomization=kd)
+        graph.add_edge(DirNode(directory), FileNode(kd.file), type="includes")
         for entry in kd.entries:
-            target = ("dir", entry.target) if entry.target in repo.kustomize_dirs else ("file", entry.target)
-            graph.add_edge(("dir", directory), target, type="includes", entry=entry)
+            target: Node = DirNode(entry.target) if entry.target in repo.kustomize_dirs else FileNode(entry.target)
+            graph.add_edge(DirNode(directory), target, type="includes", entry=entry)
     for ks in flux.kustomizations:
-        graph.add_node(("ks", ks.key), ks=ks)
+        graph.add_node(KsNode(ks.key))
+        graph.nodes[KsNode(ks.key)].setdefault("kustomizations", []).append(ks)
         if ks.path is not None:
-            graph.add_edge(("ks", ks.key), ("dir", ks.path), type="applies-path")
+            graph.add_edge(KsNode(ks.key), DirNode(ks.path), type="applies-path")
         if ks.parent is not None:
-            graph.add_edge(("ks", ks.parent.key), ("ks", ks.key), type="reconciles")
+            graph.add_edge(KsNode(ks.parent.key), KsNode(ks.key), type="reconciles")
     for ks in flux.kustomizations:
         _add_variables(graph, repo, ks)
     for applied in flux.applied:
@@ -189,9 +251,9 @@ def build_graph(repo: Repo) -> ResourceGraph:
         if node not in graph:
             graph.add_node(node, applied=[])
         graph.nodes[node].setdefault("applied", []).append(applied)
-        graph.add_edge(("file", applied.obj.path), node, type="contains")
+        graph.add_edge(FileNode(applied.obj.path), node, type="contains")
         if applied.ks is not None:
-            graph.add_edge(("ks", applied.ks.key), node, type="reconciles")
+            graph.add_edge(KsNode(applied.ks.key), node, type="reconciles")
         _add_references(graph, repo, applied)
     return ResourceGraph(graph)
 
@@ -204,7 +266,7 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
     node = obj_node(applied)
     ns = applied.ns
     if obj.kind in SOURCE_KINDS and obj.group.startswith("source.toolkit.fluxcd.io"):
-        graph.add_edge(node, ("source", obj.kind, ns, obj.name), type="is-source")
+        graph.add_edge(node, SourceNode(obj.kind, ns, obj.name), type="is-source")
     # an object that ends up with no namespace (HL110): what it makes may be anywhere, what it needs is unknown
     _add_products(graph, repo, applied, obj, ns if applied.namespace else ANY_NAMESPACE, None)
     for made in resource_set_objects(obj):
@@ -228,7 +290,7 @@ def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
         # an object with no namespace of its own (HL110): "default" is a guess, used only to link
         guessed = applied.namespace is None and where == own
         graph.add_edge(
-            node, (kind, where, real), type=edge, field=use.field, applied=applied, ref=use, row=use.row, guessed=guessed
+            node, RefNode(kind, where, real), type=edge, field=use.field, applied=applied, ref=use, row=use.row, guessed=guessed
         )
 
 
@@ -269,26 +331,25 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, obj: Any, ns: str, f
         _add_product(graph, repo, applied, node, made, field_of or made.field)
 
 
-def _add_product(graph: Any, repo: Repo, applied: Applied, node: Any, made: Any, field: FieldPath, **extra: Any) -> None:
+def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: Any, field: FieldPath, **extra: Any) -> None:
     kind = NODE_KIND[made.kind]
     namespace = made.namespace
     if namespace != ANY_NAMESPACE and (is_templated(namespace) or "${" in namespace):
         namespace = _known_namespace(applied, namespace, repo) or ANY_NAMESPACE
     name = made.name
     real = resolved_name(applied, name, repo) if not is_templated(name) and "*" not in name else None
-    target = (kind, namespace, real) if real else (f"{kind}-pattern", namespace, name_pattern(name))
+    target = RefNode(kind, namespace, real) if real else PatternNode(kind, namespace, name_pattern(name))
     graph.add_edge(node, target, type=f"produces-{kind}", field=field, applied=applied, row=made.row, **extra)
 
 
 def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
-    """The variables a substituting Kustomization defines (its node's `defines`: name -> origin);
-    a uses-var edge per object and variable it substitutes."""
+    """A uses-var edge per object and variable a substituting Kustomization substitutes (the edge's
+    `ks`: which instance; variables_of(repo, ks).origin says where each variable is defined)."""
     if ks.post_build is None:
         return
     variables = variables_of(repo, ks)
     if not variables.substitutes:
         return
-    graph.nodes[("ks", ks.key)]["defines"] = variables.origin
     applied_as = {id(a.obj): a for a in ks.applied}
     for obj in substituted_objects(ks):
         strings = repo.placeholder_strings(obj)
@@ -300,4 +361,4 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
             for expr in scan_cached(text):
                 uses.setdefault(expr.name, []).append((field, is_key, expr, text))
         for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
-            graph.add_edge(obj_node(applied), ("var", name), type="uses-var", ks=ks, obj=obj, uses=occurrences)
+            graph.add_edge(obj_node(applied), VarNode(name), type="uses-var", ks=ks, obj=obj, uses=occurrences)

@@ -25,9 +25,7 @@ INFORMATION_URI = "https://github.com/homelint/homelint"
 RULES_DOCS_URI = f"{INFORMATION_URI}/blob/main/docs/rules.md"
 DEFAULT_CATEGORY = "homelint"
 # GitHub ranks alerts of rules tagged `security` by this score ("0.1".."10.0": 9+ critical, 7+ high,
-# 4+ medium): a plaintext secret is published the moment it is pushed; a file a .sops.yaml rule
-# says must be encrypted is one commit away from that. Other security rules: from their severity.
-SECURITY_SEVERITY = {"HL402": "9.0", "HL404": "8.0"}
+# 4+ medium): the rule's `security-severity` in its YAML, else from its severity.
 SECURITY_SEVERITY_BY_LEVEL = {"error": "7.0", "warning": "5.0", "info": "3.0"}
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 GITHUB_MAX_RESULTS = 25_000
@@ -74,7 +72,7 @@ def _rule_descriptor(meta: Any) -> Any:
     markdown = f"**{meta.id} {meta.name}**: {meta.summary}\n\n{meta.docs}".strip()
     properties: dict[str, Any] = {"tags": sorted(set(meta.tags) | {"homelint"}), "precision": meta.precision}
     if "security" in meta.tags:
-        properties["security-severity"] = SECURITY_SEVERITY.get(meta.id, SECURITY_SEVERITY_BY_LEVEL[meta.severity])
+        properties["security-severity"] = meta.security_severity or SECURITY_SEVERITY_BY_LEVEL[meta.severity]
     return s.ReportingDescriptor(
         id=meta.id,
         name=meta.name,

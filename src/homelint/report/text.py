@@ -10,8 +10,6 @@ from homelint.core.redact import escape_control, hidden_lines, mask
 from homelint.model.versions import describe_rows
 from homelint.report import display_path
 
-# rules whose finding is about a value itself (a broken `${...}` may sit in a password): no code frame
-VALUE_RULES = {"HL204"}
 COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
 BOLD, DIM, RESET, CYAN = "\033[1m", "\033[2m", "\033[0m", "\033[36m"
 
@@ -22,8 +20,9 @@ def render_text(
     out: list[str] = []
     c = (lambda code, text: f"{code}{text}{RESET}") if color else (lambda code, text: text)
     lines_cache: dict[str, tuple[list[str], set[int] | None] | None] = {}
-    # rules about secrets never show source lines: the line may hold the secret value
-    no_frame = {r.id for r in result.rules.values() if "security" in r.tags} | VALUE_RULES
+    # rules about secrets never show source lines (the line may hold the secret value), nor rules
+    # whose finding is about a value itself (`code-frame: false` in their YAML)
+    no_frame = {r.id for r in result.rules.values() if "security" in r.tags or not r.code_frame}
     for finding in result.findings:
         s = finding.span
         head = f"{c(BOLD, shown_path(display_path(result.root, finding.path)))}:{s.line}:{s.column}: {c(COLORS[finding.severity], finding.rule)} [{finding.severity}] {escape_control(finding.message)}"

@@ -13,6 +13,7 @@ from homelint.model.flux import Applied
 if TYPE_CHECKING:
     from homelint.core.context import Context
     from homelint.model.flux import Applied
+    from homelint.model.graph import Produced, RefKind, RefNode
 
 
 MAX_SUGGEST_NAME = 100  # "did you mean" compares names up to this long ...
@@ -54,24 +55,23 @@ def listed_external(patterns: list[str], namespace: str, name: str) -> bool:
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(f"{namespace}/{name}", p) for p in patterns)
 
 
-def unproduced(
-    ctx: Context, kind: str, external: list[str]
-) -> tuple[Any, list[tuple[Any, str, str]], list[tuple[Any, str, str, str]]]:
-    """(what the repository produces of `kind`, the (node, namespace, name) it needs but nothing
-    produces and the config does not list as external, and those of them in a namespace that also
-    receives objects from outside the repository, with why), for HL301/HL401."""
+def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produced, list[RefNode], list[tuple[RefNode, str]]]:
+    """(what the repository produces of `kind`, the nodes it needs but nothing produces and the
+    config does not list as external, and those of them in a namespace that also receives objects
+    from outside the repository, with why), for HL301/HL401."""
     produced = ctx.graph.produced(kind)
     foreign = foreign_namespaces(ctx)
-    missing, unseen = [], []
+    missing: list[RefNode] = []
+    unseen: list[tuple[RefNode, str]] = []
     for node in ctx.graph.needed(kind):
-        if produced.covers(node[1], node[2]) or listed_external(external, node[1], node[2]):
+        if produced.covers(node.namespace, node.name) or listed_external(external, node.namespace, node.name):
             continue
-        if outside_flux(ctx, kind, node[1], node[2]):
+        if outside_flux(ctx, kind, node.namespace, node.name):
             continue  # defined in a folder a script applies, not Flux: made, only not by Flux
-        if node[1] in foreign:
-            unseen.append((node, node[1], node[2], foreign[node[1]]))
+        if node.namespace in foreign:
+            unseen.append((node, foreign[node.namespace]))
         else:
-            missing.append((node, node[1], node[2]))
+            missing.append(node)
     return produced, missing, unseen
 
 

@@ -38,6 +38,7 @@ from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import KustomizeDir, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.rules.common import has_flux, manifest_objects
+from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import NAMESPACED, _nearest
 
@@ -847,6 +848,9 @@ def _yaml_type(text: str) -> str | None:
 
 def _schema_covered() -> set[tuple[str, str]]:
     return set(SCHEMAS)
+
+
+fixes("HL604")(each(quote_plain))  # the value becomes the string it was written as
 
 
 @check("HL604")

@@ -1,9 +1,14 @@
-"""HL000 and HL005: findings about homelint's own run (a check that crashed, suppression comments)."""
+"""HL000 and HL005: findings about homelint's own run (a check that crashed, suppression comments),
+and HL005's fix (an unused suppression comment removed)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+
 from homelint.core.model import Finding, Span
-from homelint.loading.yamlload import MALFORMED, Suppression
+from homelint.loading.yamlload import _SUPPRESS, MALFORMED, Suppression
+from homelint.rules.fixing import Edit, FixFile, Outcome, fixes
 from homelint.rules.registry import RuleMeta, matches
 
 
@@ -71,3 +76,50 @@ def apply_suppressions(
         (suppressed if finding.suppressed is not None else kept).append(finding)
     kept.extend(unused)
     return kept, suppressed
+
+
+def _unused(finding: Finding) -> bool:
+    return finding.message.startswith("unused suppression")
+
+
+@fixes("HL005")
+def remove_unused_suppressions(file: FixFile, findings: list[Finding]) -> Iterator[Outcome]:
+    """A suppression comment every rule of which is unused is removed (with its line, when it stands
+    alone); its other findings are fixed with it. The data does not change."""
+    per_comment = Counter((f.span.line, f.span.column) for f in findings if _unused(f))
+    done: set[tuple[int, int]] = set()
+    for finding in findings:
+        place = (finding.span.line, finding.span.column)
+        if place in done:
+            yield finding, Edit(-1, -1, "", finding)  # the same comment, removed once: fixed with it
+            continue
+        edit = _remove_comment(file, finding, per_comment[place])
+        if isinstance(edit, Edit):
+            done.add(place)
+        yield finding, edit
+
+
+def _remove_comment(file: FixFile, finding: Finding, count: int) -> Edit | str:
+    if not _unused(finding):
+        return "only unused suppressions are removed"
+    text, offsets, line = file.text, file.offsets, finding.span.line
+    if line > len(offsets):
+        return "the line is gone"
+    content = file.line(line)
+    match = _SUPPRESS.match(content, finding.span.column - 1)  # anchored at the column: linear
+    if match is None:
+        return "the comment is not where the finding says"
+    rules = [r for r in (match.group(2) or "").split(",") if r.strip()]
+    if count < max(1, len(rules)):
+        return "the comment also suppresses a finding"
+    line_start = offsets[line - 1]
+    before, after = content[: match.start()], content[match.end() :]
+    if not before.strip() and not after.strip():  # a comment on its own line: remove the line
+        end = offsets[line] if line < len(offsets) else len(text)
+        start = line_start
+        if line >= len(offsets) and start > 0:  # the last line without a newline: take the one before
+            start -= 1
+        return Edit(start, end, "", finding)
+    if after.strip():  # another comment follows: keep it
+        return Edit(line_start + match.start(), line_start + match.end(), "", finding)
+    return Edit(line_start + len(before.rstrip()), line_start + len(content), "", finding)

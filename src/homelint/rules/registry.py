@@ -35,6 +35,9 @@ class RuleMeta:
     fixable: bool = False  # `homelint check --fix` has a fix for it (homelint.engine.fix)
     fix_safety: str = "safe"  # "unsafe": the fix changes what Flux applies; only --unsafe-fixes applies it
     always: bool = False  # enabled whatever the selection (HL000: a crashed check must show)
+    suppressible: bool = True  # false: `--add-ignore` never writes a suppression of it
+    code_frame: bool = True  # false: text output shows no source line (the finding is about a value itself)
+    security_severity: str | None = None  # SARIF security-severity of a `security` rule (default: by severity)
 
     @property
     def family(self) -> str:
@@ -123,10 +126,31 @@ def load_rule_file(path: Path, origin: str = "builtin") -> RuleMeta:
         origin=origin,
         declarative=declarative,
         source=path,
-        fixable=bool(data.get("fixable", False)),
+        fixable=_flag(data, "fixable", False, path),
         fix_safety="unsafe" if data.get("fix-safety") == "unsafe" else "safe",
-        always=bool(data.get("always", False)),
+        always=_flag(data, "always", False, path),
+        suppressible=_flag(data, "suppressible", True, path),
+        code_frame=_flag(data, "code-frame", True, path),
+        security_severity=_score(data, path),
     )
+
+
+def _flag(data: dict[str, Any], key: str, default: bool, path: Path) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{path}: {key} must be true or false")
+    return value
+
+
+_SCORE = re.compile(r"(?:10\.0|[0-9]\.[0-9])")
+
+
+def _score(data: dict[str, Any], path: Path) -> str | None:
+    """A SARIF security-severity, "0.0".."10.0" (GitHub: 9+ critical, 7+ high, 4+ medium)."""
+    value = data.get("security-severity")
+    if value is not None and not (isinstance(value, str) and _SCORE.fullmatch(value)):
+        raise ValueError(f'{path}: security-severity must be a quoted score such as "7.0"')
+    return value
 
 
 def rule_files() -> list[Path]:

@@ -3,6 +3,7 @@ against the releases the repository installs (versions.py, schemas/api-versions.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from homelint.model.flux import FLUX_KS_GROUP
 from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, checker, readable
 from homelint.model.versions import ApiEntry, Installed, Verdict, Version, judge, table, versions_of
 from homelint.rules.common import manifest_objects
+from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
 from homelint.rules.registry import check
 
 
@@ -281,3 +283,82 @@ def removed_by_upgrade(ctx: Context) -> Iterator[Finding]:
                 key=f"HL606/{obj.kind}/{obj.name}/{obj.api_version}/{name}",
             )
             break
+
+
+# --- Fixes ------------------------------------------------------------------------------------------
+
+# HL601 reports the same unquoted values on the kinds it has schemas for (HL604 leaves those to it)
+_STRING_MAP = re.compile(
+    r"\b(?:labels|annotations|matchLabels|selector|substitute)\.\S+ must be a string(?: or null)?, "
+    r"not a (?:boolean|integer|number|float)\b"
+)
+fixes("HL601", when=lambda f: bool(_STRING_MAP.search(f.message)))(each(quote_plain))
+
+# the apiVersion to use, as HL602 / HL603 / HL606 name it (HL606 only when both releases serve it)
+_API_TARGET = {
+    "HL602": re.compile(r"; use (\S+?)(?: \(.*\))?$"),
+    "HL603": re.compile(r"; use (\S+) \(served since "),
+    "HL606": re.compile(r"; change it to (\S+) before upgrading \(both "),
+}
+
+
+def _doc_at(docs: list[Any], nodes: list[Any], line: int) -> int | None:
+    """The index of the document whose node spans `line` (1-based)."""
+    for index, node in enumerate(nodes):
+        if node is not None and node.start_mark.line + 1 <= line <= node.end_mark.line + 1 and isinstance(docs[index], dict):
+            return index
+    return None
+
+
+@fixes("HL602", "HL603", "HL606", when=lambda f: bool(_API_TARGET[f.rule].search(f.message)))
+@each
+def replace_api_version(file: FixFile, finding: Finding) -> Edit | str:
+    """The apiVersion becomes the one the finding names, when the object, so written, satisfies that
+    version's schema (a removed field, such as a Kustomization's patchesStrategicMerge, needs a move
+    no text patch makes exactly: not offered)."""
+    text, offsets = file.text, file.offsets
+    parsed, nodes = file.parsed()
+    pattern = _API_TARGET[finding.rule]
+    match = pattern.search(finding.message)
+    if match is None:
+        return "no replacement apiVersion that the installed release (and the target) serve"
+    new = match.group(1)
+    span = finding.span
+    index = _doc_at(parsed.docs, nodes, span.line)
+    if index is None or span.line != span.end_line or span.line > len(offsets):
+        return "the apiVersion is not on one line of a document"
+    doc = parsed.docs[index]
+    old, kind = doc.get("apiVersion"), doc.get("kind")
+    start, end = file.offset(span.line, span.column), file.offset(span.end_line, span.end_column)
+    written = text[start:end]
+    if not isinstance(old, str) or written.strip("'\"") != old or not isinstance(kind, str):
+        return "the apiVersion is not a plain value here"
+    schema = SCHEMAS.get((new, kind))
+    if schema is None:
+        return f"homelint has no schema of {kind} {new} to prove the fields carry over"
+    moved = _removed_fields(kind, doc)
+    errors = [] if moved else sorted(checker(schema).iter_errors({**doc, "apiVersion": new}), key=lambda e: e.json_path)
+    if moved or errors:
+        what = moved or ".".join(map(str, readable(errors[0])[0])) or "the object"  # field names only, never values
+        return f"{kind} {new} does not take {what} as written; move it by hand"
+    quote = written[0] if written[:1] in ("'", '"') else ""
+
+    def accept(where: tuple[Any, ...], was: Any, now: Any) -> bool:
+        return where == (index, "apiVersion") and was == old and now == new
+
+    return Edit(start, end, f"{quote}{new}{quote}", finding, accept)
+
+
+def _removed_fields(kind: str, doc: dict[str, Any]) -> str:
+    """Fields the object uses that the new version dropped but its schema here does not see:
+    HelmRelease v2 removed postRenderers[].kustomize.patchesStrategicMerge/patchesJson6902
+    (fluxcd/helm-controller, v2 API), which the schema leaves open."""
+    spec = doc.get("spec")
+    if kind != "HelmRelease" or not isinstance(spec, dict) or not isinstance(spec.get("postRenderers"), list):
+        return ""
+    for index, renderer in enumerate(spec["postRenderers"]):
+        kustomize = renderer.get("kustomize") if isinstance(renderer, dict) else None
+        for name in ("patchesStrategicMerge", "patchesJson6902"):
+            if isinstance(kustomize, dict) and name in kustomize:
+                return f"spec.postRenderers[{index}].kustomize.{name}"
+    return ""

@@ -41,7 +41,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
         return
     produced, missing, unseen = unproduced(ctx, kind, external)
     word = KIND_WORD[kind]
-    for node, ns, name, why in [(*m, None) for m in missing] + unseen:
+    for node, why in [*((m, None) for m in missing), *unseen]:
+        ns, name = node.namespace, node.name
         by_object: dict[int, list[Edge]] = {}
         for edge in ctx.graph.users_of(node, f"uses-{kind}"):
             ref = edge["ref"]

@@ -22,7 +22,8 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         return
     graph = ctx.graph
     produced, unmade, unseen = unproduced(ctx, "claim", ctx.config.external_claims)
-    for node, ns, name, why in unseen:
+    for node, why in unseen:
+        ns, name = node.namespace, node.name
         for edge in graph.users_of(node, "claims"):
             if edge["guessed"]:
                 continue
@@ -37,11 +38,11 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             )
             finding.severity = "info"
             yield finding
-    missing = [(node, edge) for node, _, _ in unmade for edge in graph.users_of(node, "claims") if not edge["guessed"]]
+    missing = [(node, edge) for node in unmade for edge in graph.users_of(node, "claims") if not edge["guessed"]]
     if len(missing) >= ALL_EXTERNAL_THRESHOLD and not produced.names and not produced.patterns:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
-        names = sorted({f"{n[1]}/{n[2]}" for n, _ in missing})
+        names = sorted({f"{n.namespace}/{n.name}" for n, _ in missing})
         obj = edge["applied"].obj
         yield ctx.at(
             "HL301",
@@ -55,7 +56,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         )
         return
     for node, edge in missing:
-        _, ns, name = node
+        ns, name = node.namespace, node.name
         unapplied = [o for o in ctx.repo.objects_by_kind_name.get(("PersistentVolumeClaim", name), []) if not o.applied_by]
         obj = edge["applied"].obj
         close = close_matches(name, produced.names.get(ns, set()), cutoff=0.5)
@@ -128,9 +129,9 @@ def unused_claim(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
     reported: set[int] = set()
     for node in graph.needed("claim"):
-        if node[1] == ANY_NAMESPACE or graph.users_of(node, "claims", "uses-claim"):  # namespace unknown: never guess
+        if node.namespace == ANY_NAMESPACE or graph.users_of(node, "claims", "uses-claim"):  # namespace unknown: never guess
             continue
-        for edge in graph.producers_of("claim", node[1], node[2]):
+        for edge in graph.producers_of("claim", node.namespace, node.name):
             obj = edge["applied"].obj
             if obj.kind != "PersistentVolumeClaim" or id(obj) in reported:
                 continue
@@ -139,7 +140,7 @@ def unused_claim(ctx: Context) -> Iterator[Finding]:
                 "HL303",
                 obj,
                 ("metadata", "name"),
-                f"PersistentVolumeClaim '{node[2]}' in namespace {node[1]} is claimed by no workload or HelmRelease",
+                f"PersistentVolumeClaim '{node.name}' in namespace {node.namespace} is claimed by no workload or HelmRelease",
                 fix="delete it if the data is no longer needed, or mount it",
-                key=f"HL303/{node[1]}/{node[2]}",
+                key=f"HL303/{node.namespace}/{node.name}",
             )

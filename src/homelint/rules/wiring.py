@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
 from homelint.core.substitution import resolve
+from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import escapes, is_remote, join
 from homelint.model.sources import SOURCE_KINDS, SourceRef
 from homelint.rules.common import close_matches, has_flux
+from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
 
 
@@ -642,3 +646,147 @@ def helm_charts_under_flux(ctx: Context) -> Iterator[Finding]:
                 "build fails ('must specify --enable-helm') and nothing of this Kustomization is applied",
                 fix="deploy the chart with a Flux HelmRelease (and a HelmRepository or OCIRepository) instead",
             )
+
+
+# --- Fixes ------------------------------------------------------------------------------------------
+
+_ADD_NAMESPACE = re.compile(r"but (?:\w+ '[^']*' is|the \w+ is) in '([a-z0-9]([-a-z0-9]*[a-z0-9])?)': add namespace: \1\b")
+_UNWIRED = re.compile(r"^(\S+) \(.*\) is not listed in (\S+), so Flux never applies it$")
+_DASH_ITEM = re.compile(r"[ \t]*-[ \t]+")
+_NAME_KEY = re.compile(r"([ \t]*(?:-[ \t]+)?)name[ \t]*:[ \t]+")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_YAML11_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+@fixes("HL105", "HL107", when=lambda f: bool(_ADD_NAMESPACE.search(f.message)))
+@each
+def add_namespace(file: FixFile, finding: Finding) -> Edit | str:
+    """`namespace: NS` added after the reference's `name:` line, at its indentation, when the
+    finding names exactly one namespace where the target exists."""
+    text, offsets = file.text, file.offsets
+    match = _ADD_NAMESPACE.search(finding.message)
+    if match is None:
+        return "not exactly one namespace holds the target"
+    namespace = match.group(1)
+    span = finding.span
+    if span.line != span.end_line or span.line > len(offsets):
+        return "the name is not on one line"
+    content = file.line(span.line)
+    key = _NAME_KEY.fullmatch(content[: span.column - 1])
+    if key is None:
+        return "the reference is not a block mapping with `name:` on its own line"
+    rest = content[span.end_column - 1 :]
+    if rest.strip() and not rest.lstrip().startswith("#"):
+        return "more follows the name on its line"
+    indent = " " * len(key.group(1))
+    written = namespace if _DNS_LABEL.fullmatch(namespace) and namespace not in _YAML11_WORDS else f'"{namespace}"'
+    newline = "\r\n" if content != text[offsets[span.line - 1] :].split("\n", 1)[0] else "\n"
+    at = offsets[span.line - 1] + len(content)
+
+    def accept(_where: tuple[Any, ...], was: Any, now: Any) -> bool:
+        return (
+            isinstance(was, dict)
+            and isinstance(now, dict)
+            and "namespace" not in was
+            and [k for k in now if k != "namespace"] == list(was)
+            and now.get("namespace") == namespace
+            and all(now[k] == v for k, v in was.items())
+        )
+
+    return Edit(at, at, f"{newline}{indent}namespace: {written}", finding, accept)
+
+
+def _kustomization_of(finding: Finding) -> str | Skip:
+    """The kustomization.yaml of the unwired manifest's own folder (the one file HL102's fix edits)."""
+    match = _UNWIRED.match(finding.message)
+    kfile = match.group(2) if match else ""
+    if not kfile or posixpath.dirname(kfile) != posixpath.dirname(finding.path):
+        return Skip("only a manifest nothing lists is wired")
+    return kfile
+
+
+@fixes("HL102", when=lambda f: f.severity == "error" and bool(_UNWIRED.match(f.message)), target=_kustomization_of)
+def wire(file: FixFile, findings: list[Finding]) -> Iterator[Outcome]:
+    """`- ./FILE` inserted in the folder's kustomization.yaml `resources:` for each unwired manifest,
+    when that lists files one by one as a block sequence: at its sorted place if the list is sorted,
+    else at the end, written as its neighbour is (dash, indentation, `./` prefix, quoting). One edit
+    per kustomization; the findings after the first ride on it."""
+    edit = _wire(file, findings)
+    if isinstance(edit, str):
+        yield from ((f, edit) for f in findings)
+    else:
+        yield edit.finding, edit
+
+
+def _wire(file: FixFile, findings: list[Finding]) -> Edit | str:
+    root, kfile, text = file.root, file.path, file.text
+    parsed, nodes = file.parsed()
+    if parsed.problems or len(parsed.docs) != 1 or not isinstance(parsed.docs[0], dict) or not nodes:
+        return f"{kfile} is not one clean YAML document"
+    resources = parsed.docs[0].get("resources")
+    node = _mapping_item(nodes[0], "resources")[0] if nodes[0] is not None and nodes[0].id == "mapping" else None
+    if not isinstance(resources, list) or not resources or node is None or node.id != "sequence" or node.flow_style:
+        return f"{kfile} has no block `resources:` list to add to"
+    if len(node.value) != len(resources) or not all(isinstance(r, str) for r in resources):
+        return f"{kfile} resources are not all plain entries"
+    folder = posixpath.dirname(kfile)
+    files = [r for r in resources if _is_local_file(root, folder, r)]
+    if not files:
+        return f"{kfile} does not list files one by one"
+    offsets = file.offsets
+    lines: list[tuple[int, str, str]] = []  # (0-based line, text before the value, the value as written)
+    for item in node.value:
+        start, end = item.start_mark, item.end_mark
+        prefix = text[offsets[start.line] : offsets[start.line] + start.column]
+        if start.line != end.line or not _DASH_ITEM.fullmatch(prefix) or (lines and lines[-1][0] == start.line):
+            return f"{kfile} resources entries are not one per line"
+        lines.append((start.line, prefix, text[start.index : end.index]))
+    dotted = sum(f.startswith("./") for f in files) * 2 >= len(files)
+    listed = {posixpath.normpath(r) for r in resources}
+    entries = sorted({f"./{posixpath.basename(f.path)}" if dotted else posixpath.basename(f.path) for f in findings})
+    if any(posixpath.normpath(e) in listed for e in entries):
+        return f"{kfile} already lists one of them"
+    comparable = [r.lower() for r in resources]
+    # sorted, or nearly (one entry out of place per ten): a new entry goes before the first greater one
+    inversions = sum(a > b for a, b in itertools.pairwise(comparable))
+    ordered = inversions <= len(comparable) // 10
+    at_position: dict[int, list[str]] = {}
+    for entry in entries:
+        position = len(resources)
+        if ordered:
+            position = next((i for i, r in enumerate(comparable) if r > entry.lower()), len(resources))
+        at_position.setdefault(position, []).append(entry)
+    expected = []
+    for index, value in enumerate([*resources, None]):
+        expected.extend(at_position.get(index, []))
+        if value is not None:
+            expected.append(value)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    pieces: list[tuple[int, str]] = []
+    for position, new in sorted(at_position.items()):
+        _, prefix, written = lines[min(position, len(lines) - 1)]
+        quote = written[0] if written[:1] in ("'", '"') else ""
+        block = "".join(f"{prefix}{quote}{e}{quote}{newline}" for e in new)
+        if position < len(lines):
+            pieces.append((offsets[lines[position][0]], block))
+        else:
+            last = lines[-1][0]
+            at = offsets[last + 1] if last + 1 < len(offsets) else len(text)
+            pieces.append((at, (newline if at == len(text) and not text.endswith("\n") else "") + block))
+
+    def accept(where: tuple[Any, ...], was: Any, now: Any) -> bool:
+        return where == (0, "resources") and was == resources and now == expected
+
+    # several insertion points, one data change: the first edit carries the check, the others none
+    first, *others = sorted(findings, key=lambda f: f.path)
+    out = Edit(pieces[0][0], pieces[0][0], pieces[0][1], first, accept, path=kfile)
+    out.extra = [(at, block) for at, block in pieces[1:]]
+    out.riders = others
+    return out
+
+
+def _is_local_file(root: Path, folder: str, entry: str) -> bool:
+    if "://" in entry or entry.startswith(("/", "github.com/")) or ".." in entry.split("/"):
+        return False
+    target = posixpath.normpath(posixpath.join(folder, entry))
+    return posixpath.dirname(target) == folder and (root / target).is_file()
