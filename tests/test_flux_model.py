@@ -159,3 +159,35 @@ def test_applications_of_an_object_are_its_applied_entries(repo):
         assert flux.applications_of(obj) == [a for a in flux.applied if a.obj is obj]
     assert any(flux.applications_of(obj) for obj in loaded.objects)
     assert any(not flux.applications_of(obj) for obj in loaded.objects)
+
+
+def test_many_objects_of_one_name_are_indexed_without_comparing_each_pair(repo, monkeypatch):
+    """N same-named objects in one file (hostile input, or a copy-paste) are indexed by name with
+    O(N) object comparisons, not O(N^2): each is compared only with objects of its own document."""
+    from homelint.core.model import K8sObject
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+
+    n = 300
+    kustomization = (FIXTURES / "demo/kubernetes/apps/default/echo/app/kustomization.yaml").read_text()
+    root = repo(
+        {
+            "kubernetes/apps/default/echo/app/kustomization.yaml": kustomization.replace(
+                "resources:\n", "resources:\n  - ./same.yaml\n", 1
+            ),
+            "kubernetes/apps/default/echo/app/same.yaml": "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" * n,
+        },
+        base="demo",
+    )
+    compared = 0
+    real_eq = K8sObject.__eq__
+
+    def counting_eq(self, other):
+        nonlocal compared
+        compared += 1
+        return real_eq(self, other)
+
+    monkeypatch.setattr(K8sObject, "__eq__", counting_eq)
+    loaded, _ = load_repo(root, load_config(root, None), use_cache=False)
+    assert len(loaded.flux_model.applied_named("ConfigMap", "c", "default")) == n
+    assert compared < n

@@ -215,12 +215,15 @@ class FluxModel:
         with `cluster`, those that cluster applies first (each cluster has its own ConfigMaps)."""
         found: list[K8sObject] = []
         mine: list[K8sObject] = []
+        found_seen: dict[tuple[str, int], list[K8sObject]] = {}
+        mine_seen: dict[tuple[str, int], list[K8sObject]] = {}
         for applied in self._by_name.get((kind, namespace, name), []) if self._named is not None else self.applied:
             obj = applied.obj
-            if obj.kind == kind and name in applied.names and applied.ns == namespace and obj not in found:
-                found.append(obj)
-                if cluster is not None and applied.ks is not None and applied.ks.cluster == cluster and obj not in mine:
-                    mine.append(obj)
+            if obj.kind != kind or name not in applied.names or applied.ns != namespace:
+                continue
+            in_cluster = cluster is not None and applied.ks is not None and applied.ks.cluster == cluster
+            if _add_distinct(found, found_seen, obj) and in_cluster:
+                _add_distinct(mine, mine_seen, obj)
         return mine or found
 
     def entries_of(self, directory: str, *, files: bool = True) -> list[str]:
@@ -496,12 +499,12 @@ class FluxModel:
         self.repo.variables_cache.clear()  # sources found while building were partial
         named: dict[tuple[str, str, str], list[K8sObject]] = defaultdict(list)
         by_name: dict[tuple[str, str, str], list[Applied]] = defaultdict(list)
+        filed: dict[tuple[str, str, str], dict[tuple[str, int], list[K8sObject]]] = defaultdict(dict)
         for applied in self.applied:
             for name in applied.names:
-                bucket = named[(applied.obj.kind, applied.ns, name)]
-                by_name[(applied.obj.kind, applied.ns, name)].append(applied)
-                if applied.obj not in bucket:
-                    bucket.append(applied.obj)
+                named_key = (applied.obj.kind, applied.ns, name)
+                by_name[named_key].append(applied)
+                _add_distinct(named[named_key], filed[named_key], applied.obj)
         self._named = dict(named)
         self._by_name = dict(by_name)
         for applied in self.applied:
@@ -787,6 +790,18 @@ class FluxModel:
         )
         self._patched[key] = made
         return made
+
+
+def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObject]], obj: K8sObject) -> bool:
+    """Append `obj` to `out` unless an equal object is there (a document patched alike by two
+    Kustomizations is listed once); True if appended. Objects are compared only with those of
+    the same document (`seen`), not with all of `out`: N same-named objects cost O(N), not O(N^2)."""
+    same_doc = seen.setdefault((obj.path, obj.doc), [])
+    if obj in same_doc:
+        return False
+    same_doc.append(obj)
+    out.append(obj)
+    return True
 
 
 WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)
