@@ -228,6 +228,16 @@ def remembered_walk(root: Path, exclude: list[str], cache: Any) -> FileSet | Non
     return files
 
 
+def walk_inputs(root: Path, exclude: list[str], cache: Any) -> tuple[list[str], list[str], FileSet] | None:
+    """(the folders and ignore files the remembered walk depends on, the symlinks it followed, its
+    file set), all relative to `root`, while that walk still holds (remembered_walk); else None."""
+    files = remembered_walk(root, exclude, cache)
+    if files is None:
+        return None
+    _, stamps, _, _ = cache.load_value("tree.marshal")
+    return sorted(stamps), sorted(files.links), files
+
+
 def _stamp(root: Path, path: str) -> tuple[int, int] | None:
     """(size, mtime_ns) of a path in the repository, not through a symlink; None if absent."""
     try:
