@@ -246,8 +246,10 @@ def check(
             result = run_check(options)
             emit(result, fmt, None, color=color, quiet=quiet, statistics=statistics, category=sarif_category)
         code = _exit_code(result, fail_level, exit_zero)
-        found = replay.inputs(result.root, result.config, options)
-        if found is not None and captured.complete:
+        # recorded when the run itself was answered from the cache (result.repo is None): a run
+        # after a change does not pay for stamping every file, the next unchanged run does
+        found = replay.inputs(result.root, result.config, options) if result.repo is None and captured.complete else None
+        if found is not None:
             replay.record(replay.ARGV, *found, captured.out, captured.err, code, started)
         timing.report()
         sys.exit(code)
