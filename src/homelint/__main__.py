@@ -11,7 +11,10 @@ def main() -> None:
     if sys.argv[1:2] == ["check"]:
         from homelint.engine import replay
 
-        code = replay.replay(sys.argv[1:])
+        try:
+            code = replay.replay(sys.argv[1:])
+        except Exception:  # never worse than no record: the CLI checks as usual
+            code = None
         if code is not None:
             os._exit(code)  # as cli.run ends: the output is written, nothing to tear down
         replay.ARGV = sys.argv[1:]  # this check may be recorded for the next run
