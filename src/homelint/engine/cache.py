@@ -201,7 +201,8 @@ class Cache:
     files) only when something must be analysed, so an unchanged repository answers from
     run.marshal without unmarshalling every document."""
 
-    def __init__(self, root: Path, enabled: bool = True) -> None:
+    def __init__(self, root: Path, enabled: bool = True, with_index: bool = True) -> None:
+        """`with_index`: read index.marshal (False: only named values are read, see load_value)."""
         self.started_ns = time.time_ns()  # before the run stats or reads a file: what stable_mtime judges by
         self.enabled = enabled
         self.index: dict[str, tuple[int, int, str]] = {}
@@ -210,7 +211,7 @@ class Cache:
         self._store = _Store(root) if enabled else None
         if self._store is not None and not self._store.usable:
             self.enabled = False
-        if self.enabled:
+        if self.enabled and with_index:
             index = self._load("index.marshal")
             self.index = index if _valid_index(index) else {}
 

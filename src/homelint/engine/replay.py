@@ -241,7 +241,7 @@ def inputs(root: Path, config: Any, options: Any) -> tuple[list[str], list[str]]
     if config.schema_paths:
         return None
     templates = template_inputs(root)
-    cache = Cache(root, enabled=options.use_cache)
+    cache = Cache(root, enabled=options.use_cache, with_index=False)  # the remembered walk is all it reads
     walked = walk_inputs(root, [*config.exclude, *templates], cache)
     if walked is None:
         return None
