@@ -167,3 +167,14 @@ def test_homelint_clean_deletes_the_records(repo, cache):
     subprocess.run([sys.executable, "-m", "homelint", "clean", str(repo)], check=True, capture_output=True)
     assert not (cache / replay.FOLDER).exists()
     assert not replayed(homelint(repo, "-q"))
+
+
+def test_a_walk_the_tree_no_longer_matches_is_not_recorded(tmp_path, cache):
+    folder = tmp_path / "apps"
+    folder.mkdir()
+    age(tmp_path)
+    st = folder.stat()
+    walked_before = {str(folder): (st.st_size, st.st_mtime_ns - 1)}  # the walk saw an older folder
+    assert not replay.record(["check", "z"], [str(folder)], [], b"", b"", 0, time.time_ns() + LATER, walked_before)
+    walked_now = {str(folder): (st.st_size, st.st_mtime_ns)}
+    assert replay.record(["check", "z"], [str(folder)], [], b"", b"", 0, time.time_ns() + LATER, walked_now)

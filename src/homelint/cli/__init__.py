@@ -250,7 +250,8 @@ def check(
         # after a change does not pay for stamping every file, the next unchanged run does
         found = replay.inputs(result.root, result.config, options) if result.repo is None and captured.complete else None
         if found is not None:
-            replay.record(replay.ARGV, *found, captured.out, captured.err, code, started)
+            depends, links, expected = found
+            replay.record(replay.ARGV, depends, links, captured.out, captured.err, code, started, expected)
         timing.report()
         sys.exit(code)
     if add_ignore:

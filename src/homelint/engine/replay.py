@@ -176,9 +176,19 @@ def replay(argv: list[str]) -> int | None:
     return code
 
 
-def record(argv: list[str], paths: list[str], links: list[str], out: bytes, err: bytes, code: int, started_ns: int) -> bool:
+def record(
+    argv: list[str],
+    paths: list[str],
+    links: list[str],
+    out: bytes,
+    err: bytes,
+    code: int,
+    started_ns: int,
+    expected: dict[str, Any] | None = None,
+) -> bool:
     """Keep this invocation's output for `replay`, with the stamps of `paths` (absolute) and the
-    targets of `links`, unless a path changed since two seconds before `started_ns`. True if kept."""
+    targets of `links`, unless a path changed since two seconds before `started_ns`, or is not as
+    `expected` says (path: (size, mtime_ns) or None when absent; link: its target). True if kept."""
     from pathlib import Path  # the replay itself never writes
 
     from homelint.loading.safeio import atomic_write
@@ -188,12 +198,17 @@ def record(argv: list[str], paths: list[str], links: list[str], out: bytes, err:
         return False
     limit = started_ns - RACY_NS
     stamps: list[tuple[str, Stamp]] = []
+    expected = expected or {}
     for path in dict.fromkeys(paths):
         current = stamp(path)
         if current is not None and (current[1] >= limit or current[2] >= limit):
             return False  # changed too recently for its stamp to show the next change
+        if path in expected and (current[:2] if current is not None else None) != expected[path]:
+            return False  # not as the run saw it
         stamps.append((path, current))
     resolved = [(link, os.path.realpath(link)) for link in links]
+    if any(link in expected and target != expected[link] for link, target in resolved):
+        return False
     payload = marshal.dumps((stamps, resolved, out, err, code))
     try:
         name = invocation(argv)
@@ -224,10 +239,10 @@ def _prune(folder: int, keep: str) -> None:
             os.unlink(name, dir_fd=folder)
 
 
-def inputs(root: Path, config: Any, options: Any) -> tuple[list[str], list[str]] | None:
+def inputs(root: Path, config: Any, options: Any) -> tuple[list[str], list[str], dict[str, Any]] | None:
     """(every path a check of `root` with `options` depended on besides its arguments, the symlinks
-    its walk followed), absolute; None when that cannot be told by stat alone (the
-    walk changed since the run, schemas.paths maps folders outside the repository)."""
+    its walk followed, what the walk saw of them: see record), absolute; None when that cannot be
+    told by stat alone (no remembered walk, schemas.paths maps folders outside the repository)."""
     # the replay itself needs none of these
     from homelint.engine.cache import Cache
     from homelint.engine.runner import walk_inputs
@@ -245,17 +260,19 @@ def inputs(root: Path, config: Any, options: Any) -> tuple[list[str], list[str]]
     walked = walk_inputs(root, [*config.exclude, *templates], cache)
     if walked is None:
         return None
-    stamped, links, files = walked
-    base = str(root)
-    paths = [os.path.join(base, p) for p in stamped]
-    paths += [os.path.join(base, p) for p in sorted(files.all_files | {s.path for s in files.skipped})]
-    paths += [os.path.join(base, p) for p in (*CONFIG_NAMES, "makejinja.toml", *templates, *config.rule_paths)]
+    stamped, targets, files = walked
+    base = str(root) + os.sep
+    expected: dict[str, Any] = {base + p if p else str(root): s for p, s in stamped.items()}
+    expected.update((base + link, target) for link, target in targets.items())
+    paths = sorted(expected)
+    paths += [base + p for p in sorted(files.all_files | {s.path for s in files.skipped})]
+    paths += [os.path.join(str(root), p) for p in (*CONFIG_NAMES, "makejinja.toml", *templates, *config.rule_paths)]
     try:
         paths += [str(p) for p in user_rule_files(root, config)]
     except Exception:  # a config error: the run reported it
         return None
     if config.baseline:
-        paths.append(os.path.join(base, config.baseline))
+        paths.append(os.path.join(str(root), config.baseline))
     paths += [str(p) for p in (options.config_file, options.baseline) if p is not None]
     paths += [str(p) for p in rule_files()]
     paths.append(str(store_dir() / "index.json"))
@@ -264,7 +281,7 @@ def inputs(root: Path, config: Any, options: Any) -> tuple[list[str], list[str]]
         paths += [os.path.join(folder, marker) for marker in ROOT_MARKERS]
         if folder == root:
             break
-    return paths, [os.path.join(base, link) for link in links]
+    return paths, [base + link for link in sorted(targets)], expected
 
 
 class _Tee(io.BufferedIOBase):
