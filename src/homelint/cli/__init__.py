@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -193,9 +194,11 @@ def check(
     relative to HEAD, wherever it is), while the whole repository is still analysed.
     """
     from homelint.core import timing  # start-up: every command imports this module
+    from homelint.engine import replay  # start-up: every command imports this module
     from homelint.engine.lint import Options, run_check  # start-up: every command imports this module
     from homelint.model.config import parse_targets  # start-up: every command imports this module
 
+    started = time.time_ns()  # what changed since (or just before) is not recorded for a replay
     timing.mark("imports")
     for target in (output, write_baseline):
         _check_folder(target)  # before the run, not after it
@@ -209,6 +212,11 @@ def check(
         root = find_repo_root(file_args[0])
         files_only = [p.resolve().relative_to(root).as_posix() for p in file_args if p.resolve().is_relative_to(root)]
         dirs = dirs or [root]
+    # what writes files, compares with git, watches or shows the Flux chain is never replayed
+    not_replayable = (
+        apply_fix or show_diff or watch or add_ignore or write_baseline or output or diff_base or show_chain or no_cache
+    )
+    not_replayable = bool(not_replayable or file_args or timing.ENABLED)
     options = Options(
         paths=dirs or [Path(".")],
         config_file=config_file,
@@ -231,7 +239,21 @@ def check(
             )
         watch_tree(options, click.echo)
         return
-    result = run_check(options)
+    if replay.ARGV is None or not_replayable:
+        result = run_check(options)
+    else:  # an unchanged tree answers the same next time without loading the linter (engine.replay)
+        with replay.capture() as captured:
+            result = run_check(options)
+            emit(result, fmt, None, color=color, quiet=quiet, statistics=statistics, category=sarif_category)
+        code = _exit_code(result, fail_level, exit_zero)
+        # recorded when the run itself was answered from the cache (result.repo is None): a run
+        # after a change does not pay for stamping every file, the next unchanged run does
+        found = replay.inputs(result.root, result.config, options) if result.repo is None and captured.complete else None
+        if found is not None:
+            depends, links, expected = found
+            replay.record(replay.ARGV, depends, links, captured.out, captured.err, code, started, expected)
+        timing.report()
+        sys.exit(code)
     if add_ignore:
         result = _add_ignore(result, options)
     elif apply_fix or show_diff:
@@ -245,8 +267,12 @@ def check(
     emit(result, fmt, output, color=color, quiet=quiet, statistics=statistics, category=sarif_category, show_chain=show_chain)
     timing.mark("report")
     timing.report()
+    sys.exit(_exit_code(result, fail_level, exit_zero))
+
+
+def _exit_code(result: Any, fail_level: str | None, exit_zero: bool) -> int:
     level = fail_level or result.config.fail_level
-    sys.exit(0 if exit_zero or not result.failing(level) else 1)
+    return 0 if exit_zero or not result.failing(level) else 1
 
 
 def _fix(result: Any, options: Any, diff_only: bool, unsafe: bool = False) -> Any:

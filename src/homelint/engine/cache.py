@@ -21,13 +21,14 @@ import hmac
 import marshal
 import os
 import shutil
-import stat
 import time
 from pathlib import Path
 from typing import Any
 
 from homelint import __version__
 from homelint.core.model import Finding
+from homelint.engine import userstore
+from homelint.engine.userstore import open_home, owned_private, subdir, user_key
 from homelint.loading.safeio import atomic_write, content_digest, is_within, read_regular
 from homelint.loading.yamlload import ParsedFile
 
@@ -56,16 +57,8 @@ def digest(raw: bytes) -> str:
 
 
 def cache_home() -> Path | None:
-    explicit = os.environ.get("HOMELINT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "homelint"
-    try:
-        return Path.home() / ".cache" / "homelint"
-    except RuntimeError:
-        return None
+    home = userstore.cache_home()
+    return Path(home) if home is not None else None
 
 
 def repo_cache_dir(root: Path) -> Path | None:
@@ -74,11 +67,6 @@ def repo_cache_dir(root: Path) -> Path | None:
     if home is None:
         return None
     return home / "repos" / hashlib.blake2b(os.path.realpath(root).encode(errors="surrogateescape"), digest_size=10).hexdigest()
-
-
-def _owned_private(st: os.stat_result, directory: bool) -> bool:
-    want = stat.S_ISDIR(st.st_mode) if directory else stat.S_ISREG(st.st_mode)
-    return want and st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 class _Store:
@@ -102,30 +90,22 @@ class _Store:
         self.parts = ("repos", repo_dir.name, f"v{__version__}-{CACHE_FORMAT}")
         self.scope = f"{repo_dir.name}/{CACHE_FORMAT}/{__version__}".encode()
         try:
-            fd = self._open_home(home_real)
+            fd = open_home(home_real)
             try:
-                self.key = _user_key(fd)
+                self.key = user_key(fd)
             finally:
                 os.close(fd)
         except OSError:
             return
         self.home = home_real
 
-    @staticmethod
-    def _open_home(home: str) -> int:
-        fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        if not _owned_private(os.fstat(fd), True):
-            os.close(fd)
-            raise PermissionError("the cache folder is not this user's own")
-        return fd
-
     def _open(self) -> int:
         """The repository's cache folder, made if missing (0700)."""
         assert self.home is not None
-        fd = self._open_home(self.home)
+        fd = open_home(self.home)
         for part in self.parts:
             parent, fd = fd, -1
-            fd = _subdir(parent, part)
+            fd = subdir(parent, part)
         return fd
 
     @property
@@ -145,7 +125,7 @@ class _Store:
             fd = self._open()
             try:
                 st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                if not _owned_private(st, False):
+                if not owned_private(st, False):
                     return None
                 raw = read_regular(name, MAX_CACHE_FILE, dir_fd=fd, follow=False)
             finally:
@@ -174,49 +154,6 @@ class _Store:
                 os.close(fd)
         except (OSError, ValueError):
             pass  # full disk, read-only home, unmarshallable value: run without cache
-
-
-def _subdir(parent: int, name: str) -> int:
-    """Open (or make, 0700) the folder `name` in `parent`, never through a symlink; closes `parent`."""
-    try:
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(name, 0o700, dir_fd=parent)
-        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
-    finally:
-        os.close(parent)
-    if not _owned_private(os.fstat(fd), True):
-        os.close(fd)
-        raise PermissionError(f"cache folder {name} is not this user's own")
-    return fd
-
-
-def _user_key(home: int) -> bytes:
-    """The per-user signing key: made once (32 random bytes, 0600), then read. A key file that is not
-    a private regular file of this user is not trusted (OSError)."""
-    try:
-        fd = os.open("key", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=home)
-    except FileExistsError:
-        return _read_key(home)
-    key = os.urandom(32)
-    try:
-        os.write(fd, key)
-    finally:
-        os.close(fd)
-    return key
-
-
-def _read_key(home: int) -> bytes:
-    fd = os.open("key", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=home)
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077 or st.st_size != 32:
-            raise PermissionError("the cache key is not a private file of this user")
-        key = os.read(fd, 32)
-    finally:
-        os.close(fd)
-    if len(key) != 32:
-        raise PermissionError("the cache key is truncated")
-    return key
 
 
 @functools.cache
@@ -264,7 +201,8 @@ class Cache:
     files) only when something must be analysed, so an unchanged repository answers from
     run.marshal without unmarshalling every document."""
 
-    def __init__(self, root: Path, enabled: bool = True) -> None:
+    def __init__(self, root: Path, enabled: bool = True, with_index: bool = True) -> None:
+        """`with_index`: read index.marshal (False: only named values are read, see load_value)."""
         self.started_ns = time.time_ns()  # before the run stats or reads a file: what stable_mtime judges by
         self.enabled = enabled
         self.index: dict[str, tuple[int, int, str]] = {}
@@ -273,7 +211,7 @@ class Cache:
         self._store = _Store(root) if enabled else None
         if self._store is not None and not self._store.usable:
             self.enabled = False
-        if self.enabled:
+        if self.enabled and with_index:
             index = self._load("index.marshal")
             self.index = index if _valid_index(index) else {}
 
@@ -395,12 +333,17 @@ class Cache:
 
 
 def clean(root: Path) -> bool:
-    """Delete the cache of the repository at `root` (and a cache an older homelint left inside it)."""
+    """Delete the cache of the repository at `root` (and a cache an older homelint left inside it),
+    and every kept output of a check (engine.replay: they do not say which repository they read)."""
     removed = False
     target = repo_cache_dir(root)
     if target is not None and os.path.isdir(target) and not os.path.islink(target):
         shutil.rmtree(target)
         removed = True
+    home = cache_home()
+    records = home / "replay" if home is not None else None
+    if records is not None and os.path.isdir(records) and not os.path.islink(records):
+        shutil.rmtree(records)
     legacy = root / LEGACY_DIR
     marker = legacy / ".gitignore"
     if legacy.is_dir() and not legacy.is_symlink() and marker.is_file() and not marker.is_symlink():

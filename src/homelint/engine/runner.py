@@ -228,6 +228,26 @@ def remembered_walk(root: Path, exclude: list[str], cache: Any) -> FileSet | Non
     return files
 
 
+def walk_inputs(
+    root: Path, exclude: list[str], cache: Any
+) -> tuple[dict[str, tuple[int, int] | None], dict[str, str], FileSet] | None:
+    """The remembered walk (see remembered_walk) as it was recorded, without checking it against
+    the tree: (the (size, mtime_ns) of each folder and ignore file it depends on, the target of each
+    symlink it followed, its file set), paths relative to `root`; None when there is none for
+    these excludes. The caller compares the stamps (engine.replay.record)."""
+    stored = cache.load_value("tree.marshal") if cache.enabled else None
+    try:
+        saved_exclude, stamps, links, plain = stored  # type: ignore[misc]
+        if saved_exclude != exclude or not isinstance(stamps, dict) or not isinstance(links, list):
+            return None
+        files = from_plain(FileSet, plain)
+        targets = {str(link): str(target) for link, target in links}
+    except (TypeError, ValueError):
+        return None
+    files.root = root
+    return stamps, targets, files
+
+
 def _stamp(root: Path, path: str) -> tuple[int, int] | None:
     """(size, mtime_ns) of a path in the repository, not through a symlink; None if absent."""
     try:

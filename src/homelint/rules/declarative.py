@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from homelint.core.model import Finding, K8sObject
 
 
-def _rule_files(root: Path, config: Config) -> list[Path]:
+def rule_files(root: Path, config: Config) -> list[Path]:
     """The rule files of `rules.paths`; each must resolve (after symlinks) inside the repository."""
     files: list[Path] = []
     for entry in config.rule_paths:
@@ -38,7 +38,7 @@ def _rule_files(root: Path, config: Config) -> list[Path]:
 
 
 def load_user_rules(root: Path, config: Config) -> list[RuleMeta]:
-    files = _rule_files(root, config)
+    files = rule_files(root, config)
     if not files:
         return []
     import jsonschema  # start-up: imported only where it is needed
