@@ -191,3 +191,17 @@ def test_many_objects_of_one_name_are_indexed_without_comparing_each_pair(repo, 
     loaded, _ = load_repo(root, load_config(root, None), use_cache=False)
     assert len(loaded.flux_model.applied_named("ConfigMap", "c", "default")) == n
     assert compared < n
+
+
+def test_applications_of_a_document_include_its_patched_copies(repo):
+    """Asked by the repository document, the model answers with every application, including those
+    whose build patched it into a copy (explain and --show-chain start from the file's object)."""
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+
+    root = repo({}, base="clean")
+    loaded, _ = load_repo(root, load_config(root, None), use_cache=False)
+    flux = loaded.flux_model
+    for obj in loaded.objects:
+        assert flux.applications_of_document(obj) == [a for a in flux.applied if a.obj.source is obj]
+    assert any(a.obj is not a.obj.source for a in flux.applied)  # the fixture has patched objects

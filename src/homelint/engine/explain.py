@@ -114,14 +114,9 @@ def _line(repo: Any, path: str, doc: int, keys: Any) -> int:
         return 0
 
 
-def _applied_index(repo: Any) -> dict[int, list[Any]]:
-    """id(object) -> its Applied entries (one per applying Kustomization), built once per repo."""
-    index: dict[int, list[Any]] = repo.__dict__.get("_explain_applied") or {}
-    if not index and repo.flux is not None:
-        for applied in repo.flux.applied:  # Applied.obj is the object as its build patched it
-            index.setdefault(id(getattr(applied.obj, "source", None) or applied.obj), []).append(applied)
-        repo.__dict__["_explain_applied"] = index
-    return index
+def _applications(repo: Any, obj: K8sObject) -> list[Any]:
+    """The Applied entries of the repository document `obj` ([] without a Flux model)."""
+    return repo.flux.applications_of_document(obj) if repo.flux is not None else []
 
 
 def _on_path(kd_dir: str, folder: str) -> bool:
@@ -296,7 +291,6 @@ def _hops(repo: Any, applied: Any, obj: K8sObject) -> list[tuple[str, int, str]]
 def finding_chains(repo: Any, findings: list[Any], limit: int = 3) -> dict[int, list[list[tuple[str, int, str]]]]:
     """id(finding) -> the chains (at most `limit`, one per applying Kustomization) of the object at
     the finding's place; findings outside an applied object have none."""
-    index = _applied_index(repo)
     out: dict[int, list[list[tuple[str, int, str]]]] = {}
     memo: dict[tuple[str, int], list[list[tuple[str, int, str]]]] = {}
     for finding in findings:
@@ -304,7 +298,7 @@ def finding_chains(repo: Any, findings: list[Any], limit: int = 3) -> dict[int, 
         if place not in memo:
             chains = []
             for obj in _objects_at(repo, finding.path, finding.span.line)[:1]:
-                for applied in index.get(id(obj), [])[:limit]:
+                for applied in _applications(repo, obj)[:limit]:
                     chains.append(_hops(repo, applied, obj))
             memo[place] = chains
         if memo[place]:
@@ -375,7 +369,7 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
             "location": f"{obj.path}:{start}",
             "applied": [],
         }
-        for applied in _applied_index(repo).get(id(obj), []):
+        for applied in _applications(repo, obj):
             ks = applied.ks
             item: dict[str, Any] = {
                 "namespace": applied.namespace,

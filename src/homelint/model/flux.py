@@ -190,6 +190,7 @@ class FluxModel:
         self._named: dict[tuple[str, str, str], list[K8sObject]] | None = None  # built when run() is done
         self._by_name: dict[tuple[str, str, str], list[Applied]] = {}
         self._by_object: dict[int, list[Applied]] | None = None  # built when run() is done
+        self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
 
     def applications_of(self, obj: K8sObject) -> list[Applied]:
         """How Flux applies `obj`: one Applied per Kustomization and namespace, in model order
@@ -201,6 +202,15 @@ class FluxModel:
             for applied in self.applied:
                 self._by_object.setdefault(id(applied.obj), []).append(applied)
         return self._by_object.get(id(obj), [])
+
+    def applications_of_document(self, obj: K8sObject) -> list[Applied]:
+        """How Flux applies the repository document `obj` (unpatched): one Applied per applying
+        Kustomization, each with the object as that build patched it."""
+        if self._by_document is None:
+            self._by_document = {}
+            for applied in self.applied:
+                self._by_document.setdefault(id(applied.obj.source), []).append(applied)
+        return self._by_document.get(id(obj), [])
 
     def _default_artifact(self) -> Artifact:
         """The artifact of config roots and of the fallback: this repository's (first) Git source."""
