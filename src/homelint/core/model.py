@@ -127,6 +127,15 @@ class K8sObject:
         return meta if isinstance(meta, dict) else {}
 
 
+def dig(data: Any, keys: tuple[Any, ...]) -> Any:
+    """The value at `keys` in nested mappings; None when a step is missing or not a mapping."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
 def make_object(path: str, index: int, doc: Any) -> K8sObject | None:
     """Document `index` of file `path` as a Kubernetes object; None unless it has a string apiVersion and kind."""
     if not isinstance(doc, dict):

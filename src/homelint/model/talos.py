@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from homelint.core.model import dig
 from homelint.loading.yamlload import parse_bytes
 
 CONFIG_NAMES = ("talconfig.yaml", "talconfig.yml")
@@ -88,7 +89,7 @@ class TalosConfig:
         found = None
         for patch in self.patches:
             for index, doc in enumerate(patch.docs):
-                value = _dig(doc, keys)
+                value = dig(doc, keys)
                 if value is not None:
                     found = Setting(
                         value, patch.file or self.path, index if patch.file else self.doc, keys if patch.file else patch.keys
@@ -100,14 +101,14 @@ class TalosConfig:
 
     def setting(self, talhelper_key: str | None, *keys: str, default: Any = None) -> Setting:
         if self.kind == "machineconfig":
-            value = _dig(self.data, keys)
+            value = dig(self.data, keys)
             return Setting(value, self.path, self.doc, keys) if value is not None else Setting(default)
         patched = self._from_patches(*keys)
         if patched is not None:
             return patched
         if talhelper_key:
             parts = tuple(talhelper_key.split("."))
-            value = _dig(self.data, parts)
+            value = dig(self.data, parts)
             if value is not None:
                 return Setting(value, self.path, self.doc, parts)
         return Setting(default)
@@ -135,14 +136,6 @@ class TalosConfig:
         enabled = self.setting(None, "machine", "features", "kubePrism", "enabled", default=True)
         port = self.setting(None, "machine", "features", "kubePrism", "port", default=KUBEPRISM_PORT)
         return Setting((truthy(enabled.value), port.value), enabled.path, enabled.doc, enabled.keys)
-
-
-def _dig(data: Any, keys: tuple[Any, ...]) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
 
 
 def truthy(value: Any) -> bool:

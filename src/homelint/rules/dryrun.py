@@ -26,7 +26,7 @@ from functools import cache
 from typing import Any
 
 from homelint.core.context import Context
-from homelint.core.model import Finding, K8sObject
+from homelint.core.model import Finding, K8sObject, dig
 from homelint.core.regex import linear
 from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
@@ -825,14 +825,6 @@ STRING_MAPS = (
 WORKLOAD_GROUPS = {"", "apps", "batch"}
 
 
-def _dig(data: Any, keys: tuple[Any, ...]) -> Any:
-    for k in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(k)
-    return data
-
-
 def _yaml_type(text: str) -> str | None:
     """The YAML 1.2 type a plain scalar resolves to, when it is not a string."""
     parsed = parse_bytes("<value>", f"v: {text}\n".encode())
@@ -865,7 +857,7 @@ def non_string_metadata(ctx: Context) -> Iterator[Finding]:
         for keys in maps:
             if keys[0] == "metadata" and (obj.api_version, obj.kind) in covered:
                 continue
-            values = _dig(obj.data, keys)
+            values = dig(obj.data, keys)
             if not isinstance(values, dict):
                 continue
             for name, value in values.items():
@@ -921,7 +913,7 @@ def _substituted_labels(ctx: Context) -> Iterator[Finding]:
             if obj.is_sops or substitution_disabled(obj.data):
                 continue
             for keys in STRING_MAPS[:2]:
-                values = _dig(obj.data, keys)
+                values = dig(obj.data, keys)
                 if not isinstance(values, dict):
                     continue
                 for name, value in values.items():
