@@ -17,7 +17,6 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
-import hmac
 import marshal
 import os
 import shutil
@@ -28,7 +27,7 @@ from typing import Any
 from homelint import __version__
 from homelint.core.model import Finding
 from homelint.engine import userstore
-from homelint.engine.userstore import open_home, owned_private, subdir, user_key
+from homelint.engine.userstore import open_home, owned_private, seal, subdir, unseal, user_key
 from homelint.loading.safeio import atomic_write, content_digest, is_within, read_regular
 from homelint.loading.yamlload import ParsedFile
 
@@ -36,7 +35,7 @@ LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside 
 CACHE_FORMAT = 11  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files; 10: runner.to_plain; 11: facts beside the parse)
 RUNS_KEPT = 4  # whole-run results kept, newest first
 MAGIC = b"HLCACHE1"
-MAC_SIZE = 32
+PERSON = b"homelint-cache"  # the MAC's personalisation: a replay record is never a cache file
 MAX_CACHE_FILE = 1 << 30  # a bigger cache file is absent
 # A file modified this recently may be rewritten within the same mtime tick with as many bytes (git's
 # "racily clean" entries; ticks are 1-10 ms on Linux, 1-2 s on some filesystems): its stat is not
@@ -112,11 +111,9 @@ class _Store:
     def usable(self) -> bool:
         return self.home is not None and bool(self.key)
 
-    def _mac(self, name: str, payload: bytes | memoryview) -> bytes:
-        h = hashlib.blake2b(key=self.key, digest_size=MAC_SIZE, person=b"homelint-cache")
-        h.update(self.scope + b"\0" + name.encode() + b"\0")
-        h.update(payload)
-        return h.digest()
+    def _context(self, name: str) -> bytes:
+        """What a cache file's MAC binds besides its bytes: the repository (scope) and the file's name."""
+        return self.scope + b"\0" + name.encode() + b"\0"
 
     def load(self, name: str) -> Any:
         if not self.usable:
@@ -132,10 +129,8 @@ class _Store:
                 os.close(fd)
         except OSError:
             return None
-        if raw is None or len(raw) < len(MAGIC) + MAC_SIZE or not raw.startswith(MAGIC):
-            return None
-        mac, payload = raw[len(MAGIC) : len(MAGIC) + MAC_SIZE], memoryview(raw)[len(MAGIC) + MAC_SIZE :]
-        if not hmac.compare_digest(mac, self._mac(name, payload)):
+        payload = unseal(MAGIC, self.key, PERSON, self._context(name), raw)
+        if payload is None:
             return None  # not written by this user's homelint: forged, copied or corrupted
         try:
             return marshal.loads(payload)
@@ -149,7 +144,7 @@ class _Store:
             payload = marshal.dumps(value)
             fd = self._open()
             try:
-                atomic_write(Path(name), MAGIC + self._mac(name, payload) + payload, mode=0o600, dir_fd=fd)
+                atomic_write(Path(name), seal(MAGIC, self.key, PERSON, self._context(name), payload), mode=0o600, dir_fd=fd)
             finally:
                 os.close(fd)
         except (OSError, ValueError):

@@ -28,7 +28,7 @@ import os
 import sys
 
 from homelint import __version__
-from homelint.engine.userstore import cache_home, open_home, read_private, subdir, user_key
+from homelint.engine.userstore import blake2b, cache_home, open_home, read_private, seal, subdir, unseal, user_key
 
 TYPE_CHECKING = False  # typing and pathlib cost the replay ~15 ms of imports
 if TYPE_CHECKING:
@@ -36,19 +36,11 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-try:  # hashlib would also load OpenSSL (~4 ms) for the blake2b it takes from _blake2
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - other Pythons
-    from hashlib import blake2b
-try:  # hmac.compare_digest, without importing hmac (which loads OpenSSL)
-    from _operator import _compare_digest as compare_digest
-except ImportError:  # pragma: no cover - other Pythons
-    from hmac import compare_digest  # type: ignore[assignment,no-redef]
 
 FORMAT = 1  # bump when a record's shape changes
 FOLDER = "replay"
 MAGIC = b"HLREPLAY"
-MAC_SIZE = 32
+PERSON = b"homelint-replay"  # the MAC's personalisation: a cache file is never a record
 MAX_RECORD = 256 << 20
 KEPT = 64  # records kept (one per distinct invocation), the least recently written removed first
 RACY_NS = 2_000_000_000
@@ -84,11 +76,9 @@ def stamp(path: str) -> Stamp:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
-def _mac(key: bytes, name: str, payload: bytes | memoryview) -> bytes:
-    h = blake2b(key=key, digest_size=MAC_SIZE, person=b"homelint-replay")
-    h.update(f"{FORMAT}/{__version__}/{name}\0".encode())
-    h.update(payload)
-    return h.digest()
+def _context(name: str) -> bytes:
+    """What a record's MAC binds besides its bytes: the record format, homelint's version, its name."""
+    return f"{FORMAT}/{__version__}/{name}\0".encode()
 
 
 def _folder(home: str, create: bool) -> tuple[int, bytes]:
@@ -135,10 +125,8 @@ def lookup(argv: list[str]) -> tuple[bytes, bytes, int] | None:
             os.close(folder)
     except OSError:
         return None
-    if raw is None or len(raw) < len(MAGIC) + MAC_SIZE or not raw.startswith(MAGIC):
-        return None
-    mac, payload = raw[len(MAGIC) : len(MAGIC) + MAC_SIZE], memoryview(raw)[len(MAGIC) + MAC_SIZE :]
-    if not compare_digest(mac, _mac(key, name, payload)):
+    payload = unseal(MAGIC, key, PERSON, _context(name), raw)
+    if payload is None:
         return None
     try:
         record = marshal.loads(payload)
@@ -214,7 +202,7 @@ def record(
         name = invocation(argv)
         folder, key = _folder(home, create=True)
         try:
-            atomic_write(Path(name), MAGIC + _mac(key, name, payload) + payload, mode=0o600, dir_fd=folder)
+            atomic_write(Path(name), seal(MAGIC, key, PERSON, _context(name), payload), mode=0o600, dir_fd=folder)
             _prune(folder, keep=name)
         finally:
             os.close(folder)

@@ -12,6 +12,17 @@ import contextlib
 import os
 import stat
 
+try:  # hashlib would also load OpenSSL (~4 ms) for the blake2b it takes from _blake2
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Pythons
+    from hashlib import blake2b
+try:  # hmac.compare_digest, without importing hmac (which loads OpenSSL)
+    from _operator import _compare_digest as compare_digest
+except ImportError:  # pragma: no cover - other Pythons
+    from hmac import compare_digest  # type: ignore[assignment,no-redef]
+
+MAC_SIZE = 32
+
 
 def cache_home() -> str | None:
     """The cache folder's path (a string: pathlib alone costs the replay ~10 ms of imports)."""
@@ -109,3 +120,25 @@ def read_private(folder: int, name: str, limit: int) -> bytes | None:
         os.close(fd)
     data = b"".join(chunks)
     return data if len(data) <= min(st.st_size, limit) else None
+
+
+def _mac(key: bytes, person: bytes, context: bytes, payload: bytes | memoryview) -> bytes:
+    h = blake2b(key=key, digest_size=MAC_SIZE, person=person)
+    h.update(context)
+    h.update(payload)
+    return h.digest()
+
+
+def seal(magic: bytes, key: bytes, person: bytes, context: bytes, payload: bytes) -> bytes:
+    """`payload` as a signed file: `magic`, then its MAC under the user's key, for this `person`
+    (what kind of file) and `context` (which file), then the payload."""
+    return magic + _mac(key, person, context, payload) + payload
+
+
+def unseal(magic: bytes, key: bytes, person: bytes, context: bytes, raw: bytes | None) -> memoryview | None:
+    """The payload of a file `seal` wrote with the same magic, key, person and context; None for
+    anything else (forged, copied from another file or user, truncated, corrupted)."""
+    if raw is None or len(raw) < len(magic) + MAC_SIZE or not raw.startswith(magic):
+        return None
+    mac, payload = raw[len(magic) : len(magic) + MAC_SIZE], memoryview(raw)[len(magic) + MAC_SIZE :]
+    return payload if compare_digest(mac, _mac(key, person, context, payload)) else None
