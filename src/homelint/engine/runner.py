@@ -372,7 +372,7 @@ def load_repo(
         if content_digest and cache.enabled:
             cache.put(path, size, mtime_ns, content_digest, data[0], (FACTS_KEY, data[1]))
     timing.mark("parse")
-    cache.prune(set(files.yaml_files))
+    cache.prune({*files.yaml_files, *non_yaml_inputs(files.all_files)})  # the frame's inputs are indexed too
     return build_repo(root, config, files, parsed, digests, facts), cache
 
 
@@ -516,7 +516,7 @@ def run_record(
         # --diff-base HEAD lints) answer without parsing: hashing what changed is enough
         scanned = _digests(root, known, todo)
         if scanned is not None:
-            frame = _frame_key(root, files, config, rules, enabled)
+            frame = _frame_key(root, files, config, rules, enabled, cache)
             key = _run_key(frame, scanned)
             stored = cache.run_result(key)
             if stored is None:
@@ -528,7 +528,7 @@ def run_record(
                 return stored, None
     repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
     if key is None or repo.digests != scanned:  # the key of the scan holds if the files were as hashed
-        frame = _frame_key(root, files, config, rules, enabled)
+        frame = _frame_key(root, files, config, rules, enabled, cache)
         key = _run_key(frame, repo.digests)
     stored = cache.run_result(key)
     if stored is None:
@@ -618,7 +618,7 @@ def _run_key(frame: str, digests: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def _frame_key(root: Path, files: Any, config: Config, rules: dict[str, RuleMeta], enabled: set[str]) -> str:
+def _frame_key(root: Path, files: Any, config: Config, rules: dict[str, RuleMeta], enabled: set[str], cache: Any) -> str:
     """What a run's findings depend on besides the YAML contents: version, config, rules, the
     selection, the tree, and what checks read besides the YAML."""
     h = hashlib.blake2b(digest_size=16)
@@ -630,10 +630,29 @@ def _frame_key(root: Path, files: Any, config: Config, rules: dict[str, RuleMeta
     h.update("\n".join(sorted(files.dirs)).encode())
     for chunk in run_inputs(root, config, files.all_files, enabled):  # what checks read besides the YAML
         h.update(chunk)
-    for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: stat only
-        with contextlib.suppress(OSError):
-            st = os.stat(root / path)
-            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-            if stable_mtime(st.st_mtime_ns) == UNTRUSTED_MTIME:  # just written: its stat may not show a rewrite
-                h.update(read_regular(root / path, MAX_READ_BYTES) or b"")  # what a check may read of it
+    for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: by content
+        h.update(f"{path}\0{_input_digest(root, path, cache)}\n".encode())
     return h.hexdigest()
+
+
+def _input_digest(root: Path, path: str, cache: Any) -> str:
+    """The content digest of a non-YAML file a check may read: the cache's while its size and mtime
+    are unchanged, else read and remembered. By content, not by stat, so that the same contents in
+    another place (the tree of `--diff-base HEAD`, written anew for each run) have the same frame."""
+    try:
+        st = os.stat(root / path)
+    except OSError:
+        return "absent"
+    known = cache.lookup(path, st.st_size, st.st_mtime_ns) if cache.enabled else None
+    if known is not None:
+        return known
+    try:
+        raw = read_regular(root / path, MAX_READ_BYTES)
+    except OSError:
+        raw = None
+    if raw is None:  # not a regular file, or too big for a check to read: its stat stands for it
+        return f"unread\0{st.st_size}\0{st.st_mtime_ns}"
+    found = digest(raw)
+    if cache.enabled:
+        cache.touch(path, st.st_size, st.st_mtime_ns, found)
+    return found
