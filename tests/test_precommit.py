@@ -189,3 +189,94 @@ def test_a_crafted_revision_never_writes_outside_its_temporary_folder(run, repo,
     result = run("check", str(root), "--diff-base", "crafted")
     assert result.exit_code in (0, 1)
     assert list(outside.iterdir()) == []
+
+
+def _kept(root: Path) -> Path:
+    from homelint.engine.diffbase import KEPT_TREE
+
+    from .conftest import cache_dir
+
+    found = list(cache_dir(root).glob(f"*/{KEPT_TREE}"))
+    assert len(found) == 1
+    return found[0]
+
+
+@needs_git
+def test_the_kept_base_tree_is_brought_to_each_revision_by_writing_only_what_differs(run, repo, monkeypatch):
+    """A hook on every commit pays for what the commit changed: the base tree is kept in the cache,
+    and files that were tampered with, added or removed there are put right."""
+    import homelint.engine.diffbase as diffbase
+
+    root = committed(repo, base="demo")
+    written: list[list[str]] = []
+    real_write = diffbase._write
+    monkeypatch.setattr(
+        diffbase, "_write", lambda top, entries, dest: written.append([e[2] for e in entries]) or real_write(top, entries, dest)
+    )
+
+    def both(*args: str) -> list[tuple[str, str]]:
+        cached = findings(run, *args)
+        assert cached == findings(run, *args, "--no-cache")  # a temporary tree, no cache
+        return cached
+
+    secret = "kubernetes/apps/default/echo/app/token.yaml"
+    (root / secret).write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: token}\nstringData: {TOKEN: abc}\n")
+    assert both(str(root), "--diff-base", "HEAD") == [("HL102", secret), ("HL402", secret)]
+    assert len(written[0]) > 20  # the first base tree: every file
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "token")
+    written.clear()
+    assert findings(run, str(root), "--diff-base", "HEAD") == []
+    assert written == [[secret]]  # the commit's one file
+    kept = _kept(root)
+    (kept / "stray.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: stray}\nstringData: {A: b}\n")
+    (kept / "empty-folder").mkdir()
+    (kept / secret).write_text("tampered: true\n")
+    (kept / PAPERLESS_KS).unlink()
+    written.clear()
+    assert findings(run, str(root), "--diff-base", "HEAD~1") == [("HL102", secret), ("HL402", secret)]
+    assert sorted(written[0]) == sorted([PAPERLESS_KS])  # the secret is not in HEAD~1; the deleted file is rewritten
+    assert not (kept / "stray.yaml").exists() and not (kept / "empty-folder").exists() and not (kept / secret).exists()
+    written.clear()
+    assert findings(run, str(root), "--diff-base", "HEAD") == []
+    assert written == [[secret]]
+
+
+@needs_git
+def test_a_base_tree_in_use_by_another_run_is_written_to_a_temporary_folder(run, repo):
+    import fcntl
+    import os
+
+    root = committed(repo)
+    ks = root / ESO_KS
+    ks.write_text(ks.read_text().replace("name: external-secrets\n", "name: external-secrets-operator\n", 1))
+    assert findings(run, str(root), "--diff-base", "HEAD") == [("HL105", PAPERLESS_KS)]
+    fd = os.open(_kept(root), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a run linting it would hold it
+        (_kept(root) / "stray.yaml").write_text("not: touched\n")
+        assert findings(run, str(root), "--diff-base", "HEAD") == [("HL105", PAPERLESS_KS)]
+        assert (_kept(root) / "stray.yaml").exists()  # not brought to the revision: not used
+    finally:
+        os.close(fd)
+
+
+@needs_git
+def test_the_base_run_is_answered_from_the_run_cache_when_the_commit_was_linted_before_it(run, repo, monkeypatch):
+    """The frame of a run holds the other files checks read by content, not by stat: the base tree,
+    written anew, has the frame the work tree had when it was linted before the commit."""
+    import homelint.engine.runner as runner
+
+    root = committed(repo, base="demo")
+    ks = root / ESO_KS
+    ks.write_text(ks.read_text().replace("interval: 1h", "interval: 2h", 1))
+    (root / "scripts").mkdir()
+    (root / "scripts" / "bootstrap.sh").write_text("#!/bin/sh\necho hi\n")  # a non-YAML file checks may read
+    findings(run, str(root), "--diff-base", "HEAD")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "edit")
+    loads: list[Path] = []
+    real_load = runner.load_repo
+    monkeypatch.setattr(runner, "load_repo", lambda r, *a, **k: loads.append(r) or real_load(r, *a, **k))
+    findings(run, str(root), "--diff-base", "HEAD")
+    assert loads == []  # neither the work tree nor HEAD's tree is loaded: both were linted as they are

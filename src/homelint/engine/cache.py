@@ -137,6 +137,18 @@ class _Store:
         except Exception:
             return None
 
+    def folder(self, name: str) -> Path | None:
+        """The path of the private folder `name` in this repository's cache folder (made if missing;
+        never through a symlink); None without a usable cache."""
+        if not self.usable:
+            return None
+        try:
+            os.close(subdir(self._open(), name))
+        except OSError:
+            return None
+        assert self.home is not None
+        return Path(self.home, *self.parts, name)
+
     def store(self, name: str, value: Any) -> None:
         if not self.usable:
             return
@@ -220,6 +232,10 @@ class Cache:
     def store_value(self, name: str, value: Any) -> None:
         if self.enabled and self._store is not None:
             self._store.store(name, value)
+
+    def folder(self, name: str) -> Path | None:
+        """A private folder of this repository's cache (see _Store.folder); None without a cache."""
+        return self._store.folder(name) if self.enabled and self._store is not None else None
 
     def _files(self) -> dict[str, tuple[str, Any, Any]]:
         if self._data is None:

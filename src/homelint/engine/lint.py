@@ -148,10 +148,13 @@ def _base_findings(
     selection; None when there is nothing to compare with (file arguments outside git)."""
     from homelint.engine.diffbase import BorrowedCache, revision_tree  # start-up: a warm run does not need it
 
-    with revision_tree(root, options.diff_base or "HEAD", required=options.diff_base is not None) as base_root:
-        if base_root is None:
+    cache = Cache(root, enabled=options.use_cache, with_index=False)  # holds the kept tree
+    with revision_tree(root, options.diff_base or "HEAD", required=options.diff_base is not None, cache=cache) as base:
+        if base is None:
             return None
-        findings, suppressed, _, _ = _analyse(base_root, config, rules, options, BorrowedCache(root, enabled=options.use_cache))
+        base_root, kept = base
+        borrowed = BorrowedCache(root, enabled=options.use_cache, kept=kept)
+        findings, suppressed, _, _ = _analyse(base_root, config, rules, options, borrowed)
     timing.mark("diff-base")
     shown = Counter(f.fingerprint() for f in findings)
     return shown, shown + Counter(f.fingerprint() for f in suppressed)
