@@ -201,17 +201,17 @@ def _bring(folder: Path, top: Path, entries: list[Entry], cache: Cache) -> dict[
 def _contents(folder: Path) -> Iterator[tuple[str, os.stat_result, bool]]:
     """(path relative to `folder`, lstat, is a folder) of everything in it, a folder before what is
     in it (what is in a folder removed meanwhile is not listed); never through a symlink."""
+    base = str(folder)
     stack = [""]
     while stack:
         rel = stack.pop()
-        with os.scandir(folder / rel if rel else folder) as listing:
+        with os.scandir(os.path.join(base, rel) if rel else base) as listing:
             entries = list(listing)
         for entry in entries:
             path = f"{rel}/{entry.name}" if rel else entry.name
-            st = entry.stat(follow_symlinks=False)
             is_dir = entry.is_dir(follow_symlinks=False)
-            yield path, st, is_dir
-            if is_dir and os.path.isdir(folder / path):  # still there: not removed as unwanted
+            yield path, entry.stat(follow_symlinks=False), is_dir
+            if is_dir and os.path.isdir(entry.path):  # still there: not removed as unwanted
                 stack.append(path)
 
 
