@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from homelint import __version__
 from homelint.core import timing
 from homelint.engine import reuse
-from homelint.engine.cache import UNTRUSTED_MTIME, Cache, digest, stable_mtime
+from homelint.engine.cache import Cache, digest, stable_mtime
 from homelint.engine.cache import clean as clean_cache
 from homelint.engine.parallel import fork_map, fork_produce_map, run_isolated
 from homelint.loading.discovery import FileSet, Reuse, link_state, non_yaml_inputs, walk
