@@ -6,7 +6,8 @@
   and check;
 - loading (load_repo): the cache's parses, the rest parsed in a forked child and here
   (parallel.py), then repo.build_repo;
-- an unchanged tree is not walked again (remembered_walk), the rule metadata is cached;
+- only the folders changed since the last walk are listed again (current_walk), the rule metadata
+  is cached;
 - the signed per-user store is cache.py, the fork parallel.py: both are imported only here.
 
 Values cross a process or run boundary as plain marshal data: `to_plain` turns a dataclass into a
@@ -23,6 +24,7 @@ import gc
 import hashlib
 import json
 import os
+import posixpath
 import sys
 import types
 import typing
@@ -33,10 +35,10 @@ from typing import Any, TypeVar
 from homelint import __version__
 from homelint.core import timing
 from homelint.engine import reuse
-from homelint.engine.cache import UNTRUSTED_MTIME, Cache, digest, stable_mtime
+from homelint.engine.cache import Cache, digest, stable_mtime
 from homelint.engine.cache import clean as clean_cache
 from homelint.engine.parallel import fork_map, fork_produce_map, run_isolated
-from homelint.loading.discovery import FileSet, non_yaml_inputs, walk
+from homelint.loading.discovery import FileSet, Reuse, link_state, non_yaml_inputs, walk
 from homelint.loading.safeio import read_regular
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, parse_bytes, risky
 from homelint.model.config import Config
@@ -208,24 +210,65 @@ _PLAIN = {_PLAIN_LIST: "list", _PLAIN_DICT: "dict"}
 
 
 def remembered_walk(root: Path, exclude: list[str], cache: Any) -> FileSet | None:
-    """The file set of the last walk, if no folder of it and no ignore file changed since (stat only:
-    a file added, removed or renamed changes its folder's mtime), nor the excludes; else None."""
+    """The file set of the tree as it is, from the last walk (see current_walk); None when there is
+    none to start from, or an ignore file or the excludes changed."""
+    found = _recalled(root, exclude, cache)
+    return None if found is None else found[0]
+
+
+def current_walk(root: Path, exclude: list[str], cache: Any) -> FileSet:
+    """The file set of the tree as it is: the last walk, with only the folders changed since listed
+    again (remembered_walk), kept for the next run when it changed; else a full walk, kept."""
+    found = _recalled(root, exclude, cache)
+    if found is None:
+        files = walk(root, exclude)
+        remember_walk(root, exclude, files, cache)
+        return files
+    files, seen = found
+    if seen is not None:
+        remember_walk(root, exclude, files, cache, seen)
+    return files
+
+
+def _recalled(root: Path, exclude: list[str], cache: Any) -> tuple[FileSet, Stamps | None] | None:
+    """(the file set of the last walk, with the folders whose stamp changed since listed again
+    (stat only: a file added, removed or renamed changes its folder's mtime); when one did, the
+    stamps of the last walk's paths as they are now, else None); None when there is no last walk
+    for these excludes, or an ignore file changed."""
     stored = cache.load_value("tree.marshal") if cache.enabled else None
     try:
-        saved_exclude, stamps, links, plain = stored  # type: ignore[misc]
-        if saved_exclude != exclude or not isinstance(stamps, dict) or not isinstance(links, list):
+        saved_exclude, stamps, _, plain = stored  # type: ignore[misc]
+        if saved_exclude != exclude or not isinstance(stamps, dict):
             return None
-        for path, stamp in stamps.items():
-            if _stamp(root, path) != stamp:
-                return None
-        for link, target in links:  # symlinks the walk followed: still pointing at the same place
-            if os.path.realpath(os.path.join(root, link)) != target or not os.path.exists(os.path.join(root, link)):
-                return None
         files = from_plain(FileSet, plain)
-    except (OSError, TypeError, ValueError):
+        base = os.path.join(root, "")
+        seen: Stamps = {}
+        changed: set[str] = set()
+        for path, stamp in stamps.items():
+            seen[path] = now = _stamp(base, path)
+            if now != stamp:
+                if path != "" and path not in files.dirs:
+                    return None  # an ignore file: what every folder below it shows may change
+                changed.add(path)
+        changed.update(folder for folder in files.dirs if folder not in stamps)  # gone when it was stamped
+        root_real = os.path.realpath(root)
+        for link, state in files.symlinks.items():  # its target changed: its folder shows it differently
+            if link_state(base + link, root_real) != state:
+                changed.add(posixpath.dirname(link))
+    except (OSError, TypeError, ValueError, AttributeError):
         return None
     files.root = root
-    return files
+    if not changed:
+        return files, None
+    relist = {""}
+    for folder in changed:
+        ignore = f"{folder}/.gitignore" if folder else ".gitignore"
+        if ignore in files.dirs or (ignore not in stamps and _stamp(base, ignore) is not None):
+            return None  # a new ignore file: what every folder below it shows may change
+        while folder not in relist:
+            relist.add(folder)
+            folder = posixpath.dirname(folder)
+    return walk(root, exclude, Reuse(files, relist)), seen
 
 
 def walk_inputs(
@@ -248,31 +291,44 @@ def walk_inputs(
     return stamps, targets, files
 
 
-def _stamp(root: Path, path: str) -> tuple[int, int] | None:
-    """(size, mtime_ns) of a path in the repository, not through a symlink; None if absent."""
+Stamps = dict[str, tuple[int, int] | None]
+
+
+def _stamp(base: str, path: str) -> tuple[int, int] | None:
+    """(size, mtime_ns) of a path in the repository (`base`: its root with a trailing separator),
+    not through a symlink; None if absent."""
     try:
-        st = os.stat(os.path.join(root, path), follow_symlinks=False)
+        st = os.stat(base + path if path else base, follow_symlinks=False)
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns
 
 
-def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any) -> None:
+def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any, seen: Stamps | None = None) -> None:
     """Keep the walk for remembered_walk: the stat of every folder it read and of every ignore
-    file; not when one changed too recently for its mtime to show the next change."""
+    file. `seen`: the stamps _recalled took, before this walk, of the last walk's paths (a folder
+    stamped then has its ignore file in `seen` if and only if it has one: a new one means a full
+    walk). One that changed too recently for its mtime to show the next change is kept as
+    changed (UNTRUSTED_MTIME): the next run lists that folder again (for an ignore file: walks
+    the tree again)."""
     if not cache.enabled:
         return
-    stamps: dict[str, tuple[int, int] | None] = {}
-    for rel in ["", *files.dirs]:
-        for path in (rel, f"{rel}/.gitignore" if rel else ".gitignore"):
-            stamp = _stamp(root, path)
+    base = os.path.join(root, "")
+    seen = seen or {}
+    stamps: Stamps = {}
+    for rel in ["", *sorted(files.dirs)]:
+        ignore = f"{rel}/.gitignore" if rel else ".gitignore"
+        old = seen.get(rel) is not None
+        for path, stamp in (
+            (rel, seen[rel] if old else _stamp(base, rel)),
+            (ignore, seen.get(ignore) if old else _stamp(base, ignore)),
+        ):
             if stamp is not None:  # a .gitignore made later changes its folder's mtime
-                stamps[path] = stamp
+                stamps[path] = (stamp[0], stable_mtime(stamp[1], cache.started_ns))
     for path in (".git/info", ".git/info/exclude"):  # not .git itself: every git command changes it
-        stamps[path] = _stamp(root, path)  # None: absent, and must stay so
-    if any(stamp is not None and stable_mtime(stamp[1], cache.started_ns) == UNTRUSTED_MTIME for stamp in stamps.values()):
-        return  # changed too recently for the next change to show in its mtime
-    links = [(path, os.path.realpath(os.path.join(root, path))) for path in files.links]
+        stamp = _stamp(base, path)  # None: absent, and must stay so
+        stamps[path] = None if stamp is None else (stamp[0], stable_mtime(stamp[1], cache.started_ns))
+    links = [(path, os.path.realpath(base + path)) for path in files.links]
     cache.store_value("tree.marshal", (exclude, stamps, links, to_plain(files)))
 
 
@@ -504,12 +560,7 @@ def run_record(
         timing.mark("walk+parse")
         remember_walk(root, exclude, files, cache)
     else:
-        remembered = remembered_walk(root, exclude, cache)
-        if remembered is None:
-            files = walk(root, exclude)
-            remember_walk(root, exclude, files, cache)
-        else:
-            files = remembered
+        files = current_walk(root, exclude, cache)
         known, todo = scan_cache(root, files, cache)
         timing.mark("walk")
         # the contents of a kept run (nothing changed; an edit undone; the last commit, which

@@ -64,6 +64,57 @@ class FileSet:
     dirs: set[str] = field(default_factory=set)
     skipped: list[SkippedFile] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # symlinks to files in the repository, read through
+    # every symlink met in the folders read -> what it resolved to (link_state): a link's fate
+    # changes with its target, which its own folder's mtime does not show
+    symlinks: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Reuse:
+    """An earlier walk of the same tree, and the folders to list again (those changed since, and
+    their ancestors); what `previous` found in every other folder is kept as it was. The ignore
+    files and excludes must be those of the earlier walk (the caller checks)."""
+
+    previous: FileSet
+    relist: set[str]
+    _groups: dict[str, FileSet] | None = field(default=None, init=False, repr=False)
+
+    def kept(self, folder: str) -> FileSet | None:
+        """What `previous` found in and below `folder` (in walk order), if it is to be kept."""
+        if folder in self.relist or folder not in self.previous.dirs:
+            return None
+        if self._groups is None:
+            self._groups = self._group()
+        return self._groups.get(folder, FileSet(self.previous.root, dirs={folder}))
+
+    def _group(self) -> dict[str, FileSet]:
+        """`previous` split by the outermost folder not relisted that holds each path."""
+        groups: dict[str, FileSet] = {}
+
+        def group(path: str) -> FileSet:
+            end = path.find("/")
+            while end != -1 and path[:end] in self.relist:
+                end = path.find("/", end + 1)
+            top = path if end == -1 else path[:end]
+            found = groups.get(top)
+            if found is None:
+                found = groups[top] = FileSet(self.previous.root)
+            return found
+
+        old = self.previous
+        for path in old.yaml_files:
+            group(path).yaml_files.append(path)
+        for path in old.all_files:
+            group(path).all_files.add(path)
+        for path in old.dirs:
+            group(path).dirs.add(path)
+        for skipped in old.skipped:
+            group(skipped.path).skipped.append(skipped)
+        for path in old.links:
+            group(path).links.append(path)
+        for path, state in old.symlinks.items():
+            group(path).symlinks[path] = state
+        return groups
 
 
 class IgnoreRules:
@@ -81,8 +132,9 @@ class IgnoreRules:
             self.spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
         active = [p for p in self.spec.patterns if p.include is not None and p.regex is not None]
         self.negations = any(not p.include for p in active)
-        # pathspec names a group in each pattern; names must be unique in one regex
-        parts = [re.sub(r"\(\?P<\w+>", "(", p.regex.pattern) for p in active]  # type: ignore[union-attr]
+        # pathspec names a group in each pattern; names must be unique in one regex, and a group
+        # need not capture (the RE2 wrapper decodes the span of every group of every match)
+        parts = [re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) for p in active]  # type: ignore[union-attr]
         self.combined = _linear_regex("|".join(f"(?:{part})" for part in parts)) if parts else None
         self.always_ask_spec = bool(parts) and self.combined is None
 
@@ -142,12 +194,34 @@ def _ignored(specs: list[tuple[str, IgnoreRules]], rel: str, is_dir: bool) -> bo
     return False
 
 
-def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
+def link_state(path: str, root_real: str) -> str:
+    """What the walk makes of a symlink: 'outside' the repository, 'missing' (broken or a loop),
+    or its target's kind ('dir', 'file', 'other') and real path."""
+    target = os.path.realpath(path)
+    if not (target == root_real or target.startswith(root_real + os.sep)):
+        return "outside"
+    if not os.path.exists(path):
+        return "missing"
+    if os.path.isdir(path):
+        return "dir " + target
+    return ("file " if os.path.isfile(path) else "other ") + target
+
+
+def walk(root: Path, exclude: list[str] | None = None, reuse: Reuse | None = None) -> FileSet:
     """Every non-ignored file under root; YAML files listed separately. Symlinks are not followed
-    out of the repo and symlinked directories are never descended into (no loops)."""
+    out of the repo and symlinked directories are never descended into (no loops). With `reuse`,
+    only its folders to relist are listed; what the earlier walk found in the others is kept."""
     excluded = IgnoreRules(exclude or [])
     result = FileSet(root)
     root_real = os.path.realpath(root)
+
+    def keep(kept: FileSet) -> None:
+        result.yaml_files.extend(kept.yaml_files)
+        result.all_files.update(kept.all_files)
+        result.dirs.update(kept.dirs)
+        result.skipped.extend(kept.skipped)
+        result.links.extend(kept.links)
+        result.symlinks.update(kept.symlinks)
 
     def skip(child: str, reason: str) -> None:
         result.skipped.append(SkippedFile(child, reason))
@@ -180,22 +254,26 @@ def walk(root: Path, exclude: list[str] | None = None) -> FileSet:
                     skip(_shown_name(child), "file name is not valid UTF-8; not read")
                 continue
             if is_link:
-                target = os.path.realpath(entry.path)
-                if not (target == root_real or target.startswith(root_real + os.sep)):
+                state = result.symlinks[child] = link_state(entry.path, root_real)
+                if state == "outside":
                     if name.endswith((".yaml", ".yml")):
                         result.skipped.append(SkippedFile(child, "symlink points outside the repository; not followed"))
                     continue
-                if not os.path.exists(entry.path):
+                if state == "missing":
                     if name.endswith((".yaml", ".yml")):
                         result.skipped.append(SkippedFile(child, "broken symlink or symlink loop; not followed"))
                     continue
-                if os.path.isdir(entry.path):
+                if state.startswith("dir "):
                     result.dirs.add(child)  # exists for path checks, never descended (no loops)
                     continue
-                is_file = os.path.isfile(entry.path)
+                is_file = state.startswith("file ")
             if _ignored(specs, child, is_dir) or excluded.match(child + ("/" if is_dir else "")):
                 continue
             if is_dir:
+                kept = reuse.kept(child) if reuse is not None and depth < MAX_DIR_DEPTH else None
+                if kept is not None:
+                    keep(kept)
+                    continue
                 result.dirs.add(child)
                 visit(entry.path, child, specs, depth + 1)
                 continue

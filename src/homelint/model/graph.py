@@ -1,4 +1,4 @@
-"""The resource graph (a networkx MultiDiGraph) that rules query.
+"""The resource graph (a MultiDiGraph: model/multigraph.py, networkx's interface) that rules query.
 
 Nodes are small typed tuples: FileNode(path), DirNode(path), KsNode(key), ObjNode(kind, namespace,
 name) for applied objects, RefNode(kind, namespace, name) for what is produced or used ("claim",
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
 
 from homelint.core.substitution import resolve, scan_cached
 from homelint.model.flux import Applied, FluxKS, substituted_objects
+from homelint.model.multigraph import MultiDiGraph
 from homelint.model.refs import (
     NODE_KIND,
     FieldPath,
@@ -33,8 +34,6 @@ from homelint.model.sources import SOURCE_KINDS
 from homelint.model.variables import variables_of
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from homelint.core.model import K8sObject
     from homelint.model.kustomize import Entry
     from homelint.model.refs import Use
@@ -155,7 +154,7 @@ def name_pattern(name: str) -> str:
     return ".*".join(re.escape(p) for p in parts)
 
 
-def in_edges_of(graph: nx.MultiDiGraph, node: Node, *edge_types: str) -> list[Edge]:
+def in_edges_of(graph: MultiDiGraph, node: Node, *edge_types: str) -> list[Edge]:
     """Data of the edges of the given types that end at `node`."""
     return [d for _, _, d in graph.in_edges(node, data=True) if d.get("type") in edge_types]
 
@@ -163,8 +162,8 @@ def in_edges_of(graph: nx.MultiDiGraph, node: Node, *edge_types: str) -> list[Ed
 class ResourceGraph:
     """Typed questions over the resource graph, the one model rules and `homelint graph` query."""
 
-    def __init__(self, graph: nx.MultiDiGraph) -> None:
-        self.nx = graph  # the networkx graph itself, for the few questions not asked here yet
+    def __init__(self, graph: MultiDiGraph) -> None:
+        self.nx = graph  # the graph itself (networkx's interface), for the few questions not asked here yet
 
     def needed(self, kind: RefKind) -> list[RefNode]:
         """Every node of `kind` something uses or produces, sorted (by namespace and name)."""
@@ -202,7 +201,7 @@ class ResourceGraph:
 class Produced:
     """What the repository produces of one kind ("claim", "secret" or "configmap"), per namespace."""
 
-    def __init__(self, graph: nx.MultiDiGraph, kind: RefKind) -> None:
+    def __init__(self, graph: MultiDiGraph, kind: RefKind) -> None:
         self.names: dict[str, set[str]] = {}
         self.patterns: dict[str, list[re.Pattern[str]]] = {}
         edge_type = f"produces-{kind}"
@@ -225,10 +224,8 @@ def obj_node(applied: Applied) -> ObjNode:
 
 
 def build_graph(repo: Repo) -> ResourceGraph:
-    import networkx as nx  # start-up: imported only where it is needed
-
     flux = repo.flux_model
-    graph = nx.MultiDiGraph(kustomizations=tuple(flux.kustomizations))
+    graph = MultiDiGraph(kustomizations=tuple(flux.kustomizations))
     for path in repo.files.yaml_files:
         graph.add_node(FileNode(path), applied=path in flux.applied_files)
     for directory, kd in repo.kustomize_dirs.items():

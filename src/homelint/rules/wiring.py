@@ -375,10 +375,8 @@ def _homes(homes: list[str]) -> str:
 def dependencies(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
-    import networkx as nx  # start-up: imported only where it is needed
-
     ks_index, hr_index = _ks_index(ctx), _hr_index(ctx)
-    graph = nx.DiGraph()
+    edges: list[tuple[tuple[str, str, str], tuple[str, str, str]]] = []  # (dependent, what it depends on)
     where: dict[tuple[str, str, str], tuple[K8sObject, int]] = {}
     # (kind, namespace, name, object) of every dependent, and the names that exist per kind
     dependents: list[tuple[str, str, str, K8sObject]] = []
@@ -397,7 +395,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             if "${" in name or "${" in ns:
                 continue
             me = (kind, own_ns, own_name)
-            graph.add_edge(me, (kind, ns, name))
+            edges.append((me, (kind, ns, name)))
             where.setdefault(me, (obj, index))
             if (ns, name) not in existing[kind]:
                 names = {n for (n_ns, n) in existing[kind] if n_ns == ns}
@@ -415,7 +413,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                     f"dependsOn {kind} '{ns}/{name}' does not exist{hint}",
                     fix=f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency",
                 )
-    for cycle in sorted(nx.simple_cycles(graph), key=lambda c: sorted(c)):
+    for cycle in _cycles(edges):
         first = min(cycle)
         start = cycle.index(first)
         ordered = cycle[start:] + cycle[:start]
@@ -430,6 +428,44 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             key=f"HL106/{text}",
             related=sorted({where[n][0].path for n in ordered if n in where}),
         )
+
+
+def _cycles(edges: list[tuple[Any, Any]]) -> list[list[Any]]:
+    """Every elementary cycle of the graph of `edges` (networkx's simple_cycles), sorted by its
+    members; searched for (and networkx, 0.1-0.25 s to import, imported) only when there is one."""
+    graph: dict[Any, list[Any]] = {}
+    for node, target in edges:
+        graph.setdefault(node, []).append(target)
+    if not _has_cycle(graph):
+        return []
+    import networkx as nx  # start-up: imported only where it is needed
+
+    digraph = nx.DiGraph()
+    digraph.add_edges_from(edges)  # nodes and edges in the order they were met, as before
+    return sorted(nx.simple_cycles(digraph), key=lambda c: sorted(c))
+
+
+def _has_cycle(graph: dict[Any, list[Any]]) -> bool:
+    """Whether a path of edges leads from a node back to it (a depth-first search, iterative)."""
+    done: set[Any] = set()
+    for start in graph:
+        if start in done:
+            continue
+        on_path = {start}
+        stack = [(start, iter(graph[start]))]
+        while stack:
+            node, targets = stack[-1]
+            target = next(targets, None)
+            if target is None:
+                stack.pop()
+                on_path.discard(node)
+                done.add(node)
+            elif target in on_path:
+                return True
+            elif target not in done:
+                on_path.add(target)
+                stack.append((target, iter(graph.get(target, ()))))
+    return False
 
 
 def flux_namespaces(ctx: Context) -> set[str]:

@@ -1,0 +1,101 @@
+"""A directed multigraph with the part of networkx's MultiDiGraph interface the resource graph
+uses (add_node, add_edge, nodes, edges, in_edges, `graph`, `in`), in the same iteration orders.
+
+Importing networkx takes 0.1-0.25 s and its add_edge ~8 us (cache clearing, backend dispatch), a
+third of building the resource graph on a one-file edit; this one is a few dicts. The orders are
+networkx's: nodes as first added; edges by source node, then by target in the order of the
+first edge between the two, then by key (0, 1, ...: the number of edges between them before).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from typing import Any
+
+
+class NodeView:
+    """`graph.nodes`: iterate the nodes, `nodes[n]` is n's attribute dict, `nodes(data=True)`
+    iterates (node, attributes)."""
+
+    def __init__(self, attrs: dict[Hashable, dict[str, Any]]) -> None:
+        self._attrs = attrs
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._attrs)
+
+    def __len__(self) -> int:
+        return len(self._attrs)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._attrs
+
+    def __getitem__(self, node: Hashable) -> dict[str, Any]:
+        return self._attrs[node]
+
+    def __call__(self, data: bool = False) -> Iterator[Any]:
+        return iter(self._attrs.items()) if data else iter(self._attrs)
+
+
+class MultiDiGraph:
+    """Nodes with attribute dicts, and any number of edges, each with a data dict, between two."""
+
+    def __init__(self, **graph_attrs: Any) -> None:
+        self.graph: dict[str, Any] = dict(graph_attrs)
+        self._node: dict[Hashable, dict[str, Any]] = {}
+        self._succ: dict[Hashable, dict[Hashable, dict[int, dict[str, Any]]]] = {}
+        self._pred: dict[Hashable, dict[Hashable, dict[int, dict[str, Any]]]] = {}
+        self.nodes = NodeView(self._node)
+
+    def __contains__(self, node: object) -> bool:
+        try:
+            return node in self._node
+        except TypeError:  # unhashable: not a node
+            return False
+
+    def __len__(self) -> int:
+        return len(self._node)
+
+    def add_node(self, node: Hashable, **attrs: Any) -> None:
+        """Add `node`, or update the attributes of a node already there."""
+        found = self._node.get(node)
+        if found is None:
+            self._succ[node] = {}
+            self._pred[node] = {}
+            self._node[node] = dict(attrs)
+        else:
+            found.update(attrs)
+
+    def add_edge(self, u: Hashable, v: Hashable, **data: Any) -> int:
+        """Add an edge from `u` to `v` (adding either node if absent, `u` first); its key."""
+        succ = self._succ
+        if u not in succ:
+            self.add_node(u)
+        if v not in succ:
+            self.add_node(v)
+        keys = succ[u].get(v)
+        if keys is None:
+            keys = succ[u][v] = self._pred[v][u] = {}
+        key = len(keys)
+        while key in keys:
+            key += 1
+        keys[key] = dict(data)
+        return key
+
+    def edges(self, data: bool = False, keys: bool = False) -> Iterator[Any]:
+        """Every edge: (u, v), with its key and/or data when asked ((u, v, key, data) for both)."""
+        for u, targets in self._succ.items():
+            for v, found in targets.items():
+                for key, attrs in found.items():
+                    yield _edge(u, v, key, attrs, data, keys)
+
+    def in_edges(self, node: Hashable, data: bool = False, keys: bool = False) -> Iterator[Any]:
+        """The edges that end at `node`: by source node in the order of its first edge to `node`."""
+        for u, found in self._pred.get(node, {}).items():
+            for key, attrs in found.items():
+                yield _edge(u, node, key, attrs, data, keys)
+
+
+def _edge(u: Hashable, v: Hashable, key: int, attrs: dict[str, Any], data: bool, keys: bool) -> tuple[Any, ...]:
+    if keys:
+        return (u, v, key, attrs) if data else (u, v, key)
+    return (u, v, attrs) if data else (u, v)
