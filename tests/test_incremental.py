@@ -488,6 +488,38 @@ def test_the_layout_fingerprint_sees_everything_but_what_comments_say(edited, sa
     assert before.last == 6
 
 
+@pytest.mark.parametrize(
+    ("text", "edited", "same"),
+    [
+        ("# header\na: 1\n", "# another header\na: 1\n", True),  # a comment on the first line
+        ("  # header\na: 1\n", "# header\na: 1\n", False),  # its indentation
+        ("a: |\n  # text\nb: 1\n", "a: |\n  # other text\nb: 1\n", False),  # a `#` line in a block scalar is data
+        ("a: |\n  text\n  # text\n", "a: |\n  text\n  # other\n", False),  # also past the last line
+        ("a: &x [1, *x]\n# note\n", "a: &x [1, *x]\n# other note\n", False),  # a recursive document: fingerprinted whole
+    ],
+)
+def test_the_layout_fingerprint_of_comments_and_data_that_looks_like_one(text, edited, same):
+    from homelint.model.repo import parse_read
+
+    _, before = parse_read("a.yaml", text.encode())
+    _, after = parse_read("a.yaml", edited.encode())
+    assert before.layout and (after.layout == before.layout) is same
+
+
+def test_the_layout_fingerprint_depends_on_values_not_on_which_objects_are_shared():
+    """Equal documents give one fingerprint whether the loader shared a string between them or
+    made two equal ones (marshal's later versions write a shared object as a reference)."""
+    from homelint.loading.yamlload import ParsedFile
+    from homelint.model.filefacts import layout
+
+    key = "".join(["na", "me"])
+    shared = ParsedFile("a.yaml", docs=[{key: key, "b": [key, key]}], doc_lines=[1])
+    copies = ParsedFile("a.yaml", docs=[{"".join(["na", "me"]): "".join(["na", "me"]), "b": ["name", "name"]}], doc_lines=[1])
+    assert shared.docs == copies.docs
+    assert layout(shared, b"x: 1\n") == layout(copies, b"x: 1\n")
+    assert layout(shared, b"x: 1\n") != layout(ParsedFile("a.yaml", docs=[{key: 1}], doc_lines=[1]), b"x: 1\n")
+
+
 def test_a_run_without_cache_computes_no_layout():
     from homelint.model.repo import parse_read
 
