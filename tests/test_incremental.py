@@ -25,7 +25,7 @@ from homelint.engine.lint import Options, run_check
 from homelint.report.jsonfmt import render_json
 from homelint.report.sarif import render_sarif
 
-from .conftest import FIXTURES, SHARED
+from .conftest import FIXTURES, SHARED, cache_dir
 
 _VALUE = re.compile(r"^(\s+(?:-\s+)?[A-Za-z][\w.-]*:[ \t]+)(\S[^#\n]*)$", re.M)
 _NAME = re.compile(r"^(\s+name:[ \t]+)([\w.-]+)[ \t]*$", re.M)
@@ -525,3 +525,31 @@ def test_a_run_without_cache_computes_no_layout():
 
     _, facts = parse_read("a.yaml", BASE.encode(), with_layout=False)
     assert (facts.layout, facts.last) == ("", 0)
+
+
+def test_the_parses_are_kept_before_the_model_is_built(tmp_path, monkeypatch):
+    """The parse cache is written before the Flux model and the graph exist, so its marshalled
+    bytes are never held beside them (a run's peak memory), and once; the result is the same."""
+    import homelint.engine.cache
+    import homelint.engine.runner
+
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    kept: list[list[str]] = []
+    stored: list[str] = []
+    real_build, real_store = homelint.engine.runner.build_repo, homelint.engine.cache._Store.store
+
+    def build(*args, **kwargs):
+        kept.append(sorted(p.name for p in cache_dir(root).rglob("*.marshal")))
+        return real_build(*args, **kwargs)
+
+    def store(self, name, value):
+        stored.append(name)
+        real_store(self, name, value)
+
+    monkeypatch.setattr(homelint.engine.runner, "build_repo", build)
+    monkeypatch.setattr(homelint.engine.cache._Store, "store", store)
+    cached = reports(root, use_cache=True)
+    assert len(kept) == 1 and {"files.marshal", "index.marshal"} <= set(kept[0])
+    assert stored.count("files.marshal") == 1 and stored.count("index.marshal") == 1
+    assert cached == reports(root, use_cache=False)

@@ -27,7 +27,7 @@ from typing import Any
 from homelint import __version__
 from homelint.core.model import Finding
 from homelint.engine import userstore
-from homelint.engine.userstore import open_home, owned_private, seal, subdir, unseal, user_key
+from homelint.engine.userstore import open_home, owned_private, sealed, subdir, unseal, user_key
 from homelint.loading.safeio import atomic_write, content_digest, is_within, read_regular
 from homelint.loading.yamlload import ParsedFile
 
@@ -156,7 +156,7 @@ class _Store:
             payload = marshal.dumps(value)
             fd = self._open()
             try:
-                atomic_write(Path(name), seal(MAGIC, self.key, PERSON, self._context(name), payload), mode=0o600, dir_fd=fd)
+                atomic_write(Path(name), sealed(MAGIC, self.key, PERSON, self._context(name), payload), mode=0o600, dir_fd=fd)
             finally:
                 os.close(fd)
         except (OSError, ValueError):
@@ -307,16 +307,20 @@ class Cache:
         return self._spans
 
     def save(self) -> None:
+        """Write what changed since the last save (a run may save more than once)."""
         if self._store is None or not self.enabled:
             return
         if self.data_dirty and self._data is not None:
             self._store.store("files.marshal", self._data)  # before the index: an index never runs ahead
+            self.data_dirty = False
         if self.index_dirty:
             self._store.store("index.marshal", self.index)
+            self.index_dirty = False
         spans = getattr(self, "_spans", None)
         if spans is not None and len(spans) != self._spans_size:
             live = set(entry[2] for entry in self.index.values())
             self._store.store("spans.marshal", {k: v for k, v in spans.items() if k.split("|", 1)[0] in live})
+            self._spans_size = len(spans)
 
     def _runs(self) -> list[tuple[str, Any]]:
         if not hasattr(self, "_run_list"):

@@ -96,7 +96,7 @@ def open_dir(directory: Path, root: Path | None, *, create: bool = False, mode: 
 
 def atomic_write(
     path: Path,
-    data: bytes,
+    data: bytes | list[bytes],
     *,
     root: Path | None = None,
     mode: int = 0o666,
@@ -104,12 +104,13 @@ def atomic_write(
     make_parents: bool = False,
     exact_mode: int | None = None,
 ) -> None:
-    """Write `data` to `path` atomically: a new file beside it, renamed over it. The target itself,
-    if a symlink, is replaced (never written through); a folder on the way that is a symlink inside
-    `root` is refused (UnsafePath). The temporary file is removed on every error; one left by a
-    killed run is removed by the next write to the same folder. With `dir_fd`, `path` is a name
-    in that (already opened) folder; with `make_parents`, missing folders are made (never through a
-    symlink inside `root` either). `mode` is filtered by the umask; `exact_mode` is set as it is."""
+    """Write `data` (or its parts, one after the other) to `path` atomically: a new file beside it,
+    renamed over it. The target itself, if a symlink, is replaced (never written through); a folder
+    on the way that is a symlink inside `root` is refused (UnsafePath). The temporary file is
+    removed on every error; one left by a killed run is removed by the next write to the same
+    folder. With `dir_fd`, `path` is a name in that (already opened) folder; with `make_parents`,
+    missing folders are made (never through a symlink inside `root` either). `mode` is filtered by
+    the umask; `exact_mode` is set as it is."""
     name = os.path.basename(path)
     if not name or name in (".", ".."):
         raise UnsafePath(f"cannot write to {printable(str(path))}: not a file name")
@@ -123,7 +124,8 @@ def atomic_write(
             if exact_mode is not None:
                 os.fchmod(fd, exact_mode)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for part in [data] if isinstance(data, bytes) else data:
+                    handle.write(part)
             os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -158,8 +160,13 @@ def read_regular(path: Path | str, limit: int, *, dir_fd: int | None = None, fol
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
+        # what fstat says plus one byte (a file that grew meanwhile is read on, up to the limit):
+        # read(n) allocates n bytes first, so never read(limit) for a small file
+        want = min(st.st_size, limit) + 1
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+            data = handle.read(want)
+            if len(data) == want and want <= limit:
+                data += handle.read(limit + 1 - want)
         return data if len(data) <= limit else None
     finally:
         os.close(fd)
