@@ -305,17 +305,20 @@ def test_temporary_files_are_removed_on_error_and_stale_ones_reclaimed(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fresh.name, "report.json", "folder"])
 
 
-def test_a_small_file_is_read_without_a_buffer_the_size_of_the_limit(tmp_path):
-    """read(n) allocates n bytes before reading: a cache file is read with a limit of 1 GiB."""
+@pytest.mark.parametrize("reader", ["cache file", "repository file"])
+def test_a_small_file_is_read_without_a_buffer_the_size_of_the_limit(tmp_path, reader):
+    """read(n) allocates n bytes before reading: a cache file is read with a limit of 1 GiB, each
+    YAML file of the repository with one of 20 MiB."""
     import tracemalloc
 
     from homelint.loading.safeio import read_regular
+    from homelint.model.repo import read_file
 
-    path = tmp_path / "small"
+    path = tmp_path / "small.yaml"
     path.write_bytes(b"x" * 1000)
     tracemalloc.start()
     try:
-        data = read_regular(path, 1 << 30)
+        data = read_regular(path, 1 << 30) if reader == "cache file" else read_file(str(tmp_path), "small.yaml")[0]
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

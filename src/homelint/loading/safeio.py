@@ -20,6 +20,7 @@ import secrets
 import stat
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from homelint.core.errors import ConfigError
 
@@ -150,6 +151,17 @@ def _reclaim(folder: int) -> None:
                 os.unlink(name, dir_fd=folder)
 
 
+def read_sized(handle: BinaryIO, size: int, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of an open file whose fstat said `size`: that many plus one, and
+    on up to the limit when the file grew meanwhile (the caller tells a file past the limit by the
+    length). Never read(limit) at once: read(n) allocates n bytes first."""
+    want = min(size, limit) + 1
+    data = handle.read(want)
+    if len(data) == want and want <= limit:
+        data += handle.read(limit + 1 - want)
+    return data
+
+
 def read_regular(path: Path | str, limit: int, *, dir_fd: int | None = None, follow: bool = True) -> bytes | None:
     """The bytes of a regular file of at most `limit` bytes; None for anything else (a FIFO, a
     device, a folder, a bigger file). Never blocks on a FIFO: opened with O_NONBLOCK, checked with
@@ -160,13 +172,8 @@ def read_regular(path: Path | str, limit: int, *, dir_fd: int | None = None, fol
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
-        # what fstat says plus one byte (a file that grew meanwhile is read on, up to the limit):
-        # read(n) allocates n bytes first, so never read(limit) for a small file
-        want = min(st.st_size, limit) + 1
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(want)
-            if len(data) == want and want <= limit:
-                data += handle.read(limit + 1 - want)
+            data = read_sized(handle, st.st_size, limit)
         return data if len(data) <= limit else None
     finally:
         os.close(fd)
