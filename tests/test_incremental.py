@@ -553,3 +553,23 @@ def test_the_parses_are_kept_before_the_model_is_built(tmp_path, monkeypatch):
     assert len(kept) == 1 and {"files.marshal", "index.marshal"} <= set(kept[0])
     assert stored.count("files.marshal") == 1 and stored.count("index.marshal") == 1
     assert cached == reports(root, use_cache=False)
+
+
+def test_a_cache_lets_go_of_its_parses_only_once_they_are_saved(tmp_path):
+    from homelint.engine.cache import Cache
+    from homelint.engine.runner import to_plain
+    from homelint.loading.yamlload import ParsedFile
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    cache = Cache(root)
+    first, second = to_plain(ParsedFile("a.yaml", docs=[{"a": 1}])), to_plain(ParsedFile("b.yaml", docs=[{"b": 2}]))
+    cache.put("a.yaml", 5, 0, "digest-a", first, ("key", ("facts",)))
+    cache.release()  # not saved yet: kept
+    assert cache.parsed("a.yaml", "digest-a", "key") == (first, ("facts",))
+    cache.save()
+    cache.release()
+    cache.put("b.yaml", 5, 0, "digest-b", second, ("key", ("facts",)))  # read again from the saved file
+    assert cache.parsed("a.yaml", "digest-a", "key") == (first, ("facts",))
+    cache.save()
+    assert Cache(root).parsed("b.yaml", "digest-b", "key") == (second, ("facts",))

@@ -284,6 +284,11 @@ class Cache:
         self._files()[path] = (content_digest, parsed, facts)
         self.index_dirty = self.data_dirty = True
 
+    def release(self) -> None:
+        """Let go of the parses once they are saved (read again from files.marshal if asked for)."""
+        if not self.data_dirty:
+            self._data = None
+
     def prune(self, present: set[str]) -> None:
         for path in [p for p in self.index if p not in present]:
             del self.index[path]
