@@ -41,7 +41,7 @@ def forged_cache(root: Path, attacker_home: Path, monkeypatch) -> Path:
 
     run_check(Options(paths=[root]))
     runs = store.load("runs.marshal")
-    store.store("runs.marshal", [(key, {**record, "findings": []}) for key, record in runs])
+    store.store("runs.marshal", [(key, marshal.dumps({**marshal.loads(record), "findings": []})) for key, record in runs])
     folder = cache_module.repo_cache_dir(root)
     monkeypatch.undo()
     assert folder is not None
@@ -84,6 +84,7 @@ def test_signed_cache_values_of_the_wrong_shape_are_absent(run, repo):
         ("index.marshal", {"a.yaml": (1, 2)}),
         ("files.marshal", {"kubernetes/apps/default/echo/app/secret.yaml": ("x", 1)}),
         ("runs.marshal", [("k", {"findings": 3})]),
+        ("runs.marshal", [("k", marshal.dumps({"findings": 3})), ("j", b"not marshal")]),
         ("spans.marshal", [1, 2, 3]),
     ]:
         store.store(name, value)

@@ -573,3 +573,22 @@ def test_a_cache_lets_go_of_its_parses_only_once_they_are_saved(tmp_path):
     assert cache.parsed("a.yaml", "digest-a", "key") == (first, ("facts",))
     cache.save()
     assert Cache(root).parsed("b.yaml", "digest-b", "key") == (second, ("facts",))
+
+
+def test_the_cache_keeps_the_last_runs_newest_first_and_reads_only_the_one_asked_for(tmp_path, monkeypatch):
+    import homelint.engine.cache as cache_module
+    from homelint.engine.cache import RUNS_KEPT, Cache
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    cache = Cache(root)
+    records = {f"key-{i}": {"findings": [], "suppressions": {}, "stats": {"files": i}} for i in range(RUNS_KEPT + 2)}
+    for key, record in records.items():
+        cache.store_run_result(key, record)
+    again = Cache(root)
+    read: list[bytes] = []
+    real_run_of = cache_module._run_of
+    monkeypatch.setattr(cache_module, "_run_of", lambda raw: read.append(raw) or real_run_of(raw))
+    assert again.run_result("key-3") == records["key-3"] and len(read) == 1
+    assert again.run_result("key-0") is None  # the oldest are dropped
+    assert [r["stats"]["files"] for r in again.kept_runs()] == list(range(RUNS_KEPT + 1, 1, -1))
