@@ -13,6 +13,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -40,7 +41,7 @@ def forged_cache(root: Path, attacker_home: Path, monkeypatch) -> Path:
 
     run_check(Options(paths=[root]))
     runs = store.load("runs.marshal")
-    store.store("runs.marshal", [(key, {**record, "findings": []}) for key, record in runs])
+    store.store("runs.marshal", [(key, marshal.dumps({**marshal.loads(record), "findings": []})) for key, record in runs])
     folder = cache_module.repo_cache_dir(root)
     monkeypatch.undo()
     assert folder is not None
@@ -83,6 +84,7 @@ def test_signed_cache_values_of_the_wrong_shape_are_absent(run, repo):
         ("index.marshal", {"a.yaml": (1, 2)}),
         ("files.marshal", {"kubernetes/apps/default/echo/app/secret.yaml": ("x", 1)}),
         ("runs.marshal", [("k", {"findings": 3})]),
+        ("runs.marshal", [("k", marshal.dumps({"findings": 3})), ("j", b"not marshal")]),
         ("spans.marshal", [1, 2, 3]),
     ]:
         store.store(name, value)
@@ -304,6 +306,40 @@ def test_temporary_files_are_removed_on_error_and_stale_ones_reclaimed(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fresh.name, "report.json", "folder"])
 
 
+@pytest.mark.parametrize("reader", ["cache file", "repository file"])
+def test_a_small_file_is_read_without_a_buffer_the_size_of_the_limit(tmp_path, reader):
+    """read(n) allocates n bytes before reading: a cache file is read with a limit of 1 GiB, each
+    YAML file of the repository with one of 20 MiB."""
+    import tracemalloc
+
+    from homelint.loading.safeio import read_regular
+    from homelint.model.repo import read_file
+
+    path = tmp_path / "small.yaml"
+    path.write_bytes(b"x" * 1000)
+    tracemalloc.start()
+    try:
+        data = read_regular(path, 1 << 30) if reader == "cache file" else read_file(str(tmp_path), "small.yaml")[0]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert data == b"x" * 1000
+    assert peak < 1 << 20
+
+
+def test_a_file_that_grew_after_its_size_was_taken_is_read_whole_or_refused_past_the_limit(tmp_path, monkeypatch):
+    from homelint.loading import safeio
+
+    path = tmp_path / "growing"
+    path.write_bytes(b"y" * 100)
+    real_fstat = os.fstat
+    monkeypatch.setattr(safeio.os, "fstat", lambda fd: SimpleNamespace(st_mode=real_fstat(fd).st_mode, st_size=10))
+    assert safeio.read_regular(path, 1000) == b"y" * 100
+    assert safeio.read_regular(path, 100) == b"y" * 100
+    assert safeio.read_regular(path, 99) is None
+    assert safeio.read_regular(path, 10) is None
+
+
 def test_full_disk_leaves_no_temporary_file(tmp_path, monkeypatch):
     from homelint.loading import safeio
 
@@ -369,6 +405,7 @@ def test_template_cannot_reach_python_internals(run, mj, expression):
 
 PLUGIN = """
 from pathlib import Path
+from types import SimpleNamespace
 Path("PLUGIN-RAN").write_text("x")
 
 class Plugin:

@@ -25,7 +25,7 @@ from homelint.engine.lint import Options, run_check
 from homelint.report.jsonfmt import render_json
 from homelint.report.sarif import render_sarif
 
-from .conftest import FIXTURES, SHARED
+from .conftest import FIXTURES, SHARED, cache_dir
 
 _VALUE = re.compile(r"^(\s+(?:-\s+)?[A-Za-z][\w.-]*:[ \t]+)(\S[^#\n]*)$", re.M)
 _NAME = re.compile(r"^(\s+name:[ \t]+)([\w.-]+)[ \t]*$", re.M)
@@ -488,8 +488,107 @@ def test_the_layout_fingerprint_sees_everything_but_what_comments_say(edited, sa
     assert before.last == 6
 
 
+@pytest.mark.parametrize(
+    ("text", "edited", "same"),
+    [
+        ("# header\na: 1\n", "# another header\na: 1\n", True),  # a comment on the first line
+        ("  # header\na: 1\n", "# header\na: 1\n", False),  # its indentation
+        ("a: |\n  # text\nb: 1\n", "a: |\n  # other text\nb: 1\n", False),  # a `#` line in a block scalar is data
+        ("a: |\n  text\n  # text\n", "a: |\n  text\n  # other\n", False),  # also past the last line
+        ("a: &x [1, *x]\n# note\n", "a: &x [1, *x]\n# other note\n", False),  # a recursive document: fingerprinted whole
+    ],
+)
+def test_the_layout_fingerprint_of_comments_and_data_that_looks_like_one(text, edited, same):
+    from homelint.model.repo import parse_read
+
+    _, before = parse_read("a.yaml", text.encode())
+    _, after = parse_read("a.yaml", edited.encode())
+    assert before.layout and (after.layout == before.layout) is same
+
+
+def test_the_layout_fingerprint_depends_on_values_not_on_which_objects_are_shared():
+    """Equal documents give one fingerprint whether the loader shared a string between them or
+    made two equal ones (marshal's later versions write a shared object as a reference)."""
+    from homelint.loading.yamlload import ParsedFile
+    from homelint.model.filefacts import layout
+
+    key = "".join(["na", "me"])
+    shared = ParsedFile("a.yaml", docs=[{key: key, "b": [key, key]}], doc_lines=[1])
+    copies = ParsedFile("a.yaml", docs=[{"".join(["na", "me"]): "".join(["na", "me"]), "b": ["name", "name"]}], doc_lines=[1])
+    assert shared.docs == copies.docs
+    assert layout(shared, b"x: 1\n") == layout(copies, b"x: 1\n")
+    assert layout(shared, b"x: 1\n") != layout(ParsedFile("a.yaml", docs=[{key: 1}], doc_lines=[1]), b"x: 1\n")
+
+
 def test_a_run_without_cache_computes_no_layout():
     from homelint.model.repo import parse_read
 
     _, facts = parse_read("a.yaml", BASE.encode(), with_layout=False)
     assert (facts.layout, facts.last) == ("", 0)
+
+
+def test_the_parses_are_kept_before_the_model_is_built(tmp_path, monkeypatch):
+    """The parse cache is written before the Flux model and the graph exist, so its marshalled
+    bytes are never held beside them (a run's peak memory), and once; the result is the same."""
+    import homelint.engine.cache
+    import homelint.engine.runner
+
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    kept: list[list[str]] = []
+    stored: list[str] = []
+    real_build, real_store = homelint.engine.runner.build_repo, homelint.engine.cache._Store.store
+
+    def build(*args, **kwargs):
+        kept.append(sorted(p.name for p in cache_dir(root).rglob("*.marshal")))
+        return real_build(*args, **kwargs)
+
+    def store(self, name, value):
+        stored.append(name)
+        real_store(self, name, value)
+
+    monkeypatch.setattr(homelint.engine.runner, "build_repo", build)
+    monkeypatch.setattr(homelint.engine.cache._Store, "store", store)
+    cached = reports(root, use_cache=True)
+    assert len(kept) == 1 and {"files.marshal", "index.marshal"} <= set(kept[0])
+    assert stored.count("files.marshal") == 1 and stored.count("index.marshal") == 1
+    assert cached == reports(root, use_cache=False)
+
+
+def test_a_cache_lets_go_of_its_parses_only_once_they_are_saved(tmp_path):
+    from homelint.engine.cache import Cache
+    from homelint.engine.runner import to_plain
+    from homelint.loading.yamlload import ParsedFile
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    cache = Cache(root)
+    first, second = to_plain(ParsedFile("a.yaml", docs=[{"a": 1}])), to_plain(ParsedFile("b.yaml", docs=[{"b": 2}]))
+    cache.put("a.yaml", 5, 0, "digest-a", first, ("key", ("facts",)))
+    cache.release()  # not saved yet: kept
+    assert cache.parsed("a.yaml", "digest-a", "key") == (first, ("facts",))
+    cache.save()
+    cache.release()
+    cache.put("b.yaml", 5, 0, "digest-b", second, ("key", ("facts",)))  # read again from the saved file
+    assert cache.parsed("a.yaml", "digest-a", "key") == (first, ("facts",))
+    cache.save()
+    assert Cache(root).parsed("b.yaml", "digest-b", "key") == (second, ("facts",))
+
+
+def test_the_cache_keeps_the_last_runs_newest_first_and_reads_only_the_one_asked_for(tmp_path, monkeypatch):
+    import homelint.engine.cache as cache_module
+    from homelint.engine.cache import RUNS_KEPT, Cache
+
+    root = tmp_path / "repo"
+    root.mkdir()
+    cache = Cache(root)
+    records = {f"key-{i}": {"findings": [], "suppressions": {}, "stats": {"files": i}} for i in range(RUNS_KEPT + 2)}
+    for key, record in records.items():
+        cache.store_run_result(key, record)
+    again = Cache(root)
+    read: list[bytes] = []
+    real_run_of = cache_module._run_of
+    monkeypatch.setattr(cache_module, "_run_of", lambda raw: read.append(raw) or real_run_of(raw))
+    assert again.run_result("key-3") == records["key-3"] and len(read) == 1
+    assert again.run_result("key-0") is None  # the oldest are dropped
+    assert [r["stats"]["files"] for r in again.kept_runs()] == list(range(RUNS_KEPT + 1, 1, -1))

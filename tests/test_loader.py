@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import marshal
+
 from homelint.loading.positions import PositionIndex
 from homelint.loading.yamlload import parse_bytes
 
@@ -149,3 +151,16 @@ def test_parsing_leaves_no_reference_cycles():
         assert gc.collect() < 50
     finally:
         gc.enable()
+
+
+def test_keys_and_short_strings_are_one_object_across_files_and_through_marshal():
+    """What the memory of a big repository rests on: its few thousand distinct keys and short
+    values are held once, also after the fork's pipe and the parse cache (marshal keeps interned
+    strings interned)."""
+    text = b"kind: Deployment\nmetadata:\n  name: web\n  labels: [app, " + b"x" * 100 + b"]\n"
+    first, second = parse_bytes("a.yaml", text).docs[0], parse_bytes("b.yaml", text).docs[0]
+    assert next(iter(first)) is next(iter(second))
+    assert first["kind"] is second["kind"] and first["metadata"]["labels"][0] is second["metadata"]["labels"][0]
+    assert first["metadata"]["labels"][1] == second["metadata"]["labels"][1]  # a long string: equal, not shared
+    again = marshal.loads(marshal.dumps(second))
+    assert next(iter(again)) is next(iter(first)) and again["kind"] is first["kind"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from homelint.core.substitution import VALID_VAR_NAME, resolve, scan
+from homelint.core.substitution import VALID_VAR_NAME, placeholder_strings, resolve, scan
 
 
 def names(text):
@@ -49,3 +49,27 @@ def test_resolve_uses_defaults_and_refuses_to_guess():
 def test_provided_variable_names_follow_flux_regex():
     assert VALID_VAR_NAME.match("SECRET_DOMAIN") and VALID_VAR_NAME.match("_x1")
     assert not VALID_VAR_NAME.match("tls.crt") and not VALID_VAR_NAME.match("my-key") and not VALID_VAR_NAME.match("1A")
+
+
+def test_placeholder_strings_lists_each_string_with_a_placeholder_depth_first_keys_before_values():
+    shared = {"host": "${HOST}"}
+    doc = {
+        "a": "plain",
+        "${KEY_A}": 1,
+        "b": [{"c": "x-${C}"}, "${D}", 2, shared],
+        "${KEY_E}": {"again": shared},  # an alias: its strings are listed once, where first reached
+        "f": "${F}",
+    }
+    assert placeholder_strings(doc) == [
+        (("${KEY_E}",), "${KEY_E}", True),  # the keys of a mapping, last first
+        (("${KEY_A}",), "${KEY_A}", True),
+        (("b", 0, "c"), "x-${C}", False),
+        (("b", 1), "${D}", False),
+        (("b", 3, "host"), "${HOST}", False),
+        (("f",), "${F}", False),
+    ]
+    assert placeholder_strings("${X}") == [((), "${X}", False)]
+    assert placeholder_strings(["a", 1, None]) == []
+    cyclic: dict = {"v": "${V}"}
+    cyclic["self"] = cyclic
+    assert placeholder_strings(cyclic) == [(("v",), "${V}", False)]

@@ -131,29 +131,41 @@ def _parse_expr(text: str, start: int) -> Expr:
 
 
 def placeholder_strings(data: Any) -> list[tuple[tuple[Any, ...], str, bool]]:
-    """(field path, text, is_key) of every string in a document that contains `${`, keys included."""
+    """(field path, text, is_key) of every string in a document that contains `${`, keys included:
+    depth first, the keys of a mapping (last first) before its values. A collection reached again
+    (an alias) is walked once. A path is made only for a string found (most are not): the walk
+    keeps an iterator per open collection instead of a stack entry per value."""
     found: list[tuple[tuple[Any, ...], str, bool]] = []
-    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    if isinstance(data, str):
+        return [((), data, False)] if "${" in data else found
     seen: set[int] = set()
-    while stack:
-        at, value = stack.pop()
-        if isinstance(value, str):
-            if "${" in value:
-                found.append((at, value, False))
-        elif isinstance(value, dict):
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-            for key, item in reversed(list(value.items())):
+    stack: list[tuple[tuple[Any, ...], Iterator[tuple[Any, Any]]]] = []
+
+    def enter(at: tuple[Any, ...], value: Any) -> None:
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, dict):
+            for key in reversed(value):
                 if isinstance(key, str) and "${" in key:
                     found.append(((*at, key), key, True))
-                stack.append(((*at, key), item))
-        elif isinstance(value, list):
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-            for index in range(len(value) - 1, -1, -1):
-                stack.append(((*at, index), value[index]))
+            stack.append((at, iter(value.items())))
+        else:
+            stack.append((at, enumerate(value)))
+
+    if isinstance(data, dict | list):
+        enter((), data)
+    while stack:
+        at, items = stack[-1]
+        for key, item in items:
+            if isinstance(item, str):
+                if "${" in item:
+                    found.append(((*at, key), item, False))
+            elif isinstance(item, dict | list):
+                enter((*at, key), item)
+                break  # the new collection first; this one resumes after it
+        else:
+            stack.pop()
     return found
 
 

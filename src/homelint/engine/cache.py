@@ -21,18 +21,19 @@ import marshal
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from homelint import __version__
 from homelint.core.model import Finding
 from homelint.engine import userstore
-from homelint.engine.userstore import open_home, owned_private, seal, subdir, unseal, user_key
+from homelint.engine.userstore import open_home, owned_private, sealed, subdir, unseal, user_key
 from homelint.loading.safeio import atomic_write, content_digest, is_within, read_regular
 from homelint.loading.yamlload import ParsedFile
 
 LEGACY_DIR = ".homelint_cache"  # where earlier versions kept the cache (inside the repository)
-CACHE_FORMAT = 11  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files; 10: runner.to_plain; 11: facts beside the parse)
+CACHE_FORMAT = 12  # bump when what is cached changes shape (7: merge keys, suppressions; 8: $schema comments; 9: signed files; 10: runner.to_plain; 11: facts beside the parse; 12: kept runs marshalled one by one)
 RUNS_KEPT = 4  # whole-run results kept, newest first
 MAGIC = b"HLCACHE1"
 PERSON = b"homelint-cache"  # the MAC's personalisation: a replay record is never a cache file
@@ -156,7 +157,7 @@ class _Store:
             payload = marshal.dumps(value)
             fd = self._open()
             try:
-                atomic_write(Path(name), seal(MAGIC, self.key, PERSON, self._context(name), payload), mode=0o600, dir_fd=fd)
+                atomic_write(Path(name), sealed(MAGIC, self.key, PERSON, self._context(name), payload), mode=0o600, dir_fd=fd)
             finally:
                 os.close(fd)
         except (OSError, ValueError):
@@ -192,15 +193,21 @@ def _valid_index(value: Any) -> bool:
 
 def _valid_run(value: Any) -> bool:
     return (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and isinstance(value[0], str)
-        and isinstance(value[1], dict)
-        and isinstance(value[1].get("findings"), list)
-        and all(isinstance(f, tuple) and len(f) == _finding_fields() for f in value[1]["findings"])
-        and isinstance(value[1].get("suppressions"), dict)
-        and isinstance(value[1].get("stats"), dict)
+        isinstance(value, dict)
+        and isinstance(value.get("findings"), list)
+        and all(isinstance(f, tuple) and len(f) == _finding_fields() for f in value["findings"])
+        and isinstance(value.get("suppressions"), dict)
+        and isinstance(value.get("stats"), dict)
     )
+
+
+def _run_of(raw: bytes) -> Any:
+    """A kept run's record from its marshalled bytes; None when not of the right shape."""
+    try:
+        value = marshal.loads(raw)
+    except Exception:
+        return None
+    return value if _valid_run(value) else None
 
 
 class Cache:
@@ -284,6 +291,11 @@ class Cache:
         self._files()[path] = (content_digest, parsed, facts)
         self.index_dirty = self.data_dirty = True
 
+    def release(self) -> None:
+        """Let go of the parses once they are saved (read again from files.marshal if asked for)."""
+        if not self.data_dirty:
+            self._data = None
+
     def prune(self, present: set[str]) -> None:
         for path in [p for p in self.index if p not in present]:
             del self.index[path]
@@ -307,22 +319,31 @@ class Cache:
         return self._spans
 
     def save(self) -> None:
+        """Write what changed since the last save (a run may save more than once)."""
         if self._store is None or not self.enabled:
             return
         if self.data_dirty and self._data is not None:
             self._store.store("files.marshal", self._data)  # before the index: an index never runs ahead
+            self.data_dirty = False
         if self.index_dirty:
             self._store.store("index.marshal", self.index)
+            self.index_dirty = False
         spans = getattr(self, "_spans", None)
         if spans is not None and len(spans) != self._spans_size:
             live = set(entry[2] for entry in self.index.values())
             self._store.store("spans.marshal", {k: v for k, v in spans.items() if k.split("|", 1)[0] in live})
+            self._spans_size = len(spans)
 
-    def _runs(self) -> list[tuple[str, Any]]:
+    def _runs(self) -> list[tuple[str, bytes]]:
+        """The kept runs, newest first: (run key, the record marshalled). A record is unmarshalled
+        only when asked for: a run holds the bytes of the others (to write them again), not the
+        records with a layout entry per file."""
         if not hasattr(self, "_run_list"):
             stored = self._load("runs.marshal") if self.enabled else None
-            valid = isinstance(stored, list) and all(_valid_run(r) for r in stored)
-            self._run_list: list[tuple[str, Any]] = [tuple(r) for r in stored] if valid else []  # type: ignore[misc,union-attr]
+            valid = isinstance(stored, list) and all(
+                isinstance(r, tuple) and len(r) == 2 and isinstance(r[0], str) and isinstance(r[1], bytes) for r in stored
+            )
+            self._run_list: list[tuple[str, bytes]] = stored if valid else []  # type: ignore[assignment]
         return self._run_list
 
     def run_result(self, key: str) -> Any:
@@ -331,15 +352,22 @@ class Cache:
         `--diff-base HEAD` compares with in a pre-commit hook)."""
         if not self.enabled:
             return None
-        return next((value for stored, value in self._runs() if stored == key), None)
+        return next((_run_of(raw) for stored, raw in self._runs() if stored == key), None)
 
-    def kept_runs(self) -> list[Any]:
-        """The kept run results, newest first."""
-        return [value for _, value in self._runs()] if self.enabled else []
+    def kept_runs(self) -> Iterator[Any]:
+        """The kept run results, newest first, each unmarshalled when reached."""
+        for _, raw in self._runs() if self.enabled else []:
+            value = _run_of(raw)
+            if value is not None:
+                yield value
 
     def store_run_result(self, key: str, value: Any) -> None:
         if self.enabled and self._store is not None:
-            self._run_list = [(key, value), *[r for r in self._runs() if r[0] != key]][:RUNS_KEPT]
+            try:
+                raw = marshal.dumps(value)
+            except ValueError:
+                return  # not marshallable: not kept
+            self._run_list = [(key, raw), *[r for r in self._runs() if r[0] != key]][:RUNS_KEPT]
             self._store.store("runs.marshal", self._run_list)
 
 

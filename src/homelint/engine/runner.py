@@ -397,9 +397,13 @@ def load_repo(
     cache: Cache | None = None,
     scanned: tuple[dict[str, str], list[str]] | None = None,
     parse_results: list[tuple[Any, ...]] | None = None,
+    save: bool = False,
 ) -> tuple[Repo, Cache]:
     """Walk (unless `files` is given), parse what the cache lacks (unless `parse_results` has it: see
-    walk_and_parse), then build the repository model (repo.build_repo)."""
+    walk_and_parse; the list is emptied as it is read), then build the repository model
+    (repo.build_repo). With `save`, the cache is written before the model is built and its parses
+    let go: then neither they nor their marshalled bytes are held beside the model and the graph
+    (the peak memory of a run)."""
     if files is None:
         files = walk(root, [*config.exclude, *template_inputs(root)])
         timing.mark("walk")
@@ -427,8 +431,12 @@ def load_repo(
         parsed[path], facts[path] = from_plain(ParsedFile, data[0]), from_plain(FileFacts, data[1])
         if content_digest and cache.enabled:
             cache.put(path, size, mtime_ns, content_digest, data[0], (FACTS_KEY, data[1]))
+    results.clear()  # the plain copies: the cache holds them until it is saved
     timing.mark("parse")
     cache.prune({*files.yaml_files, *non_yaml_inputs(files.all_files)})  # the frame's inputs are indexed too
+    if save:
+        cache.save()
+        cache.release()
     return build_repo(root, config, files, parsed, digests, facts), cache
 
 
@@ -577,7 +585,7 @@ def run_record(
             if stored is not None:
                 cache.save()  # touched-but-unchanged files have new stats
                 return stored, None
-    repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results)
+    repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results, save=True)
     if key is None or repo.digests != scanned:  # the key of the scan holds if the files were as hashed
         frame = _frame_key(root, files, config, rules, enabled, cache)
         key = _run_key(frame, repo.digests)

@@ -135,6 +135,12 @@ def seal(magic: bytes, key: bytes, person: bytes, context: bytes, payload: bytes
     return magic + _mac(key, person, context, payload) + payload
 
 
+def sealed(magic: bytes, key: bytes, person: bytes, context: bytes, payload: bytes) -> list[bytes]:
+    """seal's bytes in two parts, the header and `payload` itself: written one after the other,
+    a big payload is not copied."""
+    return [magic + _mac(key, person, context, payload), payload]
+
+
 def unseal(magic: bytes, key: bytes, person: bytes, context: bytes, raw: bytes | None) -> memoryview | None:
     """The payload of a file `seal` wrote with the same magic, key, person and context; None for
     anything else (forged, copied from another file or user, truncated, corrupted)."""

@@ -20,6 +20,7 @@ import secrets
 import stat
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from homelint.core.errors import ConfigError
 
@@ -96,7 +97,7 @@ def open_dir(directory: Path, root: Path | None, *, create: bool = False, mode: 
 
 def atomic_write(
     path: Path,
-    data: bytes,
+    data: bytes | list[bytes],
     *,
     root: Path | None = None,
     mode: int = 0o666,
@@ -104,12 +105,13 @@ def atomic_write(
     make_parents: bool = False,
     exact_mode: int | None = None,
 ) -> None:
-    """Write `data` to `path` atomically: a new file beside it, renamed over it. The target itself,
-    if a symlink, is replaced (never written through); a folder on the way that is a symlink inside
-    `root` is refused (UnsafePath). The temporary file is removed on every error; one left by a
-    killed run is removed by the next write to the same folder. With `dir_fd`, `path` is a name
-    in that (already opened) folder; with `make_parents`, missing folders are made (never through a
-    symlink inside `root` either). `mode` is filtered by the umask; `exact_mode` is set as it is."""
+    """Write `data` (or its parts, one after the other) to `path` atomically: a new file beside it,
+    renamed over it. The target itself, if a symlink, is replaced (never written through); a folder
+    on the way that is a symlink inside `root` is refused (UnsafePath). The temporary file is
+    removed on every error; one left by a killed run is removed by the next write to the same
+    folder. With `dir_fd`, `path` is a name in that (already opened) folder; with `make_parents`,
+    missing folders are made (never through a symlink inside `root` either). `mode` is filtered by
+    the umask; `exact_mode` is set as it is."""
     name = os.path.basename(path)
     if not name or name in (".", ".."):
         raise UnsafePath(f"cannot write to {printable(str(path))}: not a file name")
@@ -123,7 +125,8 @@ def atomic_write(
             if exact_mode is not None:
                 os.fchmod(fd, exact_mode)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for part in [data] if isinstance(data, bytes) else data:
+                    handle.write(part)
             os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -148,6 +151,17 @@ def _reclaim(folder: int) -> None:
                 os.unlink(name, dir_fd=folder)
 
 
+def read_sized(handle: BinaryIO, size: int, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of an open file whose fstat said `size`: that many plus one, and
+    on up to the limit when the file grew meanwhile (the caller tells a file past the limit by the
+    length). Never read(limit) at once: read(n) allocates n bytes first."""
+    want = min(size, limit) + 1
+    data = handle.read(want)
+    if len(data) == want and want <= limit:
+        data += handle.read(limit + 1 - want)
+    return data
+
+
 def read_regular(path: Path | str, limit: int, *, dir_fd: int | None = None, follow: bool = True) -> bytes | None:
     """The bytes of a regular file of at most `limit` bytes; None for anything else (a FIFO, a
     device, a folder, a bigger file). Never blocks on a FIFO: opened with O_NONBLOCK, checked with
@@ -159,7 +173,7 @@ def read_regular(path: Path | str, limit: int, *, dir_fd: int | None = None, fol
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+            data = read_sized(handle, st.st_size, limit)
         return data if len(data) <= limit else None
     finally:
         os.close(fd)

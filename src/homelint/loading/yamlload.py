@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
+import sys
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -61,6 +62,11 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _PLAIN_STR: list[Any] = [object()]
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+# Mapping keys and string values up to this length are interned (sys.intern): a repository repeats
+# a few thousand of them (apiVersion, kind, namespaces, `true`) in ten times as many places, and
+# marshal keeps an interned string shared through the fork's pipe and the parse cache, so the
+# parsed documents hold each once (a third of their strings' memory).
+SHARED_STRING = 64
 
 
 @dataclass(slots=True)
@@ -596,6 +602,7 @@ class Converter:
             self.shared += 1
             return memo[key]
         convert = self.convert
+        intern = sys.intern
         inner = depth + 1
         plain = _PLAIN_STR[0]  # scalars with this (shared) tag are strings: the common case, inlined
         if kind == "sequence":
@@ -605,7 +612,8 @@ class Converter:
                 if item.id != "scalar":
                     items.append(convert(item, inner))
                 elif item.ctag is plain or item.style:
-                    items.append(item.value)
+                    text = item.value
+                    items.append(intern(text) if len(text) <= SHARED_STRING else text)
                 else:
                     items.append(scalar_value(item))
             return items
@@ -616,7 +624,7 @@ class Converter:
             if key_node.id != "scalar":
                 k: Any = f"<{'list' if key_node.id == 'sequence' else 'dict'} key>"
             elif key_node.ctag is plain or key_node.style:
-                k = key_node.value
+                k = intern(key_node.value)
             elif tag_of(key_node) == _MERGE_TAG:
                 merges.append(value_node)
                 continue
@@ -627,7 +635,8 @@ class Converter:
             if value_node.id != "scalar":
                 value[k] = convert(value_node, inner)
             elif value_node.ctag is plain or value_node.style:
-                value[k] = value_node.value
+                text = value_node.value
+                value[k] = intern(text) if len(text) <= SHARED_STRING else text
             else:
                 value[k] = scalar_value(value_node)
         for merge in merges:

@@ -9,6 +9,8 @@ configuration or the selection of rules.
 from __future__ import annotations
 
 import hashlib
+import marshal
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +20,15 @@ from homelint.loading.yamlload import ParsedFile
 
 # What the facts depend on besides the file: the code (and the kind schemas shipped with it).
 # A cached entry under another key is absent, and the file is parsed again.
-FACTS_KEY = f"{__version__}/facts-2"
-_COMMENT_TEXT = re.compile(r"^([ \t]*#).*$", re.M)  # a line that is only a comment: its text
-_ODD_BREAKS = ("\r", "\x85", "\u2028", "\u2029")  # line breaks of YAML that str.split("\n") does not see
+FACTS_KEY = f"{__version__}/facts-3"
+# a line that is only a comment, after the line break before it: (the break, indentation and `#`)
+# and its text. A literal first: the regex engine scans for it fast, where `^` with re.M is tried
+# at every position. The first line of a file is matched alone (_FIRST_COMMENT).
+_COMMENT_TEXT = re.compile(rb"(\n[ \t]*#)[^\n]*")
+_FIRST_COMMENT = re.compile(rb"([ \t]*#)[^\n]*")
+_KEPT = operator.itemgetter(1)  # the replacement of a comment's text: a function, as a template is expanded in Python
+# line breaks of YAML that bytes.split(b"\n") does not see, UTF-8 encoded (NEL, LS, PS: not ASCII)
+_ODD_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 
 
 @dataclass(slots=True)
@@ -61,23 +69,36 @@ def layout(parsed: ParsedFile, raw: bytes) -> tuple[str, int]:
     and in what follows `last`: the same data, every node at the same position up to `last` (a
     collection that ends the file ends after its trailing comments: spans past `last` may differ).
     Suppressions are left out: they are applied after the checks. A text with other line breaks
-    than `\n`, or not text, is fingerprinted whole."""
+    than `\n`, or not text, or whose documents marshal cannot write (a recursive alias), is
+    fingerprinted whole.
+
+    The documents are hashed as marshal version 0 writes them: that version has no references to
+    earlier objects and no interning flags, so the bytes depend on the values alone, not on which
+    strings the loader happened to share; and marshal.loads reads them back, so different values
+    give different bytes (a float is written as its repr, a bool is not an int)."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(
-        repr((parsed.docs, parsed.doc_lines, parsed.problems, parsed.templated, parsed.schema_refs, parsed.text_ok)).encode()
-    )
-    text = raw.decode("utf-8", errors="replace") if parsed.text_ok else ""
-    if not parsed.text_ok or any(b in text for b in _ODD_BREAKS):
+    try:
+        h.update(marshal.dumps((parsed.docs, parsed.doc_lines, parsed.templated, parsed.schema_refs, parsed.text_ok), 0))
+    except ValueError:  # a recursive document: the bytes decide
+        parsed = ParsedFile(parsed.path, text_ok=False)
+    h.update(repr(parsed.problems).encode())  # a few, usually none
+    if not parsed.text_ok or b"\r" in raw or (not raw.isascii() and any(b in raw for b in _ODD_BREAKS)):
         h.update(b"\0whole\0" + raw)
         return h.hexdigest(), 0
-    end = len(text)  # the end of the last line that is not blank or a comment
+    end = len(raw)  # the end of the last line that is not blank or a comment
     while end > 0:
-        start = text.rfind("\n", 0, end) + 1
-        stripped = text[start:end].lstrip(" \t")
-        if stripped and not stripped.startswith("#"):
+        start = raw.rfind(b"\n", 0, end) + 1
+        stripped = raw[start:end].lstrip(b" \t")
+        if stripped and not stripped.startswith(b"#"):
             break
         end = start - 1 if start > 0 else 0
-    last = text.count("\n", 0, end) + 1 if end > 0 else 0
+    last = raw.count(b"\n", 0, end) + 1 if end > 0 else 0
     # up to there: every line, each comment reduced to its indentation and `#`
-    h.update(b"\0text\0" + _COMMENT_TEXT.sub(r"\1", text[:end]).encode())
+    text = raw[:end]
+    if b"#" in text:
+        text = _COMMENT_TEXT.sub(_KEPT, text)
+        first = _FIRST_COMMENT.match(text)
+        if first:
+            text = first.group(1) + text[first.end() :]
+    h.update(b"\0text\0" + text)
     return h.hexdigest(), last

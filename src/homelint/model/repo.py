@@ -14,7 +14,7 @@ from homelint.core import timing
 from homelint.core.model import K8sObject, Span, make_object
 from homelint.loading.discovery import KUSTOMIZATION_NAMES, FileSet
 from homelint.loading.positions import PositionIndex
-from homelint.loading.safeio import content_digest, read_regular
+from homelint.loading.safeio import content_digest, read_regular, read_sized
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes
 from homelint.model.config import Config
 from homelint.model.filefacts import FileFacts, file_facts
@@ -190,7 +190,7 @@ def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
             )
             parsed.problems.append(Problem("HL001" if stat.S_ISREG(st.st_mode) else "HL006", reason, 1, 1))
             return parsed
-        return handle.read(MAX_FILE_BYTES + 1), st.st_size, st.st_mtime_ns
+        return read_sized(handle, st.st_size, MAX_FILE_BYTES), st.st_size, st.st_mtime_ns
 
 
 def parse_read(path: str, raw: bytes, *, with_layout: bool = True) -> tuple[ParsedFile, FileFacts]:
