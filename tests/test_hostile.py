@@ -306,20 +306,30 @@ def test_temporary_files_are_removed_on_error_and_stale_ones_reclaimed(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([fresh.name, "report.json", "folder"])
 
 
-@pytest.mark.parametrize("reader", ["cache file", "repository file"])
+@pytest.mark.parametrize("reader", ["cache file", "repository file", "schema blob"])
 def test_a_small_file_is_read_without_a_buffer_the_size_of_the_limit(tmp_path, reader):
     """read(n) allocates n bytes before reading: a cache file is read with a limit of 1 GiB, each
-    YAML file of the repository with one of 20 MiB."""
+    YAML file of the repository and each pulled schema with one of 20 MiB."""
+    import hashlib
     import tracemalloc
 
     from homelint.loading.safeio import read_regular
     from homelint.model.repo import read_file
+    from homelint.model.schemastore import Store
 
     path = tmp_path / "small.yaml"
     path.write_bytes(b"x" * 1000)
+    name = hashlib.sha256(b"x" * 1000).hexdigest()
+    (tmp_path / "blobs").mkdir()
+    (tmp_path / "blobs" / name).write_bytes(b"x" * 1000)
+    readers = {
+        "cache file": lambda: read_regular(path, 1 << 30),
+        "repository file": lambda: read_file(str(tmp_path), "small.yaml")[0],
+        "schema blob": lambda: Store(tmp_path).blob(f"sha256:{name}"),
+    }
     tracemalloc.start()
     try:
-        data = read_regular(path, 1 << 30) if reader == "cache file" else read_file(str(tmp_path), "small.yaml")[0]
+        data = readers[reader]()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from homelint.loading.safeio import atomic_write
+from homelint.loading.safeio import atomic_write, read_sized
 from homelint.model.config import Config, ConfigError
 from homelint.model.fastschema import Compiler, Unsupported, Validator, join_ref
 
@@ -89,7 +89,7 @@ class Store:
             return None
         try:
             with open(self.dir / "blobs" / name, "rb") as handle:
-                data = handle.read(MAX_SCHEMA_BYTES + 1)
+                data = read_sized(handle, os.fstat(handle.fileno()).st_size, MAX_SCHEMA_BYTES)
         except OSError:
             return None
         if len(data) > MAX_SCHEMA_BYTES or hashlib.sha256(data).hexdigest() != name:
@@ -392,7 +392,7 @@ class Schemas:
             return None
         try:
             with open(path, "rb") as handle:
-                data = handle.read(MAX_SCHEMA_BYTES + 1)
+                data = read_sized(handle, os.fstat(handle.fileno()).st_size, MAX_SCHEMA_BYTES)
         except OSError:
             return None
         return _json(data) if len(data) <= MAX_SCHEMA_BYTES else None
