@@ -28,7 +28,7 @@ from typing import Any
 from homelint import __version__
 from homelint.core.model import Finding
 from homelint.engine import userstore
-from homelint.engine.userstore import open_home, owned_private, sealed, subdir, unseal, user_key
+from homelint.engine.userstore import open_home, owned_private, seal, subdir, unseal, user_key
 from homelint.loading.safeio import atomic_write, content_digest, is_within, read_regular
 from homelint.loading.yamlload import ParsedFile
 
@@ -157,7 +157,7 @@ class _Store:
             payload = marshal.dumps(value)
             fd = self._open()
             try:
-                atomic_write(Path(name), sealed(MAGIC, self.key, PERSON, self._context(name), payload), mode=0o600, dir_fd=fd)
+                atomic_write(Path(name), seal(MAGIC, self.key, PERSON, self._context(name), payload), mode=0o600, dir_fd=fd)
             finally:
                 os.close(fd)
         except (OSError, ValueError):

@@ -129,15 +129,10 @@ def _mac(key: bytes, person: bytes, context: bytes, payload: bytes | memoryview)
     return h.digest()
 
 
-def seal(magic: bytes, key: bytes, person: bytes, context: bytes, payload: bytes) -> bytes:
-    """`payload` as a signed file: `magic`, then its MAC under the user's key, for this `person`
-    (what kind of file) and `context` (which file), then the payload."""
-    return magic + _mac(key, person, context, payload) + payload
-
-
-def sealed(magic: bytes, key: bytes, person: bytes, context: bytes, payload: bytes) -> list[bytes]:
-    """seal's bytes in two parts, the header and `payload` itself: written one after the other,
-    a big payload is not copied."""
+def seal(magic: bytes, key: bytes, person: bytes, context: bytes, payload: bytes) -> list[bytes]:
+    """`payload` as a signed file, in two parts to write one after the other (a big payload is not
+    copied): `magic` and the payload's MAC under the user's key, for this `person` (what kind of
+    file) and `context` (which file); then the payload."""
     return [magic + _mac(key, person, context, payload), payload]
 
 
