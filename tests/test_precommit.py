@@ -280,3 +280,32 @@ def test_the_base_run_is_answered_from_the_run_cache_when_the_commit_was_linted_
     monkeypatch.setattr(runner, "load_repo", lambda r, *a, **k: loads.append(r) or real_load(r, *a, **k))
     findings(run, str(root), "--diff-base", "HEAD")
     assert loads == []  # neither the work tree nor HEAD's tree is loaded: both were linted as they are
+
+
+@needs_git
+def test_a_kept_base_tree_that_held_a_crafted_symlink_never_writes_through_it_later(run, repo, tmp_path):
+    """The kept tree outlives a run: a symlink a crafted revision left in it is removed before a
+    later revision's folder of the same name is written, and is never written through."""
+    root = committed(repo)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+
+    def git(*args: str, stdin: str = "") -> str:
+        return subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, text=True, check=True).stdout.strip()
+
+    link = git("hash-object", "-w", "--stdin", stdin=str(outside))
+    crafted = git("mktree", stdin=f"120000 blob {link}\ta\n")
+    commit = git("-c", "user.name=t", "-c", "user.email=t@t", "commit-tree", crafted, "-m", "crafted")
+    git("update-ref", "refs/heads/crafted", commit)
+    assert run("check", str(root), "--diff-base", "crafted").exit_code in (0, 1)
+    assert (_kept(root) / "a").is_symlink()
+    (root / "a").mkdir()
+    (root / "a" / "pwn.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "a folder named like the link")
+    assert run("check", str(root), "--diff-base", "HEAD").exit_code in (0, 1)
+    assert list(outside.iterdir()) == []
+    assert (_kept(root) / "a").is_dir() and not (_kept(root) / "a").is_symlink()
+    assert (_kept(root) / "a" / "pwn.yaml").is_file()
+    assert run("check", str(root), "--diff-base", "crafted").exit_code in (0, 1)
+    assert list(outside.iterdir()) == [] and (_kept(root) / "a").is_symlink()
