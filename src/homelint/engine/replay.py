@@ -28,6 +28,7 @@ import os
 import sys
 
 from homelint import __version__
+from homelint.core.resources import build_id
 from homelint.engine.userstore import blake2b, cache_home, open_home, read_private, seal, subdir, unseal, user_key
 
 TYPE_CHECKING = False  # typing and pathlib cost the replay ~15 ms of imports
@@ -62,7 +63,18 @@ def invocation(argv: list[str]) -> str:
             ttys.append(None)
     resolved = [os.path.realpath(arg) if os.path.lexists(arg) else None for arg in argv]  # a symlink retargeted
     env = sorted((k, v) for k, v in os.environ.items() if k not in VOLATILE_ENV)
-    parts = (FORMAT, __version__, sys.executable, __file__, cwd, argv, resolved, env, [tuple(t) if t else None for t in ttys])
+    parts = (
+        FORMAT,
+        __version__,
+        build_id(),
+        sys.executable,
+        __file__,
+        cwd,
+        argv,
+        resolved,
+        env,
+        [tuple(t) if t else None for t in ttys],
+    )
     # repr, not marshal: marshal's bytes for equal values depend on how objects are shared
     return blake2b(repr(parts).encode(), digest_size=20, person=b"homelint-replay").hexdigest()
 
@@ -78,7 +90,7 @@ def stamp(path: str) -> Stamp:
 
 def _context(name: str) -> bytes:
     """What a record's MAC binds besides its bytes: the record format, homelint's version, its name."""
-    return f"{FORMAT}/{__version__}/{name}\0".encode()
+    return f"{FORMAT}/{__version__}/{build_id()}/{name}\0".encode()
 
 
 def _folder(home: str, create: bool) -> tuple[int, bytes]:
