@@ -160,6 +160,17 @@ def test_a_symlink_retargeted_is_checked_again(tmp_path, cache):
     assert replay.lookup(["check", "y"]) is None
 
 
+def test_a_broken_symlink_whose_target_appears_is_checked_again(tmp_path, cache):
+    (tmp_path / "vendored").mkdir()  # a folder the walk does not list (ignored): no stamp covers it
+    link = tmp_path / "link.yaml"
+    link.symlink_to("vendored/a.yaml")
+    age(tmp_path)
+    assert replay.record(["check", "y"], [], [str(link)], b"", b"", 0, time.time_ns() + LATER)
+    assert replay.lookup(["check", "y"]) == (b"", b"", 0)
+    (tmp_path / "vendored/a.yaml").write_text("a: 1\n")
+    assert replay.lookup(["check", "y"]) is None
+
+
 def test_homelint_clean_deletes_the_records(repo, cache):
     homelint(repo, "-q")
     homelint(repo, "-q")

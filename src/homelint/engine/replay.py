@@ -26,6 +26,7 @@ import io
 import marshal
 import os
 import sys
+from stat import S_ISDIR, S_ISREG
 
 from homelint import __version__
 from homelint.core.resources import build_id
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-FORMAT = 1  # bump when a record's shape changes
+FORMAT = 2  # bump when a record's shape changes
 FOLDER = "replay"
 MAGIC = b"HLREPLAY"
 PERSON = b"homelint-replay"  # the MAC's personalisation: a cache file is never a record
@@ -86,6 +87,17 @@ def stamp(path: str) -> Stamp:
     except (OSError, ValueError):
         return None
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
+
+
+def link_target(link: str) -> str:
+    """What a symlink stands for: its target's real path and kind (dir, file, other or missing),
+    so that a broken link whose target appears (in a folder no stamp covers) is a change."""
+    target = os.path.realpath(link)
+    try:
+        mode = os.stat(link).st_mode
+    except (OSError, ValueError):
+        return target + "\0missing"
+    return target + ("\0dir" if S_ISDIR(mode) else "\0file" if S_ISREG(mode) else "\0other")
 
 
 def _context(name: str) -> bytes:
@@ -152,7 +164,7 @@ def lookup(argv: list[str]) -> tuple[bytes, bytes, int] | None:
             if type(path) is not str or stamp(path) != recorded:
                 return None
         for link, target in links:
-            if os.path.realpath(link) != target:
+            if link_target(link) != target:
                 return None
     except (TypeError, ValueError):  # not the shape record() writes
         return None
@@ -206,8 +218,8 @@ def record(
         if path in expected and (current[:2] if current is not None else None) != expected[path]:
             return False  # not as the run saw it
         stamps.append((path, current))
-    resolved = [(link, os.path.realpath(link)) for link in links]
-    if any(link in expected and target != expected[link] for link, target in resolved):
+    resolved = [(link, link_target(link)) for link in links]
+    if any(link in expected and target.partition("\0")[0] != expected[link] for link, target in resolved):
         return False
     payload = marshal.dumps((stamps, resolved, out, err, code))
     try:
