@@ -3,6 +3,7 @@ ruff- and mypy-clean."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -35,14 +36,16 @@ def test_wheel_works_outside_the_source_tree(tmp_path):
     shutil.copytree(FIXTURES / "demo", work)
     env = {**os.environ, "PYTHONPATH": str(site)}
     code = (
-        "import homelint, homelint.core.resources as r, sys; print(homelint.__file__); print(r.data_dir('rules'));"
+        "import homelint, homelint.core.resources as r, sys; print(homelint.__file__); print(r.data_dir('rules')); print(r.build_id());"
         "sys.argv=['homelint','check','.','--format','json','--no-cache'];"
         "from homelint.cli import main; main()"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
-    module, rules_dir, *report = done.stdout.splitlines()
+    module, rules_dir, build, *report = done.stdout.splitlines()
     assert module.startswith(str(site)) and rules_dir.startswith(str(site))
+    (record,) = site.glob("homelint-*.dist-info/RECORD")  # every file with its sha256: which build this is
+    assert build == hashlib.blake2b(record.read_bytes(), digest_size=16).hexdigest()
     assert {f["rule"] for f in json.loads("\n".join(report))} >= {"HL101", "HL105", "HL301", "HL601"}
 
 

@@ -160,6 +160,17 @@ def test_a_symlink_retargeted_is_checked_again(tmp_path, cache):
     assert replay.lookup(["check", "y"]) is None
 
 
+def test_a_broken_symlink_whose_target_appears_is_checked_again(tmp_path, cache):
+    (tmp_path / "vendored").mkdir()  # a folder the walk does not list (ignored): no stamp covers it
+    link = tmp_path / "link.yaml"
+    link.symlink_to("vendored/a.yaml")
+    age(tmp_path)
+    assert replay.record(["check", "y"], [], [str(link)], b"", b"", 0, time.time_ns() + LATER)
+    assert replay.lookup(["check", "y"]) == (b"", b"", 0)
+    (tmp_path / "vendored/a.yaml").write_text("a: 1\n")
+    assert replay.lookup(["check", "y"]) is None
+
+
 def test_homelint_clean_deletes_the_records(repo, cache):
     homelint(repo, "-q")
     homelint(repo, "-q")
@@ -178,3 +189,38 @@ def test_a_walk_the_tree_no_longer_matches_is_not_recorded(tmp_path, cache):
     assert not replay.record(["check", "z"], [str(folder)], [], b"", b"", 0, time.time_ns() + LATER, walked_before)
     walked_now = {str(folder): (st.st_size, st.st_mtime_ns)}
     assert replay.record(["check", "z"], [str(folder)], [], b"", b"", 0, time.time_ns() + LATER, walked_now)
+
+
+def test_another_build_of_homelint_answers_from_neither_the_cache_nor_a_replay(repo, cache, tmp_path):
+    """A checkout edited in place (or another commit installed under the same version number, as
+    pre-commit installs each `rev`) is other code: its findings may differ, so the cache and the
+    replay records of the old code must not answer for it."""
+    import homelint
+    from homelint.core.resources import data_dir
+
+    build = tmp_path / "build"
+    shutil.copytree(Path(homelint.__file__).parent, build / "src" / "homelint", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("rules", "schemas"):  # where a source checkout keeps them (resources.data_dir)
+        (build / name).symlink_to(data_dir(name), target_is_directory=True)
+    env = {**os.environ, "PYTHONPATH": str(build / "src")}
+    env.pop("HOMELINT_TIMINGS", None)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "homelint", "check", "-q"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=False,
+        )
+
+    run(), run()
+    assert replayed(run())
+    check = build / "src/homelint/rules/wiring.py"
+    check.write_text(check.read_text().replace("does not exist{hint}", "is not defined anywhere{hint}"))
+    edited = run()
+    assert not replayed(edited)
+    [hl105] = [line for line in edited.stdout.splitlines() if " HL105 " in line]
+    assert hl105.endswith("'external-secrets/external-secret' is not defined anywhere; did you mean 'external-secrets'?")

@@ -27,6 +27,7 @@ from typing import Any
 
 from homelint import __version__
 from homelint.core.model import Finding
+from homelint.core.resources import build_id
 from homelint.engine import userstore
 from homelint.engine.userstore import open_home, owned_private, seal, subdir, unseal, user_key
 from homelint.loading.safeio import atomic_write, content_digest, is_within, read_regular
@@ -88,7 +89,9 @@ class _Store:
         if is_within(home_real, os.path.realpath(root)):
             return  # the repository could commit the key and the cache
         self.parts = ("repos", repo_dir.name, f"v{__version__}-{CACHE_FORMAT}")
-        self.scope = f"{repo_dir.name}/{CACHE_FORMAT}/{__version__}".encode()
+        self.scope = (
+            f"{repo_dir.name}/{CACHE_FORMAT}/{__version__}/{build_id()}".encode()
+        )  # another build's entries fail their MAC
         try:
             fd = open_home(home_real)
             try:

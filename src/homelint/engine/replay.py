@@ -26,8 +26,10 @@ import io
 import marshal
 import os
 import sys
+from stat import S_ISDIR, S_ISREG
 
 from homelint import __version__
+from homelint.core.resources import build_id
 from homelint.engine.userstore import blake2b, cache_home, open_home, read_private, seal, subdir, unseal, user_key
 
 TYPE_CHECKING = False  # typing and pathlib cost the replay ~15 ms of imports
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-FORMAT = 1  # bump when a record's shape changes
+FORMAT = 2  # bump when a record's shape changes
 FOLDER = "replay"
 MAGIC = b"HLREPLAY"
 PERSON = b"homelint-replay"  # the MAC's personalisation: a cache file is never a record
@@ -62,7 +64,18 @@ def invocation(argv: list[str]) -> str:
             ttys.append(None)
     resolved = [os.path.realpath(arg) if os.path.lexists(arg) else None for arg in argv]  # a symlink retargeted
     env = sorted((k, v) for k, v in os.environ.items() if k not in VOLATILE_ENV)
-    parts = (FORMAT, __version__, sys.executable, __file__, cwd, argv, resolved, env, [tuple(t) if t else None for t in ttys])
+    parts = (
+        FORMAT,
+        __version__,
+        build_id(),
+        sys.executable,
+        __file__,
+        cwd,
+        argv,
+        resolved,
+        env,
+        [tuple(t) if t else None for t in ttys],
+    )
     # repr, not marshal: marshal's bytes for equal values depend on how objects are shared
     return blake2b(repr(parts).encode(), digest_size=20, person=b"homelint-replay").hexdigest()
 
@@ -76,9 +89,20 @@ def stamp(path: str) -> Stamp:
     return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino
 
 
+def link_target(link: str) -> str:
+    """What a symlink stands for: its target's real path and kind (dir, file, other or missing),
+    so that a broken link whose target appears (in a folder no stamp covers) is a change."""
+    target = os.path.realpath(link)
+    try:
+        mode = os.stat(link).st_mode
+    except (OSError, ValueError):
+        return target + "\0missing"
+    return target + ("\0dir" if S_ISDIR(mode) else "\0file" if S_ISREG(mode) else "\0other")
+
+
 def _context(name: str) -> bytes:
     """What a record's MAC binds besides its bytes: the record format, homelint's version, its name."""
-    return f"{FORMAT}/{__version__}/{name}\0".encode()
+    return f"{FORMAT}/{__version__}/{build_id()}/{name}\0".encode()
 
 
 def _folder(home: str, create: bool) -> tuple[int, bytes]:
@@ -140,7 +164,7 @@ def lookup(argv: list[str]) -> tuple[bytes, bytes, int] | None:
             if type(path) is not str or stamp(path) != recorded:
                 return None
         for link, target in links:
-            if os.path.realpath(link) != target:
+            if link_target(link) != target:
                 return None
     except (TypeError, ValueError):  # not the shape record() writes
         return None
@@ -194,8 +218,8 @@ def record(
         if path in expected and (current[:2] if current is not None else None) != expected[path]:
             return False  # not as the run saw it
         stamps.append((path, current))
-    resolved = [(link, os.path.realpath(link)) for link in links]
-    if any(link in expected and target != expected[link] for link, target in resolved):
+    resolved = [(link, link_target(link)) for link in links]
+    if any(link in expected and target.partition("\0")[0] != expected[link] for link, target in resolved):
         return False
     payload = marshal.dumps((stamps, resolved, out, err, code))
     try:
