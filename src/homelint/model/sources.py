@@ -135,7 +135,10 @@ class Artifact:
             path == inc or path.startswith(inc + "/") or (is_dir and inc.startswith(path + "/")) for inc in self.include
         ):
             return False
-        return not self._rules.match(path + "/" if is_dir else path)
+        # the spec's own matcher, not IgnoreRules.match: that one asks a combined regex first,
+        # which pays where most paths match no pattern (a .gitignore in the walk); an artifact's
+        # rules (`/*` then `!/kubernetes`) match most paths, and alone the spec answers ~5x faster
+        return not self._rules.spec.match_file(path + "/" if is_dir else path)
 
     @property
     def key(self) -> str:
