@@ -186,7 +186,7 @@ def resolve(text: str, variables: Mapping[str, str]) -> str | None:
         return text.replace("$$", "$")
     out: list[str] = []
     last = 0
-    for expr in scan(text):
+    for expr in scan_cached(text):
         out.append(text[last : expr.start])
         last = expr.end
         if expr.error or expr.op == "transform":
