@@ -833,8 +833,14 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
             target["namespace"] = meta["namespace"]
     if not isinstance(target, dict):
         return
+    kind = target.get("kind")
     for index, (_, ns) in enumerate(out.objects):
-        if not out.deleted(index) and target_matches(target, out.current(index), ns):
+        if out.deleted(index):
+            continue
+        current = out.current(index)
+        if kind and current.get("kind") != kind:
+            continue  # target_matches's first test, without the rest of its work
+        if target_matches(target, current, ns):
             out.patch(index, body, source)
 
 
