@@ -738,13 +738,13 @@ class FluxModel:
         self.reached_dirs |= built.dirs
         children = []
         for index, (source_obj, ns) in enumerate(built.objects):
-            if built.deleted(index):
+            edits = built.edits.get(index, {})
+            if edits.get(DELETED):  # built.deleted(index)
                 continue
             effective = target_ns or ns
-            edits = built.edits.get(index, {})
-            obj = self._as_built(source_obj, built, index)
+            obj = self._as_built(source_obj, built, index) if edits else source_obj
             renamed = edits.get(("metadata", "name"))
-            suffix = self._suffix(source_obj, obj)
+            suffix = self._suffix(source_obj, obj) if id(source_obj) in self._suffixes else None
             if renamed is None and suffix is not None:
                 renamed = f"{obj.name}-{suffix}"  # kustomize hashes a generated object's content into its name
             if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
