@@ -205,3 +205,10 @@ def test_applications_of_a_document_include_its_patched_copies(repo):
     for obj in loaded.objects:
         assert flux.applications_of_document(obj) == [a for a in flux.applied if a.obj.source is obj]
     assert any(a.obj is not a.obj.source for a in flux.applied)  # the fixture has patched objects
+
+
+def test_go_json_escapes_as_go_encoding_json_does() -> None:
+    from homelint.model.generators import go_json
+
+    value = {"b": '<a&"\\\n\r\t\x01\u2028\u2029>', "a": "é ok"}
+    assert go_json(value) == '{"a":"é ok","b":"\\u003ca\\u0026\\"\\\\\\n\\r\\t\\u0001\\u2028\\u2029\\u003e"}'

@@ -11,6 +11,7 @@ import pytest
 from homelint.core.model import Span
 from homelint.engine.runner import load_repo
 from homelint.model.config import load_config
+from homelint.model.sources import PUSH_FILES, _may_push
 from homelint.model.targets import selector_matches, target_matches
 
 
@@ -550,3 +551,23 @@ def test_paths_named_by_repository_content_are_read_only_inside_it(repo, tmp_pat
     built = model(root)  # returns: the FIFO was not opened for reading
     made = {a.name: a.obj.data["data"] for a in built.flux.applied if a.kind == "ConfigMap"}
     assert made == {"a": {}, "b": {}}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "Taskfile.yaml",
+        ".taskfiles/flux/Taskfile.yml",
+        ".github/workflows/release.yaml",
+        "justfile",
+        "kubernetes/mod.just",
+        "Makefile",
+        "scripts/push.sh",
+        "TASKFILE.YML",
+        "hack/ſync.ſh",  # re.I matches U+017F to s
+        "ı/Taskfıle.yaml",  # and U+0131 to i
+    ],
+)
+def test_every_task_file_the_push_regex_matches_is_read(path: str) -> None:
+    assert PUSH_FILES.search(path)
+    assert _may_push(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from homelint.core.substitution import VALID_VAR_NAME, placeholder_strings, resolve, scan
+from homelint.core.substitution import VALID_VAR_NAME, placeholder_strings, resolve, scan, substitute_tree
 
 
 def names(text):
@@ -73,3 +73,16 @@ def test_placeholder_strings_lists_each_string_with_a_placeholder_depth_first_ke
     cyclic: dict = {"v": "${V}"}
     cyclic["self"] = cyclic
     assert placeholder_strings(cyclic) == [(("v",), "${V}", False)]
+
+
+def test_substitute_tree_substitutes_keys_and_values_and_unescapes_everywhere() -> None:
+    tree = {"spec": ["cost $$5", {"${KEY}": "${VALUE:=fallback}", "kept": "${UNKNOWN}"}], "replicas": 3}
+    assert substitute_tree(tree, {"KEY": "name"}) == {
+        "spec": ["cost $5", {"name": "fallback", "kept": "${UNKNOWN}"}],
+        "replicas": 3,
+    }
+
+
+def test_substitute_tree_returns_a_tree_without_a_dollar_as_it_is() -> None:
+    tree = {"spec": {"path": "./apps", "items": ["a", 1, None, True]}}
+    assert substitute_tree(tree, {"KEY": "name"}) is tree

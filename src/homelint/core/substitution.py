@@ -186,7 +186,7 @@ def resolve(text: str, variables: Mapping[str, str]) -> str | None:
         return text.replace("$$", "$")
     out: list[str] = []
     last = 0
-    for expr in scan(text):
+    for expr in scan_cached(text):
         out.append(text[last : expr.start])
         last = expr.end
         if expr.error or expr.op == "transform":
@@ -209,16 +209,22 @@ def resolve(text: str, variables: Mapping[str, str]) -> str | None:
 
 def substitute_tree(data: Any, variables: Mapping[str, str]) -> Any:
     """A copy of `data` with every string (keys too) substituted where all its variables are
-    known; a string that needs an unknown value is kept as written (never guessed)."""
+    known; a string that needs an unknown value is kept as written (never guessed). `data` itself
+    when no string in it has a `$` (most objects: repr, which writes each string as it is, says so
+    without a walk in Python); the result is read, never changed."""
+    if isinstance(data, dict | list) and "$" not in repr(data):
+        return data
+    return _substituted(data, variables)
+
+
+def _substituted(data: Any, variables: Mapping[str, str]) -> Any:
     if isinstance(data, str):
         if "$" not in data:
             return data
         value = resolve(data, variables)
         return data if value is None else value
     if isinstance(data, dict):
-        return {
-            substitute_tree(k, variables) if isinstance(k, str) else k: substitute_tree(v, variables) for k, v in data.items()
-        }
+        return {_substituted(k, variables) if isinstance(k, str) else k: _substituted(v, variables) for k, v in data.items()}
     if isinstance(data, list):
-        return [substitute_tree(v, variables) for v in data]
+        return [_substituted(v, variables) for v in data]
     return data

@@ -187,15 +187,18 @@ class FluxModel:
         self.sources: Sources = find_sources(repo)
         self._default = self._default_artifact()
         self._children = self._index_children()
-        self._named: dict[tuple[str, str, str], list[K8sObject]] | None = None  # built when run() is done
+        self._done = False  # run() is done: `applied` no longer grows
+        # (kind, namespace, name) -> Applied, in model order: the first `_named_upto` of `applied`
+        # (indexed as it grows: variables are looked up while the model is built)
         self._by_name: dict[tuple[str, str, str], list[Applied]] = {}
+        self._named_upto = 0
         self._by_object: dict[int, list[Applied]] | None = None  # built when run() is done
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
 
     def applications_of(self, obj: K8sObject) -> list[Applied]:
         """How Flux applies `obj`: one Applied per Kustomization and namespace, in model order
         ([] for an object no Kustomization applies)."""
-        if self._named is None:  # run() is not done: the list still grows
+        if not self._done:  # run() is not done: the list still grows
             return [a for a in self.applied if a.obj is obj]
         if self._by_object is None:
             self._by_object = {}
@@ -227,14 +230,21 @@ class FluxModel:
         mine: list[K8sObject] = []
         found_seen: dict[tuple[str, int], list[K8sObject]] = {}
         mine_seen: dict[tuple[str, int], list[K8sObject]] = {}
-        for applied in self._by_name.get((kind, namespace, name), []) if self._named is not None else self.applied:
+        for applied in self._named_as(kind, namespace, name):
             obj = applied.obj
-            if obj.kind != kind or name not in applied.names or applied.ns != namespace:
-                continue
             in_cluster = cluster is not None and applied.ks is not None and applied.ks.cluster == cluster
             if _add_distinct(found, found_seen, obj) and in_cluster:
                 _add_distinct(mine, mine_seen, obj)
         return mine or found
+
+    def _named_as(self, kind: str, namespace: str, name: str) -> list[Applied]:
+        """The Applied of kind/namespace/name (by any of its names), in model order; what was
+        applied since the last call is indexed first (one pass over `applied` in all)."""
+        for applied in self.applied[self._named_upto :]:
+            for known in applied.names:
+                self._by_name.setdefault((applied.obj.kind, applied.ns, known), []).append(applied)
+        self._named_upto = len(self.applied)
+        return self._by_name.get((kind, namespace, name), [])
 
     def entries_of(self, directory: str, *, files: bool = True) -> list[str]:
         """Direct children of a directory: YAML files (unless files=False) and subdirectories."""
@@ -507,16 +517,7 @@ class FluxModel:
             for child in self._evaluate(ks):
                 queue.append(child)
         self.repo.variables_cache.clear()  # sources found while building were partial
-        named: dict[tuple[str, str, str], list[K8sObject]] = defaultdict(list)
-        by_name: dict[tuple[str, str, str], list[Applied]] = defaultdict(list)
-        filed: dict[tuple[str, str, str], dict[tuple[str, int], list[K8sObject]]] = defaultdict(dict)
-        for applied in self.applied:
-            for name in applied.names:
-                named_key = (applied.obj.kind, applied.ns, name)
-                by_name[named_key].append(applied)
-                _add_distinct(named[named_key], filed[named_key], applied.obj)
-        self._named = dict(named)
-        self._by_name = dict(by_name)
+        self._done = True
         for applied in self.applied:
             key = applied.ks.key if applied.ks else BOOTSTRAP
             if key not in applied.obj.applied_by:
@@ -737,13 +738,13 @@ class FluxModel:
         self.reached_dirs |= built.dirs
         children = []
         for index, (source_obj, ns) in enumerate(built.objects):
-            if built.deleted(index):
+            edits = built.edits.get(index, {})
+            if edits.get(DELETED):  # built.deleted(index)
                 continue
             effective = target_ns or ns
-            edits = built.edits.get(index, {})
-            obj = self._as_built(source_obj, built, index)
+            obj = self._as_built(source_obj, built, index) if edits else source_obj
             renamed = edits.get(("metadata", "name"))
-            suffix = self._suffix(source_obj, obj)
+            suffix = self._suffix(source_obj, obj) if id(source_obj) in self._suffixes else None
             if renamed is None and suffix is not None:
                 renamed = f"{obj.name}-{suffix}"  # kustomize hashes a generated object's content into its name
             if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
@@ -832,8 +833,14 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
             target["namespace"] = meta["namespace"]
     if not isinstance(target, dict):
         return
+    kind = target.get("kind")
     for index, (_, ns) in enumerate(out.objects):
-        if not out.deleted(index) and target_matches(target, out.current(index), ns):
+        if out.deleted(index):
+            continue
+        current = out.current(index)
+        if kind and current.get("kind") != kind:
+            continue  # target_matches's first test, without the rest of its work
+        if target_matches(target, current, ns):
             out.patch(index, body, source)
 
 

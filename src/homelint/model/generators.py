@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,24 +46,16 @@ def go_json(value: Any) -> str:
     if isinstance(value, dict):
         items = sorted(value.items(), key=lambda kv: str(kv[0]).encode())
         return "{" + ",".join(f"{go_json(str(k))}:{go_json(v)}" for k, v in items) + "}"
-    text = str(value)
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if char in '"\\':
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\r":
-            out.append("\\r")
-        elif char == "\t":
-            out.append("\\t")
-        elif code < 0x20 or char in "<>&" or code in (0x2028, 0x2029):
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    return '"' + _GO_ESCAPED.sub(_go_escape, str(value)) + '"'
+
+
+_GO_ESCAPED = re.compile(r'["\\\x00-\x1f<>&\u2028\u2029]')  # what Go's encoder writes escaped
+_GO_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _go_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _GO_SHORT.get(char) or f"\\u{ord(char):04x}"
 
 
 def name_suffix(fields: dict[str, Any]) -> str:

@@ -114,16 +114,17 @@ def _merge_map(
     for key, value in patch.items():
         if isinstance(key, str) and key.startswith("$"):
             continue
-        here, there = (*at, key), (*patch_at, key)
         if value is None or (isinstance(value, dict) and value.get("$patch") == "delete"):
             result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _merge_map(result[key], value, here, there, builtin, rec)
-        elif isinstance(value, list) and isinstance(result.get(key), list) and builtin:
-            result[key] = _merge_list(str(key), result[key], value, here, there, builtin, rec)
+            continue
+        current = result.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            result[key] = _merge_map(current, value, (*at, key), (*patch_at, key), builtin, rec)
+        elif builtin and isinstance(value, list) and isinstance(current, list):
+            result[key] = _merge_list(str(key), current, value, (*at, key), (*patch_at, key), builtin, rec)
         else:
             result[key] = _strip(value)
-            rec.patched(here, there)
+            rec.patched((*at, key), (*patch_at, key))
     return result
 
 

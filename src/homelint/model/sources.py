@@ -135,7 +135,10 @@ class Artifact:
             path == inc or path.startswith(inc + "/") or (is_dir and inc.startswith(path + "/")) for inc in self.include
         ):
             return False
-        return not self._rules.match(path + "/" if is_dir else path)
+        # the spec's own matcher, not IgnoreRules.match: that one asks a combined regex first,
+        # which pays where most paths match no pattern (a .gitignore in the walk); an artifact's
+        # rules (`/*` then `!/kubernetes`) match most paths, and alone the spec answers ~5x faster
+        return not self._rules.spec.match_file(path + "/" if is_dir else path)
 
     @property
     def key(self) -> str:
@@ -195,7 +198,7 @@ def pushed_folders(repo: Repo) -> list[tuple[str, str, list[str]]]:
     the folder (the flux CLI builds the artifact with fluxcd/pkg sourceignore)."""
     found: list[tuple[str, str, list[str]]] = []
     for path in sorted(repo.files.all_files):
-        if not PUSH_FILES.search(path):
+        if not _may_push(path) or not PUSH_FILES.search(path):
             continue
         text = repo.read_text(path) or ""
         if "push" not in text:
@@ -208,6 +211,18 @@ def pushed_folders(repo: Repo) -> list[tuple[str, str, list[str]]]:
                 patterns = [p for p in ignores.group(1).split(",") if p] if ignores else []
                 found.append((join("", where.group(1)), path, patterns))
     return found
+
+
+def _may_push(path: str) -> bool:
+    """Whether PUSH_FILES may match (its regex tries every `/` of every path: ~6 ms on 1,600 paths);
+    an ASCII path it matches ends so (re.I also matches U+0131, U+017F, U+212A to i, s, k: a path
+    that is not ASCII asks the regex)."""
+    if not path.isascii():
+        return True
+    low = path.lower()
+    return low.endswith((".sh", ".just", "justfile", "makefile")) or (
+        low.endswith((".yml", ".yaml")) and ("taskfile" in low or ".github/workflows/" in low)
+    )
 
 
 def _sync_of(obj: K8sObject) -> tuple[dict[str, Any], str] | None:
@@ -253,13 +268,16 @@ def find_sources(repo: Repo) -> Sources:
         if obj.kind in ARTIFACT_KINDS and obj.group.startswith(SOURCE_GROUP):
             by_ref.setdefault(SourceRef(obj.kind, obj.namespace or "flux-system", obj.name), []).append(obj)
     pushed = pushed_folders(repo)
+    sourceignore: list[list[str]] = []  # the .sourceignore patterns, read when a GitRepository first needs them
 
     def add(ref: SourceRef, evidence: str, declared_as: K8sObject | None = None) -> Artifact | None:
         if ref in out.artifacts and declared_as is None:
             return out.artifacts[ref]
         declared = [declared_as] if declared_as is not None else by_ref.get(ref, [])
         if ref.kind == "GitRepository":
-            art = Artifact(ref, "", evidence, [*DEFAULT_EXCLUDES, *_sourceignore(repo)])
+            if not sourceignore:
+                sourceignore.append(_sourceignore(repo))
+            art = Artifact(ref, "", evidence, [*DEFAULT_EXCLUDES, *sourceignore[0]])
             for obj in declared[:1]:
                 ignore = obj.spec.get("ignore")
                 if isinstance(ignore, str):
@@ -356,7 +374,8 @@ def find_sources(repo: Repo) -> Sources:
 def _sourceignore(repo: Repo) -> list[str]:
     """Patterns of every `.sourceignore` file, relative to the repository root, outer first."""
     out: list[str] = []
-    names = sorted((p for p in repo.files.all_files if posixpath.basename(p) == SOURCEIGNORE), key=lambda p: (p.count("/"), p))
+    found = (p for p in repo.files.all_files if p == SOURCEIGNORE or p.endswith("/" + SOURCEIGNORE))
+    names = sorted(found, key=lambda p: (p.count("/"), p))
     for path in names:
         domain = posixpath.dirname(path)
         for line in (repo.read_text(path) or "").splitlines():

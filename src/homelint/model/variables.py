@@ -111,13 +111,12 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
             if kind == "Secret":
                 _from_external_secret(repo, source, ks.namespace, result)
             result.sources.append(source)
-            seen: set[str] = set()
+            found: dict[str, str] = {}
             for obj in source.objects:  # the union of every copy's keys; the first copy's value
                 for key, value in source_keys(obj).items():
-                    if key not in seen:
-                        seen.add(key)
-                        result.values[key] = value
-                        result.origin[key] = f"{kind} {ref['name']}"
+                    found.setdefault(key, value)
+            result.values.update(found)
+            result.origin.update(dict.fromkeys(found, f"{kind} {ref['name']}"))
     inline = pb.get("substitute")
     if isinstance(inline, dict):
         for key, value in inline.items():
