@@ -44,8 +44,6 @@ from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, parse_bytes, r
 from homelint.model.config import Config
 from homelint.model.filefacts import FACTS_KEY, FileFacts, layout
 from homelint.model.repo import MAX_READ_BYTES, build_repo, crashed, parse_read, read_file, template_inputs
-from homelint.model.versions import versions_of
-from homelint.rules import builtin_checks
 from homelint.rules.inputs import run_inputs
 from homelint.rules.registry import RuleMeta, builtin_rules, rule_files, use_builtin_rules
 
@@ -523,6 +521,7 @@ def _import_later_phases() -> None:
 
     import homelint.model.flux  # start-up: a warm run does not need it
     import homelint.model.graph  # noqa: F401
+    from homelint.rules import builtin_checks  # start-up: a warm run does not need it
 
     builtin_checks()  # imports the check modules
 
@@ -619,6 +618,8 @@ def run_record(
 
 
 def _versions(repo: Any) -> list[dict[str, Any]]:
+    from homelint.model.versions import versions_of  # start-up: a warm run does not need it
+
     return versions_of(repo).summary()
 
 
