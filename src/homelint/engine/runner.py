@@ -43,7 +43,16 @@ from homelint.loading.safeio import read_regular
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, parse_bytes, risky
 from homelint.model.config import Config
 from homelint.model.filefacts import FACTS_KEY, FileFacts, file_facts, layout
-from homelint.model.repo import MAX_READ_BYTES, build_repo, crashed, parse_read, read_file, template_inputs
+from homelint.model.repo import (
+    MAX_READ_BYTES,
+    build_repo,
+    crashed,
+    makejinja_inputs,
+    parse_read,
+    read_file,
+    template_folders,
+    template_inputs,
+)
 from homelint.rules.inputs import run_inputs
 from homelint.rules.registry import RuleMeta, builtin_rules, rule_files, use_builtin_rules
 
@@ -330,6 +339,27 @@ def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any, se
     cache.store_value("tree.marshal", (exclude, stamps, links, to_plain(files)))
 
 
+def kept_template_inputs(root: Path, cache: Any) -> list[str]:
+    """repo.template_inputs, the `inputs` of makejinja.toml kept in the cache by its content:
+    tomllib's import and the parse cost every run ~8 ms; whether each is a folder is asked anew."""
+    try:
+        raw = read_regular(root / "makejinja.toml", 1 << 20)
+    except OSError:
+        return []
+    if raw is None:
+        return []
+    if not cache.enabled:
+        return template_folders(root, makejinja_inputs(raw))
+    key = digest(raw)
+    stored = cache.load_value("makejinja.marshal")
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key and isinstance(stored[1], list):
+        inputs = [str(entry) for entry in stored[1]]
+    else:
+        inputs = makejinja_inputs(raw)
+        cache.store_value("makejinja.marshal", (key, inputs))
+    return template_folders(root, inputs)
+
+
 # --- Rule metadata ----------------------------------------------------------------------------------
 
 
@@ -583,7 +613,7 @@ def run_record(
     """
     global WITH_LAYOUTS
     WITH_LAYOUTS = bool(cache.enabled)  # before any parse (a forked worker inherits it)
-    exclude = [*config.exclude, *template_inputs(root)]
+    exclude = [*config.exclude, *kept_template_inputs(root, cache)]
     parse_results = None
     known: dict[str, str] = {}
     todo: list[str] = []
