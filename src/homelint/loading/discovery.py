@@ -106,12 +106,16 @@ class Reuse:
     def _group(self) -> dict[str, FileSet]:
         """`previous` split by the outermost folder not relisted that holds each path."""
         groups: dict[str, FileSet] = {}
+        outermost: dict[str, str | None] = {"": None}  # folder -> its outermost ancestor-or-self not relisted
+
+        def kept_top(folder: str) -> str | None:
+            if folder not in outermost:
+                above = kept_top(folder.rpartition("/")[0])
+                outermost[folder] = above if above is not None else (None if folder in self.relist else folder)
+            return outermost[folder]
 
         def group(path: str) -> FileSet:
-            end = path.find("/")
-            while end != -1 and path[:end] in self.relist:
-                end = path.find("/", end + 1)
-            top = path if end == -1 else path[:end]
+            top = kept_top(path.rpartition("/")[0]) or path  # in relisted folders only: the path itself
             found = groups.get(top)
             if found is None:
                 found = groups[top] = FileSet(self.previous.root)
