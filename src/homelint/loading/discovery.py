@@ -156,16 +156,23 @@ class IgnoreRules:
         lines = self.lines
         self.compiled = True
         try:
-            self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+            self._spec = pathspec.GitIgnoreSpec.from_lines(lines)
         except Exception:  # one bad line (`\\`, `!`, `[z-a]`) must not drop the others
-            self.spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
-        active = [p for p in self.spec.patterns if p.include is not None and p.regex is not None]
+            self._spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
+        active = [p for p in self._spec.patterns if p.include is not None and p.regex is not None]
         self.negations = any(not p.include for p in active)
         # pathspec names a group in each pattern; names must be unique in one regex, and a group
         # need not capture (the RE2 wrapper decodes the span of every group of every match)
         parts = [re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) for p in active]  # type: ignore[union-attr]
         self.combined = _linear_regex("|".join(f"(?:{part})" for part in parts)) if parts else None
         self.always_ask_spec = bool(parts) and self.combined is None
+
+    @property
+    def spec(self) -> Any:
+        """pathspec's GitIgnoreSpec of the patterns (compiled at the first use)."""
+        if not self.compiled:
+            self._compile()
+        return self._spec
 
     def match(self, path: str) -> bool:
         if not self.compiled:
