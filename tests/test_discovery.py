@@ -62,3 +62,12 @@ def test_git_info_exclude_is_honoured_like_a_gitignore(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("a: 1\n")
     assert walk(tmp_path).yaml_files == ["apps/c.yaml"]
+
+
+def test_the_spec_is_compiled_when_first_asked_for_too():
+    """The patterns compile at the first match or the first use of `spec` (the Flux model asks
+    the spec directly), whichever comes first."""
+    rules = IgnoreRules(["*.key", "!keep.key"])
+    assert not rules.compiled
+    assert rules.spec.match_file("a.key") and not rules.spec.match_file("keep.key")
+    assert rules.match("a.key") and not rules.match("keep.key")

@@ -345,9 +345,11 @@ def test_per_file_facts_are_reused_by_content_and_redone_under_another_key(tmp_p
     age(root, 0)
     reports(root, use_cache=True)
     parsed: list[str] = []
-    real_parse_many = homelint.engine.runner._parse_many
+    real_parse_todo = homelint.engine.runner._parse_todo  # parses (or takes the edit path's parse) and makes the facts
     monkeypatch.setattr(
-        homelint.engine.runner, "_parse_many", lambda base, paths: parsed.extend(paths) or real_parse_many(base, paths)
+        homelint.engine.runner,
+        "_parse_todo",
+        lambda base, paths, edited: parsed.extend(paths) or real_parse_todo(base, paths, edited),
     )
     target = root / "kubernetes/apps/default/echo/app/pvc.yaml"
     target.write_text(target.read_text().replace("storage: 1Gi", "storage: 2Gi"))
@@ -440,6 +442,30 @@ def test_edits_a_check_can_see_load_the_tree(tmp_path, monkeypatch, file, old, n
     age(root, 1)
     edited = reports(root, use_cache=True)
     assert loaded == [root]
+    assert edited == reports(root, use_cache=False)
+
+
+def test_a_value_edit_parses_the_changed_file_once(tmp_path, monkeypatch):
+    """The edit path parsed it to compare its layout: the load that follows takes that parse."""
+    import homelint.engine.runner
+    import homelint.model.repo
+
+    root = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", root)
+    age(root, 0)
+    reports(root, use_cache=True)
+    parsed: list[str] = []
+    for module in (homelint.engine.runner, homelint.model.repo):
+        real = module.parse_bytes
+        monkeypatch.setattr(module, "parse_bytes", lambda path, *a, real=real: parsed.append(path) or real(path, *a))
+    loaded = _loads(monkeypatch)
+    target = root / "kubernetes/apps/default/paperless/app/helmrelease.yaml"
+    target.write_text(target.read_text().replace("existingClaim: paperless-consume", "existingClaim: echo-cache", 1))
+    age(root, 1)
+    edited = reports(root, use_cache=True)
+    assert loaded == [root]
+    assert parsed == ["kubernetes/apps/default/paperless/app/helmrelease.yaml"]
+    monkeypatch.undo()
     assert edited == reports(root, use_cache=False)
 
 

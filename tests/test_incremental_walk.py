@@ -14,7 +14,7 @@ import pytest
 
 from homelint.engine import runner
 from homelint.engine.cache import Cache
-from homelint.loading.discovery import FileSet, walk
+from homelint.loading.discovery import FileSet, IgnoreRules, walk
 
 AGED = 100  # seconds: older than the window in which a folder's mtime may not show a change
 TREE = {
@@ -99,6 +99,41 @@ def test_a_file_rewritten_by_rename_relists_its_folder_and_ancestors_only(
     os.replace(tmp_path / "apps/one/app/.values.yaml.tmp", target)
     check(tmp_path)
     assert relisted[-1] == {"", "apps", "apps/one", "apps/one/app"}
+
+
+def test_a_file_rewritten_by_rename_is_walked_without_compiling_an_ignore_pattern(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every entry of the relisted folders was judged by the last walk: its verdict is kept."""
+    make_tree(tmp_path)
+    age(tmp_path)
+    runner.current_walk(tmp_path, ["*.md"], Cache(tmp_path))
+    target = tmp_path / "apps/two/app/helmrelease.yaml"
+    (tmp_path / "apps/two/app/.helmrelease.yaml.tmp").write_text("a: 2\n")
+    os.replace(tmp_path / "apps/two/app/.helmrelease.yaml.tmp", target)
+    compiled: list[list[str]] = []
+    real = IgnoreRules._compile
+
+    def spy(self: IgnoreRules) -> None:
+        compiled.append(self.lines)
+        real(self)
+
+    monkeypatch.setattr(IgnoreRules, "_compile", spy)
+    files = runner.current_walk(tmp_path, ["*.md"], Cache(tmp_path))
+    assert compiled == []
+    assert files.ignored == {"README.md", "build/", "apps/two/app/secret.key", "apps/two/drop.yaml"}
+    monkeypatch.setattr(IgnoreRules, "_compile", real)
+    assert fields(files) == fields(walk(tmp_path, ["*.md"]))
+
+
+def test_a_new_entry_in_a_relisted_folder_is_judged_by_the_patterns(tmp_path: Path) -> None:
+    make_tree(tmp_path)
+    remembered(tmp_path)
+    (tmp_path / "apps/two/app/new.key").write_text("x\n")
+    (tmp_path / "apps/two/app/new.yaml").write_text("a: 1\n")
+    files = check(tmp_path)
+    assert "apps/two/app/new.key" in files.ignored
+    assert "apps/two/app/new.yaml" in files.yaml_files
 
 
 RELISTED = {  # each change, and the folders the next walk lists again (the others are kept)

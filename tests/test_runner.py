@@ -80,3 +80,30 @@ def test_the_demo_repository_parses_to_the_same_files_after_a_round_trip():
         parsed, facts, _, _, _ = parse_file(str(root), path)
         assert round_trip(type(parsed), parsed) == parsed, path
         assert round_trip(type(facts), facts) == facts, path
+
+
+def test_makejinja_inputs_are_read_from_the_cache_while_the_file_is_unchanged(tmp_path, monkeypatch):
+    """tomllib parses makejinja.toml once per content; whether each input is a folder is asked
+    every run, and a changed file is parsed again."""
+    from homelint.engine import runner
+    from homelint.engine.cache import Cache
+    from homelint.model.repo import template_inputs
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "bootstrap").mkdir()
+    (tmp_path / "makejinja.toml").write_text('[makejinja]\ninputs = ["./templates", "./bootstrap", "./missing"]\n')
+    parses: list[bytes] = []
+    real = runner.makejinja_inputs
+    monkeypatch.setattr(runner, "makejinja_inputs", lambda raw: parses.append(raw) or real(raw))
+
+    assert runner.kept_template_inputs(tmp_path, Cache(tmp_path)) == ["templates/", "bootstrap/"] == template_inputs(tmp_path)
+    assert runner.kept_template_inputs(tmp_path, Cache(tmp_path)) == ["templates/", "bootstrap/"]
+    assert len(parses) == 1
+    (tmp_path / "bootstrap").rmdir()
+    assert runner.kept_template_inputs(tmp_path, Cache(tmp_path)) == ["templates/"] == template_inputs(tmp_path)
+    assert len(parses) == 1
+    (tmp_path / "makejinja.toml").write_text('[makejinja]\ninputs = ["./templates"]\n# changed\n')
+    assert runner.kept_template_inputs(tmp_path, Cache(tmp_path)) == ["templates/"]
+    assert len(parses) == 2
+    assert runner.kept_template_inputs(tmp_path, Cache(tmp_path, enabled=False)) == ["templates/"]
+    assert len(parses) == 3

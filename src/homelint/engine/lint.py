@@ -18,7 +18,6 @@ from homelint.loading.discovery import find_repo_root
 from homelint.loading.yamlload import Suppression
 from homelint.model.config import Config, ConfigError, load_config
 from homelint.model.schemastore import SchemaPaths
-from homelint.model.versions import describe_rows
 from homelint.rules.budgets import within_budget
 from homelint.rules.declarative import load_user_rules, run_declarative
 from homelint.rules.meta import apply_suppressions, internal_error
@@ -114,6 +113,8 @@ def _run_check(options: Options) -> Result:
     result = Result(root, config, findings, rules, stats, suppressed, stale, repo, notes)
     result.notes.extend(stats.get("notes", []))
     if "versions" in stats and any("upgrade" in rules[f.rule].tags for f in findings if f.rule in rules):
+        from homelint.model.versions import describe_rows  # start-up: a warm run does not need it
+
         result.notes.append(
             "apiVersions judged against " + ", ".join(describe_rows(stats["versions"], short=True)) + " (--statistics tells more)"
         )

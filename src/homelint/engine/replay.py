@@ -257,18 +257,17 @@ def inputs(root: Path, config: Any, options: Any) -> tuple[list[str], list[str],
     told by stat alone (no remembered walk, schemas.paths maps folders outside the repository)."""
     # the replay itself needs none of these
     from homelint.engine.cache import Cache
-    from homelint.engine.runner import walk_inputs
+    from homelint.engine.runner import kept_template_inputs, walk_inputs
     from homelint.loading.discovery import ROOT_MARKERS
     from homelint.model.config import CONFIG_NAMES
-    from homelint.model.repo import template_inputs
     from homelint.model.schemastore import store_dir
     from homelint.rules.declarative import rule_files as user_rule_files
     from homelint.rules.registry import rule_files
 
     if config.schema_paths:
         return None
-    templates = template_inputs(root)
     cache = Cache(root, enabled=options.use_cache, with_index=False)  # the remembered walk is all it reads
+    templates = kept_template_inputs(root, cache)
     walked = walk_inputs(root, [*config.exclude, *templates], cache)
     if walked is None:
         return None

@@ -42,10 +42,17 @@ from homelint.loading.discovery import FileSet, Reuse, link_state, non_yaml_inpu
 from homelint.loading.safeio import read_regular
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, parse_bytes, risky
 from homelint.model.config import Config
-from homelint.model.filefacts import FACTS_KEY, FileFacts, layout
-from homelint.model.repo import MAX_READ_BYTES, build_repo, crashed, parse_read, read_file, template_inputs
-from homelint.model.versions import versions_of
-from homelint.rules import builtin_checks
+from homelint.model.filefacts import FACTS_KEY, FileFacts, file_facts, layout
+from homelint.model.repo import (
+    MAX_READ_BYTES,
+    build_repo,
+    crashed,
+    makejinja_inputs,
+    parse_read,
+    read_file,
+    template_folders,
+    template_inputs,
+)
 from homelint.rules.inputs import run_inputs
 from homelint.rules.registry import RuleMeta, builtin_rules, rule_files, use_builtin_rules
 
@@ -332,6 +339,27 @@ def remember_walk(root: Path, exclude: list[str], files: FileSet, cache: Any, se
     cache.store_value("tree.marshal", (exclude, stamps, links, to_plain(files)))
 
 
+def kept_template_inputs(root: Path, cache: Any) -> list[str]:
+    """repo.template_inputs, the `inputs` of makejinja.toml kept in the cache by its content:
+    tomllib's import and the parse cost every run ~8 ms; whether each is a folder is asked anew."""
+    try:
+        raw = read_regular(root / "makejinja.toml", 1 << 20)
+    except OSError:
+        return []
+    if raw is None:
+        return []
+    if not cache.enabled:
+        return template_folders(root, makejinja_inputs(raw))
+    key = digest(raw)
+    stored = cache.load_value("makejinja.marshal")
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key and isinstance(stored[1], list):
+        inputs = [str(entry) for entry in stored[1]]
+    else:
+        inputs = makejinja_inputs(raw)
+        cache.store_value("makejinja.marshal", (key, inputs))
+    return template_folders(root, inputs)
+
+
 # --- Rule metadata ----------------------------------------------------------------------------------
 
 
@@ -398,9 +426,11 @@ def load_repo(
     scanned: tuple[dict[str, str], list[str]] | None = None,
     parse_results: list[tuple[Any, ...]] | None = None,
     save: bool = False,
+    edited: dict[str, EditParse] | None = None,
 ) -> tuple[Repo, Cache]:
     """Walk (unless `files` is given), parse what the cache lacks (unless `parse_results` has it: see
-    walk_and_parse; the list is emptied as it is read), then build the repository model
+    walk_and_parse; the list is emptied as it is read; `edited`: files the edit path parsed
+    already), then build the repository model
     (repo.build_repo). With `save`, the cache is written before the model is built and its parses
     let go: then neither they nor their marshalled bytes are held beside the model and the graph
     (the peak memory of a run)."""
@@ -425,7 +455,7 @@ def load_repo(
         except (TypeError, ValueError, IndexError, AttributeError):  # absent, or of another shape
             todo.append(path)
     timing.mark("cache-load")
-    results = parse_results if parse_results is not None else _parse_many(str(root), todo)
+    results = parse_results if parse_results is not None else _parse_todo(str(root), todo, edited or {})
     for path, content_digest, size, mtime_ns, data in results:
         digests[path] = content_digest
         parsed[path], facts[path] = from_plain(ParsedFile, data[0]), from_plain(FileFacts, data[1])
@@ -486,6 +516,32 @@ def _parse_rescue(items: Sequence[tuple[str, str]]) -> list[tuple[str, str, int,
     return out
 
 
+class EditParse(typing.NamedTuple):
+    """A changed file as the edit path (_edited) read and parsed it: its bytes, their content
+    digest, the open file's size and mtime, the parse and its composed documents."""
+
+    raw: bytes
+    digest: str
+    size: int
+    mtime_ns: int
+    parsed: ParsedFile
+    nodes: list[Any]
+
+
+def _parse_todo(root: str, todo: list[str], edited: dict[str, EditParse]) -> list[tuple[str, str, int, int, Any]]:
+    """_parse_one's results for `todo`, in its order: a file the edit path parsed is not parsed
+    again (its facts are made here), the others are (_parse_many)."""
+    if not edited:
+        return _parse_many(root, todo)
+    parsed = {result[0]: result for result in _parse_many(root, [path for path in todo if path not in edited])}
+    for path in todo:
+        if path in edited:
+            e = edited[path]
+            facts = file_facts(e.parsed, e.raw, e.nodes, with_layout=WITH_LAYOUTS)
+            parsed[path] = (path, e.digest, e.size, e.mtime_ns, (to_plain(e.parsed), to_plain(facts)))
+    return [parsed[path] for path in todo]
+
+
 def _parse_many(root: str, paths: list[str]) -> list[tuple[str, str, int, int, Any]]:
     from homelint.model.kindschemas import warm_validators  # start-up: a warm run does not need it
 
@@ -523,6 +579,7 @@ def _import_later_phases() -> None:
 
     import homelint.model.flux  # start-up: a warm run does not need it
     import homelint.model.graph  # noqa: F401
+    from homelint.rules import builtin_checks  # start-up: a warm run does not need it
 
     builtin_checks()  # imports the check modules
 
@@ -556,13 +613,14 @@ def run_record(
     """
     global WITH_LAYOUTS
     WITH_LAYOUTS = bool(cache.enabled)  # before any parse (a forked worker inherits it)
-    exclude = [*config.exclude, *template_inputs(root)]
+    exclude = [*config.exclude, *kept_template_inputs(root, cache)]
     parse_results = None
     known: dict[str, str] = {}
     todo: list[str] = []
     key = None
     frame = ""
     scanned: dict[str, str] | None = None
+    edited: dict[str, EditParse] = {}  # parsed by the edit path: not parsed again by the load
     if not cache.index:
         files, parse_results = walk_and_parse(root, exclude)
         timing.mark("walk+parse")
@@ -579,13 +637,15 @@ def run_record(
             key = _run_key(frame, scanned)
             stored = cache.run_result(key)
             if stored is None:
-                stored = _edited(root, frame, scanned, cache)
+                stored = _edited(root, frame, scanned, cache, edited)
                 if stored is not None:
                     cache.store_run_result(key, stored)
             if stored is not None:
                 cache.save()  # touched-but-unchanged files have new stats
                 return stored, None
-    repo, cache = load_repo(root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results, save=True)
+    repo, cache = load_repo(
+        root, config, files=files, cache=cache, scanned=(known, todo), parse_results=parse_results, save=True, edited=edited
+    )
     if key is None or repo.digests != scanned:  # the key of the scan holds if the files were as hashed
         frame = _frame_key(root, files, config, rules, enabled, cache)
         key = _run_key(frame, repo.digests)
@@ -619,6 +679,8 @@ def run_record(
 
 
 def _versions(repo: Any) -> list[dict[str, Any]]:
+    from homelint.model.versions import versions_of  # start-up: a warm run does not need it
+
     return versions_of(repo).summary()
 
 
@@ -637,10 +699,11 @@ def _digests(root: Path, known: dict[str, str], todo: list[str]) -> dict[str, st
     return digests
 
 
-def _edited(root: Path, frame: str, digests: dict[str, str], cache: Cache) -> dict[str, Any] | None:
+def _edited(root: Path, frame: str, digests: dict[str, str], cache: Cache, edited: dict[str, EditParse]) -> dict[str, Any] | None:
     """The result of the newest kept run of this frame, when the files changed since are few and
     none changed what a check can see of it (reuse.py); the changed files are parsed here (their
-    stats kept in the cache index). None otherwise: the tree is loaded and checked."""
+    stats kept in the cache index, their parses in `edited` for the load). None otherwise: the
+    tree is loaded and checked."""
     for record in cache.kept_runs():  # newest first: the tree an editor saved a moment ago
         changed = reuse.changed_files(record, frame, digests)
         if changed is not None:
@@ -655,10 +718,12 @@ def _edited(root: Path, frame: str, digests: dict[str, str], cache: Cache) -> di
         if not isinstance(read, tuple) or ISOLATE_EVERY_PARSE or risky(read[0]) or digest(read[0]) != digests[path]:
             return None  # unreadable, changed again since it was hashed, or to parse in isolation: the load decides
         raw, size, mtime_ns = read
+        nodes: list[Any] = []
         try:
-            parsed = parse_bytes(path, raw)  # the layout needs no facts: no schema validation here
+            parsed = parse_bytes(path, raw, nodes)  # the layout needs no facts: no schema validation here
         except MemoryError:
             return None
+        edited[path] = EditParse(raw, digests[path], size, mtime_ns, parsed, nodes)
         fingerprint, last = layout(parsed, raw)
         # its stat, so the next run need not hash it; not its parse: the parse cache is read and
         # written whole, which would cost more than this path saves (a later load parses it again)

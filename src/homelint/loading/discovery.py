@@ -67,6 +67,10 @@ class FileSet:
     # every symlink met in the folders read -> what it resolved to (link_state): a link's fate
     # changes with its target, which its own folder's mtime does not show
     symlinks: dict[str, str] = field(default_factory=dict)
+    # the entries of the folders read that an ignore file or an exclude hides (a folder with a
+    # trailing `/`): with what the other fields hold, a later walk that reuses this one knows the
+    # verdict on every entry it met, and compiles no pattern while the folder shows nothing new
+    ignored: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -79,6 +83,18 @@ class Reuse:
     relist: set[str]
     _groups: dict[str, FileSet] | None = field(default=None, init=False, repr=False)
 
+    def judged(self, child: str, is_dir: bool) -> bool | None:
+        """Whether the ignore files and excludes hide `child` (a folder when `is_dir`), as
+        `previous` judged it; None when it did not judge it (a new entry, or a folder that was a
+        symlink: a symlinked folder is not judged). The verdict depends on the path and the
+        patterns alone, which are those of `previous`."""
+        old = self.previous
+        if (child + "/" if is_dir else child) in old.ignored:
+            return True
+        if (child in old.dirs and child not in old.symlinks) if is_dir else child in old.all_files:
+            return False
+        return None
+
     def kept(self, folder: str) -> FileSet | None:
         """What `previous` found in and below `folder` (in walk order), if it is to be kept."""
         if folder in self.relist or folder not in self.previous.dirs:
@@ -90,12 +106,16 @@ class Reuse:
     def _group(self) -> dict[str, FileSet]:
         """`previous` split by the outermost folder not relisted that holds each path."""
         groups: dict[str, FileSet] = {}
+        outermost: dict[str, str | None] = {"": None}  # folder -> its outermost ancestor-or-self not relisted
+
+        def kept_top(folder: str) -> str | None:
+            if folder not in outermost:
+                above = kept_top(folder.rpartition("/")[0])
+                outermost[folder] = above if above is not None else (None if folder in self.relist else folder)
+            return outermost[folder]
 
         def group(path: str) -> FileSet:
-            end = path.find("/")
-            while end != -1 and path[:end] in self.relist:
-                end = path.find("/", end + 1)
-            top = path if end == -1 else path[:end]
+            top = kept_top(path.rpartition("/")[0]) or path  # in relisted folders only: the path itself
             found = groups.get(top)
             if found is None:
                 found = groups[top] = FileSet(self.previous.root)
@@ -114,6 +134,8 @@ class Reuse:
             group(path).links.append(path)
         for path, state in old.symlinks.items():
             group(path).symlinks[path] = state
+        for path in old.ignored:
+            group(path.removesuffix("/")).ignored.add(path)
         return groups
 
 
@@ -121,16 +143,23 @@ class IgnoreRules:
     """gitignore-style patterns, parsed by pathspec and matched with RE2 (linear time, whatever the
     pattern: `*a*a*a*a*b` cannot backtrack). One combined regex of every pattern says quickly that
     most paths match none; for those that match, pathspec's last-match-wins decides (needed only
-    when there are `!` negations). An invalid pattern is ignored, as git ignores it."""
+    when there are `!` negations). An invalid pattern is ignored, as git ignores it. The patterns
+    are compiled at the first match (a walk that reuses an earlier one may ask none)."""
 
     def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.compiled = False
+
+    def _compile(self) -> None:
         import pathspec  # start-up: imported only where it is needed
 
+        lines = self.lines
+        self.compiled = True
         try:
-            self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+            self._spec = pathspec.GitIgnoreSpec.from_lines(lines)
         except Exception:  # one bad line (`\\`, `!`, `[z-a]`) must not drop the others
-            self.spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
-        active = [p for p in self.spec.patterns if p.include is not None and p.regex is not None]
+            self._spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
+        active = [p for p in self._spec.patterns if p.include is not None and p.regex is not None]
         self.negations = any(not p.include for p in active)
         # pathspec names a group in each pattern; names must be unique in one regex, and a group
         # need not capture (the RE2 wrapper decodes the span of every group of every match)
@@ -138,7 +167,16 @@ class IgnoreRules:
         self.combined = _linear_regex("|".join(f"(?:{part})" for part in parts)) if parts else None
         self.always_ask_spec = bool(parts) and self.combined is None
 
+    @property
+    def spec(self) -> Any:
+        """pathspec's GitIgnoreSpec of the patterns (compiled at the first use)."""
+        if not self.compiled:
+            self._compile()
+        return self._spec
+
     def match(self, path: str) -> bool:
+        if not self.compiled:
+            self._compile()
         if self.always_ask_spec:
             return bool(self.spec.match_file(path))
         if self.combined is None or self.combined.search(path) is None:
@@ -222,6 +260,7 @@ def walk(root: Path, exclude: list[str] | None = None, reuse: Reuse | None = Non
         result.skipped.extend(kept.skipped)
         result.links.extend(kept.links)
         result.symlinks.update(kept.symlinks)
+        result.ignored.update(kept.ignored)
 
     def skip(child: str, reason: str) -> None:
         result.skipped.append(SkippedFile(child, reason))
@@ -267,7 +306,11 @@ def walk(root: Path, exclude: list[str] | None = None, reuse: Reuse | None = Non
                     result.dirs.add(child)  # exists for path checks, never descended (no loops)
                     continue
                 is_file = state.startswith("file ")
-            if _ignored(specs, child, is_dir) or excluded.match(child + ("/" if is_dir else "")):
+            verdict = reuse.judged(child, is_dir) if reuse is not None else None
+            if verdict is None:
+                verdict = _ignored(specs, child, is_dir) or excluded.match(child + ("/" if is_dir else ""))
+            if verdict:
+                result.ignored.add(child + "/" if is_dir else child)
                 continue
             if is_dir:
                 kept = reuse.kept(child) if reuse is not None and depth < MAX_DIR_DEPTH else None

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import secrets
 import stat
 import time
 from pathlib import Path
@@ -117,7 +116,7 @@ def atomic_write(
         raise UnsafePath(f"cannot write to {printable(str(path))}: not a file name")
     own_fd = dir_fd is None
     folder = dir_fd if dir_fd is not None else open_dir(Path(os.path.abspath(path)).parent, root, create=make_parents)
-    tmp = f".{name[:100]}{TMP_MARK}{secrets.token_hex(8)}"
+    tmp = f".{name[:100]}{TMP_MARK}{os.urandom(8).hex()}"  # as secrets.token_hex, without its ~3 ms of imports
     try:
         _reclaim(folder)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=folder)

@@ -226,16 +226,27 @@ def template_inputs(root: Path) -> list[str]:
     """makejinja input folders (templates, not manifests): excluded from linting."""
     try:
         raw = read_regular(root / "makejinja.toml", 1 << 20)
-        if raw is None:
-            return []
-        import tomllib  # 25 ms of imports: only when there is a makejinja.toml
+    except OSError:
+        return []
+    return template_folders(root, makejinja_inputs(raw) if raw is not None else [])
 
+
+def makejinja_inputs(raw: bytes) -> list[str]:
+    """The `inputs` of a makejinja.toml ([] when it is not valid TOML)."""
+    import tomllib  # 25 ms of imports: only when there is a makejinja.toml
+
+    try:
         data = tomllib.loads(raw.decode("utf-8"))
-    except (OSError, ValueError):
+    except ValueError:
         return []
     inputs = data.get("makejinja", {}).get("inputs", [])
+    return [str(entry) for entry in inputs] if isinstance(inputs, list) else []
+
+
+def template_folders(root: Path, inputs: list[str]) -> list[str]:
+    """The makejinja `inputs` that are folders inside the repository (not its root), as `folder/`."""
     out = []
-    for entry in inputs if isinstance(inputs, list) else []:
+    for entry in inputs:
         path = (root / str(entry)).resolve()
         if path.is_dir() and path != root.resolve() and path.is_relative_to(root.resolve()):
             out.append(path.relative_to(root.resolve()).as_posix() + "/")

@@ -7,7 +7,6 @@ from typing import Any
 
 from homelint.core.model import Finding
 from homelint.core.redact import escape_control, hidden_lines, mask
-from homelint.model.versions import describe_rows
 from homelint.report import display_path
 
 COLORS = {"error": "\033[1;31m", "warning": "\033[1;33m", "info": "\033[1;36m"}
@@ -117,6 +116,8 @@ def render_statistics(result: Any) -> list[str]:
     if getattr(result, "stale_baseline", 0):
         lines.append(f"{result.stale_baseline:>5}  stale baseline entries (fixed since the baseline was written)")
     if result.stats.get("versions"):
+        from homelint.model.versions import describe_rows  # start-up: a warm run does not need it
+
         lines.extend(f"versions: {row}" for row in describe_rows(result.stats["versions"]))
     return lines
 
