@@ -188,58 +188,87 @@ def _parse_segments(text: str, pos: int, stop: str) -> tuple[Path, int]:
     return tuple(segments), pos
 
 
-def walk(data: Any, path: Path, at: FieldPath = (), depth: int = 0, holder: Any = None) -> Iterator[tuple[Any, FieldPath, Any]]:
-    """(value, field path, the mapping holding it) of every match of `path` in `data`."""
-    index = 0
-    while index < len(path):  # plain keys without recursion: most of every path
+def walk(data: Any, path: Path, at: FieldPath = (), depth: int = 0, holder: Any = None) -> list[tuple[Any, FieldPath, Any]]:
+    """(value, field path, the mapping holding it) of every match of `path` in `data`, in document
+    order (alternatives in their order at the point they are reached)."""
+    found: list[tuple[Any, FieldPath, Any]] = []
+    _walk(data, path, 0, at, depth, holder, found)
+    return found
+
+
+def _walk(
+    data: Any, path: Path, index: int, at: FieldPath, depth: int, holder: Any, found: list[tuple[Any, FieldPath, Any]]
+) -> None:
+    """walk from `path[index]` on, appending to `found` (a list, not nested generators: a match
+    deep in a document is handed up no level at a time)."""
+    end, start = len(path), index
+    while index < end:  # plain keys without recursion: most of every path
         head = path[index]
-        if not isinstance(head, str) or head in ("*", "**"):
+        if type(head) is not str or head == "*" or head == "**":
             break
         if not isinstance(data, dict) or head not in data:
             return
-        holder, data, at = data, data[head], (*at, head)
+        holder, data = data, data[head]
         index += 1
-    if index == len(path):
-        yield data, at, holder
+    if index > start:
+        at = at + path[start:index]  # the keys just followed (one tuple, not one per key)
+    if index == end:
+        found.append((data, at, holder))
         return
-    head, rest = path[index], path[index + 1 :]
-    if isinstance(head, tuple):
+    head = path[index]
+    if type(head) is tuple:
+        rest = path[index + 1 :]
         for alternative in head:
-            yield from walk(data, alternative + rest, at, depth, holder)
+            _walk(data, alternative + rest, 0, at, depth, holder, found)
     elif head == "**":
-        if rest and isinstance(rest[0], str) and rest[0] not in ("*", "**"):
-            key, tail = rest[0], rest[1:]  # the common case, `**.existingClaim`: find the holders directly
-            for found, where in _holders(data, key, at, depth):
-                yield from walk(found[key], tail, (*where, key), depth + 1, found)
+        after = index + 1
+        if after < end and type(path[after]) is str and path[after] not in ("*", "**"):
+            key = path[after]  # the common case, `**.existingClaim`: find the holders directly
+            for mapping, where in _holders(data, key, at, depth):
+                _walk(mapping[key], path, after + 1, (*where, key), depth + 1, mapping, found)
             return
-        yield from walk(data, rest, at, depth, holder)
+        _walk(data, path, after, at, depth, holder, found)
         if depth < _MAX_DEPTH:
             for child_key, child in _children(data):
-                yield from walk(child, path[index:], (*at, child_key), depth + 1, data)
+                _walk(child, path, index, (*at, child_key), depth + 1, data, found)
     else:  # "*"
         for child_key, child in _children(data):
-            yield from walk(child, rest, (*at, child_key), depth + 1, data)
+            _walk(child, path, index + 1, (*at, child_key), depth + 1, data, found)
 
 
-def _holders(data: Any, key: str, at: FieldPath, depth: int) -> Iterator[tuple[dict[str, Any], FieldPath]]:
-    """Every mapping at or under `data` (at most _MAX_DEPTH deeper) that has `key`, in document order."""
-    stack: list[tuple[Any, FieldPath, int]] = [(data, at, depth)]
-    while stack:
-        node, where, level = stack.pop()
+def _holders(data: Any, key: str, at: FieldPath, depth: int) -> list[tuple[dict[str, Any], FieldPath]]:
+    """Every mapping at or under `data` (at most _MAX_DEPTH deeper) that has `key`, in document order.
+    The path is kept as one list, made a tuple only for a mapping found (most are not)."""
+    found: list[tuple[dict[str, Any], FieldPath]] = []
+    trail = list(at)
+
+    def visit(node: Any, level: int) -> None:
         if isinstance(node, dict):
             if key in node:
-                yield node, where
+                found.append((node, tuple(trail)))
             if level < _MAX_DEPTH:
-                stack.extend((v, (*where, str(k)), level + 1) for k, v in reversed(node.items()) if isinstance(v, dict | list))
+                for k, v in node.items():
+                    if isinstance(v, dict | list):
+                        trail.append(str(k))
+                        visit(v, level + 1)
+                        trail.pop()
         elif isinstance(node, list) and level < _MAX_DEPTH:
-            stack.extend((v, (*where, i), level + 1) for i, v in reversed(list(enumerate(node))) if isinstance(v, dict | list))
+            for i, v in enumerate(node):
+                if isinstance(v, dict | list):
+                    trail.append(i)
+                    visit(v, level + 1)
+                    trail.pop()
+
+    visit(data, depth)
+    return found
 
 
-def _children(data: Any) -> Iterator[tuple[str | int, Any]]:
+def _children(data: Any) -> list[tuple[str | int, Any]]:
     if isinstance(data, dict):
-        yield from ((str(k), v) for k, v in data.items())
-    elif isinstance(data, list):
-        yield from enumerate(data)
+        return [(str(k), v) for k, v in data.items()]
+    if isinstance(data, list):
+        return list(enumerate(data))
+    return []
 
 
 @dataclass(frozen=True, slots=True)
