@@ -251,24 +251,23 @@ def build_graph(repo: Repo) -> ResourceGraph:
         graph.add_edge(FileNode(applied.obj.path), node, type="contains")
         if applied.ks is not None:
             graph.add_edge(KsNode(applied.ks.key), node, type="reconciles")
-        _add_references(graph, repo, applied)
+        _add_references(graph, repo, applied, node)
     return ResourceGraph(graph)
 
 
 USE_EDGE = {"claim": "claims", "secret": "uses-secret", "configmap": "uses-configmap"}
 
 
-def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
+def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> None:
     obj = applied.obj
-    node = obj_node(applied)
     ns = applied.ns
     if obj.kind in SOURCE_KINDS and obj.group.startswith("source.toolkit.fluxcd.io"):
         graph.add_edge(node, SourceNode(obj.kind, ns, obj.name), type="is-source")
     # an object that ends up with no namespace (HL110): what it makes may be anywhere, what it needs is unknown
-    _add_products(graph, repo, applied, obj, ns if applied.namespace else ANY_NAMESPACE, None)
+    _add_products(graph, repo, applied, node, obj, ns if applied.namespace else ANY_NAMESPACE, None)
     for made in resource_set_objects(obj):
         made_ns = made.namespace or ns
-        _add_products(graph, repo, applied, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
+        _add_products(graph, repo, applied, node, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
     target = obj.spec.get("targetNamespace") if obj.kind == "HelmRelease" else None
     own = applied.ns
     target = target if isinstance(target, str) and target else own
@@ -313,16 +312,15 @@ def _known_namespace(applied: Applied, namespace: str | None, repo: Repo) -> str
     return resolved_name(applied, namespace, repo)
 
 
-def _add_products(graph: Any, repo: Repo, applied: Applied, obj: Any, ns: str, field_of: FieldPath | None) -> None:
+def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: Any, ns: str, field_of: FieldPath | None) -> None:
     """produces-<kind> edges from what `obj` makes by the producer table; `field_of` overrides the
     field of each (what a ResourceSet creates is located at its spec)."""
-    node = obj_node(applied)
-    variables = {"namespace": ns}
-    if obj.kind == "HelmRelease":
-        variables["release"] = release_name(obj)
     memo = graph.graph.setdefault("made", {})
     key = (id(obj), ns)
     if key not in memo:
+        variables = {"namespace": ns}
+        if obj.kind == "HelmRelease":
+            variables["release"] = release_name(obj)
         memo[key] = (obj, list(products_of(obj, variables)))
     for made in memo[key][1]:
         _add_product(graph, repo, applied, node, made, field_of or made.field)
@@ -352,10 +350,10 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
         strings = repo.placeholder_strings(obj)
         if not strings:
             continue
-        applied = applied_as[id(obj)]
+        node = obj_node(applied_as[id(obj)])
         uses: dict[str, list[tuple[Any, ...]]] = {}
         for field, text, is_key in strings:
             for expr in scan_cached(text):
                 uses.setdefault(expr.name, []).append((field, is_key, expr, text))
         for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
-            graph.add_edge(obj_node(applied), VarNode(name), type="uses-var", ks=ks, obj=obj, uses=occurrences)
+            graph.add_edge(node, VarNode(name), type="uses-var", ks=ks, obj=obj, uses=occurrences)
