@@ -219,7 +219,9 @@ def _walk(
     if type(head) is tuple:
         rest = path[index + 1 :]
         for alternative in head:
-            _walk(data, alternative + rest, 0, at, depth, holder, found)
+            first = alternative[0] if alternative else None
+            if type(first) is not str or first in ("*", "**") or (isinstance(data, dict) and first in data):
+                _walk(data, alternative + rest, 0, at, depth, holder, found)
     elif head == "**":
         after = index + 1
         if after < end and type(path[after]) is str and path[after] not in ("*", "**"):
@@ -231,9 +233,32 @@ def _walk(
         if depth < _MAX_DEPTH:
             for child_key, child in _children(data):
                 _walk(child, path, index, (*at, child_key), depth + 1, data, found)
-    else:  # "*"
-        for child_key, child in _children(data):
-            _walk(child, path, index + 1, (*at, child_key), depth + 1, data, found)
+    else:  # "*": when what follows starts with plain keys, only the items with one of them are entered
+        after = index + 1
+        want = _first_keys(path[after]) if after < end else None
+        if isinstance(data, dict):
+            for key, child in data.items():
+                if want is None or (isinstance(child, dict) and not want.isdisjoint(child)):
+                    _walk(child, path, after, (*at, str(key)), depth + 1, data, found)
+        elif isinstance(data, list):
+            for i, child in enumerate(data):
+                if want is None or (isinstance(child, dict) and not want.isdisjoint(child)):
+                    _walk(child, path, after, (*at, i), depth + 1, data, found)
+
+
+@cache
+def _first_keys(segment: Segment) -> frozenset[str] | None:
+    """The keys a match of `segment` must start with (a plain key, or the first plain key of every
+    alternative); None if it may start anywhere (`*`, `**`, an empty alternative)."""
+    if type(segment) is str:
+        return None if segment in ("*", "**") else frozenset((segment,))
+    keys: set[str] = set()
+    for alternative in segment:
+        first = _first_keys(alternative[0]) if alternative else None
+        if first is None:
+            return None
+        keys |= first
+    return frozenset(keys)
 
 
 def _holders(data: Any, key: str, at: FieldPath, depth: int) -> list[tuple[dict[str, Any], FieldPath]]:
