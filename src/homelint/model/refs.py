@@ -638,8 +638,6 @@ def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
         if row.match.chart is not None and not row.match.matches(obj):
             continue
         if row.pods == "find":
-            if _has_pod_row(obj) or obj.group.endswith("toolkit.fluxcd.io") or obj.group == "fluxcd.controlplane.io":
-                continue
             bases = [(("spec", *at), pod) for at, pod in _find_pods(spec, (), 0)]
         else:
             paths: tuple[Path, ...] = row.pods if isinstance(row.pods, tuple) else ()
@@ -665,10 +663,6 @@ def _uses(ref: Reference, data: Any, base: FieldPath, root: Any, variables: dict
         yield Use(ref.kind, value, namespace, (*base, *at), optional, ref.flags, row)
 
 
-def _has_pod_row(obj: K8sObject) -> bool:
-    return any(row.pods != "find" and row.pods for row in _consumer_rows(obj.group, obj.kind))
-
-
 @cache
 def _producer_rows(group: str, kind: str) -> tuple[ProducerRow, ...]:
     return tuple(row for row in tables().producers if row.match.accepts(group, kind))
@@ -676,7 +670,16 @@ def _producer_rows(group: str, kind: str) -> tuple[ProducerRow, ...]:
 
 @cache
 def _consumer_rows(group: str, kind: str) -> tuple[ConsumerRow, ...]:
-    return tuple(row for row in tables().consumers if row.match.accepts(group, kind))
+    """The consumer rows of a kind; the `find` row (pod specs of custom resources) only for a kind
+    no row names its pod specs for, and not for Flux's own kinds."""
+    rows = tuple(row for row in tables().consumers if row.match.accepts(group, kind))
+    if (
+        any(row.pods != "find" and row.pods for row in rows)
+        or group.endswith("toolkit.fluxcd.io")
+        or group == "fluxcd.controlplane.io"
+    ):
+        rows = tuple(row for row in rows if row.pods != "find")
+    return rows
 
 
 def _find_pods(data: Any, at: FieldPath, depth: int) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
