@@ -226,31 +226,36 @@ def obj_node(applied: Applied) -> ObjNode:
 def build_graph(repo: Repo) -> ResourceGraph:
     flux = repo.flux_model
     graph = MultiDiGraph(kustomizations=tuple(flux.kustomizations))
+    files: dict[str, FileNode] = {}  # the nodes of files and Kustomizations, made once (each edge reuses them)
     for path in repo.files.yaml_files:
-        graph.add_node(FileNode(path), applied=path in flux.applied_files)
+        files[path] = FileNode(path)
+        graph.add_node(files[path], applied=path in flux.applied_files)
     for directory, kd in repo.kustomize_dirs.items():
         graph.add_node(DirNode(directory), kustomization=kd)
         graph.add_edge(DirNode(directory), FileNode(kd.file), type="includes")
         for entry in kd.entries:
             target: Node = DirNode(entry.target) if entry.target in repo.kustomize_dirs else FileNode(entry.target)
             graph.add_edge(DirNode(directory), target, type="includes", entry=entry)
+    kss: dict[str, KsNode] = {}
     for ks in flux.kustomizations:
-        graph.add_node(KsNode(ks.key))
-        graph.nodes[KsNode(ks.key)].setdefault("kustomizations", []).append(ks)
+        ks_node = kss[ks.key] = kss.get(ks.key) or KsNode(ks.key)
+        graph.add_node(ks_node)
+        graph.nodes[ks_node].setdefault("kustomizations", []).append(ks)
         if ks.path is not None:
-            graph.add_edge(KsNode(ks.key), DirNode(ks.path), type="applies-path")
+            graph.add_edge(ks_node, DirNode(ks.path), type="applies-path")
         if ks.parent is not None:
-            graph.add_edge(KsNode(ks.parent.key), KsNode(ks.key), type="reconciles")
+            graph.add_edge(kss.get(ks.parent.key) or KsNode(ks.parent.key), ks_node, type="reconciles")
+    variables: dict[str, VarNode] = {}
     for ks in flux.kustomizations:
-        _add_variables(graph, repo, ks)
+        _add_variables(graph, repo, ks, variables)
     for applied in flux.applied:
         node = obj_node(applied)
         if node not in graph:
             graph.add_node(node, applied=[])
         graph.nodes[node].setdefault("applied", []).append(applied)
-        graph.add_edge(FileNode(applied.obj.path), node, type="contains")
+        graph.add_edge(files.get(applied.obj.path) or FileNode(applied.obj.path), node, type="contains")
         if applied.ks is not None:
-            graph.add_edge(KsNode(applied.ks.key), node, type="reconciles")
+            graph.add_edge(kss.get(applied.ks.key) or KsNode(applied.ks.key), node, type="reconciles")
         _add_references(graph, repo, applied, node)
     return ResourceGraph(graph)
 
@@ -337,9 +342,10 @@ def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: 
     graph.add_edge(node, target, type=f"produces-{kind}", field=field, applied=applied, row=made.row, **extra)
 
 
-def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
+def _add_variables(graph: Any, repo: Repo, ks: Any, var_nodes: dict[str, VarNode]) -> None:
     """A uses-var edge per object and variable a substituting Kustomization substitutes (the edge's
-    `ks`: which instance; variables_of(repo, ks).origin says where each variable is defined)."""
+    `ks`: which instance; variables_of(repo, ks).origin says where each variable is defined);
+    `var_nodes`: the variable nodes made so far, by name."""
     if ks.post_build is None:
         return
     variables = variables_of(repo, ks)
@@ -356,4 +362,5 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
             for expr in scan_cached(text):
                 uses.setdefault(expr.name, []).append((field, is_key, expr, text))
         for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
-            graph.add_edge(node, VarNode(name), type="uses-var", ks=ks, obj=obj, uses=occurrences)
+            var = var_nodes.get(name) or var_nodes.setdefault(name, VarNode(name))
+            graph.add_edge(node, var, type="uses-var", ks=ks, obj=obj, uses=occurrences)
