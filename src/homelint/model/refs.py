@@ -314,6 +314,14 @@ class Condition:
         return not (self.not_values is not None and not any(not _scalar_in(v, self.not_values) for v in found))
 
 
+def _conditions_hold(when: tuple[Condition, ...], unless: tuple[Condition, ...], item: Any, root: Any) -> bool:
+    """Every `when` holds and no `unless` does (most rows have neither: no generator is made for them)."""
+    for condition in when:
+        if not condition.holds(item, root):
+            return False
+    return not any(condition.holds(item, root) for condition in unless) if unless else True
+
+
 def _scalar_in(value: Any, values: tuple[Any, ...]) -> bool:
     return any(type(value) is type(v) and value == v for v in values)
 
@@ -581,7 +589,7 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                 _, path = product.each
                 items = [(v, at, str(at[-1]) if at else "") for v, at, _ in walk(root, path)]
             for item, at, key in items:
-                if not all(c.holds(item, root) for c in product.when) or any(c.holds(item, root) for c in product.unless):
+                if not _conditions_hold(product.when, product.unless, item, root):
                     continue
                 scope = {**own, "key": key}
                 names: list[tuple[str, FieldPath | None]] = []
@@ -653,7 +661,7 @@ def _uses(ref: Reference, data: Any, base: FieldPath, root: Any, variables: dict
     for value, at, holder in walk(data, ref.path):
         if not isinstance(value, str) or not value:
             continue
-        if not all(c.holds(holder, root) for c in ref.when) or any(c.holds(holder, root) for c in ref.unless):
+        if not _conditions_hold(ref.when, ref.unless, holder, root):
             continue
         namespace: str | None = variables["namespace"]
         if ref.namespace is not None:
