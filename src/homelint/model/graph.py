@@ -246,8 +246,9 @@ def build_graph(repo: Repo) -> ResourceGraph:
         if ks.parent is not None:
             graph.add_edge(kss.get(ks.parent.key) or KsNode(ks.parent.key), ks_node, type="reconciles")
     variables: dict[str, VarNode] = {}
+    uses: dict[int, tuple[K8sObject, list[tuple[VarNode, list[tuple[Any, ...]]]]]] = {}
     for ks in flux.kustomizations:
-        _add_variables(graph, repo, ks, variables)
+        _add_variables(graph, repo, ks, uses, variables)
     for applied in flux.applied:
         node = obj_node(applied)
         if node not in graph:
@@ -342,10 +343,13 @@ def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: 
     graph.add_edge(node, target, type=f"produces-{kind}", field=field, applied=applied, row=made.row, **extra)
 
 
-def _add_variables(graph: Any, repo: Repo, ks: Any, var_nodes: dict[str, VarNode]) -> None:
+def _add_variables(
+    graph: Any, repo: Repo, ks: Any, found: dict[int, tuple[K8sObject, Any]], var_nodes: dict[str, VarNode]
+) -> None:
     """A uses-var edge per object and variable a substituting Kustomization substitutes (the edge's
-    `ks`: which instance; variables_of(repo, ks).origin says where each variable is defined);
-    `var_nodes`: the variable nodes made so far, by name."""
+    `ks`: which instance; variables_of(repo, ks).origin says where each variable is defined).
+    `found`: the variables of each object read so far (by object: several Kustomizations substitute
+    one object), `var_nodes`: the variable nodes made so far (by name)."""
     if ks.post_build is None:
         return
     variables = variables_of(repo, ks)
@@ -353,14 +357,21 @@ def _add_variables(graph: Any, repo: Repo, ks: Any, var_nodes: dict[str, VarNode
         return
     applied_as = {id(a.obj): a for a in ks.applied}
     for obj in substituted_objects(ks):
-        strings = repo.placeholder_strings(obj)
-        if not strings:
+        known = found.get(id(obj))
+        if known is None or known[0] is not obj:
+            known = found[id(obj)] = (obj, _variable_uses(repo, obj, var_nodes))
+        if not known[1]:
             continue
         node = obj_node(applied_as[id(obj)])
-        uses: dict[str, list[tuple[Any, ...]]] = {}
-        for field, text, is_key in strings:
-            for expr in scan_cached(text):
-                uses.setdefault(expr.name, []).append((field, is_key, expr, text))
-        for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
-            var = var_nodes.get(name) or var_nodes.setdefault(name, VarNode(name))
-            graph.add_edge(node, var, type="uses-var", ks=ks, obj=obj, uses=occurrences)
+        for var, occurrences in known[1]:  # one edge per object and variable, every occurrence on it
+            graph.add_edge(node, var, type="uses-var", ks=ks, obj=obj, uses=list(occurrences))
+
+
+def _variable_uses(repo: Repo, obj: K8sObject, var_nodes: dict[str, VarNode]) -> list[tuple[VarNode, list[tuple[Any, ...]]]]:
+    """(variable, (field, is_key, expr, text) of each occurrence) of each variable `obj` holds, in
+    the order of their first occurrence."""
+    uses: dict[str, list[tuple[Any, ...]]] = {}
+    for field, text, is_key in repo.placeholder_strings(obj):
+        for expr in scan_cached(text):
+            uses.setdefault(expr.name, []).append((field, is_key, expr, text))
+    return [(var_nodes.get(name) or var_nodes.setdefault(name, VarNode(name)), occurrences) for name, occurrences in uses.items()]
