@@ -1,6 +1,7 @@
 """refs.walk, the path reader of the producer and consumer tables, finds what a plain reading of a
 path finds (keys, `*`, `**` at any depth down to _MAX_DEPTH, `(a|b)` alternatives in their order
-where they are reached), with the same field paths and holders, in the same order."""
+where they are reached), with the same field paths and holders, in the same order; a condition on
+plain keys, read directly, holds when a walk of them says it does."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from homelint.model.refs import _MAX_DEPTH, parse_path, walk
+from homelint.model.refs import _MAX_DEPTH, Condition, parse_path, walk
 
 KEYS = st.sampled_from(["a", "b", "name", "x.y"])
 DATA = st.recursive(
@@ -90,3 +91,17 @@ def test_any_depth_stops_at_the_depth_limit():
     _, path = parse_path("**.name")
     assert walk(deep, path) == []
     assert [v for v, _, _ in walk(deep["a"]["a"]["a"], path)] == ["bottom"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    DATA, st.lists(KEYS, min_size=1, max_size=3), st.sampled_from([None, True, False]), st.sampled_from([None, ("v",), (1, None)])
+)
+def test_a_condition_on_plain_keys_reads_them_as_a_walk_would(data, keys, present, values):
+    path = tuple(keys)
+    walked = Condition(False, path, values, None, present)
+    direct = Condition(False, path, values, None, present, plain=True)
+    assert direct.holds(data, data) == walked.holds(data, data)
+    assert Condition(False, path, None, values, present, plain=True).holds(data, data) == Condition(
+        False, path, None, values, present
+    ).holds(data, data)

@@ -152,6 +152,9 @@ ANY = "*"  # a namespace that cannot be known: the product may be in any namespa
 _MAX_DEPTH = 12
 
 
+_KEY = re.compile(r"[^.(\[|)]+")  # a plain key of a path
+
+
 def parse_path(text: str) -> tuple[bool, Path]:
     """(relative to the object root, segments) of `a.b.*.(c|d.e)["x.y/z"]`; a leading `/` is the root."""
     root = text.startswith("/")
@@ -181,7 +184,7 @@ def _parse_segments(text: str, pos: int, stop: str) -> tuple[Path, int]:
             segments.append(text[pos + 1 : close].strip("\"'"))
             pos = close + 1
         else:
-            match = re.compile(r"[^.(\[|)]+").match(text, pos)
+            match = _KEY.match(text, pos)
             assert match is not None, text
             segments.append(match.group())
             pos = match.end()
@@ -304,9 +307,20 @@ class Condition:
     not_values: tuple[Any, ...] | None = None  # `not_in`: present and none of these
     present: bool | None = None
     text: str = ""
+    plain: bool = False  # the path is plain keys only: at most one value, read without walk
 
     def holds(self, item: Any, root: Any) -> bool:
-        found = [v for v, _, _ in walk(root if self.root else item, self.path)]
+        data = root if self.root else item
+        if self.plain:
+            found = []
+            for key in self.path:
+                if not isinstance(data, dict) or key not in data:
+                    break
+                data = data[key]
+            else:
+                found = [data]
+        else:
+            found = [v for v, _, _ in walk(data, self.path)]
         if self.present is not None and bool(found) != self.present:
             return False
         if self.values is not None and not any(_scalar_in(v, self.values) for v in found):
@@ -338,7 +352,8 @@ def _conditions(raw: Any) -> tuple[Condition, ...]:
             text = f"`{item['field']}` is set to other than {' or '.join(str(v) for v in not_values)}"
         else:
             text = f"`{item['field']}` is {'set' if item.get('present') else 'not set'}"
-        out.append(Condition(root, path, values, not_values, item.get("present"), text))
+        plain = all(type(segment) is str and segment not in ("*", "**") for segment in path)
+        out.append(Condition(root, path, values, not_values, item.get("present"), text, plain))
     return tuple(out)
 
 
