@@ -226,49 +226,54 @@ def obj_node(applied: Applied) -> ObjNode:
 def build_graph(repo: Repo) -> ResourceGraph:
     flux = repo.flux_model
     graph = MultiDiGraph(kustomizations=tuple(flux.kustomizations))
+    files: dict[str, FileNode] = {}  # the nodes of files and Kustomizations, made once (each edge reuses them)
     for path in repo.files.yaml_files:
-        graph.add_node(FileNode(path), applied=path in flux.applied_files)
+        files[path] = FileNode(path)
+        graph.add_node(files[path], applied=path in flux.applied_files)
     for directory, kd in repo.kustomize_dirs.items():
         graph.add_node(DirNode(directory), kustomization=kd)
         graph.add_edge(DirNode(directory), FileNode(kd.file), type="includes")
         for entry in kd.entries:
             target: Node = DirNode(entry.target) if entry.target in repo.kustomize_dirs else FileNode(entry.target)
             graph.add_edge(DirNode(directory), target, type="includes", entry=entry)
+    kss: dict[str, KsNode] = {}
     for ks in flux.kustomizations:
-        graph.add_node(KsNode(ks.key))
-        graph.nodes[KsNode(ks.key)].setdefault("kustomizations", []).append(ks)
+        ks_node = kss[ks.key] = kss.get(ks.key) or KsNode(ks.key)
+        graph.add_node(ks_node)
+        graph.nodes[ks_node].setdefault("kustomizations", []).append(ks)
         if ks.path is not None:
-            graph.add_edge(KsNode(ks.key), DirNode(ks.path), type="applies-path")
+            graph.add_edge(ks_node, DirNode(ks.path), type="applies-path")
         if ks.parent is not None:
-            graph.add_edge(KsNode(ks.parent.key), KsNode(ks.key), type="reconciles")
+            graph.add_edge(kss.get(ks.parent.key) or KsNode(ks.parent.key), ks_node, type="reconciles")
+    variables: dict[str, VarNode] = {}
+    uses: dict[int, tuple[K8sObject, list[tuple[VarNode, list[tuple[Any, ...]]]]]] = {}
     for ks in flux.kustomizations:
-        _add_variables(graph, repo, ks)
+        _add_variables(graph, repo, ks, uses, variables)
     for applied in flux.applied:
         node = obj_node(applied)
         if node not in graph:
             graph.add_node(node, applied=[])
         graph.nodes[node].setdefault("applied", []).append(applied)
-        graph.add_edge(FileNode(applied.obj.path), node, type="contains")
+        graph.add_edge(files.get(applied.obj.path) or FileNode(applied.obj.path), node, type="contains")
         if applied.ks is not None:
-            graph.add_edge(KsNode(applied.ks.key), node, type="reconciles")
-        _add_references(graph, repo, applied)
+            graph.add_edge(kss.get(applied.ks.key) or KsNode(applied.ks.key), node, type="reconciles")
+        _add_references(graph, repo, applied, node)
     return ResourceGraph(graph)
 
 
 USE_EDGE = {"claim": "claims", "secret": "uses-secret", "configmap": "uses-configmap"}
 
 
-def _add_references(graph: Any, repo: Repo, applied: Applied) -> None:
+def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> None:
     obj = applied.obj
-    node = obj_node(applied)
     ns = applied.ns
     if obj.kind in SOURCE_KINDS and obj.group.startswith("source.toolkit.fluxcd.io"):
         graph.add_edge(node, SourceNode(obj.kind, ns, obj.name), type="is-source")
     # an object that ends up with no namespace (HL110): what it makes may be anywhere, what it needs is unknown
-    _add_products(graph, repo, applied, obj, ns if applied.namespace else ANY_NAMESPACE, None)
+    _add_products(graph, repo, applied, node, obj, ns if applied.namespace else ANY_NAMESPACE, None)
     for made in resource_set_objects(obj):
         made_ns = made.namespace or ns
-        _add_products(graph, repo, applied, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
+        _add_products(graph, repo, applied, node, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
     target = obj.spec.get("targetNamespace") if obj.kind == "HelmRelease" else None
     own = applied.ns
     target = target if isinstance(target, str) and target else own
@@ -313,16 +318,15 @@ def _known_namespace(applied: Applied, namespace: str | None, repo: Repo) -> str
     return resolved_name(applied, namespace, repo)
 
 
-def _add_products(graph: Any, repo: Repo, applied: Applied, obj: Any, ns: str, field_of: FieldPath | None) -> None:
+def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: Any, ns: str, field_of: FieldPath | None) -> None:
     """produces-<kind> edges from what `obj` makes by the producer table; `field_of` overrides the
     field of each (what a ResourceSet creates is located at its spec)."""
-    node = obj_node(applied)
-    variables = {"namespace": ns}
-    if obj.kind == "HelmRelease":
-        variables["release"] = release_name(obj)
     memo = graph.graph.setdefault("made", {})
     key = (id(obj), ns)
     if key not in memo:
+        variables = {"namespace": ns}
+        if obj.kind == "HelmRelease":
+            variables["release"] = release_name(obj)
         memo[key] = (obj, list(products_of(obj, variables)))
     for made in memo[key][1]:
         _add_product(graph, repo, applied, node, made, field_of or made.field)
@@ -339,9 +343,13 @@ def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: 
     graph.add_edge(node, target, type=f"produces-{kind}", field=field, applied=applied, row=made.row, **extra)
 
 
-def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
+def _add_variables(
+    graph: Any, repo: Repo, ks: Any, found: dict[int, tuple[K8sObject, Any]], var_nodes: dict[str, VarNode]
+) -> None:
     """A uses-var edge per object and variable a substituting Kustomization substitutes (the edge's
-    `ks`: which instance; variables_of(repo, ks).origin says where each variable is defined)."""
+    `ks`: which instance; variables_of(repo, ks).origin says where each variable is defined).
+    `found`: the variables of each object read so far (by object: several Kustomizations substitute
+    one object), `var_nodes`: the variable nodes made so far (by name)."""
     if ks.post_build is None:
         return
     variables = variables_of(repo, ks)
@@ -349,13 +357,21 @@ def _add_variables(graph: Any, repo: Repo, ks: Any) -> None:
         return
     applied_as = {id(a.obj): a for a in ks.applied}
     for obj in substituted_objects(ks):
-        strings = repo.placeholder_strings(obj)
-        if not strings:
+        known = found.get(id(obj))
+        if known is None or known[0] is not obj:
+            known = found[id(obj)] = (obj, _variable_uses(repo, obj, var_nodes))
+        if not known[1]:
             continue
-        applied = applied_as[id(obj)]
-        uses: dict[str, list[tuple[Any, ...]]] = {}
-        for field, text, is_key in strings:
-            for expr in scan_cached(text):
-                uses.setdefault(expr.name, []).append((field, is_key, expr, text))
-        for name, occurrences in uses.items():  # one edge per object and variable, every occurrence on it
-            graph.add_edge(obj_node(applied), VarNode(name), type="uses-var", ks=ks, obj=obj, uses=occurrences)
+        node = obj_node(applied_as[id(obj)])
+        for var, occurrences in known[1]:  # one edge per object and variable, every occurrence on it
+            graph.add_edge(node, var, type="uses-var", ks=ks, obj=obj, uses=list(occurrences))
+
+
+def _variable_uses(repo: Repo, obj: K8sObject, var_nodes: dict[str, VarNode]) -> list[tuple[VarNode, list[tuple[Any, ...]]]]:
+    """(variable, (field, is_key, expr, text) of each occurrence) of each variable `obj` holds, in
+    the order of their first occurrence."""
+    uses: dict[str, list[tuple[Any, ...]]] = {}
+    for field, text, is_key in repo.placeholder_strings(obj):
+        for expr in scan_cached(text):
+            uses.setdefault(expr.name, []).append((field, is_key, expr, text))
+    return [(var_nodes.get(name) or var_nodes.setdefault(name, VarNode(name)), occurrences) for name, occurrences in uses.items()]

@@ -78,7 +78,7 @@ class MultiDiGraph:
         key = len(keys)
         while key in keys:
             key += 1
-        keys[key] = dict(data)
+        keys[key] = data  # `**data` is a dict of this call's own: kept, not copied
         return key
 
     def edges(self, data: bool = False, keys: bool = False) -> Iterator[Any]:

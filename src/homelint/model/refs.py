@@ -152,6 +152,9 @@ ANY = "*"  # a namespace that cannot be known: the product may be in any namespa
 _MAX_DEPTH = 12
 
 
+_KEY = re.compile(r"[^.(\[|)]+")  # a plain key of a path
+
+
 def parse_path(text: str) -> tuple[bool, Path]:
     """(relative to the object root, segments) of `a.b.*.(c|d.e)["x.y/z"]`; a leading `/` is the root."""
     root = text.startswith("/")
@@ -181,65 +184,119 @@ def _parse_segments(text: str, pos: int, stop: str) -> tuple[Path, int]:
             segments.append(text[pos + 1 : close].strip("\"'"))
             pos = close + 1
         else:
-            match = re.compile(r"[^.(\[|)]+").match(text, pos)
+            match = _KEY.match(text, pos)
             assert match is not None, text
             segments.append(match.group())
             pos = match.end()
     return tuple(segments), pos
 
 
-def walk(data: Any, path: Path, at: FieldPath = (), depth: int = 0, holder: Any = None) -> Iterator[tuple[Any, FieldPath, Any]]:
-    """(value, field path, the mapping holding it) of every match of `path` in `data`."""
-    index = 0
-    while index < len(path):  # plain keys without recursion: most of every path
+def walk(data: Any, path: Path, at: FieldPath = (), depth: int = 0, holder: Any = None) -> list[tuple[Any, FieldPath, Any]]:
+    """(value, field path, the mapping holding it) of every match of `path` in `data`, in document
+    order (alternatives in their order at the point they are reached)."""
+    found: list[tuple[Any, FieldPath, Any]] = []
+    _walk(data, path, 0, at, depth, holder, found)
+    return found
+
+
+def _walk(
+    data: Any, path: Path, index: int, at: FieldPath, depth: int, holder: Any, found: list[tuple[Any, FieldPath, Any]]
+) -> None:
+    """walk from `path[index]` on, appending to `found` (a list, not nested generators: a match
+    deep in a document is handed up no level at a time)."""
+    end, start = len(path), index
+    while index < end:  # plain keys without recursion: most of every path
         head = path[index]
-        if not isinstance(head, str) or head in ("*", "**"):
+        if type(head) is not str or head == "*" or head == "**":
             break
         if not isinstance(data, dict) or head not in data:
             return
-        holder, data, at = data, data[head], (*at, head)
+        holder, data = data, data[head]
         index += 1
-    if index == len(path):
-        yield data, at, holder
+    if index > start:
+        at = at + path[start:index]  # the keys just followed (one tuple, not one per key)
+    if index == end:
+        found.append((data, at, holder))
         return
-    head, rest = path[index], path[index + 1 :]
-    if isinstance(head, tuple):
+    head = path[index]
+    if type(head) is tuple:
+        rest = path[index + 1 :]
         for alternative in head:
-            yield from walk(data, alternative + rest, at, depth, holder)
+            first = alternative[0] if alternative else None
+            if type(first) is not str or first in ("*", "**") or (isinstance(data, dict) and first in data):
+                _walk(data, alternative + rest, 0, at, depth, holder, found)
     elif head == "**":
-        if rest and isinstance(rest[0], str) and rest[0] not in ("*", "**"):
-            key, tail = rest[0], rest[1:]  # the common case, `**.existingClaim`: find the holders directly
-            for found, where in _holders(data, key, at, depth):
-                yield from walk(found[key], tail, (*where, key), depth + 1, found)
+        after = index + 1
+        if after < end and type(path[after]) is str and path[after] not in ("*", "**"):
+            key = path[after]  # the common case, `**.existingClaim`: find the holders directly
+            for mapping, where in _holders(data, key, at, depth):
+                _walk(mapping[key], path, after + 1, (*where, key), depth + 1, mapping, found)
             return
-        yield from walk(data, rest, at, depth, holder)
+        _walk(data, path, after, at, depth, holder, found)
         if depth < _MAX_DEPTH:
             for child_key, child in _children(data):
-                yield from walk(child, path[index:], (*at, child_key), depth + 1, data)
-    else:  # "*"
-        for child_key, child in _children(data):
-            yield from walk(child, rest, (*at, child_key), depth + 1, data)
+                _walk(child, path, index, (*at, child_key), depth + 1, data, found)
+    else:  # "*": when what follows starts with plain keys, only the items with one of them are entered
+        after = index + 1
+        want = _first_keys(path[after]) if after < end else None
+        if isinstance(data, dict):
+            for key, child in data.items():
+                if want is None or (isinstance(child, dict) and not want.isdisjoint(child)):
+                    _walk(child, path, after, (*at, str(key)), depth + 1, data, found)
+        elif isinstance(data, list):
+            for i, child in enumerate(data):
+                if want is None or (isinstance(child, dict) and not want.isdisjoint(child)):
+                    _walk(child, path, after, (*at, i), depth + 1, data, found)
 
 
-def _holders(data: Any, key: str, at: FieldPath, depth: int) -> Iterator[tuple[dict[str, Any], FieldPath]]:
-    """Every mapping at or under `data` (at most _MAX_DEPTH deeper) that has `key`, in document order."""
-    stack: list[tuple[Any, FieldPath, int]] = [(data, at, depth)]
-    while stack:
-        node, where, level = stack.pop()
+@cache
+def _first_keys(segment: Segment) -> frozenset[str] | None:
+    """The keys a match of `segment` must start with (a plain key, or the first plain key of every
+    alternative); None if it may start anywhere (`*`, `**`, an empty alternative)."""
+    if type(segment) is str:
+        return None if segment in ("*", "**") else frozenset((segment,))
+    keys: set[str] = set()
+    for alternative in segment:
+        first = _first_keys(alternative[0]) if alternative else None
+        if first is None:
+            return None
+        keys |= first
+    return frozenset(keys)
+
+
+def _holders(data: Any, key: str, at: FieldPath, depth: int) -> list[tuple[dict[str, Any], FieldPath]]:
+    """Every mapping at or under `data` (at most _MAX_DEPTH deeper) that has `key`, in document order.
+    The path is kept as one list, made a tuple only for a mapping found (most are not)."""
+    found: list[tuple[dict[str, Any], FieldPath]] = []
+    trail = list(at)
+
+    def visit(node: Any, level: int) -> None:
         if isinstance(node, dict):
             if key in node:
-                yield node, where
+                found.append((node, tuple(trail)))
             if level < _MAX_DEPTH:
-                stack.extend((v, (*where, str(k)), level + 1) for k, v in reversed(node.items()) if isinstance(v, dict | list))
+                for k, v in node.items():
+                    if isinstance(v, dict | list):
+                        trail.append(str(k))
+                        visit(v, level + 1)
+                        trail.pop()
         elif isinstance(node, list) and level < _MAX_DEPTH:
-            stack.extend((v, (*where, i), level + 1) for i, v in reversed(list(enumerate(node))) if isinstance(v, dict | list))
+            for i, v in enumerate(node):
+                if isinstance(v, dict | list):
+                    trail.append(i)
+                    visit(v, level + 1)
+                    trail.pop()
+
+    visit(data, depth)
+    return found
 
 
-def _children(data: Any) -> Iterator[tuple[str | int, Any]]:
+def _children(data: Any) -> list[tuple[str | int, Any]]:
     if isinstance(data, dict):
-        yield from ((str(k), v) for k, v in data.items())
-    elif isinstance(data, list):
-        yield from enumerate(data)
+        return [(str(k), v) for k, v in data.items()]
+    if isinstance(data, list):
+        return list(enumerate(data))
+    return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,14 +307,33 @@ class Condition:
     not_values: tuple[Any, ...] | None = None  # `not_in`: present and none of these
     present: bool | None = None
     text: str = ""
+    plain: bool = False  # the path is plain keys only: at most one value, read without walk
 
     def holds(self, item: Any, root: Any) -> bool:
-        found = [v for v, _, _ in walk(root if self.root else item, self.path)]
+        data = root if self.root else item
+        if self.plain:
+            found = []
+            for key in self.path:
+                if not isinstance(data, dict) or key not in data:
+                    break
+                data = data[key]
+            else:
+                found = [data]
+        else:
+            found = [v for v, _, _ in walk(data, self.path)]
         if self.present is not None and bool(found) != self.present:
             return False
         if self.values is not None and not any(_scalar_in(v, self.values) for v in found):
             return False
         return not (self.not_values is not None and not any(not _scalar_in(v, self.not_values) for v in found))
+
+
+def _conditions_hold(when: tuple[Condition, ...], unless: tuple[Condition, ...], item: Any, root: Any) -> bool:
+    """Every `when` holds and no `unless` does (most rows have neither: no generator is made for them)."""
+    for condition in when:
+        if not condition.holds(item, root):
+            return False
+    return not any(condition.holds(item, root) for condition in unless) if unless else True
 
 
 def _scalar_in(value: Any, values: tuple[Any, ...]) -> bool:
@@ -276,7 +352,8 @@ def _conditions(raw: Any) -> tuple[Condition, ...]:
             text = f"`{item['field']}` is set to other than {' or '.join(str(v) for v in not_values)}"
         else:
             text = f"`{item['field']}` is {'set' if item.get('present') else 'not set'}"
-        out.append(Condition(root, path, values, not_values, item.get("present"), text))
+        plain = all(type(segment) is str and segment not in ("*", "**") for segment in path)
+        out.append(Condition(root, path, values, not_values, item.get("present"), text, plain))
     return tuple(out)
 
 
@@ -527,7 +604,7 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                 _, path = product.each
                 items = [(v, at, str(at[-1]) if at else "") for v, at, _ in walk(root, path)]
             for item, at, key in items:
-                if not all(c.holds(item, root) for c in product.when) or any(c.holds(item, root) for c in product.unless):
+                if not _conditions_hold(product.when, product.unless, item, root):
                     continue
                 scope = {**own, "key": key}
                 names: list[tuple[str, FieldPath | None]] = []
@@ -584,8 +661,6 @@ def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
         if row.match.chart is not None and not row.match.matches(obj):
             continue
         if row.pods == "find":
-            if _has_pod_row(obj) or obj.group.endswith("toolkit.fluxcd.io") or obj.group == "fluxcd.controlplane.io":
-                continue
             bases = [(("spec", *at), pod) for at, pod in _find_pods(spec, (), 0)]
         else:
             paths: tuple[Path, ...] = row.pods if isinstance(row.pods, tuple) else ()
@@ -601,7 +676,7 @@ def _uses(ref: Reference, data: Any, base: FieldPath, root: Any, variables: dict
     for value, at, holder in walk(data, ref.path):
         if not isinstance(value, str) or not value:
             continue
-        if not all(c.holds(holder, root) for c in ref.when) or any(c.holds(holder, root) for c in ref.unless):
+        if not _conditions_hold(ref.when, ref.unless, holder, root):
             continue
         namespace: str | None = variables["namespace"]
         if ref.namespace is not None:
@@ -611,10 +686,6 @@ def _uses(ref: Reference, data: Any, base: FieldPath, root: Any, variables: dict
         yield Use(ref.kind, value, namespace, (*base, *at), optional, ref.flags, row)
 
 
-def _has_pod_row(obj: K8sObject) -> bool:
-    return any(row.pods != "find" and row.pods for row in _consumer_rows(obj.group, obj.kind))
-
-
 @cache
 def _producer_rows(group: str, kind: str) -> tuple[ProducerRow, ...]:
     return tuple(row for row in tables().producers if row.match.accepts(group, kind))
@@ -622,7 +693,16 @@ def _producer_rows(group: str, kind: str) -> tuple[ProducerRow, ...]:
 
 @cache
 def _consumer_rows(group: str, kind: str) -> tuple[ConsumerRow, ...]:
-    return tuple(row for row in tables().consumers if row.match.accepts(group, kind))
+    """The consumer rows of a kind; the `find` row (pod specs of custom resources) only for a kind
+    no row names its pod specs for, and not for Flux's own kinds."""
+    rows = tuple(row for row in tables().consumers if row.match.accepts(group, kind))
+    if (
+        any(row.pods != "find" and row.pods for row in rows)
+        or group.endswith("toolkit.fluxcd.io")
+        or group == "fluxcd.controlplane.io"
+    ):
+        rows = tuple(row for row in rows if row.pods != "find")
+    return rows
 
 
 def _find_pods(data: Any, at: FieldPath, depth: int) -> Iterator[tuple[FieldPath, dict[str, Any]]]:

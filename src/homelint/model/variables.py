@@ -70,6 +70,16 @@ def source_keys(obj: K8sObject) -> dict[str, str]:
     return keys
 
 
+def _keys_of(repo: Repo, obj: K8sObject) -> dict[str, str]:
+    """source_keys, once per object and run (every Kustomization of a cluster reads the same
+    ConfigMaps and Secrets)."""
+    memo: dict[int, tuple[K8sObject, dict[str, str]]] = repo.memo("variables.source_keys", dict)
+    found = memo.get(id(obj))
+    if found is None or found[0] is not obj:
+        found = memo[id(obj)] = (obj, source_keys(obj))
+    return found[1]
+
+
 def find_sources(repo: Repo, kind: str, name: str, namespace: str, cluster: str | None = None) -> list[K8sObject]:
     """The ConfigMap/Secret `name` as applied in `namespace` (one object may be applied in many;
     those of the referrer's own cluster when it applies one), else the copies no Kustomization
@@ -113,7 +123,7 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
             result.sources.append(source)
             found: dict[str, str] = {}
             for obj in source.objects:  # the union of every copy's keys; the first copy's value
-                for key, value in source_keys(obj).items():
+                for key, value in _keys_of(repo, obj).items():
                     found.setdefault(key, value)
             result.values.update(found)
             result.origin.update(dict.fromkeys(found, f"{kind} {ref['name']}"))
