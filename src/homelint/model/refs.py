@@ -624,21 +624,6 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                             yield Made(product.kind, name, namespace, where or ("metadata", "name"), row.id)
 
 
-def produced_secrets(obj: K8sObject) -> Iterator[tuple[str, FieldPath]]:
-    """(name, field) of each Secret `obj` makes in its own namespace (asked once per object and
-    substituteFrom source: remembered)."""
-    found = _SECRETS_MADE.get(id(obj))
-    if found is None or found[0] is not obj:
-        if len(_SECRETS_MADE) > 100_000:  # a long-lived process reading many repositories
-            _SECRETS_MADE.clear()
-        made = products_of(obj, {"namespace": obj.namespace or "default"})
-        found = _SECRETS_MADE[id(obj)] = (obj, [(m.name, m.field) for m in made if m.kind == "Secret"])
-    yield from found[1]
-
-
-_SECRETS_MADE: dict[int, tuple[K8sObject, list[tuple[str, FieldPath]]]] = {}
-
-
 @dataclass(frozen=True, slots=True)
 class Use:
     """One reference by the consumer table: kind (Secret ...), name, namespace (None: unknown, not
