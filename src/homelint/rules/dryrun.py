@@ -297,11 +297,13 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             unknowable[ks.key] = namespace_unknowable(ctx, ks)
         if unknowable[ks.key]:
             continue
-        wanted: list[tuple[str, K8sObject | None, str, tuple[Any, ...]]] = []
+        # (namespace, where it is set: None for where the object's namespace comes from, which
+        # is looked up only when the namespace is missing)
+        wanted: list[tuple[str, tuple[K8sObject | None, str, tuple[Any, ...]] | None]] = []
         if applied.namespace and (known_namespaced(obj) or (obj.namespace and not cluster_scoped(obj))):
             ns = _resolved(applied.namespace, ks, ctx)
             if ns is not None:
-                wanted.append((ns, *_namespace_origin(ctx, applied)))
+                wanted.append((ns, None))
         if obj.kind == "HelmRelease":
             spec = obj.spec
             install = spec.get("install")
@@ -310,10 +312,11 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             if isinstance(target, str) and target and not creates:
                 ns = _resolved(target, ks, ctx)
                 if ns is not None:
-                    wanted.append((ns, obj, obj.path, ("spec", "targetNamespace")))
-        for ns, origin, path, keys in wanted:
+                    wanted.append((ns, (obj, obj.path, ("spec", "targetNamespace"))))
+        for ns, place in wanted:
             if exists(ns):
                 continue
+            origin, path, keys = place if place is not None else _namespace_origin(ctx, applied)
             groups[ns].append(applied)
             where = f"{origin.doc}:{'.'.join(map(str, keys))}" if origin is not None else ".".join(map(str, keys))
             places[ns].setdefault((path, where), (origin, path, keys, ks))
