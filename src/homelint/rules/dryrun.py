@@ -1051,18 +1051,28 @@ def _hl601_fields(api_version: str, kind: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _values_at(data: Any, path: tuple[str, ...], prefix: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    if not path:
-        yield prefix, data
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(data, list):
-            for index, item in enumerate(data):
-                yield from _values_at(item, rest, (*prefix, index))
-        return
-    if isinstance(data, dict) and head in data:
-        yield from _values_at(data[head], rest, (*prefix, head))
+def _values_at(data: Any, path: tuple[str, ...]) -> list[tuple[tuple[Any, ...], Any]]:
+    """(keys, value) of every value at `path` in document order ("*": each item of a list); one
+    level at a time, as most paths end at the first missing key."""
+    if "*" not in path:  # most paths: at most one value
+        for key in path:
+            if not isinstance(data, dict) or key not in data:
+                return []
+            data = data[key]
+        return [(path, data)]
+    found: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    for head in path:
+        deeper: list[tuple[tuple[Any, ...], Any]] = []
+        for keys, node in found:
+            if head == "*":
+                if isinstance(node, list):
+                    deeper.extend(((*keys, index), item) for index, item in enumerate(node))
+            elif isinstance(node, dict) and head in node:
+                deeper.append(((*keys, head), node[head]))
+        if not deeper:
+            return deeper
+        found = deeper
+    return found
 
 
 def _duration_hint(value: str) -> str:
@@ -1085,8 +1095,9 @@ def invalid_flux_value(ctx: Context) -> Iterator[Finding]:
             continue
         covered = _hl601_fields(obj.api_version, obj.kind)
         for path, rule in fields:
-            dotted = ".".join(path)
-            for keys, value in _values_at(obj.data, path):
+            found = _values_at(obj.data, path)
+            dotted = ".".join(path) if found else ""
+            for keys, value in found:
                 if value is None or (isinstance(value, str) and "${" in value):
                     continue
                 if isinstance(rule, str):  # a duration
