@@ -376,8 +376,16 @@ def _string_map(value: Any) -> dict[str, str]:
     return {str(k): "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
 
 
-def _build_view(ctx: Context, directory: str, extra: list[tuple[K8sObject, str | None]] | None = None) -> BuildView:
-    """What kustomize sees when it runs the patches of the kustomization in `directory`."""
+Candidates = dict[tuple[int, str | None, bool], Candidate]  # by object, namespace, relabelled
+
+
+def _build_view(
+    ctx: Context, directory: str, extra: list[tuple[K8sObject, str | None]] | None = None, known: Candidates | None = None
+) -> BuildView:
+    """What kustomize sees when it runs the patches of the kustomization in `directory`. `known`
+    shares candidates between the views of one check (an object is in the view of every build that
+    includes it); a candidate is not to be changed."""
+    known = {} if known is None else known
     flux = ctx.flux
     kdirs = ctx.repo.kustomize_dirs
     built = flux.build(directory)
@@ -403,9 +411,10 @@ def _build_view(ctx: Context, directory: str, extra: list[tuple[K8sObject, str |
                         Candidate(None, "", "v1", kind, {item["name"]}, {ns or kd.namespace or "default"}, None, None)
                     )
     for obj, ns in [*built.objects, *(extra or [])]:
-        meta = obj.metadata
-        view.candidates.append(
-            Candidate(
+        candidate = known.get((id(obj), ns, relabels))
+        if candidate is None:
+            meta = obj.metadata
+            candidate = known[id(obj), ns, relabels] = Candidate(
                 obj,
                 obj.group,
                 obj.version,
@@ -415,7 +424,7 @@ def _build_view(ctx: Context, directory: str, extra: list[tuple[K8sObject, str |
                 None if relabels else _string_map(meta.get("labels")),
                 None if relabels else _string_map(meta.get("annotations")),
             )
-        )
+        view.candidates.append(candidate)
     return view
 
 
@@ -653,13 +662,14 @@ def patches(ctx: Context) -> Iterator[Finding]:
             by_path[ks.path].append(ks)
     includers = _includers(ctx)
     views: dict[str, BuildView] = {}
+    known: Candidates = {}
 
     def view_of(directory: str) -> BuildView:
         if directory not in views:
             extra: list[tuple[K8sObject, str | None]] = []
             for ks in by_path.get(directory, []):  # spec.components join the kustomization at spec.path
                 extra.extend((a.obj, a.namespace) for a in ks.applied)
-            views[directory] = _build_view(ctx, directory, extra)
+            views[directory] = _build_view(ctx, directory, extra, known)
         return views[directory]
 
     for directory, kd in sorted(repo.kustomize_dirs.items()):
@@ -703,7 +713,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
         found = flux_patches(ctx, ks)
         if not found:
             continue
-        view = _build_view(ctx, ks.path, [(a.obj, a.namespace) for a in ks.applied])
+        view = _build_view(ctx, ks.path, [(a.obj, a.namespace) for a in ks.applied], known)
         for patch in found:
             verdict = _judge(ctx, patch, view, f"spec.patches of {ks.label}")
             if verdict is None:
