@@ -910,6 +910,23 @@ def _substitute_values(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
         )
 
 
+def _placeholder_labels(obj: K8sObject) -> list[tuple[tuple[str, ...], str, str]]:
+    """(map keys, name, value) of each label or annotation whose value starts with `${`."""
+    found: list[tuple[tuple[str, ...], str, str]] = []
+    meta = obj.data.get("metadata")
+    if not isinstance(meta, dict):
+        return found
+    for keys in STRING_MAPS[:2]:  # metadata.labels, metadata.annotations
+        values = meta.get(keys[1])
+        if isinstance(values, dict):
+            found.extend(
+                (keys, name, value)
+                for name, value in values.items()
+                if isinstance(value, str) and value.startswith("${") and "}" in value
+            )
+    return found
+
+
 def _substituted_labels(ctx: Context) -> Iterator[Finding]:
     """A plain (unquoted) `${VAR}` label/annotation value whose substituted text is a YAML number or
     boolean: Flux substitutes the YAML text, so the value stops being a string (SEMANTICS 1.7)."""
@@ -923,35 +940,32 @@ def _substituted_labels(ctx: Context) -> Iterator[Finding]:
         variables = None
         for applied in ks.applied:
             obj = applied.obj
-            if obj.is_sops or substitution_disabled(obj.data):
+            if obj.is_sops:
                 continue
-            for keys in STRING_MAPS[:2]:
-                values = dig(obj.data, keys)
-                if not isinstance(values, dict):
+            placeholders = _placeholder_labels(obj)
+            if not placeholders or substitution_disabled(obj.data):
+                continue
+            for keys, name, value in placeholders:
+                node = repo.positions.node(obj.path, obj.doc, (*keys, name))
+                if node is None or getattr(node, "style", None):
+                    continue  # quoted in the file: stays a string after substitution
+                if variables is None:
+                    variables = variables_of(repo, ks).values
+                text = resolve(value, variables)
+                if not text or text.startswith("\0"):
                     continue
-                for name, value in values.items():
-                    if not isinstance(value, str) or not value.startswith("${") or "}" not in value:
-                        continue
-                    node = repo.positions.node(obj.path, obj.doc, (*keys, name))
-                    if node is None or getattr(node, "style", None):
-                        continue  # quoted in the file: stays a string after substitution
-                    if variables is None:
-                        variables = variables_of(repo, ks).values
-                    text = resolve(value, variables)
-                    if not text or text.startswith("\0"):
-                        continue
-                    kind = _yaml_type(text)
-                    if kind is None or (id(obj), ".".join(keys), name) in seen:
-                        continue
-                    seen.add((id(obj), ".".join(keys), name))
-                    yield ctx.at(
-                        "HL604",
-                        obj,
-                        (*keys, name),
-                        f"{'.'.join(keys)}.{name} is an unquoted {value}, which {ks.label} substitutes with "
-                        f"'{text}': the value becomes {kind}, not a string, and the apply fails",
-                        fix=f'quote it in the manifest: {name}: "{value}"',
-                    )
+                kind = _yaml_type(text)
+                if kind is None or (id(obj), ".".join(keys), name) in seen:
+                    continue
+                seen.add((id(obj), ".".join(keys), name))
+                yield ctx.at(
+                    "HL604",
+                    obj,
+                    (*keys, name),
+                    f"{'.'.join(keys)}.{name} is an unquoted {value}, which {ks.label} substitutes with "
+                    f"'{text}': the value becomes {kind}, not a string, and the apply fails",
+                    fix=f'quote it in the manifest: {name}: "{value}"',
+                )
 
 
 # --- HL605 invalid-flux-value ---------------------------------------------------------------------
