@@ -18,7 +18,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -693,19 +693,30 @@ def _other_kind(url: str, data: Any) -> str | None:
     the layout of datreeio's catalog and the sites built from it): one finding, not a page of errors.
     Only another kind or group counts: a schema of an older version of the same kind (a comment not
     updated after a migration) is validated as declared."""
-    parts = urlsplit(url).path.split("/")
-    match = _CATALOG_FILE.match(parts[-1]) if parts else None
-    if match is None or not isinstance(data, dict):
+    named_file = _catalog_file(url)
+    if named_file is None or not isinstance(data, dict):
         return None
     kind, api = data.get("kind"), data.get("apiVersion")
     if not isinstance(kind, str) or not isinstance(api, str):
         return None
     group = api.rpartition("/")[0]
-    folder = parts[-2] if len(parts) >= 2 and "." in parts[-2] else None  # no group folder: only the kind is known
-    if kind.lower() == match["kind"] and (folder is None or folder == group):
+    file_kind, version, folder = named_file
+    if kind.lower() == file_kind and (folder is None or folder == group):
         return None
-    named = f"{match['kind']} schema" + (f" ({folder}/{match['version']})" if folder else f" ({match['version']})")
+    named = f"{file_kind} schema" + (f" ({folder}/{version})" if folder else f" ({version})")
     return f"the $schema comment names the {named}, but the document's kind is {kind} ({api})"
+
+
+@lru_cache(maxsize=4096)
+def _catalog_file(url: str) -> tuple[str, str, str | None] | None:
+    """(kind, version, group folder or None) of a CRD-catalog schema URL; None for another URL
+    (read once per URL: a repository names a few dozen in hundreds of comments)."""
+    parts = urlsplit(url).path.split("/")
+    match = _CATALOG_FILE.match(parts[-1]) if parts else None
+    if match is None:
+        return None
+    folder = parts[-2] if len(parts) >= 2 and "." in parts[-2] else None  # no group folder: only the kind is known
+    return match["kind"], match["version"], folder
 
 
 def _short(url: str) -> str:
