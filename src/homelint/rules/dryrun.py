@@ -17,11 +17,12 @@ and `repo.kustomize_dirs`; what the model does not expose it computes here:
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -364,10 +365,27 @@ class Candidate:
     annotations: dict[str, str] | None
 
 
-@dataclass
 class BuildView:
-    candidates: list[Candidate] = field(default_factory=list)
-    opaque: bool = False  # holds objects no static reading sees (remote bases, plugins)
+    """What the patches of one build see: whether it holds objects no static reading sees (remote
+    bases, plugins), and its candidates, made as a patch asks for them (a cluster's build holds
+    hundreds of objects, and a patch mostly matches one of the first)."""
+
+    def __init__(self, opaque: bool = False, candidates: Iterable[Candidate] = ()) -> None:
+        self.opaque = opaque
+        self._made: list[Candidate] = []
+        self._rest = iter(candidates)
+
+    def candidates(self) -> Iterator[Candidate]:
+        """Every candidate, in build order."""
+        index = 0
+        while True:
+            if index == len(self._made):
+                made = next(self._rest, None)
+                if made is None:
+                    return
+                self._made.append(made)
+            yield self._made[index]
+            index += 1
 
 
 def _string_map(value: Any) -> dict[str, str]:
@@ -389,17 +407,17 @@ def _build_view(
     flux = ctx.flux
     kdirs = ctx.repo.kustomize_dirs
     built = flux.build(directory)
-    view = BuildView()
-    relabels = False
+    opaque = relabels = False
+    generated: list[Candidate] = []
     for d in sorted(built.dirs):
         kd = kdirs.get(d)
         if kd is None:
             continue
         data = kd.data
         if any(data.get(k) for k in ("generators", "transformers", "helmCharts", "namePrefix", "nameSuffix")):
-            view.opaque = True
+            opaque = True
         if any(e.kind in ("resources", "components") and (is_remote(e.value) or "${" in e.value) for e in kd.entries):
-            view.opaque = True
+            opaque = True
         if any(data.get(k) for k in ("commonLabels", "labels", "commonAnnotations")):
             relabels = True
         for gen_key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
@@ -407,25 +425,29 @@ def _build_view(
             for item in items if isinstance(items, list) else []:
                 if isinstance(item, dict) and isinstance(item.get("name"), str):
                     ns = item.get("namespace") if isinstance(item.get("namespace"), str) else None
-                    view.candidates.append(
+                    generated.append(
                         Candidate(None, "", "v1", kind, {item["name"]}, {ns or kd.namespace or "default"}, None, None)
                     )
-    for obj, ns in [*built.objects, *(extra or [])]:
-        candidate = known.get((id(obj), ns, relabels))
-        if candidate is None:
-            meta = obj.metadata
-            candidate = known[id(obj), ns, relabels] = Candidate(
-                obj,
-                obj.group,
-                obj.version,
-                obj.kind,
-                {obj.name},
-                {obj.namespace or "default", ns or "default"},
-                None if relabels else _string_map(meta.get("labels")),
-                None if relabels else _string_map(meta.get("annotations")),
-            )
-        view.candidates.append(candidate)
-    return view
+    applied = [*built.objects, *(extra or [])]
+
+    def objects() -> Iterator[Candidate]:
+        for obj, ns in applied:
+            candidate = known.get((id(obj), ns, relabels))
+            if candidate is None:
+                meta = obj.metadata
+                candidate = known[id(obj), ns, relabels] = Candidate(
+                    obj,
+                    obj.group,
+                    obj.version,
+                    obj.kind,
+                    {obj.name},
+                    {obj.namespace or "default", ns or "default"},
+                    None if relabels else _string_map(meta.get("labels")),
+                    None if relabels else _string_map(meta.get("annotations")),
+                )
+            yield candidate
+
+    return BuildView(opaque, itertools.chain(generated, objects()))
 
 
 _SELECTOR_TERM = re.compile(
@@ -618,11 +640,11 @@ def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tup
         if ids is None:
             return None
         for kind, name in ids:
-            if "${" in name and not any("${" in n for c in view.candidates for n in c.names):
+            if "${" in name and not any("${" in n for c in view.candidates() for n in c.names):
                 continue  # names are compared before substitution; a templated patch name is unusual
-            if any(c.kind == kind and name in c.names for c in view.candidates):
+            if any(c.kind == kind and name in c.names for c in view.candidates()):
                 continue
-            same_kind = sorted({n for c in view.candidates if c.kind == kind for n in c.names})
+            same_kind = sorted({n for c in view.candidates() if c.kind == kind for n in c.names})
             hint = _nearest(name, same_kind) if same_kind else f"; the build has no {kind} at all"
             return (
                 "HL114",
@@ -631,7 +653,7 @@ def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tup
                 "fix the kind/metadata.name of the patch, add the object to the build, or give the patch a target:",
             )
         return None
-    if any(target_matches(patch.target, c) for c in view.candidates):
+    if any(target_matches(patch.target, c) for c in view.candidates()):
         return None
     shown = ", ".join(f"{k}={v}" for k, v in patch.target.items() if isinstance(v, str) and v)
     return (
@@ -684,12 +706,8 @@ def patches(ctx: Context) -> Iterator[Finding]:
             ]
             if not homes:
                 continue
-            merged = BuildView()
-            for home in sorted(set(homes)):
-                v = view_of(home)
-                merged.opaque |= v.opaque
-                merged.candidates.extend(v.candidates)
-            view = merged
+            including = [view_of(home) for home in sorted(set(homes))]
+            view = BuildView(any(v.opaque for v in including), itertools.chain.from_iterable(v.candidates() for v in including))
         else:
             view = view_of(directory)
         for patch in found:
