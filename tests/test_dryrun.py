@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from homelint.rules.dryrun import Candidate, selector_matches, target_matches
+from homelint.rules.dryrun import BuildView, Candidate, _values_at, selector_matches, target_matches
 
 from .conftest import FIXTURES
 
@@ -189,6 +189,52 @@ def test_hl605_durations(repo, check_json, field, value, fires):
     text = (FIXTURES / good / path).read_text().replace("  interval: 24h", f"  {field}: {value!r}".replace("'", '"'))
     found = rules_of(check_json(repo({path: text}, base=good))[1], "HL605")
     assert bool(found) is fires, found
+
+
+def test_a_build_view_gives_every_candidate_in_build_order_however_far_a_patch_looked_before():
+    made = []
+
+    def candidates():
+        for name in ("a", "b", "c"):
+            made.append(name)
+            yield Candidate(None, "", "v1", "ConfigMap", {name}, {"default"}, {}, {})
+
+    view = BuildView(False, candidates())
+    first = view.candidates()
+    assert next(first).names == {"a"} and made == ["a"]  # a patch that matched the first looked no further
+    second = view.candidates()
+    assert [next(second).names, next(second).names] == [{"a"}, {"b"}]
+    assert [c.names for c in first] == [{"b"}, {"c"}]
+    assert [c.names for c in view.candidates()] == [{"a"}, {"b"}, {"c"}]
+    assert made == ["a", "b", "c"]  # each made once
+
+
+@pytest.mark.parametrize(
+    ("path", "found"),
+    [
+        (("spec", "interval"), [(("spec", "interval"), "1h")]),
+        (("spec", "timeout"), []),
+        (("spec", "interval", "deeper"), []),  # a scalar has no keys
+        (
+            ("spec", "valuesFrom", "*", "kind"),
+            [(("spec", "valuesFrom", 0, "kind"), "Secret"), (("spec", "valuesFrom", 2, "kind"), "X")],
+        ),
+        (
+            ("spec", "rows", "*", "*"),
+            [(("spec", "rows", 0, 0), "a"), (("spec", "rows", 0, 1), "b"), (("spec", "rows", 1, 0), "c")],
+        ),
+        (("spec", "interval", "*"), []),  # not a list
+    ],
+)
+def test_hl605_reads_every_value_at_a_field_path_in_document_order(path, found):
+    data = {
+        "spec": {
+            "interval": "1h",
+            "valuesFrom": [{"kind": "Secret"}, {"name": "no-kind"}, {"kind": "X"}],
+            "rows": [["a", "b"], ["c"]],
+        }
+    }
+    assert _values_at(data, path) == found
 
 
 def test_a_cached_run_notices_a_changed_bootstrap_script(repo, run):

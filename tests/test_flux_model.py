@@ -3,6 +3,13 @@ and checks that exactly the expected finding appears (SEMANTICS.md traps)."""
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from homelint.rules.wiring import _commented_out
+
 from .conftest import FIXTURES
 
 CLEAN = FIXTURES / "clean"
@@ -69,6 +76,18 @@ def test_unwired_ks_reports_commented_entry(check_json, repo):
     (hl104,) = [f for f in findings if f["rule"] == "HL104"]
     assert "commented out at kubernetes/apps/default/kustomization.yaml:9" in hl104["message"]
     assert "roots: kubernetes/flux/cluster (flux.roots in the config)" in hl104["message"]
+
+
+LINE_PARTS = st.sampled_from(["#", " ", "\t", "\u00a0", "\r", "- ", "./echo", "echo", "ks.yaml", "a#b", "\n"])
+
+
+@given(st.lists(LINE_PARTS, max_size=12).map("".join), st.sampled_from(["./echo", "echo/ks.yaml", "#", "a"]))
+def test_a_commented_out_entry_is_the_first_comment_line_naming_it(text, name):
+    """A line whose first non-space character is `#` and that names the entry after it: the
+    definition `^\\s*#.*NAME`, line by line."""
+    definition = re.compile(r"^\s*#.*" + re.escape(name))
+    first = next((n for n, line in enumerate(text.split("\n"), 1) if definition.match(line)), 0)
+    assert _commented_out(text, name) == first
 
 
 def test_literal_placeholders_without_post_build(check_json, repo):

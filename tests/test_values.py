@@ -165,6 +165,26 @@ def test_a_schema_not_in_the_store_is_one_note_never_a_finding(run, repo):
     ]
 
 
+def test_schema_comments_naming_one_missing_schema_are_one_note_and_ignored_ones_none(run, repo):
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\ndata:\n  a: b\n"
+    missing = "https://schemas.example.test/configmap.json"
+    skipped = "https://skipped.example.test/configmap.json"
+    root = repo(
+        {
+            ".homelint.yaml": "schemas:\n  ignore: ['https://skipped.example.test/*']\n",
+            "a.yaml": f"# yaml-language-server: $schema={missing}\n" + cm.format("a"),
+            "b.yaml": f"# yaml-language-server: $schema={skipped}\n{cm.format('b')}---\n"
+            f"# yaml-language-server: $schema={missing}\n{cm.format('c')}",
+            "c/d.yaml": f"# yaml-language-server: $schema={missing}\n" + cm.format("d"),
+        }
+    )
+    result = run("check", str(root), "--no-cache", "--select", "HL806", "--fail-level", "info", "--color", "never")
+    notes = [line for line in result.output.splitlines() if line.startswith("note: schema not in the store")]
+    assert notes == [
+        f"note: schema not in the store: {missing} (needed at a.yaml:1 and 2 more places); run homelint schemas pull"
+    ]
+
+
 def test_schema_paths_stay_inside_the_repository_unless_the_config_is_the_users_own(run, repo, tmp_path):
     outside = tmp_path / "elsewhere"
     shutil.copytree(FIXTURES / "rules/HL801/bad/schemas/echo-server", outside)

@@ -200,7 +200,15 @@ def _within(finding: Finding, limits: list[str]) -> bool:
     return any(finding.path == lim or finding.path.startswith(lim + "/") for lim in limits)
 
 
-PARALLEL_CHECKS_MIN_OBJECTS = 500  # smaller repositories check faster than a fork costs
+# Below this, the checks run faster in this process than shared with a forked child: the child and
+# this process each copy the pages of the model they touch (refcounts), which costs ~80 ms of CPU on
+# gavinmcfall's 1,064 objects, as much as the ~130 ms of checks it would halve (on 2 idle cores the
+# wall time breaks even, on a loaded machine it doubles). At 4x (4,256 objects) the copying is ~12%
+# of the checks' CPU, so sharing them should pay on idle cores (an estimate: not measured idle).
+PARALLEL_CHECKS_MIN_OBJECTS = 3000
+# From this size on the graph is built before the first check rather than by the first that asks
+# (a run with the default rules always asks; HOMELINT_TIMINGS then shows the checks without it).
+GRAPH_FIRST_MIN_OBJECTS = 500
 
 
 def collect(
@@ -219,8 +227,8 @@ def collect(
     runs = [unit for unit in builtin_checks() if any(r in rules and r in wanted for r in unit.rules)]
     runs.append(Check(tuple(r for r, meta in rules.items() if meta.declarative), lambda ctx: _declarative(ctx, wanted)))
     parallel = len(repo.objects) >= PARALLEL_CHECKS_MIN_OBJECTS
-    if parallel:
-        _ = repo.graph  # built once, before the fork: most checks query it
+    if parallel or len(repo.objects) >= GRAPH_FIRST_MIN_OBJECTS:
+        _ = repo.graph  # built once, before any check (and the fork): most checks query it
 
     def run(index: int) -> tuple[list[tuple[Any, ...]], dict[str, Any], list[str], list[str]]:
         repo.positions.added = {}

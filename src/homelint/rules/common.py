@@ -34,13 +34,18 @@ def has_flux(ctx: Context) -> bool:
 
 
 def manifest_objects(ctx: Context) -> list[K8sObject]:
-    """Objects Flux applies; every object when the repo has no Flux entry point at all."""
-    if not has_flux(ctx):
-        return list(ctx.repo.objects)
-    seen: dict[int, K8sObject] = {}
-    for applied in ctx.flux.applied:
-        seen.setdefault(id(applied.obj), applied.obj)
-    return list(seen.values())
+    """Objects Flux applies; every object when the repo has no Flux entry point at all. Made once
+    per run for the checks that ask (a new list each time: a caller may change its own)."""
+
+    def build() -> list[K8sObject]:
+        if not has_flux(ctx):
+            return list(ctx.repo.objects)
+        seen: dict[int, K8sObject] = {}
+        for applied in ctx.flux.applied:
+            seen.setdefault(id(applied.obj), applied.obj)
+        return list(seen.values())
+
+    return list(ctx.repo.memo("manifest-objects", build))
 
 
 def applied_instances(ctx: Context) -> list[Applied]:

@@ -17,11 +17,12 @@ and `repo.kustomize_dirs`; what the model does not expose it computes here:
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -297,11 +298,13 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             unknowable[ks.key] = namespace_unknowable(ctx, ks)
         if unknowable[ks.key]:
             continue
-        wanted: list[tuple[str, K8sObject | None, str, tuple[Any, ...]]] = []
+        # (namespace, where it is set: None for where the object's namespace comes from, which
+        # is looked up only when the namespace is missing)
+        wanted: list[tuple[str, tuple[K8sObject | None, str, tuple[Any, ...]] | None]] = []
         if applied.namespace and (known_namespaced(obj) or (obj.namespace and not cluster_scoped(obj))):
             ns = _resolved(applied.namespace, ks, ctx)
             if ns is not None:
-                wanted.append((ns, *_namespace_origin(ctx, applied)))
+                wanted.append((ns, None))
         if obj.kind == "HelmRelease":
             spec = obj.spec
             install = spec.get("install")
@@ -310,10 +313,11 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             if isinstance(target, str) and target and not creates:
                 ns = _resolved(target, ks, ctx)
                 if ns is not None:
-                    wanted.append((ns, obj, obj.path, ("spec", "targetNamespace")))
-        for ns, origin, path, keys in wanted:
+                    wanted.append((ns, (obj, obj.path, ("spec", "targetNamespace"))))
+        for ns, place in wanted:
             if exists(ns):
                 continue
+            origin, path, keys = place if place is not None else _namespace_origin(ctx, applied)
             groups[ns].append(applied)
             where = f"{origin.doc}:{'.'.join(map(str, keys))}" if origin is not None else ".".join(map(str, keys))
             places[ns].setdefault((path, where), (origin, path, keys, ks))
@@ -361,10 +365,27 @@ class Candidate:
     annotations: dict[str, str] | None
 
 
-@dataclass
 class BuildView:
-    candidates: list[Candidate] = field(default_factory=list)
-    opaque: bool = False  # holds objects no static reading sees (remote bases, plugins)
+    """What the patches of one build see: whether it holds objects no static reading sees (remote
+    bases, plugins), and its candidates, made as a patch asks for them (a cluster's build holds
+    hundreds of objects, and a patch mostly matches one of the first)."""
+
+    def __init__(self, opaque: bool = False, candidates: Iterable[Candidate] = ()) -> None:
+        self.opaque = opaque
+        self._made: list[Candidate] = []
+        self._rest = iter(candidates)
+
+    def candidates(self) -> Iterator[Candidate]:
+        """Every candidate, in build order."""
+        index = 0
+        while True:
+            if index == len(self._made):
+                made = next(self._rest, None)
+                if made is None:
+                    return
+                self._made.append(made)
+            yield self._made[index]
+            index += 1
 
 
 def _string_map(value: Any) -> dict[str, str]:
@@ -373,22 +394,30 @@ def _string_map(value: Any) -> dict[str, str]:
     return {str(k): "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
 
 
-def _build_view(ctx: Context, directory: str, extra: list[tuple[K8sObject, str | None]] | None = None) -> BuildView:
-    """What kustomize sees when it runs the patches of the kustomization in `directory`."""
+Candidates = dict[tuple[int, str | None, bool], Candidate]  # by object, namespace, relabelled
+
+
+def _build_view(
+    ctx: Context, directory: str, extra: list[tuple[K8sObject, str | None]] | None = None, known: Candidates | None = None
+) -> BuildView:
+    """What kustomize sees when it runs the patches of the kustomization in `directory`. `known`
+    shares candidates between the views of one check (an object is in the view of every build that
+    includes it); a candidate is not to be changed."""
+    known = {} if known is None else known
     flux = ctx.flux
     kdirs = ctx.repo.kustomize_dirs
     built = flux.build(directory)
-    view = BuildView()
-    relabels = False
+    opaque = relabels = False
+    generated: list[Candidate] = []
     for d in sorted(built.dirs):
         kd = kdirs.get(d)
         if kd is None:
             continue
         data = kd.data
         if any(data.get(k) for k in ("generators", "transformers", "helmCharts", "namePrefix", "nameSuffix")):
-            view.opaque = True
+            opaque = True
         if any(e.kind in ("resources", "components") and (is_remote(e.value) or "${" in e.value) for e in kd.entries):
-            view.opaque = True
+            opaque = True
         if any(data.get(k) for k in ("commonLabels", "labels", "commonAnnotations")):
             relabels = True
         for gen_key, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
@@ -396,24 +425,29 @@ def _build_view(ctx: Context, directory: str, extra: list[tuple[K8sObject, str |
             for item in items if isinstance(items, list) else []:
                 if isinstance(item, dict) and isinstance(item.get("name"), str):
                     ns = item.get("namespace") if isinstance(item.get("namespace"), str) else None
-                    view.candidates.append(
+                    generated.append(
                         Candidate(None, "", "v1", kind, {item["name"]}, {ns or kd.namespace or "default"}, None, None)
                     )
-    for obj, ns in [*built.objects, *(extra or [])]:
-        meta = obj.metadata
-        view.candidates.append(
-            Candidate(
-                obj,
-                obj.group,
-                obj.version,
-                obj.kind,
-                {obj.name},
-                {obj.namespace or "default", ns or "default"},
-                None if relabels else _string_map(meta.get("labels")),
-                None if relabels else _string_map(meta.get("annotations")),
-            )
-        )
-    return view
+    applied = [*built.objects, *(extra or [])]
+
+    def objects() -> Iterator[Candidate]:
+        for obj, ns in applied:
+            candidate = known.get((id(obj), ns, relabels))
+            if candidate is None:
+                meta = obj.metadata
+                candidate = known[id(obj), ns, relabels] = Candidate(
+                    obj,
+                    obj.group,
+                    obj.version,
+                    obj.kind,
+                    {obj.name},
+                    {obj.namespace or "default", ns or "default"},
+                    None if relabels else _string_map(meta.get("labels")),
+                    None if relabels else _string_map(meta.get("annotations")),
+                )
+            yield candidate
+
+    return BuildView(opaque, itertools.chain(generated, objects()))
 
 
 _SELECTOR_TERM = re.compile(
@@ -606,11 +640,11 @@ def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tup
         if ids is None:
             return None
         for kind, name in ids:
-            if "${" in name and not any("${" in n for c in view.candidates for n in c.names):
+            if "${" in name and not any("${" in n for c in view.candidates() for n in c.names):
                 continue  # names are compared before substitution; a templated patch name is unusual
-            if any(c.kind == kind and name in c.names for c in view.candidates):
+            if any(c.kind == kind and name in c.names for c in view.candidates()):
                 continue
-            same_kind = sorted({n for c in view.candidates if c.kind == kind for n in c.names})
+            same_kind = sorted({n for c in view.candidates() if c.kind == kind for n in c.names})
             hint = _nearest(name, same_kind) if same_kind else f"; the build has no {kind} at all"
             return (
                 "HL114",
@@ -619,7 +653,7 @@ def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tup
                 "fix the kind/metadata.name of the patch, add the object to the build, or give the patch a target:",
             )
         return None
-    if any(target_matches(patch.target, c) for c in view.candidates):
+    if any(target_matches(patch.target, c) for c in view.candidates()):
         return None
     shown = ", ".join(f"{k}={v}" for k, v in patch.target.items() if isinstance(v, str) and v)
     return (
@@ -650,13 +684,14 @@ def patches(ctx: Context) -> Iterator[Finding]:
             by_path[ks.path].append(ks)
     includers = _includers(ctx)
     views: dict[str, BuildView] = {}
+    known: Candidates = {}
 
     def view_of(directory: str) -> BuildView:
         if directory not in views:
             extra: list[tuple[K8sObject, str | None]] = []
             for ks in by_path.get(directory, []):  # spec.components join the kustomization at spec.path
                 extra.extend((a.obj, a.namespace) for a in ks.applied)
-            views[directory] = _build_view(ctx, directory, extra)
+            views[directory] = _build_view(ctx, directory, extra, known)
         return views[directory]
 
     for directory, kd in sorted(repo.kustomize_dirs.items()):
@@ -671,12 +706,8 @@ def patches(ctx: Context) -> Iterator[Finding]:
             ]
             if not homes:
                 continue
-            merged = BuildView()
-            for home in sorted(set(homes)):
-                v = view_of(home)
-                merged.opaque |= v.opaque
-                merged.candidates.extend(v.candidates)
-            view = merged
+            including = [view_of(home) for home in sorted(set(homes))]
+            view = BuildView(any(v.opaque for v in including), itertools.chain.from_iterable(v.candidates() for v in including))
         else:
             view = view_of(directory)
         for patch in found:
@@ -700,7 +731,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
         found = flux_patches(ctx, ks)
         if not found:
             continue
-        view = _build_view(ctx, ks.path, [(a.obj, a.namespace) for a in ks.applied])
+        view = _build_view(ctx, ks.path, [(a.obj, a.namespace) for a in ks.applied], known)
         for patch in found:
             verdict = _judge(ctx, patch, view, f"spec.patches of {ks.label}")
             if verdict is None:
@@ -897,6 +928,23 @@ def _substitute_values(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
         )
 
 
+def _placeholder_labels(obj: K8sObject) -> list[tuple[tuple[str, ...], str, str]]:
+    """(map keys, name, value) of each label or annotation whose value starts with `${`."""
+    found: list[tuple[tuple[str, ...], str, str]] = []
+    meta = obj.data.get("metadata")
+    if not isinstance(meta, dict):
+        return found
+    for keys in STRING_MAPS[:2]:  # metadata.labels, metadata.annotations
+        values = meta.get(keys[1])
+        if isinstance(values, dict):
+            found.extend(
+                (keys, name, value)
+                for name, value in values.items()
+                if isinstance(value, str) and value.startswith("${") and "}" in value
+            )
+    return found
+
+
 def _substituted_labels(ctx: Context) -> Iterator[Finding]:
     """A plain (unquoted) `${VAR}` label/annotation value whose substituted text is a YAML number or
     boolean: Flux substitutes the YAML text, so the value stops being a string (SEMANTICS 1.7)."""
@@ -910,35 +958,32 @@ def _substituted_labels(ctx: Context) -> Iterator[Finding]:
         variables = None
         for applied in ks.applied:
             obj = applied.obj
-            if obj.is_sops or substitution_disabled(obj.data):
+            if obj.is_sops:
                 continue
-            for keys in STRING_MAPS[:2]:
-                values = dig(obj.data, keys)
-                if not isinstance(values, dict):
+            placeholders = _placeholder_labels(obj)
+            if not placeholders or substitution_disabled(obj.data):
+                continue
+            for keys, name, value in placeholders:
+                node = repo.positions.node(obj.path, obj.doc, (*keys, name))
+                if node is None or getattr(node, "style", None):
+                    continue  # quoted in the file: stays a string after substitution
+                if variables is None:
+                    variables = variables_of(repo, ks).values
+                text = resolve(value, variables)
+                if not text or text.startswith("\0"):
                     continue
-                for name, value in values.items():
-                    if not isinstance(value, str) or not value.startswith("${") or "}" not in value:
-                        continue
-                    node = repo.positions.node(obj.path, obj.doc, (*keys, name))
-                    if node is None or getattr(node, "style", None):
-                        continue  # quoted in the file: stays a string after substitution
-                    if variables is None:
-                        variables = variables_of(repo, ks).values
-                    text = resolve(value, variables)
-                    if not text or text.startswith("\0"):
-                        continue
-                    kind = _yaml_type(text)
-                    if kind is None or (id(obj), ".".join(keys), name) in seen:
-                        continue
-                    seen.add((id(obj), ".".join(keys), name))
-                    yield ctx.at(
-                        "HL604",
-                        obj,
-                        (*keys, name),
-                        f"{'.'.join(keys)}.{name} is an unquoted {value}, which {ks.label} substitutes with "
-                        f"'{text}': the value becomes {kind}, not a string, and the apply fails",
-                        fix=f'quote it in the manifest: {name}: "{value}"',
-                    )
+                kind = _yaml_type(text)
+                if kind is None or (id(obj), ".".join(keys), name) in seen:
+                    continue
+                seen.add((id(obj), ".".join(keys), name))
+                yield ctx.at(
+                    "HL604",
+                    obj,
+                    (*keys, name),
+                    f"{'.'.join(keys)}.{name} is an unquoted {value}, which {ks.label} substitutes with "
+                    f"'{text}': the value becomes {kind}, not a string, and the apply fails",
+                    fix=f'quote it in the manifest: {name}: "{value}"',
+                )
 
 
 # --- HL605 invalid-flux-value ---------------------------------------------------------------------
@@ -1048,18 +1093,28 @@ def _hl601_fields(api_version: str, kind: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _values_at(data: Any, path: tuple[str, ...], prefix: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    if not path:
-        yield prefix, data
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        if isinstance(data, list):
-            for index, item in enumerate(data):
-                yield from _values_at(item, rest, (*prefix, index))
-        return
-    if isinstance(data, dict) and head in data:
-        yield from _values_at(data[head], rest, (*prefix, head))
+def _values_at(data: Any, path: tuple[str, ...]) -> list[tuple[tuple[Any, ...], Any]]:
+    """(keys, value) of every value at `path` in document order ("*": each item of a list); one
+    level at a time, as most paths end at the first missing key."""
+    if "*" not in path:  # most paths: at most one value
+        for key in path:
+            if not isinstance(data, dict) or key not in data:
+                return []
+            data = data[key]
+        return [(path, data)]
+    found: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    for head in path:
+        deeper: list[tuple[tuple[Any, ...], Any]] = []
+        for keys, node in found:
+            if head == "*":
+                if isinstance(node, list):
+                    deeper.extend(((*keys, index), item) for index, item in enumerate(node))
+            elif isinstance(node, dict) and head in node:
+                deeper.append(((*keys, head), node[head]))
+        if not deeper:
+            return deeper
+        found = deeper
+    return found
 
 
 def _duration_hint(value: str) -> str:
@@ -1082,8 +1137,9 @@ def invalid_flux_value(ctx: Context) -> Iterator[Finding]:
             continue
         covered = _hl601_fields(obj.api_version, obj.kind)
         for path, rule in fields:
-            dotted = ".".join(path)
-            for keys, value in _values_at(obj.data, path):
+            found = _values_at(obj.data, path)
+            dotted = ".".join(path) if found else ""
+            for keys, value in found:
                 if value is None or (isinstance(value, str) and "${" in value):
                     continue
                 if isinstance(rule, str):  # a duration

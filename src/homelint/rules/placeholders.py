@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,10 +48,11 @@ def _source_keys(ctx: Context) -> Iterator[tuple[FluxKS, K8sObject, str, Any]]:
                             yield ks, obj, section, key
 
 
-def _names(expr: Expr) -> Iterator[Expr]:
-    yield expr
-    for inner in expr.nested:
-        yield from _names(inner)
+def _names(expr: Expr) -> tuple[Expr, ...]:
+    """The expression and those nested in its default, depth first (most have none)."""
+    if not expr.nested:
+        return (expr,)
+    return (expr, *(name for inner in expr.nested for name in _names(inner)))
 
 
 def _looked(variables: Variables) -> str:
@@ -271,11 +271,7 @@ def _keep_names(match: re.Match[str]) -> str:
 @check("HL202", "HL203")
 def documentation(ctx: Context) -> Iterator[Finding]:
     docs = _docs_text(ctx)
-    used: dict[str, list[tuple[K8sObject, tuple[Any, ...], bool, FluxKS]]] = defaultdict(list)
-    for ks, _variables, obj, field, is_key, expr, _text in _uses(ctx):
-        for item in _names(expr):
-            if item.name:
-                used[item.name].append((obj, field, is_key, ks))
+    used = {item.name for *_, expr, _text in _uses(ctx) for item in _names(expr) if item.name}
     # HL202: variables from substituteFrom sources used in manifests but not in the docs
     if docs is not None:
         files = list(docs)
@@ -302,7 +298,7 @@ def documentation(ctx: Context) -> Iterator[Finding]:
     talos_used: set[str] = set()
     yield from _talenv_documentation(ctx, docs, talos_used)
     # HL203: keys of substituteFrom sources that nothing uses; documented placeholders never used
-    all_used = set(used) | talos_used
+    all_used = used | talos_used
     for _ks, obj, section, key in _source_keys(ctx):
         if str(key) not in all_used:
             yield ctx.at(

@@ -401,7 +401,11 @@ class SopsConfigs:
                     found[path.rsplit("/", 1)[0] if "/" in path else ""] = _creation_rules(repo, path)
             return found
 
+        def prefilters() -> dict[str, Any]:
+            return {base: _any_path_regex(rules) for base, rules in self.by_dir.items() if rules}
+
         self.by_dir = repo.memo("sops-configs", build)
+        self.any_rule = repo.memo("sops-any-rule", prefilters)
 
     def governing(self, path: str) -> str | None:
         """The folder of the .sops.yaml that governs `path` (see above), or None."""
@@ -420,13 +424,27 @@ class SopsConfigs:
         config, no matching rule, a regexp that does not compile, conflicting selectors)."""
         base = self.governing(path)
         rules = self.by_dir.get(base) if base is not None else None
-        if not rules:
+        if not rules or base is None:
             return None
         relative = path[len(base) + 1 :] if base else path
+        prefilter = self.any_rule.get(base)
+        if prefilter is not None and not prefilter.search(relative):
+            return None  # no rule's path_regex matches: one search instead of one per rule
         for rule in rules:
             if rule.path_regex is None or rule.path_regex.search(relative):
                 return rule if rule.selector != "invalid" else None
         return None
+
+
+def _any_path_regex(rules: list[SopsRule]) -> Any | None:
+    """One RE2 that matches where some rule's path_regex does (their alternation, each in its own
+    group, where RE2 scopes its flags); None (the rules are searched one by one) when a rule has no
+    path_regex (it matches every file), or one holds a quoted \\Q... (it may leave the group open)
+    or a counted repetition (the alternation could outgrow RE2's memory where each one fits)."""
+    patterns = [rule.path_regex.pattern if rule.path_regex is not None else None for rule in rules]
+    if any(p is None or "\\Q" in p or "{" in p for p in patterns):
+        return None
+    return go_regex("|".join(f"(?:{p})" for p in patterns))
 
 
 def _creation_rules(repo: Any, path: str) -> list[SopsRule] | None:

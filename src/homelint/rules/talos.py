@@ -409,7 +409,12 @@ def encrypted(value: Any) -> bool:
 def paired(ctx: Context) -> list[tuple[TalosConfig, CniRelease]]:
     """Each Talos config with the CNI releases of its cluster: with one Talos config in the
     repository, every CNI release; with several, the releases closest to each in the tree (none
-    when that is ambiguous)."""
+    when that is ambiguous). Paired once per run for the four checks that ask (a new list each
+    time; the configs and releases are not to be changed)."""
+    return list(ctx.repo.memo("talos-cni-pairs", lambda: _pairs(ctx)))
+
+
+def _pairs(ctx: Context) -> list[tuple[TalosConfig, CniRelease]]:
     configs = cluster_configs(ctx)
     releases = cni_releases(ctx) if configs else []
     if not configs or not releases:

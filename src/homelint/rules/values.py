@@ -18,7 +18,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -617,6 +617,9 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
         applied_by_object.setdefault(id(applied.obj), applied)
     hl601 = {(path, doc, line) for path, facts in repo.facts.items() for doc, _, line, *_ in facts.schema}
     dead = {(o.path, o.doc) for o in repo.objects if not o.applied_by} if ctx.flux.kustomizations else None
+    # once per URL, not per comment (gavinmcfall: ~640 comments, a few dozen URLs)
+    ignored: dict[str, bool] = {}
+    sets: dict[tuple[str, str], SchemaSet | Missing] = {}
     for path, parsed in sorted(repo.parsed.items()):
         for doc, line, column, url in parsed.schema_refs:
             if doc >= len(parsed.docs) or not isinstance(parsed.docs[doc], dict | list):
@@ -626,7 +629,9 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
                 continue  # encrypted values are not what the schema describes
             if dead is not None and (path, doc) in dead:
                 continue  # a manifest Flux never applies (HL102/HL104 say so): dead code
-            mismatch = _other_kind(url, data) if not schemas.ignored(url) else None
+            if url not in ignored:
+                ignored[url] = schemas.ignored(url)
+            mismatch = _other_kind(url, data) if not ignored[url] else None
             if mismatch:
                 finding = ctx.finding(
                     "HL806",
@@ -640,12 +645,12 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
                 yield finding
                 continue
             uri = _schema_uri(path, url, repo.root)
-            if uri is None or schemas.ignored(url) or minor_of_schema_url(url):
+            if uri is None or ignored[url] or minor_of_schema_url(url):
                 continue  # a Talos machine config schema: HL912/HL913 check it as leniently as Talos decodes
-            found = schemas.schema_set(uri, url)
+            found = sets.get((uri, url))
+            if found is None:
+                found = sets[uri, url] = _schema_set(schemas, uri, url)
             if isinstance(found, Missing):
-                if found.what == uri:
-                    found = Missing(url, schemas.url_status(url) if uri.startswith("http") else "the file is missing or not JSON")
                 notes.add(found, f"{path}:{line}")
                 continue
             instance, touched = _substituted(ctx, path, doc, data, applied_by_object)
@@ -671,6 +676,15 @@ def _schema_comments(ctx: Context, schemas: Schemas, notes: _Notes, validated: s
                 )
 
 
+def _schema_set(schemas: Schemas, uri: str, url: str) -> SchemaSet | Missing:
+    """The schema a `$schema` comment names, or what is missing (the comment's URL when it is the
+    schema itself, with why)."""
+    found = schemas.schema_set(uri, url)
+    if isinstance(found, Missing) and found.what == uri:
+        return Missing(url, schemas.url_status(url) if uri.startswith("http") else "the file is missing or not JSON")
+    return found
+
+
 _CATALOG_FILE = re.compile(r"^(?P<kind>[a-z0-9]+)_(?P<version>v[0-9a-z]+)\.json$")
 
 
@@ -679,19 +693,30 @@ def _other_kind(url: str, data: Any) -> str | None:
     the layout of datreeio's catalog and the sites built from it): one finding, not a page of errors.
     Only another kind or group counts: a schema of an older version of the same kind (a comment not
     updated after a migration) is validated as declared."""
-    parts = urlsplit(url).path.split("/")
-    match = _CATALOG_FILE.match(parts[-1]) if parts else None
-    if match is None or not isinstance(data, dict):
+    named_file = _catalog_file(url)
+    if named_file is None or not isinstance(data, dict):
         return None
     kind, api = data.get("kind"), data.get("apiVersion")
     if not isinstance(kind, str) or not isinstance(api, str):
         return None
     group = api.rpartition("/")[0]
-    folder = parts[-2] if len(parts) >= 2 and "." in parts[-2] else None  # no group folder: only the kind is known
-    if kind.lower() == match["kind"] and (folder is None or folder == group):
+    file_kind, version, folder = named_file
+    if kind.lower() == file_kind and (folder is None or folder == group):
         return None
-    named = f"{match['kind']} schema" + (f" ({folder}/{match['version']})" if folder else f" ({match['version']})")
+    named = f"{file_kind} schema" + (f" ({folder}/{version})" if folder else f" ({version})")
     return f"the $schema comment names the {named}, but the document's kind is {kind} ({api})"
+
+
+@lru_cache(maxsize=4096)
+def _catalog_file(url: str) -> tuple[str, str, str | None] | None:
+    """(kind, version, group folder or None) of a CRD-catalog schema URL; None for another URL
+    (read once per URL: a repository names a few dozen in hundreds of comments)."""
+    parts = urlsplit(url).path.split("/")
+    match = _CATALOG_FILE.match(parts[-1]) if parts else None
+    if match is None:
+        return None
+    folder = parts[-2] if len(parts) >= 2 and "." in parts[-2] else None  # no group folder: only the kind is known
+    return match["kind"], match["version"], folder
 
 
 def _short(url: str) -> str:

@@ -1,0 +1,52 @@
+"""Which .sops.yaml creation rule sops picks for a file (rules/secrets.py SopsConfigs.rule_for):
+the first whose path_regex matches, whether the rules are searched one by one or first through
+their alternation."""
+
+from __future__ import annotations
+
+import pytest
+
+from homelint.rules.secrets import SopsRule, _any_path_regex, go_regex
+
+PLAINTEXT = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  token: plain\n"
+
+
+def _rules(*patterns: str | None) -> list[SopsRule]:
+    return [SopsRule(".sops.yaml", i, go_regex(p) if p is not None else None, "") for i, p in enumerate(patterns)]
+
+
+@pytest.mark.parametrize(
+    ("patterns", "path", "matches"),
+    [
+        ((r"a/.*\.sops\.yaml", r"^b/"), "b/x.yaml", True),
+        ((r"a/.*\.sops\.yaml", r"^b/"), "c/b/x.yaml", False),
+        ((r"(?i)^SECRETS/", r"^other$"), "secrets/x.yaml", True),  # the flag stays in its own rule
+        ((r"(?i)^SECRETS/", r"^other$"), "OTHER", False),
+        ((r"x|^y", r"z"), "y/a.yaml", True),
+    ],
+)
+def test_the_alternation_matches_where_some_rule_matches(patterns, path, matches):
+    combined = _any_path_regex(_rules(*patterns))
+    assert combined is not None
+    assert bool(combined.search(path)) is matches
+    assert matches is any(rule.path_regex.search(path) for rule in _rules(*patterns))
+
+
+@pytest.mark.parametrize("patterns", [(r"\Qa.b", r"^c"), (r"^a", None), (r"^a{2}", r"^b")])
+def test_rules_the_alternation_could_misread_are_searched_one_by_one(patterns):
+    assert _any_path_regex(_rules(*patterns)) is None
+
+
+def test_a_file_no_rule_matches_is_not_judged_and_one_a_later_rule_matches_is(check_json, repo):
+    root = repo(
+        {
+            ".sops.yaml": "creation_rules:\n  - path_regex: (?i)^NOPE/\n    encrypted_regex: ^token$\n"
+            "  - path_regex: ^kept/\n    encrypted_regex: ^token$\n",
+            "kept/a.yaml": PLAINTEXT,
+            "other/a.yaml": PLAINTEXT,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL404")
+    assert [(f["path"], f["message"].split(" and ")[0]) for f in findings] == [
+        ("kept/a.yaml", "kept/a.yaml is covered by creation rule 2 of .sops.yaml (path_regex '^kept/')")
+    ]
