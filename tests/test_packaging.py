@@ -36,7 +36,7 @@ def test_wheel_works_outside_the_source_tree(tmp_path):
     shutil.copytree(FIXTURES / "demo", work)
     env = {**os.environ, "PYTHONPATH": str(site)}
     code = (
-        "import homelint, homelint.core.resources as r, sys; print(homelint.__file__); print(r.data_dir('rules')); print(r.build_id());"
+        "import homelint, homelint.core.resources as r, homelint.core.build as b, sys; print(homelint.__file__); print(r.data_dir('rules')); print(b.build_id());"
         "sys.argv=['homelint','check','.','--format','json','--no-cache'];"
         "from homelint.cli import main; main()"
     )

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from homelint import __version__
+from homelint.core.build import build_id
 from homelint.core.model import Finding
-from homelint.core.resources import build_id
 from homelint.engine import userstore
 from homelint.engine.userstore import open_home, owned_private, seal, subdir, unseal, user_key
 from homelint.loading.safeio import atomic_write, content_digest, is_within, read_regular

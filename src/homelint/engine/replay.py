@@ -29,7 +29,7 @@ import sys
 from stat import S_ISDIR, S_ISREG
 
 from homelint import __version__
-from homelint.core.resources import build_id
+from homelint.core.build import build_id
 from homelint.engine.userstore import blake2b, cache_home, open_home, read_private, seal, subdir, unseal, user_key
 
 TYPE_CHECKING = False  # typing and pathlib cost the replay ~15 ms of imports
