@@ -123,7 +123,8 @@ def test_the_hook_runs_on_every_commit_and_compares_with_head():
     assert hook["always_run"] is True and hook["pass_filenames"] is True  # deletions too
 
 
-def _git(cwd: Path, *args: str) -> None:
+def _git(cwd: Path, *args: str, stdin: str = "") -> str:
+    """`git ARGS` in `cwd` (author and committer set), its output stripped."""
     env = {
         **os.environ,
         "GIT_AUTHOR_NAME": "t",
@@ -131,7 +132,15 @@ def _git(cwd: Path, *args: str) -> None:
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@t",
     }
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
+    done = subprocess.run(["git", *args], cwd=cwd, input=stdin, check=True, capture_output=True, text=True, env=env)
+    return done.stdout.strip()
+
+
+def _crafted_branch(root: Path, tree: str) -> None:
+    """Branch `crafted`: one commit of the tree `git mktree` makes of `tree` (entries git fsck may
+    refuse, as a hostile push may carry)."""
+    commit = _git(root, "commit-tree", _git(root, "mktree", stdin=tree), "-m", "crafted")
+    _git(root, "update-ref", "refs/heads/crafted", commit)
 
 
 @pytest.mark.skipif(not (PROJECT / ".git").exists() or shutil.which("git") is None, reason="needs a git checkout")
@@ -176,16 +185,10 @@ def test_a_crafted_revision_never_writes_outside_its_temporary_folder(run, repo,
     root = committed(repo)
     outside = tmp_path / "outside"
     outside.mkdir()
-
-    def git(*args: str, stdin: str = "") -> str:
-        return subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, text=True, check=True).stdout.strip()
-
-    link = git("hash-object", "-w", "--stdin", stdin=str(outside))
-    blob = git("hash-object", "-w", "--stdin", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
-    sub = git("mktree", stdin=f"100644 blob {blob}\tpwn.yaml\n")
-    tree = git("mktree", stdin=f"120000 blob {link}\ta\n040000 tree {sub}\ta\n")
-    commit = git("-c", "user.name=t", "-c", "user.email=t@t", "commit-tree", tree, "-m", "crafted")
-    git("update-ref", "refs/heads/crafted", commit)
+    link = _git(root, "hash-object", "-w", "--stdin", stdin=str(outside))
+    blob = _git(root, "hash-object", "-w", "--stdin", stdin="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    sub = _git(root, "mktree", stdin=f"100644 blob {blob}\tpwn.yaml\n")
+    _crafted_branch(root, f"120000 blob {link}\ta\n040000 tree {sub}\ta\n")
     result = run("check", str(root), "--diff-base", "crafted")
     assert result.exit_code in (0, 1)
     assert list(outside.iterdir()) == []
@@ -289,14 +292,8 @@ def test_a_kept_base_tree_that_held_a_crafted_symlink_never_writes_through_it_la
     root = committed(repo)
     outside = tmp_path / "outside"
     outside.mkdir()
-
-    def git(*args: str, stdin: str = "") -> str:
-        return subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, text=True, check=True).stdout.strip()
-
-    link = git("hash-object", "-w", "--stdin", stdin=str(outside))
-    crafted = git("mktree", stdin=f"120000 blob {link}\ta\n")
-    commit = git("-c", "user.name=t", "-c", "user.email=t@t", "commit-tree", crafted, "-m", "crafted")
-    git("update-ref", "refs/heads/crafted", commit)
+    link = _git(root, "hash-object", "-w", "--stdin", stdin=str(outside))
+    _crafted_branch(root, f"120000 blob {link}\ta\n")
     assert run("check", str(root), "--diff-base", "crafted").exit_code in (0, 1)
     assert (_kept(root) / "a").is_symlink()
     (root / "a").mkdir()
