@@ -726,7 +726,8 @@ def _edited(root: Path, frame: str, digests: dict[str, str], cache: Cache, edite
         edited[path] = EditParse(raw, digests[path], size, mtime_ns, parsed, nodes)
         fingerprint, last = layout(parsed, raw)
         # its stat, so the next run need not hash it; not its parse: the parse cache is read and
-        # written whole, which would cost more than this path saves (a later load parses it again)
+        # written whole, which would cost more than this path saves (when this path fails, the
+        # load takes the parse from `edited`)
         cache.touch(path, size, mtime_ns, digests[path])
         fresh[path] = (digests[path], fingerprint, last, to_plain(parsed.suppressions) if parsed.suppressions else None)
     timing.mark("edit-parse")
