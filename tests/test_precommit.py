@@ -246,6 +246,50 @@ def test_the_kept_base_tree_is_brought_to_each_revision_by_writing_only_what_dif
 
 
 @needs_git
+def test_a_revision_the_kept_tree_was_brought_to_is_not_listed_again_yet_is_put_right(run, repo, monkeypatch):
+    """The tree a revision names is the same tree each time: the second run on it asks git for no
+    listing and no sizes, and still rewrites a kept file that was tampered with."""
+    import homelint.engine.diffbase as diffbase
+
+    root = committed(repo, base="demo")
+    asked: list[str] = []
+    real_git = diffbase._git
+    monkeypatch.setattr(diffbase, "_git", lambda top, *args, **kw: asked.append(args[0]) or real_git(top, *args, **kw))
+    first = findings(run, str(root), "--diff-base", "HEAD")
+    assert asked == ["rev-parse", "ls-tree", "cat-file", "cat-file"]  # listed, sized, written
+    asked.clear()
+    assert findings(run, str(root), "--diff-base", "HEAD") == first
+    assert asked == ["rev-parse"]
+    (_kept(root) / ESO_KS).write_text("tampered: true\n")
+    asked.clear()
+    assert findings(run, str(root), "--diff-base", "HEAD") == first
+    assert asked == ["rev-parse", "cat-file"]  # the tampered file written again, from the kept listing
+    assert (_kept(root) / ESO_KS).read_text() == (root / ESO_KS).read_text()
+
+
+@needs_git
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_blob_over_the_size_limit_is_not_written_to_the_base_tree(run, repo, monkeypatch, cached):
+    """A revision's file larger than the linter reads is left out of its tree, kept or temporary,
+    as the walk leaves it out of the work tree: its size is asked of git before its content."""
+    import homelint.engine.diffbase as diffbase
+
+    root = committed(repo)
+    big = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata: {a: " + "x" * 100_000 + "}\n"
+    (root / "big.yaml").write_text(big)
+    _git(root, "add", ".")
+    _git(root, "commit", "-qm", "big")
+    monkeypatch.setattr(diffbase, "MAX_BLOB_BYTES", len(big) - 1)  # every other file is smaller
+    written: list[str] = []
+    real_write = diffbase._write
+    monkeypatch.setattr(
+        diffbase, "_write", lambda top, entries, dest: written.extend(e[2] for e in entries) or real_write(top, entries, dest)
+    )
+    assert run("check", str(root), "--diff-base", "HEAD", *([] if cached else ["--no-cache"])).exit_code in (0, 1)
+    assert ESO_KS in written and "big.yaml" not in written
+
+
+@needs_git
 def test_a_base_tree_in_use_by_another_run_is_written_to_a_temporary_folder(run, repo):
     import fcntl
     import os

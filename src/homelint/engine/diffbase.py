@@ -1,13 +1,16 @@
 """The tree of a git revision, written to a folder, so that the engine can lint it and keep only the
 findings a change introduced (`check --diff-base REF`, and file arguments against HEAD).
 
-Only git plumbing is used (`ls-tree`, `cat-file --batch`): the repository, its index and its work
-tree are never touched, and `export-ignore` attributes do not hide files as `git archive` would.
+Only git plumbing is used (`ls-tree`, `cat-file`): the repository, its index and its work tree are
+never touched, and `export-ignore` attributes do not hide files as `git archive` would.
 
 With a cache the folder is kept in it (the kept tree) and brought to the revision by writing only
 the files that differ from what it holds, so a pre-commit hook pays for what the commit changed, not
 for the whole tree; a signed manifest says what each kept file is (mode, blob, stat, content
-digest). Without a cache, or while another homelint holds the kept tree, a temporary folder.
+digest) and which revision's listing it was brought to: a tree git names by the same id holds the
+same entries, so the next run on that revision does not list it again, and only the blobs the kept
+tree lacks are sized (a tree listed with its sizes costs git a lookup of every blob). Without a
+cache, or while another homelint holds the kept tree, a temporary folder.
 """
 
 from __future__ import annotations
@@ -33,9 +36,10 @@ MAX_BLOB_BYTES = 20 * 1024 * 1024  # larger files are not linted either (yamlloa
 
 
 KEPT_TREE = "base-tree"  # the kept tree's folder in the repository's cache folder
-KEPT_MANIFEST = "base-tree.marshal"  # path -> (mode, blob id, size, mtime_ns, content digest)
+KEPT_MANIFEST = "base-tree.marshal"  # {"files": path -> (mode, blob id, size, mtime_ns, content digest),
+#                                      "listing": (tree id, prefix, the entries brought)}
 KEPT_WALK = "base-tree-walk.marshal"  # the kept tree's remembered walk (runner.remember_walk)
-Entry = tuple[str, str, str, int]  # (mode, object id, path, size) of a blob of the revision
+Entry = tuple[str, str, str, int]  # (mode, object id, path, size; -1 until sized) of a blob of the revision
 
 
 class BorrowedCache(Cache):
@@ -107,14 +111,15 @@ def revision_tree(
     tree = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{tree}}")
     if tree.returncode != 0 and required:
         raise ConfigError(f"--diff-base {ref}: not a revision of the repository at {top} (fetch it first?)")
-    entries = _listing(top, tree.stdout.decode().strip(), prefix) if tree.returncode == 0 else []
-    with _kept_tree(cache, top, entries) as kept:
+    tree_id = tree.stdout.decode().strip() if tree.returncode == 0 else None
+    with _kept_tree(cache, top, tree_id, prefix) as kept:
         if kept is not None:
             folder, manifest = kept
             base = folder / prefix
             base.mkdir(parents=True, exist_ok=True)
             yield base, {path[len(prefix) :]: entry for path, entry in manifest.items() if path.startswith(prefix)}
             return
+    entries = _listing(top, tree_id, prefix, sizes=True) if tree_id is not None else []
     size = sum(entry[3] for entry in entries)
     with tempfile.TemporaryDirectory(prefix="homelint-base-", dir=scratch_folder(size)) as tmp:
         dest = Path(tmp)
@@ -126,11 +131,11 @@ def revision_tree(
 
 @contextmanager
 def _kept_tree(
-    cache: Cache | None, top: Path, entries: list[Entry]
+    cache: Cache | None, top: Path, tree_id: str | None, prefix: str
 ) -> Iterator[tuple[Path, dict[str, tuple[int, int, str]]] | None]:
-    """(the kept tree brought to `entries`, its stats and digests by path), locked against other
-    homelint runs while in use; None without a cache, while another run holds it, or when it cannot
-    be written."""
+    """(the kept tree brought to the blobs under `prefix` of the tree `tree_id` (none: an empty
+    tree), its stats and digests by path), locked against other homelint runs while in use; None
+    without a cache, while another run holds it, or when it cannot be written."""
     folder = cache.folder(KEPT_TREE) if cache is not None else None
     if cache is None or folder is None:
         yield None
@@ -147,7 +152,7 @@ def _kept_tree(
             yield None
             return
         try:
-            manifest = _bring(folder, top, entries, cache)
+            manifest = _bring(folder, top, tree_id, prefix, cache)
         except (OSError, ValueError):
             with contextlib.suppress(OSError):
                 cache.store_value(KEPT_MANIFEST, None)  # start again next time
@@ -157,12 +162,17 @@ def _kept_tree(
         os.close(fd)  # and its lock
 
 
-def _bring(folder: Path, top: Path, entries: list[Entry], cache: Cache) -> dict[str, tuple[str, str, int, int, str]]:
-    """Make the kept tree hold exactly `entries`: what it holds that the manifest vouches for (same
-    blob, same stat) stays; anything else there is removed; what is missing is written. Returns the
-    manifest written."""
-    stored = cache.load_value(KEPT_MANIFEST)
-    manifest: dict[str, Any] = stored if isinstance(stored, dict) else {}
+def _bring(folder: Path, top: Path, tree_id: str | None, prefix: str, cache: Cache) -> dict[str, tuple[str, str, int, int, str]]:
+    """Make the kept tree hold exactly the blobs of the revision (see _kept_tree): what it holds
+    that the manifest vouches for (same blob, same stat) stays; anything else there is removed; what
+    is missing is written. Returns the manifest's files."""
+    manifest, listed = _stored_manifest(cache.load_value(KEPT_MANIFEST))
+    if tree_id is None:
+        entries: list[Entry] = []
+    elif listed is not None and listed[:2] == (tree_id, prefix):
+        entries = listed[2]  # brought to this revision before: its listing is the same
+    else:
+        entries = _sized(top, _listing(top, tree_id, prefix, sizes=False), manifest)
     wanted = {path: (mode, oid) for mode, oid, path, _ in entries}
     folders: set[str] = set()  # every folder that holds a wanted file
     for path in wanted:
@@ -194,8 +204,44 @@ def _bring(folder: Path, top: Path, entries: list[Entry], cache: Cache) -> dict[
             continue
         st = os.lstat(folder / path)
         kept[path] = (mode, oid, st.st_size, st.st_mtime_ns, digest(content))
-    cache.store_value(KEPT_MANIFEST, kept)
+    cache.store_value(KEPT_MANIFEST, {"files": kept, "listing": (tree_id, prefix, entries)})
     return kept
+
+
+def _stored_manifest(stored: Any) -> tuple[dict[str, Any], tuple[str, str, list[Entry]] | None]:
+    """(the kept files, the listing they were brought to or None) of a stored manifest; nothing of
+    a value not of the shape _bring writes."""
+    if not isinstance(stored, dict) or not isinstance(stored.get("files"), dict):
+        return {}, None
+    listing = stored.get("listing")
+    if not (isinstance(listing, tuple) and len(listing) == 3 and isinstance(listing[2], list)):
+        return stored["files"], None
+    if not all(isinstance(entry, tuple) and len(entry) == 4 for entry in listing[2]):
+        return stored["files"], None
+    return stored["files"], listing
+
+
+def _sized(top: Path, entries: list[Entry], manifest: dict[str, Any]) -> list[Entry]:
+    """`entries` with their sizes, without those over MAX_BLOB_BYTES (never written, as the walk
+    would not read them): a blob the kept tree holds at its path has the size it was written with;
+    the others are asked of git in one `cat-file --batch-check`."""
+    sized: list[Entry] = []
+    unknown: dict[str, int] = {}
+    for mode, oid, path, size in entries:
+        old = manifest.get(path)
+        if isinstance(old, tuple) and len(old) == 5 and old[:2] == (mode, oid) and isinstance(old[2], int):
+            size = old[2]
+        elif size < 0:
+            unknown[oid] = -1
+        sized.append((mode, oid, path, size))
+    if unknown:
+        checked = _git(top, "cat-file", "--batch-check", stdin="".join(f"{oid}\n" for oid in unknown).encode())
+        for line in checked.stdout.decode(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] in unknown and parts[1] == "blob" and parts[2].isdigit():
+                unknown[parts[0]] = int(parts[2])
+        sized = [(mode, oid, path, unknown.get(oid, size) if size < 0 else size) for mode, oid, path, size in sized]
+    return [entry for entry in sized if 0 <= entry[3] <= MAX_BLOB_BYTES]
 
 
 def _contents(folder: Path) -> Iterator[tuple[str, os.stat_result, bool]]:
@@ -215,18 +261,23 @@ def _contents(folder: Path) -> Iterator[tuple[str, os.stat_result, bool]]:
                 stack.append(path)
 
 
-def _listing(top: Path, tree: str, prefix: str) -> list[Entry]:
-    """(mode, object id, path, size) of every blob under `prefix` in `tree`."""
-    listing = _git(top, "ls-tree", "-r", "-z", "-l", "--full-tree", tree, *([prefix] if prefix else []))
+def _listing(top: Path, tree: str, prefix: str, *, sizes: bool) -> list[Entry]:
+    """(mode, object id, path, size) of every blob under `prefix` in `tree`; with `sizes`, none over
+    MAX_BLOB_BYTES, else each size -1 (see _sized)."""
+    listing = _git(top, "ls-tree", "-r", "-z", *(["-l"] if sizes else []), "--full-tree", tree, *([prefix] if prefix else []))
     if listing.returncode != 0:
         raise ConfigError(f"git ls-tree {tree} failed: {listing.stderr.decode(errors='replace').strip()}")
     entries = []
     for record in filter(None, listing.stdout.split(b"\0")):
         meta, _, raw_path = record.partition(b"\t")
-        mode, kind, oid, size = meta.decode().split()
+        mode, kind, oid, *size = meta.decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
-        if kind == "blob" and size.isdigit() and int(size) <= MAX_BLOB_BYTES and _safe(path):
-            entries.append((mode, oid, path, int(size)))
+        if kind != "blob" or not _safe(path):
+            continue
+        if not sizes:
+            entries.append((mode, oid, path, -1))
+        elif size and size[0].isdigit() and int(size[0]) <= MAX_BLOB_BYTES:
+            entries.append((mode, oid, path, int(size[0])))
     return entries
 
 
