@@ -129,6 +129,8 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
             continue
         if flux_present and directory not in ctx.flux.reached_dirs:
             continue  # nothing builds this kustomization at all: HL104 reports the folder
+        if repo.invalid_yaml(kd.file):
+            continue  # what it lists is unknown, and kustomize fails the build: HL001 reports it
         objects = repo.objects_by_file.get(path, [])
         if not objects or all(o.is_sops and o.kind != "Secret" for o in objects):
             continue  # values files, app configs, SOPS data: not Kubernetes objects
