@@ -127,6 +127,17 @@ def test_missing_link_unlisted_file(tmp_path, monkeypatch):
     assert "not applied by Flux: kubernetes/apps/demo/app/kustomization.yaml does not list orphan.yaml" in text
 
 
+def test_missing_link_kustomization_that_does_not_parse(tmp_path, monkeypatch):
+    """A kustomization.yaml that is not YAML lists nothing anyone can read: the link is the file."""
+    root = make_repo(tmp_path)
+    kustomization = root / "kubernetes/apps/demo/app/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + "-  - ./stray.yaml\n")
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/apps/demo/app/orphan.yaml")
+    assert "kubernetes/apps/demo/app/kustomization.yaml is not valid YAML: kustomize cannot build" in text
+    assert "does not list" not in text
+
+
 def test_missing_link_remote_source(tmp_path, monkeypatch):
     root = make_repo(tmp_path)
     monkeypatch.chdir(root)

@@ -231,3 +231,46 @@ def test_go_json_escapes_as_go_encoding_json_does() -> None:
 
     value = {"b": '<a&"\\\n\r\t\x01\u2028\u2029>', "a": "é ok"}
     assert go_json(value) == '{"a":"é ok","b":"\\u003ca\\u0026\\"\\\\\\n\\r\\t\\u0001\\u2028\\u2029\\u003e"}'
+
+
+SELF_PATCHED = FIXTURES / "cases/HL117-root-decryption-patched-in-its-own-folder/good"
+
+
+def _self_patched_root(repo, patch: str, **extra: str):
+    """The bootstrap layout of the HL117 case (a root whose folder holds its own definition), its
+    folder's kustomization patching the root with `patch` (a JSON6902 op list)."""
+    files = {str(p.relative_to(SELF_PATCHED)): p.read_text() for p in SELF_PATCHED.rglob("*.yaml")}
+    kustomization = files["kubernetes/flux/system/kustomization.yaml"]
+    head, _, _ = kustomization.partition("patches:")
+    indented = "".join(f"      {line}\n" for line in patch.strip().splitlines())
+    files["kubernetes/flux/system/kustomization.yaml"] = (
+        f"{head}  - ./settings.yaml\npatches:\n  - patch: |\n{indented}    target:\n      kind: Kustomization\n      name: flux-system\n"
+    )
+    files["kubernetes/flux/system/settings.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: flux-system\n"
+        "data:\n  DOMAIN: ${DOMAIN}\n  REGION: ${REGION}\n"
+    )
+    return repo({**files, **extra}, base="base")
+
+
+def test_a_root_reconciles_the_post_build_its_own_folder_patches_in(check_json, repo):
+    """The root applies its own definition as its folder builds it: a postBuild patched in there
+    substitutes what the root applies, and a variable it does not define is undefined."""
+    root = _self_patched_root(
+        repo, "- op: add\n  path: /spec/postBuild\n  value:\n    substitute:\n      DOMAIN: example.invalid"
+    )
+    _, findings = check_json(root)
+    assert [(f["rule"], f["message"].split(" ")[0]) for f in findings if f["rule"] in ("HL201", "HL205")] == [
+        ("HL201", "${REGION}")
+    ]
+
+
+def test_a_patch_that_renames_the_root_makes_another_object(check_json, repo):
+    """Renamed, the patched definition is a second Kustomization, not what the root reconciles:
+    the root stays as written (no decryption)."""
+    patch = (
+        "- op: replace\n  path: /metadata/name\n  value: renamed\n"
+        "- op: add\n  path: /spec/decryption\n  value:\n    provider: sops"
+    )
+    _, findings = check_json(_self_patched_root(repo, patch))
+    assert any(f["rule"] == "HL117" and "flux-system/flux-system" in f["message"] for f in findings)

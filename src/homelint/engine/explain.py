@@ -322,6 +322,8 @@ def _missing_link(repo: Any, path: str) -> str:
     flux = repo.flux
     folder = posixpath.dirname(path)
     kd = repo.kustomize_dirs.get(folder)
+    if kd is not None and repo.invalid_yaml(kd.file):
+        return f"{kd.file} is not valid YAML: kustomize cannot build {folder or '.'}, so nothing in it is applied"
     if kd is not None and path not in {e.target for e in kd.entries} and posixpath.basename(path) != posixpath.basename(kd.file):
         return f"{kd.file} does not list {posixpath.basename(path)} (no resources/components entry names it)"
     # which Kustomizations would build the folder, if they were followed?

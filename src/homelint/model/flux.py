@@ -513,8 +513,9 @@ class FluxModel:
             if ident in seen:
                 continue
             seen.add(ident)
+            ks, built = self._as_it_applies_itself(ks)
             self.kustomizations.append(ks)
-            for child in self._evaluate(ks):
+            for child in self._evaluate(ks, built):
                 queue.append(child)
         self.repo.variables_cache.clear()  # sources found while building were partial
         self._done = True
@@ -701,14 +702,39 @@ class FluxModel:
             self.skipped[ks.source] = self.skipped.get(ks.source, 0) + 1
         return ks
 
-    def _evaluate(self, ks: FluxKS) -> list[FluxKS]:
+    def _as_it_applies_itself(self, ks: FluxKS) -> tuple[FluxKS, BuildOut | None]:
+        """A root applied by hand (flux bootstrap) as its own build applies it, with its build: the
+        root's folder usually holds its own definition (gotk-sync.yaml), and what Flux reconciles
+        is that definition after the folder's kustomize patches, the root's own spec.patches and its
+        postBuild substitution (a decryption or postBuild block patched in there is the documented
+        way to customise the bootstrap), not the file as written. A patch that renames it makes
+        another object: the root stays as written."""
+        built = self._built(ks)
+        if built is None or ks.obj is None or ks.parent is None or ks.parent.obj is not None:
+            return ks, built
+        for index, (source_obj, ns) in enumerate(built.objects):
+            if source_obj is not ks.obj:
+                continue
+            edits = built.edits.get(index, {})
+            if edits.get(DELETED):
+                break
+            own = self._make_ks(source_obj, ks.namespace, ks, ns, edits)
+            if own.key != ks.key or own.data == ks.data:
+                break
+            own.parent, own.root, own.cluster = ks.parent, ks.root, ks.cluster
+            return own, self._built(own)
+        return ks, built
+
+    def _built(self, ks: FluxKS) -> BuildOut | None:
+        """What a Flux Kustomization's build yields: its path, its components and its spec.patches
+        (None when it builds nothing from this repository, or its path is missing)."""
         if not ks.local or ks.path is None:
-            return []
+            return None
         path = ks.path
         art = ks.artifact or self._default
         if path and (path not in self.repo.files.dirs or not art.contains(path, is_dir=True)):
             ks.path_exists = False
-            return []
+            return None
         built = BuildOut()
         built.absorb(self.build(path, art))
         comps = ks.spec.get("components")
@@ -730,6 +756,13 @@ class FluxModel:
                         built.absorb(sub)
         for target, body, source in flux_patches(ks):
             apply_matching(built, target, body, source)
+        return built
+
+    def _evaluate(self, ks: FluxKS, built: BuildOut | None) -> list[FluxKS]:
+        """Apply `built` (ks's build, see _built) as ks: the objects it applies, where, and the
+        Flux Kustomizations among them (its children)."""
+        if built is None:
+            return []
         target_ns = ks.spec.get("targetNamespace")
         target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
         ks.files, ks.dirs = set(built.files), set(built.dirs)

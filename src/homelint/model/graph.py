@@ -25,6 +25,7 @@ from homelint.model.multigraph import MultiDiGraph
 from homelint.model.refs import (
     NODE_KIND,
     FieldPath,
+    cluster_made,
     consumed_refs,
     is_templated,
     products_of,
@@ -199,11 +200,15 @@ class ResourceGraph:
 
 
 class Produced:
-    """What the repository produces of one kind ("claim", "secret" or "configmap"), per namespace."""
+    """What the repository produces of one kind ("claim", "secret" or "configmap"), per namespace,
+    and what Kubernetes makes in every namespace (producers.yaml `cluster`)."""
 
     def __init__(self, graph: MultiDiGraph, kind: RefKind) -> None:
         self.names: dict[str, set[str]] = {}
         self.patterns: dict[str, list[re.Pattern[str]]] = {}
+        made = [name for object_kind, node_kind in NODE_KIND.items() if node_kind == kind for name in cluster_made(object_kind)]
+        if made:
+            self.names[ANY_NAMESPACE] = set(made)
         edge_type = f"produces-{kind}"
         for node in graph.nodes:
             if type(node) is RefNode and node.kind == kind and in_edges_of(graph, node, edge_type):

@@ -461,6 +461,17 @@ class Product:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterProduct:
+    """An object Kubernetes itself makes in every namespace (producers.yaml `cluster`)."""
+
+    id: str
+    kind: str
+    name: str
+    source: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ProducerRow:
     id: str
     match: Match
@@ -495,6 +506,7 @@ class Tables:
     producers: tuple[ProducerRow, ...]
     consumers: tuple[ConsumerRow, ...]
     pod: tuple[Reference, ...]
+    cluster: tuple[ClusterProduct, ...] = ()
 
 
 def _reference(raw: dict[str, Any]) -> Reference:
@@ -550,7 +562,8 @@ def _jsonschema_validator(spec: dict[str, Any]) -> Any:
 
 @cache
 def tables() -> Tables:
-    producers = load_table("producers.yaml")["producers"]
+    produced = load_table("producers.yaml")
+    producers = produced["producers"]
     consumers = load_table("consumers.yaml")
     return Tables(
         tuple(
@@ -575,7 +588,14 @@ def tables() -> Tables:
             for r in consumers["consumers"]
         ),
         tuple(_reference(x) for x in consumers["pod"]),
+        tuple(ClusterProduct(r["id"], r["kind"], r["name"], r["source"], r.get("note", "")) for r in produced.get("cluster", [])),
     )
+
+
+def cluster_made(kind: str) -> tuple[str, ...]:
+    """The names of the objects of `kind` (Secret, ConfigMap, PersistentVolumeClaim) that Kubernetes
+    makes in every namespace."""
+    return tuple(product.name for product in tables().cluster if product.kind == kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -717,6 +737,10 @@ def _kind_label(match: Match) -> str:
 def _table_docs(which: str, kind: str) -> str:
     lines: list[str] = []
     if which == "producers":
+        for made in tables().cluster:
+            if made.kind == kind:
+                note = f" ({made.note})" if made.note else ""
+                lines.append(f"- Kubernetes itself{note}: `{made.name}` in every namespace (`{made.id}`)")
         for row in tables().producers:
             if row.objects == "resource-set":
                 lines.append(f"- {_kind_label(row.match)}: what its resources and resourcesTemplate make (`{row.id}`)")

@@ -74,6 +74,12 @@ class Repo:
 
         return placeholder_strings(obj.data)
 
+    def invalid_yaml(self, path: str) -> bool:
+        """Whether a YAML file does not parse (HL001): nothing it says can be read, and kustomize
+        fails on it."""
+        parsed = self.parsed.get(path)
+        return parsed is not None and any(problem.rule == "HL001" for problem in parsed.problems)
+
     def read_bytes(self, path: str) -> bytes | None:
         """A file the walk found (inside the repository, not through a symlink out of it, not a
         FIFO or device), as a regular file of bounded size; None for anything else. Checks name

@@ -137,17 +137,25 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
 
 
 def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Variables) -> None:
-    """Keys of a Secret that ExternalSecrets produce (or merge into): data[].secretKey, or the
-    template's data keys; a producer with dataFrom or templateFrom gets its keys from the store."""
+    """Keys of a Secret that ExternalSecrets produce (or merge into), as ESO's applyTemplate writes
+    them: without a template, the provider's data (data[].secretKey; dataFrom's keys come from the
+    store); with one, the template's data and templateFrom (whose keys come from other objects),
+    over the provider's data when mergePolicy is Merge or the template has neither."""
     for obj in _external_secrets(repo).get((namespace, source.name), []):
         source.producers.append(obj)
         spec = obj.spec
         keys = [d.get("secretKey") for d in spec.get("data") or [] if isinstance(d, dict)]
+        unknowable = bool(spec.get("dataFrom"))
         template = spec.get("target", {}).get("template") if isinstance(spec.get("target"), dict) else None
-        template_data = template.get("data") if isinstance(template, dict) else None
-        if isinstance(template_data, dict):
-            keys = list(template_data)
-        elif spec.get("dataFrom") or (isinstance(template, dict) and template.get("templateFrom")):
+        if isinstance(template, dict):
+            data, more = template.get("data"), template.get("templateFrom")
+            made = list(data) if isinstance(data, dict) else []
+            if template.get("mergePolicy") == "Merge" or (not made and not more):
+                made = keys + made  # the provider's data is kept under the template's
+            else:
+                unknowable = False
+            keys, unknowable = made, unknowable or bool(more)
+        if unknowable:
             source.unknowable.append(obj)
         for key in keys:
             if isinstance(key, str) and key not in result.values:

@@ -69,6 +69,16 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                     "and applies none of its objects"
                 )
                 fix = f"add the {word} (or its generator), fix the name, or mark the source optional: true"
+            elif all("default-certificate" in e["ref"].flags for e in edges):
+                what = (
+                    f"{obj.kind} {obj.name} serves TLS with {word} '{name}' in namespace {ns}{many}, but nothing the "
+                    "repository applies produces it: the object applies, and its controller serves its default "
+                    "certificate for those hosts"
+                )
+                fix = (
+                    "add a Certificate or an ExternalSecret for it, fix the name, or list it in secrets.external "
+                    "if something outside the repository creates it"
+                )
             else:
                 chart = " (if the chart itself creates it, list it in secrets.external)" if "chart-value" in ref.flags else ""
                 made_by = (
@@ -93,6 +103,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             )
             if why:
                 finding.severity = "info"
+            elif all("default-certificate" in e["ref"].flags for e in edges):
+                finding.severity = "warning"  # applied and served, with the wrong certificate
             yield finding
 
 

@@ -129,6 +129,8 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
             continue
         if flux_present and directory not in ctx.flux.reached_dirs:
             continue  # nothing builds this kustomization at all: HL104 reports the folder
+        if repo.invalid_yaml(kd.file):
+            continue  # what it lists is unknown, and kustomize fails the build: HL001 reports it
         objects = repo.objects_by_file.get(path, [])
         if not objects or all(o.is_sops and o.kind != "Secret" for o in objects):
             continue  # values files, app configs, SOPS data: not Kubernetes objects
@@ -552,11 +554,21 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             elif elsewhere:
                 other = f"; a {elsewhere[0]} of that name exists in another namespace or of another kind"
             names = sources.get((kind, ns), set())
+            unapplied = sorted(
+                o.path
+                for o in ctx.repo.objects_by_kind_name.get((kind, name), [])
+                if not o.applied_by and o.namespace in (None, ns) and o.group.startswith("source.toolkit.fluxcd.io")
+            )
+            defined = (
+                f"which nothing Flux applies defines: it is defined in {unapplied[0]}, which no Flux Kustomization applies"
+                if unapplied
+                else "which nothing in the repository defines"
+            )
             yield ctx.at(
                 "HL107",
                 obj,
                 (*field, "name"),
-                f"{field[-1]} names {kind} '{ns}/{name}', which nothing in the repository defines{other}{_nearest(name, names)}",
+                f"{field[-1]} names {kind} '{ns}/{name}', {defined}{other}{_nearest(name, names)}",
                 fix="fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
             )
 
