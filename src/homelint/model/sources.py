@@ -17,13 +17,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject
 from homelint.core.substitution import resolve
-from homelint.loading.discovery import IgnoreRules
-from homelint.loading.safeio import read_regular
+from homelint.loading.discovery import IgnoreRules, git_remotes, normal_url
 from homelint.model.kustomize import join
 
 # the kinds of source-controller (source.toolkit.fluxcd.io) and of ExternalArtifact producers
@@ -164,25 +162,6 @@ class Sources:
         return (scope or {}).get(ref) or self.artifacts.get(ref)
 
 
-def _git_remotes(root: Path) -> list[str]:
-    try:
-        raw = read_regular(root / ".git" / "config", 1 << 20)  # never a FIFO, never unbounded
-    except OSError:
-        return []
-    if raw is None:
-        return []
-    text = raw.decode("utf-8", errors="replace")
-    return [_normal_url(m) for m in re.findall(r"^\s*url\s*=\s*(\S+)", text, re.M)]
-
-
-def _normal_url(url: str) -> str:
-    url = url.strip().rstrip("/")
-    url = re.sub(r"^[a-z+]+://", "", url)
-    url = re.sub(r"^[^@/]+@", "", url)
-    url = re.sub(r"^([^/:]+):(?!\d)", r"\1/", url)  # scp-like git@host:org/repo
-    return url.removesuffix(".git").lower()
-
-
 _PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:[^\n\\]|\\\n)*)")
 _PUSH_PATH = re.compile(r"--path[= ]\s*[\"']?([^\"'\s\\]+)")
 _PUSH_IGNORE = re.compile(r"--ignore-paths[= ]\s*[\"']?([^\"'\s\\]+)")
@@ -313,10 +292,10 @@ def find_sources(repo: Repo) -> Sources:
         if add(ref, f"the flux-instance values in {path}") is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)
             out.syncs.append((ref, sync["path"], placeholder))
-    remotes = set(_git_remotes(repo.root))
+    remotes = set(git_remotes(repo.root))
     for ref, objs in sorted(by_ref.items()):
         url = objs[0].spec.get("url")
-        if remotes and isinstance(url, str) and _normal_url(url) in remotes:
+        if remotes and isinstance(url, str) and normal_url(url) in remotes:
             add(ref, f"its URL is a remote of .git/config ({objs[0].path})")
     for obj in repo.objects:
         if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
