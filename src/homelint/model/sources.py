@@ -162,6 +162,10 @@ class Sources:
         return (scope or {}).get(ref) or self.artifacts.get(ref)
 
 
+def _under(path: str, folder: str) -> bool:
+    return folder == "" or path.startswith(folder + "/")
+
+
 _PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:[^\n\\]|\\\n)*)")
 _PUSH_PATH = re.compile(r"--path[= ]\s*[\"']?([^\"'\s\\]+)")
 _PUSH_IGNORE = re.compile(r"--ignore-paths[= ]\s*[\"']?([^\"'\s\\]+)")
@@ -308,10 +312,15 @@ def find_sources(repo: Repo) -> Sources:
         declared = by_ref[ref]
         beside = [o for o in declared if o.path == obj.path]
         nearby = [o for o in declared if posixpath.dirname(o.path) == posixpath.dirname(obj.path)]
-        if not (beside or nearby):
-            continue
         resolved = resolve(raw, {})
-        if resolved is None:
+        within: list[K8sObject] = []
+        if not (beside or nearby) and ref.kind == "GitRepository" and resolved is not None:
+            # it applies itself and its source from its own path (a flux-sync.yaml whose tree
+            # holds sources/): read here, that tree is what it reconciles
+            top = join("", resolved)
+            if _under(obj.path, top):
+                within = [o for o in declared if _under(o.path, top)]
+        if not (beside or nearby or within) or resolved is None:
             continue
         if ref.kind == "OCIRepository":
             # an OCI artifact is this repository only if something here pushes it
@@ -324,8 +333,10 @@ def find_sources(repo: Repo) -> Sources:
         target = join(folder, resolved)
         if target not in repo.files.dirs and not (target == "" and beside):
             continue  # the path must exist here (the repository root only for gotk-sync's own file)
-        where = "in the same file" if beside else "in the same folder"
-        own = (beside or nearby)[0]
+        where = (
+            "in the same file" if beside else "in the same folder" if nearby else f"under its own spec.path ({within[0].path})"
+        )
+        own = (beside or nearby or within)[0]
         art = add(ref, f"declared {where} as Kustomization {obj.name} ({obj.path}), whose spec.path exists", own)
         if art is not None:
             out.bootstraps.append(obj)
