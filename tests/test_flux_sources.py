@@ -138,6 +138,47 @@ def test_gotk_sync_source_declared_beside_its_kustomization_is_the_repository(re
     assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
 
 
+GIT_SOURCE = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+    "metadata:\n  name: repo-a\n  namespace: flux-system\n"
+    "spec:\n  interval: 1h\n  url: https://git.example.com/me/repo-a\n  ref:\n    branch: main\n"
+)
+
+
+@pytest.mark.parametrize(("source_at", "followed"), [("clusters/c1/sources/repo-a.yaml", True), ("elsewhere/repo-a.yaml", False)])
+def test_a_kustomization_that_applies_itself_and_its_source_from_its_path_is_the_repository(repo, source_at, followed):
+    """A flux-sync.yaml whose spec.path holds both itself and its GitRepository (in a subfolder):
+    that tree is what it reconciles, so the source is this repository (without a git remote to say
+    so). A source declared outside that path is no such evidence: it is not followed."""
+    root = repo(
+        {
+            "clusters/c1/flux-sync.yaml": ks("flux-sync", "./clusters/c1", source="repo-a"),
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="repo-a"),
+            source_at: GIT_SOURCE,
+            "apps/echo.yaml": helmrelease("echo"),
+        }
+    )
+    built = model(root)
+    assert applied_names(built, "HelmRelease") == ([("default", "echo")] if followed else [])
+    assert applied_names(built, "GitRepository") == ([("flux-system", "repo-a")] if followed else [])
+
+
+def test_a_dangling_source_that_an_unfollowed_kustomization_may_apply_is_an_info(repo, check_json):
+    """The source is defined under the path of a Kustomization homelint does not follow (its source
+    is not known to be this repository): it may well be applied, so HL107 says so as an info."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="repo-a"),
+            "apps/sources/repo-a.yaml": GIT_SOURCE,
+            "apps/echo.yaml": helmrelease("echo"),
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == "HL107"]
+    assert found["severity"] == "info"
+    assert "Kustomization flux-system/apps builds a path that holds that file" in found["message"]
+
+
 def test_child_kustomization_is_patched_then_substituted_as_a_whole(repo):
     parent_extra = """\
   postBuild:

@@ -90,6 +90,7 @@ def test_an_unchanged_check_is_replayed_with_the_same_output_and_exit_code(repo,
         "add an ignore file",
         "add a config file",
         "touch a file",
+        "add a git remote",
     ],
 )
 def test_a_change_to_what_the_run_read_is_checked_again(repo, cache, change):
@@ -107,11 +108,41 @@ def test_a_change_to_what_the_run_read_is_checked_again(repo, cache, change):
         (repo / ".gitignore").write_text("kubernetes/apps/default/paperless/\n")
     elif change == "add a config file":
         (repo / ".homelint.yaml").write_text("ignore: [HL105]\n")
+    elif change == "add a git remote":
+        (repo / ".git" / "config").write_text('[remote "origin"]\n\turl = https://example.invalid/org/other.git\n')
     else:
         os.utime(target)
     fresh = homelint(repo, "-q")
     assert not replayed(fresh)
     assert output(fresh) == output(homelint(repo, "-q", "--no-cache"))
+
+
+def test_a_git_remote_that_names_a_source_is_a_new_run_not_the_cached_one(tmp_path, cache):
+    """The remotes of .git/config say which GitRepository is this repository, and so which Flux
+    Kustomizations are followed: adding one is a change the cached result does not cover."""
+    root = tmp_path / "remote"
+    files = {
+        ".homelint.yaml": "{}\n",
+        "clusters/c1/apps.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: repo-a}}\n"
+        ),
+        "flux/repo-a.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: repo-a, namespace: flux-system}\n"
+            "spec: {interval: 1h, url: 'https://example.invalid/org/repo-a.git', ref: {branch: main}}\n"
+        ),
+        "apps/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: ns-a}\n",
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / ".git").mkdir()
+    first = homelint(root, "-q")
+    assert "were not followed" in first.stdout + first.stderr  # repo-a is not known to be this repository
+    (root / ".git" / "config").write_text('[remote "origin"]\n\turl = git@example.invalid:org/repo-a.git\n')
+    again = homelint(root, "-q")
+    assert "were not followed" not in again.stdout + again.stderr
+    assert output(again) == output(homelint(root, "-q", "--no-cache"))
 
 
 def test_another_invocation_is_not_answered_by_this_ones_record(repo, cache):

@@ -5,7 +5,7 @@ without importing the linter (the unchanged path of an editor or a hook: Python'
 A check that the cache answered (nothing changed since the run before) is recorded (`record`): its
 exact invocation (arguments, working folder, environment, which streams are terminals, Python and
 homelint) names a record of the stat of every path the run depended on (the walked folders and
-ignore files, every file of the tree, the config, baseline, rule and makejinja files, the markers
+ignore files, every file of the tree, the config, baseline, rule and makejinja files, .git/config (its remotes), the markers
 that chose the repository root, the schema store's index), the symlinks the walk followed, and the
 bytes it wrote to stdout and stderr with its exit code. The next identical invocation (`replay`)
 stats those paths and, when every stamp is as recorded, writes the same bytes and exits with the
@@ -278,6 +278,7 @@ def inputs(root: Path, config: Any, options: Any) -> tuple[list[str], list[str],
     paths = sorted(expected)
     paths += [base + p for p in sorted(files.all_files | {s.path for s in files.skipped})]
     paths += [os.path.join(str(root), p) for p in (*CONFIG_NAMES, "makejinja.toml", *templates, *config.rule_paths)]
+    paths.append(os.path.join(str(root), ".git", "config"))  # its remotes say which source is this repository
     try:
         paths += [str(p) for p in user_rule_files(root, config)]
     except Exception:  # a config error: the run reported it

@@ -38,7 +38,7 @@ from homelint.engine import reuse
 from homelint.engine.cache import Cache, digest, stable_mtime
 from homelint.engine.cache import clean as clean_cache
 from homelint.engine.parallel import fork_map, fork_produce_map, run_isolated
-from homelint.loading.discovery import FileSet, Reuse, link_state, non_yaml_inputs, walk
+from homelint.loading.discovery import FileSet, Reuse, git_remotes, link_state, non_yaml_inputs, walk
 from homelint.loading.safeio import read_regular
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, parse_bytes, risky
 from homelint.model.config import Config
@@ -757,6 +757,7 @@ def _frame_key(root: Path, files: Any, config: Config, rules: dict[str, RuleMeta
         h.update(chunk)
     for path in non_yaml_inputs(files.all_files):  # other non-YAML files checks may read: by content
         h.update(f"{path}\0{_input_digest(root, path, cache)}\n".encode())
+    h.update("\0".join(["remotes", *git_remotes(root)]).encode())  # which GitRepository is this repository
     return h.hexdigest()
 
 

@@ -50,6 +50,27 @@ def git_work_tree(root: Path) -> tuple[Path, str] | None:
     return None
 
 
+def git_remotes(root: Path) -> list[str]:
+    """The remote URLs of `root/.git/config`, normalised (scheme, user and `.git` dropped, scp-like
+    `host:path` as `host/path`, lower case): which GitRepository URLs name this repository."""
+    try:
+        raw = read_regular(root / ".git" / "config", 1 << 20)  # never a FIFO, never unbounded
+    except OSError:
+        return []
+    if raw is None:
+        return []
+    text = raw.decode("utf-8", errors="replace")
+    return [normal_url(m) for m in re.findall(r"^\s*url\s*=\s*(\S+)", text, re.M)]
+
+
+def normal_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    url = re.sub(r"^[a-z+]+://", "", url)
+    url = re.sub(r"^[^@/]+@", "", url)
+    url = re.sub(r"^([^/:]+):(?!\d)", r"\1/", url)  # scp-like git@host:org/repo
+    return url.removesuffix(".git").lower()
+
+
 @dataclass
 class SkippedFile:
     path: str

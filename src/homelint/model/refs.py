@@ -99,6 +99,17 @@ def is_app_template(obj: K8sObject) -> bool:
     return isinstance(values, dict) and isinstance(values.get("controllers"), dict)
 
 
+def chart_name(obj: K8sObject) -> str | None:
+    """The chart a HelmRelease installs, by name: spec.chart.spec.chart (its last path segment), else
+    the name of its chartRef (an OCIRepository or HelmChart is usually named after the chart)."""
+    chart = get(obj.spec, ("chart", "spec", "chart"))
+    if isinstance(chart, str) and chart:
+        return chart.rstrip("/").rsplit("/", 1)[-1]
+    ref = obj.spec.get("chartRef")
+    name = ref.get("name") if isinstance(ref, dict) else None
+    return name if isinstance(name, str) and name else None
+
+
 def helm_release_refs(obj: K8sObject) -> Iterator[Ref]:
     """NFS volumes and images in app-template values (Secrets, ConfigMaps and claims: consumed_refs)."""
     values = obj.spec.get("values")
@@ -440,7 +451,8 @@ class Match:
         if self.chart is None:
             return True
         wanted = self.chart.lstrip("!")
-        return (wanted == "app-template" and is_app_template(obj)) != self.chart.startswith("!")
+        found = is_app_template(obj) if wanted == "app-template" else chart_name(obj) == wanted
+        return found != self.chart.startswith("!")
 
 
 def _match(raw: dict[str, Any]) -> Match:

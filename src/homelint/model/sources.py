@@ -17,13 +17,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject
 from homelint.core.substitution import resolve
-from homelint.loading.discovery import IgnoreRules
-from homelint.loading.safeio import read_regular
+from homelint.loading.discovery import IgnoreRules, git_remotes, normal_url
 from homelint.model.kustomize import join
 
 # the kinds of source-controller (source.toolkit.fluxcd.io) and of ExternalArtifact producers
@@ -164,23 +162,8 @@ class Sources:
         return (scope or {}).get(ref) or self.artifacts.get(ref)
 
 
-def _git_remotes(root: Path) -> list[str]:
-    try:
-        raw = read_regular(root / ".git" / "config", 1 << 20)  # never a FIFO, never unbounded
-    except OSError:
-        return []
-    if raw is None:
-        return []
-    text = raw.decode("utf-8", errors="replace")
-    return [_normal_url(m) for m in re.findall(r"^\s*url\s*=\s*(\S+)", text, re.M)]
-
-
-def _normal_url(url: str) -> str:
-    url = url.strip().rstrip("/")
-    url = re.sub(r"^[a-z+]+://", "", url)
-    url = re.sub(r"^[^@/]+@", "", url)
-    url = re.sub(r"^([^/:]+):(?!\d)", r"\1/", url)  # scp-like git@host:org/repo
-    return url.removesuffix(".git").lower()
+def _under(path: str, folder: str) -> bool:
+    return folder == "" or path.startswith(folder + "/")
 
 
 _PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:[^\n\\]|\\\n)*)")
@@ -313,10 +296,10 @@ def find_sources(repo: Repo) -> Sources:
         if add(ref, f"the flux-instance values in {path}") is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)
             out.syncs.append((ref, sync["path"], placeholder))
-    remotes = set(_git_remotes(repo.root))
+    remotes = set(git_remotes(repo.root))
     for ref, objs in sorted(by_ref.items()):
         url = objs[0].spec.get("url")
-        if remotes and isinstance(url, str) and _normal_url(url) in remotes:
+        if remotes and isinstance(url, str) and normal_url(url) in remotes:
             add(ref, f"its URL is a remote of .git/config ({objs[0].path})")
     for obj in repo.objects:
         if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
@@ -329,10 +312,15 @@ def find_sources(repo: Repo) -> Sources:
         declared = by_ref[ref]
         beside = [o for o in declared if o.path == obj.path]
         nearby = [o for o in declared if posixpath.dirname(o.path) == posixpath.dirname(obj.path)]
-        if not (beside or nearby):
-            continue
         resolved = resolve(raw, {})
-        if resolved is None:
+        within: list[K8sObject] = []
+        if not (beside or nearby) and ref.kind == "GitRepository" and resolved is not None:
+            # it applies itself and its source from its own path (a flux-sync.yaml whose tree
+            # holds sources/): read here, that tree is what it reconciles
+            top = join("", resolved)
+            if _under(obj.path, top):
+                within = [o for o in declared if _under(o.path, top)]
+        if not (beside or nearby or within) or resolved is None:
             continue
         if ref.kind == "OCIRepository":
             # an OCI artifact is this repository only if something here pushes it
@@ -345,8 +333,10 @@ def find_sources(repo: Repo) -> Sources:
         target = join(folder, resolved)
         if target not in repo.files.dirs and not (target == "" and beside):
             continue  # the path must exist here (the repository root only for gotk-sync's own file)
-        where = "in the same file" if beside else "in the same folder"
-        own = (beside or nearby)[0]
+        where = (
+            "in the same file" if beside else "in the same folder" if nearby else f"under its own spec.path ({within[0].path})"
+        )
+        own = (beside or nearby or within)[0]
         art = add(ref, f"declared {where} as Kustomization {obj.name} ({obj.path}), whose spec.path exists", own)
         if art is not None:
             out.bootstraps.append(obj)

@@ -564,13 +564,36 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 if unapplied
                 else "which nothing in the repository defines"
             )
-            yield ctx.at(
+            unfollowed = _unfollowed_over(ctx, unapplied[0]) if unapplied else None
+            if unfollowed is not None:  # it may be applied after all: say so, do not guess
+                defined = (
+                    f"which is defined in {unapplied[0]}; {unfollowed.label} builds a path that holds that file, from "
+                    f"{unfollowed.source}, which homelint did not follow (if that is this repository, list it under "
+                    "flux.local-sources in .homelint.yaml)"
+                )
+            finding = ctx.at(
                 "HL107",
                 obj,
                 (*field, "name"),
                 f"{field[-1]} names {kind} '{ns}/{name}', {defined}{other}{_nearest(name, names)}",
                 fix="fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
             )
+            if unfollowed is not None:
+                finding.severity = "info"
+            yield finding
+
+
+def _unfollowed_over(ctx: Context, path: str) -> Any:
+    """The first Flux Kustomization the model did not follow (its source is not known to be this
+    repository) whose spec.path, read in this repository, holds `path`; None if none does."""
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None or ks.local or ks.raw_path is None:
+            continue
+        resolved = resolve(ks.raw_path, {})
+        top = join("", resolved) if resolved is not None else None
+        if top is not None and (top == "" or path.startswith(top + "/")):
+            return ks
+    return None
 
 
 @check("HL108")
