@@ -299,6 +299,9 @@ class Versions:
         self.roots: list[str] = sorted(c for c in clusters if c)  # one per cluster (nested roots are one)
         self._scope_memo: dict[tuple[str, frozenset[str], str], Installed] = {}
         self._dir_memo: dict[tuple[str, str], Installed] = {}
+        self._by_prefix: dict[tuple[str, ...], list[str]] | None = None  # _nearest_root's groups of roots
+        self._near_memo: dict[tuple[str, tuple[str, ...]], Installed] = {}
+        self._deepest = 0  # the most parts of a root
         # the component targets (a chart name in `targets` is HL807's, not a component's)
         components = ((c, _target(s)) for c, s in self.config.targets.items() if c in NAMES)
         self.targets = {c: v for c, v in components if v is not None}
@@ -552,13 +555,31 @@ class Versions:
         key = (component, directory)
         if key not in self._dir_memo:
             if self.roots:
-                parts = _parts(directory)
-                best = max(_common(parts, _parts(r)) for r in self.roots)
-                near = [self.for_root(component, r) for r in self.roots if _common(parts, _parts(r)) == best]
-                self._dir_memo[key] = min(near, key=lambda i: (i.version, i.path or "", i.line))
+                self._dir_memo[key] = self._nearest_root(component, _parts(directory))
             else:
                 self._dir_memo[key] = self._resolve(component, frozenset(), directory)
         return [self._dir_memo[key]]
+
+    def _nearest_root(self, component: str, parts: list[str]) -> Installed:
+        """What the roots sharing the longest path prefix with `parts` install (the lowest release
+        on a tie). The roots are grouped by each prefix of theirs once: a folder asks its own
+        prefixes, longest first, not every root (many clusters' folders x many roots)."""
+        if self._by_prefix is None:
+            self._by_prefix = {}
+            for root in self.roots:
+                root_parts = tuple(_parts(root))
+                for end in range(len(root_parts) + 1):
+                    self._by_prefix.setdefault(root_parts[:end], []).append(root)
+            self._deepest = max(len(p) for p in self._by_prefix)
+        end = min(len(parts), self._deepest)
+        while tuple(parts[:end]) not in self._by_prefix:
+            end -= 1
+        prefix = tuple(parts[:end])
+        key = (component, prefix)
+        if key not in self._near_memo:
+            near = [self.for_root(component, r) for r in self._by_prefix[prefix]]
+            self._near_memo[key] = min(near, key=lambda i: (i.version, i.path or "", i.line))
+        return self._near_memo[key]
 
     def for_ks(self, component: str, ks: FluxKS) -> Installed:
         if _cluster(ks):
