@@ -413,7 +413,7 @@ def test_an_unapplied_folder_is_judged_as_the_roots_sharing_its_longest_prefix(r
     installed = {root: Installed("flux", Version(2, releases[i]), f"root {root}") for i, root in enumerate(sorted(roots))}
     versions = object.__new__(Versions)  # only what the look-up reads: the roots and what each installs
     versions.roots = sorted(roots)
-    versions._by_prefix, versions._near_memo, versions._deepest = None, {}, 0
+    versions._prefixes = None
     versions.for_root = lambda component, root: installed[root]
 
     def parts(path):
