@@ -130,6 +130,21 @@ def test_hl114_component_patches_are_judged_against_the_builds_that_include_them
         assert bool(found) is fires, (name, found)
 
 
+def test_hl114_judges_a_component_that_only_a_flux_kustomizations_spec_components_names(repo, check_json):
+    """The component joins the build at the Kustomization's spec.path: its patch is judged there."""
+    base = "rules/HL108/good"
+    component = (
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n"
+        "  - patch: |-\n      apiVersion: helm.toolkit.fluxcd.io/v2\n      kind: HelmRelease\n"
+        "      metadata:\n        name: {name}\n      spec:\n        timeout: 10m\n"
+    )
+    ks = (FIXTURES / base / KS).read_text() + "  components:\n    - ../../../../components/timeout\n"
+    for name, fires in (("echo", False), ("missing", True)):
+        files = {"kubernetes/components/timeout/kustomization.yaml": component.format(name=name), KS: ks}
+        found = rules_of(check_json(repo(files, base=base))[1], "HL114")
+        assert bool(found) is fires, (name, found)
+
+
 def test_hl114_skips_builds_it_cannot_see(repo, check_json):
     bad = "rules/HL114/bad"
     text = (FIXTURES / bad / APP / "kustomization.yaml").read_text()

@@ -612,3 +612,49 @@ def test_paths_named_by_repository_content_are_read_only_inside_it(repo, tmp_pat
 def test_every_task_file_the_push_regex_matches_is_read(path: str) -> None:
     assert PUSH_FILES.search(path)
     assert _may_push(path)
+
+
+def test_substitute_from_look_ups_answer_as_a_fresh_reading_while_the_model_grows(repo, monkeypatch):
+    """applied_named keeps its answers while nothing more of a name is applied: every answer, asked
+    while the model is built and after, equals one read afresh from every Applied so far."""
+    from homelint.model.flux import FluxModel
+    from homelint.model.variables import variables_of
+
+    original = FluxModel.applied_named
+    asked = []
+
+    def checked(self, *args):
+        answer = original(self, *args)
+        kept = dict(self._named_memo)
+        self._named_memo.clear()
+        assert answer == original(self, *args), args
+        self._named_memo.clear()
+        self._named_memo.update(kept)
+        asked.append(args)
+        return answer
+
+    monkeypatch.setattr(FluxModel, "applied_named", checked)
+    files = {}
+    extra = "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-info\n"
+    for cluster in ("main", "test", "edge"):
+        files[f"kubernetes/clusters/{cluster}/flux-instance.yaml"] = FLUX_INSTANCE_HR.replace(
+            "kubernetes/flux/cluster", f"kubernetes/clusters/{cluster}"
+        )
+        files[f"kubernetes/clusters/{cluster}/apps.yaml"] = ks("cluster-apps", f"./kubernetes/apps/{cluster}", extra=extra)
+        # applied by a child of the Kustomization that reads it: asked for before it is applied
+        files[f"kubernetes/apps/{cluster}/settings.yaml"] = ks("settings", f"./kubernetes/settings/{cluster}")
+        files[f"kubernetes/settings/{cluster}/cluster-info.yaml"] = (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-info\n  namespace: flux-system\n"
+            f"data:\n  CLUSTER: {cluster}\n"
+        )
+        for app in ("echo", "web", "db"):
+            files[f"kubernetes/apps/{cluster}/{app}.yaml"] = ks(app, f"./kubernetes/apps/base/{app}", extra=extra)
+    for app in ("echo", "web", "db"):
+        files[f"kubernetes/apps/base/{app}/helmrelease.yaml"] = helmrelease(app)
+    built = model(repo(files))
+    for each in built.flux.kustomizations:  # as the graph and the checks ask, once the model is built
+        variables_of(built, each)
+    assert len(asked) > len(set(asked))  # the same names asked again: answered from what was kept
+    for cluster in ("main", "test", "edge"):
+        found = built.flux.applied_named("ConfigMap", "cluster-info", "flux-system", f"kubernetes/clusters/{cluster}")
+        assert [o.path for o in found] == [f"kubernetes/settings/{cluster}/cluster-info.yaml"]

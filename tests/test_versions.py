@@ -8,9 +8,11 @@ import re
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from homelint.core.resources import data_dir, schema
-from homelint.model.versions import NEWEST, Version, api_priority, judge, parse_version, table
+from homelint.model.versions import NEWEST, Installed, Version, Versions, api_priority, judge, parse_version, table
 
 from .conftest import FIXTURES
 
@@ -393,3 +395,35 @@ def test_statistics_name_every_version_and_where_it_was_read(run):
     )
     assert any(re.match(r"versions: External Secrets: the newest assumed", line) for line in lines)
     json.loads(result.stdout)
+
+
+# --- an object nothing applies: the cluster it would join ---------------------------------------
+_FOLDER = st.lists(st.sampled_from(["a", "b", "c", "."]), max_size=4).map("/".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    roots=st.lists(_FOLDER.filter(bool), unique=True, min_size=1, max_size=6),
+    releases=st.lists(st.integers(min_value=0, max_value=2), min_size=6, max_size=6),
+    folders=st.lists(_FOLDER, max_size=6),
+)
+def test_an_unapplied_folder_is_judged_as_the_roots_sharing_its_longest_prefix(roots, releases, folders):
+    """As a plain reading says: the roots whose path shares the most leading folders with it, the
+    lowest release of those (the first root of that release on a tie)."""
+    installed = {root: Installed("flux", Version(2, releases[i]), f"root {root}") for i, root in enumerate(sorted(roots))}
+    versions = object.__new__(Versions)  # only what the look-up reads: the roots and what each installs
+    versions.roots = sorted(roots)
+    versions._prefixes = None
+    versions.for_root = lambda component, root: installed[root]
+
+    def parts(path):
+        return [p for p in path.split("/") if p and p != "."]
+
+    def shared(a, b):
+        return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+    for folder in folders:
+        best = max(shared(parts(folder), parts(r)) for r in versions.roots)
+        near = [installed[r] for r in versions.roots if shared(parts(folder), parts(r)) == best]
+        expected = min(near, key=lambda i: (i.version, i.path or "", i.line))
+        assert versions._nearest_root("flux", parts(folder)) is expected

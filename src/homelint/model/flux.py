@@ -192,6 +192,11 @@ class FluxModel:
         # (indexed as it grows: variables are looked up while the model is built)
         self._by_name: dict[tuple[str, str, str], list[Applied]] = {}
         self._named_upto = 0
+        # applied_named's answers: (how many Applied of that name it read, the objects); every
+        # Kustomization of a cluster asks for the same substituteFrom names, and with many clusters
+        # each name is applied many times. A list of `_by_name` only grows, so an answer holds
+        # while its length is unchanged (and the clusters are assigned: _assign_clusters clears it)
+        self._named_memo: dict[tuple[str, str, str, str | None], tuple[int, list[K8sObject]]] = {}
         self._by_object: dict[int, list[Applied]] | None = None  # built when run() is done
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
 
@@ -226,16 +231,22 @@ class FluxModel:
     def applied_named(self, kind: str, name: str, namespace: str, cluster: str | None = None) -> list[K8sObject]:
         """Objects applied as kind/namespace/name (one object may be applied in many namespaces);
         with `cluster`, those that cluster applies first (each cluster has its own ConfigMaps)."""
+        named = self._named_as(kind, namespace, name)
+        key = (kind, namespace, name, cluster)
+        known = self._named_memo.get(key)
+        if known is not None and known[0] == len(named):  # nothing of that name applied since
+            return list(known[1])
         found: list[K8sObject] = []
         mine: list[K8sObject] = []
         found_seen: dict[tuple[str, int], list[K8sObject]] = {}
         mine_seen: dict[tuple[str, int], list[K8sObject]] = {}
-        for applied in self._named_as(kind, namespace, name):
+        for applied in named:
             obj = applied.obj
             in_cluster = cluster is not None and applied.ks is not None and applied.ks.cluster == cluster
             if _add_distinct(found, found_seen, obj) and in_cluster:
                 _add_distinct(mine, mine_seen, obj)
-        return mine or found
+        self._named_memo[key] = (len(named), mine or found)
+        return list(mine or found)
 
     def _named_as(self, kind: str, namespace: str, name: str) -> list[Applied]:
         """The Applied of kind/namespace/name (by any of its names), in model order; what was
@@ -614,6 +625,7 @@ class FluxModel:
             ks.cluster = min(outer, key=lambda p: (len(p), p))
             if ks.parent is not None and ks.parent.obj is None:
                 ks.parent.cluster = ks.cluster
+        self._named_memo.clear()  # answers read the clusters of the Kustomizations that apply
 
     def _virtual(self, key: str, path: str, art: Artifact) -> FluxKS:
         return FluxKS(f"{BOOTSTRAP} {key}", "flux-system", "flux-system", None, {}, path=path, root=key, artifact=art)

@@ -247,9 +247,16 @@ def find_sources(repo: Repo) -> Sources:
     """This repository's sources, each with the evidence that says so."""
     out = Sources()
     by_ref: dict[SourceRef, list[K8sObject]] = {}
+    # the same declarations by (ref, file) and by (ref, folder): several clusters may each declare a
+    # source of one name, and every Kustomization asks which of them are beside it
+    in_file: dict[tuple[SourceRef, str], list[K8sObject]] = {}
+    in_folder: dict[tuple[SourceRef, str], list[K8sObject]] = {}
     for obj in repo.objects:
         if obj.kind in ARTIFACT_KINDS and obj.group.startswith(SOURCE_GROUP):
-            by_ref.setdefault(SourceRef(obj.kind, obj.namespace or "flux-system", obj.name), []).append(obj)
+            ref = SourceRef(obj.kind, obj.namespace or "flux-system", obj.name)
+            by_ref.setdefault(ref, []).append(obj)
+            in_file.setdefault((ref, obj.path), []).append(obj)
+            in_folder.setdefault((ref, posixpath.dirname(obj.path)), []).append(obj)
     pushed = pushed_folders(repo)
     sourceignore: list[list[str]] = []  # the .sourceignore patterns, read when a GitRepository first needs them
 
@@ -310,8 +317,8 @@ def find_sources(repo: Repo) -> Sources:
             continue
         ref = found_ref
         declared = by_ref[ref]
-        beside = [o for o in declared if o.path == obj.path]
-        nearby = [o for o in declared if posixpath.dirname(o.path) == posixpath.dirname(obj.path)]
+        beside = in_file.get((ref, obj.path), [])
+        nearby = in_folder.get((ref, posixpath.dirname(obj.path)), [])
         resolved = resolve(raw, {})
         within: list[K8sObject] = []
         if not (beside or nearby) and ref.kind == "GitRepository" and resolved is not None:

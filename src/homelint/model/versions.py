@@ -299,6 +299,7 @@ class Versions:
         self.roots: list[str] = sorted(c for c in clusters if c)  # one per cluster (nested roots are one)
         self._scope_memo: dict[tuple[str, frozenset[str], str], Installed] = {}
         self._dir_memo: dict[tuple[str, str], Installed] = {}
+        self._prefixes: _Prefix | None = None  # the roots by their folders (_nearest_root)
         # the component targets (a chart name in `targets` is HL807's, not a component's)
         components = ((c, _target(s)) for c, s in self.config.targets.items() if c in NAMES)
         self.targets = {c: v for c, v in components if v is not None}
@@ -552,13 +553,32 @@ class Versions:
         key = (component, directory)
         if key not in self._dir_memo:
             if self.roots:
-                parts = _parts(directory)
-                best = max(_common(parts, _parts(r)) for r in self.roots)
-                near = [self.for_root(component, r) for r in self.roots if _common(parts, _parts(r)) == best]
-                self._dir_memo[key] = min(near, key=lambda i: (i.version, i.path or "", i.line))
+                self._dir_memo[key] = self._nearest_root(component, _parts(directory))
             else:
                 self._dir_memo[key] = self._resolve(component, frozenset(), directory)
         return [self._dir_memo[key]]
+
+    def _nearest_root(self, component: str, parts: list[str]) -> Installed:
+        """What the roots sharing the longest path prefix with `parts` install (the lowest release
+        on a tie). The roots are a tree of their folders, made once: a folder follows its own
+        parts down it, not every root (many clusters' folders x many roots)."""
+        if self._prefixes is None:
+            self._prefixes = _Prefix()
+            for root in self.roots:
+                node = self._prefixes
+                node.roots.append(root)
+                for part in _parts(root):
+                    node = node.children.setdefault(part, _Prefix())
+                    node.roots.append(root)
+        node = self._prefixes
+        for part in parts:
+            if part not in node.children:
+                break
+            node = node.children[part]
+        if component not in node.nearest:
+            near = [self.for_root(component, r) for r in node.roots]
+            node.nearest[component] = min(near, key=lambda i: (i.version, i.path or "", i.line))
+        return node.nearest[component]
 
     def for_ks(self, component: str, ks: FluxKS) -> Installed:
         if _cluster(ks):
@@ -679,6 +699,16 @@ def _strict_gate(value: Any) -> bool | None:
 def _target(spec: str) -> Version | None:
     version, _ = parse_version(spec)
     return version
+
+
+@dataclass
+class _Prefix:
+    """One folder of the tree of roots: the roots at or under it (in the roots' order), its
+    subfolders, and what the nearest of those roots install, per component."""
+
+    roots: list[str] = field(default_factory=list)
+    children: dict[str, _Prefix] = field(default_factory=dict)
+    nearest: dict[str, Installed] = field(default_factory=dict)
 
 
 def _parts(path: str) -> list[str]:

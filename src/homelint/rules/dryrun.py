@@ -33,7 +33,7 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import parse_bytes
-from homelint.model.flux import FLUX_KS_GROUP, FluxKS
+from homelint.model.flux import FLUX_KS_GROUP, FluxKS, FluxModel
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import KustomizeDir, is_remote, join
@@ -683,6 +683,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
         if ks.obj is not None and ks.local and ks.path is not None and ks.path_exists:
             by_path[ks.path].append(ks)
     includers = _includers(ctx)
+    ks_homes = _ks_component_homes(flux)
     views: dict[str, BuildView] = {}
     known: Candidates = {}
 
@@ -701,9 +702,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
         if not found:
             continue
         if kd.is_component:
-            homes = includers.get(directory, []) + [
-                ks.path for ks in flux.kustomizations if ks.obj is not None and ks.path and _uses_component(ks, directory)
-            ]
+            homes = includers.get(directory, []) + ks_homes.get(directory, [])
             if not homes:
                 continue
             including = [view_of(home) for home in sorted(set(homes))]
@@ -740,9 +739,17 @@ def patches(ctx: Context) -> Iterator[Finding]:
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
 
 
-def _uses_component(ks: FluxKS, directory: str) -> bool:
-    comps = ks.spec.get("components")
-    return isinstance(comps, list) and any(isinstance(c, str) and join(ks.path or "", c) == directory for c in comps)
+def _ks_component_homes(flux: FluxModel) -> dict[str, list[str]]:
+    """Component directory -> the spec.path of each Flux Kustomization whose spec.components names
+    it (read once, not once per component directory)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for ks in flux.kustomizations:
+        comps = ks.spec.get("components") if ks.obj is not None and ks.path else None
+        if isinstance(comps, list):
+            for comp in comps:
+                if isinstance(comp, str):
+                    out[join(ks.path or "", comp)].append(ks.path or "")
+    return out
 
 
 # --- HL116 non-manifest-resource ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, K8sObject, Span
+from homelint.model.kustomize import KustomizeDir
 from homelint.model.schemastore import Schemas
 from homelint.model.talos import (
     LOCAL_HOSTS,
@@ -322,7 +323,21 @@ def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
             into[k] = v
 
 
-def _values_from(ctx: Context, obj: K8sObject, rel: CniRelease) -> None:
+Generators = dict[str, list[tuple[KustomizeDir, dict[str, Any]]]]
+
+
+def _generators(ctx: Context) -> Generators:
+    """The configMapGenerator entries of every kustomization, by the name of the ConfigMap (in the
+    order of the kustomizations, then of their entries): found once, not per CNI release."""
+    out: Generators = {}
+    for kd in ctx.repo.kustomize_dirs.values():
+        for gen in kd.data.get("configMapGenerator") or []:
+            if isinstance(gen, dict) and isinstance(gen.get("name"), str):
+                out.setdefault(gen["name"], []).append((kd, gen))
+    return out
+
+
+def _values_from(ctx: Context, obj: K8sObject, rel: CniRelease, generators: Generators) -> None:
     """Chart values of `valuesFrom` ConfigMaps a kustomize configMapGenerator makes from a file."""
     for item in obj.spec.get("valuesFrom") or []:
         if not isinstance(item, dict) or item.get("kind", "ConfigMap") != "ConfigMap" or not isinstance(item.get("name"), str):
@@ -330,22 +345,19 @@ def _values_from(ctx: Context, obj: K8sObject, rel: CniRelease) -> None:
         key = item.get("valuesKey") or "values.yaml"
         if isinstance(key, str):  # a Flux postBuild default such as ${CLUSTER_NAME:=main}.yaml
             key = re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[=-]([^}]*)\}", r"\1", key)
-        for kd in ctx.repo.kustomize_dirs.values():
-            for gen in kd.data.get("configMapGenerator") or []:
-                if not isinstance(gen, dict) or gen.get("name") != item["name"]:
+        for kd, gen in generators.get(item["name"], []):
+            for entry in gen.get("files") or []:
+                if not isinstance(entry, str):
                     continue
-                for entry in gen.get("files") or []:
-                    if not isinstance(entry, str):
-                        continue
-                    name, _, rel_path = entry.partition("=") if "=" in entry else (posixpath.basename(entry), "", entry)
-                    if name != key:
-                        continue
-                    target = posixpath.normpath(posixpath.join(kd.dir, rel_path))
-                    parsed = ctx.repo.parsed.get(target)
-                    for index, doc in enumerate(parsed.docs if parsed else []):
-                        if isinstance(doc, dict):
-                            _merge(rel.values, doc)
-                            _record(doc, target, index, (), "", rel.origin)
+                name, _, rel_path = entry.partition("=") if "=" in entry else (posixpath.basename(entry), "", entry)
+                if name != key:
+                    continue
+                target = posixpath.normpath(posixpath.join(kd.dir, rel_path))
+                parsed = ctx.repo.parsed.get(target)
+                for index, doc in enumerate(parsed.docs if parsed else []):
+                    if isinstance(doc, dict):
+                        _merge(rel.values, doc)
+                        _record(doc, target, index, (), "", rel.origin)
 
 
 def cni_releases(ctx: Context) -> list[CniRelease]:
@@ -353,6 +365,7 @@ def cni_releases(ctx: Context) -> list[CniRelease]:
         return []
     out: list[CniRelease] = []
     seen: set[int] = set()
+    generators: Generators | None = None  # made for the first CNI release
     for applied in ctx.flux.applied:
         obj = applied.obj
         if obj.kind != "HelmRelease" or id(obj) in seen:
@@ -362,7 +375,9 @@ def cni_releases(ctx: Context) -> list[CniRelease]:
         if chart not in CNI_CHARTS:
             continue
         rel = CniRelease(obj, chart)
-        _values_from(ctx, obj, rel)
+        if generators is None:
+            generators = _generators(ctx)
+        _values_from(ctx, obj, rel, generators)
         values = obj.spec.get("values")
         if isinstance(values, dict):
             _merge(rel.values, values)
