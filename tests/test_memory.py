@@ -42,3 +42,8 @@ def test_graph_edges_that_carry_only_their_type_share_one_data_dict():
     for edge_type in ("contains", "reconciles"):
         data = list(graph.edges(edge_type))
         assert len(data) > 1 and all(d is data[0] and d == {"type": edge_type} for d in data)
+
+
+def test_an_artifact_key_is_made_once_for_every_memoized_build():
+    artifacts = list(_loaded(CLEAN).flux.sources.artifacts.values())
+    assert artifacts and all(art.key is art.key for art in artifacts)
