@@ -47,3 +47,12 @@ def test_graph_edges_that_carry_only_their_type_share_one_data_dict():
 def test_an_artifact_key_is_made_once_for_every_memoized_build():
     artifacts = list(_loaded(CLEAN).flux.sources.artifacts.values())
     assert artifacts and all(art.key is art.key for art in artifacts)
+
+
+def test_file_nodes_share_their_attributes_and_an_update_does_not_leak_to_the_others():
+    graph = _loaded(CLEAN).graph.nx
+    files = [node for node in graph.nodes if type(node).__name__ == "FileNode"]
+    applied = [graph.nodes[n] for n in files if graph.nodes[n]["applied"]]
+    assert len(applied) > 1 and all(a is applied[0] for a in applied)
+    graph.add_node(files[0], note=1)
+    assert graph.nodes[files[0]]["note"] == 1 and all("note" not in graph.nodes[n] for n in files[1:])

@@ -228,24 +228,22 @@ def obj_node(applied: Applied) -> ObjNode:
     return ObjNode(applied.kind, applied.ns, applied.name)
 
 
-# The data of the edges that carry nothing but their type: one dict each, shared by every such edge
-# (one per edge was a sixth of the graph's memory). Edge data is read, never changed.
-_INCLUDES: dict[str, Any] = {"type": "includes"}
-_APPLIES_PATH: dict[str, Any] = {"type": "applies-path"}
-_RECONCILES: dict[str, Any] = {"type": "reconciles"}
-_CONTAINS: dict[str, Any] = {"type": "contains"}
-
-
 def build_graph(repo: Repo) -> ResourceGraph:
     flux = repo.flux_model
     graph = MultiDiGraph(kustomizations=tuple(flux.kustomizations))
+    # The data of the edges that carry nothing but their type, and the attributes of file nodes:
+    # one dict each, shared by every such edge or node of this graph (one per edge was a sixth of
+    # the graph's memory). Edge data and file node attributes are read, never changed.
+    includes, applies_path = {"type": "includes"}, {"type": "applies-path"}
+    reconciles, contains = {"type": "reconciles"}, {"type": "contains"}
+    applied_file, other_file = {"applied": True}, {"applied": False}
     files: dict[str, FileNode] = {}  # the nodes of files and Kustomizations, made once (each edge reuses them)
     for path in repo.files.yaml_files:
         files[path] = FileNode(path)
-        graph.add_node(files[path], applied=path in flux.applied_files)
+        graph.add_shared_node(files[path], applied_file if path in flux.applied_files else other_file)
     for directory, kd in repo.kustomize_dirs.items():
         graph.add_node(DirNode(directory), kustomization=kd)
-        graph.add_shared_edge(DirNode(directory), FileNode(kd.file), _INCLUDES)
+        graph.add_shared_edge(DirNode(directory), FileNode(kd.file), includes)
         for entry in kd.entries:
             target: Node = DirNode(entry.target) if entry.target in repo.kustomize_dirs else FileNode(entry.target)
             graph.add_edge(DirNode(directory), target, type="includes", entry=entry)
@@ -255,9 +253,9 @@ def build_graph(repo: Repo) -> ResourceGraph:
         graph.add_node(ks_node)
         graph.nodes[ks_node].setdefault("kustomizations", []).append(ks)
         if ks.path is not None:
-            graph.add_shared_edge(ks_node, DirNode(ks.path), _APPLIES_PATH)
+            graph.add_shared_edge(ks_node, DirNode(ks.path), applies_path)
         if ks.parent is not None:
-            graph.add_shared_edge(kss.get(ks.parent.key) or KsNode(ks.parent.key), ks_node, _RECONCILES)
+            graph.add_shared_edge(kss.get(ks.parent.key) or KsNode(ks.parent.key), ks_node, reconciles)
     variables: dict[str, VarNode] = {}
     uses: dict[int, tuple[K8sObject, list[tuple[VarNode, list[tuple[Any, ...]]]]]] = {}
     for ks in flux.kustomizations:
@@ -267,9 +265,9 @@ def build_graph(repo: Repo) -> ResourceGraph:
         if node not in graph:
             graph.add_node(node, applied=[])
         graph.nodes[node].setdefault("applied", []).append(applied)
-        graph.add_shared_edge(files.get(applied.obj.path) or FileNode(applied.obj.path), node, _CONTAINS)
+        graph.add_shared_edge(files.get(applied.obj.path) or FileNode(applied.obj.path), node, contains)
         if applied.ks is not None:
-            graph.add_shared_edge(kss.get(applied.ks.key) or KsNode(applied.ks.key), node, _RECONCILES)
+            graph.add_shared_edge(kss.get(applied.ks.key) or KsNode(applied.ks.key), node, reconciles)
         _add_references(graph, repo, applied, node)
     for memo in ("uses", "made", "flux-ks"):  # the build's own memos: let go before the checks (the peak memory)
         graph.graph.pop(memo, None)

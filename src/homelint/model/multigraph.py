@@ -57,14 +57,20 @@ class MultiDiGraph:
         return len(self._node)
 
     def add_node(self, node: Hashable, **attrs: Any) -> None:
-        """Add `node`, or update the attributes of a node already there."""
+        """Add `node`, or update the attributes of a node already there (into a new dict: the old one
+        may be shared, see add_shared_node)."""
         found = self._node.get(node)
         if found is None:
-            self._succ[node] = {}
-            self._pred[node] = {}
-            self._node[node] = dict(attrs)
-        else:
-            found.update(attrs)
+            self.add_shared_node(node, attrs)  # `**attrs` is a dict of this call's own
+        elif attrs:
+            self._node[node] = {**found, **attrs}
+
+    def add_shared_node(self, node: Hashable, attrs: dict[str, Any]) -> None:
+        """Add `node` (absent) with `attrs` itself as its attribute dict, not a copy: one dict may be
+        the attributes of many nodes (read, never changed in place)."""
+        self._succ[node] = {}
+        self._pred[node] = {}
+        self._node[node] = attrs
 
     def add_edge(self, u: Hashable, v: Hashable, **data: Any) -> int:
         """Add an edge from `u` to `v` (adding either node if absent, `u` first); its key."""
