@@ -41,6 +41,21 @@ def test_it_answers_as_networkx_multidigraph_does(steps):
     assert "absent" not in ours and list(ours.in_edges("absent", data=True)) == []
 
 
+def test_a_shared_edge_keeps_the_dict_it_is_given_and_counts_as_any_edge():
+    graph = MultiDiGraph()
+    shared = {"type": "contains"}
+    assert graph.add_shared_edge("a", "b", shared) == 0
+    assert graph.add_edge("a", "b", type="uses") == 1
+    assert graph.add_shared_edge("c", "b", shared) == 0
+    assert list(graph.nodes) == ["a", "b", "c"]
+    assert list(graph.edges(data=True, keys=True)) == [
+        ("a", "b", 0, shared),
+        ("a", "b", 1, {"type": "uses"}),
+        ("c", "b", 0, shared),
+    ]
+    assert all(d is shared for _, _, key, d in graph.in_edges("b", data=True, keys=True) if key == 0)
+
+
 EDGES = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=14)
 
 

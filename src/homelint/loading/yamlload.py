@@ -156,7 +156,9 @@ def _scan_comments(result: ParsedFile, text: str) -> None:
         if modelines and "yaml-language-server" in line:
             modeline = _MODELINE.search(line)
             if modeline and line[: modeline.start()].strip() == "":
-                result.schema_refs.append((-1, number, modeline.start(1) + 1, modeline.group(1)))
+                # interned: one string per URL in a run, however many files name it (a forked
+                # parse's marshal keeps it interned)
+                result.schema_refs.append((-1, number, modeline.start(1) + 1, sys.intern(modeline.group(1))))
         if "homelint:" in line:
             found = _suppression(line)
             if found:
@@ -182,7 +184,7 @@ def _scan_comments(result: ParsedFile, text: str) -> None:
             if stripped.startswith("#") and not stripped.startswith(("#{", "#%")):
                 continue
             for start, marker in _template_markers(line):
-                result.templated.append((number, start + 1, marker[:60]))
+                result.templated.append((number, start + 1, sys.intern(marker[:60])))  # as the URLs above
 
 
 def _template_markers(line: str) -> list[tuple[int, str]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from homelint.core.model import K8sObject
+from homelint.core.model import K8sObject, Origin
 from homelint.core.substitution import resolve, substitute_tree, substitution_disabled
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.generators import generate, hash_suffix
@@ -32,7 +32,7 @@ FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io"
 BOOTSTRAP = "(bootstrap)"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # slots: one per object and Kustomization that applies it
 class Applied:
     """An object as one Flux Kustomization applies it."""
 
@@ -179,6 +179,7 @@ class FluxModel:
         self.roots_known = False  # roots found by evidence or config, not by the fallback
         self._generated_memo: dict[str, list[K8sObject]] = {}
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
+        self._origins: dict[tuple[Origin, ...], tuple[Origin, ...]] = {}  # their origins, each kept once
         self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
         # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
         self.external_secret_index: dict[tuple[str, str], list[K8sObject]] = {}
@@ -815,6 +816,11 @@ class FluxModel:
             return suffix
         return hash_suffix(built.data)
 
+    def _shared_origins(self, origins: tuple[Origin, ...]) -> tuple[Origin, ...]:
+        """`origins`, or an equal tuple made before: one patch sets the same fields of the copies it
+        makes in every Kustomization that builds the folder (half of the copies' origins repeat)."""
+        return self._origins.setdefault(origins, origins)
+
     def _as_built(self, obj: K8sObject, built: BuildOut, index: int) -> K8sObject:
         """The object as the build's patches and replacements left it: a copy that knows its file's
         object and where patched fields come from (one copy per patched state, shared by the
@@ -842,7 +848,7 @@ class FluxModel:
             obj.anchor,
             applied_by=obj.applied_by,
             unpatched=obj,
-            origins=edits.get(ORIGINS, obj.origins),
+            origins=self._shared_origins(edits.get(ORIGINS, obj.origins)),
         )
         self._patched[key] = made
         return made

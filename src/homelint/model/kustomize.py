@@ -41,7 +41,7 @@ def escapes(target: str) -> bool:
     return target.startswith("/") or target == ".." or target.startswith("../")
 
 
-@dataclass
+@dataclass(slots=True)  # slots: one per path entry of every kustomization
 class Entry:
     """A path entry of a kustomization: where it is (field path) and what it names."""
 

@@ -42,8 +42,9 @@ class MultiDiGraph:
     def __init__(self, **graph_attrs: Any) -> None:
         self.graph: dict[str, Any] = dict(graph_attrs)
         self._node: dict[Hashable, dict[str, Any]] = {}
-        self._succ: dict[Hashable, dict[Hashable, dict[int, dict[str, Any]]]] = {}
-        self._pred: dict[Hashable, dict[Hashable, dict[int, dict[str, Any]]]] = {}
+        # the edges from u to v: _succ[u][v] (the same list as _pred[v][u]), each edge's key its index
+        self._succ: dict[Hashable, dict[Hashable, list[dict[str, Any]]]] = {}
+        self._pred: dict[Hashable, dict[Hashable, list[dict[str, Any]]]] = {}
         self.nodes = NodeView(self._node)
 
     def __contains__(self, node: object) -> bool:
@@ -56,42 +57,50 @@ class MultiDiGraph:
         return len(self._node)
 
     def add_node(self, node: Hashable, **attrs: Any) -> None:
-        """Add `node`, or update the attributes of a node already there."""
+        """Add `node`, or update the attributes of a node already there (into a new dict: the old one
+        may be shared, see add_shared_node)."""
         found = self._node.get(node)
         if found is None:
-            self._succ[node] = {}
-            self._pred[node] = {}
-            self._node[node] = dict(attrs)
-        else:
-            found.update(attrs)
+            self.add_shared_node(node, attrs)  # `**attrs` is a dict of this call's own
+        elif attrs:
+            self._node[node] = {**found, **attrs}
+
+    def add_shared_node(self, node: Hashable, attrs: dict[str, Any]) -> None:
+        """Add `node` (absent) with `attrs` itself as its attribute dict, not a copy: one dict may be
+        the attributes of many nodes (read, never changed in place)."""
+        self._succ[node] = {}
+        self._pred[node] = {}
+        self._node[node] = attrs
 
     def add_edge(self, u: Hashable, v: Hashable, **data: Any) -> int:
         """Add an edge from `u` to `v` (adding either node if absent, `u` first); its key."""
+        return self.add_shared_edge(u, v, data)  # `**data` is a dict of this call's own: kept, not copied
+
+    def add_shared_edge(self, u: Hashable, v: Hashable, data: dict[str, Any]) -> int:
+        """add_edge with `data` itself as the edge's data dict, not a copy: one dict may be the data of
+        many edges (edge data is read, never changed, once the graph is built)."""
         succ = self._succ
         if u not in succ:
             self.add_node(u)
         if v not in succ:
             self.add_node(v)
-        keys = succ[u].get(v)
-        if keys is None:
-            keys = succ[u][v] = self._pred[v][u] = {}
-        key = len(keys)
-        while key in keys:
-            key += 1
-        keys[key] = data  # `**data` is a dict of this call's own: kept, not copied
-        return key
+        found = succ[u].get(v)
+        if found is None:
+            found = succ[u][v] = self._pred[v][u] = []
+        found.append(data)
+        return len(found) - 1
 
     def edges(self, data: bool = False, keys: bool = False) -> Iterator[Any]:
         """Every edge: (u, v), with its key and/or data when asked ((u, v, key, data) for both)."""
         for u, targets in self._succ.items():
             for v, found in targets.items():
-                for key, attrs in found.items():
+                for key, attrs in enumerate(found):
                     yield _edge(u, v, key, attrs, data, keys)
 
     def in_edges(self, node: Hashable, data: bool = False, keys: bool = False) -> Iterator[Any]:
         """The edges that end at `node`: by source node in the order of its first edge to `node`."""
         for u, found in self._pred.get(node, {}).items():
-            for key, attrs in found.items():
+            for key, attrs in enumerate(found):
                 yield _edge(u, node, key, attrs, data, keys)
 
 

@@ -138,8 +138,10 @@ class Artifact:
         # rules (`/*` then `!/kubernetes`) match most paths, and alone the spec answers ~5x faster
         return not self._rules.spec.match_file(path + "/" if is_dir else path)
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """The artifact's identity for memos (made once: as _rules, after its patterns are read; a
+        new string per call was one per memoized build, each as long as the ignore rules)."""
         return "\0".join([self.root, *self.patterns, "\0", *self.include])
 
     def path(self, spec_path: str) -> str:

@@ -132,8 +132,20 @@ def variables_of(repo: Repo, ks: FluxKS) -> Variables:
         for key, value in inline.items():
             result.values[str(key)] = _text(value)
             result.origin[str(key)] = "substitute"
+    _share(repo, result)
     repo.variables_cache[id(ks)] = result
     return result
+
+
+def _share(repo: Repo, variables: Variables) -> None:
+    """Give `variables` the values and origin maps of an equal earlier result (by content: the
+    Kustomizations of a cluster mostly read the same ConfigMaps and Secrets), so that a run keeps
+    one copy of each, not one per Kustomization. The maps are read, never changed, once made."""
+    shared: dict[tuple[Any, ...], dict[str, str]] = repo.memo("variables.shared-maps", dict)
+    for name in ("values", "origin"):
+        mapping: dict[str, str] = getattr(variables, name)
+        if mapping:
+            setattr(variables, name, shared.setdefault((name, *mapping.items()), mapping))
 
 
 def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Variables) -> None:

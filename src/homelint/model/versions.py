@@ -285,14 +285,17 @@ class Versions:
         self.config = repo.config
         self.evidence: dict[str, list[Evidence]] = {c: [] for c in ("flux", "flux-operator", "external-secrets", "kubernetes")}
         self._obj_roots: dict[int, frozenset[str]] = {}
-        self._file_roots: dict[str, set[str]] = {}
+        self._file_roots: dict[str, frozenset[str]] = {}
         self._ks_of: dict[int, Any] = {}
         flux = repo.flux
+        shared: dict[frozenset[str], frozenset[str]] = {}  # equal sets of roots kept once (most are of one root)
         for applied in flux.applied if flux is not None else []:
             root = _cluster(applied.ks) if applied.ks is not None else ""
             if root:
-                self._obj_roots[id(applied.obj)] = self._obj_roots.get(id(applied.obj), frozenset()) | {root}
-                self._file_roots.setdefault(applied.obj.path, set()).add(root)
+                roots = self._obj_roots.get(id(applied.obj), frozenset()) | {root}
+                self._obj_roots[id(applied.obj)] = shared.setdefault(roots, roots)
+                roots = self._file_roots.get(applied.obj.path, frozenset()) | {root}
+                self._file_roots[applied.obj.path] = shared.setdefault(roots, roots)
             if applied.ks is not None and applied.ks.post_build is not None:
                 self._ks_of.setdefault(id(applied.obj), applied.ks)  # the one that substitutes
         clusters = {_cluster(ks) for ks in flux.kustomizations} if flux is not None else set()
@@ -317,7 +320,7 @@ class Versions:
             roots = self._obj_roots.get(id(obj_or_path), frozenset())
         else:
             path, line = obj_or_path, kw.pop("line", 1)
-            roots = frozenset(self._file_roots.get(path, set()))
+            roots = self._file_roots.get(path, frozenset())
         display = f"{source} '{text}'" if how != "exact" else source
         found = Evidence(component, version, how, display, path, line, roots, **kw)
         self.evidence[component].append(found)

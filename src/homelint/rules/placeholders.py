@@ -17,17 +17,16 @@ from homelint.model.versions import versions_of
 from homelint.rules.registry import check
 
 
-def _uses(ctx: Context) -> list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
-    """Every `${...}` in objects applied by Kustomizations that substitute: the graph's uses-var edges."""
-
-    def build() -> list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
-        found: list[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]] = []
-        for data in ctx.graph.edges("uses-var"):
-            ks, variables = data["ks"], variables_of(ctx.repo, data["ks"])
-            found.extend((ks, variables, data["obj"], field, is_key, expr, text) for field, is_key, expr, text in data["uses"])
-        return found
-
-    return ctx.repo.memo("placeholder-uses", build)
+def _uses(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
+    """Every `${...}` in objects applied by Kustomizations that substitute: the graph's uses-var edges
+    (the edges are listed once per run; their occurrences are not copied into one list: at the
+    peak memory of a run, that list was as big as the edges)."""
+    repo = ctx.repo
+    for data in repo.memo("placeholder-uses", lambda: list(ctx.graph.edges("uses-var"))):
+        ks, obj = data["ks"], data["obj"]
+        variables = variables_of(repo, ks)
+        for field, is_key, expr, text in data["uses"]:
+            yield ks, variables, obj, field, is_key, expr, text
 
 
 def _source_keys(ctx: Context) -> Iterator[tuple[FluxKS, K8sObject, str, Any]]:

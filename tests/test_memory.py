@@ -1,0 +1,58 @@
+"""What the model keeps once, not once per user: the peak memory of a run on a big repository is the
+model and the resource graph, so equal parts are shared (and never changed once made)."""
+
+from __future__ import annotations
+
+from homelint.engine.runner import load_repo
+from homelint.model.config import load_config
+from homelint.model.variables import variables_of
+
+from .conftest import FIXTURES
+
+CLEAN = FIXTURES / "clean"
+
+
+def _loaded(root):
+    loaded, _ = load_repo(root, load_config(root), use_cache=False)
+    return loaded
+
+
+def test_kustomizations_reading_the_same_sources_share_one_variables_map(repo):
+    app = "kubernetes/apps/default/{}/ks.yaml"
+    # echo and paperless without their inline APP: both read only the cluster-wide ConfigMap and Secret
+    root = repo(
+        {app.format(a): (CLEAN / app.format(a)).read_text().split("  postBuild:")[0] for a in ("echo", "paperless")}, base="clean"
+    )
+    loaded = _loaded(root)
+    apps = {ks.name: variables_of(loaded, ks) for ks in loaded.flux.kustomizations if ks.name in ("echo", "paperless")}
+    assert apps["echo"].values and apps["echo"].values == apps["paperless"].values
+    assert apps["echo"].values is apps["paperless"].values and apps["echo"].origin is apps["paperless"].origin
+    assert apps["echo"] is not apps["paperless"]  # the sources found stay each Kustomization's own
+
+
+def test_kustomizations_with_other_variables_keep_their_own_map():
+    loaded = _loaded(CLEAN)
+    apps = {ks.name: variables_of(loaded, ks) for ks in loaded.flux.kustomizations if ks.name in ("echo", "paperless")}
+    assert apps["echo"].values["APP"] == "echo" and apps["paperless"].values["APP"] == "paperless"
+    assert apps["echo"].values is not apps["paperless"].values
+
+
+def test_graph_edges_that_carry_only_their_type_share_one_data_dict():
+    graph = _loaded(CLEAN).graph
+    for edge_type in ("contains", "reconciles"):
+        data = list(graph.edges(edge_type))
+        assert len(data) > 1 and all(d is data[0] and d == {"type": edge_type} for d in data)
+
+
+def test_an_artifact_key_is_made_once_for_every_memoized_build():
+    artifacts = list(_loaded(CLEAN).flux.sources.artifacts.values())
+    assert artifacts and all(art.key is art.key for art in artifacts)
+
+
+def test_file_nodes_share_their_attributes_and_an_update_does_not_leak_to_the_others():
+    graph = _loaded(CLEAN).graph.nx
+    files = [node for node in graph.nodes if type(node).__name__ == "FileNode"]
+    applied = [graph.nodes[n] for n in files if graph.nodes[n]["applied"]]
+    assert len(applied) > 1 and all(a is applied[0] for a in applied)
+    graph.add_node(files[0], note=1)
+    assert graph.nodes[files[0]]["note"] == 1 and all("note" not in graph.nodes[n] for n in files[1:])
