@@ -179,6 +179,47 @@ def test_a_dangling_source_that_an_unfollowed_kustomization_may_apply_is_an_info
     assert "Kustomization flux-system/apps builds a path that holds that file" in found["message"]
 
 
+RESOURCE_SET = """\
+apiVersion: fluxcd.controlplane.io/v1
+kind: ResourceSet
+metadata: {name: rs-a, namespace: ns-a}
+spec:
+  inputs: [{name: app-b}]
+  resources:
+    - apiVersion: source.toolkit.fluxcd.io/v1
+      kind: OCIRepository
+      metadata: {name: chart-b, namespace: ns-a}
+      spec: {interval: 1h, url: oci://ghcr.io/example/charts/app-b, ref: {tag: 1.0.0}}
+    - apiVersion: helm.toolkit.fluxcd.io/v2
+      kind: HelmRelease
+      metadata: {name: << inputs.name >>, namespace: ns-a}
+      spec: {interval: 1h, chartRef: {kind: OCIRepository, name: chart-b}}
+"""
+
+
+def test_objects_a_resource_set_creates_are_dependencies_and_sources_that_exist(repo, check_json):
+    """A flux-operator ResourceSet creates HelmReleases and sources that no file holds: a dependsOn
+    or sourceRef naming one (or any, where its name is a template action) resolves; a name in a
+    namespace it creates nothing in does not."""
+    consumer = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\n"
+        "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: chart-b}\n"
+        "  dependsOn: [{name: app-b}, {name: app-z, namespace: ns-z}]\n"
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources: [./resourceset.yaml, ./consumer.yaml]\n",
+            "apps/resourceset.yaml": RESOURCE_SET,
+            "apps/consumer.yaml": consumer,
+        }
+    )
+    _, findings = check_json(root)
+    assert [(f["rule"], f["message"].split(" does not")[0]) for f in findings if f["rule"] in ("HL105", "HL107")] == [
+        ("HL105", "dependsOn HelmRelease 'ns-z/app-z'")
+    ]
+
+
 def test_child_kustomization_is_patched_then_substituted_as_a_whole(repo):
     parent_extra = """\
   postBuild:
