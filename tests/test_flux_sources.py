@@ -220,6 +220,39 @@ def test_objects_a_resource_set_creates_are_dependencies_and_sources_that_exist(
     ]
 
 
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app-a, namespace: ns-a}
+spec:
+  selector: {matchLabels: {app: app-a}}
+  template:
+    metadata: {labels: {app: app-a}}
+    spec:
+      containers: [{name: app, image: example.invalid/app-a, envFrom: [{configMapRef: {name: cfg-renamed}}]}]
+"""
+
+
+@pytest.mark.parametrize("retagged", [True, False])
+def test_kustomize_renames_by_patch_and_retags_images_as_it_builds(repo, check_json, retagged):
+    """A JSON6902 patch that replaces metadata.name renames the object (kustomize 5 does, with or
+    without allowNameChange): a reference to the new name resolves. An `images:` entry with newTag
+    sets the tag of the image of that name: it is not the untagged ':latest'."""
+    images = "images: [{name: example.invalid/app-a, newTag: '1.2.3'}]\n" if retagged else ""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": (
+                "resources: [./all.yaml]\n" + images + "patches:\n  - target: {kind: ConfigMap, name: cfg}\n"
+                "    patch: |\n      - {op: replace, path: /metadata/name, value: cfg-renamed}\n"
+            ),
+            "apps/all.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: ns-a}\n---\n" + DEPLOYMENT,
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] in ("HL405", "HL503")] == ([] if retagged else ["HL503"])
+
+
 def test_child_kustomization_is_patched_then_substituted_as_a_whole(repo):
     parent_extra = """\
   postBuild:

@@ -790,6 +790,10 @@ class FluxModel:
             effective = target_ns or ns
             obj = self._as_built(source_obj, built, index) if edits else source_obj
             renamed = edits.get(("metadata", "name"))
+            if renamed is None and WHOLE in edits:  # a patch that sets metadata.name renames the object
+                meta = obj.data.get("metadata")
+                patched = meta.get("name") if isinstance(meta, dict) else None
+                renamed = patched if isinstance(patched, str) and patched and patched != obj.name else None
             suffix = self._suffix(source_obj, obj) if id(source_obj) in self._suffixes else None
             if renamed is None and suffix is not None:
                 renamed = f"{obj.name}-{suffix}"  # kustomize hashes a generated object's content into its name
