@@ -253,6 +253,35 @@ def test_kustomize_renames_by_patch_and_retags_images_as_it_builds(repo, check_j
     assert [f["rule"] for f in findings if f["rule"] in ("HL405", "HL503")] == ([] if retagged else ["HL503"])
 
 
+@pytest.mark.parametrize("replaced", [True, False])
+def test_replacements_reach_list_items_by_index_and_by_key(repo, check_json, replaced):
+    """kustomize replacements' field paths may index a list (`containers.0`) or select an item
+    (`containers.[name=app]`): the placeholder names there become the source's name."""
+    replacements = (
+        "replacements:\n  - source: {kind: ConfigMap, name: app-a-config}\n    targets:\n"
+        "      - select: {kind: Deployment, name: app-a}\n        fieldPaths:\n"
+        "          - spec.template.spec.containers.0.envFrom.0.configMapRef.name\n"
+        "          - spec.template.spec.containers.[name=app].envFrom.1.configMapRef.name\n"
+    )
+    deployment = DEPLOYMENT.replace(
+        "envFrom: [{configMapRef: {name: cfg-renamed}}]",
+        "envFrom: [{configMapRef: {name: placeholder-one}}, {configMapRef: {name: placeholder-two}}]",
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": (
+                "namespace: ns-a\nresources: [./deployment.yaml]\n"
+                "configMapGenerator: [{name: app-a-config, literals: [KEY=value]}]\n" + (replacements if replaced else "")
+            ),
+            "apps/deployment.yaml": deployment,
+        }
+    )
+    _, findings = check_json(root)
+    unproduced = sorted(f["message"].split("'")[1] for f in findings if f["rule"] == "HL405")
+    assert unproduced == ([] if replaced else ["placeholder-one", "placeholder-two"])
+
+
 def test_child_kustomization_is_patched_then_substituted_as_a_whole(repo):
     parent_extra = """\
   postBuild:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -415,8 +416,8 @@ class FluxModel:
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
         """kustomize `replacements:` (they run after the namespace transformer): copy one field of
-        the single source object into plain field paths of the selected targets. A source that
-        is missing or not unique, or a field path with list selectors, is not modelled."""
+        the single source object into field paths of the selected targets (list items by index
+        or `[key=value]`). A source that is missing or not unique, or options, are not modelled."""
         items = kd.data.get("replacements")
         entries: list[Any] = []
         for item in items if isinstance(items, list) else []:
@@ -450,9 +451,9 @@ class FluxModel:
                     ):
                         continue
                     for field_path in target.get("fieldPaths") or []:
-                        path = tuple(str(field_path).split("."))
-                        if any("[" in part for part in path):
-                            continue
+                        path = field_parts(str(field_path))
+                        if not path or (create and any(p.startswith("[") or p.isdigit() for p in path)):
+                            continue  # creating through a list selector: not modelled
                         if not create and _read_field(current, ns, str(field_path)) is None:
                             continue
                         if path == ("metadata", "namespace"):
@@ -930,6 +931,9 @@ def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[st
     for path, value in edits.items():
         if path in (WHOLE, ORIGINS, DELETED):
             continue
+        if any(part.startswith("[") or part.isdigit() for part in path):
+            result = _set_in_lists(result, path, value)
+            continue
         result = node = dict(result)  # copied along the edited path only: the rest is shared, never changed
         for part in path[:-1]:
             child = node.get(part)
@@ -940,16 +944,66 @@ def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[st
     return result
 
 
+def _list_index(items: list[Any], part: str) -> int | None:
+    """The index a kustomize field path part names in a list: `2`, or `[key=value]` (the first
+    item whose field `key` is `value`)."""
+    if part.isdigit():
+        return int(part) if int(part) < len(items) else None
+    key, eq, wanted = part[1:-1].partition("=")
+    if not (part.startswith("[") and part.endswith("]") and eq):
+        return None
+    return next((i for i, item in enumerate(items) if isinstance(item, dict) and str(item.get(key)) == wanted), None)
+
+
+def _set_in_lists(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """`data` with the field at `path` set, where parts may index lists (kustomize replacements'
+    `containers.0` and `containers.[name=app]`); unchanged when a part names nothing there. What
+    is not on the path is shared with `data`."""
+
+    def put(node: Any, rest: tuple[str, ...]) -> Any:
+        part = rest[0]
+        if isinstance(node, list):
+            index = _list_index(node, part)
+            if index is None:
+                return node
+            copied = list(node)
+            copied[index] = copy.deepcopy(value) if len(rest) == 1 else put(node[index], rest[1:])
+            return copied
+        if isinstance(node, dict) and not part.startswith("["):
+            if len(rest) > 1 and part not in node:
+                return node
+            copied_map = dict(node)
+            copied_map[part] = copy.deepcopy(value) if len(rest) == 1 else put(node[part], rest[1:])
+            return copied_map
+        return node
+
+    result = put(data, path)
+    return result if isinstance(result, dict) else data
+
+
 def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:
     """A plain dotted field of an object as it stands in the build (its namespace from the build)."""
     if field_path == "metadata.namespace":
         return namespace
     node: Any = data
-    for part in field_path.split("."):
-        if "[" in part or not isinstance(node, dict):
+    for part in field_parts(field_path):
+        if isinstance(node, list):
+            index = _list_index(node, part)
+            node = node[index] if index is not None else None
+        elif isinstance(node, dict) and not part.startswith("["):
+            node = node.get(part)
+        else:
             return None
-        node = node.get(part)
     return node if isinstance(node, (str, int, float, bool)) else None
+
+
+_FIELD_PART = re.compile(r"\[[^\]]*\]|[^.\[]+")
+
+
+def field_parts(field_path: str) -> tuple[str, ...]:
+    """A kustomize field path split into its parts: `spec.containers.[name=app].image` ->
+    (spec, containers, [name=app], image)."""
+    return tuple(_FIELD_PART.findall(field_path))
 
 
 def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
