@@ -282,6 +282,31 @@ def test_replacements_reach_list_items_by_index_and_by_key(repo, check_json, rep
     assert unproduced == ([] if replaced else ["placeholder-one", "placeholder-two"])
 
 
+NAME_AFFIXES = {
+    "apps/app-a/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-a\nspec:\n  selector:\n    matchLabels: {app: app-a}\n  template:\n    metadata:\n      labels: {app: app-a}\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.27.0\n          envFrom:\n            - configMapRef:\n                name: blue-settings\n            - configMapRef:\n                name: settings-green\n",
+    "apps/app-a/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: x-\nresources:\n  - ./ns.yaml\n  - ./deploy.yaml\n  - ../shared\n",
+    "apps/app-a/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+    "apps/shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n",
+    "apps/shared/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./cm.yaml\n",
+    "clusters/c1/ks.yaml": "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: shared-blue\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/shared\n  prune: true\n  targetNamespace: ns-a\n  namePrefix: blue-\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: shared-green\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/shared\n  prune: true\n  targetNamespace: ns-a\n  nameSuffix: -green\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-a\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/app-a\n  prune: true\n  targetNamespace: ns-a\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+}
+
+
+@pytest.mark.parametrize("affixed", [True, False])
+def test_name_prefixes_and_suffixes_rename_what_a_build_applies(repo, check_json, affixed):
+    """Flux's spec.namePrefix/nameSuffix and a kustomization's namePrefix rename every object of the
+    build but Namespaces: three Kustomizations applying one ConfigMap under three names share
+    nothing, and references to the new names resolve. Without the affixes they would share it."""
+    files = dict(NAME_AFFIXES)
+    if not affixed:
+        files["clusters/c1/ks.yaml"] = (
+            files["clusters/c1/ks.yaml"].replace("  namePrefix: blue-\n", "").replace("  nameSuffix: -green\n", "")
+        )
+    _, findings = check_json(repo(files))
+    rules = sorted(f["rule"] for f in findings if f["rule"] in ("HL112", "HL405"))
+    assert rules == ([] if affixed else ["HL112", "HL405", "HL405"])
+
+
 def test_child_kustomization_is_patched_then_substituted_as_a_whole(repo):
     parent_extra = """\
   postBuild:

@@ -111,6 +111,9 @@ class BuildOut:
     # fields kustomize transformers set: position in `objects` -> {field path: value} (one
     # file's object may occur in many places of a build, each edited on its own)
     edits: dict[int, dict[tuple[str, ...], Any]] = field(default_factory=dict)
+    # namePrefix/nameSuffix of the kustomizations (and the Flux Kustomization) over an object:
+    # position in `objects` -> (prefix, suffix), outermost first
+    affixes: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
@@ -121,6 +124,20 @@ class BuildOut:
         self.objects.extend(sub.objects)
         for index, fields in sub.edits.items():
             self.edits[index + offset] = dict(fields)
+        for index, affix in sub.affixes.items():
+            self.affixes[index + offset] = affix
+
+    def add_affixes(self, prefix: Any, suffix: Any) -> None:
+        """kustomize's prefix/suffix transformer over every object of the build but Namespaces and
+        CustomResourceDefinitions (which kustomize 5 leaves as they are)."""
+        prefix = prefix if isinstance(prefix, str) else ""
+        suffix = suffix if isinstance(suffix, str) else ""
+        if not prefix and not suffix:
+            return
+        for index, (obj, _) in enumerate(self.objects):
+            if obj.kind not in ("Namespace", "CustomResourceDefinition"):
+                inner = self.affixes.get(index, ("", ""))
+                self.affixes[index] = (prefix + inner[0], inner[1] + suffix)
 
     def edit(self, index: int, path: tuple[str, ...], value: Any) -> None:
         self.edits[index] = {**self.edits.get(index, {}), path: value}
@@ -337,6 +354,7 @@ class FluxModel:
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
         self._namespace_transformers(kd, out)
         self._replacements(kd, out)
+        out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
         return out
 
     def _namespace_transformers(self, kd: KustomizeDir, out: BuildOut) -> None:
@@ -770,6 +788,7 @@ class FluxModel:
                         built.absorb(sub)
         for target, body, source in flux_patches(ks):
             apply_matching(built, target, body, source)
+        built.add_affixes(ks.spec.get("namePrefix"), ks.spec.get("nameSuffix"))
         return built
 
     def _evaluate(self, ks: FluxKS, built: BuildOut | None) -> list[FluxKS]:
@@ -796,8 +815,11 @@ class FluxModel:
                 patched = meta.get("name") if isinstance(meta, dict) else None
                 renamed = patched if isinstance(patched, str) and patched and patched != obj.name else None
             suffix = self._suffix(source_obj, obj) if id(source_obj) in self._suffixes else None
-            if renamed is None and suffix is not None:
-                renamed = f"{obj.name}-{suffix}"  # kustomize hashes a generated object's content into its name
+            affix = built.affixes.get(index)
+            if affix is not None:  # namePrefix/nameSuffix, before the hash kustomize appends
+                renamed = f"{affix[0]}{renamed or obj.name}{affix[1]}"
+            if suffix is not None:  # kustomize hashes a generated object's content into its name
+                renamed = f"{renamed or obj.name}-{suffix}" if affix is not None or renamed is None else renamed
             if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
                 renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
             elif "$" in (renamed or obj.name) and ks.post_build is not None and not substitution_disabled(obj.data):
