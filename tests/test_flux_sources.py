@@ -179,6 +179,134 @@ def test_a_dangling_source_that_an_unfollowed_kustomization_may_apply_is_an_info
     assert "Kustomization flux-system/apps builds a path that holds that file" in found["message"]
 
 
+RESOURCE_SET = """\
+apiVersion: fluxcd.controlplane.io/v1
+kind: ResourceSet
+metadata: {name: rs-a, namespace: ns-a}
+spec:
+  inputs: [{name: app-b}]
+  resources:
+    - apiVersion: source.toolkit.fluxcd.io/v1
+      kind: OCIRepository
+      metadata: {name: chart-b, namespace: ns-a}
+      spec: {interval: 1h, url: oci://ghcr.io/example/charts/app-b, ref: {tag: 1.0.0}}
+    - apiVersion: helm.toolkit.fluxcd.io/v2
+      kind: HelmRelease
+      metadata: {name: << inputs.name >>, namespace: ns-a}
+      spec: {interval: 1h, chartRef: {kind: OCIRepository, name: chart-b}}
+"""
+
+
+def test_objects_a_resource_set_creates_are_dependencies_and_sources_that_exist(repo, check_json):
+    """A flux-operator ResourceSet creates HelmReleases and sources that no file holds: a dependsOn
+    or sourceRef naming one (or any, where its name is a template action) resolves; a name in a
+    namespace it creates nothing in does not."""
+    consumer = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\n"
+        "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: chart-b}\n"
+        "  dependsOn: [{name: app-b}, {name: app-z, namespace: ns-z}]\n"
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources: [./resourceset.yaml, ./consumer.yaml]\n",
+            "apps/resourceset.yaml": RESOURCE_SET,
+            "apps/consumer.yaml": consumer,
+        }
+    )
+    _, findings = check_json(root)
+    assert [(f["rule"], f["message"].split(" does not")[0]) for f in findings if f["rule"] in ("HL105", "HL107")] == [
+        ("HL105", "dependsOn HelmRelease 'ns-z/app-z'")
+    ]
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app-a, namespace: ns-a}
+spec:
+  selector: {matchLabels: {app: app-a}}
+  template:
+    metadata: {labels: {app: app-a}}
+    spec:
+      containers: [{name: app, image: example.invalid/app-a, envFrom: [{configMapRef: {name: cfg-renamed}}]}]
+"""
+
+
+@pytest.mark.parametrize("retagged", [True, False])
+def test_kustomize_renames_by_patch_and_retags_images_as_it_builds(repo, check_json, retagged):
+    """A JSON6902 patch that replaces metadata.name renames the object (kustomize 5 does, with or
+    without allowNameChange): a reference to the new name resolves. An `images:` entry with newTag
+    sets the tag of the image of that name: it is not the untagged ':latest'."""
+    images = "images: [{name: example.invalid/app-a, newTag: '1.2.3'}]\n" if retagged else ""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": (
+                "resources: [./all.yaml]\n" + images + "patches:\n  - target: {kind: ConfigMap, name: cfg}\n"
+                "    patch: |\n      - {op: replace, path: /metadata/name, value: cfg-renamed}\n"
+            ),
+            "apps/all.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: ns-a}\n---\n" + DEPLOYMENT,
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] in ("HL405", "HL503")] == ([] if retagged else ["HL503"])
+
+
+@pytest.mark.parametrize("replaced", [True, False])
+def test_replacements_reach_list_items_by_index_and_by_key(repo, check_json, replaced):
+    """kustomize replacements' field paths may index a list (`containers.0`) or select an item
+    (`containers.[name=app]`): the placeholder names there become the source's name."""
+    replacements = (
+        "replacements:\n  - source: {kind: ConfigMap, name: app-a-config}\n    targets:\n"
+        "      - select: {kind: Deployment, name: app-a}\n        fieldPaths:\n"
+        "          - spec.template.spec.containers.0.envFrom.0.configMapRef.name\n"
+        "          - spec.template.spec.containers.[name=app].envFrom.1.configMapRef.name\n"
+    )
+    deployment = DEPLOYMENT.replace(
+        "envFrom: [{configMapRef: {name: cfg-renamed}}]",
+        "envFrom: [{configMapRef: {name: placeholder-one}}, {configMapRef: {name: placeholder-two}}]",
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": (
+                "namespace: ns-a\nresources: [./deployment.yaml]\n"
+                "configMapGenerator: [{name: app-a-config, literals: [KEY=value]}]\n" + (replacements if replaced else "")
+            ),
+            "apps/deployment.yaml": deployment,
+        }
+    )
+    _, findings = check_json(root)
+    unproduced = sorted(f["message"].split("'")[1] for f in findings if f["rule"] == "HL405")
+    assert unproduced == ([] if replaced else ["placeholder-one", "placeholder-two"])
+
+
+NAME_AFFIXES = {
+    "apps/app-a/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-a\nspec:\n  selector:\n    matchLabels: {app: app-a}\n  template:\n    metadata:\n      labels: {app: app-a}\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.27.0\n          envFrom:\n            - configMapRef:\n                name: blue-settings\n            - configMapRef:\n                name: settings-green\n",
+    "apps/app-a/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamePrefix: x-\nresources:\n  - ./ns.yaml\n  - ./deploy.yaml\n  - ../shared\n",
+    "apps/app-a/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+    "apps/shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n",
+    "apps/shared/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./cm.yaml\n",
+    "clusters/c1/ks.yaml": "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: shared-blue\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/shared\n  prune: true\n  targetNamespace: ns-a\n  namePrefix: blue-\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: shared-green\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/shared\n  prune: true\n  targetNamespace: ns-a\n  nameSuffix: -green\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-a\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/app-a\n  prune: true\n  targetNamespace: ns-a\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+}
+
+
+@pytest.mark.parametrize("affixed", [True, False])
+def test_name_prefixes_and_suffixes_rename_what_a_build_applies(repo, check_json, affixed):
+    """Flux's spec.namePrefix/nameSuffix and a kustomization's namePrefix rename every object of the
+    build but Namespaces: three Kustomizations applying one ConfigMap under three names share
+    nothing, and references to the new names resolve. Without the affixes they would share it."""
+    files = dict(NAME_AFFIXES)
+    if not affixed:
+        files["clusters/c1/ks.yaml"] = (
+            files["clusters/c1/ks.yaml"].replace("  namePrefix: blue-\n", "").replace("  nameSuffix: -green\n", "")
+        )
+    _, findings = check_json(repo(files))
+    rules = sorted(f["rule"] for f in findings if f["rule"] in ("HL112", "HL405"))
+    assert rules == ([] if affixed else ["HL112", "HL405", "HL405"])
+
+
 def test_child_kustomization_is_patched_then_substituted_as_a_whole(repo):
     parent_extra = """\
   postBuild:

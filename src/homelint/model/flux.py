@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -110,6 +111,9 @@ class BuildOut:
     # fields kustomize transformers set: position in `objects` -> {field path: value} (one
     # file's object may occur in many places of a build, each edited on its own)
     edits: dict[int, dict[tuple[str, ...], Any]] = field(default_factory=dict)
+    # namePrefix/nameSuffix of the kustomizations (and the Flux Kustomization) over an object:
+    # position in `objects` -> (prefix, suffix), outermost first
+    affixes: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
@@ -120,6 +124,20 @@ class BuildOut:
         self.objects.extend(sub.objects)
         for index, fields in sub.edits.items():
             self.edits[index + offset] = dict(fields)
+        for index, affix in sub.affixes.items():
+            self.affixes[index + offset] = affix
+
+    def add_affixes(self, prefix: Any, suffix: Any) -> None:
+        """kustomize's prefix/suffix transformer over every object of the build but Namespaces and
+        CustomResourceDefinitions (which kustomize 5 leaves as they are)."""
+        prefix = prefix if isinstance(prefix, str) else ""
+        suffix = suffix if isinstance(suffix, str) else ""
+        if not prefix and not suffix:
+            return
+        for index, (obj, _) in enumerate(self.objects):
+            if obj.kind not in ("Namespace", "CustomResourceDefinition"):
+                inner = self.affixes.get(index, ("", ""))
+                self.affixes[index] = (prefix + inner[0], inner[1] + suffix)
 
     def edit(self, index: int, path: tuple[str, ...], value: Any) -> None:
         self.edits[index] = {**self.edits.get(index, {}), path: value}
@@ -336,6 +354,7 @@ class FluxModel:
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
         self._namespace_transformers(kd, out)
         self._replacements(kd, out)
+        out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
         return out
 
     def _namespace_transformers(self, kd: KustomizeDir, out: BuildOut) -> None:
@@ -415,8 +434,8 @@ class FluxModel:
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
         """kustomize `replacements:` (they run after the namespace transformer): copy one field of
-        the single source object into plain field paths of the selected targets. A source that
-        is missing or not unique, or a field path with list selectors, is not modelled."""
+        the single source object into field paths of the selected targets (list items by index
+        or `[key=value]`). A source that is missing or not unique, or options, are not modelled."""
         items = kd.data.get("replacements")
         entries: list[Any] = []
         for item in items if isinstance(items, list) else []:
@@ -450,9 +469,9 @@ class FluxModel:
                     ):
                         continue
                     for field_path in target.get("fieldPaths") or []:
-                        path = tuple(str(field_path).split("."))
-                        if any("[" in part for part in path):
-                            continue
+                        path = field_parts(str(field_path))
+                        if not path or (create and any(p.startswith("[") or p.isdigit() for p in path)):
+                            continue  # creating through a list selector: not modelled
                         if not create and _read_field(current, ns, str(field_path)) is None:
                             continue
                         if path == ("metadata", "namespace"):
@@ -769,6 +788,7 @@ class FluxModel:
                         built.absorb(sub)
         for target, body, source in flux_patches(ks):
             apply_matching(built, target, body, source)
+        built.add_affixes(ks.spec.get("namePrefix"), ks.spec.get("nameSuffix"))
         return built
 
     def _evaluate(self, ks: FluxKS, built: BuildOut | None) -> list[FluxKS]:
@@ -790,9 +810,16 @@ class FluxModel:
             effective = target_ns or ns
             obj = self._as_built(source_obj, built, index) if edits else source_obj
             renamed = edits.get(("metadata", "name"))
+            if renamed is None and WHOLE in edits:  # a patch that sets metadata.name renames the object
+                meta = obj.data.get("metadata")
+                patched = meta.get("name") if isinstance(meta, dict) else None
+                renamed = patched if isinstance(patched, str) and patched and patched != obj.name else None
             suffix = self._suffix(source_obj, obj) if id(source_obj) in self._suffixes else None
-            if renamed is None and suffix is not None:
-                renamed = f"{obj.name}-{suffix}"  # kustomize hashes a generated object's content into its name
+            affix = built.affixes.get(index)
+            if affix is not None:  # namePrefix/nameSuffix, before the hash kustomize appends
+                renamed = f"{affix[0]}{renamed or obj.name}{affix[1]}"
+            if suffix is not None:  # kustomize hashes a generated object's content into its name
+                renamed = f"{renamed or obj.name}-{suffix}" if affix is not None or renamed is None else renamed
             if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
                 renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
             elif "$" in (renamed or obj.name) and ks.post_build is not None and not substitution_disabled(obj.data):
@@ -926,6 +953,9 @@ def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[st
     for path, value in edits.items():
         if path in (WHOLE, ORIGINS, DELETED):
             continue
+        if any(part.startswith("[") or part.isdigit() for part in path):
+            result = _set_in_lists(result, path, value)
+            continue
         result = node = dict(result)  # copied along the edited path only: the rest is shared, never changed
         for part in path[:-1]:
             child = node.get(part)
@@ -936,16 +966,66 @@ def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[st
     return result
 
 
+def _list_index(items: list[Any], part: str) -> int | None:
+    """The index a kustomize field path part names in a list: `2`, or `[key=value]` (the first
+    item whose field `key` is `value`)."""
+    if part.isdigit():
+        return int(part) if int(part) < len(items) else None
+    key, eq, wanted = part[1:-1].partition("=")
+    if not (part.startswith("[") and part.endswith("]") and eq):
+        return None
+    return next((i for i, item in enumerate(items) if isinstance(item, dict) and str(item.get(key)) == wanted), None)
+
+
+def _set_in_lists(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """`data` with the field at `path` set, where parts may index lists (kustomize replacements'
+    `containers.0` and `containers.[name=app]`); unchanged when a part names nothing there. What
+    is not on the path is shared with `data`."""
+
+    def put(node: Any, rest: tuple[str, ...]) -> Any:
+        part = rest[0]
+        if isinstance(node, list):
+            index = _list_index(node, part)
+            if index is None:
+                return node
+            copied = list(node)
+            copied[index] = copy.deepcopy(value) if len(rest) == 1 else put(node[index], rest[1:])
+            return copied
+        if isinstance(node, dict) and not part.startswith("["):
+            if len(rest) > 1 and part not in node:
+                return node
+            copied_map = dict(node)
+            copied_map[part] = copy.deepcopy(value) if len(rest) == 1 else put(node[part], rest[1:])
+            return copied_map
+        return node
+
+    result = put(data, path)
+    return result if isinstance(result, dict) else data
+
+
 def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:
     """A plain dotted field of an object as it stands in the build (its namespace from the build)."""
     if field_path == "metadata.namespace":
         return namespace
     node: Any = data
-    for part in field_path.split("."):
-        if "[" in part or not isinstance(node, dict):
+    for part in field_parts(field_path):
+        if isinstance(node, list):
+            index = _list_index(node, part)
+            node = node[index] if index is not None else None
+        elif isinstance(node, dict) and not part.startswith("["):
+            node = node.get(part)
+        else:
             return None
-        node = node.get(part)
     return node if isinstance(node, (str, int, float, bool)) else None
+
+
+_FIELD_PART = re.compile(r"\[[^\]]*\]|[^.\[]+")
+
+
+def field_parts(field_path: str) -> tuple[str, ...]:
+    """A kustomize field path split into its parts: `spec.containers.[name=app].image` ->
+    (spec, containers, [name=app], image)."""
+    return tuple(_FIELD_PART.findall(field_path))
 
 
 def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:

@@ -339,14 +339,18 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
     """produces-<kind> edges from what `obj` makes by the producer table; `field_of` overrides the
     field of each (what a ResourceSet creates is located at its spec)."""
     memo = graph.graph.setdefault("made", {})
-    key = (id(obj), ns)
-    if key not in memo:
-        variables = {"namespace": ns}
-        if obj.kind == "HelmRelease":
-            variables["release"] = release_name(obj)
-        memo[key] = (obj, list(products_of(obj, variables)))
-    for made in memo[key][1]:
-        _add_product(graph, repo, applied, node, made, field_of or made.field)
+    # a patch that renamed it: what it makes is named after its new name (and its old one, which
+    # kustomize rewrites in the references of its build)
+    renamed = applied.renamed if field_of is None and applied.obj is obj and obj.anchor is None else None
+    for name in (obj.name, renamed) if renamed and renamed != obj.name and "$" not in renamed else (obj.name,):
+        key = (id(obj), ns, name)
+        if key not in memo:
+            variables = {"namespace": ns, "name": name}
+            if obj.kind == "HelmRelease":
+                variables["release"] = release_name(obj)
+            memo[key] = (obj, list(products_of(obj, variables)))
+        for made in memo[key][1]:
+            _add_product(graph, repo, applied, node, made, field_of or made.field)
 
 
 def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: Any, field: FieldPath, **extra: Any) -> None:

@@ -112,3 +112,33 @@ def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
         not obj.applied_by and obj.namespace in (None, namespace) and posixpath.dirname(obj.path) not in ctx.flux.reached_dirs
         for obj in ctx.repo.objects_by_kind_name.get((OBJECT_KIND[kind], name), [])
     )
+
+
+def made_by_resource_sets(ctx: Context) -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
+    """What the flux-operator ResourceSets that Flux applies create: (kind, namespace, name) of each
+    object read from their resources, and (kind, namespace) where a name cannot be read (a
+    `<< >>` template action; namespace "*" when that cannot be read either): such objects exist
+    although no file holds them (HL105, HL107)."""
+    from homelint.model.refs import UNKNOWN, resource_set_objects  # start-up: only these checks need it
+
+    def build() -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
+        named: set[tuple[str, str, str]] = set()
+        unnamed: set[tuple[str, str]] = set()
+        for applied in ctx.flux.applied:
+            for made in resource_set_objects(applied.obj):
+                ns = made.namespace or applied.ns
+                if UNKNOWN in ns or "<<" in ns:  # a template action: resources are templated too
+                    unnamed.add((made.kind, "*"))
+                elif UNKNOWN in made.name or "<<" in made.name:
+                    unnamed.add((made.kind, ns))
+                else:
+                    named.add((made.kind, ns, made.name))
+        return named, unnamed
+
+    return ctx.repo.memo("rules.resource-set-made", build)
+
+
+def resource_set_makes(ctx: Context, kind: str, namespace: str, name: str) -> bool:
+    """Whether a ResourceSet Flux applies may create that object (see made_by_resource_sets)."""
+    named, unnamed = made_by_resource_sets(ctx)
+    return (kind, namespace, name) in named or (kind, namespace) in unnamed or (kind, "*") in unnamed

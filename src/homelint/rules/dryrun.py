@@ -73,11 +73,12 @@ def known_namespaced(obj: K8sObject) -> bool:
 
 def identity(applied: Any) -> tuple[str, str, str, str]:
     """(group, kind, namespace, name) of an applied object on the cluster; kustomize renames a
-    Namespace object to the namespace its kustomization sets."""
+    Namespace object to the namespace its kustomization sets, and others by namePrefix/nameSuffix,
+    a generator's hash or a patch (Applied.name)."""
     obj = applied.obj
     if obj.kind == "Namespace" and obj.group == "":
         return ("", "Namespace", "", applied.namespace or obj.name)
-    return (obj.group, obj.kind, "" if cluster_scoped(obj) else applied.ns, obj.name)
+    return (obj.group, obj.kind, "" if cluster_scoped(obj) else applied.ns, applied.name)
 
 
 def _label(ident: tuple[str, str, str, str]) -> str:

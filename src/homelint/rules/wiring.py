@@ -17,7 +17,7 @@ from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import escapes, is_remote, join
 from homelint.model.sources import SOURCE_KINDS, SourceRef
-from homelint.rules.common import close_matches, has_flux
+from homelint.rules.common import close_matches, has_flux, resource_set_makes
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
 
@@ -403,7 +403,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             me = (kind, own_ns, own_name)
             edges.append((me, (kind, ns, name)))
             where.setdefault(me, (obj, index))
-            if (ns, name) not in existing[kind]:
+            if (ns, name) not in existing[kind] and not resource_set_makes(ctx, kind, ns, name):
                 names = {n for (n_ns, n) in existing[kind] if n_ns == ns}
                 homes = sorted(n_ns for (n_ns, n) in existing[kind] if n == name)
                 hint = (
@@ -536,7 +536,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             ns: str = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
             if "${" in name or "${" in ns or name in sources.get((kind, ns), set()):
                 continue
-            if _known_external(ctx, kind, ns, name):
+            if _known_external(ctx, kind, ns, name) or resource_set_makes(ctx, kind, ns, name):
                 continue
             elsewhere = sorted(k for (k, n_ns), names in sources.items() if name in names and (k, n_ns) != (kind, ns))
             other = ""
