@@ -786,3 +786,21 @@ def test_substitute_from_look_ups_answer_as_a_fresh_reading_while_the_model_grow
     for cluster in ("main", "test", "edge"):
         found = built.flux.applied_named("ConfigMap", "cluster-info", "flux-system", f"kubernetes/clusters/{cluster}")
         assert [o.path for o in found] == [f"kubernetes/settings/{cluster}/cluster-info.yaml"]
+
+
+def test_an_unreachable_folder_names_each_root_file_once(repo, check_json):
+    """Two roots defined in one file are one place to look at: HL104 names the file once."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps-a", "./apps/a", source="flux-system")
+            + "---\n"
+            + ks("apps-b", "./apps/b", source="flux-system"),
+            "apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\n",
+            "apps/b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: default}\n",
+            "apps/archive/kustomization.yaml": "resources: [./cm.yaml]\n",
+            "apps/archive/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: default}\n",
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == "HL104"]
+    assert "roots: clusters/c1/apps.yaml (" in found["message"]

@@ -228,7 +228,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     repo = ctx.repo
-    shown = ", ".join(flux.roots[:3]) + (f" and {len(flux.roots) - 3} more" if len(flux.roots) > 3 else "")
+    roots = list(dict.fromkeys(flux.roots))  # two roots in one file are one place to name
+    shown = ", ".join(roots[:3]) + (f" and {len(roots) - 3} more" if len(roots) > 3 else "")
     origin = f"roots: {shown or '(none)'} ({flux.root_source})"
     ks_paths: set[str] = set()
     items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
