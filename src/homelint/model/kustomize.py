@@ -26,6 +26,11 @@ def join(base: str, rel: str) -> str:
     return "" if path == ".." else path.lstrip("/")
 
 
+def inside(path: str, folder: str) -> bool:
+    """Whether a repo-relative path is `folder` or below it ('' is the repo root)."""
+    return folder == "" or path == folder or path.startswith(folder + "/")
+
+
 def join_entry(base: str, rel: str) -> str:
     """A kustomization entry's repo-relative path. Unlike `join` (Flux's securejoin clamps a path at
     the root), an entry that leads outside the repository stays outside (it starts with `../` or

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from homelint.core.model import K8sObject
 from homelint.core.substitution import resolve
 from homelint.loading.discovery import IgnoreRules, git_remotes, normal_url
-from homelint.model.kustomize import join
+from homelint.model.kustomize import inside, join
 
 # the kinds of source-controller (source.toolkit.fluxcd.io) and of ExternalArtifact producers
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
@@ -162,10 +162,6 @@ class Sources:
         if ref is None:
             return None
         return (scope or {}).get(ref) or self.artifacts.get(ref)
-
-
-def _under(path: str, folder: str) -> bool:
-    return folder == "" or path.startswith(folder + "/")
 
 
 _PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:[^\n\\]|\\\n)*)")
@@ -327,8 +323,8 @@ def find_sources(repo: Repo) -> Sources:
             # it applies itself and its source from its own path (a flux-sync.yaml whose tree
             # holds sources/): read here, that tree is what it reconciles
             top = join("", resolved)
-            if _under(obj.path, top):
-                within = [o for o in declared if _under(o.path, top)]
+            if inside(obj.path, top):
+                within = [o for o in declared if inside(o.path, top)]
         if not (beside or nearby or within) or resolved is None:
             continue
         if ref.kind == "OCIRepository":

@@ -119,7 +119,7 @@ def made_by_resource_sets(ctx: Context) -> tuple[set[tuple[str, str, str]], set[
     object read from their resources, and (kind, namespace) where a name cannot be read (a
     `<< >>` template action; namespace "*" when that cannot be read either): such objects exist
     although no file holds them (HL105, HL107)."""
-    from homelint.model.refs import UNKNOWN, resource_set_objects  # start-up: only these checks need it
+    from homelint.model.refs import is_templated, resource_set_objects  # start-up: only these checks need it
 
     def build() -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
         named: set[tuple[str, str, str]] = set()
@@ -127,9 +127,9 @@ def made_by_resource_sets(ctx: Context) -> tuple[set[tuple[str, str, str]], set[
         for applied in ctx.flux.applied:
             for made in resource_set_objects(applied.obj):
                 ns = made.namespace or applied.ns
-                if UNKNOWN in ns or "<<" in ns:  # a template action: resources are templated too
+                if is_templated(ns):  # a << >> action, in resources or the template
                     unnamed.add((made.kind, "*"))
-                elif UNKNOWN in made.name or "<<" in made.name:
+                elif is_templated(made.name):
                     unnamed.add((made.kind, ns))
                 else:
                     named.add((made.kind, ns, made.name))

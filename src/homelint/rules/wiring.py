@@ -15,7 +15,7 @@ from homelint.core.model import Finding, K8sObject
 from homelint.core.substitution import resolve
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
-from homelint.model.kustomize import escapes, is_remote, join
+from homelint.model.kustomize import escapes, inside, is_remote, join
 from homelint.model.sources import SOURCE_KINDS, SourceRef
 from homelint.rules.common import close_matches, has_flux, resource_set_makes
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
@@ -591,8 +591,7 @@ def _unfollowed_over(ctx: Context, path: str) -> Any:
         if ks.obj is None or ks.local or ks.raw_path is None:
             continue
         resolved = resolve(ks.raw_path, {})
-        top = join("", resolved) if resolved is not None else None
-        if top is not None and (top == "" or path.startswith(top + "/")):
+        if resolved is not None and inside(path, join("", resolved)):
             return ks
     return None
 
