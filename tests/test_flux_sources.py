@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from homelint.core.model import Span
+from homelint.core.model import Span, list_items
 from homelint.engine.runner import load_repo
 from homelint.model.config import load_config
 from homelint.model.sources import PUSH_FILES, _may_push
@@ -231,6 +231,39 @@ spec:
     spec:
       containers: [{name: app, image: example.invalid/app-a, envFrom: [{configMapRef: {name: cfg-renamed}}]}]
 """
+
+
+def test_the_items_of_a_list_are_objects_as_kustomize_reads_them():
+    """kustomize (inlineAnyEmbeddedLists) reads a document whose kind ends in List and that has
+    `items` as its items, nested lists after the others; `items: null` holds none; a FooList
+    without `items` is one object of its own."""
+    nested = {"kind": "ConfigMapList", "items": [{"kind": "ConfigMap", "metadata": {"name": "c"}}]}
+    doc = {"kind": "List", "items": [{"kind": "ConfigMap", "metadata": {"name": "a"}}, nested, {"kind": "Secret"}]}
+    assert list_items(doc) == [
+        (("items", 0), doc["items"][0]),
+        (("items", 2), {"kind": "Secret"}),
+        (("items", 1, "items", 0), nested["items"][0]),
+    ]
+    assert list_items({"kind": "List", "items": None}) == []
+    assert list_items({"kind": "WidgetList", "metadata": {"name": "w"}}) is None
+    assert list_items({"kind": "ConfigMap", "items": []}) is None
+
+
+def test_findings_on_a_list_item_point_into_the_item(repo, check_json):
+    """An object inside a List is checked like any other, and its findings are located at its own
+    fields in the List's document (a patch reaches it too)."""
+    item = "\n".join("  " + line if line else line for line in ("- " + DEPLOYMENT.replace("\n", "\n  ")).splitlines())
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources: [./list.yaml]\n",
+            "apps/list.yaml": "apiVersion: v1\nkind: List\nitems:\n" + item + "\n",
+        }
+    )
+    _, findings = check_json(root)
+    text = (root / "apps/list.yaml").read_text().splitlines()
+    located = {f["rule"]: text[f["line"] - 1][f["column"] - 1 : f["end_column"] - 1] for f in findings}
+    assert located == {"HL405": "cfg-renamed", "HL503": "example.invalid/app-a"}
 
 
 @pytest.mark.parametrize("retagged", [True, False])

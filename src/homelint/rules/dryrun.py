@@ -769,7 +769,7 @@ def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
             if entry.kind != "resources" or entry.target not in repo.files.all_files:
                 continue
             if entry.target.endswith(MANIFEST_EXTENSIONS):
-                continue  # parsed and judged as manifests by HL001/HL003/HL004
+                continue  # read as manifests (a .json one: repo._load_listed_json), judged by HL001/HL003/HL004
             problem = _not_a_manifest(ctx, entry.target)
             if problem is None:
                 continue
