@@ -85,12 +85,37 @@ def test_label_selectors_follow_the_kubernetes_grammar(selector, labels, expecte
     assert selector_matches(selector, labels) is expected
 
 
-def test_patch_targets_match_kind_exactly_and_names_as_anchored_regexes():
+def test_patch_targets_match_group_version_kind_and_names_as_anchored_regexes():
+    """kustomize's SelectorRegex: every one of group, version, kind, name and namespace is an
+    anchored regular expression (checked with kubectl kustomize)."""
     obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "helm-controller", "annotations": {"x": "y"}}}
     assert target_matches({"kind": "Deployment", "name": "(helm|kustomize)-controller"}, obj, "flux-system")
     assert not target_matches({"kind": "Deployment", "name": "helm"}, obj, "flux-system")  # anchored
     assert not target_matches({"group": "batch", "kind": "Deployment"}, obj, None)
+    assert target_matches({"kind": "Deploy.*", "group": "app.", "version": "v[0-9]+"}, obj, None)
+    assert not target_matches({"kind": "Deploy"}, obj, None)  # anchored
     assert target_matches({"annotationSelector": "x=y", "namespace": "flux-.*"}, obj, "flux-system")
+
+
+@pytest.mark.parametrize("kind", ["Kustomization", "Kustom.*", "Kustomiz"])
+def test_a_flux_patch_whose_kind_is_a_regex_patches_what_it_matches(repo, check_json, kind):
+    """A Flux spec.patches target kind is a regex like the rest of the selector: the patch that
+    gives a child Kustomization its variable reaches it (an exact-kind shortcut did not)."""
+    patches = (
+        f"  patches:\n    - target: {{kind: '{kind}'}}\n      patch: |-\n"
+        "        - {op: add, path: /spec/postBuild/substitute/VAR_A, value: a}\n"
+    )
+    child = "  postBuild:\n    substitute:\n      VAR_B: b\n"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system", extra=patches),
+            "apps/kustomization.yaml": "resources: [./ks.yaml]\n",
+            "apps/ks.yaml": ks("app-a", "./app-a", source="flux-system", extra=child),
+            "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {a: '${VAR_A}', b: '${VAR_B}'}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] == "HL201"] == ([] if kind != "Kustomiz" else ["HL201"])
 
 
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):

@@ -912,11 +912,12 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
     if not isinstance(target, dict):
         return
     kind = target.get("kind")
+    literal = kind if isinstance(kind, str) and kind.isalnum() else None  # a regex otherwise
     for index, (_, ns) in enumerate(out.objects):
         if out.deleted(index):
             continue
         current = out.current(index)
-        if kind and current.get("kind") != kind:
+        if literal and current.get("kind") != literal:
             continue  # target_matches's first test, without the rest of its work
         if target_matches(target, current, ns):
             out.patch(index, body, source)

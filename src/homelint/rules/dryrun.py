@@ -522,8 +522,8 @@ def _regex_matches(pattern: str, values: set[str]) -> bool:
 
 
 def target_matches(target: dict[str, Any], cand: Candidate) -> bool:
-    """kustomize's Selector (resmap.Select): regexes for name and namespace (original or current),
-    exact group/version/kind, label and annotation selectors."""
+    """kustomize's Selector (resmap.Select): anchored regexes for group, version, kind, name and
+    namespace (original or current), label and annotation selectors."""
     for key, actual in (("group", cand.group), ("version", cand.version), ("kind", cand.kind)):
         want = target.get(key)
         if isinstance(want, str) and want and not _regex_matches(want, {actual}):
