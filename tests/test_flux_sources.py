@@ -429,6 +429,35 @@ def test_spec_ignore_keeps_files_out_of_every_build(repo):
     assert "archive/old.yaml" not in built.flux.applied_files
 
 
+def test_folders_a_source_includes_from_another_repository_are_not_judged(repo, check_json):
+    """GitRepository spec.include copies another repository's artifact into toPath (by default
+    its name): a spec.path or a kustomization entry there is not this repository's to judge
+    (no HL103/HL101; a note says so), while a missing path elsewhere still is."""
+    include = "  include:\n    - repository: {name: shared}\n      toPath: vendor/shared\n    - repository: {name: extra}\n"
+    root = repo(
+        {
+            "kubernetes/flux/sync.yaml": gitrepo("homelab")
+            + include
+            + "---\n"
+            + ks("cluster", "./kubernetes/flux", source="homelab"),
+            "kubernetes/flux/apps.yaml": ks("vendored", "./vendor/shared/deploy", source="homelab")
+            + "---\n"
+            + ks("defaulted", "./extra", source="homelab")
+            + "---\n"
+            + ks("apps", "./kubernetes/apps", source="homelab")
+            + "---\n"
+            + ks("missing", "./kubernetes/nowhere", source="homelab"),
+            "kubernetes/apps/kustomization.yaml": "resources:\n  - ../../vendor/shared/overlays/prod\n  - ./gone.yaml\n",
+        }
+    )
+    _, findings = check_json(root)
+    judged = sorted((f["rule"], f["message"].split("'")[1]) for f in findings if f["rule"] in ("HL101", "HL103"))
+    assert judged == [("HL101", "./gone.yaml"), ("HL103", "./kubernetes/nowhere")]
+    notes = model(root).flux.notes
+    assert any("into 'vendor/shared' (spec.include)" in note and "flux-system/vendored" in note for note in notes)
+    assert any("into 'extra' (spec.include)" in note for note in notes)
+
+
 def test_sourceignore_files_apply_below_their_folder(repo):
     root = repo(
         {

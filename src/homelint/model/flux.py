@@ -203,6 +203,7 @@ class FluxModel:
         self.external_secret_index: dict[tuple[str, str], list[K8sObject]] = {}
         self.external_secret_index_size = -1
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
+        self.mounted: dict[tuple[str, str], list[str]] = {}  # (source, spec.include folder) -> Kustomizations in it
         self.sources: Sources = find_sources(repo)
         self._default = self._default_artifact()
         self._children = self._index_children()
@@ -300,6 +301,11 @@ class FluxModel:
         for d in sorted(self.repo.files.dirs):
             children[posixpath.dirname(d)][1].append(d)
         return children
+
+    def include_mount(self, path: str) -> str | None:
+        """The spec.include folder of one of this repository's sources that `path` is in, if any:
+        another artifact's files are there in the cluster (not modelled)."""
+        return next((m for art in self.sources.artifacts.values() if (m := art.mounted(path)) is not None), None)
 
     def objects_in(self, path: str) -> list[K8sObject]:
         return self.repo.objects_by_file.get(path, [])
@@ -568,6 +574,11 @@ class FluxModel:
                 "or flux.roots): the Flux Kustomizations nothing else applies were taken as roots; set flux.roots in "
                 ".homelint.yaml if that is wrong"
             )
+        for (source, mount), labels in sorted(self.mounted.items()):
+            self.notes.append(
+                f"{source} copies another repository into '{mount}' (spec.include): what is there is not modelled, "
+                f"and the Flux Kustomization(s) building from it were not followed: {', '.join(sorted(set(labels))[:5])}"
+            )
         if self.skipped:
             total = sum(self.skipped.values())
             names = ", ".join(f"{ref} ({n})" for ref, n in sorted(self.skipped.items())[:5])
@@ -730,6 +741,10 @@ class FluxModel:
         if ks.local and art is not None:
             resolved = resolve(raw if isinstance(raw, str) else "", {})
             ks.path = art.path(resolved) if resolved is not None else None
+            mount = art.mounted(ks.path) if ks.path is not None else None
+            if mount is not None:  # another artifact's files, copied there by spec.include
+                ks.local = False
+                self.mounted.setdefault((str(art.ref), mount), []).append(ks.label)
         elif ks.source is not None:
             self.skipped[ks.source] = self.skipped.get(ks.source, 0) + 1
         return ks

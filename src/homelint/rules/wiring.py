@@ -36,6 +36,8 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             if is_remote(entry.value) or "${" in entry.value:
                 continue
             target = entry.target
+            if ctx.flux is not None and ctx.flux.include_mount(target) is not None:
+                continue  # another artifact's files are there (spec.include): not modelled
             if escapes(target):
                 message = (
                     f"'{entry.value}' ({entry.field[0]}) leads outside the repository; Flux's kustomize build refuses "
