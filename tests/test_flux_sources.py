@@ -118,6 +118,34 @@ def test_a_flux_patch_whose_kind_is_a_regex_patches_what_it_matches(repo, check_
     assert [f["rule"] for f in findings if f["rule"] == "HL201"] == ([] if kind != "Kustomiz" else ["HL201"])
 
 
+@pytest.mark.parametrize(
+    ("switch", "where", "substituted"),
+    [
+        ("commonAnnotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n", "app", False),
+        ("commonLabels: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n", "app", False),
+        ("labels:\n  - pairs: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n", "app", False),
+        ("commonAnnotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n", "parent", False),
+        ("commonAnnotations: {kustomize.toolkit.fluxcd.io/substitute: enabled}\n", "app", True),
+        ("commonAnnotations: {example.com/substitute: disabled}\n", "app", True),
+    ],
+)
+def test_substitution_disabled_by_kustomize_labels_or_annotations(repo, check_json, switch, where, substituted):
+    """kustomize's label and annotation transformers put their pairs on every object of the build
+    (and of the builds it includes) before Flux substitutes: `substitute: disabled` there keeps
+    Flux from substituting those objects, so their ${VAR}s are not undefined variables."""
+    post_build = "  postBuild:\n    substitute:\n      VAR_B: b\n"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system", extra=post_build),
+            "apps/kustomization.yaml": "resources: [./app]\n" + (switch if where == "parent" else ""),
+            "apps/app/kustomization.yaml": "resources: [./cm.yaml]\n" + (switch if where == "app" else ""),
+            "apps/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {a: '${VAR_A}', b: '${VAR_B}'}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] == "HL201"] == (["HL201"] if substituted else [])
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, Origin
-from homelint.core.substitution import resolve, substitute_tree, substitution_disabled
+from homelint.core.substitution import DISABLE_KEY, resolve, substitute_tree, substitution_disabled
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.generators import generate, hash_suffix
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
@@ -359,6 +359,7 @@ class FluxModel:
                 if o.kind == "Namespace" and o.api_version == "v1":
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
         self._namespace_transformers(kd, out)
+        _substitution_switch(kd, out)
         self._replacements(kd, out)
         out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
         return out
@@ -911,6 +912,20 @@ def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObje
 WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)
 ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Origin)
 DELETED = ("", "deleted")  # a `$patch: delete` removed the object
+
+
+def _substitution_switch(kd: KustomizeDir, out: BuildOut) -> None:
+    """kustomize's label and annotation transformers (commonLabels, labels[].pairs,
+    commonAnnotations) set their pairs on every object of the build. Of those pairs only Flux's
+    `kustomize.toolkit.fluxcd.io/substitute: disabled` is modelled: Flux does not substitute in
+    an object that carries it as a label or an annotation."""
+    labels = kd.data.get("labels")
+    found: list[tuple[str, Any]] = [("labels", kd.data.get("commonLabels")), ("annotations", kd.data.get("commonAnnotations"))]
+    found += [("labels", item.get("pairs")) for item in (labels if isinstance(labels, list) else []) if isinstance(item, dict)]
+    for field_name, pairs in found:
+        if isinstance(pairs, dict) and pairs.get(DISABLE_KEY) == "disabled":
+            for index in range(len(out.objects)):
+                out.edit(index, ("metadata", field_name, DISABLE_KEY), "disabled")
 
 
 def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None) -> None:
