@@ -146,6 +146,26 @@ def test_substitution_disabled_by_kustomize_labels_or_annotations(repo, check_js
     assert [f["rule"] for f in findings if f["rule"] == "HL201"] == (["HL201"] if substituted else [])
 
 
+@pytest.mark.parametrize(("depends", "exists"), [("flux-system", True), ("flux-sync", False)])
+def test_the_kustomization_a_flux_instance_sync_makes_can_be_depended_on(repo, check_json, depends, exists):
+    """flux-operator makes the sync's source and Kustomization, both named after the FluxInstance's
+    namespace: `dependsOn: flux-system` names something that exists; another name does not."""
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        "  sync: {kind: GitRepository, url: 'https://git.example.com/me/homelab.git', ref: refs/heads/main, path: clusters/c1}\n"
+    )
+    root = repo(
+        {
+            "flux/instance.yaml": instance,
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system", extra=f"  dependsOn: [{{name: {depends}}}]\n"),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] == "HL105"] == ([] if exists else ["HL105"])
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

@@ -86,6 +86,7 @@ class FluxKS:
     source: SourceRef | None = None
     artifact: Artifact | None = None  # what its source serves, when that is this repository
     scope: dict[SourceRef, Artifact] | None = None  # this cluster's own declarations of sources
+    synced: bool = False  # made by flux-operator for a FluxInstance's sync (no file holds it)
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -608,7 +609,8 @@ class FluxModel:
                 continue
             path = art.path(resolved)
             virtual = self._virtual(path, path, art)
-            virtual.name, virtual.namespace, virtual.source = ref.name, ref.namespace, ref
+            # flux-operator names the sync's Kustomization as its source (fluxoperator.dev: flux-sync)
+            virtual.name, virtual.namespace, virtual.source, virtual.synced = ref.name, ref.namespace, ref, True
             virtual.data = {"spec": {"path": sync_path, "sourceRef": {"kind": ref.kind, "name": ref.name}}}
             if path not in self.roots:
                 self.roots.append(path)

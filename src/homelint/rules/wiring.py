@@ -347,7 +347,7 @@ def _referenced_somewhere(ctx: Context, directory: str) -> bool:
 def _ks_index(ctx: Context) -> dict[tuple[str, str], list[FluxKS]]:
     index: dict[tuple[str, str], list[FluxKS]] = defaultdict(list)
     for ks in ctx.flux.kustomizations:
-        if ks.obj is not None:
+        if ks.obj is not None or ks.synced:
             index[(ks.namespace, ks.name)].append(ks)
     return index
 
