@@ -506,6 +506,23 @@ def test_folders_a_source_includes_from_another_repository_are_not_judged(repo, 
     assert any("into 'extra' (spec.include)" in note for note in notes)
 
 
+def test_a_spec_path_the_source_ignores_is_named_as_ignored_not_missing(repo, check_json):
+    """A spec.path that the repository holds but the source's ignore rules leave out of the
+    artifact fails in Flux like a missing one; the message says which it is."""
+    root = repo(
+        {
+            "kubernetes/flux/sync.yaml": gitrepo("homelab", "/archive")
+            + "---\n"
+            + ks("cluster", "./kubernetes/flux", source="homelab"),
+            "kubernetes/flux/apps.yaml": ks("old", "./archive/apps", source="homelab"),
+            "archive/apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+        }
+    )
+    _, findings = check_json(root)
+    (hl103,) = [f for f in findings if f["rule"] == "HL103"]
+    assert "is in the repository, but the ignore rules of GitRepository flux-system/homelab" in hl103["message"]
+
+
 def test_sourceignore_files_apply_below_their_folder(repo):
     root = repo(
         {

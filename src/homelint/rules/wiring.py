@@ -16,7 +16,7 @@ from homelint.core.substitution import resolve
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import escapes, inside, is_remote, join
-from homelint.model.sources import SOURCE_KINDS, SourceRef
+from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef
 from homelint.rules.common import close_matches, has_flux, resource_set_makes
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
@@ -196,7 +196,7 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             continue
         evaluated.add(id(ks.obj))
         if ks.local and ks.path is not None and not ks.path_exists:
-            yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path)
+            yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path, ks.artifact)
     for obj in _all_flux_ks(ctx):
         if id(obj) in evaluated or not ctx.flux.is_local_source(obj.data, obj.namespace or "flux-system"):
             continue
@@ -211,7 +211,17 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             yield _missing_path(ctx, obj, path, raw)
 
 
-def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None) -> Finding:
+def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None, art: Artifact | None = None) -> Finding:
+    if art is not None and path in ctx.repo.files.dirs:  # there, but not in what the source serves
+        return ctx.at(
+            "HL103",
+            obj,
+            ("spec", "path"),
+            f"spec.path '{raw}' (resolved to '{path}') is in the repository, but the ignore rules of {art.ref} "
+            "(.sourceignore, spec.ignore or Flux's default exclusions) leave it out of the artifact Flux builds from",
+            fix="change the .sourceignore/spec.ignore pattern that excludes this folder, or point spec.path elsewhere",
+            related=[path],
+        )
     siblings = set(ctx.flux.entries_of(posixpath.dirname(path), files=False))
     hint = _nearest(path, siblings)
     return ctx.at(
