@@ -622,15 +622,21 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
             if len(items) < 2:
                 continue
             first, second = items[0].obj, items[1].obj
-            yield ctx.at(
-                "HL108",
-                second,
-                ("metadata", "name"),
-                f"{kind} '{ns + '/' if ns else ''}{name}' is applied twice by {ks.label} "
-                f"(also {first.path}:{ctx.repo.obj_span(first).line}); kustomize fails with 'already registered id'",
-                fix="remove one of the two, or give them different names",
-                related=[first.path],
-            )
+            label = f"{kind} '{ns + '/' if ns else ''}{name}'"
+            if (first.source.path, first.source.doc) == (second.source.path, second.source.doc):
+                message = (
+                    f"{label} is applied twice by {ks.label}: its build includes this document twice (a folder or "
+                    "component reached by two entries, e.g. listed in resources: and in spec.components); kustomize "
+                    "fails with 'already registered id'"
+                )
+                fix = "include the folder or component once"
+            else:
+                message = (
+                    f"{label} is applied twice by {ks.label} (also {first.path}:{ctx.repo.obj_span(first).line}); "
+                    "kustomize fails with 'already registered id'"
+                )
+                fix = "remove one of the two, or give them different names"
+            yield ctx.at("HL108", second, ("metadata", "name"), message, fix=fix, related=[first.path])
 
 
 @check("HL109")
