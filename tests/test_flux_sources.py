@@ -523,6 +523,30 @@ def test_a_spec_path_the_source_ignores_is_named_as_ignored_not_missing(repo, ch
     assert "is in the repository, but the ignore rules of GitRepository flux-system/homelab" in hl103["message"]
 
 
+def test_entries_the_artifact_leaves_out_fail_the_build(repo, check_json):
+    """A kustomization entry the repository holds but the source's ignore rules leave out of the
+    artifact (a .sourceignore line, or Flux's default exclusion of *.png) is missing where
+    kustomize runs: an HL101 error naming the source; an entry the artifact holds is not."""
+    root = repo(
+        {
+            ".sourceignore": "apps/extra/\n",
+            "kubernetes/flux/sync.yaml": gitrepo("homelab") + "---\n" + ks("cluster", "./kubernetes/flux", source="homelab"),
+            "kubernetes/flux/apps.yaml": ks("apps", "./apps", source="homelab"),
+            "apps/kustomization.yaml": (
+                "resources: [./cm.yaml, ./extra]\nconfigMapGenerator:\n  - name: logo\n    files: [./logo.png, ./notes.txt]\n"
+            ),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+            "apps/extra/kustomization.yaml": "resources: [./cm.yaml]\n",
+            "apps/extra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: default}\n",
+            "apps/logo.png": "not really a png\n",
+            "apps/notes.txt": "text\n",
+        }
+    )
+    _, findings = check_json(root)
+    hl101 = sorted(f["message"].split("'")[1] for f in findings if f["rule"] == "HL101")
+    assert hl101 == ["./extra", "./logo.png"]
+
+
 def test_sourceignore_files_apply_below_their_folder(repo):
     root = repo(
         {

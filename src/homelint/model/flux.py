@@ -204,6 +204,8 @@ class FluxModel:
         self.external_secret_index: dict[tuple[str, str], list[K8sObject]] = {}
         self.external_secret_index_size = -1
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
+        # kustomization entries the repository holds but a build's artifact leaves out (ignore rules)
+        self.ignored_entries: dict[tuple[str, tuple[Any, ...]], tuple[KustomizeDir, Entry, Artifact]] = {}
         self.mounted: dict[tuple[str, str], list[str]] = {}  # (source, spec.include folder) -> Kustomizations in it
         self.sources: Sources = find_sources(repo)
         self._default = self._default_artifact()
@@ -330,12 +332,13 @@ class FluxModel:
         out = BuildOut(files={kd.file}, dirs={kd.dir})
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
         for entry in kd.entries:
+            if (entry.target in files or entry.target in dirs) and not art.contains(entry.target, is_dir=entry.target in dirs):
+                self.ignored_entries.setdefault((kd.file, entry.field), (kd, entry, art))  # kustomize fails on it
+                continue
             if entry.kind in ("resources", "components"):
                 if is_remote(entry.value):
                     continue
                 if entry.target in files:
-                    if not art.contains(entry.target):
-                        continue  # not in the artifact: kustomize cannot read it
                     out.files.add(entry.target)
                     out.resource_files.add(entry.target)
                     out.objects.extend((o, o.namespace) for o in self.objects_in(entry.target))

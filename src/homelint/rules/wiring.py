@@ -79,6 +79,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 key=f"HL101/{'.'.join(map(str, entry.field[:1]))}/{entry.value}",
                 related=[target],
             )
+    yield from _ignored_entries(ctx)
     for ks in ctx.flux.kustomizations:
         if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -94,6 +95,31 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                     f"component '{comp}' (relative to spec.path {ks.path}) has no kustomization; Flux fails the build",
                     fix="components are relative to spec.path; fix the path or set ignoreMissingComponents",
                 )
+
+
+def _ignored_entries(ctx: Context) -> Iterator[Finding]:
+    """Entries the repository holds but the artifact of a Flux Kustomization that builds them
+    leaves out (.sourceignore, spec.ignore, Flux's default exclusions): kustomize fails there."""
+    built_by: dict[tuple[str, str], str] = {}  # (artifact, kustomization file) -> a Kustomization building it
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is not None and ks.local and ks.artifact is not None:
+            for path in ks.files:
+                built_by.setdefault((ks.artifact.key, path), ks.label)
+    repo = ctx.repo
+    for (file, _), (kd, entry, art) in sorted(ctx.flux.ignored_entries.items(), key=lambda item: str(item[0])):
+        label = built_by.get((art.key, file))
+        if label is None:
+            continue
+        yield ctx.finding(
+            "HL101",
+            kd.file,
+            repo.span(kd.file, kd.doc, entry.field),
+            f"'{entry.value}' ({entry.field[0]}) is in the repository, but the ignore rules of {art.ref} (.sourceignore, "
+            f"spec.ignore or Flux's default exclusions) leave it out of the artifact {label} builds from; kustomize fails",
+            fix="change the ignore pattern that excludes it, or move what it names to a path the source serves",
+            key=f"HL101/ignored/{'.'.join(map(str, entry.field[:1]))}/{entry.value}",
+            related=[entry.target],
+        )
 
 
 def _wired_files(ctx: Context) -> set[str]:
