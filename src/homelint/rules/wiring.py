@@ -642,14 +642,25 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
             obj = applied.obj
             if not obj.name:
                 continue
-            # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide
-            groups[(obj.group, obj.kind, applied.namespace or "", obj.name)].append(applied)
+            # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide;
+            # a Namespace takes the build's namespace (kustomize `namespace:`, targetNamespace) first
+            renamed = obj.kind == "Namespace" and applied.renamed is not None and "$" not in obj.name
+            ns = "" if obj.kind == "Namespace" else applied.namespace or ""
+            groups[(obj.group, obj.kind, ns, applied.name if renamed else obj.name)].append(applied)
         for (_group, kind, ns, name), items in sorted(groups.items()):
             if len(items) < 2:
                 continue
             first, second = items[0].obj, items[1].obj
             label = f"{kind} '{ns + '/' if ns else ''}{name}'"
-            if (first.source.path, first.source.doc) == (second.source.path, second.source.doc):
+            if first.name != second.name:  # Namespaces the build renamed alike
+                where = f"{first.path}:{ctx.repo.obj_span(first, 'metadata', 'name').line}"
+                message = (
+                    f"Namespaces '{first.name}' ({where}) and '{second.name}' both become '{name}', the namespace "
+                    f"{ks.label} builds into (targetNamespace, or kustomize namespace:); kustomize fails with "
+                    "'namespace transformation produces ID conflict'"
+                )
+                fix = "keep one Namespace in this build (objects of other namespaces belong to another Kustomization)"
+            elif (first.source.path, first.source.doc) == (second.source.path, second.source.doc):
                 message = (
                     f"{label} is applied twice by {ks.label}: its build includes this document twice (a folder or "
                     "component reached by two entries, e.g. listed in resources: and in spec.components); kustomize "
