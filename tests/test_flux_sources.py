@@ -547,6 +547,30 @@ def test_entries_the_artifact_leaves_out_fail_the_build(repo, check_json):
     assert hl101 == ["./extra", "./logo.png"]
 
 
+def test_kustomization_field_names_match_as_kustomize_decodes_them(repo, check_json):
+    """kustomize decodes kustomization.yaml as JSON into its struct: field names match
+    case-insensitively (`apiversion:`, `Namespace:`, `Resources:` build; checked with kubectl
+    kustomize), while an unknown field still fails. Entries keep their place in the file."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": (
+                "apiversion: kustomize.config.k8s.io/v1beta1\nKind: Kustomization\nNamespace: ns-a\n"
+                "Resources:\n  - ./cm.yaml\n  - ./gone.yaml\n"
+            ),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted((f["rule"], f["line"], f["column"]) for f in findings if f["rule"].startswith(("HL1", "HL6"))) == [
+        ("HL101", 6, 5)
+    ]
+    assert applied_names(model(root), "ConfigMap") == [("ns-a", "cm-a")]
+    (root / "apps/kustomization.yaml").write_text("Resources: [./cm.yaml]\nfoo: bar\n")
+    _, findings = check_json(root)
+    assert [f["message"] for f in findings if f["rule"] == "HL601"] == ["kustomization: unknown field 'foo' in the object"]
+
+
 def test_sourceignore_files_apply_below_their_folder(repo):
     root = repo(
         {

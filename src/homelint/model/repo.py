@@ -19,7 +19,7 @@ from homelint.loading.safeio import content_digest, read_regular, read_sized
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes
 from homelint.model.config import Config
 from homelint.model.filefacts import FileFacts, file_facts
-from homelint.model.kustomize import KustomizeDir, parse_kustomization
+from homelint.model.kustomize import KustomizeDir, canonical_fields, parse_kustomization
 
 if TYPE_CHECKING:
     from homelint.model.flux import FluxModel
@@ -363,8 +363,9 @@ def _index_kustomizations(repo: Repo) -> None:
         data = parsed.docs[0] if parsed and parsed.docs else None
         if not isinstance(data, dict):
             data = {}
+        data, written = canonical_fields(data)
         kind = data.get("kind")
         api = data.get("apiVersion", "")
         if kind not in (None, "Kustomization", "Component") or (isinstance(api, str) and "toolkit.fluxcd.io" in api):
             continue  # a Flux Kustomization object in a file named kustomization.yaml
-        repo.kustomize_dirs[directory] = parse_kustomization(directory, path, data)
+        repo.kustomize_dirs[directory] = parse_kustomization(directory, path, data, written)
