@@ -359,14 +359,15 @@ def test_kustomize_renames_by_patch_and_retags_images_as_it_builds(repo, check_j
     assert [f["rule"] for f in findings if f["rule"] in ("HL405", "HL503")] == ([] if retagged else ["HL503"])
 
 
-@pytest.mark.parametrize("replaced", [True, False])
-def test_replacements_reach_list_items_by_index_and_by_key(repo, check_json, replaced):
-    """kustomize replacements' field paths may index a list (`containers.0`) or select an item
-    (`containers.[name=app]`): the placeholder names there become the source's name."""
+@pytest.mark.parametrize(("replaced", "first"), [(True, "0"), (True, "*"), (False, "0")])
+def test_replacements_reach_list_items_by_index_and_by_key(repo, check_json, replaced, first):
+    """kustomize replacements' field paths may index a list (`containers.0`), select an item
+    (`containers.[name=app]`) or every item (`containers.*`, where the rest of the path is): the
+    placeholder names there become the source's name."""
     replacements = (
         "replacements:\n  - source: {kind: ConfigMap, name: app-a-config}\n    targets:\n"
         "      - select: {kind: Deployment, name: app-a}\n        fieldPaths:\n"
-        "          - spec.template.spec.containers.0.envFrom.0.configMapRef.name\n"
+        f"          - spec.template.spec.containers.{first}.envFrom.0.configMapRef.name\n"
         "          - spec.template.spec.containers.[name=app].envFrom.1.configMapRef.name\n"
     )
     deployment = DEPLOYMENT.replace(

@@ -481,7 +481,7 @@ class FluxModel:
                         continue
                     for field_path in target.get("fieldPaths") or []:
                         path = field_parts(str(field_path))
-                        if not path or (create and any(p.startswith("[") or p.isdigit() for p in path)):
+                        if not path or (create and any(p.startswith("[") or p.isdigit() or p == "*" for p in path)):
                             continue  # creating through a list selector: not modelled
                         if not create and _read_field(current, ns, str(field_path)) is None:
                             continue
@@ -989,7 +989,7 @@ def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[st
     for path, value in edits.items():
         if path in (WHOLE, ORIGINS, DELETED):
             continue
-        if any(part.startswith("[") or part.isdigit() for part in path):
+        if any(part.startswith("[") or part.isdigit() or part == "*" for part in path):
             result = _set_in_lists(result, path, value)
             continue
         result = node = dict(result)  # copied along the edited path only: the rest is shared, never changed
@@ -1018,8 +1018,10 @@ def _set_in_lists(data: dict[str, Any], path: tuple[str, ...], value: Any) -> di
     `containers.0` and `containers.[name=app]`); unchanged when a part names nothing there. What
     is not on the path is shared with `data`."""
 
-    def put(node: Any, rest: tuple[str, ...]) -> Any:
+    def put(node: Any, rest: tuple[str, ...], existing: bool = False) -> Any:
         part = rest[0]
+        if isinstance(node, list) and part == "*":  # every item (where the rest of the path is)
+            return [put(item, rest[1:], True) if len(rest) > 1 else copy.deepcopy(value) for item in node]
         if isinstance(node, list):
             index = _list_index(node, part)
             if index is None:
@@ -1028,10 +1030,10 @@ def _set_in_lists(data: dict[str, Any], path: tuple[str, ...], value: Any) -> di
             copied[index] = copy.deepcopy(value) if len(rest) == 1 else put(node[index], rest[1:])
             return copied
         if isinstance(node, dict) and not part.startswith("["):
-            if len(rest) > 1 and part not in node:
+            if (len(rest) > 1 or existing) and part not in node:
                 return node
             copied_map = dict(node)
-            copied_map[part] = copy.deepcopy(value) if len(rest) == 1 else put(node[part], rest[1:])
+            copied_map[part] = copy.deepcopy(value) if len(rest) == 1 else put(node[part], rest[1:], existing)
             return copied_map
         return node
 
@@ -1044,7 +1046,12 @@ def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) ->
     if field_path == "metadata.namespace":
         return namespace
     node: Any = data
-    for part in field_parts(field_path):
+    parts = field_parts(field_path)
+    for at, part in enumerate(parts):
+        if isinstance(node, list) and part == "*":  # the first item that has the rest of the path
+            rest = ".".join(parts[at + 1 :])
+            found = (_read_field(item, namespace, rest) if rest else item for item in node if isinstance(item, dict) or not rest)
+            return next((value for value in found if isinstance(value, (str, int, float, bool))), None)
         if isinstance(node, list):
             index = _list_index(node, part)
             node = node[index] if index is not None else None
