@@ -572,6 +572,24 @@ def test_kustomization_field_names_match_as_kustomize_decodes_them(repo, check_j
     assert [f["message"] for f in findings if f["rule"] == "HL601"] == ["kustomization: unknown field 'foo' in the object"]
 
 
+def test_a_helm_chart_kustomization_outside_flux_is_not_an_unreachable_app(repo, check_json):
+    """A kustomization with helmCharts is for `kustomize build --enable-helm` (a bootstrap step):
+    Flux cannot build it (HL111 where one does), so no Flux Kustomization reaching it is no news;
+    an ordinary kustomization nothing reaches still is."""
+    chart = "helmCharts:\n  - {name: chart-a, repo: https://charts.example.com, version: 1.0.0, releaseName: a}\n"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+            "bootstrap/chart-a/kustomization.yaml": chart,
+            "archive/app-b/kustomization.yaml": "resources: [./cm.yaml]\n",
+            "archive/app-b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: default}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["path"] for f in findings if f["rule"] == "HL104"] == ["archive/app-b/kustomization.yaml"]
+
+
 def test_sourceignore_files_apply_below_their_folder(repo):
     root = repo(
         {

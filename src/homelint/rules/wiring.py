@@ -290,6 +290,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     for directory, kd in sorted(repo.kustomize_dirs.items()):
         if directory in flux.reached_dirs or kd.is_component or _empty(kd):
             continue
+        if kd.data.get("helmCharts") or kd.data.get("helmGlobals"):
+            continue  # for `kustomize build --enable-helm` (a bootstrap): Flux cannot build it (HL111)
         if directory in ks_paths or _referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
         finding = ctx.finding(
