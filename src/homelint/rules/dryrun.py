@@ -265,6 +265,11 @@ def _namespace_origin(ctx: Context, applied: Any) -> tuple[K8sObject | None, str
     return obj, obj.path, ("metadata", "namespace")
 
 
+def _creates_namespace(obj: K8sObject) -> bool:
+    install = obj.spec.get("install")
+    return isinstance(install, dict) and install.get("createNamespace") is True
+
+
 @check("HL113")
 def namespace_not_created(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
@@ -308,8 +313,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
                 wanted.append((ns, None))
         if obj.kind == "HelmRelease":
             spec = obj.spec
-            install = spec.get("install")
-            creates = isinstance(install, dict) and install.get("createNamespace") is True
+            creates = _creates_namespace(obj)
             target = spec.get("targetNamespace")
             if isinstance(target, str) and target and not creates:
                 ns = _resolved(target, ks, ctx)
@@ -337,6 +341,12 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             f"namespace or bootstrap file makes it, yet {by} applies {sample} there{also}; the apply "
             f"fails ('namespaces \"{ns}\" not found') and the Kustomization never becomes ready"
         )
+        creators = sorted({a.obj.name for a in items if a.obj.kind == "HelmRelease" and _creates_namespace(a.obj)})
+        if creators:
+            message += (
+                f"; HelmRelease {creators[0]} has install.createNamespace, but it is itself applied in '{ns}', "
+                "which must exist before it"
+            )
         unapplied = sorted(o.path for o in ctx.repo.objects_by_kind_name.get(("Namespace", ns), []) if not o.applied_by)
         if unapplied:
             message += f"; a Namespace '{ns}' manifest exists at {unapplied[0]}, but nothing applies it"
