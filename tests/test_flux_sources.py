@@ -166,6 +166,25 @@ def test_the_kustomization_a_flux_instance_sync_makes_can_be_depended_on(repo, c
     assert [f["rule"] for f in findings if f["rule"] == "HL105"] == ([] if exists else ["HL105"])
 
 
+def test_an_unsubstituted_name_is_not_suggested_for_a_missing_dependency(repo, check_json):
+    """A Kustomization named 'app-b-${SUFFIX:=main}' by a parent that does not substitute keeps
+    that literal name: it is no 'did you mean' for dependsOn 'app-b-main'."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources: [./ks.yaml]\n",
+            "apps/ks.yaml": ks("app-b-${SUFFIX:=main}", "./app-b", source="flux-system")
+            + "---\n"
+            + ks("app-a", "./app-a", source="flux-system", extra="  dependsOn: [{name: app-b-main}]\n"),
+            "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\n",
+            "app-b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: ns-a}\n",
+        }
+    )
+    _, findings = check_json(root)
+    (hl105,) = [f for f in findings if f["rule"] == "HL105"]
+    assert "${SUFFIX" not in hl105["message"]
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

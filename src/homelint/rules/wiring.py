@@ -445,7 +445,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             edges.append((me, (kind, ns, name)))
             where.setdefault(me, (obj, index))
             if (ns, name) not in existing[kind] and not resource_set_makes(ctx, kind, ns, name):
-                names = {n for (n_ns, n) in existing[kind] if n_ns == ns}
+                names = {n for (n_ns, n) in existing[kind] if n_ns == ns and "${" not in n}  # not a name to suggest
                 homes = sorted(n_ns for (n_ns, n) in existing[kind] if n == name)
                 hint = (
                     f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
