@@ -185,6 +185,29 @@ def test_an_unsubstituted_name_is_not_suggested_for_a_missing_dependency(repo, c
     assert "${SUFFIX" not in hl105["message"]
 
 
+def test_every_kustomization_of_a_hand_applied_file_is_a_root_of_one_cluster(repo, check_json):
+    """kubectl apply of a bootstrap file applies every Kustomization in it: each is a root (the
+    second one was dropped, and its tree went unlinted), and all go to one cluster (the object
+    both trees apply is one object applied twice: HL112)."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\n"
+    root = repo(
+        {
+            "clusters/main/sync.yaml": gitrepo("repo-a")
+            + "---\n"
+            + ks("ks-shared", "./shared", source="repo-a")
+            + "---\n"
+            + ks("ks-cluster", "./clusters/main", source="repo-a"),
+            "clusters/main/apps.yaml": ks("ks-apps", "./apps", source="repo-a"),
+            "apps/cm.yaml": cm,
+            "shared/cm.yaml": cm,
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted(f["rule"] for f in findings) == ["HL112"]
+    assert applied_names(model(root), "ConfigMap") == [("flux-system", "cm-a")]
+    assert {a.ks.name for a in model(root).flux.applied if a.obj.kind == "ConfigMap"} == {"ks-apps", "ks-shared"}
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

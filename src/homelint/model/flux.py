@@ -619,9 +619,10 @@ class FluxModel:
                 self.roots.append(path)
                 queue.append(virtual)
                 origins.append(f"{obj.kind} sync")
+        synced = set(self.roots)
         for obj in self._hand_applied(self.sources.bootstraps):
-            if obj.path in self.roots:
-                continue
+            if obj.path in synced:
+                continue  # every Kustomization of a hand-applied file is a root (kubectl apply applies them all)
             ns = obj.namespace or "flux-system"
             bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
             bootstrap.scope = self.sources.scoped.get(obj.path)
@@ -660,8 +661,14 @@ class FluxModel:
             mine = paths[id(ks)]
             outer = [p for p in paths.values() if p == mine or p == "" or mine.startswith(p + "/")]
             ks.cluster = min(outer, key=lambda p: (len(p), p))
+        # the Kustomizations of one hand-applied file go to one cluster, whatever their paths
+        by_file: dict[str, str] = {}
+        for ks in queue:
             if ks.parent is not None and ks.parent.obj is None:
-                ks.parent.cluster = ks.cluster
+                by_file[ks.parent.root] = min(by_file.get(ks.parent.root, ks.cluster), ks.cluster, key=lambda p: (len(p), p))
+        for ks in queue:
+            if ks.parent is not None and ks.parent.obj is None:
+                ks.cluster = ks.parent.cluster = by_file[ks.parent.root]
         self._named_memo.clear()  # answers read the clusters of the Kustomizations that apply
 
     def _virtual(self, key: str, path: str, art: Artifact) -> FluxKS:
