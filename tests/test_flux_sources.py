@@ -208,6 +208,31 @@ def test_every_kustomization_of_a_hand_applied_file_is_a_root_of_one_cluster(rep
     assert {a.ks.name for a in model(root).flux.applied if a.obj.kind == "ConfigMap"} == {"ks-apps", "ks-shared"}
 
 
+@pytest.mark.parametrize("remote", [True, False])
+def test_what_a_kustomization_applies_to_another_cluster_is_not_judged_against_this_one(repo, check_json, remote):
+    """spec.kubeConfig sends a Kustomization's objects to another cluster: the Namespace both
+    clusters get is not shared (HL112), and the namespaces and Secrets its objects need there are
+    not this cluster's (HL113, HL401); a note says so. Without kubeConfig all three are reported."""
+    kube_config = "  kubeConfig: {secretRef: {name: cluster-b}}\n" if remote else ""
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n"
+    deploy = DEPLOYMENT.replace("namespace: ns-a", "namespace: ns-b").replace(
+        "configMapRef: {name: cfg-renamed}", "secretRef: {name: app-b}"
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("local", "./local", source="flux-system")
+            + "---\n"
+            + ks("remote", "./remote", source="flux-system", extra=kube_config),
+            "local/ns.yaml": namespace,
+            "remote/ns.yaml": namespace,
+            "remote/deploy.yaml": deploy.replace("image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"),
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted(f["rule"] for f in findings) == ([] if remote else ["HL112", "HL113", "HL401"])
+    assert any("apply to another cluster (spec.kubeConfig)" in note for note in model(root).flux.notes) is remote
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

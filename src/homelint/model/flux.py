@@ -87,6 +87,8 @@ class FluxKS:
     artifact: Artifact | None = None  # what its source serves, when that is this repository
     scope: dict[SourceRef, Artifact] | None = None  # this cluster's own declarations of sources
     synced: bool = False  # made by flux-operator for a FluxInstance's sync (no file holds it)
+    # the cluster its objects go to: "" for this one, else its spec.kubeConfig (or its parent's)
+    target: str = ""
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -206,7 +208,10 @@ class FluxModel:
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
         # kustomization entries the repository holds but a build's artifact leaves out (ignore rules)
         self.ignored_entries: dict[tuple[str, tuple[Any, ...]], tuple[KustomizeDir, Entry, Artifact]] = {}
-        self.mounted: dict[tuple[str, str], list[str]] = {}  # (source, spec.include folder) -> Kustomizations in it
+        self.mounted: dict[tuple[str, str], list[str]] = {}
+        self.remote: list[
+            str
+        ] = []  # Kustomizations that apply to another cluster (spec.kubeConfig)  # (source, spec.include folder) -> Kustomizations in it
         self.sources: Sources = find_sources(repo)
         self._default = self._default_artifact()
         self._children = self._index_children()
@@ -579,6 +584,12 @@ class FluxModel:
                 "or flux.roots): the Flux Kustomizations nothing else applies were taken as roots; set flux.roots in "
                 ".homelint.yaml if that is wrong"
             )
+        if self.remote:
+            labels = sorted(set(self.remote))
+            self.notes.append(
+                f"{len(labels)} Flux Kustomization(s) apply to another cluster (spec.kubeConfig): the namespaces, Secrets and "
+                f"ConfigMaps their objects need there are not judged ({', '.join(labels[:3])}{' ...' if len(labels) > 3 else ''})"
+            )
         for (source, mount), labels in sorted(self.mounted.items()):
             self.notes.append(
                 f"{source} copies another repository into '{mount}' (spec.include): what is there is not modelled, "
@@ -744,6 +755,9 @@ class FluxModel:
         own_ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else None
         ns: str = namespace or own_ns or parent.namespace
         ks = FluxKS(f"{ns}/{name}", name, ns, obj, data, parent=parent, root=parent.root, cluster=parent.cluster)
+        ks.target = remote_cluster(ks.spec, ns) or parent.target
+        if ks.target:
+            self.remote.append(ks.label)
         ks.source = source_ref(ks.spec, ns)
         ks.scope = parent.scope
         art = self.artifact_of(data, ns, ks.scope)
@@ -938,6 +952,20 @@ def _substitution_switch(kd: KustomizeDir, out: BuildOut) -> None:
         if isinstance(pairs, dict) and pairs.get(DISABLE_KEY) == "disabled":
             for index in range(len(out.objects)):
                 out.edit(index, ("metadata", field_name, DISABLE_KEY), "disabled")
+
+
+def remote_cluster(spec: dict[str, Any], namespace: str) -> str:
+    """The cluster a Flux Kustomization or HelmRelease applies to when its spec.kubeConfig names
+    one (a Secret or ConfigMap in its namespace, or a configMapRef for workload identity): an id
+    for it; "" for the cluster Flux runs in."""
+    config = spec.get("kubeConfig")
+    if not isinstance(config, dict):
+        return ""
+    for field_name in ("secretRef", "configMapRef"):
+        ref = config.get(field_name)
+        if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]:
+            return f"kubeConfig {field_name} {namespace}/{ref['name']}"
+    return "kubeConfig"
 
 
 def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None) -> None:

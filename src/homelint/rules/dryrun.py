@@ -33,7 +33,7 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import parse_bytes
-from homelint.model.flux import FLUX_KS_GROUP, FluxKS, FluxModel
+from homelint.model.flux import FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import KustomizeDir, is_remote, join
@@ -101,6 +101,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
         ks, obj = applied.ks, applied.obj
         if ks is None or ks.obj is None or not obj.name or "${" in obj.name or "${" in (applied.namespace or ""):
             continue  # the bootstrap applies roots by hand; templated names are per-Kustomization
+        if ks.target:
+            continue  # applied to another cluster (spec.kubeConfig)
         if applied.namespace is None and not cluster_scoped(obj):
             continue  # no namespace the model can see (HL110, or one set in a way it does not evaluate)
         owners[identity(applied)].setdefault(ks.key, applied)
@@ -300,6 +302,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         obj, ks = applied.obj, applied.ks
         if ks is None or ks.obj is None:
             continue  # the root sync: a bootstrap may create namespaces before it
+        if ks.target:
+            continue  # applied to another cluster (spec.kubeConfig): its namespaces are not modelled
         if ks.key not in unknowable:
             unknowable[ks.key] = namespace_unknowable(ctx, ks)
         if unknowable[ks.key]:
@@ -313,7 +317,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
                 wanted.append((ns, None))
         if obj.kind == "HelmRelease":
             spec = obj.spec
-            creates = _creates_namespace(obj)
+            creates = _creates_namespace(obj) or bool(remote_cluster(spec, applied.ns))  # or another cluster's
             target = spec.get("targetNamespace")
             if isinstance(target, str) and target and not creates:
                 ns = _resolved(target, ks, ctx)
