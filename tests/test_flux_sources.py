@@ -233,6 +233,29 @@ def test_what_a_kustomization_applies_to_another_cluster_is_not_judged_against_t
     assert any("apply to another cluster (spec.kubeConfig)" in note for note in model(root).flux.notes) is remote
 
 
+@pytest.mark.parametrize("with_root", [True, False])
+def test_a_flux_kustomization_in_a_patch_file_is_a_patch_not_an_object(repo, check_json, with_root):
+    """A file a kustomization names under patches: holds a patch body (kustomize merges it into
+    the object it targets; Flux never applies it): it is no unreachable Kustomization (HL104), no
+    incomplete one (HL601), and no root when homelint has to guess the roots."""
+    files = {
+        "cluster/kustomization.yaml": "resources: [./apps.yaml]\npatches:\n  - path: ./patches/apps-timeout.yaml\n",
+        "cluster/apps.yaml": ks("apps", "./apps", source="flux-system"),
+        "cluster/patches/apps-timeout.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {timeout: 5m}\n"
+        ),
+        "apps/kustomization.yaml": "namespace: ns-a\nresources: [./cm.yaml]\n",
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\n",
+    }
+    if with_root:
+        files[".homelint.yaml"] = "flux:\n  roots: [cluster]\n"
+    root = repo(files)
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings] == []
+    assert applied_names(model(root), "ConfigMap") == [("ns-a", "cm-a")]
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

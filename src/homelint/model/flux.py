@@ -545,7 +545,10 @@ class FluxModel:
         return art is not None and art.path_known
 
     def run(self) -> None:
-        ks_objects = [o for o in self.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
+        patches = self.repo.patch_files  # a Kustomization there is a patch's body, not an object
+        ks_objects = [
+            o for o in self.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP and o.path not in patches
+        ]
         seen: set[tuple[str, str, int, str]] = set()
         queue = self._roots()
         self.roots_known = bool(queue)

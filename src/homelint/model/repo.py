@@ -55,6 +55,9 @@ class Repo:
     # comments may count, so an edit of one is never taken for a value edit (runner)
     raw_reads: set[str] = field(default_factory=set)
     listed_json: list[str] = field(default_factory=list)  # .json resources, read as manifests (build_repo)
+    # files kustomizations name as patches and nowhere as resources: their documents are patch
+    # bodies (a partial object), never applied as they are
+    patch_files: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.positions = PositionIndex(self._read_for_positions)
@@ -369,3 +372,6 @@ def _index_kustomizations(repo: Repo) -> None:
         if kind not in (None, "Kustomization", "Component") or (isinstance(api, str) and "toolkit.fluxcd.io" in api):
             continue  # a Flux Kustomization object in a file named kustomization.yaml
         repo.kustomize_dirs[directory] = parse_kustomization(directory, path, data, written)
+    entries = [e for kd in repo.kustomize_dirs.values() for e in kd.entries]
+    resources = {e.target for e in entries if e.kind == "resources"}
+    repo.patch_files = frozenset(e.target for e in entries if e.kind == "patches" and e.field[0] != "replacements") - resources

@@ -210,7 +210,9 @@ def _commented_out(text: str, base: str) -> int:
 
 
 def _all_flux_ks(ctx: Context) -> list[K8sObject]:
-    return [o for o in ctx.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
+    """The Flux Kustomization objects of the repository (not the bodies of patch files)."""
+    patches = ctx.repo.patch_files
+    return [o for o in ctx.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP and o.path not in patches]
 
 
 @check("HL103")
