@@ -256,6 +256,16 @@ def test_a_flux_kustomization_in_a_patch_file_is_a_patch_not_an_object(repo, che
     assert applied_names(model(root), "ConfigMap") == [("ns-a", "cm-a")]
 
 
+@pytest.mark.parametrize(("suspend", "severity"), [("true", "warning"), ("false", "error")])
+def test_a_suspended_kustomization_with_a_missing_path_is_a_warning(repo, check_json, suspend, severity):
+    """Flux does not reconcile a suspended Kustomization: its missing path fails it only once it is
+    resumed (a warning that says so); a reconciled one fails now (an error)."""
+    root = repo({"clusters/c1/apps.yaml": ks("apps", "./nowhere", source="flux-system", extra=f"  suspend: {suspend}\n")})
+    _, findings = check_json(root)
+    (hl103,) = [f for f in findings if f["rule"] == "HL103"]
+    assert hl103["severity"] == severity and ("it is suspended" in hl103["message"]) is (suspend == "true")
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

@@ -224,7 +224,7 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             continue
         evaluated.add(id(ks.obj))
         if ks.local and ks.path is not None and not ks.path_exists:
-            yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path, ks.artifact)
+            yield _suspended(ks.obj, _missing_path(ctx, ks.obj, ks.path, ks.raw_path, ks.artifact))
     for obj in _all_flux_ks(ctx):
         if id(obj) in evaluated or not ctx.flux.is_local_source(obj.data, obj.namespace or "flux-system"):
             continue
@@ -236,7 +236,16 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             continue
         path = join("", resolved)
         if path and path not in repo.files.dirs:
-            yield _missing_path(ctx, obj, path, raw)
+            yield _suspended(obj, _missing_path(ctx, obj, path, raw))
+
+
+def _suspended(obj: K8sObject, finding: Finding) -> Finding:
+    """A suspended Kustomization is not reconciled: what would fail it fails once it is resumed
+    (a warning that says so, not an error)."""
+    if obj.spec.get("suspend") is True:
+        finding.severity = "warning"
+        finding.message += "; it is suspended (spec.suspend: true), so Flux fails on it only once it is resumed"
+    return finding
 
 
 def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None, art: Artifact | None = None) -> Finding:
