@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from homelint.cli import main
 
@@ -21,6 +22,11 @@ PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
 # What a user's run leaves in fixtures/ (`homelint check fixtures/demo` writes its cache there).
 LEFT_BY_RUNS = shutil.ignore_patterns(".homelint_cache", "__pycache__")
+
+# Property tests assert behaviour, never time: hypothesis' default 200 ms deadline per example
+# failed a pure function's test on a loaded machine (speed is bench/run's to measure).
+settings.register_profile("homelint", deadline=None)
+settings.load_profile("homelint")
 
 
 def _pristine_fixtures() -> Path:

@@ -60,6 +60,35 @@ def test_hl108_compares_templated_names_before_substitution(repo, check_json):
     ]
 
 
+def test_hl108_a_component_included_twice_is_named_as_one_document_twice(repo, check_json):
+    """A component reached by two entries puts the same document twice in the build (kustomize:
+    'already registered id'); the message says so instead of pointing at the file itself."""
+    files = {
+        "kubernetes/components/claim/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [./claim.yaml]\n",
+        "kubernetes/components/claim/claim.yaml": "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data-a}\n"
+        "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n",
+        f"{APP}/kustomization.yaml": "resources: [./helmrelease.yaml]\ncomponents: [../../../../components/claim, ../../../../components/claim]\n",
+    }
+    _, findings = check_json(repo(files, base="rules/HL108/good"))
+    (hl108,) = [f for f in findings if f["rule"] == "HL108"]
+    assert "its build includes this document twice" in hl108["message"] and "(also " not in hl108["message"]
+
+
+def test_hl108_namespaces_a_target_namespace_renames_alike_collide(repo, check_json):
+    """kustomize gives every Namespace of a build the build's namespace (Flux's targetNamespace
+    is the generated kustomization's namespace:): two Namespaces there become one id, and the
+    build fails ('namespace transformation produces ID conflict', checked with kubectl kustomize)."""
+    files = {
+        f"{APP}/namespaces.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n---\n"
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n",
+        f"{APP}/kustomization.yaml": "namespace: default\nresources:\n  - ./helmrelease.yaml\n  - ./namespaces.yaml\n",
+    }
+    _, findings = check_json(repo(files, base="rules/HL108/good"))
+    (hl108,) = [f for f in findings if f["rule"] == "HL108"]
+    assert "Namespaces 'default'" in hl108["message"] and "'other' both become 'default'" in hl108["message"]
+    assert (hl108["path"], hl108["line"]) == (f"{APP}/namespaces.yaml", 9)
+
+
 def test_hl105_helmrelease_dependencies(repo, check_json):
     """A HelmRelease dependsOn a HelmRelease that does not exist; a Kustomization dependsOn a HelmRelease."""
     base = "rules/HL108/good"

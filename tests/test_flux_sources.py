@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from homelint.core.model import Span
+from homelint.core.model import Span, list_items
 from homelint.engine.runner import load_repo
 from homelint.model.config import load_config
 from homelint.model.sources import PUSH_FILES, _may_push
@@ -85,12 +85,85 @@ def test_label_selectors_follow_the_kubernetes_grammar(selector, labels, expecte
     assert selector_matches(selector, labels) is expected
 
 
-def test_patch_targets_match_kind_exactly_and_names_as_anchored_regexes():
+def test_patch_targets_match_group_version_kind_and_names_as_anchored_regexes():
+    """kustomize's SelectorRegex: every one of group, version, kind, name and namespace is an
+    anchored regular expression (checked with kubectl kustomize)."""
     obj = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "helm-controller", "annotations": {"x": "y"}}}
     assert target_matches({"kind": "Deployment", "name": "(helm|kustomize)-controller"}, obj, "flux-system")
     assert not target_matches({"kind": "Deployment", "name": "helm"}, obj, "flux-system")  # anchored
     assert not target_matches({"group": "batch", "kind": "Deployment"}, obj, None)
+    assert target_matches({"kind": "Deploy.*", "group": "app.", "version": "v[0-9]+"}, obj, None)
+    assert not target_matches({"kind": "Deploy"}, obj, None)  # anchored
     assert target_matches({"annotationSelector": "x=y", "namespace": "flux-.*"}, obj, "flux-system")
+
+
+@pytest.mark.parametrize("kind", ["Kustomization", "Kustom.*", "Kustomiz"])
+def test_a_flux_patch_whose_kind_is_a_regex_patches_what_it_matches(repo, check_json, kind):
+    """A Flux spec.patches target kind is a regex like the rest of the selector: the patch that
+    gives a child Kustomization its variable reaches it (an exact-kind shortcut did not)."""
+    patches = (
+        f"  patches:\n    - target: {{kind: '{kind}'}}\n      patch: |-\n"
+        "        - {op: add, path: /spec/postBuild/substitute/VAR_A, value: a}\n"
+    )
+    child = "  postBuild:\n    substitute:\n      VAR_B: b\n"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system", extra=patches),
+            "apps/kustomization.yaml": "resources: [./ks.yaml]\n",
+            "apps/ks.yaml": ks("app-a", "./app-a", source="flux-system", extra=child),
+            "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {a: '${VAR_A}', b: '${VAR_B}'}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] == "HL201"] == ([] if kind != "Kustomiz" else ["HL201"])
+
+
+@pytest.mark.parametrize(
+    ("switch", "where", "substituted"),
+    [
+        ("commonAnnotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n", "app", False),
+        ("commonLabels: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n", "app", False),
+        ("labels:\n  - pairs: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n", "app", False),
+        ("commonAnnotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n", "parent", False),
+        ("commonAnnotations: {kustomize.toolkit.fluxcd.io/substitute: enabled}\n", "app", True),
+        ("commonAnnotations: {example.com/substitute: disabled}\n", "app", True),
+    ],
+)
+def test_substitution_disabled_by_kustomize_labels_or_annotations(repo, check_json, switch, where, substituted):
+    """kustomize's label and annotation transformers put their pairs on every object of the build
+    (and of the builds it includes) before Flux substitutes: `substitute: disabled` there keeps
+    Flux from substituting those objects, so their ${VAR}s are not undefined variables."""
+    post_build = "  postBuild:\n    substitute:\n      VAR_B: b\n"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system", extra=post_build),
+            "apps/kustomization.yaml": "resources: [./app]\n" + (switch if where == "parent" else ""),
+            "apps/app/kustomization.yaml": "resources: [./cm.yaml]\n" + (switch if where == "app" else ""),
+            "apps/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {a: '${VAR_A}', b: '${VAR_B}'}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] == "HL201"] == (["HL201"] if substituted else [])
+
+
+@pytest.mark.parametrize(("depends", "exists"), [("flux-system", True), ("flux-sync", False)])
+def test_the_kustomization_a_flux_instance_sync_makes_can_be_depended_on(repo, check_json, depends, exists):
+    """flux-operator makes the sync's source and Kustomization, both named after the FluxInstance's
+    namespace: `dependsOn: flux-system` names something that exists; another name does not."""
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        "  sync: {kind: GitRepository, url: 'https://git.example.com/me/homelab.git', ref: refs/heads/main, path: clusters/c1}\n"
+    )
+    root = repo(
+        {
+            "flux/instance.yaml": instance,
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system", extra=f"  dependsOn: [{{name: {depends}}}]\n"),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] == "HL105"] == ([] if exists else ["HL105"])
 
 
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
@@ -233,6 +306,39 @@ spec:
 """
 
 
+def test_the_items_of_a_list_are_objects_as_kustomize_reads_them():
+    """kustomize (inlineAnyEmbeddedLists) reads a document whose kind ends in List and that has
+    `items` as its items, nested lists after the others; `items: null` holds none; a FooList
+    without `items` is one object of its own."""
+    nested = {"kind": "ConfigMapList", "items": [{"kind": "ConfigMap", "metadata": {"name": "c"}}]}
+    doc = {"kind": "List", "items": [{"kind": "ConfigMap", "metadata": {"name": "a"}}, nested, {"kind": "Secret"}]}
+    assert list_items(doc) == [
+        (("items", 0), doc["items"][0]),
+        (("items", 2), {"kind": "Secret"}),
+        (("items", 1, "items", 0), nested["items"][0]),
+    ]
+    assert list_items({"kind": "List", "items": None}) == []
+    assert list_items({"kind": "WidgetList", "metadata": {"name": "w"}}) is None
+    assert list_items({"kind": "ConfigMap", "items": []}) is None
+
+
+def test_findings_on_a_list_item_point_into_the_item(repo, check_json):
+    """An object inside a List is checked like any other, and its findings are located at its own
+    fields in the List's document (a patch reaches it too)."""
+    item = "\n".join("  " + line if line else line for line in ("- " + DEPLOYMENT.replace("\n", "\n  ")).splitlines())
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources: [./list.yaml]\n",
+            "apps/list.yaml": "apiVersion: v1\nkind: List\nitems:\n" + item + "\n",
+        }
+    )
+    _, findings = check_json(root)
+    text = (root / "apps/list.yaml").read_text().splitlines()
+    located = {f["rule"]: text[f["line"] - 1][f["column"] - 1 : f["end_column"] - 1] for f in findings}
+    assert located == {"HL405": "cfg-renamed", "HL503": "example.invalid/app-a"}
+
+
 @pytest.mark.parametrize("retagged", [True, False])
 def test_kustomize_renames_by_patch_and_retags_images_as_it_builds(repo, check_json, retagged):
     """A JSON6902 patch that replaces metadata.name renames the object (kustomize 5 does, with or
@@ -369,6 +475,76 @@ def test_spec_ignore_keeps_files_out_of_every_build(repo):
     built = model(root)
     assert applied_names(built, "HelmRelease") == [("default", "echo")]
     assert "archive/old.yaml" not in built.flux.applied_files
+
+
+def test_folders_a_source_includes_from_another_repository_are_not_judged(repo, check_json):
+    """GitRepository spec.include copies another repository's artifact into toPath (by default
+    its name): a spec.path or a kustomization entry there is not this repository's to judge
+    (no HL103/HL101; a note says so), while a missing path elsewhere still is."""
+    include = "  include:\n    - repository: {name: shared}\n      toPath: vendor/shared\n    - repository: {name: extra}\n"
+    root = repo(
+        {
+            "kubernetes/flux/sync.yaml": gitrepo("homelab")
+            + include
+            + "---\n"
+            + ks("cluster", "./kubernetes/flux", source="homelab"),
+            "kubernetes/flux/apps.yaml": ks("vendored", "./vendor/shared/deploy", source="homelab")
+            + "---\n"
+            + ks("defaulted", "./extra", source="homelab")
+            + "---\n"
+            + ks("apps", "./kubernetes/apps", source="homelab")
+            + "---\n"
+            + ks("missing", "./kubernetes/nowhere", source="homelab"),
+            "kubernetes/apps/kustomization.yaml": "resources:\n  - ../../vendor/shared/overlays/prod\n  - ./gone.yaml\n",
+        }
+    )
+    _, findings = check_json(root)
+    judged = sorted((f["rule"], f["message"].split("'")[1]) for f in findings if f["rule"] in ("HL101", "HL103"))
+    assert judged == [("HL101", "./gone.yaml"), ("HL103", "./kubernetes/nowhere")]
+    notes = model(root).flux.notes
+    assert any("into 'vendor/shared' (spec.include)" in note and "flux-system/vendored" in note for note in notes)
+    assert any("into 'extra' (spec.include)" in note for note in notes)
+
+
+def test_a_spec_path_the_source_ignores_is_named_as_ignored_not_missing(repo, check_json):
+    """A spec.path that the repository holds but the source's ignore rules leave out of the
+    artifact fails in Flux like a missing one; the message says which it is."""
+    root = repo(
+        {
+            "kubernetes/flux/sync.yaml": gitrepo("homelab", "/archive")
+            + "---\n"
+            + ks("cluster", "./kubernetes/flux", source="homelab"),
+            "kubernetes/flux/apps.yaml": ks("old", "./archive/apps", source="homelab"),
+            "archive/apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+        }
+    )
+    _, findings = check_json(root)
+    (hl103,) = [f for f in findings if f["rule"] == "HL103"]
+    assert "is in the repository, but the ignore rules of GitRepository flux-system/homelab" in hl103["message"]
+
+
+def test_entries_the_artifact_leaves_out_fail_the_build(repo, check_json):
+    """A kustomization entry the repository holds but the source's ignore rules leave out of the
+    artifact (a .sourceignore line, or Flux's default exclusion of *.png) is missing where
+    kustomize runs: an HL101 error naming the source; an entry the artifact holds is not."""
+    root = repo(
+        {
+            ".sourceignore": "apps/extra/\n",
+            "kubernetes/flux/sync.yaml": gitrepo("homelab") + "---\n" + ks("cluster", "./kubernetes/flux", source="homelab"),
+            "kubernetes/flux/apps.yaml": ks("apps", "./apps", source="homelab"),
+            "apps/kustomization.yaml": (
+                "resources: [./cm.yaml, ./extra]\nconfigMapGenerator:\n  - name: logo\n    files: [./logo.png, ./notes.txt]\n"
+            ),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+            "apps/extra/kustomization.yaml": "resources: [./cm.yaml]\n",
+            "apps/extra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: default}\n",
+            "apps/logo.png": "not really a png\n",
+            "apps/notes.txt": "text\n",
+        }
+    )
+    _, findings = check_json(root)
+    hl101 = sorted(f["message"].split("'")[1] for f in findings if f["rule"] == "HL101")
+    assert hl101 == ["./extra", "./logo.png"]
 
 
 def test_sourceignore_files_apply_below_their_folder(repo):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from homelint.core.redact import hidden_lines
+
 from .conftest import FIXTURES
 
 VALUE = "correct-horse-battery-staple"
@@ -18,3 +20,27 @@ def test_plaintext_value_is_never_printed(run, fmt):
     assert "password" in result.output  # the key name is shown
     # the text format shows no code frame for this rule's line either
     assert VALUE not in result.output
+
+
+def test_the_names_a_secret_reference_points_at_are_shown_its_values_are_not():
+    """`secretStoreRef:`/`secretKeyRef:` mappings name a store or a Secret: their name, kind and
+    key are shown in code frames. A value on a reference's own line, or any other field under it,
+    stays hidden."""
+    lines = [
+        "spec:",
+        "  secretStoreRef:",
+        "    kind: ClusterSecretStore",
+        "    name: store-a",
+        "  valueFrom:",
+        "    secretKeyRef:",
+        "      name: secret-a",
+        "      key: password",
+        "  tokenRef: plaintext-a",
+        "  passwordRef:",
+        "    value: plaintext-b",
+        "  auth:",
+        "    password: plaintext-c",
+    ]
+    shown = [line.strip() for index, line in enumerate(lines) if index not in hidden_lines("a.yaml", lines)]
+    assert "name: store-a" in shown and "kind: ClusterSecretStore" in shown and "key: password" in shown
+    assert not [line for line in shown if "plaintext" in line]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +135,32 @@ def dig(data: Any, keys: tuple[Any, ...]) -> Any:
             return None
         data = data.get(key)
     return data
+
+
+def _is_collection(doc: Any) -> bool:
+    kind = doc.get("kind") if isinstance(doc, dict) else None
+    return isinstance(kind, str) and kind.endswith("List") and "items" in doc
+
+
+def list_items(doc: Any) -> list[tuple[FieldPath, Any]] | None:
+    """The objects kustomize reads from a `FooList` document (`kind` ending in List, with an
+    `items` key): each item with its field path in the document, nested lists expanded after
+    the others; an empty or non-list `items` holds none. None for any other document (one
+    object). kustomize: api/resource/factory.go, inlineAnyEmbeddedLists."""
+    if not _is_collection(doc):
+        return None
+    out: list[tuple[FieldPath, Any]] = []
+    queue: deque[tuple[FieldPath, Any]] = deque([(("items",), doc["items"])])
+    while queue:
+        at, items = queue.popleft()
+        if not isinstance(items, list):
+            continue  # null: an empty list; anything else kustomize refuses (not modelled)
+        for index, item in enumerate(items):
+            if _is_collection(item):
+                queue.append(((*at, index, "items"), item["items"]))
+            else:
+                out.append(((*at, index), item))
+    return out
 
 
 def make_object(path: str, index: int, doc: Any) -> K8sObject | None:

@@ -14,6 +14,9 @@ _KEY = re.compile(
     r"""^((?:-[ \t]+)*)(?:"([^"]{1,200})"|'([^']{1,200})'|([^\s"'#:{}\[\],&*!|>%@`][^:#]{0,200}?))[ \t]*:(?:[ \t]|$)"""
 )
 _SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "privatekey", "accesskey", "credential", "auth")
+# The fields of a reference (`secretRef:`, `secretStoreRef:`, `passwordSecretKeyRef:` ... with a
+# mapping below): they name what is referred to, and are shown
+REFERENCE_FIELDS = ("name", "namespace", "kind", "key", "apiVersion")
 _KIND_SECRET = re.compile(r"""^kind:[ \t]*["']?Secret["']?[ \t]*(#.*)?$""")
 _SOPS_TOP = re.compile(r"^sops:[ \t]*(#.*)?$", re.M)
 
@@ -34,7 +37,7 @@ def hidden_lines(path: str, lines: list[str]) -> set[int] | None:
     if is_sops_text(path, "\n".join(lines) if len(lines) < 100_000 else ""):
         return None
     hidden: set[int] = set()
-    stack: list[tuple[int, bool]] = []  # (indent of a key, its value is secret)
+    stack: list[tuple[int, bool, bool]] = []  # (indent of a key, its value is secret, it is a reference)
     secret_doc = _secret_docs(lines)
     doc = 0
     block_indent = -1  # lines of a block scalar (`|`, `>`) are more indented than this key
@@ -58,6 +61,7 @@ def hidden_lines(path: str, lines: list[str]) -> set[int] | None:
         while stack and stack[-1][0] >= indent:
             stack.pop()
         inherited = bool(stack) and stack[-1][1]
+        under_ref = bool(stack) and stack[-1][2]
         match = _KEY.match(stripped)
         if match is None:
             if inherited:
@@ -66,15 +70,18 @@ def hidden_lines(path: str, lines: list[str]) -> set[int] | None:
         dashes = match.group(1)
         key = match.group(2) or match.group(3) or (match.group(4) or "").strip()
         key_indent = indent + len(dashes)
-        sensitive = (
-            inherited or secret_key(key) or (key_indent == 0 and secret_doc.get(doc, False) and key in ("data", "stringData"))
-        )
+        if under_ref and key in REFERENCE_FIELDS and not dashes:
+            sensitive = False  # the name of a Secret or store a reference points at, not a value
+        else:
+            sensitive = (
+                inherited or secret_key(key) or (key_indent == 0 and secret_doc.get(doc, False) and key in ("data", "stringData"))
+            )
         rest = stripped[match.end() :].strip()
         if sensitive and rest and not rest.startswith("#"):
             hidden.add(index)
         if rest.startswith(("|", ">")):
             block_indent = key_indent
-        stack.append((key_indent, sensitive))
+        stack.append((key_indent, sensitive, sensitive and key.lower().endswith("ref") and not rest))
     return hidden
 
 

@@ -25,6 +25,9 @@ class PositionIndex:
         self.added: dict[str, tuple[int, int, int, int]] = {}  # memo entries this process added
         self.digests: dict[str, str] = {}
         self.skip: set[str] = set()  # files the loader could not read as text (or crashed on): never composed
+        # (path, doc) of an object inside a document (an item of a List) -> (its document, its
+        # field path there): such an object is numbered past the file's documents (repo._index_objects)
+        self.within: dict[tuple[str, int], tuple[int, tuple[PathItem, ...]]] = {}
 
     def _memo_key(self, path: str, *parts: Any) -> str | None:
         digest = self.digests.get(path)
@@ -132,6 +135,9 @@ class PositionIndex:
         return Span(line, column, line, column + 1)
 
     def node(self, path: str, doc: int, keys: Sequence[PathItem] = (), *, key: bool = False) -> Any:
+        inside = self.within.get((path, doc))
+        if inside is not None:
+            doc, keys = inside[0], (*inside[1], *keys)
         docs = self._documents(path)
         if doc >= len(docs) or docs[doc] is None:
             return None

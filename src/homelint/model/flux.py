@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, Origin
-from homelint.core.substitution import resolve, substitute_tree, substitution_disabled
+from homelint.core.substitution import DISABLE_KEY, resolve, substitute_tree, substitution_disabled
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.generators import generate, hash_suffix
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
@@ -86,6 +86,7 @@ class FluxKS:
     source: SourceRef | None = None
     artifact: Artifact | None = None  # what its source serves, when that is this repository
     scope: dict[SourceRef, Artifact] | None = None  # this cluster's own declarations of sources
+    synced: bool = False  # made by flux-operator for a FluxInstance's sync (no file holds it)
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -203,6 +204,9 @@ class FluxModel:
         self.external_secret_index: dict[tuple[str, str], list[K8sObject]] = {}
         self.external_secret_index_size = -1
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
+        # kustomization entries the repository holds but a build's artifact leaves out (ignore rules)
+        self.ignored_entries: dict[tuple[str, tuple[Any, ...]], tuple[KustomizeDir, Entry, Artifact]] = {}
+        self.mounted: dict[tuple[str, str], list[str]] = {}  # (source, spec.include folder) -> Kustomizations in it
         self.sources: Sources = find_sources(repo)
         self._default = self._default_artifact()
         self._children = self._index_children()
@@ -301,6 +305,11 @@ class FluxModel:
             children[posixpath.dirname(d)][1].append(d)
         return children
 
+    def include_mount(self, path: str) -> str | None:
+        """The spec.include folder of one of this repository's sources that `path` is in, if any:
+        another artifact's files are there in the cluster (not modelled)."""
+        return next((m for art in self.sources.artifacts.values() if (m := art.mounted(path)) is not None), None)
+
     def objects_in(self, path: str) -> list[K8sObject]:
         return self.repo.objects_by_file.get(path, [])
 
@@ -323,12 +332,13 @@ class FluxModel:
         out = BuildOut(files={kd.file}, dirs={kd.dir})
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
         for entry in kd.entries:
+            if (entry.target in files or entry.target in dirs) and not art.contains(entry.target, is_dir=entry.target in dirs):
+                self.ignored_entries.setdefault((kd.file, entry.field), (kd, entry, art))  # kustomize fails on it
+                continue
             if entry.kind in ("resources", "components"):
                 if is_remote(entry.value):
                     continue
                 if entry.target in files:
-                    if not art.contains(entry.target):
-                        continue  # not in the artifact: kustomize cannot read it
                     out.files.add(entry.target)
                     out.resource_files.add(entry.target)
                     out.objects.extend((o, o.namespace) for o in self.objects_in(entry.target))
@@ -353,6 +363,7 @@ class FluxModel:
                 if o.kind == "Namespace" and o.api_version == "v1":
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
         self._namespace_transformers(kd, out)
+        _substitution_switch(kd, out)
         self._replacements(kd, out)
         out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
         return out
@@ -568,6 +579,11 @@ class FluxModel:
                 "or flux.roots): the Flux Kustomizations nothing else applies were taken as roots; set flux.roots in "
                 ".homelint.yaml if that is wrong"
             )
+        for (source, mount), labels in sorted(self.mounted.items()):
+            self.notes.append(
+                f"{source} copies another repository into '{mount}' (spec.include): what is there is not modelled, "
+                f"and the Flux Kustomization(s) building from it were not followed: {', '.join(sorted(set(labels))[:5])}"
+            )
         if self.skipped:
             total = sum(self.skipped.values())
             names = ", ".join(f"{ref} ({n})" for ref, n in sorted(self.skipped.items())[:5])
@@ -596,7 +612,8 @@ class FluxModel:
                 continue
             path = art.path(resolved)
             virtual = self._virtual(path, path, art)
-            virtual.name, virtual.namespace, virtual.source = ref.name, ref.namespace, ref
+            # flux-operator names the sync's Kustomization as its source (fluxoperator.dev: flux-sync)
+            virtual.name, virtual.namespace, virtual.source, virtual.synced = ref.name, ref.namespace, ref, True
             virtual.data = {"spec": {"path": sync_path, "sourceRef": {"kind": ref.kind, "name": ref.name}}}
             if path not in self.roots:
                 self.roots.append(path)
@@ -730,6 +747,10 @@ class FluxModel:
         if ks.local and art is not None:
             resolved = resolve(raw if isinstance(raw, str) else "", {})
             ks.path = art.path(resolved) if resolved is not None else None
+            mount = art.mounted(ks.path) if ks.path is not None else None
+            if mount is not None:  # another artifact's files, copied there by spec.include
+                ks.local = False
+                self.mounted.setdefault((str(art.ref), mount), []).append(ks.label)
         elif ks.source is not None:
             self.skipped[ks.source] = self.skipped.get(ks.source, 0) + 1
         return ks
@@ -898,6 +919,20 @@ ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Ori
 DELETED = ("", "deleted")  # a `$patch: delete` removed the object
 
 
+def _substitution_switch(kd: KustomizeDir, out: BuildOut) -> None:
+    """kustomize's label and annotation transformers (commonLabels, labels[].pairs,
+    commonAnnotations) set their pairs on every object of the build. Of those pairs only Flux's
+    `kustomize.toolkit.fluxcd.io/substitute: disabled` is modelled: Flux does not substitute in
+    an object that carries it as a label or an annotation."""
+    labels = kd.data.get("labels")
+    found: list[tuple[str, Any]] = [("labels", kd.data.get("commonLabels")), ("annotations", kd.data.get("commonAnnotations"))]
+    found += [("labels", item.get("pairs")) for item in (labels if isinstance(labels, list) else []) if isinstance(item, dict)]
+    for field_name, pairs in found:
+        if isinstance(pairs, dict) and pairs.get(DISABLE_KEY) == "disabled":
+            for index in range(len(out.objects)):
+                out.edit(index, ("metadata", field_name, DISABLE_KEY), "disabled")
+
+
 def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None) -> None:
     """One patch on every object of a build its target selects (a strategic-merge patch with no
     target selects the object its own kind, name and namespace name)."""
@@ -912,11 +947,12 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
     if not isinstance(target, dict):
         return
     kind = target.get("kind")
+    literal = kind if isinstance(kind, str) and kind.isalnum() else None  # a regex otherwise
     for index, (_, ns) in enumerate(out.objects):
         if out.deleted(index):
             continue
         current = out.current(index)
-        if kind and current.get("kind") != kind:
+        if literal and current.get("kind") != literal:
             continue  # target_matches's first test, without the rest of its work
         if target_matches(target, current, ns):
             out.patch(index, body, source)

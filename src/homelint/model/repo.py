@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import stat
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from homelint.core import timing
-from homelint.core.model import K8sObject, Span, make_object
+from homelint.core.model import K8sObject, Span, list_items, make_object
 from homelint.loading.discovery import KUSTOMIZATION_NAMES, FileSet
 from homelint.loading.positions import PositionIndex
 from homelint.loading.safeio import content_digest, read_regular, read_sized
@@ -53,6 +54,7 @@ class Repo:
     # files whose bytes the model or a check read (not to compose them for a position): their
     # comments may count, so an edit of one is never taken for a value edit (runner)
     raw_reads: set[str] = field(default_factory=set)
+    listed_json: list[str] = field(default_factory=list)  # .json resources, read as manifests (build_repo)
 
     def __post_init__(self) -> None:
         self.positions = PositionIndex(self._read_for_positions)
@@ -272,8 +274,9 @@ def build_repo(
     for path, parsed_file in parsed.items():
         if not parsed_file.text_ok:  # not text, or the parser crashed on it: never composed
             repo.positions.skip.add(path)
-    _index_objects(repo)
     _index_kustomizations(repo)
+    _load_listed_json(repo)
+    _index_objects(repo)
     from homelint.model.flux import FluxModel  # start-up: a warm run does not need it
 
     repo.flux = FluxModel(repo)
@@ -284,7 +287,7 @@ def build_repo(
 
 def _index_objects(repo: Repo) -> None:
     budget = MAX_RUN_DOCUMENTS
-    for path in repo.files.yaml_files:
+    for path in [*repo.files.yaml_files, *repo.listed_json]:
         parsed = repo.parsed.get(path)
         if parsed is None:
             continue
@@ -293,15 +296,49 @@ def _index_objects(repo: Repo) -> None:
             _over_budget(parsed, budget)
         budget -= count
         found: list[K8sObject] = []
+        items = count  # an item of a List is numbered past the file's documents
         for index, doc in enumerate(parsed.docs):
-            obj = make_object(path, index, doc)
-            if obj is not None:
-                found.append(obj)
+            inner = list_items(doc)
+            if inner is None:
+                obj = make_object(path, index, doc)
+                if obj is not None:
+                    found.append(obj)
+                continue
+            budget -= len(inner)
+            for at, item in inner:
+                obj = make_object(path, items, item)
+                if obj is not None:
+                    repo.positions.within[(path, items)] = (index, at)
+                    found.append(obj)
+                items += 1
         if found:
             repo.objects_by_file[path] = found
             repo.objects.extend(found)
     for obj in repo.objects:
         repo.objects_by_kind_name.setdefault((obj.kind, obj.name), []).append(obj)
+
+
+def _load_listed_json(repo: Repo) -> None:
+    """The .json files a kustomization lists as resources, which kustomize reads as manifests
+    (the walk parses only YAML; Flux's generated kustomizations take only .yaml/.yml). Read as
+    JSON (no aliases to expand): a file that is not JSON is not modelled."""
+    listed = {
+        entry.target
+        for kd in repo.kustomize_dirs.values()
+        for entry in kd.entries
+        if entry.kind == "resources" and entry.target.endswith(".json") and entry.target in repo.files.all_files
+    }
+    for path in sorted(listed - repo.parsed.keys()):
+        raw = repo.read_bytes(path)
+        try:
+            doc = json.loads(raw) if raw is not None else None
+        except (ValueError, RecursionError):
+            continue
+        if not isinstance(doc, dict):
+            continue
+        repo.parsed[path] = ParsedFile(path, [doc], [1])
+        repo.facts[path] = FileFacts(placeholders=b"${" in raw)  # type: ignore[operator]
+        repo.listed_json.append(path)
 
 
 def _over_budget(parsed: ParsedFile, allowed: int) -> None:

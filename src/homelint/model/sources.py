@@ -108,6 +108,9 @@ class Artifact:
     patterns: list[str] = field(default_factory=list)
     path_known: bool = True  # False: an OCI artifact whose pushed folder we could not find
     include: tuple[str, ...] = ()  # an ExternalArtifact: only these folders (relative to root)
+    # repo-relative folders where a GitRepository's spec.include copies other artifacts (toPath):
+    # what is there in the cluster's artifact is not what this repository holds (not modelled)
+    mounts: tuple[str, ...] = ()
     _contains: dict[tuple[str, bool], bool] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
@@ -148,6 +151,10 @@ class Artifact:
         """A Kustomization `spec.path` as a repo-relative folder."""
         return join(self.root, spec_path)
 
+    def mounted(self, path: str) -> str | None:
+        """The spec.include folder `path` is in, if any: its content comes from another artifact."""
+        return next((mount for mount in self.mounts if inside(path, mount)), None)
+
 
 @dataclass
 class Sources:
@@ -162,6 +169,26 @@ class Sources:
         if ref is None:
             return None
         return (scope or {}).get(ref) or self.artifacts.get(ref)
+
+
+def include_folders(spec: dict[str, Any]) -> tuple[str, ...]:
+    """The folders a GitRepository's spec.include copies other GitRepositories' artifacts into
+    (toPath, by default the included repository's name; source-controller joins it under the
+    artifact's root, so a leading '/' or '..' stays inside it)."""
+    found: list[str] = []
+    include = spec.get("include")
+    for item in include if isinstance(include, list) else []:
+        if not isinstance(item, dict):
+            continue
+        repository = item.get("repository")
+        name = repository.get("name") if isinstance(repository, dict) else None
+        to_path = item.get("toPath") or name
+        if isinstance(to_path, str) and to_path:
+            parts = [p for p in to_path.replace("\\", "/").split("/") if p not in ("", ".")]
+            clean = posixpath.normpath("/" + "/".join(parts)).lstrip("/")
+            if clean:  # a toPath of the artifact's root is not modelled
+                found.append(clean)
+    return tuple(sorted(set(found)))
 
 
 _PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:[^\n\\]|\\\n)*)")
@@ -270,6 +297,7 @@ def find_sources(repo: Repo) -> Sources:
                 ignore = obj.spec.get("ignore")
                 if isinstance(ignore, str):
                     art.patterns.extend(line for line in ignore.splitlines() if line.strip())
+                art.mounts = include_folders(obj.spec)
         elif ref.kind == "OCIRepository":
             folders = sorted({folder for folder, _, _ in pushed})
             if len(folders) == 1:

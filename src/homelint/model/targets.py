@@ -3,8 +3,8 @@
 The grammar is apimachinery's `labels.Parse` (k8s.io/apimachinery/pkg/labels/selector.go):
 comma-separated requirements `key`, `!key`, `key=v`, `key==v`, `key!=v`, `key in (a,b)`,
 `key notin (a,b)`, `key>n`, `key<n`. `!=` and `notin` also match when the key is absent.
-kustomize's `types.Selector` (api/types/selector.go) matches group/version/kind exactly and
-name/namespace as anchored regular expressions.
+kustomize's `types.Selector` (api/types/selector.go, SelectorRegex) matches group, version, kind,
+name and namespace as anchored regular expressions.
 """
 
 from __future__ import annotations
@@ -144,8 +144,8 @@ def _label_text(value: Any) -> str:
 
 @lru_cache(maxsize=1024)
 def _anchored(pattern: str) -> Callable[[str], Any] | None:
-    """kustomize's target name/namespace regex, anchored: a Go regexp, so RE2 (linear time on any
-    pattern a repository commits)."""
+    """A kustomize target regex (group, version, kind, name, namespace), anchored: a Go regexp,
+    so RE2 (linear time on any pattern a repository commits)."""
     try:
         return linear(f"^(?:{pattern})$").search
     except ValueError:
@@ -162,11 +162,9 @@ def target_matches(target: Any, obj: Mapping[str, Any], namespace: str | None) -
     group, _, version = api.rpartition("/")
     meta = obj.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
-    for key, actual in (("kind", obj.get("kind")), ("group", group), ("version", version)):
-        want = target.get(key)
-        if want and want != actual:
-            return False
-    for key, actual in (("name", meta.get("name")), ("namespace", namespace)):
+    kind = obj.get("kind")
+    fields = (("kind", kind), ("group", group), ("version", version), ("name", meta.get("name")), ("namespace", namespace))
+    for key, actual in fields:
         want = target.get(key)
         if want:
             match = _anchored(str(want))

@@ -522,8 +522,8 @@ def _regex_matches(pattern: str, values: set[str]) -> bool:
 
 
 def target_matches(target: dict[str, Any], cand: Candidate) -> bool:
-    """kustomize's Selector (resmap.Select): regexes for name and namespace (original or current),
-    exact group/version/kind, label and annotation selectors."""
+    """kustomize's Selector (resmap.Select): anchored regexes for group, version, kind, name and
+    namespace (original or current), label and annotation selectors."""
     for key, actual in (("group", cand.group), ("version", cand.version), ("kind", cand.kind)):
         want = target.get(key)
         if isinstance(want, str) and want and not _regex_matches(want, {actual}):
@@ -769,7 +769,7 @@ def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
             if entry.kind != "resources" or entry.target not in repo.files.all_files:
                 continue
             if entry.target.endswith(MANIFEST_EXTENSIONS):
-                continue  # parsed and judged as manifests by HL001/HL003/HL004
+                continue  # read as manifests (a .json one: repo._load_listed_json), judged by HL001/HL003/HL004
             problem = _not_a_manifest(ctx, entry.target)
             if problem is None:
                 continue

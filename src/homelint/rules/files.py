@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from homelint.core.context import Context
-from homelint.core.model import Finding, Span
+from homelint.core.model import Finding, Span, list_items
 from homelint.rules.common import has_flux
 from homelint.rules.registry import check
 
@@ -106,33 +106,50 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
         for index, doc in enumerate(parsed.docs):
             if doc is None:
                 continue
-            if not isinstance(doc, dict):
-                what = "a list" if isinstance(doc, list) else f"a {type(doc).__name__} scalar"
+            items = list_items(doc)  # a List: kustomize reads its items, each an object
+            for at, obj in items if items is not None else [((), doc)]:
+                problem = _not_an_object(obj)
+                if problem is None:
+                    continue
+                what, ident, where = problem
+                of = f"{_field(at)} of document {index + 1}" if at else f"document {index + 1}"
+                message = (
+                    f"{of} is {what}, not a Kubernetes object"
+                    if where is None
+                    else f"{of} has no {what}; kustomize cannot build it"
+                )
                 yield ctx.finding(
                     "HL004",
                     path,
-                    repo.span(path, index),
-                    f"document {index + 1} is {what}, not a Kubernetes object",
-                    fix="a manifest document must be a mapping with apiVersion, kind and metadata.name",
-                    key=f"HL004/{index}/{what}",
+                    repo.span(path, index, (*at, *(where or ()))),
+                    message,
+                    fix="a manifest document must be a mapping with apiVersion, kind and metadata.name"
+                    if where is None
+                    else "add the missing fields, or move this file out of the path Flux applies",
+                    key=f"HL004/{index}/{'.'.join(map(str, at))}/{ident}" if at else f"HL004/{index}/{ident}",
                 )
-                continue
-            missing = [k for k in ("apiVersion", "kind") if not isinstance(doc.get(k), str) or not doc.get(k)]
-            meta = doc.get("metadata")
-            if not isinstance(meta, dict):
-                missing.append("metadata" if meta is None else "metadata (must be a mapping)")
-            elif not (meta.get("name") or meta.get("generateName")):
-                missing.append("metadata.name")
-            if missing:
-                where = ("metadata",) if missing == ["metadata.name"] else ()
-                yield ctx.finding(
-                    "HL004",
-                    path,
-                    repo.span(path, index, where),
-                    f"document {index + 1} has no {', '.join(missing)}; kustomize cannot build it",
-                    fix="add the missing fields, or move this file out of the path Flux applies",
-                    key=f"HL004/{index}/{','.join(missing)}",
-                )
+
+
+def _field(at: tuple[Any, ...]) -> str:
+    """A field path as written in messages: items[1].items[0]."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in at).lstrip(".")
+
+
+def _not_an_object(doc: Any) -> tuple[str, str, tuple[str, ...] | None] | None:
+    """What keeps a document from being an object kustomize builds, as (text, key, where to
+    point): what it is when not a mapping (where: None), else the fields it lacks."""
+    if not isinstance(doc, dict):
+        what = "a list" if isinstance(doc, list) else f"a {type(doc).__name__} scalar"
+        return what, what, None
+    missing = [k for k in ("apiVersion", "kind") if not isinstance(doc.get(k), str) or not doc.get(k)]
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict):
+        missing.append("metadata" if meta is None else "metadata (must be a mapping)")
+    elif not (meta.get("name") or meta.get("generateName")):
+        missing.append("metadata.name")
+    if not missing:
+        return None
+    return ", ".join(missing), ",".join(missing), (("metadata",) if missing == ["metadata.name"] else ())
 
 
 @check("HL006")

@@ -16,7 +16,7 @@ from homelint.core.substitution import resolve
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import escapes, inside, is_remote, join
-from homelint.model.sources import SOURCE_KINDS, SourceRef
+from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef
 from homelint.rules.common import close_matches, has_flux, resource_set_makes
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
@@ -36,6 +36,8 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             if is_remote(entry.value) or "${" in entry.value:
                 continue
             target = entry.target
+            if ctx.flux is not None and ctx.flux.include_mount(target) is not None:
+                continue  # another artifact's files are there (spec.include): not modelled
             if escapes(target):
                 message = (
                     f"'{entry.value}' ({entry.field[0]}) leads outside the repository; Flux's kustomize build refuses "
@@ -77,6 +79,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 key=f"HL101/{'.'.join(map(str, entry.field[:1]))}/{entry.value}",
                 related=[target],
             )
+    yield from _ignored_entries(ctx)
     for ks in ctx.flux.kustomizations:
         if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -92,6 +95,31 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                     f"component '{comp}' (relative to spec.path {ks.path}) has no kustomization; Flux fails the build",
                     fix="components are relative to spec.path; fix the path or set ignoreMissingComponents",
                 )
+
+
+def _ignored_entries(ctx: Context) -> Iterator[Finding]:
+    """Entries the repository holds but the artifact of a Flux Kustomization that builds them
+    leaves out (.sourceignore, spec.ignore, Flux's default exclusions): kustomize fails there."""
+    built_by: dict[tuple[str, str], str] = {}  # (artifact, kustomization file) -> a Kustomization building it
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is not None and ks.local and ks.artifact is not None:
+            for path in ks.files:
+                built_by.setdefault((ks.artifact.key, path), ks.label)
+    repo = ctx.repo
+    for (file, _), (kd, entry, art) in sorted(ctx.flux.ignored_entries.items(), key=lambda item: str(item[0])):
+        label = built_by.get((art.key, file))
+        if label is None:
+            continue
+        yield ctx.finding(
+            "HL101",
+            kd.file,
+            repo.span(kd.file, kd.doc, entry.field),
+            f"'{entry.value}' ({entry.field[0]}) is in the repository, but the ignore rules of {art.ref} (.sourceignore, "
+            f"spec.ignore or Flux's default exclusions) leave it out of the artifact {label} builds from; kustomize fails",
+            fix="change the ignore pattern that excludes it, or move what it names to a path the source serves",
+            key=f"HL101/ignored/{'.'.join(map(str, entry.field[:1]))}/{entry.value}",
+            related=[entry.target],
+        )
 
 
 def _wired_files(ctx: Context) -> set[str]:
@@ -194,7 +222,7 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             continue
         evaluated.add(id(ks.obj))
         if ks.local and ks.path is not None and not ks.path_exists:
-            yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path)
+            yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path, ks.artifact)
     for obj in _all_flux_ks(ctx):
         if id(obj) in evaluated or not ctx.flux.is_local_source(obj.data, obj.namespace or "flux-system"):
             continue
@@ -209,7 +237,17 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             yield _missing_path(ctx, obj, path, raw)
 
 
-def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None) -> Finding:
+def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None, art: Artifact | None = None) -> Finding:
+    if art is not None and path in ctx.repo.files.dirs:  # there, but not in what the source serves
+        return ctx.at(
+            "HL103",
+            obj,
+            ("spec", "path"),
+            f"spec.path '{raw}' (resolved to '{path}') is in the repository, but the ignore rules of {art.ref} "
+            "(.sourceignore, spec.ignore or Flux's default exclusions) leave it out of the artifact Flux builds from",
+            fix="change the .sourceignore/spec.ignore pattern that excludes this folder, or point spec.path elsewhere",
+            related=[path],
+        )
     siblings = set(ctx.flux.entries_of(posixpath.dirname(path), files=False))
     hint = _nearest(path, siblings)
     return ctx.at(
@@ -345,7 +383,7 @@ def _referenced_somewhere(ctx: Context, directory: str) -> bool:
 def _ks_index(ctx: Context) -> dict[tuple[str, str], list[FluxKS]]:
     index: dict[tuple[str, str], list[FluxKS]] = defaultdict(list)
     for ks in ctx.flux.kustomizations:
-        if ks.obj is not None:
+        if ks.obj is not None or ks.synced:
             index[(ks.namespace, ks.name)].append(ks)
     return index
 
@@ -604,21 +642,38 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
             obj = applied.obj
             if not obj.name:
                 continue
-            # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide
-            groups[(obj.group, obj.kind, applied.namespace or "", obj.name)].append(applied)
+            # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide;
+            # a Namespace takes the build's namespace (kustomize `namespace:`, targetNamespace) first
+            renamed = obj.kind == "Namespace" and applied.renamed is not None and "$" not in obj.name
+            ns = "" if obj.kind == "Namespace" else applied.namespace or ""
+            groups[(obj.group, obj.kind, ns, applied.name if renamed else obj.name)].append(applied)
         for (_group, kind, ns, name), items in sorted(groups.items()):
             if len(items) < 2:
                 continue
             first, second = items[0].obj, items[1].obj
-            yield ctx.at(
-                "HL108",
-                second,
-                ("metadata", "name"),
-                f"{kind} '{ns + '/' if ns else ''}{name}' is applied twice by {ks.label} "
-                f"(also {first.path}:{ctx.repo.obj_span(first).line}); kustomize fails with 'already registered id'",
-                fix="remove one of the two, or give them different names",
-                related=[first.path],
-            )
+            label = f"{kind} '{ns + '/' if ns else ''}{name}'"
+            if first.name != second.name:  # Namespaces the build renamed alike
+                where = f"{first.path}:{ctx.repo.obj_span(first, 'metadata', 'name').line}"
+                message = (
+                    f"Namespaces '{first.name}' ({where}) and '{second.name}' both become '{name}', the namespace "
+                    f"{ks.label} builds into (targetNamespace, or kustomize namespace:); kustomize fails with "
+                    "'namespace transformation produces ID conflict'"
+                )
+                fix = "keep one Namespace in this build (objects of other namespaces belong to another Kustomization)"
+            elif (first.source.path, first.source.doc) == (second.source.path, second.source.doc):
+                message = (
+                    f"{label} is applied twice by {ks.label}: its build includes this document twice (a folder or "
+                    "component reached by two entries, e.g. listed in resources: and in spec.components); kustomize "
+                    "fails with 'already registered id'"
+                )
+                fix = "include the folder or component once"
+            else:
+                message = (
+                    f"{label} is applied twice by {ks.label} (also {first.path}:{ctx.repo.obj_span(first).line}); "
+                    "kustomize fails with 'already registered id'"
+                )
+                fix = "remove one of the two, or give them different names"
+            yield ctx.at("HL108", second, ("metadata", "name"), message, fix=fix, related=[first.path])
 
 
 @check("HL109")
