@@ -305,3 +305,53 @@ def test_a_cached_run_notices_a_changed_bootstrap_script(repo, run):
     assert namespaces() == ["jellyfin", "media"]
     (root / "scripts/bootstrap.sh").write_text("#!/bin/sh\nkubectl create namespace media\n")
     assert namespaces() == ["jellyfin"]
+
+
+SHARED = "kubernetes/apps/default/{}/app/helmrelease.yaml"
+
+
+def _with_metadata(path: str, field: str, value: str) -> str:
+    text = (FIXTURES / "rules/HL112/bad" / path).read_text()
+    return text.replace("  name: echo", f"  name: echo\n  {field}:\n    kustomize.toolkit.fluxcd.io/{value}", 1)
+
+
+@pytest.mark.parametrize(
+    ("echo", "copy", "fires"),
+    [
+        # kustomize-controller creates an IfNotPresent object only when it is absent and never sets
+        # its own owner labels on one another Kustomization applied; it prunes only its own
+        (("annotations", "ssa: IfNotPresent"), ("annotations", "ssa: IfNotPresent"), False),
+        (("labels", "ssa: ifnotpresent"), ("annotations", "ssa: IfNotPresent"), False),
+        # one copy is applied at every reconcile, the other never takes it over
+        (None, ("annotations", "ssa: IfNotPresent"), False),
+        # Ignore and reconcile: disabled: that copy is never applied
+        (("annotations", "ssa: Ignore"), None, False),
+        (None, ("labels", "reconcile: disabled"), False),
+        # both still server-side apply it at every reconcile
+        (("annotations", "ssa: Merge"), ("annotations", "ssa: Merge"), True),
+        (("annotations", "prune: disabled"), ("annotations", "prune: disabled"), True),
+        (None, None, True),
+    ],
+)
+def test_hl112_copies_created_only_if_absent_or_never_applied_do_not_fight(repo, check_json, echo, copy, fires):
+    files = {}
+    for folder, metadata in (("echo", echo), ("echo-copy", copy)):
+        if metadata is not None:
+            files[SHARED.format(folder)] = _with_metadata(SHARED.format(folder), *metadata)
+    _, findings = check_json(repo(files, base="rules/HL112/bad"), "--select", "HL112")
+    assert bool(findings) is fires
+
+
+def test_hl112_reads_the_ssa_policy_a_kustomizations_common_metadata_sets(repo, check_json):
+    """spec.commonMetadata overrides the object's own keys before the apply: IfNotPresent there
+    spares the copy, Merge there makes the copy's own IfNotPresent void."""
+    ks = (FIXTURES / "rules/HL112/bad/kubernetes/apps/default/echo-copy/ks.yaml").read_text()
+    common = "spec:\n  commonMetadata:\n    annotations:\n      kustomize.toolkit.fluxcd.io/ssa: {}\n"
+    copy = SHARED.format("echo-copy")
+    for value, fires in (("IfNotPresent", False), ("Merge", True)):
+        files = {
+            "kubernetes/apps/default/echo-copy/ks.yaml": ks.replace("spec:\n", common.format(value), 1),
+            copy: _with_metadata(copy, "annotations", "ssa: IfNotPresent"),
+        }
+        _, findings = check_json(repo(files, base="rules/HL112/bad"), "--select", "HL112")
+        assert bool(findings) is fires, value

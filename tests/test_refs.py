@@ -168,6 +168,28 @@ spec:
             "spec: {namespaces: [default], externalSecretSpec: {}}\n",
             "tls",
         ),
+        (
+            "apiVersion: secrets.hashicorp.com/v1beta1\nkind: VaultStaticSecret\nmetadata: {name: vss-a}\n"
+            "spec: {mount: kv, path: app-a, type: kv-v2, destination: {name: secret-a, create: true}}\n",
+            "secret-a",
+        ),
+        (  # a ClusterPolicy that clones a Secret into every Namespace as it is created
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: clone-b}\nspec:\n  rules:\n"
+            "    - name: clone\n      match: {any: [{resources: {kinds: [Namespace]}}]}\n"
+            "      generate: {apiVersion: v1, kind: Secret, name: secret-b, "
+            "namespace: '{{request.object.metadata.name}}', clone: {namespace: ns-b, name: secret-b}}\n",
+            "secret-b",
+        ),
+        ("apiVersion: rabbitmq.com/v1beta1\nkind: RabbitmqCluster\nmetadata: {name: mq-a}\n", "mq-a-default-user"),
+        (
+            "apiVersion: kafka.strimzi.io/v1beta2\nkind: KafkaUser\nmetadata: {name: user-a}\n"
+            "spec: {authentication: {type: scram-sha-512}}\n",
+            "user-a",
+        ),
+        (
+            "apiVersion: acid.zalan.do/v1\nkind: postgresql\nmetadata: {name: pg-a}\nspec: {users: {user_a: []}}\n",
+            "user-a.pg-a.credentials.postgresql.acid.zalan.do",
+        ),
     ],
 )
 def test_operator_made_secrets_are_produced(check_json, repo, producer, name):
@@ -176,6 +198,17 @@ def test_operator_made_secrets_are_produced(check_json, repo, producer, name):
     files.pop(f"{APP}/producer.yaml")
     missing = _hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good"))
     assert len(missing) == 1 and f"'{name}'" in missing[0]
+
+
+def test_a_vault_secret_without_create_fills_a_secret_that_must_exist(check_json, repo):
+    """Vault Secrets Operator writes into destination.name; it creates it only with create: true."""
+    producer = (
+        "---\napiVersion: secrets.hashicorp.com/v1beta1\nkind: VaultStaticSecret\nmetadata: {name: vss-a}\n"
+        "spec: {mount: kv, path: app-a, type: kv-v2, destination: {name: secret-a}}\n"
+    )
+    files = {f"{APP}/user.yaml": HR_USES.replace("NAME", "secret-a"), f"{APP}/producer.yaml": producer}
+    missing = _hl4(check_json, repo(_with(files, ["user.yaml", "producer.yaml"]), base="rules/HL401/good"))
+    assert len(missing) == 1 and "'secret-a'" in missing[0]
 
 
 @pytest.mark.parametrize(

@@ -369,6 +369,7 @@ def _conditions(raw: Any) -> tuple[Condition, ...]:
 
 
 _TEMPLATE_PART = re.compile(r"\{([^{}]*)\}|@([a-z]+)")
+_GO_TEMPLATE = "{{"  # a text/template action in a value: evaluated by the operator, unknown here
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +471,7 @@ class Product:
     unless: tuple[Condition, ...]
     keys: Any
     each_text: str = ""
+    replace: tuple[tuple[str, str], ...] = ()  # text replaced in every name made (an operator's own rewriting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,6 +548,7 @@ def _product(raw: dict[str, Any]) -> Product:
         _conditions(raw.get("unless")),
         raw.get("keys", "unknown"),
         raw.get("each", ""),
+        tuple(raw.get("replace", {}).items()),
     )
 
 
@@ -646,10 +649,12 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                         break
                 if product.namespace is None:
                     namespaces = [variables.get("namespace", "")]
-                else:
+                else:  # a `{{ }}` the operator evaluates (Kyverno, Helm) can be any namespace
                     rendered = product.namespace.render(item, root, scope)
-                    namespaces = [ANY if n == ANY else n for n, _ in rendered]
+                    namespaces = [ANY if n == ANY or _GO_TEMPLATE in n else n for n, _ in rendered]
                 for name, field in names:
+                    for old, new in product.replace:
+                        name = name.replace(old, new)
                     where = (*at, *field) if field is not None and product.each is not None else field
                     for namespace in namespaces:
                         if name and namespace:
@@ -765,7 +770,10 @@ def _table_docs(which: str, kind: str) -> str:
                 if product.namespace is not None:
                     where = " in any namespace" if product.namespace.text == ANY else f" in namespace `{product.namespace.text}`"
                 note = f" ({row.note})" if row.note else ""
-                lines.append(f"- {_kind_label(row.match)}{note}: {names}{each}{where}{_condition_docs(product)} (`{row.id}`)")
+                rewrite = "".join(f", `{old}` written `{new}`" for old, new in product.replace)
+                lines.append(
+                    f"- {_kind_label(row.match)}{note}: {names}{each}{where}{rewrite}{_condition_docs(product)} (`{row.id}`)"
+                )
     else:
         pods = [_kind_label(r.match) for r in tables().consumers if r.pods]
         for ref in tables().pod:

@@ -88,6 +88,34 @@ def _label(ident: tuple[str, str, str, str]) -> str:
 
 # --- HL112 shared-object ------------------------------------------------------------------------
 GROUP_AT = 5  # this many objects shared by the same Kustomizations are one finding
+# kustomize-controller's apply options (internal/controller/kustomization_controller.go, apply()):
+# an object whose labels or annotations hold one of these pairs (values compared case-insensitively,
+# fluxcd/pkg ssa/utils.AnyInMetadata) is skipped when it exists (IfNotPresent) or always (Ignore,
+# reconcile: disabled). Its Kustomization never sets its own owner labels on an object another one
+# applied, and prunes only objects that carry them, so such a copy neither takes nor deletes it.
+NOT_REAPPLIED = (
+    ("kustomize.toolkit.fluxcd.io/ssa", "ifnotpresent"),
+    ("kustomize.toolkit.fluxcd.io/ssa", "ignore"),
+    ("kustomize.toolkit.fluxcd.io/reconcile", "disabled"),
+)
+
+
+def reapplied(applied: Any) -> bool:
+    """Whether its Flux Kustomization server-side applies the object at every reconcile: not when
+    its metadata (after the Kustomization's `spec.commonMetadata`, which overrides the object's
+    keys) asks to create it only if absent, or never to apply it."""
+    common = dig(applied.ks.data, ("spec", "commonMetadata")) if applied.ks is not None else None
+    metadata = applied.obj.data.get("metadata")
+    for field in ("labels", "annotations"):
+        values: dict[Any, Any] = {}
+        for source in (metadata, common):
+            found = source.get(field) if isinstance(source, dict) else None
+            if isinstance(found, dict):
+                values.update(found)
+        for key, value in NOT_REAPPLIED:
+            if isinstance(values.get(key), str) and values[key].lower() == value:
+                return False
+    return True
 
 
 @check("HL112")
@@ -105,6 +133,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             continue  # applied to another cluster (spec.kubeConfig)
         if applied.namespace is None and not cluster_scoped(obj):
             continue  # no namespace the model can see (HL110, or one set in a way it does not evaluate)
+        if not reapplied(applied):
+            continue  # created once, or never applied: it takes the object from no one
         owners[identity(applied)].setdefault(ks.key, applied)
     shared = {ident: by_ks for ident, by_ks in owners.items() if len(by_ks) >= 2}
     by_owners: dict[tuple[str, ...], list[tuple[str, str, str, str]]] = defaultdict(list)
