@@ -266,6 +266,27 @@ def test_a_suspended_kustomization_with_a_missing_path_is_a_warning(repo, check_
     assert hl103["severity"] == severity and ("it is suspended" in hl103["message"]) is (suspend == "true")
 
 
+@pytest.mark.parametrize("allowed", [True, False])
+def test_a_strategic_merge_patch_renames_only_when_its_options_allow_it(repo, check_json, allowed):
+    """A strategic-merge patch with a target keeps the object's name unless its options allow a
+    name change (kustomize PatchTransformer; checked with kubectl kustomize): then a reference to
+    the new name resolves, and without it that reference is to nothing."""
+    options = "    options: {allowNameChange: true}\n" if allowed else ""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": (
+                "resources: [./all.yaml]\npatches:\n  - target: {kind: ConfigMap, name: cfg}\n"
+                "    patch: '{apiVersion: v1, kind: ConfigMap, metadata: {name: cfg-renamed}}'\n" + options
+            ),
+            "apps/all.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: ns-a}\n---\n"
+            + DEPLOYMENT.replace("image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"),
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] == "HL405"] == ([] if allowed else ["HL405"])
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

@@ -426,10 +426,18 @@ class FluxModel:
                     continue
                 if isinstance(item.get("patch"), str):
                     source = PatchSource(kd.file, kd.doc, (key, index, "patch"), True)
-                    entries.append((item.get("target"), _patch_body(item["patch"]), source))
+                    bodies = [(_patch_body(item["patch"]), source)]
                 elif isinstance(item.get("path"), str):
                     bodies = self._bodies(kd, item["path"], (key, index, "path"), inline=False)
-                    entries.extend((item.get("target"), body, source) for body, source in bodies)
+                else:
+                    continue
+                for body, source in bodies:
+                    entries.append((item.get("target"), body, source))
+                    renamed = _renamed_by(item, body)
+                    if renamed is not None:  # the strategic merge keeps the name; allowNameChange takes the patch's
+                        entries.append(
+                            (item.get("target"), [{"op": "replace", "path": "/metadata/name", "value": renamed}], source)
+                        )
         return entries
 
     def _bodies(
@@ -1122,6 +1130,18 @@ def _patch_body(text: str) -> Any:
     """The first document of an inline patch (parsed once: many children share one parent patch)."""
     parsed = parse_bytes("<patch>", text.encode())
     return parsed.docs[0] if parsed.docs else None
+
+
+def _renamed_by(item: dict[str, Any], body: Any) -> str | None:
+    """The name a strategic-merge patch with a target gives the objects it patches when its
+    options allow a name change (kustomize's PatchTransformer, options.allowNameChange); None
+    otherwise (the patch's own name only selects)."""
+    options = item.get("options")
+    if not isinstance(options, dict) or options.get("allowNameChange") is not True or not isinstance(body, dict):
+        return None
+    meta = body.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and name and item.get("target") else None
 
 
 def flux_patches(ks: FluxKS) -> list[tuple[Any, Any, PatchSource]]:
