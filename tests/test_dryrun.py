@@ -142,6 +142,17 @@ def test_hl113_names_an_unwired_namespace_manifest(repo, check_json):
     assert any("kubernetes/apps/media/namespace.yaml, but nothing applies it" in m for m in messages)
 
 
+def test_hl113_says_why_a_helm_release_creating_its_own_namespace_does_not_help(repo, check_json):
+    """A HelmRelease with install.createNamespace makes its targetNamespace, not the namespace it is
+    itself applied in: when that one is missing, the message says so."""
+    hr = "kubernetes/apps/media/jellyfin/app/helmrelease.yaml"
+    text = (FIXTURES / "rules/HL113/bad" / hr).read_text()
+    text = text.replace("  targetNamespace: jellyfin  # expect: HL113\n", "  install:\n    createNamespace: true\n")
+    messages = [f["message"] for f in check_json(repo({hr: text}, base="rules/HL113/bad"))[1] if f["rule"] == "HL113"]
+    (media,) = [m for m in messages if m.startswith("namespace 'media'")]
+    assert "HelmRelease jellyfin has install.createNamespace, but it is itself applied in 'media'" in media
+
+
 def test_hl114_component_patches_are_judged_against_the_builds_that_include_them(repo, check_json):
     base = "rules/HL108/good"
     component = (

@@ -166,6 +166,127 @@ def test_the_kustomization_a_flux_instance_sync_makes_can_be_depended_on(repo, c
     assert [f["rule"] for f in findings if f["rule"] == "HL105"] == ([] if exists else ["HL105"])
 
 
+def test_an_unsubstituted_name_is_not_suggested_for_a_missing_dependency(repo, check_json):
+    """A Kustomization named 'app-b-${SUFFIX:=main}' by a parent that does not substitute keeps
+    that literal name: it is no 'did you mean' for dependsOn 'app-b-main'."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources: [./ks.yaml]\n",
+            "apps/ks.yaml": ks("app-b-${SUFFIX:=main}", "./app-b", source="flux-system")
+            + "---\n"
+            + ks("app-a", "./app-a", source="flux-system", extra="  dependsOn: [{name: app-b-main}]\n"),
+            "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\n",
+            "app-b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: ns-a}\n",
+        }
+    )
+    _, findings = check_json(root)
+    (hl105,) = [f for f in findings if f["rule"] == "HL105"]
+    assert "${SUFFIX" not in hl105["message"]
+
+
+def test_every_kustomization_of_a_hand_applied_file_is_a_root_of_one_cluster(repo, check_json):
+    """kubectl apply of a bootstrap file applies every Kustomization in it: each is a root (the
+    second one was dropped, and its tree went unlinted), and all go to one cluster (the object
+    both trees apply is one object applied twice: HL112)."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\n"
+    root = repo(
+        {
+            "clusters/main/sync.yaml": gitrepo("repo-a")
+            + "---\n"
+            + ks("ks-shared", "./shared", source="repo-a")
+            + "---\n"
+            + ks("ks-cluster", "./clusters/main", source="repo-a"),
+            "clusters/main/apps.yaml": ks("ks-apps", "./apps", source="repo-a"),
+            "apps/cm.yaml": cm,
+            "shared/cm.yaml": cm,
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted(f["rule"] for f in findings) == ["HL112"]
+    assert applied_names(model(root), "ConfigMap") == [("flux-system", "cm-a")]
+    assert {a.ks.name for a in model(root).flux.applied if a.obj.kind == "ConfigMap"} == {"ks-apps", "ks-shared"}
+
+
+@pytest.mark.parametrize("remote", [True, False])
+def test_what_a_kustomization_applies_to_another_cluster_is_not_judged_against_this_one(repo, check_json, remote):
+    """spec.kubeConfig sends a Kustomization's objects to another cluster: the Namespace both
+    clusters get is not shared (HL112), and the namespaces and Secrets its objects need there are
+    not this cluster's (HL113, HL401); a note says so. Without kubeConfig all three are reported."""
+    kube_config = "  kubeConfig: {secretRef: {name: cluster-b}}\n" if remote else ""
+    namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n"
+    deploy = DEPLOYMENT.replace("namespace: ns-a", "namespace: ns-b").replace(
+        "configMapRef: {name: cfg-renamed}", "secretRef: {name: app-b}"
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("local", "./local", source="flux-system")
+            + "---\n"
+            + ks("remote", "./remote", source="flux-system", extra=kube_config),
+            "local/ns.yaml": namespace,
+            "remote/ns.yaml": namespace,
+            "remote/deploy.yaml": deploy.replace("image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"),
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted(f["rule"] for f in findings) == ([] if remote else ["HL112", "HL113", "HL401"])
+    assert any("apply to another cluster (spec.kubeConfig)" in note for note in model(root).flux.notes) is remote
+
+
+@pytest.mark.parametrize("with_root", [True, False])
+def test_a_flux_kustomization_in_a_patch_file_is_a_patch_not_an_object(repo, check_json, with_root):
+    """A file a kustomization names under patches: holds a patch body (kustomize merges it into
+    the object it targets; Flux never applies it): it is no unreachable Kustomization (HL104), no
+    incomplete one (HL601), and no root when homelint has to guess the roots."""
+    files = {
+        "cluster/kustomization.yaml": "resources: [./apps.yaml]\npatches:\n  - path: ./patches/apps-timeout.yaml\n",
+        "cluster/apps.yaml": ks("apps", "./apps", source="flux-system"),
+        "cluster/patches/apps-timeout.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {timeout: 5m}\n"
+        ),
+        "apps/kustomization.yaml": "namespace: ns-a\nresources: [./cm.yaml]\n",
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\n",
+    }
+    if with_root:
+        files[".homelint.yaml"] = "flux:\n  roots: [cluster]\n"
+    root = repo(files)
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings] == []
+    assert applied_names(model(root), "ConfigMap") == [("ns-a", "cm-a")]
+
+
+@pytest.mark.parametrize(("suspend", "severity"), [("true", "warning"), ("false", "error")])
+def test_a_suspended_kustomization_with_a_missing_path_is_a_warning(repo, check_json, suspend, severity):
+    """Flux does not reconcile a suspended Kustomization: its missing path fails it only once it is
+    resumed (a warning that says so); a reconciled one fails now (an error)."""
+    root = repo({"clusters/c1/apps.yaml": ks("apps", "./nowhere", source="flux-system", extra=f"  suspend: {suspend}\n")})
+    _, findings = check_json(root)
+    (hl103,) = [f for f in findings if f["rule"] == "HL103"]
+    assert hl103["severity"] == severity and ("it is suspended" in hl103["message"]) is (suspend == "true")
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_a_strategic_merge_patch_renames_only_when_its_options_allow_it(repo, check_json, allowed):
+    """A strategic-merge patch with a target keeps the object's name unless its options allow a
+    name change (kustomize PatchTransformer; checked with kubectl kustomize): then a reference to
+    the new name resolves, and without it that reference is to nothing."""
+    options = "    options: {allowNameChange: true}\n" if allowed else ""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": (
+                "resources: [./all.yaml]\npatches:\n  - target: {kind: ConfigMap, name: cfg}\n"
+                "    patch: '{apiVersion: v1, kind: ConfigMap, metadata: {name: cfg-renamed}}'\n" + options
+            ),
+            "apps/all.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: ns-a}\n---\n"
+            + DEPLOYMENT.replace("image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"),
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] == "HL405"] == ([] if allowed else ["HL405"])
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {
@@ -359,14 +480,15 @@ def test_kustomize_renames_by_patch_and_retags_images_as_it_builds(repo, check_j
     assert [f["rule"] for f in findings if f["rule"] in ("HL405", "HL503")] == ([] if retagged else ["HL503"])
 
 
-@pytest.mark.parametrize("replaced", [True, False])
-def test_replacements_reach_list_items_by_index_and_by_key(repo, check_json, replaced):
-    """kustomize replacements' field paths may index a list (`containers.0`) or select an item
-    (`containers.[name=app]`): the placeholder names there become the source's name."""
+@pytest.mark.parametrize(("replaced", "first"), [(True, "0"), (True, "*"), (False, "0")])
+def test_replacements_reach_list_items_by_index_and_by_key(repo, check_json, replaced, first):
+    """kustomize replacements' field paths may index a list (`containers.0`), select an item
+    (`containers.[name=app]`) or every item (`containers.*`, where the rest of the path is): the
+    placeholder names there become the source's name."""
     replacements = (
         "replacements:\n  - source: {kind: ConfigMap, name: app-a-config}\n    targets:\n"
         "      - select: {kind: Deployment, name: app-a}\n        fieldPaths:\n"
-        "          - spec.template.spec.containers.0.envFrom.0.configMapRef.name\n"
+        f"          - spec.template.spec.containers.{first}.envFrom.0.configMapRef.name\n"
         "          - spec.template.spec.containers.[name=app].envFrom.1.configMapRef.name\n"
     )
     deployment = DEPLOYMENT.replace(
@@ -545,6 +667,48 @@ def test_entries_the_artifact_leaves_out_fail_the_build(repo, check_json):
     _, findings = check_json(root)
     hl101 = sorted(f["message"].split("'")[1] for f in findings if f["rule"] == "HL101")
     assert hl101 == ["./extra", "./logo.png"]
+
+
+def test_kustomization_field_names_match_as_kustomize_decodes_them(repo, check_json):
+    """kustomize decodes kustomization.yaml as JSON into its struct: field names match
+    case-insensitively (`apiversion:`, `Namespace:`, `Resources:` build; checked with kubectl
+    kustomize), while an unknown field still fails. Entries keep their place in the file."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": (
+                "apiversion: kustomize.config.k8s.io/v1beta1\nKind: Kustomization\nNamespace: ns-a\n"
+                "Resources:\n  - ./cm.yaml\n  - ./gone.yaml\n"
+            ),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted((f["rule"], f["line"], f["column"]) for f in findings if f["rule"].startswith(("HL1", "HL6"))) == [
+        ("HL101", 6, 5)
+    ]
+    assert applied_names(model(root), "ConfigMap") == [("ns-a", "cm-a")]
+    (root / "apps/kustomization.yaml").write_text("Resources: [./cm.yaml]\nfoo: bar\n")
+    _, findings = check_json(root)
+    assert [f["message"] for f in findings if f["rule"] == "HL601"] == ["kustomization: unknown field 'foo' in the object"]
+
+
+def test_a_helm_chart_kustomization_outside_flux_is_not_an_unreachable_app(repo, check_json):
+    """A kustomization with helmCharts is for `kustomize build --enable-helm` (a bootstrap step):
+    Flux cannot build it (HL111 where one does), so no Flux Kustomization reaching it is no news;
+    an ordinary kustomization nothing reaches still is."""
+    chart = "helmCharts:\n  - {name: chart-a, repo: https://charts.example.com, version: 1.0.0, releaseName: a}\n"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+            "bootstrap/chart-a/kustomization.yaml": chart,
+            "archive/app-b/kustomization.yaml": "resources: [./cm.yaml]\n",
+            "archive/app-b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: default}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["path"] for f in findings if f["rule"] == "HL104"] == ["archive/app-b/kustomization.yaml"]
 
 
 def test_sourceignore_files_apply_below_their_folder(repo):

@@ -23,9 +23,9 @@ def test_plaintext_value_is_never_printed(run, fmt):
 
 
 def test_the_names_a_secret_reference_points_at_are_shown_its_values_are_not():
-    """`secretStoreRef:`/`secretKeyRef:` mappings name a store or a Secret: their name, kind and
-    key are shown in code frames. A value on a reference's own line, or any other field under it,
-    stays hidden."""
+    """`secretStoreRef:`/`secretKeyRef:` mappings (block or flow) and `secretName:` name a store or
+    a Secret: they are shown in code frames. A value on a reference's own line, or any other field
+    under it, stays hidden."""
     lines = [
         "spec:",
         "  secretStoreRef:",
@@ -40,7 +40,14 @@ def test_the_names_a_secret_reference_points_at_are_shown_its_values_are_not():
         "    value: plaintext-b",
         "  auth:",
         "    password: plaintext-c",
+        "  envFrom:",
+        "    - secretRef: {name: secret-b, optional: true}",
+        "  tls:",
+        "    - secretName: secret-c",
+        "  secretRef: {value: plaintext-d}",
+        "  existingSecret: plaintext-e",
     ]
     shown = [line.strip() for index, line in enumerate(lines) if index not in hidden_lines("a.yaml", lines)]
     assert "name: store-a" in shown and "kind: ClusterSecretStore" in shown and "key: password" in shown
+    assert "- secretRef: {name: secret-b, optional: true}" in shown and "- secretName: secret-c" in shown
     assert not [line for line in shown if "plaintext" in line]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from homelint.model.talos import PLACEHOLDER, networks, placeholders_in, placeholders_in_text, split_endpoint
 
 from .conftest import FIXTURES
@@ -34,6 +36,20 @@ def test_no_env_file_means_shell_environment(tmp_path, check_json):
     (root / "talos" / "talenv.yaml").unlink()
     _, findings = check_json(root, "--select", "HL901")
     assert findings == []
+
+
+@pytest.mark.parametrize(("command", "judged"), [("--env-file cluster-a.yaml", False), ("-e cluster-a.yaml", False), ("", True)])
+def test_env_files_passed_to_genconfig_are_not_guessed(tmp_path, run, command, judged):
+    """`talhelper genconfig --env-file/-e` replaces the default talenv.* list with files homelint
+    does not model: HL901 says nothing and a note says why; without the flag it judges."""
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "rules" / "HL901" / "bad", root)
+    (root / "Taskfile.yaml").write_text(
+        f"version: '3'\ntasks:\n  genconfig:\n    dir: talos\n    cmds: [talhelper genconfig {command}]\n"
+    )
+    result = run("check", str(root), "--no-cache", "--select", "HL901")
+    assert ("HL901 [error]" in result.output) is judged
+    assert ("runs talhelper genconfig with --env-file" in result.output) is not judged
 
 
 def test_sops_env_keys_are_read(tmp_path, check_json):

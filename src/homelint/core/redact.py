@@ -16,15 +16,28 @@ _KEY = re.compile(
 _SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "privatekey", "accesskey", "credential", "auth")
 # The fields of a reference (`secretRef:`, `secretStoreRef:`, `passwordSecretKeyRef:` ... with a
 # mapping below): they name what is referred to, and are shown
-REFERENCE_FIELDS = ("name", "namespace", "kind", "key", "apiVersion")
+REFERENCE_FIELDS = ("name", "namespace", "kind", "key", "apiVersion", "optional")
 _KIND_SECRET = re.compile(r"""^kind:[ \t]*["']?Secret["']?[ \t]*(#.*)?$""")
 _SOPS_TOP = re.compile(r"^sops:[ \t]*(#.*)?$", re.M)
 
 
 def secret_key(name: str) -> bool:
-    """A key whose value may be a secret (by its name)."""
+    """A key whose value may be a secret (by its name); a `...Name` key (secretName) names one."""
     lowered = name.lower().replace("_", "").replace("-", "").replace(".", "")
+    if lowered.endswith("name"):
+        return False
     return lowered == "key" or lowered.endswith("key") or any(word in lowered for word in _SECRET_WORDS)
+
+
+_FLOW_REFERENCE = re.compile(r"^\{\s*(?:[A-Za-z]+\s*:\s*[\w.@/-]+\s*(?:,\s*|(?=\})))+\}\s*(#.*)?$")
+
+
+def _flow_reference(key: str, rest: str) -> bool:
+    """`secretRef: {name: app-a}`: a reference written as a flow mapping of plain names."""
+    if not key.lower().endswith("ref") or _FLOW_REFERENCE.match(rest) is None:
+        return False
+    fields = re.findall(r"([A-Za-z]+)\s*:", rest.split("#", 1)[0])
+    return all(field in REFERENCE_FIELDS for field in fields)
 
 
 def is_sops_text(path: str, text: str) -> bool:
@@ -77,7 +90,7 @@ def hidden_lines(path: str, lines: list[str]) -> set[int] | None:
                 inherited or secret_key(key) or (key_indent == 0 and secret_doc.get(doc, False) and key in ("data", "stringData"))
             )
         rest = stripped[match.end() :].strip()
-        if sensitive and rest and not rest.startswith("#"):
+        if sensitive and rest and not rest.startswith("#") and not (not inherited and _flow_reference(key, rest)):
             hidden.add(index)
         if rest.startswith(("|", ">")):
             block_indent = key_indent

@@ -87,6 +87,8 @@ class FluxKS:
     artifact: Artifact | None = None  # what its source serves, when that is this repository
     scope: dict[SourceRef, Artifact] | None = None  # this cluster's own declarations of sources
     synced: bool = False  # made by flux-operator for a FluxInstance's sync (no file holds it)
+    # the cluster its objects go to: "" for this one, else its spec.kubeConfig (or its parent's)
+    target: str = ""
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -206,7 +208,10 @@ class FluxModel:
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
         # kustomization entries the repository holds but a build's artifact leaves out (ignore rules)
         self.ignored_entries: dict[tuple[str, tuple[Any, ...]], tuple[KustomizeDir, Entry, Artifact]] = {}
-        self.mounted: dict[tuple[str, str], list[str]] = {}  # (source, spec.include folder) -> Kustomizations in it
+        self.mounted: dict[tuple[str, str], list[str]] = {}
+        self.remote: list[
+            str
+        ] = []  # Kustomizations that apply to another cluster (spec.kubeConfig)  # (source, spec.include folder) -> Kustomizations in it
         self.sources: Sources = find_sources(repo)
         self._default = self._default_artifact()
         self._children = self._index_children()
@@ -421,10 +426,18 @@ class FluxModel:
                     continue
                 if isinstance(item.get("patch"), str):
                     source = PatchSource(kd.file, kd.doc, (key, index, "patch"), True)
-                    entries.append((item.get("target"), _patch_body(item["patch"]), source))
+                    bodies = [(_patch_body(item["patch"]), source)]
                 elif isinstance(item.get("path"), str):
                     bodies = self._bodies(kd, item["path"], (key, index, "path"), inline=False)
-                    entries.extend((item.get("target"), body, source) for body, source in bodies)
+                else:
+                    continue
+                for body, source in bodies:
+                    entries.append((item.get("target"), body, source))
+                    renamed = _renamed_by(item, body)
+                    if renamed is not None:  # the strategic merge keeps the name; allowNameChange takes the patch's
+                        entries.append(
+                            (item.get("target"), [{"op": "replace", "path": "/metadata/name", "value": renamed}], source)
+                        )
         return entries
 
     def _bodies(
@@ -481,7 +494,7 @@ class FluxModel:
                         continue
                     for field_path in target.get("fieldPaths") or []:
                         path = field_parts(str(field_path))
-                        if not path or (create and any(p.startswith("[") or p.isdigit() for p in path)):
+                        if not path or (create and any(p.startswith("[") or p.isdigit() or p == "*" for p in path)):
                             continue  # creating through a list selector: not modelled
                         if not create and _read_field(current, ns, str(field_path)) is None:
                             continue
@@ -540,7 +553,10 @@ class FluxModel:
         return art is not None and art.path_known
 
     def run(self) -> None:
-        ks_objects = [o for o in self.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
+        patches = self.repo.patch_files  # a Kustomization there is a patch's body, not an object
+        ks_objects = [
+            o for o in self.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP and o.path not in patches
+        ]
         seen: set[tuple[str, str, int, str]] = set()
         queue = self._roots()
         self.roots_known = bool(queue)
@@ -578,6 +594,12 @@ class FluxModel:
                 "no Flux root found (no FluxInstance sync, flux bootstrap Kustomization beside this repository's source, "
                 "or flux.roots): the Flux Kustomizations nothing else applies were taken as roots; set flux.roots in "
                 ".homelint.yaml if that is wrong"
+            )
+        if self.remote:
+            labels = sorted(set(self.remote))
+            self.notes.append(
+                f"{len(labels)} Flux Kustomization(s) apply to another cluster (spec.kubeConfig): the namespaces, Secrets and "
+                f"ConfigMaps their objects need there are not judged ({', '.join(labels[:3])}{' ...' if len(labels) > 3 else ''})"
             )
         for (source, mount), labels in sorted(self.mounted.items()):
             self.notes.append(
@@ -619,9 +641,10 @@ class FluxModel:
                 self.roots.append(path)
                 queue.append(virtual)
                 origins.append(f"{obj.kind} sync")
+        synced = set(self.roots)
         for obj in self._hand_applied(self.sources.bootstraps):
-            if obj.path in self.roots:
-                continue
+            if obj.path in synced:
+                continue  # every Kustomization of a hand-applied file is a root (kubectl apply applies them all)
             ns = obj.namespace or "flux-system"
             bootstrap = FluxKS(f"{BOOTSTRAP} {obj.path}", "flux-system", "flux-system", None, {}, root=obj.path)
             bootstrap.scope = self.sources.scoped.get(obj.path)
@@ -660,8 +683,14 @@ class FluxModel:
             mine = paths[id(ks)]
             outer = [p for p in paths.values() if p == mine or p == "" or mine.startswith(p + "/")]
             ks.cluster = min(outer, key=lambda p: (len(p), p))
+        # the Kustomizations of one hand-applied file go to one cluster, whatever their paths
+        by_file: dict[str, str] = {}
+        for ks in queue:
             if ks.parent is not None and ks.parent.obj is None:
-                ks.parent.cluster = ks.cluster
+                by_file[ks.parent.root] = min(by_file.get(ks.parent.root, ks.cluster), ks.cluster, key=lambda p: (len(p), p))
+        for ks in queue:
+            if ks.parent is not None and ks.parent.obj is None:
+                ks.cluster = ks.parent.cluster = by_file[ks.parent.root]
         self._named_memo.clear()  # answers read the clusters of the Kustomizations that apply
 
     def _virtual(self, key: str, path: str, art: Artifact) -> FluxKS:
@@ -737,6 +766,9 @@ class FluxModel:
         own_ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else None
         ns: str = namespace or own_ns or parent.namespace
         ks = FluxKS(f"{ns}/{name}", name, ns, obj, data, parent=parent, root=parent.root, cluster=parent.cluster)
+        ks.target = remote_cluster(ks.spec, ns) or parent.target
+        if ks.target:
+            self.remote.append(ks.label)
         ks.source = source_ref(ks.spec, ns)
         ks.scope = parent.scope
         art = self.artifact_of(data, ns, ks.scope)
@@ -933,6 +965,20 @@ def _substitution_switch(kd: KustomizeDir, out: BuildOut) -> None:
                 out.edit(index, ("metadata", field_name, DISABLE_KEY), "disabled")
 
 
+def remote_cluster(spec: dict[str, Any], namespace: str) -> str:
+    """The cluster a Flux Kustomization or HelmRelease applies to when its spec.kubeConfig names
+    one (a Secret or ConfigMap in its namespace, or a configMapRef for workload identity): an id
+    for it; "" for the cluster Flux runs in."""
+    config = spec.get("kubeConfig")
+    if not isinstance(config, dict):
+        return ""
+    for field_name in ("secretRef", "configMapRef"):
+        ref = config.get(field_name)
+        if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]:
+            return f"kubeConfig {field_name} {namespace}/{ref['name']}"
+    return "kubeConfig"
+
+
 def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None) -> None:
     """One patch on every object of a build its target selects (a strategic-merge patch with no
     target selects the object its own kind, name and namespace name)."""
@@ -989,7 +1035,7 @@ def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[st
     for path, value in edits.items():
         if path in (WHOLE, ORIGINS, DELETED):
             continue
-        if any(part.startswith("[") or part.isdigit() for part in path):
+        if any(part.startswith("[") or part.isdigit() or part == "*" for part in path):
             result = _set_in_lists(result, path, value)
             continue
         result = node = dict(result)  # copied along the edited path only: the rest is shared, never changed
@@ -1018,8 +1064,10 @@ def _set_in_lists(data: dict[str, Any], path: tuple[str, ...], value: Any) -> di
     `containers.0` and `containers.[name=app]`); unchanged when a part names nothing there. What
     is not on the path is shared with `data`."""
 
-    def put(node: Any, rest: tuple[str, ...]) -> Any:
+    def put(node: Any, rest: tuple[str, ...], existing: bool = False) -> Any:
         part = rest[0]
+        if isinstance(node, list) and part == "*":  # every item (where the rest of the path is)
+            return [put(item, rest[1:], True) if len(rest) > 1 else copy.deepcopy(value) for item in node]
         if isinstance(node, list):
             index = _list_index(node, part)
             if index is None:
@@ -1028,10 +1076,10 @@ def _set_in_lists(data: dict[str, Any], path: tuple[str, ...], value: Any) -> di
             copied[index] = copy.deepcopy(value) if len(rest) == 1 else put(node[index], rest[1:])
             return copied
         if isinstance(node, dict) and not part.startswith("["):
-            if len(rest) > 1 and part not in node:
+            if (len(rest) > 1 or existing) and part not in node:
                 return node
             copied_map = dict(node)
-            copied_map[part] = copy.deepcopy(value) if len(rest) == 1 else put(node[part], rest[1:])
+            copied_map[part] = copy.deepcopy(value) if len(rest) == 1 else put(node[part], rest[1:], existing)
             return copied_map
         return node
 
@@ -1044,7 +1092,12 @@ def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) ->
     if field_path == "metadata.namespace":
         return namespace
     node: Any = data
-    for part in field_parts(field_path):
+    parts = field_parts(field_path)
+    for at, part in enumerate(parts):
+        if isinstance(node, list) and part == "*":  # the first item that has the rest of the path
+            rest = ".".join(parts[at + 1 :])
+            found = (_read_field(item, namespace, rest) if rest else item for item in node if isinstance(item, dict) or not rest)
+            return next((value for value in found if isinstance(value, (str, int, float, bool))), None)
         if isinstance(node, list):
             index = _list_index(node, part)
             node = node[index] if index is not None else None
@@ -1077,6 +1130,18 @@ def _patch_body(text: str) -> Any:
     """The first document of an inline patch (parsed once: many children share one parent patch)."""
     parsed = parse_bytes("<patch>", text.encode())
     return parsed.docs[0] if parsed.docs else None
+
+
+def _renamed_by(item: dict[str, Any], body: Any) -> str | None:
+    """The name a strategic-merge patch with a target gives the objects it patches when its
+    options allow a name change (kustomize's PatchTransformer, options.allowNameChange); None
+    otherwise (the patch's own name only selects)."""
+    options = item.get("options")
+    if not isinstance(options, dict) or options.get("allowNameChange") is not True or not isinstance(body, dict):
+        return None
+    meta = body.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) and name and item.get("target") else None
 
 
 def flux_patches(ks: FluxKS) -> list[tuple[Any, Any, PatchSource]]:

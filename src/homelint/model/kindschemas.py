@@ -15,6 +15,7 @@ from homelint.core.schemaerrors import describe, did_you_mean
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.positions import find_node, node_span
 from homelint.model.fastschema import Compiler, Unsupported, Validator
+from homelint.model.kustomize import canonical_fields
 
 # (apiVersion, kind) -> schema file in schemas/kinds/
 SCHEMAS: dict[tuple[str, str], str] = {
@@ -108,6 +109,8 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
     for index, doc in enumerate(docs):
         if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or sops_encrypted(doc):
             continue
+        if kustomization and index == 0:
+            doc = canonical_fields(doc)[0]  # field names as kustomize reads them (case-insensitive)
         if (
             kustomization
             and index == 0

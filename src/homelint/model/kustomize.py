@@ -83,9 +83,47 @@ def _strings(value: Any) -> list[tuple[int, str]]:
     return []
 
 
-def parse_kustomization(directory: str, file: str, data: dict[str, Any]) -> KustomizeDir:
+# The fields of kustomize's Kustomization (api/types/kustomization.go, their json names)
+FIELDS = frozenset(
+    (
+        "apiVersion", "kind", "metadata", "openapi", "namePrefix", "nameSuffix", "namespace", "commonLabels", "labels",
+        "commonAnnotations", "patchesStrategicMerge", "patchesJson6902", "patches", "images", "replacements", "replicas",
+        "vars", "sortOptions", "resources", "components", "crds", "configMapGenerator", "secretGenerator", "helmGlobals",
+        "helmCharts", "helmChartInflationGenerator", "generatorOptions", "configurations", "generators", "transformers",
+        "validators", "buildMetadata", "bases",
+    )
+)  # fmt: skip
+_BY_LOWER = {name.lower(): name for name in FIELDS}
+
+
+def canonical_fields(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the kustomization with its field names as kustomize reads them, field -> the key written
+    in the file where they differ). kustomize decodes the file as JSON into its struct, whose
+    field names match case-insensitively (`Resources:`, `apiversion:`); a name written exactly wins."""
+    if all(key in FIELDS or not isinstance(key, str) for key in data):
+        return data, {}
+    out: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for key, value in data.items():
+        name = _BY_LOWER.get(key.lower()) if isinstance(key, str) and key not in FIELDS else None
+        if name is not None and name not in data and name not in written:
+            out[name], written[name] = value, key
+        else:
+            out[key] = value
+    return out, written
+
+
+def parse_kustomization(directory: str, file: str, data: dict[str, Any], written: dict[str, str] | None = None) -> KustomizeDir:
+    """A kustomization's path entries (`data` with canonical field names, `written`: the keys in
+    the file where they differ, for positions)."""
     kd = KustomizeDir(directory, file, data)
-    add = kd.entries.append
+    written = written or {}
+
+    def add(entry: Entry) -> None:
+        head = entry.field[0]
+        if isinstance(head, str) and head in written:
+            entry = Entry((written[head], *entry.field[1:]), entry.value, entry.target, entry.kind)
+        kd.entries.append(entry)
 
     def rel(value: str) -> str:
         return join_entry(directory, value)

@@ -19,7 +19,7 @@ from homelint.loading.safeio import content_digest, read_regular, read_sized
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes
 from homelint.model.config import Config
 from homelint.model.filefacts import FileFacts, file_facts
-from homelint.model.kustomize import KustomizeDir, parse_kustomization
+from homelint.model.kustomize import KustomizeDir, canonical_fields, parse_kustomization
 
 if TYPE_CHECKING:
     from homelint.model.flux import FluxModel
@@ -55,6 +55,9 @@ class Repo:
     # comments may count, so an edit of one is never taken for a value edit (runner)
     raw_reads: set[str] = field(default_factory=set)
     listed_json: list[str] = field(default_factory=list)  # .json resources, read as manifests (build_repo)
+    # files kustomizations name as patches and nowhere as resources: their documents are patch
+    # bodies (a partial object), never applied as they are
+    patch_files: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.positions = PositionIndex(self._read_for_positions)
@@ -363,8 +366,12 @@ def _index_kustomizations(repo: Repo) -> None:
         data = parsed.docs[0] if parsed and parsed.docs else None
         if not isinstance(data, dict):
             data = {}
+        data, written = canonical_fields(data)
         kind = data.get("kind")
         api = data.get("apiVersion", "")
         if kind not in (None, "Kustomization", "Component") or (isinstance(api, str) and "toolkit.fluxcd.io" in api):
             continue  # a Flux Kustomization object in a file named kustomization.yaml
-        repo.kustomize_dirs[directory] = parse_kustomization(directory, path, data)
+        repo.kustomize_dirs[directory] = parse_kustomization(directory, path, data, written)
+    entries = [e for kd in repo.kustomize_dirs.values() for e in kd.entries]
+    resources = {e.target for e in entries if e.kind == "resources"}
+    repo.patch_files = frozenset(e.target for e in entries if e.kind == "patches" and e.field[0] != "replacements") - resources

@@ -335,7 +335,7 @@ def find_sources(repo: Repo) -> Sources:
         if remotes and isinstance(url, str) and normal_url(url) in remotes:
             add(ref, f"its URL is a remote of .git/config ({objs[0].path})")
     for obj in repo.objects:
-        if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP:
+        if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP or obj.path in repo.patch_files:
             continue
         found_ref = source_ref(obj.spec, obj.namespace or "flux-system")
         raw = obj.spec.get("path")

@@ -213,6 +213,23 @@ def _collect_nodes(cfg: TalosConfig) -> None:
                     cfg.vips.add(vip["ip"])
 
 
+_ENV_FILE_FLAG = re.compile(r"talhelper\b[^\n]*\bgenconfig\b[^\n]*?(?:--env-file\b|(?<!\S)-e(?=[\s=]))")
+
+
+def env_files_passed(repo: Any) -> str | None:
+    """A task file or script that runs `talhelper genconfig --env-file/-e`: those files replace
+    talhelper's default talenv.* list, and which they are is not modelled. None when none does."""
+    from homelint.model.sources import PUSH_FILES  # the task files and CI homelint reads
+
+    for path in sorted(repo.files.all_files):
+        if PUSH_FILES.search(path) is None:
+            continue
+        text = repo.read_text(path) or ""
+        if "talhelper" in text and _ENV_FILE_FLAG.search(text):
+            return path
+    return None
+
+
 def find_talos_configs(repo: Any) -> list[TalosConfig]:
     cached = getattr(repo, "_talos_configs", None)
     if cached is not None:

@@ -33,7 +33,7 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import parse_bytes
-from homelint.model.flux import FLUX_KS_GROUP, FluxKS, FluxModel
+from homelint.model.flux import FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import KustomizeDir, is_remote, join
@@ -129,6 +129,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
         ks, obj = applied.ks, applied.obj
         if ks is None or ks.obj is None or not obj.name or "${" in obj.name or "${" in (applied.namespace or ""):
             continue  # the bootstrap applies roots by hand; templated names are per-Kustomization
+        if ks.target:
+            continue  # applied to another cluster (spec.kubeConfig)
         if applied.namespace is None and not cluster_scoped(obj):
             continue  # no namespace the model can see (HL110, or one set in a way it does not evaluate)
         if not reapplied(applied):
@@ -295,6 +297,11 @@ def _namespace_origin(ctx: Context, applied: Any) -> tuple[K8sObject | None, str
     return obj, obj.path, ("metadata", "namespace")
 
 
+def _creates_namespace(obj: K8sObject) -> bool:
+    install = obj.spec.get("install")
+    return isinstance(install, dict) and install.get("createNamespace") is True
+
+
 @check("HL113")
 def namespace_not_created(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
@@ -325,6 +332,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         obj, ks = applied.obj, applied.ks
         if ks is None or ks.obj is None:
             continue  # the root sync: a bootstrap may create namespaces before it
+        if ks.target:
+            continue  # applied to another cluster (spec.kubeConfig): its namespaces are not modelled
         if ks.key not in unknowable:
             unknowable[ks.key] = namespace_unknowable(ctx, ks)
         if unknowable[ks.key]:
@@ -338,8 +347,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
                 wanted.append((ns, None))
         if obj.kind == "HelmRelease":
             spec = obj.spec
-            install = spec.get("install")
-            creates = isinstance(install, dict) and install.get("createNamespace") is True
+            creates = _creates_namespace(obj) or bool(remote_cluster(spec, applied.ns))  # or another cluster's
             target = spec.get("targetNamespace")
             if isinstance(target, str) and target and not creates:
                 ns = _resolved(target, ks, ctx)
@@ -367,6 +375,12 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             f"namespace or bootstrap file makes it, yet {by} applies {sample} there{also}; the apply "
             f"fails ('namespaces \"{ns}\" not found') and the Kustomization never becomes ready"
         )
+        creators = sorted({a.obj.name for a in items if a.obj.kind == "HelmRelease" and _creates_namespace(a.obj)})
+        if creators:
+            message += (
+                f"; HelmRelease {creators[0]} has install.createNamespace, but it is itself applied in '{ns}', "
+                "which must exist before it"
+            )
         unapplied = sorted(o.path for o in ctx.repo.objects_by_kind_name.get(("Namespace", ns), []) if not o.applied_by)
         if unapplied:
             message += f"; a Namespace '{ns}' manifest exists at {unapplied[0]}, but nothing applies it"

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
 from homelint.core.regex import linear
+from homelint.model.flux import remote_cluster
 from homelint.model.graph import Edge
 from homelint.rules.common import close_matches, has_flux, unproduced
 from homelint.rules.registry import check
@@ -49,6 +50,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             obj = edge["applied"].obj
             if ref.optional or edge["guessed"] or ("maybe-identifier" in ref.flags and _chart_identifier(obj, name, kind)):
                 continue
+            if _elsewhere(edge["applied"], edge["field"]):
+                continue  # resolved in another cluster (spec.kubeConfig): not modelled
             by_object.setdefault(id(obj), []).append(edge)
         for edges in by_object.values():  # one finding per object and name, at its first reference
             spans = sorted(
@@ -106,6 +109,16 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 finding.severity = "warning"  # applied and served, with the wrong certificate
             yield finding
+
+
+def _elsewhere(applied: Any, field: tuple[Any, ...]) -> bool:
+    """Whether a reference is resolved in another cluster: its object is applied there by a Flux
+    Kustomization with spec.kubeConfig, or it is in the values of a HelmRelease that installs
+    there (its valuesFrom are read here)."""
+    if applied.ks is not None and applied.ks.target:
+        return True
+    obj = applied.obj
+    return obj.kind == "HelmRelease" and bool(remote_cluster(obj.spec, applied.ns)) and tuple(field[:2]) == ("spec", "values")
 
 
 def _chart_identifier(obj: Any, name: str, kind: str) -> bool:

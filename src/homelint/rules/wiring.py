@@ -210,7 +210,9 @@ def _commented_out(text: str, base: str) -> int:
 
 
 def _all_flux_ks(ctx: Context) -> list[K8sObject]:
-    return [o for o in ctx.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP]
+    """The Flux Kustomization objects of the repository (not the bodies of patch files)."""
+    patches = ctx.repo.patch_files
+    return [o for o in ctx.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP and o.path not in patches]
 
 
 @check("HL103")
@@ -222,7 +224,7 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             continue
         evaluated.add(id(ks.obj))
         if ks.local and ks.path is not None and not ks.path_exists:
-            yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path, ks.artifact)
+            yield _suspended(ks.obj, _missing_path(ctx, ks.obj, ks.path, ks.raw_path, ks.artifact))
     for obj in _all_flux_ks(ctx):
         if id(obj) in evaluated or not ctx.flux.is_local_source(obj.data, obj.namespace or "flux-system"):
             continue
@@ -234,7 +236,16 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             continue
         path = join("", resolved)
         if path and path not in repo.files.dirs:
-            yield _missing_path(ctx, obj, path, raw)
+            yield _suspended(obj, _missing_path(ctx, obj, path, raw))
+
+
+def _suspended(obj: K8sObject, finding: Finding) -> Finding:
+    """A suspended Kustomization is not reconciled: what would fail it fails once it is resumed
+    (a warning that says so, not an error)."""
+    if obj.spec.get("suspend") is True:
+        finding.severity = "warning"
+        finding.message += "; it is suspended (spec.suspend: true), so Flux fails on it only once it is resumed"
+    return finding
 
 
 def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None, art: Artifact | None = None) -> Finding:
@@ -290,6 +301,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     for directory, kd in sorted(repo.kustomize_dirs.items()):
         if directory in flux.reached_dirs or kd.is_component or _empty(kd):
             continue
+        if kd.data.get("helmCharts") or kd.data.get("helmGlobals"):
+            continue  # for `kustomize build --enable-helm` (a bootstrap): Flux cannot build it (HL111)
         if directory in ks_paths or _referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
         finding = ctx.finding(
@@ -443,7 +456,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             edges.append((me, (kind, ns, name)))
             where.setdefault(me, (obj, index))
             if (ns, name) not in existing[kind] and not resource_set_makes(ctx, kind, ns, name):
-                names = {n for (n_ns, n) in existing[kind] if n_ns == ns}
+                names = {n for (n_ns, n) in existing[kind] if n_ns == ns and "${" not in n}  # not a name to suggest
                 homes = sorted(n_ns for (n_ns, n) in existing[kind] if n == name)
                 hint = (
                     f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
