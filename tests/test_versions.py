@@ -265,6 +265,46 @@ def test_the_config_overrides_what_the_repository_says(repo, check_json):
     assert [f["rule"] for f in findings] == ["HL603"]
 
 
+FLUX2_CHART = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts-a\n  namespace: flux-system\n"
+    "spec:\n  url: https://fluxcd-community.github.io/helm-charts\n---\n"
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n"
+    "  chart:\n    spec:\n      chart: flux2\n      version: 2.10.1\n      sourceRef:\n        kind: HelmRepository\n"
+    "        name: charts-a\n"
+)
+
+
+@pytest.mark.parametrize(
+    "install",
+    [
+        {"cluster/flux/install.yaml": FLUX2_CHART},
+        {"bootstrap/helmfile.yaml": "releases:\n  - name: flux\n    chart: fluxcd-community/flux2\n    version: 2.10.1\n"},
+        {
+            "cluster/flux/install.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: flux2\n"
+            "spec:\n  url: oci://ghcr.io/fluxcd-community/charts/flux2\n  ref:\n    tag: 2.10.1\n"
+        },
+    ],
+)
+def test_flux_installed_by_the_flux2_chart_is_not_judged_against_the_newest(run, repo, install):
+    """The flux2 chart's version is not the Flux version, and homelint has no table of them: the
+    Flux objects are not judged (no HL602 for v2beta2 as if the newest Flux ran), one note says so."""
+    root = repo({"cluster/apps/podinfo.yaml": HR, **install})
+    result = run("check", str(root), "--no-cache", "--select", "HL602,HL603,HL606", "--target", "flux=2.9")
+    assert result.exit_code == 0 and "All checks passed" in result.output
+    notes = [line for line in result.output.splitlines() if "not judged" in line]
+    assert len(notes) == 1 and "flux2 chart 2.10.1" in notes[0]
+    assert "set versions.flux (or flux.version) in .homelint.yaml to the Flux version it installs" in notes[0]
+
+
+def test_a_flux_version_beats_the_flux2_chart_and_the_config_judges_it(repo, check_json):
+    """A version read elsewhere (a gotk-components header), or set in the config, is judged as usual."""
+    chart = {"cluster/flux/install.yaml": FLUX2_CHART}
+    findings = _flux_findings(repo, check_json, {**chart, "cluster/flux/gotk-components.yaml": "# Flux Version: v2.6.3\n"})
+    assert [f["rule"] for f in findings] == ["HL603"] and "Flux 2.6.3 serves it" in findings[0]["message"]
+    findings = _flux_findings(repo, check_json, {**chart, ".homelint.yaml": 'versions:\n  flux: "2.9"\n'})
+    assert [f["rule"] for f in findings] == ["HL602"] and "Flux 2.9 does not serve it" in findings[0]["message"]
+
+
 def test_a_tag_from_a_substituted_variable(repo, check_json):
     """`tag: ${FLUXCD_VERSION:=v2.9.0}` takes the value the applying Kustomization substitutes."""
     source = "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"

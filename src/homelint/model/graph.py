@@ -300,6 +300,8 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
     if key not in memo:
         memo[key] = (built, list(consumed_refs(built, own, target)))
     for use in memo[key][1]:
+        if use.switches and _switched_off_by_substitution(applied, use.switches, repo):
+            continue  # a chart section (or subchart) the substituted values turn off: not rendered
         where = _known_namespace(applied, use.namespace, repo)
         real = resolved_name(applied, use.name, repo)
         if not real or not where:
@@ -311,6 +313,26 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
         graph.add_edge(
             node, RefNode(kind, where, real), type=edge, field=use.field, applied=applied, ref=use, row=use.row, guessed=guessed
         )
+
+
+_FALSE = ("false", "False", "FALSE")  # YAML 1.2 core schema
+
+
+def _switched_off_by_substitution(applied: Applied, switches: tuple[tuple[str, FieldPath], ...], repo: Repo) -> bool:
+    """Whether an `enabled: ${VAR}` above a reference becomes the boolean false: Flux substitutes the
+    object's YAML text and parses it again, so a plain (unquoted) `${VAR}` that resolves to `false`
+    reaches Helm as a boolean (SEMANTICS 1.7); a quoted one stays the string "false", which Helm's
+    `if` takes as true."""
+    from homelint.model.helmvalues import plain_scalar  # start-up: rarely needed
+
+    obj = applied.obj
+    plain = plain_scalar(repo, obj.path, obj.doc)
+    for text, field in switches:
+        found = scan_cached(text)
+        whole = len(found) == 1 and found[0].start == 0 and found[0].end == len(text)
+        if whole and resolved_name(applied, text, repo) in _FALSE and plain(field):
+            return True
+    return False
 
 
 def _as_flux_builds_it(graph: Any, repo: Repo, applied: Applied) -> Any:

@@ -504,6 +504,7 @@ class Reference:
     unless: tuple[Condition, ...]
     flags: tuple[str, ...]
     text: str
+    switch: tuple[str, ...] | None = None  # `switch`: where the mappings whose `enabled: false` turns it off begin
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,6 +535,7 @@ def _reference(raw: dict[str, Any]) -> Reference:
         _conditions(raw.get("unless")),
         tuple(raw.get("flags", ())),
         raw["at"],
+        parse_path(raw["switch"])[1] if "switch" in raw else None,
     )
 
 
@@ -673,6 +675,7 @@ class Use:
     optional: bool
     flags: tuple[str, ...]
     row: str
+    switches: tuple[tuple[str, FieldPath], ...] = ()  # (`${VAR}` text, field) of each `enabled` above it
 
 
 def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
@@ -705,7 +708,36 @@ def _uses(ref: Reference, data: Any, base: FieldPath, root: Any, variables: dict
             rendered = ref.namespace.render(holder, root, variables)
             namespace = rendered[0][0] if rendered else None
         optional = isinstance(holder, dict) and holder.get("optional") is True
-        yield Use(ref.kind, value, namespace, (*base, *at), optional, ref.flags, row)
+        switches: tuple[tuple[str, FieldPath], ...] = ()
+        if ref.switch is not None and at[: len(ref.switch)] == ref.switch:
+            off, switches = switched_off(data, at, len(ref.switch))
+            if off:
+                continue
+        yield Use(ref.kind, value, namespace, (*base, *at), optional, ref.flags, row, switches)
+
+
+def switched_off(data: Any, at: FieldPath, start: int) -> tuple[bool, tuple[tuple[str, FieldPath], ...]]:
+    """Whether a mapping on the way to `at`, from depth `start` down to the one holding it, has
+    `enabled: false` (a YAML boolean: the Helm convention `{{- if .Values.x.enabled }}`, and a
+    subchart's `condition: x.enabled`); and the `enabled` values on the way that hold a `${VAR}`, with
+    their fields (Flux substitutes them before Helm reads them). A string "false" does not count:
+    Helm's `if` takes any non-empty string as true."""
+    node = data
+    found: list[tuple[str, FieldPath]] = []
+    for depth, key in enumerate(at):
+        if isinstance(node, dict):
+            if depth >= start:
+                enabled = node.get("enabled")
+                if enabled is False:
+                    return True, ()
+                if isinstance(enabled, str) and "${" in enabled:
+                    found.append((enabled, (*at[:depth], "enabled")))
+            node = node.get(key) if isinstance(key, str) else None
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            break
+    return False, tuple(found)
 
 
 @cache
@@ -788,4 +820,6 @@ def _table_docs(which: str, kind: str) -> str:
 
 def _condition_docs(item: Product | Reference) -> str:
     parts = [f"when {c.text}" for c in item.when] + [f"unless {c.text}" for c in item.unless]
+    if isinstance(item, Reference) and item.switch is not None:
+        parts.append(f"unless it or a mapping above it in `{'.'.join(item.switch)}` has `enabled: false`")
     return f", {', '.join(parts)}" if parts else ""

@@ -10,6 +10,9 @@ Versions are read from the repository itself (SEMANTICS.md 2.5):
   OCIRepository of `ghcr.io/fluxcd/flux-manifests` with a tag. A distribution version that names only
   the major (`2.x`, the chart's default) is resolved with the flux-operator release (its chart
   version, or the `flux-operator-manifests` artifact tag): the newest Flux that operator ships.
+  The fluxcd-community `flux2` chart (a HelmRelease, helmfile release or OCIRepository of it) installs
+  a Flux whose version its own does not tell, and homelint has no table of them: Flux is then
+  `pinned`, of a version not known but not the newest either, and its apiVersions are not judged.
 - External Secrets: the chart version of the HelmRelease, OCIRepository or helmfile release that
   installs `external-secrets`.
 - Kubernetes: talconfig `kubernetesVersion` (a `${var}` is looked up in talenv.yaml beside it), or
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from homelint.model.repo import Repo
 
 NAMES = {"flux": "Flux", "external-secrets": "External Secrets", "kubernetes": "Kubernetes"}
+FLUX_CHART = "flux2"  # the fluxcd-community chart that installs Flux (its version is the chart's own)
 COMPONENTS = tuple(NAMES)
 
 
@@ -229,6 +233,7 @@ class Installed:
     source: str  # how it was read, for people
     path: str | None = None  # where (repo-relative), None for the config or nothing
     line: int = 0
+    pinned: bool = False  # installed at a version homelint cannot read (version NEWEST): nothing is judged by it
 
     @property
     def known(self) -> bool:
@@ -240,6 +245,8 @@ class Installed:
 
     @property
     def label(self) -> str:
+        if self.pinned:
+            return f"{self.name} of an unknown version"
         return f"{self.name} {self.version}" if self.known else f"the newest {self.name}"
 
     @property
@@ -247,6 +254,8 @@ class Installed:
         return f"{self.path}:{self.line}" if self.path else ""
 
     def describe(self) -> str:
+        if self.pinned:
+            return f"{self.name}: version unknown, its apiVersions not judged ({self.source}, {self.where})"
         if not self.known:
             return f"{self.name}: newest assumed ({self.source})"
         return f"{self.name} {self.version} ({self.source}{', ' + self.where if self.where else ''})"
@@ -256,7 +265,7 @@ class Installed:
 class Evidence:
     component: str  # flux | flux-operator | external-secrets | kubernetes
     version: Version | None
-    how: str  # exact | range | major
+    how: str  # exact | range | major | chart (a chart whose version is not the component's: None)
     source: str
     path: str
     line: int
@@ -350,6 +359,11 @@ class Versions:
                     if component and "version" in chart_spec:
                         keys = ("spec", "chart", "spec", "version")
                         self._add(component, chart_spec["version"], f"HelmRelease {obj.name} chart {name} version", obj, keys)
+                    elif name == FLUX_CHART:
+                        keys = ("spec", "chart", "spec", "version" if "version" in chart_spec else "chart")
+                        self._flux_chart(
+                            f"HelmRelease {obj.name} of the {FLUX_CHART} chart", chart_spec.get("version"), obj, keys
+                        )
             elif kind in ("OCIRepository", "GitRepository"):
                 self._source(obj)
         for path, parsed in repo.parsed.items():
@@ -373,6 +387,18 @@ class Versions:
                     if found is not None:
                         found.strict = _strict_gate(kd.data.get("patches"))
 
+    def _flux_chart(
+        self, source: str, version: Any, obj_or_path: K8sObject | str, keys: tuple[Any, ...] = (), line: int = 1
+    ) -> None:
+        """A Flux installed by the fluxcd-community `flux2` chart: pinned, at a version unknown here."""
+        shown = f" {version}" if isinstance(version, str | int | float) and not isinstance(version, bool) else ""
+        if isinstance(obj_or_path, K8sObject):
+            path, line = obj_or_path.path, self.repo.span(obj_or_path.path, obj_or_path.doc, keys).line
+            roots = self._obj_roots.get(id(obj_or_path), frozenset())
+        else:
+            path, roots = obj_or_path, self._file_roots.get(obj_or_path, frozenset())
+        self.evidence["flux"].append(Evidence("flux", None, "chart", f"{source}{shown}", path, line, roots))
+
     def _instance(self, obj: K8sObject, dist: dict[str, Any], keys: tuple[Any, ...], source: str, body: Any) -> None:
         strict = _strict_gate(body)
         version = dist.get("version", "2.x")  # the FluxInstance CRD's and the chart's default
@@ -386,6 +412,10 @@ class Versions:
     def _source(self, obj: K8sObject) -> None:
         url = obj.spec.get("url")
         ref = obj.spec.get("ref")
+        if obj.kind == "OCIRepository" and isinstance(url, str) and url.rstrip("/").endswith(f"/charts/{FLUX_CHART}"):
+            tag = ref.get("tag") if isinstance(ref, dict) else None
+            self._flux_chart(f"OCIRepository {obj.name} of the {FLUX_CHART} chart", tag, obj, ("spec", "url"))
+            return
         if not isinstance(url, str) or not isinstance(ref, dict):
             return
         field = "tag" if "tag" in ref else "semver" if "semver" in ref else None
@@ -424,7 +454,10 @@ class Versions:
                     continue
                 name = posixpath.basename(item["chart"])
                 component = {"external-secrets": "external-secrets", "flux-operator": "flux-operator"}.get(name)
-                if component:
+                if name == FLUX_CHART:
+                    line = self._line(path, "version", item["version"])
+                    self._flux_chart(f"helmfile release of the {FLUX_CHART} chart", item["version"], path, line=line)
+                elif component:
                     line = self._line(path, "version", item["version"])
                     self._add(component, item["version"], f"helmfile release {name} version", path, line=line)
         instance = doc.get("instance")
@@ -503,8 +536,11 @@ class Versions:
             parts = _parts(near)
             best = max(_common(parts, _parts(e.directory)) for e in candidates)
             pool = [e for e in candidates if _common(parts, _parts(e.directory)) == best]
-        # a version beats a major-only one (`2.x`, resolved through the operator), then the lowest wins
-        return min(pool, key=lambda e: (e.how == "major", e.version is None, e.version or NEWEST, e.path, e.line))
+        # a version beats a major-only one (`2.x`, resolved through the operator), which beats the flux2
+        # chart (no version at all), then the lowest wins
+        return min(
+            pool, key=lambda e: (e.how == "chart", e.how == "major", e.version is None, e.version or NEWEST, e.path, e.line)
+        )
 
     def _resolve(self, component: str, roots: frozenset[str], near: str) -> Installed:
         override = self.config.versions.get(component)
@@ -521,6 +557,8 @@ class Versions:
             return Installed(component, found.version or NEWEST, found.source, found.path, found.line)
         operator = self._pick("flux-operator", roots, near)
         ships = table().flux_of_operator(operator.version) if operator is not None and operator.version else None
+        if found is not None and found.how == "chart":
+            return Installed("flux", NEWEST, found.source, found.path, found.line, pinned=True)
         if found is not None and found.how != "major":
             return Installed("flux", found.version or NEWEST, found.source, found.path, found.line)
         if (
@@ -650,6 +688,8 @@ class Versions:
             first = sources[0]
             if first.known:
                 text = f"{first.name} {version} ({first.source}{', ' + first.where if first.where else ''})"
+            elif first.pinned:
+                text = f"{first.name}: version unknown, its apiVersions not judged ({first.source}, {first.where}: not the {first.name} version)"
             else:
                 text = f"{first.name}: the newest assumed ({first.source})"
             more = len(sources) - 1

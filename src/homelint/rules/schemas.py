@@ -129,11 +129,14 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
     versions = versions_of(ctx.repo)
     apis = table()
     waiting: dict[tuple[str, Version], tuple[Installed, dict[tuple[str, str], list[K8sObject]]]] = {}
+    unjudged: dict[Installed, int] = {}
     for obj in ctx.repo.objects:
         entry = apis.entry(obj.api_version, obj.kind)
         if entry is None:
             continue
-        installs = versions.for_object(entry.component, obj)
+        installs = _judged(versions.for_object(entry.component, obj), unjudged)
+        if not installs:
+            continue
         unserved = [(i, judge(entry, obj.api_version, i.version)) for i in installs]
         unserved = [(i, v) for i, v in unserved if not v.served]
         if unserved:
@@ -167,6 +170,25 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
         )
     for installed, uses in waiting.values():
         yield _upgrade_hint(ctx, installed, uses)
+    if unjudged:
+        first = min(unjudged, key=lambda i: (i.path or "", i.line))
+        count = sum(unjudged.values())
+        more = f" and {len(unjudged) - 1} more" if len(unjudged) > 1 else ""
+        ctx.note(  # only Flux is ever pinned at an unknown version (the flux2 chart)
+            f"Flux apiVersions of {count} object{'s' if count != 1 else ''} not judged (HL602/HL603): Flux is installed "
+            f"by {first.source} ({first.where}{more}), whose version is not the Flux version; set versions.flux "
+            "(or flux.version) in .homelint.yaml to the Flux version it installs"
+        )
+
+
+def _judged(installs: list[Installed], unjudged: dict[Installed, int]) -> list[Installed]:
+    """The releases an object can be judged by: not one installed at a version unknown here (the
+    flux2 chart), counted in `unjudged` instead."""
+    judged = [i for i in installs if not i.pinned]
+    for installed in installs:
+        if installed.pinned:
+            unjudged[installed] = unjudged.get(installed, 0) + 1
+    return judged
 
 
 def _not_served(
@@ -258,8 +280,8 @@ def removed_by_upgrade(ctx: Context) -> Iterator[Finding]:
         if at_target.served:
             continue
         for installed in versions.for_object(entry.component, obj):
-            if not judge(entry, obj.api_version, installed.version).served:
-                continue  # HL602 already: it fails today
+            if installed.pinned or not judge(entry, obj.api_version, installed.version).served:
+                continue  # HL602 already: it fails today (or, of an unknown version, is not judged)
             name = installed.name
             why = f"removed in {at_target.removed}" if at_target.added is None else f"added only in {at_target.added}"
             replacement = entry.best(target, also=installed.version)
