@@ -134,5 +134,17 @@ def test_repository_without_makejinja_is_a_usage_error(run, repo):
     assert result.exit_code == 2 and "no makejinja.toml" in result.stderr
 
 
+def test_inputs_and_output_left_to_the_command_line_leave_nothing_to_compare(run, mj):
+    """A makejinja.toml that names no inputs or output (a Taskfile passes --input/--output) has no
+    committed output to compare: render --check says so in a note and passes (it was an HL703
+    'InvalidSettingsError'); render refuses with the same reason."""
+    config = mj / "makejinja.toml"
+    config.write_text("\n".join(line for line in config.read_text().splitlines() if not line.startswith(("inputs", "output"))))
+    result = run("render", "--check", str(mj))
+    assert result.exit_code == 0 and "names no inputs or output" in result.stderr and "HL703" not in result.output
+    result = run("render", str(mj))
+    assert result.exit_code == 2 and "homelint render needs them in the file" in result.stderr
+
+
 def test_template_inputs_are_not_linted_as_manifests(run):
     assert run("check", str(TEMPLATE_REPO), "--no-cache").exit_code == 0

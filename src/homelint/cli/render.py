@@ -121,6 +121,21 @@ def _sops_keys(text: str) -> Any:
     return [shape(d) for d in parse_bytes("x", text.encode()).docs]
 
 
+def _unnamed_settings(config: Path) -> list[str]:
+    """The settings makejinja needs that makejinja.toml leaves to the command line (inputs,
+    output); [] when it names both, or when it cannot be read here (the render reports that)."""
+    import tomllib  # start-up: imported only where it is needed
+
+    try:
+        raw = read_regular(config, 1 << 20)
+        settings = tomllib.loads(raw.decode("utf-8")).get("makejinja") if raw is not None else None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    if not isinstance(settings, dict):
+        return []
+    return [name for name in ("inputs", "output") if not settings.get(name)]
+
+
 def compare(rendered: Rendered) -> list[Finding]:
     """HL701 drift, HL702 missing, HL703 render failed: what `render --check` reports."""
     rules = builtin_rules()
@@ -322,6 +337,13 @@ def run_render(
     config = (config_file or root / "makejinja.toml").resolve()
     if not config.is_file():
         raise ConfigError(f"no makejinja.toml in {root} (pass --config PATH); nothing to render")
+    unnamed = _unnamed_settings(config)
+    if unnamed:
+        what = f"makejinja.toml names no {' or '.join(unnamed)} (the command line gives them, e.g. in a Taskfile)"
+        if check_only:
+            click.echo(f"note: {what}: there is no committed output to compare", err=True)
+            return 0
+        raise ConfigError(f"{what}; homelint render needs them in the file")
     with tempfile.TemporaryDirectory(prefix="homelint-render-") as tmp:
         rendered = render_to(root, config, Path(tmp), python or sys.executable, allow_plugins=allow_plugins or not check_only)
         if rendered.missing_data:
