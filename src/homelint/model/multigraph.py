@@ -9,7 +9,7 @@ first edge between the two, then by key (0, 1, ...: the number of edges between 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from typing import Any
 
 
@@ -43,8 +43,8 @@ class MultiDiGraph:
         self.graph: dict[str, Any] = dict(graph_attrs)
         self._node: dict[Hashable, dict[str, Any]] = {}
         # the edges from u to v: _succ[u][v] (the same list as _pred[v][u]), each edge's key its index
-        self._succ: dict[Hashable, dict[Hashable, list[dict[str, Any]]]] = {}
-        self._pred: dict[Hashable, dict[Hashable, list[dict[str, Any]]]] = {}
+        self._succ: dict[Hashable, dict[Hashable, list[Mapping[str, Any]]]] = {}
+        self._pred: dict[Hashable, dict[Hashable, list[Mapping[str, Any]]]] = {}
         self.nodes = NodeView(self._node)
 
     def __contains__(self, node: object) -> bool:
@@ -76,7 +76,7 @@ class MultiDiGraph:
         """Add an edge from `u` to `v` (adding either node if absent, `u` first); its key."""
         return self.add_shared_edge(u, v, data)  # `**data` is a dict of this call's own: kept, not copied
 
-    def add_shared_edge(self, u: Hashable, v: Hashable, data: dict[str, Any]) -> int:
+    def add_shared_edge(self, u: Hashable, v: Hashable, data: Mapping[str, Any]) -> int:
         """add_edge with `data` itself as the edge's data dict, not a copy: one dict may be the data of
         many edges (edge data is read, never changed, once the graph is built)."""
         succ = self._succ
@@ -104,7 +104,7 @@ class MultiDiGraph:
                 yield _edge(u, node, key, attrs, data, keys)
 
 
-def _edge(u: Hashable, v: Hashable, key: int, attrs: dict[str, Any], data: bool, keys: bool) -> tuple[Any, ...]:
+def _edge(u: Hashable, v: Hashable, key: int, attrs: Mapping[str, Any], data: bool, keys: bool) -> tuple[Any, ...]:
     if keys:
         return (u, v, key, attrs) if data else (u, v, key)
     return (u, v, attrs) if data else (u, v)
