@@ -56,6 +56,16 @@ def test_a_shared_edge_keeps_the_dict_it_is_given_and_counts_as_any_edge():
     assert all(d is shared for _, _, key, d in graph.in_edges("b", data=True, keys=True) if key == 0)
 
 
+def test_the_one_edge_between_two_nodes_is_kept_without_a_list_and_a_second_makes_one():
+    graph = MultiDiGraph()
+    shared = {"type": "contains"}
+    graph.add_shared_edge("a", "b", shared)
+    assert graph._succ["a"]["b"] is shared and graph._pred["b"]["a"] is shared  # most pairs: no list of one
+    assert graph.add_edge("a", "b", type="uses") == 1
+    assert graph._succ["a"]["b"] == [shared, {"type": "uses"}] and graph._succ["a"]["b"] is graph._pred["b"]["a"]
+    assert list(graph.in_edges("b", data=True, keys=True)) == [("a", "b", 0, shared), ("a", "b", 1, {"type": "uses"})]
+
+
 EDGES = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=14)
 
 

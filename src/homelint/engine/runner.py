@@ -656,6 +656,7 @@ def run_record(
         notes: list[str] = []
         raw = collect(repo, rules, enabled, notes)
         timing.mark("checks")
+        repo.drop_graph()  # what follows holds the record and the cache's bytes beside the model
         stored = {
             "findings": [to_plain(f) for f in raw],
             "suppressions": {p: to_plain(pf.suppressions) for p, pf in repo.parsed.items() if pf.suppressions},

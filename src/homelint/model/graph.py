@@ -15,9 +15,9 @@ schemas/consumers.yaml).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from homelint.core.substitution import resolve, scan_cached
 from homelint.model.flux import Applied, FluxKS, substituted_objects
@@ -103,19 +103,80 @@ class VarNode(NamedTuple):
 Node = FileNode | DirNode | KsNode | ObjNode | RefNode | PatternNode | SourceNode | VarNode
 
 
-class Edge(TypedDict, total=False):
-    """The data of one edge; `type` says which of the other keys it has."""
+class EdgeData(Mapping[str, Any]):
+    """The data of an edge that carries more than its type, read as networkx's edge data dict is
+    (`edge["applied"]`, `edge.get("type")`): an object with slots, not a dict (a dict of 2-6 keys
+    is 200-290 bytes, these 48-80; the graph holds one per use, product and variable use of every
+    application of an object, a tenth of a run's peak memory as dicts). Read, never changed."""
 
-    type: str
-    field: FieldPath  # the field of the object the edge comes from
-    applied: Applied  # the object as one Kustomization applies it
-    ref: Use  # uses-*: the reference, with its flags
-    row: Any  # uses-*/produces-*: the table row (schemas/producers.yaml, schemas/consumers.yaml)
-    guessed: bool  # uses-*: the namespace is a guess ("default" of an object with none)
-    entry: Entry  # includes: the kustomization entry
-    ks: FluxKS  # uses-var: the substituting Kustomization
-    obj: K8sObject  # uses-var: the object it substitutes in
-    uses: list[tuple[Any, ...]]  # uses-var: (field, is_key, expr, text) of every occurrence
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.__slots__:
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if key in self.__slots__ else default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__slots__)
+
+    def __len__(self) -> int:
+        return len(self.__slots__)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+class IncludesEdge(EdgeData):
+    """includes: a kustomization's entry (its folder to the file or folder the entry names)."""
+
+    __slots__ = ("entry", "type")
+
+    def __init__(self, entry: Entry) -> None:
+        self.type, self.entry = "includes", entry
+
+
+class UseEdge(EdgeData):
+    """claims, uses-claim, uses-secret, uses-configmap: an object to what it uses."""
+
+    __slots__ = ("applied", "field", "guessed", "ref", "row", "type")
+
+    def __init__(self, type: str, field: FieldPath, applied: Applied, ref: Use, row: Any, guessed: bool) -> None:
+        self.type, self.field, self.applied, self.ref, self.row, self.guessed = type, field, applied, ref, row, guessed
+
+
+class ProductEdge(EdgeData):
+    """produces-claim, produces-secret, produces-configmap: an object to what it makes."""
+
+    __slots__ = ("applied", "field", "row", "type")
+
+    def __init__(self, type: str, field: FieldPath, applied: Applied, row: Any) -> None:
+        self.type, self.field, self.applied, self.row = type, field, applied, row
+
+
+class VarUseEdge(EdgeData):
+    """uses-var: an object to a variable a Kustomization substitutes in it."""
+
+    __slots__ = ("ks", "obj", "type", "uses")
+
+    def __init__(self, ks: FluxKS, obj: K8sObject, uses: list[tuple[Any, ...]]) -> None:
+        self.type, self.ks, self.obj, self.uses = "uses-var", ks, obj, uses
+
+
+# The data of one edge: `type` says which of the other keys it has. Edges that carry only their type
+# are a dict (contains, reconciles, applies-path and the includes of a kustomization's own file share
+# one per type); the others are EdgeData:
+#   field: FieldPath        the field of the object the edge comes from (uses-*, produces-*)
+#   applied: Applied        the object as one Kustomization applies it (uses-*, produces-*)
+#   ref: Use                uses-*: the reference, with its flags
+#   row: Any                uses-*/produces-*: the table row (schemas/producers.yaml, schemas/consumers.yaml)
+#   guessed: bool           uses-*: the namespace is a guess ("default" of an object with none)
+#   entry: Entry            includes: the kustomization entry
+#   ks: FluxKS, obj: K8sObject, uses: list  uses-var: the substituting Kustomization, the object it
+#                           substitutes in, (field, is_key, expr, text) of every occurrence
+Edge = Mapping[str, Any]
 
 
 ANY_NAMESPACE = "*"  # a producer whose namespace is a template may create in any namespace
@@ -248,7 +309,7 @@ def build_graph(repo: Repo) -> ResourceGraph:
         graph.add_shared_edge(dir_node, files.get(kd.file) or FileNode(kd.file), includes)
         for entry in kd.entries:
             target: Node = dirs.get(entry.target) or files.get(entry.target) or FileNode(entry.target)
-            graph.add_edge(dir_node, target, type="includes", entry=entry)
+            graph.add_shared_edge(dir_node, target, IncludesEdge(entry))
     kss: dict[str, KsNode] = {}
     for ks in flux.kustomizations:
         ks_node = kss[ks.key] = kss.get(ks.key) or KsNode(ks.key)
@@ -310,9 +371,7 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
         edge = "uses-claim" if "uses" in use.flags else USE_EDGE[kind]
         # an object with no namespace of its own (HL110): "default" is a guess, used only to link
         guessed = applied.namespace is None and where == own
-        graph.add_edge(
-            node, RefNode(kind, where, real), type=edge, field=use.field, applied=applied, ref=use, row=use.row, guessed=guessed
-        )
+        graph.add_shared_edge(node, RefNode(kind, where, real), UseEdge(edge, use.field, applied, use, use.row, guessed))
 
 
 _FALSE = ("false", "False", "FALSE")  # YAML 1.2 core schema
@@ -375,7 +434,7 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
             _add_product(graph, repo, applied, node, made, field_of or made.field)
 
 
-def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: Any, field: FieldPath, **extra: Any) -> None:
+def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: Any, field: FieldPath) -> None:
     kind = NODE_KIND[made.kind]
     namespace = made.namespace
     if namespace != ANY_NAMESPACE and (is_templated(namespace) or "${" in namespace):
@@ -383,7 +442,7 @@ def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: 
     name = made.name
     real = resolved_name(applied, name, repo) if not is_templated(name) and "*" not in name else None
     target = RefNode(kind, namespace, real) if real else PatternNode(kind, namespace, name_pattern(name))
-    graph.add_edge(node, target, type=f"produces-{kind}", field=field, applied=applied, row=made.row, **extra)
+    graph.add_shared_edge(node, target, ProductEdge(f"produces-{kind}", field, applied, made.row))
 
 
 def _add_variables(
@@ -413,7 +472,7 @@ def _add_variables(
         made = obj_node(applied_as[id(obj)])
         node = obj_nodes.setdefault(made, made)
         for var, occurrences in known[1]:  # one edge per object and variable, every occurrence on it
-            graph.add_edge(node, var, type="uses-var", ks=ks, obj=obj, uses=occurrences)  # one list for every Kustomization
+            graph.add_shared_edge(node, var, VarUseEdge(ks, obj, occurrences))  # one list for every Kustomization
 
 
 def _variable_uses(repo: Repo, obj: K8sObject, var_nodes: dict[str, VarNode]) -> list[tuple[VarNode, list[tuple[Any, ...]]]]:

@@ -9,7 +9,7 @@ first edge between the two, then by key (0, 1, ...: the number of edges between 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from typing import Any
 
 
@@ -36,15 +36,21 @@ class NodeView:
         return iter(self._attrs.items()) if data else iter(self._attrs)
 
 
+# The edges between two nodes: the data of the one edge, or a list of them (an edge's data is never a list)
+Edges = Mapping[str, Any] | list[Mapping[str, Any]]
+
+
 class MultiDiGraph:
     """Nodes with attribute dicts, and any number of edges, each with a data dict, between two."""
 
     def __init__(self, **graph_attrs: Any) -> None:
         self.graph: dict[str, Any] = dict(graph_attrs)
         self._node: dict[Hashable, dict[str, Any]] = {}
-        # the edges from u to v: _succ[u][v] (the same list as _pred[v][u]), each edge's key its index
-        self._succ: dict[Hashable, dict[Hashable, list[dict[str, Any]]]] = {}
-        self._pred: dict[Hashable, dict[Hashable, list[dict[str, Any]]]] = {}
+        # the edges from u to v: _succ[u][v] (the same value as _pred[v][u]), the data of the one edge
+        # or (from a second edge on) a list of them, each edge's key its index. Most pairs of nodes have
+        # one edge: a list each was a tenth of the graph's memory.
+        self._succ: dict[Hashable, dict[Hashable, Edges]] = {}
+        self._pred: dict[Hashable, dict[Hashable, Edges]] = {}
         self.nodes = NodeView(self._node)
 
     def __contains__(self, node: object) -> bool:
@@ -76,7 +82,7 @@ class MultiDiGraph:
         """Add an edge from `u` to `v` (adding either node if absent, `u` first); its key."""
         return self.add_shared_edge(u, v, data)  # `**data` is a dict of this call's own: kept, not copied
 
-    def add_shared_edge(self, u: Hashable, v: Hashable, data: dict[str, Any]) -> int:
+    def add_shared_edge(self, u: Hashable, v: Hashable, data: Mapping[str, Any]) -> int:
         """add_edge with `data` itself as the edge's data dict, not a copy: one dict may be the data of
         many edges (edge data is read, never changed, once the graph is built)."""
         succ = self._succ
@@ -86,7 +92,10 @@ class MultiDiGraph:
             self.add_node(v)
         found = succ[u].get(v)
         if found is None:
-            found = succ[u][v] = self._pred[v][u] = []
+            succ[u][v] = self._pred[v][u] = data
+            return 0
+        if not isinstance(found, list):
+            found = succ[u][v] = self._pred[v][u] = [found]
         found.append(data)
         return len(found) - 1
 
@@ -94,17 +103,17 @@ class MultiDiGraph:
         """Every edge: (u, v), with its key and/or data when asked ((u, v, key, data) for both)."""
         for u, targets in self._succ.items():
             for v, found in targets.items():
-                for key, attrs in enumerate(found):
+                for key, attrs in enumerate(found if isinstance(found, list) else (found,)):
                     yield _edge(u, v, key, attrs, data, keys)
 
     def in_edges(self, node: Hashable, data: bool = False, keys: bool = False) -> Iterator[Any]:
         """The edges that end at `node`: by source node in the order of its first edge to `node`."""
         for u, found in self._pred.get(node, {}).items():
-            for key, attrs in enumerate(found):
+            for key, attrs in enumerate(found if isinstance(found, list) else (found,)):
                 yield _edge(u, node, key, attrs, data, keys)
 
 
-def _edge(u: Hashable, v: Hashable, key: int, attrs: dict[str, Any], data: bool, keys: bool) -> tuple[Any, ...]:
+def _edge(u: Hashable, v: Hashable, key: int, attrs: Mapping[str, Any], data: bool, keys: bool) -> tuple[Any, ...]:
     if keys:
         return (u, v, key, attrs) if data else (u, v, key)
     return (u, v, attrs) if data else (u, v)

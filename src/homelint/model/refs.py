@@ -279,27 +279,28 @@ def _holders(data: Any, key: str, at: FieldPath, depth: int) -> list[tuple[dict[
     """Every mapping at or under `data` (at most _MAX_DEPTH deeper) that has `key`, in document order.
     The path is kept as one list, made a tuple only for a mapping found (most are not)."""
     found: list[tuple[dict[str, Any], FieldPath]] = []
-    trail = list(at)
-
-    def visit(node: Any, level: int) -> None:
-        if isinstance(node, dict):
-            if key in node:
-                found.append((node, tuple(trail)))
-            if level < _MAX_DEPTH:
-                for k, v in node.items():
-                    if isinstance(v, dict | list):
-                        trail.append(str(k))
-                        visit(v, level + 1)
-                        trail.pop()
-        elif isinstance(node, list) and level < _MAX_DEPTH:
-            for i, v in enumerate(node):
-                if isinstance(v, dict | list):
-                    trail.append(i)
-                    visit(v, level + 1)
-                    trail.pop()
-
-    visit(data, depth)
+    _visit_holders(data, key, depth, list(at), found)
     return found
+
+
+def _visit_holders(node: Any, key: str, level: int, trail: list[Any], found: list[tuple[dict[str, Any], FieldPath]]) -> None:
+    """_holders' walk: a function of its own, not a closure that calls itself (that closure and its
+    cells are a reference cycle, never freed while a run has the GC off: runner.quiet_gc)."""
+    if isinstance(node, dict):
+        if key in node:
+            found.append((node, tuple(trail)))
+        if level < _MAX_DEPTH:
+            for k, v in node.items():
+                if isinstance(v, dict | list):
+                    trail.append(str(k))
+                    _visit_holders(v, key, level + 1, trail, found)
+                    trail.pop()
+    elif isinstance(node, list) and level < _MAX_DEPTH:
+        for i, v in enumerate(node):
+            if isinstance(v, dict | list):
+                trail.append(i)
+                _visit_holders(v, key, level + 1, trail, found)
+                trail.pop()
 
 
 def _children(data: Any) -> list[tuple[str | int, Any]]:

@@ -167,6 +167,12 @@ class Repo:
             self.memos[name] = build()
         return self.memos[name]  # type: ignore[no-any-return]
 
+    def drop_graph(self) -> None:
+        """Let go of the resource graph once the checks ran: the run record and the cache are made
+        after them, and with the graph still held that was the peak memory of an edit run. Asked
+        for again (explain), it is built anew."""
+        self._graph = None
+
     @property
     def graph(self) -> ResourceGraph:
         if self._graph is None:
