@@ -287,6 +287,22 @@ def test_a_strategic_merge_patch_renames_only_when_its_options_allow_it(repo, ch
     assert [f["rule"] for f in findings if f["rule"] == "HL405"] == ([] if allowed else ["HL405"])
 
 
+def test_a_helm_release_without_a_namespace_is_one_finding_not_two(repo, check_json):
+    """A HelmRelease that ends up with no namespace is not applied (HL110); its chartRef has no
+    namespace to be looked up in, so HL107 does not report the same cause as a missing source."""
+    hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a}\nspec:\n  interval: 1h\n"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/hr.yaml": hr + "  chartRef: {kind: OCIRepository, name: app-template}\n",
+            "apps/oci.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-template, namespace: flux-system}\n"
+            "spec: {interval: 1h, url: oci://ghcr.io/example/app-template, ref: {tag: 1.0.0}}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted(f["rule"] for f in findings if f["rule"] in ("HL107", "HL110")) == ["HL110"]
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

@@ -50,3 +50,25 @@ def test_a_file_no_rule_matches_is_not_judged_and_one_a_later_rule_matches_is(ch
     assert [(f["path"], f["message"].split(" and ")[0]) for f in findings] == [
         ("kept/a.yaml", "kept/a.yaml is covered by creation rule 2 of .sops.yaml (path_regex '^kept/')")
     ]
+
+
+def test_a_plaintext_secret_in_a_local_helm_chart_is_named_as_the_charts(check_json, repo):
+    """A Secret in a chart kept in the repository (a Chart.yaml above it) is deployed by the chart,
+    not by a Flux Kustomization: HL402 says so instead of calling it a dead copy."""
+    secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: secret-a}\nstringData: {password: plain-a}\n"
+    root = repo(
+        {
+            "charts/chart-a/Chart.yaml": "apiVersion: v2\nname: chart-a\nversion: 1.0.0\n",
+            "charts/chart-a/templates/secret.yaml": secret,
+            "archive/secret.yaml": secret,
+            "clusters/c1/ks.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+            "metadata: {name: apps, namespace: flux-system}\nspec: {interval: 1h, path: ./apps, prune: true, "
+            "sourceRef: {kind: GitRepository, name: flux-system}}\n",
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+        }
+    )
+    _, findings = check_json(root)
+    by_path = {f["path"]: f["message"] for f in findings if f["rule"] == "HL402"}
+    assert "part of the Helm chart in charts/chart-a/" in by_path["charts/chart-a/templates/secret.yaml"]
+    assert "dead copy" not in by_path["charts/chart-a/templates/secret.yaml"]
+    assert "dead copy" in by_path["archive/secret.yaml"]

@@ -50,6 +50,9 @@ def test_env_files_passed_to_genconfig_are_not_guessed(tmp_path, run, command, j
     result = run("check", str(root), "--no-cache", "--select", "HL901")
     assert ("HL901 [error]" in result.output) is judged
     assert ("runs talhelper genconfig with --env-file" in result.output) is not judged
+    (root / "talos" / "talenv.yaml").write_text((root / "talos" / "talenv.yaml").read_text() + "unusedKey: x\n")
+    result = run("check", str(root), "--no-cache", "--select", "HL203")
+    assert ("unusedKey" in result.output) is judged  # an env file genconfig may not read has no unused keys
 
 
 def test_sops_env_keys_are_read(tmp_path, check_json):

@@ -11,7 +11,7 @@ from homelint.core.model import Finding, K8sObject, Span
 from homelint.core.substitution import VALID_VAR_NAME, Expr, scan
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FluxKS, substituted_objects
-from homelint.model.talos import env_uses, find_talos_configs
+from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import versions_of
 from homelint.rules.registry import check
@@ -363,6 +363,8 @@ def _talenv_documentation(ctx: Context, docs: dict[str, str] | None, used: set[s
                 )
         if not complete or "HL203" not in ctx.enabled:
             continue  # a file talhelper substitutes could not be read: it may use any key
+        if env_files_passed(ctx.repo) is not None:
+            continue  # genconfig is given other env files: these may not be read at all (HL901's note)
         for env_path in cfg.env_files:
             parsed = ctx.repo.parsed.get(env_path)
             for index, doc in enumerate(parsed.docs if parsed else []):

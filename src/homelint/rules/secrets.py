@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -236,6 +237,16 @@ def _encrypted(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
 
 
+def _chart_of(ctx: Context, path: str) -> str | None:
+    """The folder of the Helm chart (its Chart.yaml) a file belongs to, if any."""
+    folder = posixpath.dirname(path)
+    while folder:
+        if f"{folder}/Chart.yaml" in ctx.repo.files.all_files:
+            return folder
+        folder = posixpath.dirname(folder)
+    return None
+
+
 @check("HL402")
 def plaintext_secret(ctx: Context) -> Iterator[Finding]:
     flux = has_flux(ctx)
@@ -248,7 +259,8 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
         section, first = keys[0]
         rule = sops.rule_for(obj.path)
         covered = rule is not None and rule.encrypts((section, first))
-        unapplied = flux and not obj.applied_by
+        chart = _chart_of(ctx, obj.path)
+        unapplied = flux and not obj.applied_by and chart is None
         finding = ctx.at(
             "HL402",
             obj,
@@ -256,7 +268,8 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
             f"Secret {obj.name} holds plaintext values (keys: {names}) in a file that is not SOPS-encrypted; "
             "whoever can read the repository or a clone of it can read them, and git history keeps them"
             + (f"; creation rule {rule.index + 1} of {rule.config} covers the file" if covered and rule else "")
-            + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied else ""),
+            + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied else "")
+            + (f"; it is part of the Helm chart in {chart}/, which deploys it" if chart is not None else ""),
             key_node=True,
             fix=f"run 'sops encrypt --in-place {obj.path}' (and rotate the values)"
             if covered

@@ -585,6 +585,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 continue
             kind: str = ref["kind"] if isinstance(ref.get("kind"), str) else default_kind
             name: str = ref["name"]
+            if applied.namespace is None and not isinstance(ref.get("namespace"), str):
+                continue  # the object has no namespace (HL110 says so): where Flux would look is unknown
             ns: str = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
             if "${" in name or "${" in ns or name in sources.get((kind, ns), set()):
                 continue
