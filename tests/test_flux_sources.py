@@ -257,13 +257,27 @@ def test_a_flux_kustomization_in_a_patch_file_is_a_patch_not_an_object(repo, che
 
 
 @pytest.mark.parametrize(("suspend", "severity"), [("true", "warning"), ("false", "error")])
-def test_a_suspended_kustomization_with_a_missing_path_is_a_warning(repo, check_json, suspend, severity):
-    """Flux does not reconcile a suspended Kustomization: its missing path fails it only once it is
-    resumed (a warning that says so); a reconciled one fails now (an error)."""
-    root = repo({"clusters/c1/apps.yaml": ks("apps", "./nowhere", source="flux-system", extra=f"  suspend: {suspend}\n")})
+def test_what_a_suspended_kustomization_would_fail_on_is_a_warning(repo, check_json, suspend, severity):
+    """Flux does not reconcile a suspended Kustomization: its missing path, the undefined variables
+    of what it builds and the Secrets that needs fail only once it is resumed (warnings that say
+    so); a reconciled one fails now (errors). The object's own admission (HL6xx) is not held."""
+    post_build = f"  suspend: {suspend}\n  postBuild:\n    substitute:\n      VAR_B: b\n"
+    deploy = DEPLOYMENT.replace("configMapRef: {name: cfg-renamed}", "secretRef: {name: secret-a}")
+    deploy = deploy.replace("image: example.invalid/app-a", "image: 'example.invalid/app-a:${VAR_A}'")
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system", extra=post_build)
+            + "---\n"
+            + ks("gone", "./nowhere", source="flux-system", extra=f"  suspend: {suspend}\n"),
+            "apps/deploy.yaml": deploy,
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        }
+    )
     _, findings = check_json(root)
-    (hl103,) = [f for f in findings if f["rule"] == "HL103"]
-    assert hl103["severity"] == severity and ("it is suspended" in hl103["message"]) is (suspend == "true")
+    judged = {f["rule"]: f for f in findings if f["rule"] in ("HL103", "HL201", "HL401")}
+    assert sorted(judged) == ["HL103", "HL201", "HL401"]
+    assert {f["severity"] for f in judged.values()} == {severity}
+    assert all(("is suspended (spec.suspend: true)" in f["message"]) is (suspend == "true") for f in judged.values())
 
 
 @pytest.mark.parametrize("allowed", [True, False])
@@ -301,6 +315,55 @@ def test_a_helm_release_without_a_namespace_is_one_finding_not_two(repo, check_j
     )
     _, findings = check_json(root)
     assert sorted(f["rule"] for f in findings if f["rule"] in ("HL107", "HL110")) == ["HL110"]
+
+
+@pytest.mark.parametrize(("tenant_ns", "severity"), [("flux-system", "info"), ("tenants", "error")])
+def test_a_dependency_a_source_not_followed_may_define_is_an_info(repo, check_json, tenant_ns, severity):
+    """A Kustomization from a source this repository does not hold (a tenant's repository) may
+    define the Kustomizations of its namespace: a dependency missing there is an info that says so,
+    as HL401 does for Secrets; in another namespace it is still an error."""
+    tenant = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+        f"metadata: {{name: tenant-repo, namespace: {tenant_ns}}}\n"
+        "spec: {interval: 1h, url: 'https://git.example.com/tenant-a', ref: {branch: main}}\n---\n"
+        + ks("tenant-a", "./flux", source="tenant-repo", namespace=tenant_ns)
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("app-a", "./apps", source="flux-system", extra="  dependsOn: [{name: tenant-a-db}]\n")
+            + "---\n"
+            + tenant,
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\n",
+        }
+    )
+    _, findings = check_json(root)
+    (hl105,) = [f for f in findings if f["rule"] == "HL105"]
+    assert hl105["severity"] == severity
+    assert ("from GitRepository tenant-repo, which this repository does not hold" in hl105["message"]) is (severity == "info")
+
+
+@pytest.mark.parametrize(("secret", "severity"), [("cache-a", "info"), ("cache-a-auth", "info"), ("other-a", "error")])
+def test_a_secret_named_after_a_chart_release_may_be_the_charts(repo, check_json, secret, severity):
+    """Charts name the Secrets they make after the release (`<release>`, `<release>-<what>`): one
+    nothing in the repository makes, named so in the release's namespace, is an info naming the
+    chart; another name is still an error."""
+    hr = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: cache-a, namespace: ns-a}\n"
+        "spec:\n  interval: 1h\n  chart: {spec: {chart: chart-a, version: 1.0.0, sourceRef: {kind: HelmRepository, name: repo-a}}}\n"
+    )
+    repo_a = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-a, namespace: ns-a}\nspec: {interval: 1h, url: 'https://charts.example.com'}\n"
+    deploy = DEPLOYMENT.replace("configMapRef: {name: cfg-renamed}", f"secretRef: {{name: {secret}}}")
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/hr.yaml": hr + "---\n" + repo_a,
+            "apps/deploy.yaml": deploy.replace("image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"),
+        }
+    )
+    _, findings = check_json(root)
+    (hl401,) = [f for f in findings if f["rule"] == "HL401"]
+    assert hl401["severity"] == severity and ("the chart chart-a of release cache-a" in hl401["message"]) is (severity == "info")
 
 
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):

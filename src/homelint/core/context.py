@@ -27,6 +27,7 @@ class Context:
         self.rules = rules
         self.enabled: set[str] = set(rules) if enabled is None else enabled
         self.notes: list[str] = []  # one-line remarks for the end of the report (not findings)
+        self._suspended_keys: set[str] | None = None
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -57,4 +58,35 @@ class Context:
     def at(self, rule: str, obj: K8sObject, keys: tuple[Any, ...], message: str, *, key_node: bool = False, **kw: Any) -> Finding:
         path, span = self.repo.locate(obj, keys, key=key_node)  # a field a patch set: in the patch
         kw.setdefault("key", f"{obj.kind}/{obj.name}/{'.'.join(map(str, keys))}/{message}")
-        return self.finding(rule, path, span, message, **kw)
+        return self.held(self.finding(rule, path, span, message, **kw), self.suspension(obj, keys, rule))
+
+    @staticmethod
+    def held(finding: Finding, why: str | None) -> Finding:
+        """An error Flux raises only once something suspended is resumed: a warning that says so."""
+        if why is not None and finding.severity == "error":
+            finding.severity = "warning"
+            finding.message += f"; {why}"
+        return finding
+
+    def suspension(self, obj: K8sObject, keys: tuple[Any, ...] = (), rule: str = "") -> str | None:
+        """Why Flux does not act on this now: the object is a suspended Kustomization or HelmRelease
+        and the finding is about what its controller does with its spec (not about admitting the
+        object, which its parent applies: HL6xx), or every Kustomization that applies it is suspended."""
+        source = obj.source
+        spec_finding = bool(keys) and keys[0] == "spec" and not rule.startswith("HL6")
+        if spec_finding and source.kind in ("Kustomization", "HelmRelease") and source.spec.get("suspend") is True:
+            return f"{source.kind} {source.name} is suspended (spec.suspend: true), so Flux fails on it only once it is resumed"
+        if self._suspended_keys is None:
+            by_key: dict[str, bool] = {}
+            for ks in self.flux.kustomizations:
+                by_key[ks.key] = by_key.get(ks.key, True) and ks.obj is not None and ks.spec.get("suspend") is True
+            self._suspended_keys = {key for key, suspended in by_key.items() if suspended}
+        if source.applied_by and all(key in self._suspended_keys for key in source.applied_by):
+            return "every Flux Kustomization that applies it is suspended (spec.suspend: true), so this fails only once one is resumed"
+        return None
+
+    def suspended_ks(self, ks: Any) -> str | None:
+        """Why Flux does not act on what a Flux Kustomization builds now: it is suspended."""
+        if ks is not None and ks.obj is not None and ks.spec.get("suspend") is True:
+            return f"{ks.label} is suspended (spec.suspend: true), so Flux fails on it only once it is resumed"
+        return None

@@ -118,7 +118,8 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
         )
         if not strict:
             finding.severity = "warning"
-        yield finding
+        suspended = [ctx.suspended_ks(g[0]) for g in group]
+        yield ctx.held(finding, suspended[0] if all(suspended) else None)  # every Kustomization suspended
     for ks, variables, uses in open_uses.values():
         yield _open_sources_info(ctx, ks, variables, uses)
 

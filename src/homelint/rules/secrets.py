@@ -16,7 +16,8 @@ from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
 from homelint.core.regex import linear
 from homelint.model.flux import remote_cluster
-from homelint.model.graph import Edge
+from homelint.model.graph import Edge, release_name
+from homelint.model.refs import chart_name, is_app_template
 from homelint.rules.common import close_matches, has_flux, unproduced
 from homelint.rules.registry import check
 
@@ -43,8 +44,10 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
         return
     produced, missing, unseen = unproduced(ctx, kind, external)
     word = KIND_WORD[kind]
+    releases = _chart_releases(ctx)
     for node, why in [*((m, None) for m in missing), *unseen]:
         ns, name = node.namespace, node.name
+        why = why or _made_by_chart(releases, ns, name, word)
         by_object: dict[int, list[Edge]] = {}
         for edge in ctx.graph.users_of(node, f"uses-{kind}"):
             ref = edge["ref"]
@@ -110,6 +113,30 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 finding.severity = "warning"  # applied and served, with the wrong certificate
             yield finding
+
+
+def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str]]]:
+    """namespace -> (release name, chart) of the HelmReleases installing a chart there that is not
+    app-template (whose objects the producer table knows)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.kind != "HelmRelease" or is_app_template(obj):
+            continue
+        target = obj.spec.get("targetNamespace")
+        namespace = target if isinstance(target, str) and target else applied.ns
+        out.setdefault(namespace, []).append((release_name(obj), chart_name(obj) or "?"))
+    return out
+
+
+def _made_by_chart(releases: dict[str, list[tuple[str, str]]], namespace: str, name: str, word: str) -> str | None:
+    """Why a chart may make the object: it is named after a release in that namespace (charts
+    commonly name their Secrets and ConfigMaps `<release>` or `<release>-<what>`)."""
+    for release, chart in sorted(releases.get(namespace, [])):
+        if name == release or name.startswith(release + "-"):
+            external = "; if it does, list it in secrets.external" if word == "Secret" else ""
+            return f"the chart {chart} of release {release} in that namespace may create it (charts name their {word}s after the release){external}"
+    return None
 
 
 def _elsewhere(applied: Any, field: tuple[Any, ...]) -> bool:

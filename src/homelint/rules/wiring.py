@@ -17,7 +17,7 @@ from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import escapes, inside, is_remote, join
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef
-from homelint.rules.common import close_matches, has_flux, resource_set_makes
+from homelint.rules.common import close_matches, foreign_namespaces, has_flux, resource_set_makes
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
 
@@ -224,7 +224,7 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             continue
         evaluated.add(id(ks.obj))
         if ks.local and ks.path is not None and not ks.path_exists:
-            yield _suspended(ks.obj, _missing_path(ctx, ks.obj, ks.path, ks.raw_path, ks.artifact))
+            yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path, ks.artifact)
     for obj in _all_flux_ks(ctx):
         if id(obj) in evaluated or not ctx.flux.is_local_source(obj.data, obj.namespace or "flux-system"):
             continue
@@ -236,16 +236,7 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             continue
         path = join("", resolved)
         if path and path not in repo.files.dirs:
-            yield _suspended(obj, _missing_path(ctx, obj, path, raw))
-
-
-def _suspended(obj: K8sObject, finding: Finding) -> Finding:
-    """A suspended Kustomization is not reconciled: what would fail it fails once it is resumed
-    (a warning that says so, not an error)."""
-    if obj.spec.get("suspend") is True:
-        finding.severity = "warning"
-        finding.message += "; it is suspended (spec.suspend: true), so Flux fails on it only once it is resumed"
-    return finding
+            yield _missing_path(ctx, obj, path, raw)
 
 
 def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None, art: Artifact | None = None) -> Finding:
@@ -434,6 +425,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     ks_index, hr_index = _ks_index(ctx), _hr_index(ctx)
+    foreign = foreign_namespaces(ctx)  # namespaces that also get a Kustomization from another source
     edges: list[tuple[tuple[str, str, str], tuple[str, str, str]]] = []  # (dependent, what it depends on)
     where: dict[tuple[str, str, str], tuple[K8sObject, int]] = {}
     # (kind, namespace, name, object) of every dependent, and the names that exist per kind
@@ -464,13 +456,17 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                     if homes and not explicit
                     else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
                 )
-                yield ctx.at(
+                why = foreign.get(ns) if kind == "Kustomization" else None
+                finding = ctx.at(
                     "HL105",
                     obj,
                     ("spec", "dependsOn", index, "name"),
-                    f"dependsOn {kind} '{ns}/{name}' does not exist{hint}",
+                    f"dependsOn {kind} '{ns}/{name}' does not exist{hint}" + (f"; {why}" if why else ""),
                     fix=f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency",
                 )
+                if why:
+                    finding.severity = "info"  # a source this repository does not hold may define it
+                yield finding
     for cycle in _cycles(edges):
         first = min(cycle)
         start = cycle.index(first)
