@@ -38,10 +38,14 @@ def test_no_env_file_means_shell_environment(tmp_path, check_json):
     assert findings == []
 
 
-@pytest.mark.parametrize(("command", "judged"), [("--env-file cluster-a.yaml", False), ("-e cluster-a.yaml", False), ("", True)])
+@pytest.mark.parametrize(
+    ("command", "judged"),
+    [("--env-file cluster-a.yaml", False), ("-e cluster-a.yaml", False), ("--env-file talenv.yaml", True), ("", True)],
+)
 def test_env_files_passed_to_genconfig_are_not_guessed(tmp_path, run, command, judged):
-    """`talhelper genconfig --env-file/-e` replaces the default talenv.* list with files homelint
-    does not model: HL901 says nothing and a note says why; without the flag it judges."""
+    """`talhelper genconfig --env-file/-e` replaces the default talenv.* list: with files homelint
+    does not model, HL901 says nothing and a note says why; naming a default file (read alone), or
+    no flag, it judges."""
     root = tmp_path / "repo"
     shutil.copytree(FIXTURES / "rules" / "HL901" / "bad", root)
     (root / "Taskfile.yaml").write_text(

@@ -213,21 +213,48 @@ def _collect_nodes(cfg: TalosConfig) -> None:
                     cfg.vips.add(vip["ip"])
 
 
-_ENV_FILE_FLAG = re.compile(r"talhelper\b[^\n]*\bgenconfig\b[^\n]*?(?:--env-file\b|(?<!\S)-e(?=[\s=]))")
+_GENCONFIG = re.compile(r"talhelper\b[^\n]*\bgenconfig\b[^\n]*")
+_ENV_FILE_VALUE = re.compile(r"(?:--env-file|(?<!\S)-e)(?:=|\s+)(\"[^\"]*\"|'[^']*'|[^\s;&|\])}]+)")
+_ENV_FILE_FLAG = re.compile(r"(?:--env-file\b|(?<!\S)-e(?=[\s=]))")
 
 
-def env_files_passed(repo: Any) -> str | None:
-    """A task file or script that runs `talhelper genconfig --env-file/-e`: those files replace
-    talhelper's default talenv.* list, and which they are is not modelled. None when none does."""
+def _env_flags(repo: Any) -> list[tuple[str, tuple[str, ...]]]:
+    """(task file, env file names given) of each `talhelper genconfig --env-file/-e` in the task
+    files and scripts homelint reads; names () when a value cannot be read."""
     from homelint.model.sources import PUSH_FILES  # the task files and CI homelint reads
 
+    found: list[tuple[str, tuple[str, ...]]] = []
     for path in sorted(repo.files.all_files):
         if PUSH_FILES.search(path) is None:
             continue
         text = repo.read_text(path) or ""
-        if "talhelper" in text and _ENV_FILE_FLAG.search(text):
+        if "talhelper" not in text:
+            continue
+        for command in _GENCONFIG.finditer(text):
+            line = command.group(0)
+            if not _ENV_FILE_FLAG.search(line):
+                continue
+            values = [v.strip("'\"") for v in _ENV_FILE_VALUE.findall(line)]
+            names = tuple(posixpath.basename(part) for value in values for part in value.split(",") if part)
+            found.append((path, names if names and all("$" not in n and "{" not in n for n in names) else ()))
+    return found
+
+
+def env_files_passed(repo: Any) -> str | None:
+    """A task file or script that runs `talhelper genconfig --env-file/-e` with files other than
+    talhelper's default names: they replace the default talenv.* list, and which they are is not
+    modelled. None when none does (no flag, or only default names, which find_talos_configs reads)."""
+    for path, names in _env_flags(repo):
+        if not names or any(name not in ENV_NAMES for name in names):
             return path
     return None
+
+
+def _env_names(repo: Any) -> frozenset[str]:
+    """The default env file names genconfig is told to read (--env-file talenv.sops.yaml): only
+    those are loaded; all defaults when no task file names any."""
+    named = {name for _, names in _env_flags(repo) for name in names}
+    return frozenset(named) if named and named <= set(ENV_NAMES) else frozenset(ENV_NAMES)
 
 
 def find_talos_configs(repo: Any) -> list[TalosConfig]:
@@ -235,6 +262,7 @@ def find_talos_configs(repo: Any) -> list[TalosConfig]:
     if cached is not None:
         return cached
     out: list[TalosConfig] = []
+    names = _env_names(repo)
     for path in sorted(repo.parsed):
         parsed = repo.parsed[path]
         base = posixpath.basename(path)
@@ -242,7 +270,7 @@ def find_talos_configs(repo: Any) -> list[TalosConfig]:
             for index, doc in enumerate(parsed.docs):
                 if isinstance(doc, dict) and ("nodes" in doc or "clusterName" in doc):
                     cfg = TalosConfig(path, index, doc, "talhelper")
-                    for env_name in ENV_NAMES:
+                    for env_name in [n for n in ENV_NAMES if n in names]:
                         env_path = posixpath.join(cfg.dir, env_name) if cfg.dir else env_name
                         env_parsed = repo.parsed.get(env_path)
                         if env_parsed is None:
