@@ -1261,3 +1261,50 @@ def test_kustomize_path_out_of_the_repository_is_an_escape_not_clamped(check_jso
     escaped = [f for f in findings if f["rule"] == "HL101" and "outside the repository" in f["message"]]
     assert [f["path"] for f in escaped] == ["kubernetes/apps/default/echo/app/kustomization.yaml"]
     assert "root:x" not in json.dumps(findings)
+
+
+KS_APPS = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+    "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+)
+
+
+def test_listed_json_resources_are_read_only_inside_the_repository_and_never_crash(run, repo, tmp_path):
+    """A .json resource is read through the repository's safe reader: one that links out of the
+    repository is not read (what it would define stays undefined), and JSON nested past Python's
+    recursion limit is not modelled, never a crash."""
+    outside = tmp_path / "outside.json"
+    outside.write_text('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm-outside", "namespace": "ns-a"}}')
+    deploy = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-a, namespace: ns-a}\n"
+        "spec: {containers: [{name: a, image: 'example.invalid/a:1.0.0', envFrom: [{configMapRef: {name: cm-outside}}]}]}\n"
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": KS_APPS,
+            "apps/kustomization.yaml": "resources: [./linked.json, ./deep.json, ./pod.yaml]\n",
+            "apps/deep.json": "[" * 200_000 + "]" * 200_000,
+            "apps/pod.yaml": deploy,
+        }
+    )
+    (root / "apps/linked.json").symlink_to(outside)
+    result = run("check", str(root), "--no-cache", "--format", "json")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    findings = json.loads(result.stdout)
+    assert any(f["rule"] == "HL405" and "cm-outside" in f["message"] for f in findings)  # the link was not read
+
+
+def test_talhelper_arguments_in_a_hostile_task_file_are_read_in_linear_time(run, repo):
+    """The talhelper command lines of task files are scanned in linear time: a line naming
+    `talhelper` 100,000 times without `genconfig` is read at once (a backtracking regex tried the
+    rest of the line from each one: quadratic)."""
+    root = repo(
+        {
+            "talos/talconfig.yaml": "clusterName: ${CLUSTER}\ntalosVersion: v1.9.5\nkubernetesVersion: v1.32.3\n"
+            "endpoint: https://10.0.0.10:6443\nnodes:\n  - {hostname: node-a, ipAddress: 10.0.0.10, controlPlane: true, installDisk: /dev/sda}\n",
+            "talos/talenv.yaml": "CLUSTER: cluster-a\n",
+            "Taskfile.yaml": "version: '3'\ntasks:\n  gen:\n    cmds:\n      - echo " + "talhelper " * 100_000 + "\n",
+        }
+    )
+    result = run("check", str(root), "--no-cache", "--format", "json")
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from homelint.core.model import dig
+from homelint.core.regex import linear
 from homelint.loading.yamlload import parse_bytes
 
 CONFIG_NAMES = ("talconfig.yaml", "talconfig.yml")
@@ -213,14 +214,18 @@ def _collect_nodes(cfg: TalosConfig) -> None:
                     cfg.vips.add(vip["ip"])
 
 
-_GENCONFIG = re.compile(r"talhelper\b[^\n]*\bgenconfig\b[^\n]*")
-_ENV_FILE_VALUE = re.compile(r"(?:--env-file|(?<!\S)-e)(?:=|\s+)(\"[^\"]*\"|'[^']*'|[^\s;&|\])}]+)")
-_ENV_FILE_FLAG = re.compile(r"(?:--env-file\b|(?<!\S)-e(?=[\s=]))")
+# RE2 (linear on any line a repository commits): the arguments after `talhelper ... genconfig`
+_ENV_FLAG = r"(?:^|\s)(?:--env-file|-e)(?:[\s=]|$)"
+_ENV_VALUE = r"(?:^|\s)(?:--env-file|-e)(?:=|\s+)(\"[^\"]*\"|'[^']*'|[^\s;&|\])}]+)"
 
 
 def _env_flags(repo: Any) -> list[tuple[str, tuple[str, ...]]]:
     """(task file, env file names given) of each `talhelper genconfig --env-file/-e` in the task
-    files and scripts homelint reads; names () when a value cannot be read."""
+    files and scripts homelint reads; names () when a value cannot be read. Once per run."""
+    return repo.memo("talhelper-env-flags", lambda: _read_env_flags(repo))  # type: ignore[no-any-return]
+
+
+def _read_env_flags(repo: Any) -> list[tuple[str, tuple[str, ...]]]:
     from homelint.model.sources import PUSH_FILES  # the task files and CI homelint reads
 
     found: list[tuple[str, tuple[str, ...]]] = []
@@ -230,11 +235,12 @@ def _env_flags(repo: Any) -> list[tuple[str, tuple[str, ...]]]:
         text = repo.read_text(path) or ""
         if "talhelper" not in text:
             continue
-        for command in _GENCONFIG.finditer(text):
-            line = command.group(0)
-            if not _ENV_FILE_FLAG.search(line):
+        for line in text.splitlines():
+            start = line.find("talhelper")
+            at = line.find("genconfig", start) if start >= 0 else -1
+            if at < 0 or linear(_ENV_FLAG).search(line[at:]) is None:
                 continue
-            values = [v.strip("'\"") for v in _ENV_FILE_VALUE.findall(line)]
+            values = [v.strip("'\"") for v in linear(_ENV_VALUE).findall(line[at:])]
             names = tuple(posixpath.basename(part) for value in values for part in value.split(",") if part)
             found.append((path, names if names and all("$" not in n and "{" not in n for n in names) else ()))
     return found
