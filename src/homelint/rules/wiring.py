@@ -278,7 +278,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         resolved = resolve(raw, {}) if isinstance(raw, str) else None
         if resolved is not None:
             ks_paths.add(join("", resolved))
-        if not obj.applied_by:
+        if not obj.applied_by and not flux.sources.pushed_elsewhere(posixpath.dirname(obj.path)):
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
             finding = ctx.at(
@@ -296,6 +296,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # for `kustomize build --enable-helm` (a bootstrap): Flux cannot build it (HL111)
         if directory in ks_paths or _referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
+        if flux.sources.pushed_elsewhere(directory):
+            continue  # in an OCI artifact another cluster, or a source made at run time, pulls (a note says so)
         finding = ctx.finding(
             "HL104",
             kd.file,
