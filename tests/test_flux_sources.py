@@ -1330,3 +1330,37 @@ def test_an_unreachable_folder_names_each_root_file_once(repo, check_json):
     _, findings = check_json(root)
     (found,) = [f for f in findings if f["rule"] == "HL104"]
     assert "roots: clusters/c1/apps.yaml (" in found["message"]
+
+
+def test_a_source_beside_guessed_roots_is_an_info_not_an_error(repo, check_json):
+    """With no evidence of the bootstrap, the roots are the Flux Kustomizations nothing applies;
+    what applies them (kubectl apply of their folder) may apply a source beside them."""
+    other = ks("app-b", "./deploy", source="repo-b")
+    root = repo(
+        {
+            "cluster/ks.yaml": ks("apps", "./apps", source="flux-system") + "---\n" + other,
+            "cluster/repo-b.yaml": gitrepo("repo-b"),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: default\ndata: {}\n",
+            "elsewhere/repo-c.yaml": gitrepo("repo-c"),
+            "cluster/app-c.yaml": ks("app-c", "./deploy", source="repo-c"),
+        }
+    )
+    _, findings = check_json(root)
+    by_source = {f["message"].split("'")[1]: f["severity"] for f in findings if f["rule"] == "HL107"}
+    assert by_source == {"flux-system/repo-b": "info", "flux-system/repo-c": "error"}
+
+
+def test_build_errors_no_guessed_root_reaches_are_held_as_warnings(repo, check_json):
+    """HL104 says nothing in the repository builds the folder; a missing file there fails only
+    what outside the repository builds it. Reached folders keep their errors."""
+    root = repo(
+        {
+            "cluster/ks.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources:\n  - cm.yaml\n  - gone.yaml\n",
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: default\ndata: {}\n",
+            "archive/kustomization.yaml": "resources:\n  - missing.yaml\n",
+        }
+    )
+    _, findings = check_json(root)
+    missing = {f["path"]: f["severity"] for f in findings if f["rule"] == "HL101"}
+    assert missing == {"apps/kustomization.yaml": "error", "archive/kustomization.yaml": "warning"}
