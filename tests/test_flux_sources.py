@@ -859,6 +859,113 @@ def test_files_the_push_command_ignores_are_not_in_the_oci_artifact(repo):
     assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
 
 
+def oci_instance(url: str, path: str = "./clusters/home") -> str:
+    return (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\n"
+        "metadata:\n  name: flux\n  namespace: flux-system\n"
+        f"spec:\n  sync:\n    kind: OCIRepository\n    url: {url}\n    ref: latest\n    path: {path}\n"
+    )
+
+
+def push_action(repository: str, path: str, extra: str = "") -> str:
+    return (
+        "jobs:\n  push:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+        "      - uses: controlplaneio-fluxcd/distribution/actions/push@v1.2.3 # pinned\n"
+        f"        with:\n          repository: {repository}\n          path: {path}\n          diff-tag: latest\n{extra}"
+    )
+
+
+def test_the_distribution_push_action_says_which_folder_the_oci_artifact_holds(repo):
+    """The action runs `flux push artifact oci://<repository> --path=<path>` (its action.yaml)."""
+    root = repo(
+        {
+            ".github/workflows/push.yaml": push_action("registry.example.com/me/fleet", '"./fleet"'),
+            "fleet/clusters/home/flux-instance.yaml": oci_instance("oci://registry.example.com/me/fleet"),
+            "fleet/clusters/home/echo.yaml": helmrelease("echo"),
+        }
+    )
+    assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
+def test_ignore_paths_of_the_push_action_are_left_out_of_the_artifact(repo):
+    root = repo(
+        {
+            ".github/workflows/push.yaml": push_action(
+                "registry.example.com/me/fleet", "fleet", "          ignore-paths: |\n            clusters/home/kept-out.yaml\n"
+            ),
+            "fleet/clusters/home/flux-instance.yaml": oci_instance("oci://registry.example.com/me/fleet"),
+            "fleet/clusters/home/echo.yaml": helmrelease("echo"),
+            "fleet/clusters/home/kept-out.yaml": helmrelease("kept-out"),
+        }
+    )
+    assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
+def test_of_several_pushed_folders_the_one_pushed_to_the_sync_url_is_followed(repo):
+    push = (
+        "tasks:\n  push:\n    cmds:\n"
+        "      - flux push artifact oci://registry.example.com/me/infra:v1 --path=./infra --source=x --revision=y\n"
+        "      - flux push artifact oci://registry.example.com/me/fleet:latest --path=./fleet --source=x --revision=y\n"
+    )
+    root = repo(
+        {
+            "Taskfile.yaml": push,
+            "fleet/clusters/home/flux-instance.yaml": oci_instance("oci://registry.example.com/me/fleet"),
+            "fleet/clusters/home/echo.yaml": helmrelease("echo"),
+            "infra/clusters/home/other.yaml": helmrelease("other"),
+        }
+    )
+    assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
+def test_a_push_to_a_repository_named_with_a_workflow_variable_matches_the_sync_url(repo):
+    root = repo(
+        {
+            ".github/workflows/fleet.yaml": push_action("ghcr.io/${{ github.repository }}/fleet", "./fleet"),
+            ".github/workflows/infra.yaml": push_action("ghcr.io/${{ github.repository }}/infra", "./infra"),
+            "fleet/clusters/home/flux-instance.yaml": oci_instance("oci://ghcr.io/me/homelab/fleet"),
+            "fleet/clusters/home/echo.yaml": helmrelease("echo"),
+            "infra/clusters/home/other.yaml": helmrelease("other"),
+        }
+    )
+    assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
+def test_a_folder_pushed_for_another_cluster_is_not_reported_unreachable(repo, check_json):
+    """Each matrix entry pushes one folder (`${{ matrix.app }}`) that sources made at run time
+    (a ResourceSet's OCIRepositories) pull: not dead code."""
+    matrix = push_action("ghcr.io/me/apps/${{ matrix.app }}", "apps/${{ matrix.app }}")
+    root = repo(
+        {
+            ".github/workflows/fleet.yaml": push_action("ghcr.io/me/fleet", "./fleet"),
+            ".github/workflows/apps.yaml": matrix,
+            "fleet/clusters/home/flux-instance.yaml": oci_instance("oci://ghcr.io/me/fleet"),
+            "fleet/clusters/home/echo.yaml": helmrelease("echo"),
+            "apps/app-a/kustomization.yaml": "resources:\n  - app.yaml\n",
+            "apps/app-a/app.yaml": helmrelease("app-a"),
+            "archive/kustomization.yaml": "resources:\n  - app.yaml\n",
+            "archive/app.yaml": helmrelease("old"),
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted(f["path"] for f in findings if f["rule"] == "HL104") == ["archive/kustomization.yaml"]
+    built = model(root)
+    assert any("pushed as OCI artifacts" in note and "apps/*" in note for note in built.flux.notes)
+
+
+def test_an_oci_sync_that_cannot_be_placed_is_not_called_missing(repo):
+    root = repo(
+        {
+            "fleet/clusters/home/flux-instance.yaml": oci_instance("oci://registry.example.com/me/fleet"),
+            "fleet/clusters/home/apps.yaml": ks("apps", "./apps").replace("kind: GitRepository", "kind: OCIRepository"),
+        }
+    )
+    notes = model(root).flux.notes
+    assert any("flux push artifact --path" in note for note in notes)
+    assert not any("no FluxInstance sync" in note for note in notes)
+    assert any(note.startswith("no Flux root found (this repository's OCI artifact could not be placed") for note in notes)
+
+
 def test_without_a_push_command_an_oci_root_is_not_guessed(repo):
     instance = (
         "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\n"
@@ -1223,3 +1330,37 @@ def test_an_unreachable_folder_names_each_root_file_once(repo, check_json):
     _, findings = check_json(root)
     (found,) = [f for f in findings if f["rule"] == "HL104"]
     assert "roots: clusters/c1/apps.yaml (" in found["message"]
+
+
+def test_a_source_beside_guessed_roots_is_an_info_not_an_error(repo, check_json):
+    """With no evidence of the bootstrap, the roots are the Flux Kustomizations nothing applies;
+    what applies them (kubectl apply of their folder) may apply a source beside them."""
+    other = ks("app-b", "./deploy", source="repo-b")
+    root = repo(
+        {
+            "cluster/ks.yaml": ks("apps", "./apps", source="flux-system") + "---\n" + other,
+            "cluster/repo-b.yaml": gitrepo("repo-b"),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: default\ndata: {}\n",
+            "elsewhere/repo-c.yaml": gitrepo("repo-c"),
+            "cluster/app-c.yaml": ks("app-c", "./deploy", source="repo-c"),
+        }
+    )
+    _, findings = check_json(root)
+    by_source = {f["message"].split("'")[1]: f["severity"] for f in findings if f["rule"] == "HL107"}
+    assert by_source == {"flux-system/repo-b": "info", "flux-system/repo-c": "error"}
+
+
+def test_build_errors_no_guessed_root_reaches_are_held_as_warnings(repo, check_json):
+    """HL104 says nothing in the repository builds the folder; a missing file there fails only
+    what outside the repository builds it. Reached folders keep their errors."""
+    root = repo(
+        {
+            "cluster/ks.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources:\n  - cm.yaml\n  - gone.yaml\n",
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: default\ndata: {}\n",
+            "archive/kustomization.yaml": "resources:\n  - missing.yaml\n",
+        }
+    )
+    _, findings = check_json(root)
+    missing = {f["path"]: f["severity"] for f in findings if f["rule"] == "HL101"}
+    assert missing == {"apps/kustomization.yaml": "error", "archive/kustomization.yaml": "warning"}

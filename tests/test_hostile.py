@@ -1308,3 +1308,28 @@ def test_talhelper_arguments_in_a_hostile_task_file_are_read_in_linear_time(run,
     )
     result = run("check", str(root), "--no-cache", "--format", "json")
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
+
+
+def test_pushed_folders_named_with_many_variables_are_matched_in_linear_time(run, repo):
+    """A push action's repository and path, with hundreds of `${{ }}` variables, are matched
+    against the sync URL and every folder with RE2 (a backtracking `.+.+.+...` is exponential),
+    and a name longer than any OCI reference is not read at all."""
+    many = "${{ a }}x" * 250  # 2,250 characters: longer than an OCI reference, skipped
+    some = "${{ a }}" * 200  # 1,600 characters: matched, linearly
+    workflow = (
+        "jobs:\n  push:\n    steps:\n"
+        f"      - uses: controlplaneio-fluxcd/distribution/actions/push@main\n        with:\n          repository: r/{many}\n"
+        f"          path: ./{many}\n"
+        f"      - uses: controlplaneio-fluxcd/distribution/actions/push@main\n        with:\n          repository: r/{some}/b\n"
+        "          path: ./fleet\n"
+        f"      - uses: controlplaneio-fluxcd/distribution/actions/push@main\n        with:\n          repository: r/b\n"
+        f"          path: ./f/{some}/g\n"
+    )
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  sync:\n    kind: OCIRepository\n    url: oci://r/" + "a" * 1500 + "/c\n    path: ./clusters/home\n"
+    )
+    files = {".github/workflows/push.yaml": workflow, "clusters/home/flux-instance.yaml": instance}
+    files.update({f"f/{'x' * 60}/{i}/kustomization.yaml": "resources: []\n" for i in range(50)})
+    result = run("check", str(repo(files)), "--no-cache", "--format", "json")
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output

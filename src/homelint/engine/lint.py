@@ -250,12 +250,31 @@ def collect(
 
 def _in_scope(repo: Any, rules: dict[str, RuleMeta], findings: list[Finding]) -> list[Finding]:
     """Drop findings of `scope: applied` rules in files no Flux root reaches, once roots are
-    known (dead trees get one finding of an unapplied tree at their top instead)."""
+    known (dead trees get one finding of an unapplied tree at their top instead); when the roots
+    were guessed, hold their errors as warnings that say why."""
     flux = repo.flux
-    if flux is None or not flux.roots_known:
+    if flux is None:
         return findings
     applied = flux.applied_files
-    return [f for f in findings if f.path in applied or rules.get(f.rule) is None or rules[f.rule].scope != "applied"]
+
+    def applies(finding: Finding) -> bool:
+        meta = rules.get(finding.rule)
+        return finding.path in applied or meta is None or meta.scope != "applied"
+
+    if flux.roots_known:
+        return [f for f in findings if applies(f)]
+    if any(ks.obj is not None for ks in flux.kustomizations):
+        for finding in findings:
+            if not applies(finding):
+                Context.held(finding, UNREACHED)
+    return findings
+
+
+# why an error in a file no guessed root reaches is held as a warning
+UNREACHED = (
+    "no Flux Kustomization of this repository builds this file (the roots were guessed: see the note), so Flux fails "
+    "on it only if something outside the repository applies it"
+)
 
 
 MERGED_MESSAGE_CHARS = 400

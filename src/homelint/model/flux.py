@@ -590,10 +590,15 @@ class FluxModel:
                 obj.effective_namespace = obj.namespace
         self.notes.extend(self.sources.notes)
         if not self.roots_known and self.kustomizations:
+            unplaced = any(not art.path_known for art in self.sources.artifacts.values())
+            why = (
+                "this repository's OCI artifact could not be placed, see above"
+                if unplaced
+                else "no FluxInstance sync, flux bootstrap Kustomization beside this repository's source, or flux.roots"
+            )
             self.notes.append(
-                "no Flux root found (no FluxInstance sync, flux bootstrap Kustomization beside this repository's source, "
-                "or flux.roots): the Flux Kustomizations nothing else applies were taken as roots; set flux.roots in "
-                ".homelint.yaml if that is wrong"
+                f"no Flux root found ({why}): the Flux Kustomizations nothing else applies were taken as roots; set "
+                "flux.roots in .homelint.yaml if that is wrong"
             )
         if self.remote:
             labels = sorted(set(self.remote))

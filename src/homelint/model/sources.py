@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject
+from homelint.core.regex import linear
 from homelint.core.substitution import resolve
 from homelint.loading.discovery import IgnoreRules, git_remotes, normal_url
 from homelint.model.kustomize import inside, join
@@ -164,6 +165,13 @@ class Sources:
     scoped: dict[str, dict[SourceRef, Artifact]] = field(default_factory=dict)  # by bootstrap file
     notes: list[str] = field(default_factory=list)
     fallback: bool = False  # no evidence: GitRepository flux-system assumed local
+    pushes: list[Push] = field(default_factory=list)  # folders pushed as OCI artifacts
+
+    def pushed_elsewhere(self, directory: str) -> bool:
+        """Whether a folder is in an OCI artifact this repository pushes and no source it models
+        pulls (another cluster, or an OCIRepository made at run time, applies it)."""
+        pulled = {art.root for art in self.artifacts.values() if art.ref.kind == "OCIRepository" and art.path_known}
+        return any(push.holds(directory) and push.folder not in pulled for push in self.pushes)
 
     def artifact(self, ref: SourceRef | None, scope: dict[SourceRef, Artifact] | None = None) -> Artifact | None:
         if ref is None:
@@ -194,17 +202,69 @@ def include_folders(spec: dict[str, Any]) -> tuple[str, ...]:
 _PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:[^\n\\]|\\\n)*)")
 _PUSH_PATH = re.compile(r"--path[= ]\s*[\"']?([^\"'\s\\]+)")
 _PUSH_IGNORE = re.compile(r"--ignore-paths[= ]\s*[\"']?([^\"'\s\\]+)")
+_PUSH_URL = re.compile(r"[\"']?(oci://[^\"'\s\\]+)")
 PUSH_FILES = re.compile(
     r"(^|/)(Taskfile[^/]*\.ya?ml|\.taskfiles/.*\.ya?ml|justfile|\.justfile|.*\.just|Makefile|\.github/workflows/[^/]+\.ya?ml|.*\.sh)$",
     re.I,
 )
 
 
-def pushed_folders(repo: Repo) -> list[tuple[str, str, list[str]]]:
-    """(folder, file, ignore patterns) of every `flux push artifact --path` in the repository's
-    task files and CI; `--ignore-paths` is a comma-separated list of gitignore patterns relative to
-    the folder (the flux CLI builds the artifact with fluxcd/pkg sourceignore)."""
-    found: list[tuple[str, str, list[str]]] = []
+@dataclass(frozen=True)
+class Push:
+    """A folder this repository pushes as an OCI artifact (`flux push artifact --path`, or the
+    Flux distribution's push action), where the push is written, its ignore patterns, and the
+    repository it goes to (no `oci://`, tag or digest; None when unknown; `*` where the command
+    line has a variable)."""
+
+    folder: str  # `*` for each variable of a folder named by one (a matrix: one push per value)
+    file: str
+    patterns: tuple[str, ...] = ()
+    url: str | None = None
+
+    @property
+    def templated(self) -> bool:
+        return "*" in self.folder
+
+    def holds(self, directory: str) -> bool:
+        """Whether a repo-relative folder is inside what this push pushes."""
+        if not self.templated:
+            return inside(directory, self.folder)
+        pattern = "[^/]+".join(re.escape(part) for part in self.folder.split("*"))
+        return linear(f"{pattern}(/.*)?").fullmatch(directory) is not None
+
+    def goes_to(self, url: str) -> bool:
+        """Whether an OCIRepository `url` is where this push goes."""
+        if self.url is None:
+            return False
+        if "*" not in self.url:
+            return self.url == url
+        return linear(".+".join(re.escape(part) for part in self.url.split("*"))).fullmatch(url) is not None
+
+
+MAX_URL = 2048  # an OCI reference is short; a longer one is not matched (and not scanned)
+PUSH_ACTION = "controlplaneio-fluxcd/distribution/actions/push"
+_VARIABLE = re.compile(r"\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+")
+
+
+def oci_repository(url: Any) -> str | None:
+    """An OCI repository as pushed and pulled: lowercase, without `oci://`, tag or digest; a
+    variable (`${{ ... }}`, `${X}`, `$X`) becomes `*`."""
+    if not isinstance(url, str) or not url.strip() or len(url) > MAX_URL:
+        return None
+    text = _VARIABLE.sub("*", url.strip()).removeprefix("oci://").split("@", 1)[0]
+    head, _, last = text.rpartition("/")
+    if head and ":" in last:
+        text = f"{head}/{last.split(':', 1)[0]}"
+    return text.lower() or None
+
+
+def pushed_folders(repo: Repo) -> list[Push]:
+    """Every folder the repository's task files and CI push as an OCI artifact: `flux push
+    artifact --path` (its `--ignore-paths` is a comma-separated list of gitignore patterns
+    relative to the folder: the flux CLI builds the artifact with fluxcd/pkg sourceignore) and the
+    `controlplaneio-fluxcd/distribution/actions/push` step (`path`, default `.`; `repository`;
+    `ignore-paths`, one per line), which runs that command."""
+    found: list[Push] = []
     for path in sorted(repo.files.all_files):
         if not _may_push(path) or not PUSH_FILES.search(path):
             continue
@@ -214,11 +274,44 @@ def pushed_folders(repo: Repo) -> list[tuple[str, str, list[str]]]:
         for match in _PUSH.finditer(text):
             args = match.group("args")
             where = _PUSH_PATH.search(args)
-            if where and "$" not in where.group(1) and "{" not in where.group(1):
+            folder = _folder(where.group(1)) if where else None
+            if folder is not None:
                 ignores = _PUSH_IGNORE.search(args)
-                patterns = [p for p in ignores.group(1).split(",") if p] if ignores else []
-                found.append((join("", where.group(1)), path, patterns))
+                patterns = tuple(p for p in ignores.group(1).split(",") if p) if ignores else ()
+                target = _PUSH_URL.search(args)
+                found.append(Push(folder, path, patterns, oci_repository(target.group(1)) if target else None))
+        if PUSH_ACTION in text:
+            found.extend(_action_pushes(repo, path))
     return found
+
+
+def _action_pushes(repo: Repo, path: str) -> Iterable[Push]:
+    """The distribution push action's steps in a GitHub workflow."""
+    parsed = repo.parsed.get(path)
+    for doc in parsed.docs if parsed else []:
+        jobs = doc.get("jobs") if isinstance(doc, dict) else None
+        for job in jobs.values() if isinstance(jobs, dict) else []:
+            steps = job.get("steps") if isinstance(job, dict) else None
+            for step in steps if isinstance(steps, list) else []:
+                uses = step.get("uses") if isinstance(step, dict) else None
+                if not isinstance(uses, str) or uses.split("@", 1)[0].strip() != PUSH_ACTION:
+                    continue
+                inputs = step.get("with")
+                inputs = inputs if isinstance(inputs, dict) else {}
+                folder = _folder(inputs.get("path", "."))
+                if folder is None:
+                    continue
+                ignore = inputs.get("ignore-paths")
+                patterns = tuple(ignore.split()) if isinstance(ignore, str) else ()
+                yield Push(folder, path, patterns, oci_repository(inputs.get("repository")))
+
+
+def _folder(text: Any) -> str | None:
+    """A pushed folder, repo-relative; each variable in it becomes `*` (a path segment)."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_URL:
+        return None
+    folder = join("", _VARIABLE.sub("*", text.strip()))
+    return None if folder.startswith("..") or folder.startswith("*") else folder
 
 
 def _may_push(path: str) -> bool:
@@ -268,6 +361,24 @@ def _values_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
                     yield sync, kd.namespace or "flux-system", entry.target
 
 
+def pushes_of(pushed: list[Push], url: Any) -> list[Push]:
+    """The pushes of one folder that an OCIRepository of `url` pulls: those that go to that
+    repository when one does, else the only folder pushed (whatever its destination); none when
+    several folders are pushed and none is known to go there."""
+    pushed = [push for push in pushed if not push.templated]
+    wanted = oci_repository(url)
+    if wanted is not None and "*" not in wanted:
+        matching = [push for push in pushed if push.goes_to(wanted)]
+        if len({push.folder for push in matching}) == 1:
+            return matching
+    return pushed if len({push.folder for push in pushed}) == 1 else []
+
+
+def _url_of(declared: list[K8sObject]) -> Any:
+    """The spec.url of a source's first declaration."""
+    return declared[0].spec.get("url") if declared else None
+
+
 def find_sources(repo: Repo) -> Sources:
     """This repository's sources, each with the evidence that says so."""
     out = Sources()
@@ -282,10 +393,10 @@ def find_sources(repo: Repo) -> Sources:
             by_ref.setdefault(ref, []).append(obj)
             in_file.setdefault((ref, obj.path), []).append(obj)
             in_folder.setdefault((ref, posixpath.dirname(obj.path)), []).append(obj)
-    pushed = pushed_folders(repo)
+    pushed = out.pushes = pushed_folders(repo)
     sourceignore: list[list[str]] = []  # the .sourceignore patterns, read when a GitRepository first needs them
 
-    def add(ref: SourceRef, evidence: str, declared_as: K8sObject | None = None) -> Artifact | None:
+    def add(ref: SourceRef, evidence: str, declared_as: K8sObject | None = None, url: Any = None) -> Artifact | None:
         if ref in out.artifacts and declared_as is None:
             return out.artifacts[ref]
         declared = [declared_as] if declared_as is not None else by_ref.get(ref, [])
@@ -299,13 +410,13 @@ def find_sources(repo: Repo) -> Sources:
                     art.patterns.extend(line for line in ignore.splitlines() if line.strip())
                 art.mounts = include_folders(obj.spec)
         elif ref.kind == "OCIRepository":
-            folders = sorted({folder for folder, _, _ in pushed})
-            if len(folders) == 1:
-                ignored = sorted({p for _, _, patterns in pushed for p in patterns}) if len(pushed) == 1 else []
+            pushes = pushes_of(pushed, url if url is not None else _url_of(declared))
+            if pushes:
+                ignored = sorted({p for push in pushes for p in push.patterns}) if len(pushes) == 1 else []
                 art = Artifact(
                     ref,
-                    folders[0],
-                    f"{evidence}; its artifact is '{folders[0] or '.'}' (flux push artifact in {pushed[0][1]})",
+                    pushes[0].folder,
+                    f"{evidence}; its artifact is '{pushes[0].folder or '.'}' (pushed in {pushes[0].file})",
                     ignored,
                 )
             else:
@@ -322,11 +433,11 @@ def find_sources(repo: Repo) -> Sources:
             continue
         sync, ns = found
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
-        if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})") is not None:
+        if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})", url=sync.get("url")) is not None:
             out.syncs.append((ref, sync["path"], obj))
     for sync, ns, path in _values_syncs(repo):
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
-        if add(ref, f"the flux-instance values in {path}") is not None:
+        if add(ref, f"the flux-instance values in {path}", url=sync.get("url")) is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)
             out.syncs.append((ref, sync["path"], placeholder))
     remotes = set(git_remotes(repo.root))
@@ -357,10 +468,10 @@ def find_sources(repo: Repo) -> Sources:
             continue
         if ref.kind == "OCIRepository":
             # an OCI artifact is this repository only if something here pushes it
-            folders = sorted({folder for folder, _, _ in pushed})
-            if len(folders) != 1:
+            pushes = pushes_of(pushed, _url_of(declared))
+            if not pushes:
                 continue
-            folder = folders[0]
+            folder = pushes[0].folder
         else:
             folder = ""
         target = join(folder, resolved)
@@ -385,11 +496,20 @@ def find_sources(repo: Repo) -> Sources:
     if not out.artifacts:
         out.fallback = True
         add(SourceRef("GitRepository", "flux-system", "flux-system"), "assumed: nothing in the repository names its own source")
+    pulled = {art.root for art in out.artifacts.values() if art.ref.kind == "OCIRepository" and art.path_known}
+    elsewhere = sorted({push.folder or "." for push in pushed if push.folder not in pulled})
+    if elsewhere:
+        out.notes.append(
+            f"{len(elsewhere)} folder(s) pushed as OCI artifacts that no source in this repository is known to pull "
+            f"({', '.join(elsewhere[:3])}{' ...' if len(elsewhere) > 3 else ''}): another cluster or a source made at "
+            "run time applies them; what is in them is not reported as unreachable (HL104)"
+        )
     for art in out.artifacts.values():
         if not art.path_known:
             out.notes.append(
-                f"{art.ref} is this repository ({art.evidence}), but no `flux push artifact --path` says which folder it "
-                "holds; its Kustomizations were not followed (set flux.roots in .homelint.yaml)"
+                f"{art.ref} is this repository ({art.evidence}), but no push in its task files or CI (`flux push artifact "
+                "--path`, the Flux distribution push action) names a folder that goes to it; its Kustomizations were not "
+                "followed (set flux.roots in .homelint.yaml)"
             )
     return out
 

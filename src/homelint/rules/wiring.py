@@ -278,7 +278,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         resolved = resolve(raw, {}) if isinstance(raw, str) else None
         if resolved is not None:
             ks_paths.add(join("", resolved))
-        if not obj.applied_by:
+        if not obj.applied_by and not flux.sources.pushed_elsewhere(posixpath.dirname(obj.path)):
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
             finding = ctx.at(
@@ -296,6 +296,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # for `kustomize build --enable-helm` (a bootstrap): Flux cannot build it (HL111)
         if directory in ks_paths or _referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
+        if flux.sources.pushed_elsewhere(directory):
+            continue  # in an OCI artifact another cluster, or a source made at run time, pulls (a note says so)
         finding = ctx.finding(
             "HL104",
             kd.file,
@@ -615,7 +617,14 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 else "which nothing in the repository defines"
             )
             unfollowed = _unfollowed_over(ctx, unapplied[0]) if unapplied else None
-            if unfollowed is not None:  # it may be applied after all: say so, do not guess
+            beside = _beside_guessed_root(ctx, unapplied[0]) if unapplied and unfollowed is None else None
+            if beside is not None:  # whatever applies the roots may apply it too: say so, do not guess
+                defined = (
+                    f"which is defined in {unapplied[0]}, beside {beside}, taken as a root because nothing in the "
+                    "repository applies it; no Flux Kustomization applies the source's file, but what applies that "
+                    "root may (set flux.roots in .homelint.yaml to say what the bootstrap applies)"
+                )
+            elif unfollowed is not None:  # it may be applied after all: say so, do not guess
                 defined = (
                     f"which is defined in {unapplied[0]}; {unfollowed.label} builds a path that holds that file, from "
                     f"{unfollowed.source}, which homelint did not follow (if that is this repository, list it under "
@@ -628,9 +637,21 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 f"{field[-1]} names {kind} '{ns}/{name}', {defined}{other}{_nearest(name, names)}",
                 fix="fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
             )
-            if unfollowed is not None:
+            if unfollowed is not None or beside is not None:
                 finding.severity = "info"
             yield finding
+
+
+def _beside_guessed_root(ctx: Context, path: str) -> str | None:
+    """The root file in the folder of `path` when the roots are guessed (no evidence names them:
+    the Flux Kustomizations nothing else applies), else None: something outside the repository
+    applies those roots (`kubectl apply -f` of their file or folder), maybe with what is beside
+    them."""
+    flux = ctx.flux
+    if flux.roots_known:
+        return None
+    folder = posixpath.dirname(path)
+    return next((root for root in flux.roots if posixpath.dirname(root) == folder), None)
 
 
 def _unfollowed_over(ctx: Context, path: str) -> Any:
