@@ -1364,3 +1364,30 @@ def test_build_errors_no_guessed_root_reaches_are_held_as_warnings(repo, check_j
     _, findings = check_json(root)
     missing = {f["path"]: f["severity"] for f in findings if f["rule"] == "HL101"}
     assert missing == {"apps/kustomization.yaml": "error", "archive/kustomization.yaml": "warning"}
+
+
+FLUX_INSTANCE_NO_NS = (
+    "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
+    "spec:\n  distribution:\n    version: '2.x'\n  sync:\n    kind: GitRepository\n"
+    "    url: https://git.example.com/me/homelab.git\n    ref: refs/heads/main\n    path: flux/cluster\n"
+)
+
+
+@pytest.mark.parametrize("how", ["targetNamespace", "kustomization namespace"])
+def test_a_flux_instance_placed_by_kustomize_names_its_sync_after_that_namespace(repo, check_json, how):
+    """flux-operator names the sync's GitRepository and Kustomization after the namespace the
+    FluxInstance is in; without metadata.namespace, kustomize puts it there."""
+    target = "  targetNamespace: ns-flux\n" if how == "targetNamespace" else ""
+    listing = "namespace: ns-flux\n" if how != "targetNamespace" else ""
+    root = repo(
+        {
+            "flux/cluster/ks.yaml": ks("apps", "./apps", source="ns-flux", namespace="ns-flux"),
+            "apps/kustomization.yaml": "namespace: ns-flux\nresources:\n  - ./fi/ks.yaml\n",
+            "apps/fi/ks.yaml": ks("fi", "./apps/fi/app", source="ns-flux", namespace="ns-flux", extra=target),
+            "apps/fi/app/kustomization.yaml": f"{listing}resources:\n  - ./fluxinstance.yaml\n",
+            "apps/fi/app/fluxinstance.yaml": FLUX_INSTANCE_NO_NS,
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings] == []
+    assert sorted(k.name for k in model(root).flux.kustomizations if k.obj is not None) == ["apps", "fi"]

@@ -326,20 +326,54 @@ def _may_push(path: str) -> bool:
     )
 
 
-def _sync_of(obj: K8sObject) -> tuple[dict[str, Any], str] | None:
-    """(sync, namespace of the FluxInstance) of a FluxInstance or a flux-instance HelmRelease."""
+def _sync_of(repo: Repo, obj: K8sObject) -> tuple[dict[str, Any], str] | None:
+    """(sync, namespace of the FluxInstance) of a FluxInstance or a flux-instance HelmRelease:
+    flux-operator names the sync's source and Kustomization after the namespace the instance is
+    in, which kustomize may set (`landing_namespace`)."""
+    target: Any = None
     if obj.kind == "FluxInstance":
         sync = obj.spec.get("sync")
-        ns = obj.namespace or "flux-system"
     elif obj.kind == "HelmRelease":
         values = obj.spec.get("values")
         instance = values.get("instance") if isinstance(values, dict) else None
         sync = instance.get("sync") if isinstance(instance, dict) else None
         target = obj.spec.get("targetNamespace")
-        ns = target if isinstance(target, str) and target else obj.namespace or "flux-system"
     else:
         return None
-    return (sync, ns) if isinstance(sync, dict) and isinstance(sync.get("path"), str) else None
+    if not isinstance(sync, dict) or not isinstance(sync.get("path"), str):
+        return None
+    ns = target if isinstance(target, str) and target else landing_namespace(repo, obj) or "flux-system"
+    return sync, ns
+
+
+def landing_namespace(repo: Repo, obj: K8sObject) -> str | None:
+    """The namespace an object lands in, read before the Flux model is built: its own, else the
+    literal `targetNamespace` of the Flux Kustomizations whose spec.path holds its file (which
+    wins over the rest), else the literal `namespace:` of the kustomization that lists its file;
+    None when that is not one certain answer."""
+    if obj.namespace:
+        return obj.namespace
+    folder = posixpath.dirname(obj.path)
+    targets: set[str] = set()
+    for other in repo.objects:
+        if other.kind != "Kustomization" or other.group != FLUX_KS_GROUP or other.path in repo.patch_files:
+            continue
+        target, raw = other.spec.get("targetNamespace"), other.spec.get("path")
+        resolved = resolve(raw, {}) if isinstance(raw, str) else None
+        if (
+            isinstance(target, str)
+            and target
+            and "$" not in target
+            and resolved is not None
+            and inside(folder, join("", resolved))
+        ):
+            targets.add(target)
+    if targets:
+        return targets.pop() if len(targets) == 1 else None
+    kd = repo.kustomize_dirs.get(folder)
+    if kd is not None and kd.namespace and "$" not in kd.namespace and any(e.target == obj.path for e in kd.entries):
+        return kd.namespace
+    return None
 
 
 def _values_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
@@ -428,7 +462,7 @@ def find_sources(repo: Repo) -> Sources:
         return art
 
     for obj in repo.objects:
-        found = _sync_of(obj)
+        found = _sync_of(repo, obj)
         if found is None:
             continue
         sync, ns = found
