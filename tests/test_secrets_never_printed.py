@@ -51,3 +51,40 @@ def test_the_names_a_secret_reference_points_at_are_shown_its_values_are_not():
     assert "name: store-a" in shown and "kind: ClusterSecretStore" in shown and "key: password" in shown
     assert "- secretRef: {name: secret-b, optional: true}" in shown and "- secretName: secret-c" in shown
     assert not [line for line in shown if "plaintext" in line]
+
+
+def test_a_secret_volume_and_a_secret_generator_show_the_names_they_give_not_their_values():
+    """A volume's `secret:` (and a projected `secret:` source) names the Secret it mounts, and each
+    `secretGenerator:` entry names the Secret it makes: those names are shown, as the findings print
+    them. Literals, file lists and every other field under them stay hidden, and so does a
+    `secret:` mapping inside a secret value."""
+    lines = [
+        "volumes:",
+        "  - name: ca",
+        "    secret:",
+        "      secretName: secret-a",
+        "      optional: true",
+        "      items:",
+        "        - {key: plaintext-a, path: ca.crt}",
+        "  - name: all",
+        "    projected:",
+        "      sources:",
+        "        - secret:",
+        "            name: secret-b",
+        "secretGenerator:",
+        "  - name: secret-c",
+        "    type: Opaque",
+        "    literals:",
+        "      - PASSWORD=plaintext-b",
+        "    envs:",
+        "      - ./plaintext-c.env",
+        "auth:",
+        "  secret:",
+        "    name: plaintext-d",
+        "chart:",
+        "  secret:",
+        "    value: plaintext-e",
+    ]
+    shown = [line.strip() for index, line in enumerate(lines) if index not in hidden_lines("a.yaml", lines)]
+    assert {"secretName: secret-a", "optional: true", "name: secret-b", "- name: secret-c", "type: Opaque"} <= set(shown)
+    assert not [line for line in shown if "plaintext" in line]

@@ -58,7 +58,7 @@ class Finding:
 def sops_encrypted(doc: dict[str, Any]) -> bool:
     """A document sops wrote: its `sops:` block has the metadata sops always writes (`mac`,
     `version`), not just the key (an empty `sops: {}` would otherwise exempt plaintext from checks).
-    HL402 still requires each value to be ENC[...]."""
+    HL402 still judges each value by the selectors of the block (rules/secrets.py own_rule)."""
     block = doc.get("sops")
     return isinstance(block, dict) and ("mac" in block or "version" in block)
 

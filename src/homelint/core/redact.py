@@ -17,6 +17,11 @@ _SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "apikey"
 # The fields of a reference (`secretRef:`, `secretStoreRef:`, `passwordSecretKeyRef:` ... with a
 # mapping below): they name what is referred to, and are shown
 REFERENCE_FIELDS = ("name", "namespace", "kind", "key", "apiVersion", "optional")
+# Keys named like a secret whose mapping names a Secret instead of holding one, and the fields of
+# it that are shown: a volume's (or projected source's) `secret:`, and each entry of the list
+# under `secretGenerator:` (its `literals` and anything else stay hidden)
+NAMING_FIELDS = {"secret": ("secretName", "name", "optional", "defaultMode")}
+LIST_NAMING_FIELDS = {"secretGenerator": ("name", "namespace", "behavior", "type")}
 _KIND_SECRET = re.compile(r"""^kind:[ \t]*["']?Secret["']?[ \t]*(#.*)?$""")
 _SOPS_TOP = re.compile(r"^sops:[ \t]*(#.*)?$", re.M)
 
@@ -40,6 +45,21 @@ def _flow_reference(key: str, rest: str) -> bool:
     return all(field in REFERENCE_FIELDS for field in fields)
 
 
+def _naming(key: str, rest: str, inherited: bool) -> tuple[tuple[str, ...], bool]:
+    """The fields below `key` (nothing after it on its line) that name what it refers to, and
+    whether they are in list entries (`- name: x`): those of a reference (`secretKeyRef:`), or of
+    a key of NAMING_FIELDS / LIST_NAMING_FIELDS (not itself inside a secret's value)."""
+    if rest and not rest.startswith("#"):
+        return (), False
+    if key.lower().endswith("ref"):
+        return REFERENCE_FIELDS, False
+    if inherited:
+        return (), False
+    if key in LIST_NAMING_FIELDS:
+        return LIST_NAMING_FIELDS[key], True
+    return NAMING_FIELDS.get(key, ()), False
+
+
 def is_sops_text(path: str, text: str) -> bool:
     name = path.rsplit("/", 1)[-1]
     return ".sops." in name or _SOPS_TOP.search(text) is not None
@@ -50,7 +70,9 @@ def hidden_lines(path: str, lines: list[str]) -> set[int] | None:
     if is_sops_text(path, "\n".join(lines) if len(lines) < 100_000 else ""):
         return None
     hidden: set[int] = set()
-    stack: list[tuple[int, bool, bool]] = []  # (indent of a key, its value is secret, it is a reference)
+    # (indent of a key, its value is secret, (the fields below it that name what it refers to,
+    # whether those are in list entries))
+    stack: list[tuple[int, bool, tuple[tuple[str, ...], bool]]] = []
     secret_doc = _secret_docs(lines)
     doc = 0
     block_indent = -1  # lines of a block scalar (`|`, `>`) are more indented than this key
@@ -74,7 +96,7 @@ def hidden_lines(path: str, lines: list[str]) -> set[int] | None:
         while stack and stack[-1][0] >= indent:
             stack.pop()
         inherited = bool(stack) and stack[-1][1]
-        under_ref = bool(stack) and stack[-1][2]
+        naming, listed = stack[-1][2] if stack else ((), False)
         match = _KEY.match(stripped)
         if match is None:
             if inherited:
@@ -83,7 +105,7 @@ def hidden_lines(path: str, lines: list[str]) -> set[int] | None:
         dashes = match.group(1)
         key = match.group(2) or match.group(3) or (match.group(4) or "").strip()
         key_indent = indent + len(dashes)
-        if under_ref and key in REFERENCE_FIELDS and not dashes:
+        if key in naming and (not dashes or listed):
             sensitive = False  # the name of a Secret or store a reference points at, not a value
         else:
             sensitive = (
@@ -94,7 +116,7 @@ def hidden_lines(path: str, lines: list[str]) -> set[int] | None:
             hidden.add(index)
         if rest.startswith(("|", ">")):
             block_indent = key_indent
-        stack.append((key_indent, sensitive, sensitive and key.lower().endswith("ref") and not rest))
+        stack.append((key_indent, sensitive, _naming(key, rest, inherited) if sensitive else ((), False)))
     return hidden
 
 

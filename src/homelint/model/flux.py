@@ -203,7 +203,7 @@ class FluxModel:
         self._origins: dict[tuple[Origin, ...], tuple[Origin, ...]] = {}  # their origins, each kept once
         self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
         # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
-        self.external_secret_index: dict[tuple[str, str], list[K8sObject]] = {}
+        self.external_secret_index: dict[tuple[str, str], list[Applied]] = {}
         self.external_secret_index_size = -1
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
         # kustomization entries the repository holds but a build's artifact leaves out (ignore rules)

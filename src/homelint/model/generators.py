@@ -4,7 +4,8 @@ from, and kustomize's content-hash name suffix.
 Values follow kustomize (api/kv): a literal is `key=value` with one pair of surrounding quotes
 removed; a file is `[key=]path` (the key defaults to the file name) and holds the file's text, or
 binaryData when it is not UTF-8; an env file has one `KEY=value` per line (leading blanks and `#`
-comment lines skipped). A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
+comment lines skipped); in a SOPS-encrypted env file the `sops_*` lines are sops's metadata, not
+keys (Flux decrypts the file first, and decryption drops them). A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
 Secret's are not: kustomize base64-encodes them, so substitution never sees them, and homelint
 never holds a secret value.
 
@@ -82,6 +83,16 @@ def _sops(raw: bytes) -> bool:
     return b"ENC[" in raw and (b"sops" in raw)
 
 
+SOPS_DOTENV_PREFIX = "sops_"  # sops's dotenv store keeps its metadata as `sops_*` keys (stores/dotenv)
+_SOPS_DOTENV_MARKS = ("sops_mac=", "sops_version=")  # the metadata sops always writes
+
+
+def _sops_dotenv(lines: list[str]) -> bool:
+    """An env file sops encrypted: it holds the `sops_mac`/`sops_version` metadata lines, which
+    decryption removes with every other `sops_*` key (only the rest reaches the generator)."""
+    return any(line.lstrip().startswith(_SOPS_DOTENV_MARKS) for line in lines)
+
+
 def generate(kd: Any, read: Callable[[str], bytes | None]) -> list[Generated]:
     """The objects of a kustomization's generators (behavior create); `read` reads a repository file."""
     made: list[Generated] = []
@@ -148,12 +159,14 @@ def _one(
         if raw is None or _sops(raw):
             readable = False
         text = _decoded(raw or b"") or ""
-        for number, line in enumerate(text.removeprefix("\ufeff").splitlines()):
+        lines = text.removeprefix("\ufeff").splitlines()
+        metadata = SOPS_DOTENV_PREFIX if raw is not None and _sops(raw) and _sops_dotenv(lines) else None
+        for number, line in enumerate(lines):
             stripped = line.lstrip()
             if not stripped or stripped.startswith("#"):
                 continue
             key, eq, value = stripped.partition("=")
-            if eq and key:
+            if eq and key and not (metadata and key.startswith(metadata)):
                 put(key, value if readable else "", Origin(("data", key), path, 0, (number,), text=True))
     meta: dict[str, Any] = {"name": item["name"]}
     if isinstance(item.get("namespace"), str):

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject
+from homelint.core.substitution import resolve, scan_cached
 
 if TYPE_CHECKING:
-    from homelint.model.flux import FluxKS
+    from homelint.model.flux import Applied, FluxKS
     from homelint.model.repo import Repo
 
 
@@ -24,7 +25,7 @@ class Source:
     index: int
     objects: list[K8sObject] = field(default_factory=list)
     producers: list[K8sObject] = field(default_factory=list)  # ExternalSecrets that make this Secret
-    unknowable: list[K8sObject] = field(default_factory=list)  # producers whose keys come from the store
+    unknowable: list[Applied] = field(default_factory=list)  # producers whose keys come from the store
 
     @property
     def found(self) -> bool:
@@ -153,7 +154,8 @@ def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Va
     them: without a template, the provider's data (data[].secretKey; dataFrom's keys come from the
     store); with one, the template's data and templateFrom (whose keys come from other objects),
     over the provider's data when mergePolicy is Merge or the template has neither."""
-    for obj in _external_secrets(repo).get((namespace, source.name), []):
+    for applied in _external_secrets(repo).get((namespace, source.name), []):
+        obj = applied.obj
         source.producers.append(obj)
         spec = obj.spec
         keys = [d.get("secretKey") for d in spec.get("data") or [] if isinstance(d, dict)]
@@ -168,14 +170,14 @@ def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Va
                 unknowable = False
             keys, unknowable = made, unknowable or bool(more)
         if unknowable:
-            source.unknowable.append(obj)
+            source.unknowable.append(applied)
         for key in keys:
             if isinstance(key, str) and key not in result.values:
                 result.values[key] = UNKNOWN_VALUE
-                result.origin[key] = f"Secret {source.name} (from ExternalSecret {obj.name})"
+                result.origin[key] = f"Secret {source.name} (from ExternalSecret {applied.name})"
 
 
-def _external_secrets(repo: Repo) -> dict[tuple[str, str], list[K8sObject]]:
+def _external_secrets(repo: Repo) -> dict[tuple[str, str], list[Applied]]:
     """(namespace, target Secret) -> the ExternalSecrets applied there that write into it, indexed
     once per model (one pass instead of one per substituteFrom source)."""
     flux = repo.flux
@@ -187,24 +189,41 @@ def _external_secrets(repo: Repo) -> dict[tuple[str, str], list[K8sObject]]:
         index.clear()
         start = 0
     for applied in flux.applied[start:]:  # applied only grows while the model is built: index the new part
-        obj = applied.obj
-        target = _external_secret_target(obj) if obj.kind == "ExternalSecret" else None
+        target = _external_secret_target(applied) if applied.obj.kind == "ExternalSecret" else None
         if target is not None:
             bucket = index.setdefault((applied.ns, target), [])
-            if obj not in bucket:
-                bucket.append(obj)
+            if all(a.obj is not applied.obj or a.name != applied.name for a in bucket):
+                bucket.append(applied)
     flux.external_secret_index_size = len(flux.applied)
     return index
 
 
-def _external_secret_target(obj: K8sObject) -> str | None:
-    """The Secret an ExternalSecret writes its keys into: made (Owner, Orphan) or merged into (Merge)."""
-    target = obj.spec.get("target")
+def _external_secret_target(applied: Applied) -> str | None:
+    """The Secret an ExternalSecret writes its keys into: made (Owner, Orphan) or merged into
+    (Merge); target.name, else its own name, as the applying Kustomization substitutes them."""
+    target = applied.obj.spec.get("target")
     target = target if isinstance(target, dict) else {}
     if target.get("creationPolicy") == "None" or isinstance(target.get("manifest"), dict):
         return None
     name = target.get("name")
-    return name if isinstance(name, str) and name else obj.name
+    if not isinstance(name, str) or not name:
+        return applied.name
+    if "${" in name and applied.ks is not None and applied.ks.post_build is not None:
+        return resolve(name, _inline_variables(applied.ks, name)) or name
+    return name
+
+
+def _inline_variables(ks: FluxKS, text: str) -> dict[str, str]:
+    """The values postBuild.substitute gives the variables of `text` (they win over substituteFrom);
+    a variable it does not give is unknown when the Kustomization also reads substituteFrom (read
+    here, those would ask for this index again)."""
+    pb = ks.post_build or {}
+    inline = pb.get("substitute")
+    values = {str(k): _text(v) for k, v in inline.items()} if isinstance(inline, dict) else {}
+    if pb.get("substituteFrom"):
+        for expr in scan_cached(text):
+            values.setdefault(expr.name, UNKNOWN_VALUE)
+    return values
 
 
 def _text(value: Any) -> str:

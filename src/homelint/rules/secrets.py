@@ -243,9 +243,13 @@ def _documentation_host(host: str) -> bool:
 
 
 def plaintext_keys(obj: Any) -> list[tuple[str, str]]:
-    """(data|stringData, key) of a v1 Secret's values that are plaintext secrets; [] when the
-    document is SOPS-encrypted or not a Secret."""
+    """(data|stringData, key) of a v1 Secret's values that are plaintext secrets; [] when not a
+    Secret. In a SOPS-encrypted document only the values its own sops metadata encrypts (see
+    own_rule) that are not ENC[...]: the values it leaves in clear are the author's choice."""
     if obj.kind != "Secret" or obj.api_version != "v1":
+        return []
+    own = own_rule(obj) if obj.is_sops else None
+    if obj.is_sops and (own is None or own.selector in UNJUDGED):
         return []
     keys: list[tuple[str, str]] = []
     for section in ("data", "stringData"):
@@ -254,7 +258,8 @@ def plaintext_keys(obj: Any) -> list[tuple[str, str]]:
             keys.extend(
                 (section, str(k))
                 for k, v in values.items()
-                if not (obj.is_sops and _encrypted(v)) and not _not_plaintext(v, encoded=section == "data")
+                if not (own is not None and (_encrypted(v) or not own.encrypts((section, str(k)))))
+                and not _not_plaintext(v, encoded=section == "data")
             )
     return keys
 
@@ -262,6 +267,14 @@ def plaintext_keys(obj: Any) -> list[tuple[str, str]]:
 def _encrypted(value: Any) -> bool:
     """A value sops encrypted. A `sops:` block of its own does not make the values beside it so."""
     return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
+
+
+def own_rule(obj: Any) -> SopsRule | None:
+    """Which values of a SOPS-encrypted document sops encrypted, from its own `sops:` metadata (as
+    sops's Tree.Decrypt decides: the same selectors as a creation rule; none means
+    `unencrypted_suffix: _unencrypted`); None when the block is not a mapping."""
+    block = obj.data.get("sops")
+    return _selector_rule(block, obj.path, -1, None) if isinstance(block, dict) else None
 
 
 def _chart_of(ctx: Context, path: str) -> str | None:
@@ -284,21 +297,30 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
             continue
         names = ", ".join(k for _, k in keys[:6]) + (" ..." if len(keys) > 6 else "")
         section, first = keys[0]
-        rule = sops.rule_for(obj.path)
+        own = own_rule(obj) if obj.is_sops else None
+        rule = sops.rule_for(obj.path) if own is None else None
         covered = rule is not None and rule.encrypts((section, first))
         chart = _chart_of(ctx, obj.path)
         unapplied = flux and not obj.applied_by and chart is None
+        where = (
+            f"in a SOPS-encrypted file whose own sops metadata ({own.describe}) encrypts them: sops cannot decrypt "
+            "the file ('Could not decrypt value': were they added in clear after encryption?)"
+            if own is not None
+            else "in a file that is not SOPS-encrypted"
+        )
         finding = ctx.at(
             "HL402",
             obj,
             (section, first),
-            f"Secret {obj.name} holds plaintext values (keys: {names}) in a file that is not SOPS-encrypted; "
+            f"Secret {obj.name} holds plaintext values (keys: {names}) {where}; "
             "whoever can read the repository or a clone of it can read them, and git history keeps them"
             + (f"; creation rule {rule.index + 1} of {rule.config} covers the file" if covered and rule else "")
             + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied else "")
             + (f"; it is part of the Helm chart in {chart}/, which deploys it" if chart is not None else ""),
             key_node=True,
-            fix=f"run 'sops encrypt --in-place {obj.path}' (and rotate the values)"
+            fix=f"rotate the values and put them back with 'sops edit {obj.path}', which encrypts them"
+            if own is not None
+            else f"run 'sops encrypt --in-place {obj.path}' (and rotate the values)"
             if covered
             else "encrypt the file with sops (and rotate the values), or move them to your secret store and use an ExternalSecret",
             key=f"HL402/{obj.name}/{names}",
@@ -407,6 +429,9 @@ SELECTORS = (
     "unencrypted_comment_regex",
 )
 SECRET_PAYLOAD = frozenset({"data", "stringData"})  # a Kubernetes Secret's values
+# which values a file's own metadata encrypts cannot be told: chosen by comments (which the parsed
+# data does not keep), or sops refuses the metadata (two selectors, a regexp that does not compile)
+UNJUDGED = frozenset({"encrypted_comment_regex", "unencrypted_comment_regex", "invalid"})
 
 
 @dataclass(frozen=True)
@@ -422,6 +447,13 @@ class SopsRule:
     def label(self) -> str:
         regex = f" (path_regex '{self.path_regex.pattern}')" if self.path_regex is not None else ""
         return f"creation rule {self.index + 1} of {self.config}{regex}"
+
+    @property
+    def describe(self) -> str:
+        """`encrypted_regex '^(password)$'`: the selector and its value."""
+        if self.key_regex is not None:
+            return f"{self.selector} '{self.key_regex.pattern}'"
+        return f"{self.selector or 'unencrypted_suffix'} '{self.suffix}'"
 
     @property
     def names_keys(self) -> bool:
@@ -528,17 +560,22 @@ def _creation_rules(repo: Any, path: str) -> list[SopsRule] | None:
             compiled = go_regex(regex)
             if compiled is None:
                 return rules  # sops: "can not compile regexp", for this and every later file
-        chosen = [name for name in SELECTORS if isinstance(raw.get(name), str) and raw.get(name)]
-        if len(chosen) > 1:
-            rules.append(SopsRule(path, index, compiled, "invalid"))
-        elif not chosen:
-            rules.append(SopsRule(path, index, compiled, ""))
-        elif chosen[0].endswith("_suffix"):
-            rules.append(SopsRule(path, index, compiled, chosen[0], suffix=raw[chosen[0]]))
-        else:
-            key_regex = go_regex(raw[chosen[0]])
-            rules.append(SopsRule(path, index, compiled, chosen[0] if key_regex is not None else "invalid", key_regex))
+        rules.append(_selector_rule(raw, path, index, compiled))
     return rules
+
+
+def _selector_rule(raw: dict[Any, Any], path: str, index: int, compiled: Any) -> SopsRule:
+    """The rule of a creation rule's (or a file's sops metadata's) selectors: "invalid" when it
+    names more than one (sops refuses both) or a regexp that does not compile."""
+    chosen = [name for name in SELECTORS if isinstance(raw.get(name), str) and raw.get(name)]
+    if len(chosen) > 1:
+        return SopsRule(path, index, compiled, "invalid")
+    if not chosen:
+        return SopsRule(path, index, compiled, "")
+    if chosen[0].endswith("_suffix"):
+        return SopsRule(path, index, compiled, chosen[0], suffix=raw[chosen[0]])
+    key_regex = go_regex(raw[chosen[0]])
+    return SopsRule(path, index, compiled, chosen[0] if key_regex is not None else "invalid", key_regex)
 
 
 def _leaves(

@@ -1,0 +1,45 @@
+"""Secrets that ExternalSecrets make, read as Flux substituteFrom sources (model/variables.py)."""
+
+from __future__ import annotations
+
+KS = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\n"
+    "spec:\n  interval: 1h\n  path: ./{name}\n  prune: true\n  targetNamespace: flux-system\n"
+    "  sourceRef: {{kind: GitRepository, name: flux-system}}\n{extra}"
+)
+
+
+def test_a_secret_an_external_secret_in_a_component_makes_is_named_as_made_by_it(repo, check_json):
+    """An ExternalSecret of a shared component names its target `${APP}-vars`, which the applying
+    Kustomization's postBuild.substitute resolves: the Secret another Kustomization substitutes from
+    is in the repository, made by that ExternalSecret, and only its keys (dataFrom: from the
+    store) are unknown. The info says so instead of 'not in the repository'."""
+    root = repo(
+        {
+            "flux/ks.yaml": KS.format(
+                name="app-a",
+                extra="  components: [../components/vars]\n  postBuild:\n    substitute: {APP: app-a}\n",
+            )
+            + "---\n"
+            + KS.format(
+                name="consumer-a",
+                extra="  dependsOn: [{name: app-a}]\n  postBuild:\n    substituteFrom:\n"
+                "      - {kind: Secret, name: app-a-vars}\n",
+            ),
+            "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\ndata: {A: a}\n",
+            "components/vars/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+            "resources: [./externalsecret.yaml]\n",
+            "components/vars/externalsecret.yaml": "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\n"
+            "metadata: {name: '${APP}-vars'}\nspec:\n  secretStoreRef: {kind: ClusterSecretStore, name: store-a}\n"
+            "  target: {name: '${APP}-vars'}\n  dataFrom:\n    - extract: {key: '${APP}'}\n",
+            "consumer-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b}\ndata: {URL: 'https://${REMOTE_A}/x'}\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL201")
+    assert [(f["severity"], f["message"].split("; ", 1)[1]) for f in findings] == [
+        (
+            "info",
+            "Secret app-a-vars gets its keys from the secret store (ExternalSecret app-a-vars: dataFrom/templateFrom), "
+            "so they may be defined there",
+        )
+    ]

@@ -1,0 +1,85 @@
+"""What a SOPS-encrypted file holds, as sops and Flux read it: its metadata is not data, and the
+values its own sops rules leave in clear are the author's choice."""
+
+from __future__ import annotations
+
+import pytest
+
+FLUX_KS = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\n"
+    "spec:\n  interval: 1h\n  path: ./{path}\n  prune: true\n  decryption: {{provider: sops}}\n"
+    "  sourceRef: {{kind: GitRepository, name: flux-system}}\n{extra}"
+)
+ENC = "ENC[AES256_GCM,data:AA==,iv:BB==,tag:CC==,type:str]"
+
+
+def test_the_sops_metadata_lines_of_an_encrypted_env_file_are_not_variables(repo, check_json):
+    """sops's dotenv format stores its metadata as `sops_*` keys, which decryption removes: a
+    secretGenerator fed by the file makes a Secret without them, so no `sops_*` key is reported
+    as an unused variable, while a real key nothing uses still is."""
+    root = repo(
+        {
+            "flux/ks.yaml": FLUX_KS.format(name="vars", path="vars", extra="")
+            + "---\n"
+            + FLUX_KS.format(
+                name="apps",
+                path="apps",
+                extra="  dependsOn: [{name: vars}]\n  postBuild:\n    substituteFrom:\n      - {kind: Secret, name: vars-a}\n",
+            ),
+            "vars/kustomization.yaml": "namespace: flux-system\nsecretGenerator:\n  - name: vars-a\n    envs: [./vars-a.sops.env]\n"
+            "generatorOptions: {disableNameSuffixHash: true}\n",
+            "vars/vars-a.sops.env": f"USED_A={ENC}\nUNUSED_A={ENC}\n"
+            "sops_age__list_0__map_recipient=age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq\n"
+            f"sops_lastmodified=2026-01-01T00:00:00Z\nsops_mac={ENC}\nsops_unencrypted_suffix=_unencrypted\nsops_version=3.9.0\n",
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\ndata: {A: '${USED_A}'}\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL203,HL206")
+    assert [(f["rule"], f["message"]) for f in findings] == [
+        ("HL203", "Secret vars-a defines UNUSED_A, but no manifest uses ${UNUSED_A}")
+    ]
+
+
+def _sops_secret(values: dict[str, str], metadata: str) -> str:
+    """A Secret as sops writes it: its values, then the `sops:` block with `metadata` lines."""
+    data = "".join(f"  {key}: {value}\n" for key, value in values.items())
+    return (
+        f"apiVersion: v1\nkind: Secret\nmetadata: {{name: secret-a, namespace: default}}\nstringData:\n{data}"
+        "sops:\n  age:\n    - recipient: age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq\n"
+        "      enc: |\n        -----BEGIN AGE ENCRYPTED FILE-----\n        YWdl\n        -----END AGE ENCRYPTED FILE-----\n"
+        f"  lastmodified: '2026-01-01T00:00:00Z'\n  mac: {ENC}\n{metadata}  version: 3.9.0\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("clear_key", "metadata"),
+    [
+        ("username", "  encrypted_regex: ^(password)$\n"),
+        ("username", "  encrypted_regex: ^(password)$\n  mac_only_encrypted: true\n"),
+        ("username", "  unencrypted_regex: ^user\n"),
+        ("username", "  encrypted_suffix: word\n"),
+        ("username_clear", "  unencrypted_suffix: _clear\n"),
+        ("username_unencrypted", ""),  # no selector: sops's default unencrypted_suffix _unencrypted
+    ],
+)
+def test_a_value_the_files_own_sops_metadata_leaves_in_clear_is_not_reported(repo, check_json, clear_key, metadata):
+    """sops encrypts and decrypts the values its metadata selects and leaves the others as they
+    are (sops.go shouldBeEncrypted; mac_only_encrypted only narrows the MAC): a value kept in
+    clear that way is the author's choice, and the file is SOPS-encrypted."""
+    root = repo({"secret.sops.yaml": _sops_secret({clear_key: "admin-a", "password": ENC}, metadata)})
+    _, findings = check_json(root, "--select", "HL402")
+    assert findings == []
+
+
+def test_a_plaintext_value_where_the_files_own_sops_metadata_encrypts_is_reported_as_such(repo, check_json):
+    """A value in clear below a key the metadata encrypts (added after encryption): sops fails
+    to decrypt it ('Could not decrypt value') and it is public. The finding says the file is
+    SOPS-encrypted and which selector encrypts the key; an ENC[...] value is never named."""
+    values = {"username": "admin-a", "password": "plaintext-a", "token": ENC}
+    root = repo({"secret.sops.yaml": _sops_secret(values, "  encrypted_regex: ^(password|token)$\n")})
+    _, findings = check_json(root, "--select", "HL402")
+    assert [(f["line"], f["severity"]) for f in findings] == [(6, "error")]
+    message = findings[0]["message"]
+    assert "(keys: password)" in message and "not SOPS-encrypted" not in message
+    assert "own sops metadata (encrypted_regex '^(password|token)$') encrypts them" in message
+    assert "plaintext-a" not in message and "sops edit secret.sops.yaml" in findings[0]["fix"]
