@@ -53,9 +53,10 @@ def test_a_configurations_file_not_understood_here_says_nothing(check_json, repo
     assert hl405(check_json, repo(files, base="rules/HL405/good")) == []
 
 
-def test_a_missing_configurations_file_says_nothing(check_json, repo):
+@pytest.mark.parametrize("entry", ["configurations:\n  - ./absent.yaml\n", "crds:\n  - ./crd-schema.json\n"])
+def test_a_missing_configurations_file_or_crd_schemas_say_nothing(check_json, repo, entry):
     files = overlay(VALUES_FROM)
-    files[f"{APP}/kustomization.yaml"] += "configurations:\n  - ./absent.yaml\n"
+    files[f"{APP}/kustomization.yaml"] += entry
     assert hl405(check_json, repo(files, base="rules/HL405/good")) == []
 
 

@@ -13,6 +13,9 @@ optional, `\\/` a slash inside a key). Anything else (a HelmRelease's spec.value
 Kustomization's postBuild.substituteFrom, chart values, a custom resource's field) keeps `<name>`,
 which the cluster does not have.
 
+A kustomization's `crds:` may add reference fields of its own (x-kubernetes-object-ref-kind and
+-name in the CRD schemas): a build with one is taken as rewriting every field.
+
 An overlay's generator with behavior merge or replace and disableNameSuffixHash (its own, or its
 kustomization's generatorOptions) takes the hash off the base's object.
 """
@@ -197,6 +200,8 @@ def _build_names(repo: Repo, ks: FluxKS) -> BuildNames:
         if kd is None:
             continue
         unhashed |= _unhashed_by(kd)
+        if kd.data.get("crds"):
+            specs = None  # CRD schemas may name reference fields (x-kubernetes-object-ref-*): not read here
         configured = kd.data.get("configurations")
         if configured is None or specs is None:
             continue
