@@ -46,14 +46,6 @@ class FieldSpec:
     group: str = ""
     version: str = ""
 
-    def selects(self, obj: K8sObject, path: tuple[str, ...]) -> bool:
-        return (
-            self.path == path
-            and self.kind in ("", obj.kind)
-            and self.group in ("", obj.group)
-            and self.version in ("", obj.version)
-        )
-
 
 def split_path(path: str) -> tuple[str, ...]:
     """A fieldSpec path's segments: split at `/` but not at `\\/`, a trailing `[]` dropped."""
@@ -138,7 +130,7 @@ class BuildNames:
     kind (None: a configurations file of the build cannot be read here, so any field may be
     rewritten) and the (kind, name) of generated objects an overlay's merge/replace un-hashes."""
 
-    specs: dict[str, tuple[FieldSpec, ...]] | None
+    specs: dict[str, Selectors] | None
     unhashed: frozenset[tuple[str, str]]
 
     def rewrites(self, kind: str, referrer: K8sObject, field: tuple[Any, ...]) -> bool:
@@ -147,7 +139,25 @@ class BuildNames:
         if self.specs is None:
             return True
         path = tuple(str(p) for p in field if not isinstance(p, int))
-        return any(spec.selects(referrer, path) for spec in self.specs.get(kind, ()))
+        selectors = self.specs.get(kind, {})
+        return any(
+            (group, version) in selectors.get((path, referrer_kind), ())
+            for referrer_kind in ("", referrer.kind)
+            for group in ("", referrer.group)
+            for version in ("", referrer.version)
+        )
+
+
+# (path, referrer kind or "") -> the (group, version) pairs ("" for any) that select the referrer:
+# a lookup per reference, however many fieldSpecs the configurations list
+Selectors = dict[tuple[tuple[str, ...], str], set[tuple[str, str]]]
+
+
+def _index(specs: list[FieldSpec]) -> Selectors:
+    out: Selectors = {}
+    for spec in specs:
+        out.setdefault((spec.path, spec.kind), set()).add((spec.group, spec.version))
+    return out
 
 
 @dataclass(frozen=True)
@@ -215,7 +225,7 @@ def _build_names(repo: Repo, ks: FluxKS) -> BuildNames:
                 break
             for kind, fields in found.items():
                 specs[kind].extend(fields)
-    return BuildNames(None if specs is None else {k: tuple(v) for k, v in specs.items()}, frozenset(unhashed))
+    return BuildNames(None if specs is None else {k: _index(v) for k, v in specs.items()}, frozenset(unhashed))
 
 
 def _unhashed_by(kd: KustomizeDir) -> set[tuple[str, str]]:
