@@ -49,11 +49,13 @@ def test_a_name_only_hashed_generators_make_is_not_covered_but_kept_apart():
     graph = MultiDiGraph()
     hashed, plain, other = generated("values", True), generated("plain", False), generated("values", False)
     graph.add_shared_edge("gen", RefNode("configmap", "a", "values"), ProductEdge("produces-configmap", (), hashed, None))
+    graph.add_shared_edge("gen", RefNode("configmap", "a", "values-abc"), ProductEdge("produces-configmap", (), hashed, None))
     graph.add_shared_edge("gen", RefNode("configmap", "a", "plain"), ProductEdge("produces-configmap", (), plain, None))
     graph.add_shared_edge("gen", RefNode("configmap", "b", "values"), ProductEdge("produces-configmap", (), hashed, None))
     graph.add_shared_edge("cm", RefNode("configmap", "b", "values"), ProductEdge("produces-configmap", (), other, None))
     produced = ResourceGraph(graph).produced("configmap")
     assert not produced.covers("a", "values") and produced.hashed == {("a", "values"): [hashed]}
+    assert produced.covers("a", "values-abc")  # the hashed name itself is what the cluster has
     assert produced.covers("a", "plain") and produced.covers("b", "values")  # a plain producer of the name is enough
 
 

@@ -37,6 +37,13 @@ def test_helmrelease_values_from_a_hashed_generator_is_reported(check_json, repo
     assert hl405(check_json, root) == [f"{APP}/helmrelease.yaml:14"]
 
 
+def test_a_reference_to_the_hashed_name_itself_finds_the_generated_object(check_json, repo):
+    files = overlay(VALUES_FROM)
+    release = files[f"{APP}/helmrelease.yaml"]
+    files[f"{APP}/helmrelease.yaml"] = release.replace("name: echo-values  # expect: HL405", "name: echo-values-dt79f5gthg")
+    assert hl405(check_json, repo(files, base="rules/HL405/good")) == []
+
+
 @pytest.mark.parametrize(
     "configuration",
     [

@@ -277,7 +277,7 @@ class Produced:
         for node in graph.nodes:
             if type(node) is RefNode and node.kind == kind:
                 producers = in_edges_of(graph, node, edge_type)
-                if producers and all(_hashed_generated(e.get("applied")) for e in producers):
+                if producers and all(_hashed_generated(e.get("applied"), node.name) for e in producers):
                     self.hashed[(node.namespace, node.name)] = [e["applied"] for e in producers]
                 elif producers:
                     self.names.setdefault(node.namespace, set()).add(node.name)
@@ -292,9 +292,9 @@ class Produced:
         return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
 
 
-def _hashed_generated(applied: Applied | None) -> bool:
-    """A ConfigMap/Secret a kustomize generator makes under its name with a hash appended."""
-    return applied is not None and applied.hashed and applied.obj.kind in ("ConfigMap", "Secret")
+def _hashed_generated(applied: Applied | None, name: str) -> bool:
+    """`name` is the generator's name of a ConfigMap/Secret that kustomize names with a hash appended."""
+    return applied is not None and applied.hashed and applied.obj.kind in ("ConfigMap", "Secret") and name == applied.obj.name
 
 
 def obj_node(applied: Applied) -> ObjNode:
@@ -432,9 +432,9 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
     """produces-<kind> edges from what `obj` makes by the producer table; `field_of` overrides the
     field of each (what a ResourceSet creates is located at its spec)."""
     memo = graph.graph.setdefault("made", {})
-    # a patch that renamed it: what it makes is named after its new name (and its old one, which
-    # kustomize rewrites in the references of its build)
-    renamed = applied.renamed if field_of is None and applied.obj is obj and obj.anchor is None else None
+    # a patch that renamed it, or a generator's name hash: what it makes is named after its new name
+    # (and its old one, which kustomize rewrites in some references of its build: Produced.hashed)
+    renamed = applied.renamed if field_of is None and applied.obj is obj and (obj.anchor is None or applied.hashed) else None
     for name in (obj.name, renamed) if renamed and renamed != obj.name and "$" not in renamed else (obj.name,):
         key = (id(obj), ns, name)
         if key not in memo:
