@@ -122,12 +122,16 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             yield finding
 
 
+_NAME_HASH = re.compile(r"-[245-9b-dfghkmt]{10}$")  # generators.name_suffix's alphabet
+
+
 def _hashed_message(edge: Edge, word: str, name: str, ns: str, why: Unrewritten) -> tuple[str, str]:
     """(message, fix) of a reference to a generated object's name that kustomize leaves as it is."""
     obj, ref = edge["applied"].obj, edge["ref"]
     field = "/".join(str(p) for p in edge["field"] if not isinstance(p, int))
     made = why.generated
-    hashed = made.renamed if made.renamed and made.renamed != made.obj.name else f"{made.obj.name}-<hash>"
+    known = made.renamed is not None and _NAME_HASH.search(made.renamed) is not None
+    hashed = made.renamed if known else f"{made.renamed or made.obj.name}-<hash>"  # from a file only Flux decrypts
     substitutes = "substitute-from" in ref.flags
     using = f"{obj.kind} {obj.name} {'substitutes variables from' if substitutes else 'uses'} {word} '{name}' in namespace {ns}"
     fails = (
