@@ -4,6 +4,7 @@ never meet, whatever their fields, and the graph answers the rules' questions by
 from __future__ import annotations
 
 from homelint.model.graph import DirNode, FileNode, PatternNode, RefNode, ResourceGraph
+from homelint.model.multigraph import MultiDiGraph
 
 
 def test_nodes_of_different_kinds_with_the_same_fields_are_different_nodes():
@@ -34,6 +35,28 @@ def test_produced_covers_names_and_patterns_of_its_own_kind_only():
     produced = ResourceGraph(graph).produced("secret")
     assert produced.covers("a", "made") and produced.covers("a", "db-1")
     assert not produced.covers("a", "other") and not produced.covers("a", "used") and not produced.covers("b", "made")
+
+
+def test_a_name_only_hashed_generators_make_is_not_covered_but_kept_apart():
+    from homelint.core.model import K8sObject
+    from homelint.model.flux import Applied
+    from homelint.model.graph import ProductEdge
+
+    def generated(name: str, hashed: bool) -> Applied:
+        obj = K8sObject("k/kustomization.yaml", 0, {}, "v1", "ConfigMap", name, None, anchor=("configMapGenerator", 0, "name"))
+        return Applied(obj, "a", None, f"{name}-abc" if hashed else None, hashed)
+
+    graph = MultiDiGraph()
+    hashed, plain, other = generated("values", True), generated("plain", False), generated("values", False)
+    graph.add_shared_edge("gen", RefNode("configmap", "a", "values"), ProductEdge("produces-configmap", (), hashed, None))
+    graph.add_shared_edge("gen", RefNode("configmap", "a", "values-abc"), ProductEdge("produces-configmap", (), hashed, None))
+    graph.add_shared_edge("gen", RefNode("configmap", "a", "plain"), ProductEdge("produces-configmap", (), plain, None))
+    graph.add_shared_edge("gen", RefNode("configmap", "b", "values"), ProductEdge("produces-configmap", (), hashed, None))
+    graph.add_shared_edge("cm", RefNode("configmap", "b", "values"), ProductEdge("produces-configmap", (), other, None))
+    produced = ResourceGraph(graph).produced("configmap")
+    assert not produced.covers("a", "values") and produced.hashed == {("a", "values"): [hashed]}
+    assert produced.covers("a", "values-abc")  # the hashed name itself is what the cluster has
+    assert produced.covers("a", "plain") and produced.covers("b", "values")  # a plain producer of the name is enough
 
 
 def test_a_kustomization_two_clusters_apply_keeps_both_instances_on_its_node(repo):

@@ -41,6 +41,7 @@ class Applied:
     namespace: str | None
     ks: FluxKS | None
     renamed: str | None = None  # the name after kustomize (a Namespace takes `namespace:`)
+    hashed: bool = False  # a generated object whose name kustomize suffixes with a hash (known or not)
 
     @property
     def kind(self) -> str:
@@ -57,8 +58,9 @@ class Applied:
     @property
     def names(self) -> tuple[str, ...]:
         """The names it is found by: a generated object also by its generator's name, which
-        kustomize rewrites to the hashed name in the references of its build (references from
-        outside the build are not told apart: a known limit)."""
+        kustomize rewrites to the hashed name in the references of its build. Lookups by name
+        (substituteFrom variables, valuesFrom values) do not tell a reference kustomize rewrites
+        from one it does not: HL401/HL405 report those (model/namerefs.py), once."""
         if self.obj.anchor is not None and self.renamed is not None and self.renamed != self.obj.name:
             return (self.renamed, self.obj.name)
         return (self.name,)
@@ -202,6 +204,7 @@ class FluxModel:
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
         self._origins: dict[tuple[Origin, ...], tuple[Origin, ...]] = {}  # their origins, each kept once
         self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
+        self._hashed: set[int] = set()  # generated objects (by id) whose names get a hash, known or not
         # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
         self.external_secret_index: dict[tuple[str, str], list[Applied]] = {}
         self.external_secret_index_size = -1
@@ -399,6 +402,8 @@ class FluxModel:
         for item in made:
             if item.suffix is not None:
                 self._suffixes[id(item.obj)] = item.suffix
+            if item.hashed:
+                self._hashed.add(id(item.obj))
         self._generated_memo[kd.file] = [item.obj for item in made]
         return self._generated_memo[kd.file]
 
@@ -885,7 +890,7 @@ class FluxModel:
                 renamed = resolve(name, parent_vars(self.repo, ks)) or (renamed if suffix is not None else None)
             if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
                 effective = resolve(effective, parent_vars(self.repo, ks)) or effective
-            applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None)
+            applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None, id(source_obj) in self._hashed)
             ks.applied.append(applied)
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:

@@ -35,10 +35,12 @@ _ENCODE = str.maketrans({"0": "g", "1": "h", "3": "k", "a": "m", "e": "t"})
 @dataclass(slots=True)
 class Generated:
     """One generated object and its hash suffix (None: hashing disabled, or a source that cannot
-    be read here, such as a SOPS-encrypted file Flux decrypts first)."""
+    be read here, such as a SOPS-encrypted file Flux decrypts first); `hashed`: kustomize appends
+    a hash to its name (known or not)."""
 
     obj: K8sObject
     suffix: str | None
+    hashed: bool = False
 
 
 def go_json(value: Any) -> str:
@@ -187,7 +189,7 @@ def _one(
     obj = K8sObject(kd.file, kd.doc, doc, "v1", kind, item["name"], meta.get("namespace"), origins=tuple(origins))
     obj.anchor = (field_name, index, "name")
     disabled = options.get("disableNameSuffixHash") is True or own_options.get("disableNameSuffixHash") is True
-    return Generated(obj, None if disabled or not readable else hash_suffix(doc, encoded))
+    return Generated(obj, None if disabled or not readable else hash_suffix(doc, encoded), not disabled)
 
 
 def hash_suffix(doc: dict[str, Any], secret_data: dict[str, str] | None = None) -> str:

@@ -262,18 +262,25 @@ class ResourceGraph:
 
 class Produced:
     """What the repository produces of one kind ("claim", "secret" or "configmap"), per namespace,
-    and what Kubernetes makes in every namespace (producers.yaml `cluster`)."""
+    and what Kubernetes makes in every namespace (producers.yaml `cluster`). A name only kustomize
+    generators make with a name hash is in `hashed` (namespace, generator name -> those objects),
+    not in `names`: only the references kustomize rewrites find it (model/namerefs.py)."""
 
     def __init__(self, graph: MultiDiGraph, kind: RefKind) -> None:
         self.names: dict[str, set[str]] = {}
         self.patterns: dict[str, list[re.Pattern[str]]] = {}
+        self.hashed: dict[tuple[str, str], list[Applied]] = {}
         made = [name for object_kind, node_kind in NODE_KIND.items() if node_kind == kind for name in cluster_made(object_kind)]
         if made:
             self.names[ANY_NAMESPACE] = set(made)
         edge_type = f"produces-{kind}"
         for node in graph.nodes:
-            if type(node) is RefNode and node.kind == kind and in_edges_of(graph, node, edge_type):
-                self.names.setdefault(node.namespace, set()).add(node.name)
+            if type(node) is RefNode and node.kind == kind:
+                producers = in_edges_of(graph, node, edge_type)
+                if producers and all(_hashed_generated(e.get("applied"), node.name) for e in producers):
+                    self.hashed[(node.namespace, node.name)] = [e["applied"] for e in producers]
+                elif producers:
+                    self.names.setdefault(node.namespace, set()).add(node.name)
             elif type(node) is PatternNode and node.kind == kind:
                 self.patterns.setdefault(node.namespace, []).append(re.compile(node.pattern))
 
@@ -283,6 +290,11 @@ class Produced:
         if name in self.names.get(namespace, set()) or name in self.names.get(ANY_NAMESPACE, set()):
             return True
         return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
+
+
+def _hashed_generated(applied: Applied | None, name: str) -> bool:
+    """`name` is the generator's name of a ConfigMap/Secret that kustomize names with a hash appended."""
+    return applied is not None and applied.hashed and applied.obj.kind in ("ConfigMap", "Secret") and name == applied.obj.name
 
 
 def obj_node(applied: Applied) -> ObjNode:
@@ -420,9 +432,9 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
     """produces-<kind> edges from what `obj` makes by the producer table; `field_of` overrides the
     field of each (what a ResourceSet creates is located at its spec)."""
     memo = graph.graph.setdefault("made", {})
-    # a patch that renamed it: what it makes is named after its new name (and its old one, which
-    # kustomize rewrites in the references of its build)
-    renamed = applied.renamed if field_of is None and applied.obj is obj and obj.anchor is None else None
+    # a patch that renamed it, or a generator's name hash: what it makes is named after its new name
+    # (and its old one, which kustomize rewrites in some references of its build: Produced.hashed)
+    renamed = applied.renamed if field_of is None and applied.obj is obj and (obj.anchor is None or applied.hashed) else None
     for name in (obj.name, renamed) if renamed and renamed != obj.name and "$" not in renamed else (obj.name,):
         key = (id(obj), ns, name)
         if key not in memo:

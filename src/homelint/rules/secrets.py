@@ -17,6 +17,7 @@ from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
 from homelint.core.regex import linear
 from homelint.model.flux import remote_cluster
 from homelint.model.graph import Edge, release_name
+from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.refs import chart_name, is_app_template
 from homelint.rules.common import close_matches, has_flux, unproduced
 from homelint.rules.registry import check
@@ -47,7 +48,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
     releases = _chart_releases(ctx)
     for node, why in [*((m, None) for m in missing), *unseen]:
         ns, name = node.namespace, node.name
-        why = why or _made_by_chart(releases, ns, name, word)
+        generated = produced.hashed.get((ns, name))
+        why = why or (None if generated else _made_by_chart(releases, ns, name, word))
         by_object: dict[int, list[Edge]] = {}
         for edge in ctx.graph.users_of(node, f"uses-{kind}"):
             ref = edge["ref"]
@@ -56,6 +58,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue
             if _elsewhere(edge["applied"], edge["field"]):
                 continue  # resolved in another cluster (spec.kubeConfig): not modelled
+            if generated and hashed_reference(ctx.repo, edge, generated) is None:
+                continue  # kustomize rewrites it to the generated object's hashed name
             by_object.setdefault(id(obj), []).append(edge)
         for edges in by_object.values():  # one finding per object and name, at its first reference
             spans = sorted(
@@ -66,10 +70,13 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             edge = edges[spans[0][1]]
             count = len({s for s, _ in spans})
             obj, ref = edge["applied"].obj, edge["ref"]
-            close = close_matches(name, produced.names.get(ns, set()))
+            unrewritten = hashed_reference(ctx.repo, edge, generated) if generated else None
+            close = [] if unrewritten else close_matches(name, produced.names.get(ns, set()))
             hint = f"; {word}s made in that namespace with similar names: {', '.join(close)}" if close else ""
             many = f" ({count} references)" if count > 1 else ""
-            if "substitute-from" in ref.flags:
+            if unrewritten is not None:
+                what, fix = _hashed_message(edge, word, name, ns, unrewritten)
+            elif "substitute-from" in ref.flags:
                 what = (
                     f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}, which nothing in "
                     f"the repository produces: kustomize-controller fails the whole Kustomization ({word} not found) "
@@ -113,6 +120,37 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 finding.severity = "warning"  # applied and served, with the wrong certificate
             yield finding
+
+
+_NAME_HASH = re.compile(r"-[245-9b-dfghkmt]{10}$")  # generators.name_suffix's alphabet
+
+
+def _hashed_message(edge: Edge, word: str, name: str, ns: str, why: Unrewritten) -> tuple[str, str]:
+    """(message, fix) of a reference to a generated object's name that kustomize leaves as it is."""
+    obj, ref = edge["applied"].obj, edge["ref"]
+    field = "/".join(str(p) for p in edge["field"] if not isinstance(p, int))
+    made = why.generated
+    known = made.renamed is not None and _NAME_HASH.search(made.renamed) is not None
+    hashed = made.renamed if known else f"{made.renamed or made.obj.name}-<hash>"  # from a file only Flux decrypts
+    substitutes = "substitute-from" in ref.flags
+    using = f"{obj.kind} {obj.name} {'substitutes variables from' if substitutes else 'uses'} {word} '{name}' in namespace {ns}"
+    fails = (
+        f"kustomize-controller looks for {name} and fails the whole Kustomization"
+        if substitutes
+        else f"Flux looks for {name}, which the cluster does not have"
+    )
+    disable = "set disableNameSuffixHash: true (generatorOptions, or the generator's options)"
+    if why.same_build:
+        what = (
+            f"{using}, which is generated with a name hash ({hashed}); kustomize does not rewrite {obj.kind} {field}, so {fails}"
+        )
+        return what, f"{disable}, or add a configurations: file with a nameReference of {word} for {obj.kind} {field}"
+    builder = made.ks.label if made.ks is not None else "another Kustomization"
+    what = (
+        f"{using}, which is generated with a name hash ({hashed}) in the build of {builder}; kustomize rewrites "
+        f"references to it only within that build, so {fails}"
+    )
+    return what, disable
 
 
 def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str]]]:
