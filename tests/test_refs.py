@@ -12,7 +12,14 @@ import pytest
 from homelint.core.model import make_object
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.graph import release_name
-from homelint.model.refs import consumed_refs, is_templated, products_of, resource_set_objects, tables
+from homelint.model.refs import (
+    consumed_refs,
+    dns1123_subdomain,
+    is_templated,
+    products_of,
+    resource_set_objects,
+    tables,
+)
 
 from .conftest import FIXTURES
 
@@ -277,3 +284,20 @@ def test_configmaps_a_workload_mounts_are_checked(check_json, repo):
     generated = _with(files, ["user.yaml"])
     generated[f"{APP}/kustomization.yaml"] += "configMapGenerator:\n  - name: echo-conf\n    literals: [A=b]\n"
     assert _hl4(check_json, repo(generated, base="rules/HL401/good"), "HL405") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("mdb-a-admin-app-user", "mdb-a-admin-app-user"),  # valid: kept
+        ("mdb.a-admin-user", "mdb.a-admin-user"),  # dots are valid in a subdomain: kept
+        ("mdb-a-Reports-App_User", "mdb-a-reports-app-user"),
+        ("mdb-a-$external-CN=app,O=example", "mdb-a-external-cn-app-o-example"),
+        ("mdb-a-admin--x__", "mdb-a-admin-x"),  # runs of `-` become one, `-` trimmed
+        ("mdb-a.admin_x", "mdb-a-admin-x"),  # invalid anyway: the dot is rewritten too
+        ("mdb-a-" + "x" * 300, ("mdb-a-" + "x" * 300)[:253]),
+        ("${CLUSTER}-admin-app", "${CLUSTER}-admin-app"),  # a substitution is unknown: kept as written
+    ],
+)
+def test_names_are_normalized_as_the_mongodb_operator_does(name, written):
+    assert dns1123_subdomain(name) == written
