@@ -15,6 +15,7 @@ from homelint.model.graph import release_name
 from homelint.model.refs import (
     consumed_refs,
     dns1123_subdomain,
+    fabric8_sanitized,
     is_templated,
     products_of,
     resource_set_objects,
@@ -479,8 +480,23 @@ def test_a_secret_synced_by_the_csi_driver_in_a_target_namespace_is_made(check_j
         ("mdb-a-admin--x__", "mdb-a-admin-x"),  # runs of `-` become one, `-` trimmed
         ("mdb-a.admin_x", "mdb-a-admin-x"),  # invalid anyway: the dot is rewritten too
         ("mdb-a-" + "x" * 300, ("mdb-a-" + "x" * 300)[:253]),
-        ("${CLUSTER}-admin-app", "${CLUSTER}-admin-app"),  # a substitution is unknown: kept as written
     ],
 )
 def test_names_are_normalized_as_the_mongodb_operator_does(name, written):
     assert dns1123_subdomain(name) == written
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("kc-a-initial-admin", "kc-a-initial-admin"),
+        ("kc.a-initial-admin", "kc-a-initial-admin"),  # a dot is written `-`
+        ("kc..a-initial-admin", "kc-a-initial-admin"),  # one `-` for a run
+        ("kc.-a-initial-admin", "kc--a-initial-admin"),  # an existing `-` stays
+        ("k" * 60 + "-initial-admin", "k" * 60 + "-in"),  # cut at 63
+        ("k" * 62 + "-initial-admin", "k" * 61 + "a"),  # cut on a `-`: it and the one before become `a`
+        ("KC-A", "kc-a"),
+    ],
+)
+def test_names_are_sanitized_as_fabric8_does(name, written):
+    assert fabric8_sanitized(name) == written

@@ -473,7 +473,7 @@ class Product:
     keys: Any
     each_text: str = ""
     replace: tuple[tuple[str, str], ...] = ()  # text replaced in every name made (an operator's own rewriting)
-    normalize: str | None = None  # `dns1123-subdomain`: the operator rewrites a name Kubernetes would refuse
+    normalize: str | None = None  # how the operator rewrites every name it makes (NORMALIZERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -660,8 +660,8 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                 for name, field in names:
                     for old, new in product.replace:
                         name = name.replace(old, new)
-                    if product.normalize is not None:
-                        name = dns1123_subdomain(name)
+                    if product.normalize is not None and not any(mark in name for mark in _UNKNOWN_MARKS):
+                        name = NORMALIZERS[product.normalize](name)
                     where = (*at, *field) if field is not None and product.each is not None else field
                     for namespace in namespaces:
                         if name and namespace:
@@ -688,7 +688,7 @@ def dns1123_subdomain(name: str) -> str:
     """A name as mongodb-kubernetes-operator's normalizeName writes it: a valid DNS-1123 subdomain
     stays as it is; any other is lowercased, each run of characters outside [a-z0-9-] and of `-`
     becomes one `-`, `-` is trimmed at both ends and the result cut at 253 characters. Linear."""
-    if _is_dns1123_subdomain(name) or any(mark in name for mark in _UNKNOWN_MARKS):
+    if _is_dns1123_subdomain(name):
         return name
     out: list[str] = []
     for char in name.lower():
@@ -697,6 +697,34 @@ def dns1123_subdomain(name: str) -> str:
         elif not out or out[-1] != "-":
             out.append("-")
     return "".join(out).strip("-")[:_DNS1123_MAX]
+
+
+_LABEL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def fabric8_sanitized(name: str) -> str:
+    """A name as fabric8's KubernetesResourceUtil.sanitizeName (Java operators: Keycloak) writes
+    it: each run of characters outside [-A-Za-z0-9] becomes `-`, an `a` goes before a first
+    character that is not a letter or digit, the result is cut at 63 and lowercased, and a last
+    character that is not a letter or digit drops with the one before it for an `a`. Linear."""
+    out: list[str] = []
+    for char in name:
+        if char in _LABEL_CHARS:
+            out.append(char)
+        elif not out or out[-1] != "\0":
+            out.append("\0")  # one run of other characters, written `-` below
+    text = "".join(out).replace("\0", "-")
+    if not text:
+        return text
+    if not text[0].isalnum():
+        text = "a" + text
+    text = text[:63].lower()
+    if not text[-1].isalnum():
+        text = text[: len(text) - 2] + "a"
+    return text
+
+
+NORMALIZERS = {"dns1123-subdomain": dns1123_subdomain, "fabric8-sanitize-name": fabric8_sanitized}
 
 
 @dataclass(frozen=True, slots=True)
@@ -840,7 +868,7 @@ def _table_docs(which: str, kind: str) -> str:
                 note = f" ({row.note})" if row.note else ""
                 rewrite = "".join(f", `{old}` written `{new}`" for old, new in product.replace)
                 if product.normalize is not None:
-                    rewrite += ", a name Kubernetes would refuse normalized as the operator does"
+                    rewrite += f", rewritten as the operator does (`{product.normalize}`)"
                 lines.append(
                     f"- {_kind_label(row.match)}{note}: {names}{each}{where}{rewrite}{_condition_docs(product)} (`{row.id}`)"
                 )
