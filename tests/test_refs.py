@@ -12,7 +12,15 @@ import pytest
 from homelint.core.model import make_object
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.graph import release_name
-from homelint.model.refs import consumed_refs, is_templated, products_of, resource_set_objects, tables
+from homelint.model.refs import (
+    consumed_refs,
+    dns1123_subdomain,
+    fabric8_sanitized,
+    is_templated,
+    products_of,
+    resource_set_objects,
+    tables,
+)
 
 from .conftest import FIXTURES
 
@@ -190,6 +198,64 @@ spec:
             "apiVersion: acid.zalan.do/v1\nkind: postgresql\nmetadata: {name: pg-a}\nspec: {users: {user_a: []}}\n",
             "user-a.pg-a.credentials.postgresql.acid.zalan.do",
         ),
+        (
+            "apiVersion: objectstorage.k8s.io/v1alpha1\nkind: BucketAccess\nmetadata: {name: access-a}\n"
+            "spec: {bucketClaimName: bucket-a, bucketAccessClassName: class-a, credentialsSecretName: bucket-a-creds}\n",
+            "bucket-a-creds",
+        ),
+        (
+            "apiVersion: objectstorage.k8s.io/v1alpha2\nkind: BucketAccess\nmetadata: {name: access-b}\n"
+            "spec: {bucketAccessClassName: class-a, protocol: S3, bucketClaims: "
+            "[{bucketClaimName: bucket-b, accessMode: ReadWrite, accessSecretName: bucket-b-info}]}\n",
+            "bucket-b-info",
+        ),
+        (
+            "apiVersion: secrets-store.csi.x-k8s.io/v1\nkind: SecretProviderClass\nmetadata: {name: store-a}\n"
+            "spec: {provider: vault, secretObjects: [{secretName: synced-a, type: Opaque, "
+            "data: [{objectName: token, key: token}]}]}\n",
+            "synced-a",
+        ),
+        ("apiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata: {name: ceph-a}\nspec: {}\n", "rook-ceph-mon"),
+        (
+            "apiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata: {name: ceph-a}\nspec: {dashboard: {enabled: true}}\n",
+            "rook-ceph-dashboard-password",
+        ),
+        (
+            "apiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\nmetadata: {name: kafka-a}\nspec: {}\n",
+            "kafka-a-cluster-ca-cert",
+        ),
+        (
+            "apiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\nmetadata: {name: kafka-a}\nspec: {}\n",
+            "kafka-a-clients-ca-cert",
+        ),
+        (
+            "apiVersion: elasticsearch.k8s.elastic.co/v1\nkind: Elasticsearch\nmetadata: {name: es-a}\n"
+            "spec: {version: 8.15.0, nodeSets: [{name: default, count: 1}]}\n",
+            "es-a-es-elastic-user",
+        ),
+        (
+            "apiVersion: elasticsearch.k8s.elastic.co/v1\nkind: Elasticsearch\nmetadata: {name: es-a}\n"
+            "spec: {version: 8.15.0, nodeSets: [{name: default, count: 1}]}\n",
+            "es-a-es-http-certs-public",
+        ),
+        (
+            "apiVersion: kibana.k8s.elastic.co/v1\nkind: Kibana\nmetadata: {name: kb-a}\nspec: {version: 8.15.0, count: 1}\n",
+            "kb-a-kb-http-certs-public",
+        ),
+        (
+            "apiVersion: k8s.keycloak.org/v2alpha1\nkind: Keycloak\nmetadata: {name: kc-a}\nspec: {instances: 1}\n",
+            "kc-a-initial-admin",
+        ),
+        (
+            "apiVersion: mongodbcommunity.mongodb.com/v1\nkind: MongoDBCommunity\nmetadata: {name: mdb-a}\n"
+            "spec: {users: [{name: app-user, db: admin, passwordSecretRef: {name: app-pw}, scramCredentialsSecretName: app}]}\n",
+            "mdb-a-admin-app-user",
+        ),
+        (  # a name Kubernetes would refuse is rewritten by the operator
+            "apiVersion: mongodbcommunity.mongodb.com/v1\nkind: MongoDBCommunity\nmetadata: {name: mdb-a}\n"
+            "spec: {users: [{name: App_User, db: Reports, passwordSecretRef: {name: app-pw}, scramCredentialsSecretName: app}]}\n",
+            "mdb-a-reports-app-user",
+        ),
     ],
 )
 def test_operator_made_secrets_are_produced(check_json, repo, producer, name):
@@ -277,3 +343,160 @@ def test_configmaps_a_workload_mounts_are_checked(check_json, repo):
     generated = _with(files, ["user.yaml"])
     generated[f"{APP}/kustomization.yaml"] += "configMapGenerator:\n  - name: echo-conf\n    literals: [A=b]\n"
     assert _hl4(check_json, repo(generated, base="rules/HL401/good"), "HL405") == []
+
+
+@pytest.mark.parametrize(
+    ("producer", "name"),
+    [
+        (  # the user brings the cluster CA: Strimzi does not make it
+            "apiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\nmetadata: {name: kafka-a}\n"
+            "spec: {clusterCa: {generateCertificateAuthority: false}}\n",
+            "kafka-a-cluster-ca-cert",
+        ),
+        (  # the elastic user is disabled
+            "apiVersion: elasticsearch.k8s.elastic.co/v1\nkind: Elasticsearch\nmetadata: {name: es-a}\n"
+            "spec: {version: 8.15.0, auth: {disableElasticUser: true}, nodeSets: [{name: default, count: 1}]}\n",
+            "es-a-es-elastic-user",
+        ),
+        (  # the bootstrap admin is the user's own Secret
+            "apiVersion: k8s.keycloak.org/v2alpha1\nkind: Keycloak\nmetadata: {name: kc-a}\n"
+            "spec: {instances: 1, bootstrapAdmin: {user: {secret: kc-a-admin}}}\n",
+            "kc-a-initial-admin",
+        ),
+        (  # no dashboard, no dashboard password
+            "apiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata: {name: ceph-a}\nspec: {}\n",
+            "rook-ceph-dashboard-password",
+        ),
+        (  # an explicit connection-string Secret replaces the generated name
+            "apiVersion: mongodbcommunity.mongodb.com/v1\nkind: MongoDBCommunity\nmetadata: {name: mdb-a}\n"
+            "spec: {users: [{name: app-user, db: admin, passwordSecretRef: {name: app-pw}, "
+            "scramCredentialsSecretName: app, connectionStringSecretName: app-conn}]}\n",
+            "mdb-a-admin-app-user",
+        ),
+    ],
+)
+def test_operator_secrets_are_not_made_when_the_operator_is_told_not_to(check_json, repo, producer, name):
+    files = {f"{APP}/user.yaml": HR_USES.replace("NAME", name), f"{APP}/producer.yaml": "---\n" + producer}
+    missing = _hl4(check_json, repo(_with(files, ["user.yaml", "producer.yaml"]), base="rules/HL401/good"))
+    assert len(missing) == 1 and f"'{name}'" in missing[0]
+
+
+def test_a_ceph_cluster_makes_the_mon_endpoints_configmap(check_json, repo):
+    """The Rook toolbox mounts ConfigMap rook-ceph-mon-endpoints, which the operator makes for a CephCluster."""
+    user = HR_USES.replace(
+        "envFrom:\n            - secretRef:\n                name: NAME\n",
+        "envFrom:\n            - configMapRef:\n                name: rook-ceph-mon-endpoints\n",
+    )
+    cluster = "---\napiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata: {name: ceph-a}\nspec: {}\n"
+    files = {f"{APP}/user.yaml": user, f"{APP}/cluster.yaml": cluster}
+    assert _hl4(check_json, repo(_with(files, ["user.yaml", "cluster.yaml"]), base="rules/HL401/good"), "HL405") == []
+    files.pop(f"{APP}/cluster.yaml")
+    (message,) = _hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good"), "HL405")
+    assert "'rook-ceph-mon-endpoints'" in message
+
+
+SKELETON = {
+    "clusters/c1/flux-system/gotk-sync.yaml": """---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: flux-system}
+spec: {interval: 1m, url: https://example.com/repo.git, ref: {branch: main}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./clusters/c1
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+""",
+    "clusters/c1/app-a.yaml": """---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ns-a}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: app-a, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./apps/app-a
+  prune: true
+  targetNamespace: ns-a
+  sourceRef: {kind: GitRepository, name: flux-system}
+""",
+    "apps/app-a/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [./app.yaml]\n",
+}
+CSI_USER = """---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app-a}
+spec:
+  selector: {matchLabels: {app: app-a}}
+  template:
+    metadata: {labels: {app: app-a}}
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/example/app:1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000
+          env:
+            - name: TOKEN
+              valueFrom: {secretKeyRef: {name: synced-a, key: token}}
+          volumeMounts: [{name: store, mountPath: /mnt/store, readOnly: true}]
+      volumes:
+        - name: store
+          csi: {driver: secrets-store.csi.k8s.io, readOnly: true, volumeAttributes: {secretProviderClass: store-a}}
+"""
+CSI_CLASS = """---
+apiVersion: secrets-store.csi.x-k8s.io/v1
+kind: SecretProviderClass
+metadata: {name: store-a}
+spec:
+  provider: vault
+  secretObjects:
+    - secretName: synced-a
+      type: Opaque
+      data: [{objectName: token, key: token}]
+"""
+
+
+def test_a_secret_synced_by_the_csi_driver_in_a_target_namespace_is_made(check_json, repo):
+    """The probe's tree: a Kustomization with targetNamespace applies a SecretProviderClass and a
+    Deployment that mounts it and reads the Secret it syncs (found by a precision probe)."""
+    made = repo({**SKELETON, "apps/app-a/app.yaml": CSI_CLASS + CSI_USER})
+    assert _hl4(check_json, made) == []
+    (message,) = _hl4(check_json, repo({**SKELETON, "apps/app-a/app.yaml": CSI_USER}))
+    assert "'synced-a'" in message and "ns-a" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("mdb-a-admin-app-user", "mdb-a-admin-app-user"),  # valid: kept
+        ("mdb.a-admin-user", "mdb.a-admin-user"),  # dots are valid in a subdomain: kept
+        ("mdb-a-Reports-App_User", "mdb-a-reports-app-user"),
+        ("mdb-a-$external-CN=app,O=example", "mdb-a-external-cn-app-o-example"),
+        ("mdb-a-admin--x__", "mdb-a-admin-x"),  # runs of `-` become one, `-` trimmed
+        ("mdb-a.admin_x", "mdb-a-admin-x"),  # invalid anyway: the dot is rewritten too
+        ("mdb-a-" + "x" * 300, ("mdb-a-" + "x" * 300)[:253]),
+    ],
+)
+def test_names_are_normalized_as_the_mongodb_operator_does(name, written):
+    assert dns1123_subdomain(name) == written
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("kc-a-initial-admin", "kc-a-initial-admin"),
+        ("kc.a-initial-admin", "kc-a-initial-admin"),  # a dot is written `-`
+        ("kc..a-initial-admin", "kc-a-initial-admin"),  # one `-` for a run
+        ("kc.-a-initial-admin", "kc--a-initial-admin"),  # an existing `-` stays
+        ("k" * 60 + "-initial-admin", "k" * 60 + "-in"),  # cut at 63
+        ("k" * 62 + "-initial-admin", "k" * 61 + "a"),  # cut on a `-`: it and the one before become `a`
+        ("KC-A", "kc-a"),
+    ],
+)
+def test_names_are_sanitized_as_fabric8_does(name, written):
+    assert fabric8_sanitized(name) == written

@@ -473,6 +473,7 @@ class Product:
     keys: Any
     each_text: str = ""
     replace: tuple[tuple[str, str], ...] = ()  # text replaced in every name made (an operator's own rewriting)
+    normalize: str | None = None  # how the operator rewrites every name it makes (NORMALIZERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,6 +553,7 @@ def _product(raw: dict[str, Any]) -> Product:
         raw.get("keys", "unknown"),
         raw.get("each", ""),
         tuple(raw.get("replace", {}).items()),
+        raw.get("normalize"),
     )
 
 
@@ -658,10 +660,71 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                 for name, field in names:
                     for old, new in product.replace:
                         name = name.replace(old, new)
+                    if product.normalize is not None and not any(mark in name for mark in _UNKNOWN_MARKS):
+                        name = NORMALIZERS[product.normalize](name)
                     where = (*at, *field) if field is not None and product.each is not None else field
                     for namespace in namespaces:
                         if name and namespace:
                             yield Made(product.kind, name, namespace, where or ("metadata", "name"), row.id)
+
+
+_DNS1123_MAX = 253
+_DNS1123_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_UNKNOWN_MARKS = ("${", "<<", "{{")  # a substitution or template action: the name is unknown, kept as written
+
+
+def _is_dns1123_subdomain(name: str) -> bool:
+    """Kubernetes' IsDNS1123Subdomain: at most 253 characters, dot-separated labels of [a-z0-9-]
+    that start and end with [a-z0-9]."""
+    if not name or len(name) > _DNS1123_MAX:
+        return False
+    for label in name.split("."):
+        if not label or label[0] == "-" or label[-1] == "-" or not set(label) <= _DNS1123_CHARS:
+            return False
+    return True
+
+
+def dns1123_subdomain(name: str) -> str:
+    """A name as mongodb-kubernetes-operator's normalizeName writes it: a valid DNS-1123 subdomain
+    stays as it is; any other is lowercased, each run of characters outside [a-z0-9-] and of `-`
+    becomes one `-`, `-` is trimmed at both ends and the result cut at 253 characters. Linear."""
+    if _is_dns1123_subdomain(name):
+        return name
+    out: list[str] = []
+    for char in name.lower():
+        if char in _DNS1123_CHARS and char != "-":
+            out.append(char)
+        elif not out or out[-1] != "-":
+            out.append("-")
+    return "".join(out).strip("-")[:_DNS1123_MAX]
+
+
+_LABEL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def fabric8_sanitized(name: str) -> str:
+    """A name as fabric8's KubernetesResourceUtil.sanitizeName (Java operators: Keycloak) writes
+    it: each run of characters outside [-A-Za-z0-9] becomes `-`, an `a` goes before a first
+    character that is not a letter or digit, the result is cut at 63 and lowercased, and a last
+    character that is not a letter or digit drops with the one before it for an `a`. Linear."""
+    out: list[str] = []
+    for char in name:
+        if char in _LABEL_CHARS:
+            out.append(char)
+        elif not out or out[-1] != "\0":
+            out.append("\0")  # one run of other characters, written `-` below
+    text = "".join(out).replace("\0", "-")
+    if not text:
+        return text
+    if not text[0].isalnum():
+        text = "a" + text
+    text = text[:63].lower()
+    if not text[-1].isalnum():
+        text = text[: len(text) - 2] + "a"
+    return text
+
+
+NORMALIZERS = {"dns1123-subdomain": dns1123_subdomain, "fabric8-sanitize-name": fabric8_sanitized}
 
 
 @dataclass(frozen=True, slots=True)
@@ -804,6 +867,8 @@ def _table_docs(which: str, kind: str) -> str:
                     where = " in any namespace" if product.namespace.text == ANY else f" in namespace `{product.namespace.text}`"
                 note = f" ({row.note})" if row.note else ""
                 rewrite = "".join(f", `{old}` written `{new}`" for old, new in product.replace)
+                if product.normalize is not None:
+                    rewrite += f", rewritten as the operator does (`{product.normalize}`)"
                 lines.append(
                     f"- {_kind_label(row.match)}{note}: {names}{each}{where}{rewrite}{_condition_docs(product)} (`{row.id}`)"
                 )
