@@ -25,6 +25,7 @@ from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, source_ref
 from homelint.model.targets import target_matches
 from homelint.model.variables import variables_of
+from homelint.model.withheld import withheld
 
 if TYPE_CHECKING:
     from homelint.model.repo import Repo
@@ -81,6 +82,9 @@ class FluxKS:
     local: bool = True
     path_exists: bool = True
     applied: list[Applied] = field(default_factory=list)
+    # objects its build holds that Flux does not apply (withheld.py): kustomize drops them, or
+    # kustomize-controller skips them; patches and replacements of the build still see them
+    withheld: list[tuple[Applied, str]] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
     root: str = ""  # which root reaches it
@@ -891,6 +895,10 @@ class FluxModel:
             if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
                 effective = resolve(effective, parent_vars(self.repo, ks)) or effective
             applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None, id(source_obj) in self._hashed)
+            why = withheld(obj.data, ks.data)
+            if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child
+                ks.withheld.append((applied, why))
+                continue
             ks.applied.append(applied)
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
