@@ -152,8 +152,15 @@ def test_without_the_annotation_the_same_object_is_reported(check_json, repo):
     assert errors(findings) == [("HL110", "apps/cm.yaml")]
 
 
-@pytest.mark.parametrize("meta", [LOCAL, IGNORE], ids=["local-config", "ssa-ignore"])
-def test_a_deployment_using_a_secret_flux_never_applies_is_reported(check_json, repo, meta):
+@pytest.mark.parametrize(
+    ("meta", "why"),
+    [
+        (LOCAL, "kustomize drops it from the build output (config.kubernetes.io/local-config)"),
+        (IGNORE, "kustomize-controller does not apply it (kustomize.toolkit.fluxcd.io/ssa: Ignore)"),
+    ],
+    ids=["local-config", "ssa-ignore"],
+)
+def test_a_deployment_using_a_secret_flux_never_applies_is_reported(check_json, repo, meta, why):
     root = repo(
         tree(
             {
@@ -165,6 +172,8 @@ def test_a_deployment_using_a_secret_flux_never_applies_is_reported(check_json, 
     )
     _, findings = check_json(root)
     assert errors(findings) == [("HL401", "apps/app.yaml")]
+    [message] = [f["message"] for f in findings if f["rule"] == "HL401"]
+    assert message.endswith(f"; the Secret 'creds' in apps/creds.yaml is not applied: {why}")
 
 
 def test_a_deployment_using_a_config_map_flux_never_applies_is_reported(check_json, repo):

@@ -234,6 +234,7 @@ class FluxModel:
         self._named_memo: dict[tuple[str, str, str, str | None], tuple[int, list[K8sObject]]] = {}
         self._by_object: dict[int, list[Applied]] | None = None  # built when run() is done
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
+        self._withheld: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
 
     def applications_of(self, obj: K8sObject) -> list[Applied]:
         """How Flux applies `obj`: one Applied per Kustomization and namespace, in model order
@@ -254,6 +255,16 @@ class FluxModel:
             for applied in self.applied:
                 self._by_document.setdefault(id(applied.obj.source), []).append(applied)
         return self._by_document.get(id(obj), [])
+
+    def withheld_named(self, kind: str, namespace: str, name: str) -> list[tuple[Applied, str]]:
+        """(object, why) of each kind/namespace/name a Flux Kustomization builds but does not apply
+        (FluxKS.withheld), in model order."""
+        if self._withheld is None:
+            self._withheld = {}
+            for ks in self.kustomizations:
+                for applied, why in ks.withheld:
+                    self._withheld.setdefault((applied.obj.kind, applied.ns, applied.name), []).append((applied, why))
+        return self._withheld.get((kind, namespace, name), [])
 
     def _default_artifact(self) -> Artifact:
         """The artifact of config roots and of the fallback: this repository's (first) Git source."""

@@ -31,10 +31,11 @@ def local_config(data: dict[str, Any]) -> bool:
     return value is not False and value != "false"
 
 
-def any_in_metadata(data: dict[str, Any], ks_data: dict[str, Any] | None, pairs: tuple[tuple[str, str], ...]) -> bool:
-    """fluxcd/pkg ssa/utils.AnyInMetadata on the object as kustomize-controller applies it: one of
-    `pairs` is a non-empty label or annotation whose value equals its value case-insensitively.
-    The Kustomization's `spec.commonMetadata` is set first and overrides the object's own keys."""
+def matching_pair(data: dict[str, Any], ks_data: dict[str, Any] | None, pairs: tuple[tuple[str, str], ...]) -> str | None:
+    """fluxcd/pkg ssa/utils.AnyInMetadata on the object as kustomize-controller applies it: the
+    first of `pairs` that is a non-empty label or annotation whose value equals its value
+    case-insensitively ("key: value" as written), or None. The Kustomization's
+    `spec.commonMetadata` is set first and overrides the object's own keys."""
     spec = ks_data.get("spec") if isinstance(ks_data, dict) else None
     common = spec.get("commonMetadata") if isinstance(spec, dict) else None
     metadata = data.get("metadata")
@@ -47,8 +48,13 @@ def any_in_metadata(data: dict[str, Any], ks_data: dict[str, Any] | None, pairs:
         for key, value in pairs:
             found_value = values.get(key)
             if isinstance(found_value, str) and found_value and found_value.lower() == value:
-                return True
-    return False
+                return f"{key}: {found_value}"
+    return None
+
+
+def any_in_metadata(data: dict[str, Any], ks_data: dict[str, Any] | None, pairs: tuple[tuple[str, str], ...]) -> bool:
+    """Whether one of `pairs` is in the object's metadata as kustomize-controller applies it (matching_pair)."""
+    return matching_pair(data, ks_data, pairs) is not None
 
 
 def withheld(data: dict[str, Any], ks_data: dict[str, Any] | None) -> str | None:
@@ -56,6 +62,7 @@ def withheld(data: dict[str, Any], ks_data: dict[str, Any] | None) -> str | None
     None when Flux applies it."""
     if local_config(data):
         return f"kustomize drops it from the build output ({LOCAL_CONFIG})"
-    if any_in_metadata(data, ks_data, EXCLUDED):
-        return f"kustomize-controller skips it ({SSA}: Ignore or {RECONCILE}: disabled)"
+    pair = matching_pair(data, ks_data, EXCLUDED)
+    if pair is not None:
+        return f"kustomize-controller does not apply it ({pair})"
     return None
