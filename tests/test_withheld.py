@@ -50,6 +50,7 @@ def tree(apps: dict[str, str], ks_extra: str = "") -> dict[str, str]:
 
 LOCAL = '  annotations:\n    config.kubernetes.io/local-config: "true"\n'
 IGNORE = "  annotations:\n    kustomize.toolkit.fluxcd.io/ssa: Ignore\n"
+WHY_LOCAL = "kustomize drops it from the build output (config.kubernetes.io/local-config)"
 
 
 def config_map(name: str, meta: str = "", namespace: str | None = None) -> str:
@@ -155,7 +156,7 @@ def test_without_the_annotation_the_same_object_is_reported(check_json, repo):
 @pytest.mark.parametrize(
     ("meta", "why"),
     [
-        (LOCAL, "kustomize drops it from the build output (config.kubernetes.io/local-config)"),
+        (LOCAL, WHY_LOCAL),
         (IGNORE, "kustomize-controller does not apply it (kustomize.toolkit.fluxcd.io/ssa: Ignore)"),
     ],
     ids=["local-config", "ssa-ignore"],
@@ -269,3 +270,37 @@ def test_local_config_of_a_flux_generated_kustomization_is_dropped_from_what_it_
         )
     )
     assert applied_images(root) == [("apps", "ghcr.io/example/app:1.2.3")]
+
+
+def test_a_substitute_from_config_map_flux_never_applies_fails_the_kustomization(check_json, repo):
+    cluster_vars = config_map("cluster-vars", LOCAL, "flux-system")
+    root = repo(
+        {
+            **tree({"cm.yaml": config_map("cm-a", namespace="default")}),
+            "clusters/main/vars.yaml": cluster_vars,
+            "clusters/main/apps.yaml": flux_ks(
+                "apps", "./apps", "  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: cluster-vars}\n"
+            ),
+        }
+    )
+    _, findings = check_json(root)
+    assert errors(findings) == [("HL405", "clusters/main/apps.yaml")]
+    [message] = [f["message"] for f in findings if f["rule"] == "HL405"]
+    assert "fails the whole Kustomization" in message
+    assert message.endswith("the ConfigMap 'cluster-vars' in clusters/main/vars.yaml is not applied: " + WHY_LOCAL)
+
+
+def test_a_flux_kustomization_flux_never_applies_is_reported_as_built_not_unreachable(check_json, repo):
+    held = flux_ks("held", "./apps").replace(
+        "metadata: {name: held, namespace: flux-system}", "metadata:\n  name: held\n  namespace: flux-system\n" + IGNORE
+    )
+    root = repo({**tree({"cm.yaml": config_map("cm-a", namespace="default")}), "clusters/main/held.yaml": held})
+    _, findings = check_json(root)
+    assert [(f["rule"], f["path"], f["message"]) for f in findings if f["rule"] == "HL104"] == [
+        (
+            "HL104",
+            "clusters/main/held.yaml",
+            "Flux Kustomization 'held' is built but never applied: kustomize-controller does not apply it "
+            "(kustomize.toolkit.fluxcd.io/ssa: Ignore); its path is not reconciled",
+        )
+    ]

@@ -234,7 +234,8 @@ class FluxModel:
         self._named_memo: dict[tuple[str, str, str, str | None], tuple[int, list[K8sObject]]] = {}
         self._by_object: dict[int, list[Applied]] | None = None  # built when run() is done
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
-        self._withheld: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
+        self._withheld_named: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
+        self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
 
     def applications_of(self, obj: K8sObject) -> list[Applied]:
         """How Flux applies `obj`: one Applied per Kustomization and namespace, in model order
@@ -259,12 +260,17 @@ class FluxModel:
     def withheld_named(self, kind: str, namespace: str, name: str) -> list[tuple[Applied, str]]:
         """(object, why) of each kind/namespace/name a Flux Kustomization builds but does not apply
         (FluxKS.withheld), in model order."""
-        if self._withheld is None:
-            self._withheld = {}
+        if self._withheld_named is None:
+            self._withheld_named = {}
             for ks in self.kustomizations:
                 for applied, why in ks.withheld:
-                    self._withheld.setdefault((applied.obj.kind, applied.ns, applied.name), []).append((applied, why))
-        return self._withheld.get((kind, namespace, name), [])
+                    self._withheld_named.setdefault((applied.obj.kind, applied.ns, applied.name), []).append((applied, why))
+        return self._withheld_named.get((kind, namespace, name), [])
+
+    def withheld_why(self, obj: K8sObject) -> str | None:
+        """Why Flux does not apply the repository document `obj` where a build holds it (the first
+        reason in model order; so far, while the model is built), or None."""
+        return self._withheld_why.get(id(obj.source))
 
     def _default_artifact(self) -> Artifact:
         """The artifact of config roots and of the fallback: this repository's (first) Git source."""
@@ -909,6 +915,7 @@ class FluxModel:
             why = withheld(obj.data, ks.data)
             if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child
                 ks.withheld.append((applied, why))
+                self._withheld_why.setdefault(id(source_obj.source), why)
                 continue
             ks.applied.append(applied)
             self.applied.append(applied)

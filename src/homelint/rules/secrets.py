@@ -101,15 +101,15 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                     else "no ConfigMap, configMapGenerator or operator the repository applies produces it"
                 )
                 what = f"{obj.kind} {obj.name} uses {word} '{name}' in namespace {ns}{many}, but {made_by}{chart}"
-                never = ctx.flux.withheld_named(word, ns, name)
-                if never:  # defined beside it, but Flux never applies it: say why
-                    what += f"; the {word} '{name}' in {never[0][0].obj.path} is not applied: {never[0][1]}"
                 fix = (
                     "add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
                     "if something outside the repository creates it"
                     if kind == "secret"
                     else "add the ConfigMap (or a configMapGenerator), fix the name, or mark the reference optional: true"
                 )
+            never = ctx.flux.withheld_named(word, ns, name)
+            if never:  # defined in a build, but Flux never applies it: say why
+                what += f"; the {word} '{name}' in {never[0][0].obj.path} is not applied: {never[0][1]}"
             finding = ctx.at(
                 rule,
                 obj,
