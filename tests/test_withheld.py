@@ -304,3 +304,11 @@ def test_a_flux_kustomization_flux_never_applies_is_reported_as_built_not_unreac
             "(kustomize.toolkit.fluxcd.io/ssa: Ignore); its path is not reconciled",
         )
     ]
+
+
+@pytest.mark.parametrize("meta", [LOCAL, IGNORE], ids=["local-config", "ssa-ignore"])
+def test_a_deployment_flux_never_applies_needs_nothing(check_json, repo, meta):
+    held = deployment(SECRET_REF).replace("  name: app\n", "  name: app\n" + meta, 1)
+    root = repo(tree({"app.yaml": held}))
+    _, findings = check_json(root)
+    assert errors(findings) == []
