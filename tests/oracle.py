@@ -21,7 +21,12 @@ builds every Flux Kustomization with real kustomize (`kubectl kustomize`, kustom
 3. Post-build substitution on each built object (unless labelled or annotated
    `kustomize.toolkit.fluxcd.io/substitute: disabled`), with the variables homelint computes for
    that Kustomization's `postBuild` (homelint.model.variables.variables_of); a variable whose value cannot be
-   known here (a Secret, SOPS) stays as its `${...}` text, on both sides alike.
+   known here (a Secret, SOPS) stays as its `${...}` text, on both sides alike. Then the objects
+   kustomize-controller's apply skips are left out: a label or annotation (after the Kustomization's
+   `spec.commonMetadata`) `kustomize.toolkit.fluxcd.io/ssa: Ignore` or
+   `kustomize.toolkit.fluxcd.io/reconcile: disabled`, compared case-insensitively (its
+   ExclusionSelector, fluxcd/pkg ssa shouldSkipApply). kustomize itself drops local configuration
+   (`config.kubernetes.io/local-config`) from the build output.
 4. The walk: from the roots (homelint's roots, and the FluxInstance `sync` paths and the Flux
    Kustomizations declared beside their own source), every Flux Kustomization in a build is a child,
    read from that build's OUTPUT (so the parent's patches and substitution are already applied, as
@@ -405,6 +410,24 @@ class Substituter:
         if isinstance(data, list):
             return [self.deep(v) for v in data]
         return self(data)
+
+
+# kustomize-controller's apply ExclusionSelector (internal/controller/kustomization_controller.go)
+EXCLUSION = {"kustomize.toolkit.fluxcd.io/ssa": "ignore", "kustomize.toolkit.fluxcd.io/reconcile": "disabled"}
+
+
+def apply_skips(obj: dict[str, Any], spec: dict[str, Any]) -> bool:
+    """Whether kustomize-controller skips applying a built object: SetCommonMetadata first (the
+    Kustomization's keys win), then ssa/utils.AnyInMetadata with the ExclusionSelector."""
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    common = spec.get("commonMetadata") if isinstance(spec.get("commonMetadata"), dict) else {}
+    for field_name in ("labels", "annotations"):
+        merged = {**(meta.get(field_name) or {}), **(common.get(field_name) or {})}
+        for key, value in EXCLUSION.items():
+            found = merged.get(key)
+            if isinstance(found, str) and found and found.lower() == value:
+                return True
+    return False
 
 
 def substitution_disabled(obj: dict[str, Any]) -> bool:
@@ -1238,6 +1261,8 @@ class Oracle:
             origin = _origin(obj)
             if not substitution_disabled(obj):
                 obj = subst.deep(obj)
+            if apply_skips(obj, node.spec):
+                continue  # built, but never applied
             meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
             key = make_key(obj.get("apiVersion"), obj.get("kind"), meta.get("namespace"), meta.get("name"))
             node.keys[key] = origin

@@ -127,6 +127,18 @@ def test_missing_link_unlisted_file(tmp_path, monkeypatch):
     assert "not applied by Flux: kubernetes/apps/demo/app/kustomization.yaml does not list orphan.yaml" in text
 
 
+def test_an_object_the_build_holds_but_flux_never_applies_says_why(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    local = "  annotations:\n    config.kubernetes.io/local-config: 'true'\n"
+    (root / "kubernetes/apps/demo/app/cm.yaml").write_text(cm("demo") + "---\n" + cm("vars", local))
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/apps/demo/app/cm.yaml:9")
+    assert (
+        "not applied by Flux: a Flux Kustomization builds it, but kustomize drops it from the build output "
+        "(config.kubernetes.io/local-config)" in text
+    )
+
+
 def test_missing_link_kustomization_that_does_not_parse(tmp_path, monkeypatch):
     """A kustomization.yaml that is not YAML lists nothing anyone can read: the link is the file."""
     root = make_repo(tmp_path)

@@ -69,6 +69,9 @@ def cm(name: str, namespace: str | None = None) -> str:
     return f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}{ns}\ndata: {{a: b}}\n"
 
 
+LOCAL = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  annotations:\n    config.kubernetes.io/local-config: {value}\n"
+
+
 def kustomization(*resources: str, extra: str = "") -> str:
     items = "".join(f"  - {r}\n" for r in resources)
     return f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{extra}resources:\n{items}"
@@ -150,6 +153,43 @@ CASES: dict[str, dict[str, str]] = {
             "configMapGenerator:\n  - name: bare\n    literals: [a=b]\n    options: {disableNameSuffixHash: false}\n",
         ),
         "apps/plain/cm.yaml": cm("other"),
+    },
+    # kustomize drops local configuration from the top build's output (any value but "false"), after
+    # its replacements have read it, also from an inner folder and from a generated kustomization
+    "local-config": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps/web") + flux_ks("loose", "./apps/loose"),
+        "apps/web/kustomization.yaml": kustomization(
+            "./vars.yaml",
+            "./cm.yaml",
+            "./inner",
+            extra="replacements:\n  - source: {kind: ConfigMap, name: vars, fieldPath: data.ns}\n"
+            "    targets:\n      - select: {kind: ConfigMap, name: settings}\n        fieldPaths: [metadata.namespace]\n",
+        ),
+        "apps/web/vars.yaml": LOCAL.format(name="vars", value='"true"') + "data: {ns: web}\n",
+        "apps/web/cm.yaml": cm("settings", "placeholder") + LOCAL.format(name="kept", value='"false"'),
+        "apps/web/inner/kustomization.yaml": kustomization("./cm.yaml"),
+        "apps/web/inner/cm.yaml": LOCAL.format(name="inner-vars", value="yes"),
+        "apps/loose/cm.yaml": cm("loose", "default") + LOCAL.format(name="fn-config", value='"true"'),
+    },
+    # kustomize-controller skips what its apply options exclude (after spec.commonMetadata), applies the rest
+    "apply-exclusions": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps/app", extra="  targetNamespace: app\n")
+        + flux_ks(
+            "held",
+            "./apps/held",
+            extra="  targetNamespace: app\n  commonMetadata:\n    annotations: {kustomize.toolkit.fluxcd.io/ssa: ignore}\n",
+        ),
+        "apps/app/kustomization.yaml": kustomization("./objects.yaml"),
+        "apps/app/objects.yaml": cm("applied") + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ignored\n"
+        "  annotations: {kustomize.toolkit.fluxcd.io/ssa: Ignore}\n"
+        + "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: disabled\n"
+        "  labels: {kustomize.toolkit.fluxcd.io/reconcile: Disabled}\n"
+        + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: once\n"
+        "  annotations: {kustomize.toolkit.fluxcd.io/ssa: IfNotPresent}\n",
+        "apps/held/kustomization.yaml": kustomization("./cm.yaml"),
+        "apps/held/cm.yaml": cm("held"),
     },
     # the parent's patches (set-based selector) and then its postBuild apply to the whole child object
     "child-substitution": {

@@ -397,7 +397,8 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
                 ]
             entry["applied"].append(item)
         if not entry["applied"]:
-            entry["missing"] = _missing_link(repo, path)
+            never = repo.flux.withheld_why(obj) if repo.flux is not None else None
+            entry["missing"] = f"a Flux Kustomization builds it, but {never}" if never else _missing_link(repo, path)
         entry["findings"] = [
             {"rule": f.rule, "line": f.span.line, "severity": f.severity, "message": f.message}
             for f in findings

@@ -25,6 +25,7 @@ from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, source_ref
 from homelint.model.targets import target_matches
 from homelint.model.variables import variables_of
+from homelint.model.withheld import withheld
 
 if TYPE_CHECKING:
     from homelint.model.repo import Repo
@@ -81,6 +82,9 @@ class FluxKS:
     local: bool = True
     path_exists: bool = True
     applied: list[Applied] = field(default_factory=list)
+    # objects its build holds that Flux does not apply (withheld.py): kustomize drops them, or
+    # kustomize-controller skips them; patches and replacements of the build still see them
+    withheld: list[tuple[Applied, str]] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
     root: str = ""  # which root reaches it
@@ -230,6 +234,8 @@ class FluxModel:
         self._named_memo: dict[tuple[str, str, str, str | None], tuple[int, list[K8sObject]]] = {}
         self._by_object: dict[int, list[Applied]] | None = None  # built when run() is done
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
+        self._withheld_named: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
+        self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
 
     def applications_of(self, obj: K8sObject) -> list[Applied]:
         """How Flux applies `obj`: one Applied per Kustomization and namespace, in model order
@@ -250,6 +256,21 @@ class FluxModel:
             for applied in self.applied:
                 self._by_document.setdefault(id(applied.obj.source), []).append(applied)
         return self._by_document.get(id(obj), [])
+
+    def withheld_named(self, kind: str, namespace: str, name: str) -> list[tuple[Applied, str]]:
+        """(object, why) of each kind/namespace/name a Flux Kustomization builds but does not apply
+        (FluxKS.withheld), in model order."""
+        if self._withheld_named is None:
+            self._withheld_named = {}
+            for ks in self.kustomizations:
+                for applied, why in ks.withheld:
+                    self._withheld_named.setdefault((applied.obj.kind, applied.ns, applied.name), []).append((applied, why))
+        return self._withheld_named.get((kind, namespace, name), [])
+
+    def withheld_why(self, obj: K8sObject) -> str | None:
+        """Why Flux does not apply the repository document `obj` where a build holds it (the first
+        reason in model order; so far, while the model is built), or None."""
+        return self._withheld_why.get(id(obj.source))
 
     def _default_artifact(self) -> Artifact:
         """The artifact of config roots and of the fallback: this repository's (first) Git source."""
@@ -891,6 +912,11 @@ class FluxModel:
             if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
                 effective = resolve(effective, parent_vars(self.repo, ks)) or effective
             applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None, id(source_obj) in self._hashed)
+            why = withheld(obj.data, ks.data)
+            if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child
+                ks.withheld.append((applied, why))
+                self._withheld_why.setdefault(id(source_obj.source), why)
+                continue
             ks.applied.append(applied)
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:

@@ -85,13 +85,17 @@ def find_sources(repo: Repo, kind: str, name: str, namespace: str, cluster: str 
     """The ConfigMap/Secret `name` as applied in `namespace` (one object may be applied in many;
     those of the referrer's own cluster when it applies one), else the copies no Kustomization
     applies that name the namespace themselves or through the kustomization of their folder
-    (applied by hand at bootstrap)."""
+    (applied by hand at bootstrap; not those a Flux build withholds: model.withheld)."""
     flux = repo.flux
     found = flux.applied_named(kind, name, namespace, cluster) if flux is not None else []
     if found:
         return found
     candidates = repo.objects_by_kind_name.get((kind, name), [])
-    return [o for o in candidates if not o.applied_by and _own_namespace(repo, o) == namespace]
+    return [
+        o
+        for o in candidates
+        if not o.applied_by and _own_namespace(repo, o) == namespace and (flux is None or flux.withheld_why(o) is None)
+    ]
 
 
 def _own_namespace(repo: Repo, obj: K8sObject) -> str | None:

@@ -38,6 +38,7 @@ from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import KustomizeDir, is_remote, join
 from homelint.model.variables import variables_of
+from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import has_flux, manifest_objects
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
@@ -88,34 +89,17 @@ def _label(ident: tuple[str, str, str, str]) -> str:
 
 # --- HL112 shared-object ------------------------------------------------------------------------
 GROUP_AT = 5  # this many objects shared by the same Kustomizations are one finding
-# kustomize-controller's apply options (internal/controller/kustomization_controller.go, apply()):
-# an object whose labels or annotations hold one of these pairs (values compared case-insensitively,
-# fluxcd/pkg ssa/utils.AnyInMetadata) is skipped when it exists (IfNotPresent) or always (Ignore,
-# reconcile: disabled). Its Kustomization never sets its own owner labels on an object another one
-# applied, and prunes only objects that carry them, so such a copy neither takes nor deletes it.
-NOT_REAPPLIED = (
-    ("kustomize.toolkit.fluxcd.io/ssa", "ifnotpresent"),
-    ("kustomize.toolkit.fluxcd.io/ssa", "ignore"),
-    ("kustomize.toolkit.fluxcd.io/reconcile", "disabled"),
-)
 
 
 def reapplied(applied: Any) -> bool:
     """Whether its Flux Kustomization server-side applies the object at every reconcile: not when
     its metadata (after the Kustomization's `spec.commonMetadata`, which overrides the object's
-    keys) asks to create it only if absent, or never to apply it."""
-    common = dig(applied.ks.data, ("spec", "commonMetadata")) if applied.ks is not None else None
-    metadata = applied.obj.data.get("metadata")
-    for field in ("labels", "annotations"):
-        values: dict[Any, Any] = {}
-        for source in (metadata, common):
-            found = source.get(field) if isinstance(source, dict) else None
-            if isinstance(found, dict):
-                values.update(found)
-        for key, value in NOT_REAPPLIED:
-            if isinstance(values.get(key), str) and values[key].lower() == value:
-                return False
-    return True
+    keys) asks to create it only if absent (`kustomize.toolkit.fluxcd.io/ssa: IfNotPresent`), or
+    never to apply it (model.withheld: such objects are not in the model's applied list at all).
+    Its Kustomization never sets its own owner labels on an object another one applied, and prunes
+    only objects that carry them, so such a copy neither takes nor deletes it."""
+    ks_data = applied.ks.data if applied.ks is not None else None
+    return not any_in_metadata(applied.obj.data, ks_data, IF_NOT_PRESENT + EXCLUDED)
 
 
 @check("HL112")
@@ -737,6 +721,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
             extra: list[tuple[K8sObject, str | None]] = []
             for ks in by_path.get(directory, []):  # spec.components join the kustomization at spec.path
                 extra.extend((a.obj, a.namespace) for a in ks.applied)
+                extra.extend((a.obj, a.namespace) for a, _ in ks.withheld)  # patched before kustomize drops them
             views[directory] = _build_view(ctx, directory, extra, known)
         return views[directory]
 
@@ -775,7 +760,8 @@ def patches(ctx: Context) -> Iterator[Finding]:
         found = flux_patches(ctx, ks)
         if not found:
             continue
-        view = _build_view(ctx, ks.path, [(a.obj, a.namespace) for a in ks.applied], known)
+        built = [(a.obj, a.namespace) for a in ks.applied] + [(a.obj, a.namespace) for a, _ in ks.withheld]
+        view = _build_view(ctx, ks.path, built, known)
         for patch in found:
             verdict = _judge(ctx, patch, view, f"spec.patches of {ks.label}")
             if verdict is None:

@@ -107,6 +107,9 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                     if kind == "secret"
                     else "add the ConfigMap (or a configMapGenerator), fix the name, or mark the reference optional: true"
                 )
+            never = ctx.flux.withheld_named(word, ns, name)
+            if never:  # defined in a build, but Flux never applies it: say why
+                what += f"; the {word} '{name}' in {never[0][0].obj.path} is not applied: {never[0][1]}"
             finding = ctx.at(
                 rule,
                 obj,

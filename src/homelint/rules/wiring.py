@@ -279,6 +279,16 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         if resolved is not None:
             ks_paths.add(join("", resolved))
         if not obj.applied_by and not flux.sources.pushed_elsewhere(posixpath.dirname(obj.path)):
+            never = flux.withheld_why(obj)
+            if never is not None:  # reached, and deliberately not applied: not part of a dead tree
+                yield ctx.at(
+                    "HL104",
+                    obj,
+                    ("metadata", "name"),
+                    f"Flux Kustomization '{obj.name}' is built but never applied: {never}; its path is not reconciled",
+                    fix="remove the annotation or label if Flux should apply it, or remove the object",
+                )
+                continue
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
             finding = ctx.at(
