@@ -16,6 +16,7 @@ from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.positions import find_node, node_span
 from homelint.model.fastschema import Compiler, Unsupported, Validator
 from homelint.model.kustomize import canonical_fields
+from homelint.model.nulls import as_validated, native
 
 # (apiVersion, kind) -> schema file in schemas/kinds/
 SCHEMAS: dict[tuple[str, str], str] = {
@@ -74,6 +75,13 @@ def checker(name: str) -> Any:
     return Validator(fast_validator(name), lambda: validator(name))
 
 
+def admitted(name: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` as the API server (kustomize, for a kustomization file) validates it against schema
+    `name`: nulls that decode to zero values dropped, defaulted ones filled (nulls.py)."""
+    decoded = name == KUSTOMIZE_SCHEMA or native(doc.get("apiVersion"))
+    return as_validated(doc, schema(f"kinds/{name}")["$id"], _compiler().documents, decoded=decoded)
+
+
 def readable(error: Any) -> tuple[tuple[Any, ...], str]:
     """A position (field path) and a sentence for one jsonschema error."""
     import jsonschema  # start-up: imported only where it is needed
@@ -124,8 +132,11 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
                 continue
             name = found
             meta = doc.get("metadata")
-            label = f"{doc.get('kind')} {meta.get('name') if isinstance(meta, dict) else ''}"
-        errors = sorted(checker(name).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+            named = meta.get("name") if isinstance(meta, dict) else None
+            label = f"{doc.get('kind')} {named}" if isinstance(named, str) else str(doc.get("kind"))
+        errors = sorted(
+            checker(name).iter_errors(admitted(name, doc)), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+        )
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
             keys, message = readable(error)
             span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))
