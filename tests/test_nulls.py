@@ -99,6 +99,13 @@ def test_a_null_field_without_a_crd_default_fails_server_side_apply(repo, check_
     ]
 
 
+def test_a_null_label_value_is_rejected_in_a_custom_resource_field_and_empty_in_metadata(repo, check_json):
+    files = {"ks.yaml": FLUX_KUSTOMIZATION.format(meta=", labels: {tier: ~}", spec="  commonMetadata:\n    labels: {tier: ~}\n")}
+    assert schema_errors(repo, check_json, files) == [
+        ("ks.yaml", "Kustomization app: spec.commonMetadata.labels.tier must be a string, not a null")
+    ]
+
+
 def test_built_in_kinds_are_the_dotless_api_groups():
     assert [native(v) for v in ("v1", "apps/v1", "batch/v1", "source.toolkit.fluxcd.io/v1", None, "")] == [
         True,
