@@ -11,7 +11,7 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, K8sObject, Span
 from homelint.model.flux import FLUX_KS_GROUP
-from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, admitted, checker, readable
+from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, admitted, checker, decoded, readable
 from homelint.model.versions import ApiEntry, Installed, Verdict, Version, judge, table, versions_of
 from homelint.rules.common import manifest_objects
 from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
@@ -107,7 +107,7 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], 
         )
         found = []
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
-            keys, message = readable(error)
+            keys, message = readable(error, custom=not decoded(name, data))
             if not _placeholder_at(data, keys):
                 found.append((keys, message, error.validator == "additionalProperties"))
         if found:
