@@ -4,7 +4,7 @@ files and every object's metadata decode a null to the zero value; a custom reso
 
 from __future__ import annotations
 
-from homelint.model.nulls import as_validated, native
+from homelint.model.nulls import as_validated, defaults_of, native
 
 GIT_REPOSITORY = (
     "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {{name: git, namespace: apps{meta}}}\n"
@@ -125,8 +125,9 @@ def test_built_in_kinds_are_the_dotless_api_groups():
 def test_an_object_without_nulls_is_validated_as_it_is():
     documents = {"urn:kind": {"properties": {"spec": {"properties": {"timeout": {"type": "string", "default": "60s"}}}}}}
     doc = {"apiVersion": "example.com/v1", "metadata": {"name": "a"}, "spec": {"timeout": "5s", "other": [1, {"b": 2}]}}
-    assert as_validated(doc, "urn:kind", documents, decoded=False) == doc
-    assert as_validated(doc, "urn:kind", documents, decoded=True) is doc
+    defaults = defaults_of("urn:kind", documents)
+    assert as_validated(doc, defaults, decoded=False) is doc
+    assert as_validated(doc, defaults, decoded=True) is doc
 
 
 def test_a_default_reached_through_a_reference_and_a_list_fills_the_null():
@@ -136,5 +137,14 @@ def test_a_default_reached_through_a_reference_and_a_list_fills_the_null():
         },
         "urn:defs": {"$defs": {"item": {"anyOf": [{"properties": {"optional": {"type": "boolean", "default": False}}}]}}},
     }
+    assert defaults_of("urn:kind", documents) == ((("spec", "items", "[]", "optional"), False),)
     doc = {"spec": {"items": [{"optional": None}, None]}}
-    assert as_validated(doc, "urn:kind", documents, decoded=False) == {"spec": {"items": [{"optional": False}, None]}}
+    assert as_validated(doc, defaults_of("urn:kind", documents), decoded=False) == {
+        "spec": {"items": [{"optional": False}, None]}
+    }
+
+
+def test_a_default_of_map_values_fills_each_null_value():
+    documents = {"urn:kind": {"properties": {"spec": {"additionalProperties": {"type": "string", "default": "x"}}}}}
+    doc = {"spec": {"a": None, "b": "set"}}
+    assert as_validated(doc, defaults_of("urn:kind", documents), decoded=False) == {"spec": {"a": "x", "b": "set"}}

@@ -16,7 +16,7 @@ from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.positions import find_node, node_span
 from homelint.model.fastschema import Compiler, Unsupported, Validator
 from homelint.model.kustomize import canonical_fields
-from homelint.model.nulls import as_validated, native
+from homelint.model.nulls import Defaults, as_validated, defaults_of, native
 
 # (apiVersion, kind) -> schema file in schemas/kinds/
 SCHEMAS: dict[tuple[str, str], str] = {
@@ -84,7 +84,12 @@ def decoded(name: str, doc: dict[str, Any]) -> bool:
 def admitted(name: str, doc: dict[str, Any]) -> dict[str, Any]:
     """`doc` as the API server (kustomize, for a kustomization file) validates it against schema
     `name`: nulls that decode to zero values dropped, defaulted ones filled (nulls.py)."""
-    return as_validated(doc, schema(f"kinds/{name}")["$id"], _compiler().documents, decoded=decoded(name, doc))
+    return as_validated(doc, _defaults(name), decoded=decoded(name, doc))
+
+
+@cache
+def _defaults(name: str) -> Defaults:
+    return defaults_of(schema(f"kinds/{name}")["$id"], _compiler().documents)
 
 
 KEPT_NULL = "; Flux applies custom resources with server-side apply, which keeps a null: omit it to leave it unset"
@@ -177,5 +182,6 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
 
 
 def warm_validators() -> None:
-    for name in {*SCHEMAS.values(), KUSTOMIZE_SCHEMA}:
+    for name in sorted({*SCHEMAS.values(), KUSTOMIZE_SCHEMA}):
         fast_validator(name)
+        _defaults(name)

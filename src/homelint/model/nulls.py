@@ -35,21 +35,74 @@ def native(api_version: Any) -> bool:
     return "." not in group
 
 
-def as_validated(doc: dict[str, Any], uri: str, documents: Mapping[str, Any], *, decoded: bool) -> dict[str, Any]:
+Defaults = tuple[tuple[tuple[str, ...], Any], ...]  # (property path, default); "[]": each item, "*": each value
+EACH_ITEM, EACH_VALUE = "[]", "*"
+
+
+def as_validated(doc: dict[str, Any], defaults: Defaults, *, decoded: bool) -> dict[str, Any]:
     """`doc` as it is validated: nulls of a Go-decoded object (`decoded`) and of any `metadata`
-    dropped, nulls that a custom resource's schema gives a default replaced by that default.
-    `uri` is the `$id` of the kind schema in `documents`. Paths of what remains are unchanged."""
+    dropped, nulls where a custom resource's schema has a default (`defaults`, from defaults_of)
+    replaced by that default. Paths of what remains are unchanged."""
     if decoded:
         return _without_nulls(doc)
-    out = dict(doc)
+    out = doc
     meta = doc.get("metadata")
     if isinstance(meta, dict):
-        out["metadata"] = _without_nulls(meta)
-    root = documents.get(uri)
-    if not isinstance(root, dict):
-        return out
-    defaulted = _defaulted({k: v for k, v in out.items() if k != "metadata"}, root, uri, documents)
-    return {**out, **defaulted}
+        kept = _without_nulls(meta)
+        out = doc if kept is meta else {**doc, "metadata": kept}
+    for path, default in defaults:
+        out = _filled(out, path, default)
+    return out
+
+
+def defaults_of(uri: str, documents: Mapping[str, Any]) -> Defaults:
+    """Each property path under the schema `uri` of `documents` whose schema has a `default`, as
+    structuraldefaulting.Default applies them (properties, additionalProperties, items)."""
+    found: dict[tuple[str, ...], Any] = {}
+
+    def walk(node: Any, base: str, path: tuple[str, ...]) -> None:
+        if len(path) > MAX_REFS:
+            return
+        for branch, at in _branches(node, base, documents):
+            children = [((*path, k), sub) for k, sub in (branch.get("properties") or {}).items()]
+            for keyword, step in (("items", EACH_ITEM), ("additionalProperties", EACH_VALUE)):
+                if isinstance(branch.get(keyword), dict):
+                    children.append(((*path, step), branch[keyword]))
+            for child, sub in children:
+                for candidate in (sub, _resolve(sub, at, documents)[0]):
+                    if isinstance(candidate, dict) and "default" in candidate:
+                        found.setdefault(child, candidate["default"])
+                        break
+                walk(sub, at, child)
+
+    walk(documents.get(uri), uri, ())
+    return tuple(sorted(found.items(), key=lambda item: item[0]))
+
+
+def _filled(value: Any, path: tuple[str, ...], default: Any) -> Any:
+    """`value` with the nulls at `path` replaced by copies of `default` (copied on write)."""
+    head, rest = path[0], path[1:]
+    if head == EACH_ITEM:
+        if not isinstance(value, list):
+            return value
+        items = [_placed(item, rest, default) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if not isinstance(value, dict):
+        return value
+    out = value
+    for key in list(value) if head == EACH_VALUE else [head] if head in value else []:
+        item = value[key]
+        new = _placed(item, rest, default)
+        if new is not item:
+            out = dict(value) if out is value else out
+            out[key] = new
+    return out
+
+
+def _placed(item: Any, rest: tuple[str, ...], default: Any) -> Any:
+    if rest:
+        return _filled(item, rest, default)
+    return copy.deepcopy(default) if item is None else item
 
 
 def _without_nulls(value: Any) -> Any:
@@ -97,43 +150,3 @@ def _branches(node: Any, base: str, documents: Mapping[str, Any]) -> list[tuple[
             if isinstance(subs, list):
                 pending.extend((sub, at) for sub in reversed(subs))
     return out
-
-
-def _defaulted(value: Any, node: Any, base: str, documents: Mapping[str, Any]) -> Any:
-    """`value` with each null whose schema has a `default` replaced by a copy of it (as
-    structuraldefaulting.Default does: properties, additionalProperties and items); `value`
-    itself when nothing changes."""
-    if not isinstance(value, dict | list):
-        return value
-    branches = _branches(node, base, documents)
-    if isinstance(value, list):
-        items = [(b["items"], at) for b, at in branches if isinstance(b.get("items"), dict)]
-        if not items:
-            return value
-        filled = [_filled(item, items, documents) for item in value]
-        return value if all(a is b for a, b in zip(filled, value, strict=True)) else filled
-    out: dict[str, Any] | None = None
-    for key, item in value.items():
-        subs = [
-            (b["properties"][key], at) for b, at in branches if isinstance(b.get("properties"), dict) and key in b["properties"]
-        ]
-        if not subs:
-            subs = [(b["additionalProperties"], at) for b, at in branches if isinstance(b.get("additionalProperties"), dict)]
-        new = _filled(item, subs, documents) if subs else item
-        if new is not item:
-            out = dict(value) if out is None else out
-            out[key] = new
-    return value if out is None else out
-
-
-def _filled(value: Any, subs: list[tuple[Any, str]], documents: Mapping[str, Any]) -> Any:
-    """`value` under the first of `subs` that has a default for a null, else walked into."""
-    if value is None:
-        for sub, at in subs:
-            resolved, _ = _resolve(sub, at, documents)
-            for candidate in (sub, resolved):
-                if isinstance(candidate, dict) and "default" in candidate:
-                    return copy.deepcopy(candidate["default"])
-        return None
-    sub, at = subs[0]
-    return _defaulted(value, sub, at, documents)
