@@ -84,7 +84,9 @@ def decoded(name: str, doc: dict[str, Any]) -> bool:
 def admitted(name: str, doc: dict[str, Any]) -> dict[str, Any]:
     """`doc` as the API server (kustomize, for a kustomization file) validates it against schema
     `name`: nulls that decode to zero values dropped, defaulted ones filled (nulls.py)."""
-    return as_validated(doc, _defaults(name), decoded=decoded(name, doc))
+    if decoded(name, doc):
+        return as_validated(doc, (), decoded=True)
+    return as_validated(doc, _defaults(name), decoded=False)
 
 
 @cache
@@ -184,4 +186,5 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
 def warm_validators() -> None:
     for name in sorted({*SCHEMAS.values(), KUSTOMIZE_SCHEMA}):
         fast_validator(name)
-        _defaults(name)
+        if name != KUSTOMIZE_SCHEMA:  # a kustomization file is decoded: its nulls are zero values
+            _defaults(name)
