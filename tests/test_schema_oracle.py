@@ -45,3 +45,38 @@ def test_objects_upstream_accepts_are_accepted_by_ours():
                 disagreements.append(f"{repo_dir.name}/{obj.path}: {obj.kind} {obj.name}")
     assert checked > 1000
     assert disagreements == []
+
+
+def _defaults(node: object, path: tuple[str, ...], common: dict, out: dict[tuple[str, ...], object]) -> None:
+    """Each `default` of a schema by property path ("[]" for list items), through common.json refs."""
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("common.json#/$defs/"):
+        _defaults(common["$defs"][ref.rsplit("/", 1)[1]], path, common, out)
+    if "default" in node:
+        out[path] = node["default"]
+    for branch in [*node.get("allOf", []), *node.get("anyOf", []), *node.get("oneOf", [])]:
+        _defaults(branch, path, common, out)
+    for key, sub in (node.get("properties") or {}).items():
+        _defaults(sub, (*path, key), common, out)
+    if isinstance(node.get("items"), dict):
+        _defaults(node["items"], (*path, "[]"), common, out)
+
+
+@pytest.mark.skipif(not UPSTREAM.is_dir(), reason="../shared is not present")
+def test_the_defaults_our_schemas_declare_are_the_crds_defaults():
+    """A null the CRD defaults is accepted (model/nulls.py): our schemas must not invent one."""
+    from homelint.core.resources import schema
+
+    common = schema("kinds/common.json")
+    declared = 0
+    for key, name in ORACLE.items():
+        ours: dict[tuple[str, ...], object] = {}
+        _defaults(schema(f"kinds/{SCHEMAS[key]}"), (), common, ours)
+        theirs: dict[tuple[str, ...], object] = {}
+        _defaults(json.loads((UPSTREAM / name).read_text()), (), common, theirs)
+        for path, value in ours.items():
+            assert path in theirs and theirs[path] == value, (key, path)
+        declared += len(ours)
+    assert declared >= 10

@@ -16,6 +16,7 @@ from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.positions import find_node, node_span
 from homelint.model.fastschema import Compiler, Unsupported, Validator
 from homelint.model.kustomize import canonical_fields
+from homelint.model.nulls import Defaults, as_validated, defaults_of, native
 
 # (apiVersion, kind) -> schema file in schemas/kinds/
 SCHEMAS: dict[tuple[str, str], str] = {
@@ -74,8 +75,54 @@ def checker(name: str) -> Any:
     return Validator(fast_validator(name), lambda: validator(name))
 
 
-def readable(error: Any) -> tuple[tuple[Any, ...], str]:
-    """A position (field path) and a sentence for one jsonschema error."""
+def decoded(name: str, doc: dict[str, Any]) -> bool:
+    """Whether `doc` is decoded into Go types before validation (a built-in kind, a kustomization
+    file), where a null is a zero value; else it is a custom resource, which keeps its nulls."""
+    return name == KUSTOMIZE_SCHEMA or native(doc.get("apiVersion"))
+
+
+def admitted(name: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` as the API server (kustomize, for a kustomization file) validates it against schema
+    `name`: nulls that decode to zero values dropped, defaulted ones filled (nulls.py)."""
+    if decoded(name, doc):
+        return as_validated(doc, (), decoded=True)
+    return as_validated(doc, _defaults(name), decoded=False)
+
+
+@cache
+def _defaults(name: str) -> Defaults:
+    return defaults_of(schema(f"kinds/{name}")["$id"], _compiler().documents)
+
+
+KEPT_NULL = "; Flux applies custom resources with server-side apply, which keeps a null: omit it to leave it unset"
+
+
+def readable(error: Any, *, custom: bool = False) -> tuple[tuple[Any, ...], str]:
+    """A position (field path) and a sentence for one jsonschema error; of a `custom` resource, a
+    failing null also says that omitting the field is what leaves it unset."""
+    keys, message = _readable(error)
+    if (
+        custom
+        and error.validator not in ("required", "additionalProperties")
+        and _null_at(error.instance, keys[len(error.absolute_path) :])
+    ):
+        message += KEPT_NULL
+    return keys, message
+
+
+def _null_at(instance: Any, keys: tuple[Any, ...]) -> bool:
+    """Whether the value at `keys` under `instance` (the value the error is about) is a null."""
+    for key in keys:
+        if (isinstance(instance, dict) and key in instance) or (
+            isinstance(instance, list) and isinstance(key, int) and 0 <= key < len(instance)
+        ):
+            instance = instance[key]
+        else:
+            return False
+    return instance is None
+
+
+def _readable(error: Any) -> tuple[tuple[Any, ...], str]:
     import jsonschema  # start-up: imported only where it is needed
 
     if error.validator in ("anyOf", "oneOf") and error.context:
@@ -124,15 +171,20 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
                 continue
             name = found
             meta = doc.get("metadata")
-            label = f"{doc.get('kind')} {meta.get('name') if isinstance(meta, dict) else ''}"
-        errors = sorted(checker(name).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+            named = meta.get("name") if isinstance(meta, dict) else None
+            label = f"{doc.get('kind')} {named}" if isinstance(named, str) else str(doc.get("kind"))
+        errors = sorted(
+            checker(name).iter_errors(admitted(name, doc)), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+        )
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
-            keys, message = readable(error)
+            keys, message = readable(error, custom=not decoded(name, doc))
             span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))
             out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column))
     return out
 
 
 def warm_validators() -> None:
-    for name in {*SCHEMAS.values(), KUSTOMIZE_SCHEMA}:
+    for name in sorted({*SCHEMAS.values(), KUSTOMIZE_SCHEMA}):
         fast_validator(name)
+        if name != KUSTOMIZE_SCHEMA:  # a kustomization file is decoded: its nulls are zero values
+            _defaults(name)

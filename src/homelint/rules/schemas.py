@@ -11,7 +11,7 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, K8sObject, Span
 from homelint.model.flux import FLUX_KS_GROUP
-from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, checker, readable
+from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, admitted, checker, decoded, readable
 from homelint.model.versions import ApiEntry, Installed, Verdict, Version, judge, table, versions_of
 from homelint.rules.common import manifest_objects
 from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
@@ -83,7 +83,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
             # kustomize's namespace transformer renames Namespace objects (the `name: _` idiom)
             data = {**data, "metadata": {**obj.metadata, "name": obj.effective_namespace}}
         name = SCHEMAS[("v1", "Namespace")]
-        for error in list(checker(name).iter_errors(data))[:MAX_ERRORS_PER_OBJECT]:
+        for error in list(checker(name).iter_errors(admitted(name, data)))[:MAX_ERRORS_PER_OBJECT]:
             keys, message = readable(error)
             yield ctx.at(
                 "HL601",
@@ -102,10 +102,12 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], 
     if name is None:
         return
     for data, where in variants:
-        errors = sorted(checker(name).iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        errors = sorted(
+            checker(name).iter_errors(admitted(name, data)), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+        )
         found = []
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
-            keys, message = readable(error)
+            keys, message = readable(error, custom=not decoded(name, data))
             if not _placeholder_at(data, keys):
                 found.append((keys, message, error.validator == "additionalProperties"))
         if found:
@@ -359,7 +361,11 @@ def replace_api_version(file: FixFile, finding: Finding) -> Edit | str:
     if schema is None:
         return f"homelint has no schema of {kind} {new} to prove the fields carry over"
     moved = _removed_fields(kind, doc)
-    errors = [] if moved else sorted(checker(schema).iter_errors({**doc, "apiVersion": new}), key=lambda e: e.json_path)
+    errors = (
+        []
+        if moved
+        else sorted(checker(schema).iter_errors(admitted(schema, {**doc, "apiVersion": new})), key=lambda e: e.json_path)
+    )
     if moved or errors:
         what = moved or ".".join(map(str, readable(errors[0])[0])) or "the object"  # field names only, never values
         return f"{kind} {new} does not take {what} as written; move it by hand"
