@@ -1391,3 +1391,76 @@ def test_a_flux_instance_placed_by_kustomize_names_its_sync_after_that_namespace
     _, findings = check_json(root)
     assert [f["rule"] for f in findings] == []
     assert sorted(k.name for k in model(root).flux.kustomizations if k.obj is not None) == ["apps", "fi"]
+
+
+def artifact_generator(copies: str, namespace: str = "ns-a") -> str:
+    """An ArtifactGenerator making ExternalArtifacts artifact-a (with `copies`) and chart-a."""
+    return (
+        "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\n"
+        f"metadata: {{name: gen-a, namespace: {namespace}}}\n"
+        "spec:\n  sources: [{alias: repo, kind: GitRepository, name: flux-system, namespace: flux-system}]\n"
+        f"  artifacts:\n    - name: artifact-a\n      copy: {copies}\n"
+        "    - name: chart-a\n      copy: [{from: '@repo/charts/chart-a/**', to: '@artifact/'}]\n"
+    )
+
+
+def artifact_consumers(namespace: str) -> str:
+    """A Kustomization building from ExternalArtifact artifact-a and a HelmRelease whose chart is chart-a."""
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata: {{name: app-a, namespace: {namespace}}}\n"
+        "spec: {interval: 1h, path: ./, prune: true, sourceRef: {kind: ExternalArtifact, name: artifact-a}}\n"
+        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+        f"metadata: {{name: chart-a, namespace: {namespace}}}\n"
+        "spec: {interval: 1h, chartRef: {kind: ExternalArtifact, name: chart-a}}\n"
+    )
+
+
+CONFIGMAP_A = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {a: b}\n"
+
+
+@pytest.mark.parametrize(
+    ("consumer_namespace", "dangling"),
+    [("ns-a", []), ("ns-b", ["ExternalArtifact 'ns-b/artifact-a'", "ExternalArtifact 'ns-b/chart-a'"])],
+)
+def test_an_artifact_generator_makes_one_external_artifact_per_artifact_in_its_namespace(
+    repo, check_json, consumer_namespace, dangling
+):
+    """source-watcher creates an ExternalArtifact for each spec.artifacts[].name in the generator's
+    own namespace: a sourceRef or chartRef naming one there exists; from another namespace (a
+    missing namespace is the referrer's own) it does not."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/generator.yaml": artifact_generator("[{from: '@repo/app-a/**', to: '@artifact/'}]"),
+            "apps/consumers.yaml": artifact_consumers(consumer_namespace),
+            "app-a/cm.yaml": CONFIGMAP_A,
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["message"].split(", ")[0].split("names ")[1] for f in findings if f["rule"] == "HL107"] == dangling
+
+
+@pytest.mark.parametrize(
+    ("copies", "followed"),
+    [
+        ("[{from: '@repo/app-a/', to: '@artifact/app-a/'}]", True),  # the same files at the same paths: modelled
+        ("[{from: '@repo/app-a/**', to: '@artifact/'}]", False),  # moved to the root: not modelled
+    ],
+)
+def test_a_generated_artifact_is_followed_only_where_its_copies_keep_the_paths(repo, copies, followed):
+    """What a generated ExternalArtifact holds is read only when its copies keep this repository's
+    paths; otherwise its Kustomization is not followed, and a note says so."""
+    path = "./app-a" if followed else "./"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/generator.yaml": artifact_generator(copies),
+            "apps/consumers.yaml": artifact_consumers("ns-a").replace("path: ./,", f"path: {path},"),
+            "app-a/cm.yaml": CONFIGMAP_A,
+        }
+    )
+    built = model(root)
+    assert applied_names(built, "ConfigMap") == ([("ns-a", "cm-a")] if followed else [])
+    unfollowed = [n for n in built.flux.notes if "an ArtifactGenerator makes, whose content homelint does not model" in n]
+    assert len(unfollowed) == (0 if followed else 1)

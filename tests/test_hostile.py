@@ -1333,3 +1333,24 @@ def test_pushed_folders_named_with_many_variables_are_matched_in_linear_time(run
     files.update({f"f/{'x' * 60}/{i}/kustomization.yaml": "resources: []\n" for i in range(50)})
     result = run("check", str(repo(files)), "--no-cache", "--format", "json")
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
+
+
+def test_objects_in_release_values_are_found_in_time_linear_in_the_distinct_nodes():
+    """Values whose nodes are shared (YAML aliases of aliases: 2**200 paths through 200 mappings)
+    are walked once per node when looking for the objects a chart may render."""
+    from homelint.core.model import make_object
+    from homelint.model.refs import values_objects
+
+    node: dict[str, object] = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "secret-a"}}
+    for _ in range(200):
+        node = {"left": node, "right": [node, node]}
+    release = make_object(
+        "hr.yaml",
+        0,
+        {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": "a"}, "spec": {"values": node}},
+    )
+    assert release is not None
+    start = time.perf_counter()
+    found = values_objects(release)
+    assert time.perf_counter() - start < 1
+    assert [m.name for m in found] == ["secret-a"]

@@ -20,6 +20,7 @@ from homelint.model.refs import (
     products_of,
     resource_set_objects,
     tables,
+    values_objects,
 )
 
 from .conftest import FIXTURES
@@ -500,3 +501,136 @@ def test_names_are_normalized_as_the_mongodb_operator_does(name, written):
 )
 def test_names_are_sanitized_as_fabric8_does(name, written):
     assert fabric8_sanitized(name) == written
+
+
+# --- objects written in HelmRelease values (extraObjects and the like) ----------------------------
+def test_values_objects_are_the_mappings_with_api_version_kind_and_name_at_any_depth():
+    """Any mapping with apiVersion, kind and metadata.name in spec.values is an object the chart may
+    render; one without a name is not; a YAML alias of one is the same object, read once."""
+    (release,) = [
+        o
+        for o in (
+            make_object("hr.yaml", 0, doc)
+            for doc in parse_bytes(
+                "hr.yaml",
+                b"""apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: rel-a, namespace: ns-a}
+spec:
+  values:
+    extraObjects:
+      - &cm {apiVersion: v1, kind: ConfigMap, metadata: {name: cm-a}}
+      - {apiVersion: external-secrets.io/v1, kind: ClusterSecretStore, metadata: {name: store-a, namespace: ns-b}}
+    again: *cm
+    deep: {extraDeploy: [{apiVersion: v1, kind: Secret, metadata: {name: secret-a}}]}
+    unnamed: {apiVersion: v1, kind: Secret, metadata: {labels: {a: b}}}
+""",
+            ).docs
+        )
+        if o is not None
+    ]
+    found = sorted((m.group, m.kind, m.namespace, m.name, m.field) for m in values_objects(release))
+    assert found == [
+        ("", "ConfigMap", None, "cm-a", ("spec", "values", "extraObjects", 0)),
+        ("", "Secret", None, "secret-a", ("spec", "values", "deep", "extraDeploy", 0)),
+        ("external-secrets.io", "ClusterSecretStore", "ns-b", "store-a", ("spec", "values", "extraObjects", 1)),
+    ]
+
+
+def _chart_repo(extra_objects: str, user: str) -> dict[str, str]:
+    """A Flux repository whose HelmRelease rel-a (installed into ns-a by targetNamespace) holds
+    `extra_objects` in values.extraObjects, and whose apps folder also holds `user`."""
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: rel-a, namespace: flux-system}\n"
+        "spec:\n  interval: 1h\n  targetNamespace: ns-a\n  chartRef: {kind: OCIRepository, name: chart-a}\n"
+        f"  values:\n    extraObjects:\n{extra_objects}"
+        "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+        "metadata: {name: chart-a, namespace: flux-system}\n"
+        "spec: {interval: 1h, url: oci://ghcr.io/example/charts/chart-a, ref: {tag: 1.0.0}}\n"
+    )
+    return {
+        "clusters/c1/apps.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+        ),
+        "apps/kustomization.yaml": "resources: [./ns.yaml, ./release.yaml, ./user.yaml]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/release.yaml": release,
+        "apps/user.yaml": user,
+    }
+
+
+EXTERNAL_SECRET = """\
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: es-a, namespace: ns-a}
+spec:
+  secretStoreRef: {kind: KIND, name: store-a}
+  target: {name: es-a}
+  dataFrom: [{extract: {key: item-a}}]
+"""
+
+
+def _store(kind: str, namespace: str = "") -> str:
+    meta = f"{{name: store-a, namespace: {namespace}}}" if namespace else "{name: store-a}"
+    return f"      - apiVersion: external-secrets.io/v1\n        kind: {kind}\n        metadata: {meta}\n        spec: {{}}\n"
+
+
+@pytest.mark.parametrize(
+    ("kind", "in_values", "severity"),
+    [
+        ("ClusterSecretStore", _store("ClusterSecretStore"), "info"),
+        ("ClusterSecretStore", _store("ClusterSecretStore", "ns-z"), "info"),  # cluster-scoped: any namespace
+        ("SecretStore", _store("SecretStore"), "info"),  # in the release namespace, the ExternalSecret's
+        ("SecretStore", _store("SecretStore", "ns-z"), "error"),  # a store in another namespace is not it
+        ("ClusterSecretStore", _store("SecretStore"), "error"),  # another kind
+        ("ClusterSecretStore", "      - {apiVersion: v1, kind: ConfigMap, metadata: {name: cm-a}}\n", "error"),
+    ],
+)
+def test_a_store_written_in_release_values_may_be_rendered_by_the_chart(check_json, repo, kind, in_values, severity):
+    """A chart renders objects written in its values (the external-secrets chart: extraObjects), so a
+    store found only there is an info that names the release; one of another kind or namespace is not it."""
+    _, findings = check_json(repo(_chart_repo(in_values, EXTERNAL_SECRET.replace("KIND", kind))))
+    (found,) = [f for f in findings if f["rule"] == "HL403"]
+    assert found["severity"] == severity
+    if severity == "info":
+        assert "HelmRelease flux-system/rel-a holds a" in found["message"]
+        assert "(spec.values.extraObjects[0]), which its chart may render" in found["message"]
+
+
+DEPLOYMENT_USER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: user-a, namespace: ns-a}
+spec:
+  selector: {matchLabels: {app: a}}
+  template:
+    metadata: {labels: {app: a}}
+    spec:
+      containers:
+        - name: a
+          image: example.invalid/a:1.0
+          envFrom: [{secretRef: {name: obj-a}}, {configMapRef: {name: obj-a}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("namespace", "name", "severity"),
+    [
+        ("", "obj-a", "info"),  # no namespace: the release namespace (targetNamespace)
+        ("ns-a", "obj-b", "error"),  # another name
+        ("ns-z", "obj-a", "error"),  # written for another namespace
+    ],
+)
+def test_secrets_and_configmaps_written_in_release_values_may_be_rendered_by_the_chart(
+    check_json, repo, namespace, name, severity
+):
+    """HL401 and HL405 treat a Secret or ConfigMap in a HelmRelease's values as HL403 treats a store:
+    in the namespace it renders to, under its own name, it is an info that says so."""
+    meta = f"{{name: {name}, namespace: {namespace}}}" if namespace else f"{{name: {name}}}"
+    in_values = "".join(f"      - {{apiVersion: v1, kind: {kind}, metadata: {meta}}}\n" for kind in ("Secret", "ConfigMap"))
+    _, findings = check_json(repo(_chart_repo(in_values, DEPLOYMENT_USER)))
+    assert sorted((f["rule"], f["severity"]) for f in findings if f["rule"] in ("HL401", "HL405")) == [
+        ("HL401", severity),
+        ("HL405", severity),
+    ]

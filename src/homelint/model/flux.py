@@ -22,7 +22,7 @@ from homelint.loading.yamlload import parse_bytes
 from homelint.model.generators import generate, hash_suffix
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
-from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, source_ref
+from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, generated_artifact_names, source_ref
 from homelint.model.targets import target_matches
 from homelint.model.variables import variables_of
 from homelint.model.withheld import withheld
@@ -637,13 +637,24 @@ class FluxModel:
                 f"{source} copies another repository into '{mount}' (spec.include): what is there is not modelled, "
                 f"and the Flux Kustomization(s) building from it were not followed: {', '.join(sorted(set(labels))[:5])}"
             )
-        if self.skipped:
-            total = sum(self.skipped.values())
-            names = ", ".join(f"{ref} ({n})" for ref, n in sorted(self.skipped.items())[:5])
-            more = f" and {len(self.skipped) - 5} more" if len(self.skipped) > 5 else ""
+        generated = (
+            {SourceRef("ExternalArtifact", a.ns, name) for a in self.applied for name in generated_artifact_names(a.obj)}
+            if self.skipped
+            else set()
+        )
+        made = {ref: n for ref, n in self.skipped.items() if ref in generated}
+        others = {ref: n for ref, n in self.skipped.items() if ref not in generated}
+        if made:
             self.notes.append(
-                f"{total} Flux Kustomization(s) build from sources that are not this repository and were not followed: "
-                f"{names}{more}; if one of them is this repository, list it under flux.local-sources in .homelint.yaml"
+                f"{sum(made.values())} Flux Kustomization(s) build from ExternalArtifacts that an ArtifactGenerator makes, "
+                "whose content homelint does not model (globs, moved folders, other sources), and were not followed: "
+                f"{_skipped_list(made)}"
+            )
+        if others:
+            self.notes.append(
+                f"{sum(others.values())} Flux Kustomization(s) build from sources that are not this repository and were "
+                f"not followed: {_skipped_list(others)}; if one of them is this repository, list it under "
+                "flux.local-sources in .homelint.yaml"
             )
 
     def _roots(self) -> list[FluxKS]:
@@ -1194,3 +1205,9 @@ def flux_patches(ks: FluxKS) -> list[tuple[Any, Any, PatchSource]]:
         at: tuple[str | int, ...] = ("spec", "patches", index, "patch") if mine else ("metadata", "name")
         out.append((patch.get("target"), _patch_body(patch["patch"]), PatchSource(ks.obj.path, ks.obj.doc, at, True)))
     return out
+
+
+def _skipped_list(skipped: dict[SourceRef, int]) -> str:
+    """'source (count), ...' of the Kustomizations not followed, the first five sources."""
+    names = ", ".join(f"{ref} ({n})" for ref, n in sorted(skipped.items())[:5])
+    return names + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")

@@ -153,6 +153,53 @@ def resource_set_objects(obj: K8sObject) -> list[K8sObject]:
     return [m for m in made if m is not None]
 
 
+@dataclass(frozen=True, slots=True)
+class ValuesObject:
+    """A Kubernetes object written inside a HelmRelease's values, which its chart may render."""
+
+    group: str  # "" for the core group (apiVersion v1)
+    kind: str
+    namespace: str | None  # None: unset (Helm puts it in the release namespace)
+    name: str
+    field: FieldPath  # from the HelmRelease document root
+
+
+def values_objects(obj: K8sObject) -> list[ValuesObject]:
+    """The objects in a HelmRelease's `spec.values`: mappings with apiVersion, kind and metadata.name
+    at any depth, as charts take them to render (`extraObjects`, `extraDeploy`, `extraManifests`,
+    ...). Each mapping or list is visited once (a YAML alias repeats a node, not the work), so the
+    time is linear in the values."""
+    values = obj.spec.get("values") if obj.kind == "HelmRelease" else None
+    if not isinstance(values, dict):
+        return []
+    found: list[ValuesObject] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, FieldPath]] = [(values, ("spec", "values"))]
+    while stack:
+        node, at = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            stack.extend((item, (*at, i)) for i, item in reversed(list(enumerate(node))) if isinstance(item, (dict, list)))
+            continue
+        made = _values_object(node, at)
+        if made is not None:
+            found.append(made)
+        stack.extend((value, (*at, key)) for key, value in reversed(list(node.items())) if isinstance(value, (dict, list)))
+    return found
+
+
+def _values_object(node: dict[str, Any], at: FieldPath) -> ValuesObject | None:
+    api, kind, meta = node.get("apiVersion"), node.get("kind"), node.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if not (isinstance(api, str) and isinstance(kind, str) and isinstance(name, str) and api and kind and name):
+        return None
+    namespace = meta.get("namespace") if isinstance(meta, dict) else None
+    group = api.rpartition("/")[0]
+    return ValuesObject(group, kind, namespace if isinstance(namespace, str) and namespace else None, name, at)
+
+
 # --- producer and consumer tables (schemas/producers.yaml, schemas/consumers.yaml) ---------------
 # A path is a tuple of segments: a key, "*" (every list item or mapping value), "**" (any depth,
 # including none) or a tuple of alternative sub-paths.

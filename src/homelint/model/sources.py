@@ -526,10 +526,10 @@ def find_sources(repo: Repo) -> Sources:
         matches = [r for r in by_ref if r.name == name and (not ns or r.namespace == ns)]
         for ref in matches or [SourceRef("GitRepository", ns or "flux-system", name)]:
             add(ref, "flux.local-sources in the config")
-    _generated_artifacts(repo, out)
     if not out.artifacts:
         out.fallback = True
         add(SourceRef("GitRepository", "flux-system", "flux-system"), "assumed: nothing in the repository names its own source")
+    _generated_artifacts(repo, out)  # after the fallback: a generator may copy from the assumed source too
     pulled = {art.root for art in out.artifacts.values() if art.ref.kind == "OCIRepository" and art.path_known}
     elsewhere = sorted({push.folder or "." for push in pushed if push.folder not in pulled})
     if elsewhere:
@@ -561,12 +561,27 @@ def _sourceignore(repo: Repo) -> list[str]:
     return out
 
 
+GENERATOR_GROUP = "source.extensions.fluxcd.io"
+
+
+def generated_artifact_names(obj: K8sObject) -> list[str]:
+    """The ExternalArtifacts a source-watcher ArtifactGenerator creates: one per
+    `spec.artifacts[].name`, in the generator's own namespace (source-watcher
+    artifactgenerator_controller.go, reconcileExternalArtifact); [] for any other object."""
+    if obj.kind != "ArtifactGenerator" or not obj.group.startswith(GENERATOR_GROUP):
+        return []
+    artifacts = obj.spec.get("artifacts")
+    items = artifacts if isinstance(artifacts, list) else []
+    return [item["name"] for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)]
+
+
 def _generated_artifacts(repo: Repo, out: Sources) -> None:
     """ExternalArtifacts that a source-watcher ArtifactGenerator copies out of this repository's
     artifact at the same relative paths (`@src/P` -> `@artifact/P`): the same files, restricted
-    to P. Any other copy (renamed paths, globs, several sources) is not modelled."""
+    to P. Any other copy (renamed paths, globs, several sources) is not modelled: such an
+    artifact exists (HL107 knows its producer), but what it holds is not read."""
     for gen in repo.objects:
-        if gen.kind != "ArtifactGenerator" or not gen.group.startswith("source.extensions.fluxcd.io"):
+        if not generated_artifact_names(gen):
             continue
         ns = gen.namespace or "flux-system"
         aliases: dict[str, SourceRef] = {}

@@ -16,9 +16,9 @@ from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
 from homelint.core.regex import linear
 from homelint.model.flux import remote_cluster
-from homelint.model.graph import Edge, release_name
+from homelint.model.graph import Edge, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
-from homelint.model.refs import chart_name, is_app_template
+from homelint.model.refs import ValuesObject, chart_name, is_app_template, values_objects
 from homelint.rules.common import close_matches, has_flux, unproduced
 from homelint.rules.registry import check
 
@@ -49,7 +49,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
     for node, why in [*((m, None) for m in missing), *unseen]:
         ns, name = node.namespace, node.name
         generated = produced.hashed.get((ns, name))
-        why = why or (None if generated else _made_by_chart(releases, ns, name, word))
+        why = why or (None if generated else _made_by_chart(releases, ns, name, word) or _in_values(ctx, "", word, ns, name))
         by_object: dict[int, list[Edge]] = {}
         for edge in ctx.graph.users_of(node, f"uses-{kind}"):
             ref = edge["ref"]
@@ -178,6 +178,65 @@ def _made_by_chart(releases: dict[str, list[tuple[str, str]]], namespace: str, n
             external = "; if it does, list it in secrets.external" if word == "Secret" else ""
             return f"the chart {chart} of release {release} in that namespace may create it (charts name their {word}s after the release){external}"
     return None
+
+
+def _in_values(ctx: Context, group: str, kind: str, namespace: str | None, name: str) -> str | None:
+    """Why a chart may make the object: a HelmRelease Flux applies holds it in its values (charts
+    render `extraObjects`, `extraDeploy`, `extraManifests` ... as they are); None if none does.
+    `namespace` None: a cluster-scoped object (the namespace it is written with does not matter)."""
+    if namespace is None:
+        found = _values_objects_anywhere(ctx).get((group, kind, name))
+    else:
+        found = _values_objects(ctx).get((group, kind, namespace, name))
+    if found is None:
+        return None
+    release, made = found
+    external = "; if it does, list it in secrets.external" if kind == "Secret" else ""
+    return (
+        f"HelmRelease {release} holds a {kind} '{name}' in its values ({_field_text(made.field)}), which its chart "
+        f"may render{external}"
+    )
+
+
+def _values_objects(ctx: Context) -> dict[tuple[str, str, str, str], tuple[str, ValuesObject]]:
+    """(group, kind, namespace, name) -> (namespace/name of the HelmRelease, the object) of the
+    objects written in the values of the HelmReleases Flux applies; an object without a namespace
+    is in the release namespace (targetNamespace, else the HelmRelease's), a name after Flux
+    substitution and `{{ .Release.Name }}` (a name that cannot be known is left out)."""
+
+    def build() -> dict[tuple[str, str, str, str], tuple[str, ValuesObject]]:
+        out: dict[tuple[str, str, str, str], tuple[str, ValuesObject]] = {}
+        for applied in ctx.flux.applied:
+            obj = applied.obj
+            if obj.kind != "HelmRelease":
+                continue
+            target = obj.spec.get("targetNamespace")
+            release_ns = target if isinstance(target, str) and target else applied.ns
+            for made in values_objects(obj):
+                name = resolved_name(applied, made.name, ctx.repo)
+                namespace = resolved_name(applied, made.namespace, ctx.repo) if made.namespace else release_ns
+                if name is not None and namespace is not None:
+                    out.setdefault((made.group, made.kind, namespace, name), (f"{applied.ns}/{obj.name}", made))
+        return out
+
+    return ctx.repo.memo("rules.values-objects", build)
+
+
+def _values_objects_anywhere(ctx: Context) -> dict[tuple[str, str, str], tuple[str, ValuesObject]]:
+    """(group, kind, name) -> the first of _values_objects by namespace."""
+
+    def build() -> dict[tuple[str, str, str], tuple[str, ValuesObject]]:
+        out: dict[tuple[str, str, str], tuple[str, ValuesObject]] = {}
+        for (group, kind, _, name), found in sorted(_values_objects(ctx).items(), key=lambda item: item[0]):
+            out.setdefault((group, kind, name), found)
+        return out
+
+    return ctx.repo.memo("rules.values-objects-anywhere", build)
+
+
+def _field_text(field: tuple[Any, ...]) -> str:
+    """`spec.values.extraObjects[0]` of a field path."""
+    return "".join(f"[{key}]" if isinstance(key, int) else f".{key}" for key in field).lstrip(".")
 
 
 def _elsewhere(applied: Any, field: tuple[Any, ...]) -> bool:
@@ -407,14 +466,21 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             other = ""
             if kind == "SecretStore" and name in cluster_stores:
                 other = "; a ClusterSecretStore of that name exists: set kind: ClusterSecretStore (kind defaults to SecretStore)"
-            yield ctx.at(
+            # a ClusterSecretStore is cluster-scoped: one in any release's values (whatever its namespace) is it
+            scope = applied.ns if kind == "SecretStore" else None
+            chart = _in_values(ctx, "external-secrets.io", kind, scope, name)
+            finding = ctx.at(
                 "HL403",
                 obj,
                 (*field, "name"),
                 f"{obj.kind} {obj.name} uses {kind} '{name}'"
-                f"{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, which the repository does not define{other}",
+                f"{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, which the repository does not define"
+                f"{'; ' + chart if chart else other}",
                 fix="fix the store name/kind, or define the store",
             )
+            if chart:
+                finding.severity = "info"
+            yield finding
 
 
 def _store_refs(obj: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:

@@ -16,7 +16,7 @@ from homelint.core.substitution import resolve
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import escapes, inside, is_remote, join
-from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef
+from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.rules.common import close_matches, foreign_namespaces, has_flux, resource_set_makes
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
@@ -570,6 +570,10 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             sources[(applied.kind, applied.ns)].add(applied.name)
             if applied.namespace:
                 placed.add((applied.kind, applied.ns, applied.name))
+        for made in generated_artifact_names(applied.obj):  # an ArtifactGenerator's, in its namespace
+            sources[("ExternalArtifact", applied.ns)].add(made)
+            if applied.namespace:
+                placed.add(("ExternalArtifact", applied.ns, made))
     seen: set[tuple[int, str]] = set()
     # a Flux Kustomization as applied: parent patches and substitution done (flux.FluxKS.data)
     materialized = {(id(ks.obj), ks.namespace): ks.spec for ks in ctx.flux.kustomizations if ks.obj is not None}
