@@ -205,3 +205,34 @@ def test_a_patch_transformer_with_a_patch_file_runs_after_the_namespace_and_read
     assert [(a.ns, a.name) for a in flux.applied if a.kind == "ConfigMap"] == [("site", "site")]
     assert "apps/target-ns.yaml" in flux.applied_files
     assert errors(check_json, root) == []
+
+
+def unread_case(transformer: str) -> dict[str, str]:
+    """A folder whose kustomization runs one transformer on a ConfigMap that has no namespace."""
+    return {
+        "clusters/main/sync.yaml": SYNC,
+        "apps/kustomization.yaml": "{resources: [./configmap.yaml], transformers: [./transformer.yaml]}\n",
+        "apps/configmap.yaml": configmap("settings"),
+        "apps/transformer.yaml": transformer,
+    }
+
+
+def test_a_transformer_the_model_cannot_apply_is_named_once_and_what_it_may_move_is_not_judged(repo, check_json):
+    for transformer in (
+        "{apiVersion: builtin, kind: PrefixSuffixTransformer, metadata: {name: p}, prefix: x-, fieldSpecs: [{path: metadata/name}]}\n",
+        "{apiVersion: example.com/v1, kind: SetEverything, metadata: {name: plugin}}\n",
+    ):
+        root = repo(unread_case(transformer))
+        flux = load(root).flux
+        assert [note for note in flux.notes if "transformers homelint does not model" in note] == [
+            "1 kustomization(s) run transformers homelint does not model (apps/kustomization.yaml: "
+            f"{'PrefixSuffixTransformer' if 'builtin' in transformer else 'SetEverything'}): what they change is not seen, "
+            "and HL108/HL110 say nothing about the objects they may rename or move (Flux runs builtin transformers only)"
+        ]
+        assert errors(check_json, root) == []
+
+
+def test_a_label_transformer_neither_renames_nor_moves_so_a_missing_namespace_is_still_an_error(repo, check_json):
+    root = repo(unread_case("{apiVersion: builtin, kind: LabelTransformer, metadata: {name: l}, labels: {team: a}}\n"))
+    assert any("LabelTransformer" in note for note in load(root).flux.notes)
+    assert errors(check_json, root) == ["HL110 apps/configmap.yaml"]

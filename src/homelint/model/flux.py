@@ -44,6 +44,7 @@ class Applied:
     ks: FluxKS | None
     renamed: str | None = None  # the name after kustomize (a Namespace takes `namespace:`)
     hashed: bool = False  # a generated object whose name kustomize suffixes with a hash (known or not)
+    unread: bool = False  # a transformer the model does not apply ran over it (its namespace, name may differ)
 
     @property
     def kind(self) -> str:
@@ -124,6 +125,8 @@ class BuildOut:
     # namePrefix/nameSuffix of the kustomizations (and the Flux Kustomization) over an object:
     # position in `objects` -> (prefix, suffix), outermost first
     affixes: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # positions in `objects` a transformer the model does not apply ran over
+    unread: set[int] = field(default_factory=set)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
@@ -136,6 +139,7 @@ class BuildOut:
             self.edits[index + offset] = dict(fields)
         for index, affix in sub.affixes.items():
             self.affixes[index + offset] = affix
+        self.unread |= {index + offset for index in sub.unread}
 
     def add_affixes(self, prefix: Any, suffix: Any) -> None:
         """kustomize's prefix/suffix transformer over every object of the build but Namespaces and
@@ -403,7 +407,8 @@ class FluxModel:
     def _transformers(self, kd: KustomizeDir, out: BuildOut, art: Artifact) -> None:
         """kustomize `transformers:`, run after the kustomization's own transformers, in order:
         the builtin NamespaceTransformer (transformers.py) and PatchTransformer (as a `patches:`
-        entry) are applied; any other is recorded in `unread_transformers`."""
+        entry) are applied; any other is recorded in `unread_transformers`, and the objects it
+        may rename or move in `unread` (label and annotation transformers do neither)."""
         for config, where in self._transformer_configs(kd, out, art):
             if is_builtin(config, "NamespaceTransformer"):
                 settings = namespace_config(config)
@@ -415,6 +420,8 @@ class FluxModel:
             else:
                 kind = config.get("kind") if isinstance(config, dict) else None
                 self.unread_transformers.setdefault(kd.file, []).append(str(kind) if kind else "an unreadable entry")
+                if not any(is_builtin(config, k) for k in ("LabelTransformer", "AnnotationsTransformer")):
+                    out.unread.update(range(len(out.objects)))  # it may rename or move them; labels do neither
 
     def _transformer_configs(self, kd: KustomizeDir, out: BuildOut, art: Artifact) -> list[tuple[Any, PatchSource]]:
         """(configuration, where it is) of each object a kustomization's `transformers:` entries
@@ -646,6 +653,15 @@ class FluxModel:
             if obj.effective_namespace is None:
                 obj.effective_namespace = obj.namespace
         self.notes.extend(self.sources.notes)
+        unread = sorted((path, kinds) for path, kinds in self.unread_transformers.items() if path in self.applied_files)
+        if unread:
+            named = "; ".join(f"{path}: {', '.join(sorted(set(kinds)))}" for path, kinds in unread[:3])
+            more = f" and {len(unread) - 3} more" if len(unread) > 3 else ""
+            self.notes.append(
+                f"{len(unread)} kustomization(s) run transformers homelint does not model ({named}{more}): what they "
+                "change is not seen, and HL108/HL110 say nothing about the objects they may rename or move (Flux runs "
+                "builtin transformers only)"
+            )
         if not self.roots_known and self.kustomizations:
             unplaced = any(not art.path_known for art in self.sources.artifacts.values())
             why = (
@@ -953,7 +969,14 @@ class FluxModel:
                 renamed = resolve(name, parent_vars(self.repo, ks)) or (renamed if suffix is not None else None)
             if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
                 effective = resolve(effective, parent_vars(self.repo, ks)) or effective
-            applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None, id(source_obj) in self._hashed)
+            applied = Applied(
+                obj,
+                effective,
+                ks,
+                renamed if isinstance(renamed, str) else None,
+                hashed=id(source_obj) in self._hashed,
+                unread=index in built.unread,
+            )
             why = withheld(obj.data, ks.data)
             if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child
                 ks.withheld.append((applied, why))
