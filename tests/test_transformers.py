@@ -236,3 +236,16 @@ def test_a_label_transformer_neither_renames_nor_moves_so_a_missing_namespace_is
     root = repo(unread_case("{apiVersion: builtin, kind: LabelTransformer, metadata: {name: l}, labels: {team: a}}\n"))
     assert any("LabelTransformer" in note for note in load(root).flux.notes)
     assert errors(check_json, root) == ["HL110 apps/configmap.yaml"]
+
+
+def test_a_one_line_inline_transformer_is_a_configuration_not_a_missing_file(repo, check_json):
+    inline = '"{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: s, namespace: tools}}"'
+    root = repo(
+        {
+            "clusters/main/sync.yaml": SYNC,
+            "apps/kustomization.yaml": f"resources: [./configmap.yaml]\ntransformers:\n  - {inline}\n",
+            "apps/configmap.yaml": configmap("settings"),
+        }
+    )
+    assert [(a.ns, a.name) for a in load(root).flux.applied if a.kind == "ConfigMap"] == [("tools", "settings")]
+    assert errors(check_json, root) == []  # neither HL101 (no such file) nor HL110

@@ -20,7 +20,7 @@ from homelint.core.model import K8sObject, Origin
 from homelint.core.substitution import DISABLE_KEY, resolve, substitute_tree, substitution_disabled
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.generators import generate, hash_suffix
-from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
+from homelint.model.kustomize import Entry, KustomizeDir, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, generated_artifact_names, source_ref
 from homelint.model.targets import target_matches
@@ -433,7 +433,7 @@ class FluxModel:
             if not isinstance(item, str):
                 continue
             at = ("transformers", index)
-            if "\n" in item:
+            if is_inline(item):
                 inline = parse_bytes("<transformer>", item.encode())
                 configs.extend((doc, PatchSource(kd.file, kd.doc, at, True)) for doc in inline.docs)
                 continue
