@@ -207,6 +207,63 @@ CASES: dict[str, dict[str, str]] = {
         "apps/echo/app/kustomization.yaml": kustomization("./cm.yaml"),
         "apps/echo/app/cm.yaml": cm("cm-${GREETING}"),
     },
+    # a `transformers:` entry that is a folder: everything its kustomization builds is a transformer configuration,
+    # its `namespace:` the configurations' namespace; fieldSpecs rename the Namespace and create targetNamespace
+    "transformer-folder": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps"),
+        "apps/kustomization.yaml": kustomization("./namespace.yaml", "./echo/ks.yaml", extra="transformers:\n  - ./set-ns\n"),
+        "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: placeholder\n",
+        "apps/set-ns/kustomization.yaml": kustomization("./transformer.yaml", extra="namespace: media\n"),
+        "apps/set-ns/transformer.yaml": "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: set-ns\n"
+        "  namespace: overwritten\nfieldSpecs:\n  - {path: metadata/name, kind: Namespace, create: true}\n"
+        "  - {path: spec/targetNamespace, group: kustomize.toolkit.fluxcd.io, kind: Kustomization, create: true}\n",
+        "apps/echo/ks.yaml": flux_ks("echo", "./apps/echo/app", namespace=None),
+        "apps/echo/app/kustomization.yaml": kustomization("./cm.yaml"),
+        "apps/echo/app/cm.yaml": cm("echo"),
+    },
+    # a NamespaceTransformer file with unsetOnly: namespaces and targetNamespaces already set are kept;
+    # without a metadata/name fieldSpec the Namespace keeps its name
+    "transformer-unset-only": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps"),
+        "apps/kustomization.yaml": kustomization(
+            "./namespace.yaml", "./cm.yaml", "./echo/ks.yaml", "./kept/ks.yaml", extra="transformers:\n  - ./set-ns.yaml\n"
+        ),
+        "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tools\n",
+        "apps/cm.yaml": cm("unset") + cm("set", "elsewhere"),
+        "apps/set-ns.yaml": "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: set-ns\n  namespace: tools\n"
+        "unsetOnly: true\nfieldSpecs:\n"
+        "  - {path: spec/targetNamespace, group: kustomize.toolkit.fluxcd.io, kind: Kustomization, create: true}\n",
+        "apps/echo/ks.yaml": flux_ks("echo", "./apps/echo/app", namespace=None),
+        "apps/echo/app/kustomization.yaml": kustomization("./cm.yaml"),
+        "apps/echo/app/cm.yaml": cm("echo"),
+        "apps/kept/ks.yaml": flux_ks("kept", "./apps/kept/app", namespace=None, extra="  targetNamespace: kept\n"),
+        "apps/kept/app/kustomization.yaml": kustomization("./cm.yaml"),
+        "apps/kept/app/cm.yaml": cm("kept"),
+    },
+    # builtin PatchTransformers (inline, in a file, with a patch `path`) run after the kustomization's own
+    # transformers, like `patches:` entries: they see the namespace: and may rename
+    "patch-transformer": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps"),
+        "apps/kustomization.yaml": kustomization(
+            "./cm.yaml",
+            "./echo/ks.yaml",
+            extra="namespace: media\ntransformers:\n  - ./rename.yaml\n  - |-\n    apiVersion: builtin\n"
+            "    kind: PatchTransformer\n    metadata: {name: target-ns}\n    target: {kind: Kustomization, namespace: media}\n"
+            "    path: ./target-ns.yaml\n",
+        ),
+        "apps/cm.yaml": cm("before"),
+        "apps/rename.yaml": "apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: rename}\n"
+        "target: {kind: ConfigMap, namespace: media}\n"
+        'patch: \'[{"op": "replace", "path": "/metadata/name", "value": "after"}]\'\n',
+        "apps/target-ns.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: any}\n"
+        "spec: {targetNamespace: echo}\n",
+        "apps/echo/ks.yaml": flux_ks("echo", "./apps/echo/app", namespace=None),
+        "apps/echo/app/kustomization.yaml": kustomization("./cm.yaml"),
+        "apps/echo/app/cm.yaml": cm("echo"),
+    },
 }
 
 

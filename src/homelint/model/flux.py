@@ -20,10 +20,11 @@ from homelint.core.model import K8sObject, Origin
 from homelint.core.substitution import DISABLE_KEY, resolve, substitute_tree, substitution_disabled
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.generators import generate, hash_suffix
-from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
+from homelint.model.kustomize import Entry, KustomizeDir, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, generated_artifact_names, source_ref
 from homelint.model.targets import target_matches
+from homelint.model.transformers import NamespaceConfig, is_builtin, namespace_config, namespace_fields
 from homelint.model.variables import variables_of
 from homelint.model.withheld import withheld
 
@@ -43,6 +44,7 @@ class Applied:
     ks: FluxKS | None
     renamed: str | None = None  # the name after kustomize (a Namespace takes `namespace:`)
     hashed: bool = False  # a generated object whose name kustomize suffixes with a hash (known or not)
+    unread: bool = False  # a transformer the model does not apply ran over it (its namespace, name may differ)
 
     @property
     def kind(self) -> str:
@@ -123,6 +125,8 @@ class BuildOut:
     # namePrefix/nameSuffix of the kustomizations (and the Flux Kustomization) over an object:
     # position in `objects` -> (prefix, suffix), outermost first
     affixes: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # positions in `objects` a transformer the model does not apply ran over
+    unread: set[int] = field(default_factory=set)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
@@ -135,6 +139,7 @@ class BuildOut:
             self.edits[index + offset] = dict(fields)
         for index, affix in sub.affixes.items():
             self.affixes[index + offset] = affix
+        self.unread |= {index + offset for index in sub.unread}
 
     def add_affixes(self, prefix: Any, suffix: Any) -> None:
         """kustomize's prefix/suffix transformer over every object of the build but Namespaces and
@@ -173,8 +178,8 @@ class BuildOut:
             self.edit(index, DELETED, True)
             return
         origins = self.edits.get(index, {}).get(ORIGINS, obj.origins)
-        self.edit(index, WHOLE, data)
-        self.edit(index, ORIGINS, carry(origins, recorder, (obj.path, obj.doc)))
+        # the patched object holds every field edit made before: a later patch of one is not undone
+        self.edits[index] = {WHOLE: data, ORIGINS: carry(origins, recorder, (obj.path, obj.doc))}
 
 
 @dataclass
@@ -203,6 +208,8 @@ class FluxModel:
         self.root_source = ""
         self.cycles: list[KustomizeCycle] = []
         self.notes: list[str] = []
+        # kustomization file -> the kinds of its `transformers:` the model does not apply
+        self.unread_transformers: dict[str, list[str]] = {}
         self.roots_known = False  # roots found by evidence or config, not by the fallback
         self._generated_memo: dict[str, list[K8sObject]] = {}
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
@@ -391,28 +398,58 @@ class FluxModel:
             for index, (o, _) in enumerate(out.objects):
                 if o.kind == "Namespace" and o.api_version == "v1":
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
-        self._namespace_transformers(kd, out)
         _substitution_switch(kd, out)
         self._replacements(kd, out)
+        self._transformers(kd, out, art)
         out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
         return out
 
-    def _namespace_transformers(self, kd: KustomizeDir, out: BuildOut) -> None:
-        """builtin NamespaceTransformer entries of `transformers:` (inline or a file): they set
-        the namespace of every object, or with unsetOnly only of those that have none."""
+    def _transformers(self, kd: KustomizeDir, out: BuildOut, art: Artifact) -> None:
+        """kustomize `transformers:`, run after the kustomization's own transformers, in order:
+        the builtin NamespaceTransformer (transformers.py) and PatchTransformer (as a `patches:`
+        entry) are applied; any other is recorded in `unread_transformers`, and the objects it
+        may rename or move in `unread` (label and annotation transformers do neither)."""
+        for config, where in self._transformer_configs(kd, out, art):
+            if is_builtin(config, "NamespaceTransformer"):
+                settings = namespace_config(config)
+                if settings is not None:
+                    _namespace_transformer(out, settings)
+            elif is_builtin(config, "PatchTransformer"):
+                for target, body, source in self._patch_item(kd, config, where, out):
+                    apply_matching(out, target, body, source)
+            else:
+                kind = config.get("kind") if isinstance(config, dict) else None
+                self.unread_transformers.setdefault(kd.file, []).append(str(kind) if kind else "an unreadable entry")
+                if not any(is_builtin(config, k) for k in ("LabelTransformer", "AnnotationsTransformer")):
+                    out.unread.update(range(len(out.objects)))  # it may rename or move them; labels do neither
+
+    def _transformer_configs(self, kd: KustomizeDir, out: BuildOut, art: Artifact) -> list[tuple[Any, PatchSource]]:
+        """(configuration, where it is) of each object a kustomization's `transformers:` entries
+        make: inline YAML, every document of a file, or everything a folder's kustomization
+        builds (its `namespace:` set on the configurations, as kustomize builds them)."""
         items = kd.data.get("transformers")
-        for item in items if isinstance(items, list) else []:
+        configs: list[tuple[Any, PatchSource]] = []
+        for index, item in enumerate(items if isinstance(items, list) else []):
             if not isinstance(item, str):
                 continue
-            body = self._inline_or_file(kd, item)
-            if not isinstance(body, dict) or body.get("kind") != "NamespaceTransformer" or body.get("apiVersion") != "builtin":
+            at = ("transformers", index)
+            if is_inline(item):
+                inline = parse_bytes("<transformer>", item.encode())
+                configs.extend((doc, PatchSource(kd.file, kd.doc, at, True)) for doc in inline.docs)
                 continue
-            meta = body.get("metadata")
-            ns = meta.get("namespace") if isinstance(meta, dict) else None
-            if not isinstance(ns, str) or not ns:
+            if is_remote(item):
+                configs.append((None, PatchSource(kd.file, kd.doc, at, True)))
                 continue
-            unset_only = body.get("unsetOnly") is True
-            out.objects = [(o, o_ns if unset_only and o_ns else ns) for o, o_ns in out.objects]
+            path = join(kd.dir, item)
+            if path in self.kdirs and art.contains(self.kdirs[path].file) and not self._chain_below(path):
+                built = self.build(path, art)
+                out.files |= built.files
+                for i, (obj, ns) in enumerate(built.objects):
+                    if not built.deleted(i):
+                        configs.append((_with_namespace(built.current(i), ns), PatchSource(obj.path, obj.doc, (), False)))
+            elif (parsed := self.repo.parsed.get(path)) is not None:
+                configs.extend((doc, PatchSource(path, n, (), False)) for n, doc in enumerate(parsed.docs))
+        return configs
 
     def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
         """The ConfigMaps/Secrets a kustomization's generators create (generators.py); the hash
@@ -428,14 +465,6 @@ class FluxModel:
         self._generated_memo[kd.file] = [item.obj for item in made]
         return self._generated_memo[kd.file]
 
-    def _inline_or_file(self, kd: KustomizeDir, text: str) -> Any:
-        """The first document of a kustomization entry that is inline YAML (it has a newline) or a
-        path relative to the kustomization (parsed with the repository; None when absent)."""
-        if "\n" in text:
-            return _patch_body(text)
-        parsed = self.repo.parsed.get(join(kd.dir, text))
-        return parsed.docs[0] if parsed and parsed.docs else None
-
     def _patch_entries(self, kd: KustomizeDir) -> list[tuple[Any, Any, PatchSource]]:
         """(target or None, body, where it is) of each patch of a kustomization, in the order
         kustomize applies them (patchesStrategicMerge, then patches and patchesJson6902); a patch
@@ -448,22 +477,31 @@ class FluxModel:
         for key in ("patches", "patchesJson6902"):
             items = kd.data.get(key)
             for index, item in enumerate(items if isinstance(items, list) else []):
-                if not isinstance(item, dict):
-                    continue
-                if isinstance(item.get("patch"), str):
-                    source = PatchSource(kd.file, kd.doc, (key, index, "patch"), True)
-                    bodies = [(_patch_body(item["patch"]), source)]
-                elif isinstance(item.get("path"), str):
-                    bodies = self._bodies(kd, item["path"], (key, index, "path"), inline=False)
-                else:
-                    continue
-                for body, source in bodies:
-                    entries.append((item.get("target"), body, source))
-                    renamed = _renamed_by(item, body)
-                    if renamed is not None:  # the strategic merge keeps the name; allowNameChange takes the patch's
-                        entries.append(
-                            (item.get("target"), [{"op": "replace", "path": "/metadata/name", "value": renamed}], source)
-                        )
+                if isinstance(item, dict):
+                    entries.extend(self._patch_item(kd, item, PatchSource(kd.file, kd.doc, (key, index), False)))
+        return entries
+
+    def _patch_item(
+        self, kd: KustomizeDir, item: dict[str, Any], where: PatchSource, out: BuildOut | None = None
+    ) -> list[tuple[Any, Any, PatchSource]]:
+        """(target, body, where it is) of one `patches:` entry or builtin PatchTransformer
+        configuration at `where` (inline text when where.inline): its `patch`, or the documents of
+        its `path` (relative to the kustomization; the file is added to `out`'s files)."""
+        if isinstance(item.get("patch"), str):
+            source = where if where.inline else PatchSource(where.path, where.doc, (*where.at, "patch"), True)
+            bodies = [(_patch_body(item["patch"]), source)]
+        elif isinstance(item.get("path"), str):
+            bodies = self._bodies(kd, item["path"], (*where.at, "path"), inline=False)
+            if out is not None and bodies:
+                out.files.add(bodies[0][1].path)
+        else:
+            return []
+        entries: list[tuple[Any, Any, PatchSource]] = []
+        for body, source in bodies:
+            entries.append((item.get("target"), body, source))
+            renamed = _renamed_by(item, body)
+            if renamed is not None:  # the strategic merge keeps the name; allowNameChange takes the patch's
+                entries.append((item.get("target"), [{"op": "replace", "path": "/metadata/name", "value": renamed}], source))
         return entries
 
     def _bodies(
@@ -615,6 +653,15 @@ class FluxModel:
             if obj.effective_namespace is None:
                 obj.effective_namespace = obj.namespace
         self.notes.extend(self.sources.notes)
+        unread = sorted((path, kinds) for path, kinds in self.unread_transformers.items() if path in self.applied_files)
+        if unread:
+            named = "; ".join(f"{path}: {', '.join(sorted(set(kinds)))}" for path, kinds in unread[:3])
+            more = f" and {len(unread) - 3} more" if len(unread) > 3 else ""
+            self.notes.append(
+                f"{len(unread)} kustomization(s) run transformers homelint does not model ({named}{more}): what they "
+                "change is not seen, and HL108/HL110 say nothing about the objects they may rename or move (Flux runs "
+                "builtin transformers only)"
+            )
         if not self.roots_known and self.kustomizations:
             unplaced = any(not art.path_known for art in self.sources.artifacts.values())
             why = (
@@ -922,7 +969,14 @@ class FluxModel:
                 renamed = resolve(name, parent_vars(self.repo, ks)) or (renamed if suffix is not None else None)
             if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
                 effective = resolve(effective, parent_vars(self.repo, ks)) or effective
-            applied = Applied(obj, effective, ks, renamed if isinstance(renamed, str) else None, id(source_obj) in self._hashed)
+            applied = Applied(
+                obj,
+                effective,
+                ks,
+                renamed if isinstance(renamed, str) else None,
+                hashed=id(source_obj) in self._hashed,
+                unread=index in built.unread,
+            )
             why = withheld(obj.data, ks.data)
             if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child
                 ks.withheld.append((applied, why))
@@ -996,6 +1050,25 @@ def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObje
 WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)
 ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Origin)
 DELETED = ("", "deleted")  # a `$patch: delete` removed the object
+
+
+def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
+    """A builtin NamespaceTransformer on every object of the build (transformers.py)."""
+    for index, (obj, ns) in enumerate(out.objects):
+        if out.deleted(index):
+            continue
+        if not (config.unset_only and ns):
+            out.objects[index] = (obj, config.namespace)
+        for path, value in namespace_fields(config, out.current(index)):
+            out.edit(index, path, value)
+
+
+def _with_namespace(data: dict[str, Any], namespace: str | None) -> dict[str, Any]:
+    """An object of a build with the namespace the build gives it written in its metadata."""
+    meta = data.get("metadata")
+    if not namespace or (isinstance(meta, dict) and meta.get("namespace") == namespace):
+        return data
+    return {**data, "metadata": {**(meta if isinstance(meta, dict) else {}), "namespace": namespace}}
 
 
 def _substitution_switch(kd: KustomizeDir, out: BuildOut) -> None:

@@ -41,6 +41,13 @@ def join_entry(base: str, rel: str) -> str:
     return "" if joined == "." else joined
 
 
+def is_inline(entry: str) -> bool:
+    """Whether a `generators:`/`transformers:`/`validators:` entry is an inline plugin configuration
+    rather than a path: kustomize takes an entry that decodes as a YAML object as one (a block with
+    newlines, or a one-line flow mapping)."""
+    return "\n" in entry or entry.lstrip().startswith("{")
+
+
 def escapes(target: str) -> bool:
     """An entry target (join_entry) outside the repository."""
     return target.startswith("/") or target == ".." or target.startswith("../")
@@ -135,7 +142,7 @@ def parse_kustomization(directory: str, file: str, data: dict[str, Any], written
         add(Entry(("components", i), v, rel(v), "components"))
     for key in ("crds", "configurations", "generators", "transformers", "validators"):
         for i, v in _strings(data.get(key)):
-            if key in ("generators", "transformers", "validators") and "\n" in v:
+            if key in ("generators", "transformers", "validators") and is_inline(v):
                 continue  # an inline plugin configuration, not a path (kustomize accepts both)
             add(Entry((key, i), v, rel(v), "generator-file"))
     for key in ("patchesStrategicMerge",):

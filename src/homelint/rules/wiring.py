@@ -686,8 +686,8 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
         groups: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
         for applied in ks.applied:
             obj = applied.obj
-            if not obj.name:
-                continue
+            if not obj.name or applied.unread:
+                continue  # an unread transformer may give it another name or namespace
             # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide;
             # a Namespace takes the build's namespace (kustomize `namespace:`, targetNamespace) first
             renamed = obj.kind == "Namespace" and applied.renamed is not None and "$" not in obj.name
@@ -785,7 +785,7 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
     kdirs = ctx.repo.kustomize_dirs
     for applied in ctx.flux.applied:
         obj, ks = applied.obj, applied.ks
-        if applied.namespace or ks is None or ks.obj is None or id(obj) in reported:
+        if applied.namespace or ks is None or ks.obj is None or id(obj) in reported or applied.unread:
             continue  # objects of the root sync are skipped: a bootstrap may apply them with kubectl
         if obj.kind not in NAMESPACED.get(obj.group, ()):
             continue

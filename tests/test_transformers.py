@@ -1,0 +1,251 @@
+"""kustomize `transformers:` as the Flux model applies them (model/transformers.py, FluxModel._transformers):
+folder entries, the builtin NamespaceTransformer's fieldSpecs/unsetOnly/setRoleBindingSubjects and the
+builtin PatchTransformer, and what the rules then judge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from homelint.engine.runner import load_repo
+from homelint.model.config import load_config
+from homelint.model.transformers import namespace_config, namespace_fields
+
+SYNC = """\
+{apiVersion: source.toolkit.fluxcd.io/v1, kind: GitRepository, metadata: {name: flux-system, namespace: flux-system},
+ spec: {interval: 1h, url: "https://example.com/org/repo.git", ref: {branch: main}}}
+---
+{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, metadata: {name: flux-system, namespace: flux-system},
+ spec: {interval: 1h, path: ./clusters/main, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}}
+---
+{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, metadata: {name: apps, namespace: flux-system},
+ spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}}
+"""
+
+SET_NS = """\
+{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: set-ns, namespace: overwritten},
+ fieldSpecs: [{path: metadata/name, kind: Namespace, create: true},
+              {path: spec/targetNamespace, group: kustomize.toolkit.fluxcd.io, kind: Kustomization, create: true}]}
+"""
+
+
+def child(name: str, extra: str = "") -> str:
+    return (
+        f"{{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, metadata: {{name: {name}}}, spec: {{interval: 1h, "
+        f"path: ./apps/{name}/app, prune: true, sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}{extra}}}}}\n"
+    )
+
+
+def configmap(name: str) -> str:
+    return f"{{apiVersion: v1, kind: ConfigMap, metadata: {{name: {name}}}, data: {{k: v}}}}\n"
+
+
+def app_with_transformer_folder(name: str) -> dict[str, str]:
+    """An app folder whose kustomization names a folder of transformers that sets its namespace."""
+    return {
+        f"apps/{name}/kustomization.yaml": "{resources: [./namespace.yaml, ./ks.yaml], transformers: [./set-ns]}\n",
+        f"apps/{name}/namespace.yaml": "{apiVersion: v1, kind: Namespace, metadata: {name: placeholder}}\n",
+        f"apps/{name}/set-ns/kustomization.yaml": f"{{namespace: {name}, resources: [../../../shared/set-ns]}}\n",
+        f"apps/{name}/ks.yaml": child(name),
+        f"apps/{name}/app/configmap.yaml": configmap(name),
+    }
+
+
+def two_apps() -> dict[str, str]:
+    return {
+        "clusters/main/sync.yaml": SYNC,
+        "apps/kustomization.yaml": "{resources: [./alpha, ./beta]}\n",
+        "shared/set-ns/kustomization.yaml": "{resources: [./transformer.yaml]}\n",
+        "shared/set-ns/transformer.yaml": SET_NS,
+        **app_with_transformer_folder("alpha"),
+        **app_with_transformer_folder("beta"),
+    }
+
+
+def load(root: Path):
+    repo, _ = load_repo(root, load_config(root), use_cache=False)
+    return repo
+
+
+def errors(check_json, root: Path) -> list[str]:
+    _, findings = check_json(root)
+    return sorted(f"{f['rule']} {f['path']}" for f in findings if f["severity"] == "error")
+
+
+def test_a_transformer_folder_sets_namespaces_renames_namespaces_and_creates_target_namespaces(repo, check_json):
+    root = repo(two_apps())
+    flux = load(root).flux
+    assert sorted(a.name for a in flux.applied if a.kind == "Namespace") == ["alpha", "beta"]
+    children = {ks.name: ks for ks in flux.kustomizations if ks.name in ("alpha", "beta")}
+    assert {name: (ks.namespace, ks.spec.get("targetNamespace")) for name, ks in children.items()} == {
+        "alpha": ("alpha", "alpha"),
+        "beta": ("beta", "beta"),
+    }
+    assert sorted((a.ns, a.name) for a in flux.applied if a.kind == "ConfigMap") == [("alpha", "alpha"), ("beta", "beta")]
+    assert errors(check_json, root) == []  # no HL110 (namespace not specified), no HL108 (two Namespaces 'placeholder')
+
+
+def test_without_the_field_specs_the_namespaces_keep_their_names_and_collide(repo, check_json):
+    files = two_apps()
+    files["shared/set-ns/transformer.yaml"] = (
+        "{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: s, namespace: x}}\n"
+    )
+    root = repo(files)
+    found = errors(check_json, root)
+    assert "HL108 apps/beta/namespace.yaml" in found  # kustomize: 'already registered id' for Namespace placeholder
+    assert "HL110 apps/alpha/app/configmap.yaml" in found  # the children get no targetNamespace
+
+
+def test_unset_only_keeps_what_is_set_and_fills_what_is_not(repo):
+    transformer = (
+        "{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: s, namespace: tools}, unsetOnly: true,"
+        " fieldSpecs: [{path: spec/targetNamespace, kind: Kustomization, create: true}, {path: metadata/name, kind: Namespace}]}\n"
+    )
+    root = repo(
+        {
+            "clusters/main/sync.yaml": SYNC,
+            "apps/kustomization.yaml": "{resources: [./ns.yaml, ./ks.yaml], transformers: [./set-ns.yaml]}\n",
+            "apps/ns.yaml": "{apiVersion: v1, kind: Namespace, metadata: {name: tools}}\n",
+            "apps/set-ns.yaml": transformer,
+            "apps/ks.yaml": child("fill") + "---\n" + child("keep", ", targetNamespace: kept"),
+            "apps/fill/app/configmap.yaml": configmap("fill"),
+            "apps/keep/app/configmap.yaml": configmap("keep"),
+        }
+    )
+    flux = load(root).flux
+    assert {ks.name: ks.spec.get("targetNamespace") for ks in flux.kustomizations if ks.name in ("fill", "keep")} == {
+        "fill": "tools",
+        "keep": "kept",
+    }
+    assert sorted((a.ns, a.name) for a in flux.applied if a.kind == "ConfigMap") == [("kept", "keep"), ("tools", "fill")]
+
+
+def test_role_binding_subjects_take_the_namespace_as_set_role_binding_subjects_says():
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "b"},
+        "subjects": [{"kind": "ServiceAccount", "name": "default"}, {"kind": "ServiceAccount", "name": "app"}],
+    }
+    base = {"apiVersion": "builtin", "kind": "NamespaceTransformer", "metadata": {"name": "s", "namespace": "ns"}}
+    by_mode = {}
+    for mode in (None, "allServiceAccounts", "none"):
+        config = namespace_config({**base, "setRoleBindingSubjects": mode} if mode else base)
+        assert config is not None
+        by_mode[mode] = [path for path, _ in namespace_fields(config, binding)]
+    assert by_mode == {
+        None: [("subjects", "0", "namespace")],
+        "allServiceAccounts": [("subjects", "0", "namespace"), ("subjects", "1", "namespace")],
+        "none": [],
+    }
+
+
+def test_field_specs_match_group_and_kind_set_a_name_only_on_v1_and_create_only_when_asked():
+    config = namespace_config(
+        {
+            "apiVersion": "builtin",
+            "kind": "NamespaceTransformer",
+            "metadata": {"name": "s", "namespace": "ns"},
+            "fieldSpecs": [
+                {"path": "metadata/name", "kind": "Namespace", "create": True},
+                {"path": "spec/service/namespace", "group": "apiregistration.k8s.io", "kind": "APIService"},
+                {"path": "spec/targetNamespace", "group": "kustomize.toolkit.fluxcd.io", "kind": "Kustomization", "create": True},
+            ],
+        }
+    )
+    assert config is not None
+    flux_ks = {"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "spec": {}}
+    other_ks = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "spec": {}}
+    api_absent = {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "spec": {}}
+    api_present = {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "spec": {"service": {"namespace": "a"}}}
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}
+    not_v1 = {"apiVersion": "example.com/v1", "kind": "Namespace", "metadata": {"name": "x"}}
+    assert [namespace_fields(config, obj) for obj in (flux_ks, other_ks, api_absent, api_present, namespace, not_v1)] == [
+        [(("spec", "targetNamespace"), "ns")],
+        [],
+        [],
+        [(("spec", "service", "namespace"), "ns")],
+        [(("metadata", "name"), "ns")],
+        [],
+    ]
+
+
+def test_a_patch_transformer_file_sets_the_chart_namespace(repo, check_json):
+    root = repo(
+        {
+            "clusters/main/sync.yaml": SYNC
+            + "---\n{apiVersion: source.toolkit.fluxcd.io/v1, kind: OCIRepository, metadata: {name: chart, namespace: flux-system},"
+            " spec: {interval: 1h, url: 'oci://registry.example.com/charts/chart', ref: {tag: 1.0.0}}}\n",
+            "apps/kustomization.yaml": "{namespace: web, resources: [./ns.yaml, ./release.yaml], transformers: [./chart-ns.yaml]}\n",
+            "apps/ns.yaml": "{apiVersion: v1, kind: Namespace, metadata: {name: web}}\n",
+            "apps/release.yaml": "{apiVersion: helm.toolkit.fluxcd.io/v2, kind: HelmRelease, metadata: {name: web},"
+            " spec: {interval: 1h, chartRef: {kind: OCIRepository, name: chart}}}\n",
+            "apps/chart-ns.yaml": "{apiVersion: builtin, kind: PatchTransformer, metadata: {name: chart-ns}, target: {kind: HelmRelease},"
+            ' patch: \'[{"op": "add", "path": "/spec/chartRef/namespace", "value": "flux-system"}]\'}\n',
+        }
+    )
+    assert errors(check_json, root) == []  # not HL107: the chartRef names flux-system/chart once patched
+
+
+def test_a_patch_transformer_with_a_patch_file_runs_after_the_namespace_and_reads_the_file(repo, check_json):
+    inline = (
+        "  - |-\n    apiVersion: builtin\n    kind: PatchTransformer\n    metadata: {name: target-ns}\n"
+        "    target: {kind: Kustomization, namespace: web}\n    path: ./target-ns.yaml\n"
+    )
+    root = repo(
+        {
+            "clusters/main/sync.yaml": SYNC,
+            "apps/kustomization.yaml": f"namespace: web\nresources: [./ks.yaml]\ntransformers:\n{inline}",
+            "apps/ks.yaml": child("site"),
+            "apps/target-ns.yaml": "{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, metadata: {name: any},"
+            " spec: {targetNamespace: site}}\n",
+            "apps/site/app/configmap.yaml": configmap("site"),
+        }
+    )
+    flux = load(root).flux
+    assert [(a.ns, a.name) for a in flux.applied if a.kind == "ConfigMap"] == [("site", "site")]
+    assert "apps/target-ns.yaml" in flux.applied_files
+    assert errors(check_json, root) == []
+
+
+def unread_case(transformer: str) -> dict[str, str]:
+    """A folder whose kustomization runs one transformer on a ConfigMap that has no namespace."""
+    return {
+        "clusters/main/sync.yaml": SYNC,
+        "apps/kustomization.yaml": "{resources: [./configmap.yaml], transformers: [./transformer.yaml]}\n",
+        "apps/configmap.yaml": configmap("settings"),
+        "apps/transformer.yaml": transformer,
+    }
+
+
+def test_a_transformer_the_model_cannot_apply_is_named_once_and_what_it_may_move_is_not_judged(repo, check_json):
+    for transformer in (
+        "{apiVersion: builtin, kind: PrefixSuffixTransformer, metadata: {name: p}, prefix: x-, fieldSpecs: [{path: metadata/name}]}\n",
+        "{apiVersion: example.com/v1, kind: SetEverything, metadata: {name: plugin}}\n",
+    ):
+        root = repo(unread_case(transformer))
+        flux = load(root).flux
+        assert [note for note in flux.notes if "transformers homelint does not model" in note] == [
+            "1 kustomization(s) run transformers homelint does not model (apps/kustomization.yaml: "
+            f"{'PrefixSuffixTransformer' if 'builtin' in transformer else 'SetEverything'}): what they change is not seen, "
+            "and HL108/HL110 say nothing about the objects they may rename or move (Flux runs builtin transformers only)"
+        ]
+        assert errors(check_json, root) == []
+
+
+def test_a_label_transformer_neither_renames_nor_moves_so_a_missing_namespace_is_still_an_error(repo, check_json):
+    root = repo(unread_case("{apiVersion: builtin, kind: LabelTransformer, metadata: {name: l}, labels: {team: a}}\n"))
+    assert any("LabelTransformer" in note for note in load(root).flux.notes)
+    assert errors(check_json, root) == ["HL110 apps/configmap.yaml"]
+
+
+def test_a_one_line_inline_transformer_is_a_configuration_not_a_missing_file(repo, check_json):
+    inline = '"{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: s, namespace: tools}}"'
+    root = repo(
+        {
+            "clusters/main/sync.yaml": SYNC,
+            "apps/kustomization.yaml": f"resources: [./configmap.yaml]\ntransformers:\n  - {inline}\n",
+            "apps/configmap.yaml": configmap("settings"),
+        }
+    )
+    assert [(a.ns, a.name) for a in load(root).flux.applied if a.kind == "ConfigMap"] == [("tools", "settings")]
+    assert errors(check_json, root) == []  # neither HL101 (no such file) nor HL110
