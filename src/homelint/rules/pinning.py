@@ -131,12 +131,15 @@ def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | Non
 SETTER = re.compile(r'#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}')
 
 
-def setter_marker(ctx: Context, obj: Any, field: tuple[Any, ...]) -> tuple[str, str] | None:
+def setter_marker(ctx: Context, obj: Any, field: tuple[Any, ...], read: dict[str, list[str]]) -> tuple[str, str] | None:
     """(ImagePolicy namespace/name, part it sets: '' for the whole reference, 'tag', 'name',
-    'digest') of the setter marker on the source line of a field; None without one."""
+    'digest') of the setter marker on the source line of a field; None without one. `read`: the
+    lines of the files read so far (each file is read once)."""
     path, span = ctx.repo.locate(obj, field)
-    text = ctx.repo.read_text(path)
-    lines = text.split("\n") if text is not None else []
+    if path not in read:
+        text = ctx.repo.read_text(path)
+        read[path] = text.split("\n") if text is not None else []
+    lines = read[path]
     line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
     found = SETTER.search(line[span.end_column - 1 :] if span.end_line == span.line else "")
     if found is None:
@@ -151,6 +154,7 @@ def setter_marker(ctx: Context, obj: Any, field: tuple[Any, ...]) -> tuple[str, 
 
 @check("HL503")
 def unpinned_image(ctx: Context) -> Iterator[Finding]:
+    read: dict[str, list[str]] = {}
     for obj, field, image, tag, digest, whole in _images(ctx):
         if digest:
             continue
@@ -160,7 +164,7 @@ def unpinned_image(ctx: Context) -> Iterator[Finding]:
             problem = "uses the tag 'latest'"
         else:
             continue
-        marker = setter_marker(ctx, obj, field) if whole or tag is not None else None
+        marker = setter_marker(ctx, obj, field, read) if whole or tag is not None else None
         # the marker sets what the field holds: the whole reference, or a `tag:` field's tag
         if marker is not None and marker[1] == ("" if whole else "tag"):
             part = "image reference" if whole else "tag"
