@@ -173,7 +173,7 @@ def unpinned_image(ctx: Context) -> Iterator[Finding]:
                 obj,
                 field,
                 f"{obj.kind} {obj.name}: image {image} {problem}, but its Flux image-automation marker (ImagePolicy "
-                f"{marker[0]}) manages the {part}: image-automation-controller writes the policy's latest image into "
+                f"{marker[0]}) manages the {part}: image-automation-controller writes the policy's latest {part} into "
                 "this field in Git (when an ImageUpdateAutomation covers this file)",
                 fix="commit the tag the ImagePolicy selects, so the first apply does not pull ':latest'",
             )
