@@ -355,3 +355,36 @@ def test_hl112_reads_the_ssa_policy_a_kustomizations_common_metadata_sets(repo, 
         }
         _, findings = check_json(repo(files, base="rules/HL112/bad"), "--select", "HL112")
         assert bool(findings) is fires, value
+
+
+@pytest.mark.parametrize(
+    ("echo", "copy", "prunes"),
+    [
+        (("annotations", "prune: disabled"), ("labels", "prune: Disabled"), False),
+        (("annotations", "prune: disabled"), None, True),  # the other copy is still pruned as usual
+        (None, None, True),
+    ],
+)
+def test_hl112_says_no_copy_prunes_an_object_whose_pruning_is_disabled(repo, check_json, echo, copy, prunes):
+    """kustomize-controller's garbage collection skips an object labelled or annotated
+    kustomize.toolkit.fluxcd.io/prune: disabled: both Kustomizations still claim it (the last
+    apply wins its fields and owner labels), but neither deletes it."""
+    files = {}
+    for folder, metadata in (("echo", echo), ("echo-copy", copy)):
+        if metadata is not None:
+            files[SHARED.format(folder)] = _with_metadata(SHARED.format(folder), *metadata)
+    _, findings = check_json(repo(files, base="rules/HL112/bad"), "--select", "HL112")
+    (message,) = [f["message"] for f in findings]
+    assert ("pruning one deletes what the other applies" in message) is prunes
+    assert ("the last one to apply wins its fields" in message) is not prunes
+
+
+def test_hl112_points_at_no_other_place_when_both_apply_one_file(repo, check_json):
+    """Two Kustomizations building one folder apply one document: the message names no second
+    place, which would be the finding's own."""
+    ks = (FIXTURES / "rules/HL112/bad/kubernetes/apps/default/echo-copy/ks.yaml").read_text()
+    files = {"kubernetes/apps/default/echo-copy/ks.yaml": ks.replace("/echo-copy/app", "/echo/app")}
+    _, findings = check_json(repo(files, base="rules/HL112/bad"), "--select", "HL112")
+    (finding,) = findings
+    assert finding["path"] == "kubernetes/apps/default/echo/app/helmrelease.yaml"
+    assert "(also" not in finding["message"]

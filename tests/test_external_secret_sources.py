@@ -1,4 +1,5 @@
-"""Secrets that ExternalSecrets make, read as Flux substituteFrom sources (model/variables.py)."""
+"""ExternalSecrets as the applying Kustomization makes them: the Secrets they make, read as Flux
+substituteFrom sources (model/variables.py), and their substituted names in findings."""
 
 from __future__ import annotations
 
@@ -42,4 +43,27 @@ def test_a_secret_an_external_secret_in_a_component_makes_is_named_as_made_by_it
             "Secret app-a-vars gets its keys from the secret store (ExternalSecret app-a-vars: dataFrom/templateFrom), "
             "so they may be defined there",
         )
+    ]
+
+
+def test_a_dangling_store_names_the_external_secret_as_substituted(repo, check_json):
+    """HL403 names a component's ExternalSecret `${APP}-volsync` as the applying Kustomization's
+    postBuild.substitute makes it: app-a-volsync."""
+    root = repo(
+        {
+            "flux/ks.yaml": KS.format(
+                name="app-a",
+                extra="  components: [../components/volsync]\n  postBuild:\n    substitute: {APP: app-a}\n",
+            ),
+            "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\ndata: {A: a}\n",
+            "components/volsync/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+            "resources: [./externalsecret.yaml]\n",
+            "components/volsync/externalsecret.yaml": "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\n"
+            "metadata: {name: '${APP}-volsync'}\nspec:\n  secretStoreRef: {kind: ClusterSecretStore, name: store-x}\n"
+            "  target: {name: '${APP}-volsync'}\n  dataFrom:\n    - extract: {key: '${APP}'}\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL403")
+    assert [f["message"] for f in findings] == [
+        "ExternalSecret app-a-volsync uses ClusterSecretStore 'store-x', which the repository does not define"
     ]

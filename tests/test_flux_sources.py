@@ -1464,3 +1464,38 @@ def test_a_generated_artifact_is_followed_only_where_its_copies_keep_the_paths(r
     assert applied_names(built, "ConfigMap") == ([("ns-a", "cm-a")] if followed else [])
     unfollowed = [n for n in built.flux.notes if "an ArtifactGenerator makes, whose content homelint does not model" in n]
     assert len(unfollowed) == (0 if followed else 1)
+
+
+OCI_SOURCE = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-template}\n"
+    "spec: {interval: 1h, url: oci://ghcr.io/example/app-template, ref: {tag: 1.0.0}}\n"
+)
+HR_ON_OCI = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app}\n"
+    "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: app-template}\n"
+)
+
+
+def test_a_source_renamed_by_a_name_suffix_is_named_as_the_cause(repo, check_json):
+    """Flux's spec.nameSuffix renames the OCIRepository but not the chartRef naming it (kustomize
+    renames no Flux reference): the chartRef dangles, and HL107 says the source was renamed,
+    not that a namesake in another namespace wants a namespace: added."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources: [ks-a.yaml, ks-b.yaml]\n",
+            "apps/ks-a.yaml": ks("app-a", "./app-a", source="flux-system", extra="  targetNamespace: ns-a\n"),
+            "apps/ks-b.yaml": ks(
+                "app-b", "./app-b", source="flux-system", extra="  targetNamespace: ns-b\n  nameSuffix: -blue\n"
+            ),
+            "app-a/oci.yaml": OCI_SOURCE,
+            "app-a/hr.yaml": HR_ON_OCI,
+            "app-b/oci.yaml": OCI_SOURCE,
+            "app-b/hr.yaml": HR_ON_OCI,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL107")
+    (found,) = findings
+    assert found["path"] == "app-b/hr.yaml"
+    assert "renamed to 'app-template-blue' by namePrefix/nameSuffix" in found["message"]
+    assert "add namespace" not in found["message"] and "'app-template-blue'" in found["fix"]

@@ -185,3 +185,67 @@ def test_talenv_unused_keys_are_not_judged_when_a_substituted_file_is_missing(re
     )
     _, findings = check_json(root, "--select", "HL203")
     assert findings == []
+
+
+TALCONFIG_VIP_IN_PATCH = """\
+clusterName: cluster-a
+talosVersion: v1.12.0
+kubernetesVersion: v1.34.2
+endpoint: https://10.0.0.10:6443
+nodes:
+  - hostname: cp-1
+    ipAddress: 10.0.0.11
+    controlPlane: true
+    installDisk: /dev/sda
+    patches: [{NODE}]
+  - hostname: worker-1
+    ipAddress: 10.0.0.21
+    controlPlane: false
+    installDisk: /dev/sda
+    patches: [{WORKER}]
+controlPlane:
+  patches: [{PLANE}]
+"""
+
+VIP_STRATEGIC = "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        vip:\n          ip: 10.0.0.10\n"
+VIP_VLAN = "machine:\n  network:\n    interfaces:\n      - interface: eth0\n        vlans:\n          - vlanId: 5\n            vip: {ip: 10.0.0.10}\n"
+VIP_DOCUMENT = "---\napiVersion: v1alpha1\nkind: Layer2VIPConfig\nname: 10.0.0.10\nlink: eth0\n"
+
+
+@pytest.mark.parametrize(
+    ("where", "patch", "warned"),
+    [
+        ("PLANE", VIP_STRATEGIC, False),  # controlPlane.patches, a strategic merge patch file
+        ("PLANE", VIP_VLAN, False),  # on a VLAN of the interface
+        ("PLANE", VIP_DOCUMENT, False),  # the Talos 1.12 Layer2VIPConfig document: name is the address
+        ("NODE", VIP_STRATEGIC, False),  # a control-plane node's own patch
+        ("WORKER", VIP_STRATEGIC, True),  # a worker's VIP fronts no API server
+        ("PLANE", VIP_DOCUMENT.replace("10.0.0.10", "10.0.0.99"), True),  # a VIP, but another address
+    ],
+    ids=["control-plane-patch", "vlan", "layer2vipconfig", "node-patch", "worker-patch", "other-address"],
+)
+def test_endpoint_vip_configured_in_a_patch(repo, check_json, where, patch, warned):
+    """HL905 takes the VIPs the control-plane machines' patches configure (an `@file` patch read
+    like HL902 resolves it) as endpoints a control plane serves."""
+    entries = {name: '"@./patches/vip.yaml"' if name == where else "" for name in ("NODE", "WORKER", "PLANE")}
+    text = TALCONFIG_VIP_IN_PATCH
+    for name, entry in entries.items():
+        text = text.replace("{" + name + "}", entry)
+    root = repo({"talos/talconfig.yaml": text, "talos/patches/vip.yaml": patch})
+    _, findings = check_json(root, "--select", "HL905")
+    assert [f["rule"] for f in findings] == (["HL905"] if warned else [])
+
+
+def test_endpoint_vip_in_an_inline_json_patch(repo, check_json):
+    """An inline RFC 6902 patch adding an interface with a VIP configures it too."""
+    inline = (
+        "  - |-\n    - op: add\n      path: /machine/network/interfaces/-\n      value: {interface: eth0, vip: {ip: 10.0.0.10}}\n"
+    )
+    text = (
+        TALCONFIG_VIP_IN_PATCH.replace("{NODE}", "")
+        .replace("{WORKER}", "")
+        .replace("  patches: [{PLANE}]\n", "  patches:\n" + inline)
+    )
+    root = repo({"talos/talconfig.yaml": text})
+    _, findings = check_json(root, "--select", "HL905")
+    assert findings == []

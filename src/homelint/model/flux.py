@@ -45,6 +45,7 @@ class Applied:
     renamed: str | None = None  # the name after kustomize (a Namespace takes `namespace:`)
     hashed: bool = False  # a generated object whose name kustomize suffixes with a hash (known or not)
     unread: bool = False  # a transformer the model does not apply ran over it (its namespace, name may differ)
+    affixed: bool = False  # namePrefix/nameSuffix (of a kustomization or the Flux Kustomization) renamed it
 
     @property
     def kind(self) -> str:
@@ -976,6 +977,7 @@ class FluxModel:
                 renamed if isinstance(renamed, str) else None,
                 hashed=id(source_obj) in self._hashed,
                 unread=index in built.unread,
+                affixed=affix is not None,
             )
             why = withheld(obj.data, ks.data)
             if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child

@@ -205,13 +205,61 @@ def _collect_nodes(cfg: TalosConfig) -> None:
                 truthy(node.get("controlPlane")),
             )
         )
-        for iface in node.get("networkInterfaces") or []:
-            if not isinstance(iface, dict):
-                continue
-            for holder in [iface, *[v for v in iface.get("vlans") or [] if isinstance(v, dict)]]:
-                vip = holder.get("vip")
-                if isinstance(vip, dict) and isinstance(vip.get("ip"), str):
-                    cfg.vips.add(vip["ip"])
+        cfg.vips.update(_interface_vips(node.get("networkInterfaces")))
+
+
+def _interface_vips(interfaces: Any) -> list[str]:
+    """`vip.ip` of each interface (talhelper networkInterfaces, Talos machine.network.interfaces)
+    and of each of its `vlans`."""
+    found: list[str] = []
+    for iface in interfaces if isinstance(interfaces, list) else []:
+        if not isinstance(iface, dict):
+            continue
+        vlans = iface.get("vlans")
+        for holder in [iface, *[v for v in vlans if isinstance(v, dict)]] if isinstance(vlans, list) else [iface]:
+            vip = holder.get("vip")
+            if isinstance(vip, dict) and isinstance(vip.get("ip"), str):
+                found.append(vip["ip"])
+    return found
+
+
+# Talos 1.12 VIP documents: `name` is the address (Layer2VIPConfig, HCloudVIPConfig)
+VIP_KINDS = ("Layer2VIPConfig", "HCloudVIPConfig")
+
+
+def _patch_vips(doc: Any) -> list[str]:
+    """VIP addresses a patch document configures: machine.network.interfaces[] (and vlans[]) vip.ip
+    of a strategic merge patch, the same under an RFC 6902 add/replace of /machine/network..., or
+    the `name` of a Talos 1.12 VIP config document."""
+    if isinstance(doc, dict):
+        if doc.get("kind") in VIP_KINDS and isinstance(doc.get("name"), str):
+            return [doc["name"]]
+        return _interface_vips(dig(doc, ("machine", "network", "interfaces")))
+    found: list[str] = []
+    for op in doc if isinstance(doc, list) else []:
+        if not isinstance(op, dict) or op.get("op") not in ("add", "replace") or not isinstance(op.get("path"), str):
+            continue
+        path, value = op["path"].rstrip("/"), op.get("value")
+        if path == "/machine/network":
+            value = value.get("interfaces") if isinstance(value, dict) else None
+        elif path.startswith("/machine/network/interfaces/"):
+            value = [value] if isinstance(value, dict) else None  # one interface (/-, an index)
+        elif path != "/machine/network/interfaces":
+            continue
+        found.extend(_interface_vips(value))
+    return found
+
+
+def _collect_patch_vips(cfg: TalosConfig) -> None:
+    """VIPs the patches of control-plane machines configure: global patches, controlPlane.patches
+    and the patches of a `controlPlane: true` node (a worker's VIP fronts no API server)."""
+    planes = {node.keys[1] for node in cfg.nodes if node.control_plane}
+    for patch in cfg.patches:
+        scope = patch.keys[0]
+        if scope == "worker" or (scope == "nodes" and patch.keys[1] not in planes):
+            continue
+        for doc in patch.docs:
+            cfg.vips.update(_patch_vips(doc))
 
 
 # RE2 (linear on any line a repository commits): the arguments after `talhelper ... genconfig`
@@ -291,6 +339,7 @@ def find_talos_configs(repo: Any) -> list[TalosConfig]:
                                     cfg.env_values.setdefault(str(k), str(v))
                     _collect_patches(repo, cfg)
                     _collect_nodes(cfg)
+                    _collect_patch_vips(cfg)
                     out.append(cfg)
                     break
             continue

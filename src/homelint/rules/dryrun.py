@@ -102,6 +102,26 @@ def reapplied(applied: Any) -> bool:
     return not any_in_metadata(applied.obj.data, ks_data, IF_NOT_PRESENT + EXCLUDED)
 
 
+PRUNE_DISABLED = (("kustomize.toolkit.fluxcd.io/prune", "disabled"),)
+
+
+def prune_kept(applied: Any) -> bool:
+    """Whether kustomize-controller's garbage collection skips the object: its labels or
+    annotations (as applied) hold kustomize.toolkit.fluxcd.io/prune: disabled."""
+    return any_in_metadata(applied.obj.data, applied.ks.data if applied.ks is not None else None, PRUNE_DISABLED)
+
+
+def _fight(items: list[Any], it: str = "it", its: str = "its") -> str:
+    """What Kustomizations applying the same objects (`items`, as each applies them) do to them."""
+    if all(prune_kept(a) for a in items):
+        return (
+            f"each claims {it} at every reconcile: the last one to apply wins {its} fields and {its} "
+            "kustomize.toolkit.fluxcd.io/name labels (kustomize.toolkit.fluxcd.io/prune: disabled keeps "
+            f"any of them from deleting {it})"
+        )
+    return f"they take {it} from each other at every reconcile, and pruning one deletes what the other applies"
+
+
 @check("HL112")
 def shared_object(ctx: Context) -> Iterator[Finding]:
     """Two Flux Kustomizations apply the same object: they fight over it (SSA ownership and the
@@ -135,8 +155,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             "HL112",
             where,
             ("metadata", "name"),
-            f"{len(idents)} objects ({names}, ...) are applied by each of {', '.join(k.label for k in kss)}; they take them "
-            "from each other at every reconcile, and pruning one deletes what the other applies",
+            f"{len(idents)} objects ({names}, ...) are applied by each of {', '.join(k.label for k in kss)}; "
+            + _fight([a for ident in idents for a in shared[ident].values()], "them", "their"),
             fix="build each folder from one Flux Kustomization only, and let the others dependsOn it",
             key=f"HL112/group/{'/'.join(keys)}",
             related=sorted({a.obj.path for ident in idents for a in shared[ident].values()})[:50],
@@ -147,17 +167,19 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
         items = sorted(by_ks.values(), key=lambda a: (a.obj.path, a.obj.doc, a.ks.key))
         first, second = items[0], items[1]
         others = ", ".join(sorted(a.ks.label for a in items))
+        one_document = (first.obj.path, first.obj.doc) == (second.obj.path, second.obj.doc)  # one file, built twice
+        also = "" if one_document else f" (also {first.obj.path}:{ctx.repo.obj_span(first.obj).line})"
         yield ctx.at(
             "HL112",
             second.obj,
             ("metadata", "name"),
-            f"{_label(ident)} is applied by {len(items)} Flux Kustomizations ({others}); they take it from each "
-            f"other at every reconcile, and pruning one deletes what the other applies (also {first.obj.path}:"
-            f"{ctx.repo.obj_span(first.obj).line})",
+            f"{_label(ident)} is applied by {len(items)} Flux Kustomizations ({others}); {_fight(items)}{also}",
             fix="apply each object from one Flux Kustomization only: move it to a shared folder applied once, "
             "and let the others dependsOn that Kustomization",
             key=f"HL112/{'/'.join(ident)}",
-            related=sorted({a.obj.path for a in items} | {a.ks.obj.path for a in items}),
+            related=sorted(
+                ({a.obj.path for a in items} - ({second.obj.path} if one_document else set())) | {a.ks.obj.path for a in items}
+            ),
         )
 
 

@@ -93,7 +93,9 @@ def _retagged(ctx: Context, ks: Any, memo: dict[int, set[str]]) -> set[str]:
     return found
 
 
-def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | None, bool]]:
+def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | None, bool, bool]]:
+    """(object, field, image, tag, digest, whether the field holds the whole reference) of each
+    image it runs; a HelmRelease's `repository`/`tag` pair is found at its tag (or its mapping)."""
     seen: set[int] = set()
     memo: dict[int, set[str]] = {}
     for applied in applied_instances(ctx):
@@ -111,7 +113,7 @@ def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | Non
                 name, tag, digest = parse_image(ref.name)
                 if obj.kind != "HelmRelease" and name in _retagged(ctx, applied.ks, memo):
                     continue  # kustomize's images transformer sets its tag
-                yield obj, ref.field, ref.name, tag, digest
+                yield obj, ref.field, ref.name, tag, digest, True
             else:
                 repository, tag = ref.extra
                 if not isinstance(repository, str) or "${" in repository or "{{" in repository:
@@ -121,12 +123,39 @@ def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | Non
                     continue
                 digest = bool(tag_text and "@sha256:" in tag_text)
                 field = (*ref.field, "tag") if tag is not None else ref.field
-                yield obj, field, repository, (tag_text.split("@")[0] if tag_text else None), digest
+                yield obj, field, repository, (tag_text.split("@")[0] if tag_text else None), digest, False
+
+
+# Flux image-automation setter marker: `# {"$imagepolicy": "<namespace>:<policy>[:tag|:name|:digest]"}`
+# after the field it sets (image-automation-controller rewrites the field's value in Git)
+SETTER = re.compile(r'#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}')
+
+
+def setter_marker(ctx: Context, obj: Any, field: tuple[Any, ...], read: dict[str, list[str]]) -> tuple[str, str] | None:
+    """(ImagePolicy namespace/name, part it sets: '' for the whole reference, 'tag', 'name',
+    'digest') of the setter marker on the source line of a field; None without one. `read`: the
+    lines of the files read so far (each file is read once)."""
+    path, span = ctx.repo.locate(obj, field)
+    if path not in read:
+        text = ctx.repo.read_text(path)
+        read[path] = text.split("\n") if text is not None else []
+    lines = read[path]
+    line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
+    found = SETTER.search(line[span.end_column - 1 :] if span.end_line == span.line else "")
+    if found is None:
+        return None
+    parts = found.group(1).split(":")
+    if len(parts) == 2 and all(parts):
+        return f"{parts[0]}/{parts[1]}", ""
+    if len(parts) == 3 and all(parts[:2]) and parts[2] in ("tag", "name", "digest"):
+        return f"{parts[0]}/{parts[1]}", parts[2]
+    return None
 
 
 @check("HL503")
 def unpinned_image(ctx: Context) -> Iterator[Finding]:
-    for obj, field, image, tag, digest in _images(ctx):
+    read: dict[str, list[str]] = {}
+    for obj, field, image, tag, digest, whole in _images(ctx):
         if digest:
             continue
         if tag is None:
@@ -134,6 +163,22 @@ def unpinned_image(ctx: Context) -> Iterator[Finding]:
         elif tag == "latest":
             problem = "uses the tag 'latest'"
         else:
+            continue
+        marker = setter_marker(ctx, obj, field, read) if whole or tag is not None else None
+        # the marker sets what the field holds: the whole reference, or a `tag:` field's tag
+        if marker is not None and marker[1] == ("" if whole else "tag"):
+            part = "image reference" if whole else "tag"
+            finding = ctx.at(
+                "HL503",
+                obj,
+                field,
+                f"{obj.kind} {obj.name}: image {image} {problem}, but its Flux image-automation marker (ImagePolicy "
+                f"{marker[0]}) manages the {part}: image-automation-controller writes the policy's latest {part} into "
+                "this field in Git (when an ImageUpdateAutomation covers this file)",
+                fix="commit the tag the ImagePolicy selects, so the first apply does not pull ':latest'",
+            )
+            finding.severity = "info"
+            yield finding
             continue
         yield ctx.at(
             "HL503",
@@ -146,7 +191,7 @@ def unpinned_image(ctx: Context) -> Iterator[Finding]:
 
 @check("HL504")
 def image_without_digest(ctx: Context) -> Iterator[Finding]:
-    for obj, field, image, tag, digest in _images(ctx):
+    for obj, field, image, tag, digest, _whole in _images(ctx):
         if not digest and tag not in (None, "latest"):
             yield ctx.at(
                 "HL504",

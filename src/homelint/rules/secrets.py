@@ -469,14 +469,21 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             # a ClusterSecretStore is cluster-scoped: one in any release's values (whatever its namespace) is it
             scope = applied.ns if kind == "SecretStore" else None
             chart = _in_values(ctx, "external-secrets.io", kind, scope, name)
+            told = (
+                f"uses {kind} '{name}'{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, "
+                f"which the repository does not define{'; ' + chart if chart else other}"
+            )
+            # the name as the applying Kustomization substitutes it (a component's `${APP}-secret`)
+            shown = applied.name if "${" not in applied.name else resolved_name(applied, obj.name, ctx.repo) or obj.name
+            at = (*field, "name")
             finding = ctx.at(
                 "HL403",
                 obj,
-                (*field, "name"),
-                f"{obj.kind} {obj.name} uses {kind} '{name}'"
-                f"{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, which the repository does not define"
-                f"{'; ' + chart if chart else other}",
+                at,
+                f"{obj.kind} {shown} {told}",
                 fix="fix the store name/kind, or define the store",
+                # one finding per store and place, keyed as before the name was substituted
+                key=f"{obj.kind}/{obj.name}/{'.'.join(map(str, at))}/{obj.kind} {obj.name} {told}",
             )
             if chart:
                 finding.severity = "info"

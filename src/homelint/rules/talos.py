@@ -212,7 +212,8 @@ def endpoint_not_control_plane(ctx: Context) -> Iterator[Finding]:
             f"the cluster endpoint {host} is neither a control-plane node address ({', '.join(sorted(planes))}) "
             f"nor a VIP configured on one{' (' + ', '.join(sorted(vips)) + ')' if vips else ''}; kubelets and "
             "talosctl cannot reach the API server unless a load balancer outside this config serves it",
-            fix="point endpoint at a control-plane IP, a VIP (networkInterfaces[].vip.ip) or a load balancer name",
+            fix="point endpoint at a control-plane IP, a VIP (networkInterfaces[].vip.ip, or a control-plane patch's "
+            "machine.network.interfaces[].vip.ip or Layer2VIPConfig) or a load balancer name",
             key=f"HL905/{cfg.path}",
         )
 

@@ -565,9 +565,13 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
         return
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     placed: set[tuple[str, str, str]] = set()  # sources whose namespace the model knows
+    # (kind, namespace, name in its file) -> the names namePrefix/nameSuffix gave it there
+    affixed: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for applied in ctx.flux.applied:
         if applied.kind in SOURCE_KINDS and applied.obj.group.startswith("source.toolkit.fluxcd.io"):
             sources[(applied.kind, applied.ns)].add(applied.name)
+            if applied.affixed and applied.name != applied.obj.name:
+                affixed[(applied.kind, applied.ns, applied.obj.name)].add(applied.name)
             if applied.namespace:
                 placed.add((applied.kind, applied.ns, applied.name))
         for made in generated_artifact_names(applied.obj):  # an ArtifactGenerator's, in its namespace
@@ -612,7 +616,15 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 homes = sorted(
                     {r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns}
                 )
-            if homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
+            renamed = sorted(affixed.get((kind, ns, name), ()))
+            if renamed:
+                # kustomize renames the source but not the reference: its name references know no Flux kinds
+                other = (
+                    f"; the {kind} '{name}' of that namespace is renamed to "
+                    f"{' / '.join(repr(r) for r in renamed[:3])} by namePrefix/nameSuffix, and kustomize does not "
+                    f"rename a {obj.kind}'s {field[-1]}"
+                )
+            elif homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
                 other = (
                     f"; sourceRef has no namespace, so Flux looks in this {obj.kind}'s namespace '{ns}', but the "
                     f"{kind} is in {_homes(homes)}"
@@ -648,8 +660,10 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 "HL107",
                 obj,
                 (*field, "name"),
-                f"{field[-1]} names {kind} '{ns}/{name}', {defined}{other}{_nearest(name, names)}",
-                fix="fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
+                f"{field[-1]} names {kind} '{ns}/{name}', {defined}{other}{'' if renamed else _nearest(name, names)}",
+                fix=f"name the renamed source ('{renamed[0]}'), or keep the prefix/suffix off the source"
+                if renamed
+                else "fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
             )
             if unfollowed is not None or beside is not None:
                 finding.severity = "info"

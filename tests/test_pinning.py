@@ -1,0 +1,57 @@
+"""The pinning rules (rules/pinning.py) beyond their fixture pairs."""
+
+from __future__ import annotations
+
+import pytest
+
+HELMRELEASE = "kubernetes/apps/default/echo/app/helmrelease.yaml"
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: echo-b}}
+spec:
+  selector: {{matchLabels: {{app: echo-b}}}}
+  template:
+    metadata: {{labels: {{app: echo-b}}}}
+    spec:
+      containers:
+        - name: app
+          image: {image}
+"""
+MARKER = '# {{"$imagepolicy": "flux-system:{}"}}'
+
+
+def _deployment(image: str) -> dict[str, str]:
+    return {
+        "kubernetes/apps/default/echo/app/deployment.yaml": DEPLOYMENT.format(image=image),
+        "kubernetes/apps/default/echo/app/kustomization.yaml": "resources: [./helmrelease.yaml, ./deployment.yaml]\n",
+    }
+
+
+@pytest.mark.parametrize(
+    ("files", "severity"),
+    [
+        # the whole reference, set by a marker for the whole reference
+        (_deployment("ghcr.io/example/echo-b:latest " + MARKER.format("echo-b")), "info"),
+        (_deployment('"ghcr.io/example/echo-b" ' + MARKER.format("echo-b")), "info"),
+        # a tag: field, set by a :tag marker
+        ({HELMRELEASE: "tag: latest " + MARKER.format("echo:tag")}, "info"),
+        # a :name marker on a whole reference writes a name without a tag; :tag writes a bare tag
+        (_deployment("ghcr.io/example/echo-b " + MARKER.format("echo-b:name")), "warning"),
+        (_deployment("ghcr.io/example/echo-b:latest " + MARKER.format("echo-b:tag")), "warning"),
+        # a whole-reference marker on a tag: field writes a reference there: not the tag it manages
+        ({HELMRELEASE: "tag: latest " + MARKER.format("echo")}, "warning"),
+        (_deployment("ghcr.io/example/echo-b:latest # a comment"), "warning"),
+    ],
+    ids=["whole", "whole-no-tag", "tag-field", "name-on-whole", "tag-on-whole", "whole-on-tag", "no-marker"],
+)
+def test_an_image_an_image_automation_marker_sets_is_an_info(repo, check_json, files, severity):
+    """image-automation-controller rewrites in Git the field a `{"$imagepolicy": ...}` marker
+    sits on: the whole reference (`ns:policy`) or only the tag (`ns:policy:tag`). When the marker
+    sets what the field holds, an unpinned tag there is the automation's to manage: an info."""
+    judged = "Deployment echo-b" if HELMRELEASE not in files else "HelmRelease echo"
+    if HELMRELEASE in files:
+        base = (repo({}, base="rules/HL503/bad") / HELMRELEASE).read_text()
+        files = {HELMRELEASE: base.replace("tag: latest  # expect: HL503", files[HELMRELEASE])}
+    _, findings = check_json(repo(files, base="rules/HL503/bad"), "--select", "HL503")
+    assert [f["severity"] for f in findings if f["message"].startswith(judged + ":")] == [severity]
