@@ -12,14 +12,15 @@ import copy
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, Origin
 from homelint.core.substitution import DISABLE_KEY, resolve, substitute_tree, substitution_disabled
-from homelint.loading.yamlload import parse_bytes
-from homelint.model.generators import generate, hash_suffix
+from homelint.loading.yamlload import ParsedFile, parse_bytes
+from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix
 from homelint.model.kustomize import Entry, KustomizeDir, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, generated_artifact_names, source_ref
@@ -162,7 +163,7 @@ class BuildOut:
         edits = self.edits.get(index)
         if not edits:
             return self.objects[index][0].data
-        if all(path in (WHOLE, ORIGINS, DELETED) for path in edits):
+        if all(path in MARKS for path in edits):
             whole = edits.get(WHOLE)
             return whole if isinstance(whole, dict) else self.objects[index][0].data
         return _overlay(self.objects[index][0].data, edits)
@@ -212,11 +213,12 @@ class FluxModel:
         # kustomization file -> the kinds of its `transformers:` the model does not apply
         self.unread_transformers: dict[str, list[str]] = {}
         self.roots_known = False  # roots found by evidence or config, not by the fallback
-        self._generated_memo: dict[str, list[K8sObject]] = {}
+        self._generated_memo: dict[str, list[Generated]] = {}
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
         self._origins: dict[tuple[Origin, ...], tuple[Origin, ...]] = {}  # their origins, each kept once
         self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
         self._hashed: set[int] = set()  # generated objects (by id) whose names get a hash, known or not
+        self._secret_data: dict[int, Callable[[], dict[str, str]]] = {}  # generated Secret -> its values made again
         # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
         self.external_secret_index: dict[tuple[str, str], list[Applied]] = {}
         self.external_secret_index_size = -1
@@ -391,7 +393,7 @@ class FluxModel:
                 out.dirs.add(entry.target)
                 prefix = entry.target + "/"
                 out.files |= {f for f in files if f.startswith(prefix)}
-        out.objects.extend((o, o.namespace) for o in self._generated(kd))
+        self._run_generators(kd, out)
         self._patches(kd, out)
         ns = kd.namespace
         if ns:
@@ -452,19 +454,117 @@ class FluxModel:
                 configs.extend((doc, PatchSource(path, n, (), False)) for n, doc in enumerate(parsed.docs))
         return configs
 
-    def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
-        """The ConfigMaps/Secrets a kustomization's generators create (generators.py); the hash
-        suffix of each is kept for the name its Kustomization applies (see _evaluate)."""
+    def _generated(self, kd: KustomizeDir) -> list[Generated]:
+        """What a kustomization's generators make (generators.py), in kustomize's order; the hash
+        suffix of each object is kept for the name its Kustomization applies (see _evaluate)."""
         if kd.file in self._generated_memo:
             return self._generated_memo[kd.file]
-        made = generate(kd, self.repo.read_bytes)
+        made = generate(kd, self.repo.read_bytes, self._builtin_generators(kd))
         for item in made:
             if item.suffix is not None:
                 self._suffixes[id(item.obj)] = item.suffix
             if item.hashed:
                 self._hashed.add(id(item.obj))
-        self._generated_memo[kd.file] = [item.obj for item in made]
-        return self._generated_memo[kd.file]
+            if item.secret_data is not None:
+                self._secret_data[id(item.obj)] = item.secret_data
+        self._generated_memo[kd.file] = made
+        return made
+
+    def _builtin_generators(self, kd: KustomizeDir) -> list[tuple[dict[str, Any], Where]]:
+        """The builtin ConfigMapGenerator/SecretGenerator configurations of `generators:`, inline
+        or in a file (every document of it), with where each is. A folder entry (a kustomization
+        of configurations) is not read; other generators are plugins, which Flux does not run."""
+        items = kd.data.get("generators")
+        found: list[tuple[dict[str, Any], Where]] = []
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, str):
+                continue
+            parsed: ParsedFile | None
+            if is_inline(item):
+                parsed = parse_bytes("<generator>", item.encode())
+                where = [Where(kd.file, kd.doc, ("generators", index), inline=True)] * len(parsed.docs)
+            else:
+                path = join(kd.dir, item)
+                found_file = self.repo.parsed.get(path)
+                parsed = found_file if found_file is not None and not self.repo.invalid_yaml(path) else None
+                where = [Where(path, doc, ()) for doc in range(len(parsed.docs))] if parsed else []
+            for doc, at in zip(parsed.docs if parsed else [], where, strict=False):
+                if isinstance(doc, dict) and doc.get("apiVersion") == "builtin" and doc.get("kind") in BUILTIN_KINDS:
+                    found.append((doc, at))
+        return found
+
+    def _run_generators(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """kustomize's generators on the build so far (the resources and the builds of its
+        folders): each object is added (behavior create), or with behavior merge/replace goes into
+        the one object of its kind, name and namespace there (resmap appendReplaceOrMerge); with
+        none or several, kustomize fails (not modelled here: nothing is added)."""
+        for item in self._generated(kd):
+            if item.behavior == "create":
+                out.objects.append((item.obj, item.obj.namespace))
+                continue
+            found = [index for index in range(len(out.objects)) if self._merges_into(out, index, item.obj)]
+            if len(found) == 1:
+                self._merge_generated(out, found[0], item)
+
+    @staticmethod
+    def _merges_into(out: BuildOut, index: int, made: K8sObject) -> bool:
+        """Whether the object at `index` has (or had, before the build's transformers renamed it)
+        the kind, name and namespace of `made` (kustomize's ResId: no namespace is `default`)."""
+        obj, ns = out.objects[index]
+        if obj.kind != made.kind or out.deleted(index):
+            return False
+        meta = out.current(index).get("metadata")
+        name = meta.get("name") if isinstance(meta, dict) else None
+        wanted = made.namespace or "default"
+        return made.name in (obj.name, name) and wanted in (obj.namespace or "default", ns or "default")
+
+    def _merge_generated(self, out: BuildOut, index: int, item: Generated) -> None:
+        """A generator with behavior merge/replace on the object at `index` (resource.Resource
+        CopyMergeMetaDataFieldsFrom, MergeDataMapFrom): the generated object, with the old one's
+        name and namespace, their labels and annotations merged, and with merge the old data
+        under the new. kustomize hashes the result when it hashed the old one."""
+        old_obj = out.objects[index][0]
+        old = out.current(index)
+        new = item.obj.data
+        merged: dict[str, Any] = dict(new)
+        found = old.get("metadata")
+        old_meta: dict[str, Any] = found if isinstance(found, dict) else {}
+        meta = dict(new.get("metadata") or {})
+        for field_name in ("name", "namespace"):
+            if field_name in old_meta:
+                meta[field_name] = old_meta[field_name]
+            else:
+                meta.pop(field_name, None)
+        for extra in ("labels", "annotations"):
+            both = {**(old_meta.get(extra) or {}), **(meta.get(extra) or {})}
+            if both:
+                meta[extra] = both
+        merged["metadata"] = meta
+        replaced: tuple[tuple[str, ...], ...] = (("data",), ("binaryData",))
+        if item.behavior == "merge":
+            for field_name in ("data", "binaryData"):
+                values = {**(old.get(field_name) or {}), **(new.get(field_name) or {})}
+                if values or field_name in new:
+                    merged[field_name] = values
+            replaced = tuple((field_name, key) for field_name in ("data", "binaryData") for key in new.get(field_name) or {})
+        edits = out.edits.get(index, {})
+        kept = [o for o in edits.get(ORIGINS, old_obj.origins) if not any(o.field[: len(r)] == r for r in replaced)]
+        marks: dict[tuple[str, ...], Any] = {WHOLE: merged, ORIGINS: (*kept, *item.obj.origins)}
+        if id(old_obj) in self._suffixes:  # hashed: a ConfigMap's hash is taken from its data in _evaluate
+            if not item.readable or SUFFIX in edits:
+                marks[SUFFIX] = None  # a source not readable here: the hash is unknown
+            elif item.obj.kind == "Secret":
+                marks[SUFFIX] = self._merged_secret_suffix(old_obj, merged, item)
+        out.edits[index] = marks  # the object as kustomize replaces it: earlier edits are in `old`
+
+    def _merged_secret_suffix(self, old_obj: K8sObject, merged: dict[str, Any], item: Generated) -> str | None:
+        """The hash suffix of a merged generated Secret, from the base64 values of both
+        generators made again (None when one cannot be)."""
+        again = self._secret_data.get(id(old_obj))
+        if again is None or item.secret_data is None:
+            return None
+        values = {**again(), **item.secret_data()} if item.behavior == "merge" else item.secret_data()
+        return hash_suffix(merged, values)
 
     def _patch_entries(self, kd: KustomizeDir) -> list[tuple[Any, Any, PatchSource]]:
         """(target or None, body, where it is) of each patch of a kustomization, in the order
@@ -957,7 +1057,7 @@ class FluxModel:
                 meta = obj.data.get("metadata")
                 patched = meta.get("name") if isinstance(meta, dict) else None
                 renamed = patched if isinstance(patched, str) and patched and patched != obj.name else None
-            suffix = self._suffix(source_obj, obj) if id(source_obj) in self._suffixes else None
+            suffix = self._suffix(source_obj, obj, edits) if id(source_obj) in self._suffixes else None
             affix = built.affixes.get(index)
             if affix is not None:  # namePrefix/nameSuffix, before the hash kustomize appends
                 renamed = f"{affix[0]}{renamed or obj.name}{affix[1]}"
@@ -991,10 +1091,12 @@ class FluxModel:
                 children.append(self._make_ks(source_obj, forced, ks, ns, edits))
         return children
 
-    def _suffix(self, generated: K8sObject, built: K8sObject) -> str | None:
+    def _suffix(self, generated: K8sObject, built: K8sObject, edits: dict[tuple[str, ...], Any]) -> str | None:
         """kustomize's name hash of a generated object as its build left it (hashed last, after
-        every patch of the build); None when it is not hashed."""
+        every patch of the build); None when it is not hashed or the hash is unknown."""
         suffix = self._suffixes.get(id(generated))
+        if SUFFIX in edits and suffix is not None:
+            return edits[SUFFIX]  # type: ignore[no-any-return]
         if suffix is None or built is generated or built.kind != "ConfigMap":
             return suffix
         return hash_suffix(built.data)
@@ -1052,6 +1154,8 @@ def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObje
 WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)
 ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Origin)
 DELETED = ("", "deleted")  # a `$patch: delete` removed the object
+SUFFIX = ("", "suffix")  # a merged generated object's hash suffix, when not taken from its data (None: unknown)
+MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX)  # edits that are not fields
 
 
 def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
@@ -1155,7 +1259,7 @@ def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[st
     whole = edits.get(WHOLE)
     result = whole if isinstance(whole, dict) else data
     for path, value in edits.items():
-        if path in (WHOLE, ORIGINS, DELETED):
+        if path in MARKS:
             continue
         if any(part.startswith("[") or part.isdigit() or part == "*" for part in path):
             result = _set_in_lists(result, path, value)
