@@ -216,6 +216,28 @@ CASES: dict[str, dict[str, str]] = {
         ),
         "apps/overlay/app.conf": "port ${PORT:=80}\n",
     },
+    # a base's namePrefix and an outer namespace: rename the object: it is found by the id it was
+    # written with or by the one it has now, and merged into twice by one kustomization
+    "generator-behavior-renamed": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps/outer", extra="  targetNamespace: gen\n"),
+        "apps/base/kustomization.yaml": kustomization(
+            "./cm.yaml",
+            extra="namePrefix: p-\nconfigMapGenerator:\n  - name: cfg\n    literals: [A=1]\n"
+            "  - name: other\n    namespace: explicit\n    literals: [X=1]\n",
+        ),
+        "apps/base/cm.yaml": cm("plain"),
+        "apps/overlay/kustomization.yaml": kustomization(
+            "../base",
+            extra="namespace: inner\nconfigMapGenerator:\n  - name: cfg\n    behavior: merge\n    literals: [B=2]\n"
+            "  - name: other\n    namespace: explicit\n    behavior: replace\n    literals: [Y=2]\n",
+        ),
+        "apps/outer/kustomization.yaml": kustomization(
+            "../overlay",
+            extra="configMapGenerator:\n  - name: p-cfg\n    namespace: inner\n    behavior: merge\n    literals: [C=3]\n"
+            "  - name: cfg\n    behavior: merge\n    literals: [D=4]\n",
+        ),
+    },
     # builtin generator configurations under `generators:` (a file, or inline) make their objects as
     # the fields do, without the kustomization's generatorOptions
     "generator-configs": {

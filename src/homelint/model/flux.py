@@ -508,15 +508,17 @@ class FluxModel:
 
     @staticmethod
     def _merges_into(out: BuildOut, index: int, made: K8sObject) -> bool:
-        """Whether the object at `index` has (or had, before the build's transformers renamed it)
-        the kind, name and namespace of `made` (kustomize's ResId: no namespace is `default`)."""
+        """Whether the object at `index` has, or had as written, the kind, name and namespace of
+        `made` (kustomize's ResIds: the current one and those before the build's transformers
+        renamed it, of which the first and the current are known here; no namespace is `default`)."""
         obj, ns = out.objects[index]
         if obj.kind != made.kind or out.deleted(index):
             return False
         meta = out.current(index).get("metadata")
-        name = meta.get("name") if isinstance(meta, dict) else None
-        wanted = made.namespace or "default"
-        return made.name in (obj.name, name) and wanted in (obj.namespace or "default", ns or "default")
+        name = meta.get("name") if isinstance(meta, dict) and isinstance(meta.get("name"), str) else obj.name
+        prefix, suffix = out.affixes.get(index, ("", ""))
+        wanted = (made.name, made.namespace or "default")
+        return wanted in ((obj.name, obj.namespace or "default"), (f"{prefix}{name}{suffix}", ns or "default"))
 
     def _merge_generated(self, out: BuildOut, index: int, item: Generated) -> None:
         """A generator with behavior merge/replace on the object at `index` (resource.Resource
