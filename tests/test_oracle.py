@@ -238,6 +238,23 @@ CASES: dict[str, dict[str, str]] = {
             "  - name: cfg\n    behavior: merge\n    literals: [D=4]\n",
         ),
     },
+    # a Component's generators run on the build that includes it: its merge goes into that build's object
+    # (a Flux spec.components entry too, before the generators of the kustomization at spec.path)
+    "generator-behavior-component": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks(
+            "apps", "./apps/app", extra="  targetNamespace: gen\n  components:\n    - ../../components/flux\n"
+        ),
+        "apps/base/kustomization.yaml": kustomization(
+            "./cm.yaml", extra="configMapGenerator:\n  - name: settings\n    literals: [A=1]\n"
+        ),
+        "components/flux/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "configMapGenerator:\n  - name: settings\n    behavior: merge\n    literals: [C=3]\n",
+        "apps/base/cm.yaml": cm("plain"),
+        "apps/app/kustomization.yaml": kustomization("../base", extra="components:\n  - ../../components/extra\n"),
+        "components/extra/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "configMapGenerator:\n  - name: settings\n    behavior: merge\n    literals: [B=2]\n",
+    },
     # builtin generator configurations under `generators:` (a file, or inline) make their objects as
     # the fields do, without the kustomization's generatorOptions
     "generator-configs": {

@@ -386,7 +386,10 @@ class FluxModel:
                     if chain:
                         self.cycles.append(KustomizeCycle(kd, entry, chain))
                         continue
+                    before = len(out.objects)
                     out.absorb(self.build(entry.target, art))
+                    if entry.kind == "components":
+                        self._run_generators(self.kdirs[entry.target], out, before)
             elif entry.target in files:
                 out.files.add(entry.target)
             elif entry.target in dirs:
@@ -493,17 +496,25 @@ class FluxModel:
                     found.append((doc, at))
         return found
 
-    def _run_generators(self, kd: KustomizeDir, out: BuildOut) -> None:
+    def _run_generators(
+        self, kd: KustomizeDir, out: BuildOut, component: int | None = None, later: set[int] | frozenset[int] = frozenset()
+    ) -> None:
         """kustomize's generators on the build so far (the resources and the builds of its
         folders): each object is added (behavior create), or with behavior merge/replace goes into
         the one object of its kind, name and namespace there (resmap appendReplaceOrMerge); with
-        none or several, kustomize fails (not modelled here: nothing is added)."""
+        none or several, kustomize fails (not modelled here: nothing is added).
+
+        A Component's generators run on the build that includes it: with `component`, the
+        Component's build was just added to `out` from that index on (its objects made and merged
+        into there), and only its merge/replace into the objects before it are left to do, but for
+        the objects in `later` (by id: made by generators that run after it)."""
         for item in self._generated(kd):
             if item.behavior == "create":
-                out.objects.append((item.obj, item.obj.namespace))
+                if component is None:
+                    out.objects.append((item.obj, item.obj.namespace))
                 continue
             found = [index for index in range(len(out.objects)) if self._merges_into(out, index, item.obj)]
-            if len(found) == 1:
+            if len(found) == 1 and (component is None or found[0] < component) and id(out.objects[found[0]][0]) not in later:
                 self._merge_generated(out, found[0], item)
 
     @staticmethod
@@ -1030,7 +1041,11 @@ class FluxModel:
                             for index, (o, _) in enumerate(sub.objects):
                                 if o.kind == "Namespace" and o.api_version == "v1":
                                     sub.edit(index, ("metadata", "name"), ns)
+                        before = len(built.objects)
                         built.absorb(sub)
+                        # listed after its own components: they run before its generators
+                        own = {id(item.obj) for item in self._generated(kd)} if kd is not None else set()
+                        self._run_generators(self.kdirs[target], built, before, own)
         for target, body, source in flux_patches(ks):
             apply_matching(built, target, body, source)
         built.add_affixes(ks.spec.get("namePrefix"), ks.spec.get("nameSuffix"))
