@@ -381,6 +381,28 @@ def test_builtin_generator_configurations_make_the_objects_a_workload_uses(check
     assert sorted(f["rule"] for f in findings if f["rule"] in ("HL201", "HL401", "HL405")) == ["HL401", "HL405"]
 
 
+def test_generator_arguments_of_the_wrong_shape_are_skipped(check_json, repo) -> None:
+    generators = (
+        "configMapGenerator:\n  - name: odd\n    envs: 5\n    env: [x]\n    literals: x\n    files: {a: b}\n"
+        "    options: {labels: [x], annotations: 5}\n"
+        "  - name: plain\n    behavior: merge\n    literals: [A=b]\n    options: {labels: [y]}\n"
+        "generators:\n  - ./gen.yaml\n  - 5\n  - |\n    [not, a, map]\n"
+    )
+    files = {
+        "apps/gen/plain.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, labels: [z]}\ndata: [1, 2]\n",
+        "apps/gen/gen.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: []\nname: 5\n---\n"
+        "apiVersion: builtin\nkind: SecretGenerator\nmetadata: {name: s}\nliterals: {a: b}\nenvs: x\ntype: [1]\n---\n"
+        "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: ok}\noptions: 5\nliterals: ['K=${MISSING_OK}']\n",
+    }
+    app = generated_app(generators, files)
+    app["apps/gen/kustomization.yaml"] = app["apps/gen/kustomization.yaml"].replace(
+        "resources: []\n", "resources: [./plain.yaml]\n"
+    )
+    code, findings = check_json(repo(app))
+    assert code == 1
+    assert [(f["rule"], f["path"]) for f in findings if f["rule"] == "HL201"] == [("HL201", "apps/gen/gen.yaml")]
+
+
 def test_the_hash_suffix_is_kustomizes() -> None:
     from homelint.model.generators import hash_suffix
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from homelint.core.model import K8sObject, Origin
 from homelint.core.substitution import DISABLE_KEY, resolve, substitute_tree, substitution_disabled
 from homelint.loading.yamlload import ParsedFile, parse_bytes
-from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix
+from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.kustomize import Entry, KustomizeDir, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, generated_artifact_names, source_ref
@@ -508,28 +508,24 @@ class FluxModel:
         Component's build was just added to `out` from that index on (its objects made and merged
         into there), and only its merge/replace into the objects before it are left to do, but for
         the objects in `later` (by id: made by generators that run after it)."""
+        ids: dict[tuple[str, str, str, str], list[int]] | None = None  # indexed at the first merge
         for item in self._generated(kd):
             if item.behavior == "create":
                 if component is None:
                     out.objects.append((item.obj, item.obj.namespace))
+                    if ids is not None:
+                        _index_ids(out, len(out.objects) - 1, ids)
                 continue
-            found = [index for index in range(len(out.objects)) if self._merges_into(out, index, item.obj)]
-            if len(found) == 1 and (component is None or found[0] < component) and id(out.objects[found[0]][0]) not in later:
+            if ids is None:
+                ids = {}
+                for index in range(len(out.objects)):
+                    _index_ids(out, index, ids)
+                if component is not None:
+                    ids = {key: [i for i in found if i < component] for key, found in ids.items()}
+            made = item.obj
+            found = ids.get((made.api_version, made.kind, made.name, made.namespace or "default"), [])
+            if len(found) == 1 and id(out.objects[found[0]][0]) not in later:
                 self._merge_generated(out, found[0], item)
-
-    @staticmethod
-    def _merges_into(out: BuildOut, index: int, made: K8sObject) -> bool:
-        """Whether the object at `index` has, or had as written, the kind, name and namespace of
-        `made` (kustomize's ResIds: the current one and those before the build's transformers
-        renamed it, of which the first and the current are known here; no namespace is `default`)."""
-        obj, ns = out.objects[index]
-        if obj.kind != made.kind or out.deleted(index):
-            return False
-        meta = out.current(index).get("metadata")
-        name = meta.get("name") if isinstance(meta, dict) and isinstance(meta.get("name"), str) else obj.name
-        prefix, suffix = out.affixes.get(index, ("", ""))
-        wanted = (made.name, made.namespace or "default")
-        return wanted in ((obj.name, obj.namespace or "default"), (f"{prefix}{name}{suffix}", ns or "default"))
 
     def _merge_generated(self, out: BuildOut, index: int, item: Generated) -> None:
         """A generator with behavior merge/replace on the object at `index` (resource.Resource
@@ -542,24 +538,26 @@ class FluxModel:
         merged: dict[str, Any] = dict(new)
         found = old.get("metadata")
         old_meta: dict[str, Any] = found if isinstance(found, dict) else {}
-        meta = dict(new.get("metadata") or {})
+        meta = dict(string_map(new.get("metadata")))
         for field_name in ("name", "namespace"):
             if field_name in old_meta:
                 meta[field_name] = old_meta[field_name]
             else:
                 meta.pop(field_name, None)
         for extra in ("labels", "annotations"):
-            both = {**(old_meta.get(extra) or {}), **(meta.get(extra) or {})}
+            both = {**string_map(old_meta.get(extra)), **string_map(meta.get(extra))}
             if both:
                 meta[extra] = both
         merged["metadata"] = meta
         replaced: tuple[tuple[str, ...], ...] = (("data",), ("binaryData",))
         if item.behavior == "merge":
             for field_name in ("data", "binaryData"):
-                values = {**(old.get(field_name) or {}), **(new.get(field_name) or {})}
+                values = {**string_map(old.get(field_name)), **string_map(new.get(field_name))}
                 if values or field_name in new:
                     merged[field_name] = values
-            replaced = tuple((field_name, key) for field_name in ("data", "binaryData") for key in new.get(field_name) or {})
+            replaced = tuple(
+                (field_name, key) for field_name in ("data", "binaryData") for key in string_map(new.get(field_name))
+            )
         edits = out.edits.get(index, {})
         kept = [o for o in edits.get(ORIGINS, old_obj.origins) if not any(o.field[: len(r)] == r for r in replaced)]
         marks: dict[tuple[str, ...], Any] = {WHOLE: merged, ORIGINS: (*kept, *item.obj.origins)}
@@ -1166,6 +1164,22 @@ def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObje
     same_doc.append(obj)
     out.append(obj)
     return True
+
+
+def _index_ids(out: BuildOut, index: int, ids: dict[tuple[str, str, str, str], list[int]]) -> None:
+    """Index the object at `index` of a build by the ResIds a generator's merge/replace finds it by
+    (kustomize's GetMatchingResourcesByAnyId): the id it was written with and its current one
+    (prefix and suffix included; of the ids between, set by the build's transformers, none is
+    known here); no namespace is `default`. Only ConfigMaps and Secrets are merged into."""
+    obj, ns = out.objects[index]
+    if obj.kind not in ("ConfigMap", "Secret") or out.deleted(index):
+        return
+    meta = out.current(index).get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) and isinstance(meta.get("name"), str) else obj.name
+    prefix, suffix = out.affixes.get(index, ("", ""))
+    keys = {(obj.name, obj.namespace or "default"), (f"{prefix}{name}{suffix}", ns or "default")}
+    for key_name, key_ns in sorted(keys):
+        ids.setdefault((obj.api_version, obj.kind, key_name, key_ns), []).append(index)
 
 
 WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)

@@ -98,6 +98,11 @@ def name_suffix(fields: dict[str, Any]) -> str:
     return digest[:10].translate(_ENCODE)
 
 
+def string_map(value: Any) -> dict[str, Any]:
+    """`value` when it is a map, else an empty one (a label or data map of the wrong shape)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _unquote(text: str) -> str:
     """kv.removeQuotes: one pair of matching surrounding quotes."""
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
@@ -205,8 +210,9 @@ def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str
             out.data[key] = ""
             continue
         put(key, raw, Origin(("data", key), path, 0, (0,), text=True))
-    envs = [*(item.get("envs") or []), *([item["env"]] if isinstance(item.get("env"), str) else [])]
-    for env in envs if isinstance(envs, list) else []:
+    listed = item.get("envs")
+    envs = [*(listed if isinstance(listed, list) else []), *([item["env"]] if isinstance(item.get("env"), str) else [])]
+    for env in envs:
         path = join(directory, str(env))
         raw = read(path)
         readable = raw is not None and not _sops(raw)
@@ -239,7 +245,7 @@ def _one(
     own = item.get("options")
     own_options: dict[str, Any] = own if isinstance(own, dict) else {}
     for extra in ("labels", "annotations"):
-        merged = {**(options.get(extra) or {}), **(own_options.get(extra) or {})}
+        merged = {**string_map(options.get(extra)), **string_map(own_options.get(extra))}
         if merged:
             meta[extra] = merged
     doc: dict[str, Any] = {"apiVersion": "v1", "kind": kind, "metadata": meta}
