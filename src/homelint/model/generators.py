@@ -1,5 +1,8 @@
 """kustomize's configMapGenerator and secretGenerator: the objects they make, where each value comes
-from, and kustomize's content-hash name suffix.
+from, and kustomize's content-hash name suffix. A builtin ConfigMapGenerator/SecretGenerator
+configuration listed under `generators:` (`apiVersion: builtin`) makes its object the same way,
+without the kustomization's generatorOptions; its paths are relative to the kustomization. An
+item's `behavior` (merge/replace into an object the build holds) is applied by the Flux model.
 
 Values follow kustomize (api/kv): a literal is `key=value` with one pair of surrounding quotes
 removed; a file is `[key=]path` (the key defaults to the file name) and holds the file's text, or
@@ -7,7 +10,7 @@ binaryData when it is not UTF-8; an env file has one `KEY=value` per line (leadi
 comment lines skipped); in a SOPS-encrypted env file the `sops_*` lines are sops's metadata, not
 keys (Flux decrypts the file first, and decryption drops them). A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
 Secret's are not: kustomize base64-encodes them, so substitution never sees them, and homelint
-never holds a secret value.
+never holds a secret value (a merged Secret's values are made again to hash them, and dropped).
 
 The name suffix is api/hasher's: the JSON (Go encoding, keys sorted) of kind, name (always "", see
 hash_suffix) and data (and binaryData) of a ConfigMap, or kind, type, name and base64 data of a
