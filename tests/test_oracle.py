@@ -192,7 +192,8 @@ CASES: dict[str, dict[str, str]] = {
         "apps/held/cm.yaml": cm("held"),
     },
     # behavior merge/replace in an overlay: into the base's generated object (or a plain one) of that
-    # name, hashed again when the base's was (a namespace the base set is still matched)
+    # name, hashed again when the base's was and the overlay's does not disable it (a namespace the
+    # base set is still matched)
     "generator-behavior": {
         "clusters/main/flux-system/gotk-sync.yaml": GOTK,
         "clusters/main/apps.yaml": flux_ks("apps", "./apps/overlay", extra="  targetNamespace: gen\n"),
@@ -202,6 +203,7 @@ CASES: dict[str, dict[str, str]] = {
             "configMapGenerator:\n  - name: merged\n    literals: [A=1, B=1]\n    options: {labels: {tier: base}}\n"
             "  - name: replaced\n    literals: [C=1]\n"
             "  - name: bare\n    literals: [D=1]\n    options: {disableNameSuffixHash: true}\n"
+            "  - name: unhashed\n    literals: [H=1]\n"
             "secretGenerator:\n  - name: creds\n    literals: [user=admin]\n",
         ),
         "apps/base/cm.yaml": cm("plain"),
@@ -212,6 +214,7 @@ CASES: dict[str, dict[str, str]] = {
             "  - name: replaced\n    behavior: replace\n    literals: [E=2]\n"
             "  - name: bare\n    behavior: merge\n    literals: [F=2]\n"
             "  - name: plain\n    behavior: merge\n    literals: [G=2]\n"
+            "  - name: unhashed\n    behavior: merge\n    literals: [I=2]\n    options: {disableNameSuffixHash: true}\n"
             "secretGenerator:\n  - name: creds\n    behavior: merge\n    literals: [password=hunter2]\n",
         ),
         "apps/overlay/app.conf": "port ${PORT:=80}\n",

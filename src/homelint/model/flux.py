@@ -561,7 +561,9 @@ class FluxModel:
         edits = out.edits.get(index, {})
         kept = [o for o in edits.get(ORIGINS, old_obj.origins) if not any(o.field[: len(r)] == r for r in replaced)]
         marks: dict[tuple[str, ...], Any] = {WHOLE: merged, ORIGINS: (*kept, *item.obj.origins)}
-        if id(old_obj) in self._suffixes:  # hashed: a ConfigMap's hash is taken from its data in _evaluate
+        if not item.hashed or edits.get(UNHASHED):
+            marks[UNHASHED] = True  # the new generator's disableNameSuffixHash takes the hash off (kustomize 5.8)
+        elif id(old_obj) in self._suffixes:  # hashed: a ConfigMap's hash is taken from its data in _evaluate
             if not item.readable or SUFFIX in edits:
                 marks[SUFFIX] = None  # a source not readable here: the hash is unknown
             elif item.obj.kind == "Secret":
@@ -1072,7 +1074,8 @@ class FluxModel:
                 meta = obj.data.get("metadata")
                 patched = meta.get("name") if isinstance(meta, dict) else None
                 renamed = patched if isinstance(patched, str) and patched and patched != obj.name else None
-            suffix = self._suffix(source_obj, obj, edits) if id(source_obj) in self._suffixes else None
+            hashed = id(source_obj) in self._hashed and not edits.get(UNHASHED)
+            suffix = self._suffix(source_obj, obj, edits) if hashed and id(source_obj) in self._suffixes else None
             affix = built.affixes.get(index)
             if affix is not None:  # namePrefix/nameSuffix, before the hash kustomize appends
                 renamed = f"{affix[0]}{renamed or obj.name}{affix[1]}"
@@ -1090,7 +1093,7 @@ class FluxModel:
                 effective,
                 ks,
                 renamed if isinstance(renamed, str) else None,
-                hashed=id(source_obj) in self._hashed,
+                hashed=hashed,
                 unread=index in built.unread,
                 affixed=affix is not None,
             )
@@ -1186,7 +1189,8 @@ WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch appli
 ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Origin)
 DELETED = ("", "deleted")  # a `$patch: delete` removed the object
 SUFFIX = ("", "suffix")  # a merged generated object's hash suffix, when not taken from its data (None: unknown)
-MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX)  # edits that are not fields
+UNHASHED = ("", "unhashed")  # a merge/replace with disableNameSuffixHash took the hash off a generated object
+MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED)  # edits that are not fields
 
 
 def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
