@@ -531,7 +531,8 @@ class FluxModel:
         """A generator with behavior merge/replace on the object at `index` (resource.Resource
         CopyMergeMetaDataFieldsFrom, MergeDataMapFrom): the generated object, with the old one's
         name and namespace, their labels and annotations merged, and with merge the old data
-        under the new. kustomize hashes the result when it hashed the old one."""
+        under the new. kustomize hashes the result when it hashed the old one and the new one does
+        not disable the hash (kubectl kustomize 5.8.1)."""
         old_obj = out.objects[index][0]
         old = out.current(index)
         new = item.obj.data
