@@ -191,6 +191,91 @@ CASES: dict[str, dict[str, str]] = {
         "apps/held/kustomization.yaml": kustomization("./cm.yaml"),
         "apps/held/cm.yaml": cm("held"),
     },
+    # behavior merge/replace in an overlay: into the base's generated object (or a plain one) of that
+    # name, hashed again when the base's was and the overlay's does not disable it (a namespace the
+    # base set is still matched)
+    "generator-behavior": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps/overlay", extra="  targetNamespace: gen\n"),
+        "apps/base/kustomization.yaml": kustomization(
+            "./cm.yaml",
+            extra="namespace: inner\n"
+            "configMapGenerator:\n  - name: merged\n    literals: [A=1, B=1]\n    options: {labels: {tier: base}}\n"
+            "  - name: replaced\n    literals: [C=1]\n"
+            "  - name: bare\n    literals: [D=1]\n    options: {disableNameSuffixHash: true}\n"
+            "  - name: unhashed\n    literals: [H=1]\n"
+            "secretGenerator:\n  - name: creds\n    literals: [user=admin]\n",
+        ),
+        "apps/base/cm.yaml": cm("plain"),
+        "apps/overlay/kustomization.yaml": kustomization(
+            "../base",
+            extra="configMapGenerator:\n  - name: merged\n    behavior: merge\n    literals: [B=2]\n"
+            "    files: [./app.conf]\n    options: {labels: {tier: overlay}}\n"
+            "  - name: replaced\n    behavior: replace\n    literals: [E=2]\n"
+            "  - name: bare\n    behavior: merge\n    literals: [F=2]\n"
+            "  - name: plain\n    behavior: merge\n    literals: [G=2]\n"
+            "  - name: unhashed\n    behavior: merge\n    literals: [I=2]\n    options: {disableNameSuffixHash: true}\n"
+            "secretGenerator:\n  - name: creds\n    behavior: merge\n    literals: [password=hunter2]\n",
+        ),
+        "apps/overlay/app.conf": "port ${PORT:=80}\n",
+    },
+    # a base's namePrefix and an outer namespace: rename the object: it is found by the id it was
+    # written with or by the one it has now, and merged into twice by one kustomization
+    "generator-behavior-renamed": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps/outer", extra="  targetNamespace: gen\n"),
+        "apps/base/kustomization.yaml": kustomization(
+            "./cm.yaml",
+            extra="namePrefix: p-\nconfigMapGenerator:\n  - name: cfg\n    literals: [A=1]\n"
+            "  - name: other\n    namespace: explicit\n    literals: [X=1]\n",
+        ),
+        "apps/base/cm.yaml": cm("plain"),
+        "apps/overlay/kustomization.yaml": kustomization(
+            "../base",
+            extra="namespace: inner\nconfigMapGenerator:\n  - name: cfg\n    behavior: merge\n    literals: [B=2]\n"
+            "  - name: other\n    namespace: explicit\n    behavior: replace\n    literals: [Y=2]\n",
+        ),
+        "apps/outer/kustomization.yaml": kustomization(
+            "../overlay",
+            extra="configMapGenerator:\n  - name: p-cfg\n    namespace: inner\n    behavior: merge\n    literals: [C=3]\n"
+            "  - name: cfg\n    behavior: merge\n    literals: [D=4]\n",
+        ),
+    },
+    # a Component's generators run on the build that includes it: its merge goes into that build's object
+    # (a Flux spec.components entry too, before the generators of the kustomization at spec.path)
+    "generator-behavior-component": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks(
+            "apps", "./apps/app", extra="  targetNamespace: gen\n  components:\n    - ../../components/flux\n"
+        ),
+        "apps/base/kustomization.yaml": kustomization(
+            "./cm.yaml", extra="configMapGenerator:\n  - name: settings\n    literals: [A=1]\n"
+        ),
+        "components/flux/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "configMapGenerator:\n  - name: settings\n    behavior: merge\n    literals: [C=3]\n",
+        "apps/base/cm.yaml": cm("plain"),
+        "apps/app/kustomization.yaml": kustomization("../base", extra="components:\n  - ../../components/extra\n"),
+        "components/extra/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "configMapGenerator:\n  - name: settings\n    behavior: merge\n    literals: [B=2]\n",
+    },
+    # builtin generator configurations under `generators:` (a file, or inline) make their objects as
+    # the fields do, without the kustomization's generatorOptions
+    "generator-configs": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps/gen", extra="  targetNamespace: gen\n"),
+        "apps/gen/kustomization.yaml": kustomization(
+            "./cm.yaml",
+            extra="generatorOptions:\n  disableNameSuffixHash: true\n"
+            "generators:\n  - ./gen.yaml\n  - |\n    apiVersion: builtin\n    kind: SecretGenerator\n"
+            "    metadata: {name: inline-secret}\n    literals: [token=abc]\n",
+        ),
+        "apps/gen/cm.yaml": cm("plain"),
+        "apps/gen/gen.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: from-file\n"
+        "literals: [K=v]\nfiles: [./app.conf]\n---\napiVersion: builtin\nkind: ConfigMapGenerator\n"
+        "metadata: {name: ignored}\nname: own-name\nenvs: [./settings.env]\noptions: {disableNameSuffixHash: true}\n",
+        "apps/gen/app.conf": "listen 80\n",
+        "apps/gen/settings.env": "TZ=Europe/Paris\n",
+    },
     # the parent's patches (set-based selector) and then its postBuild apply to the whole child object
     "child-substitution": {
         "clusters/main/flux-system/gotk-sync.yaml": GOTK,

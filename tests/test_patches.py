@@ -327,6 +327,82 @@ def test_generated_objects_that_flux_does_not_substitute_have_no_placeholders(ch
         assert [f["path"] for f in findings if f["rule"] == "HL201"] == expected, generators
 
 
+def test_an_overlay_generator_with_behavior_merge_or_replace_changes_the_base_object(check_json, repo) -> None:
+    base = kustomization(
+        extra="configMapGenerator:\n  - name: merged\n    literals: ['A=${MISSING_KEPT}', 'B=${MISSING_OVERRIDDEN}']\n"
+        "  - name: replaced\n    literals: ['C=${MISSING_REPLACED}']\n"
+    ).replace("resources:\n", "resources: []\n")
+    overlay = kustomization(
+        "../base",
+        extra="configMapGenerator:\n  - name: merged\n    behavior: merge\n    literals: [B=ok]\n    files: [./app.conf]\n"
+        "  - name: replaced\n    behavior: replace\n    literals: ['D=${MISSING_NEW}']\n",
+    )
+    files = {
+        **generated_app("", {}),
+        "apps/base/kustomization.yaml": base,
+        "apps/gen/kustomization.yaml": overlay,
+        "apps/gen/app.conf": "listen ${MISSING_MERGED}\n",
+    }
+    _, findings = check_json(repo(files))
+    found = sorted((f["path"], f["line"], f["message"].split(" ")[0]) for f in findings if f["rule"] == "HL201")
+    # merge: the base's keys stay (unless the overlay sets them), the overlay's are added; replace:
+    # only the overlay's keys are left
+    assert found == [
+        ("apps/base/kustomization.yaml", 5, "${MISSING_KEPT}"),
+        ("apps/gen/app.conf", 1, "${MISSING_MERGED}"),
+        ("apps/gen/kustomization.yaml", 10, "${MISSING_NEW}"),
+    ]
+
+
+def test_builtin_generator_configurations_make_the_objects_a_workload_uses(check_json, repo) -> None:
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n"
+        "      containers:\n        - name: app\n          image: ghcr.io/example/app:1.0.0\n          envFrom:\n"
+        "            - configMapRef: {name: from-file}\n            - secretRef: {name: inline-secret}\n"
+    )
+    inline = (
+        "  - |\n    apiVersion: builtin\n    kind: SecretGenerator\n    metadata: {name: inline-secret}\n"
+        "    literals: [token=abc]\n"
+    )
+    files = {
+        **generated_app("", {}),
+        "apps/gen/kustomization.yaml": kustomization("./deploy.yaml", extra="generators:\n  - ./gen.yaml\n" + inline),
+        "apps/gen/deploy.yaml": deployment,
+        "apps/gen/gen.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: from-file}\n"
+        "literals:\n  - GREETING=${MISSING_GENERATED}\n",
+    }
+    _, findings = check_json(repo(files))
+    assert [(f["rule"], f["path"], f["line"], f["column"]) for f in findings if f["rule"] in ("HL201", "HL401", "HL405")] == [
+        ("HL201", "apps/gen/gen.yaml", 5, 14)
+    ]
+    # without them, nothing makes the two objects
+    files["apps/gen/kustomization.yaml"] = kustomization("./deploy.yaml")
+    _, findings = check_json(repo(files))
+    assert sorted(f["rule"] for f in findings if f["rule"] in ("HL201", "HL401", "HL405")) == ["HL401", "HL405"]
+
+
+def test_generator_arguments_of_the_wrong_shape_are_skipped(check_json, repo) -> None:
+    generators = (
+        "configMapGenerator:\n  - name: odd\n    envs: 5\n    env: [x]\n    literals: x\n    files: {a: b}\n"
+        "    options: {labels: [x], annotations: 5}\n"
+        "  - name: plain\n    behavior: merge\n    literals: [A=b]\n    options: {labels: [y]}\n"
+        "generators:\n  - ./gen.yaml\n  - 5\n  - |\n    [not, a, map]\n"
+    )
+    files = {
+        "apps/gen/plain.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: plain, labels: [z]}\ndata: [1, 2]\n",
+        "apps/gen/gen.yaml": "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: []\nname: 5\n---\n"
+        "apiVersion: builtin\nkind: SecretGenerator\nmetadata: {name: s}\nliterals: {a: b}\nenvs: x\ntype: [1]\n---\n"
+        "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: ok}\noptions: 5\nliterals: ['K=${MISSING_OK}']\n",
+    }
+    app = generated_app(generators, files)
+    app["apps/gen/kustomization.yaml"] = app["apps/gen/kustomization.yaml"].replace(
+        "resources: []\n", "resources: [./plain.yaml]\n"
+    )
+    code, findings = check_json(repo(app))
+    assert code == 1
+    assert [(f["rule"], f["path"]) for f in findings if f["rule"] == "HL201"] == [("HL201", "apps/gen/gen.yaml")]
+
+
 def test_the_hash_suffix_is_kustomizes() -> None:
     from homelint.model.generators import hash_suffix
 

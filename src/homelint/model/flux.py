@@ -12,14 +12,15 @@ import copy
 import posixpath
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, Origin
 from homelint.core.substitution import DISABLE_KEY, resolve, substitute_tree, substitution_disabled
-from homelint.loading.yamlload import parse_bytes
-from homelint.model.generators import generate, hash_suffix
+from homelint.loading.yamlload import ParsedFile, parse_bytes
+from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.kustomize import Entry, KustomizeDir, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, generated_artifact_names, source_ref
@@ -162,7 +163,7 @@ class BuildOut:
         edits = self.edits.get(index)
         if not edits:
             return self.objects[index][0].data
-        if all(path in (WHOLE, ORIGINS, DELETED) for path in edits):
+        if all(path in MARKS for path in edits):
             whole = edits.get(WHOLE)
             return whole if isinstance(whole, dict) else self.objects[index][0].data
         return _overlay(self.objects[index][0].data, edits)
@@ -212,11 +213,12 @@ class FluxModel:
         # kustomization file -> the kinds of its `transformers:` the model does not apply
         self.unread_transformers: dict[str, list[str]] = {}
         self.roots_known = False  # roots found by evidence or config, not by the fallback
-        self._generated_memo: dict[str, list[K8sObject]] = {}
+        self._generated_memo: dict[str, list[Generated]] = {}
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
         self._origins: dict[tuple[Origin, ...], tuple[Origin, ...]] = {}  # their origins, each kept once
         self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
         self._hashed: set[int] = set()  # generated objects (by id) whose names get a hash, known or not
+        self._secret_data: dict[int, Callable[[], dict[str, str]]] = {}  # generated Secret -> its values made again
         # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
         self.external_secret_index: dict[tuple[str, str], list[Applied]] = {}
         self.external_secret_index_size = -1
@@ -384,14 +386,17 @@ class FluxModel:
                     if chain:
                         self.cycles.append(KustomizeCycle(kd, entry, chain))
                         continue
+                    before = len(out.objects)
                     out.absorb(self.build(entry.target, art))
+                    if entry.kind == "components":
+                        self._run_generators(self.kdirs[entry.target], out, before)
             elif entry.target in files:
                 out.files.add(entry.target)
             elif entry.target in dirs:
                 out.dirs.add(entry.target)
                 prefix = entry.target + "/"
                 out.files |= {f for f in files if f.startswith(prefix)}
-        out.objects.extend((o, o.namespace) for o in self._generated(kd))
+        self._run_generators(kd, out)
         self._patches(kd, out)
         ns = kd.namespace
         if ns:
@@ -452,19 +457,128 @@ class FluxModel:
                 configs.extend((doc, PatchSource(path, n, (), False)) for n, doc in enumerate(parsed.docs))
         return configs
 
-    def _generated(self, kd: KustomizeDir) -> list[K8sObject]:
-        """The ConfigMaps/Secrets a kustomization's generators create (generators.py); the hash
-        suffix of each is kept for the name its Kustomization applies (see _evaluate)."""
+    def _generated(self, kd: KustomizeDir) -> list[Generated]:
+        """What a kustomization's generators make (generators.py), in kustomize's order; the hash
+        suffix of each object is kept for the name its Kustomization applies (see _evaluate)."""
         if kd.file in self._generated_memo:
             return self._generated_memo[kd.file]
-        made = generate(kd, self.repo.read_bytes)
+        made = generate(kd, self.repo.read_bytes, self._builtin_generators(kd))
         for item in made:
             if item.suffix is not None:
                 self._suffixes[id(item.obj)] = item.suffix
             if item.hashed:
                 self._hashed.add(id(item.obj))
-        self._generated_memo[kd.file] = [item.obj for item in made]
-        return self._generated_memo[kd.file]
+            if item.secret_data is not None:
+                self._secret_data[id(item.obj)] = item.secret_data
+        self._generated_memo[kd.file] = made
+        return made
+
+    def _builtin_generators(self, kd: KustomizeDir) -> list[tuple[dict[str, Any], Where]]:
+        """The builtin ConfigMapGenerator/SecretGenerator configurations of `generators:`, inline
+        or in a file (every document of it), with where each is. A folder entry (a kustomization
+        of configurations) is not read; other generators are plugins, which Flux does not run."""
+        items = kd.data.get("generators")
+        found: list[tuple[dict[str, Any], Where]] = []
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, str):
+                continue
+            parsed: ParsedFile | None
+            if is_inline(item):
+                parsed = parse_bytes("<generator>", item.encode())
+                where = [Where(kd.file, kd.doc, ("generators", index), inline=True)] * len(parsed.docs)
+            else:
+                path = join(kd.dir, item)
+                found_file = self.repo.parsed.get(path)
+                parsed = found_file if found_file is not None and not self.repo.invalid_yaml(path) else None
+                where = [Where(path, doc, ()) for doc in range(len(parsed.docs))] if parsed else []
+            for doc, at in zip(parsed.docs if parsed else [], where, strict=False):
+                if isinstance(doc, dict) and doc.get("apiVersion") == "builtin" and doc.get("kind") in BUILTIN_KINDS:
+                    found.append((doc, at))
+        return found
+
+    def _run_generators(
+        self, kd: KustomizeDir, out: BuildOut, component: int | None = None, later: set[int] | frozenset[int] = frozenset()
+    ) -> None:
+        """kustomize's generators on the build so far (the resources and the builds of its
+        folders): each object is added (behavior create), or with behavior merge/replace goes into
+        the one object of its kind, name and namespace there (resmap appendReplaceOrMerge); with
+        none or several, kustomize fails (not modelled here: nothing is added).
+
+        A Component's generators run on the build that includes it: with `component`, the
+        Component's build was just added to `out` from that index on (its objects made and merged
+        into there), and only its merge/replace into the objects before it are left to do, but for
+        the objects in `later` (by id: made by generators that run after it)."""
+        ids: dict[tuple[str, str, str, str], list[int]] | None = None  # indexed at the first merge
+        for item in self._generated(kd):
+            if item.behavior == "create":
+                if component is None:
+                    out.objects.append((item.obj, item.obj.namespace))
+                    if ids is not None:
+                        _index_ids(out, len(out.objects) - 1, ids)
+                continue
+            if ids is None:
+                ids = {}
+                for index in range(len(out.objects)):
+                    _index_ids(out, index, ids)
+                if component is not None:
+                    ids = {key: [i for i in found if i < component] for key, found in ids.items()}
+            made = item.obj
+            found = ids.get((made.api_version, made.kind, made.name, made.namespace or "default"), [])
+            if len(found) == 1 and id(out.objects[found[0]][0]) not in later:
+                self._merge_generated(out, found[0], item)
+
+    def _merge_generated(self, out: BuildOut, index: int, item: Generated) -> None:
+        """A generator with behavior merge/replace on the object at `index` (resource.Resource
+        CopyMergeMetaDataFieldsFrom, MergeDataMapFrom): the generated object, with the old one's
+        name and namespace, their labels and annotations merged, and with merge the old data
+        under the new. kustomize hashes the result when it hashed the old one and the new one does
+        not disable the hash (kubectl kustomize 5.8.1)."""
+        old_obj = out.objects[index][0]
+        old = out.current(index)
+        new = item.obj.data
+        merged: dict[str, Any] = dict(new)
+        found = old.get("metadata")
+        old_meta: dict[str, Any] = found if isinstance(found, dict) else {}
+        meta = dict(string_map(new.get("metadata")))
+        for field_name in ("name", "namespace"):
+            if field_name in old_meta:
+                meta[field_name] = old_meta[field_name]
+            else:
+                meta.pop(field_name, None)
+        for extra in ("labels", "annotations"):
+            both = {**string_map(old_meta.get(extra)), **string_map(meta.get(extra))}
+            if both:
+                meta[extra] = both
+        merged["metadata"] = meta
+        replaced: tuple[tuple[str, ...], ...] = (("data",), ("binaryData",))
+        if item.behavior == "merge":
+            for field_name in ("data", "binaryData"):
+                values = {**string_map(old.get(field_name)), **string_map(new.get(field_name))}
+                if values or field_name in new:
+                    merged[field_name] = values
+            replaced = tuple(
+                (field_name, key) for field_name in ("data", "binaryData") for key in string_map(new.get(field_name))
+            )
+        edits = out.edits.get(index, {})
+        kept = [o for o in edits.get(ORIGINS, old_obj.origins) if not any(o.field[: len(r)] == r for r in replaced)]
+        marks: dict[tuple[str, ...], Any] = {WHOLE: merged, ORIGINS: (*kept, *item.obj.origins)}
+        if not item.hashed or edits.get(UNHASHED):
+            marks[UNHASHED] = True  # the new generator's disableNameSuffixHash takes the hash off (kustomize 5.8)
+        elif id(old_obj) in self._suffixes:  # hashed: a ConfigMap's hash is taken from its data in _evaluate
+            if not item.readable or SUFFIX in edits:
+                marks[SUFFIX] = None  # a source not readable here: the hash is unknown
+            elif item.obj.kind == "Secret":
+                marks[SUFFIX] = self._merged_secret_suffix(old_obj, merged, item)
+        out.edits[index] = marks  # the object as kustomize replaces it: earlier edits are in `old`
+
+    def _merged_secret_suffix(self, old_obj: K8sObject, merged: dict[str, Any], item: Generated) -> str | None:
+        """The hash suffix of a merged generated Secret, from the base64 values of both
+        generators made again (None when one cannot be)."""
+        again = self._secret_data.get(id(old_obj))
+        if again is None or item.secret_data is None:
+            return None
+        values = {**again(), **item.secret_data()} if item.behavior == "merge" else item.secret_data()
+        return hash_suffix(merged, values)
 
     def _patch_entries(self, kd: KustomizeDir) -> list[tuple[Any, Any, PatchSource]]:
         """(target or None, body, where it is) of each patch of a kustomization, in the order
@@ -928,7 +1042,11 @@ class FluxModel:
                             for index, (o, _) in enumerate(sub.objects):
                                 if o.kind == "Namespace" and o.api_version == "v1":
                                     sub.edit(index, ("metadata", "name"), ns)
+                        before = len(built.objects)
                         built.absorb(sub)
+                        # listed after its own components: they run before its generators
+                        own = {id(item.obj) for item in self._generated(kd)} if kd is not None else set()
+                        self._run_generators(self.kdirs[target], built, before, own)
         for target, body, source in flux_patches(ks):
             apply_matching(built, target, body, source)
         built.add_affixes(ks.spec.get("namePrefix"), ks.spec.get("nameSuffix"))
@@ -957,7 +1075,8 @@ class FluxModel:
                 meta = obj.data.get("metadata")
                 patched = meta.get("name") if isinstance(meta, dict) else None
                 renamed = patched if isinstance(patched, str) and patched and patched != obj.name else None
-            suffix = self._suffix(source_obj, obj) if id(source_obj) in self._suffixes else None
+            hashed = id(source_obj) in self._hashed and not edits.get(UNHASHED)
+            suffix = self._suffix(source_obj, obj, edits) if hashed and id(source_obj) in self._suffixes else None
             affix = built.affixes.get(index)
             if affix is not None:  # namePrefix/nameSuffix, before the hash kustomize appends
                 renamed = f"{affix[0]}{renamed or obj.name}{affix[1]}"
@@ -975,7 +1094,7 @@ class FluxModel:
                 effective,
                 ks,
                 renamed if isinstance(renamed, str) else None,
-                hashed=id(source_obj) in self._hashed,
+                hashed=hashed,
                 unread=index in built.unread,
                 affixed=affix is not None,
             )
@@ -991,10 +1110,12 @@ class FluxModel:
                 children.append(self._make_ks(source_obj, forced, ks, ns, edits))
         return children
 
-    def _suffix(self, generated: K8sObject, built: K8sObject) -> str | None:
+    def _suffix(self, generated: K8sObject, built: K8sObject, edits: dict[tuple[str, ...], Any]) -> str | None:
         """kustomize's name hash of a generated object as its build left it (hashed last, after
-        every patch of the build); None when it is not hashed."""
+        every patch of the build); None when it is not hashed or the hash is unknown."""
         suffix = self._suffixes.get(id(generated))
+        if SUFFIX in edits and suffix is not None:
+            return edits[SUFFIX]  # type: ignore[no-any-return]
         if suffix is None or built is generated or built.kind != "ConfigMap":
             return suffix
         return hash_suffix(built.data)
@@ -1049,9 +1170,28 @@ def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObje
     return True
 
 
+def _index_ids(out: BuildOut, index: int, ids: dict[tuple[str, str, str, str], list[int]]) -> None:
+    """Index the object at `index` of a build by the ResIds a generator's merge/replace finds it by
+    (kustomize's GetMatchingResourcesByAnyId): the id it was written with and its current one
+    (prefix and suffix included; of the ids between, set by the build's transformers, none is
+    known here); no namespace is `default`. Only ConfigMaps and Secrets are merged into."""
+    obj, ns = out.objects[index]
+    if obj.kind not in ("ConfigMap", "Secret") or out.deleted(index):
+        return
+    meta = out.current(index).get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) and isinstance(meta.get("name"), str) else obj.name
+    prefix, suffix = out.affixes.get(index, ("", ""))
+    keys = {(obj.name, obj.namespace or "default"), (f"{prefix}{name}{suffix}", ns or "default")}
+    for key_name, key_ns in sorted(keys):
+        ids.setdefault((obj.api_version, obj.kind, key_name, key_ns), []).append(index)
+
+
 WHOLE = ("",)  # an edit that replaces the whole object (a kustomize patch applied to it)
 ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Origin)
 DELETED = ("", "deleted")  # a `$patch: delete` removed the object
+SUFFIX = ("", "suffix")  # a merged generated object's hash suffix, when not taken from its data (None: unknown)
+UNHASHED = ("", "unhashed")  # a merge/replace with disableNameSuffixHash took the hash off a generated object
+MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED)  # edits that are not fields
 
 
 def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
@@ -1155,7 +1295,7 @@ def _overlay(data: dict[str, Any], edits: dict[tuple[str, ...], Any]) -> dict[st
     whole = edits.get(WHOLE)
     result = whole if isinstance(whole, dict) else data
     for path, value in edits.items():
-        if path in (WHOLE, ORIGINS, DELETED):
+        if path in MARKS:
             continue
         if any(part.startswith("[") or part.isdigit() or part == "*" for part in path):
             result = _set_in_lists(result, path, value)

@@ -1,5 +1,8 @@
 """kustomize's configMapGenerator and secretGenerator: the objects they make, where each value comes
-from, and kustomize's content-hash name suffix.
+from, and kustomize's content-hash name suffix. A builtin ConfigMapGenerator/SecretGenerator
+configuration listed under `generators:` (`apiVersion: builtin`) makes its object the same way,
+without the kustomization's generatorOptions; its paths are relative to the kustomization. An
+item's `behavior` (merge/replace into an object the build holds) is applied by the Flux model.
 
 Values follow kustomize (api/kv): a literal is `key=value` with one pair of surrounding quotes
 removed; a file is `[key=]path` (the key defaults to the file name) and holds the file's text, or
@@ -7,7 +10,7 @@ binaryData when it is not UTF-8; an env file has one `KEY=value` per line (leadi
 comment lines skipped); in a SOPS-encrypted env file the `sops_*` lines are sops's metadata, not
 keys (Flux decrypts the file first, and decryption drops them). A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
 Secret's are not: kustomize base64-encodes them, so substitution never sees them, and homelint
-never holds a secret value.
+never holds a secret value (a merged Secret's values are made again to hash them, and dropped).
 
 The name suffix is api/hasher's: the JSON (Go encoding, keys sorted) of kind, name (always "", see
 hash_suffix) and data (and binaryData) of a ConfigMap, or kind, type, name and base64 data of a
@@ -36,11 +39,42 @@ _ENCODE = str.maketrans({"0": "g", "1": "h", "3": "k", "a": "m", "e": "t"})
 class Generated:
     """One generated object and its hash suffix (None: hashing disabled, or a source that cannot
     be read here, such as a SOPS-encrypted file Flux decrypts first); `hashed`: kustomize appends
-    a hash to its name (known or not)."""
+    a hash to its name (known or not). `behavior` is kustomize's:
+    create, or merge/replace into the object of that name the build already holds; `readable` is
+    False when a source cannot be read; `secret_data` makes a Secret's base64 values again (they
+    are hashed, never kept)."""
 
     obj: K8sObject
     suffix: str | None
     hashed: bool = False
+    behavior: str = "create"
+    readable: bool = True
+    secret_data: Callable[[], dict[str, str]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a generator's arguments are written: document `doc` of `path`, at `at`; `inline`
+    when `at` is a YAML text (an inline `generators:` entry) and the arguments are inside it."""
+
+    path: str
+    doc: int
+    at: tuple[str | int, ...]
+    inline: bool = False
+
+    def origin(self, key: str, *inner: str | int) -> Origin:
+        """The origin of data key `key`, written at `inner` below the arguments."""
+        if self.inline:
+            return Origin(("data", key), self.path, self.doc, self.at, True, inner)
+        return Origin(("data", key), self.path, self.doc, (*self.at, *inner))
+
+    def anchor(self, item: dict[str, Any]) -> tuple[str | int, ...]:
+        """Where the generated object is shown: its name in the arguments (the entry itself, inline)."""
+        if self.inline:
+            return self.at
+        if self.at or "name" in item:
+            return (*self.at, "name")
+        return ("metadata", "name")
 
 
 def go_json(value: Any) -> str:
@@ -65,6 +99,11 @@ def name_suffix(fields: dict[str, Any]) -> str:
     """kustomize's hash of the encoded fields (hasher.encode of the sha256 hex)."""
     digest = hashlib.sha256(go_json(fields).encode()).hexdigest()
     return digest[:10].translate(_ENCODE)
+
+
+def string_map(value: Any) -> dict[str, Any]:
+    """`value` when it is a map, else an empty one (a label or data map of the wrong shape)."""
+    return value if isinstance(value, dict) else {}
 
 
 def _unquote(text: str) -> str:
@@ -95,71 +134,92 @@ def _sops_dotenv(lines: list[str]) -> bool:
     return any(line.lstrip().startswith(_SOPS_DOTENV_MARKS) for line in lines)
 
 
-def generate(kd: Any, read: Callable[[str], bytes | None]) -> list[Generated]:
-    """The objects of a kustomization's generators (behavior create); `read` reads a repository file."""
+BUILTIN_KINDS = {"ConfigMapGenerator": "ConfigMap", "SecretGenerator": "Secret"}
+
+
+def generate(kd: Any, read: Callable[[str], bytes | None], builtins: list[tuple[dict[str, Any], Where]]) -> list[Generated]:
+    """The objects of a kustomization's generators, in the order kustomize runs them (its
+    configMapGenerator, secretGenerator, then the builtin generator configurations of
+    `generators:`, given as (configuration, where it is)); `read` reads a repository file."""
     made: list[Generated] = []
     found = kd.data.get("generatorOptions")
     options: dict[str, Any] = found if isinstance(found, dict) else {}
     for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
         items = kd.data.get(field_name)
         for index, item in enumerate(items if isinstance(items, list) else []):
-            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-                continue
-            if item.get("behavior") in ("merge", "replace"):
-                continue  # changes an object of a base; creates none
-            made.append(_one(kd, field_name, index, item, kind, options, read))
+            if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+                made.append(_one(kd.dir, item, kind, options, read, Where(kd.file, kd.doc, (field_name, index))))
+    for config, where in builtins:
+        item = builtin_args(config)
+        if item is not None:  # the kustomization's generatorOptions are not theirs
+            made.append(_one(kd.dir, item, BUILTIN_KINDS[config["kind"]], {}, read, where))
     return made
 
 
-def _one(
-    kd: Any,
-    field_name: str,
-    index: int,
-    item: dict[str, Any],
-    kind: str,
-    options: dict[str, Any],
-    read: Callable[[str], bytes | None],
-) -> Generated:
-    data: dict[str, str] = {}
-    binary: dict[str, str] = {}
-    encoded: dict[str, str] = {}  # a Secret's base64 values: hashed, never kept
-    origins: list[Origin] = []
-    readable = True
+def builtin_args(config: Any) -> dict[str, Any] | None:
+    """The generator arguments of a builtin ConfigMapGenerator/SecretGenerator configuration
+    (`apiVersion: builtin`): its own fields, the name and namespace from metadata where they are
+    not given (kustomize's plugin Config); None for anything else."""
+    if not isinstance(config, dict) or config.get("apiVersion") != "builtin" or config.get("kind") not in BUILTIN_KINDS:
+        return None
+    found = config.get("metadata")
+    meta: dict[str, Any] = found if isinstance(found, dict) else {}
+    item = dict(config)
+    for key in ("name", "namespace"):
+        if not (isinstance(item.get(key), str) and item[key]) and isinstance(meta.get(key), str):
+            item[key] = meta[key]
+    return item if isinstance(item.get("name"), str) and item["name"] else None
+
+
+@dataclass(slots=True)
+class _Values:
+    data: dict[str, str]
+    binary: dict[str, str]
+    encoded: dict[str, str]  # a Secret's base64 values: hashed, never kept
+    origins: list[Origin]
+    readable: bool
+
+
+def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str], bytes | None], where: Where) -> _Values:
+    """The keys and values of one generator's literals, files and env files (paths relative to
+    the kustomization's directory)."""
+    out = _Values({}, {}, {}, [], True)
 
     def put(key: str, value: str | bytes, origin: Origin) -> None:
         raw = value.encode() if isinstance(value, str) else value
         text = value if isinstance(value, str) else _decoded(value)
         if kind == "Secret":
-            data[key] = ""
-            encoded[key] = base64.b64encode(raw).decode()
+            out.data[key] = ""
+            out.encoded[key] = base64.b64encode(raw).decode()
         elif text is None:
-            binary[key] = base64.b64encode(raw).decode()
+            out.binary[key] = base64.b64encode(raw).decode()
         else:
-            data[key] = text
-            origins.append(origin)
+            out.data[key] = text
+            out.origins.append(origin)
 
     literals = item.get("literals")
     for j, literal in enumerate(literals if isinstance(literals, list) else []):
         key, eq, value = str(literal).partition("=")
         if eq and key:
-            put(key, _unquote(value), Origin(("data", key), kd.file, kd.doc, (field_name, index, "literals", j)))
+            put(key, _unquote(value), where.origin(key, "literals", j))
     files = item.get("files")
     for source in files if isinstance(files, list) else []:
         named, _, rel = str(source).rpartition("=")
         key = named or posixpath.basename(rel)
-        path = join(kd.dir, rel)
+        path = join(directory, rel)
         raw = read(path)
         if raw is None or _sops(raw):
-            readable = False  # missing, or decrypted by Flux first: its content (and the hash) is unknown here
-            data[key] = ""
+            out.readable = False  # missing, or decrypted by Flux first: its content (and the hash) is unknown here
+            out.data[key] = ""
             continue
         put(key, raw, Origin(("data", key), path, 0, (0,), text=True))
-    envs = [*(item.get("envs") or []), *([item["env"]] if isinstance(item.get("env"), str) else [])]
-    for env in envs if isinstance(envs, list) else []:
-        path = join(kd.dir, str(env))
+    listed = item.get("envs")
+    envs = [*(listed if isinstance(listed, list) else []), *([item["env"]] if isinstance(item.get("env"), str) else [])]
+    for env in envs:
+        path = join(directory, str(env))
         raw = read(path)
-        if raw is None or _sops(raw):
-            readable = False
+        readable = raw is not None and not _sops(raw)
+        out.readable = out.readable and readable
         text = _decoded(raw or b"") or ""
         lines = text.removeprefix("\ufeff").splitlines()
         metadata = SOPS_DOTENV_PREFIX if raw is not None and _sops(raw) and _sops_dotenv(lines) else None
@@ -170,26 +230,46 @@ def _one(
             key, eq, value = stripped.partition("=")
             if eq and key and not (metadata and key.startswith(metadata)):
                 put(key, value if readable else "", Origin(("data", key), path, 0, (number,), text=True))
+    return out
+
+
+def _one(
+    directory: str,
+    item: dict[str, Any],
+    kind: str,
+    options: dict[str, Any],
+    read: Callable[[str], bytes | None],
+    where: Where,
+) -> Generated:
+    values = _values(directory, item, kind, read, where)
     meta: dict[str, Any] = {"name": item["name"]}
-    if isinstance(item.get("namespace"), str):
+    if isinstance(item.get("namespace"), str) and item["namespace"]:
         meta["namespace"] = item["namespace"]
     own = item.get("options")
     own_options: dict[str, Any] = own if isinstance(own, dict) else {}
     for extra in ("labels", "annotations"):
-        merged = {**(options.get(extra) or {}), **(own_options.get(extra) or {})}
+        merged = {**string_map(options.get(extra)), **string_map(own_options.get(extra))}
         if merged:
             meta[extra] = merged
     doc: dict[str, Any] = {"apiVersion": "v1", "kind": kind, "metadata": meta}
     if kind == "Secret":
         doc["type"] = item["type"] if isinstance(item.get("type"), str) else "Opaque"
-    if data or not binary:
-        doc["data"] = data
-    if binary:
-        doc["binaryData"] = binary
-    obj = K8sObject(kd.file, kd.doc, doc, "v1", kind, item["name"], meta.get("namespace"), origins=tuple(origins))
-    obj.anchor = (field_name, index, "name")
+    if values.data or not values.binary:
+        doc["data"] = values.data
+    if values.binary:
+        doc["binaryData"] = values.binary
+    obj = K8sObject(where.path, where.doc, doc, "v1", kind, item["name"], meta.get("namespace"), origins=tuple(values.origins))
+    obj.anchor = where.anchor(item)
     disabled = options.get("disableNameSuffixHash") is True or own_options.get("disableNameSuffixHash") is True
-    return Generated(obj, None if disabled or not readable else hash_suffix(doc, encoded), not disabled)
+    behavior = str(item["behavior"]) if item.get("behavior") in ("merge", "replace") else "create"
+    again = None
+    if kind == "Secret":
+
+        def again() -> dict[str, str]:
+            return _values(directory, item, kind, read, where).encoded
+
+    suffix = None if disabled or not values.readable else hash_suffix(doc, values.encoded)
+    return Generated(obj, suffix, not disabled, behavior, values.readable, again)
 
 
 def hash_suffix(doc: dict[str, Any], secret_data: dict[str, str] | None = None) -> str:
