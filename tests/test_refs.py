@@ -257,6 +257,26 @@ spec:
             "spec: {users: [{name: App_User, db: Reports, passwordSecretRef: {name: app-pw}, scramCredentialsSecretName: app}]}\n",
             "mdb-a-reports-app-user",
         ),
+        (
+            "apiVersion: mongodbcommunity.mongodb.com/v1\nkind: MongoDBCommunity\nmetadata: {name: mdb-a}\n"
+            "spec: {users: [{name: app-user, db: admin, passwordSecretRef: {name: app-pw}, scramCredentialsSecretName: app}]}\n",
+            "app-scram-credentials",
+        ),
+        (
+            "apiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\nmetadata: {name: sops-a}\n"
+            "spec: {secretTemplates: [{name: secret-c, stringData: {KEY: value}}]}\n",
+            "secret-c",
+        ),
+        (
+            "apiVersion: operator.victoriametrics.com/v1beta1\nkind: VMUser\nmetadata: {name: reader-a}\n"
+            "spec: {generatePassword: true, targetRefs: [{static: {url: 'http://vm-a:8429'}}]}\n",
+            "vmuser-reader-a",
+        ),
+        (
+            "apiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: app-a}\n"
+            "spec: {rabbitmqClusterReference: {name: mq-a}}\n",
+            "app-a-user-credentials",
+        ),
     ],
 )
 def test_operator_made_secrets_are_produced(check_json, repo, producer, name):
@@ -373,6 +393,21 @@ def test_configmaps_a_workload_mounts_are_checked(check_json, repo):
             "spec: {users: [{name: app-user, db: admin, passwordSecretRef: {name: app-pw}, "
             "scramCredentialsSecretName: app, connectionStringSecretName: app-conn}]}\n",
             "mdb-a-admin-app-user",
+        ),
+        (  # an X.509 user has no SCRAM credentials
+            "apiVersion: mongodbcommunity.mongodb.com/v1\nkind: MongoDBCommunity\nmetadata: {name: mdb-a}\n"
+            "spec: {users: [{name: 'CN=app', db: $external, scramCredentialsSecretName: app}]}\n",
+            "app-scram-credentials",
+        ),
+        (  # the Secret goes to the listed namespaces, not the SopsSecret's own
+            "apiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\nmetadata: {name: sops-a}\n"
+            "spec: {secretTemplates: [{name: secret-c, targetNamespaces: [other], stringData: {KEY: value}}]}\n",
+            "secret-c",
+        ),
+        (  # the user asked for no Secret
+            "apiVersion: operator.victoriametrics.com/v1beta1\nkind: VMUser\nmetadata: {name: reader-a}\n"
+            "spec: {bearerToken: token-a, disable_secret_creation: true, targetRefs: [{static: {url: 'http://vm-a:8429'}}]}\n",
+            "vmuser-reader-a",
         ),
     ],
 )
