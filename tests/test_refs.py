@@ -417,6 +417,23 @@ def test_operator_secrets_are_not_made_when_the_operator_is_told_not_to(check_js
     assert len(missing) == 1 and f"'{name}'" in missing[0]
 
 
+def test_a_sopssecret_with_encrypted_names_may_make_any_secret_of_its_namespace(check_json, repo):
+    """sops-secrets-operator's README encrypts whole secretTemplates (--encrypted-suffix Templates):
+    the names are unknown here, so no reference in the namespace the Secrets go to is called
+    missing; one in another namespace still is."""
+    sealed = "'ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]'"
+    producer = (
+        "---\napiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\nmetadata: {name: sops-a}\n"
+        f"spec: {{secretTemplates: [{{name: {sealed}, TARGETSstringData: {{KEY: {sealed}}}}}]}}\n"
+        "sops: {encrypted_suffix: Templates}\n"
+    )
+    files = {f"{APP}/user.yaml": HR_USES.replace("NAME", "secret-d"), f"{APP}/producer.yaml": producer.replace("TARGETS", "")}
+    assert _hl4(check_json, repo(_with(files, ["user.yaml", "producer.yaml"]), base="rules/HL401/good")) == []
+    files[f"{APP}/producer.yaml"] = producer.replace("TARGETS", "targetNamespaces: [other], ")
+    missing = _hl4(check_json, repo(_with(files, ["user.yaml", "producer.yaml"]), base="rules/HL401/good"))
+    assert len(missing) == 1 and "'secret-d'" in missing[0]
+
+
 def test_a_ceph_cluster_makes_the_mon_endpoints_configmap(check_json, repo):
     """The Rook toolbox mounts ConfigMap rook-ceph-mon-endpoints, which the operator makes for a CephCluster."""
     user = HR_USES.replace(
