@@ -257,6 +257,26 @@ spec:
             "spec: {users: [{name: App_User, db: Reports, passwordSecretRef: {name: app-pw}, scramCredentialsSecretName: app}]}\n",
             "mdb-a-reports-app-user",
         ),
+        (
+            "apiVersion: mongodbcommunity.mongodb.com/v1\nkind: MongoDBCommunity\nmetadata: {name: mdb-a}\n"
+            "spec: {users: [{name: app-user, db: admin, passwordSecretRef: {name: app-pw}, scramCredentialsSecretName: app}]}\n",
+            "app-scram-credentials",
+        ),
+        (
+            "apiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\nmetadata: {name: sops-a}\n"
+            "spec: {secretTemplates: [{name: secret-c, stringData: {KEY: value}}]}\n",
+            "secret-c",
+        ),
+        (
+            "apiVersion: operator.victoriametrics.com/v1beta1\nkind: VMUser\nmetadata: {name: reader-a}\n"
+            "spec: {generatePassword: true, targetRefs: [{static: {url: 'http://vm-a:8429'}}]}\n",
+            "vmuser-reader-a",
+        ),
+        (
+            "apiVersion: rabbitmq.com/v1beta1\nkind: User\nmetadata: {name: app-a}\n"
+            "spec: {rabbitmqClusterReference: {name: mq-a}}\n",
+            "app-a-user-credentials",
+        ),
     ],
 )
 def test_operator_made_secrets_are_produced(check_json, repo, producer, name):
@@ -374,12 +394,44 @@ def test_configmaps_a_workload_mounts_are_checked(check_json, repo):
             "scramCredentialsSecretName: app, connectionStringSecretName: app-conn}]}\n",
             "mdb-a-admin-app-user",
         ),
+        (  # an X.509 user has no SCRAM credentials
+            "apiVersion: mongodbcommunity.mongodb.com/v1\nkind: MongoDBCommunity\nmetadata: {name: mdb-a}\n"
+            "spec: {users: [{name: 'CN=app', db: $external, scramCredentialsSecretName: app}]}\n",
+            "app-scram-credentials",
+        ),
+        (  # the Secret goes to the listed namespaces, not the SopsSecret's own
+            "apiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\nmetadata: {name: sops-a}\n"
+            "spec: {secretTemplates: [{name: secret-c, targetNamespaces: [other], stringData: {KEY: value}}]}\n",
+            "secret-c",
+        ),
+        (  # the user asked for no Secret
+            "apiVersion: operator.victoriametrics.com/v1beta1\nkind: VMUser\nmetadata: {name: reader-a}\n"
+            "spec: {bearerToken: token-a, disable_secret_creation: true, targetRefs: [{static: {url: 'http://vm-a:8429'}}]}\n",
+            "vmuser-reader-a",
+        ),
     ],
 )
 def test_operator_secrets_are_not_made_when_the_operator_is_told_not_to(check_json, repo, producer, name):
     files = {f"{APP}/user.yaml": HR_USES.replace("NAME", name), f"{APP}/producer.yaml": "---\n" + producer}
     missing = _hl4(check_json, repo(_with(files, ["user.yaml", "producer.yaml"]), base="rules/HL401/good"))
     assert len(missing) == 1 and f"'{name}'" in missing[0]
+
+
+def test_a_sopssecret_with_encrypted_names_may_make_any_secret_of_its_namespace(check_json, repo):
+    """sops-secrets-operator's README encrypts whole secretTemplates (--encrypted-suffix Templates):
+    the names are unknown here, so no reference in the namespace the Secrets go to is called
+    missing; one in another namespace still is."""
+    sealed = "'ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]'"
+    producer = (
+        "---\napiVersion: isindir.github.com/v1alpha3\nkind: SopsSecret\nmetadata: {name: sops-a}\n"
+        f"spec: {{secretTemplates: [{{name: {sealed}, TARGETSstringData: {{KEY: {sealed}}}}}]}}\n"
+        "sops: {encrypted_suffix: Templates}\n"
+    )
+    files = {f"{APP}/user.yaml": HR_USES.replace("NAME", "secret-d"), f"{APP}/producer.yaml": producer.replace("TARGETS", "")}
+    assert _hl4(check_json, repo(_with(files, ["user.yaml", "producer.yaml"]), base="rules/HL401/good")) == []
+    files[f"{APP}/producer.yaml"] = producer.replace("TARGETS", "targetNamespaces: [other], ")
+    missing = _hl4(check_json, repo(_with(files, ["user.yaml", "producer.yaml"]), base="rules/HL401/good"))
+    assert len(missing) == 1 and "'secret-d'" in missing[0]
 
 
 def test_a_ceph_cluster_makes_the_mon_endpoints_configmap(check_json, repo):

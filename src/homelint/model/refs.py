@@ -667,7 +667,7 @@ def cluster_made(kind: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Made:
-    """One object a producer makes: kind (Secret ...), name (may hold ${} or << >>), namespace
+    """One object a producer makes: kind (Secret ...), name (may hold ${}, << >> or `*`), namespace
     (ANY when unknown), the field it comes from and the table row."""
 
     kind: str
@@ -703,8 +703,9 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                     namespaces = [variables.get("namespace", "")]
                 else:  # a `{{ }}` the operator evaluates (Kyverno, Helm) can be any namespace
                     rendered = product.namespace.render(item, root, scope)
-                    namespaces = [ANY if n == ANY or _GO_TEMPLATE in n else n for n, _ in rendered]
+                    namespaces = [ANY if n == ANY or _GO_TEMPLATE in n or _SOPS_MARK in n else n for n, _ in rendered]
                 for name, field in names:
+                    name = _unsealed(name)
                     for old, new in product.replace:
                         name = name.replace(old, new)
                     if product.normalize is not None and not any(mark in name for mark in _UNKNOWN_MARKS):
@@ -717,7 +718,16 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
 
 _DNS1123_MAX = 253
 _DNS1123_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
-_UNKNOWN_MARKS = ("${", "<<", "{{")  # a substitution or template action: the name is unknown, kept as written
+_UNKNOWN_MARKS = ("${", "<<", "{{", "*")  # a substitution, template action or any text: unknown, kept as written
+_SOPS_MARK = "ENC["
+_SOPS_VALUE = re.compile(r"ENC\[[^\]]*\]")
+
+
+def _unsealed(name: str) -> str:
+    """`name` with each value sops encrypted in the repository (`ENC[...]`, which the operator reads
+    decrypted: sops-secrets-operator's recommended --encrypted-suffix Templates encrypts the names
+    too) written `*`, any text. Linear."""
+    return _SOPS_VALUE.sub("*", name) if _SOPS_MARK in name else name
 
 
 def _is_dns1123_subdomain(name: str) -> bool:
