@@ -1499,3 +1499,19 @@ def test_a_source_renamed_by_a_name_suffix_is_named_as_the_cause(repo, check_jso
     assert found["path"] == "app-b/hr.yaml"
     assert "renamed to 'app-template-blue' by namePrefix/nameSuffix" in found["message"]
     assert "add namespace" not in found["message"] and "'app-template-blue'" in found["fix"]
+
+
+def test_a_generator_over_an_existing_name_says_behavior_merge_is_missing(repo, check_json):
+    """kustomize: an overlay's generator entry without behavior fails 'exists; can not use
+    behavior: 'unspecified', behavior must be merge or replace' (checked with kustomize 5.8)."""
+    root = repo(
+        {
+            "cluster/ks.yaml": ks("apps", "./apps/ov", source="flux-system", extra="  targetNamespace: default\n"),
+            "apps/base/kustomization.yaml": "configMapGenerator:\n  - name: cm-a\n    literals: [A=1]\n",
+            "apps/ov/kustomization.yaml": "resources: [../base]\nconfigMapGenerator:\n  - name: cm-a\n    literals: [B=1]\n",
+        }
+    )
+    _, findings = check_json(root)
+    duplicate = [f for f in findings if f["rule"] == "HL108"]
+    assert len(duplicate) == 1 and "behavior must be merge or replace" in duplicate[0]["message"]
+    assert "behavior: merge" in duplicate[0]["fix"]

@@ -727,6 +727,16 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                     "fails with 'already registered id'"
                 )
                 fix = "include the folder or component once"
+            elif first.anchor is not None or second.anchor is not None:  # a configMapGenerator/secretGenerator entry
+                message = (
+                    f"{label} is applied twice by {ks.label} (also {first.path}:{ctx.repo.obj_span(first).line}), one "
+                    "of them made by a generator without behavior: merge or replace; kustomize fails with 'exists; "
+                    "can not use behavior: ..., behavior must be merge or replace' (a generator added after the "
+                    "other) or 'already registered id' (a manifest added after a generator)"
+                )
+                fix = (
+                    "to change a generated object, set behavior: merge (or replace) on the later generator entry; else rename one"
+                )
             else:
                 message = (
                     f"{label} is applied twice by {ks.label} (also {first.path}:{ctx.repo.obj_span(first).line}); "
