@@ -29,6 +29,31 @@ settings.register_profile("homelint", deadline=None)
 settings.load_profile("homelint")
 
 
+# A flux bootstrap (gotk-sync.yaml) of cluster clusters/main, for trees built in tests.
+GOTK = """---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: ssh://git@example.com/me/home
+  ref: {branch: main}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./clusters/main
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+"""
+
+
 def _pristine_fixtures() -> Path:
     """A copy of fixtures/ made once per test session, without what a user's runs left in the
     source tree: tests never depend on, nor write into, the checkout's fixtures. The rule

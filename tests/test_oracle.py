@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, SHARED
+from .conftest import FIXTURES, GOTK, SHARED
 from .oracle import IgnorePattern, RepoReport, artifact_files, find_kubectl, format_report, run_oracle
 
 KUBECTL = find_kubectl()
@@ -30,29 +30,6 @@ def verdicts(report: RepoReport) -> set[str]:
 # Disagreements the model still has (a ratchet: remove a line when the model is fixed; never add one
 # without saying why in the commit).
 KNOWN: dict[str, set[str]] = {}
-
-GOTK = """---
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1h
-  url: ssh://git@example.com/me/home
-  ref: {branch: main}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1h
-  path: ./clusters/main
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-"""
 
 
 def flux_ks(name: str, path: str, *, namespace: str | None = "flux-system", extra: str = "") -> str:

@@ -11,24 +11,7 @@ from homelint.engine.runner import load_repo
 from homelint.model.config import Config
 from homelint.model.withheld import local_config, withheld
 
-GOTK = """---
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 1h
-  url: ssh://git@example.com/me/home
-  ref: {branch: main}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: flux-system, namespace: flux-system}
-spec:
-  interval: 1h
-  path: ./clusters/main
-  prune: true
-  sourceRef: {kind: GitRepository, name: flux-system}
-"""
+from .conftest import GOTK
 
 
 def flux_ks(name: str, path: str, extra: str = "") -> str:

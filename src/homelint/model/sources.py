@@ -167,10 +167,14 @@ class Sources:
     fallback: bool = False  # no evidence: GitRepository flux-system assumed local
     pushes: list[Push] = field(default_factory=list)  # folders pushed as OCI artifacts
 
+    def pulled(self) -> set[str]:
+        """The pushed folders an OCIRepository this repository models pulls."""
+        return {art.root for art in self.artifacts.values() if art.ref.kind == "OCIRepository" and art.path_known}
+
     def pushed_elsewhere(self, directory: str) -> bool:
         """Whether a folder is in an OCI artifact this repository pushes and no source it models
         pulls (another cluster, or an OCIRepository made at run time, applies it)."""
-        pulled = {art.root for art in self.artifacts.values() if art.ref.kind == "OCIRepository" and art.path_known}
+        pulled = self.pulled()
         return any(push.holds(directory) and push.folder not in pulled for push in self.pushes)
 
     def artifact(self, ref: SourceRef | None, scope: dict[SourceRef, Artifact] | None = None) -> Artifact | None:
@@ -530,7 +534,7 @@ def find_sources(repo: Repo) -> Sources:
         out.fallback = True
         add(SourceRef("GitRepository", "flux-system", "flux-system"), "assumed: nothing in the repository names its own source")
     _generated_artifacts(repo, out)  # after the fallback: a generator may copy from the assumed source too
-    pulled = {art.root for art in out.artifacts.values() if art.ref.kind == "OCIRepository" and art.path_known}
+    pulled = out.pulled()
     elsewhere = sorted({push.folder or "." for push in pushed if push.folder not in pulled})
     if elsewhere:
         out.notes.append(
