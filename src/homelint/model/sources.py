@@ -358,26 +358,33 @@ def landing_namespace(repo: Repo, obj: K8sObject) -> str | None:
     if obj.namespace:
         return obj.namespace
     folder = posixpath.dirname(obj.path)
+    by_path = repo.memo("sources.target-namespaces", lambda: _target_namespaces(repo))
     targets: set[str] = set()
-    for other in repo.objects:
-        if other.kind != "Kustomization" or other.group != FLUX_KS_GROUP or other.path in repo.patch_files:
-            continue
-        target, raw = other.spec.get("targetNamespace"), other.spec.get("path")
-        resolved = resolve(raw, {}) if isinstance(raw, str) else None
-        if (
-            isinstance(target, str)
-            and target
-            and "$" not in target
-            and resolved is not None
-            and inside(folder, join("", resolved))
-        ):
-            targets.add(target)
+    at = folder
+    while True:  # the folder and each folder above it: one look-up each (linear in the instances)
+        targets |= by_path.get(at, set())
+        if not at:
+            break
+        at = posixpath.dirname(at)
     if targets:
         return targets.pop() if len(targets) == 1 else None
     kd = repo.kustomize_dirs.get(folder)
     if kd is not None and kd.namespace and "$" not in kd.namespace and any(e.target == obj.path for e in kd.entries):
         return kd.namespace
     return None
+
+
+def _target_namespaces(repo: Repo) -> dict[str, set[str]]:
+    """The literal targetNamespaces of the Flux Kustomizations, by their repo-relative spec.path."""
+    out: dict[str, set[str]] = {}
+    for other in repo.objects:
+        if other.kind != "Kustomization" or other.group != FLUX_KS_GROUP or other.path in repo.patch_files:
+            continue
+        target, raw = other.spec.get("targetNamespace"), other.spec.get("path")
+        resolved = resolve(raw, {}) if isinstance(raw, str) else None
+        if isinstance(target, str) and target and "$" not in target and resolved is not None:
+            out.setdefault(join("", resolved), set()).add(target)
+    return out
 
 
 def _values_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
