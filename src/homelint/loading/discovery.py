@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -172,21 +173,8 @@ class IgnoreRules:
         self.compiled = False
 
     def _compile(self) -> None:
-        import pathspec  # start-up: imported only where it is needed
-
-        lines = self.lines
         self.compiled = True
-        try:
-            self._spec = pathspec.GitIgnoreSpec.from_lines(lines)
-        except Exception:  # one bad line (`\\`, `!`, `[z-a]`) must not drop the others
-            self._spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
-        active = [p for p in self._spec.patterns if p.include is not None and p.regex is not None]
-        self.negations = any(not p.include for p in active)
-        # pathspec names a group in each pattern; names must be unique in one regex, and a group
-        # need not capture (the RE2 wrapper decodes the span of every group of every match)
-        parts = [re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) for p in active]  # type: ignore[union-attr]
-        self.combined = _linear_regex("|".join(f"(?:{part})" for part in parts)) if parts else None
-        self.always_ask_spec = bool(parts) and self.combined is None
+        self._spec, self.negations, self.combined, self.always_ask_spec = _compiled_rules(tuple(self.lines))
 
     @property
     def spec(self) -> Any:
@@ -203,6 +191,26 @@ class IgnoreRules:
         if self.combined is None or self.combined.search(path) is None:
             return False
         return bool(self.spec.match_file(path)) if self.negations else True
+
+
+@lru_cache(maxsize=64)
+def _compiled_rules(lines: tuple[str, ...]) -> tuple[Any, bool, Any, bool]:
+    """(pathspec's spec, any negation, the combined RE2 regex or None, always ask the spec) of
+    `lines`; kept for the run, since many sources share one set of rules (each Flux source has
+    source-controller's default ignore rules: many clusters, one compile)."""
+    import pathspec  # start-up: imported only where it is needed
+
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    except Exception:  # one bad line (`\\`, `!`, `[z-a]`) must not drop the others
+        spec = pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid_pattern(line)])
+    active = [p for p in spec.patterns if p.include is not None and p.regex is not None]
+    negations = any(not p.include for p in active)
+    # pathspec names a group in each pattern; names must be unique in one regex, and a group
+    # need not capture (the RE2 wrapper decodes the span of every group of every match)
+    parts = [re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) for p in active]  # type: ignore[union-attr]
+    combined = _linear_regex("|".join(f"(?:{part})" for part in parts)) if parts else None
+    return spec, negations, combined, bool(parts) and combined is None
 
 
 def _valid_pattern(line: str) -> bool:

@@ -214,6 +214,7 @@ class FluxModel:
         self.unread_transformers: dict[str, list[str]] = {}
         self.roots_known = False  # roots found by evidence or config, not by the fallback
         self._generated_memo: dict[str, list[Generated]] = {}
+        self._mounts: tuple[int, dict[str, int]] | None = None  # every spec.include folder, first first
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
         self._origins: dict[tuple[Origin, ...], tuple[Origin, ...]] = {}  # their origins, each kept once
         self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
@@ -346,8 +347,20 @@ class FluxModel:
 
     def include_mount(self, path: str) -> str | None:
         """The spec.include folder of one of this repository's sources that `path` is in, if any:
-        another artifact's files are there in the cluster (not modelled)."""
-        return next((m for art in self.sources.artifacts.values() if (m := art.mounted(path)) is not None), None)
+        another artifact's files are there in the cluster (not modelled). The folders of every
+        source are one index, looked up for the path and its parents (many sources x many paths)."""
+        artifacts = self.sources.artifacts
+        if self._mounts is None or self._mounts[0] != len(artifacts):
+            order: dict[str, int] = {}
+            for art in artifacts.values():
+                for mount in art.mounts:
+                    order.setdefault(mount, len(order))
+            self._mounts = (len(artifacts), order)
+        order = self._mounts[1]
+        if not order:
+            return None
+        around = [path[:i] for i, char in enumerate(path) if char == "/"] + ["", path]
+        return min((m for m in around if m in order), key=order.__getitem__, default=None)
 
     def objects_in(self, path: str) -> list[K8sObject]:
         return self.repo.objects_by_file.get(path, [])
@@ -883,9 +896,13 @@ class FluxModel:
         """Roots whose paths nest (a bootstrap Kustomization of `cluster/` and the FluxInstance
         sync of `cluster/flux`) are one cluster; disjoint roots are separate clusters."""
         paths = {id(ks): (ks.path if ks.path is not None else ks.root) for ks in queue}
+        known = set(paths.values())
         for ks in queue:
             mine = paths[id(ks)]
-            outer = [p for p in paths.values() if p == mine or p == "" or mine.startswith(p + "/")]
+            # the roots' paths this one is in: its own, "", and each prefix that ends before a `/`
+            # (looked up, not compared with every root: many clusters)
+            outer = [mine[:i] for i, char in enumerate(mine) if char == "/" and mine[:i] in known]
+            outer += [p for p in ("", mine) if p in known]
             ks.cluster = min(outer, key=lambda p: (len(p), p))
         # the Kustomizations of one hand-applied file go to one cluster, whatever their paths
         by_file: dict[str, str] = {}

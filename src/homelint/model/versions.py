@@ -312,6 +312,7 @@ class Versions:
         self._scope_memo: dict[tuple[str, frozenset[str], str], Installed] = {}
         self._dir_memo: dict[tuple[str, str], Installed] = {}
         self._prefixes: _Prefix | None = None  # the roots by their folders (_nearest_root)
+        self._evidence_index: dict[str, _EvidenceIndex] = {}  # per component (_pick)
         # the component targets (a chart name in `targets` is HL807's, not a component's)
         components = ((c, _target(s)) for c, s in self.config.targets.items() if c in NAMES)
         self.targets = {c: v for c, v in components if v is not None}
@@ -525,22 +526,24 @@ class Versions:
     # -- resolution ----------------------------------------------------------------------------------
     def _pick(self, component: str, roots: frozenset[str], near: str) -> Evidence | None:
         """The evidence for a scope: applied by one of its roots, else the one sharing the longest
-        path prefix with `near`; among those, a version before a major-only one, then the lowest."""
+        path prefix with `near`; among those, a version before a major-only one, then the lowest.
+        Looked up in an index of the evidence (by root, and a tree of its folders), not by scanning
+        every piece for every scope (many clusters x many roots)."""
         candidates = self.evidence[component]
         if not candidates:
             return None
-        applied = [e for e in candidates if e.roots & roots]
+        index = self._evidence_index.get(component)
+        if index is None or index.size != len(candidates):
+            index = self._evidence_index[component] = _EvidenceIndex.of(candidates)
+        applied = [e for root in sorted(roots) for e in index.by_root.get(root, ())]
         if applied:
-            pool = applied
-        else:
-            parts = _parts(near)
-            best = max(_common(parts, _parts(e.directory)) for e in candidates)
-            pool = [e for e in candidates if _common(parts, _parts(e.directory)) == best]
-        # a version beats a major-only one (`2.x`, resolved through the operator), which beats the flux2
-        # chart (no version at all), then the lowest wins
-        return min(
-            pool, key=lambda e: (e.how == "chart", e.how == "major", e.version is None, e.version or NEWEST, e.path, e.line)
-        )
+            return min(applied, key=_rank)
+        node = index.folders
+        for part in _parts(near):
+            if part not in node.children:
+                break
+            node = node.children[part]
+        return node.best
 
     def _resolve(self, component: str, roots: frozenset[str], near: str) -> Installed:
         override = self.config.versions.get(component)
@@ -663,9 +666,10 @@ class Versions:
         def use(installed: Installed) -> dict[str, Any]:
             row = uses.setdefault(
                 (installed.component, installed.version),
-                {"component": installed.component, "sources": [], "roots": [], "outside": 0},
+                {"component": installed.component, "sources": [], "roots": [], "outside": 0, "seen": set()},
             )
-            if installed not in row["sources"]:
+            if installed not in row["seen"]:  # a set beside the list: many clusters, many sources
+                row["seen"].add(installed)
                 row["sources"].append(installed)
             return row
 
@@ -754,17 +758,45 @@ class _Prefix:
     nearest: dict[str, Installed] = field(default_factory=dict)
 
 
+def _rank(e: Evidence) -> tuple[Any, ...]:
+    """The order evidence is picked in: a version beats a major-only one (`2.x`, resolved through
+    the operator), which beats the flux2 chart (no version at all), then the lowest wins."""
+    return (e.how == "chart", e.how == "major", e.version is None, e.version or NEWEST, e.path, e.line)
+
+
+@dataclass
+class _Folder:
+    """A folder of the evidence tree: its subfolders holding evidence, and the first evidence by
+    _rank in it and below (what shares the longest path prefix with a path that ends here)."""
+
+    children: dict[str, _Folder] = field(default_factory=dict)
+    best: Evidence | None = None
+
+
+@dataclass
+class _EvidenceIndex:
+    size: int
+    by_root: dict[str, list[Evidence]]
+    folders: _Folder
+
+    @classmethod
+    def of(cls, candidates: list[Evidence]) -> _EvidenceIndex:
+        by_root: dict[str, list[Evidence]] = {}
+        top = _Folder()
+        for e in candidates:
+            for root in e.roots:
+                by_root.setdefault(root, []).append(e)
+            node = top
+            for part in [None, *_parts(e.directory)]:
+                if part is not None:
+                    node = node.children.setdefault(part, _Folder())
+                if node.best is None or _rank(e) < _rank(node.best):
+                    node.best = e
+        return cls(len(candidates), by_root, top)
+
+
 def _parts(path: str) -> list[str]:
     return [p for p in path.split("/") if p and p != "."]
-
-
-def _common(a: list[str], b: list[str]) -> int:
-    count = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        count += 1
-    return count
 
 
 def versions_of(repo: Repo) -> Versions:
