@@ -934,6 +934,21 @@ def test_did_you_mean_work_is_bounded_for_long_keys_and_schema_properties(check_
     assert any(f["rule"] == "HL801" and "unknown key" in f["message"] and len(f["message"]) <= 2000 for f in findings)
 
 
+def test_did_you_mean_for_many_findings_of_one_check_is_bounded(monkeypatch):
+    """Thousands of dangling references each sorted every name of their namespace and ran difflib
+    on 500 (4,000 dangling dependsOn: 21 s): the names are chosen once, and a check stops
+    suggesting after MAX_SUGGESTIONS findings (counted per check, so the same in any process)."""
+    from homelint.rules import common
+
+    names = common.Names(f"app-{i}" for i in range(5000))
+    assert len(names.pool) == common.MAX_SUGGEST_CANDIDATES
+    monkeypatch.setattr(common, "MAX_SUGGESTIONS", 3)
+    common.new_check()
+    assert [common.close_matches("app-1x", names, n=1) for _ in range(4)] == [["app-1"]] * 3 + [[]]
+    common.new_check()
+    assert common.close_matches("app-1x", {"app-1", "app-2"}, n=1) == ["app-1"]
+
+
 def flux_instance_clusters(count: int) -> dict[str, str]:
     """`count` clusters side by side, each a FluxInstance whose sync applies one Kustomization."""
     files = {}

@@ -315,6 +315,9 @@ def _declarative(ctx: Context, enabled: set[str]) -> Iterator[Finding]:
 def _run_one(ctx: Context, unit: Check) -> list[Finding]:
     """A check's findings; a crash is one internal-error finding, and a finding of a rule the check
     did not declare is refused (a bug: `--select` of that rule would not run the check)."""
+    from homelint.rules.common import new_check
+
+    new_check()
     try:
         found = list(unit.fn(ctx))
     except Exception as exc:  # a bug in one check must not hide the others

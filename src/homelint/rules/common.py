@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import posixpath
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from homelint.core.model import K8sObject
 from homelint.model.flux import Applied
@@ -17,15 +18,34 @@ if TYPE_CHECKING:
 
 
 MAX_SUGGEST_NAME = 100  # "did you mean" compares names up to this long ...
-MAX_SUGGEST_CANDIDATES = 500  # ... against at most this many candidates: bounded work per finding
+MAX_SUGGEST_CANDIDATES = 500  # ... against at most this many candidates: bounded work per finding ...
+MAX_SUGGESTIONS = 2_000  # ... for at most this many findings of one check (thousands of dangling references)
+_suggested = [0]  # close_matches calls of the running check
 
 
-def close_matches(name: str, candidates: Any, n: int = 3, cutoff: float = 0.6) -> list[str]:
+def new_check() -> None:
+    """Start a check's count of suggestions (the engine calls it before each check, so the same
+    check gives the same suggestions in whichever process runs it)."""
+    _suggested[0] = 0
+
+
+class Names:
+    """The names "did you mean" compares with, chosen once: many findings against one large set of
+    names then cost a bounded amount each, not a sort of every name (thousands of dangling
+    references)."""
+
+    def __init__(self, candidates: Iterable[str]) -> None:
+        self.pool = sorted({c for c in candidates if len(c) <= MAX_SUGGEST_NAME})[:MAX_SUGGEST_CANDIDATES]
+
+
+def close_matches(name: str, candidates: Names | Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
     """difflib's close matches of `name`, with the work bounded (a repository can hold thousands
-    of long names, and difflib is quadratic in a name's length)."""
-    if len(name) > MAX_SUGGEST_NAME:
+    of long names, and difflib is quadratic in a name's length). Pass a `Names` made once when
+    many names are looked up in one large set."""
+    _suggested[0] += 1
+    if len(name) > MAX_SUGGEST_NAME or _suggested[0] > MAX_SUGGESTIONS:
         return []
-    pool = sorted(c for c in candidates if len(c) <= MAX_SUGGEST_NAME)[:MAX_SUGGEST_CANDIDATES]
+    pool = candidates.pool if isinstance(candidates, Names) else Names(candidates).pool
     return difflib.get_close_matches(name, pool, n=n, cutoff=cutoff)
 
 

@@ -17,12 +17,12 @@ from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import escapes, inside, is_remote, join
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
-from homelint.rules.common import close_matches, foreign_namespaces, has_flux, resource_set_makes
+from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
 
 
-def _nearest(name: str, candidates: set[str] | list[str]) -> str:
+def _nearest(name: str, candidates: Names | set[str] | list[str]) -> str:
     close = close_matches(name, candidates)
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
@@ -449,6 +449,15 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             dependents.append(("Kustomization", ks.namespace, ks.name, ks.obj))
     dependents.extend(("HelmRelease", ns, name, items[0].obj) for (ns, name), items in sorted(hr_index.items()))
     existing = {"Kustomization": set(ks_index), "HelmRelease": set(hr_index)}
+    # per kind: names to suggest by namespace, namespaces by name (looked up, not scanned per finding)
+    suggest: dict[str, dict[str, list[str]]] = {kind: defaultdict(list) for kind in existing}
+    homes_of: dict[str, dict[str, list[str]]] = {kind: defaultdict(list) for kind in existing}
+    for kind, keys in existing.items():
+        for n_ns, n in sorted(keys):
+            if "${" not in n:  # not a name to suggest
+                suggest[kind][n_ns].append(n)
+            homes_of[kind][n].append(n_ns)
+    indexes: dict[tuple[str, str], Names] = {}
     for kind, own_ns, own_name, obj in dependents:
         spec = obj.spec if kind == "HelmRelease" else next(k.spec for k in ks_index[(own_ns, own_name)] if k.obj is obj)
         for index, name, ns in depends_on(spec):
@@ -460,8 +469,10 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             edges.append((me, (kind, ns, name)))
             where.setdefault(me, (obj, index))
             if (ns, name) not in existing[kind] and not resource_set_makes(ctx, kind, ns, name):
-                names = {n for (n_ns, n) in existing[kind] if n_ns == ns and "${" not in n}  # not a name to suggest
-                homes = sorted(n_ns for (n_ns, n) in existing[kind] if n == name)
+                if (kind, ns) not in indexes:
+                    indexes[(kind, ns)] = Names(suggest[kind].get(ns, []))
+                names = indexes[(kind, ns)]
+                homes = homes_of[kind].get(name, [])
                 hint = (
                     f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
                     f"'{name}' is in {_homes(homes)}"
