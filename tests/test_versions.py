@@ -179,6 +179,47 @@ def test_external_secrets_before_and_after_0_17(repo, check_json, chart, expecte
         )
 
 
+CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: externalsecrets.external-secrets.io
+spec:
+  group: external-secrets.io
+  names:
+    kind: ExternalSecret
+    plural: externalsecrets
+  scope: Namespaced
+  versions:
+    - name: v1alpha1
+      served: true
+      storage: false
+    - name: v1beta1
+      served: {served}
+      storage: true
+"""
+
+
+@pytest.mark.parametrize(("served", "expected"), [("true", set()), ("false", {("HL602", "error")})])
+def test_an_applied_crd_that_serves_the_version_decides(repo, check_json, served, expected):
+    # a rendered stack of an old release applies its own CRDs: the API server serves what they
+    # declare, whatever the newest release of the project removed
+    text = (VERSIONS / "eso" / ESO_HR).read_text().replace("version: 0.16.2", 'version: "0.17.0"')
+    kustomization = (VERSIONS / "eso/cluster/apps/kustomization.yaml").read_text() + "  - ./crds.yaml\n"
+    root = repo(
+        {
+            ESO_HR: text,
+            "cluster/apps/crds.yaml": CRD.format(served=served),
+            "cluster/apps/kustomization.yaml": kustomization,
+        },
+        base="versions/eso",
+    )
+    _, findings = check_json(root)
+    found = {
+        (f["rule"], f["severity"]) for f in rules_of(findings, "HL602", "HL603") if f["path"].endswith("externalsecret.yaml")
+    }
+    assert found == expected
+
+
 def test_external_secrets_upgrade_preview(check_json):
     _, findings = check_json(VERSIONS / "eso", "--target", "external-secrets=0.17")
     (finding,) = rules_of(findings, "HL606")

@@ -132,9 +132,10 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
     apis = table()
     waiting: dict[tuple[str, Version], tuple[Installed, dict[tuple[str, str], list[K8sObject]]]] = {}
     unjudged: dict[Installed, int] = {}
+    own = _served_by_own_crds(ctx)
     for obj in ctx.repo.objects:
         entry = apis.entry(obj.api_version, obj.kind)
-        if entry is None:
+        if entry is None or (obj.api_version, obj.kind) in own:
             continue
         installs = _judged(versions.for_object(entry.component, obj), unjudged)
         if not installs:
@@ -181,6 +182,29 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
             f"by {first.source} ({first.where}{more}), whose version is not the Flux version; set versions.flux "
             "(or flux.version) in .homelint.yaml to the Flux version it installs"
         )
+
+
+def _served_by_own_crds(ctx: Context) -> set[tuple[str, str]]:
+    """(apiVersion, kind) pairs a CustomResourceDefinition the repository applies serves: the API
+    server serves what the applied CRD declares (`spec.versions[].served`), whatever release of
+    its project the table knows (a rendered stack of an old release keeps serving its versions).
+    Served by one such CRD is enough: with several, which one a cluster holds is not judged."""
+    served: set[tuple[str, str]] = set()
+    for crd in manifest_objects(ctx):
+        if crd.kind != "CustomResourceDefinition" or not crd.api_version.startswith("apiextensions.k8s.io/"):
+            continue
+        spec = crd.spec
+        names = spec.get("names")
+        group, kind = spec.get("group"), names.get("kind") if isinstance(names, dict) else None
+        if not isinstance(group, str) or not isinstance(kind, str):
+            continue
+        versions = spec.get("versions")
+        for version in versions if isinstance(versions, list) else []:
+            if isinstance(version, dict) and isinstance(version.get("name"), str) and version.get("served") is True:
+                served.add((f"{group}/{version['name']}", kind))
+        if isinstance(spec.get("version"), str):  # apiextensions v1beta1: the one version, served
+            served.add((f"{group}/{spec['version']}", kind))
+    return served
 
 
 def _judged(installs: list[Installed], unjudged: dict[Installed, int]) -> list[Installed]:
