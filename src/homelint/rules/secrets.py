@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fnmatch
 import ipaddress
 import posixpath
 import re
@@ -447,6 +448,9 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
     if not stores and not cluster_stores:
         unapplied = {o.name for o in ctx.repo.objects if o.kind in ("ClusterSecretStore", "SecretStore")}
         cluster_stores |= unapplied
+    # stores a chart renders (the producer table's SecretStore/ClusterSecretStore rows)
+    chart_stores, chart_cluster_stores = ctx.graph.produced("secretstore"), ctx.graph.produced("clustersecretstore")
+    external = ctx.config.external_secrets
     seen: set[tuple[int, str]] = set()
     for applied in ctx.flux.applied:
         obj = applied.obj
@@ -460,11 +464,14 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             if not isinstance(name, str) or "${" in name:
                 continue
             kind = ref.get("kind") or "SecretStore"
-            ok = name in cluster_stores if kind == "ClusterSecretStore" else (applied.ns, name) in stores
-            if ok:
+            if kind == "ClusterSecretStore":
+                ok = name in cluster_stores or chart_cluster_stores.anywhere(name)
+            else:
+                ok = (applied.ns, name) in stores or chart_stores.covers(applied.ns, name)
+            if ok or _listed_store(external, kind, applied.ns, name):
                 continue
             other = ""
-            if kind == "SecretStore" and name in cluster_stores:
+            if kind == "SecretStore" and (name in cluster_stores or chart_cluster_stores.anywhere(name)):
                 other = "; a ClusterSecretStore of that name exists: set kind: ClusterSecretStore (kind defaults to SecretStore)"
             # a ClusterSecretStore is cluster-scoped: one in any release's values (whatever its namespace) is it
             scope = applied.ns if kind == "SecretStore" else None
@@ -488,6 +495,13 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             if chart:
                 finding.severity = "info"
             yield finding
+
+
+def _listed_store(patterns: list[str], kind: str, namespace: str, name: str) -> bool:
+    """Whether secrets.external lists the store: `ClusterSecretStore/name`, `SecretStore/namespace/name`
+    (globs; only entries that begin with a store kind, so a Secret's `*` lists no store)."""
+    own = f"{kind}/{name}" if kind == "ClusterSecretStore" else f"{kind}/{namespace}/{name}"
+    return any(p.startswith(f"{kind}/") and fnmatch.fnmatchcase(own, p) for p in patterns)
 
 
 def _store_refs(obj: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
