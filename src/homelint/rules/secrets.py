@@ -75,20 +75,23 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             close = [] if unrewritten else close_matches(name, produced.names.get(ns, set()))
             hint = f"; {word}s made in that namespace with similar names: {', '.join(close)}" if close else ""
             many = f" ({count} references)" if count > 1 else ""
+            never = ctx.flux.withheld_named(word, ns, name)
+            # defined in the repository, in a file Flux leaves out: name the file and why, not "nothing produces it"
+            left_out = None if never or unrewritten is not None else _left_out(ctx, word, ns, name)
             if unrewritten is not None:
                 what, fix = _hashed_message(edge, word, name, ns, unrewritten)
             elif "substitute-from" in ref.flags:
+                missing_text = f"; {left_out[0]}; " if left_out else ", which nothing in the repository produces: "
                 what = (
-                    f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}, which nothing in "
-                    f"the repository produces: kustomize-controller fails the whole Kustomization ({word} not found) "
-                    "and applies none of its objects"
+                    f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}{missing_text}"
+                    f"kustomize-controller fails the whole Kustomization ({word} not found) and applies none of its objects"
                 )
                 fix = f"add the {word} (or its generator), fix the name, or mark the source optional: true"
             elif all("default-certificate" in e["ref"].flags for e in edges):
+                made_by = f"; {left_out[0]}" if left_out else ", but nothing the repository applies produces it"
                 what = (
-                    f"{obj.kind} {obj.name} serves TLS with {word} '{name}' in namespace {ns}{many}, but nothing the "
-                    "repository applies produces it: the object applies, and its controller serves its default "
-                    "certificate for those hosts"
+                    f"{obj.kind} {obj.name} serves TLS with {word} '{name}' in namespace {ns}{many}{made_by}: "
+                    "the object applies, and its controller serves its default certificate for those hosts"
                 )
                 fix = (
                     "add a Certificate or an ExternalSecret for it, fix the name, or list it in secrets.external "
@@ -97,18 +100,21 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             else:
                 chart = " (if the chart itself creates it, list it in secrets.external)" if "chart-value" in ref.flags else ""
                 made_by = (
-                    "no Secret, SOPS file, ExternalSecret, generator or operator the repository applies produces it"
+                    f"; {left_out[0]}"
+                    if left_out
+                    else ", but no Secret, SOPS file, ExternalSecret, generator or operator the repository applies produces it"
                     if kind == "secret"
-                    else "no ConfigMap, configMapGenerator or operator the repository applies produces it"
+                    else ", but no ConfigMap, configMapGenerator or operator the repository applies produces it"
                 )
-                what = f"{obj.kind} {obj.name} uses {word} '{name}' in namespace {ns}{many}, but {made_by}{chart}"
+                what = f"{obj.kind} {obj.name} uses {word} '{name}' in namespace {ns}{many}{made_by}{chart}"
                 fix = (
                     "add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
                     "if something outside the repository creates it"
                     if kind == "secret"
                     else "add the ConfigMap (or a configMapGenerator), fix the name, or mark the reference optional: true"
                 )
-            never = ctx.flux.withheld_named(word, ns, name)
+            if left_out:
+                fix = left_out[1]
             if never:  # defined in a build, but Flux never applies it: say why
                 what += f"; the {word} '{name}' in {never[0][0].obj.path} is not applied: {never[0][1]}"
             finding = ctx.at(
@@ -124,6 +130,39 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 finding.severity = "warning"  # applied and served, with the wrong certificate
             yield finding
+
+
+def _left_out(ctx: Context, word: str, namespace: str, name: str) -> tuple[str, str] | None:
+    """(why, fix) when the repository defines the Secret or ConfigMap in a file Flux does not apply,
+    in a folder a Flux Kustomization builds: its source's ignore rules (spec.ignore, .sourceignore,
+    the default exclusions) leave the file out of the artifact, or nothing lists the file. None
+    when no such definition exists (one in a folder no Flux Kustomization builds is made outside
+    Flux: common.outside_flux)."""
+    found = ctx.repo.objects_by_kind_name.get((word, name), [])
+    for obj in sorted(found, key=lambda o: (o.path, o.doc)):
+        if obj.applied_by or obj.namespace not in (None, namespace):
+            continue
+        folder = posixpath.dirname(obj.path)
+        for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
+            art = ks.artifact
+            if ks.obj is None or art is None or folder not in ks.dirs or art.contains(obj.path):
+                continue
+            rule = art.left_out_by(obj.path)
+            if rule is not None:
+                return (
+                    f"{word} {name} is defined in {obj.path}, but {rule} leave it out of the artifact {ks.label} builds from",
+                    f"change the ignore rule that excludes {obj.path}, or move the {word} to a file the source serves",
+                )
+        if folder in ctx.flux.reached_dirs:
+            kd = ctx.repo.kustomize_dirs.get(folder)
+            return (
+                f"{word} {name} is defined in {obj.path}, but nothing applies that file"
+                + (f" (it is not listed in {kd.file}: HL102)" if kd is not None else ""),
+                f"list {posixpath.basename(obj.path)} in {kd.file}"
+                if kd is not None
+                else f"wire {obj.path} into what Flux applies",
+            )
+    return None
 
 
 _NAME_HASH = re.compile(r"-[245-9b-dfghkmt]{10}$")  # generators.name_suffix's alphabet
