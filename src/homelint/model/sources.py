@@ -144,6 +144,12 @@ class Artifact:
         # rules (`/*` then `!/kubernetes`) match most paths, and alone the spec answers ~5x faster
         return not self._rules.spec.match_file(path + "/" if is_dir else path)
 
+    @cached_property
+    def _each_rule(self) -> list[tuple[str, IgnoreRules]]:
+        """Each pattern alone (a negation as the pattern it negates), compiled once: which one
+        decides is asked only for files a finding names."""
+        return [(p, IgnoreRules([p[1:] if p.startswith("!") else p])) for p in self.patterns]
+
     def left_out_by(self, path: str) -> str | None:
         """Which ignore rule leaves out `path` (a file it does not contain), and where the rule is
         written: gitignore's last matching pattern decides; None when no pattern does (the file is
@@ -151,12 +157,9 @@ class Artifact:
         if self.root and not path.startswith(self.root + "/"):
             return None
         rel = path[len(self.root) + 1 :] if self.root else path
-        for pattern in reversed(self.patterns):
-            negated = pattern.startswith("!")
-            if not IgnoreRules([pattern[1:] if negated else pattern]).spec.match_file(rel):
-                continue
-            if negated:
-                continue  # it takes the path back in; a folder excluded above it keeps it out
+        for pattern, rules in reversed(self._each_rule):
+            if pattern.startswith("!") or not rules.spec.match_file(rel):
+                continue  # a negation takes a path back in; a folder excluded above it keeps it out
             if pattern in self.declared:
                 where = f"spec.ignore `{pattern}`"
             elif pattern in self.written:

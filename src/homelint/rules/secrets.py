@@ -143,9 +143,9 @@ def _left_out(ctx: Context, word: str, namespace: str, name: str) -> tuple[str, 
         if obj.applied_by or obj.namespace not in (None, namespace):
             continue
         folder = posixpath.dirname(obj.path)
-        for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
+        for ks in _builders(ctx).get(folder, ()):
             art = ks.artifact
-            if ks.obj is None or art is None or folder not in ks.dirs or art.contains(obj.path):
+            if art is None or art.contains(obj.path):
                 continue
             rule = art.left_out_by(obj.path)
             if rule is not None:
@@ -163,6 +163,20 @@ def _left_out(ctx: Context, word: str, namespace: str, name: str) -> tuple[str, 
                 else f"wire {obj.path} into what Flux applies",
             )
     return None
+
+
+def _builders(ctx: Context) -> dict[str, list[Any]]:
+    """folder -> the Flux Kustomizations (by key) whose builds read it, indexed once per run."""
+
+    def build() -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
+            if ks.obj is not None and ks.artifact is not None:
+                for folder in ks.dirs:
+                    out.setdefault(folder, []).append(ks)
+        return out
+
+    return ctx.repo.memo("rules.secrets.builders", build)
 
 
 _NAME_HASH = re.compile(r"-[245-9b-dfghkmt]{10}$")  # generators.name_suffix's alphabet
