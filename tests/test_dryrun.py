@@ -388,3 +388,63 @@ def test_hl112_points_at_no_other_place_when_both_apply_one_file(repo, check_jso
     (finding,) = findings
     assert finding["path"] == "kubernetes/apps/default/echo/app/helmrelease.yaml"
     assert "(also" not in finding["message"]
+
+
+APP_A = "substitute: {APP: app-a}"
+
+
+def _two_kustomizations_with_one_component(app_x: str, app_y: str, name: str = "${APP}-cm") -> dict[str, str]:
+    """Flux Kustomizations ks-x and ks-y (namespace ns-a) both include a component making ConfigMap
+    `name`, each with its own postBuild (None: none at all)."""
+
+    def ks(which: str, post_build: str | None) -> str:
+        post = f"  postBuild:\n    {post_build}\n" if post_build is not None else ""
+        return (
+            f"---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ks-{which}\n"
+            f"  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/{which}\n  prune: true\n  targetNamespace: ns-a\n"
+            f"  components: [../comp]\n{post}  sourceRef: {{kind: GitRepository, name: flux-system}}\n"
+        )
+
+    files = {
+        "apps/comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [./cm.yaml]\n",
+        "apps/comp/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata: {{k: v}}\n",
+        "clusters/c1/ks.yaml": ks("x", app_x) + ks("y", app_y) + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+    }
+    for which in ("x", "y"):
+        files[f"apps/{which}/kustomization.yaml"] = "resources: [./own.yaml]\n"
+        files[f"apps/{which}/own.yaml"] = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: own-{which}}}\ndata: {{k: v}}\n"
+    return files
+
+
+@pytest.mark.parametrize(
+    ("app_x", "app_y", "shared"),
+    [
+        (APP_A, APP_A, "ConfigMap ns-a/app-a-cm"),  # both substitute to one name: they fight over it
+        (APP_A, "substitute: {APP: app-b}", None),  # each its own name after substitution
+        # names the repository cannot tell: say nothing
+        (APP_A, "substitute: {OTHER: app-a}", None),
+        (APP_A, "substituteFrom: [{kind: Secret, name: vars-a, optional: true}]", None),
+        (None, None, None),  # no postBuild: `${APP}-cm` is applied literally (an invalid name), by neither
+    ],
+)
+def test_hl112_keys_objects_on_their_name_after_substitution(repo, check_json, app_x, app_y, shared):
+    """kustomize-controller's build() runs post-build substitution (fluxcd/pkg SubstituteVariables)
+    on every object before the apply, so `${APP}-cm` with APP=app-a in two Kustomizations is one
+    object ns-a/app-a-cm that each applies and prunes as its own."""
+    _, findings = check_json(repo(_two_kustomizations_with_one_component(app_x, app_y)), "--select", "HL112")
+    if shared is None:
+        assert findings == []
+    else:
+        (finding,) = findings
+        assert finding["path"] == "apps/comp/cm.yaml"
+        assert finding["message"].startswith(f"{shared} is applied by 2 Flux Kustomizations")
+
+
+def test_hl112_a_templated_name_meets_a_literal_one(repo, check_json):
+    """A literal app-a-cm in one build and `${APP}-cm` with APP=app-a in another are one object."""
+    files = _two_kustomizations_with_one_component(APP_A, APP_A)
+    files["apps/x/own.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-a-cm}\ndata: {k: v}\n"
+    files["apps/x/kustomization.yaml"] = "resources: [./own.yaml]\n"
+    files["clusters/c1/ks.yaml"] = files["clusters/c1/ks.yaml"].replace("  components: [../comp]\n", "", 1)
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert [f["message"].split(" is applied")[0] for f in findings] == ["ConfigMap ns-a/app-a-cm"]

@@ -1515,3 +1515,97 @@ def test_a_generator_over_an_existing_name_says_behavior_merge_is_missing(repo, 
     duplicate = [f for f in findings if f["rule"] == "HL108"]
     assert len(duplicate) == 1 and "behavior must be merge or replace" in duplicate[0]["message"]
     assert "behavior: merge" in duplicate[0]["fix"]
+
+
+POD_USING = (
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-a}\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n"
+    "      envFrom: [{secretRef: {name: secret-a}}, {configMapRef: {name: cm-a}}]\n"
+)
+SECRET_A = "apiVersion: v1\nkind: Secret\nmetadata: {name: secret-a}\nstringData: {K: v}\n"
+CM_A = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\ndata: {K: v}\n"
+
+
+def _left_out_repo(ignore: str = "", extra: dict[str, str] | None = None) -> dict[str, str]:
+    """GitRepository repo-a (spec.ignore `ignore`) and Flux Kustomization app-a building apps/app-a
+    into ns-a, where a Pod uses Secret secret-a and ConfigMap cm-a."""
+    sync = (
+        gitrepo("repo-a", ignore)
+        + "---\n"
+        + ks("app-a", "./apps/app-a", source="repo-a", extra="  targetNamespace: ns-a\n")
+        + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n"
+    )
+    return {"clusters/c1/flux.yaml": sync, "apps/app-a/pod.yaml": POD_USING, **(extra or {})}
+
+
+@pytest.mark.parametrize(
+    ("ignore", "extra", "why"),
+    [
+        # spec.ignore leaves the files out of the artifact that Flux builds
+        (
+            "**.sops.yaml",
+            {"apps/app-a/secret.sops.yaml": SECRET_A, "apps/app-a/cm.sops.yaml": CM_A},
+            "{kind} {name} is defined in apps/app-a/{file}, but GitRepository flux-system/repo-a's ignore rules "
+            "(spec.ignore `**.sops.yaml`) leave it out of the artifact Kustomization flux-system/app-a builds from",
+        ),
+        # so does a .sourceignore file
+        (
+            "",
+            {".sourceignore": "*.sops.yaml\n", "apps/app-a/secret.sops.yaml": SECRET_A, "apps/app-a/cm.sops.yaml": CM_A},
+            "{kind} {name} is defined in apps/app-a/{file}, but GitRepository flux-system/repo-a's ignore rules (.sourceignore `*.sops.yaml`) leave it out of the artifact",
+        ),
+        # a kustomization.yaml that does not list the file
+        (
+            "",
+            {
+                "apps/app-a/kustomization.yaml": "resources: [./pod.yaml]\n",
+                "apps/app-a/secret.sops.yaml": SECRET_A,
+                "apps/app-a/cm.sops.yaml": CM_A,
+            },
+            "{kind} {name} is defined in apps/app-a/{file}, but nothing applies that file "
+            "(it is not listed in apps/app-a/kustomization.yaml: HL102)",
+        ),
+    ],
+)
+def test_a_producer_flux_leaves_out_is_named_with_the_reason(repo, check_json, ignore, extra, why):
+    """HL401/HL405 do not say that nothing produces a Secret or ConfigMap the repository defines in a
+    file Flux leaves out: they name the file and why (source-controller packs the artifact without
+    the files its ignore rules match, fluxcd/pkg sourceignore; kustomize builds only what a
+    kustomization.yaml lists). The severity stays."""
+    _, findings = check_json(repo(_left_out_repo(ignore, extra)), "--select", "HL401,HL405")
+    found = {f["rule"]: f for f in findings}
+    assert sorted(found) == ["HL401", "HL405"]
+    for rule, kind, name, file in (
+        ("HL401", "Secret", "secret-a", "secret.sops.yaml"),
+        ("HL405", "ConfigMap", "cm-a", "cm.sops.yaml"),
+    ):
+        message = found[rule]["message"]
+        assert found[rule]["severity"] == "error"
+        assert message.startswith(f"Pod pod-a uses {kind} '{name}' in namespace ns-a; ")
+        assert why.format(kind=kind, name=name, file=file) in message
+        assert "produces it" not in message
+
+
+def test_a_substitute_from_source_flux_leaves_out_is_named_with_the_reason(repo, check_json):
+    """The substituteFrom variant names the file and the reason too; kustomize-controller still fails
+    the whole Kustomization."""
+    sync = (
+        gitrepo("repo-a", "**.sops.yaml")
+        + "---\n"
+        + ks("cluster", "./clusters/c1", source="repo-a")
+        + "---\n"
+        + ks("app-a", "./apps/app-a", source="repo-a", extra="  postBuild:\n    substituteFrom: [{kind: Secret, name: vars-a}]\n")
+    )
+    files = {
+        "clusters/c1/flux.yaml": sync,
+        "clusters/c1/vars.sops.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: vars-a, namespace: flux-system}\nstringData: {K: v}\n",
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\ndata: {K: v}\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL401")
+    (found,) = findings
+    assert found["message"] == (
+        "Kustomization app-a substitutes variables from Secret 'vars-a' in namespace flux-system; Secret vars-a is "
+        "defined in clusters/c1/vars.sops.yaml, but GitRepository flux-system/repo-a's ignore rules (spec.ignore "
+        "`**.sops.yaml`) leave it out of the artifact Kustomization flux-system/cluster builds from; kustomize-controller "
+        "fails the whole Kustomization (Secret not found) and applies none of its objects"
+    )
+    assert found["severity"] == "error"

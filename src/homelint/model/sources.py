@@ -112,6 +112,8 @@ class Artifact:
     # repo-relative folders where a GitRepository's spec.include copies other artifacts (toPath):
     # what is there in the cluster's artifact is not what this repository holds (not modelled)
     mounts: tuple[str, ...] = ()
+    declared: tuple[str, ...] = ()  # the patterns of its own spec.ignore (a GitRepository's)
+    written: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # .sourceignore pattern -> where
     _contains: dict[tuple[str, bool], bool] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
@@ -141,6 +143,35 @@ class Artifact:
         # which pays where most paths match no pattern (a .gitignore in the walk); an artifact's
         # rules (`/*` then `!/kubernetes`) match most paths, and alone the spec answers ~5x faster
         return not self._rules.spec.match_file(path + "/" if is_dir else path)
+
+    @cached_property
+    def _each_rule(self) -> list[tuple[str, IgnoreRules]]:
+        """Each pattern alone (a negation as the pattern it negates), compiled once: which one
+        decides is asked only for files a finding names."""
+        return [(p, IgnoreRules([p[1:] if p.startswith("!") else p])) for p in self.patterns]
+
+    def left_out_by(self, path: str) -> str | None:
+        """Which ignore rule leaves out `path` (a file it does not contain), and where the rule is
+        written: gitignore's last matching pattern decides; None when no pattern does (the file is
+        outside its folder, or its included folders)."""
+        if self.root and not path.startswith(self.root + "/"):
+            return None
+        rel = path[len(self.root) + 1 :] if self.root else path
+        for pattern, rules in reversed(self._each_rule):
+            if pattern.startswith("!") or not rules.spec.match_file(rel):
+                continue  # a negation takes a path back in; a folder excluded above it keeps it out
+            if pattern in self.declared:
+                where = f"spec.ignore `{pattern}`"
+            elif pattern in self.written:
+                where = self.written[pattern]  # a .sourceignore file, and the line as written there
+            elif self.ref.kind == "GitRepository" and pattern in DEFAULT_EXCLUDES:
+                where = f"source-controller's default exclusion `{pattern}`"
+            elif self.ref.kind == "OCIRepository":
+                where = f"the ignore paths of its push, `{pattern}`"
+            else:
+                where = f"`{pattern}`"
+            return f"{self.ref}'s ignore rules ({where})"
+        return None
 
     @cached_property
     def key(self) -> str:
@@ -439,7 +470,8 @@ def find_sources(repo: Repo) -> Sources:
             in_file.setdefault((ref, obj.path), []).append(obj)
             in_folder.setdefault((ref, posixpath.dirname(obj.path)), []).append(obj)
     pushed = out.pushes = pushed_folders(repo)
-    sourceignore: list[list[str]] = []  # the .sourceignore patterns, read when a GitRepository first needs them
+    # the .sourceignore patterns (and where each is written), read when a GitRepository first needs them
+    sourceignore: list[tuple[list[str], dict[str, str]]] = []
 
     def add(ref: SourceRef, evidence: str, declared_as: K8sObject | None = None, url: Any = None) -> Artifact | None:
         if ref in out.artifacts and declared_as is None:
@@ -448,11 +480,12 @@ def find_sources(repo: Repo) -> Sources:
         if ref.kind == "GitRepository":
             if not sourceignore:
                 sourceignore.append(_sourceignore(repo))
-            art = Artifact(ref, "", evidence, [*DEFAULT_EXCLUDES, *sourceignore[0]])
+            art = Artifact(ref, "", evidence, [*DEFAULT_EXCLUDES, *sourceignore[0][0]], written=sourceignore[0][1])
             for obj in declared[:1]:
                 ignore = obj.spec.get("ignore")
                 if isinstance(ignore, str):
-                    art.patterns.extend(line for line in ignore.splitlines() if line.strip())
+                    art.declared = tuple(line for line in ignore.splitlines() if line.strip())
+                    art.patterns.extend(art.declared)
                 art.mounts = include_folders(obj.spec)
         elif ref.kind == "OCIRepository":
             pushes = pushes_of(pushed, url if url is not None else _url_of(declared))
@@ -559,17 +592,21 @@ def find_sources(repo: Repo) -> Sources:
     return out
 
 
-def _sourceignore(repo: Repo) -> list[str]:
-    """Patterns of every `.sourceignore` file, relative to the repository root, outer first."""
+def _sourceignore(repo: Repo) -> tuple[list[str], dict[str, str]]:
+    """Patterns of every `.sourceignore` file, relative to the repository root, outer first; and
+    where each is written (`file` and the line as written, for messages)."""
     out: list[str] = []
+    where: dict[str, str] = {}
     found = (p for p in repo.files.all_files if p == SOURCEIGNORE or p.endswith("/" + SOURCEIGNORE))
     names = sorted(found, key=lambda p: (p.count("/"), p))
     for path in names:
         domain = posixpath.dirname(path)
         for line in (repo.read_text(path) or "").splitlines():
             if line.strip() and not line.lstrip().startswith("#"):
-                out.append(_rooted(line.strip(), domain))
-    return out
+                rooted = _rooted(line.strip(), domain)
+                out.append(rooted)
+                where.setdefault(rooted, f"{path} `{line.strip()}`")
+    return out, where
 
 
 GENERATOR_GROUP = "source.extensions.fluxcd.io"

@@ -122,6 +122,19 @@ def _fight(items: list[Any], it: str = "it", its: str = "its") -> str:
     return f"they take {it} from each other at every reconcile, and pruning one deletes what the other applies"
 
 
+def _substituted(applied: Any, ctx: Context) -> bool:
+    """Whether the name and namespace the object is applied with are known after its Flux
+    Kustomization's post-build substitution (the model resolves `${VAR}` there, as
+    kustomize-controller's build() runs fluxcd/pkg SubstituteVariables on every object before the
+    apply): none left templated, and a templated one only where substitution runs at all."""
+    if "${" in applied.name or "${" in (applied.namespace or ""):
+        return False  # a variable the repository does not show (undefined, or from a store)
+    obj = applied.obj
+    if "${" not in obj.name and "${" not in (obj.namespace or ""):
+        return True
+    return applied.ks.post_build is not None and variables_of(ctx.repo, applied.ks).substitutes
+
+
 @check("HL112")
 def shared_object(ctx: Context) -> Iterator[Finding]:
     """Two Flux Kustomizations apply the same object: they fight over it (SSA ownership and the
@@ -131,8 +144,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
     owners: dict[tuple[str, str, str, str], dict[str, Any]] = defaultdict(dict)
     for applied in ctx.flux.applied:
         ks, obj = applied.ks, applied.obj
-        if ks is None or ks.obj is None or not obj.name or "${" in obj.name or "${" in (applied.namespace or ""):
-            continue  # the bootstrap applies roots by hand; templated names are per-Kustomization
+        if ks is None or ks.obj is None or not applied.name or not _substituted(applied, ctx):
+            continue  # the bootstrap applies roots by hand; a name its variables leave unknown is no one's
         if ks.target:
             continue  # applied to another cluster (spec.kubeConfig)
         if applied.namespace is None and not cluster_scoped(obj):
