@@ -7,6 +7,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, Span, list_items
+from homelint.core.wording import with_article
 from homelint.rules.common import has_flux
 from homelint.rules.registry import check
 
@@ -182,7 +183,7 @@ def _not_an_object(doc: Any) -> tuple[str, str, tuple[str, ...] | None] | None:
     """What keeps a document from being an object kustomize builds, as (text, key, where to
     point): what it is when not a mapping (where: None), else the fields it lacks."""
     if not isinstance(doc, dict):
-        what = "a list" if isinstance(doc, list) else f"a {type(doc).__name__} scalar"
+        what = "a list" if isinstance(doc, list) else f"{with_article(type(doc).__name__)} scalar"
         return what, what, None
     missing = [k for k in ("apiVersion", "kind") if not isinstance(doc.get(k), str) or not doc.get(k)]
     meta = doc.get("metadata")
