@@ -98,6 +98,10 @@ def test_a_duplicate_key_says_what_the_reader_of_its_file_does(repo, check_json)
             "other/app-b/kustomization.yaml": "resources: [./cm.yaml]\n",
             "other/app-b/cm.yaml": cm + "  k: y\n",
             "notes/settings.yaml": "a: 1\na: 2\n",
+            # kustomize reads the field names of a kustomization case-insensitively
+            "other/app-c/kustomization.yaml": "resources: [./cm.yaml]\nPatches:\n  - path: ./patch.yaml\n",
+            "other/app-c/cm.yaml": cm,
+            "other/app-c/patch.yaml": cm + "  k: y\n",
         }
     )
     _, findings = check_json(root, "--select", "HL002")
@@ -107,6 +111,7 @@ def test_a_duplicate_key_says_what_the_reader_of_its_file_does(repo, check_json)
         "so the build of Kustomization flux-system/ks-a fails",
         "apps/app-a/kustomization.yaml": "kustomize reads the last one and silently ignores the first",
         "apps/app-a/patch.yaml": "kustomize applies this patch with only one of the two values, silently",
+        "other/app-c/patch.yaml": "kustomize applies this patch with only one of the two values, silently",
         "other/app-b/cm.yaml": "kustomize refuses a resource with a duplicate key (mapping key already defined), "
         "so every kustomize build that includes it fails",
         "notes/settings.yaml": "YAML readers disagree (some keep the last value, Go's yaml.v3 as kustomize uses it "

@@ -72,7 +72,7 @@ class DuplicateReaders:
             e.target
             for kd in kdirs
             for e in kd.entries
-            if e.kind == "patches" and e.field[0] in ("patches", "patchesStrategicMerge", "patchesJson6902")
+            if e.kind == "patches" and str(e.field[0]).lower() != "replacements"  # as written: `Patches:` is read too
         }
         # the first Flux Kustomization (by key) whose build reads each file it applies
         self.built_by: dict[str, str] = {}
