@@ -317,6 +317,23 @@ def test_a_helm_release_without_a_namespace_is_one_finding_not_two(repo, check_j
     assert sorted(f["rule"] for f in findings if f["rule"] in ("HL107", "HL110")) == ["HL110"]
 
 
+def test_a_source_of_another_kind_is_named_with_its_article(repo, check_json):
+    """HL107 names a source of that name but of another kind: 'an OCIRepository', not 'a OCIRepository'."""
+    hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n  interval: 1h\n"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/hr.yaml": hr + "  chart:\n    spec:\n      chart: chart-a\n      version: 1.0.0\n"
+            "      sourceRef: {kind: HelmRepository, name: repo-a}\n",
+            "apps/oci.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: repo-a, namespace: ns-a}\n"
+            "spec: {interval: 1h, url: oci://example.com/charts/chart-a, ref: {tag: 1.0.0}}\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL107")
+    (finding,) = findings
+    assert "; an OCIRepository of that name exists in another namespace or of another kind" in finding["message"]
+
+
 @pytest.mark.parametrize(("tenant_ns", "severity"), [("flux-system", "info"), ("tenants", "error")])
 def test_a_dependency_a_source_not_followed_may_define_is_an_info(repo, check_json, tenant_ns, severity):
     """A Kustomization from a source this repository does not hold (a tenant's repository) may

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from homelint.core.resources import data_dir, schema
 from homelint.model.versions import NEWEST, Installed, Version, Versions, api_priority, judge, parse_version, table
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, GOTK
 
 VERSIONS = FIXTURES / "versions"
 
@@ -451,6 +451,47 @@ def test_no_strict_preview_when_the_install_fixes_strictness(repo, check_json):
     )
     _, findings = check_json(root, "--target", "flux=2.9")
     assert rules_of(findings, "HL607") == []
+
+
+def _nameless_repo(name: str, extra: str = "") -> dict[str, str]:
+    """A Flux 2.8 (non-strict) repository whose Kustomization ks-a substitutes VAR_SET only and
+    applies a ConfigMap named `name`; `extra` goes into the app's kustomization.yaml."""
+    return {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/flux-system/gotk-components.yaml": "# Flux Version: v2.8.4\n",
+        "clusters/main/ks-a.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+        "  name: ks-a\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n"
+        "  targetNamespace: ns-a\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+        "  postBuild:\n    substitute: {VAR_SET: x}\n",
+        "apps/app-a/kustomization.yaml": f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{extra}"
+        "resources: [./cm.yaml]\n",
+        "apps/app-a/cm.yaml": f'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{name}"\ndata:\n  k: ${{VAR_SET}}\n',
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "expected"),
+    [
+        ("${VAR_A}", "", ["error"]),  # the whole name: empty, the object cannot be applied
+        ("${VAR_A}${VAR_B}", "", ["error", "error"]),
+        ("${VAR_A}${VAR_SET}", "", ["warning"]),  # VAR_SET keeps the name non-empty
+        ("${VAR_A}-x", "", ["warning"]),
+        ("x-${VAR_A}", "", ["warning"]),
+        ("${VAR_A:=x}", "", []),
+        ("${VAR_A}", "namePrefix: p-\n", ["warning"]),  # kustomize prefixes it before Flux substitutes
+    ],
+)
+def test_a_name_made_only_of_undefined_placeholders_is_an_error_without_strict_substitution(
+    repo, check_json, name, extra, expected
+):
+    """Non-strict envsubst (fluxcd/pkg) turns an undefined ${VAR} into "": a metadata.name of
+    nothing else leaves the object without a name, which server-side apply (fluxcd/pkg ssa) refuses."""
+    _, findings = check_json(repo(_nameless_repo(name, extra)), "--select", "HL201")
+    assert [f["severity"] for f in findings] == expected
+    for finding in findings:
+        assert ("an object without a name cannot be applied" in finding["message"]) == (finding["severity"] == "error")
+    _, findings = check_json(repo(_nameless_repo(name, extra)), "--select", "HL607", "--target", "flux=2.9")
+    assert len(findings) == expected.count("warning")  # the upgrade changes nothing for a name that fails today
 
 
 # --- command line -----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from homelint.core.substitution import DISABLE_KEY, placeholder_strings, scan_ca
 from homelint.engine.cache import Cache
 from homelint.engine.lint import Options, run_check
 from homelint.engine.runner import load_repo, remembered_walk
-from homelint.loading.discovery import find_repo_root
+from homelint.loading.discovery import find_file_root
 from homelint.model.config import ConfigError
 from homelint.model.flux import _patch_body
 from homelint.model.repo import template_inputs
@@ -464,7 +464,7 @@ def run_explain(target: str, fmt: str, config_file: Path | None = None) -> str:
     file_path = Path(file_arg)
     if not file_path.is_file():
         raise ConfigError(f"not a file: {file_arg}")
-    root = find_repo_root(file_path)
+    root = find_file_root(file_path)  # the root `homelint check` uses from here
     rel = file_path.resolve().relative_to(root).as_posix()
     # the check's cached run answers the findings; the model is loaded from the parse cache only when
     # that run did not load it (nothing changed since the last check)

@@ -8,7 +8,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject, Span
-from homelint.core.substitution import VALID_VAR_NAME, Expr, scan
+from homelint.core.substitution import VALID_VAR_NAME, Expr, scan, scan_cached
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FluxKS, substituted_objects
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
@@ -64,11 +64,11 @@ def _looked(variables: Variables) -> str:
     return ", ".join(parts) or "no variable sources"
 
 
-def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str]]:
+def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str, str]]:
     """Each `${VAR}` without default that the applying Kustomization does not define, once per
-    place and Kustomization."""
+    place and Kustomization (with the whole string it is in)."""
     reported: set[tuple[str, str, int, tuple[Any, ...], str]] = set()
-    for ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
+    for ks, variables, obj, field, is_key, expr, text in _uses(ctx):
         if expr.error:
             continue
         for item in _names(expr):
@@ -78,7 +78,7 @@ def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tup
             if ident in reported:
                 continue
             reported.add(ident)
-            yield ks, variables, obj, field, is_key, item.name
+            yield ks, variables, obj, field, is_key, item.name, text
 
 
 @check("HL201")
@@ -89,39 +89,70 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
     Strictness follows the Flux the repository installs (versions.py)."""
     versions = versions_of(ctx.repo)
     strictness: dict[str, tuple[bool, str]] = {}
-    at: dict[tuple[str, int, tuple[Any, ...], str], list[tuple[FluxKS, Variables, K8sObject, bool]]] = {}
+    at: dict[tuple[str, int, tuple[Any, ...], str], list[tuple[FluxKS, Variables, K8sObject, bool, str]]] = {}
     open_uses: dict[str, tuple[FluxKS, Variables, list[tuple[K8sObject, tuple[Any, ...], bool, str]]]] = {}
-    for ks, variables, obj, field, is_key, name in _undefined(ctx):
+    for ks, variables, obj, field, is_key, name, text in _undefined(ctx):
         if variables.open_sources:
             open_uses.setdefault(ks.key, (ks, variables, []))[2].append((obj, field, is_key, name))
             continue
         group = at.setdefault((obj.path, obj.doc, field, name), [])
         if all(k is not ks for k, *_ in group):
-            group.append((ks, variables, obj, is_key))
+            group.append((ks, variables, obj, is_key, text))
     for (_path, _doc, field, name), group in at.items():
         group.sort(key=lambda g: g[0].key)
-        ks, variables, obj, is_key = group[0]
+        ks, variables, obj, is_key, text = group[0]
         if ks.key not in strictness:
             strictness[ks.key] = versions.strict_substitution(ks)
         strict, why = strictness[ks.key]
+        nameless = not strict and _nameless(ctx, ks, variables, obj, field, is_key, text)
         labels = [g[0].label for g in group]
         path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+        if strict:
+            consequence = ""
+        elif nameless:
+            consequence = (
+                f"; metadata.name becomes an empty string (no strict substitution: {why}): an object without a name "
+                "cannot be applied, so the whole Kustomization fails"
+            )
+        else:
+            consequence = f"; it becomes an empty string (no strict substitution: {why})"
         finding = ctx.finding(
             "HL201",
             path,
             span,
-            f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)})"
-            + ("" if strict else f"; it becomes an empty string (no strict substitution: {why})"),
+            f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)}){consequence}",
             fix=f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}",
             key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
             related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
         )
-        if not strict:
+        if not strict and not nameless:
             finding.severity = "warning"
         suspended = [ctx.suspended_ks(g[0]) for g in group]
         yield ctx.held(finding, suspended[0] if all(suspended) else None)  # every Kustomization suspended
     for ks, variables, uses in open_uses.values():
         yield _open_sources_info(ctx, ks, variables, uses)
+
+
+def _nameless(
+    ctx: Context, ks: FluxKS, variables: Variables, obj: K8sObject, field: tuple[Any, ...], is_key: bool, text: str
+) -> bool:
+    """Whether non-strict substitution leaves `obj` without a name: its whole `metadata.name` is
+    `${VAR}`s without default (no text, no transform) that `ks` does not define, each an empty
+    string (fluxcd/pkg envsubst), and no kustomize prefix/suffix or rename the model cannot
+    follow adds to it. Flux applies each object by server-side apply (fluxcd/pkg ssa), which
+    needs a name."""
+    if is_key or field != ("metadata", "name"):
+        return False
+    exprs = scan_cached(text)
+    at = 0
+    for expr in exprs:
+        if expr.start != at or expr.error or expr.op or expr.name in variables.values:
+            return False
+        at = expr.end
+    if not exprs or at != len(text):
+        return False
+    mine = [a for a in ctx.flux.applications_of(obj) if a.ks is ks]
+    return bool(mine) and not any(a.renamed is not None or a.hashed or a.unread or a.affixed for a in mine)
 
 
 @check("HL607")
@@ -131,11 +162,13 @@ def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
     versions = versions_of(ctx.repo)
     if "flux" not in versions.targets:
         return
-    for ks, variables, obj, field, is_key, name in _undefined(ctx):
+    for ks, variables, obj, field, is_key, name, text in _undefined(ctx):
         strict_now, why = versions.strict_substitution(ks)
         later = versions.strict_at_target(ks)
         if strict_now or later is None or not later[1]:
             continue
+        if _nameless(ctx, ks, variables, obj, field, is_key, text):
+            continue  # it fails today already (HL201 is an error)
         target = later[0]
         path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
         finding = ctx.finding(

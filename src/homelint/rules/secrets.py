@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
 from homelint.core.regex import linear
+from homelint.core.wording import with_article
 from homelint.model.flux import remote_cluster
 from homelint.model.graph import Edge, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
@@ -247,7 +248,7 @@ def _in_values(ctx: Context, group: str, kind: str, namespace: str | None, name:
     release, made = found
     external = "; if it does, list it in secrets.external" if kind == "Secret" else ""
     return (
-        f"HelmRelease {release} holds a {kind} '{name}' in its values ({_field_text(made.field)}), which its chart "
+        f"HelmRelease {release} holds {with_article(kind)} '{name}' in its values ({_field_text(made.field)}), which its chart "
         f"may render{external}"
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
 from homelint.core.substitution import resolve
+from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import escapes, inside, is_remote, join
@@ -420,7 +421,9 @@ def _other_kinds(ctx: Context, name: str, kind: str) -> str:
         }
     )
     if others:
-        return f"; a {others[0]} named '{name}' exists, but dependsOn of a {kind} only names other {kind}s"
+        return (
+            f"; {with_article(others[0])} named '{name}' exists, but dependsOn of {with_article(kind)} only names other {kind}s"
+        )
     return ""
 
 
@@ -633,7 +636,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 other = (
                     f"; the {kind} '{name}' of that namespace is renamed to "
                     f"{' / '.join(repr(r) for r in renamed[:3])} by namePrefix/nameSuffix, and kustomize does not "
-                    f"rename a {obj.kind}'s {field[-1]}"
+                    f"rename {with_article(obj.kind)}'s {field[-1]}"
                 )
             elif homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
                 other = (
@@ -641,7 +644,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                     f"{kind} is in {_homes(homes)}"
                 )
             elif elsewhere:
-                other = f"; a {elsewhere[0]} of that name exists in another namespace or of another kind"
+                other = f"; {with_article(elsewhere[0])} of that name exists in another namespace or of another kind"
             names = sources.get((kind, ns), set())
             unapplied = sorted(
                 o.path
