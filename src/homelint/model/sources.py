@@ -533,7 +533,7 @@ def find_sources(repo: Repo) -> Sources:
             "in the same file" if beside else "in the same folder" if nearby else f"under its own spec.path ({within[0].path})"
         )
         own = (beside or nearby or within)[0]
-        if ref in synced_at and any(p is None or inside(p, target) or inside(target, p) for p in synced_at[ref]):
+        if ref in synced_at and synced_at[ref].nests(target):
             # a FluxInstance sync of this cluster (its path nests with this one) makes the source
             # of that name: flux-operator applies it and takes over its fields, so what this file
             # declares under that name (a bootstrap left from before the operator) is not what runs
@@ -572,14 +572,36 @@ def find_sources(repo: Repo) -> Sources:
     return out
 
 
-def _synced_paths(out: Sources) -> dict[SourceRef, list[str | None]]:
-    """The repo-relative sync path of each source a FluxInstance sync makes (None where it is
-    not known: a variable, an OCI artifact that could not be placed)."""
-    found: dict[SourceRef, list[str | None]] = {}
+@dataclass
+class _SyncPaths:
+    """The repo-relative paths the FluxInstance syncs of one source apply, with every folder above
+    them, so a path is looked up, not compared with each (many clusters)."""
+
+    paths: set[str] = field(default_factory=set)
+    above: set[str] = field(default_factory=set)  # each path and the folders that hold it
+    unknown: bool = False  # a sync path not known (a variable, an OCI artifact not placed)
+
+    def add(self, path: str | None) -> None:
+        if path is None:
+            self.unknown = True
+            return
+        self.paths.add(path)
+        self.above.update([path[:i] for i, char in enumerate(path) if char == "/"] + ["", path])
+
+    def nests(self, path: str) -> bool:
+        """Whether `path` holds a sync path or lies in one (or a sync path is not known)."""
+        if self.unknown or path in self.above:
+            return True
+        return any(p in self.paths for p in [path[:i] for i, char in enumerate(path) if char == "/"] + ["", path])
+
+
+def _synced_paths(out: Sources) -> dict[SourceRef, _SyncPaths]:
+    """The paths of the sources FluxInstance syncs make, by source."""
+    found: dict[SourceRef, _SyncPaths] = {}
     for ref, sync_path, _ in out.syncs:
         art = out.artifacts[ref]
         resolved = resolve(sync_path, {})
-        found.setdefault(ref, []).append(art.path(resolved) if resolved is not None and art.path_known else None)
+        found.setdefault(ref, _SyncPaths()).add(art.path(resolved) if resolved is not None and art.path_known else None)
     return found
 
 
