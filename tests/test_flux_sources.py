@@ -833,6 +833,77 @@ def test_a_kustomization_beside_the_source_that_the_root_applies_is_not_a_second
     assert sorted(k.name for k in built.flux.kustomizations if k.obj is not None) == ["apps", "cluster"]
 
 
+SYNC_INSTANCE = (
+    "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+    "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+    "  sync: {kind: GitRepository, url: 'https://git.example.com/org/repo-a', ref: refs/heads/main, path: clusters/c1}\n"
+)
+
+
+def stale_source(url: str = "https://git.example.com/org/repo-b") -> str:
+    """A GitRepository flux-system/flux-system that ignores all but k8s/ (another repository's layout)."""
+    return gitrepo("flux-system", "/*\n!/k8s").replace("https://git.example.com/me/homelab", url)
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [
+        stale_source(),  # alone: nothing applies it
+        stale_source("https://git.example.com/org/repo-a") + "---\n" + ks("stale", "./clusters", source="flux-system"),
+    ],
+    ids=["alone", "beside-a-kustomization"],
+)
+def test_the_source_a_flux_instance_sync_makes_ignores_what_a_stale_file_of_its_name_says(repo, check_json, stale):
+    """flux-operator makes the sync's GitRepository from spec.sync (url, ref, path, pullSecret: no
+    ignore field), and takes it over from whatever applied one of that name before: a file left in
+    the repository that declares flux-system/flux-system with spec.ignore (alone, or as a bootstrap
+    whose path holds the sync's) does not shrink the artifact. The apps are checked (HL101), not
+    reported as left out (HL103) or unreachable (HL104)."""
+    root = repo(
+        {
+            "flux/instance.yaml": SYNC_INSTANCE,
+            "clusters/stale/sync.yaml": stale,
+            "clusters/c1/apps.yaml": ks("apps", "./apps/ns-a", source="flux-system"),
+            "apps/ns-a/kustomization.yaml": "namespace: ns-a\nresources:\n  - ./cm.yaml\n  - ./missing.yaml\n",
+            "apps/ns-a/cm.yaml": CONFIGMAP_A,
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted((f["rule"], f["path"]) for f in findings if f["rule"].startswith("HL1")) == [
+        ("HL101", "apps/ns-a/kustomization.yaml")
+    ]
+    built = model(root)
+    (art,) = built.flux.sources.artifacts.values()
+    assert "/*" not in art.patterns and {str(ref) for ref in built.flux.sources.artifacts} == {
+        "GitRepository flux-system/flux-system"
+    }
+
+
+def test_a_bootstrap_of_another_cluster_keeps_its_own_source_beside_a_sync_of_that_name(repo):
+    """A flux bootstrap of a second cluster (its path apart from the sync's) declares its own
+    flux-system/flux-system: that cluster's tree keeps the declared ignore rules, the sync's does not."""
+    bootstrap = gitrepo("flux-system", "/apps/ns-b/extra") + "---\n" + ks("flux-system", "./clusters/c2", source="flux-system")
+    root = repo(
+        {
+            "flux/instance.yaml": SYNC_INSTANCE,
+            "clusters/c1/apps.yaml": ks("apps", "./apps/ns-a", source="flux-system"),
+            "clusters/c2/flux-system/gotk-sync.yaml": bootstrap,
+            "clusters/c2/apps.yaml": ks("apps", "./apps/ns-b", source="flux-system"),
+            "apps/ns-a/cm.yaml": CONFIGMAP_A,
+            "apps/ns-b/cm.yaml": CONFIGMAP_A.replace("ns-a", "ns-b"),
+            "apps/ns-b/extra/cm.yaml": CONFIGMAP_A.replace("ns-a", "ns-b").replace("cm-a", "cm-b"),
+        }
+    )
+    sources = model(root).flux.sources
+    synced = sources.artifacts[next(iter(sources.artifacts))]
+    (scoped,) = sources.scoped["clusters/c2/flux-system/gotk-sync.yaml"].values()
+    assert "/apps/ns-b/extra" in scoped.patterns and "/apps/ns-b/extra" not in synced.patterns
+    assert sorted((a.ns, a.obj.name) for a in model(root).flux.applied if a.obj.kind == "ConfigMap") == [
+        ("ns-a", "cm-a"),
+        ("ns-b", "cm-a"),
+    ]
+
+
 def test_oci_root_paths_are_relative_to_the_pushed_folder(repo):
     instance = (
         "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\n"

@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from homelint.core.resources import data_dir, schema
+from homelint.engine.runner import load_repo
+from homelint.model.config import load_config
 from homelint.model.versions import NEWEST, Installed, Version, Versions, api_priority, judge, parse_version, table
 
 from .conftest import FIXTURES, GOTK
@@ -388,6 +390,75 @@ def test_each_cluster_is_judged_by_its_own_flux(repo, check_json):
         ("clusters/new/apps/podinfo.yaml", "HL602"),
         ("clusters/old/apps/podinfo.yaml", "HL603"),
     ]
+
+
+MANIFESTS = "oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests"
+
+
+def operator_cluster(*artifacts: str) -> dict[str, str]:
+    """A cluster whose flux-operator chart is 0.18.0 (it ships Flux 2.5) and whose flux-instance
+    releases (one per artifact, version '2.x') install Flux from that distribution artifact; its
+    apps: an OCIRepository v1 (served since Flux 2.6) and a HelmRelease v2beta2 (removed in 2.8)."""
+    files = {
+        "clusters/c1/flux-operator.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: flux-operator, namespace: flux-system}\n"
+            "spec: {interval: 1h, url: oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator, ref: {tag: 0.18.0}}\n"
+        ),
+        "clusters/c1/apps.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+        ),
+        "apps/app-a.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-a, namespace: ns-a}\n"
+            "spec: {interval: 1h, url: oci://example.com/charts/app-a, ref: {tag: 1.0.0}}\n---\n"
+            "apiVersion: helm.toolkit.fluxcd.io/v2beta2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\n"
+            "spec: {interval: 1h, chartRef: {kind: OCIRepository, name: app-a}}\n"
+        ),
+    }
+    for number, artifact in enumerate(artifacts):
+        files[f"clusters/c1/flux-instance-{number}.yaml"] = (
+            f"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: flux-instance-{number}, namespace: flux-system}}\n"
+            "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: flux-operator}\n  values:\n    instance:\n"
+            f"      distribution: {{version: 2.x, artifact: '{artifact}'}}\n"
+            "      sync: {kind: GitRepository, url: 'https://git.example.com/org/repo-a', ref: refs/heads/main, path: clusters/c1}\n"
+        )
+    return files
+
+
+@pytest.mark.parametrize(
+    ("artifact", "flux", "expected"),
+    [
+        (f"{MANIFESTS}:v0.44.0", "Flux 2.8", [("HL602", "HelmRelease")]),  # operator 0.42.1+ ships Flux 2.8
+        (f"{MANIFESTS}:latest", "newest", [("HL602", "HelmRelease")]),
+        (MANIFESTS, "newest", [("HL602", "HelmRelease")]),  # no tag: latest
+        (f"{MANIFESTS}@sha256:{'a' * 64}", "unknown", []),  # a digest names no release: not judged
+        ("oci://registry.example.com/mirror/manifests:v1.2.3", "unknown", []),  # not the operator's manifests
+    ],
+)
+def test_a_flux_instance_installs_the_flux_of_its_own_distribution_artifact(repo, check_json, artifact, flux, expected):
+    """With spec.distribution.artifact set, flux-operator installs Flux from the manifests it pulls
+    from that artifact, not from those in its own image (fluxinstance_controller.go fetch, then
+    MatchVersion of the distribution version in them): the artifact's tag decides which Flux '2.x'
+    is, whatever the flux-operator chart (0.18.0, Flux 2.5) says; a tag naming no release leaves the
+    Flux version unknown (nothing judged), not the chart's."""
+    root = repo(operator_cluster(artifact))
+    _, findings = check_json(root, "--select", "HL602,HL603")
+    assert sorted((f["rule"], f["message"].split()[0]) for f in findings) == expected
+    versions = Versions(load_repo(root, load_config(root), use_cache=False)[0])
+    installed = versions.for_root("flux", "clusters/c1")
+    assert {"Flux 2.8": installed.label, "newest": "the newest Flux", "unknown": "Flux of an unknown version"}[flux] == (
+        installed.label
+    )
+
+
+def test_flux_instances_of_one_cluster_with_different_artifacts_leave_its_flux_unknown(repo, check_json):
+    """Two flux-instance releases in one cluster, each with its own artifact (Flux 2.6 and 2.8): which
+    one runs cannot be told, and the lower is no safer a guess: Flux objects are not judged."""
+    root = repo(operator_cluster(f"{MANIFESTS}:v0.23.0", f"{MANIFESTS}:v0.44.0"))
+    _, findings = check_json(root, "--select", "HL602,HL603")
+    assert findings == []
+    versions = Versions(load_repo(root, load_config(root), use_cache=False)[0])
+    assert versions.for_root("flux", "clusters/c1").pinned
 
 
 def test_the_kubernetes_version_from_talconfig(repo, check_json):

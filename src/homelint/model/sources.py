@@ -6,8 +6,10 @@ Kustomization declared in the same file as it (`flux bootstrap`'s gotk-sync.yaml
 folder points at a `spec.path` that exists here; its URL is a remote of `.git/config`; or the
 config lists it (`flux.local-sources`). An artifact holds what source-controller puts in it:
 its default exclusions, `.sourceignore` files and `GitRepository.spec.ignore` (fluxcd/pkg
-sourceignore; source-controller gitrepository_controller.go). An OCIRepository's artifact is
-the folder `flux push artifact --path` pushes, found in the repository's task files and CI.
+sourceignore; source-controller gitrepository_controller.go); the source of a FluxInstance sync
+is the object flux-operator makes from spec.sync (no ignore, no include), not a file here that
+declares one of its name for the same cluster. An OCIRepository's artifact is the folder `flux
+push artifact --path` pushes, found in the repository's task files and CI.
 """
 
 from __future__ import annotations
@@ -473,10 +475,14 @@ def find_sources(repo: Repo) -> Sources:
     # the .sourceignore patterns (and where each is written), read when a GitRepository first needs them
     sourceignore: list[tuple[list[str], dict[str, str]]] = []
 
-    def add(ref: SourceRef, evidence: str, declared_as: K8sObject | None = None, url: Any = None) -> Artifact | None:
+    def add(
+        ref: SourceRef, evidence: str, declared_as: K8sObject | None = None, url: Any = None, synced: bool = False
+    ) -> Artifact | None:
         if ref in out.artifacts and declared_as is None:
             return out.artifacts[ref]
-        declared = [declared_as] if declared_as is not None else by_ref.get(ref, [])
+        # a sync's source is the object flux-operator makes from spec.sync (url, ref, path, secret:
+        # no ignore, no include), whatever a file here declares under its name
+        declared = [] if synced else [declared_as] if declared_as is not None else by_ref.get(ref, [])
         if ref.kind == "GitRepository":
             if not sourceignore:
                 sourceignore.append(_sourceignore(repo))
@@ -511,13 +517,14 @@ def find_sources(repo: Repo) -> Sources:
             continue
         sync, ns = found
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
-        if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})", url=sync.get("url")) is not None:
+        if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})", url=sync.get("url"), synced=True) is not None:
             out.syncs.append((ref, sync["path"], obj))
     for sync, ns, path in _values_syncs(repo):
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
-        if add(ref, f"the flux-instance values in {path}", url=sync.get("url")) is not None:
+        if add(ref, f"the flux-instance values in {path}", url=sync.get("url"), synced=True) is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)
             out.syncs.append((ref, sync["path"], placeholder))
+    synced_at = _synced_paths(out)
     remotes = set(git_remotes(repo.root))
     for ref, objs in sorted(by_ref.items()):
         url = objs[0].spec.get("url")
@@ -559,7 +566,13 @@ def find_sources(repo: Repo) -> Sources:
             "in the same file" if beside else "in the same folder" if nearby else f"under its own spec.path ({within[0].path})"
         )
         own = (beside or nearby or within)[0]
-        art = add(ref, f"declared {where} as Kustomization {obj.name} ({obj.path}), whose spec.path exists", own)
+        if ref in synced_at and synced_at[ref].nests(target):
+            # a FluxInstance sync of this cluster (its path nests with this one) makes the source
+            # of that name: flux-operator applies it and takes over its fields, so what this file
+            # declares under that name (a bootstrap left from before the operator) is not what runs
+            art: Artifact | None = out.artifacts[ref]
+        else:
+            art = add(ref, f"declared {where} as Kustomization {obj.name} ({obj.path}), whose spec.path exists", own)
         if art is not None:
             out.bootstraps.append(obj)
             # several clusters may each declare a source of the same name (each with its own
@@ -590,6 +603,39 @@ def find_sources(repo: Repo) -> Sources:
                 "followed (set flux.roots in .homelint.yaml)"
             )
     return out
+
+
+@dataclass
+class _SyncPaths:
+    """The repo-relative paths the FluxInstance syncs of one source apply, with every folder above
+    them, so a path is looked up, not compared with each (many clusters)."""
+
+    paths: set[str] = field(default_factory=set)
+    above: set[str] = field(default_factory=set)  # each path and the folders that hold it
+    unknown: bool = False  # a sync path not known (a variable, an OCI artifact not placed)
+
+    def add(self, path: str | None) -> None:
+        if path is None:
+            self.unknown = True
+            return
+        self.paths.add(path)
+        self.above.update([path[:i] for i, char in enumerate(path) if char == "/"] + ["", path])
+
+    def nests(self, path: str) -> bool:
+        """Whether `path` holds a sync path or lies in one (or a sync path is not known)."""
+        if self.unknown or path in self.above:
+            return True
+        return any(p in self.paths for p in [path[:i] for i, char in enumerate(path) if char == "/"] + ["", path])
+
+
+def _synced_paths(out: Sources) -> dict[SourceRef, _SyncPaths]:
+    """The paths of the sources FluxInstance syncs make, by source."""
+    found: dict[SourceRef, _SyncPaths] = {}
+    for ref, sync_path, _ in out.syncs:
+        art = out.artifacts[ref]
+        resolved = resolve(sync_path, {})
+        found.setdefault(ref, _SyncPaths()).add(art.path(resolved) if resolved is not None and art.path_known else None)
+    return found
 
 
 def _sourceignore(repo: Repo) -> tuple[list[str], dict[str, str]]:

@@ -177,9 +177,9 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
         first = min(unjudged, key=lambda i: (i.path or "", i.line))
         count = sum(unjudged.values())
         more = f" and {len(unjudged) - 1} more" if len(unjudged) > 1 else ""
-        ctx.note(  # only Flux is ever pinned at an unknown version (the flux2 chart)
+        ctx.note(  # only Flux is ever pinned at an unknown version (the flux2 chart, a FluxInstance artifact)
             f"Flux apiVersions of {count} object{'s' if count != 1 else ''} not judged (HL602/HL603): Flux is installed "
-            f"by {first.source} ({first.where}{more}), whose version is not the Flux version; set versions.flux "
+            f"by {first.source} ({first.where}{more}), which does not tell the Flux version; set versions.flux "
             "(or flux.version) in .homelint.yaml to the Flux version it installs"
         )
 
