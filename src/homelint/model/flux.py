@@ -18,15 +18,23 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, Origin
-from homelint.core.substitution import DISABLE_KEY, resolve, substitute_tree, substitution_disabled
+from homelint.core.substitution import DISABLE_KEY, resolve, scan_cached, substitute_tree, substitution_disabled
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.kustomize import Entry, KustomizeDir, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
-from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, generated_artifact_names, source_ref
+from homelint.model.sources import (
+    Artifact,
+    SourceRef,
+    Sources,
+    find_sources,
+    generated_artifact_names,
+    source_ref,
+    sync_of,
+)
 from homelint.model.targets import target_matches
 from homelint.model.transformers import NamespaceConfig, is_builtin, namespace_config, namespace_fields
-from homelint.model.variables import variables_of
+from homelint.model.variables import UNKNOWN_VALUE, variables_of
 from homelint.model.withheld import withheld
 
 if TYPE_CHECKING:
@@ -846,7 +854,7 @@ class FluxModel:
             art = self.sources.artifacts[ref]
             if not art.path_known:
                 continue
-            resolved = resolve(sync_path, {})
+            resolved = self._sync_path(sync_path, obj)
             if resolved is None:
                 continue
             path = art.path(resolved)
@@ -877,6 +885,60 @@ class FluxModel:
         if queue:
             self.root_source = "automatic: " + ", ".join(sorted(set(origins)))
         return queue
+
+    def _sync_path(self, sync_path: str, obj: K8sObject) -> str | None:
+        """A FluxInstance's sync path as flux-operator reads it: the Flux Kustomizations that apply
+        the instance (or the flux-instance HelmRelease, values included) substitute their postBuild
+        variables into it first (fluxcd/pkg kustomize_varsub.go, over the whole object). Their one
+        answer when all of them give the same certain one; else, as before, only `${VAR:=default}`
+        forms resolve; None (with a note) when that does not resolve either."""
+        if "${" not in sync_path:
+            return resolve(sync_path, {})
+        answers, why = self._applied_sync_paths(obj)
+        if len(answers) == 1 and why is None:
+            return answers.pop()
+        resolved = resolve(sync_path, {})
+        if resolved is None:
+            if why is None:
+                why = f"the Flux Kustomizations that apply it give different paths ({', '.join(sorted(answers)[:3])})"
+            self.notes.append(
+                f"the sync path '{sync_path}' of {obj.kind} {obj.name} ({obj.path}) could not be resolved: {why}; "
+                "it was not taken as a root (set flux.roots in .homelint.yaml)"
+            )
+        return resolved
+
+    def _applied_sync_paths(self, obj: K8sObject) -> tuple[set[str], str | None]:
+        """(the sync paths the Flux Kustomizations of this repository that apply `obj` make of it,
+        why that is not certain or None). Each is read as written, before the model is built: a
+        parent's substitution into its variables makes them unknown."""
+        answers: set[str] = set()
+        appliers = 0
+        for ks_obj in self.repo.objects:
+            if ks_obj.kind != "Kustomization" or ks_obj.group != FLUX_KS_GROUP or ks_obj.path in self.repo.patch_files:
+                continue
+            ns = ks_obj.namespace or "flux-system"
+            art = self.artifact_of(ks_obj.data, ns, self.sources.scoped.get(ks_obj.path))
+            if art is None or not art.path_known:
+                continue
+            raw = ks_obj.spec.get("path", "")
+            resolved = resolve(raw, {}) if isinstance(raw, str) else None
+            if resolved is None:
+                return set(), f"Kustomization {ns}/{ks_obj.name} ({ks_obj.path}) has a path that is not known here"
+            probe = FluxKS(f"{ns}/{ks_obj.name}", ks_obj.name, ns, ks_obj, ks_obj.data, path=art.path(resolved), artifact=art)
+            built = self._built(probe)
+            for index, (source_obj, _) in enumerate(built.objects if built is not None else []):
+                if source_obj is not obj or built is None or built.deleted(index):
+                    continue
+                as_built = self._as_built(source_obj, built, index)
+                if withheld(as_built.data, ks_obj.data) is not None:
+                    continue
+                appliers += 1
+                found = sync_of(self.repo, as_built)
+                path = _substituted_path(found[0].get("path") if found else None, probe, as_built)
+                if path is None:
+                    return set(), f"Kustomization {ns}/{ks_obj.name} ({ks_obj.path}) does not give all its variables"
+                answers.add(path)
+        return answers, None if appliers else "no Flux Kustomization of this repository applies it"
 
     def _hand_applied(self, candidates: list[K8sObject]) -> list[K8sObject]:
         """The bootstrap candidates that no other candidate's tree applies (a Kustomization next
@@ -1291,6 +1353,34 @@ def substituted_objects(ks: FluxKS) -> list[K8sObject]:
         if id(obj) not in seen and not obj.is_sops and not substitution_disabled(obj.data):
             seen[id(obj)] = obj
     return list(seen.values())
+
+
+def _substituted_path(text: Any, ks: FluxKS, obj: K8sObject) -> str | None:
+    """A sync path as `ks` substitutes it into `obj`, when certain: its literal
+    postBuild.substitute values (they win over substituteFrom, SEMANTICS 1.3) and defaults; a
+    variable substituteFrom may give, or a value its parent substitutes, is unknown; no
+    substitution at all (no postBuild, opted out, no variables under WithVariables) leaves the
+    `${...}` as written, which no folder is named."""
+    if not isinstance(text, str):
+        return None
+    if "${" not in text:
+        return resolve(text, {})
+    pb = ks.post_build
+    if pb is None or substitution_disabled(obj.data):
+        return None
+    inline = pb.get("substitute")
+    items = inline.items() if isinstance(inline, dict) else ()
+    # postBuild.substitute is a map of strings; one with `$` is the parent's to substitute first
+    values = {str(k): v if isinstance(v, str) and "$" not in v else UNKNOWN_VALUE for k, v in items}
+    if pb.get("substituteFrom"):
+        pending = list(scan_cached(text))
+        while pending:
+            expr = pending.pop()
+            values.setdefault(expr.name, UNKNOWN_VALUE)
+            pending.extend(expr.nested)
+    elif not values and pb.get("substituteStrategy") != "Always":
+        return None
+    return resolve(text, values)
 
 
 def depends_on(spec: dict[str, Any]) -> list[tuple[int, str, str | None]]:
