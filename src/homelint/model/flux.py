@@ -123,6 +123,11 @@ class FluxKS:
         return f"Kustomization {self.namespace}/{self.name}" if self.obj else f"the bootstrap Kustomization of root '{self.root}'"
 
 
+# (object id -> (Flux Kustomization, the object as its build leaves it) of each that applies it,
+# why that is not certain or None): who substitutes into a FluxInstance sync (FluxModel._sync_appliers)
+SyncAppliers = tuple[dict[int, list[tuple[FluxKS, K8sObject]]], str | None]
+
+
 @dataclass
 class BuildOut:
     objects: list[tuple[K8sObject, str | None]] = field(default_factory=list)
@@ -850,11 +855,12 @@ class FluxModel:
             return [self._virtual(root, root, self._default) for root in config_roots]
         queue: list[FluxKS] = []
         origins: list[str] = []
+        appliers = self._sync_appliers({id(obj) for _, sync_path, obj in self.sources.syncs if "${" in sync_path})
         for ref, sync_path, obj in self.sources.syncs:
             art = self.sources.artifacts[ref]
             if not art.path_known:
                 continue
-            resolved = self._sync_path(sync_path, obj)
+            resolved = self._sync_path(sync_path, obj, appliers)
             if resolved is None:
                 continue
             path = art.path(resolved)
@@ -886,7 +892,7 @@ class FluxModel:
             self.root_source = "automatic: " + ", ".join(sorted(set(origins)))
         return queue
 
-    def _sync_path(self, sync_path: str, obj: K8sObject) -> str | None:
+    def _sync_path(self, sync_path: str, obj: K8sObject, appliers: SyncAppliers) -> str | None:
         """A FluxInstance's sync path as flux-operator reads it: the Flux Kustomizations that apply
         the instance (or the flux-instance HelmRelease, values included) substitute their postBuild
         variables into it first (fluxcd/pkg kustomize_varsub.go, over the whole object). Their one
@@ -894,8 +900,20 @@ class FluxModel:
         forms resolve; None (with a note) when that does not resolve either."""
         if "${" not in sync_path:
             return resolve(sync_path, {})
-        answers, why = self._applied_sync_paths(obj)
-        if len(answers) == 1 and why is None:
+        by_object, why = appliers
+        answers: set[str] = set()
+        mine = by_object.get(id(obj), [])
+        if why is None and not mine:
+            why = "no Flux Kustomization of this repository applies it"
+        for probe, as_built in mine if why is None else []:
+            found = sync_of(self.repo, as_built)
+            path = _substituted_path(found[0].get("path") if found else None, probe, as_built)
+            if path is None:
+                where = probe.obj.path if probe.obj is not None else ""
+                why = f"Kustomization {probe.key} ({where}) does not give all its variables"
+                break
+            answers.add(path)
+        if why is None and len(answers) == 1:
             return answers.pop()
         resolved = resolve(sync_path, {})
         if resolved is None:
@@ -907,12 +925,15 @@ class FluxModel:
             )
         return resolved
 
-    def _applied_sync_paths(self, obj: K8sObject) -> tuple[set[str], str | None]:
-        """(the sync paths the Flux Kustomizations of this repository that apply `obj` make of it,
-        why that is not certain or None). Each is read as written, before the model is built: a
-        parent's substitution into its variables makes them unknown."""
-        answers: set[str] = set()
-        appliers = 0
+    def _sync_appliers(self, wanted: set[int]) -> SyncAppliers:
+        """The Flux Kustomizations of this repository whose builds apply each of the `wanted`
+        objects (by id), with the object as that build leaves it (one pass for every sync: many
+        clusters), and why that is not certain, or None. They are read as written, before the model
+        is built: a parent's substitution into a variable's value makes it unknown (_substituted_path),
+        and a Kustomization whose own path is not known here may apply any of them."""
+        found: dict[int, list[tuple[FluxKS, K8sObject]]] = {}
+        if not wanted:
+            return found, None
         for ks_obj in self.repo.objects:
             if ks_obj.kind != "Kustomization" or ks_obj.group != FLUX_KS_GROUP or ks_obj.path in self.repo.patch_files:
                 continue
@@ -923,22 +944,16 @@ class FluxModel:
             raw = ks_obj.spec.get("path", "")
             resolved = resolve(raw, {}) if isinstance(raw, str) else None
             if resolved is None:
-                return set(), f"Kustomization {ns}/{ks_obj.name} ({ks_obj.path}) has a path that is not known here"
+                return {}, f"Kustomization {ns}/{ks_obj.name} ({ks_obj.path}) has a path that is not known here"
             probe = FluxKS(f"{ns}/{ks_obj.name}", ks_obj.name, ns, ks_obj, ks_obj.data, path=art.path(resolved), artifact=art)
             built = self._built(probe)
             for index, (source_obj, _) in enumerate(built.objects if built is not None else []):
-                if source_obj is not obj or built is None or built.deleted(index):
+                if id(source_obj) not in wanted or built is None or built.deleted(index):
                     continue
                 as_built = self._as_built(source_obj, built, index)
-                if withheld(as_built.data, ks_obj.data) is not None:
-                    continue
-                appliers += 1
-                found = sync_of(self.repo, as_built)
-                path = _substituted_path(found[0].get("path") if found else None, probe, as_built)
-                if path is None:
-                    return set(), f"Kustomization {ns}/{ks_obj.name} ({ks_obj.path}) does not give all its variables"
-                answers.add(path)
-        return answers, None if appliers else "no Flux Kustomization of this repository applies it"
+                if withheld(as_built.data, ks_obj.data) is None:
+                    found.setdefault(id(source_obj), []).append((probe, as_built))
+        return found, None
 
     def _hand_applied(self, candidates: list[K8sObject]) -> list[K8sObject]:
         """The bootstrap candidates that no other candidate's tree applies (a Kustomization next
