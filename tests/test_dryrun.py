@@ -448,3 +448,67 @@ def test_hl112_a_templated_name_meets_a_literal_one(repo, check_json):
     files["clusters/c1/ks.yaml"] = files["clusters/c1/ks.yaml"].replace("  components: [../comp]\n", "", 1)
     _, findings = check_json(repo(files), "--select", "HL112")
     assert [f["message"].split(" is applied")[0] for f in findings] == ["ConfigMap ns-a/app-a-cm"]
+
+
+def _flux_ks(name: str, path: str) -> str:
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\n"
+        f"spec:\n  interval: 1h\n  path: {path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+
+
+def _instance(cluster: str) -> str:
+    return (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        f"  sync: {{kind: GitRepository, url: 'https://git.example.invalid/repo', ref: refs/heads/main, path: clusters/{cluster}/root}}\n"
+    )
+
+
+CM_A = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: flux-system\ndata:\n  k: v\n"
+
+
+@pytest.mark.parametrize("shared", ["Kustomization", "ConfigMap"])
+def test_hl112_compares_what_a_fluxinstance_sync_applies(repo, check_json, shared):
+    """flux-operator makes a real Kustomization of a FluxInstance's sync (no one applies it by
+    hand): an object it applies that another Kustomization applies too is fought over."""
+    copy = _flux_ks("app-a", "./apps/app-a") if shared == "Kustomization" else CM_A
+    files = {
+        "clusters/c1/root/flux.yaml": _instance("c1"),
+        "clusters/c1/root/apps.yaml": _flux_ks("cluster-apps", "./clusters/c1/apps"),
+        "clusters/c1/root/copy.yaml": copy,
+        "clusters/c1/apps/copy.yaml": copy,
+        "apps/app-a/cm.yaml": CM_A.replace("cm-a", "cm-b"),
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert [(f["path"], f["message"].split(" is applied by ")[0]) for f in findings] == [
+        ("clusters/c1/root/copy.yaml", f"{shared} flux-system/{'app-a' if shared == 'Kustomization' else 'cm-a'}")
+    ]
+    assert "Kustomization flux-system/cluster-apps" in findings[0]["message"]
+
+
+def test_hl112_a_sync_whose_path_defines_its_own_kustomization_is_one_kustomization(repo, check_json):
+    """The sync's Kustomization (named as its source, flux-system) applying a definition of
+    itself from its path is one Kustomization, not two."""
+    files = {
+        "clusters/c1/root/flux.yaml": _instance("c1"),
+        "clusters/c1/root/flux-system.yaml": _flux_ks("flux-system", "./clusters/c1/root"),
+        "clusters/c1/root/cm.yaml": CM_A,
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert findings == []
+
+
+def test_hl112_a_sync_and_a_kustomization_of_another_cluster_do_not_share(repo, check_json):
+    """Each cluster's sync applies its own copy: one in cluster c1's sync and one in a Kustomization
+    of cluster c2 are two objects in two clusters."""
+    files = {
+        "clusters/c1/root/flux.yaml": _instance("c1"),
+        "clusters/c1/root/cm.yaml": CM_A,
+        "clusters/c2/root/flux.yaml": _instance("c2"),
+        "clusters/c2/root/apps.yaml": _flux_ks("cluster-apps", "./clusters/c2/apps"),
+        "clusters/c2/apps/cm.yaml": CM_A,
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert findings == []

@@ -1697,3 +1697,81 @@ def test_a_substitute_from_source_flux_leaves_out_is_named_with_the_reason(repo,
         "fails the whole Kustomization (Secret not found) and applies none of its objects"
     )
     assert found["severity"] == "error"
+
+
+def _instance_ks(cluster: str, postbuild: str) -> str:
+    return ks(f"flux-instance-{cluster}", "./flux/instance", source="flux-system", extra=f"  postBuild:\n{postbuild}")
+
+
+def _instance_files(sync_path: str, postbuild: str, *, as_chart: bool = True) -> dict[str, str]:
+    """A FluxInstance (or the flux-instance chart's values) whose sync path has a variable, kept in
+    flux/instance and applied by a Flux Kustomization in the sync's own folder (clusters/c1/root)."""
+    if as_chart:
+        instance = FLUX_INSTANCE_HR.replace("kubernetes/flux/cluster", f'"{sync_path}"').replace("home-kubernetes", "flux-system")
+    else:
+        instance = (
+            "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\n"
+            "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+            f"  sync:\n    kind: GitRepository\n    url: https://git.example.invalid/repo\n    ref: refs/heads/main\n"
+            f'    path: "{sync_path}"\n'
+        )
+    return {
+        "flux/instance/instance.yaml": instance,
+        "clusters/c1/root/flux-instance.yaml": _instance_ks("c1", postbuild),
+        "clusters/c1/root/app-a.yaml": ks("app-a", "./apps/app-a", source="flux-system"),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
+    }
+
+
+@pytest.mark.parametrize("as_chart", [True, False])
+@pytest.mark.parametrize(
+    "sync_path",
+    ["clusters/${CLUSTER}/root", "clusters/${CLUSTER:=c9}/root", "clusters/${CLUSTER_X:=${CLUSTER}}/root"],
+)
+def test_a_sync_path_takes_the_variables_of_the_kustomization_applying_the_instance(repo, sync_path, as_chart):
+    """kustomize-controller substitutes its postBuild variables into the whole object it applies
+    (fluxcd/pkg kustomize_varsub.go), HelmRelease values included, before flux-operator reads the
+    sync: a variable the applying Kustomization gives wins over the default."""
+    root = repo(_instance_files(sync_path, "    substitute:\n      CLUSTER: c1\n", as_chart=as_chart))
+    built = model(root)
+    assert built.flux.roots == ["clusters/c1/root"] and built.flux.roots_known
+    assert ("ns-a", "cm-a") in applied_names(built, "ConfigMap")
+    assert built.flux.notes == []
+
+
+@pytest.mark.parametrize(
+    ("postbuild", "why"),
+    [
+        # substituteFrom may give CLUSTER: its value is not read before the model is built
+        ("    substituteFrom:\n      - {kind: ConfigMap, name: cluster-settings}\n", "does not give all its variables"),
+        # a value the parent substitutes first
+        ("    substitute:\n      CLUSTER: ${CLUSTER_NAME}\n", "does not give all its variables"),
+        # no variables under WithVariables: substitution does not run, `${CLUSTER}` stays
+        ("    substituteFrom: []\n", "does not give all its variables"),
+    ],
+)
+def test_a_sync_path_whose_variables_are_not_known_here_is_no_root_and_said(repo, postbuild, why):
+    root = repo(_instance_files("clusters/${CLUSTER}/root", postbuild))
+    built = model(root)
+    assert "clusters/c1/root" not in built.flux.roots and not built.flux.roots_known
+    (note,) = [n for n in built.flux.notes if n.startswith("the sync path")]
+    assert "'clusters/${CLUSTER}/root' of HelmRelease flux-instance (flux/instance/instance.yaml)" in note and why in note
+
+
+def test_a_sync_path_two_clusters_substitute_differently_is_no_root_and_said(repo):
+    files = _instance_files("clusters/${CLUSTER}/root", "    substitute:\n      CLUSTER: c1\n")
+    files["clusters/c2/root/flux-instance.yaml"] = _instance_ks("c2", "    substitute:\n      CLUSTER: c2\n")
+    built = model(repo(files))
+    assert not built.flux.roots_known
+    (note,) = [n for n in built.flux.notes if n.startswith("the sync path")]
+    assert "give different paths (clusters/c1/root, clusters/c2/root)" in note
+
+
+def test_a_sync_path_no_kustomization_applies_is_resolved_only_by_its_default(repo):
+    files = _instance_files("clusters/${CLUSTER:=c1}/root", "    substitute:\n      CLUSTER: c2\n")
+    del files["clusters/c1/root/flux-instance.yaml"]
+    assert model(repo(files)).flux.roots == ["clusters/c1/root"]  # as before: nothing substitutes it
+    files = _instance_files("clusters/${CLUSTER}/root", "    substitute:\n      CLUSTER: c1\n")
+    del files["clusters/c1/root/flux-instance.yaml"]
+    (note,) = [n for n in model(repo(files)).flux.notes if n.startswith("the sync path")]
+    assert "no Flux Kustomization of this repository applies it" in note

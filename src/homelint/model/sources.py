@@ -363,7 +363,7 @@ def _may_push(path: str) -> bool:
     )
 
 
-def _sync_of(repo: Repo, obj: K8sObject) -> tuple[dict[str, Any], str] | None:
+def sync_of(repo: Repo, obj: K8sObject) -> tuple[dict[str, Any], str] | None:
     """(sync, namespace of the FluxInstance) of a FluxInstance or a flux-instance HelmRelease:
     flux-operator names the sync's source and Kustomization after the namespace the instance is
     in, which kustomize may set (`landing_namespace`)."""
@@ -512,7 +512,7 @@ def find_sources(repo: Repo) -> Sources:
         return art
 
     for obj in repo.objects:
-        found = _sync_of(repo, obj)
+        found = sync_of(repo, obj)
         if found is None:
             continue
         sync, ns = found

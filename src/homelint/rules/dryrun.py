@@ -144,7 +144,7 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
     owners: dict[tuple[str, str, str, str], dict[str, Any]] = defaultdict(dict)
     for applied in ctx.flux.applied:
         ks, obj = applied.ks, applied.obj
-        if ks is None or ks.obj is None or not applied.name or not _substituted(applied, ctx):
+        if ks is None or (ks.obj is None and not ks.synced) or not applied.name or not _substituted(applied, ctx):
             continue  # the bootstrap applies roots by hand; a name its variables leave unknown is no one's
         if ks.target:
             continue  # applied to another cluster (spec.kubeConfig)
@@ -152,8 +152,10 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             continue  # no namespace the model can see (HL110, or one set in a way it does not evaluate)
         if not reapplied(applied):
             continue  # created once, or never applied: it takes the object from no one
-        owners[identity(applied)].setdefault(ks.key, applied)
-    shared = {ident: by_ks for ident, by_ks in owners.items() if len(by_ks) >= 2}
+        # a FluxInstance's sync is the Kustomization flux-operator makes, named as its source: one
+        # in its path that defines that Kustomization is it, applying itself
+        owners[identity(applied)].setdefault(f"{ks.namespace}/{ks.name}" if ks.obj is None else ks.key, applied)
+    shared = {ident: mine for ident, by_ks in owners.items() if len(mine := _of_synced_cluster(by_ks)) >= 2}
     by_owners: dict[tuple[str, ...], list[tuple[str, str, str, str]]] = defaultdict(list)
     for ident, by_ks in shared.items():
         by_owners[tuple(sorted(by_ks))].append(ident)
@@ -191,9 +193,17 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             "and let the others dependsOn that Kustomization",
             key=f"HL112/{'/'.join(ident)}",
             related=sorted(
-                ({a.obj.path for a in items} - ({second.obj.path} if one_document else set())) | {a.ks.obj.path for a in items}
+                ({a.obj.path for a in items} - ({second.obj.path} if one_document else set()))
+                | {a.ks.obj.path for a in items if a.ks.obj is not None}
             ),
         )
+
+
+def _of_synced_cluster(by_ks: dict[str, Any]) -> dict[str, Any]:
+    """The copies of one object to compare: with a FluxInstance sync among them, those of its
+    cluster (another cluster's sync applies its own copy there)."""
+    synced = {a.ks.cluster for a in by_ks.values() if a.ks.obj is None}
+    return {key: a for key, a in by_ks.items() if a.ks.cluster in synced} if synced else by_ks
 
 
 # --- HL113 namespace-not-created -----------------------------------------------------------------
