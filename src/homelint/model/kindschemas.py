@@ -165,7 +165,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
             and "toolkit.fluxcd.io" not in str(doc.get("apiVersion", ""))
         ):
             name, label = KUSTOMIZE_SCHEMA, "kustomization"
-            mismatch = _kustomize_version_error(doc)
+            mismatch = kustomize_version_error(doc)
             if mismatch is not None:
                 span = node_span(find_node(nodes[index], ("apiVersion",)))
                 out.append((index, f"{label}: {mismatch}", span.line, span.column, span.end_line, span.end_column))
@@ -193,7 +193,7 @@ KUSTOMIZATION_VERSION = "kustomize.config.k8s.io/v1beta1"
 COMPONENT_VERSION = "kustomize.config.k8s.io/v1alpha1"
 
 
-def _kustomize_version_error(doc: dict[str, Any]) -> str | None:
+def kustomize_version_error(doc: dict[str, Any]) -> str | None:
     """kustomize's own check of a kustomization file's apiVersion (api/types/kustomization.go
     FixKustomization, then EnforceFields): a missing kind is Kustomization; a Kustomization must be
     kustomize.config.k8s.io/v1beta1 and a Component v1alpha1, or have no apiVersion at all."""
@@ -208,7 +208,7 @@ def _kustomize_version_error(doc: dict[str, Any]) -> str | None:
 
 
 def _judged_by_kustomize(doc: dict[str, Any], path: list[Any]) -> bool:
-    """Whether kustomize's own check (_kustomize_version_error) replaces the schema's error at
+    """Whether kustomize's own check (kustomize_version_error) replaces the schema's error at
     `path`: a string apiVersion; an empty kind, which kustomize reads as Kustomization."""
     if path == ["apiVersion"]:
         return isinstance(doc.get("apiVersion"), str)
