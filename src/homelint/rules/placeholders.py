@@ -454,23 +454,23 @@ def _relabelled(ks: FluxKS, kdirs: Any) -> set[str]:
 
 
 def _rejected(applied: Any, field: tuple[Any, ...], text: str, is_key: bool, relabelled: set[str]) -> str:
-    """What the API server says of this literal `${...}` text (a label, name or namespace it does
-    not accept), or "" where it takes any text."""
+    """Why the API server rejects this literal `${...}` text (in a label, the name, the namespace),
+    or "" where it takes it. The text is not quoted: a default in it may be a secret."""
     obj = applied.obj
     sites = (("metadata", "labels"), *LABEL_SITES.get((obj.group, obj.kind), ()))
     if len(field) >= 1 and tuple(field[:-1]) in sites and str(field[-1]) not in relabelled:
         if is_key:
-            return "" if valid_label_key(text) else f"'{text[:70]}' is not a valid label key"
-        return "" if valid_label_value(text) else f"'{text[:70]}' is not a valid label value"
+            return "" if valid_label_key(text) else "the text is not a valid label key"
+        return "" if valid_label_value(text) else "the text is not a valid label value"
     if is_key or field not in (("metadata", "name"), ("metadata", "namespace")):
         return ""
     if field == ("metadata", "name"):
         name = (applied.namespace or applied.name) if obj.kind == "Namespace" and obj.group == "" else applied.name
         if "${" in name and _dns_named(obj) and not valid_dns1123_subdomain(name):
-            return f"'{name[:70]}' is not a valid name"
+            return "the name is not a valid DNS name"
         return ""
     if applied.namespace == text and not cluster_scoped(obj) and not valid_dns1123_subdomain(text):
-        return f"'{text[:70]}' is not a valid namespace"  # a DNS label; not one a kustomization or targetNamespace sets
+        return "the text is not a valid namespace name"  # a DNS label; not one a kustomization or targetNamespace sets
     return ""
 
 
