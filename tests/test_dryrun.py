@@ -512,3 +512,84 @@ def test_hl112_a_sync_and_a_kustomization_of_another_cluster_do_not_share(repo, 
     }
     _, findings = check_json(repo(files), "--select", "HL112")
     assert findings == []
+
+
+SYNC = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: https://example.invalid/repo.git
+  ref:
+    branch: main
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./clusters/c
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+ROOT = {
+    "clusters/c/flux-system/gotk-sync.yaml": SYNC,
+    "clusters/c/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n  - namespace.yaml\n",
+    "clusters/c/flux-system/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n",
+}
+
+
+def _app_ks(name: str, path: str) -> str:
+    return (
+        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: {path}\n"
+        "  prune: true\n  targetNamespace: ns-a\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+
+
+BROKEN_NAMESPACE = "apiVersion: v1\nkind: Namespace\n  metadata:\n    name: ns-a\n"  # HL001: mapping values
+
+
+def _broken_build(kustomization: str = "resources:\n  - ns.yaml\n  - cm.yaml\n") -> dict[str, str]:
+    """app-a builds a folder whose Namespace ns-a does not parse (or whose kustomization kustomize
+    refuses); kustomize stops there, nothing of app-a is applied."""
+    return {
+        **ROOT,
+        "clusters/c/apps.yaml": _app_ks("app-a", "./apps/app-a"),
+        "apps/app-a/kustomization.yaml": kustomization,
+        "apps/app-a/ns.yaml": BROKEN_NAMESPACE,
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+    }
+
+
+def test_hl113_is_silent_on_a_build_that_fails_before_anything_is_applied(repo, check_json):
+    """kustomize stops at a file that does not parse (MalformedYAMLError) or at a kustomization
+    it refuses ("apiVersion for Kustomization should be ..."): the Kustomization applies nothing,
+    so it lands nothing in a namespace; HL001 / HL601 name the cause."""
+    found = check_json(repo(_broken_build()))[1]
+    assert [f["path"] for f in found if f["rule"] == "HL001"] == ["apps/app-a/ns.yaml"]
+    assert rules_of(found, "HL113") == []
+    files = _broken_build("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Kustomization\nresources:\n  - cm.yaml\n")
+    files["apps/app-a/ns.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\n"
+    found = check_json(repo(files))[1]
+    assert [f["path"] for f in found if f["rule"] == "HL601"] == ["apps/app-a/kustomization.yaml"]
+    assert rules_of(found, "HL113") == []
+
+
+def test_hl113_names_a_namespace_manifest_that_does_not_parse(repo, check_json):
+    """Another Kustomization that builds fine lands in ns-a: the namespace is missing, and the
+    broken file that may hold its Namespace is named as the cause."""
+    files = _broken_build()
+    files["clusters/c/apps.yaml"] += _app_ks("app-b", "./apps/app-b")
+    files["apps/app-b/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-c\n"
+    (message,) = [f["message"] for f in check_json(repo(files))[1] if f["rule"] == "HL113"]
+    assert message.startswith("namespace 'ns-a' is never created")
+    assert "Kustomization flux-system/app-b applies ConfigMap cm-c there" in message
+    assert message.endswith("; apps/app-a/ns.yaml may hold its Namespace, but it is not valid YAML (HL001): fix that file first")

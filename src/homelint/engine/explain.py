@@ -244,10 +244,12 @@ def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
             elif origin:
                 entry["from"] = f"substituteFrom {origin}"
                 entry["location"] = _source_location(repo, variables, origin, expr.name)
+            elif variables is None or not variables.substitutes:  # nothing is substituted, defaults neither
+                entry["from"] = "nothing: applied literally (" + (
+                    "no spec.postBuild)" if ks is None or ks.post_build is None else "spec.postBuild provides no variables)"
+                )
             elif expr.has_default:
                 entry["from"] = "its default in the expression (no variable of that name)"
-            elif variables is None or not variables.substitutes:
-                entry["from"] = "nothing: the applying Kustomization does not substitute"
             else:
                 entry["from"] = "nothing in the repository defines it"
             seen[expr.name] = entry

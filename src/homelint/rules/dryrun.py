@@ -35,8 +35,8 @@ from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFF
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
 from homelint.model.graph import name_pattern
-from homelint.model.kindschemas import SCHEMAS
-from homelint.model.kustomize import KustomizeDir, is_remote, join
+from homelint.model.kindschemas import SCHEMAS, kustomize_version_error
+from homelint.model.kustomize import KustomizeDir, canonical_fields, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import has_flux, manifest_objects
@@ -326,6 +326,47 @@ def _namespace_origin(ctx: Context, applied: Any) -> tuple[K8sObject | None, str
     return obj, obj.path, ("metadata", "namespace")
 
 
+def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
+    """The first file (in path order) the Flux Kustomization's build reads that kustomize cannot
+    read: a YAML file that does not parse (HL001: "MalformedYAMLError"), a kustomization file whose
+    apiVersion does not fit its kind (HL601: "Failed to read kustomization file"). kustomize stops
+    there: the build fails and nothing of it is applied. None when every file reads."""
+    memo: dict[str, str | None] = ctx.repo.memo("dryrun-unbuildable", dict)
+    if ks.key not in memo:
+        repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
+        broken = [path for path in ks.files if repo.invalid_yaml(path)]
+        for directory in ks.dirs:
+            kd = kdirs.get(directory)
+            if kd is not None and kd.file not in broken:
+                data = canonical_fields(kd.data)[0]
+                if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
+                    broken.append(kd.file)
+        memo[ks.key] = min(broken) if broken else None
+    return memo[ks.key]
+
+
+def _unparsed_namespace(ctx: Context, ns: str) -> str | None:
+    """A file a Flux build reads that does not parse (HL001) and whose text names a Namespace `ns`:
+    it may be the manifest that would create it."""
+    token = re.compile(rf"(?<![\w.-]){re.escape(ns)}(?![\w.-])")
+    for path, text in ctx.repo.memo("dryrun-unparsed-namespaces", lambda: _unparsed_texts(ctx)):
+        if token.search(text):
+            return path
+    return None
+
+
+def _unparsed_texts(ctx: Context) -> list[tuple[str, str]]:
+    """(path, text) of the files Flux builds read that do not parse and mention a Namespace."""
+    repo = ctx.repo
+    broken = {path for ks in ctx.flux.kustomizations if unbuildable(ctx, ks) for path in ks.files if repo.invalid_yaml(path)}
+    out = []
+    for path in sorted(broken):
+        raw = repo.read_bytes(path)
+        if raw is not None and len(raw) <= 1_000_000 and b"Namespace" in raw:
+            out.append((path, raw.decode("utf-8", errors="replace")))
+    return out
+
+
 def _creates_namespace(obj: K8sObject) -> bool:
     install = obj.spec.get("install")
     return isinstance(install, dict) and install.get("createNamespace") is True
@@ -363,6 +404,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             continue  # the root sync: a bootstrap may create namespaces before it
         if ks.target:
             continue  # applied to another cluster (spec.kubeConfig): its namespaces are not modelled
+        if unbuildable(ctx, ks) is not None:
+            continue  # its build fails before anything is applied (HL001, HL601 say why)
         if ks.key not in unknowable:
             unknowable[ks.key] = namespace_unknowable(ctx, ks)
         if unknowable[ks.key]:
@@ -413,6 +456,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         unapplied = sorted(o.path for o in ctx.repo.objects_by_kind_name.get(("Namespace", ns), []) if not o.applied_by)
         if unapplied:
             message += f"; a Namespace '{ns}' manifest exists at {unapplied[0]}, but nothing applies it"
+        elif (unparsed := _unparsed_namespace(ctx, ns)) is not None:
+            message += f"; {unparsed} may hold its Namespace, but it is not valid YAML (HL001): fix that file first"
         fix = (
             f"add a Namespace '{ns}' manifest to what Flux applies (or fix the namespace name); if it is made "
             "outside Git, list it under namespaces.external in .homelint.yaml"
