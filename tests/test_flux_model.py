@@ -3,14 +3,13 @@ and checks that exactly the expected finding appears (SEMANTICS.md traps)."""
 
 from __future__ import annotations
 
-import re
-
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from homelint.rules.wiring import _commented_out
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, GOTK
 
 CLEAN = FIXTURES / "clean"
 
@@ -78,16 +77,102 @@ def test_unwired_ks_reports_commented_entry(check_json, repo):
     assert "roots: kubernetes/flux/cluster (flux.roots in the config)" in hl104["message"]
 
 
-LINE_PARTS = st.sampled_from(["#", " ", "\t", "\u00a0", "\r", "- ", "./echo", "echo", "ks.yaml", "a#b", "\n"])
+# comment lines of a kustomization in apps/app-b, and whether each is the entry of
+# apps/app-b/secret.yaml switched off (a list entry that resolves to it, as kustomize resolves one)
+COMMENT_LINES = [
+    ("# - secret.yaml", True),
+    ("#- ./secret.yaml", True),
+    ("  #   - 'secret.yaml'", True),
+    ('# - "./secret.yaml"  # later', True),
+    ("## - secret.yaml\r", True),
+    ("\t# - ../app-b/secret.yaml", True),
+    ("# - old-secret.yaml", False),
+    ("# - secret.yaml.bak", False),
+    ("# secret.yaml is applied by hand", False),
+    ("# Note: secret.yaml comes via app-a/ks.yaml later", False),
+    ("# - ../app-c/secret.yaml", False),
+    ("# - secret.yaml and more words", False),
+    ("# -secret.yaml", False),
+    ("# - 'secret.yaml", False),
+    ("  - secret.yaml", False),
+    ("resources: # - secret.yaml", False),
+    ("#", False),
+    ("", False),
+]
 
 
-@given(st.lists(LINE_PARTS, max_size=12).map("".join), st.sampled_from(["./echo", "echo/ks.yaml", "#", "a"]))
-def test_a_commented_out_entry_is_the_first_comment_line_naming_it(text, name):
-    """A line whose first non-space character is `#` and that names the entry after it: the
-    definition `^\\s*#.*NAME`, line by line."""
-    definition = re.compile(r"^\s*#.*" + re.escape(name))
-    first = next((n for n, line in enumerate(text.split("\n"), 1) if definition.match(line)), 0)
-    assert _commented_out(text, name) == first
+@given(st.lists(st.sampled_from(COMMENT_LINES), max_size=8))
+def test_a_commented_out_entry_is_a_comment_holding_a_list_entry_that_resolves_to_the_file(lines):
+    """The first comment line whose content after `#` is `- ENTRY` (maybe quoted, maybe followed by
+    a comment) with ENTRY, resolved from the kustomization's folder, the file; prose naming it and
+    entries of other files (old-secret.yaml) do not count."""
+    text = "\n".join(line for line, _ in lines)
+    first = next((n for n, (_, names) in enumerate(lines, 1) if names), 0)
+    assert _commented_out(text, "apps/app-b", "apps/app-b/secret.yaml") == first
+
+
+def _ks(name: str, path: str, extra: str = "") -> str:
+    return (
+        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+        f"  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
+        f"  sourceRef: {{kind: GitRepository, name: flux-system}}\n{extra}"
+    )
+
+
+def _cm(name: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: ns-a\ndata:\n  k: v\n"
+
+
+def _cluster(files: dict[str, str]) -> dict[str, str]:
+    """A flux bootstrap of clusters/main that applies the folder apps/."""
+    return {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n",
+        "clusters/main/kustomization.yaml": "resources:\n  - flux-system\n  - ../../apps\n",
+        **files,
+    }
+
+
+@pytest.mark.parametrize(
+    ("comment", "commented"),
+    [
+        ("  # - old-secret.yaml\n", False),  # another file's entry, whose name holds this one's
+        ("  # secret.yaml waits for the next release\n", False),  # prose
+        ("  # - ./secret.yaml\n", True),
+    ],
+)
+def test_hl102_only_a_commented_entry_of_the_file_lowers_it_to_a_warning(check_json, repo, comment, commented):
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - app-b\n",
+            "apps/app-b/kustomization.yaml": "resources:\n  - cm.yaml\n" + comment,
+            "apps/app-b/cm.yaml": _cm("cm-b"),
+            "apps/app-b/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s-b\n  namespace: ns-a\n",
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL102")
+    (hl102,) = findings
+    assert hl102["path"] == "apps/app-b/secret.yaml"
+    assert hl102["severity"] == ("warning" if commented else "error")
+    assert ("commented out at apps/app-b/kustomization.yaml:3" in hl102["message"]) is commented
+
+
+@pytest.mark.parametrize(
+    ("comment", "commented"),
+    [("  # Note: app-a/ks.yaml is applied later\n", False), ("  # - app-a/ks.yaml\n", True)],
+)
+def test_hl104_names_a_commented_entry_only_when_it_is_one(check_json, repo, comment, commented):
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - app-a/cm.yaml\n" + comment,
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-a/ks.yaml": _ks("app-a", "./apps/app-a"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL104")
+    (hl104,) = findings
+    assert hl104["path"] == "apps/app-a/ks.yaml"
+    assert ("its entry is commented out at apps/kustomization.yaml:3" in hl104["message"]) is commented
 
 
 def test_literal_placeholders_without_post_build(check_json, repo):

@@ -15,7 +15,7 @@ from homelint.core.model import Finding, K8sObject
 from homelint.core.substitution import resolve
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
-from homelint.model.kustomize import escapes, inside, is_remote, join
+from homelint.model.kustomize import escapes, inside, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.rules.common import close_matches, foreign_namespaces, has_flux, resource_set_makes
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
@@ -163,7 +163,7 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         if not objects or all(o.is_sops and o.kind != "Secret" for o in objects):
             continue  # values files, app configs, SOPS data: not Kubernetes objects
         base = posixpath.basename(path)
-        commented = _commented_out(repo.read_text(kd.file) or "", base)
+        commented = _commented_out(repo.read_text(kd.file) or "", directory, path)
         where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
         kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
         ns = kd.namespace or ""
@@ -197,14 +197,19 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         yield finding
 
 
-def _commented_out(text: str, base: str) -> int:
-    """The number of the first line that is a comment (whitespace, then `#`) naming `base` after
-    its `#`; 0 if none. A substring test per line, no regex: the names are many and all differ."""
-    if base not in text:
+# a comment whose content is one YAML block-sequence entry: `# - ./file.yaml`, `#- "dir"` (a comment may follow)
+_COMMENTED_ENTRY = re.compile(r"#+[ \t]*-[ \t]+(?:\"([^\"]+)\"|'([^']+)'|([^\s#'\"]+))[ \t]*(?:#.*)?")
+
+
+def _commented_out(text: str, directory: str, path: str) -> int:
+    """The number of the first comment line of a kustomization in `directory` whose content after
+    `#` is a list entry (`- ENTRY`, maybe quoted) that, resolved from `directory` as kustomize
+    resolves entries, is `path`; 0 if none. Prose that merely names the file does not count."""
+    if posixpath.basename(path) not in text:
         return 0
     for number, line in enumerate(text.split("\n"), 1):
-        stripped = line.lstrip()
-        if stripped.startswith("#") and base in stripped[1:]:
+        match = _COMMENTED_ENTRY.fullmatch(line.strip())
+        if match is not None and join_entry(directory, next(g for g in match.groups() if g is not None)) == path:
             return number
     return 0
 
@@ -381,8 +386,7 @@ def _commented_reference(ctx: Context, path: str) -> str:
     for _ in range(3):
         kd = ctx.repo.kustomize_dirs.get(directory)
         if kd is not None:
-            rel = posixpath.relpath(path, directory or ".")
-            line = _commented_out(ctx.repo.read_text(kd.file) or "", rel)
+            line = _commented_out(ctx.repo.read_text(kd.file) or "", directory, path)
             if line:
                 return f"{kd.file}:{line}"
         if not directory:
