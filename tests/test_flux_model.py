@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from homelint.rules.wiring import _commented_out
+from homelint.rules.wiring import _commented_out, _first_difference
 
 from .conftest import FIXTURES, GOTK
 
@@ -173,6 +173,51 @@ def test_hl104_names_a_commented_entry_only_when_it_is_one(check_json, repo, com
     (hl104,) = findings
     assert hl104["path"] == "apps/app-a/ks.yaml"
     assert ("its entry is commented out at apps/kustomization.yaml:3" in hl104["message"]) is commented
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_hl102_calls_an_unlisted_copy_the_same_object_only_when_its_body_is_equal(check_json, repo, same):
+    """An unlisted file defining an object another file applies: dead when both definitions are
+    equal; when they differ, the applied one is not this one (and HL104 says nothing more of it)."""
+    applied = _ks("app-a", "./apps/app-a")
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks-a.yaml\n",
+            "apps/ks-a.yaml": applied,
+            "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-a/sub/cm.yaml": _cm("cm-sub"),
+            "apps/app-a/ks.yaml": applied if same else _ks("app-a", "./apps/app-a/sub", "  targetNamespace: ns-b\n"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL102,HL104")
+    assert [(f["rule"], f["path"]) for f in findings] == [("HL102", "apps/app-a/ks.yaml")]
+    (hl102,) = findings
+    if same:
+        assert hl102["severity"] == "info"
+        assert "the same object is applied from apps/ks-a.yaml, so this file is dead" in hl102["message"]
+    else:
+        assert hl102["severity"] == "warning"
+        assert hl102["message"].endswith(
+            "; another definition of Kustomization flux-system/app-a with different content (first differing "
+            "field: spec.path) is applied from apps/ks-a.yaml; this one is not applied"
+        )
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "field"),
+    [
+        ({"a": 1, "b": {"c": [1, 2]}}, {"a": 1, "b": {"c": [1, 2]}}, None),
+        ({"a": 1, "b": 2}, {"b": 3, "a": 1}, "b"),  # key order is not content
+        ({"spec": {"path": "x", "t": "y"}}, {"spec": {"path": "z"}}, "spec.path"),  # the first in the file's order
+        ({"spec": {"path": "x"}}, {"spec": {"path": "x", "t": "y"}}, "spec.t"),
+        ({"l": [{"a": 1}, {"a": 2}]}, {"l": [{"a": 1}, {"a": 3}]}, "l[1].a"),
+        ({"l": [1]}, {"l": [1, 2]}, "l"),
+        ({"v": 1}, {"v": True}, "v"),  # YAML 1 and true are different values
+    ],
+)
+def test_the_first_differing_field_of_two_documents(one, other, field):
+    assert _first_difference(one, other) == field
 
 
 def test_literal_placeholders_without_post_build(check_json, repo):

@@ -134,18 +134,27 @@ def _wired_files(ctx: Context) -> set[str]:
     return wired
 
 
-def _applied_identities(ctx: Context) -> dict[tuple[str, str, str], str]:
-    """(kind, namespace, name) of every applied object -> its file; kustomize renames Namespaces."""
-    out: dict[tuple[str, str, str], str] = {}
+def _applied_identities(ctx: Context) -> dict[tuple[str, str, str], K8sObject]:
+    """(kind, namespace, name) of every applied object -> its object; kustomize renames Namespaces."""
+    out: dict[tuple[str, str, str], K8sObject] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
         name = applied.namespace if obj.kind == "Namespace" and applied.namespace else obj.name
-        out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name), obj.path)
+        out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name), obj)
     return out
 
 
-@check("HL102")
-def unwired_manifest(ctx: Context) -> Iterator[Finding]:
+# (file, its folder's kustomization, its objects, their identities (kind, namespace, name), the
+# applied object of the same identity of each, or None)
+Unlisted = tuple[str, Any, list[K8sObject], list[tuple[str, str, str]], list[K8sObject | None]]
+
+
+def _unlisted(ctx: Context) -> list[Unlisted]:
+    """The manifests HL102 reports: in a folder Flux builds whose kustomization.yaml does not list them."""
+    return ctx.repo.memo("rules.unlisted-manifests", lambda: list(_find_unlisted(ctx)))
+
+
+def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
     repo = ctx.repo
     wired = _wired_files(ctx)
     flux_present = has_flux(ctx)
@@ -162,27 +171,93 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         objects = repo.objects_by_file.get(path, [])
         if not objects or all(o.is_sops and o.kind != "Secret" for o in objects):
             continue  # values files, app configs, SOPS data: not Kubernetes objects
-        base = posixpath.basename(path)
-        commented = _commented_out(repo.read_text(kd.file) or "", directory, path)
-        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
-        kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
         ns = kd.namespace or ""
-        twins = [
-            identities.get((o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name)) for o in objects
-        ]
+        keys = [(o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name) for o in objects]
+        yield path, kd, objects, keys, [identities.get(key) for key in keys]
+
+
+def _dead_twins(ctx: Context) -> set[str]:
+    """Unlisted files each of whose objects is applied from another file (HL102 says so, once)."""
+    return {path for path, _, _, _, twins in _unlisted(ctx) if all(twins)}
+
+
+def _identity_body(data: dict[str, Any]) -> dict[str, Any]:
+    """A document without metadata.name and metadata.namespace: the identity, compared already
+    (as kustomize sets them: a Namespace is renamed, a namespace: fills in the namespace)."""
+    meta = data.get("metadata")
+    if not isinstance(meta, dict):
+        return data
+    return {**data, "metadata": {k: v for k, v in meta.items() if k not in ("name", "namespace")}}
+
+
+_ABSENT = object()  # a key one of two compared mappings does not have
+
+
+def _first_difference(one: Any, other: Any) -> str | None:
+    """The dotted path of the first field (in `one`'s order, then `other`'s) where two parsed
+    documents differ, or None if they are equal (iterative: the data is the repository's)."""
+    stack: list[tuple[str, Any, Any]] = [("", one, other)]
+    while stack:
+        at, a, b = stack.pop()
+        if isinstance(a, dict) and isinstance(b, dict):
+            keys = list(a) + [k for k in b if k not in a]
+            stack.extend((f"{at}.{k}" if at else str(k), a.get(k, _ABSENT), b.get(k, _ABSENT)) for k in reversed(keys))
+        elif isinstance(a, list) and isinstance(b, list):
+            if len(a) != len(b):
+                return at or "."
+            stack.extend((f"{at}[{i}]", a[i], b[i]) for i in reversed(range(len(a))))
+        elif type(a) is not type(b) or a != b:
+            return at or "."
+    return None
+
+
+@check("HL102")
+def unwired_manifest(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    for path, kd, objects, keys, twins in _unlisted(ctx):
+        base = posixpath.basename(path)
+        kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
         if all(twins):
-            dead = ctx.finding(
+            differing = next(
+                (
+                    (key, twin, field)
+                    for o, key, twin in zip(objects, keys, twins, strict=True)
+                    if twin is not None
+                    and (field := _first_difference(_identity_body(o.data), _identity_body(twin.data))) is not None
+                ),
+                None,
+            )
+            if differing is None:
+                dead = ctx.finding(
+                    "HL102",
+                    path,
+                    repo.span(path, objects[0].doc, ("kind",)),
+                    f"{base} ({kinds}) is not listed in {kd.file}; the same object is applied from "
+                    f"{twins[0].path if twins[0] else ''}, so this file is dead",
+                    fix="delete the file (or list it instead of the other one)",
+                    key=f"HL102/{path}",
+                    related=[kd.file],
+                )
+                dead.severity = "info"
+                yield dead
+                continue
+            (kind, ns, name), twin, field = differing
+            other = ctx.finding(
                 "HL102",
                 path,
                 repo.span(path, objects[0].doc, ("kind",)),
-                f"{base} ({kinds}) is not listed in {kd.file}; the same object is applied from {twins[0]}, so this file is dead",
-                fix="delete the file (or list it instead of the other one)",
+                f"{base} ({kinds}) is not listed in {kd.file}; another definition of {kind} "
+                f"{ns + '/' if ns else ''}{name} with different content (first differing field: {field}) is applied from "
+                f"{twin.path}; this one is not applied",
+                fix="delete the file if the applied definition is the one meant, else move its changes there",
                 key=f"HL102/{path}",
-                related=[kd.file],
+                related=[kd.file, twin.path],
             )
-            dead.severity = "info"
-            yield dead
+            other.severity = "warning"  # the object is there, as the other file defines it
+            yield other
             continue
+        commented = _commented_out(repo.read_text(kd.file) or "", kd.dir, path)
+        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
         finding = ctx.finding(
             "HL102",
             path,
@@ -277,6 +352,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     shown = ", ".join(roots[:3]) + (f" and {len(roots) - 3} more" if len(roots) > 3 else "")
     origin = f"roots: {shown or '(none)'} ({flux.root_source})"
     ks_paths: set[str] = set()
+    twins = _dead_twins(ctx)
     items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
     for obj in _all_flux_ks(ctx):
         raw = obj.spec.get("path")
@@ -294,6 +370,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
                     fix="remove the annotation or label if Flux should apply it, or remove the object",
                 )
                 continue
+            if obj.path in twins:
+                continue  # another file's definition of it is applied: HL102 says so, in one finding
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
             finding = ctx.at(
