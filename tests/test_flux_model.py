@@ -220,6 +220,26 @@ def test_the_first_differing_field_of_two_documents(one, other, field):
     assert _first_difference(one, other) == field
 
 
+def test_hl105_names_the_file_of_a_dependency_nothing_applies(check_json, repo):
+    """Flux looks the dependency up on the cluster (kustomize-controller checkDependencies): a
+    Kustomization defined in a file nothing applies is not there, whatever names are near."""
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - app-b-ks.yaml\n",
+            "apps/app-b-ks.yaml": _ks("app-b", "./apps/app-c", "  dependsOn:\n    - name: app-a\n"),
+            "apps/app-a/ks.yaml": _ks("app-a", "./apps/app-a"),
+            "apps/app-c/cm.yaml": _cm("cm-c"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL105")
+    (hl105,) = findings
+    assert (hl105["path"], hl105["severity"]) == ("apps/app-b-ks.yaml", "error")
+    assert hl105["message"] == (
+        "dependsOn Kustomization 'flux-system/app-a' is defined in apps/app-a/ks.yaml, but nothing applies that "
+        "file (see HL104), so Flux never finds it and retries forever"
+    )
+
+
 def test_literal_placeholders_without_post_build(check_json, repo):
     ks = (CLEAN / "kubernetes/apps/default/echo/ks.yaml").read_text()
     root = repo(

@@ -514,6 +514,22 @@ def _homes(homes: list[str]) -> str:
     return "several namespaces (" + ", ".join(f"'{h}'" for h in homes[:5]) + "): add the namespace: of the one meant"
 
 
+def _unapplied_definition(ctx: Context, ns: str, name: str) -> str | None:
+    """The first file defining a Flux Kustomization `name` of namespace `ns` (or of none) that
+    nothing applies and HL104 reports (not a patch body, not in a folder another cluster pulls)."""
+    patches, sources = ctx.repo.patch_files, ctx.flux.sources
+    paths = sorted(
+        o.path
+        for o in ctx.repo.objects_by_kind_name.get(("Kustomization", name), [])
+        if not o.applied_by
+        and o.group == FLUX_KS_GROUP
+        and o.namespace in (None, ns)
+        and o.path not in patches
+        and not sources.pushed_elsewhere(posixpath.dirname(o.path))
+    )
+    return paths[0] if paths else None
+
+
 @check("HL105", "HL106")
 def dependencies(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
@@ -544,19 +560,30 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             if (ns, name) not in existing[kind] and not resource_set_makes(ctx, kind, ns, name):
                 names = {n for (n_ns, n) in existing[kind] if n_ns == ns and "${" not in n}  # not a name to suggest
                 homes = sorted(n_ns for (n_ns, n) in existing[kind] if n == name)
-                hint = (
-                    f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
-                    f"'{name}' is in {_homes(homes)}"
-                    if homes and not explicit
-                    else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
-                )
                 why = foreign.get(ns) if kind == "Kustomization" else None
+                moved = bool(homes) and not explicit  # it exists, in another namespace
+                unapplied = _unapplied_definition(ctx, ns, name) if kind == "Kustomization" and not moved else None
+                if unapplied is not None:  # Flux looks it up on the cluster, where nothing put it
+                    message = (
+                        f"dependsOn {kind} '{ns}/{name}' is defined in {unapplied}, but nothing applies that file "
+                        f"(see HL104), so Flux never finds it and retries forever"
+                    )
+                    fix = f"wire {unapplied} into a kustomization that Flux applies, or remove the dependency"
+                else:
+                    hint = (
+                        f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
+                        f"'{name}' is in {_homes(homes)}"
+                        if moved
+                        else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
+                    )
+                    message = f"dependsOn {kind} '{ns}/{name}' does not exist{hint}"
+                    fix = f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency"
                 finding = ctx.at(
                     "HL105",
                     obj,
                     ("spec", "dependsOn", index, "name"),
-                    f"dependsOn {kind} '{ns}/{name}' does not exist{hint}" + (f"; {why}" if why else ""),
-                    fix=f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency",
+                    message + (f"; {why}" if why else ""),
+                    fix=fix,
                 )
                 if why:
                     finding.severity = "info"  # a source this repository does not hold may define it
