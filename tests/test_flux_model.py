@@ -204,6 +204,26 @@ def test_hl102_calls_an_unlisted_copy_the_same_object_only_when_its_body_is_equa
         )
 
 
+def test_hl102_an_object_another_cluster_applies_is_not_this_ones_copy(check_json, repo):
+    """Each cluster applies its own objects: an unlisted file in a folder only cluster c2 builds is
+    not a dead copy of the object cluster c1 applies from its own folder."""
+    files: dict[str, str] = {}
+    for cluster in ("c1", "c2"):
+        sync = GOTK.replace("./clusters/main", f"./clusters/{cluster}")
+        files[f"clusters/{cluster}/flux-system/gotk-sync.yaml"] = sync
+        files[f"clusters/{cluster}/flux-system/kustomization.yaml"] = "resources:\n  - gotk-sync.yaml\n"
+        files[f"clusters/{cluster}/kustomization.yaml"] = f"resources:\n  - flux-system\n  - ../../apps-{cluster}\n"
+        files[f"apps-{cluster}/cm.yaml"] = _cm(f"cm-{cluster}")
+        files[f"apps-{cluster}/ks-a.yaml"] = _ks("app-a", "./apps-a")
+    files["apps-c1/kustomization.yaml"] = "resources:\n  - cm.yaml\n  - ks-a.yaml\n"
+    files["apps-c2/kustomization.yaml"] = "resources:\n  - cm.yaml\n"
+    files["apps-a/cm.yaml"] = _cm("cm-a")
+    _, findings = check_json(repo(files), "--select", "HL102")
+    (hl102,) = findings
+    assert (hl102["path"], hl102["severity"]) == ("apps-c2/ks-a.yaml", "error")
+    assert hl102["message"].endswith("is not listed in apps-c2/kustomization.yaml, so Flux never applies it")
+
+
 @pytest.mark.parametrize(
     ("one", "other", "field"),
     [

@@ -134,14 +134,25 @@ def _wired_files(ctx: Context) -> set[str]:
     return wired
 
 
-def _applied_identities(ctx: Context) -> dict[tuple[str, str, str], K8sObject]:
-    """(kind, namespace, name) of every applied object -> its object; kustomize renames Namespaces."""
-    out: dict[tuple[str, str, str], K8sObject] = {}
+def _applied_identities(ctx: Context) -> dict[tuple[str, str, str, str], K8sObject]:
+    """(kind, namespace, name, cluster) of every applied object -> its object (each cluster
+    applies its own objects); kustomize renames Namespaces."""
+    out: dict[tuple[str, str, str, str], K8sObject] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
         name = applied.namespace if obj.kind == "Namespace" and applied.namespace else obj.name
-        out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name), obj)
+        cluster = applied.ks.cluster if applied.ks is not None else ""
+        out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name, cluster), obj)
     return out
+
+
+def _dir_clusters(ctx: Context) -> dict[str, list[str]]:
+    """The clusters whose Flux Kustomizations build each folder."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for ks in ctx.flux.kustomizations:
+        for directory in ks.dirs:
+            out[directory].add(ks.cluster)
+    return {directory: sorted(clusters) for directory, clusters in out.items()}
 
 
 # (file, its folder's kustomization, its objects, their identities (kind, namespace, name), the
@@ -159,6 +170,7 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
     wired = _wired_files(ctx)
     flux_present = has_flux(ctx)
     identities = _applied_identities(ctx)
+    dir_clusters = _dir_clusters(ctx)
     for path in repo.files.yaml_files:
         directory = posixpath.dirname(path)
         kd = repo.kustomize_dirs.get(directory)
@@ -173,7 +185,10 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
             continue  # values files, app configs, SOPS data: not Kubernetes objects
         ns = kd.namespace or ""
         keys = [(o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name) for o in objects]
-        yield path, kd, objects, keys, [identities.get(key) for key in keys]
+        # the same object only where this folder would be applied: another cluster's is another object
+        clusters = dir_clusters.get(directory, [""])
+        twins = [next((identities[(*k, c)] for c in clusters if (*k, c) in identities), None) for k in keys]
+        yield path, kd, objects, keys, twins
 
 
 def _dead_twins(ctx: Context) -> set[str]:
