@@ -6,7 +6,7 @@ import pytest
 
 from homelint.rules.dryrun import BuildView, Candidate, _values_at, selector_matches, target_matches
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, GOTK
 
 APP = "kubernetes/apps/default/echo/app"
 KS = "kubernetes/apps/default/echo/ks.yaml"
@@ -593,3 +593,66 @@ def test_hl113_names_a_namespace_manifest_that_does_not_parse(repo, check_json):
     assert message.startswith("namespace 'ns-a' is never created")
     assert "Kustomization flux-system/app-b applies ConfigMap cm-c there" in message
     assert message.endswith("; apps/app-a/ns.yaml may hold its Namespace, but it is not valid YAML (HL001): fix that file first")
+
+
+def _flux_ks(name: str, path: str, source: str = "repo-a") -> str:
+    return (
+        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+        f"  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
+        f"  sourceRef: {{kind: GitRepository, name: {source}}}\n"
+    )
+
+
+SOURCE_A = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo-a\n  namespace: flux-system\n"
+    "spec:\n  interval: 1m\n  url: https://example.com/org-a/repo-a.git\n  ref: {branch: main}\n"
+)
+
+
+def test_hl112_says_when_a_chain_starts_at_a_root_beside_the_source_its_folder_does_not_list(repo, check_json):
+    """The Kustomization beside this repository's source that nothing applies is taken as the root;
+    when its folder's kustomization.yaml does not list it, `kubectl apply -k` of the folder (source
+    and the listed Kustomization) leaves it out: the fight holds only if its own file is applied."""
+    folder = "clusters/c1/config"
+    files = {
+        f"{folder}/kustomization.yaml": "resources:\n  - ./source.yaml\n  - ./ks-config.yaml\n",
+        f"{folder}/source.yaml": SOURCE_A,
+        f"{folder}/ks-config.yaml": _flux_ks("ks-config", f"./{folder}"),
+        f"{folder}/ks-old.yaml": _flux_ks("ks-old", "./clusters/c1"),
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert {f["path"] for f in findings} == {f"{folder}/ks-config.yaml", f"{folder}/source.yaml"}
+    for finding in findings:
+        assert finding["message"].startswith(
+            f"if {folder}/ks-old.yaml is applied (a guessed root: it is beside this repository's source and nothing "
+            f"in the repository applies it, but {folder}/kustomization.yaml does not list it): "
+        )
+    # a root the evidence names (a flux bootstrap's gotk-sync.yaml, which its folder lists): no condition
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n",
+        "clusters/main/kustomization.yaml": "resources:\n  - flux-system\n  - ks.yaml\n",
+        "clusters/main/ks.yaml": _flux_ks("ks-x", "./shared", "flux-system")
+        + "---\n"
+        + _flux_ks("ks-y", "./shared", "flux-system"),
+        "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    (finding,) = findings
+    assert finding["message"].startswith("ConfigMap ns-a/cm-a is applied by 2 Flux Kustomizations")
+
+
+def test_hl112_says_when_the_roots_were_guessed(repo, check_json):
+    """No evidence names a root: the Flux Kustomizations nothing applies were taken as roots (a note
+    says so), and two of them building one folder fight only if both are applied."""
+    files = {
+        "a/ks-x.yaml": _flux_ks("ks-x", "./shared", "flux-system"),
+        "b/ks-y.yaml": _flux_ks("ks-y", "./shared", "flux-system"),
+        "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    (finding,) = findings
+    assert finding["message"].startswith(
+        "if a/ks-x.yaml and b/ks-y.yaml are applied (guessed roots: nothing in the repository applies them; see the "
+        "note): ConfigMap ns-a/cm-a is applied by 2 Flux Kustomizations"
+    )

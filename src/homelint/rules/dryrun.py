@@ -33,7 +33,7 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import parse_bytes
-from homelint.model.flux import FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
+from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS, kustomize_version_error
 from homelint.model.kustomize import KustomizeDir, canonical_fields, is_remote, join
@@ -135,6 +135,40 @@ def _substituted(applied: Any, ctx: Context) -> bool:
     return applied.ks.post_build is not None and variables_of(ctx.repo, applied.ks).substitutes
 
 
+def _if_guessed(ctx: Context, kss: list[Any]) -> str:
+    """The condition a finding holds under when an applying chain starts at a guessed root: no
+    evidence named the roots (the Flux Kustomizations nothing else applies were taken), or the root
+    is a Flux Kustomization beside this repository's source that its folder's kustomization.yaml
+    does not list (`kubectl apply -k` of the folder leaves it out; only applying its own file
+    applies it). "" when every chain starts at a root the evidence names."""
+    flux, repo = ctx.flux, ctx.repo
+    guessed: list[str] = []
+    lists: list[str] = []  # the kustomization.yaml beside each root beside the source, which does not list it
+    for root in sorted({ks.root for ks in kss if ks.root}):
+        if not flux.roots_known:
+            guessed.append(f"the folder {root or '.'}" if root in repo.files.dirs or root == "" else root)
+            continue
+        kd = repo.kustomize_dirs.get(posixpath.dirname(root))
+        objects = repo.objects_by_file.get(root, [])
+        by_hand_only = bool(objects) and all(key.startswith(BOOTSTRAP) for o in objects for key in o.applied_by)
+        if by_hand_only and kd is not None and all(e.target != root for e in kd.entries):
+            guessed.append(root)
+            lists.append(kd.file)
+    if not guessed:
+        return ""
+    one = len(guessed) == 1
+    named = " and ".join(guessed[:3]) + (f" and {len(guessed) - 3} more" if len(guessed) > 3 else "")
+    it, its = ("it", "a guessed root") if one else ("them", "guessed roots")
+    if lists:
+        why = (
+            f"{'it is' if one else 'they are'} beside this repository's source and nothing in the repository applies "
+            f"{it}, but {' and '.join(lists[:3])} {'does' if one else 'do'} not list {it}"
+        )
+    else:
+        why = f"nothing in the repository applies {it}; see the note"
+    return f"if {named} {'is' if one else 'are'} applied ({its}: {why}): "
+
+
 @check("HL112")
 def shared_object(ctx: Context) -> Iterator[Finding]:
     """Two Flux Kustomizations apply the same object: they fight over it (SSA ownership and the
@@ -170,7 +204,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             "HL112",
             where,
             ("metadata", "name"),
-            f"{len(idents)} objects ({names}, ...) are applied by each of {', '.join(k.label for k in kss)}; "
+            f"{_if_guessed(ctx, kss)}{len(idents)} objects ({names}, ...) are applied by each of "
+            f"{', '.join(k.label for k in kss)}; "
             + _fight([a for ident in idents for a in shared[ident].values()], "them", "their"),
             fix="build each folder from one Flux Kustomization only, and let the others dependsOn it",
             key=f"HL112/group/{'/'.join(keys)}",
@@ -188,7 +223,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             "HL112",
             second.obj,
             ("metadata", "name"),
-            f"{_label(ident)} is applied by {len(items)} Flux Kustomizations ({others}); {_fight(items)}{also}",
+            f"{_if_guessed(ctx, [a.ks for a in items])}{_label(ident)} is applied by {len(items)} Flux Kustomizations "
+            f"({others}); {_fight(items)}{also}",
             fix="apply each object from one Flux Kustomization only: move it to a shared folder applied once, "
             "and let the others dependsOn that Kustomization",
             key=f"HL112/{'/'.join(ident)}",
