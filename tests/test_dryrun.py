@@ -409,6 +409,7 @@ def _two_kustomizations_with_one_component(app_x: str, app_y: str, name: str = "
         "apps/comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [./cm.yaml]\n",
         "apps/comp/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata: {{k: v}}\n",
         "clusters/c1/ks.yaml": ks("x", app_x) + ks("y", app_y) + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        ".homelint.yaml": "flux:\n  roots: [clusters/c1]\n",  # a known root: no guessed-root hedge
     }
     for which in ("x", "y"):
         files[f"apps/{which}/kustomization.yaml"] = "resources: [./own.yaml]\n"
@@ -595,7 +596,7 @@ def test_hl113_names_a_namespace_manifest_that_does_not_parse(repo, check_json):
     assert message.endswith("; apps/app-a/ns.yaml may hold its Namespace, but it is not valid YAML (HL001): fix that file first")
 
 
-def _flux_ks(name: str, path: str, source: str = "repo-a") -> str:
+def _flux_ks_of(name: str, path: str, source: str = "repo-a") -> str:
     return (
         f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
         f"  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
@@ -617,8 +618,8 @@ def test_hl112_says_when_a_chain_starts_at_a_root_beside_the_source_its_folder_d
     files = {
         f"{folder}/kustomization.yaml": "resources:\n  - ./source.yaml\n  - ./ks-config.yaml\n",
         f"{folder}/source.yaml": SOURCE_A,
-        f"{folder}/ks-config.yaml": _flux_ks("ks-config", f"./{folder}"),
-        f"{folder}/ks-old.yaml": _flux_ks("ks-old", "./clusters/c1"),
+        f"{folder}/ks-config.yaml": _flux_ks_of("ks-config", f"./{folder}"),
+        f"{folder}/ks-old.yaml": _flux_ks_of("ks-old", "./clusters/c1"),
     }
     _, findings = check_json(repo(files), "--select", "HL112")
     assert {f["path"] for f in findings} == {f"{folder}/ks-config.yaml", f"{folder}/source.yaml"}
@@ -632,9 +633,9 @@ def test_hl112_says_when_a_chain_starts_at_a_root_beside_the_source_its_folder_d
         "clusters/main/flux-system/gotk-sync.yaml": GOTK,
         "clusters/main/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n",
         "clusters/main/kustomization.yaml": "resources:\n  - flux-system\n  - ks.yaml\n",
-        "clusters/main/ks.yaml": _flux_ks("ks-x", "./shared", "flux-system")
+        "clusters/main/ks.yaml": _flux_ks_of("ks-x", "./shared", "flux-system")
         + "---\n"
-        + _flux_ks("ks-y", "./shared", "flux-system"),
+        + _flux_ks_of("ks-y", "./shared", "flux-system"),
         "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
     }
     _, findings = check_json(repo(files), "--select", "HL112")
@@ -646,8 +647,8 @@ def test_hl112_says_when_the_roots_were_guessed(repo, check_json):
     """No evidence names a root: the Flux Kustomizations nothing applies were taken as roots (a note
     says so), and two of them building one folder fight only if both are applied."""
     files = {
-        "a/ks-x.yaml": _flux_ks("ks-x", "./shared", "flux-system"),
-        "b/ks-y.yaml": _flux_ks("ks-y", "./shared", "flux-system"),
+        "a/ks-x.yaml": _flux_ks_of("ks-x", "./shared", "flux-system"),
+        "b/ks-y.yaml": _flux_ks_of("ks-y", "./shared", "flux-system"),
         "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
     }
     _, findings = check_json(repo(files), "--select", "HL112")
