@@ -388,3 +388,32 @@ def test_hl112_points_at_no_other_place_when_both_apply_one_file(repo, check_jso
     (finding,) = findings
     assert finding["path"] == "kubernetes/apps/default/echo/app/helmrelease.yaml"
     assert "(also" not in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "outcome"),
+    [
+        ("", "the build of kubernetes/apps/default/echo/app fails (kustomize: 'missing metadata.name"),
+        ("metadata: {name: settings}\n", "Flux applies the kustomization itself as an object, which no API server serves"),
+    ],
+)
+def test_hl116_a_resources_entry_naming_another_folders_kustomization_file(repo, check_json, metadata, outcome):
+    """kustomize builds a kustomization from its folder and reads a listed file as manifests
+    (kubectl kustomize: "accumulating resources from './settings/kustomization.yaml': missing
+    metadata.name ... must build at directory: ... file is not directory"): the finding is the
+    parent's entry, not the child file's missing metadata (HL004) nor its unbuilt folder (HL104)."""
+    files = {
+        f"{APP}/kustomization.yaml": "resources:\n  - ./helmrelease.yaml\n  - ./settings/kustomization.yaml\n",
+        f"{APP}/settings/kustomization.yaml": (
+            f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{metadata}resources: [./cm.yaml]\n"
+        ),
+        f"{APP}/settings/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n",
+    }
+    _, findings = check_json(repo(files, base="rules/HL116/good"))
+    assert sorted((f["rule"], f["path"], f["line"]) for f in findings if f["severity"] != "info") == [
+        ("HL116", f"{APP}/kustomization.yaml", 3)
+    ]
+    (message,) = [f["message"] for f in findings if f["rule"] == "HL116"]
+    assert message.startswith("resource './settings/kustomization.yaml' is a kustomization file: ")
+    assert outcome in message
+    assert message.endswith("; list the folder ./settings, not its kustomization.yaml")

@@ -36,7 +36,7 @@ from homelint.loading.yamlload import parse_bytes
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
-from homelint.model.kustomize import KustomizeDir, is_remote, join
+from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import has_flux, manifest_objects
@@ -814,11 +814,15 @@ TEMPLATE_MARKERS = ("{{", "{%", "#{", "#%", "<<")
 def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     flux_present = has_flux(ctx)
+    kustomization_files = kustomization_files_of(ctx)
     for directory, kd in sorted(repo.kustomize_dirs.items()):
         if flux_present and kd.file not in ctx.flux.applied_files:
             continue
         for entry in kd.entries:
             if entry.kind != "resources" or entry.target not in repo.files.all_files:
+                continue
+            if entry.target in kustomization_files:
+                yield _listed_kustomization_file(ctx, kd, entry, kustomization_files[entry.target])
                 continue
             if entry.target.endswith(MANIFEST_EXTENSIONS):
                 continue  # read as manifests (a .json one: repo._load_listed_json), judged by HL001/HL003/HL004
@@ -835,6 +839,40 @@ def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
                 key=f"HL116/{entry.value}",
                 related=[entry.target],
             )
+
+
+def kustomization_files_of(ctx: Context) -> dict[str, KustomizeDir]:
+    """The kustomization files (kustomization.yaml, Component) of the repository, by path."""
+    return {kd.file: kd for kd in ctx.repo.kustomize_dirs.values()}
+
+
+def _listed_kustomization_file(ctx: Context, kd: KustomizeDir, entry: Entry, listed: KustomizeDir) -> Finding:
+    """A resources entry that names another folder's kustomization file: kustomize reads a listed
+    file as manifests (a kustomization is built from its folder), so the build fails on its missing
+    metadata.name ("accumulating resources from './a/kustomization.yaml': missing metadata.name
+    in object ... must build at directory: ... file is not directory", kubectl kustomize v5.8.1), or,
+    with a name, emits the kustomization itself as an object no API server serves."""
+    folder = posixpath.dirname(entry.value.rstrip("/")) or "."
+    meta = listed.data.get("metadata")
+    if isinstance(meta, dict) and meta.get("name"):
+        outcome = "Flux applies the kustomization itself as an object, which no API server serves, and nothing it lists"
+    else:
+        outcome = f"the build of {kd.dir or '.'} fails (kustomize: 'missing metadata.name ... must build at directory')"
+    return ctx.finding(
+        "HL116",
+        kd.file,
+        ctx.repo.span(kd.file, kd.doc, entry.field),
+        f"resource '{entry.value}' is a kustomization file: kustomize builds a kustomization from its folder and "
+        f"reads a listed file as manifests, so {outcome}; "
+        + (
+            "a kustomization does not list its own file"
+            if listed is kd
+            else f"list the folder {folder}, not its {posixpath.basename(listed.file)}"
+        ),
+        fix="remove the entry" if listed is kd else f"list '{folder}' in resources",
+        key=f"HL116/{entry.value}",
+        related=[entry.target],
+    )
 
 
 def _not_a_manifest(ctx: Context, path: str) -> str | None:
