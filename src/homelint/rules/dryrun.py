@@ -775,6 +775,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
                 key=f"{rule}/{'.'.join(map(str, patch.where))}/{message}",
             )
     seen: set[int] = set()
+    kustomization_files = kustomization_files_of(ctx)
     for ks in flux.kustomizations:
         if ks.obj is None or id(ks.obj) in seen or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -784,12 +785,50 @@ def patches(ctx: Context) -> Iterator[Finding]:
             continue
         built = [(a.obj, a.namespace) for a in ks.applied] + [(a.obj, a.namespace) for a, _ in ks.withheld]
         view = _build_view(ctx, ks.path, built, known)
+        broken: bool | None = None
         for patch in found:
             verdict = _judge(ctx, patch, view, f"spec.patches of {ks.label}")
             if verdict is None:
                 continue
+            if broken is None:
+                broken = _build_fails(ctx, ks, kustomization_files)
+            if broken and not _is_json6902_without_target(patch):
+                continue  # the build fails before its patches (HL101, HL116 say where): what they match is not known
             rule, message, fix = verdict
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
+
+
+def _build_fails(ctx: Context, ks: FluxKS, kustomization_files: dict[str, KustomizeDir]) -> bool:
+    """Whether kustomize fails on ks's build before its spec.patches: a kustomization in it (or
+    spec.components) lists a resource or component that is not there or not of its kind (HL101),
+    or a kustomization file (HL116); the build then holds less than Flux would patch, and fails
+    anyway."""
+    repo, flux = ctx.repo, ctx.flux
+    files = repo.files.all_files
+    comps = ks.spec.get("components")
+    if isinstance(comps, list) and not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
+        for comp in comps:
+            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in repo.kustomize_dirs:
+                return True  # Flux fails the build on a missing component (HL101)
+    for path in sorted(ks.files & kustomization_files.keys()):
+        for entry in kustomization_files[path].entries:
+            if entry.kind not in ("resources", "components") or is_remote(entry.value) or "${" in entry.value:
+                continue
+            target = entry.target
+            if flux.include_mount(target) is not None:
+                continue  # another artifact's files are there (spec.include): not modelled
+            if target in kustomization_files or (entry.kind == "components" and target in files):
+                return True
+            if target in files:
+                continue
+            sub = repo.kustomize_dirs.get(target)
+            if sub is None or sub.is_component != (entry.kind == "components"):
+                return True  # missing, a folder without a kustomization, or a Component listed as a resource
+    return False
+
+
+def _is_json6902_without_target(patch: Patch) -> bool:
+    return patch.target is None and _is_json6902(patch)
 
 
 def _ks_component_homes(flux: FluxModel) -> dict[str, list[str]]:
