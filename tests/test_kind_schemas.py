@@ -163,3 +163,22 @@ def test_a_kustomize_patch_that_makes_an_object_invalid_is_reported_at_the_patch
             "did you mean 'createNamespace'?",
         )
     ]
+
+
+def test_a_child_with_errors_of_its_own_is_named_with_the_others_at_the_patch(repo, check_json):
+    root = patched_tree(repo, "              name: key-a\n              namespace: flux-system\n", ("app-a", "app-b"))
+    own = child("app-a") + "  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: vars-a, namespace: ns-a}\n"
+    (root / "apps/app-a.yaml").write_text(own)
+    assert hl601(check_json, root) == [
+        (
+            "apps/app-a.yaml",
+            11,
+            "Kustomization app-a: unknown field 'namespace' in spec.postBuild.substituteFrom.0; did you mean 'name'?",
+        ),
+        (
+            "clusters/main/apps.yaml",
+            19,
+            "Kustomizations app-a and app-b, as this patch leaves them: unknown field 'namespace' in spec.decryption.secretRef; "
+            "did you mean 'name'?",
+        ),
+    ]

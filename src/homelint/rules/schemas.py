@@ -60,6 +60,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
     has_flux = bool(ctx.flux.kustomizations)
     variants = _as_applied(ctx) if has_flux else {}
     rechecked: set[tuple[str, int]] = set()
+    patched: list[tuple[K8sObject, Finding]] = []  # errors of objects as applied: see _one_per_patch
     for path, facts in repo.facts.items():
         for doc, message, line, column, end_line, end_column in facts.schema:
             is_kustomization = path in kustomization_files and doc == 0 and message.startswith("kustomization:")
@@ -72,7 +73,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 if (path, doc) not in rechecked:  # judge the object as applied (patched, materialised)
                     rechecked.add((path, doc))
                     obj = applied_docs[(path, doc)]
-                    yield from _recheck(ctx, obj, variants.get((path, doc)) or [(obj.data, obj)])
+                    patched.extend((obj, f) for f in _recheck(ctx, obj, variants.get((path, doc)) or [(obj.data, obj)]))
                 continue
             yield ctx.finding(
                 "HL601",
@@ -83,7 +84,6 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 key=f"HL601/{doc}/{message}",
             )
     # a valid file that a patch made invalid: Flux applies the patched object, and its dry-run fails
-    patched: list[tuple[K8sObject, Finding]] = []
     for (path, doc), found in sorted(variants.items(), key=lambda item: item[0]):
         if (path, doc) in rechecked or (path, doc) not in applied_docs or all(w.unpatched is None for _, w in found):
             continue
@@ -127,7 +127,11 @@ def _one_per_patch(found: list[tuple[K8sObject, Finding]]) -> Iterator[Finding]:
         if len(names) == 1:
             finding.message = f"{kind} {names[0]}, as this patch leaves it: {message}"
         else:
-            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            shown = (
+                ", ".join(names[:3]) + f" and {len(names) - 3} more"
+                if len(names) > 3
+                else f"{', '.join(names[:-1])} and {names[-1]}"
+            )
             finding.message = f"{kind}s {shown}, as this patch leaves them: {message}"
             finding.key = f"HL601/patched {kind}s/{message}"
         yield finding
