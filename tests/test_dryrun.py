@@ -657,3 +657,62 @@ def test_hl112_says_when_the_roots_were_guessed(repo, check_json):
         "if a/ks-x.yaml and b/ks-y.yaml are applied (guessed roots: nothing in the repository applies them; see the "
         "note): ConfigMap ns-a/cm-a is applied by 2 Flux Kustomizations"
     )
+
+
+@pytest.mark.parametrize(
+    ("metadata", "outcome"),
+    [
+        ("", "the build of kubernetes/apps/default/echo/app fails (kustomize: 'missing metadata.name"),
+        ("metadata: {name: settings}\n", "Flux applies the kustomization itself as an object, which no API server serves"),
+    ],
+)
+def test_hl116_a_resources_entry_naming_another_folders_kustomization_file(repo, check_json, metadata, outcome):
+    """kustomize builds a kustomization from its folder and reads a listed file as manifests
+    (kubectl kustomize: "accumulating resources from './settings/kustomization.yaml': missing
+    metadata.name ... must build at directory: ... file is not directory"): the finding is the
+    parent's entry, not the child file's missing metadata (HL004) nor its unbuilt folder (HL104)."""
+    files = {
+        f"{APP}/kustomization.yaml": "resources:\n  - ./helmrelease.yaml\n  - ./settings/kustomization.yaml\n",
+        f"{APP}/settings/kustomization.yaml": (
+            f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{metadata}resources: [./cm.yaml]\n"
+        ),
+        f"{APP}/settings/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n",
+    }
+    _, findings = check_json(repo(files, base="rules/HL116/good"))
+    assert sorted((f["rule"], f["path"], f["line"]) for f in findings if f["severity"] != "info") == [
+        ("HL116", f"{APP}/kustomization.yaml", 3)
+    ]
+    (message,) = [f["message"] for f in findings if f["rule"] == "HL116"]
+    assert message.startswith("resource './settings/kustomization.yaml' is a kustomization file: ")
+    assert outcome in message
+    assert message.endswith("; list the folder ./settings, not its kustomization.yaml")
+
+
+@pytest.mark.parametrize(
+    ("entry", "broken"),
+    [("./app-b/ks.yaml", True), ("./app-b/kustomization.yaml", True), ("./app-b", False)],
+)
+def test_hl115_is_not_reported_for_a_build_that_fails_anyway(repo, check_json, entry, broken):
+    """A build kustomize fails on (a missing resource: HL101; a listed kustomization file: HL116)
+    holds less than Flux would patch: that a spec.patches target matches nothing in what is left
+    is no finding, the build error is."""
+    from .conftest import GOTK
+
+    apps = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+        "spec:\n  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+        "  patches:\n    - patch: |-\n        - {op: add, path: /spec/wait, value: true}\n"
+        "      target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}\n"
+    )
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": apps,
+        "apps/kustomization.yaml": f"resources:\n  - ./app-a.yaml\n  - {entry}\n",
+        "apps/app-a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\n",
+        "apps/app-b/kustomization.yaml": "resources: [./cm.yaml]\n",
+        "apps/app-b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: ns-a}\n",
+    }
+    _, findings = check_json(repo(files))
+    errors = {f["rule"] for f in findings if f["rule"] in ("HL101", "HL116")}
+    assert bool(errors) is broken
+    assert rules_of(findings, "HL115") == ([] if broken else [("clusters/main/apps.yaml", 10)])

@@ -36,7 +36,7 @@ from homelint.loading.yamlload import parse_bytes
 from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS, kustomize_version_error
-from homelint.model.kustomize import KustomizeDir, canonical_fields, is_remote, join
+from homelint.model.kustomize import Entry, KustomizeDir, canonical_fields, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import has_flux, manifest_objects
@@ -879,6 +879,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
                 key=f"{rule}/{'.'.join(map(str, patch.where))}/{message}",
             )
     seen: set[int] = set()
+    kustomization_files = kustomization_files_of(ctx)
     for ks in flux.kustomizations:
         if ks.obj is None or id(ks.obj) in seen or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -888,12 +889,50 @@ def patches(ctx: Context) -> Iterator[Finding]:
             continue
         built = [(a.obj, a.namespace) for a in ks.applied] + [(a.obj, a.namespace) for a, _ in ks.withheld]
         view = _build_view(ctx, ks.path, built, known)
+        broken: bool | None = None
         for patch in found:
             verdict = _judge(ctx, patch, view, f"spec.patches of {ks.label}")
             if verdict is None:
                 continue
+            if broken is None:
+                broken = _build_fails(ctx, ks, kustomization_files)
+            if broken and not _is_json6902_without_target(patch):
+                continue  # the build fails before its patches (HL101, HL116 say where): what they match is not known
             rule, message, fix = verdict
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
+
+
+def _build_fails(ctx: Context, ks: FluxKS, kustomization_files: dict[str, KustomizeDir]) -> bool:
+    """Whether kustomize fails on ks's build before its spec.patches: a kustomization in it (or
+    spec.components) lists a resource or component that is not there or not of its kind (HL101),
+    or a kustomization file (HL116); the build then holds less than Flux would patch, and fails
+    anyway."""
+    repo, flux = ctx.repo, ctx.flux
+    files = repo.files.all_files
+    comps = ks.spec.get("components")
+    if isinstance(comps, list) and not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
+        for comp in comps:
+            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in repo.kustomize_dirs:
+                return True  # Flux fails the build on a missing component (HL101)
+    for path in sorted(ks.files & kustomization_files.keys()):
+        for entry in kustomization_files[path].entries:
+            if entry.kind not in ("resources", "components") or is_remote(entry.value) or "${" in entry.value:
+                continue
+            target = entry.target
+            if flux.include_mount(target) is not None:
+                continue  # another artifact's files are there (spec.include): not modelled
+            if target in kustomization_files or (entry.kind == "components" and target in files):
+                return True
+            if target in files:
+                continue
+            sub = repo.kustomize_dirs.get(target)
+            if sub is None or sub.is_component != (entry.kind == "components"):
+                return True  # missing, a folder without a kustomization, or a Component listed as a resource
+    return False
+
+
+def _is_json6902_without_target(patch: Patch) -> bool:
+    return patch.target is None and _is_json6902(patch)
 
 
 def _ks_component_homes(flux: FluxModel) -> dict[str, list[str]]:
@@ -918,11 +957,15 @@ TEMPLATE_MARKERS = ("{{", "{%", "#{", "#%", "<<")
 def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     flux_present = has_flux(ctx)
+    kustomization_files = kustomization_files_of(ctx)
     for directory, kd in sorted(repo.kustomize_dirs.items()):
         if flux_present and kd.file not in ctx.flux.applied_files:
             continue
         for entry in kd.entries:
             if entry.kind != "resources" or entry.target not in repo.files.all_files:
+                continue
+            if entry.target in kustomization_files:
+                yield _listed_kustomization_file(ctx, kd, entry, kustomization_files[entry.target])
                 continue
             if entry.target.endswith(MANIFEST_EXTENSIONS):
                 continue  # read as manifests (a .json one: repo._load_listed_json), judged by HL001/HL003/HL004
@@ -939,6 +982,40 @@ def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
                 key=f"HL116/{entry.value}",
                 related=[entry.target],
             )
+
+
+def kustomization_files_of(ctx: Context) -> dict[str, KustomizeDir]:
+    """The kustomization files (kustomization.yaml, Component) of the repository, by path."""
+    return {kd.file: kd for kd in ctx.repo.kustomize_dirs.values()}
+
+
+def _listed_kustomization_file(ctx: Context, kd: KustomizeDir, entry: Entry, listed: KustomizeDir) -> Finding:
+    """A resources entry that names another folder's kustomization file: kustomize reads a listed
+    file as manifests (a kustomization is built from its folder), so the build fails on its missing
+    metadata.name ("accumulating resources from './a/kustomization.yaml': missing metadata.name
+    in object ... must build at directory: ... file is not directory", kubectl kustomize v5.8.1), or,
+    with a name, emits the kustomization itself as an object no API server serves."""
+    folder = posixpath.dirname(entry.value.rstrip("/")) or "."
+    meta = listed.data.get("metadata")
+    if isinstance(meta, dict) and meta.get("name"):
+        outcome = "Flux applies the kustomization itself as an object, which no API server serves, and nothing it lists"
+    else:
+        outcome = f"the build of {kd.dir or '.'} fails (kustomize: 'missing metadata.name ... must build at directory')"
+    return ctx.finding(
+        "HL116",
+        kd.file,
+        ctx.repo.span(kd.file, kd.doc, entry.field),
+        f"resource '{entry.value}' is a kustomization file: kustomize builds a kustomization from its folder and "
+        f"reads a listed file as manifests, so {outcome}; "
+        + (
+            "a kustomization does not list its own file"
+            if listed is kd
+            else f"list the folder {folder}, not its {posixpath.basename(listed.file)}"
+        ),
+        fix="remove the entry" if listed is kd else f"list '{folder}' in resources",
+        key=f"HL116/{entry.value}",
+        related=[entry.target],
+    )
 
 
 def _not_a_manifest(ctx: Context, path: str) -> str | None:

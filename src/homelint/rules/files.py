@@ -143,10 +143,11 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     repo = ctx.repo
+    kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
     for path in sorted(ctx.flux.resource_files):
         parsed = repo.parsed.get(path)
-        if parsed is None or not parsed.text_ok:
-            continue
+        if parsed is None or not parsed.text_ok or path in kustomization_files:
+            continue  # a kustomization file listed as a resource: HL116 reports the entry
         for index, doc in enumerate(parsed.docs):
             if doc is None:
                 continue

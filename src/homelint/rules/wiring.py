@@ -407,6 +407,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # reported through the Flux Kustomization that points at it
         if flux.sources.pushed_elsewhere(directory):
             continue  # in an OCI artifact another cluster, or a source made at run time, pulls (a note says so)
+        if kd.file in flux.resource_files:
+            continue  # a reached build lists its kustomization file, not its folder: HL116 reports that entry
         finding = ctx.finding(
             "HL104",
             kd.file,
