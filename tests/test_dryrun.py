@@ -657,3 +657,13 @@ def test_hl112_says_when_the_roots_were_guessed(repo, check_json):
         "if a/ks-x.yaml and b/ks-y.yaml are applied (guessed roots: nothing in the repository applies them; see the "
         "note): ConfigMap ns-a/cm-a is applied by 2 Flux Kustomizations"
     )
+
+
+def test_a_file_only_a_generator_reads_does_not_break_the_build(repo, check_json):
+    """kustomize reads configMapGenerator/secretGenerator files as data, never as YAML (verified
+    with kubectl kustomize v5.8.1: a malformed bad.yaml becomes the ConfigMap's value): the build
+    applies, so HL113 still judges it."""
+    files = _broken_build("resources:\n  - cm.yaml\nconfigMapGenerator:\n  - name: data-a\n    files:\n      - ns.yaml\n")
+    found = check_json(repo(files))[1]
+    (message,) = [f["message"] for f in found if f["rule"] == "HL113"]
+    assert message.startswith("namespace 'ns-a' is never created")

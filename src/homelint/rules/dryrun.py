@@ -35,11 +35,11 @@ from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFF
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
 from homelint.model.graph import name_pattern
-from homelint.model.kindschemas import SCHEMAS, kustomize_version_error
-from homelint.model.kustomize import KustomizeDir, canonical_fields, is_remote, join
+from homelint.model.kindschemas import SCHEMAS
+from homelint.model.kustomize import KustomizeDir, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
-from homelint.rules.common import has_flux, manifest_objects
+from homelint.rules.common import has_flux, manifest_objects, unbuildable
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import NAMESPACED, _nearest
@@ -360,25 +360,6 @@ def _namespace_origin(ctx: Context, applied: Any) -> tuple[K8sObject | None, str
     if best is not None and best.namespace != obj.namespace:
         return None, best.file, ("namespace",)
     return obj, obj.path, ("metadata", "namespace")
-
-
-def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
-    """The first file (in path order) the Flux Kustomization's build reads that kustomize cannot
-    read: a YAML file that does not parse (HL001: "MalformedYAMLError"), a kustomization file whose
-    apiVersion does not fit its kind (HL601: "Failed to read kustomization file"). kustomize stops
-    there: the build fails and nothing of it is applied. None when every file reads."""
-    memo: dict[str, str | None] = ctx.repo.memo("dryrun-unbuildable", dict)
-    if ks.key not in memo:
-        repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
-        broken = [path for path in ks.files if repo.invalid_yaml(path)]
-        for directory in ks.dirs:
-            kd = kdirs.get(directory)
-            if kd is not None and kd.file not in broken:
-                data = canonical_fields(kd.data)[0]
-                if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
-                    broken.append(kd.file)
-        memo[ks.key] = min(broken) if broken else None
-    return memo[ks.key]
 
 
 def _unparsed_namespace(ctx: Context, ns: str) -> str | None:
