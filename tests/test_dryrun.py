@@ -667,3 +667,41 @@ def test_a_file_only_a_generator_reads_does_not_break_the_build(repo, check_json
     found = check_json(repo(files))[1]
     (message,) = [f["message"] for f in found if f["rule"] == "HL113"]
     assert message.startswith("namespace 'ns-a' is never created")
+
+
+def _plain_ks(name: str, path: str) -> str:
+    """A Flux Kustomization of `path` without targetNamespace."""
+    return _app_ks(name, path).replace("  targetNamespace: ns-a\n", "")
+
+
+def test_hl110_is_silent_on_a_build_that_fails_before_anything_is_applied(repo, check_json):
+    """A ConfigMap without a namespace fails at apply ('namespace not specified'), but app-a's build
+    fails earlier, at a file that does not parse: nothing is applied, HL001 names the cause. The
+    same ConfigMap from app-b, whose build reads, is reported."""
+    files = _broken_build()
+    files["clusters/c/apps.yaml"] = _plain_ks("app-a", "./apps/app-a")
+    found = check_json(repo(files))[1]
+    assert [f["path"] for f in found if f["rule"] == "HL001"] == ["apps/app-a/ns.yaml"]
+    assert rules_of(found, "HL110") == []
+    files["clusters/c/apps.yaml"] += _plain_ks("app-b", "./apps/app-b")
+    files["apps/app-b/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\n"
+    found = check_json(repo(files))[1]
+    assert rules_of(found, "HL110") == [("apps/app-b/cm.yaml", 4)]
+
+
+def test_hl112_does_not_count_a_build_that_fails_before_anything_is_applied(repo, check_json):
+    """app-a and app-b both build ConfigMap ns-a/cm-a, but app-a's build fails at a file that does
+    not parse: it applies nothing, so nothing is taken from app-b. Once the file parses, they fight."""
+    files = {
+        **_broken_build("resources:\n  - ns.yaml\n  - ../shared/cm.yaml\n"),
+        "apps/shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+        "apps/app-b/kustomization.yaml": "resources:\n  - ../shared/cm.yaml\n",
+    }
+    del files["apps/app-a/cm.yaml"]
+    files["clusters/c/apps.yaml"] += _app_ks("app-b", "./apps/app-b")
+    found = check_json(repo(files))[1]
+    assert [f["path"] for f in found if f["rule"] == "HL001"] == ["apps/app-a/ns.yaml"]
+    assert rules_of(found, "HL112") == []
+    files["apps/app-a/ns.yaml"] = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n"
+    found = check_json(repo(files))[1]
+    assert rules_of(found, "HL112") == [("apps/shared/cm.yaml", 4)]

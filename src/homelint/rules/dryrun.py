@@ -182,6 +182,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             continue  # the bootstrap applies roots by hand; a name its variables leave unknown is no one's
         if ks.target:
             continue  # applied to another cluster (spec.kubeConfig)
+        if unbuildable(ctx, ks) is not None:
+            continue  # its build fails before anything is applied: it takes the object from no one
         if applied.namespace is None and not cluster_scoped(obj):
             continue  # no namespace the model can see (HL110, or one set in a way it does not evaluate)
         if not reapplied(applied):
