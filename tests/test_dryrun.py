@@ -705,3 +705,59 @@ def test_hl112_does_not_count_a_build_that_fails_before_anything_is_applied(repo
     files["apps/app-a/ns.yaml"] = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n"
     found = check_json(repo(files))[1]
     assert rules_of(found, "HL112") == [("apps/shared/cm.yaml", 4)]
+
+
+def _cluster(name: str) -> dict[str, str]:
+    """A cluster whose flux bootstrap (gotk-sync) syncs clusters/<name>."""
+    return {
+        f"clusters/{name}/flux-system/gotk-sync.yaml": SYNC.replace("./clusters/c", f"./clusters/{name}"),
+        f"clusters/{name}/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n  - namespace.yaml\n",
+        f"clusters/{name}/flux-system/namespace.yaml": ROOT["clusters/c/flux-system/namespace.yaml"],
+    }
+
+
+def test_hl113_counts_the_namespaces_of_the_cluster_that_applies(repo, check_json):
+    """Two flux bootstraps are two clusters: c1 applies Namespace ns-a, c2 applies a ConfigMap in
+    ns-a and no Namespace ns-a. A namespace of c1 does not exist in c2: c2's apply fails."""
+    files = {
+        **_cluster("c1"),
+        **_cluster("c2"),
+        "clusters/c1/apps.yaml": _app_ks("app-a", "./apps/c1/app-a"),
+        "apps/c1/app-a/kustomization.yaml": "resources:\n  - ns.yaml\n  - cm.yaml\n",
+        "apps/c1/app-a/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/c1/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+        "clusters/c2/apps.yaml": _app_ks("app-a", "./apps/c2/app-a"),
+        "apps/c2/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+        "apps/c2/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+    }
+    found = check_json(repo(files))[1]
+    (finding,) = [f for f in found if f["rule"] == "HL113"]
+    assert finding["path"] == "clusters/c2/apps.yaml"
+    assert finding["message"].startswith(
+        "namespace 'ns-a' is never created in its cluster: no Namespace object, HelmRelease createNamespace, "
+        "Flux namespace or bootstrap file makes it, yet Kustomization flux-system/app-a applies ConfigMap cm-a there;"
+    )
+    assert (
+        "; the cluster of the root clusters/c1 makes it, but a namespace of one cluster does not exist in another"
+        in (finding["message"])
+    )
+    files["apps/c2/app-a/kustomization.yaml"] = "resources:\n  - ../../c1/app-a/ns.yaml\n  - cm.yaml\n"
+    assert rules_of(check_json(repo(files))[1], "HL113") == []  # c2 applies its own copy
+
+
+def test_hl113_takes_guessed_roots_for_one_cluster(repo, check_json):
+    """Without a bootstrap, FluxInstance or flux.roots, the Flux Kustomizations nothing applies
+    are guessed roots; applied by hand, they may all go to one cluster: a Namespace one of them
+    applies counts for the others."""
+    files = {
+        "infra/ks.yaml": _plain_ks("infra", "./infra/app"),
+        "infra/app/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/ks.yaml": _app_ks("app-a", "./apps/app-a") + _plain_ks("app-c", "./apps/app-c"),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+        "apps/app-c/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-c\n",
+    }
+    root = repo(files)
+    assert rules_of(check_json(root)[1], "HL113") == []
+    (root / "infra/app/ns.yaml").unlink()
+    (root / "infra/app/cm.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-b\n")
+    assert rules_of(check_json(root)[1], "HL113") == [("apps/ks.yaml", 11)]
