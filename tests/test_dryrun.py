@@ -716,3 +716,107 @@ def test_hl115_is_not_reported_for_a_build_that_fails_anyway(repo, check_json, e
     errors = {f["rule"] for f in findings if f["rule"] in ("HL101", "HL116")}
     assert bool(errors) is broken
     assert rules_of(findings, "HL115") == ([] if broken else [("clusters/main/apps.yaml", 10)])
+
+
+def test_a_file_only_a_generator_reads_does_not_break_the_build(repo, check_json):
+    """kustomize reads configMapGenerator/secretGenerator files as data, never as YAML (verified
+    with kubectl kustomize v5.8.1: a malformed bad.yaml becomes the ConfigMap's value): the build
+    applies, so HL113 still judges it."""
+    files = _broken_build("resources:\n  - cm.yaml\nconfigMapGenerator:\n  - name: data-a\n    files:\n      - ns.yaml\n")
+    found = check_json(repo(files))[1]
+    (message,) = [f["message"] for f in found if f["rule"] == "HL113"]
+    assert message.startswith("namespace 'ns-a' is never created")
+
+
+def _plain_ks(name: str, path: str) -> str:
+    """A Flux Kustomization of `path` without targetNamespace."""
+    return _app_ks(name, path).replace("  targetNamespace: ns-a\n", "")
+
+
+def test_hl110_is_silent_on_a_build_that_fails_before_anything_is_applied(repo, check_json):
+    """A ConfigMap without a namespace fails at apply ('namespace not specified'), but app-a's build
+    fails earlier, at a file that does not parse: nothing is applied, HL001 names the cause. The
+    same ConfigMap from app-b, whose build reads, is reported."""
+    files = _broken_build()
+    files["clusters/c/apps.yaml"] = _plain_ks("app-a", "./apps/app-a")
+    found = check_json(repo(files))[1]
+    assert [f["path"] for f in found if f["rule"] == "HL001"] == ["apps/app-a/ns.yaml"]
+    assert rules_of(found, "HL110") == []
+    files["clusters/c/apps.yaml"] += _plain_ks("app-b", "./apps/app-b")
+    files["apps/app-b/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\n"
+    found = check_json(repo(files))[1]
+    assert rules_of(found, "HL110") == [("apps/app-b/cm.yaml", 4)]
+
+
+def test_hl112_does_not_count_a_build_that_fails_before_anything_is_applied(repo, check_json):
+    """app-a and app-b both build ConfigMap ns-a/cm-a, but app-a's build fails at a file that does
+    not parse: it applies nothing, so nothing is taken from app-b. Once the file parses, they fight."""
+    files = {
+        **_broken_build("resources:\n  - ns.yaml\n  - ../shared/cm.yaml\n"),
+        "apps/shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+        "apps/app-b/kustomization.yaml": "resources:\n  - ../shared/cm.yaml\n",
+    }
+    del files["apps/app-a/cm.yaml"]
+    files["clusters/c/apps.yaml"] += _app_ks("app-b", "./apps/app-b")
+    found = check_json(repo(files))[1]
+    assert [f["path"] for f in found if f["rule"] == "HL001"] == ["apps/app-a/ns.yaml"]
+    assert rules_of(found, "HL112") == []
+    files["apps/app-a/ns.yaml"] = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n"
+    found = check_json(repo(files))[1]
+    assert rules_of(found, "HL112") == [("apps/shared/cm.yaml", 4)]
+
+
+def _cluster(name: str) -> dict[str, str]:
+    """A cluster whose flux bootstrap (gotk-sync) syncs clusters/<name>."""
+    return {
+        f"clusters/{name}/flux-system/gotk-sync.yaml": SYNC.replace("./clusters/c", f"./clusters/{name}"),
+        f"clusters/{name}/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n  - namespace.yaml\n",
+        f"clusters/{name}/flux-system/namespace.yaml": ROOT["clusters/c/flux-system/namespace.yaml"],
+    }
+
+
+def test_hl113_counts_the_namespaces_of_the_cluster_that_applies(repo, check_json):
+    """Two flux bootstraps are two clusters: c1 applies Namespace ns-a, c2 applies a ConfigMap in
+    ns-a and no Namespace ns-a. A namespace of c1 does not exist in c2: c2's apply fails."""
+    files = {
+        **_cluster("c1"),
+        **_cluster("c2"),
+        "clusters/c1/apps.yaml": _app_ks("app-a", "./apps/c1/app-a"),
+        "apps/c1/app-a/kustomization.yaml": "resources:\n  - ns.yaml\n  - cm.yaml\n",
+        "apps/c1/app-a/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/c1/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+        "clusters/c2/apps.yaml": _app_ks("app-a", "./apps/c2/app-a"),
+        "apps/c2/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+        "apps/c2/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+    }
+    found = check_json(repo(files))[1]
+    (finding,) = [f for f in found if f["rule"] == "HL113"]
+    assert finding["path"] == "clusters/c2/apps.yaml"
+    assert finding["message"].startswith(
+        "namespace 'ns-a' is never created in its cluster: no Namespace object, HelmRelease createNamespace, "
+        "Flux namespace or bootstrap file makes it, yet Kustomization flux-system/app-a applies ConfigMap cm-a there;"
+    )
+    assert (
+        "; the cluster of the root clusters/c1 makes it, but a namespace of one cluster does not exist in another"
+        in (finding["message"])
+    )
+    files["apps/c2/app-a/kustomization.yaml"] = "resources:\n  - ../../c1/app-a/ns.yaml\n  - cm.yaml\n"
+    assert rules_of(check_json(repo(files))[1], "HL113") == []  # c2 applies its own copy
+
+
+def test_hl113_takes_guessed_roots_for_one_cluster(repo, check_json):
+    """Without a bootstrap, FluxInstance or flux.roots, the Flux Kustomizations nothing applies
+    are guessed roots; applied by hand, they may all go to one cluster: a Namespace one of them
+    applies counts for the others."""
+    files = {
+        "infra/ks.yaml": _plain_ks("infra", "./infra/app"),
+        "infra/app/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/ks.yaml": _app_ks("app-a", "./apps/app-a") + _plain_ks("app-c", "./apps/app-c"),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+        "apps/app-c/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-c\n",
+    }
+    root = repo(files)
+    assert rules_of(check_json(root)[1], "HL113") == []
+    (root / "infra/app/ns.yaml").unlink()
+    (root / "infra/app/cm.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-b\n")
+    assert rules_of(check_json(root)[1], "HL113") == [("apps/ks.yaml", 11)]

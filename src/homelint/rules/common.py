@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from homelint.core.model import K8sObject
-from homelint.model.flux import Applied
+from homelint.model.flux import Applied, FluxKS
+from homelint.model.kindschemas import kustomize_version_error
+from homelint.model.kustomize import canonical_fields
 
 if TYPE_CHECKING:
     from homelint.core.context import Context
@@ -73,6 +75,39 @@ def applied_instances(ctx: Context) -> list[Applied]:
     if has_flux(ctx):
         return list(ctx.flux.applied)
     return [Applied(obj, obj.namespace, None) for obj in ctx.repo.objects]
+
+
+# generators whose `files`/`envs` kustomize reads as data, not as YAML (api/kv: the bytes become
+# ConfigMap/Secret values): a file there that does not parse does not fail the build
+DATA_GENERATORS = ("configmapgenerator", "secretgenerator")
+
+
+def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
+    """The first file (in path order) the Flux Kustomization's build reads that kustomize cannot
+    read: a YAML file it parses that does not parse (HL001: "MalformedYAMLError"), a kustomization
+    file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file").
+    kustomize stops there: the build fails and nothing of it is applied. None when every file
+    reads. A file only a configMapGenerator or secretGenerator reads is data, not parsed."""
+    memo: dict[int, str | None] = ctx.repo.memo("rules.unbuildable", dict)  # by object: clusters repeat keys
+    if id(ks) not in memo:
+        repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
+        data_only: set[str] = set()
+        parsed: set[str] = set()
+        for directory in ks.dirs:
+            kd = kdirs.get(directory)
+            for entry in kd.entries if kd is not None else ():
+                is_data = entry.kind == "generator-file" and str(entry.field[0]).lower() in DATA_GENERATORS
+                (data_only if is_data else parsed).add(entry.target)
+        data_only -= parsed
+        broken = [path for path in ks.files if path not in data_only and repo.invalid_yaml(path)]
+        for directory in ks.dirs:
+            kd = kdirs.get(directory)
+            if kd is not None and kd.file not in broken:
+                data = canonical_fields(kd.data)[0]
+                if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
+                    broken.append(kd.file)
+        memo[id(ks)] = min(broken) if broken else None
+    return memo[id(ks)]
 
 
 def listed_external(patterns: list[str], namespace: str, name: str) -> bool:

@@ -35,11 +35,11 @@ from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFF
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
 from homelint.model.graph import name_pattern
-from homelint.model.kindschemas import SCHEMAS, kustomize_version_error
-from homelint.model.kustomize import Entry, KustomizeDir, canonical_fields, is_remote, join
+from homelint.model.kindschemas import SCHEMAS
+from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
-from homelint.rules.common import has_flux, manifest_objects
+from homelint.rules.common import has_flux, manifest_objects, unbuildable
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import NAMESPACED, _nearest
@@ -182,6 +182,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             continue  # the bootstrap applies roots by hand; a name its variables leave unknown is no one's
         if ks.target:
             continue  # applied to another cluster (spec.kubeConfig)
+        if unbuildable(ctx, ks) is not None:
+            continue  # its build fails before anything is applied: it takes the object from no one
         if applied.namespace is None and not cluster_scoped(obj):
             continue  # no namespace the model can see (HL110, or one set in a way it does not evaluate)
         if not reapplied(applied):
@@ -254,40 +256,67 @@ def _resolved(text: str, ks: FluxKS | None, ctx: Context) -> str | None:
     return resolve(text, variables_of(ctx.repo, ks).values)
 
 
-def _created_namespaces(ctx: Context) -> tuple[set[str], list[str], bool]:
-    """(namespaces something applied creates, patterns of templated ones, whether any Namespace
-    object is applied at all)."""
-    created = set(BUILTIN_NAMESPACES)
-    patterns: list[str] = []
-    declares = False
+Scope = tuple[str, str]  # (cluster, spec.kubeConfig target): where a namespace exists
 
-    def add(name: str, ks: FluxKS | None) -> None:
+
+def _scope(ctx: Context, ks: FluxKS | None) -> Scope:
+    """Where what `ks` applies goes: its cluster (a Flux root; each cluster has its own namespaces),
+    and the cluster its spec.kubeConfig names ("" for the one Flux runs in). With guessed roots
+    (no evidence named them) they may be one cluster: all count as one."""
+    if ks is None:
+        return ("", "")
+    return (ks.cluster if ctx.flux.roots_known else "", ks.target)
+
+
+def _scope_label(scope: Scope) -> str:
+    cluster, target = scope
+    root = f"the root {cluster}" if cluster else "the repository root"
+    return f"{root} (spec.kubeConfig {target})" if target else root
+
+
+@dataclass
+class Created:
+    """The namespaces something applied creates in one scope."""
+
+    names: set[str]
+    patterns: list[str]  # of templated names whose variables are unknown
+    declares: bool = False  # whether any Namespace object is applied there
+
+
+def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
+    """(per scope, what something applied creates there; namespaces of FluxInstances the
+    repository holds, wherever they are applied)."""
+    by_scope: dict[Scope, Created] = {}
+
+    def add(name: str, ks: FluxKS | None, created: Created) -> None:
         """A created namespace, or the pattern of one whose name needs unknown variables."""
         resolved = _resolved(name, ks, ctx)
         if resolved is None:
-            patterns.append(name_pattern(name))
+            created.patterns.append(name_pattern(name))
         else:
-            created.add(resolved)
+            created.names.add(resolved)
 
     for applied in ctx.flux.applied:
         obj = applied.obj
+        scope = _scope(ctx, applied.ks)
+        created = by_scope.get(scope)
+        if created is None:
+            created = by_scope[scope] = Created(set(BUILTIN_NAMESPACES), [])
         if obj.kind == "Namespace" and obj.group == "":
-            declares = True
-            add(identity(applied)[3], applied.ks)
+            created.declares = True
+            add(identity(applied)[3], applied.ks, created)
         elif obj.kind == "HelmRelease":
             spec = obj.spec
             install = spec.get("install")
             target = spec.get("targetNamespace")
             if isinstance(install, dict) and install.get("createNamespace") is True and isinstance(target, str) and target:
-                add(target, applied.ks)  # without targetNamespace the release namespace is the HelmRelease's own
+                add(target, applied.ks, created)  # without targetNamespace the release namespace is the HelmRelease's own
         elif obj.kind == "FluxInstance":
-            created.add(applied.ns)  # Flux runs where its instance is
+            created.names.add(applied.ns)  # Flux runs where its instance is
         elif obj.kind == "ResourceSet" and "Namespace" in str(obj.spec.get("resources")):
-            patterns.append(".*")  # ResourceSets template Namespaces from inputs: unknowable here
-    for obj in ctx.repo.objects:
-        if obj.kind == "FluxInstance" and obj.namespace:
-            created.add(obj.namespace)
-    return created, patterns, declares
+            created.patterns.append(".*")  # ResourceSets template Namespaces from inputs: unknowable here
+    instances = {obj.namespace for obj in ctx.repo.objects if obj.kind == "FluxInstance" and obj.namespace}
+    return by_scope, instances
 
 
 def namespace_unknowable(ctx: Context, ks: FluxKS) -> bool:
@@ -362,25 +391,6 @@ def _namespace_origin(ctx: Context, applied: Any) -> tuple[K8sObject | None, str
     return obj, obj.path, ("metadata", "namespace")
 
 
-def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
-    """The first file (in path order) the Flux Kustomization's build reads that kustomize cannot
-    read: a YAML file that does not parse (HL001: "MalformedYAMLError"), a kustomization file whose
-    apiVersion does not fit its kind (HL601: "Failed to read kustomization file"). kustomize stops
-    there: the build fails and nothing of it is applied. None when every file reads."""
-    memo: dict[str, str | None] = ctx.repo.memo("dryrun-unbuildable", dict)
-    if ks.key not in memo:
-        repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
-        broken = [path for path in ks.files if repo.invalid_yaml(path)]
-        for directory in ks.dirs:
-            kd = kdirs.get(directory)
-            if kd is not None and kd.file not in broken:
-                data = canonical_fields(kd.data)[0]
-                if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
-                    broken.append(kd.file)
-        memo[ks.key] = min(broken) if broken else None
-    return memo[ks.key]
-
-
 def _unparsed_namespace(ctx: Context, ns: str) -> str | None:
     """A file a Flux build reads that does not parse (HL001) and whose text names a Namespace `ns`:
     it may be the manifest that would create it."""
@@ -412,39 +422,46 @@ def _creates_namespace(obj: K8sObject) -> bool:
 def namespace_not_created(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
-    created, patterns, declares = _created_namespaces(ctx)
-    if not declares:
-        return  # a repository that keeps no Namespace in Git creates them some other way: never guess
+    by_scope, instances = _created_namespaces(ctx)
     external = ctx.config.external_namespaces
-    pattern = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
-    verdicts: dict[str, bool] = {}
+    verdicts: dict[tuple[Scope, str], bool] = {}
+    compiled: dict[Scope, re.Pattern[str] | None] = {}
 
-    def exists(ns: str) -> bool:
-        if ns not in verdicts:
-            verdicts[ns] = (
-                ns in created
+    def exists(scope: Scope, ns: str) -> bool:
+        if (scope, ns) not in verdicts:
+            created = by_scope[scope]
+            if scope not in compiled:
+                patterns = created.patterns
+                compiled[scope] = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+            pattern = compiled[scope]
+            verdicts[(scope, ns)] = (
+                ns in created.names
+                or ns in instances
                 or any(fnmatch.fnmatchcase(ns, p) for p in external)
                 or (pattern is not None and pattern.fullmatch(ns) is not None)
                 or _made_by_bootstrap(ctx, ns)
             )
-        return verdicts[ns]
+        return verdicts[(scope, ns)]
 
     # one finding per missing namespace, at the first place that sets it (a targetNamespace, a
     # kustomization `namespace:`, or an object's own metadata.namespace); the others are named
     groups: dict[str, list[Any]] = defaultdict(list)
     places: dict[str, dict[tuple[str, str], tuple[K8sObject | None, str, tuple[Any, ...], FluxKS]]] = defaultdict(dict)
-    unknowable: dict[str, bool] = {}
+    unknowable: dict[int, bool] = {}  # by Kustomization object: clusters repeat keys
     for applied in ctx.flux.applied:
         obj, ks = applied.obj, applied.ks
         if ks is None or ks.obj is None:
             continue  # the root sync: a bootstrap may create namespaces before it
         if ks.target:
             continue  # applied to another cluster (spec.kubeConfig): its namespaces are not modelled
+        scope = _scope(ctx, ks)
+        if not by_scope[scope].declares:
+            continue  # a cluster that keeps no Namespace in Git creates them some other way: never guess
         if unbuildable(ctx, ks) is not None:
             continue  # its build fails before anything is applied (HL001, HL601 say why)
-        if ks.key not in unknowable:
-            unknowable[ks.key] = namespace_unknowable(ctx, ks)
-        if unknowable[ks.key]:
+        if id(ks) not in unknowable:
+            unknowable[id(ks)] = namespace_unknowable(ctx, ks)
+        if unknowable[id(ks)]:
             continue
         # (namespace, where it is set: None for where the object's namespace comes from, which
         # is looked up only when the namespace is missing)
@@ -462,7 +479,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
                 if ns is not None:
                     wanted.append((ns, (obj, obj.path, ("spec", "targetNamespace"))))
         for ns, place in wanted:
-            if exists(ns):
+            if exists(scope, ns):
                 continue
             origin, path, keys = place if place is not None else _namespace_origin(ctx, applied)
             groups[ns].append(applied)
@@ -478,8 +495,10 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         appliers = sorted({a.ks.label for a in items})
         by = appliers[0] if len(appliers) == 1 else f"Flux ({', '.join(appliers[:3])}{' ...' if len(appliers) > 3 else ''})"
         also = f" (also set in {', '.join(elsewhere[:3])}{' ...' if len(elsewhere) > 3 else ''})" if elsewhere else ""
+        mine = {_scope(ctx, a.ks) for a in items}
+        other = sorted(_scope_label(scope) for scope, made in by_scope.items() if scope not in mine and ns in made.names)
         message = (
-            f"namespace '{ns}' is never created: no Namespace object, HelmRelease createNamespace, Flux "
+            f"namespace '{ns}' is never created{' in its cluster' if other else ''}: no Namespace object, HelmRelease createNamespace, Flux "
             f"namespace or bootstrap file makes it, yet {by} applies {sample} there{also}; the apply "
             f"fails ('namespaces \"{ns}\" not found') and the Kustomization never becomes ready"
         )
@@ -489,6 +508,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
                 f"; HelmRelease {creators[0]} has install.createNamespace, but it is itself applied in '{ns}', "
                 "which must exist before it"
             )
+        if other:
+            message += f"; the cluster of {other[0]} makes it, but a namespace of one cluster does not exist in another"
         unapplied = sorted(o.path for o in ctx.repo.objects_by_kind_name.get(("Namespace", ns), []) if not o.applied_by)
         if unapplied:
             message += f"; a Namespace '{ns}' manifest exists at {unapplied[0]}, but nothing applies it"

@@ -18,7 +18,7 @@ from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import escapes, inside, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
-from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes
+from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes, unbuildable
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
 
@@ -957,6 +957,8 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
             component_namespace[ks.key] = any(d in kdirs and kdirs[d].is_component and kdirs[d].namespace for d in ks.dirs)
         if component_namespace[ks.key]:
             continue
+        if unbuildable(ctx, ks) is not None:
+            continue  # its build fails before anything is applied (HL001, HL601 say why)
         reported.add(id(obj))
         yield ctx.at(
             "HL110",
