@@ -1,4 +1,4 @@
-"""HL101-HL111: every resource exists, every manifest is wired, every reference resolves, no cycles."""
+"""HL101-HL111, HL118: every resource exists, every manifest is wired, every reference resolves, no cycles."""
 
 from __future__ import annotations
 
@@ -808,6 +808,142 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             if unfollowed is not None or beside is not None:
                 finding.severity = "info"
             yield finding
+
+
+# kinds of Flux's own APIs that only manifests make (a controller makes HelmCharts for HelmReleases,
+# ArtifactGenerators and third-party controllers make ExternalArtifacts: not judged)
+FLUX_API = ".toolkit.fluxcd.io"
+MADE_BY_CONTROLLERS = frozenset({"HelmChart", "ExternalArtifact"})
+
+
+class _FluxObjects:
+    """The Flux objects (kinds of the toolkit.fluxcd.io APIs) that the repository applies, by kind:
+    (namespace, name) of each, and where a name or namespace cannot be read (a placeholder, a
+    transformer the model does not apply, no namespace) the namespaces it may be in ("*": any)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.named: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self.unread: dict[str, set[str]] = defaultdict(set)
+        self.in_ns: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for applied in ctx.flux.applied:
+            if applied.obj.group.endswith(FLUX_API):
+                for name in applied.names:
+                    self._add(applied.kind, applied.namespace, name, applied.unread)
+        for ks in ctx.flux.kustomizations:
+            if ks.obj is not None or ks.synced:  # flux-operator makes a FluxInstance's sync Kustomization
+                self._add("Kustomization", ks.namespace, ks.name, False)
+        for ks in ctx.flux.kustomizations:  # built, not applied: an object kustomize-controller skips may exist
+            for applied, _why in ks.withheld:
+                if applied.obj.group.endswith(FLUX_API):
+                    self._add(applied.kind, applied.namespace, applied.name, applied.unread)
+
+    def _add(self, kind: str, namespace: str | None, name: str, unread: bool) -> None:
+        if unread or namespace is None or "${" in namespace:
+            self.unread[kind].add("*")
+        elif "${" in name:
+            self.unread[kind].add(namespace)
+        else:
+            self.named[kind].add((namespace, name))
+            self.in_ns[kind][name].append(namespace)
+
+    def may_exist(self, kind: str, namespace: str, name: str) -> bool:
+        unread = self.unread.get(kind, set())
+        return (namespace, name) in self.named.get(kind, set()) or "*" in unread or namespace in unread
+
+
+@check("HL118")
+def dangling_health_check(ctx: Context) -> Iterator[Finding]:
+    """Each `spec.healthChecks` entry of a Flux kind names an object that something applies."""
+    if not has_flux(ctx):
+        return
+    known: _FluxObjects | None = None
+    foreign = foreign_namespaces(ctx)
+    seen: set[tuple[int, str]] = set()
+    for ks in ctx.flux.kustomizations:
+        obj, spec = ks.obj, ks.spec
+        if obj is None or (id(obj), ks.namespace) in seen or ks.target:
+            continue  # a remote cluster's objects (spec.kubeConfig) are not all in this repository
+        seen.add((id(obj), ks.namespace))
+        checks = spec.get("healthChecks")
+        if spec.get("wait") not in (None, False) or not isinstance(checks, list):
+            continue  # wait: true checks everything applied and ignores healthChecks
+        for index, entry in enumerate(checks):
+            ref = _health_check(entry)
+            if ref is None:
+                continue
+            kind, ns, name = ref
+            if known is None:
+                known = _FluxObjects(ctx)
+            if known.may_exist(kind, ns, name) or resource_set_makes(ctx, kind, ns, name):
+                continue
+            if kind in SOURCE_KINDS and _known_external(ctx, kind, ns, name):
+                continue
+            yield _dangling_health_check(ctx, obj, index, (kind, ns, name), known, foreign.get(ns))
+
+
+def _health_check(entry: Any) -> tuple[str, str, str] | None:
+    """(kind, namespace, name) of a healthChecks entry that names an object of a Flux API that only
+    manifests make, with apiVersion, namespace and no placeholder left; None for any other entry
+    (not judged: where Flux looks for it is not read here)."""
+    if not isinstance(entry, dict):
+        return None
+    fields = [entry.get(k) for k in ("apiVersion", "kind", "name", "namespace")]
+    if not all(isinstance(v, str) and v and "${" not in v for v in fields):
+        return None
+    api, kind, name, ns = (str(v) for v in fields)
+    group = api.rsplit("/", 1)[0] if "/" in api else ""
+    if not group.endswith(FLUX_API) or kind in MADE_BY_CONTROLLERS:
+        return None
+    return kind, ns, name
+
+
+def _dangling_health_check(
+    ctx: Context, obj: K8sObject, index: int, ref: tuple[str, str, str], known: _FluxObjects, why: str | None
+) -> Finding:
+    kind, ns, name = ref
+    unapplied = sorted(
+        o.path
+        for o in ctx.repo.objects_by_kind_name.get((kind, name), [])
+        if not o.applied_by and o.group.endswith(FLUX_API) and o.namespace in (None, ns) and o.path not in ctx.repo.patch_files
+    )
+    unfollowed = _unfollowed_over(ctx, unapplied[0]) if unapplied else None
+    beside = _beside_guessed_root(ctx, unapplied[0]) if unapplied and unfollowed is None else None
+    if beside is not None:  # whatever applies the roots may apply it too: say so, do not guess
+        defined = (
+            f"defined in {unapplied[0]}, beside {beside}, taken as a root because nothing in the repository applies "
+            "it; no Flux Kustomization applies that file, but what applies that root may (set flux.roots in "
+            ".homelint.yaml to say what the bootstrap applies)"
+        )
+    elif unfollowed is not None:  # it may be applied after all: say so, do not guess
+        defined = (
+            f"defined in {unapplied[0]}; {unfollowed.label} builds a path that holds that file, from "
+            f"{unfollowed.source}, which homelint did not follow (if that is this repository, list it under "
+            "flux.local-sources in .homelint.yaml)"
+        )
+    elif unapplied:
+        defined = f"defined in {unapplied[0]}, which no Flux Kustomization applies"
+    else:
+        defined = "which nothing the repository applies defines"
+    homes = sorted(set(known.in_ns.get(kind, {}).get(name, [])) - {ns})
+    hint = (
+        f"; {with_article(kind)} of that name is in {', '.join(repr(h) for h in homes[:3])}"
+        if homes
+        else _nearest(name, Names(n for n_ns, n in known.named.get(kind, set()) if n_ns == ns))
+    )
+    message = (
+        f"healthChecks names {kind} '{ns}/{name}', {defined}; kustomize-controller waits for it until the "
+        f"timeout and the Kustomization is not Ready (health check timed out), which blocks what depends on it{hint}"
+    )
+    finding = ctx.at(
+        "HL118",
+        obj,
+        ("spec", "healthChecks", index, "name"),
+        message + (f"; {why}" if why else ""),
+        fix="fix the kind/name/namespace of the entry, or remove it",
+    )
+    if why or unfollowed is not None or beside is not None:
+        finding.severity = "info"  # a source homelint did not follow may define it
+    return finding
 
 
 def _beside_guessed_root(ctx: Context, path: str) -> str | None:
