@@ -363,3 +363,44 @@ def test_a_nested_component_patch_runs_once_over_the_whole_build(repo):
     loaded, _ = load_repo(root, load_config(root, None), use_cache=False)
     items = {a.name: a.obj.data["spec"]["values"]["items"] for a in loaded.flux_model.applied if a.kind == "HelmRelease"}
     assert items == {"app-a": ["a", "b"], "from-inner": ["a", "b"], "from-later": ["a"]}
+
+
+def test_components_that_include_one_another_in_a_diamond_are_built_in_linear_time(repo, monkeypatch):
+    """Each of 2N Components includes both Components of the next level: each one runs into the
+    build once (kustomize would run the last level 2^N times; the repository is untrusted)."""
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+    from homelint.model.flux import FluxModel
+
+    levels = 30
+    files = {
+        "clusters/main/ks.yaml": GIT_SOURCE + flux_ks("apps", "./apps/app-a"),
+        "apps/app-a/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [./cm.yaml]\ncomponents: [../../components/a0, ../../components/b0]\n",
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-a\n",
+    }
+    for level in range(levels):
+        below = f"components: [../a{level + 1}, ../b{level + 1}]\n" if level + 1 < levels else ""
+        for side in "ab":
+            files[f"components/{side}{level}/kustomization.yaml"] = (
+                COMPONENT
+                + below
+                + (
+                    "patches:\n  - target: {kind: ConfigMap}\n    patch: |-\n"
+                    f"      - {{op: add, path: /metadata/labels, value: {{level: l{level}}}}}\n"
+                )
+            )
+    runs = 0
+    accumulate = FluxModel._accumulate
+
+    def counted(self, *args, **kwargs):
+        nonlocal runs
+        runs += 1
+        return accumulate(self, *args, **kwargs)
+
+    monkeypatch.setattr(FluxModel, "_accumulate", counted)
+    root = repo(files)
+    loaded, _ = load_repo(root, load_config(root, None), use_cache=False)
+    (applied,) = [a for a in loaded.flux_model.applied if a.kind == "ConfigMap"]
+    assert applied.obj.data["metadata"]["labels"] == {"level": "l0"}  # the outermost Components run last
+    assert runs <= 2 * (2 * levels + 2)

@@ -129,6 +129,8 @@ class BuildOut:
     affixes: dict[int, tuple[str, str]] = field(default_factory=dict)
     # positions in `objects` a transformer the model does not apply ran over
     unread: set[int] = field(default_factory=set)
+    # the Components run into this build (FluxModel._component), not carried by absorb
+    components: set[str] = field(default_factory=set)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
@@ -393,13 +395,18 @@ class FluxModel:
         self._accumulate(kd, art, out, components)
         return out
 
-    def _accumulate(self, kd: KustomizeDir, art: Artifact, out: BuildOut, components: tuple[str, ...] = ()) -> None:
+    def _accumulate(
+        self, kd: KustomizeDir, art: Artifact, out: BuildOut, components: tuple[str, ...] = (), *, again: bool = False
+    ) -> None:
         """kustomize's accumulateTarget of `kd` into `out` (api/internal/target/kusttarget.go):
         its resources, then its components (`components`: more of them, after its own), then its
         generators and transformers over everything in `out`. `out` is a new build for a
-        kustomization, and the build that includes it for a Component."""
+        kustomization, and the build that includes it for a Component. With `again`, only its
+        resources (a Component run into `out` before: _component)."""
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
         for entry in kd.entries:
+            if again and entry.kind != "resources":
+                continue
             if (entry.target in files or entry.target in dirs) and not art.contains(entry.target, is_dir=entry.target in dirs):
                 self.ignored_entries.setdefault((kd.file, entry.field), (kd, entry, art))  # kustomize fails on it
                 continue
@@ -425,6 +432,8 @@ class FluxModel:
                 out.dirs.add(entry.target)
                 prefix = entry.target + "/"
                 out.files |= {f for f in files if f.startswith(prefix)}
+        if again:
+            return
         for target in components:
             self._component(target, art, out)
         self._run_generators(kd, out)
@@ -446,15 +455,23 @@ class FluxModel:
         (kusttarget.go accumulateDirectory with isComponent): its resources join that build, and
         its generators, patches and other transformers run over everything built so far, once.
         A folder whose kustomization is not a Component fails kustomize ("expected kind
-        'Component'"); it is read as its own build, its generators merging into this one."""
+        'Component'"); it is read as its own build, its generators merging into this one.
+        A Component run into this build already runs again in kustomize: its resources are added
+        once more (kustomize fails on the ids already there), and only they are added here
+        (Components that include one another in a diamond would run an exponential number of
+        times)."""
         comp = self.kdirs[target]
         if self._chain_below(target):
             return  # a cycle (recorded by _accumulate where it has an entry)
+        if target in out.components:
+            self._accumulate(comp, art, out, again=True)
+            return
         if not comp.is_component or not art.contains(comp.file):
             before = len(out.objects)
             out.absorb(self.build(target, art))
             self._run_generators(comp, out, before)
             return
+        out.components.add(target)
         out.files.add(comp.file)
         out.dirs.add(comp.dir)
         self._building[target] = None
