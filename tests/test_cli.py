@@ -31,6 +31,9 @@ def test_repo_without_flux_says_so_once(run, repo):
     result = run("check", str(root), "--no-cache")
     assert result.exit_code == 0
     assert result.output.count("note: no Flux Kustomization found") == 1
+    # nothing in the repository says which tool it is for: the note guesses none
+    assert "(not a Flux repository? otherwise set flux.roots in .homelint.yaml)" in result.output
+    assert "Argo" not in result.output
 
 
 def test_json_output_shape_and_order(check_json):

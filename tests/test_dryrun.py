@@ -6,7 +6,7 @@ import pytest
 
 from homelint.rules.dryrun import BuildView, Candidate, _values_at, selector_matches, target_matches
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, GOTK
 
 APP = "kubernetes/apps/default/echo/app"
 KS = "kubernetes/apps/default/echo/ks.yaml"
@@ -404,3 +404,331 @@ def test_hl115_judges_a_nested_component_patch_against_the_builds_that_include_t
         files[inner] = files[inner].replace("kind: Kustomization, group", "kind: HelmRelease, group")
         found = rules_of(check_json(repo(files))[1], "HL115")
         assert found == [(inner, 4)], layout
+
+
+APP_A = "substitute: {APP: app-a}"
+
+
+def _two_kustomizations_with_one_component(app_x: str, app_y: str, name: str = "${APP}-cm") -> dict[str, str]:
+    """Flux Kustomizations ks-x and ks-y (namespace ns-a) both include a component making ConfigMap
+    `name`, each with its own postBuild (None: none at all)."""
+
+    def ks(which: str, post_build: str | None) -> str:
+        post = f"  postBuild:\n    {post_build}\n" if post_build is not None else ""
+        return (
+            f"---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ks-{which}\n"
+            f"  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/{which}\n  prune: true\n  targetNamespace: ns-a\n"
+            f"  components: [../comp]\n{post}  sourceRef: {{kind: GitRepository, name: flux-system}}\n"
+        )
+
+    files = {
+        "apps/comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [./cm.yaml]\n",
+        "apps/comp/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata: {{k: v}}\n",
+        "clusters/c1/ks.yaml": ks("x", app_x) + ks("y", app_y) + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        ".homelint.yaml": "flux:\n  roots: [clusters/c1]\n",  # a known root: no guessed-root hedge
+    }
+    for which in ("x", "y"):
+        files[f"apps/{which}/kustomization.yaml"] = "resources: [./own.yaml]\n"
+        files[f"apps/{which}/own.yaml"] = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: own-{which}}}\ndata: {{k: v}}\n"
+    return files
+
+
+@pytest.mark.parametrize(
+    ("app_x", "app_y", "shared"),
+    [
+        (APP_A, APP_A, "ConfigMap ns-a/app-a-cm"),  # both substitute to one name: they fight over it
+        (APP_A, "substitute: {APP: app-b}", None),  # each its own name after substitution
+        # names the repository cannot tell: say nothing
+        (APP_A, "substitute: {OTHER: app-a}", None),
+        (APP_A, "substituteFrom: [{kind: Secret, name: vars-a, optional: true}]", None),
+        (None, None, None),  # no postBuild: `${APP}-cm` is applied literally (an invalid name), by neither
+    ],
+)
+def test_hl112_keys_objects_on_their_name_after_substitution(repo, check_json, app_x, app_y, shared):
+    """kustomize-controller's build() runs post-build substitution (fluxcd/pkg SubstituteVariables)
+    on every object before the apply, so `${APP}-cm` with APP=app-a in two Kustomizations is one
+    object ns-a/app-a-cm that each applies and prunes as its own."""
+    _, findings = check_json(repo(_two_kustomizations_with_one_component(app_x, app_y)), "--select", "HL112")
+    if shared is None:
+        assert findings == []
+    else:
+        (finding,) = findings
+        assert finding["path"] == "apps/comp/cm.yaml"
+        assert finding["message"].startswith(f"{shared} is applied by 2 Flux Kustomizations")
+
+
+def test_hl112_a_templated_name_meets_a_literal_one(repo, check_json):
+    """A literal app-a-cm in one build and `${APP}-cm` with APP=app-a in another are one object."""
+    files = _two_kustomizations_with_one_component(APP_A, APP_A)
+    files["apps/x/own.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-a-cm}\ndata: {k: v}\n"
+    files["apps/x/kustomization.yaml"] = "resources: [./own.yaml]\n"
+    files["clusters/c1/ks.yaml"] = files["clusters/c1/ks.yaml"].replace("  components: [../comp]\n", "", 1)
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert [f["message"].split(" is applied")[0] for f in findings] == ["ConfigMap ns-a/app-a-cm"]
+
+
+def _flux_ks(name: str, path: str) -> str:
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\n"
+        f"spec:\n  interval: 1h\n  path: {path}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+
+
+def _instance(cluster: str) -> str:
+    return (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        f"  sync: {{kind: GitRepository, url: 'https://git.example.invalid/repo', ref: refs/heads/main, path: clusters/{cluster}/root}}\n"
+    )
+
+
+CM_A = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: flux-system\ndata:\n  k: v\n"
+
+
+@pytest.mark.parametrize("shared", ["Kustomization", "ConfigMap"])
+def test_hl112_compares_what_a_fluxinstance_sync_applies(repo, check_json, shared):
+    """flux-operator makes a real Kustomization of a FluxInstance's sync (no one applies it by
+    hand): an object it applies that another Kustomization applies too is fought over."""
+    copy = _flux_ks("app-a", "./apps/app-a") if shared == "Kustomization" else CM_A
+    files = {
+        "clusters/c1/root/flux.yaml": _instance("c1"),
+        "clusters/c1/root/apps.yaml": _flux_ks("cluster-apps", "./clusters/c1/apps"),
+        "clusters/c1/root/copy.yaml": copy,
+        "clusters/c1/apps/copy.yaml": copy,
+        "apps/app-a/cm.yaml": CM_A.replace("cm-a", "cm-b"),
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert [(f["path"], f["message"].split(" is applied by ")[0]) for f in findings] == [
+        ("clusters/c1/root/copy.yaml", f"{shared} flux-system/{'app-a' if shared == 'Kustomization' else 'cm-a'}")
+    ]
+    assert "Kustomization flux-system/cluster-apps" in findings[0]["message"]
+
+
+def test_hl112_a_sync_whose_path_defines_its_own_kustomization_is_one_kustomization(repo, check_json):
+    """The sync's Kustomization (named as its source, flux-system) applying a definition of
+    itself from its path is one Kustomization, not two."""
+    files = {
+        "clusters/c1/root/flux.yaml": _instance("c1"),
+        "clusters/c1/root/flux-system.yaml": _flux_ks("flux-system", "./clusters/c1/root"),
+        "clusters/c1/root/cm.yaml": CM_A,
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert findings == []
+
+
+def test_hl112_a_sync_and_a_kustomization_of_another_cluster_do_not_share(repo, check_json):
+    """Each cluster's sync applies its own copy: one in cluster c1's sync and one in a Kustomization
+    of cluster c2 are two objects in two clusters."""
+    files = {
+        "clusters/c1/root/flux.yaml": _instance("c1"),
+        "clusters/c1/root/cm.yaml": CM_A,
+        "clusters/c2/root/flux.yaml": _instance("c2"),
+        "clusters/c2/root/apps.yaml": _flux_ks("cluster-apps", "./clusters/c2/apps"),
+        "clusters/c2/apps/cm.yaml": CM_A,
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert findings == []
+
+
+SYNC = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: https://example.invalid/repo.git
+  ref:
+    branch: main
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./clusters/c
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+ROOT = {
+    "clusters/c/flux-system/gotk-sync.yaml": SYNC,
+    "clusters/c/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n  - namespace.yaml\n",
+    "clusters/c/flux-system/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n",
+}
+
+
+def _app_ks(name: str, path: str) -> str:
+    return (
+        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: {path}\n"
+        "  prune: true\n  targetNamespace: ns-a\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+
+
+BROKEN_NAMESPACE = "apiVersion: v1\nkind: Namespace\n  metadata:\n    name: ns-a\n"  # HL001: mapping values
+
+
+def _broken_build(kustomization: str = "resources:\n  - ns.yaml\n  - cm.yaml\n") -> dict[str, str]:
+    """app-a builds a folder whose Namespace ns-a does not parse (or whose kustomization kustomize
+    refuses); kustomize stops there, nothing of app-a is applied."""
+    return {
+        **ROOT,
+        "clusters/c/apps.yaml": _app_ks("app-a", "./apps/app-a"),
+        "apps/app-a/kustomization.yaml": kustomization,
+        "apps/app-a/ns.yaml": BROKEN_NAMESPACE,
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+    }
+
+
+def test_hl113_is_silent_on_a_build_that_fails_before_anything_is_applied(repo, check_json):
+    """kustomize stops at a file that does not parse (MalformedYAMLError) or at a kustomization
+    it refuses ("apiVersion for Kustomization should be ..."): the Kustomization applies nothing,
+    so it lands nothing in a namespace; HL001 / HL601 name the cause."""
+    found = check_json(repo(_broken_build()))[1]
+    assert [f["path"] for f in found if f["rule"] == "HL001"] == ["apps/app-a/ns.yaml"]
+    assert rules_of(found, "HL113") == []
+    files = _broken_build("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Kustomization\nresources:\n  - cm.yaml\n")
+    files["apps/app-a/ns.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\n"
+    found = check_json(repo(files))[1]
+    assert [f["path"] for f in found if f["rule"] == "HL601"] == ["apps/app-a/kustomization.yaml"]
+    assert rules_of(found, "HL113") == []
+
+
+def test_hl113_names_a_namespace_manifest_that_does_not_parse(repo, check_json):
+    """Another Kustomization that builds fine lands in ns-a: the namespace is missing, and the
+    broken file that may hold its Namespace is named as the cause."""
+    files = _broken_build()
+    files["clusters/c/apps.yaml"] += _app_ks("app-b", "./apps/app-b")
+    files["apps/app-b/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-c\n"
+    (message,) = [f["message"] for f in check_json(repo(files))[1] if f["rule"] == "HL113"]
+    assert message.startswith("namespace 'ns-a' is never created")
+    assert "Kustomization flux-system/app-b applies ConfigMap cm-c there" in message
+    assert message.endswith("; apps/app-a/ns.yaml may hold its Namespace, but it is not valid YAML (HL001): fix that file first")
+
+
+def _flux_ks_of(name: str, path: str, source: str = "repo-a") -> str:
+    return (
+        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+        f"  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
+        f"  sourceRef: {{kind: GitRepository, name: {source}}}\n"
+    )
+
+
+SOURCE_A = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo-a\n  namespace: flux-system\n"
+    "spec:\n  interval: 1m\n  url: https://example.com/org-a/repo-a.git\n  ref: {branch: main}\n"
+)
+
+
+def test_hl112_says_when_a_chain_starts_at_a_root_beside_the_source_its_folder_does_not_list(repo, check_json):
+    """The Kustomization beside this repository's source that nothing applies is taken as the root;
+    when its folder's kustomization.yaml does not list it, `kubectl apply -k` of the folder (source
+    and the listed Kustomization) leaves it out: the fight holds only if its own file is applied."""
+    folder = "clusters/c1/config"
+    files = {
+        f"{folder}/kustomization.yaml": "resources:\n  - ./source.yaml\n  - ./ks-config.yaml\n",
+        f"{folder}/source.yaml": SOURCE_A,
+        f"{folder}/ks-config.yaml": _flux_ks_of("ks-config", f"./{folder}"),
+        f"{folder}/ks-old.yaml": _flux_ks_of("ks-old", "./clusters/c1"),
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert {f["path"] for f in findings} == {f"{folder}/ks-config.yaml", f"{folder}/source.yaml"}
+    for finding in findings:
+        assert finding["message"].startswith(
+            f"if {folder}/ks-old.yaml is applied (a guessed root: it is beside this repository's source and nothing "
+            f"in the repository applies it, but {folder}/kustomization.yaml does not list it): "
+        )
+    # a root the evidence names (a flux bootstrap's gotk-sync.yaml, which its folder lists): no condition
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n",
+        "clusters/main/kustomization.yaml": "resources:\n  - flux-system\n  - ks.yaml\n",
+        "clusters/main/ks.yaml": _flux_ks_of("ks-x", "./shared", "flux-system")
+        + "---\n"
+        + _flux_ks_of("ks-y", "./shared", "flux-system"),
+        "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    (finding,) = findings
+    assert finding["message"].startswith("ConfigMap ns-a/cm-a is applied by 2 Flux Kustomizations")
+
+
+def test_hl112_says_when_the_roots_were_guessed(repo, check_json):
+    """No evidence names a root: the Flux Kustomizations nothing applies were taken as roots (a note
+    says so), and two of them building one folder fight only if both are applied."""
+    files = {
+        "a/ks-x.yaml": _flux_ks_of("ks-x", "./shared", "flux-system"),
+        "b/ks-y.yaml": _flux_ks_of("ks-y", "./shared", "flux-system"),
+        "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    (finding,) = findings
+    assert finding["message"].startswith(
+        "if a/ks-x.yaml and b/ks-y.yaml are applied (guessed roots: nothing in the repository applies them; see the "
+        "note): ConfigMap ns-a/cm-a is applied by 2 Flux Kustomizations"
+    )
+
+
+@pytest.mark.parametrize(
+    ("metadata", "outcome"),
+    [
+        ("", "the build of kubernetes/apps/default/echo/app fails (kustomize: 'missing metadata.name"),
+        ("metadata: {name: settings}\n", "Flux applies the kustomization itself as an object, which no API server serves"),
+    ],
+)
+def test_hl116_a_resources_entry_naming_another_folders_kustomization_file(repo, check_json, metadata, outcome):
+    """kustomize builds a kustomization from its folder and reads a listed file as manifests
+    (kubectl kustomize: "accumulating resources from './settings/kustomization.yaml': missing
+    metadata.name ... must build at directory: ... file is not directory"): the finding is the
+    parent's entry, not the child file's missing metadata (HL004) nor its unbuilt folder (HL104)."""
+    files = {
+        f"{APP}/kustomization.yaml": "resources:\n  - ./helmrelease.yaml\n  - ./settings/kustomization.yaml\n",
+        f"{APP}/settings/kustomization.yaml": (
+            f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{metadata}resources: [./cm.yaml]\n"
+        ),
+        f"{APP}/settings/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n",
+    }
+    _, findings = check_json(repo(files, base="rules/HL116/good"))
+    assert sorted((f["rule"], f["path"], f["line"]) for f in findings if f["severity"] != "info") == [
+        ("HL116", f"{APP}/kustomization.yaml", 3)
+    ]
+    (message,) = [f["message"] for f in findings if f["rule"] == "HL116"]
+    assert message.startswith("resource './settings/kustomization.yaml' is a kustomization file: ")
+    assert outcome in message
+    assert message.endswith("; list the folder ./settings, not its kustomization.yaml")
+
+
+@pytest.mark.parametrize(
+    ("entry", "broken"),
+    [("./app-b/ks.yaml", True), ("./app-b/kustomization.yaml", True), ("./app-b", False)],
+)
+def test_hl115_is_not_reported_for_a_build_that_fails_anyway(repo, check_json, entry, broken):
+    """A build kustomize fails on (a missing resource: HL101; a listed kustomization file: HL116)
+    holds less than Flux would patch: that a spec.patches target matches nothing in what is left
+    is no finding, the build error is."""
+    from .conftest import GOTK
+
+    apps = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+        "spec:\n  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+        "  patches:\n    - patch: |-\n        - {op: add, path: /spec/wait, value: true}\n"
+        "      target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}\n"
+    )
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": apps,
+        "apps/kustomization.yaml": f"resources:\n  - ./app-a.yaml\n  - {entry}\n",
+        "apps/app-a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\n",
+        "apps/app-b/kustomization.yaml": "resources: [./cm.yaml]\n",
+        "apps/app-b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: ns-a}\n",
+    }
+    _, findings = check_json(repo(files))
+    errors = {f["rule"] for f in findings if f["rule"] in ("HL101", "HL116")}
+    assert bool(errors) is broken
+    assert rules_of(findings, "HL115") == ([] if broken else [("clusters/main/apps.yaml", 10)])

@@ -313,3 +313,43 @@ def test_patches_of_nested_components_are_listed_once(tmp_path, monkeypatch):
                 "location": f"{inner}:6",
             }
         ], path
+
+
+def test_without_a_root_marker_explain_and_check_use_the_folder_check_uses(tmp_path, monkeypatch):
+    """No .git and no .homelint.yaml: `homelint check` takes the current directory as the root, so
+    `explain FILE` and `check FILE` below it do too (not the file's own folder)."""
+    sync = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\n"
+        "spec: {interval: 1h, url: 'https://example.com/repo-a.git', ref: {branch: main}}\n---\n"
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: ks-a, namespace: flux-system}\n"
+        "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+    )
+    for rel, text in {
+        "clusters/c1/sync.yaml": sync,
+        "apps/app-a/cm.yaml": cm("cm-a", "  namespace: ns-a\n  namespace: ns-a\n"),
+    }.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    monkeypatch.chdir(tmp_path)
+    data = json.loads(run(tmp_path, "apps/app-a/cm.yaml", "--format", "json"))
+    assert data["file"] == "apps/app-a/cm.yaml"
+    (applied,) = data["objects"][0]["applied"]
+    assert [hop["name"] for hop in applied["chain"]][1:] == ["flux-system/ks-a"]
+    every = CliRunner().invoke(main, ["check", "--format", "json", "--no-cache"], catch_exceptions=False)
+    one = CliRunner().invoke(main, ["check", "apps/app-a/cm.yaml", "--format", "json", "--no-cache"], catch_exceptions=False)
+    assert [f["path"] for f in json.loads(every.stdout) if f["rule"] == "HL002"] == ["apps/app-a/cm.yaml"]
+    assert [f["path"] for f in json.loads(one.stdout) if f["rule"] == "HL002"] == ["apps/app-a/cm.yaml"]
+
+
+def test_a_file_outside_the_current_directory_without_a_marker_is_its_own_root(tmp_path, monkeypatch):
+    from homelint.loading.discovery import find_file_root
+
+    (tmp_path / "repo-a" / "apps").mkdir(parents=True)
+    (tmp_path / "repo-a" / "apps" / "cm.yaml").write_text(cm("cm-a"))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert find_file_root(tmp_path / "repo-a" / "apps" / "cm.yaml") == (tmp_path / "repo-a" / "apps").resolve()
+    monkeypatch.chdir(tmp_path / "repo-a")
+    assert find_file_root(Path("apps/cm.yaml")) == (tmp_path / "repo-a").resolve()
+    (tmp_path / "repo-a" / "apps" / ".homelint.yaml").write_text("{}\n")  # a marker still wins
+    assert find_file_root(Path("apps/cm.yaml")) == (tmp_path / "repo-a" / "apps").resolve()

@@ -3,14 +3,13 @@ and checks that exactly the expected finding appears (SEMANTICS.md traps)."""
 
 from __future__ import annotations
 
-import re
-
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from homelint.rules.wiring import _commented_out
+from homelint.rules.wiring import _commented_out, _first_difference
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, GOTK
 
 CLEAN = FIXTURES / "clean"
 
@@ -78,16 +77,187 @@ def test_unwired_ks_reports_commented_entry(check_json, repo):
     assert "roots: kubernetes/flux/cluster (flux.roots in the config)" in hl104["message"]
 
 
-LINE_PARTS = st.sampled_from(["#", " ", "\t", "\u00a0", "\r", "- ", "./echo", "echo", "ks.yaml", "a#b", "\n"])
+# comment lines of a kustomization in apps/app-b, and whether each is the entry of
+# apps/app-b/secret.yaml switched off (a list entry that resolves to it, as kustomize resolves one)
+COMMENT_LINES = [
+    ("# - secret.yaml", True),
+    ("#- ./secret.yaml", True),
+    ("  #   - 'secret.yaml'", True),
+    ('# - "./secret.yaml"  # later', True),
+    ("## - secret.yaml\r", True),
+    ("\t# - ../app-b/secret.yaml", True),
+    ("# - old-secret.yaml", False),
+    ("# - secret.yaml.bak", False),
+    ("# secret.yaml is applied by hand", False),
+    ("# Note: secret.yaml comes via app-a/ks.yaml later", False),
+    ("# - ../app-c/secret.yaml", False),
+    ("# - secret.yaml and more words", False),
+    ("# -secret.yaml", False),
+    ("# - 'secret.yaml", False),
+    ("  - secret.yaml", False),
+    ("resources: # - secret.yaml", False),
+    ("#", False),
+    ("", False),
+]
 
 
-@given(st.lists(LINE_PARTS, max_size=12).map("".join), st.sampled_from(["./echo", "echo/ks.yaml", "#", "a"]))
-def test_a_commented_out_entry_is_the_first_comment_line_naming_it(text, name):
-    """A line whose first non-space character is `#` and that names the entry after it: the
-    definition `^\\s*#.*NAME`, line by line."""
-    definition = re.compile(r"^\s*#.*" + re.escape(name))
-    first = next((n for n, line in enumerate(text.split("\n"), 1) if definition.match(line)), 0)
-    assert _commented_out(text, name) == first
+@given(st.lists(st.sampled_from(COMMENT_LINES), max_size=8))
+def test_a_commented_out_entry_is_a_comment_holding_a_list_entry_that_resolves_to_the_file(lines):
+    """The first comment line whose content after `#` is `- ENTRY` (maybe quoted, maybe followed by
+    a comment) with ENTRY, resolved from the kustomization's folder, the file; prose naming it and
+    entries of other files (old-secret.yaml) do not count."""
+    text = "\n".join(line for line, _ in lines)
+    first = next((n for n, (_, names) in enumerate(lines, 1) if names), 0)
+    assert _commented_out(text, "apps/app-b", "apps/app-b/secret.yaml") == first
+
+
+def _ks(name: str, path: str, extra: str = "") -> str:
+    return (
+        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+        f"  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
+        f"  sourceRef: {{kind: GitRepository, name: flux-system}}\n{extra}"
+    )
+
+
+def _cm(name: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: ns-a\ndata:\n  k: v\n"
+
+
+def _cluster(files: dict[str, str]) -> dict[str, str]:
+    """A flux bootstrap of clusters/main that applies the folder apps/."""
+    return {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n",
+        "clusters/main/kustomization.yaml": "resources:\n  - flux-system\n  - ../../apps\n",
+        **files,
+    }
+
+
+@pytest.mark.parametrize(
+    ("comment", "commented"),
+    [
+        ("  # - old-secret.yaml\n", False),  # another file's entry, whose name holds this one's
+        ("  # secret.yaml waits for the next release\n", False),  # prose
+        ("  # - ./secret.yaml\n", True),
+    ],
+)
+def test_hl102_only_a_commented_entry_of_the_file_lowers_it_to_a_warning(check_json, repo, comment, commented):
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - app-b\n",
+            "apps/app-b/kustomization.yaml": "resources:\n  - cm.yaml\n" + comment,
+            "apps/app-b/cm.yaml": _cm("cm-b"),
+            "apps/app-b/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s-b\n  namespace: ns-a\n",
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL102")
+    (hl102,) = findings
+    assert hl102["path"] == "apps/app-b/secret.yaml"
+    assert hl102["severity"] == ("warning" if commented else "error")
+    assert ("commented out at apps/app-b/kustomization.yaml:3" in hl102["message"]) is commented
+
+
+@pytest.mark.parametrize(
+    ("comment", "commented"),
+    [("  # Note: app-a/ks.yaml is applied later\n", False), ("  # - app-a/ks.yaml\n", True)],
+)
+def test_hl104_names_a_commented_entry_only_when_it_is_one(check_json, repo, comment, commented):
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - app-a/cm.yaml\n" + comment,
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-a/ks.yaml": _ks("app-a", "./apps/app-a"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL104")
+    (hl104,) = findings
+    assert hl104["path"] == "apps/app-a/ks.yaml"
+    assert ("its entry is commented out at apps/kustomization.yaml:3" in hl104["message"]) is commented
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_hl102_calls_an_unlisted_copy_the_same_object_only_when_its_body_is_equal(check_json, repo, same):
+    """An unlisted file defining an object another file applies: dead when both definitions are
+    equal; when they differ, the applied one is not this one (and HL104 says nothing more of it)."""
+    applied = _ks("app-a", "./apps/app-a")
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks-a.yaml\n",
+            "apps/ks-a.yaml": applied,
+            "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-a/sub/cm.yaml": _cm("cm-sub"),
+            "apps/app-a/ks.yaml": applied if same else _ks("app-a", "./apps/app-a/sub", "  targetNamespace: ns-b\n"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL102,HL104")
+    assert [(f["rule"], f["path"]) for f in findings] == [("HL102", "apps/app-a/ks.yaml")]
+    (hl102,) = findings
+    if same:
+        assert hl102["severity"] == "info"
+        assert "the same object is applied from apps/ks-a.yaml, so this file is dead" in hl102["message"]
+    else:
+        assert hl102["severity"] == "warning"
+        assert hl102["message"].endswith(
+            "; another definition of Kustomization flux-system/app-a with different content (first differing "
+            "field: spec.path) is applied from apps/ks-a.yaml; this one is not applied"
+        )
+
+
+def test_hl102_an_object_another_cluster_applies_is_not_this_ones_copy(check_json, repo):
+    """Each cluster applies its own objects: an unlisted file in a folder only cluster c2 builds is
+    not a dead copy of the object cluster c1 applies from its own folder."""
+    files: dict[str, str] = {}
+    for cluster in ("c1", "c2"):
+        sync = GOTK.replace("./clusters/main", f"./clusters/{cluster}")
+        files[f"clusters/{cluster}/flux-system/gotk-sync.yaml"] = sync
+        files[f"clusters/{cluster}/flux-system/kustomization.yaml"] = "resources:\n  - gotk-sync.yaml\n"
+        files[f"clusters/{cluster}/kustomization.yaml"] = f"resources:\n  - flux-system\n  - ../../apps-{cluster}\n"
+        files[f"apps-{cluster}/cm.yaml"] = _cm(f"cm-{cluster}")
+        files[f"apps-{cluster}/ks-a.yaml"] = _ks("app-a", "./apps-a")
+    files["apps-c1/kustomization.yaml"] = "resources:\n  - cm.yaml\n  - ks-a.yaml\n"
+    files["apps-c2/kustomization.yaml"] = "resources:\n  - cm.yaml\n"
+    files["apps-a/cm.yaml"] = _cm("cm-a")
+    _, findings = check_json(repo(files), "--select", "HL102")
+    (hl102,) = findings
+    assert (hl102["path"], hl102["severity"]) == ("apps-c2/ks-a.yaml", "error")
+    assert hl102["message"].endswith("is not listed in apps-c2/kustomization.yaml, so Flux never applies it")
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "field"),
+    [
+        ({"a": 1, "b": {"c": [1, 2]}}, {"a": 1, "b": {"c": [1, 2]}}, None),
+        ({"a": 1, "b": 2}, {"b": 3, "a": 1}, "b"),  # key order is not content
+        ({"spec": {"path": "x", "t": "y"}}, {"spec": {"path": "z"}}, "spec.path"),  # the first in the file's order
+        ({"spec": {"path": "x"}}, {"spec": {"path": "x", "t": "y"}}, "spec.t"),
+        ({"l": [{"a": 1}, {"a": 2}]}, {"l": [{"a": 1}, {"a": 3}]}, "l[1].a"),
+        ({"l": [1]}, {"l": [1, 2]}, "l"),
+        ({"v": 1}, {"v": True}, "v"),  # YAML 1 and true are different values
+    ],
+)
+def test_the_first_differing_field_of_two_documents(one, other, field):
+    assert _first_difference(one, other) == field
+
+
+def test_hl105_names_the_file_of_a_dependency_nothing_applies(check_json, repo):
+    """Flux looks the dependency up on the cluster (kustomize-controller checkDependencies): a
+    Kustomization defined in a file nothing applies is not there, whatever names are near."""
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - app-b-ks.yaml\n",
+            "apps/app-b-ks.yaml": _ks("app-b", "./apps/app-c", "  dependsOn:\n    - name: app-a\n"),
+            "apps/app-a/ks.yaml": _ks("app-a", "./apps/app-a"),
+            "apps/app-c/cm.yaml": _cm("cm-c"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL105")
+    (hl105,) = findings
+    assert (hl105["path"], hl105["severity"]) == ("apps/app-b-ks.yaml", "error")
+    assert hl105["message"] == (
+        "dependsOn Kustomization 'flux-system/app-a' is defined in apps/app-a/ks.yaml, but nothing applies that "
+        "file (see HL104), so Flux never finds it and retries forever"
+    )
 
 
 def test_literal_placeholders_without_post_build(check_json, repo):

@@ -317,6 +317,23 @@ def test_a_helm_release_without_a_namespace_is_one_finding_not_two(repo, check_j
     assert sorted(f["rule"] for f in findings if f["rule"] in ("HL107", "HL110")) == ["HL110"]
 
 
+def test_a_source_of_another_kind_is_named_with_its_article(repo, check_json):
+    """HL107 names a source of that name but of another kind: 'an OCIRepository', not 'a OCIRepository'."""
+    hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n  interval: 1h\n"
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/hr.yaml": hr + "  chart:\n    spec:\n      chart: chart-a\n      version: 1.0.0\n"
+            "      sourceRef: {kind: HelmRepository, name: repo-a}\n",
+            "apps/oci.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: repo-a, namespace: ns-a}\n"
+            "spec: {interval: 1h, url: oci://example.com/charts/chart-a, ref: {tag: 1.0.0}}\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL107")
+    (finding,) = findings
+    assert "; an OCIRepository of that name exists in another namespace or of another kind" in finding["message"]
+
+
 @pytest.mark.parametrize(("tenant_ns", "severity"), [("flux-system", "info"), ("tenants", "error")])
 def test_a_dependency_a_source_not_followed_may_define_is_an_info(repo, check_json, tenant_ns, severity):
     """A Kustomization from a source this repository does not hold (a tenant's repository) may
@@ -814,6 +831,75 @@ def test_a_kustomization_beside_the_source_that_the_root_applies_is_not_a_second
     )
     built = model(root)
     assert sorted(k.name for k in built.flux.kustomizations if k.obj is not None) == ["apps", "cluster"]
+
+
+SYNC_INSTANCE = (
+    "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+    "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+    "  sync: {kind: GitRepository, url: 'https://git.example.com/org/repo-a', ref: refs/heads/main, path: clusters/c1}\n"
+)
+
+
+def stale_source(url: str = "https://git.example.com/org/repo-b") -> str:
+    """A GitRepository flux-system/flux-system that ignores all but k8s/ (another repository's layout)."""
+    return gitrepo("flux-system", "/*\n!/k8s").replace("https://git.example.com/me/homelab", url)
+
+
+@pytest.mark.parametrize(
+    "stale",
+    [
+        stale_source(),  # alone: nothing applies it
+        stale_source("https://git.example.com/org/repo-a") + "---\n" + ks("stale", "./clusters", source="flux-system"),
+    ],
+    ids=["alone", "beside-a-kustomization"],
+)
+def test_the_source_a_flux_instance_sync_makes_ignores_what_a_stale_file_of_its_name_says(repo, check_json, stale):
+    """flux-operator makes the sync's GitRepository from spec.sync (url, ref, path, pullSecret: no
+    ignore field), and takes it over from whatever applied one of that name before: a file left in
+    the repository that declares flux-system/flux-system with spec.ignore (alone, or as a bootstrap
+    whose path holds the sync's) does not shrink the artifact. The apps are checked (HL101), not
+    reported as left out (HL103) or unreachable (HL104)."""
+    root = repo(
+        {
+            "flux/instance.yaml": SYNC_INSTANCE,
+            "clusters/stale/sync.yaml": stale,
+            "clusters/c1/apps.yaml": ks("apps", "./apps/ns-a", source="flux-system"),
+            "apps/ns-a/kustomization.yaml": "namespace: ns-a\nresources:\n  - ./cm.yaml\n  - ./missing.yaml\n",
+            "apps/ns-a/cm.yaml": CONFIGMAP_A,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL101,HL103,HL104")  # what the artifact holds
+    assert sorted((f["rule"], f["path"]) for f in findings) == [("HL101", "apps/ns-a/kustomization.yaml")]
+    built = model(root)
+    (art,) = built.flux.sources.artifacts.values()
+    assert "/*" not in art.patterns and {str(ref) for ref in built.flux.sources.artifacts} == {
+        "GitRepository flux-system/flux-system"
+    }
+
+
+def test_a_bootstrap_of_another_cluster_keeps_its_own_source_beside_a_sync_of_that_name(repo):
+    """A flux bootstrap of a second cluster (its path apart from the sync's) declares its own
+    flux-system/flux-system: that cluster's tree keeps the declared ignore rules, the sync's does not."""
+    bootstrap = gitrepo("flux-system", "/apps/ns-b/extra") + "---\n" + ks("flux-system", "./clusters/c2", source="flux-system")
+    root = repo(
+        {
+            "flux/instance.yaml": SYNC_INSTANCE,
+            "clusters/c1/apps.yaml": ks("apps", "./apps/ns-a", source="flux-system"),
+            "clusters/c2/flux-system/gotk-sync.yaml": bootstrap,
+            "clusters/c2/apps.yaml": ks("apps", "./apps/ns-b", source="flux-system"),
+            "apps/ns-a/cm.yaml": CONFIGMAP_A,
+            "apps/ns-b/cm.yaml": CONFIGMAP_A.replace("ns-a", "ns-b"),
+            "apps/ns-b/extra/cm.yaml": CONFIGMAP_A.replace("ns-a", "ns-b").replace("cm-a", "cm-b"),
+        }
+    )
+    sources = model(root).flux.sources
+    synced = sources.artifacts[next(iter(sources.artifacts))]
+    (scoped,) = sources.scoped["clusters/c2/flux-system/gotk-sync.yaml"].values()
+    assert "/apps/ns-b/extra" in scoped.patterns and "/apps/ns-b/extra" not in synced.patterns
+    assert sorted((a.ns, a.obj.name) for a in model(root).flux.applied if a.obj.kind == "ConfigMap") == [
+        ("ns-a", "cm-a"),
+        ("ns-b", "cm-a"),
+    ]
 
 
 def test_oci_root_paths_are_relative_to_the_pushed_folder(repo):
@@ -1515,3 +1601,175 @@ def test_a_generator_over_an_existing_name_says_behavior_merge_is_missing(repo, 
     duplicate = [f for f in findings if f["rule"] == "HL108"]
     assert len(duplicate) == 1 and "behavior must be merge or replace" in duplicate[0]["message"]
     assert "behavior: merge" in duplicate[0]["fix"]
+
+
+POD_USING = (
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-a}\nspec:\n  containers:\n    - name: c\n      image: busybox:1.36\n"
+    "      envFrom: [{secretRef: {name: secret-a}}, {configMapRef: {name: cm-a}}]\n"
+)
+SECRET_A = "apiVersion: v1\nkind: Secret\nmetadata: {name: secret-a}\nstringData: {K: v}\n"
+CM_A = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\ndata: {K: v}\n"
+
+
+def _left_out_repo(ignore: str = "", extra: dict[str, str] | None = None) -> dict[str, str]:
+    """GitRepository repo-a (spec.ignore `ignore`) and Flux Kustomization app-a building apps/app-a
+    into ns-a, where a Pod uses Secret secret-a and ConfigMap cm-a."""
+    sync = (
+        gitrepo("repo-a", ignore)
+        + "---\n"
+        + ks("app-a", "./apps/app-a", source="repo-a", extra="  targetNamespace: ns-a\n")
+        + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n"
+    )
+    return {"clusters/c1/flux.yaml": sync, "apps/app-a/pod.yaml": POD_USING, **(extra or {})}
+
+
+@pytest.mark.parametrize(
+    ("ignore", "extra", "why"),
+    [
+        # spec.ignore leaves the files out of the artifact that Flux builds
+        (
+            "**.sops.yaml",
+            {"apps/app-a/secret.sops.yaml": SECRET_A, "apps/app-a/cm.sops.yaml": CM_A},
+            "{kind} {name} is defined in apps/app-a/{file}, but GitRepository flux-system/repo-a's ignore rules "
+            "(spec.ignore `**.sops.yaml`) leave it out of the artifact Kustomization flux-system/app-a builds from",
+        ),
+        # so does a .sourceignore file
+        (
+            "",
+            {".sourceignore": "*.sops.yaml\n", "apps/app-a/secret.sops.yaml": SECRET_A, "apps/app-a/cm.sops.yaml": CM_A},
+            "{kind} {name} is defined in apps/app-a/{file}, but GitRepository flux-system/repo-a's ignore rules (.sourceignore `*.sops.yaml`) leave it out of the artifact",
+        ),
+        # a kustomization.yaml that does not list the file
+        (
+            "",
+            {
+                "apps/app-a/kustomization.yaml": "resources: [./pod.yaml]\n",
+                "apps/app-a/secret.sops.yaml": SECRET_A,
+                "apps/app-a/cm.sops.yaml": CM_A,
+            },
+            "{kind} {name} is defined in apps/app-a/{file}, but nothing applies that file "
+            "(it is not listed in apps/app-a/kustomization.yaml: HL102)",
+        ),
+    ],
+)
+def test_a_producer_flux_leaves_out_is_named_with_the_reason(repo, check_json, ignore, extra, why):
+    """HL401/HL405 do not say that nothing produces a Secret or ConfigMap the repository defines in a
+    file Flux leaves out: they name the file and why (source-controller packs the artifact without
+    the files its ignore rules match, fluxcd/pkg sourceignore; kustomize builds only what a
+    kustomization.yaml lists). The severity stays."""
+    _, findings = check_json(repo(_left_out_repo(ignore, extra)), "--select", "HL401,HL405")
+    found = {f["rule"]: f for f in findings}
+    assert sorted(found) == ["HL401", "HL405"]
+    for rule, kind, name, file in (
+        ("HL401", "Secret", "secret-a", "secret.sops.yaml"),
+        ("HL405", "ConfigMap", "cm-a", "cm.sops.yaml"),
+    ):
+        message = found[rule]["message"]
+        assert found[rule]["severity"] == "error"
+        assert message.startswith(f"Pod pod-a uses {kind} '{name}' in namespace ns-a; ")
+        assert why.format(kind=kind, name=name, file=file) in message
+        assert "produces it" not in message
+
+
+def test_a_substitute_from_source_flux_leaves_out_is_named_with_the_reason(repo, check_json):
+    """The substituteFrom variant names the file and the reason too; kustomize-controller still fails
+    the whole Kustomization."""
+    sync = (
+        gitrepo("repo-a", "**.sops.yaml")
+        + "---\n"
+        + ks("cluster", "./clusters/c1", source="repo-a")
+        + "---\n"
+        + ks("app-a", "./apps/app-a", source="repo-a", extra="  postBuild:\n    substituteFrom: [{kind: Secret, name: vars-a}]\n")
+    )
+    files = {
+        "clusters/c1/flux.yaml": sync,
+        "clusters/c1/vars.sops.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: vars-a, namespace: flux-system}\nstringData: {K: v}\n",
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\ndata: {K: v}\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL401")
+    (found,) = findings
+    assert found["message"] == (
+        "Kustomization app-a substitutes variables from Secret 'vars-a' in namespace flux-system; Secret vars-a is "
+        "defined in clusters/c1/vars.sops.yaml, but GitRepository flux-system/repo-a's ignore rules (spec.ignore "
+        "`**.sops.yaml`) leave it out of the artifact Kustomization flux-system/cluster builds from; kustomize-controller "
+        "fails the whole Kustomization (Secret not found) and applies none of its objects"
+    )
+    assert found["severity"] == "error"
+
+
+def _instance_ks(cluster: str, postbuild: str) -> str:
+    return ks(f"flux-instance-{cluster}", "./flux/instance", source="flux-system", extra=f"  postBuild:\n{postbuild}")
+
+
+def _instance_files(sync_path: str, postbuild: str, *, as_chart: bool = True) -> dict[str, str]:
+    """A FluxInstance (or the flux-instance chart's values) whose sync path has a variable, kept in
+    flux/instance and applied by a Flux Kustomization in the sync's own folder (clusters/c1/root)."""
+    if as_chart:
+        instance = FLUX_INSTANCE_HR.replace("kubernetes/flux/cluster", f'"{sync_path}"').replace("home-kubernetes", "flux-system")
+    else:
+        instance = (
+            "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\n"
+            "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+            f"  sync:\n    kind: GitRepository\n    url: https://git.example.invalid/repo\n    ref: refs/heads/main\n"
+            f'    path: "{sync_path}"\n'
+        )
+    return {
+        "flux/instance/instance.yaml": instance,
+        "clusters/c1/root/flux-instance.yaml": _instance_ks("c1", postbuild),
+        "clusters/c1/root/app-a.yaml": ks("app-a", "./apps/app-a", source="flux-system"),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
+    }
+
+
+@pytest.mark.parametrize("as_chart", [True, False])
+@pytest.mark.parametrize(
+    "sync_path",
+    ["clusters/${CLUSTER}/root", "clusters/${CLUSTER:=c9}/root", "clusters/${CLUSTER_X:=${CLUSTER}}/root"],
+)
+def test_a_sync_path_takes_the_variables_of_the_kustomization_applying_the_instance(repo, sync_path, as_chart):
+    """kustomize-controller substitutes its postBuild variables into the whole object it applies
+    (fluxcd/pkg kustomize_varsub.go), HelmRelease values included, before flux-operator reads the
+    sync: a variable the applying Kustomization gives wins over the default."""
+    root = repo(_instance_files(sync_path, "    substitute:\n      CLUSTER: c1\n", as_chart=as_chart))
+    built = model(root)
+    assert built.flux.roots == ["clusters/c1/root"] and built.flux.roots_known
+    assert ("ns-a", "cm-a") in applied_names(built, "ConfigMap")
+    assert built.flux.notes == []
+
+
+@pytest.mark.parametrize(
+    ("postbuild", "why"),
+    [
+        # substituteFrom may give CLUSTER: its value is not read before the model is built
+        ("    substituteFrom:\n      - {kind: ConfigMap, name: cluster-settings}\n", "does not give all its variables"),
+        # a value the parent substitutes first
+        ("    substitute:\n      CLUSTER: ${CLUSTER_NAME}\n", "does not give all its variables"),
+        # no variables under WithVariables: substitution does not run, `${CLUSTER}` stays
+        ("    substituteFrom: []\n", "does not give all its variables"),
+    ],
+)
+def test_a_sync_path_whose_variables_are_not_known_here_is_no_root_and_said(repo, postbuild, why):
+    root = repo(_instance_files("clusters/${CLUSTER}/root", postbuild))
+    built = model(root)
+    assert "clusters/c1/root" not in built.flux.roots and not built.flux.roots_known
+    (note,) = [n for n in built.flux.notes if n.startswith("the sync path")]
+    assert "'clusters/${CLUSTER}/root' of HelmRelease flux-instance (flux/instance/instance.yaml)" in note and why in note
+
+
+def test_a_sync_path_two_clusters_substitute_differently_is_no_root_and_said(repo):
+    files = _instance_files("clusters/${CLUSTER}/root", "    substitute:\n      CLUSTER: c1\n")
+    files["clusters/c2/root/flux-instance.yaml"] = _instance_ks("c2", "    substitute:\n      CLUSTER: c2\n")
+    built = model(repo(files))
+    assert not built.flux.roots_known
+    (note,) = [n for n in built.flux.notes if n.startswith("the sync path")]
+    assert "give different paths (clusters/c1/root, clusters/c2/root)" in note
+
+
+def test_a_sync_path_no_kustomization_applies_is_resolved_only_by_its_default(repo):
+    files = _instance_files("clusters/${CLUSTER:=c1}/root", "    substitute:\n      CLUSTER: c2\n")
+    del files["clusters/c1/root/flux-instance.yaml"]
+    assert model(repo(files)).flux.roots == ["clusters/c1/root"]  # as before: nothing substitutes it
+    files = _instance_files("clusters/${CLUSTER}/root", "    substitute:\n      CLUSTER: c1\n")
+    del files["clusters/c1/root/flux-instance.yaml"]
+    (note,) = [n for n in model(repo(files)).flux.notes if n.startswith("the sync path")]
+    assert "no Flux Kustomization of this repository applies it" in note

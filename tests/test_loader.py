@@ -7,6 +7,8 @@ import marshal
 from homelint.loading.positions import PositionIndex
 from homelint.loading.yamlload import parse_bytes
 
+from .conftest import GOTK
+
 
 def parse(text: str | bytes):
     return parse_bytes("f.yaml", text.encode() if isinstance(text, str) else text)
@@ -72,6 +74,50 @@ def test_duplicate_key_is_reported_at_the_second_key():
     (problem,) = parsed.problems
     assert (problem.rule, problem.line, problem.column) == ("HL002", 3, 3)
     assert parsed.docs[0] == {"spec": {"interval": "5m"}}
+
+
+def test_a_duplicate_key_says_what_the_reader_of_its_file_does(repo, check_json):
+    """kustomize v5.8.1 (kubectl kustomize): a resource with a duplicate key fails the build
+    (yaml.v3: mapping key already defined); a kustomization file keeps the last value; a patch
+    keeps one of the two; a file no build reads gets the neutral wording."""
+    ks = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ks-a\n"
+        "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n"
+        "  sourceRef: {kind: GitRepository, name: flux-system}\n"
+    )
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\ndata:\n  k: x\n"
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/ks-a.yaml": ks,
+            "apps/app-a/kustomization.yaml": "resources: [./cm.yaml, ./cm-b.yaml]\nnamespace: ns-a\nnamespace: ns-b\n"
+            "patches:\n  - path: ./patch.yaml\n",
+            "apps/app-a/cm.yaml": cm,
+            "apps/app-a/cm-b.yaml": cm.replace("cm-a", "cm-b") + "  k: y\n",
+            "apps/app-a/patch.yaml": cm + "  k: y\n",
+            "other/app-b/kustomization.yaml": "resources: [./cm.yaml]\n",
+            "other/app-b/cm.yaml": cm + "  k: y\n",
+            "notes/settings.yaml": "a: 1\na: 2\n",
+            # kustomize reads the field names of a kustomization case-insensitively
+            "other/app-c/kustomization.yaml": "resources: [./cm.yaml]\nPatches:\n  - path: ./patch.yaml\n",
+            "other/app-c/cm.yaml": cm,
+            "other/app-c/patch.yaml": cm + "  k: y\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL002")
+    said = {f["path"]: f["message"].split(": ", 1)[1] for f in findings}
+    assert said == {
+        "apps/app-a/cm-b.yaml": "kustomize refuses a resource with a duplicate key (mapping key already defined), "
+        "so the build of Kustomization flux-system/ks-a fails",
+        "apps/app-a/kustomization.yaml": "kustomize reads the last one and silently ignores the first",
+        "apps/app-a/patch.yaml": "kustomize applies this patch with only one of the two values, silently",
+        "other/app-c/patch.yaml": "kustomize applies this patch with only one of the two values, silently",
+        "other/app-b/cm.yaml": "kustomize refuses a resource with a duplicate key (mapping key already defined), "
+        "so every kustomize build that includes it fails",
+        "notes/settings.yaml": "YAML readers disagree (some keep the last value, Go's yaml.v3 as kustomize uses it "
+        "refuses the file)",
+    }
+    assert all(f["message"].startswith("duplicate key '") for f in findings)
 
 
 def test_merge_keys_are_applied():

@@ -55,3 +55,44 @@ def test_an_image_an_image_automation_marker_sets_is_an_info(repo, check_json, f
         files = {HELMRELEASE: base.replace("tag: latest  # expect: HL503", files[HELMRELEASE])}
     _, findings = check_json(repo(files, base="rules/HL503/bad"), "--select", "HL503")
     assert [f["severity"] for f in findings if f["message"].startswith(judged + ":")] == [severity]
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("", ("spec", "it has no spec.ref, so source-controller pulls the tag 'latest'")),
+        ("  ref: {}\n", ("spec.ref", "spec.ref has no digest, semver or tag, so source-controller pulls the tag 'latest'")),
+        (
+            '  ref: {semver: ">=1.0.0 <2.0.0"}\n',
+            ("spec.ref.semver", "spec.ref.semver is a range, so source-controller follows the newest matching tag"),
+        ),
+        (
+            '  ref: {semver: "1.x", tag: 1.2.3}\n',
+            (
+                "spec.ref.semver",
+                "spec.ref.semver is a range (it takes precedence over spec.ref.tag), so source-controller follows the newest matching tag",
+            ),
+        ),
+        ("  ref: {tag: latest}\n", ("spec.ref.tag", "spec.ref.tag is 'latest', which moves with every push")),
+        ('  ref: {semver: "1.2.3"}\n', None),
+        ("  ref: {tag: 1.2.3}\n", None),
+        ('  ref: {tag: latest, digest: "sha256:' + "a" * 64 + '"}\n', None),  # the digest wins
+        ('  ref: {semver: "${RANGE}"}\n', None),  # not known before substitution
+    ],
+)
+def test_an_unpinned_oci_ref_names_its_reason(repo, check_json, ref, expected):
+    """source-controller: digest before semver before tag; no ref means the tag 'latest'."""
+    oci = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: oci-a\n  namespace: ns-a\n"
+        f"spec:\n  interval: 1h\n  url: oci://example.com/charts/chart-a\n{ref}"
+    )
+    _, findings = check_json(repo({"apps/oci-a.yaml": oci}), "--select", "HL502")
+    got = [f["message"] for f in findings]
+    if expected is None:
+        assert got == []
+        return
+    field, why = expected
+    assert got == [f"OCIRepository oci-a is not pinned: {why}"]
+    assert "schema" not in findings[0]["fix"] and "no ref means" not in findings[0]["fix"]
+    line = {"spec": 6, "spec.ref": 9, "spec.ref.semver": 9, "spec.ref.tag": 9}[field]
+    assert findings[0]["line"] == line

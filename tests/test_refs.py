@@ -686,3 +686,90 @@ def test_secrets_and_configmaps_written_in_release_values_may_be_rendered_by_the
         ("HL401", severity),
         ("HL405", severity),
     ]
+
+
+def _store_user_repo(release_values: str, store_ref: str, config: str = "{}\n") -> dict[str, str]:
+    """A Flux repository that installs chart bitwarden-eso-provider (release-a in ns-b, with
+    `release_values` under spec.values) and an ExternalSecret in ns-a whose secretStoreRef is
+    `store_ref`."""
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: release-a, namespace: ns-b}\n"
+        "spec:\n  interval: 1h\n  chart:\n    spec:\n      chart: bitwarden-eso-provider\n      version: 0.10.0\n"
+        "      sourceRef: {kind: HelmRepository, name: repo-a}\n"
+        + (f"  values:\n{release_values}" if release_values else "")
+        + "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-a, namespace: ns-b}\n"
+        "spec: {interval: 1h, url: https://example.invalid/charts}\n"
+    )
+    user = (
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: es-a, namespace: ns-a}\n"
+        f"spec:\n  secretStoreRef: {store_ref}\n  target: {{name: secret-a}}\n  dataFrom: [{{extract: {{key: item-a}}}}]\n"
+    )
+    return {
+        ".homelint.yaml": config,
+        "clusters/c1/apps.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+        ),
+        "apps/kustomization.yaml": "resources: [./ns.yaml, ./release.yaml, ./user.yaml]\n",
+        "apps/ns.yaml": "".join(f"---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {n}}}\n" for n in ("ns-a", "ns-b")),
+        "apps/release.yaml": release,
+        "apps/user.yaml": user,
+    }
+
+
+OFF = "    bitwarden_eso_provider: {create_cluster_secret_store: false}\n"
+
+
+@pytest.mark.parametrize(
+    ("values", "store_ref", "message"),
+    [
+        # the small-hack chart renders ClusterSecretStores bitwarden-login and bitwarden-fields by default
+        ("", "{kind: ClusterSecretStore, name: bitwarden-login}", None),
+        ("", "{kind: ClusterSecretStore, name: bitwarden-fields}", None),
+        ("    replicaCount: 2\n", "{kind: ClusterSecretStore, name: bitwarden-login}", None),
+        # create_cluster_secret_store: false renders none
+        (OFF, "{kind: ClusterSecretStore, name: bitwarden-login}", "which the repository does not define"),
+        # a name it does not render
+        ("", "{kind: ClusterSecretStore, name: store-a}", "which the repository does not define"),
+        # kind defaults to SecretStore: the chart's stores are ClusterSecretStores, and the message says so
+        ("", "{name: bitwarden-login}", "a ClusterSecretStore of that name exists: set kind: ClusterSecretStore"),
+    ],
+)
+def test_hl403_counts_the_stores_a_chart_renders(check_json, repo, values, store_ref, message):
+    """small-hack/bitwarden-eso-provider templates/cluster-secret-stores.yaml renders ClusterSecretStores
+    bitwarden-login and bitwarden-fields unless bitwarden_eso_provider.create_cluster_secret_store is
+    false (default true): an ExternalSecret using one is not dangling."""
+    _, findings = check_json(repo(_store_user_repo(values, store_ref)), "--select", "HL403")
+    assert [message in f["message"] for f in findings] == ([] if message is None else [True])
+
+
+@pytest.mark.parametrize(
+    ("external", "store_ref", "listed"),
+    [
+        (["ClusterSecretStore/store-a"], "{kind: ClusterSecretStore, name: store-a}", True),
+        (["ClusterSecretStore/store-*"], "{kind: ClusterSecretStore, name: store-a}", True),
+        (["SecretStore/ns-a/store-a"], "{name: store-a}", True),
+        (["SecretStore/*/store-a"], "{kind: SecretStore, name: store-a}", True),
+        (["SecretStore/ns-b/store-a"], "{name: store-a}", False),  # another namespace
+        (["SecretStore/store-a"], "{kind: ClusterSecretStore, name: store-a}", False),  # another kind
+        (["store-a", "ns-a/store-a", "*"], "{kind: ClusterSecretStore, name: store-a}", False),  # Secrets, not stores
+    ],
+)
+def test_hl403_stores_made_outside_the_repository_are_listed_in_secrets_external(check_json, repo, external, store_ref, listed):
+    """secrets.external takes stores by kind: ClusterSecretStore/name, SecretStore/namespace/name."""
+    config = f"secrets: {{external: {external!r}}}\n".replace("'", '"')
+    _, findings = check_json(repo(_store_user_repo(OFF, store_ref, config)), "--select", "HL403")
+    assert (findings == []) is listed
+
+
+def test_hl403_counts_a_store_a_resource_set_creates(check_json, repo):
+    """flux-operator applies what a ResourceSet's resources hold: a ClusterSecretStore there exists."""
+    files = _store_user_repo(OFF, "{kind: ClusterSecretStore, name: store-a}")
+    files["apps/kustomization.yaml"] = "resources: [./ns.yaml, ./user.yaml, ./set.yaml]\n"
+    files["apps/set.yaml"] = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: ResourceSet\nmetadata: {name: set-a, namespace: ns-b}\n"
+        "spec:\n  resources:\n    - apiVersion: external-secrets.io/v1\n      kind: ClusterSecretStore\n"
+        "      metadata: {name: store-a}\n      spec: {provider: {fake: {data: []}}}\n"
+    )
+    _, findings = check_json(repo(files), "--select", "HL403")
+    assert findings == []

@@ -80,3 +80,45 @@ def test_the_defaults_our_schemas_declare_are_the_crds_defaults():
             assert path in theirs and theirs[path] == value, (key, path)
         declared += len(ours)
     assert declared >= 10
+
+
+def _object_nodes(node: object, path: tuple[str, ...], common: dict, out: dict[tuple[str, ...], list[dict]]) -> None:
+    """Each subschema of a schema by property path ("[]" for list items), through common.json refs."""
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and "#/$defs/" in ref:
+        _object_nodes(common["$defs"][ref.rsplit("/", 1)[1]], path, common, out)
+    out.setdefault(path, []).append(node)
+    for branch in [*node.get("allOf", []), *node.get("anyOf", []), *node.get("oneOf", [])]:
+        _object_nodes(branch, path, common, out)
+    for key, sub in (node.get("properties") or {}).items():
+        _object_nodes(sub, (*path, key), common, out)
+    if isinstance(node.get("items"), dict):
+        _object_nodes(node["items"], (*path, "[]"), common, out)
+
+
+@pytest.mark.skipif(not UPSTREAM.is_dir(), reason="../shared is not present")
+def test_an_object_the_crd_closes_is_closed_with_the_crds_fields():
+    """Flux applies its custom resources with server-side apply, which rejects a field the CRD does
+    not declare ("field not declared in schema"): where our schema describes an object the CRD closes,
+    it is closed too, with the same fields (one missing would reject a valid object)."""
+    from homelint.core.resources import schema
+
+    common = schema("kinds/common.json")
+    closed = 0
+    for key, name in ORACLE.items():
+        if not key[0].endswith("fluxcd.io/v1") and not key[0].endswith("fluxcd.io/v2"):
+            continue
+        ours: dict[tuple[str, ...], list[dict]] = {}
+        _object_nodes(schema(f"kinds/{SCHEMAS[key]}"), (), common, ours)
+        theirs: dict[tuple[str, ...], list[dict]] = {}
+        _object_nodes(json.loads((UPSTREAM / name).read_text()), (), common, theirs)
+        for path, nodes in ours.items():
+            if not path or path[0] == "metadata" or not any(n.get("additionalProperties") is False for n in theirs[path]):
+                continue
+            assert any(n.get("additionalProperties") is False for n in nodes), (key, path)
+            fields = {field for n in nodes for field in n.get("properties", {})}
+            assert fields == {field for n in theirs[path] for field in n.get("properties", {})}, (key, path)
+            closed += 1
+    assert closed >= 40

@@ -4,9 +4,12 @@ their alternation."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
-from homelint.rules.secrets import SopsRule, _any_path_regex, go_regex
+from homelint.core.model import make_object
+from homelint.rules.secrets import SopsRule, _any_path_regex, go_regex, plaintext_keys, public_material
 
 PLAINTEXT = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  token: plain\n"
 
@@ -72,3 +75,49 @@ def test_a_plaintext_secret_in_a_local_helm_chart_is_named_as_the_charts(check_j
     assert "part of the Helm chart in charts/chart-a/" in by_path["charts/chart-a/templates/secret.yaml"]
     assert "dead copy" not in by_path["charts/chart-a/templates/secret.yaml"]
     assert "dead copy" in by_path["archive/secret.yaml"]
+
+
+CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUXq3n\n-----END CERTIFICATE-----\n"
+SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsab user-a@host-a"
+
+
+@pytest.mark.parametrize(
+    ("value", "public"),
+    [
+        (CERT, True),
+        (CERT + "\n" + CERT, True),  # a chain
+        ("-----BEGIN PUBLIC KEY-----\nMFkwEw==\n-----END PUBLIC KEY-----", True),
+        ("-----BEGIN RSA PUBLIC KEY-----\nMIIBCgKC\n-----END RSA PUBLIC KEY-----", True),
+        (SSH_KEY, True),
+        (SSH_KEY + "\necdsa-sha2-nistp256 AAAAE2VjZHNh", True),  # authorized_keys lines
+        ("-----BEGIN PRIVATE KEY-----\nMIIEvg\n-----END PRIVATE KEY-----", False),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNz\n-----END OPENSSH PRIVATE KEY-----", False),
+        (CERT + "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n", False),
+        ("-----BEGIN CERTIFICATE-----\nMIIB\n-----END PUBLIC KEY-----", False),  # unmatched labels
+        ("subject=CN = ca-a\n" + CERT, False),  # text beside the block
+        (CERT + "password: hunter2", False),
+        ("-----BEGIN CERTIFICATE-----\nMIIB", False),  # not closed
+        ("ssh-ed25519 AAAAC3Nz\nhunter2", False),
+        ("ssh-ed25519 not-base64!", False),
+        ("hunter2", False),
+        ("", False),
+    ],
+)
+def test_only_certificates_and_public_keys_are_public_material(value, public):
+    assert public_material(value) is public
+    assert public_material(base64.b64encode(value.encode()).decode(), encoded=True) is public
+
+
+def test_public_material_in_a_sops_document_where_it_should_be_encrypted_is_still_reported():
+    """sops fails on a clear value below a key its metadata encrypts, whatever the value is."""
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "secret-a"},
+        "stringData": {"ca.crt": CERT, "token": "ENC[AES256_GCM,data:abc,type:str]"},
+        "sops": {"mac": "ENC[AES256_GCM,data:x,type:str]", "version": "3.9.0", "encrypted_regex": "^(data|stringData)$"},
+    }
+    obj = make_object("secret-a.yaml", 0, doc)
+    assert obj is not None and plaintext_keys(obj) == [("stringData", "ca.crt")]
+    clear = {key: value for key, value in doc.items() if key != "sops"} | {"stringData": {"ca.crt": CERT}}
+    assert plaintext_keys(make_object("secret-a.yaml", 0, clear)) == []

@@ -12,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from homelint.core.resources import data_dir, schema
+from homelint.engine.runner import load_repo
+from homelint.model.config import load_config
 from homelint.model.versions import NEWEST, Installed, Version, Versions, api_priority, judge, parse_version, table
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, GOTK
 
 VERSIONS = FIXTURES / "versions"
 
@@ -177,6 +179,47 @@ def test_external_secrets_before_and_after_0_17(repo, check_json, chart, expecte
             "ExternalSecret podinfo uses external-secrets.io/v1beta1, but External Secrets 0.17 does not serve it "
             "(removed in 0.17); use external-secrets.io/v1"
         )
+
+
+CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: externalsecrets.external-secrets.io
+spec:
+  group: external-secrets.io
+  names:
+    kind: ExternalSecret
+    plural: externalsecrets
+  scope: Namespaced
+  versions:
+    - name: v1alpha1
+      served: true
+      storage: false
+    - name: v1beta1
+      served: {served}
+      storage: true
+"""
+
+
+@pytest.mark.parametrize(("served", "expected"), [("true", set()), ("false", {("HL602", "error")})])
+def test_an_applied_crd_that_serves_the_version_decides(repo, check_json, served, expected):
+    # a rendered stack of an old release applies its own CRDs: the API server serves what they
+    # declare, whatever the newest release of the project removed
+    text = (VERSIONS / "eso" / ESO_HR).read_text().replace("version: 0.16.2", 'version: "0.17.0"')
+    kustomization = (VERSIONS / "eso/cluster/apps/kustomization.yaml").read_text() + "  - ./crds.yaml\n"
+    root = repo(
+        {
+            ESO_HR: text,
+            "cluster/apps/crds.yaml": CRD.format(served=served),
+            "cluster/apps/kustomization.yaml": kustomization,
+        },
+        base="versions/eso",
+    )
+    _, findings = check_json(root)
+    found = {
+        (f["rule"], f["severity"]) for f in rules_of(findings, "HL602", "HL603") if f["path"].endswith("externalsecret.yaml")
+    }
+    assert found == expected
 
 
 def test_external_secrets_upgrade_preview(check_json):
@@ -349,6 +392,75 @@ def test_each_cluster_is_judged_by_its_own_flux(repo, check_json):
     ]
 
 
+MANIFESTS = "oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests"
+
+
+def operator_cluster(*artifacts: str) -> dict[str, str]:
+    """A cluster whose flux-operator chart is 0.18.0 (it ships Flux 2.5) and whose flux-instance
+    releases (one per artifact, version '2.x') install Flux from that distribution artifact; its
+    apps: an OCIRepository v1 (served since Flux 2.6) and a HelmRelease v2beta2 (removed in 2.8)."""
+    files = {
+        "clusters/c1/flux-operator.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: flux-operator, namespace: flux-system}\n"
+            "spec: {interval: 1h, url: oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator, ref: {tag: 0.18.0}}\n"
+        ),
+        "clusters/c1/apps.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+        ),
+        "apps/app-a.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-a, namespace: ns-a}\n"
+            "spec: {interval: 1h, url: oci://example.com/charts/app-a, ref: {tag: 1.0.0}}\n---\n"
+            "apiVersion: helm.toolkit.fluxcd.io/v2beta2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\n"
+            "spec: {interval: 1h, chartRef: {kind: OCIRepository, name: app-a}}\n"
+        ),
+    }
+    for number, artifact in enumerate(artifacts):
+        files[f"clusters/c1/flux-instance-{number}.yaml"] = (
+            f"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: flux-instance-{number}, namespace: flux-system}}\n"
+            "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: flux-operator}\n  values:\n    instance:\n"
+            f"      distribution: {{version: 2.x, artifact: '{artifact}'}}\n"
+            "      sync: {kind: GitRepository, url: 'https://git.example.com/org/repo-a', ref: refs/heads/main, path: clusters/c1}\n"
+        )
+    return files
+
+
+@pytest.mark.parametrize(
+    ("artifact", "flux", "expected"),
+    [
+        (f"{MANIFESTS}:v0.44.0", "Flux 2.8", [("HL602", "HelmRelease")]),  # operator 0.42.1+ ships Flux 2.8
+        (f"{MANIFESTS}:latest", "newest", [("HL602", "HelmRelease")]),
+        (MANIFESTS, "newest", [("HL602", "HelmRelease")]),  # no tag: latest
+        (f"{MANIFESTS}@sha256:{'a' * 64}", "unknown", []),  # a digest names no release: not judged
+        ("oci://registry.example.com/mirror/manifests:v1.2.3", "unknown", []),  # not the operator's manifests
+    ],
+)
+def test_a_flux_instance_installs_the_flux_of_its_own_distribution_artifact(repo, check_json, artifact, flux, expected):
+    """With spec.distribution.artifact set, flux-operator installs Flux from the manifests it pulls
+    from that artifact, not from those in its own image (fluxinstance_controller.go fetch, then
+    MatchVersion of the distribution version in them): the artifact's tag decides which Flux '2.x'
+    is, whatever the flux-operator chart (0.18.0, Flux 2.5) says; a tag naming no release leaves the
+    Flux version unknown (nothing judged), not the chart's."""
+    root = repo(operator_cluster(artifact))
+    _, findings = check_json(root, "--select", "HL602,HL603")
+    assert sorted((f["rule"], f["message"].split()[0]) for f in findings) == expected
+    versions = Versions(load_repo(root, load_config(root), use_cache=False)[0])
+    installed = versions.for_root("flux", "clusters/c1")
+    assert {"Flux 2.8": installed.label, "newest": "the newest Flux", "unknown": "Flux of an unknown version"}[flux] == (
+        installed.label
+    )
+
+
+def test_flux_instances_of_one_cluster_with_different_artifacts_leave_its_flux_unknown(repo, check_json):
+    """Two flux-instance releases in one cluster, each with its own artifact (Flux 2.6 and 2.8): which
+    one runs cannot be told, and the lower is no safer a guess: Flux objects are not judged."""
+    root = repo(operator_cluster(f"{MANIFESTS}:v0.23.0", f"{MANIFESTS}:v0.44.0"))
+    _, findings = check_json(root, "--select", "HL602,HL603")
+    assert findings == []
+    versions = Versions(load_repo(root, load_config(root), use_cache=False)[0])
+    assert versions.for_root("flux", "clusters/c1").pinned
+
+
 def test_the_kubernetes_version_from_talconfig(repo, check_json):
     pdb = "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\nmetadata:\n  name: app\n"
     talos = {
@@ -410,6 +522,47 @@ def test_no_strict_preview_when_the_install_fixes_strictness(repo, check_json):
     )
     _, findings = check_json(root, "--target", "flux=2.9")
     assert rules_of(findings, "HL607") == []
+
+
+def _nameless_repo(name: str, extra: str = "") -> dict[str, str]:
+    """A Flux 2.8 (non-strict) repository whose Kustomization ks-a substitutes VAR_SET only and
+    applies a ConfigMap named `name`; `extra` goes into the app's kustomization.yaml."""
+    return {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/flux-system/gotk-components.yaml": "# Flux Version: v2.8.4\n",
+        "clusters/main/ks-a.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+        "  name: ks-a\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n"
+        "  targetNamespace: ns-a\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+        "  postBuild:\n    substitute: {VAR_SET: x}\n",
+        "apps/app-a/kustomization.yaml": f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{extra}"
+        "resources: [./cm.yaml]\n",
+        "apps/app-a/cm.yaml": f'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "{name}"\ndata:\n  k: ${{VAR_SET}}\n',
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "expected"),
+    [
+        ("${VAR_A}", "", ["error"]),  # the whole name: empty, the object cannot be applied
+        ("${VAR_A}${VAR_B}", "", ["error", "error"]),
+        ("${VAR_A}${VAR_SET}", "", ["warning"]),  # VAR_SET keeps the name non-empty
+        ("${VAR_A}-x", "", ["warning"]),
+        ("x-${VAR_A}", "", ["warning"]),
+        ("${VAR_A:=x}", "", []),
+        ("${VAR_A}", "namePrefix: p-\n", ["warning"]),  # kustomize prefixes it before Flux substitutes
+    ],
+)
+def test_a_name_made_only_of_undefined_placeholders_is_an_error_without_strict_substitution(
+    repo, check_json, name, extra, expected
+):
+    """Non-strict envsubst (fluxcd/pkg) turns an undefined ${VAR} into "": a metadata.name of
+    nothing else leaves the object without a name, which server-side apply (fluxcd/pkg ssa) refuses."""
+    _, findings = check_json(repo(_nameless_repo(name, extra)), "--select", "HL201")
+    assert [f["severity"] for f in findings] == expected
+    for finding in findings:
+        assert ("an object without a name cannot be applied" in finding["message"]) == (finding["severity"] == "error")
+    _, findings = check_json(repo(_nameless_repo(name, extra)), "--select", "HL607", "--target", "flux=2.9")
+    assert len(findings) == expected.count("warning")  # the upgrade changes nothing for a name that fails today
 
 
 # --- command line -----------------------------------------------------------------------------------

@@ -207,9 +207,9 @@ def check(
     dirs = [p for p in paths if not p.is_file()]
     file_args = [p for p in paths if p.is_file()]
     if file_args:
-        from homelint.loading.discovery import find_repo_root  # start-up: every command imports this module
+        from homelint.loading.discovery import find_file_root  # start-up: every command imports this module
 
-        root = find_repo_root(file_args[0])
+        root = find_file_root(file_args[0])
         files_only = [p.resolve().relative_to(root).as_posix() for p in file_args if p.resolve().is_relative_to(root)]
         dirs = dirs or [root]
     # what writes files, compares with git, watches or shows the Flux chain is never replayed

@@ -8,6 +8,8 @@ import difflib
 import json
 from typing import Any
 
+from homelint.core.wording import with_article
+
 YAML_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "mapping", list: "list", type(None): "null"}
 
 
@@ -41,7 +43,7 @@ def describe(error: Any, where: str = "") -> str:
     if validator == "type":
         want = expected if isinstance(expected, str) else " or ".join(expected)
         got = YAML_TYPES.get(type(error.instance), type(error.instance).__name__)
-        phrase = f"must be a {want}, not a {got}"
+        phrase = f"must be {with_article(want)}, not {with_article(got)}"
     elif validator == "enum":
         phrase = f"is not one of: {', '.join(map(yaml_value, expected))}"[:300]
     elif validator == "const":

@@ -19,7 +19,7 @@ from homelint.core.substitution import DISABLE_KEY, placeholder_strings, scan_ca
 from homelint.engine.cache import Cache
 from homelint.engine.lint import Options, run_check
 from homelint.engine.runner import load_repo, remembered_walk
-from homelint.loading.discovery import find_repo_root
+from homelint.loading.discovery import find_file_root
 from homelint.model.config import ConfigError
 from homelint.model.flux import _patch_body
 from homelint.model.kustomize import join
@@ -260,10 +260,12 @@ def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
             elif origin:
                 entry["from"] = f"substituteFrom {origin}"
                 entry["location"] = _source_location(repo, variables, origin, expr.name)
+            elif variables is None or not variables.substitutes:  # nothing is substituted, defaults neither
+                entry["from"] = "nothing: applied literally (" + (
+                    "no spec.postBuild)" if ks is None or ks.post_build is None else "spec.postBuild provides no variables)"
+                )
             elif expr.has_default:
                 entry["from"] = "its default in the expression (no variable of that name)"
-            elif variables is None or not variables.substitutes:
-                entry["from"] = "nothing: the applying Kustomization does not substitute"
             else:
                 entry["from"] = "nothing in the repository defines it"
             seen[expr.name] = entry
@@ -480,7 +482,7 @@ def run_explain(target: str, fmt: str, config_file: Path | None = None) -> str:
     file_path = Path(file_arg)
     if not file_path.is_file():
         raise ConfigError(f"not a file: {file_arg}")
-    root = find_repo_root(file_path)
+    root = find_file_root(file_path)  # the root `homelint check` uses from here
     rel = file_path.resolve().relative_to(root).as_posix()
     # the check's cached run answers the findings; the model is loaded from the parse cache only when
     # that run did not load it (nothing changed since the last check)

@@ -121,7 +121,7 @@ def _run_check(options: Options) -> Result:
     if not stats["kustomizations"]:
         result.notes.append(
             "no Flux Kustomization found: the wiring, placeholder, volume and secret rules need Flux and did not run "
-            "(an Argo CD repository? otherwise set flux.roots in .homelint.yaml)"
+            "(not a Flux repository? otherwise set flux.roots in .homelint.yaml)"
         )
     return result
 

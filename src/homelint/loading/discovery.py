@@ -28,15 +28,33 @@ def non_yaml_inputs(all_files: set[str] | list[str]) -> list[str]:
     return sorted(p for p in all_files if p.endswith(NON_YAML_INPUT_SUFFIXES) or p.rsplit("/", 1)[-1] in NON_YAML_INPUT_NAMES)
 
 
+def _marked_root(base: Path) -> Path | None:
+    """The nearest directory at or above `base` with a .homelint.yaml or a .git, or None."""
+    for candidate in (base, *base.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return None
+
+
 def find_repo_root(start: Path) -> Path:
     """The nearest directory above `start` with a .homelint.yaml or a .git (like ruff's config
     discovery); `start` itself (a directory) when there is none."""
     start = start.resolve()
     base = start if start.is_dir() else start.parent
-    for candidate in (base, *base.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
-            return candidate
-    return base
+    return _marked_root(base) or base
+
+
+def find_file_root(path: Path) -> Path:
+    """The repository root for a file argument (`check FILE`, `explain FILE`): the nearest marker
+    above the file, as `find_repo_root`; without one, the current directory when it holds the file
+    (the root `homelint check` without a path uses there), else the file's own folder."""
+    path = path.resolve()
+    base = path if path.is_dir() else path.parent
+    marked = _marked_root(base)
+    if marked is not None:
+        return marked
+    cwd = Path.cwd().resolve()
+    return cwd if base.is_relative_to(cwd) else base
 
 
 def git_work_tree(root: Path) -> tuple[Path, str] | None:

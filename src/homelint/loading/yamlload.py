@@ -664,7 +664,7 @@ class Converter:
         self.result.problems.append(
             Problem(
                 "HL002",
-                f"duplicate key '{shown}' (first defined at line {first.start_mark.line + 1}); the last one silently wins",
+                f"duplicate key '{shown}' (first defined at line {first.start_mark.line + 1})",  # rules/files.py: what its reader does
                 mark.line + 1,
                 mark.column + 1,
                 end.line + 1,

@@ -18,15 +18,23 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, Origin
-from homelint.core.substitution import DISABLE_KEY, resolve, substitute_tree, substitution_disabled
+from homelint.core.substitution import DISABLE_KEY, resolve, scan_cached, substitute_tree, substitution_disabled
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.kustomize import Entry, KustomizeDir, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
-from homelint.model.sources import Artifact, SourceRef, Sources, find_sources, generated_artifact_names, source_ref
+from homelint.model.sources import (
+    Artifact,
+    SourceRef,
+    Sources,
+    find_sources,
+    generated_artifact_names,
+    source_ref,
+    sync_of,
+)
 from homelint.model.targets import target_matches
 from homelint.model.transformers import NamespaceConfig, is_builtin, namespace_config, namespace_fields
-from homelint.model.variables import variables_of
+from homelint.model.variables import UNKNOWN_VALUE, variables_of
 from homelint.model.withheld import withheld
 
 if TYPE_CHECKING:
@@ -113,6 +121,11 @@ class FluxKS:
     @property
     def label(self) -> str:
         return f"Kustomization {self.namespace}/{self.name}" if self.obj else f"the bootstrap Kustomization of root '{self.root}'"
+
+
+# (object id -> (Flux Kustomization, the object as its build leaves it) of each that applies it,
+# why that is not certain or None): who substitutes into a FluxInstance sync (FluxModel._sync_appliers)
+SyncAppliers = tuple[dict[int, list[tuple[FluxKS, K8sObject]]], str | None]
 
 
 @dataclass
@@ -894,11 +907,12 @@ class FluxModel:
             return [self._virtual(root, root, self._default) for root in config_roots]
         queue: list[FluxKS] = []
         origins: list[str] = []
+        appliers = self._sync_appliers({id(obj) for _, sync_path, obj in self.sources.syncs if "${" in sync_path})
         for ref, sync_path, obj in self.sources.syncs:
             art = self.sources.artifacts[ref]
             if not art.path_known:
                 continue
-            resolved = resolve(sync_path, {})
+            resolved = self._sync_path(sync_path, obj, appliers)
             if resolved is None:
                 continue
             path = art.path(resolved)
@@ -929,6 +943,69 @@ class FluxModel:
         if queue:
             self.root_source = "automatic: " + ", ".join(sorted(set(origins)))
         return queue
+
+    def _sync_path(self, sync_path: str, obj: K8sObject, appliers: SyncAppliers) -> str | None:
+        """A FluxInstance's sync path as flux-operator reads it: the Flux Kustomizations that apply
+        the instance (or the flux-instance HelmRelease, values included) substitute their postBuild
+        variables into it first (fluxcd/pkg kustomize_varsub.go, over the whole object). Their one
+        answer when all of them give the same certain one; else, as before, only `${VAR:=default}`
+        forms resolve; None (with a note) when that does not resolve either."""
+        if "${" not in sync_path:
+            return resolve(sync_path, {})
+        by_object, why = appliers
+        answers: set[str] = set()
+        mine = by_object.get(id(obj), [])
+        if why is None and not mine:
+            why = "no Flux Kustomization of this repository applies it"
+        for probe, as_built in mine if why is None else []:
+            found = sync_of(self.repo, as_built)
+            path = _substituted_path(found[0].get("path") if found else None, probe, as_built)
+            if path is None:
+                where = probe.obj.path if probe.obj is not None else ""
+                why = f"Kustomization {probe.key} ({where}) does not give all its variables"
+                break
+            answers.add(path)
+        if why is None and len(answers) == 1:
+            return answers.pop()
+        resolved = resolve(sync_path, {})
+        if resolved is None:
+            if why is None:
+                why = f"the Flux Kustomizations that apply it give different paths ({', '.join(sorted(answers)[:3])})"
+            self.notes.append(
+                f"the sync path '{sync_path}' of {obj.kind} {obj.name} ({obj.path}) could not be resolved: {why}; "
+                "it was not taken as a root (set flux.roots in .homelint.yaml)"
+            )
+        return resolved
+
+    def _sync_appliers(self, wanted: set[int]) -> SyncAppliers:
+        """The Flux Kustomizations of this repository whose builds apply each of the `wanted`
+        objects (by id), with the object as that build leaves it (one pass for every sync: many
+        clusters), and why that is not certain, or None. They are read as written, before the model
+        is built: a parent's substitution into a variable's value makes it unknown (_substituted_path),
+        and a Kustomization whose own path is not known here may apply any of them."""
+        found: dict[int, list[tuple[FluxKS, K8sObject]]] = {}
+        if not wanted:
+            return found, None
+        for ks_obj in self.repo.objects:
+            if ks_obj.kind != "Kustomization" or ks_obj.group != FLUX_KS_GROUP or ks_obj.path in self.repo.patch_files:
+                continue
+            ns = ks_obj.namespace or "flux-system"
+            art = self.artifact_of(ks_obj.data, ns, self.sources.scoped.get(ks_obj.path))
+            if art is None or not art.path_known:
+                continue
+            raw = ks_obj.spec.get("path", "")
+            resolved = resolve(raw, {}) if isinstance(raw, str) else None
+            if resolved is None:
+                return {}, f"Kustomization {ns}/{ks_obj.name} ({ks_obj.path}) has a path that is not known here"
+            probe = FluxKS(f"{ns}/{ks_obj.name}", ks_obj.name, ns, ks_obj, ks_obj.data, path=art.path(resolved), artifact=art)
+            built = self._built(probe)
+            for index, (source_obj, _) in enumerate(built.objects if built is not None else []):
+                if id(source_obj) not in wanted or built is None or built.deleted(index):
+                    continue
+                as_built = self._as_built(source_obj, built, index)
+                if withheld(as_built.data, ks_obj.data) is None:
+                    found.setdefault(id(source_obj), []).append((probe, as_built))
+        return found, None
 
     def _hand_applied(self, candidates: list[K8sObject]) -> list[K8sObject]:
         """The bootstrap candidates that no other candidate's tree applies (a Kustomization next
@@ -1330,6 +1407,34 @@ def substituted_objects(ks: FluxKS) -> list[K8sObject]:
         if id(obj) not in seen and not obj.is_sops and not substitution_disabled(obj.data):
             seen[id(obj)] = obj
     return list(seen.values())
+
+
+def _substituted_path(text: Any, ks: FluxKS, obj: K8sObject) -> str | None:
+    """A sync path as `ks` substitutes it into `obj`, when certain: its literal
+    postBuild.substitute values (they win over substituteFrom, SEMANTICS 1.3) and defaults; a
+    variable substituteFrom may give, or a value its parent substitutes, is unknown; no
+    substitution at all (no postBuild, opted out, no variables under WithVariables) leaves the
+    `${...}` as written, which no folder is named."""
+    if not isinstance(text, str):
+        return None
+    if "${" not in text:
+        return resolve(text, {})
+    pb = ks.post_build
+    if pb is None or substitution_disabled(obj.data):
+        return None
+    inline = pb.get("substitute")
+    items = inline.items() if isinstance(inline, dict) else ()
+    # postBuild.substitute is a map of strings; one with `$` is the parent's to substitute first
+    values = {str(k): v if isinstance(v, str) and "$" not in v else UNKNOWN_VALUE for k, v in items}
+    if pb.get("substituteFrom"):
+        pending = list(scan_cached(text))
+        while pending:
+            expr = pending.pop()
+            values.setdefault(expr.name, UNKNOWN_VALUE)
+            pending.extend(expr.nested)
+    elif not values and pb.get("substituteStrategy") != "Always":
+        return None
+    return resolve(text, values)
 
 
 def depends_on(spec: dict[str, Any]) -> list[tuple[int, str, str | None]]:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from homelint.model.refs import Use
     from homelint.model.repo import Repo
 
-RefKind = str  # "claim", "secret" or "configmap": what producers make and consumers use
+RefKind = str  # "claim", "secret", "configmap" (or a store a chart renders): what producers make and consumers use
 
 # Nodes are NamedTuples (hashed and compared in C, as the plain tuples they replace), each ending in
 # a `tag` that keeps kinds apart: tuples of equal fields are equal whatever their class.
@@ -261,7 +261,7 @@ class ResourceGraph:
 
 
 class Produced:
-    """What the repository produces of one kind ("claim", "secret" or "configmap"), per namespace,
+    """What the repository produces of one kind ("claim", "secret", "configmap", ...), per namespace,
     and what Kubernetes makes in every namespace (producers.yaml `cluster`). A name only kustomize
     generators make with a name hash is in `hashed` (namespace, generator name -> those objects),
     not in `names`: only the references kustomize rewrites find it (model/namerefs.py)."""
@@ -290,6 +290,12 @@ class Produced:
         if name in self.names.get(namespace, set()) or name in self.names.get(ANY_NAMESPACE, set()):
             return True
         return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
+
+    def anywhere(self, name: str) -> bool:
+        """Produced by name (or possibly, by a pattern) in some namespace: a cluster-scoped kind."""
+        return any(name in names for names in self.names.values()) or any(
+            p.fullmatch(name) for patterns in self.patterns.values() for p in patterns
+        )
 
 
 def _hashed_generated(applied: Applied | None, name: str) -> bool:

@@ -161,10 +161,14 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
         if (
             kustomization
             and index == 0
-            and doc.get("kind") in (None, "Kustomization", "Component")
+            and doc.get("kind") in (None, "", "Kustomization", "Component")
             and "toolkit.fluxcd.io" not in str(doc.get("apiVersion", ""))
         ):
             name, label = KUSTOMIZE_SCHEMA, "kustomization"
+            mismatch = kustomize_version_error(doc)
+            if mismatch is not None:
+                span = node_span(find_node(nodes[index], ("apiVersion",)))
+                out.append((index, f"{label}: {mismatch}", span.line, span.column, span.end_line, span.end_column))
         else:
             found = SCHEMAS.get((str(doc.get("apiVersion")), str(doc.get("kind"))))
             if found is None or doc.get("kind") == "Namespace":
@@ -176,11 +180,39 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
         errors = sorted(
             checker(name).iter_errors(admitted(name, doc)), key=lambda e: (list(map(str, e.absolute_path)), e.message)
         )
+        if name == KUSTOMIZE_SCHEMA:
+            errors = [e for e in errors if not _judged_by_kustomize(doc, list(e.absolute_path))]
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
             keys, message = readable(error, custom=not decoded(name, doc))
             span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))
             out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column))
     return out
+
+
+KUSTOMIZATION_VERSION = "kustomize.config.k8s.io/v1beta1"
+COMPONENT_VERSION = "kustomize.config.k8s.io/v1alpha1"
+
+
+def kustomize_version_error(doc: dict[str, Any]) -> str | None:
+    """kustomize's own check of a kustomization file's apiVersion (api/types/kustomization.go
+    FixKustomization, then EnforceFields): a missing kind is Kustomization; a Kustomization must be
+    kustomize.config.k8s.io/v1beta1 and a Component v1alpha1, or have no apiVersion at all."""
+    api_version = doc.get("apiVersion")
+    if not isinstance(api_version, str) or not api_version:
+        return None  # absent: kustomize fills it in; not a string: the schema's type error
+    kind = doc.get("kind") or "Kustomization"
+    required = COMPONENT_VERSION if kind == "Component" else KUSTOMIZATION_VERSION
+    if api_version == required:
+        return None
+    return f"apiVersion for {kind} should be {required} (kustomize fails to read the file)"
+
+
+def _judged_by_kustomize(doc: dict[str, Any], path: list[Any]) -> bool:
+    """Whether kustomize's own check (kustomize_version_error) replaces the schema's error at
+    `path`: a string apiVersion; an empty kind, which kustomize reads as Kustomization."""
+    if path == ["apiVersion"]:
+        return isinstance(doc.get("apiVersion"), str)
+    return path == ["kind"] and doc.get("kind") == ""
 
 
 def warm_validators() -> None:

@@ -205,7 +205,13 @@ def _values_object(node: dict[str, Any], at: FieldPath) -> ValuesObject | None:
 # including none) or a tuple of alternative sub-paths.
 Segment = Any
 Path = tuple[Segment, ...]
-NODE_KIND = {"Secret": "secret", "ConfigMap": "configmap", "PersistentVolumeClaim": "claim"}
+NODE_KIND = {
+    "Secret": "secret",
+    "ConfigMap": "configmap",
+    "PersistentVolumeClaim": "claim",
+    "SecretStore": "secretstore",  # External Secrets stores a chart renders (HL403)
+    "ClusterSecretStore": "clustersecretstore",
+}
 ANY = "*"  # a namespace that cannot be known: the product may be in any namespace
 _MAX_DEPTH = 12
 

@@ -6,8 +6,10 @@ Kustomization declared in the same file as it (`flux bootstrap`'s gotk-sync.yaml
 folder points at a `spec.path` that exists here; its URL is a remote of `.git/config`; or the
 config lists it (`flux.local-sources`). An artifact holds what source-controller puts in it:
 its default exclusions, `.sourceignore` files and `GitRepository.spec.ignore` (fluxcd/pkg
-sourceignore; source-controller gitrepository_controller.go). An OCIRepository's artifact is
-the folder `flux push artifact --path` pushes, found in the repository's task files and CI.
+sourceignore; source-controller gitrepository_controller.go); the source of a FluxInstance sync
+is the object flux-operator makes from spec.sync (no ignore, no include), not a file here that
+declares one of its name for the same cluster. An OCIRepository's artifact is the folder `flux
+push artifact --path` pushes, found in the repository's task files and CI.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ class Artifact:
     # repo-relative folders where a GitRepository's spec.include copies other artifacts (toPath):
     # what is there in the cluster's artifact is not what this repository holds (not modelled)
     mounts: tuple[str, ...] = ()
+    declared: tuple[str, ...] = ()  # the patterns of its own spec.ignore (a GitRepository's)
+    written: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # .sourceignore pattern -> where
     _contains: dict[tuple[str, bool], bool] = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
@@ -141,6 +145,35 @@ class Artifact:
         # which pays where most paths match no pattern (a .gitignore in the walk); an artifact's
         # rules (`/*` then `!/kubernetes`) match most paths, and alone the spec answers ~5x faster
         return not self._rules.spec.match_file(path + "/" if is_dir else path)
+
+    @cached_property
+    def _each_rule(self) -> list[tuple[str, IgnoreRules]]:
+        """Each pattern alone (a negation as the pattern it negates), compiled once: which one
+        decides is asked only for files a finding names."""
+        return [(p, IgnoreRules([p[1:] if p.startswith("!") else p])) for p in self.patterns]
+
+    def left_out_by(self, path: str) -> str | None:
+        """Which ignore rule leaves out `path` (a file it does not contain), and where the rule is
+        written: gitignore's last matching pattern decides; None when no pattern does (the file is
+        outside its folder, or its included folders)."""
+        if self.root and not path.startswith(self.root + "/"):
+            return None
+        rel = path[len(self.root) + 1 :] if self.root else path
+        for pattern, rules in reversed(self._each_rule):
+            if pattern.startswith("!") or not rules.spec.match_file(rel):
+                continue  # a negation takes a path back in; a folder excluded above it keeps it out
+            if pattern in self.declared:
+                where = f"spec.ignore `{pattern}`"
+            elif pattern in self.written:
+                where = self.written[pattern]  # a .sourceignore file, and the line as written there
+            elif self.ref.kind == "GitRepository" and pattern in DEFAULT_EXCLUDES:
+                where = f"source-controller's default exclusion `{pattern}`"
+            elif self.ref.kind == "OCIRepository":
+                where = f"the ignore paths of its push, `{pattern}`"
+            else:
+                where = f"`{pattern}`"
+            return f"{self.ref}'s ignore rules ({where})"
+        return None
 
     @cached_property
     def key(self) -> str:
@@ -330,7 +363,7 @@ def _may_push(path: str) -> bool:
     )
 
 
-def _sync_of(repo: Repo, obj: K8sObject) -> tuple[dict[str, Any], str] | None:
+def sync_of(repo: Repo, obj: K8sObject) -> tuple[dict[str, Any], str] | None:
     """(sync, namespace of the FluxInstance) of a FluxInstance or a flux-instance HelmRelease:
     flux-operator names the sync's source and Kustomization after the namespace the instance is
     in, which kustomize may set (`landing_namespace`)."""
@@ -439,20 +472,26 @@ def find_sources(repo: Repo) -> Sources:
             in_file.setdefault((ref, obj.path), []).append(obj)
             in_folder.setdefault((ref, posixpath.dirname(obj.path)), []).append(obj)
     pushed = out.pushes = pushed_folders(repo)
-    sourceignore: list[list[str]] = []  # the .sourceignore patterns, read when a GitRepository first needs them
+    # the .sourceignore patterns (and where each is written), read when a GitRepository first needs them
+    sourceignore: list[tuple[list[str], dict[str, str]]] = []
 
-    def add(ref: SourceRef, evidence: str, declared_as: K8sObject | None = None, url: Any = None) -> Artifact | None:
+    def add(
+        ref: SourceRef, evidence: str, declared_as: K8sObject | None = None, url: Any = None, synced: bool = False
+    ) -> Artifact | None:
         if ref in out.artifacts and declared_as is None:
             return out.artifacts[ref]
-        declared = [declared_as] if declared_as is not None else by_ref.get(ref, [])
+        # a sync's source is the object flux-operator makes from spec.sync (url, ref, path, secret:
+        # no ignore, no include), whatever a file here declares under its name
+        declared = [] if synced else [declared_as] if declared_as is not None else by_ref.get(ref, [])
         if ref.kind == "GitRepository":
             if not sourceignore:
                 sourceignore.append(_sourceignore(repo))
-            art = Artifact(ref, "", evidence, [*DEFAULT_EXCLUDES, *sourceignore[0]])
+            art = Artifact(ref, "", evidence, [*DEFAULT_EXCLUDES, *sourceignore[0][0]], written=sourceignore[0][1])
             for obj in declared[:1]:
                 ignore = obj.spec.get("ignore")
                 if isinstance(ignore, str):
-                    art.patterns.extend(line for line in ignore.splitlines() if line.strip())
+                    art.declared = tuple(line for line in ignore.splitlines() if line.strip())
+                    art.patterns.extend(art.declared)
                 art.mounts = include_folders(obj.spec)
         elif ref.kind == "OCIRepository":
             pushes = pushes_of(pushed, url if url is not None else _url_of(declared))
@@ -473,18 +512,19 @@ def find_sources(repo: Repo) -> Sources:
         return art
 
     for obj in repo.objects:
-        found = _sync_of(repo, obj)
+        found = sync_of(repo, obj)
         if found is None:
             continue
         sync, ns = found
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
-        if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})", url=sync.get("url")) is not None:
+        if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})", url=sync.get("url"), synced=True) is not None:
             out.syncs.append((ref, sync["path"], obj))
     for sync, ns, path in _values_syncs(repo):
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
-        if add(ref, f"the flux-instance values in {path}", url=sync.get("url")) is not None:
+        if add(ref, f"the flux-instance values in {path}", url=sync.get("url"), synced=True) is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)
             out.syncs.append((ref, sync["path"], placeholder))
+    synced_at = _synced_paths(out)
     remotes = set(git_remotes(repo.root))
     for ref, objs in sorted(by_ref.items()):
         url = objs[0].spec.get("url")
@@ -526,7 +566,13 @@ def find_sources(repo: Repo) -> Sources:
             "in the same file" if beside else "in the same folder" if nearby else f"under its own spec.path ({within[0].path})"
         )
         own = (beside or nearby or within)[0]
-        art = add(ref, f"declared {where} as Kustomization {obj.name} ({obj.path}), whose spec.path exists", own)
+        if ref in synced_at and synced_at[ref].nests(target):
+            # a FluxInstance sync of this cluster (its path nests with this one) makes the source
+            # of that name: flux-operator applies it and takes over its fields, so what this file
+            # declares under that name (a bootstrap left from before the operator) is not what runs
+            art: Artifact | None = out.artifacts[ref]
+        else:
+            art = add(ref, f"declared {where} as Kustomization {obj.name} ({obj.path}), whose spec.path exists", own)
         if art is not None:
             out.bootstraps.append(obj)
             # several clusters may each declare a source of the same name (each with its own
@@ -559,17 +605,54 @@ def find_sources(repo: Repo) -> Sources:
     return out
 
 
-def _sourceignore(repo: Repo) -> list[str]:
-    """Patterns of every `.sourceignore` file, relative to the repository root, outer first."""
+@dataclass
+class _SyncPaths:
+    """The repo-relative paths the FluxInstance syncs of one source apply, with every folder above
+    them, so a path is looked up, not compared with each (many clusters)."""
+
+    paths: set[str] = field(default_factory=set)
+    above: set[str] = field(default_factory=set)  # each path and the folders that hold it
+    unknown: bool = False  # a sync path not known (a variable, an OCI artifact not placed)
+
+    def add(self, path: str | None) -> None:
+        if path is None:
+            self.unknown = True
+            return
+        self.paths.add(path)
+        self.above.update([path[:i] for i, char in enumerate(path) if char == "/"] + ["", path])
+
+    def nests(self, path: str) -> bool:
+        """Whether `path` holds a sync path or lies in one (or a sync path is not known)."""
+        if self.unknown or path in self.above:
+            return True
+        return any(p in self.paths for p in [path[:i] for i, char in enumerate(path) if char == "/"] + ["", path])
+
+
+def _synced_paths(out: Sources) -> dict[SourceRef, _SyncPaths]:
+    """The paths of the sources FluxInstance syncs make, by source."""
+    found: dict[SourceRef, _SyncPaths] = {}
+    for ref, sync_path, _ in out.syncs:
+        art = out.artifacts[ref]
+        resolved = resolve(sync_path, {})
+        found.setdefault(ref, _SyncPaths()).add(art.path(resolved) if resolved is not None and art.path_known else None)
+    return found
+
+
+def _sourceignore(repo: Repo) -> tuple[list[str], dict[str, str]]:
+    """Patterns of every `.sourceignore` file, relative to the repository root, outer first; and
+    where each is written (`file` and the line as written, for messages)."""
     out: list[str] = []
+    where: dict[str, str] = {}
     found = (p for p in repo.files.all_files if p == SOURCEIGNORE or p.endswith("/" + SOURCEIGNORE))
     names = sorted(found, key=lambda p: (p.count("/"), p))
     for path in names:
         domain = posixpath.dirname(path)
         for line in (repo.read_text(path) or "").splitlines():
             if line.strip() and not line.lstrip().startswith("#"):
-                out.append(_rooted(line.strip(), domain))
-    return out
+                rooted = _rooted(line.strip(), domain)
+                out.append(rooted)
+                where.setdefault(rooted, f"{path} `{line.strip()}`")
+    return out, where
 
 
 GENERATOR_GROUP = "source.extensions.fluxcd.io"

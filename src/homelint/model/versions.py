@@ -8,8 +8,11 @@ Versions are read from the repository itself (SEMANTICS.md 2.5):
   `gotk-components.yaml` header (`# Flux Version: v2.x.y`), a kustomization resource
   `github.com/fluxcd/flux2/manifests/install?ref=vX`, a GitRepository of fluxcd/flux2 or an
   OCIRepository of `ghcr.io/fluxcd/flux-manifests` with a tag. A distribution version that names only
-  the major (`2.x`, the chart's default) is resolved with the flux-operator release (its chart
-  version, or the `flux-operator-manifests` artifact tag): the newest Flux that operator ships.
+  the major (`2.x`, the chart's default) is resolved with the manifests the operator installs from:
+  the instance's own `distribution.artifact` when set (flux-operator pulls it instead of the
+  manifests in its image: the newest Flux that `flux-operator-manifests:vX` ships; `latest` the
+  newest Flux; a tag that names no release leaves Flux unknown, not judged), else the flux-operator
+  release (its chart version): the newest Flux that operator ships.
   The fluxcd-community `flux2` chart (a HelmRelease, helmfile release or OCIRepository of it) installs
   a Flux whose version its own does not tell, and homelint has no table of them: Flux is then
   `pinned`, of a version not known but not the newest either, and its apiVersions are not judged.
@@ -271,6 +274,9 @@ class Evidence:
     line: int
     roots: frozenset[str] = frozenset()
     strict: bool | None = None  # a StrictPostBuildSubstitutions feature gate in the Flux install
+    # a FluxInstance's spec.distribution.artifact: the manifests it installs Flux from (their
+    # flux-operator release: how 'exact'; 'latest'; or 'unknown', a tag that names no release)
+    manifests: Evidence | None = None
 
     @property
     def directory(self) -> str:
@@ -282,7 +288,7 @@ _FLUX_INSTALL_URL = re.compile(
 )
 _GOTK_HEADER = re.compile(r"^#\s*Flux Version:\s*(v?\d+\.\d+(?:\.\d+)?)", re.MULTILINE)
 _STRICT_GATE = re.compile(r"StrictPostBuildSubstitutions=(true|false)", re.IGNORECASE)
-_OPERATOR_ARTIFACT = re.compile(r"flux-operator-manifests:(v?\d+\.\d+(?:\.\d+)?)")
+OPERATOR_MANIFESTS = "flux-operator-manifests"  # the OCI artifact of the distribution manifests of each operator release
 _IMAGE_TAG = re.compile(r"(?:kubelet|kube-apiserver):(v?\d+\.\d+(?:\.\d+)?)")
 
 
@@ -403,12 +409,10 @@ class Versions:
     def _instance(self, obj: K8sObject, dist: dict[str, Any], keys: tuple[Any, ...], source: str, body: Any) -> None:
         strict = _strict_gate(body)
         version = dist.get("version", "2.x")  # the FluxInstance CRD's and the chart's default
-        self._add("flux", version, source, obj, (*keys, "version") if "version" in dist else keys, strict=strict)
-        artifact = dist.get("artifact")
-        if isinstance(artifact, str):
-            tag = _OPERATOR_ARTIFACT.search(artifact)
-            if tag:
-                self._add("flux-operator", tag[1], "flux-operator-manifests artifact", obj, (*keys, "artifact"))
+        found = self._add("flux", version, source, obj, (*keys, "version") if "version" in dist else keys, strict=strict)
+        if found is not None and "artifact" in dist:
+            line = self.repo.span(obj.path, obj.doc, (*keys, "artifact")).line
+            found.manifests = _manifests(dist["artifact"], obj.path, line, found.roots)
 
     def _source(self, obj: K8sObject) -> None:
         url = obj.spec.get("url")
@@ -466,7 +470,7 @@ class Versions:
             dist = instance["distribution"]
             keys = ("instance", "distribution", "version") if "version" in dist else ("instance", "distribution")
             line = self._line(path, keys[-1], dist.get(keys[-1]))
-            self._add(
+            found = self._add(
                 "flux",
                 dist.get("version", "2.x"),
                 "flux-instance values instance.distribution.version",
@@ -474,11 +478,9 @@ class Versions:
                 line=line,
                 strict=_strict_gate(instance),
             )
-            artifact = dist.get("artifact")
-            tag = _OPERATOR_ARTIFACT.search(artifact) if isinstance(artifact, str) else None
-            if tag:
-                line = self._line(path, "artifact", artifact)
-                self._add("flux-operator", tag[1], "flux-operator-manifests artifact", path, line=line)
+            if found is not None and "artifact" in dist:
+                line = self._line(path, "artifact", dist["artifact"])
+                found.manifests = _manifests(dist["artifact"], path, line, found.roots)
         if base.startswith("talconfig") and "kubernetesVersion" in doc:
             value = doc["kubernetesVersion"]
             if isinstance(value, str) and "${" in value:
@@ -529,13 +531,10 @@ class Versions:
         path prefix with `near`; among those, a version before a major-only one, then the lowest.
         Looked up in an index of the evidence (by root, and a tree of its folders), not by scanning
         every piece for every scope (many clusters x many roots)."""
-        candidates = self.evidence[component]
-        if not candidates:
+        index = self._index(component)
+        if index is None:
             return None
-        index = self._evidence_index.get(component)
-        if index is None or index.size != len(candidates):
-            index = self._evidence_index[component] = _EvidenceIndex.of(candidates)
-        applied = [e for root in sorted(roots) for e in index.by_root.get(root, ())]
+        applied = self._applied(component, roots)
         if applied:
             return min(applied, key=_rank)
         node = index.folders
@@ -544,6 +543,20 @@ class Versions:
                 break
             node = node.children[part]
         return node.best
+
+    def _index(self, component: str) -> _EvidenceIndex | None:
+        candidates = self.evidence[component]
+        if not candidates:
+            return None
+        index = self._evidence_index.get(component)
+        if index is None or index.size != len(candidates):
+            index = self._evidence_index[component] = _EvidenceIndex.of(candidates)
+        return index
+
+    def _applied(self, component: str, roots: frozenset[str]) -> list[Evidence]:
+        """The evidence the roots' Kustomizations apply."""
+        index = self._index(component)
+        return [e for root in sorted(roots) for e in index.by_root.get(root, ())] if index is not None else []
 
     def _resolve(self, component: str, roots: frozenset[str], near: str) -> Installed:
         override = self.config.versions.get(component)
@@ -564,6 +577,26 @@ class Versions:
             return Installed("flux", NEWEST, found.source, found.path, found.line, pinned=True)
         if found is not None and found.how != "major":
             return Installed("flux", found.version or NEWEST, found.source, found.path, found.line)
+        if found is not None and found.manifests is not None:  # its own artifact, whatever operator runs
+            installed = _from_manifests(found, found.manifests)
+            for other in self._applied("flux", roots):
+                if other.how != "major" or other.manifests is None or other is found:
+                    continue
+                if (_from_manifests(other, other.manifests).version, other.manifests.how) != (
+                    installed.version,
+                    found.manifests.how,
+                ):
+                    # two instances of one cluster install from different manifests: which one runs is
+                    # not to be told here, and the lower is no safer a guess than the other
+                    return Installed(
+                        "flux",
+                        NEWEST,
+                        f"{found.source} and {other.source}, each with its own artifact",
+                        found.path,
+                        found.line,
+                        pinned=True,
+                    )
+            return installed
         if (
             ships is not None
             and operator is not None
@@ -693,7 +726,7 @@ class Versions:
             if first.known:
                 text = f"{first.name} {version} ({first.source}{', ' + first.where if first.where else ''})"
             elif first.pinned:
-                text = f"{first.name}: version unknown, its apiVersions not judged ({first.source}, {first.where}: not the {first.name} version)"
+                text = f"{first.name}: version unknown, its apiVersions not judged ({first.source}, {first.where})"
             else:
                 text = f"{first.name}: the newest assumed ({first.source})"
             more = len(sources) - 1
@@ -719,6 +752,43 @@ class Versions:
                 }
             )
         return out
+
+
+def _manifests(artifact: Any, path: str, line: int, roots: frozenset[str]) -> Evidence | None:
+    """The distribution artifact a FluxInstance installs Flux from (flux-operator
+    fluxinstance_controller.go fetch: when spec.distribution.artifact is set, its manifests are
+    used, not those in the operator's image); None when none is set."""
+    if not isinstance(artifact, str) or not artifact.strip():
+        return None
+    name, _, digest = artifact.strip().removeprefix("oci://").partition("@")
+    last = name.rsplit("/", 1)[-1]
+    image, _, tag = last.partition(":")
+    source = f"its distribution artifact '{artifact.strip()}'"
+    if image != OPERATOR_MANIFESTS:  # another artifact: its tag is not an operator release
+        return Evidence("flux-operator", None, "unknown", source, path, line, roots)
+    version, how = parse_version(tag) if tag else (None, "")
+    if version is not None and how == "exact":
+        return Evidence("flux-operator", version, "exact", f"its {OPERATOR_MANIFESTS} artifact", path, line, roots)
+    if tag in ("", "latest") and not digest:  # an OCI reference without a tag is `latest`
+        return Evidence("flux-operator", None, "latest", source, path, line, roots)
+    return Evidence("flux-operator", None, "unknown", source, path, line, roots)
+
+
+def _from_manifests(found: Evidence, manifests: Evidence) -> Installed:
+    """The Flux a FluxInstance whose version fixes only the major installs from its own artifact:
+    the newest Flux of that major its manifests ship (builder.MatchVersion); `latest`, the newest
+    Flux; a tag that names no release known here (a digest, a variable, another artifact), unknown
+    and not judged rather than the release of an operator the instance does not take it from."""
+    via = f"{found.source} with {manifests.source}"
+    if manifests.how == "exact" and manifests.version is not None:
+        ships = table().flux_of_operator(manifests.version)
+        if ships is not None and (found.version is None or found.version.major == ships.major):
+            return Installed("flux", ships, f"{via} {manifests.version}", manifests.path, manifests.line)
+        if ships is not None:  # another major than the manifests ship: the newest of it
+            return Installed("flux", NEWEST, f"{found.source}: only the major is fixed", found.path, found.line)
+    if manifests.how == "latest":
+        return Installed("flux", NEWEST, f"{via}: the newest release", manifests.path, manifests.line)
+    return Installed("flux", NEWEST, via, manifests.path, manifests.line, pinned=True)
 
 
 def _cluster(ks: Any) -> str:

@@ -33,10 +33,10 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import parse_bytes
-from homelint.model.flux import FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
+from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
 from homelint.model.graph import name_pattern
-from homelint.model.kindschemas import SCHEMAS
-from homelint.model.kustomize import KustomizeDir, is_remote, join
+from homelint.model.kindschemas import SCHEMAS, kustomize_version_error
+from homelint.model.kustomize import Entry, KustomizeDir, canonical_fields, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import has_flux, manifest_objects
@@ -122,6 +122,53 @@ def _fight(items: list[Any], it: str = "it", its: str = "its") -> str:
     return f"they take {it} from each other at every reconcile, and pruning one deletes what the other applies"
 
 
+def _substituted(applied: Any, ctx: Context) -> bool:
+    """Whether the name and namespace the object is applied with are known after its Flux
+    Kustomization's post-build substitution (the model resolves `${VAR}` there, as
+    kustomize-controller's build() runs fluxcd/pkg SubstituteVariables on every object before the
+    apply): none left templated, and a templated one only where substitution runs at all."""
+    if "${" in applied.name or "${" in (applied.namespace or ""):
+        return False  # a variable the repository does not show (undefined, or from a store)
+    obj = applied.obj
+    if "${" not in obj.name and "${" not in (obj.namespace or ""):
+        return True
+    return applied.ks.post_build is not None and variables_of(ctx.repo, applied.ks).substitutes
+
+
+def _if_guessed(ctx: Context, kss: list[Any]) -> str:
+    """The condition a finding holds under when an applying chain starts at a guessed root: no
+    evidence named the roots (the Flux Kustomizations nothing else applies were taken), or the root
+    is a Flux Kustomization beside this repository's source that its folder's kustomization.yaml
+    does not list (`kubectl apply -k` of the folder leaves it out; only applying its own file
+    applies it). "" when every chain starts at a root the evidence names."""
+    flux, repo = ctx.flux, ctx.repo
+    guessed: list[str] = []
+    lists: list[str] = []  # the kustomization.yaml beside each root beside the source, which does not list it
+    for root in sorted({ks.root for ks in kss if ks.root}):
+        if not flux.roots_known:
+            guessed.append(f"the folder {root or '.'}" if root in repo.files.dirs or root == "" else root)
+            continue
+        kd = repo.kustomize_dirs.get(posixpath.dirname(root))
+        objects = repo.objects_by_file.get(root, [])
+        by_hand_only = bool(objects) and all(key.startswith(BOOTSTRAP) for o in objects for key in o.applied_by)
+        if by_hand_only and kd is not None and all(e.target != root for e in kd.entries):
+            guessed.append(root)
+            lists.append(kd.file)
+    if not guessed:
+        return ""
+    one = len(guessed) == 1
+    named = " and ".join(guessed[:3]) + (f" and {len(guessed) - 3} more" if len(guessed) > 3 else "")
+    it, its = ("it", "a guessed root") if one else ("them", "guessed roots")
+    if lists:
+        why = (
+            f"{'it is' if one else 'they are'} beside this repository's source and nothing in the repository applies "
+            f"{it}, but {' and '.join(lists[:3])} {'does' if one else 'do'} not list {it}"
+        )
+    else:
+        why = f"nothing in the repository applies {it}; see the note"
+    return f"if {named} {'is' if one else 'are'} applied ({its}: {why}): "
+
+
 @check("HL112")
 def shared_object(ctx: Context) -> Iterator[Finding]:
     """Two Flux Kustomizations apply the same object: they fight over it (SSA ownership and the
@@ -131,16 +178,18 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
     owners: dict[tuple[str, str, str, str], dict[str, Any]] = defaultdict(dict)
     for applied in ctx.flux.applied:
         ks, obj = applied.ks, applied.obj
-        if ks is None or ks.obj is None or not obj.name or "${" in obj.name or "${" in (applied.namespace or ""):
-            continue  # the bootstrap applies roots by hand; templated names are per-Kustomization
+        if ks is None or (ks.obj is None and not ks.synced) or not applied.name or not _substituted(applied, ctx):
+            continue  # the bootstrap applies roots by hand; a name its variables leave unknown is no one's
         if ks.target:
             continue  # applied to another cluster (spec.kubeConfig)
         if applied.namespace is None and not cluster_scoped(obj):
             continue  # no namespace the model can see (HL110, or one set in a way it does not evaluate)
         if not reapplied(applied):
             continue  # created once, or never applied: it takes the object from no one
-        owners[identity(applied)].setdefault(ks.key, applied)
-    shared = {ident: by_ks for ident, by_ks in owners.items() if len(by_ks) >= 2}
+        # a FluxInstance's sync is the Kustomization flux-operator makes, named as its source: one
+        # in its path that defines that Kustomization is it, applying itself
+        owners[identity(applied)].setdefault(f"{ks.namespace}/{ks.name}" if ks.obj is None else ks.key, applied)
+    shared = {ident: mine for ident, by_ks in owners.items() if len(mine := _of_synced_cluster(by_ks)) >= 2}
     by_owners: dict[tuple[str, ...], list[tuple[str, str, str, str]]] = defaultdict(list)
     for ident, by_ks in shared.items():
         by_owners[tuple(sorted(by_ks))].append(ident)
@@ -155,7 +204,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             "HL112",
             where,
             ("metadata", "name"),
-            f"{len(idents)} objects ({names}, ...) are applied by each of {', '.join(k.label for k in kss)}; "
+            f"{_if_guessed(ctx, kss)}{len(idents)} objects ({names}, ...) are applied by each of "
+            f"{', '.join(k.label for k in kss)}; "
             + _fight([a for ident in idents for a in shared[ident].values()], "them", "their"),
             fix="build each folder from one Flux Kustomization only, and let the others dependsOn it",
             key=f"HL112/group/{'/'.join(keys)}",
@@ -173,14 +223,23 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             "HL112",
             second.obj,
             ("metadata", "name"),
-            f"{_label(ident)} is applied by {len(items)} Flux Kustomizations ({others}); {_fight(items)}{also}",
+            f"{_if_guessed(ctx, [a.ks for a in items])}{_label(ident)} is applied by {len(items)} Flux Kustomizations "
+            f"({others}); {_fight(items)}{also}",
             fix="apply each object from one Flux Kustomization only: move it to a shared folder applied once, "
             "and let the others dependsOn that Kustomization",
             key=f"HL112/{'/'.join(ident)}",
             related=sorted(
-                ({a.obj.path for a in items} - ({second.obj.path} if one_document else set())) | {a.ks.obj.path for a in items}
+                ({a.obj.path for a in items} - ({second.obj.path} if one_document else set()))
+                | {a.ks.obj.path for a in items if a.ks.obj is not None}
             ),
         )
+
+
+def _of_synced_cluster(by_ks: dict[str, Any]) -> dict[str, Any]:
+    """The copies of one object to compare: with a FluxInstance sync among them, those of its
+    cluster (another cluster's sync applies its own copy there)."""
+    synced = {a.ks.cluster for a in by_ks.values() if a.ks.obj is None}
+    return {key: a for key, a in by_ks.items() if a.ks.cluster in synced} if synced else by_ks
 
 
 # --- HL113 namespace-not-created -----------------------------------------------------------------
@@ -303,6 +362,47 @@ def _namespace_origin(ctx: Context, applied: Any) -> tuple[K8sObject | None, str
     return obj, obj.path, ("metadata", "namespace")
 
 
+def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
+    """The first file (in path order) the Flux Kustomization's build reads that kustomize cannot
+    read: a YAML file that does not parse (HL001: "MalformedYAMLError"), a kustomization file whose
+    apiVersion does not fit its kind (HL601: "Failed to read kustomization file"). kustomize stops
+    there: the build fails and nothing of it is applied. None when every file reads."""
+    memo: dict[str, str | None] = ctx.repo.memo("dryrun-unbuildable", dict)
+    if ks.key not in memo:
+        repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
+        broken = [path for path in ks.files if repo.invalid_yaml(path)]
+        for directory in ks.dirs:
+            kd = kdirs.get(directory)
+            if kd is not None and kd.file not in broken:
+                data = canonical_fields(kd.data)[0]
+                if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
+                    broken.append(kd.file)
+        memo[ks.key] = min(broken) if broken else None
+    return memo[ks.key]
+
+
+def _unparsed_namespace(ctx: Context, ns: str) -> str | None:
+    """A file a Flux build reads that does not parse (HL001) and whose text names a Namespace `ns`:
+    it may be the manifest that would create it."""
+    token = re.compile(rf"(?<![\w.-]){re.escape(ns)}(?![\w.-])")
+    for path, text in ctx.repo.memo("dryrun-unparsed-namespaces", lambda: _unparsed_texts(ctx)):
+        if token.search(text):
+            return path
+    return None
+
+
+def _unparsed_texts(ctx: Context) -> list[tuple[str, str]]:
+    """(path, text) of the files Flux builds read that do not parse and mention a Namespace."""
+    repo = ctx.repo
+    broken = {path for ks in ctx.flux.kustomizations if unbuildable(ctx, ks) for path in ks.files if repo.invalid_yaml(path)}
+    out = []
+    for path in sorted(broken):
+        raw = repo.read_bytes(path)
+        if raw is not None and len(raw) <= 1_000_000 and b"Namespace" in raw:
+            out.append((path, raw.decode("utf-8", errors="replace")))
+    return out
+
+
 def _creates_namespace(obj: K8sObject) -> bool:
     install = obj.spec.get("install")
     return isinstance(install, dict) and install.get("createNamespace") is True
@@ -340,6 +440,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             continue  # the root sync: a bootstrap may create namespaces before it
         if ks.target:
             continue  # applied to another cluster (spec.kubeConfig): its namespaces are not modelled
+        if unbuildable(ctx, ks) is not None:
+            continue  # its build fails before anything is applied (HL001, HL601 say why)
         if ks.key not in unknowable:
             unknowable[ks.key] = namespace_unknowable(ctx, ks)
         if unknowable[ks.key]:
@@ -390,6 +492,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         unapplied = sorted(o.path for o in ctx.repo.objects_by_kind_name.get(("Namespace", ns), []) if not o.applied_by)
         if unapplied:
             message += f"; a Namespace '{ns}' manifest exists at {unapplied[0]}, but nothing applies it"
+        elif (unparsed := _unparsed_namespace(ctx, ns)) is not None:
+            message += f"; {unparsed} may hold its Namespace, but it is not valid YAML (HL001): fix that file first"
         fix = (
             f"add a Namespace '{ns}' manifest to what Flux applies (or fix the namespace name); if it is made "
             "outside Git, list it under namespaces.external in .homelint.yaml"
@@ -775,6 +879,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
                 key=f"{rule}/{'.'.join(map(str, patch.where))}/{message}",
             )
     seen: set[int] = set()
+    kustomization_files = kustomization_files_of(ctx)
     for ks in flux.kustomizations:
         if ks.obj is None or id(ks.obj) in seen or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -784,10 +889,15 @@ def patches(ctx: Context) -> Iterator[Finding]:
             continue
         built = [(a.obj, a.namespace) for a in ks.applied] + [(a.obj, a.namespace) for a, _ in ks.withheld]
         view = _build_view(ctx, ks.path, built, known)
+        broken: bool | None = None
         for patch in found:
             verdict = _judge(ctx, patch, view, f"spec.patches of {ks.label}")
             if verdict is None:
                 continue
+            if broken is None:
+                broken = _build_fails(ctx, ks, kustomization_files)
+            if broken and not _is_json6902_without_target(patch):
+                continue  # the build fails before its patches (HL101, HL116 say where): what they match is not known
             rule, message, fix = verdict
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
 
@@ -815,6 +925,39 @@ def _component_homes(
     return sorted(homes)
 
 
+def _build_fails(ctx: Context, ks: FluxKS, kustomization_files: dict[str, KustomizeDir]) -> bool:
+    """Whether kustomize fails on ks's build before its spec.patches: a kustomization in it (or
+    spec.components) lists a resource or component that is not there or not of its kind (HL101),
+    or a kustomization file (HL116); the build then holds less than Flux would patch, and fails
+    anyway."""
+    repo, flux = ctx.repo, ctx.flux
+    files = repo.files.all_files
+    comps = ks.spec.get("components")
+    if isinstance(comps, list) and not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
+        for comp in comps:
+            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in repo.kustomize_dirs:
+                return True  # Flux fails the build on a missing component (HL101)
+    for path in sorted(ks.files & kustomization_files.keys()):
+        for entry in kustomization_files[path].entries:
+            if entry.kind not in ("resources", "components") or is_remote(entry.value) or "${" in entry.value:
+                continue
+            target = entry.target
+            if flux.include_mount(target) is not None:
+                continue  # another artifact's files are there (spec.include): not modelled
+            if target in kustomization_files or (entry.kind == "components" and target in files):
+                return True
+            if target in files:
+                continue
+            sub = repo.kustomize_dirs.get(target)
+            if sub is None or sub.is_component != (entry.kind == "components"):
+                return True  # missing, a folder without a kustomization, or a Component listed as a resource
+    return False
+
+
+def _is_json6902_without_target(patch: Patch) -> bool:
+    return patch.target is None and _is_json6902(patch)
+
+
 def _ks_component_homes(flux: FluxModel) -> dict[str, list[str]]:
     """Component directory -> the spec.path of each Flux Kustomization whose spec.components names
     it (read once, not once per component directory)."""
@@ -837,11 +980,15 @@ TEMPLATE_MARKERS = ("{{", "{%", "#{", "#%", "<<")
 def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     flux_present = has_flux(ctx)
+    kustomization_files = kustomization_files_of(ctx)
     for directory, kd in sorted(repo.kustomize_dirs.items()):
         if flux_present and kd.file not in ctx.flux.applied_files:
             continue
         for entry in kd.entries:
             if entry.kind != "resources" or entry.target not in repo.files.all_files:
+                continue
+            if entry.target in kustomization_files:
+                yield _listed_kustomization_file(ctx, kd, entry, kustomization_files[entry.target])
                 continue
             if entry.target.endswith(MANIFEST_EXTENSIONS):
                 continue  # read as manifests (a .json one: repo._load_listed_json), judged by HL001/HL003/HL004
@@ -858,6 +1005,40 @@ def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
                 key=f"HL116/{entry.value}",
                 related=[entry.target],
             )
+
+
+def kustomization_files_of(ctx: Context) -> dict[str, KustomizeDir]:
+    """The kustomization files (kustomization.yaml, Component) of the repository, by path."""
+    return {kd.file: kd for kd in ctx.repo.kustomize_dirs.values()}
+
+
+def _listed_kustomization_file(ctx: Context, kd: KustomizeDir, entry: Entry, listed: KustomizeDir) -> Finding:
+    """A resources entry that names another folder's kustomization file: kustomize reads a listed
+    file as manifests (a kustomization is built from its folder), so the build fails on its missing
+    metadata.name ("accumulating resources from './a/kustomization.yaml': missing metadata.name
+    in object ... must build at directory: ... file is not directory", kubectl kustomize v5.8.1), or,
+    with a name, emits the kustomization itself as an object no API server serves."""
+    folder = posixpath.dirname(entry.value.rstrip("/")) or "."
+    meta = listed.data.get("metadata")
+    if isinstance(meta, dict) and meta.get("name"):
+        outcome = "Flux applies the kustomization itself as an object, which no API server serves, and nothing it lists"
+    else:
+        outcome = f"the build of {kd.dir or '.'} fails (kustomize: 'missing metadata.name ... must build at directory')"
+    return ctx.finding(
+        "HL116",
+        kd.file,
+        ctx.repo.span(kd.file, kd.doc, entry.field),
+        f"resource '{entry.value}' is a kustomization file: kustomize builds a kustomization from its folder and "
+        f"reads a listed file as manifests, so {outcome}; "
+        + (
+            "a kustomization does not list its own file"
+            if listed is kd
+            else f"list the folder {folder}, not its {posixpath.basename(listed.file)}"
+        ),
+        fix="remove the entry" if listed is kd else f"list '{folder}' in resources",
+        key=f"HL116/{entry.value}",
+        related=[entry.target],
+    )
 
 
 def _not_a_manifest(ctx: Context, path: str) -> str | None:

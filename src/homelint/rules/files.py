@@ -7,6 +7,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, Span, list_items
+from homelint.core.wording import with_article
 from homelint.rules.common import has_flux
 from homelint.rules.registry import check
 
@@ -23,6 +24,7 @@ def _loader_problems(ctx: Context, wanted: tuple[str, ...]) -> Iterator[Finding]
     """The loader's problems of the `wanted` rules, except in files that are templates, not manifests."""
     repo = ctx.repo
     applied = ctx.flux.applied_files
+    readers: DuplicateReaders | None = None
     for path, parsed in repo.parsed.items():
         if not parsed.problems:
             continue
@@ -35,18 +37,60 @@ def _loader_problems(ctx: Context, wanted: tuple[str, ...]) -> Iterator[Finding]
             end_col = problem.end_column or problem.column + 1
             fix = {
                 "HL001": "fix the YAML at this position (yamllint or your editor's YAML mode shows the structure)",
-                "HL002": "remove one of the two keys; YAML parsers disagree on which one wins",
+                "HL002": "remove one of the two keys, keeping the value you mean",
                 "HL006": "make the file readable, or exclude it in .homelint.yaml",
                 "HL007": "split the repository, or exclude generated folders in .homelint.yaml",
             }[problem.rule]
+            message = problem.message
+            if problem.rule == "HL002":
+                readers = readers or DuplicateReaders(ctx)
+                message += readers.consequence(path)
             yield ctx.finding(
                 problem.rule,
                 path,
                 Span(problem.line, problem.column, end_line, end_col),
-                problem.message,
+                message,
                 fix=fix,
                 key=f"{problem.rule}/{problem.message}",
             )
+
+
+class DuplicateReaders:
+    """What reads a file with a duplicate key, and what that reader does with it (kustomize
+    v5.8.1, checked with `kubectl kustomize`): a resource is decoded into a map by kyaml with
+    yaml.v3, which refuses it (`mapping key "x" already defined`), so the build fails; a
+    kustomization file (sigs.k8s.io/yaml) keeps the last value; a patch keeps one of the two (the
+    first in a strategic-merge patch, the last in a JSON 6902 patch). Worked out once per run,
+    on the first duplicate key (most runs have none)."""
+
+    def __init__(self, ctx: Context) -> None:
+        kdirs = ctx.repo.kustomize_dirs.values()
+        files = ctx.repo.files.all_files
+        self.kustomizations = {kd.file for kd in kdirs}
+        self.resources = {e.target for kd in kdirs for e in kd.entries if e.kind == "resources" and e.target in files}
+        self.patches = {
+            e.target
+            for kd in kdirs
+            for e in kd.entries
+            if e.kind == "patches" and str(e.field[0]).lower() != "replacements"  # as written: `Patches:` is read too
+        }
+        # the first Flux Kustomization (by key) whose build reads each file it applies
+        self.built_by: dict[str, str] = {}
+        for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
+            for path in ks.files:
+                if path in ctx.flux.resource_files:
+                    self.built_by.setdefault(path, ks.label)
+
+    def consequence(self, path: str) -> str:
+        """What the duplicate means for `path`, as a clause for the message."""
+        if path in self.built_by or path in self.resources:
+            which = f"the build of {self.built_by[path]}" if path in self.built_by else "every kustomize build that includes it"
+            return f": kustomize refuses a resource with a duplicate key (mapping key already defined), so {which} fails"
+        if path in self.kustomizations:
+            return ": kustomize reads the last one and silently ignores the first"
+        if path in self.patches:
+            return ": kustomize applies this patch with only one of the two values, silently"
+        return ": YAML readers disagree (some keep the last value, Go's yaml.v3 as kustomize uses it refuses the file)"
 
 
 def _looks_templated(repo: object, path: str, parsed: object) -> bool:
@@ -99,10 +143,11 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
         return
     repo = ctx.repo
+    kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
     for path in sorted(ctx.flux.resource_files):
         parsed = repo.parsed.get(path)
-        if parsed is None or not parsed.text_ok:
-            continue
+        if parsed is None or not parsed.text_ok or path in kustomization_files:
+            continue  # a kustomization file listed as a resource: HL116 reports the entry
         for index, doc in enumerate(parsed.docs):
             if doc is None:
                 continue
@@ -139,7 +184,7 @@ def _not_an_object(doc: Any) -> tuple[str, str, tuple[str, ...] | None] | None:
     """What keeps a document from being an object kustomize builds, as (text, key, where to
     point): what it is when not a mapping (where: None), else the fields it lacks."""
     if not isinstance(doc, dict):
-        what = "a list" if isinstance(doc, list) else f"a {type(doc).__name__} scalar"
+        what = "a list" if isinstance(doc, list) else f"{with_article(type(doc).__name__)} scalar"
         return what, what, None
     missing = [k for k in ("apiVersion", "kind") if not isinstance(doc.get(k), str) or not doc.get(k)]
     meta = doc.get("metadata")

@@ -1,4 +1,4 @@
-"""HL501, HL503, HL504: charts and images are pinned. (HL502/HL505 are declarative rules.)"""
+"""HL501-HL504: charts, OCI sources and images are pinned. (HL505 is a declarative rule.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from homelint.core.context import Context
 from homelint.core.model import Finding
 from homelint.model.graph import resolved_name
 from homelint.model.refs import helm_release_refs, pod_spec_refs
-from homelint.rules.common import applied_instances
+from homelint.rules.common import applied_instances, manifest_objects
 from homelint.rules.registry import check
 
 EXACT_SEMVER = re.compile(r"^[v=]?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
@@ -61,6 +61,48 @@ def unpinned_chart(ctx: Context) -> Iterator[Finding]:
                 f"HelmRelease {obj.name}: chart {spec.get('chart')} {problem}",
                 fix="set spec.chart.spec.version to an exact version such as 1.2.3 (Renovate keeps it current)",
             )
+
+
+def oci_ref_problem(spec: dict[str, Any]) -> tuple[tuple[str, ...], str, str] | None:
+    """(field, why the OCIRepository is not pinned, fix), or None when it is pinned or cannot be
+    told (a placeholder, a value of the wrong type: HL601's). source-controller resolves
+    spec.ref.digest before spec.ref.semver before spec.ref.tag, and pulls the tag 'latest' when
+    none is set (source-controller docs/spec/v1/ocirepositories.md, "Reference")."""
+    pin = "set spec.ref.tag to a version (or spec.ref.digest: sha256:...)"
+    if "ref" not in spec or spec["ref"] is None:
+        return ("spec",), "it has no spec.ref, so source-controller pulls the tag 'latest'", pin
+    ref = spec["ref"]
+    if not isinstance(ref, dict):
+        return None
+    digest, semver, tag = ref.get("digest"), ref.get("semver"), ref.get("tag")
+    if digest:
+        return None
+    if semver:
+        if not isinstance(semver, str) or "${" in semver or EXACT_SEMVER.match(semver.strip()):
+            return None
+        over = " (it takes precedence over spec.ref.tag)" if tag else ""
+        return (
+            ("spec", "ref", "semver"),
+            f"spec.ref.semver is a range{over}, so source-controller follows the newest matching tag",
+            "set spec.ref.semver to an exact version such as 1.2.3, or use spec.ref.tag or spec.ref.digest",
+        )
+    if tag:
+        if tag != "latest":
+            return None
+        return ("spec", "ref", "tag"), "spec.ref.tag is 'latest', which moves with every push", pin
+    return ("spec", "ref"), "spec.ref has no digest, semver or tag, so source-controller pulls the tag 'latest'", pin
+
+
+@check("HL502")
+def unpinned_oci_ref(ctx: Context) -> Iterator[Finding]:
+    for obj in manifest_objects(ctx):
+        if obj.kind != "OCIRepository" or not obj.api_version.startswith("source.toolkit.fluxcd.io/") or obj.is_sops:
+            continue
+        spec = obj.data.get("spec")
+        problem = oci_ref_problem(spec) if isinstance(spec, dict) else None
+        if problem is not None:
+            field, why, fix = problem
+            yield ctx.at("HL502", obj, field, f"OCIRepository {obj.name} is not pinned: {why}", fix=fix)
 
 
 def parse_image(image: str) -> tuple[str, str | None, bool]:

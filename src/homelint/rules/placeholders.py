@@ -7,13 +7,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from homelint.core.context import Context
+from homelint.core.k8snames import valid_dns1123_subdomain, valid_label_key, valid_label_value
 from homelint.core.model import Finding, K8sObject, Span
-from homelint.core.substitution import VALID_VAR_NAME, Expr, scan
+from homelint.core.substitution import VALID_VAR_NAME, Expr, scan, scan_cached, substitution_disabled
 from homelint.model.config import placeholder_doc_files
-from homelint.model.flux import FluxKS, substituted_objects
+from homelint.model.flux import FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import versions_of
+from homelint.rules.dryrun import cluster_scoped
 from homelint.rules.registry import check
 
 
@@ -64,11 +66,11 @@ def _looked(variables: Variables) -> str:
     return ", ".join(parts) or "no variable sources"
 
 
-def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str]]:
+def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str, str]]:
     """Each `${VAR}` without default that the applying Kustomization does not define, once per
-    place and Kustomization."""
+    place and Kustomization (with the whole string it is in)."""
     reported: set[tuple[str, str, int, tuple[Any, ...], str]] = set()
-    for ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
+    for ks, variables, obj, field, is_key, expr, text in _uses(ctx):
         if expr.error:
             continue
         for item in _names(expr):
@@ -78,7 +80,7 @@ def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tup
             if ident in reported:
                 continue
             reported.add(ident)
-            yield ks, variables, obj, field, is_key, item.name
+            yield ks, variables, obj, field, is_key, item.name, text
 
 
 @check("HL201")
@@ -89,39 +91,70 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
     Strictness follows the Flux the repository installs (versions.py)."""
     versions = versions_of(ctx.repo)
     strictness: dict[str, tuple[bool, str]] = {}
-    at: dict[tuple[str, int, tuple[Any, ...], str], list[tuple[FluxKS, Variables, K8sObject, bool]]] = {}
+    at: dict[tuple[str, int, tuple[Any, ...], str], list[tuple[FluxKS, Variables, K8sObject, bool, str]]] = {}
     open_uses: dict[str, tuple[FluxKS, Variables, list[tuple[K8sObject, tuple[Any, ...], bool, str]]]] = {}
-    for ks, variables, obj, field, is_key, name in _undefined(ctx):
+    for ks, variables, obj, field, is_key, name, text in _undefined(ctx):
         if variables.open_sources:
             open_uses.setdefault(ks.key, (ks, variables, []))[2].append((obj, field, is_key, name))
             continue
         group = at.setdefault((obj.path, obj.doc, field, name), [])
         if all(k is not ks for k, *_ in group):
-            group.append((ks, variables, obj, is_key))
+            group.append((ks, variables, obj, is_key, text))
     for (_path, _doc, field, name), group in at.items():
         group.sort(key=lambda g: g[0].key)
-        ks, variables, obj, is_key = group[0]
+        ks, variables, obj, is_key, text = group[0]
         if ks.key not in strictness:
             strictness[ks.key] = versions.strict_substitution(ks)
         strict, why = strictness[ks.key]
+        nameless = not strict and _nameless(ctx, ks, variables, obj, field, is_key, text)
         labels = [g[0].label for g in group]
         path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+        if strict:
+            consequence = ""
+        elif nameless:
+            consequence = (
+                f"; metadata.name becomes an empty string (no strict substitution: {why}): an object without a name "
+                "cannot be applied, so the whole Kustomization fails"
+            )
+        else:
+            consequence = f"; it becomes an empty string (no strict substitution: {why})"
         finding = ctx.finding(
             "HL201",
             path,
             span,
-            f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)})"
-            + ("" if strict else f"; it becomes an empty string (no strict substitution: {why})"),
+            f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)}){consequence}",
             fix=f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}",
             key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
             related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
         )
-        if not strict:
+        if not strict and not nameless:
             finding.severity = "warning"
         suspended = [ctx.suspended_ks(g[0]) for g in group]
         yield ctx.held(finding, suspended[0] if all(suspended) else None)  # every Kustomization suspended
     for ks, variables, uses in open_uses.values():
         yield _open_sources_info(ctx, ks, variables, uses)
+
+
+def _nameless(
+    ctx: Context, ks: FluxKS, variables: Variables, obj: K8sObject, field: tuple[Any, ...], is_key: bool, text: str
+) -> bool:
+    """Whether non-strict substitution leaves `obj` without a name: its whole `metadata.name` is
+    `${VAR}`s without default (no text, no transform) that `ks` does not define, each an empty
+    string (fluxcd/pkg envsubst), and no kustomize prefix/suffix or rename the model cannot
+    follow adds to it. Flux applies each object by server-side apply (fluxcd/pkg ssa), which
+    needs a name."""
+    if is_key or field != ("metadata", "name"):
+        return False
+    exprs = scan_cached(text)
+    at = 0
+    for expr in exprs:
+        if expr.start != at or expr.error or expr.op or expr.name in variables.values:
+            return False
+        at = expr.end
+    if not exprs or at != len(text):
+        return False
+    mine = [a for a in ctx.flux.applications_of(obj) if a.ks is ks]
+    return bool(mine) and not any(a.renamed is not None or a.hashed or a.unread or a.affixed for a in mine)
 
 
 @check("HL607")
@@ -131,11 +164,13 @@ def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
     versions = versions_of(ctx.repo)
     if "flux" not in versions.targets:
         return
-    for ks, variables, obj, field, is_key, name in _undefined(ctx):
+    for ks, variables, obj, field, is_key, name, text in _undefined(ctx):
         strict_now, why = versions.strict_substitution(ks)
         later = versions.strict_at_target(ks)
         if strict_now or later is None or not later[1]:
             continue
+        if _nameless(ctx, ks, variables, obj, field, is_key, text):
+            continue  # it fails today already (HL201 is an error)
         target = later[0]
         path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
         finding = ctx.finding(
@@ -392,46 +427,160 @@ def _known_flux_variables(ctx: Context) -> set[str]:
     return names
 
 
+# where the API server validates the text (k8s.io/apimachinery ValidateObjectMetaAccessor for every
+# kind, ValidatePodTemplateSpec, ValidateLabelSelector, ValidateService): label sites by (group, kind)
+_POD_TEMPLATE = ("spec", "template", "metadata", "labels")
+_MATCH_LABELS = ("spec", "selector", "matchLabels")
+LABEL_SITES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("apps", "Deployment"): (_POD_TEMPLATE, _MATCH_LABELS),
+    ("apps", "StatefulSet"): (_POD_TEMPLATE, _MATCH_LABELS),
+    ("apps", "DaemonSet"): (_POD_TEMPLATE, _MATCH_LABELS),
+    ("apps", "ReplicaSet"): (_POD_TEMPLATE, _MATCH_LABELS),
+    ("batch", "Job"): (_POD_TEMPLATE,),
+    ("batch", "CronJob"): (("spec", "jobTemplate", "spec", "template", "metadata", "labels"),),
+    ("", "ReplicationController"): (_POD_TEMPLATE,),
+    ("", "Service"): (("spec", "selector"),),
+}
+# built-in kinds whose metadata.name is a DNS subdomain or label (not RBAC's or a PersistentVolume's
+# path-segment names); custom resources are DNS subdomains (apiextensions-apiserver
+# customresource/validator.go); other groups of k8s.io may be aggregated APIs with other rules
+DNS_NAMED = {
+    "": {"ConfigMap", "Secret", "Service", "ServiceAccount", "PersistentVolumeClaim", "Pod", "Namespace", "Endpoints",
+         "LimitRange", "ResourceQuota", "ReplicationController"},
+    "apps": {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"},
+    "batch": {"Job", "CronJob"},
+    "networking.k8s.io": {"Ingress", "NetworkPolicy", "IngressClass"},
+    "policy": {"PodDisruptionBudget"},
+    "autoscaling": {"HorizontalPodAutoscaler"},
+    "storage.k8s.io": {"StorageClass"},
+    "scheduling.k8s.io": {"PriorityClass"},
+}  # fmt: skip
+CRD_GROUPS_OF_K8S = ("gateway.networking.k8s.io", "snapshot.storage.k8s.io")
+
+
+def _dns_named(obj: K8sObject) -> bool:
+    """Whether the API server validates the object's name as a DNS subdomain (or stricter)."""
+    group = obj.group
+    if group in DNS_NAMED:
+        return obj.kind in DNS_NAMED[group]
+    return "." in group and (not group.endswith("k8s.io") or group in CRD_GROUPS_OF_K8S)
+
+
+def _relabelled(ks: FluxKS, kdirs: Any) -> set[str]:
+    """Label keys a transformer of the build sets over what the object says: kustomize's
+    commonLabels and labels[].pairs, the Flux Kustomization's spec.commonMetadata.labels."""
+    keys: set[str] = set()
+    common = ks.spec.get("commonMetadata")
+    if isinstance(common, dict) and isinstance(common.get("labels"), dict):
+        keys.update(map(str, common["labels"]))
+    for directory in ks.dirs:
+        kd = kdirs.get(directory)
+        if kd is None:
+            continue
+        labels = kd.data.get("labels")
+        found = [kd.data.get("commonLabels")]
+        found += [item.get("pairs") for item in (labels if isinstance(labels, list) else []) if isinstance(item, dict)]
+        for pairs in found:
+            if isinstance(pairs, dict):
+                keys.update(map(str, pairs))
+    return keys
+
+
+def _rejected(applied: Any, field: tuple[Any, ...], text: str, is_key: bool, relabelled: set[str]) -> str:
+    """Why the API server rejects this literal `${...}` text (in a label, the name, the namespace),
+    or "" where it takes it. The text is not quoted: a default in it may be a secret."""
+    obj = applied.obj
+    sites = (("metadata", "labels"), *LABEL_SITES.get((obj.group, obj.kind), ()))
+    if len(field) >= 1 and tuple(field[:-1]) in sites and str(field[-1]) not in relabelled:
+        if is_key:
+            return "" if valid_label_key(text) else "the text is not a valid label key"
+        return "" if valid_label_value(text) else "the text is not a valid label value"
+    if is_key or field not in (("metadata", "name"), ("metadata", "namespace")):
+        return ""
+    if field == ("metadata", "name"):
+        name = (applied.namespace or applied.name) if obj.kind == "Namespace" and obj.group == "" else applied.name
+        if "${" in name and _dns_named(obj) and not valid_dns1123_subdomain(name):
+            return "the name is not a valid DNS name"
+        return ""
+    if applied.namespace == text and not cluster_scoped(obj) and not valid_dns1123_subdomain(text):
+        return "the text is not a valid namespace name"  # a DNS label; not one a kustomization or targetNamespace sets
+    return ""
+
+
+def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) -> tuple[tuple[Any, ...], bool, str, str] | None:
+    """(field, is_key, variable, rejection) of the object's literal placeholder to report: the
+    first the API server rejects (in a label, the name, the namespace), else the first with a
+    variable some Kustomization provides (rejection "")."""
+    first: tuple[tuple[Any, ...], bool, str, str] | None = None
+    for field, text, is_key in ctx.repo.placeholder_strings(applied.obj):
+        exprs = [e for e in scan(text) if not e.error and e.name]
+        if not exprs:
+            continue
+        reason = "" if applied.unread else _rejected(applied, field, text, is_key, relabelled)
+        if reason:
+            return field, is_key, exprs[0].name, reason
+        if first is None:
+            named = [e for e in exprs if e.name in known]
+            if named:
+                first = (field, is_key, named[0].name, "")
+    return first
+
+
 @check("HL205")
 def literal_placeholder(ctx: Context) -> Iterator[Finding]:
-    """One finding per object's first literal placeholder, naming every Kustomization (sorted)
-    that applies it without substituting."""
+    """One finding per object's literal placeholder, naming every Kustomization (sorted) that
+    applies it without substituting: an error where the API server rejects the text (a label, a
+    name: whatever the variable), else a warning for a variable some Kustomization provides."""
     known = _known_flux_variables(ctx)
-    found: dict[tuple[str, int], tuple[K8sObject, tuple[Any, ...], bool, str, list[tuple[FluxKS, str]]]] = {}
+    kdirs = ctx.repo.kustomize_dirs
+    found: dict[tuple[str, int], tuple[K8sObject, tuple[Any, ...], bool, str, str, list[tuple[FluxKS, str]]]] = {}
     for ks in ctx.flux.kustomizations:
         if ks.obj is None:
             continue
         if ks.post_build is not None and variables_of(ctx.repo, ks).substitutes:
             continue
         why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
-        for obj in substituted_objects(ks):
+        relabelled: set[str] | None = None
+        for applied in ks.applied:
+            obj = applied.obj
+            if obj.is_sops or substitution_disabled(obj.data):
+                continue
             ident = (obj.path, obj.doc)
             if ident in found:
-                if all(k is not ks for k, _ in found[ident][4]):
-                    found[ident][4].append((ks, why))
+                if all(k is not ks for k, _ in found[ident][5]):
+                    found[ident][5].append((ks, why))
                 continue
-            for field, text, is_key in ctx.repo.placeholder_strings(obj):
-                # only names some Kustomization provides: others are the application's own ${ENV}
-                exprs = [e for e in scan(text) if not e.error and e.name in known]
-                if exprs:
-                    found[ident] = (obj, field, is_key, exprs[0].name, [(ks, why)])
-                    break
-    for obj, field, is_key, name, users in found.values():
+            if relabelled is None:
+                relabelled = _relabelled(ks, kdirs)
+            hit = _literal(ctx, applied, known, relabelled)
+            if hit is not None:
+                found[ident] = (obj, *hit, [(ks, why)])
+    for obj, field, is_key, name, rejected, users in found.values():
         users.sort(key=lambda u: u[0].key)
         whys = sorted({why for _, why in users})
         why = whys[0] if len(whys) == 1 else "substitutes nothing"
         if len(users) > 1:
             why = why.replace("has no", "have no").replace("provides", "provide").replace("substitutes", "substitute")
         path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
-        yield ctx.finding(
+        message = f"${{{name}}} reaches the cluster literally: {_bounded([ks.label for ks, _ in users])} {why}"
+        if rejected:
+            where = ".".join(map(str, field[:-1] if is_key else field))
+            message += f"; {rejected} ({where}), so the API server rejects the object and the whole Kustomization fails to apply"
+        finding = ctx.finding(
             "HL205",
             path,
             span,
-            f"${{{name}}} reaches the cluster literally: {_bounded([ks.label for ks, _ in users])} {why}",
-            fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or escape it as $${...}",
+            message,
+            fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or "
+            + ("write the value itself" if rejected else "escape it as $${...}"),
             key=f"HL205/{obj.kind}/{obj.name}/{name}",
             related=sorted({ks.obj.path for ks, _ in users if ks.obj is not None}),
         )
+        if rejected:
+            finding.severity = "error"
+            suspended = [ctx.suspended_ks(ks) for ks, _ in users]
+            finding = ctx.held(finding, suspended[0] if all(suspended) else None)
+        yield finding
 
 
 @check("HL206")

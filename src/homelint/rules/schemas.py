@@ -21,16 +21,23 @@ from homelint.rules.registry import check
 def _as_applied(ctx: Context) -> dict[tuple[str, int], list[tuple[dict[str, Any], K8sObject]]]:
     """(path, doc) -> the object as Flux applies it, where that differs from the file: a Flux
     Kustomization materialised by its parent, any object patched in its build (kustomize patches,
-    the spec.patches of the Kustomization that applies it)."""
+    the spec.patches of the Kustomization that applies it). Each with the object that locates its
+    fields: a patched copy knows which patch set a field (a child Kustomization's, in its parent)."""
     variants: dict[tuple[str, int], list[tuple[dict[str, Any], K8sObject]]] = defaultdict(list)
+    patched_children: dict[tuple[int, int], K8sObject] = {}  # (id(parent), id(file's object)) -> patched copy
     for ks in ctx.flux.kustomizations:
-        if ks.obj is not None and ks.data is not ks.obj.data:
-            variants[(ks.obj.path, ks.obj.doc)].append((ks.data, ks.obj))
         for applied in ks.applied:
             obj = applied.obj
-            if obj.unpatched is None or (obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP):
-                continue  # a Flux Kustomization is materialised above, from its own parent's point of view
+            if obj.unpatched is None:
+                continue
+            if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
+                patched_children[(id(ks), id(obj.unpatched))] = obj
+                continue  # a Flux Kustomization is materialised below, from its own parent's point of view
             variants[(obj.path, obj.doc)].append((obj.data, obj))
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is not None and ks.data is not ks.obj.data:
+            where = patched_children.get((id(ks.parent), id(ks.obj)), ks.obj)
+            variants[(ks.obj.path, ks.obj.doc)].append((ks.data, where))
     return variants
 
 
@@ -52,8 +59,9 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
     kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
     has_flux = bool(ctx.flux.kustomizations)
     variants = _as_applied(ctx) if has_flux else {}
+    rechecked: set[tuple[str, int]] = set()
+    patched: list[tuple[K8sObject, Finding]] = []  # errors of objects as applied: see _one_per_patch
     for path, facts in repo.facts.items():
-        rechecked: set[int] = set()
         for doc, message, line, column, end_line, end_column in facts.schema:
             is_kustomization = path in kustomization_files and doc == 0 and message.startswith("kustomization:")
             if is_kustomization:
@@ -62,10 +70,10 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
             elif (path, doc) not in applied_docs:
                 continue
             elif (path, doc) in variants or repo.placeholder_strings(applied_docs[(path, doc)]):
-                if doc not in rechecked:  # judge the object as applied (patched, materialised)
-                    rechecked.add(doc)
+                if (path, doc) not in rechecked:  # judge the object as applied (patched, materialised)
+                    rechecked.add((path, doc))
                     obj = applied_docs[(path, doc)]
-                    yield from _recheck(ctx, obj, variants.get((path, doc)) or [(obj.data, obj)])
+                    patched.extend((obj, f) for f in _recheck(ctx, obj, variants.get((path, doc)) or [(obj.data, obj)]))
                 continue
             yield ctx.finding(
                 "HL601",
@@ -75,6 +83,13 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 fix="see the field reference of this kind; Flux, kustomize or the API server reject it as it is",
                 key=f"HL601/{doc}/{message}",
             )
+    # a valid file that a patch made invalid: Flux applies the patched object, and its dry-run fails
+    for (path, doc), found in sorted(variants.items(), key=lambda item: item[0]):
+        if (path, doc) in rechecked or (path, doc) not in applied_docs or all(w.unpatched is None for _, w in found):
+            continue
+        obj = applied_docs[(path, doc)]
+        patched.extend((obj, finding) for finding in _recheck(ctx, obj, found))
+    yield from _one_per_patch(patched)
     for obj in manifest_objects(ctx):
         if obj.kind != "Namespace" or obj.api_version != "v1":
             continue
@@ -94,6 +109,34 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def _one_per_patch(found: list[tuple[K8sObject, Finding]]) -> Iterator[Finding]:
+    """The findings, those a patch of many objects causes alike in each (at the same place in the
+    patch, not in the object's file) as one that names the objects."""
+    groups: dict[tuple[Any, ...], list[tuple[K8sObject, Finding]]] = defaultdict(list)
+    for obj, finding in found:
+        label = f"{obj.kind} {obj.name}: "
+        if finding.path == obj.path or not finding.message.startswith(label):
+            yield finding
+            continue
+        span = finding.span
+        where = (finding.path, span.line, span.column, span.end_line, span.end_column, finding.severity)
+        groups[(*where, obj.kind, finding.message[len(label) :])].append((obj, finding))
+    for (*_, kind, message), members in groups.items():
+        finding = members[0][1]
+        names = sorted({o.name for o, _ in members})
+        if len(names) == 1:
+            finding.message = f"{kind} {names[0]}, as this patch leaves it: {message}"
+        else:
+            shown = (
+                ", ".join(names[:3]) + f" and {len(names) - 3} more"
+                if len(names) > 3
+                else f"{', '.join(names[:-1])} and {names[-1]}"
+            )
+            finding.message = f"{kind}s {shown}, as this patch leaves them: {message}"
+            finding.key = f"HL601/patched {kind}s/{message}"
+        yield finding
+
+
 def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], K8sObject]]) -> Iterator[Finding]:
     """The errors of the first applied variant that fails (each Kustomization applying a
     failing variant fails), each where that variant has the field (a patch's line for a field a
@@ -108,7 +151,7 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], 
         found = []
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
             keys, message = readable(error, custom=not decoded(name, data))
-            if not _placeholder_at(data, keys):
+            if not _placeholder_at(data, keys) and not _placeholder_at(where.data, keys):
                 found.append((keys, message, error.validator == "additionalProperties"))
         if found:
             for keys, message, key_node in found:
@@ -132,9 +175,10 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
     apis = table()
     waiting: dict[tuple[str, Version], tuple[Installed, dict[tuple[str, str], list[K8sObject]]]] = {}
     unjudged: dict[Installed, int] = {}
+    own = _served_by_own_crds(ctx)
     for obj in ctx.repo.objects:
         entry = apis.entry(obj.api_version, obj.kind)
-        if entry is None:
+        if entry is None or (obj.api_version, obj.kind) in own:
             continue
         installs = _judged(versions.for_object(entry.component, obj), unjudged)
         if not installs:
@@ -176,11 +220,34 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
         first = min(unjudged, key=lambda i: (i.path or "", i.line))
         count = sum(unjudged.values())
         more = f" and {len(unjudged) - 1} more" if len(unjudged) > 1 else ""
-        ctx.note(  # only Flux is ever pinned at an unknown version (the flux2 chart)
+        ctx.note(  # only Flux is ever pinned at an unknown version (the flux2 chart, a FluxInstance artifact)
             f"Flux apiVersions of {count} object{'s' if count != 1 else ''} not judged (HL602/HL603): Flux is installed "
-            f"by {first.source} ({first.where}{more}), whose version is not the Flux version; set versions.flux "
+            f"by {first.source} ({first.where}{more}), which does not tell the Flux version; set versions.flux "
             "(or flux.version) in .homelint.yaml to the Flux version it installs"
         )
+
+
+def _served_by_own_crds(ctx: Context) -> set[tuple[str, str]]:
+    """(apiVersion, kind) pairs a CustomResourceDefinition the repository applies serves: the API
+    server serves what the applied CRD declares (`spec.versions[].served`), whatever release of
+    its project the table knows (a rendered stack of an old release keeps serving its versions).
+    Served by one such CRD is enough: with several, which one a cluster holds is not judged."""
+    served: set[tuple[str, str]] = set()
+    for crd in manifest_objects(ctx):
+        if crd.kind != "CustomResourceDefinition" or not crd.api_version.startswith("apiextensions.k8s.io/"):
+            continue
+        spec = crd.spec
+        names = spec.get("names")
+        group, kind = spec.get("group"), names.get("kind") if isinstance(names, dict) else None
+        if not isinstance(group, str) or not isinstance(kind, str):
+            continue
+        versions = spec.get("versions")
+        for version in versions if isinstance(versions, list) else []:
+            if isinstance(version, dict) and isinstance(version.get("name"), str) and version.get("served") is True:
+                served.add((f"{group}/{version['name']}", kind))
+        if isinstance(spec.get("version"), str):  # apiextensions v1beta1: the one version, served
+            served.add((f"{group}/{spec['version']}", kind))
+    return served
 
 
 def _judged(installs: list[Installed], unjudged: dict[Installed, int]) -> list[Installed]:

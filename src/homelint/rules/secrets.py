@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fnmatch
 import ipaddress
 import posixpath
 import re
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
 from homelint.core.regex import linear
+from homelint.core.wording import with_article
 from homelint.model.flux import remote_cluster
 from homelint.model.graph import Edge, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
@@ -74,20 +76,23 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             close = [] if unrewritten else close_matches(name, produced.names.get(ns, set()))
             hint = f"; {word}s made in that namespace with similar names: {', '.join(close)}" if close else ""
             many = f" ({count} references)" if count > 1 else ""
+            never = ctx.flux.withheld_named(word, ns, name)
+            # defined in the repository, in a file Flux leaves out: name the file and why, not "nothing produces it"
+            left_out = None if never or unrewritten is not None else _left_out(ctx, word, ns, name)
             if unrewritten is not None:
                 what, fix = _hashed_message(edge, word, name, ns, unrewritten)
             elif "substitute-from" in ref.flags:
+                missing_text = f"; {left_out[0]}; " if left_out else ", which nothing in the repository produces: "
                 what = (
-                    f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}, which nothing in "
-                    f"the repository produces: kustomize-controller fails the whole Kustomization ({word} not found) "
-                    "and applies none of its objects"
+                    f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}{missing_text}"
+                    f"kustomize-controller fails the whole Kustomization ({word} not found) and applies none of its objects"
                 )
                 fix = f"add the {word} (or its generator), fix the name, or mark the source optional: true"
             elif all("default-certificate" in e["ref"].flags for e in edges):
+                made_by = f"; {left_out[0]}" if left_out else ", but nothing the repository applies produces it"
                 what = (
-                    f"{obj.kind} {obj.name} serves TLS with {word} '{name}' in namespace {ns}{many}, but nothing the "
-                    "repository applies produces it: the object applies, and its controller serves its default "
-                    "certificate for those hosts"
+                    f"{obj.kind} {obj.name} serves TLS with {word} '{name}' in namespace {ns}{many}{made_by}: "
+                    "the object applies, and its controller serves its default certificate for those hosts"
                 )
                 fix = (
                     "add a Certificate or an ExternalSecret for it, fix the name, or list it in secrets.external "
@@ -96,18 +101,21 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             else:
                 chart = " (if the chart itself creates it, list it in secrets.external)" if "chart-value" in ref.flags else ""
                 made_by = (
-                    "no Secret, SOPS file, ExternalSecret, generator or operator the repository applies produces it"
+                    f"; {left_out[0]}"
+                    if left_out
+                    else ", but no Secret, SOPS file, ExternalSecret, generator or operator the repository applies produces it"
                     if kind == "secret"
-                    else "no ConfigMap, configMapGenerator or operator the repository applies produces it"
+                    else ", but no ConfigMap, configMapGenerator or operator the repository applies produces it"
                 )
-                what = f"{obj.kind} {obj.name} uses {word} '{name}' in namespace {ns}{many}, but {made_by}{chart}"
+                what = f"{obj.kind} {obj.name} uses {word} '{name}' in namespace {ns}{many}{made_by}{chart}"
                 fix = (
                     "add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
                     "if something outside the repository creates it"
                     if kind == "secret"
                     else "add the ConfigMap (or a configMapGenerator), fix the name, or mark the reference optional: true"
                 )
-            never = ctx.flux.withheld_named(word, ns, name)
+            if left_out:
+                fix = left_out[1]
             if never:  # defined in a build, but Flux never applies it: say why
                 what += f"; the {word} '{name}' in {never[0][0].obj.path} is not applied: {never[0][1]}"
             finding = ctx.at(
@@ -123,6 +131,53 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 finding.severity = "warning"  # applied and served, with the wrong certificate
             yield finding
+
+
+def _left_out(ctx: Context, word: str, namespace: str, name: str) -> tuple[str, str] | None:
+    """(why, fix) when the repository defines the Secret or ConfigMap in a file Flux does not apply,
+    in a folder a Flux Kustomization builds: its source's ignore rules (spec.ignore, .sourceignore,
+    the default exclusions) leave the file out of the artifact, or nothing lists the file. None
+    when no such definition exists (one in a folder no Flux Kustomization builds is made outside
+    Flux: common.outside_flux)."""
+    found = ctx.repo.objects_by_kind_name.get((word, name), [])
+    for obj in sorted(found, key=lambda o: (o.path, o.doc)):
+        if obj.applied_by or obj.namespace not in (None, namespace):
+            continue
+        folder = posixpath.dirname(obj.path)
+        for ks in _builders(ctx).get(folder, ()):
+            art = ks.artifact
+            if art is None or art.contains(obj.path):
+                continue
+            rule = art.left_out_by(obj.path)
+            if rule is not None:
+                return (
+                    f"{word} {name} is defined in {obj.path}, but {rule} leave it out of the artifact {ks.label} builds from",
+                    f"change the ignore rule that excludes {obj.path}, or move the {word} to a file the source serves",
+                )
+        if folder in ctx.flux.reached_dirs:
+            kd = ctx.repo.kustomize_dirs.get(folder)
+            return (
+                f"{word} {name} is defined in {obj.path}, but nothing applies that file"
+                + (f" (it is not listed in {kd.file}: HL102)" if kd is not None else ""),
+                f"list {posixpath.basename(obj.path)} in {kd.file}"
+                if kd is not None
+                else f"wire {obj.path} into what Flux applies",
+            )
+    return None
+
+
+def _builders(ctx: Context) -> dict[str, list[Any]]:
+    """folder -> the Flux Kustomizations (by key) whose builds read it, indexed once per run."""
+
+    def build() -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {}
+        for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
+            if ks.obj is not None and ks.artifact is not None:
+                for folder in ks.dirs:
+                    out.setdefault(folder, []).append(ks)
+        return out
+
+    return ctx.repo.memo("rules.secrets.builders", build)
 
 
 _NAME_HASH = re.compile(r"-[245-9b-dfghkmt]{10}$")  # generators.name_suffix's alphabet
@@ -193,7 +248,7 @@ def _in_values(ctx: Context, group: str, kind: str, namespace: str | None, name:
     release, made = found
     external = "; if it does, list it in secrets.external" if kind == "Secret" else ""
     return (
-        f"HelmRelease {release} holds a {kind} '{name}' in its values ({_field_text(made.field)}), which its chart "
+        f"HelmRelease {release} holds {with_article(kind)} '{name}' in its values ({_field_text(made.field)}), which its chart "
         f"may render{external}"
     )
 
@@ -360,8 +415,50 @@ def plaintext_keys(obj: Any) -> list[tuple[str, str]]:
                 for k, v in values.items()
                 if not (own is not None and (_encrypted(v) or not own.encrypts((section, str(k)))))
                 and not _not_plaintext(v, encoded=section == "data")
+                # public material is no secret; in a SOPS document sops still fails on it (see own_rule)
+                and not (own is None and public_material(v, encoded=section == "data"))
             )
     return keys
+
+
+# RFC 7468 textual encodings whose content is public: X.509 certificates (Kubernetes publishes the
+# cluster CA in every namespace, ConfigMap kube-root-ca.crt) and public keys (SubjectPublicKeyInfo,
+# PKCS #1 RSAPublicKey); a label with PRIVATE in it is never among them
+_PEM_PUBLIC = re.compile(
+    r"-----BEGIN (CERTIFICATE|TRUSTED CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY)-----[A-Za-z0-9+/=\s]*-----END \1-----"
+)
+# an OpenSSH public key line (sshd AUTHORIZED_KEYS FORMAT, without options): type, base64 blob, comment
+_SSH_PUBLIC = re.compile(
+    r"(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)"
+    r" AAAA[A-Za-z0-9+/]+={0,3}(?:[ \t][^\n]*)?"
+)
+MAX_PUBLIC = 1 << 20  # a CA bundle of a few hundred certificates; a longer value is not read
+
+
+def public_material(value: Any, *, encoded: bool = False) -> bool:
+    """Whether a Secret value is only public key material: one or more PEM certificate or public
+    key blocks, or OpenSSH public key lines, and whitespace. `encoded`: a `data` value (base64)."""
+    if not isinstance(value, str) or len(value) > MAX_PUBLIC:
+        return False
+    text = value.strip()
+    if encoded:
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8").strip()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return False
+    if not text:
+        return False
+    if text.startswith("-----BEGIN "):
+        at = 0
+        while at < len(text):
+            block = _PEM_PUBLIC.match(text, at)
+            if block is None:
+                return False
+            at = block.end()
+            while at < len(text) and text[at].isspace():
+                at += 1
+        return True
+    return all(_SSH_PUBLIC.fullmatch(line.strip()) for line in text.splitlines() if line.strip())
 
 
 def _encrypted(value: Any) -> bool:
@@ -447,6 +544,9 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
     if not stores and not cluster_stores:
         unapplied = {o.name for o in ctx.repo.objects if o.kind in ("ClusterSecretStore", "SecretStore")}
         cluster_stores |= unapplied
+    # stores a chart renders (the producer table's SecretStore/ClusterSecretStore rows)
+    chart_stores, chart_cluster_stores = ctx.graph.produced("secretstore"), ctx.graph.produced("clustersecretstore")
+    external = ctx.config.external_secrets
     seen: set[tuple[int, str]] = set()
     for applied in ctx.flux.applied:
         obj = applied.obj
@@ -460,11 +560,14 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             if not isinstance(name, str) or "${" in name:
                 continue
             kind = ref.get("kind") or "SecretStore"
-            ok = name in cluster_stores if kind == "ClusterSecretStore" else (applied.ns, name) in stores
-            if ok:
+            if kind == "ClusterSecretStore":
+                ok = name in cluster_stores or chart_cluster_stores.anywhere(name)
+            else:
+                ok = (applied.ns, name) in stores or chart_stores.covers(applied.ns, name)
+            if ok or _listed_store(external, kind, applied.ns, name):
                 continue
             other = ""
-            if kind == "SecretStore" and name in cluster_stores:
+            if kind == "SecretStore" and (name in cluster_stores or chart_cluster_stores.anywhere(name)):
                 other = "; a ClusterSecretStore of that name exists: set kind: ClusterSecretStore (kind defaults to SecretStore)"
             # a ClusterSecretStore is cluster-scoped: one in any release's values (whatever its namespace) is it
             scope = applied.ns if kind == "SecretStore" else None
@@ -488,6 +591,13 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             if chart:
                 finding.severity = "info"
             yield finding
+
+
+def _listed_store(patterns: list[str], kind: str, namespace: str, name: str) -> bool:
+    """Whether secrets.external lists the store: `ClusterSecretStore/name`, `SecretStore/namespace/name`
+    (globs; only entries that begin with a store kind, so a Secret's `*` lists no store)."""
+    own = f"{kind}/{name}" if kind == "ClusterSecretStore" else f"{kind}/{namespace}/{name}"
+    return any(p.startswith(f"{kind}/") and fnmatch.fnmatchcase(own, p) for p in patterns)
 
 
 def _store_refs(obj: Any) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, Span
+from homelint.core.wording import with_article
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.config import COMPONENTS, chart_targets
 from homelint.model.helmvalues import (
@@ -110,10 +111,6 @@ def _shown(value: Any, secret: bool) -> str:
     return f" ({text[:60]})" if len(text) <= 60 else f" ({text[:57]}...)"
 
 
-def _a(noun: str) -> str:
-    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
-
-
 def _type_name(value: Any) -> str:
     if value is None:
         return "null"
@@ -181,7 +178,7 @@ def explain(error: Any, schemas: SchemaSet, secret: Any, open_root: bool, root: 
         want = error.validator_value if isinstance(error.validator_value, str) else " or ".join(error.validator_value)
         value = _shown(error.instance, secret(at))
         got = _type_name(error.instance)
-        yield Violation("HL802", at, False, f"{where(at, root)} must be {_a(want)}, not {_a(got)}{value}")
+        yield Violation("HL802", at, False, f"{where(at, root)} must be {with_article(want)}, not {with_article(got)}{value}")
         return
     if validator in ("required", "dependentRequired", "dependencies"):
         missing = re.findall(r"'((?:[^'\\]|\\.)*)' is a required property", error.message)

@@ -13,9 +13,10 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
 from homelint.core.substitution import resolve
+from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
-from homelint.model.kustomize import escapes, inside, is_remote, join
+from homelint.model.kustomize import escapes, inside, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
@@ -134,22 +135,43 @@ def _wired_files(ctx: Context) -> set[str]:
     return wired
 
 
-def _applied_identities(ctx: Context) -> dict[tuple[str, str, str], str]:
-    """(kind, namespace, name) of every applied object -> its file; kustomize renames Namespaces."""
-    out: dict[tuple[str, str, str], str] = {}
+def _applied_identities(ctx: Context) -> dict[tuple[str, str, str, str], K8sObject]:
+    """(kind, namespace, name, cluster) of every applied object -> its object (each cluster
+    applies its own objects); kustomize renames Namespaces."""
+    out: dict[tuple[str, str, str, str], K8sObject] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
         name = applied.namespace if obj.kind == "Namespace" and applied.namespace else obj.name
-        out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name), obj.path)
+        cluster = applied.ks.cluster if applied.ks is not None else ""
+        out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name, cluster), obj)
     return out
 
 
-@check("HL102")
-def unwired_manifest(ctx: Context) -> Iterator[Finding]:
+def _dir_clusters(ctx: Context) -> dict[str, list[str]]:
+    """The clusters whose Flux Kustomizations build each folder."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for ks in ctx.flux.kustomizations:
+        for directory in ks.dirs:
+            out[directory].add(ks.cluster)
+    return {directory: sorted(clusters) for directory, clusters in out.items()}
+
+
+# (file, its folder's kustomization, its objects, their identities (kind, namespace, name), the
+# applied object of the same identity of each, or None)
+Unlisted = tuple[str, Any, list[K8sObject], list[tuple[str, str, str]], list[K8sObject | None]]
+
+
+def _unlisted(ctx: Context) -> list[Unlisted]:
+    """The manifests HL102 reports: in a folder Flux builds whose kustomization.yaml does not list them."""
+    return ctx.repo.memo("rules.unlisted-manifests", lambda: list(_find_unlisted(ctx)))
+
+
+def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
     repo = ctx.repo
     wired = _wired_files(ctx)
     flux_present = has_flux(ctx)
     identities = _applied_identities(ctx)
+    dir_clusters = _dir_clusters(ctx)
     for path in repo.files.yaml_files:
         directory = posixpath.dirname(path)
         kd = repo.kustomize_dirs.get(directory)
@@ -162,27 +184,96 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         objects = repo.objects_by_file.get(path, [])
         if not objects or all(o.is_sops and o.kind != "Secret" for o in objects):
             continue  # values files, app configs, SOPS data: not Kubernetes objects
-        base = posixpath.basename(path)
-        commented = _commented_out(repo.read_text(kd.file) or "", base)
-        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
-        kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
         ns = kd.namespace or ""
-        twins = [
-            identities.get((o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name)) for o in objects
-        ]
+        keys = [(o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name) for o in objects]
+        # the same object only where this folder would be applied: another cluster's is another object
+        clusters = dir_clusters.get(directory, [""])
+        twins = [next((identities[(*k, c)] for c in clusters if (*k, c) in identities), None) for k in keys]
+        yield path, kd, objects, keys, twins
+
+
+def _dead_twins(ctx: Context) -> set[str]:
+    """Unlisted files each of whose objects is applied from another file (HL102 says so, once)."""
+    return {path for path, _, _, _, twins in _unlisted(ctx) if all(twins)}
+
+
+def _identity_body(data: dict[str, Any]) -> dict[str, Any]:
+    """A document without metadata.name and metadata.namespace: the identity, compared already
+    (as kustomize sets them: a Namespace is renamed, a namespace: fills in the namespace)."""
+    meta = data.get("metadata")
+    if not isinstance(meta, dict):
+        return data
+    return {**data, "metadata": {k: v for k, v in meta.items() if k not in ("name", "namespace")}}
+
+
+_ABSENT = object()  # a key one of two compared mappings does not have
+
+
+def _first_difference(one: Any, other: Any) -> str | None:
+    """The dotted path of the first field (in `one`'s order, then `other`'s) where two parsed
+    documents differ, or None if they are equal (iterative: the data is the repository's)."""
+    stack: list[tuple[str, Any, Any]] = [("", one, other)]
+    while stack:
+        at, a, b = stack.pop()
+        if isinstance(a, dict) and isinstance(b, dict):
+            keys = list(a) + [k for k in b if k not in a]
+            stack.extend((f"{at}.{k}" if at else str(k), a.get(k, _ABSENT), b.get(k, _ABSENT)) for k in reversed(keys))
+        elif isinstance(a, list) and isinstance(b, list):
+            if len(a) != len(b):
+                return at or "."
+            stack.extend((f"{at}[{i}]", a[i], b[i]) for i in reversed(range(len(a))))
+        elif type(a) is not type(b) or a != b:
+            return at or "."
+    return None
+
+
+@check("HL102")
+def unwired_manifest(ctx: Context) -> Iterator[Finding]:
+    repo = ctx.repo
+    for path, kd, objects, keys, twins in _unlisted(ctx):
+        base = posixpath.basename(path)
+        kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
         if all(twins):
-            dead = ctx.finding(
+            differing = next(
+                (
+                    (key, twin, field)
+                    for o, key, twin in zip(objects, keys, twins, strict=True)
+                    if twin is not None
+                    and (field := _first_difference(_identity_body(o.data), _identity_body(twin.data))) is not None
+                ),
+                None,
+            )
+            if differing is None:
+                dead = ctx.finding(
+                    "HL102",
+                    path,
+                    repo.span(path, objects[0].doc, ("kind",)),
+                    f"{base} ({kinds}) is not listed in {kd.file}; the same object is applied from "
+                    f"{twins[0].path if twins[0] else ''}, so this file is dead",
+                    fix="delete the file (or list it instead of the other one)",
+                    key=f"HL102/{path}",
+                    related=[kd.file],
+                )
+                dead.severity = "info"
+                yield dead
+                continue
+            (kind, ns, name), twin, field = differing
+            other = ctx.finding(
                 "HL102",
                 path,
                 repo.span(path, objects[0].doc, ("kind",)),
-                f"{base} ({kinds}) is not listed in {kd.file}; the same object is applied from {twins[0]}, so this file is dead",
-                fix="delete the file (or list it instead of the other one)",
+                f"{base} ({kinds}) is not listed in {kd.file}; another definition of {kind} "
+                f"{ns + '/' if ns else ''}{name} with different content (first differing field: {field}) is applied from "
+                f"{twin.path}; this one is not applied",
+                fix="delete the file if the applied definition is the one meant, else move its changes there",
                 key=f"HL102/{path}",
-                related=[kd.file],
+                related=[kd.file, twin.path],
             )
-            dead.severity = "info"
-            yield dead
+            other.severity = "warning"  # the object is there, as the other file defines it
+            yield other
             continue
+        commented = _commented_out(repo.read_text(kd.file) or "", kd.dir, path)
+        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
         finding = ctx.finding(
             "HL102",
             path,
@@ -197,14 +288,19 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         yield finding
 
 
-def _commented_out(text: str, base: str) -> int:
-    """The number of the first line that is a comment (whitespace, then `#`) naming `base` after
-    its `#`; 0 if none. A substring test per line, no regex: the names are many and all differ."""
-    if base not in text:
+# a comment whose content is one YAML block-sequence entry: `# - ./file.yaml`, `#- "dir"` (a comment may follow)
+_COMMENTED_ENTRY = re.compile(r"#+[ \t]*-[ \t]+(?:\"([^\"]+)\"|'([^']+)'|([^\s#'\"]+))[ \t]*(?:#.*)?")
+
+
+def _commented_out(text: str, directory: str, path: str) -> int:
+    """The number of the first comment line of a kustomization in `directory` whose content after
+    `#` is a list entry (`- ENTRY`, maybe quoted) that, resolved from `directory` as kustomize
+    resolves entries, is `path`; 0 if none. Prose that merely names the file does not count."""
+    if posixpath.basename(path) not in text:
         return 0
     for number, line in enumerate(text.split("\n"), 1):
-        stripped = line.lstrip()
-        if stripped.startswith("#") and base in stripped[1:]:
+        match = _COMMENTED_ENTRY.fullmatch(line.strip())
+        if match is not None and join_entry(directory, next(g for g in match.groups() if g is not None)) == path:
             return number
     return 0
 
@@ -272,6 +368,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     shown = ", ".join(roots[:3]) + (f" and {len(roots) - 3} more" if len(roots) > 3 else "")
     origin = f"roots: {shown or '(none)'} ({flux.root_source})"
     ks_paths: set[str] = set()
+    twins = _dead_twins(ctx)
     items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
     for obj in _all_flux_ks(ctx):
         raw = obj.spec.get("path")
@@ -289,6 +386,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
                     fix="remove the annotation or label if Flux should apply it, or remove the object",
                 )
                 continue
+            if obj.path in twins:
+                continue  # another file's definition of it is applied: HL102 says so, in one finding
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
             finding = ctx.at(
@@ -308,6 +407,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # reported through the Flux Kustomization that points at it
         if flux.sources.pushed_elsewhere(directory):
             continue  # in an OCI artifact another cluster, or a source made at run time, pulls (a note says so)
+        if kd.file in flux.resource_files:
+            continue  # a reached build lists its kustomization file, not its folder: HL116 reports that entry
         finding = ctx.finding(
             "HL104",
             kd.file,
@@ -381,8 +482,7 @@ def _commented_reference(ctx: Context, path: str) -> str:
     for _ in range(3):
         kd = ctx.repo.kustomize_dirs.get(directory)
         if kd is not None:
-            rel = posixpath.relpath(path, directory or ".")
-            line = _commented_out(ctx.repo.read_text(kd.file) or "", rel)
+            line = _commented_out(ctx.repo.read_text(kd.file) or "", directory, path)
             if line:
                 return f"{kd.file}:{line}"
         if not directory:
@@ -420,7 +520,9 @@ def _other_kinds(ctx: Context, name: str, kind: str) -> str:
         }
     )
     if others:
-        return f"; a {others[0]} named '{name}' exists, but dependsOn of a {kind} only names other {kind}s"
+        return (
+            f"; {with_article(others[0])} named '{name}' exists, but dependsOn of {with_article(kind)} only names other {kind}s"
+        )
     return ""
 
 
@@ -430,6 +532,22 @@ def _homes(homes: list[str]) -> str:
     if len(homes) == 1:
         return f"'{homes[0]}': add namespace: {homes[0]}"
     return "several namespaces (" + ", ".join(f"'{h}'" for h in homes[:5]) + "): add the namespace: of the one meant"
+
+
+def _unapplied_definition(ctx: Context, ns: str, name: str) -> str | None:
+    """The first file defining a Flux Kustomization `name` of namespace `ns` (or of none) that
+    nothing applies and HL104 reports (not a patch body, not in a folder another cluster pulls)."""
+    patches, sources = ctx.repo.patch_files, ctx.flux.sources
+    paths = sorted(
+        o.path
+        for o in ctx.repo.objects_by_kind_name.get(("Kustomization", name), [])
+        if not o.applied_by
+        and o.group == FLUX_KS_GROUP
+        and o.namespace in (None, ns)
+        and o.path not in patches
+        and not sources.pushed_elsewhere(posixpath.dirname(o.path))
+    )
+    return paths[0] if paths else None
 
 
 @check("HL105", "HL106")
@@ -473,19 +591,30 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                     indexes[(kind, ns)] = Names(suggest[kind].get(ns, []))
                 names = indexes[(kind, ns)]
                 homes = homes_of[kind].get(name, [])
-                hint = (
-                    f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
-                    f"'{name}' is in {_homes(homes)}"
-                    if homes and not explicit
-                    else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
-                )
                 why = foreign.get(ns) if kind == "Kustomization" else None
+                moved = bool(homes) and not explicit  # it exists, in another namespace
+                unapplied = _unapplied_definition(ctx, ns, name) if kind == "Kustomization" and not moved else None
+                if unapplied is not None:  # Flux looks it up on the cluster, where nothing put it
+                    message = (
+                        f"dependsOn {kind} '{ns}/{name}' is defined in {unapplied}, but nothing applies that file "
+                        f"(see HL104), so Flux never finds it and retries forever"
+                    )
+                    fix = f"wire {unapplied} into a kustomization that Flux applies, or remove the dependency"
+                else:
+                    hint = (
+                        f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
+                        f"'{name}' is in {_homes(homes)}"
+                        if moved
+                        else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
+                    )
+                    message = f"dependsOn {kind} '{ns}/{name}' does not exist{hint}"
+                    fix = f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency"
                 finding = ctx.at(
                     "HL105",
                     obj,
                     ("spec", "dependsOn", index, "name"),
-                    f"dependsOn {kind} '{ns}/{name}' does not exist{hint}" + (f"; {why}" if why else ""),
-                    fix=f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency",
+                    message + (f"; {why}" if why else ""),
+                    fix=fix,
                 )
                 if why:
                     finding.severity = "info"  # a source this repository does not hold may define it
@@ -633,7 +762,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 other = (
                     f"; the {kind} '{name}' of that namespace is renamed to "
                     f"{' / '.join(repr(r) for r in renamed[:3])} by namePrefix/nameSuffix, and kustomize does not "
-                    f"rename a {obj.kind}'s {field[-1]}"
+                    f"rename {with_article(obj.kind)}'s {field[-1]}"
                 )
             elif homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
                 other = (
@@ -641,7 +770,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                     f"{kind} is in {_homes(homes)}"
                 )
             elif elsewhere:
-                other = f"; a {elsewhere[0]} of that name exists in another namespace or of another kind"
+                other = f"; {with_article(elsewhere[0])} of that name exists in another namespace or of another kind"
             names = sources.get((kind, ns), set())
             unapplied = sorted(
                 o.path

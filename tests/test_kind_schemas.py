@@ -1,0 +1,184 @@
+"""HL601 on Flux custom resources: Flux applies them with server-side apply, whose dry-run rejects a
+field the CRD does not declare ("field not declared in schema"), so where the CRD closes an object
+(no x-kubernetes-preserve-unknown-fields), an unknown field is an error; a field the CRD declares is
+accepted."""
+
+from __future__ import annotations
+
+FLUX_KUSTOMIZATION = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: app-a, namespace: ns-a}}\n"
+    "spec:\n  interval: 10m\n  prune: true\n  sourceRef: {{kind: GitRepository, name: git-a}}\n{spec}"
+)
+HELM_RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: app-a, namespace: ns-a}}\n"
+    "spec:\n  interval: 10m\n  chartRef: {{kind: OCIRepository, name: chart-a}}\n{spec}"
+)
+OCI_REPOSITORY = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {{name: chart-a, namespace: ns-a}}\n"
+    "spec:\n  interval: 10m\n  url: oci://example.com/chart-a\n{spec}"
+)
+
+
+def schema_errors(repo, check_json, text: str) -> list[tuple[int, str]]:
+    _, findings = check_json(repo({"objects.yaml": text}))
+    return sorted((f["line"], f["message"]) for f in findings if f["rule"] == "HL601")
+
+
+def test_unknown_fields_under_decryption_are_errors(repo, check_json):
+    spec = "  decryption:\n    provider: sops\n    secretRef:\n      name: key-a\n      namespace: ns-b\n    keyRef: x\n"
+    assert schema_errors(repo, check_json, FLUX_KUSTOMIZATION.format(spec=spec)) == [
+        (12, "Kustomization app-a: unknown field 'namespace' in spec.decryption.secretRef; did you mean 'name'?"),
+        (13, "Kustomization app-a: unknown field 'keyRef' in spec.decryption"),
+    ]
+
+
+def test_the_fields_the_crds_declare_are_accepted(repo, check_json):
+    kustomization = FLUX_KUSTOMIZATION.format(
+        spec=(
+            "  decryption: {provider: sops, secretRef: {name: key-a}, serviceAccountName: sa-a}\n"
+            "  kubeConfig: {secretRef: {name: kc-a, key: value}}\n"
+            "  images: [{name: image-a, newName: image-b, newTag: '1', digest: 'sha256:0'}]\n"
+            "  healthChecks: [{apiVersion: v1, kind: Service, name: svc-a, namespace: ns-a}]\n"
+            "  healthCheckExprs: [{apiVersion: example.com/v1, kind: Thing, current: 'true', inProgress: 'false', failed: 'false'}]\n"
+        )
+    )
+    release = HELM_RELEASE.format(
+        spec=(
+            "  install: {crds: CreateReplace, remediation: {retries: -1}, strategy: {name: RetryOnFailure, retryInterval: 1m}}\n"
+            "  upgrade: {cleanupOnFail: true, remediation: {retries: 3, strategy: rollback}, serverSideApply: auto}\n"
+            "  rollback: {recreate: true}\n"
+            "  test: {enable: true, filters: [{name: test-a, exclude: true}]}\n"
+            "  uninstall: {keepHistory: false, deletionPropagation: foreground}\n"
+            "  driftDetection: {mode: enabled, ignore: [{paths: [/spec/replicas], target: {kind: Deployment}}]}\n"
+            "  waitStrategy: {name: poller}\n"
+            "  valuesFrom: [{kind: ConfigMap, name: values-a, literal: true}]\n"
+        )
+    )
+    source = OCI_REPOSITORY.format(
+        spec="  verify: {provider: cosign, matchOIDCIdentity: [{issuer: a, subject: b}], trustedRootSecretRef: {name: root-a}}\n"
+    )
+    for text in (kustomization, release, source):
+        assert schema_errors(repo, check_json, text) == [], text
+
+
+def test_unknown_fields_in_helm_release_actions_are_errors(repo, check_json):
+    spec = "  install:\n    remediation: {retries: 3}\n    createNamespaces: true\n  upgrade:\n    remediation: {retry: 3}\n"
+    assert schema_errors(repo, check_json, HELM_RELEASE.format(spec=spec)) == [
+        (9, "HelmRelease app-a: unknown field 'createNamespaces' in spec.install; did you mean 'createNamespace'?"),
+        (11, "HelmRelease app-a: unknown field 'retry' in spec.upgrade.remediation; did you mean 'retries'?"),
+    ]
+
+
+def child(name: str) -> str:
+    return (
+        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\n"
+        f"spec:\n  interval: 1h\n  path: ./apps/{name}\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n"
+    )
+
+
+def parent_patching(secret_ref: str) -> str:
+    """The Flux Kustomization of ./apps, whose spec.patches give every child a decryption block."""
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+        "spec:\n  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+        "  patches:\n    - patch: |-\n        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n"
+        "        metadata: {name: not-used}\n        spec:\n          decryption:\n            provider: sops\n"
+        f"            secretRef:\n{secret_ref}"
+        "      target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}\n"
+    )
+
+
+def patched_tree(repo, secret_ref: str, children: tuple[str, ...]):
+    from .conftest import GOTK
+
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": parent_patching(secret_ref),
+        "apps/kustomization.yaml": "resources:\n" + "".join(f"  - ./{name}.yaml\n" for name in children),
+    }
+    for name in children:
+        files[f"apps/{name}.yaml"] = child(name)
+        files[f"apps/{name}/cm.yaml"] = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{name}, namespace: ns-a}}\n"
+    return repo(files)
+
+
+def hl601(check_json, root) -> list[tuple[str, int, str]]:
+    _, findings = check_json(root)
+    return sorted((f["path"], f["line"], f["message"]) for f in findings if f["rule"] == "HL601")
+
+
+def test_a_parents_patch_that_makes_its_child_invalid_is_reported_at_the_patch(repo, check_json):
+    """The files are valid, but Flux applies each child as its parent's spec.patches leave it, and
+    the dry-run of that object fails: one finding at the patch's field, naming the child."""
+    root = patched_tree(repo, "              name: key-a\n              namespace: flux-system\n", ("app-a",))
+    assert hl601(check_json, root) == [
+        (
+            "clusters/main/apps.yaml",
+            19,
+            "Kustomization app-a, as this patch leaves it: unknown field 'namespace' in spec.decryption.secretRef; "
+            "did you mean 'name'?",
+        )
+    ]
+
+
+def test_a_patch_that_breaks_many_children_is_one_finding(repo, check_json):
+    root = patched_tree(
+        repo, "              name: key-a\n              namespace: flux-system\n", ("app-a", "app-b", "app-c", "app-d", "app-e")
+    )
+    assert hl601(check_json, root) == [
+        (
+            "clusters/main/apps.yaml",
+            19,
+            "Kustomizations app-a, app-b, app-c and 2 more, as this patch leaves them: unknown field 'namespace' in "
+            "spec.decryption.secretRef; did you mean 'name'?",
+        )
+    ]
+
+
+def test_a_patch_that_leaves_its_children_valid_is_no_finding(repo, check_json):
+    root = patched_tree(repo, "              name: key-a\n", ("app-a", "app-b"))
+    assert hl601(check_json, root) == []
+
+
+def test_a_kustomize_patch_that_makes_an_object_invalid_is_reported_at_the_patch(repo, check_json):
+    from .conftest import GOTK
+
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": child("app-a"),
+            "apps/app-a/kustomization.yaml": (
+                "resources: [./helmrelease.yaml]\npatches:\n  - patch: |-\n      apiVersion: helm.toolkit.fluxcd.io/v2\n"
+                "      kind: HelmRelease\n      metadata: {name: app-a}\n      spec:\n        install:\n"
+                "          createNamespaces: true\n"
+            ),
+            "apps/app-a/helmrelease.yaml": HELM_RELEASE.format(spec=""),
+        }
+    )
+    assert hl601(check_json, root) == [
+        (
+            "apps/app-a/kustomization.yaml",
+            9,
+            "HelmRelease app-a, as this patch leaves it: unknown field 'createNamespaces' in spec.install; "
+            "did you mean 'createNamespace'?",
+        )
+    ]
+
+
+def test_a_child_with_errors_of_its_own_is_named_with_the_others_at_the_patch(repo, check_json):
+    root = patched_tree(repo, "              name: key-a\n              namespace: flux-system\n", ("app-a", "app-b"))
+    own = child("app-a") + "  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: vars-a, namespace: ns-a}\n"
+    (root / "apps/app-a.yaml").write_text(own)
+    assert hl601(check_json, root) == [
+        (
+            "apps/app-a.yaml",
+            11,
+            "Kustomization app-a: unknown field 'namespace' in spec.postBuild.substituteFrom.0; did you mean 'name'?",
+        ),
+        (
+            "clusters/main/apps.yaml",
+            19,
+            "Kustomizations app-a and app-b, as this patch leaves them: unknown field 'namespace' in spec.decryption.secretRef; "
+            "did you mean 'name'?",
+        ),
+    ]

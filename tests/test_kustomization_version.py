@@ -1,0 +1,90 @@
+"""HL601 on a kustomization file whose apiVersion does not fit its kind: kustomize refuses to read
+it (api/types/kustomization.go FixKustomization then EnforceFields; the expectations below are
+what `kubectl kustomize` v5.8.1 prints for each file)."""
+
+from __future__ import annotations
+
+import pytest
+
+KS = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: https://example.invalid/repo.git
+  ref:
+    branch: main
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: app-a
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./apps/app-a
+  prune: true
+  targetNamespace: ns-a
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
+V1BETA1 = "kustomize.config.k8s.io/v1beta1"
+V1ALPHA1 = "kustomize.config.k8s.io/v1alpha1"
+
+
+def tree(head: str, component_head: str = f"apiVersion: {V1ALPHA1}\nkind: Component\n") -> dict[str, str]:
+    return {
+        "clusters/c/sync.yaml": KS,
+        "apps/ns-a.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/app-a/kustomization.yaml": head + "resources:\n  - cm.yaml\ncomponents:\n  - ../../components/c-a\n",
+        "apps/app-a/cm.yaml": CM.format("cm-a"),
+        "components/c-a/kustomization.yaml": component_head + "resources:\n  - cm.yaml\n",
+        "components/c-a/cm.yaml": CM.format("cm-b"),
+    }
+
+
+def hl601(repo, check_json, files: dict[str, str]) -> list[tuple[str, int, str]]:
+    _, findings = check_json(repo(files))
+    return [(f["path"], f["line"], f["message"]) for f in findings if f["rule"] == "HL601"]
+
+
+KUSTOMIZATION_WANTS = f"kustomization: apiVersion for Kustomization should be {V1BETA1} (kustomize fails to read the file)"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (f"apiVersion: {V1ALPHA1}\nkind: Kustomization\n", [KUSTOMIZATION_WANTS]),
+        (f"apiVersion: {V1ALPHA1}\n", [KUSTOMIZATION_WANTS]),  # no kind: a Kustomization
+        (f"apiVersion: {V1ALPHA1}\nkind: ''\n", [KUSTOMIZATION_WANTS]),  # an empty kind too
+        ("apiVersion: kustomize.config.k8s.io/v1\nkind: Kustomization\n", [KUSTOMIZATION_WANTS]),
+        (f"apiVersion: {V1BETA1}\nkind: ''\n", []),
+        ("kind: Kustomization\n", []),  # no apiVersion: kustomize fills it in
+        ("", []),
+    ],
+)
+def test_a_kustomizations_api_version_is_judged_as_kustomize_does(repo, check_json, head, expected):
+    found = hl601(repo, check_json, tree(head))
+    assert [m for p, _, m in found if p == "apps/app-a/kustomization.yaml"] == expected
+    assert all(line == 1 for p, line, _ in found if p == "apps/app-a/kustomization.yaml")
+
+
+@pytest.mark.parametrize(
+    ("component_head", "expected"),
+    [
+        (
+            f"apiVersion: {V1BETA1}\nkind: Component\n",
+            [f"kustomization: apiVersion for Component should be {V1ALPHA1} (kustomize fails to read the file)"],
+        ),
+        ("kind: Component\n", []),
+        (f"apiVersion: {V1ALPHA1}\nkind: Component\n", []),
+    ],
+)
+def test_a_components_api_version_is_judged_as_kustomize_does(repo, check_json, component_head, expected):
+    found = hl601(repo, check_json, tree(f"apiVersion: {V1BETA1}\nkind: Kustomization\n", component_head))
+    assert [m for p, _, m in found if p == "components/c-a/kustomization.yaml"] == expected

@@ -1,0 +1,164 @@
+"""HL205: a `${...}` a Flux Kustomization applies literally (it has no spec.postBuild). Where the API
+server validates the text (label keys and values, metadata.name, metadata.namespace) the object is
+rejected whatever the variable, so it is an error; elsewhere a warning for variables Flux provides."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from homelint.cli import main
+
+SOURCE = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: https://example.invalid/repo.git
+  ref:
+    branch: main
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./apps/ns-a
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+"""
+
+APP_KS = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: app-a
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./apps/app-a
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  targetNamespace: ns-a
+"""
+
+
+def namespace(labels: str = "") -> str:
+    return "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n" + (f"  labels:\n{labels}" if labels else "")
+
+
+def configmap(name: str = "cm-a", labels: str = "", data: str = "k: v") -> str:
+    meta = f"  labels:\n{labels}" if labels else ""
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{meta}data:\n  {data}\n"
+
+
+def files(ns: str, app: str, app_ks: str = APP_KS, app_kustomization: str = "resources:\n  - cm.yaml\n") -> dict[str, str]:
+    """ns-a's folder (its Namespace and app-a's Kustomization) applied by `apps`, which has no
+    postBuild; app-a's folder (a ConfigMap) applied by app-a."""
+    return {
+        "clusters/c/sync.yaml": SOURCE,
+        "apps/ns-a/kustomization.yaml": "resources:\n  - namespace.yaml\n  - ks.yaml\n",
+        "apps/ns-a/namespace.yaml": ns,
+        "apps/ns-a/ks.yaml": app_ks,
+        "apps/app-a/kustomization.yaml": app_kustomization,
+        "apps/app-a/cm.yaml": app,
+    }
+
+
+def hl205(repo, check_json, tree: dict[str, str]) -> list[tuple[str, int, str, str]]:
+    _, findings = check_json(repo(tree))
+    return [(f["path"], f["line"], f["severity"], f["message"]) for f in findings if f["rule"] == "HL205"]
+
+
+def test_a_literal_label_value_is_an_error_even_when_no_kustomization_substitutes(repo, check_json):
+    """No Kustomization of the tree has postBuild: a `${ACCESS:=internal}` label value reaches the
+    API server as it is written, which rejects it (IsValidLabelValue)."""
+    found = hl205(repo, check_json, files(namespace("    access: ${ACCESS:=internal}\n"), configmap()))
+    assert [(p, line, sev) for p, line, sev, _ in found] == [("apps/ns-a/namespace.yaml", 6, "error")]
+    assert "; the text is not a valid label value (metadata.labels.access), so the API server rejects" in found[0][3]
+    assert "internal" not in found[0][3]  # the text is not quoted: a default may be a secret
+    assert "Kustomization flux-system/apps has no spec.postBuild" in found[0][3]
+
+
+def test_a_literal_label_value_of_a_variable_flux_provides_is_an_error_not_a_warning(repo, check_json):
+    with_post_build = APP_KS + "  postBuild:\n    substitute:\n      ACCESS: external\n"
+    tree = files(namespace("    access: ${ACCESS}\n"), configmap(labels="    access: ${ACCESS}\n"), with_post_build)
+    found = hl205(repo, check_json, tree)
+    # app-a substitutes its ConfigMap; apps applies the Namespace literally
+    assert [(p, line, sev) for p, line, sev, _ in found] == [("apps/ns-a/namespace.yaml", 6, "error")]
+
+
+@pytest.mark.parametrize(
+    ("app", "expected"),
+    [
+        (configmap(name="cm-${SUFFIX}"), [("apps/app-a/cm.yaml", 4, "error")]),  # a DNS subdomain
+        (configmap(labels="    ${KEY}: x\n"), [("apps/app-a/cm.yaml", 6, "error")]),  # a label key
+        (configmap(data="k: ${VALUE}"), []),  # data takes any text, and VALUE is provided nowhere
+        # RBAC names are path segments: any text but '/' and '%'
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: role-${SUFFIX}\nrules: []\n",
+            [],
+        ),
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-a\nspec:\n  selector:\n    matchLabels:\n"
+            "      app: app-a\n  template:\n    metadata:\n      labels:\n        app: app-a\n        tier: ${TIER}\n"
+            "    spec:\n      containers:\n        - name: app-a\n          image: registry.invalid/app-a:1.0.0\n",
+            [("apps/app-a/cm.yaml", 13, "error")],  # a pod template's labels
+        ),
+    ],
+)
+def test_literal_placeholders_where_the_api_server_validates_the_text(repo, check_json, app, expected):
+    found = hl205(repo, check_json, files(namespace(), app))
+    assert [(p, line, sev) for p, line, sev, _ in found] == expected
+
+
+def test_a_label_a_transformer_sets_is_not_judged_as_written(repo, check_json):
+    """kustomize's labels transformer (and commonLabels) writes its value over the object's."""
+    kustomization = "resources:\n  - cm.yaml\nlabels:\n  - pairs:\n      tier: web\n"
+    tree = files(namespace(), configmap(labels="    tier: ${TIER}\n"), app_kustomization=kustomization)
+    assert hl205(repo, check_json, tree) == []
+    tree = files(namespace(), configmap(labels="    tier: ${TIER}\n"))
+    assert [sev for _, _, sev, _ in hl205(repo, check_json, tree)] == ["error"]
+
+
+def test_a_literal_value_elsewhere_stays_a_warning_for_provided_variables(repo, check_json):
+    other = APP_KS.replace("name: app-a\n", "name: app-b\n", 1).replace("./apps/app-a", "./apps/app-b")
+    other += "  postBuild:\n    substitute:\n      VALUE: x\n"
+    tree = files(namespace(), configmap(data="k: ${VALUE}"))
+    tree["apps/ns-a/kustomization.yaml"] = "resources:\n  - namespace.yaml\n  - ks.yaml\n  - ks-b.yaml\n"
+    tree["apps/ns-a/ks-b.yaml"] = other
+    tree["apps/app-b/cm.yaml"] = configmap(name="cm-b", data="k: ${VALUE}")
+    found = hl205(repo, check_json, tree)
+    assert [(p, sev) for p, _, sev, _ in found] == [("apps/app-a/cm.yaml", "warning")]
+
+
+def test_explain_says_a_placeholder_without_post_build_is_applied_literally(repo, monkeypatch):
+    """Nothing is substituted without spec.postBuild: a default in the expression is not used."""
+    root: Path = repo(files(namespace("    access: ${ACCESS:=internal}\n"), configmap()))
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["explain", "apps/ns-a/namespace.yaml:6", "--format", "json"], catch_exceptions=False)
+    (applied,) = json.loads(result.output)["objects"][0]["applied"]
+    (use,) = [u for u in applied["uses"] if u["name"] == "ACCESS"]
+    assert use["from"] == "nothing: applied literally (no spec.postBuild)"
+
+
+def test_a_literal_namespace_is_an_error_unless_the_build_sets_the_namespace(repo, check_json):
+    """metadata.namespace is a DNS label; a targetNamespace (or a kustomization namespace:)
+    replaces what the object says."""
+    app = configmap().replace("  name: cm-a\n", "  name: cm-a\n  namespace: ${NS}\n")
+    assert hl205(repo, check_json, files(namespace(), app)) == []  # app-a's targetNamespace: ns-a
+    found = hl205(repo, check_json, files(namespace(), app, APP_KS.replace("  targetNamespace: ns-a\n", "")))
+    assert [(p, line, sev) for p, line, sev, _ in found] == [("apps/app-a/cm.yaml", 5, "error")]
+    assert "the text is not a valid namespace name (metadata.namespace)" in found[0][3]
