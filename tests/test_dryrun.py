@@ -390,6 +390,22 @@ def test_hl112_points_at_no_other_place_when_both_apply_one_file(repo, check_jso
     assert "(also" not in finding["message"]
 
 
+def test_hl115_judges_a_nested_component_patch_against_the_builds_that_include_the_outer_one(repo, check_json):
+    """kustomize gives a Component nested in another the accumulator of the build that includes
+    the outer one (api/internal/target/kusttarget.go accumulateDirectory): its patch targets are
+    matched there, whether a kustomization's components: or a Flux spec.components names the outer."""
+    from .test_flux_model import _component_repo
+
+    for layout in ("nested", "flux"):
+        found = rules_of(check_json(repo(_component_repo(layout)))[1], "HL115")
+        assert found == [], layout
+        files = _component_repo(layout)
+        inner = "components/outer/inner/kustomization.yaml"
+        files[inner] = files[inner].replace("kind: Kustomization, group", "kind: HelmRelease, group")
+        found = rules_of(check_json(repo(files))[1], "HL115")
+        assert found == [(inner, 4)], layout
+
+
 APP_A = "substitute: {APP: app-a}"
 
 

@@ -286,6 +286,35 @@ def test_sarif_results_carry_the_chain_as_code_flows(tmp_path):
         jsonschema.Draft4Validator(json.loads(schema.read_text())).validate(log)
 
 
+def test_patches_of_nested_components_are_listed_once(tmp_path, monkeypatch):
+    """A Component nested in another patches the build that includes the outer one (kustomize
+    accumulateDirectory), also when a Flux spec.components names the outer one; its patch is
+    listed once, also for the inner Component's own resource (on the way to the file, and a
+    component of the outer one)."""
+    from .test_flux_model import COMPONENT, _component_repo
+
+    files = _component_repo("flux")
+    files["components/outer/inner/kustomization.yaml"] = (
+        COMPONENT + "resources:\n  - ./ks.yaml\n" + files["components/outer/inner/kustomization.yaml"][len(COMPONENT) :]
+    )
+    files["components/outer/inner/ks.yaml"] = files["apps/ns-a/ks.yaml"].replace("app-a", "app-b")
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    inner = "components/outer/inner/kustomization.yaml"
+    for path in ("apps/ns-a/ks.yaml", "components/outer/inner/ks.yaml"):
+        (applied,) = json.loads(run(tmp_path, path, "--format", "json"))["objects"][0]["applied"]
+        assert applied["patches"] == [
+            {
+                "by": f"{inner} (component of components/outer/kustomization.yaml)",
+                "field": "patches[0]",
+                "location": f"{inner}:6",
+            }
+        ], path
+
+
 def test_without_a_root_marker_explain_and_check_use_the_folder_check_uses(tmp_path, monkeypatch):
     """No .git and no .homelint.yaml: `homelint check` takes the current directory as the root, so
     `explain FILE` and `check FILE` below it do too (not the file's own folder)."""

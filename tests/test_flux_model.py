@@ -444,3 +444,133 @@ def test_a_patch_that_renames_the_root_makes_another_object(check_json, repo):
     )
     _, findings = check_json(_self_patched_root(repo, patch))
     assert any(f["rule"] == "HL117" and "flux-system/flux-system" in f["message"] for f in findings)
+
+
+# --- Components: kustomize gives each one, at any depth, the accumulator of the build including it ------
+COMPONENT = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+GIT_SOURCE = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n"
+    "  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://example.com/repo.git\n  ref: {branch: main}\n"
+)
+
+
+def flux_ks(name: str, path: str, extra: str = "") -> str:
+    return (
+        f"---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
+        f"  namespace: flux-system\nspec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
+        f"  sourceRef: {{kind: GitRepository, name: flux-system}}\n{extra}"
+    )
+
+
+ADD_HOST = (
+    "patches:\n  - target: {kind: Kustomization, group: kustomize.toolkit.fluxcd.io}\n    patch: |-\n"
+    "      apiVersion: kustomize.toolkit.fluxcd.io/v1\n      kind: Kustomization\n      metadata: {name: _}\n"
+    "      spec:\n        postBuild:\n          substitute: {HOST: host-a.example.com}\n"
+)
+
+
+def _component_repo(layout: str) -> dict[str, str]:
+    """ns-a's build holds the Flux Kustomization app-a; a Component patch gives it the variable
+    HOST that app-a's ConfigMap uses: from a Component (single), one nested in another (nested),
+    or a nested one named by the parent's spec.components (flux). "none": no patch anywhere."""
+    components = "" if layout in ("none", "flux") else "components:\n  - ../../components/outer\n"
+    parent_extra = "  components:\n    - ../../components/outer\n" if layout == "flux" else ""
+    files = {
+        "clusters/main/ks.yaml": GIT_SOURCE + flux_ks("apps", "./apps/ns-a", parent_extra),
+        "apps/ns-a/kustomization.yaml": f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n{components}"
+        "resources:\n  - ./namespace.yaml\n  - ./ks.yaml\n",
+        "apps/ns-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/ns-a/ks.yaml": flux_ks(
+            "app-a", "./apps/app-a", "  targetNamespace: ns-a\n  postBuild:\n    substitute: {OTHER: x}\n"
+        ),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-a\ndata:\n  url: https://${HOST}/\n",
+    }
+    if layout == "single":
+        files["components/outer/kustomization.yaml"] = COMPONENT + ADD_HOST
+    elif layout in ("nested", "flux"):
+        files["components/outer/kustomization.yaml"] = COMPONENT + "components:\n  - ./inner\n"
+        files["components/outer/inner/kustomization.yaml"] = COMPONENT + ADD_HOST
+    return files
+
+
+def test_a_nested_component_patch_gives_a_child_kustomization_its_variables(check_json, repo):
+    """kustomize accumulateDirectory (api/internal/target/kusttarget.go): a Component, nested or
+    not, runs its patches over the build that includes it, so HOST is defined for app-a."""
+    _, findings = check_json(repo(_component_repo("none")))
+    assert [f["message"].split(" ")[0] for f in findings if f["rule"] == "HL201"] == ["${HOST}"]
+    for layout in ("single", "nested", "flux"):
+        _, findings = check_json(repo(_component_repo(layout)))
+        assert [f for f in findings if f["rule"] == "HL201"] == [], layout
+
+
+def test_a_nested_component_patch_runs_once_over_the_whole_build(repo):
+    """The inner Component's JSON6902 patch appends one item to each HelmRelease before it in the
+    build: the including kustomization's and the inner Component's own, each once (kubectl
+    kustomize 5.8.1); the Component listed after it is not patched."""
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+
+    def release(name: str) -> str:
+        return (
+            f"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: {name}\n"
+            "spec:\n  interval: 1h\n  chart:\n    spec: {chart: c, sourceRef: {kind: HelmRepository, name: r}}\n"
+            "  values:\n    items: [a]\n"
+        )
+
+    files = {
+        "clusters/main/ks.yaml": GIT_SOURCE + flux_ks("apps", "./apps/app-a", "  targetNamespace: ns-a\n"),
+        "apps/app-a/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources:\n  - ./hr.yaml\ncomponents:\n  - ../../components/outer\n  - ../../components/later\n",
+        "apps/app-a/hr.yaml": release("app-a"),
+        "components/outer/kustomization.yaml": COMPONENT + "components:\n  - ./inner\n",
+        "components/outer/inner/kustomization.yaml": COMPONENT + "resources:\n  - ./hr.yaml\n"
+        "patches:\n  - target: {kind: HelmRelease}\n    patch: |-\n      - {op: add, path: /spec/values/items/-, value: b}\n",
+        "components/outer/inner/hr.yaml": release("from-inner"),
+        "components/later/kustomization.yaml": COMPONENT + "resources:\n  - ./hr.yaml\n",
+        "components/later/hr.yaml": release("from-later"),
+    }
+    root = repo(files)
+    loaded, _ = load_repo(root, load_config(root, None), use_cache=False)
+    items = {a.name: a.obj.data["spec"]["values"]["items"] for a in loaded.flux_model.applied if a.kind == "HelmRelease"}
+    assert items == {"app-a": ["a", "b"], "from-inner": ["a", "b"], "from-later": ["a"]}
+
+
+def test_components_that_include_one_another_in_a_diamond_are_built_in_linear_time(repo, monkeypatch):
+    """Each of 2N Components includes both Components of the next level: each one runs into the
+    build once (kustomize would run the last level 2^N times; the repository is untrusted)."""
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+    from homelint.model.flux import FluxModel
+
+    levels = 30
+    files = {
+        "clusters/main/ks.yaml": GIT_SOURCE + flux_ks("apps", "./apps/app-a"),
+        "apps/app-a/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [./cm.yaml]\ncomponents: [../../components/a0, ../../components/b0]\n",
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-a\n",
+    }
+    for level in range(levels):
+        below = f"components: [../a{level + 1}, ../b{level + 1}]\n" if level + 1 < levels else ""
+        for side in "ab":
+            files[f"components/{side}{level}/kustomization.yaml"] = (
+                COMPONENT
+                + below
+                + (
+                    "patches:\n  - target: {kind: ConfigMap}\n    patch: |-\n"
+                    f"      - {{op: add, path: /metadata/labels, value: {{level: l{level}}}}}\n"
+                )
+            )
+    runs = 0
+    accumulate = FluxModel._accumulate
+
+    def counted(self, *args, **kwargs):
+        nonlocal runs
+        runs += 1
+        return accumulate(self, *args, **kwargs)
+
+    monkeypatch.setattr(FluxModel, "_accumulate", counted)
+    root = repo(files)
+    loaded, _ = load_repo(root, load_config(root, None), use_cache=False)
+    (applied,) = [a for a in loaded.flux_model.applied if a.kind == "ConfigMap"]
+    assert applied.obj.data["metadata"]["labels"] == {"level": "l0"}  # the outermost Components run last
+    assert runs <= 2 * (2 * levels + 2)

@@ -326,6 +326,38 @@ CASES: dict[str, dict[str, str]] = {
         "apps/echo/app/kustomization.yaml": kustomization("./cm.yaml"),
         "apps/echo/app/cm.yaml": cm("echo"),
     },
+    # a Component gets the accumulator of the build that includes it, at any depth: a nested Component's
+    # patches and namespace: run over everything built before them (the including kustomization's
+    # resources, earlier components), once, and not over later components (kustomize
+    # api/internal/target/kusttarget.go accumulateDirectory); Flux spec.components come after the
+    # components of the kustomization at spec.path
+    "component-nested": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps/ns-a", extra="  components:\n    - ../../components/flux-outer\n"),
+        "apps/ns-a/kustomization.yaml": kustomization(
+            "./cm.yaml", "../app-a/ks.yaml", extra="components:\n  - ../../components/outer\n  - ../../components/later\n"
+        ),
+        "apps/ns-a/cm.yaml": cm("cm-a"),
+        "components/outer/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "resources:\n  - ./cm.yaml\ncomponents:\n  - ./inner\npatches:\n  - target: {kind: ConfigMap, name: cm-a}\n"
+        "    patch: |-\n      - {op: replace, path: /metadata/name, value: cm-a-renamed}\n",
+        "components/outer/cm.yaml": cm("cm-outer"),
+        "components/outer/inner/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "namespace: ns-a\nresources:\n  - ./cm.yaml\npatches:\n  - target: {kind: Kustomization}\n    patch: |-\n"
+        "      - {op: add, path: /spec/targetNamespace, value: ns-b}\n",
+        "components/outer/inner/cm.yaml": cm("cm-inner"),
+        "components/later/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "resources:\n  - ./cm.yaml\n",
+        "components/later/cm.yaml": cm("cm-later"),
+        "components/flux-outer/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "components:\n  - ./inner\n",
+        "components/flux-outer/inner/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\n"
+        "kind: Component\npatches:\n  - target: {kind: ConfigMap, name: cm-later}\n    patch: |-\n"
+        "      - {op: replace, path: /metadata/name, value: cm-later-renamed}\n",
+        "apps/app-a/ks.yaml": flux_ks("app-a", "./apps/app-a/app", namespace=None),
+        "apps/app-a/app/kustomization.yaml": kustomization("./cm.yaml"),
+        "apps/app-a/app/cm.yaml": cm("cm-app"),
+    },
 }
 
 

@@ -22,6 +22,7 @@ from homelint.engine.runner import load_repo, remembered_walk
 from homelint.loading.discovery import find_file_root
 from homelint.model.config import ConfigError
 from homelint.model.flux import _patch_body
+from homelint.model.kustomize import join
 from homelint.model.repo import template_inputs
 from homelint.model.targets import target_matches
 from homelint.model.variables import variables_of
@@ -199,17 +200,32 @@ def _patches_on(repo: Any, applied: Any, obj: K8sObject) -> list[dict[str, Any]]
 
         return load
 
+    listed: set[str] = set()  # kustomization files: each one's patches are listed once
+
+    def with_components(targets: list[str], by: str) -> None:
+        """The Components `by` lists, and those they list (nested ones run on the same build)."""
+        stack = [(target, by) for target in reversed(targets)]
+        while stack:
+            target, includer = stack.pop()
+            comp = repo.kustomize_dirs.get(target)
+            if comp is None or comp.file in listed:
+                continue
+            listed.add(comp.file)
+            places.append((comp.file, comp.doc, comp.data, (), f"{comp.file} (component of {includer})"))
+            stack.extend((entry.target, comp.file) for entry in reversed(comp.of_kind("components")))
+
     # the folders on the way to the file, and those that list the file (or its folder) from elsewhere
     including = {posixpath.dirname(kz["file"]) for kz in (_including_dirs(repo, ks, obj.path) if ks is not None else [])}
     for directory in sorted(d for d in (ks.dirs if ks is not None else ()) if _on_path(d, folder) or d in including):
         kd = repo.kustomize_dirs.get(directory)
-        if kd is None:
+        if kd is None or kd.file in listed:
             continue
+        listed.add(kd.file)
         places.append((kd.file, kd.doc, kd.data, (), kd.file))
-        for entry in kd.of_kind("components"):
-            comp = repo.kustomize_dirs.get(entry.target)
-            if comp is not None:
-                places.append((comp.file, comp.doc, comp.data, (), f"{comp.file} (component of {kd.file})"))
+        with_components([entry.target for entry in kd.of_kind("components")], kd.file)
+    comps = ks.spec.get("components") if ks is not None and ks.obj is not None and ks.path is not None else None
+    if isinstance(comps, list):  # spec.components join the kustomization at spec.path
+        with_components([join(ks.path, c) for c in comps if isinstance(c, str)], f"Kustomization {ks.namespace}/{ks.name}")
     owners = [ks] if ks is not None and ks.obj is not None else []
     if obj.kind == "Kustomization" and ks is not None and ks.parent is not None and ks.parent.obj is not None:
         owners.append(ks.parent)

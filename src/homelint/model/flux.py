@@ -142,6 +142,8 @@ class BuildOut:
     affixes: dict[int, tuple[str, str]] = field(default_factory=dict)
     # positions in `objects` a transformer the model does not apply ran over
     unread: set[int] = field(default_factory=set)
+    # the Components run into this build (FluxModel._component), not carried by absorb
+    components: set[str] = field(default_factory=set)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
@@ -212,7 +214,7 @@ class FluxModel:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.kdirs: dict[str, KustomizeDir] = repo.kustomize_dirs
-        self._memo: dict[tuple[str, str], BuildOut] = {}
+        self._memo: dict[tuple[str, str, tuple[str, ...]], BuildOut] = {}
         self._building: dict[str, None] = {}  # directories being built, in include order
         self.kustomizations: list[FluxKS] = []
         self.applied: list[Applied] = []
@@ -378,25 +380,46 @@ class FluxModel:
     def objects_in(self, path: str) -> list[K8sObject]:
         return self.repo.objects_by_file.get(path, [])
 
-    def build(self, directory: str, artifact: Artifact | None = None) -> BuildOut:
-        """What `kustomize build` (Flux flavour) of a directory in an artifact yields, memoized."""
+    def build(self, directory: str, artifact: Artifact | None = None, components: tuple[str, ...] = ()) -> BuildOut:
+        """What `kustomize build` (Flux flavour) of a directory in an artifact yields, memoized;
+        `components` (repo-relative folders): a Flux Kustomization's spec.components, which
+        kustomize-controller appends to the `components:` of the folder's kustomization (the one
+        it finds or the one it generates)."""
         art = artifact or self._default
-        memo_key = (art.key, directory)
+        memo_key = (art.key, directory, components)
         if memo_key in self._memo:
             return self._memo[memo_key]
         if directory in self._building:
             return BuildOut()  # a cycle (recorded by _build_kustomization where it has an entry)
         self._building[directory] = None
         kd = self.kdirs.get(directory)
-        out = self._build_kustomization(kd, art) if kd and art.contains(kd.file) else self._build_generated(directory, art)
+        if kd and art.contains(kd.file):
+            out = self._build_kustomization(kd, art, components)
+        else:
+            out = self._build_generated(directory, art)
+            for target in components:  # the generated kustomization lists them after its resources
+                self._component(target, art, out)
         del self._building[directory]
         self._memo[memo_key] = out
         return out
 
-    def _build_kustomization(self, kd: KustomizeDir, art: Artifact) -> BuildOut:
+    def _build_kustomization(self, kd: KustomizeDir, art: Artifact, components: tuple[str, ...] = ()) -> BuildOut:
         out = BuildOut(files={kd.file}, dirs={kd.dir})
+        self._accumulate(kd, art, out, components)
+        return out
+
+    def _accumulate(
+        self, kd: KustomizeDir, art: Artifact, out: BuildOut, components: tuple[str, ...] = (), *, again: bool = False
+    ) -> None:
+        """kustomize's accumulateTarget of `kd` into `out` (api/internal/target/kusttarget.go):
+        its resources, then its components (`components`: more of them, after its own), then its
+        generators and transformers over everything in `out`. `out` is a new build for a
+        kustomization, and the build that includes it for a Component. With `again`, only its
+        resources (a Component run into `out` before: _component)."""
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
         for entry in kd.entries:
+            if again and entry.kind != "resources":
+                continue
             if (entry.target in files or entry.target in dirs) and not art.contains(entry.target, is_dir=entry.target in dirs):
                 self.ignored_entries.setdefault((kd.file, entry.field), (kd, entry, art))  # kustomize fails on it
                 continue
@@ -412,16 +435,20 @@ class FluxModel:
                     if chain:
                         self.cycles.append(KustomizeCycle(kd, entry, chain))
                         continue
-                    before = len(out.objects)
-                    out.absorb(self.build(entry.target, art))
                     if entry.kind == "components":
-                        self._run_generators(self.kdirs[entry.target], out, before)
+                        self._component(entry.target, art, out)
+                    else:
+                        out.absorb(self.build(entry.target, art))
             elif entry.target in files:
                 out.files.add(entry.target)
             elif entry.target in dirs:
                 out.dirs.add(entry.target)
                 prefix = entry.target + "/"
                 out.files |= {f for f in files if f.startswith(prefix)}
+        if again:
+            return
+        for target in components:
+            self._component(target, art, out)
         self._run_generators(kd, out)
         self._patches(kd, out)
         ns = kd.namespace
@@ -434,7 +461,35 @@ class FluxModel:
         self._replacements(kd, out)
         self._transformers(kd, out, art)
         out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
-        return out
+
+    def _component(self, target: str, art: Artifact, out: BuildOut) -> None:
+        """A `components:` entry (a folder with a kustomization) into the build that includes it.
+        kustomize gives a Component, at any depth, the accumulator of the build that includes it
+        (kusttarget.go accumulateDirectory with isComponent): its resources join that build, and
+        its generators, patches and other transformers run over everything built so far, once.
+        A folder whose kustomization is not a Component fails kustomize ("expected kind
+        'Component'"); it is read as its own build, its generators merging into this one.
+        A Component run into this build already runs again in kustomize: its resources are added
+        once more (kustomize fails on the ids already there), and only they are added here
+        (Components that include one another in a diamond would run an exponential number of
+        times)."""
+        comp = self.kdirs[target]
+        if self._chain_below(target):
+            return  # a cycle (recorded by _accumulate where it has an entry)
+        if target in out.components:
+            self._accumulate(comp, art, out, again=True)
+            return
+        if not comp.is_component or not art.contains(comp.file):
+            before = len(out.objects)
+            out.absorb(self.build(target, art))
+            self._run_generators(comp, out, before)
+            return
+        out.components.add(target)
+        out.files.add(comp.file)
+        out.dirs.add(comp.dir)
+        self._building[target] = None
+        self._accumulate(comp, art, out)
+        del self._building[target]
 
     def _transformers(self, kd: KustomizeDir, out: BuildOut, art: Artifact) -> None:
         """kustomize `transformers:`, run after the kustomization's own transformers, in order:
@@ -522,18 +577,15 @@ class FluxModel:
                     found.append((doc, at))
         return found
 
-    def _run_generators(
-        self, kd: KustomizeDir, out: BuildOut, component: int | None = None, later: set[int] | frozenset[int] = frozenset()
-    ) -> None:
+    def _run_generators(self, kd: KustomizeDir, out: BuildOut, component: int | None = None) -> None:
         """kustomize's generators on the build so far (the resources and the builds of its
         folders): each object is added (behavior create), or with behavior merge/replace goes into
         the one object of its kind, name and namespace there (resmap appendReplaceOrMerge); with
         none or several, kustomize fails (not modelled here: nothing is added).
 
-        A Component's generators run on the build that includes it: with `component`, the
-        Component's build was just added to `out` from that index on (its objects made and merged
-        into there), and only its merge/replace into the objects before it are left to do, but for
-        the objects in `later` (by id: made by generators that run after it)."""
+        With `component`, a folder listed as a component was built on its own and added to `out`
+        from that index on (its objects made and merged into there): only its merge/replace into
+        the objects before it are left to do."""
         ids: dict[tuple[str, str, str, str], list[int]] | None = None  # indexed at the first merge
         for item in self._generated(kd):
             if item.behavior == "create":
@@ -550,7 +602,7 @@ class FluxModel:
                     ids = {key: [i for i in found if i < component] for key, found in ids.items()}
             made = item.obj
             found = ids.get((made.api_version, made.kind, made.name, made.namespace or "default"), [])
-            if len(found) == 1 and id(out.objects[found[0]][0]) not in later:
+            if len(found) == 1:
                 self._merge_generated(out, found[0], item)
 
     def _merge_generated(self, out: BuildOut, index: int, item: Generated) -> None:
@@ -1118,29 +1170,16 @@ class FluxModel:
         if path and (path not in self.repo.files.dirs or not art.contains(path, is_dir=True)):
             ks.path_exists = False
             return None
-        built = BuildOut()
-        built.absorb(self.build(path, art))
         comps = ks.spec.get("components")
-        kd = self.kdirs.get(path)
-        if isinstance(comps, list):
-            for comp in comps:
-                if isinstance(comp, str) and not is_remote(comp):
-                    target = join(path, comp)
-                    if target in self.kdirs:
-                        sub = BuildOut()
-                        sub.absorb(self.build(target, art))
-                        # appended to the spec.path kustomization: its namespace applies to them
-                        ns = kd.namespace if kd is not None else None
-                        if ns:
-                            sub.objects = [(o, ns) for o, _ in sub.objects]
-                            for index, (o, _) in enumerate(sub.objects):
-                                if o.kind == "Namespace" and o.api_version == "v1":
-                                    sub.edit(index, ("metadata", "name"), ns)
-                        before = len(built.objects)
-                        built.absorb(sub)
-                        # listed after its own components: they run before its generators
-                        own = {id(item.obj) for item in self._generated(kd)} if kd is not None else set()
-                        self._run_generators(self.kdirs[target], built, before, own)
+        # appended to the components of the kustomization at spec.path (fluxcd/pkg kustomize
+        # generator): after its own, before its generators and transformers
+        components = tuple(
+            target
+            for comp in (comps if isinstance(comps, list) else [])
+            if isinstance(comp, str) and not is_remote(comp) and (target := join(path, comp)) in self.kdirs
+        )
+        built = BuildOut()
+        built.absorb(self.build(path, art, components))
         for target, body, source in flux_patches(ks):
             apply_matching(built, target, body, source)
         built.add_affixes(ks.spec.get("namePrefix"), ks.spec.get("nameSuffix"))

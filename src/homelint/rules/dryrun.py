@@ -879,10 +879,10 @@ def patches(ctx: Context) -> Iterator[Finding]:
         if not found:
             continue
         if kd.is_component:
-            homes = includers.get(directory, []) + ks_homes.get(directory, [])
+            homes = _component_homes(directory, includers, ks_homes, repo.kustomize_dirs)
             if not homes:
                 continue
-            including = [view_of(home) for home in sorted(set(homes))]
+            including = [view_of(home) for home in homes]
             view = BuildView(any(v.opaque for v in including), itertools.chain.from_iterable(v.candidates() for v in including))
         else:
             view = view_of(directory)
@@ -921,6 +921,29 @@ def patches(ctx: Context) -> Iterator[Finding]:
                 continue  # the build fails before its patches (HL101, HL116 say where): what they match is not known
             rule, message, fix = verdict
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
+
+
+def _component_homes(
+    directory: str, includers: dict[str, list[str]], ks_homes: dict[str, list[str]], kdirs: dict[str, KustomizeDir]
+) -> list[str]:
+    """The builds whose patches a Component's patches run with: the kustomizations and Flux
+    Kustomization paths that include it, through any Components between (kustomize gives a
+    Component, at any depth, the accumulator of the kustomization that includes the outermost
+    one: api/internal/target/kusttarget.go accumulateDirectory). Sorted."""
+    homes: set[str] = set()
+    seen = {directory}
+    stack = [directory]
+    while stack:
+        current = stack.pop()
+        homes.update(ks_homes.get(current, []))
+        for home in includers.get(current, []):
+            outer = kdirs.get(home)
+            if outer is None or not outer.is_component:
+                homes.add(home)
+            elif home not in seen:
+                seen.add(home)
+                stack.append(home)
+    return sorted(homes)
 
 
 def _build_fails(ctx: Context, ks: FluxKS, kustomization_files: dict[str, KustomizeDir]) -> bool:
