@@ -574,3 +574,67 @@ def test_components_that_include_one_another_in_a_diamond_are_built_in_linear_ti
     (applied,) = [a for a in loaded.flux_model.applied if a.kind == "ConfigMap"]
     assert applied.obj.data["metadata"]["labels"] == {"level": "l0"}  # the outermost Components run last
     assert runs <= 2 * (2 * levels + 2)
+
+
+def _two_clusters(ca: list[str], cb: list[str], shared: dict[str, str]) -> dict[str, str]:
+    """A flux bootstrap of clusters/ca and one of clusters/cb (each its own cluster), each
+    cluster's folder holding the documents given for it, beside folders both build."""
+    files = dict(shared)
+    for cluster, docs in (("ca", ca), ("cb", cb)):
+        files[f"clusters/{cluster}/flux-system/gotk-sync.yaml"] = GOTK.replace("./clusters/main", f"./clusters/{cluster}")
+        files[f"clusters/{cluster}/flux-system/kustomization.yaml"] = "resources:\n  - gotk-sync.yaml\n"
+        files[f"clusters/{cluster}/kustomization.yaml"] = "resources:\n  - flux-system\n  - deps.yaml\n"
+        files[f"clusters/{cluster}/deps.yaml"] = "---\n".join(docs)
+    return files
+
+
+def _hr(name: str, extra: str = "") -> str:
+    return (
+        f"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: {name}\n  namespace: ns-a\n"
+        f"spec:\n  interval: 1h\n  chartRef: {{kind: OCIRepository, name: chart-a}}\n{extra}"
+    )
+
+
+def _dependent(kind: str, name: str, on: str | None = None) -> str:
+    extra = f"  dependsOn:\n    - name: {on}\n" if on else ""
+    return _ks(name, "./apps/app-a", extra) if kind == "Kustomization" else _hr(name, extra)
+
+
+SHARED_APP = {"apps/app-a/cm.yaml": _cm("cm-a")}
+
+
+@pytest.mark.parametrize("kind", ["Kustomization", "HelmRelease"])
+@pytest.mark.parametrize("both", [True, False])  # each cluster holds both, or only its dependent
+def test_hl106_edges_of_two_clusters_make_no_cycle(check_json, repo, kind, both):
+    """Flux looks a dependency up on the cluster the dependent is reconciled in (kustomize-/
+    helm-controller checkDependencies): cluster ca's a -> b and cluster cb's b -> a are two
+    acyclic graphs, not one cycle."""
+    ca = [_dependent(kind, "dep-a", "dep-b")] + ([_dependent(kind, "dep-b")] if both else [])
+    cb = ([_dependent(kind, "dep-a")] if both else []) + [_dependent(kind, "dep-b", "dep-a")]
+    _, findings = check_json(repo(_two_clusters(ca, cb, SHARED_APP)), "--select", "HL106")
+    assert findings == []
+
+
+@pytest.mark.parametrize("kind", ["Kustomization", "HelmRelease"])
+def test_hl106_a_cycle_in_a_folder_both_clusters_apply_is_one_finding(check_json, repo, kind):
+    """The same cycle in each cluster (one folder both apply) is found, once."""
+    shared = {**SHARED_APP, "deps/deps.yaml": _dependent(kind, "dep-a", "dep-b") + "---\n" + _dependent(kind, "dep-b", "dep-a")}
+    shared["deps/kustomization.yaml"] = "resources:\n  - deps.yaml\n"
+    files = _two_clusters([_ks("deps", "./deps")], [_ks("deps", "./deps")], shared)
+    _, findings = check_json(repo(files), "--select", "HL106")
+    (finding,) = findings
+    ns = "flux-system" if kind == "Kustomization" else "ns-a"
+    assert finding["path"] == "deps/deps.yaml"
+    assert finding["message"] == (
+        f"dependency cycle among {kind}s: {ns}/dep-a -> {ns}/dep-b -> {ns}/dep-a; every member waits forever"
+    )
+
+
+@pytest.mark.parametrize("kind", ["Kustomization", "HelmRelease"])
+def test_hl106_a_cycle_of_one_cluster_is_found_beside_acyclic_namesakes_of_another(check_json, repo, kind):
+    """Cluster cb's dep-a and dep-b wait for each other; cluster ca's, of the same names, depend on
+    nothing: cb's cycle is there all the same (each cluster's copies are read, not the first)."""
+    ca = [_dependent(kind, "dep-a"), _dependent(kind, "dep-b")]
+    cb = [_dependent(kind, "dep-a", "dep-b"), _dependent(kind, "dep-b", "dep-a")]
+    _, findings = check_json(repo(_two_clusters(ca, cb, SHARED_APP)), "--select", "HL106")
+    assert [f["path"] for f in findings] == ["clusters/cb/deps.yaml"]
