@@ -638,3 +638,42 @@ def test_hl106_a_cycle_of_one_cluster_is_found_beside_acyclic_namesakes_of_anoth
     cb = [_dependent(kind, "dep-a", "dep-b"), _dependent(kind, "dep-b", "dep-a")]
     _, findings = check_json(repo(_two_clusters(ca, cb, SHARED_APP)), "--select", "HL106")
     assert [f["path"] for f in findings] == ["clusters/cb/deps.yaml"]
+
+
+NOT_COMPONENT = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - cm.yaml\n"
+
+
+def _with_components(comps: str, extra: str = "") -> dict[str, str]:
+    """Cluster main's Flux Kustomization app-a (path apps/app-a) with `spec.components: [comps]`,
+    beside a Component comps/comp-a and a folder comps/not-comp whose kustomization is kind:
+    Kustomization."""
+    return _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": _ks("app-a", "./apps/app-a", f"  components:\n    - {comps}\n{extra}"),
+            "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "comps/comp-a/kustomization.yaml": COMPONENT + "resources:\n  - cm.yaml\n",
+            "comps/comp-a/cm.yaml": _cm("cm-comp"),
+            "comps/not-comp/kustomization.yaml": NOT_COMPONENT,
+            "comps/not-comp/cm.yaml": _cm("cm-not-comp"),
+        }
+    )
+
+
+@pytest.mark.parametrize("extra", ["", "  ignoreMissingComponents: true\n"], ids=["plain", "ignore-missing"])
+def test_hl101_a_flux_component_whose_kustomization_is_kind_kustomization(check_json, repo, extra):
+    """spec.components are appended to the components: of the kustomization at spec.path, and
+    kustomize fails on a folder there whose kustomization is kind: Kustomization ("expected kind
+    'Component' for path ... but got 'Kustomization'"), as for one listed in kustomization.yaml."""
+    _, findings = check_json(repo(_with_components("../../comps/not-comp", extra)), "--select", "HL101")
+    assert [(f["path"], f["line"], f["message"]) for f in findings] == [
+        (
+            "apps/ks.yaml",
+            12,
+            "component '../../comps/not-comp' (relative to spec.path apps/app-a) is a folder whose kustomization is "
+            "kind: Kustomization; kustomize expects kind: Component there and Flux fails the build",
+        )
+    ]
+    _, findings = check_json(repo(_with_components("../../comps/comp-a", extra)), "--select", "HL101")
+    assert findings == []

@@ -85,17 +85,36 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
         if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
             continue
         comps = ks.spec.get("components")
-        if not isinstance(comps, list) or ks.spec.get("ignoreMissingComponents"):
+        if isinstance(comps, list):
+            yield from _flux_components(ctx, ks.obj, ks.path, ks.spec, comps)
+
+
+def _flux_components(ctx: Context, obj: K8sObject, path: str, spec: dict[str, Any], comps: list[Any]) -> Iterator[Finding]:
+    """HL101 for a Flux Kustomization's spec.components (SEMANTICS 2.1, 2.6): each is appended to
+    the components: of the kustomization at spec.path, so it must name a folder whose
+    kustomization is kind: Component (kustomize: "expected kind 'Component' for path ... but got
+    'Kustomization'"); a missing one fails unless ignoreMissingComponents drops it."""
+    ignore_missing = bool(spec.get("ignoreMissingComponents"))
+    kdirs = ctx.repo.kustomize_dirs
+    for index, comp in enumerate(comps):
+        if not isinstance(comp, str):
             continue
-        for index, comp in enumerate(comps):
-            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in repo.kustomize_dirs:
-                yield ctx.at(
-                    "HL101",
-                    ks.obj,
-                    ("spec", "components", index),
-                    f"component '{comp}' (relative to spec.path {ks.path}) has no kustomization; Flux fails the build",
-                    fix="components are relative to spec.path; fix the path or set ignoreMissingComponents",
-                )
+        if is_remote(comp):
+            continue
+        if (target := join(path, comp)) not in kdirs:
+            if ignore_missing:
+                continue
+            message = f"component '{comp}' (relative to spec.path {path}) has no kustomization; Flux fails the build"
+            fix = "components are relative to spec.path; fix the path or set ignoreMissingComponents"
+        elif not kdirs[target].is_component:
+            message = (
+                f"component '{comp}' (relative to spec.path {path}) is a folder whose kustomization is kind: "
+                "Kustomization; kustomize expects kind: Component there and Flux fails the build"
+            )
+            fix = "list the folder under resources: of a kustomization, or make its kustomization kind: Component"
+        else:
+            continue
+        yield ctx.at("HL101", obj, ("spec", "components", index), message, fix=fix)
 
 
 def _ignored_entries(ctx: Context) -> Iterator[Finding]:
