@@ -677,3 +677,27 @@ def test_hl101_a_flux_component_whose_kustomization_is_kind_kustomization(check_
     ]
     _, findings = check_json(repo(_with_components("../../comps/comp-a", extra)), "--select", "HL101")
     assert findings == []
+
+
+@pytest.mark.parametrize("comp", ["/comps/comp-a", "https://example.invalid/org-a/repo-a//comps/comp-a?ref=v1"])
+def test_hl101_a_flux_component_that_is_not_a_local_relative_path(check_json, repo, comp):
+    """Flux rejects a spec.components entry that is not local and relative (SEMANTICS 2.1: "must
+    be local and relative"; kustomize's loader also refuses an absolute root: "new root ... cannot
+    be absolute"): the build fails, and the component adds nothing to what the Kustomization
+    applies (not read as a path from the repository's root)."""
+    files = _with_components(comp)
+    files["apps/ks.yaml"] += "---\n" + _ks("app-b", "./apps/app-b", "  components:\n    - ../../comps/comp-a\n")
+    files["apps/app-b/kustomization.yaml"] = "resources: []\n"
+    _, findings = check_json(repo(files), "--select", "HL101,HL112")
+    assert [(f["rule"], f["path"], f["line"], f["message"]) for f in findings] == [
+        (
+            "HL101",
+            "apps/ks.yaml",
+            12,
+            f"component '{comp}' is not a local path relative to spec.path apps/app-a; Flux rejects it (components "
+            "must be local and relative) and fails the build",
+        )
+    ]
+    # whether Flux drops it as missing first is not certain: then nothing is said
+    _, findings = check_json(repo(_with_components(comp, "  ignoreMissingComponents: true\n")), "--select", "HL101")
+    assert findings == []

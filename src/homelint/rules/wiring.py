@@ -91,17 +91,25 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
 
 def _flux_components(ctx: Context, obj: K8sObject, path: str, spec: dict[str, Any], comps: list[Any]) -> Iterator[Finding]:
     """HL101 for a Flux Kustomization's spec.components (SEMANTICS 2.1, 2.6): each is appended to
-    the components: of the kustomization at spec.path, so it must name a folder whose
-    kustomization is kind: Component (kustomize: "expected kind 'Component' for path ... but got
-    'Kustomization'"); a missing one fails unless ignoreMissingComponents drops it."""
+    the components: of the kustomization at spec.path, so it must be a local path relative to it
+    (Flux rejects others: "must be local and relative"; kustomize's loader refuses an absolute
+    root too) to a folder whose kustomization is kind: Component (kustomize: "expected kind
+    'Component' for path ... but got 'Kustomization'"); a missing one fails unless
+    ignoreMissingComponents drops it."""
     ignore_missing = bool(spec.get("ignoreMissingComponents"))
     kdirs = ctx.repo.kustomize_dirs
     for index, comp in enumerate(comps):
         if not isinstance(comp, str):
             continue
-        if is_remote(comp):
-            continue
-        if (target := join(path, comp)) not in kdirs:
+        if is_remote(comp) or comp.startswith("/"):
+            if ignore_missing:
+                continue  # whether Flux drops it as missing before rejecting it: not certain
+            message = (
+                f"component '{comp}' is not a local path relative to spec.path {path}; Flux rejects it "
+                "(components must be local and relative) and fails the build"
+            )
+            fix = "write the component's path relative to spec.path (e.g. ../../components/name)"
+        elif (target := join(path, comp)) not in kdirs:
             if ignore_missing:
                 continue
             message = f"component '{comp}' (relative to spec.path {path}) has no kustomization; Flux fails the build"
