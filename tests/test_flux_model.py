@@ -701,3 +701,17 @@ def test_hl101_a_flux_component_that_is_not_a_local_relative_path(check_json, re
     # whether Flux drops it as missing first is not certain: then nothing is said
     _, findings = check_json(repo(_with_components(comp, "  ignoreMissingComponents: true\n")), "--select", "HL101")
     assert findings == []
+
+
+def test_hl106_takes_guessed_roots_for_one_cluster(check_json, repo):
+    """Without a bootstrap, FluxInstance or flux.roots, the Flux Kustomizations nothing applies are
+    guessed roots, applied by hand, maybe to one cluster: a cycle through two of them (disjoint
+    paths) is reported."""
+    files = {
+        "a/ks-a.yaml": _ks("dep-a", "./app-a", "  dependsOn:\n    - name: dep-b\n"),
+        "b/ks-b.yaml": _ks("dep-b", "./app-b", "  dependsOn:\n    - name: dep-a\n"),
+        "app-a/cm.yaml": _cm("cm-a"),
+        "app-b/cm.yaml": _cm("cm-b"),
+    }
+    _, findings = check_json(repo(files), "--select", "HL106")
+    assert [f["path"] for f in findings] == ["a/ks-a.yaml"]

@@ -653,18 +653,20 @@ def _cycle_findings(
     """HL106: cycles of dependsOn edges within one cluster. kustomize-controller and helm-controller
     look a dependency up on the API server they run against (checkDependencies: a Get of the
     named object), so an edge of one cluster never waits for an object of another: the graph's
-    nodes are per cluster (a Kustomization's, and each cluster that applies a HelmRelease)."""
+    nodes are per cluster (a Kustomization's, and each cluster that applies a HelmRelease).
+    Guessed roots (no evidence named them) may all be applied to one cluster: one graph."""
+    known = ctx.flux.roots_known
     edges: list[tuple[Node, Node]] = []  # (dependent, what it depends on)
     where: dict[Node, tuple[K8sObject, int]] = {}
     dependents: list[tuple[Node, K8sObject, dict[str, Any]]] = []
     for items in ks_index.values():
         for ks in items:
             if ks.obj is not None:
-                dependents.append(((ks.cluster, "Kustomization", ks.namespace, ks.name), ks.obj, ks.spec))
+                dependents.append(((ks.cluster if known else "", "Kustomization", ks.namespace, ks.name), ks.obj, ks.spec))
     for (ns, name), applied in sorted(hr_index.items()):
         clusters: dict[str, K8sObject] = {}
         for item in applied:
-            cluster = item.ks.cluster if item.ks is not None else ""
+            cluster = item.ks.cluster if item.ks is not None and known else ""
             clusters.setdefault(cluster, item.obj)  # the first copy the cluster applies
         dependents.extend(((cluster, "HelmRelease", ns, name), obj, obj.spec) for cluster, obj in clusters.items())
     for me, obj, spec in dependents:
