@@ -836,3 +836,74 @@ def test_hl113_takes_guessed_roots_for_one_cluster(repo, check_json):
     (root / "infra/app/ns.yaml").unlink()
     (root / "infra/app/cm.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-b\n")
     assert rules_of(check_json(root)[1], "HL113") == [("apps/ks.yaml", 11)]
+
+
+def _two_clusters(ca: list[str], cb: list[str], shared: dict[str, str]) -> dict[str, str]:
+    """A flux bootstrap of clusters/ca and one of clusters/cb (each its own cluster), each
+    cluster's folder holding the Flux Kustomizations given for it, beside folders both build."""
+    files = dict(shared)
+    for cluster, docs in (("ca", ca), ("cb", cb)):
+        files[f"clusters/{cluster}/flux-system/gotk-sync.yaml"] = GOTK.replace("./clusters/main", f"./clusters/{cluster}")
+        files[f"clusters/{cluster}/flux-system/kustomization.yaml"] = "resources:\n  - gotk-sync.yaml\n"
+        files[f"clusters/{cluster}/kustomization.yaml"] = "resources:\n  - flux-system\n  - ks.yaml\n"
+        files[f"clusters/{cluster}/ks.yaml"] = "---\n".join(docs)
+    return files
+
+
+CM_SHARED = {"shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n"}
+
+
+def test_hl112_kustomizations_of_two_clusters_do_not_share(repo, check_json):
+    """Each cluster's kustomize-controller applies to its own API server: cluster ca's ks-a and
+    cluster cb's ks-b building one folder make one object in each cluster, not one fought over."""
+    files = _two_clusters(
+        [_flux_ks_of("ks-a", "./shared", "flux-system")], [_flux_ks_of("ks-b", "./shared", "flux-system")], CM_SHARED
+    )
+    _, findings = check_json(repo(files), "--select", "HL112")
+    assert findings == []
+
+
+def test_hl112_names_only_the_kustomizations_of_the_clusters_copy(repo, check_json):
+    """Two Kustomizations of cluster ca fight over the object; cluster cb's, applying its own copy,
+    is not one of them."""
+    ca = [_flux_ks_of("ks-a", "./shared", "flux-system"), _flux_ks_of("ks-c", "./shared", "flux-system")]
+    files = _two_clusters(ca, [_flux_ks_of("ks-b", "./shared", "flux-system")], CM_SHARED)
+    _, findings = check_json(repo(files), "--select", "HL112")
+    (finding,) = findings
+    assert finding["message"].startswith(
+        "ConfigMap ns-a/cm-a is applied by 2 Flux Kustomizations (Kustomization flux-system/ks-a, "
+        "Kustomization flux-system/ks-c); "
+    )
+
+
+def test_hl112_the_same_fight_in_two_clusters(repo, check_json):
+    """A folder both clusters apply with the same pair of Kustomizations: each cluster has the
+    fight. Over one object, at one place in the repository: one finding; over a folder of them,
+    one finding at each cluster's pair of Kustomizations, as each cluster has its own to fix."""
+    pair = [_flux_ks_of("ks-a", "./shared", "flux-system"), _flux_ks_of("ks-c", "./shared", "flux-system")]
+    _, findings = check_json(repo(_two_clusters(pair, pair, CM_SHARED)), "--select", "HL112")
+    assert [f["path"] for f in findings] == ["shared/cm.yaml"]
+    assert "(Kustomization flux-system/ks-a, Kustomization flux-system/ks-c)" in findings[0]["message"]
+    cms = "---\n".join(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  namespace: ns-a\n" for i in range(5))
+    _, findings = check_json(repo(_two_clusters(pair, pair, {"shared/cm.yaml": cms})), "--select", "HL112")
+    assert [f["path"] for f in findings] == ["clusters/ca/ks.yaml", "clusters/cb/ks.yaml"]
+    for finding in findings:
+        assert "are applied by each of Kustomization flux-system/ks-a, Kustomization flux-system/ks-c;" in finding["message"]
+
+
+def test_hl112_takes_guessed_roots_for_one_cluster(repo, check_json):
+    """Without a bootstrap, FluxInstance or flux.roots, the Flux Kustomizations nothing applies are
+    guessed roots, applied by hand, maybe to one cluster: two of them (disjoint paths) that build
+    one object are reported, under the guessed-root condition."""
+    files = {
+        "a/ks-x.yaml": _flux_ks_of("ks-x", "./app-x", "flux-system"),
+        "b/ks-y.yaml": _flux_ks_of("ks-y", "./app-y", "flux-system"),
+        "app-x/kustomization.yaml": "resources:\n  - ../shared\n",
+        "app-y/kustomization.yaml": "resources:\n  - ../shared\n",
+        **{f"shared/{k.split('/')[1]}": v for k, v in CM_SHARED.items()},
+        "shared/kustomization.yaml": "resources:\n  - cm.yaml\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    (finding,) = findings
+    assert finding["message"].startswith("if a/ks-x.yaml and b/ks-y.yaml are applied (guessed roots")
+    assert "ConfigMap ns-a/cm-a is applied by 2 Flux Kustomizations" in finding["message"]

@@ -574,3 +574,144 @@ def test_components_that_include_one_another_in_a_diamond_are_built_in_linear_ti
     (applied,) = [a for a in loaded.flux_model.applied if a.kind == "ConfigMap"]
     assert applied.obj.data["metadata"]["labels"] == {"level": "l0"}  # the outermost Components run last
     assert runs <= 2 * (2 * levels + 2)
+
+
+def _two_clusters(ca: list[str], cb: list[str], shared: dict[str, str]) -> dict[str, str]:
+    """A flux bootstrap of clusters/ca and one of clusters/cb (each its own cluster), each
+    cluster's folder holding the documents given for it, beside folders both build."""
+    files = dict(shared)
+    for cluster, docs in (("ca", ca), ("cb", cb)):
+        files[f"clusters/{cluster}/flux-system/gotk-sync.yaml"] = GOTK.replace("./clusters/main", f"./clusters/{cluster}")
+        files[f"clusters/{cluster}/flux-system/kustomization.yaml"] = "resources:\n  - gotk-sync.yaml\n"
+        files[f"clusters/{cluster}/kustomization.yaml"] = "resources:\n  - flux-system\n  - deps.yaml\n"
+        files[f"clusters/{cluster}/deps.yaml"] = "---\n".join(docs)
+    return files
+
+
+def _hr(name: str, extra: str = "") -> str:
+    return (
+        f"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: {name}\n  namespace: ns-a\n"
+        f"spec:\n  interval: 1h\n  chartRef: {{kind: OCIRepository, name: chart-a}}\n{extra}"
+    )
+
+
+def _dependent(kind: str, name: str, on: str | None = None) -> str:
+    extra = f"  dependsOn:\n    - name: {on}\n" if on else ""
+    return _ks(name, "./apps/app-a", extra) if kind == "Kustomization" else _hr(name, extra)
+
+
+SHARED_APP = {"apps/app-a/cm.yaml": _cm("cm-a")}
+
+
+@pytest.mark.parametrize("kind", ["Kustomization", "HelmRelease"])
+@pytest.mark.parametrize("both", [True, False])  # each cluster holds both, or only its dependent
+def test_hl106_edges_of_two_clusters_make_no_cycle(check_json, repo, kind, both):
+    """Flux looks a dependency up on the cluster the dependent is reconciled in (kustomize-/
+    helm-controller checkDependencies): cluster ca's a -> b and cluster cb's b -> a are two
+    acyclic graphs, not one cycle."""
+    ca = [_dependent(kind, "dep-a", "dep-b")] + ([_dependent(kind, "dep-b")] if both else [])
+    cb = ([_dependent(kind, "dep-a")] if both else []) + [_dependent(kind, "dep-b", "dep-a")]
+    _, findings = check_json(repo(_two_clusters(ca, cb, SHARED_APP)), "--select", "HL106")
+    assert findings == []
+
+
+@pytest.mark.parametrize("kind", ["Kustomization", "HelmRelease"])
+def test_hl106_a_cycle_in_a_folder_both_clusters_apply_is_one_finding(check_json, repo, kind):
+    """The same cycle in each cluster (one folder both apply) is found, once."""
+    shared = {**SHARED_APP, "deps/deps.yaml": _dependent(kind, "dep-a", "dep-b") + "---\n" + _dependent(kind, "dep-b", "dep-a")}
+    shared["deps/kustomization.yaml"] = "resources:\n  - deps.yaml\n"
+    files = _two_clusters([_ks("deps", "./deps")], [_ks("deps", "./deps")], shared)
+    _, findings = check_json(repo(files), "--select", "HL106")
+    (finding,) = findings
+    ns = "flux-system" if kind == "Kustomization" else "ns-a"
+    assert finding["path"] == "deps/deps.yaml"
+    assert finding["message"] == (
+        f"dependency cycle among {kind}s: {ns}/dep-a -> {ns}/dep-b -> {ns}/dep-a; every member waits forever"
+    )
+
+
+@pytest.mark.parametrize("kind", ["Kustomization", "HelmRelease"])
+def test_hl106_a_cycle_of_one_cluster_is_found_beside_acyclic_namesakes_of_another(check_json, repo, kind):
+    """Cluster cb's dep-a and dep-b wait for each other; cluster ca's, of the same names, depend on
+    nothing: cb's cycle is there all the same (each cluster's copies are read, not the first)."""
+    ca = [_dependent(kind, "dep-a"), _dependent(kind, "dep-b")]
+    cb = [_dependent(kind, "dep-a", "dep-b"), _dependent(kind, "dep-b", "dep-a")]
+    _, findings = check_json(repo(_two_clusters(ca, cb, SHARED_APP)), "--select", "HL106")
+    assert [f["path"] for f in findings] == ["clusters/cb/deps.yaml"]
+
+
+NOT_COMPONENT = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - cm.yaml\n"
+
+
+def _with_components(comps: str, extra: str = "") -> dict[str, str]:
+    """Cluster main's Flux Kustomization app-a (path apps/app-a) with `spec.components: [comps]`,
+    beside a Component comps/comp-a and a folder comps/not-comp whose kustomization is kind:
+    Kustomization."""
+    return _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": _ks("app-a", "./apps/app-a", f"  components:\n    - {comps}\n{extra}"),
+            "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "comps/comp-a/kustomization.yaml": COMPONENT + "resources:\n  - cm.yaml\n",
+            "comps/comp-a/cm.yaml": _cm("cm-comp"),
+            "comps/not-comp/kustomization.yaml": NOT_COMPONENT,
+            "comps/not-comp/cm.yaml": _cm("cm-not-comp"),
+        }
+    )
+
+
+@pytest.mark.parametrize("extra", ["", "  ignoreMissingComponents: true\n"], ids=["plain", "ignore-missing"])
+def test_hl101_a_flux_component_whose_kustomization_is_kind_kustomization(check_json, repo, extra):
+    """spec.components are appended to the components: of the kustomization at spec.path, and
+    kustomize fails on a folder there whose kustomization is kind: Kustomization ("expected kind
+    'Component' for path ... but got 'Kustomization'"), as for one listed in kustomization.yaml."""
+    _, findings = check_json(repo(_with_components("../../comps/not-comp", extra)), "--select", "HL101")
+    assert [(f["path"], f["line"], f["message"]) for f in findings] == [
+        (
+            "apps/ks.yaml",
+            12,
+            "component '../../comps/not-comp' (relative to spec.path apps/app-a) is a folder whose kustomization is "
+            "kind: Kustomization; kustomize expects kind: Component there and Flux fails the build",
+        )
+    ]
+    _, findings = check_json(repo(_with_components("../../comps/comp-a", extra)), "--select", "HL101")
+    assert findings == []
+
+
+@pytest.mark.parametrize("comp", ["/comps/comp-a", "https://example.invalid/org-a/repo-a//comps/comp-a?ref=v1"])
+def test_hl101_a_flux_component_that_is_not_a_local_relative_path(check_json, repo, comp):
+    """Flux rejects a spec.components entry that is not local and relative (SEMANTICS 2.1: "must
+    be local and relative"; kustomize's loader also refuses an absolute root: "new root ... cannot
+    be absolute"): the build fails, and the component adds nothing to what the Kustomization
+    applies (not read as a path from the repository's root)."""
+    files = _with_components(comp)
+    files["apps/ks.yaml"] += "---\n" + _ks("app-b", "./apps/app-b", "  components:\n    - ../../comps/comp-a\n")
+    files["apps/app-b/kustomization.yaml"] = "resources: []\n"
+    _, findings = check_json(repo(files), "--select", "HL101,HL112")
+    assert [(f["rule"], f["path"], f["line"], f["message"]) for f in findings] == [
+        (
+            "HL101",
+            "apps/ks.yaml",
+            12,
+            f"component '{comp}' is not a local path relative to spec.path apps/app-a; Flux rejects it (components "
+            "must be local and relative) and fails the build",
+        )
+    ]
+    # whether Flux drops it as missing first is not certain: then nothing is said
+    _, findings = check_json(repo(_with_components(comp, "  ignoreMissingComponents: true\n")), "--select", "HL101")
+    assert findings == []
+
+
+def test_hl106_takes_guessed_roots_for_one_cluster(check_json, repo):
+    """Without a bootstrap, FluxInstance or flux.roots, the Flux Kustomizations nothing applies are
+    guessed roots, applied by hand, maybe to one cluster: a cycle through two of them (disjoint
+    paths) is reported."""
+    files = {
+        "a/ks-a.yaml": _ks("dep-a", "./app-a", "  dependsOn:\n    - name: dep-b\n"),
+        "b/ks-b.yaml": _ks("dep-b", "./app-b", "  dependsOn:\n    - name: dep-a\n"),
+        "app-a/cm.yaml": _cm("cm-a"),
+        "app-b/cm.yaml": _cm("cm-b"),
+    }
+    _, findings = check_json(repo(files), "--select", "HL106")
+    assert [f["path"] for f in findings] == ["a/ks-a.yaml"]

@@ -1172,11 +1172,15 @@ class FluxModel:
             return None
         comps = ks.spec.get("components")
         # appended to the components of the kustomization at spec.path (fluxcd/pkg kustomize
-        # generator): after its own, before its generators and transformers
+        # generator): after its own, before its generators and transformers. Flux rejects a remote
+        # or absolute one ("must be local and relative", SEMANTICS 2.1): it adds nothing (HL101)
         components = tuple(
             target
             for comp in (comps if isinstance(comps, list) else [])
-            if isinstance(comp, str) and not is_remote(comp) and (target := join(path, comp)) in self.kdirs
+            if isinstance(comp, str)
+            and not is_remote(comp)
+            and not comp.startswith("/")
+            and (target := join(path, comp)) in self.kdirs
         )
         built = BuildOut()
         built.absorb(self.build(path, art, components))

@@ -172,10 +172,13 @@ def _if_guessed(ctx: Context, kss: list[Any]) -> str:
 @check("HL112")
 def shared_object(ctx: Context) -> Iterator[Finding]:
     """Two Flux Kustomizations apply the same object: they fight over it (SSA ownership and the
-    kustomize.toolkit.fluxcd.io/name label flip at every reconcile) and one prunes the other's."""
+    kustomize.toolkit.fluxcd.io/name label flip at every reconcile) and one prunes the other's.
+    Only Kustomizations of one cluster are compared: each cluster's kustomize-controller applies
+    to its own API server, so a copy another cluster applies is another object (guessed roots may
+    be one cluster: _scope)."""
     if not has_flux(ctx):
         return
-    owners: dict[tuple[str, str, str, str], dict[str, Any]] = defaultdict(dict)
+    owners: dict[tuple[str, tuple[str, str, str, str]], dict[str, Any]] = defaultdict(dict)
     for applied in ctx.flux.applied:
         ks, obj = applied.ks, applied.obj
         if ks is None or (ks.obj is None and not ks.synced) or not applied.name or not _substituted(applied, ctx):
@@ -189,33 +192,35 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
         if not reapplied(applied):
             continue  # created once, or never applied: it takes the object from no one
         # a FluxInstance's sync is the Kustomization flux-operator makes, named as its source: one
-        # in its path that defines that Kustomization is it, applying itself
-        owners[identity(applied)].setdefault(f"{ks.namespace}/{ks.name}" if ks.obj is None else ks.key, applied)
-    shared = {ident: mine for ident, by_ks in owners.items() if len(mine := _of_synced_cluster(by_ks)) >= 2}
-    by_owners: dict[tuple[str, ...], list[tuple[str, str, str, str]]] = defaultdict(list)
-    for ident, by_ks in shared.items():
-        by_owners[tuple(sorted(by_ks))].append(ident)
-    for keys, idents in sorted(by_owners.items()):
+        # in its path that defines that Kustomization is it, applying itself; keyed by cluster, as
+        # each cluster (root) has its own API server (another cluster's sync applies its own copy)
+        cluster = _scope(ctx, ks)[0]
+        owners[(cluster, identity(applied))].setdefault(f"{ks.namespace}/{ks.name}" if ks.obj is None else ks.key, applied)
+    shared = {place: by_ks for place, by_ks in owners.items() if len(by_ks) >= 2}
+    by_owners: dict[tuple[str, tuple[str, ...]], list[tuple[str, tuple[str, str, str, str]]]] = defaultdict(list)
+    for place, by_ks in shared.items():
+        by_owners[(place[0], tuple(sorted(by_ks)))].append(place)
+    for (_cluster, keys), idents in sorted(by_owners.items()):
         if len(idents) < GROUP_AT:
             continue
         # one cause (a folder built by two Kustomizations): one finding, at the second one
-        kss = sorted({a.ks for ident in idents for a in shared[ident].values()}, key=lambda k: k.key)
+        kss = sorted({a.ks for place in idents for a in shared[place].values()}, key=lambda k: k.key)
         where = kss[1].obj if kss[1].obj is not None else shared[idents[0]][keys[1]].obj
-        names = ", ".join(_label(i) for i in sorted(idents)[:3])
+        names = ", ".join(_label(i) for _, i in sorted(idents)[:3])
         yield ctx.at(
             "HL112",
             where,
             ("metadata", "name"),
             f"{_if_guessed(ctx, kss)}{len(idents)} objects ({names}, ...) are applied by each of "
             f"{', '.join(k.label for k in kss)}; "
-            + _fight([a for ident in idents for a in shared[ident].values()], "them", "their"),
+            + _fight([a for place in idents for a in shared[place].values()], "them", "their"),
             fix="build each folder from one Flux Kustomization only, and let the others dependsOn it",
             key=f"HL112/group/{'/'.join(keys)}",
-            related=sorted({a.obj.path for ident in idents for a in shared[ident].values()})[:50],
+            related=sorted({a.obj.path for place in idents for a in shared[place].values()})[:50],
         )
-        for ident in idents:
-            del shared[ident]
-    for ident, by_ks in sorted(shared.items()):
+        for place in idents:
+            del shared[place]
+    for (_cluster, ident), by_ks in sorted(shared.items()):
         items = sorted(by_ks.values(), key=lambda a: (a.obj.path, a.obj.doc, a.ks.key))
         first, second = items[0], items[1]
         others = ", ".join(sorted(a.ks.label for a in items))
@@ -235,13 +240,6 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
                 | {a.ks.obj.path for a in items if a.ks.obj is not None}
             ),
         )
-
-
-def _of_synced_cluster(by_ks: dict[str, Any]) -> dict[str, Any]:
-    """The copies of one object to compare: with a FluxInstance sync among them, those of its
-    cluster (another cluster's sync applies its own copy there)."""
-    synced = {a.ks.cluster for a in by_ks.values() if a.ks.obj is None}
-    return {key: a for key, a in by_ks.items() if a.ks.cluster in synced} if synced else by_ks
 
 
 # --- HL113 namespace-not-created -----------------------------------------------------------------

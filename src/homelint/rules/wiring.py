@@ -85,17 +85,44 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
         if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
             continue
         comps = ks.spec.get("components")
-        if not isinstance(comps, list) or ks.spec.get("ignoreMissingComponents"):
+        if isinstance(comps, list):
+            yield from _flux_components(ctx, ks.obj, ks.path, ks.spec, comps)
+
+
+def _flux_components(ctx: Context, obj: K8sObject, path: str, spec: dict[str, Any], comps: list[Any]) -> Iterator[Finding]:
+    """HL101 for a Flux Kustomization's spec.components (SEMANTICS 2.1, 2.6): each is appended to
+    the components: of the kustomization at spec.path, so it must be a local path relative to it
+    (Flux rejects others: "must be local and relative"; kustomize's loader refuses an absolute
+    root too) to a folder whose kustomization is kind: Component (kustomize: "expected kind
+    'Component' for path ... but got 'Kustomization'"); a missing one fails unless
+    ignoreMissingComponents drops it."""
+    ignore_missing = bool(spec.get("ignoreMissingComponents"))
+    kdirs = ctx.repo.kustomize_dirs
+    for index, comp in enumerate(comps):
+        if not isinstance(comp, str):
             continue
-        for index, comp in enumerate(comps):
-            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in repo.kustomize_dirs:
-                yield ctx.at(
-                    "HL101",
-                    ks.obj,
-                    ("spec", "components", index),
-                    f"component '{comp}' (relative to spec.path {ks.path}) has no kustomization; Flux fails the build",
-                    fix="components are relative to spec.path; fix the path or set ignoreMissingComponents",
-                )
+        if is_remote(comp) or comp.startswith("/"):
+            if ignore_missing:
+                continue  # whether Flux drops it as missing before rejecting it: not certain
+            message = (
+                f"component '{comp}' is not a local path relative to spec.path {path}; Flux rejects it "
+                "(components must be local and relative) and fails the build"
+            )
+            fix = "write the component's path relative to spec.path (e.g. ../../components/name)"
+        elif (target := join(path, comp)) not in kdirs:
+            if ignore_missing:
+                continue
+            message = f"component '{comp}' (relative to spec.path {path}) has no kustomization; Flux fails the build"
+            fix = "components are relative to spec.path; fix the path or set ignoreMissingComponents"
+        elif not kdirs[target].is_component:
+            message = (
+                f"component '{comp}' (relative to spec.path {path}) is a folder whose kustomization is kind: "
+                "Kustomization; kustomize expects kind: Component there and Flux fails the build"
+            )
+            fix = "list the folder under resources: of a kustomization, or make its kustomization kind: Component"
+        else:
+            continue
+        yield ctx.at("HL101", obj, ("spec", "components", index), message, fix=fix)
 
 
 def _ignored_entries(ctx: Context) -> Iterator[Finding]:
@@ -556,8 +583,6 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
         return
     ks_index, hr_index = _ks_index(ctx), _hr_index(ctx)
     foreign = foreign_namespaces(ctx)  # namespaces that also get a Kustomization from another source
-    edges: list[tuple[tuple[str, str, str], tuple[str, str, str]]] = []  # (dependent, what it depends on)
-    where: dict[tuple[str, str, str], tuple[K8sObject, int]] = {}
     # (kind, namespace, name, object) of every dependent, and the names that exist per kind
     dependents: list[tuple[str, str, str, K8sObject]] = []
     seen: set[tuple[int, str]] = set()
@@ -583,9 +608,6 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
             ns = ns or own_ns
             if "${" in name or "${" in ns:
                 continue
-            me = (kind, own_ns, own_name)
-            edges.append((me, (kind, ns, name)))
-            where.setdefault(me, (obj, index))
             if (ns, name) not in existing[kind] and not resource_set_makes(ctx, kind, ns, name):
                 if (kind, ns) not in indexes:
                     indexes[(kind, ns)] = Names(suggest[kind].get(ns, []))
@@ -619,17 +641,52 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                 if why:
                     finding.severity = "info"  # a source this repository does not hold may define it
                 yield finding
+    yield from _cycle_findings(ctx, ks_index, hr_index)
+
+
+Node = tuple[str, str, str, str]  # (cluster, kind, namespace, name)
+
+
+def _cycle_findings(
+    ctx: Context, ks_index: dict[tuple[str, str], list[FluxKS]], hr_index: dict[tuple[str, str], list[Any]]
+) -> Iterator[Finding]:
+    """HL106: cycles of dependsOn edges within one cluster. kustomize-controller and helm-controller
+    look a dependency up on the API server they run against (checkDependencies: a Get of the
+    named object), so an edge of one cluster never waits for an object of another: the graph's
+    nodes are per cluster (a Kustomization's, and each cluster that applies a HelmRelease).
+    Guessed roots (no evidence named them) may all be applied to one cluster: one graph."""
+    known = ctx.flux.roots_known
+    edges: list[tuple[Node, Node]] = []  # (dependent, what it depends on)
+    where: dict[Node, tuple[K8sObject, int]] = {}
+    dependents: list[tuple[Node, K8sObject, dict[str, Any]]] = []
+    for items in ks_index.values():
+        for ks in items:
+            if ks.obj is not None:
+                dependents.append(((ks.cluster if known else "", "Kustomization", ks.namespace, ks.name), ks.obj, ks.spec))
+    for (ns, name), applied in sorted(hr_index.items()):
+        clusters: dict[str, K8sObject] = {}
+        for item in applied:
+            cluster = item.ks.cluster if item.ks is not None and known else ""
+            clusters.setdefault(cluster, item.obj)  # the first copy the cluster applies
+        dependents.extend(((cluster, "HelmRelease", ns, name), obj, obj.spec) for cluster, obj in clusters.items())
+    for me, obj, spec in dependents:
+        for index, name, dep_ns in depends_on(spec):
+            ns = dep_ns or me[2]
+            if "${" in name or "${" in ns:
+                continue
+            edges.append((me, (me[0], me[1], ns, name)))
+            where.setdefault(me, (obj, index))
     for cycle in _cycles(edges):
         first = min(cycle)
         start = cycle.index(first)
         ordered = cycle[start:] + cycle[:start]
-        text = " -> ".join(f"{n[1]}/{n[2]}" for n in [*ordered, ordered[0]])
+        text = " -> ".join(f"{n[2]}/{n[3]}" for n in [*ordered, ordered[0]])
         obj, index = where[first]
         yield ctx.at(
             "HL106",
             obj,
             ("spec", "dependsOn", index),
-            f"dependency cycle among {first[0]}s: {text}; every member waits forever",
+            f"dependency cycle among {first[1]}s: {text}; every member waits forever",
             fix="remove one dependsOn edge of the cycle",
             key=f"HL106/{text}",
             related=sorted({where[n][0].path for n in ordered if n in where}),
