@@ -54,6 +54,19 @@ spec:
 """
 
 
+def flux_root(name: str, path: str, extra: str = "") -> str:
+    """A file of a GitRepository flux-system and a Flux Kustomization `name` of `path` built from
+    it, both in flux-system: a bootstrap as `flux bootstrap` writes it (nothing in the tree applies
+    it). `extra`: more spec lines of the Kustomization, before its sourceRef."""
+    return (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n"
+        "  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://example.invalid/repo.git\n  ref:\n"
+        "    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n"
+        f"  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: {path}\n  prune: true\n{extra}"
+        "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    )
+
+
 def _pristine_fixtures() -> Path:
     """A copy of fixtures/ made once per test session, without what a user's runs left in the
     source tree: tests never depend on, nor write into, the checkout's fixtures. The rule

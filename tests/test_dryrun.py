@@ -6,7 +6,7 @@ import pytest
 
 from homelint.rules.dryrun import BuildView, Candidate, _values_at, selector_matches, target_matches
 
-from .conftest import FIXTURES, GOTK
+from .conftest import FIXTURES, GOTK, flux_root
 
 APP = "kubernetes/apps/default/echo/app"
 KS = "kubernetes/apps/default/echo/ks.yaml"
@@ -531,31 +531,7 @@ def test_hl112_a_sync_and_a_kustomization_of_another_cluster_do_not_share(repo, 
     assert findings == []
 
 
-SYNC = """\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1h
-  url: https://example.invalid/repo.git
-  ref:
-    branch: main
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1h
-  path: ./clusters/c
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
+SYNC = flux_root("flux-system", "./clusters/c")
 ROOT = {
     "clusters/c/flux-system/gotk-sync.yaml": SYNC,
     "clusters/c/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n  - namespace.yaml\n",

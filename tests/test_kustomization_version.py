@@ -6,32 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-KS = """\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1h
-  url: https://example.invalid/repo.git
-  ref:
-    branch: main
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: app-a
-  namespace: flux-system
-spec:
-  interval: 1h
-  path: ./apps/app-a
-  prune: true
-  targetNamespace: ns-a
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
+from .conftest import flux_root
+
+KS = flux_root("app-a", "./apps/app-a", "  targetNamespace: ns-a\n")
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
 V1BETA1 = "kustomize.config.k8s.io/v1beta1"
 V1ALPHA1 = "kustomize.config.k8s.io/v1alpha1"

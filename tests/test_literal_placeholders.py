@@ -12,31 +12,9 @@ from click.testing import CliRunner
 
 from homelint.cli import main
 
-SOURCE = """\
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata:
-  name: flux-system
-  namespace: flux-system
-spec:
-  interval: 1h
-  url: https://example.invalid/repo.git
-  ref:
-    branch: main
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: apps
-  namespace: flux-system
-spec:
-  interval: 1h
-  path: ./apps/ns-a
-  prune: true
-  sourceRef:
-    kind: GitRepository
-    name: flux-system
-"""
+from .conftest import flux_root
+
+SOURCE = flux_root("apps", "./apps/ns-a")
 
 APP_KS = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1

@@ -839,20 +839,9 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 if unapplied
                 else "which nothing in the repository defines"
             )
-            unfollowed = _unfollowed_over(ctx, unapplied[0]) if unapplied else None
-            beside = _beside_guessed_root(ctx, unapplied[0]) if unapplied and unfollowed is None else None
-            if beside is not None:  # whatever applies the roots may apply it too: say so, do not guess
-                defined = (
-                    f"which is defined in {unapplied[0]}, beside {beside}, taken as a root because nothing in the "
-                    "repository applies it; no Flux Kustomization applies the source's file, but what applies that "
-                    "root may (set flux.roots in .homelint.yaml to say what the bootstrap applies)"
-                )
-            elif unfollowed is not None:  # it may be applied after all: say so, do not guess
-                defined = (
-                    f"which is defined in {unapplied[0]}; {unfollowed.label} builds a path that holds that file, from "
-                    f"{unfollowed.source}, which homelint did not follow (if that is this repository, list it under "
-                    "flux.local-sources in .homelint.yaml)"
-                )
+            hedge = _maybe_applied(ctx, unapplied[0], "the source's file") if unapplied else None
+            if hedge is not None:  # it may be applied after all: say so, do not guess
+                defined = f"which is defined in {hedge}"
             finding = ctx.at(
                 "HL107",
                 obj,
@@ -862,7 +851,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 if renamed
                 else "fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
             )
-            if unfollowed is not None or beside is not None:
+            if hedge is not None:
                 finding.severity = "info"
             yield finding
 
@@ -963,20 +952,9 @@ def _dangling_health_check(
         for o in ctx.repo.objects_by_kind_name.get((kind, name), [])
         if not o.applied_by and o.group.endswith(FLUX_API) and o.namespace in (None, ns) and o.path not in ctx.repo.patch_files
     )
-    unfollowed = _unfollowed_over(ctx, unapplied[0]) if unapplied else None
-    beside = _beside_guessed_root(ctx, unapplied[0]) if unapplied and unfollowed is None else None
-    if beside is not None:  # whatever applies the roots may apply it too: say so, do not guess
-        defined = (
-            f"defined in {unapplied[0]}, beside {beside}, taken as a root because nothing in the repository applies "
-            "it; no Flux Kustomization applies that file, but what applies that root may (set flux.roots in "
-            ".homelint.yaml to say what the bootstrap applies)"
-        )
-    elif unfollowed is not None:  # it may be applied after all: say so, do not guess
-        defined = (
-            f"defined in {unapplied[0]}; {unfollowed.label} builds a path that holds that file, from "
-            f"{unfollowed.source}, which homelint did not follow (if that is this repository, list it under "
-            "flux.local-sources in .homelint.yaml)"
-        )
+    hedge = _maybe_applied(ctx, unapplied[0], "that file") if unapplied else None
+    if hedge is not None:  # it may be applied after all: say so, do not guess
+        defined = f"defined in {hedge}"
     elif unapplied:
         defined = f"defined in {unapplied[0]}, which no Flux Kustomization applies"
     else:
@@ -998,9 +976,29 @@ def _dangling_health_check(
         message + (f"; {why}" if why else ""),
         fix="fix the kind/name/namespace of the entry, or remove it",
     )
-    if why or unfollowed is not None or beside is not None:
+    if why or hedge is not None:
         finding.severity = "info"  # a source homelint did not follow may define it
     return finding
+
+
+def _maybe_applied(ctx: Context, path: str, what: str) -> str | None:
+    """`path` (a file nothing applies) and why it may be applied after all, or None: a Flux
+    Kustomization builds a path holding it from a source homelint did not follow, or it is beside a
+    guessed root, which whatever applies the roots may apply with it (`what`: that file, named)."""
+    unfollowed = _unfollowed_over(ctx, path)
+    if unfollowed is not None:
+        return (
+            f"{path}; {unfollowed.label} builds a path that holds that file, from {unfollowed.source}, which homelint "
+            "did not follow (if that is this repository, list it under flux.local-sources in .homelint.yaml)"
+        )
+    beside = _beside_guessed_root(ctx, path)
+    if beside is not None:
+        return (
+            f"{path}, beside {beside}, taken as a root because nothing in the repository applies it; no Flux "
+            f"Kustomization applies {what}, but what applies that root may (set flux.roots in .homelint.yaml to say "
+            "what the bootstrap applies)"
+        )
+    return None
 
 
 def _beside_guessed_root(ctx: Context, path: str) -> str | None:
