@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
 
+from homelint.core.k8snames import DNS1123_SUBDOMAIN_MAX, valid_dns1123_subdomain
 from homelint.core.model import K8sObject, make_object
 from homelint.core.resources import data_dir, schema
 from homelint.loading.yamlload import parse_bytes
@@ -722,7 +723,6 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                             yield Made(product.kind, name, namespace, where or ("metadata", "name"), row.id)
 
 
-_DNS1123_MAX = 253
 _DNS1123_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _UNKNOWN_MARKS = ("${", "<<", "{{", "*")  # a substitution, template action or any text: unknown, kept as written
 _SOPS_MARK = "ENC["
@@ -736,22 +736,11 @@ def _unsealed(name: str) -> str:
     return _SOPS_VALUE.sub("*", name) if _SOPS_MARK in name else name
 
 
-def _is_dns1123_subdomain(name: str) -> bool:
-    """Kubernetes' IsDNS1123Subdomain: at most 253 characters, dot-separated labels of [a-z0-9-]
-    that start and end with [a-z0-9]."""
-    if not name or len(name) > _DNS1123_MAX:
-        return False
-    for label in name.split("."):
-        if not label or label[0] == "-" or label[-1] == "-" or not set(label) <= _DNS1123_CHARS:
-            return False
-    return True
-
-
 def dns1123_subdomain(name: str) -> str:
     """A name as mongodb-kubernetes-operator's normalizeName writes it: a valid DNS-1123 subdomain
     stays as it is; any other is lowercased, each run of characters outside [a-z0-9-] and of `-`
     becomes one `-`, `-` is trimmed at both ends and the result cut at 253 characters. Linear."""
-    if _is_dns1123_subdomain(name):
+    if valid_dns1123_subdomain(name):
         return name
     out: list[str] = []
     for char in name.lower():
@@ -759,7 +748,7 @@ def dns1123_subdomain(name: str) -> str:
             out.append(char)
         elif not out or out[-1] != "-":
             out.append("-")
-    return "".join(out).strip("-")[:_DNS1123_MAX]
+    return "".join(out).strip("-")[:DNS1123_SUBDOMAIN_MAX]
 
 
 _LABEL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
