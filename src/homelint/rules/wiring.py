@@ -396,6 +396,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     origin = f"roots: {shown or '(none)'} ({flux.root_source})"
     ks_paths: set[str] = set()
     twins = _dead_twins(ctx)
+    unlisted = {path for path, *_ in _unlisted(ctx)}  # HL102 reports these files: why they are not reached
     items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
     for obj in _all_flux_ks(ctx):
         raw = obj.spec.get("path")
@@ -413,8 +414,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
                     fix="remove the annotation or label if Flux should apply it, or remove the object",
                 )
                 continue
-            if obj.path in twins:
-                continue  # another file's definition of it is applied: HL102 says so, in one finding
+            if obj.path in twins or obj.path in unlisted:
+                continue  # not listed in its folder's kustomization.yaml: HL102 says so, in one finding
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
             finding = ctx.at(
