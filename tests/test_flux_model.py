@@ -640,6 +640,32 @@ def test_hl106_a_cycle_of_one_cluster_is_found_beside_acyclic_namesakes_of_anoth
     assert [f["path"] for f in findings] == ["clusters/cb/deps.yaml"]
 
 
+@pytest.mark.parametrize("kind", ["Kustomization", "HelmRelease"])
+def test_hl105_a_dependency_applied_only_in_another_cluster_is_not_found(check_json, repo, kind):
+    """Cluster ca's dep-a waits for dep-b, which only cluster cb applies: kustomize-/helm-controller
+    look it up on their own API server (checkDependencies), never find it, and dep-a waits forever."""
+    ca = [_dependent(kind, "dep-a", "dep-b")]
+    cb = [_dependent(kind, "dep-b")]
+    _, findings = check_json(repo(_two_clusters(ca, cb, SHARED_APP)), "--select", "HL105")
+    (finding,) = findings
+    ns = "flux-system" if kind == "Kustomization" else "ns-a"
+    assert (finding["path"], finding["severity"]) == ("clusters/ca/deps.yaml", "error")
+    assert finding["message"] == (
+        f"dependsOn {kind} '{ns}/dep-b' is not applied in this {kind}'s cluster (the cluster of root clusters/ca); "
+        f"only the cluster of root clusters/cb applies it, and Flux looks a dependency up in its own cluster, "
+        "so this one waits forever"
+    )
+
+
+@pytest.mark.parametrize("kind", ["Kustomization", "HelmRelease"])
+def test_hl105_a_dependency_each_cluster_applies_is_found(check_json, repo, kind):
+    """Both clusters apply dep-b (each its own copy; or one folder both build): no finding."""
+    ca = [_dependent(kind, "dep-a", "dep-b"), _dependent(kind, "dep-b")]
+    cb = [_dependent(kind, "dep-b")]
+    _, findings = check_json(repo(_two_clusters(ca, cb, SHARED_APP)), "--select", "HL105")
+    assert findings == []
+
+
 NOT_COMPONENT = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - cm.yaml\n"
 
 

@@ -642,7 +642,61 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                 if why:
                     finding.severity = "info"  # a source this repository does not hold may define it
                 yield finding
+            elif ctx.flux.roots_known and not (kind == "Kustomization" and foreign.get(ns)):
+                elsewhere = _applied_elsewhere(kind, (own_ns, own_name), obj, (ns, name), ks_index, hr_index)
+                if elsewhere is not None:
+                    mine, theirs = elsewhere
+                    yield ctx.at(
+                        "HL105",
+                        obj,
+                        ("spec", "dependsOn", index, "name"),
+                        f"dependsOn {kind} '{ns}/{name}' is not applied in this {kind}'s cluster ({_cluster_label(mine)}); "
+                        f"only {_cluster_label(theirs)} applies it, and Flux looks a dependency up in its own cluster, "
+                        "so this one waits forever",
+                        fix=f"apply {kind} {ns}/{name} in this cluster too, or remove the dependency",
+                    )
     yield from _cycle_findings(ctx, ks_index, hr_index)
+
+
+def _cluster_label(cluster: str) -> str:
+    return f"the cluster of root {cluster}" if cluster else "the cluster of the repository root"
+
+
+def _applied_elsewhere(
+    kind: str,
+    me: tuple[str, str],
+    obj: K8sObject,
+    dep: tuple[str, str],
+    ks_index: dict[tuple[str, str], list[FluxKS]],
+    hr_index: dict[tuple[str, str], list[Any]],
+) -> tuple[str, str] | None:
+    """(a cluster that applies the dependent `obj`, a cluster that applies the dependency) when the
+    dependency exists, but not in that cluster: kustomize-controller and helm-controller look a
+    dependency up on the API server they run against (checkDependencies). None when it is in every
+    cluster of the dependent, or where a spec.kubeConfig sends either to another API server (not
+    modelled here)."""
+
+    def clusters(key: tuple[str, str], only: K8sObject | None) -> set[str] | None:
+        found: set[str] = set()
+        if kind == "Kustomization":
+            for ks in ks_index.get(key, []):
+                if only is None or ks.obj is only:
+                    if ks.parent is not None and ks.parent.target:
+                        return None
+                    found.add(ks.cluster)
+        else:
+            for applied in hr_index.get(key, []):
+                if only is None or applied.obj is only:
+                    if applied.ks is None or applied.ks.target:
+                        return None
+                    found.add(applied.ks.cluster)
+        return found
+
+    mine, theirs = clusters(me, obj if kind == "Kustomization" else None), clusters(dep, None)
+    if not mine or not theirs:
+        return None
+    missing = sorted(mine - theirs)
+    return (missing[0], sorted(theirs)[0]) if missing else None
 
 
 Node = tuple[str, str, str, str]  # (cluster, kind, namespace, name)
