@@ -243,6 +243,22 @@ def test_namespace_from_the_kustomization_and_from_the_object(tmp_path, monkeypa
     }
 
 
+def test_a_cluster_scoped_object_under_a_target_namespace_has_no_namespace(tmp_path, monkeypatch):
+    """kustomize's namespace transformer leaves cluster-scoped kinds alone (spec.targetNamespace is
+    one): explain says so in the header and the namespace line, as the rules judge it."""
+    root = make_repo(tmp_path)
+    role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: role-a\nrules: []\n"
+    (root / "kubernetes/apps/demo/app/role.yaml").write_text(role)
+    (root / "kubernetes/apps/demo/app/kustomization.yaml").write_text("resources:\n  - ./cm.yaml\n  - ./role.yaml\n")
+    monkeypatch.chdir(root)
+    (applied,) = json.loads(run(root, "kubernetes/apps/demo/app/role.yaml", "--format", "json"))["objects"][0]["applied"]
+    assert applied["effective_namespace"] == {"value": None, "set_by": "nothing (ClusterRole is cluster-scoped)", "location": ""}
+    text = run(root, "kubernetes/apps/demo/app/role.yaml")
+    assert "applied (1) with no namespace as role-a:" in text
+    assert "namespace (none): set by nothing (ClusterRole is cluster-scoped)" in text
+    assert "in namespace demo" not in text
+
+
 def test_check_show_chain_prints_the_steps_under_a_finding(tmp_path):
     root = make_repo(tmp_path)
     result = CliRunner().invoke(main, ["check", str(root), "--show-chain"], catch_exceptions=False)

@@ -128,11 +128,17 @@ def _namespace_origin(repo: Any, applied: Any, obj: K8sObject) -> dict[str, Any]
     """The effective namespace and what set it, in kustomize/Flux precedence: the Flux
     Kustomization's spec.targetNamespace, then the outermost kustomization.yaml `namespace:` on the
     way to the file, then the object's own metadata.namespace."""
+    from homelint.rules.dryrun import cluster_scoped
+
     ns = applied.namespace
     ks = applied.ks
     out: dict[str, Any] = {"value": ns, "set_by": "", "location": ""}
+    if cluster_scoped(obj):  # kustomize's namespace transformer and the API server give it none
+        out["value"] = None
+        out["set_by"] = f"nothing ({obj.kind} is cluster-scoped)"
+        return out
     if ns is None:
-        out["set_by"] = "nothing: the object has no namespace (cluster-scoped, or HL110)"
+        out["set_by"] = "nothing (a namespaced kind then fails to apply: HL110)"
         return out
     if ks is not None and ks.obj is not None and ks.spec.get("targetNamespace") == ns:
         out["set_by"] = f"spec.targetNamespace of Kustomization {ks.namespace}/{ks.name}"
@@ -444,7 +450,8 @@ def render_text(data: dict[str, Any]) -> str:
         if not obj["applied"]:
             out.append(f"  not applied by Flux: {obj['missing']}")
         for index, applied in enumerate(obj["applied"], 1):
-            out.append(f"  applied ({index}) in namespace {applied['namespace'] or 'default'} as {applied['name']}:")
+            where = applied["effective_namespace"]["value"]
+            out.append(f"  applied ({index}) {f'in namespace {where}' if where else 'with no namespace'} as {applied['name']}:")
             for depth, hop in enumerate(applied["chain"]):
                 where = f"  ({hop['location']})" if hop.get("location") else ""
                 path = f" path={hop['path']}" if hop.get("path") is not None else ""
