@@ -741,3 +741,118 @@ def test_hl106_takes_guessed_roots_for_one_cluster(check_json, repo):
     }
     _, findings = check_json(repo(files), "--select", "HL106")
     assert [f["path"] for f in findings] == ["a/ks-a.yaml"]
+
+
+# --- guessed roots: a Kustomization in the tree of another is not one (model/flux.py) ------------
+
+
+def _model(root):
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+
+    repo, _ = load_repo(root, load_config(root), use_cache=False)
+    return repo.flux
+
+
+def _guessed(files: dict[str, str]) -> dict[str, str]:
+    """No bootstrap, FluxInstance or flux.roots: clusters/c1/ks.yaml (applied by hand) builds apps/,
+    whose ns-a/kustomization.yaml lists app-a's Kustomization only."""
+    return {
+        "clusters/c1/ks.yaml": _ks("apps", "./apps"),
+        "apps/ns-a/kustomization.yaml": "resources:\n  - ./app-a/ks.yaml\n",
+        "apps/ns-a/app-a/ks.yaml": _ks("app-a", "./apps/ns-a/app-a/app"),
+        "apps/ns-a/app-a/app/cm.yaml": _cm("cm-a"),
+        **files,
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "rule"),
+    [
+        ("apps/ns-a/ks-b.yaml", "HL102"),  # in the folder: its kustomization does not list it
+        ("apps/ns-a/app-b/ks.yaml", "HL104"),  # below it: nothing lists its folder
+        ("apps/ns-a/app-b/deep/ks.yaml", "HL104"),
+    ],
+)
+def test_a_kustomization_in_a_folder_a_guessed_root_builds_is_not_a_root(check_json, repo, path, rule):
+    """kustomize-controller applies what the folder's kustomization lists and its generator does not
+    descend into a folder with a kustomization (fluxcd/pkg kustomize_generator.go scanManifests): a
+    Flux Kustomization in or below ns-a/ that it does not list is never applied by the guessed
+    root's tree, and is not a second root applied by hand beside it."""
+    root = repo(_guessed({path: _ks("app-b", "./apps/ns-a/app-b/app"), "apps/ns-a/app-b/app/cm.yaml": _cm("cm-b")}))
+    flux = _model(root)
+    assert flux.roots == ["clusters/c1/ks.yaml"] and not flux.roots_known
+    assert flux.left_out == [path]
+    (note,) = [n for n in flux.notes if n.startswith("no Flux root found")]
+    assert f"except 1 in folders a root builds through a kustomization that does not list them ({path})" in note
+    _, findings = check_json(root, "--select", "HL102,HL104")
+    assert [(f["rule"], f["path"]) for f in findings] == [(rule, path)]
+
+
+def test_a_guessed_root_in_a_folder_nothing_builds_stays_a_root(check_json, repo):
+    """Files applied by hand in a folder no build reads through a kustomization stay roots, and so
+    does a root whose own build reads a kustomization above its file (kubectl applied it), with
+    every Kustomization of its file (applied together)."""
+    files = {
+        "clusters/c1/ks.yaml": _ks("apps-c1", "./clusters/c1/apps"),
+        "clusters/c1/apps/cm.yaml": _cm("cm-c1"),
+        "clusters/c1/extra.yaml": _ks("extra", "./extra"),
+        "extra/cm.yaml": _cm("cm-x"),
+        "apps/self/ks.yaml": _ks("self", "./apps") + "---\n" + _ks("self-b", "./other"),
+        "apps/kustomization.yaml": "resources:\n  - ./ns-a\n",
+        "apps/ns-a/kustomization.yaml": "resources:\n  - ./cm.yaml\n",
+        "apps/ns-a/cm.yaml": _cm("cm-a"),
+        "other/cm.yaml": _cm("cm-o"),
+    }
+    root = repo(files)
+    flux = _model(root)
+    assert list(dict.fromkeys(flux.roots)) == ["apps/self/ks.yaml", "clusters/c1/extra.yaml", "clusters/c1/ks.yaml"]
+    assert flux.left_out == []
+    _, findings = check_json(root, "--select", "HL102,HL104")
+    assert findings == []
+
+
+@pytest.mark.parametrize("names", [("x", "y"), ("y", "x")])
+def test_guessed_roots_each_in_the_other_ones_tree_both_stay(check_json, repo, names):
+    """Two Kustomizations nothing applies, each in a folder whose kustomization the other one's
+    build reads: which one is applied by hand is not known, so both stay roots, whatever their
+    order; a third one in the folder of one of them is left out."""
+    one, other = names
+    files = {
+        f"{one}/kustomization.yaml": "resources:\n  - cm.yaml\n",
+        f"{one}/cm.yaml": _cm(f"cm-{one}"),
+        f"{one}/ks.yaml": _ks(f"ks-{one}", f"./{other}"),
+        f"{other}/kustomization.yaml": "resources:\n  - cm.yaml\n",
+        f"{other}/cm.yaml": _cm(f"cm-{other}"),
+        f"{other}/ks.yaml": _ks(f"ks-{other}", f"./{one}"),
+        f"{one}/sub/ks-z.yaml": _ks("ks-z", "./z"),
+        "z/cm.yaml": _cm("cm-z"),
+    }
+    flux = _model(repo(files))
+    assert flux.roots == ["x/ks.yaml", "y/ks.yaml"]
+    assert flux.left_out == [f"{one}/sub/ks-z.yaml"]
+
+
+def test_guessed_roots_read_through_a_shared_folder_are_linear(repo, monkeypatch):
+    """Many roots building one folder with many Kustomizations below it that nothing lists: the
+    graph that decides has as many edges as Kustomizations and files, not their product."""
+    from homelint.model.flux import FluxModel
+
+    count = 400
+    files = {"shared/kustomization.yaml": "resources:\n  - cm.yaml\n", "shared/cm.yaml": _cm("cm-s")}
+    for i in range(count):
+        files[f"clusters/c{i}/ks.yaml"] = _ks(f"apps-{i}", "./shared")
+        files[f"shared/u{i}/ks.yaml"] = _ks(f"u-{i}", f"./u/{i}")
+    graphs = []
+    original = FluxModel._territories
+
+    def kept(self, *args):
+        graph = original(self, *args)
+        graphs.append(graph)
+        return graph
+
+    monkeypatch.setattr(FluxModel, "_territories", kept)
+    flux = _model(repo(files))
+    assert len(flux.roots) == count and len(flux.left_out) == count
+    (graph,) = graphs
+    assert graph.number_of_edges() <= 6 * count

@@ -228,6 +228,8 @@ class FluxModel:
         # kustomization file -> the kinds of its `transformers:` the model does not apply
         self.unread_transformers: dict[str, list[str]] = {}
         self.roots_known = False  # roots found by evidence or config, not by the fallback
+        # files of Flux Kustomizations nothing applies that the fallback did not take as roots
+        self.left_out: list[str] = []
         self._generated_memo: dict[str, list[Generated]] = {}
         self._mounts: tuple[int, dict[str, int]] | None = None  # every spec.include folder, first first
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
@@ -862,8 +864,15 @@ class FluxModel:
                 if unplaced
                 else "no FluxInstance sync, flux bootstrap Kustomization beside this repository's source, or flux.roots"
             )
+            left = list(dict.fromkeys(self.left_out))
+            but = (
+                f", except {len(left)} in folders a root builds through a kustomization that does not list them "
+                f"({', '.join(left[:3])}{' ...' if len(left) > 3 else ''})"
+                if left
+                else ""
+            )
             self.notes.append(
-                f"no Flux root found ({why}): the Flux Kustomizations nothing else applies were taken as roots; set "
+                f"no Flux root found ({why}): the Flux Kustomizations nothing else applies were taken as roots{but}; set "
                 "flux.roots in .homelint.yaml if that is wrong"
             )
         if self.remote:
@@ -1070,13 +1079,23 @@ class FluxModel:
         return queue
 
     def _fallback_root_objects(self, ks_objects: list[K8sObject]) -> list[K8sObject]:
-        """Flux Kustomizations not applied by any other (condensation sources of the apply graph)."""
+        """Flux Kustomizations not applied by any other (condensation sources of the apply graph),
+        but for those in the tree of another one: their file is in or below a folder whose
+        kustomization a build of that tree reads, and that does not list it. kustomize applies
+        what a kustomization lists, and kustomize-controller's generator does not descend into a
+        folder with a kustomization file (fluxcd/pkg kustomize_generator.go scanManifests), so that
+        tree never applies the file, and it is part of that tree, not applied by hand beside it:
+        not a root (HL102/HL104 say so). The trees' folders join the apply graph: a candidate stays
+        a root when its component of that graph is a source, so the answer does not depend on the
+        order, and candidates each in the other's tree both stay."""
         import networkx as nx  # start-up: imported only where it is needed
 
-        graph = nx.DiGraph()
+        applies = nx.DiGraph()
         index = {id(o): o for o in ks_objects}
+        reads: list[tuple[int, int]] = []  # (Kustomization, build by id) of each that builds here
+        builds: dict[int, BuildOut] = {}
         for obj in ks_objects:
-            graph.add_node(id(obj))
+            applies.add_node(id(obj))
             art = self.artifact_of(obj.data, obj.namespace or "flux-system")
             if art is None or not art.path_known:
                 continue
@@ -1085,14 +1104,51 @@ class FluxModel:
             built = self.build(target, art)
             for child, _ in built.objects:
                 if id(child) in index and child is not obj:
-                    graph.add_edge(id(obj), id(child))
-        condensed = nx.condensation(graph)
-        roots: list[K8sObject] = []
+                    applies.add_edge(id(obj), id(child))
+            builds[id(built)] = built
+            reads.append((id(obj), id(built)))
+        condensed = nx.condensation(applies)
+        candidates: list[K8sObject] = []
         for comp in condensed.nodes:
             if condensed.in_degree(comp) == 0:
                 members = sorted((index[m] for m in condensed.nodes[comp]["members"]), key=lambda o: (o.path, o.doc))
-                roots.append(members[0])
+                candidates.append(members[0])
+        territories = self._territories(applies, reads, builds, ks_objects)
+        kept = nx.condensation(territories)
+        source = {member for comp in kept.nodes if kept.in_degree(comp) == 0 for member in kept.nodes[comp]["members"]}
+        roots = [obj for obj in candidates if id(obj) in source]
+        self.left_out = sorted(obj.path for obj in candidates if id(obj) not in source)
         return sorted(roots, key=lambda o: (o.path, o.doc))
+
+    def _territories(
+        self, applies: Any, reads: list[tuple[int, int]], builds: dict[int, BuildOut], ks_objects: list[K8sObject]
+    ) -> Any:
+        """The apply graph with an edge from each Kustomization through its build and each folder
+        whose kustomization that build reads, through each file in or below that folder, to the
+        Kustomizations of that file (and back: what applies one of them applies them all). Builds,
+        folders and files are nodes of their own: the edges are as many as the builds' files and
+        the files' depths (linear)."""
+        graph = applies.copy()
+        for ks_id, build_id in reads:
+            graph.add_edge(ks_id, ("build", build_id))
+        for build_id, built in builds.items():
+            for path in built.files:
+                folder = posixpath.dirname(path)
+                kd = self.kdirs.get(folder)
+                if kd is not None and kd.file == path:
+                    graph.add_edge(("build", build_id), ("kustomization", folder))
+        files: set[str] = set()
+        for obj in ks_objects:
+            folder = obj.path
+            while folder and obj.path not in files:
+                folder = posixpath.dirname(folder)
+                if ("kustomization", folder) in graph:
+                    graph.add_edge(("kustomization", folder), ("file", obj.path))
+            files.add(obj.path)
+            if ("file", obj.path) in graph:  # applied together (kubectl apply -f, or a kustomization): one node
+                graph.add_edge(("file", obj.path), id(obj))
+                graph.add_edge(id(obj), ("file", obj.path))
+        return graph
 
     def _make_ks(
         self,
