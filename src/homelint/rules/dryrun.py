@@ -76,10 +76,11 @@ def known_namespaced(obj: K8sObject) -> bool:
 def identity(applied: Any) -> tuple[str, str, str, str]:
     """(group, kind, namespace, name) of an applied object on the cluster; kustomize renames a
     Namespace object to the namespace its kustomization sets, and others by namePrefix/nameSuffix,
-    a generator's hash or a patch (Applied.name)."""
+    a generator's hash or a patch (Applied.name); post-build substitution makes the name of any
+    (Applied.name too)."""
     obj = applied.obj
     if obj.kind == "Namespace" and obj.group == "":
-        return ("", "Namespace", "", applied.namespace or obj.name)
+        return ("", "Namespace", "", applied.namespace or applied.name)
     return (obj.group, obj.kind, "" if cluster_scoped(obj) else applied.ns, applied.name)
 
 
@@ -1469,7 +1470,7 @@ def _name_as_applied(ctx: Context, applied: Any) -> tuple[str, str, bool] | None
     if applied.unread:
         return None
     obj, ks = applied.obj, applied.ks
-    name = (applied.namespace or applied.name) if obj.kind == "Namespace" and obj.group == "" else applied.name
+    name = identity(applied)[3]
     if not name or "${" in name:
         return None
     if "$" in obj.name or "$" in name:
