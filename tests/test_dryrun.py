@@ -883,3 +883,24 @@ def test_hl112_takes_guessed_roots_for_one_cluster(repo, check_json):
     (finding,) = findings
     assert finding["message"].startswith("if a/ks-x.yaml and b/ks-y.yaml are applied (guessed roots")
     assert "ConfigMap ns-a/cm-a is applied by 2 Flux Kustomizations" in finding["message"]
+
+
+def test_hl112_a_namespace_is_keyed_on_its_name_after_substitution(repo, check_json):
+    """`name: ${NS}` of a Namespace, built by two Kustomizations that substitute NS=ns-a and
+    NS=ns-b, makes two Namespaces (kustomize-controller substitutes before the apply): no fight.
+    With one value for both, one Namespace that both apply."""
+    ks = (
+        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: ks-{0}, namespace: flux-system}}\n"
+        "spec:\n  interval: 1h\n  path: ./apps/ns\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n"
+        "  postBuild: {{substitute: {{NS: {1}}}}}\n"
+    )
+    files = {
+        ".homelint.yaml": "flux:\n  roots: [clusters/c1]\n",
+        "apps/ns/kustomization.yaml": "resources: [./ns.yaml]\n",
+        "apps/ns/ns.yaml": 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "${NS}"\n',
+    }
+    files["clusters/c1/ks.yaml"] = ks.format("a", "ns-a") + ks.format("b", "ns-b")
+    assert check_json(repo(files), "--select", "HL112")[1] == []
+    files["clusters/c1/ks.yaml"] = ks.format("a", "ns-a") + ks.format("b", "ns-a")
+    (finding,) = check_json(repo(files), "--select", "HL112")[1]
+    assert finding["message"].startswith("Namespace ns-a is applied by 2 Flux Kustomizations")

@@ -89,6 +89,18 @@ def test_a_literal_label_value_of_a_variable_flux_provides_is_an_error_not_a_war
             "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: role-${SUFFIX}\nrules: []\n",
             [],
         ),
+        # a PodDisruptionBudget's validation checks no name format: a path segment too
+        ("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: pdb-${SUFFIX}\n", []),
+        # a PersistentVolume is a DNS subdomain (ValidatePersistentVolumeName), as is a custom
+        # resource of an x-k8s.io group (a CRD's, not a group of Kubernetes itself)
+        (
+            "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv-${SUFFIX}\n",
+            [("apps/app-a/cm.yaml", 4, "error")],
+        ),
+        (
+            "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata:\n  name: cluster-${SUFFIX}\n",
+            [("apps/app-a/cm.yaml", 4, "error")],
+        ),
         (
             "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-a\nspec:\n  selector:\n    matchLabels:\n"
             "      app: app-a\n  template:\n    metadata:\n      labels:\n        app: app-a\n        tier: ${TIER}\n"

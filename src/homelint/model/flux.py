@@ -55,6 +55,7 @@ class Applied:
     hashed: bool = False  # a generated object whose name kustomize suffixes with a hash (known or not)
     unread: bool = False  # a transformer the model does not apply ran over it (its namespace, name may differ)
     affixed: bool = False  # namePrefix/nameSuffix (of a kustomization or the Flux Kustomization) renamed it
+    hash_unknown: bool = False  # hashed, but the hash is not known: the name lacks kustomize's suffix
 
     @property
     def kind(self) -> str:
@@ -1290,6 +1291,7 @@ class FluxModel:
                 hashed=hashed,
                 unread=index in built.unread,
                 affixed=affix is not None,
+                hash_unknown=hashed and suffix is None,
             )
             why = withheld(obj.data, ks.data)
             if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child

@@ -1,4 +1,4 @@
-"""HL112-HL117, HL604, HL605: a Flux dry run without a cluster.
+"""HL112-HL117, HL604, HL605, HL608: a Flux dry run without a cluster.
 
 Each rule predicts a failure (or a silent misbehaviour) that kustomize-controller, helm-controller or
 the API server would report, from a static reading of the repository. rules/FAILURES.md lists every
@@ -27,6 +27,7 @@ from functools import cache
 from typing import Any
 
 from homelint.core.context import Context
+from homelint.core.k8snames import SEGMENT, NameRule, name_problem, name_rule
 from homelint.core.model import Finding, K8sObject, dig
 from homelint.core.regex import linear
 from homelint.core.resources import schema
@@ -75,10 +76,11 @@ def known_namespaced(obj: K8sObject) -> bool:
 def identity(applied: Any) -> tuple[str, str, str, str]:
     """(group, kind, namespace, name) of an applied object on the cluster; kustomize renames a
     Namespace object to the namespace its kustomization sets, and others by namePrefix/nameSuffix,
-    a generator's hash or a patch (Applied.name)."""
+    a generator's hash or a patch (Applied.name); post-build substitution makes the name of any
+    (Applied.name too)."""
     obj = applied.obj
     if obj.kind == "Namespace" and obj.group == "":
-        return ("", "Namespace", "", applied.namespace or obj.name)
+        return ("", "Namespace", "", applied.namespace or applied.name)
     return (obj.group, obj.kind, "" if cluster_scoped(obj) else applied.ns, applied.name)
 
 
@@ -1452,3 +1454,87 @@ def invalid_flux_value(ctx: Context) -> Iterator[Finding]:
                         f"server rejects the object{hint}",
                         fix=f"use one of {', '.join(rule)} (values are case-sensitive)",
                     )
+
+
+# --- HL608 invalid-object-name ------------------------------------------------------------------
+HASH_STANDIN = "0" * 10  # kustomize's name hash, when not known: ten lower case alphanumerics
+
+
+def _name_as_applied(ctx: Context, applied: Any) -> tuple[str, str, bool] | None:
+    """(name the API server sees, how the message shows it, whether the file's text says it) of
+    an object its Flux Kustomization applies: after kustomize (namePrefix/nameSuffix, patches, a
+    generator's hash, a Namespace renamed by `namespace:`) and after post-build substitution. None
+    when it is not known: a transformer the model does not apply ran over it, or `${...}` is left
+    (HL205's, or a variable the repository does not show). A substituted name is shown as written:
+    its values may come from a Secret."""
+    if applied.unread:
+        return None
+    obj, ks = applied.obj, applied.ks
+    name = identity(applied)[3]
+    if not name or "${" in name:
+        return None
+    if "$" in obj.name or "$" in name:
+        if ks.post_build is None or not variables_of(ctx.repo, ks).substitutes or substitution_disabled(obj.data):
+            return None  # applied as written: a literal placeholder is HL205's
+        return name, f"'{obj.name}' (after post-build substitution)", False
+    if applied.hash_unknown:  # kustomize appends '-' and the content hash after any affix
+        return f"{name}-{HASH_STANDIN}", f"'{name}-<hash>'", False
+    return name, f"'{name}'", True
+
+
+def _renamed_validly(rule: NameRule, name: str) -> str | None:
+    """A name like `name` that the rule takes (lower case, other characters as '-'); None when no
+    obvious one exists."""
+    if rule is SEGMENT:
+        fixed = name.replace("/", "-").replace("%", "-")
+    else:
+        allowed = "abcdefghijklmnopqrstuvwxyz0123456789-" + ("." if rule.shape == "subdomain" else "")
+        mapped = re.sub(r"-+", "-", "".join(c if c in allowed else "-" for c in name.lower()))
+        fixed = ".".join(p for p in (part.strip("-") for part in mapped.split(".")) if p)
+        if rule.limit:
+            fixed = fixed[: rule.limit].rstrip("-.")
+    return fixed if fixed and fixed != name and not name_problem(rule, fixed) else None
+
+
+@check("HL608")
+def invalid_object_name(ctx: Context) -> Iterator[Finding]:
+    """An object whose metadata.name (as kustomize and post-build substitution make it) is not
+    what the API server accepts for its kind: the server-side apply of its Flux Kustomization
+    fails. One finding per object and name, naming every Kustomization that applies it."""
+    if not has_flux(ctx):
+        return
+    found: dict[tuple[str, int, str], tuple[Any, NameRule, str, tuple[str, str, bool], list[FluxKS]]] = {}
+    for applied in ctx.flux.applied:
+        ks, obj = applied.ks, applied.obj
+        if ks is None or (ks.obj is None and not ks.synced):
+            continue  # the bootstrap applies roots by hand (homelint does not judge that apply)
+        if not isinstance(obj.metadata.get("name"), str) or unbuildable(ctx, ks) is not None:
+            continue  # no name (HL004) or not a string (HL601); a build that fails applies nothing
+        named = _name_as_applied(ctx, applied)
+        if named is None:
+            continue
+        rule = name_rule(obj.group, obj.kind)
+        problem = name_problem(rule, named[0])
+        if not problem:
+            continue
+        key = (obj.path, obj.doc, named[0])
+        if key not in found:
+            found[key] = (applied, rule, problem, named, [])
+        if all(k is not ks for k in found[key][4]):
+            found[key][4].append(ks)
+    for applied, rule, problem, (name, shown, literal), kss in found.values():
+        obj = applied.obj
+        labels = sorted({k.label for k in kss})
+        who = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        better = _renamed_validly(rule, name) if literal else None
+        yield ctx.at(
+            "HL608",
+            obj,
+            ("metadata", "name"),
+            f"the API server rejects {obj.kind} name {shown} (metadata.name: Invalid value: {problem}), so {who} "
+            f"fail{'s' if len(labels) == 1 else ''} to apply",
+            fix=(f"rename it to '{better}'" if better else "rename it")
+            + f" ({rule.what}{f' of at most {rule.limit} characters' if rule.limit else ''}), and every reference to it",
+            key=f"HL608/{obj.kind}/{obj.path}/{obj.doc}/{shown}",
+            related=sorted({k.obj.path for k in kss if k.obj is not None and k.obj.path != obj.path}),
+        )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from homelint.core.context import Context
-from homelint.core.k8snames import valid_dns1123_subdomain, valid_label_key, valid_label_value
+from homelint.core.k8snames import name_rule, valid_dns1123_subdomain, valid_label_key, valid_label_value
 from homelint.core.model import Finding, K8sObject, Span
 from homelint.core.substitution import VALID_VAR_NAME, Expr, scan, scan_cached, substitution_disabled
 from homelint.model.config import placeholder_doc_files
@@ -441,29 +441,13 @@ LABEL_SITES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
     ("", "ReplicationController"): (_POD_TEMPLATE,),
     ("", "Service"): (("spec", "selector"),),
 }
-# built-in kinds whose metadata.name is a DNS subdomain or label (not RBAC's or a PersistentVolume's
-# path-segment names); custom resources are DNS subdomains (apiextensions-apiserver
-# customresource/validator.go); other groups of k8s.io may be aggregated APIs with other rules
-DNS_NAMED = {
-    "": {"ConfigMap", "Secret", "Service", "ServiceAccount", "PersistentVolumeClaim", "Pod", "Namespace", "Endpoints",
-         "LimitRange", "ResourceQuota", "ReplicationController"},
-    "apps": {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"},
-    "batch": {"Job", "CronJob"},
-    "networking.k8s.io": {"Ingress", "NetworkPolicy", "IngressClass"},
-    "policy": {"PodDisruptionBudget"},
-    "autoscaling": {"HorizontalPodAutoscaler"},
-    "storage.k8s.io": {"StorageClass"},
-    "scheduling.k8s.io": {"PriorityClass"},
-}  # fmt: skip
-CRD_GROUPS_OF_K8S = ("gateway.networking.k8s.io", "snapshot.storage.k8s.io")
 
 
 def _dns_named(obj: K8sObject) -> bool:
-    """Whether the API server validates the object's name as a DNS subdomain (or stricter)."""
-    group = obj.group
-    if group in DNS_NAMED:
-        return obj.kind in DNS_NAMED[group]
-    return "." in group and (not group.endswith("k8s.io") or group in CRD_GROUPS_OF_K8S)
+    """Whether the API server validates the object's name as a DNS name (a subdomain or a label),
+    which `${` never passes; a path segment (RBAC kinds, PodDisruptionBudget, other built-in
+    kinds without their own rule: core/k8snames.name_rule) takes it."""
+    return name_rule(obj.group, obj.kind).shape != "segment"
 
 
 def _relabelled(ks: FluxKS, kdirs: Any) -> set[str]:
