@@ -185,6 +185,25 @@ def test_schema_comments_naming_one_missing_schema_are_one_note_and_ignored_ones
     ]
 
 
+@pytest.mark.parametrize(
+    ("folder", "kind", "found"),
+    [
+        ("kustomize.toolkit.fluxcd.io", "Kustomization", False),
+        ("2.8.8", "Kustomization", False),  # a catalog of one release per folder: the folder is no API group
+        ("v1.19.4", "Kustomization", False),
+        ("2.8.8", "HelmRelease", True),  # the kind still counts
+        ("source.toolkit.fluxcd.io", "Kustomization", True),
+    ],
+)
+def test_a_schema_comment_is_judged_by_its_group_folder_not_a_release_folder(run, repo, folder, kind, found):
+    url = f"https://schemas.example.test/flux/{folder}/kustomization_v1.json"
+    api = "helm.toolkit.fluxcd.io/v2" if kind == "HelmRelease" else "kustomize.toolkit.fluxcd.io/v1"
+    doc = f"---\n# yaml-language-server: $schema={url}\napiVersion: {api}\nkind: {kind}\nmetadata:\n  name: a\n"
+    root = repo({".homelint.yaml": "{}\n", "a.yaml": doc})  # the schema is not in the store: a note, HL806 all the same
+    result = run("check", str(root), "--no-cache", "--select", "HL806", "--format", "json")
+    assert ["HL806"] * found == [f["rule"] for f in json.loads(result.output)]
+
+
 def test_schema_paths_stay_inside_the_repository_unless_the_config_is_the_users_own(run, repo, tmp_path):
     outside = tmp_path / "elsewhere"
     shutil.copytree(FIXTURES / "rules/HL801/bad/schemas/echo-server", outside)

@@ -683,6 +683,7 @@ def _schema_set(schemas: Schemas, uri: str, url: str) -> SchemaSet | Missing:
 
 
 _CATALOG_FILE = re.compile(r"^(?P<kind>[a-z0-9]+)_(?P<version>v[0-9a-z]+)\.json$")
+_RELEASE_FOLDER = re.compile(r"^v?[0-9]+(\.[0-9]+)*$")
 
 
 def _other_kind(url: str, data: Any) -> str | None:
@@ -712,8 +713,10 @@ def _catalog_file(url: str) -> tuple[str, str, str | None] | None:
     match = _CATALOG_FILE.match(parts[-1]) if parts else None
     if match is None:
         return None
-    folder = parts[-2] if len(parts) >= 2 and "." in parts[-2] else None  # no group folder: only the kind is known
-    return match["kind"], match["version"], folder
+    folder = parts[-2] if len(parts) >= 2 else ""
+    # a group folder (source.toolkit.fluxcd.io/...); a release folder (2.8.8/, v1.19.4/) or none: only the kind is known
+    group = folder if "." in folder and not _RELEASE_FOLDER.match(folder) else None
+    return match["kind"], match["version"], group
 
 
 def _short(url: str) -> str:
