@@ -279,11 +279,17 @@ class Created:
     names: set[str]
     patterns: list[str]  # of templated names whose variables are unknown
     declares: bool = False  # whether any Namespace object is applied there
+    # whether a Flux Kustomization there builds from a source homelint did not follow: what it
+    # applies (Namespaces too) is not seen, so no namespace there is known to be missing
+    unfollowed: bool = False
 
 
 def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
     """(per scope, what something applied creates there; namespaces of FluxInstances the
-    repository holds, wherever they are applied)."""
+    repository holds, wherever they are applied). A Flux Kustomization that builds from a source
+    homelint did not follow (another GitRepository, an OCIRepository, ...) counts as creating its
+    targetNamespace, and makes every namespace of its scope unknown: kustomize-controller applies
+    the Namespaces of its build first (fluxcd/pkg ssa ApplyAllStaged, utils.IsClusterDefinition)."""
     by_scope: dict[Scope, Created] = {}
 
     def add(name: str, ks: FluxKS | None, created: Created) -> None:
@@ -313,6 +319,17 @@ def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
             created.names.add(applied.ns)  # Flux runs where its instance is
         elif obj.kind == "ResourceSet" and "Namespace" in str(obj.spec.get("resources")):
             created.patterns.append(".*")  # ResourceSets template Namespaces from inputs: unknowable here
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None or ks.local or ks.source is None:
+            continue  # followed (its objects are above), or no sourceRef Flux accepts: it applies nothing
+        scope = _scope(ctx, ks)
+        created = by_scope.get(scope)
+        if created is None:
+            created = by_scope[scope] = Created(set(BUILTIN_NAMESPACES), [])
+        created.unfollowed = True
+        target = ks.spec.get("targetNamespace")
+        if isinstance(target, str) and target:
+            add(target, None, created)  # its build lands there (its parent substituted it: FluxModel._make_ks)
     instances = {obj.namespace for obj in ctx.repo.objects if obj.kind == "FluxInstance" and obj.namespace}
     return by_scope, instances
 
@@ -455,6 +472,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         scope = _scope(ctx, ks)
         if not by_scope[scope].declares:
             continue  # a cluster that keeps no Namespace in Git creates them some other way: never guess
+        if by_scope[scope].unfollowed:
+            continue  # a build homelint did not follow may create any namespace there: never guess
         if unbuildable(ctx, ks) is not None:
             continue  # its build fails before anything is applied (HL001, HL601 say why)
         if id(ks) not in unknowable:
