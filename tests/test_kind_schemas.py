@@ -182,3 +182,21 @@ def test_a_child_with_errors_of_its_own_is_named_with_the_others_at_the_patch(re
             "did you mean 'name'?",
         ),
     ]
+
+
+def _fixes(repo, check_json, text: str, rule: str = "HL601") -> list[tuple[int, str, str]]:
+    _, findings = check_json(repo({"objects.yaml": text}))
+    return sorted((f["line"], f["message"], f["fix"]) for f in findings if f["rule"] == rule)
+
+
+GENERIC_FIX = "see the field reference of this kind; Flux, kustomize or the API server reject it as it is"
+DNS_LABEL_FIX = "a namespace name is a DNS label: lower-case letters, digits and '-'"
+
+
+def test_the_fix_of_a_namespace_error_follows_the_field_that_fails(repo, check_json):
+    """A Namespace's name is a DNS label (the schema's pattern): that hint belongs to metadata.name
+    alone; labels written as a scalar get the hint any kind gets for that field."""
+    text = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n  labels:\n    app = "app-a"\n'
+    assert _fixes(repo, check_json, text) == [(6, "Namespace ns-a: metadata.labels must be an object, not a string", GENERIC_FIX)]
+    text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: NS_A\n"
+    assert [(line, fix) for line, _, fix in _fixes(repo, check_json, text)] == [(4, DNS_LABEL_FIX)]

@@ -52,6 +52,17 @@ def _placeholder_at(data: Any, keys: tuple[Any, ...]) -> bool:
     return isinstance(data, str) and "${" in data
 
 
+GENERIC_FIX = "see the field reference of this kind; Flux, kustomize or the API server reject it as it is"
+
+
+def _fix(obj: K8sObject, data: dict[str, Any], keys: tuple[Any, ...]) -> str:
+    """The fix line of an HL601 error at the field `keys` of `obj` (as `data`, the object as it
+    is applied): a Namespace's name is a DNS label (the schema's pattern); else the field reference."""
+    if obj.kind == "Namespace" and keys == ("metadata", "name"):
+        return "a namespace name is a DNS label: lower-case letters, digits and '-'"
+    return GENERIC_FIX
+
+
 @check("HL601")
 def schema_violation(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
@@ -80,7 +91,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 path,
                 Span(line, column, end_line, end_column),
                 message,
-                fix="see the field reference of this kind; Flux, kustomize or the API server reject it as it is",
+                fix=GENERIC_FIX,
                 key=f"HL601/{doc}/{message}",
             )
     # a valid file that a patch made invalid: Flux applies the patched object, and its dry-run fails
@@ -105,7 +116,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 obj,
                 keys,
                 f"Namespace {obj.name}: {message}",
-                fix="a namespace name is a DNS label: lower-case letters, digits and '-'",
+                fix=_fix(obj, data, keys),
             )
 
 
@@ -161,7 +172,7 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], 
                     keys,
                     f"{obj.kind} {obj.name}: {message}",
                     key_node=key_node,
-                    fix="see the field reference of this kind; Flux, kustomize or the API server reject it as it is",
+                    fix=_fix(obj, data, keys),
                 )
             return
 
