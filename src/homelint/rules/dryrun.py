@@ -39,7 +39,7 @@ from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
-from homelint.rules.common import has_flux, manifest_objects, unbuildable
+from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, has_flux, manifest_objects, unbuildable
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import NAMESPACED, _nearest
@@ -1462,12 +1462,18 @@ def invalid_flux_value(ctx: Context) -> Iterator[Finding]:
                 else:
                     if value in rule or dotted in covered:
                         continue
-                    hint = _nearest(str(value), rule) if isinstance(value, str) else ""
+                    # a chart kind only spec.chartRef takes: no other chart source kind is meant
+                    chart_ref = (
+                        chart_ref_fix(obj.api_version, obj.data)
+                        if (obj.kind, path) == ("HelmRelease", CHART_SOURCE_KIND)
+                        else None
+                    )
+                    hint = _nearest(str(value), rule) if isinstance(value, str) and chart_ref is None else ""
                     yield ctx.at(
                         "HL605",
                         obj,
                         keys,
                         f"{dotted} of {obj.kind} {obj.name} is '{value}', not one of {', '.join(rule)}: the API "
                         f"server rejects the object{hint}",
-                        fix=f"use one of {', '.join(rule)} (values are case-sensitive)",
+                        fix=chart_ref or f"use one of {', '.join(rule)} (values are case-sensitive)",
                     )
