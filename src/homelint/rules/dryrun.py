@@ -22,7 +22,7 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -279,16 +279,16 @@ class Created:
     names: set[str]
     patterns: list[str]  # of templated names whose variables are unknown
     declares: bool = False  # whether any Namespace object is applied there
-    # whether a Flux Kustomization there builds from a source homelint did not follow: what it
-    # applies (Namespaces too) is not seen, so no namespace there is known to be missing
-    unfollowed: bool = False
+    # Flux Kustomizations there that build from a source homelint did not follow: what they
+    # apply (Namespaces too) is not seen, so no namespace there is known to be missing
+    unfollowed: list[FluxKS] = field(default_factory=list)
 
 
 def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
     """(per scope, what something applied creates there; namespaces of FluxInstances the
     repository holds, wherever they are applied). A Flux Kustomization that builds from a source
     homelint did not follow (another GitRepository, an OCIRepository, ...) counts as creating its
-    targetNamespace, and makes every namespace of its scope unknown: kustomize-controller applies
+    targetNamespace, and may create any other namespace of its scope: kustomize-controller applies
     the Namespaces of its build first (fluxcd/pkg ssa ApplyAllStaged, utils.IsClusterDefinition)."""
     by_scope: dict[Scope, Created] = {}
 
@@ -326,7 +326,7 @@ def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
         created = by_scope.get(scope)
         if created is None:
             created = by_scope[scope] = Created(set(BUILTIN_NAMESPACES), [])
-        created.unfollowed = True
+        created.unfollowed.append(ks)
         target = ks.spec.get("targetNamespace")
         if isinstance(target, str) and target:
             add(target, None, created)  # its build lands there (its parent substituted it: FluxModel._make_ks)
@@ -472,8 +472,6 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         scope = _scope(ctx, ks)
         if not by_scope[scope].declares:
             continue  # a cluster that keeps no Namespace in Git creates them some other way: never guess
-        if by_scope[scope].unfollowed:
-            continue  # a build homelint did not follow may create any namespace there: never guess
         if unbuildable(ctx, ks) is not None:
             continue  # its build fails before anything is applied (HL001, HL601 say why)
         if id(ks) not in unknowable:
@@ -514,9 +512,22 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         also = f" (also set in {', '.join(elsewhere[:3])}{' ...' if len(elsewhere) > 3 else ''})" if elsewhere else ""
         mine = {_scope(ctx, a.ks) for a in items}
         other = sorted(_scope_label(scope) for scope, made in by_scope.items() if scope not in mine and ns in made.names)
+        # each cluster it is missing in has a build homelint did not follow, which may create it
+        unfollowed = (
+            min((k for s in mine for k in by_scope[s].unfollowed), key=lambda k: (k.key, str(k.source), k.cluster))
+            if all(by_scope[s].unfollowed for s in mine)
+            else None
+        )
+        never, unless = "is never created", ""
+        if unfollowed is not None:
+            never = "may not be created"
+            unless = (
+                f"{unfollowed.label} builds from {unfollowed.source}, which homelint did not follow, and may create it; "
+                "if it does not, "
+            )
         message = (
-            f"namespace '{ns}' is never created{' in its cluster' if other else ''}: no Namespace object, HelmRelease createNamespace, Flux "
-            f"namespace or bootstrap file makes it, yet {by} applies {sample} there{also}; the apply "
+            f"namespace '{ns}' {never}{' in its cluster' if other else ''}: no Namespace object, HelmRelease createNamespace, Flux "
+            f"namespace or bootstrap file makes it, yet {by} applies {sample} there{also}; {unless}the apply "
             f"fails ('namespaces \"{ns}\" not found') and the Kustomization never becomes ready"
         )
         creators = sorted({a.obj.name for a in items if a.obj.kind == "HelmRelease" and _creates_namespace(a.obj)})
@@ -538,9 +549,14 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         )
         related = sorted({a.obj.path for a in items} | {p for _, p, _, _ in ordered})[:20]
         if origin is not None:
-            yield ctx.at("HL113", origin, keys, message, fix=fix, key=f"HL113/{ns}", related=related)
+            finding = ctx.at("HL113", origin, keys, message, fix=fix, key=f"HL113/{ns}", related=related)
         else:
-            yield ctx.finding("HL113", path, ctx.repo.span(path, 0, keys), message, fix=fix, key=f"HL113/{ns}", related=related)
+            finding = ctx.finding(
+                "HL113", path, ctx.repo.span(path, 0, keys), message, fix=fix, key=f"HL113/{ns}", related=related
+            )
+        if unfollowed is not None:
+            finding.severity = "info"  # that build may create it: not known to fail
+        yield finding
 
 
 # --- builds and patches (HL114, HL115) ------------------------------------------------------------
