@@ -814,6 +814,61 @@ def test_hl113_takes_guessed_roots_for_one_cluster(repo, check_json):
     assert rules_of(check_json(root)[1], "HL113") == [("apps/ks.yaml", 11)]
 
 
+UPSTREAM_A = (
+    "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: upstream-a\n"
+    "  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://example.com/upstream-a\n  ref: {tag: v1.0.0}\n"
+    "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: upstream-a\n"
+    "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./manifests\n  prune: true\n"
+    "  sourceRef: {kind: GitRepository, name: upstream-a}\n"
+)
+UPSTREAM_A_INTO_NS_A = UPSTREAM_A.replace("  path: ./manifests\n", "  path: ./manifests\n  targetNamespace: ns-a\n")
+
+
+def _hl113(found: list[dict]) -> list[tuple[str, int, str]]:
+    return [(f["path"], f["line"], f["severity"]) for f in found if f["rule"] == "HL113"]
+
+
+@pytest.mark.parametrize("target", [True, False])
+def test_hl113_is_no_error_in_a_cluster_with_a_build_it_does_not_follow(repo, check_json, target):
+    """upstream-a builds from another GitRepository, which homelint does not read: its build may
+    hold a Namespace (kustomize-controller applies those first, fluxcd/pkg ssa ApplyAllStaged).
+    With targetNamespace ns-a it lands in ns-a: ns-a counts as created. Without, it may still
+    create ns-a: an info names it instead of an error. An unfollowed build in another cluster
+    changes nothing for this one."""
+    upstream = UPSTREAM_A_INTO_NS_A if target else UPSTREAM_A
+    app = {
+        "clusters/c2/apps.yaml": _app_ks("app-a", "./apps/app-a"),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+    }
+    files = {**_cluster("c1"), **_cluster("c2"), **app}
+    assert _hl113(check_json(repo(files))[1]) == [("clusters/c2/apps.yaml", 11, "error")]
+    files["clusters/c1/upstream.yaml"] = upstream  # another cluster
+    assert _hl113(check_json(repo(files))[1]) == [("clusters/c2/apps.yaml", 11, "error")]
+    files["clusters/c2/upstream.yaml"] = upstream
+    found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL113"]
+    assert _hl113(found) == ([] if target else [("clusters/c2/apps.yaml", 11, "info")])
+    if not target:
+        assert found[0]["message"].startswith("namespace 'ns-a' may not be created: ")
+        assert (
+            "; Kustomization flux-system/upstream-a builds from GitRepository flux-system/upstream-a, which homelint "
+            "did not follow, and may create it; if it does not, the apply fails" in found[0]["message"]
+        )
+
+
+def test_hl113_names_the_cluster_whose_unfollowed_build_lands_in_the_namespace(repo, check_json):
+    """An unfollowed build with targetNamespace ns-a counts as making ns-a in its own cluster:
+    the finding in another cluster says that cluster has it."""
+    files = {
+        **_cluster("c1"),
+        **_cluster("c2"),
+        "clusters/c1/upstream.yaml": UPSTREAM_A_INTO_NS_A,
+        "clusters/c2/apps.yaml": _app_ks("app-a", "./apps/app-a"),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+    }
+    (message,) = [f["message"] for f in check_json(repo(files))[1] if f["rule"] == "HL113"]
+    assert "; the cluster of the root clusters/c1 makes it, but a namespace of one cluster does not exist in another" in message
+
+
 def _two_clusters(ca: list[str], cb: list[str], shared: dict[str, str]) -> dict[str, str]:
     """A flux bootstrap of clusters/ca and one of clusters/cb (each its own cluster), each
     cluster's folder holding the Flux Kustomizations given for it, beside folders both build."""

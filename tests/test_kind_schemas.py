@@ -5,6 +5,8 @@ accepted."""
 
 from __future__ import annotations
 
+import pytest
+
 FLUX_KUSTOMIZATION = (
     "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: app-a, namespace: ns-a}}\n"
     "spec:\n  interval: 10m\n  prune: true\n  sourceRef: {{kind: GitRepository, name: git-a}}\n{spec}"
@@ -182,3 +184,73 @@ def test_a_child_with_errors_of_its_own_is_named_with_the_others_at_the_patch(re
             "did you mean 'name'?",
         ),
     ]
+
+
+def _fixes(repo, check_json, text: str, rule: str = "HL601") -> list[tuple[int, str, str]]:
+    _, findings = check_json(repo({"objects.yaml": text}))
+    return sorted((f["line"], f["message"], f["fix"]) for f in findings if f["rule"] == rule)
+
+
+GENERIC_FIX = "see the field reference of this kind; Flux, kustomize or the API server reject it as it is"
+DNS_LABEL_FIX = "a namespace name is a DNS label: lower-case letters, digits and '-'"
+
+
+def test_the_fix_of_a_namespace_error_follows_the_field_that_fails(repo, check_json):
+    """A Namespace's name is a DNS label (the schema's pattern): that hint belongs to metadata.name
+    alone; labels written as a scalar get the hint any kind gets for that field."""
+    text = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n  labels:\n    app = "app-a"\n'
+    assert _fixes(repo, check_json, text) == [(6, "Namespace ns-a: metadata.labels must be an object, not a string", GENERIC_FIX)]
+    text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: NS_A\n"
+    assert [(line, fix) for line, _, fix in _fixes(repo, check_json, text)] == [(4, DNS_LABEL_FIX)]
+
+
+CHART_FROM_OCI = (
+    "apiVersion: {api}\nkind: HelmRelease\nmetadata: {{name: app-a, namespace: ns-a}}\n"
+    "spec:\n  interval: 10m\n  chart:\n    spec:\n      chart: chart-a\n      version: 1.0.0\n"
+    "      sourceRef:\n        kind: {kind}\n        name: {name}\n{more}"
+)
+VERSION_NOTE = " (the OCIRepository's spec.ref, not chart.spec.version, picks the chart version)"
+
+
+@pytest.mark.parametrize("name", ["chart-a", "${CHART}"])  # ${...}: the object is judged as applied
+def test_a_chart_source_ref_to_an_oci_repository_says_to_use_chart_ref(repo, check_json, name):
+    """helm-controller v2 takes an OCIRepository (HelmChart, ExternalArtifact) chart from
+    spec.chartRef (HelmReleaseSpec.ChartRef); spec.chart.spec.sourceRef takes HelmRepository,
+    GitRepository and Bucket only (the CRD's enum, so the API server rejects it): the fix says so,
+    and keeps the sourceRef's namespace."""
+    text = CHART_FROM_OCI.format(
+        api="helm.toolkit.fluxcd.io/v2", kind="OCIRepository", name=name, more="        namespace: ns-b\n"
+    )
+    assert _fixes(repo, check_json, text) == [
+        (
+            11,
+            "HelmRelease app-a: spec.chart.spec.sourceRef.kind is not one of: 'HelmRepository', 'GitRepository', 'Bucket'",
+            "reference an OCIRepository from spec.chartRef, not spec.chart: replace spec.chart with "
+            f"chartRef: {{kind: OCIRepository, name: {name}, namespace: ns-b}}" + VERSION_NOTE,
+        )
+    ]
+
+
+def test_a_chart_source_ref_to_an_oci_repository_under_v2beta2_says_to_move_to_v2(repo, check_json):
+    """v2beta1/v2beta2 have no chartRef in the schema homelint ships (their CRDs carry it only as
+    provisional, not used): the fix names the apiVersion that has it, and the message does not
+    guess a chart source kind."""
+    text = CHART_FROM_OCI.format(api="helm.toolkit.fluxcd.io/v2beta2", kind="OCIRepository", name="chart-a", more="")
+    assert _fixes(repo, check_json, text, "HL605") == [
+        (
+            11,
+            "spec.chart.spec.sourceRef.kind of HelmRelease app-a is 'OCIRepository', not one of HelmRepository, "
+            "GitRepository, Bucket: the API server rejects the object",
+            "reference an OCIRepository from spec.chartRef, a field of helm.toolkit.fluxcd.io/v2: change apiVersion to "
+            "helm.toolkit.fluxcd.io/v2 and replace spec.chart with chartRef: {kind: OCIRepository, name: chart-a}" + VERSION_NOTE,
+        )
+    ]
+
+
+def test_a_chart_source_kind_chart_ref_does_not_take_keeps_the_usual_fix(repo, check_json):
+    text = CHART_FROM_OCI.format(api="helm.toolkit.fluxcd.io/v2", kind="HelmRepo", name="repo-a", more="")
+    assert [fix for _, _, fix in _fixes(repo, check_json, text)] == [GENERIC_FIX]
+    text = CHART_FROM_OCI.format(api="helm.toolkit.fluxcd.io/v2beta2", kind="HelmRepo", name="repo-a", more="")
+    ((_, message, fix),) = _fixes(repo, check_json, text, "HL605")
+    assert message.endswith("did you mean 'HelmRepository'?")
+    assert fix == "use one of HelmRepository, GitRepository, Bucket (values are case-sensitive)"

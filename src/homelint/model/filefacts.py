@@ -20,7 +20,7 @@ from homelint.loading.yamlload import ParsedFile
 
 # What the facts depend on besides the file: the code (and the kind schemas shipped with it).
 # A cached entry under another key is absent, and the file is parsed again.
-FACTS_KEY = f"{__version__}/facts-5"
+FACTS_KEY = f"{__version__}/facts-6"
 # a line that is only a comment, after the line break before it: (the break, indentation and `#`)
 # and its text. A literal first: the regex engine scans for it fast, where `^` with re.M is tried
 # at every position. The first line of a file is matched alone (_FIRST_COMMENT).
@@ -34,7 +34,8 @@ _ODD_BREAKS = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 @dataclass(slots=True)
 class FileFacts:
     # HL601: schema errors of the kinds homelint validates, per document: (doc index, message,
-    # line, column, end line, end column); judged again by the check where Flux applies a variant
+    # line, column, end line, end column, field path); judged again by the check where Flux
+    # applies a variant
     schema: list[tuple[Any, ...]] = field(default_factory=list)
     placeholders: bool = False  # the text contains "${": only such files need a substitution walk
     # per document: (field path, text, is_key) of each string containing "${" (when `placeholders`)

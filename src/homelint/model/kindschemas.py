@@ -145,11 +145,24 @@ def _readable(error: Any) -> tuple[tuple[Any, ...], str]:
     return path, describe(error, where)
 
 
+@cache
+def enum_at(api_version: str, kind: str, path: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """The values the schema homelint ships for this kind allows at the field `path` (through
+    `properties` only), or None: no schema, no such field, or no enum there."""
+    name = SCHEMAS.get((api_version, kind))
+    node: Any = schema(f"kinds/{name}") if name is not None else None
+    for key in path:
+        props = node.get("properties") if isinstance(node, dict) else None
+        node = props.get(key) if isinstance(props, dict) else None
+    values = node.get("enum") if isinstance(node, dict) else None
+    return tuple(values) if isinstance(values, list) else None
+
+
 def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tuple[Any, ...]]:
     """HL601 errors of one file, computed in the per-file phase (filefacts, in the parse workers).
 
-    Each entry: (doc index, message, line, column, end line, end column). Namespaces are left to the
-    check, because kustomize may rename them (`name: _`).
+    Each entry: (doc index, message, line, column, end line, end column, field path). Namespaces
+    are left to the check, because kustomize may rename them (`name: _`).
     """
     out: list[tuple[Any, ...]] = []
     kustomization = path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
@@ -168,7 +181,9 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
             mismatch = kustomize_version_error(doc)
             if mismatch is not None:
                 span = node_span(find_node(nodes[index], ("apiVersion",)))
-                out.append((index, f"{label}: {mismatch}", span.line, span.column, span.end_line, span.end_column))
+                out.append(
+                    (index, f"{label}: {mismatch}", span.line, span.column, span.end_line, span.end_column, ("apiVersion",))
+                )
         else:
             found = SCHEMAS.get((str(doc.get("apiVersion")), str(doc.get("kind"))))
             if found is None or doc.get("kind") == "Namespace":
@@ -185,7 +200,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
             keys, message = readable(error, custom=not decoded(name, doc))
             span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))
-            out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column))
+            out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column, keys))
     return out
 
 

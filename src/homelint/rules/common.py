@@ -6,11 +6,11 @@ import difflib
 import fnmatch
 import posixpath
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from homelint.core.model import K8sObject
+from homelint.core.model import K8sObject, dig
 from homelint.model.flux import Applied, FluxKS
-from homelint.model.kindschemas import kustomize_version_error
+from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import canonical_fields
 
 if TYPE_CHECKING:
@@ -197,3 +197,32 @@ def resource_set_makes(ctx: Context, kind: str, namespace: str, name: str) -> bo
     """Whether a ResourceSet Flux applies may create that object (see made_by_resource_sets)."""
     named, unnamed = made_by_resource_sets(ctx)
     return (kind, namespace, name) in named or (kind, namespace) in unnamed or (kind, "*") in unnamed
+
+
+CHART_SOURCE_KIND = ("spec", "chart", "spec", "sourceRef", "kind")
+CHART_REF_KIND = ("spec", "chartRef", "kind")
+
+
+def chart_ref_fix(api_version: str, data: dict[str, Any]) -> str | None:
+    """The fix of a HelmRelease whose spec.chart.spec.sourceRef names a kind the chart template
+    does not take but spec.chartRef does (helm-controller v2 HelmReleaseSpec.ChartRef: OCIRepository,
+    HelmChart, ExternalArtifact): a chartRef to it, under an apiVersion whose schema (the one
+    homelint ships) has chartRef (v2beta1/v2beta2 CRDs carry it only as provisional, "not actively
+    used"); None for any other kind."""
+    kind = dig(data, CHART_SOURCE_KIND)
+    if not isinstance(kind, str):
+        return None
+    takes = [v for v, k in sorted(SCHEMAS) if k == "HelmRelease" and kind in (enum_at(v, k, CHART_REF_KIND) or ())]
+    if not takes:
+        return None
+    ref = dig(data, CHART_SOURCE_KIND[:-1])
+    name, namespace = (ref.get("name"), ref.get("namespace")) if isinstance(ref, dict) else (None, None)
+    written = f"{{kind: {kind}, name: {name if isinstance(name, str) and name else 'NAME'}"
+    written += f", namespace: {namespace}}}" if isinstance(namespace, str) and namespace else "}"
+    article = "an" if kind[:1] in "AEIOU" else "a"
+    change = f"replace spec.chart with chartRef: {written}"
+    if kind == "OCIRepository":
+        change += " (the OCIRepository's spec.ref, not chart.spec.version, picks the chart version)"
+    if api_version in takes:
+        return f"reference {article} {kind} from spec.chartRef, not spec.chart: {change}"
+    return f"reference {article} {kind} from spec.chartRef, a field of {takes[-1]}: change apiVersion to {takes[-1]} and {change}"

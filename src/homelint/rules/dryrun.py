@@ -22,7 +22,7 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -40,7 +40,7 @@ from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
-from homelint.rules.common import has_flux, manifest_objects, unbuildable
+from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, has_flux, manifest_objects, unbuildable
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import NAMESPACED, _nearest
@@ -281,11 +281,17 @@ class Created:
     names: set[str]
     patterns: list[str]  # of templated names whose variables are unknown
     declares: bool = False  # whether any Namespace object is applied there
+    # Flux Kustomizations there that build from a source homelint did not follow: what they
+    # apply (Namespaces too) is not seen, so no namespace there is known to be missing
+    unfollowed: list[FluxKS] = field(default_factory=list)
 
 
 def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
     """(per scope, what something applied creates there; namespaces of FluxInstances the
-    repository holds, wherever they are applied)."""
+    repository holds, wherever they are applied). A Flux Kustomization that builds from a source
+    homelint did not follow (another GitRepository, an OCIRepository, ...) counts as creating its
+    targetNamespace, and may create any other namespace of its scope: kustomize-controller applies
+    the Namespaces of its build first (fluxcd/pkg ssa ApplyAllStaged, utils.IsClusterDefinition)."""
     by_scope: dict[Scope, Created] = {}
 
     def add(name: str, ks: FluxKS | None, created: Created) -> None:
@@ -315,6 +321,17 @@ def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
             created.names.add(applied.ns)  # Flux runs where its instance is
         elif obj.kind == "ResourceSet" and "Namespace" in str(obj.spec.get("resources")):
             created.patterns.append(".*")  # ResourceSets template Namespaces from inputs: unknowable here
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None or ks.local or ks.source is None:
+            continue  # followed (its objects are above), or no sourceRef Flux accepts: it applies nothing
+        scope = _scope(ctx, ks)
+        created = by_scope.get(scope)
+        if created is None:
+            created = by_scope[scope] = Created(set(BUILTIN_NAMESPACES), [])
+        created.unfollowed.append(ks)
+        target = ks.spec.get("targetNamespace")
+        if isinstance(target, str) and target:
+            add(target, None, created)  # its build lands there (its parent substituted it: FluxModel._make_ks)
     instances = {obj.namespace for obj in ctx.repo.objects if obj.kind == "FluxInstance" and obj.namespace}
     return by_scope, instances
 
@@ -497,9 +514,22 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         also = f" (also set in {', '.join(elsewhere[:3])}{' ...' if len(elsewhere) > 3 else ''})" if elsewhere else ""
         mine = {_scope(ctx, a.ks) for a in items}
         other = sorted(_scope_label(scope) for scope, made in by_scope.items() if scope not in mine and ns in made.names)
+        # each cluster it is missing in has a build homelint did not follow, which may create it
+        unfollowed = (
+            min((k for s in mine for k in by_scope[s].unfollowed), key=lambda k: (k.key, str(k.source), k.cluster))
+            if all(by_scope[s].unfollowed for s in mine)
+            else None
+        )
+        never, unless = "is never created", ""
+        if unfollowed is not None:
+            never = "may not be created"
+            unless = (
+                f"{unfollowed.label} builds from {unfollowed.source}, which homelint did not follow, and may create it; "
+                "if it does not, "
+            )
         message = (
-            f"namespace '{ns}' is never created{' in its cluster' if other else ''}: no Namespace object, HelmRelease createNamespace, Flux "
-            f"namespace or bootstrap file makes it, yet {by} applies {sample} there{also}; the apply "
+            f"namespace '{ns}' {never}{' in its cluster' if other else ''}: no Namespace object, HelmRelease createNamespace, Flux "
+            f"namespace or bootstrap file makes it, yet {by} applies {sample} there{also}; {unless}the apply "
             f"fails ('namespaces \"{ns}\" not found') and the Kustomization never becomes ready"
         )
         creators = sorted({a.obj.name for a in items if a.obj.kind == "HelmRelease" and _creates_namespace(a.obj)})
@@ -521,9 +551,14 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         )
         related = sorted({a.obj.path for a in items} | {p for _, p, _, _ in ordered})[:20]
         if origin is not None:
-            yield ctx.at("HL113", origin, keys, message, fix=fix, key=f"HL113/{ns}", related=related)
+            finding = ctx.at("HL113", origin, keys, message, fix=fix, key=f"HL113/{ns}", related=related)
         else:
-            yield ctx.finding("HL113", path, ctx.repo.span(path, 0, keys), message, fix=fix, key=f"HL113/{ns}", related=related)
+            finding = ctx.finding(
+                "HL113", path, ctx.repo.span(path, 0, keys), message, fix=fix, key=f"HL113/{ns}", related=related
+            )
+        if unfollowed is not None:
+            finding.severity = "info"  # that build may create it: not known to fail
+        yield finding
 
 
 # --- builds and patches (HL114, HL115) ------------------------------------------------------------
@@ -1445,14 +1480,20 @@ def invalid_flux_value(ctx: Context) -> Iterator[Finding]:
                 else:
                     if value in rule or dotted in covered:
                         continue
-                    hint = _nearest(str(value), rule) if isinstance(value, str) else ""
+                    # a chart kind only spec.chartRef takes: no other chart source kind is meant
+                    chart_ref = (
+                        chart_ref_fix(obj.api_version, obj.data)
+                        if (obj.kind, path) == ("HelmRelease", CHART_SOURCE_KIND)
+                        else None
+                    )
+                    hint = _nearest(str(value), rule) if isinstance(value, str) and chart_ref is None else ""
                     yield ctx.at(
                         "HL605",
                         obj,
                         keys,
                         f"{dotted} of {obj.kind} {obj.name} is '{value}', not one of {', '.join(rule)}: the API "
                         f"server rejects the object{hint}",
-                        fix=f"use one of {', '.join(rule)} (values are case-sensitive)",
+                        fix=chart_ref or f"use one of {', '.join(rule)} (values are case-sensitive)",
                     )
 
 

@@ -13,7 +13,7 @@ from homelint.core.model import FILE_START, Finding, K8sObject, Span
 from homelint.model.flux import FLUX_KS_GROUP
 from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, admitted, checker, decoded, readable
 from homelint.model.versions import ApiEntry, Installed, Verdict, Version, judge, table, versions_of
-from homelint.rules.common import manifest_objects
+from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, manifest_objects
 from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
 from homelint.rules.registry import check
 
@@ -52,6 +52,20 @@ def _placeholder_at(data: Any, keys: tuple[Any, ...]) -> bool:
     return isinstance(data, str) and "${" in data
 
 
+GENERIC_FIX = "see the field reference of this kind; Flux, kustomize or the API server reject it as it is"
+
+
+def _fix(obj: K8sObject, data: dict[str, Any], keys: tuple[Any, ...]) -> str:
+    """The fix line of an HL601 error at the field `keys` of `obj` (as `data`, the object as it
+    is applied): a Namespace's name is a DNS label (the schema's pattern); a HelmRelease chart
+    sourceRef of a kind only spec.chartRef takes (chart_ref_fix); else the field reference."""
+    if obj.kind == "Namespace" and keys == ("metadata", "name"):
+        return "a namespace name is a DNS label: lower-case letters, digits and '-'"
+    if obj.kind == "HelmRelease" and keys == CHART_SOURCE_KIND:
+        return chart_ref_fix(obj.api_version, data) or GENERIC_FIX
+    return GENERIC_FIX
+
+
 @check("HL601")
 def schema_violation(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
@@ -62,7 +76,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
     rechecked: set[tuple[str, int]] = set()
     patched: list[tuple[K8sObject, Finding]] = []  # errors of objects as applied: see _one_per_patch
     for path, facts in repo.facts.items():
-        for doc, message, line, column, end_line, end_column in facts.schema:
+        for doc, message, line, column, end_line, end_column, keys in facts.schema:
             is_kustomization = path in kustomization_files and doc == 0 and message.startswith("kustomization:")
             if is_kustomization:
                 if has_flux and path not in ctx.flux.applied_files:
@@ -80,7 +94,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 path,
                 Span(line, column, end_line, end_column),
                 message,
-                fix="see the field reference of this kind; Flux, kustomize or the API server reject it as it is",
+                fix=GENERIC_FIX if is_kustomization else _fix(applied_docs[(path, doc)], applied_docs[(path, doc)].data, keys),
                 key=f"HL601/{doc}/{message}",
             )
     # a valid file that a patch made invalid: Flux applies the patched object, and its dry-run fails
@@ -105,7 +119,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 obj,
                 keys,
                 f"Namespace {obj.name}: {message}",
-                fix="a namespace name is a DNS label: lower-case letters, digits and '-'",
+                fix=_fix(obj, data, keys),
             )
 
 
@@ -161,7 +175,7 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], 
                     keys,
                     f"{obj.kind} {obj.name}: {message}",
                     key_node=key_node,
-                    fix="see the field reference of this kind; Flux, kustomize or the API server reject it as it is",
+                    fix=_fix(obj, data, keys),
                 )
             return
 
