@@ -140,3 +140,27 @@ def test_a_literal_namespace_is_an_error_unless_the_build_sets_the_namespace(rep
     found = hl205(repo, check_json, files(namespace(), app, APP_KS.replace("  targetNamespace: ns-a\n", "")))
     assert [(p, line, sev) for p, line, sev, _ in found] == [("apps/app-a/cm.yaml", 5, "error")]
     assert "the text is not a valid namespace name (metadata.namespace)" in found[0][3]
+
+
+def test_a_placeholder_in_a_flux_kustomizations_patches_is_substituted_where_the_patch_lands(repo, check_json):
+    """A child Kustomization's spec.patches carry `${CLUSTER}` into the objects of its own build,
+    which its postBuild substitutes (kustomize-controller merges spec.patches into the build, then
+    substitutes each object it yields): applied literally by a parent without postBuild is meant."""
+    patch = (
+        "  postBuild:\n    substitute:\n      CLUSTER: c1\n  patches:\n    - patch: |-\n"
+        "        apiVersion: v1\n        kind: ConfigMap\n        metadata: {name: any}\n"
+        "        data:\n          cluster: ${CLUSTER}\n      target: {kind: ConfigMap}\n"
+    )
+    assert hl205(repo, check_json, files(namespace(), configmap(), APP_KS + patch)) == []
+
+
+def test_a_placeholder_a_patch_carries_into_objects_nothing_substitutes_is_reported_at_the_patch(repo, check_json):
+    """Without postBuild on the Kustomization that owns the patch, the objects it lands in get the
+    text as it is: reported there (at the patch), once."""
+    patch = (
+        "  patches:\n    - patch: |-\n        apiVersion: v1\n        kind: ConfigMap\n"
+        "        metadata:\n          name: any\n          labels:\n            app: ${APP}\n      target: {kind: ConfigMap}\n"
+    )
+    found = hl205(repo, check_json, files(namespace(), configmap(), APP_KS + patch))
+    assert [(p, line, sev) for p, line, sev, _ in found] == [("apps/ns-a/ks.yaml", 21, "error")]
+    assert "Kustomization flux-system/app-a has no spec.postBuild" in found[0][3]

@@ -11,7 +11,7 @@ from homelint.core.k8snames import valid_dns1123_subdomain, valid_label_key, val
 from homelint.core.model import Finding, K8sObject, Span
 from homelint.core.substitution import VALID_VAR_NAME, Expr, scan, scan_cached, substitution_disabled
 from homelint.model.config import placeholder_doc_files
-from homelint.model.flux import FluxKS
+from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import versions_of
@@ -512,7 +512,11 @@ def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) 
     first the API server rejects (in a label, the name, the namespace), else the first with a
     variable some Kustomization provides (rejection "")."""
     first: tuple[tuple[Any, ...], bool, str, str] | None = None
-    for field, text, is_key in ctx.repo.placeholder_strings(applied.obj):
+    obj = applied.obj
+    flux_ks = obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP
+    for field, text, is_key in ctx.repo.placeholder_strings(obj):
+        if flux_ks and tuple(field[:2]) == ("spec", "patches"):
+            continue  # a patch's text: substituted, or not, in the objects it lands in (reported there)
         exprs = [e for e in scan(text) if not e.error and e.name]
         if not exprs:
             continue
