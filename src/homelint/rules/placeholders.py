@@ -15,6 +15,7 @@ from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import versions_of
+from homelint.rules.common import spec_fix
 from homelint.rules.dryrun import cluster_scoped
 from homelint.rules.registry import check
 
@@ -539,8 +540,8 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
     kdirs = ctx.repo.kustomize_dirs
     found: dict[tuple[str, int], tuple[K8sObject, tuple[Any, ...], bool, str, str, list[tuple[FluxKS, str]]]] = {}
     for ks in ctx.flux.kustomizations:
-        if ks.obj is None:
-            continue
+        if not ks.known:
+            continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
         if ks.post_build is not None and variables_of(ctx.repo, ks).substitutes:
             continue
         why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
@@ -570,15 +571,20 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
         if rejected:
             where = ".".join(map(str, field[:-1] if is_key else field))
             message += f"; {rejected} ({where}), so the API server rejects the object and the whole Kustomization fails to apply"
+        synced = next((ks for ks, _ in users if ks.obj is None), None)
+        add = (
+            spec_fix(synced, "spec.postBuild", "")
+            if synced is not None
+            else "add spec.postBuild (substitute/substituteFrom) to the Kustomization"
+        )
         finding = ctx.finding(
             "HL205",
             path,
             span,
             message,
-            fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or "
-            + ("write the value itself" if rejected else "escape it as $${...}"),
+            fix=f"{add}, or " + ("write the value itself" if rejected else "escape it as $${...}"),
             key=f"HL205/{obj.kind}/{obj.name}/{name}",
-            related=sorted({ks.obj.path for ks, _ in users if ks.obj is not None}),
+            related=sorted({defined for ks, _ in users if (defined := ks.defined_in) is not None}),
         )
         if rejected:
             finding.severity = "error"
