@@ -959,3 +959,85 @@ def test_hl112_a_namespace_is_keyed_on_its_name_after_substitution(repo, check_j
     files["clusters/c1/ks.yaml"] = ks.format("a", "ns-a") + ks.format("b", "ns-a")
     (finding,) = check_json(repo(files), "--select", "HL112")[1]
     assert finding["message"].startswith("Namespace ns-a is applied by 2 Flux Kustomizations")
+
+
+# --- what the Kustomization flux-operator makes for a FluxInstance's sync applies ---------------------
+def _synced_instance(namespace: str = "flux-system", patches: str = "") -> str:
+    """A FluxInstance syncing ./sync: flux-operator makes its source and Kustomization, named after
+    its namespace, with no decryption, postBuild or targetNamespace (internal/builder/templates.go)."""
+    return (
+        f"apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: {namespace}\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        "  sync: {kind: GitRepository, url: 'https://git.example.invalid/repo', ref: refs/heads/main, path: sync}\n"
+        + (f"  kustomize:\n    patches:\n{patches}" if patches else "")
+    )
+
+
+SOPS_SECRET = (
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\nstringData:\n"
+    "  k: ENC[AES256_GCM,data:eA==,iv:eA==,tag:eA==,type:str]\nsops:\n"
+    "  age:\n    - recipient: age1j8auc0sy76etmugnrnqv7j0v9de5l9ffswnqj7ndrzqndh5rdpjq5atgj8\n      enc: x\n"
+    "  lastmodified: '2026-04-25T21:22:05Z'\n  mac: ENC[AES256_GCM,data:eA==,iv:eA==,tag:eA==,type:str]\n"
+    "  version: 3.12.2\n"
+)
+
+
+def _sops_under_sync(instance: str) -> dict[str, str]:
+    return {
+        "infra/instance.yaml": instance,
+        "sync/ns-a/kustomization.yaml": "namespace: ns-a\nresources:\n  - namespace.yaml\n  - secret.sops.yaml\n",
+        "sync/ns-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "sync/ns-a/secret.sops.yaml": SOPS_SECRET,
+    }
+
+
+def test_hl117_a_sops_secret_the_sync_kustomization_applies(repo, check_json):
+    """flux-operator's sync Kustomization has no spec.decryption: kustomize-controller refuses a
+    SOPS-encrypted Secret it applies, as under a written Kustomization without one."""
+    _, findings = check_json(repo(_sops_under_sync(_synced_instance())))
+    found = [f for f in findings if f["rule"] == "HL117"]
+    assert rules_of(found, "HL117") == [("sync/ns-a/secret.sops.yaml", 4)]
+    made = "the Kustomization flux-system/flux-system that flux-operator makes for the sync of FluxInstance flux"
+    assert made in found[0]["message"]
+    assert "spec.kustomize.patches of FluxInstance flux" in found[0]["fix"]
+
+
+def test_hl117_is_silent_when_the_instance_patches_decryption_into_its_sync(repo, check_json):
+    patch = (
+        "      - target: {kind: Kustomization}\n        patch: |-\n          - op: add\n"
+        "            path: /spec/decryption\n            value: {provider: sops, secretRef: {name: sops-age}}\n"
+    )
+    _, findings = check_json(repo(_sops_under_sync(_synced_instance(patches=patch))))
+    assert rules_of(findings, "HL117") == []
+
+
+def test_hl113_judges_what_the_sync_kustomization_applies(repo, check_json):
+    """An object the sync applies into a namespace nothing creates fails to apply; the instance's
+    own namespace is made by flux-operator with the instance."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{0}\n  namespace: {0}\ndata:\n  k: v\n"
+    files = {
+        "infra/instance.yaml": _synced_instance("ns-flux"),
+        "sync/kustomization.yaml": "resources:\n  - namespace.yaml\n  - cm-flux.yaml\n  - cm-b.yaml\n",
+        "sync/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "sync/cm-flux.yaml": cm.format("ns-flux"),
+        "sync/cm-b.yaml": cm.format("ns-b"),
+    }
+    _, findings = check_json(repo(files))
+    found = [f for f in findings if f["rule"] == "HL113"]
+    assert [f["message"].split(":")[0] for f in found] == ["namespace 'ns-b' is never created"]
+    assert "the Kustomization ns-flux/ns-flux that flux-operator makes for the sync of FluxInstance flux" in found[0]["message"]
+
+
+def test_hl117_a_sync_whose_path_defines_its_own_kustomization_is_not_judged(repo, check_json):
+    """The sync's path holds a definition of the Kustomization flux-operator makes (flux-system):
+    which spec wins on the cluster is not known here."""
+    definition = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n"
+        "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./sync\n  prune: true\n"
+        "  sourceRef: {kind: GitRepository, name: flux-system}\n"
+        "  decryption: {provider: sops, secretRef: {name: sops-age}}\n"
+    )
+    files = _sops_under_sync(_synced_instance())
+    files["sync/flux-system.yaml"] = definition
+    _, findings = check_json(repo(files))
+    assert rules_of(findings, "HL117") == []

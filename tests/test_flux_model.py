@@ -3,6 +3,8 @@ and checks that exactly the expected finding appears (SEMANTICS.md traps)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -856,3 +858,59 @@ def test_guessed_roots_read_through_a_shared_folder_are_linear(repo, monkeypatch
     assert len(flux.roots) == count and len(flux.left_out) == count
     (graph,) = graphs
     assert graph.number_of_edges() <= 6 * count
+
+
+def _sync_instance(patches: str = "") -> str:
+    return (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        "  sync: {kind: GitRepository, name: sync-a, url: 'https://git.example.invalid/repo', ref: refs/heads/main, path: sync}\n"
+        + (f"  kustomize:\n    patches:\n{patches}" if patches else "")
+    )
+
+
+def test_the_sync_kustomization_is_the_one_flux_operator_writes(repo):
+    """flux-operator's syncTmpl (internal/builder/templates.go): named as sync.name (else the
+    instance's namespace), in the instance's namespace, interval 10m0s, the sync's path, prune,
+    sourceRef; nothing else. Known unless a patch of the instance may select it."""
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+
+    def synced(files: dict[str, str]) -> Any:
+        root = repo(files)
+        (ks,) = load_repo(root, load_config(root, None), use_cache=False)[0].flux_model.kustomizations
+        return ks
+
+    files = {
+        "infra/instance.yaml": _sync_instance(),
+        "sync/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\n",
+    }
+    ks = synced(files)
+    assert (ks.synced, ks.known, ks.label) == (
+        True,
+        True,
+        "the Kustomization flux-system/sync-a that flux-operator makes for the sync of FluxInstance flux",
+    )
+    assert ks.spec == {
+        "interval": "10m0s",
+        "path": "sync",
+        "prune": True,
+        "sourceRef": {"kind": "GitRepository", "name": "sync-a"},
+    }
+    assert ks.defined_in == "infra/instance.yaml"
+    patch = "      - target: {kind: Kustomization, name: sync-.*}\n        patch: '[{op: add, path: /spec/wait, value: true}]'\n"
+    ks = synced({**files, "infra/instance.yaml": _sync_instance(patch)})
+    assert (ks.synced, ks.known) == (True, False)
+
+
+def test_hl110_an_object_the_sync_kustomization_applies_without_a_namespace(check_json, repo):
+    """flux-operator's sync Kustomization sets no targetNamespace: a namespaced object of its build
+    with no namespace fails to apply ('namespace not specified')."""
+    files = {
+        "infra/instance.yaml": _sync_instance(),
+        "sync/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\ndata:\n  k: v\n",
+    }
+    _, findings = check_json(repo(files))
+    found = [f for f in findings if f["rule"] == "HL110"]
+    assert [(f["path"], f["line"]) for f in found] == [("sync/app-a/cm.yaml", 4)]
+    assert "no spec.targetNamespace on the Kustomization flux-system/sync-a that flux-operator makes" in found[0]["message"]

@@ -1773,3 +1773,31 @@ def test_a_sync_path_no_kustomization_applies_is_resolved_only_by_its_default(re
     del files["clusters/c1/root/flux-instance.yaml"]
     (note,) = [n for n in model(repo(files)).flux.notes if n.startswith("the sync path")]
     assert "no Flux Kustomization of this repository applies it" in note
+
+
+def test_what_the_sync_source_leaves_out_is_named_under_a_flux_instance_sync(repo, check_json):
+    """flux-operator's GitRepository for a sync has no spec.ignore, but source-controller still
+    packs the artifact without what .sourceignore matches: an entry of the sync's tree naming such
+    a file fails the build (HL101), and a Secret defined there is left out, not unlisted (HL401)."""
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        "  sync: {kind: GitRepository, url: 'https://git.example.invalid/repo', ref: refs/heads/main, path: sync}\n"
+    )
+    files = {
+        ".sourceignore": "*.sops.yaml\n",
+        "infra/instance.yaml": instance,
+        "sync/ns-a/kustomization.yaml": "namespace: ns-a\nresources:\n  - namespace.yaml\n  - pod.yaml\n  - secret.sops.yaml\n",
+        "sync/ns-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "sync/ns-a/pod.yaml": POD_USING.replace(", {configMapRef: {name: cm-a}}", ""),
+        "sync/ns-a/secret.sops.yaml": SECRET_A,
+    }
+    _, findings = check_json(repo(files), "--select", "HL101,HL401")
+    found = {f["rule"]: f for f in findings}
+    assert sorted(found) == ["HL101", "HL401"]
+    assert (found["HL101"]["path"], found["HL101"]["line"]) == ("sync/ns-a/kustomization.yaml", 5)
+    assert found["HL401"]["message"].endswith(
+        "Secret secret-a is defined in sync/ns-a/secret.sops.yaml, but GitRepository flux-system/flux-system's ignore "
+        "rules (.sourceignore `*.sops.yaml`) leave it out of the artifact the Kustomization flux-system/flux-system that "
+        "flux-operator makes for the sync of FluxInstance flux builds from"
+    )

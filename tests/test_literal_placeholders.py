@@ -152,3 +152,114 @@ def test_a_literal_namespace_is_an_error_unless_the_build_sets_the_namespace(rep
     found = hl205(repo, check_json, files(namespace(), app, APP_KS.replace("  targetNamespace: ns-a\n", "")))
     assert [(p, line, sev) for p, line, sev, _ in found] == [("apps/app-a/cm.yaml", 5, "error")]
     assert "the text is not a valid namespace name (metadata.namespace)" in found[0][3]
+
+
+def test_a_placeholder_in_a_flux_kustomizations_patches_is_substituted_where_the_patch_lands(repo, check_json):
+    """A child Kustomization's spec.patches carry `${CLUSTER}` into the objects of its own build,
+    which its postBuild substitutes (kustomize-controller merges spec.patches into the build, then
+    substitutes each object it yields): applied literally by a parent without postBuild is meant."""
+    patch = (
+        "  postBuild:\n    substitute:\n      CLUSTER: c1\n  patches:\n    - patch: |-\n"
+        "        apiVersion: v1\n        kind: ConfigMap\n        metadata: {name: any}\n"
+        "        data:\n          cluster: ${CLUSTER}\n      target: {kind: ConfigMap}\n"
+    )
+    assert hl205(repo, check_json, files(namespace(), configmap(), APP_KS + patch)) == []
+
+
+def test_a_placeholder_a_patch_carries_into_objects_nothing_substitutes_is_reported_at_the_patch(repo, check_json):
+    """Without postBuild on the Kustomization that owns the patch, the objects it lands in get the
+    text as it is: reported there (at the patch), once."""
+    patch = (
+        "  patches:\n    - patch: |-\n        apiVersion: v1\n        kind: ConfigMap\n"
+        "        metadata:\n          name: any\n          labels:\n            app: ${APP}\n      target: {kind: ConfigMap}\n"
+    )
+    found = hl205(repo, check_json, files(namespace(), configmap(), APP_KS + patch))
+    assert [(p, line, sev) for p, line, sev, _ in found] == [("apps/ns-a/ks.yaml", 21, "error")]
+    assert "Kustomization flux-system/app-a has no spec.postBuild" in found[0][3]
+
+
+# --- the Kustomization flux-operator makes for a FluxInstance's sync ---------------------------------
+def instance(patches: str = "") -> str:
+    """A FluxInstance syncing ./sync (flux-operator makes its source and Kustomization flux-system)."""
+    return (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        "  sync: {kind: GitRepository, url: 'https://git.example.invalid/repo', ref: refs/heads/main, path: sync}\n"
+        + (f"  kustomize:\n    patches:\n{patches}" if patches else "")
+    )
+
+
+def release(values_extra: str = "", spec_extra: str = "") -> str:
+    """The flux-instance chart's HelmRelease with the same sync in its values."""
+    return (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: flux-instance\n"
+        "  namespace: flux-system\nspec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: flux-instance}\n"
+        f"{spec_extra}  values:\n    instance:\n{values_extra}"
+        "      sync: {kind: GitRepository, url: 'https://git.example.invalid/repo', ref: refs/heads/main, path: sync}\n"
+    )
+
+
+def synced(maker: str) -> dict[str, str]:
+    """The instance kept outside the sync's path; the path holds ns-a with a ConfigMap labelled by
+    a placeholder (nothing of the tree has postBuild)."""
+    return {
+        "infra/instance.yaml": maker,
+        "sync/ns-a/kustomization.yaml": "namespace: ns-a\nresources:\n  - namespace.yaml\n  - cm.yaml\n",
+        "sync/ns-a/namespace.yaml": namespace(),
+        "sync/ns-a/cm.yaml": configmap(labels="    app: ${APP}\n"),
+    }
+
+
+@pytest.mark.parametrize(("maker", "named"), [(instance(), "FluxInstance flux"), (release(), "HelmRelease flux-instance")])
+def test_the_kustomization_flux_operator_makes_for_a_sync_has_no_post_build(repo, check_json, maker, named):
+    """flux-operator's sync Kustomization has interval, path, prune and sourceRef only
+    (flux-operator internal/builder/templates.go, syncTmpl): a placeholder it applies reaches the
+    API server as written, as under a written Kustomization without postBuild."""
+    _, findings = check_json(repo(synced(maker)))
+    found = [f for f in findings if f["rule"] == "HL205"]
+    assert [(f["path"], f["line"], f["severity"]) for f in found] == [("sync/ns-a/cm.yaml", 6, "error")]
+    assert (
+        f"the Kustomization flux-system/flux-system that flux-operator makes for the sync of {named} has no spec.postBuild"
+        in found[0]["message"]
+    )
+    assert "kustomize.patches" in found[0]["fix"]
+
+
+KS_PATCH = (
+    "      - patch: |-\n          - op: add\n            path: /spec/postBuild\n            value: {substitute: {APP: a}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "maker",
+    [
+        instance(KS_PATCH + "        target: {kind: Kustomization}\n"),
+        instance(KS_PATCH + "        target: {name: flux-system}\n"),  # no kind: any kind of that name
+        instance(KS_PATCH + "        target: {kind: Kustom.*}\n"),  # a regex
+        instance(KS_PATCH + "        target: {labelSelector: 'a=b'}\n"),  # a selector is not judged
+        instance(
+            "      - patch: |-\n          apiVersion: kustomize.toolkit.fluxcd.io/v1\n          kind: Kustomization\n"
+            "          metadata: {name: flux-system}\n          spec: {postBuild: {substitute: {APP: a}}}\n"
+        ),  # no target: the document's own kind and name
+        release(
+            "      kustomize:\n        patches:\n          - patch: |-\n              - op: add\n"
+            "                path: /spec/postBuild\n                value: {substitute: {APP: a}}\n"
+            "            target: {kind: Kustomization}\n"
+        ),
+        release(spec_extra="  valuesFrom:\n    - {kind: ConfigMap, name: instance-values}\n"),  # they may hold patches
+        release(spec_extra="  postRenderers:\n    - kustomize: {patches: []}\n"),  # it may patch the FluxInstance
+    ],
+)  # fmt: skip
+def test_a_sync_whose_instance_may_patch_its_kustomization_is_not_judged(repo, check_json, maker):
+    """A patch of the instance (spec.kustomize.patches, which flux-operator appends to the build of
+    the instance, sync.yaml included) may add postBuild: what the Kustomization substitutes is not known."""
+    _, findings = check_json(repo(synced(maker)))
+    assert [f for f in findings if f["rule"] == "HL205"] == []
+
+
+def test_patches_of_other_kinds_or_names_leave_the_sync_kustomization_as_written(repo, check_json):
+    deployment_patch = KS_PATCH + "        target: {kind: Deployment, name: kustomize-controller}\n"
+    other_name = KS_PATCH + "        target: {kind: Kustomization, name: other}\n"
+    for maker in (instance(deployment_patch), instance(other_name)):
+        _, findings = check_json(repo(synced(maker)))
+        assert [f["severity"] for f in findings if f["rule"] == "HL205"] == ["error"]

@@ -106,6 +106,10 @@ class FluxKS:
     artifact: Artifact | None = None  # what its source serves, when that is this repository
     scope: dict[SourceRef, Artifact] | None = None  # this cluster's own declarations of sources
     synced: bool = False  # made by flux-operator for a FluxInstance's sync (no file holds it)
+    # the FluxInstance (or flux-instance HelmRelease, or chart values file) of a synced one's sync
+    maker: K8sObject | None = None
+    # synced, and its spec is the one flux-operator writes: no patch of the instance may change it
+    spec_known: bool = False
     # the cluster its objects go to: "" for this one, else its spec.kubeConfig (or its parent's)
     target: str = ""
 
@@ -120,8 +124,25 @@ class FluxKS:
         return pb if isinstance(pb, dict) else None
 
     @property
+    def known(self) -> bool:
+        """Whether its spec is known: written in a file of the repository, or the one flux-operator
+        writes for a FluxInstance's sync (FluxModel._sync_spec_known)."""
+        return self.obj is not None or self.spec_known
+
+    @property
+    def defined_in(self) -> str | None:
+        """The file that defines it: its own, or the one of the instance flux-operator makes it for."""
+        if self.obj is not None:
+            return self.obj.path
+        return self.maker.path if self.synced and self.maker is not None else None
+
+    @property
     def label(self) -> str:
-        return f"Kustomization {self.namespace}/{self.name}" if self.obj else f"the bootstrap Kustomization of root '{self.root}'"
+        if self.obj:
+            return f"Kustomization {self.namespace}/{self.name}"
+        if self.synced and self.maker is not None:
+            return f"the Kustomization {self.namespace}/{self.name} that flux-operator makes for the sync of {maker_label(self.maker)}"
+        return f"the bootstrap Kustomization of root '{self.root}'"
 
 
 # (object id -> (Flux Kustomization, the object as its build leaves it) of each that applies it,
@@ -223,6 +244,7 @@ class FluxModel:
         self.resource_files: set[str] = set()
         self.reached_dirs: set[str] = set()
         self.roots: list[str] = []
+        self._makers: dict[str, list[K8sObject]] = {}  # sync root path -> the instances whose sync it is
         self.root_source = ""
         self.cycles: list[KustomizeCycle] = []
         self.notes: list[str] = []
@@ -837,6 +859,9 @@ class FluxModel:
                 queue.append(child)
         self.repo.variables_cache.clear()  # sources found while building were partial
         self._done = True
+        for ks in self.kustomizations:
+            if ks.synced and ks.path is not None:
+                ks.spec_known = self._sync_spec_known(ks, self._makers.get(ks.path, []))
         for applied in self.applied:
             key = applied.ks.key if applied.ks else BOOTSTRAP
             if key not in applied.obj.applied_by:
@@ -926,10 +951,11 @@ class FluxModel:
             if resolved is None:
                 continue
             path = art.path(resolved)
+            self._makers.setdefault(path, []).append(obj)
             virtual = self._virtual(path, path, art)
             # flux-operator names the sync's Kustomization as its source (fluxoperator.dev: flux-sync)
             virtual.name, virtual.namespace, virtual.source, virtual.synced = ref.name, ref.namespace, ref, True
-            virtual.data = {"spec": {"path": sync_path, "sourceRef": {"kind": ref.kind, "name": ref.name}}}
+            virtual.maker, virtual.data = obj, sync_kustomization(ref, sync_path)
             if path not in self.roots:
                 self.roots.append(path)
                 queue.append(virtual)
@@ -1016,6 +1042,27 @@ class FluxModel:
                 if withheld(as_built.data, ks_obj.data) is None:
                     found.setdefault(id(source_obj), []).append((probe, as_built))
         return found, None
+
+    def _sync_spec_known(self, ks: FluxKS, makers: list[K8sObject]) -> bool:
+        """Whether a FluxInstance sync's Kustomization is the one flux-operator's template writes
+        (sync_kustomization): no patch of any instance that syncs this path, as written or as a Flux
+        Kustomization of the repository applies it, may select it (spec.kustomize.patches, or the
+        flux-instance chart's instance.kustomize.patches, which it passes on as they are), and its
+        own path holds no definition of it (which kustomize-controller would apply over it)."""
+        if not makers:
+            return False
+        for maker in makers:
+            forms = [maker.data] + [a.obj.data for a in self._applied_as(maker)]
+            if any(not _instance_leaves_sync(data, maker.kind, ks.name, ks.namespace) for data in forms):
+                return False
+        return not any(
+            a.obj.kind == "Kustomization" and a.obj.group == FLUX_KS_GROUP and (a.ns, a.name) == (ks.namespace, ks.name)
+            for a in ks.applied
+        )
+
+    def _applied_as(self, obj: K8sObject) -> list[Applied]:
+        """Every application of a file's object by a Flux Kustomization (patched copies included)."""
+        return [a for a in self.applied if a.obj.source is obj]
 
     def _hand_applied(self, candidates: list[K8sObject]) -> list[K8sObject]:
         """The bootstrap candidates that no other candidate's tree applies (a Kustomization next
@@ -1607,6 +1654,98 @@ def parent_vars(repo: Repo, ks: FluxKS) -> dict[str, str]:
     if not pb:
         return {}
     return variables_of(repo, ks).values
+
+
+# --- FluxInstance syncs -----------------------------------------------------------------------
+def sync_kustomization(ref: SourceRef, sync_path: str) -> dict[str, Any]:
+    """The Flux Kustomization flux-operator makes for a FluxInstance's sync (controlplaneio-fluxcd/
+    flux-operator internal/builder/templates.go, syncTmpl): named and namespaced as the sync's
+    source, with interval, path, prune and sourceRef only: no postBuild, no decryption, no
+    targetNamespace, no wait, timeout or force."""
+    return {
+        "apiVersion": f"{FLUX_KS_GROUP}/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": ref.name, "namespace": ref.namespace},
+        "spec": {
+            "interval": "10m0s",
+            "path": sync_path,
+            "prune": True,
+            "sourceRef": {"kind": ref.kind, "name": ref.name},
+        },
+    }
+
+
+def maker_label(maker: K8sObject) -> str:
+    """The instance a sync Kustomization is made for, in words."""
+    if maker.kind == "HelmRelease":
+        return f"HelmRelease {maker.name}"
+    return f"FluxInstance {maker.name}" if maker.data else f"the flux-instance values in {maker.path}"
+
+
+def instance_patches_at(maker: K8sObject) -> str:
+    """Where a patch of the sync Kustomization goes, in words (for fixes)."""
+    if maker.kind == "HelmRelease":
+        return f"spec.values.instance.kustomize.patches of HelmRelease {maker.name}"
+    return f"spec.kustomize.patches of FluxInstance {maker.name}" if maker.data else f"instance.kustomize.patches in {maker.path}"
+
+
+def _instance_leaves_sync(data: dict[str, Any], kind: str, name: str, namespace: str) -> bool:
+    """Whether a FluxInstance (or flux-instance HelmRelease) surely leaves its sync Kustomization as
+    flux-operator's template writes it: none of its kustomize patches may select that Kustomization
+    (flux-operator appends spec.kustomize.patches to the kustomization that builds the instance,
+    sync.yaml included). A HelmRelease's values must be its own: valuesFrom may bring patches (its
+    inline values replace a list they set), and a post-renderer may patch the FluxInstance. The
+    chart values of a file (no object) are not known to be all the values."""
+    spec = data.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    if kind == "HelmRelease":
+        values = spec.get("values")
+        instance = values.get("instance") if isinstance(values, dict) else None
+        custom = instance.get("kustomize") if isinstance(instance, dict) else None
+        if spec.get("postRenderers") or (spec.get("valuesFrom") and not (isinstance(custom, dict) and "patches" in custom)):
+            return False
+    elif kind == "FluxInstance" and data:
+        custom = spec.get("kustomize")
+    else:
+        return False
+    if custom is None:
+        return True
+    patches = custom.get("patches") if isinstance(custom, dict) else custom
+    if patches is None:
+        return True
+    if not isinstance(patches, list):
+        return False
+    return not any(_may_select_sync(patch, name, namespace) for patch in patches)
+
+
+def _may_select_sync(patch: Any, name: str, namespace: str) -> bool:
+    """Whether one kustomize patch may select the sync Kustomization: its target (kind, group,
+    version, name, namespace as kustomize's anchored regexes; a label or annotation selector is
+    not judged), or without a target the kind and name of each strategic-merge document."""
+    if not isinstance(patch, dict):
+        return True
+    target = patch.get("target")
+    sync = {"apiVersion": f"{FLUX_KS_GROUP}/v1", "kind": "Kustomization", "metadata": {"name": name, "namespace": namespace}}
+    if target is None:
+        text = patch.get("patch")
+        docs = parse_bytes("<patch>", text.encode()).docs if isinstance(text, str) else []
+        if not docs:
+            return True
+        for doc in docs:
+            if not isinstance(doc, dict):
+                return True
+            meta = doc.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            kind, own = doc.get("kind"), meta.get("name")
+            if not isinstance(kind, str) or "$" in kind:
+                return True
+            if kind == "Kustomization" and (not isinstance(own, str) or own == name or "$" in own):
+                return True
+        return False
+    if not isinstance(target, dict) or any("$" in str(value) for value in target.values()):
+        return True
+    fields = {key: target[key] for key in ("kind", "group", "version", "name", "namespace") if key in target}
+    return target_matches(fields, sync, namespace) is not False
 
 
 # --- patches --------------------------------------------------------------------------------

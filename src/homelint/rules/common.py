@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, dig
-from homelint.model.flux import Applied, FluxKS
+from homelint.model.flux import Applied, FluxKS, instance_patches_at
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import canonical_fields
 
@@ -49,6 +49,18 @@ def close_matches(name: str, candidates: Names | Iterable[str], n: int = 3, cuto
         return []
     pool = candidates.pool if isinstance(candidates, Names) else Names(candidates).pool
     return difflib.get_close_matches(name, pool, n=n, cutoff=cutoff)
+
+
+def spec_fix(ks: FluxKS, field: str, written: str) -> str:
+    """How to add `field` to a Flux Kustomization: `written` for one a file defines; for the one
+    flux-operator makes for a FluxInstance's sync, a patch of the instance (its template writes
+    the Kustomization without that field, model/flux.py sync_kustomization)."""
+    if ks.obj is not None or ks.maker is None:
+        return written
+    return (
+        f"flux-operator writes the sync's Kustomization {ks.namespace}/{ks.name} without {field}: add it with a patch "
+        f"(target kind: Kustomization, name: {ks.name}) in {instance_patches_at(ks.maker)}"
+    )
 
 
 def has_flux(ctx: Context) -> bool:

@@ -40,7 +40,7 @@ from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
-from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, has_flux, manifest_objects, unbuildable
+from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, has_flux, manifest_objects, spec_fix, unbuildable
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import NAMESPACED, _nearest
@@ -333,6 +333,8 @@ def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
         if isinstance(target, str) and target:
             add(target, None, created)  # its build lands there (its parent substituted it: FluxModel._make_ks)
     instances = {obj.namespace for obj in ctx.repo.objects if obj.kind == "FluxInstance" and obj.namespace}
+    # flux-operator creates the namespace of an instance (and of its sync) with the instance
+    instances |= {ks.namespace for ks in ctx.flux.kustomizations if ks.synced}
     return by_scope, instances
 
 
@@ -467,8 +469,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
     unknowable: dict[int, bool] = {}  # by Kustomization object: clusters repeat keys
     for applied in ctx.flux.applied:
         obj, ks = applied.obj, applied.ks
-        if ks is None or ks.obj is None:
-            continue  # the root sync: a bootstrap may create namespaces before it
+        if ks is None or not ks.known:
+            continue  # a bootstrap root (it may create namespaces before it), or a sync whose spec is not known
         if ks.target:
             continue  # applied to another cluster (spec.kubeConfig): its namespaces are not modelled
         scope = _scope(ctx, ks)
@@ -1125,8 +1127,8 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
     reported: set[tuple[int, str]] = set()
     for applied in ctx.flux.applied:
         obj, ks = applied.obj, applied.ks
-        if ks is None or ks.obj is None or not obj.is_sops or obj.kind != "Secret" or obj.api_version != "v1":
-            continue
+        if ks is None or not ks.known or not obj.is_sops or obj.kind != "Secret" or obj.api_version != "v1":
+            continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
         if isinstance(ks.spec.get("decryption"), dict) or _ancestor_patch_mentions(ks, "decryption"):
             continue
         annotations = obj.metadata.get("annotations")
@@ -1144,9 +1146,13 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
             ("metadata", "name"),
             f"Secret {obj.name} is SOPS-encrypted but {ks.label} has no spec.decryption: kustomize-controller "
             "refuses the whole apply ('is SOPS encrypted, configuring decryption is required')",
-            fix="add spec.decryption: {provider: sops, secretRef: {name: sops-age}} to the Flux Kustomization "
-            "(or to the parent patch that sets it for all children)",
-            related=[ks.obj.path],
+            fix=spec_fix(
+                ks,
+                "spec.decryption",
+                "add spec.decryption: {provider: sops, secretRef: {name: sops-age}} to the Flux Kustomization "
+                "(or to the parent patch that sets it for all children)",
+            ),
+            related=[ks.defined_in] if ks.defined_in else [],
         )
 
 

@@ -11,10 +11,11 @@ from homelint.core.k8snames import name_rule, valid_dns1123_subdomain, valid_lab
 from homelint.core.model import Finding, K8sObject, Span
 from homelint.core.substitution import VALID_VAR_NAME, Expr, scan, scan_cached, substitution_disabled
 from homelint.model.config import placeholder_doc_files
-from homelint.model.flux import FluxKS
+from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import versions_of
+from homelint.rules.common import spec_fix
 from homelint.rules.dryrun import cluster_scoped
 from homelint.rules.registry import check
 
@@ -496,7 +497,11 @@ def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) 
     first the API server rejects (in a label, the name, the namespace), else the first with a
     variable some Kustomization provides (rejection "")."""
     first: tuple[tuple[Any, ...], bool, str, str] | None = None
-    for field, text, is_key in ctx.repo.placeholder_strings(applied.obj):
+    obj = applied.obj
+    flux_ks = obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP
+    for field, text, is_key in ctx.repo.placeholder_strings(obj):
+        if flux_ks and tuple(field[:2]) == ("spec", "patches"):
+            continue  # a patch's text: substituted, or not, in the objects it lands in (reported there)
         exprs = [e for e in scan(text) if not e.error and e.name]
         if not exprs:
             continue
@@ -519,8 +524,8 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
     kdirs = ctx.repo.kustomize_dirs
     found: dict[tuple[str, int], tuple[K8sObject, tuple[Any, ...], bool, str, str, list[tuple[FluxKS, str]]]] = {}
     for ks in ctx.flux.kustomizations:
-        if ks.obj is None:
-            continue
+        if not ks.known:
+            continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
         if ks.post_build is not None and variables_of(ctx.repo, ks).substitutes:
             continue
         why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
@@ -550,15 +555,20 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
         if rejected:
             where = ".".join(map(str, field[:-1] if is_key else field))
             message += f"; {rejected} ({where}), so the API server rejects the object and the whole Kustomization fails to apply"
+        synced = next((ks for ks, _ in users if ks.obj is None), None)
+        add = (
+            spec_fix(synced, "spec.postBuild", "")
+            if synced is not None
+            else "add spec.postBuild (substitute/substituteFrom) to the Kustomization"
+        )
         finding = ctx.finding(
             "HL205",
             path,
             span,
             message,
-            fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or "
-            + ("write the value itself" if rejected else "escape it as $${...}"),
+            fix=f"{add}, or " + ("write the value itself" if rejected else "escape it as $${...}"),
             key=f"HL205/{obj.kind}/{obj.name}/{name}",
-            related=sorted({ks.obj.path for ks, _ in users if ks.obj is not None}),
+            related=sorted({defined for ks, _ in users if (defined := ks.defined_in) is not None}),
         )
         if rejected:
             finding.severity = "error"

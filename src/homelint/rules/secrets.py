@@ -172,7 +172,7 @@ def _builders(ctx: Context) -> dict[str, list[Any]]:
     def build() -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
         for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
-            if ks.obj is not None and ks.artifact is not None:
+            if (ks.obj is not None or ks.synced) and ks.artifact is not None:
                 for folder in ks.dirs:
                     out.setdefault(folder, []).append(ks)
         return out

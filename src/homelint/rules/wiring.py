@@ -130,7 +130,7 @@ def _ignored_entries(ctx: Context) -> Iterator[Finding]:
     leaves out (.sourceignore, spec.ignore, Flux's default exclusions): kustomize fails there."""
     built_by: dict[tuple[str, str], str] = {}  # (artifact, kustomization file) -> a Kustomization building it
     for ks in ctx.flux.kustomizations:
-        if ks.obj is not None and ks.local and ks.artifact is not None:
+        if (ks.obj is not None or ks.synced) and ks.local and ks.artifact is not None:
             for path in ks.files:
                 built_by.setdefault((ks.artifact.key, path), ks.label)
     repo = ctx.repo
@@ -1195,8 +1195,8 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
     kdirs = ctx.repo.kustomize_dirs
     for applied in ctx.flux.applied:
         obj, ks = applied.obj, applied.ks
-        if applied.namespace or ks is None or ks.obj is None or id(obj) in reported or applied.unread:
-            continue  # objects of the root sync are skipped: a bootstrap may apply them with kubectl
+        if applied.namespace or ks is None or not ks.known or id(obj) in reported or applied.unread:
+            continue  # objects of a bootstrap root are skipped: it may apply them with kubectl -n
         if obj.kind not in NAMESPACED.get(obj.group, ()):
             continue
         if ks.key not in component_namespace:  # a Component's namespace: is not modelled; never guess
@@ -1213,8 +1213,10 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
             f"{obj.kind} {obj.name} is namespaced but gets no namespace (no metadata.namespace, no kustomization "
             f"namespace:, no spec.targetNamespace on {ks.label}): Flux fails to apply it "
             "('namespace not specified') and the Kustomization never becomes ready",
-            fix="set metadata.namespace, a namespace: in the kustomization.yaml, or spec.targetNamespace on the Flux Kustomization",
-            related=[ks.obj.path],
+            fix="set metadata.namespace, a namespace: in the kustomization.yaml, or spec.targetNamespace on the Flux Kustomization"
+            if ks.obj is not None
+            else "set metadata.namespace, or a namespace: in the kustomization.yaml",
+            related=[ks.defined_in] if ks.defined_in else [],
         )
 
 
