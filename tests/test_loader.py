@@ -120,6 +120,155 @@ def test_a_duplicate_key_says_what_the_reader_of_its_file_does(repo, check_json)
     assert all(f["message"].startswith("duplicate key '") for f in findings)
 
 
+# a config an application reads, with a syntax error: kustomize puts its text into a key verbatim
+BROKEN_CONFIG = 'endpoints:\n  - name: "app-a"-\n    group: g\n'
+
+
+def _generator_repo(repo, kustomization: str, extra: dict[str, str] | None = None):
+    """ks-a builds apps/app-a, whose kustomization reads config.yaml (invalid YAML) as generator data."""
+    ks = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ks-a\n"
+        "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n"
+        "  targetNamespace: ns-a\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+    )
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/ks-a.yaml": ks,
+        "apps/app-a/kustomization.yaml": kustomization,
+        "apps/app-a/config.yaml": BROKEN_CONFIG,
+        **(extra or {}),
+    }
+    return repo(files)
+
+
+def _hl001(check_json, root) -> list[tuple[str, str, str]]:
+    return [(f["path"], f["severity"], f["message"]) for f in check_json(root, "--select", "HL001")[1]]
+
+
+SYNTAX = "invalid YAML: block sequence entries are not allowed in this context"
+AS_DATA = (
+    "; kustomize reads this file only as data (key '{key}' of {field} '{name}' in apps/app-a/kustomization.yaml), "
+    "not as YAML: Flux applies its text as it is, and whatever reads that key reads invalid YAML"
+)
+
+
+def test_a_file_only_a_generator_reads_is_data_flux_applies_as_text(repo, check_json):
+    """kustomize reads a configMapGenerator/secretGenerator `files:` source as bytes (api/kv;
+    `kubectl kustomize` builds it, the text verbatim in the key): Flux applies it, only what reads
+    the key parses it. A warning that says so, not a build error."""
+    generator = "configMapGenerator:\n  - name: cm-a\n    files:\n      - app.yaml=./config.yaml\n"
+    assert _hl001(check_json, _generator_repo(repo, generator)) == [
+        (
+            "apps/app-a/config.yaml",
+            "warning",
+            SYNTAX + AS_DATA.format(key="app.yaml", field="configMapGenerator", name="cm-a"),
+        )
+    ]
+    secret = "secretGenerator:\n  - name: secret-a\n    files:\n      - ./config.yaml\n"
+    assert _hl001(check_json, _generator_repo(repo, secret)) == [
+        (
+            "apps/app-a/config.yaml",
+            "warning",
+            SYNTAX + AS_DATA.format(key="config.yaml", field="secretGenerator", name="secret-a"),
+        )
+    ]
+
+
+def test_a_generator_file_read_as_yaml_too_is_still_an_error(repo, check_json):
+    """Listed as a resource as well, or in a folder kustomize-controller generates a kustomization
+    for (fluxcd/pkg scanManifests decodes every .yaml there): kustomize parses it and fails."""
+    generator = "configMapGenerator:\n  - name: cm-a\n    files:\n      - ./config.yaml\n"
+    listed = _generator_repo(repo, generator + "resources:\n  - ./config.yaml\n")
+    assert _hl001(check_json, listed) == [("apps/app-a/config.yaml", "error", SYNTAX)]
+    ks_b = (
+        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ks-b\n"
+        "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/shared\n  prune: true\n"
+        "  sourceRef: {kind: GitRepository, name: flux-system}\n"
+    )
+    shared = _generator_repo(
+        repo,
+        "configMapGenerator:\n  - name: cm-a\n    files:\n      - ../shared/config.yaml\n",
+        {"clusters/main/ks-b.yaml": ks_b, "apps/shared/config.yaml": BROKEN_CONFIG},
+    )
+    assert ("apps/shared/config.yaml", "error", SYNTAX) in _hl001(check_json, shared)
+
+
+HELM_RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app-a\nspec:\n  interval: 1h\n"
+    "  chart:\n    spec:\n      chart: app-a\n      version: 1.0.0\n      sourceRef: {kind: HelmRepository, name: repo-a}\n"
+    "  valuesFrom:\n"
+)
+
+
+def test_a_generator_file_a_helm_release_reads_as_values_is_an_error(repo, check_json):
+    """helm-controller parses a valuesFrom key as YAML (fluxcd/pkg chartutil
+    ChartValuesFromReferences: ReadValues) and fails the HelmRelease; with targetPath the text is
+    set as one string value, not parsed. By the generator's name too (hashed, kustomize may
+    rewrite the reference); in the HelmRelease's namespace only."""
+    kustomization = (
+        "resources:\n  - ./hr.yaml\nconfigMapGenerator:\n  - name: values-a\n    files:\n      - values.yaml=./config.yaml\n"
+    )
+    parsed_by_helm = (
+        "apps/app-a/config.yaml",
+        "error",
+        SYNTAX + "; HelmRelease ns-a/app-a reads it as Helm values (key 'values.yaml' of configMapGenerator 'values-a' "
+        "in apps/app-a/kustomization.yaml, through spec.valuesFrom): helm-controller cannot parse it and fails the "
+        "release before installing or upgrading it",
+    )
+    reads = {"apps/app-a/hr.yaml": HELM_RELEASE + "    - kind: ConfigMap\n      name: values-a\n"}
+    assert _hl001(check_json, _generator_repo(repo, kustomization, reads)) == [parsed_by_helm]
+    secret = kustomization.replace("configMapGenerator", "secretGenerator")
+    reads = {"apps/app-a/hr.yaml": HELM_RELEASE + "    - {kind: Secret, name: values-a, valuesKey: values.yaml}\n"}
+    assert _hl001(check_json, _generator_repo(repo, secret, reads)) == [
+        (*parsed_by_helm[:2], parsed_by_helm[2].replace("configMapGenerator", "secretGenerator"))
+    ]
+    as_data = (
+        "apps/app-a/config.yaml",
+        "warning",
+        SYNTAX + AS_DATA.format(key="values.yaml", field="configMapGenerator", name="values-a"),
+    )
+    for entry in (
+        "    - {kind: ConfigMap, name: values-a, targetPath: config}\n",  # set as a string, not parsed
+        "    - {kind: ConfigMap, name: values-a, valuesKey: other.yaml}\n",  # another key
+        "    - {kind: ConfigMap, name: values-b}\n",  # another object
+        "    - {kind: Secret, name: values-a}\n",  # another kind
+    ):
+        reads = {"apps/app-a/hr.yaml": HELM_RELEASE + entry}
+        assert _hl001(check_json, _generator_repo(repo, kustomization, reads)) == [as_data], entry
+    # a HelmRelease of another namespace (ks-b's targetNamespace) reads a ConfigMap of its own
+    ks_b = (
+        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ks-b\n"
+        "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./apps/app-b\n  prune: true\n"
+        "  targetNamespace: ns-b\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+    )
+    elsewhere = {
+        "clusters/main/ks-b.yaml": ks_b,
+        "apps/app-b/hr.yaml": HELM_RELEASE + "    - kind: ConfigMap\n      name: values-a\n",
+    }
+    no_reader = kustomization.replace("resources:\n  - ./hr.yaml\n", "")
+    assert _hl001(check_json, _generator_repo(repo, no_reader, elsewhere)) == [as_data]
+
+
+def test_a_generator_file_over_the_size_limit_stays_an_error(repo, check_json, monkeypatch):
+    """Not parsed, and too big for a ConfigMap or Secret (the API server refuses over 1 MiB of
+    data): the apply fails, so the size problem keeps its severity (the limit lowered here, so
+    that the test writes a small file)."""
+    monkeypatch.setattr("homelint.model.repo.MAX_FILE_BYTES", 4096)
+    generator = "configMapGenerator:\n  - name: cm-a\n    files:\n      - ./config.yaml\n"
+    root = _generator_repo(repo, generator, {"apps/app-a/config.yaml": BROKEN_CONFIG * 100})
+    (found,) = _hl001(check_json, root)
+    assert found[:2] == ("apps/app-a/config.yaml", "error")
+    assert found[2].endswith("MiB limit; not parsed")
+
+
+def test_a_templated_file_only_a_generator_reads_is_not_reported(repo, check_json):
+    """A Go-template config the application renders before it parses: nobody parses the text as
+    it is, so homelint says nothing (as for templates Flux never applies)."""
+    generator = "configMapGenerator:\n  - name: cm-a\n    files:\n      - ./config.yaml\n"
+    root = _generator_repo(repo, generator, {"apps/app-a/config.yaml": "a: {{ .Values.a }}\n  b: 1\n"})
+    assert _hl001(check_json, root) == []
+
+
 def test_merge_keys_are_applied():
     assert parse("base: &b {x: 1}\nm:\n  <<: *b\n  y: 2\n").docs[0]["m"] == {"x": 1, "y": 2}
 

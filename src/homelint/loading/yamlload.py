@@ -106,6 +106,14 @@ class ParsedFile:
 _NOT_REPORTED = Problem("HL002", "", 1, 1)  # a duplicate key past MAX_PROBLEMS: counted, not kept
 
 
+TOO_BIG = "MiB limit; not parsed"  # how the problem of a file over MAX_FILE_BYTES ends
+
+
+def too_big(size: int) -> str:
+    """The problem of a file of `size` bytes, over MAX_FILE_BYTES."""
+    return f"file is {size // 1048576} MiB, over the {MAX_FILE_BYTES // 1048576} {TOO_BIG}"
+
+
 class Refused(Exception):
     def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
         super().__init__(message)
@@ -130,11 +138,7 @@ def parse_bytes(path: str, raw: bytes, nodes: list[Any] | None = None) -> Parsed
     result = ParsedFile(path)
     if len(raw) > MAX_FILE_BYTES:
         result.text_ok = False
-        result.problems.append(
-            Problem(
-                "HL001", f"file is {len(raw) // 1048576} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit; not parsed", 1, 1
-            )
-        )
+        result.problems.append(Problem("HL001", too_big(len(raw)), 1, 1))
         return result
     text, problem = decode(raw)
     if text is None:

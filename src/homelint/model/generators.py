@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from homelint.core.model import K8sObject, Origin
-from homelint.model.kustomize import join
+from homelint.model.kustomize import join, join_entry
 
 _ENCODE = str.maketrans({"0": "g", "1": "h", "3": "k", "a": "m", "e": "t"})
 
@@ -135,6 +135,58 @@ def _sops_dotenv(lines: list[str]) -> bool:
 
 
 BUILTIN_KINDS = {"ConfigMapGenerator": "ConfigMap", "SecretGenerator": "Secret"}
+GENERATOR_FIELDS = {"configMapGenerator": "ConfigMap", "secretGenerator": "Secret"}
+
+
+def file_source(source: str) -> tuple[str, str] | None:
+    """(key, path) of a generator `files:` entry as kustomize parses it (ParseFileSource): `path`
+    (the key is its base name) or `key=path`; None for what kustomize refuses (an empty key or
+    path, more than one `=`)."""
+    if "=" not in source:
+        return posixpath.basename(source), source
+    key, _, path = source.partition("=")
+    return (key, path) if key and path and "=" not in path else None
+
+
+@dataclass(frozen=True, slots=True)
+class DataFile:
+    """A file kustomize reads as data: a `files:` source of item `index` of a kustomization's
+    configMapGenerator or secretGenerator (`field`). kustomize puts its bytes, unparsed, into
+    `key` of the object it generates (api/kv keyValuesFromFileSources)."""
+
+    kustomization: str
+    doc: int
+    field: str
+    index: int
+    name: str  # the generator's name
+    key: str
+    path: str
+
+    @property
+    def item(self) -> tuple[str, int, str, int]:
+        """The generator item, as a generated object's (path, doc, anchor) names it."""
+        return (self.kustomization, self.doc, self.field, self.index)
+
+    @property
+    def label(self) -> str:
+        return f"key '{self.key}' of {self.field} '{self.name}' in {self.kustomization}"
+
+
+def data_files(kd: Any) -> list[DataFile]:
+    """The `files:` sources of a kustomization's configMapGenerator and secretGenerator items."""
+    found: list[DataFile] = []
+    for field_name in GENERATOR_FIELDS:
+        items = kd.data.get(field_name)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
+                continue
+            files = item.get("files")
+            for source in files if isinstance(files, list) else []:
+                parsed = file_source(source) if isinstance(source, str) else None
+                if parsed is not None:
+                    key, rel = parsed
+                    found.append(DataFile(kd.file, kd.doc, field_name, index, item["name"], key, join_entry(kd.dir, rel)))
+    return found
 
 
 def generate(kd: Any, read: Callable[[str], bytes | None], builtins: list[tuple[dict[str, Any], Where]]) -> list[Generated]:
@@ -144,7 +196,7 @@ def generate(kd: Any, read: Callable[[str], bytes | None], builtins: list[tuple[
     made: list[Generated] = []
     found = kd.data.get("generatorOptions")
     options: dict[str, Any] = found if isinstance(found, dict) else {}
-    for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
+    for field_name, kind in GENERATOR_FIELDS.items():
         items = kd.data.get(field_name)
         for index, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:

@@ -16,7 +16,7 @@ from homelint.core.model import K8sObject, Span, list_items, make_object
 from homelint.loading.discovery import KUSTOMIZATION_NAMES, FileSet
 from homelint.loading.positions import PositionIndex
 from homelint.loading.safeio import content_digest, read_regular, read_sized
-from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes
+from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes, too_big
 from homelint.model.config import Config
 from homelint.model.filefacts import FileFacts, file_facts
 from homelint.model.kustomize import KustomizeDir, canonical_fields, parse_kustomization
@@ -200,11 +200,7 @@ def read_file(root: str, path: str) -> tuple[bytes, int, int] | ParsedFile:
         st = os.fstat(handle.fileno())
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:  # checked before reading anything
             parsed = ParsedFile(path, text_ok=False)
-            reason = (
-                f"file is {st.st_size // 1048576} MiB, over the {MAX_FILE_BYTES // 1048576} MiB limit; not parsed"
-                if stat.S_ISREG(st.st_mode)
-                else "not a regular file; not read"
-            )
+            reason = too_big(st.st_size) if stat.S_ISREG(st.st_mode) else "not a regular file; not read"
             parsed.problems.append(Problem("HL001" if stat.S_ISREG(st.st_mode) else "HL006", reason, 1, 1))
             return parsed
         return read_sized(handle, st.st_size, MAX_FILE_BYTES), st.st_size, st.st_mtime_ns

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, Span, list_items
 from homelint.core.wording import with_article
-from homelint.rules.common import has_flux
+from homelint.loading.discovery import KUSTOMIZATION_NAMES
+from homelint.loading.yamlload import TOO_BIG
+from homelint.model.flux import Applied
+from homelint.model.generators import DataFile, data_files
+from homelint.model.helmvalues import substituted_text
+from homelint.model.kustomize import Entry
+from homelint.rules.common import DATA_GENERATORS, has_flux
 from homelint.rules.registry import check
 
 TEMPLATE_HINTS = ("{{", "{%", "#{", "#%")
@@ -25,14 +32,24 @@ def _loader_problems(ctx: Context, wanted: tuple[str, ...]) -> Iterator[Finding]
     repo = ctx.repo
     applied = ctx.flux.applied_files
     readers: DuplicateReaders | None = None
+    parsers: SyntaxReaders | None = None
     for path, parsed in repo.parsed.items():
         if not parsed.problems:
             continue
         if path not in applied and _looks_templated(repo, path, parsed):
             continue  # a Helm/Go or Jinja template, not a manifest
+        as_data: tuple[str, str] | None = None  # (severity, clause) of a file only generators read
+        rendered = False
+        if "HL001" in wanted and any(problem.rule == "HL001" for problem in parsed.problems):
+            parsers = parsers or SyntaxReaders(ctx)
+            as_data = parsers.read_as(path)
+            rendered = as_data is not None and as_data[0] == "warning" and _looks_templated(repo, path, parsed)
         for problem in parsed.problems:
             if problem.rule not in wanted:
                 continue
+            data = as_data if problem.rule == "HL001" and not problem.message.endswith(TOO_BIG) else None
+            if data is not None and rendered:
+                continue  # data a template engine may render before anything parses it
             end_line = problem.end_line or problem.line
             end_col = problem.end_column or problem.column + 1
             fix = {
@@ -45,7 +62,9 @@ def _loader_problems(ctx: Context, wanted: tuple[str, ...]) -> Iterator[Finding]
             if problem.rule == "HL002":
                 readers = readers or DuplicateReaders(ctx)
                 message += readers.consequence(path)
-            yield ctx.finding(
+            if data is not None:
+                message += data[1]
+            finding = ctx.finding(
                 problem.rule,
                 path,
                 Span(problem.line, problem.column, end_line, end_col),
@@ -53,6 +72,116 @@ def _loader_problems(ctx: Context, wanted: tuple[str, ...]) -> Iterator[Finding]
                 fix=fix,
                 key=f"{problem.rule}/{problem.message}",
             )
+            if data is not None:
+                finding.severity = data[0]
+            yield finding
+
+
+class SyntaxReaders:
+    """How Flux reads a file that does not parse (HL001), worked out on the first one (most runs
+    have none). kustomize reads a `files:` source of a configMapGenerator or secretGenerator as
+    bytes, never as YAML (api/kv keyValuesFromFileSources: the file's text is the value of one
+    key): the build does not fail and Flux applies the text as it is. Every other reader is
+    taken to parse the file: a resource, a file of a folder kustomize-controller generates a
+    kustomization for (fluxcd/pkg kustomize scanManifests decodes each one), a kustomization, a
+    patch, a generator or transformer configuration (and an `envs:` file, which kustomize reads as
+    KEY=value lines: not told apart). A file read only as data is parsed later, by what
+    reads its key: helm-controller parses a `valuesFrom` key (without `targetPath`) as Helm
+    values and fails the HelmRelease on invalid YAML (fluxcd/pkg chartutil
+    ChartValuesFromReferences: ReadValues, before any install or upgrade); postBuild
+    substitution reads values as plain text; an application is out of sight."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        kdirs = ctx.repo.kustomize_dirs.values()
+        self.data: dict[str, list[DataFile]] = {}
+        parsed = set(ctx.flux.resource_files)
+        for kd in kdirs:
+            parsed.add(kd.file)
+            for found in data_files(kd):
+                self.data.setdefault(found.path, []).append(found)
+            parsed.update(e.target for e in kd.entries if not _files_source(e))
+        for path in list(self.data):
+            if path in parsed or posixpath.basename(path) in KUSTOMIZATION_NAMES:
+                del self.data[path]  # parsed as YAML by some reader too
+        self._values: dict[str, list[str]] | None = None
+
+    def read_as(self, path: str) -> tuple[str, str] | None:
+        """(severity, clause for the message) of a file only generators read, None for any other."""
+        found = self.data.get(path)
+        if not found:
+            return None
+        if self._values is None:
+            self._values = self._values_readers()
+        readers = self._values.get(path)
+        if readers:
+            more = f" (and {len(readers) - 1} more)" if len(readers) > 1 else ""
+            return (
+                "error",
+                f"; {readers[0]}{more}: helm-controller cannot parse it and fails the release before installing or upgrading it",
+            )
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        return "warning", (
+            f"; kustomize reads this file only as data ({found[0].label}{more}), not as YAML: Flux applies its text "
+            "as it is, and whatever reads that key reads invalid YAML"
+        )
+
+    def _values_readers(self) -> dict[str, list[str]]:
+        """file -> the HelmReleases that parse it as values (each as a clause): a valuesFrom key,
+        without targetPath, of an object a generator makes from it, in the HelmRelease's namespace
+        and cluster (by the generator's name too: kustomize may rewrite the reference to the
+        hashed name)."""
+        flux, repo = self.ctx.flux, self.ctx.repo
+        by_item: dict[tuple[str, int, str, int], dict[str, DataFile]] = {}
+        for found in self.data.values():
+            for data in found:
+                by_item.setdefault(data.item, {}).setdefault(data.key, data)
+        made: dict[tuple[tuple[str, str], str, str, str], list[dict[str, DataFile]]] = {}
+        for applied in flux.applied:
+            source = applied.obj.source
+            anchor = source.anchor
+            keys = by_item.get((source.path, source.doc, anchor[0], anchor[1])) if anchor and len(anchor) == 3 else None
+            if keys is None:
+                continue
+            names = set(applied.names)
+            names.update(n for n in (substituted_text(repo, applied, name) for name in applied.names if "${" in name) if n)
+            for name in names:
+                made.setdefault((_cluster(applied), source.kind, applied.ns, name), []).append(keys)
+        readers: dict[str, list[str]] = {}
+        for applied in flux.applied if made else ():
+            obj = applied.obj
+            entries = obj.spec.get("valuesFrom") if obj.kind == "HelmRelease" and obj.group == HELM_GROUP else None
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, dict) or entry.get("kind") not in ("ConfigMap", "Secret") or entry.get("targetPath"):
+                    continue  # a targetPath value is set as a string, not parsed as YAML
+                ref = substituted_text(repo, applied, entry.get("name")) or ""
+                values_key = substituted_text(repo, applied, entry.get("valuesKey") or "values.yaml") or ""
+                for by_key in made.get((_cluster(applied), entry["kind"], applied.ns, ref), []):
+                    read = by_key.get(values_key)
+                    if read is not None:
+                        how = f"as Helm values ({read.label}, through spec.valuesFrom)"
+                        said = f"HelmRelease {applied.ns}/{applied.name} reads it {how}"
+                        if said not in readers.setdefault(read.path, []):
+                            readers[read.path].append(said)
+        return readers
+
+
+HELM_GROUP = "helm.toolkit.fluxcd.io"
+
+
+def _files_source(entry: Entry) -> bool:
+    """Whether a kustomization entry is a `files:` source of a configMapGenerator/secretGenerator."""
+    return (
+        entry.kind == "generator-file"
+        and len(entry.field) == 4
+        and entry.field[2] == "files"
+        and str(entry.field[0]).lower() in DATA_GENERATORS
+    )
+
+
+def _cluster(applied: Applied) -> tuple[str, str]:
+    """The cluster an object goes to: its root's, and the remote one of a spec.kubeConfig."""
+    return (applied.ks.cluster, applied.ks.target) if applied.ks is not None else ("", "")
 
 
 class DuplicateReaders:
