@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import posixpath
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -83,16 +82,16 @@ def go_json(value: Any) -> str:
     if isinstance(value, dict):
         items = sorted(value.items(), key=lambda kv: str(kv[0]).encode())
         return "{" + ",".join(f"{go_json(str(k))}:{go_json(v)}" for k, v in items) + "}"
-    return '"' + _GO_ESCAPED.sub(_go_escape, str(value)) + '"'
+    return '"' + str(value).translate(_GO_ESCAPES) + '"'
 
 
-_GO_ESCAPED = re.compile(r'["\\\x00-\x1f<>&\u2028\u2029]')  # what Go's encoder writes escaped
+# what Go's encoder writes escaped, and how (one C-level pass: a Python callback per character was
+# 70 s on a 21 MiB file of control characters)
 _GO_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _go_escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return _GO_SHORT.get(char) or f"\\u{ord(char):04x}"
+_GO_ESCAPES = {
+    ord(char): _GO_SHORT.get(char) or f"\\u{ord(char):04x}"
+    for char in ['"', "\\", *map(chr, range(0x20)), "<", ">", "&", "\u2028", "\u2029"]
+}
 
 
 def name_suffix(fields: dict[str, Any]) -> str:
