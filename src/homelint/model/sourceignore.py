@@ -22,7 +22,7 @@ expression, linear in the name.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -160,11 +160,12 @@ class Pattern:
     dir_only: bool
     is_glob: bool
     parts: tuple[str, ...]
+    elements: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # each part compiled (_element)
 
     @property
     def valid(self) -> bool:
         """False when an element is a malformed glob: filepath.Match fails, go-git reads no match."""
-        return all(_element(part) is not _NEVER for part in self.parts if part not in ("", "**"))
+        return all(e is not _NEVER for p, e in zip(self.parts, self.elements, strict=True) if p not in ("", "**"))
 
     def matches(self, path: Sequence[str], is_dir: bool) -> bool:
         """go-git pattern.Match (without the include/exclude verdict)."""
@@ -175,7 +176,7 @@ class Pattern:
         return self._glob(rest, is_dir) if self.is_glob else self._simple(rest, is_dir)
 
     def _simple(self, path: Sequence[str], is_dir: bool) -> bool:
-        element = _element(self.parts[0])
+        element = self.elements[0]
         if element is _NEVER:
             return False
         for index, name in enumerate(path):
@@ -196,7 +197,7 @@ class Pattern:
                 continue
             if "**" in part or not path:
                 return False
-            element = _element(part)
+            element = self.elements[index]
             if element is _NEVER:
                 return False
             if traverse:
@@ -230,7 +231,9 @@ def parse(line: str, domain: tuple[str, ...] = (), where: str = "") -> Pattern:
     dir_only = line.endswith("/")
     if dir_only:
         line = line[:-1]
-    return Pattern(text, domain, where or f"`{text}`", inclusion, dir_only, "/" in line, tuple(line.split("/")))
+    parts = tuple(line.split("/"))
+    elements = tuple(_element(part) for part in parts)
+    return Pattern(text, domain, where or f"`{text}`", inclusion, dir_only, "/" in line, parts, elements)
 
 
 def read_patterns(text: str, domain: tuple[str, ...] = (), where: str = "") -> list[Pattern]:
