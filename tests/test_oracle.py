@@ -389,8 +389,17 @@ def test_artifact_follows_source_controller_ignore_rules(tmp_path):
 
     plain = tmp_path / "plain"
     write(plain, "keep/a.yaml", ".github/workflows/ci.yaml", "x/.sops.yaml", "sub/c.yaml", "sub/d.yaml")
+    # no pattern at all: the default exclusions
+    assert artifact_files(plain, None) == ["keep/a.yaml", "sub/c.yaml", "sub/d.yaml"]
+    # any pattern: the VCS exclusions alone beside it (SourceIgnoreFilter)
     (plain / "sub" / ".sourceignore").write_text("# only below sub/\nc.yaml\n")
-    assert artifact_files(plain, None) == ["keep/a.yaml", "sub/.sourceignore", "sub/d.yaml"]
+    assert artifact_files(plain, None) == [
+        ".github/workflows/ci.yaml",
+        "keep/a.yaml",
+        "sub/.sourceignore",
+        "sub/d.yaml",
+        "x/.sops.yaml",
+    ]
 
     listed = tmp_path / "whitelist"  # the `/*` + `!/folder` style (go-git: a pattern matches below what it names)
     write(listed, "keep/a.yaml", "keep/drop/b.yaml", "keep/drop/ok.yaml", "other/c.yaml")

@@ -4,12 +4,12 @@ A GitRepository/OCIRepository is this repository when the repository says so (ne
 a FluxInstance `spec.sync` (or the flux-instance chart's `values.instance.sync`) names it; a
 Kustomization declared in the same file as it (`flux bootstrap`'s gotk-sync.yaml) or in the same
 folder points at a `spec.path` that exists here; its URL is a remote of `.git/config`; or the
-config lists it (`flux.local-sources`). An artifact holds what source-controller puts in it:
-its default exclusions, `.sourceignore` files and `GitRepository.spec.ignore` (fluxcd/pkg
-sourceignore; source-controller gitrepository_controller.go); the source of a FluxInstance sync
-is the object flux-operator makes from spec.sync (no ignore, no include), not a file here that
-declares one of its name for the same cluster. An OCIRepository's artifact is the folder `flux
-push artifact --path` pushes, found in the repository's task files and CI.
+config lists it (`flux.local-sources`). An artifact holds what source-controller puts in it
+(sourceignore.py: its `.sourceignore` files and spec.ignore, or its default exclusions); the
+source of a FluxInstance sync is the object flux-operator makes from spec.sync (no ignore, no
+include), not a file here that declares one of its name for the same cluster. An OCIRepository's
+artifact is the folder `flux push artifact --path` pushes, found in the repository's task files
+and CI, without the push's --ignore-paths, then packed again by source-controller.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 from homelint.core.model import K8sObject
 from homelint.core.regex import linear
 from homelint.core.substitution import resolve
-from homelint.loading.discovery import IgnoreRules, git_remotes, normal_url
+from homelint.loading.discovery import git_remotes, normal_url
 from homelint.model.kustomize import inside, join
+from homelint.model.sourceignore import SOURCEIGNORE, Matcher, Pattern, effective, read_patterns
 
 # the kinds of source-controller (source.toolkit.fluxcd.io) and of ExternalArtifact producers
 SOURCE_KINDS = ("GitRepository", "OCIRepository", "HelmRepository", "HelmChart", "Bucket", "ExternalArtifact")
@@ -37,34 +38,24 @@ FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io"
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
 ARTIFACT_KINDS = ("GitRepository", "OCIRepository", "Bucket", "ExternalArtifact")
 
-# fluxcd/pkg/sourceignore: ExcludeVCS, ExcludeExt, ExcludeCI, ExcludeExtra (gitignore syntax)
-DEFAULT_EXCLUDES = (
-    ".git/",
-    ".gitignore",
-    ".gitmodules",
-    ".gitattributes",
-    "*.jpg",
-    "*.jpeg",
-    "*.gif",
-    "*.png",
-    "*.wmv",
-    "*.flv",
-    "*.tar.gz",
-    "*.zip",
-    ".github/",
-    ".circleci/",
-    ".travis.yml",
-    ".gitlab-ci.yml",
-    "appveyor.yml",
-    ".drone.yml",
-    "cloudbuild.yaml",
-    "codeship-services.yml",
-    "codeship-steps.yml",
-    "**/.goreleaser.yml",
-    "**/.sops.yaml",
-    "**/.flux.yaml",
-)
-SOURCEIGNORE = ".sourceignore"
+
+class Tree:
+    """The repository's files and folders by folder, indexed at the first question."""
+
+    def __init__(self, files: Iterable[str], dirs: Iterable[str]) -> None:
+        self._files, self._dirs = files, dirs
+        self._children: dict[str, tuple[list[str], list[str]]] | None = None
+
+    def children(self, folder: str) -> tuple[list[str], list[str]]:
+        """(files, folders) directly in `folder` (repo-relative)."""
+        if self._children is None:
+            self._children = {}
+            for path in sorted(self._files):
+                self._children.setdefault(posixpath.dirname(path), ([], []))[0].append(path)
+            for path in sorted(self._dirs):
+                if path:
+                    self._children.setdefault(posixpath.dirname(path), ([], []))[1].append(path)
+        return self._children.get(folder, ([], []))
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -89,97 +80,119 @@ def source_ref(spec: Any, own_namespace: str) -> SourceRef | None:
     return SourceRef(_str(ref.get("kind"), "GitRepository"), _str(ref.get("namespace"), own_namespace), ref["name"])
 
 
-def _rooted(pattern: str, domain: str) -> str:
-    """A gitignore pattern of a file in `domain` rewritten relative to the artifact root."""
-    negate = pattern.startswith("!")
-    body = pattern[1:] if negate else pattern
-    if not domain or not body or body.startswith("#"):
-        return pattern
-    anchored = "/" in body.rstrip("/")
-    body = body.lstrip("/")
-    rooted = f"/{domain}/{body}" if anchored else f"/{domain}/**/{body}"
-    return ("!" if negate else "") + rooted
-
-
 @dataclass
 class Artifact:
-    """What one source serves: the files under `root` that its ignore rules keep."""
+    """What one source serves: the files under `root` that its ignore rules keep (sourceignore.py:
+    source-controller's pattern list, matched as go-git matches it); an OCI artifact's push has its
+    own ignore paths first."""
 
     ref: SourceRef
     root: str  # repo-relative folder the artifact is made of ("" = the repository root)
     evidence: str
-    patterns: list[str] = field(default_factory=list)
+    # source-controller's patterns, relative to root, in its order (sourceignore.effective); none:
+    # nothing is left out (an OCI layer copied as it is, a source assumed)
+    rules: list[Pattern] = field(default_factory=list)
     path_known: bool = True  # False: an OCI artifact whose pushed folder we could not find
     include: tuple[str, ...] = ()  # an ExternalArtifact: only these folders (relative to root)
     # repo-relative folders where a GitRepository's spec.include copies other artifacts (toPath):
     # what is there in the cluster's artifact is not what this repository holds (not modelled)
     mounts: tuple[str, ...] = ()
-    declared: tuple[str, ...] = ()  # the patterns of its own spec.ignore (a GitRepository's)
-    written: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # .sourceignore pattern -> where
+    pushed: list[Pattern] = field(default_factory=list)  # an OCI artifact: the --ignore-paths of its push
+    tree: Tree | None = field(default=None, repr=False, compare=False)  # the repository's folders
     _contains: dict[tuple[str, bool], bool] = field(default_factory=dict, repr=False, compare=False)
 
+    @property
+    def patterns(self) -> list[str]:
+        """source-controller's patterns as written."""
+        return [p.text for p in self.rules]
+
     @cached_property
-    def _rules(self) -> IgnoreRules:
-        return IgnoreRules(self.patterns)
+    def _stages(self) -> tuple[Matcher, ...]:
+        return tuple(Matcher(patterns) for patterns in (self.pushed, self.rules) if patterns)
 
     def contains(self, path: str, is_dir: bool = False) -> bool:
-        """Whether the artifact holds `path` (memoised: builds ask for the same paths again)."""
+        """Whether the artifact holds `path`, a file or a folder (memoised: builds ask for the same
+        paths again). A folder is there when the rules keep it or anything below it."""
         key = (path, is_dir)
         found = self._contains.get(key)
         if found is None:
             found = self._contains[key] = self._decide(path, is_dir)
         return found
 
-    def _decide(self, path: str, is_dir: bool) -> bool:
-        if self.root:
-            if path == self.root:
-                return True
-            if not path.startswith(self.root + "/"):
-                return False
-            path = path[len(self.root) + 1 :]
-        if self.include and not any(
-            path == inc or path.startswith(inc + "/") or (is_dir and inc.startswith(path + "/")) for inc in self.include
-        ):
-            return False
-        # the spec's own matcher, not IgnoreRules.match: that one asks a combined regex first,
-        # which pays where most paths match no pattern (a .gitignore in the walk); an artifact's
-        # rules (`/*` then `!/kubernetes`) match most paths, and alone the spec answers ~5x faster
-        return not self._rules.spec.match_file(path + "/" if is_dir else path)
+    def _relative(self, path: str) -> str | None:
+        if not self.root:
+            return path
+        if path == self.root:
+            return ""
+        return path[len(self.root) + 1 :] if path.startswith(self.root + "/") else None
 
-    @cached_property
-    def _each_rule(self) -> list[tuple[str, IgnoreRules]]:
-        """Each pattern alone (a negation as the pattern it negates), compiled once: which one
-        decides is asked only for files a finding names."""
-        return [(p, IgnoreRules([p[1:] if p.startswith("!") else p])) for p in self.patterns]
+    def _included(self, rel: str, is_dir: bool) -> bool:
+        return not self.include or any(
+            rel == inc or rel.startswith(inc + "/") or (is_dir and inc.startswith(rel + "/")) for inc in self.include
+        )
+
+    def _kept(self, rel: str, is_dir: bool) -> bool:
+        """No stage (the push, then source-controller's archive) leaves the path itself out."""
+        return not any(stage.excluded(rel, is_dir) for stage in self._stages)
+
+    def _decide(self, path: str, is_dir: bool) -> bool:
+        rel = self._relative(path)
+        if rel is None:
+            return False
+        if rel == "":
+            return True
+        if not is_dir:
+            return self._included(rel, False) and self._kept(rel, False)
+        return self._folder(path)
+
+    def _folder(self, path: str) -> bool:
+        """A folder is in the artifact when the rules keep it, or a file or folder below it (an
+        archive asks about each, and unpacking makes the folders of what it holds). Each folder is
+        judged once, the folders the rules leave out from the bottom up."""
+        stack = [(path, False)]
+        while stack:
+            folder, below = stack.pop()
+            if (folder, True) in self._contains:
+                continue
+            rel = self._relative(folder) or ""
+            if below:
+                subs = self.tree.children(folder)[1] if self.tree else []
+                self._contains[(folder, True)] = any(self._contains.get((sub, True), False) for sub in subs)
+                continue
+            if not self._included(rel, True) or self._kept(rel, True):
+                self._contains[(folder, True)] = self._included(rel, True)
+                continue
+            if self.tree is None or not any(stage.includes for stage in self._stages):
+                # a pattern that matches a folder matches all below it: only a `!` takes one back
+                self._contains[(folder, True)] = False
+                continue
+            files, subs = self.tree.children(folder)
+            if any(self.contains(f) for f in files):
+                self._contains[(folder, True)] = True
+                continue
+            stack.append((folder, True))
+            stack.extend((sub, False) for sub in subs)
+        return self._contains[(path, True)]
 
     def left_out_by(self, path: str) -> str | None:
         """Which ignore rule leaves out `path` (a file it does not contain), and where the rule is
-        written: gitignore's last matching pattern decides; None when no pattern does (the file is
+        written: the pattern that decides (the last that matches); None when none does (the file is
         outside its folder, or its included folders)."""
-        if self.root and not path.startswith(self.root + "/"):
+        rel = self._relative(path)
+        if not rel:
             return None
-        rel = path[len(self.root) + 1 :] if self.root else path
-        for pattern, rules in reversed(self._each_rule):
-            if pattern.startswith("!") or not rules.spec.match_file(rel):
-                continue  # a negation takes a path back in; a folder excluded above it keeps it out
-            if pattern in self.declared:
-                where = f"spec.ignore `{pattern}`"
-            elif pattern in self.written:
-                where = self.written[pattern]  # a .sourceignore file, and the line as written there
-            elif self.ref.kind == "GitRepository" and pattern in DEFAULT_EXCLUDES:
-                where = f"source-controller's default exclusion `{pattern}`"
-            elif self.ref.kind == "OCIRepository":
-                where = f"the ignore paths of its push, `{pattern}`"
-            else:
-                where = f"`{pattern}`"
-            return f"{self.ref}'s ignore rules ({where})"
+        for stage in self._stages:
+            pattern = stage.deciding(rel, False)
+            if pattern is not None and not pattern.inclusion:
+                return f"{self.ref}'s ignore rules ({pattern.where})"
         return None
 
     @cached_property
     def key(self) -> str:
-        """The artifact's identity for memos (made once: as _rules, after its patterns are read; a
-        new string per call was one per memoized build, each as long as the ignore rules)."""
-        return "\0".join([self.root, *self.patterns, "\0", *self.include])
+        """The artifact's identity for memos (made once: after its patterns are read; a new string
+        per call was one per memoized build, each as long as the ignore rules)."""
+        rules = ["/".join(p.domain) + "\1" + p.text for p in self.rules]
+        return "\0".join([self.root, *rules, "\0", *(p.text for p in self.pushed), "\0", *self.include])
 
     def path(self, spec_path: str) -> str:
         """A Kustomization `spec.path` as a repo-relative folder."""
@@ -472,8 +485,26 @@ def find_sources(repo: Repo) -> Sources:
             in_file.setdefault((ref, obj.path), []).append(obj)
             in_folder.setdefault((ref, posixpath.dirname(obj.path)), []).append(obj)
     pushed = out.pushes = pushed_folders(repo)
-    # the .sourceignore patterns (and where each is written), read when a GitRepository first needs them
-    sourceignore: list[tuple[list[str], dict[str, str]]] = []
+    tree = Tree(repo.files.all_files, repo.files.dirs)
+    # the .sourceignore files (path, text) in the order source-controller reads them, read once
+    ignore_files: list[list[tuple[str, str]]] = []
+
+    def sourceignore(folder: str, push: list[Pattern]) -> list[Pattern]:
+        """The patterns of the .sourceignore files in `folder` (an artifact's root) that the push
+        keeps, each below its own folder (relative to the artifact's root)."""
+        if not ignore_files:
+            ignore_files.append(_sourceignore_files(repo))
+        matcher = Matcher(push)
+        found: list[Pattern] = []
+        for path, text in ignore_files[0]:
+            rel = path[len(folder) + 1 :] if folder else path
+            if (folder and not path.startswith(folder + "/")) or matcher.excluded(rel, False):
+                continue
+            domain = tuple(rel.split("/")[:-1])
+            found.extend(read_patterns(text, domain, path))
+        return found
+
+    shared: dict[str, list[Pattern]] = {}  # the repository's .sourceignore patterns, for every Git source
 
     def add(
         ref: SourceRef, evidence: str, declared_as: K8sObject | None = None, url: Any = None, synced: bool = False
@@ -483,25 +514,35 @@ def find_sources(repo: Repo) -> Sources:
         # a sync's source is the object flux-operator makes from spec.sync (url, ref, path, secret:
         # no ignore, no include), whatever a file here declares under its name
         declared = [] if synced else [declared_as] if declared_as is not None else by_ref.get(ref, [])
+        spec = declared[0].spec if declared else {}
+        ignore = spec.get("ignore")
+        # spec.ignore after the .sourceignore files, below the artifact's root (reconcileArtifact)
+        own = read_patterns(ignore, (), "spec.ignore") if isinstance(ignore, str) else []
         if ref.kind == "GitRepository":
-            if not sourceignore:
-                sourceignore.append(_sourceignore(repo))
-            art = Artifact(ref, "", evidence, [*DEFAULT_EXCLUDES, *sourceignore[0][0]], written=sourceignore[0][1])
-            for obj in declared[:1]:
-                ignore = obj.spec.get("ignore")
-                if isinstance(ignore, str):
-                    art.declared = tuple(line for line in ignore.splitlines() if line.strip())
-                    art.patterns.extend(art.declared)
-                art.mounts = include_folders(obj.spec)
+            if "" not in shared:
+                shared[""] = sourceignore("", [])
+            art = Artifact(ref, "", evidence, effective([*shared[""], *own]), tree=tree)
+            art.mounts = include_folders(spec)
         elif ref.kind == "OCIRepository":
             pushes = pushes_of(pushed, url if url is not None else _url_of(declared))
             if pushes:
+                # `flux push artifact` packs the folder without its --ignore-paths (fluxcd/pkg oci
+                # client Build: those patterns alone); source-controller unpacks the layer and packs it
+                # again with the .sourceignore files it holds and spec.ignore, unless the layer is
+                # copied as it is (ocirepository_controller.go reconcileArtifact, layerSelector)
+                folder = pushes[0].folder
                 ignored = sorted({p for push in pushes for p in push.patterns}) if len(pushes) == 1 else []
+                push = read_patterns("\n".join(ignored), (), "the ignore paths of its push,")
+                selector = spec.get("layerSelector")
+                copied = isinstance(selector, dict) and selector.get("operation") == "copy"
+                rules = [] if copied else effective([*sourceignore(folder, push), *own])
                 art = Artifact(
                     ref,
-                    pushes[0].folder,
-                    f"{evidence}; its artifact is '{pushes[0].folder or '.'}' (pushed in {pushes[0].file})",
-                    ignored,
+                    folder,
+                    f"{evidence}; its artifact is '{folder or '.'}' (pushed in {pushes[0].file})",
+                    rules,
+                    pushed=push,
+                    tree=tree,
                 )
             else:
                 art = Artifact(ref, "", evidence, path_known=False)
@@ -638,21 +679,12 @@ def _synced_paths(out: Sources) -> dict[SourceRef, _SyncPaths]:
     return found
 
 
-def _sourceignore(repo: Repo) -> tuple[list[str], dict[str, str]]:
-    """Patterns of every `.sourceignore` file, relative to the repository root, outer first; and
-    where each is written (`file` and the line as written, for messages)."""
-    out: list[str] = []
-    where: dict[str, str] = {}
-    found = (p for p in repo.files.all_files if p == SOURCEIGNORE or p.endswith("/" + SOURCEIGNORE))
-    names = sorted(found, key=lambda p: (p.count("/"), p))
-    for path in names:
-        domain = posixpath.dirname(path)
-        for line in (repo.read_text(path) or "").splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                rooted = _rooted(line.strip(), domain)
-                out.append(rooted)
-                where.setdefault(rooted, f"{path} `{line.strip()}`")
-    return out, where
+def _sourceignore_files(repo: Repo) -> list[tuple[str, str]]:
+    """(path, text) of every `.sourceignore` file, in the order fluxcd/pkg LoadIgnorePatterns reads
+    them: a folder's own, then each sub-folder's in name order, depth first."""
+    found = [p for p in repo.files.all_files if p == SOURCEIGNORE or p.endswith("/" + SOURCEIGNORE)]
+    found.sort(key=lambda p: p.split("/")[:-1])
+    return [(path, repo.read_text(path) or "") for path in found]
 
 
 GENERATOR_GROUP = "source.extensions.fluxcd.io"
@@ -711,8 +743,10 @@ def _generated_artifacts(repo: Repo, out: Sources) -> None:
                     ref,
                     base.root,
                     f"ArtifactGenerator {gen.name} copies it from {base.ref}",
-                    list(base.patterns),
+                    base.rules,
                     base.path_known,
                     tuple(folders),
+                    pushed=base.pushed,
+                    tree=base.tree,
                 ),
             )

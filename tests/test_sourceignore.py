@@ -1,0 +1,144 @@
+"""source-controller's ignore rules as Flux matches them (homelint.model.sourceignore): go-git's
+gitignore patterns (fluxcd/pkg sourceignore/gitignore, copied from go-git v5.16.4), elements matched
+as Go's filepath.Match matches them, the last matching pattern deciding."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from homelint.model.sourceignore import DEFAULT_EXCLUDES, VCS_EXCLUDES, Matcher, effective, parse, read_patterns
+
+EXCLUDE, INCLUDE, NONE = "exclude", "include", None
+
+
+def verdict(line: str, path: str, is_dir: bool = False, domain: tuple[str, ...] = ()) -> str | None:
+    pattern = parse(line, domain)
+    if not pattern.valid or not pattern.matches(path.split("/"), is_dir):
+        return NONE
+    return INCLUDE if pattern.inclusion else EXCLUDE
+
+
+@pytest.mark.parametrize(
+    ("line", "domain", "path", "is_dir", "expected"),
+    [
+        # a name without a slash matches any element of the path below its domain
+        ("app-a", (), "app-a/cm.yaml", False, EXCLUDE),
+        ("app-a", (), "ns-a/app-a/cm.yaml", False, EXCLUDE),
+        ("app-a", (), "ns-a/app-a", False, EXCLUDE),
+        ("app", (), "ns-a/app-a/cm.yaml", False, NONE),
+        ("!app-?", (), "ns-a/app-b/cm.yaml", False, INCLUDE),
+        # a trailing slash: folders only, and everything below one
+        ("app-a/", (), "ns-a/app-a", False, NONE),
+        ("app-a/", (), "ns-a/app-a", True, EXCLUDE),
+        ("app-a/", (), "ns-a/app-a/cm.yaml", False, EXCLUDE),
+        # a pattern of a .sourceignore matches only below its folder (never the folder itself)
+        ("app-a", ("ns-a",), "ns-a/app-a/cm.yaml", False, EXCLUDE),
+        ("app-a", ("ns-a",), "ns-b/app-a/cm.yaml", False, NONE),
+        ("ns-a", ("ns-a",), "ns-a/cm.yaml", False, NONE),
+        ("app-a", ("ns-a", "app-a"), "ns-a/app-a", True, NONE),
+        # a slash anchors at the domain; the pattern matches the path or a folder it is in
+        ("/deploy", (), "deploy/clusters/c1", True, EXCLUDE),
+        ("/deploy", (), "other/deploy/c1.yaml", False, NONE),
+        ("deploy/clusters", (), "deploy/clusters/c1/ks.yaml", False, EXCLUDE),
+        ("/*", (), "deploy/clusters/c1", True, EXCLUDE),
+        ("*/deploy/*", ("deploy",), "deploy/clusters/deploy/x.yaml", False, EXCLUDE),
+        ("*/deploy/*", ("deploy",), "deploy/clusters/c1/x.yaml", False, NONE),
+        # `**` at the start, in the middle and at the end
+        ("**/app-a/*.yaml", (), "ns-a/app-a/cm.yaml", False, EXCLUDE),
+        ("**/app-a/*.yaml", (), "app-a/cm.yaml", False, EXCLUDE),
+        ("/ns-a/**/cm.yaml", (), "ns-a/cm.yaml", False, EXCLUDE),
+        ("/ns-a/**/cm.yaml", (), "ns-a/app-a/x/cm.yaml", False, EXCLUDE),
+        ("/ns-a/**", (), "ns-a", False, EXCLUDE),
+        ("**/app-a/**/cm.yaml", (), "ns-a/app-a/x.yaml", False, NONE),
+        ("/ns-a/**x/cm.yaml", (), "ns-a/x/cm.yaml", False, NONE),  # `**` inside an element: never
+        ("**/app-a/", (), "ns-a/app-a", False, NONE),
+        ("**/app-a/", (), "ns-a/app-a", True, EXCLUDE),
+        # trailing spaces are trimmed unless escaped; leading ones are part of the pattern
+        ("app-a  ", (), "app-a/cm.yaml", False, EXCLUDE),
+        ("  app-a", (), "app-a/cm.yaml", False, NONE),
+    ],
+)
+def test_a_pattern_matches_as_go_git_matches_it(line, domain, path, is_dir, expected):
+    assert verdict(line, path, is_dir, domain) == expected
+
+
+@pytest.mark.parametrize(
+    ("glob", "name", "matched"),
+    [
+        ("c?-a.yaml", "cm-a.yaml", True),
+        ("*.yaml", ".yaml", True),
+        ("[abc]m-a", "cm-a", True),
+        ("[^abc]m-a", "cm-a", False),
+        ("[!abc]m-a", "!m-a", True),  # `!` does not negate a class in Go, `^` does
+        ("[a-c]m-a", "bm-a", True),
+        ("[c-a]m-a", "bm-a", False),  # a reversed range matches nothing
+        ("[\\]]x", "]x", True),
+        ("a\\*", "a*", True),
+        ("a\\*", "ab", False),
+        # malformed (filepath.Match's ErrBadPattern): no match, whatever the name
+        ("[", "[", False),
+        ("[]a]x", "]x", False),
+        ("[a-]x", "ax", False),
+        ("[ab", "a", False),
+        ("ab\\", "ab\\", False),
+    ],
+)
+def test_an_element_matches_as_go_filepath_match(glob, name, matched):
+    assert (verdict(glob, name) == EXCLUDE) is matched
+
+
+def test_the_last_matching_pattern_decides_and_takes_files_back_below_an_excluded_folder():
+    patterns = read_patterns("/*\n!/deploy\n/deploy/archive/\n!/deploy/archive/keep.yaml\n")
+    matcher = Matcher(patterns)
+    assert not matcher.excluded("deploy/clusters/c1/ks.yaml", False)
+    assert matcher.excluded("deploy/archive", True)
+    assert matcher.excluded("deploy/archive/old.yaml", False)
+    assert not matcher.excluded("deploy/archive/keep.yaml", False)  # git would keep it out; go-git does not
+    assert matcher.excluded("other/cm.yaml", False)
+    deciding = matcher.deciding("other/cm.yaml", False)
+    assert deciding is not None and deciding.text == "/*"
+    # a later file's pattern wins over an earlier one, and spec.ignore (appended last) over both
+    later = Matcher([*read_patterns("*\n"), *read_patterns("!/deploy\n")])
+    assert not later.excluded("deploy/clusters/c1", True)
+
+
+def test_read_patterns_reads_lines_as_fluxcd_pkg_does():
+    patterns = read_patterns("# comment\n\n   \n #not-a-comment\r\nkeep\\ \r\n!/deploy\n", ("ns-a",), "ns-a/.sourceignore")
+    assert [p.text for p in patterns] == [" #not-a-comment", "keep\\ ", "!/deploy"]
+    assert all(p.domain == ("ns-a",) for p in patterns)
+    assert patterns[2].where == "ns-a/.sourceignore `!/deploy`"
+    # bufio.Scanner stops at a line longer than its buffer: what follows is not read
+    assert [p.text for p in read_patterns("a\n" + "b" * 70_000 + "\nc\n")] == ["a"]
+
+
+def test_the_default_exclusions_apply_only_without_any_pattern():
+    """fluxcd/pkg artifact/storage SourceIgnoreFilter: NewDefaultMatcher (VCS, then the extension,
+    CI and extra exclusions) when the list is empty, else the VCS exclusions and the patterns."""
+    assert [p.text for p in effective([])] == list(DEFAULT_EXCLUDES)
+    own = read_patterns("/archive\n")
+    assert [p.text for p in effective(own)] == [*VCS_EXCLUDES, "/archive"]
+    assert Matcher(effective([])).excluded("apps/logo.png", False)
+    assert not Matcher(effective(own)).excluded("apps/logo.png", False)
+    assert Matcher(effective(own)).excluded(".git/config", False)
+
+
+def test_matching_is_linear_in_the_name():
+    """A glob that a backtracking matcher takes exponential time on is matched by RE2."""
+    pattern = "*a" * 30 + "b"
+    name = "a" * 5000
+    start = time.perf_counter()
+    assert verdict(pattern, name) is NONE
+    assert time.perf_counter() - start < 2
+
+
+def test_a_pattern_is_asked_only_about_paths_below_its_folder():
+    """Thousands of .sourceignore files: each path asks the patterns of its own folders only."""
+    patterns = [p for i in range(3000) for p in read_patterns("*.yaml\n", (f"dir-{i}",))]
+    matcher = Matcher(patterns)
+    start = time.perf_counter()
+    for i in range(3000):
+        assert matcher.excluded(f"dir-{i}/cm.yaml", False)
+        assert not matcher.excluded(f"other-{i}/cm.yaml", False)
+    assert time.perf_counter() - start < 5
