@@ -99,6 +99,9 @@ class FluxKS:
     withheld: list[tuple[Applied, str]] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
+    # (generated folder, Component folder) of each Component its generated kustomization lists
+    # under resources: (BuildOut.generated_components): its build fails
+    generated_components: list[tuple[str, str]] = field(default_factory=list)
     root: str = ""  # which root reaches it
     cluster: str = ""  # roots with nested paths are one cluster; each cluster applies its own instance
     source: SourceRef | None = None
@@ -144,12 +147,16 @@ class BuildOut:
     unread: set[int] = field(default_factory=set)
     # the Components run into this build (FluxModel._component), not carried by absorb
     components: set[str] = field(default_factory=set)
+    # (folder whose kustomization kustomize-controller generates, Component folder below it): the
+    # generated kustomization lists the Component under resources:, where kustomize fails
+    generated_components: list[tuple[str, str]] = field(default_factory=list)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
         self.files |= sub.files
         self.dirs |= sub.dirs
         self.resource_files |= sub.resource_files
+        self.generated_components.extend(sub.generated_components)
         offset = len(self.objects)
         self.objects.extend(sub.objects)
         for index, fields in sub.edits.items():
@@ -770,7 +777,11 @@ class FluxModel:
 
     def _build_generated(self, directory: str, art: Artifact) -> BuildOut:
         """kustomize-controller's generator: every manifest below, recursively; a subfolder with
-        its own kustomization becomes a resource. Files outside the artifact are not there."""
+        its own kustomization becomes a resource. Files outside the artifact are not there.
+        The generator lists a subfolder whatever its kind (fluxcd/pkg kustomize_generator.go
+        scanManifests), and kustomize fails on a Component under resources: ("expected kind !=
+        'Component'", api/internal/target/kusttarget.go accumulateDirectory): kustomize reads its
+        kustomization file and stops there, so nothing of it is built (generated_components)."""
         out = BuildOut(dirs={directory})
         if directory not in self.repo.files.dirs and directory != "":
             return out
@@ -788,7 +799,12 @@ class FluxModel:
                 if not art.contains(sub, is_dir=True):
                     continue
                 if sub in self.kdirs and art.contains(self.kdirs[sub].file):
-                    out.absorb(self.build(sub, art))
+                    if self.kdirs[sub].is_component:
+                        out.files.add(self.kdirs[sub].file)
+                        out.dirs.add(sub)
+                        out.generated_components.append((directory, sub))
+                    else:
+                        out.absorb(self.build(sub, art))
                 else:
                     out.dirs.add(sub)
                     stack.append(sub)
@@ -1197,6 +1213,7 @@ class FluxModel:
         target_ns = ks.spec.get("targetNamespace")
         target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
         ks.files, ks.dirs = set(built.files), set(built.dirs)
+        ks.generated_components = sorted(set(built.generated_components))
         self.applied_files |= built.files
         self.resource_files |= built.resource_files
         self.reached_dirs |= built.dirs

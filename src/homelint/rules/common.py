@@ -85,7 +85,9 @@ DATA_GENERATORS = ("configmapgenerator", "secretgenerator")
 def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     """The first file (in path order) the Flux Kustomization's build reads that kustomize cannot
     read: a YAML file it parses that does not parse (HL001: "MalformedYAMLError"), a kustomization
-    file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file").
+    file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file"), a
+    kustomization that lists a Component folder under resources: or the kustomization of a
+    Component that a generated kustomization lists there (HL101: "expected kind != 'Component'").
     kustomize stops there: the build fails and nothing of it is applied. None when every file
     reads. A file only a configMapGenerator or secretGenerator reads is data, not parsed."""
     memo: dict[int, str | None] = ctx.repo.memo("rules.unbuildable", dict)  # by object: clusters repeat keys
@@ -93,13 +95,18 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
         repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
         data_only: set[str] = set()
         parsed: set[str] = set()
+        broken = [kdirs[component].file for _, component in ks.generated_components]
         for directory in ks.dirs:
             kd = kdirs.get(directory)
-            for entry in kd.entries if kd is not None else ():
+            if kd is None:
+                continue
+            for entry in kd.entries:
                 is_data = entry.kind == "generator-file" and str(entry.field[0]).lower() in DATA_GENERATORS
                 (data_only if is_data else parsed).add(entry.target)
+                if entry.kind == "resources" and entry.target in kdirs and kdirs[entry.target].is_component:
+                    broken.append(kd.file)  # kustomize: "expected kind != 'Component'"
         data_only -= parsed
-        broken = [path for path in ks.files if path not in data_only and repo.invalid_yaml(path)]
+        broken += [path for path in ks.files if path not in data_only and repo.invalid_yaml(path)]
         for directory in ks.dirs:
             kd = kdirs.get(directory)
             if kd is not None and kd.file not in broken:

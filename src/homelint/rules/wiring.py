@@ -81,6 +81,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 related=[target],
             )
     yield from _ignored_entries(ctx)
+    yield from _generated_components(ctx)
     for ks in ctx.flux.kustomizations:
         if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -123,6 +124,39 @@ def _flux_components(ctx: Context, obj: K8sObject, path: str, spec: dict[str, An
         else:
             continue
         yield ctx.at("HL101", obj, ("spec", "components", index), message, fix=fix)
+
+
+def _generated_components(ctx: Context) -> Iterator[Finding]:
+    """A Component folder below a path Flux builds without a kustomization file: the kustomization
+    kustomize-controller generates lists it under resources: (fluxcd/pkg kustomize_generator.go
+    scanManifests adds every subfolder holding a kustomization file, whatever its kind), and
+    kustomize fails there as on an explicit entry. Reported at the Component's `kind:`, once per
+    Component: the generated kustomization is in no file, and the Component is what is misplaced."""
+    builders: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # Component -> folder -> labels
+    for ks in ctx.flux.kustomizations:
+        for generated, component in ks.generated_components:
+            builders[component][generated].add(ks.label)
+    kdirs = ctx.repo.kustomize_dirs
+    for component, by_folder in sorted(builders.items()):
+        kd = kdirs[component]
+        generated = min(by_folder)
+        labels = sorted(by_folder[generated])
+        shown = [*labels[:2], f"{len(labels) - 2} more"] if len(labels) > 3 else labels
+        by = " and ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
+        folder = generated or "the repository root"
+        yield ctx.finding(
+            "HL101",
+            kd.file,
+            ctx.repo.span(kd.file, kd.doc, ("kind",)),
+            f"'{component}' is a Component, and {folder}, which {by} {'builds' if len(labels) == 1 else 'build'}, has "
+            "no kustomization file: the kustomization Flux generates for it lists every folder below it that has one "
+            "under resources:, this one too, and kustomize fails (expected kind != 'Component'), so nothing of that "
+            "build is applied",
+            fix=f"add a kustomization.yaml to {folder} that lists what to apply (a Component under components:), "
+            f"or move the Component out of {folder}",
+            key=f"HL101/generated-component/{component}",
+            related=sorted({generated or "."} | {kd.file}),
+        )
 
 
 def _ignored_entries(ctx: Context) -> Iterator[Finding]:
