@@ -740,6 +740,36 @@ def test_hl110_is_silent_on_a_build_that_fails_before_anything_is_applied(repo, 
     assert rules_of(found, "HL110") == [("apps/app-b/cm.yaml", 4)]
 
 
+COMPONENT_A = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - cm.yaml\n"
+
+
+@pytest.mark.parametrize("listed", [False, True], ids=["generated", "explicit"])
+def test_hl110_is_silent_on_a_build_that_lists_a_component_as_a_resource(repo, check_json, listed):
+    """kustomize fails on a Component folder under resources: ("expected kind != 'Component'",
+    api/internal/target/kusttarget.go), whether a kustomization.yaml lists it or the kustomization
+    Flux generates for a path without one does (fluxcd/pkg kustomize_generator.go lists every
+    subfolder holding a kustomization file): nothing of app-a is applied, so its ConfigMap without
+    a namespace fails nowhere; HL101 names the cause."""
+    files = {
+        **ROOT,
+        "clusters/c/apps.yaml": _plain_ks("app-a", "./apps/app-a"),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+        "apps/app-a/comp-a/kustomization.yaml": COMPONENT_A,
+        "apps/app-a/comp-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-comp\n  namespace: ns-a\n",
+    }
+    if listed:
+        files["apps/app-a/kustomization.yaml"] = "resources:\n  - cm.yaml\n  - comp-a\n"
+    found = check_json(repo(files))[1]
+    cause = "apps/app-a/kustomization.yaml" if listed else "apps/app-a/comp-a/kustomization.yaml"
+    assert [f["path"] for f in found if f["rule"] == "HL101"] == [cause]
+    assert rules_of(found, "HL110") == []
+    # listed as a component, it builds: the ConfigMap without a namespace is reported
+    files["apps/app-a/kustomization.yaml"] = "resources:\n  - cm.yaml\ncomponents:\n  - comp-a\n"
+    found = check_json(repo(files))[1]
+    assert rules_of(found, "HL101") == []
+    assert rules_of(found, "HL110") == [("apps/app-a/cm.yaml", 4)]
+
+
 def test_hl112_does_not_count_a_build_that_fails_before_anything_is_applied(repo, check_json):
     """app-a and app-b both build ConfigMap ns-a/cm-a, but app-a's build fails at a file that does
     not parse: it applies nothing, so nothing is taken from app-b. Once the file parses, they fight."""

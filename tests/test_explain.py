@@ -150,6 +150,24 @@ def test_missing_link_kustomization_that_does_not_parse(tmp_path, monkeypatch):
     assert "does not list" not in text
 
 
+def test_missing_link_component_a_generated_kustomization_lists(tmp_path, monkeypatch):
+    """The root's path has no kustomization file: the one Flux generates lists the Component
+    folder below it under resources:, where kustomize fails (HL101); nothing of it is applied."""
+    root = make_repo(tmp_path)
+    component = root / "kubernetes/flux/cluster/comp-a"
+    component.mkdir()
+    (component / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [./cm.yaml]\n"
+    )
+    (component / "cm.yaml").write_text(cm("comp-a"))
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/flux/cluster/comp-a/cm.yaml")
+    assert (
+        "not applied by Flux: kubernetes/flux/cluster/comp-a is a Component, and the kustomization Flux generates for "
+        "kubernetes/flux/cluster (no kustomization file;" in text
+    )
+
+
 def test_missing_link_remote_source(tmp_path, monkeypatch):
     root = make_repo(tmp_path)
     monkeypatch.chdir(root)

@@ -731,6 +731,60 @@ def test_hl101_a_flux_component_that_is_not_a_local_relative_path(check_json, re
     assert findings == []
 
 
+TEMPLATED_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}-cm\n  namespace: ns-a\ndata:\n  k: v\n"
+
+
+def _generated_with_components(*components: str) -> dict[str, str]:
+    """Cluster main's Flux Kustomization app-a builds apps/app-a, which has no kustomization
+    file (Flux generates one), with a ConfigMap and, below it, each of `components`: a Component
+    folder whose ConfigMap is named ${APP}-cm (APP is defined nowhere)."""
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": _ks("app-a", "./apps/app-a", "  postBuild:\n    substitute:\n      VAR_A: a\n"),
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+        }
+    )
+    for component in components:
+        files[f"apps/app-a/{component}/kustomization.yaml"] = COMPONENT + "resources:\n  - cm.yaml\n"
+        files[f"apps/app-a/{component}/cm.yaml"] = TEMPLATED_CM
+    return files
+
+
+def test_hl101_a_component_below_a_path_flux_generates_a_kustomization_for(check_json, repo):
+    """kustomize-controller generates the kustomization of a spec.path without one, listing every
+    subfolder that holds a kustomization file under resources:, whatever its kind (fluxcd/pkg
+    kustomize_generator.go scanManifests), at any depth; kustomize fails on a Component there
+    ("expected kind != 'Component'", checked with kubectl kustomize v5.8.1 on such a generated
+    kustomization, one and two folders deep). The Component is reported, and what its objects
+    would have been (${APP} undefined, the same ConfigMap twice) is not: the build fails first."""
+    files = _generated_with_components("comp-a", "deep/comp-b")
+    _, findings = check_json(repo(files), "--select", "HL101,HL108,HL201")
+    assert [(f["rule"], f["path"], f["line"]) for f in findings] == [
+        ("HL101", "apps/app-a/comp-a/kustomization.yaml", 2),
+        ("HL101", "apps/app-a/deep/comp-b/kustomization.yaml", 2),
+    ]
+    assert findings[1]["message"] == (
+        "'apps/app-a/deep/comp-b' is a Component, and apps/app-a, which Kustomization flux-system/app-a builds, has "
+        "no kustomization file: the kustomization Flux generates for it lists every folder below it that has one "
+        "under resources:, this one too, and kustomize fails (expected kind != 'Component'), so nothing of that "
+        "build is applied"
+    )
+    # a kustomization at spec.path decides what is built: the Component, not listed, is not built
+    files["apps/app-a/kustomization.yaml"] = "resources:\n  - cm.yaml\n"
+    _, findings = check_json(repo(files), "--select", "HL101,HL108,HL201")
+    assert findings == []
+
+
+def test_a_component_below_a_generated_kustomization_resource_is_not_listed_by_the_generator(check_json, repo):
+    """The generator does not descend into a subfolder that holds a kustomization file: a
+    Component below it is that kustomization's business (not listed there: not built at all)."""
+    files = _generated_with_components("sub/comp-a")
+    files["apps/app-a/sub/kustomization.yaml"] = "resources: []\n"
+    _, findings = check_json(repo(files), "--select", "HL101,HL201")
+    assert findings == []
+
+
 def test_hl106_takes_guessed_roots_for_one_cluster(check_json, repo):
     """Without a bootstrap, FluxInstance or flux.roots, the Flux Kustomizations nothing applies are
     guessed roots, applied by hand, maybe to one cluster: a cycle through two of them (disjoint

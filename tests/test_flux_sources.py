@@ -359,6 +359,39 @@ def test_a_dependency_a_source_not_followed_may_define_is_an_info(repo, check_js
     assert ("from GitRepository tenant-repo, which this repository does not hold" in hl105["message"]) is (severity == "info")
 
 
+@pytest.mark.parametrize(
+    ("declared", "severity"),
+    [("", "error"), ("flux:\n  external-sources: [ns-a/repo-a]\n", "info")],
+    ids=["defined-nowhere", "external-source"],
+)
+def test_a_dependency_beside_a_kustomization_of_a_source_that_does_not_exist_is_an_error(repo, check_json, declared, severity):
+    """Kustomization app-a lands in ns-a (the kustomization's namespace:), so its sourceRef without
+    namespace names GitRepository ns-a/repo-a, which nothing defines (HL107): getSource gets
+    NotFound and app-a applies nothing, so it cannot define the Kustomization app-b depends on.
+    Declared in flux.external-sources, the source exists and may: then the dependency is an info."""
+    app = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\n"
+    root = repo(
+        {
+            ".homelint.yaml": declared or "{}\n",
+            "clusters/c1/apps.yaml": ks("apps", "./apps/ns-a", source="flux-system"),
+            "apps/ns-a/kustomization.yaml": "namespace: ns-a\nresources: [./ks.yaml]\n",
+            "apps/ns-a/ks.yaml": ks("app-a", "./apps/ns-a/app-a", source="repo-a")
+            + "---\n"
+            + ks("app-b", "./apps/ns-a/app-b", source="flux-system", extra="  dependsOn: [{name: dep-a}]\n").replace(
+                "name: flux-system\n", "name: flux-system\n    namespace: flux-system\n"
+            ),
+            "apps/ns-a/app-a/cm.yaml": app,
+            "apps/ns-a/app-b/cm.yaml": app.replace("cm-a", "cm-b"),
+        }
+    )
+    _, findings = check_json(root, "--select", "HL105,HL107")
+    assert sorted((f["rule"], f["severity"]) for f in findings) == (
+        [("HL105", severity), ("HL107", "error")] if not declared else [("HL105", severity)]
+    )
+    (hl105,) = [f for f in findings if f["rule"] == "HL105"]
+    assert ("from GitRepository repo-a, which this repository does not hold" in hl105["message"]) is bool(declared)
+
+
 @pytest.mark.parametrize(("secret", "severity"), [("cache-a", "info"), ("cache-a-auth", "info"), ("other-a", "error")])
 def test_a_secret_named_after_a_chart_release_may_be_the_charts(repo, check_json, secret, severity):
     """Charts name the Secrets they make after the release (`<release>`, `<release>-<what>`): one
@@ -398,17 +431,39 @@ def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(rep
     assert built.flux.notes == []
 
 
+UPSTREAM_SOURCE = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: upstream-manifests, namespace: flux-system}\n"
+    "spec: {interval: 1h, url: 'https://git.example.com/org-a/upstream-manifests', ref: {branch: main}}\n"
+)
+
+
 def test_another_repositorys_source_is_not_followed_and_said_once(repo):
     root = repo(
         {
             "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
             "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
             "kubernetes/apps/default/echo/ks.yaml": ks("echo", "./deploy", source="upstream-manifests"),
+            "kubernetes/apps/default/echo/source.yaml": UPSTREAM_SOURCE,
         }
     )
     built = model(root)
     (note,) = built.flux.notes
     assert "GitRepository flux-system/upstream-manifests (1)" in note and "flux.local-sources" in note
+
+
+def test_a_source_nothing_defines_is_not_called_another_repository(repo, check_json):
+    """kustomize-controller's getSource gets NotFound for a sourceRef that names nothing: that
+    Kustomization applies nothing, so it is no other repository that was not followed (no note)
+    and no provider of its namespace; HL107 reports the sourceRef."""
+    files = {
+        "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+        "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+        "kubernetes/apps/default/echo/ks.yaml": ks("echo", "./deploy", source="upstream-manifests"),
+    }
+    root = repo(files)
+    assert model(root).flux.notes == []
+    _, findings = check_json(root, "--select", "HL107")
+    assert [f["severity"] for f in findings if f["path"] == "kubernetes/apps/default/echo/ks.yaml"] == ["error"]
 
 
 def test_gotk_sync_source_declared_beside_its_kustomization_is_the_repository(repo):
@@ -467,6 +522,25 @@ def test_a_dangling_source_that_an_unfollowed_kustomization_may_apply_is_an_info
     (found,) = [f for f in findings if f["rule"] == "HL107"]
     assert found["severity"] == "info"
     assert "Kustomization flux-system/apps builds a path that holds that file" in found["message"]
+
+
+def test_a_kustomization_whose_source_nothing_defines_applies_no_file_of_its_path(repo, check_json):
+    """As above, but apps builds from repo-b, which nothing defines (HL107): getSource gets
+    NotFound and apps applies nothing, so repo-a, defined under its path, is not applied either:
+    app-a's sourceRef to it is an error, not an info."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="repo-b") + "---\n" + ks("app-a", "./app-a", source="repo-a"),
+            "apps/sources/repo-a.yaml": GIT_SOURCE,
+            "apps/echo.yaml": helmrelease("echo"),
+            "app-a/echo.yaml": helmrelease("echo-a"),
+        }
+    )
+    _, findings = check_json(root, "--select", "HL107")
+    assert sorted((f["message"].split(",")[0], f["severity"]) for f in findings) == [
+        ("sourceRef names GitRepository 'flux-system/repo-a'", "error"),
+        ("sourceRef names GitRepository 'flux-system/repo-b'", "error"),
+    ]
 
 
 RESOURCE_SET = """\

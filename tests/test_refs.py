@@ -310,7 +310,24 @@ def test_unknown_names_are_not_missing(check_json, repo, name):
     assert _hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good")) == []
 
 
-def test_a_namespace_filled_from_another_source_is_not_checked(check_json, repo):
+VENDOR_SOURCE = """---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: vendor-manifests
+  namespace: default
+spec:
+  interval: 1h
+  url: oci://ghcr.io/example/vendor-manifests
+  ref: {tag: 1.0.0}
+"""
+
+
+@pytest.mark.parametrize("defined", [True, False], ids=["source-defined", "source-defined-nowhere"])
+def test_a_namespace_filled_from_another_source_is_not_checked(check_json, repo, defined):
+    """A Kustomization in the namespace built from another source may make the Secret: an info
+    that says so. Only if that source exists: one nothing defines serves nothing (getSource gets
+    NotFound, HL107), so the Secret is missing."""
     foreign = """---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -328,10 +345,11 @@ spec:
 """
     files = {f"{APP}/user.yaml": HR_USES.replace("NAME", "vendor-made")}
     assert len(_hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good"))) == 1
-    files[f"{APP}/vendor.yaml"] = foreign
+    files[f"{APP}/vendor.yaml"] = foreign + (VENDOR_SOURCE if defined else "")
     _, findings = check_json(repo(_with(files, ["user.yaml", "vendor.yaml"]), base="rules/HL401/good"))
-    (info,) = [f for f in findings if f["rule"] == "HL401"]  # the other source may make it: an info that says so
-    assert info["severity"] == "info" and "OCIRepository vendor-manifests" in info["message"]
+    (found,) = [f for f in findings if f["rule"] == "HL401"]  # the other source may make it: an info that says so
+    assert found["severity"] == ("info" if defined else "error")
+    assert ("OCIRepository vendor-manifests" in found["message"]) is defined
 
 
 def test_a_secret_a_bootstrap_folder_defines_is_made_outside_flux(check_json, repo):

@@ -119,10 +119,11 @@ def test_a_change_to_what_the_run_read_is_checked_again(repo, cache, change):
 
 def test_a_git_remote_that_names_a_source_is_a_new_run_not_the_cached_one(tmp_path, cache):
     """The remotes of .git/config say which GitRepository is this repository, and so which Flux
-    Kustomizations are followed: adding one is a change the cached result does not cover."""
+    Kustomizations are followed: adding one is a change the cached result does not cover. (The
+    config declares repo-a: a source no config names and nothing applies serves nothing, HL107.)"""
     root = tmp_path / "remote"
     files = {
-        ".homelint.yaml": "{}\n",
+        ".homelint.yaml": "flux:\n  external-sources: [flux-system/repo-a]\n",
         "clusters/c1/apps.yaml": (
             "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
             "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: repo-a}}\n"

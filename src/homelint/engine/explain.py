@@ -22,7 +22,7 @@ from homelint.engine.runner import load_repo, remembered_walk
 from homelint.loading.discovery import find_file_root
 from homelint.model.config import ConfigError
 from homelint.model.flux import _patch_body
-from homelint.model.kustomize import join
+from homelint.model.kustomize import inside, join
 from homelint.model.repo import template_inputs
 from homelint.model.targets import target_matches
 from homelint.model.variables import variables_of
@@ -350,6 +350,14 @@ def _missing_link(repo: Any, path: str) -> str:
         return f"{kd.file} is not valid YAML: kustomize cannot build {folder or '.'}, so nothing in it is applied"
     if kd is not None and path not in {e.target for e in kd.entries} and posixpath.basename(path) != posixpath.basename(kd.file):
         return f"{kd.file} does not list {posixpath.basename(path)} (no resources/components entry names it)"
+    for ks in flux.kustomizations if flux is not None else []:
+        for generated, component in ks.generated_components:
+            if inside(folder, component):
+                return (
+                    f"{component} is a Component, and the kustomization Flux generates for {generated or '.'} (no "
+                    f"kustomization file; {ks.label} builds it) lists it under resources:, where kustomize fails "
+                    "(expected kind != 'Component')"
+                )
     # which Kustomizations would build the folder, if they were followed?
     remote = []
     for ks in flux.kustomizations if flux is not None else []:

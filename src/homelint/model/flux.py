@@ -21,9 +21,10 @@ from homelint.core.model import K8sObject, Origin
 from homelint.core.substitution import DISABLE_KEY, resolve, scan_cached, substitute_tree, substitution_disabled
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
-from homelint.model.kustomize import Entry, KustomizeDir, is_inline, is_remote, join
+from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.sources import (
+    SOURCE_KINDS,
     Artifact,
     SourceRef,
     Sources,
@@ -100,6 +101,9 @@ class FluxKS:
     withheld: list[tuple[Applied, str]] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
+    # (generated folder, Component folder) of each Component its generated kustomization lists
+    # under resources: (BuildOut.generated_components): its build fails
+    generated_components: list[tuple[str, str]] = field(default_factory=list)
     root: str = ""  # which root reaches it
     cluster: str = ""  # roots with nested paths are one cluster; each cluster applies its own instance
     source: SourceRef | None = None
@@ -166,12 +170,16 @@ class BuildOut:
     unread: set[int] = field(default_factory=set)
     # the Components run into this build (FluxModel._component), not carried by absorb
     components: set[str] = field(default_factory=set)
+    # (folder whose kustomization kustomize-controller generates, Component folder below it): the
+    # generated kustomization lists the Component under resources:, where kustomize fails
+    generated_components: list[tuple[str, str]] = field(default_factory=list)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
         self.files |= sub.files
         self.dirs |= sub.dirs
         self.resource_files |= sub.resource_files
+        self.generated_components.extend(sub.generated_components)
         offset = len(self.objects)
         self.objects.extend(sub.objects)
         for index, fields in sub.edits.items():
@@ -287,6 +295,127 @@ class FluxModel:
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
         self._withheld_named: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
         self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
+        self._source_memo: dict[SourceRef, bool] = {}  # source_may_exist's answers
+
+    def source_may_exist(self, ref: SourceRef) -> bool:
+        """Whether the Flux source a sourceRef names may exist on the cluster: one the model finds
+        (source_found), or one defined in a file nothing applies that may be applied after all
+        (beside a guessed root, or in the path of a Flux Kustomization the model did not follow
+        whose own source may exist: a bootstrap's source is in the path built from it). False
+        otherwise: kustomize-controller's getSource gets NotFound, and a Flux Kustomization built
+        from it applies nothing (HL107 reports it). Asked once run() is done."""
+        memo = self._source_memo
+        if ref not in memo:
+            memo[ref] = True  # asked again while deciding: a source in the path built from it (a bootstrap)
+            memo[ref] = self.source_found(ref) or any(
+                self.beside_guessed_root(obj.path) is not None or self.unfollowed_over(obj.path) is not None
+                for obj in self.repo.objects_by_kind_name.get((ref.kind, ref.name), [])
+                if not obj.applied_by
+                and obj.namespace in (None, ref.namespace)
+                and obj.group.startswith("source.toolkit.fluxcd.io")
+            )
+        return memo[ref]
+
+    def source_found(self, ref: SourceRef) -> bool:
+        """Whether a Flux source is one the repository applies (by its name after kustomize), an
+        ExternalArtifact an ArtifactGenerator it applies makes, one a ResourceSet it applies may
+        make, this repository's own source, one the config lists (flux.external-sources,
+        flux.local-sources), or one whose name or namespace is a placeholder (unknown)."""
+        if "${" in ref.name or "${" in ref.namespace:
+            return True
+        if ref.name in self._applied_sources().get((ref.kind, ref.namespace), set()):
+            return True
+        named, unnamed = self.resource_set_made()
+        if (ref.kind, ref.namespace, ref.name) in named or {(ref.kind, ref.namespace), (ref.kind, "*")} & unnamed:
+            return True
+        return self.known_source(ref)
+
+    def unfollowed_over(self, path: str) -> FluxKS | None:
+        """The first Flux Kustomization the model did not follow (its source is not known to be
+        this repository) whose spec.path, read in this repository, holds `path`, and whose source
+        may exist (one nothing defines serves nothing); None if none does."""
+        for ks in self.kustomizations:
+            if ks.obj is None or ks.local or ks.raw_path is None or ks.source is None:
+                continue
+            resolved = resolve(ks.raw_path, {})
+            if resolved is not None and inside(path, join("", resolved)) and self.source_may_exist(ks.source):
+                return ks
+        return None
+
+    def beside_guessed_root(self, path: str) -> str | None:
+        """The root file in the folder of `path` when the roots are guessed (no evidence names them:
+        the Flux Kustomizations nothing else applies), else None: something outside the repository
+        applies those roots (`kubectl apply -f` of their file or folder), maybe with what is beside
+        them."""
+        if self.roots_known:
+            return None
+        folder = posixpath.dirname(path)
+        return next((root for root in self.roots if posixpath.dirname(root) == folder), None)
+
+    def _applied_sources(self) -> dict[tuple[str, str], set[str]]:
+        """(kind, namespace) -> names of the Flux sources the repository applies (and the
+        ExternalArtifacts its ArtifactGenerators make, in their namespace)."""
+
+        def build() -> dict[tuple[str, str], set[str]]:
+            out: dict[tuple[str, str], set[str]] = defaultdict(set)
+            for applied in self.applied:
+                if applied.kind in SOURCE_KINDS and applied.obj.group.startswith("source.toolkit.fluxcd.io"):
+                    out[(applied.kind, applied.ns)].add(applied.name)
+                for made in generated_artifact_names(applied.obj):
+                    out[("ExternalArtifact", applied.ns)].add(made)
+            return dict(out)
+
+        return self.repo.memo("flux.applied-sources", build) if self._done else build()
+
+    def known_source(self, ref: SourceRef) -> bool:
+        """Whether a source is known without a manifest: this repository's own (a FluxInstance
+        sync, a bootstrap, ...), or one the config lists under flux.external-sources or
+        flux.local-sources (the bootstrap's, which lives where Flux runs: a sourceRef without
+        namespace from another namespace does not find it)."""
+        kind, ns, name = ref.kind, ref.namespace, ref.name
+        if self.sources.artifact(ref) is not None:
+            return True
+        config = self.repo.config
+        for entry in config.external_sources:
+            parts = entry.split("/")
+            if parts == [name] or parts == [ns, name] or parts == [kind, ns, name]:
+                return True
+        for entry in config.local_sources:
+            parts = entry.split("/")
+            if parts == [ns, name] or parts == [kind, ns, name] or (parts == [name] and ns in self.flux_namespaces()):
+                return True
+        return False
+
+    def flux_namespaces(self) -> set[str]:
+        """Namespaces Flux itself runs in: flux-system and those of the FluxInstances."""
+        objects = self.repo.objects
+        return self.repo.memo(
+            "flux-namespaces",
+            lambda: {"flux-system"} | {o.namespace for o in objects if o.kind == "FluxInstance" and o.namespace},
+        )
+
+    def resource_set_made(self) -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
+        """What the flux-operator ResourceSets that Flux applies create: (kind, namespace, name) of
+        each object read from their resources, and (kind, namespace) where a name cannot be read (a
+        `<< >>` template action; namespace "*" when that cannot be read either): such objects exist
+        although no file holds them (HL105, HL107)."""
+        from homelint.model.refs import is_templated, resource_set_objects  # start-up: only some checks need it
+
+        def build() -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
+            named: set[tuple[str, str, str]] = set()
+            unnamed: set[tuple[str, str]] = set()
+            for applied in self.applied:
+                for made in resource_set_objects(applied.obj):
+                    ns = made.namespace or applied.ns
+                    if is_templated(ns):  # a << >> action, in resources or the template
+                        unnamed.add((made.kind, "*"))
+                    elif is_templated(made.name):
+                        unnamed.add((made.kind, ns))
+                    else:
+                        named.add((made.kind, ns, made.name))
+            return named, unnamed
+
+        return self.repo.memo("flux.resource-set-made", build) if self._done else build()
 
     def applications_of(self, obj: K8sObject) -> list[Applied]:
         """How Flux applies `obj`: one Applied per Kustomization and namespace, in model order
@@ -795,7 +924,11 @@ class FluxModel:
 
     def _build_generated(self, directory: str, art: Artifact) -> BuildOut:
         """kustomize-controller's generator: every manifest below, recursively; a subfolder with
-        its own kustomization becomes a resource. Files outside the artifact are not there."""
+        its own kustomization becomes a resource. Files outside the artifact are not there.
+        The generator lists a subfolder whatever its kind (fluxcd/pkg kustomize_generator.go
+        scanManifests), and kustomize fails on a Component under resources: ("expected kind !=
+        'Component'", api/internal/target/kusttarget.go accumulateDirectory): kustomize reads its
+        kustomization file and stops there, so nothing of it is built (generated_components)."""
         out = BuildOut(dirs={directory})
         if directory not in self.repo.files.dirs and directory != "":
             return out
@@ -813,7 +946,12 @@ class FluxModel:
                 if not art.contains(sub, is_dir=True):
                     continue
                 if sub in self.kdirs and art.contains(self.kdirs[sub].file):
-                    out.absorb(self.build(sub, art))
+                    if self.kdirs[sub].is_component:
+                        out.files.add(self.kdirs[sub].file)
+                        out.dirs.add(sub)
+                        out.generated_components.append((directory, sub))
+                    else:
+                        out.absorb(self.build(sub, art))
                 else:
                     out.dirs.add(sub)
                     stack.append(sub)
@@ -918,7 +1056,8 @@ class FluxModel:
             else set()
         )
         made = {ref: n for ref, n in self.skipped.items() if ref in generated}
-        others = {ref: n for ref, n in self.skipped.items() if ref not in generated}
+        # a source nothing defines is no other repository: it serves nothing (HL107 reports it)
+        others = {ref: n for ref, n in self.skipped.items() if ref not in generated and self.source_may_exist(ref)}
         if made:
             self.notes.append(
                 f"{sum(made.values())} Flux Kustomization(s) build from ExternalArtifacts that an ArtifactGenerator makes, "
@@ -1301,6 +1440,7 @@ class FluxModel:
         target_ns = ks.spec.get("targetNamespace")
         target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
         ks.files, ks.dirs = set(built.files), set(built.dirs)
+        ks.generated_components = sorted(set(built.generated_components))
         self.applied_files |= built.files
         self.resource_files |= built.resource_files
         self.reached_dirs |= built.dirs

@@ -97,7 +97,9 @@ DATA_GENERATORS = ("configmapgenerator", "secretgenerator")
 def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     """The first file (in path order) the Flux Kustomization's build reads that kustomize cannot
     read: a YAML file it parses that does not parse (HL001: "MalformedYAMLError"), a kustomization
-    file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file").
+    file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file"), a
+    kustomization that lists a Component folder under resources: or the kustomization of a
+    Component that a generated kustomization lists there (HL101: "expected kind != 'Component'").
     kustomize stops there: the build fails and nothing of it is applied. None when every file
     reads. A file only a configMapGenerator or secretGenerator reads is data, not parsed."""
     memo: dict[int, str | None] = ctx.repo.memo("rules.unbuildable", dict)  # by object: clusters repeat keys
@@ -105,13 +107,18 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
         repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
         data_only: set[str] = set()
         parsed: set[str] = set()
+        broken = [kdirs[component].file for _, component in ks.generated_components]
         for directory in ks.dirs:
             kd = kdirs.get(directory)
-            for entry in kd.entries if kd is not None else ():
+            if kd is None:
+                continue
+            for entry in kd.entries:
                 is_data = entry.kind == "generator-file" and str(entry.field[0]).lower() in DATA_GENERATORS
                 (data_only if is_data else parsed).add(entry.target)
+                if entry.kind == "resources" and entry.target in kdirs and kdirs[entry.target].is_component:
+                    broken.append(kd.file)  # kustomize: "expected kind != 'Component'"
         data_only -= parsed
-        broken = [path for path in ks.files if path not in data_only and repo.invalid_yaml(path)]
+        broken += [path for path in ks.files if path not in data_only and repo.invalid_yaml(path)]
         for directory in ks.dirs:
             kd = kdirs.get(directory)
             if kd is not None and kd.file not in broken:
@@ -149,13 +156,14 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
 
 def foreign_namespaces(ctx: Context) -> dict[str, str]:
     """Namespaces that receive a Flux Kustomization whose source is not this repository (another
-    GitRepository, an OCIRepository, a Bucket, an ExternalArtifact): they may hold objects Git does
-    not show. namespace -> why (the first such Kustomization by key). The namespace is the
-    Kustomization's targetNamespace, else its own."""
+    GitRepository, an OCIRepository, a Bucket, an ExternalArtifact) and may exist
+    (FluxModel.source_may_exist): they may hold objects Git does not show. namespace -> why (the
+    first such Kustomization by key). The namespace is the Kustomization's targetNamespace, else
+    its own."""
     out: dict[str, str] = {}
     for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
-        if ks.local or ks.obj is None:
-            continue
+        if ks.local or ks.obj is None or ks.source is None or not ctx.flux.source_may_exist(ks.source):
+            continue  # a source nothing defines serves nothing: that Kustomization applies nothing (HL107)
         target = ks.spec.get("targetNamespace")
         namespace = target if isinstance(target, str) and target and "${" not in target else ks.namespace
         ref = ks.spec.get("sourceRef")
@@ -181,33 +189,9 @@ def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
     )
 
 
-def made_by_resource_sets(ctx: Context) -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
-    """What the flux-operator ResourceSets that Flux applies create: (kind, namespace, name) of each
-    object read from their resources, and (kind, namespace) where a name cannot be read (a
-    `<< >>` template action; namespace "*" when that cannot be read either): such objects exist
-    although no file holds them (HL105, HL107)."""
-    from homelint.model.refs import is_templated, resource_set_objects  # start-up: only these checks need it
-
-    def build() -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
-        named: set[tuple[str, str, str]] = set()
-        unnamed: set[tuple[str, str]] = set()
-        for applied in ctx.flux.applied:
-            for made in resource_set_objects(applied.obj):
-                ns = made.namespace or applied.ns
-                if is_templated(ns):  # a << >> action, in resources or the template
-                    unnamed.add((made.kind, "*"))
-                elif is_templated(made.name):
-                    unnamed.add((made.kind, ns))
-                else:
-                    named.add((made.kind, ns, made.name))
-        return named, unnamed
-
-    return ctx.repo.memo("rules.resource-set-made", build)
-
-
 def resource_set_makes(ctx: Context, kind: str, namespace: str, name: str) -> bool:
-    """Whether a ResourceSet Flux applies may create that object (see made_by_resource_sets)."""
-    named, unnamed = made_by_resource_sets(ctx)
+    """Whether a ResourceSet Flux applies may create that object (FluxModel.resource_set_made)."""
+    named, unnamed = ctx.flux.resource_set_made()
     return (kind, namespace, name) in named or (kind, namespace) in unnamed or (kind, "*") in unnamed
 
 

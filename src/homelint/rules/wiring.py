@@ -16,7 +16,7 @@ from homelint.core.substitution import resolve
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
-from homelint.model.kustomize import escapes, inside, is_remote, join, join_entry
+from homelint.model.kustomize import escapes, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes, unbuildable
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
@@ -81,6 +81,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 related=[target],
             )
     yield from _ignored_entries(ctx)
+    yield from _generated_components(ctx)
     for ks in ctx.flux.kustomizations:
         if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -123,6 +124,39 @@ def _flux_components(ctx: Context, obj: K8sObject, path: str, spec: dict[str, An
         else:
             continue
         yield ctx.at("HL101", obj, ("spec", "components", index), message, fix=fix)
+
+
+def _generated_components(ctx: Context) -> Iterator[Finding]:
+    """A Component folder below a path Flux builds without a kustomization file: the kustomization
+    kustomize-controller generates lists it under resources: (fluxcd/pkg kustomize_generator.go
+    scanManifests adds every subfolder holding a kustomization file, whatever its kind), and
+    kustomize fails there as on an explicit entry. Reported at the Component's `kind:`, once per
+    Component: the generated kustomization is in no file, and the Component is what is misplaced."""
+    builders: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # Component -> folder -> labels
+    for ks in ctx.flux.kustomizations:
+        for generated, component in ks.generated_components:
+            builders[component][generated].add(ks.label)
+    kdirs = ctx.repo.kustomize_dirs
+    for component, by_folder in sorted(builders.items()):
+        kd = kdirs[component]
+        generated = min(by_folder)
+        labels = sorted(by_folder[generated])
+        shown = [*labels[:2], f"{len(labels) - 2} more"] if len(labels) > 3 else labels
+        by = " and ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
+        folder = generated or "the repository root"
+        yield ctx.finding(
+            "HL101",
+            kd.file,
+            ctx.repo.span(kd.file, kd.doc, ("kind",)),
+            f"'{component}' is a Component, and {folder}, which {by} {'builds' if len(labels) == 1 else 'build'}, has "
+            "no kustomization file: the kustomization Flux generates for it lists every folder below it that has one "
+            "under resources:, this one too, and kustomize fails (expected kind != 'Component'), so nothing of that "
+            "build is applied",
+            fix=f"add a kustomization.yaml to {folder} that lists what to apply (a Component under components:), "
+            f"or move the Component out of {folder}",
+            key=f"HL101/generated-component/{component}",
+            related=sorted({generated or "."} | {kd.file}),
+        )
 
 
 def _ignored_entries(ctx: Context) -> Iterator[Finding]:
@@ -786,31 +820,6 @@ def _has_cycle(graph: dict[Any, list[Any]]) -> bool:
     return False
 
 
-def flux_namespaces(ctx: Context) -> set[str]:
-    """Namespaces Flux itself runs in: flux-system and those of the FluxInstances."""
-    objects = ctx.repo.objects
-    cached = ctx.repo.memo(
-        "flux-namespaces", lambda: {"flux-system"} | {o.namespace for o in objects if o.kind == "FluxInstance" and o.namespace}
-    )
-    return set(cached)
-
-
-def _known_external(ctx: Context, kind: str, ns: str, name: str) -> bool:
-    if ctx.flux.sources.artifact(SourceRef(kind, ns, name)) is not None:
-        return True  # this repository's own source (a FluxInstance sync, a bootstrap, ...)
-    for entry in ctx.config.external_sources:
-        parts = entry.split("/")
-        if parts == [name] or parts == [ns, name] or parts == [kind, ns, name]:
-            return True
-    for entry in ctx.config.local_sources:
-        # the repository's own source, made by the bootstrap: it lives where Flux runs, so a
-        # sourceRef without namespace from another namespace does not find it
-        parts = entry.split("/")
-        if parts == [ns, name] or parts == [kind, ns, name] or (parts == [name] and ns in flux_namespaces(ctx)):
-            return True
-    return False
-
-
 @check("HL107")
 def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
     if not has_flux(ctx):
@@ -856,9 +865,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             if applied.namespace is None and not isinstance(ref.get("namespace"), str):
                 continue  # the object has no namespace (HL110 says so): where Flux would look is unknown
             ns: str = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
-            if "${" in name or "${" in ns or name in sources.get((kind, ns), set()):
-                continue
-            if _known_external(ctx, kind, ns, name) or resource_set_makes(ctx, kind, ns, name):
+            if ctx.flux.source_found(SourceRef(kind, ns, name)):
                 continue
             elsewhere = sorted(k for (k, n_ns), names in sources.items() if name in names and (k, n_ns) != (kind, ns))
             other = ""
@@ -894,7 +901,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 if unapplied
                 else "which nothing in the repository defines"
             )
-            hedge = _maybe_applied(ctx, unapplied[0], "the source's file") if unapplied else None
+            # it may be applied after all (FluxModel.source_may_exist): the first file that may be
+            hedge = next((h for path in unapplied if (h := _maybe_applied(ctx, path, "the source's file")) is not None), None)
             if hedge is not None:  # it may be applied after all: say so, do not guess
                 defined = f"which is defined in {hedge}"
             finding = ctx.at(
@@ -977,7 +985,7 @@ def dangling_health_check(ctx: Context) -> Iterator[Finding]:
                 known = _FluxObjects(ctx)
             if known.may_exist(kind, ns, name) or resource_set_makes(ctx, kind, ns, name):
                 continue
-            if kind in SOURCE_KINDS and _known_external(ctx, kind, ns, name):
+            if kind in SOURCE_KINDS and ctx.flux.known_source(SourceRef(kind, ns, name)):
                 continue
             yield _dangling_health_check(ctx, obj, index, (kind, ns, name), known, foreign.get(ns))
 
@@ -1040,43 +1048,19 @@ def _maybe_applied(ctx: Context, path: str, what: str) -> str | None:
     """`path` (a file nothing applies) and why it may be applied after all, or None: a Flux
     Kustomization builds a path holding it from a source homelint did not follow, or it is beside a
     guessed root, which whatever applies the roots may apply with it (`what`: that file, named)."""
-    unfollowed = _unfollowed_over(ctx, path)
+    unfollowed = ctx.flux.unfollowed_over(path)
     if unfollowed is not None:
         return (
             f"{path}; {unfollowed.label} builds a path that holds that file, from {unfollowed.source}, which homelint "
             "did not follow (if that is this repository, list it under flux.local-sources in .homelint.yaml)"
         )
-    beside = _beside_guessed_root(ctx, path)
+    beside = ctx.flux.beside_guessed_root(path)
     if beside is not None:
         return (
             f"{path}, beside {beside}, taken as a root because nothing in the repository applies it; no Flux "
             f"Kustomization applies {what}, but what applies that root may (set flux.roots in .homelint.yaml to say "
             "what the bootstrap applies)"
         )
-    return None
-
-
-def _beside_guessed_root(ctx: Context, path: str) -> str | None:
-    """The root file in the folder of `path` when the roots are guessed (no evidence names them:
-    the Flux Kustomizations nothing else applies), else None: something outside the repository
-    applies those roots (`kubectl apply -f` of their file or folder), maybe with what is beside
-    them."""
-    flux = ctx.flux
-    if flux.roots_known:
-        return None
-    folder = posixpath.dirname(path)
-    return next((root for root in flux.roots if posixpath.dirname(root) == folder), None)
-
-
-def _unfollowed_over(ctx: Context, path: str) -> Any:
-    """The first Flux Kustomization the model did not follow (its source is not known to be this
-    repository) whose spec.path, read in this repository, holds `path`; None if none does."""
-    for ks in ctx.flux.kustomizations:
-        if ks.obj is None or ks.local or ks.raw_path is None:
-            continue
-        resolved = resolve(ks.raw_path, {})
-        if resolved is not None and inside(path, join("", resolved)):
-            return ks
     return None
 
 
