@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import posixpath
 import re
 from collections import defaultdict
@@ -11,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from homelint.core.context import Context
-from homelint.core.model import Finding, K8sObject
+from homelint.core.model import FILE_START, Finding, K8sObject
 from homelint.core.substitution import resolve
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
-from homelint.model.kustomize import escapes, inside, is_remote, join, join_entry
+from homelint.model.kustomize import KustomizeDir, escapes, inside, is_empty_kustomization, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
+from homelint.model.versions import has_behaviour, versions_of
 from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes, unbuildable
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
@@ -39,6 +41,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             target = entry.target
             if ctx.flux is not None and ctx.flux.include_mount(target) is not None:
                 continue  # another artifact's files are there (spec.include): not modelled
+            fix, related = "fix the path, add the missing file, or remove the entry", target
             if escapes(target):
                 message = (
                     f"'{entry.value}' ({entry.field[0]}) leads outside the repository; Flux's kustomize build refuses "
@@ -53,7 +56,13 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 elif target in dirs:
                     if target in repo.kustomize_dirs:
                         sub = repo.kustomize_dirs[target]
-                        if entry.kind == "resources" and sub.is_component:
+                        if (empty := _empty_kustomization(ctx, sub, kd.dir)) is not None:
+                            message = (
+                                f"{entry.kind[:-1]} '{entry.value}' is a folder whose {empty}: kustomize fails to "
+                                "load it ('kustomization.yaml is empty'), so the build fails"
+                            )
+                            fix, related = EMPTY_FIX, sub.file
+                        elif entry.kind == "resources" and sub.is_component:
                             message = f"'{entry.value}' is a Component; list it under components:, not resources:"
                         elif entry.kind == "components" and not sub.is_component:
                             message = f"'{entry.value}' is listed as a component but its kustomization is kind: Kustomization"
@@ -76,9 +85,9 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 kd.file,
                 repo.span(kd.file, kd.doc, entry.field),
                 message,
-                fix="fix the path, add the missing file, or remove the entry",
+                fix=fix,
                 key=f"HL101/{'.'.join(map(str, entry.field[:1]))}/{entry.value}",
-                related=[target],
+                related=[related],
             )
     yield from _ignored_entries(ctx)
     for ks in ctx.flux.kustomizations:
@@ -86,16 +95,93 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             continue
         comps = ks.spec.get("components")
         if isinstance(comps, list):
-            yield from _flux_components(ctx, ks.obj, ks.path, ks.spec, comps)
+            yield from _flux_components(ctx, ks, ks.obj, ks.path, comps)
+    yield from _empty_generated_entries(ctx)
 
 
-def _flux_components(ctx: Context, obj: K8sObject, path: str, spec: dict[str, Any], comps: list[Any]) -> Iterator[Finding]:
+EMPTY_FIX = "remove the entry, or give that kustomization something to build (`resources: []` builds nothing and passes)"
+
+
+def _empty_kustomization(ctx: Context, kd: KustomizeDir, builder: str | FluxKS) -> str | None:
+    """How the kustomization file of `kd` is empty, when kustomize refuses it as "kustomization.yaml
+    is empty" (is_empty_kustomization) in the Flux that loads it: that of `builder` (a Flux
+    Kustomization, or the folder whose build lists `kd`: the Flux of each Kustomization that builds
+    it, else of the cluster it would join). Flux before 2.2 (kustomize v5.0) builds an empty one.
+    None when it is not empty, or does not parse cleanly (not judged)."""
+    parsed = ctx.repo.parsed.get(kd.file)
+    if parsed is None or parsed.problems:
+        return None
+    doc = parsed.docs[0] if parsed.docs else None
+    if not is_empty_kustomization(doc):
+        return None
+    versions = versions_of(ctx.repo)
+    if isinstance(builder, FluxKS):
+        installed = [versions.for_ks("flux", builder)]
+    else:
+        builders = [ks for ks in ctx.flux.kustomizations if builder in ks.dirs]
+        installed = [versions.for_ks("flux", ks) for ks in builders] or [versions.for_directory("flux", builder)]
+    if not any(has_behaviour("empty-kustomization", i) for i in installed):
+        return None
+    name = posixpath.basename(kd.file)
+    if not isinstance(doc, dict):
+        return f"{name} holds no YAML document (nothing, or only comments)"
+    fields = [f"{key}: {json.dumps(value)}" for key, value in doc.items() if key not in ("apiVersion", "kind")]
+    if not doc:
+        return f"{name} holds an empty mapping"
+    if not fields:
+        return f"{name} holds nothing but {' and '.join(k for k in ('apiVersion', 'kind') if k in doc)}"
+    return f"{name} holds nothing but empty fields ({', '.join(fields)})"
+
+
+def _empty_generated_entries(ctx: Context) -> Iterator[Finding]:
+    """An empty kustomization in a subfolder of a spec.path that has none: the kustomization that
+    kustomize-controller generates there lists that folder as a resource (fluxcd/pkg kustomize
+    generator: a subfolder with a kustomization file is added as a resource, not descended into),
+    and kustomize fails to load it. Reported at spec.path, or (a bootstrap root, no object) at
+    the empty file."""
+    kdirs = ctx.repo.kustomize_dirs
+    for ks in ctx.flux.kustomizations:
+        if not ks.local or ks.path is None or not ks.path_exists:
+            continue
+        for sub in ctx.flux.generated_listing(ks):
+            empty = _empty_kustomization(ctx, kdirs[sub], ks)
+            if empty is None:
+                continue
+            fix = (
+                "give that kustomization something to build (an explicit `resources: []` builds nothing and passes), "
+                "or delete it (Flux then applies the folder's manifests)"
+            )
+            if ks.obj is None:
+                yield ctx.finding(
+                    "HL101",
+                    kdirs[sub].file,
+                    FILE_START,
+                    f"{empty}; spec.path {ks.path or '.'} of {ks.label} has no kustomization, so Flux generates one that "
+                    "lists this folder as a resource, and kustomize fails to load it ('kustomization.yaml is empty')",
+                    fix=fix,
+                    key=f"HL101/generated/{sub}",
+                )
+                continue
+            yield ctx.at(
+                "HL101",
+                ks.obj,
+                ("spec", "path"),
+                f"spec.path {ks.path or '.'} has no kustomization, so Flux generates one that lists the folder {sub} "
+                f"as a resource, whose {empty}: kustomize fails to load it ('kustomization.yaml is empty') and Flux "
+                "fails the build",
+                fix=fix,
+                related=[kdirs[sub].file],
+            )
+
+
+def _flux_components(ctx: Context, ks: FluxKS, obj: K8sObject, path: str, comps: list[Any]) -> Iterator[Finding]:
     """HL101 for a Flux Kustomization's spec.components (SEMANTICS 2.1, 2.6): each is appended to
     the components: of the kustomization at spec.path, so it must be a local path relative to it
     (Flux rejects others: "must be local and relative"; kustomize's loader refuses an absolute
     root too) to a folder whose kustomization is kind: Component (kustomize: "expected kind
-    'Component' for path ... but got 'Kustomization'"); a missing one fails unless
-    ignoreMissingComponents drops it."""
+    'Component' for path ... but got 'Kustomization'") and not empty ("kustomization.yaml is
+    empty"); a missing one fails unless ignoreMissingComponents drops it."""
+    spec = ks.spec
     ignore_missing = bool(spec.get("ignoreMissingComponents"))
     kdirs = ctx.repo.kustomize_dirs
     for index, comp in enumerate(comps):
@@ -114,6 +200,12 @@ def _flux_components(ctx: Context, obj: K8sObject, path: str, spec: dict[str, An
                 continue
             message = f"component '{comp}' (relative to spec.path {path}) has no kustomization; Flux fails the build"
             fix = "components are relative to spec.path; fix the path or set ignoreMissingComponents"
+        elif (empty := _empty_kustomization(ctx, kdirs[target], ks)) is not None:
+            message = (
+                f"component '{comp}' (relative to spec.path {path}) is a folder whose {empty}: kustomize fails to "
+                "load it ('kustomization.yaml is empty') and Flux fails the build"
+            )
+            fix = EMPTY_FIX
         elif not kdirs[target].is_component:
             message = (
                 f"component '{comp}' (relative to spec.path {path}) is a folder whose kustomization is kind: "
