@@ -191,10 +191,11 @@ def test_hl102_calls_an_unlisted_copy_the_same_object_only_when_its_body_is_equa
             "apps/ks-a.yaml": applied,
             "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
             "apps/app-a/cm.yaml": _cm("cm-a"),
-            "apps/app-a/sub/cm.yaml": _cm("cm-sub"),
             "apps/app-a/ks.yaml": applied if same else _ks("app-a", "./apps/app-a/sub", "  targetNamespace: ns-b\n"),
         }
     )
+    if not same:  # the folder the other definition builds (a subfolder nothing reads is HL102's too)
+        files["apps/app-a/sub/cm.yaml"] = _cm("cm-sub")
     _, findings = check_json(repo(files), "--select", "HL102,HL104")
     assert [(f["rule"], f["path"]) for f in findings] == [("HL102", "apps/app-a/ks.yaml")]
     (hl102,) = findings
@@ -866,6 +867,84 @@ def test_hl101_an_empty_kustomization_the_generated_kustomization_or_spec_compon
             "fails the build",
         ),
     ]
+
+
+def _below(extra: dict[str, str], listing: str = "resources:\n  - app-a\n") -> dict[str, str]:
+    """Cluster main applies apps/, whose kustomization lists app-a (`listing`); apps/app-b holds
+    a ConfigMap and no kustomization; `extra`: more files."""
+    return _cluster(
+        {
+            "apps/kustomization.yaml": listing,
+            "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-b/cm.yaml": _cm("cm-b"),
+            **extra,
+        }
+    )
+
+
+BELOW = (
+    "app-b/cm.yaml (ConfigMap cm-b) is not listed in apps/kustomization.yaml, and its folder apps/app-b has no "
+    "kustomization, so kustomize never reads it and Flux never applies it"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "listing", "found"),
+    [
+        ({}, "resources:\n  - app-a\n", [("apps/app-b/cm.yaml", "warning", BELOW)]),
+        (
+            {},
+            "resources:\n  - app-a\n  # - app-b\n",
+            [("apps/app-b/cm.yaml", "warning", BELOW + "; it is commented out at apps/kustomization.yaml:3")],
+        ),
+        # the same manifest nested deeper: the message names the path below the kustomization
+        (
+            {"apps/app-b/cm.yaml": "", "apps/app-b/sub/cm.yaml": _cm("cm-b")},
+            "resources:\n  - app-a\n",
+            [
+                (
+                    "apps/app-b/sub/cm.yaml",
+                    "warning",
+                    BELOW.replace("app-b/cm.yaml", "app-b/sub/cm.yaml").replace("folder apps/app-b", "folder apps/app-b/sub"),
+                )
+            ],
+        ),
+        # listed as a file entry: applied
+        ({}, "resources:\n  - app-a\n  - app-b/cm.yaml\n", []),
+        # an app HL104 judges: its ks.yaml (not listed) or a kustomization folder in it
+        ({"apps/app-b/ks.yaml": _ks("app-b", "./apps/app-b/app")}, "resources:\n  - app-a\n", []),
+        ({"apps/app-b/app/kustomization.yaml": "resources: []\n"}, "resources:\n  - app-a\n", []),
+        # an entry names the folder: HL101 says it has no kustomization
+        ({}, "resources:\n  - app-a\n  - app-b\n", []),
+        # a Helm chart's files; a Flux Kustomization's spec.path (maybe templated) builds the folder
+        ({"apps/app-b/Chart.yaml": "apiVersion: v2\nname: chart-b\nversion: 1.0.0\n"}, "resources:\n  - app-a\n", []),
+        ({"other/ks.yaml": _ks("app-b", "./apps/app-b")}, "resources:\n  - app-a\n", []),
+        ({"other/ks.yaml": _ks("app-b", "./apps/${APP_B}")}, "resources:\n  - app-a\n", []),
+        # a file that does not parse names the folder: it may hold the Kustomization that builds it
+        ({"other/ks.yaml": _ks("app-b", "./apps/app-b") + "  x: *undefined\n"}, "resources:\n  - app-a\n", []),
+    ],
+    ids=[
+        "plain",
+        "commented",
+        "nested",
+        "listed",
+        "ks-yaml",
+        "kustomization-below",
+        "entry",
+        "chart",
+        "spec-path",
+        "templated-path",
+        "unparsed",
+    ],
+)
+def test_hl102_a_manifest_in_a_subfolder_no_entry_reaches(check_json, repo, extra, listing, found):
+    """kustomize reads a subfolder only through an entry (a file, or a folder with its own
+    kustomization): a manifest in a subfolder without one, below a folder Flux builds through its
+    kustomization.yaml, that no entry reaches is never applied: dead code (a warning). Folders that
+    HL101 or HL104 speak of, or that something else may read, are left alone."""
+    _, findings = check_json(repo(_below(extra, listing)), "--select", "HL102")
+    assert [(f["path"], f["severity"], f["message"]) for f in findings] == found
 
 
 def test_hl106_takes_guessed_roots_for_one_cluster(check_json, repo):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import json
 import posixpath
@@ -291,12 +292,22 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
     flux_present = has_flux(ctx)
     identities = _applied_identities(ctx)
     dir_clusters = _dir_clusters(ctx)
+    below: _UnlistedBelow | None = None  # made when a file without a kustomization beside it asks
     for path in repo.files.yaml_files:
+        if path in wired:
+            continue
         directory = posixpath.dirname(path)
         kd = repo.kustomize_dirs.get(directory)
-        if kd is None or path in wired or path == kd.file:
+        if kd is None:
+            if not flux_present or not repo.objects_by_file.get(path):
+                continue
+            below = below or _UnlistedBelow(ctx)
+            kd = below.owner(path)
+            if kd is None:
+                continue
+        elif path == kd.file:
             continue
-        if flux_present and directory not in ctx.flux.reached_dirs:
+        if flux_present and kd.dir not in ctx.flux.reached_dirs:
             continue  # nothing builds this kustomization at all: HL104 reports the folder
         if repo.invalid_yaml(kd.file):
             continue  # what it lists is unknown, and kustomize fails the build: HL001 reports it
@@ -306,9 +317,103 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
         ns = kd.namespace or ""
         keys = [(o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name) for o in objects]
         # the same object only where this folder would be applied: another cluster's is another object
-        clusters = dir_clusters.get(directory, [""])
+        clusters = dir_clusters.get(kd.dir, [""])
         twins = [next((identities[(*k, c)] for c in clusters if (*k, c) in identities), None) for k in keys]
         yield path, kd, objects, keys, twins
+
+
+class _UnlistedBelow:
+    """Manifests in a subfolder without a kustomization, below a folder Flux builds through its
+    kustomization.yaml: kustomize reads a folder's subfolders only through entries (a file entry,
+    or a folder entry that has its own kustomization), so a file no entry reaches is never applied.
+    Not judged (a folder HL101 or HL104 speaks of, or one something else may read):
+    - a subfolder holding a Flux Kustomization's file or a kustomization folder: an app whose
+      wiring HL104 judges (its `ks.yaml` not listed, its folders not built);
+    - a subfolder an entry names (HL101: it has no kustomization);
+    - a file below a Flux Kustomization's spec.path (its generated build reads it; one of a
+      `${VAR}` or a ResourceSet's `<< >>` path counts for every folder it may name), or below a
+      folder that a file which does not parse (HL001) names: it may hold such a Kustomization;
+    - inside a Helm chart (a Chart.yaml: its templates and crds are the chart's), in a folder
+      pushed as an OCI artifact another cluster pulls, or left out of the artifact of every Flux
+      Kustomization that builds the folder (.sourceignore, spec.ignore)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        repo, flux = ctx.repo, ctx.flux
+        self.paths: set[str] = {ks.path for ks in flux.kustomizations if ks.path is not None}
+        self.patterns: set[str] = set()
+        self.apps: set[str] = set()  # folders holding a Flux Kustomization's file or a kustomization folder
+        for obj in _all_flux_ks(ctx):
+            self._add_path(obj.spec.get("path"))
+            self._add_folders(posixpath.dirname(obj.path))
+        for kd_dir in repo.kustomize_dirs:
+            if kd_dir:
+                self._add_folders(posixpath.dirname(kd_dir))
+        from homelint.model.refs import resource_set_objects  # start-up: only this check needs it
+
+        for obj in repo.objects:
+            for made in resource_set_objects(obj):
+                if made.kind == "Kustomization" and made.group == FLUX_KS_GROUP:
+                    self._add_path(made.spec.get("path"))
+        self.unparsed = [text for path in repo.files.yaml_files if repo.invalid_yaml(path) and (text := repo.read_text(path))]
+        self.builders: dict[str, list[FluxKS]] = defaultdict(list)
+        for ks in flux.kustomizations:
+            for directory in ks.dirs:
+                self.builders[directory].append(ks)
+
+    def _add_path(self, raw: Any) -> None:
+        if not isinstance(raw, str):
+            return
+        resolved = resolve(raw, {})
+        if resolved is not None and "<<" not in resolved:
+            self.paths.add(join("", resolved))
+        else:  # a variable or a template action: any folder it may stand for
+            self.patterns.add(join("", _TEMPLATED_PART.sub("*", raw)))
+
+    def _add_folders(self, directory: str) -> None:
+        while directory and directory not in self.apps:
+            self.apps.add(directory)
+            directory = posixpath.dirname(directory)
+
+    def owner(self, path: str) -> KustomizeDir | None:
+        """The kustomization of the nearest folder above `path` that has one, when Flux builds that
+        folder through it and nothing else can read `path` (see the class)."""
+        repo, flux = self.ctx.repo, self.ctx.flux
+        directory = owner = posixpath.dirname(path)
+        while owner and owner not in repo.kustomize_dirs:
+            owner = posixpath.dirname(owner)
+        between = _folders_between(directory, owner)
+        kd = repo.kustomize_dirs.get(owner)
+        if kd is None or kd.file not in flux.applied_files:
+            return None  # no kustomization above it, or none Flux builds (a generated build reads every file)
+        files = repo.files.all_files
+        if f"{owner}/Chart.yaml" in files:
+            return None
+        for folder in between:
+            if folder in self.apps or folder in self.paths or f"{folder}/Chart.yaml" in files:
+                return None
+            if _referenced_somewhere(self.ctx, folder):
+                return None  # an entry names the folder: HL101 says it has no kustomization
+            if any(fnmatch.fnmatchcase(folder, p) for p in self.patterns) or any(folder in t for t in self.unparsed):
+                return None
+        if flux.sources.pushed_elsewhere(directory):
+            return None
+        arts = [ks.artifact for ks in self.builders.get(owner, [])]
+        if arts and all(art is not None and not art.contains(path) for art in arts):
+            return None  # .sourceignore / spec.ignore leave it out on purpose
+        return kd
+
+
+def _folders_between(folder: str, top: str) -> list[str]:
+    """`folder` and the folders above it, up to `top` (not included)."""
+    out = []
+    while folder != top and inside(folder, top):
+        out.append(folder)
+        folder = posixpath.dirname(folder)
+    return out
+
+
+_TEMPLATED_PART = re.compile(r"\$\{[^}]*\}|<<.*?>>")
 
 
 def _dead_twins(ctx: Context) -> set[str]:
@@ -350,7 +455,7 @@ def _first_difference(one: Any, other: Any) -> str | None:
 def unwired_manifest(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     for path, kd, objects, keys, twins in _unlisted(ctx):
-        base = posixpath.basename(path)
+        base = posixpath.relpath(path, kd.dir or ".")  # the file's name, or its path below a subfolder
         kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
         if all(twins):
             differing = next(
@@ -391,19 +496,29 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
             other.severity = "warning"  # the object is there, as the other file defines it
             yield other
             continue
-        commented = _commented_out(repo.read_text(kd.file) or "", kd.dir, path)
-        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
-        finding = ctx.finding(
-            "HL102",
-            path,
-            repo.span(path, objects[0].doc, ("kind",)),
-            f"{base} ({kinds}) is not listed in {kd.file}, so Flux never applies it{where}",
-            fix=f"add './{base}' to resources: in {kd.file}, or delete the file",
-            key=f"HL102/{path}",
-            related=[kd.file],
+        text = repo.read_text(kd.file) or ""
+        folder = posixpath.dirname(path)
+        # its entry, or (in a subfolder) the entry of a folder it is in
+        commented = _commented_out(text, kd.dir, path) or next(
+            (line for f in _folders_between(folder, kd.dir) if (line := _commented_out(text, kd.dir, f))), 0
         )
-        if commented:
-            finding.severity = "warning"  # switched off on purpose: dead code, not a forgotten file
+        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
+        if folder != kd.dir:  # a subfolder with no kustomization, which no entry reaches
+            message = (
+                f"{base} ({kinds}) is not listed in {kd.file}, and its folder {folder} has no kustomization, so "
+                f"kustomize never reads it and Flux never applies it{where}"
+            )
+            fix = f"add './{base}' to resources: in {kd.file} (or give {folder} a kustomization and list it), or delete the file"
+        else:
+            message = f"{base} ({kinds}) is not listed in {kd.file}, so Flux never applies it{where}"
+            fix = f"add './{base}' to resources: in {kd.file}, or delete the file"
+        finding = ctx.finding(
+            "HL102", path, repo.span(path, objects[0].doc, ("kind",)), message, fix=fix, key=f"HL102/{path}", related=[kd.file]
+        )
+        if commented or folder != kd.dir:
+            # switched off on purpose, or a folder set aside (an archive, an app not yet wired): dead
+            # code more often than a file forgotten beside its kustomization
+            finding.severity = "warning"
         yield finding
 
 
