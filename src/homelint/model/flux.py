@@ -275,6 +275,9 @@ class FluxModel:
         # kustomization entries the repository holds but a build's artifact leaves out (ignore rules)
         self.ignored_entries: dict[tuple[str, tuple[Any, ...]], tuple[KustomizeDir, Entry, Artifact]] = {}
         self.mounted: dict[tuple[str, str], list[str]] = {}
+        # (artifact, folder without a kustomization) -> the folders with one that the kustomization
+        # kustomize-controller generates there lists as resources (_build_generated)
+        self.generated_lists: dict[tuple[str, str], list[str]] = {}
         self.remote: list[
             str
         ] = []  # Kustomizations that apply to another cluster (spec.kubeConfig)  # (source, spec.include folder) -> Kustomizations in it
@@ -922,6 +925,12 @@ class FluxModel:
                 return tuple(building[index:])
         return ()
 
+    def generated_listing(self, ks: FluxKS) -> list[str]:
+        """The folders with a kustomization that the kustomization kustomize-controller generates
+        at ks's spec.path lists as resources (none when spec.path has a kustomization)."""
+        art = ks.artifact or self._default
+        return self.generated_lists.get((art.key, ks.path or ""), [])
+
     def _build_generated(self, directory: str, art: Artifact) -> BuildOut:
         """kustomize-controller's generator: every manifest below, recursively; a subfolder with
         its own kustomization becomes a resource. Files outside the artifact are not there.
@@ -932,6 +941,7 @@ class FluxModel:
         out = BuildOut(dirs={directory})
         if directory not in self.repo.files.dirs and directory != "":
             return out
+        listed = self.generated_lists[(art.key, directory)] = []
         stack = [directory]
         while stack:
             current = stack.pop()
@@ -946,6 +956,7 @@ class FluxModel:
                 if not art.contains(sub, is_dir=True):
                     continue
                 if sub in self.kdirs and art.contains(self.kdirs[sub].file):
+                    listed.append(sub)
                     if self.kdirs[sub].is_component:
                         out.files.add(self.kdirs[sub].file)
                         out.dirs.add(sub)

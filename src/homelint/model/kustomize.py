@@ -120,6 +120,39 @@ def canonical_fields(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
     return out, written
 
 
+# kustomize's Kustomization.CheckEmpty (api/types/kustomization.go, run by KustTarget.Load after
+# FixKustomization): the decoded file equals the zero Kustomization apart from its apiVersion and
+# kind. A field is zero when it decodes to its Go zero value: null for a list, map or pointer (an
+# explicit `[]` or `{}` is not), null or "" for a string; FixKustomization moves bases, imageTags and
+# helmChartInflationGenerator into other fields and clears them, so an empty list there is zero too.
+_STRING_FIELDS = frozenset(("namePrefix", "nameSuffix", "namespace"))
+_MOVED_FIELDS = frozenset(("bases", "imageTags", "helmChartInflationGenerator"))
+
+
+def is_empty_kustomization(doc: Any) -> bool:
+    """Whether kustomize refuses the first document of a kustomization file with "kustomization.yaml
+    is empty" (CheckEmpty): no document, or only zero fields. A field kustomize does not know, or a
+    value it cannot decode, fails the file another way: not empty."""
+    if doc is None:
+        return True
+    if not isinstance(doc, dict):
+        return False
+    data, _ = canonical_fields(doc)
+    for key, value in data.items():
+        if key in ("apiVersion", "kind"):
+            if value is not None and not isinstance(value, str):
+                return False
+        elif key in _STRING_FIELDS:
+            if value is not None and value != "":
+                return False
+        elif key in _MOVED_FIELDS:
+            if value is not None and value != []:
+                return False
+        elif key not in FIELDS or value is not None:
+            return False
+    return True
+
+
 def parse_kustomization(directory: str, file: str, data: dict[str, Any], written: dict[str, str] | None = None) -> KustomizeDir:
     """A kustomization's path entries (`data` with canonical field names, `written`: the keys in
     the file where they differ, for positions)."""

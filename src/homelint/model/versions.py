@@ -226,6 +226,12 @@ def table() -> Table:
     return Table(apis, behaviours, bundles)
 
 
+def has_behaviour(behaviour: str, installed: Installed) -> bool:
+    """Whether `installed` behaves as `behaviour` of the table (its release or a later one; an
+    unknown release is the newest)."""
+    return installed.version.minor_key >= table().behaviours[behaviour][1].minor_key
+
+
 # --- what the repository installs -----------------------------------------------------------------
 @dataclass(frozen=True)
 class Installed:
@@ -626,14 +632,19 @@ class Versions:
                 installed = self.for_root(component, root)
                 found.setdefault(installed.version, installed)
             return [found[v] for v in sorted(found)]
-        directory = posixpath.dirname(obj.path)
+        return [self.for_directory(component, posixpath.dirname(obj.path))]
+
+    def for_directory(self, component: str, directory: str) -> Installed:
+        """What the cluster a folder nothing applies would join installs: the root it shares the
+        longest path prefix with (the lowest release on a tie); with no root at all, the nearest
+        evidence."""
         key = (component, directory)
         if key not in self._dir_memo:
             if self.roots:
                 self._dir_memo[key] = self._nearest_root(component, _parts(directory))
             else:
                 self._dir_memo[key] = self._resolve(component, frozenset(), directory)
-        return [self._dir_memo[key]]
+        return self._dir_memo[key]
 
     def _nearest_root(self, component: str, parts: list[str]) -> Installed:
         """What the roots sharing the longest path prefix with `parts` install (the lowest release

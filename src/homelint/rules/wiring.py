@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
+import json
 import posixpath
 import re
 from collections import defaultdict
@@ -11,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from homelint.core.context import Context
-from homelint.core.model import Finding, K8sObject
+from homelint.core.model import FILE_START, Finding, K8sObject
 from homelint.core.substitution import resolve
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
-from homelint.model.kustomize import escapes, is_remote, join, join_entry
+from homelint.model.kustomize import KustomizeDir, escapes, inside, is_empty_kustomization, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
+from homelint.model.versions import has_behaviour, versions_of
 from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes, unbuildable
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
@@ -39,6 +42,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             target = entry.target
             if ctx.flux is not None and ctx.flux.include_mount(target) is not None:
                 continue  # another artifact's files are there (spec.include): not modelled
+            fix, related = "fix the path, add the missing file, or remove the entry", target
             if escapes(target):
                 message = (
                     f"'{entry.value}' ({entry.field[0]}) leads outside the repository; Flux's kustomize build refuses "
@@ -53,7 +57,13 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 elif target in dirs:
                     if target in repo.kustomize_dirs:
                         sub = repo.kustomize_dirs[target]
-                        if entry.kind == "resources" and sub.is_component:
+                        if (empty := _empty_kustomization(ctx, sub, kd.dir)) is not None:
+                            message = (
+                                f"{entry.kind[:-1]} '{entry.value}' is a folder whose {empty}: kustomize fails to "
+                                "load it ('kustomization.yaml is empty'), so the build fails"
+                            )
+                            fix, related = EMPTY_FIX, sub.file
+                        elif entry.kind == "resources" and sub.is_component:
                             message = f"'{entry.value}' is a Component; list it under components:, not resources:"
                         elif entry.kind == "components" and not sub.is_component:
                             message = f"'{entry.value}' is listed as a component but its kustomization is kind: Kustomization"
@@ -76,9 +86,9 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 kd.file,
                 repo.span(kd.file, kd.doc, entry.field),
                 message,
-                fix="fix the path, add the missing file, or remove the entry",
+                fix=fix,
                 key=f"HL101/{'.'.join(map(str, entry.field[:1]))}/{entry.value}",
-                related=[target],
+                related=[related],
             )
     yield from _ignored_entries(ctx)
     yield from _generated_components(ctx)
@@ -87,16 +97,93 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             continue
         comps = ks.spec.get("components")
         if isinstance(comps, list):
-            yield from _flux_components(ctx, ks.obj, ks.path, ks.spec, comps)
+            yield from _flux_components(ctx, ks, ks.obj, ks.path, comps)
+    yield from _empty_generated_entries(ctx)
 
 
-def _flux_components(ctx: Context, obj: K8sObject, path: str, spec: dict[str, Any], comps: list[Any]) -> Iterator[Finding]:
+EMPTY_FIX = "remove the entry, or give that kustomization something to build (`resources: []` builds nothing and passes)"
+
+
+def _empty_kustomization(ctx: Context, kd: KustomizeDir, builder: str | FluxKS) -> str | None:
+    """How the kustomization file of `kd` is empty, when kustomize refuses it as "kustomization.yaml
+    is empty" (is_empty_kustomization) in the Flux that loads it: that of `builder` (a Flux
+    Kustomization, or the folder whose build lists `kd`: the Flux of each Kustomization that builds
+    it, else of the cluster it would join). Flux before 2.2 (kustomize v5.0) builds an empty one.
+    None when it is not empty, or does not parse cleanly (not judged)."""
+    parsed = ctx.repo.parsed.get(kd.file)
+    if parsed is None or parsed.problems:
+        return None
+    doc = parsed.docs[0] if parsed.docs else None
+    if not is_empty_kustomization(doc):
+        return None
+    versions = versions_of(ctx.repo)
+    if isinstance(builder, FluxKS):
+        installed = [versions.for_ks("flux", builder)]
+    else:
+        builders = [ks for ks in ctx.flux.kustomizations if builder in ks.dirs]
+        installed = [versions.for_ks("flux", ks) for ks in builders] or [versions.for_directory("flux", builder)]
+    if not any(has_behaviour("empty-kustomization", i) for i in installed):
+        return None
+    name = posixpath.basename(kd.file)
+    if not isinstance(doc, dict):
+        return f"{name} holds no YAML document (nothing, or only comments)"
+    fields = [f"{key}: {json.dumps(value)}" for key, value in doc.items() if key not in ("apiVersion", "kind")]
+    if not doc:
+        return f"{name} holds an empty mapping"
+    if not fields:
+        return f"{name} holds nothing but {' and '.join(k for k in ('apiVersion', 'kind') if k in doc)}"
+    return f"{name} holds nothing but empty fields ({', '.join(fields)})"
+
+
+def _empty_generated_entries(ctx: Context) -> Iterator[Finding]:
+    """An empty kustomization in a subfolder of a spec.path that has none: the kustomization that
+    kustomize-controller generates there lists that folder as a resource (fluxcd/pkg kustomize
+    generator: a subfolder with a kustomization file is added as a resource, not descended into),
+    and kustomize fails to load it. Reported at spec.path, or (a bootstrap root, no object) at
+    the empty file."""
+    kdirs = ctx.repo.kustomize_dirs
+    for ks in ctx.flux.kustomizations:
+        if not ks.local or ks.path is None or not ks.path_exists:
+            continue
+        for sub in ctx.flux.generated_listing(ks):
+            empty = _empty_kustomization(ctx, kdirs[sub], ks)
+            if empty is None:
+                continue
+            fix = (
+                "give that kustomization something to build (an explicit `resources: []` builds nothing and passes), "
+                "or delete it (Flux then applies the folder's manifests)"
+            )
+            if ks.obj is None:
+                yield ctx.finding(
+                    "HL101",
+                    kdirs[sub].file,
+                    FILE_START,
+                    f"{empty}; spec.path {ks.path or '.'} of {ks.label} has no kustomization, so Flux generates one that "
+                    "lists this folder as a resource, and kustomize fails to load it ('kustomization.yaml is empty')",
+                    fix=fix,
+                    key=f"HL101/generated/{sub}",
+                )
+                continue
+            yield ctx.at(
+                "HL101",
+                ks.obj,
+                ("spec", "path"),
+                f"spec.path {ks.path or '.'} has no kustomization, so Flux generates one that lists the folder {sub} "
+                f"as a resource, whose {empty}: kustomize fails to load it ('kustomization.yaml is empty') and Flux "
+                "fails the build",
+                fix=fix,
+                related=[kdirs[sub].file],
+            )
+
+
+def _flux_components(ctx: Context, ks: FluxKS, obj: K8sObject, path: str, comps: list[Any]) -> Iterator[Finding]:
     """HL101 for a Flux Kustomization's spec.components (SEMANTICS 2.1, 2.6): each is appended to
     the components: of the kustomization at spec.path, so it must be a local path relative to it
     (Flux rejects others: "must be local and relative"; kustomize's loader refuses an absolute
     root too) to a folder whose kustomization is kind: Component (kustomize: "expected kind
-    'Component' for path ... but got 'Kustomization'"); a missing one fails unless
-    ignoreMissingComponents drops it."""
+    'Component' for path ... but got 'Kustomization'") and not empty ("kustomization.yaml is
+    empty"); a missing one fails unless ignoreMissingComponents drops it."""
+    spec = ks.spec
     ignore_missing = bool(spec.get("ignoreMissingComponents"))
     kdirs = ctx.repo.kustomize_dirs
     for index, comp in enumerate(comps):
@@ -115,6 +202,12 @@ def _flux_components(ctx: Context, obj: K8sObject, path: str, spec: dict[str, An
                 continue
             message = f"component '{comp}' (relative to spec.path {path}) has no kustomization; Flux fails the build"
             fix = "components are relative to spec.path; fix the path or set ignoreMissingComponents"
+        elif (empty := _empty_kustomization(ctx, kdirs[target], ks)) is not None:
+            message = (
+                f"component '{comp}' (relative to spec.path {path}) is a folder whose {empty}: kustomize fails to "
+                "load it ('kustomization.yaml is empty') and Flux fails the build"
+            )
+            fix = EMPTY_FIX
         elif not kdirs[target].is_component:
             message = (
                 f"component '{comp}' (relative to spec.path {path}) is a folder whose kustomization is kind: "
@@ -233,12 +326,22 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
     flux_present = has_flux(ctx)
     identities = _applied_identities(ctx)
     dir_clusters = _dir_clusters(ctx)
+    below: _UnlistedBelow | None = None  # made when a file without a kustomization beside it asks
     for path in repo.files.yaml_files:
+        if path in wired:
+            continue
         directory = posixpath.dirname(path)
         kd = repo.kustomize_dirs.get(directory)
-        if kd is None or path in wired or path == kd.file:
+        if kd is None:
+            if not flux_present or not repo.objects_by_file.get(path):
+                continue
+            below = below or _UnlistedBelow(ctx)
+            kd = below.owner(path)
+            if kd is None:
+                continue
+        elif path == kd.file:
             continue
-        if flux_present and directory not in ctx.flux.reached_dirs:
+        if flux_present and kd.dir not in ctx.flux.reached_dirs:
             continue  # nothing builds this kustomization at all: HL104 reports the folder
         if repo.invalid_yaml(kd.file):
             continue  # what it lists is unknown, and kustomize fails the build: HL001 reports it
@@ -248,9 +351,103 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
         ns = kd.namespace or ""
         keys = [(o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name) for o in objects]
         # the same object only where this folder would be applied: another cluster's is another object
-        clusters = dir_clusters.get(directory, [""])
+        clusters = dir_clusters.get(kd.dir, [""])
         twins = [next((identities[(*k, c)] for c in clusters if (*k, c) in identities), None) for k in keys]
         yield path, kd, objects, keys, twins
+
+
+class _UnlistedBelow:
+    """Manifests in a subfolder without a kustomization, below a folder Flux builds through its
+    kustomization.yaml: kustomize reads a folder's subfolders only through entries (a file entry,
+    or a folder entry that has its own kustomization), so a file no entry reaches is never applied.
+    Not judged (a folder HL101 or HL104 speaks of, or one something else may read):
+    - a subfolder holding a Flux Kustomization's file or a kustomization folder: an app whose
+      wiring HL104 judges (its `ks.yaml` not listed, its folders not built);
+    - a subfolder an entry names (HL101: it has no kustomization);
+    - a file below a Flux Kustomization's spec.path (its generated build reads it; one of a
+      `${VAR}` or a ResourceSet's `<< >>` path counts for every folder it may name), or below a
+      folder that a file which does not parse (HL001) names: it may hold such a Kustomization;
+    - inside a Helm chart (a Chart.yaml: its templates and crds are the chart's), in a folder
+      pushed as an OCI artifact another cluster pulls, or left out of the artifact of every Flux
+      Kustomization that builds the folder (.sourceignore, spec.ignore)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        repo, flux = ctx.repo, ctx.flux
+        self.paths: set[str] = {ks.path for ks in flux.kustomizations if ks.path is not None}
+        self.patterns: set[str] = set()
+        self.apps: set[str] = set()  # folders holding a Flux Kustomization's file or a kustomization folder
+        for obj in _all_flux_ks(ctx):
+            self._add_path(obj.spec.get("path"))
+            self._add_folders(posixpath.dirname(obj.path))
+        for kd_dir in repo.kustomize_dirs:
+            if kd_dir:
+                self._add_folders(posixpath.dirname(kd_dir))
+        from homelint.model.refs import resource_set_objects  # start-up: only this check needs it
+
+        for obj in repo.objects:
+            for made in resource_set_objects(obj):
+                if made.kind == "Kustomization" and made.group == FLUX_KS_GROUP:
+                    self._add_path(made.spec.get("path"))
+        self.unparsed = [text for path in repo.files.yaml_files if repo.invalid_yaml(path) and (text := repo.read_text(path))]
+        self.builders: dict[str, list[FluxKS]] = defaultdict(list)
+        for ks in flux.kustomizations:
+            for directory in ks.dirs:
+                self.builders[directory].append(ks)
+
+    def _add_path(self, raw: Any) -> None:
+        if not isinstance(raw, str):
+            return
+        resolved = resolve(raw, {})
+        if resolved is not None and "<<" not in resolved:
+            self.paths.add(join("", resolved))
+        else:  # a variable or a template action: any folder it may stand for
+            self.patterns.add(join("", _TEMPLATED_PART.sub("*", raw)))
+
+    def _add_folders(self, directory: str) -> None:
+        while directory and directory not in self.apps:
+            self.apps.add(directory)
+            directory = posixpath.dirname(directory)
+
+    def owner(self, path: str) -> KustomizeDir | None:
+        """The kustomization of the nearest folder above `path` that has one, when Flux builds that
+        folder through it and nothing else can read `path` (see the class)."""
+        repo, flux = self.ctx.repo, self.ctx.flux
+        directory = owner = posixpath.dirname(path)
+        while owner and owner not in repo.kustomize_dirs:
+            owner = posixpath.dirname(owner)
+        between = _folders_between(directory, owner)
+        kd = repo.kustomize_dirs.get(owner)
+        if kd is None or kd.file not in flux.applied_files:
+            return None  # no kustomization above it, or none Flux builds (a generated build reads every file)
+        files = repo.files.all_files
+        if f"{owner}/Chart.yaml" in files:
+            return None
+        for folder in between:
+            if folder in self.apps or folder in self.paths or f"{folder}/Chart.yaml" in files:
+                return None
+            if _referenced_somewhere(self.ctx, folder):
+                return None  # an entry names the folder: HL101 says it has no kustomization
+            if any(fnmatch.fnmatchcase(folder, p) for p in self.patterns) or any(folder in t for t in self.unparsed):
+                return None
+        if flux.sources.pushed_elsewhere(directory):
+            return None
+        arts = [ks.artifact for ks in self.builders.get(owner, [])]
+        if arts and all(art is not None and not art.contains(path) for art in arts):
+            return None  # .sourceignore / spec.ignore leave it out on purpose
+        return kd
+
+
+def _folders_between(folder: str, top: str) -> list[str]:
+    """`folder` and the folders above it, up to `top` (not included)."""
+    out = []
+    while folder != top and inside(folder, top):
+        out.append(folder)
+        folder = posixpath.dirname(folder)
+    return out
+
+
+_TEMPLATED_PART = re.compile(r"\$\{[^}]*\}|<<.*?>>")
 
 
 def _dead_twins(ctx: Context) -> set[str]:
@@ -292,7 +489,7 @@ def _first_difference(one: Any, other: Any) -> str | None:
 def unwired_manifest(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     for path, kd, objects, keys, twins in _unlisted(ctx):
-        base = posixpath.basename(path)
+        base = posixpath.relpath(path, kd.dir or ".")  # the file's name, or its path below a subfolder
         kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
         if all(twins):
             differing = next(
@@ -333,19 +530,29 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
             other.severity = "warning"  # the object is there, as the other file defines it
             yield other
             continue
-        commented = _commented_out(repo.read_text(kd.file) or "", kd.dir, path)
-        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
-        finding = ctx.finding(
-            "HL102",
-            path,
-            repo.span(path, objects[0].doc, ("kind",)),
-            f"{base} ({kinds}) is not listed in {kd.file}, so Flux never applies it{where}",
-            fix=f"add './{base}' to resources: in {kd.file}, or delete the file",
-            key=f"HL102/{path}",
-            related=[kd.file],
+        text = repo.read_text(kd.file) or ""
+        folder = posixpath.dirname(path)
+        # its entry, or (in a subfolder) the entry of a folder it is in
+        commented = _commented_out(text, kd.dir, path) or next(
+            (line for f in _folders_between(folder, kd.dir) if (line := _commented_out(text, kd.dir, f))), 0
         )
-        if commented:
-            finding.severity = "warning"  # switched off on purpose: dead code, not a forgotten file
+        where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
+        if folder != kd.dir:  # a subfolder with no kustomization, which no entry reaches
+            message = (
+                f"{base} ({kinds}) is not listed in {kd.file}, and its folder {folder} has no kustomization, so "
+                f"kustomize never reads it and Flux never applies it{where}"
+            )
+            fix = f"add './{base}' to resources: in {kd.file} (or give {folder} a kustomization and list it), or delete the file"
+        else:
+            message = f"{base} ({kinds}) is not listed in {kd.file}, so Flux never applies it{where}"
+            fix = f"add './{base}' to resources: in {kd.file}, or delete the file"
+        finding = ctx.finding(
+            "HL102", path, repo.span(path, objects[0].doc, ("kind",)), message, fix=fix, key=f"HL102/{path}", related=[kd.file]
+        )
+        if commented or folder != kd.dir:
+            # switched off on purpose, or a folder set aside (an archive, an app not yet wired): dead
+            # code more often than a file forgotten beside its kustomization
+            finding.severity = "warning"
         yield finding
 
 
