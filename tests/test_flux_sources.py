@@ -383,6 +383,83 @@ def test_a_secret_named_after_a_chart_release_may_be_the_charts(repo, check_json
     assert hl401["severity"] == severity and ("the chart chart-a of release cache-a" in hl401["message"]) is (severity == "info")
 
 
+RELEASE_A = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\n"
+    "spec:\n  interval: 1h\n  chart: {spec: {chart: chart-a, version: 1.0.0, sourceRef: {kind: HelmRepository, name: repo-a}}}\n"
+)
+REPO_A = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-a, namespace: ns-a}\nspec: {interval: 1h, url: 'https://charts.example.com'}\n"
+
+
+def _values_from(*refs: str) -> str:
+    return "  valuesFrom:\n" + "".join(f"    - {{kind: {kind}, name: {name}}}\n" for kind, name in (r.split("/") for r in refs))
+
+
+@pytest.mark.parametrize(
+    ("user", "severity"),
+    [
+        ("own", "error"),  # the release's own valuesFrom: read before its chart renders
+        ("other-release", "info"),  # another HelmRelease's valuesFrom: release app-a's chart may make it
+        ("workload", "info"),  # a pod of the namespace: as before
+    ],
+)
+@pytest.mark.parametrize(("kind", "rule"), [("Secret", "HL401"), ("ConfigMap", "HL405")])
+def test_a_release_never_makes_what_its_own_values_from_needs(repo, check_json, user, severity, kind, rule):
+    """helm-controller resolves spec.valuesFrom before it renders the chart (reconcileRelease ->
+    chartutil.ChartValuesFromReferences; a missing non-optional one is ErrResourceNotFound, the
+    release stays not ready and is never installed): the chart of that release never makes
+    `app-a-values`, so the name guess `<release>-<what>` does not excuse that reference. Another
+    release's reference, or a pod's, keeps the info."""
+    name = "app-a-values"
+    objects = {
+        "own": RELEASE_A + _values_from(f"{kind}/{name}"),
+        "other-release": RELEASE_A
+        + "---\n"
+        + RELEASE_A.replace("name: app-a,", "name: other-b,").replace("chart: chart-a", "chart: chart-b")
+        + _values_from(f"{kind}/{name}"),
+        "workload": RELEASE_A
+        + "---\n"
+        + DEPLOYMENT.replace("configMapRef: {name: cfg-renamed}", f"{kind[0].lower()}{kind[1:]}Ref: {{name: {name}}}").replace(
+            "image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"
+        ),
+    }[user]
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/hr.yaml": objects + "---\n" + REPO_A,
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == rule]
+    assert found["severity"] == severity
+    assert ("the chart chart-a of release app-a in that namespace may create it" in found["message"]) is (severity == "info")
+
+
+@pytest.mark.parametrize(("holder", "severity"), [("app-a", "error"), ("other-b", "info")])
+def test_a_release_never_renders_from_its_values_what_its_own_values_from_needs(repo, check_json, holder, severity):
+    """An object written in a release's own values (extraObjects) is rendered by its chart, after
+    the valuesFrom that names it: the release that holds it and names it in its valuesFrom never
+    makes it (an error); another release holding it still may (an info)."""
+    extra = "  values:\n    extraObjects:\n      - {apiVersion: v1, kind: ConfigMap, metadata: {name: cm-a}}\n"
+    other = RELEASE_A.replace("name: app-a,", "name: other-b,").replace("chart: chart-a", "chart: chart-b")
+    releases = (
+        RELEASE_A + extra + _values_from("ConfigMap/cm-a")
+        if holder == "app-a"
+        else RELEASE_A + _values_from("ConfigMap/cm-a") + "---\n" + other + extra
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/hr.yaml": releases + "---\n" + REPO_A,
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == "HL405"]
+    assert found["severity"] == severity
+    assert ("HelmRelease ns-a/other-b holds a ConfigMap 'cm-a' in its values" in found["message"]) is (severity == "info")
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {
