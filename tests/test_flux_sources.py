@@ -460,6 +460,30 @@ def test_a_release_never_renders_from_its_values_what_its_own_values_from_needs(
     assert ("HelmRelease ns-a/other-b holds a ConfigMap 'cm-a' in its values" in found["message"]) is (severity == "info")
 
 
+@pytest.mark.parametrize(("remote", "severity"), [(False, "info"), (True, "error")])
+@pytest.mark.parametrize("made", ["named-after", "in-values"])
+def test_a_release_installing_in_another_cluster_makes_nothing_here(repo, check_json, remote, severity, made):
+    """A HelmRelease with spec.kubeConfig installs its chart in the cluster that kubeconfig names
+    (helm-controller buildRESTClientGetter): neither a Secret named after it nor one written in its
+    values is made in this cluster, so a pod here that needs it is an error, not the chart info."""
+    release = RELEASE_A + ("  kubeConfig: {secretRef: {name: remote-a}}\n" if remote else "")
+    if made == "in-values":
+        release += "  values:\n    extraObjects:\n      - {apiVersion: v1, kind: Secret, metadata: {name: app-a-secret}}\n"
+    deploy = DEPLOYMENT.replace("configMapRef: {name: cfg-renamed}", "secretRef: {name: app-a-secret}").replace(
+        "image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/hr.yaml": release + "---\n" + REPO_A + "---\n" + deploy,
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == "HL401"]
+    assert found["severity"] == severity
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {

@@ -226,13 +226,21 @@ def _needed_before_render(edges: list[Edge]) -> frozenset[str]:
     )
 
 
+def _installs_elsewhere(applied: Any) -> bool:
+    """Whether a HelmRelease's chart renders in another cluster: its own spec.kubeConfig
+    (helm-controller buildRESTClientGetter: every Helm action goes to that cluster), or a Flux
+    Kustomization with spec.kubeConfig applies the HelmRelease there."""
+    return bool(remote_cluster(applied.obj.spec, applied.ns)) or (applied.ks is not None and bool(applied.ks.target))
+
+
 def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str, str]]]:
     """namespace -> (release name, chart, `namespace/name` of the HelmRelease) of the HelmReleases
-    installing a chart there that is not app-template (whose objects the producer table knows)."""
+    installing a chart there that is not app-template (whose objects the producer table knows), in
+    this cluster."""
     out: dict[str, list[tuple[str, str, str]]] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
-        if obj.kind != "HelmRelease" or is_app_template(obj):
+        if obj.kind != "HelmRelease" or is_app_template(obj) or _installs_elsewhere(applied):
             continue
         target = obj.spec.get("targetNamespace")
         namespace = target if isinstance(target, str) and target else applied.ns
@@ -279,16 +287,16 @@ def _in_values(
 
 def _values_objects(ctx: Context) -> dict[tuple[str, str, str, str], list[tuple[str, ValuesObject]]]:
     """(group, kind, namespace, name) -> (namespace/name of the HelmRelease, the object) of the
-    objects written in the values of the HelmReleases Flux applies, in the order Flux applies
-    them; an object without a namespace is in the release namespace (targetNamespace, else the
-    HelmRelease's), a name after Flux substitution and `{{ .Release.Name }}` (a name that cannot
-    be known is left out)."""
+    objects written in the values of the HelmReleases Flux applies (installing in this cluster),
+    in the order Flux applies them; an object without a namespace is in the release namespace
+    (targetNamespace, else the HelmRelease's), a name after Flux substitution and
+    `{{ .Release.Name }}` (a name that cannot be known is left out)."""
 
     def build() -> dict[tuple[str, str, str, str], list[tuple[str, ValuesObject]]]:
         out: dict[tuple[str, str, str, str], list[tuple[str, ValuesObject]]] = {}
         for applied in ctx.flux.applied:
             obj = applied.obj
-            if obj.kind != "HelmRelease":
+            if obj.kind != "HelmRelease" or _installs_elsewhere(applied):
                 continue
             target = obj.spec.get("targetNamespace")
             release_ns = target if isinstance(target, str) and target else applied.ns
