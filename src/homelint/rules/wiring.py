@@ -806,7 +806,7 @@ def _known_external(ctx: Context, kind: str, ns: str, name: str) -> bool:
         # the repository's own source, made by the bootstrap: it lives where Flux runs, so a
         # sourceRef without namespace from another namespace does not find it
         parts = entry.split("/")
-        if parts == [ns, name] or parts == [kind, ns, name] or (parts == [name] and ns in flux_namespaces(ctx)):
+        if parts == [ns, name] or (parts == [name] and ns in flux_namespaces(ctx)):
             return True
     return False
 
