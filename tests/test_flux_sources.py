@@ -509,7 +509,44 @@ def test_another_repositorys_source_is_not_followed_and_said_once(repo):
     )
     built = model(root)
     (note,) = built.flux.notes
-    assert "GitRepository flux-system/upstream-manifests (1)" in note and "flux.local-sources" in note
+    assert "GitRepository flux-system/upstream-manifests (1)" in note
+    assert (
+        "list it under flux.local-sources in .homelint.yaml (name or namespace/name, e.g. flux-system/upstream-manifests)" in note
+    )
+
+
+@pytest.mark.parametrize("templated", [False, True])
+def test_config_source_entries_that_no_source_can_be_are_said_once(repo, templated):
+    """flux.local-sources and flux.external-sources entries are compared with the sources Flux
+    reconciles: one that no source the repository declares or names can be (a misspelt name, a
+    wrong namespace or kind) changes nothing there; one note per key lists them, with the form of
+    an entry. A name Flux substitutes (`${REPO}`) may be any name of its namespace."""
+    upstream = "${REPO}" if templated else "upstream-manifests"
+    config = (
+        "flux:\n"
+        "  local-sources: [home-kubernetes, flux-system/home-kubernetes, home-kubernets, ns-a/home-kubernetes]\n"
+        "  external-sources: [GitRepository/flux-system/upstream-manifests, OCIRepository/flux-system/upstream-manifests,"
+        " upstream-manifests, missing-a]\n"
+    )
+    root = repo(
+        {
+            ".homelint.yaml": config,
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/default/echo/ks.yaml": ks("echo", "./deploy", source=upstream),
+        }
+    )
+    notes = [n for n in model(root).flux.notes if "in the config lists" in n]
+    # `${REPO}` in flux-system may be any name there, not a source of another namespace or kind
+    local = ["'ns-a/home-kubernetes'"] if templated else ["'home-kubernets'", "'ns-a/home-kubernetes'"]
+    external = ["'OCIRepository/flux-system/upstream-manifests'"] + ([] if templated else ["'missing-a'"])
+    said = "which no source the repository declares or names (a sourceRef, a chartRef, a FluxInstance sync) can be"
+    assert notes == [
+        f"flux.local-sources in the config lists {', '.join(local)}, {said}: check {'it' if templated else 'them'} "
+        "(an entry is the name or namespace/name of a source that is this repository)",
+        f"flux.external-sources in the config lists {', '.join(external)}, {said}: check {'it' if templated else 'them'} "
+        "(an entry is the Kind/namespace/name, namespace/name or name of a source made outside Git)",
+    ]
 
 
 def test_gotk_sync_source_declared_beside_its_kustomization_is_the_repository(repo):
@@ -568,6 +605,7 @@ def test_a_dangling_source_that_an_unfollowed_kustomization_may_apply_is_an_info
     (found,) = [f for f in findings if f["rule"] == "HL107"]
     assert found["severity"] == "info"
     assert "Kustomization flux-system/apps builds a path that holds that file" in found["message"]
+    assert "list it under flux.local-sources in .homelint.yaml as flux-system/repo-a)" in found["message"]
 
 
 RESOURCE_SET = """\

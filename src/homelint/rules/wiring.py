@@ -1044,7 +1044,8 @@ def _maybe_applied(ctx: Context, path: str, what: str) -> str | None:
     if unfollowed is not None:
         return (
             f"{path}; {unfollowed.label} builds a path that holds that file, from {unfollowed.source}, which homelint "
-            "did not follow (if that is this repository, list it under flux.local-sources in .homelint.yaml)"
+            "did not follow (if that is this repository, list it under flux.local-sources in .homelint.yaml as "
+            f"{unfollowed.source.namespace}/{unfollowed.source.name})"
         )
     beside = _beside_guessed_root(ctx, path)
     if beside is not None:
