@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import FIXTURES, cache_dir
 
 DEMO = FIXTURES / "demo"
@@ -126,6 +128,43 @@ def test_config_errors_are_one_line_exit_2(run, repo):
     assert "severity.HL101" in run("check", str(root2)).stderr
     root3 = repo({".homelint.yaml": "a: [\n"})
     assert "invalid YAML" in run("check", str(root3)).stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "where", "expected"),
+    [
+        # a kind, namespace and name: local-sources are read as name or namespace/name, this matched nothing
+        ("flux: {local-sources: [GitRepository/flux-system/flux-system]}", "flux.local-sources.0", "name or namespace/name"),
+        ("flux: {local-sources: [Flux-System]}", "flux.local-sources.0", "name or namespace/name"),
+        # Kind/name: read as namespace 'GitRepository', which no namespace is
+        ("flux: {external-sources: [GitRepository/repo-a]}", "flux.external-sources.0", "Kind/namespace/name"),
+        ("flux: {external-sources: [Widget/ns-a/repo-a]}", "flux.external-sources.0", "Kind/namespace/name"),
+        # a Secret is namespace/name or name; three parts are only SecretStore/namespace/name
+        ("secrets: {external: [Secret/ns-a/secret-a]}", "secrets.external.0", "namespace/name or name of a Secret"),
+        ("claims: {external: [ns-a/claim-a/x]}", "claims.external.0", "namespace/name or name"),
+        ("namespaces: {external: [ns-a/x]}", "namespaces.external.0", "a namespace name or glob"),
+        ("versions: {flux: latest}", "versions.flux", "a version like 2.5.1"),
+    ],
+)
+def test_config_list_entries_of_a_form_that_never_matches_are_refused(run, repo, config, where, expected):
+    """An entry of flux.local-sources, flux.external-sources, secrets/claims/namespaces.external
+    that can never match what the key is compared with (a form the key does not read) was taken
+    and did nothing: it is a config error (exit 2) that says what form is expected."""
+    result = run("check", str(repo({".homelint.yaml": config + "\n"})), "--no-cache")
+    assert result.exit_code == 2
+    assert f"invalid config at '{where}': expected {expected}" in result.stderr
+    assert "rule ID" not in result.stderr
+
+
+def test_config_list_entries_of_every_documented_form_are_taken(run, repo):
+    config = (
+        "flux:\n  local-sources: [home-ops, flux-system/home-ops]\n"
+        "  external-sources: [GitRepository/ns-a/repo-a, ns-a/repo-b, repo-c, OCIRepository/ns-a/app.v1]\n"
+        "secrets: {external: [ns-a/secret-a, secret-b, 'ns-*/x-*', ClusterSecretStore/store-a, 'SecretStore/ns-a/*']}\n"
+        "claims: {external: ['media/*', claim-a]}\n"
+        "namespaces: {external: [ns-a, 'tenant-*']}\n"
+    )
+    assert run("check", str(repo({".homelint.yaml": config})), "--no-cache").exit_code in (0, 1)
 
 
 def test_config_severity_and_per_path_ignores(check_json, repo):

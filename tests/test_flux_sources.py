@@ -416,6 +416,107 @@ def test_a_secret_named_after_a_chart_release_may_be_the_charts(repo, check_json
     assert hl401["severity"] == severity and ("the chart chart-a of release cache-a" in hl401["message"]) is (severity == "info")
 
 
+RELEASE_A = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\n"
+    "spec:\n  interval: 1h\n  chart: {spec: {chart: chart-a, version: 1.0.0, sourceRef: {kind: HelmRepository, name: repo-a}}}\n"
+)
+REPO_A = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-a, namespace: ns-a}\nspec: {interval: 1h, url: 'https://charts.example.com'}\n"
+
+
+def _values_from(*refs: str) -> str:
+    return "  valuesFrom:\n" + "".join(f"    - {{kind: {kind}, name: {name}}}\n" for kind, name in (r.split("/") for r in refs))
+
+
+@pytest.mark.parametrize(
+    ("user", "severity"),
+    [
+        ("own", "error"),  # the release's own valuesFrom: read before its chart renders
+        ("other-release", "info"),  # another HelmRelease's valuesFrom: release app-a's chart may make it
+        ("workload", "info"),  # a pod of the namespace: as before
+    ],
+)
+@pytest.mark.parametrize(("kind", "rule"), [("Secret", "HL401"), ("ConfigMap", "HL405")])
+def test_a_release_never_makes_what_its_own_values_from_needs(repo, check_json, user, severity, kind, rule):
+    """helm-controller resolves spec.valuesFrom before it renders the chart (reconcileRelease ->
+    chartutil.ChartValuesFromReferences; a missing non-optional one is ErrResourceNotFound, the
+    release stays not ready and is never installed): the chart of that release never makes
+    `app-a-values`, so the name guess `<release>-<what>` does not excuse that reference. Another
+    release's reference, or a pod's, keeps the info."""
+    name = "app-a-values"
+    objects = {
+        "own": RELEASE_A + _values_from(f"{kind}/{name}"),
+        "other-release": RELEASE_A
+        + "---\n"
+        + RELEASE_A.replace("name: app-a,", "name: other-b,").replace("chart: chart-a", "chart: chart-b")
+        + _values_from(f"{kind}/{name}"),
+        "workload": RELEASE_A
+        + "---\n"
+        + DEPLOYMENT.replace("configMapRef: {name: cfg-renamed}", f"{kind[0].lower()}{kind[1:]}Ref: {{name: {name}}}").replace(
+            "image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"
+        ),
+    }[user]
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/hr.yaml": objects + "---\n" + REPO_A,
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == rule]
+    assert found["severity"] == severity
+    assert ("the chart chart-a of release app-a in that namespace may create it" in found["message"]) is (severity == "info")
+
+
+@pytest.mark.parametrize(("holder", "severity"), [("app-a", "error"), ("other-b", "info")])
+def test_a_release_never_renders_from_its_values_what_its_own_values_from_needs(repo, check_json, holder, severity):
+    """An object written in a release's own values (extraObjects) is rendered by its chart, after
+    the valuesFrom that names it: the release that holds it and names it in its valuesFrom never
+    makes it (an error); another release holding it still may (an info)."""
+    extra = "  values:\n    extraObjects:\n      - {apiVersion: v1, kind: ConfigMap, metadata: {name: cm-a}}\n"
+    other = RELEASE_A.replace("name: app-a,", "name: other-b,").replace("chart: chart-a", "chart: chart-b")
+    releases = (
+        RELEASE_A + extra + _values_from("ConfigMap/cm-a")
+        if holder == "app-a"
+        else RELEASE_A + _values_from("ConfigMap/cm-a") + "---\n" + other + extra
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/hr.yaml": releases + "---\n" + REPO_A,
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == "HL405"]
+    assert found["severity"] == severity
+    assert ("HelmRelease ns-a/other-b holds a ConfigMap 'cm-a' in its values" in found["message"]) is (severity == "info")
+
+
+@pytest.mark.parametrize(("remote", "severity"), [(False, "info"), (True, "error")])
+@pytest.mark.parametrize("made", ["named-after", "in-values"])
+def test_a_release_installing_in_another_cluster_makes_nothing_here(repo, check_json, remote, severity, made):
+    """A HelmRelease with spec.kubeConfig installs its chart in the cluster that kubeconfig names
+    (helm-controller buildRESTClientGetter): neither a Secret named after it nor one written in its
+    values is made in this cluster, so a pod here that needs it is an error, not the chart info."""
+    release = RELEASE_A + ("  kubeConfig: {secretRef: {name: remote-a}}\n" if remote else "")
+    if made == "in-values":
+        release += "  values:\n    extraObjects:\n      - {apiVersion: v1, kind: Secret, metadata: {name: app-a-secret}}\n"
+    deploy = DEPLOYMENT.replace("configMapRef: {name: cfg-renamed}", "secretRef: {name: app-a-secret}").replace(
+        "image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/hr.yaml": release + "---\n" + REPO_A + "---\n" + deploy,
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == "HL401"]
+    assert found["severity"] == severity
+
+
 def test_a_flux_instance_chart_names_the_repository_source_whatever_its_name(repo):
     root = repo(
         {
@@ -448,7 +549,44 @@ def test_another_repositorys_source_is_not_followed_and_said_once(repo):
     )
     built = model(root)
     (note,) = built.flux.notes
-    assert "GitRepository flux-system/upstream-manifests (1)" in note and "flux.local-sources" in note
+    assert "GitRepository flux-system/upstream-manifests (1)" in note
+    assert (
+        "list it under flux.local-sources in .homelint.yaml (name or namespace/name, e.g. flux-system/upstream-manifests)" in note
+    )
+
+
+@pytest.mark.parametrize("templated", [False, True])
+def test_config_source_entries_that_no_source_can_be_are_said_once(repo, templated):
+    """flux.local-sources and flux.external-sources entries are compared with the sources Flux
+    reconciles: one that no source the repository declares or names can be (a misspelt name, a
+    wrong namespace or kind) changes nothing there; one note per key lists them, with the form of
+    an entry. A name Flux substitutes (`${REPO}`) may be any name of its namespace."""
+    upstream = "${REPO}" if templated else "upstream-manifests"
+    config = (
+        "flux:\n"
+        "  local-sources: [home-kubernetes, flux-system/home-kubernetes, home-kubernets, ns-a/home-kubernetes]\n"
+        "  external-sources: [GitRepository/flux-system/upstream-manifests, OCIRepository/flux-system/upstream-manifests,"
+        " upstream-manifests, missing-a]\n"
+    )
+    root = repo(
+        {
+            ".homelint.yaml": config,
+            "kubernetes/apps/flux-system/flux-instance/helmrelease.yaml": FLUX_INSTANCE_HR,
+            "kubernetes/flux/cluster/ks.yaml": ks("cluster-apps", "./kubernetes/apps"),
+            "kubernetes/apps/default/echo/ks.yaml": ks("echo", "./deploy", source=upstream),
+        }
+    )
+    notes = [n for n in model(root).flux.notes if "in the config lists" in n]
+    # `${REPO}` in flux-system may be any name there, not a source of another namespace or kind
+    local = ["'ns-a/home-kubernetes'"] if templated else ["'home-kubernets'", "'ns-a/home-kubernetes'"]
+    external = ["'OCIRepository/flux-system/upstream-manifests'"] + ([] if templated else ["'missing-a'"])
+    said = "which no source the repository declares or names (a sourceRef, a chartRef, a FluxInstance sync) can be"
+    assert notes == [
+        f"flux.local-sources in the config lists {', '.join(local)}, {said}: check {'it' if templated else 'them'} "
+        "(an entry is the name or namespace/name of a source that is this repository)",
+        f"flux.external-sources in the config lists {', '.join(external)}, {said}: check {'it' if templated else 'them'} "
+        "(an entry is the Kind/namespace/name, namespace/name or name of a source made outside Git)",
+    ]
 
 
 def test_a_source_nothing_defines_is_not_called_another_repository(repo, check_json):
@@ -522,6 +660,7 @@ def test_a_dangling_source_that_an_unfollowed_kustomization_may_apply_is_an_info
     (found,) = [f for f in findings if f["rule"] == "HL107"]
     assert found["severity"] == "info"
     assert "Kustomization flux-system/apps builds a path that holds that file" in found["message"]
+    assert "list it under flux.local-sources in .homelint.yaml as flux-system/repo-a)" in found["message"]
 
 
 def test_a_kustomization_whose_source_nothing_defines_applies_no_file_of_its_path(repo, check_json):

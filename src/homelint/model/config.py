@@ -168,7 +168,8 @@ def _readable(error: Any) -> str:
         hint = did_you_mean(extra, allowed)
         return f"unknown key '{extra}'{hint} (allowed keys: {', '.join(allowed)})"
     if error.validator == "pattern":
-        return "not a rule ID or prefix like HL101 or HL2"
+        form = error.schema.get("formatHint") if isinstance(error.schema, dict) else None  # the schema's own words
+        return f"expected {form}" if isinstance(form, str) else describe(error)
     return describe(error)
 
 

@@ -19,19 +19,24 @@ from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, Origin
 from homelint.core.substitution import DISABLE_KEY, resolve, scan_cached, substitute_tree, substitution_disabled
+from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.sources import (
+    EXTERNAL_SOURCE_FORM,
+    LOCAL_SOURCE_FORM,
     SOURCE_KINDS,
     Artifact,
     SourceRef,
     Sources,
     find_sources,
     generated_artifact_names,
+    source_mentions,
     source_ref,
     sync_of,
+    unmatched_entries,
 )
 from homelint.model.targets import target_matches
 from homelint.model.transformers import NamespaceConfig, is_builtin, namespace_config, namespace_fields
@@ -385,7 +390,7 @@ class FluxModel:
                 return True
         for entry in config.local_sources:
             parts = entry.split("/")
-            if parts == [ns, name] or parts == [kind, ns, name] or (parts == [name] and ns in self.flux_namespaces()):
+            if parts == [ns, name] or (parts == [name] and ns in self.flux_namespaces()):
                 return True
         return False
 
@@ -1023,6 +1028,7 @@ class FluxModel:
             if obj.effective_namespace is None:
                 obj.effective_namespace = obj.namespace
         self.notes.extend(self.sources.notes)
+        self._config_entry_notes()
         unread = sorted((path, kinds) for path, kinds in self.unread_transformers.items() if path in self.applied_files)
         if unread:
             named = "; ".join(f"{path}: {', '.join(sorted(set(kinds)))}" for path, kinds in unread[:3])
@@ -1076,11 +1082,33 @@ class FluxModel:
                 f"{_skipped_list(made)}"
             )
         if others:
+            first = min(others)
             self.notes.append(
                 f"{sum(others.values())} Flux Kustomization(s) build from sources that are not this repository and were "
                 f"not followed: {_skipped_list(others)}; if one of them is this repository, list it under "
-                "flux.local-sources in .homelint.yaml"
+                f"flux.local-sources in .homelint.yaml ({LOCAL_SOURCE_FORM}, e.g. {first.namespace}/{first.name})"
             )
+
+    def _config_entry_notes(self) -> None:
+        """A note for each of flux.local-sources and flux.external-sources listing the entries
+        that no source of the repository may be (a misspelt name, a wrong namespace): such an
+        entry names nothing Flux reconciles here."""
+        config = self.repo.config
+        if not (config.local_sources or config.external_sources):
+            return
+        mentions = source_mentions(self.repo, self.applied, self.kustomizations, self.sources.syncs)
+        for key, entries, with_kind, form in (
+            ("flux.local-sources", config.local_sources, False, f"{LOCAL_SOURCE_FORM} of a source that is this repository"),
+            ("flux.external-sources", config.external_sources, True, f"{EXTERNAL_SOURCE_FORM} of a source made outside Git"),
+        ):
+            unmatched = unmatched_entries(entries, mentions, with_kind=with_kind)
+            if unmatched:
+                listed = ", ".join(f"'{printable(entry, 100)}'" for entry in unmatched[:5])
+                more = f" and {len(unmatched) - 5} more" if len(unmatched) > 5 else ""
+                self.notes.append(
+                    f"{key} in the config lists {listed}{more}, which no source the repository declares or names "
+                    f"(a sourceRef, a chartRef, a FluxInstance sync) can be: check {'them' if len(unmatched) > 1 else 'it'} (an entry is the {form})"
+                )
 
     def _roots(self) -> list[FluxKS]:
         """The Kustomizations Flux starts from: config roots, FluxInstance syncs, and the

@@ -750,3 +750,93 @@ def _generated_artifacts(repo: Repo, out: Sources) -> None:
                     tree=base.tree,
                 ),
             )
+
+
+# the forms of the config's entries (model/config.py validates them: schemas/config.schema.json)
+LOCAL_SOURCE_FORM = "name or namespace/name"
+EXTERNAL_SOURCE_FORM = "Kind/namespace/name, namespace/name or name"
+
+# a name or namespace Flux or an operator fills in later: `${VAR}`, `{{ }}`, `<< >>`
+_TEMPLATED = re.compile(r"\$\{[^}]*\}?|\{\{.*?(?:\}\}|$)|<<.*?(?:>>|$)")
+_TOP_REFS = (("sourceRef",), ("chart", "spec", "sourceRef"), ("chartRef",))  # under spec, in the referrer's namespace
+_REF_KEYS = ("sourceRef", "chartRef", "sources")  # `sources`: an ArtifactGenerator's list of source references
+
+# (kind or None, namespace or None, name): None is any (not written, or not known here)
+Mention = tuple[str | None, str | None, str]
+
+
+def source_mentions(repo: Repo, applied: Iterable[Any], kustomizations: Iterable[Any], syncs: Iterable[Any]) -> list[Mention]:
+    """Every source the repository declares or names, for the notes about config entries that
+    match none: the sources Flux applies and the references of what it applies (a missing
+    namespace is the referrer's), the Kustomizations as Flux applies them, the FluxInstance
+    syncs, and in every file any mapping under `sourceRef`, `chartRef` or `sources` (in values,
+    templates, objects nothing applies: their namespace is any unless written)."""
+    found: set[Mention] = set()
+
+    def ref(value: Any, namespace: str | None) -> None:
+        if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"]:
+            kind = value.get("kind") if isinstance(value.get("kind"), str) else None
+            ns = value.get("namespace") if isinstance(value.get("namespace"), str) else namespace
+            found.add((kind, ns, value["name"]))
+
+    exact: set[int] = set()
+    for item in applied:
+        obj = item.obj
+        exact.add(id(obj.source))
+        if obj.kind in SOURCE_KINDS and obj.group.startswith(SOURCE_GROUP):
+            for name in item.names:
+                found.add((obj.kind, item.namespace, name))
+        for path in _TOP_REFS:
+            ref(_at(obj.spec, path), item.namespace)
+    for ks in kustomizations:
+        if ks.obj is not None:
+            ref(ks.spec.get("sourceRef"), ks.namespace)
+    for sync_ref, _, _ in syncs:
+        found.add((sync_ref.kind, sync_ref.namespace, sync_ref.name))
+    for obj in repo.objects:
+        applied_here = id(obj) in exact
+        if not applied_here and obj.kind in SOURCE_KINDS and obj.group.startswith(SOURCE_GROUP):
+            found.add((obj.kind, None, obj.name))
+        skip = {id(_at(obj.spec, path)) for path in _TOP_REFS} if applied_here else set()
+        stack: list[Any] = [obj.data]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    if key in _REF_KEYS and id(value) not in skip:
+                        for one in value if isinstance(value, list) else [value]:
+                            ref(one, None)
+                    stack.append(value)
+    return sorted(found, key=lambda m: (m[0] or "", m[1] or "", m[2]))
+
+
+def _at(spec: dict[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = spec
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _fits(written: str | None, value: str | None) -> bool:
+    """Whether a mention's kind/namespace/name `written` may be `value` (None: any; a templated
+    part of `written` stands for any text)."""
+    if written is None or value is None or written == value:
+        return True
+    if not _TEMPLATED.search(written):
+        return False
+    pattern = ".*".join(re.escape(part) for part in _TEMPLATED.split(written))
+    return re.fullmatch(pattern, value, re.DOTALL) is not None
+
+
+def unmatched_entries(entries: Iterable[str], mentions: list[Mention], *, with_kind: bool) -> list[str]:
+    """The config entries (`name`, `namespace/name`, with `with_kind` also `Kind/namespace/name`)
+    that no mention may be, in config order."""
+    out: list[str] = []
+    for entry in entries:
+        parts = entry.split("/")
+        kind, ns, name = ([None, None, *parts] if len(parts) < 3 or not with_kind else parts)[-3:]
+        if not any(_fits(m[0], kind) and _fits(m[1], ns) and _fits(m[2], name) for m in mentions):
+            out.append(entry)
+    return out

@@ -51,7 +51,6 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
     for node, why in [*((m, None) for m in missing), *unseen]:
         ns, name = node.namespace, node.name
         generated = produced.hashed.get((ns, name))
-        why = why or (None if generated else _made_by_chart(releases, ns, name, word) or _in_values(ctx, "", word, ns, name))
         by_object: dict[int, list[Edge]] = {}
         for edge in ctx.graph.users_of(node, f"uses-{kind}"):
             ref = edge["ref"]
@@ -72,6 +71,10 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             edge = edges[spans[0][1]]
             count = len({s for s, _ in spans})
             obj, ref = edge["applied"].obj, edge["ref"]
+            made_here = why
+            if made_here is None and not generated:
+                own = _needed_before_render(edges)  # its own chart cannot make what the release needs first
+                made_here = _made_by_chart(releases, ns, name, word, own) or _in_values(ctx, "", word, ns, name, own)
             unrewritten = hashed_reference(ctx.repo, edge, generated) if generated else None
             close = [] if unrewritten else close_matches(name, produced.names.get(ns, set()))
             hint = f"; {word}s made in that namespace with similar names: {', '.join(close)}" if close else ""
@@ -122,11 +125,11 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 rule,
                 obj,
                 edge["field"],
-                f"{what}; {why}" if why else f"{what}{hint}",
+                f"{what}; {made_here}" if made_here else f"{what}{hint}",
                 fix=fix,
                 key=f"{rule}/{ns}/{name}/{obj.kind}/{obj.name}",
             )
-            if why:
+            if made_here:
                 finding.severity = "info"
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 finding.severity = "warning"  # applied and served, with the wrong certificate
@@ -211,38 +214,67 @@ def _hashed_message(edge: Edge, word: str, name: str, ns: str, why: Unrewritten)
     return what, disable
 
 
-def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str]]]:
-    """namespace -> (release name, chart) of the HelmReleases installing a chart there that is not
-    app-template (whose objects the producer table knows)."""
-    out: dict[str, list[tuple[str, str]]] = {}
+def _needed_before_render(edges: list[Edge]) -> frozenset[str]:
+    """`namespace/name` of the HelmReleases among `edges` that name the object in their own
+    `spec.valuesFrom`: helm-controller reads those before it renders the chart (reconcileRelease:
+    chartutil.ChartValuesFromReferences, a missing non-optional one fails with ValuesError), so
+    the release is never installed and its own chart never makes them."""
+    return frozenset(
+        f"{e['applied'].ns}/{e['applied'].obj.name}"
+        for e in edges
+        if e["applied"].obj.kind == "HelmRelease" and tuple(e["field"][:2]) == ("spec", "valuesFrom")
+    )
+
+
+def _installs_elsewhere(applied: Any) -> bool:
+    """Whether a HelmRelease's chart renders in another cluster: its own spec.kubeConfig
+    (helm-controller buildRESTClientGetter: every Helm action goes to that cluster), or a Flux
+    Kustomization with spec.kubeConfig applies the HelmRelease there."""
+    return bool(remote_cluster(applied.obj.spec, applied.ns)) or (applied.ks is not None and bool(applied.ks.target))
+
+
+def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str, str]]]:
+    """namespace -> (release name, chart, `namespace/name` of the HelmRelease) of the HelmReleases
+    installing a chart there that is not app-template (whose objects the producer table knows), in
+    this cluster."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
-        if obj.kind != "HelmRelease" or is_app_template(obj):
+        if obj.kind != "HelmRelease" or is_app_template(obj) or _installs_elsewhere(applied):
             continue
         target = obj.spec.get("targetNamespace")
         namespace = target if isinstance(target, str) and target else applied.ns
-        out.setdefault(namespace, []).append((release_name(obj), chart_name(obj) or "?"))
+        out.setdefault(namespace, []).append((release_name(obj), chart_name(obj) or "?", f"{applied.ns}/{obj.name}"))
     return out
 
 
-def _made_by_chart(releases: dict[str, list[tuple[str, str]]], namespace: str, name: str, word: str) -> str | None:
+def _made_by_chart(
+    releases: dict[str, list[tuple[str, str, str]]], namespace: str, name: str, word: str, skip: frozenset[str] = frozenset()
+) -> str | None:
     """Why a chart may make the object: it is named after a release in that namespace (charts
-    commonly name their Secrets and ConfigMaps `<release>` or `<release>-<what>`)."""
-    for release, chart in sorted(releases.get(namespace, [])):
+    commonly name their Secrets and ConfigMaps `<release>` or `<release>-<what>`). The releases of
+    the HelmReleases in `skip` do not count."""
+    for release, chart, owner in sorted(releases.get(namespace, [])):
+        if owner in skip:
+            continue
         if name == release or name.startswith(release + "-"):
             external = "; if it does, list it in secrets.external" if word == "Secret" else ""
             return f"the chart {chart} of release {release} in that namespace may create it (charts name their {word}s after the release){external}"
     return None
 
 
-def _in_values(ctx: Context, group: str, kind: str, namespace: str | None, name: str) -> str | None:
+def _in_values(
+    ctx: Context, group: str, kind: str, namespace: str | None, name: str, skip: frozenset[str] = frozenset()
+) -> str | None:
     """Why a chart may make the object: a HelmRelease Flux applies holds it in its values (charts
-    render `extraObjects`, `extraDeploy`, `extraManifests` ... as they are); None if none does.
-    `namespace` None: a cluster-scoped object (the namespace it is written with does not matter)."""
+    render `extraObjects`, `extraDeploy`, `extraManifests` ... as they are); None if none does
+    (the HelmReleases in `skip`, by `namespace/name`, do not count). `namespace` None: a
+    cluster-scoped object (the namespace it is written with does not matter)."""
     if namespace is None:
-        found = _values_objects_anywhere(ctx).get((group, kind, name))
+        holders = _values_objects_anywhere(ctx).get((group, kind, name), [])
     else:
-        found = _values_objects(ctx).get((group, kind, namespace, name))
+        holders = _values_objects(ctx).get((group, kind, namespace, name), [])
+    found = next((holder for holder in holders if holder[0] not in skip), None)
     if found is None:
         return None
     release, made = found
@@ -253,17 +285,18 @@ def _in_values(ctx: Context, group: str, kind: str, namespace: str | None, name:
     )
 
 
-def _values_objects(ctx: Context) -> dict[tuple[str, str, str, str], tuple[str, ValuesObject]]:
+def _values_objects(ctx: Context) -> dict[tuple[str, str, str, str], list[tuple[str, ValuesObject]]]:
     """(group, kind, namespace, name) -> (namespace/name of the HelmRelease, the object) of the
-    objects written in the values of the HelmReleases Flux applies; an object without a namespace
-    is in the release namespace (targetNamespace, else the HelmRelease's), a name after Flux
-    substitution and `{{ .Release.Name }}` (a name that cannot be known is left out)."""
+    objects written in the values of the HelmReleases Flux applies (installing in this cluster),
+    in the order Flux applies them; an object without a namespace is in the release namespace
+    (targetNamespace, else the HelmRelease's), a name after Flux substitution and
+    `{{ .Release.Name }}` (a name that cannot be known is left out)."""
 
-    def build() -> dict[tuple[str, str, str, str], tuple[str, ValuesObject]]:
-        out: dict[tuple[str, str, str, str], tuple[str, ValuesObject]] = {}
+    def build() -> dict[tuple[str, str, str, str], list[tuple[str, ValuesObject]]]:
+        out: dict[tuple[str, str, str, str], list[tuple[str, ValuesObject]]] = {}
         for applied in ctx.flux.applied:
             obj = applied.obj
-            if obj.kind != "HelmRelease":
+            if obj.kind != "HelmRelease" or _installs_elsewhere(applied):
                 continue
             target = obj.spec.get("targetNamespace")
             release_ns = target if isinstance(target, str) and target else applied.ns
@@ -271,19 +304,19 @@ def _values_objects(ctx: Context) -> dict[tuple[str, str, str, str], tuple[str, 
                 name = resolved_name(applied, made.name, ctx.repo)
                 namespace = resolved_name(applied, made.namespace, ctx.repo) if made.namespace else release_ns
                 if name is not None and namespace is not None:
-                    out.setdefault((made.group, made.kind, namespace, name), (f"{applied.ns}/{obj.name}", made))
+                    out.setdefault((made.group, made.kind, namespace, name), []).append((f"{applied.ns}/{obj.name}", made))
         return out
 
     return ctx.repo.memo("rules.values-objects", build)
 
 
-def _values_objects_anywhere(ctx: Context) -> dict[tuple[str, str, str], tuple[str, ValuesObject]]:
-    """(group, kind, name) -> the first of _values_objects by namespace."""
+def _values_objects_anywhere(ctx: Context) -> dict[tuple[str, str, str], list[tuple[str, ValuesObject]]]:
+    """(group, kind, name) -> the holders of _values_objects, namespace by namespace."""
 
-    def build() -> dict[tuple[str, str, str], tuple[str, ValuesObject]]:
-        out: dict[tuple[str, str, str], tuple[str, ValuesObject]] = {}
+    def build() -> dict[tuple[str, str, str], list[tuple[str, ValuesObject]]]:
+        out: dict[tuple[str, str, str], list[tuple[str, ValuesObject]]] = {}
         for (group, kind, _, name), found in sorted(_values_objects(ctx).items(), key=lambda item: item[0]):
-            out.setdefault((group, kind, name), found)
+            out.setdefault((group, kind, name), []).extend(found)
         return out
 
     return ctx.repo.memo("rules.values-objects-anywhere", build)

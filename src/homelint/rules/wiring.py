@@ -1257,9 +1257,11 @@ def _maybe_applied(ctx: Context, path: str, what: str) -> str | None:
     guessed root, which whatever applies the roots may apply with it (`what`: that file, named)."""
     unfollowed = ctx.flux.unfollowed_over(path)
     if unfollowed is not None:
+        source = unfollowed.source
+        entry = f" as {source.namespace}/{source.name}" if source is not None else ""
         return (
-            f"{path}; {unfollowed.label} builds a path that holds that file, from {unfollowed.source}, which homelint "
-            "did not follow (if that is this repository, list it under flux.local-sources in .homelint.yaml)"
+            f"{path}; {unfollowed.label} builds a path that holds that file, from {source}, which homelint "
+            f"did not follow (if that is this repository, list it under flux.local-sources in .homelint.yaml{entry})"
         )
     beside = ctx.flux.beside_guessed_root(path)
     if beside is not None:
