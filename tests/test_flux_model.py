@@ -1211,3 +1211,33 @@ def test_hl110_an_object_the_sync_kustomization_applies_without_a_namespace(chec
     found = [f for f in findings if f["rule"] == "HL110"]
     assert [(f["path"], f["line"]) for f in found] == [("sync/app-a/cm.yaml", 4)]
     assert "no spec.targetNamespace on the Kustomization flux-system/sync-a that flux-operator makes" in found[0]["message"]
+
+
+@pytest.mark.parametrize("optional", [False, True])
+def test_placeholders_of_a_source_defined_in_an_unapplied_file_are_no_open_source_info(check_json, repo, optional):
+    """substituteFrom a Secret defined only in a file nothing applies: kustomize-controller fails the
+    Kustomization before it substitutes (HL401 names the file), so no HL201 info says the
+    placeholders "may be defined" in a source the repository does not hold; an optional one, which Flux
+    skips, keeps its info, naming the file instead of "not in the repository"."""
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\nstringData:\n  X: x\n"  # its namespace: where it is applied
+    )
+    extra = f"  postBuild:\n    substituteFrom:\n      - kind: Secret\n        name: secret-a\n{'        optional: true' if optional else ''}\n"
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": _ks("app-a", "./apps/app-a", extra),
+            "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/app-a/cm.yaml": _cm("cm-a").replace("k: v", "k: ${X}"),
+            "apps/app-a/secret.yaml": secret,  # in a folder Flux builds, not listed there (HL102)
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL201,HL401")
+    infos = [f["message"] for f in findings if f["rule"] == "HL201" and f["severity"] == "info"]
+    if optional:  # Flux skips it; something else may create it: an info that names the file
+        assert [m.split("; ")[1] for m in infos] == [
+            "Secret secret-a is defined in apps/app-a/secret.yaml, which Flux does not apply, so they may be defined there"
+        ]
+    else:
+        assert infos == []
+    assert [f["rule"] for f in findings if f["rule"] == "HL401"] == ([] if optional else ["HL401"])

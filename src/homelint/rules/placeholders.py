@@ -133,7 +133,9 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
         suspended = [ctx.suspended_ks(g[0]) for g in group]
         yield ctx.held(finding, suspended[0] if all(suspended) else None)  # every Kustomization suspended
     for ks, variables, uses in open_uses.values():
-        yield _open_sources_info(ctx, ks, variables, uses)
+        info = _open_sources_info(ctx, ks, variables, uses)
+        if info is not None:
+            yield info
 
 
 def _nameless(
@@ -198,17 +200,35 @@ def _bounded(items: list[str], limit: int = 3) -> str:
 
 def _open_sources_info(
     ctx: Context, ks: FluxKS, variables: Variables, uses: list[tuple[K8sObject, tuple[Any, ...], bool, str]]
-) -> Finding:
+) -> Finding | None:
+    """An info that the placeholders may come from a source homelint cannot read; None when each
+    such source is defined in a file Flux does not apply: the Kustomization fails before it
+    substitutes anything (HL401/HL405 say so)."""
     names = sorted({name for *_, name in uses})
     why = []
+    unread = 0
     for source in variables.open_sources:
         if not source.found:
-            why.append(f"{source.kind} {source.name} is not in the repository")
+            unapplied = sorted(
+                o.path
+                for o in ctx.repo.objects_by_kind_name.get((source.kind, source.name), [])
+                if not o.applied_by and o.namespace in (None, ks.namespace)
+            )
+            if unapplied:
+                why.append(f"{source.kind} {source.name} is defined in {unapplied[0]}, which Flux does not apply")
+                if not source.optional:
+                    continue  # HL401/HL405: the Kustomization fails before it substitutes
+            else:
+                why.append(f"{source.kind} {source.name} is not in the repository")
+            unread += 1
         else:
+            unread += 1
             makers = ", ".join(sorted(o.name for o in source.unknowable))
             why.append(
                 f"Secret {source.name} gets its keys from the secret store (ExternalSecret {makers}: dataFrom/templateFrom)"
             )
+    if not unread:
+        return None
     source = variables.open_sources[0]
     if ks.obj is not None:  # the substituteFrom entry (or the nearest node: a parent's patch may add it)
         path, span = ks.obj.path, ctx.repo.obj_span(ks.obj, "spec", "postBuild", "substituteFrom", source.index)

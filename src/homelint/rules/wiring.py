@@ -284,7 +284,7 @@ def _wired_files(ctx: Context) -> set[str]:
         wired.add(kd.file)
         for entry in kd.entries:
             wired.add(entry.target)
-            if entry.target in repo.files.dirs and entry.kind != "resources":
+            if entry.target in repo.files.dirs and entry.kind not in ("resources", "components"):
                 wired.update(ctx.flux.files_under(entry.target))
     return wired
 
