@@ -885,6 +885,40 @@ def test_hl113_is_no_error_in_a_cluster_with_a_build_it_does_not_follow(repo, ch
         )
 
 
+FLUX_FROM_OCI = (
+    "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: flux-manifests\n"
+    "  namespace: flux-system\nspec:\n  interval: 1h\n  url: oci://ghcr.io/fluxcd/flux-manifests\n  ref: {tag: v2.6.0}\n"
+    "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux\n"
+    "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./\n  prune: true\n"
+    "  sourceRef: {kind: OCIRepository, name: flux-manifests}\n"
+)
+FLUX_FROM_GIT = (
+    "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux2\n"
+    "  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://github.com/fluxcd/flux2\n  ref: {tag: v2.6.0}\n"
+    "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux\n"
+    "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./manifests/install\n  prune: true\n"
+    "  sourceRef: {kind: GitRepository, name: flux2}\n"
+)
+
+
+@pytest.mark.parametrize("flux", [FLUX_FROM_OCI, FLUX_FROM_GIT], ids=["flux-manifests", "flux2-manifests"])
+def test_hl113_flux_s_own_manifests_create_no_namespace_of_the_repository(repo, check_json, flux):
+    """A Kustomization that installs Flux itself from its published manifests (the flux-manifests
+    OCI artifact, fluxcd/flux2's manifests/) applies Flux's controllers, CRDs and RBAC in its one
+    namespace: not ns-a. The missing namespace stays an error."""
+    files = {
+        **_cluster("c1"),
+        "clusters/c1/flux.yaml": flux,
+        "clusters/c1/apps.yaml": _app_ks("app-a", "./apps/app-a"),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+    }
+    assert _hl113(check_json(repo(files))[1]) == [("clusters/c1/apps.yaml", 11, "error")]
+    files["clusters/c1/flux.yaml"] = flux.replace("fluxcd/flux-manifests", "example/other").replace(
+        "fluxcd/flux2", "example/other"
+    )
+    assert _hl113(check_json(repo(files))[1]) == [("clusters/c1/apps.yaml", 11, "info")]  # another artifact: it may
+
+
 def test_hl113_names_the_cluster_whose_unfollowed_build_lands_in_the_namespace(repo, check_json):
     """An unfollowed build with targetNamespace ns-a counts as making ns-a in its own cluster:
     the finding in another cluster says that cluster has it."""

@@ -360,6 +360,30 @@ def test_a_dependency_a_source_not_followed_may_define_is_an_info(repo, check_js
 
 
 @pytest.mark.parametrize(
+    ("url", "severity"), [("oci://ghcr.io/fluxcd/flux-manifests", "error"), ("oci://example.com/tenant-a", "info")]
+)
+def test_a_dependency_beside_flux_s_own_manifests_is_an_error(repo, check_json, url, severity):
+    """The Kustomization that installs Flux from its published manifests (flux-manifests) applies
+    Flux's controllers and CRDs, never a Kustomization: a dependency missing in its namespace is
+    the error it is. Another OCI artifact may define it: an info."""
+    flux = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: flux-manifests, namespace: flux-system}\n"
+        f"spec: {{interval: 1h, url: '{url}', ref: {{tag: v2.6.0}}}}\n---\n"
+        + ks("flux", "./", source="flux-manifests").replace("kind: GitRepository", "kind: OCIRepository")
+    )
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("app-a", "./apps", source="flux-system", extra="  dependsOn: [{name: app-missing}]\n")
+            + "---\n"
+            + flux,
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL105")
+    assert [(f["rule"], f["severity"]) for f in findings] == [("HL105", severity)]
+
+
+@pytest.mark.parametrize(
     ("declared", "severity"),
     [("", "error"), ("flux:\n  external-sources: [ns-a/repo-a]\n", "info")],
     ids=["defined-nowhere", "external-source"],

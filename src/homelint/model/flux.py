@@ -346,9 +346,45 @@ class FluxModel:
             if ks.obj is None or ks.local or ks.raw_path is None or ks.source is None:
                 continue
             resolved = resolve(ks.raw_path, {})
-            if resolved is not None and inside(path, join("", resolved)) and self.source_may_exist(ks.source):
+            if (
+                resolved is not None
+                and inside(path, join("", resolved))
+                and self.source_may_exist(ks.source)
+                and not self.serves_flux_itself(ks)  # Flux's own manifests hold no file of this repository
+            ):
                 return ks
         return None
+
+    def serves_flux_itself(self, ks: FluxKS) -> bool:
+        """Whether `ks` builds Flux's own distribution: from an OCIRepository of
+        ghcr.io/fluxcd/flux-manifests, or from a GitRepository of github.com/fluxcd/flux2 at a
+        path under manifests/ (every definition of its source one of those). What that applies is
+        Flux's controllers, CRDs, RBAC and network policies in its namespace (the distribution's
+        `namespace: flux-system`, or the Kustomization's targetNamespace): never the repository's
+        other namespaces, Flux Kustomizations, HelmReleases, Secrets or ConfigMaps."""
+        ref = ks.source
+        if ref is None or ref.kind not in ("OCIRepository", "GitRepository"):
+            return False
+        found = self.applied_named(ref.kind, ref.name, ref.namespace) or [
+            obj  # defined in a file applied by hand (a root), or one that may be applied after all
+            for obj in self.repo.objects_by_kind_name.get((ref.kind, ref.name), [])
+            if obj.namespace in (None, ref.namespace) and obj.group.startswith("source.toolkit.fluxcd.io")
+        ]
+        if not found:
+            return False
+        for obj in found:
+            url = obj.spec.get("url")
+            if not isinstance(url, str):
+                return False
+            clean = url.rstrip("/").removesuffix(".git")
+            if ref.kind == "OCIRepository" and not clean.endswith("ghcr.io/fluxcd/flux-manifests"):
+                return False
+            if ref.kind == "GitRepository" and not clean.endswith("github.com/fluxcd/flux2"):
+                return False
+        if ref.kind == "GitRepository":
+            path = resolve(ks.raw_path, {}) if ks.raw_path is not None else None
+            return path is not None and inside(join("", path), "manifests")
+        return True
 
     def beside_guessed_root(self, path: str) -> str | None:
         """The root file in the folder of `path` when the roots are guessed (no evidence names them:

@@ -164,6 +164,8 @@ def foreign_namespaces(ctx: Context) -> dict[str, str]:
     for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
         if ks.local or ks.obj is None or ks.source is None or not ctx.flux.source_may_exist(ks.source):
             continue  # a source nothing defines serves nothing: that Kustomization applies nothing (HL107)
+        if ctx.flux.serves_flux_itself(ks):
+            continue  # Flux's own controllers and CRDs: no Kustomization, HelmRelease, Secret or ConfigMap
         target = ks.spec.get("targetNamespace")
         namespace = target if isinstance(target, str) and target and "${" not in target else ks.namespace
         ref = ks.spec.get("sourceRef")

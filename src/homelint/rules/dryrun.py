@@ -328,8 +328,11 @@ def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
         created = by_scope.get(scope)
         if created is None:
             created = by_scope[scope] = Created(set(BUILTIN_NAMESPACES), [])
-        created.unfollowed.append(ks)
         target = ks.spec.get("targetNamespace")
+        if ctx.flux.serves_flux_itself(ks):  # Flux's own manifests: their one Namespace, no other
+            add(target if isinstance(target, str) and target else "flux-system", None, created)
+            continue
+        created.unfollowed.append(ks)
         if isinstance(target, str) and target:
             add(target, None, created)  # its build lands there (its parent substituted it: FluxModel._make_ks)
     instances = {obj.namespace for obj in ctx.repo.objects if obj.kind == "FluxInstance" and obj.namespace}
