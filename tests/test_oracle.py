@@ -358,6 +358,17 @@ CASES: dict[str, dict[str, str]] = {
         "apps/app-a/app/kustomization.yaml": kustomization("./cm.yaml"),
         "apps/app-a/app/cm.yaml": cm("cm-app"),
     },
+    # namePrefix renames child Flux Kustomizations: each is applied (and found by dependsOn) by its
+    # prefixed name; a Kustomization nothing renames keeps its own
+    "prefixed-children": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps"),
+        "apps/kustomization.yaml": kustomization("./app-a/ks.yaml", "./app-b/ks.yaml", extra="namePrefix: team-\n"),
+        "apps/app-a/ks.yaml": flux_ks("app-a", "./apps/app-a/app"),
+        "apps/app-a/app/cm.yaml": cm("cm-a", "ns-a"),
+        "apps/app-b/ks.yaml": flux_ks("app-b", "./apps/app-b/app", extra="  dependsOn:\n    - name: app-a\n"),
+        "apps/app-b/app/cm.yaml": cm("cm-b", "ns-a"),
+    },
 }
 
 

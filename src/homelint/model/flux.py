@@ -1002,8 +1002,9 @@ class FluxModel:
         self._assign_clusters(queue)
         while queue:
             ks = queue.pop(0)
-            # one instance per cluster (root): each applies it with its own variables
-            ident = (ks.cluster, ks.obj.path, ks.obj.doc, ks.namespace) if ks.obj else ("", "", 0, ks.key)
+            # one instance per cluster (root): each applies it with its own variables; one a
+            # namePrefix/nameSuffix or a patch gives another name is another Kustomization
+            ident = (ks.cluster, ks.obj.path, ks.obj.doc, ks.key) if ks.obj else ("", "", 0, ks.key)
             if ident in seen:
                 continue
             seen.add(ident)
@@ -1383,11 +1384,15 @@ class FluxModel:
         parent: FluxKS,
         build_ns: str | None,
         edits: dict[tuple[str, ...], Any] | None = None,
+        affix: tuple[str, str] | None = None,
     ) -> FluxKS:
         """A child Flux Kustomization as kustomize-controller applies it: what kustomize's own
-        transformers set (replacements), the parent's patches, then the parent's postBuild
+        transformers set (replacements), the parent's patches, the namePrefix/nameSuffix over it
+        (`affix`: it is applied, and found by dependsOn, by that name), then the parent's postBuild
         substitution, on the whole object (SEMANTICS 2.6)."""
         data = _overlay(obj.data, edits) if edits else obj.data  # kustomize's and the parent's patches
+        if affix is not None:
+            data = _affixed(data, affix, obj.name)
         if parent.obj is not None and parent.post_build is not None and not substitution_disabled(data):
             variables = parent_vars(self.repo, parent)
             if variables:
@@ -1435,7 +1440,7 @@ class FluxModel:
             edits = built.edits.get(index, {})
             if edits.get(DELETED):
                 break
-            own = self._make_ks(source_obj, ks.namespace, ks, ns, edits)
+            own = self._make_ks(source_obj, ks.namespace, ks, ns, edits, built.affixes.get(index))
             if own.key != ks.key or own.data == ks.data:
                 break
             own.parent, own.root, own.cluster = ks.parent, ks.root, ks.cluster
@@ -1528,7 +1533,7 @@ class FluxModel:
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
                 forced = target_ns or (ns if ns != obj.namespace else None)
-                children.append(self._make_ks(source_obj, forced, ks, ns, edits))
+                children.append(self._make_ks(source_obj, forced, ks, ns, edits, affix))
         return children
 
     def _suffix(self, generated: K8sObject, built: K8sObject, edits: dict[tuple[str, ...], Any]) -> str | None:
@@ -1796,6 +1801,14 @@ def _set_in_lists(data: dict[str, Any], path: tuple[str, ...], value: Any) -> di
 
     result = put(data, path)
     return result if isinstance(result, dict) else data
+
+
+def _affixed(data: dict[str, Any], affix: tuple[str, str], written: str) -> dict[str, Any]:
+    """An object with kustomize's namePrefix/nameSuffix added to its metadata.name."""
+    meta = data.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    name = meta.get("name") if isinstance(meta.get("name"), str) else written
+    return {**data, "metadata": {**meta, "name": f"{affix[0]}{name}{affix[1]}"}}
 
 
 def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:
