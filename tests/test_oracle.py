@@ -358,6 +358,59 @@ CASES: dict[str, dict[str, str]] = {
         "apps/app-a/app/kustomization.yaml": kustomization("./cm.yaml"),
         "apps/app-a/app/cm.yaml": cm("cm-app"),
     },
+    # namePrefix renames child Flux Kustomizations: each is applied (and found by dependsOn) by its
+    # prefixed name; a Kustomization nothing renames keeps its own
+    "prefixed-children": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps"),
+        "apps/kustomization.yaml": kustomization("./app-a/ks.yaml", "./app-b/ks.yaml", extra="namePrefix: team-\n"),
+        "apps/app-a/ks.yaml": flux_ks("app-a", "./apps/app-a/app"),
+        "apps/app-a/app/cm.yaml": cm("cm-a", "ns-a"),
+        "apps/app-b/ks.yaml": flux_ks("app-b", "./apps/app-b/app", extra="  dependsOn:\n    - name: app-a\n"),
+        "apps/app-b/app/cm.yaml": cm("cm-b", "ns-a"),
+    },
+    # kustomize selects by the current (prefixed) or the original name: patch targets (a regex too),
+    # strategic-merge patches and replacement sources, selects and rejects; a patch target's name is
+    # not matched against a name between those two, a Flux spec.patches target not against the
+    # namePrefix of the kustomization at spec.path (spec.patches join its patches, which run first);
+    # a patch that renames sets the whole name, and replacements and transformers: run after the
+    # kustomization's own namePrefix
+    "prefixed-targets": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks(
+            "apps",
+            "./apps/overlay",
+            extra="  patches:\n    - target: {kind: ConfigMap, name: top-blue-cm-f}\n      patch: |-\n"
+            "        - {op: replace, path: /metadata/name, value: flux-current}\n"
+            "    - target: {kind: ConfigMap, name: blue-cm-g}\n      patch: |-\n"
+            "        - {op: replace, path: /metadata/name, value: flux-inner}\n",
+        ),
+        "apps/base/kustomization.yaml": kustomization(
+            "./cm.yaml",
+            extra="namePrefix: blue-\nreplacements:\n  - source: {kind: ConfigMap, name: blue-cm-d, "
+            "fieldPath: data.a}\n    targets:\n      - select: {kind: ConfigMap, name: blue-cm-e}\n"
+            "        fieldPaths: [metadata.namespace]\n",
+        ),
+        "apps/base/cm.yaml": "".join(cm(f"cm-{c}", "ns-a") for c in "abcdefghi")
+        + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: src, namespace: ns-a}\ndata: {a: ns-c}\n",
+        "apps/overlay/kustomization.yaml": kustomization(
+            "../base",
+            extra="namePrefix: top-\npatches:\n"
+            "  - target: {kind: ConfigMap, name: blue-cm-a}\n    patch: |-\n"
+            "      - {op: replace, path: /metadata/name, value: by-current}\n"
+            "  - target: {kind: ConfigMap, name: 'blue-cm-[b]'}\n    patch: |-\n"
+            "      - {op: replace, path: /metadata/name, value: by-regex}\n"
+            "  - target: {kind: ConfigMap, name: by-regex}\n    patch: |-\n"
+            "      - {op: replace, path: /metadata/namespace, value: ns-b}\n"
+            "  - target: {kind: ConfigMap, name: cm-c}\n    patch: |-\n"
+            "      - {op: replace, path: /metadata/name, value: by-original}\n"
+            "  - patch: |-\n      apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: blue-cm-h, namespace: ns-a}\n"
+            "      data: {smp: 'yes'}\n"
+            "replacements:\n  - source: {kind: ConfigMap, name: blue-src, fieldPath: data.a}\n    targets:\n"
+            "      - select: {kind: ConfigMap, name: 'blue-cm-.*'}\n        reject: [{name: blue-cm-h}, {name: cm-e}, "
+            "{name: top-blue-cm-i}]\n        fieldPaths: [metadata.namespace]\n",
+        ),
+    },
 }
 
 

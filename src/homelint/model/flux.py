@@ -171,6 +171,9 @@ class BuildOut:
     # namePrefix/nameSuffix of the kustomizations (and the Flux Kustomization) over an object:
     # position in `objects` -> (prefix, suffix), outermost first
     affixes: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # the names an object had before its current one in this build (namePrefix/nameSuffix, a
+    # patch that renames it): position in `objects` -> names, first first (kustomize's previous ids)
+    before: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # positions in `objects` a transformer the model does not apply ran over
     unread: set[int] = field(default_factory=set)
     # the Components run into this build (FluxModel._component), not carried by absorb
@@ -191,6 +194,8 @@ class BuildOut:
             self.edits[index + offset] = dict(fields)
         for index, affix in sub.affixes.items():
             self.affixes[index + offset] = affix
+        for index, names in sub.before.items():
+            self.before[index + offset] = names
         self.unread |= {index + offset for index in sub.unread}
 
     def add_affixes(self, prefix: Any, suffix: Any) -> None:
@@ -202,11 +207,48 @@ class BuildOut:
             return
         for index, (obj, _) in enumerate(self.objects):
             if obj.kind not in ("Namespace", "CustomResourceDefinition"):
+                self._renaming(index)
                 inner = self.affixes.get(index, ("", ""))
                 self.affixes[index] = (prefix + inner[0], inner[1] + suffix)
 
+    def _renaming(self, index: int, outer: tuple[str, str] = ("", "")) -> None:
+        """Keep the name the object at `index` has now among its names before (it is renamed)."""
+        self.before[index] = (*self.before.get(index, ()), self.name_now(index, outer))
+
     def edit(self, index: int, path: tuple[str, ...], value: Any) -> None:
         self.edits[index] = {**self.edits.get(index, {}), path: value}
+
+    def name_now(self, index: int, outer: tuple[str, str] = ("", "")) -> str:
+        """The name of the object at `index` at this point of the build: its metadata.name with
+        the namePrefix/nameSuffix added so far (without `outer`, the outermost kustomization's,
+        when that one has not run yet)."""
+        obj = self.objects[index][0]
+        meta = self.current(index).get("metadata")
+        name = meta.get("name") if isinstance(meta, dict) and isinstance(meta.get("name"), str) else obj.name
+        prefix, suffix = self.affixes.get(index, ("", ""))
+        if index in self.affixes and (outer[0] or outer[1]):
+            prefix, suffix = prefix[len(outer[0]) :], suffix[: len(suffix) - len(outer[1])]
+        return f"{prefix}{name}{suffix}"
+
+    def names(self, index: int, outer: tuple[str, str] = ("", ""), *, every: bool = False) -> tuple[str, ...]:
+        """The names a kustomize selector finds the object at `index` by: its current name
+        (name_now) and the one it was written with, as resmap Select matches a patch target's name
+        (OrgId, CurId); with `every`, also each name it had between (a strategic-merge patch
+        without target, GetMatchingResourcesByAnyId, and replacements, utils.MakeResIds, match
+        any previous id)."""
+        now = self.name_now(index, outer)
+        found = [now, self.objects[index][0].name]
+        if every:
+            found += self.before.get(index, ())
+        return tuple(dict.fromkeys(found))
+
+    def current_named(self, index: int) -> dict[str, Any]:
+        """current(), with the name the object has at this point of the build (name_now)."""
+        data = self.current(index)
+        if index not in self.affixes:
+            return data
+        meta = data.get("metadata")
+        return {**data, "metadata": {**(meta if isinstance(meta, dict) else {}), "name": self.name_now(index)}}
 
     def current(self, index: int) -> dict[str, Any]:
         """The object at `index` as the build has transformed it so far (not to be changed)."""
@@ -222,14 +264,22 @@ class BuildOut:
         """Whether a `$patch: delete` removed the object at `index` from the build."""
         return bool(self.edits.get(index, {}).get(DELETED))
 
-    def patch(self, index: int, body: Any, source: PatchSource | None) -> None:
-        """Apply one patch body to the object at `index`, keeping where its fields come from."""
-        obj = self.objects[index][0]
-        data, recorder = apply_patch(self.current(index), body, source)
+    def patch(self, index: int, body: Any, source: PatchSource | None, outer: tuple[str, str] = ("", "")) -> None:
+        """Apply one patch body to the object at `index`, keeping where its fields come from
+        (`outer`: as for name_now)."""
+        obj, old = self.objects[index][0], self.current(index)
+        data, recorder = apply_patch(old, body, source)
         if data is None:
             self.edit(index, DELETED, True)
             return
         origins = self.edits.get(index, {}).get(ORIGINS, obj.origins)
+        if _meta_name(data) != _meta_name(old):
+            self._renaming(index, outer)
+            if index in self.affixes:  # a patch that sets the name sets all of it: earlier affixes are gone
+                if outer[0] or outer[1]:
+                    self.affixes[index] = outer  # but for those of a kustomization that runs after it
+                else:
+                    del self.affixes[index]
         # the patched object holds every field edit made before: a later patch of one is not undone
         self.edits[index] = {WHOLE: data, ORIGINS: carry(origins, recorder, (obj.path, obj.doc))}
 
@@ -655,10 +705,12 @@ class FluxModel:
             for index, (o, _) in enumerate(out.objects):
                 if o.kind == "Namespace" and o.api_version == "v1":
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
+        # kustomize's builtin transformers run in this order (api/internal/target/kusttarget_configplugin.go):
+        # patches, namespace, prefix/suffix, labels, ..., replacements; then `transformers:`
+        out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
         _substitution_switch(kd, out)
         self._replacements(kd, out)
         self._transformers(kd, out, art)
-        out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
 
     def _component(self, target: str, art: Artifact, out: BuildOut) -> None:
         """A `components:` entry (a folder with a kustomization) into the build that includes it.
@@ -928,10 +980,12 @@ class FluxModel:
             if not isinstance(entry, dict) or not isinstance(entry.get("source"), dict):
                 continue
             source = entry["source"]
-            found = [i for i, (_, ns) in enumerate(out.objects) if target_matches(source, out.current(i), ns)]
+            found = [
+                i for i, (_, ns) in enumerate(out.objects) if target_matches(source, out.current(i), ns, out.names(i, every=True))
+            ]
             if len(found) != 1:
                 continue
-            value = _read_field(out.current(found[0]), out.objects[found[0]][1], source.get("fieldPath") or "metadata.name")
+            value = _read_field(out.current_named(found[0]), out.objects[found[0]][1], source.get("fieldPath") or "metadata.name")
             if value is None or source.get("options"):
                 continue  # delimiter/index options: not modelled
             targets = entry.get("targets")
@@ -943,8 +997,9 @@ class FluxModel:
                 rejects: list[Any] = reject if isinstance(reject, list) else []
                 for index, (o, ns) in enumerate(out.objects):
                     current = out.current(index)
-                    if not target_matches(target.get("select") or {}, current, ns) or any(
-                        target_matches(r, current, ns) for r in rejects
+                    names = out.names(index, every=True)
+                    if not target_matches(target.get("select") or {}, current, ns, names) or any(
+                        target_matches(r, current, ns, names) for r in rejects
                     ):
                         continue
                     for field_path in target.get("fieldPaths") or []:
@@ -1038,8 +1093,9 @@ class FluxModel:
         self._assign_clusters(queue)
         while queue:
             ks = queue.pop(0)
-            # one instance per cluster (root): each applies it with its own variables
-            ident = (ks.cluster, ks.obj.path, ks.obj.doc, ks.namespace) if ks.obj else ("", "", 0, ks.key)
+            # one instance per cluster (root): each applies it with its own variables; one a
+            # namePrefix/nameSuffix or a patch gives another name is another Kustomization
+            ident = (ks.cluster, ks.obj.path, ks.obj.doc, ks.key) if ks.obj else ("", "", 0, ks.key)
             if ident in seen:
                 continue
             seen.add(ident)
@@ -1419,11 +1475,15 @@ class FluxModel:
         parent: FluxKS,
         build_ns: str | None,
         edits: dict[tuple[str, ...], Any] | None = None,
+        affix: tuple[str, str] | None = None,
     ) -> FluxKS:
         """A child Flux Kustomization as kustomize-controller applies it: what kustomize's own
-        transformers set (replacements), the parent's patches, then the parent's postBuild
+        transformers set (replacements), the parent's patches, the namePrefix/nameSuffix over it
+        (`affix`: it is applied, and found by dependsOn, by that name), then the parent's postBuild
         substitution, on the whole object (SEMANTICS 2.6)."""
         data = _overlay(obj.data, edits) if edits else obj.data  # kustomize's and the parent's patches
+        if affix is not None:
+            data = _affixed(data, affix, obj.name)
         if parent.obj is not None and parent.post_build is not None and not substitution_disabled(data):
             variables = parent_vars(self.repo, parent)
             if variables:
@@ -1471,7 +1531,7 @@ class FluxModel:
             edits = built.edits.get(index, {})
             if edits.get(DELETED):
                 break
-            own = self._make_ks(source_obj, ks.namespace, ks, ns, edits)
+            own = self._make_ks(source_obj, ks.namespace, ks, ns, edits, built.affixes.get(index))
             if own.key != ks.key or own.data == ks.data:
                 break
             own.parent, own.root, own.cluster = ks.parent, ks.root, ks.cluster
@@ -1502,8 +1562,16 @@ class FluxModel:
         )
         built = BuildOut()
         built.absorb(self.build(path, art, components))
+        kd = self.kdirs.get(path)
+        # spec.patches join the patches of the kustomization at spec.path (fluxcd/pkg kustomize
+        # generator): they run before its namePrefix/nameSuffix, which the build has added already
+        outer = (
+            (_affix_text(kd.data.get("namePrefix")), _affix_text(kd.data.get("nameSuffix")))
+            if kd is not None and art.contains(kd.file)
+            else ("", "")
+        )
         for target, body, source in flux_patches(ks):
-            apply_matching(built, target, body, source)
+            apply_matching(built, target, body, source, outer)
         built.add_affixes(ks.spec.get("namePrefix"), ks.spec.get("nameSuffix"))
         return built
 
@@ -1564,7 +1632,7 @@ class FluxModel:
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
                 forced = target_ns or (ns if ns != obj.namespace else None)
-                children.append(self._make_ks(source_obj, forced, ks, ns, edits))
+                children.append(self._make_ks(source_obj, forced, ks, ns, edits, affix))
         return children
 
     def _suffix(self, generated: K8sObject, built: K8sObject, edits: dict[tuple[str, ...], Any]) -> str | None:
@@ -1629,16 +1697,13 @@ def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObje
 
 def _index_ids(out: BuildOut, index: int, ids: dict[tuple[str, str, str, str], list[int]]) -> None:
     """Index the object at `index` of a build by the ResIds a generator's merge/replace finds it by
-    (kustomize's GetMatchingResourcesByAnyId): the id it was written with and its current one
-    (prefix and suffix included; of the ids between, set by the build's transformers, none is
-    known here); no namespace is `default`. Only ConfigMaps and Secrets are merged into."""
+    (kustomize's GetMatchingResourcesByAnyId): the id it was written with, its current one
+    (prefix and suffix included) and the names it had between (BuildOut.before, with its current
+    namespace); no namespace is `default`. Only ConfigMaps and Secrets are merged into."""
     obj, ns = out.objects[index]
     if obj.kind not in ("ConfigMap", "Secret") or out.deleted(index):
         return
-    meta = out.current(index).get("metadata")
-    name = meta.get("name") if isinstance(meta, dict) and isinstance(meta.get("name"), str) else obj.name
-    prefix, suffix = out.affixes.get(index, ("", ""))
-    keys = {(obj.name, obj.namespace or "default"), (f"{prefix}{name}{suffix}", ns or "default")}
+    keys = {(obj.name, obj.namespace or "default")} | {(name, ns or "default") for name in out.names(index, every=True)}
     for key_name, key_ns in sorted(keys):
         ids.setdefault((obj.api_version, obj.kind, key_name, key_ns), []).append(index)
 
@@ -1698,11 +1763,14 @@ def remote_cluster(spec: dict[str, Any], namespace: str) -> str:
     return "kubeConfig"
 
 
-def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None) -> None:
+def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None, outer: tuple[str, str] = ("", "")) -> None:
     """One patch on every object of a build its target selects (a strategic-merge patch with no
-    target selects the object its own kind, name and namespace name)."""
+    target selects the object its own kind, name and namespace name), by the object's current or
+    original name (BuildOut.names; `outer`: the affixes of a kustomization whose patches these are,
+    added to the build already)."""
     if body is None:
         return
+    smp = target is None  # found by its id: any name it had
     if target is None and isinstance(body, dict):
         found = body.get("metadata")
         meta: dict[str, Any] = found if isinstance(found, dict) else {}
@@ -1719,8 +1787,8 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
         current = out.current(index)
         if literal and current.get("kind") != literal:
             continue  # target_matches's first test, without the rest of its work
-        if target_matches(target, current, ns):
-            out.patch(index, body, source)
+        if target_matches(target, current, ns, out.names(index, outer, every=smp)):
+            out.patch(index, body, source, outer)
 
 
 def substituted_objects(ks: FluxKS) -> list[K8sObject]:
@@ -1832,6 +1900,23 @@ def _set_in_lists(data: dict[str, Any], path: tuple[str, ...], value: Any) -> di
 
     result = put(data, path)
     return result if isinstance(result, dict) else data
+
+
+def _affixed(data: dict[str, Any], affix: tuple[str, str], written: str) -> dict[str, Any]:
+    """An object with kustomize's namePrefix/nameSuffix added to its metadata.name."""
+    meta = data.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    name = meta.get("name") if isinstance(meta.get("name"), str) else written
+    return {**data, "metadata": {**meta, "name": f"{affix[0]}{name}{affix[1]}"}}
+
+
+def _affix_text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _meta_name(data: Any) -> Any:
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    return meta.get("name") if isinstance(meta, dict) else None
 
 
 def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:

@@ -152,9 +152,13 @@ def _anchored(pattern: str) -> Callable[[str], Any] | None:
         return None
 
 
-def target_matches(target: Any, obj: Mapping[str, Any], namespace: str | None) -> bool | None:
+def target_matches(
+    target: Any, obj: Mapping[str, Any], namespace: str | None, names: tuple[str, ...] | None = None
+) -> bool | None:
     """Whether a kustomize patch `target` selects the object (as it stands in the build, in
-    `namespace`); None when the target cannot be evaluated (a malformed selector or regex)."""
+    `namespace`); None when the target cannot be evaluated (a malformed selector or regex).
+    `names`: the names the object is selected by, when not only its metadata.name (kustomize's
+    resmap Select matches a target name against the object's original or current name)."""
     if not isinstance(target, dict):
         return False
     api = obj.get("apiVersion")
@@ -163,14 +167,16 @@ def target_matches(target: Any, obj: Mapping[str, Any], namespace: str | None) -
     meta = obj.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     kind = obj.get("kind")
-    fields = (("kind", kind), ("group", group), ("version", version), ("name", meta.get("name")), ("namespace", namespace))
-    for key, actual in fields:
+    own = meta.get("name")
+    candidates = names if names is not None else (str(own) if own is not None else "",)
+    fields = (("kind", (kind,)), ("group", (group,)), ("version", (version,)), ("name", candidates), ("namespace", (namespace,)))
+    for key, actuals in fields:
         want = target.get(key)
         if want:
             match = _anchored(str(want))
             if match is None:
                 return None
-            if not match(str(actual) if actual is not None else ""):
+            if not any(match(str(actual) if actual is not None else "") for actual in actuals):
                 return False
     for key, field in (("labelSelector", "labels"), ("annotationSelector", "annotations")):
         want = target.get(key)
