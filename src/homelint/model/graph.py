@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from homelint.core.substitution import resolve, scan_cached
 from homelint.model.flux import Applied, FluxKS, substituted_objects
 from homelint.model.multigraph import MultiDiGraph
+from homelint.model.namerefs import affixed_reference
 from homelint.model.refs import (
     NODE_KIND,
     FieldPath,
@@ -383,6 +384,8 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
             continue  # a chart section (or subchart) the substituted values turn off: not rendered
         where = _known_namespace(applied, use.namespace, repo)
         real = resolved_name(applied, use.name, repo)
+        if real and where:  # a name namePrefix/nameSuffix changed: kustomize rewrites only some references
+            real = affixed_reference(repo, applied, use.kind, where, real, use.field)
         if not real or not where:
             continue  # a name or namespace that cannot be known here is not checked (never guess)
         kind = NODE_KIND[use.kind]
@@ -439,9 +442,18 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
     field of each (what a ResourceSet creates is located at its spec)."""
     memo = graph.graph.setdefault("made", {})
     # a patch that renamed it, or a generator's name hash: what it makes is named after its new name
-    # (and its old one, which kustomize rewrites in some references of its build: Produced.hashed)
-    renamed = applied.renamed if field_of is None and applied.obj is obj and (obj.anchor is None or applied.hashed) else None
-    for name in (obj.name, renamed) if renamed and renamed != obj.name and "$" not in renamed else (obj.name,):
+    # (and its old one, which kustomize rewrites in some references of its build: Produced.hashed);
+    # namePrefix/nameSuffix: the new name only (_add_references follows the references kustomize
+    # rewrites to it: namerefs.affixed_reference)
+    renamed = (
+        applied.renamed
+        if field_of is None and applied.obj is obj and (obj.anchor is None or applied.hashed or applied.affixed)
+        else None
+    )
+    names: tuple[str, ...] = (obj.name,)
+    if renamed and renamed != obj.name and "$" not in renamed:
+        names = (renamed,) if applied.affixed and not applied.hashed else (obj.name, renamed)
+    for name in names:
         key = (id(obj), ns, name)
         if key not in memo:
             variables = {"namespace": ns, "name": name}

@@ -1,5 +1,6 @@
 """kustomize's name references: which fields kustomize rewrites to the hashed name of a ConfigMap or
-Secret its generators make.
+Secret its generators make, or to the name namePrefix/nameSuffix give a ConfigMap, Secret or
+PersistentVolumeClaim.
 
 A generated object is named `<name>-<hash>` unless disableNameSuffixHash is set. kustomize rewrites
 a reference to `<name>` only within the one build that generates it (its top-level
@@ -15,6 +16,10 @@ which the cluster does not have.
 
 A kustomization's `crds:` may add reference fields of its own (x-kubernetes-object-ref-kind and
 -name in the CRD schemas): a build with one is taken as rewriting every field.
+
+namePrefix/nameSuffix rename alike: kustomize's nameref filter (the same top-level pass) rewrites
+a reference at such a field, in the same build and the same namespace as the renamed object, that
+names it as it was written; any other reference keeps the written name (kubectl kustomize v5.8.1).
 
 An overlay's generator with behavior merge or replace and disableNameSuffixHash (its own, or its
 kustomization's generatorOptions) takes the hash off the base's object.
@@ -34,7 +39,8 @@ if TYPE_CHECKING:
     from homelint.model.kustomize import KustomizeDir
     from homelint.model.repo import Repo
 
-GENERATED_KINDS = ("ConfigMap", "Secret")
+# the kinds whose references the graph follows (graph.USE_EDGE) and kustomize's nameReference rewrites
+REFERRAL_KINDS = ("ConfigMap", "Secret", "PersistentVolumeClaim")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +127,23 @@ BUILTIN: dict[str, tuple[FieldSpec, ...]] = {
         ),
         FieldSpec("PersistentVolume", ("spec", "azureFile", "secretName")),
     ),
+    # any group and version of the referrer (kubectl kustomize v5.8.1: an example.com/v2 Pod's
+    # claimName is rewritten); ReplicaSet and PodTemplate are not listed (not rewritten)
+    "PersistentVolumeClaim": (
+        FieldSpec("Pod", split_path("spec/volumes/persistentVolumeClaim/claimName")),
+        *_pod_fields(
+            "spec/template/spec/",
+            ("StatefulSet", "Deployment", "ReplicationController", "Job", "DaemonSet"),
+            ("volumes/persistentVolumeClaim/claimName",),
+        ),
+        *_pod_fields("spec/jobTemplate/spec/template/spec/", ("CronJob",), ("volumes/persistentVolumeClaim/claimName",)),
+    ),
 }
 
 
 @dataclass
 class BuildNames:
-    """What one Flux Kustomization's build rewrites: the nameReference fieldSpecs per generated
+    """What one Flux Kustomization's build rewrites: the nameReference fieldSpecs per referral
     kind (None: a configurations file of the build cannot be read here, so any field may be
     rewritten) and the (kind, name) of generated objects an overlay's merge/replace un-hashes."""
 
@@ -134,7 +151,7 @@ class BuildNames:
     unhashed: frozenset[tuple[str, str]]
 
     def rewrites(self, kind: str, referrer: K8sObject, field: tuple[Any, ...]) -> bool:
-        """Whether kustomize rewrites a reference to a generated object of `kind` at `field` of
+        """Whether kustomize rewrites a reference to a renamed object of `kind` at `field` of
         `referrer` (a field path with list indexes, as the consumer table gives it)."""
         if self.specs is None:
             return True
@@ -190,6 +207,40 @@ def hashed_reference(repo: Repo, edge: Mapping[str, Any], generated: list[Applie
     return Unrewritten((same or generated)[0], bool(same))
 
 
+def affixed_reference(repo: Repo, applied: Applied, kind: str, namespace: str, name: str, field: tuple[Any, ...]) -> str | None:
+    """The name a reference of `applied` at `field` to the `kind` object `name` in `namespace` has
+    once kustomize built it: the new name of the object namePrefix/nameSuffix renamed from `name`
+    in the referrer's build and namespace when `field` is a nameReference field of `kind` there,
+    else `name`; None when several objects were renamed from `name` (kustomize picks one by its
+    prefixes, or fails: unknown here)."""
+    ks = applied.ks
+    if ks is None or namespace != applied.ns:
+        return name
+    renamed = affixed_names(repo, ks).get((kind, namespace, name))
+    if not renamed or not build_names(repo, ks).rewrites(kind, applied.obj, field):
+        return name
+    return renamed[0] if len(renamed) == 1 else None
+
+
+def affixed_names(repo: Repo, ks: FluxKS) -> dict[tuple[str, str, str], list[str]]:
+    """(kind, namespace, written name) -> the names namePrefix/nameSuffix gave the v1 objects of the
+    referral kinds that `ks` applies (a generator's hashed object aside: hashed_reference)."""
+    memo: dict[int, tuple[FluxKS, dict[tuple[str, str, str], list[str]]]] = repo.memo("namerefs.affixed", dict)
+    found = memo.get(id(ks))
+    if found is None or found[0] is not ks:
+        out: dict[tuple[str, str, str], list[str]] = {}
+        for made in ks.applied:
+            obj, new = made.obj, made.renamed
+            if new is None or not made.affixed or made.hashed or new == obj.name or "$" in new:
+                continue
+            if obj.kind in REFERRAL_KINDS and obj.version == "v1":
+                names = out.setdefault((obj.kind, made.ns, obj.name), [])
+                if new not in names:
+                    names.append(new)
+        found = memo[id(ks)] = (ks, {key: sorted(names) for key, names in out.items()})
+    return found[1]
+
+
 def build_names(repo: Repo, ks: FluxKS) -> BuildNames:
     """The BuildNames of `ks`'s build (once per Kustomization and run)."""
     memo: dict[int, tuple[FluxKS, BuildNames]] = repo.memo("namerefs.builds", dict)
@@ -203,7 +254,7 @@ def _build_names(repo: Repo, ks: FluxKS) -> BuildNames:
     by_file: dict[str, KustomizeDir] = repo.memo(
         "namerefs.kustomizations", lambda: {kd.file: kd for kd in repo.kustomize_dirs.values()}
     )
-    specs: dict[str, list[FieldSpec]] | None = {kind: list(BUILTIN[kind]) for kind in GENERATED_KINDS}
+    specs: dict[str, list[FieldSpec]] | None = {kind: list(BUILTIN[kind]) for kind in REFERRAL_KINDS}
     unhashed: set[tuple[str, str]] = set()
     for path in sorted(ks.files):
         kd = by_file.get(path)
@@ -247,7 +298,7 @@ def _unhashed_by(kd: KustomizeDir) -> set[tuple[str, str]]:
 
 
 def _configuration(repo: Repo, kd: KustomizeDir, entry: Any) -> dict[str, list[FieldSpec]] | None:
-    """The nameReference fieldSpecs of one `configurations:` file per generated kind ({} when it
+    """The nameReference fieldSpecs of one `configurations:` file per referral kind ({} when it
     has none for them); None when the file cannot be read or understood here."""
     if not isinstance(entry, str) or "\n" in entry or is_remote(entry):
         return None
@@ -277,7 +328,7 @@ def _configuration(repo: Repo, kd: KustomizeDir, entry: Any) -> dict[str, list[F
                 return None
             kind, group, version, path = found
             specs.append(FieldSpec(kind, split_path(path), group, version))
-        for kind in GENERATED_KINDS:  # the referral: a generated v1 object, selected as a fieldSpec selects
+        for kind in REFERRAL_KINDS:  # the referral: a v1 object, selected as a fieldSpec selects
             if gvk[0] in ("", kind) and gvk[1] == "" and gvk[2] in ("", "v1"):
                 out.setdefault(kind, []).extend(specs)
     return out

@@ -224,3 +224,34 @@ def chart_ref_fix(api_version: str, data: dict[str, Any]) -> str | None:
     if api_version in takes:
         return f"reference {article} {kind} from spec.chartRef, not spec.chart: {change}"
     return f"reference {article} {kind} from spec.chartRef, a field of {takes[-1]}: change apiVersion to {takes[-1]} and {change}"
+
+
+def affixed_away(ctx: Context, edge: Any, kind: str, namespace: str, name: str) -> tuple[str, str] | None:
+    """(note, fix) when the reference of a use edge finds nothing because namePrefix/nameSuffix
+    renamed the `kind` object written `name` in `namespace` and kustomize left the reference as it
+    is (model/namerefs.py: not a nameReference field, or another Flux Kustomization's build); None
+    when nothing of that written name was renamed."""
+
+    def index() -> dict[tuple[str, str, str], list[Applied]]:
+        out: dict[tuple[str, str, str], list[Applied]] = {}
+        for made in ctx.flux.applied:
+            new = made.renamed
+            if made.affixed and not made.hashed and new and new != made.obj.name and "$" not in new:
+                out.setdefault((made.kind, made.ns, made.obj.name), []).append(made)
+        return out
+
+    renamed = ctx.repo.memo("rules.common.affixed", index).get((kind, namespace, name))
+    if not renamed:
+        return None
+    referrer = edge["applied"]
+    new = sorted({made.name for made in renamed})
+    shown = " / ".join(repr(n) for n in new[:3])
+    field = "/".join(str(p) for p in edge["field"] if not isinstance(p, int))
+    same = [made for made in renamed if made.ks is referrer.ks]
+    if same:
+        tail = f", and kustomize does not rewrite {referrer.obj.kind} {field}"
+    else:
+        builder = renamed[0].ks.label if renamed[0].ks is not None else "another Kustomization"
+        tail = f" in the build of {builder}, and kustomize rewrites references to it only within that build"
+    note = f"; the {kind} '{name}' of that namespace is renamed to {shown} by namePrefix/nameSuffix{tail}"
+    return note, f"name the renamed {kind} ({shown}), or keep the prefix/suffix off it"

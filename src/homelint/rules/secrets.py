@@ -21,7 +21,7 @@ from homelint.model.flux import remote_cluster
 from homelint.model.graph import Edge, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.refs import ValuesObject, chart_name, is_app_template, values_objects
-from homelint.rules.common import close_matches, has_flux, unproduced
+from homelint.rules.common import affixed_away, close_matches, has_flux, unproduced
 from homelint.rules.registry import check
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 own = _needed_before_render(edges)  # its own chart cannot make what the release needs first
                 made_here = _made_by_chart(releases, ns, name, word, own) or _in_values(ctx, "", word, ns, name, own)
             unrewritten = hashed_reference(ctx.repo, edge, generated) if generated else None
-            close = [] if unrewritten else close_matches(name, produced.names.get(ns, set()))
+            renamed = None if unrewritten is not None else affixed_away(ctx, edge, word, ns, name)
+            close = [] if unrewritten or renamed else close_matches(name, produced.names.get(ns, set()))
             hint = f"; {word}s made in that namespace with similar names: {', '.join(close)}" if close else ""
             many = f" ({count} references)" if count > 1 else ""
             never = ctx.flux.withheld_named(word, ns, name)
@@ -119,6 +120,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 )
             if left_out:
                 fix = left_out[1]
+            elif renamed:
+                what, fix = what + renamed[0], renamed[1]
             if never:  # defined in a build, but Flux never applies it: say why
                 what += f"; the {word} '{name}' in {never[0][0].obj.path} is not applied: {never[0][1]}"
             finding = ctx.at(

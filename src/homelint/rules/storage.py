@@ -10,7 +10,7 @@ from homelint.core.substitution import scan
 from homelint.model.graph import ANY_NAMESPACE, resolved_name
 from homelint.model.refs import helm_release_refs, pod_spec_refs
 from homelint.model.variables import variables_of
-from homelint.rules.common import applied_instances, close_matches, has_flux, unproduced
+from homelint.rules.common import affixed_away, applied_instances, close_matches, has_flux, unproduced
 from homelint.rules.registry import check
 
 ALL_EXTERNAL_THRESHOLD = 5  # this many unproduced claims and no claim at all: volumes live outside Git
@@ -59,8 +59,9 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         ns, name = node.namespace, node.name
         unapplied = [o for o in ctx.repo.objects_by_kind_name.get(("PersistentVolumeClaim", name), []) if not o.applied_by]
         obj = edge["applied"].obj
-        close = close_matches(name, produced.names.get(ns, set()), cutoff=0.5)
-        hint = f"; existing claims nearby: {', '.join(close)}" if close else ""
+        renamed = None if unapplied else affixed_away(ctx, edge, "PersistentVolumeClaim", ns, name)
+        close = [] if renamed else close_matches(name, produced.names.get(ns, set()), cutoff=0.5)
+        hint = renamed[0] if renamed else f"; existing claims nearby: {', '.join(close)}" if close else ""
         where = (
             f"; a PersistentVolumeClaim '{name}' is defined in {unapplied[0].path}, but Flux does not apply that file"
             if unapplied
@@ -72,7 +73,9 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             edge["field"],
             f"{obj.kind} {obj.name} claims volume '{name}' in namespace {ns}, but nothing in the repository creates "
             f"that PersistentVolumeClaim{where}{hint}; the pod stays Pending",
-            fix="add the PVC (or the VolSync component that makes it), fix the name, or list it in claims.external "
+            fix=renamed[1]
+            if renamed
+            else "add the PVC (or the VolSync component that makes it), fix the name, or list it in claims.external "
             "if it is created outside Git",
             key=f"HL301/{ns}/{name}/{obj.kind}/{obj.name}",
             related=[u.path for u in unapplied],
