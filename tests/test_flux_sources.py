@@ -845,6 +845,84 @@ def stale_source(url: str = "https://git.example.com/org/repo-b") -> str:
     return gitrepo("flux-system", "/*\n!/k8s").replace("https://git.example.com/me/homelab", url)
 
 
+OCI_CHILD_PUSH = (
+    "on: push\njobs:\n  push:\n    runs-on: ubuntu-latest\n    steps:\n"
+    "      - run: flux push artifact oci://registry.example.com/org/ns-a:main --path=./apps/ns-a --source=x --revision=y\n"
+)
+
+
+def oci_child() -> dict[str, str]:
+    """A Kustomization beside its OCIRepository (a folder CI pushes), without interval and prune."""
+    return {
+        "apps/ns-a/deploy/repository.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-a, namespace: flux-system}\n"
+            "spec:\n  interval: 1h\n  url: oci://registry.example.com/org/ns-a\n  ref: {tag: main}\n"
+        ),
+        "apps/ns-a/deploy/app.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\n"
+            "spec:\n  targetNamespace: ns-a\n  path: ./app\n  sourceRef: {kind: OCIRepository, name: app-a}\n"
+        ),
+        "apps/ns-a/app/cm.yaml": CONFIGMAP_A,
+        ".sourceignore": "apps/*/*\n!apps/*/deploy\n",
+        ".github/workflows/oci.yaml": OCI_CHILD_PUSH,
+    }
+
+
+PATCHING_PARENT = ks(
+    "apps",
+    "./apps",
+    source="flux-system",
+    extra=(
+        "  patches:\n    - target: {kind: Kustomization}\n      patch: |\n"
+        "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n"
+        "        metadata: {name: not-used}\n        spec: {interval: 30m, prune: true}\n"
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("applier", "roots"),
+    [
+        ({}, ["clusters/main/apps.yaml"]),  # no other evidence: the fallback, flux-system assumed
+        (
+            {
+                "clusters/main/flux-system/gotk-sync.yaml": gitrepo("flux-system")
+                + "---\n"
+                + ks("flux-system", "./clusters/main", source="flux-system")
+            },
+            ["clusters/main/flux-system/gotk-sync.yaml"],
+        ),
+        (
+            {"flux/instance.yaml": SYNC_INSTANCE.replace("clusters/c1", "clusters/main")},
+            ["clusters/main"],
+        ),
+    ],
+    ids=["fallback", "gotk-sync", "flux-instance"],
+)
+def test_a_kustomization_beside_its_oci_source_that_a_root_applies_is_its_child(repo, check_json, applier, roots):
+    """A Flux Kustomization beside the OCIRepository of a folder CI pushes, inside the tree of a
+    parent Kustomization (which patches interval and prune into it), is that parent's child, not a
+    Kustomization applied by hand: what applies the parent applies it with the parent's patches,
+    through any number of Kustomizations. Its artifact is followed (SEMANTICS 2.6)."""
+    root = repo({"clusters/main/apps.yaml": PATCHING_PARENT, **oci_child(), **applier})
+    _, findings = check_json(root)
+    assert [(f["rule"], f["path"]) for f in findings] == []
+    built = model(root)
+    assert built.flux.roots == roots
+    assert applied_names(built, "ConfigMap") == [("ns-a", "cm-a")]
+
+
+def test_a_kustomization_beside_its_oci_source_that_nothing_applies_is_a_root(repo):
+    """Without a parent, the Kustomization beside the pushed OCIRepository is applied by hand."""
+    files = oci_child()
+    files["apps/ns-a/deploy/app.yaml"] = files["apps/ns-a/deploy/app.yaml"].replace(
+        "targetNamespace", "interval: 1h\n  prune: true\n  targetNamespace"
+    )
+    built = model(repo(files))
+    assert built.flux.roots_known and built.flux.roots == ["apps/ns-a/deploy/app.yaml"]
+    assert applied_names(built, "ConfigMap") == [("ns-a", "cm-a")]
+
+
 @pytest.mark.parametrize(
     "stale",
     [

@@ -199,6 +199,17 @@ class Sources:
     notes: list[str] = field(default_factory=list)
     fallback: bool = False  # no evidence: GitRepository flux-system assumed local
     pushes: list[Push] = field(default_factory=list)  # folders pushed as OCI artifacts
+    # the fallback's flux-system artifact, when the only evidence is Kustomizations beside other
+    # sources: taken (assume) if the Flux model finds that the repository applies all of them
+    assumed: Artifact | None = None
+
+    def assume(self, repo: Repo) -> None:
+        """Take the fallback's assumption after all: GitRepository flux-system is this repository."""
+        if self.assumed is None:
+            return
+        self.artifacts.setdefault(self.assumed.ref, self.assumed)
+        self.fallback = True
+        _generated_artifacts(repo, self)  # a generator may copy from the assumed source too
 
     def pulled(self) -> set[str]:
         """The pushed folders an OCIRepository this repository models pulls."""
@@ -457,6 +468,10 @@ def _url_of(declared: list[K8sObject]) -> Any:
     return declared[0].spec.get("url") if declared else None
 
 
+FALLBACK_REF = SourceRef("GitRepository", "flux-system", "flux-system")
+ASSUMED = "assumed: nothing in the repository names its own source"
+
+
 def find_sources(repo: Repo) -> Sources:
     """This repository's sources, each with the evidence that says so."""
     out = Sources()
@@ -530,6 +545,7 @@ def find_sources(repo: Repo) -> Sources:
         url = objs[0].spec.get("url")
         if remotes and isinstance(url, str) and normal_url(url) in remotes:
             add(ref, f"its URL is a remote of .git/config ({objs[0].path})")
+    firm = bool(out.artifacts)  # evidence other than a Kustomization beside a source
     for obj in repo.objects:
         if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP or obj.path in repo.patch_files:
             continue
@@ -585,7 +601,12 @@ def find_sources(repo: Repo) -> Sources:
             add(ref, "flux.local-sources in the config")
     if not out.artifacts:
         out.fallback = True
-        add(SourceRef("GitRepository", "flux-system", "flux-system"), "assumed: nothing in the repository names its own source")
+        add(FALLBACK_REF, ASSUMED)
+    elif not firm and not repo.config.local_sources and not any(ref.kind == "GitRepository" for ref in out.artifacts):
+        # the only evidence is Kustomizations beside OCI sources: if the repository applies each of
+        # them (FluxModel._hand_applied), there is no root evidence, and the fallback assumes this
+        add(FALLBACK_REF, ASSUMED)
+        out.assumed = out.artifacts.pop(FALLBACK_REF)
     _generated_artifacts(repo, out)  # after the fallback: a generator may copy from the assumed source too
     pulled = out.pulled()
     elsewhere = sorted({push.folder or "." for push in pushed if push.folder not in pulled})
