@@ -1175,6 +1175,84 @@ def stale_source(url: str = "https://git.example.com/org/repo-b") -> str:
     return gitrepo("flux-system", "/*\n!/k8s").replace("https://git.example.com/me/homelab", url)
 
 
+OCI_CHILD_PUSH = (
+    "on: push\njobs:\n  push:\n    runs-on: ubuntu-latest\n    steps:\n"
+    "      - run: flux push artifact oci://registry.example.com/org/ns-a:main --path=./apps/ns-a --source=x --revision=y\n"
+)
+
+
+def oci_child() -> dict[str, str]:
+    """A Kustomization beside its OCIRepository (a folder CI pushes), without interval and prune."""
+    return {
+        "apps/ns-a/deploy/repository.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-a, namespace: flux-system}\n"
+            "spec:\n  interval: 1h\n  url: oci://registry.example.com/org/ns-a\n  ref: {tag: main}\n"
+        ),
+        "apps/ns-a/deploy/app.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\n"
+            "spec:\n  targetNamespace: ns-a\n  path: ./app\n  sourceRef: {kind: OCIRepository, name: app-a}\n"
+        ),
+        "apps/ns-a/app/cm.yaml": CONFIGMAP_A,
+        ".sourceignore": "apps/*/*\n!apps/*/deploy\n",
+        ".github/workflows/oci.yaml": OCI_CHILD_PUSH,
+    }
+
+
+PATCHING_PARENT = ks(
+    "apps",
+    "./apps",
+    source="flux-system",
+    extra=(
+        "  patches:\n    - target: {kind: Kustomization}\n      patch: |\n"
+        "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n"
+        "        metadata: {name: not-used}\n        spec: {interval: 30m, prune: true}\n"
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("applier", "roots"),
+    [
+        ({}, ["clusters/main/apps.yaml"]),  # no other evidence: the fallback, flux-system assumed
+        (
+            {
+                "clusters/main/flux-system/gotk-sync.yaml": gitrepo("flux-system")
+                + "---\n"
+                + ks("flux-system", "./clusters/main", source="flux-system")
+            },
+            ["clusters/main/flux-system/gotk-sync.yaml"],
+        ),
+        (
+            {"flux/instance.yaml": SYNC_INSTANCE.replace("clusters/c1", "clusters/main")},
+            ["clusters/main"],
+        ),
+    ],
+    ids=["fallback", "gotk-sync", "flux-instance"],
+)
+def test_a_kustomization_beside_its_oci_source_that_a_root_applies_is_its_child(repo, check_json, applier, roots):
+    """A Flux Kustomization beside the OCIRepository of a folder CI pushes, inside the tree of a
+    parent Kustomization (which patches interval and prune into it), is that parent's child, not a
+    Kustomization applied by hand: what applies the parent applies it with the parent's patches,
+    through any number of Kustomizations. Its artifact is followed (SEMANTICS 2.6)."""
+    root = repo({"clusters/main/apps.yaml": PATCHING_PARENT, **oci_child(), **applier})
+    _, findings = check_json(root)
+    assert [(f["rule"], f["path"]) for f in findings] == []
+    built = model(root)
+    assert built.flux.roots == roots
+    assert applied_names(built, "ConfigMap") == [("ns-a", "cm-a")]
+
+
+def test_a_kustomization_beside_its_oci_source_that_nothing_applies_is_a_root(repo):
+    """Without a parent, the Kustomization beside the pushed OCIRepository is applied by hand."""
+    files = oci_child()
+    files["apps/ns-a/deploy/app.yaml"] = files["apps/ns-a/deploy/app.yaml"].replace(
+        "targetNamespace", "interval: 1h\n  prune: true\n  targetNamespace"
+    )
+    built = model(repo(files))
+    assert built.flux.roots_known and built.flux.roots == ["apps/ns-a/deploy/app.yaml"]
+    assert applied_names(built, "ConfigMap") == [("ns-a", "cm-a")]
+
+
 @pytest.mark.parametrize(
     "stale",
     [
@@ -1417,6 +1495,121 @@ def test_a_folder_pushed_for_another_cluster_is_not_reported_unreachable(repo, c
     assert sorted(f["path"] for f in findings if f["rule"] == "HL104") == ["archive/kustomization.yaml"]
     built = model(root)
     assert any("pushed as OCI artifacts" in note and "apps/*" in note for note in built.flux.notes)
+
+
+OCI_APP = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\n"
+    "spec:\n  interval: 1h\n  prune: true\n  path: ./app\n  targetNamespace: ns-a\n"
+    "  sourceRef: {kind: OCIRepository, name: app-a}\n---\n"
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-a, namespace: flux-system}\n"
+    "spec:\n  interval: 1h\n  url: oci://registry.example.com/org/{ns}\n  ref: {tag: main}\n"
+)
+
+
+def matrix_push(matrix: str, command: str) -> str:
+    return (
+        "on: push\njobs:\n  push:\n    runs-on: ubuntu-latest\n"
+        + (f"    strategy:\n      matrix:\n{matrix}" if matrix else "")
+        + f"    steps:\n      - run: {command}\n"
+    )
+
+
+SPACED = 'flux push artifact "oci://registry.example.com/org/${{ matrix.ns }}:main" --path="./apps/${{ matrix.ns }}" --source=x'
+
+
+@pytest.mark.parametrize(
+    ("push_file", "text"),
+    [
+        (".github/workflows/oci.yaml", matrix_push("        ns: [ns-a, ns-b]\n", SPACED)),
+        (
+            ".github/workflows/oci.yaml",
+            matrix_push(
+                "        ns: [ns-b]\n        include: [{ns: ns-a}]\n",
+                "flux push artifact oci://registry.example.com/org/${{matrix.ns}}:main --path=./apps/${{matrix.ns}} --source=x",
+            ),
+        ),
+        (
+            ".github/workflows/oci.yaml",
+            matrix_push(
+                "        include: [{ns: ns-a}]\n",
+                "|\n          flux push artifact oci://registry.example.com/org/${{ matrix.ns }}:main \\\n"
+                "            --path './apps/${{ matrix.ns }}' --source=x",
+            ),
+        ),
+        # no values listed: the URL's one variable names the folder, bound by the OCIRepository's URL
+        (".github/workflows/oci.yaml", matrix_push("        ns: ${{ fromJSON(needs.list.outputs.ns) }}\n", SPACED)),
+        (
+            "Taskfile.yaml",
+            "version: '3'\ntasks:\n  push:\n    cmds:\n      - for: [ns-a, ns-b]\n"
+            "        cmd: flux push artifact oci://registry.example.com/org/${NS}:main --path=./apps/${NS} --source=x\n",
+        ),
+    ],
+    ids=["matrix-list", "matrix-include-unspaced", "single-quoted-continued", "bound-by-url", "task-variable"],
+)
+def test_a_push_of_a_folder_named_by_a_variable_is_matched_to_its_oci_repository(repo, push_file, text):
+    """GitHub replaces `${{ matrix.ns }}` (spaces or none, quoted or not) before the step runs:
+    a job whose matrix lists the values pushes one folder per value; without a list, the
+    variable that alone names both the folder and the URL is bound by the OCIRepository's URL
+    (`.../org/${{ matrix.ns }}` <-> `.../org/ns-a`: `apps/ns-a`). That folder is the artifact."""
+    root = repo(
+        {
+            push_file: text,
+            "clusters/main/app.yaml": OCI_APP.replace("{ns}", "ns-a"),
+            "apps/ns-a/app/cm.yaml": CONFIGMAP_A,
+            "apps/ns-b/app/cm.yaml": CONFIGMAP_A.replace("ns-a", "ns-b"),
+        }
+    )
+    built = model(root)
+    assert built.flux.roots_known and built.flux.roots == ["clusters/main/app.yaml"]
+    assert applied_names(built, "ConfigMap") == [("ns-a", "cm-a")]
+    assert not any("could not be matched" in note for note in built.flux.notes)
+
+
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        (
+            'flux push artifact "oci://registry.example.com/org/${{ inputs.repo }}:main" --path="./apps/${{ matrix.ns }}"',
+            "its job's strategy.matrix gives no plain list of matrix.ns, and its URL does not hold the folder's variable",
+        ),
+        (
+            'flux push artifact "oci://registry.example.com/${{ github.repository_owner }}/${{ matrix.ns }}" '
+            '--path="./apps/${{ matrix.ns }}"',
+            "its job's strategy.matrix gives no plain list of matrix.ns, and its URL holds other variables too",
+        ),
+    ],
+    ids=["url-without-the-variable", "url-with-another-variable"],
+)
+def test_a_push_of_a_folder_named_by_a_variable_that_cannot_be_bound_is_named_not_guessed(repo, command, why):
+    """A folder named by a variable whose value neither the job nor the URL gives exactly is not
+    guessed: nothing is followed, and a note names the push as written and why."""
+    root = repo(
+        {
+            ".github/workflows/oci.yaml": matrix_push("        ns: ${{ fromJSON(needs.list.outputs.ns) }}\n", command),
+            "clusters/main/app.yaml": OCI_APP.replace("{ns}", "ns-a"),
+            "apps/ns-a/app/cm.yaml": CONFIGMAP_A,
+        }
+    )
+    built = model(root)
+    assert applied_names(built, "ConfigMap") == []
+    (note,) = [note for note in built.flux.notes if "could not be matched" in note]
+    assert "./apps/${{ matrix.ns }} in .github/workflows/oci.yaml" in note and why in note
+    assert not any("apps/${{)" in note for note in built.flux.notes)
+
+
+def test_a_url_binds_a_folder_only_if_the_repository_has_it(repo):
+    """`.../org/${{ matrix.ns }}` pushed from `apps/${{ matrix.ns }}`, pulled as `.../org/ns-c`:
+    there is no `apps/ns-c`, so no folder is taken for it."""
+    root = repo(
+        {
+            ".github/workflows/oci.yaml": matrix_push("        ns: ${{ fromJSON(needs.list.outputs.ns) }}\n", SPACED),
+            "clusters/main/app.yaml": OCI_APP.replace("{ns}", "ns-c"),
+            "apps/ns-a/app/cm.yaml": CONFIGMAP_A,
+        }
+    )
+    built = model(root)
+    assert applied_names(built, "ConfigMap") == []
+    assert not built.flux.roots_known
 
 
 def test_an_oci_sync_that_cannot_be_placed_is_not_called_missing(repo):

@@ -1380,6 +1380,20 @@ def test_pushed_folders_named_with_many_variables_are_matched_in_linear_time(run
     assert result.exit_code in (0, 1) and "Traceback" not in result.output
 
 
+def test_push_command_lines_of_unclosed_quotes_and_expressions_are_read_in_linear_time():
+    """A shell word of a push command is read with its quoted parts and `${{ }}` expressions, each
+    up to 256 characters: a line of 20,000 unclosed `--path="`, `--path=${{` or `oci://${{` is read
+    at once (reading each to the end of the line from every start was quadratic: 20 s)."""
+    from homelint.model.sources import _PUSH, _command_pushes
+
+    for repeated in ('--path="', "--path=${{", "oci://${{", "--ignore-paths='"):
+        text = "flux push artifact --path=./a " + repeated * 20_000
+        start = time.perf_counter()
+        for match in _PUSH.finditer(text):
+            _command_pushes(match.group("args"), "Taskfile.yaml", {})
+        assert time.perf_counter() - start < 2, repeated
+
+
 def test_objects_in_release_values_are_found_in_time_linear_in_the_distinct_nodes():
     """Values whose nodes are shared (YAML aliases of aliases: 2**200 paths through 200 mappings)
     are walked once per node when looking for the objects a chart may render."""

@@ -1132,11 +1132,16 @@ class FluxModel:
             )
         if not self.roots_known and self.kustomizations:
             unplaced = any(not art.path_known for art in self.sources.artifacts.values())
-            why = (
-                "this repository's OCI artifact could not be placed, see above"
-                if unplaced
-                else "no FluxInstance sync, flux bootstrap Kustomization beside this repository's source, or flux.roots"
-            )
+            beside = sorted({obj.path for obj in self.sources.bootstraps}) if self.sources.fallback else []
+            if unplaced:
+                why = "this repository's OCI artifact could not be placed, see above"
+            elif beside:
+                why = (
+                    "no FluxInstance sync or flux.roots, and other Flux Kustomizations here apply the Kustomizations beside "
+                    f"this repository's sources ({', '.join(beside[:3])}{' ...' if len(beside) > 3 else ''})"
+                )
+            else:
+                why = "no FluxInstance sync, flux bootstrap Kustomization beside this repository's source, or flux.roots"
             left = list(dict.fromkeys(self.left_out))
             but = (
                 f", except {len(left)} in folders a root builds through a kustomization that does not list them "
@@ -1231,7 +1236,7 @@ class FluxModel:
                 queue.append(virtual)
                 origins.append(f"{obj.kind} sync")
         synced = set(self.roots)
-        for obj in self._hand_applied(self.sources.bootstraps):
+        for obj in self._hand_applied(self.sources.bootstraps, queue):
             if obj.path in synced:
                 continue  # every Kustomization of a hand-applied file is a root (kubectl apply applies them all)
             ns = obj.namespace or "flux-system"
@@ -1334,19 +1339,118 @@ class FluxModel:
         """Every application of a file's object by a Flux Kustomization (patched copies included)."""
         return [a for a in self.applied if a.obj.source is obj]
 
-    def _hand_applied(self, candidates: list[K8sObject]) -> list[K8sObject]:
-        """The bootstrap candidates that no other candidate's tree applies (a Kustomization next
-        to the source that the gotk-sync root builds anyway is its child, not a second root)."""
-        built: set[str] = set()
-        for obj in candidates:
-            art = self.artifact_of(obj.data, obj.namespace or "flux-system", self.sources.scoped.get(obj.path))
-            raw = obj.spec.get("path")
-            resolved = resolve(raw, {}) if isinstance(raw, str) else None
-            if art is None or resolved is None:
+    def _hand_applied(self, candidates: list[K8sObject], syncs: list[FluxKS]) -> list[K8sObject]:
+        """The bootstrap candidates applied by hand: those no root applies. A file whose
+        Kustomization a root's build applies, directly or through other Kustomizations (a
+        gotk-sync root, a FluxInstance sync, another candidate), is that root's child, not a second
+        root; candidates that apply each other are one root. When the only evidence is
+        Kustomizations beside OCI sources and, with GitRepository flux-system taken as this
+        repository (the fallback's assumption), another Kustomization applies each of them, they
+        are no evidence of a root: the fallback applies, with its assumption (Sources.assume)."""
+        if not candidates:
+            return []
+        kept = self._unapplied_candidates(candidates, syncs)
+        assumed = self.sources.assumed
+        if kept and not syncs and assumed is not None and not self._unapplied_if_assumed(candidates, assumed):
+            self.sources.assume(self.repo)
+            self._default = self._default_artifact()
+            return []
+        return kept
+
+    def _flux_ks_by_file(self) -> dict[str, list[K8sObject]]:
+        """The Flux Kustomization objects of each file (not patch bodies)."""
+        found: dict[str, list[K8sObject]] = {}
+        for obj in self.repo.objects:
+            if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP and obj.path not in self.repo.patch_files:
+                found.setdefault(obj.path, []).append(obj)
+        return found
+
+    @staticmethod
+    def _ks_files(built: BuildOut, by_file: dict[str, list[K8sObject]]) -> list[str]:
+        """The files of the Flux Kustomization objects a build holds."""
+        return sorted({o.path for o, _ in built.objects if o.path in by_file and any(o is k for k in by_file[o.path])})
+
+    def _applied_files(
+        self,
+        obj: K8sObject,
+        scope: dict[SourceRef, Artifact] | None,
+        by_file: dict[str, list[K8sObject]],
+        assumed: Artifact | None = None,
+    ) -> list[str]:
+        """The files of the Flux Kustomizations that `obj`'s build applies, read as written (a path
+        not known here applies nothing known); `assumed` serves GitRepository flux-system."""
+        ns = obj.namespace or "flux-system"
+        ref = source_ref(obj.spec, ns)
+        if assumed is not None and (ref == assumed.ref or (ref is None and "sourceRef" not in obj.spec)):
+            art: Artifact | None = assumed
+        else:
+            art = self.artifact_of(obj.data, ns, scope)
+        raw = obj.spec.get("path", "")
+        resolved = resolve(raw, {}) if isinstance(raw, str) else None
+        if art is None or not art.path_known or resolved is None:
+            return []
+        return self._ks_files(self.build(art.path(resolved), art), by_file)
+
+    def _unapplied_candidates(self, candidates: list[K8sObject], syncs: list[FluxKS]) -> list[K8sObject]:
+        """The candidates no root applies: the roots are the FluxInstance syncs and the candidates
+        themselves, followed through every Flux Kustomization their builds apply (each read with
+        the root's scope, as the model applies it), in the apply graph of files; a candidate is a
+        root unless a root's component reaches its component (linear in the builds)."""
+        import networkx as nx  # start-up: imported only where it is needed
+
+        by_file = self._flux_ks_by_file()
+        graph = nx.DiGraph()
+        roots: set[Any] = set()
+        todo: list[tuple[Any, str, dict[SourceRef, Artifact] | None]] = []
+        for ks in syncs:
+            node = ("sync", ks.key)
+            graph.add_node(node)
+            roots.add(node)
+            built = self.build(ks.path, ks.artifact) if ks.path is not None and ks.artifact is not None else BuildOut()
+            for child in self._ks_files(built, by_file):
+                graph.add_edge(node, child)
+                todo.append((child, "", None))
+        wanted = {obj.path for obj in candidates}
+        for path in sorted(wanted):
+            graph.add_node(path)
+            todo.append((path, path, self.sources.scoped.get(path)))
+        seen: set[tuple[str, str]] = set()
+        while todo:
+            path, key, scope = todo.pop()
+            if (path, key) in seen:
                 continue
-            out = self.build(art.path(resolved), art)
-            built |= {f for f in out.resource_files if f != obj.path}
-        return [obj for obj in candidates if obj.path not in built]
+            seen.add((path, key))
+            for obj in by_file.get(path, []):
+                for child in self._applied_files(obj, scope, by_file):
+                    graph.add_edge(path, child)
+                    todo.append((child, key, scope))
+        condensed = nx.condensation(graph)
+        mapping = condensed.graph["mapping"]
+        root_comps: set[int] = set()
+        reached: set[int] = set()
+        for comp in nx.topological_sort(condensed):
+            if any(p in root_comps or p in reached for p in condensed.predecessors(comp)):
+                reached.add(comp)
+            elif any(m in roots or m in wanted for m in condensed.nodes[comp]["members"]):
+                root_comps.add(comp)
+        return [obj for obj in candidates if mapping[obj.path] in root_comps]
+
+    def _unapplied_if_assumed(self, candidates: list[K8sObject], assumed: Artifact) -> list[K8sObject]:
+        """The candidates nothing applies if GitRepository flux-system is this repository: in the
+        apply graph of every Flux Kustomization's file (as the fallback reads it), those whose
+        component no other component applies (the fallback takes every such one as a root)."""
+        import networkx as nx  # start-up: imported only where it is needed
+
+        by_file = self._flux_ks_by_file()
+        graph = nx.DiGraph()
+        for path, objs in by_file.items():
+            graph.add_node(path)
+            for obj in objs:
+                for child in self._applied_files(obj, None, by_file, assumed):
+                    graph.add_edge(path, child)
+        condensed = nx.condensation(graph)
+        mapping = condensed.graph["mapping"]
+        return [obj for obj in candidates if condensed.in_degree(mapping[obj.path]) == 0]
 
     def _assign_clusters(self, queue: list[FluxKS]) -> None:
         """Roots whose paths nest (a bootstrap Kustomization of `cluster/` and the FluxInstance

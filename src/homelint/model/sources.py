@@ -212,6 +212,17 @@ class Sources:
     notes: list[str] = field(default_factory=list)
     fallback: bool = False  # no evidence: GitRepository flux-system assumed local
     pushes: list[Push] = field(default_factory=list)  # folders pushed as OCI artifacts
+    # the fallback's flux-system artifact, when the only evidence is Kustomizations beside other
+    # sources: taken (assume) if the Flux model finds that the repository applies all of them
+    assumed: Artifact | None = None
+
+    def assume(self, repo: Repo) -> None:
+        """Take the fallback's assumption after all: GitRepository flux-system is this repository."""
+        if self.assumed is None:
+            return
+        self.artifacts.setdefault(self.assumed.ref, self.assumed)
+        self.fallback = True
+        _generated_artifacts(repo, self)  # a generator may copy from the assumed source too
 
     def pulled(self) -> set[str]:
         """The pushed folders an OCIRepository this repository models pulls."""
@@ -250,13 +261,25 @@ def include_folders(spec: dict[str, Any]) -> tuple[str, ...]:
 
 
 _PUSH = re.compile(r"flux\s+push\s+artifact\b(?P<args>(?:[^\n\\]|\\\n)*)")
-_PUSH_PATH = re.compile(r"--path[= ]\s*[\"']?([^\"'\s\\]+)")
-_PUSH_IGNORE = re.compile(r"--ignore-paths[= ]\s*[\"']?([^\"'\s\\]+)")
-_PUSH_URL = re.compile(r"[\"']?(oci://[^\"'\s\\]+)")
+# one shell word: quoted parts, `${{ ... }}` expressions (spaces and all: GitHub replaces them
+# before the shell splits words), and other characters. The alternatives start apart, and a
+# quoted part or an expression is read up to 256 characters (a longer one ends the word): a
+# line of many unclosed `--path="` is read in linear time, not once to its end from each
+_WORD = r"""(?:"[^"\n]{0,256}"|'[^'\n]{0,256}'|\$\{\{[^}\n]{0,256}\}\}|\$(?!\{\{)|[^"'\s\\$])+"""
+_WORD_PART = re.compile(r""""([^"\n]*)"|'([^'\n]*)'|(\$\{\{[^}\n]*\}\}|\$(?!\{\{)|[^"'\s\\$]+)""")
+_PUSH_PATH = re.compile(rf"--path[= ]\s*({_WORD})")
+_PUSH_IGNORE = re.compile(rf"--ignore-paths[= ]\s*({_WORD})")
+_PUSH_URL = re.compile(r"""oci://(?:\$\{\{[^}\n]{0,256}\}\}|\$(?!\{\{)|[^"'\s\\$])+""")
 PUSH_FILES = re.compile(
     r"(^|/)(Taskfile[^/]*\.ya?ml|\.taskfiles/.*\.ya?ml|justfile|\.justfile|.*\.just|Makefile|\.github/workflows/[^/]+\.ya?ml|.*\.sh)$",
     re.I,
 )
+MAX_MATRIX = 256  # values of one matrix variable a push is made once for; more are not listed one by one
+
+
+def _unquoted(word: str) -> str:
+    """A shell word without its quotes."""
+    return "".join(next(g for g in m.groups() if g is not None) for m in _WORD_PART.finditer(word))
 
 
 @dataclass(frozen=True)
@@ -270,6 +293,10 @@ class Push:
     file: str
     patterns: tuple[str, ...] = ()
     url: str | None = None
+    written: str = ""  # the folder as written (a variable as it is: for notes)
+    # the one variable of both the folder and the URL (once in each): a URL binds the folder
+    variable: str | None = None
+    unbound: str = ""  # why a folder named by a variable cannot be bound to a URL
 
     @property
     def templated(self) -> bool:
@@ -282,6 +309,12 @@ class Push:
         pattern = "[^/]+".join(re.escape(part) for part in self.folder.split("*"))
         return linear(f"{pattern}(/.*)?").fullmatch(directory) is not None
 
+    def names(self, directory: str) -> bool:
+        """Whether a repo-relative folder is one this push pushes (not a folder inside one)."""
+        if not self.templated:
+            return directory == self.folder
+        return linear("[^/]+".join(re.escape(part) for part in self.folder.split("*"))).fullmatch(directory) is not None
+
     def goes_to(self, url: str) -> bool:
         """Whether an OCIRepository `url` is where this push goes."""
         if self.url is None:
@@ -290,10 +323,43 @@ class Push:
             return self.url == url
         return linear(".+".join(re.escape(part) for part in self.url.split("*"))).fullmatch(url) is not None
 
+    def bound(self, url: str, dirs: set[str] | frozenset[str]) -> Push | None:
+        """This push as it goes to the OCI repository `url`, when its folder is named by the one
+        variable of its URL: the value the URL gives that variable names the folder (exact: the
+        URL's text around the variable is fixed). None when it does not go there, or the folder
+        is not one of the repository's."""
+        if self.variable is None or self.url is None:
+            return None
+        head, _, tail = self.url.partition("*")
+        if len(url) <= len(head) + len(tail) or not url.startswith(head) or not url.endswith(tail):
+            return None
+        value = url[len(head) : len(url) - len(tail)]
+        if any(part in ("", ".", "..") for part in value.split("/")):
+            return None
+        folder = join("", self.folder.replace("*", value))
+        if folder not in dirs:
+            return None
+        return Push(folder, self.file, self.patterns, url, self.written)
+
 
 MAX_URL = 2048  # an OCI reference is short; a longer one is not matched (and not scanned)
 PUSH_ACTION = "controlplaneio-fluxcd/distribution/actions/push"
 _VARIABLE = re.compile(r"\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+")
+
+
+def _variables(text: str) -> list[str]:
+    """The variables of a command-line text, in order, each as one name (`${{ matrix.a }}` and
+    `${{matrix.a}}` are one; `$A` and `${A}` are one)."""
+    names = []
+    for match in _VARIABLE.finditer(text):
+        token = re.sub(r"\s+", "", match.group(0))
+        names.append(token if token.startswith("${") else "${" + token[1:] + "}")
+    return names
+
+
+def _with_value(text: str, name: str, value: str) -> str:
+    """`text` with each occurrence of the variable `name` replaced by `value`."""
+    return _VARIABLE.sub(lambda m: value if _variables(m.group(0)) == [name] else m.group(0), text)
 
 
 def oci_repository(url: Any) -> str | None:
@@ -313,7 +379,9 @@ def pushed_folders(repo: Repo) -> list[Push]:
     artifact --path` (its `--ignore-paths` is a comma-separated list of gitignore patterns
     relative to the folder: the flux CLI builds the artifact with fluxcd/pkg sourceignore) and the
     `controlplaneio-fluxcd/distribution/actions/push` step (`path`, default `.`; `repository`;
-    `ignore-paths`, one per line), which runs that command."""
+    `ignore-paths`, one per line), which runs that command. In a GitHub workflow each job's steps
+    are read with its `strategy.matrix`: a folder named by one matrix variable whose values the
+    job lists is pushed once per value (GitHub replaces `${{ matrix.x }}` before the step runs)."""
     found: list[Push] = []
     for path in sorted(repo.files.all_files):
         if not _may_push(path) or not PUSH_FILES.search(path):
@@ -321,39 +389,137 @@ def pushed_folders(repo: Repo) -> list[Push]:
         text = repo.read_text(path) or ""
         if "push" not in text:
             continue
-        for match in _PUSH.finditer(text):
-            args = match.group("args")
-            where = _PUSH_PATH.search(args)
-            folder = _folder(where.group(1)) if where else None
-            if folder is not None:
-                ignores = _PUSH_IGNORE.search(args)
-                patterns = tuple(p for p in ignores.group(1).split(",") if p) if ignores else ()
-                target = _PUSH_URL.search(args)
-                found.append(Push(folder, path, patterns, oci_repository(target.group(1)) if target else None))
-        if PUSH_ACTION in text:
-            found.extend(_action_pushes(repo, path))
+        jobs = _workflow_jobs(repo, path) if ".github/workflows/" in path.lower() else None
+        if jobs is None:
+            for match in _PUSH.finditer(text):
+                found.extend(_command_pushes(match.group("args"), path, {}))
+            continue
+        for job in jobs:
+            matrix = _matrix_values(job)
+            steps = job.get("steps")
+            for step in steps if isinstance(steps, list) else []:
+                for chunk in _step_texts(step):
+                    for match in _PUSH.finditer(chunk):
+                        found.extend(_command_pushes(match.group("args"), path, matrix))
+                found.extend(_action_push(step, path, matrix))
     return found
 
 
-def _action_pushes(repo: Repo, path: str) -> Iterable[Push]:
-    """The distribution push action's steps in a GitHub workflow."""
+def _workflow_jobs(repo: Repo, path: str) -> list[dict[str, Any]] | None:
+    """The jobs of a GitHub workflow, in order; None when it does not parse into jobs."""
     parsed = repo.parsed.get(path)
-    for doc in parsed.docs if parsed else []:
-        jobs = doc.get("jobs") if isinstance(doc, dict) else None
-        for job in jobs.values() if isinstance(jobs, dict) else []:
-            steps = job.get("steps") if isinstance(job, dict) else None
-            for step in steps if isinstance(steps, list) else []:
-                uses = step.get("uses") if isinstance(step, dict) else None
-                if not isinstance(uses, str) or uses.split("@", 1)[0].strip() != PUSH_ACTION:
-                    continue
-                inputs = step.get("with")
-                inputs = inputs if isinstance(inputs, dict) else {}
-                folder = _folder(inputs.get("path", "."))
-                if folder is None:
-                    continue
-                ignore = inputs.get("ignore-paths")
-                patterns = tuple(ignore.split()) if isinstance(ignore, str) else ()
-                yield Push(folder, path, patterns, oci_repository(inputs.get("repository")))
+    docs = [doc for doc in parsed.docs if isinstance(doc, dict) and isinstance(doc.get("jobs"), dict)] if parsed else []
+    if not docs:
+        return None
+    return [job for doc in docs for job in doc["jobs"].values() if isinstance(job, dict)]
+
+
+def _step_texts(step: Any) -> list[str]:
+    """The texts of a workflow step that may run a command: `run`, and the step's inputs."""
+    if not isinstance(step, dict):
+        return []
+    inputs = step.get("with")
+    texts = [step.get("run")] + (list(inputs.values()) if isinstance(inputs, dict) else [])
+    return [text for text in texts if isinstance(text, str) and "push" in text]
+
+
+def _matrix_values(job: dict[str, Any]) -> dict[str, list[str]]:
+    """The values a job's `strategy.matrix` lists for each variable (`${{matrix.x}}`), by GitHub's
+    matrix rules: its list, and the `include` entries' values of it (each one adds its value, to
+    combinations that have it or as a combination of its own); with only `include`, the entries'
+    values. None for a matrix with `exclude` (which may take values out) or one given by an
+    expression, nor for a variable with a value that is not a string or a number (a variable only
+    some `include` entries set is empty in the other combinations: not listed either)."""
+    strategy = job.get("strategy")
+    matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+    if not isinstance(matrix, dict) or "exclude" in matrix:
+        return {}
+    lists: dict[str, list[Any]] = {}
+    for key, value in matrix.items():
+        if key != "include":
+            lists[str(key)] = list(value) if isinstance(value, list) else [None]
+    entries = matrix.get("include", [])
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        return {}
+    if not lists:  # only `include`: its entries are the combinations (one without a key has it empty)
+        keys = {str(k) for entry in entries for k in entry}
+        lists = {k: [next((v for ek, v in e.items() if str(ek) == k), None) for e in entries] for k in keys}
+    else:  # an entry adds its value of a listed variable (to combinations with it, or as its own)
+        for entry in entries:
+            for key, value in entry.items():
+                if str(key) in lists:
+                    lists[str(key)].append(value)
+    found: dict[str, list[str]] = {}
+    for key, values in lists.items():
+        if values and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+            texts = list(dict.fromkeys(str(v) for v in values))
+            if len(texts) <= MAX_MATRIX and not any("$" in t for t in texts):
+                found["${{matrix." + key + "}}"] = texts
+    return found
+
+
+def _command_pushes(args: str, path: str, matrix: dict[str, list[str]]) -> list[Push]:
+    """The pushes of one `flux push artifact` command line."""
+    where = _PUSH_PATH.search(args)
+    if where is None:
+        return []
+    ignores = _PUSH_IGNORE.search(args)
+    patterns = tuple(p for p in _unquoted(ignores.group(1)).split(",") if p) if ignores else ()
+    target = _PUSH_URL.search(args)
+    return _pushes(_unquoted(where.group(1)), target.group(0) if target else None, path, patterns, matrix)
+
+
+def _action_push(step: Any, path: str, matrix: dict[str, list[str]]) -> list[Push]:
+    """The distribution push action's step."""
+    uses = step.get("uses") if isinstance(step, dict) else None
+    if not isinstance(uses, str) or uses.split("@", 1)[0].strip() != PUSH_ACTION:
+        return []
+    inputs = step.get("with")
+    inputs = inputs if isinstance(inputs, dict) else {}
+    folder, repository = inputs.get("path", "."), inputs.get("repository")
+    if not isinstance(folder, str):
+        return []
+    ignore = inputs.get("ignore-paths")
+    patterns = tuple(ignore.split()) if isinstance(ignore, str) else ()
+    return _pushes(folder, repository if isinstance(repository, str) else None, path, patterns, matrix)
+
+
+def _pushes(folder: str, url: str | None, path: str, patterns: tuple[str, ...], matrix: dict[str, list[str]]) -> list[Push]:
+    """The pushes of one folder and URL as written: one per value of the matrix variable that
+    alone names the folder, else one (bound to a URL later when its one variable is the URL's)."""
+    if not folder.strip() or len(folder) > MAX_URL or (url is not None and len(url) > MAX_URL):
+        return []
+    names = _variables(folder)
+    if len(set(names)) == 1 and names[0] in matrix:
+        made = []
+        for value in matrix[names[0]]:
+            each = _folder(_with_value(folder, names[0], value))
+            if each is not None:
+                link = _with_value(url, names[0], value) if url is not None else None
+                made.append(Push(each, path, patterns, oci_repository(link), folder.strip()))
+        return made
+    written = _folder(folder)
+    if written is None:
+        return []
+    if not names:
+        return [Push(written, path, patterns, oci_repository(url), folder.strip())]
+    in_url = _variables(url) if url is not None else []
+    repository = oci_repository(url)
+    if len(names) == 1 and in_url == names and written.count("*") == 1 and (repository or "").count("*") == 1:
+        return [Push(written, path, patterns, repository, folder.strip(), names[0])]
+    if len(names) > 1:
+        why = "its folder holds more than one variable"
+    elif url is None:
+        why = "its command names no oci:// URL"
+    elif names[0] not in in_url:
+        why = "its URL does not hold the folder's variable"
+    elif (repository or "").count("*") != len(in_url):
+        why = "its URL holds the folder's variable in its tag"
+    else:
+        why = "its URL holds other variables too, or that one more than once"
+    if names[0].startswith("${{matrix.") and len(set(names)) == 1:
+        why = f"its job's strategy.matrix gives no plain list of {names[0][3:-2]}, and {why}"
+    return [Push(written, path, patterns, repository, folder.strip(), unbound=why)]
 
 
 def _folder(text: Any) -> str | None:
@@ -452,22 +618,29 @@ def _values_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
                     yield sync, kd.namespace or "flux-system", entry.target
 
 
-def pushes_of(pushed: list[Push], url: Any) -> list[Push]:
+def pushes_of(pushed: list[Push], url: Any, dirs: set[str] | frozenset[str] = frozenset()) -> list[Push]:
     """The pushes of one folder that an OCIRepository of `url` pulls: those that go to that
-    repository when one does, else the only folder pushed (whatever its destination); none when
-    several folders are pushed and none is known to go there."""
-    pushed = [push for push in pushed if not push.templated]
+    repository when one does (a folder named by the one variable of its URL bound to the value
+    the URL gives it, if the repository has that folder: Push.bound), else the only folder
+    pushed by name (whatever its destination); none when several folders are pushed and none is
+    known to go there."""
+    named = [push for push in pushed if not push.templated]
     wanted = oci_repository(url)
     if wanted is not None and "*" not in wanted:
-        matching = [push for push in pushed if push.goes_to(wanted)]
+        matching = [push for push in named if push.goes_to(wanted)]
+        matching += [b for push in pushed if push.templated for b in [push.bound(wanted, dirs)] if b is not None]
         if len({push.folder for push in matching}) == 1:
             return matching
-    return pushed if len({push.folder for push in pushed}) == 1 else []
+    return named if len({push.folder for push in named}) == 1 else []
 
 
 def _url_of(declared: list[K8sObject]) -> Any:
     """The spec.url of a source's first declaration."""
     return declared[0].spec.get("url") if declared else None
+
+
+FALLBACK_REF = SourceRef("GitRepository", "flux-system", "flux-system")
+ASSUMED = "assumed: nothing in the repository names its own source"
 
 
 def find_sources(repo: Repo) -> Sources:
@@ -524,7 +697,7 @@ def find_sources(repo: Repo) -> Sources:
             art = Artifact(ref, "", evidence, effective([*shared[""], *own]), tree=tree)
             art.mounts = include_folders(spec)
         elif ref.kind == "OCIRepository":
-            pushes = pushes_of(pushed, url if url is not None else _url_of(declared))
+            pushes = pushes_of(pushed, url if url is not None else _url_of(declared), repo.files.dirs)
             if pushes:
                 # `flux push artifact` packs the folder without its --ignore-paths (fluxcd/pkg oci
                 # client Build: those patterns alone); source-controller unpacks the layer and packs it
@@ -571,6 +744,7 @@ def find_sources(repo: Repo) -> Sources:
         url = objs[0].spec.get("url")
         if remotes and isinstance(url, str) and normal_url(url) in remotes:
             add(ref, f"its URL is a remote of .git/config ({objs[0].path})")
+    firm = bool(out.artifacts)  # evidence other than a Kustomization beside a source
     for obj in repo.objects:
         if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP or obj.path in repo.patch_files:
             continue
@@ -594,7 +768,7 @@ def find_sources(repo: Repo) -> Sources:
             continue
         if ref.kind == "OCIRepository":
             # an OCI artifact is this repository only if something here pushes it
-            pushes = pushes_of(pushed, _url_of(declared))
+            pushes = pushes_of(pushed, _url_of(declared), repo.files.dirs)
             if not pushes:
                 continue
             folder = pushes[0].folder
@@ -626,15 +800,29 @@ def find_sources(repo: Repo) -> Sources:
             add(ref, "flux.local-sources in the config")
     if not out.artifacts:
         out.fallback = True
-        add(SourceRef("GitRepository", "flux-system", "flux-system"), "assumed: nothing in the repository names its own source")
+        add(FALLBACK_REF, ASSUMED)
+    elif not firm and not repo.config.local_sources and not any(ref.kind == "GitRepository" for ref in out.artifacts):
+        # the only evidence is Kustomizations beside OCI sources: if the repository applies each of
+        # them (FluxModel._hand_applied), there is no root evidence, and the fallback assumes this
+        add(FALLBACK_REF, ASSUMED)
+        out.assumed = out.artifacts.pop(FALLBACK_REF)
     _generated_artifacts(repo, out)  # after the fallback: a generator may copy from the assumed source too
     pulled = out.pulled()
-    elsewhere = sorted({push.folder or "." for push in pushed if push.folder not in pulled})
+    elsewhere = sorted({push.folder or "." for push in pushed if not push.unbound and _unpulled(push, pulled, repo.files.dirs)})
     if elsewhere:
         out.notes.append(
             f"{len(elsewhere)} folder(s) pushed as OCI artifacts that no source in this repository is known to pull "
             f"({', '.join(elsewhere[:3])}{' ...' if len(elsewhere) > 3 else ''}): another cluster or a source made at "
             "run time applies them; what is in them is not reported as unreachable (HL104)"
+        )
+    unbound = sorted({(push.written, push.file, push.unbound) for push in pushed if push.unbound})
+    if unbound:
+        named = "; ".join(f"{written} in {file}: {why}" for written, file, why in unbound[:3])
+        out.notes.append(
+            f"{len(unbound)} push(es) of a folder named by a variable could not be matched to the URL of an OCIRepository "
+            f"exactly, and were not followed ({named}{' ...' if len(unbound) > 3 else ''}): an OCIRepository that pulls one "
+            "of them is not placed, and what is in them is not reported as unreachable (HL104); list the folders in the "
+            "job's strategy.matrix, or set flux.roots in .homelint.yaml"
         )
     for art in out.artifacts.values():
         if not art.path_known:
@@ -644,6 +832,17 @@ def find_sources(repo: Repo) -> Sources:
                 "followed (set flux.roots in .homelint.yaml)"
             )
     return out
+
+
+def _unpulled(push: Push, pulled: set[str], dirs: set[str]) -> bool:
+    """Whether a push pushes a folder no source here pulls: its folder, or for a folder named by
+    a variable, one of the repository's folders it names (any, when it cannot be bound)."""
+    if not push.templated:
+        return push.folder not in pulled
+    if push.variable is None:
+        return True
+    head, _, tail = push.folder.partition("*")
+    return any(d not in pulled for d in dirs if d.startswith(head) and d.endswith(tail) and push.names(d))
 
 
 @dataclass
