@@ -333,3 +333,75 @@ def test_delimited_replacements_set_the_tag_and_the_config_map_name(repo, check_
     )
     _, findings = check_json(root)
     assert [(f["rule"], f["message"]) for f in findings if f["rule"] in ("HL405", "HL503")] == []
+
+
+MISSING = (
+    "replacements:\n  - source: {kind: ConfigMap, name: src, fieldPath: data.v}\n"
+    "    targets:\n      - select: {kind: ConfigMap, name: cm-a}\n        fieldPaths: [metadata.labels.absent]\n"
+)
+TWO_MAPS = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\ndata: {a: b}\n---\n"
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: src}\ndata: {v: x}\n"
+)
+
+
+def test_a_replacement_target_field_that_is_not_there_fails_the_build(repo, check_json):
+    """Without options.create, kustomize fails the build on a target field path that reaches
+    nothing ('unable to find field ... in replacement target'): HL114 at the field path, and the
+    build counts as failing (no HL110 for the namespace its objects lack: nothing is applied)."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": FLUX,
+            "app/kustomization.yaml": "resources: [objects.yaml]\n" + MISSING,
+            "app/objects.yaml": TWO_MAPS,
+        }
+    )
+    _, findings = check_json(root)
+    found = [(f["rule"], f["path"], f["line"]) for f in findings if f["severity"] != "info"]
+    assert found == [("HL114", "app/kustomization.yaml", 6)]
+    (finding,) = [f for f in findings if f["rule"] == "HL114"]
+    assert "ConfigMap cm-a (app/objects.yaml)" in finding["message"]
+    assert 'unable to find field "metadata.labels.absent" in replacement target' in finding["message"]
+    assert "Kustomization flux-system/apps fails" in finding["message"]
+    if KUBECTL is not None:
+        assert "unable to find field" in kustomize(root / "app")[1]
+
+
+def test_a_failing_replacement_in_a_path_file_is_reported_there(repo, check_json):
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": FLUX,
+            "app/kustomization.yaml": "namespace: ns-a\nresources: [objects.yaml]\nreplacements:\n  - path: repl.yaml\n",
+            "app/repl.yaml": "- source: {kind: ConfigMap, name: src, fieldPath: data.v}\n  targets:\n"
+            "    - select: {kind: ConfigMap, name: cm-a}\n      fieldPaths: [data.a, data.absent]\n",
+            "app/objects.yaml": TWO_MAPS,
+        }
+    )
+    _, findings = check_json(root)
+    assert [(f["rule"], f["path"], f["line"], f["column"]) for f in findings if f["rule"] == "HL114"] == [
+        ("HL114", "app/repl.yaml", 4, 28)
+    ]
+
+
+@pytest.mark.parametrize(
+    "flux_extra",
+    [
+        "  commonMetadata:\n    labels: {absent: 'yes'}\n",
+        "  patches:\n    - target: {kind: ConfigMap}\n      patch: |\n        - {op: add, path: /metadata/labels, value: {absent: 'no'}}\n",
+    ],
+)
+def test_what_flux_adds_before_the_replacements_may_make_the_field(repo, check_json, flux_extra):
+    """kustomize-controller adds spec.commonMetadata and spec.patches to the kustomization at
+    spec.path: they run before its replacements and may make the field, so nothing is judged."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": FLUX.replace("  prune: true\n", "  prune: true\n  targetNamespace: ns-a\n" + flux_extra),
+            "app/kustomization.yaml": "resources: [objects.yaml]\n" + MISSING,
+            "app/objects.yaml": TWO_MAPS,
+        }
+    )
+    _, findings = check_json(root)
+    assert [f["message"] for f in findings if f["rule"] == "HL114"] == []
