@@ -266,6 +266,31 @@ def test_replacement_failures_the_model_does_not_judge_leave_the_target_uncertai
         assert error in kustomize(root / "app")[1]
 
 
+def test_a_target_without_field_paths_sets_the_name(repo):
+    """kustomize's default target field path is metadata.name (as for the source)."""
+    replacements = (
+        "replacements:\n- source: {kind: ConfigMap, name: src, fieldPath: data.v}\n  targets: [{select: {kind: Deployment}}]\n"
+    )
+    root = repo({"app/kustomization.yaml": "resources: [objects.yaml]\n" + replacements, "app/objects.yaml": OBJECTS})
+    out = build(root)
+    assert sorted(as_built(out)) == [("ConfigMap", "src"), ("Deployment", "val")]
+    assert not out.unread
+    if KUBECTL is not None:
+        assert as_built(out) == kustomize(root / "app")[0]
+
+
+def test_a_target_without_select_is_not_judged(repo):
+    """kustomize fails on it ('target must specify resources to select'), which is not judged here:
+    every object it might have selected is uncertain."""
+    replacements = "replacements:\n- source: {kind: ConfigMap, name: src, fieldPath: data.v}\n  targets: [{fieldPaths: [metadata.labels.x]}]\n"
+    root = repo({"app/kustomization.yaml": "resources: [objects.yaml]\n" + replacements, "app/objects.yaml": OBJECTS})
+    out = build(root)
+    assert out.replacement_failures == []
+    assert sorted(out.unread) == [0, 1]
+    if KUBECTL is not None:
+        assert kustomize(root / "app")[1] == "target must specify resources to select"
+
+
 def test_a_field_a_label_transformer_may_set_is_not_judged_missing(repo):
     """commonLabels runs before replacements (kustomize kusttarget.go): the model does not apply
     it, so a missing metadata.labels field is not known to be missing."""

@@ -921,13 +921,14 @@ class FluxModel:
                     out.unread.update(index for index, _ in _selected(out, target))
                 continue
             for t_index, target in enumerate(targets):
-                paths = target.get("fieldPaths")
+                paths = target.get("fieldPaths") or ["metadata.name"]  # kustomize's default field path
                 for index, certain in _selected(out, target):
-                    if not certain:
+                    if not certain or not isinstance(paths, list):
                         out.unread.add(index)
                         continue
-                    for f_index, field_path in enumerate(paths if isinstance(paths, list) else []):
-                        at = Where(where.path, where.doc, (*where.at, "targets", t_index, "fieldPaths", f_index))
+                    for f_index, field_path in enumerate(paths):
+                        inner = ("fieldPaths", f_index) if target.get("fieldPaths") else ()
+                        at = Where(where.path, where.doc, (*where.at, "targets", t_index, *inner))
                         if loose is None:
                             loose = self._unmodelled_fields(out)
                         self._replace(out, index, str(field_path), value, target.get("options"), (at, kd.dir, loose))
@@ -1921,9 +1922,11 @@ def _selected(out: BuildOut, target: dict[str, Any]) -> Iterator[tuple[int, bool
     its `reject` may keep: True when it surely does; None when a selector cannot be judged."""
     reject = target.get("reject")
     rejects: list[Any] = reject if isinstance(reject, list) else []
+    select = target.get("select")
     for index, (_, ns) in enumerate(out.objects):
         current = out.current(index)
-        chosen = target_matches(target.get("select") or {}, current, ns)
+        # kustomize fails without a select ("target must specify resources to select"): not judged
+        chosen = target_matches(select, current, ns) if isinstance(select, dict) else None
         if chosen is False:
             continue
         kept = [target_matches(r, current, ns) for r in rejects]
