@@ -411,6 +411,25 @@ CASES: dict[str, dict[str, str]] = {
             "{name: top-blue-cm-i}]\n        fieldPaths: [metadata.namespace]\n",
         ),
     },
+    # replacements with options: a source's delimiter/index takes one part of its value, a target's
+    # replaces one part of the field (an index past the end appends); names and namespaces they set
+    # are the ones applied (kustomize api/filters/replacement getRefinedValue, setFieldValue)
+    "replacement-options": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps/app-a"),
+        "apps/app-a/kustomization.yaml": kustomization(
+            "./cm.yaml",
+            extra="namespace: ns-a\nreplacements:\n"
+            "  - source: {kind: ConfigMap, name: src, fieldPath: data.ref, options: {delimiter: /, index: 1}}\n"
+            "    targets: [{select: {kind: ConfigMap, name: placeholder}, fieldPaths: [metadata.name]}]\n"
+            "  - source: {kind: ConfigMap, name: src, fieldPath: data.ref, options: {delimiter: /, index: 0}}\n"
+            "    targets: [{select: {kind: ConfigMap, name: cm-b}, fieldPaths: [metadata.namespace]}]\n"
+            "  - source: {kind: ConfigMap, name: src, fieldPath: data.suffix}\n"
+            "    targets: [{select: {kind: ConfigMap, name: cm-c}, fieldPaths: [metadata.name], options: {delimiter: '-', index: 5}}]\n",
+        ),
+        "apps/app-a/cm.yaml": "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\n"
+        "data: {ref: ns-b/cm-real, suffix: v2}\n" + cm("placeholder") + cm("cm-b") + cm("cm-c"),
+    },
 }
 
 

@@ -12,8 +12,8 @@ import copy
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
+from homelint.model.replacements import Failure, Pointer, Unknown, replace_field, source_value
 from homelint.model.sources import (
     EXTERNAL_SOURCE_FORM,
     LOCAL_SOURCE_FORM,
@@ -104,6 +105,8 @@ class FluxKS:
     # objects its build holds that Flux does not apply (withheld.py): kustomize drops them, or
     # kustomize-controller skips them; patches and replacements of the build still see them
     withheld: list[tuple[Applied, str]] = field(default_factory=list)
+    # replacements kustomize fails on in its build (a target field that is not there): the build fails
+    replacement_failures: list[ReplacementFailure] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
     # (generated folder, Component folder) of each Component its generated kustomization lists
@@ -159,6 +162,22 @@ class FluxKS:
 SyncAppliers = tuple[dict[int, list[tuple[FluxKS, K8sObject]]], str | None]
 
 
+@dataclass(frozen=True)
+class ReplacementFailure:
+    """A replacement kustomize fails the build on (replacements.Failure): the object its target
+    selects, as the build has it, where the target's field path is written, and why."""
+
+    index: int  # the object's position in its build's `objects`
+    obj: K8sObject  # the repository document
+    kind: str
+    namespace: str | None
+    name: str
+    where: Where  # the fieldPaths entry (or the replacement, for a source that fails)
+    directory: str  # the folder of the kustomization whose replacements fail
+    reason: str  # kustomize's words
+    at: Pointer  # the field where its path stopped
+
+
 @dataclass
 class BuildOut:
     objects: list[tuple[K8sObject, str | None]] = field(default_factory=list)
@@ -181,6 +200,8 @@ class BuildOut:
     # (folder whose kustomization kustomize-controller generates, Component folder below it): the
     # generated kustomization lists the Component under resources:, where kustomize fails
     generated_components: list[tuple[str, str]] = field(default_factory=list)
+    # replacements kustomize fails on, in build order (the build fails)
+    replacement_failures: list[ReplacementFailure] = field(default_factory=list)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
@@ -197,6 +218,7 @@ class BuildOut:
         for index, names in sub.before.items():
             self.before[index + offset] = names
         self.unread |= {index + offset for index in sub.unread}
+        self.replacement_failures.extend(replace(f, index=f.index + offset) for f in sub.replacement_failures)
 
     def add_affixes(self, prefix: Any, suffix: Any) -> None:
         """kustomize's prefix/suffix transformer over every object of the build but Namespaces and
@@ -965,53 +987,117 @@ class FluxModel:
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
         """kustomize `replacements:` (they run after the namespace transformer): copy one field of
-        the single source object into field paths of the selected targets (list items by index
-        or `[key=value]`). A source that is missing or not unique, or options, are not modelled."""
-        items = kd.data.get("replacements")
-        entries: list[Any] = []
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and isinstance(item.get("path"), str):
-                parsed = self.repo.parsed.get(join(kd.dir, item["path"]))
-                for doc in parsed.docs if parsed else []:
-                    entries.extend(doc if isinstance(doc, list) else [doc])
-            else:
-                entries.append(item)
-        for entry in entries:
+        the single source object into field paths of the selected targets (model/replacements.py).
+        A target field kustomize fails on is recorded (out.replacement_failures) where the model
+        knows the object there; a source that is missing or not unique, or what replacements.py
+        leaves Unknown, leaves the targets it may reach uncertain (out.unread)."""
+        loose: tuple[Pointer, ...] | None = None
+        for entry, where in self._replacement_entries(kd):
             if not isinstance(entry, dict) or not isinstance(entry.get("source"), dict):
                 continue
             source = entry["source"]
+            targets = entry.get("targets")
+            targets = [t for t in targets if isinstance(t, dict)] if isinstance(targets, list) else []
             found = [
                 i for i, (_, ns) in enumerate(out.objects) if target_matches(source, out.current(i), ns, out.names(i, every=True))
             ]
-            if len(found) != 1:
+            try:
+                if len(found) != 1:
+                    raise Unknown  # kustomize fails on it (not modelled)
+                node = _read_node(
+                    out.current_named(found[0]), out.objects[found[0]][1], source.get("fieldPath") or "metadata.name"
+                )
+                value = source_value(node, source.get("options"))
+            except (Unknown, Failure):
+                for target in targets:
+                    out.unread.update(index for index, _ in _selected(out, target))
                 continue
-            value = _read_field(out.current_named(found[0]), out.objects[found[0]][1], source.get("fieldPath") or "metadata.name")
-            if value is None or source.get("options"):
-                continue  # delimiter/index options: not modelled
-            targets = entry.get("targets")
-            for target in targets if isinstance(targets, list) else []:
-                if not isinstance(target, dict) or target.get("options", {}).get("delimiter") is not None:
-                    continue
-                create = bool(target.get("options", {}).get("create"))
-                reject = target.get("reject")
-                rejects: list[Any] = reject if isinstance(reject, list) else []
-                for index, (o, ns) in enumerate(out.objects):
-                    current = out.current(index)
-                    names = out.names(index, every=True)
-                    if not target_matches(target.get("select") or {}, current, ns, names) or any(
-                        target_matches(r, current, ns, names) for r in rejects
-                    ):
+            for t_index, target in enumerate(targets):
+                paths = target.get("fieldPaths") or ["metadata.name"]  # kustomize's default field path
+                for index, certain in _selected(out, target):
+                    if not certain or not isinstance(paths, list):
+                        out.unread.add(index)
                         continue
-                    for field_path in target.get("fieldPaths") or []:
-                        path = field_parts(str(field_path))
-                        if not path or (create and any(p.startswith("[") or p.isdigit() or p == "*" for p in path)):
-                            continue  # creating through a list selector: not modelled
-                        if not create and _read_field(current, ns, str(field_path)) is None:
-                            continue
-                        if path == ("metadata", "namespace"):
-                            out.objects[index] = (o, str(value))
-                        else:
-                            out.edit(index, path, value)
+                    for f_index, field_path in enumerate(paths):
+                        inner = ("fieldPaths", f_index) if target.get("fieldPaths") else ()
+                        at = Where(where.path, where.doc, (*where.at, "targets", t_index, *inner))
+                        if loose is None:
+                            loose = self._unmodelled_fields(out)
+                        self._replace(out, index, str(field_path), value, target.get("options"), (at, kd.dir, loose))
+
+    def _replacement_entries(self, kd: KustomizeDir) -> list[tuple[Any, Where]]:
+        """Each replacement of a kustomization, with where it is: inline, or the documents of a
+        `path:` file (a document may hold a list of them)."""
+        items = kd.data.get("replacements")
+        entries: list[tuple[Any, Where]] = []
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                path = join(kd.dir, item["path"])
+                parsed = self.repo.parsed.get(path)
+                for doc_index, doc in enumerate(parsed.docs if parsed else []):
+                    if isinstance(doc, list):
+                        entries.extend((one, Where(path, doc_index, (n,))) for n, one in enumerate(doc))
+                    else:
+                        entries.append((doc, Where(path, doc_index, ())))
+            else:
+                entries.append((item, Where(kd.file, kd.doc, ("replacements", index))))
+        return entries
+
+    def _replace(
+        self, out: BuildOut, index: int, field_path: str, value: Any, options: Any, ctx: tuple[Where, str, tuple[Pointer, ...]]
+    ) -> None:
+        """One field path of a target on the object at `index` (replacements.replace_field)."""
+        obj, ns = out.objects[index]
+        current = out.current(index)
+        parts = field_parts(field_path)
+        try:
+            edits = replace_field(_with_namespace(current, ns), parts, field_path, value, options)
+        except Unknown:
+            out.unread.add(index)
+            return
+        except Failure as failed:
+            where, directory, loose = ctx
+            if index in out.unread or obj.anchor is not None or any(_related(failed.at, p) for p in loose):
+                out.unread.add(index)  # a transformer the model does not apply may have put the field there
+                return
+            meta = current.get("metadata")
+            name = meta.get("name") if isinstance(meta, dict) else None
+            out.replacement_failures.append(
+                ReplacementFailure(
+                    index,
+                    obj.source,
+                    obj.kind,
+                    ns,
+                    name if isinstance(name, str) else obj.name,
+                    where,
+                    directory,
+                    failed.reason,
+                    failed.at,
+                )
+            )
+            return
+        for path, new in edits:
+            if path == ("metadata", "namespace"):
+                out.objects[index] = (obj, str(new))
+            else:
+                out.edit(index, path, new)
+
+    def _unmodelled_fields(self, out: BuildOut) -> tuple[Pointer, ...]:
+        """Where transformers the model does not apply may have set fields of the build's objects
+        before its replacements run (kustomize kusttarget.go runs labels, annotations and replicas
+        before them; its own config.kubernetes.io annotations are there too): a target field found
+        missing there is not known to be missing. () is the whole object."""
+        loose: list[Pointer] = [("metadata", "annotations"), ("metadata", "namespace")]
+        for directory in sorted(out.dirs):
+            kd = self.kdirs.get(directory)
+            data = kd.data if kd is not None else {}
+            if any(data.get(k) for k in ("transformers", "configurations", "generators", "helmCharts", "vars")):
+                return ((),)
+            if any(data.get(k) for k in ("commonLabels", "labels", "commonAnnotations", "buildMetadata")):
+                loose += [("metadata", "labels"), ("spec",)]
+            if data.get("replicas"):
+                loose.append(("spec", "replicas"))
+        return tuple(dict.fromkeys(loose))
 
     def _chain_below(self, target: str) -> tuple[str, ...]:
         """The include path from the first directory being built that is `target` or below it."""
@@ -1688,6 +1774,7 @@ class FluxModel:
         target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
         ks.files, ks.dirs = set(built.files), set(built.dirs)
         ks.generated_components = sorted(set(built.generated_components))
+        ks.replacement_failures = _replacement_failures(ks, built)
         self.applied_files |= built.files
         self.resource_files |= built.resource_files
         self.reached_dirs |= built.dirs
@@ -2023,25 +2110,61 @@ def _meta_name(data: Any) -> Any:
     return meta.get("name") if isinstance(meta, dict) else None
 
 
-def _read_field(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:
-    """A plain dotted field of an object as it stands in the build (its namespace from the build)."""
-    if field_path == "metadata.namespace":
-        return namespace
-    node: Any = data
-    parts = field_parts(field_path)
-    for at, part in enumerate(parts):
-        if isinstance(node, list) and part == "*":  # the first item that has the rest of the path
-            rest = ".".join(parts[at + 1 :])
-            found = (_read_field(item, namespace, rest) if rest else item for item in node if isinstance(item, dict) or not rest)
-            return next((value for value in found if isinstance(value, (str, int, float, bool))), None)
-        if isinstance(node, list):
+def _replacement_failures(ks: FluxKS, built: BuildOut) -> list[ReplacementFailure]:
+    """The replacement failures of ks's build that hold under Flux: kustomize-controller adds
+    spec.patches to the kustomization at spec.path (they run before its replacements, and may
+    add the field) and spec.commonMetadata as its labels and annotations; the objects of the
+    others are left uncertain."""
+    meta = ks.spec.get("commonMetadata")
+    common: list[Pointer] = [("metadata", k) for k in ("labels", "annotations") if isinstance(meta, dict) and meta.get(k)]
+    kept = []
+    for failure in built.replacement_failures:
+        if (failure.directory == ks.path and ks.spec.get("patches")) or any(_related(failure.at, p) for p in common):
+            built.unread.add(failure.index)
+        else:
+            kept.append(failure)
+    return kept
+
+
+def _read_node(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:
+    """A replacement source's field, any node (kyaml Lookup: map keys, list indexes, `[key=value]`
+    the first item whose field is the value); Unknown when missing or not read here (`*`)."""
+    node: Any = _with_namespace(data, namespace)
+    for part in field_parts(field_path):
+        if isinstance(node, list) and part != "*":
             index = _list_index(node, part)
             node = node[index] if index is not None else None
-        elif isinstance(node, dict) and not part.startswith("["):
+        elif isinstance(node, dict) and not part.startswith("[") and part != "*":
             node = node.get(part)
         else:
-            return None
-    return node if isinstance(node, (str, int, float, bool)) else None
+            raise Unknown
+        if node is None:
+            raise Unknown  # kustomize: "fieldPath ... is missing for replacement source"
+    return node
+
+
+def _selected(out: BuildOut, target: dict[str, Any]) -> Iterator[tuple[int, bool | None]]:
+    """(index, whether certain) of each object of the build a replacement target may select and
+    its `reject` may keep: True when it surely does; None when a selector cannot be judged."""
+    reject = target.get("reject")
+    rejects: list[Any] = reject if isinstance(reject, list) else []
+    select = target.get("select")
+    for index, (_, ns) in enumerate(out.objects):
+        current = out.current(index)
+        names = out.names(index, every=True)  # replacements match any id the object had (utils.MakeResIds)
+        # kustomize fails without a select ("target must specify resources to select"): not judged
+        chosen = target_matches(select, current, ns, names) if isinstance(select, dict) else None
+        if chosen is False:
+            continue
+        kept = [target_matches(r, current, ns, names) for r in rejects]
+        if any(kept):
+            continue
+        yield index, None if chosen is None or None in kept else True
+
+
+def _related(a: Pointer, b: Pointer) -> bool:
+    """One pointer is the other or below it."""
+    return a[: len(b)] == b or b[: len(a)] == a
 
 
 _FIELD_PART = re.compile(r"\[[^\]]*\]|[^.\[]+")

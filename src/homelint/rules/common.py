@@ -99,7 +99,8 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     read: a YAML file it parses that does not parse (HL001: "MalformedYAMLError"), a kustomization
     file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file"), a
     kustomization that lists a Component folder under resources: or the kustomization of a
-    Component that a generated kustomization lists there (HL101: "expected kind != 'Component'").
+    Component that a generated kustomization lists there (HL101: "expected kind != 'Component'"),
+    the file of a replacement whose target field kustomize fails on (HL114).
     kustomize stops there: the build fails and nothing of it is applied. None when every file
     reads. A file only a configMapGenerator or secretGenerator reads is data, not parsed."""
     memo: dict[int, str | None] = ctx.repo.memo("rules.unbuildable", dict)  # by object: clusters repeat keys
@@ -119,6 +120,7 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
                     broken.append(kd.file)  # kustomize: "expected kind != 'Component'"
         data_only -= parsed
         broken += [path for path in ks.files if path not in data_only and repo.invalid_yaml(path)]
+        broken += [failed.where.path for failed in ks.replacement_failures[:1]]  # HL114: a replacement target field
         for directory in ks.dirs:
             kd = kdirs.get(directory)
             if kd is not None and kd.file not in broken:

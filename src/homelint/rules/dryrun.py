@@ -34,7 +34,7 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import parse_bytes
-from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, remote_cluster
+from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, ReplacementFailure, remote_cluster
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
@@ -961,6 +961,35 @@ def patches(ctx: Context) -> Iterator[Finding]:
                 continue  # the build fails before its patches (HL101, HL116 say where): what they match is not known
             rule, message, fix = verdict
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
+    yield from _failing_replacements(ctx)
+
+
+def _failing_replacements(ctx: Context) -> Iterator[Finding]:
+    """HL114 for each replacement target field kustomize fails on in a Flux Kustomization's build
+    (FluxKS.replacement_failures, model/replacements.py), once per field path entry."""
+    by_place: dict[tuple[str, int, tuple[Any, ...]], list[tuple[FluxKS, ReplacementFailure]]] = {}
+    for ks in ctx.flux.kustomizations:
+        for failed in ks.replacement_failures:
+            where = failed.where
+            by_place.setdefault((where.path, where.doc, where.at), []).append((ks, failed))
+    for (path, doc, at), found in sorted(by_place.items(), key=lambda item: repr(item[0])):
+        ks, failed = found[0]
+        target = f"{failed.kind} {failed.namespace + '/' if failed.namespace else ''}{failed.name}"
+        labels = sorted({k.label for k, _ in found})
+        more = f" (and the builds of {len(labels) - 1} more Flux Kustomizations)" if len(labels) > 1 else ""
+        message = (
+            f"replacement target field fails on {target} ({failed.obj.path}): kustomize stops with "
+            f"'{failed.reason}', so the build of {ks.label}{more} fails and Flux applies none of its objects"
+        )
+        fix = (
+            "fix the field path or the index"
+            if "specified but only" in failed.reason or "wrong node kind" in failed.reason
+            else "add `options: {create: true}` to the target to make the field, select (or reject) only objects "
+            "that have it, or fix the field path"
+        )
+        finding = ctx.finding("HL114", path, ctx.repo.span(path, doc, at), message, fix=fix, key=f"HL114/{path}/{doc}/{at}")
+        suspended = [ctx.suspended_ks(k) for k, _ in found]
+        yield ctx.held(finding, suspended[0] if all(suspended) else None)
 
 
 def _component_homes(
