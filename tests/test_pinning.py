@@ -96,3 +96,12 @@ def test_an_unpinned_oci_ref_names_its_reason(repo, check_json, ref, expected):
     assert "schema" not in findings[0]["fix"] and "no ref means" not in findings[0]["fix"]
     line = {"spec": 6, "spec.ref": 9, "spec.ref.semver": 9, "spec.ref.tag": 9}[field]
     assert findings[0]["line"] == line
+
+
+def test_an_image_without_digest_is_named_once(repo, check_json):
+    """HL504 names a whole image reference as it is written: its tag once."""
+    files = _deployment("ghcr.io/example/echo-b:2.0")
+    _, findings = check_json(repo(files, base="rules/HL503/bad"), "--select", "HL504")
+    messages = [f["message"].split(" has no digest")[0] for f in findings]
+    assert "Deployment echo-b: image ghcr.io/example/echo-b:2.0" in messages
+    assert not any(":2.0:2.0" in m for m in messages)

@@ -233,12 +233,13 @@ def unpinned_image(ctx: Context) -> Iterator[Finding]:
 
 @check("HL504")
 def image_without_digest(ctx: Context) -> Iterator[Finding]:
-    for obj, field, image, tag, digest, _whole in _images(ctx):
+    for obj, field, image, tag, digest, whole in _images(ctx):
         if not digest and tag not in (None, "latest"):
+            reference = image if whole else f"{image}:{tag}"  # a whole reference holds its tag
             yield ctx.at(
                 "HL504",
                 obj,
                 field,
-                f"{obj.kind} {obj.name}: image {image}:{tag} has no digest; tags can be re-pushed",
+                f"{obj.kind} {obj.name}: image {reference} has no digest; tags can be re-pushed",
                 fix="append @sha256:<digest> (Renovate can maintain it)",
             )
