@@ -204,11 +204,12 @@ def dump(data: Any) -> str:
 
 
 TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*):", re.M)
+CONTAINERS_KEY = re.compile(r"^[ \t-]*(containers|initContainers|ephemeralContainers):", re.M)
 
 
 def split_objects(text: str) -> list[dict[str, Any]]:
-    """kustomize's output as objects with apiVersion, kind and metadata only (a Flux Kustomization in
-    full): big CRDs and dashboards are not parsed."""
+    """kustomize's output as objects with apiVersion, kind and metadata only (a Flux Kustomization, and
+    an object with a container list but a CRD, in full): big CRDs and dashboards are not parsed."""
     out: list[dict[str, Any]] = []
     for doc in re.split(r"^---[ \t]*$", text, flags=re.M):
         if not doc.strip():
@@ -221,7 +222,8 @@ def split_objects(text: str) -> list[dict[str, Any]]:
         head = "".join(blocks.get(k, "") for k in ("apiVersion", "kind", "metadata"))
         parsed = load_all(head)
         obj = parsed[0] if parsed and isinstance(parsed[0], dict) else {}
-        if obj.get("kind") == "Kustomization" and group_of(obj.get("apiVersion")) == FLUX_KS_GROUP:
+        flux_ks = obj.get("kind") == "Kustomization" and group_of(obj.get("apiVersion")) == FLUX_KS_GROUP
+        if flux_ks or (obj.get("kind") != "CustomResourceDefinition" and CONTAINERS_KEY.search(doc)):
             full = load_all(doc)
             obj = full[0] if full and isinstance(full[0], dict) else obj
         out.append(obj)
@@ -869,7 +871,7 @@ def _tail_error(message: str) -> str:
 _VERSIONS: dict[str, str] = {}
 # Bump when what a build does changes (the kustomization written, lenient retries, the parsed output):
 # the disk cache keeps builds across runs by this, the inputs and the kubectl binary.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"  # 2: documents with containers parsed in full (container_images)
 
 
 def _tool_version(kubectl: str) -> str:
@@ -902,6 +904,8 @@ class Node:
     children: list[Node] = field(default_factory=list)
     hl_path: str | None = None
     spec_diffs: list[str] = field(default_factory=list)  # fields of the Kustomization homelint reads otherwise
+    images: dict[Key, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # object -> its container images
+    field_diffs: list[str] = field(default_factory=list)  # objects both build whose compared fields differ
 
     @property
     def label(self) -> str:
@@ -1277,6 +1281,7 @@ class Oracle:
             meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
             key = make_key(obj.get("apiVersion"), obj.get("kind"), meta.get("namespace"), meta.get("name"))
             node.keys[key] = origin
+            node.images.setdefault(key, container_images(obj))
             if key[0] == FLUX_KS_GROUP and key[1] == "Kustomization":
                 child = Node(node.root, key[3], key[2] or node.namespace, obj, parent=node)
                 child.hl = self._match_child(node, child)
@@ -1294,7 +1299,8 @@ class Oracle:
         expected = self._homelint_keys(node.hl, result.dropped)
         node.only_kustomize = sorted((k, node.keys[k]) for k in node.keys.keys() - expected.keys())
         node.only_homelint = sorted((k, expected[k]) for k in expected.keys() - node.keys.keys())
-        node.status = "disagree" if node.only_kustomize or node.only_homelint else "agree"
+        node.field_diffs = self._field_diffs(node, result.dropped)
+        node.status = "disagree" if node.only_kustomize or node.only_homelint or node.field_diffs else "agree"
         return children
 
     def _hl_substituter(self, ks: Any) -> Substituter:
@@ -1316,6 +1322,28 @@ class Oracle:
             key = make_key(sub(obj.api_version), sub(obj.kind), sub(applied.namespace), sub(name))
             out.setdefault(key, obj.path)
         return out
+
+    def _field_diffs(self, node: Node, dropped: Iterable[str] = ()) -> list[str]:
+        """The objects both sides build whose container images differ (kustomize's images
+        transformer, patches and replacements act on them), one line each."""
+        ks = node.hl
+        subst = self._hl_substituter(ks) if ks.obj is not None else Substituter({}, False)
+        left_out = tuple(dropped)
+        mine: dict[Key, tuple[tuple[str, str], ...]] = {}
+        for applied in ks.applied:
+            obj = applied.obj
+            if any(obj.path == d or obj.path.startswith(d + "/") for d in left_out):
+                continue
+            sub = subst if not substitution_disabled(obj.data) else Substituter({}, False)
+            name = getattr(applied, "name", None) or obj.name
+            key = make_key(sub(obj.api_version), sub(obj.kind), sub(applied.namespace), sub(name))
+            mine.setdefault(key, container_images(sub.deep(obj.data)))
+        diffs = []
+        for key in sorted(mine.keys() & node.images.keys()):
+            if mine[key] != node.images[key]:
+                real = images_text(node.images[key])
+                diffs.append(f"{show_key(key)} images: real {_short(real, 200)}; homelint {_short(images_text(mine[key]), 200)}")
+        return diffs
 
     def _match_anywhere(self, node: Node, matched: dict[int, Node]) -> Any:
         """homelint's model of a Kustomization it reaches through another parent (not yet matched)."""
@@ -1361,6 +1389,36 @@ class Oracle:
 
 
 SPEC_FIELDS = ("path", "targetNamespace", "namePrefix", "nameSuffix", "components", "sourceRef", "postBuild", "patches")
+
+
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def container_images(data: Any, at: str = "") -> tuple[tuple[str, str], ...]:
+    """(field path, image) of every container in a containers/initContainers/ephemeralContainers
+    list at any depth of an object (pod specs, templates, custom resources, Helm values); none of
+    a CustomResourceDefinition (split_objects does not parse them)."""
+    if not at and isinstance(data, dict) and data.get("kind") == "CustomResourceDefinition":
+        return ()
+    out: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = f"{at}.{key}" if at else str(key)
+            if key in CONTAINER_LISTS and isinstance(value, list):
+                out.extend(
+                    (f"{here}[{i}]", item["image"])
+                    for i, item in enumerate(value)
+                    if isinstance(item, dict) and isinstance(item.get("image"), str)
+                )
+            out.extend(container_images(value, here))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            out.extend(container_images(item, f"{at}[{index}]"))
+    return tuple(sorted(out))
+
+
+def images_text(images: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{p}={i}" for p, i in images)
 
 
 def _short(value: Any, limit: int = 90) -> str:
@@ -1446,6 +1504,8 @@ def run_oracle(
 def classify(node: Node, oracle_dirs: Any = None) -> list[str]:
     """Likely causes of one disagreement (heuristic; read the objects to be sure)."""
     causes: list[str] = []
+    if node.field_diffs:
+        causes.append("container images differ (kustomize images transformer, patches, replacements)")
     only_k = list(node.only_kustomize)
     only_h = list(node.only_homelint)
     hashed = re.compile(r"^(.*)-[a-z0-9]{10}$")
@@ -1566,6 +1626,8 @@ def format_report(reports: list[RepoReport], *, examples: int = 4, verbose: bool
                 if verbose:
                     lines.append(f"   [disagree] {node.label} path {node.path}: {'; '.join(node_causes)}")
                     for diff in node.spec_diffs:
+                        lines.append(f"      {diff}")
+                    for diff in node.field_diffs[:examples]:
                         lines.append(f"      {diff}")
                     for key, origin in node.only_kustomize[:examples]:
                         lines.append(f"      only kustomize: {show_key(key)}  ({origin})")

@@ -430,6 +430,63 @@ CASES: dict[str, dict[str, str]] = {
         "apps/app-a/cm.yaml": "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: src\n"
         "data: {ref: ns-b/cm-real, suffix: v2}\n" + cm("placeholder") + cm("cm-b") + cm("cm-c"),
     },
+    # an images: entry retags the containers of its own kustomization's objects (any containers or
+    # initContainers list at any depth but in a CRD; not ephemeralContainers), entries in order;
+    # newTag drops a digest; a patch's image is retagged, a replacement's is not
+    "images-scope": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps"),
+        "apps/kustomization.yaml": kustomization(
+            "./pinned",
+            "./unpinned",
+            extra="images:\n  - {name: app-b, newName: mirror.invalid/app-b}\n  - {name: mirror.invalid/app-b, newTag: '2'}\n",
+        ),
+        "apps/pinned/kustomization.yaml": kustomization(
+            "./pod.yaml",
+            "./cron.yaml",
+            "./thing.yaml",
+            "./crd.yaml",
+            "./cm.yaml",
+            extra="images:\n  - {name: app-a, newTag: '1.0'}\n  - {name: app-c, newTag: '3.0'}\n"
+            "patches:\n  - target: {kind: CronJob}\n    patch: |\n"
+            "      - {op: add, path: /spec/jobTemplate/spec/template/spec/initContainers, value: [{name: i, image: app-a}]}\n"
+            "replacements:\n  - source: {kind: ConfigMap, name: images, fieldPath: data.image}\n"
+            "    targets:\n      - select: {kind: Pod}\n        fieldPaths: [spec.containers.1.image]\n",
+        ),
+        "apps/pinned/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-a, namespace: ns-a}\nspec:\n"
+        "  containers: [{name: a, image: app-a}, {name: b, image: app-z}, {name: c, image: 'app-c@sha256:" + "a" * 64 + "'}]\n"
+        "  ephemeralContainers: [{name: e, image: app-a}]\n",
+        "apps/pinned/cron.yaml": "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: cron-a, namespace: ns-a}\nspec:\n"
+        "  schedule: '* * * * *'\n  jobTemplate: {spec: {template: {spec: {containers: [{name: c, image: 'app-a:0.1'}]}}}}\n",
+        "apps/pinned/thing.yaml": "apiVersion: example.com/v1\nkind: Thing\nmetadata: {name: thing-a, namespace: ns-a}\n"
+        "spec:\n  deep: [{containers: [{name: c, image: app-a}]}]\n",
+        "apps/pinned/crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata: {name: things.example.com}\nspec:\n  containers: [{name: c, image: app-a}]\n",
+        "apps/pinned/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: images, namespace: ns-a}\ndata: {image: app-a}\n",
+        "apps/unpinned/kustomization.yaml": kustomization("./pod.yaml"),
+        "apps/unpinned/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-b, namespace: ns-a}\nspec:\n"
+        "  containers: [{name: a, image: app-a}, {name: b, image: 'app-b:1'}]\n",
+    },
+    # Flux spec.images are merged into the kustomization at spec.path (an entry replaces the one of
+    # the same name) or make the images: of the kustomization Flux generates
+    "images-flux-spec": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks(
+            "apps",
+            "./apps/own",
+            extra="  images:\n    - {name: app-a, newName: mirror.invalid/app-a}\n"
+            "    - {name: app-b, digest: 'sha256:" + "b" * 64 + "'}\n",
+        )
+        + flux_ks("generated", "./apps/generated", extra="  images:\n    - {name: app-a, newTag: '9'}\n"),
+        "apps/own/kustomization.yaml": kustomization("./pod.yaml", extra="images:\n  - {name: app-a, newTag: '1.0'}\n"),
+        "apps/own/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-a, namespace: ns-a}\nspec:\n"
+        "  containers: [{name: a, image: 'app-a:0.1'}, {name: b, image: 'app-b:1'}]\n",
+        "apps/generated/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-b, namespace: ns-a}\nspec:\n"
+        "  containers: [{name: a, image: app-a}]\n",
+        "apps/generated/sub/kustomization.yaml": kustomization("./pod.yaml"),
+        "apps/generated/sub/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-c, namespace: ns-a}\nspec:\n"
+        "  containers: [{name: a, image: 'app-a:1'}]\n",
+    },
 }
 
 

@@ -96,3 +96,102 @@ def test_an_unpinned_oci_ref_names_its_reason(repo, check_json, ref, expected):
     assert "schema" not in findings[0]["fix"] and "no ref means" not in findings[0]["fix"]
     line = {"spec": 6, "spec.ref": 9, "spec.ref.semver": 9, "spec.ref.tag": 9}[field]
     assert findings[0]["line"] == line
+
+
+def test_an_image_without_digest_is_named_once(repo, check_json):
+    """HL504 names a whole image reference as it is written: its tag once."""
+    files = _deployment("ghcr.io/example/echo-b:2.0")
+    _, findings = check_json(repo(files, base="rules/HL503/bad"), "--select", "HL504")
+    messages = [f["message"].split(" has no digest")[0] for f in findings]
+    assert "Deployment echo-b: image ghcr.io/example/echo-b:2.0" in messages
+    assert not any(":2.0:2.0" in m for m in messages)
+
+
+def _flux_ks(extra: str = "") -> str:
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+        "spec:\n  interval: 1h\n  path: ./apps\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n" + extra
+    )
+
+
+def _pod(name: str, image: str) -> str:
+    return (
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: ns-a}}\n"
+        f"spec:\n  containers: [{{name: main, image: '{image}'}}]\n"
+    )
+
+
+def _image_findings(check_json, root, *rules: str) -> list[tuple[str, str]]:
+    _, findings = check_json(root, "--select", ",".join(rules))
+    return sorted((f["rule"], f["message"].split(" has ")[0]) for f in findings)
+
+
+def test_an_images_entry_retags_only_its_own_kustomizations_objects(repo, check_json):
+    """kustomize runs a kustomization's `images:` over the objects of its own build: a sibling
+    folder's entry does not set the tag of this folder's untagged image (kubectl kustomize v5.8.1)."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": _flux_ks(),
+            "apps/kustomization.yaml": "resources: [./pinned, ./unpinned]\n",
+            "apps/pinned/kustomization.yaml": "resources: [./pod.yaml]\nimages: [{name: example.invalid/app-a, newTag: '1.2.3'}]\n",
+            "apps/pinned/pod.yaml": _pod("app-a", "example.invalid/app-a"),
+            "apps/unpinned/kustomization.yaml": "resources: [./pod.yaml]\n",
+            "apps/unpinned/pod.yaml": _pod("app-b", "example.invalid/app-a"),
+        }
+    )
+    assert _image_findings(check_json, root, "HL503") == [("HL503", "Pod app-b: image example.invalid/app-a")]
+
+
+def test_a_new_tag_replaces_the_digest_of_the_image(repo, check_json):
+    """An `images:` entry's newTag replaces the tag and the digest (kustomize imagetag updater):
+    a digest-pinned image is then pinned by tag only. The message names the reference once."""
+    digest = "@sha256:" + "a" * 64
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": _flux_ks(),
+            "apps/kustomization.yaml": (
+                "resources: [./a.yaml, ./b.yaml]\nimages: [{name: example.invalid/app-a, newTag: '3.0'}]\n"
+            ),
+            "apps/a.yaml": _pod("app-a", "example.invalid/app-a" + digest),
+            "apps/b.yaml": _pod("app-b", "example.invalid/app-b:2.0"),
+        }
+    )
+    assert _image_findings(check_json, root, "HL503", "HL504") == [
+        ("HL504", "Pod app-a: image example.invalid/app-a:3.0"),
+        ("HL504", "Pod app-b: image example.invalid/app-b:2.0"),
+    ]
+
+
+def test_flux_spec_images_replace_the_kustomizations_entry_of_that_name(repo, check_json):
+    """kustomize-controller merges spec.images into the kustomization at spec.path: an entry
+    replaces the one of the same name, so a newName alone leaves the image untagged."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": _flux_ks("  images: [{name: example.invalid/app-a, newName: mirror.invalid/app-a}]\n"),
+            "apps/kustomization.yaml": "resources: [./pod.yaml]\nimages: [{name: example.invalid/app-a, newTag: '1.2.3'}]\n",
+            "apps/pod.yaml": _pod("app-a", "example.invalid/app-a"),
+        }
+    )
+    assert _image_findings(check_json, root, "HL503") == [("HL503", "Pod app-a: image mirror.invalid/app-a")]
+
+
+def test_an_image_a_replacement_writes_is_not_retagged(repo, check_json):
+    """kustomize runs replacements after the images transformer (kubectl kustomize v5.8.1): an
+    untagged image a replacement copies in stays untagged; a patch's image is retagged."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": _flux_ks(),
+            "apps/kustomization.yaml": (
+                "resources: [./a.yaml, ./b.yaml, ./cm.yaml]\nimages: [{name: example.invalid/app-a, newTag: '1.2.3'}]\n"
+                "patches:\n  - target: {kind: Pod, name: app-b}\n    patch: |\n"
+                "      - {op: replace, path: /spec/containers/0/image, value: example.invalid/app-a}\n"
+                "replacements:\n  - source: {kind: ConfigMap, name: images, fieldPath: data.image}\n"
+                "    targets:\n      - select: {kind: Pod, name: app-a}\n"
+                "        fieldPaths: [spec.containers.0.image]\n"
+            ),
+            "apps/a.yaml": _pod("app-a", "placeholder:1.0"),
+            "apps/b.yaml": _pod("app-b", "placeholder:1.0"),
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: images, namespace: ns-a}\ndata: {image: example.invalid/app-a}\n",
+        }
+    )
+    assert _image_findings(check_json, root, "HL503") == [("HL503", "Pod app-a: image example.invalid/app-a")]

@@ -22,6 +22,7 @@ from homelint.core.substitution import DISABLE_KEY, resolve, scan_cached, substi
 from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
+from homelint.model.images import ImageEntry, image_edits, image_entries, merge_flux_images
 from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join
 from homelint.model.patches import PatchSource, apply_patch, carry
 from homelint.model.replacements import Failure, Pointer, Unknown, replace_field, source_value
@@ -321,7 +322,7 @@ class FluxModel:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.kdirs: dict[str, KustomizeDir] = repo.kustomize_dirs
-        self._memo: dict[tuple[str, str, tuple[str, ...]], BuildOut] = {}
+        self._memo: dict[tuple[str, str, tuple[str, ...], tuple[ImageEntry, ...]], BuildOut] = {}
         self._building: dict[str, None] = {}  # directories being built, in include order
         self.kustomizations: list[FluxKS] = []
         self.applied: list[Applied] = []
@@ -650,13 +651,20 @@ class FluxModel:
     def objects_in(self, path: str) -> list[K8sObject]:
         return self.repo.objects_by_file.get(path, [])
 
-    def build(self, directory: str, artifact: Artifact | None = None, components: tuple[str, ...] = ()) -> BuildOut:
+    def build(
+        self,
+        directory: str,
+        artifact: Artifact | None = None,
+        components: tuple[str, ...] = (),
+        flux_images: tuple[ImageEntry, ...] = (),
+    ) -> BuildOut:
         """What `kustomize build` (Flux flavour) of a directory in an artifact yields, memoized;
         `components` (repo-relative folders): a Flux Kustomization's spec.components, which
         kustomize-controller appends to the `components:` of the folder's kustomization (the one
-        it finds or the one it generates)."""
+        it finds or the one it generates); `flux_images`: its spec.images, merged into that
+        kustomization's `images:`."""
         art = artifact or self._default
-        memo_key = (art.key, directory, components)
+        memo_key = (art.key, directory, components, flux_images)
         if memo_key in self._memo:
             return self._memo[memo_key]
         if directory in self._building:
@@ -664,28 +672,39 @@ class FluxModel:
         self._building[directory] = None
         kd = self.kdirs.get(directory)
         if kd and art.contains(kd.file):
-            out = self._build_kustomization(kd, art, components)
+            out = self._build_kustomization(kd, art, components, flux_images)
         else:
             out = self._build_generated(directory, art)
             for target in components:  # the generated kustomization lists them after its resources
                 self._component(target, art, out)
+            _images_transformer(out, merge_flux_images((), flux_images))  # the generated kustomization's: Flux's
         del self._building[directory]
         self._memo[memo_key] = out
         return out
 
-    def _build_kustomization(self, kd: KustomizeDir, art: Artifact, components: tuple[str, ...] = ()) -> BuildOut:
+    def _build_kustomization(
+        self, kd: KustomizeDir, art: Artifact, components: tuple[str, ...] = (), flux_images: tuple[ImageEntry, ...] = ()
+    ) -> BuildOut:
         out = BuildOut(files={kd.file}, dirs={kd.dir})
-        self._accumulate(kd, art, out, components)
+        self._accumulate(kd, art, out, components, flux_images=flux_images)
         return out
 
     def _accumulate(
-        self, kd: KustomizeDir, art: Artifact, out: BuildOut, components: tuple[str, ...] = (), *, again: bool = False
+        self,
+        kd: KustomizeDir,
+        art: Artifact,
+        out: BuildOut,
+        components: tuple[str, ...] = (),
+        *,
+        again: bool = False,
+        flux_images: tuple[ImageEntry, ...] = (),
     ) -> None:
         """kustomize's accumulateTarget of `kd` into `out` (api/internal/target/kusttarget.go):
         its resources, then its components (`components`: more of them, after its own), then its
         generators and transformers over everything in `out`. `out` is a new build for a
         kustomization, and the build that includes it for a Component. With `again`, only its
-        resources (a Component run into `out` before: _component)."""
+        resources (a Component run into `out` before: _component). `flux_images`: a Flux
+        Kustomization's spec.images, merged into its `images:`."""
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
         for entry in kd.entries:
             if again and entry.kind != "resources":
@@ -731,6 +750,7 @@ class FluxModel:
         # patches, namespace, prefix/suffix, labels, ..., replacements; then `transformers:`
         out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
         _substitution_switch(kd, out)
+        _images_transformer(out, merge_flux_images(image_entries(kd.data.get("images")), flux_images))
         self._replacements(kd, out)
         self._transformers(kd, out, art)
 
@@ -1751,7 +1771,7 @@ class FluxModel:
             and (target := join(path, comp)) in self.kdirs
         )
         built = BuildOut()
-        built.absorb(self.build(path, art, components))
+        built.absorb(self.build(path, art, components, image_entries(ks.spec.get("images"))))
         kd = self.kdirs.get(path)
         # spec.patches join the patches of the kustomization at spec.path (fluxcd/pkg kustomize
         # generator): they run before its namePrefix/nameSuffix, which the build has added already
@@ -1916,6 +1936,18 @@ def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
             out.objects[index] = (obj, config.namespace)
         for path, value in namespace_fields(config, out.current(index)):
             out.edit(index, path, value)
+
+
+def _images_transformer(out: BuildOut, entries: tuple[ImageEntry, ...]) -> None:
+    """kustomize's images transformer (images.py): after the label transformers, before
+    replacements (kubectl kustomize v5.8.1: a patch's image is retagged, a replacement's is not)."""
+    if not entries:
+        return
+    for index in range(len(out.objects)):
+        if out.deleted(index):
+            continue
+        for path, image in image_edits(out.current(index), entries).items():
+            out.edit(index, path, image)
 
 
 def _with_namespace(data: dict[str, Any], namespace: str | None) -> dict[str, Any]:

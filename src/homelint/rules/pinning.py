@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -114,32 +113,11 @@ def parse_image(image: str) -> tuple[str, str | None, bool]:
     return name, tag, digest
 
 
-def _retagged(ctx: Context, ks: Any, memo: dict[int, set[str]]) -> set[str]:
-    """The image names whose tag or digest kustomize's images transformer sets in a Flux
-    Kustomization's build: `images:` entries with newTag or digest, of its spec and of every
-    kustomization.yaml the build reads (any of them: the one over the object is among them)."""
-    if ks is None:
-        return set()
-    found = memo.get(id(ks))
-    if found is None:
-        entries = list(ks.spec.get("images") or []) if isinstance(ks.spec.get("images"), list) else []
-        for path in sorted(ks.files):
-            kd = ctx.repo.kustomize_dirs.get(posixpath.dirname(path))
-            if kd is not None and kd.file == path and isinstance(kd.data.get("images"), list):
-                entries.extend(kd.data["images"])
-        found = memo[id(ks)] = {
-            e["name"]
-            for e in entries
-            if isinstance(e, dict) and isinstance(e.get("name"), str) and (e.get("newTag") or e.get("digest"))
-        }
-    return found
-
-
 def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | None, bool, bool]]:
     """(object, field, image, tag, digest, whether the field holds the whole reference) of each
-    image it runs; a HelmRelease's `repository`/`tag` pair is found at its tag (or its mapping)."""
+    image it runs, as its build left it (kustomize's images transformer applied: model/images.py);
+    a HelmRelease's `repository`/`tag` pair is found at its tag (or its mapping)."""
     seen: set[int] = set()
-    memo: dict[int, set[str]] = {}
     for applied in applied_instances(ctx):
         obj = applied.obj
         if id(obj) in seen or obj.is_sops:
@@ -152,9 +130,7 @@ def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | Non
             if ref.name:
                 if "${" in ref.name or "{{" in ref.name:
                     continue
-                name, tag, digest = parse_image(ref.name)
-                if obj.kind != "HelmRelease" and name in _retagged(ctx, applied.ks, memo):
-                    continue  # kustomize's images transformer sets its tag
+                _name, tag, digest = parse_image(ref.name)
                 yield obj, ref.field, ref.name, tag, digest, True
             else:
                 repository, tag = ref.extra
@@ -233,12 +209,13 @@ def unpinned_image(ctx: Context) -> Iterator[Finding]:
 
 @check("HL504")
 def image_without_digest(ctx: Context) -> Iterator[Finding]:
-    for obj, field, image, tag, digest, _whole in _images(ctx):
+    for obj, field, image, tag, digest, whole in _images(ctx):
         if not digest and tag not in (None, "latest"):
+            reference = image if whole else f"{image}:{tag}"  # a whole reference holds its tag
             yield ctx.at(
                 "HL504",
                 obj,
                 field,
-                f"{obj.kind} {obj.name}: image {image}:{tag} has no digest; tags can be re-pushed",
+                f"{obj.kind} {obj.name}: image {reference} has no digest; tags can be re-pushed",
                 fix="append @sha256:<digest> (Renovate can maintain it)",
             )
