@@ -22,7 +22,7 @@ from homelint.core.substitution import DISABLE_KEY, resolve, scan_cached, substi
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.kustomize import Entry, KustomizeDir, is_inline, is_remote, join
-from homelint.model.patches import PatchSource, apply_patch, carry
+from homelint.model.patches import OpFailure, PatchSource, Pointer, apply_patch, carry
 from homelint.model.sources import (
     Artifact,
     SourceRef,
@@ -95,6 +95,8 @@ class FluxKS:
     local: bool = True
     path_exists: bool = True
     applied: list[Applied] = field(default_factory=list)
+    # JSON6902 operations kustomize fails on in its build: the build fails and nothing is applied
+    patch_failures: list[PatchFailure] = field(default_factory=list)
     # objects its build holds that Flux does not apply (withheld.py): kustomize drops them, or
     # kustomize-controller skips them; patches and replacements of the build still see them
     withheld: list[tuple[Applied, str]] = field(default_factory=list)
@@ -129,6 +131,31 @@ class FluxKS:
 SyncAppliers = tuple[dict[int, list[tuple[FluxKS, K8sObject]]], str | None]
 
 
+@dataclass(frozen=True, slots=True)
+class PatchFailure:
+    """A JSON6902 operation kustomize fails on in a build (patches.OpFailure, certain): the object
+    it was applied to, as the build had it then, and where the patch is. kustomize fails the
+    whole build."""
+
+    obj: K8sObject  # the repository document
+    kind: str
+    namespace: str | None
+    name: str
+    source: PatchSource
+    failure: OpFailure
+
+
+# Where every object of a build may hold what the model does not see: kustomize's own annotations
+# (config.kubernetes.io/..., present while patches run) and the namespace (kept beside the object)
+ALWAYS_LOOSE: tuple[Pointer, ...] = (("metadata", "annotations"), ("metadata", "namespace"))
+GENERATED_LOOSE: tuple[Pointer, ...] = (("metadata",), ("data",), ("binaryData",))  # generator options, unread sources
+
+
+def _related(a: Pointer, b: Pointer) -> bool:
+    """One pointer is the other or below it."""
+    return a[: len(b)] == b or b[: len(a)] == a
+
+
 @dataclass
 class BuildOut:
     objects: list[tuple[K8sObject, str | None]] = field(default_factory=list)
@@ -145,6 +172,12 @@ class BuildOut:
     unread: set[int] = field(default_factory=set)
     # the Components run into this build (FluxModel._component), not carried by absorb
     components: set[str] = field(default_factory=set)
+    # JSON6902 operations kustomize fails on, in build order: the build fails (PatchFailure)
+    failures: list[PatchFailure] = field(default_factory=list)
+    # position in `objects` -> pointers below which kustomize may hold more or other than the
+    # model (transformers it does not apply, operations it could not decide): a failure there is
+    # not certain
+    loose: dict[int, list[Pointer]] = field(default_factory=dict)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
@@ -158,6 +191,17 @@ class BuildOut:
         for index, affix in sub.affixes.items():
             self.affixes[index + offset] = affix
         self.unread |= {index + offset for index in sub.unread}
+        self.failures.extend(sub.failures)
+        for index, pointers in sub.loose.items():
+            self.loose[index + offset] = list(pointers)
+
+    def loosen(self, pointers: list[Pointer] | tuple[Pointer, ...], indexes: range | None = None) -> None:
+        """Mark pointers of objects (default: all so far) as not known to the model (see `loose`)."""
+        if not pointers:
+            return
+        for index in range(len(self.objects)) if indexes is None else indexes:
+            known = self.loose.setdefault(index, [])
+            known.extend(p for p in pointers if p not in known)
 
     def add_affixes(self, prefix: Any, suffix: Any) -> None:
         """kustomize's prefix/suffix transformer over every object of the build but Namespaces and
@@ -184,14 +228,43 @@ class BuildOut:
             return whole if isinstance(whole, dict) else self.objects[index][0].data
         return _overlay(self.objects[index][0].data, edits)
 
+    def _unknown(self, index: int, extra: tuple[Pointer, ...]) -> Callable[[Pointer], bool]:
+        """Whether the object at `index` may hold, at a pointer, what the model does not know."""
+        if index in self.unread:
+            return lambda _: True
+        pointers = [*ALWAYS_LOOSE, *self.loose.get(index, ()), *extra]
+        if self.objects[index][0].anchor is not None:
+            pointers.extend(GENERATED_LOOSE)
+        return lambda at: any(_related(at, p) for p in pointers)
+
     def deleted(self, index: int) -> bool:
         """Whether a `$patch: delete` removed the object at `index` from the build."""
         return bool(self.edits.get(index, {}).get(DELETED))
 
-    def patch(self, index: int, body: Any, source: PatchSource | None) -> None:
-        """Apply one patch body to the object at `index`, keeping where its fields come from."""
+    def patch(self, index: int, body: Any, source: PatchSource | None, loose: tuple[Pointer, ...] = ()) -> None:
+        """Apply one patch body to the object at `index`, keeping where its fields come from and the
+        JSON6902 operation kustomize fails on, if any (`loose`: more pointers the model may not
+        know at this patch)."""
         obj = self.objects[index][0]
-        data, recorder = apply_patch(self.current(index), body, source)
+        current = self.current(index)
+        data, recorder = apply_patch(current, body, source, self._unknown(index, loose))
+        if recorder.loose:
+            self.loosen(recorder.loose, range(index, index + 1))
+        failure = recorder.failure
+        if failure is not None and failure.certain and source is not None:
+            meta = current.get("metadata")
+            name = meta.get("name") if isinstance(meta, dict) else None
+            kind = current.get("kind")
+            self.failures.append(
+                PatchFailure(
+                    obj.source,
+                    kind if isinstance(kind, str) else obj.kind,
+                    self.objects[index][1],
+                    name if isinstance(name, str) else obj.name,
+                    source,
+                    failure,
+                )
+            )
         if data is None:
             self.edit(index, DELETED, True)
             return
@@ -454,6 +527,7 @@ class FluxModel:
             self._component(target, art, out)
         self._run_generators(kd, out)
         self._patches(kd, out)
+        out.loosen(transformed_fields(kd.data))
         ns = kd.namespace
         if ns:
             out.objects = [(o, ns) for o, _ in out.objects]
@@ -504,6 +578,7 @@ class FluxModel:
                 settings = namespace_config(config)
                 if settings is not None:
                     _namespace_transformer(out, settings)
+                    out.loosen([("subjects",)])
             elif is_builtin(config, "PatchTransformer"):
                 for target, body, source in self._patch_item(kd, config, where, out):
                     apply_matching(out, target, body, source)
@@ -512,6 +587,7 @@ class FluxModel:
                 self.unread_transformers.setdefault(kd.file, []).append(str(kind) if kind else "an unreadable entry")
                 if not any(is_builtin(config, k) for k in ("LabelTransformer", "AnnotationsTransformer")):
                     out.unread.update(range(len(out.objects)))  # it may rename or move them; labels do neither
+                out.loosen([()])  # fields it sets (its fieldSpecs) are not known to the model
 
     def _transformer_configs(self, kd: KustomizeDir, out: BuildOut, art: Artifact) -> list[tuple[Any, PatchSource]]:
         """(configuration, where it is) of each object a kustomization's `transformers:` entries
@@ -712,9 +788,12 @@ class FluxModel:
 
     def _patches(self, kd: KustomizeDir, out: BuildOut) -> None:
         """The kustomization's own patches on the objects of its build. They run before the
-        namespace transformer, so targets see the namespace from inner folders."""
+        namespace transformer, so targets see the namespace from inner folders. The deprecated
+        patchesJson6902 run after the kustomization's namespace, prefix and label transformers
+        (kustomize kusttarget_configplugin.go): what those set there is not known to the model."""
+        late = (("metadata", "labels"), *transformed_fields(kd.data))  # also Flux's commonMetadata labels
         for target, body, source in self._patch_entries(kd):
-            apply_matching(out, target, body, source)
+            apply_matching(out, target, body, source, late if source.at[:1] == ("patchesJson6902",) else ())
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
         """kustomize `replacements:` (they run after the namespace transformer): copy one field of
@@ -1254,6 +1333,7 @@ class FluxModel:
         target_ns = ks.spec.get("targetNamespace")
         target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
         ks.files, ks.dirs = set(built.files), set(built.dirs)
+        ks.patch_failures = list(built.failures)
         self.applied_files |= built.files
         self.resource_files |= built.resource_files
         self.reached_dirs |= built.dirs
@@ -1400,6 +1480,33 @@ def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
             out.edit(index, path, value)
 
 
+def transformed_fields(data: dict[str, Any]) -> tuple[Pointer, ...]:
+    """Pointers where a kustomization's builtin transformers the model does not apply (labels,
+    annotations, replicas, replacements, role binding subjects of `namespace:`, custom field specs)
+    may set fields on the objects of its build (kustomize's default field specs: labels and
+    annotations also in selectors and pod templates, under spec); () is the whole object."""
+    if data.get("replacements") or data.get("configurations"):
+        return ((),)
+    out: list[Pointer] = []
+    if data.get("commonLabels") or data.get("commonAnnotations"):
+        out += [("metadata", "labels"), ("spec",)]
+    labels = data.get("labels")
+    for item in labels if isinstance(labels, list) else []:
+        if isinstance(item, dict):
+            if item.get("fields"):
+                return ((),)
+            out.append(("metadata", "labels"))
+            if item.get("includeSelectors") or item.get("includeTemplates"):
+                out.append(("spec",))
+    if data.get("buildMetadata"):
+        out.append(("metadata", "labels"))
+    if data.get("replicas"):
+        out.append(("spec", "replicas"))
+    if data.get("namespace"):
+        out.append(("subjects",))
+    return tuple(dict.fromkeys(out))
+
+
 def _with_namespace(data: dict[str, Any], namespace: str | None) -> dict[str, Any]:
     """An object of a build with the namespace the build gives it written in its metadata."""
     meta = data.get("metadata")
@@ -1436,9 +1543,9 @@ def remote_cluster(spec: dict[str, Any], namespace: str) -> str:
     return "kubeConfig"
 
 
-def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None) -> None:
+def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None, loose: tuple[Pointer, ...] = ()) -> None:
     """One patch on every object of a build its target selects (a strategic-merge patch with no
-    target selects the object its own kind, name and namespace name)."""
+    target selects the object its own kind, name and namespace name). `loose`: BuildOut.patch."""
     if body is None:
         return
     if target is None and isinstance(body, dict):
@@ -1458,7 +1565,7 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
         if literal and current.get("kind") != literal:
             continue  # target_matches's first test, without the rest of its work
         if target_matches(target, current, ns):
-            out.patch(index, body, source)
+            out.patch(index, body, source, loose)
 
 
 def substituted_objects(ks: FluxKS) -> list[K8sObject]:
