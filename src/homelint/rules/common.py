@@ -85,9 +85,11 @@ DATA_GENERATORS = ("configmapgenerator", "secretgenerator")
 def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     """The first file (in path order) the Flux Kustomization's build reads that kustomize cannot
     read: a YAML file it parses that does not parse (HL001: "MalformedYAMLError"), a kustomization
-    file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file").
+    file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file");
+    else the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures).
     kustomize stops there: the build fails and nothing of it is applied. None when every file
-    reads. A file only a configMapGenerator or secretGenerator reads is data, not parsed."""
+    reads and every patch applies. A file only a configMapGenerator or secretGenerator reads is
+    data, not parsed."""
     memo: dict[int, str | None] = ctx.repo.memo("rules.unbuildable", dict)  # by object: clusters repeat keys
     if id(ks) not in memo:
         repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
@@ -106,7 +108,8 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
                 data = canonical_fields(kd.data)[0]
                 if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
                     broken.append(kd.file)
-        memo[id(ks)] = min(broken) if broken else None
+        failed = ks.patch_failures[0].source.path if ks.patch_failures else None
+        memo[id(ks)] = min(broken) if broken else failed
     return memo[id(ks)]
 
 
