@@ -1399,3 +1399,18 @@ def test_objects_in_release_values_are_found_in_time_linear_in_the_distinct_node
     found = values_objects(release)
     assert time.perf_counter() - start < 1
     assert [m.name for m in found] == ["secret-a"]
+
+
+def test_a_json6902_test_of_shared_values_takes_linear_time():
+    """A `test` operation on values whose nodes are shared (YAML aliases of aliases: 2**200 paths)
+    compares no maps or lists, so it ends at once (undecided: the model says nothing)."""
+    from homelint.model.patches import apply_patch
+
+    node: dict[str, object] = {"leaf": "x"}
+    for _ in range(200):
+        node = {"left": node, "right": [node, node]}
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm-a"}, "data": node}
+    start = time.perf_counter()
+    _, rec = apply_patch(obj, [{"op": "test", "path": "/data", "value": node}, {"op": "copy", "from": "/data", "path": "/x"}])
+    assert time.perf_counter() - start < 1
+    assert rec.failure is None and rec.loose

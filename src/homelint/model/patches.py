@@ -15,7 +15,6 @@ field with no origin is where the object's own file has it.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -501,13 +500,15 @@ def _test(doc: Any, pointer: str, value: Any, fail: _Failing, unknown: Unknown) 
         found = con[index]
     if found is None:
         return None if value is None else fail(f"testing value {pointer} failed: test failed", tuple(parts))
-    if unknown(tuple(parts)) or _json(found) != _json(value):
-        return _UNDECIDED
+    if unknown(tuple(parts)) or not _same_scalar(found, value):
+        return _UNDECIDED  # maps and lists are not compared: YAML aliases may share their nodes
     return None
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=repr)
+def _same_scalar(a: Any, b: Any) -> bool:
+    """Two equal strings, numbers of one type, or booleans (JSON equality: 5 is not 5.0 nor "5")."""
+    scalar = (str, int, float, bool)
+    return isinstance(a, scalar) and type(a) is type(b) and a == b
 
 
 def _decode(part: str) -> str:
