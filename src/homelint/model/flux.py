@@ -151,6 +151,9 @@ ALWAYS_LOOSE: tuple[Pointer, ...] = (("metadata", "annotations"), ("metadata", "
 GENERATED_LOOSE: tuple[Pointer, ...] = (("metadata",), ("data",), ("binaryData",))  # generator options, unread sources
 
 
+LOOSE_LIMIT = 64
+
+
 def _related(a: Pointer, b: Pointer) -> bool:
     """One pointer is the other or below it."""
     return a[: len(b)] == b or b[: len(a)] == a
@@ -196,12 +199,20 @@ class BuildOut:
             self.loose[index + offset] = list(pointers)
 
     def loosen(self, pointers: list[Pointer] | tuple[Pointer, ...], indexes: range | None = None) -> None:
-        """Mark pointers of objects (default: all so far) as not known to the model (see `loose`)."""
+        """Mark pointers of objects (default: all so far) as not known to the model (see `loose`).
+        Past LOOSE_LIMIT pointers an object is not known anywhere (a patch of thousands of failing
+        operations costs no more than one)."""
         if not pointers:
             return
+        fresh = list(dict.fromkeys(pointers))
         for index in range(len(self.objects)) if indexes is None else indexes:
             known = self.loose.setdefault(index, [])
-            known.extend(p for p in pointers if p not in known)
+            if known == [()]:
+                continue
+            seen = set(known)
+            known.extend(p for p in fresh if p not in seen)
+            if len(known) > LOOSE_LIMIT:
+                self.loose[index] = [()]
 
     def add_affixes(self, prefix: Any, suffix: Any) -> None:
         """kustomize's prefix/suffix transformer over every object of the build but Namespaces and
