@@ -186,12 +186,16 @@ def test_hl114_judges_a_component_that_only_a_flux_kustomizations_spec_component
 
 
 def test_hl114_skips_builds_it_cannot_see(repo, check_json):
+    """A remote base may hold the object a patch names: the targets are not judged. An operation
+    that fails on an object of the repository fails the build whatever the remote base holds."""
     bad = "rules/HL114/bad"
     text = (FIXTURES / bad / APP / "kustomization.yaml").read_text()
-    files = {
-        f"{APP}/kustomization.yaml": text.replace("resources:\n", "resources:\n  - https://github.com/org/repo//deploy?ref=v1\n")
-    }
-    assert not rules_of(check_json(repo(files, base=bad))[1], "HL114")
+    remote = text.replace("resources:\n", "resources:\n  - https://github.com/org/repo//deploy?ref=v1\n")
+    targets_only = remote.split("  - target:\n")[0]
+    assert not rules_of(check_json(repo({f"{APP}/kustomization.yaml": targets_only}, base=bad))[1], "HL114")
+    found = rules_of(check_json(repo({f"{APP}/kustomization.yaml": remote}, base=bad))[1], "HL114")
+    line = next(number for number, text in enumerate(remote.splitlines(), 1) if "path: /spec/install" in text)
+    assert found == [(f"{APP}/kustomization.yaml", line)]
 
 
 def test_hl115_ignores_patches_a_parent_injects_into_every_child(repo, check_json):
@@ -1105,3 +1109,160 @@ def test_hl117_a_sync_whose_path_defines_its_own_kustomization_is_not_judged(rep
     files["sync/flux-system.yaml"] = definition
     _, findings = check_json(repo(files))
     assert rules_of(findings, "HL117") == []
+
+
+# --- HL114: JSON6902 operations kustomize fails on -----------------------------------------------------
+def _oracle_errors(root) -> dict[str, str] | None:
+    """Flux Kustomization label -> kustomize's error, for each build real kustomize fails (None
+    where kubectl, the test extra, is not installed)."""
+    from .oracle import find_kubectl, run_oracle
+
+    kubectl = find_kubectl()
+    if kubectl is None:
+        return None
+    return {n.label: n.detail for n in run_oracle(root, kubectl=kubectl).nodes if n.status == "error"}
+
+
+HR_A = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app-a\nspec:\n  interval: 1h\n"
+    "  chart:\n    spec: {chart: chart-a, version: 1.0.0, sourceRef: {kind: HelmRepository, name: repo-a}}\n"
+)
+REPO_A = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: repo-a\nspec:\n  interval: 1h\n  url: https://charts.example.com\n"
+CM_PLAIN = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\ndata:\n  k: v\n"
+
+
+def _ops(*ops: str, indent: int = 6) -> str:
+    pad = " " * indent
+    return "".join(f"{pad}- {op}\n" for op in ops)
+
+
+def _patched_app(kustomization: str, files: dict[str, str] | None = None, ks_extra: str = "") -> dict[str, str]:
+    return {
+        **ROOT,
+        "clusters/c/apps.yaml": _app_ks("app-a", "./apps/app-a") + ks_extra,
+        "apps/app-a/kustomization.yaml": kustomization,
+        "apps/app-a/cm.yaml": CM_PLAIN,
+        **(files or {}),
+    }
+
+
+COMPONENT_DEP = (
+    "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n"
+    "  - target:\n      group: helm.toolkit.fluxcd.io\n      kind: HelmRelease\n    patch: |-\n"
+    + _ops("op: add\n        path: /spec/dependsOn/-\n        value: {name: app-b, namespace: ns-a}")
+)
+FAILING_OPS = {
+    # a kustomization's patch: add below a map the object does not have
+    "kustomization patch, add below a missing map": (
+        _patched_app(
+            "resources:\n  - ./cm.yaml\npatches:\n  - target:\n      kind: ConfigMap\n    patch: |-\n"
+            + _ops("op: add\n        path: /metadata/labels/-\n        value: x")
+        ),
+        ("apps/app-a/kustomization.yaml", 8),
+        'add operation does not apply: doc is missing path: "/metadata/labels/-": missing value',
+    ),
+    # a Flux Kustomization's spec.patches (Flux appends them to the kustomization's patches)
+    "spec.patches, remove a missing key": (
+        _patched_app(
+            "resources:\n  - ./cm.yaml\n",
+            ks_extra="  patches:\n    - target:\n        kind: ConfigMap\n      patch: |-\n"
+            + _ops("op: remove\n          path: /data/missing", indent=8),
+        ),
+        ("clusters/c/apps.yaml", 20),
+        "error in remove for path: '/data/missing': Unable to remove nonexistent key: missing: missing value",
+    ),
+    # a Component that adds to every HelmRelease's dependsOn list, one HelmRelease without it
+    "component, add to a list the object does not have": (
+        _patched_app(
+            "resources:\n  - ./hr.yaml\n  - ./repo.yaml\ncomponents:\n  - ../../components/dep\n",
+            {"apps/app-a/hr.yaml": HR_A, "apps/app-a/repo.yaml": REPO_A, "components/dep/kustomization.yaml": COMPONENT_DEP},
+        ),
+        ("components/dep/kustomization.yaml", 9),
+        'add operation does not apply: doc is missing path: "/spec/dependsOn/-": missing value',
+    ),
+    # a list index past the end in a patch file
+    "patch file, index past the end": (
+        _patched_app(
+            "resources:\n  - ./cm.yaml\npatches:\n  - target: {kind: ConfigMap}\n    path: ./ops.yaml\n",
+            {
+                "apps/app-a/ops.yaml": "- op: add\n  path: /data/list\n  value: [a]\n- op: replace\n  path: /data/list/1\n  value: b\n"
+            },
+        ),
+        ("apps/app-a/ops.yaml", 5),
+        "replace operation does not apply: doc is missing key: /data/list/1: missing value",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAILING_OPS))
+def test_hl114_a_json6902_operation_kustomize_fails_on_fails_the_build(repo, check_json, case):
+    """kustomize applies a JSON6902 patch with evanphx/json-patch (api/filters/patchjson6902): an
+    operation that does not apply to an object the target selects fails the whole build. HL114 says
+    so at the operation's path, in kustomize's words; real kustomize fails the same build."""
+    files, place, reason = FAILING_OPS[case]
+    root = repo(files)
+    found = [f for f in check_json(root)[1] if f["rule"] == "HL114"]
+    assert [(f["path"], f["line"]) for f in found] == [place]
+    assert f"kustomize stops with '{reason}'" in found[0]["message"]
+    assert "the build of Kustomization flux-system/app-a fails" in found[0]["message"]
+    errors = _oracle_errors(root)
+    if errors is not None:
+        assert reason in errors.get("Kustomization flux-system/app-a", "").replace('\\"', '"'), errors
+
+
+SAYS_NOTHING = {
+    # evanphx reads a missing key of an existing map as null: replace sets it
+    "replace of a missing key in a map": "resources:\n  - ./cm.yaml\npatches:\n  - target: {kind: ConfigMap}\n    patch: |-\n"
+    + _ops("{op: replace, path: /data/missing, value: x}"),
+    # kustomize's own annotations are on every object while patches run
+    "add below annotations the file does not have": "resources:\n  - ./cm.yaml\npatches:\n  - target: {kind: ConfigMap}\n"
+    "    patch: |-\n" + _ops("{op: add, path: /metadata/annotations/a, value: x}"),
+    # labels an inner kustomization's label transformer sets (not applied by the model)
+    "remove a label an inner kustomization sets": "resources:\n  - ./inner\npatches:\n  - target: {kind: ConfigMap}\n"
+    "    patch: |-\n" + _ops("{op: remove, path: /metadata/labels/app}"),
+    # the deprecated patchesJson6902 run after the same kustomization's labels
+    "patchesJson6902 after the labels of its kustomization": "resources:\n  - ./cm.yaml\nlabels:\n  - pairs: {app: x}\n"
+    "patchesJson6902:\n  - target: {version: v1, kind: ConfigMap, name: cm-a}\n    patch: |-\n"
+    + _ops("{op: remove, path: /metadata/labels/app}"),
+    # a list a strategic merge merged item by item: kustomize's order is not the model's
+    "an index into a list a strategic merge merged": "resources:\n  - ./deploy.yaml\npatches:\n  - patch: |-\n"
+    "      apiVersion: apps/v1\n      kind: Deployment\n      metadata: {name: deploy-a}\n      spec:\n        template:\n"
+    "          spec:\n            containers:\n              - {name: side, image: side-a}\n"
+    "  - target: {kind: Deployment}\n    patch: |-\n" + _ops("{op: remove, path: /spec/template/spec/containers/1/args}"),
+}
+DEPLOY_A = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: deploy-a}\nspec:\n  selector: {matchLabels: {app: a}}\n"
+    "  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n        - {name: main, image: main-a, args: [x]}\n"
+)
+
+
+@pytest.mark.parametrize("case", sorted(SAYS_NOTHING))
+def test_hl114_says_nothing_where_kustomize_applies_the_patch(repo, check_json, case):
+    """Where kustomize applies the operations, or the model cannot know what the object holds
+    there (transformers it does not apply, a merged list's order), HL114 is silent; real kustomize
+    builds each of these."""
+    files = _patched_app(
+        SAYS_NOTHING[case],
+        {
+            "apps/app-a/inner/kustomization.yaml": "resources:\n  - ../cm.yaml\nlabels:\n  - pairs: {app: x}\n",
+            "apps/app-a/deploy.yaml": DEPLOY_A,
+        },
+    )
+    root = repo(files)
+    assert [f for f in check_json(root)[1] if f["rule"] == "HL114"] == []
+    errors = _oracle_errors(root)
+    assert errors is None or errors == {}
+
+
+def test_a_build_that_fails_on_a_patch_operation_applies_nothing(repo, check_json):
+    """The build fails (HL114): nothing of it lands in ns-a, so HL113 does not say ns-a is missing."""
+    plain = _patched_app("resources:\n  - ./cm.yaml\n")
+    found = check_json(repo(plain))[1]
+    assert [f["message"].split(" is ")[0] for f in found if f["rule"] == "HL113"] == ["namespace 'ns-a'"]
+    failing = _patched_app(
+        "resources:\n  - ./cm.yaml\npatches:\n  - target: {kind: ConfigMap}\n    patch: |-\n"
+        + _ops("{op: remove, path: /data/missing}")
+    )
+    found = check_json(repo(failing))[1]
+    assert rules_of(found, "HL114") == [("apps/app-a/kustomization.yaml", 6)]
+    assert rules_of(found, "HL113") == []

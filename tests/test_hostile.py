@@ -20,7 +20,7 @@ import pytest
 from homelint.engine import cache as cache_module
 from homelint.engine.runner import to_plain
 
-from .conftest import cache_dir
+from .conftest import GOTK, cache_dir
 
 SECRET = "correct-horse-battery-staple"  # the demo's plaintext Secret value (HL402)
 
@@ -1413,3 +1413,37 @@ def test_objects_in_release_values_are_found_in_time_linear_in_the_distinct_node
     found = values_objects(release)
     assert time.perf_counter() - start < 1
     assert [m.name for m in found] == ["secret-a"]
+
+
+def test_a_json6902_test_of_shared_values_takes_linear_time():
+    """A `test` operation on values whose nodes are shared (YAML aliases of aliases: 2**200 paths)
+    compares no maps or lists, so it ends at once (undecided: the model says nothing)."""
+    from homelint.model.patches import apply_patch
+
+    node: dict[str, object] = {"leaf": "x"}
+    for _ in range(200):
+        node = {"left": node, "right": [node, node]}
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm-a"}, "data": node}
+    start = time.perf_counter()
+    _, rec = apply_patch(obj, [{"op": "test", "path": "/data", "value": node}, {"op": "copy", "from": "/data", "path": "/x"}])
+    assert time.perf_counter() - start < 1
+    assert rec.failure is None and rec.loose
+
+
+def test_a_patch_of_many_failing_operations_is_judged_in_linear_time(repo, check_json):
+    """Twenty thousand operations that fail: kustomize stops at the first (HL114 says so once),
+    and what the others would change is marked unknown in bounded space."""
+    ops = "".join(f"      - {{op: remove, path: /data/missing-{n}}}\n" for n in range(20_000))
+    files = {
+        "clusters/c/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/c/apps.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+        ),
+        "apps/kustomization.yaml": "resources:\n  - ./cm.yaml\npatches:\n  - target: {kind: ConfigMap}\n    patch: |-\n" + ops,
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {k: v}\n",
+    }
+    start = time.perf_counter()
+    found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL114"]
+    assert time.perf_counter() - start < 60
+    assert [(f["path"], f["line"]) for f in found] == [("apps/kustomization.yaml", 6)]

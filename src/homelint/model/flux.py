@@ -24,7 +24,7 @@ from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.images import ImageEntry, image_edits, image_entries, merge_flux_images
 from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join
-from homelint.model.patches import PatchSource, apply_patch, carry
+from homelint.model.patches import OpFailure, PatchSource, apply_patch, carry
 from homelint.model.replacements import Failure, Pointer, Unknown, replace_field, source_value
 from homelint.model.sources import (
     EXTERNAL_SOURCE_FORM,
@@ -103,6 +103,8 @@ class FluxKS:
     local: bool = True
     path_exists: bool = True
     applied: list[Applied] = field(default_factory=list)
+    # JSON6902 operations kustomize fails on in its build: the build fails and nothing is applied
+    patch_failures: list[PatchFailure] = field(default_factory=list)
     # objects its build holds that Flux does not apply (withheld.py): kustomize drops them, or
     # kustomize-controller skips them; patches and replacements of the build still see them
     withheld: list[tuple[Applied, str]] = field(default_factory=list)
@@ -179,6 +181,29 @@ class ReplacementFailure:
     at: Pointer  # the field where its path stopped
 
 
+@dataclass(frozen=True, slots=True)
+class PatchFailure:
+    """A JSON6902 operation kustomize fails on in a build (patches.OpFailure, certain): the object
+    it was applied to, as the build had it then, and where the patch is. kustomize fails the
+    whole build."""
+
+    obj: K8sObject  # the repository document
+    kind: str
+    namespace: str | None
+    name: str
+    source: PatchSource
+    failure: OpFailure
+
+
+# Where every object of a build may hold what the model does not see: kustomize's own annotations
+# (config.kubernetes.io/..., present while patches run) and the namespace (kept beside the object)
+ALWAYS_LOOSE: tuple[Pointer, ...] = (("metadata", "annotations"), ("metadata", "namespace"))
+GENERATED_LOOSE: tuple[Pointer, ...] = (("metadata",), ("data",), ("binaryData",))  # generator options, unread sources
+
+
+LOOSE_LIMIT = 64
+
+
 @dataclass
 class BuildOut:
     objects: list[tuple[K8sObject, str | None]] = field(default_factory=list)
@@ -203,6 +228,12 @@ class BuildOut:
     generated_components: list[tuple[str, str]] = field(default_factory=list)
     # replacements kustomize fails on, in build order (the build fails)
     replacement_failures: list[ReplacementFailure] = field(default_factory=list)
+    # JSON6902 operations kustomize fails on, in build order: the build fails (PatchFailure)
+    failures: list[PatchFailure] = field(default_factory=list)
+    # position in `objects` -> pointers below which kustomize may hold more or other than the
+    # model (transformers it does not apply, operations it could not decide): a failure there is
+    # not certain
+    loose: dict[int, list[Pointer]] = field(default_factory=dict)
 
     def absorb(self, sub: BuildOut) -> None:
         """Add a sub-build (its edit maps copied: a memoised sub-build is shared)."""
@@ -220,6 +251,25 @@ class BuildOut:
             self.before[index + offset] = names
         self.unread |= {index + offset for index in sub.unread}
         self.replacement_failures.extend(replace(f, index=f.index + offset) for f in sub.replacement_failures)
+        self.failures.extend(sub.failures)
+        for index, pointers in sub.loose.items():
+            self.loose[index + offset] = list(pointers)
+
+    def loosen(self, pointers: list[Pointer] | tuple[Pointer, ...], indexes: range | None = None) -> None:
+        """Mark pointers of objects (default: all so far) as not known to the model (see `loose`).
+        Past LOOSE_LIMIT pointers an object is not known anywhere (a patch of thousands of failing
+        operations costs no more than one)."""
+        if not pointers:
+            return
+        fresh = list(dict.fromkeys(pointers))
+        for index in range(len(self.objects)) if indexes is None else indexes:
+            known = self.loose.setdefault(index, [])
+            if known == [()]:
+                continue
+            seen = set(known)
+            known.extend(p for p in fresh if p not in seen)
+            if len(known) > LOOSE_LIMIT:
+                self.loose[index] = [()]
 
     def add_affixes(self, prefix: Any, suffix: Any) -> None:
         """kustomize's prefix/suffix transformer over every object of the build but Namespaces and
@@ -283,15 +333,49 @@ class BuildOut:
             return whole if isinstance(whole, dict) else self.objects[index][0].data
         return _overlay(self.objects[index][0].data, edits)
 
+    def _unknown(self, index: int, extra: tuple[Pointer, ...]) -> Callable[[Pointer], bool]:
+        """Whether the object at `index` may hold, at a pointer, what the model does not know."""
+        if index in self.unread:
+            return lambda _: True
+        pointers = [*ALWAYS_LOOSE, *self.loose.get(index, ()), *extra]
+        if self.objects[index][0].anchor is not None:
+            pointers.extend(GENERATED_LOOSE)
+        return lambda at: any(_related(at, p) for p in pointers)
+
     def deleted(self, index: int) -> bool:
         """Whether a `$patch: delete` removed the object at `index` from the build."""
         return bool(self.edits.get(index, {}).get(DELETED))
 
-    def patch(self, index: int, body: Any, source: PatchSource | None, outer: tuple[str, str] = ("", "")) -> None:
-        """Apply one patch body to the object at `index`, keeping where its fields come from
-        (`outer`: as for name_now)."""
+    def patch(
+        self,
+        index: int,
+        body: Any,
+        source: PatchSource | None,
+        outer: tuple[str, str] = ("", ""),
+        loose: tuple[Pointer, ...] = (),
+    ) -> None:
+        """Apply one patch body to the object at `index`, keeping where its fields come from and the
+        JSON6902 operation kustomize fails on, if any (`outer`: as for name_now; `loose`: more
+        pointers the model may not know at this patch)."""
         obj, old = self.objects[index][0], self.current(index)
-        data, recorder = apply_patch(old, body, source)
+        data, recorder = apply_patch(old, body, source, self._unknown(index, loose))
+        if recorder.loose:
+            self.loosen(recorder.loose, range(index, index + 1))
+        failure = recorder.failure
+        if failure is not None and failure.certain and source is not None:
+            meta = old.get("metadata")
+            name = meta.get("name") if isinstance(meta, dict) else None
+            kind = old.get("kind")
+            self.failures.append(
+                PatchFailure(
+                    obj.source,
+                    kind if isinstance(kind, str) else obj.kind,
+                    self.objects[index][1],
+                    name if isinstance(name, str) else obj.name,
+                    source,
+                    failure,
+                )
+            )
         if data is None:
             self.edit(index, DELETED, True)
             return
@@ -740,6 +824,7 @@ class FluxModel:
             self._component(target, art, out)
         self._run_generators(kd, out)
         self._patches(kd, out)
+        out.loosen(transformed_fields(kd.data))
         ns = kd.namespace
         if ns:
             out.objects = [(o, ns) for o, _ in out.objects]
@@ -793,6 +878,7 @@ class FluxModel:
                 settings = namespace_config(config)
                 if settings is not None:
                     _namespace_transformer(out, settings)
+                    out.loosen([("subjects",)])
             elif is_builtin(config, "PatchTransformer"):
                 for target, body, source in self._patch_item(kd, config, where, out):
                     apply_matching(out, target, body, source)
@@ -801,6 +887,7 @@ class FluxModel:
                 self.unread_transformers.setdefault(kd.file, []).append(str(kind) if kind else "an unreadable entry")
                 if not any(is_builtin(config, k) for k in ("LabelTransformer", "AnnotationsTransformer")):
                     out.unread.update(range(len(out.objects)))  # it may rename or move them; labels do neither
+                out.loosen([()])  # fields it sets (its fieldSpecs) are not known to the model
 
     def _transformer_configs(self, kd: KustomizeDir, out: BuildOut, art: Artifact) -> list[tuple[Any, PatchSource]]:
         """(configuration, where it is) of each object a kustomization's `transformers:` entries
@@ -1001,9 +1088,12 @@ class FluxModel:
 
     def _patches(self, kd: KustomizeDir, out: BuildOut) -> None:
         """The kustomization's own patches on the objects of its build. They run before the
-        namespace transformer, so targets see the namespace from inner folders."""
+        namespace transformer, so targets see the namespace from inner folders. The deprecated
+        patchesJson6902 run after the kustomization's namespace, prefix and label transformers
+        (kustomize kusttarget_configplugin.go): what those set there is not known to the model."""
+        late = (("metadata", "labels"), *transformed_fields(kd.data))  # also Flux's commonMetadata labels
         for target, body, source in self._patch_entries(kd):
-            apply_matching(out, target, body, source)
+            apply_matching(out, target, body, source, loose=late if source.at[:1] == ("patchesJson6902",) else ())
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
         """kustomize `replacements:` (they run after the namespace transformer): copy one field of
@@ -1795,6 +1885,7 @@ class FluxModel:
         ks.files, ks.dirs = set(built.files), set(built.dirs)
         ks.generated_components = sorted(set(built.generated_components))
         ks.replacement_failures = _replacement_failures(ks, built)
+        ks.patch_failures = list(built.failures)
         self.applied_files |= built.files
         self.resource_files |= built.resource_files
         self.reached_dirs |= built.dirs
@@ -1950,6 +2041,33 @@ def _images_transformer(out: BuildOut, entries: tuple[ImageEntry, ...]) -> None:
             out.edit(index, path, image)
 
 
+def transformed_fields(data: dict[str, Any]) -> tuple[Pointer, ...]:
+    """Pointers where a kustomization's builtin transformers the model does not apply (labels,
+    annotations, replicas, replacements, role binding subjects of `namespace:`, custom field specs)
+    may set fields on the objects of its build (kustomize's default field specs: labels and
+    annotations also in selectors and pod templates, under spec); () is the whole object."""
+    if data.get("replacements") or data.get("configurations"):
+        return ((),)
+    out: list[Pointer] = []
+    if data.get("commonLabels") or data.get("commonAnnotations"):
+        out += [("metadata", "labels"), ("spec",)]
+    labels = data.get("labels")
+    for item in labels if isinstance(labels, list) else []:
+        if isinstance(item, dict):
+            if item.get("fields"):
+                return ((),)
+            out.append(("metadata", "labels"))
+            if item.get("includeSelectors") or item.get("includeTemplates"):
+                out.append(("spec",))
+    if data.get("buildMetadata"):
+        out.append(("metadata", "labels"))
+    if data.get("replicas"):
+        out.append(("spec", "replicas"))
+    if data.get("namespace"):
+        out.append(("subjects",))
+    return tuple(dict.fromkeys(out))
+
+
 def _with_namespace(data: dict[str, Any], namespace: str | None) -> dict[str, Any]:
     """An object of a build with the namespace the build gives it written in its metadata."""
     meta = data.get("metadata")
@@ -1986,11 +2104,18 @@ def remote_cluster(spec: dict[str, Any], namespace: str) -> str:
     return "kubeConfig"
 
 
-def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | None, outer: tuple[str, str] = ("", "")) -> None:
+def apply_matching(
+    out: BuildOut,
+    target: Any,
+    body: Any,
+    source: PatchSource | None,
+    outer: tuple[str, str] = ("", ""),
+    loose: tuple[Pointer, ...] = (),
+) -> None:
     """One patch on every object of a build its target selects (a strategic-merge patch with no
     target selects the object its own kind, name and namespace name), by the object's current or
     original name (BuildOut.names; `outer`: the affixes of a kustomization whose patches these are,
-    added to the build already)."""
+    added to the build already). `loose`: BuildOut.patch."""
     if body is None:
         return
     smp = target is None  # found by its id: any name it had
@@ -2011,7 +2136,7 @@ def apply_matching(out: BuildOut, target: Any, body: Any, source: PatchSource | 
         if literal and current.get("kind") != literal:
             continue  # target_matches's first test, without the rest of its work
         if target_matches(target, current, ns, out.names(index, outer, every=smp)):
-            out.patch(index, body, source, outer)
+            out.patch(index, body, source, outer, loose)
 
 
 def substituted_objects(ks: FluxKS) -> list[K8sObject]:

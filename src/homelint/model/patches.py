@@ -15,6 +15,8 @@ field with no origin is where the object's own file has it.
 from __future__ import annotations
 
 import copy
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -79,6 +81,10 @@ class _Recorder:
         self.source = source
         self.set: list[tuple[FieldPath, FieldPath]] = []  # (result field, patch field)
         self.moved: list[tuple[FieldPath, FieldPath]] = []  # (result field, field before)
+        self.failure: OpFailure | None = None  # the first JSON6902 operation kustomize fails on
+        # pointers below which the result may differ from kustomize's (an operation the model could
+        # not apply or decide; a list merged item by item, whose order kustomize keeps otherwise)
+        self.loose: list[tuple[str, ...]] = []
 
     def patched(self, result: FieldPath, patch: FieldPath) -> None:
         self.set.append((result, patch))
@@ -113,6 +119,8 @@ def _merge_map(
     result = dict(base)
     for key, value in patch.items():
         if isinstance(key, str) and key.startswith("$"):
+            if key != "$patch":  # $setElementOrder, $retainKeys, $deleteFromPrimitiveList: not modelled
+                rec.loose.append(tuple(map(str, at)))
             continue
         if value is None or (isinstance(value, dict) and value.get("$patch") == "delete"):
             result.pop(key, None)
@@ -160,6 +168,7 @@ def _merge_list(
         rec.patched(at, patch_at)
         return [_strip(item) for item in patch if not (isinstance(item, dict) and "$patch" in item)]
     if name in PRIMITIVE_MERGE and all(not isinstance(v, dict | list) for v in [*base, *patch]):
+        rec.loose.append(tuple(map(str, at)))  # merged items: kustomize's order is not modelled
         result = list(base)
         for index, item in enumerate(patch):
             if item not in result:
@@ -170,6 +179,7 @@ def _merge_list(
     if key is None or not all(isinstance(i, dict) for i in [*base, *patch]):
         rec.patched(at, patch_at)
         return copy.deepcopy(_strip(patch))
+    rec.loose.append(tuple(map(str, at)))  # merged items: kustomize's order is not modelled
     result = list(base)
     before = list(range(len(base)))  # result index -> index in base (-1: from the patch)
     for index, item in enumerate(patch):
@@ -191,102 +201,332 @@ def _merge_list(
     return result
 
 
-def json6902(data: Any, ops: list[Any], source: PatchSource | None = None) -> tuple[Any, _Recorder]:
-    """`data` after JSON6902 operations (add, replace, remove, copy, move; test is not checked)."""
+Pointer = tuple[str, ...]  # the decoded parts of a JSON pointer
+Unknown = Callable[[Pointer], bool]  # whether the build may hold, at a pointer, more or other than the model does
+
+
+@dataclass(frozen=True, slots=True)
+class OpFailure:
+    """A JSON6902 operation kustomize fails on (kustomize's patchjson6902 filter applies the patch
+    with evanphx/json-patch v5, Patch.Apply): the whole build fails with `reason`."""
+
+    index: int  # the operation's position in the patch
+    op: str
+    path: str  # its `path` (for a missing `from`: its `from`)
+    field: str  # "path" or "from": the field of the operation the failure is about
+    reason: str  # kustomize's error, in its words
+    at: Pointer | None  # the pointer parts up to the first the object lacks; None: fails on any object
+    certain: bool  # False where what the model holds there may differ from what kustomize holds
+
+
+def json6902(
+    data: Any, ops: list[Any], source: PatchSource | None = None, unknown: Unknown | None = None
+) -> tuple[Any, _Recorder]:
+    """`data` after JSON6902 operations, as evanphx/json-patch v5 applies them (kustomize v5.8.1).
+    An operation that fails is left out, and the first failure is recorded (`rec.failure`): in
+    kustomize it fails the build. `unknown` says where the object as the model sees it may differ
+    from kustomize's (fields transformers the model does not apply set); a failure there, or after
+    an operation the model cannot decide (a `test` of a value, a whole-document `replace`), is not
+    certain."""
     data = dict(data) if isinstance(data, dict) else data  # containers are copied along each op's path
     rec = _Recorder(source)
+    sure = True
     for index, op in enumerate(ops):
-        if not isinstance(op, dict) or not isinstance(op.get("path"), str):
+        work = copy.copy(data)
+        marks = len(rec.set), len(rec.moved)
+        outcome = _operation(work, op, index, rec, unknown or _nothing_unknown)
+        if isinstance(outcome, OpFailure):
+            del rec.set[marks[0] :], rec.moved[marks[1] :]
+            certain = sure and outcome.certain and not _templated(op)
+            certain = certain and (outcome.at is None or not (unknown and unknown(outcome.at)))
+            if rec.failure is None:
+                rec.failure = replace(outcome, certain=certain)
+            rec.loose.extend(_writes(op))  # what the operation would have changed is not known
+            sure = False
             continue
-        kind = op.get("op")
-        value = copy.deepcopy(op.get("value"))
-        from_at: FieldPath = (index, "value")
-        if kind in ("copy", "move") and isinstance(op.get("from"), str):
-            taken = _take(data, _pointer(op["from"]), remove=kind == "move", rec=rec)
-            if taken is _MISSING:
-                continue
-            value, from_at = copy.deepcopy(taken), (index, "from")
-        elif kind not in ("add", "replace", "remove"):
-            continue
-        parts = _pointer(op["path"])
-        if not parts:
-            continue
-        parent = _at(data, parts[:-1], copy_path=True)
-        last = parts[-1]
-        if kind == "remove":
-            _take(data, parts, remove=True, rec=rec)
-            continue
-        if isinstance(parent, dict):
-            parent[last] = value
-            rec.patched(tuple(_typed(parts)), from_at)
-        elif isinstance(parent, list):
-            if last == "-":
-                parent.append(value)
-                rec.patched((*_typed(parts[:-1]), len(parent) - 1), from_at)
-            elif last.isdigit() and int(last) <= len(parent):
-                position = int(last)
-                if kind == "replace" and position < len(parent):
-                    parent[position] = value
-                else:
-                    parent.insert(position, value)
-                    for later in range(position + 1, len(parent)):
-                        rec.moved.append(((*_typed(parts[:-1]), later), (*_typed(parts[:-1]), later - 1)))
-                rec.patched((*_typed(parts[:-1]), position), from_at)
+        data = work
+        if outcome is _UNDECIDED:
+            rec.loose.extend(_writes(op))
+            sure = False
     return data, rec
 
 
-_MISSING = object()
+def _nothing_unknown(_: Pointer) -> bool:
+    return False
+
+
+def _templated(op: Any) -> bool:
+    """A pointer with a `${...}`: in a Flux Kustomization's spec.patches a parent's substitution may
+    have replaced it with what the model does not know."""
+    return isinstance(op, dict) and any(isinstance(op.get(k), str) and "${" in op[k] for k in ("path", "from"))
+
+
+_UNDECIDED = object()  # the operation's outcome is not known here (a value compared, a whole document)
+
+
+def _writes(op: Any) -> list[Pointer]:
+    """The pointers an operation changes (move: also where it takes from)."""
+    if not isinstance(op, dict):
+        return [()]
+    out: list[Pointer] = [tuple(_pointer(op["path"]))] if isinstance(op.get("path"), str) else [()]
+    if op.get("op") == "move" and isinstance(op.get("from"), str):
+        out.append(tuple(_pointer(op["from"])))
+    return out
+
+
+def _operation(doc: Any, op: Any, index: int, rec: _Recorder, unknown: Unknown) -> Any:
+    """Apply one operation to `doc` (a copy the caller drops on failure): None when applied,
+    _UNDECIDED, or the OpFailure (evanphx/json-patch v5 patch.go: add, remove, replace, move,
+    copy, test, and their error texts)."""
+    if not isinstance(op, dict):
+        return _UNDECIDED  # not an operation: kustomize fails to decode the patch (text not modelled)
+    kind = op.get("op")
+    if not isinstance(kind, str) or kind not in ("add", "remove", "replace", "move", "copy", "test"):
+        return OpFailure(
+            index, str(kind), "", "op", f"Unexpected kind: {kind if isinstance(kind, str) else 'unknown'}", None, True
+        )
+    path = op.get("path")
+    if not isinstance(path, str):
+        detail = ": operation missing path field" if kind in ("replace", "move", "test") else ""
+        return OpFailure(index, kind, "", "op", f"{kind} operation failed to decode path{detail}: missing value", None, True)
+    value = copy.deepcopy(op.get("value"))
+    from_at: FieldPath = (index, "value")
+    fail = _Failing(index, kind, path)
+    if kind in ("move", "copy"):
+        source = op.get("from")
+        if not isinstance(source, str):
+            return fail(f"{kind} operation failed to decode from: operation, missing from field: missing value", None, "from")
+        taken = _take(doc, source, kind, rec, fail)
+        if isinstance(taken, OpFailure):
+            return taken
+        if unknown(tuple(_pointer(source))):
+            rec.loose.append(tuple(_pointer(path)))  # the value taken is not known here
+        value, from_at = copy.deepcopy(taken), (index, "from")
+    elif kind == "test":
+        return _test(doc, path, value, fail, unknown)
+    elif kind == "remove":
+        return _remove(doc, path, rec, fail)
+    elif kind == "replace" and path == "":
+        return _UNDECIDED  # the whole document replaced: the object is another one (not modelled)
+    return _put(doc, kind, path, value, from_at, rec, fail)
+
+
+class _Failing:
+    """Makes the OpFailure of one operation."""
+
+    def __init__(self, index: int, kind: str, path: str) -> None:
+        self.index, self.kind, self.path = index, kind, path
+
+    def __call__(
+        self, reason: str, at: Pointer | None, field: str = "path", path: str | None = None, *, certain: bool = True
+    ) -> OpFailure:
+        return OpFailure(self.index, self.kind, self.path if path is None else path, field, reason, at, certain)
+
+
+def _find(doc: Any, pointer: str, *, writable: bool) -> tuple[Any, list[str], Pointer | None, FieldPath]:
+    """evanphx findObject: (the container that holds the pointer's last part, the parts, None, the
+    container's field path), or (None, parts, the parts up to the first one missing, ()) when the
+    pointer has no "/" or a part on the way is missing, null or not a container. `writable`: each
+    container on the way is replaced by a shallow copy first (the caller changes it, never the
+    object it came from)."""
+    split = pointer.split("/")
+    parts = [_decode(p) for p in split[1:]]
+    if len(split) < 2:
+        return None, parts, None, ()  # evanphx: no container, on any object
+    node = doc
+    keys: list[str | int] = []
+    for depth, part in enumerate(parts[:-1]):
+        key, child = _child(node, part)
+        if key is None or not isinstance(child, dict | list):
+            return None, parts, tuple(parts[: depth + 1]), ()
+        if writable:
+            child = node[key] = copy.copy(child)
+        node = child
+        keys.append(key)
+    return node, parts, None, tuple(keys)
+
+
+def _child(node: Any, part: str) -> tuple[Any, Any]:
+    """(key, value) of a map key or an array index (negative from the end) in `node`, or (None,
+    None) when there is none (a missing key, an index out of range or not a number)."""
+    if isinstance(node, dict):
+        return (part, node[part]) if part in node else (None, None)
+    index = _index(part, len(node)) if isinstance(node, list) else None
+    return (index, node[index]) if isinstance(index, int) else (None, None)
+
+
+_ATOI = re.compile(r"[+-]?[0-9]+")
+
+
+def _atoi(part: str) -> int | str:
+    """Go's strconv.Atoi: the number, or its error text."""
+    if not _ATOI.fullmatch(part):
+        return f'strconv.Atoi: parsing "{part}": invalid syntax'
+    number = int(part)
+    return number if -(2**63) <= number < 2**63 else f'strconv.Atoi: parsing "{part}": value out of range'
+
+
+def _index(part: str, length: int) -> int | str:
+    """An existing array index (evanphx partialArray.get: negative counts from the end), or the error."""
+    number = _atoi(part)
+    if isinstance(number, str):
+        return number
+    if number < -length or number >= length:
+        return f"Unable to access invalid index: {number}: invalid index referenced"
+    return number + length if number < 0 else number
+
+
+def _unsure_keys(node: Any) -> bool:
+    """A map with keys that are not strings: kustomize reads them as JSON strings ("1", "true"), the
+    model does not look them up by their text."""
+    return isinstance(node, dict) and any(not isinstance(k, str) for k in node)
+
+
+def _take(doc: Any, pointer: str, kind: str, rec: _Recorder, fail: _Failing) -> Any:
+    """The value a move or copy takes from `pointer` (a move removes it)."""
+    con, parts, missing, where = _find(doc, pointer, writable=kind == "move")
+    if con is None:
+        return fail(
+            f"{kind} operation does not apply: doc is missing from path: {pointer}: missing value", missing, "from", pointer
+        )
+    last = parts[-1]
+    if isinstance(con, dict):
+        if last in con:
+            return con.pop(last) if kind == "move" else con[last]
+        if _unsure_keys(con):
+            return fail("", tuple(parts), "from", pointer, certain=False)
+        if kind == "copy":
+            return None  # evanphx: a missing key reads as null, and a copy copies it
+        return fail(
+            f"error in move for path: '{last}': Unable to remove nonexistent key: {last}: missing value",
+            tuple(parts),
+            "from",
+            pointer,
+        )
+    index = _index(last, len(con))
+    if isinstance(index, str):
+        prefix = f"error in move for path: '{last}'" if kind == "move" else f"error in copy for from: '{pointer}'"
+        return fail(f"{prefix}: {index}", tuple(parts), "from", pointer)
+    if kind == "copy":
+        return con[index]
+    for later in range(index + 1, len(con)):
+        rec.moved.append(((*where, later - 1), (*where, later)))
+    return con.pop(index)
+
+
+def _remove(doc: Any, pointer: str, rec: _Recorder, fail: _Failing) -> OpFailure | None:
+    con, parts, missing, where = _find(doc, pointer, writable=True)
+    if con is None:
+        return fail(f'remove operation does not apply: doc is missing path: "{pointer}": missing value', missing)
+    last = parts[-1]
+    if isinstance(con, dict):
+        if last in con:
+            del con[last]
+            return None
+        certain = not _unsure_keys(con)
+        return fail(
+            f"error in remove for path: '{pointer}': Unable to remove nonexistent key: {last}: missing value",
+            tuple(parts),
+            certain=certain,
+        )
+    index = _index(last, len(con))
+    if isinstance(index, str):
+        return fail(f"error in remove for path: '{pointer}': {index}", tuple(parts))
+    for later in range(index + 1, len(con)):
+        rec.moved.append(((*where, later - 1), (*where, later)))
+    del con[index]
+    return None
+
+
+def _put(doc: Any, kind: str, pointer: str, value: Any, from_at: FieldPath, rec: _Recorder, fail: _Failing) -> OpFailure | None:
+    """add, replace, and the second half of move and copy: `value` at `pointer`."""
+    con, parts, missing, where = _find(doc, pointer, writable=True)
+    if con is None:
+        if kind == "add":
+            return fail(f'add operation does not apply: doc is missing path: "{pointer}": missing value', missing)
+        if kind == "replace":
+            return fail(f"replace operation does not apply: doc is missing path: {pointer}: missing value", missing)
+        return fail(f"{kind} operation does not apply: doc is missing destination path: {pointer}: missing value", missing)
+    last = parts[-1]
+    if isinstance(con, dict):
+        con[last] = value  # replace too: evanphx reads a missing key as null, and sets it
+        rec.patched((*where, last), from_at)
+        return None
+    list_at = where
+    if kind == "replace":
+        index = _index(last, len(con))
+        if isinstance(index, str):
+            return fail(f"replace operation does not apply: doc is missing key: {pointer}: missing value", tuple(parts))
+        con[index] = value
+        rec.patched((*list_at, index), from_at)
+        return None
+    if last == "-":
+        position: int | str = len(con)
+    else:
+        number = _atoi(last)
+        if isinstance(number, str):
+            position = f"value was not a proper array index: '{last}': {number}"
+        elif number < -(len(con) + 1) or number > len(con):
+            position = f"Unable to access invalid index: {number}: invalid index referenced"
+        else:  # evanphx partialArray.add: -1 is after the last item
+            position = number + len(con) + 1 if number < 0 else number
+    if isinstance(position, str):
+        prefix = {"add": f"error in add for path: '{pointer}'", "move": f"error in move for path: '{pointer}'"}
+        return fail(f"{prefix.get(kind, 'error while adding value during copy')}: {position}", tuple(parts))
+    con.insert(position, value)
+    for later in range(position + 1, len(con)):
+        rec.moved.append(((*list_at, later), (*list_at, later - 1)))
+    rec.patched((*list_at, position), from_at)
+    return None
+
+
+def _test(doc: Any, pointer: str, value: Any, fail: _Failing, unknown: Unknown) -> Any:
+    """A test: fails where the value is missing (or null) and the test's is not; a value the model
+    holds is compared only for equality (a difference may be a field a transformer changed)."""
+    if pointer == "":
+        return _UNDECIDED  # the whole document compared
+    con, parts, missing, _ = _find(doc, pointer, writable=False)
+    if con is None:
+        return fail(f"test operation does not apply: is missing path: {pointer}: missing value", missing)
+    last = parts[-1]
+    if isinstance(con, dict):
+        if last not in con and _unsure_keys(con):
+            return _UNDECIDED
+        found = con.get(last)
+    else:
+        index = _index(last, len(con))
+        if isinstance(index, str):
+            return fail(f"error in test for path: '{pointer}': {index}", tuple(parts))
+        found = con[index]
+    if found is None:
+        return None if value is None else fail(f"testing value {pointer} failed: test failed", tuple(parts))
+    if unknown(tuple(parts)) or not _same_scalar(found, value):
+        return _UNDECIDED  # maps and lists are not compared: YAML aliases may share their nodes
+    return None
+
+
+def _same_scalar(a: Any, b: Any) -> bool:
+    """Two equal strings, numbers of one type, or booleans (JSON equality: 5 is not 5.0 nor "5")."""
+    scalar = (str, int, float, bool)
+    return isinstance(a, scalar) and type(a) is type(b) and a == b
+
+
+def _decode(part: str) -> str:
+    """A JSON pointer part (RFC 6901: ~1 is '/', ~0 is '~')."""
+    return part.replace("~1", "/").replace("~0", "~")
 
 
 def _pointer(text: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in text.split("/")[1:]]
+    return [_decode(p) for p in text.split("/")[1:]]
 
 
-def _typed(parts: list[str]) -> list[str | int]:
-    return [int(p) if p.isdigit() else p for p in parts]
-
-
-def _at(data: Any, parts: list[str], *, copy_path: bool = False) -> Any:
-    """The container at `parts`; with copy_path, each container on the way is replaced by a
-    shallow copy first (the caller changes the result, never the object it came from)."""
-    node = data
-    for part in parts:
-        if isinstance(node, dict):
-            child = node.get(part)
-            key: str | int = part
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            key = int(part)
-            child = node[key]
-        else:
-            return None
-        if copy_path and isinstance(child, dict | list):
-            child = node[key] = copy.copy(child)  # type: ignore[index]
-        node = child
-    return node
-
-
-def _take(data: Any, parts: list[str], *, remove: bool, rec: _Recorder) -> Any:
-    if not parts:
-        return _MISSING
-    parent = _at(data, parts[:-1], copy_path=remove)
-    last = parts[-1]
-    if isinstance(parent, dict) and last in parent:
-        return parent.pop(last) if remove else parent[last]
-    if isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-        position = int(last)
-        if not remove:
-            return parent[position]
-        for later in range(position + 1, len(parent)):
-            rec.moved.append(((*_typed(parts[:-1]), later - 1), (*_typed(parts[:-1]), later)))
-        return parent.pop(position)
-    return _MISSING
-
-
-def apply_patch(data: dict[str, Any], body: Any, source: PatchSource | None = None) -> tuple[Any, _Recorder]:
+def apply_patch(
+    data: dict[str, Any], body: Any, source: PatchSource | None = None, unknown: Unknown | None = None
+) -> tuple[Any, _Recorder]:
     """`data` after one patch body: JSON6902 (a list) or strategic merge (a mapping); None when the
-    patch deletes the object. An unusable body leaves `data` as it is."""
+    patch deletes the object. An unusable body leaves `data` as it is. `unknown`: see json6902."""
     if isinstance(body, list):
-        return json6902(data, body, source)
+        return json6902(data, body, source, unknown)
     if isinstance(body, dict):
         return strategic_merge(data, body, source)
     return data, _Recorder(source)

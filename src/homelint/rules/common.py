@@ -100,9 +100,11 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file"), a
     kustomization that lists a Component folder under resources: or the kustomization of a
     Component that a generated kustomization lists there (HL101: "expected kind != 'Component'"),
-    the file of a replacement whose target field kustomize fails on (HL114).
+    the file of a replacement whose target field kustomize fails on (HL114), or the file of the
+    first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures).
     kustomize stops there: the build fails and nothing of it is applied. None when every file
-    reads. A file only a configMapGenerator or secretGenerator reads is data, not parsed."""
+    reads and every patch applies. A file only a configMapGenerator or secretGenerator reads is
+    data, not parsed."""
     memo: dict[int, str | None] = ctx.repo.memo("rules.unbuildable", dict)  # by object: clusters repeat keys
     if id(ks) not in memo:
         repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
@@ -127,7 +129,8 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
                 data = canonical_fields(kd.data)[0]
                 if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
                     broken.append(kd.file)
-        memo[id(ks)] = min(broken) if broken else None
+        failed = ks.patch_failures[0].source.path if ks.patch_failures else None
+        memo[id(ks)] = min(broken) if broken else failed
     return memo[id(ks)]
 
 

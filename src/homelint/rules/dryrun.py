@@ -34,10 +34,11 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import parse_bytes
-from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, ReplacementFailure, remote_cluster
+from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, PatchFailure, ReplacementFailure, remote_cluster
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
+from homelint.model.patches import OpFailure
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, has_flux, manifest_objects, spec_fix, unbuildable
@@ -480,7 +481,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         if not by_scope[scope].declares:
             continue  # a cluster that keeps no Namespace in Git creates them some other way: never guess
         if unbuildable(ctx, ks) is not None:
-            continue  # its build fails before anything is applied (HL001, HL601 say why)
+            continue  # its build fails before anything is applied (HL001, HL601, HL114 say why)
         if id(ks) not in unknowable:
             unknowable[id(ks)] = namespace_unknowable(ctx, ks)
         if unknowable[id(ks)]:
@@ -892,6 +893,7 @@ def _includers(ctx: Context) -> dict[str, list[str]]:
 
 @check("HL114", "HL115")
 def patches(ctx: Context) -> Iterator[Finding]:
+    yield from _failing_operations(ctx)
     repo, flux = ctx.repo, ctx.flux
     flux_present = has_flux(ctx)
     by_path: dict[str, list[FluxKS]] = defaultdict(list)
@@ -990,6 +992,51 @@ def _failing_replacements(ctx: Context) -> Iterator[Finding]:
         finding = ctx.finding("HL114", path, ctx.repo.span(path, doc, at), message, fix=fix, key=f"HL114/{path}/{doc}/{at}")
         suspended = [ctx.suspended_ks(k) for k, _ in found]
         yield ctx.held(finding, suspended[0] if all(suspended) else None)
+
+
+def _failing_operations(ctx: Context) -> Iterator[Finding]:
+    """HL114 for each JSON6902 operation kustomize fails on in a Flux Kustomization's build (the
+    model records them: FluxKS.patch_failures), once per operation, at its path (or from) field."""
+    by_place: dict[tuple[Any, ...], list[tuple[FluxKS, PatchFailure]]] = {}
+    for ks in ctx.flux.kustomizations:
+        for failed in ks.patch_failures:
+            src = failed.source
+            by_place.setdefault((src.path, src.doc, src.at, failed.failure.index), []).append((ks, failed))
+    for (path, doc, at, index), found in sorted(by_place.items(), key=lambda item: repr(item[0])):
+        ks, failed = found[0]
+        op = failed.failure
+        inner = (index, op.field)
+        span = (
+            ctx.repo.positions.inner_span(path, doc, at, inner)
+            if failed.source.inline
+            else ctx.repo.span(path, doc, (*at, *inner))
+        )
+        target = f"{failed.kind} {failed.namespace + '/' if failed.namespace else ''}{failed.name}"
+        labels = sorted({k.label for k, _ in found})
+        more = f" (and the builds of {len(labels) - 1} more Flux Kustomizations)" if len(labels) > 1 else ""
+        shown = {"op": f"operation {index + 1}", "from": f"{op.op} from {op.path}"}.get(op.field, f"{op.op} {op.path}")
+        message = (
+            f"JSON6902 {shown} fails on {target} ({failed.obj.path}): kustomize stops with '{op.reason}', "
+            f"so the build of {ks.label}{more} fails and Flux applies none of its objects"
+        )
+        finding = ctx.finding("HL114", path, span, message, fix=_failure_fix(op), key=f"HL114/{path}/{doc}/{at}/{index}")
+        suspended = [ctx.suspended_ks(k) for k, _ in found]
+        yield ctx.held(finding, suspended[0] if all(suspended) else None)
+
+
+def _failure_fix(op: OpFailure) -> str:
+    if op.field == "op":
+        return "write the operation as {op: add|remove|replace|move|copy|test, path: /..., value: ...} (from: for move and copy)"
+    if "missing path" in op.reason or "missing destination path" in op.reason or "missing from path" in op.reason:
+        return (
+            "every object the target selects must have the parent of the path: add the parent first (one `add` of "
+            "the whole map or list), narrow the target (labelSelector, name), or fix the path"
+        )
+    if "nonexistent key" in op.reason:
+        return "narrow the target to objects that have the key, or drop the operation"
+    if "index" in op.reason:
+        return "use an index within the list (`-` appends to it)"
+    return "fix the operation, or narrow the target to the objects it applies to"
 
 
 def _component_homes(

@@ -1397,7 +1397,7 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
         if component_namespace[ks.key]:
             continue
         if unbuildable(ctx, ks) is not None:
-            continue  # its build fails before anything is applied (HL001, HL601 say why)
+            continue  # its build fails before anything is applied (HL001, HL601, HL114 say why)
         reported.add(id(obj))
         yield ctx.at(
             "HL110",
