@@ -487,6 +487,33 @@ CASES: dict[str, dict[str, str]] = {
         "apps/generated/sub/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-c, namespace: ns-a}\nspec:\n"
         "  containers: [{name: a, image: 'app-a:1'}]\n",
     },
+    # kustomize's label and annotation transformers (labels:, commonLabels, commonAnnotations) edit the
+    # objects of their build after its patches and before the patches of the kustomizations above it
+    # (kubectl kustomize 5.8.1): an outer labelSelector patch sees a base's labels (also one overwriting
+    # the file's), a patch never sees its own kustomization's labels, and an ssa: Ignore that
+    # commonAnnotations sets keeps kustomize-controller from applying the objects
+    "metadata-transformers": {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps"),
+        "apps/kustomization.yaml": kustomization(
+            "./base",
+            "./ignored",
+            extra="namespace: ns-a\ncommonLabels: {env: prod}\npatches:\n"
+            "  - target: {kind: ConfigMap, labelSelector: tier=held}\n"
+            "    patch: |-\n      - {op: replace, path: /metadata/name, value: cm-held}\n"
+            "  - target: {kind: ConfigMap, labelSelector: tier=own}\n"
+            "    patch: |-\n      - {op: replace, path: /metadata/name, value: cm-own}\n"
+            "  - target: {kind: ConfigMap, labelSelector: env=prod}\n"
+            "    patch: |-\n      - {op: replace, path: /metadata/name, value: cm-prod}\n",
+        ),
+        "apps/base/kustomization.yaml": kustomization("./cm.yaml", extra="labels:\n  - pairs: {tier: held}\n"),
+        "apps/base/cm.yaml": "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  labels: {tier: own}\n"
+        "data: {a: b}\n",
+        "apps/ignored/kustomization.yaml": kustomization(
+            "./cm.yaml", extra="commonAnnotations: {kustomize.toolkit.fluxcd.io/ssa: Ignore}\n"
+        ),
+        "apps/ignored/cm.yaml": cm("cm-ignored") + cm("cm-b"),
+    },
 }
 
 

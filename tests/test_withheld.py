@@ -295,3 +295,77 @@ def test_a_deployment_flux_never_applies_needs_nothing(check_json, repo, meta):
     root = repo(tree({"app.yaml": held}))
     _, findings = check_json(root)
     assert errors(findings) == []
+
+
+# --- exclusions kustomize's label and annotation transformers set ----------------------------------
+def test_an_apply_exclusion_set_by_common_annotations_withholds_the_objects(check_json, repo):
+    """kustomize's AnnotationsTransformer writes commonAnnotations into every object of its build
+    (kubectl kustomize 5.8.1 shows the annotation on the ConfigMap): kustomize-controller then
+    skips it, and a Deployment using it is reported."""
+    root = repo(
+        tree(
+            {
+                "kustomization.yaml": "resources: [app.yaml, sub]\n",
+                "app.yaml": deployment(CONFIG_REF),
+                "sub/kustomization.yaml": "commonAnnotations: {kustomize.toolkit.fluxcd.io/ssa: Ignore}\nresources: [cm.yaml]\n",
+                "sub/cm.yaml": config_map("settings", namespace="default"),
+            }
+        )
+    )
+    _, findings = check_json(root)
+    assert errors(findings) == [("HL405", "apps/app.yaml")]
+    [message] = [f["message"] for f in findings if f["rule"] == "HL405"]
+    assert message.endswith("is not applied: kustomize-controller does not apply it (kustomize.toolkit.fluxcd.io/ssa: Ignore)")
+
+
+@pytest.mark.parametrize(
+    ("base_labels", "selector", "held"),
+    [
+        ("labels:\n  - pairs: {tier: held}\n", "tier=held", True),
+        ("commonLabels: {tier: held}\n", "tier=held", True),
+        ("labels:\n  - pairs: {tier: held}\n", "tier=other", False),
+        # the base's labels: overwrite the label the file gives the object
+        ("labels:\n  - pairs: {tier: held}\n", "tier=own", False),
+    ],
+    ids=["labels", "common-labels", "no-match", "file-label-overwritten"],
+)
+def test_a_label_selector_patch_sees_the_labels_a_base_sets(check_json, repo, base_labels, selector, held):
+    """An overlay's patch selects by the labels the base's label transformer set (kustomize runs the
+    base's transformers before the overlay's patches): here it adds reconcile: disabled, so Flux
+    never applies the ConfigMap."""
+    patch = (
+        f"patches:\n  - target: {{kind: ConfigMap, labelSelector: '{selector}'}}\n    patch: |-\n"
+        "      - {op: add, path: /metadata/annotations, value: {kustomize.toolkit.fluxcd.io/reconcile: disabled}}\n"
+    )
+    root = repo(
+        tree(
+            {
+                "kustomization.yaml": "resources: [app.yaml, base]\n" + patch,
+                "app.yaml": deployment(CONFIG_REF),
+                "base/kustomization.yaml": base_labels + "resources: [cm.yaml]\n",
+                "base/cm.yaml": config_map("settings", "  labels: {tier: own}\n", "default"),
+            }
+        )
+    )
+    _, findings = check_json(root)
+    assert errors(findings) == ([("HL405", "apps/app.yaml")] if held else [])
+
+
+def test_a_patch_does_not_see_the_labels_its_own_kustomization_sets(check_json, repo):
+    """Within one kustomization the patches run before the label transformer (kubectl kustomize
+    5.8.1): a patch selecting the kustomization's own commonLabels matches nothing there."""
+    patch = (
+        "patches:\n  - target: {kind: ConfigMap, labelSelector: 'tier=held'}\n    patch: |-\n"
+        "      - {op: add, path: /metadata/annotations, value: {kustomize.toolkit.fluxcd.io/reconcile: disabled}}\n"
+    )
+    root = repo(
+        tree(
+            {
+                "kustomization.yaml": "resources: [app.yaml, cm.yaml]\ncommonLabels: {tier: held}\n" + patch,
+                "app.yaml": deployment(CONFIG_REF),
+                "cm.yaml": config_map("settings", namespace="default"),
+            }
+        )
+    )
+    _, findings = check_json(root)
+    assert errors(findings) == []

@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, Origin
-from homelint.core.substitution import DISABLE_KEY, resolve, scan_cached, substitute_tree, substitution_disabled
+from homelint.core.substitution import resolve, scan_cached, substitute_tree, substitution_disabled
 from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
@@ -41,7 +41,7 @@ from homelint.model.sources import (
     unmatched_entries,
 )
 from homelint.model.targets import target_matches
-from homelint.model.transformers import NamespaceConfig, is_builtin, namespace_config, namespace_fields
+from homelint.model.transformers import NamespaceConfig, is_builtin, metadata_pairs, namespace_config, namespace_fields
 from homelint.model.variables import UNKNOWN_VALUE, variables_of
 from homelint.model.withheld import withheld
 
@@ -832,9 +832,9 @@ class FluxModel:
                 if o.kind == "Namespace" and o.api_version == "v1":
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
         # kustomize's builtin transformers run in this order (api/internal/target/kusttarget_configplugin.go):
-        # patches, namespace, prefix/suffix, labels, ..., replacements; then `transformers:`
+        # patches, namespace, prefix/suffix, labels, annotations, images, ..., replacements; then `transformers:`
         out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
-        _substitution_switch(kd, out)
+        _metadata_transformers(kd, out)
         _images_transformer(out, merge_flux_images(image_entries(kd.data.get("images")), flux_images))
         self._replacements(kd, out)
         self._transformers(kd, out, art)
@@ -2076,18 +2076,29 @@ def _with_namespace(data: dict[str, Any], namespace: str | None) -> dict[str, An
     return {**data, "metadata": {**(meta if isinstance(meta, dict) else {}), "namespace": namespace}}
 
 
-def _substitution_switch(kd: KustomizeDir, out: BuildOut) -> None:
-    """kustomize's label and annotation transformers (commonLabels, labels[].pairs,
-    commonAnnotations) set their pairs on every object of the build. Of those pairs only Flux's
-    `kustomize.toolkit.fluxcd.io/substitute: disabled` is modelled: Flux does not substitute in
-    an object that carries it as a label or an annotation."""
-    labels = kd.data.get("labels")
-    found: list[tuple[str, Any]] = [("labels", kd.data.get("commonLabels")), ("annotations", kd.data.get("commonAnnotations"))]
-    found += [("labels", item.get("pairs")) for item in (labels if isinstance(labels, list) else []) if isinstance(item, dict)]
-    for field_name, pairs in found:
-        if isinstance(pairs, dict) and pairs.get(DISABLE_KEY) == "disabled":
-            for index in range(len(out.objects)):
-                out.edit(index, ("metadata", field_name, DISABLE_KEY), "disabled")
+def _metadata_transformers(kd: KustomizeDir, out: BuildOut) -> None:
+    """kustomize's label and annotation transformers of a kustomization (commonLabels,
+    labels[].pairs, commonAnnotations: transformers.metadata_pairs) on every object of its build:
+    what later patch targets, Flux's apply exclusions and its substitution switch see."""
+    for field_name, pairs in metadata_pairs(kd.data):
+        for index in range(len(out.objects)):
+            if not out.deleted(index):
+                _set_metadata(out, index, field_name, pairs)
+
+
+def _set_metadata(out: BuildOut, index: int, field_name: str, pairs: dict[str, str]) -> None:
+    """Set `pairs` in metadata.<field_name> of the object at `index` (an object whose metadata or
+    map is not a mapping is left as it is). The map is one edit, replacing the edits below it."""
+    meta = out.current(index).get("metadata")
+    found = meta.get(field_name) if isinstance(meta, dict) else None
+    if not isinstance(meta, dict) or (found is not None and not isinstance(found, dict)):
+        return
+    merged = {**(found or {}), **pairs}
+    if merged == found:
+        return  # nothing changes: the object stays shared
+    path = ("metadata", field_name)
+    kept = {p: v for p, v in out.edits.get(index, {}).items() if p[:2] != path}
+    out.edits[index] = {**kept, path: merged}
 
 
 def remote_cluster(spec: dict[str, Any], namespace: str) -> str:

@@ -6,6 +6,7 @@ A compiled yes/no check (fastschema) answers first; jsonschema explains only the
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -14,6 +15,7 @@ from homelint.core.resources import data_dir, schema
 from homelint.core.schemaerrors import describe, did_you_mean
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.positions import find_node, node_span
+from homelint.loading.yamlload import tag_of
 from homelint.model.fastschema import Compiler, Unsupported, Validator
 from homelint.model.kustomize import canonical_fields
 from homelint.model.nulls import Defaults, as_validated, defaults_of, native
@@ -201,6 +203,86 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
             keys, message = readable(error, custom=not decoded(name, doc))
             span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))
             out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column, keys))
+        if name == KUSTOMIZE_SCHEMA:
+            for keys, message, node in yaml11_string_map_errors(doc, nodes[index])[:MAX_ERRORS_PER_OBJECT]:
+                span = node_span(node)
+                out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column, keys))
+    return out
+
+
+# kustomize decodes a kustomization file with sigs.k8s.io/yaml: go-yaml v2 (YAML 1.1) to JSON, then
+# into its Go struct, whose label and annotation maps are map[string]string (api/types
+# kustomization.go, labels.go, generatoroptions.go). A plain scalar YAML 1.1 reads as a boolean or
+# a number fails the file ("json: cannot unmarshal bool into Go struct field
+# Kustomization.commonLabels of type string", kubectl kustomize 5.8.1; as a key, "unsupported
+# type"), where YAML 1.2 (this loader, the schema) reads a string: `yes`, `on`, `y`, `0b1`, `1_000`.
+_YAML11_BOOLS = frozenset(
+    form for word in ("y", "yes", "n", "no", "true", "false", "on", "off") for form in (word, word.capitalize(), word.upper())
+)
+_YAML11_NUMBER = re.compile(
+    r"[-+]?(?:0[bB][01]+|0[oO]?[0-7]+|0[xX][0-9a-fA-F]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|\.(?:inf|Inf|INF))|\.(?:nan|NaN|NAN)"
+)
+
+
+def yaml11_type(node: Any) -> str | None:
+    """`a boolean` or `a number` when go-yaml v2 reads a scalar node the loader read as a string
+    as one, else None. Only a plain, untagged scalar on one line is judged (a tag or an anchor
+    before it: not judged)."""
+    if node.id != "scalar" or node.style or not isinstance(node.value, str) or tag_of(node) != "tag:yaml.org,2002:str":
+        return None
+    if node.start_mark.line != node.end_mark.line or node.end_mark.index - node.start_mark.index != len(node.value):
+        return None
+    if node.value in _YAML11_BOOLS:
+        return "a boolean"
+    return "a number" if _YAML11_NUMBER.fullmatch(node.value.replace("_", "")) else None
+
+
+def _kustomize_string_maps(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Field paths of the label and annotation maps of a kustomization (field names as kustomize
+    reads them)."""
+    paths: list[tuple[Any, ...]] = [("commonLabels",), ("commonAnnotations",)]
+    paths += [("generatorOptions", field) for field in ("labels", "annotations")]
+    labels = doc.get("labels")
+    paths += [("labels", index, "pairs") for index in range(len(labels) if isinstance(labels, list) else 0)]
+    for generator in ("configMapGenerator", "secretGenerator"):
+        items = doc.get(generator)
+        for index in range(len(items) if isinstance(items, list) else 0):
+            paths += [(generator, index, "options", field) for field in ("labels", "annotations")]
+    return paths
+
+
+def _child(node: Any, key: Any) -> Any:
+    """The value node at `key` of a mapping (written keys only) or a sequence node, or None."""
+    if node is not None and node.id == "mapping" and isinstance(key, str):
+        return next((v for k, v in node.value if k.id == "scalar" and k.value == key), None)
+    if node is not None and node.id == "sequence" and isinstance(key, int) and 0 <= key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def yaml11_string_map_errors(doc: dict[str, Any], root: Any) -> list[tuple[tuple[Any, ...], str, Any]]:
+    """(field path, message, node) of each key or value of a kustomization's label and annotation
+    maps that YAML 1.1 reads as a boolean or a number and YAML 1.2 as a string (yaml11_type)."""
+    _, written = canonical_fields(doc)
+    out: list[tuple[tuple[Any, ...], str, Any]] = []
+    for path in _kustomize_string_maps(doc):
+        node = root
+        for key in (written.get(path[0], path[0]), *path[1:]):
+            node = _child(node, key)
+        if node is None or node.id != "mapping":
+            continue
+        shown = ".".join(map(str, path))
+        for key_node, value_node in node.value:
+            key = key_node.value if key_node.id == "scalar" else "?"
+            for found, what in ((key_node, "key"), (value_node, "value")):
+                kind = yaml11_type(found)
+                if kind is not None:
+                    message = (
+                        f"{shown}.{key}: the {what} {found.value} is {kind} to kustomize (YAML 1.1), not a string: "
+                        "kustomize fails to read the file; quote it"
+                    )
+                    out.append(((*path, key) if what == "value" else path, message, found))
     return out
 
 

@@ -117,3 +117,24 @@ def _subjects(config: NamespaceConfig, obj: dict[str, Any]) -> list[tuple[tuple[
         if wanted and (not config.unset_only or current in (None, "")):
             out.append((("subjects", str(index), "namespace"), config.namespace))
     return out
+
+
+def metadata_pairs(data: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """("labels" or "annotations", pairs) of a kustomization's label and annotation transformers,
+    in the order kustomize runs them (api/internal/target/kusttarget_configplugin.go: each
+    `labels:` entry, then commonLabels, then commonAnnotations; checked with kustomize 5.8.1).
+    Each sets its pairs in metadata.labels/annotations of every object (fieldSpec metadata/labels
+    or metadata/annotations, create: true); the selector and template fields they may also set
+    are not modelled (no check reads them). A map with a key or value that is not a string (or
+    null, read as "") fails kustomize's decoding: it is left out."""
+    found: list[tuple[str, Any]] = []
+    labels = data.get("labels")
+    found += [("labels", item.get("pairs")) for item in (labels if isinstance(labels, list) else []) if isinstance(item, dict)]
+    found += [("labels", data.get("commonLabels")), ("annotations", data.get("commonAnnotations"))]
+    out: list[tuple[str, dict[str, str]]] = []
+    for field, pairs in found:
+        if not isinstance(pairs, dict) or not pairs:
+            continue
+        if all(isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in pairs.items()):
+            out.append((field, {k: "" if v is None else v for k, v in pairs.items()}))
+    return out
