@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from homelint.core.graphs import components
 from homelint.core.model import K8sObject, Origin
 from homelint.core.substitution import resolve, scan_cached, substitute_tree, substitution_disabled
 from homelint.loading.safeio import printable
@@ -1592,23 +1593,22 @@ class FluxModel:
         themselves, followed through every Flux Kustomization their builds apply (each read with
         the root's scope, as the model applies it), in the apply graph of files; a candidate is a
         root unless a root's component reaches its component (linear in the builds)."""
-        import networkx as nx  # start-up: imported only where it is needed
-
         by_file = self._flux_ks_by_file()
-        graph = nx.DiGraph()
+        nodes: list[Any] = []  # in the order they were met
+        edges: dict[Any, list[Any]] = {}
         roots: set[Any] = set()
         todo: list[tuple[Any, str, dict[SourceRef, Artifact] | None]] = []
         for ks in syncs:
             node = ("sync", ks.key)
-            graph.add_node(node)
+            nodes.append(node)
             roots.add(node)
             built = self.build(ks.path, ks.artifact) if ks.path is not None and ks.artifact is not None else BuildOut()
             for child in self._ks_files(built, by_file):
-                graph.add_edge(node, child)
+                edges.setdefault(node, []).append(child)
                 todo.append((child, "", None))
         wanted = {obj.path for obj in candidates}
         for path in sorted(wanted):
-            graph.add_node(path)
+            nodes.append(path)
             todo.append((path, path, self.sources.scoped.get(path)))
         seen: set[tuple[str, str]] = set()
         while todo:
@@ -1618,17 +1618,23 @@ class FluxModel:
             seen.add((path, key))
             for obj in by_file.get(path, []):
                 for child in self._applied_files(obj, scope, by_file):
-                    graph.add_edge(path, child)
+                    edges.setdefault(path, []).append(child)
+                    nodes.append(child)
                     todo.append((child, key, scope))
-        condensed = nx.condensation(graph)
-        mapping = condensed.graph["mapping"]
+        found = components(nodes, edges)  # reverse topological: walk it backwards
+        mapping = {member: number for number, members in enumerate(found) for member in members}
         root_comps: set[int] = set()
         reached: set[int] = set()
-        for comp in nx.topological_sort(condensed):
-            if any(p in root_comps or p in reached for p in condensed.predecessors(comp)):
-                reached.add(comp)
-            elif any(m in roots or m in wanted for m in condensed.nodes[comp]["members"]):
-                root_comps.add(comp)
+        for number in reversed(range(len(found))):  # every component after those that reach it
+            members = found[number]
+            if number not in reached:
+                if not any(m in roots or m in wanted for m in members):
+                    continue  # neither a root nor reached: what it reaches is not applied through it
+                root_comps.add(number)
+            for member in members:  # what a root or a reached component reaches is applied
+                for target in edges.get(member, ()):
+                    if mapping[target] != number:
+                        reached.add(mapping[target])
         return [obj for obj in candidates if mapping[obj.path] in root_comps]
 
     def _unapplied_if_assumed(self, candidates: list[K8sObject], assumed: Artifact) -> list[K8sObject]:
