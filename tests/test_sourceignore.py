@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from homelint.model.sourceignore import DEFAULT_EXCLUDES, VCS_EXCLUDES, Matcher, effective, parse, read_patterns
 
@@ -142,3 +144,32 @@ def test_a_pattern_is_asked_only_about_paths_below_its_folder():
         assert matcher.excluded(f"dir-{i}/cm.yaml", False)
         assert not matcher.excluded(f"other-{i}/cm.yaml", False)
     assert time.perf_counter() - start < 5
+
+
+NAMES = ["a", "b", "x.yaml"]
+GLOBS = [*NAMES, "*", "a*", "*.yaml", "?", "[ab]", "**"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(["", "!"]),
+            st.sampled_from(["", "/"]),
+            st.lists(st.sampled_from(GLOBS), min_size=1, max_size=3),
+            st.sampled_from(["", "/"]),
+            st.lists(st.sampled_from(["a", "b"]), max_size=2),
+        ),
+        max_size=6,
+    ),
+    paths=st.lists(st.tuples(st.lists(st.sampled_from(NAMES), min_size=1, max_size=5), st.booleans()), max_size=12),
+)
+def test_the_matcher_decides_as_the_last_matching_pattern_whatever_it_asked_before(lines, paths):
+    """The matcher keeps verdicts per folder; each answer is still go-git's: the last pattern,
+    among those whose folder is above the path, that matches it (Pattern.matches)."""
+    patterns = [parse(f"{bang}{lead}{'/'.join(parts)}{trail}", tuple(domain)) for bang, lead, parts, trail, domain in lines]
+    matcher = Matcher(patterns)
+    valid = [p for p in patterns if p.valid]
+    for parts, is_dir in paths:
+        expected = next((p for p in reversed(valid) if p.matches(parts, is_dir)), None)
+        assert matcher.deciding("/".join(parts), is_dir) is expected

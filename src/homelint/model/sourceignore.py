@@ -90,9 +90,26 @@ def _element(glob: str) -> Any:
             out.append(_char(char))
             i += 1
     try:
-        return linear("".join(out))
+        return _Glob(linear("".join(out)))
     except ValueError:
         return _NEVER
+
+
+class _Glob:
+    """A compiled path element that keeps its verdict per name: a tree repeats its folder names in
+    every path, and each decision asks every pattern of the path's folders about each of them."""
+
+    __slots__ = ("_regex", "_seen")
+
+    def __init__(self, regex: Any) -> None:
+        self._regex = regex
+        self._seen: dict[str, bool] = {}
+
+    def fullmatch(self, name: str) -> bool:
+        seen = self._seen.get(name)
+        if seen is None:
+            seen = self._seen[name] = self._regex.fullmatch(name) is not None
+        return seen
 
 
 def _char(char: str) -> str:
@@ -145,7 +162,7 @@ def _class(glob: str, i: int) -> tuple[str, int] | None:
 def _matches(element: Any, name: str) -> bool:
     if isinstance(element, str):
         return element == name
-    return element is not _NEVER and element.fullmatch(name) is not None
+    return element is not _NEVER and element.fullmatch(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,28 +279,73 @@ def effective(patterns: Sequence[Pattern]) -> list[Pattern]:
 class Matcher:
     """go-git's matcher over an ordered pattern list: the last pattern that matches a path decides.
     Only the patterns whose domain holds the path are asked (a `.sourceignore` of one folder says
-    nothing elsewhere): each path costs its depth and the patterns of its folders, whatever the
-    number of `.sourceignore` files."""
+    nothing elsewhere). A pattern without `/` matches a path when it matches one of its names
+    below the domain: the last such pattern is kept per folder and per (domain, name), so a path
+    costs its depth and the `/` patterns of its folders, whatever the number of files and patterns."""
 
     def __init__(self, patterns: Iterable[Pattern]) -> None:
         self.patterns = [p for p in patterns if p.valid]
         self.by_domain: dict[str, list[int]] = {}
+        self._globs: dict[str, list[int]] = {}  # per domain, the `/` patterns, last first
         for index, pattern in enumerate(self.patterns):
-            self.by_domain.setdefault("/".join(pattern.domain), []).append(index)
+            domain = "/".join(pattern.domain)
+            self.by_domain.setdefault(domain, []).append(index)
+            if pattern.is_glob:
+                self._globs.setdefault(domain, []).insert(0, index)
         self.includes = any(p.inclusion for p in self.patterns)
+        self._names: dict[tuple[str, str], tuple[int, int]] = {}  # (domain, name): last simple match (folder, file)
+        self._folders: dict[str, int] = {"": -1}  # folder: the last simple pattern matching one of its folders
 
     def deciding(self, path: str, is_dir: bool) -> Pattern | None:
         """The pattern that decides about `path` (relative to the artifact's root), or None."""
         if not self.patterns or not path:
             return None
         parts = path.split("/")
-        candidates: list[int] = []
-        for depth in range(len(parts)):  # the domains strictly above the path
-            candidates.extend(self.by_domain.get("/".join(parts[:depth]), ()))
-        for index in sorted(candidates, reverse=True):
-            if self.patterns[index].matches(parts, is_dir):
-                return self.patterns[index]
-        return None
+        prefixes = ["/".join(parts[:depth]) for depth in range(len(parts))]  # the folders strictly above
+        domains = [depth for depth, prefix in enumerate(prefixes) if prefix in self.by_domain]
+        best = self._folder(parts, prefixes, domains)
+        for depth in domains:
+            best = max(best, self._name(prefixes[depth], parts[-1])[0 if is_dir else 1])
+        for depth in domains:
+            for index in self._globs.get(prefixes[depth], ()):
+                if index <= best:
+                    break
+                if self.patterns[index].matches(parts, is_dir):
+                    best = index
+                    break
+        return self.patterns[best] if best >= 0 else None
+
+    def _name(self, domain: str, name: str) -> tuple[int, int]:
+        """The last simple pattern of `domain` matching `name`, as a folder and as a file (-1: none)."""
+        key = (domain, name)
+        found = self._names.get(key)
+        if found is None:
+            as_dir = as_file = -1
+            for index in self.by_domain[domain]:
+                pattern = self.patterns[index]
+                if not pattern.is_glob and _matches(pattern.elements[0], name):
+                    as_dir = index
+                    if not pattern.dir_only:
+                        as_file = index
+            found = self._names[key] = (as_dir, as_file)
+        return found
+
+    def _folder(self, parts: list[str], prefixes: list[str], domains: list[int]) -> int:
+        """The last simple pattern matching one of the folders above the path (`prefixes`) below
+        its domain (one of `domains`); kept per folder."""
+        depth = len(prefixes) - 1
+        todo: list[int] = []  # the folders not known yet, deepest first
+        while prefixes[depth] not in self._folders:
+            todo.append(depth)
+            depth -= 1
+        best = self._folders[prefixes[depth]]
+        for depth in reversed(todo):  # its parent's, and its own name in each domain above it
+            for above in domains:
+                if above >= depth:
+                    break
+                best = max(best, self._name(prefixes[above], parts[depth - 1])[0])
+            self._folders[prefixes[depth]] = best
+        return best
 
     def excluded(self, path: str, is_dir: bool) -> bool:
         pattern = self.deciding(path, is_dir)
