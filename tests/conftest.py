@@ -54,6 +54,17 @@ spec:
 """
 
 
+def flux_ks(name: str, path: str, extra: str = "", *, namespace: str | None = "flux-system") -> str:
+    """A YAML document (after `---`) of a Flux Kustomization `name` of `path` from GitRepository
+    flux-system; `extra`: more lines of its spec, indented two spaces."""
+    ns = f"\n  namespace: {namespace}" if namespace else ""
+    return (
+        f"---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}{ns}\n"
+        f"spec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
+        f"  sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}\n{extra}"
+    )
+
+
 def flux_root(name: str, path: str, extra: str = "") -> str:
     """A file of a GitRepository flux-system and a Flux Kustomization `name` of `path` built from
     it, both in flux-system: a bootstrap as `flux bootstrap` writes it (nothing in the tree applies

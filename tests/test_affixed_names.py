@@ -7,15 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import GOTK
-
-
-def _ks(name: str, path: str, extra: str = "") -> str:
-    return (
-        f"---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
-        f"  namespace: flux-system\nspec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
-        f"  sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}\n{extra}"
-    )
+from .conftest import GOTK, flux_ks
 
 
 def _cm(name: str, data: str = "{a: b}") -> str:
@@ -39,7 +31,11 @@ def _applied(root: Any, ks_name: str = "apps") -> dict[str, tuple[str, Any]]:
 
 def _repo(repo: Any, files: dict[str, str], extra: str = "") -> Any:
     return repo(
-        {"clusters/main/flux-system/gotk-sync.yaml": GOTK, "clusters/main/apps.yaml": _ks("apps", "./apps/top", extra), **files}
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./apps/top", extra),
+            **files,
+        }
     )
 
 
@@ -50,11 +46,11 @@ def test_hl105_a_child_kustomization_is_found_by_its_prefixed_name(check_json, r
     root = repo(
         {
             "clusters/main/flux-system/gotk-sync.yaml": GOTK,
-            "clusters/main/apps.yaml": _ks("apps", "./apps"),
-            "clusters/main/other.yaml": _ks("other", "./apps/app-b/app", "  dependsOn:\n    - name: team-app-a\n"),
+            "clusters/main/apps.yaml": flux_ks("apps", "./apps"),
+            "clusters/main/other.yaml": flux_ks("other", "./apps/app-b/app", "  dependsOn:\n    - name: team-app-a\n"),
             "apps/kustomization.yaml": "namespace: flux-system\nnamePrefix: team-\nresources: [app-a.yaml, app-b.yaml]\n",
-            "apps/app-a.yaml": _ks("app-a", "./apps/app-a/app"),
-            "apps/app-b.yaml": _ks("app-b", "./apps/app-b/app", "  dependsOn:\n    - name: app-a\n"),
+            "apps/app-a.yaml": flux_ks("app-a", "./apps/app-a/app"),
+            "apps/app-b.yaml": flux_ks("app-b", "./apps/app-b/app", "  dependsOn:\n    - name: app-a\n"),
             "apps/app-a/app/cm.yaml": _cm("cm-a"),
             "apps/app-b/app/cm.yaml": _cm("cm-b"),
         }
@@ -78,11 +74,11 @@ def test_a_folder_built_under_two_prefixes_makes_two_kustomizations(repo):
     root = repo(
         {
             "clusters/main/flux-system/gotk-sync.yaml": GOTK,
-            "clusters/main/apps.yaml": _ks("apps-a", "./apps/a") + _ks("apps-b", "./apps/b"),
+            "clusters/main/apps.yaml": flux_ks("apps-a", "./apps/a") + flux_ks("apps-b", "./apps/b"),
             "apps/a/kustomization.yaml": "namespace: flux-system\nnamePrefix: a-\nresources: [../shared]\n",
             "apps/b/kustomization.yaml": "namespace: flux-system\nnamePrefix: b-\nresources: [../shared]\n",
             "apps/shared/kustomization.yaml": "resources: [ks.yaml]\n",
-            "apps/shared/ks.yaml": _ks("app-a", "./apps/app-a"),
+            "apps/shared/ks.yaml": flux_ks("app-a", "./apps/app-a"),
             "apps/app-a/cm.yaml": _cm("cm-a"),
         }
     )

@@ -14,7 +14,7 @@ from homelint.loading.yamlload import parse_bytes
 from homelint.model.kustomize import is_empty_kustomization
 from homelint.rules.wiring import _commented_out, _first_difference
 
-from .conftest import FIXTURES, GOTK
+from .conftest import FIXTURES, GOTK, flux_ks
 from .oracle import find_kubectl
 
 CLEAN = FIXTURES / "clean"
@@ -117,14 +117,6 @@ def test_a_commented_out_entry_is_a_comment_holding_a_list_entry_that_resolves_t
     assert _commented_out(text, "apps/app-b", "apps/app-b/secret.yaml") == first
 
 
-def _ks(name: str, path: str, extra: str = "") -> str:
-    return (
-        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
-        f"  namespace: flux-system\nspec:\n  interval: 10m\n  path: {path}\n  prune: true\n"
-        f"  sourceRef: {{kind: GitRepository, name: flux-system}}\n{extra}"
-    )
-
-
 def _cm(name: str) -> str:
     return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: ns-a\ndata:\n  k: v\n"
 
@@ -172,7 +164,7 @@ def test_hl104_names_a_commented_entry_only_when_it_is_one(check_json, repo, com
         {
             "apps/kustomization.yaml": "resources:\n  - app-a/cm.yaml\n" + comment,
             "apps/app-a/cm.yaml": _cm("cm-a"),
-            "apps/app-a/ks.yaml": _ks("app-a", "./apps/app-a"),
+            "apps/app-a/ks.yaml": flux_ks("app-a", "./apps/app-a"),
         }
     )
     _, findings = check_json(repo(files), "--select", "HL104")
@@ -185,14 +177,14 @@ def test_hl104_names_a_commented_entry_only_when_it_is_one(check_json, repo, com
 def test_hl102_calls_an_unlisted_copy_the_same_object_only_when_its_body_is_equal(check_json, repo, same):
     """An unlisted file defining an object another file applies: dead when both definitions are
     equal; when they differ, the applied one is not this one (and HL104 says nothing more of it)."""
-    applied = _ks("app-a", "./apps/app-a")
+    applied = flux_ks("app-a", "./apps/app-a")
     files = _cluster(
         {
             "apps/kustomization.yaml": "resources:\n  - ks-a.yaml\n",
             "apps/ks-a.yaml": applied,
             "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
             "apps/app-a/cm.yaml": _cm("cm-a"),
-            "apps/app-a/ks.yaml": applied if same else _ks("app-a", "./apps/app-a/sub", "  targetNamespace: ns-b\n"),
+            "apps/app-a/ks.yaml": applied if same else flux_ks("app-a", "./apps/app-a/sub", "  targetNamespace: ns-b\n"),
         }
     )
     if not same:  # the folder the other definition builds (a subfolder nothing reads is HL102's too)
@@ -221,7 +213,7 @@ def test_hl102_an_object_another_cluster_applies_is_not_this_ones_copy(check_jso
         files[f"clusters/{cluster}/flux-system/kustomization.yaml"] = "resources:\n  - gotk-sync.yaml\n"
         files[f"clusters/{cluster}/kustomization.yaml"] = f"resources:\n  - flux-system\n  - ../../apps-{cluster}\n"
         files[f"apps-{cluster}/cm.yaml"] = _cm(f"cm-{cluster}")
-        files[f"apps-{cluster}/ks-a.yaml"] = _ks("app-a", "./apps-a")
+        files[f"apps-{cluster}/ks-a.yaml"] = flux_ks("app-a", "./apps-a")
     files["apps-c1/kustomization.yaml"] = "resources:\n  - cm.yaml\n  - ks-a.yaml\n"
     files["apps-c2/kustomization.yaml"] = "resources:\n  - cm.yaml\n"
     files["apps-a/cm.yaml"] = _cm("cm-a")
@@ -253,8 +245,8 @@ def test_hl105_names_the_file_of_a_dependency_nothing_applies(check_json, repo):
     files = _cluster(
         {
             "apps/kustomization.yaml": "resources:\n  - app-b-ks.yaml\n",
-            "apps/app-b-ks.yaml": _ks("app-b", "./apps/app-c", "  dependsOn:\n    - name: app-a\n"),
-            "apps/app-a/ks.yaml": _ks("app-a", "./apps/app-a"),
+            "apps/app-b-ks.yaml": flux_ks("app-b", "./apps/app-c", "  dependsOn:\n    - name: app-a\n"),
+            "apps/app-a/ks.yaml": flux_ks("app-a", "./apps/app-a"),
             "apps/app-c/cm.yaml": _cm("cm-c"),
         }
     )
@@ -461,14 +453,6 @@ GIT_SOURCE = (
 )
 
 
-def flux_ks(name: str, path: str, extra: str = "") -> str:
-    return (
-        f"---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n"
-        f"  namespace: flux-system\nspec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
-        f"  sourceRef: {{kind: GitRepository, name: flux-system}}\n{extra}"
-    )
-
-
 ADD_HOST = (
     "patches:\n  - target: {kind: Kustomization, group: kustomize.toolkit.fluxcd.io}\n    patch: |-\n"
     "      apiVersion: kustomize.toolkit.fluxcd.io/v1\n      kind: Kustomization\n      metadata: {name: _}\n"
@@ -604,7 +588,7 @@ def _hr(name: str, extra: str = "") -> str:
 
 def _dependent(kind: str, name: str, on: str | None = None) -> str:
     extra = f"  dependsOn:\n    - name: {on}\n" if on else ""
-    return _ks(name, "./apps/app-a", extra) if kind == "Kustomization" else _hr(name, extra)
+    return flux_ks(name, "./apps/app-a", extra) if kind == "Kustomization" else _hr(name, extra)
 
 
 SHARED_APP = {"apps/app-a/cm.yaml": _cm("cm-a")}
@@ -627,7 +611,7 @@ def test_hl106_a_cycle_in_a_folder_both_clusters_apply_is_one_finding(check_json
     """The same cycle in each cluster (one folder both apply) is found, once."""
     shared = {**SHARED_APP, "deps/deps.yaml": _dependent(kind, "dep-a", "dep-b") + "---\n" + _dependent(kind, "dep-b", "dep-a")}
     shared["deps/kustomization.yaml"] = "resources:\n  - deps.yaml\n"
-    files = _two_clusters([_ks("deps", "./deps")], [_ks("deps", "./deps")], shared)
+    files = _two_clusters([flux_ks("deps", "./deps")], [flux_ks("deps", "./deps")], shared)
     _, findings = check_json(repo(files), "--select", "HL106")
     (finding,) = findings
     ns = "flux-system" if kind == "Kustomization" else "ns-a"
@@ -683,7 +667,7 @@ def _with_components(comps: str, extra: str = "") -> dict[str, str]:
     return _cluster(
         {
             "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
-            "apps/ks.yaml": _ks("app-a", "./apps/app-a", f"  components:\n    - {comps}\n{extra}"),
+            "apps/ks.yaml": flux_ks("app-a", "./apps/app-a", f"  components:\n    - {comps}\n{extra}"),
             "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
             "apps/app-a/cm.yaml": _cm("cm-a"),
             "comps/comp-a/kustomization.yaml": COMPONENT + "resources:\n  - cm.yaml\n",
@@ -703,7 +687,7 @@ def test_hl101_a_flux_component_whose_kustomization_is_kind_kustomization(check_
     assert [(f["path"], f["line"], f["message"]) for f in findings] == [
         (
             "apps/ks.yaml",
-            12,
+            13,
             "component '../../comps/not-comp' (relative to spec.path apps/app-a) is a folder whose kustomization is "
             "kind: Kustomization; kustomize expects kind: Component there and Flux fails the build",
         )
@@ -719,14 +703,14 @@ def test_hl101_a_flux_component_that_is_not_a_local_relative_path(check_json, re
     be absolute"): the build fails, and the component adds nothing to what the Kustomization
     applies (not read as a path from the repository's root)."""
     files = _with_components(comp)
-    files["apps/ks.yaml"] += "---\n" + _ks("app-b", "./apps/app-b", "  components:\n    - ../../comps/comp-a\n")
+    files["apps/ks.yaml"] += flux_ks("app-b", "./apps/app-b", "  components:\n    - ../../comps/comp-a\n")
     files["apps/app-b/kustomization.yaml"] = "resources: []\n"
     _, findings = check_json(repo(files), "--select", "HL101,HL112")
     assert [(f["rule"], f["path"], f["line"], f["message"]) for f in findings] == [
         (
             "HL101",
             "apps/ks.yaml",
-            12,
+            13,
             f"component '{comp}' is not a local path relative to spec.path apps/app-a; Flux rejects it (components "
             "must be local and relative) and fails the build",
         )
@@ -746,7 +730,7 @@ def _generated_with_components(*components: str) -> dict[str, str]:
     files = _cluster(
         {
             "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
-            "apps/ks.yaml": _ks("app-a", "./apps/app-a", "  postBuild:\n    substitute:\n      VAR_A: a\n"),
+            "apps/ks.yaml": flux_ks("app-a", "./apps/app-a", "  postBuild:\n    substitute:\n      VAR_A: a\n"),
             "apps/app-a/cm.yaml": _cm("cm-a"),
         }
     )
@@ -874,12 +858,12 @@ def test_hl101_an_empty_kustomization_a_build_lists(check_json, repo, entry, tex
     files = _cluster(
         {
             "apps/kustomization.yaml": "resources:\n  - ks.yaml\n  - app-root\n",
-            "apps/ks.yaml": _ks("app-a", "./apps/app-a"),
+            "apps/ks.yaml": flux_ks("app-a", "./apps/app-a"),
             "apps/app-a/kustomization.yaml": listing,
             "apps/app-a/cm.yaml": _cm("cm-a"),
             "apps/app-b/kustomization.yaml": text,
             "apps/app-b/cm.yaml": _cm("cm-b"),
-            "apps/app-root/ks.yaml": _ks("app-root", "./apps/app-root/empty"),
+            "apps/app-root/ks.yaml": flux_ks("app-root", "./apps/app-root/empty"),
             "apps/app-root/kustomization.yaml": "resources:\n  - ks.yaml\n",
             "apps/app-root/empty/kustomization.yaml": EMPTY_CASES[5][0],
         }
@@ -918,11 +902,11 @@ def test_hl101_an_empty_kustomization_the_generated_kustomization_or_spec_compon
     """A spec.path without a kustomization: Flux generates one listing each subfolder with a
     kustomization file as a resource (fluxcd/pkg kustomize generator), so an empty one there fails
     the build; as does an empty folder in spec.components, which Flux appends to components:."""
-    app_b = _ks("app-b", "./apps/app-b", "  components:\n    - ../comp-b\n")
+    app_b = flux_ks("app-b", "./apps/app-b", "  components:\n    - ../comp-b\n")
     files = _cluster(
         {
             "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
-            "apps/ks.yaml": _ks("app-a", "./apps/app-a") + "---\n" + app_b,
+            "apps/ks.yaml": flux_ks("app-a", "./apps/app-a") + app_b,
             "apps/app-a/cm.yaml": _cm("cm-a"),
             "apps/app-a/sub/kustomization.yaml": "# resources:\n#   - cm.yaml\n",
             "apps/app-a/sub/cm.yaml": _cm("cm-sub"),
@@ -935,14 +919,14 @@ def test_hl101_an_empty_kustomization_the_generated_kustomization_or_spec_compon
     assert [(f["path"], f["line"], f["message"]) for f in findings] == [
         (
             "apps/ks.yaml",
-            8,
+            9,
             "spec.path apps/app-a has no kustomization, so Flux generates one that lists the folder apps/app-a/sub as "
             "a resource, whose kustomization.yaml holds no YAML document (nothing, or only comments): kustomize fails "
             "to load it ('kustomization.yaml is empty') and Flux fails the build",
         ),
         (
             "apps/ks.yaml",
-            23,
+            24,
             "component '../comp-b' (relative to spec.path apps/app-b) is a folder whose kustomization.yaml holds "
             "nothing but apiVersion and kind: kustomize fails to load it ('kustomization.yaml is empty') and Flux "
             "fails the build",
@@ -994,16 +978,16 @@ BELOW = (
         # listed as a file entry: applied
         ({}, "resources:\n  - app-a\n  - app-b/cm.yaml\n", []),
         # an app HL104 judges: its ks.yaml (not listed) or a kustomization folder in it
-        ({"apps/app-b/ks.yaml": _ks("app-b", "./apps/app-b/app")}, "resources:\n  - app-a\n", []),
+        ({"apps/app-b/ks.yaml": flux_ks("app-b", "./apps/app-b/app")}, "resources:\n  - app-a\n", []),
         ({"apps/app-b/app/kustomization.yaml": "resources: []\n"}, "resources:\n  - app-a\n", []),
         # an entry names the folder: HL101 says it has no kustomization
         ({}, "resources:\n  - app-a\n  - app-b\n", []),
         # a Helm chart's files; a Flux Kustomization's spec.path (maybe templated) builds the folder
         ({"apps/app-b/Chart.yaml": "apiVersion: v2\nname: chart-b\nversion: 1.0.0\n"}, "resources:\n  - app-a\n", []),
-        ({"other/ks.yaml": _ks("app-b", "./apps/app-b")}, "resources:\n  - app-a\n", []),
-        ({"other/ks.yaml": _ks("app-b", "./apps/${APP_B}")}, "resources:\n  - app-a\n", []),
+        ({"other/ks.yaml": flux_ks("app-b", "./apps/app-b")}, "resources:\n  - app-a\n", []),
+        ({"other/ks.yaml": flux_ks("app-b", "./apps/${APP_B}")}, "resources:\n  - app-a\n", []),
         # a file that does not parse names the folder: it may hold the Kustomization that builds it
-        ({"other/ks.yaml": _ks("app-b", "./apps/app-b") + "  x: *undefined\n"}, "resources:\n  - app-a\n", []),
+        ({"other/ks.yaml": flux_ks("app-b", "./apps/app-b") + "  x: *undefined\n"}, "resources:\n  - app-a\n", []),
     ],
     ids=[
         "plain",
@@ -1033,8 +1017,8 @@ def test_hl106_takes_guessed_roots_for_one_cluster(check_json, repo):
     guessed roots, applied by hand, maybe to one cluster: a cycle through two of them (disjoint
     paths) is reported."""
     files = {
-        "a/ks-a.yaml": _ks("dep-a", "./app-a", "  dependsOn:\n    - name: dep-b\n"),
-        "b/ks-b.yaml": _ks("dep-b", "./app-b", "  dependsOn:\n    - name: dep-a\n"),
+        "a/ks-a.yaml": flux_ks("dep-a", "./app-a", "  dependsOn:\n    - name: dep-b\n"),
+        "b/ks-b.yaml": flux_ks("dep-b", "./app-b", "  dependsOn:\n    - name: dep-a\n"),
         "app-a/cm.yaml": _cm("cm-a"),
         "app-b/cm.yaml": _cm("cm-b"),
     }
@@ -1057,9 +1041,9 @@ def _guessed(files: dict[str, str]) -> dict[str, str]:
     """No bootstrap, FluxInstance or flux.roots: clusters/c1/ks.yaml (applied by hand) builds apps/,
     whose ns-a/kustomization.yaml lists app-a's Kustomization only."""
     return {
-        "clusters/c1/ks.yaml": _ks("apps", "./apps"),
+        "clusters/c1/ks.yaml": flux_ks("apps", "./apps"),
         "apps/ns-a/kustomization.yaml": "resources:\n  - ./app-a/ks.yaml\n",
-        "apps/ns-a/app-a/ks.yaml": _ks("app-a", "./apps/ns-a/app-a/app"),
+        "apps/ns-a/app-a/ks.yaml": flux_ks("app-a", "./apps/ns-a/app-a/app"),
         "apps/ns-a/app-a/app/cm.yaml": _cm("cm-a"),
         **files,
     }
@@ -1078,7 +1062,7 @@ def test_a_kustomization_in_a_folder_a_guessed_root_builds_is_not_a_root(check_j
     descend into a folder with a kustomization (fluxcd/pkg kustomize_generator.go scanManifests): a
     Flux Kustomization in or below ns-a/ that it does not list is never applied by the guessed
     root's tree, and is not a second root applied by hand beside it."""
-    root = repo(_guessed({path: _ks("app-b", "./apps/ns-a/app-b/app"), "apps/ns-a/app-b/app/cm.yaml": _cm("cm-b")}))
+    root = repo(_guessed({path: flux_ks("app-b", "./apps/ns-a/app-b/app"), "apps/ns-a/app-b/app/cm.yaml": _cm("cm-b")}))
     flux = _model(root)
     assert flux.roots == ["clusters/c1/ks.yaml"] and not flux.roots_known
     assert flux.left_out == [path]
@@ -1093,11 +1077,11 @@ def test_a_guessed_root_in_a_folder_nothing_builds_stays_a_root(check_json, repo
     does a root whose own build reads a kustomization above its file (kubectl applied it), with
     every Kustomization of its file (applied together)."""
     files = {
-        "clusters/c1/ks.yaml": _ks("apps-c1", "./clusters/c1/apps"),
+        "clusters/c1/ks.yaml": flux_ks("apps-c1", "./clusters/c1/apps"),
         "clusters/c1/apps/cm.yaml": _cm("cm-c1"),
-        "clusters/c1/extra.yaml": _ks("extra", "./extra"),
+        "clusters/c1/extra.yaml": flux_ks("extra", "./extra"),
         "extra/cm.yaml": _cm("cm-x"),
-        "apps/self/ks.yaml": _ks("self", "./apps") + "---\n" + _ks("self-b", "./other"),
+        "apps/self/ks.yaml": flux_ks("self", "./apps") + flux_ks("self-b", "./other"),
         "apps/kustomization.yaml": "resources:\n  - ./ns-a\n",
         "apps/ns-a/kustomization.yaml": "resources:\n  - ./cm.yaml\n",
         "apps/ns-a/cm.yaml": _cm("cm-a"),
@@ -1120,11 +1104,11 @@ def test_guessed_roots_each_in_the_other_ones_tree_both_stay(check_json, repo, n
     files = {
         f"{one}/kustomization.yaml": "resources:\n  - cm.yaml\n",
         f"{one}/cm.yaml": _cm(f"cm-{one}"),
-        f"{one}/ks.yaml": _ks(f"ks-{one}", f"./{other}"),
+        f"{one}/ks.yaml": flux_ks(f"ks-{one}", f"./{other}"),
         f"{other}/kustomization.yaml": "resources:\n  - cm.yaml\n",
         f"{other}/cm.yaml": _cm(f"cm-{other}"),
-        f"{other}/ks.yaml": _ks(f"ks-{other}", f"./{one}"),
-        f"{one}/sub/ks-z.yaml": _ks("ks-z", "./z"),
+        f"{other}/ks.yaml": flux_ks(f"ks-{other}", f"./{one}"),
+        f"{one}/sub/ks-z.yaml": flux_ks("ks-z", "./z"),
         "z/cm.yaml": _cm("cm-z"),
     }
     flux = _model(repo(files))
@@ -1140,8 +1124,8 @@ def test_guessed_roots_read_through_a_shared_folder_are_linear(repo, monkeypatch
     count = 400
     files = {"shared/kustomization.yaml": "resources:\n  - cm.yaml\n", "shared/cm.yaml": _cm("cm-s")}
     for i in range(count):
-        files[f"clusters/c{i}/ks.yaml"] = _ks(f"apps-{i}", "./shared")
-        files[f"shared/u{i}/ks.yaml"] = _ks(f"u-{i}", f"./u/{i}")
+        files[f"clusters/c{i}/ks.yaml"] = flux_ks(f"apps-{i}", "./shared")
+        files[f"shared/u{i}/ks.yaml"] = flux_ks(f"u-{i}", f"./u/{i}")
     graphs = []
     original = FluxModel._territories
 
@@ -1226,7 +1210,7 @@ def test_placeholders_of_a_source_defined_in_an_unapplied_file_are_no_open_sourc
     files = _cluster(
         {
             "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
-            "apps/ks.yaml": _ks("app-a", "./apps/app-a", extra),
+            "apps/ks.yaml": flux_ks("app-a", "./apps/app-a", extra),
             "apps/app-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
             "apps/app-a/cm.yaml": _cm("cm-a").replace("k: v", "k: ${X}"),
             "apps/app-a/secret.yaml": secret,  # in a folder Flux builds, not listed there (HL102)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import FIXTURES, GOTK, SHARED
+from .conftest import FIXTURES, GOTK, SHARED, flux_ks
 from .oracle import IgnorePattern, RepoReport, artifact_files, find_kubectl, format_report, run_oracle
 
 KUBECTL = find_kubectl()
@@ -30,15 +30,6 @@ def verdicts(report: RepoReport) -> set[str]:
 # Disagreements the model still has (a ratchet: remove a line when the model is fixed; never add one
 # without saying why in the commit).
 KNOWN: dict[str, set[str]] = {}
-
-
-def flux_ks(name: str, path: str, *, namespace: str | None = "flux-system", extra: str = "") -> str:
-    ns = f"\n  namespace: {namespace}" if namespace else ""
-    return (
-        f"---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}{ns}\n"
-        f"spec:\n  interval: 1h\n  path: {path}\n  prune: true\n"
-        f"  sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}\n{extra}"
-    )
 
 
 def cm(name: str, namespace: str | None = None) -> str:

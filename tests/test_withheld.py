@@ -11,14 +11,7 @@ from homelint.engine.runner import load_repo
 from homelint.model.config import Config
 from homelint.model.withheld import local_config, withheld
 
-from .conftest import GOTK
-
-
-def flux_ks(name: str, path: str, extra: str = "") -> str:
-    return (
-        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\n"
-        f"spec:\n  interval: 1h\n  path: {path}\n  prune: true\n  sourceRef: {{kind: GitRepository, name: flux-system}}\n{extra}"
-    )
+from .conftest import GOTK, flux_ks
 
 
 def tree(apps: dict[str, str], ks_extra: str = "") -> dict[str, str]:
@@ -274,9 +267,7 @@ def test_a_substitute_from_config_map_flux_never_applies_fails_the_kustomization
 
 
 def test_a_flux_kustomization_flux_never_applies_is_reported_as_built_not_unreachable(check_json, repo):
-    held = flux_ks("held", "./apps").replace(
-        "metadata: {name: held, namespace: flux-system}", "metadata:\n  name: held\n  namespace: flux-system\n" + IGNORE
-    )
+    held = flux_ks("held", "./apps").replace("  namespace: flux-system\n", "  namespace: flux-system\n" + IGNORE, 1)
     root = repo({**tree({"cm.yaml": config_map("cm-a", namespace="default")}), "clusters/main/held.yaml": held})
     _, findings = check_json(root)
     assert [(f["rule"], f["path"], f["message"]) for f in findings if f["rule"] == "HL104"] == [
