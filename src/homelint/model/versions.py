@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -292,10 +293,18 @@ class Evidence:
 _FLUX_INSTALL_URL = re.compile(
     r"fluxcd/flux2/+(?:manifests/install\?ref=|releases/download/)(v?\d+\.\d+(?:\.\d+)?)", re.IGNORECASE
 )
+_FLUX_INSTALL = re.compile(r"fluxcd/flux2/+(?:manifests/install(?![\w-])|releases/download/)", re.IGNORECASE)
 _GOTK_HEADER = re.compile(r"^#\s*Flux Version:\s*(v?\d+\.\d+(?:\.\d+)?)", re.MULTILINE)
 _STRICT_GATE = re.compile(r"StrictPostBuildSubstitutions=(true|false)", re.IGNORECASE)
 OPERATOR_MANIFESTS = "flux-operator-manifests"  # the OCI artifact of the distribution manifests of each operator release
 _IMAGE_TAG = re.compile(r"(?:kubelet|kube-apiserver):(v?\d+\.\d+(?:\.\d+)?)")
+
+
+def installs_flux(entries: Iterable[str]) -> bool:
+    """Whether a kustomization with these `resources:` installs Flux itself: a gotk-components
+    file (`flux bootstrap`, `flux install --export`) or fluxcd/flux2's install manifests. Such a
+    folder is applied by hand or by `flux bootstrap` before any Flux Kustomization exists."""
+    return any(_FLUX_INSTALL.search(e) or posixpath.basename(e).startswith("gotk-components") for e in entries)
 
 
 class Versions:

@@ -20,7 +20,7 @@ from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import KustomizeDir, escapes, inside, is_empty_kustomization, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
-from homelint.model.versions import has_behaviour, versions_of
+from homelint.model.versions import has_behaviour, installs_flux, versions_of
 from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes, unbuildable
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
@@ -672,6 +672,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue
         if kd.data.get("helmCharts") or kd.data.get("helmGlobals"):
             continue  # for `kustomize build --enable-helm` (a bootstrap): Flux cannot build it (HL111)
+        if installs_flux(e.value for e in kd.of_kind("resources")):
+            continue  # Flux's own installation, applied by hand or `flux bootstrap` before Flux runs
         if directory in ks_paths or _referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
         if flux.sources.pushed_elsewhere(directory):
