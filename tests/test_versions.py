@@ -16,7 +16,7 @@ from homelint.engine.runner import load_repo
 from homelint.model.config import load_config
 from homelint.model.versions import NEWEST, Installed, Version, Versions, api_priority, judge, parse_version, table
 
-from .conftest import FIXTURES, GOTK
+from .conftest import FIXTURES, GOTK, flux_ks
 
 VERSIONS = FIXTURES / "versions"
 
@@ -620,3 +620,37 @@ def test_an_unapplied_folder_is_judged_as_the_roots_sharing_its_longest_prefix(r
         near = [installed[r] for r in versions.roots if shared(parts(folder), parts(r)) == best]
         expected = min(near, key=lambda i: (i.version, i.path or "", i.line))
         assert versions._nearest_root("flux", parts(folder)) is expected
+
+
+def test_a_flux_install_a_parent_patches_is_still_applied_by_its_cluster(repo, check_json):
+    """The root's spec.patches touch every HelmRelease, the flux-instance one included: the patched
+    copy is what the cluster applies, so its version ('2.x' of the 0.45.1 manifests: Flux 2.8)
+    decides, not a values file nothing applies (2.6.4) that only shares its folder prefix."""
+    patch = (
+        "  patches:\n    - patch: |-\n        apiVersion: helm.toolkit.fluxcd.io/v2\n        kind: HelmRelease\n"
+        "        metadata: {name: _}\n        spec: {timeout: 10m}\n      target: {group: helm.toolkit.fluxcd.io, kind: HelmRelease}\n"
+    )
+    files = {
+        "flux/cluster/ks.yaml": flux_ks("apps", "./apps", patch),
+        "apps/flux-instance/helmrelease.yaml": (
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: flux-instance, namespace: flux-system}\n"
+            "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: flux-instance}\n  values:\n    instance:\n"
+            f"      distribution: {{version: 2.x, artifact: '{MANIFESTS}:v0.45.1'}}\n"
+            "      sync: {kind: GitRepository, url: 'https://example.com/repo.git', ref: refs/heads/main, path: flux/cluster}\n"
+        ),
+        "apps/flux-instance/ocirepository.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: flux-instance, namespace: flux-system}\n"
+            "spec: {interval: 1h, url: oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance, ref: {tag: 0.45.1}}\n"
+        ),
+        "apps/app-a/ocirepository.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: OCIRepository\nmetadata: {name: app-a, namespace: ns-a}\n"
+            "spec: {interval: 1h, url: oci://example.com/charts/app-a, ref: {tag: 1.0.0}}\n"
+        ),
+        "bootstrap/values.yaml": (
+            "instance:\n  distribution: {version: 2.6.4}\n"
+            "  sync: {kind: GitRepository, url: 'https://example.com/repo.git', ref: refs/heads/main, path: flux/cluster}\n"
+        ),
+    }
+    _, findings = check_json(repo(files), "--select", "HL602,HL603")
+    assert [(f["rule"], f["path"]) for f in findings] == [("HL602", "apps/app-a/ocirepository.yaml")]
+    assert "Flux 2.8 does not serve it" in findings[0]["message"]

@@ -321,13 +321,14 @@ class Versions:
         shared: dict[frozenset[str], frozenset[str]] = {}  # equal sets of roots kept once (most are of one root)
         for applied in flux.applied if flux is not None else []:
             root = _cluster(applied.ks) if applied.ks is not None else ""
+            source = applied.obj.source  # the repository's document (a patched copy is applied in its place)
             if root:
-                roots = self._obj_roots.get(id(applied.obj), frozenset()) | {root}
-                self._obj_roots[id(applied.obj)] = shared.setdefault(roots, roots)
+                roots = self._obj_roots.get(id(source), frozenset()) | {root}
+                self._obj_roots[id(source)] = shared.setdefault(roots, roots)
                 roots = self._file_roots.get(applied.obj.path, frozenset()) | {root}
                 self._file_roots[applied.obj.path] = shared.setdefault(roots, roots)
             if applied.ks is not None and applied.ks.post_build is not None:
-                self._ks_of.setdefault(id(applied.obj), applied.ks)  # the one that substitutes
+                self._ks_of.setdefault(id(source), applied.ks)  # the one that substitutes
         clusters = {_cluster(ks) for ks in flux.kustomizations} if flux is not None else set()
         self.roots: list[str] = sorted(c for c in clusters if c)  # one per cluster (nested roots are one)
         self._scope_memo: dict[tuple[str, frozenset[str], str], Installed] = {}
@@ -348,7 +349,7 @@ class Versions:
             return None
         if isinstance(obj_or_path, K8sObject):
             path, line = obj_or_path.path, self.repo.span(obj_or_path.path, obj_or_path.doc, keys).line
-            roots = self._obj_roots.get(id(obj_or_path), frozenset())
+            roots = self._obj_roots.get(id(obj_or_path.source), frozenset())
         else:
             path, line = obj_or_path, kw.pop("line", 1)
             roots = self._file_roots.get(path, frozenset())
@@ -416,7 +417,7 @@ class Versions:
         shown = f" {version}" if isinstance(version, str | int | float) and not isinstance(version, bool) else ""
         if isinstance(obj_or_path, K8sObject):
             path, line = obj_or_path.path, self.repo.span(obj_or_path.path, obj_or_path.doc, keys).line
-            roots = self._obj_roots.get(id(obj_or_path), frozenset())
+            roots = self._obj_roots.get(id(obj_or_path.source), frozenset())
         else:
             path, roots = obj_or_path, self._file_roots.get(obj_or_path, frozenset())
         self.evidence["flux"].append(Evidence("flux", None, "chart", f"{source}{shown}", path, line, roots))
@@ -461,7 +462,7 @@ class Versions:
         from homelint.core.substitution import resolve  # start-up: a warm run does not need it
         from homelint.model.variables import variables_of  # start-up: a warm run does not need it
 
-        ks = self._ks_of.get(id(obj))
+        ks = self._ks_of.get(id(obj.source))
         values = variables_of(self.repo, ks).values if ks is not None else {}
         return resolve(text, values)
 
@@ -634,7 +635,7 @@ class Versions:
         nothing applies (an archive, a template) is judged as the cluster it would join: the root it
         shares the longest path prefix with (the lowest release on a tie); with no root at all, the
         nearest evidence."""
-        roots = self._obj_roots.get(id(obj))
+        roots = self._obj_roots.get(id(obj.source))
         if roots:
             found: dict[Version, Installed] = {}
             for root in sorted(roots):
@@ -732,7 +733,7 @@ class Versions:
         judged = table().apis
         for obj in self.repo.objects:
             entry = judged.get((obj.api_version, obj.kind))
-            if entry is None or self._obj_roots.get(id(obj)):
+            if entry is None or self._obj_roots.get(id(obj.source)):
                 continue
             for installed in self.for_object(entry.component, obj):
                 use(installed)["outside"] += 1
