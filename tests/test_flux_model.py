@@ -259,6 +259,31 @@ def test_hl105_names_the_file_of_a_dependency_nothing_applies(check_json, repo):
     )
 
 
+@pytest.mark.parametrize("with_release", [False, True], ids=["alone", "beside-a-release"])
+def test_hl105_a_dependency_in_another_namespace_than_written_names_where_it_is(check_json, repo, with_release):
+    """kustomize-controller looks the dependency up in the namespace written (checkDependencies):
+    it is not found, and the hint names where the Kustomization of that name is, not a HelmRelease
+    of the same name (dependsOn of a Kustomization names Kustomizations only)."""
+    release = (
+        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\n"
+        "spec: {interval: 1h, chart: {spec: {chart: app-a, sourceRef: {kind: HelmRepository, name: repo-a}}}}\n"
+    )
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": flux_ks("app-a", "./apps/app-a", namespace="ns-a")
+            + flux_ks("app-b", "./apps/app-b", "  dependsOn:\n    - name: app-a\n      namespace: ns-other\n"),
+            "apps/app-a/cm.yaml": _cm("cm-a") + (release if with_release else ""),
+            "apps/app-b/cm.yaml": _cm("cm-b"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL105")
+    assert [f["message"] for f in findings] == [
+        "dependsOn Kustomization 'ns-other/app-a' does not exist; Kustomization 'app-a' exists in 'ns-a': set the "
+        "namespace of the one meant"
+    ]
+
+
 def test_literal_placeholders_without_post_build(check_json, repo):
     ks = (CLEAN / "kubernetes/apps/default/echo/ks.yaml").read_text()
     root = repo(

@@ -867,12 +867,16 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                     )
                     fix = f"wire {unapplied} into a kustomization that Flux applies, or remove the dependency"
                 else:
-                    hint = (
-                        f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but {kind} "
-                        f"'{name}' is in {_homes(homes)}"
-                        if moved
-                        else f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
-                    )
+                    if moved:
+                        hint = (
+                            f"; dependsOn has no namespace, so Flux looks in this {kind}'s namespace '{ns}', but "
+                            f"{kind} '{name}' is in {_homes(homes)}"
+                        )
+                    elif homes:  # the namespace written is not where it is
+                        where = ", ".join(f"'{h}'" for h in homes[:5]) + (" and more" if len(homes) > 5 else "")
+                        hint = f"; {kind} '{name}' exists in {where}: set the namespace of the one meant"
+                    else:
+                        hint = f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
                     message = f"dependsOn {kind} '{ns}/{name}' does not exist{hint}"
                     fix = f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency"
                 finding = ctx.at(
