@@ -654,3 +654,20 @@ def test_a_flux_install_a_parent_patches_is_still_applied_by_its_cluster(repo, c
     _, findings = check_json(repo(files), "--select", "HL602,HL603")
     assert [(f["rule"], f["path"]) for f in findings] == [("HL602", "apps/app-a/ocirepository.yaml")]
     assert "Flux 2.8 does not serve it" in findings[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("files", "severity"),
+    [
+        ({}, "warning"),  # nothing says which Flux runs: the newest is a guess, an older one serves v2beta2
+        ({".homelint.yaml": "versions:\n  flux: 2.8.0\n"}, "error"),
+        ({"bootstrap/kustomization.yaml": "resources:\n  - github.com/fluxcd/flux2/manifests/install?ref=v2.8.0\n"}, "error"),
+    ],
+    ids=["assumed", "config", "install"],
+)
+def test_an_api_version_only_an_assumed_release_drops_is_a_warning(repo, check_json, files, severity):
+    """An error is a promise: with no Flux version in the repository or the config, HL602 says which
+    release it assumed and is a warning that tells how to set the version."""
+    findings = _flux_findings(repo, check_json, files)
+    assert [(f["rule"], f["severity"]) for f in findings] == [("HL602", severity)]
+    assert ("versions.flux in .homelint.yaml" in findings[0]["fix"]) is (severity == "warning")

@@ -244,6 +244,7 @@ class Installed:
     path: str | None = None  # where (repo-relative), None for the config or nothing
     line: int = 0
     pinned: bool = False  # installed at a version homelint cannot read (version NEWEST): nothing is judged by it
+    assumed: bool = False  # nothing in the repository or the config tells the version: the newest is a guess
 
     @property
     def known(self) -> bool:
@@ -583,7 +584,7 @@ class Versions:
         found = self._pick(component, roots, near)
         if component != "flux":
             if found is None:
-                return Installed(component, NEWEST, "no version found in the repository")
+                return Installed(component, NEWEST, "no version found in the repository", assumed=True)
             if found.how == "major":  # `0.x`: Helm takes the newest match, and only the major is known
                 return Installed(component, NEWEST, f"{found.source}: only the major is fixed", found.path, found.line)
             return Installed(component, found.version or NEWEST, found.source, found.path, found.line)
@@ -622,7 +623,7 @@ class Versions:
             return Installed("flux", ships, f"{via}{operator.source} {operator.version}", operator.path, operator.line)
         if found is not None:
             return Installed("flux", NEWEST, f"{found.source}: only the major is fixed", found.path, found.line)
-        return Installed("flux", NEWEST, "no version found in the repository")
+        return Installed("flux", NEWEST, "no version found in the repository", assumed=True)
 
     def for_root(self, component: str, root: str) -> Installed:
         key = (component, frozenset({root}), root)

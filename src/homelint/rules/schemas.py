@@ -299,7 +299,11 @@ def _not_served(
         message += f"; use {recommended}"
     if not installed.known:
         message += f" ({installed.source})"
-    return ctx.at("HL602", obj, ("apiVersion",), message, fix=fix, key=f"HL602/{obj.kind}/{obj.name}/{obj.api_version}")
+    finding = ctx.at("HL602", obj, ("apiVersion",), message, fix=fix, key=f"HL602/{obj.kind}/{obj.name}/{obj.api_version}")
+    if installed.assumed:  # the release is a guess: an older one may serve it
+        finding.severity = "warning"
+        finding.fix = f"{fix}; or set versions.{entry.component} in .homelint.yaml to the release the cluster runs"
+    return finding
 
 
 def _upgrade_hint(ctx: Context, installed: Installed, uses: dict[tuple[str, str], list[K8sObject]]) -> Finding:
