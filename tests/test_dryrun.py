@@ -659,7 +659,11 @@ def test_hl112_says_when_the_roots_were_guessed(repo, check_json):
     ("metadata", "outcome"),
     [
         ("", "the build of kubernetes/apps/default/echo/app fails (kustomize: 'missing metadata.name"),
-        ("metadata: {name: settings}\n", "Flux applies the kustomization itself as an object, which no API server serves"),
+        (
+            "metadata: {name: settings}\n",
+            "the build holds the kustomization itself as an object of a kind no API server serves, and Flux's apply "
+            "fails on it ('no matches for kind'); nothing that kustomization lists is built",
+        ),
     ],
 )
 def test_hl116_a_resources_entry_naming_another_folders_kustomization_file(repo, check_json, metadata, outcome):

@@ -1158,7 +1158,10 @@ def _listed_kustomization_file(ctx: Context, kd: KustomizeDir, entry: Entry, lis
     folder = posixpath.dirname(entry.value.rstrip("/")) or "."
     meta = listed.data.get("metadata")
     if isinstance(meta, dict) and meta.get("name"):
-        outcome = "Flux applies the kustomization itself as an object, which no API server serves, and nothing it lists"
+        outcome = (
+            "the build holds the kustomization itself as an object of a kind no API server serves, and Flux's apply "
+            "fails on it ('no matches for kind')" + ("" if listed is kd else "; nothing that kustomization lists is built")
+        )
     else:
         outcome = f"the build of {kd.dir or '.'} fails (kustomize: 'missing metadata.name ... must build at directory')"
     return ctx.finding(
