@@ -807,6 +807,7 @@ class Builder:
                     [self.kubectl, "kustomize", "--load-restrictor=LoadRestrictionsNone", str(directory)],
                     capture_output=True,
                     text=True,
+                    errors="replace",  # kustomize may quote a file's bytes that are not UTF-8
                     timeout=self.timeout,
                     env=env,
                     check=False,

@@ -167,6 +167,33 @@ def test_a_kustomize_patch_that_makes_an_object_invalid_is_reported_at_the_patch
     ]
 
 
+@pytest.mark.parametrize(
+    "patch",
+    [
+        "patches:\n  - target: {kind: ConfigMap, name: cm-a}\n    patch: |\n      - {op: add, path: /data/z, value: z}\n",
+        "patches:\n  - target: {kind: ConfigMap}\n    patch: |\n      - {op: add, path: /metadata/labels, value: {l: v}}\n",
+    ],
+    ids=["data", "labels"],
+)
+def test_generated_objects_of_one_kustomization_are_judged_each_as_itself(repo, check_json, patch):
+    """Every object a kustomization generates comes from its one document: a patched ConfigMap is
+    checked as a ConfigMap, not against the schema of a Secret generated beside it (kubectl
+    kustomize builds this; Flux applies both)."""
+    from .conftest import GOTK
+
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": child("app-a"),
+            "apps/app-a/kustomization.yaml": (
+                "namespace: ns-a\nconfigMapGenerator:\n  - name: cm-a\n    literals: ['k=x: 1']\n"
+                f"secretGenerator:\n  - name: secret-a\n    literals: [a=b]\n{patch}"
+            ),
+        }
+    )
+    assert hl601(check_json, root) == []
+
+
 def test_a_child_with_errors_of_its_own_is_named_with_the_others_at_the_patch(repo, check_json):
     root = patched_tree(repo, "              name: key-a\n              namespace: flux-system\n", ("app-a", "app-b"))
     own = child("app-a") + "  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: vars-a, namespace: ns-a}\n"

@@ -542,7 +542,7 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
     name: whatever the variable), else a warning for a variable some Kustomization provides."""
     known = _known_flux_variables(ctx)
     kdirs = ctx.repo.kustomize_dirs
-    found: dict[tuple[str, int], tuple[K8sObject, tuple[Any, ...], bool, str, str, list[tuple[FluxKS, str]]]] = {}
+    found: dict[tuple[str, int, Any], tuple[K8sObject, tuple[Any, ...], bool, str, str, list[tuple[FluxKS, str]]]] = {}
     for ks in ctx.flux.kustomizations:
         if not ks.known:
             continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
@@ -554,7 +554,7 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
             obj = applied.obj
             if obj.is_sops or substitution_disabled(obj.data):
                 continue
-            ident = (obj.path, obj.doc)
+            ident = (obj.path, obj.doc, obj.source.anchor)  # generated objects share their kustomization's document
             if ident in found:
                 if all(k is not ks for k, _ in found[ident][5]):
                     found[ident][5].append((ks, why))

@@ -17,13 +17,19 @@ from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, manifest_obj
 from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
 from homelint.rules.registry import check
 
+Ident = tuple[str, int, Any]  # (file, document, generator entry): generated objects share their kustomization's document
 
-def _as_applied(ctx: Context) -> dict[tuple[str, int], list[tuple[dict[str, Any], K8sObject]]]:
-    """(path, doc) -> the object as Flux applies it, where that differs from the file: a Flux
+
+def _ident(obj: K8sObject) -> Ident:
+    return obj.path, obj.doc, obj.source.anchor
+
+
+def _as_applied(ctx: Context) -> dict[Ident, list[tuple[dict[str, Any], K8sObject]]]:
+    """Ident -> the object as Flux applies it, where that differs from the file: a Flux
     Kustomization materialised by its parent, any object patched in its build (kustomize patches,
     the spec.patches of the Kustomization that applies it). Each with the object that locates its
     fields: a patched copy knows which patch set a field (a child Kustomization's, in its parent)."""
-    variants: dict[tuple[str, int], list[tuple[dict[str, Any], K8sObject]]] = defaultdict(list)
+    variants: dict[Ident, list[tuple[dict[str, Any], K8sObject]]] = defaultdict(list)
     patched_children: dict[tuple[int, int], K8sObject] = {}  # (id(parent), id(file's object)) -> patched copy
     for ks in ctx.flux.kustomizations:
         for applied in ks.applied:
@@ -33,11 +39,11 @@ def _as_applied(ctx: Context) -> dict[tuple[str, int], list[tuple[dict[str, Any]
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
                 patched_children[(id(ks), id(obj.unpatched))] = obj
                 continue  # a Flux Kustomization is materialised below, from its own parent's point of view
-            variants[(obj.path, obj.doc)].append((obj.data, obj))
+            variants[_ident(obj)].append((obj.data, obj))
     for ks in ctx.flux.kustomizations:
         if ks.obj is not None and ks.data is not ks.obj.data:
             where = patched_children.get((id(ks.parent), id(ks.obj)), ks.obj)
-            variants[(ks.obj.path, ks.obj.doc)].append((ks.data, where))
+            variants[_ident(ks.obj)].append((ks.data, where))
     return variants
 
 
@@ -69,11 +75,11 @@ def _fix(obj: K8sObject, data: dict[str, Any], keys: tuple[Any, ...]) -> str:
 @check("HL601")
 def schema_violation(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
-    applied_docs = {(o.path, o.doc): o.source for o in manifest_objects(ctx)}
+    applied_docs = {_ident(o): o.source for o in manifest_objects(ctx)}
     kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
     has_flux = bool(ctx.flux.kustomizations)
     variants = _as_applied(ctx) if has_flux else {}
-    rechecked: set[tuple[str, int]] = set()
+    rechecked: set[Ident] = set()
     patched: list[tuple[K8sObject, Finding]] = []  # errors of objects as applied: see _one_per_patch
     for path, facts in repo.facts.items():
         for doc, message, line, column, end_line, end_column, keys in facts.schema:
@@ -81,27 +87,29 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
             if is_kustomization:
                 if has_flux and path not in ctx.flux.applied_files:
                     continue
-            elif (path, doc) not in applied_docs:
+            elif (path, doc, None) not in applied_docs:
                 continue
-            elif (path, doc) in variants or repo.placeholder_strings(applied_docs[(path, doc)]):
-                if (path, doc) not in rechecked:  # judge the object as applied (patched, materialised)
-                    rechecked.add((path, doc))
-                    obj = applied_docs[(path, doc)]
-                    patched.extend((obj, f) for f in _recheck(ctx, obj, variants.get((path, doc)) or [(obj.data, obj)]))
+            elif (path, doc, None) in variants or repo.placeholder_strings(applied_docs[(path, doc, None)]):
+                if (path, doc, None) not in rechecked:  # judge the object as applied (patched, materialised)
+                    rechecked.add((path, doc, None))
+                    obj = applied_docs[(path, doc, None)]
+                    patched.extend((obj, f) for f in _recheck(ctx, obj, variants.get((path, doc, None)) or [(obj.data, obj)]))
                 continue
             yield ctx.finding(
                 "HL601",
                 path,
                 Span(line, column, end_line, end_column),
                 message,
-                fix=GENERIC_FIX if is_kustomization else _fix(applied_docs[(path, doc)], applied_docs[(path, doc)].data, keys),
+                fix=GENERIC_FIX
+                if is_kustomization
+                else _fix(applied_docs[(path, doc, None)], applied_docs[(path, doc, None)].data, keys),
                 key=f"HL601/{doc}/{message}",
             )
     # a valid file that a patch made invalid: Flux applies the patched object, and its dry-run fails
-    for (path, doc), found in sorted(variants.items(), key=lambda item: item[0]):
-        if (path, doc) in rechecked or (path, doc) not in applied_docs or all(w.unpatched is None for _, w in found):
+    for ident, found in sorted(variants.items(), key=lambda item: (item[0][0], item[0][1], repr(item[0][2]))):
+        if ident in rechecked or ident not in applied_docs or all(w.unpatched is None for _, w in found):
             continue
-        obj = applied_docs[(path, doc)]
+        obj = applied_docs[ident]
         patched.extend((obj, finding) for finding in _recheck(ctx, obj, found))
     yield from _one_per_patch(patched)
     for obj in manifest_objects(ctx):
