@@ -1289,15 +1289,19 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 continue  # an unread transformer may give it another name or namespace
             # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide;
             # a Namespace takes the build's namespace (kustomize `namespace:`, targetNamespace) first
-            renamed = obj.kind == "Namespace" and applied.renamed is not None and "$" not in obj.name
+            if obj.kind == "Namespace":
+                renamed = applied.renamed is not None and "$" not in obj.name
+                name = applied.name if renamed else obj.name
+            else:
+                name = _id_name(applied)
             ns = "" if obj.kind == "Namespace" else applied.namespace or ""
-            groups[(obj.group, obj.kind, ns, applied.name if renamed else obj.name)].append(applied)
+            groups[(obj.group, obj.kind, ns, name)].append(applied)
         for (_group, kind, ns, name), items in sorted(groups.items()):
             if len(items) < 2:
                 continue
             first, second = items[0].obj, items[1].obj
             label = f"{kind} '{ns + '/' if ns else ''}{name}'"
-            if first.name != second.name:  # Namespaces the build renamed alike
+            if kind == "Namespace" and first.name != second.name:  # Namespaces the build renamed alike
                 where = f"{first.path}:{ctx.repo.obj_span(first, 'metadata', 'name').line}"
                 message = (
                     f"Namespaces '{first.name}' ({where}) and '{second.name}' both become '{name}', the namespace "
@@ -1329,6 +1333,16 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 )
                 fix = "remove one of the two, or give them different names"
             yield ctx.at("HL108", second, ("metadata", "name"), message, fix=fix, related=[first.path])
+
+
+def _id_name(applied: Any) -> str:
+    """The name kustomize compares ids by: with the namePrefix/nameSuffix of the kustomizations
+    it came through (two copies of a base under `a-` and `b-` are two objects), without the hash
+    suffix of a generated one (generators of one name collide whatever their contents)."""
+    name: str = applied.name
+    if applied.obj.anchor is not None and applied.hashed and not applied.hash_unknown and name != applied.obj.name:
+        name = name.rsplit("-", 1)[0]
+    return name
 
 
 @check("HL109")
