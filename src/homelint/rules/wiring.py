@@ -1338,8 +1338,11 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
 def _id_name(applied: Any) -> str:
     """The name kustomize compares ids by: with the namePrefix/nameSuffix of the kustomizations
     it came through (two copies of a base under `a-` and `b-` are two objects), without the hash
-    suffix of a generated one (generators of one name collide whatever their contents)."""
+    suffix of a generated one (generators of one name collide whatever their contents), and
+    before post-build substitution."""
     name: str = applied.name
+    if "$" in applied.obj.name:
+        return applied.obj.name  # kustomize compares before Flux substitutes (applied.name is substituted)
     if applied.obj.anchor is not None and applied.hashed and not applied.hash_unknown and name != applied.obj.name:
         name = name.rsplit("-", 1)[0]
     return name
