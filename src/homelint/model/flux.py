@@ -65,6 +65,7 @@ class Applied:
     unread: bool = False  # a transformer the model does not apply ran over it (its namespace, name may differ)
     affixed: bool = False  # namePrefix/nameSuffix (of a kustomization or the Flux Kustomization) renamed it
     hash_unknown: bool = False  # hashed, but the hash is not known: the name lacks kustomize's suffix
+    substituted: bool = False  # post-build substitution changed its name or namespace (known values)
 
     @property
     def kind(self) -> str:
@@ -1914,13 +1915,18 @@ class FluxModel:
                 renamed = f"{affix[0]}{renamed or obj.name}{affix[1]}"
             if suffix is not None:  # kustomize hashes a generated object's content into its name
                 renamed = f"{renamed or obj.name}-{suffix}" if affix is not None or renamed is None else renamed
+            substituted = False  # the id kustomize gave it is not the one Flux's substitution leaves
             if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
                 renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
             elif "$" in (renamed or obj.name) and ks.post_build is not None and not substitution_disabled(obj.data):
                 name = renamed or obj.name  # postBuild substitution (None: unknown)
-                renamed = resolve(name, parent_vars(self.repo, ks)) or (renamed if suffix is not None else None)
+                resolved = resolve(name, parent_vars(self.repo, ks))
+                substituted = resolved is not None and resolved != name
+                renamed = resolved or (renamed if suffix is not None else None)
             if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
-                effective = resolve(effective, parent_vars(self.repo, ks)) or effective
+                resolved = resolve(effective, parent_vars(self.repo, ks))
+                substituted = substituted or (resolved is not None and resolved != effective)
+                effective = resolved or effective
             applied = Applied(
                 obj,
                 effective,
@@ -1930,6 +1936,7 @@ class FluxModel:
                 unread=index in built.unread,
                 affixed=affix is not None,
                 hash_unknown=hashed and suffix is None,
+                substituted=substituted,
             )
             why = withheld(obj.data, ks.data)
             if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child
