@@ -432,6 +432,8 @@ class FluxModel:
         self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
         self._hashed: set[int] = set()  # generated objects (by id) whose names get a hash, known or not
         self._secret_data: dict[int, Callable[[], dict[str, str]]] = {}  # generated Secret -> its values made again
+        # generated objects, and objects a generator merged into (by id), whose keys the model does not know
+        self._keys_unknown: set[int] = set()
         # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
         self.external_secret_index: dict[tuple[str, str], list[Applied]] = {}
         self.external_secret_index_size = -1
@@ -649,6 +651,13 @@ class FluxModel:
                 for applied, why in ks.withheld:
                     self._withheld_named.setdefault((applied.obj.kind, applied.ns, applied.name), []).append((applied, why))
         return self._withheld_named.get((kind, namespace, name), [])
+
+    def keys_known(self, obj: K8sObject) -> bool:
+        """Whether the data keys of an applied ConfigMap or Secret are all its keys on the
+        cluster, as far as generators go: False when one that made it, or merged into it, reads
+        an env file the model cannot (Generated.keys_known)."""
+        unknown = self._keys_unknown
+        return id(obj) not in unknown and (obj.unpatched is None or id(obj.unpatched) not in unknown)
 
     def withheld_why(self, obj: K8sObject) -> str | None:
         """Why Flux does not apply the repository document `obj` where a build holds it (the first
@@ -932,6 +941,8 @@ class FluxModel:
                 self._hashed.add(id(item.obj))
             if item.secret_data is not None:
                 self._secret_data[id(item.obj)] = item.secret_data
+            if not item.keys_known:
+                self._keys_unknown.add(id(item.obj))
         self._generated_memo[kd.file] = made
         return made
 
@@ -1021,6 +1032,9 @@ class FluxModel:
         edits = out.edits.get(index, {})
         kept = [o for o in edits.get(ORIGINS, old_obj.origins) if not any(o.field[: len(r)] == r for r in replaced)]
         marks: dict[tuple[str, ...], Any] = {WHOLE: merged, ORIGINS: (*kept, *item.obj.origins)}
+        old_keys_unknown = id(old_obj) in self._keys_unknown or bool(edits.get(KEYS_UNKNOWN))
+        if not item.keys_known or (item.behavior == "merge" and old_keys_unknown):
+            marks[KEYS_UNKNOWN] = True  # keys the model does not know, kept (merge) or brought in
         if not item.hashed or edits.get(UNHASHED):
             marks[UNHASHED] = True  # the new generator's disableNameSuffixHash takes the hash off (kustomize 5.8)
         elif id(old_obj) in self._suffixes:  # hashed: a ConfigMap's hash is taken from its data in _evaluate
@@ -1903,6 +1917,8 @@ class FluxModel:
                 continue
             effective = target_ns or ns
             obj = self._as_built(source_obj, built, index) if edits else source_obj
+            if edits.get(KEYS_UNKNOWN):
+                self._keys_unknown.add(id(obj))
             renamed = edits.get(("metadata", "name"))
             if renamed is None and WHOLE in edits:  # a patch that sets metadata.name renames the object
                 meta = obj.data.get("metadata")
@@ -2028,7 +2044,8 @@ ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Ori
 DELETED = ("", "deleted")  # a `$patch: delete` removed the object
 SUFFIX = ("", "suffix")  # a merged generated object's hash suffix, when not taken from its data (None: unknown)
 UNHASHED = ("", "unhashed")  # a merge/replace with disableNameSuffixHash took the hash off a generated object
-MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED)  # edits that are not fields
+KEYS_UNKNOWN = ("", "keys-unknown")  # a merge/replace brought (or kept) keys the model does not know
+MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED, KEYS_UNKNOWN)  # edits that are not fields
 
 
 def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:

@@ -260,6 +260,10 @@ class ResourceGraph:
         """Every edge of one type, in insertion order."""
         return (d for _, _, d in self.nx.edges(data=True) if d.get("type") == edge_type)
 
+    def uses(self, edge_type: str) -> Iterator[tuple[RefNode, Edge]]:
+        """(what is used, the edge) of every edge of one use type (uses-secret, ...), in insertion order."""
+        return ((target, d) for _, target, d in self.nx.edges(data=True) if d.get("type") == edge_type)
+
 
 class Produced:
     """What the repository produces of one kind ("claim", "secret", "configmap", ...), per namespace,
