@@ -220,3 +220,34 @@ def test_a_patch_operation_on_a_label_the_kustomization_adds_later_fails_at_the_
         write_flux_kustomization(root / "app", flux_edits(spec))
         done = subprocess.run([KUBECTL, "kustomize", str(root / "app")], capture_output=True, text=True, timeout=120)
         assert "replace operation does not apply: doc is missing path: /metadata/labels/tier" in done.stderr
+
+
+def test_a_folder_is_gathered_once_and_transformed_once_per_kustomization_written_for_it(repo, check_json, monkeypatch):
+    """Two Flux Kustomizations build one folder, each with its own edits: the folder's resources
+    are gathered once, its transformers run once for each edited kustomization, and the checks
+    (which read what its patches see) build it no more."""
+    from homelint.model.flux import FluxModel
+
+    gathered: list[str] = []
+    transformed: list[tuple[str, Any]] = []
+    gather, transform = FluxModel._gather_folder, FluxModel._transform
+
+    def count_gather(self: Any, directory: str, *args: Any) -> Any:
+        gathered.append(directory)
+        return gather(self, directory, *args)
+
+    def count_transform(self: Any, kd: Any, art: Any, out: Any, edits: Any = None) -> Any:
+        transformed.append((kd.dir, edits))
+        return transform(self, kd, art, out, *(() if edits is None else (edits,)))
+
+    monkeypatch.setattr(FluxModel, "_gather_folder", count_gather)
+    monkeypatch.setattr(FluxModel, "_transform", count_transform)
+    root = repo({})
+    write(
+        root, kustomization("labels:\n  - pairs: {tier: web}\n"), CONFIG_MAP + "---\n" + DEPLOYMENT, "  targetNamespace: ns-a\n"
+    )
+    other = flux("  targetNamespace: ns-b\n" + patch("{kind: ConfigMap}", "{op: add, path: /data/x, value: patched}"))
+    (root / "clusters/main/other.yaml").write_text(other.replace("name: apps", "name: other"))
+    check_json(root)
+    assert gathered.count("app") == 1
+    assert [edits.namespace for folder, edits in transformed if folder == "app"] == ["ns-a", "ns-b"]
