@@ -1,0 +1,111 @@
+"""VolSync's ReplicationSource and ReplicationDestination: the Secrets and ConfigMaps their mover
+reads in their namespace (HL401, HL405) and the claims they back up or restore into (HL301)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import FIXTURES
+
+APP = "kubernetes/apps/default/echo/app"
+BASE = "rules/HL401/good"
+
+CLAIM = """---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: claim-a}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+"""
+
+
+def replication(kind: str, mover: str) -> str:
+    claim = "  sourcePVC: claim-a\n" if kind == "ReplicationSource" else ""
+    return (
+        f"---\napiVersion: volsync.backube/v1alpha1\nkind: {kind}\nmetadata: {{name: app-a}}\nspec:\n{claim}"
+        f"  trigger: {{manual: once}}\n{mover}"
+    )
+
+
+def with_resources(files: dict[str, str]) -> dict[str, str]:
+    kust = (FIXTURES / BASE / APP / "kustomization.yaml").read_text()
+    names = [path.rsplit("/", 1)[-1] for path in files]
+    return {**files, f"{APP}/kustomization.yaml": kust + "".join(f"  - ./{n}\n" for n in names)}
+
+
+def findings(check_json, repo, files: dict[str, str], rules: tuple[str, ...]) -> list[tuple[str, str]]:
+    _, found = check_json(repo(with_resources(files), base=BASE))
+    return sorted((f["rule"], f["message"]) for f in found if f["rule"] in rules)
+
+
+MOVERS = [
+    pytest.param("  restic: {repository: app-a-restic}\n", "HL401", "Secret", "app-a-restic", id="restic-repository"),
+    pytest.param("  kopia: {repository: app-a-kopia}\n", "HL401", "Secret", "app-a-kopia", id="kopia-repository"),
+    pytest.param("  rclone: {rcloneConfig: app-a-rclone}\n", "HL401", "Secret", "app-a-rclone", id="rclone-config"),
+    pytest.param(
+        "  restic:\n    repository: echo-secret\n    customCA: {secretName: app-a-ca, key: ca.crt}\n",
+        *("HL401", "Secret", "app-a-ca"),
+        id="restic-ca-secret",
+    ),
+    pytest.param(
+        "  rclone:\n    rcloneConfig: echo-secret\n    customCA: {configMapName: app-a-ca, key: ca.crt}\n",
+        *("HL405", "ConfigMap", "app-a-ca"),
+        id="rclone-ca-configmap",
+    ),
+    pytest.param(
+        "  kopia:\n    repository: echo-secret\n    policyConfig: {secretName: app-a-policy}\n",
+        *("HL401", "Secret", "app-a-policy"),
+        id="kopia-policy-secret",
+    ),
+    pytest.param(
+        "  kopia:\n    repository: echo-secret\n    moverVolumes:\n      - {name: extra, volumeSource: {secret: {secretName: app-a-extra}}}\n",
+        *("HL401", "Secret", "app-a-extra"),
+        id="kopia-mover-volume",
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", ["ReplicationSource", "ReplicationDestination"])
+@pytest.mark.parametrize(("mover", "rule", "word", "name"), MOVERS)
+def test_a_mover_secret_or_configmap_nothing_makes_is_reported(check_json, repo, kind, mover, rule, word, name):
+    """The mover stops without the Secret or ConfigMap it names (VolSync validateRepository,
+    validateRcloneConfig, ValidateCustomCA, validatePolicyConfig; a moverVolume is mounted)."""
+    files = {f"{APP}/claim.yaml": CLAIM, f"{APP}/replication.yaml": replication(kind, mover)}
+    assert findings(check_json, repo, files, ("HL401", "HL405")) == [
+        (
+            rule,
+            f"{kind} app-a uses {word} '{name}' in namespace default, but "
+            + (
+                "no Secret, SOPS file, ExternalSecret, generator or operator the repository applies produces it"
+                if word == "Secret"
+                else "no ConfigMap, configMapGenerator or operator the repository applies produces it"
+            ),
+        )
+    ]
+
+
+@pytest.mark.parametrize(("mover", "rule", "word", "name"), MOVERS)
+def test_a_mover_secret_or_configmap_the_repository_makes_is_not_reported(check_json, repo, mover, rule, word, name):
+    made = f"---\napiVersion: v1\nkind: {word}\nmetadata: {{name: {name}}}\ndata: {{ca.crt: eA==}}\n"
+    files = {
+        f"{APP}/claim.yaml": CLAIM,
+        f"{APP}/replication.yaml": replication("ReplicationSource", mover),
+        f"{APP}/made.yaml": made,
+    }
+    assert findings(check_json, repo, files, ("HL401", "HL405")) == []
+
+
+@pytest.mark.parametrize(
+    "mover",
+    [
+        "  rsync: {sshKeys: app-a-ssh, address: host-a}\n",  # VolSync generates keys when unset: not checked
+        "  rsyncTLS: {keySecret: app-a-tls, address: host-a}\n",
+        "  restic:\n    repository: echo-secret\n    customCA: {secretName: app-a-ca}\n",  # no key: not used
+        "  kopia:\n    repository: echo-secret\n    moverVolumes:\n"
+        "      - {name: extra, volumeSource: {secret: {secretName: app-a-extra, optional: true}}}\n",
+    ],
+)
+def test_secrets_the_mover_can_do_without_are_not_reported(check_json, repo, mover):
+    files = {f"{APP}/claim.yaml": CLAIM, f"{APP}/replication.yaml": replication("ReplicationSource", mover)}
+    assert findings(check_json, repo, files, ("HL401", "HL405")) == []
