@@ -109,3 +109,49 @@ def test_a_mover_secret_or_configmap_the_repository_makes_is_not_reported(check_
 def test_secrets_the_mover_can_do_without_are_not_reported(check_json, repo, mover):
     files = {f"{APP}/claim.yaml": CLAIM, f"{APP}/replication.yaml": replication("ReplicationSource", mover)}
     assert findings(check_json, repo, files, ("HL401", "HL405")) == []
+
+
+# --- claims ------------------------------------------------------------------------------------------
+def claimed_by_pod(name: str) -> str:
+    return f"""---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: reader}}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/example/app:1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000
+      volumes:
+        - name: data
+          persistentVolumeClaim: {{claimName: {name}}}
+"""
+
+
+STATEFUL_RELEASES = [
+    pytest.param(
+        "controllers:\n      main:\n        type: statefulset\n        statefulset:\n"
+        "          volumeClaimTemplates: [{name: config, accessMode: ReadWriteOnce, size: 1Gi}]\n",
+        id="app-template-2",
+    ),
+    pytest.param(
+        "controller: {type: statefulset}\n    volumeClaimTemplates: [{name: config, accessMode: ReadWriteOnce, size: 1Gi}]\n",
+        id="app-template-1",
+    ),
+]
+
+
+@pytest.mark.parametrize("values", STATEFUL_RELEASES)
+def test_a_claim_an_app_template_statefulset_makes_is_produced(check_json, repo, values):
+    """app-template renders a statefulset controller's claim templates; Kubernetes names each claim
+    <template>-<statefulset>-<ordinal>, the StatefulSet being named after the release."""
+    release = (
+        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a}\nspec:\n"
+        "  interval: 1h\n  chartRef: {kind: OCIRepository, name: app-template, namespace: flux-system}\n"
+        f"  values:\n    {values}"
+    )
+    files = {f"{APP}/release.yaml": release, f"{APP}/reader.yaml": claimed_by_pod("config-app-a-0")}
+    assert findings(check_json, repo, files, ("HL301",)) == []
+    files[f"{APP}/reader.yaml"] = claimed_by_pod("config-app-b-0")
+    assert [rule for rule, _ in findings(check_json, repo, files, ("HL301",))] == ["HL301"]
