@@ -155,3 +155,78 @@ def test_a_claim_an_app_template_statefulset_makes_is_produced(check_json, repo,
     assert findings(check_json, repo, files, ("HL301",)) == []
     files[f"{APP}/reader.yaml"] = claimed_by_pod("config-app-b-0")
     assert [rule for rule, _ in findings(check_json, repo, files, ("HL301",))] == ["HL301"]
+
+
+def mover(kind: str, claim: str = "claim-a") -> str:
+    """A ReplicationSource backing up `claim`, or a ReplicationDestination restoring into it."""
+    if kind == "ReplicationSource":
+        return replication(kind, "  restic: {repository: echo-secret}\n").replace("claim-a", claim)
+    return replication(kind, f"  restic: {{repository: echo-secret, destinationPVC: {claim}}}\n")
+
+
+@pytest.mark.parametrize("kind", ["ReplicationSource", "ReplicationDestination"])
+def test_a_claim_nothing_makes_stops_the_mover(check_json, repo, kind):
+    """VolSync gets the claim to back up (ensureSourcePVC) or restore into (UseProvidedPVC) and stops
+    when it is not found."""
+    files = {f"{APP}/claim.yaml": CLAIM, f"{APP}/replication.yaml": mover(kind, "data-app-a-0")}
+    assert findings(check_json, repo, files, ("HL301",)) == [
+        (
+            "HL301",
+            f"{kind} app-a uses volume 'data-app-a-0' in namespace default, but nothing in the repository creates "
+            "that PersistentVolumeClaim; VolSync's mover does not run",
+        )
+    ]
+    files[f"{APP}/replication.yaml"] = mover(kind)
+    assert findings(check_json, repo, files, ("HL301", "HL303")) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        *STATEFUL_RELEASES,
+        pytest.param("persistence:\n      data: {accessMode: ReadWriteOnce, size: 1Gi}\n", id="app-template-persistence"),
+    ],
+)
+def test_a_claim_app_template_makes_can_be_backed_up(check_json, repo, values):
+    release = (
+        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a}\nspec:\n"
+        "  interval: 1h\n  chartRef: {kind: OCIRepository, name: app-template, namespace: flux-system}\n"
+        f"  values:\n    {values}"
+    )
+    claim = "app-a-data" if "persistence" in values else "config-app-a-0"
+    files = {f"{APP}/release.yaml": release, f"{APP}/replication.yaml": mover("ReplicationSource", claim)}
+    assert findings(check_json, repo, files, ("HL301",)) == []
+
+
+OTHER_MAKERS = [
+    pytest.param(
+        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: db}\nspec:\n  interval: 1h\n"
+        "  chart:\n    spec: {chart: somedb, version: 1.0.0, sourceRef: {kind: HelmRepository, name: charts}}\n",
+        id="chart",
+    ),
+    pytest.param(
+        "---\napiVersion: operator.example.com/v1\nkind: Database\nmetadata: {name: db}\nspec: {storage: {size: 1Gi}}\n",
+        id="operator",
+    ),
+]
+
+
+@pytest.mark.parametrize("maker", OTHER_MAKERS)
+def test_a_claim_a_chart_or_an_operator_may_make_is_not_judged(check_json, repo, maker):
+    """A chart other than app-template, or an operator, makes claims whose names homelint does not
+    know (a StatefulSet's data-db-0): in their namespace a VolSync claim is not reported, while a pod's
+    claim still is."""
+    files = {f"{APP}/maker.yaml": maker, f"{APP}/replication.yaml": mover("ReplicationSource", "data-db-0")}
+    assert findings(check_json, repo, files, ("HL301",)) == []
+    files[f"{APP}/reader.yaml"] = claimed_by_pod("data-db-0")
+    assert [rule for rule, _ in findings(check_json, repo, files, ("HL301",))] == ["HL301"]
+
+
+def test_kinds_known_to_make_no_claims_leave_volsync_claims_judged(check_json, repo):
+    """An ExternalSecret or a ServiceMonitor makes no claim: the namespace's claims stay known."""
+    others = (
+        "---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: app-a}\n"
+        "spec: {selector: {}, endpoints: [{port: http}]}\n"
+    )
+    files = {f"{APP}/others.yaml": others, f"{APP}/replication.yaml": mover("ReplicationSource", "data-db-0")}
+    assert [rule for rule, _ in findings(check_json, repo, files, ("HL301",))] == ["HL301"]
