@@ -208,7 +208,7 @@ class FluxEdits:
     spec.namePrefix/nameSuffix its `namePrefix:`/`nameSuffix:` (each replacing the file's own),
     spec.patches are appended to its `patches:`, spec.components to its `components:`, and
     spec.images merged into its `images:`. kustomize then runs them in its order: components
-    after the kustomization's own, the patches with its own (before its namespace, prefix, label,
+    after the kustomization's own (after its generators), the patches with its own (before its namespace, prefix, label,
     image and replacement transformers). spec.commonMetadata is not among them: kustomize-controller
     sets it on the built objects when it applies them. Hashable: it is part of a build's memo key."""
 
@@ -806,7 +806,7 @@ class FluxModel:
 
     def gathered(self, directory: str, artifact: Artifact | None = None, components: tuple[str, ...] = ()) -> BuildOut:
         """What the build of a directory holds before the transformers of its kustomization run
-        (kustomize's accumulation of its resources, components and generators), memoized: its
+        (kustomize's accumulation of its resources, generators and components), memoized: its
         objects as the builds of its folders left them, and the files they come from. Without
         `components`, the build itself if it is built already (the same objects and files).
         Not to be changed."""
@@ -861,9 +861,9 @@ class FluxModel:
 
     def _accumulate(self, kd: KustomizeDir, art: Artifact, out: BuildOut, *, again: bool = False) -> None:
         """kustomize's accumulateTarget of `kd` into `out` (api/internal/target/kusttarget.go):
-        its resources, then its components, then its generators and transformers over everything
-        in `out`. `out` is the build that includes `kd`, a Component. With `again`, only its
-        resources (a Component run into `out` before: _component)."""
+        its resources, then its generators, then its components, then its transformers over
+        everything in `out`. `out` is the build that includes `kd`, a Component. With `again`,
+        only its resources (a Component run into `out` before: _component)."""
         self._gather(kd, art, out, again=again)
         if not again:
             self._transform(kd, art, out)
@@ -871,10 +871,12 @@ class FluxModel:
     def _gather(
         self, kd: KustomizeDir, art: Artifact, out: BuildOut, components: tuple[str, ...] = (), *, again: bool = False
     ) -> None:
-        """The first part of kustomize's accumulateTarget of `kd` into `out`: its resources, then
-        its components (`components`: more, after its own; a Flux Kustomization's), then its
-        generators; with `again`, only its resources."""
+        """The first part of kustomize's accumulateTarget of `kd` into `out`
+        (api/internal/target/kusttarget.go): its resources, then its generators, then its
+        components (`components`: more, after its own; a Flux Kustomization's), which see and
+        transform what the generators made; with `again`, only its resources."""
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
+        own_components: list[str] = []
         for entry in kd.entries:
             if again and entry.kind != "resources":
                 continue
@@ -894,7 +896,7 @@ class FluxModel:
                         self.cycles.append(KustomizeCycle(kd, entry, chain))
                         continue
                     if entry.kind == "components":
-                        self._component(entry.target, art, out)
+                        own_components.append(entry.target)  # after the generators
                     else:
                         out.absorb(self.build(entry.target, art))
             elif entry.target in files:
@@ -905,9 +907,9 @@ class FluxModel:
                 out.files |= {f for f in files if f.startswith(prefix)}
         if again:
             return
-        for target in components:
-            self._component(target, art, out)
         self._run_generators(kd, out)
+        for target in (*own_components, *components):
+            self._component(target, art, out)
 
     def _transform(self, kd: KustomizeDir, art: Artifact, out: BuildOut, edits: FluxEdits = NO_EDITS) -> None:
         """The rest of kustomize's accumulateTarget of `kd` into `out` (gathered): its
@@ -1953,8 +1955,9 @@ class FluxModel:
             return None
         comps = ks.spec.get("components")
         # appended to the components of the kustomization at spec.path (fluxcd/pkg kustomize
-        # generator): after its own, before its generators and transformers. Flux rejects a remote
-        # or absolute one ("must be local and relative", SEMANTICS 2.1): it adds nothing (HL101)
+        # generator): after its own, which run after its generators (kustomize's accumulateTarget)
+        # and before its transformers. Flux rejects a remote or absolute one ("must be local and
+        # relative", SEMANTICS 2.1): it adds nothing (HL101)
         components = tuple(
             target
             for comp in (comps if isinstance(comps, list) else [])
