@@ -70,7 +70,7 @@ FieldPath = tuple[str | int, ...]
 class Origin:
     """The field `field` of the patched object (and what is below it) is at `at` of document
     `doc` of `path`; `inside` when `at` is a text block (an inline patch), with `inner` the field
-    inside the YAML that text holds; `text` when `path` is not YAML."""
+    inside the YAML that text holds (in its YAML document `part`); `text` when `path` is not YAML."""
 
     field: FieldPath
     path: str
@@ -79,6 +79,7 @@ class Origin:
     inside: bool = False
     inner: FieldPath = ()
     text: bool = False  # `path` is a plain text file (a generator source): `at` is (line index,)
+    part: int = 0
 
 
 @dataclass(slots=True)

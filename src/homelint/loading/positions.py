@@ -108,17 +108,19 @@ class PositionIndex:
         *,
         key: bool = False,
         needle: str | None = None,
+        part: int = 0,
     ) -> Span:
         """Span of the field `inner` of the YAML held by the block scalar at `keys` (an inline patch
-        `patch: |`), in the file; the scalar's own span when it is not a block or not YAML."""
+        `patch: |`; in its YAML document `part`), in the file; the scalar's own span when it is not
+        a block or not YAML."""
         node = self.node(path, doc, keys)
         text = self._texts.get(path, "")
         if node is None or node.id != "scalar" or node.style not in ("|", ">") or not isinstance(node.value, str):
             return self.span(path, doc, keys)
         docs = iter_nodes(node.value)  # a text that is not YAML composes to nothing
-        if not docs or docs[0] is None:
+        if len(docs) <= part or docs[part] is None:
             return self.span(path, doc, keys)
-        found = find_node(docs[0], inner, key=key)
+        found = find_node(docs[part], inner, key=key)
         first = node.start_mark.line + 1  # the text starts on the line after `|`
         lines = text.split("\n")
         indent = next((len(line) - len(line.lstrip(" ")) for line in lines[first:] if line.strip()), 0)

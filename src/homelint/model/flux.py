@@ -44,7 +44,7 @@ from homelint.model.sources import (
     sync_of,
     unmatched_entries,
 )
-from homelint.model.targets import target_matches
+from homelint.model.targets import PatchId, patch_id, target_matches
 from homelint.model.transformers import NamespaceConfig, is_builtin, metadata_pairs, namespace_config, namespace_fields
 from homelint.model.variables import UNKNOWN_VALUE, variables_of
 from homelint.model.withheld import withheld
@@ -220,8 +220,12 @@ class FluxEdits:
     suffix: str | None = None
 
     def patch_entries(self) -> list[tuple[Any, Any, PatchSource]]:
-        """(target, body, where it is) of each patch, as the kustomization's own patches are given."""
-        return [(json.loads(target) if target else None, _patch_body(text), source) for target, text, source in self.patches]
+        """(target, body, where it is) of each patch document, as the kustomization's own patches are given."""
+        return [
+            (json.loads(target) if target else None, body, replace(source, part=part))
+            for target, text, source in self.patches
+            for part, body in _patch_docs(text)
+        ]
 
 
 NO_EDITS = FluxEdits()
@@ -251,6 +255,9 @@ class BuildOut:
     # the names an object had before its current one in this build (namePrefix/nameSuffix, a
     # patch that renames it): position in `objects` -> names, first first (kustomize's previous ids)
     before: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # the namespaces an object had before its current one in this build (`namespace:`, a
+    # NamespaceTransformer, a replacement): position in `objects` -> namespaces, first first
+    spaces_before: dict[int, tuple[str | None, ...]] = field(default_factory=dict)
     # positions in `objects` a transformer the model does not apply ran over
     unread: set[int] = field(default_factory=set)
     # the Components run into this build (FluxModel._component), not carried by absorb
@@ -281,6 +288,8 @@ class BuildOut:
             self.affixes[index + offset] = affix
         for index, names in sub.before.items():
             self.before[index + offset] = names
+        for index, spaces in sub.spaces_before.items():
+            self.spaces_before[index + offset] = spaces
         self.unread |= {index + offset for index in sub.unread}
         self.replacement_failures.extend(replace(f, index=f.index + offset) for f in sub.replacement_failures)
         self.failures.extend(sub.failures)
@@ -322,6 +331,37 @@ class BuildOut:
 
     def edit(self, index: int, path: tuple[str, ...], value: Any) -> None:
         self.edits[index] = {**self.edits.get(index, {}), path: value}
+
+    def move(self, index: int, namespace: str | None) -> None:
+        """Put the object at `index` in `namespace`, keeping the one it leaves among its namespaces
+        before (kustomize's previous ids)."""
+        obj, old = self.objects[index]
+        if old != namespace:
+            self.spaces_before[index] = (*self.spaces_before.get(index, ()), old)
+        self.objects[index] = (obj, namespace)
+
+    def namespaces(self, index: int) -> tuple[str | None, ...]:
+        """Every namespace the object at `index` had in this build, the one it was written with
+        first and its current one last (a namespace a patch wrote into it too)."""
+        obj, now = self.objects[index]
+        meta = self.current(index).get("metadata")
+        patched = meta.get("namespace") if isinstance(meta, dict) else None
+        found = [obj.namespace, *self.spaces_before.get(index, ()), now]
+        if isinstance(patched, str) and patched:
+            found.append(patched)
+        return tuple(dict.fromkeys(found))
+
+    def kinds(self, index: int) -> set[tuple[str, str, str]]:
+        """(group, version, kind) of the object at `index` as written and as it is now (a patch with
+        allowKindChange, or one that rewrites apiVersion, changes them)."""
+        obj = self.objects[index][0]
+        found = {(obj.group, obj.version, obj.kind)}
+        data = self.current(index)
+        api, kind = data.get("apiVersion"), data.get("kind")
+        if isinstance(api, str) and isinstance(kind, str):
+            group, slash, version = api.partition("/")
+            found.add((group, version, kind) if slash else ("", api, kind))
+        return found
 
     def name_now(self, index: int) -> str:
         """The name of the object at `index` at this point of the build: its metadata.name with
@@ -492,6 +532,9 @@ class FluxModel:
         self._withheld_named: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
         self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
         self._source_memo: dict[SourceRef, bool] = {}  # source_may_exist's answers
+        # where a patch document is (PatchSource) -> whether it found an object, once per build it
+        # ran in (apply_matching: None when not known); HL114 and HL115 read them
+        self.patch_outcomes: dict[PatchSource, list[bool | None]] = {}
 
     def source_may_exist(self, ref: SourceRef) -> bool:
         """Whether the Flux source a sourceRef names may exist on the cluster: one the model finds
@@ -852,7 +895,7 @@ class FluxModel:
         generates (which lists only resources, and its components), in kustomize's order: the
         patches, namespace, prefix/suffix and images."""
         for target, body, source in edits.patch_entries():
-            apply_matching(out, target, body, source)
+            self._outcome(source, apply_matching(out, target, body, source))
         if edits.namespace:
             out.loosen(transformed_fields({"namespace": edits.namespace}))
             _set_namespace(out, edits.namespace)
@@ -970,7 +1013,7 @@ class FluxModel:
                     out.loosen([("subjects",)])
             elif is_builtin(config, "PatchTransformer"):
                 for target, body, source in self._patch_item(kd, config, where, out):
-                    apply_matching(out, target, body, source)
+                    self._outcome(source, apply_matching(out, target, body, source))
             else:
                 kind = config.get("kind") if isinstance(config, dict) else None
                 self.unread_transformers.setdefault(kd.file, []).append(str(kind) if kind else "an unreadable entry")
@@ -1159,7 +1202,7 @@ class FluxModel:
         its `path` (relative to the kustomization; the file is added to `out`'s files)."""
         if isinstance(item.get("patch"), str):
             source = where if where.inline else PatchSource(where.path, where.doc, (*where.at, "patch"), True)
-            bodies = [(_patch_body(item["patch"]), source)]
+            bodies = [(body, replace(source, part=part)) for part, body in _patch_docs(item["patch"])]
         elif isinstance(item.get("path"), str):
             bodies = self._bodies(kd, item["path"], (*where.at, "path"), inline=False)
             if out is not None and bodies:
@@ -1179,7 +1222,7 @@ class FluxModel:
     ) -> list[tuple[Any, PatchSource]]:
         """The patch documents of an entry that is inline YAML (it has a newline) or a file path."""
         if inline and "\n" in text:
-            return [(_patch_body(text), PatchSource(kd.file, kd.doc, at, True))]
+            return [(body, PatchSource(kd.file, kd.doc, at, True, part)) for part, body in _patch_docs(text)]
         path = join(kd.dir, text)
         parsed = self.repo.parsed.get(path)
         return [(doc, PatchSource(path, index, (), False)) for index, doc in enumerate(parsed.docs if parsed else [])]
@@ -1192,7 +1235,12 @@ class FluxModel:
         (kustomize kusttarget_configplugin.go): what those set there is not known to the model."""
         late = (("metadata", "labels"), *transformed_fields(data))
         for target, body, source in self._patch_entries(kd, edits.patch_entries()):
-            apply_matching(out, target, body, source, loose=late if source.at[:1] == ("patchesJson6902",) else ())
+            loose = late if source.at[:1] == ("patchesJson6902",) else ()
+            self._outcome(source, apply_matching(out, target, body, source, loose=loose))
+
+    def _outcome(self, source: PatchSource, found: bool | None) -> None:
+        """Keep whether a patch document found an object in one build (patch_outcomes)."""
+        self.patch_outcomes.setdefault(source, []).append(found)
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
         """kustomize `replacements:` (they run after the namespace transformer): copy one field of
@@ -1287,7 +1335,7 @@ class FluxModel:
             return
         for path, new in edits:
             if path == ("metadata", "namespace"):
-                out.objects[index] = (obj, str(new))
+                out.move(index, str(new))
             else:
                 out.edit(index, path, new)
 
@@ -2127,11 +2175,11 @@ MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED, KEYS_UNKNOWN)  # edits that 
 
 def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
     """A builtin NamespaceTransformer on every object of the build (transformers.py)."""
-    for index, (obj, ns) in enumerate(out.objects):
+    for index, (_, ns) in enumerate(out.objects):
         if out.deleted(index):
             continue
         if not (config.unset_only and ns):
-            out.objects[index] = (obj, config.namespace)
+            out.move(index, config.namespace)
         for path, value in namespace_fields(config, out.current(index)):
             out.edit(index, path, value)
 
@@ -2139,7 +2187,8 @@ def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
 def _set_namespace(out: BuildOut, namespace: str) -> None:
     """kustomize's namespace transformer of a kustomization's `namespace:` on every object of its
     build; it renames a Namespace object to the namespace."""
-    out.objects = [(o, namespace) for o, _ in out.objects]
+    for index in range(len(out.objects)):
+        out.move(index, namespace)
     for index, (o, _) in enumerate(out.objects):
         if o.kind == "Namespace" and o.api_version == "v1":
             out.edit(index, ("metadata", "name"), namespace)
@@ -2237,31 +2286,70 @@ def apply_matching(
     body: Any,
     source: PatchSource | None,
     loose: tuple[Pointer, ...] = (),
-) -> None:
-    """One patch on every object of a build its target selects (a strategic-merge patch with no
-    target selects the object its own kind, name and namespace name), by the object's current or
-    original name (BuildOut.names). `loose`: BuildOut.patch."""
+) -> bool | None:
+    """One patch on every object of a build its target selects, by the object's original or
+    current name and namespace (resmap Select; BuildOut.names). A strategic-merge patch with no
+    target patches the object whose id equals its own (resmap GetById): apiVersion, kind, name
+    and namespace (none is `default`), against every id the object had in the build
+    (smp_matches). `loose`: BuildOut.patch. Whether it found an object: None when that is not
+    known (an object a transformer the model does not apply may have renamed, a placeholder in
+    the patch's id, a target the model cannot evaluate)."""
     if body is None:
-        return
-    smp = target is None  # found by its id: any name it had
-    if target is None and isinstance(body, dict):
-        found = body.get("metadata")
-        meta: dict[str, Any] = found if isinstance(found, dict) else {}
-        target = {"kind": body.get("kind"), "name": meta.get("name")}
-        if meta.get("namespace"):
-            target["namespace"] = meta["namespace"]
+        return None
+    if target is None:
+        wanted = patch_id(body)
+        if wanted is None:
+            return None  # not a strategic-merge patch kustomize can read (HL114 says why)
+        found: bool | None = False
+        for index in range(len(out.objects)):
+            if out.deleted(index):
+                continue
+            matched = smp_matches(out, index, wanted)
+            if matched:
+                out.patch(index, body, source, loose)
+                found = True
+            elif matched is None and found is False:
+                found = None
+        return found
     if not isinstance(target, dict):
-        return
+        return None
     kind = target.get("kind")
     literal = kind if isinstance(kind, str) and kind.isalnum() else None  # a regex otherwise
-    for index, (_, ns) in enumerate(out.objects):
+    selected: bool | None = False
+    for index, (obj, ns) in enumerate(out.objects):
         if out.deleted(index):
             continue
         current = out.current(index)
-        if literal and current.get("kind") != literal:
+        if literal and current.get("kind") != literal and index not in out.unread:
             continue  # target_matches's first test, without the rest of its work
-        if target_matches(target, current, ns, out.names(index, every=smp)):
+        matched = target_matches(target, current, ns, out.names(index), (obj.namespace, ns))
+        if matched:
             out.patch(index, body, source, loose)
+            selected = True
+        elif (matched is None or index in out.unread) and selected is False:
+            selected = None
+    if selected is False and any("$" in str(value) for value in target.values()):
+        return None  # a parent's substitution may have written the target (spec.patches of a child)
+    return selected
+
+
+def smp_matches(out: BuildOut, index: int, wanted: PatchId) -> bool | None:
+    """Whether the object at `index` has, or had earlier in the build, the id of a strategic-merge
+    patch without target (resWrangler.GetMatchingResourcesByAnyId with ResId.Equals over its
+    previous ids and its current one); None when that is not known here: a transformer the model
+    does not apply ran over it, or the patch's id holds a placeholder (a parent's substitution
+    writes the spec.patches of a child Kustomization)."""
+    kinds = out.kinds(index)
+    if not any(kind == wanted.kind for _, _, kind in kinds):
+        return False
+    if index in out.unread:
+        return None
+    names = out.names(index, every=True)
+    if wanted.name in names and any(
+        wanted.equals(group, version, kind, wanted.name, ns) for group, version, kind in kinds for ns in out.namespaces(index)
+    ):
+        return True
+    return None if "$" in wanted.name or "$" in wanted.namespace else False
 
 
 def substituted_objects(ks: FluxKS) -> list[K8sObject]:
@@ -2557,6 +2645,14 @@ def _patch_body(text: str) -> Any:
     """The first document of an inline patch (parsed once: many children share one parent patch)."""
     parsed = parse_bytes("<patch>", text.encode())
     return parsed.docs[0] if parsed.docs else None
+
+
+@lru_cache(maxsize=256)
+def _patch_docs(text: str) -> tuple[tuple[int, Any], ...]:
+    """(position, document) of each document of an inline patch that is not empty: kustomize
+    applies every one (PatchTransformer smPatches; a JSON6902 patch is one document)."""
+    parsed = parse_bytes("<patch>", text.encode())
+    return tuple((part, doc) for part, doc in enumerate(parsed.docs) if doc is not None)
 
 
 def _renamed_by(item: dict[str, Any], body: Any) -> str | None:

@@ -63,12 +63,14 @@ PRIMITIVE_MERGE = frozenset({"finalizers"})  # lists of strings Kubernetes merge
 
 @dataclass(frozen=True, slots=True)
 class PatchSource:
-    """Where a patch body is: its file, document and field (an inline patch is text at that field)."""
+    """Where a patch body is: its file, document and field (an inline patch is text at that field;
+    `part`: which YAML document of that text)."""
 
     path: str
     doc: int
     at: FieldPath
     inline: bool
+    part: int = 0
 
 
 def is_builtin(api_version: Any) -> bool:
@@ -553,7 +555,7 @@ def carry(origins: tuple[Origin, ...], rec: _Recorder, own: tuple[str, int]) -> 
         for field, at in rec.set:
             out = [o for o in out if o.field[: len(field)] != field]
             if src.inline:
-                out.append(Origin(field, src.path, src.doc, src.at, True, at))
+                out.append(Origin(field, src.path, src.doc, src.at, True, at, part=src.part))
             else:
                 out.append(Origin(field, src.path, src.doc, (*src.at, *at)))
     return tuple(out)

@@ -138,7 +138,7 @@ class Repo:
                 self.raw_reads.add(path)
                 return path, self.positions.plain_text_span(path, int(at[0]) if at else 0, needle)
             if found.inside:  # in the YAML text of an inline patch
-                return path, self.positions.inner_span(path, doc, at, found.inner, key=key, needle=needle)
+                return path, self.positions.inner_span(path, doc, at, found.inner, key=key, needle=needle, part=found.part)
         if needle is not None:
             return path, self.positions.text_span(path, doc, at, needle, key=key)
         return path, self.positions.span(path, doc, at, key=key)

@@ -4,7 +4,9 @@ The grammar is apimachinery's `labels.Parse` (k8s.io/apimachinery/pkg/labels/sel
 comma-separated requirements `key`, `!key`, `key=v`, `key==v`, `key!=v`, `key in (a,b)`,
 `key notin (a,b)`, `key>n`, `key<n`. `!=` and `notin` also match when the key is absent.
 kustomize's `types.Selector` (api/types/selector.go, SelectorRegex) matches group, version, kind,
-name and namespace as anchored regular expressions.
+name and namespace as anchored regular expressions (name and namespace against the object's
+original and current values, a namespace as ResId.EffectiveNamespace gives it). A strategic-merge
+patch without target is matched by its id instead (resWrangler.GetById: PatchId).
 """
 
 from __future__ import annotations
@@ -153,12 +155,18 @@ def _anchored(pattern: str) -> Callable[[str], Any] | None:
 
 
 def target_matches(
-    target: Any, obj: Mapping[str, Any], namespace: str | None, names: tuple[str, ...] | None = None
+    target: Any,
+    obj: Mapping[str, Any],
+    namespace: str | None,
+    names: tuple[str, ...] | None = None,
+    namespaces: tuple[str | None, ...] | None = None,
 ) -> bool | None:
     """Whether a kustomize patch `target` selects the object (as it stands in the build, in
     `namespace`); None when the target cannot be evaluated (a malformed selector or regex).
     `names`: the names the object is selected by, when not only its metadata.name (kustomize's
-    resmap Select matches a target name against the object's original or current name)."""
+    resmap Select matches a target name against the object's original or current name);
+    `namespaces`: likewise its original and current namespace, compared as kustomize compares
+    them (ResId.EffectiveNamespace: none is `default`), instead of `namespace` as it is."""
     if not isinstance(target, dict):
         return False
     api = obj.get("apiVersion")
@@ -169,7 +177,10 @@ def target_matches(
     kind = obj.get("kind")
     own = meta.get("name")
     candidates = names if names is not None else (str(own) if own is not None else "",)
-    fields = (("kind", (kind,)), ("group", (group,)), ("version", (version,)), ("name", candidates), ("namespace", (namespace,)))
+    spaces: tuple[str | None, ...] = (namespace,)
+    if namespaces is not None:
+        spaces = tuple(effective_namespace(group, str(kind), ns) for ns in namespaces)
+    fields = (("kind", (kind,)), ("group", (group,)), ("version", (version,)), ("name", candidates), ("namespace", spaces))
     for key, actuals in fields:
         want = target.get(key)
         if want:
@@ -185,3 +196,113 @@ def target_matches(
             if not result:
                 return result
     return True
+
+
+# --- strategic-merge patches without a target: matched by the object's id -----------------------
+# Kinds kustomize knows to be cluster-scoped (kyaml's built-in OpenAPI data: Kubernetes' own kinds,
+# by group), whose namespace an id comparison ignores (resid.ResId.EffectiveNamespace). A custom
+# resource's scope is not known to kustomize: its namespace is compared, `default` when it has
+# none. Kinds newer than kustomize's OpenAPI data are listed too: their namespace is then ignored
+# here where kustomize may compare it (a build failure not reported, never one invented).
+CLUSTER_SCOPED_BUILTINS = frozenset(
+    (group, kind)
+    for group, kinds in {
+        "": ("Namespace", "Node", "PersistentVolume", "ComponentStatus"),
+        "rbac.authorization.k8s.io": ("ClusterRole", "ClusterRoleBinding"),
+        "apiextensions.k8s.io": ("CustomResourceDefinition",),
+        "apiregistration.k8s.io": ("APIService",),
+        "admissionregistration.k8s.io": (
+            "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
+        ),
+        "storage.k8s.io": ("StorageClass", "CSIDriver", "CSINode", "VolumeAttachment", "VolumeAttributesClass"),
+        "scheduling.k8s.io": ("PriorityClass",),
+        "networking.k8s.io": ("IngressClass", "IPAddress", "ServiceCIDR"),
+        "node.k8s.io": ("RuntimeClass",),
+        "policy": ("PodSecurityPolicy",),
+        "extensions": ("PodSecurityPolicy",),
+        "certificates.k8s.io": ("CertificateSigningRequest", "ClusterTrustBundle"),
+        "flowcontrol.apiserver.k8s.io": ("FlowSchema", "PriorityLevelConfiguration"),
+        "authentication.k8s.io": ("TokenReview", "SelfSubjectReview"),
+        "authorization.k8s.io": ("SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview"),
+        "resource.k8s.io": ("DeviceClass", "ResourceSlice"),
+        "storagemigration.k8s.io": ("StorageVersionMigration",),
+    }.items()
+    for kind in kinds
+)  # fmt: skip
+
+NOT_NAMESPACED = "_non_namespaceable_"  # kustomize's resid.TotallyNotANamespace
+
+
+def effective_namespace(group: str, kind: str, namespace: str | None) -> str:
+    """The namespace kustomize compares ids and target namespaces by (ResId.EffectiveNamespace):
+    none for a kind it knows to be cluster-scoped, `default` for an empty one."""
+    if (group, kind) in CLUSTER_SCOPED_BUILTINS:
+        return NOT_NAMESPACED
+    return namespace or "default"
+
+
+@dataclass(frozen=True, slots=True)
+class PatchId:
+    """The id a strategic-merge patch without a target is matched by (resid.ResId): its
+    apiVersion's group and version, kind, name and namespace, as written in the patch."""
+
+    group: str
+    version: str
+    kind: str
+    name: str
+    namespace: str
+
+    def text(self) -> str:
+        """kustomize's ResId.String(): `Deployment.v1.apps/app.default`, `[noGrp]` for the core group."""
+        gvk = ".".join((self.kind or "[noKind]", self.version or "[noVer]", self.group or "[noGrp]"))
+        return f"{gvk}/{self.name or '[noName]'}.{self.namespace or '[noNs]'}"
+
+    def equals(self, group: str, version: str, kind: str, name: str, namespace: str | None) -> bool:
+        """ResId.Equals: group, version, kind and name equal, and the same effective namespace."""
+        return (self.group, self.version, self.kind, self.name) == (group, version, kind, name) and effective_namespace(
+            group, kind, self.namespace
+        ) == effective_namespace(group, kind, namespace)
+
+
+def patch_id(body: Any) -> PatchId | None:
+    """The id of a strategic-merge patch document; None when it has no kind or no metadata.name
+    (kustomize then cannot read it as a strategic-merge patch: parse_failure)."""
+    if not isinstance(body, dict):
+        return None
+    meta = body.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    kind, name, namespace = body.get("kind"), meta.get("name"), meta.get("namespace")
+    api = body.get("apiVersion")
+    if not isinstance(kind, str) or not kind or not isinstance(name, str) or not name:
+        return None
+    group, version = _group_version(api if isinstance(api, str) else "")
+    return PatchId(group, version, kind, name, namespace if isinstance(namespace, str) else "")
+
+
+def _group_version(api_version: str) -> tuple[str, str]:
+    """resid.ParseGroupVersion: `apps/v1` is (apps, v1), `v1` is ("", v1)."""
+    group, slash, version = api_version.partition("/")
+    return (group, version) if slash else ("", api_version)
+
+
+def parse_failure(docs: list[Any]) -> str | None:
+    """Why kustomize cannot read a patch of these documents (not a JSON6902 list) as strategic-merge
+    patches (kyaml RNode.GetValidatedMetadata, on every document): 'missing kind' or 'missing
+    metadata.name' (a kind ending in List needs no name); None when it can, or when that is not
+    known here (a document that is not a mapping, or one whose fields are not plain strings)."""
+    for doc in docs:
+        if not isinstance(doc, dict):
+            return None
+        kind = doc.get("kind")
+        if kind is None or kind == "":
+            return "missing kind"
+        if not isinstance(kind, str):
+            return None
+        meta = doc.get("metadata")
+        name = meta.get("name") if isinstance(meta, dict) else None
+        if (name is None or name == "") and not kind.endswith("List"):
+            if meta is not None and not isinstance(meta, dict):
+                return None
+            return "missing metadata.name"
+    return None

@@ -23,6 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from functools import cache
 from typing import Any
 
@@ -38,7 +39,8 @@ from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, Pat
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
-from homelint.model.patches import OpFailure
+from homelint.model.patches import OpFailure, PatchSource
+from homelint.model.targets import PatchId, parse_failure, patch_id
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, has_flux, manifest_objects, spec_fix, unbuildable
@@ -587,8 +589,9 @@ class BuildView:
     bases, plugins), and its candidates, made as a patch asks for them (a cluster's build holds
     hundreds of objects, and a patch mostly matches one of the first)."""
 
-    def __init__(self, opaque: bool = False, candidates: Iterable[Candidate] = ()) -> None:
-        self.opaque = opaque
+    def __init__(self, opaque: bool = False, candidates: Iterable[Candidate] = (), renamed: bool = False) -> None:
+        self.opaque = opaque  # objects no static reading sees
+        self.renamed = renamed  # namePrefix/nameSuffix: the candidates' names are not all known
         self._made: list[Candidate] = []
         self._rest = iter(candidates)
 
@@ -624,15 +627,17 @@ def _build_view(
     flux = ctx.flux
     kdirs = ctx.repo.kustomize_dirs
     built = flux.gathered(directory)  # what its patches see: before its own transformers
-    opaque = relabels = False
+    opaque = relabels = renamed = False
     generated: list[Candidate] = []
     for d in sorted(built.dirs):
         kd = kdirs.get(d)
         if kd is None:
             continue
         data = kd.data
-        if any(data.get(k) for k in ("generators", "transformers", "helmCharts", "namePrefix", "nameSuffix")):
+        if any(data.get(k) for k in ("generators", "transformers", "helmCharts")):
             opaque = True
+        if any(data.get(k) for k in ("namePrefix", "nameSuffix")):
+            renamed = True
         if any(e.kind in ("resources", "components") and (is_remote(e.value) or "${" in e.value) for e in kd.entries):
             opaque = True
         if any(data.get(k) for k in ("commonLabels", "labels", "commonAnnotations")):
@@ -664,7 +669,7 @@ def _build_view(
                 )
             yield candidate
 
-    return BuildView(opaque, itertools.chain(generated, objects()))
+    return BuildView(opaque, itertools.chain(generated, objects()), renamed)
 
 
 _SELECTOR_TERM = re.compile(
@@ -763,21 +768,32 @@ class Patch:
     target: dict[str, Any] | None
     docs: list[Any]  # parsed patch documents (a JSON6902 list, or SMP mappings); [] when unreadable
     readable: bool
+    # where the model keeps each document (FluxModel.patch_outcomes), in the order of `docs`
+    sources: list[PatchSource] = field(default_factory=list)
+    strategic: bool = False  # a patchesStrategicMerge entry (not a `patches:` one)
 
 
-def _patch_docs(ctx: Context, text: str | None, path: str | None) -> tuple[list[Any], bool]:
+def _patch_docs(
+    ctx: Context, text: str | None, path: str | None, inline: PatchSource | None = None
+) -> tuple[list[Any], bool, list[PatchSource]]:
+    """The documents of a patch (the file at `path`, or the inline `text` at `inline`), whether
+    they are readable, and where the model keeps each one (as FluxModel._bodies names them)."""
     if path is not None:
         parsed = ctx.repo.parsed.get(path)
         if parsed is not None:
-            return [d for d in parsed.docs if d is not None], not parsed.problems and not parsed.templated
+            found = [(n, d) for n, d in enumerate(parsed.docs) if d is not None]
+            sources = [PatchSource(path, n, (), False) for n, _ in found]
+            return [d for _, d in found], not parsed.problems and not parsed.templated, sources
         raw = ctx.repo.read_bytes(path)
         if raw is None:
-            return [], False
+            return [], False, []
         text = raw.decode("utf-8", errors="replace")
     if text is None:
-        return [], False
+        return [], False, []
     parsed = parse_bytes("<patch>", text.encode())
-    return [d for d in parsed.docs if d is not None], not parsed.problems
+    found = [(n, d) for n, d in enumerate(parsed.docs) if d is not None]
+    sources = [dc_replace(inline, part=n) for n, _ in found] if inline is not None else []
+    return [d for _, d in found], not parsed.problems, sources
 
 
 def kustomize_patches(ctx: Context, kd: KustomizeDir) -> list[Patch]:
@@ -790,21 +806,24 @@ def kustomize_patches(ctx: Context, kd: KustomizeDir) -> list[Patch]:
                 continue
             target = item.get("target") if isinstance(item.get("target"), dict) else None
             if isinstance(item.get("path"), str):
-                docs, ok = _patch_docs(ctx, None, join(kd.dir, item["path"]))
+                docs, ok, sources = _patch_docs(ctx, None, join(kd.dir, item["path"]))
             elif isinstance(item.get("patch"), str):
-                docs, ok = _patch_docs(ctx, item["patch"], None)
+                docs, ok, sources = _patch_docs(
+                    ctx, item["patch"], None, PatchSource(kd.file, kd.doc, (key, index, "patch"), True)
+                )
             else:
                 continue
-            out.append(Patch((key, index), target, docs, ok))
+            out.append(Patch((key, index), target, docs, ok, sources))
     items = data.get("patchesStrategicMerge")
     for index, item in enumerate(items if isinstance(items, list) else []):
         if not isinstance(item, str):
             continue
+        where = ("patchesStrategicMerge", index)
         if "\n" in item:
-            docs, ok = _patch_docs(ctx, item, None)
+            docs, ok, sources = _patch_docs(ctx, item, None, PatchSource(kd.file, kd.doc, where, True))
         else:
-            docs, ok = _patch_docs(ctx, None, join(kd.dir, item))
-        out.append(Patch(("patchesStrategicMerge", index), None, docs, ok))
+            docs, ok, sources = _patch_docs(ctx, None, join(kd.dir, item))
+        out.append(Patch(where, None, docs, ok, sources, strategic=True))
     return out
 
 
@@ -812,12 +831,14 @@ def flux_patches(ctx: Context, ks: FluxKS) -> list[Patch]:
     """The spec.patches written in the Flux Kustomization itself; those a parent injects into every
     child (defaults such as "all HelmReleases get retries") are meant to match only some."""
     out: list[Patch] = []
-    items = ks.obj.spec.get("patches") if ks.obj is not None else None
+    obj = ks.obj
+    items = obj.spec.get("patches") if obj is not None else None
     for index, item in enumerate(items if isinstance(items, list) else []):
-        if isinstance(item, dict) and isinstance(item.get("patch"), str):
+        if obj is not None and isinstance(item, dict) and isinstance(item.get("patch"), str):
             target = item.get("target") if isinstance(item.get("target"), dict) else None
-            docs, ok = _patch_docs(ctx, item["patch"], None)
-            out.append(Patch(("spec", "patches", index), target, docs, ok))
+            inline = PatchSource(obj.path, obj.doc, ("spec", "patches", index, "patch"), True)
+            docs, ok, sources = _patch_docs(ctx, item["patch"], None, inline)
+            out.append(Patch(("spec", "patches", index), target, docs, ok, sources))
     return out
 
 
@@ -825,60 +846,129 @@ def _is_json6902(patch: Patch) -> bool:
     return len(patch.docs) == 1 and isinstance(patch.docs[0], list)
 
 
-def _smp_ids(patch: Patch) -> list[tuple[str, str]] | None:
-    """(kind, name) of each strategic-merge document; None when the patch is not readable as such."""
-    if not patch.readable or not patch.docs or _is_json6902(patch):
-        return None
-    ids = []
-    for doc in patch.docs:
-        if not isinstance(doc, dict):
-            return None
-        meta = doc.get("metadata")
-        name = meta.get("name") if isinstance(meta, dict) else None
-        kind = doc.get("kind")
-        if not isinstance(kind, str) or not isinstance(name, str):
-            return None
-        ids.append((kind, name))
-    return ids
+def _unmatched(ctx: Context, patch: Patch) -> list[tuple[Any, PatchSource]]:
+    """The documents of a patch that found no object in every build the model ran them in
+    (FluxModel.patch_outcomes), with where each is; none when one of them is not known."""
+    outcomes = ctx.flux.patch_outcomes
+    found = []
+    for doc, source in zip(patch.docs, patch.sources, strict=False):
+        seen = outcomes.get(source)
+        if seen and all(outcome is False for outcome in seen):
+            found.append((doc, source))
+    return found
 
 
 def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tuple[str, str, str] | None:
     """(rule, message, fix) when the patch fails the build or matches nothing; None if it applies."""
     if view.opaque or not patch.readable:
         return None
+    if patch.target is None and _is_json6902(patch):
+        return (
+            "HL114",
+            f"a JSON6902 patch without target in {where_label}: kustomize fails ('must specify a target for patch')",
+            "add a target: (kind, name) naming the object the operations apply to",
+        )
+    if not patch.docs or _is_json6902(patch):
+        return _judge_target(ctx, patch, view, where_label) if patch.target is not None else None
+    unreadable = parse_failure(patch.docs)
+    if unreadable is not None:
+        if not patch.strategic:
+            said = "'trouble configuring builtin PatchTransformer ...: unable to parse SM or JSON patch'"
+        elif patch.sources and patch.sources[0].inline:
+            said = (
+                "kustomize then reads the entry as a file name: 'trouble configuring builtin "
+                "PatchStrategicMergeTransformer ...: open ...: no such file or directory'"
+            )
+        else:
+            said = f"'{unreadable} in object'"
+        return (
+            "HL114",
+            f"patch in {where_label} is neither a JSON6902 list nor a strategic-merge patch kustomize can read "
+            f"({unreadable}): the build fails ({said})",
+            "give every document of a strategic-merge patch its kind and metadata.name (with a target:, any name "
+            "will do), or write the patch as a JSON6902 list of operations",
+        )
+    if patch.target is not None and len(patch.docs) > 1:
+        return (
+            "HL114",
+            f"patch in {where_label} has {len(patch.docs)} strategic-merge documents and a target: kustomize fails "
+            "('Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field')",
+            "split it into one `patches:` entry per document, each with its target, or remove the target so that "
+            "each document patches the object its apiVersion, kind, name and namespace name",
+        )
+    if patch.target is not None:
+        return _judge_target(ctx, patch, view, where_label)
+    for doc, _source in _unmatched(ctx, patch):
+        wanted = patch_id(doc)
+        if wanted is None:
+            continue
+        said = wanted.text()
+        return (
+            "HL114",
+            f"patch for {wanted.kind} '{wanted.name}' in {where_label} has no target in the build: kustomize fails "
+            f"('no matches for Id {said}; failed to find unique target for patch {said}')" + _id_hint(view, wanted),
+            "make the patch's apiVersion, kind, metadata.name and metadata.namespace those of the object as the "
+            "kustomization's resources give it (before its own namespace:, namePrefix and nameSuffix, and a Flux "
+            "targetNamespace), add the object to the build, or give the patch a target:",
+        )
+    return None
+
+
+def _id_hint(view: BuildView, wanted: PatchId) -> str:
+    """Why an object of the patch's kind and name is not the patch's: its apiVersion or its
+    namespace; else the names of that kind the build has."""
+    for cand in view.candidates():
+        if cand.kind != wanted.kind or wanted.name not in cand.names:
+            continue
+        have = f"{cand.group}/{cand.version}" if cand.group else cand.version
+        want = f"{wanted.group}/{wanted.version}" if wanted.group else wanted.version
+        if (cand.group, cand.version) != (wanted.group, wanted.version):
+            return (
+                f"; the build's {wanted.kind} '{wanted.name}' is {have}, the patch says "
+                f"{want or 'no apiVersion'} (kustomize matches group and version too)"
+            )
+        return (
+            f"; the patch says namespace {wanted.namespace or 'default (none)'}: kustomize matches the namespace the "
+            f"{wanted.kind} has when the patch runs, before the namespace: of the same kustomization (or a Flux "
+            "targetNamespace) is set, and no namespace is the same as default"
+        )
+    same_kind = sorted({n for c in view.candidates() if c.kind == wanted.kind for n in c.names})
+    return _nearest(wanted.name, same_kind) if same_kind else f"; the build has no {wanted.kind} at all"
+
+
+def _judge_target(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tuple[str, str, str] | None:
+    """HL115 when a patch's target selects no object of the build: by the view's candidates, or,
+    as the model runs the patch, by the names and namespaces the objects have at that point."""
     if patch.target is None:
-        if _is_json6902(patch):
-            return (
-                "HL114",
-                f"a JSON6902 patch without target in {where_label}: kustomize fails ('must specify a target for patch')",
-                "add a target: (kind, name) naming the object the operations apply to",
-            )
-        ids = _smp_ids(patch)
-        if ids is None:
-            return None
-        for kind, name in ids:
-            if "${" in name and not any("${" in n for c in view.candidates() for n in c.names):
-                continue  # names are compared before substitution; a templated patch name is unusual
-            if any(c.kind == kind and name in c.names for c in view.candidates()):
-                continue
-            same_kind = sorted({n for c in view.candidates() if c.kind == kind for n in c.names})
-            hint = _nearest(name, same_kind) if same_kind else f"; the build has no {kind} at all"
-            return (
-                "HL114",
-                f"patch for {kind} '{name}' in {where_label} has no target in the build: kustomize fails "
-                f"('no matches for Id {kind}/{name}; failed to find unique target for patch'){hint}",
-                "fix the kind/metadata.name of the patch, add the object to the build, or give the patch a target:",
-            )
-        return None
-    if any(target_matches(patch.target, c) for c in view.candidates()):
         return None
     shown = ", ".join(f"{k}={v}" for k, v in patch.target.items() if isinstance(v, str) and v)
-    return (
-        "HL115",
-        f"patch target ({shown}) in {where_label} matches no object of the build, so the patch changes nothing",
+    fix = (
         "fix the target (kind, name and namespace are exact or regular expressions; labelSelector uses label "
-        "values as written), or remove the patch",
+        "values as written), or remove the patch"
     )
+    if not view.renamed and not any(target_matches(patch.target, c) for c in view.candidates()):
+        return (
+            "HL115",
+            f"patch target ({shown}) in {where_label} matches no object of the build, so the patch changes nothing",
+            fix,
+        )
+    if patch.sources and len(_unmatched(ctx, patch)) == len(patch.sources):
+        kind = patch.target.get("kind")
+        templated = sorted({n for c in view.candidates() if not kind or c.kind == kind for n in c.names if "${" in n})
+        why = (
+            f"names are compared as written, before Flux substitutes variables after the build: the build's "
+            f"{kind or 'object'} is named '{templated[0]}' then"
+            if templated
+            else "by the name and namespace each object has then: before the namespace:, namePrefix and nameSuffix "
+            "of the same kustomization, and a Flux targetNamespace"
+        )
+        return (
+            "HL115",
+            f"patch target ({shown}) in {where_label} matches no object when kustomize runs the patch ({why}), "
+            "so the patch changes nothing",
+            fix + ("; a target name may be a regular expression such as '.*'" if templated else ""),
+        )
+    return None
 
 
 def _includers(ctx: Context) -> dict[str, list[str]]:
@@ -924,9 +1014,16 @@ def patches(ctx: Context) -> Iterator[Finding]:
             homes = _component_homes(directory, includers, ks_homes, repo.kustomize_dirs)
             if not homes:
                 continue
+            for home in homes:
+                flux.build(home)  # its patches run there (FluxModel.patch_outcomes)
             including = [view_of(home) for home in homes]
-            view = BuildView(any(v.opaque for v in including), itertools.chain.from_iterable(v.candidates() for v in including))
+            view = BuildView(
+                any(v.opaque for v in including),
+                itertools.chain.from_iterable(v.candidates() for v in including),
+                any(v.renamed for v in including),
+            )
         else:
+            flux.build(directory)  # its patches run (FluxModel.patch_outcomes)
             view = view_of(directory)
         for patch in found:
             verdict = _judge(ctx, patch, view, f"{posixpath.basename(kd.file)} of {directory or '.'}")
@@ -959,7 +1056,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
                 continue
             if broken is None:
                 broken = _build_fails(ctx, ks, kustomization_files)
-            if broken and not _is_json6902_without_target(patch):
+            if broken and not _unreadable(patch):
                 continue  # the build fails before its patches (HL101, HL116 say where): what they match is not known
             rule, message, fix = verdict
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
@@ -1091,8 +1188,14 @@ def _build_fails(ctx: Context, ks: FluxKS, kustomization_files: dict[str, Kustom
     return False
 
 
-def _is_json6902_without_target(patch: Patch) -> bool:
-    return patch.target is None and _is_json6902(patch)
+def _unreadable(patch: Patch) -> bool:
+    """Whether kustomize fails on the patch itself, whatever the build holds: a JSON6902 patch
+    without target, a document that is no strategic-merge patch, several documents with a target."""
+    if not patch.readable or not patch.docs:
+        return False
+    if _is_json6902(patch):
+        return patch.target is None
+    return parse_failure(patch.docs) is not None or (patch.target is not None and len(patch.docs) > 1)
 
 
 def _ks_component_homes(flux: FluxModel) -> dict[str, list[str]]:
