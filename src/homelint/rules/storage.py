@@ -8,6 +8,7 @@ from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
 from homelint.core.substitution import scan
 from homelint.model.graph import ANY_NAMESPACE, Edge, RefNode, resolved_name
+from homelint.model.patches import BUILTIN_GROUPS
 from homelint.model.refs import helm_release_refs, is_app_template, is_templated, pod_spec_refs, resource_set_objects
 from homelint.model.variables import variables_of
 from homelint.rules.common import affixed_away, applied_instances, close_matches, has_flux, installs_elsewhere, unproduced
@@ -114,22 +115,8 @@ def _consequence(obj: K8sObject) -> str:
 CLAIM_FREE: dict[str, frozenset[str] | None] = {
     **dict.fromkeys(
         (
-            "",
-            "apps",
-            "batch",
-            "autoscaling",
-            "policy",
-            "networking.k8s.io",
-            "discovery.k8s.io",
-            "rbac.authorization.k8s.io",
-            "storage.k8s.io",
-            "scheduling.k8s.io",
-            "coordination.k8s.io",
-            "node.k8s.io",
-            "admissionregistration.k8s.io",
-            "apiextensions.k8s.io",
+            *sorted(BUILTIN_GROUPS),
             "apiregistration.k8s.io",
-            "certificates.k8s.io",
             "flowcontrol.apiserver.k8s.io",
             "snapshot.storage.k8s.io",
             "source.toolkit.fluxcd.io",
