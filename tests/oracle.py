@@ -838,6 +838,14 @@ class Builder:
 STEP = re.compile(r"accumulating (?:resources|components) from '([^']+)'|recursed accumulation of path '([^']+)'")
 
 
+def build_as_flux(kubectl: str, folder: Path, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The objects `kubectl kustomize` builds of `folder` once its kustomization is edited as
+    kustomize-controller edits it for a Flux Kustomization of this `spec` (in place)."""
+    write_flux_kustomization(folder, flux_edits(spec))
+    done = subprocess.run([kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=120, check=True)
+    return [obj for obj in load_all(done.stdout) if isinstance(obj, dict)]
+
+
 def failing_entry(message: str, top: str) -> tuple[str, str] | None:
     """(folder, entry) of the innermost resource kustomize names in a failed build."""
     where, found = top, None

@@ -10,7 +10,6 @@ namespaces, ConfigMap data and Secret keys (the model keeps no Secret value)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,8 @@ import pytest
 from homelint.engine.runner import load_repo
 from homelint.model.config import Config
 
-from .conftest import GOTK
-from .oracle import find_kubectl, flux_edits, load_all, write_flux_kustomization
+from .conftest import GOTK, flux_ks
+from .oracle import build_as_flux, find_kubectl, load_all
 
 KUBECTL = find_kubectl()
 
@@ -104,18 +103,10 @@ CASES: dict[str, tuple[str, str, str, dict[Key, Any]]] = {
 }
 
 
-def flux(spec: str) -> str:
-    return (
-        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n"
-        "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./app\n  prune: true\n"
-        f"  sourceRef: {{kind: GitRepository, name: flux-system}}\n{spec}"
-    )
-
-
 def write(root: Path, own: str, component: str, spec: str) -> None:
     files = {
         "clusters/main/flux-system/gotk-sync.yaml": GOTK,
-        "clusters/main/apps.yaml": flux(spec),
+        "clusters/main/apps.yaml": flux_ks("apps", "./app", spec),
         "app/kustomization.yaml": "resources: [deployment.yaml]\n" + own,
         "app/deployment.yaml": DEPLOYMENT,
         "app/comp/kustomization.yaml": component,
@@ -146,11 +137,10 @@ def kustomize(root: Path) -> dict[Key, Any]:
     (a namespaced object without a namespace: kustomize-controller applies it in `default`)."""
     assert KUBECTL is not None
     spec = load_all((root / "clusters/main/apps.yaml").read_text())[0]["spec"]
-    write_flux_kustomization(root / "app", flux_edits(spec))
-    done = subprocess.run([KUBECTL, "kustomize", str(root / "app")], capture_output=True, text=True, timeout=120, check=True)
+    built = build_as_flux(KUBECTL, root / "app", spec)
     return {
         (obj["kind"], obj["metadata"].get("namespace", "default"), obj["metadata"]["name"]): shown(obj["kind"], obj)
-        for obj in load_all(done.stdout)
+        for obj in built
     }
 
 
@@ -207,7 +197,7 @@ spec:
     (root / "release").mkdir()
     (root / "release/release.yaml").write_text(release)
     (root / "clusters/main/charts.yaml").write_text(charts)
-    other = flux("").replace("name: apps", "name: release").replace("path: ./app", "path: ./release")
+    other = flux_ks("apps", "./app").replace("name: apps", "name: release").replace("path: ./app", "path: ./release")
     (root / "clusters/main/release.yaml").write_text(other)
     _, findings = check_json(root)
     assert [f for f in findings if f["rule"] in ("HL401", "HL405", "HL406")] == []

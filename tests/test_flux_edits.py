@@ -18,8 +18,8 @@ import pytest
 from homelint.engine.runner import load_repo
 from homelint.model.config import Config
 
-from .conftest import GOTK
-from .oracle import find_kubectl, flux_edits, load_all, write_flux_kustomization
+from .conftest import GOTK, flux_ks
+from .oracle import build_as_flux, find_kubectl, flux_edits, load_all, write_flux_kustomization
 
 KUBECTL = find_kubectl()
 
@@ -49,14 +49,6 @@ def kustomization(extra: str) -> str:
 def patch(target: str, operation: str) -> str:
     """A spec.patches list of one JSON6902 patch of one operation."""
     return f"  patches:\n    - target: {target}\n      patch: |\n        - {operation}\n"
-
-
-def flux(spec: str) -> str:
-    return (
-        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n"
-        "  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./app\n  prune: true\n"
-        f"  sourceRef: {{kind: GitRepository, name: flux-system}}\n{spec}"
-    )
 
 
 Key = tuple[str, str | None, str]  # kind, namespace, name as applied
@@ -134,7 +126,11 @@ CASES: dict[str, tuple[str | None, str, str, dict[Key, dict[tuple[str, ...], Any
 
 
 def write(root: Path, own: str | None, objects: str, spec: str) -> None:
-    files = {"clusters/main/flux-system/gotk-sync.yaml": GOTK, "clusters/main/apps.yaml": flux(spec), "app/objects.yaml": objects}
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./app", spec),
+        "app/objects.yaml": objects,
+    }
     if own is not None:
         files["app/kustomization.yaml"] = own
     for rel, text in files.items():
@@ -163,10 +159,9 @@ def kustomize(root: Path) -> dict[Key, dict[str, Any]]:
     """kubectl kustomize of spec.path, its kustomization edited as kustomize-controller edits it."""
     assert KUBECTL is not None
     spec = load_all((root / "clusters/main/apps.yaml").read_text())[0]["spec"]
-    write_flux_kustomization(root / "app", flux_edits(spec))
-    done = subprocess.run([KUBECTL, "kustomize", str(root / "app")], capture_output=True, text=True, timeout=120, check=True)
+    built = build_as_flux(KUBECTL, root / "app", spec)
     out = {}
-    for obj in load_all(done.stdout):
+    for obj in built:
         meta = obj["metadata"]
         meta.get("annotations", {}).pop("config.kubernetes.io/origin", None)
         if meta.get("annotations") == {}:
@@ -246,7 +241,9 @@ def test_a_folder_is_gathered_once_and_transformed_once_per_kustomization_writte
     write(
         root, kustomization("labels:\n  - pairs: {tier: web}\n"), CONFIG_MAP + "---\n" + DEPLOYMENT, "  targetNamespace: ns-a\n"
     )
-    other = flux("  targetNamespace: ns-b\n" + patch("{kind: ConfigMap}", "{op: add, path: /data/x, value: patched}"))
+    other = flux_ks(
+        "apps", "./app", "  targetNamespace: ns-b\n" + patch("{kind: ConfigMap}", "{op: add, path: /data/x, value: patched}")
+    )
     (root / "clusters/main/other.yaml").write_text(other.replace("name: apps", "name: other"))
     check_json(root)
     assert gathered.count("app") == 1
