@@ -261,21 +261,20 @@ def _misplaced_kinds(apis: Any) -> dict[tuple[str, str], ApiEntry]:
     serves other kinds but never this one, which another group of the same project serves (a
     Kustomization under source.toolkit.fluxcd.io): no release serves it there."""
     groups: dict[str, set[str]] = defaultdict(set)  # group -> kinds it serves, in some release
+    component: dict[str, str] = {}  # group -> its project
     entries: dict[str, ApiEntry] = {}
     for (api_version, kind), entry in apis.apis.items():
         if entry.component in MISPLACED_COMPONENTS and "/" in api_version:
-            groups[api_version.rsplit("/", 1)[0]].add(kind)
+            group = api_version.rsplit("/", 1)[0]
+            groups[group].add(kind)
+            component[group] = entry.component
             entries.setdefault(kind, entry)
     return {
         (group, kind): entry
         for kind, entry in entries.items()
         for group in groups
-        if kind not in groups[group] and entry.component == _component_of(apis, group)
+        if kind not in groups[group] and entry.component == component[group]
     }
-
-
-def _component_of(apis: Any, group: str) -> str:
-    return next(e.component for (api, _), e in apis.apis.items() if api.rsplit("/", 1)[0] == group)
 
 
 def _wrong_group(ctx: Context, obj: K8sObject, entry: ApiEntry) -> Finding:
