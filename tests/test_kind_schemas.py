@@ -151,7 +151,7 @@ def test_a_kustomize_patch_that_makes_an_object_invalid_is_reported_at_the_patch
             "clusters/main/apps.yaml": child("app-a"),
             "apps/app-a/kustomization.yaml": (
                 "resources: [./helmrelease.yaml]\npatches:\n  - patch: |-\n      apiVersion: helm.toolkit.fluxcd.io/v2\n"
-                "      kind: HelmRelease\n      metadata: {name: app-a}\n      spec:\n        install:\n"
+                "      kind: HelmRelease\n      metadata: {name: app-a, namespace: ns-a}\n      spec:\n        install:\n"
                 "          createNamespaces: true\n"
             ),
             "apps/app-a/helmrelease.yaml": HELM_RELEASE.format(spec=""),
