@@ -24,7 +24,7 @@ from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.images import ImageEntry, image_edits, image_entries, merge_flux_images
-from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join
+from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join, kustomization_options
 from homelint.model.patches import OpFailure, PatchSource, apply_patch, carry
 from homelint.model.replacements import Failure, Pointer, Unknown, replace_field, source_value
 from homelint.model.sources import (
@@ -1051,6 +1051,8 @@ class FluxModel:
             items = kd.data.get(key)
             for index, item in enumerate(items if isinstance(items, list) else []):
                 if isinstance(item, dict):
+                    if "options" in item:  # YAML 1.1 booleans, as kustomize reads the file
+                        item = {**item, "options": kustomization_options(item["options"])}
                     entries.extend(self._patch_item(kd, item, PatchSource(kd.file, kd.doc, (key, index), False)))
         return entries
 

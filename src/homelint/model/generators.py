@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from homelint.core.model import K8sObject, Origin
-from homelint.model.kustomize import join, join_entry
+from homelint.model.kustomize import join, join_entry, kustomization_options
 
 _ENCODE = str.maketrans({"0": "g", "1": "h", "3": "k", "a": "m", "e": "t"})
 
@@ -193,12 +193,13 @@ def generate(kd: Any, read: Callable[[str], bytes | None], builtins: list[tuple[
     configMapGenerator, secretGenerator, then the builtin generator configurations of
     `generators:`, given as (configuration, where it is)); `read` reads a repository file."""
     made: list[Generated] = []
-    found = kd.data.get("generatorOptions")
+    found = kustomization_options(kd.data.get("generatorOptions"))  # YAML 1.1 booleans, as kustomize reads the file
     options: dict[str, Any] = found if isinstance(found, dict) else {}
     for field_name, kind in GENERATOR_FIELDS.items():
         items = kd.data.get(field_name)
         for index, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+                item = {**item, "options": kustomization_options(item["options"])} if "options" in item else item
                 made.append(_one(kd.dir, item, kind, options, read, Where(kd.file, kd.doc, (field_name, index))))
     for config, where in builtins:
         item = builtin_args(config)
