@@ -7,7 +7,7 @@ item's `behavior` (merge/replace into an object the build holds) is applied by t
 Values follow kustomize (api/kv): a literal is `key=value` with one pair of surrounding quotes
 removed; a file is `[key=]path` (the key defaults to the file name) and holds the file's text, or
 binaryData when it is not UTF-8; an env file has one `KEY=value` per line (leading blanks and `#`
-comment lines skipped); in a SOPS-encrypted env file the `sops_*` lines are sops's metadata, not
+comment lines skipped; a line without `=` is a key with an empty value); in a SOPS-encrypted env file the `sops_*` lines are sops's metadata, not
 keys (Flux decrypts the file first, and decryption drops them). A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
 Secret's are not: kustomize base64-encodes them, so substitution never sees them, and homelint
 never holds a secret value (a merged Secret's values are made again to hash them, and dropped).
@@ -279,8 +279,8 @@ def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str
             stripped = line.lstrip()
             if not stripped or stripped.startswith("#"):
                 continue
-            key, eq, value = stripped.partition("=")
-            if eq and key and not (metadata and key.startswith(metadata)):
+            key, _, value = stripped.partition("=")  # no `=`: the key, empty (kustomize api/kv keyValuesFromLine)
+            if key and not (metadata and key.startswith(metadata)):
                 put(key, value if readable else "", Origin(("data", key), path, 0, (number,), text=True))
     return out
 
