@@ -72,3 +72,155 @@ def test_an_unknown_behavior_is_create(repo, check_json):
     built = kustomize(root, "apps/app-a")
     if built is not None:
         assert built.returncode == 0 and "name: cm-a-" in built.stdout, built.stderr
+
+
+def overlay_repo(repo, files: dict[str, str]) -> Path:
+    """A Flux Kustomization of apps/app-a/overlay (into ns-a) and the given files."""
+    return repo({"clusters/c/sync.yaml": flux_root("app-a", "./apps/app-a/overlay"), **files})
+
+
+def base(namespace: str = "", name: str = "cm-a") -> str:
+    """A base kustomization that generates ConfigMap `name` (in `namespace` when given)."""
+    head = f"namespace: {namespace}\n" if namespace else ""
+    return head + f"configMapGenerator:\n  - {{name: {name}, literals: [a=1]}}\n"
+
+
+MERGE = "configMapGenerator:\n  - {name: cm-a, behavior: merge, literals: [b=2]}\n"
+
+
+def test_a_merge_generator_without_an_object_to_merge_into_fails_the_build(repo, check_json):
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/base/kustomization.yaml": base(name="cm-b"),
+            "apps/app-a/overlay/kustomization.yaml": "resources: [../base]\n" + MERGE,
+        },
+    )
+    _, findings = check_json(root)
+    assert [(f["path"], f["line"], f["message"]) for f in findings if f["rule"] == "HL114"] == [
+        (
+            "apps/app-a/overlay/kustomization.yaml",
+            3,
+            "ConfigMap generator 'cm-a' with behavior: merge finds no ConfigMap 'cm-a' in namespace default to merge "
+            "into (none of that name and namespace, as written or as the build has it, comes before it): kustomize "
+            "stops with 'id ... does not exist; cannot merge or replace', so the build of Kustomization "
+            "flux-system/app-a fails and Flux applies none of its objects",
+        )
+    ]
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert "does not exist; cannot merge or replace" in built.stderr
+
+
+def test_a_merge_generator_of_another_namespace_than_the_base_object_fails_the_build(repo, check_json):
+    """The base object was written without a namespace and put in ns-b: an entry of ns-c matches neither."""
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/base/kustomization.yaml": base("ns-b"),
+            "apps/app-a/overlay/kustomization.yaml": (
+                "resources: [../base]\nconfigMapGenerator:\n  - {name: cm-a, namespace: ns-c, behavior: replace, literals: [b=2]}\n"
+            ),
+        },
+    )
+    _, findings = check_json(root)
+    assert [f["message"].split(":")[0] for f in findings if f["rule"] == "HL114"] == ["ConfigMap generator 'cm-a' with behavior"]
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert "does not exist; cannot merge or replace" in built.stderr
+
+
+def test_a_merge_generator_matching_two_objects_fails_the_build(repo, check_json):
+    """Both base objects were written without a namespace: an entry without one matches both."""
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/base-b/kustomization.yaml": base("ns-b"),
+            "apps/app-a/base-c/kustomization.yaml": base("ns-c"),
+            "apps/app-a/overlay/kustomization.yaml": "resources: [../base-b, ../base-c]\n" + MERGE,
+        },
+    )
+    _, findings = check_json(root)
+    assert [f["message"].split(":")[0] for f in findings if f["rule"] == "HL114"] == ["ConfigMap generator 'cm-a' with behavior"]
+    assert "finds 2 ConfigMaps 'cm-a' to merge into" in next(f["message"] for f in findings if f["rule"] == "HL114")
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert "found multiple objects" in built.stderr
+
+
+def test_a_merge_generator_matches_the_namespace_an_object_was_written_with(repo, check_json):
+    """kustomize matches any id the object had: the base's namespace: does not hide it from an entry without one."""
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/base/kustomization.yaml": base("ns-b"),
+            "apps/app-a/overlay/kustomization.yaml": "resources: [../base]\n" + MERGE,
+        },
+    )
+    _, findings = check_json(root)
+    assert [f for f in findings if f["rule"] == "HL114"] == []
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert built.returncode == 0, built.stderr
+
+
+def test_a_component_merges_into_the_generator_of_the_kustomization_including_it(repo, check_json):
+    """kustomize runs a kustomization's generators before its Components: the object is there (no HL114)."""
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/overlay/kustomization.yaml": "components: [../comp]\n" + base(),
+            "apps/app-a/comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n" + MERGE,
+        },
+    )
+    _, findings = check_json(root)
+    assert [f for f in findings if f["rule"] == "HL114"] == []
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert built.returncode == 0, built.stderr
+
+
+def test_a_merge_generator_in_a_build_with_a_remote_base_is_not_judged(repo, check_json):
+    root = overlay_repo(
+        repo,
+        {"apps/app-a/overlay/kustomization.yaml": "resources: [https://github.com/example/repo//base?ref=v1]\n" + MERGE},
+    )
+    _, findings = check_json(root)
+    assert [f for f in findings if f["rule"] == "HL114"] == []
+
+
+def test_a_generator_giving_a_key_twice_fails_the_build(repo, check_json):
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/overlay/kustomization.yaml": (
+                "configMapGenerator:\n  - {name: cm-a, literals: [a=1, b=2, a=3]}\n"
+                "secretGenerator:\n  - {name: secret-a, envs: [s.env], literals: [B=2]}\n"
+                "  - {name: secret-b, envs: [s.env], literals: [C=2]}\n"
+            ),
+            "apps/app-a/overlay/s.env": "A=1\nB=2\n",
+        },
+    )
+    _, findings = check_json(root)
+    assert [(f["line"], f["message"].split(":")[0]) for f in findings if f["rule"] == "HL002"] == [
+        (2, "ConfigMap generator 'cm-a' gives the key `a` more than once (its literals, files and env files together)"),
+        (4, "Secret generator 'secret-a' gives the key `B` more than once (its literals, files and env files together)"),
+    ]
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert "configmap cm-a illegally repeats the key `a`" in built.stderr
+
+
+def test_a_file_source_and_a_literal_of_one_key_fail_the_build(repo, check_json):
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/overlay/kustomization.yaml": "configMapGenerator:\n  - {name: cm-a, files: [conf/a.txt], literals: [a.txt=x]}\n",
+            "apps/app-a/overlay/conf/a.txt": "hello\n",
+        },
+    )
+    _, findings = check_json(root)
+    assert ["HL002" in f["rule"] and "`a.txt`" in f["message"] for f in findings if f["rule"] == "HL002"] == [True]
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert "illegally repeats the key `a.txt`" in built.stderr

@@ -106,6 +106,8 @@ class FluxKS:
     applied: list[Applied] = field(default_factory=list)
     # JSON6902 operations kustomize fails on in its build: the build fails and nothing is applied
     patch_failures: list[PatchFailure] = field(default_factory=list)
+    # generator entries kustomize fails on in its build (GeneratorFailure): the build fails
+    generator_failures: list[GeneratorFailure] = field(default_factory=list)
     # objects its build holds that Flux does not apply (withheld.py): kustomize drops them, or
     # kustomize-controller skips them; patches and replacements of the build still see them
     withheld: list[tuple[Applied, str]] = field(default_factory=list)
@@ -196,6 +198,23 @@ class PatchFailure:
     failure: OpFailure
 
 
+@dataclass(frozen=True)
+class GeneratorFailure:
+    """A configMapGenerator/secretGenerator entry (or builtin generator configuration) kustomize
+    fails the build on, where the model is sure of it. `reason`: `repeats` (its sources give
+    `keys` more than once: api/internal/generators makeValidatedDataMap, "configmap NAME illegally
+    repeats the key `K`"), `missing` (behavior merge or replace, and no object of its id in the
+    build: resmap appendReplaceOrMerge, "id ... does not exist; cannot merge or replace") or
+    `multiple` (several, the objects in `found`: "found multiple objects ... that could accept
+    merge")."""
+
+    obj: K8sObject  # the generated object: its path, doc and anchor are the entry's
+    behavior: str
+    reason: str
+    keys: tuple[str, ...] = ()
+    found: tuple[tuple[K8sObject, str | None], ...] = ()
+
+
 # Where every object of a build may hold what the model does not see: kustomize's own annotations
 # (config.kubernetes.io/..., present while patches run) and the namespace (kept beside the object)
 ALWAYS_LOOSE: tuple[Pointer, ...] = (("metadata", "annotations"), ("metadata", "namespace"))
@@ -231,6 +250,13 @@ class BuildOut:
     replacement_failures: list[ReplacementFailure] = field(default_factory=list)
     # JSON6902 operations kustomize fails on, in build order: the build fails (PatchFailure)
     failures: list[PatchFailure] = field(default_factory=list)
+    # generator entries kustomize fails on, in build order: the build fails (GeneratorFailure)
+    generator_failures: list[GeneratorFailure] = field(default_factory=list)
+    # position in `objects` -> the namespaces the object had before its current one, first first
+    moved: dict[int, tuple[str | None, ...]] = field(default_factory=dict)
+    # kustomizations including a Component being run into this build whose generators have not run
+    # yet (kustomize runs them before the Component's; the model after): not carried by absorb
+    pending_generators: int = 0
     # position in `objects` -> pointers below which kustomize may hold more or other than the
     # model (transformers it does not apply, operations it could not decide): a failure there is
     # not certain
@@ -253,6 +279,9 @@ class BuildOut:
         self.unread |= {index + offset for index in sub.unread}
         self.replacement_failures.extend(replace(f, index=f.index + offset) for f in sub.replacement_failures)
         self.failures.extend(sub.failures)
+        self.generator_failures.extend(sub.generator_failures)
+        for index, moved in sub.moved.items():
+            self.moved[index + offset] = moved
         for index, pointers in sub.loose.items():
             self.loose[index + offset] = list(pointers)
 
@@ -291,6 +320,13 @@ class BuildOut:
 
     def edit(self, index: int, path: tuple[str, ...], value: Any) -> None:
         self.edits[index] = {**self.edits.get(index, {}), path: value}
+
+    def move(self, index: int, namespace: str | None) -> None:
+        """Put the object at `index` into `namespace`, keeping the one it leaves (`moved`)."""
+        obj, old = self.objects[index]
+        if old != namespace:
+            self.moved[index] = (*self.moved.get(index, ()), old)
+        self.objects[index] = (obj, namespace)
 
     def name_now(self, index: int, outer: tuple[str, str] = ("", "")) -> str:
         """The name of the object at `index` at this point of the build: its metadata.name with
@@ -437,6 +473,7 @@ class FluxModel:
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
         # kustomization entries the repository holds but a build's artifact leaves out (ignore rules)
         self.ignored_entries: dict[tuple[str, tuple[Any, ...]], tuple[KustomizeDir, Entry, Artifact]] = {}
+        self._unread_generators: set[str] = set()  # kustomization files with `generators:` the model does not run
         self.mounted: dict[tuple[str, str], list[str]] = {}
         # (artifact, folder without a kustomization) -> the folders with one that the kustomization
         # kustomize-controller generates there lists as resources (_build_generated)
@@ -791,6 +828,8 @@ class FluxModel:
         resources (a Component run into `out` before: _component). `flux_images`: a Flux
         Kustomization's spec.images, merged into its `images:`."""
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
+        pending = not again and _generates(kd.data)
+        out.pending_generators += pending
         for entry in kd.entries:
             if again and entry.kind != "resources":
                 continue
@@ -823,12 +862,14 @@ class FluxModel:
             return
         for target in components:
             self._component(target, art, out)
+        out.pending_generators -= pending
         self._run_generators(kd, out)
         self._patches(kd, out)
         out.loosen(transformed_fields(kd.data))
         ns = kd.namespace
         if ns:
-            out.objects = [(o, ns) for o, _ in out.objects]
+            for index in range(len(out.objects)):
+                out.move(index, ns)
             for index, (o, _) in enumerate(out.objects):
                 if o.kind == "Namespace" and o.api_version == "v1":
                     out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
@@ -942,6 +983,7 @@ class FluxModel:
         found: list[tuple[dict[str, Any], Where]] = []
         for index, item in enumerate(items if isinstance(items, list) else []):
             if not isinstance(item, str):
+                self._unread_generators.add(kd.file)
                 continue
             parsed: ParsedFile | None
             if is_inline(item):
@@ -952,22 +994,29 @@ class FluxModel:
                 found_file = self.repo.parsed.get(path)
                 parsed = found_file if found_file is not None and not self.repo.invalid_yaml(path) else None
                 where = [Where(path, doc, ()) for doc in range(len(parsed.docs))] if parsed else []
+            if parsed is None:
+                self._unread_generators.add(kd.file)  # a folder, a remote entry, a file that does not parse
             for doc, at in zip(parsed.docs if parsed else [], where, strict=False):
                 if isinstance(doc, dict) and doc.get("apiVersion") == "builtin" and doc.get("kind") in BUILTIN_KINDS:
                     found.append((doc, at))
+                elif doc is not None:
+                    self._unread_generators.add(kd.file)
         return found
 
     def _run_generators(self, kd: KustomizeDir, out: BuildOut, component: int | None = None) -> None:
         """kustomize's generators on the build so far (the resources and the builds of its
         folders): each object is added (behavior create), or with behavior merge/replace goes into
         the one object of its kind, name and namespace there (resmap appendReplaceOrMerge); with
-        none or several, kustomize fails (not modelled here: nothing is added).
+        none or several, kustomize fails (nothing is added; the failure is recorded where the
+        model is sure of it: _unmerged), as it does on an entry whose sources give a key twice.
 
         With `component`, a folder listed as a component was built on its own and added to `out`
         from that index on (its objects made and merged into there): only its merge/replace into
         the objects before it are left to do."""
         ids: dict[tuple[str, str, str, str], list[int]] | None = None  # indexed at the first merge
         for item in self._generated(kd):
+            if item.repeats and component is None:
+                out.generator_failures.append(GeneratorFailure(item.obj, item.behavior, "repeats", item.repeats))
             if item.behavior == "create":
                 if component is None:
                     out.objects.append((item.obj, item.obj.namespace))
@@ -984,6 +1033,67 @@ class FluxModel:
             found = ids.get((made.api_version, made.kind, made.name, made.namespace or "default"), [])
             if len(found) == 1:
                 self._merge_generated(out, found[0], item)
+            elif component is None:
+                self._unmerged(out, item, found)
+
+    def _unmerged(self, out: BuildOut, item: Generated, found: list[int]) -> None:
+        """Record kustomize's failure on a merge/replace generator that finds no object of its id
+        in the build so far, or several (`found`), where the model is sure of it: the build holds
+        every object kustomize's holds (_complete), and
+        - with none, no object of that kind is known by that name in any namespace it had (kustomize
+          matches any previous id: GetMatchingResourcesByAnyId), and no kustomization including
+          this Component has generators left to run (kustomize runs them before its Components);
+        - with several, no Component ran into the build yet (the model runs a kustomization's
+          Components before its generators, kustomize after) and two or more are found by the id
+          they were written with or the one they have now."""
+        made = item.obj
+        if not self._complete(out, made.kind):
+            return
+        ns = made.namespace or "default"
+        if not found:
+            if out.pending_generators or any(
+                made.name in (obj.name, *out.names(index, every=True))
+                and ns in {n or "default" for n in (obj.namespace, now, *out.moved.get(index, ()))}
+                for index, (obj, now) in enumerate(out.objects)
+                if (obj.api_version, obj.kind) == (made.api_version, made.kind) and not out.deleted(index)
+            ):
+                return
+            out.generator_failures.append(GeneratorFailure(made, item.behavior, "missing"))
+            return
+        sure = [
+            index
+            for index in found
+            if (out.objects[index][0].name, out.objects[index][0].namespace or "default") == (made.name, ns)
+            or (out.name_now(index), out.objects[index][1] or "default") == (made.name, ns)
+        ]
+        if len(sure) > 1 and not out.components:
+            failure = GeneratorFailure(made, item.behavior, "multiple", found=tuple(out.objects[i] for i in sure))
+            out.generator_failures.append(failure)
+
+    def _complete(self, out: BuildOut, kind: str) -> bool:
+        """Whether the build so far holds every object of `kind` kustomize's holds, with the names
+        and namespaces the model gives them: none read from a remote, templated or missing entry,
+        a file that does not parse, a Helm chart or a generator the model does not run, and none a
+        transformer the model does not apply ran over (it may rename them)."""
+        if any(out.objects[index][0].kind == kind for index in out.unread):
+            return False
+        if any(self.repo.invalid_yaml(path) for path in out.resource_files):
+            return False
+        files, dirs = self.repo.files.all_files, self.repo.files.dirs
+        for directory in out.dirs:
+            kd = self.kdirs.get(directory)
+            if kd is None:
+                continue
+            if kd.data.get("helmCharts") or kd.data.get("helmChartInflationGenerator") or kd.file in self._unread_generators:
+                return False
+            for entry in kd.entries:
+                if entry.kind not in ("resources", "components"):
+                    continue
+                if is_remote(entry.value) or "${" in entry.value or (kd.file, entry.field) in self.ignored_entries:
+                    return False
+                if entry.target not in files and not (entry.target in dirs and entry.target in self.kdirs):
+                    return False
+        return True
 
     def _merge_generated(self, out: BuildOut, index: int, item: Generated) -> None:
         """A generator with behavior merge/replace on the object at `index` (resource.Resource
@@ -1191,7 +1301,7 @@ class FluxModel:
             return
         for path, new in edits:
             if path == ("metadata", "namespace"):
-                out.objects[index] = (obj, str(new))
+                out.move(index, str(new))
             else:
                 out.edit(index, path, new)
 
@@ -1894,6 +2004,7 @@ class FluxModel:
         ks.generated_components = sorted(set(built.generated_components))
         ks.replacement_failures = _replacement_failures(ks, built)
         ks.patch_failures = list(built.failures)
+        ks.generator_failures = list(built.generator_failures)
         self.applied_files |= built.files
         self.resource_files |= built.resource_files
         self.reached_dirs |= built.dirs
@@ -2005,6 +2116,11 @@ def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObje
     return True
 
 
+def _generates(data: dict[str, Any]) -> bool:
+    """Whether a kustomization has generators (its own, or configurations under `generators:`)."""
+    return any(data.get(field) for field in ("configMapGenerator", "secretGenerator", "generators"))
+
+
 def _index_ids(out: BuildOut, index: int, ids: dict[tuple[str, str, str, str], list[int]]) -> None:
     """Index the object at `index` of a build by the ResIds a generator's merge/replace finds it by
     (kustomize's GetMatchingResourcesByAnyId): the id it was written with, its current one
@@ -2028,11 +2144,11 @@ MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED)  # edits that are not fields
 
 def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
     """A builtin NamespaceTransformer on every object of the build (transformers.py)."""
-    for index, (obj, ns) in enumerate(out.objects):
+    for index, (_, ns) in enumerate(out.objects):
         if out.deleted(index):
             continue
         if not (config.unset_only and ns):
-            out.objects[index] = (obj, config.namespace)
+            out.move(index, config.namespace)
         for path, value in namespace_fields(config, out.current(index)):
             out.edit(index, path, value)
 

@@ -49,6 +49,7 @@ class Generated:
     behavior: str = "create"
     readable: bool = True
     secret_data: Callable[[], dict[str, str]] | None = None
+    repeats: tuple[str, ...] = ()  # keys its sources give more than once: kustomize fails (makeValidatedDataMap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,14 +231,17 @@ class _Values:
     encoded: dict[str, str]  # a Secret's base64 values: hashed, never kept
     origins: list[Origin]
     readable: bool
+    repeats: list[str]
 
 
 def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str], bytes | None], where: Where) -> _Values:
     """The keys and values of one generator's literals, files and env files (paths relative to
     the kustomization's directory)."""
-    out = _Values({}, {}, {}, [], True)
+    out = _Values({}, {}, {}, [], True, [])
 
     def put(key: str, value: str | bytes, origin: Origin) -> None:
+        if key in out.data or key in out.binary:
+            out.repeats.append(key)
         raw = value.encode() if isinstance(value, str) else value
         text = value if isinstance(value, str) else _decoded(value)
         if kind == "Secret":
@@ -262,6 +266,8 @@ def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str
         raw = read(path)
         if raw is None or _sops(raw):
             out.readable = False  # missing, or decrypted by Flux first: its content (and the hash) is unknown here
+            if key in out.data or key in out.binary:
+                out.repeats.append(key)
             out.data[key] = ""
             continue
         put(key, raw, Origin(("data", key), path, 0, (0,), text=True))
@@ -321,7 +327,7 @@ def _one(
             return _values(directory, item, kind, read, where).encoded
 
     suffix = None if disabled or not values.readable else hash_suffix(doc, values.encoded)
-    return Generated(obj, suffix, not disabled, behavior, values.readable, again)
+    return Generated(obj, suffix, not disabled, behavior, values.readable, again, tuple(dict.fromkeys(values.repeats)))
 
 
 def hash_suffix(doc: dict[str, Any], secret_data: dict[str, str] | None = None) -> str:
