@@ -76,7 +76,7 @@ def test_an_unknown_behavior_is_create(repo, check_json):
 
 def overlay_repo(repo, files: dict[str, str]) -> Path:
     """A Flux Kustomization of apps/app-a/overlay (into ns-a) and the given files."""
-    return repo({"clusters/c/sync.yaml": flux_root("app-a", "./apps/app-a/overlay"), **files})
+    return repo({"clusters/c/sync.yaml": flux_root("app-a", "./apps/app-a/overlay", "  targetNamespace: ns-a\n"), **files})
 
 
 def base(namespace: str = "", name: str = "cm-a") -> str:
@@ -224,3 +224,30 @@ def test_a_file_source_and_a_literal_of_one_key_fail_the_build(repo, check_json)
     built = kustomize(root, "apps/app-a/overlay")
     if built is not None:
         assert "illegally repeats the key `a.txt`" in built.stderr
+
+
+GENERATOR_CONFIG = "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: cm-a}\nliterals: [a=1]\n"
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-a}\nspec:\n  selector: {matchLabels: {app: a}}\n"
+    "  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n        - name: app\n"
+    "          image: nginx:1.27.0@sha256:" + "0" * 64 + "\n          envFrom: [{configMapRef: {name: NAME}}]\n"
+)
+
+
+def test_a_generators_folder_makes_what_its_configurations_say(repo, check_json):
+    """A `generators:` folder is built, and each builtin configuration in its build (with the
+    namespace and prefix the build gives it) makes its object: the Deployment finds p-cm-a."""
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/overlay/kustomization.yaml": "resources: [deployment.yaml]\ngenerators: [../gens]\n",
+            "apps/app-a/overlay/deployment.yaml": DEPLOYMENT.replace("NAME", "p-cm-a"),
+            "apps/app-a/gens/kustomization.yaml": "namePrefix: p-\nresources: [gen.yaml]\n",
+            "apps/app-a/gens/gen.yaml": GENERATOR_CONFIG,
+        },
+    )
+    _, findings = check_json(root)
+    assert [f["message"] for f in findings if f["rule"] in ("HL405", "HL102")] == []
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert "configMapRef:\n            name: p-cm-a-" in built.stdout, built.stderr

@@ -460,7 +460,7 @@ class FluxModel:
         self.roots_known = False  # roots found by evidence or config, not by the fallback
         # files of Flux Kustomizations nothing applies that the fallback did not take as roots
         self.left_out: list[str] = []
-        self._generated_memo: dict[str, list[Generated]] = {}
+        self._generated_memo: dict[tuple[str, str], list[Generated]] = {}
         self._mounts: tuple[int, dict[str, int]] | None = None  # every spec.include folder, first first
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
         self._origins: dict[tuple[Origin, ...], tuple[Origin, ...]] = {}  # their origins, each kept once
@@ -863,7 +863,7 @@ class FluxModel:
         for target in components:
             self._component(target, art, out)
         out.pending_generators -= pending
-        self._run_generators(kd, out)
+        self._run_generators(kd, out, art)
         self._patches(kd, out)
         out.loosen(transformed_fields(kd.data))
         ns = kd.namespace
@@ -901,7 +901,7 @@ class FluxModel:
         if not comp.is_component or not art.contains(comp.file):
             before = len(out.objects)
             out.absorb(self.build(target, art))
-            self._run_generators(comp, out, before)
+            self._run_generators(comp, out, art, before)
             return
         out.components.add(target)
         out.files.add(comp.file)
@@ -959,12 +959,14 @@ class FluxModel:
                 configs.extend((doc, PatchSource(path, n, (), False)) for n, doc in enumerate(parsed.docs))
         return configs
 
-    def _generated(self, kd: KustomizeDir) -> list[Generated]:
+    def _generated(self, kd: KustomizeDir, art: Artifact) -> list[Generated]:
         """What a kustomization's generators make (generators.py), in kustomize's order; the hash
-        suffix of each object is kept for the name its Kustomization applies (see _evaluate)."""
-        if kd.file in self._generated_memo:
-            return self._generated_memo[kd.file]
-        made = generate(kd, self.repo.read_bytes, self._builtin_generators(kd))
+        suffix of each object is kept for the name its Kustomization applies (see _evaluate).
+        Made once per kustomization (once per artifact where a `generators:` folder is built)."""
+        memo_key = (kd.file, art.key if self._generator_folders(kd) else "")
+        if memo_key in self._generated_memo:
+            return self._generated_memo[memo_key]
+        made = generate(kd, self.repo.read_bytes, self._builtin_generators(kd, art))
         for item in made:
             if item.suffix is not None:
                 self._suffixes[id(item.obj)] = item.suffix
@@ -972,18 +974,33 @@ class FluxModel:
                 self._hashed.add(id(item.obj))
             if item.secret_data is not None:
                 self._secret_data[id(item.obj)] = item.secret_data
-        self._generated_memo[kd.file] = made
+        self._generated_memo[memo_key] = made
         return made
 
-    def _builtin_generators(self, kd: KustomizeDir) -> list[tuple[dict[str, Any], Where]]:
-        """The builtin ConfigMapGenerator/SecretGenerator configurations of `generators:`, inline
-        or in a file (every document of it), with where each is. A folder entry (a kustomization
-        of configurations) is not read; other generators are plugins, which Flux does not run."""
+    def _generator_folders(self, kd: KustomizeDir) -> list[tuple[int, str]]:
+        """(index, folder) of the `generators:` entries that are folders with a kustomization."""
         items = kd.data.get("generators")
+        return [
+            (index, join(kd.dir, item))
+            for index, item in enumerate(items if isinstance(items, list) else [])
+            if isinstance(item, str) and not is_inline(item) and not is_remote(item) and join(kd.dir, item) in self.kdirs
+        ]
+
+    def _builtin_generators(self, kd: KustomizeDir, art: Artifact) -> list[tuple[dict[str, Any], Where]]:
+        """The builtin ConfigMapGenerator/SecretGenerator configurations of `generators:`, inline,
+        in a file (every document of it), or made by a folder's kustomization (everything its build
+        holds, as it holds it: kustomize accumulates a folder entry as a resource, then reads each
+        object as a configuration), with where each is. Other generators are plugins, which Flux
+        does not run."""
+        items = kd.data.get("generators")
+        folders = dict(self._generator_folders(kd))
         found: list[tuple[dict[str, Any], Where]] = []
         for index, item in enumerate(items if isinstance(items, list) else []):
             if not isinstance(item, str):
                 self._unread_generators.add(kd.file)
+                continue
+            if index in folders:
+                found.extend(self._folder_generators(kd, folders[index], art))
                 continue
             parsed: ParsedFile | None
             if is_inline(item):
@@ -1003,7 +1020,26 @@ class FluxModel:
                     self._unread_generators.add(kd.file)
         return found
 
-    def _run_generators(self, kd: KustomizeDir, out: BuildOut, component: int | None = None) -> None:
+    def _folder_generators(self, kd: KustomizeDir, folder: str, art: Artifact) -> list[tuple[dict[str, Any], Where]]:
+        """The builtin generator configurations a `generators:` folder's build holds (with the
+        namespace it gives them); anything else there, or a folder that is not built (outside the
+        artifact, in a cycle), leaves the kustomization's generators unread."""
+        if not art.contains(self.kdirs[folder].file) or self._chain_below(folder):
+            self._unread_generators.add(kd.file)
+            return []
+        built = self.build(folder, art)
+        found: list[tuple[dict[str, Any], Where]] = []
+        for index, (obj, ns) in enumerate(built.objects):
+            if built.deleted(index):
+                continue
+            config = _with_namespace(built.current_named(index), ns)
+            if index in built.unread or config.get("apiVersion") != "builtin" or config.get("kind") not in BUILTIN_KINDS:
+                self._unread_generators.add(kd.file)
+                continue
+            found.append((config, Where(obj.path, obj.doc, ())))
+        return found
+
+    def _run_generators(self, kd: KustomizeDir, out: BuildOut, art: Artifact, component: int | None = None) -> None:
         """kustomize's generators on the build so far (the resources and the builds of its
         folders): each object is added (behavior create), or with behavior merge/replace goes into
         the one object of its kind, name and namespace there (resmap appendReplaceOrMerge); with
@@ -1014,7 +1050,7 @@ class FluxModel:
         from that index on (its objects made and merged into there): only its merge/replace into
         the objects before it are left to do."""
         ids: dict[tuple[str, str, str, str], list[int]] | None = None  # indexed at the first merge
-        for item in self._generated(kd):
+        for item in self._generated(kd, art):
             if item.repeats and component is None:
                 out.generator_failures.append(GeneratorFailure(item.obj, item.behavior, "repeats", item.repeats))
             if item.behavior == "create":
