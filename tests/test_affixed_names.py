@@ -190,3 +190,41 @@ def test_flux_patches_run_before_the_prefix_of_the_kustomization_at_its_path(rep
     )
     names = set(_applied(root))
     assert names == {"top-blue-cm-a", "top-by-current-name", "top-blue-cm-c", "top-blue-vars"}
+
+
+# --- kustomize compares ids by the names the affixes gave ----------------------------------------
+
+
+def _hl108(check_json: Any, root: Any) -> list[tuple[str, str]]:
+    _, findings = check_json(root, "--select", "HL108")
+    return [(f["path"], f["message"].split(" is applied twice")[0]) for f in findings]
+
+
+def test_hl108_one_base_under_two_prefixes_is_two_objects(check_json, repo):
+    """kubectl kustomize builds a-cm-a and b-cm-a from one base reached through two prefixes."""
+    root = _repo(
+        repo,
+        {
+            "apps/top/kustomization.yaml": "resources: [../a, ../b]\n",
+            "apps/a/kustomization.yaml": "namePrefix: a-\nresources: [../base]\n",
+            "apps/b/kustomization.yaml": "namePrefix: b-\nresources: [../base]\n",
+            "apps/base/kustomization.yaml": "resources: [cm.yaml]\n",
+            "apps/base/cm.yaml": _cm("cm-a"),
+        },
+    )
+    assert _hl108(check_json, root) == []
+    assert sorted(_applied(root)) == ["a-cm-a", "b-cm-a"]
+
+
+def test_hl108_a_prefix_that_makes_an_existing_name_collides(check_json, repo):
+    """kubectl kustomize: 'may not add resource with an already registered id' for a-cm-a."""
+    root = _repo(
+        repo,
+        {
+            "apps/top/kustomization.yaml": "resources: [../a, cm.yaml]\n",
+            "apps/top/cm.yaml": _cm("a-cm-a"),
+            "apps/a/kustomization.yaml": "namePrefix: a-\nresources: [cm.yaml]\n",
+            "apps/a/cm.yaml": _cm("cm-a"),
+        },
+    )
+    assert _hl108(check_json, root) == [("apps/top/cm.yaml", "ConfigMap 'ns-a/a-cm-a'")]

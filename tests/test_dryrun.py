@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from homelint.rules.dryrun import BuildView, Candidate, _values_at, selector_matches, target_matches
 
 from .conftest import FIXTURES, GOTK, flux_root
+from .oracle import find_kubectl
 
 APP = "kubernetes/apps/default/echo/app"
 KS = "kubernetes/apps/default/echo/ks.yaml"
@@ -87,6 +90,79 @@ def test_hl108_namespaces_a_target_namespace_renames_alike_collide(repo, check_j
     (hl108,) = [f for f in findings if f["rule"] == "HL108"]
     assert "Namespaces 'default'" in hl108["message"] and "'other' both become 'default'" in hl108["message"]
     assert (hl108["path"], hl108["line"]) == (f"{APP}/namespaces.yaml", 9)
+
+
+BACKUP = "kubernetes/components/backup"
+SETTINGS = "kubernetes/components/common/cluster-settings.yaml"
+
+
+def backup_files(template: str, *, labels: str = "", literal: str = "echo-backup") -> dict[str, str]:
+    """The echo app lists a component whose ConfigMap is named `template`, beside its own ConfigMap `literal`."""
+    return {
+        f"{BACKUP}/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ./configmap.yaml\n",
+        f"{BACKUP}/configmap.yaml": f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {template}\n{labels}data:\n  from: component\n",
+        f"{APP}/configmap.yaml": f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {literal}\ndata:\n  from: app\n",
+        f"{APP}/kustomization.yaml": "resources:\n  - ./helmrelease.yaml\n  - ./configmap.yaml\n"
+        "components:\n  - ../../../../components/backup\n",
+    }
+
+
+def test_hl108_names_that_collide_only_after_post_build_substitution(repo, check_json):
+    """kustomize builds `${APP}-backup` and `echo-backup` as two objects; kustomize-controller then
+    substitutes each object in place and calls ResMap.Replace, which finds two objects of the
+    substituted id ('in Replace: id matched 2 resources'): the build fails, nothing is applied."""
+    root = repo(backup_files("${APP}-backup"), base="rules/HL108/good")
+    kubectl = find_kubectl()
+    if kubectl is not None:  # the oracle: kustomize itself sees two names, no duplicate
+        built = subprocess.run([kubectl, "kustomize", str(root / APP)], capture_output=True, text=True, check=True)
+        assert "name: ${APP}-backup" in built.stdout and "name: echo-backup" in built.stdout
+    _, findings = check_json(root)
+    (hl108,) = [f for f in findings if f["rule"] == "HL108"]
+    assert (hl108["path"], hl108["line"], hl108["severity"]) == (f"{BACKUP}/configmap.yaml", 5, "error")
+    message = hl108["message"]
+    assert "ConfigMap 'default/echo-backup' is built twice by Kustomization default/echo" in message
+    assert f"'${{APP}}-backup' here becomes 'echo-backup', the name of the ConfigMap at {APP}/configmap.yaml:5" in message
+    assert "APP from postBuild.substitute" in message and "'in Replace: id matched 2 resources'" in message
+
+
+def test_hl108_two_templated_names_that_become_one(repo, check_json):
+    """Two different templates that substitute to one name collide as well, whichever comes first."""
+    files = backup_files("${APP}-backup", literal="echo-${ROLE}")
+    files[SETTINGS] = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\ndata:\n  ROLE: backup\n"
+    _, findings = check_json(repo(files, base="rules/HL108/good"))
+    (hl108,) = [f for f in findings if f["rule"] == "HL108"]
+    assert "both become 'echo-backup'" in hl108["message"]
+    assert "APP from postBuild.substitute, ROLE from substituteFrom ConfigMap cluster-settings" in hl108["message"]
+
+
+OPT_OUT = "  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n"
+SECRET = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\nstringData:\n  SUFFIX: backup\n"
+LATER_SECRET = "      - kind: Secret\n        name: cluster-secrets\n"
+
+
+@pytest.mark.parametrize(
+    ("template", "labels", "extra"),
+    [
+        ("${APP}-backup", OPT_OUT, {}),  # not substituted: Flux neither renames it nor calls Replace
+        ("echo-${SUFFIX}", "", {"secret": SECRET}),  # a Secret's value: never shown, never judged
+        ("echo-${ROLE}", "", {"later": LATER_SECRET}),  # a later source the repository does not show may set ROLE
+        ("echo-${UNSET:+backup}", "", {}),  # `:+` gives "" when UNSET is unset: 'echo-', no collision
+    ],
+    ids=["substitution-disabled", "value-from-a-secret", "value-a-later-source-may-override", "alternate-value-form"],
+)
+def test_hl108_says_nothing_when_the_substituted_name_is_not_certain(repo, check_json, template, labels, extra):
+    files = backup_files(template, labels=labels)
+    files[SETTINGS] = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\ndata:\n  ROLE: backup\n"
+    if "secret" in extra:
+        files["kubernetes/components/common/cluster-secrets.yaml"] = extra["secret"]
+        files["kubernetes/components/common/kustomization.yaml"] = (
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n"
+            "  - ./cluster-settings.yaml\n  - ./cluster-secrets.yaml\n"
+        )
+    if extra:
+        files[KS] = (FIXTURES / "base" / KS).read_text() + LATER_SECRET
+    _, findings = check_json(repo(files, base="rules/HL108/good"))
+    assert rules_of(findings, "HL108") == []
 
 
 def test_hl105_helmrelease_dependencies(repo, check_json):

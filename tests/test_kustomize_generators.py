@@ -251,3 +251,21 @@ def test_a_generators_folder_makes_what_its_configurations_say(repo, check_json)
     built = kustomize(root, "apps/app-a/overlay")
     if built is not None:
         assert "configMapRef:\n            name: p-cm-a-" in built.stdout, built.stderr
+
+
+def test_a_merge_generator_runs_before_the_components_of_its_kustomization(repo, check_json):
+    """The object a Component generates is not there yet when the kustomization's own generators run."""
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/overlay/kustomization.yaml": "components: [../comp]\n" + MERGE,
+            "apps/app-a/comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n" + base(),
+        },
+    )
+    _, findings = check_json(root)
+    assert [f["message"].split(" to merge")[0] for f in findings if f["rule"] == "HL114"] == [
+        "ConfigMap generator 'cm-a' with behavior: merge finds no ConfigMap 'cm-a' in namespace default"
+    ]
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert "does not exist; cannot merge or replace" in built.stderr

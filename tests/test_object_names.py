@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from homelint.core.k8snames import name_problem, name_rule
+from homelint.rules.datakeys import key_problem
 
 from .conftest import FIXTURES
 
@@ -170,3 +171,61 @@ def test_one_finding_names_every_kustomization_that_applies_the_object(repo, che
     }
     (found,) = hl608(check_json(repo(files, base=GOOD))[1])
     assert "Kustomization default/echo, Kustomization default/echo-b fail to apply" in found["message"]
+
+
+# --- HL609 invalid-data-key ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"),
+    [
+        ("LOG_LEVEL", True),
+        ("config.yaml", True),
+        (".env", True),
+        ("a..b", True),
+        ("-a_b.c-", True),
+        ("k" * 253, True),
+        ("k" * 254, False),
+        ("", False),
+        ("log level", False),
+        ("A:B", False),
+        ("a/b", False),
+        ("café", False),
+        (".", False),
+        ("..", False),
+        ("..data", False),
+    ],
+)
+def test_a_data_key_is_what_is_config_map_key_takes(key, valid):
+    """k8s.io/apimachinery IsConfigMapKey: at most 253 of [-._a-zA-Z0-9], not '.', '..' or '..*'."""
+    assert (key_problem(key) == "") is valid
+
+
+def hl609(findings):
+    return [f for f in findings if f["rule"] == "HL609"]
+
+
+def test_secret_keys_in_data_and_string_data_are_judged_and_substituted_keys_are_not(repo, check_json):
+    """ValidateSecret checks every data key, stringData merged in; a `${...}` key is substitution's."""
+    files = {
+        f"{APP}/secret.yaml": (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\nstringData:\n  'user name': x\n"
+            "  ${KEY_A}: y\ndata:\n  token: eA==\n"
+        ),
+        f"{APP}/kustomization.yaml": "resources: [./helmrelease.yaml, ./secret.yaml]\n",
+    }
+    found = hl609(check_json(repo(files, base=GOOD))[1])
+    assert [(f["path"], f["line"]) for f in found] == [(f"{APP}/secret.yaml", 6)]
+    assert "stringData[user name]" in found[0]["message"]
+    assert "eA==" not in found[0]["message"] and ": x" not in found[0]["message"]  # keys only, never values
+
+
+@pytest.mark.parametrize(("entry", "count"), [("my file.txt", 1), ("my.txt=my file.txt", 0)])
+def test_a_generated_key_is_the_file_name_unless_the_entry_names_it(repo, check_json, entry, count):
+    """kubectl kustomize keeps 'my file.txt' as the key; the API server rejects it."""
+    files = {
+        f"{APP}/kustomization.yaml": f"resources: [./helmrelease.yaml]\nconfigMapGenerator:\n  - name: cm-a\n    files: ['{entry}']\n",
+        f"{APP}/my file.txt": "a\n",
+    }
+    found = hl609(check_json(repo(files, base=GOOD))[1])
+    assert [(f["path"], f["line"]) for f in found] == [(f"{APP}/kustomization.yaml", 3)] * count

@@ -15,7 +15,7 @@ from homelint.engine.runner import load_repo
 from homelint.model.config import Config
 
 from .conftest import GOTK
-from .oracle import find_kubectl, load_all
+from .oracle import find_kubectl, flux_edits, load_all, write_flux_kustomization
 
 KUBECTL = find_kubectl()
 
@@ -411,15 +411,22 @@ def test_a_failing_replacement_in_a_path_file_is_reported_there(repo, check_json
 
 
 @pytest.mark.parametrize(
-    "flux_extra",
+    ("flux_extra", "fails"),
     [
-        "  commonMetadata:\n    labels: {absent: 'yes'}\n",
-        "  patches:\n    - target: {kind: ConfigMap}\n      patch: |\n        - {op: add, path: /metadata/labels, value: {absent: 'no'}}\n",
+        (
+            "  patches:\n    - target: {kind: ConfigMap}\n      patch: |\n        - {op: add, path: /metadata/labels, value: {absent: 'no'}}\n",
+            False,
+        ),
+        ("  commonMetadata:\n    labels: {absent: 'yes'}\n", True),
     ],
+    ids=["spec.patches", "spec.commonMetadata"],
 )
-def test_what_flux_adds_before_the_replacements_may_make_the_field(repo, check_json, flux_extra):
-    """kustomize-controller adds spec.commonMetadata and spec.patches to the kustomization at
-    spec.path: they run before its replacements and may make the field, so nothing is judged."""
+def test_flux_patches_run_before_the_replacements_and_common_metadata_after_the_build(repo, check_json, flux_extra, fails):
+    """kustomize-controller appends spec.patches to the `patches:` of the kustomization at
+    spec.path: they run before its replacements and here make the field. spec.commonMetadata is
+    not written there: the controller sets it when it applies the built objects, so the field is
+    missing for the replacement and the build fails (checked with kubectl kustomize of the
+    kustomization as the controller writes it)."""
     root = repo(
         {
             "clusters/main/flux-system/gotk-sync.yaml": GOTK,
@@ -429,4 +436,9 @@ def test_what_flux_adds_before_the_replacements_may_make_the_field(repo, check_j
         }
     )
     _, findings = check_json(root)
-    assert [f["message"] for f in findings if f["rule"] == "HL114"] == []
+    found = [(f["path"], f["line"]) for f in findings if f["rule"] == "HL114"]
+    assert found == ([("app/kustomization.yaml", 6)] if fails else [])
+    if KUBECTL is not None:
+        spec = load_all((root / "clusters/main/apps.yaml").read_text())[0]["spec"]
+        write_flux_kustomization(root / "app", flux_edits(spec))
+        assert ("unable to find field" in kustomize(root / "app")[1]) is fails

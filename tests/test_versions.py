@@ -671,3 +671,21 @@ def test_an_api_version_only_an_assumed_release_drops_is_a_warning(repo, check_j
     findings = _flux_findings(repo, check_json, files)
     assert [(f["rule"], f["severity"]) for f in findings] == [("HL602", severity)]
     assert ("versions.flux in .homelint.yaml" in findings[0]["fix"]) is (severity == "warning")
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "expected"),
+    [
+        ("source.toolkit.fluxcd.io/v1", "Kustomization", "change apiVersion to kustomize.toolkit.fluxcd.io/v1"),
+        ("kustomize.toolkit.fluxcd.io/v1", "HelmRelease", "change apiVersion to helm.toolkit.fluxcd.io/v2"),
+        ("external-secrets.io/v1", "Kustomization", None),  # another project's group: not judged here
+        ("kustomize.config.k8s.io/v1beta1", "Kustomization", None),  # a group the table does not track
+        ("source.toolkit.fluxcd.io/v1", "Widget", None),  # a kind no tracked group serves
+    ],
+)
+def test_a_flux_kind_under_another_flux_group_is_served_by_no_release(repo, check_json, api_version, kind, expected):
+    """The API server answers 'no matches for kind' whatever Flux runs: no release of that group
+    serves the kind (HL602 error, even with the Flux version unknown)."""
+    obj = f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: app-a\n  namespace: flux-system\n"
+    _, findings = check_json(repo({"cluster/apps/app-a.yaml": obj}), "--select", "HL602,HL603")
+    assert [(f["severity"], f["fix"]) for f in findings] == ([("error", expected)] if expected else [])

@@ -2,13 +2,16 @@
 
 It follows SEMANTICS.md sections 2 and 3: `spec.path` is relative to the repo root, a directory
 without a kustomization file is auto-generated (recursive, kustomization subdirectories become
-resources), `namespace:` of an outer kustomization wins, `targetNamespace` wins over all, and a
-parent's `spec.patches` that target Kustomizations are applied to its child Kustomizations.
+resources), `namespace:` of an outer kustomization wins, and a parent's `spec.patches` that target
+Kustomizations are applied to its child Kustomizations. A Flux Kustomization's targetNamespace,
+namePrefix, nameSuffix, patches, components and images are edited into the kustomization at its
+spec.path (FluxEdits) and run where kustomize runs that kustomization's own fields.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import posixpath
 import re
 from collections import defaultdict
@@ -65,6 +68,7 @@ class Applied:
     unread: bool = False  # a transformer the model does not apply ran over it (its namespace, name may differ)
     affixed: bool = False  # namePrefix/nameSuffix (of a kustomization or the Flux Kustomization) renamed it
     hash_unknown: bool = False  # hashed, but the hash is not known: the name lacks kustomize's suffix
+    substituted: bool = False  # post-build substitution changed its name or namespace (known values)
 
     @property
     def kind(self) -> str:
@@ -215,6 +219,33 @@ class GeneratorFailure:
     found: tuple[tuple[K8sObject, str | None], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class FluxEdits:
+    """What kustomize-controller's generator (fluxcd/pkg kustomize, Generator.WriteFile) writes
+    into the kustomization at a Flux Kustomization's spec.path (the one there, or the one it
+    generates) before kustomize builds it: spec.targetNamespace becomes its `namespace:` and
+    spec.namePrefix/nameSuffix its `namePrefix:`/`nameSuffix:` (each replacing the file's own),
+    spec.patches are appended to its `patches:`, spec.components to its `components:`, and
+    spec.images merged into its `images:`. kustomize then runs them in its order: components
+    after the kustomization's own (after its generators), the patches with its own (before its namespace, prefix, label,
+    image and replacement transformers). spec.commonMetadata is not among them: kustomize-controller
+    sets it on the built objects when it applies them. Hashable: it is part of a build's memo key."""
+
+    components: tuple[str, ...] = ()  # repo-relative folders
+    images: tuple[ImageEntry, ...] = ()
+    patches: tuple[tuple[str, str, PatchSource], ...] = ()  # (target as JSON or "", patch text, where)
+    namespace: str | None = None
+    prefix: str | None = None
+    suffix: str | None = None
+
+    def patch_entries(self) -> list[tuple[Any, Any, PatchSource]]:
+        """(target, body, where it is) of each patch, as the kustomization's own patches are given."""
+        return [(json.loads(target) if target else None, _patch_body(text), source) for target, text, source in self.patches]
+
+
+NO_EDITS = FluxEdits()
+
+
 # Where every object of a build may hold what the model does not see: kustomize's own annotations
 # (config.kubernetes.io/..., present while patches run) and the namespace (kept beside the object)
 ALWAYS_LOOSE: tuple[Pointer, ...] = (("metadata", "annotations"), ("metadata", "namespace"))
@@ -254,9 +285,6 @@ class BuildOut:
     generator_failures: list[GeneratorFailure] = field(default_factory=list)
     # position in `objects` -> the namespaces the object had before its current one, first first
     moved: dict[int, tuple[str | None, ...]] = field(default_factory=dict)
-    # kustomizations including a Component being run into this build whose generators have not run
-    # yet (kustomize runs them before the Component's; the model after): not carried by absorb
-    pending_generators: int = 0
     # position in `objects` -> pointers below which kustomize may hold more or other than the
     # model (transformers it does not apply, operations it could not decide): a failure there is
     # not certain
@@ -314,9 +342,9 @@ class BuildOut:
                 inner = self.affixes.get(index, ("", ""))
                 self.affixes[index] = (prefix + inner[0], inner[1] + suffix)
 
-    def _renaming(self, index: int, outer: tuple[str, str] = ("", "")) -> None:
+    def _renaming(self, index: int) -> None:
         """Keep the name the object at `index` has now among its names before (it is renamed)."""
-        self.before[index] = (*self.before.get(index, ()), self.name_now(index, outer))
+        self.before[index] = (*self.before.get(index, ()), self.name_now(index))
 
     def edit(self, index: int, path: tuple[str, ...], value: Any) -> None:
         self.edits[index] = {**self.edits.get(index, {}), path: value}
@@ -328,25 +356,22 @@ class BuildOut:
             self.moved[index] = (*self.moved.get(index, ()), old)
         self.objects[index] = (obj, namespace)
 
-    def name_now(self, index: int, outer: tuple[str, str] = ("", "")) -> str:
+    def name_now(self, index: int) -> str:
         """The name of the object at `index` at this point of the build: its metadata.name with
-        the namePrefix/nameSuffix added so far (without `outer`, the outermost kustomization's,
-        when that one has not run yet)."""
+        the namePrefix/nameSuffix added so far."""
         obj = self.objects[index][0]
         meta = self.current(index).get("metadata")
         name = meta.get("name") if isinstance(meta, dict) and isinstance(meta.get("name"), str) else obj.name
         prefix, suffix = self.affixes.get(index, ("", ""))
-        if index in self.affixes and (outer[0] or outer[1]):
-            prefix, suffix = prefix[len(outer[0]) :], suffix[: len(suffix) - len(outer[1])]
         return f"{prefix}{name}{suffix}"
 
-    def names(self, index: int, outer: tuple[str, str] = ("", ""), *, every: bool = False) -> tuple[str, ...]:
+    def names(self, index: int, *, every: bool = False) -> tuple[str, ...]:
         """The names a kustomize selector finds the object at `index` by: its current name
         (name_now) and the one it was written with, as resmap Select matches a patch target's name
         (OrgId, CurId); with `every`, also each name it had between (a strategic-merge patch
         without target, GetMatchingResourcesByAnyId, and replacements, utils.MakeResIds, match
         any previous id)."""
-        now = self.name_now(index, outer)
+        now = self.name_now(index)
         found = [now, self.objects[index][0].name]
         if every:
             found += self.before.get(index, ())
@@ -388,12 +413,11 @@ class BuildOut:
         index: int,
         body: Any,
         source: PatchSource | None,
-        outer: tuple[str, str] = ("", ""),
         loose: tuple[Pointer, ...] = (),
     ) -> None:
         """Apply one patch body to the object at `index`, keeping where its fields come from and the
-        JSON6902 operation kustomize fails on, if any (`outer`: as for name_now; `loose`: more
-        pointers the model may not know at this patch)."""
+        JSON6902 operation kustomize fails on, if any (`loose`: more pointers the model may not
+        know at this patch)."""
         obj, old = self.objects[index][0], self.current(index)
         data, recorder = apply_patch(old, body, source, self._unknown(index, loose))
         if recorder.loose:
@@ -418,12 +442,9 @@ class BuildOut:
             return
         origins = self.edits.get(index, {}).get(ORIGINS, obj.origins)
         if _meta_name(data) != _meta_name(old):
-            self._renaming(index, outer)
+            self._renaming(index)
             if index in self.affixes:  # a patch that sets the name sets all of it: earlier affixes are gone
-                if outer[0] or outer[1]:
-                    self.affixes[index] = outer  # but for those of a kustomization that runs after it
-                else:
-                    del self.affixes[index]
+                del self.affixes[index]
         # the patched object holds every field edit made before: a later patch of one is not undone
         self.edits[index] = {WHOLE: data, ORIGINS: carry(origins, recorder, (obj.path, obj.doc))}
 
@@ -443,7 +464,11 @@ class FluxModel:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.kdirs: dict[str, KustomizeDir] = repo.kustomize_dirs
-        self._memo: dict[tuple[str, str, tuple[str, ...], tuple[ImageEntry, ...]], BuildOut] = {}
+        self._memo: dict[tuple[str, str, FluxEdits], BuildOut] = {}
+        # (artifact, folder, components) -> what its build holds before the transformers of the
+        # folder's kustomization run (gathered): kept where a build with other edits may follow
+        self._gathered: dict[tuple[str, str, tuple[str, ...]], BuildOut] = {}
+        self._spec_paths: dict[str, set[str]] = {}  # artifact root -> the spec.path folders written there
         self._building: dict[str, None] = {}  # directories being built, in include order
         self.kustomizations: list[FluxKS] = []
         self.applied: list[Applied] = []
@@ -467,6 +492,8 @@ class FluxModel:
         self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
         self._hashed: set[int] = set()  # generated objects (by id) whose names get a hash, known or not
         self._secret_data: dict[int, Callable[[], dict[str, str]]] = {}  # generated Secret -> its values made again
+        # generated objects, and objects a generator merged into (by id), whose keys the model does not know
+        self._keys_unknown: set[int] = set()
         # variables.py: (namespace, Secret) -> ExternalSecrets writing it, valid for len(applied) objects
         self.external_secret_index: dict[tuple[str, str], list[Applied]] = {}
         self.external_secret_index_size = -1
@@ -686,6 +713,13 @@ class FluxModel:
                     self._withheld_named.setdefault((applied.obj.kind, applied.ns, applied.name), []).append((applied, why))
         return self._withheld_named.get((kind, namespace, name), [])
 
+    def keys_known(self, obj: K8sObject) -> bool:
+        """Whether the data keys of an applied ConfigMap or Secret are all its keys on the
+        cluster, as far as generators go: False when one that made it, or merged into it, reads
+        an env file the model cannot (Generated.keys_known)."""
+        unknown = self._keys_unknown
+        return id(obj) not in unknown and (obj.unpatched is None or id(obj.unpatched) not in unknown)
+
     def withheld_why(self, obj: K8sObject) -> str | None:
         """Why Flux does not apply the repository document `obj` where a build holds it (the first
         reason in model order; so far, while the model is built), or None."""
@@ -773,63 +807,110 @@ class FluxModel:
     def objects_in(self, path: str) -> list[K8sObject]:
         return self.repo.objects_by_file.get(path, [])
 
-    def build(
-        self,
-        directory: str,
-        artifact: Artifact | None = None,
-        components: tuple[str, ...] = (),
-        flux_images: tuple[ImageEntry, ...] = (),
-    ) -> BuildOut:
+    def build(self, directory: str, artifact: Artifact | None = None, edits: FluxEdits = NO_EDITS) -> BuildOut:
         """What `kustomize build` (Flux flavour) of a directory in an artifact yields, memoized;
-        `components` (repo-relative folders): a Flux Kustomization's spec.components, which
-        kustomize-controller appends to the `components:` of the folder's kustomization (the one
-        it finds or the one it generates); `flux_images`: its spec.images, merged into that
-        kustomization's `images:`."""
+        `edits`: what kustomize-controller writes into the folder's kustomization (the one it
+        finds or the one it generates) for a Flux Kustomization whose spec.path it is. The
+        folder's resources are gathered once (`gathered`) whatever the edits: only the
+        transformers of its kustomization run again for other edits."""
         art = artifact or self._default
-        memo_key = (art.key, directory, components, flux_images)
+        memo_key = (art.key, directory, edits)
         if memo_key in self._memo:
             return self._memo[memo_key]
         if directory in self._building:
-            return BuildOut()  # a cycle (recorded by _build_kustomization where it has an entry)
+            return BuildOut()  # a cycle (recorded by _gather where it has an entry)
+        stage_key = (art.key, directory, edits.components)
+        stage = self._gathered.get(stage_key)
+        if stage is None and edits == NO_EDITS and directory not in self._written_paths(art):
+            out = self._gather_folder(directory, art, ())  # transformed in place: kept only once built
+        else:
+            if stage is None:
+                stage = self._gathered[stage_key] = self._gather_folder(directory, art, edits.components)
+            out = BuildOut()
+            out.absorb(stage)
         self._building[directory] = None
         kd = self.kdirs.get(directory)
         if kd and art.contains(kd.file):
-            out = self._build_kustomization(kd, art, components, flux_images)
-        else:
-            out = self._build_generated(directory, art)
-            for target in components:  # the generated kustomization lists them after its resources
-                self._component(target, art, out)
-            _images_transformer(out, merge_flux_images((), flux_images))  # the generated kustomization's: Flux's
+            self._transform(kd, art, out, edits)
+        elif edits != NO_EDITS:
+            self._generated_kustomization(out, edits)
         del self._building[directory]
         self._memo[memo_key] = out
         return out
 
-    def _build_kustomization(
-        self, kd: KustomizeDir, art: Artifact, components: tuple[str, ...] = (), flux_images: tuple[ImageEntry, ...] = ()
-    ) -> BuildOut:
-        out = BuildOut(files={kd.file}, dirs={kd.dir})
-        self._accumulate(kd, art, out, components, flux_images=flux_images)
+    def gathered(self, directory: str, artifact: Artifact | None = None, components: tuple[str, ...] = ()) -> BuildOut:
+        """What the build of a directory holds before the transformers of its kustomization run
+        (kustomize's accumulation of its resources, generators and components), memoized: its
+        objects as the builds of its folders left them, and the files they come from. Without
+        `components`, the build itself if it is built already (the same objects and files).
+        Not to be changed."""
+        art = artifact or self._default
+        key = (art.key, directory, components)
+        found = self._gathered.get(key) or (None if components else self._memo.get((art.key, directory, NO_EDITS)))
+        if found is not None:
+            return found
+        if directory in self._building:
+            return BuildOut()  # a cycle, as for build()
+        out = self._gathered[key] = self._gather_folder(directory, art, components)
         return out
 
-    def _accumulate(
-        self,
-        kd: KustomizeDir,
-        art: Artifact,
-        out: BuildOut,
-        components: tuple[str, ...] = (),
-        *,
-        again: bool = False,
-        flux_images: tuple[ImageEntry, ...] = (),
-    ) -> None:
+    def _written_paths(self, art: Artifact) -> set[str]:
+        """The folders of the artifact that a Flux Kustomization's spec.path names as written: a
+        build with its edits may follow the plain build of one (its gathering is kept)."""
+        found = self._spec_paths.get(art.root)
+        if found is None:
+            found = self._spec_paths[art.root] = set()
+            for obj in self.repo.objects:
+                path = obj.spec.get("path") if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP else None
+                if isinstance(path, str):
+                    found.add(art.path(path))
+        return found
+
+    def _gather_folder(self, directory: str, art: Artifact, components: tuple[str, ...]) -> BuildOut:
+        """The accumulation of a folder's kustomization (the one there, or the one
+        kustomize-controller generates), `components` after its own."""
+        self._building[directory] = None
+        kd = self.kdirs.get(directory)
+        if kd and art.contains(kd.file):
+            out = BuildOut(files={kd.file}, dirs={kd.dir})
+            self._gather(kd, art, out, components)
+        else:
+            out = self._build_generated(directory, art)
+            for target in components:  # the generated kustomization lists them after its resources
+                self._component(target, art, out)
+        del self._building[directory]
+        return out
+
+    def _generated_kustomization(self, out: BuildOut, edits: FluxEdits) -> None:
+        """The transformers of the fields kustomize-controller writes into the kustomization it
+        generates (which lists only resources, and its components), in kustomize's order: the
+        patches, namespace, prefix/suffix and images."""
+        for target, body, source in edits.patch_entries():
+            apply_matching(out, target, body, source)
+        if edits.namespace:
+            out.loosen(transformed_fields({"namespace": edits.namespace}))
+            _set_namespace(out, edits.namespace)
+        out.add_affixes(edits.prefix, edits.suffix)
+        _images_transformer(out, merge_flux_images((), edits.images))
+
+    def _accumulate(self, kd: KustomizeDir, art: Artifact, out: BuildOut, *, again: bool = False) -> None:
         """kustomize's accumulateTarget of `kd` into `out` (api/internal/target/kusttarget.go):
-        its resources, then its components (`components`: more of them, after its own), then its
-        generators and transformers over everything in `out`. `out` is a new build for a
-        kustomization, and the build that includes it for a Component. With `again`, only its
-        resources (a Component run into `out` before: _component). `flux_images`: a Flux
-        Kustomization's spec.images, merged into its `images:`."""
+        its resources, then its generators, then its components, then its transformers over
+        everything in `out`. `out` is the build that includes `kd`, a Component. With `again`,
+        only its resources (a Component run into `out` before: _component)."""
+        self._gather(kd, art, out, again=again)
+        if not again:
+            self._transform(kd, art, out)
+
+    def _gather(
+        self, kd: KustomizeDir, art: Artifact, out: BuildOut, components: tuple[str, ...] = (), *, again: bool = False
+    ) -> None:
+        """The first part of kustomize's accumulateTarget of `kd` into `out`
+        (api/internal/target/kusttarget.go): its resources, then its generators, then its
+        components (`components`: more, after its own; a Flux Kustomization's), which see and
+        transform what the generators made; with `again`, only its resources."""
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
-        pending = not again and _generates(kd.data)
-        out.pending_generators += pending
+        own_components: list[str] = []
         for entry in kd.entries:
             if again and entry.kind != "resources":
                 continue
@@ -849,7 +930,7 @@ class FluxModel:
                         self.cycles.append(KustomizeCycle(kd, entry, chain))
                         continue
                     if entry.kind == "components":
-                        self._component(entry.target, art, out)
+                        own_components.append(entry.target)  # after the generators
                     else:
                         out.absorb(self.build(entry.target, art))
             elif entry.target in files:
@@ -860,24 +941,24 @@ class FluxModel:
                 out.files |= {f for f in files if f.startswith(prefix)}
         if again:
             return
-        for target in components:
-            self._component(target, art, out)
-        out.pending_generators -= pending
         self._run_generators(kd, out, art)
-        self._patches(kd, out)
-        out.loosen(transformed_fields(kd.data))
-        ns = kd.namespace
-        if ns:
-            for index in range(len(out.objects)):
-                out.move(index, ns)
-            for index, (o, _) in enumerate(out.objects):
-                if o.kind == "Namespace" and o.api_version == "v1":
-                    out.edit(index, ("metadata", "name"), ns)  # kustomize renames the Namespace itself
+        for target in (*own_components, *components):
+            self._component(target, art, out)
+
+    def _transform(self, kd: KustomizeDir, art: Artifact, out: BuildOut, edits: FluxEdits = NO_EDITS) -> None:
+        """The rest of kustomize's accumulateTarget of `kd` into `out` (gathered): its
+        transformers, with what kustomize-controller writes into it for a Flux Kustomization
+        (`edits`), in kustomize's order."""
+        data = _edited(kd.data, edits)
+        self._patches(kd, out, data, edits)
+        out.loosen(transformed_fields(data))
+        if isinstance(data.get("namespace"), str) and data["namespace"]:
+            _set_namespace(out, data["namespace"])
         # kustomize's builtin transformers run in this order (api/internal/target/kusttarget_configplugin.go):
         # patches, namespace, prefix/suffix, labels, annotations, images, ..., replacements; then `transformers:`
-        out.add_affixes(kd.data.get("namePrefix"), kd.data.get("nameSuffix"))
+        out.add_affixes(data.get("namePrefix"), data.get("nameSuffix"))
         _metadata_transformers(kd, out)
-        _images_transformer(out, merge_flux_images(image_entries(kd.data.get("images")), flux_images))
+        _images_transformer(out, merge_flux_images(image_entries(kd.data.get("images")), edits.images))
         self._replacements(kd, out)
         self._transformers(kd, out, art)
 
@@ -974,6 +1055,8 @@ class FluxModel:
                 self._hashed.add(id(item.obj))
             if item.secret_data is not None:
                 self._secret_data[id(item.obj)] = item.secret_data
+            if not item.keys_known:
+                self._keys_unknown.add(id(item.obj))
         self._generated_memo[memo_key] = made
         return made
 
@@ -1077,17 +1160,15 @@ class FluxModel:
         in the build so far, or several (`found`), where the model is sure of it: the build holds
         every object kustomize's holds (_complete), and
         - with none, no object of that kind is known by that name in any namespace it had (kustomize
-          matches any previous id: GetMatchingResourcesByAnyId), and no kustomization including
-          this Component has generators left to run (kustomize runs them before its Components);
-        - with several, no Component ran into the build yet (the model runs a kustomization's
-          Components before its generators, kustomize after) and two or more are found by the id
-          they were written with or the one they have now."""
+          matches any previous id: GetMatchingResourcesByAnyId);
+        - with several, two or more are found by the id they were written with or the one they
+          have now."""
         made = item.obj
         if not self._complete(out, made.kind):
             return
         ns = made.namespace or "default"
         if not found:
-            if out.pending_generators or any(
+            if any(
                 made.name in (obj.name, *out.names(index, every=True))
                 and ns in {n or "default" for n in (obj.namespace, now, *out.moved.get(index, ()))}
                 for index, (obj, now) in enumerate(out.objects)
@@ -1102,7 +1183,7 @@ class FluxModel:
             if (out.objects[index][0].name, out.objects[index][0].namespace or "default") == (made.name, ns)
             or (out.name_now(index), out.objects[index][1] or "default") == (made.name, ns)
         ]
-        if len(sure) > 1 and not out.components:
+        if len(sure) > 1:
             failure = GeneratorFailure(made, item.behavior, "multiple", found=tuple(out.objects[i] for i in sure))
             out.generator_failures.append(failure)
 
@@ -1166,6 +1247,9 @@ class FluxModel:
         edits = out.edits.get(index, {})
         kept = [o for o in edits.get(ORIGINS, old_obj.origins) if not any(o.field[: len(r)] == r for r in replaced)]
         marks: dict[tuple[str, ...], Any] = {WHOLE: merged, ORIGINS: (*kept, *item.obj.origins)}
+        old_keys_unknown = id(old_obj) in self._keys_unknown or bool(edits.get(KEYS_UNKNOWN))
+        if not item.keys_known or (item.behavior == "merge" and old_keys_unknown):
+            marks[KEYS_UNKNOWN] = True  # keys the model does not know, kept (merge) or brought in
         if not item.hashed or edits.get(UNHASHED):
             marks[UNHASHED] = True  # the new generator's disableNameSuffixHash takes the hash off (kustomize 5.8)
         elif id(old_obj) in self._suffixes:  # hashed: a ConfigMap's hash is taken from its data in _evaluate
@@ -1184,10 +1268,12 @@ class FluxModel:
         values = {**again(), **item.secret_data()} if item.behavior == "merge" else item.secret_data()
         return hash_suffix(merged, values)
 
-    def _patch_entries(self, kd: KustomizeDir) -> list[tuple[Any, Any, PatchSource]]:
+    def _patch_entries(
+        self, kd: KustomizeDir, appended: list[tuple[Any, Any, PatchSource]] | None = None
+    ) -> list[tuple[Any, Any, PatchSource]]:
         """(target or None, body, where it is) of each patch of a kustomization, in the order
-        kustomize applies them (patchesStrategicMerge, then patches and patchesJson6902); a patch
-        file holds one patch per document."""
+        kustomize applies them (patchesStrategicMerge, then patches, `appended` at their end, and
+        patchesJson6902); a patch file holds one patch per document."""
         entries: list[tuple[Any, Any, PatchSource]] = []
         merges = kd.data.get("patchesStrategicMerge")
         for index, item in enumerate(merges if isinstance(merges, list) else []):
@@ -1200,6 +1286,8 @@ class FluxModel:
                     if "options" in item:  # YAML 1.1 booleans, as kustomize reads the file
                         item = {**item, "options": kustomization_options(item["options"])}
                     entries.extend(self._patch_item(kd, item, PatchSource(kd.file, kd.doc, (key, index), False)))
+            if key == "patches":
+                entries.extend(appended or ())
         return entries
 
     def _patch_item(
@@ -1235,13 +1323,14 @@ class FluxModel:
         parsed = self.repo.parsed.get(path)
         return [(doc, PatchSource(path, index, (), False)) for index, doc in enumerate(parsed.docs if parsed else [])]
 
-    def _patches(self, kd: KustomizeDir, out: BuildOut) -> None:
-        """The kustomization's own patches on the objects of its build. They run before the
-        namespace transformer, so targets see the namespace from inner folders. The deprecated
+    def _patches(self, kd: KustomizeDir, out: BuildOut, data: dict[str, Any], edits: FluxEdits = NO_EDITS) -> None:
+        """The kustomization's patches on the objects of its build (`data`: the kustomization as
+        kustomize-controller edits it, `edits`' patches appended to its `patches:`). They run before
+        the namespace transformer, so targets see the namespace from inner folders. The deprecated
         patchesJson6902 run after the kustomization's namespace, prefix and label transformers
         (kustomize kusttarget_configplugin.go): what those set there is not known to the model."""
-        late = (("metadata", "labels"), *transformed_fields(kd.data))  # also Flux's commonMetadata labels
-        for target, body, source in self._patch_entries(kd):
+        late = (("metadata", "labels"), *transformed_fields(data))
+        for target, body, source in self._patch_entries(kd, edits.patch_entries()):
             apply_matching(out, target, body, source, loose=late if source.at[:1] == ("patchesJson6902",) else ())
 
     def _replacements(self, kd: KustomizeDir, out: BuildOut) -> None:
@@ -1734,7 +1823,7 @@ class FluxModel:
         resolved = resolve(raw, {}) if isinstance(raw, str) else None
         if art is None or not art.path_known or resolved is None:
             return []
-        return self._ks_files(self.build(art.path(resolved), art), by_file)
+        return self._ks_files(self.gathered(art.path(resolved), art), by_file)
 
     def _unapplied_candidates(self, candidates: list[K8sObject], syncs: list[FluxKS]) -> list[K8sObject]:
         """The candidates no root applies: the roots are the FluxInstance syncs and the candidates
@@ -1750,7 +1839,7 @@ class FluxModel:
             node = ("sync", ks.key)
             nodes.append(node)
             roots.add(node)
-            built = self.build(ks.path, ks.artifact) if ks.path is not None and ks.artifact is not None else BuildOut()
+            built = self.gathered(ks.path, ks.artifact) if ks.path is not None and ks.artifact is not None else BuildOut()
             for child in self._ks_files(built, by_file):
                 edges.setdefault(node, []).append(child)
                 todo.append((child, "", None))
@@ -1832,7 +1921,7 @@ class FluxModel:
         root_dirs: list[str] = []
         for obj in self._fallback_root_objects(ks_objects):
             directory = posixpath.dirname(obj.path)
-            if directory in self.kdirs and obj.path in self.build(directory).resource_files:
+            if directory in self.kdirs and obj.path in self.gathered(directory).resource_files:
                 if directory not in root_dirs:
                     root_dirs.append(directory)
                 continue
@@ -1993,8 +2082,9 @@ class FluxModel:
         return ks, built
 
     def _built(self, ks: FluxKS) -> BuildOut | None:
-        """What a Flux Kustomization's build yields: its path, its components and its spec.patches
-        (None when it builds nothing from this repository, or its path is missing)."""
+        """What a Flux Kustomization's build yields: its path, with what kustomize-controller edits
+        into the kustomization there (FluxEdits) (None when it builds nothing from this
+        repository, or its path is missing)."""
         if not ks.local or ks.path is None:
             return None
         path = ks.path
@@ -2004,8 +2094,9 @@ class FluxModel:
             return None
         comps = ks.spec.get("components")
         # appended to the components of the kustomization at spec.path (fluxcd/pkg kustomize
-        # generator): after its own, before its generators and transformers. Flux rejects a remote
-        # or absolute one ("must be local and relative", SEMANTICS 2.1): it adds nothing (HL101)
+        # generator): after its own, which run after its generators (kustomize's accumulateTarget)
+        # and before its transformers. Flux rejects a remote or absolute one ("must be local and
+        # relative", SEMANTICS 2.1): it adds nothing (HL101)
         components = tuple(
             target
             for comp in (comps if isinstance(comps, list) else [])
@@ -2014,31 +2105,25 @@ class FluxModel:
             and not comp.startswith("/")
             and (target := join(path, comp)) in self.kdirs
         )
-        built = BuildOut()
-        built.absorb(self.build(path, art, components, image_entries(ks.spec.get("images"))))
-        kd = self.kdirs.get(path)
-        # spec.patches join the patches of the kustomization at spec.path (fluxcd/pkg kustomize
-        # generator): they run before its namePrefix/nameSuffix, which the build has added already
-        outer = (
-            (_affix_text(kd.data.get("namePrefix")), _affix_text(kd.data.get("nameSuffix")))
-            if kd is not None and art.contains(kd.file)
-            else ("", "")
+        spec = ks.spec
+        edits = FluxEdits(
+            components,
+            image_entries(spec.get("images")),
+            flux_patches(ks),
+            _nonempty(spec.get("targetNamespace")),
+            _nonempty(spec.get("namePrefix")),
+            _nonempty(spec.get("nameSuffix")),
         )
-        for target, body, source in flux_patches(ks):
-            apply_matching(built, target, body, source, outer)
-        built.add_affixes(ks.spec.get("namePrefix"), ks.spec.get("nameSuffix"))
-        return built
+        return self.build(path, art, edits)  # memoized: not to be changed
 
     def _evaluate(self, ks: FluxKS, built: BuildOut | None) -> list[FluxKS]:
         """Apply `built` (ks's build, see _built) as ks: the objects it applies, where, and the
         Flux Kustomizations among them (its children)."""
         if built is None:
             return []
-        target_ns = ks.spec.get("targetNamespace")
-        target_ns = target_ns if isinstance(target_ns, str) and target_ns else None
         ks.files, ks.dirs = set(built.files), set(built.dirs)
         ks.generated_components = sorted(set(built.generated_components))
-        ks.replacement_failures = _replacement_failures(ks, built)
+        ks.replacement_failures = list(built.replacement_failures)  # spec.patches ran before them, in the build
         ks.patch_failures = list(built.failures)
         ks.generator_failures = list(built.generator_failures)
         self.applied_files |= built.files
@@ -2049,8 +2134,10 @@ class FluxModel:
             edits = built.edits.get(index, {})
             if edits.get(DELETED):  # built.deleted(index)
                 continue
-            effective = target_ns or ns
+            effective = ns  # targetNamespace is the namespace: of the kustomization built (FluxEdits)
             obj = self._as_built(source_obj, built, index) if edits else source_obj
+            if edits.get(KEYS_UNKNOWN):
+                self._keys_unknown.add(id(obj))
             renamed = edits.get(("metadata", "name"))
             if renamed is None and WHOLE in edits:  # a patch that sets metadata.name renames the object
                 meta = obj.data.get("metadata")
@@ -2063,13 +2150,16 @@ class FluxModel:
                 renamed = f"{affix[0]}{renamed or obj.name}{affix[1]}"
             if suffix is not None:  # kustomize hashes a generated object's content into its name
                 renamed = f"{renamed or obj.name}-{suffix}" if affix is not None or renamed is None else renamed
-            if target_ns and obj.kind == "Namespace" and obj.api_version == "v1":
-                renamed = target_ns  # targetNamespace is the generated kustomization's namespace:
-            elif "$" in (renamed or obj.name) and ks.post_build is not None and not substitution_disabled(obj.data):
+            substituted = False  # the id kustomize gave it is not the one Flux's substitution leaves
+            if "$" in (renamed or obj.name) and ks.post_build is not None and not substitution_disabled(obj.data):
                 name = renamed or obj.name  # postBuild substitution (None: unknown)
-                renamed = resolve(name, parent_vars(self.repo, ks)) or (renamed if suffix is not None else None)
+                resolved = resolve(name, parent_vars(self.repo, ks))
+                substituted = resolved is not None and resolved != name
+                renamed = resolved or (renamed if suffix is not None else None)
             if effective and "$" in effective and ks.post_build is not None and not substitution_disabled(obj.data):
-                effective = resolve(effective, parent_vars(self.repo, ks)) or effective
+                resolved = resolve(effective, parent_vars(self.repo, ks))
+                substituted = substituted or (resolved is not None and resolved != effective)
+                effective = resolved or effective
             applied = Applied(
                 obj,
                 effective,
@@ -2079,6 +2169,7 @@ class FluxModel:
                 unread=index in built.unread,
                 affixed=affix is not None,
                 hash_unknown=hashed and suffix is None,
+                substituted=substituted,
             )
             why = withheld(obj.data, ks.data)
             if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child
@@ -2088,7 +2179,7 @@ class FluxModel:
             ks.applied.append(applied)
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
-                forced = target_ns or (ns if ns != obj.namespace else None)
+                forced = ns if ns != obj.namespace else None
                 children.append(self._make_ks(source_obj, forced, ks, ns, edits, affix))
         return children
 
@@ -2152,11 +2243,6 @@ def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObje
     return True
 
 
-def _generates(data: dict[str, Any]) -> bool:
-    """Whether a kustomization has generators (its own, or configurations under `generators:`)."""
-    return any(data.get(field) for field in ("configMapGenerator", "secretGenerator", "generators"))
-
-
 def _index_ids(out: BuildOut, index: int, ids: dict[tuple[str, str, str, str], list[int]]) -> None:
     """Index the object at `index` of a build by the ResIds a generator's merge/replace finds it by
     (kustomize's GetMatchingResourcesByAnyId): the id it was written with, its current one
@@ -2175,7 +2261,8 @@ ORIGINS = ("", "origins")  # where the fields patches set come from (patches.Ori
 DELETED = ("", "deleted")  # a `$patch: delete` removed the object
 SUFFIX = ("", "suffix")  # a merged generated object's hash suffix, when not taken from its data (None: unknown)
 UNHASHED = ("", "unhashed")  # a merge/replace with disableNameSuffixHash took the hash off a generated object
-MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED)  # edits that are not fields
+KEYS_UNKNOWN = ("", "keys-unknown")  # a merge/replace brought (or kept) keys the model does not know
+MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED, KEYS_UNKNOWN)  # edits that are not fields
 
 
 def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
@@ -2187,6 +2274,16 @@ def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:
             out.move(index, config.namespace)
         for path, value in namespace_fields(config, out.current(index)):
             out.edit(index, path, value)
+
+
+def _set_namespace(out: BuildOut, namespace: str) -> None:
+    """kustomize's namespace transformer of a kustomization's `namespace:` on every object of its
+    build; it renames a Namespace object to the namespace."""
+    for index in range(len(out.objects)):
+        out.move(index, namespace)
+    for index, (o, _) in enumerate(out.objects):
+        if o.kind == "Namespace" and o.api_version == "v1":
+            out.edit(index, ("metadata", "name"), namespace)
 
 
 def _images_transformer(out: BuildOut, entries: tuple[ImageEntry, ...]) -> None:
@@ -2280,13 +2377,11 @@ def apply_matching(
     target: Any,
     body: Any,
     source: PatchSource | None,
-    outer: tuple[str, str] = ("", ""),
     loose: tuple[Pointer, ...] = (),
 ) -> None:
     """One patch on every object of a build its target selects (a strategic-merge patch with no
     target selects the object its own kind, name and namespace name), by the object's current or
-    original name (BuildOut.names; `outer`: the affixes of a kustomization whose patches these are,
-    added to the build already). `loose`: BuildOut.patch."""
+    original name (BuildOut.names). `loose`: BuildOut.patch."""
     if body is None:
         return
     smp = target is None  # found by its id: any name it had
@@ -2306,8 +2401,8 @@ def apply_matching(
         current = out.current(index)
         if literal and current.get("kind") != literal:
             continue  # target_matches's first test, without the rest of its work
-        if target_matches(target, current, ns, out.names(index, outer, every=smp)):
-            out.patch(index, body, source, outer, loose)
+        if target_matches(target, current, ns, out.names(index, every=smp)):
+            out.patch(index, body, source, loose)
 
 
 def substituted_objects(ks: FluxKS) -> list[K8sObject]:
@@ -2429,29 +2524,23 @@ def _affixed(data: dict[str, Any], affix: tuple[str, str], written: str) -> dict
     return {**data, "metadata": {**meta, "name": f"{affix[0]}{name}{affix[1]}"}}
 
 
-def _affix_text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+def _nonempty(value: Any) -> str | None:
+    """A spec field the generator writes into the kustomization: a string Flux accepts (its CRD
+    requires at least one character)."""
+    return value if isinstance(value, str) and value else None
+
+
+def _edited(data: dict[str, Any], edits: FluxEdits) -> dict[str, Any]:
+    """A kustomization as kustomize-controller's generator writes it: targetNamespace,
+    namePrefix and nameSuffix replace its own (FluxEdits)."""
+    fields = {"namespace": edits.namespace, "namePrefix": edits.prefix, "nameSuffix": edits.suffix}
+    changed = {key: value for key, value in fields.items() if value is not None}
+    return {**data, **changed} if changed else data
 
 
 def _meta_name(data: Any) -> Any:
     meta = data.get("metadata") if isinstance(data, dict) else None
     return meta.get("name") if isinstance(meta, dict) else None
-
-
-def _replacement_failures(ks: FluxKS, built: BuildOut) -> list[ReplacementFailure]:
-    """The replacement failures of ks's build that hold under Flux: kustomize-controller adds
-    spec.patches to the kustomization at spec.path (they run before its replacements, and may
-    add the field) and spec.commonMetadata as its labels and annotations; the objects of the
-    others are left uncertain."""
-    meta = ks.spec.get("commonMetadata")
-    common: list[Pointer] = [("metadata", k) for k in ("labels", "annotations") if isinstance(meta, dict) and meta.get(k)]
-    kept = []
-    for failure in built.replacement_failures:
-        if (failure.directory == ks.path and ks.spec.get("patches")) or any(_related(failure.at, p) for p in common):
-            built.unread.add(failure.index)
-        else:
-            kept.append(failure)
-    return kept
 
 
 def _read_node(data: dict[str, Any], namespace: str | None, field_path: str) -> Any:
@@ -2623,20 +2712,23 @@ def _renamed_by(item: dict[str, Any], body: Any) -> str | None:
     return name if isinstance(name, str) and name and item.get("target") else None
 
 
-def flux_patches(ks: FluxKS) -> list[tuple[Any, Any, PatchSource]]:
-    """(target, body, where it is) of each of a Flux Kustomization's `spec.patches` (the generator
-    adds them to the kustomization it builds). A patch a parent injected is shown at the Kustomization."""
+def flux_patches(ks: FluxKS) -> tuple[tuple[str, str, PatchSource], ...]:
+    """(target as JSON or "", patch text, where it is) of each of a Flux Kustomization's
+    `spec.patches` (the generator appends them to the `patches:` of the kustomization it builds:
+    FluxEdits). A patch a parent injected is shown at the Kustomization."""
     patches = ks.spec.get("patches")
     own = ks.obj.spec.get("patches") if ks.obj is not None else None
     own_list: list[Any] = own if isinstance(own, list) else []
-    out: list[tuple[Any, Any, PatchSource]] = []
+    out: list[tuple[str, str, PatchSource]] = []
     for index, patch in enumerate(patches if isinstance(patches, list) else []):
         if not isinstance(patch, dict) or not isinstance(patch.get("patch"), str) or ks.obj is None:
             continue
         mine = index < len(own_list) and isinstance(own_list[index], dict) and own_list[index].get("patch") == patch["patch"]
         at: tuple[str | int, ...] = ("spec", "patches", index, "patch") if mine else ("metadata", "name")
-        out.append((patch.get("target"), _patch_body(patch["patch"]), PatchSource(ks.obj.path, ks.obj.doc, at, True)))
-    return out
+        target = patch.get("target")
+        key = json.dumps(target, sort_keys=True, default=str) if target is not None else ""
+        out.append((key, patch["patch"], PatchSource(ks.obj.path, ks.obj.doc, at, True)))
+    return tuple(out)
 
 
 def _skipped_list(skipped: dict[SourceRef, int]) -> str:

@@ -7,8 +7,10 @@ item's `behavior` (merge/replace into an object the build holds) is applied by t
 Values follow kustomize (api/kv): a literal is `key=value` with one pair of surrounding quotes
 removed; a file is `[key=]path` (the key defaults to the file name) and holds the file's text, or
 binaryData when it is not UTF-8; an env file has one `KEY=value` per line (leading blanks and `#`
-comment lines skipped; a line without `=` is a key with an empty value); in a SOPS-encrypted env file the `sops_*` lines are sops's metadata, not
-keys (Flux decrypts the file first, and decryption drops them). A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
+comment lines skipped; a line without `=` is a key with an empty value, whatever kustomize's own
+environment holds: kubectl kustomize 5.8.1); in a SOPS-encrypted env file the `sops_*` lines are sops's metadata, not
+keys (Flux decrypts the file first, and decryption drops them). An env file that cannot be read
+here leaves the object's keys not all known (Generated.keys_known). A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
 Secret's are not: kustomize base64-encodes them, so substitution never sees them, and homelint
 never holds a secret value (a merged Secret's values are made again to hash them, and dropped).
 
@@ -41,7 +43,8 @@ class Generated:
     a hash to its name (known or not). `behavior` is kustomize's:
     create, or merge/replace into the object of that name the build already holds; `readable` is
     False when a source cannot be read; `secret_data` makes a Secret's base64 values again (they
-    are hashed, never kept)."""
+    are hashed, never kept); `keys_known` is False when the object may have keys its data does
+    not show (an env file that cannot be read here)."""
 
     obj: K8sObject
     suffix: str | None
@@ -49,6 +52,7 @@ class Generated:
     behavior: str = "create"
     readable: bool = True
     secret_data: Callable[[], dict[str, str]] | None = None
+    keys_known: bool = True
     repeats: tuple[str, ...] = ()  # keys its sources give more than once: kustomize fails (makeValidatedDataMap)
 
 
@@ -232,6 +236,7 @@ class _Values:
     origins: list[Origin]
     readable: bool
     repeats: list[str]
+    keys_known: bool = True
 
 
 def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str], bytes | None], where: Where) -> _Values:
@@ -278,7 +283,9 @@ def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str
         raw = read(path)
         readable = raw is not None and not _sops(raw)
         out.readable = out.readable and readable
-        text = _decoded(raw or b"") or ""
+        decoded = _decoded(raw) if raw is not None else None
+        out.keys_known = out.keys_known and decoded is not None
+        text = decoded or ""
         lines = text.removeprefix("\ufeff").splitlines()
         metadata = SOPS_DOTENV_PREFIX if raw is not None and _sops(raw) and _sops_dotenv(lines) else None
         for number, line in enumerate(lines):
@@ -327,7 +334,8 @@ def _one(
             return _values(directory, item, kind, read, where).encoded
 
     suffix = None if disabled or not values.readable else hash_suffix(doc, values.encoded)
-    return Generated(obj, suffix, not disabled, behavior, values.readable, again, tuple(dict.fromkeys(values.repeats)))
+    repeats = tuple(dict.fromkeys(values.repeats))
+    return Generated(obj, suffix, not disabled, behavior, values.readable, again, values.keys_known, repeats)
 
 
 def hash_suffix(doc: dict[str, Any], secret_data: dict[str, str] | None = None) -> str:

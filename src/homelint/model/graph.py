@@ -6,7 +6,7 @@ name) for applied objects, RefNode(kind, namespace, name) for what is produced o
 SourceNode(kind, namespace, name), VarNode(name). A KsNode carries `kustomizations`: every
 instance the model evaluated of that Kustomization (one per cluster that applies it), as an
 ObjNode carries `applied`: every application of the object.
-Edges carry `type` (includes, applies-path, reconciles, contains, is-source, claims, uses-claim,
+Edges carry `type` (includes, applies-path, reconciles, contains, is-source, claims,
 uses-secret, uses-configmap, produces-secret, produces-configmap, produces-claim, uses-var), the
 field and Applied they come from, and for products and uses the table `row` (schemas/producers.yaml,
 schemas/consumers.yaml).
@@ -140,7 +140,7 @@ class IncludesEdge(EdgeData):
 
 
 class UseEdge(EdgeData):
-    """claims, uses-claim, uses-secret, uses-configmap: an object to what it uses."""
+    """claims, uses-secret, uses-configmap: an object to what it uses."""
 
     __slots__ = ("applied", "field", "guessed", "ref", "row", "type")
 
@@ -233,7 +233,7 @@ class ResourceGraph:
         return sorted(n for n in self.nx.nodes if type(n) is RefNode and n.kind == kind)
 
     def users_of(self, node: RefNode, *edge_types: str) -> list[Edge]:
-        """The edges of the given use types (claims, uses-claim, uses-secret, ...) that end at `node`."""
+        """The edges of the given use types (claims, uses-secret, ...) that end at `node`."""
         return in_edges_of(self.nx, node, *edge_types)
 
     def producers_of(self, kind: RefKind, namespace: str, name: str) -> list[Edge]:
@@ -259,6 +259,10 @@ class ResourceGraph:
     def edges(self, edge_type: str) -> Iterator[Edge]:
         """Every edge of one type, in insertion order."""
         return (d for _, _, d in self.nx.edges(data=True) if d.get("type") == edge_type)
+
+    def uses(self, edge_type: str) -> Iterator[tuple[RefNode, Edge]]:
+        """(what is used, the edge) of every edge of one use type (uses-secret, ...), in insertion order."""
+        return ((target, d) for _, target, d in self.nx.edges(data=True) if d.get("type") == edge_type)
 
 
 class Produced:
@@ -389,7 +393,7 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
         if not real or not where:
             continue  # a name or namespace that cannot be known here is not checked (never guess)
         kind = NODE_KIND[use.kind]
-        edge = "uses-claim" if "uses" in use.flags else USE_EDGE[kind]
+        edge = USE_EDGE[kind]
         # an object with no namespace of its own (HL110): "default" is a guess, used only to link
         guessed = applied.namespace is None and where == own
         graph.add_shared_edge(node, RefNode(kind, where, real), UseEdge(edge, use.field, applied, use, use.row, guessed))

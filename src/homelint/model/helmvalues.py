@@ -867,7 +867,7 @@ def _built_ids(repo: Repo, directory: str) -> set[int]:
     """The objects (by id) the kustomize build of a directory yields."""
     memo: dict[str, set[int]] = _memo(repo, "built", dict)
     if directory not in memo:
-        memo[directory] = {id(o) for o, _ in repo.flux_model.build(directory).objects}
+        memo[directory] = {id(o) for o, _ in repo.flux_model.gathered(directory).objects}
     return memo[directory]
 
 

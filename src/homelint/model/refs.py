@@ -940,4 +940,6 @@ def _condition_docs(item: Product | Reference) -> str:
     parts = [f"when {c.text}" for c in item.when] + [f"unless {c.text}" for c in item.unless]
     if isinstance(item, Reference) and item.switch is not None:
         parts.append(f"unless it or a mapping above it in `{'.'.join(item.switch)}` has `enabled: false`")
+    if isinstance(item, Reference) and "made-elsewhere" in item.flags:
+        parts.append("not in a namespace where a chart or an operator homelint cannot read may make it (HL301)")
     return f", {', '.join(parts)}" if parts else ""

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, dig
-from homelint.model.flux import Applied, FluxKS, instance_patches_at
+from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import canonical_fields
 
@@ -184,6 +184,13 @@ def foreign_namespaces(ctx: Context) -> dict[str, str]:
             "so that source may create it",
         )
     return out
+
+
+def installs_elsewhere(applied: Applied) -> bool:
+    """Whether a HelmRelease's chart renders in another cluster: its own spec.kubeConfig
+    (helm-controller buildRESTClientGetter: every Helm action goes to that cluster), or a Flux
+    Kustomization with spec.kubeConfig applies the HelmRelease there."""
+    return bool(remote_cluster(applied.obj.spec, applied.ns)) or (applied.ks is not None and bool(applied.ks.target))
 
 
 OBJECT_KIND = {"secret": "Secret", "configmap": "ConfigMap", "claim": "PersistentVolumeClaim"}

@@ -363,7 +363,7 @@ def namespace_unknowable(ctx: Context, ks: FluxKS) -> bool:
         for d in parent.dirs:
             kd = kdirs.get(d)
             rewrites = kd is not None and any(kd.data.get(k) for k in ("replacements", "transformers", "vars"))
-            if rewrites and ks.obj.path in ctx.flux.build(d).resource_files:
+            if rewrites and ks.obj.path in ctx.flux.gathered(d).resource_files:
                 return True
     return _ancestor_patch_mentions(ks, "targetNamespace")
 
@@ -632,7 +632,7 @@ def _build_view(
     known = {} if known is None else known
     flux = ctx.flux
     kdirs = ctx.repo.kustomize_dirs
-    built = flux.build(directory)
+    built = flux.gathered(directory)  # what its patches see: before its own transformers
     opaque = relabels = False
     generated: list[Candidate] = []
     for d in sorted(built.dirs):

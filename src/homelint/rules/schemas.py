@@ -12,7 +12,7 @@ from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, K8sObject, Span
 from homelint.model.flux import FLUX_KS_GROUP
 from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, admitted, checker, decoded, readable
-from homelint.model.versions import ApiEntry, Installed, Verdict, Version, judge, table, versions_of
+from homelint.model.versions import ApiEntry, Installed, Verdict, Version, api_priority, judge, table, versions_of
 from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, manifest_objects
 from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
 from homelint.rules.registry import check
@@ -198,8 +198,12 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
     waiting: dict[tuple[str, Version], tuple[Installed, dict[tuple[str, str], list[K8sObject]]]] = {}
     unjudged: dict[Installed, int] = {}
     own = _served_by_own_crds(ctx)
+    misplaced = _misplaced_kinds(apis)
     for obj in ctx.repo.objects:
         entry = apis.entry(obj.api_version, obj.kind)
+        if entry is None and (obj.group, obj.kind) in misplaced and (obj.api_version, obj.kind) not in own:
+            yield _wrong_group(ctx, obj, misplaced[(obj.group, obj.kind)])
+            continue
         if entry is None or (obj.api_version, obj.kind) in own:
             continue
         installs = _judged(versions.for_object(entry.component, obj), unjudged)
@@ -247,6 +251,48 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
             f"by {first.source} ({first.where}{more}), which does not tell the Flux version; set versions.flux "
             "(or flux.version) in .homelint.yaml to the Flux version it installs"
         )
+
+
+MISPLACED_COMPONENTS = ("flux", "external-secrets")  # whose API groups the table lists kind by kind
+
+
+def _misplaced_kinds(apis: Any) -> dict[tuple[str, str], ApiEntry]:
+    """(group, kind) -> the table's entry of that kind, for a Flux or External Secrets group that
+    serves other kinds but never this one, which another group of the same project serves (a
+    Kustomization under source.toolkit.fluxcd.io): no release serves it there."""
+    groups: dict[str, set[str]] = defaultdict(set)  # group -> kinds it serves, in some release
+    entries: dict[str, ApiEntry] = {}
+    for (api_version, kind), entry in apis.apis.items():
+        if entry.component in MISPLACED_COMPONENTS and "/" in api_version:
+            groups[api_version.rsplit("/", 1)[0]].add(kind)
+            entries.setdefault(kind, entry)
+    return {
+        (group, kind): entry
+        for kind, entry in entries.items()
+        for group in groups
+        if kind not in groups[group] and entry.component == _component_of(apis, group)
+    }
+
+
+def _component_of(apis: Any, group: str) -> str:
+    return next(e.component for (api, _), e in apis.apis.items() if api.rsplit("/", 1)[0] == group)
+
+
+def _wrong_group(ctx: Context, obj: K8sObject, entry: ApiEntry) -> Finding:
+    """HL602 for a kind its apiVersion's group never serves (kustomize-controller's dry run:
+    'no matches for kind ... in version ...')."""
+    current = [api for api, avail in entry.versions.items() if avail.removed is None]
+    use = max(current or list(entry.versions), key=api_priority)
+    return ctx.at(
+        "HL602",
+        obj,
+        ("apiVersion",),
+        f"{obj.kind} {obj.name} uses {obj.api_version}, but no release of {obj.group} serves a {obj.kind} "
+        f'(the API server answers \'no matches for kind "{obj.kind}" in version "{obj.api_version}"\'); '
+        f"{obj.kind} belongs to {use.rsplit('/', 1)[0]}; use {use}",
+        fix=f"change apiVersion to {use}",
+        key=f"HL602/{obj.kind}/{obj.name}/{obj.api_version}",
+    )
 
 
 def _served_by_own_crds(ctx: Context) -> set[tuple[str, str]]:

@@ -21,7 +21,7 @@ from homelint.model.flux import remote_cluster
 from homelint.model.graph import Edge, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.refs import ValuesObject, chart_name, is_app_template, values_objects
-from homelint.rules.common import affixed_away, close_matches, has_flux, unproduced
+from homelint.rules.common import affixed_away, close_matches, has_flux, installs_elsewhere, unproduced
 from homelint.rules.registry import check
 
 if TYPE_CHECKING:
@@ -229,13 +229,6 @@ def _needed_before_render(edges: list[Edge]) -> frozenset[str]:
     )
 
 
-def _installs_elsewhere(applied: Any) -> bool:
-    """Whether a HelmRelease's chart renders in another cluster: its own spec.kubeConfig
-    (helm-controller buildRESTClientGetter: every Helm action goes to that cluster), or a Flux
-    Kustomization with spec.kubeConfig applies the HelmRelease there."""
-    return bool(remote_cluster(applied.obj.spec, applied.ns)) or (applied.ks is not None and bool(applied.ks.target))
-
-
 def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str, str]]]:
     """namespace -> (release name, chart, `namespace/name` of the HelmRelease) of the HelmReleases
     installing a chart there that is not app-template (whose objects the producer table knows), in
@@ -243,7 +236,7 @@ def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str, str]]]:
     out: dict[str, list[tuple[str, str, str]]] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
-        if obj.kind != "HelmRelease" or is_app_template(obj) or _installs_elsewhere(applied):
+        if obj.kind != "HelmRelease" or is_app_template(obj) or installs_elsewhere(applied):
             continue
         target = obj.spec.get("targetNamespace")
         namespace = target if isinstance(target, str) and target else applied.ns
@@ -299,7 +292,7 @@ def _values_objects(ctx: Context) -> dict[tuple[str, str, str, str], list[tuple[
         out: dict[tuple[str, str, str, str], list[tuple[str, ValuesObject]]] = {}
         for applied in ctx.flux.applied:
             obj = applied.obj
-            if obj.kind != "HelmRelease" or _installs_elsewhere(applied):
+            if obj.kind != "HelmRelease" or installs_elsewhere(applied):
                 continue
             target = obj.spec.get("targetNamespace")
             release_ns = target if isinstance(target, str) and target else applied.ns

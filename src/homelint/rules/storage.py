@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from homelint.core.context import Context
-from homelint.core.model import Finding
+from homelint.core.model import Finding, K8sObject
 from homelint.core.substitution import scan
-from homelint.model.graph import ANY_NAMESPACE, resolved_name
-from homelint.model.refs import helm_release_refs, pod_spec_refs
+from homelint.model.graph import ANY_NAMESPACE, Edge, RefNode, resolved_name
+from homelint.model.refs import helm_release_refs, is_app_template, is_templated, pod_spec_refs, resource_set_objects
 from homelint.model.variables import variables_of
-from homelint.rules.common import affixed_away, applied_instances, close_matches, has_flux, unproduced
+from homelint.rules.common import affixed_away, applied_instances, close_matches, has_flux, installs_elsewhere, unproduced
 from homelint.rules.registry import check
 
 ALL_EXTERNAL_THRESHOLD = 5  # this many unproduced claims and no claim at all: volumes live outside Git
@@ -22,23 +22,34 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         return
     graph = ctx.graph
     produced, unmade, unseen = unproduced(ctx, "claim", ctx.config.external_claims)
+    opaque = opaque_claim_makers(ctx)
+
+    def judged(node: RefNode) -> list[Edge]:
+        """The uses of a claim HL301 judges: not guessed, and a claim something else makes only
+        where nothing whose claims homelint cannot read may make it."""
+        unknown = node.namespace in opaque or ANY_NAMESPACE in opaque
+        return [
+            edge
+            for edge in graph.users_of(node, "claims")
+            if not edge["guessed"] and not (unknown and "made-elsewhere" in edge["ref"].flags)
+        ]
+
     for node, why in unseen:
         ns, name = node.namespace, node.name
-        for edge in graph.users_of(node, "claims"):
-            if edge["guessed"]:
-                continue
+        for edge in judged(node):
             obj = edge["applied"].obj
             finding = ctx.at(
                 "HL301",
                 obj,
                 edge["field"],
-                f"{obj.kind} {obj.name} claims volume '{name}' in namespace {ns}, which nothing in the repository creates; {why}",
+                f"{obj.kind} {obj.name} {_verb(obj)} volume '{name}' in namespace {ns}, which nothing in the repository "
+                f"creates; {why}",
                 fix="list it in claims.external if it is created outside this repository",
                 key=f"HL301/{ns}/{name}/{obj.kind}/{obj.name}",
             )
             finding.severity = "info"
             yield finding
-    missing = [(node, edge) for node in unmade for edge in graph.users_of(node, "claims") if not edge["guessed"]]
+    missing = [(node, edge) for node in unmade for edge in judged(node)]
     if len(missing) >= ALL_EXTERNAL_THRESHOLD and not produced.names and not produced.patterns:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
@@ -71,8 +82,8 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             "HL301",
             obj,
             edge["field"],
-            f"{obj.kind} {obj.name} claims volume '{name}' in namespace {ns}, but nothing in the repository creates "
-            f"that PersistentVolumeClaim{where}{hint}; the pod stays Pending",
+            f"{obj.kind} {obj.name} {_verb(obj)} volume '{name}' in namespace {ns}, but nothing in the repository creates "
+            f"that PersistentVolumeClaim{where}{hint}; {_consequence(obj)}",
             fix=renamed[1]
             if renamed
             else "add the PVC (or the VolSync component that makes it), fix the name, or list it in claims.external "
@@ -80,6 +91,109 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             key=f"HL301/{ns}/{name}/{obj.kind}/{obj.name}",
             related=[u.path for u in unapplied],
         )
+
+
+VOLSYNC = "volsync.backube"
+
+
+def _verb(obj: K8sObject) -> str:
+    return "uses" if obj.group == VOLSYNC else "claims"
+
+
+def _consequence(obj: K8sObject) -> str:
+    """What happens without the claim: a pod waits for it; VolSync's mover does not start
+    (ensureSourcePVC, UseProvidedPVC and validateRepositoryPVC fail on a claim not found, and a
+    moverVolume is mounted in the mover's pod)."""
+    return "VolSync's mover does not run" if obj.group == VOLSYNC else "the pod stays Pending"
+
+
+# Kinds whose controllers make no PersistentVolumeClaim (beyond what the producer table says): the
+# API groups of Kubernetes itself (a StatefulSet's claims are a producer row), and of Flux, VolSync,
+# External Secrets, cert-manager, the Gateway API, Envoy Gateway, Traefik, Cilium, external-dns and
+# the snapshot controller. None: every kind of the group.
+CLAIM_FREE: dict[str, frozenset[str] | None] = {
+    **dict.fromkeys(
+        (
+            "",
+            "apps",
+            "batch",
+            "autoscaling",
+            "policy",
+            "networking.k8s.io",
+            "discovery.k8s.io",
+            "rbac.authorization.k8s.io",
+            "storage.k8s.io",
+            "scheduling.k8s.io",
+            "coordination.k8s.io",
+            "node.k8s.io",
+            "admissionregistration.k8s.io",
+            "apiextensions.k8s.io",
+            "apiregistration.k8s.io",
+            "certificates.k8s.io",
+            "flowcontrol.apiserver.k8s.io",
+            "snapshot.storage.k8s.io",
+            "source.toolkit.fluxcd.io",
+            "kustomize.toolkit.fluxcd.io",
+            "notification.toolkit.fluxcd.io",
+            "image.toolkit.fluxcd.io",
+            "external-secrets.io",
+            "generators.external-secrets.io",
+            "cert-manager.io",
+            "acme.cert-manager.io",
+            "trust.cert-manager.io",
+            "gateway.networking.k8s.io",
+            "gateway.envoyproxy.io",
+            "traefik.io",
+            "traefik.containo.us",
+            "cilium.io",
+            "externaldns.k8s.io",
+        ),
+        None,
+    ),
+    "fluxcd.controlplane.io": frozenset({"FluxReport", "ResourceSetInputProvider"}),  # a ResourceSet: by what it makes
+    "volsync.backube": frozenset({"ReplicationSource", "ReplicationDestination"}),  # its own claims: volsync-*, a producer row
+    "monitoring.coreos.com": frozenset(
+        {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig", "AlertmanagerConfig"}
+    ),
+}
+
+
+def opaque_claim_makers(ctx: Context) -> set[str]:
+    """The namespaces where something Flux applies may make claims homelint cannot name: a
+    HelmRelease of a chart other than app-template (in its release namespace), an object of a kind
+    whose controller is not known to make none (an operator's StatefulSets: CLAIM_FREE), or such an
+    object a ResourceSet makes. ANY_NAMESPACE: one whose namespace cannot be known."""
+
+    def build() -> set[str]:
+        out: set[str] = set()
+        for applied in ctx.flux.applied:
+            obj = applied.obj
+            if applied.namespace is None:
+                continue  # cluster-scoped, or without a namespace (HL110)
+            if obj.kind == "ResourceSet" and obj.group == "fluxcd.controlplane.io":
+                for made in resource_set_objects(obj):
+                    written = made.namespace or applied.ns
+                    namespace = None if is_templated(written) else resolved_name(applied, written, ctx.repo)
+                    if _may_make_claims(made):
+                        out.add(namespace or ANY_NAMESPACE)
+                continue
+            if obj.kind == "HelmRelease" and installs_elsewhere(applied):
+                continue
+            target = obj.spec.get("targetNamespace") if obj.kind == "HelmRelease" else None
+            namespace = resolved_name(applied, target, ctx.repo) if isinstance(target, str) and target else applied.ns
+            if _may_make_claims(obj):
+                out.add(namespace or ANY_NAMESPACE)
+        return out
+
+    return ctx.repo.memo("rules.opaque-claim-makers", build)
+
+
+def _may_make_claims(obj: K8sObject) -> bool:
+    """Whether `obj` may make claims the producer table does not name."""
+    if obj.kind == "HelmRelease" and obj.group == "helm.toolkit.fluxcd.io":
+        return not is_app_template(obj)
+    kinds = CLAIM_FREE.get(obj.group, frozenset())
+    return kinds is not None and obj.kind not in kinds
 
 
 @check("HL302")
@@ -132,7 +246,7 @@ def unused_claim(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
     reported: set[int] = set()
     for node in graph.needed("claim"):
-        if node.namespace == ANY_NAMESPACE or graph.users_of(node, "claims", "uses-claim"):  # namespace unknown: never guess
+        if node.namespace == ANY_NAMESPACE or graph.users_of(node, "claims"):  # namespace unknown: never guess
             continue
         for edge in graph.producers_of("claim", node.namespace, node.name):
             obj = edge["applied"].obj

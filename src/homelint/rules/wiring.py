@@ -14,12 +14,13 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, K8sObject
-from homelint.core.substitution import resolve
+from homelint.core.substitution import resolve, scan_cached
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.kustomize import KustomizeDir, escapes, inside, is_empty_kustomization, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
+from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import has_behaviour, installs_flux, versions_of
 from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes, unbuildable
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
@@ -1289,15 +1290,19 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 continue  # an unread transformer may give it another name or namespace
             # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide;
             # a Namespace takes the build's namespace (kustomize `namespace:`, targetNamespace) first
-            renamed = obj.kind == "Namespace" and applied.renamed is not None and "$" not in obj.name
+            if obj.kind == "Namespace":
+                renamed = applied.renamed is not None and "$" not in obj.name
+                name = applied.name if renamed else obj.name
+            else:
+                name = _id_name(applied)
             ns = "" if obj.kind == "Namespace" else applied.namespace or ""
-            groups[(obj.group, obj.kind, ns, applied.name if renamed else obj.name)].append(applied)
+            groups[(obj.group, obj.kind, ns, name)].append(applied)
         for (_group, kind, ns, name), items in sorted(groups.items()):
             if len(items) < 2:
                 continue
             first, second = items[0].obj, items[1].obj
             label = f"{kind} '{ns + '/' if ns else ''}{name}'"
-            if first.name != second.name:  # Namespaces the build renamed alike
+            if kind == "Namespace" and first.name != second.name:  # Namespaces the build renamed alike
                 where = f"{first.path}:{ctx.repo.obj_span(first, 'metadata', 'name').line}"
                 message = (
                     f"Namespaces '{first.name}' ({where}) and '{second.name}' both become '{name}', the namespace "
@@ -1329,6 +1334,131 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 )
                 fix = "remove one of the two, or give them different names"
             yield ctx.at("HL108", second, ("metadata", "name"), message, fix=fix, related=[first.path])
+        yield from _substituted_duplicates(ctx, ks)
+
+
+def _build_id(applied: Any) -> tuple[str, str, str, str]:
+    """kustomize's id of an object of a build (resid.ResId: apiVersion, kind, effective namespace,
+    name), as Applied holds it after post-build substitution. A Namespace has none (cluster
+    scoped); no namespace is "default" (ResId.EffectiveNamespace)."""
+    obj = applied.obj
+    ns = "" if obj.kind == "Namespace" and obj.group == "" else applied.ns
+    return (obj.api_version, obj.kind, ns, applied.name)
+
+
+# the forms whose value homelint's substitution (core.substitution.resolve) computes as Flux's envsubst
+# does: `${V}`, and a default used when V is unset or empty (not `:+`, `:?`, nor transforms)
+EVALUATED_OPS = ("", ":=", ":-", "=")
+
+
+def _variables_used(text: str) -> set[str] | None:
+    """The variables of `text`, those of defaults too; None when one is not a form EVALUATED_OPS has."""
+    names: set[str] = set()
+    pending = list(scan_cached(text))
+    while pending:
+        expr = pending.pop()
+        if expr.error or expr.op not in EVALUATED_OPS:
+            return None
+        names.add(expr.name)
+        pending.extend(expr.nested)
+    return names
+
+
+def _certain_origins(variables: Variables, names: set[str]) -> list[str] | None:
+    """Where each of `names` gets the value substitution gave it ("APP from postBuild.substitute"),
+    when the repository shows that value for certain: postBuild.substitute, or a ConfigMap no
+    later substituteFrom source the repository cannot read may override; a variable no source
+    sets keeps its default unless such a source may set it. None when one is not certain, or its
+    value comes from a Secret (never shown)."""
+    open_at = [s.index for s in variables.open_sources]
+    said = []
+    for name in sorted(names):
+        origin = variables.origin.get(name)
+        if origin is None:
+            if open_at:
+                return None
+            said.append(f"{name} unset: its default")
+        elif origin == "substitute":
+            said.append(f"{name} from postBuild.substitute")
+        elif origin.startswith("ConfigMap "):
+            at = max((s.index for s in variables.sources if f"{s.kind} {s.name}" == origin), default=-1)
+            if any(index > at for index in open_at):
+                return None
+            said.append(f"{name} from substituteFrom {origin}")
+        else:
+            return None
+    return said
+
+
+def _substituted_duplicates(ctx: Context, ks: FluxKS) -> Iterator[Finding]:
+    """Objects kustomize builds under different ids that post-build substitution gives one id.
+    kustomize-controller's build() substitutes each object of the built ResMap in place (fluxcd/pkg
+    kustomize SubstituteVariables) and calls m.Replace(res) on every object not opted out; Replace
+    looks the object up by its current id (GetIndexOfCurrentId: apiVersion, kind, effective
+    namespace, name) and fails with 'id matched 2 resources' when another object has that id:
+    whichever of the two is substituted last, so in any order. The build fails; nothing is applied."""
+    if ks.post_build is None:
+        return
+    variables = variables_of(ctx.repo, ks)
+    if not variables.substitutes:
+        return
+    groups: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
+    for applied in ks.applied:
+        name, ns = applied.name, applied.namespace or ""
+        if not name or applied.unread or "$" in name or "$" in ns:
+            continue  # a name not known after substitution may collide or not: say nothing
+        groups[_build_id(applied)].append(applied)
+    for (_api, kind, ns, name), items in groups.items():
+        changed = [a for a in items if a.substituted]
+        if len(items) < 2 or not changed:
+            continue
+        this = changed[-1]
+        # the same document twice, or two of one templated name: kustomize fails first (above)
+        others = [a for a in items if a is not this and a.obj.name != this.obj.name]
+        if not others:
+            continue
+        other = next((a for a in others if not a.substituted), others[0])
+        obj = this.obj
+        used: set[str] | None = set()
+        for text in (obj.name, obj.namespace or "", other.obj.name, other.obj.namespace or ""):
+            more = _variables_used(text)
+            used = None if used is None or more is None else used | more
+        said = _certain_origins(variables, used) if used is not None else None
+        if not said:
+            continue  # the namespace a build gave it was substituted, or a value is not certain
+        label = f"{kind} '{ns + '/' if ns and kind != 'Namespace' else ''}{name}'"
+        other_at = f"{other.obj.path}:{ctx.repo.obj_span(other.obj, 'metadata', 'name').line}"
+        if other.substituted:
+            becomes = f"'{obj.name}' here and '{other.obj.name}' at {other_at} both become '{name}'"
+        else:
+            becomes = f"'{obj.name}' here becomes '{name}', the name of the {kind} at {other_at}"
+        message = (
+            f"{label} is built twice by {ks.label} once Flux substitutes its variables: {becomes} "
+            f"({', '.join(said)}); kustomize builds the two under different names, but kustomize-controller's "
+            "post-build substitution gives them one id and its build fails with 'in Replace: id matched 2 "
+            "resources' (BuildFailed: nothing is applied)"
+        )
+        yield ctx.at(
+            "HL108",
+            obj,
+            ("metadata", "name"),
+            message,
+            fix="rename one of the two (or, if they are meant to be one object, keep one)",
+            related=[other.obj.path],
+        )
+
+
+def _id_name(applied: Any) -> str:
+    """The name kustomize compares ids by: with the namePrefix/nameSuffix of the kustomizations
+    it came through (two copies of a base under `a-` and `b-` are two objects), without the hash
+    suffix of a generated one (generators of one name collide whatever their contents), and
+    before post-build substitution."""
+    name: str = applied.name
+    if "$" in applied.obj.name:
+        return applied.obj.name  # kustomize compares before Flux substitutes (applied.name is substituted)
+    if applied.obj.anchor is not None and applied.hashed and not applied.hash_unknown and name != applied.obj.name:
+        name = name.rsplit("-", 1)[0]
+    return name
 
 
 @check("HL109")
