@@ -170,7 +170,7 @@ def test_an_env_file_gives_its_keys_unless_it_cannot_be_read(check_json, repo):
     assert [f["message"].split(": its keys are ")[1].split(";")[0] for f in found] == ["A, B"]
     del files["echo.env"]
     assert hl406(check_json, repo, files) == []  # a missing env file: keys unknown
-    files["echo.env"] = "A=1\nvalues.yaml\n"  # kustomize keys a line without '=' from its environment
+    files["echo.env"] = "A=1\nvalues.yaml\n"  # a line without '=' is a key (empty, whatever kustomize's environment holds)
     assert hl406(check_json, repo, files) == []
 
 

@@ -27,7 +27,7 @@ from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.generators import BUILTIN_KINDS, Generated, Where, generate, hash_suffix, string_map
 from homelint.model.images import ImageEntry, image_edits, image_entries, merge_flux_images
-from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join
+from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join, kustomization_options
 from homelint.model.patches import OpFailure, PatchSource, apply_patch, carry
 from homelint.model.replacements import Failure, Pointer, Unknown, replace_field, source_value
 from homelint.model.sources import (
@@ -110,6 +110,8 @@ class FluxKS:
     applied: list[Applied] = field(default_factory=list)
     # JSON6902 operations kustomize fails on in its build: the build fails and nothing is applied
     patch_failures: list[PatchFailure] = field(default_factory=list)
+    # generator entries kustomize fails on in its build (GeneratorFailure): the build fails
+    generator_failures: list[GeneratorFailure] = field(default_factory=list)
     # objects its build holds that Flux does not apply (withheld.py): kustomize drops them, or
     # kustomize-controller skips them; patches and replacements of the build still see them
     withheld: list[tuple[Applied, str]] = field(default_factory=list)
@@ -200,6 +202,23 @@ class PatchFailure:
     failure: OpFailure
 
 
+@dataclass(frozen=True)
+class GeneratorFailure:
+    """A configMapGenerator/secretGenerator entry (or builtin generator configuration) kustomize
+    fails the build on, where the model is sure of it. `reason`: `repeats` (its sources give
+    `keys` more than once: api/internal/generators makeValidatedDataMap, "configmap NAME illegally
+    repeats the key `K`"), `missing` (behavior merge or replace, and no object of its id in the
+    build: resmap appendReplaceOrMerge, "id ... does not exist; cannot merge or replace") or
+    `multiple` (several, the objects in `found`: "found multiple objects ... that could accept
+    merge")."""
+
+    obj: K8sObject  # the generated object: its path, doc and anchor are the entry's
+    behavior: str
+    reason: str
+    keys: tuple[str, ...] = ()
+    found: tuple[tuple[K8sObject, str | None], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class FluxEdits:
     """What kustomize-controller's generator (fluxcd/pkg kustomize, Generator.WriteFile) writes
@@ -269,6 +288,8 @@ class BuildOut:
     replacement_failures: list[ReplacementFailure] = field(default_factory=list)
     # JSON6902 operations kustomize fails on, in build order: the build fails (PatchFailure)
     failures: list[PatchFailure] = field(default_factory=list)
+    # generator entries kustomize fails on, in build order: the build fails (GeneratorFailure)
+    generator_failures: list[GeneratorFailure] = field(default_factory=list)
     # position in `objects` -> pointers below which kustomize may hold more or other than the
     # model (transformers it does not apply, operations it could not decide): a failure there is
     # not certain
@@ -293,6 +314,7 @@ class BuildOut:
         self.unread |= {index + offset for index in sub.unread}
         self.replacement_failures.extend(replace(f, index=f.index + offset) for f in sub.replacement_failures)
         self.failures.extend(sub.failures)
+        self.generator_failures.extend(sub.generator_failures)
         for index, pointers in sub.loose.items():
             self.loose[index + offset] = list(pointers)
 
@@ -492,7 +514,7 @@ class FluxModel:
         self.roots_known = False  # roots found by evidence or config, not by the fallback
         # files of Flux Kustomizations nothing applies that the fallback did not take as roots
         self.left_out: list[str] = []
-        self._generated_memo: dict[str, list[Generated]] = {}
+        self._generated_memo: dict[tuple[str, str], list[Generated]] = {}
         self._mounts: tuple[int, dict[str, int]] | None = None  # every spec.include folder, first first
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
         self._origins: dict[tuple[Origin, ...], tuple[Origin, ...]] = {}  # their origins, each kept once
@@ -507,6 +529,7 @@ class FluxModel:
         self.skipped: dict[SourceRef, int] = {}  # Kustomizations not followed, by source
         # kustomization entries the repository holds but a build's artifact leaves out (ignore rules)
         self.ignored_entries: dict[tuple[str, tuple[Any, ...]], tuple[KustomizeDir, Entry, Artifact]] = {}
+        self._unread_generators: set[str] = set()  # kustomization files with `generators:` the model does not run
         self.mounted: dict[tuple[str, str], list[str]] = {}
         # (artifact, folder without a kustomization) -> the folders with one that the kustomization
         # kustomize-controller generates there lists as resources (_build_generated)
@@ -950,7 +973,7 @@ class FluxModel:
                 out.files |= {f for f in files if f.startswith(prefix)}
         if again:
             return
-        self._run_generators(kd, out)
+        self._run_generators(kd, out, art)
         for target in (*own_components, *components):
             self._component(target, art, out)
 
@@ -991,7 +1014,7 @@ class FluxModel:
         if not comp.is_component or not art.contains(comp.file):
             before = len(out.objects)
             out.absorb(self.build(target, art))
-            self._run_generators(comp, out, before)
+            self._run_generators(comp, out, art, before)
             return
         out.components.add(target)
         out.files.add(comp.file)
@@ -1049,12 +1072,14 @@ class FluxModel:
                 configs.extend((doc, PatchSource(path, n, (), False)) for n, doc in enumerate(parsed.docs))
         return configs
 
-    def _generated(self, kd: KustomizeDir) -> list[Generated]:
+    def _generated(self, kd: KustomizeDir, art: Artifact) -> list[Generated]:
         """What a kustomization's generators make (generators.py), in kustomize's order; the hash
-        suffix of each object is kept for the name its Kustomization applies (see _evaluate)."""
-        if kd.file in self._generated_memo:
-            return self._generated_memo[kd.file]
-        made = generate(kd, self.repo.read_bytes, self._builtin_generators(kd))
+        suffix of each object is kept for the name its Kustomization applies (see _evaluate).
+        Made once per kustomization (once per artifact where a `generators:` folder is built)."""
+        memo_key = (kd.file, art.key if self._generator_folders(kd) else "")
+        if memo_key in self._generated_memo:
+            return self._generated_memo[memo_key]
+        made = generate(kd, self.repo.read_bytes, self._builtin_generators(kd, art))
         for item in made:
             if item.suffix is not None:
                 self._suffixes[id(item.obj)] = item.suffix
@@ -1064,17 +1089,33 @@ class FluxModel:
                 self._secret_data[id(item.obj)] = item.secret_data
             if not item.keys_known:
                 self._keys_unknown.add(id(item.obj))
-        self._generated_memo[kd.file] = made
+        self._generated_memo[memo_key] = made
         return made
 
-    def _builtin_generators(self, kd: KustomizeDir) -> list[tuple[dict[str, Any], Where]]:
-        """The builtin ConfigMapGenerator/SecretGenerator configurations of `generators:`, inline
-        or in a file (every document of it), with where each is. A folder entry (a kustomization
-        of configurations) is not read; other generators are plugins, which Flux does not run."""
+    def _generator_folders(self, kd: KustomizeDir) -> list[tuple[int, str]]:
+        """(index, folder) of the `generators:` entries that are folders with a kustomization."""
         items = kd.data.get("generators")
+        return [
+            (index, join(kd.dir, item))
+            for index, item in enumerate(items if isinstance(items, list) else [])
+            if isinstance(item, str) and not is_inline(item) and not is_remote(item) and join(kd.dir, item) in self.kdirs
+        ]
+
+    def _builtin_generators(self, kd: KustomizeDir, art: Artifact) -> list[tuple[dict[str, Any], Where]]:
+        """The builtin ConfigMapGenerator/SecretGenerator configurations of `generators:`, inline,
+        in a file (every document of it), or made by a folder's kustomization (everything its build
+        holds, as it holds it: kustomize accumulates a folder entry as a resource, then reads each
+        object as a configuration), with where each is. Other generators are plugins, which Flux
+        does not run."""
+        items = kd.data.get("generators")
+        folders = dict(self._generator_folders(kd))
         found: list[tuple[dict[str, Any], Where]] = []
         for index, item in enumerate(items if isinstance(items, list) else []):
             if not isinstance(item, str):
+                self._unread_generators.add(kd.file)
+                continue
+            if index in folders:
+                found.extend(self._folder_generators(kd, folders[index], art))
                 continue
             parsed: ParsedFile | None
             if is_inline(item):
@@ -1085,22 +1126,48 @@ class FluxModel:
                 found_file = self.repo.parsed.get(path)
                 parsed = found_file if found_file is not None and not self.repo.invalid_yaml(path) else None
                 where = [Where(path, doc, ()) for doc in range(len(parsed.docs))] if parsed else []
+            if parsed is None:
+                self._unread_generators.add(kd.file)  # a folder, a remote entry, a file that does not parse
             for doc, at in zip(parsed.docs if parsed else [], where, strict=False):
                 if isinstance(doc, dict) and doc.get("apiVersion") == "builtin" and doc.get("kind") in BUILTIN_KINDS:
                     found.append((doc, at))
+                elif doc is not None:
+                    self._unread_generators.add(kd.file)
         return found
 
-    def _run_generators(self, kd: KustomizeDir, out: BuildOut, component: int | None = None) -> None:
+    def _folder_generators(self, kd: KustomizeDir, folder: str, art: Artifact) -> list[tuple[dict[str, Any], Where]]:
+        """The builtin generator configurations a `generators:` folder's build holds (with the
+        namespace it gives them); anything else there, or a folder that is not built (outside the
+        artifact, in a cycle), leaves the kustomization's generators unread."""
+        if not art.contains(self.kdirs[folder].file) or self._chain_below(folder):
+            self._unread_generators.add(kd.file)
+            return []
+        built = self.build(folder, art)
+        found: list[tuple[dict[str, Any], Where]] = []
+        for index, (obj, ns) in enumerate(built.objects):
+            if built.deleted(index):
+                continue
+            config = _with_namespace(built.current_named(index), ns)
+            if index in built.unread or config.get("apiVersion") != "builtin" or config.get("kind") not in BUILTIN_KINDS:
+                self._unread_generators.add(kd.file)
+                continue
+            found.append((config, Where(obj.path, obj.doc, ())))
+        return found
+
+    def _run_generators(self, kd: KustomizeDir, out: BuildOut, art: Artifact, component: int | None = None) -> None:
         """kustomize's generators on the build so far (the resources and the builds of its
         folders): each object is added (behavior create), or with behavior merge/replace goes into
         the one object of its kind, name and namespace there (resmap appendReplaceOrMerge); with
-        none or several, kustomize fails (not modelled here: nothing is added).
+        none or several, kustomize fails (nothing is added; the failure is recorded where the
+        model is sure of it: _unmerged), as it does on an entry whose sources give a key twice.
 
         With `component`, a folder listed as a component was built on its own and added to `out`
         from that index on (its objects made and merged into there): only its merge/replace into
         the objects before it are left to do."""
         ids: dict[tuple[str, str, str, str], list[int]] | None = None  # indexed at the first merge
-        for item in self._generated(kd):
+        for item in self._generated(kd, art):
+            if item.repeats and component is None:
+                out.generator_failures.append(GeneratorFailure(item.obj, item.behavior, "repeats", item.repeats))
             if item.behavior == "create":
                 if component is None:
                     out.objects.append((item.obj, item.obj.namespace))
@@ -1117,6 +1184,64 @@ class FluxModel:
             found = ids.get((made.api_version, made.kind, made.name, made.namespace or "default"), [])
             if len(found) == 1:
                 self._merge_generated(out, found[0], item)
+            elif component is None:
+                self._unmerged(out, item, found)
+
+    def _unmerged(self, out: BuildOut, item: Generated, found: list[int]) -> None:
+        """Record kustomize's failure on a merge/replace generator that finds no object of its id
+        in the build so far, or several (`found`), where the model is sure of it: the build holds
+        every object kustomize's holds (_complete), and
+        - with none, no object of that kind is known by that name in any namespace it had (kustomize
+          matches any previous id: GetMatchingResourcesByAnyId);
+        - with several, two or more are found by the id they were written with or the one they
+          have now."""
+        made = item.obj
+        if not self._complete(out, made.kind):
+            return
+        ns = made.namespace or "default"
+        if not found:
+            if any(
+                made.name in (obj.name, *out.names(index, every=True)) and ns in {n or "default" for n in out.namespaces(index)}
+                for index, (obj, _now) in enumerate(out.objects)
+                if (obj.api_version, obj.kind) == (made.api_version, made.kind) and not out.deleted(index)
+            ):
+                return
+            out.generator_failures.append(GeneratorFailure(made, item.behavior, "missing"))
+            return
+        sure = [
+            index
+            for index in found
+            if (out.objects[index][0].name, out.objects[index][0].namespace or "default") == (made.name, ns)
+            or (out.name_now(index), out.objects[index][1] or "default") == (made.name, ns)
+        ]
+        if len(sure) > 1:
+            failure = GeneratorFailure(made, item.behavior, "multiple", found=tuple(out.objects[i] for i in sure))
+            out.generator_failures.append(failure)
+
+    def _complete(self, out: BuildOut, kind: str) -> bool:
+        """Whether the build so far holds every object of `kind` kustomize's holds, with the names
+        and namespaces the model gives them: none read from a remote, templated or missing entry,
+        a file that does not parse, a Helm chart or a generator the model does not run, and none a
+        transformer the model does not apply ran over (it may rename them)."""
+        if any(out.objects[index][0].kind == kind for index in out.unread):
+            return False
+        if any(self.repo.invalid_yaml(path) for path in out.resource_files):
+            return False
+        files, dirs = self.repo.files.all_files, self.repo.files.dirs
+        for directory in out.dirs:
+            kd = self.kdirs.get(directory)
+            if kd is None:
+                continue
+            if kd.data.get("helmCharts") or kd.data.get("helmChartInflationGenerator") or kd.file in self._unread_generators:
+                return False
+            for entry in kd.entries:
+                if entry.kind not in ("resources", "components"):
+                    continue
+                if is_remote(entry.value) or "${" in entry.value or (kd.file, entry.field) in self.ignored_entries:
+                    return False
+                if entry.target not in files and not (entry.target in dirs and entry.target in self.kdirs):
+                    return False
+        return True
 
     def _merge_generated(self, out: BuildOut, index: int, item: Generated) -> None:
         """A generator with behavior merge/replace on the object at `index` (resource.Resource
@@ -1189,6 +1314,8 @@ class FluxModel:
             items = kd.data.get(key)
             for index, item in enumerate(items if isinstance(items, list) else []):
                 if isinstance(item, dict):
+                    if "options" in item:  # YAML 1.1 booleans, as kustomize reads the file
+                        item = {**item, "options": kustomization_options(item["options"])}
                     entries.extend(self._patch_item(kd, item, PatchSource(kd.file, kd.doc, (key, index), False)))
             if key == "patches":
                 entries.extend(appended or ())
@@ -2034,6 +2161,7 @@ class FluxModel:
         ks.generated_components = sorted(set(built.generated_components))
         ks.replacement_failures = list(built.replacement_failures)  # spec.patches ran before them, in the build
         ks.patch_failures = list(built.failures)
+        ks.generator_failures = list(built.generator_failures)
         self.applied_files |= built.files
         self.resource_files |= built.resource_files
         self.reached_dirs |= built.dirs

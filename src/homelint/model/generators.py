@@ -7,10 +7,10 @@ item's `behavior` (merge/replace into an object the build holds) is applied by t
 Values follow kustomize (api/kv): a literal is `key=value` with one pair of surrounding quotes
 removed; a file is `[key=]path` (the key defaults to the file name) and holds the file's text, or
 binaryData when it is not UTF-8; an env file has one `KEY=value` per line (leading blanks and `#`
-comment lines skipped); in a SOPS-encrypted env file the `sops_*` lines are sops's metadata, not
-keys (Flux decrypts the file first, and decryption drops them). A line without `=` is a key
-kustomize values from its own environment: not made here, so the object's keys are not all known
-(Generated.keys_known), as when an env file cannot be read. A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
+comment lines skipped; a line without `=` is a key with an empty value, whatever kustomize's own
+environment holds: kubectl kustomize 5.8.1); in a SOPS-encrypted env file the `sops_*` lines are sops's metadata, not
+keys (Flux decrypts the file first, and decryption drops them). An env file that cannot be read
+here leaves the object's keys not all known (Generated.keys_known). A ConfigMap's values are kept (Flux substitutes `${VAR}` in them); a
 Secret's are not: kustomize base64-encodes them, so substitution never sees them, and homelint
 never holds a secret value (a merged Secret's values are made again to hash them, and dropped).
 
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from homelint.core.model import K8sObject, Origin
-from homelint.model.kustomize import join, join_entry
+from homelint.model.kustomize import join, join_entry, kustomization_options
 
 _ENCODE = str.maketrans({"0": "g", "1": "h", "3": "k", "a": "m", "e": "t"})
 
@@ -44,7 +44,7 @@ class Generated:
     create, or merge/replace into the object of that name the build already holds; `readable` is
     False when a source cannot be read; `secret_data` makes a Secret's base64 values again (they
     are hashed, never kept); `keys_known` is False when the object may have keys its data does
-    not show (an env file that cannot be read here, or a line of one without `=`)."""
+    not show (an env file that cannot be read here)."""
 
     obj: K8sObject
     suffix: str | None
@@ -53,6 +53,7 @@ class Generated:
     readable: bool = True
     secret_data: Callable[[], dict[str, str]] | None = None
     keys_known: bool = True
+    repeats: tuple[str, ...] = ()  # keys its sources give more than once: kustomize fails (makeValidatedDataMap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,12 +198,13 @@ def generate(kd: Any, read: Callable[[str], bytes | None], builtins: list[tuple[
     configMapGenerator, secretGenerator, then the builtin generator configurations of
     `generators:`, given as (configuration, where it is)); `read` reads a repository file."""
     made: list[Generated] = []
-    found = kd.data.get("generatorOptions")
+    found = kustomization_options(kd.data.get("generatorOptions"))  # YAML 1.1 booleans, as kustomize reads the file
     options: dict[str, Any] = found if isinstance(found, dict) else {}
     for field_name, kind in GENERATOR_FIELDS.items():
         items = kd.data.get(field_name)
         for index, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+                item = {**item, "options": kustomization_options(item["options"])} if "options" in item else item
                 made.append(_one(kd.dir, item, kind, options, read, Where(kd.file, kd.doc, (field_name, index))))
     for config, where in builtins:
         item = builtin_args(config)
@@ -233,15 +235,18 @@ class _Values:
     encoded: dict[str, str]  # a Secret's base64 values: hashed, never kept
     origins: list[Origin]
     readable: bool
+    repeats: list[str]
     keys_known: bool = True
 
 
 def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str], bytes | None], where: Where) -> _Values:
     """The keys and values of one generator's literals, files and env files (paths relative to
     the kustomization's directory)."""
-    out = _Values({}, {}, {}, [], True)
+    out = _Values({}, {}, {}, [], True, [])
 
     def put(key: str, value: str | bytes, origin: Origin) -> None:
+        if key in out.data or key in out.binary:
+            out.repeats.append(key)
         raw = value.encode() if isinstance(value, str) else value
         text = value if isinstance(value, str) else _decoded(value)
         if kind == "Secret":
@@ -266,6 +271,8 @@ def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str
         raw = read(path)
         if raw is None or _sops(raw):
             out.readable = False  # missing, or decrypted by Flux first: its content (and the hash) is unknown here
+            if key in out.data or key in out.binary:
+                out.repeats.append(key)
             out.data[key] = ""
             continue
         put(key, raw, Origin(("data", key), path, 0, (0,), text=True))
@@ -285,11 +292,9 @@ def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str
             stripped = line.lstrip()
             if not stripped or stripped.startswith("#"):
                 continue
-            key, eq, value = stripped.partition("=")
-            if eq and key and not (metadata and key.startswith(metadata)):
+            key, _, value = stripped.partition("=")  # no `=`: the key, empty (kustomize api/kv keyValuesFromLine)
+            if key and not (metadata and key.startswith(metadata)):
                 put(key, value if readable else "", Origin(("data", key), path, 0, (number,), text=True))
-            elif not eq:
-                out.keys_known = False  # kustomize makes a key of it, valued from its own environment
     return out
 
 
@@ -329,7 +334,8 @@ def _one(
             return _values(directory, item, kind, read, where).encoded
 
     suffix = None if disabled or not values.readable else hash_suffix(doc, values.encoded)
-    return Generated(obj, suffix, not disabled, behavior, values.readable, again, values.keys_known)
+    repeats = tuple(dict.fromkeys(values.repeats))
+    return Generated(obj, suffix, not disabled, behavior, values.readable, again, values.keys_known, repeats)
 
 
 def hash_suffix(doc: dict[str, Any], secret_data: dict[str, str] | None = None) -> str:

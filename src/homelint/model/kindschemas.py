@@ -171,8 +171,12 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
     for index, doc in enumerate(docs):
         if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or sops_encrypted(doc):
             continue
+        booleans: dict[tuple[Any, ...], str] = {}
         if kustomization and index == 0:
-            doc = canonical_fields(doc)[0]  # field names as kustomize reads them (case-insensitive)
+            doc, written = canonical_fields(doc)  # field names as kustomize reads them (case-insensitive)
+            view = yaml11_booleans(doc, nodes[index], booleans, written)
+        else:
+            view = doc
         if (
             kustomization
             and index == 0
@@ -195,12 +199,15 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
             named = meta.get("name") if isinstance(meta, dict) else None
             label = f"{doc.get('kind')} {named}" if isinstance(named, str) else str(doc.get("kind"))
         errors = sorted(
-            checker(name).iter_errors(admitted(name, doc)), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+            checker(name).iter_errors(admitted(name, view if name == KUSTOMIZE_SCHEMA else doc)),
+            key=lambda e: (list(map(str, e.absolute_path)), e.message),
         )
         if name == KUSTOMIZE_SCHEMA:
             errors = [e for e in errors if not _judged_by_kustomize(doc, list(e.absolute_path))]
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
             keys, message = readable(error, custom=not decoded(name, doc))
+            if name == KUSTOMIZE_SCHEMA:
+                message = _yaml11_message(error, keys, booleans) or message
             span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))
             out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column, keys))
         if name == KUSTOMIZE_SCHEMA:
@@ -236,6 +243,53 @@ def yaml11_type(node: Any) -> str | None:
     if node.value in _YAML11_BOOLS:
         return "a boolean"
     return "a number" if _YAML11_NUMBER.fullmatch(node.value.replace("_", "")) else None
+
+
+_YAML11_TRUE = frozenset(form for word in ("y", "yes", "true", "on") for form in (word, word.capitalize(), word.upper()))
+
+
+def yaml11_booleans(
+    value: Any, node: Any, converted: dict[tuple[Any, ...], str], fields: dict[str, str] | None = None, at: tuple[Any, ...] = ()
+) -> Any:
+    """`value` (a kustomization file, parsed by the loader: YAML 1.2) as kustomize decodes it
+    (go-yaml v2: YAML 1.1): every plain scalar value yaml11_type reads as a boolean (`yes`,
+    `on`, `y`, `no`, `off`, `n`) is that boolean. Keys stay as they are (yaml11_string_map_errors
+    judges them). Each converted field path goes into `converted`, with the text written;
+    `fields`: top-level field name -> the key written in the file (canonical_fields)."""
+    if node is None:
+        return value
+    if isinstance(value, dict) and node.id == "mapping":
+        children = {k.value: v for k, v in node.value if k.id == "scalar"}
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            key_written = (fields or {}).get(key, key)
+            child = children.get(key_written) if isinstance(key_written, str) else None
+            out[key] = yaml11_booleans(item, child, converted, None, (*at, key))
+        return out
+    if isinstance(value, list) and node.id == "sequence" and len(value) == len(node.value):
+        pairs = enumerate(zip(value, node.value, strict=True))
+        return [yaml11_booleans(item, child, converted, None, (*at, i)) for i, (item, child) in pairs]
+    if isinstance(value, str) and yaml11_type(node) == "a boolean":
+        converted[at] = node.value
+        return node.value in _YAML11_TRUE
+    return value
+
+
+def _yaml11_message(error: Any, keys: tuple[Any, ...], booleans: dict[tuple[Any, ...], str]) -> str | None:
+    """The message of a kustomization's type error at a field written as a YAML 1.1 boolean
+    (yaml11_booleans), or at a boolean field written as a string; None for any other error."""
+    if error.validator != "type" or tuple(error.absolute_path) != keys:
+        return None
+    where = ".".join(map(str, keys))
+    expected = error.validator_value
+    if keys in booleans and expected == "string":
+        return (
+            f"{where}: the value {booleans[keys]} is a boolean to kustomize (YAML 1.1), not a string: "
+            "kustomize fails to read the file; quote it"
+        )
+    if expected == "boolean" and isinstance(error.instance, str):
+        return f"{where} must be a boolean, not a string: kustomize fails to read the file; write true or false, unquoted"
+    return None
 
 
 def _kustomize_string_maps(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -277,7 +331,7 @@ def yaml11_string_map_errors(doc: dict[str, Any], root: Any) -> list[tuple[tuple
             key = key_node.value if key_node.id == "scalar" else "?"
             for found, what in ((key_node, "key"), (value_node, "value")):
                 kind = yaml11_type(found)
-                if kind is not None:
+                if kind is not None and (what, kind) != ("value", "a boolean"):  # the schema judges those (yaml11_booleans)
                     message = (
                         f"{shown}.{key}: the {what} {found.value} is {kind} to kustomize (YAML 1.1), not a string: "
                         "kustomize fails to read the file; quote it"

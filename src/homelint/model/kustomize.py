@@ -90,6 +90,27 @@ def _strings(value: Any) -> list[tuple[int, str]]:
     return []
 
 
+# kustomize decodes a kustomization file with sigs.k8s.io/yaml (go-yaml v2, YAML 1.1), where a plain
+# y, yes, on (n, no, off), in any case form go-yaml knows, is a boolean; the loader (YAML 1.2) reads
+# them as strings. A configuration file under generators:/transformers: is read by kyaml (YAML 1.2):
+# there they stay strings, and kustomize fails on them in a boolean field.
+_YAML11_WORDS = {
+    form: word in ("y", "yes", "on")
+    for word in ("y", "yes", "on", "n", "no", "off")
+    for form in (word, word.capitalize(), word.upper())
+}
+BOOLEAN_OPTIONS = ("disableNameSuffixHash", "immutable", "allowNameChange", "allowKindChange")
+
+
+def kustomization_options(options: Any) -> Any:
+    """Generator or patch `options` of a kustomization file with their boolean fields as kustomize
+    reads them (`disableNameSuffixHash: yes` is true). A quoted `'yes'` reads the same here;
+    kustomize fails on it (HL601 says so)."""
+    if not isinstance(options, dict) or not any(isinstance(options.get(k), str) for k in BOOLEAN_OPTIONS):
+        return options
+    return {k: _YAML11_WORDS.get(v, v) if k in BOOLEAN_OPTIONS and isinstance(v, str) else v for k, v in options.items()}
+
+
 # The fields of kustomize's Kustomization (api/types/kustomization.go, their json names)
 FIELDS = frozenset(
     (

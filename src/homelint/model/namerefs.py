@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from homelint.model.kustomize import is_remote, join
+from homelint.model.kustomize import is_remote, join, kustomization_options
 
 if TYPE_CHECKING:
     from homelint.core.model import K8sObject
@@ -281,7 +281,7 @@ def _build_names(repo: Repo, ks: FluxKS) -> BuildNames:
 
 def _unhashed_by(kd: KustomizeDir) -> set[tuple[str, str]]:
     """(kind, name) of the merge/replace generators of `kd` that disable the name hash."""
-    found = kd.data.get("generatorOptions")
+    found = kustomization_options(kd.data.get("generatorOptions"))
     everywhere = isinstance(found, dict) and found.get("disableNameSuffixHash") is True
     out: set[tuple[str, str]] = set()
     for field_name, kind in (("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")):
@@ -289,7 +289,7 @@ def _unhashed_by(kd: KustomizeDir) -> set[tuple[str, str]]:
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict) or item.get("behavior") not in ("merge", "replace"):
                 continue
-            own = item.get("options")
+            own = kustomization_options(item.get("options"))
             if isinstance(item.get("name"), str) and (
                 everywhere or (isinstance(own, dict) and own.get("disableNameSuffixHash") is True)
             ):

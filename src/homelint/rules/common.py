@@ -100,8 +100,9 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file"), a
     kustomization that lists a Component folder under resources: or the kustomization of a
     Component that a generated kustomization lists there (HL101: "expected kind != 'Component'"),
-    the file of a replacement whose target field kustomize fails on (HL114), or the file of the
-    first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures).
+    the file of a replacement whose target field kustomize fails on (HL114), the file of a
+    generator entry kustomize fails on (HL114: no object to merge into; HL002: a key twice), or
+    the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures).
     kustomize stops there: the build fails and nothing of it is applied. None when every file
     reads and every patch applies. A file only a configMapGenerator or secretGenerator reads is
     data, not parsed."""
@@ -123,6 +124,7 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
         data_only -= parsed
         broken += [path for path in ks.files if path not in data_only and repo.invalid_yaml(path)]
         broken += [failed.where.path for failed in ks.replacement_failures[:1]]  # HL114: a replacement target field
+        broken += [failed.obj.path for failed in ks.generator_failures[:1]]  # HL114, HL002: a generator entry
         for directory in ks.dirs:
             kd = kdirs.get(directory)
             if kd is not None and kd.file not in broken:

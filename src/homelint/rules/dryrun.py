@@ -35,7 +35,16 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import parse_bytes
-from homelint.model.flux import BOOTSTRAP, FLUX_KS_GROUP, FluxKS, FluxModel, PatchFailure, ReplacementFailure, remote_cluster
+from homelint.model.flux import (
+    BOOTSTRAP,
+    FLUX_KS_GROUP,
+    FluxKS,
+    FluxModel,
+    GeneratorFailure,
+    PatchFailure,
+    ReplacementFailure,
+    remote_cluster,
+)
 from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
@@ -1061,6 +1070,47 @@ def patches(ctx: Context) -> Iterator[Finding]:
             rule, message, fix = verdict
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
     yield from _failing_replacements(ctx)
+    yield from _unmerged_generators(ctx)
+
+
+def _unmerged_generators(ctx: Context) -> Iterator[Finding]:
+    """HL114 for each generator entry with behavior merge or replace that kustomize finds no object
+    to merge into, or several, in a Flux Kustomization's build (FluxKS.generator_failures), once per
+    entry."""
+    by_place: dict[tuple[str, int, tuple[Any, ...]], list[tuple[FluxKS, GeneratorFailure]]] = {}
+    for ks in ctx.flux.kustomizations:
+        for failed in ks.generator_failures:
+            if failed.reason in ("missing", "multiple"):
+                made = failed.obj
+                by_place.setdefault((made.path, made.doc, made.anchor or ()), []).append((ks, failed))
+    for (path, doc, at), found in sorted(by_place.items(), key=lambda item: repr(item[0])):
+        ks, failed = found[0]
+        made = failed.obj
+        labels = sorted({k.label for k, _ in found})
+        more = f" (and the builds of {len(labels) - 1} more Flux Kustomizations)" if len(labels) > 1 else ""
+        ns = made.namespace or "default"
+        if failed.reason == "missing":
+            what = (
+                f"finds no {made.kind} '{made.name}' in namespace {ns} to merge into (none of that name and namespace, "
+                "as written or as the build has it, comes before it)"
+            )
+            error = "id ... does not exist; cannot merge or replace"
+            fix = (
+                "drop behavior (to create the object), or match the name and namespace of the object in a base "
+                "(a generator entry without namespace: matches one whose namespace was not set when it was written)"
+            )
+        else:
+            places = ", ".join(f"one of {obj.path}, in namespace {now or 'default'}" for obj, now in failed.found[:3])
+            what = f"finds {len(failed.found)} {made.kind}s '{made.name}' to merge into ({places})"
+            error = "found multiple objects ... that could accept merge"
+            fix = "set namespace: on the generator entry to the namespace of the one to merge into"
+        message = (
+            f"{made.kind} generator '{made.name}' with behavior: {failed.behavior} {what}: kustomize stops with "
+            f"'{error}', so the build of {ks.label}{more} fails and Flux applies none of its objects"
+        )
+        finding = ctx.finding("HL114", path, ctx.repo.span(path, doc, at), message, fix=fix, key=f"HL114/{path}/{doc}/{at}")
+        suspended = [ctx.suspended_ks(k) for k, _ in found]
+        yield ctx.held(finding, suspended[0] if all(suspended) else None)
 
 
 def _failing_replacements(ctx: Context) -> Iterator[Finding]:

@@ -25,6 +25,33 @@ TEMPLATE_HINTS = ("{{", "{%", "#{", "#%")
 def syntax_problems(ctx: Context) -> Iterator[Finding]:
     """What the loader found wrong in a file's YAML, or too big to read."""
     yield from _loader_problems(ctx, ("HL001", "HL002", "HL007"))
+    yield from _repeated_generator_keys(ctx)
+
+
+def _repeated_generator_keys(ctx: Context) -> Iterator[Finding]:
+    """HL002 for each generator entry of a Flux Kustomization's build whose literals, files and
+    env files give a key more than once (FluxKS.generator_failures), once per entry."""
+    by_place: dict[tuple[str, int, tuple[Any, ...]], list[tuple[Any, Any]]] = {}
+    for ks in ctx.flux.kustomizations:
+        for failed in ks.generator_failures:
+            if failed.reason == "repeats":
+                made = failed.obj
+                by_place.setdefault((made.path, made.doc, made.anchor or ()), []).append((ks, failed))
+    for (path, doc, at), found in sorted(by_place.items(), key=lambda item: repr(item[0])):
+        ks, failed = found[0]
+        made = failed.obj
+        labels = sorted({k.label for k, _ in found})
+        more = f" (and the builds of {len(labels) - 1} more Flux Kustomizations)" if len(labels) > 1 else ""
+        keys = ", ".join(f"`{key}`" for key in failed.keys[:5])
+        message = (
+            f"{made.kind} generator '{made.name}' gives the key{'s' if len(failed.keys) > 1 else ''} {keys} more than "
+            f"once (its literals, files and env files together): kustomize stops with 'configmap {made.name} illegally "
+            f"repeats the key `{failed.keys[0]}`', so the build of {ks.label}{more} fails and Flux applies none of its objects"
+        )
+        fix = "keep one source of each key (a literal, a file, or one line of one env file)"
+        finding = ctx.finding("HL002", path, ctx.repo.span(path, doc, at), message, fix=fix, key=f"HL002/{path}/{doc}/{at}")
+        suspended = [ctx.suspended_ks(k) for k, _ in found]
+        yield ctx.held(finding, suspended[0] if all(suspended) else None)
 
 
 def _loader_problems(ctx: Context, wanted: tuple[str, ...]) -> Iterator[Finding]:
