@@ -134,6 +134,8 @@ class FluxKS:
     spec_known: bool = False
     # the cluster its objects go to: "" for this one, else its spec.kubeConfig (or its parent's)
     target: str = ""
+    # where the fields of its spec that patches of its parent's build set come from (patches.Origin)
+    origins: tuple[Origin, ...] = ()
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -518,6 +520,7 @@ class FluxModel:
         self._mounts: tuple[int, dict[str, int]] | None = None  # every spec.include folder, first first
         self._patched: dict[tuple[Any, ...], K8sObject] = {}  # _as_built's copies
         self._origins: dict[tuple[Origin, ...], tuple[Origin, ...]] = {}  # their origins, each kept once
+        self._ks_origins: dict[int, tuple[Origin, ...]] | None = None  # ks_origins, made on first use
         self._suffixes: dict[int, str] = {}  # generated object (by id) -> kustomize's name hash suffix
         self._hashed: set[int] = set()  # generated objects (by id) whose names get a hash, known or not
         self._secret_data: dict[int, Callable[[], dict[str, str]]] = {}  # generated Secret -> its values made again
@@ -2073,6 +2076,8 @@ class FluxModel:
         own_ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else None
         ns: str = namespace or own_ns or parent.namespace
         ks = FluxKS(f"{ns}/{name}", name, ns, obj, data, parent=parent, root=parent.root, cluster=parent.cluster)
+        if edits:
+            ks.origins = tuple(edits.get(ORIGINS, ()))
         ks.target = remote_cluster(ks.spec, ns) or parent.target
         if ks.target:
             self.remote.append(ks.label)
@@ -2228,6 +2233,18 @@ class FluxModel:
         if suffix is None or built is generated or built.kind != "ConfigMap":
             return suffix
         return hash_suffix(built.data)
+
+    def ks_origins(self, obj: K8sObject) -> tuple[Origin, ...]:
+        """Where the fields of the Flux Kustomization defined by `obj` that patches set come from
+        (its parent's spec.patches, a kustomize patch of the folder that lists it), when every
+        Flux Kustomization it defines has the same ones; () otherwise."""
+        if self._ks_origins is None:
+            found: dict[int, set[tuple[Origin, ...]]] = defaultdict(set)
+            for ks in self.kustomizations:
+                if ks.obj is not None:
+                    found[id(ks.obj)].add(ks.origins)
+            self._ks_origins = {key: next(iter(seen)) for key, seen in found.items() if len(seen) == 1}
+        return self._ks_origins.get(id(obj), ())
 
     def _shared_origins(self, origins: tuple[Origin, ...]) -> tuple[Origin, ...]:
         """`origins`, or an equal tuple made before: one patch sets the same fields of the copies it

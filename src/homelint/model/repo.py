@@ -126,10 +126,13 @@ class Repo:
         file, or, for a field a kustomize patch set, in the patch (patches.resolve)."""
         path, doc, at = obj.path, obj.doc, tuple(keys)
         found = None
-        if obj.origins:
+        origins = obj.origins
+        if not origins and obj.kind == "Kustomization" and self.flux is not None and obj.unpatched is None:
+            origins = self.flux.ks_origins(obj)  # a Flux Kustomization its parent's build patched
+        if origins:
             from homelint.model.patches import find_origin  # start-up: a warm run does not need it
 
-            found = find_origin(obj.origins, tuple(keys))
+            found = find_origin(origins, tuple(keys))
         if found is None and obj.anchor is not None:  # a generated object: at its generator entry
             return obj.path, self.positions.span(obj.path, obj.doc, obj.anchor)
         if found is not None:
