@@ -269,3 +269,37 @@ def test_a_merge_generator_runs_before_the_components_of_its_kustomization(repo,
     built = kustomize(root, "apps/app-a/overlay")
     if built is not None:
         assert "does not exist; cannot merge or replace" in built.stderr
+
+
+def test_a_literal_that_is_not_key_equals_value_fails_the_build(repo, check_json):
+    """`FLAG` and `=x` are no KEY=VALUE: kustomize stops ('invalid literal source FLAG, expected
+    key=value'). HL601 names each; the build applies nothing, so what the generator would have made
+    (its key `BA Z` the API server refuses: HL609) is not judged. `A==1` is key `A`, value `=1`."""
+    root = overlay_repo(
+        repo,
+        {
+            "apps/app-a/overlay/kustomization.yaml": "configMapGenerator:\n  - name: cm-a\n    literals: [FLAG, A==1, =x, BA Z=1]\n"
+        },
+    )
+    _, findings = check_json(root)
+    assert [(f["rule"], f["message"]) for f in findings] == [
+        (
+            "HL601",
+            f"kustomization: configMapGenerator.0.literals.{i} must be KEY=VALUE with a key (kustomize fails on anything else: 'invalid literal source, expected key=value')",
+        )
+        for i in (0, 2)
+    ]
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert "invalid literal source FLAG, expected key=value" in built.stderr
+
+
+def test_literals_that_are_key_equals_value_build(repo, check_json):
+    root = overlay_repo(
+        repo, {"apps/app-a/overlay/kustomization.yaml": "configMapGenerator:\n  - {name: cm-a, literals: [A==1, B=]}\n"}
+    )
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings] == []
+    built = kustomize(root, "apps/app-a/overlay")
+    if built is not None:
+        assert '  A: =1\n  B: ""\n' in built.stdout, built.stderr

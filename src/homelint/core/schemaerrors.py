@@ -49,7 +49,8 @@ def describe(error: Any, where: str = "") -> str:
     elif validator == "const":
         phrase = f"must be {yaml_value(expected)}"[:300]
     elif validator == "pattern":
-        phrase = "does not match the expected format"
+        shape = error.schema.get("x-format") if isinstance(error.schema, dict) else None
+        phrase = f"must be {shape}" if isinstance(shape, str) else "does not match the expected format"
     elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
         phrase = f"violates {validator} {expected}"
     else:

@@ -210,9 +210,10 @@ class GeneratorFailure:
     fails the build on, where the model is sure of it. `reason`: `repeats` (its sources give
     `keys` more than once: api/internal/generators makeValidatedDataMap, "configmap NAME illegally
     repeats the key `K`"), `missing` (behavior merge or replace, and no object of its id in the
-    build: resmap appendReplaceOrMerge, "id ... does not exist; cannot merge or replace") or
+    build: resmap appendReplaceOrMerge, "id ... does not exist; cannot merge or replace"),
     `multiple` (several, the objects in `found`: "found multiple objects ... that could accept
-    merge")."""
+    merge") or `literal` (a literal that is not KEY=VALUE: api/kv ParseLiteralSource, "invalid
+    literal source ..., expected key=value"; HL601 reports it, from the kustomization's schema)."""
 
     obj: K8sObject  # the generated object: its path, doc and anchor are the entry's
     behavior: str
@@ -1171,6 +1172,8 @@ class FluxModel:
         for item in self._generated(kd, art):
             if item.repeats and component is None:
                 out.generator_failures.append(GeneratorFailure(item.obj, item.behavior, "repeats", item.repeats))
+            if item.bad_literal and component is None:  # HL601 reports the literal (the kustomization's schema)
+                out.generator_failures.append(GeneratorFailure(item.obj, item.behavior, "literal"))
             if item.behavior == "create":
                 if component is None:
                     out.objects.append((item.obj, item.obj.namespace))

@@ -54,6 +54,8 @@ class Generated:
     secret_data: Callable[[], dict[str, str]] | None = None
     keys_known: bool = True
     repeats: tuple[str, ...] = ()  # keys its sources give more than once: kustomize fails (makeValidatedDataMap)
+    # a literal that is not KEY=VALUE with a key: kustomize fails ("invalid literal source ..., expected key=value")
+    bad_literal: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +239,7 @@ class _Values:
     readable: bool
     repeats: list[str]
     keys_known: bool = True
+    bad_literal: bool = False
 
 
 def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str], bytes | None], where: Where) -> _Values:
@@ -263,6 +266,8 @@ def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str
         key, eq, value = str(literal).partition("=")
         if eq and key:
             put(key, _unquote(value), where.origin(key, "literals", j))
+        else:  # api/kv ParseLiteralSource: "invalid literal source ..., expected key=value"
+            out.bad_literal = True
     files = item.get("files")
     for source in files if isinstance(files, list) else []:
         named, _, rel = str(source).rpartition("=")
@@ -335,7 +340,7 @@ def _one(
 
     suffix = None if disabled or not values.readable else hash_suffix(doc, values.encoded)
     repeats = tuple(dict.fromkeys(values.repeats))
-    return Generated(obj, suffix, not disabled, behavior, values.readable, again, values.keys_known, repeats)
+    return Generated(obj, suffix, not disabled, behavior, values.readable, again, values.keys_known, repeats, values.bad_literal)
 
 
 def hash_suffix(doc: dict[str, Any], secret_data: dict[str, str] | None = None) -> str:
