@@ -442,3 +442,65 @@ def test_flux_patches_run_before_the_replacements_and_common_metadata_after_the_
         spec = load_all((root / "clusters/main/apps.yaml").read_text())[0]["spec"]
         write_flux_kustomization(root / "app", flux_edits(spec))
         assert ("unable to find field" in kustomize(root / "app")[1]) is fails
+
+
+def source(selector: str, head: str = "") -> str:
+    """A kustomization over objects.yaml (ConfigMap src, Deployment app-a) with `head` lines and one
+    replacement whose source is `selector`."""
+    return (
+        f"{head}resources: [objects.yaml]\nreplacements:\n- source: {{{selector}, fieldPath: data.v}}\n"
+        "  targets: [{select: {kind: Deployment}, fieldPaths: [metadata.labels.v], options: {create: true}}]\n"
+    )
+
+
+# name -> (kustomization, whether the model records the failure, whether kustomize fails with
+# 'nothing selected by ...')
+SOURCES: dict[str, tuple[str, bool, bool]] = {
+    "a name no object has": (source("kind: ConfigMap, name: absent"), True, True),
+    "a kind no object has": (source("kind: Secret, name: src"), True, True),
+    "a namespace the object never had": (source("kind: ConfigMap, name: src, namespace: ns-b"), True, True),
+    "the name before namePrefix": (source("kind: ConfigMap, name: src", "namePrefix: p-\n"), False, False),
+    "the namespace before namespace:": (
+        source("kind: ConfigMap, name: src, namespace: default", "namespace: ns-a\n"),
+        False,
+        False,
+    ),
+    "the namespace after namespace:": (source("kind: ConfigMap, name: src, namespace: ns-a", "namespace: ns-a\n"), False, False),
+    "no kind: not judged": (source("name: absent"), False, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_a_replacement_source_that_selects_nothing_fails_the_build(repo, name):
+    """kustomize's selectSourceNode matches each id an object had in the build (utils.MakeResIds);
+    with none, the build fails. The model says so only where the source names a kind and the build
+    holds every object of it."""
+    kustomization, recorded, fails = SOURCES[name]
+    root = repo({"app/kustomization.yaml": kustomization, "app/objects.yaml": OBJECTS})
+    out = build(root)
+    assert [f.reason.startswith("nothing selected by") for f in out.replacement_failures] == ([True] if recorded else [])
+    if KUBECTL is not None:
+        assert ("nothing selected by" in kustomize(root / "app")[1]) is fails
+
+
+def test_a_replacement_source_in_a_build_with_a_remote_base_is_not_judged(repo):
+    remote = source("kind: ConfigMap, name: absent").replace("[objects.yaml]", "[objects.yaml, 'https://example.invalid/base']")
+    out = build(repo({"app/kustomization.yaml": remote, "app/objects.yaml": OBJECTS}))
+    assert out.replacement_failures == []
+
+
+def test_a_replacement_source_that_selects_nothing_is_reported_at_the_source(repo, check_json):
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": FLUX,
+            "app/kustomization.yaml": "namespace: ns-a\n" + source("kind: ConfigMap, name: absent"),
+            "app/objects.yaml": TWO_MAPS,
+        }
+    )
+    _, findings = check_json(root)
+    assert [(f["rule"], f["path"], f["line"]) for f in findings if f["severity"] != "info"] == [
+        ("HL114", "app/kustomization.yaml", 4)
+    ]
+    (finding,) = [f for f in findings if f["rule"] == "HL114"]
+    assert "nothing selected by kind=ConfigMap, name=absent" in finding["message"]

@@ -179,8 +179,8 @@ class ReplacementFailure:
     """A replacement kustomize fails the build on (replacements.Failure): the object its target
     selects, as the build has it, where the target's field path is written, and why."""
 
-    index: int  # the object's position in its build's `objects`
-    obj: K8sObject  # the repository document
+    index: int  # the object's position in its build's `objects` (-1: the source selects nothing)
+    obj: K8sObject | None  # the repository document (None: the source selects nothing)
     kind: str
     namespace: str | None
     name: str
@@ -315,7 +315,9 @@ class BuildOut:
         for index, spaces in sub.spaces_before.items():
             self.spaces_before[index + offset] = spaces
         self.unread |= {index + offset for index in sub.unread}
-        self.replacement_failures.extend(replace(f, index=f.index + offset) for f in sub.replacement_failures)
+        self.replacement_failures.extend(
+            replace(f, index=f.index + offset) if f.index >= 0 else f for f in sub.replacement_failures
+        )
         self.failures.extend(sub.failures)
         self.generator_failures.extend(sub.generator_failures)
         for index, pointers in sub.loose.items():
@@ -1392,8 +1394,10 @@ class FluxModel:
                 i for i, (_, ns) in enumerate(out.objects) if target_matches(source, out.current(i), ns, out.names(i, every=True))
             ]
             try:
+                if not found:
+                    self._unselected(out, source, where)
                 if len(found) != 1:
-                    raise Unknown  # kustomize fails on it (not modelled)
+                    raise Unknown  # kustomize fails on it (recorded where certain: _unselected)
                 node = _read_node(
                     out.current_named(found[0]), out.objects[found[0]][1], source.get("fieldPath") or "metadata.name"
                 )
@@ -1414,6 +1418,28 @@ class FluxModel:
                         if loose is None:
                             loose = self._unmodelled_fields(out)
                         self._replace(out, index, str(field_path), value, target.get("options"), (at, kd.dir, loose))
+
+    def _unselected(self, out: BuildOut, source: dict[str, Any], where: Where) -> None:
+        """Record kustomize's failure on a replacement whose source selects no object ('nothing
+        selected by ...': api/filters/replacement selectSourceNode) where the model is sure of it:
+        the source names a kind, the build holds every object of that kind kustomize's holds
+        (_complete), and none matches it by any name, namespace or kind it had in this build
+        (kustomize matches each previous id: utils.MakeResIds)."""
+        kind = source.get("kind")
+        if not isinstance(kind, str) or not kind or not self._complete(out, kind):
+            return
+        for index, (obj, ns) in enumerate(out.objects):
+            if out.deleted(index):
+                continue
+            names, spaces = out.names(index, every=True), out.namespaces(index)
+            for data in (out.current(index), obj.data):
+                if target_matches(source, data, ns, (*names, obj.name), spaces) is not False:
+                    return  # selected (or not decidable)
+        shown = ", ".join(f"{key}={source[key]}" for key in ("group", "version", "kind", "name", "namespace") if source.get(key))
+        at = Where(where.path, where.doc, (*where.at, "source"))
+        out.replacement_failures.append(
+            ReplacementFailure(-1, None, kind, None, "", at, posixpath.dirname(where.path), f"nothing selected by {shown}", ())
+        )
 
     def _replacement_entries(self, kd: KustomizeDir) -> list[tuple[Any, Where]]:
         """Each replacement of a kustomization, with where it is: inline, or the documents of a

@@ -33,6 +33,7 @@ from homelint.core.model import Finding, K8sObject, dig
 from homelint.core.regex import linear
 from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
+from homelint.core.wording import with_article
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.flux import (
@@ -1123,19 +1124,29 @@ def _failing_replacements(ctx: Context) -> Iterator[Finding]:
             by_place.setdefault((where.path, where.doc, where.at), []).append((ks, failed))
     for (path, doc, at), found in sorted(by_place.items(), key=lambda item: repr(item[0])):
         ks, failed = found[0]
-        target = f"{failed.kind} {failed.namespace + '/' if failed.namespace else ''}{failed.name}"
         labels = sorted({k.label for k, _ in found})
         more = f" (and the builds of {len(labels) - 1} more Flux Kustomizations)" if len(labels) > 1 else ""
-        message = (
-            f"replacement target field fails on {target} ({failed.obj.path}): kustomize stops with "
-            f"'{failed.reason}', so the build of {ks.label}{more} fails and Flux applies none of its objects"
-        )
-        fix = (
-            "fix the field path or the index"
-            if "specified but only" in failed.reason or "wrong node kind" in failed.reason
-            else "add `options: {create: true}` to the target to make the field, select (or reject) only objects "
-            "that have it, or fix the field path"
-        )
+        if failed.obj is None:  # the source selects nothing
+            message = (
+                f"replacement source selects no object of the build: kustomize stops with '{failed.reason}', "
+                f"so the build of {ks.label}{more} fails and Flux applies none of its objects"
+            )
+            fix = (
+                f"fix the source's kind, name or namespace to name {with_article(failed.kind)} the build holds (kustomize "
+                "also finds an object by the name and namespace it had before namePrefix or namespace), or add it"
+            )
+        else:
+            target = f"{failed.kind} {failed.namespace + '/' if failed.namespace else ''}{failed.name}"
+            message = (
+                f"replacement target field fails on {target} ({failed.obj.path}): kustomize stops with "
+                f"'{failed.reason}', so the build of {ks.label}{more} fails and Flux applies none of its objects"
+            )
+            fix = (
+                "fix the field path or the index"
+                if "specified but only" in failed.reason or "wrong node kind" in failed.reason
+                else "add `options: {create: true}` to the target to make the field, select (or reject) only objects "
+                "that have it, or fix the field path"
+            )
         finding = ctx.finding("HL114", path, ctx.repo.span(path, doc, at), message, fix=fix, key=f"HL114/{path}/{doc}/{at}")
         suspended = [ctx.suspended_ks(k) for k, _ in found]
         yield ctx.held(finding, suspended[0] if all(suspended) else None)
