@@ -131,3 +131,20 @@ def test_a_helm_release_in_a_file_nothing_applies_is_named(repo, check_json):
     (finding,) = hl118(check_json, files, repo)
     assert "'ns-a/app-b', defined in apps/app-b/hr.yaml, which no Flux Kustomization applies" in finding["message"]
     assert finding["severity"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("source", "path"),
+    [("src-missing", "./apps/app-a"), ("flux-system", "./apps/app-missing")],
+    ids=["source-not-found", "path-not-found"],
+)
+def test_a_kustomization_that_never_reaches_its_health_checks_is_not_judged(repo, check_json, source, path):
+    """kustomize-controller's Reconcile stops at getSource ("Source '...' not found", HL107), and its
+    reconcile at "kustomization path not found" (HL103), before it builds, applies or checks health:
+    no entry times out, and what the path would apply is not known."""
+    files = {
+        "clusters/c1/app-a.yaml": ks(
+            "app-a", path, source=source, extra="  healthChecks:\n" + health_check("HelmRelease", "app-a")
+        )
+    }
+    assert hl118(check_json, files, repo) == []

@@ -121,3 +121,84 @@ def test_public_material_in_a_sops_document_where_it_should_be_encrypted_is_stil
     assert obj is not None and plaintext_keys(obj) == [("stringData", "ca.crt")]
     clear = {key: value for key, value in doc.items() if key != "sops"} | {"stringData": {"ca.crt": CERT}}
     assert plaintext_keys(make_object("secret-a.yaml", 0, clear)) == []
+
+
+CATCH_ALL = "creation_rules:\n  - encrypted_regex: '((?i)(pass|secret|key|token|^data$|^stringData))'\n    age: age1example\n"
+FLUX_KS_WITH_DECRYPTION = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: ks-a, namespace: flux-system}\n"
+    "spec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+    "  decryption:\n    provider: sops\n    secretRef: {name: sops-age}\n"
+)
+
+
+def test_a_creation_rule_without_path_regex_marks_only_files_named_sops(check_json, repo):
+    """A rule without path_regex applies to any file someone runs `sops encrypt` on: it says nothing
+    of which files must be encrypted, so only a *.sops.* name does."""
+    root = repo(
+        {
+            ".sops.yaml": CATCH_ALL,
+            "flux/ks.yaml": FLUX_KS_WITH_DECRYPTION,
+            "apps/app-a/cm.yaml": PLAINTEXT.replace("token: plain", "api_key: plain"),
+            "apps/app-a/settings.sops.yaml": PLAINTEXT,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL404")
+    assert [(f["path"], f["line"]) for f in findings] == [("apps/app-a/settings.sops.yaml", 1)]
+
+
+DEPLOYMENT_REFERENCES = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app-a}
+spec:
+  selector:
+    matchExpressions:
+      - {key: app, operator: In, values: [app-a]}
+  template:
+    spec:
+      imagePullSecrets: [{name: registry-secret}]
+      containers:
+        - name: app
+          image: registry.example/app-a:1.0.0
+          env:
+            - name: TOKEN
+              valueFrom:
+                secretKeyRef: {name: app-a-secret, key: token}
+          envFrom:
+            - secretRef: {name: app-a-env}
+      volumes:
+        - name: tls
+          secret: {secretName: app-a-tls}
+"""
+EXTERNAL_SECRET = """\
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: app-a}
+spec:
+  secretStoreRef: {kind: ClusterSecretStore, name: store-a}
+  data:
+    - secretKey: password
+      remoteRef: {key: app-a, property: password}
+"""
+HELMRELEASE_VALUES_FROM = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: app-a}
+spec:
+  interval: 1h
+  chartRef: {kind: OCIRepository, name: app-a}
+  valuesFrom:
+    - {kind: Secret, name: app-a-values, valuesKey: secret-values.yaml}
+"""
+
+
+@pytest.mark.parametrize("text", [DEPLOYMENT_REFERENCES, EXTERNAL_SECRET, HELMRELEASE_VALUES_FROM, FLUX_KS_WITH_DECRYPTION])
+def test_values_that_name_or_select_objects_are_not_secret_material(check_json, repo, text):
+    """Under a rule that selects the file, a key the regex matches that holds a reference (a Secret's
+    name, a key of it, a store, a label selector) is no plaintext secret; a password beside it is."""
+    rules = CATCH_ALL.replace("  - encrypted_regex", "  - path_regex: ^apps/\n    encrypted_regex")
+    leaked = text.replace("metadata: {", "metadata: {annotations: {password: hunter2}, ", 1)
+    root = repo({".sops.yaml": rules, "apps/a.yaml": text, "apps/b.yaml": leaked})
+    _, findings = check_json(root, "--select", "HL404")
+    assert [f["path"] for f in findings] == ["apps/b.yaml"]
+    assert "'metadata.annotations.password' matches the rule's encrypted_regex" in findings[0]["message"]

@@ -12,7 +12,7 @@ from .conftest import FIXTURES
 
 
 def test_placeholders_skip_defaults_and_escapes():
-    found = [v for _, _, v in placeholders_in({"a": "${ONE}", "b": "$${TWO}", "c": ["${THREE:-x}", "x-${FOUR}"]})]
+    found = [v for _, _, v, _ in placeholders_in({"a": "${ONE}", "b": "$${TWO}", "c": ["${THREE:-x}", "x-${FOUR}"]})]
     assert found == ["ONE", "FOUR"]
     assert PLACEHOLDER.search("$${ESCAPED}") is None
 

@@ -130,6 +130,37 @@ def _parse_expr(text: str, start: int) -> Expr:
     return Expr(name, "", None, start, end, "bad substitution")
 
 
+def located(expr: Expr, offset: int = 0) -> Iterator[tuple[Expr, int, int]]:
+    """(expression, start, end) of `expr` and of each one nested in its default, depth first, with
+    offsets in the string `expr` was scanned from (`offset`: where that string starts in the
+    outermost one). A nested expression's own offsets are in its default."""
+    yield expr, offset + expr.start, offset + expr.end
+    if expr.nested and expr.default is not None:
+        inner = offset + expr.end - 1 - len(expr.default)  # the default ends before the closing `}`
+        for item in expr.nested:
+            yield from located(item, inner)
+
+
+NEEDLE_STOP = re.compile(r"[\s'\"\\]")
+
+
+def needle_at(text: str, start: int, end: int) -> tuple[str, int]:
+    """(needle, n) that find the `${...}` at `text[start:end]` in the file holding `text`: `${NAME`
+    (a transform's text up to its first blank, quote or backslash, which YAML may fold or escape),
+    and how many times that needle occurs in `text` before `start`. The file holds the use as the
+    needle's n-th occurrence (from 0) in that scalar; its first may be another use, with a default
+    (`${NAME:-x}`) or of a longer name (`${NAME_B}`)."""
+    body = text[start:end]
+    k = 2
+    while k < len(body) and (body[k].isalnum() or body[k] == "_"):
+        k += 1
+    if k == 2:
+        stop = NEEDLE_STOP.search(body, 2)
+        k = stop.start() if stop else len(body)
+    needle = body[:k]
+    return needle, text.count(needle, 0, start)
+
+
 def placeholder_strings(data: Any) -> list[tuple[tuple[Any, ...], str, bool]]:
     """(field path, text, is_key) of every string in a document that contains `${`, keys included:
     depth first, the keys of a mapping (last first) before its values. A collection reached again

@@ -63,20 +63,21 @@ class PositionIndex:
         node = self.node(path, doc, keys, key=key)
         return self._remember(memo_key, node_span(node) if node is not None else FILE_START)
 
-    def text_span(self, path: str, doc: int, keys: Sequence[PathItem], needle: str, *, key: bool = False) -> Span:
-        """Span of `needle` inside the scalar at `keys` (e.g. one `${VAR}` in a long string)."""
-        memo_key = self._memo_key(path, doc, tuple(keys), key, needle)
+    def text_span(self, path: str, doc: int, keys: Sequence[PathItem], needle: str, *, key: bool = False, nth: int = 0) -> Span:
+        """Span of `needle` inside the scalar at `keys` (e.g. one `${VAR}` in a long string): its
+        `nth` occurrence there (from 0), or its first when the scalar holds fewer."""
+        memo_key = self._memo_key(path, doc, tuple(keys), key, needle, *((nth,) if nth else ()))
         if memo_key is not None and memo_key in self.memo:  # type: ignore[operator]
             return Span(*self.memo[memo_key])  # type: ignore[index]
-        return self._remember(memo_key, self._text_span(path, doc, keys, needle, key=key))
+        return self._remember(memo_key, self._text_span(path, doc, keys, needle, key=key, nth=nth))
 
-    def _text_span(self, path: str, doc: int, keys: Sequence[PathItem], needle: str, *, key: bool) -> Span:
+    def _text_span(self, path: str, doc: int, keys: Sequence[PathItem], needle: str, *, key: bool, nth: int) -> Span:
         node = self.node(path, doc, keys, key=key)
         if node is None:
             return FILE_START
         text = self._texts.get(path, "")
         start, end = node.start_mark.index, node.end_mark.index
-        found = text.find(needle, start, max(end, start + 1))
+        found = find_nth(text, needle, nth, start, max(end, start + 1))
         if node.id != "scalar" or found < 0:
             return node_span(node)
         line = text.count("\n", 0, found) + 1
@@ -85,16 +86,17 @@ class PositionIndex:
         length = len(needle) if first_line_end < 0 or first_line_end >= found + len(needle) else first_line_end - found
         return Span(line, column, line, column + max(length, 1))
 
-    def plain_text_span(self, path: str, line: int, needle: str | None) -> Span:
+    def plain_text_span(self, path: str, line: int, needle: str | None, nth: int = 0) -> Span:
         """Span of `needle` in a file that is not YAML (a generator's source), searched from the
-        0-based `line` on; that line itself without a needle or when it is not found."""
+        0-based `line` on (its `nth` occurrence on the first line that has it, else its first);
+        that line itself without a needle or when it is not found."""
         raw = self._read(path)
         text, _ = decode(raw) if raw is not None else (None, None)
         if text is None:
             return FILE_START
         lines = text.split("\n")
         for number in range(line, len(lines)):
-            column = lines[number].find(needle) if needle else -1
+            column = find_nth(lines[number], needle, nth) if needle else -1
             if column >= 0 and needle:
                 return Span(number + 1, column + 1, number + 1, column + 1 + len(needle))
         return Span(line + 1, 1, line + 1, 2)
@@ -109,6 +111,7 @@ class PositionIndex:
         key: bool = False,
         needle: str | None = None,
         part: int = 0,
+        nth: int = 0,
     ) -> Span:
         """Span of the field `inner` of the YAML held by the block scalar at `keys` (an inline patch
         `patch: |`; in its YAML document `part`), in the file; the scalar's own span when it is not
@@ -129,7 +132,7 @@ class PositionIndex:
         column = indent + start.column + 1
         if needle is not None and found.id == "scalar":
             content = lines[line - 1] if line - 1 < len(lines) else ""
-            offset = content.find(needle, column - 1)
+            offset = find_nth(content, needle, nth, column - 1)
             if offset >= 0:
                 return Span(line, offset + 1, line, offset + 1 + len(needle))
         if found.id == "scalar" and end.line == start.line:
@@ -167,6 +170,17 @@ def find_node(node: Any, keys: Sequence[PathItem], *, key: bool = False) -> Any:
     if key_node is not None and (found.id != "scalar" or (key and complete)):
         return key_node
     return found
+
+
+def find_nth(text: str, needle: str, nth: int, start: int = 0, end: int | None = None) -> int:
+    """Offset of the `nth` (from 0) non-overlapping occurrence of `needle` in `text[start:end]`,
+    the first one when there are fewer, -1 when there is none."""
+    first = found = text.find(needle, start, end)
+    for _ in range(nth):
+        if found < 0:
+            return first
+        found = text.find(needle, found + len(needle), end)
+    return found if found >= 0 else first
 
 
 def node_span(node: Any) -> Span:

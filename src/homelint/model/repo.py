@@ -111,19 +111,22 @@ class Repo:
     def span(self, path: str, doc: int, keys: tuple[Any, ...] | list[Any] = (), *, key: bool = False) -> Any:
         return self.positions.span(path, doc, tuple(keys), key=key)
 
-    def text_span(self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False) -> Any:
+    def text_span(self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False, nth: int = 0) -> Any:
         """The span of `needle` at a field in the object's own file (see `text_location`)."""
-        path, span = self.locate(obj, keys, key=key, needle=needle)
-        return span if path == obj.path else self.positions.text_span(obj.path, obj.doc, keys, needle, key=key)
+        path, span = self.locate(obj, keys, key=key, needle=needle, nth=nth)
+        return span if path == obj.path else self.positions.text_span(obj.path, obj.doc, keys, needle, key=key, nth=nth)
 
     def obj_span(self, obj: K8sObject, *keys: Any, key: bool = False) -> Any:
         """The span of a field in the object's own file (see `locate` for a field a patch set)."""
         path, span = self.locate(obj, keys, key=key)
         return span if path == obj.path else self.positions.span(obj.path, obj.doc, keys, key=key)
 
-    def locate(self, obj: K8sObject, keys: tuple[Any, ...], *, key: bool = False, needle: str | None = None) -> tuple[str, Span]:
-        """(file, span) of a field of an object (of `needle` inside its text): in the object's
-        file, or, for a field a kustomize patch set, in the patch (patches.resolve)."""
+    def locate(
+        self, obj: K8sObject, keys: tuple[Any, ...], *, key: bool = False, needle: str | None = None, nth: int = 0
+    ) -> tuple[str, Span]:
+        """(file, span) of a field of an object (of the `nth` occurrence of `needle` inside its
+        text): in the object's file, or, for a field a kustomize patch set, in the patch
+        (patches.resolve)."""
         path, doc, at = obj.path, obj.doc, tuple(keys)
         found = None
         origins = obj.origins
@@ -139,16 +142,21 @@ class Repo:
             path, doc, at = found.path, found.doc, found.at
             if found.text:  # a generator's source file
                 self.raw_reads.add(path)
-                return path, self.positions.plain_text_span(path, int(at[0]) if at else 0, needle)
+                return path, self.positions.plain_text_span(path, int(at[0]) if at else 0, needle, nth)
             if found.inside:  # in the YAML text of an inline patch
-                return path, self.positions.inner_span(path, doc, at, found.inner, key=key, needle=needle, part=found.part)
+                return path, self.positions.inner_span(
+                    path, doc, at, found.inner, key=key, needle=needle, part=found.part, nth=nth
+                )
         if needle is not None:
-            return path, self.positions.text_span(path, doc, at, needle, key=key)
+            return path, self.positions.text_span(path, doc, at, needle, key=key, nth=nth)
         return path, self.positions.span(path, doc, at, key=key)
 
-    def text_location(self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False) -> tuple[str, Span]:
-        """(file, span) of `needle` inside the string at a field (or its key) of an object."""
-        return self.locate(obj, keys, key=key, needle=needle)
+    def text_location(
+        self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False, nth: int = 0
+    ) -> tuple[str, Span]:
+        """(file, span) of `needle` (its `nth` occurrence, from 0) inside the string at a field (or
+        its key) of an object."""
+        return self.locate(obj, keys, key=key, needle=needle, nth=nth)
 
     def _patched_strings(self, obj: K8sObject) -> list[tuple[Any, ...]]:
         from homelint.core.substitution import placeholder_strings  # start-up: a warm run does not need it

@@ -358,14 +358,15 @@ def find_talos_configs(repo: Any) -> list[TalosConfig]:
 # -- placeholders ------------------------------------------------------------------------------
 
 
-def placeholders_in(value: Any, keys: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, str]]:
-    """(field path, whole string, variable name) of each `${VAR}` without a default, keys included."""
+def placeholders_in(value: Any, keys: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, str, int]]:
+    """(field path, whole string, variable name, offset of its `$` in the string) of each `${VAR}`
+    without a default, keys included."""
     if isinstance(value, dict):
         for k, v in value.items():
             if isinstance(k, str):
                 for m in PLACEHOLDER.finditer(k):
                     if not m.group(2):
-                        yield (*keys, k), k, m.group(1)
+                        yield (*keys, k), k, m.group(1), m.start()
             yield from placeholders_in(v, (*keys, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
@@ -373,7 +374,7 @@ def placeholders_in(value: Any, keys: tuple[Any, ...] = ()) -> Iterator[tuple[tu
     elif isinstance(value, str):
         for m in PLACEHOLDER.finditer(value):
             if not m.group(2):
-                yield keys, value, m.group(1)
+                yield keys, value, m.group(1), m.start()
 
 
 def placeholders_in_text(text: str) -> Iterator[tuple[int, int, str]]:
@@ -529,6 +530,7 @@ class EnvUse:
     keys: tuple[Any, ...] = ()
     line: int = 0
     column: int = 0
+    nth: int = 0  # in talconfig.yaml: which occurrence of `${name` in the string at `keys` (from 0)
 
 
 ANY_PLACEHOLDER = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
@@ -549,7 +551,8 @@ def env_uses(repo: Any, cfg: TalosConfig) -> tuple[list[EnvUse], bool]:
                 walk(v, (*keys, i))
         elif isinstance(value, str):
             for match in ANY_PLACEHOLDER.finditer(value):
-                uses.append(EnvUse(match[1], cfg.path, cfg.doc, keys))
+                nth = value.count("${" + match[1], 0, match.start())  # not an earlier `${NAME_LONGER`
+                uses.append(EnvUse(match[1], cfg.path, cfg.doc, keys, nth=nth))
 
     walk(cfg.data, ())
     files = [p.file for p in cfg.patches if p.file is not None]

@@ -9,7 +9,7 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.k8snames import name_rule, valid_dns1123_subdomain, valid_label_key, valid_label_value
 from homelint.core.model import Finding, K8sObject, Span
-from homelint.core.substitution import VALID_VAR_NAME, Expr, scan, scan_cached, substitution_disabled
+from homelint.core.substitution import VALID_VAR_NAME, Expr, located, needle_at, scan, scan_cached, substitution_disabled
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
@@ -57,6 +57,19 @@ def _names(expr: Expr) -> tuple[Expr, ...]:
     return (expr, *(name for inner in expr.nested for name in _names(inner)))
 
 
+# (object, field, is_key, variable, the string at the field, where in it the use is)
+_Use = tuple[K8sObject, tuple[Any, ...], bool, str, str, tuple[int, int]]
+
+
+def _place(
+    ctx: Context, obj: K8sObject, field: tuple[Any, ...], is_key: bool, text: str, at: tuple[int, int]
+) -> tuple[str, Span]:
+    """(file, span) of the use at `text[at[0]:at[1]]` of the string at `field` (or its key): that
+    use, not an earlier one of the variable with a default or of a longer name it begins."""
+    needle, nth = needle_at(text, *at)
+    return ctx.repo.text_location(obj, field, needle, key=is_key, nth=nth)
+
+
 def _looked(variables: Variables) -> str:
     parts = []
     if variables.origin and any(o == "substitute" for o in variables.origin.values()):
@@ -67,21 +80,23 @@ def _looked(variables: Variables) -> str:
     return ", ".join(parts) or "no variable sources"
 
 
-def _undefined(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str, str]]:
+def _undefined(
+    ctx: Context,
+) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str, str, tuple[int, int]]]:
     """Each `${VAR}` without default that the applying Kustomization does not define, once per
-    place and Kustomization (with the whole string it is in)."""
+    place and Kustomization (with the whole string it is in, and where in it the first such use is)."""
     reported: set[tuple[str, str, int, tuple[Any, ...], str]] = set()
     for ks, variables, obj, field, is_key, expr, text in _uses(ctx):
         if expr.error:
             continue
-        for item in _names(expr):
+        for item, start, end in located(expr):
             if item.error or item.has_default or item.name in variables.values:
                 continue
             ident = (ks.key, obj.path, obj.doc, field, item.name)
             if ident in reported:
                 continue
             reported.add(ident)
-            yield ks, variables, obj, field, is_key, item.name, text
+            yield ks, variables, obj, field, is_key, item.name, text, (start, end)
 
 
 @check("HL201")
@@ -92,24 +107,24 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
     Strictness follows the Flux the repository installs (versions.py)."""
     versions = versions_of(ctx.repo)
     strictness: dict[str, tuple[bool, str]] = {}
-    at: dict[tuple[str, int, tuple[Any, ...], str], list[tuple[FluxKS, Variables, K8sObject, bool, str]]] = {}
-    open_uses: dict[str, tuple[FluxKS, Variables, list[tuple[K8sObject, tuple[Any, ...], bool, str]]]] = {}
-    for ks, variables, obj, field, is_key, name, text in _undefined(ctx):
+    at: dict[tuple[str, int, tuple[Any, ...], str], list[tuple[FluxKS, Variables, K8sObject, bool, str, tuple[int, int]]]] = {}
+    open_uses: dict[str, tuple[FluxKS, Variables, list[_Use]]] = {}
+    for ks, variables, obj, field, is_key, name, text, where in _undefined(ctx):
         if variables.open_sources:
-            open_uses.setdefault(ks.key, (ks, variables, []))[2].append((obj, field, is_key, name))
+            open_uses.setdefault(ks.key, (ks, variables, []))[2].append((obj, field, is_key, name, text, where))
             continue
         group = at.setdefault((obj.path, obj.doc, field, name), [])
         if all(k is not ks for k, *_ in group):
-            group.append((ks, variables, obj, is_key, text))
+            group.append((ks, variables, obj, is_key, text, where))
     for (_path, _doc, field, name), group in at.items():
         group.sort(key=lambda g: g[0].key)
-        ks, variables, obj, is_key, text = group[0]
+        ks, variables, obj, is_key, text, where = group[0]
         if ks.key not in strictness:
             strictness[ks.key] = versions.strict_substitution(ks)
         strict, why = strictness[ks.key]
         nameless = not strict and _nameless(ctx, ks, variables, obj, field, is_key, text)
         labels = [g[0].label for g in group]
-        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+        path, span = _place(ctx, obj, field, is_key, text, where)
         if strict:
             consequence = ""
         elif nameless:
@@ -167,7 +182,7 @@ def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
     versions = versions_of(ctx.repo)
     if "flux" not in versions.targets:
         return
-    for ks, variables, obj, field, is_key, name, text in _undefined(ctx):
+    for ks, variables, obj, field, is_key, name, text, where in _undefined(ctx):
         strict_now, why = versions.strict_substitution(ks)
         later = versions.strict_at_target(ks)
         if strict_now or later is None or not later[1]:
@@ -175,7 +190,7 @@ def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
         if _nameless(ctx, ks, variables, obj, field, is_key, text):
             continue  # it fails today already (HL201 is an error)
         target = later[0]
-        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+        path, span = _place(ctx, obj, field, is_key, text, where)
         finding = ctx.finding(
             "HL607",
             path,
@@ -198,13 +213,11 @@ def _bounded(items: list[str], limit: int = 3) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def _open_sources_info(
-    ctx: Context, ks: FluxKS, variables: Variables, uses: list[tuple[K8sObject, tuple[Any, ...], bool, str]]
-) -> Finding | None:
+def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: list[_Use]) -> Finding | None:
     """An info that the placeholders may come from a source homelint cannot read; None when each
     such source is defined in a file Flux does not apply: the Kustomization fails before it
     substitutes anything (HL401/HL405 say so)."""
-    names = sorted({name for *_, name in uses})
+    names = sorted({use[3] for use in uses})
     why = []
     unread = 0
     for source in variables.open_sources:
@@ -233,8 +246,8 @@ def _open_sources_info(
     if ks.obj is not None:  # the substituteFrom entry (or the nearest node: a parent's patch may add it)
         path, span = ks.obj.path, ctx.repo.obj_span(ks.obj, "spec", "postBuild", "substituteFrom", source.index)
     else:
-        obj, field, is_key, name = sorted(uses, key=lambda u: (u[0].path, u[0].doc, str(u[1])))[0]
-        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+        obj, field, is_key, _name, text, where = sorted(uses, key=lambda u: (u[0].path, u[0].doc, str(u[1])))[0]
+        path, span = _place(ctx, obj, field, is_key, text, where)
     finding = ctx.finding(
         "HL201",
         path,
@@ -244,7 +257,7 @@ def _open_sources_info(
         fix="check that the source defines them, or give defaults (${NAME:=value}); list the keys in the ExternalSecret "
         "(data/template) to let homelint check them",
         key=f"HL201/open/{ks.key}",
-        related=sorted({obj.path for obj, *_ in uses}),
+        related=sorted({use[0].path for use in uses}),
     )
     finding.severity = "info"
     return finding
@@ -259,7 +272,8 @@ def invalid_substitution(ctx: Context) -> Iterator[Finding]:
         snippet = text[expr.start : min(expr.end, expr.start + 40)]
         where = ".".join(map(str, field)) or "the document"
         named = f" of {bad[0].name}" if VALID_VAR_NAME.match(bad[0].name or "") and len(bad[0].name) <= 60 else ""
-        path, span = ctx.repo.text_location(obj, field, snippet, key=is_key)
+        # this expression, not an escaped `$${` with the same text before it
+        path, span = ctx.repo.text_location(obj, field, snippet, key=is_key, nth=text.count(snippet, 0, expr.start))
         yield ctx.finding(
             "HL204",
             path,
@@ -333,13 +347,13 @@ def documentation(ctx: Context) -> Iterator[Finding]:
         files = list(docs)
         words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", "\n".join(docs.values())))
         reported: set[str] = set()
-        for _ks, variables, obj, field, is_key, expr, _text in _uses(ctx):
-            for item in _names(expr):
+        for _ks, variables, obj, field, is_key, expr, text in _uses(ctx):
+            for item, start, end in located(expr):
                 origin = variables.origin.get(item.name, "")
                 if not origin or origin == "substitute" or item.name in words or item.name in reported:
                     continue
                 reported.add(item.name)
-                path, span = ctx.repo.text_location(obj, field, "${" + item.name, key=is_key)
+                path, span = _place(ctx, obj, field, is_key, text, (start, end))
                 yield ctx.finding(
                     "HL202",
                     path,
@@ -407,7 +421,7 @@ def _talenv_documentation(ctx: Context, docs: dict[str, str] | None, used: set[s
                 if use.line:
                     span = Span(use.line, use.column, use.line, use.column + len(use.name) + 2)
                 else:
-                    span = ctx.repo.positions.text_span(use.path, use.doc, use.keys, "${" + use.name)
+                    span = ctx.repo.positions.text_span(use.path, use.doc, use.keys, "${" + use.name, nth=use.nth)
                 yield ctx.finding(
                     "HL202",
                     use.path,
@@ -512,11 +526,15 @@ def _rejected(applied: Any, field: tuple[Any, ...], text: str, is_key: bool, rel
     return ""
 
 
-def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) -> tuple[tuple[Any, ...], bool, str, str] | None:
-    """(field, is_key, variable, rejection) of the object's literal placeholder to report: the
-    first the API server rejects (in a label, the name, the namespace), else the first with a
-    variable some Kustomization provides (rejection "")."""
-    first: tuple[tuple[Any, ...], bool, str, str] | None = None
+# (field, is_key, variable, why the API server rejects it or "", the string at the field, where in it the use is)
+_Literal = tuple[tuple[Any, ...], bool, str, str, str, tuple[int, int]]
+
+
+def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) -> _Literal | None:
+    """The object's literal placeholder to report: the first the API server rejects (in a label,
+    the name, the namespace), else the first with a variable some Kustomization provides
+    (rejection "")."""
+    first: _Literal | None = None
     obj = applied.obj
     flux_ks = obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP
     for field, text, is_key in ctx.repo.placeholder_strings(obj):
@@ -527,11 +545,11 @@ def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) 
             continue
         reason = "" if applied.unread else _rejected(applied, field, text, is_key, relabelled)
         if reason:
-            return field, is_key, exprs[0].name, reason
+            return field, is_key, exprs[0].name, reason, text, (exprs[0].start, exprs[0].end)
         if first is None:
             named = [e for e in exprs if e.name in known]
             if named:
-                first = (field, is_key, named[0].name, "")
+                first = (field, is_key, named[0].name, "", text, (named[0].start, named[0].end))
     return first
 
 
@@ -542,7 +560,7 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
     name: whatever the variable), else a warning for a variable some Kustomization provides."""
     known = _known_flux_variables(ctx)
     kdirs = ctx.repo.kustomize_dirs
-    found: dict[tuple[str, int, Any], tuple[K8sObject, tuple[Any, ...], bool, str, str, list[tuple[FluxKS, str]]]] = {}
+    found: dict[tuple[str, int, Any], tuple[K8sObject, _Literal, list[tuple[FluxKS, str]]]] = {}
     for ks in ctx.flux.kustomizations:
         if not ks.known:
             continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
@@ -556,21 +574,21 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
                 continue
             ident = (obj.path, obj.doc, obj.source.anchor)  # generated objects share their kustomization's document
             if ident in found:
-                if all(k is not ks for k, _ in found[ident][5]):
-                    found[ident][5].append((ks, why))
+                if all(k is not ks for k, _ in found[ident][2]):
+                    found[ident][2].append((ks, why))
                 continue
             if relabelled is None:
                 relabelled = _relabelled(ks, kdirs)
             hit = _literal(ctx, applied, known, relabelled)
             if hit is not None:
-                found[ident] = (obj, *hit, [(ks, why)])
-    for obj, field, is_key, name, rejected, users in found.values():
+                found[ident] = (obj, hit, [(ks, why)])
+    for obj, (field, is_key, name, rejected, text, at), users in found.values():
         users.sort(key=lambda u: u[0].key)
         whys = sorted({why for _, why in users})
         why = whys[0] if len(whys) == 1 else "substitutes nothing"
         if len(users) > 1:
             why = why.replace("has no", "have no").replace("provides", "provide").replace("substitutes", "substitute")
-        path, span = ctx.repo.text_location(obj, field, "${" + name, key=is_key)
+        path, span = _place(ctx, obj, field, is_key, text, at)
         message = f"${{{name}}} reaches the cluster literally: {_bounded([ks.label for ks, _ in users])} {why}"
         if rejected:
             where = ".".join(map(str, field[:-1] if is_key else field))

@@ -851,12 +851,39 @@ def _is_kubernetes(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("apiVersion"), str) and isinstance(doc.get("kind"), str)
 
 
+# Values that name or select other objects, never secret material, in a Kubernetes document: in or
+# below a reference field (the API conventions name them `fooRef` / `fooRefs`: secretKeyRef,
+# configMapKeyRef, secretRef, sourceRef, secretStoreRef, remoteRef ... hold name, namespace, kind,
+# key, property), a list of LocalObjectReferences (imagePullSecrets), a label selector
+# (matchLabels, matchExpressions: label keys and values), a Flux values or substitution reference
+# (HelmRelease spec.valuesFrom, Kustomization spec.postBuild.substituteFrom: kind, name,
+# valuesKey, targetPath), and the Secret names of `secretName` fields (volumes, Ingress tls,
+# cert-manager Certificates) and of an ExternalSecret's `data[].secretKey` (a key of the Secret
+# it makes). A key regex that matches their keys (`secret`, `key`) does not make them secret.
+REFERENCE_FIELD = re.compile(r"[a-z0-9]Refs?$")
+REFERENCE_HOLDERS = frozenset({"imagePullSecrets", "matchLabels", "matchExpressions", "valuesFrom", "substituteFrom"})
+NAME_FIELDS = frozenset({"secretName"})
+
+
+def _reference(doc: dict[str, Any], at: tuple[Any, ...]) -> bool:
+    """Whether the value at `at` in a Kubernetes document names or selects objects (see above)."""
+    keys = [k for k in at if isinstance(k, str)]
+    if not keys:
+        return False
+    if keys[-1] in NAME_FIELDS or any(REFERENCE_FIELD.search(k) for k in keys) or REFERENCE_HOLDERS.intersection(keys[:-1]):
+        return True
+    group = str(doc.get("apiVersion", "")).rsplit("/", 1)[0]
+    return group == "external-secrets.io" and keys[-2:] == ["data", "secretKey"] and isinstance(at[-2], int)
+
+
 def _would_encrypt(rule: SopsRule, doc: Any, *, named: bool) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
     """Keys of the first plaintext value in `doc` that shows the file should have been encrypted:
     in a file named *.sops.*, any value the rule encrypts; otherwise (a plaintext Secret is HL402's)
-    a value below a key the rule names, when that key is not a Kubernetes Secret field reused by
-    another kind (a ConfigMap's `data`, a chart's `persistence.data`)."""
-    if not named and not rule.names_keys:
+    a value below a key the rule names, when the rule has a path_regex (one without applies to
+    every file sops is run on, so it says nothing of this one), that key is not a Kubernetes Secret
+    field reused by another kind (a ConfigMap's `data`, a chart's `persistence.data`), and the value
+    does not name or select other objects (`_reference`)."""
+    if not named and (not rule.names_keys or rule.path_regex is None):
         return None
     kubernetes = _is_kubernetes(doc)
     if kubernetes and doc.get("kind") == "Secret" and (not named or _plaintext_doc(doc)):
@@ -866,7 +893,7 @@ def _would_encrypt(rule: SopsRule, doc: Any, *, named: bool) -> tuple[tuple[str,
             continue
         if named:
             return keys, at
-        if kubernetes and set(rule.matching_keys(keys)) <= SECRET_PAYLOAD:
+        if kubernetes and (set(rule.matching_keys(keys)) <= SECRET_PAYLOAD or _reference(doc, at)):
             continue
         if not _not_plaintext(value):
             return keys, at

@@ -71,11 +71,13 @@ def undefined_variable(ctx: Context) -> Iterator[Finding]:
         where = ", ".join(cfg.env_files)
         fix = "define it in talenv.yaml / talenv.sops.yaml beside talconfig.yaml (or pass --env-file), or escape a literal dollar as $${...}"
         seen: set[tuple[str, str]] = set()
-        for keys, _text, var in placeholders_in(cfg.data):
+        for keys, text, var, start in placeholders_in(cfg.data):
             if var in cfg.env or (cfg.path, var) in seen:
                 continue
             seen.add((cfg.path, var))
-            span = ctx.repo.positions.text_span(cfg.path, cfg.doc, keys, "${" + var)
+            # this use, not an earlier `${VAR:-default}` or `${VAR_LONGER}` in the same string
+            needle = "${" + var
+            span = ctx.repo.positions.text_span(cfg.path, cfg.doc, keys, needle, nth=text.count(needle, 0, start))
             yield ctx.finding(
                 "HL901",
                 cfg.path,

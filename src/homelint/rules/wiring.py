@@ -1190,6 +1190,8 @@ def dangling_health_check(ctx: Context) -> Iterator[Finding]:
         checks = spec.get("healthChecks")
         if spec.get("wait") not in (None, False) or not isinstance(checks, list):
             continue  # wait: true checks everything applied and ignores healthChecks
+        if not _reaches_health_checks(ctx, ks):
+            continue
         for index, entry in enumerate(checks):
             ref = _health_check(entry)
             if ref is None:
@@ -1202,6 +1204,17 @@ def dangling_health_check(ctx: Context) -> Iterator[Finding]:
             if kind in SOURCE_KINDS and ctx.flux.known_source(SourceRef(kind, ns, name)):
                 continue
             yield _dangling_health_check(ctx, obj, index, (kind, ns, name), known, foreign.get(ns))
+
+
+def _reaches_health_checks(ctx: Context, ks: FluxKS) -> bool:
+    """Whether kustomize-controller gets as far as the health checks of `ks`. Its Reconcile stops
+    at getSource when the source does not exist ("Source '...' not found", HL107) and its reconcile
+    before the build when spec.path is not in the artifact ("kustomization path not found",
+    HL103): it applies nothing and waits for nothing, so no entry times out, and what its path
+    would apply is not known (fix the source or the path and the entry may resolve)."""
+    if ks.source is not None and not ctx.flux.source_may_exist(ks.source):
+        return False
+    return not (ks.local and ks.path is not None and not ks.path_exists)
 
 
 def _health_check(entry: Any) -> tuple[str, str, str] | None:
