@@ -367,7 +367,8 @@ class _Domain:
         self.general: list[int] = []  # patterns without `/`, last first
         self.trie: dict[str, Any] = {}  # name -> (_Best of the patterns ending there, children)
         self.globs: list[int] = []  # general patterns with `/`, last first
-        self.unmodelled = -1  # the last pattern not matched (over the budget), -1: none
+        self.dropped: list[int] = []  # the general patterns not matched (over the budget)
+        self.unmodelled = -1  # the last of them, -1: none
 
     def add(self, index: int, pattern: Pattern) -> None:
         if not pattern.is_glob:
@@ -406,7 +407,7 @@ class Matcher:
     and when the general patterns times those would pass the budget, the domains with the most general
     patterns are not matched: a path one of them could decide is unknown (`known`), never guessed."""
 
-    def __init__(self, patterns: Iterable[Pattern], paths: int, names: int, budget: int = BUDGET) -> None:
+    def __init__(self, patterns: Iterable[Pattern], paths: int, names: int, budget: int | None = None) -> None:
         self.patterns = [p for p in patterns if p.valid]
         self.by_domain: dict[str, _Domain] = {}
         for index, pattern in enumerate(self.patterns):
@@ -414,21 +415,21 @@ class Matcher:
         self.includes = any(p.inclusion for p in self.patterns)
         self.unmodelled: list[str] = []  # domains whose general patterns are not matched
         cost = {d: len(s.general) * names + len(s.globs) * paths for d, s in self.by_domain.items()}
-        total = sum(cost.values())
+        total, budget = sum(cost.values()), BUDGET if budget is None else budget
         for domain in sorted(cost, key=lambda d: (-cost[d], d)):
             if total <= budget:
                 break
             total -= cost[domain]
             self.unmodelled.append(domain)
             at = self.by_domain[domain]
-            at.unmodelled = max(at.general + at.globs)
-            at.general, at.globs = [], []
+            at.dropped, at.general, at.globs = sorted(at.general + at.globs), [], []
+            at.unmodelled = at.dropped[-1]
         self._names: dict[tuple[str, str], tuple[int, int]] = {}  # (domain, name): last simple match (folder, file)
         self._folders: dict[str, int] = {"": -1}  # folder: the last simple pattern matching one of its folders
 
     def where(self, domain: str) -> list[str]:
-        """Where the patterns of a domain are written (for messages), in their order."""
-        return list(dict.fromkeys(p.where.rsplit(" `", 1)[0] for p in self.patterns if "/".join(p.domain) == domain))
+        """Where the patterns of a domain that are not matched are written (the files), in their order."""
+        return list(dict.fromkeys(self.patterns[i].where.rsplit(" `", 1)[0] for i in self.by_domain[domain].dropped))
 
     def _decide(self, path: str, is_dir: bool) -> tuple[int, bool]:
         """The index of the pattern that decides about `path` (-1: none), and whether that is known."""
