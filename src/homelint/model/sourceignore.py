@@ -276,9 +276,10 @@ def effective(patterns: Sequence[Pattern]) -> list[Pattern]:
     return [parse(p, (), f"source-controller's default exclusion `{p}`") for p in defaults] + list(patterns)
 
 
-# what the wildcard patterns of a Matcher may cost, in element matches (a name against a glob, a
-# path against a pattern with `/`): past it, a folder's wildcard patterns are not matched (Matcher)
-BUDGET = 2_000_000
+# what the general patterns of a Matcher may cost, in element matches (a name against a glob; a
+# path against a pattern with `/` counts two): about a second of matching at most. Past it, a
+# folder's general patterns are not matched (Matcher). Real ignore files have a handful.
+BUDGET = 300_000
 
 
 def _shape(glob: str) -> tuple[str, str]:
@@ -414,7 +415,7 @@ class Matcher:
             self.by_domain.setdefault("/".join(pattern.domain), _Domain()).add(index, pattern)
         self.includes = any(p.inclusion for p in self.patterns)
         self.unmodelled: list[str] = []  # domains whose general patterns are not matched
-        cost = {d: len(s.general) * names + len(s.globs) * paths for d, s in self.by_domain.items()}
+        cost = {d: len(s.general) * names + 2 * len(s.globs) * paths for d, s in self.by_domain.items()}
         total, budget = sum(cost.values()), BUDGET if budget is None else budget
         for domain in sorted(cost, key=lambda d: (-cost[d], d)):
             if total <= budget:
