@@ -1012,6 +1012,30 @@ def test_entries_the_artifact_leaves_out_fail_the_build(repo, check_json, source
     assert hl101 == left_out
 
 
+def test_ignore_rules_past_the_budget_leave_nothing_out_and_say_so(repo, check_json, monkeypatch):
+    """A .sourceignore whose wildcard patterns times the repository's paths pass what homelint
+    matches (sourceignore.BUDGET) is not guessed: the entry its `apps/ext?a/` could leave out is
+    taken to be in the artifact (no HL101), a plain name it holds is still matched, and a note
+    names the file."""
+    monkeypatch.setattr("homelint.model.sourceignore.BUDGET", 100)
+    globs = "".join(f"*-{i}-*\n" for i in range(20))
+    files = {
+        "kubernetes/flux/sync.yaml": gitrepo("homelab") + "---\n" + ks("cluster", "./kubernetes/flux", source="homelab"),
+        "kubernetes/flux/apps.yaml": ks("apps", "./apps", source="homelab"),
+        "apps/kustomization.yaml": "resources: [./cm.yaml, ./extra, ./drafts]\n",
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+        "apps/extra/kustomization.yaml": "resources: [./cm.yaml]\n",
+        "apps/extra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: default}\n",
+        "apps/drafts/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-c, namespace: default}\n",
+        ".sourceignore": f"apps/ext?a/\n{globs}drafts\n",
+    }
+    root = repo(files)
+    _, findings = check_json(root)
+    assert sorted(f["message"].split("'")[1] for f in findings if f["rule"] == "HL101") == ["./drafts"]
+    (note,) = [n for n in model(root).flux.notes if "ignore rules" in n]
+    assert "GitRepository flux-system/homelab in .sourceignore" in note
+
+
 @pytest.mark.parametrize(("ignore", "broken"), [("", False), ("/archive", True)], ids=["defaults", "spec-ignore"])
 def test_a_sops_config_in_a_generated_path_is_in_the_artifact_beside_any_pattern(repo, check_json, ignore, broken):
     """`**/.sops.yaml` is one of source-controller's default exclusions, which it applies only to a

@@ -93,7 +93,7 @@ def test_an_element_matches_as_go_filepath_match(glob, name, matched):
 
 def test_the_last_matching_pattern_decides_and_takes_files_back_below_an_excluded_folder():
     patterns = read_patterns("/*\n!/deploy\n/deploy/archive/\n!/deploy/archive/keep.yaml\n")
-    matcher = Matcher(patterns)
+    matcher = Matcher(patterns, 10_000, 10_000)
     assert not matcher.excluded("deploy/clusters/c1/ks.yaml", False)
     assert matcher.excluded("deploy/archive", True)
     assert matcher.excluded("deploy/archive/old.yaml", False)
@@ -102,7 +102,7 @@ def test_the_last_matching_pattern_decides_and_takes_files_back_below_an_exclude
     deciding = matcher.deciding("other/cm.yaml", False)
     assert deciding is not None and deciding.text == "/*"
     # a later file's pattern wins over an earlier one, and spec.ignore (appended last) over both
-    later = Matcher([*read_patterns("*\n"), *read_patterns("!/deploy\n")])
+    later = Matcher([*read_patterns("*\n"), *read_patterns("!/deploy\n")], 10, 10)
     assert not later.excluded("deploy/clusters/c1", True)
 
 
@@ -121,9 +121,9 @@ def test_the_default_exclusions_apply_only_without_any_pattern():
     assert [p.text for p in effective([])] == list(DEFAULT_EXCLUDES)
     own = read_patterns("/archive\n")
     assert [p.text for p in effective(own)] == [*VCS_EXCLUDES, "/archive"]
-    assert Matcher(effective([])).excluded("apps/logo.png", False)
-    assert not Matcher(effective(own)).excluded("apps/logo.png", False)
-    assert Matcher(effective(own)).excluded(".git/config", False)
+    assert Matcher(effective([]), 10, 10).excluded("apps/logo.png", False)
+    assert not Matcher(effective(own), 10, 10).excluded("apps/logo.png", False)
+    assert Matcher(effective(own), 10, 10).excluded(".git/config", False)
 
 
 def test_matching_is_linear_in_the_name():
@@ -138,7 +138,7 @@ def test_matching_is_linear_in_the_name():
 def test_a_pattern_is_asked_only_about_paths_below_its_folder():
     """Thousands of .sourceignore files: each path asks the patterns of its own folders only."""
     patterns = [p for i in range(3000) for p in read_patterns("*.yaml\n", (f"dir-{i}",))]
-    matcher = Matcher(patterns)
+    matcher = Matcher(patterns, 10_000, 10_000)
     start = time.perf_counter()
     for i in range(3000):
         assert matcher.excluded(f"dir-{i}/cm.yaml", False)
@@ -146,30 +146,96 @@ def test_a_pattern_is_asked_only_about_paths_below_its_folder():
     assert time.perf_counter() - start < 5
 
 
-NAMES = ["a", "b", "x.yaml"]
-GLOBS = [*NAMES, "*", "a*", "*.yaml", "?", "[ab]", "**"]
+NAMES = ["a", "b", "ba", "x.yaml"]
+# each shape the matcher indexes: exact names (escaped too), `*text`, `text*`, and general globs
+GLOBS = [*NAMES, "\\a", "*", "a*", "b*", "*a", "*.yaml", "**a", "b*a", "*a*", "?", "[ab]", "**"]
+LINES = st.lists(
+    st.tuples(
+        st.sampled_from(["", "!"]),
+        st.sampled_from(["", "/"]),
+        st.lists(st.sampled_from(GLOBS), min_size=1, max_size=3),
+        st.sampled_from(["", "/"]),
+        st.lists(st.sampled_from(["a", "b"]), max_size=2),
+    ),
+    max_size=6,
+)
+PATHS = st.lists(st.tuples(st.lists(st.sampled_from(NAMES), min_size=1, max_size=5), st.booleans()), max_size=12)
+
+
+def _patterns(lines):
+    return [parse(f"{bang}{lead}{'/'.join(parts)}{trail}", tuple(domain)) for bang, lead, parts, trail, domain in lines]
 
 
 @settings(max_examples=500, deadline=None)
-@given(
-    lines=st.lists(
-        st.tuples(
-            st.sampled_from(["", "!"]),
-            st.sampled_from(["", "/"]),
-            st.lists(st.sampled_from(GLOBS), min_size=1, max_size=3),
-            st.sampled_from(["", "/"]),
-            st.lists(st.sampled_from(["a", "b"]), max_size=2),
-        ),
-        max_size=6,
-    ),
-    paths=st.lists(st.tuples(st.lists(st.sampled_from(NAMES), min_size=1, max_size=5), st.booleans()), max_size=12),
-)
+@given(lines=LINES, paths=PATHS)
 def test_the_matcher_decides_as_the_last_matching_pattern_whatever_it_asked_before(lines, paths):
-    """The matcher keeps verdicts per folder; each answer is still go-git's: the last pattern,
-    among those whose folder is above the path, that matches it (Pattern.matches)."""
-    patterns = [parse(f"{bang}{lead}{'/'.join(parts)}{trail}", tuple(domain)) for bang, lead, parts, trail, domain in lines]
-    matcher = Matcher(patterns)
+    """The matcher indexes patterns by shape and keeps verdicts per folder; each answer is still
+    go-git's: the last pattern, among those whose folder is above the path, that matches it
+    (Pattern.matches)."""
+    patterns = _patterns(lines)
+    matcher = Matcher(patterns, 10_000, 10_000)
     valid = [p for p in patterns if p.valid]
     for parts, is_dir in paths:
         expected = next((p for p in reversed(valid) if p.matches(parts, is_dir)), None)
+        assert matcher.known("/".join(parts), is_dir)
         assert matcher.deciding("/".join(parts), is_dir) is expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(lines=LINES, paths=PATHS, budget=st.integers(min_value=0, max_value=40))
+def test_over_its_budget_the_matcher_says_unknown_never_a_wrong_pattern(lines, paths, budget):
+    """Past the budget, a domain's general patterns are not matched: a path one of them could
+    decide (one that comes after the pattern that decides otherwise) is unknown and not excluded;
+    every other path still gets go-git's verdict."""
+    patterns = _patterns(lines)
+    matcher = Matcher(patterns, 10, 10, budget=budget)
+    valid = [p for p in patterns if p.valid]
+    for parts, is_dir in paths:
+        expected = next((p for p in reversed(valid) if p.matches(parts, is_dir)), None)
+        if matcher.known("/".join(parts), is_dir):
+            assert matcher.deciding("/".join(parts), is_dir) is expected
+        else:
+            assert matcher.deciding("/".join(parts), is_dir) is None
+            assert not matcher.excluded("/".join(parts), is_dir)
+
+
+HOSTILE = 3000
+
+
+def test_thousands_of_suffix_prefix_and_exact_patterns_are_looked_up_not_matched(monkeypatch):
+    """`*text`, `text*` and exact names are keys: thousands of each against thousands of names
+    decide every path exactly, without matching a glob."""
+    lines = [f"*-{i}.yaml\n!keep-{i}*\nname-{i}.txt\n" for i in range(HOSTILE)]
+    matcher = Matcher(read_patterns("".join(lines)), HOSTILE * 3, HOSTILE * 3)
+    calls = []
+    monkeypatch.setattr("homelint.model.sourceignore._matches", lambda *args: calls.append(args) or False)
+    for i in range(HOSTILE):
+        assert matcher.excluded(f"apps/app-{i}.yaml", False)
+        assert not matcher.excluded(f"apps/keep-{i}-{i}.yaml", False)  # `!keep-{i}*` comes after `*-{i}.yaml`
+        assert matcher.excluded(f"apps/name-{i}.txt", False)
+        assert matcher.deciding(f"apps/other-{i}.txt", False) is None
+    assert calls == []
+    assert matcher.unmodelled == []
+
+
+def test_thousands_of_general_globs_leave_their_paths_unknown_within_a_bounded_cost(monkeypatch):
+    """A `.sourceignore` of thousands of general globs against thousands of names would cost their
+    product: its globs are not matched, the paths below its folder that they could decide are
+    unknown (kept in the artifact), and other folders' patterns still decide."""
+    hostile = read_patterns("".join(f"*-{i}-*\n/*/x-{i}?\n" for i in range(HOSTILE)), ("hostile",), "hostile/.sourceignore")
+    mild = read_patterns("*-1-*\n/app-?/drop.yaml\n", ("mild",), "mild/.sourceignore")
+    root = read_patterns("/hostile/keep/\n", (), ".sourceignore")
+    matcher = Matcher([*hostile, *mild, *root], HOSTILE * 2, HOSTILE * 2)
+    calls = []
+    original = Matcher.__init__.__globals__["_matches"]
+    monkeypatch.setattr("homelint.model.sourceignore._matches", lambda *args: calls.append(args) or original(*args))
+    for i in range(HOSTILE):
+        assert not matcher.known(f"hostile/app/a-{i}-b", False)
+        assert not matcher.excluded(f"hostile/app/a-{i}-b", False)
+        assert matcher.known(f"hostile/keep/a-{i}-b", False)  # the root's later pattern decides
+        assert matcher.excluded(f"hostile/keep/a-{i}-b", False)
+        assert matcher.known(f"mild/app-{i}/x.yaml", False)
+    assert matcher.excluded("mild/app-1-x/cm.yaml", False) and matcher.excluded("mild/app-a/drop.yaml", False)
+    assert matcher.unmodelled == ["hostile"]
+    assert matcher.where("hostile") == ["hostile/.sourceignore"]
+    assert len(calls) < 10 * HOSTILE

@@ -1622,6 +1622,7 @@ class FluxModel:
             if obj.effective_namespace is None:
                 obj.effective_namespace = obj.namespace
         self.notes.extend(self.sources.notes)
+        self.notes.extend(self.sources.unmodelled_notes())
         self._config_entry_notes()
         unread = sorted((path, kinds) for path, kinds in self.unread_transformers.items() if path in self.applied_files)
         if unread:

@@ -276,30 +276,166 @@ def effective(patterns: Sequence[Pattern]) -> list[Pattern]:
     return [parse(p, (), f"source-controller's default exclusion `{p}`") for p in defaults] + list(patterns)
 
 
+# what the general patterns of a Matcher may cost, in element matches (a name against a glob; a
+# path against a pattern with `/` counts two): about a second of matching at most. Past it, a
+# folder's general patterns are not matched (Matcher). Real ignore files have a handful.
+BUDGET = 300_000
+
+
+def _shape(glob: str) -> tuple[str, str]:
+    """How a valid path element can be looked up: ("exact", name), ("suffix", text) for `*text`
+    (`*` alone: any name), ("prefix", text) for `text*`, or ("general", "") (`?`, a class, or more
+    than one run of `*`); a run of `*` matches what one does, `\\` escapes the next character."""
+    segments = [""]
+    i, star = 0, False
+    while i < len(glob):
+        char = glob[i]
+        if char in "?[":
+            return ("general", "")
+        if char == "*":
+            if not star:
+                segments.append("")
+            star = True
+            i += 1
+            continue
+        if char == "\\":
+            i += 1
+            char = glob[i]
+        segments[-1] += char
+        star = False
+        i += 1
+    if len(segments) == 1:
+        return ("exact", segments[0])
+    if len(segments) == 2 and not segments[0]:
+        return ("suffix", segments[1])
+    if len(segments) == 2 and not segments[1]:
+        return ("prefix", segments[0])
+    return ("general", "")
+
+
+class _Best:
+    """The last pattern of a lookup key, as a folder (any) and as a file (not dir-only): -1 none."""
+
+    __slots__ = ("as_dir", "as_file")
+
+    def __init__(self) -> None:
+        self.as_dir = self.as_file = -1
+
+    def add(self, index: int, dir_only: bool) -> None:
+        self.as_dir = max(self.as_dir, index)
+        if not dir_only:
+            self.as_file = max(self.as_file, index)
+
+
+class _Affixes:
+    """Patterns keyed by a text a name must end (or start) with: a name looks up each of its
+    suffixes (prefixes) whose length some key has."""
+
+    __slots__ = ("keys", "lengths", "suffix")
+
+    def __init__(self, suffix: bool) -> None:
+        self.keys: dict[str, _Best] = {}
+        self.lengths: list[int] = []
+        self.suffix = suffix
+
+    def add(self, text: str, index: int, dir_only: bool) -> None:
+        if text not in self.keys:
+            self.keys[text] = _Best()
+            self.lengths = sorted({*self.lengths, len(text)})
+        self.keys[text].add(index, dir_only)
+
+    def best(self, name: str, found: _Best) -> None:
+        for length in self.lengths:
+            if length > len(name):
+                break
+            key = name[len(name) - length :] if self.suffix else name[:length]
+            hit = self.keys.get(key)
+            if hit is not None:
+                found.as_dir = max(found.as_dir, hit.as_dir)
+                found.as_file = max(found.as_file, hit.as_file)
+
+
+class _Domain:
+    """The patterns of one domain, indexed by shape. A pattern without `/` matches one name: an
+    exact name is a key, `*text` and `text*` are looked up by the name's suffixes and prefixes, any
+    other glob is matched (general). A pattern with `/` and only exact names is a path of a trie
+    from the domain; any other is matched (general)."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, _Best] = {}
+        self.suffixes = _Affixes(suffix=True)
+        self.prefixes = _Affixes(suffix=False)
+        self.general: list[int] = []  # patterns without `/`, last first
+        self.trie: dict[str, Any] = {}  # name -> (_Best of the patterns ending there, children)
+        self.globs: list[int] = []  # general patterns with `/`, last first
+        self.dropped: list[int] = []  # the general patterns not matched (over the budget)
+        self.unmodelled = -1  # the last of them, -1: none
+
+    def add(self, index: int, pattern: Pattern) -> None:
+        if not pattern.is_glob:
+            kind, text = _shape(pattern.parts[0])
+            if kind == "exact":
+                self.exact.setdefault(text, _Best()).add(index, pattern.dir_only)
+            elif kind == "suffix":
+                self.suffixes.add(text, index, pattern.dir_only)
+            elif kind == "prefix":
+                self.prefixes.add(text, index, pattern.dir_only)
+            else:
+                self.general.insert(0, index)
+            return
+        names = [part for part in pattern.parts if part]
+        if not names or "**" in pattern.text:
+            self.globs.insert(0, index)  # `**` (or a part with it) and the parts that never match
+            return
+        if not all(isinstance(pattern.elements[i], str) for i, part in enumerate(pattern.parts) if part):
+            self.globs.insert(0, index)
+            return
+        node: list[Any] = [None, self.trie]
+        for name in names:
+            node = node[1].setdefault(name, [_Best(), {}])
+        node[0].add(index, pattern.dir_only)
+
+
 class Matcher:
     """go-git's matcher over an ordered pattern list: the last pattern that matches a path decides.
     Only the patterns whose domain holds the path are asked (a `.sourceignore` of one folder says
     nothing elsewhere). A pattern without `/` matches a path when it matches one of its names
     below the domain: the last such pattern is kept per folder and per (domain, name), so a path
-    costs its depth and the `/` patterns of its folders, whatever the number of files and patterns."""
+    costs its depth and the `/` patterns of its folders, whatever the number of files.
 
-    def __init__(self, patterns: Iterable[Pattern]) -> None:
+    Patterns are indexed by shape (_Domain), so the cost grows with the general ones only: `paths`
+    and `names` bound what the matcher is asked about (how many paths, how many distinct names),
+    and when the general patterns times those would pass the budget, the domains with the most general
+    patterns are not matched: a path one of them could decide is unknown (`known`), never guessed."""
+
+    def __init__(self, patterns: Iterable[Pattern], paths: int, names: int, budget: int | None = None) -> None:
         self.patterns = [p for p in patterns if p.valid]
-        self.by_domain: dict[str, list[int]] = {}
-        self._globs: dict[str, list[int]] = {}  # per domain, the `/` patterns, last first
+        self.by_domain: dict[str, _Domain] = {}
         for index, pattern in enumerate(self.patterns):
-            domain = "/".join(pattern.domain)
-            self.by_domain.setdefault(domain, []).append(index)
-            if pattern.is_glob:
-                self._globs.setdefault(domain, []).insert(0, index)
+            self.by_domain.setdefault("/".join(pattern.domain), _Domain()).add(index, pattern)
         self.includes = any(p.inclusion for p in self.patterns)
+        self.unmodelled: list[str] = []  # domains whose general patterns are not matched
+        cost = {d: len(s.general) * names + 2 * len(s.globs) * paths for d, s in self.by_domain.items()}
+        total, budget = sum(cost.values()), BUDGET if budget is None else budget
+        for domain in sorted(cost, key=lambda d: (-cost[d], d)):
+            if total <= budget:
+                break
+            total -= cost[domain]
+            self.unmodelled.append(domain)
+            at = self.by_domain[domain]
+            at.dropped, at.general, at.globs = sorted(at.general + at.globs), [], []
+            at.unmodelled = at.dropped[-1]
         self._names: dict[tuple[str, str], tuple[int, int]] = {}  # (domain, name): last simple match (folder, file)
         self._folders: dict[str, int] = {"": -1}  # folder: the last simple pattern matching one of its folders
 
-    def deciding(self, path: str, is_dir: bool) -> Pattern | None:
-        """The pattern that decides about `path` (relative to the artifact's root), or None."""
+    def where(self, domain: str) -> list[str]:
+        """Where the patterns of a domain that are not matched are written (the files), in their order."""
+        return list(dict.fromkeys(self.patterns[i].where.rsplit(" `", 1)[0] for i in self.by_domain[domain].dropped))
+
+    def _decide(self, path: str, is_dir: bool) -> tuple[int, bool]:
+        """The index of the pattern that decides about `path` (-1: none), and whether that is known."""
         if not self.patterns or not path:
-            return None
+            return -1, True
         parts = path.split("/")
         prefixes = ["/".join(parts[:depth]) for depth in range(len(parts))]  # the folders strictly above
         domains = [depth for depth, prefix in enumerate(prefixes) if prefix in self.by_domain]
@@ -307,27 +443,60 @@ class Matcher:
         for depth in domains:
             best = max(best, self._name(prefixes[depth], parts[-1])[0 if is_dir else 1])
         for depth in domains:
-            for index in self._globs.get(prefixes[depth], ()):
+            best = max(best, self._trie(self.by_domain[prefixes[depth]], parts[depth:], is_dir))
+        for depth in domains:
+            for index in self.by_domain[prefixes[depth]].globs:
                 if index <= best:
                     break
                 if self.patterns[index].matches(parts, is_dir):
                     best = index
                     break
-        return self.patterns[best] if best >= 0 else None
+        known = all(self.by_domain[prefixes[depth]].unmodelled <= best for depth in domains)
+        return best, known
+
+    def deciding(self, path: str, is_dir: bool) -> Pattern | None:
+        """The pattern that decides about `path` (relative to the artifact's root), or None (none
+        does, or the pattern is not known: see `known`)."""
+        best, known = self._decide(path, is_dir)
+        return self.patterns[best] if best >= 0 and known else None
+
+    def known(self, path: str, is_dir: bool) -> bool:
+        """False when a pattern of an unmodelled domain could decide about `path`."""
+        return self._decide(path, is_dir)[1]
+
+    @staticmethod
+    def _trie(domain: _Domain, rest: list[str], is_dir: bool) -> int:
+        """The last pattern of the domain's trie matching `rest` or a folder it is in."""
+        best, level = -1, domain.trie
+        for depth, name in enumerate(rest):
+            node = level.get(name)
+            if node is None:
+                break
+            last = depth == len(rest) - 1
+            best = max(best, node[0].as_file if last and not is_dir else node[0].as_dir)
+            level = node[1]
+        return best
 
     def _name(self, domain: str, name: str) -> tuple[int, int]:
         """The last simple pattern of `domain` matching `name`, as a folder and as a file (-1: none)."""
         key = (domain, name)
         found = self._names.get(key)
         if found is None:
-            as_dir = as_file = -1
-            for index in self.by_domain[domain]:
+            at = self.by_domain[domain]
+            best = _Best()
+            hit = at.exact.get(name)
+            if hit is not None:
+                best.add(hit.as_dir, True)
+                best.add(hit.as_file, False)
+            at.suffixes.best(name, best)
+            at.prefixes.best(name, best)
+            for index in at.general:
+                if index <= best.as_file:
+                    break
                 pattern = self.patterns[index]
-                if not pattern.is_glob and _matches(pattern.elements[0], name):
-                    as_dir = index
-                    if not pattern.dir_only:
-                        as_file = index
-            found = self._names[key] = (as_dir, as_file)
+                if (index > best.as_dir or not pattern.dir_only) and _matches(pattern.elements[0], name):
+                    best.add(index, pattern.dir_only)
+            found = self._names[key] = (best.as_dir, best.as_file)
         return found
 
     def _folder(self, parts: list[str], prefixes: list[str], domains: list[int]) -> int:
@@ -348,5 +517,6 @@ class Matcher:
         return best
 
     def excluded(self, path: str, is_dir: bool) -> bool:
+        """Whether the pattern that decides about `path` leaves it out (False when not known)."""
         pattern = self.deciding(path, is_dir)
         return pattern is not None and not pattern.inclusion

@@ -46,6 +46,12 @@ class Tree:
         self._files, self._dirs = files, dirs
         self._children: dict[str, tuple[list[str], list[str]]] | None = None
 
+    @cached_property
+    def extent(self) -> tuple[int, int]:
+        """How many paths the tree has, and how many distinct names (what a Matcher is asked about)."""
+        paths = {*self._files, *self._dirs}
+        return len(paths), len({posixpath.basename(p) for p in paths})
+
     def children(self, folder: str) -> tuple[list[str], list[str]]:
         """(files, folders) directly in `folder` (repo-relative)."""
         if self._children is None:
@@ -108,7 +114,14 @@ class Artifact:
 
     @cached_property
     def _stages(self) -> tuple[Matcher, ...]:
-        return tuple(Matcher(patterns) for patterns in (self.pushed, self.rules) if patterns)
+        paths, names = self.tree.extent if self.tree is not None else (0, 0)
+        return tuple(Matcher(patterns, paths, names) for patterns in (self.pushed, self.rules) if patterns)
+
+    def unmodelled(self) -> list[str]:
+        """Where the ignore rules are that homelint does not match (over sourceignore.BUDGET): the
+        files they could decide are taken to be in the artifact (`contains`), none is said to be
+        left out (`left_out_by`)."""
+        return [where for stage in self._stages for domain in stage.unmodelled for where in stage.where(domain)]
 
     def contains(self, path: str, is_dir: bool = False) -> bool:
         """Whether the artifact holds `path`, a file or a folder (memoised: builds ask for the same
@@ -181,6 +194,8 @@ class Artifact:
         rel = self._relative(path)
         if not rel:
             return None
+        if not all(stage.known(rel, False) for stage in self._stages):
+            return None
         for stage in self._stages:
             pattern = stage.deciding(rel, False)
             if pattern is not None and not pattern.inclusion:
@@ -223,6 +238,19 @@ class Sources:
         self.artifacts.setdefault(self.assumed.ref, self.assumed)
         self.fallback = True
         _generated_artifacts(repo, self)  # a generator may copy from the assumed source too
+
+    def unmodelled_notes(self) -> list[str]:
+        """One note per artifact whose ignore rules homelint does not match in full (Artifact.unmodelled)."""
+        notes: list[str] = []
+        for ref, art in sorted(self.artifacts.items()):
+            where = art.unmodelled()
+            if where:
+                notes.append(
+                    f"the ignore rules of {ref} in {', '.join(where[:3])}{' ...' if len(where) > 3 else ''} have more "
+                    "wildcard patterns than homelint matches against this many paths: the files they could leave "
+                    "out are taken to be in the artifact, and no rule says that one is left out"
+                )
+        return notes
 
     def pulled(self) -> set[str]:
         """The pushed folders an OCIRepository this repository models pulls."""
@@ -667,7 +695,7 @@ def find_sources(repo: Repo) -> Sources:
         keeps, each below its own folder (relative to the artifact's root)."""
         if not ignore_files:
             ignore_files.append(_sourceignore_files(repo))
-        matcher = Matcher(push)
+        matcher = Matcher(push, len(ignore_files[0]), len(ignore_files[0]) + sum(p.count("/") for p, _ in ignore_files[0]))
         found: list[Pattern] = []
         for path, text in ignore_files[0]:
             rel = path[len(folder) + 1 :] if folder else path
