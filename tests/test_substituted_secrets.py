@@ -92,6 +92,15 @@ def test_every_kustomization_that_applies_the_secret_must_define_its_variables_i
     assert _hl402(check_json, root) == []
 
 
+def test_a_data_value_is_judged_once_decoded(check_json, repo):
+    """In `data` the substituted text is base64: a password decodes from it; text that is not base64
+    is rejected by the API server, so nothing is applied."""
+    secret = SECRET.replace("stringData:\n  REPO_PASSWORD: ${UNIT}-backup-password", "data:\n  KEY_A: ${B64}\n  KEY_B: ${UNIT}")
+    root = _repo(repo, flux_ks("ks-a", "./apps/app-a", INLINE + "      B64: c2VjcmV0LWE=\n"), secret=secret)
+    [finding] = _hl402(check_json, root)
+    assert "keys: KEY_A)" in finding["message"]
+
+
 def test_a_secret_that_opts_out_of_substitution_keeps_its_placeholder(check_json, repo):
     secret = SECRET.replace(
         "  name: ${UNIT}-backup\n", "  name: backup\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n"

@@ -500,6 +500,8 @@ def substituted_plaintext(flux: Any, obj: Any, skip: set[tuple[str, str]]) -> Su
             if result is None:
                 break  # not certain for this Kustomization: say nothing of the value
             value, used, defaulted = result
+            if section == "data" and not _decodes(value):
+                break  # the API server rejects a `data` value that is not base64: nothing is applied
             names |= used
             if not _not_plaintext(value, encoded=section == "data") and not public_material(value, encoded=section == "data"):
                 labels.add(applied.ks.label)
@@ -515,6 +517,14 @@ def substituted_plaintext(flux: Any, obj: Any, skip: set[tuple[str, str]]) -> Su
         sorted({name for _, names in found.values() for name in names}),
         defaults,
     )
+
+
+def _decodes(value: str) -> bool:
+    try:
+        base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
 
 
 def _certain_substitution(flux: Any, applied: Any, text: str) -> tuple[str, set[str], bool] | None:
