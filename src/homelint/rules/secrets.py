@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
 from homelint.core.regex import linear
+from homelint.core.substitution import resolve, scan_cached, substitution_disabled
 from homelint.core.wording import with_article
 from homelint.model.flux import remote_cluster
 from homelint.model.graph import Edge, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.refs import ValuesObject, chart_name, is_app_template, values_objects
+from homelint.model.variables import UNKNOWN_VALUE
 from homelint.rules.common import affixed_away, close_matches, has_flux, installs_elsewhere, unproduced
 from homelint.rules.registry import check
 
@@ -450,6 +452,139 @@ def plaintext_keys(obj: Any) -> list[tuple[str, str]]:
     return keys
 
 
+@dataclass(frozen=True)
+class Substituted:
+    """Values of a Secret made only of variables the repository writes in plaintext: (data|stringData,
+    key) of each, the Kustomizations whose substitution makes them plaintext, the variables used."""
+
+    keys: list[tuple[str, str]]
+    kustomizations: list[str]
+    variables: list[str]
+    defaults: bool  # some variable takes the default written beside it
+
+
+def substituted_plaintext(flux: Any, obj: Any, skip: set[tuple[str, str]]) -> Substituted | None:
+    """The values with Flux placeholders of a plaintext v1 Secret (not SOPS; not the keys in `skip`)
+    that every Flux Kustomization applying it substitutes with certainty into a plaintext value
+    (HL402's exemptions judged on the result): each variable is one of its literal
+    postBuild.substitute values, or the default written beside it when no substituteFrom may give
+    it. None when a Kustomization may substitute anything else (substituteFrom, a value its parent
+    substitutes, a transformer the model does not apply), does not substitute the object at all
+    (no postBuild, opted out: the text as written, exempt), or nothing applies the Secret."""
+    if obj.kind != "Secret" or obj.api_version != "v1" or obj.is_sops or not obj.applied_by:
+        return None
+    written = [
+        (section, key)
+        for section in ("data", "stringData")
+        for values in [obj.data.get(section)]
+        if isinstance(values, dict)
+        for key, value in values.items()
+        if isinstance(key, str)
+        and "$" not in key
+        and (section, key) not in skip
+        and isinstance(value, str)
+        and FLUX_PLACEHOLDER.search(value)
+    ]
+    applications = flux.applications_of_document(obj) if written else []
+    if not applications:
+        return None
+    found: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+    defaults = False
+    for section, key in written:
+        labels: set[str] = set()
+        names: set[str] = set()
+        for applied in applications:
+            values = applied.obj.data.get(section)
+            text = values.get(key) if isinstance(values, dict) else None
+            result = _certain_substitution(flux, applied, text) if isinstance(text, str) else None
+            if result is None:
+                break  # not certain for this Kustomization: say nothing of the value
+            value, used, defaulted = result
+            if section == "data" and not _decodes(value):
+                break  # the API server rejects a `data` value that is not base64: nothing is applied
+            names |= used
+            if not _not_plaintext(value, encoded=section == "data") and not public_material(value, encoded=section == "data"):
+                labels.add(applied.ks.label)
+                defaults = defaults or defaulted
+        else:
+            if labels:
+                found[(section, key)] = (labels, names)
+    if not found:
+        return None
+    return Substituted(
+        list(found),
+        sorted({label for labels, _ in found.values() for label in labels}),
+        sorted({name for _, names in found.values() for name in names}),
+        defaults,
+    )
+
+
+def _decodes(value: str) -> bool:
+    try:
+        base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _certain_substitution(flux: Any, applied: Any, text: str) -> tuple[str, set[str], bool] | None:
+    """(value, variables, whether a default was taken) of `text` as the Kustomization of `applied`
+    substitutes it, when certain (SEMANTICS 1.2-1.4); None otherwise."""
+    ks = applied.ks
+    if ks is None or ks.obj is None or applied.unread or applied.obj.is_sops:
+        return None
+    pb = ks.post_build
+    if pb is None or substitution_disabled(applied.obj.data) or _opted_out_in_common_metadata(ks.spec):
+        return None
+    if any(a.unread for a in flux.applications_of_document(ks.obj) if a.ks is ks.parent):
+        return None  # a transformer the model does not apply ran over the Kustomization itself
+    values = _certain_inline(ks)
+    from_sources = bool(pb.get("substituteFrom"))
+    if not values and not from_sources and pb.get("substituteStrategy") != "Always":
+        return None  # no variables: Flux does not substitute (WithVariables)
+    used: set[str] = set()
+    defaulted = False
+    pending = list(scan_cached(text))
+    while pending:
+        expr = pending.pop()
+        if expr.error or expr.op == "transform":
+            return None
+        used.add(expr.name)
+        if values.get(expr.name):
+            continue
+        if from_sources or expr.name in values or not expr.has_default:
+            return None  # substituteFrom may give it; an unknown or empty one; no default
+        defaulted = True
+        pending.extend(expr.nested)
+    value = resolve(text, values)
+    return None if value is None or UNKNOWN_VALUE in value else (value, used, defaulted)
+
+
+def _certain_inline(ks: Any) -> dict[str, str]:
+    """The postBuild.substitute values of a Flux Kustomization known to be literal (Flux removes
+    their newlines); a value with `$` is its parent's to substitute, and one the model's parent
+    substitution may have made, or a patch may have set (it differs from the file), is unknown."""
+    inline = (ks.post_build or {}).get("substitute")
+    if not isinstance(inline, dict):
+        return {}
+    parent = ks.parent
+    substituted = parent is not None and parent.obj is not None and parent.post_build is not None
+    written = ((ks.obj.data.get("spec") or {}).get("postBuild") or {}).get("substitute") if ks.obj is not None else None
+    written = written if isinstance(written, dict) else {}
+    out: dict[str, str] = {}
+    for key, value in inline.items():
+        certain = isinstance(value, str) and "$" not in value and (not substituted or written.get(key) == value)
+        out[str(key)] = value.replace("\n", "") if certain else UNKNOWN_VALUE
+    return out
+
+
+def _opted_out_in_common_metadata(spec: dict[str, Any]) -> bool:
+    """spec.commonMetadata carries the substitution switch: kustomize-controller sets it on every
+    object; whether before or after substitution, homelint does not judge."""
+    common = spec.get("commonMetadata")
+    return isinstance(common, dict) and substitution_disabled({"metadata": common})
+
+
 # RFC 7468 textual encodings whose content is public: X.509 certificates (Kubernetes publishes the
 # cluster CA in every namespace, ConfigMap kube-root-ca.crt) and public keys (SubjectPublicKeyInfo,
 # PKCS #1 RSAPublicKey); a label with PRIVATE in it is never among them
@@ -519,6 +654,9 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
     sops = SopsConfigs(ctx.repo)
     for obj in ctx.repo.objects:
         keys = plaintext_keys(obj)
+        made = substituted_plaintext(ctx.flux, obj, set(keys)) if flux else None
+        if made is not None:
+            yield _substituted_finding(ctx, obj, made)
         if not keys:
             continue
         names = ", ".join(k for _, k in keys[:6]) + (" ..." if len(keys) > 6 else "")
@@ -555,6 +693,28 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
         if unapplied:
             finding.severity = "warning"
         yield finding
+
+
+def _substituted_finding(ctx: Context, obj: Any, made: Substituted) -> Finding:
+    """HL402 for values Flux makes from variables the repository writes in plaintext (names only)."""
+    names = ", ".join(k for _, k in made.keys[:6]) + (" ..." if len(made.keys) > 6 else "")
+    labels = made.kustomizations
+    who = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+    variables = ", ".join(made.variables[:6]) + (" ..." if len(made.variables) > 6 else "")
+    defaults = " (or the defaults written beside them)" if made.defaults else ""
+    section, first = made.keys[0]
+    return ctx.at(
+        "HL402",
+        obj,
+        (section, first),
+        f"Secret {obj.name} holds values made only of variables the repository writes in plaintext (keys: {names}): "
+        f"the variables ({variables}) come from the postBuild.substitute of {who}{defaults}; "
+        "whoever can read the repository or a clone of it can work out the applied values, and git history keeps them",
+        key_node=True,
+        fix="make the value a secret of its own: read it from a SOPS-encrypted Secret (substituteFrom) or your secret "
+        "store (an ExternalSecret), and rotate the current one",
+        key=f"HL402/{obj.name}/{names}/substituted",
+    )
 
 
 @check("HL403")
