@@ -26,6 +26,7 @@ from homelint.model.namerefs import affixed_reference
 from homelint.model.refs import (
     NODE_KIND,
     FieldPath,
+    app_template,
     cluster_made,
     consumed_refs,
     is_templated,
@@ -191,6 +192,34 @@ def release_name(obj: Any) -> str:
         return str(spec["releaseName"])
     target = spec.get("targetNamespace")
     return f"{target}-{obj.name}" if isinstance(target, str) and target else obj.name
+
+
+def served_chart(repo: Repo, applied: Applied) -> str | None:
+    """The chart a HelmRelease's `spec.chartRef` source serves, by name: the last segment of the
+    URL of the OCIRepository it names (helm-controller installs the artifact source-controller pulls
+    from that URL; the OCIRepository's own name is the user's choice), or a HelmChart's
+    `spec.chart`; None when it cannot be known here (no chartRef, a source not applied, a `${VAR}`
+    that cannot be resolved)."""
+    obj = applied.obj
+    ref = obj.spec.get("chartRef") if obj.kind == "HelmRelease" else None
+    flux = repo.flux
+    if not isinstance(ref, dict) or flux is None or ref.get("kind") not in ("OCIRepository", "HelmChart"):
+        return None
+    kind, name, namespace = ref["kind"], ref.get("name"), ref.get("namespace") or applied.ns
+    name = resolved_name(applied, name, repo) if isinstance(name, str) else None
+    namespace = resolved_name(applied, namespace, repo) if isinstance(namespace, str) else None
+    if not name or not namespace:
+        return None
+    for source in flux.applied_named(kind, name, namespace):
+        text = source.spec.get("url" if kind == "OCIRepository" else "chart")
+        if isinstance(text, str) and text and "${" not in text and "{{" not in text:
+            return text.rstrip("/").rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+    return None
+
+
+def app_template_release(repo: Repo, applied: Applied) -> bool | None:
+    """refs.app_template of an applied HelmRelease, with the chart its chartRef's source serves."""
+    return app_template(applied.obj, served_chart(repo, applied))
 
 
 def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
@@ -380,9 +409,10 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
     target = target if isinstance(target, str) and target else own
     built = _as_flux_builds_it(graph, repo, applied)
     memo = graph.graph.setdefault("uses", {})  # one object applied by many Kustomizations is read once
-    key = (id(built), own, target)
+    served = served_chart(repo, applied) if obj.kind == "HelmRelease" else None
+    key = (id(built), own, target, served)
     if key not in memo:
-        memo[key] = (built, list(consumed_refs(built, own, target)))
+        memo[key] = (built, list(consumed_refs(built, own, target, served)))
     for use in memo[key][1]:
         if use.switches and _switched_off_by_substitution(applied, use.switches, repo):
             continue  # a chart section (or subchart) the substituted values turn off: not rendered
@@ -457,13 +487,14 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
     names: tuple[str, ...] = (obj.name,)
     if renamed and renamed != obj.name and "$" not in renamed:
         names = (renamed,) if applied.affixed and not applied.hashed else (obj.name, renamed)
+    served = served_chart(repo, applied) if obj.kind == "HelmRelease" and applied.obj is obj else None
     for name in names:
-        key = (id(obj), ns, name)
+        key = (id(obj), ns, name, served)
         if key not in memo:
             variables = {"namespace": ns, "name": name}
             if obj.kind == "HelmRelease":
                 variables["release"] = release_name(obj)
-            memo[key] = (obj, list(products_of(obj, variables)))
+            memo[key] = (obj, list(products_of(obj, variables, served)))
         for made in memo[key][1]:
             _add_product(graph, repo, applied, node, made, field_of or made.field)
 

@@ -88,16 +88,20 @@ def _pod_refs(spec: dict[str, Any], base: FieldPath) -> Iterator[Ref]:
 
 
 # --- HelmRelease values ------------------------------------------------------------------------
-def is_app_template(obj: K8sObject) -> bool:
+def app_template(obj: K8sObject, served: str | None = None) -> bool | None:
+    """Whether a HelmRelease installs bjw-s app-template. True when its chart is named so
+    (`spec.chart.spec.chart`, the chartRef's name, or `served`: the chart its chartRef's source
+    serves, such as the last segment of an OCIRepository's URL). None when it is not, but its values
+    have the bjw-s common library's top-level `controllers` mapping: app-template under a name not
+    seen here, or another chart built on that library (immich's reads `server.persistence.*`), so
+    what either reads may be read. False otherwise."""
     spec = obj.spec
-    chart = get(spec, ("chart", "spec", "chart"))
-    if isinstance(chart, str) and "app-template" in chart:
-        return True
     ref = spec.get("chartRef")
-    if isinstance(ref, dict) and "app-template" in str(ref.get("name", "")):
+    names = (get(spec, ("chart", "spec", "chart")), ref.get("name") if isinstance(ref, dict) else None, served)
+    if any(isinstance(name, str) and "app-template" in name for name in names):
         return True
     values = spec.get("values")
-    return isinstance(values, dict) and isinstance(values.get("controllers"), dict)
+    return None if isinstance(values, dict) and isinstance(values.get("controllers"), dict) else False
 
 
 def chart_name(obj: K8sObject) -> str | None:
@@ -114,7 +118,7 @@ def chart_name(obj: K8sObject) -> str | None:
 def helm_release_refs(obj: K8sObject) -> Iterator[Ref]:
     """NFS volumes and images in app-template values (Secrets, ConfigMaps and claims: consumed_refs)."""
     values = obj.spec.get("values")
-    if not isinstance(values, dict) or not is_app_template(obj):
+    if not isinstance(values, dict) or app_template(obj) is False:
         return
     base: FieldPath = ("spec", "values")
     for pid, item in _mapping_items(values.get("persistence")):
@@ -501,14 +505,17 @@ class Match:
     def accepts(self, group: str, kind: str) -> bool:
         return (self.group == ANY or group == self.group) and (self.kinds == (ANY,) or kind in self.kinds)
 
-    def matches(self, obj: K8sObject) -> bool:
+    def matches(self, obj: K8sObject, served: str | None = None) -> bool:
+        """Whether the row applies to `obj`; `served`: the chart its chartRef's source serves. A
+        release that may or may not be app-template (app_template None) matches both
+        `app-template` and `!app-template`."""
         if not self.accepts(obj.group, obj.kind):
             return False
         if self.chart is None:
             return True
         wanted = self.chart.lstrip("!")
-        found = is_app_template(obj) if wanted == "app-template" else chart_name(obj) == wanted
-        return found != self.chart.startswith("!")
+        found = app_template(obj, served) if wanted == "app-template" else chart_name(obj) == wanted
+        return found is None or found != self.chart.startswith("!")
 
 
 def _match(raw: dict[str, Any]) -> Match:
@@ -684,12 +691,13 @@ class Made:
     row: str
 
 
-def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
-    """What `obj` makes by the producer table. `variables`: namespace (its own), release."""
+def products_of(obj: K8sObject, variables: dict[str, str], served: str | None = None) -> Iterator[Made]:
+    """What `obj` makes by the producer table. `variables`: namespace (its own), release; `served`:
+    the chart a HelmRelease's chartRef source serves (app_template)."""
     root = obj.data
     own = {"name": obj.name, **variables}
     for row in _producer_rows(obj.group, obj.kind):
-        if row.match.chart is not None and not row.match.matches(obj):
+        if row.match.chart is not None and not row.match.matches(obj, served):
             continue
         for product in row.products:
             if product.each is None:
@@ -794,12 +802,15 @@ class Use:
     switches: tuple[tuple[str, FieldPath], ...] = ()  # (`${VAR}` text, field) of each `enabled` above it
 
 
-def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
-    """What `obj` needs by the consumer table; `target` is a HelmRelease's targetNamespace (else namespace)."""
+def consumed_refs(obj: K8sObject, namespace: str, target: str, served: str | None = None) -> Iterator[Use]:
+    """What `obj` needs by the consumer table; `target` is a HelmRelease's targetNamespace (else
+    namespace), `served` the chart its chartRef's source serves (app_template). A field two rows
+    read (app-template's and the generic chart rows, for a release that may be either) is one use."""
     variables = {"namespace": namespace, "target": target, "name": obj.name}
     spec = obj.data.get("spec")
+    seen: set[tuple[str, FieldPath]] = set()
     for row in _consumer_rows(obj.group, obj.kind):
-        if row.match.chart is not None and not row.match.matches(obj):
+        if row.match.chart is not None and not row.match.matches(obj, served):
             continue
         if row.pods == "find":
             bases = [(("spec", *at), pod) for at, pod in _find_pods(spec, (), 0)]
@@ -808,9 +819,18 @@ def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
             bases = [(at, pod) for path in paths for pod, at, _ in walk(obj.data, path) if isinstance(pod, dict)]
         for base, pod in bases:
             for ref in tables().pod:
-                yield from _uses(ref, pod, base, obj.data, variables, row.id)
+                yield from _distinct(_uses(ref, pod, base, obj.data, variables, row.id), seen)
         for ref in row.refs:
-            yield from _uses(ref, obj.data, (), obj.data, variables, row.id)
+            yield from _distinct(_uses(ref, obj.data, (), obj.data, variables, row.id), seen)
+
+
+def _distinct(uses: Iterator[Use], seen: set[tuple[str, FieldPath]]) -> Iterator[Use]:
+    """The uses whose (kind, field) is not in `seen` yet (added as they pass)."""
+    for use in uses:
+        key = (use.kind, use.field)
+        if key not in seen:
+            seen.add(key)
+            yield use
 
 
 def _uses(ref: Reference, data: Any, base: FieldPath, root: Any, variables: dict[str, str], row: str) -> Iterator[Use]:

@@ -18,9 +18,9 @@ from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
 from homelint.core.regex import linear
 from homelint.core.wording import with_article
 from homelint.model.flux import remote_cluster
-from homelint.model.graph import Edge, release_name, resolved_name
+from homelint.model.graph import Edge, app_template_release, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
-from homelint.model.refs import ValuesObject, chart_name, is_app_template, values_objects
+from homelint.model.refs import ValuesObject, chart_name, values_objects
 from homelint.rules.common import affixed_away, close_matches, has_flux, installs_elsewhere, unproduced
 from homelint.rules.registry import check
 
@@ -231,12 +231,12 @@ def _needed_before_render(edges: list[Edge]) -> frozenset[str]:
 
 def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str, str]]]:
     """namespace -> (release name, chart, `namespace/name` of the HelmRelease) of the HelmReleases
-    installing a chart there that is not app-template (whose objects the producer table knows), in
-    this cluster."""
+    installing a chart there that is not known to be app-template (whose objects the producer table
+    knows), in this cluster."""
     out: dict[str, list[tuple[str, str, str]]] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
-        if obj.kind != "HelmRelease" or is_app_template(obj) or installs_elsewhere(applied):
+        if obj.kind != "HelmRelease" or installs_elsewhere(applied) or app_template_release(ctx.repo, applied):
             continue
         target = obj.spec.get("targetNamespace")
         namespace = target if isinstance(target, str) and target else applied.ns
