@@ -15,7 +15,7 @@ schemas/consumers.yaml).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -30,6 +30,7 @@ from homelint.model.refs import (
     cluster_made,
     consumed_refs,
     is_templated,
+    namespace_matcher,
     products_of,
     resource_set_objects,
 )
@@ -304,6 +305,7 @@ class Produced:
         self.names: dict[str, set[str]] = {}
         self.patterns: dict[str, list[re.Pattern[str]]] = {}
         self.hashed: dict[tuple[str, str], list[Applied]] = {}
+        self.matching: dict[str, list[Callable[[str], bool]]] = {}  # name -> the namespaces a mirror reaches
         made = [name for object_kind, node_kind in NODE_KIND.items() if node_kind == kind for name in cluster_made(object_kind)]
         if made:
             self.names[ANY_NAMESPACE] = set(made)
@@ -314,7 +316,11 @@ class Produced:
                 if producers and all(_hashed_generated(e.get("applied"), node.name) for e in producers):
                     self.hashed[(node.namespace, node.name)] = [e["applied"] for e in producers]
                 elif producers:
-                    self.names.setdefault(node.namespace, set()).add(node.name)
+                    matcher = namespace_matcher(node.namespace)
+                    if matcher is not None:
+                        self.matching.setdefault(node.name, []).append(matcher)
+                    else:
+                        self.names.setdefault(node.namespace, set()).add(node.name)
             elif type(node) is PatternNode and node.kind == kind:
                 self.patterns.setdefault(node.namespace, []).append(re.compile(node.pattern))
 
@@ -323,12 +329,20 @@ class Produced:
         variables (never guess)."""
         if name in self.names.get(namespace, set()) or name in self.names.get(ANY_NAMESPACE, set()):
             return True
+        if self.mirrored(namespace, name):
+            return True
         return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
+
+    def mirrored(self, namespace: str, name: str) -> bool:
+        """Made by a mirror (reflector) whose namespace patterns match `namespace`."""
+        return any(matches(namespace) for matches in self.matching.get(name, ()))
 
     def anywhere(self, name: str) -> bool:
         """Produced by name (or possibly, by a pattern) in some namespace: a cluster-scoped kind."""
-        return any(name in names for names in self.names.values()) or any(
-            p.fullmatch(name) for patterns in self.patterns.values() for p in patterns
+        return (
+            name in self.matching
+            or any(name in names for names in self.names.values())
+            or any(p.fullmatch(name) for patterns in self.patterns.values() for p in patterns)
         )
 
 
