@@ -18,7 +18,7 @@ from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
 from homelint.core.regex import linear
 from homelint.core.wording import with_article
 from homelint.model.flux import remote_cluster
-from homelint.model.graph import Edge, app_template_release, release_name, resolved_name
+from homelint.model.graph import ANY_NAMESPACE, Edge, app_template_release, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.refs import ValuesObject, chart_name, values_objects
 from homelint.rules.common import affixed_away, close_matches, has_flux, installs_elsewhere, unproduced
@@ -86,7 +86,18 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             if unrewritten is not None:
                 what, fix = _hashed_message(edge, word, name, ns, unrewritten)
             elif "substitute-from" in ref.flags:
-                missing_text = f"; {left_out[0]}; " if left_out else ", which nothing in the repository produces: "
+                others = sorted(
+                    space for space, names in produced.names.items() if name in names and space not in (ns, ANY_NAMESPACE)
+                )
+                missing_text = (
+                    f"; {left_out[0]}; "
+                    if left_out
+                    else f", where nothing in the repository produces it (it is made only in namespace{'s' if len(others) > 1 else ''} "
+                    f"{', '.join(others[:3])}{', ...' if len(others) > 3 else ''}; kustomize-controller reads substituteFrom in the "
+                    "Kustomization's own namespace): "
+                    if others
+                    else ", which nothing in the repository produces: "
+                )
                 what = (
                     f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}{missing_text}"
                     f"kustomize-controller fails the whole Kustomization ({word} not found) and applies none of its objects"
