@@ -15,7 +15,7 @@ schemas/consumers.yaml).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -26,9 +26,11 @@ from homelint.model.namerefs import affixed_reference
 from homelint.model.refs import (
     NODE_KIND,
     FieldPath,
+    app_template,
     cluster_made,
     consumed_refs,
     is_templated,
+    namespace_matcher,
     products_of,
     resource_set_objects,
 )
@@ -193,6 +195,34 @@ def release_name(obj: Any) -> str:
     return f"{target}-{obj.name}" if isinstance(target, str) and target else obj.name
 
 
+def served_chart(repo: Repo, applied: Applied) -> str | None:
+    """The chart a HelmRelease's `spec.chartRef` source serves, by name: the last segment of the
+    URL of the OCIRepository it names (helm-controller installs the artifact source-controller pulls
+    from that URL; the OCIRepository's own name is the user's choice), or a HelmChart's
+    `spec.chart`; None when it cannot be known here (no chartRef, a source not applied, a `${VAR}`
+    that cannot be resolved)."""
+    obj = applied.obj
+    ref = obj.spec.get("chartRef") if obj.kind == "HelmRelease" else None
+    flux = repo.flux
+    if not isinstance(ref, dict) or flux is None or ref.get("kind") not in ("OCIRepository", "HelmChart"):
+        return None
+    kind, name, namespace = ref["kind"], ref.get("name"), ref.get("namespace") or applied.ns
+    name = resolved_name(applied, name, repo) if isinstance(name, str) else None
+    namespace = resolved_name(applied, namespace, repo) if isinstance(namespace, str) else None
+    if not name or not namespace:
+        return None
+    for source in flux.applied_named(kind, name, namespace):
+        text = source.spec.get("url" if kind == "OCIRepository" else "chart")
+        if isinstance(text, str) and text and "${" not in text and "{{" not in text:
+            return text.rstrip("/").rsplit("/", 1)[-1].split(":", 1)[0].split("@", 1)[0]
+    return None
+
+
+def app_template_release(repo: Repo, applied: Applied) -> bool | None:
+    """refs.app_template of an applied HelmRelease, with the chart its chartRef's source serves."""
+    return app_template(applied.obj, served_chart(repo, applied))
+
+
 def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
     """A reference name after Flux substitution of the applying Kustomization; None if unknowable.
 
@@ -275,6 +305,7 @@ class Produced:
         self.names: dict[str, set[str]] = {}
         self.patterns: dict[str, list[re.Pattern[str]]] = {}
         self.hashed: dict[tuple[str, str], list[Applied]] = {}
+        self.matching: dict[str, list[Callable[[str], bool]]] = {}  # name -> the namespaces a mirror reaches
         made = [name for object_kind, node_kind in NODE_KIND.items() if node_kind == kind for name in cluster_made(object_kind)]
         if made:
             self.names[ANY_NAMESPACE] = set(made)
@@ -285,7 +316,11 @@ class Produced:
                 if producers and all(_hashed_generated(e.get("applied"), node.name) for e in producers):
                     self.hashed[(node.namespace, node.name)] = [e["applied"] for e in producers]
                 elif producers:
-                    self.names.setdefault(node.namespace, set()).add(node.name)
+                    matcher = namespace_matcher(node.namespace)
+                    if matcher is not None:
+                        self.matching.setdefault(node.name, []).append(matcher)
+                    else:
+                        self.names.setdefault(node.namespace, set()).add(node.name)
             elif type(node) is PatternNode and node.kind == kind:
                 self.patterns.setdefault(node.namespace, []).append(re.compile(node.pattern))
 
@@ -294,12 +329,20 @@ class Produced:
         variables (never guess)."""
         if name in self.names.get(namespace, set()) or name in self.names.get(ANY_NAMESPACE, set()):
             return True
+        if self.mirrored(namespace, name):
+            return True
         return any(p.fullmatch(name) for ns in (namespace, ANY_NAMESPACE) for p in self.patterns.get(ns, []))
+
+    def mirrored(self, namespace: str, name: str) -> bool:
+        """Made by a mirror (reflector) whose namespace patterns match `namespace`."""
+        return any(matches(namespace) for matches in self.matching.get(name, ()))
 
     def anywhere(self, name: str) -> bool:
         """Produced by name (or possibly, by a pattern) in some namespace: a cluster-scoped kind."""
-        return any(name in names for names in self.names.values()) or any(
-            p.fullmatch(name) for patterns in self.patterns.values() for p in patterns
+        return (
+            name in self.matching
+            or any(name in names for names in self.names.values())
+            or any(p.fullmatch(name) for patterns in self.patterns.values() for p in patterns)
         )
 
 
@@ -380,9 +423,10 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
     target = target if isinstance(target, str) and target else own
     built = _as_flux_builds_it(graph, repo, applied)
     memo = graph.graph.setdefault("uses", {})  # one object applied by many Kustomizations is read once
-    key = (id(built), own, target)
+    served = served_chart(repo, applied) if obj.kind == "HelmRelease" else None
+    key = (id(built), own, target, served)
     if key not in memo:
-        memo[key] = (built, list(consumed_refs(built, own, target)))
+        memo[key] = (built, list(consumed_refs(built, own, target, served)))
     for use in memo[key][1]:
         if use.switches and _switched_off_by_substitution(applied, use.switches, repo):
             continue  # a chart section (or subchart) the substituted values turn off: not rendered
@@ -457,13 +501,14 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
     names: tuple[str, ...] = (obj.name,)
     if renamed and renamed != obj.name and "$" not in renamed:
         names = (renamed,) if applied.affixed and not applied.hashed else (obj.name, renamed)
+    served = served_chart(repo, applied) if obj.kind == "HelmRelease" and applied.obj is obj else None
     for name in names:
-        key = (id(obj), ns, name)
+        key = (id(obj), ns, name, served)
         if key not in memo:
             variables = {"namespace": ns, "name": name}
             if obj.kind == "HelmRelease":
                 variables["release"] = release_name(obj)
-            memo[key] = (obj, list(products_of(obj, variables)))
+            memo[key] = (obj, list(products_of(obj, variables, served)))
         for made in memo[key][1]:
             _add_product(graph, repo, applied, node, made, field_of or made.field)
 

@@ -6,14 +6,16 @@ Every reference keeps the field path it came from, so findings point at the exac
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
 
 from homelint.core.k8snames import DNS1123_SUBDOMAIN_MAX, valid_dns1123_subdomain
 from homelint.core.model import K8sObject, make_object
+from homelint.core.regex import linear
 from homelint.core.resources import data_dir, schema
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.fastschema import Validator, compile_standalone
@@ -88,16 +90,20 @@ def _pod_refs(spec: dict[str, Any], base: FieldPath) -> Iterator[Ref]:
 
 
 # --- HelmRelease values ------------------------------------------------------------------------
-def is_app_template(obj: K8sObject) -> bool:
+def app_template(obj: K8sObject, served: str | None = None) -> bool | None:
+    """Whether a HelmRelease installs bjw-s app-template. True when its chart is named so
+    (`spec.chart.spec.chart`, the chartRef's name, or `served`: the chart its chartRef's source
+    serves, such as the last segment of an OCIRepository's URL). None when it is not, but its values
+    have the bjw-s common library's top-level `controllers` mapping: app-template under a name not
+    seen here, or another chart built on that library (immich's reads `server.persistence.*`), so
+    what either reads may be read. False otherwise."""
     spec = obj.spec
-    chart = get(spec, ("chart", "spec", "chart"))
-    if isinstance(chart, str) and "app-template" in chart:
-        return True
     ref = spec.get("chartRef")
-    if isinstance(ref, dict) and "app-template" in str(ref.get("name", "")):
+    names = (get(spec, ("chart", "spec", "chart")), ref.get("name") if isinstance(ref, dict) else None, served)
+    if any(isinstance(name, str) and "app-template" in name for name in names):
         return True
     values = spec.get("values")
-    return isinstance(values, dict) and isinstance(values.get("controllers"), dict)
+    return None if isinstance(values, dict) and isinstance(values.get("controllers"), dict) else False
 
 
 def chart_name(obj: K8sObject) -> str | None:
@@ -114,7 +120,7 @@ def chart_name(obj: K8sObject) -> str | None:
 def helm_release_refs(obj: K8sObject) -> Iterator[Ref]:
     """NFS volumes and images in app-template values (Secrets, ConfigMaps and claims: consumed_refs)."""
     values = obj.spec.get("values")
-    if not isinstance(values, dict) or not is_app_template(obj):
+    if not isinstance(values, dict) or app_template(obj) is False:
         return
     base: FieldPath = ("spec", "values")
     for pid, item in _mapping_items(values.get("persistence")):
@@ -501,14 +507,17 @@ class Match:
     def accepts(self, group: str, kind: str) -> bool:
         return (self.group == ANY or group == self.group) and (self.kinds == (ANY,) or kind in self.kinds)
 
-    def matches(self, obj: K8sObject) -> bool:
+    def matches(self, obj: K8sObject, served: str | None = None) -> bool:
+        """Whether the row applies to `obj`; `served`: the chart its chartRef's source serves. A
+        release that may or may not be app-template (app_template None) matches both
+        `app-template` and `!app-template`."""
         if not self.accepts(obj.group, obj.kind):
             return False
         if self.chart is None:
             return True
         wanted = self.chart.lstrip("!")
-        found = is_app_template(obj) if wanted == "app-template" else chart_name(obj) == wanted
-        return found != self.chart.startswith("!")
+        found = app_template(obj, served) if wanted == "app-template" else chart_name(obj) == wanted
+        return found is None or found != self.chart.startswith("!")
 
 
 def _match(raw: dict[str, Any]) -> Match:
@@ -528,6 +537,7 @@ class Product:
     each_text: str = ""
     replace: tuple[tuple[str, str], ...] = ()  # text replaced in every name made (an operator's own rewriting)
     normalize: str | None = None  # how the operator rewrites every name it makes (NORMALIZERS)
+    reflector: Path | None = None  # the annotations whose reflector namespace lists say where it is mirrored
 
 
 @dataclass(frozen=True, slots=True)
@@ -608,6 +618,7 @@ def _product(raw: dict[str, Any]) -> Product:
         raw.get("each", ""),
         tuple(raw.get("replace", {}).items()),
         raw.get("normalize"),
+        parse_path(raw["reflector"])[1] if "reflector" in raw else None,
     )
 
 
@@ -684,12 +695,13 @@ class Made:
     row: str
 
 
-def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
-    """What `obj` makes by the producer table. `variables`: namespace (its own), release."""
+def products_of(obj: K8sObject, variables: dict[str, str], served: str | None = None) -> Iterator[Made]:
+    """What `obj` makes by the producer table. `variables`: namespace (its own), release; `served`:
+    the chart a HelmRelease's chartRef source serves (app_template)."""
     root = obj.data
     own = {"name": obj.name, **variables}
     for row in _producer_rows(obj.group, obj.kind):
-        if row.match.chart is not None and not row.match.matches(obj):
+        if row.match.chart is not None and not row.match.matches(obj, served):
             continue
         for product in row.products:
             if product.each is None:
@@ -706,7 +718,9 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                     names = template.render(item, root, scope)
                     if names:
                         break
-                if product.namespace is None:
+                if product.reflector is not None:
+                    namespaces = reflected_namespaces(get(item, product.reflector))
+                elif product.namespace is None:
                     namespaces = [variables.get("namespace", "")]
                 else:  # a `{{ }}` the operator evaluates (Kyverno, Helm) can be any namespace
                     rendered = product.namespace.render(item, root, scope)
@@ -721,6 +735,88 @@ def products_of(obj: K8sObject, variables: dict[str, str]) -> Iterator[Made]:
                     for namespace in namespaces:
                         if name and namespace:
                             yield Made(product.kind, name, namespace, where or ("metadata", "name"), row.id)
+
+
+REFLECTOR = "reflector.v1.k8s.emberstack.com/"
+MATCHING = "matching:"  # a namespace that stands for those reflector's namespace lists match (namespace_matcher)
+_REFLECTOR_LITERAL = re.compile(r"[a-z0-9-]+")  # a pattern that matches one namespace name, itself
+# Patterns read alike by .NET's Regex (reflector) and RE2: no escapes, no `{}` (reflector splits the
+# list at commas first), no `[` inside a class (.NET's class subtraction `[a-z-[x]]`, RE2's POSIX
+# `[[:alpha:]]`); anything else is not judged.
+_REFLECTOR_PATTERN = re.compile(r"[A-Za-z0-9._*+?|()\[\]^$-]+")
+_NESTED_CLASS = re.compile(r"\[[^\]]*\[")
+
+
+def reflected_namespaces(annotations: Any) -> list[str]:
+    """Where emberstack/kubernetes-reflector auto-mirrors a Secret or ConfigMap with these
+    annotations (Mirroring/Core/MirroringPropertiesExtensions.cs CanBeAutoReflectedToNamespace):
+    `reflection-allowed` and `reflection-auto-enabled` true (C# bool.TryParse), and the namespace
+    matched by both `reflection-allowed-namespaces` and `reflection-auto-namespaces` (PatternListMatch:
+    a missing or empty list matches every namespace; else the comma-separated, trimmed patterns, one
+    of which must match the whole name). [] when it is not mirrored; [ANY] when where cannot be known
+    here (a namespace label selector, a pattern RE2 and .NET may read differently); else the names,
+    or one MATCHING namespace (namespace_matcher) for patterns."""
+    if not isinstance(annotations, dict):
+        return []
+    if not (
+        _csharp_true(annotations.get(REFLECTOR + "reflection-allowed"))
+        and _csharp_true(annotations.get(REFLECTOR + "reflection-auto-enabled"))
+    ):
+        return []
+    for selector in ("reflection-allowed-namespaces-selector", "reflection-auto-namespaces-selector"):
+        if annotations.get(REFLECTOR + selector) not in (None, ""):
+            return [ANY]  # namespace labels, which the repository may not show
+    lists: list[list[str] | None] = []
+    for key in ("reflection-allowed-namespaces", "reflection-auto-namespaces"):
+        raw = annotations.get(REFLECTOR + key)
+        if raw is None or raw == "":
+            lists.append(None)  # every namespace
+            continue
+        if not isinstance(raw, str):
+            return [ANY]
+        patterns = [p.strip() for p in raw.split(",") if p.strip()]
+        if not all(_REFLECTOR_PATTERN.fullmatch(p) and not _NESTED_CLASS.search(p) and _runs(p) for p in patterns):
+            return [ANY]
+        lists.append(patterns)
+    known = [patterns for patterns in lists if patterns is not None]
+    if not known:
+        return [ANY]
+    if all(_REFLECTOR_LITERAL.fullmatch(p) for patterns in known for p in patterns):
+        names = set(known[0]).intersection(*known[1:])
+        return sorted(names)
+    return [MATCHING + json.dumps(lists, separators=(",", ":"))]
+
+
+def _csharp_true(value: Any) -> bool:
+    """C#'s bool.TryParse(value, out v) && v: "true" in any case, around white space."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _runs(pattern: str) -> bool:
+    try:
+        linear(pattern)
+    except ValueError:
+        return False
+    return True
+
+
+def namespace_matcher(namespace: str) -> Callable[[str], bool] | None:
+    """For a MATCHING namespace (reflected_namespaces), whether a namespace name is one of those it
+    stands for: every list (None: any) has a pattern whose first match (.NET Regex.Match: the
+    leftmost, RE2's leftmost-first is the same) is the whole name. None for any other namespace."""
+    if not namespace.startswith(MATCHING):
+        return None
+    lists = json.loads(namespace[len(MATCHING) :])
+
+    def matches(name: str) -> bool:
+        return all(patterns is None or any(_whole_first_match(p, name) for p in patterns) for patterns in lists)
+
+    return matches
+
+
+def _whole_first_match(pattern: str, name: str) -> bool:
+    found = linear(pattern).search(name)
+    return found is not None and found.start() == 0 and found.end() == len(name)
 
 
 _DNS1123_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
@@ -794,12 +890,15 @@ class Use:
     switches: tuple[tuple[str, FieldPath], ...] = ()  # (`${VAR}` text, field) of each `enabled` above it
 
 
-def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
-    """What `obj` needs by the consumer table; `target` is a HelmRelease's targetNamespace (else namespace)."""
+def consumed_refs(obj: K8sObject, namespace: str, target: str, served: str | None = None) -> Iterator[Use]:
+    """What `obj` needs by the consumer table; `target` is a HelmRelease's targetNamespace (else
+    namespace), `served` the chart its chartRef's source serves (app_template). A field two rows
+    read (app-template's and the generic chart rows, for a release that may be either) is one use."""
     variables = {"namespace": namespace, "target": target, "name": obj.name}
     spec = obj.data.get("spec")
+    seen: set[tuple[str, FieldPath]] = set()
     for row in _consumer_rows(obj.group, obj.kind):
-        if row.match.chart is not None and not row.match.matches(obj):
+        if row.match.chart is not None and not row.match.matches(obj, served):
             continue
         if row.pods == "find":
             bases = [(("spec", *at), pod) for at, pod in _find_pods(spec, (), 0)]
@@ -808,9 +907,18 @@ def consumed_refs(obj: K8sObject, namespace: str, target: str) -> Iterator[Use]:
             bases = [(at, pod) for path in paths for pod, at, _ in walk(obj.data, path) if isinstance(pod, dict)]
         for base, pod in bases:
             for ref in tables().pod:
-                yield from _uses(ref, pod, base, obj.data, variables, row.id)
+                yield from _distinct(_uses(ref, pod, base, obj.data, variables, row.id), seen)
         for ref in row.refs:
-            yield from _uses(ref, obj.data, (), obj.data, variables, row.id)
+            yield from _distinct(_uses(ref, obj.data, (), obj.data, variables, row.id), seen)
+
+
+def _distinct(uses: Iterator[Use], seen: set[tuple[str, FieldPath]]) -> Iterator[Use]:
+    """The uses whose (kind, field) is not in `seen` yet (added as they pass)."""
+    for use in uses:
+        key = (use.kind, use.field)
+        if key not in seen:
+            seen.add(key)
+            yield use
 
 
 def _uses(ref: Reference, data: Any, base: FieldPath, root: Any, variables: dict[str, str], row: str) -> Iterator[Use]:
@@ -915,7 +1023,9 @@ def _table_docs(which: str, kind: str) -> str:
                 names = " or ".join(f"`{t.text}`" for t in product.names)
                 each = f" for each `{product.each_text}`" if product.each_text else ""
                 where = ""
-                if product.namespace is not None:
+                if product.reflector is not None:
+                    where = " in the namespaces its reflector annotations auto-reflect it into"
+                elif product.namespace is not None:
                     where = " in any namespace" if product.namespace.text == ANY else f" in namespace `{product.namespace.text}`"
                 note = f" ({row.note})" if row.note else ""
                 rewrite = "".join(f", `{old}` written `{new}`" for old, new in product.replace)

@@ -220,6 +220,7 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
     names = sorted({use[3] for use in uses})
     why = []
     unread = 0
+    elsewhere_only = True
     for source in variables.open_sources:
         if not source.found:
             unapplied = sorted(
@@ -227,14 +228,27 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
                 for o in ctx.repo.objects_by_kind_name.get((source.kind, source.name), [])
                 if not o.applied_by and o.namespace in (None, ks.namespace)
             )
+            elsewhere = [ns for ns in _applied_namespaces(ctx).get((source.kind, source.name), []) if ns != ks.namespace]
             if unapplied:
                 why.append(f"{source.kind} {source.name} is defined in {unapplied[0]}, which Flux does not apply")
                 if not source.optional:
                     continue  # HL401/HL405: the Kustomization fails before it substitutes
+            elif elsewhere:
+                if not source.optional:
+                    continue  # HL401/HL405: not in the Kustomization's namespace, the Kustomization fails
+                why.append(
+                    f"{source.kind} {source.name} exists only in namespace{'s' if len(elsewhere) > 1 else ''} "
+                    f"{_bounded(elsewhere)}; kustomize-controller reads substituteFrom in the Kustomization's "
+                    f"namespace {ks.namespace}, where it is not"
+                )
+                unread += 1
+                continue
             else:
                 why.append(f"{source.kind} {source.name} is not in the repository")
+            elsewhere_only = False
             unread += 1
         else:
+            elsewhere_only = False
             unread += 1
             makers = ", ".join(sorted(o.name for o in source.unknowable))
             why.append(
@@ -252,8 +266,10 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
         "HL201",
         path,
         span,
-        f"{ks.label} uses {len(names)} placeholder{'s' if len(names) != 1 else ''} defined nowhere in the repository "
-        f"({_bounded(['${' + n + '}' for n in names], 5)}); {'; '.join(why)}, so they may be defined there",
+        f"{ks.label} uses {len(names)} placeholder{'s' if len(names) != 1 else ''} "
+        f"{'that no source it can read defines' if elsewhere_only else 'defined nowhere in the repository'} "
+        f"({_bounded(['${' + n + '}' for n in names], 5)}); {'; '.join(why)}"
+        f"{'' if elsewhere_only else ', so they may be defined there'}",
         fix="check that the source defines them, or give defaults (${NAME:=value}); list the keys in the ExternalSecret "
         "(data/template) to let homelint check them",
         key=f"HL201/open/{ks.key}",
@@ -261,6 +277,18 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
     )
     finding.severity = "info"
     return finding
+
+
+def _applied_namespaces(ctx: Context) -> dict[tuple[str, str], list[str]]:
+    """(kind, name) -> the namespaces Flux applies an object of that kind and name in, sorted."""
+
+    def build() -> dict[tuple[str, str], list[str]]:
+        found: dict[tuple[str, str], set[str]] = {}
+        for applied in ctx.flux.applied:
+            found.setdefault((applied.kind, applied.name), set()).add(applied.ns)
+        return {key: sorted(spaces) for key, spaces in found.items()}
+
+    return ctx.repo.memo("rules.placeholders.applied-namespaces", build)
 
 
 @check("HL204")

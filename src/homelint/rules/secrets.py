@@ -19,9 +19,9 @@ from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached, substitution_disabled
 from homelint.core.wording import with_article
 from homelint.model.flux import remote_cluster
-from homelint.model.graph import Edge, release_name, resolved_name
+from homelint.model.graph import ANY_NAMESPACE, Edge, app_template_release, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
-from homelint.model.refs import ValuesObject, chart_name, is_app_template, values_objects
+from homelint.model.refs import ValuesObject, chart_name, values_objects
 from homelint.model.variables import UNKNOWN_VALUE
 from homelint.rules.common import affixed_away, close_matches, has_flux, installs_elsewhere, unproduced
 from homelint.rules.registry import check
@@ -88,7 +88,18 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             if unrewritten is not None:
                 what, fix = _hashed_message(edge, word, name, ns, unrewritten)
             elif "substitute-from" in ref.flags:
-                missing_text = f"; {left_out[0]}; " if left_out else ", which nothing in the repository produces: "
+                others = sorted(
+                    space for space, names in produced.names.items() if name in names and space not in (ns, ANY_NAMESPACE)
+                )
+                missing_text = (
+                    f"; {left_out[0]}; "
+                    if left_out
+                    else f", where nothing in the repository produces it (it is made only in namespace{'s' if len(others) > 1 else ''} "
+                    f"{', '.join(others[:3])}{', ...' if len(others) > 3 else ''}; kustomize-controller reads substituteFrom in the "
+                    "Kustomization's own namespace): "
+                    if others
+                    else ", which nothing in the repository produces: "
+                )
                 what = (
                     f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}{missing_text}"
                     f"kustomize-controller fails the whole Kustomization ({word} not found) and applies none of its objects"
@@ -233,12 +244,12 @@ def _needed_before_render(edges: list[Edge]) -> frozenset[str]:
 
 def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str, str]]]:
     """namespace -> (release name, chart, `namespace/name` of the HelmRelease) of the HelmReleases
-    installing a chart there that is not app-template (whose objects the producer table knows), in
-    this cluster."""
+    installing a chart there that is not known to be app-template (whose objects the producer table
+    knows), in this cluster."""
     out: dict[str, list[tuple[str, str, str]]] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
-        if obj.kind != "HelmRelease" or is_app_template(obj) or installs_elsewhere(applied):
+        if obj.kind != "HelmRelease" or installs_elsewhere(applied) or app_template_release(ctx.repo, applied):
             continue
         target = obj.spec.get("targetNamespace")
         namespace = target if isinstance(target, str) and target else applied.ns

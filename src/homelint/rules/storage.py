@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
 from homelint.core.substitution import scan
-from homelint.model.graph import ANY_NAMESPACE, Edge, RefNode, resolved_name
+from homelint.model.graph import ANY_NAMESPACE, Edge, RefNode, resolved_name, served_chart
 from homelint.model.patches import BUILTIN_GROUPS
-from homelint.model.refs import helm_release_refs, is_app_template, is_templated, pod_spec_refs, resource_set_objects
+from homelint.model.refs import app_template, helm_release_refs, is_templated, pod_spec_refs, resource_set_objects
 from homelint.model.variables import variables_of
 from homelint.rules.common import affixed_away, applied_instances, close_matches, has_flux, installs_elsewhere, unproduced
 from homelint.rules.registry import check
@@ -147,7 +147,7 @@ CLAIM_FREE: dict[str, frozenset[str] | None] = {
 
 def opaque_claim_makers(ctx: Context) -> set[str]:
     """The namespaces where something Flux applies may make claims homelint cannot name: a
-    HelmRelease of a chart other than app-template (in its release namespace), an object of a kind
+    HelmRelease of a chart not known to be app-template (in its release namespace), an object of a kind
     whose controller is not known to make none (an operator's StatefulSets: CLAIM_FREE), or such an
     object a ResourceSet makes. ANY_NAMESPACE: one whose namespace cannot be known."""
 
@@ -168,17 +168,18 @@ def opaque_claim_makers(ctx: Context) -> set[str]:
                 continue
             target = obj.spec.get("targetNamespace") if obj.kind == "HelmRelease" else None
             namespace = resolved_name(applied, target, ctx.repo) if isinstance(target, str) and target else applied.ns
-            if _may_make_claims(obj):
+            if _may_make_claims(obj, served_chart(ctx.repo, applied)):
                 out.add(namespace or ANY_NAMESPACE)
         return out
 
     return ctx.repo.memo("rules.opaque-claim-makers", build)
 
 
-def _may_make_claims(obj: K8sObject) -> bool:
-    """Whether `obj` may make claims the producer table does not name."""
+def _may_make_claims(obj: K8sObject, served: str | None = None) -> bool:
+    """Whether `obj` may make claims the producer table does not name: a HelmRelease unless its
+    chart is known to be app-template (`served`: the chart its chartRef's source serves)."""
     if obj.kind == "HelmRelease" and obj.group == "helm.toolkit.fluxcd.io":
-        return not is_app_template(obj)
+        return app_template(obj, served) is not True
     kinds = CLAIM_FREE.get(obj.group, frozenset())
     return kinds is not None and obj.kind not in kinds
 

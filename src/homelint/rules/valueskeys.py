@@ -125,8 +125,8 @@ def _keys(ctx: Context, produced: Produced, node: RefNode, edge: Edge, kind: str
     the cluster of the referrer gets it from the repository; None when they cannot all be known
     (see the module doc) or nothing there makes it (HL401/HL405)."""
     ns, name = node.namespace, node.name
-    if name in produced.names.get(ANY_NAMESPACE, set()):
-        return None  # Kubernetes or a mirroring operator makes it in every namespace
+    if name in produced.names.get(ANY_NAMESPACE, set()) or produced.mirrored(ns, name):
+        return None  # Kubernetes or a mirroring operator makes it in every namespace (or in this one)
     if any(p.fullmatch(name) for space in (ns, ANY_NAMESPACE) for p in produced.patterns.get(space, [])):
         return None  # a producer whose name cannot be computed may make it
     referrer: Applied = edge["applied"]

@@ -1,0 +1,119 @@
+"""Which HelmReleases install bjw-s app-template, and which consumer rows read their values: a chart
+named app-template (by `spec.chart.spec.chart`, the chartRef's name, or the URL of the
+OCIRepository it names) is app-template; another chart whose values have the bjw-s common library's
+top-level `controllers` may be app-template or a chart built on that library (immich's), so both the
+app-template rows and the generic chart rows (`**.existingClaim`, `**.existingSecret`) read it."""
+
+from __future__ import annotations
+
+from homelint.core.model import make_object
+from homelint.model.refs import app_template
+
+APP = "kubernetes/apps/default/echo/app"
+
+CLAIM = """---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: claim-a}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+"""
+
+SOURCE = """---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {name: chart-a}
+spec:
+  interval: 1h
+  url: oci://registry.example.com/charts/%s
+  ref: {tag: 1.0.0}
+"""
+
+
+def release(values: str, chart: str = "chart-a") -> str:
+    """A HelmRelease app-a of the OCIRepository chart-a (in the app's folder) serving `chart`."""
+    return (SOURCE % chart) + (
+        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a}\nspec:\n"
+        "  interval: 1h\n  chartRef: {kind: OCIRepository, name: chart-a}\n  values:\n" + values
+    )
+
+
+CONTROLLERS = (
+    "    controllers:\n      main:\n        containers:\n          main:\n            image: {repository: r, tag: '1'}\n"
+)
+
+
+def findings(check_json, repo, files: dict[str, str], rules: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    kust = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+    listed = "".join(f"  - ./{path.rsplit('/', 1)[-1]}\n" for path in files)
+    tree = {f"{APP}/{path}": text for path, text in files.items()}
+    _, found = check_json(repo({**tree, f"{APP}/kustomization.yaml": kust + listed}, base="base"))
+    return sorted((f["rule"], f["severity"], f["message"]) for f in found if f["rule"] in rules)
+
+
+def test_claim_of_a_common_library_chart_in_a_nested_section_is_used(check_json, repo):
+    """immich's chart (bjw-s common library, top-level controllers) reads server.persistence.*.existingClaim."""
+    values = CONTROLLERS + "    server:\n      persistence:\n        data: {existingClaim: claim-a}\n"
+    files = {"helmrelease.yaml": release(values), "pvc.yaml": CLAIM}
+    assert findings(check_json, repo, files, ("HL301", "HL303")) == []
+
+
+def test_missing_claim_of_a_common_library_chart_in_a_nested_section_is_reported_once(check_json, repo):
+    values = CONTROLLERS + "    server:\n      persistence:\n        data: {existingClaim: claim-a}\n"
+    found = findings(check_json, repo, {"helmrelease.yaml": release(values)}, ("HL301",))
+    assert [(rule, severity) for rule, severity, _ in found] == [("HL301", "error")]
+    assert "claims volume 'claim-a' in namespace default" in found[0][2]
+
+
+def test_top_level_claim_read_by_both_row_sets_is_one_reference(check_json, repo):
+    values = CONTROLLERS + "    persistence:\n      data: {existingClaim: claim-a}\n"
+    found = findings(check_json, repo, {"helmrelease.yaml": release(values)}, ("HL301",))
+    assert [(rule, severity) for rule, severity, _ in found] == [("HL301", "error")]
+
+
+def test_existing_secret_of_a_common_library_chart_is_read(check_json, repo):
+    values = CONTROLLERS + "    server:\n      database: {existingSecret: secret-a}\n"
+    found = findings(check_json, repo, {"helmrelease.yaml": release(values)}, ("HL401",))
+    assert len(found) == 1 and "uses Secret 'secret-a' in namespace default" in found[0][2]
+
+
+def test_oci_repository_serving_app_template_under_another_name_is_app_template(check_json, repo):
+    """Its own envFrom Secret named after the release is not excused as 'the chart may create it':
+    the producer table knows what app-template makes."""
+    values = (
+        "    controllers:\n      main:\n        containers:\n          main:\n"
+        "            image: {repository: r, tag: '1'}\n            envFrom: [{secretRef: {name: app-a-secret}}]\n"
+    )
+    files = {"helmrelease.yaml": release(values, chart="app-template")}
+    found = findings(check_json, repo, files, ("HL401",))
+    assert [(rule, severity) for rule, severity, _ in found] == [("HL401", "error")]
+    assert "may create it" not in found[0][2]
+
+
+def test_common_library_chart_may_make_secrets_named_after_its_release(check_json, repo):
+    values = (
+        "    controllers:\n      main:\n        containers:\n          main:\n"
+        "            image: {repository: r, tag: '1'}\n            envFrom: [{secretRef: {name: app-a-secret}}]\n"
+    )
+    found = findings(check_json, repo, {"helmrelease.yaml": release(values)}, ("HL401",))
+    assert [(rule, severity) for rule, severity, _ in found] == [("HL401", "info")]
+    assert "the chart chart-a of release app-a in that namespace may create it" in found[0][2]
+
+
+def hr(spec: dict) -> object:
+    made = make_object(
+        "hr.yaml", 0, {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": "a"}, "spec": spec}
+    )
+    assert made is not None
+    return made
+
+
+def test_app_template_is_decided_by_the_chart_name_else_unsure_when_values_look_like_it():
+    controllers = {"values": {"controllers": {"main": {}}}}
+    assert app_template(hr({"chart": {"spec": {"chart": "app-template"}}})) is True
+    assert app_template(hr({"chartRef": {"kind": "OCIRepository", "name": "app-template"}})) is True
+    assert app_template(hr({"chartRef": {"kind": "OCIRepository", "name": "a"}, **controllers}), served="app-template") is True
+    assert app_template(hr({"chartRef": {"kind": "OCIRepository", "name": "a"}, **controllers})) is None
+    assert app_template(hr({"chart": {"spec": {"chart": "immich"}}, **controllers})) is None
+    assert app_template(hr({"chart": {"spec": {"chart": "chart-a"}}, "values": {"persistence": {}}})) is False
