@@ -204,6 +204,11 @@ class PatchFailure:
     failure: OpFailure
 
 
+# where a build lists a Component: (kustomization file, document, field path of the `components:`
+# entry), or None for a Flux Kustomization's spec.components (kustomize-controller appends them)
+Listing = tuple[str, int, tuple[str | int, ...]] | None
+
+
 @dataclass(frozen=True)
 class GeneratorFailure:
     """A configMapGenerator/secretGenerator entry (or builtin generator configuration) kustomize
@@ -212,14 +217,19 @@ class GeneratorFailure:
     repeats the key `K`"), `missing` (behavior merge or replace, and no object of its id in the
     build: resmap appendReplaceOrMerge, "id ... does not exist; cannot merge or replace"),
     `multiple` (several, the objects in `found`: "found multiple objects ... that could accept
-    merge") or `literal` (a literal that is not KEY=VALUE: api/kv ParseLiteralSource, "invalid
-    literal source ..., expected key=value"; HL601 reports it, from the kustomization's schema)."""
+    merge"), `literal` (a literal that is not KEY=VALUE: api/kv ParseLiteralSource, "invalid
+    literal source ..., expected key=value"; HL601 reports it, from the kustomization's schema) or
+    `exists` (no behavior, in a Component that runs a second time in one build, listed at each of
+    `listed`: its first run made the object in `found`; appendReplaceOrMerge, "id ... exists; can
+    not use behavior: 'unspecified', behavior must be merge or replace")."""
 
     obj: K8sObject  # the generated object: its path, doc and anchor are the entry's
     behavior: str
     reason: str
     keys: tuple[str, ...] = ()
     found: tuple[tuple[K8sObject, str | None], ...] = ()
+    component: str = ""  # `exists`: the Component folder that runs twice
+    listed: tuple[Listing, ...] = ()  # `exists`: where the build lists it, in the order it runs them
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +270,10 @@ GENERATED_LOOSE: tuple[Pointer, ...] = (("metadata",), ("data",), ("binaryData",
 
 
 LOOSE_LIMIT = 64
+# Component runs past the first of each a build models (a Component listed twice, or reached
+# twice through others, runs again in kustomize: Components that include one another in a diamond
+# run an exponential number of times); past it, the build's objects are left unknown
+RERUN_LIMIT = 16
 
 
 @dataclass
@@ -284,6 +298,9 @@ class BuildOut:
     unread: set[int] = field(default_factory=set)
     # the Components run into this build (FluxModel._component), not carried by absorb
     components: set[str] = field(default_factory=set)
+    # Component folder -> where this build lists it, one per run (FluxModel._component), not carried by absorb
+    listings: dict[str, list[Listing]] = field(default_factory=dict)
+    reruns: int = 0  # runs of a Component past its first in this build (RERUN_LIMIT)
     # (folder whose kustomization kustomize-controller generates, Component folder below it): the
     # generated kustomization lists the Component under resources:, where kustomize fails
     generated_components: list[tuple[str, str]] = field(default_factory=list)
@@ -915,7 +932,7 @@ class FluxModel:
         else:
             out = self._build_generated(directory, art)
             for target in components:  # the generated kustomization lists them after its resources
-                self._component(target, art, out)
+                self._component(target, art, out, None)
         del self._building[directory]
         return out
 
@@ -934,11 +951,10 @@ class FluxModel:
     def _accumulate(self, kd: KustomizeDir, art: Artifact, out: BuildOut, *, again: bool = False) -> None:
         """kustomize's accumulateTarget of `kd` into `out` (api/internal/target/kusttarget.go):
         its resources, then its generators, then its components, then its transformers over
-        everything in `out`. `out` is the build that includes `kd`, a Component. With `again`,
-        only its resources (a Component run into `out` before: _component)."""
+        everything in `out`. `out` is the build that includes `kd`, a Component; `again`: it ran
+        into `out` before (_component)."""
         self._gather(kd, art, out, again=again)
-        if not again:
-            self._transform(kd, art, out)
+        self._transform(kd, art, out)
 
     def _gather(
         self, kd: KustomizeDir, art: Artifact, out: BuildOut, components: tuple[str, ...] = (), *, again: bool = False
@@ -946,12 +962,11 @@ class FluxModel:
         """The first part of kustomize's accumulateTarget of `kd` into `out`
         (api/internal/target/kusttarget.go): its resources, then its generators, then its
         components (`components`: more, after its own; a Flux Kustomization's), which see and
-        transform what the generators made; with `again`, only its resources."""
+        transform what the generators made; `again`: `kd` is a Component that ran into `out`
+        before (its generators find what they made then: _run_generators)."""
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
-        own_components: list[str] = []
+        own_components: list[tuple[str, Listing]] = []
         for entry in kd.entries:
-            if again and entry.kind != "resources":
-                continue
             if (entry.target in files or entry.target in dirs) and not art.contains(entry.target, is_dir=entry.target in dirs):
                 self.ignored_entries.setdefault((kd.file, entry.field), (kd, entry, art))  # kustomize fails on it
                 continue
@@ -968,7 +983,7 @@ class FluxModel:
                         self.cycles.append(KustomizeCycle(kd, entry, chain))
                         continue
                     if entry.kind == "components":
-                        own_components.append(entry.target)  # after the generators
+                        own_components.append((entry.target, (kd.file, kd.doc, entry.field)))  # after the generators
                     else:
                         out.absorb(self.build(entry.target, art))
             elif entry.target in files:
@@ -977,11 +992,9 @@ class FluxModel:
                 out.dirs.add(entry.target)
                 prefix = entry.target + "/"
                 out.files |= {f for f in files if f.startswith(prefix)}
-        if again:
-            return
-        self._run_generators(kd, out, art)
-        for target in (*own_components, *components):
-            self._component(target, art, out)
+        self._run_generators(kd, out, art, again=again)
+        for target, listed in (*own_components, *((target, None) for target in components)):
+            self._component(target, art, out, listed)
 
     def _transform(self, kd: KustomizeDir, art: Artifact, out: BuildOut, edits: FluxEdits = NO_EDITS) -> None:
         """The rest of kustomize's accumulateTarget of `kd` into `out` (gathered): its
@@ -1000,33 +1013,39 @@ class FluxModel:
         self._replacements(kd, out)
         self._transformers(kd, out, art)
 
-    def _component(self, target: str, art: Artifact, out: BuildOut) -> None:
-        """A `components:` entry (a folder with a kustomization) into the build that includes it.
-        kustomize gives a Component, at any depth, the accumulator of the build that includes it
-        (kusttarget.go accumulateDirectory with isComponent): its resources join that build, and
-        its generators, patches and other transformers run over everything built so far, once.
-        A folder whose kustomization is not a Component fails kustomize ("expected kind
+    def _component(self, target: str, art: Artifact, out: BuildOut, listed: Listing) -> None:
+        """A `components:` entry (a folder with a kustomization; `listed`: where) into the build
+        that includes it. kustomize gives a Component, at any depth, the accumulator of the build
+        that includes it (kusttarget.go accumulateDirectory with isComponent): its resources join
+        that build, and its generators, patches and other transformers run over everything built
+        so far. A folder whose kustomization is not a Component fails kustomize ("expected kind
         'Component'"); it is read as its own build, its generators merging into this one.
-        A Component run into this build already runs again in kustomize: its resources are added
-        once more (kustomize fails on the ids already there), and only they are added here
-        (Components that include one another in a diamond would run an exponential number of
-        times)."""
+        A Component run into this build already (listed twice, in a kustomization and in a Flux
+        Kustomization's spec.components, or by two Components) runs again, all of it, as in
+        kustomize: its resources are added once more, its generators find what they made before
+        (_run_generators), its transformers run over everything again (a namePrefix twice). Past
+        RERUN_LIMIT such runs, the build's objects are left unknown (unread) instead."""
         comp = self.kdirs[target]
         if self._chain_below(target):
             return  # a cycle (recorded by _accumulate where it has an entry)
-        if target in out.components:
-            self._accumulate(comp, art, out, again=True)
-            return
-        if not comp.is_component or not art.contains(comp.file):
+        again = target in out.components
+        if not again and (not comp.is_component or not art.contains(comp.file)):
             before = len(out.objects)
             out.absorb(self.build(target, art))
             self._run_generators(comp, out, art, before)
             return
+        out.listings.setdefault(target, []).append(listed)
+        if again:
+            if out.reruns >= RERUN_LIMIT:
+                out.unread.update(range(len(out.objects)))  # what further runs add, rename or change is not known
+                out.loosen([()])
+                return
+            out.reruns += 1
         out.components.add(target)
         out.files.add(comp.file)
         out.dirs.add(comp.dir)
         self._building[target] = None
-        self._accumulate(comp, art, out)
+        self._accumulate(comp, art, out, again=again)
         del self._building[target]
 
     def _transformers(self, kd: KustomizeDir, out: BuildOut, art: Artifact) -> None:
@@ -1160,7 +1179,9 @@ class FluxModel:
             found.append((config, Where(obj.path, obj.doc, ())))
         return found
 
-    def _run_generators(self, kd: KustomizeDir, out: BuildOut, art: Artifact, component: int | None = None) -> None:
+    def _run_generators(
+        self, kd: KustomizeDir, out: BuildOut, art: Artifact, component: int | None = None, *, again: bool = False
+    ) -> None:
         """kustomize's generators on the build so far (the resources and the builds of its
         folders): each object is added (behavior create), or with behavior merge/replace goes into
         the one object of its kind, name and namespace there (resmap appendReplaceOrMerge); with
@@ -1169,14 +1190,29 @@ class FluxModel:
 
         With `component`, a folder listed as a component was built on its own and added to `out`
         from that index on (its objects made and merged into there): only its merge/replace into
-        the objects before it are left to do."""
+        the objects before it are left to do. With `again`, `kd` is a Component that ran into
+        `out` before: an object it creates is there already, unless a `$patch: delete` took it out,
+        and kustomize fails (GeneratorFailure `exists`: appendReplaceOrMerge matches any id the
+        object had)."""
         ids: dict[tuple[str, str, str, str], list[int]] | None = None  # indexed at the first merge
+        made_before: dict[int, int] | None = None  # id of a generated object -> its index, on a run again
         for item in self._generated(kd, art):
-            if item.repeats and component is None:
+            if item.repeats and component is None and not again:
                 out.generator_failures.append(GeneratorFailure(item.obj, item.behavior, "repeats", item.repeats))
-            if item.bad_literal and component is None:  # HL601 reports the literal (the kustomization's schema)
+            if item.bad_literal and component is None and not again:  # HL601 reports the literal (the kustomization's schema)
                 out.generator_failures.append(GeneratorFailure(item.obj, item.behavior, "literal"))
             if item.behavior == "create":
+                if again:
+                    if made_before is None:
+                        made_before = {id(obj): i for i, (obj, _) in enumerate(out.objects) if not out.deleted(i)}
+                    if (before := made_before.get(id(item.obj))) is not None:
+                        target = kd.dir
+                        listed = tuple(out.listings.get(target, ()))
+                        failure = GeneratorFailure(
+                            item.obj, item.behavior, "exists", found=(out.objects[before],), component=target, listed=listed
+                        )
+                        out.generator_failures.append(failure)
+                        continue
                 if component is None:
                     out.objects.append((item.obj, item.obj.namespace))
                     if ids is not None:
@@ -2193,11 +2229,13 @@ class FluxModel:
         if built is None:
             return []
         ks.files, ks.dirs = set(built.files), set(built.dirs)
+        # kustomize reads every kustomization file of a folder it loads, and fails on a second one
+        ks.files.update(f for d in built.dirs for f in self.repo.multiple_kustomizations.get(d, ()))
         ks.generated_components = sorted(set(built.generated_components))
         ks.replacement_failures = list(built.replacement_failures)  # spec.patches ran before them, in the build
         ks.patch_failures = list(built.failures)
         ks.generator_failures = list(built.generator_failures)
-        self.applied_files |= built.files
+        self.applied_files |= ks.files
         self.resource_files |= built.resource_files
         self.reached_dirs |= built.dirs
         children = []

@@ -45,6 +45,9 @@ class Repo:
     objects_by_file: dict[str, list[K8sObject]] = field(default_factory=dict)
     objects_by_kind_name: dict[tuple[str, str], list[K8sObject]] = field(default_factory=dict)
     kustomize_dirs: dict[str, KustomizeDir] = field(default_factory=dict)
+    # folders holding more than one kustomization file -> their files, kustomize's lookup order first
+    # (kustomize_dirs models the first; every build of the folder fails: _index_kustomizations)
+    multiple_kustomizations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     variables_cache: dict[int, Any] = field(default_factory=dict)
     flux: FluxModel | None = None  # built by load_repo, before any check runs
     _graph: ResourceGraph | None = None
@@ -368,13 +371,19 @@ def _over_budget(parsed: ParsedFile, allowed: int) -> None:
 
 
 def _index_kustomizations(repo: Repo) -> None:
+    """The kustomization of each folder: the file of the first of KUSTOMIZATION_NAMES it holds (the
+    order kustomize looks them up in); a folder holding more than one is in `multiple_kustomizations`
+    (kustomize refuses it: "Found multiple kustomization files under: DIR")."""
+    rank = {name: index for index, name in enumerate(KUSTOMIZATION_NAMES)}
+    by_dir: dict[str, list[str]] = {}
     for path in repo.files.yaml_files:
-        base = posixpath.basename(path)
-        if base not in KUSTOMIZATION_NAMES:
-            continue
-        directory = posixpath.dirname(path)
-        if directory in repo.kustomize_dirs:
-            continue  # the first name wins, as in kustomize
+        if posixpath.basename(path) in rank:
+            by_dir.setdefault(posixpath.dirname(path), []).append(path)
+    for directory, paths in by_dir.items():
+        paths.sort(key=lambda p: rank[posixpath.basename(p)])
+        if len(paths) > 1:
+            repo.multiple_kustomizations[directory] = tuple(paths)
+        path = paths[0]
         parsed = repo.parsed.get(path)
         data = parsed.docs[0] if parsed and parsed.docs else None
         if not isinstance(data, dict):

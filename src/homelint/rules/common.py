@@ -100,6 +100,8 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     file whose apiVersion does not fit its kind (HL601: "Failed to read kustomization file"), a
     kustomization that lists a Component folder under resources: or the kustomization of a
     Component that a generated kustomization lists there (HL101: "expected kind != 'Component'"),
+    the second kustomization file of a folder holding several (HL101: "Found multiple kustomization
+    files"),
     the file of a replacement whose target field kustomize fails on (HL114), the file of a
     generator entry kustomize fails on (HL114: no object to merge into; HL002: a key twice), or
     the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures).
@@ -112,6 +114,8 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
         data_only: set[str] = set()
         parsed: set[str] = set()
         broken = [kdirs[component].file for _, component in ks.generated_components]
+        # HL101: a folder with more than one kustomization file ("Found multiple kustomization files")
+        broken += [repo.multiple_kustomizations[d][1] for d in ks.dirs if d in repo.multiple_kustomizations]
         for directory in ks.dirs:
             kd = kdirs.get(directory)
             if kd is None:

@@ -17,7 +17,7 @@ from homelint.core.model import FILE_START, Finding, K8sObject
 from homelint.core.substitution import resolve, scan_cached
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
-from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
+from homelint.model.flux import FLUX_KS_GROUP, FluxKS, GeneratorFailure, Listing, depends_on
 from homelint.model.kustomize import KustomizeDir, escapes, inside, is_empty_kustomization, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.model.variables import Variables, variables_of
@@ -66,7 +66,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                             fix, related = EMPTY_FIX, sub.file
                         elif entry.kind == "resources" and sub.is_component:
                             message = f"'{entry.value}' is a Component; list it under components:, not resources:"
-                        elif entry.kind == "components" and not sub.is_component:
+                        elif entry.kind == "components" and not sub.is_component and not repo.invalid_yaml(sub.file):
                             message = f"'{entry.value}' is listed as a component but its kustomization is kind: Kustomization"
                         else:
                             continue
@@ -93,6 +93,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             )
     yield from _ignored_entries(ctx)
     yield from _generated_components(ctx)
+    yield from _multiple_kustomizations(ctx)
     for ks in ctx.flux.kustomizations:
         if ks.obj is None or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -209,7 +210,7 @@ def _flux_components(ctx: Context, ks: FluxKS, obj: K8sObject, path: str, comps:
                 "load it ('kustomization.yaml is empty') and Flux fails the build"
             )
             fix = EMPTY_FIX
-        elif not kdirs[target].is_component:
+        elif not kdirs[target].is_component and not ctx.repo.invalid_yaml(kdirs[target].file):
             message = (
                 f"component '{comp}' (relative to spec.path {path}) is a folder whose kustomization is kind: "
                 "Kustomization; kustomize expects kind: Component there and Flux fails the build"
@@ -218,6 +219,33 @@ def _flux_components(ctx: Context, ks: FluxKS, obj: K8sObject, path: str, comps:
         else:
             continue
         yield ctx.at("HL101", obj, ("spec", "components", index), message, fix=fix)
+
+
+def _multiple_kustomizations(ctx: Context) -> Iterator[Finding]:
+    """A folder holding more than one kustomization file (kustomization.yaml, kustomization.yml,
+    Kustomization): kustomize's loader refuses it (api/krusty kusttarget Load, "Found multiple
+    kustomization files under: DIR"), so every build that reads the folder fails. Reported at
+    each file after the first of kustomize's lookup order, with the builds that read the folder."""
+    for directory, paths in sorted(ctx.repo.multiple_kustomizations.items()):
+        builders = sorted(ks.label for ks in ctx.flux.kustomizations if directory in ks.dirs)
+        names = " and ".join(posixpath.basename(path) for path in paths)
+        if builders:
+            more = f" and {len(builders) - 1} more" if len(builders) > 1 else ""
+            fails = f"the build of {builders[0]}{more} fails and Flux applies none of its objects"
+        else:
+            fails = "any build of the folder fails"
+        for path in paths[1:]:
+            yield ctx.finding(
+                "HL101",
+                path,
+                FILE_START,
+                f"{directory or '.'} holds {names}: kustomize refuses a folder with more than one kustomization "
+                f"file ('Found multiple kustomization files under: {directory or '.'}'), so {fails}",
+                fix=f"keep one kustomization file in the folder: merge what {posixpath.basename(path)} says into "
+                f"{posixpath.basename(paths[0])} and delete it",
+                key=f"HL101/multiple/{path}",
+                related=[paths[0]],
+            )
 
 
 def _generated_components(ctx: Context) -> Iterator[Finding]:
@@ -340,8 +368,8 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
             kd = below.owner(path)
             if kd is None:
                 continue
-        elif path == kd.file:
-            continue
+        elif path in repo.multiple_kustomizations.get(directory, (kd.file,)):
+            continue  # a kustomization file (more than one there: HL101)
         if flux_present and kd.dir not in ctx.flux.reached_dirs:
             continue  # nothing builds this kustomization at all: HL104 reports the folder
         if repo.invalid_yaml(kd.file):
@@ -1348,6 +1376,63 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 fix = "remove one of the two, or give them different names"
             yield ctx.at("HL108", second, ("metadata", "name"), message, fix=fix, related=[first.path])
         yield from _substituted_duplicates(ctx, ks)
+    yield from _components_run_twice(ctx)
+
+
+def _listing_place(ctx: Context, ks: FluxKS, component: str, listed: Listing) -> tuple[str, Any, str] | None:
+    """(file, span, words) of where a build lists a Component: a `components:` entry of a
+    kustomization, or the spec.components entry of the Flux Kustomization `ks` (None when it has
+    no object to point at)."""
+    if listed is not None:
+        path, doc, at = listed
+        span = ctx.repo.span(path, doc, at)
+        return path, span, f"components: of {path}:{span.line}"
+    comps = ks.spec.get("components")
+    if ks.obj is None or ks.path is None or not isinstance(comps, list):
+        return None
+    for index, comp in enumerate(comps):
+        if isinstance(comp, str) and join(ks.path, comp) == component:
+            path, span = ctx.repo.locate(ks.obj, ("spec", "components", index))
+            return path, span, f"spec.components of {ks.label} ({path}:{span.line})"
+    return None
+
+
+def _components_run_twice(ctx: Context) -> Iterator[Finding]:
+    """A Component that runs twice in one build (listed in a kustomization's components: and in
+    the Flux Kustomization's spec.components, listed twice, or included by two Components):
+    kustomize runs all of it again, and a generator of it without behavior makes an object the
+    first run made (GeneratorFailure `exists`): kustomize fails with "merging from generator ...
+    exists; can not use behavior: 'unspecified', behavior must be merge or replace". Reported at
+    the listing that runs it the second time, once per listing."""
+    by_place: dict[tuple[str, Any], list[tuple[FluxKS, GeneratorFailure, str]]] = {}
+    for ks in ctx.flux.kustomizations:
+        seen: set[str] = set()
+        for failed in ks.generator_failures:
+            if failed.reason != "exists" or failed.component in seen or len(failed.listed) < 2:
+                continue
+            seen.add(failed.component)
+            places = [_listing_place(ctx, ks, failed.component, listed) for listed in failed.listed[-2:]]
+            first, second = places
+            if second is None:
+                continue
+            by_place.setdefault((second[0], second[1]), []).append((ks, failed, first[2] if first else "another entry"))
+    for (path, span), found in sorted(by_place.items(), key=lambda item: (item[0][0], item[0][1].line, item[0][1].column)):
+        ks, failed, other = found[0]
+        made = failed.obj
+        labels = sorted({k.label for k, _, _ in found})
+        more = f" (and the builds of {len(labels) - 1} more Flux Kustomizations)" if len(labels) > 1 else ""
+        entry = f"{made.path}:{ctx.repo.span(made.path, made.doc, made.anchor or ()).line}"
+        message = (
+            f"Component {failed.component} runs a second time in the build of {ks.label}: it is listed here and in "
+            f"{other}, and kustomize runs a Component once per listing; its {made.kind} generator '{made.name}' "
+            f"({entry}) has no behavior and makes again what the first run made, so kustomize stops with 'merging "
+            "from generator ... exists; can not use behavior: 'unspecified', behavior must be merge or replace', "
+            f"the build{more} fails and Flux applies none of its objects"
+        )
+        fix = "list the Component once in this build: remove this entry (or the other one)"
+        finding = ctx.finding("HL108", path, span, message, fix=fix, key=f"HL108/twice/{path}/{span.line}/{span.column}")
+        suspended = [ctx.suspended_ks(k) for k, _, _ in found]
+        yield ctx.held(finding, suspended[0] if all(suspended) else None)
 
 
 def _build_id(applied: Any) -> tuple[str, str, str, str]:

@@ -1,0 +1,123 @@
+"""A folder's kustomization file as kustomize loads it: a folder holding more than one of
+kustomization.yaml, kustomization.yml and Kustomization fails every build that loads it ("Found
+multiple kustomization files under: DIR"), and a Component whose kustomization does not parse fails
+on the YAML (HL001), not on its kind. Checked against `kubectl kustomize` where it is installed."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import GOTK, flux_ks
+from .oracle import find_kubectl, flux_edits, load_all, write_flux_kustomization
+
+KUBECTL = find_kubectl()
+
+KUSTOMIZATION = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cm.yaml]\n"
+COMPONENT = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+CM_A = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\ndata: {a: '1'}\n"  # no namespace: HL110 if built
+
+
+def kustomize(root: Path, ks_file: str, folder: str) -> subprocess.CompletedProcess[str]:
+    """kubectl kustomize of `folder`, its kustomization edited as kustomize-controller edits it
+    for the Flux Kustomization in `ks_file`."""
+    assert KUBECTL is not None
+    spec = load_all((root / ks_file).read_text())[0]["spec"]
+    write_flux_kustomization(root / folder, flux_edits(spec))
+    return subprocess.run([KUBECTL, "kustomize", str(root / folder)], capture_output=True, text=True, timeout=60)
+
+
+def rules(findings: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(f["rule"], f["path"]) for f in findings]
+
+
+@pytest.mark.parametrize("second", ["kustomization.yml", "Kustomization"])
+def test_a_spec_path_with_two_kustomization_files_fails_the_build(repo, check_json, second):
+    """HL101 at the file after kustomization.yaml; it is no unlisted manifest (no HL102), and the
+    build counts as failing (no HL110 for the ConfigMap without a namespace it would apply)."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+            "app/kustomization.yaml": KUSTOMIZATION,
+            f"app/{second}": KUSTOMIZATION,
+            "app/cm.yaml": CM_A,
+        }
+    )
+    _, findings = check_json(root)
+    assert rules(findings) == [("HL101", f"app/{second}")]
+    message = findings[0]["message"]
+    assert f"app holds kustomization.yaml and {second}" in message
+    assert "'Found multiple kustomization files under: app'" in message
+    assert "the build of Kustomization flux-system/apps fails" in message
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert done.returncode != 0 and "Found multiple kustomization files" in done.stderr
+
+
+def test_a_component_folder_with_two_kustomization_files_fails_the_build(repo, check_json):
+    """The Component folder a kustomization lists holds kustomization.yaml and Kustomization."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+            "app/kustomization.yaml": KUSTOMIZATION + "components: [../comp]\n",
+            "app/cm.yaml": CM_A,
+            "comp/kustomization.yaml": COMPONENT + "namePrefix: pre-\n",
+            "comp/Kustomization": COMPONENT + "namePrefix: other-\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert rules(findings) == [("HL101", "comp/Kustomization")]
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert done.returncode != 0 and "Found multiple kustomization files" in done.stderr
+
+
+def test_a_subfolder_a_generated_kustomization_lists_with_two_kustomization_files(repo, check_json):
+    """spec.path has no kustomization: the one Flux generates lists the subfolder, which kustomize
+    cannot load."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app", "  targetNamespace: default\n"),
+            "app/sub/kustomization.yaml": KUSTOMIZATION,
+            "app/sub/kustomization.yml": KUSTOMIZATION,
+            "app/sub/cm.yaml": CM_A,
+        }
+    )
+    _, findings = check_json(root)
+    assert rules(findings) == [("HL101", "app/sub/kustomization.yml")]
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert done.returncode != 0 and "Found multiple kustomization files" in done.stderr
+
+
+BROKEN_COMPONENT = COMPONENT + "resources: [cm.yaml\n"
+
+
+@pytest.mark.parametrize("listed", ["components:", "spec.components"])
+def test_a_component_whose_kustomization_does_not_parse_is_only_a_yaml_error(repo, check_json, listed):
+    """HL001 says why the build fails; HL101 does not add that it is not a Component (its kind is
+    not known)."""
+    in_file = listed == "components:"
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks(
+                "apps", "./app", "  targetNamespace: default\n" + ("" if in_file else "  components: [../comp]\n")
+            ),
+            "app/kustomization.yaml": KUSTOMIZATION + ("components: [../comp]\n" if in_file else ""),
+            "app/cm.yaml": CM_A,
+            "comp/kustomization.yaml": BROKEN_COMPONENT,
+            "comp/cm.yaml": CM_A,
+        }
+    )
+    _, findings = check_json(root)
+    assert rules(findings) == [("HL001", "comp/kustomization.yaml")]
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert done.returncode != 0 and "invalid Kustomization: yaml" in done.stderr
