@@ -52,7 +52,15 @@ from homelint.model.patches import OpFailure, PatchSource
 from homelint.model.targets import PatchId, parse_failure, patch_id
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
-from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, has_flux, manifest_objects, spec_fix, unbuildable
+from homelint.rules.common import (
+    CHART_SOURCE_KIND,
+    chart_ref_fix,
+    has_flux,
+    manifest_objects,
+    spec_fix,
+    templated_value,
+    unbuildable,
+)
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import NAMESPACED, _nearest
@@ -1440,6 +1448,7 @@ fixes("HL604")(each(quote_plain))  # the value becomes the string it was written
 @check("HL604")
 def non_string_metadata(ctx: Context) -> Iterator[Finding]:
     covered = _schema_covered()  # HL601 validates these kinds' metadata already
+    flux = has_flux(ctx)
     for obj in manifest_objects(ctx):
         if obj.is_sops:
             continue
@@ -1455,19 +1464,43 @@ def non_string_metadata(ctx: Context) -> Iterator[Finding]:
             for name, value in values.items():
                 if value is None or isinstance(value, str):
                     continue
-                shown = "true" if value is True else "false" if value is False else str(value)
-                kind = "a boolean" if isinstance(value, bool) else "a number"
+                if not flux and templated_value(ctx, obj, (*keys, name)):
+                    continue  # rendered by a tool homelint does not see (with Flux, kustomize reads it as it is)
+                kind, shown, fix = _non_string(ctx, obj, (*keys, name), value)
                 yield ctx.at(
                     "HL604",
                     obj,
                     (*keys, name),
-                    f"{'.'.join(keys)}.{name} of {obj.kind} {obj.name} is {kind} ({shown}), not a string: the API "
+                    f"{'.'.join(keys)}.{name} of {obj.kind} {obj.name} is {kind}{shown}, not a string: the API "
                     "server rejects the object, or kustomize-controller drops all its labels/annotations",
-                    fix=f'quote the value: {name}: "{shown}"',
+                    fix=fix,
                 )
         if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
             yield from _substitute_values(ctx, obj)
     yield from _substituted_labels(ctx)
+
+
+MAX_SHOWN_SCALAR = 40  # a written number or boolean longer than this is not repeated in the message
+
+
+def _non_string(ctx: Context, obj: K8sObject, keys: tuple[Any, ...], value: Any) -> tuple[str, str, str]:
+    """(what the value is, " (as written)" or "", the fix) of a label/annotation value that is not
+    a string. A boolean or number is quoted as it is written (`1.10` stays `"1.10"`, not the 1.1
+    it parses to); a list or mapping is no one string, and quoting its text is rarely meant."""
+    name = keys[-1]
+    if isinstance(value, list | dict):
+        kind = "a list" if isinstance(value, list) else "a mapping"
+        if "labels" in keys or "selector" in keys:
+            return kind, "", "a label value is one string (at most 63 letters, digits, '-', '_' or '.'): keep one value"
+        return kind, "", "an annotation value is one string: quote the whole value if its text is meant"
+    kind = "a boolean" if isinstance(value, bool) else "a number"
+    path, span = ctx.repo.locate(obj, keys)
+    text = ctx.repo.read_text(path) if span.line == span.end_line else None
+    lines = text.splitlines() if text is not None else []
+    written = lines[span.line - 1][span.column - 1 : span.end_column - 1] if 0 < span.line <= len(lines) else ""
+    if not written or len(written) > MAX_SHOWN_SCALAR or _yaml_type(written) is None:
+        return kind, "", "quote the value"
+    return kind, f" ({written})", f'quote the value: {name}: "{written}"'
 
 
 def _substitute_values(ctx: Context, obj: K8sObject) -> Iterator[Finding]:

@@ -21,7 +21,7 @@ from homelint.model.flux import remote_cluster
 from homelint.model.graph import Edge, release_name, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.refs import ValuesObject, chart_name, is_app_template, values_objects
-from homelint.rules.common import affixed_away, close_matches, has_flux, installs_elsewhere, unproduced
+from homelint.rules.common import affixed_away, chart_of, close_matches, has_flux, installs_elsewhere, unproduced
 from homelint.rules.registry import check
 
 if TYPE_CHECKING:
@@ -503,16 +503,6 @@ def own_rule(obj: Any) -> SopsRule | None:
     return _selector_rule(block, obj.path, -1, None) if isinstance(block, dict) else None
 
 
-def _chart_of(ctx: Context, path: str) -> str | None:
-    """The folder of the Helm chart (its Chart.yaml) a file belongs to, if any."""
-    folder = posixpath.dirname(path)
-    while folder:
-        if f"{folder}/Chart.yaml" in ctx.repo.files.all_files:
-            return folder
-        folder = posixpath.dirname(folder)
-    return None
-
-
 @check("HL402")
 def plaintext_secret(ctx: Context) -> Iterator[Finding]:
     flux = has_flux(ctx)
@@ -526,7 +516,7 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
         own = own_rule(obj) if obj.is_sops else None
         rule = sops.rule_for(obj.path) if own is None else None
         covered = rule is not None and rule.encrypts((section, first))
-        chart = _chart_of(ctx, obj.path)
+        chart = chart_of(ctx, obj.path)
         unapplied = flux and not obj.applied_by and chart is None
         where = (
             f"in a SOPS-encrypted file whose own sops metadata ({own.describe}) encrypts them: sops cannot decrypt "
@@ -542,7 +532,7 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
             "whoever can read the repository or a clone of it can read them, and git history keeps them"
             + (f"; creation rule {rule.index + 1} of {rule.config} covers the file" if covered and rule else "")
             + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied else "")
-            + (f"; it is part of the Helm chart in {chart}/, which deploys it" if chart is not None else ""),
+            + (f"; it is part of the Helm chart in {chart or '.'}/, which deploys it" if chart is not None else ""),
             key_node=True,
             fix=f"rotate the values and put them back with 'sops edit {obj.path}', which encrypts them"
             if own is not None
