@@ -93,3 +93,19 @@ def test_hl604_names_a_list_or_mapping_and_quotes_only_scalars_as_written(repo, 
     version = found["metadata.labels.version"]
     assert " is a number (1.10), not a string" in version["message"]
     assert version["fix"] == 'quote the value: version: "1.10"'
+
+
+def test_the_note_names_the_rules_that_did_not_run_and_no_rule_that_did(repo, run):
+    from homelint.rules import builtin_checks
+
+    root = repo({"app-a/secret.yaml": PLAIN_SECRET})
+    out = run("check", str(root), "--no-cache").output
+    note = next(line for line in out.splitlines() if line.startswith("note: no Flux Kustomization found"))
+    skipped = sorted({r for unit in builtin_checks() if unit.needs_flux for r in unit.rules})
+    assert f"{', '.join(skipped)} need Flux and did not run" in note
+    assert "HL402" not in note and "HL404" not in note and "HL402" in out  # these ran
+
+
+def test_the_note_of_a_selection_that_needs_no_flux(repo, run):
+    out = run("check", str(repo({"app-a/secret.yaml": PLAIN_SECRET})), "--no-cache", "--select", "HL402").output
+    assert "note: no Flux Kustomization found: every selected rule ran without it" in out

@@ -28,12 +28,12 @@ if TYPE_CHECKING:
     from homelint.model.repo import Repo
 
 
-@check("HL401")
+@check("HL401", needs_flux=True)
 def unproduced_secret(ctx: Context) -> Iterator[Finding]:
     yield from _unproduced(ctx, "HL401", "secret", ctx.config.external_secrets)
 
 
-@check("HL405")
+@check("HL405", needs_flux=True)
 def unproduced_configmap(ctx: Context) -> Iterator[Finding]:
     yield from _unproduced(ctx, "HL405", "configmap", [])
 
@@ -43,8 +43,6 @@ KIND_WORD = {"secret": "Secret", "configmap": "ConfigMap"}
 
 def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iterator[Finding]:
     """A Secret (HL401) or ConfigMap (HL405) that something needs and nothing produces."""
-    if not has_flux(ctx):
-        return
     produced, missing, unseen = unproduced(ctx, kind, external)
     word = KIND_WORD[kind]
     releases = _chart_releases(ctx)
@@ -547,10 +545,8 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
         yield finding
 
 
-@check("HL403")
+@check("HL403", needs_flux=True)
 def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
-    if not has_flux(ctx):
-        return
     stores: set[tuple[str, str]] = set()
     cluster_stores: set[str] = set()
     for applied in ctx.flux.applied:
