@@ -118,12 +118,18 @@ def _run_check(options: Options) -> Result:
         result.notes.append(
             "apiVersions judged against " + ", ".join(describe_rows(stats["versions"], short=True)) + " (--statistics tells more)"
         )
-    if not stats["kustomizations"]:
-        result.notes.append(
-            "no Flux Kustomization found: the wiring, placeholder, volume and secret rules need Flux and did not run "
-            "(not a Flux repository? otherwise set flux.roots in .homelint.yaml)"
-        )
     return result
+
+
+def _without_flux(skipped: set[str]) -> str:
+    """The note of a run in a repository without a Flux Kustomization: which enabled rules judge
+    what Flux does and so did not run (the checks registered with needs_flux)."""
+    listed = ", ".join(sorted(skipped))
+    return (
+        "no Flux Kustomization found: "
+        + (f"{listed} need Flux and did not run" if skipped else "every selected rule ran without it")
+        + " (not a Flux repository? otherwise set flux.roots in .homelint.yaml)"
+    )
 
 
 def _analyse(
@@ -225,6 +231,10 @@ def collect(
     wanted = set(rules) if enabled is None else enabled
     ctx = Context(repo, rules, wanted)
     runs = [unit for unit in builtin_checks() if any(r in rules and r in wanted for r in unit.rules)]
+    if not repo.flux_model.kustomizations:
+        if notes is not None:
+            notes.append(_without_flux({r for unit in runs if unit.needs_flux for r in unit.rules if r in rules and r in wanted}))
+        runs = [unit for unit in runs if not unit.needs_flux]
     runs.append(Check(tuple(r for r, meta in rules.items() if meta.declarative), lambda ctx: _declarative(ctx, wanted)))
     parallel = len(repo.objects) >= PARALLEL_CHECKS_MIN_OBJECTS
     if parallel or len(repo.objects) >= GRAPH_FIRST_MIN_OBJECTS:

@@ -148,9 +148,25 @@ class PositionIndex:
             return None
         return find_node(docs[doc], keys, key=key)
 
+    def extent(self, path: str, doc: int, keys: Sequence[PathItem]) -> Span | None:
+        """Where the whole value at `keys` is written (from its first character to the end of its
+        last, a collection's every line); None when the document has no such field."""
+        inside = self.within.get((path, doc))
+        if inside is not None:
+            doc, keys = inside[0], (*inside[1], *keys)
+        docs = self._documents(path)
+        if doc >= len(docs) or docs[doc] is None:
+            return None
+        node = find_node(docs[doc], keys, value=True)
+        if node is None:
+            return None
+        start, end = node.start_mark, node.end_mark
+        return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
-def find_node(node: Any, keys: Sequence[PathItem], *, key: bool = False) -> Any:
-    """The node at `keys` (its key node for collections, or with key=True); the deepest existing one otherwise."""
+
+def find_node(node: Any, keys: Sequence[PathItem], *, key: bool = False, value: bool = False) -> Any:
+    """The node at `keys` (its key node for collections, or with key=True); the deepest existing one otherwise.
+    With `value`: the value node itself, collection or not, and None when `keys` is not there."""
     found = node
     key_node = None
     complete = True
@@ -166,6 +182,8 @@ def find_node(node: Any, keys: Sequence[PathItem], *, key: bool = False) -> Any:
             complete = False
             break
         node = found = nxt
+    if value:
+        return found if complete else None
     # a scalar is shown where its value is; a mapping or list where its key is
     if key_node is not None and (found.id != "scalar" or (key and complete)):
         return key_node

@@ -67,13 +67,55 @@ def has_flux(ctx: Context) -> bool:
     return bool(ctx.flux.kustomizations)
 
 
+def chart_of(ctx: Context, path: str) -> str | None:
+    """The folder of the Helm chart a file belongs to: the nearest folder above it with a
+    Chart.yaml ("" for the repository's root); None when there is none."""
+    charts: set[str] = ctx.repo.memo(
+        "rules.common.charts",
+        lambda: {posixpath.dirname(p) for p in ctx.repo.files.all_files if posixpath.basename(p) == "Chart.yaml"},
+    )
+    folder = posixpath.dirname(path)
+    while True:
+        if folder in charts:
+            return folder
+        if not folder:
+            return None
+        folder = posixpath.dirname(folder)
+
+
+def chart_template(ctx: Context, path: str) -> bool:
+    """Whether a file is a template of a Helm chart: below the `templates/` folder of the chart it
+    belongs to (Helm's chart loader, pkg/chart/loader LoadFiles, takes every file there as a
+    template). Helm renders it before anything applies it: it is not a manifest. (The chart's
+    `crds/` are applied as written.)"""
+    chart = chart_of(ctx, path)
+    return chart is not None and path.startswith(f"{chart}/templates/" if chart else "templates/")
+
+
+def templated_value(ctx: Context, obj: K8sObject, keys: tuple[Any, ...]) -> bool:
+    """Whether the value at `keys` of an object holds a template action (`{{ }}`, `{% %}`, `#{ }#`,
+    `#% %#`: ParsedFile.templated) in the object's own file. Such a value is what a
+    template engine renders, not what is applied: `{{ .Chart.Version }}` parses as a mapping."""
+    parsed = ctx.repo.parsed.get(obj.path)
+    if obj.origins or obj.anchor is not None or parsed is None or not parsed.templated:
+        return False  # patched or generated: not the file's text
+    span = ctx.repo.positions.extent(obj.path, obj.doc, keys)
+    return span is not None and any(
+        span.line <= line <= span.end_line
+        and (line != span.line or column >= span.column)
+        and (line != span.end_line or column < span.end_column)
+        for line, column, _ in parsed.templated
+    )
+
+
 def manifest_objects(ctx: Context) -> list[K8sObject]:
-    """Objects Flux applies; every object when the repo has no Flux entry point at all. Made once
-    per run for the checks that ask (a new list each time: a caller may change its own)."""
+    """Objects Flux applies; when the repo has no Flux entry point at all, every object but those
+    of Helm chart templates (chart_template). Made once per run for the checks that ask (a new
+    list each time: a caller may change its own)."""
 
     def build() -> list[K8sObject]:
         if not has_flux(ctx):
-            return list(ctx.repo.objects)
+            return [obj for obj in ctx.repo.objects if not chart_template(ctx, obj.path)]
         seen: dict[int, K8sObject] = {}
         for applied in ctx.flux.applied:
             seen.setdefault(id(applied.obj), applied.obj)
@@ -83,10 +125,11 @@ def manifest_objects(ctx: Context) -> list[K8sObject]:
 
 
 def applied_instances(ctx: Context) -> list[Applied]:
-    """What Flux applies; every object (with its own namespace) when the repo has no Flux at all."""
+    """What Flux applies; when the repo has no Flux at all, every object (with its own namespace)
+    but those of Helm chart templates (chart_template)."""
     if has_flux(ctx):
         return list(ctx.flux.applied)
-    return [Applied(obj, obj.namespace, None) for obj in ctx.repo.objects]
+    return [Applied(obj, obj.namespace, None) for obj in manifest_objects(ctx)]
 
 
 # generators whose `files`/`envs` kustomize reads as data, not as YAML (api/kv: the bytes become

@@ -15,7 +15,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding
-from homelint.rules.common import has_flux, unbuildable
+from homelint.rules.common import unbuildable
 from homelint.rules.registry import check
 
 KEY_MAX = 253  # DNS1123SubdomainMaxLength
@@ -36,12 +36,10 @@ def key_problem(key: str) -> str:
     return ""
 
 
-@check("HL609")
+@check("HL609", needs_flux=True)
 def invalid_data_key(ctx: Context) -> Iterator[Finding]:
     """One finding per key of an object, naming every Kustomization that applies it. Keys with `$`
     are left to substitution (a literal `${...}` is HL205's)."""
-    if not has_flux(ctx):
-        return
     found: dict[tuple[Any, ...], tuple[Any, str, str, str, list[Any]]] = {}
     for applied in ctx.flux.applied:
         ks, obj = applied.ks, applied.obj

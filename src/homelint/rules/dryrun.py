@@ -53,7 +53,15 @@ from homelint.model.patches import OpFailure, PatchSource
 from homelint.model.targets import PatchId, parse_failure, patch_id
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
-from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, has_flux, manifest_objects, spec_fix, unbuildable
+from homelint.rules.common import (
+    CHART_SOURCE_KIND,
+    chart_ref_fix,
+    has_flux,
+    manifest_objects,
+    spec_fix,
+    templated_value,
+    unbuildable,
+)
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import NAMESPACED, _nearest
@@ -184,15 +192,13 @@ def _if_guessed(ctx: Context, kss: list[Any]) -> str:
     return f"if {named} {'is' if one else 'are'} applied ({its}: {why}): "
 
 
-@check("HL112")
+@check("HL112", needs_flux=True)
 def shared_object(ctx: Context) -> Iterator[Finding]:
     """Two Flux Kustomizations apply the same object: they fight over it (SSA ownership and the
     kustomize.toolkit.fluxcd.io/name label flip at every reconcile) and one prunes the other's.
     Only Kustomizations of one cluster are compared: each cluster's kustomize-controller applies
     to its own API server, so a copy another cluster applies is another object (guessed roots may
     be one cluster: _scope)."""
-    if not has_flux(ctx):
-        return
     owners: dict[tuple[str, tuple[str, str, str, str]], dict[str, Any]] = defaultdict(dict)
     for applied in ctx.flux.applied:
         ks, obj = applied.ks, applied.obj
@@ -453,10 +459,8 @@ def _creates_namespace(obj: K8sObject) -> bool:
     return isinstance(install, dict) and install.get("createNamespace") is True
 
 
-@check("HL113")
+@check("HL113", needs_flux=True)
 def namespace_not_created(ctx: Context) -> Iterator[Finding]:
-    if not has_flux(ctx):
-        return
     by_scope, instances = _created_namespaces(ctx)
     external = ctx.config.external_namespaces
     verdicts: dict[tuple[Scope, str], bool] = {}
@@ -1364,12 +1368,10 @@ def _not_a_manifest(ctx: Context, path: str) -> str | None:
 
 
 # --- HL117 sops-without-decryption ----------------------------------------------------------------
-@check("HL117")
+@check("HL117", needs_flux=True)
 def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
     """kustomize-controller refuses to apply a SOPS-encrypted v1 Secret when its Kustomization has no
     spec.decryption ('is SOPS encrypted, configuring decryption is required')."""
-    if not has_flux(ctx):
-        return
     reported: set[tuple[int, str]] = set()
     for applied in ctx.flux.applied:
         obj, ks = applied.obj, applied.ks
@@ -1451,6 +1453,7 @@ fixes("HL604")(each(quote_plain))  # the value becomes the string it was written
 @check("HL604")
 def non_string_metadata(ctx: Context) -> Iterator[Finding]:
     covered = _schema_covered()  # HL601 validates these kinds' metadata already
+    flux = has_flux(ctx)
     for obj in manifest_objects(ctx):
         if obj.is_sops:
             continue
@@ -1466,19 +1469,45 @@ def non_string_metadata(ctx: Context) -> Iterator[Finding]:
             for name, value in values.items():
                 if value is None or isinstance(value, str):
                     continue
-                shown = "true" if value is True else "false" if value is False else str(value)
-                kind = "a boolean" if isinstance(value, bool) else "a number"
+                if not flux and templated_value(ctx, obj, (*keys, name)):
+                    continue  # rendered by a tool homelint does not see (with Flux, kustomize reads it as it is)
+                kind, shown, fix = _non_string(ctx, obj, (*keys, name), value)
                 yield ctx.at(
                     "HL604",
                     obj,
                     (*keys, name),
-                    f"{'.'.join(keys)}.{name} of {obj.kind} {obj.name} is {kind} ({shown}), not a string: the API "
+                    f"{'.'.join(keys)}.{name} of {obj.kind} {obj.name} is {kind}{shown}, not a string: the API "
                     "server rejects the object, or kustomize-controller drops all its labels/annotations",
-                    fix=f'quote the value: {name}: "{shown}"',
+                    fix=fix,
                 )
         if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
             yield from _substitute_values(ctx, obj)
     yield from _substituted_labels(ctx)
+
+
+MAX_SHOWN_SCALAR = 40  # a written number or boolean longer than this is not repeated in the message
+
+
+def _non_string(ctx: Context, obj: K8sObject, keys: tuple[Any, ...], value: Any) -> tuple[str, str, str]:
+    """(what the value is, " (as written)" or "", the fix) of a value of a string map (labels,
+    annotations, postBuild.substitute) that is not a string. A boolean or number is quoted as it is written (`1.10` stays `"1.10"`, not the 1.1
+    it parses to); a list or mapping is no one string, and quoting its text is rarely meant."""
+    name = keys[-1]
+    if isinstance(value, list | dict):
+        kind = "a list" if isinstance(value, list) else "a mapping"
+        if "labels" in keys or "selector" in keys:
+            return kind, "", "a label value is one string (at most 63 letters, digits, '-', '_' or '.'): keep one value"
+        if "annotations" in keys:
+            return kind, "", "an annotation value is one string: quote the whole value if its text is meant"
+        return kind, "", "make the value one string"
+    kind = "a boolean" if isinstance(value, bool) else "a number"
+    path, span = ctx.repo.locate(obj, keys)
+    text = ctx.repo.read_text(path) if span.line == span.end_line else None
+    lines = text.splitlines() if text is not None else []
+    written = lines[span.line - 1][span.column - 1 : span.end_column - 1] if 0 < span.line <= len(lines) else ""
+    if not written or len(written) > MAX_SHOWN_SCALAR or _yaml_type(written) is None:
+        return kind, "", "quote the value"
+    return kind, f" ({written})", f'quote the value: {name}: "{written}"'
 
 
 def _substitute_values(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
@@ -1489,14 +1518,14 @@ def _substitute_values(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
     for name, value in values.items():
         if isinstance(value, str) or value is None:
             continue
-        shown = "true" if value is True else "false" if value is False else str(value)
+        kind, shown, fix = _non_string(ctx, obj, ("spec", "postBuild", "substitute", name), value)
         yield ctx.at(
             "HL604",
             obj,
             ("spec", "postBuild", "substitute", name),
-            f"postBuild.substitute.{name} is {'a boolean' if isinstance(value, bool) else 'a number'} ({shown}); "
+            f"postBuild.substitute.{name} is {kind}{shown}; "
             "the Kustomization CRD takes strings only, so the API server rejects this Kustomization",
-            fix=f'quote the value: {name}: "{shown}"',
+            fix=fix,
         )
 
 
@@ -1789,13 +1818,11 @@ def _renamed_validly(rule: NameRule, name: str) -> str | None:
     return fixed if fixed and fixed != name and not name_problem(rule, fixed) else None
 
 
-@check("HL608")
+@check("HL608", needs_flux=True)
 def invalid_object_name(ctx: Context) -> Iterator[Finding]:
     """An object whose metadata.name (as kustomize and post-build substitution make it) is not
     what the API server accepts for its kind: the server-side apply of its Flux Kustomization
     fails. One finding per object and name, naming every Kustomization that applies it."""
-    if not has_flux(ctx):
-        return
     found: dict[tuple[str, int, str], tuple[Any, NameRule, str, tuple[str, str, bool], list[FluxKS]]] = {}
     for applied in ctx.flux.applied:
         ks, obj = applied.ks, applied.obj

@@ -15,7 +15,7 @@ from homelint.model.flux import Applied
 from homelint.model.generators import DataFile, data_files
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kustomize import Entry
-from homelint.rules.common import DATA_GENERATORS, has_flux
+from homelint.rules.common import DATA_GENERATORS
 from homelint.rules.registry import check
 
 TEMPLATE_HINTS = ("{{", "{%", "#{", "#%")
@@ -294,10 +294,8 @@ def unrendered_template(ctx: Context) -> Iterator[Finding]:
                     )
 
 
-@check("HL004")
+@check("HL004", needs_flux=True)
 def invalid_resource(ctx: Context) -> Iterator[Finding]:
-    if not has_flux(ctx):
-        return
     repo = ctx.repo
     kustomization_files = {kd.file for kd in repo.kustomize_dirs.values()}
     for path in sorted(ctx.flux.resource_files):

@@ -65,6 +65,7 @@ class Check:
 
     rules: tuple[str, ...]
     fn: CheckFn
+    needs_flux: bool = False  # it judges what Flux does: not run in a repository without a Flux Kustomization
 
     @property
     def name(self) -> str:
@@ -74,11 +75,13 @@ class Check:
 _CHECKS: list[Check] = []
 
 
-def check(*rule_ids: str) -> Callable[[CheckFn], CheckFn]:
-    """Register a function that yields findings of the given rule IDs, and no other."""
+def check(*rule_ids: str, needs_flux: bool = False) -> Callable[[CheckFn], CheckFn]:
+    """Register a function that yields findings of the given rule IDs, and no other. With
+    `needs_flux`, the engine runs it only in a repository with a Flux Kustomization (and says
+    which rules it did not run)."""
 
     def decorate(fn: CheckFn) -> CheckFn:
-        _CHECKS.append(Check(rule_ids, fn))
+        _CHECKS.append(Check(rule_ids, fn, needs_flux))
         return fn
 
     return decorate

@@ -13,7 +13,7 @@ from homelint.core.model import FILE_START, Finding, K8sObject, Span
 from homelint.model.flux import FLUX_KS_GROUP
 from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, admitted, checker, decoded, readable
 from homelint.model.versions import ApiEntry, Installed, Verdict, Version, api_priority, judge, table, versions_of
-from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, manifest_objects
+from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, manifest_objects, templated_value
 from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
 from homelint.rules.registry import check
 
@@ -89,6 +89,8 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                     continue
             elif (path, doc, None) not in applied_docs:
                 continue
+            elif not has_flux and templated_value(ctx, applied_docs[(path, doc, None)], tuple(keys)):
+                continue  # rendered by a tool homelint does not see (with Flux, kustomize would read it as it is)
             elif (path, doc, None) in variants or repo.placeholder_strings(applied_docs[(path, doc, None)]):
                 if (path, doc, None) not in rechecked:  # judge the object as applied (patched, materialised)
                     rechecked.add((path, doc, None))

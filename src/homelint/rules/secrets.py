@@ -23,19 +23,19 @@ from homelint.model.graph import ANY_NAMESPACE, Edge, app_template_release, rele
 from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.refs import ValuesObject, chart_name, values_objects
 from homelint.model.variables import UNKNOWN_VALUE
-from homelint.rules.common import affixed_away, close_matches, has_flux, installs_elsewhere, unproduced
+from homelint.rules.common import affixed_away, chart_of, close_matches, has_flux, installs_elsewhere, unproduced
 from homelint.rules.registry import check
 
 if TYPE_CHECKING:
     from homelint.model.repo import Repo
 
 
-@check("HL401")
+@check("HL401", needs_flux=True)
 def unproduced_secret(ctx: Context) -> Iterator[Finding]:
     yield from _unproduced(ctx, "HL401", "secret", ctx.config.external_secrets)
 
 
-@check("HL405")
+@check("HL405", needs_flux=True)
 def unproduced_configmap(ctx: Context) -> Iterator[Finding]:
     yield from _unproduced(ctx, "HL405", "configmap", [])
 
@@ -45,8 +45,6 @@ KIND_WORD = {"secret": "Secret", "configmap": "ConfigMap"}
 
 def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iterator[Finding]:
     """A Secret (HL401) or ConfigMap (HL405) that something needs and nothing produces."""
-    if not has_flux(ctx):
-        return
     produced, missing, unseen = unproduced(ctx, kind, external)
     word = KIND_WORD[kind]
     releases = _chart_releases(ctx)
@@ -649,16 +647,6 @@ def own_rule(obj: Any) -> SopsRule | None:
     return _selector_rule(block, obj.path, -1, None) if isinstance(block, dict) else None
 
 
-def _chart_of(ctx: Context, path: str) -> str | None:
-    """The folder of the Helm chart (its Chart.yaml) a file belongs to, if any."""
-    folder = posixpath.dirname(path)
-    while folder:
-        if f"{folder}/Chart.yaml" in ctx.repo.files.all_files:
-            return folder
-        folder = posixpath.dirname(folder)
-    return None
-
-
 @check("HL402")
 def plaintext_secret(ctx: Context) -> Iterator[Finding]:
     flux = has_flux(ctx)
@@ -675,7 +663,7 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
         own = own_rule(obj) if obj.is_sops else None
         rule = sops.rule_for(obj.path) if own is None else None
         covered = rule is not None and rule.encrypts((section, first))
-        chart = _chart_of(ctx, obj.path)
+        chart = chart_of(ctx, obj.path)
         unapplied = flux and not obj.applied_by and chart is None
         where = (
             f"in a SOPS-encrypted file whose own sops metadata ({own.describe}) encrypts them: sops cannot decrypt "
@@ -691,7 +679,7 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
             "whoever can read the repository or a clone of it can read them, and git history keeps them"
             + (f"; creation rule {rule.index + 1} of {rule.config} covers the file" if covered and rule else "")
             + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied else "")
-            + (f"; it is part of the Helm chart in {chart}/, which deploys it" if chart is not None else ""),
+            + (f"; it is part of the Helm chart in {chart or '.'}/, which deploys it" if chart is not None else ""),
             key_node=True,
             fix=f"rotate the values and put them back with 'sops edit {obj.path}', which encrypts them"
             if own is not None
@@ -728,10 +716,8 @@ def _substituted_finding(ctx: Context, obj: Any, made: Substituted) -> Finding:
     )
 
 
-@check("HL403")
+@check("HL403", needs_flux=True)
 def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
-    if not has_flux(ctx):
-        return
     stores: set[tuple[str, str]] = set()
     cluster_stores: set[str] = set()
     for applied in ctx.flux.applied:

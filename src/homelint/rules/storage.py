@@ -11,16 +11,14 @@ from homelint.model.graph import ANY_NAMESPACE, Edge, RefNode, resolved_name, se
 from homelint.model.patches import BUILTIN_GROUPS
 from homelint.model.refs import app_template, helm_release_refs, is_templated, pod_spec_refs, resource_set_objects
 from homelint.model.variables import variables_of
-from homelint.rules.common import affixed_away, applied_instances, close_matches, has_flux, installs_elsewhere, unproduced
+from homelint.rules.common import affixed_away, applied_instances, close_matches, installs_elsewhere, unproduced
 from homelint.rules.registry import check
 
 ALL_EXTERNAL_THRESHOLD = 5  # this many unproduced claims and no claim at all: volumes live outside Git
 
 
-@check("HL301")
+@check("HL301", needs_flux=True)
 def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
-    if not has_flux(ctx):
-        return
     graph = ctx.graph
     produced, unmade, unseen = unproduced(ctx, "claim", ctx.config.external_claims)
     opaque = opaque_claim_makers(ctx)
@@ -227,10 +225,8 @@ def incomplete_nfs_mount(ctx: Context) -> Iterator[Finding]:
                     )
 
 
-@check("HL303")
+@check("HL303", needs_flux=True)
 def unused_claim(ctx: Context) -> Iterator[Finding]:
-    if not has_flux(ctx):
-        return
     graph = ctx.graph
     reported: set[int] = set()
     for node in graph.needed("claim"):

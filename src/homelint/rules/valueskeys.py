@@ -26,7 +26,7 @@ from homelint.model.graph import ANY_NAMESPACE, Edge, RefNode
 from homelint.model.helmvalues import substituted_text
 from homelint.model.namerefs import hashed_reference
 from homelint.model.withheld import SSA, matching_pair
-from homelint.rules.common import close_matches, foreign_namespaces, has_flux, listed_external, outside_flux
+from homelint.rules.common import close_matches, foreign_namespaces, listed_external, outside_flux
 from homelint.rules.registry import check
 
 if TYPE_CHECKING:
@@ -41,10 +41,8 @@ KEEPS_OTHERS = ((SSA, "merge"), (SSA, "ifnotpresent"))
 SHOWN_KEYS = 8
 
 
-@check("HL406")
+@check("HL406", needs_flux=True)
 def missing_values_key(ctx: Context) -> Iterator[Finding]:
-    if not has_flux(ctx):
-        return
     foreign = foreign_namespaces(ctx)
     seen: set[tuple[str, int, int]] = set()
     for kind, word in WORD.items():

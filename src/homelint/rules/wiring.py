@@ -655,11 +655,9 @@ def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None, art:
     )
 
 
-@check("HL104")
+@check("HL104", needs_flux=True)
 def unreachable(ctx: Context) -> Iterator[Finding]:
     flux = ctx.flux
-    if not has_flux(ctx):
-        return
     repo = ctx.repo
     roots = list(dict.fromkeys(flux.roots))  # two roots in one file are one place to name
     shown = ", ".join(roots[:3]) + (f" and {len(roots) - 3} more" if len(roots) > 3 else "")
@@ -850,10 +848,8 @@ def _unapplied_definition(ctx: Context, ns: str, name: str) -> str | None:
     return paths[0] if paths else None
 
 
-@check("HL105", "HL106")
+@check("HL105", "HL106", needs_flux=True)
 def dependencies(ctx: Context) -> Iterator[Finding]:
-    if not has_flux(ctx):
-        return
     ks_index, hr_index = _ks_index(ctx), _hr_index(ctx)
     foreign = foreign_namespaces(ctx)  # namespaces that also get a Kustomization from another source
     # (kind, namespace, name, object) of every dependent, and the names that exist per kind
@@ -1062,10 +1058,8 @@ def _has_cycle(graph: dict[Any, list[Any]]) -> bool:
     return False
 
 
-@check("HL107")
+@check("HL107", needs_flux=True)
 def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
-    if not has_flux(ctx):
-        return
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     placed: set[tuple[str, str, str]] = set()  # sources whose namespace the model knows
     # (kind, namespace, name in its file) -> the names namePrefix/nameSuffix gave it there
@@ -1202,11 +1196,9 @@ class _FluxObjects:
         return (namespace, name) in self.named.get(kind, set()) or "*" in unread or namespace in unread
 
 
-@check("HL118")
+@check("HL118", needs_flux=True)
 def dangling_health_check(ctx: Context) -> Iterator[Finding]:
     """Each `spec.healthChecks` entry of a Flux kind names an object that something applies."""
-    if not has_flux(ctx):
-        return
     known: _FluxObjects | None = None
     foreign = foreign_namespaces(ctx)
     seen: set[tuple[int, str]] = set()
