@@ -114,6 +114,38 @@ def test_literal_placeholders_where_the_api_server_validates_the_text(repo, chec
     assert [(p, line, sev) for p, line, sev, _ in found] == expected
 
 
+@pytest.mark.parametrize(
+    ("field", "written", "why"),
+    [
+        ("interval", "${APP_INTERVAL:=10m}", "not a duration the CRD accepts (spec.interval)"),
+        ("timeout", "${TIMEOUT}", "not a duration the CRD accepts (spec.timeout)"),
+    ],
+)
+def test_a_literal_placeholder_in_a_flux_duration_is_an_error(repo, check_json, field, written, why):
+    """`apps` (no postBuild) applies app-a's Kustomization as written, and no `${` matches the
+    CRD's duration pattern ^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$: the API server rejects it, whatever
+    the variable and even where app-a's own postBuild would define it."""
+    own = APP_KS.replace("  interval: 1h\n", "") if field == "interval" else APP_KS
+    own += f"  {field}: {written}\n  postBuild:\n    substitute:\n      APP_INTERVAL: 5m\n"
+    found = hl205(repo, check_json, files(namespace(), configmap(), own))
+    assert [(p, sev) for p, _, sev, _ in found] == [("apps/ns-a/ks.yaml", "error")]
+    assert why in found[0][3] and "10m" not in found[0][3]
+
+
+def test_a_literal_placeholder_in_a_flux_enum_is_an_error(repo, check_json):
+    own = APP_KS.replace("    kind: GitRepository\n", "    kind: ${SOURCE_KIND}\n")
+    found = hl205(repo, check_json, files(namespace(), configmap(), own))
+    assert [(p, sev) for p, _, sev, _ in found] == [("apps/ns-a/ks.yaml", "error")]
+    assert "not one of GitRepository, OCIRepository, Bucket, ExternalArtifact (spec.sourceRef.kind)" in found[0][3]
+
+
+def test_a_flux_duration_the_applying_kustomization_substitutes_is_not_reported(repo, check_json):
+    own = APP_KS.replace("  interval: 1h\n", "  interval: ${APP_INTERVAL:=10m}\n")
+    tree = files(namespace(), configmap(), own)
+    tree["clusters/c/sync.yaml"] = flux_root("apps", "./apps/ns-a", "  postBuild:\n    substitute:\n      APP_INTERVAL: 5m\n")
+    assert hl205(repo, check_json, tree) == []
+
+
 def test_a_label_a_transformer_sets_is_not_judged_as_written(repo, check_json):
     """kustomize's labels transformer (and commonLabels) writes its value over the object's."""
     kustomization = "resources:\n  - cm.yaml\nlabels:\n  - pairs:\n      tier: web\n"

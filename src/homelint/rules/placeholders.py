@@ -16,7 +16,7 @@ from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import versions_of
 from homelint.rules.common import spec_fix
-from homelint.rules.dryrun import cluster_scoped
+from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped
 from homelint.rules.registry import check
 
 
@@ -533,15 +533,25 @@ def _relabelled(ks: FluxKS, kdirs: Any) -> set[str]:
     return keys
 
 
+def _flux_rule(kind: str, field: tuple[Any, ...]) -> Any:
+    """The CRD's pattern or enum (HL605's table) for this field of a Flux kind, or None."""
+    shape = tuple("*" if isinstance(key, int) else key for key in field)
+    return next((rule for path, rule in FLUX_FIELDS.get(kind, ()) if path == shape), None)
+
+
 def _rejected(applied: Any, field: tuple[Any, ...], text: str, is_key: bool, relabelled: set[str]) -> str:
-    """Why the API server rejects this literal `${...}` text (in a label, the name, the namespace),
-    or "" where it takes it. The text is not quoted: a default in it may be a secret."""
+    """Why the API server rejects this literal `${...}` text (in a label, the name, the namespace,
+    a Flux duration or enum field), or "" where it takes it. The text is not quoted: a default in it may be a secret."""
     obj = applied.obj
     sites = (("metadata", "labels"), *LABEL_SITES.get((obj.group, obj.kind), ()))
     if len(field) >= 1 and tuple(field[:-1]) in sites and str(field[-1]) not in relabelled:
         if is_key:
             return "" if valid_label_key(text) else "the text is not a valid label key"
         return "" if valid_label_value(text) else "the text is not a valid label value"
+    if not is_key and obj.group in FLUX_GROUPS and (rule := _flux_rule(obj.kind, field)) is not None:
+        if isinstance(rule, str):
+            return "the text is not a duration the CRD accepts"  # `$` is no digit nor unit
+        return f"the text is not one of {', '.join(rule)}"
     if is_key or field not in (("metadata", "name"), ("metadata", "namespace")):
         return ""
     if field == ("metadata", "name"):
