@@ -284,6 +284,25 @@ def test_hl105_a_dependency_in_another_namespace_than_written_names_where_it_is(
     ]
 
 
+def test_hl105_never_suggests_the_dependent_itself(check_json, repo):
+    """A dependency on itself is a cycle (HL106) that never becomes Ready: the nearest name to
+    'app-a-repo' in app-a's own namespace is app-a, which is not a fix; app-b is."""
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": flux_ks("app-a", "./apps/app-a", "  dependsOn:\n    - name: app-a-repo\n")
+            + flux_ks("app-b", "./apps/app-b", "  dependsOn:\n    - name: app-a-repo\n"),
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-b/cm.yaml": _cm("cm-b"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL105")
+    assert sorted(f["message"] for f in findings) == [
+        "dependsOn Kustomization 'flux-system/app-a-repo' does not exist",
+        "dependsOn Kustomization 'flux-system/app-a-repo' does not exist; did you mean 'app-a'?",
+    ]
+
+
 def test_literal_placeholders_without_post_build(check_json, repo):
     ks = (CLEAN / "kubernetes/apps/default/echo/ks.yaml").read_text()
     root = repo(

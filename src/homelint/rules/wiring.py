@@ -27,8 +27,9 @@ from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
 
 
-def _nearest(name: str, candidates: Names | set[str] | list[str]) -> str:
-    close = close_matches(name, candidates)
+def _nearest(name: str, candidates: Names | set[str] | list[str], exclude: str | None = None) -> str:
+    """ "; did you mean ...?" with the candidates close to `name` (never `exclude`), or ""."""
+    close = [c for c in close_matches(name, candidates) if c != exclude]
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
@@ -901,7 +902,8 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                         where = ", ".join(f"'{h}'" for h in homes[:5]) + (" and more" if len(homes) > 5 else "")
                         hint = f"; {kind} '{name}' exists in {where}: set the namespace of the one meant"
                     else:
-                        hint = f"{_other_kinds(ctx, name, kind)}{_nearest(name, names)}"
+                        itself = own_name if ns == own_ns else None  # depending on itself is a cycle (HL106), not a fix
+                        hint = f"{_other_kinds(ctx, name, kind)}{_nearest(name, names, itself)}"
                     message = f"dependsOn {kind} '{ns}/{name}' does not exist{hint}"
                     fix = f"fix the name/namespace (namespace defaults to this {kind}'s), or remove the dependency"
                 finding = ctx.at(
