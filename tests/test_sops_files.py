@@ -36,7 +36,7 @@ def test_the_sops_metadata_lines_of_an_encrypted_env_file_are_not_variables(repo
     )
     _, findings = check_json(root, "--select", "HL203,HL206")
     assert [(f["rule"], f["message"]) for f in findings] == [
-        ("HL203", "Secret vars-a defines UNUSED_A, but no manifest uses ${UNUSED_A}")
+        ("HL203", "Secret vars-a defines UNUSED_A, but no manifest that Flux substitutes uses ${UNUSED_A}")
     ]
 
 

@@ -403,7 +403,7 @@ def documentation(ctx: Context) -> Iterator[Finding]:
                 "HL203",
                 obj,
                 (section, key),
-                f"{obj.kind} {obj.name} defines {key}, but no manifest uses ${{{key}}}",
+                f"{obj.kind} {obj.name} defines {key}, but no manifest that Flux substitutes uses ${{{key}}}",
                 key_node=True,
                 fix="remove the unused key, or ignore HL203 if other tooling reads it",
             )
