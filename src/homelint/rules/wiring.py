@@ -1078,6 +1078,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             if applied.namespace:
                 placed.add(("ExternalArtifact", applied.ns, made))
     seen: set[tuple[int, str]] = set()
+    foreign = foreign_namespaces(ctx)
     # a Flux Kustomization as applied: parent patches and substitution done (flux.FluxKS.data)
     materialized = {(id(ks.obj), ks.namespace): ks.spec for ks in ctx.flux.kustomizations if ks.obj is not None}
     for applied in ctx.flux.applied:
@@ -1095,6 +1096,12 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             if isinstance(chart_spec, dict):
                 refs.append((("spec", "chart", "spec", "sourceRef"), chart_spec.get("sourceRef"), "HelmRepository"))
             refs.append((("spec", "chartRef"), obj.spec.get("chartRef"), "OCIRepository"))
+        elif obj.kind == "ImageUpdateAutomation" and obj.group == IMAGE_GROUP:
+            # image-automation-controller: "referenced git repository does not exist", not Ready
+            refs.append((("spec", "sourceRef"), obj.spec.get("sourceRef"), "GitRepository"))
+        elif obj.kind == "ImagePolicy" and obj.group == IMAGE_GROUP:
+            yield from _dangling_image_repository(ctx, applied, foreign)
+            continue
         for field, ref, default_kind in refs:
             if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
                 continue
@@ -1155,6 +1162,49 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             if hedge is not None:
                 finding.severity = "info"
             yield finding
+
+
+IMAGE_GROUP = "image.toolkit.fluxcd.io"
+
+
+def _dangling_image_repository(ctx: Context, applied: Any, foreign: dict[str, str]) -> Iterator[Finding]:
+    """HL107 for an ImagePolicy whose spec.imageRepositoryRef names an ImageRepository nothing
+    applies (image-reflector-controller: "referenced ImageRepository does not exist", the policy
+    is not Ready and selects no tag). Names or namespaces that cannot be read are not judged."""
+    ref = applied.obj.spec.get("imageRepositoryRef")
+    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str) or applied.unread:
+        return
+    written = ref.get("namespace")
+    if applied.namespace is None and not isinstance(written, str):
+        return  # the object has no namespace (HL110): where Flux would look is unknown
+    ns, name = (written if isinstance(written, str) else applied.ns), ref["name"]
+    known = _image_repositories(ctx)
+    if "${" in name or "${" in ns or known.may_exist("ImageRepository", ns, name):
+        return
+    if resource_set_makes(ctx, "ImageRepository", ns, name):
+        return
+    homes = sorted(set(known.in_ns.get("ImageRepository", {}).get(name, [])) - {ns})
+    hint = (
+        f"; an ImageRepository of that name is in {', '.join(repr(h) for h in homes[:3])}"
+        if homes
+        else _nearest(name, Names(n for n_ns, n in known.named.get("ImageRepository", set()) if n_ns == ns))
+    )
+    why = foreign.get(ns)
+    finding = ctx.at(
+        "HL107",
+        applied.obj,
+        ("spec", "imageRepositoryRef", "name"),
+        f"imageRepositoryRef names ImageRepository '{ns}/{name}', which nothing the repository applies defines: "
+        f"the ImagePolicy is not Ready and selects no tag{hint}" + (f"; {why}" if why else ""),
+        fix="fix the name/namespace (it defaults to the ImagePolicy's), or apply the ImageRepository",
+    )
+    if why:
+        finding.severity = "info"  # a source homelint did not follow may define it
+    yield finding
+
+
+def _image_repositories(ctx: Context) -> _FluxObjects:
+    return ctx.repo.memo("wiring.flux-objects", lambda: _FluxObjects(ctx))
 
 
 # kinds of Flux's own APIs that only manifests make (a controller makes HelmCharts for HelmReleases,
