@@ -140,24 +140,22 @@ class PositionIndex:
         return Span(line, column, line, column + 1)
 
     def node(self, path: str, doc: int, keys: Sequence[PathItem] = (), *, key: bool = False) -> Any:
+        return self._find(path, doc, keys, key=key)
+
+    def _find(self, path: str, doc: int, keys: Sequence[PathItem], *, key: bool = False, value: bool = False) -> Any:
+        """The YAML node at `keys` of the document (an item of a List: inside the List's document), or None."""
         inside = self.within.get((path, doc))
         if inside is not None:
             doc, keys = inside[0], (*inside[1], *keys)
         docs = self._documents(path)
         if doc >= len(docs) or docs[doc] is None:
             return None
-        return find_node(docs[doc], keys, key=key)
+        return find_node(docs[doc], keys, key=key, value=value)
 
     def extent(self, path: str, doc: int, keys: Sequence[PathItem]) -> Span | None:
         """Where the whole value at `keys` is written (from its first character to the end of its
         last, a collection's every line); None when the document has no such field."""
-        inside = self.within.get((path, doc))
-        if inside is not None:
-            doc, keys = inside[0], (*inside[1], *keys)
-        docs = self._documents(path)
-        if doc >= len(docs) or docs[doc] is None:
-            return None
-        node = find_node(docs[doc], keys, value=True)
+        node = self._find(path, doc, keys, value=True)
         if node is None:
             return None
         start, end = node.start_mark, node.end_mark
