@@ -1346,3 +1346,20 @@ def test_a_build_that_fails_on_a_patch_operation_applies_nothing(repo, check_jso
     found = check_json(repo(failing))[1]
     assert rules_of(found, "HL114") == [("apps/app-a/kustomization.yaml", 6)]
     assert rules_of(found, "HL113") == []
+
+
+@pytest.mark.parametrize("target", [True, False])
+def test_hl113_a_build_from_a_source_that_does_not_exist_creates_no_namespace(repo, check_json, target):
+    """upstream-a's sourceRef names a GitRepository nothing defines (HL107): kustomize-controller's
+    getSource gets NotFound and it applies nothing, so it creates no namespace, with or without
+    targetNamespace, and the error stays."""
+    upstream = (UPSTREAM_A_INTO_NS_A if target else UPSTREAM_A).split("---\n")[2]  # its GitRepository left out
+    files = {
+        **_cluster("c2"),
+        "clusters/c2/apps.yaml": _app_ks("app-a", "./apps/app-a"),
+        "clusters/c2/upstream.yaml": upstream,
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+    }
+    found = check_json(repo(files))[1]
+    assert _hl113(found) == [("clusters/c2/apps.yaml", 11, "error")]
+    assert [f["rule"] for f in found if f["path"] == "clusters/c2/upstream.yaml"] == ["HL107"]

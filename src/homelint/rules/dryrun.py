@@ -343,6 +343,8 @@ def _created_namespaces(ctx: Context) -> tuple[dict[Scope, Created], set[str]]:
     for ks in ctx.flux.kustomizations:
         if ks.obj is None or ks.local or ks.source is None:
             continue  # followed (its objects are above), or no sourceRef Flux accepts: it applies nothing
+        if not ctx.flux.source_may_exist(ks.source):
+            continue  # getSource gets NotFound (HL107): it applies nothing, so it creates no namespace
         scope = _scope(ctx, ks)
         created = by_scope.get(scope)
         if created is None:
