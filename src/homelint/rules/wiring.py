@@ -1278,6 +1278,74 @@ def dangling_health_check(ctx: Context) -> Iterator[Finding]:
             yield _dangling_health_check(ctx, obj, index, (kind, ns, name), known, foreign.get(ns))
 
 
+@check("HL119", needs_flux=True)
+def dangling_receiver_resource(ctx: Context) -> Iterator[Finding]:
+    """Each `spec.resources` entry of a Receiver that names one Flux object (not `*`, no
+    matchLabels) names one that something applies."""
+    known: _FluxObjects | None = None
+    foreign = foreign_namespaces(ctx)
+    seen: set[tuple[int, str]] = set()
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.kind != "Receiver" or obj.group != "notification.toolkit.fluxcd.io" or applied.namespace is None:
+            continue
+        if (id(obj), applied.ns) in seen or applied.unread:
+            continue
+        seen.add((id(obj), applied.ns))
+        resources = obj.spec.get("resources")
+        for index, entry in enumerate(resources if isinstance(resources, list) else []):
+            ref = _receiver_resource(entry, applied.ns)
+            if ref is None:
+                continue
+            kind, ns, name = ref
+            if known is None:
+                known = _FluxObjects(ctx)
+            if known.may_exist(kind, ns, name) or resource_set_makes(ctx, kind, ns, name):
+                continue
+            if kind in SOURCE_KINDS and ctx.flux.known_source(SourceRef(kind, ns, name)):
+                continue
+            why = foreign.get(ns)
+            homes = sorted(set(known.in_ns.get(kind, {}).get(name, [])) - {ns})
+            hint = (
+                f"; {with_article(kind)} of that name is in {', '.join(repr(h) for h in homes[:3])}"
+                if homes
+                else _nearest(name, Names(n for n_ns, n in known.named.get(kind, set()) if n_ns == ns))
+            )
+            finding = ctx.at(
+                "HL119",
+                obj,
+                ("spec", "resources", index, "name"),
+                f"Receiver {obj.name} names {kind} '{ns}/{name}', which nothing the repository applies defines: "
+                f"notification-controller fails to read it on every webhook call and answers 500, and the "
+                f"Receiver stays Ready{hint}" + (f"; {why}" if why else ""),
+                fix="fix the kind/name/namespace of the entry (namespace defaults to the Receiver's), or remove it",
+            )
+            if why:
+                finding.severity = "info"  # a source homelint did not follow may define it
+            yield finding
+
+
+def _receiver_resource(entry: Any, own_ns: str) -> tuple[str, str, str] | None:
+    """(kind, namespace, name) of a Receiver's resources entry naming one object of a Flux kind
+    that only manifests make; None for `*`, matchLabels, placeholders or other kinds."""
+    if not isinstance(entry, dict) or entry.get("matchLabels") is not None:
+        return None
+    kind, name, ns = entry.get("kind"), entry.get("name"), entry.get("namespace", own_ns)
+    if not all(isinstance(v, str) and v and "${" not in v for v in (kind, name, ns)) or name == "*":
+        return None
+    if str(kind) not in RECEIVER_KINDS:
+        return None
+    return str(kind), str(ns), str(name)
+
+
+# what a Receiver may name (notification-controller api/v1 CrossNamespaceObjectReference's enum),
+# less HelmChart, which helm-controller makes
+RECEIVER_KINDS = frozenset({
+    "Bucket", "GitRepository", "Kustomization", "HelmRelease", "HelmRepository", "ImageRepository",
+    "ImagePolicy", "ImageUpdateAutomation", "OCIRepository",
+})  # fmt: skip
+
+
 def _reaches_health_checks(ctx: Context, ks: FluxKS) -> bool:
     """Whether kustomize-controller gets as far as the health checks of `ks`. Its Reconcile stops
     at getSource when the source does not exist ("Source '...' not found", HL107) and its reconcile
