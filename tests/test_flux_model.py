@@ -303,6 +303,25 @@ def test_hl105_never_suggests_the_dependent_itself(check_json, repo):
     ]
 
 
+def test_a_kustomization_without_a_namespace_is_reported_once_not_judged_by_its_references(check_json, repo):
+    """app-b gets no namespace from anywhere: Flux fails to apply it ('namespace not specified',
+    HL110), so where its dependsOn would look is not known, and no HL105 guesses a namespace."""
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": flux_ks("ns-a", "./apps/ns-a"),
+            "apps/ns-a/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ns-a/ks.yaml": flux_ks("app-a", "./apps/app-a", namespace="ns-a")
+            + flux_ks("app-b", "./apps/app-b", "  dependsOn:\n    - name: app-a\n", namespace=None),
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "apps/app-b/cm.yaml": _cm("cm-b"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL105,HL107,HL110")
+    assert [(f["rule"], f["path"]) for f in findings] == [("HL110", "apps/ns-a/ks.yaml")]
+    assert findings[0]["message"].startswith("Kustomization app-b is namespaced but gets no namespace")
+
+
 def test_literal_placeholders_without_post_build(check_json, repo):
     ks = (CLEAN / "kubernetes/apps/default/echo/ks.yaml").read_text()
     root = repo(

@@ -136,6 +136,9 @@ class FluxKS:
     target: str = ""
     # where the fields of its spec that patches of its parent's build set come from (patches.Origin)
     origins: tuple[Origin, ...] = ()
+    # applied by a Kustomization of known spec with no namespace from anywhere: Flux fails to apply
+    # it ('namespace not specified', HL110), and where its references point is not known
+    unplaced: bool = False
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -2142,6 +2145,7 @@ class FluxModel:
         own_ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) and meta.get("namespace") else None
         ns: str = namespace or own_ns or parent.namespace
         ks = FluxKS(f"{ns}/{name}", name, ns, obj, data, parent=parent, root=parent.root, cluster=parent.cluster)
+        ks.unplaced = namespace is None and own_ns is None and build_ns is None and parent.known
         if edits:
             ks.origins = tuple(edits.get(ORIGINS, ()))
         ks.target = remote_cluster(ks.spec, ns) or parent.target

@@ -857,8 +857,8 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
     dependents: list[tuple[str, str, str, K8sObject]] = []
     seen: set[tuple[int, str]] = set()
     for ks in ctx.flux.kustomizations:
-        if ks.obj is not None and (id(ks.obj), ks.namespace) not in seen:
-            seen.add((id(ks.obj), ks.namespace))
+        if ks.obj is not None and (id(ks.obj), ks.namespace) not in seen and not ks.unplaced:
+            seen.add((id(ks.obj), ks.namespace))  # an unplaced one is never applied (HL110 says why)
             dependents.append(("Kustomization", ks.namespace, ks.name, ks.obj))
     dependents.extend(("HelmRelease", ns, name, items[0].obj) for (ns, name), items in sorted(hr_index.items()))
     existing = {"Kustomization": set(ks_index), "HelmRelease": set(hr_index)}
@@ -1081,6 +1081,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
     foreign = foreign_namespaces(ctx)
     # a Flux Kustomization as applied: parent patches and substitution done (flux.FluxKS.data)
     materialized = {(id(ks.obj), ks.namespace): ks.spec for ks in ctx.flux.kustomizations if ks.obj is not None}
+    unplaced = {(id(ks.obj), ks.namespace) for ks in ctx.flux.kustomizations if ks.unplaced}
     for applied in ctx.flux.applied:
         obj = applied.obj
         if (id(obj), applied.ns) in seen:
@@ -1107,7 +1108,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 continue
             kind: str = ref["kind"] if isinstance(ref.get("kind"), str) else default_kind
             name: str = ref["name"]
-            if applied.namespace is None and not isinstance(ref.get("namespace"), str):
+            placed = applied.namespace is not None and (id(obj), applied.ns) not in unplaced
+            if not placed and not isinstance(ref.get("namespace"), str):
                 continue  # the object has no namespace (HL110 says so): where Flux would look is unknown
             ns: str = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
             if ctx.flux.source_found(SourceRef(kind, ns, name)):
