@@ -1108,8 +1108,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 continue
             kind: str = ref["kind"] if isinstance(ref.get("kind"), str) else default_kind
             name: str = ref["name"]
-            placed = applied.namespace is not None and (id(obj), applied.ns) not in unplaced
-            if not placed and not isinstance(ref.get("namespace"), str):
+            has_namespace = applied.namespace is not None and (id(obj), applied.ns) not in unplaced
+            if not has_namespace and not isinstance(ref.get("namespace"), str):
                 continue  # the object has no namespace (HL110 says so): where Flux would look is unknown
             ns: str = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
             if ctx.flux.source_found(SourceRef(kind, ns, name)):
