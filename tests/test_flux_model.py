@@ -759,6 +759,22 @@ def test_hl101_a_flux_component_whose_kustomization_is_kind_kustomization(check_
     assert findings == []
 
 
+@pytest.mark.parametrize(
+    ("comp", "says"),
+    [
+        ("../comps/comp-a", "resolves to apps/comps/comp-a, which does not exist"),  # one level short
+        ("../../comps", "has no kustomization"),  # a folder, but not a kustomization's
+    ],
+)
+def test_hl101_a_missing_flux_component_says_where_its_path_leads(check_json, repo, comp, says):
+    """A spec.components path is relative to spec.path: the message names the folder it leads to
+    when there is none, which shows a wrong number of '..' at a glance."""
+    _, findings = check_json(repo(_with_components(comp)), "--select", "HL101")
+    assert [f["message"] for f in findings] == [
+        f"component '{comp}' (relative to spec.path apps/app-a) {says}; Flux fails the build"
+    ]
+
+
 @pytest.mark.parametrize("comp", ["/comps/comp-a", "https://example.invalid/org-a/repo-a//comps/comp-a?ref=v1"])
 def test_hl101_a_flux_component_that_is_not_a_local_relative_path(check_json, repo, comp):
     """Flux rejects a spec.components entry that is not local and relative (SEMANTICS 2.1: "must

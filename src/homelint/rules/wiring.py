@@ -203,7 +203,12 @@ def _flux_components(ctx: Context, ks: FluxKS, obj: K8sObject, path: str, comps:
         elif (target := join(path, comp)) not in kdirs:
             if ignore_missing:
                 continue
-            message = f"component '{comp}' (relative to spec.path {path}) has no kustomization; Flux fails the build"
+            where = (
+                f"resolves to {target or '.'}, which does not exist"
+                if target not in ctx.repo.files.dirs
+                else "has no kustomization"
+            )
+            message = f"component '{comp}' (relative to spec.path {path}) {where}; Flux fails the build"
             fix = "components are relative to spec.path; fix the path or set ignoreMissingComponents"
         elif (empty := _empty_kustomization(ctx, kdirs[target], ks)) is not None:
             message = (
