@@ -387,3 +387,32 @@ def test_a_file_outside_the_current_directory_without_a_marker_is_its_own_root(t
     assert find_file_root(Path("apps/cm.yaml")) == (tmp_path / "repo-a").resolve()
     (tmp_path / "repo-a" / "apps" / ".homelint.yaml").write_text("{}\n")  # a marker still wins
     assert find_file_root(Path("apps/cm.yaml")) == (tmp_path / "repo-a" / "apps").resolve()
+
+
+def test_a_parents_patches_are_listed_only_for_what_its_own_build_applies(tmp_path, monkeypatch):
+    """apps' spec.patches run in apps' build, which applies app-a's definition. app-a's folder has
+    no kustomization.yaml, so app-a's own build takes ks.yaml too and applies a second copy of
+    app-a (in ns-a, its targetNamespace): apps' patches do not reach that copy, nor the copies
+    after it."""
+    from .conftest import GOTK, flux_ks
+
+    patch = (
+        "  patches:\n    - target: {kind: Kustomization}\n      patch: |\n        - {op: add, path: /spec/wait, value: true}\n"
+    )
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/flux-system/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n",
+        "clusters/main/kustomization.yaml": "resources:\n  - flux-system\n  - apps.yaml\n",
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps", patch),
+        "apps/kustomization.yaml": "resources:\n  - ./app-a/ks.yaml\n",
+        "apps/app-a/ks.yaml": flux_ks("app-a", "./apps/app-a", "  targetNamespace: ns-a\n"),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    applied = json.loads(run(tmp_path, "apps/app-a/ks.yaml", "--format", "json"))["objects"][0]["applied"]
+    patched = [(a["effective_namespace"]["value"], [p["by"] for p in a["patches"]]) for a in applied]
+    # the copy app-a applies (in ns-a) applies itself again, as ns-a/app-a (HL112)
+    assert patched == [("flux-system", ["Kustomization flux-system/apps"]), ("ns-a", []), ("ns-a", [])]

@@ -194,7 +194,8 @@ def _patches_of(data: dict[str, Any], keys: tuple[str, ...] = (), load: Any = No
 def _patches_on(repo: Any, applied: Any, obj: K8sObject) -> list[dict[str, Any]]:
     """The patches whose target selects the object: those of the kustomization.yaml folders on the
     way from the Flux Kustomization's path to the file (and their components), and the Flux
-    Kustomization's own spec.patches (and, for a Flux Kustomization, its parent's)."""
+    Kustomization's own spec.patches (the one that builds the object: a parent's patches do not
+    reach the builds of its children)."""
     ks = applied.ks
     folder = posixpath.dirname(obj.path)
     places: list[tuple[str, int, dict[str, Any], tuple[str, ...], str]] = []  # (file, doc, data, keys, label)
@@ -232,11 +233,8 @@ def _patches_on(repo: Any, applied: Any, obj: K8sObject) -> list[dict[str, Any]]
     comps = ks.spec.get("components") if ks is not None and ks.obj is not None and ks.path is not None else None
     if isinstance(comps, list):  # spec.components join the kustomization at spec.path
         with_components([join(ks.path, c) for c in comps if isinstance(c, str)], f"Kustomization {ks.namespace}/{ks.name}")
-    owners = [ks] if ks is not None and ks.obj is not None else []
-    if obj.kind == "Kustomization" and ks is not None and ks.parent is not None and ks.parent.obj is not None:
-        owners.append(ks.parent)
-    for owner in owners:
-        places.append((owner.obj.path, owner.obj.doc, owner.obj.data, ("spec",), f"Kustomization {owner.namespace}/{owner.name}"))
+    if ks is not None and ks.obj is not None:  # its spec.patches run in its own build only, not its children's
+        places.append((ks.obj.path, ks.obj.doc, ks.obj.data, ("spec",), f"Kustomization {ks.namespace}/{ks.name}"))
     out = []
     for file, doc, data, keys, label in places:
         for field, target, _body in _patches_of(data, keys, loader(posixpath.dirname(file))):
