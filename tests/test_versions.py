@@ -546,21 +546,31 @@ def _nameless_repo(name: str, extra: str = "") -> dict[str, str]:
         ("${VAR_A}", "", ["error"]),  # the whole name: empty, the object cannot be applied
         ("${VAR_A}${VAR_B}", "", ["error", "error"]),
         ("${VAR_A}${VAR_SET}", "", ["warning"]),  # VAR_SET keeps the name non-empty
-        ("${VAR_A}-x", "", ["warning"]),
-        ("x-${VAR_A}", "", ["warning"]),
+        ("${VAR_A}-x", "", ["error"]),  # '-x': a DNS subdomain starts with an alphanumeric
+        ("x-${VAR_A}", "", ["error"]),  # 'x-': and ends with one
+        ("x-${VAR_A}-y", "", ["warning"]),  # 'x--y' is a valid name
+        ("${VAR_B:-${VAR_A}}", "", ["error"]),  # the default of an undefined variable: empty too
         ("${VAR_A:=x}", "", []),
         ("${VAR_A}", "namePrefix: p-\n", ["warning"]),  # kustomize prefixes it before Flux substitutes
     ],
 )
-def test_a_name_made_only_of_undefined_placeholders_is_an_error_without_strict_substitution(
+def test_a_name_undefined_placeholders_leave_invalid_is_an_error_without_strict_substitution(
     repo, check_json, name, extra, expected
 ):
     """Non-strict envsubst (fluxcd/pkg) turns an undefined ${VAR} into "": a metadata.name of
-    nothing else leaves the object without a name, which server-side apply (fluxcd/pkg ssa) refuses."""
+    nothing else leaves the object without a name, and one that leaves text the kind's name
+    format rejects ('-x' for a ConfigMap, a DNS subdomain) fails the server-side apply dry run
+    (fluxcd/pkg ssa) too."""
     _, findings = check_json(repo(_nameless_repo(name, extra)), "--select", "HL201")
     assert [f["severity"] for f in findings] == expected
     for finding in findings:
-        assert ("an object without a name cannot be applied" in finding["message"]) == (finding["severity"] == "error")
+        fails = "so the whole Kustomization fails" in finding["message"]
+        assert fails == (finding["severity"] == "error")
+        empty = fails and name in ("${VAR_A}", "${VAR_A}${VAR_B}", "${VAR_B:-${VAR_A}}")
+        assert ("an object without a name cannot be applied" in finding["message"]) == empty
+        assert ("the API server rejects the metadata.name that leaves (a lowercase RFC 1123" in finding["message"]) == (
+            fails and not empty
+        )
     _, findings = check_json(repo(_nameless_repo(name, extra)), "--select", "HL607", "--target", "flux=2.9")
     assert len(findings) == expected.count("warning")  # the upgrade changes nothing for a name that fails today
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from homelint.core.context import Context
-from homelint.core.k8snames import name_rule, valid_dns1123_subdomain, valid_label_key, valid_label_value
+from homelint.core.k8snames import name_problem, name_rule, valid_dns1123_subdomain, valid_label_key, valid_label_value
 from homelint.core.model import Finding, K8sObject, Span
 from homelint.core.substitution import VALID_VAR_NAME, Expr, located, needle_at, scan, scan_cached, substitution_disabled
 from homelint.model.config import placeholder_doc_files
@@ -122,15 +122,21 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
         if ks.key not in strictness:
             strictness[ks.key] = versions.strict_substitution(ks)
         strict, why = strictness[ks.key]
-        nameless = not strict and _nameless(ctx, ks, variables, obj, field, is_key, text)
+        broken = None if strict else _broken_name(ctx, ks, variables, obj, field, is_key, text)
+        nameless = broken is not None
         labels = [g[0].label for g in group]
         path, span = _place(ctx, obj, field, is_key, text, where)
         if strict:
             consequence = ""
-        elif nameless:
+        elif broken == "":
             consequence = (
                 f"; metadata.name becomes an empty string (no strict substitution: {why}): an object without a name "
                 "cannot be applied, so the whole Kustomization fails"
+            )
+        elif broken is not None:
+            consequence = (
+                f"; it becomes an empty string (no strict substitution: {why}), and the API server rejects the "
+                f"metadata.name that leaves ({broken}), so the whole Kustomization fails"
             )
         else:
             consequence = f"; it becomes an empty string (no strict substitution: {why})"
@@ -156,23 +162,51 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
 def _nameless(
     ctx: Context, ks: FluxKS, variables: Variables, obj: K8sObject, field: tuple[Any, ...], is_key: bool, text: str
 ) -> bool:
-    """Whether non-strict substitution leaves `obj` without a name: its whole `metadata.name` is
-    `${VAR}`s without default (no text, no transform) that `ks` does not define, each an empty
-    string (fluxcd/pkg envsubst), and no kustomize prefix/suffix or rename the model cannot
-    follow adds to it. Flux applies each object by server-side apply (fluxcd/pkg ssa), which
-    needs a name."""
+    """Whether non-strict substitution leaves `obj` with a name the API server rejects (HL201 is
+    an error then): see _broken_name."""
+    return _broken_name(ctx, ks, variables, obj, field, is_key, text) is not None
+
+
+def _broken_name(
+    ctx: Context, ks: FluxKS, variables: Variables, obj: K8sObject, field: tuple[Any, ...], is_key: bool, text: str
+) -> str | None:
+    """Why the API server rejects `obj`'s name after non-strict substitution ("" for no name at
+    all), or None when it takes it or that is not known. Judged where every variable of
+    `metadata.name` is one `ks` does not define (each an empty string, or its default: fluxcd/pkg
+    envsubst) and no kustomize prefix/suffix or rename the model cannot follow changes the name.
+    Flux applies each object by server-side apply (fluxcd/pkg ssa): the dry run fails for a name
+    that is missing or not of the kind's format (core/k8snames.name_rule)."""
     if is_key or field != ("metadata", "name"):
-        return False
-    exprs = scan_cached(text)
-    at = 0
-    for expr in exprs:
-        if expr.start != at or expr.error or expr.op or expr.name in variables.values:
-            return False
-        at = expr.end
-    if not exprs or at != len(text):
-        return False
+        return None
+    name = _undefined_expansion(text, variables)
+    if name is None:
+        return None
     mine = [a for a in ctx.flux.applications_of(obj) if a.ks is ks]
-    return bool(mine) and not any(a.renamed is not None or a.hashed or a.unread or a.affixed for a in mine)
+    if not mine or any(a.renamed is not None or a.hashed or a.unread or a.affixed for a in mine):
+        return None
+    if not name:
+        return ""
+    return name_problem(name_rule(obj.group, obj.kind), name) or None
+
+
+def _undefined_expansion(text: str, variables: Variables) -> str | None:
+    """`text` as non-strict substitution leaves it when none of its variables is defined: each
+    `${VAR}` an empty string, a default form its default (expanded the same way); None when a
+    variable is defined (its value is not judged here), or a form is not read."""
+    out: list[str] = []
+    last = 0
+    for expr in scan_cached(text):
+        out.append(text[last : expr.start])
+        last = expr.end
+        if expr.error or expr.op == "transform" or not expr.name or expr.name in variables.values:
+            return None
+        if expr.op and expr.default is not None:
+            inner = _undefined_expansion(expr.default, variables)
+            if inner is None:
+                return None
+            out.append(inner)
+    out.append(text[last:])
+    return "".join(out).replace("$$", "$")
 
 
 @check("HL607")
