@@ -1304,3 +1304,26 @@ def test_placeholders_of_a_source_defined_in_an_unapplied_file_are_no_open_sourc
     else:
         assert infos == []
     assert [f["rule"] for f in findings if f["rule"] == "HL401"] == ([] if optional else ["HL401"])
+
+
+@pytest.mark.parametrize(
+    ("missing", "hint"),
+    [
+        ("./cm-b.yml", "; did you mean 'cm-b.yaml', 'cm-a.yaml'?"),  # another extension: the same name first
+        ("./cm-x.yaml", "; did you mean 'cm-b.yaml', 'cm-a.yaml'?"),  # difflib: best first, ties in reverse order
+        ("./vmrule.yaml", ""),  # only '.yaml' in common with helmrelease.yaml
+    ],
+)
+def test_hl101_suggests_files_whose_names_are_close_not_only_their_extensions(check_json, repo, missing, hint):
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": flux_ks("app-a", "./apps/app-a"),
+            "apps/app-a/kustomization.yaml": f"resources:\n  - cm-a.yaml\n  - {missing}\n",
+            "apps/app-a/cm-a.yaml": _cm("cm-a"),
+            "apps/app-a/cm-b.yaml": _cm("cm-b"),
+            "apps/app-a/helmrelease.yaml": _cm("cm-c"),
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL101")
+    assert [f["message"] for f in findings] == [f"resource '{missing}' does not exist{hint}"]

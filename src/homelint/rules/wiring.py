@@ -33,6 +33,17 @@ def _nearest(name: str, candidates: Names | set[str] | list[str], exclude: str |
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
+def _nearest_file(name: str, siblings: set[str]) -> str:
+    """`_nearest` for a file name: judged on the names without their extension, so a shared
+    `.yaml` does not make `vmrule.yaml` look like `helmrelease.yaml`."""
+    stems: dict[str, list[str]] = defaultdict(list)
+    for sibling in sorted(siblings):
+        stems[posixpath.splitext(sibling)[0]].append(sibling)
+    close = close_matches(posixpath.splitext(name)[0], list(stems))
+    found = [full for stem in close for full in stems[stem]][:3]
+    return f"; did you mean {', '.join(repr(c) for c in found)}?" if found else ""
+
+
 @check("HL101")
 def missing_resource(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
@@ -78,7 +89,9 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                         )
                 else:
                     siblings = {posixpath.basename(p) for p in ctx.flux.entries_of(posixpath.dirname(target))}
-                    message = f"{entry.kind[:-1]} '{entry.value}' does not exist{_nearest(posixpath.basename(target), siblings)}"
+                    message = (
+                        f"{entry.kind[:-1]} '{entry.value}' does not exist{_nearest_file(posixpath.basename(target), siblings)}"
+                    )
             else:
                 if target in files or target in dirs:
                     continue
