@@ -1198,17 +1198,10 @@ def _dangling_image_repository(ctx: Context, applied: Any, foreign: dict[str, st
     if applied.namespace is None and not isinstance(written, str):
         return  # the object has no namespace (HL110): where Flux would look is unknown
     ns, name = (written if isinstance(written, str) else applied.ns), ref["name"]
-    known = _image_repositories(ctx)
-    if "${" in name or "${" in ns or known.may_exist("ImageRepository", ns, name):
+    known = _flux_objects(ctx)
+    if "${" in name or "${" in ns or known.found(ctx, "ImageRepository", ns, name):
         return
-    if resource_set_makes(ctx, "ImageRepository", ns, name):
-        return
-    homes = sorted(set(known.in_ns.get("ImageRepository", {}).get(name, [])) - {ns})
-    hint = (
-        f"; an ImageRepository of that name is in {', '.join(repr(h) for h in homes[:3])}"
-        if homes
-        else _nearest(name, Names(n for n_ns, n in known.named.get("ImageRepository", set()) if n_ns == ns))
-    )
+    hint = known.hint("ImageRepository", ns, name)
     why = foreign.get(ns)
     finding = ctx.at(
         "HL107",
@@ -1221,10 +1214,6 @@ def _dangling_image_repository(ctx: Context, applied: Any, foreign: dict[str, st
     if why:
         finding.severity = "info"  # a source homelint did not follow may define it
     yield finding
-
-
-def _image_repositories(ctx: Context) -> _FluxObjects:
-    return ctx.repo.memo("wiring.flux-objects", lambda: _FluxObjects(ctx))
 
 
 # kinds of Flux's own APIs that only manifests make (a controller makes HelmCharts for HelmReleases,
@@ -1267,11 +1256,29 @@ class _FluxObjects:
         unread = self.unread.get(kind, set())
         return (namespace, name) in self.named.get(kind, set()) or "*" in unread or namespace in unread
 
+    def found(self, ctx: Context, kind: str, namespace: str, name: str) -> bool:
+        """Whether a reference to this object finds it: applied (may_exist), made by a ResourceSet,
+        or a source known without a manifest (the bootstrap's, flux.external-sources)."""
+        if self.may_exist(kind, namespace, name) or resource_set_makes(ctx, kind, namespace, name):
+            return True
+        return kind in SOURCE_KINDS and ctx.flux.known_source(SourceRef(kind, namespace, name))
+
+    def hint(self, kind: str, namespace: str, name: str) -> str:
+        """Where an object of that name is instead (other namespaces), else close names in `namespace`."""
+        homes = sorted(set(self.in_ns.get(kind, {}).get(name, [])) - {namespace})
+        if homes:
+            return f"; {with_article(kind)} of that name is in {', '.join(repr(h) for h in homes[:3])}"
+        return _nearest(name, Names(n for n_ns, n in self.named.get(kind, set()) if n_ns == namespace))
+
+
+def _flux_objects(ctx: Context) -> _FluxObjects:
+    """The `_FluxObjects` of the run, made once for the checks that look references up in it."""
+    return ctx.repo.memo("wiring.flux-objects", lambda: _FluxObjects(ctx))
+
 
 @check("HL118", needs_flux=True)
 def dangling_health_check(ctx: Context) -> Iterator[Finding]:
     """Each `spec.healthChecks` entry of a Flux kind names an object that something applies."""
-    known: _FluxObjects | None = None
     foreign = foreign_namespaces(ctx)
     seen: set[tuple[int, str]] = set()
     for ks in ctx.flux.kustomizations:
@@ -1289,20 +1296,15 @@ def dangling_health_check(ctx: Context) -> Iterator[Finding]:
             if ref is None:
                 continue
             kind, ns, name = ref
-            if known is None:
-                known = _FluxObjects(ctx)
-            if known.may_exist(kind, ns, name) or resource_set_makes(ctx, kind, ns, name):
-                continue
-            if kind in SOURCE_KINDS and ctx.flux.known_source(SourceRef(kind, ns, name)):
-                continue
-            yield _dangling_health_check(ctx, obj, index, (kind, ns, name), known, foreign.get(ns))
+            known = _flux_objects(ctx)
+            if not known.found(ctx, kind, ns, name):
+                yield _dangling_health_check(ctx, obj, index, (kind, ns, name), known, foreign.get(ns))
 
 
 @check("HL119", needs_flux=True)
 def dangling_receiver_resource(ctx: Context) -> Iterator[Finding]:
     """Each `spec.resources` entry of a Receiver that names one Flux object (not `*`, no
     matchLabels) names one that something applies."""
-    known: _FluxObjects | None = None
     foreign = foreign_namespaces(ctx)
     seen: set[tuple[int, str]] = set()
     for applied in ctx.flux.applied:
@@ -1318,19 +1320,11 @@ def dangling_receiver_resource(ctx: Context) -> Iterator[Finding]:
             if ref is None:
                 continue
             kind, ns, name = ref
-            if known is None:
-                known = _FluxObjects(ctx)
-            if known.may_exist(kind, ns, name) or resource_set_makes(ctx, kind, ns, name):
-                continue
-            if kind in SOURCE_KINDS and ctx.flux.known_source(SourceRef(kind, ns, name)):
+            known = _flux_objects(ctx)
+            if known.found(ctx, kind, ns, name):
                 continue
             why = foreign.get(ns)
-            homes = sorted(set(known.in_ns.get(kind, {}).get(name, [])) - {ns})
-            hint = (
-                f"; {with_article(kind)} of that name is in {', '.join(repr(h) for h in homes[:3])}"
-                if homes
-                else _nearest(name, Names(n for n_ns, n in known.named.get(kind, set()) if n_ns == ns))
-            )
+            hint = known.hint(kind, ns, name)
             finding = ctx.at(
                 "HL119",
                 obj,
@@ -1409,12 +1403,7 @@ def _dangling_health_check(
         defined = f"defined in {unapplied[0]}, which no Flux Kustomization applies"
     else:
         defined = "which nothing the repository applies defines"
-    homes = sorted(set(known.in_ns.get(kind, {}).get(name, [])) - {ns})
-    hint = (
-        f"; {with_article(kind)} of that name is in {', '.join(repr(h) for h in homes[:3])}"
-        if homes
-        else _nearest(name, Names(n for n_ns, n in known.named.get(kind, set()) if n_ns == ns))
-    )
+    hint = known.hint(kind, ns, name)
     message = (
         f"healthChecks names {kind} '{ns}/{name}', {defined}; kustomize-controller waits for it until the "
         f"timeout and the Kustomization is not Ready (health check timed out), which blocks what depends on it{hint}"
