@@ -9,16 +9,7 @@ from __future__ import annotations
 from homelint.core.model import make_object
 from homelint.model.refs import app_template
 
-APP = "kubernetes/apps/default/echo/app"
-
-CLAIM = """---
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: claim-a}
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: {requests: {storage: 1Gi}}
-"""
+from .test_volsync_refs import APP, CLAIM
 
 SOURCE = """---
 apiVersion: source.toolkit.fluxcd.io/v1
