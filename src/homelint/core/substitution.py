@@ -211,8 +211,9 @@ def substitution_disabled(data: Mapping[str, object]) -> bool:
     return False
 
 
-def resolve(text: str, variables: Mapping[str, str]) -> str | None:
-    """Evaluate simple `${v}` / default forms; None when any variable cannot be resolved."""
+def resolve(text: str, variables: Mapping[str, str], missing: str | None = None) -> str | None:
+    """Evaluate simple `${v}` / default forms; None when any variable cannot be resolved. With
+    `missing`, a variable neither set nor defaulted becomes it (non-strict envsubst: "")."""
     if "${" not in text:
         return text.replace("$$", "$")
     out: list[str] = []
@@ -228,10 +229,12 @@ def resolve(text: str, variables: Mapping[str, str]) -> str | None:
         if value:
             out.append(value)
         elif expr.op and expr.default is not None:
-            inner = resolve(expr.default, variables)
+            inner = resolve(expr.default, variables, missing)
             if inner is None:
                 return None
             out.append(inner)
+        elif missing is not None:
+            out.append(missing)
         else:
             return None
     out.append(text[last:])

@@ -9,7 +9,16 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.k8snames import name_problem, name_rule, valid_dns1123_subdomain, valid_label_key, valid_label_value
 from homelint.core.model import Finding, K8sObject, Span
-from homelint.core.substitution import VALID_VAR_NAME, Expr, located, needle_at, scan, scan_cached, substitution_disabled
+from homelint.core.substitution import (
+    VALID_VAR_NAME,
+    Expr,
+    located,
+    needle_at,
+    resolve,
+    scan,
+    scan_cached,
+    substitution_disabled,
+)
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
@@ -191,22 +200,11 @@ def _broken_name(
 
 def _undefined_expansion(text: str, variables: Variables) -> str | None:
     """`text` as non-strict substitution leaves it when none of its variables is defined: each
-    `${VAR}` an empty string, a default form its default (expanded the same way); None when a
-    variable is defined (its value is not judged here), or a form is not read."""
-    out: list[str] = []
-    last = 0
-    for expr in scan_cached(text):
-        out.append(text[last : expr.start])
-        last = expr.end
-        if expr.error or expr.op == "transform" or not expr.name or expr.name in variables.values:
-            return None
-        if expr.op and expr.default is not None:
-            inner = _undefined_expansion(expr.default, variables)
-            if inner is None:
-                return None
-            out.append(inner)
-    out.append(text[last:])
-    return "".join(out).replace("$$", "$")
+    `${VAR}` an empty string, a default form its default; None when a variable is defined (its
+    value is not judged here), or a form is not read."""
+    if any(item.name in variables.values for expr in scan_cached(text) for item in _names(expr)):
+        return None
+    return resolve(text, {}, missing="")
 
 
 @check("HL607")
