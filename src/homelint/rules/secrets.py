@@ -388,11 +388,10 @@ def _not_plaintext(value: Any, *, encoded: bool = False) -> bool:
     if not text or SECRET_REFERENCE.match(text) or FLUX_PLACEHOLDER.search(text):
         return True
     if encoded:
-        try:
-            text = base64.b64decode(text, validate=True).decode("utf-8").strip()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
+        decoded = _decoded_text(text)
+        if decoded is None:
             return False
-        return not text or _documentation_value(text)  # Flux never substitutes inside base64
+        return not decoded or _documentation_value(decoded)  # Flux never substitutes inside base64
     return _documentation_value(text)
 
 
@@ -509,7 +508,7 @@ def substituted_plaintext(flux: Any, obj: Any, skip: set[tuple[str, str]]) -> Su
             if result is None:
                 break  # not certain for this Kustomization: say nothing of the value
             value, used, defaulted = result
-            if section == "data" and not _decodes(value):
+            if section == "data" and _decoded(value) is None:
                 break  # the API server rejects a `data` value that is not base64: nothing is applied
             names |= used
             if not _not_plaintext(value, encoded=section == "data") and not public_material(value, encoded=section == "data"):
@@ -528,12 +527,21 @@ def substituted_plaintext(flux: Any, obj: Any, skip: set[tuple[str, str]]) -> Su
     )
 
 
-def _decodes(value: str) -> bool:
+def _decoded(value: str) -> bytes | None:
+    """The bytes of a Secret's base64 `data` value, or None when the API server would reject it."""
     try:
-        base64.b64decode(value.strip(), validate=True)
+        return base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
-        return False
-    return True
+        return None
+
+
+def _decoded_text(value: str) -> str | None:
+    """A base64 `data` value as UTF-8 text (stripped), or None when it is not base64 or not text."""
+    raw = _decoded(value)
+    try:
+        return None if raw is None else raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
 
 
 def _certain_substitution(flux: Any, applied: Any, text: str) -> tuple[str, set[str], bool] | None:
@@ -615,10 +623,7 @@ def public_material(value: Any, *, encoded: bool = False) -> bool:
         return False
     text = value.strip()
     if encoded:
-        try:
-            text = base64.b64decode(text, validate=True).decode("utf-8").strip()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return False
+        text = _decoded_text(text) or ""
     if not text:
         return False
     if text.startswith("-----BEGIN "):
