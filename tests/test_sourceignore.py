@@ -239,3 +239,21 @@ def test_thousands_of_general_globs_leave_their_paths_unknown_within_a_bounded_c
     assert matcher.unmodelled == ["hostile"]
     assert matcher.where("hostile") == ["hostile/.sourceignore"]
     assert len(calls) < 10 * HOSTILE
+
+
+def test_a_glob_with_a_literal_first_name_is_matched_only_against_paths_under_that_name(monkeypatch):
+    """`/dir-N/*.tmp` can only match below dir-N (go-git compares a glob's first part with the
+    path's first name): thousands of them, one per folder, cost each path its own folder's globs,
+    not all of them, so they stay within the budget, and every verdict is still go-git's."""
+    lines = "".join(f"/dir-{i}/*.tmp\n!/dir-{i}/keep-*.tmp\n" for i in range(HOSTILE))
+    matcher = Matcher(read_patterns(lines), 4 * HOSTILE, 4 * HOSTILE)
+    calls = []
+    original = Matcher.__init__.__globals__["_matches"]
+    monkeypatch.setattr("homelint.model.sourceignore._matches", lambda *args: calls.append(args) or original(*args))
+    for i in range(HOSTILE):
+        assert matcher.excluded(f"dir-{i}/a.tmp", False)
+        assert not matcher.excluded(f"dir-{i}/keep-a.tmp", False)
+        assert matcher.deciding(f"dir-{i}/a.yaml", False) is None
+        assert matcher.deciding(f"other/dir-{i}/a.tmp", False) is None  # anchored: not below the root's dir-N
+    assert matcher.unmodelled == []
+    assert len(calls) <= 4 * 4 * HOSTILE  # per path: its own folder's two globs, two names each

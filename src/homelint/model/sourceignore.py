@@ -359,7 +359,8 @@ class _Domain:
     """The patterns of one domain, indexed by shape. A pattern without `/` matches one name: an
     exact name is a key, `*text` and `text*` are looked up by the name's suffixes and prefixes, any
     other glob is matched (general). A pattern with `/` and only exact names is a path of a trie
-    from the domain; any other is matched (general)."""
+    from the domain; any other is matched (general), only against the paths whose first name below
+    the domain is its first part when that part is exact."""
 
     def __init__(self) -> None:
         self.exact: dict[str, _Best] = {}
@@ -368,6 +369,10 @@ class _Domain:
         self.general: list[int] = []  # patterns without `/`, last first
         self.trie: dict[str, Any] = {}  # name -> (_Best of the patterns ending there, children)
         self.globs: list[int] = []  # general patterns with `/`, last first
+        # the same, by the name a path must start with below the domain (a literal first part), and
+        # those without one (`**`, a glob first): a path is matched against its head's and the rest
+        self.headed: dict[str, list[int]] = {}
+        self.unheaded: list[int] = []
         self.dropped: list[int] = []  # the general patterns not matched (over the budget)
         self.unmodelled = -1  # the last of them, -1: none
 
@@ -385,15 +390,34 @@ class _Domain:
             return
         names = [part for part in pattern.parts if part]
         if not names or "**" in pattern.text:
-            self.globs.insert(0, index)  # `**` (or a part with it) and the parts that never match
+            self._glob(index, pattern)  # `**` (or a part with it) and the parts that never match
             return
         if not all(isinstance(pattern.elements[i], str) for i, part in enumerate(pattern.parts) if part):
-            self.globs.insert(0, index)
+            self._glob(index, pattern)
             return
         node: list[Any] = [None, self.trie]
         for name in names:
             node = node[1].setdefault(name, [_Best(), {}])
         node[0].add(index, pattern.dir_only)
+
+    def _glob(self, index: int, pattern: Pattern) -> None:
+        """A general pattern with `/`; go-git's globMatch compares its first part that is not empty
+        with the path's first name below the domain (unless it is `**`), so a literal one is a key."""
+        self.globs.insert(0, index)
+        head = next(i for i, part in enumerate(pattern.parts) if part) if any(pattern.parts) else None
+        if head is not None and "**" not in pattern.parts[head] and isinstance(pattern.elements[head], str):
+            self.headed.setdefault(pattern.elements[head], []).insert(0, index)
+        else:
+            self.unheaded.insert(0, index)
+
+    def globs_per_path(self) -> int:
+        """The most general `/` patterns one path is matched against."""
+        return len(self.unheaded) + max(map(len, self.headed.values()), default=0)
+
+    def glob_candidates(self, head: str) -> tuple[list[int], list[int]]:
+        """The general `/` patterns that may match a path whose first name below the domain is `head`
+        (each list last first)."""
+        return self.unheaded, self.headed.get(head, [])
 
 
 class Matcher:
@@ -415,7 +439,7 @@ class Matcher:
             self.by_domain.setdefault("/".join(pattern.domain), _Domain()).add(index, pattern)
         self.includes = any(p.inclusion for p in self.patterns)
         self.unmodelled: list[str] = []  # domains whose general patterns are not matched
-        cost = {d: len(s.general) * names + 2 * len(s.globs) * paths for d, s in self.by_domain.items()}
+        cost = {d: len(s.general) * names + 2 * s.globs_per_path() * paths for d, s in self.by_domain.items()}
         total, budget = sum(cost.values()), BUDGET if budget is None else budget
         for domain in sorted(cost, key=lambda d: (-cost[d], d)):
             if total <= budget:
@@ -424,6 +448,7 @@ class Matcher:
             self.unmodelled.append(domain)
             at = self.by_domain[domain]
             at.dropped, at.general, at.globs = sorted(at.general + at.globs), [], []
+            at.headed, at.unheaded = {}, []
             at.unmodelled = at.dropped[-1]
         self._names: dict[tuple[str, str], tuple[int, int]] = {}  # (domain, name): last simple match (folder, file)
         self._folders: dict[str, int] = {"": -1}  # folder: the last simple pattern matching one of its folders
@@ -445,12 +470,13 @@ class Matcher:
         for depth in domains:
             best = max(best, self._trie(self.by_domain[prefixes[depth]], parts[depth:], is_dir))
         for depth in domains:
-            for index in self.by_domain[prefixes[depth]].globs:
-                if index <= best:
-                    break
-                if self.patterns[index].matches(parts, is_dir):
-                    best = index
-                    break
+            for candidates in self.by_domain[prefixes[depth]].glob_candidates(parts[depth]):
+                for index in candidates:  # the last match of either list: the last of all
+                    if index <= best:
+                        break
+                    if self.patterns[index].matches(parts, is_dir):
+                        best = index
+                        break
         known = all(self.by_domain[prefixes[depth]].unmodelled <= best for depth in domains)
         return best, known
 
