@@ -342,3 +342,59 @@ def test_a_target_name_is_compared_with_the_name_before_substitution(repo, check
     assert "named '${APP}'" in found[0][2]
     regex = repo(_app("resources:\n  - ./cm.yaml\npatches:\n" + _smp(JSON_OP, "{kind: ConfigMap, name: '.*'}"), files, spec))
     assert _found(check_json, regex, "HL115") == []
+
+
+RENAME = "- {op: replace, path: /metadata/name, value: cm-new}\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "spec"),
+    [
+        (  # the same list: the second patch targets the name the first gave
+            {
+                "apps/app/kustomization.yaml": "resources:\n  - ./cm.yaml\npatches:\n"
+                + _smp(RENAME, "{kind: ConfigMap, name: cm}")
+                + _smp(JSON_OP, "{kind: ConfigMap, name: cm-new}")
+            },
+            "",
+        ),
+        (  # a base renames, the overlay targets the new name
+            {
+                "apps/app/kustomization.yaml": "resources:\n  - ./base\npatches:\n"
+                + _smp(JSON_OP, "{kind: ConfigMap, name: cm-new}"),
+                "apps/app/base/kustomization.yaml": "resources:\n  - ../cm.yaml\npatches:\n"
+                + _smp(RENAME, "{kind: ConfigMap, name: cm}"),
+            },
+            "",
+        ),
+        (  # the kustomization renames, the Flux Kustomization's spec.patches target the new name
+            {
+                "apps/app/kustomization.yaml": "resources:\n  - ./cm.yaml\npatches:\n"
+                + _smp(RENAME, "{kind: ConfigMap, name: cm}")
+            },
+            "  patches:\n" + _smp(JSON_OP, "{kind: ConfigMap, name: cm-new}", 4),
+        ),
+        (  # a strategic-merge patch renames only with options.allowNameChange
+            {
+                "apps/app/kustomization.yaml": "resources:\n  - ./cm.yaml\npatches:\n"
+                + _smp("kind: ConfigMap\nmetadata:\n  name: cm-new\n", "{kind: ConfigMap, name: cm}").replace(
+                    "  patch: |-", "  options: {allowNameChange: true}\n    patch: |-"
+                )
+                + _smp(JSON_OP, "{kind: ConfigMap, name: cm-new}")
+            },
+            "",
+        ),
+    ],
+    ids=["same-list", "base", "flux-spec-patches", "allowNameChange"],
+)
+def test_a_target_selects_by_the_name_an_earlier_patch_gave(repo, check_json, files, spec):
+    """kustomize matches a target against the object's current name too: a patch may target the
+    name an earlier JSON6902 patch set (kustomize 5.8.1 applies it); a name nothing gives still
+    selects nothing (HL115)."""
+    root = repo(_app("", files, spec))
+    assert _found(check_json, root, "HL115") == []
+    (patched,) = _applied(root).values()
+    assert (patched["metadata"]["name"], patched["data"]) == ("cm-new", {"a": "b", "c": "d"})
+    typo = {path: text.replace("name: cm-new}", "name: cm-typo}") for path, text in files.items()}
+    root = repo(_app("", typo, spec.replace("name: cm-new}", "name: cm-typo}")))
+    assert len(_found(check_json, root, "HL115")) == 1

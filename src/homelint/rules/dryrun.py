@@ -654,6 +654,8 @@ def _build_view(
             opaque = True
         if any(data.get(k) for k in ("namePrefix", "nameSuffix")):
             renamed = True
+        if d != directory and any(_may_rename(p) for p in patches_of(ctx, kd)):
+            renamed = True  # kustomize selects by the current name too, which a lower patch may have set
         if any(e.kind in ("resources", "components") and (is_remote(e.value) or "${" in e.value) for e in kd.entries):
             opaque = True
         if any(data.get(k) for k in ("commonLabels", "labels", "commonAnnotations")):
@@ -787,6 +789,7 @@ class Patch:
     # where the model keeps each document (FluxModel.patch_outcomes), in the order of `docs`
     sources: list[PatchSource] = field(default_factory=list)
     strategic: bool = False  # a patchesStrategicMerge entry (not a `patches:` one)
+    allow_name_change: bool = False  # options.allowNameChange: a strategic-merge patch may rename
 
 
 def _patch_docs(
@@ -812,6 +815,14 @@ def _patch_docs(
     return [d for _, d in found], not parsed.problems, sources
 
 
+def patches_of(ctx: Context, kd: KustomizeDir) -> list[Patch]:
+    """kustomize_patches of `kd`, read once per run."""
+    found: dict[str, list[Patch]] = ctx.repo.memo("dryrun.patches", dict)
+    if kd.file not in found:
+        found[kd.file] = kustomize_patches(ctx, kd)
+    return found[kd.file]
+
+
 def kustomize_patches(ctx: Context, kd: KustomizeDir) -> list[Patch]:
     out: list[Patch] = []
     data = kd.data
@@ -829,7 +840,9 @@ def kustomize_patches(ctx: Context, kd: KustomizeDir) -> list[Patch]:
                 )
             else:
                 continue
-            out.append(Patch((key, index), target, docs, ok, sources))
+            options = item.get("options")
+            renames = isinstance(options, dict) and options.get("allowNameChange") is True
+            out.append(Patch((key, index), target, docs, ok, sources, allow_name_change=renames))
     items = data.get("patchesStrategicMerge")
     for index, item in enumerate(items if isinstance(items, list) else []):
         if not isinstance(item, str):
@@ -860,6 +873,26 @@ def flux_patches(ctx: Context, ks: FluxKS) -> list[Patch]:
 
 def _is_json6902(patch: Patch) -> bool:
     return len(patch.docs) == 1 and isinstance(patch.docs[0], list)
+
+
+def _may_rename(patch: Patch) -> bool:
+    """Whether the patch may change the name or namespace of what it patches: a JSON6902 operation
+    on /metadata/name or /metadata/namespace (or on /metadata), or a strategic-merge patch with
+    `options.allowNameChange` (otherwise kustomize keeps the patched object's name)."""
+    if _is_json6902(patch):
+        return any(
+            isinstance(op, dict) and isinstance(op.get("path"), str) and op["path"].rstrip("/") in _NAMING_PATHS
+            for op in patch.docs[0]
+        )
+    return patch.allow_name_change
+
+
+_NAMING_PATHS = ("/metadata", "/metadata/name", "/metadata/namespace")
+
+
+def _renamed(view: BuildView) -> BuildView:
+    """The view as the patches after one that may rename see it: its candidates' names are not all known."""
+    return BuildView(view.opaque, view.candidates(), True)
 
 
 def _unmatched(ctx: Context, patch: Patch) -> list[tuple[Any, PatchSource]]:
@@ -1023,7 +1056,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
     for directory, kd in sorted(repo.kustomize_dirs.items()):
         if flux_present and kd.file not in flux.applied_files:
             continue
-        found = kustomize_patches(ctx, kd)
+        found = patches_of(ctx, kd)
         if not found:
             continue
         if kd.is_component:
@@ -1041,8 +1074,12 @@ def patches(ctx: Context) -> Iterator[Finding]:
         else:
             flux.build(directory)  # its patches run (FluxModel.patch_outcomes)
             view = view_of(directory)
+        renaming = False  # kustomize selects by the current name too: a patch may target what an earlier one renamed
         for patch in found:
-            verdict = _judge(ctx, patch, view, f"{posixpath.basename(kd.file)} of {directory or '.'}")
+            verdict = _judge(
+                ctx, patch, _renamed(view) if renaming else view, f"{posixpath.basename(kd.file)} of {directory or '.'}"
+            )
+            renaming = renaming or _may_rename(patch)
             if verdict is None:
                 continue
             rule, message, fix = verdict
@@ -1066,8 +1103,11 @@ def patches(ctx: Context) -> Iterator[Finding]:
         built = [(a.obj, a.namespace) for a in ks.applied] + [(a.obj, a.namespace) for a, _ in ks.withheld]
         view = _build_view(ctx, ks.path, built, known)
         broken: bool | None = None
+        own = ctx.repo.kustomize_dirs.get(ks.path)  # its patches run before spec.patches
+        renaming = own is not None and any(_may_rename(p) for p in patches_of(ctx, own))
         for patch in found:
-            verdict = _judge(ctx, patch, view, f"spec.patches of {ks.label}")
+            verdict = _judge(ctx, patch, _renamed(view) if renaming else view, f"spec.patches of {ks.label}")
+            renaming = renaming or _may_rename(patch)
             if verdict is None:
                 continue
             if broken is None:
