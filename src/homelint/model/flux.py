@@ -30,6 +30,7 @@ from homelint.model.images import ImageEntry, image_edits, image_entries, merge_
 from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join, kustomization_options
 from homelint.model.patches import OpFailure, PatchSource, apply_patch, carry
 from homelint.model.replacements import Failure, Pointer, Unknown, replace_field, source_value
+from homelint.model.resourcesets import is_resource_set, rendered_kustomizations
 from homelint.model.sources import (
     EXTERNAL_SOURCE_FORM,
     LOCAL_SOURCE_FORM,
@@ -534,6 +535,7 @@ class FluxModel:
         self.root_source = ""
         self.cycles: list[KustomizeCycle] = []
         self.notes: list[str] = []
+        self.unrendered: list[str] = []  # what ResourceSets create that the model does not follow (resourcesets.py)
         # kustomization file -> the kinds of its `transformers:` the model does not apply
         self.unread_transformers: dict[str, list[str]] = {}
         self.roots_known = False  # roots found by evidence or config, not by the fallback
@@ -1695,6 +1697,14 @@ class FluxModel:
                 f"no Flux root found ({why}): the Flux Kustomizations nothing else applies were taken as roots{but}; set "
                 "flux.roots in .homelint.yaml if that is wrong"
             )
+        if self.unrendered:
+            shown = "; ".join(self.unrendered[:3]) + (
+                f"; and {len(self.unrendered) - 3} more" if len(self.unrendered) > 3 else ""
+            )
+            self.notes.append(
+                f"Flux Kustomizations that flux-operator ResourceSets create could not all be rendered ({shown}): what "
+                "they apply is not modelled (rendered: plain << inputs.key >> actions over spec.inputs, with a namespace)"
+            )
         if self.remote:
             labels = sorted(set(self.remote))
             self.notes.append(
@@ -2294,7 +2304,20 @@ class FluxModel:
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
                 forced = ns if ns != obj.namespace else None
                 children.append(self._make_ks(source_obj, forced, ks, ns, edits, affix))
+            elif is_resource_set(obj):
+                children.extend(self._resource_set_children(obj, ks))
         return children
+
+    def _resource_set_children(self, obj: K8sObject, parent: FluxKS) -> list[FluxKS]:
+        """The Flux Kustomizations a ResourceSet that `parent` applies creates (resourcesets.py),
+        each as `parent`'s child: its postBuild substitution runs on the ResourceSet's text before
+        flux-operator renders it, as on a child written in the build; its patches do not reach them."""
+        rendered = rendered_kustomizations(obj)
+        for why in rendered.unrendered:
+            note = f"ResourceSet {obj.namespace or parent.namespace}/{obj.name} ({obj.path}): {why} not followed"
+            if note not in self.unrendered:
+                self.unrendered.append(note)
+        return [self._make_ks(made, None, parent, None) for made in rendered.kustomizations]
 
     def _suffix(self, generated: K8sObject, built: K8sObject, edits: dict[tuple[str, ...], Any]) -> str | None:
         """kustomize's name hash of a generated object as its build left it (hashed last, after
