@@ -92,6 +92,24 @@ def test_common_library_chart_may_make_secrets_named_after_its_release(check_jso
     assert "the chart chart-a of release app-a in that namespace may create it" in found[0][2]
 
 
+def test_a_claim_named_after_a_release_of_another_chart_may_be_made_by_that_chart(check_json, repo):
+    """A generic chart that creates its own claim (`persistentVolumeClaim.enabled`, named after the
+    release) and mounts it by name: homelint does not read chart templates, so the claim is an
+    info naming the chart, as for Secrets; a claim named otherwise is still an error, and so is one
+    named after an app-template release (the producer table knows what app-template makes)."""
+    values = "    persistentVolumeClaim: {enabled: true}\n    volumes:\n      - persistentVolumeClaim: {claimName: %s}\n"
+    own = findings(check_json, repo, {"helmrelease.yaml": release(values % "app-a")}, ("HL301",))
+    assert [(rule, severity) for rule, severity, _ in own] == [("HL301", "info")]
+    assert "the chart chart-a of release app-a in that namespace may create it" in own[0][2]
+    named = findings(check_json, repo, {"helmrelease.yaml": release(values % "app-a-data")}, ("HL301",))
+    assert [(rule, severity) for rule, severity, _ in named] == [("HL301", "info")]
+    other = findings(check_json, repo, {"helmrelease.yaml": release(values % "claim-b")}, ("HL301",))
+    assert [(rule, severity) for rule, severity, _ in other] == [("HL301", "error")]
+    app_template = CONTROLLERS + "    persistence:\n      data: {existingClaim: app-a}\n"
+    found = findings(check_json, repo, {"helmrelease.yaml": release(app_template, chart="app-template")}, ("HL301",))
+    assert [(rule, severity) for rule, severity, _ in found] == [("HL301", "error")]
+
+
 def hr(spec: dict) -> object:
     made = make_object(
         "hr.yaml", 0, {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": "a"}, "spec": spec}

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, dig
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster
+from homelint.model.graph import app_template_release, release_name
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import canonical_fields
+from homelint.model.refs import chart_name
 
 if TYPE_CHECKING:
     from homelint.core.context import Context
@@ -316,3 +318,33 @@ def affixed_away(ctx: Context, edge: Any, kind: str, namespace: str, name: str) 
         tail = f" in the build of {builder}, and kustomize rewrites references to it only within that build"
     note = f"; the {kind} '{name}' of that namespace is renamed to {shown} by namePrefix/nameSuffix{tail}"
     return note, f"name the renamed {kind} ({shown}), or keep the prefix/suffix off it"
+
+
+def chart_releases(ctx: Context) -> dict[str, list[tuple[str, str, str]]]:
+    """namespace -> (release name, chart, `namespace/name` of the HelmRelease) of the HelmReleases
+    installing a chart there that is not known to be app-template (whose objects the producer table
+    knows), in this cluster."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.kind != "HelmRelease" or installs_elsewhere(applied) or app_template_release(ctx.repo, applied):
+            continue
+        target = obj.spec.get("targetNamespace")
+        namespace = target if isinstance(target, str) and target else applied.ns
+        out.setdefault(namespace, []).append((release_name(obj), chart_name(obj) or "?", f"{applied.ns}/{obj.name}"))
+    return out
+
+
+def made_by_chart(
+    releases: dict[str, list[tuple[str, str, str]]], namespace: str, name: str, word: str, skip: frozenset[str] = frozenset()
+) -> str | None:
+    """Why a chart may make the object: it is named after a release in that namespace (charts
+    commonly name their Secrets, ConfigMaps and PersistentVolumeClaims `<release>` or
+    `<release>-<what>`). The releases of the HelmReleases in `skip` do not count."""
+    for release, chart, owner in sorted(releases.get(namespace, [])):
+        if owner in skip:
+            continue
+        if name == release or name.startswith(release + "-"):
+            external = "; if it does, list it in secrets.external" if word == "Secret" else ""
+            return f"the chart {chart} of release {release} in that namespace may create it (charts name their {word}s after the release){external}"
+    return None

@@ -19,11 +19,20 @@ from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached, substitution_disabled
 from homelint.core.wording import with_article
 from homelint.model.flux import remote_cluster
-from homelint.model.graph import ANY_NAMESPACE, Edge, app_template_release, release_name, resolved_name
+from homelint.model.graph import ANY_NAMESPACE, Edge, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
-from homelint.model.refs import ValuesObject, chart_name, values_objects
+from homelint.model.refs import ValuesObject, values_objects
 from homelint.model.variables import UNKNOWN_VALUE
-from homelint.rules.common import affixed_away, chart_of, close_matches, has_flux, installs_elsewhere, unproduced
+from homelint.rules.common import (
+    affixed_away,
+    chart_of,
+    chart_releases,
+    close_matches,
+    has_flux,
+    installs_elsewhere,
+    made_by_chart,
+    unproduced,
+)
 from homelint.rules.registry import check
 
 if TYPE_CHECKING:
@@ -47,7 +56,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
     """A Secret (HL401) or ConfigMap (HL405) that something needs and nothing produces."""
     produced, missing, unseen = unproduced(ctx, kind, external)
     word = KIND_WORD[kind]
-    releases = _chart_releases(ctx)
+    releases = chart_releases(ctx)
     for node, why in [*((m, None) for m in missing), *unseen]:
         ns, name = node.namespace, node.name
         generated = produced.hashed.get((ns, name))
@@ -74,7 +83,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             made_here = why
             if made_here is None and not generated:
                 own = _needed_before_render(edges)  # its own chart cannot make what the release needs first
-                made_here = _made_by_chart(releases, ns, name, word, own) or _in_values(ctx, "", word, ns, name, own)
+                made_here = made_by_chart(releases, ns, name, word, own) or _in_values(ctx, "", word, ns, name, own)
             unrewritten = hashed_reference(ctx.repo, edge, generated) if generated else None
             renamed = None if unrewritten is not None else affixed_away(ctx, edge, word, ns, name)
             close = [] if unrewritten or renamed else close_matches(name, produced.names.get(ns, set()))
@@ -238,36 +247,6 @@ def _needed_before_render(edges: list[Edge]) -> frozenset[str]:
         for e in edges
         if e["applied"].obj.kind == "HelmRelease" and tuple(e["field"][:2]) == ("spec", "valuesFrom")
     )
-
-
-def _chart_releases(ctx: Context) -> dict[str, list[tuple[str, str, str]]]:
-    """namespace -> (release name, chart, `namespace/name` of the HelmRelease) of the HelmReleases
-    installing a chart there that is not known to be app-template (whose objects the producer table
-    knows), in this cluster."""
-    out: dict[str, list[tuple[str, str, str]]] = {}
-    for applied in ctx.flux.applied:
-        obj = applied.obj
-        if obj.kind != "HelmRelease" or installs_elsewhere(applied) or app_template_release(ctx.repo, applied):
-            continue
-        target = obj.spec.get("targetNamespace")
-        namespace = target if isinstance(target, str) and target else applied.ns
-        out.setdefault(namespace, []).append((release_name(obj), chart_name(obj) or "?", f"{applied.ns}/{obj.name}"))
-    return out
-
-
-def _made_by_chart(
-    releases: dict[str, list[tuple[str, str, str]]], namespace: str, name: str, word: str, skip: frozenset[str] = frozenset()
-) -> str | None:
-    """Why a chart may make the object: it is named after a release in that namespace (charts
-    commonly name their Secrets and ConfigMaps `<release>` or `<release>-<what>`). The releases of
-    the HelmReleases in `skip` do not count."""
-    for release, chart, owner in sorted(releases.get(namespace, [])):
-        if owner in skip:
-            continue
-        if name == release or name.startswith(release + "-"):
-            external = "; if it does, list it in secrets.external" if word == "Secret" else ""
-            return f"the chart {chart} of release {release} in that namespace may create it (charts name their {word}s after the release){external}"
-    return None
 
 
 def _in_values(

@@ -11,7 +11,15 @@ from homelint.model.graph import ANY_NAMESPACE, Edge, RefNode, resolved_name, se
 from homelint.model.patches import BUILTIN_GROUPS
 from homelint.model.refs import app_template, helm_release_refs, is_templated, pod_spec_refs, resource_set_objects
 from homelint.model.variables import variables_of
-from homelint.rules.common import affixed_away, applied_instances, close_matches, installs_elsewhere, unproduced
+from homelint.rules.common import (
+    affixed_away,
+    applied_instances,
+    chart_releases,
+    close_matches,
+    installs_elsewhere,
+    made_by_chart,
+    unproduced,
+)
 from homelint.rules.registry import check
 
 ALL_EXTERNAL_THRESHOLD = 5  # this many unproduced claims and no claim at all: volumes live outside Git
@@ -48,7 +56,26 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             )
             finding.severity = "info"
             yield finding
-    missing = [(node, edge) for node in unmade for edge in judged(node)]
+    releases = chart_releases(ctx)
+    missing = []
+    for node in unmade:
+        chart = made_by_chart(releases, node.namespace, node.name, "PersistentVolumeClaim")
+        for edge in judged(node):
+            if chart is None:
+                missing.append((node, edge))
+                continue
+            obj = edge["applied"].obj
+            finding = ctx.at(
+                "HL301",
+                obj,
+                edge["field"],
+                f"{obj.kind} {obj.name} {_verb(obj)} volume '{node.name}' in namespace {node.namespace}, which nothing in "
+                f"the repository creates; {chart}",
+                fix="list it in claims.external if the chart creates it",
+                key=f"HL301/{node.namespace}/{node.name}/{obj.kind}/{obj.name}",
+            )
+            finding.severity = "info"
+            yield finding
     if len(missing) >= ALL_EXTERNAL_THRESHOLD and not produced.names and not produced.patterns:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
