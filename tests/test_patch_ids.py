@@ -398,3 +398,21 @@ def test_a_target_selects_by_the_name_an_earlier_patch_gave(repo, check_json, fi
     typo = {path: text.replace("name: cm-new}", "name: cm-typo}") for path, text in files.items()}
     root = repo(_app("", typo, spec.replace("name: cm-new}", "name: cm-typo}")))
     assert len(_found(check_json, root, "HL115")) == 1
+
+
+def test_a_target_may_name_what_a_component_replacement_renamed(repo, check_json):
+    """A Component's `replacements:` that writes metadata.name runs before the including
+    kustomization's patches, which select the object by its new name (kustomize 5.8.1 applies the
+    patch): no HL115."""
+    component = (
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - cm.yaml\nreplacements:\n"
+        "  - source: {kind: ConfigMap, name: names, fieldPath: data.NAME}\n"
+        "    targets:\n      - select: {kind: ConfigMap, name: cm}\n        fieldPaths: [metadata.name]\n"
+    )
+    kustomization = (
+        "components:\n  - ./component\nconfigMapGenerator:\n  - name: names\n    options: {disableNameSuffixHash: true}\n"
+        "    literals: [NAME=cm-new]\npatches:\n" + _smp(JSON_OP, "{kind: ConfigMap, name: cm-new}")
+    )
+    files = {"apps/app/component/kustomization.yaml": component, "apps/app/component/cm.yaml": CM}
+    root = repo(_app(kustomization, files))
+    assert _found(check_json, root, "HL115") == []

@@ -654,8 +654,8 @@ def _build_view(
             opaque = True
         if any(data.get(k) for k in ("namePrefix", "nameSuffix")):
             renamed = True
-        if d != directory and any(_may_rename(p) for p in patches_of(ctx, kd)):
-            renamed = True  # kustomize selects by the current name too, which a lower patch may have set
+        if (d != directory and any(_may_rename(p) for p in patches_of(ctx, kd))) or _replacements_may_rename(data):
+            renamed = True  # kustomize selects by the current name too, which a lower patch or a replacement may have set
         if any(e.kind in ("resources", "components") and (is_remote(e.value) or "${" in e.value) for e in kd.entries):
             opaque = True
         if any(data.get(k) for k in ("commonLabels", "labels", "commonAnnotations")):
@@ -888,6 +888,23 @@ def _may_rename(patch: Patch) -> bool:
 
 
 _NAMING_PATHS = ("/metadata", "/metadata/name", "/metadata/namespace")
+
+
+def _replacements_may_rename(data: dict[str, Any]) -> bool:
+    """Whether a kustomization's `replacements:` may write an object's name or namespace: a target
+    fieldPath of metadata.name, metadata.namespace (or metadata), or an entry read from a file."""
+    entries = data.get("replacements")
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or "path" in entry:
+            return True
+        targets = entry.get("targets")
+        for target in targets if isinstance(targets, list) else []:
+            paths = target.get("fieldPaths") if isinstance(target, dict) else None
+            if any(
+                isinstance(p, str) and p.strip(".") in ("metadata", "metadata.name", "metadata.namespace") for p in paths or ()
+            ):
+                return True
+    return False
 
 
 def _renamed(view: BuildView) -> BuildView:
