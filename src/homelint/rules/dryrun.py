@@ -1012,7 +1012,8 @@ def _judge_target(ctx: Context, patch: Patch, view: BuildView, where_label: str)
         "fix the target (kind, name and namespace are exact or regular expressions; labelSelector uses label "
         "values as written), or remove the patch"
     )
-    if not view.renamed and not any(target_matches(patch.target, c) for c in view.candidates()):
+    by_id = bool(patch.target.get("name") or patch.target.get("namespace"))  # what a rename changes
+    if not (view.renamed and by_id) and not any(target_matches(patch.target, c) for c in view.candidates()):
         return (
             "HL115",
             f"patch target ({shown}) in {where_label} matches no object of the build, so the patch changes nothing",
