@@ -70,6 +70,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue  # resolved in another cluster (spec.kubeConfig): not modelled
             if generated and hashed_reference(ctx.repo, edge, generated) is None:
                 continue  # kustomize rewrites it to the generated object's hashed name
+            if "decryption" in ref.flags and not _made_elsewhere(produced, ns, name):
+                continue  # a SOPS key made nowhere in the repository: bootstrap creates it by hand
             by_object.setdefault(id(obj), []).append(edge)
         for edges in by_object.values():  # one finding per object and name, at its first reference
             spans = sorted(
@@ -94,10 +96,18 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             left_out = None if never or unrewritten is not None else _left_out(ctx, word, ns, name)
             if unrewritten is not None:
                 what, fix = _hashed_message(edge, word, name, ns, unrewritten)
-            elif "substitute-from" in ref.flags:
-                others = sorted(
-                    space for space, names in produced.names.items() if name in names and space not in (ns, ANY_NAMESPACE)
+            elif "decryption" in ref.flags:
+                others = _made_elsewhere(produced, ns, name)
+                what = (
+                    f"{obj.kind} {obj.name} decrypts with Secret '{name}' (spec.decryption.secretRef) in namespace {ns}, "
+                    f"where nothing in the repository produces it (it is made only in namespace{'s' if len(others) > 1 else ''} "
+                    f"{', '.join(others[:3])}{', ...' if len(others) > 3 else ''}): kustomize-controller reads it in the "
+                    "Kustomization's own namespace and fails the whole Kustomization (Secret not found) before applying "
+                    "any of its objects"
                 )
+                fix = f"make the Secret in namespace {ns} too (or reflect it there), or fix the name"
+            elif "substitute-from" in ref.flags:
+                others = _made_elsewhere(produced, ns, name)
                 missing_text = (
                     f"; {left_out[0]}; "
                     if left_out
@@ -207,6 +217,11 @@ def _builders(ctx: Context) -> dict[str, list[Any]]:
 
 
 _NAME_HASH = re.compile(r"-[245-9b-dfghkmt]{10}$")  # generators.name_suffix's alphabet
+
+
+def _made_elsewhere(produced: Any, ns: str, name: str) -> list[str]:
+    """The other namespaces the repository makes a Secret or ConfigMap `name` in."""
+    return sorted(space for space, names in produced.names.items() if name in names and space not in (ns, ANY_NAMESPACE))
 
 
 def _hashed_message(edge: Edge, word: str, name: str, ns: str, why: Unrewritten) -> tuple[str, str]:

@@ -1,0 +1,41 @@
+"""A Flux Kustomization's spec.decryption.secretRef is read in the Kustomization's own namespace
+(kustomize-controller internal/decryptor ImportKeys, called before every build): a key Secret the
+repository makes only in other namespaces is not found and the whole Kustomization fails (HL401,
+naming where it is made). A key Secret the repository makes nowhere is what bootstrap creates by
+hand: no finding."""
+
+from __future__ import annotations
+
+from .conftest import flux_root
+
+KEY = "apiVersion: v1\nkind: Secret\nmetadata: {name: key-a, namespace: %s}\nstringData: {age.agekey: x}\n"
+NS = "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n"
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {a: b}\n"
+
+
+def run(check_json, repo, key_namespace: str | None) -> list[tuple[str, str, str]]:
+    decryption = "  decryption:\n    provider: sops\n    secretRef: {name: key-a}\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", decryption),
+        "apps/ns.yaml": NS,
+        "apps/cm.yaml": CM,
+    }
+    if key_namespace is not None:
+        files["apps/key.yaml"] = KEY % key_namespace
+    _, found = check_json(repo(files))
+    return sorted((f["rule"], f["severity"], f["message"]) for f in found if f["rule"] == "HL401")
+
+
+def test_a_key_made_only_in_another_namespace_fails_the_kustomization(check_json, repo):
+    found = run(check_json, repo, "ns-a")
+    assert [(rule, severity) for rule, severity, _ in found] == [("HL401", "error")]
+    assert "decrypts with Secret 'key-a' (spec.decryption.secretRef) in namespace flux-system" in found[0][2]
+    assert "it is made only in namespace ns-a" in found[0][2]
+
+
+def test_a_key_made_in_the_kustomizations_namespace_is_found(check_json, repo):
+    assert run(check_json, repo, "flux-system") == []
+
+
+def test_a_key_made_nowhere_is_left_to_bootstrap(check_json, repo):
+    assert run(check_json, repo, None) == []
