@@ -76,6 +76,32 @@ def test_duplicate_key_is_reported_at_the_second_key():
     assert parsed.docs[0] == {"spec": {"interval": "5m"}}
 
 
+def test_a_second_merge_key_in_one_mapping_is_a_duplicate_key():
+    """kustomize (kyaml getMergeTagValue: "duplicate merge key") and Go's yaml.v3 (mapping key "<<"
+    already defined) refuse two `<<` keys in one mapping: HL002 at the second."""
+    parsed = parse("a: &a {x: 1}\nb: &b {y: 2}\nm:\n  <<: *a\n  <<: *b\n  z: 3\n")
+    (problem,) = parsed.problems
+    assert (problem.rule, problem.line, problem.column) == ("HL002", 5, 3)
+    assert problem.message == "duplicate key '<<' (first defined at line 4)"
+
+
+def test_a_merge_of_anything_but_mappings_refuses_the_document():
+    """kustomize 5.8.1 fails the build ("map merge requires map or sequence of maps as the value",
+    "invalid map merge: received alias for a non-map value"), as yaml.v3 and PyYAML refuse the
+    document: HL001 at the merge key, and the document is not read."""
+    for text in (
+        "m:\n  <<: text\n  z: 3\n",
+        "n: &n plain\nm:\n  <<: *n\n  z: 3\n",
+        "a: &a {x: 1}\nm:\n  <<: [*a, text]\n",
+    ):
+        parsed = parse(text)
+        (problem,) = parsed.problems
+        line = text.splitlines().index(next(row for row in text.splitlines() if "<<" in row)) + 1
+        assert (problem.rule, problem.line, problem.column) == ("HL001", line, 3), text
+        assert "merge key (<<) takes a mapping or a list of mappings" in problem.message
+        assert parsed.docs == [None]
+
+
 def test_a_duplicate_key_says_what_the_reader_of_its_file_does(repo, check_json):
     """kustomize v5.8.1 (kubectl kustomize): a resource with a duplicate key fails the build
     (yaml.v3: mapping key already defined); a kustomization file keeps the last value; a patch

@@ -587,7 +587,8 @@ def tag_of(node: Any) -> str:
 
 
 class Converter:
-    """Node tree to plain data; duplicate keys become HL002 problems, merge keys are applied."""
+    """Node tree to plain data; duplicate keys (a second merge key `<<` too) become HL002 problems,
+    merge keys are applied, and a merge of anything but mappings refuses the document (HL001)."""
 
     def __init__(self, result: ParsedFile) -> None:
         self.result = result
@@ -632,7 +633,9 @@ class Converter:
             elif key_node.ctag is plain or key_node.style:
                 k = intern(key_node.value)
             elif tag_of(key_node) == _MERGE_TAG:
-                merges.append(value_node)
+                if merges:  # kustomize (kyaml): "duplicate merge key"; Go yaml.v3: `mapping key "<<" already defined`
+                    self._duplicate("<<", node, key_node)
+                merges.append((key_node, value_node))
                 continue
             else:
                 k = scalar_value(key_node)
@@ -645,8 +648,16 @@ class Converter:
                 value[k] = intern(text) if len(text) <= SHARED_STRING else text
             else:
                 value[k] = scalar_value(value_node)
-        for merge in merges:
+        for merge_key, merge in merges:
             sources = merge.value if merge.id == "sequence" else [merge]
+            if any(source.id != "mapping" for source in sources):  # an alias is the node it names
+                mark = merge_key.start_mark
+                raise Refused(
+                    "a merge key (<<) takes a mapping or a list of mappings: kustomize, Go's yaml.v3 and PyYAML "
+                    "refuse the document",
+                    mark.line + 1,
+                    mark.column + 1,
+                )
             for source in sources:
                 data = convert(source, inner)
                 if isinstance(data, dict):
