@@ -36,6 +36,8 @@ def test_repo_without_flux_says_so_once(run, repo):
     # nothing in the repository says which tool it is for: the note guesses none
     assert "(not a Flux repository? otherwise set flux.roots in .homelint.yaml)" in result.output
     assert "Argo" not in result.output
+    # the rules that run without Flux but build nothing then say so, instead of passing silently
+    assert "HL108, HL109, HL114 look for kustomize build failures" in result.output
 
 
 def test_json_output_shape_and_order(check_json):

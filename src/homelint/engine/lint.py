@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,13 +121,26 @@ def _run_check(options: Options) -> Result:
     return result
 
 
-def _without_flux(skipped: set[str]) -> str:
+# Rules that also run without Flux, but find what only a build shows (duplicate ids, cycles, failing
+# patches and replacements) in the builds of Flux Kustomizations alone: without one, they build nothing.
+BUILD_ONLY = ("HL108", "HL109", "HL114")
+
+
+def _without_flux(skipped: set[str], enabled: Collection[str] = ()) -> str:
     """The note of a run in a repository without a Flux Kustomization: which enabled rules judge
-    what Flux does and so did not run (the checks registered with needs_flux)."""
+    what Flux does and so did not run (the checks registered with needs_flux), and which find
+    build failures only in Flux Kustomizations' builds (BUILD_ONLY)."""
     listed = ", ".join(sorted(skipped))
+    partial = [r for r in BUILD_ONLY if r in enabled and r not in skipped]
     return (
         "no Flux Kustomization found: "
         + (f"{listed} need Flux and did not run" if skipped else "every selected rule ran without it")
+        + (
+            f"; {', '.join(partial)} look for kustomize build failures (duplicate objects, cycles, failing patches and "
+            "replacements) only in what a Flux Kustomization builds, so no kustomization here was built"
+            if partial
+            else ""
+        )
         + " (not a Flux repository? otherwise set flux.roots in .homelint.yaml)"
     )
 
@@ -233,7 +246,8 @@ def collect(
     runs = [unit for unit in builtin_checks() if any(r in rules and r in wanted for r in unit.rules)]
     if not repo.flux_model.kustomizations:
         if notes is not None:
-            notes.append(_without_flux({r for unit in runs if unit.needs_flux for r in unit.rules if r in rules and r in wanted}))
+            skipped = {r for unit in runs if unit.needs_flux for r in unit.rules if r in rules and r in wanted}
+            notes.append(_without_flux(skipped, {r for r in rules if r in wanted}))
         runs = [unit for unit in runs if not unit.needs_flux]
     runs.append(Check(tuple(r for r, meta in rules.items() if meta.declarative), lambda ctx: _declarative(ctx, wanted)))
     parallel = len(repo.objects) >= PARALLEL_CHECKS_MIN_OBJECTS
