@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import GOTK
+from .conftest import GOTK, flux_root
 
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{app}\n  namespace: default\ndata:\n  a: b\n"
 
@@ -115,3 +115,31 @@ def test_a_kustomization_the_reconcile_annotation_disables_is_not_created(repo, 
     _, found = check_json(root)
     assert not [f for f in found if f["rule"] == "HL101"]
     assert not [ks for ks in _model(root).kustomizations if ks.label.endswith("/app-b")]
+
+
+@pytest.mark.parametrize(
+    ("on_set", "on_entry", "built"),
+    [(False, False, True), (True, False, False), (False, True, True)],
+    ids=["substituted", "set-disables", "entry-annotation-ignored"],
+)
+def test_the_parents_substitution_runs_on_the_resource_set_as_it_says(repo, check_json, on_set, on_entry, built):
+    """Flux substitutes the ResourceSet's text (an input `${ENV}`) before flux-operator renders it,
+    unless the ResourceSet itself says kustomize.toolkit.fluxcd.io/substitute: disabled (fluxcd/pkg
+    SubstituteVariables reads the object it substitutes); the same annotation on a resources entry
+    is part of that text and changes nothing."""
+    disabled = "  annotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n"
+    entry = "        annotations: {kustomize.toolkit.fluxcd.io/substitute: disabled}\n" if on_entry else ""
+    resource_set = _resource_set("  inputs:\n    - app: ${ENV}\n", extra=entry)
+    if on_set:
+        resource_set = resource_set.replace(
+            "  namespace: flux-system\nspec:", "  namespace: flux-system\n" + disabled + "spec:", 1
+        )
+    files = {
+        "clusters/main/flux.yaml": flux_root("root", "./clusters/main/sets", "  postBuild:\n    substitute: {ENV: b}\n"),
+        "clusters/main/sets/set.yaml": resource_set,
+        "apps/b/kustomization.yaml": "resources:\n  - cm.yaml\n  - missing.yaml\n",
+        "apps/b/cm.yaml": CM.format(app="b"),
+    }
+    _, found = check_json(repo(files))
+    expected = [("HL101", "apps/b/kustomization.yaml")] if built else [("HL104", "apps/b/kustomization.yaml")]
+    assert _rules(found) == expected

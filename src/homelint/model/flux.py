@@ -2137,15 +2137,17 @@ class FluxModel:
         build_ns: str | None,
         edits: dict[tuple[str, ...], Any] | None = None,
         affix: tuple[str, str] | None = None,
+        substituted_as: dict[str, Any] | None = None,
     ) -> FluxKS:
         """A child Flux Kustomization as kustomize-controller applies it: what kustomize's own
         transformers set (replacements), the parent's patches, the namePrefix/nameSuffix over it
         (`affix`: it is applied, and found by dependsOn, by that name), then the parent's postBuild
-        substitution, on the whole object (SEMANTICS 2.6)."""
+        substitution, on the whole object (SEMANTICS 2.6), unless the object Flux substitutes
+        (`substituted_as`: a ResourceSet the child is rendered from; else the child) disables it."""
         data = _overlay(obj.data, edits) if edits else obj.data  # kustomize's and the parent's patches
         if affix is not None:
             data = _affixed(data, affix, obj.name)
-        if parent.obj is not None and parent.post_build is not None and not substitution_disabled(data):
+        if parent.obj is not None and parent.post_build is not None and not substitution_disabled(substituted_as or data):
             variables = parent_vars(self.repo, parent)
             if variables:
                 data = substitute_tree(data, variables)
@@ -2317,7 +2319,7 @@ class FluxModel:
             note = f"ResourceSet {obj.namespace or parent.namespace}/{obj.name} ({obj.path}): {why} not followed"
             if note not in self.unrendered:
                 self.unrendered.append(note)
-        return [self._make_ks(made, None, parent, None) for made in rendered.kustomizations]
+        return [self._make_ks(made, None, parent, None, substituted_as=obj.data) for made in rendered.kustomizations]
 
     def _suffix(self, generated: K8sObject, built: K8sObject, edits: dict[tuple[str, ...], Any]) -> str | None:
         """kustomize's name hash of a generated object as its build left it (hashed last, after
