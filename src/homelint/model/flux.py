@@ -70,6 +70,7 @@ class Applied:
     affixed: bool = False  # namePrefix/nameSuffix (of a kustomization or the Flux Kustomization) renamed it
     hash_unknown: bool = False  # hashed, but the hash is not known: the name lacks kustomize's suffix
     substituted: bool = False  # post-build substitution changed its name or namespace (known values)
+    replaced: bool = False  # a replacements: entry renamed it: references to its old name are not rewritten
 
     @property
     def kind(self) -> str:
@@ -1538,6 +1539,8 @@ class FluxModel:
                 out.move(index, str(new))
             else:
                 out.edit(index, path, new)
+                if path == ("metadata", "name"):
+                    out.edit(index, REPLACED_NAME, True)
 
     def _unmodelled_fields(self, out: BuildOut) -> tuple[Pointer, ...]:
         """Where transformers the model does not apply may have set fields of the build's objects
@@ -2295,6 +2298,7 @@ class FluxModel:
                 affixed=affix is not None,
                 hash_unknown=hashed and suffix is None,
                 substituted=substituted,
+                replaced=bool(edits.get(REPLACED_NAME)),
             )
             why = withheld(obj.data, ks.data)
             if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child
@@ -2353,7 +2357,7 @@ class FluxModel:
         object and where patched fields come from (one copy per patched state, shared by the
         Kustomizations that build the same folder); the object itself when nothing changed it."""
         edits = built.edits.get(index)
-        if not edits or all(path == ("metadata", "name") for path in edits):
+        if not edits or all(path in (("metadata", "name"), REPLACED_NAME) for path in edits):
             return obj  # a Namespace renamed by `namespace:` keeps its object (Applied.renamed)
         whole = edits.get(WHOLE)
         key = (id(obj), id(whole), tuple(sorted((repr(p), repr(v)) for p, v in edits.items() if p not in (WHOLE, ORIGINS))))
@@ -2412,7 +2416,10 @@ DELETED = ("", "deleted")  # a `$patch: delete` removed the object
 SUFFIX = ("", "suffix")  # a merged generated object's hash suffix, when not taken from its data (None: unknown)
 UNHASHED = ("", "unhashed")  # a merge/replace with disableNameSuffixHash took the hash off a generated object
 KEYS_UNKNOWN = ("", "keys-unknown")  # a merge/replace brought (or kept) keys the model does not know
-MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED, KEYS_UNKNOWN)  # edits that are not fields
+# a replacements: entry wrote metadata.name: kustomize records no previous name then, so no reference to the
+# old name is rewritten (kubectl kustomize 5.8.1), unlike a patch's or namePrefix's rename
+REPLACED_NAME = ("", "replaced-name")
+MARKS = (WHOLE, ORIGINS, DELETED, SUFFIX, UNHASHED, KEYS_UNKNOWN, REPLACED_NAME)  # edits that are not fields
 
 
 def _namespace_transformer(out: BuildOut, config: NamespaceConfig) -> None:

@@ -492,7 +492,8 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
     # a patch that renamed it, or a generator's name hash: what it makes is named after its new name
     # (and its old one, which kustomize rewrites in some references of its build: Produced.hashed);
     # namePrefix/nameSuffix: the new name only (_add_references follows the references kustomize
-    # rewrites to it: namerefs.affixed_reference)
+    # rewrites to it: namerefs.affixed_reference); a replacements: rename: the new name only (kustomize
+    # rewrites no reference to the old one)
     renamed = (
         applied.renamed
         if field_of is None and applied.obj is obj and (obj.anchor is None or applied.hashed or applied.affixed)
@@ -500,7 +501,8 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
     )
     names: tuple[str, ...] = (obj.name,)
     if renamed and renamed != obj.name and "$" not in renamed:
-        names = (renamed,) if applied.affixed and not applied.hashed else (obj.name, renamed)
+        only_new = (applied.affixed or applied.replaced) and not applied.hashed
+        names = (renamed,) if only_new else (obj.name, renamed)
     served = served_chart(repo, applied) if obj.kind == "HelmRelease" and applied.obj is obj else None
     for name in names:
         key = (id(obj), ns, name, served)
