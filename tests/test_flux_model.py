@@ -1327,3 +1327,26 @@ def test_hl101_suggests_files_whose_names_are_close_not_only_their_extensions(ch
     )
     _, findings = check_json(repo(files), "--select", "HL101")
     assert [f["message"] for f in findings] == [f"resource '{missing}' does not exist{hint}"]
+
+
+def test_a_shared_component_without_namespace_names_the_kustomization_that_lacks_one(check_json, repo):
+    """A Component included by two kustomizations, one with `namespace:` and one without: only the
+    copy built through the second gets no namespace (kubectl kustomize 5.8.1), and HL110 names that
+    kustomization, the outermost first, not only the component's file."""
+    component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - cm.yaml\n"
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./ns-a\n  - ./ns-b\n",
+        "apps/ns-a/kustomization.yaml": "namespace: ns-a\ncomponents:\n  - ../../components/comp-a\n",
+        "apps/ns-b/kustomization.yaml": "components:\n  - ../../components/comp-a\n",
+        "components/comp-a/kustomization.yaml": component,
+        "components/comp-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\ndata:\n  a: b\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL110")
+    (finding,) = findings
+    assert finding["path"] == "components/comp-a/cm.yaml"
+    assert (
+        "no namespace: in apps/kustomization.yaml or apps/ns-b/kustomization.yaml or components/comp-a/kustomization.yaml"
+        in finding["message"]
+    )

@@ -1754,18 +1754,53 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
         if unbuildable(ctx, ks) is not None:
             continue  # its build fails before anything is applied (HL001, HL601, HL114 say why)
         reported.add(id(obj))
+        through = _without_namespace(kdirs, ks, obj.path)
+        shown = through[::-1][:3]  # the outermost first: a namespace: there covers the rest
+        where = (
+            f"no namespace: in {' or '.join(shown)}{' ...' if len(through) > 3 else ''}"
+            if through
+            else "no kustomization namespace:"
+        )
         yield ctx.at(
             "HL110",
             obj,
             ("metadata", "name"),
-            f"{obj.kind} {obj.name} is namespaced but gets no namespace (no metadata.namespace, no kustomization "
-            f"namespace:, no spec.targetNamespace on {ks.label}): Flux fails to apply it "
+            f"{obj.kind} {obj.name} is namespaced but gets no namespace (no metadata.namespace, {where}, no "
+            f"spec.targetNamespace on {ks.label}): Flux fails to apply it "
             "('namespace not specified') and the Kustomization never becomes ready",
             fix="set metadata.namespace, a namespace: in the kustomization.yaml, or spec.targetNamespace on the Flux Kustomization"
             if ks.obj is not None
             else "set metadata.namespace, or a namespace: in the kustomization.yaml",
             related=[ks.defined_in] if ks.defined_in else [],
         )
+
+
+def _without_namespace(kdirs: dict[str, Any], ks: Any, path: str) -> list[str]:
+    """The kustomization files of `ks`'s build through which the file `path` is built and that set
+    no `namespace:` (a Component or base several kustomizations include: the one to fix is named),
+    from the one that lists the file up to spec.path; [] when the chain is not plain."""
+    parents: dict[str, list[str]] = {}
+    listing: list[str] = []
+    for directory in sorted(ks.dirs):
+        kd = kdirs.get(directory)
+        for entry in kd.entries if kd is not None else ():
+            if entry.kind in ("resources", "components"):
+                parents.setdefault(entry.target, []).append(directory)
+                if entry.target == path:
+                    listing.append(directory)
+    found: list[str] = []
+    todo, seen = list(listing), set(listing)
+    while todo:
+        directory = todo.pop(0)
+        kd = kdirs.get(directory)
+        if kd is None or kd.namespace:
+            continue  # a namespace: here is set on every copy built through it
+        found.append(kd.file)
+        for parent in parents.get(directory, ()):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return found
 
 
 @check("HL111")
