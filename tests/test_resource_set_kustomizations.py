@@ -143,3 +143,23 @@ def test_the_parents_substitution_runs_on_the_resource_set_as_it_says(repo, chec
     _, found = check_json(repo(files))
     expected = [("HL101", "apps/b/kustomization.yaml")] if built else [("HL104", "apps/b/kustomization.yaml")]
     assert _rules(found) == expected
+
+
+def test_a_kustomization_of_a_source_the_resource_set_creates_is_said_to_be_so(repo, check_json):
+    """A ResourceSet that makes an OCIRepository per input and a Kustomization of it: the artifact's
+    content is not modelled, and the note says where the source comes from instead of advising
+    flux.local-sources (which cannot name it)."""
+    oci = (
+        "    - apiVersion: source.toolkit.fluxcd.io/v1\n      kind: OCIRepository\n      metadata:\n"
+        "        name: art-<< inputs.app >>\n        namespace: flux-system\n"
+        "      spec:\n        interval: 10m\n        url: oci://registry.example.com/<< inputs.app >>\n        ref: {tag: '1'}\n"
+    )
+    resource_set = _resource_set(INPUTS).replace("  resources:\n", "  resources:\n" + oci, 1)
+    resource_set = resource_set.replace(
+        "sourceRef: {kind: GitRepository, name: flux-system}", "sourceRef: {kind: OCIRepository, name: art-<< inputs.app >>}"
+    )
+    root = repo(_tree(resource_set))
+    check_json(root)
+    notes = _model(root).notes
+    assert [n for n in notes if n.startswith("2 Flux Kustomization(s) build from sources that flux-operator ResourceSets create")]
+    assert not [n for n in notes if "flux.local-sources" in n]

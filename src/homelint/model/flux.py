@@ -30,7 +30,7 @@ from homelint.model.images import ImageEntry, image_edits, image_entries, merge_
 from homelint.model.kustomize import Entry, KustomizeDir, inside, is_inline, is_remote, join, kustomization_options
 from homelint.model.patches import OpFailure, PatchSource, apply_patch, carry
 from homelint.model.replacements import Failure, Pointer, Unknown, replace_field, source_value
-from homelint.model.resourcesets import is_resource_set, rendered_kustomizations
+from homelint.model.resourcesets import is_resource_set, rendered_kustomizations, rendered_sources
 from homelint.model.sources import (
     EXTERNAL_SOURCE_FORM,
     LOCAL_SOURCE_FORM,
@@ -1725,8 +1725,19 @@ class FluxModel:
             else set()
         )
         made = {ref: n for ref, n in self.skipped.items() if ref in generated}
+        in_sets = self._resource_set_sources() if self.skipped else set()
+        templated = {ref: n for ref, n in self.skipped.items() if ref in in_sets and ref not in generated}
         # a source nothing defines is no other repository: it serves nothing (HL107 reports it)
-        others = {ref: n for ref, n in self.skipped.items() if ref not in generated and self.source_may_exist(ref)}
+        others = {
+            ref: n
+            for ref, n in self.skipped.items()
+            if ref not in generated and ref not in templated and self.source_may_exist(ref)
+        }
+        if templated:
+            self.notes.append(
+                f"{sum(templated.values())} Flux Kustomization(s) build from sources that flux-operator ResourceSets "
+                f"create, whose artifacts homelint does not model, and were not followed: {_skipped_list(templated)}"
+            )
         if made:
             self.notes.append(
                 f"{sum(made.values())} Flux Kustomization(s) build from ExternalArtifacts that an ArtifactGenerator makes, "
@@ -2313,6 +2324,15 @@ class FluxModel:
             elif is_resource_set(obj):
                 children.extend(self._resource_set_children(obj, ks))
         return children
+
+    def _resource_set_sources(self) -> set[SourceRef]:
+        """The Flux sources the ResourceSets the model applies create, as far as they render."""
+        return {
+            SourceRef(made.kind, made.namespace or "", made.name)
+            for applied in self.applied
+            if is_resource_set(applied.obj)
+            for made in rendered_sources(applied.obj).kustomizations
+        }
 
     def _resource_set_children(self, obj: K8sObject, parent: FluxKS) -> list[FluxKS]:
         """The Flux Kustomizations a ResourceSet that `parent` applies creates (resourcesets.py),

@@ -15,6 +15,7 @@ follow (`unrendered`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +35,9 @@ MAX_RENDERED = 1000  # objects per ResourceSet: a matrix no homelab writes by ha
 
 @dataclass
 class Rendered:
-    """What homelint knows of the Flux Kustomizations a ResourceSet creates."""
+    """What homelint knows of the Flux Kustomizations (or sources) a ResourceSet creates."""
 
-    kustomizations: list[K8sObject] = field(default_factory=list)
+    kustomizations: list[K8sObject] = field(default_factory=list)  # the rendered objects of the kind asked for
     unrendered: list[str] = field(default_factory=list)  # why an entry is not followed
 
 
@@ -47,18 +48,28 @@ def is_resource_set(obj: K8sObject) -> bool:
 def rendered_kustomizations(obj: K8sObject) -> Rendered:
     """The Flux Kustomizations of `obj`'s `spec.resources`, each rendered once per input (located at
     its entry: `anchor`), and why the others cannot be."""
+    return _rendered(obj, _is_flux_ks, "kustomize.toolkit.fluxcd.io", "Kustomizations")
+
+
+def rendered_sources(obj: K8sObject) -> Rendered:
+    """The Flux sources (GitRepository, OCIRepository, Bucket ...) of `obj`'s `spec.resources`,
+    rendered as rendered_kustomizations renders Kustomizations."""
+    return _rendered(obj, _is_flux_source, "source.toolkit.fluxcd.io", "sources")
+
+
+def _rendered(obj: K8sObject, wanted: Callable[[Any], bool], group: str, what: str) -> Rendered:
     out = Rendered()
     spec = obj.spec
     resources = spec.get("resources")
-    entries = [(i, r) for i, r in enumerate(resources if isinstance(resources, list) else []) if _is_flux_ks(r)]
-    if isinstance(spec.get("resourcesTemplate"), str) and "kustomize.toolkit.fluxcd.io" in spec["resourcesTemplate"]:
+    entries = [(i, r) for i, r in enumerate(resources if isinstance(resources, list) else []) if wanted(r)]
+    if isinstance(spec.get("resourcesTemplate"), str) and group in spec["resourcesTemplate"]:
         out.unrendered.append("its spec.resourcesTemplate")
     if isinstance(spec.get("steps"), list) and spec["steps"]:
         out.unrendered.append("its spec.steps")
     if not entries:
         return out
     if spec.get("inputsFrom"):
-        out.unrendered.append("Kustomizations rendered from the inputs of spec.inputsFrom")
+        out.unrendered.append(f"{what} rendered from the inputs of spec.inputsFrom")
         return out
     raw = spec.get("inputs")
     inputs = raw if isinstance(raw, list) and raw else None
@@ -88,7 +99,7 @@ def rendered_kustomizations(obj: K8sObject) -> Rendered:
             made.anchor = ("spec", "resources", index)
             out.kustomizations.append(made)
             if len(out.kustomizations) >= MAX_RENDERED:
-                out.unrendered.append(f"Kustomizations past the first {MAX_RENDERED}")
+                out.unrendered.append(f"{what} past the first {MAX_RENDERED}")
                 return out
     return out
 
@@ -103,6 +114,11 @@ def _is_flux_ks(entry: Any) -> bool:
         return False
     api = entry.get("apiVersion")
     return isinstance(api, str) and api.startswith(FLUX_KS_GROUP + "/")
+
+
+def _is_flux_source(entry: Any) -> bool:
+    api = entry.get("apiVersion") if isinstance(entry, dict) else None
+    return isinstance(api, str) and api.startswith("source.toolkit.fluxcd.io/") and isinstance(entry.get("kind"), str)
 
 
 def _render(value: Any, inputs: dict[str, Any] | None) -> Any:
