@@ -42,20 +42,8 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         ]
 
     for node, why in unseen:
-        ns, name = node.namespace, node.name
         for edge in judged(node):
-            obj = edge["applied"].obj
-            finding = ctx.at(
-                "HL301",
-                obj,
-                edge["field"],
-                f"{obj.kind} {obj.name} {_verb(obj)} volume '{name}' in namespace {ns}, which nothing in the repository "
-                f"creates; {why}",
-                fix="list it in claims.external if it is created outside this repository",
-                key=f"HL301/{ns}/{name}/{obj.kind}/{obj.name}",
-            )
-            finding.severity = "info"
-            yield finding
+            yield _may_be_made(ctx, node, edge, why, "list it in claims.external if it is created outside this repository")
     releases = chart_releases(ctx)
     missing = []
     for node in unmade:
@@ -64,18 +52,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             if chart is None:
                 missing.append((node, edge))
                 continue
-            obj = edge["applied"].obj
-            finding = ctx.at(
-                "HL301",
-                obj,
-                edge["field"],
-                f"{obj.kind} {obj.name} {_verb(obj)} volume '{node.name}' in namespace {node.namespace}, which nothing in "
-                f"the repository creates; {chart}",
-                fix="list it in claims.external if the chart creates it",
-                key=f"HL301/{node.namespace}/{node.name}/{obj.kind}/{obj.name}",
-            )
-            finding.severity = "info"
-            yield finding
+            yield _may_be_made(ctx, node, edge, chart, "list it in claims.external if the chart creates it")
     if len(missing) >= ALL_EXTERNAL_THRESHOLD and not produced.names and not produced.patterns:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
@@ -120,6 +97,22 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
 
 
 VOLSYNC = "volsync.backube"
+
+
+def _may_be_made(ctx: Context, node: RefNode, edge: Edge, why: str, fix: str) -> Finding:
+    """HL301 as an info: a claim nothing in the repository creates, which `why` something else may."""
+    obj = edge["applied"].obj
+    finding = ctx.at(
+        "HL301",
+        obj,
+        edge["field"],
+        f"{obj.kind} {obj.name} {_verb(obj)} volume '{node.name}' in namespace {node.namespace}, which nothing in the "
+        f"repository creates; {why}",
+        fix=fix,
+        key=f"HL301/{node.namespace}/{node.name}/{obj.kind}/{obj.name}",
+    )
+    finding.severity = "info"
+    return finding
 
 
 def _verb(obj: K8sObject) -> str:
