@@ -1059,6 +1059,12 @@ BELOW = (
         # an app HL104 judges: its ks.yaml (not listed) or a kustomization folder in it
         ({"apps/app-b/ks.yaml": flux_ks("app-b", "./apps/app-b/app")}, "resources:\n  - app-a\n", []),
         ({"apps/app-b/app/kustomization.yaml": "resources: []\n"}, "resources:\n  - app-a\n", []),
+        # an app Flux reaches (its ks.yaml listed, its spec.path built): a plain file beside them is unread
+        (
+            {"apps/app-b/ks.yaml": flux_ks("app-b", "./apps/app-b/app"), "apps/app-b/app/kustomization.yaml": "resources: []\n"},
+            "resources:\n  - app-a\n  - app-b/ks.yaml\n",
+            [("apps/app-b/cm.yaml", "warning", BELOW)],
+        ),
         # an entry names the folder: HL101 says it has no kustomization
         ({}, "resources:\n  - app-a\n  - app-b\n", []),
         # a Helm chart's files; a Flux Kustomization's spec.path (maybe templated) builds the folder
@@ -1075,6 +1081,7 @@ BELOW = (
         "listed",
         "ks-yaml",
         "kustomization-below",
+        "reached-app",
         "entry",
         "chart",
         "spec-path",

@@ -409,8 +409,9 @@ class _UnlistedBelow:
     kustomization.yaml: kustomize reads a folder's subfolders only through entries (a file entry,
     or a folder entry that has its own kustomization), so a file no entry reaches is never applied.
     Not judged (a folder HL101 or HL104 speaks of, or one something else may read):
-    - a subfolder holding a Flux Kustomization's file or a kustomization folder: an app whose
-      wiring HL104 judges (its `ks.yaml` not listed, its folders not built);
+    - a subfolder holding a Flux Kustomization's file or a kustomization folder that Flux does not
+      reach: an app whose wiring HL104 judges (its `ks.yaml` not listed, its folders not built);
+      a plain subfolder of an app Flux reaches is judged;
     - a subfolder an entry names (HL101: it has no kustomization);
     - a file below a Flux Kustomization's spec.path (its generated build reads it; one of a
       `${VAR}` or a ResourceSet's `<< >>` path counts for every folder it may name), or below a
@@ -424,12 +425,16 @@ class _UnlistedBelow:
         repo, flux = ctx.repo, ctx.flux
         self.paths: set[str] = {ks.path for ks in flux.kustomizations if ks.path is not None}
         self.patterns: set[str] = set()
-        self.apps: set[str] = set()  # folders holding a Flux Kustomization's file or a kustomization folder
+        # folders holding (at any depth) a Flux Kustomization's file or a kustomization folder that Flux
+        # does not reach: HL104 speaks of them; below a reached app folder, a plain subfolder is unread
+        self.apps: set[str] = set()
+        applied = flux.applied_files
         for obj in _all_flux_ks(ctx):
             self._add_path(obj.spec.get("path"))
-            self._add_folders(posixpath.dirname(obj.path))
-        for kd_dir in repo.kustomize_dirs:
-            if kd_dir:
+            if obj.path not in applied:
+                self._add_folders(posixpath.dirname(obj.path))
+        for kd_dir, kd in repo.kustomize_dirs.items():
+            if kd_dir and kd.file not in applied:
                 self._add_folders(posixpath.dirname(kd_dir))
         from homelint.model.refs import resource_set_objects  # start-up: only this check needs it
 
