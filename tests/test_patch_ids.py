@@ -416,3 +416,26 @@ def test_a_target_may_name_what_a_component_replacement_renamed(repo, check_json
     files = {"apps/app/component/kustomization.yaml": component, "apps/app/component/cm.yaml": CM}
     root = repo(_app(kustomization, files))
     assert _found(check_json, root, "HL115") == []
+
+
+BROKEN = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: x\n      b: y\n"  # `b:` indented under a scalar
+
+
+@pytest.mark.parametrize("where", ["kustomization", "spec.patches"])
+def test_an_inline_patch_that_is_not_yaml_fails_the_build(repo, check_json, where):
+    """kustomize reads an inline patch as YAML (JSON included) and fails the build on one it
+    cannot parse ('unable to parse SM or JSON patch', kustomize 5.8.1); a Flux Kustomization's
+    spec.patches are copied into the kustomization it builds, so they fail the same way (HL114 at
+    the entry). Tab-indented JSON is YAML and is no finding."""
+    entry = _smp(BROKEN, "{kind: ConfigMap}", 4 if where == "spec.patches" else 2)
+    kustomization = "resources:\n  - ./cm.yaml\n" + ("patches:\n" + entry if where == "kustomization" else "")
+    root = repo(_app(kustomization, spec="  patches:\n" + entry if where == "spec.patches" else ""))
+    (message,) = [m for _, _, m in _found(check_json, root, "HL114")]
+    assert "is not valid YAML or JSON (line 7 of the patch text: invalid YAML" in message
+    errors = _oracle_errors(root)
+    if errors is not None:
+        assert "unable to parse SM or JSON patch" in errors["Kustomization flux-system/app"]
+    json_patch = '[\n\t{"op": "add", "path": "/data/c", "value": "d"}\n]'
+    fine = repo(_app("resources:\n  - ./cm.yaml\npatches:\n" + _smp(json_patch, "{kind: ConfigMap, name: cm}")))
+    assert _found(check_json, fine, "HL114") == []
+    assert _applied(fine)["ConfigMap", "cm"]["data"] == {"a": "b", "c": "d"}

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from homelint.core.context import Context
@@ -35,7 +35,7 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
 from homelint.core.wording import with_article
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
-from homelint.loading.yamlload import parse_bytes
+from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.flux import (
     BOOTSTRAP,
     FLUX_KS_GROUP,
@@ -789,6 +789,7 @@ class Patch:
     # where the model keeps each document (FluxModel.patch_outcomes), in the order of `docs`
     sources: list[PatchSource] = field(default_factory=list)
     strategic: bool = False  # a patchesStrategicMerge entry (not a `patches:` one)
+    unparsable: str | None = None  # an inline patch text no YAML (or JSON) reader reads: why
     allow_name_change: bool = False  # options.allowNameChange: a strategic-merge patch may rename
 
 
@@ -809,10 +810,27 @@ def _patch_docs(
         text = raw.decode("utf-8", errors="replace")
     if text is None:
         return [], False, []
-    parsed = parse_bytes("<patch>", text.encode())
+    parsed = _parsed_inline(text)
     found = [(n, d) for n, d in enumerate(parsed.docs) if d is not None]
     sources = [dc_replace(inline, part=n) for n, _ in found] if inline is not None else []
     return [d for _, d in found], not parsed.problems, sources
+
+
+@lru_cache(maxsize=512)
+def _parsed_inline(text: str) -> ParsedFile:
+    """An inline patch's text, parsed (once per run: several checks read the same patches)."""
+    return parse_bytes("<patch>", text.encode())
+
+
+def _unparsable(text: str) -> str | None:
+    """Why kustomize cannot read an inline patch text ('unable to parse SM or JSON patch'): the
+    first YAML syntax error in it (JSON is YAML); None when it parses, or holds template markers
+    something renders first."""
+    parsed = _parsed_inline(text)
+    problem = next((p for p in parsed.problems if p.rule == "HL001"), None)
+    if problem is None or parsed.templated:
+        return None
+    return f"line {problem.line} of the patch text: {problem.message}"
 
 
 def patches_of(ctx: Context, kd: KustomizeDir) -> list[Patch]:
@@ -842,7 +860,9 @@ def kustomize_patches(ctx: Context, kd: KustomizeDir) -> list[Patch]:
                 continue
             options = item.get("options")
             renames = isinstance(options, dict) and options.get("allowNameChange") is True
-            out.append(Patch((key, index), target, docs, ok, sources, allow_name_change=renames))
+            text = item.get("patch")
+            broken = _unparsable(text) if isinstance(text, str) else None
+            out.append(Patch((key, index), target, docs, ok, sources, allow_name_change=renames, unparsable=broken))
     items = data.get("patchesStrategicMerge")
     for index, item in enumerate(items if isinstance(items, list) else []):
         if not isinstance(item, str):
@@ -867,7 +887,7 @@ def flux_patches(ctx: Context, ks: FluxKS) -> list[Patch]:
             target = item.get("target") if isinstance(item.get("target"), dict) else None
             inline = PatchSource(obj.path, obj.doc, ("spec", "patches", index, "patch"), True)
             docs, ok, sources = _patch_docs(ctx, item["patch"], None, inline)
-            out.append(Patch(("spec", "patches", index), target, docs, ok, sources))
+            out.append(Patch(("spec", "patches", index), target, docs, ok, sources, unparsable=_unparsable(item["patch"])))
     return out
 
 
@@ -926,6 +946,13 @@ def _unmatched(ctx: Context, patch: Patch) -> list[tuple[Any, PatchSource]]:
 
 def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tuple[str, str, str] | None:
     """(rule, message, fix) when the patch fails the build or matches nothing; None if it applies."""
+    if patch.unparsable is not None:
+        return (
+            "HL114",
+            f"the inline patch in {where_label} is not valid YAML or JSON ({patch.unparsable}): kustomize fails the "
+            "build ('unable to parse SM or JSON patch')",
+            "fix the patch text (its indentation and quoting are read as YAML inside the block scalar)",
+        )
     if view.opaque or not patch.readable:
         return None
     if patch.target is None and _is_json6902(patch):
@@ -1315,7 +1342,10 @@ def _build_fails(ctx: Context, ks: FluxKS, kustomization_files: dict[str, Kustom
 
 def _unreadable(patch: Patch) -> bool:
     """Whether kustomize fails on the patch itself, whatever the build holds: a JSON6902 patch
-    without target, a document that is no strategic-merge patch, several documents with a target."""
+    without target, a document that is no strategic-merge patch, several documents with a target,
+    an inline text that is not YAML."""
+    if patch.unparsable is not None:
+        return True
     if not patch.readable or not patch.docs:
         return False
     if _is_json6902(patch):
