@@ -1447,3 +1447,34 @@ def test_a_patch_of_many_failing_operations_is_judged_in_linear_time(repo, check
     found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL114"]
     assert time.perf_counter() - start < 60
     assert [(f["path"], f["line"]) for f in found] == [("apps/kustomization.yaml", 6)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<<" * 200000, "${" * 200000, "{{" * 200000, "<< inputs.x " * 50000],
+    ids=["template-open", "variable-open", "braces-open", "unclosed-actions"],
+)
+def test_template_action_scans_are_linear(text):
+    """The scans for `<< >>`, `${ }` and `{{ }}` in repository text (ResourceSet values and names,
+    Flux paths, source names) run on RE2: a value of 200,000 openers without a closer took
+    minutes with a lazy `<<(.*?)>>` in Python's `re` (quadratic), and a source name of many
+    placeholders matched against another backtracked."""
+    from homelint.core.model import K8sObject
+    from homelint.model.refs import is_templated
+    from homelint.model.resourcesets import rendered_kustomizations
+    from homelint.model.sources import _fits
+
+    entry = {
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": text, "namespace": "ns-a"},
+    }
+    resource_set = K8sObject(
+        "rs.yaml", 0, {"spec": {"resources": [entry]}}, "fluxcd.controlplane.io/v1", "ResourceSet", "rs", "ns-a"
+    )
+    start = time.perf_counter()
+    assert is_templated(text) is False
+    rendered = rendered_kustomizations(resource_set)
+    assert bool(rendered.unrendered) == ("<<" in text)  # an action that is no `<< inputs.key >>`: not rendered
+    assert _fits("${A}x" * 2000 + "y", "x" * 4000) is False
+    assert time.perf_counter() - start < 10

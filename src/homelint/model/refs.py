@@ -135,13 +135,13 @@ def helm_release_refs(obj: K8sObject) -> Iterator[Ref]:
                     yield Ref("image", "", at, extra=(image.get("repository"), image.get("tag")))
 
 
-_TEMPLATE_ACTION = re.compile(r"<<-?.*?-?>>")
+_TEMPLATE_ACTION = r"<<-?.*?-?>>"  # on RE2 (core.regex.linear): linear in the text, whatever its `<<`
 UNKNOWN = "<<>>"  # stands for a template action in a name or namespace a ResourceSet creates
 
 
 def is_templated(text: str) -> bool:
     """Whether a name a ResourceSet creates holds a `<< >>` action (in resources or the template)."""
-    return _TEMPLATE_ACTION.search(text) is not None
+    return linear(_TEMPLATE_ACTION).search(text) is not None
 
 
 def resource_set_objects(obj: K8sObject) -> list[K8sObject]:
@@ -153,8 +153,9 @@ def resource_set_objects(obj: K8sObject) -> list[K8sObject]:
     docs = [item for _, item in _items(obj.spec.get("resources"))]
     template = obj.spec.get("resourcesTemplate")
     if isinstance(template, str):
-        lines = [line for line in template.splitlines() if _TEMPLATE_ACTION.sub("", line).strip()]
-        parsed = parse_bytes(obj.path, _TEMPLATE_ACTION.sub(UNKNOWN, "\n".join(lines)).encode())
+        action = linear(_TEMPLATE_ACTION)
+        lines = [line for line in template.splitlines() if action.sub("", line).strip()]
+        parsed = parse_bytes(obj.path, action.sub(UNKNOWN, "\n".join(lines)).encode())
         docs.extend(doc for doc in parsed.docs if isinstance(doc, dict))
     made = (make_object(obj.path, obj.doc, doc) for doc in docs)
     return [m for m in made if m is not None]

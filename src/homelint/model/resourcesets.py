@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from homelint.core.model import K8sObject, make_object
+from homelint.core.regex import linear
 
 GROUP = "fluxcd.controlplane.io"
 FLUX_KS_GROUP = "kustomize.toolkit.fluxcd.io"
-_ACTION = re.compile(r"<<(.*?)>>", re.S)
+_ACTION = r"(?s)<<(.*?)>>"  # run on RE2 (core.regex.linear): a value of many `<<` is linear, not quadratic
 _INPUT = re.compile(r"^\s*inputs((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*$")  # no `-` trim marker
 # what the YAML flux-operator parses again would read as another type than a string (go-yaml v2)
 _NOT_A_STRING = re.compile(
@@ -141,7 +142,7 @@ def _render(value: Any, inputs: dict[str, Any] | None) -> Any:
         return value
     failed = False
 
-    def action(found: re.Match[str]) -> str:
+    def action(found: Any) -> str:
         nonlocal failed
         path = _INPUT.match(found.group(1))
         current: Any = inputs
@@ -152,5 +153,5 @@ def _render(value: Any, inputs: dict[str, Any] | None) -> Any:
             return ""
         return str(current)
 
-    text = _ACTION.sub(action, value)
+    text = linear(_ACTION).sub(action, value)
     return None if failed or "<<" in text or ">>" in text or _NOT_A_STRING.match(text) else text

@@ -14,6 +14,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, K8sObject
+from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
@@ -455,7 +456,7 @@ class _UnlistedBelow:
         if resolved is not None and "<<" not in resolved:
             self.paths.add(join("", resolved))
         else:  # a variable or a template action: any folder it may stand for
-            self.patterns.add(join("", _TEMPLATED_PART.sub("*", raw)))
+            self.patterns.add(join("", linear(_TEMPLATED_PART).sub("*", raw)))
 
     def _add_folders(self, directory: str) -> None:
         while directory and directory not in self.apps:
@@ -500,7 +501,7 @@ def _folders_between(folder: str, top: str) -> list[str]:
     return out
 
 
-_TEMPLATED_PART = re.compile(r"\$\{[^}]*\}|<<.*?>>")
+_TEMPLATED_PART = r"\$\{[^}]*\}|<<.*?>>"  # on RE2 (core.regex.linear): a path of many `${` is linear
 
 
 def _dead_twins(ctx: Context) -> set[str]:
