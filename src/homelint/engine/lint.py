@@ -121,17 +121,12 @@ def _run_check(options: Options) -> Result:
     return result
 
 
-# Rules that also run without Flux, but find what only a build shows (duplicate ids, cycles, failing
-# patches and replacements) in the builds of Flux Kustomizations alone: without one, they build nothing.
-BUILD_ONLY = ("HL108", "HL109", "HL114")
-
-
-def _without_flux(skipped: set[str], enabled: Collection[str] = ()) -> str:
+def _without_flux(skipped: set[str], builds: Collection[str] = ()) -> str:
     """The note of a run in a repository without a Flux Kustomization: which enabled rules judge
-    what Flux does and so did not run (the checks registered with needs_flux), and which find
-    build failures only in Flux Kustomizations' builds (BUILD_ONLY)."""
+    what Flux does and so did not run (the checks registered with needs_flux), and which run but
+    find build failures only in Flux Kustomizations' builds (registered with flux_builds)."""
     listed = ", ".join(sorted(skipped))
-    partial = [r for r in BUILD_ONLY if r in enabled and r not in skipped]
+    partial = sorted(r for r in builds if r not in skipped)
     return (
         "no Flux Kustomization found: "
         + (f"{listed} need Flux and did not run" if skipped else "every selected rule ran without it")
@@ -247,7 +242,7 @@ def collect(
     if not repo.flux_model.kustomizations:
         if notes is not None:
             skipped = {r for unit in runs if unit.needs_flux for r in unit.rules if r in rules and r in wanted}
-            notes.append(_without_flux(skipped, {r for r in rules if r in wanted}))
+            notes.append(_without_flux(skipped, {r for unit in runs for r in unit.flux_builds if r in rules and r in wanted}))
         runs = [unit for unit in runs if not unit.needs_flux]
     runs.append(Check(tuple(r for r, meta in rules.items() if meta.declarative), lambda ctx: _declarative(ctx, wanted)))
     parallel = len(repo.objects) >= PARALLEL_CHECKS_MIN_OBJECTS

@@ -1075,7 +1075,7 @@ def _includers(ctx: Context) -> dict[str, list[str]]:
     return out
 
 
-@check("HL114", "HL115")
+@check("HL114", "HL115", flux_builds=("HL114",))
 def patches(ctx: Context) -> Iterator[Finding]:
     yield from _failing_operations(ctx)
     repo, flux = ctx.repo, ctx.flux

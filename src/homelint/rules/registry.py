@@ -66,6 +66,8 @@ class Check:
     rules: tuple[str, ...]
     fn: CheckFn
     needs_flux: bool = False  # it judges what Flux does: not run in a repository without a Flux Kustomization
+    # its rules that find build failures only in Flux Kustomizations' builds: without one they build nothing
+    flux_builds: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -75,13 +77,14 @@ class Check:
 _CHECKS: list[Check] = []
 
 
-def check(*rule_ids: str, needs_flux: bool = False) -> Callable[[CheckFn], CheckFn]:
+def check(*rule_ids: str, needs_flux: bool = False, flux_builds: tuple[str, ...] = ()) -> Callable[[CheckFn], CheckFn]:
     """Register a function that yields findings of the given rule IDs, and no other. With
     `needs_flux`, the engine runs it only in a repository with a Flux Kustomization (and says
-    which rules it did not run)."""
+    which rules it did not run); `flux_builds`: which of its rules judge kustomize builds only
+    where a Flux Kustomization builds (the engine says so without one)."""
 
     def decorate(fn: CheckFn) -> CheckFn:
-        _CHECKS.append(Check(rule_ids, fn, needs_flux))
+        _CHECKS.append(Check(rule_ids, fn, needs_flux, flux_builds))
         return fn
 
     return decorate

@@ -1448,7 +1448,7 @@ def _maybe_applied(ctx: Context, path: str, what: str) -> str | None:
     return None
 
 
-@check("HL108")
+@check("HL108", flux_builds=("HL108",))
 def duplicate_object(ctx: Context) -> Iterator[Finding]:
     for ks in ctx.flux.kustomizations:
         groups: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
@@ -1686,7 +1686,7 @@ def _id_name(applied: Any) -> str:
     return name
 
 
-@check("HL109")
+@check("HL109", flux_builds=("HL109",))
 def kustomization_cycle(ctx: Context) -> Iterator[Finding]:
     reported: set[tuple[str, frozenset[str]]] = set()
     for cycle in ctx.flux.cycles:
