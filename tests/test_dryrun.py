@@ -192,6 +192,8 @@ def test_hl105_and_hl107_say_when_a_reference_lost_its_namespace(repo, check_jso
     by_rule = {f["rule"]: f["message"] for f in findings if f["rule"] in ("HL105", "HL107")}
     assert "sourceRef has no namespace, so Flux looks in this Kustomization's namespace 'default'" in by_rule["HL107"]
     assert "add namespace: flux-system" in by_rule["HL107"]
+    # kustomize-controller stops at the missing source: what the path holds was not checked either
+    assert by_rule["HL107"].endswith("homelint did not check what its spec.path holds")
     assert "dependsOn has no namespace" in by_rule["HL105"] and "'flux-system'" in by_rule["HL105"]
 
 

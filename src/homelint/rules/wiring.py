@@ -1176,11 +1176,17 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             hedge = next((h for path in unapplied if (h := _maybe_applied(ctx, path, "the source's file")) is not None), None)
             if hedge is not None:  # it may be applied after all: say so, do not guess
                 defined = f"which is defined in {hedge}"
+            # kustomize-controller stops at the missing source (getSource): its spec.path is never built
+            unbuilt = (
+                "; kustomize-controller applies nothing without it, and homelint did not check what its spec.path holds"
+                if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP and hedge is None and not _built(ctx, obj)
+                else ""
+            )
             finding = ctx.at(
                 "HL107",
                 obj,
                 (*field, "name"),
-                f"{field[-1]} names {kind} '{ns}/{name}', {defined}{other}{'' if renamed else _nearest(name, names)}",
+                f"{field[-1]} names {kind} '{ns}/{name}', {defined}{other}{'' if renamed else _nearest(name, names)}{unbuilt}",
                 fix=f"name the renamed source ('{renamed[0]}'), or keep the prefix/suffix off the source"
                 if renamed
                 else "fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
@@ -1191,6 +1197,14 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
 
 
 IMAGE_GROUP = "image.toolkit.fluxcd.io"
+
+
+def _built(ctx: Context, obj: K8sObject) -> bool:
+    """Whether the model builds the spec.path of a Flux Kustomization defined by `obj` (in any of
+    the places it is applied)."""
+    return any(
+        ks.local and ks.path is not None for ks in ctx.flux.kustomizations if ks.obj is not None and ks.obj.source is obj.source
+    )
 
 
 def _dangling_image_repository(ctx: Context, applied: Any, foreign: dict[str, str]) -> Iterator[Finding]:
