@@ -300,6 +300,21 @@ def test_hl117_trusts_a_parent_patch_it_cannot_evaluate(repo, check_json):
     assert not rules_of(check_json(repo({"kubernetes/flux/cluster/ks.yaml": root}, base=bad))[1], "HL117")
 
 
+@pytest.mark.parametrize(("selector", "fires"), [("sops in (true)", True), ("sops notin (true)", False)])
+def test_hl117_a_parent_patch_whose_selector_leaves_the_child_out_does_not_hide_it(repo, check_json, selector, fires):
+    """A parent's spec.patches that adds decryption only to the children its labelSelector selects
+    (kubectl kustomize 5.8.1 leaves the others without it): a child it certainly does not select,
+    holding a SOPS Secret, is HL117; one it selects is not."""
+    bad = "rules/HL117/bad"
+    root = (FIXTURES / bad / "kubernetes/flux/cluster/ks.yaml").read_text() + (
+        f"  patches:\n    - target: {{kind: Kustomization, labelSelector: '{selector}'}}\n      patch: |-\n"
+        "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n"
+        "        metadata: {name: _}\n        spec:\n          decryption: {provider: sops, secretRef: {name: sops-age}}\n"
+    )
+    found = rules_of(check_json(repo({"kubernetes/flux/cluster/ks.yaml": root}, base=bad))[1], "HL117")
+    assert bool(found) is fires
+
+
 def test_hl604_skips_quoted_substitutions_and_yaml11_words(repo, check_json):
     good = "rules/HL604/good"
     deploy = (FIXTURES / good / APP / "deployment.yaml").read_text()

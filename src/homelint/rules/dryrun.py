@@ -39,6 +39,7 @@ from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.flux import (
     BOOTSTRAP,
     FLUX_KS_GROUP,
+    Applied,
     FluxKS,
     FluxModel,
     GeneratorFailure,
@@ -51,6 +52,7 @@ from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.patches import OpFailure, PatchSource
 from homelint.model.targets import PatchId, parse_failure, patch_id
+from homelint.model.targets import target_matches as selects
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import (
@@ -1496,15 +1498,32 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
 
 def _ancestor_patch_mentions(ks: FluxKS, word: str) -> bool:
     """Whether a spec.patches entry of an ancestor mentions `word`: a patch the model may not have
-    applied (selectors it does not evaluate), so the rule does not guess."""
+    applied (selectors it does not evaluate), so the rule does not guess. A parent's patch whose
+    target certainly does not select the Kustomization as the parent builds it (model.targets' selector is
+    False for the built object, which no unmodelled transformer touched) does not count."""
     parent = ks.parent
+    built = _as_parent_builds(ks)
     while parent is not None:
         items = parent.spec.get("patches")
         for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict) and word in str(item.get("patch", "")):
-                return True
+            if not isinstance(item, dict) or word not in str(item.get("patch", "")):
+                continue
+            target = item.get("target")
+            if parent is ks.parent and built is not None and isinstance(target, dict):
+                spaces = (built.obj.namespace, built.namespace)
+                if selects(target, built.obj.data, built.namespace, (built.obj.name, built.name), spaces) is False:
+                    continue  # kustomize-controller's patch of the parent's build does not reach it
+            return True
         parent = parent.parent
     return False
+
+
+def _as_parent_builds(ks: FluxKS) -> Applied | None:
+    """The Kustomization's object as its parent's build applies it; None when not known exactly."""
+    if ks.parent is None or ks.obj is None:
+        return None
+    found = [a for a in ks.parent.applied if a.obj.source is ks.obj.source]
+    return found[0] if len(found) == 1 and not found[0].unread else None
 
 
 # --- HL604 non-string-metadata --------------------------------------------------------------------
