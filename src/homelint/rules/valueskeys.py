@@ -1,4 +1,5 @@
-"""HL406: the key a HelmRelease's valuesFrom reads is in the ConfigMap or Secret it names.
+"""HL406 and HL407: the key a HelmRelease's valuesFrom, or a container's env valueFrom, reads is in
+the ConfigMap or Secret it names (HL407: the kubelet's "couldn't find key").
 
 helm-controller (fluxcd/pkg chartutil ChartValuesFromReferences) gets each `spec.valuesFrom`
 object from the HelmRelease's namespace and reads `Data[valuesKey]` (valuesKey defaults to
@@ -75,6 +76,74 @@ def missing_values_key(ctx: Context) -> Iterator[Finding]:
             seen.add(where)
             data, binary, shown = keys
             yield _finding(ctx, obj, field, word, ns, name, values_key, written, data, binary, shown)
+
+
+KEY_REFS = {"configMapKeyRef": "configmap", "secretKeyRef": "secret"}
+
+
+@check("HL407", needs_flux=True)
+def missing_env_key(ctx: Context) -> Iterator[Finding]:
+    """HL407: an env `valueFrom.configMapKeyRef`/`secretKeyRef` whose key the ConfigMap or Secret
+    it names does not have (kubelet makeEnvironmentVariables: "couldn't find key K in ConfigMap
+    ns/name", CreateContainerConfigError), judged as HL406 judges keys: only when every object of
+    that name the cluster gets from the repository shows all its keys."""
+    foreign = foreign_namespaces(ctx)
+    seen: set[tuple[str, int, tuple[Any, ...]]] = set()
+    for kind, word in WORD.items():
+        produced = ctx.graph.produced(kind)
+        external = ctx.config.external_secrets if kind == "secret" else []
+        for node, edge in ctx.graph.uses(f"uses-{kind}"):
+            applied, field = edge["applied"], tuple(edge["field"])
+            if len(field) < 4 or field[-1] != "name" or field[-3] != "valueFrom" or KEY_REFS.get(field[-2]) != kind:
+                continue
+            if edge["ref"].optional or edge["guessed"] or (applied.ks is not None and applied.ks.target):
+                continue  # optional: the kubelet starts the container without it; another cluster: not modelled
+            obj = applied.obj
+            ref = _at(obj.data, field[:-1])
+            written = ref.get("key") if isinstance(ref, dict) else None
+            if not isinstance(written, str) or not written or (isinstance(ref, dict) and ref.get("optional") is True):
+                continue
+            ns, name = node.namespace, node.name
+            if ns in foreign or listed_external(external, ns, name) or outside_flux(ctx, kind, ns, name):
+                continue  # something outside what homelint reads may make it
+            key = substituted_text(ctx.repo, applied, written) if "${" in written else written
+            if not key:
+                continue
+            keys = _keys(ctx, produced, node, edge, kind)
+            if keys is None or key in keys[0] or (kind == "configmap" and key in keys[1]):
+                continue  # a ConfigMap's binaryData keys are env sources too
+            where = (obj.path, obj.doc, field)
+            if where in seen:
+                continue
+            seen.add(where)
+            data, _, shown = keys
+            listed = sorted(data)
+            more = f" and {len(listed) - SHOWN_KEYS} more" if len(listed) > SHOWN_KEYS else ""
+            has = f"its keys are {', '.join(listed[:SHOWN_KEYS])}{more}" if listed else "it has no data keys"
+            close = close_matches(key, listed, n=1)
+            yield ctx.at(
+                "HL407",
+                obj,
+                (*field[:-1], "key"),
+                f"{obj.kind} {obj.name} reads key '{key}' of {word} '{name}' in namespace {ns} ({shown}), which has no "
+                f"such key: {has}; the kubelet does not start the container (CreateContainerConfigError: couldn't find "
+                f"key {key} in {word} {ns}/{name})",
+                fix=(f"read key {close[0]}, " if close else "fix the key, ")
+                + f"add the key to the {word}, or mark the reference optional: true",
+                key=f"HL407/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{ns}/{name}/{key}",
+            )
+
+
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
+    """The value at a field path through mappings and lists; None when a step is missing."""
+    for step in path:
+        if isinstance(data, dict):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
 
 
 def _finding(
