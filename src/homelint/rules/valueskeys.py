@@ -26,6 +26,7 @@ from homelint.model.flux import Applied
 from homelint.model.graph import ANY_NAMESPACE, Edge, RefNode
 from homelint.model.helmvalues import substituted_text
 from homelint.model.namerefs import hashed_reference
+from homelint.model.refs import get
 from homelint.model.withheld import SSA, matching_pair
 from homelint.rules.common import close_matches, foreign_namespaces, listed_external, outside_flux
 from homelint.rules.registry import check
@@ -99,7 +100,7 @@ def missing_env_key(ctx: Context) -> Iterator[Finding]:
             if edge["ref"].optional or edge["guessed"] or (applied.ks is not None and applied.ks.target):
                 continue  # optional: the kubelet starts the container without it; another cluster: not modelled
             obj = applied.obj
-            ref = _at(obj.data, field[:-1])
+            ref = get(obj.data, field[:-1])
             written = ref.get("key") if isinstance(ref, dict) else None
             if not isinstance(written, str) or not written or (isinstance(ref, dict) and ref.get("optional") is True):
                 continue
@@ -132,18 +133,6 @@ def missing_env_key(ctx: Context) -> Iterator[Finding]:
                 + f"add the key to the {word}, or mark the reference optional: true",
                 key=f"HL407/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{ns}/{name}/{key}",
             )
-
-
-def _at(data: Any, path: tuple[Any, ...]) -> Any:
-    """The value at a field path through mappings and lists; None when a step is missing."""
-    for step in path:
-        if isinstance(data, dict):
-            data = data.get(step)
-        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
-            data = data[step]
-        else:
-            return None
-    return data
 
 
 def _finding(
