@@ -424,39 +424,23 @@ class _UnlistedBelow:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         repo, flux = ctx.repo, ctx.flux
-        self.paths: set[str] = {ks.path for ks in flux.kustomizations if ks.path is not None}
-        self.patterns: set[str] = set()
+        written, self.patterns = _written_paths(ctx)
+        self.paths: set[str] = {ks.path for ks in flux.kustomizations if ks.path is not None} | written
         # folders holding (at any depth) a Flux Kustomization's file or a kustomization folder that Flux
         # does not reach: HL104 speaks of them; below a reached app folder, a plain subfolder is unread
         self.apps: set[str] = set()
         applied = flux.applied_files
         for obj in _all_flux_ks(ctx):
-            self._add_path(obj.spec.get("path"))
             if obj.path not in applied:
                 self._add_folders(posixpath.dirname(obj.path))
         for kd_dir, kd in repo.kustomize_dirs.items():
             if kd_dir and kd.file not in applied:
                 self._add_folders(posixpath.dirname(kd_dir))
-        from homelint.model.refs import resource_set_objects  # start-up: only this check needs it
-
-        for obj in repo.objects:
-            for made in resource_set_objects(obj):
-                if made.kind == "Kustomization" and made.group == FLUX_KS_GROUP:
-                    self._add_path(made.spec.get("path"))
         self.unparsed = [text for path in repo.files.yaml_files if repo.invalid_yaml(path) and (text := repo.read_text(path))]
         self.builders: dict[str, list[FluxKS]] = defaultdict(list)
         for ks in flux.kustomizations:
             for directory in ks.dirs:
                 self.builders[directory].append(ks)
-
-    def _add_path(self, raw: Any) -> None:
-        if not isinstance(raw, str):
-            return
-        resolved = resolve(raw, {})
-        if resolved is not None and "<<" not in resolved:
-            self.paths.add(join("", resolved))
-        else:  # a variable or a template action: any folder it may stand for
-            self.patterns.add(join("", linear(_TEMPLATED_PART).sub("*", raw)))
 
     def _add_folders(self, directory: str) -> None:
         while directory and directory not in self.apps:
@@ -627,6 +611,39 @@ def _commented_out(text: str, directory: str, path: str) -> int:
     return 0
 
 
+def _written_paths(ctx: Context) -> tuple[set[str], set[str]]:
+    """The spec.path of every Flux Kustomization written in the repository or in the resources of
+    a ResourceSet the model could not render, as written: (the exact folders, the glob patterns of
+    those with a `${VAR}` or a `<< >>` action, which may stand for any folder they match). Read once
+    per run."""
+
+    def build() -> tuple[set[str], set[str]]:
+        from homelint.model.refs import resource_set_objects  # start-up: only these checks need it
+        from homelint.model.resourcesets import is_resource_set, rendered_kustomizations  # likewise
+
+        paths: set[str] = set()
+        patterns: set[str] = set()
+        raws = [obj.spec.get("path") for obj in _all_flux_ks(ctx)]
+        raws += [  # the Kustomizations of a ResourceSet the model could not render (it follows the others)
+            made.spec.get("path")
+            for obj in ctx.repo.objects
+            if is_resource_set(obj) and rendered_kustomizations(obj).unrendered
+            for made in resource_set_objects(obj)
+            if made.kind == "Kustomization" and made.group == FLUX_KS_GROUP
+        ]
+        for raw in raws:
+            if not isinstance(raw, str):
+                continue
+            resolved = resolve(raw, {})
+            if resolved is not None and "<<" not in resolved:
+                paths.add(join("", resolved))
+            else:  # a variable or a template action: any folder it may stand for
+                patterns.add(join("", linear(_TEMPLATED_PART).sub("*", raw)))
+        return paths, patterns
+
+    return ctx.repo.memo("wiring.written-paths", build)
+
+
 def _all_flux_ks(ctx: Context) -> list[K8sObject]:
     """The Flux Kustomization objects of the repository (not the bodies of patch files)."""
     patches = ctx.repo.patch_files
@@ -690,6 +707,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     ks_paths: set[str] = set()
     twins = _dead_twins(ctx)
     unlisted = {path for path, *_ in _unlisted(ctx)}  # HL102 reports these files: why they are not reached
+    written, patterns = _written_paths(ctx)
     items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
     for obj in _all_flux_ks(ctx):
         raw = obj.spec.get("path")
@@ -728,6 +746,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # Flux's own installation, applied by hand or `flux bootstrap` before Flux runs
         if directory in ks_paths or _referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
+        if directory in written or any(fnmatch.fnmatchcase(directory, p) for p in patterns):
+            continue  # a Kustomization whose path the model cannot follow (a ResourceSet's, a `${VAR}`) may build it
         if flux.sources.pushed_elsewhere(directory):
             continue  # in an OCI artifact another cluster, or a source made at run time, pulls (a note says so)
         if kd.file in flux.resource_files:
