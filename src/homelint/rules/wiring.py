@@ -1243,17 +1243,27 @@ def _dangling_image_repository(ctx: Context, applied: Any, foreign: dict[str, st
         return
     hint = known.hint("ImageRepository", ns, name)
     why = foreign.get(ns)
-    finding = ctx.at(
+    yield _undefined_ref(
+        ctx,
         "HL107",
         applied.obj,
         ("spec", "imageRepositoryRef", "name"),
         f"imageRepositoryRef names ImageRepository '{ns}/{name}', which nothing the repository applies defines: "
-        f"the ImagePolicy is not Ready and selects no tag{hint}" + (f"; {why}" if why else ""),
-        fix="fix the name/namespace (it defaults to the ImagePolicy's), or apply the ImageRepository",
+        f"the ImagePolicy is not Ready and selects no tag{hint}",
+        "fix the name/namespace (it defaults to the ImagePolicy's), or apply the ImageRepository",
+        why,
     )
-    if why:
-        finding.severity = "info"  # a source homelint did not follow may define it
-    yield finding
+
+
+def _undefined_ref(
+    ctx: Context, rule: str, obj: K8sObject, field: tuple[Any, ...], message: str, fix: str, why: str | None, unsure: bool = False
+) -> Finding:
+    """A finding on a reference to a Flux object nothing the repository applies defines: an info,
+    saying `why`, when a source homelint did not follow may define it (or when `unsure`)."""
+    finding = ctx.at(rule, obj, field, message + (f"; {why}" if why else ""), fix=fix)
+    if why or unsure:
+        finding.severity = "info"
+    return finding
 
 
 # kinds of Flux's own APIs that only manifests make (a controller makes HelmCharts for HelmReleases,
@@ -1365,18 +1375,17 @@ def dangling_receiver_resource(ctx: Context) -> Iterator[Finding]:
                 continue
             why = foreign.get(ns)
             hint = known.hint(kind, ns, name)
-            finding = ctx.at(
+            yield _undefined_ref(
+                ctx,
                 "HL119",
                 obj,
                 ("spec", "resources", index, "name"),
                 f"Receiver {obj.name} names {kind} '{ns}/{name}', which nothing the repository applies defines: "
                 f"notification-controller fails to read it on every webhook call and answers 500, and the "
-                f"Receiver stays Ready{hint}" + (f"; {why}" if why else ""),
-                fix="fix the kind/name/namespace of the entry (namespace defaults to the Receiver's), or remove it",
+                f"Receiver stays Ready{hint}",
+                "fix the kind/name/namespace of the entry (namespace defaults to the Receiver's), or remove it",
+                why,
             )
-            if why:
-                finding.severity = "info"  # a source homelint did not follow may define it
-            yield finding
 
 
 def _receiver_resource(entry: Any, own_ns: str) -> tuple[str, str, str] | None:
@@ -1448,16 +1457,8 @@ def _dangling_health_check(
         f"healthChecks names {kind} '{ns}/{name}', {defined}; kustomize-controller waits for it until the "
         f"timeout and the Kustomization is not Ready (health check timed out), which blocks what depends on it{hint}"
     )
-    finding = ctx.at(
-        "HL118",
-        obj,
-        ("spec", "healthChecks", index, "name"),
-        message + (f"; {why}" if why else ""),
-        fix="fix the kind/name/namespace of the entry, or remove it",
-    )
-    if why or hedge is not None:
-        finding.severity = "info"  # a source homelint did not follow may define it
-    return finding
+    fix = "fix the kind/name/namespace of the entry, or remove it"
+    return _undefined_ref(ctx, "HL118", obj, ("spec", "healthChecks", index, "name"), message, fix, why, hedge is not None)
 
 
 def _maybe_applied(ctx: Context, path: str, what: str) -> str | None:
