@@ -29,8 +29,12 @@ from homelint.rules.registry import check
 
 
 def _nearest(name: str, candidates: Names | set[str] | list[str], exclude: str | None = None) -> str:
-    """ "; did you mean ...?" with the candidates close to `name` (never `exclude`), or ""."""
-    close = [c for c in close_matches(name, candidates) if c != exclude]
+    """ "; did you mean ...?" with up to 3 candidates close to `name` (never `exclude`), or "". A
+    candidate that is `name` without its leading dash-separated words (`group-app` for `app`, the
+    usual rename when a prefix is dropped) comes first: difflib ranks it low."""
+    names = candidates if isinstance(candidates, Names) else Names(candidates)  # a bounded pool, made once
+    shorter = sorted((c for c in names.pool if name.endswith(f"-{c}")), key=len, reverse=True)  # longest tail first
+    close = [c for c in dict.fromkeys([*shorter, *close_matches(name, names, n=4)]) if c != exclude][:3]
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
@@ -528,7 +532,8 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     for path, kd, objects, keys, twins in _unlisted(ctx):
         base = posixpath.relpath(path, kd.dir or ".")  # the file's name, or its path below a subfolder
-        kinds = ", ".join(sorted({f"{o.kind} {o.name}" for o in objects})[:3])
+        named = sorted({f"{o.kind} {o.name}" for o in objects})
+        kinds = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
         if all(twins):
             differing = next(
                 (
