@@ -764,6 +764,12 @@ class FluxModel:
                 self._by_document.setdefault(id(applied.obj.source), []).append(applied)
         return self._by_document.get(id(obj), [])
 
+    def spec_unread(self, ks: FluxKS) -> bool:
+        """Whether the spec of `ks` may differ from what the model read: its own object is one a
+        transformer the model does not apply, or a patch or replacement file that is not there,
+        may change in its parent's build (Applied.unread)."""
+        return ks.obj is not None and any(a.unread for a in self.applications_of_document(ks.obj) if a.ks is ks.parent)
+
     def withheld_named(self, kind: str, namespace: str, name: str) -> list[tuple[Applied, str]]:
         """(object, why) of each kind/namespace/name a Flux Kustomization builds but does not apply
         (FluxKS.withheld), in model order."""
@@ -969,9 +975,12 @@ class FluxModel:
         (api/internal/target/kusttarget.go): its resources, then its generators, then its
         components (`components`: more, after its own; a Flux Kustomization's), which see and
         transform what the generators made; `again`: `kd` is a Component that ran into `out`
-        before (its generators find what they made then: _run_generators)."""
+        before (its generators find what they made then: _run_generators). A Component entry
+        that is no kustomization folder leaves every object of the build unknown (out.unread):
+        kustomize fails on it, and what it would have changed is not known."""
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
         own_components: list[tuple[str, Listing]] = []
+        unknown_component = False
         for entry in kd.entries:
             if (entry.target in files or entry.target in dirs) and not art.contains(entry.target, is_dir=entry.target in dirs):
                 self.ignored_entries.setdefault((kd.file, entry.field), (kd, entry, art))  # kustomize fails on it
@@ -979,6 +988,8 @@ class FluxModel:
             if entry.kind in ("resources", "components"):
                 if is_remote(entry.value):
                     continue
+                if entry.kind == "components" and entry.target not in self.kdirs:
+                    unknown_component = True  # kustomize fails the build (HL101); what it would change is not known
                 if entry.target in files:
                     out.files.add(entry.target)
                     out.resource_files.add(entry.target)
@@ -1001,6 +1012,8 @@ class FluxModel:
         self._run_generators(kd, out, art, again=again)
         for target, listed in (*own_components, *((target, None) for target in components)):
             self._component(target, art, out, listed)
+        if unknown_component:
+            out.unread.update(range(len(out.objects)))
 
     def _transform(self, kd: KustomizeDir, art: Artifact, out: BuildOut, edits: FluxEdits = NO_EDITS) -> None:
         """The rest of kustomize's accumulateTarget of `kd` into `out` (gathered): its
@@ -1411,6 +1424,8 @@ class FluxModel:
         patchesJson6902 run after the kustomization's namespace, prefix and label transformers
         (kustomize kusttarget_configplugin.go): what those set there is not known to the model."""
         late = (("metadata", "labels"), *transformed_fields(data))
+        if self._unreadable_file(kd, "patchesStrategicMerge", "patches", "patchesJson6902"):
+            out.unread.update(range(len(out.objects)))  # kustomize fails the build (HL101): what it patches is not known
         for target, body, source in self._patch_entries(kd, edits.patch_entries()):
             loose = late if source.at[:1] == ("patchesJson6902",) else ()
             self._outcome(source, apply_matching(out, target, body, source, loose=loose))
@@ -1426,6 +1441,8 @@ class FluxModel:
         knows the object there; a source that is missing or not unique, or what replacements.py
         leaves Unknown, leaves the targets it may reach uncertain (out.unread)."""
         loose: tuple[Pointer, ...] | None = None
+        if self._unreadable_file(kd, "replacements"):
+            out.unread.update(range(len(out.objects)))  # kustomize fails the build (HL101): what it replaces is not known
         for entry, where in self._replacement_entries(kd):
             if not isinstance(entry, dict) or not isinstance(entry.get("source"), dict):
                 continue
@@ -1482,6 +1499,21 @@ class FluxModel:
         out.replacement_failures.append(
             ReplacementFailure(-1, None, kind, None, "", at, posixpath.dirname(where.path), f"nothing selected by {shown}", ())
         )
+
+    def _unreadable_file(self, kd: KustomizeDir, *fields: str) -> bool:
+        """Whether an entry of the kustomization's `fields` names a file (`path:`, or a
+        patchesStrategicMerge path) that is not there or does not parse: kustomize fails the build on
+        it, and the model does not know what that entry would change."""
+        for key in fields:
+            items = kd.data.get(key)
+            for item in items if isinstance(items, list) else []:
+                path = item.get("path") if isinstance(item, dict) else item if key == "patchesStrategicMerge" else None
+                if not isinstance(path, str) or "\n" in path or is_remote(path):
+                    continue
+                target = join(kd.dir, path)
+                if target not in self.repo.files.all_files or self.repo.invalid_yaml(target):
+                    return True
+        return False
 
     def _replacement_entries(self, kd: KustomizeDir) -> list[tuple[Any, Where]]:
         """Each replacement of a kustomization, with where it is: inline, or the documents of a

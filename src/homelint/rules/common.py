@@ -12,7 +12,7 @@ from homelint.core.model import K8sObject, dig
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster
 from homelint.model.graph import app_template_release, release_name
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
-from homelint.model.kustomize import canonical_fields
+from homelint.model.kustomize import canonical_fields, is_remote, join
 from homelint.model.refs import chart_name
 
 if TYPE_CHECKING:
@@ -139,6 +139,37 @@ def applied_instances(ctx: Context) -> list[Applied]:
 DATA_GENERATORS = ("configmapgenerator", "secretgenerator")
 
 
+def missing_entry(ctx: Context, ks: FluxKS) -> str | None:
+    """The first kustomization file (in path order) of ks's build that lists a resource or component
+    kustomize cannot find or read as what it is listed as (HL101: a missing path, a folder without
+    a kustomization, a Component under resources: or a plain kustomization under components:, a
+    file under components:); for a missing `spec.components` folder, the file of the Flux
+    Kustomization. kustomize fails the build there. None when every entry is there; entries that
+    are remote, hold `${` or lie in another artifact's mount (spec.include) are not judged."""
+    repo, flux = ctx.repo, ctx.flux
+    files, kdirs = repo.files.all_files, repo.kustomize_dirs
+    comps = ks.spec.get("components")
+    if isinstance(comps, list) and not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
+        for comp in comps:
+            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in kdirs:
+                return ks.obj.path if ks.obj is not None else ks.path  # Flux fails the build on a missing component
+    for kd in sorted((kdirs[d] for d in ks.dirs if d in kdirs), key=lambda kd: kd.file):
+        for entry in kd.entries:
+            if entry.kind not in ("resources", "components") or is_remote(entry.value) or "${" in entry.value:
+                continue
+            target = entry.target
+            if flux is not None and flux.include_mount(target) is not None:
+                continue  # another artifact's files are there (spec.include): not modelled
+            if target in files:
+                if entry.kind == "components":
+                    return kd.file
+                continue
+            sub = kdirs.get(target)
+            if sub is None or sub.is_component != (entry.kind == "components"):
+                return kd.file  # missing, a folder without a kustomization, or of the other kind
+    return None
+
+
 def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     """The first file (in path order) the Flux Kustomization's build reads that kustomize cannot
     read: a YAML file it parses that does not parse (HL001: "MalformedYAMLError"), a kustomization
@@ -146,7 +177,7 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     kustomization that lists a Component folder under resources: or the kustomization of a
     Component that a generated kustomization lists there (HL101: "expected kind != 'Component'"),
     the second kustomization file of a folder holding several (HL101: "Found multiple kustomization
-    files"),
+    files"), a kustomization that lists a resource or component that is not there (missing_entry),
     the file of a replacement whose target field kustomize fails on (HL114), the file of a
     generator entry kustomize fails on (HL114: no object to merge into; HL002: a key twice), or
     the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures).
@@ -155,34 +186,42 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     data, not parsed."""
     memo: dict[int, str | None] = ctx.repo.memo("rules.unbuildable", dict)  # by object: clusters repeat keys
     if id(ks) not in memo:
-        repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
-        data_only: set[str] = set()
-        parsed: set[str] = set()
-        broken = [kdirs[component].file for _, component in ks.generated_components]
-        # HL101: a folder with more than one kustomization file ("Found multiple kustomization files")
-        broken += [repo.multiple_kustomizations[d][1] for d in ks.dirs if d in repo.multiple_kustomizations]
-        for directory in ks.dirs:
-            kd = kdirs.get(directory)
-            if kd is None:
-                continue
-            for entry in kd.entries:
-                is_data = entry.kind == "generator-file" and str(entry.field[0]).lower() in DATA_GENERATORS
-                (data_only if is_data else parsed).add(entry.target)
-                if entry.kind == "resources" and entry.target in kdirs and kdirs[entry.target].is_component:
-                    broken.append(kd.file)  # kustomize: "expected kind != 'Component'"
-        data_only -= parsed
-        broken += [path for path in ks.files if path not in data_only and repo.invalid_yaml(path)]
-        broken += [failed.where.path for failed in ks.replacement_failures[:1]]  # HL114: a replacement target field
-        broken += [failed.obj.path for failed in ks.generator_failures[:1]]  # HL114, HL002: a generator entry
-        for directory in ks.dirs:
-            kd = kdirs.get(directory)
-            if kd is not None and kd.file not in broken:
-                data = canonical_fields(kd.data)[0]
-                if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
-                    broken.append(kd.file)
-        failed = ks.patch_failures[0].source.path if ks.patch_failures else None
-        memo[id(ks)] = min(broken) if broken else failed
+        memo[id(ks)] = _own_failure(ctx, ks)
     return memo[id(ks)]
+
+
+def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
+    """unbuildable, not memoised."""
+    repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
+    data_only: set[str] = set()
+    parsed: set[str] = set()
+    broken = [kdirs[component].file for _, component in ks.generated_components]
+    # HL101: a folder with more than one kustomization file ("Found multiple kustomization files")
+    broken += [repo.multiple_kustomizations[d][1] for d in ks.dirs if d in repo.multiple_kustomizations]
+    for directory in ks.dirs:
+        kd = kdirs.get(directory)
+        if kd is None:
+            continue
+        for entry in kd.entries:
+            is_data = entry.kind == "generator-file" and str(entry.field[0]).lower() in DATA_GENERATORS
+            (data_only if is_data else parsed).add(entry.target)
+            if entry.kind == "resources" and entry.target in kdirs and kdirs[entry.target].is_component:
+                broken.append(kd.file)  # kustomize: "expected kind != 'Component'"
+    data_only -= parsed
+    broken += [path for path in ks.files if path not in data_only and repo.invalid_yaml(path)]
+    broken += [failed.where.path for failed in ks.replacement_failures[:1]]  # HL114: a replacement target field
+    broken += [failed.obj.path for failed in ks.generator_failures[:1]]  # HL114, HL002: a generator entry
+    for directory in ks.dirs:
+        kd = kdirs.get(directory)
+        if kd is not None and kd.file not in broken:
+            data = canonical_fields(kd.data)[0]
+            if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
+                broken.append(kd.file)
+    missing = missing_entry(ctx, ks)
+    if missing is not None:
+        broken.append(missing)  # HL101: a listed resource or component kustomize cannot read
+    failed = ks.patch_failures[0].source.path if ks.patch_failures else None
+    return min(broken) if broken else failed
 
 
 def listed_external(patterns: list[str], namespace: str, name: str) -> bool:

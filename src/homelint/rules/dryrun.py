@@ -60,6 +60,7 @@ from homelint.rules.common import (
     chart_ref_fix,
     has_flux,
     manifest_objects,
+    missing_entry,
     spec_fix,
     templated_value,
     unbuildable,
@@ -502,6 +503,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             continue  # a cluster that keeps no Namespace in Git creates them some other way: never guess
         if unbuildable(ctx, ks) is not None:
             continue  # its build fails before anything is applied (HL001, HL601, HL114 say why)
+        if ctx.flux.spec_unread(ks):
+            continue  # its spec.targetNamespace may be set where the model cannot see
         if id(ks) not in unknowable:
             unknowable[id(ks)] = namespace_unknowable(ctx, ks)
         if unknowable[id(ks)]:
@@ -1318,27 +1321,12 @@ def _build_fails(ctx: Context, ks: FluxKS, kustomization_files: dict[str, Kustom
     spec.components) lists a resource or component that is not there or not of its kind (HL101),
     or a kustomization file (HL116); the build then holds less than Flux would patch, and fails
     anyway."""
-    repo, flux = ctx.repo, ctx.flux
-    files = repo.files.all_files
-    comps = ks.spec.get("components")
-    if isinstance(comps, list) and not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
-        for comp in comps:
-            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in repo.kustomize_dirs:
-                return True  # Flux fails the build on a missing component (HL101)
+    if missing_entry(ctx, ks) is not None:
+        return True
     for path in sorted(ks.files & kustomization_files.keys()):
         for entry in kustomization_files[path].entries:
-            if entry.kind not in ("resources", "components") or is_remote(entry.value) or "${" in entry.value:
-                continue
-            target = entry.target
-            if flux.include_mount(target) is not None:
-                continue  # another artifact's files are there (spec.include): not modelled
-            if target in kustomization_files or (entry.kind == "components" and target in files):
-                return True
-            if target in files:
-                continue
-            sub = repo.kustomize_dirs.get(target)
-            if sub is None or sub.is_component != (entry.kind == "components"):
-                return True  # missing, a folder without a kustomization, or a Component listed as a resource
+            if entry.kind == "resources" and entry.target in kustomization_files and not is_remote(entry.value):
+                return True  # a kustomization file listed as a resource (HL116)
     return False
 
 

@@ -547,7 +547,7 @@ def _certain_substitution(flux: Any, applied: Any, text: str) -> tuple[str, set[
     pb = ks.post_build
     if pb is None or substitution_disabled(applied.obj.data) or _opted_out_in_common_metadata(ks.spec):
         return None
-    if any(a.unread for a in flux.applications_of_document(ks.obj) if a.ks is ks.parent):
+    if flux.spec_unread(ks):
         return None  # a transformer the model does not apply ran over the Kustomization itself
     values = _certain_inline(ks)
     from_sources = bool(pb.get("substituteFrom"))

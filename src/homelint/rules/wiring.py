@@ -1791,6 +1791,8 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
         obj, ks = applied.obj, applied.ks
         if applied.namespace or ks is None or not ks.known or id(obj) in reported or applied.unread:
             continue  # objects of a bootstrap root are skipped: it may apply them with kubectl -n
+        if ctx.flux.spec_unread(ks):
+            continue  # its spec.targetNamespace may be set where the model cannot see
         if obj.kind not in NAMESPACED.get(obj.group, ()):
             continue
         if ks.key not in component_namespace:  # a Component's namespace: is not modelled; never guess

@@ -1,0 +1,85 @@
+"""A build kustomize fails on applies nothing, and what a file it cannot read would have changed is
+not known: findings that follow only from the model's guess at such a build stay silent, and the
+failure itself is reported once (HL101)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import flux_root
+
+CHILD = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-a\nspec:\n"
+    "  interval: 1h\n  path: ./apps/ns-a/app-a/app\n  prune: true\n"
+    "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n"
+)
+REPLACEMENT = (
+    "source:\n  kind: Namespace\n  fieldPath: metadata.name\ntargets:\n  - select:\n      kind: Kustomization\n"
+    "    fieldPaths:\n      - spec.targetNamespace\n    options:\n      create: true\n"
+)
+PATCH = "- op: add\n  path: /spec/targetNamespace\n  value: ns-a\n"
+
+
+def _tree(extra: str, files: dict[str, str] | None = None) -> dict[str, str]:
+    """A root applying apps/, whose ns-a kustomization (with `extra` lines) applies the Flux
+    Kustomization app-a; app-a's ConfigMap gets its namespace only from a targetNamespace."""
+    return {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./ns-a\n",
+        "apps/ns-a/kustomization.yaml": f"namespace: ns-a\n{extra}resources:\n  - ./namespace.yaml\n  - ./app-a/ks.yaml\n",
+        "apps/ns-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/ns-a/app-a/ks.yaml": CHILD,
+        "apps/ns-a/app-a/app/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\ndata:\n  k: v\n",
+        **(files or {}),
+    }
+
+
+def _rules(check_json: Any, repo: Any, files: dict[str, str]) -> list[str]:
+    return sorted(f["rule"] for f in check_json(repo(files))[1] if f["severity"] == "error")
+
+
+def test_without_a_target_namespace_the_child_objects_get_none(check_json, repo):
+    """The control: nothing sets app-a's targetNamespace, so its ConfigMap has no namespace (HL110)."""
+    assert _rules(check_json, repo, _tree("")) == ["HL110"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "files"),
+    [
+        ("replacements:\n  - path: ../../parts/replacement.yaml\n", {"parts/replacement.yaml": REPLACEMENT}),
+        ("patches:\n  - path: ../../parts/patch.yaml\n    target:\n      kind: Kustomization\n", {"parts/patch.yaml": PATCH}),
+    ],
+)
+def test_a_file_that_sets_the_target_namespace_is_followed(check_json, repo, extra, files):
+    assert _rules(check_json, repo, _tree(extra, files)) == []
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "replacements:\n  - path: ../../parts/replacement.yaml\n",
+        "patches:\n  - path: ../../parts/patch.yaml\n    target:\n      kind: Kustomization\n",
+        "patchesStrategicMerge:\n  - ../../parts/patch.yaml\n",
+        "components:\n  - ../../parts/component\n",
+    ],
+)
+def test_a_missing_file_that_may_change_the_child_is_reported_alone(check_json, repo, extra):
+    """kustomize fails the parent's build on the missing file, so app-a is never applied with the
+    spec the model read; the file may have set its targetNamespace. HL101 only, no HL110."""
+    assert _rules(check_json, repo, _tree(extra)) == ["HL101"]
+
+
+def test_objects_of_a_build_with_a_missing_resource_are_not_judged_as_applied(check_json, repo):
+    """kustomize fails the build on a missing resource: its ConfigMap is never applied, so its
+    namespace (made by the missing file, most likely) is no HL113."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps") + "---\n" + flux_root("other", "./other").split("---\n", 1)[1],
+        "apps/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./cm.yaml\n",
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\ndata:\n  k: v\n",
+        "other/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-b\n",
+    }
+    assert _rules(check_json, repo, files) == ["HL101"]
+    files["apps/kustomization.yaml"] = "resources:\n  - ./cm.yaml\n"
+    assert _rules(check_json, repo, files) == ["HL113"]  # the control: the build applies the ConfigMap
