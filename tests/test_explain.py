@@ -416,3 +416,39 @@ def test_a_parents_patches_are_listed_only_for_what_its_own_build_applies(tmp_pa
     patched = [(a["effective_namespace"]["value"], [p["by"] for p in a["patches"]]) for a in applied]
     # the copy app-a applies (in ns-a) applies itself again, as ns-a/app-a (HL112)
     assert patched == [("flux-system", ["Kustomization flux-system/apps"]), ("ns-a", []), ("ns-a", [])]
+
+
+def test_a_kustomization_file_is_explained_by_the_flux_kustomizations_that_build_its_folder(tmp_path, monkeypatch):
+    """A kustomization file is kustomize's input, not an object Flux applies: explain names the
+    chains that build its folder, whatever its apiVersion/kind say."""
+    root = make_repo(tmp_path)
+    folder = root / "kubernetes/apps/demo/app"
+    (folder / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" + (folder / "kustomization.yaml").read_text()
+    )
+    monkeypatch.chdir(root)
+    data = json.loads(run(root, "kubernetes/apps/demo/app/kustomization.yaml", "--format", "json"))
+    assert data["objects"] == []
+    (chain,) = data["kustomization"]["built_by"]
+    assert [hop["name"] for hop in chain][1:] == ["flux-system/cluster-apps", "flux-system/demo"]
+    text = run(root, "kubernetes/apps/demo/app/kustomization.yaml")
+    assert "not applied" not in text
+    assert "kustomization of kubernetes/apps/demo/app/\n  built (1):" in text
+
+
+def test_a_kustomization_file_no_flux_kustomization_builds_says_what_is_missing(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    (root / "kubernetes/unused").mkdir()
+    (root / "kubernetes/unused/kustomization.yaml").write_text("resources:\n  - ./cm.yaml\n")
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/unused/kustomization.yaml")
+    assert "not built by Flux: no Flux Kustomization builds kubernetes/unused/" in text
+
+
+def test_two_roots_in_one_file_name_the_file_once(tmp_path, monkeypatch):
+    root = make_repo(tmp_path)
+    (root / ".homelint.yaml").unlink()
+    (root / "kubernetes/flux/cluster/ks.yaml").write_text(ROOT_KS + "---\n" + ROOT_KS.replace("cluster-apps", "cluster-more"))
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/apps/settings.yaml")
+    assert "  roots: kubernetes/flux/cluster/ks.yaml (" in text

@@ -392,6 +392,16 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
         "root_source": flux.root_source if flux is not None else "",
         "objects": [],
     }
+    kd = repo.kustomize_dirs.get(posixpath.dirname(path))
+    if kd is not None and kd.file == path:  # a kustomization file: kustomize's input, not an object Flux applies
+        objs = []
+        folder = kd.dir or "."
+        builds = [ks for ks in flux.kustomizations if kd.dir in ks.dirs] if flux is not None else []
+        result["kustomization"] = {
+            "folder": folder,
+            "built_by": [_chain(repo, ks) for ks in builds],
+            "missing": "" if builds else _missing_link(repo, path),
+        }
     for obj in objs:
         start, end = _doc_range(repo, obj)
         entry: dict[str, Any] = {
@@ -436,7 +446,8 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
         ]
         result["objects"].append(entry)
     if not objs:
-        result["missing"] = f"{path} holds no Kubernetes object"
+        if "kustomization" not in result:
+            result["missing"] = f"{path} holds no Kubernetes object"
         result["findings"] = [
             {"rule": f.rule, "line": f.span.line, "severity": f.severity, "message": f.message}
             for f in findings
@@ -447,9 +458,20 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
 
 def render_text(data: dict[str, Any]) -> str:
     out = [f"{data['file']}" + (f":{data['line']}" if data.get("line") else "")]
-    out.append(f"  roots: {', '.join(data['roots']) or '(none)'} ({data['root_source']})")
+    out.append(f"  roots: {', '.join(dict.fromkeys(data['roots'])) or '(none)'} ({data['root_source']})")
     if data.get("missing"):
         out.append(f"  not applied: {data['missing']}")
+    if "kustomization" in data:
+        kz = data["kustomization"]
+        out.append(f"\nkustomization of {kz['folder']}/")
+        if kz["missing"]:
+            out.append(f"  not built by Flux: {kz['missing']}")
+        for index, chain in enumerate(kz["built_by"], 1):
+            out.append(f"  built ({index}):")
+            for depth, hop in enumerate(chain):
+                where = f"  ({hop['location']})" if hop.get("location") else ""
+                hop_path = f" path={hop['path']}" if hop.get("path") is not None else ""
+                out.append(f"    {'  ' * depth}-> {hop['kind']} {hop['name']}{hop_path}{where}")
     for obj in data["objects"]:
         ns = f"{obj['namespace']}/" if obj["namespace"] else ""
         out.append(f"\n{obj['kind']} {ns}{obj['name']} ({obj['location']})")
