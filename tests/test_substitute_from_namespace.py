@@ -41,3 +41,21 @@ def test_optional_source_in_another_namespace_is_an_info_that_says_where_it_is(c
     assert "namespace flux-system, where it is not" in message
     assert "not in the repository" not in message and "defined nowhere" not in message
     assert "example.org" not in message
+
+
+def test_a_source_defined_for_another_namespace_that_nothing_applies_says_where_it_is(check_json, repo):
+    """The file is in the repository, for namespace ns-a, but no build applies it: the info says
+    so instead of "not in the repository"."""
+    source = "    substituteFrom:\n      - kind: Secret\n        name: vars-a\n        optional: true\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", "  postBuild:\n" + source),
+        "apps/kustomization.yaml": "resources:\n  - ./ns.yaml\n  - ./cm.yaml\n",
+        "apps/ns.yaml": NS,
+        "apps/cm.yaml": USER,
+        "unapplied/vars.yaml": VARS,
+    }
+    _, found = check_json(repo(files))
+    (message,) = [f["message"] for f in found if f["rule"] == "HL201"]
+    assert "Secret vars-a is defined only for namespace ns-a (unapplied/vars.yaml)" in message
+    assert "not for the Kustomization's namespace flux-system" in message
+    assert "not in the repository" not in message and "example.org" not in message

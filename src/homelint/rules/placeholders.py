@@ -276,7 +276,14 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
                 unread += 1
                 continue
             else:
-                why.append(f"{source.kind} {source.name} is not in the repository")
+                defined = ctx.repo.objects_by_kind_name.get((source.kind, source.name), [])
+                spaces = sorted({o.namespace for o in defined if o.namespace})
+                why.append(
+                    f"{source.kind} {source.name} is defined only for namespace{'s' if len(spaces) > 1 else ''} "
+                    f"{_bounded(spaces)} ({min(o.path for o in defined)}), not for the Kustomization's namespace {ks.namespace}"
+                    if spaces
+                    else f"{source.kind} {source.name} is not in the repository"
+                )
             elsewhere_only = False
             unread += 1
         else:
