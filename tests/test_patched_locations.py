@@ -59,3 +59,75 @@ def test_a_field_the_patch_did_not_set_stays_in_the_childs_file(repo, check_json
     _, found = check_json(tree(repo, timeout, child))
     [finding] = [f for f in found if f["rule"] == "HL105"]
     assert finding["path"] == "apps/app-a/ks.yaml"
+
+
+HELM_DEFAULTS = """  patches:
+    - target: {kind: Kustomization}
+      patch: |-
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata: {name: any}
+        spec:
+          patches:
+            - target: {kind: HelmRelease}
+              patch: |-
+                apiVersion: helm.toolkit.fluxcd.io/v2
+                kind: HelmRelease
+                metadata: {name: any}
+                spec:
+                  upgrade:
+                    driftDetection: {mode: enabled}
+"""
+RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: rel-a, namespace: default}\n"
+    "spec:\n  interval: 1h\n  chart:\n    spec:\n      chart: chart-a\n      version: 1.0.0\n"
+    "      sourceRef: {kind: HelmRepository, name: repo-a, namespace: flux-system}\n"
+)
+REPOSITORY = (
+    "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-a, namespace: flux-system}\n"
+    "spec: {interval: 1h, url: 'https://example.invalid/charts'}\n"
+)
+
+
+def _drift_finding(check_json, root: Path) -> dict:
+    _, found = check_json(root)
+    [finding] = [f for f in found if f["rule"] == "HL601"]
+    assert "unknown field 'driftDetection' in spec.upgrade" in finding["message"]
+    return finding
+
+
+def test_a_field_a_patch_the_parents_patch_wrote_sets_is_reported_in_that_inner_patch(repo, check_json):
+    """The parent's patch writes the child's spec.patches, whose inline patch sets the field: the
+    finding points at the line in the inner block scalar, not at the child's metadata.name."""
+    root = repo(
+        {
+            "clusters/main/flux.yaml": GOTK + flux_ks("apps", "./apps", HELM_DEFAULTS),
+            "apps/kustomization.yaml": LIST_CHILD,
+            "apps/app-a/ks.yaml": CHILD + REPOSITORY,
+            "apps/app-a/app/hr.yaml": RELEASE,
+        }
+    )
+    finding = _drift_finding(check_json, root)
+    assert finding["path"] == "clusters/main/flux.yaml"
+    line = (root / "clusters/main/flux.yaml").read_text().splitlines()[finding["line"] - 1]
+    assert line.strip() == "driftDetection: {mode: enabled}"
+    assert line[finding["column"] - 1 :].startswith("driftDetection")
+
+
+def test_a_field_a_patch_file_wrote_into_the_child_is_reported_in_that_file(repo, check_json):
+    """The same patch kept in a file a kustomization lists: the line inside its block scalar."""
+    patch_file = HELM_DEFAULTS.split("patch: |-\n", 1)[1]
+    patch_file = "\n".join(line[8:] for line in patch_file.splitlines()) + "\n"
+    root = repo(
+        {
+            "clusters/main/flux.yaml": GOTK + flux_ks("apps", "./apps"),
+            "apps/kustomization.yaml": LIST_CHILD + "patches:\n  - path: defaults.yaml\n    target: {kind: Kustomization}\n",
+            "apps/defaults.yaml": patch_file,
+            "apps/app-a/ks.yaml": CHILD + REPOSITORY,
+            "apps/app-a/app/hr.yaml": RELEASE,
+        }
+    )
+    finding = _drift_finding(check_json, root)
+    assert finding["path"] == "apps/defaults.yaml"
+    line = (root / "apps/defaults.yaml").read_text().splitlines()[finding["line"] - 1]
+    assert line.strip() == "driftDetection: {mode: enabled}"

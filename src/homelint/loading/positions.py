@@ -112,21 +112,35 @@ class PositionIndex:
         needle: str | None = None,
         part: int = 0,
         nth: int = 0,
+        outer: Sequence[tuple[Sequence[PathItem], int]] = (),
     ) -> Span:
         """Span of the field `inner` of the YAML held by the block scalar at `keys` (an inline patch
         `patch: |`; in its YAML document `part`), in the file; the scalar's own span when it is not
-        a block or not YAML."""
+        a block or not YAML. `outer`: the block scalars between, outermost first, each (field
+        inside the YAML of the one before, its document): a patch that writes an inline patch."""
         node = self.node(path, doc, keys)
-        text = self._texts.get(path, "")
         if node is None or node.id != "scalar" or node.style not in ("|", ">") or not isinstance(node.value, str):
             return self.span(path, doc, keys)
-        docs = iter_nodes(node.value)  # a text that is not YAML composes to nothing
-        if len(docs) <= part or docs[part] is None:
-            return self.span(path, doc, keys)
-        found = find_node(docs[part], inner, key=key)
+        lines = self._texts.get(path, "").split("\n")
         first = node.start_mark.line + 1  # the text starts on the line after `|`
-        lines = text.split("\n")
-        indent = next((len(line) - len(line.lstrip(" ")) for line in lines[first:] if line.strip()), 0)
+        indent = _indent(lines[first:])
+        for level_keys, level_part in (*outer, (inner, part)):
+            docs = iter_nodes(node.value)  # a text that is not YAML composes to nothing
+            if len(docs) <= level_part or docs[level_part] is None:
+                return self.span(path, doc, keys)
+            found = find_node(docs[level_part], level_keys, key=key and level_keys is inner)
+            if found is None:
+                return self.span(path, doc, keys)
+            if level_keys is inner:
+                break
+            if found.id != "scalar" or found.style != "|" or node.style != "|" or not isinstance(found.value, str):
+                line, column = first + found.start_mark.line + 1, indent + found.start_mark.column + 1
+                return Span(line, column, line, column + 1)  # the nearest field written there
+            # a literal block inside a literal block: its lines are the file's, less both indents
+            inner_first = found.start_mark.line + 1
+            indent += _indent(node.value.split("\n")[inner_first:])
+            first += inner_first
+            node = found
         start, end = found.start_mark, found.end_mark
         line = first + start.line + 1
         column = indent + start.column + 1
@@ -160,6 +174,11 @@ class PositionIndex:
             return None
         start, end = node.start_mark, node.end_mark
         return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def _indent(lines: Sequence[str]) -> int:
+    """The indentation of the first line that is not blank (0 when none is)."""
+    return next((len(line) - len(line.lstrip(" ")) for line in lines if line.strip()), 0)
 
 
 def find_node(node: Any, keys: Sequence[PathItem], *, key: bool = False, value: bool = False) -> Any:

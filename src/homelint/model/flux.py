@@ -261,7 +261,7 @@ class FluxEdits:
         return [
             (json.loads(target) if target else None, body, replace(source, part=part))
             for target, text, source in self.patches
-            for part, body in _patch_docs(text)
+            for part, body in patch_documents(text)
         ]
 
 
@@ -1392,7 +1392,7 @@ class FluxModel:
         its `path` (relative to the kustomization; the file is added to `out`'s files)."""
         if isinstance(item.get("patch"), str):
             source = where if where.inline else PatchSource(where.path, where.doc, (*where.at, "patch"), True)
-            bodies = [(body, replace(source, part=part)) for part, body in _patch_docs(item["patch"])]
+            bodies = [(body, replace(source, part=part)) for part, body in patch_documents(item["patch"])]
         elif isinstance(item.get("path"), str):
             bodies = self._bodies(kd, item["path"], (*where.at, "path"), inline=False)
             if out is not None and bodies:
@@ -1412,7 +1412,7 @@ class FluxModel:
     ) -> list[tuple[Any, PatchSource]]:
         """The patch documents of an entry that is inline YAML (it has a newline) or a file path."""
         if inline and "\n" in text:
-            return [(body, PatchSource(kd.file, kd.doc, at, True, part)) for part, body in _patch_docs(text)]
+            return [(body, PatchSource(kd.file, kd.doc, at, True, part)) for part, body in patch_documents(text)]
         path = join(kd.dir, text)
         parsed = self.repo.parsed.get(path)
         return [(doc, PatchSource(path, index, (), False)) for index, doc in enumerate(parsed.docs if parsed else [])]
@@ -2949,7 +2949,7 @@ def _patch_body(text: str) -> Any:
 
 
 @lru_cache(maxsize=256)
-def _patch_docs(text: str) -> tuple[tuple[int, Any], ...]:
+def patch_documents(text: str) -> tuple[tuple[int, Any], ...]:
     """(position, document) of each document of an inline patch that is not empty: kustomize
     applies every one (PatchTransformer smPatches; a JSON6902 patch is one document)."""
     parsed = parse_bytes("<patch>", text.encode())

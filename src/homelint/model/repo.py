@@ -147,12 +147,41 @@ class Repo:
                 self.raw_reads.add(path)
                 return path, self.positions.plain_text_span(path, int(at[0]) if at else 0, needle, nth)
             if found.inside:  # in the YAML text of an inline patch
+                outer: list[tuple[tuple[Any, ...], int]] = []
+                if at == ("metadata", "name"):  # a patch a parent's patch wrote into a Flux Kustomization
+                    written = self._injected_patch(found)
+                    if written is not None:  # in that parent's inline patch, or in a patch file
+                        path, doc, at = written.path, written.doc, written.at
+                        outer = [(written.inner, written.part)] if written.inside else []
                 return path, self.positions.inner_span(
-                    path, doc, at, found.inner, key=key, needle=needle, part=found.part, nth=nth
+                    path, doc, at, found.inner, key=key, needle=needle, part=found.part, nth=nth, outer=outer
                 )
         if needle is not None:
             return path, self.positions.text_span(path, doc, at, needle, key=key, nth=nth)
         return path, self.positions.span(path, doc, at, key=key)
+
+    def _injected_patch(self, found: Any) -> Any:
+        """Where the inline patch that set `found` (a field of an object, shown at the metadata.name
+        of the Flux Kustomization whose spec.patches hold it: FluxModel's flux_patches) is written
+        when a parent's patch wrote it: the Origin of that spec.patches entry's text, the last one
+        that writes the field; None when it is not known."""
+        from homelint.model.flux import patch_documents  # start-up: a warm run does not need it
+        from homelint.model.patches import find_origin
+
+        holder = next((o for o in self.objects_by_file.get(found.path, []) if o.doc == found.doc), None)
+        if self.flux is None or holder is None or holder.kind != "Kustomization":
+            return None
+        origins = self.flux.ks_origins(holder)
+        ks = next((k for k in self.flux.kustomizations if k.obj is holder), None)
+        patches = ks.spec.get("patches") if ks is not None and origins else None
+        entries: list[Any] = patches if isinstance(patches, list) else []
+        for index in reversed(range(len(entries))):
+            text = entries[index].get("patch") if isinstance(entries[index], dict) else None
+            bodies = dict(patch_documents(text)) if isinstance(text, str) else {}
+            if _holds(bodies.get(found.part), found.inner):
+                origin = find_origin(origins, ("spec", "patches", index, "patch"))
+                return origin if origin is not None and not origin.text else None
+        return None
 
     def text_location(
         self, obj: K8sObject, keys: tuple[Any, ...], needle: str, *, key: bool = False, nth: int = 0
@@ -397,3 +426,13 @@ def _index_kustomizations(repo: Repo) -> None:
     entries = [e for kd in repo.kustomize_dirs.values() for e in kd.entries]
     resources = {e.target for e in entries if e.kind == "resources"}
     repo.patch_files = frozenset(e.target for e in entries if e.kind == "patches" and e.field[0] != "replacements") - resources
+
+
+def _holds(data: Any, keys: tuple[Any, ...]) -> bool:
+    """Whether `data` has a value at `keys` (mapping keys and list positions)."""
+    for item in keys:
+        in_list = isinstance(data, list) and isinstance(item, int) and 0 <= item < len(data)
+        if not in_list and not (isinstance(data, dict) and item in data):
+            return False
+        data = data[item]
+    return True
