@@ -83,3 +83,21 @@ def test_objects_of_a_build_with_a_missing_resource_are_not_judged_as_applied(ch
     assert _rules(check_json, repo, files) == ["HL101"]
     files["apps/kustomization.yaml"] = "resources:\n  - ./cm.yaml\n"
     assert _rules(check_json, repo, files) == ["HL113"]  # the control: the build applies the ConfigMap
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["listed", "generated-kustomization"])
+def test_a_document_that_is_no_object_fails_the_build_and_nothing_of_it_is_judged_as_applied(check_json, repo, listed):
+    """kustomize (and Flux's generated kustomization) fails on a YAML file that is no object
+    ("missing Resource metadata"): HL004 alone, no HL110 for the ConfigMap beside it."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\ndata:\n  k: v\n",
+        "apps/values.yaml": "replicas: 2\nimage:\n  tag: v1\n",
+    }
+    if listed:
+        files["apps/kustomization.yaml"] = "resources:\n  - ./cm.yaml\n  - ./values.yaml\n"
+    assert _rules(check_json, repo, files) == ["HL004"]
+    del files["apps/values.yaml"]
+    if listed:
+        files["apps/kustomization.yaml"] = "resources:\n  - ./cm.yaml\n"
+    assert _rules(check_json, repo, files) == ["HL110"]  # the control: the build applies the ConfigMap

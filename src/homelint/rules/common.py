@@ -8,7 +8,8 @@ import posixpath
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from homelint.core.model import K8sObject, dig
+from homelint.core.model import K8sObject, dig, list_items
+from homelint.core.wording import with_article
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster
 from homelint.model.graph import app_template_release, release_name
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
@@ -139,6 +140,36 @@ def applied_instances(ctx: Context) -> list[Applied]:
 DATA_GENERATORS = ("configmapgenerator", "secretgenerator")
 
 
+def not_an_object(doc: Any) -> tuple[str, str, tuple[str, ...] | None] | None:
+    """What keeps a document from being an object kustomize builds, as (text, key, where to
+    point): what it is when not a mapping (where: None), else the fields it lacks."""
+    if not isinstance(doc, dict):
+        what = "a list" if isinstance(doc, list) else f"{with_article(type(doc).__name__)} scalar"
+        return what, what, None
+    missing = [k for k in ("apiVersion", "kind") if not isinstance(doc.get(k), str) or not doc.get(k)]
+    meta = doc.get("metadata")
+    if not isinstance(meta, dict):
+        missing.append("metadata" if meta is None else "metadata (must be a mapping)")
+    elif not (meta.get("name") or meta.get("generateName")):
+        missing.append("metadata.name")
+    if not missing:
+        return None
+    return ", ".join(missing), ",".join(missing), (("metadata",) if missing == ["metadata.name"] else ())
+
+
+def not_an_object_file(ctx: Context, path: str) -> bool:
+    """Whether a file read as a resource holds a document (or a List item) that is no object
+    kustomize builds (HL004): kustomize fails the build on it ("missing Resource metadata")."""
+    memo: dict[str, bool] = ctx.repo.memo("rules.not_an_object_file", dict)
+    if path not in memo:
+        parsed = ctx.repo.parsed.get(path)
+        docs = parsed.docs if parsed is not None and parsed.text_ok else []
+        memo[path] = any(
+            not_an_object(obj) is not None for doc in docs if doc is not None for _, obj in (list_items(doc) or [((), doc)])
+        )
+    return memo[path]
+
+
 def missing_entry(ctx: Context, ks: FluxKS) -> str | None:
     """The first kustomization file (in path order) of ks's build that lists a resource or component
     kustomize cannot find or read as what it is listed as (HL101: a missing path, a folder without
@@ -217,6 +248,11 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
             data = canonical_fields(kd.data)[0]
             if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
                 broken.append(kd.file)
+    kustomization_files = {kd.file for kd in kdirs.values()}
+    resource_files = ctx.flux.resource_files
+    broken += [
+        path for path in ks.files if path in resource_files and path not in kustomization_files and not_an_object_file(ctx, path)
+    ]  # HL004: kustomize fails on a document that is no object ("missing Resource metadata")
     missing = missing_entry(ctx, ks)
     if missing is not None:
         broken.append(missing)  # HL101: a listed resource or component kustomize cannot read

@@ -8,14 +8,13 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, Span, list_items
-from homelint.core.wording import with_article
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.yamlload import TOO_BIG
 from homelint.model.flux import Applied
 from homelint.model.generators import DataFile, data_files
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kustomize import Entry
-from homelint.rules.common import DATA_GENERATORS
+from homelint.rules.common import DATA_GENERATORS, not_an_object
 from homelint.rules.registry import check
 
 TEMPLATE_HINTS = ("{{", "{%", "#{", "#%")
@@ -307,7 +306,7 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
                 continue
             items = list_items(doc)  # a List: kustomize reads its items, each an object
             for at, obj in items if items is not None else [((), doc)]:
-                problem = _not_an_object(obj)
+                problem = not_an_object(obj)
                 if problem is None:
                     continue
                 what, ident, where = problem
@@ -332,23 +331,6 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
 def _field(at: tuple[Any, ...]) -> str:
     """A field path as written in messages: items[1].items[0]."""
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in at).lstrip(".")
-
-
-def _not_an_object(doc: Any) -> tuple[str, str, tuple[str, ...] | None] | None:
-    """What keeps a document from being an object kustomize builds, as (text, key, where to
-    point): what it is when not a mapping (where: None), else the fields it lacks."""
-    if not isinstance(doc, dict):
-        what = "a list" if isinstance(doc, list) else f"{with_article(type(doc).__name__)} scalar"
-        return what, what, None
-    missing = [k for k in ("apiVersion", "kind") if not isinstance(doc.get(k), str) or not doc.get(k)]
-    meta = doc.get("metadata")
-    if not isinstance(meta, dict):
-        missing.append("metadata" if meta is None else "metadata (must be a mapping)")
-    elif not (meta.get("name") or meta.get("generateName")):
-        missing.append("metadata.name")
-    if not missing:
-        return None
-    return ", ".join(missing), ",".join(missing), (("metadata",) if missing == ["metadata.name"] else ())
 
 
 @check("HL006")
