@@ -67,3 +67,45 @@ def test_a_dangling_store_names_the_external_secret_as_substituted(repo, check_j
     assert [f["message"] for f in findings] == [
         "ExternalSecret app-a-volsync uses ClusterSecretStore 'store-x', which the repository does not define"
     ]
+
+
+CES = (
+    "apiVersion: external-secrets.io/v1\nkind: ClusterExternalSecret\nmetadata: {{name: vars-a}}\nspec:\n{select}"
+    "  externalSecretSpec:\n    secretStoreRef: {{kind: ClusterSecretStore, name: store-a}}\n"
+    "    target:\n      template:\n        data: {{VAR_A: '{{{{ .var }}}}'}}\n    data:\n"
+    "      - {{secretKey: var, remoteRef: {{key: vars-a}}}}\n"
+)
+
+
+def _ces_findings(repo, check_json, select: str) -> list[tuple[str, str]]:
+    root = repo(
+        {
+            "flux/ks.yaml": KS.format(name="apps", extra="")
+            + "---\n"
+            + KS.format(
+                name="consumer-a",
+                extra="  dependsOn: [{name: apps}]\n  postBuild:\n    substituteFrom:\n      - {kind: Secret, name: vars-a}\n",
+            ),
+            "apps/ces.yaml": CES.format(select=select),
+            "consumer-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b}\ndata: {URL: 'https://${VAR_A}/x'}\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL201,HL607", "--target", "flux=2.9")
+    return [(f["rule"], f["message"]) for f in findings]
+
+
+def test_the_template_keys_of_a_cluster_external_secret_are_variables_in_the_namespaces_it_lists(repo, check_json):
+    """ESO makes, in each namespace a ClusterExternalSecret selects, an ExternalSecret of its
+    externalSecretSpec: the Secret holds the template's keys, as for an ExternalSecret there."""
+    assert _ces_findings(repo, check_json, "  namespaces: [flux-system]\n") == []
+
+
+def test_a_namespace_label_selector_is_taken_to_select_the_kustomizations_namespace(repo, check_json):
+    """Labels may be set outside the repository: the keys count in any namespace."""
+    assert _ces_findings(repo, check_json, "  namespaceSelectors:\n    - matchLabels: {vars: 'true'}\n") == []
+
+
+def test_a_cluster_external_secret_for_other_namespaces_gives_no_variables(repo, check_json):
+    """The control: it lists another namespace, so flux-system has no Secret vars-a."""
+    found = _ces_findings(repo, check_json, "  namespaces: [ns-b]\n")
+    assert [rule for rule, _ in found] == ["HL201"] and "${VAR_A}" in found[0][1]

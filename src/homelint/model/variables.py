@@ -158,10 +158,11 @@ def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Va
     them: without a template, the provider's data (data[].secretKey; dataFrom's keys come from the
     store); with one, the template's data and templateFrom (whose keys come from other objects),
     over the provider's data when mergePolicy is Merge or the template has neither."""
-    for applied in _external_secrets(repo).get((namespace, source.name), []):
+    index = _external_secrets(repo)
+    for applied in [*index.get((namespace, source.name), []), *index.get(("*", source.name), [])]:
         obj = applied.obj
         source.producers.append(obj)
-        spec = obj.spec
+        spec = _external_secret_spec(obj)
         keys = [d.get("secretKey") for d in spec.get("data") or [] if isinstance(d, dict)]
         unknowable = bool(spec.get("dataFrom"))
         template = spec.get("target", {}).get("template") if isinstance(spec.get("target"), dict) else None
@@ -193,23 +194,53 @@ def _external_secrets(repo: Repo) -> dict[tuple[str, str], list[Applied]]:
         index.clear()
         start = 0
     for applied in flux.applied[start:]:  # applied only grows while the model is built: index the new part
-        target = _external_secret_target(applied) if applied.obj.kind == "ExternalSecret" else None
-        if target is not None:
-            bucket = index.setdefault((applied.ns, target), [])
+        kind = applied.obj.kind
+        target = _external_secret_target(applied) if kind in ("ExternalSecret", "ClusterExternalSecret") else None
+        if target is None:
+            continue
+        for ns in _external_secret_namespaces(applied):
+            bucket = index.setdefault((ns, target), [])
             if all(a.obj is not applied.obj or a.name != applied.name for a in bucket):
                 bucket.append(applied)
     flux.external_secret_index_size = len(flux.applied)
     return index
 
 
+def _external_secret_spec(obj: K8sObject) -> dict[str, Any]:
+    """The ExternalSecret spec of an ExternalSecret, or the one a ClusterExternalSecret gives the
+    ExternalSecret it makes in each namespace it selects (spec.externalSecretSpec)."""
+    if obj.kind != "ClusterExternalSecret":
+        return obj.spec
+    spec = obj.spec.get("externalSecretSpec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def _external_secret_namespaces(applied: Applied) -> list[str]:
+    """Where the ExternalSecret writes: its own namespace; for a ClusterExternalSecret the
+    namespaces it lists, and "*" (any) when a label selector chooses them (not evaluated: the
+    labels of a namespace may be set outside the repository)."""
+    if applied.obj.kind != "ClusterExternalSecret":
+        return [applied.ns] if applied.ns else []
+    spec = applied.obj.spec
+    listed = spec.get("namespaces")
+    out = [ns for ns in listed if isinstance(ns, str) and ns] if isinstance(listed, list) else []
+    if spec.get("namespaceSelector") is not None or spec.get("namespaceSelectors") is not None:
+        out.append("*")
+    return out
+
+
 def _external_secret_target(applied: Applied) -> str | None:
     """The Secret an ExternalSecret writes its keys into: made (Owner, Orphan) or merged into
-    (Merge); target.name, else its own name, as the applying Kustomization substitutes them."""
-    target = applied.obj.spec.get("target")
+    (Merge); target.name, else its own name (a ClusterExternalSecret's: externalSecretName, else
+    its own), as the applying Kustomization substitutes them."""
+    obj = applied.obj
+    target = _external_secret_spec(obj).get("target")
     target = target if isinstance(target, dict) else {}
     if target.get("creationPolicy") == "None" or isinstance(target.get("manifest"), dict):
         return None
     name = target.get("name")
+    if (not isinstance(name, str) or not name) and obj.kind == "ClusterExternalSecret":
+        name = obj.spec.get("externalSecretName")
     if not isinstance(name, str) or not name:
         return applied.name
     if "${" in name and applied.ks is not None and applied.ks.post_build is not None:
