@@ -820,6 +820,11 @@ class FluxModel:
         self._named_memo[key] = (len(named), mine or found)
         return list(mine or found)
 
+    def applications_named(self, kind: str, namespace: str, name: str) -> list[Applied]:
+        """How Flux applies kind/namespace/name (by any of its names): one Applied per applying
+        Kustomization and copy."""
+        return list(self._named_as(kind, namespace, name))
+
     def _named_as(self, kind: str, namespace: str, name: str) -> list[Applied]:
         """The Applied of kind/namespace/name (by any of its names), in model order; what was
         applied since the last call is indexed first (one pass over `applied` in all)."""

@@ -158,8 +158,7 @@ def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Va
     them: without a template, the provider's data (data[].secretKey; dataFrom's keys come from the
     store); with one, the template's data and templateFrom (whose keys come from other objects),
     over the provider's data when mergePolicy is Merge or the template has neither."""
-    index = _external_secrets(repo)
-    for applied in [*index.get((namespace, source.name), []), *index.get(("*", source.name), [])]:
+    for applied in external_secret_makers(repo, namespace, source.name):
         obj = applied.obj
         source.producers.append(obj)
         spec = _external_secret_spec(obj)
@@ -180,6 +179,13 @@ def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Va
             if isinstance(key, str) and key not in result.values:
                 result.values[key] = UNKNOWN_VALUE
                 result.origin[key] = f"Secret {source.name} (from ExternalSecret {applied.name})"
+
+
+def external_secret_makers(repo: Repo, namespace: str, name: str) -> list[Applied]:
+    """The ExternalSecrets (and ClusterExternalSecrets) Flux applies that make, or merge into,
+    Secret namespace/name."""
+    index = _external_secrets(repo)
+    return [*index.get((namespace, name), []), *index.get(("*", name), [])]
 
 
 def _external_secrets(repo: Repo) -> dict[tuple[str, str], list[Applied]]:

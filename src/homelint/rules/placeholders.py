@@ -1,7 +1,9 @@
-"""HL201-HL206: Flux post-build placeholders are defined, documented and valid (SEMANTICS.md 1)."""
+"""HL201-HL207: Flux post-build placeholders are defined, documented and valid, and their sources exist
+before the build that reads them (SEMANTICS.md 1)."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -19,13 +21,14 @@ from homelint.core.substitution import (
     scan_cached,
     substitution_disabled,
 )
+from homelint.loading.discovery import NON_YAML_INPUT_NAMES
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
-from homelint.model.variables import Variables, variables_of
+from homelint.model.variables import Variables, external_secret_makers, variables_of
 from homelint.model.versions import versions_of
-from homelint.rules.common import spec_fix
-from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped
+from homelint.rules.common import listed_external, spec_fix
+from homelint.rules.dryrun import BOOTSTRAP_SUFFIXES, FLUX_FIELDS, FLUX_GROUPS, cluster_scoped
 from homelint.rules.registry import check
 
 
@@ -722,3 +725,79 @@ def invalid_variable_name(ctx: Context) -> Iterator[Finding]:
                         key_node=True,
                         fix="rename the key to letters, digits and underscores (not starting with a digit)",
                     )
+
+
+@check("HL207", needs_flux=True)
+def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
+    """A Kustomization whose required substituteFrom source only its own build, or a Kustomization
+    that build applies, makes: kustomize-controller reads the source before it applies anything
+    (fluxcd/pkg kustomize SubstituteVariables, loadVars: NotFound fails the build), so on a
+    cluster that does not have it yet the Kustomization never applies what would make it."""
+    seen: set[tuple[int, int]] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is None or ks.post_build is None or ks.target:
+            continue  # a bootstrap root, no substitution, or another cluster's objects
+        for source in variables_of(ctx.repo, ks).sources:
+            if source.optional or (id(ks.obj), source.index) in seen:
+                continue
+            makers = ctx.flux.applications_named(source.kind, ks.namespace, source.name)
+            if source.kind == "Secret":
+                makers += external_secret_makers(ctx.repo, ks.namespace, source.name)
+            if not makers or any(m.ks is None or not _made_by_or_below(m.ks, ks) for m in makers):
+                continue  # made by nothing here (HL401/HL405), or by something that runs first
+            if listed_external(ctx.config.external_secrets, ks.namespace, source.name):
+                continue
+            files = sorted({m.obj.source.path for m in makers})
+            if _applied_by_hand(ctx, files):
+                continue
+            seen.add((id(ks.obj), source.index))
+            made = "its own build" if all(m.ks is ks for m in makers) else "a Kustomization its build applies"
+            yield ctx.at(
+                "HL207",
+                ks.obj,
+                ("spec", "postBuild", "substituteFrom", source.index, "name"),
+                f"{ks.label} substitutes from {source.kind} '{source.name}', which only {made} makes "
+                f"({files[0]}{' and more' if len(files) > 1 else ''}): kustomize-controller reads it before applying "
+                "anything and fails the build while it does not exist, so on a new cluster (or once it is deleted) "
+                "nothing ever creates it",
+                fix="make it in a Kustomization this one dependsOn (or its parent), apply it at bootstrap, or mark "
+                "the source optional: true",
+            )
+
+
+def _made_by_or_below(maker: FluxKS, ks: FluxKS) -> bool:
+    """Whether `maker` is `ks` (in any context: the same Kustomization applied by another parent)
+    or a Kustomization below it."""
+    seen: set[int] = set()
+    current: FluxKS | None = maker
+    while current is not None and id(current) not in seen:
+        if current is ks or (current.obj is not None and current.obj is ks.obj):
+            return True
+        seen.add(id(current))
+        current = current.parent
+    return False
+
+
+def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
+    """Whether a file Flux does not apply (a script, a Taskfile, a README) names one of `files`
+    (its name, or its folder's last two parts): a bootstrap that applies it first."""
+    needles = {posixpath.basename(path) for path in files} | {
+        "/".join(posixpath.dirname(path).split("/")[-2:]) for path in files if "/" in path
+    }
+    needles.discard("")
+    return any(needle in text for text in _hand_texts(ctx) for needle in needles)
+
+
+def _hand_texts(ctx: Context) -> list[str]:
+    def find() -> list[str]:
+        applied = ctx.flux.applied_files
+        texts = []
+        for path in sorted(ctx.repo.files.all_files):
+            if path in applied or not (path.endswith(BOOTSTRAP_SUFFIXES) or posixpath.basename(path) in NON_YAML_INPUT_NAMES):
+                continue
+            raw = ctx.repo.read_bytes(path)
+            if raw is not None and len(raw) <= 1_000_000:
+                texts.append(raw.decode("utf-8", errors="replace"))
+        return texts
+
+    return list(ctx.repo.memo("placeholders.hand-texts", find))

@@ -1,0 +1,77 @@
+"""HL207: a Flux Kustomization whose required substituteFrom source only its own build (or a
+Kustomization below it) makes never builds on a cluster without that source: kustomize-controller
+reads it before applying anything (fluxcd/pkg kustomize SubstituteVariables, loadVars)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import flux_ks, flux_root
+
+VARS = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars-a\n  namespace: flux-system\ndata:\n  GREETING: hello\n"
+USER = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: flux-system\ndata:\n  say: '${GREETING}'\n"
+SOURCE = "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: vars-a\n"
+
+
+def _hl207(check_json: Any, repo: Any, files: dict[str, str]) -> list[str]:
+    _, found = check_json(repo(files))
+    return [f["path"] + ": " + f["message"] for f in found if f["rule"] == "HL207"]
+
+
+def _own_build(**extra: str) -> dict[str, str]:
+    """A root applying apps/, whose Kustomization app-a substitutes from vars-a, made in app-a/."""
+    return {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./app-a.yaml\n",
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a", SOURCE),
+        "app-a/kustomization.yaml": "resources:\n  - ./vars.yaml\n  - ./cm.yaml\n",
+        "app-a/vars.yaml": VARS,
+        "app-a/cm.yaml": USER,
+        **extra,
+    }
+
+
+def test_a_source_only_its_own_build_makes_is_a_warning(check_json, repo):
+    (message,) = _hl207(check_json, repo, _own_build())
+    assert message.startswith("apps/app-a.yaml: Kustomization flux-system/app-a substitutes from ConfigMap 'vars-a', ")
+    assert "which only its own build makes (app-a/vars.yaml)" in message
+
+
+def test_a_source_a_kustomization_below_it_makes_is_a_warning(check_json, repo):
+    files = _own_build()
+    files["app-a/kustomization.yaml"] = "resources:\n  - ./cm.yaml\n  - ./child.yaml\n"
+    files["app-a/child.yaml"] = flux_ks("app-b", "./app-b")
+    files["app-b/vars.yaml"] = files.pop("app-a/vars.yaml")
+    (message,) = _hl207(check_json, repo, files)
+    assert "which only a Kustomization its build applies makes (app-b/vars.yaml)" in message
+
+
+def test_a_source_its_parent_makes_first_is_fine(check_json, repo):
+    files = _own_build()
+    files["app-a/kustomization.yaml"] = "resources:\n  - ./cm.yaml\n"
+    files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n  - ./vars.yaml\n"
+    files["apps/vars.yaml"] = files.pop("app-a/vars.yaml")
+    assert _hl207(check_json, repo, files) == []
+
+
+def test_an_optional_source_is_fine(check_json, repo):
+    files = _own_build()
+    files["apps/app-a.yaml"] = flux_ks("app-a", "./app-a", SOURCE + "        optional: true\n")
+    assert _hl207(check_json, repo, files) == []
+
+
+def test_a_source_a_bootstrap_script_applies_is_fine(check_json, repo):
+    """A script Flux does not apply names the file: it is taken to apply it before Flux runs."""
+    script = "#!/bin/sh\nkubectl apply --filename app-a/vars.yaml\n"
+    assert _hl207(check_json, repo, _own_build(**{"scripts/bootstrap.sh": script})) == []
+
+
+def test_a_secret_an_external_secret_of_its_own_build_makes_is_a_warning(check_json, repo):
+    files = _own_build()
+    files["apps/app-a.yaml"] = flux_ks("app-a", "./app-a", SOURCE.replace("ConfigMap", "Secret"))
+    files["app-a/vars.yaml"] = (
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: vars-a\n  namespace: flux-system\n"
+        "spec:\n  secretStoreRef: {kind: ClusterSecretStore, name: store-a}\n  dataFrom:\n    - extract: {key: vars-a}\n"
+    )
+    (message,) = _hl207(check_json, repo, files)
+    assert "from Secret 'vars-a', which only its own build makes (app-a/vars.yaml)" in message
