@@ -89,45 +89,37 @@ REPOSITORY = (
 )
 
 
-def _drift_finding(check_json, root: Path) -> dict:
+def _drift_line(repo, check_json, root_extra: str, listing: str, **files: str) -> tuple[str, str]:
+    """(file, line) of the HL601 on the driftDetection field the defaults patch sets, in a tree
+    whose root has `root_extra` spec lines and whose apps/ kustomization is `listing`."""
+    root = repo(
+        {
+            "clusters/main/flux.yaml": GOTK + flux_ks("apps", "./apps", root_extra),
+            "apps/kustomization.yaml": listing,
+            "apps/app-a/ks.yaml": CHILD + REPOSITORY,
+            "apps/app-a/app/hr.yaml": RELEASE,
+            **files,
+        }
+    )
     _, found = check_json(root)
     [finding] = [f for f in found if f["rule"] == "HL601"]
     assert "unknown field 'driftDetection' in spec.upgrade" in finding["message"]
-    return finding
+    line = (root / finding["path"]).read_text().splitlines()[finding["line"] - 1]
+    assert line[finding["column"] - 1 :].startswith("driftDetection")
+    return finding["path"], line.strip()
 
 
 def test_a_field_a_patch_the_parents_patch_wrote_sets_is_reported_in_that_inner_patch(repo, check_json):
     """The parent's patch writes the child's spec.patches, whose inline patch sets the field: the
     finding points at the line in the inner block scalar, not at the child's metadata.name."""
-    root = repo(
-        {
-            "clusters/main/flux.yaml": GOTK + flux_ks("apps", "./apps", HELM_DEFAULTS),
-            "apps/kustomization.yaml": LIST_CHILD,
-            "apps/app-a/ks.yaml": CHILD + REPOSITORY,
-            "apps/app-a/app/hr.yaml": RELEASE,
-        }
-    )
-    finding = _drift_finding(check_json, root)
-    assert finding["path"] == "clusters/main/flux.yaml"
-    line = (root / "clusters/main/flux.yaml").read_text().splitlines()[finding["line"] - 1]
-    assert line.strip() == "driftDetection: {mode: enabled}"
-    assert line[finding["column"] - 1 :].startswith("driftDetection")
+    found = _drift_line(repo, check_json, HELM_DEFAULTS, LIST_CHILD)
+    assert found == ("clusters/main/flux.yaml", "driftDetection: {mode: enabled}")
 
 
 def test_a_field_a_patch_file_wrote_into_the_child_is_reported_in_that_file(repo, check_json):
     """The same patch kept in a file a kustomization lists: the line inside its block scalar."""
     patch_file = HELM_DEFAULTS.split("patch: |-\n", 1)[1]
     patch_file = "\n".join(line[8:] for line in patch_file.splitlines()) + "\n"
-    root = repo(
-        {
-            "clusters/main/flux.yaml": GOTK + flux_ks("apps", "./apps"),
-            "apps/kustomization.yaml": LIST_CHILD + "patches:\n  - path: defaults.yaml\n    target: {kind: Kustomization}\n",
-            "apps/defaults.yaml": patch_file,
-            "apps/app-a/ks.yaml": CHILD + REPOSITORY,
-            "apps/app-a/app/hr.yaml": RELEASE,
-        }
-    )
-    finding = _drift_finding(check_json, root)
-    assert finding["path"] == "apps/defaults.yaml"
-    line = (root / "apps/defaults.yaml").read_text().splitlines()[finding["line"] - 1]
-    assert line.strip() == "driftDetection: {mode: enabled}"
+    listing = LIST_CHILD + "patches:\n  - path: defaults.yaml\n    target: {kind: Kustomization}\n"
+    found = _drift_line(repo, check_json, "", listing, **{"apps/defaults.yaml": patch_file})
+    assert found == ("apps/defaults.yaml", "driftDetection: {mode: enabled}")
