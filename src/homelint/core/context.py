@@ -28,6 +28,7 @@ class Context:
         self.enabled: set[str] = set(rules) if enabled is None else enabled
         self.notes: list[str] = []  # one-line remarks for the end of the report (not findings)
         self._suspended_keys: set[str] | None = None
+        self._suspended_documents: set[int] | None = None
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -74,7 +75,7 @@ class Context:
         object, which its parent applies: HL6xx), or every Kustomization that applies it is suspended."""
         source = obj.source
         spec_finding = bool(keys) and keys[0] == "spec" and not rule.startswith("HL6")
-        if spec_finding and source.kind in ("Kustomization", "HelmRelease") and source.spec.get("suspend") is True:
+        if spec_finding and source.kind in ("Kustomization", "HelmRelease") and self._suspended(source):
             return f"{source.kind} {source.name} is suspended (spec.suspend: true), so Flux fails on it only once it is resumed"
         if self._suspended_keys is None:
             by_key: dict[str, bool] = {}
@@ -84,6 +85,23 @@ class Context:
         if source.applied_by and all(key in self._suspended_keys for key in source.applied_by):
             return "every Flux Kustomization that applies it is suspended (spec.suspend: true), so this fails only once one is resumed"
         return None
+
+    def _suspended(self, source: K8sObject) -> bool:
+        """Whether the Kustomization or HelmRelease document is suspended as Flux applies it: in its
+        file, or by a patch of every build that applies it (a parent's spec.patches, a kustomize patch)."""
+        if source.spec.get("suspend") is True:
+            return True
+        if self._suspended_documents is None:
+            applied: dict[int, list[bool]] = {}
+            for ks in self.flux.kustomizations:  # a Flux Kustomization as its parent's build makes it
+                if ks.obj is not None:
+                    applied.setdefault(id(ks.obj), []).append(ks.spec.get("suspend") is True)
+            for one in self.flux.applied:  # a HelmRelease as its build patched it
+                if one.obj.kind == "HelmRelease" and one.obj.unpatched is not None:
+                    spec = one.obj.data.get("spec")
+                    applied.setdefault(id(one.obj.source), []).append(isinstance(spec, dict) and spec.get("suspend") is True)
+            self._suspended_documents = {key for key, flags in applied.items() if flags and all(flags)}
+        return id(source) in self._suspended_documents
 
     def suspended_ks(self, ks: Any) -> str | None:
         """Why Flux does not act on what a Flux Kustomization builds now: it is suspended."""

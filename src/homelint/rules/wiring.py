@@ -1853,19 +1853,27 @@ def _without_namespace(kdirs: dict[str, Any], ks: Any, path: str) -> list[str]:
 
 @check("HL111")
 def helm_charts_under_flux(ctx: Context) -> Iterator[Finding]:
+    builders: dict[str, list[FluxKS]] = defaultdict(list)  # folder -> the Flux Kustomizations whose build reads it
+    for ks in ctx.flux.kustomizations:
+        for directory in ks.dirs:
+            builders[directory].append(ks)
     for directory, kd in sorted(ctx.repo.kustomize_dirs.items()):
         if kd.file not in ctx.flux.applied_files:
             continue  # not built by Flux: `kustomize build --enable-helm` by hand is fine
+        suspended = [ctx.suspended_ks(ks) for ks in builders.get(directory, [])]
         for field in ("helmCharts", "helmGlobals"):
             if kd.data.get(field) is None:
                 continue
-            yield ctx.finding(
-                "HL111",
-                kd.file,
-                ctx.repo.span(kd.file, kd.doc, (field,), key=True),
-                f"{field} in {directory or '.'}/{kd.file.rsplit('/', 1)[-1]}: Flux runs kustomize without Helm, so the "
-                "build fails ('must specify --enable-helm') and nothing of this Kustomization is applied",
-                fix="deploy the chart with a Flux HelmRelease (and a HelmRepository or OCIRepository) instead",
+            yield ctx.held(
+                ctx.finding(
+                    "HL111",
+                    kd.file,
+                    ctx.repo.span(kd.file, kd.doc, (field,), key=True),
+                    f"{field} in {directory or '.'}/{kd.file.rsplit('/', 1)[-1]}: Flux runs kustomize without Helm, so "
+                    "the build fails ('must specify --enable-helm') and nothing of this Kustomization is applied",
+                    fix="deploy the chart with a Flux HelmRelease (and a HelmRepository or OCIRepository) instead",
+                ),
+                suspended[0] if suspended and all(suspended) else None,
             )
 
 
