@@ -699,3 +699,39 @@ def test_a_flux_kind_under_another_flux_group_is_served_by_no_release(repo, chec
     obj = f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: app-a\n  namespace: flux-system\n"
     _, findings = check_json(repo({"cluster/apps/app-a.yaml": obj}), "--select", "HL602,HL603")
     assert [(f["severity"], f["fix"]) for f in findings] == ([("error", expected)] if expected else [])
+
+
+FLUX_INSTALL = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-installation, namespace: flux-system}\n"
+    "spec:\n  interval: 30m\n  ref: {tag: v0.37.0}\n  url: https://github.com/fluxcd/flux2\n---\n"
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-installation, namespace: flux-system}\n"
+    "spec:\n  interval: 10m\n  path: ./manifests/install\n  prune: true\n"
+    "  sourceRef: {kind: GitRepository, name: flux-installation}\n"
+)
+
+
+def _flux_sources_tree(listed: bool) -> dict[str, str]:
+    """A bootstrap root on v1 APIs and a GitRepository of fluxcd/flux2 at v0.37.0 (with the
+    Kustomization that installs from it), applied by the root when `listed`, else in a folder
+    nothing applies."""
+    tree = {
+        "clusters/main/gotk.yaml": GOTK.removeprefix("---\n"),
+        "clusters/main/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\ndata: {a: b}\n",
+    }
+    tree["clusters/main/flux-install.yaml" if listed else "legacy/flux/flux-install.yaml"] = FLUX_INSTALL
+    return tree
+
+
+def test_a_flux_source_no_root_applies_says_nothing_of_the_installed_flux(repo, check_json):
+    """It installs Flux only if Flux applies it, and nothing does (HL104): the v1 objects of the
+    live root get no 'Flux 0.37 does not serve it' error."""
+    _, findings = check_json(repo(_flux_sources_tree(listed=False)))
+    assert rules_of(findings, "HL602") == []
+    assert [f["rule"] for f in findings if f["severity"] == "error"] == []
+
+
+def test_a_flux_source_a_root_applies_is_the_installed_flux(repo, check_json):
+    """The control: the root applies it, so Flux 0.37 is what the cluster runs."""
+    _, findings = check_json(repo(_flux_sources_tree(listed=True)))
+    assert {f["severity"] for f in rules_of(findings, "HL602")} == {"error"}
+    assert all("Flux 0.37 does not serve it yet" in f["message"] for f in rules_of(findings, "HL602"))

@@ -456,8 +456,12 @@ class Versions:
             component, what = "flux-operator", "OCIRepository of the flux-operator chart"
         elif obj.kind == "OCIRepository" and clean.endswith("/external-secrets"):
             component, what = "external-secrets", "OCIRepository of the external-secrets chart"
-        if component is not None and value is not None:
-            self._add(component, value, f"{what} ref.{field}", obj, ("spec", "ref", field))
+        if component is None or value is None:
+            return
+        flux = self.repo.flux
+        if flux is not None and flux.roots_known and not self._obj_roots.get(id(obj.source)):
+            return  # a source installs nothing unless Flux applies it, and no root here does (dead code: HL104)
+        self._add(component, value, f"{what} ref.{field}", obj, ("spec", "ref", field))
 
     def _substituted(self, obj: K8sObject, text: str) -> str | None:
         from homelint.core.substitution import resolve  # start-up: a warm run does not need it
