@@ -75,3 +75,33 @@ def test_a_secret_an_external_secret_of_its_own_build_makes_is_a_warning(check_j
     )
     (message,) = _hl207(check_json, repo, files)
     assert "from Secret 'vars-a', which only its own build makes (app-a/vars.yaml)" in message
+
+
+def _root_with_vars(maker_folder: str) -> dict[str, str]:
+    """A root Kustomization (nothing in the repository applies it) of clusters/main, substituting
+    from vars-a, which Kustomization vars-ks (in `maker_folder`, applied by the root) makes."""
+    root = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n"
+        "  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://example.invalid/repo.git\n  ref:\n"
+        "    branch: main\n" + flux_ks("root", "./clusters/main", "  dependsOn:\n    - name: vars-ks\n" + SOURCE)
+    )
+    return {
+        "clusters/main/root.yaml": root,
+        f"{maker_folder}/vars-ks.yaml": flux_ks("vars-ks", "./vars"),
+        "vars/vars.yaml": VARS,
+        "clusters/main/cm.yaml": USER,
+    }
+
+
+def test_a_root_whose_source_a_kustomization_beside_it_makes_is_fine(check_json, repo):
+    """`kubectl apply -k clusters/main` at bootstrap creates the root and vars-ks together; vars-ks
+    needs no substitution and makes vars-a, and the root's dependsOn waits for it."""
+    assert _hl207(check_json, repo, _root_with_vars("clusters/main")) == []
+
+
+def test_a_root_whose_source_a_kustomization_elsewhere_makes_is_a_warning(check_json, repo):
+    """The control: vars-ks is in a folder below the root's, which a bootstrap of the root's own
+    folder (as `flux bootstrap` writes it) does not apply."""
+    files = _root_with_vars("clusters/main/apps")
+    (message,) = _hl207(check_json, repo, files)
+    assert "which only a Kustomization its build applies makes (vars/vars.yaml)" in message

@@ -747,6 +747,8 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
                 continue  # made by nothing here (HL401/HL405), or by something that runs first
             if listed_external(ctx.config.external_secrets, ks.namespace, source.name):
                 continue
+            if _bootstrapped_beside(ks, makers):
+                continue
             files = sorted({m.obj.source.path for m in makers})
             if _applied_by_hand(ctx, files):
                 continue
@@ -763,6 +765,17 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
                 fix="make it in a Kustomization this one dependsOn (or its parent), apply it at bootstrap, or mark "
                 "the source optional: true",
             )
+
+
+def _bootstrapped_beside(ks: FluxKS, makers: list[Any]) -> bool:
+    """Whether `ks` is a root (applied by the bootstrap, not by a Kustomization of the repository)
+    and each Kustomization that makes the source is defined in the same folder as `ks`: a bootstrap
+    that applies that folder by hand (`kubectl apply -k`) creates them together, and the maker,
+    which needs no substitution, makes the source first."""
+    if ks.obj is None or (ks.parent is not None and ks.parent.obj is not None):
+        return False
+    folder = posixpath.dirname(ks.obj.path)
+    return all(m.ks is not ks and m.ks.obj is not None and posixpath.dirname(m.ks.obj.path) == folder for m in makers)
 
 
 def _made_by_or_below(maker: FluxKS, ks: FluxKS) -> bool:
