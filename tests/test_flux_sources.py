@@ -683,7 +683,7 @@ def test_a_dangling_source_that_an_unfollowed_kustomization_may_apply_is_an_info
     _, findings = check_json(root)
     (found,) = [f for f in findings if f["rule"] == "HL107"]
     assert found["severity"] == "info"
-    assert "Kustomization flux-system/apps builds a path that holds that file" in found["message"]
+    assert "Kustomization flux-system/apps builds a path whose build reads that file" in found["message"]
     assert "list it under flux.local-sources in .homelint.yaml as flux-system/repo-a)" in found["message"]
 
 
@@ -2398,3 +2398,37 @@ def test_what_the_sync_source_leaves_out_is_named_under_a_flux_instance_sync(rep
         "rules (.sourceignore `*.sops.yaml`) leave it out of the artifact the Kustomization flux-system/flux-system that "
         "flux-operator makes for the sync of FluxInstance flux builds from"
     )
+
+
+def test_a_source_an_unfollowed_kustomizations_build_reaches_through_dot_dot_is_an_info(repo, check_json):
+    """The unfollowed Kustomization's path lists `../../shared/sources` (kustomize reads it): the
+    source defined there may be applied, as one under its path may."""
+    root = repo(
+        {
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="repo-a"),
+            "apps/kustomization.yaml": "resources:\n  - ./echo.yaml\n  - ../shared/sources\n",
+            "shared/sources/kustomization.yaml": "resources:\n  - ./repo-a.yaml\n",
+            "shared/sources/repo-a.yaml": GIT_SOURCE,
+            "apps/echo.yaml": helmrelease("echo"),
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == "HL107"]
+    assert found["severity"] == "info" and "defined in shared/sources/repo-a.yaml" in found["message"]
+    assert [f for f in findings if f["rule"] == "HL104"] == []
+
+
+def test_a_kustomization_folder_below_an_unfollowed_generated_path_is_not_dead(repo, check_json):
+    """Flux generates a kustomization for ./apps (none there), which includes apps/app-a's: a
+    Kustomization homelint did not follow may build it, so HL104 says nothing."""
+    root = repo(
+        {
+            "clusters/c1/kustomization.yaml": "resources:\n  - ./apps.yaml\n  - ../repo-a.yaml\n",
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="repo-a"),
+            "clusters/repo-a.yaml": GIT_SOURCE,
+            "apps/app-a/kustomization.yaml": "resources:\n  - ./echo.yaml\n",
+            "apps/app-a/echo.yaml": helmrelease("echo"),
+        }
+    )
+    _, findings = check_json(root)
+    assert [f for f in findings if f["rule"] == "HL104"] == []

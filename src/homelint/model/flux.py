@@ -540,6 +540,7 @@ class FluxModel:
         # kustomization file -> the kinds of its `transformers:` the model does not apply
         self.unread_transformers: dict[str, list[str]] = {}
         self.roots_known = False  # roots found by evidence or config, not by the fallback
+        self._reach_memo: dict[str, tuple[list[str], set[str]]] = {}  # unfollowed_over: what a folder's build reads
         # files of Flux Kustomizations nothing applies that the fallback did not take as roots
         self.left_out: list[str] = []
         self._generated_memo: dict[tuple[str, str], list[Generated]] = {}
@@ -631,12 +632,48 @@ class FluxModel:
             resolved = resolve(ks.raw_path, {})
             if (
                 resolved is not None
-                and inside(path, join("", resolved))
+                and self._unfollowed_reaches(join("", resolved), path)
                 and self.source_may_exist(ks.source)
                 and not self.serves_flux_itself(ks)  # Flux's own manifests hold no file of this repository
             ):
                 return ks
         return None
+
+    def _unfollowed_reaches(self, top: str, path: str) -> bool:
+        """Whether a build of folder `top`, read in this repository, may read `path`: a file under
+        it, or one its kustomization files reach through `resources:`/`components:` entries (`../`
+        too), followed in every folder they name."""
+        reach = self._reach_memo.get(top)
+        if reach is None:
+            reach = self._reach_memo[top] = self._reach(top)
+        return any(inside(path, folder) for folder in reach[0]) or path in reach[1]
+
+    def _reach(self, top: str) -> tuple[list[str], set[str]]:
+        """(folders whose every file a build of `top` may read, files it reads by name)."""
+        kdirs, files, dirs = self.kdirs, self.repo.files.all_files, self.repo.files.dirs
+        folders: list[str] = []
+        named: set[str] = set()
+        seen: set[str] = set()
+        queue = [top]
+        while queue:
+            folder = queue.pop()
+            if folder in seen:
+                continue
+            seen.add(folder)
+            kd = kdirs.get(folder)
+            if kd is None:  # Flux generates a kustomization of every file below; a kustomization below is followed
+                folders.append(folder)
+                queue.extend(d for d in kdirs if d != folder and inside(d, folder))
+                continue
+            named.add(kd.file)
+            for entry in kd.entries:
+                if entry.kind not in ("resources", "components") or is_remote(entry.value):
+                    continue
+                if entry.target in files:
+                    named.add(entry.target)
+                elif entry.target in dirs:
+                    queue.append(entry.target)
+        return folders, named
 
     def serves_flux_itself(self, ks: FluxKS) -> bool:
         """Whether `ks` builds Flux's own distribution: from an OCIRepository of

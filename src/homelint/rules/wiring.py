@@ -757,6 +757,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # in an OCI artifact another cluster, or a source made at run time, pulls (a note says so)
         if kd.file in flux.resource_files:
             continue  # a reached build lists its kustomization file, not its folder: HL116 reports that entry
+        if flux.unfollowed_over(kd.file) is not None:
+            continue  # a Kustomization of a source homelint did not follow (maybe this repository) may build it
         finding = ctx.finding(
             "HL104",
             kd.file,
@@ -1475,7 +1477,7 @@ def _maybe_applied(ctx: Context, path: str, what: str) -> str | None:
         source = unfollowed.source
         entry = f" as {source.namespace}/{source.name}" if source is not None else ""
         return (
-            f"{path}; {unfollowed.label} builds a path that holds that file, from {source}, which homelint "
+            f"{path}; {unfollowed.label} builds a path whose build reads that file, from {source}, which homelint "
             f"did not follow (if that is this repository, list it under flux.local-sources in .homelint.yaml{entry})"
         )
     beside = ctx.flux.beside_guessed_root(path)
