@@ -101,3 +101,16 @@ def test_a_document_that_is_no_object_fails_the_build_and_nothing_of_it_is_judge
     if listed:
         files["apps/kustomization.yaml"] = "resources:\n  - ./cm.yaml\n"
     assert _rules(check_json, repo, files) == ["HL110"]  # the control: the build applies the ConfigMap
+
+
+def test_a_duplicate_among_resources_is_reported_beside_a_missing_component(check_json, repo):
+    """kustomize adds a kustomization's resources before its components and fails on the second
+    copy ('already registered id'): a missing Component changes nothing of that (HL108 and HL101)."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\ndata:\n  k: v\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./a.yaml\n  - ./b.yaml\ncomponents:\n  - ../parts/missing\n",
+        "apps/a.yaml": cm,
+        "apps/b.yaml": cm,
+    }
+    assert _rules(check_json, repo, files) == ["HL101", "HL108"]

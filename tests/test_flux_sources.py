@@ -2432,3 +2432,22 @@ def test_a_kustomization_folder_below_an_unfollowed_generated_path_is_not_dead(r
     )
     _, findings = check_json(root)
     assert [f for f in findings if f["rule"] == "HL104"] == []
+
+
+def test_a_folder_entry_without_a_kustomization_does_not_extend_what_an_unfollowed_build_reads(repo, check_json):
+    """kustomize fails on a `resources:` folder that has no kustomization (HL101), so the source
+    defined there is never applied: HL107 stays an error."""
+    root = repo(
+        {
+            "clusters/c1/kustomization.yaml": "resources:\n  - ./apps.yaml\n  - ../repo-a.yaml\n",
+            "clusters/c1/apps.yaml": ks("apps", "./apps", source="repo-a"),
+            "clusters/repo-a.yaml": GIT_SOURCE,
+            "apps/kustomization.yaml": "resources:\n  - ./echo.yaml\n  - ../shared/sources\n",
+            "shared/sources/repo-b.yaml": GIT_SOURCE.replace("repo-a", "repo-b"),
+            "apps/echo.yaml": helmrelease("echo"),
+            "clusters/c1/user.yaml": ks("user", "./apps", source="repo-b"),
+        }
+    )
+    _, findings = check_json(root)
+    found = [f for f in findings if f["rule"] == "HL107" and "repo-b" in f["message"]]
+    assert [f["severity"] for f in found] == ["error"]

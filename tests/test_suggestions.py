@@ -44,3 +44,9 @@ def test_an_unlisted_file_of_many_objects_says_how_many_it_does_not_name(check_j
     _, found = check_json(repo(files))
     (finding,) = [f for f in found if f["rule"] == "HL102"]
     assert "(ConfigMap cm-w, ConfigMap cm-x, ConfigMap cm-y and 1 more)" in finding["message"]
+
+
+def test_a_shared_last_word_is_no_dropped_prefix():
+    """`cluster` is `cluster-apps-rook-ceph-cluster` without four leading words: a shared last word,
+    not a rename that dropped a prefix."""
+    assert "'cluster'" not in _nearest("cluster-apps-rook-ceph-cluster", {"cluster", "rook-ceph"})

@@ -71,6 +71,9 @@ class Applied:
     hash_unknown: bool = False  # hashed, but the hash is not known: the name lacks kustomize's suffix
     substituted: bool = False  # post-build substitution changed its name or namespace (known values)
     replaced: bool = False  # a replacements: entry renamed it: references to its old name are not rewritten
+    # an entry kustomize cannot read (a missing patch, replacement or Component) may change it: the
+    # build fails (unbuildable), and the spec of a Flux Kustomization it holds is not known
+    maybe_changed: bool = False
 
     @property
     def kind(self) -> str:
@@ -301,6 +304,8 @@ class BuildOut:
     spaces_before: dict[int, tuple[str | None, ...]] = field(default_factory=dict)
     # positions in `objects` a transformer the model does not apply ran over
     unread: set[int] = field(default_factory=set)
+    # positions in `objects` an entry kustomize cannot read may change (Applied.maybe_changed)
+    maybe_changed: set[int] = field(default_factory=set)
     # the Components run into this build (FluxModel._component), not carried by absorb
     components: set[str] = field(default_factory=set)
     # Component folder -> where this build lists it, one per run (FluxModel._component), not carried by absorb
@@ -337,6 +342,7 @@ class BuildOut:
         for index, spaces in sub.spaces_before.items():
             self.spaces_before[index + offset] = spaces
         self.unread |= {index + offset for index in sub.unread}
+        self.maybe_changed |= {index + offset for index in sub.maybe_changed}
         self.replacement_failures.extend(
             replace(f, index=f.index + offset) if f.index >= 0 else f for f in sub.replacement_failures
         )
@@ -649,8 +655,10 @@ class FluxModel:
         return any(inside(path, folder) for folder in reach[0]) or path in reach[1]
 
     def _reach(self, top: str) -> tuple[list[str], set[str]]:
-        """(folders whose every file a build of `top` may read, files it reads by name)."""
-        kdirs, files, dirs = self.kdirs, self.repo.files.all_files, self.repo.files.dirs
+        """(folders whose every file a build of `top` may read, files it reads by name). Only `top`
+        (and folders below a generated one) may lack a kustomization: Flux generates one for its
+        spec.path, kustomize none for a folder an entry names."""
+        kdirs, files = self.kdirs, self.repo.files.all_files
         folders: list[str] = []
         named: set[str] = set()
         seen: set[str] = set()
@@ -671,7 +679,7 @@ class FluxModel:
                     continue
                 if entry.target in files:
                     named.add(entry.target)
-                elif entry.target in dirs:
+                elif entry.target in kdirs:  # a folder without a kustomization fails kustomize (HL101)
                     queue.append(entry.target)
         return folders, named
 
@@ -805,7 +813,9 @@ class FluxModel:
         """Whether the spec of `ks` may differ from what the model read: its own object is one a
         transformer the model does not apply, or a patch or replacement file that is not there,
         may change in its parent's build (Applied.unread)."""
-        return ks.obj is not None and any(a.unread for a in self.applications_of_document(ks.obj) if a.ks is ks.parent)
+        return ks.obj is not None and any(
+            a.unread or a.maybe_changed for a in self.applications_of_document(ks.obj) if a.ks is ks.parent
+        )
 
     def withheld_named(self, kind: str, namespace: str, name: str) -> list[tuple[Applied, str]]:
         """(object, why) of each kind/namespace/name a Flux Kustomization builds but does not apply
@@ -1055,7 +1065,7 @@ class FluxModel:
         for target, listed in (*own_components, *((target, None) for target in components)):
             self._component(target, art, out, listed)
         if unknown_component:
-            out.unread.update(range(len(out.objects)))
+            out.maybe_changed.update(range(len(out.objects)))
 
     def _transform(self, kd: KustomizeDir, art: Artifact, out: BuildOut, edits: FluxEdits = NO_EDITS) -> None:
         """The rest of kustomize's accumulateTarget of `kd` into `out` (gathered): its
@@ -1466,8 +1476,8 @@ class FluxModel:
         patchesJson6902 run after the kustomization's namespace, prefix and label transformers
         (kustomize kusttarget_configplugin.go): what those set there is not known to the model."""
         late = (("metadata", "labels"), *transformed_fields(data))
-        if self._unreadable_file(kd, "patchesStrategicMerge", "patches", "patchesJson6902"):
-            out.unread.update(range(len(out.objects)))  # kustomize fails the build (HL101): what it patches is not known
+        if unreadable_file_entry(self.repo, kd, "patchesStrategicMerge", "patches", "patchesJson6902"):
+            out.maybe_changed.update(range(len(out.objects)))  # kustomize fails the build (HL101): what it patches is not known
         for target, body, source in self._patch_entries(kd, edits.patch_entries()):
             loose = late if source.at[:1] == ("patchesJson6902",) else ()
             self._outcome(source, apply_matching(out, target, body, source, loose=loose))
@@ -1483,8 +1493,8 @@ class FluxModel:
         knows the object there; a source that is missing or not unique, or what replacements.py
         leaves Unknown, leaves the targets it may reach uncertain (out.unread)."""
         loose: tuple[Pointer, ...] | None = None
-        if self._unreadable_file(kd, "replacements"):
-            out.unread.update(range(len(out.objects)))  # kustomize fails the build (HL101): what it replaces is not known
+        if unreadable_file_entry(self.repo, kd, "replacements"):
+            out.maybe_changed.update(range(len(out.objects)))  # kustomize fails the build (HL101): what it replaces is not known
         for entry, where in self._replacement_entries(kd):
             if not isinstance(entry, dict) or not isinstance(entry.get("source"), dict):
                 continue
@@ -1541,21 +1551,6 @@ class FluxModel:
         out.replacement_failures.append(
             ReplacementFailure(-1, None, kind, None, "", at, posixpath.dirname(where.path), f"nothing selected by {shown}", ())
         )
-
-    def _unreadable_file(self, kd: KustomizeDir, *fields: str) -> bool:
-        """Whether an entry of the kustomization's `fields` names a file (`path:`, or a
-        patchesStrategicMerge path) that is not there or does not parse: kustomize fails the build on
-        it, and the model does not know what that entry would change."""
-        for key in fields:
-            items = kd.data.get(key)
-            for item in items if isinstance(items, list) else []:
-                path = item.get("path") if isinstance(item, dict) else item if key == "patchesStrategicMerge" else None
-                if not isinstance(path, str) or "\n" in path or is_remote(path):
-                    continue
-                target = join(kd.dir, path)
-                if target not in self.repo.files.all_files or self.repo.invalid_yaml(target):
-                    return True
-        return False
 
     def _replacement_entries(self, kd: KustomizeDir) -> list[tuple[Any, Where]]:
         """Each replacement of a kustomization, with where it is: inline, or the documents of a
@@ -2380,6 +2375,7 @@ class FluxModel:
                 renamed if isinstance(renamed, str) else None,
                 hashed=hashed,
                 unread=index in built.unread,
+                maybe_changed=index in built.maybe_changed,
                 affixed=affix is not None,
                 hash_unknown=hashed and suffix is None,
                 substituted=substituted,
@@ -3008,6 +3004,22 @@ def _renamed_by(item: dict[str, Any], body: Any) -> str | None:
     meta = body.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None
     return name if isinstance(name, str) and name and item.get("target") else None
+
+
+def unreadable_file_entry(repo: Repo, kd: KustomizeDir, *fields: str) -> bool:
+    """Whether an entry of the kustomization's `fields` names a file (`path:`, or a
+    patchesStrategicMerge path) that is not there or does not parse: kustomize fails the build on
+    it, and the model does not know what that entry would change."""
+    for key in fields:
+        items = kd.data.get(key)
+        for item in items if isinstance(items, list) else []:
+            path = item.get("path") if isinstance(item, dict) else item if key == "patchesStrategicMerge" else None
+            if not isinstance(path, str) or "\n" in path or is_remote(path):
+                continue
+            target = join(kd.dir, path)
+            if target not in repo.files.all_files or repo.invalid_yaml(target):
+                return True
+    return False
 
 
 def flux_patches(ks: FluxKS) -> tuple[tuple[str, str, PatchSource], ...]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, dig, list_items
 from homelint.core.wording import with_article
-from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster
+from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
 from homelint.model.graph import app_template_release, release_name
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import canonical_fields, is_remote, join
@@ -138,6 +138,8 @@ def applied_instances(ctx: Context) -> list[Applied]:
 # generators whose `files`/`envs` kustomize reads as data, not as YAML (api/kv: the bytes become
 # ConfigMap/Secret values): a file there that does not parse does not fail the build
 DATA_GENERATORS = ("configmapgenerator", "secretgenerator")
+# the kustomization fields whose file entries kustomize fails on when the file is missing or not YAML
+UNREADABLE_FIELDS = ("patchesStrategicMerge", "patches", "patchesJson6902", "replacements")
 
 
 def not_an_object(doc: Any) -> tuple[str, str, tuple[str, ...] | None] | None:
@@ -253,6 +255,9 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
     broken += [
         path for path in ks.files if path in resource_files and path not in kustomization_files and not_an_object_file(ctx, path)
     ]  # HL004: kustomize fails on a document that is no object ("missing Resource metadata")
+    broken += [
+        kdirs[d].file for d in ks.dirs if d in kdirs and unreadable_file_entry(repo, kdirs[d], *UNREADABLE_FIELDS)
+    ]  # HL101: a patch or replacement file that is not there or does not parse
     missing = missing_entry(ctx, ks)
     if missing is not None:
         broken.append(missing)  # HL101: a listed resource or component kustomize cannot read

@@ -27,15 +27,23 @@ from homelint.rules.common import Names, close_matches, foreign_namespaces, has_
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
 
+MAX_DROPPED_WORDS = 2  # "did you mean" offers a name that drops at most this many leading words
+
 
 def _nearest(name: str, candidates: Names | set[str] | list[str], exclude: str | None = None) -> str:
     """ "; did you mean ...?" with up to 3 candidates close to `name` (never `exclude`), or "". A
     candidate that is `name` without its leading dash-separated words (`group-app` for `app`, the
     usual rename when a prefix is dropped) comes first: difflib ranks it low."""
     names = candidates if isinstance(candidates, Names) else Names(candidates)  # a bounded pool, made once
-    shorter = sorted((c for c in names.pool if name.endswith(f"-{c}")), key=len, reverse=True)  # longest tail first
+    shorter = sorted((c for c in names.pool if _without_prefix(name, c)), key=len, reverse=True)  # longest tail first
     close = [c for c in dict.fromkeys([*shorter, *close_matches(name, names, n=4)]) if c != exclude][:3]
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _without_prefix(name: str, candidate: str) -> bool:
+    """Whether `candidate` is `name` without one or two leading words (`cluster-apps-` of
+    `cluster-apps-app-a`): a prefix dropped in a rename, not a shared last word."""
+    return name.endswith(f"-{candidate}") and 1 <= name[: -len(candidate) - 1].count("-") + 1 <= MAX_DROPPED_WORDS
 
 
 def _nearest_file(name: str, siblings: set[str]) -> str:
