@@ -114,3 +114,18 @@ def test_a_duplicate_among_resources_is_reported_beside_a_missing_component(chec
         "apps/b.yaml": cm,
     }
     assert _rules(check_json, repo, files) == ["HL101", "HL108"]
+
+
+def test_health_checks_of_a_kustomization_whose_build_fails_are_not_judged(check_json, repo):
+    """kustomize-controller stops at the failing build and waits for nothing: the HelmRelease the
+    missing file would have applied is no dangling health check (HL101 alone)."""
+    checks = (
+        "  wait: false\n  healthChecks:\n    - apiVersion: helm.toolkit.fluxcd.io/v2\n      kind: HelmRelease\n"
+        "      name: rel-a\n      namespace: ns-a\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", checks),
+        "apps/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./helmrelease.yaml\n",
+        "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+    }
+    assert _rules(check_json, repo, files) == ["HL101"]

@@ -1428,11 +1428,14 @@ def _reaches_health_checks(ctx: Context, ks: FluxKS) -> bool:
     """Whether kustomize-controller gets as far as the health checks of `ks`. Its Reconcile stops
     at getSource when the source does not exist ("Source '...' not found", HL107) and its reconcile
     before the build when spec.path is not in the artifact ("kustomization path not found",
-    HL103): it applies nothing and waits for nothing, so no entry times out, and what its path
-    would apply is not known (fix the source or the path and the entry may resolve)."""
+    HL103), and at a build kustomize fails on (unbuildable): it applies nothing and waits for
+    nothing, so no entry times out, and what its path would apply is not known (fix the source,
+    the path or the build and the entry may resolve)."""
     if ks.source is not None and not ctx.flux.source_may_exist(ks.source):
         return False
-    return not (ks.local and ks.path is not None and not ks.path_exists)
+    if ks.local and ks.path is not None and not ks.path_exists:
+        return False
+    return unbuildable(ctx, ks) is None  # a build kustomize fails on applies nothing and checks nothing
 
 
 def _health_check(entry: Any) -> tuple[str, str, str] | None:
