@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import flux_root
+from .conftest import flux_ks, flux_root
 
 CHILD = (
     "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-a\nspec:\n"
@@ -129,3 +129,18 @@ def test_health_checks_of_a_kustomization_whose_build_fails_are_not_judged(check
         "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
     }
     assert _rules(check_json, repo, files) == ["HL101"]
+
+
+def test_a_namespace_a_missing_file_above_may_make_is_not_judged(check_json, repo):
+    """The parent's build lists ./namespace.yaml, which is missing (HL101): that file may well be
+    the Namespace the child applies into, so HL113 says nothing of it."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./app-a.yaml\n  - ./other.yaml\n",
+        "apps/other.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-b\n",
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a", "  targetNamespace: ns-a\n"),
+        "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\ndata:\n  k: v\n",
+    }
+    assert _rules(check_json, repo, files) == ["HL101"]
+    files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n  - ./other.yaml\n"
+    assert _rules(check_json, repo, files) == ["HL113"]  # the control: nothing is missing, nothing makes ns-a

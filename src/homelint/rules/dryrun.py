@@ -387,6 +387,21 @@ BOOTSTRAP_HINTS = ("kind: Namespace", 'kind: "Namespace"', "releases:", "create 
 BOOTSTRAP_SUFFIXES = (".yaml", ".yml", *(s for s in NON_YAML_INPUT_SUFFIXES if s != ".json"))
 
 
+def _missing_above(ctx: Context, ks: FluxKS) -> bool:
+    """Whether the build of a Kustomization above `ks` lists a resource the repository lacks
+    (missing_entry): what that file holds, a Namespace often, is not known."""
+    memo: dict[int, bool] = ctx.repo.memo("dryrun.missing-above", dict)
+    if id(ks) not in memo:
+        seen: set[int] = set()
+        parent, found = ks.parent, False
+        while parent is not None and id(parent) not in seen and not found:
+            seen.add(id(parent))
+            found = parent.obj is not None and missing_entry(ctx, parent) is not None
+            parent = parent.parent
+        memo[id(ks)] = found
+    return memo[id(ks)]
+
+
 def _bootstrap_texts(ctx: Context) -> list[str]:
     """Texts of files Flux does not apply that create namespaces some other way: bootstrap
     templates with Namespace objects, helmfiles (which create their releases' namespaces), scripts."""
@@ -505,6 +520,8 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             continue  # its build fails before anything is applied (HL001, HL601, HL114 say why)
         if ctx.flux.spec_unread(ks):
             continue  # its spec.targetNamespace may be set where the model cannot see
+        if _missing_above(ctx, ks):
+            continue  # a file a build above it lists and the repository lacks may be the Namespace (HL101 says so)
         if id(ks) not in unknowable:
             unknowable[id(ks)] = namespace_unknowable(ctx, ks)
         if unknowable[id(ks)]:
