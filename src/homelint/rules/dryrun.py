@@ -388,18 +388,10 @@ BOOTSTRAP_SUFFIXES = (".yaml", ".yml", *(s for s in NON_YAML_INPUT_SUFFIXES if s
 
 
 def _missing_above(ctx: Context, ks: FluxKS) -> bool:
-    """Whether the build of a Kustomization above `ks` lists a resource the repository lacks
-    (missing_entry): what that file holds, a Namespace often, is not known."""
-    memo: dict[int, bool] = ctx.repo.memo("dryrun.missing-above", dict)
-    if id(ks) not in memo:
-        seen: set[int] = set()
-        parent, found = ks.parent, False
-        while parent is not None and id(parent) not in seen and not found:
-            seen.add(id(parent))
-            found = parent.obj is not None and missing_entry(ctx, parent) is not None
-            parent = parent.parent
-        memo[id(ks)] = found
-    return memo[id(ks)]
+    """Whether the build that applies `ks` (its parent's) lists a resource the repository lacks
+    (missing_entry): that file, a namespace folder's `namespace.yaml` often, may hold the Namespace."""
+    parent = ks.parent
+    return parent is not None and parent.obj is not None and missing_entry(ctx, parent) is not None
 
 
 def _bootstrap_texts(ctx: Context) -> list[str]:
@@ -521,7 +513,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         if ctx.flux.spec_unread(ks):
             continue  # its spec.targetNamespace may be set where the model cannot see
         if _missing_above(ctx, ks):
-            continue  # a file a build above it lists and the repository lacks may be the Namespace (HL101 says so)
+            continue  # a file the build that applies it lists, and the repository lacks, may be the Namespace (HL101)
         if id(ks) not in unknowable:
             unknowable[id(ks)] = namespace_unknowable(ctx, ks)
         if unknowable[id(ks)]:
