@@ -167,18 +167,26 @@ class Repo:
         that writes the field; None when it is not known."""
         from homelint.model.flux import patch_documents  # start-up: a warm run does not need it
         from homelint.model.patches import find_origin
+        from homelint.model.refs import get
 
         holder = next((o for o in self.objects_by_file.get(found.path, []) if o.doc == found.doc), None)
         if self.flux is None or holder is None or holder.kind != "Kustomization":
             return None
         origins = self.flux.ks_origins(holder)
-        ks = next((k for k in self.flux.kustomizations if k.obj is holder), None)
-        patches = ks.spec.get("patches") if ks is not None and origins else None
-        entries: list[Any] = patches if isinstance(patches, list) else []
-        for index in reversed(range(len(entries))):
-            text = entries[index].get("patch") if isinstance(entries[index], dict) else None
-            bodies = dict(patch_documents(text)) if isinstance(text, str) else {}
-            if _holds(bodies.get(found.part), found.inner):
+        if not origins:
+            return None
+        written = self.memo("repo.injected-patches", dict)  # by Kustomization: each patch text's documents
+        if id(holder) not in written:
+            ks = next((k for k in self.flux.kustomizations if k.obj is holder), None)
+            patches = ks.spec.get("patches") if ks is not None else None
+            entries: list[Any] = patches if isinstance(patches, list) else []
+            written[id(holder)] = [
+                dict(patch_documents(e["patch"])) if isinstance(e, dict) and isinstance(e.get("patch"), str) else {}
+                for e in entries
+            ]
+        bodies = written[id(holder)]
+        for index in reversed(range(len(bodies))):
+            if get(bodies[index].get(found.part), found.inner) is not None:
                 origin = find_origin(origins, ("spec", "patches", index, "patch"))
                 return origin if origin is not None and not origin.text else None
         return None
@@ -426,13 +434,3 @@ def _index_kustomizations(repo: Repo) -> None:
     entries = [e for kd in repo.kustomize_dirs.values() for e in kd.entries]
     resources = {e.target for e in entries if e.kind == "resources"}
     repo.patch_files = frozenset(e.target for e in entries if e.kind == "patches" and e.field[0] != "replacements") - resources
-
-
-def _holds(data: Any, keys: tuple[Any, ...]) -> bool:
-    """Whether `data` has a value at `keys` (mapping keys and list positions)."""
-    for item in keys:
-        in_list = isinstance(data, list) and isinstance(item, int) and 0 <= item < len(data)
-        if not in_list and not (isinstance(data, dict) and item in data):
-            return False
-        data = data[item]
-    return True

@@ -250,7 +250,7 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
             data = canonical_fields(kd.data)[0]
             if data.get("kind") in (None, "", "Kustomization", "Component") and kustomize_version_error(data):
                 broken.append(kd.file)
-    kustomization_files = {kd.file for kd in kdirs.values()}
+    kustomization_files = ctx.repo.memo("rules.kustomization-files", lambda: {kd.file for kd in kdirs.values()})
     resource_files = ctx.flux.resource_files
     broken += [
         path for path in ks.files if path in resource_files and path not in kustomization_files and not_an_object_file(ctx, path)

@@ -401,21 +401,30 @@ def _bootstrap_texts(ctx: Context) -> list[str]:
 
 
 def _find_bootstrap_texts(ctx: Context) -> list[str]:
-    texts: list[str] = []
-    applied, reached, kdirs = ctx.flux.applied_files, ctx.flux.reached_dirs, ctx.repo.kustomize_dirs
-    for path in sorted(ctx.repo.files.all_files):
-        base, directory = posixpath.basename(path), posixpath.dirname(path)
-        if path in applied or directory in reached or directory in kdirs:
-            continue  # Flux's own tree: a manifest there that Flux does not apply is unwired (HL102), not a bootstrap
-        if not (base.endswith(BOOTSTRAP_SUFFIXES) or base in NON_YAML_INPUT_NAMES):
-            continue
-        raw = ctx.repo.read_bytes(path)
-        if raw is None or len(raw) > 1_000_000:
-            continue
-        text = raw.decode("utf-8", errors="replace")
-        if any(hint in text for hint in BOOTSTRAP_HINTS):
-            texts.append(text)
-    return texts
+    return [text for text in unapplied_texts(ctx, outside_flux_tree=True) if any(hint in text for hint in BOOTSTRAP_HINTS)]
+
+
+def unapplied_texts(ctx: Context, *, outside_flux_tree: bool) -> list[str]:
+    """Texts (up to 1 MB each) of the YAML files, scripts and templates (what the run cache
+    watches) that no Flux Kustomization applies: where a bootstrap that runs before Flux may be
+    written. `outside_flux_tree`: also not in a folder Flux builds (a manifest there that Flux does
+    not apply is unwired, HL102, not a bootstrap)."""
+
+    def find() -> list[str]:
+        texts: list[str] = []
+        applied, reached, kdirs = ctx.flux.applied_files, ctx.flux.reached_dirs, ctx.repo.kustomize_dirs
+        for path in sorted(ctx.repo.files.all_files):
+            base, directory = posixpath.basename(path), posixpath.dirname(path)
+            if path in applied or (outside_flux_tree and (directory in reached or directory in kdirs)):
+                continue
+            if not (base.endswith(BOOTSTRAP_SUFFIXES) or base in NON_YAML_INPUT_NAMES):
+                continue
+            raw = ctx.repo.read_bytes(path)
+            if raw is not None and len(raw) <= 1_000_000:
+                texts.append(raw.decode("utf-8", errors="replace"))
+        return texts
+
+    return list(ctx.repo.memo(f"dryrun.unapplied-texts/{outside_flux_tree}", find))
 
 
 def _made_by_bootstrap(ctx: Context, ns: str) -> bool:

@@ -21,14 +21,13 @@ from homelint.core.substitution import (
     scan_cached,
     substitution_disabled,
 )
-from homelint.loading.discovery import NON_YAML_INPUT_NAMES
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, variables_of
 from homelint.model.versions import versions_of
 from homelint.rules.common import listed_external, spec_fix
-from homelint.rules.dryrun import BOOTSTRAP_SUFFIXES, FLUX_FIELDS, FLUX_GROUPS, cluster_scoped
+from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped, unapplied_texts
 from homelint.rules.registry import check
 
 
@@ -798,19 +797,4 @@ def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
         "/".join(posixpath.dirname(path).split("/")[-2:]) for path in files if "/" in path
     }
     needles.discard("")
-    return any(needle in text for text in _hand_texts(ctx) for needle in needles)
-
-
-def _hand_texts(ctx: Context) -> list[str]:
-    def find() -> list[str]:
-        applied = ctx.flux.applied_files
-        texts = []
-        for path in sorted(ctx.repo.files.all_files):
-            if path in applied or not (path.endswith(BOOTSTRAP_SUFFIXES) or posixpath.basename(path) in NON_YAML_INPUT_NAMES):
-                continue
-            raw = ctx.repo.read_bytes(path)
-            if raw is not None and len(raw) <= 1_000_000:
-                texts.append(raw.decode("utf-8", errors="replace"))
-        return texts
-
-    return list(ctx.repo.memo("placeholders.hand-texts", find))
+    return any(needle in text for text in unapplied_texts(ctx, outside_flux_tree=False) for needle in needles)
