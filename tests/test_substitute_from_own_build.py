@@ -105,3 +105,15 @@ def test_a_root_whose_source_a_kustomization_elsewhere_makes_is_a_warning(check_
     files = _root_with_vars("clusters/main/apps")
     (message,) = _hl207(check_json, repo, files)
     assert "which only a Kustomization its build applies makes (vars/vars.yaml)" in message
+
+
+def test_a_script_linked_from_outside_the_repository_is_not_read(check_json, repo, tmp_path):
+    """Repository content is untrusted: a bootstrap script that is a symlink out of the repository
+    is not read, so text outside cannot silence the finding."""
+    outside = tmp_path / "outside.sh"
+    outside.write_text("kubectl apply --filename app-a/vars.yaml\n")
+    root = repo(_own_build())
+    (root / "scripts").mkdir()
+    (root / "scripts" / "bootstrap.sh").symlink_to(outside)
+    _, found = check_json(root)
+    assert [f["rule"] for f in found if f["rule"] == "HL207"] == ["HL207"]
