@@ -172,6 +172,19 @@ def not_an_object_file(ctx: Context, path: str) -> bool:
     return memo[path]
 
 
+def builders(ctx: Context) -> dict[str, list[FluxKS]]:
+    """Folder -> the Flux Kustomizations whose build reads it, in model order (once per run)."""
+
+    def build() -> dict[str, list[FluxKS]]:
+        out: dict[str, list[FluxKS]] = {}
+        for ks in ctx.flux.kustomizations:
+            for directory in ks.dirs:
+                out.setdefault(directory, []).append(ks)
+        return out
+
+    return ctx.repo.memo("rules.builders", build)
+
+
 def missing_entry(ctx: Context, ks: FluxKS) -> str | None:
     """The first kustomization file (in path order) of ks's build that lists a resource or component
     kustomize cannot find or read as what it is listed as (HL101: a missing path, a folder without

@@ -23,7 +23,15 @@ from homelint.model.kustomize import KustomizeDir, escapes, inside, is_empty_kus
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import has_behaviour, installs_flux, versions_of
-from homelint.rules.common import Names, close_matches, foreign_namespaces, has_flux, resource_set_makes, unbuildable
+from homelint.rules.common import (
+    Names,
+    builders,
+    close_matches,
+    foreign_namespaces,
+    has_flux,
+    resource_set_makes,
+    unbuildable,
+)
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
 
@@ -449,10 +457,7 @@ class _UnlistedBelow:
             if kd_dir and kd.file not in applied:
                 self._add_folders(posixpath.dirname(kd_dir))
         self.unparsed = [text for path in repo.files.yaml_files if repo.invalid_yaml(path) and (text := repo.read_text(path))]
-        self.builders: dict[str, list[FluxKS]] = defaultdict(list)
-        for ks in flux.kustomizations:
-            for directory in ks.dirs:
-                self.builders[directory].append(ks)
+        self.builders = builders(ctx)
 
     def _add_folders(self, directory: str) -> None:
         while directory and directory not in self.apps:
@@ -1866,14 +1871,11 @@ def _without_namespace(kdirs: dict[str, Any], ks: Any, path: str) -> list[str]:
 
 @check("HL111")
 def helm_charts_under_flux(ctx: Context) -> Iterator[Finding]:
-    builders: dict[str, list[FluxKS]] = defaultdict(list)  # folder -> the Flux Kustomizations whose build reads it
-    for ks in ctx.flux.kustomizations:
-        for directory in ks.dirs:
-            builders[directory].append(ks)
+    by_folder = builders(ctx)
     for directory, kd in sorted(ctx.repo.kustomize_dirs.items()):
         if kd.file not in ctx.flux.applied_files:
             continue  # not built by Flux: `kustomize build --enable-helm` by hand is fine
-        suspended = [ctx.suspended_ks(ks) for ks in builders.get(directory, [])]
+        suspended = [ctx.suspended_ks(ks) for ks in by_folder.get(directory, [])]
         for field in ("helmCharts", "helmGlobals"):
             if kd.data.get(field) is None:
                 continue
