@@ -123,7 +123,7 @@ def test_a_repository_pinned_to_an_old_flux_gets_no_error_and_one_upgrade_hint(c
     assert rules_of(findings, "HL602") == []
     hints = rules_of(findings, "HL603")
     assert [(f["severity"], f["path"], f["line"]) for f in hints] == [("info", "cluster/bootstrap/kustomization.yaml", 5)]
-    assert hints[0]["message"].startswith("Flux 0.31.4 serves 5 objects")
+    assert hints[0]["message"].startswith("Flux 0.31.4 serves 6 objects")  # the Alert and its Provider among them
     assert "HelmRelease helm.toolkit.fluxcd.io/v2beta1 (removed in 2.7; 1 object)" in hints[0]["message"]
 
 

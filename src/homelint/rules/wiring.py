@@ -1167,6 +1167,9 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
         elif obj.kind == "ImagePolicy" and obj.group == IMAGE_GROUP:
             yield from _dangling_image_repository(ctx, applied, foreign)
             continue
+        elif obj.kind == "Alert" and obj.group == NOTIFICATION_GROUP:
+            yield from _dangling_provider(ctx, applied, foreign)
+            continue
         for field, ref, default_kind in refs:
             if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
                 continue
@@ -1272,6 +1275,35 @@ def _dangling_image_repository(ctx: Context, applied: Any, foreign: dict[str, st
         f"the ImagePolicy is not Ready and selects no tag{hint}",
         "fix the name/namespace (it defaults to the ImagePolicy's), or apply the ImageRepository",
         why,
+    )
+
+
+NOTIFICATION_GROUP = "notification.toolkit.fluxcd.io"
+
+
+def _dangling_provider(ctx: Context, applied: Any, foreign: dict[str, str]) -> Iterator[Finding]:
+    """HL107 for an Alert whose spec.providerRef names a Provider nothing applies in the Alert's
+    namespace (notification-controller's event handler: "failed to read provider", and the
+    Alert's events are dropped). A suspended Alert sends nothing anyway: not judged."""
+    obj = applied.obj
+    ref = obj.spec.get("providerRef")
+    if not isinstance(ref, dict) or not isinstance(ref.get("name"), str) or applied.unread or applied.namespace is None:
+        return
+    if obj.spec.get("suspend") is True:
+        return
+    ns, name = applied.ns, ref["name"]
+    known = _flux_objects(ctx)
+    if "${" in name or "${" in ns or known.found(ctx, "Provider", ns, name):
+        return
+    yield _undefined_ref(
+        ctx,
+        "HL107",
+        obj,
+        ("spec", "providerRef", "name"),
+        f"providerRef names Provider '{ns}/{name}', which nothing the repository applies defines: "
+        f"notification-controller drops every event of this Alert{known.hint('Provider', ns, name)}",
+        "fix the name, or apply the Provider in the Alert's namespace (providerRef has no namespace)",
+        foreign.get(ns),
     )
 
 
