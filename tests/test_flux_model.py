@@ -1181,6 +1181,34 @@ def test_a_guessed_root_in_a_folder_nothing_builds_stays_a_root(check_json, repo
     assert findings == []
 
 
+def test_a_guessed_root_in_a_base_is_applied_from_the_overlays_that_include_it(check_json, repo):
+    """A folder whose kustomization lists the Kustomization is a base when other kustomizations
+    include it: `kubectl apply -k` runs on those overlays (the folders nothing includes), each
+    patching the base's spec.path for its cluster, and never on the base with its placeholder
+    path (kubectl kustomize flux/cluster-a: spec.path ./clusters/cluster-a)."""
+    overlay = (
+        "resources:\n  - ../base\npatches:\n  - target: {{kind: Kustomization, name: cluster}}\n    patch: |-\n"
+        "      - op: replace\n        path: /spec/path\n        value: ./clusters/{name}\n"
+    )
+    files = {
+        "flux/base/kustomization.yaml": "resources:\n  - ./ks.yaml\n",
+        "flux/base/ks.yaml": flux_ks("cluster", "./clusters/placeholder"),
+        "flux/cluster-a/kustomization.yaml": overlay.format(name="cluster-a"),
+        "flux/cluster-b/kustomization.yaml": overlay.format(name="cluster-b"),
+        "clusters/cluster-a/cm.yaml": _cm("cm-a"),
+        "clusters/cluster-b/cm.yaml": _cm("cm-b"),
+    }
+    root = repo(files)
+    flux = _model(root)
+    assert flux.roots == ["flux/cluster-a", "flux/cluster-b"]
+    assert sorted(ks.spec.get("path") for ks in flux.kustomizations if ks.obj is not None) == [
+        "./clusters/cluster-a",
+        "./clusters/cluster-b",
+    ]
+    _, findings = check_json(root)
+    assert findings == []
+
+
 @pytest.mark.parametrize("names", [("x", "y"), ("y", "x")])
 def test_guessed_roots_each_in_the_other_ones_tree_both_stay(check_json, repo, names):
     """Two Kustomizations nothing applies, each in a folder whose kustomization the other one's

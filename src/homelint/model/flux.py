@@ -2135,10 +2135,34 @@ class FluxModel:
             self.resource_files.add(obj.path)
             self.roots.append(obj.path)
             queue.append(self._make_ks(obj, ns, bootstrap, ns))
-        for directory in root_dirs:
+        for directory in dict.fromkeys(top for d in root_dirs for top in self._bases_above(d)):
             self.roots.append(directory)
             queue.append(self._virtual(directory, directory, self._default))
         return queue
+
+    def _bases_above(self, directory: str) -> list[str]:
+        """The kustomization folders a root found in `directory` is applied from: the folders that
+        include it (through `resources:`/`components:` entries, at any depth) and that nothing
+        includes, as `kubectl apply -k` runs on an overlay of a base (each overlay one cluster,
+        each patching the base as it applies it); `directory` itself when nothing includes it (or
+        every folder above it is in a cycle of includes)."""
+        includers: dict[str, list[str]] = defaultdict(list)
+        for folder, kd in sorted(self.kdirs.items()):
+            for entry in kd.entries:
+                if entry.kind in ("resources", "components") and entry.target != folder and entry.target in self.kdirs:
+                    includers[entry.target].append(folder)
+        tops: list[str] = []
+        seen, stack = {directory}, [directory]
+        while stack:
+            folder = stack.pop()
+            above = includers.get(folder, [])
+            if not above:
+                tops.append(folder)
+            for up in above:
+                if up not in seen:
+                    seen.add(up)
+                    stack.append(up)
+        return sorted(tops) or [directory]
 
     def _fallback_root_objects(self, ks_objects: list[K8sObject]) -> list[K8sObject]:
         """Flux Kustomizations not applied by any other (condensation sources of the apply graph),
