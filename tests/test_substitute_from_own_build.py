@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .conftest import flux_ks, flux_root
 
 VARS = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars-a\n  namespace: flux-system\ndata:\n  GREETING: hello\n"
@@ -64,6 +66,32 @@ def test_a_source_a_bootstrap_script_applies_is_fine(check_json, repo):
     """A script Flux does not apply names the file: it is taken to apply it before Flux runs."""
     script = "#!/bin/sh\nkubectl apply --filename app-a/vars.yaml\n"
     assert _hl207(check_json, repo, _own_build(**{"scripts/bootstrap.sh": script})) == []
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "kubectl apply -k app-a\n",
+        "sops --decrypt vars.yaml | kubectl apply -f -\n",
+        "tasks:\n  apply:\n    cmds: ['kubectl apply -f \"app-a/vars.yaml\"']\n",
+    ],
+)
+def test_the_file_or_its_folder_named_as_a_path_is_a_bootstrap(check_json, repo, script):
+    assert _hl207(check_json, repo, _own_build(**{"scripts/bootstrap.yaml": script})) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        pytest.param(".sops.yaml", "creation_rules:\n  - path_regex: app-a/vars.yaml\n    age: age1x\n", id="sops-config"),
+        pytest.param("scripts/find.sh", "find . -name '*.vars.yaml'\n", id="a-longer-file-name"),
+        pytest.param("scripts/lint.sh", "yamllint --config-file app-a-lint.yaml .\n", id="a-longer-word"),
+        pytest.param("notes/values.yaml", "persistence:\n  app-a:\n    size: 1Gi\n", id="a-mapping-key"),
+    ],
+)
+def test_a_text_that_names_no_path_of_the_file_is_no_bootstrap(check_json, repo, path, text):
+    """The name must stand as a path part: a SOPS rule, a longer name or key does not apply it."""
+    assert len(_hl207(check_json, repo, _own_build(**{path: text}))) == 1
 
 
 def test_a_secret_an_external_secret_of_its_own_build_makes_is_a_warning(check_json, repo):

@@ -409,9 +409,14 @@ def unapplied_texts(ctx: Context, *, outside_flux_tree: bool) -> list[str]:
     watches) that no Flux Kustomization applies: where a bootstrap that runs before Flux may be
     written. `outside_flux_tree`: also not in a folder Flux builds (a manifest there that Flux does
     not apply is unwired, HL102, not a bootstrap)."""
+    return [text for _, text in unapplied_files(ctx, outside_flux_tree=outside_flux_tree)]
 
-    def find() -> list[str]:
-        texts: list[str] = []
+
+def unapplied_files(ctx: Context, *, outside_flux_tree: bool) -> list[tuple[str, str]]:
+    """(path, text) of each of `unapplied_texts`, by path."""
+
+    def find() -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
         applied, reached, kdirs = ctx.flux.applied_files, ctx.flux.reached_dirs, ctx.repo.kustomize_dirs
         for path in sorted(ctx.repo.files.all_files):
             base, directory = posixpath.basename(path), posixpath.dirname(path)
@@ -421,10 +426,10 @@ def unapplied_texts(ctx: Context, *, outside_flux_tree: bool) -> list[str]:
                 continue
             raw = ctx.repo.read_bytes(path)
             if raw is not None and len(raw) <= 1_000_000:
-                texts.append(raw.decode("utf-8", errors="replace"))
-        return texts
+                found.append((path, raw.decode("utf-8", errors="replace")))
+        return found
 
-    return list(ctx.repo.memo(f"dryrun.unapplied-texts/{outside_flux_tree}", find))
+    return list(ctx.repo.memo(f"dryrun.unapplied-files/{outside_flux_tree}", find))
 
 
 def _made_by_bootstrap(ctx: Context, ns: str) -> bool:

@@ -27,8 +27,9 @@ from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, variables_of
 from homelint.model.versions import versions_of
 from homelint.rules.common import listed_external, spec_fix
-from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped, unapplied_texts
+from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped, unapplied_files
 from homelint.rules.registry import check
+from homelint.rules.secrets import SOPS_CONFIG
 
 
 def _uses(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
@@ -791,10 +792,16 @@ def _made_by_or_below(maker: FluxKS, ks: FluxKS) -> bool:
 
 
 def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
-    """Whether a file Flux does not apply (a script, a Taskfile, a README) names one of `files`
-    (its name, or its folder's last two parts): a bootstrap that applies it first."""
-    needles = {posixpath.basename(path) for path in files} | {
+    """Whether a file Flux does not apply (a script, a Taskfile, a README) names one of `files`:
+    its name as a whole path part, or its folder (last two parts) followed by `/` or the end of a
+    word, as `kubectl apply -f dir/file.yaml` or `-k dir` would: a bootstrap that applies it first.
+    A SOPS configuration names files to encrypt, not to apply: not read."""
+    names = {posixpath.basename(path) for path in files} | {
         "/".join(posixpath.dirname(path).split("/")[-2:]) for path in files if "/" in path
     }
-    needles.discard("")
-    return any(needle in text for text in unapplied_texts(ctx, outside_flux_tree=False) for needle in needles)
+    names.discard("")
+    pattern = re.compile("|".join(rf"(?<![\w.-]){re.escape(name)}(?:(?![\w.:-])|(?=/))" for name in sorted(names)), re.M)
+    return any(
+        posixpath.basename(path) != SOPS_CONFIG and pattern.search(text)
+        for path, text in unapplied_files(ctx, outside_flux_tree=False)
+    )
