@@ -141,9 +141,18 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                     if kind == "secret"
                     else ", but no ConfigMap, configMapGenerator or operator the repository applies produces it"
                 )
+                others = [] if left_out else _made_elsewhere(produced, ns, name)
+                if others:  # the exact name, made in another namespace: say so before any similar name
+                    made_by = (
+                        f", but the repository makes it only in namespace{'s' if len(others) > 1 else ''} "
+                        f"{', '.join(others[:3])}{', ...' if len(others) > 3 else ''} (a {word} is read only from the namespace of what uses it)"
+                    )
+                    hint = ""
                 what = f"{obj.kind} {obj.name} uses {word} '{name}' in namespace {ns}{many}{made_by}{chart}"
                 fix = (
-                    "add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
+                    f"make the {word} in namespace {ns} too (or reflect it there), or fix the name"
+                    if others
+                    else "add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
                     "if something outside the repository creates it"
                     if kind == "secret"
                     else "add the ConfigMap (or a configMapGenerator), fix the name, or mark the reference optional: true"
