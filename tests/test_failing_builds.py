@@ -144,3 +144,25 @@ def test_a_namespace_a_missing_file_above_may_make_is_not_judged(check_json, rep
     assert _rules(check_json, repo, files) == ["HL101"]
     files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n  - ./other.yaml\n"
     assert _rules(check_json, repo, files) == ["HL113"]  # the control: nothing is missing, nothing makes ns-a
+
+
+@pytest.mark.parametrize("in_base", [False, True])
+def test_a_patch_of_a_kustomization_whose_resources_are_missing_is_not_judged(check_json, repo, in_base):
+    """kustomize reads every resource before it runs a kustomization's patches and fails on a
+    missing one ("accumulating resources"), which may be the patch's target: HL101 alone, whether
+    the missing file is listed there or in a base it includes."""
+    patch = (
+        "patches:\n  - target: {kind: Deployment, name: app-a}\n    patch: |-\n      - op: add\n"
+        "        path: /metadata/labels\n        value: {a: b}\n"
+    )
+    listing = "resources:\n  - ./base\n" if in_base else "resources:\n  - ./deployment.yaml\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": listing + patch,
+    }
+    if in_base:
+        files["apps/base/kustomization.yaml"] = "resources:\n  - ./deployment.yaml\n"
+    found = sorted(f["rule"] for f in check_json(repo(files))[1])
+    assert found == ["HL101"]
+    files = {"clusters/main/flux.yaml": files["clusters/main/flux.yaml"], "apps/kustomization.yaml": "resources: []\n" + patch}
+    assert sorted(f["rule"] for f in check_json(repo(files))[1]) == ["HL115"]  # the control: nothing is missing

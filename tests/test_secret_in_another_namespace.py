@@ -33,6 +33,8 @@ def test_the_exact_name_made_in_another_namespace_is_named(check_json, repo, kin
     }
     _, found = check_json(repo(files), "--select", rule)
     ((message, fix),) = [(f["message"], f["fix"]) for f in found]
-    assert message.startswith(f"Deployment app-a uses {kind} 'data-a' in namespace ns-a, but the repository makes it only in namespace ns-b")
+    assert message.startswith(
+        f"Deployment app-a uses {kind} 'data-a' in namespace ns-a, but the repository makes it only in namespace ns-b"
+    )
     assert "similar names" not in message
     assert fix.startswith(f"make the {kind} in namespace ns-a too (or reflect it there)")

@@ -192,14 +192,20 @@ def missing_entry(ctx: Context, ks: FluxKS) -> str | None:
     file under components:); for a missing `spec.components` folder, the file of the Flux
     Kustomization. kustomize fails the build there. None when every entry is there; entries that
     are remote, hold `${` or lie in another artifact's mount (spec.include) are not judged."""
-    repo, flux = ctx.repo, ctx.flux
-    files, kdirs = repo.files.all_files, repo.kustomize_dirs
+    kdirs = ctx.repo.kustomize_dirs
     comps = ks.spec.get("components")
     if isinstance(comps, list) and not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
         for comp in comps:
             if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in kdirs:
                 return ks.obj.path if ks.obj is not None else ks.path  # Flux fails the build on a missing component
-    for kd in sorted((kdirs[d] for d in ks.dirs if d in kdirs), key=lambda kd: kd.file):
+    return missing_entry_in(ctx, ks.dirs)
+
+
+def missing_entry_in(ctx: Context, dirs: Iterable[str]) -> str | None:
+    """missing_entry over the kustomizations of the folders `dirs` (a build's folders)."""
+    repo, flux = ctx.repo, ctx.flux
+    files, kdirs = repo.files.all_files, repo.kustomize_dirs
+    for kd in sorted((kdirs[d] for d in dirs if d in kdirs), key=lambda kd: kd.file):
         for entry in kd.entries:
             if entry.kind not in ("resources", "components") or is_remote(entry.value) or "${" in entry.value:
                 continue

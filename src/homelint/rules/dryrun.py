@@ -61,6 +61,7 @@ from homelint.rules.common import (
     has_flux,
     manifest_objects,
     missing_entry,
+    missing_entry_in,
     spec_fix,
     templated_value,
     unbuildable,
@@ -1139,21 +1140,24 @@ def patches(ctx: Context) -> Iterator[Finding]:
             for home in homes:
                 flux.build(home)  # its patches run there (FluxModel.patch_outcomes)
             including = [view_of(home) for home in homes]
+            folders = {d for home in homes for d in flux.build(home).dirs} | {*homes, directory}
             view = BuildView(
                 any(v.opaque for v in including),
                 itertools.chain.from_iterable(v.candidates() for v in including),
                 any(v.renamed for v in including),
             )
         else:
-            flux.build(directory)  # its patches run (FluxModel.patch_outcomes)
+            folders = flux.build(directory).dirs | {directory}  # its patches run (FluxModel.patch_outcomes)
             view = view_of(directory)
+        # kustomize reads every resource before it runs a patch: a missing one fails the build first (HL101)
+        fails = missing_entry_in(ctx, folders) is not None
         renaming = False  # kustomize selects by the current name too: a patch may target what an earlier one renamed
         for patch in found:
             verdict = _judge(
                 ctx, patch, _renamed(view) if renaming else view, f"{posixpath.basename(kd.file)} of {directory or '.'}"
             )
             renaming = renaming or _may_rename(patch)
-            if verdict is None:
+            if verdict is None or (fails and not _unreadable(patch)):
                 continue
             rule, message, fix = verdict
             yield ctx.finding(
