@@ -166,3 +166,30 @@ def test_a_patch_of_a_kustomization_whose_resources_are_missing_is_not_judged(ch
     assert found == ["HL101"]
     files = {"clusters/main/flux.yaml": files["clusters/main/flux.yaml"], "apps/kustomization.yaml": "resources: []\n" + patch}
     assert sorted(f["rule"] for f in check_json(repo(files))[1]) == ["HL115"]  # the control: nothing is missing
+
+
+@pytest.mark.parametrize(
+    ("volume", "rule"),
+    [
+        ("persistentVolumeClaim: {claimName: data-a}", "HL301"),
+        ("secret: {secretName: data-a}", "HL401"),
+        ("configMap: {name: data-a}", "HL405"),
+    ],
+)
+def test_what_a_failing_build_uses_is_not_judged_unmade(check_json, repo, volume, rule):
+    """The build lists ./made.yaml, which is missing (HL101): kustomize applies nothing of it, and
+    that file may well make what the Pod uses, so HL301/HL401/HL405 say nothing of it."""
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-a\n  namespace: ns-a\nspec:\n  containers:\n"
+        "    - name: a\n      image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+        f"  volumes:\n    - name: v\n      {volume}\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./pod.yaml\n  - ./made.yaml\n",
+        "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/pod.yaml": pod,
+    }
+    assert _rules(check_json, repo, files) == ["HL101"]
+    files["apps/kustomization.yaml"] = "resources:\n  - ./namespace.yaml\n  - ./pod.yaml\n"
+    assert _rules(check_json, repo, files) == [rule]  # the control: nothing is missing, nothing makes it

@@ -1326,10 +1326,10 @@ def test_listed_json_resources_are_read_only_inside_the_repository_and_never_cra
     )
     root = repo(
         {
-            "clusters/c1/apps.yaml": KS_APPS,
-            "apps/kustomization.yaml": "resources: [./linked.json, ./deep.json, ./pod.yaml]\n",
+            "clusters/c1/apps.yaml": KS_APPS + "---\n" + KS_APPS.replace("apps", "pods"),
+            "apps/kustomization.yaml": "resources: [./linked.json, ./deep.json]\n",
             "apps/deep.json": "[" * 200_000 + "]" * 200_000,
-            "apps/pod.yaml": deploy,
+            "pods/pod.yaml": deploy,  # another build: it is judged whatever the first one reads
         }
     )
     (root / "apps/linked.json").symlink_to(outside)

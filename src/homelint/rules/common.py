@@ -201,6 +201,19 @@ def missing_entry(ctx: Context, ks: FluxKS) -> str | None:
     return missing_entry_in(ctx, ks.dirs)
 
 
+def build_lists_missing(ctx: Context, applied: Any) -> bool:
+    """Whether the build that applies `applied` lists a resource or component kustomize cannot
+    find (missing_entry): the build fails, and the missing file may be what a finding on this
+    object would say nothing makes (HL101 says it once)."""
+    ks = applied.ks
+    if ks is None:
+        return False
+    memo: dict[int, bool] = ctx.repo.memo("rules.build-lists-missing", dict)
+    if id(ks) not in memo:
+        memo[id(ks)] = missing_entry(ctx, ks) is not None
+    return memo[id(ks)]
+
+
 def missing_entry_in(ctx: Context, dirs: Iterable[str]) -> str | None:
     """missing_entry over the kustomizations of the folders `dirs` (a build's folders)."""
     repo, flux = ctx.repo, ctx.flux

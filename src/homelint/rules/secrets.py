@@ -25,6 +25,7 @@ from homelint.model.refs import ValuesObject, values_objects
 from homelint.model.variables import UNKNOWN_VALUE
 from homelint.rules.common import (
     affixed_away,
+    build_lists_missing,
     chart_of,
     chart_releases,
     close_matches,
@@ -68,6 +69,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue
             if _elsewhere(edge["applied"], edge["field"]):
                 continue  # resolved in another cluster (spec.kubeConfig): not modelled
+            if build_lists_missing(ctx, edge["applied"]):
+                continue  # its build fails on a missing file (HL101), which may be the one that makes it
             if generated and hashed_reference(ctx.repo, edge, generated) is None:
                 continue  # kustomize rewrites it to the generated object's hashed name
             if "decryption" in ref.flags and not _made_elsewhere(produced, ns, name):

@@ -14,6 +14,7 @@ from homelint.model.variables import variables_of
 from homelint.rules.common import (
     affixed_away,
     applied_instances,
+    build_lists_missing,
     chart_releases,
     close_matches,
     installs_elsewhere,
@@ -38,7 +39,9 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         return [
             edge
             for edge in graph.users_of(node, "claims")
-            if not edge["guessed"] and not (unknown and "made-elsewhere" in edge["ref"].flags)
+            if not edge["guessed"]
+            and not (unknown and "made-elsewhere" in edge["ref"].flags)
+            and not build_lists_missing(ctx, edge["applied"])
         ]
 
     for node, why in unseen:
