@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .conftest import flux_root
 
 DEPLOYMENT = (
@@ -55,3 +57,36 @@ def test_an_optional_reference_is_skipped(check_json, repo):
 
 def test_keys_an_external_secret_makes_are_not_known(check_json, repo):
     assert _hl407(check_json, repo, "host", secret=EXTERNAL) == []
+
+
+def _sealed(spec: str) -> str:
+    return f"apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: secret-a\n  namespace: ns-a\nspec:\n{spec}"
+
+
+SEALED = _sealed(
+    "  encryptedData:\n    api-key: AgBy3i4OJSWK+PiTySYZZA==\n"
+    "  template:\n    metadata: {name: secret-a}\n    data:\n      url: 'https://{{ index . \"api-key\" }}@host.invalid'\n"
+)
+
+
+@pytest.mark.parametrize(("key", "found"), [("host", True), ("api-key", False), ("url", False)])
+def test_a_sealed_secret_unseals_to_its_encrypted_and_template_keys(check_json, repo, key, found):
+    """sealed-secrets' Unseal makes one data key per spec.encryptedData key and per
+    spec.template.data key (a template over the decrypted values): the key names are in clear."""
+    findings = _hl407(check_json, repo, key, secret=SEALED)
+    assert len(findings) == found
+    if found:
+        assert "its keys are api-key, url" in findings[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("  encryptedData: {api-key: AgBy}\n  template:\n    data: {api-key: null}\n", id="null-template-value"),
+        pytest.param("  data: AgBy3i4OJSWK\n", id="deprecated-whole-secret-data"),
+    ],
+)
+def test_sealed_secret_keys_that_depend_on_the_controller_are_not_known(check_json, repo, spec):
+    """A null template value deletes the key in newer controllers and keeps it empty in older
+    ones; the deprecated spec.data encrypts the whole Secret, keys and all: not judged."""
+    assert _hl407(check_json, repo, "host", secret=_sealed(spec)) == []

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 DEFAULT_VALUES_KEY = "values.yaml"  # fluxcd/pkg apis/meta ValuesReference.GetValuesKey
 WORD = {"configmap": "ConfigMap", "secret": "Secret"}
 OWN_ROW = {"configmap": "configmap", "secret": "secret"}  # schemas/producers.yaml: the object itself
+SEALED_ROW = "sealed-secret"  # schemas/producers.yaml: a SealedSecret, whose keys are in clear
 # kustomize-controller applies these without removing what others wrote (Merge), or not over an
 # object that exists (IfNotPresent): the cluster's object may hold keys the repository does not show
 KEEPS_OTHERS = ((SSA, "merge"), (SSA, "ifnotpresent"))
@@ -195,7 +196,8 @@ def _keys(ctx: Context, produced: Produced, node: RefNode, edge: Edge, kind: str
         applied: Applied = made["applied"]
         if applied.ks is None or _scope(ctx, applied) != scope:
             continue
-        if made["row"] != OWN_ROW[kind] or applied.obj.kind != WORD[kind]:
+        sealed = kind == "secret" and made["row"] == SEALED_ROW and applied.obj.kind == "SealedSecret"
+        if not sealed and (made["row"] != OWN_ROW[kind] or applied.obj.kind != WORD[kind]):
             return None  # made by an operator, a chart, an ExternalSecret ...: keys unknown
         if generated is None and applied.name != name:
             continue  # a renamed object still answers to its written name in the graph: not on the cluster
@@ -219,12 +221,15 @@ def _keys(ctx: Context, produced: Produced, node: RefNode, edge: Edge, kind: str
 
 def _object_keys(ctx: Context, applied: Applied) -> tuple[set[str], set[str]] | None:
     """(data keys, binaryData keys) of one applied ConfigMap or Secret (a Secret's stringData
-    lands in its data); None when they cannot all be known."""
+    lands in its data), or of the Secret a SealedSecret unseals to; None when they cannot all be
+    known."""
     obj = applied.obj
     if applied.unread or not ctx.flux.keys_known(obj):
         return None  # a transformer the model does not apply, or a generator env file it cannot read
     if applied.ks is not None and matching_pair(obj.data, applied.ks.data, KEEPS_OTHERS) is not None:
         return None
+    if obj.kind == "SealedSecret":
+        return _sealed_keys(ctx, applied)
     sections = ("data", "stringData") if obj.kind == "Secret" else ("data", "binaryData")
     found: list[set[str]] = [set(), set()]
     for index, section in enumerate(sections):
@@ -240,3 +245,28 @@ def _object_keys(ctx: Context, applied: Applied) -> tuple[set[str], set[str]] | 
                 return None  # a variable Flux substitutes in the key name that cannot be read here
             found[0 if obj.kind == "Secret" else index].add(resolved)
     return found[0], found[1]
+
+
+def _sealed_keys(ctx: Context, applied: Applied) -> tuple[set[str], set[str]] | None:
+    """The data keys of the Secret a SealedSecret unseals to (sealed-secrets SealedSecret.Unseal):
+    each key of spec.encryptedData, and each key of spec.template.data, whose value is a template
+    of them. None when they cannot all be known: the deprecated spec.data (the whole Secret
+    encrypted), a template value that is null (newer controllers delete that key, older ones
+    keep it empty), a key name with a variable that cannot be read."""
+    spec = applied.obj.spec
+    template = spec.get("template")
+    if spec.get("data") is not None or not isinstance(template, (dict, type(None))):
+        return None
+    keys: set[str] = set()
+    for values in (spec.get("encryptedData"), template.get("data") if template else None):
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            return None
+        for key, value in values.items():
+            text = str(key)
+            resolved = substituted_text(ctx.repo, applied, text) if "${" in text else text
+            if value is None or resolved is None:
+                return None
+            keys.add(resolved)
+    return keys, set()
