@@ -13,7 +13,7 @@ from homelint.core.wording import with_article
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
 from homelint.model.graph import app_template_release, release_name
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
-from homelint.model.kustomize import canonical_fields, is_remote, join
+from homelint.model.kustomize import KustomizeDir, canonical_fields, is_remote, join
 from homelint.model.refs import chart_name
 
 if TYPE_CHECKING:
@@ -192,6 +192,13 @@ def missing_entry(ctx: Context, ks: FluxKS) -> str | None:
     file under components:); for a missing `spec.components` folder, the file of the Flux
     Kustomization. kustomize fails the build there. None when every entry is there; entries that
     are remote, hold `${` or lie in another artifact's mount (spec.include) are not judged."""
+    memo: dict[int, str | None] = ctx.repo.memo("rules.missing-entry", dict)  # by object: clusters repeat keys
+    if id(ks) not in memo:
+        memo[id(ks)] = _missing_entry(ctx, ks)
+    return memo[id(ks)]
+
+
+def _missing_entry(ctx: Context, ks: FluxKS) -> str | None:
     kdirs = ctx.repo.kustomize_dirs
     comps = ks.spec.get("components")
     if isinstance(comps, list) and not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
@@ -205,34 +212,45 @@ def build_lists_missing(ctx: Context, applied: Any) -> bool:
     """Whether the build that applies `applied` lists a resource or component kustomize cannot
     find (missing_entry): the build fails, and the missing file may be what a finding on this
     object would say nothing makes (HL101 says it once)."""
-    ks = applied.ks
-    if ks is None:
-        return False
-    memo: dict[int, bool] = ctx.repo.memo("rules.build-lists-missing", dict)
-    if id(ks) not in memo:
-        memo[id(ks)] = missing_entry(ctx, ks) is not None
-    return memo[id(ks)]
+    return applied.ks is not None and missing_entry(ctx, applied.ks) is not None
 
 
 def missing_entry_in(ctx: Context, dirs: Iterable[str]) -> str | None:
     """missing_entry over the kustomizations of the folders `dirs` (a build's folders)."""
+    kdirs = ctx.repo.kustomize_dirs
+    for kd in sorted((kdirs[d] for d in dirs if d in kdirs), key=lambda kd: kd.file):
+        if _lists_missing(ctx, kd):
+            return kd.file
+    return None
+
+
+def _lists_missing(ctx: Context, kd: KustomizeDir) -> bool:
+    """Whether one kustomization lists a resource or component kustomize cannot find or read as
+    what it is listed as (see missing_entry); judged once per kustomization in a run."""
+    memo: dict[str, bool] = ctx.repo.memo("rules.lists-missing", dict)
+    found = memo.get(kd.file)
+    if found is None:
+        found = memo[kd.file] = _first_missing(ctx, kd)
+    return found
+
+
+def _first_missing(ctx: Context, kd: KustomizeDir) -> bool:
     repo, flux = ctx.repo, ctx.flux
     files, kdirs = repo.files.all_files, repo.kustomize_dirs
-    for kd in sorted((kdirs[d] for d in dirs if d in kdirs), key=lambda kd: kd.file):
-        for entry in kd.entries:
-            if entry.kind not in ("resources", "components") or is_remote(entry.value) or "${" in entry.value:
-                continue
-            target = entry.target
-            if flux is not None and flux.include_mount(target) is not None:
-                continue  # another artifact's files are there (spec.include): not modelled
-            if target in files:
-                if entry.kind == "components":
-                    return kd.file
-                continue
-            sub = kdirs.get(target)
-            if sub is None or sub.is_component != (entry.kind == "components"):
-                return kd.file  # missing, a folder without a kustomization, or of the other kind
-    return None
+    for entry in kd.entries:
+        if entry.kind not in ("resources", "components") or is_remote(entry.value) or "${" in entry.value:
+            continue
+        target = entry.target
+        if flux is not None and flux.include_mount(target) is not None:
+            continue  # another artifact's files are there (spec.include): not modelled
+        if target in files:
+            if entry.kind == "components":
+                return True
+            continue
+        sub = kdirs.get(target)
+        if sub is None or sub.is_component != (entry.kind == "components"):
+            return True  # missing, a folder without a kustomization, or of the other kind
+    return False
 
 
 def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
