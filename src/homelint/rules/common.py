@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import posixpath
+import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from homelint.core.model import K8sObject, dig, list_items
 from homelint.core.wording import with_article
@@ -14,7 +15,8 @@ from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_clu
 from homelint.model.graph import app_template_release, release_name
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import KustomizeDir, canonical_fields, is_remote, join
-from homelint.model.refs import chart_name
+from homelint.model.refs import chart_name, get
+from homelint.model.sources import SourceRef
 
 if TYPE_CHECKING:
     from homelint.core.context import Context
@@ -450,31 +452,101 @@ def affixed_away(ctx: Context, edge: Any, kind: str, namespace: str, name: str) 
     return note, f"name the renamed {kind} ({shown}), or keep the prefix/suffix off it"
 
 
-def chart_releases(ctx: Context) -> dict[str, list[tuple[str, str, str]]]:
-    """namespace -> (release name, chart, `namespace/name` of the HelmRelease) of the HelmReleases
-    installing a chart there that is not known to be app-template (whose objects the producer table
-    knows), in this cluster."""
-    out: dict[str, list[tuple[str, str, str]]] = {}
+class Release(NamedTuple):
+    """A HelmRelease installing a chart that is not known to be app-template, as chart_releases
+    lists it."""
+
+    name: str  # the Helm release name
+    chart: str
+    owner: str  # `namespace/name` of the HelmRelease
+    made: frozenset[str] = frozenset()  # a chart folder of this repository: the kinds its templates name computed
+
+
+def chart_releases(ctx: Context) -> dict[str, list[Release]]:
+    """namespace -> the releases of the HelmReleases installing a chart there that is not known to
+    be app-template (whose objects the producer table knows), in this cluster."""
+    out: dict[str, list[Release]] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
         if obj.kind != "HelmRelease" or installs_elsewhere(applied) or app_template_release(ctx.repo, applied):
             continue
         target = obj.spec.get("targetNamespace")
         namespace = target if isinstance(target, str) and target else applied.ns
-        out.setdefault(namespace, []).append((release_name(obj), chart_name(obj) or "?", f"{applied.ns}/{obj.name}"))
+        release = Release(release_name(obj), chart_name(obj) or "?", f"{applied.ns}/{obj.name}", _templated_kinds(ctx, applied))
+        out.setdefault(namespace, []).append(release)
     return out
 
 
+# the objects a chart's template of that kind makes (an ExternalSecret and a SealedSecret make Secrets)
+MAKES = {
+    "Secret": "Secret",
+    "ExternalSecret": "Secret",
+    "SealedSecret": "Secret",
+    "ConfigMap": "ConfigMap",
+    "PersistentVolumeClaim": "PersistentVolumeClaim",
+}
+_TEMPLATE_KIND = re.compile(r"^kind:[ \t]*[\"']?(\w+)", re.M)
+_TEMPLATE_NAME = re.compile(r"^[ \t]+name:[ \t]*(.*)$", re.M)
+
+
+def _templated_kinds(ctx: Context, applied: Applied) -> frozenset[str]:
+    """For a HelmRelease of a chart folder this repository serves (spec.chart.spec.chart of a
+    GitRepository the model reads as this repository), the kinds of MAKES whose objects its
+    templates name with a Helm template (`name: {{ ... }}`): such a chart may make an object of
+    that kind under any name. Read as text: templates are not YAML until Helm renders them."""
+    spec = get(applied.obj.spec, ("chart", "spec"))
+    if not isinstance(spec, dict) or not isinstance(spec.get("chart"), str):
+        return frozenset()
+    ref = spec.get("sourceRef")
+    if not isinstance(ref, dict) or ref.get("kind") != "GitRepository" or not isinstance(ref.get("name"), str):
+        return frozenset()
+    ns = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
+    art = ctx.flux.sources.artifacts.get(SourceRef("GitRepository", str(ns), ref["name"]))
+    if art is None or not art.path_known:
+        return frozenset()
+    folder = art.path(spec["chart"])
+    memo: dict[str, frozenset[str]] = ctx.repo.memo("rules.chart-templated-kinds", dict)
+    if folder not in memo:
+        memo[folder] = _kinds_in_templates(ctx, folder)
+    return memo[folder]
+
+
+def _kinds_in_templates(ctx: Context, folder: str) -> frozenset[str]:
+    kinds: set[str] = set()
+    prefix = f"{folder}/templates/" if folder else "templates/"
+    for path in sorted(p for p in ctx.repo.files.all_files if p.startswith(prefix)):
+        raw = ctx.repo.read_bytes(path)
+        if raw is None or len(raw) > 1_000_000:
+            continue
+        for doc in raw.decode("utf-8", errors="replace").split("\n---"):
+            kind = _TEMPLATE_KIND.search(doc)
+            name = _TEMPLATE_NAME.search(doc)
+            if kind and kind.group(1) in MAKES and (name is None or "{{" in name.group(1)):
+                kinds.add(MAKES[kind.group(1)])
+    return frozenset(kinds)
+
+
 def made_by_chart(
-    releases: dict[str, list[tuple[str, str, str]]], namespace: str, name: str, word: str, skip: frozenset[str] = frozenset()
+    releases: dict[str, list[Release]], namespace: str, name: str, word: str, skip: frozenset[str] = frozenset()
 ) -> str | None:
     """Why a chart may make the object: it is named after a release in that namespace (charts
     commonly name their Secrets, ConfigMaps and PersistentVolumeClaims `<release>` or
-    `<release>-<what>`). The releases of the HelmReleases in `skip` do not count."""
-    for release, chart, owner in sorted(releases.get(namespace, [])):
-        if owner in skip:
+    `<release>-<what>`), or the release's chart is a folder of this repository whose templates make
+    an object of that kind under a name Helm computes. The releases of the HelmReleases in `skip`
+    do not count."""
+    external = "; if it does, list it in secrets.external" if word == "Secret" else ""
+    for release in sorted(releases.get(namespace, [])):
+        if release.owner in skip:
             continue
-        if name == release or name.startswith(release + "-"):
-            external = "; if it does, list it in secrets.external" if word == "Secret" else ""
-            return f"the chart {chart} of release {release} in that namespace may create it (charts name their {word}s after the release){external}"
+        if name == release.name or name.startswith(release.name + "-"):
+            return (
+                f"the chart {release.chart} of release {release.name} in that namespace may create it "
+                f"(charts name their {word}s after the release){external}"
+            )
+    for release in sorted(releases.get(namespace, [])):
+        if release.owner not in skip and word in release.made:
+            return (
+                f"the chart {release.chart} of release {release.name} in that namespace may create it (its templates "
+                f"in this repository make a {word} whose name Helm computes){external}"
+            )
     return None
