@@ -19,6 +19,7 @@ from homelint.core.substitution import resolve, scan_cached
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, GeneratorFailure, Listing, depends_on
+from homelint.model.helmvalues import substituted_text
 from homelint.model.kustomize import KustomizeDir, escapes, inside, is_empty_kustomization, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.model.variables import Variables, variables_of
@@ -690,6 +691,74 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
         path = join("", resolved)
         if path and path not in repo.files.dirs:
             yield _missing_path(ctx, obj, path, raw)
+    yield from _missing_chart_paths(ctx)
+
+
+CHART_SOURCE_KINDS = ("GitRepository", "Bucket")  # sources whose chart is a path of the artifact
+MISSING = "does not exist in the repository"
+
+
+def _missing_chart_paths(ctx: Context) -> Iterator[Finding]:
+    """HL103 for a HelmRelease whose spec.chart.spec.chart is a path of an artifact of this
+    repository (a GitRepository or Bucket source) that holds no chart there: source-controller's
+    LocalBuilder.Build loads the chart's metadata from that path (LoadChartMetadata) and fails the
+    HelmChart with ChartReference; the release never installs."""
+    repo, seen = ctx.repo, set()
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.kind != "HelmRelease" or id(obj) in seen or applied.unread or not obj.group.startswith("helm.toolkit"):
+            continue
+        seen.add(id(obj))
+        chart_spec = obj.spec.get("chart")
+        chart_spec = chart_spec.get("spec") if isinstance(chart_spec, dict) else None
+        if not isinstance(chart_spec, dict):
+            continue
+        ref = chart_spec.get("sourceRef")
+        if not isinstance(ref, dict) or ref.get("kind") not in CHART_SOURCE_KINDS or not isinstance(ref.get("name"), str):
+            continue
+        written = chart_spec.get("chart")
+        chart = substituted_text(repo, applied, written) if isinstance(written, str) else None
+        ns = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.namespace
+        if not chart or "${" in chart or not isinstance(ns, str) or "${" in ns + ref["name"]:
+            continue
+        art = ctx.flux.sources.artifact(SourceRef(ref["kind"], ns, ref["name"]))
+        if art is None or not art.path_known:
+            continue  # another repository's, or a pushed folder homelint could not find
+        path = art.path(chart)
+        if art.mounted(path) is not None or art.include:
+            continue  # another artifact's files are there (spec.include), or only some folders are
+        why = _chart_path_problem(repo, art, path)
+        hint = _nearest(path, set(ctx.flux.entries_of(posixpath.dirname(path), files=False))) if why == MISSING else ""
+        if why is not None:
+            yield ctx.at(
+                "HL103",
+                obj,
+                ("spec", "chart", "spec", "chart"),
+                f"chart '{written}' of {art.ref} (resolved to '{path or '.'}') {why}: source-controller fails the "
+                f"HelmChart (ChartReference) and the release never installs{hint}",
+                fix="the chart path is relative to the source's root (the repository root for this one), not to this file",
+                related=[path],
+            )
+
+
+def _chart_path_problem(repo: Any, art: Artifact, path: str) -> str | None:
+    """Why the artifact holds no chart at `path` (a folder with Chart.yaml, or a packaged chart
+    file), or None when it does."""
+    files, hidden = repo.files.all_files, repo.files.ignored
+    if path in files:
+        return None if art.contains(path) else "is left out of the artifact by its ignore rules"
+    folder = path
+    while folder:  # a .gitignore or the config's exclude hid it from the walk: not known
+        if folder in hidden or f"{folder}/" in hidden:
+            return None
+        folder = posixpath.dirname(folder)
+    if path not in repo.files.dirs:
+        return MISSING
+    if f"{path}/Chart.yaml" not in files:
+        return "is a folder without Chart.yaml"
+    if not art.contains(f"{path}/Chart.yaml"):
+        return "is left out of the artifact by its ignore rules"
+    return None
 
 
 def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None, art: Artifact | None = None) -> Finding:
