@@ -193,3 +193,17 @@ def test_what_a_failing_build_uses_is_not_judged_unmade(check_json, repo, volume
     assert _rules(check_json, repo, files) == ["HL101"]
     files["apps/kustomization.yaml"] = "resources:\n  - ./namespace.yaml\n  - ./pod.yaml\n"
     assert _rules(check_json, repo, files) == [rule]  # the control: nothing is missing, nothing makes it
+
+
+def test_a_dependency_a_missing_file_of_the_applying_build_may_define_is_not_judged(check_json, repo):
+    """The build that applies app-a lists ./app-b.yaml, which is missing (HL101): that file may
+    well define the Kustomization app-a depends on, so HL105 says nothing of it."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./app-a.yaml\n  - ./app-b.yaml\n",
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a", "  dependsOn:\n    - name: app-b\n"),
+        "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: flux-system\ndata:\n  k: v\n",
+    }
+    assert _rules(check_json, repo, files) == ["HL101"]
+    files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n"
+    assert _rules(check_json, repo, files) == ["HL105"]  # the control: nothing is missing, nothing defines app-b

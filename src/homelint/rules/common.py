@@ -217,6 +217,14 @@ def build_lists_missing(ctx: Context, applied: Any) -> bool:
     return applied.ks is not None and missing_entry(ctx, applied.ks) is not None
 
 
+def parent_lists_missing(ctx: Context, ks: FluxKS) -> bool:
+    """Whether the build that applies the Flux Kustomization `ks` (its parent's) lists a resource
+    the repository lacks (missing_entry): that file may define what a finding on `ks` says is not
+    there."""
+    parent = ks.parent
+    return parent is not None and parent.obj is not None and missing_entry(ctx, parent) is not None
+
+
 def missing_entry_in(ctx: Context, dirs: Iterable[str]) -> str | None:
     """missing_entry over the kustomizations of the folders `dirs` (a build's folders)."""
     kdirs = ctx.repo.kustomize_dirs

@@ -62,6 +62,7 @@ from homelint.rules.common import (
     manifest_objects,
     missing_entry,
     missing_entry_in,
+    parent_lists_missing,
     spec_fix,
     templated_value,
     unbuildable,
@@ -388,13 +389,6 @@ BOOTSTRAP_HINTS = ("kind: Namespace", 'kind: "Namespace"', "releases:", "create 
 BOOTSTRAP_SUFFIXES = (".yaml", ".yml", *(s for s in NON_YAML_INPUT_SUFFIXES if s != ".json"))
 
 
-def _missing_above(ctx: Context, ks: FluxKS) -> bool:
-    """Whether the build that applies `ks` (its parent's) lists a resource the repository lacks
-    (missing_entry): that file, a namespace folder's `namespace.yaml` often, may hold the Namespace."""
-    parent = ks.parent
-    return parent is not None and parent.obj is not None and missing_entry(ctx, parent) is not None
-
-
 def _bootstrap_texts(ctx: Context) -> list[str]:
     """Texts of files Flux does not apply that create namespaces some other way: bootstrap
     templates with Namespace objects, helmfiles (which create their releases' namespaces), scripts."""
@@ -527,7 +521,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             continue  # its build fails before anything is applied (HL001, HL601, HL114 say why)
         if ctx.flux.spec_unread(ks):
             continue  # its spec.targetNamespace may be set where the model cannot see
-        if _missing_above(ctx, ks):
+        if parent_lists_missing(ctx, ks):
             continue  # a file the build that applies it lists, and the repository lacks, may be the Namespace (HL101)
         if id(ks) not in unknowable:
             unknowable[id(ks)] = namespace_unknowable(ctx, ks)
