@@ -195,15 +195,33 @@ def test_what_a_failing_build_uses_is_not_judged_unmade(check_json, repo, volume
     assert _rules(check_json, repo, files) == [rule]  # the control: nothing is missing, nothing makes it
 
 
-def test_a_dependency_a_missing_file_of_the_applying_build_may_define_is_not_judged(check_json, repo):
-    """The build that applies app-a lists ./app-b.yaml, which is missing (HL101): that file may
-    well define the Kustomization app-a depends on, so HL105 says nothing of it."""
+def test_a_dependency_defined_nowhere_is_judged_beside_a_missing_file(check_json, repo):
+    """The build that applies app-a lists ./app-b.yaml, which is missing (HL101). app-a's dependsOn
+    app-b is still reported: a typo in dependsOn stays a defect once the file is restored, and
+    both findings name the fix when the missing file is the dependency."""
     files = {
         "clusters/main/flux.yaml": flux_root("apps", "./apps"),
         "apps/kustomization.yaml": "resources:\n  - ./app-a.yaml\n  - ./app-b.yaml\n",
         "apps/app-a.yaml": flux_ks("app-a", "./app-a", "  dependsOn:\n    - name: app-b\n"),
         "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: flux-system\ndata:\n  k: v\n",
     }
-    assert _rules(check_json, repo, files) == ["HL101"]
-    files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n"
-    assert _rules(check_json, repo, files) == ["HL105"]  # the control: nothing is missing, nothing defines app-b
+    assert _rules(check_json, repo, files) == ["HL101", "HL105"]
+
+
+def test_a_namespace_a_missing_file_beside_another_namespace_may_make_is_still_judged(check_json, repo):
+    """HL113 is silent only when the missing file is listed beside the Kustomization's file (or
+    above it): a missing file of another namespace's folder does not make ns-a."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./ns-a\n  - ./ns-b\n  - ./other.yaml\n",
+        "apps/other.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-c\n",
+        "apps/ns-a/kustomization.yaml": "resources:\n  - ./app-a.yaml\n",
+        "apps/ns-a/app-a.yaml": flux_ks("app-a", "./app-a", "  targetNamespace: ns-a\n"),
+        "apps/ns-b/kustomization.yaml": "resources:\n  - ./namespace.yaml\n",
+        "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\ndata:\n  k: v\n",
+    }
+    assert _rules(check_json, repo, files) == ["HL101", "HL113"]
+    files["apps/ns-a/kustomization.yaml"] = "resources:\n  - ./namespace.yaml\n  - ./app-a.yaml\n"
+    del files["apps/ns-b/kustomization.yaml"]
+    files["apps/kustomization.yaml"] = "resources:\n  - ./ns-a\n  - ./other.yaml\n"
+    assert _rules(check_json, repo, files) == ["HL101"]  # beside it: that file may be the Namespace

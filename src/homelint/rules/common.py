@@ -14,7 +14,7 @@ from homelint.core.wording import with_article
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
 from homelint.model.graph import app_template_release, release_name
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
-from homelint.model.kustomize import KustomizeDir, canonical_fields, is_remote, join
+from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_remote, join
 from homelint.model.refs import chart_name, get
 from homelint.model.sources import SourceRef
 
@@ -217,12 +217,16 @@ def build_lists_missing(ctx: Context, applied: Any) -> bool:
     return applied.ks is not None and missing_entry(ctx, applied.ks) is not None
 
 
-def parent_lists_missing(ctx: Context, ks: FluxKS) -> bool:
-    """Whether the build that applies the Flux Kustomization `ks` (its parent's) lists a resource
-    the repository lacks (missing_entry): that file may define what a finding on `ks` says is not
-    there."""
-    parent = ks.parent
-    return parent is not None and parent.obj is not None and missing_entry(ctx, parent) is not None
+def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool:
+    """Whether a kustomization of `build` in the folder of `path` or a folder above it lists a
+    resource or component the repository lacks (missing_entry): the build fails, and the missing
+    file, listed beside this one's, may define what a finding on it says is not there. Folders
+    beside it (another namespace's) do not count: one missing file there must not silence a
+    whole cluster."""
+    if build is None or build.obj is None or missing_entry(ctx, build) is None:
+        return False
+    kdirs = ctx.repo.kustomize_dirs
+    return any((kd := kdirs.get(d)) is not None and _lists_missing(ctx, kd) for d in build.dirs if inside(path, d))
 
 
 def missing_entry_in(ctx: Context, dirs: Iterable[str]) -> str | None:

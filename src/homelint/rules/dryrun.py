@@ -59,10 +59,10 @@ from homelint.rules.common import (
     CHART_SOURCE_KIND,
     chart_ref_fix,
     has_flux,
+    listed_beside_missing,
     manifest_objects,
     missing_entry,
     missing_entry_in,
-    parent_lists_missing,
     spec_fix,
     templated_value,
     unbuildable,
@@ -521,7 +521,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             continue  # its build fails before anything is applied (HL001, HL601, HL114 say why)
         if ctx.flux.spec_unread(ks):
             continue  # its spec.targetNamespace may be set where the model cannot see
-        if parent_lists_missing(ctx, ks):
+        if ks.obj is not None and listed_beside_missing(ctx, ks.parent, ks.obj.path):
             continue  # a file the build that applies it lists, and the repository lacks, may be the Namespace (HL101)
         if id(ks) not in unknowable:
             unknowable[id(ks)] = namespace_unknowable(ctx, ks)

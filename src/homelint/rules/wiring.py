@@ -26,12 +26,10 @@ from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import has_behaviour, installs_flux, versions_of
 from homelint.rules.common import (
     Names,
-    build_lists_missing,
     builders,
     close_matches,
     foreign_namespaces,
     has_flux,
-    parent_lists_missing,
     resource_set_makes,
     unbuildable,
 )
@@ -990,20 +988,12 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
     foreign = foreign_namespaces(ctx)  # namespaces that also get a Kustomization from another source
     # (kind, namespace, name, object) of every dependent, and the names that exist per kind
     dependents: list[tuple[str, str, str, K8sObject]] = []
-    # dependents whose applying build lists a file kustomize cannot find (HL101): the build fails,
-    # and that file may define what they depend on
-    unsure: set[int] = set()
     seen: set[tuple[int, str]] = set()
     for ks in ctx.flux.kustomizations:
         if ks.obj is not None and (id(ks.obj), ks.namespace) not in seen and not ks.unplaced:
             seen.add((id(ks.obj), ks.namespace))  # an unplaced one is never applied (HL110 says why)
             dependents.append(("Kustomization", ks.namespace, ks.name, ks.obj))
-            if parent_lists_missing(ctx, ks):
-                unsure.add(id(ks.obj))
-    for (hr_ns, hr_name), items in sorted(hr_index.items()):
-        dependents.append(("HelmRelease", hr_ns, hr_name, items[0].obj))
-        if build_lists_missing(ctx, items[0]):
-            unsure.add(id(items[0].obj))
+    dependents.extend(("HelmRelease", ns, name, items[0].obj) for (ns, name), items in sorted(hr_index.items()))
     existing = {"Kustomization": set(ks_index), "HelmRelease": set(hr_index)}
     # per kind: names to suggest by namespace, namespaces by name (looked up, not scanned per finding)
     suggest: dict[str, dict[str, list[str]]] = {kind: defaultdict(list) for kind in existing}
@@ -1029,8 +1019,6 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                 why = foreign.get(ns) if kind == "Kustomization" else None
                 moved = bool(homes) and not explicit  # it exists, in another namespace
                 unapplied = _unapplied_definition(ctx, ns, name) if kind == "Kustomization" and not moved else None
-                if unapplied is None and id(obj) in unsure:
-                    continue
                 if unapplied is not None:  # Flux looks it up on the cluster, where nothing put it
                     message = (
                         f"dependsOn {kind} '{ns}/{name}' is defined in {unapplied}, but nothing applies that file "
