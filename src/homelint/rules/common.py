@@ -13,6 +13,7 @@ from homelint.core.model import K8sObject, dig, list_items
 from homelint.core.wording import with_article
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
 from homelint.model.graph import app_template_release, release_name
+from homelint.model.helmvalues import substituted_text
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_remote, join
 from homelint.model.refs import chart_name, get
@@ -215,6 +216,16 @@ def build_lists_missing(ctx: Context, applied: Any) -> bool:
     find (missing_entry): the build fails, and the missing file may be what a finding on this
     object would say nothing makes (HL101 says it once)."""
     return applied.ks is not None and missing_entry(ctx, applied.ks) is not None
+
+
+def shown_name(ctx: Context, applied: Applied) -> str:
+    """An applied object's name for messages: as written, with the substitution of the
+    Kustomization that applies it done (`${APP}` -> `app-a`) when it can be."""
+    name = applied.obj.name
+    if "${" not in name:
+        return name
+    done = substituted_text(ctx.repo, applied, name)
+    return done if done and "${" not in done else name
 
 
 def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool:

@@ -32,6 +32,7 @@ from homelint.rules.common import (
     has_flux,
     installs_elsewhere,
     made_by_chart,
+    shown_name,
     unproduced,
 )
 from homelint.rules.registry import check
@@ -85,6 +86,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             edge = edges[spans[0][1]]
             count = len({s for s, _ in spans})
             obj, ref = edge["applied"].obj, edge["ref"]
+            who = f"{obj.kind} {shown_name(ctx, edge['applied'])}"  # as the cluster names it
             made_here = why
             if made_here is None and not generated:
                 own = _needed_before_render(edges)  # its own chart cannot make what the release needs first
@@ -102,7 +104,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             elif "decryption" in ref.flags:
                 others = _made_elsewhere(produced, ns, name)
                 what = (
-                    f"{obj.kind} {obj.name} decrypts with Secret '{name}' (spec.decryption.secretRef) in namespace {ns}, "
+                    f"{who} decrypts with Secret '{name}' (spec.decryption.secretRef) in namespace {ns}, "
                     f"where nothing in the repository produces it (it is made only in namespace{'s' if len(others) > 1 else ''} "
                     f"{', '.join(others[:3])}{', ...' if len(others) > 3 else ''}): kustomize-controller reads it in the "
                     "Kustomization's own namespace and fails the whole Kustomization (Secret not found) before applying "
@@ -121,14 +123,14 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                     else ", which nothing in the repository produces: "
                 )
                 what = (
-                    f"{obj.kind} {obj.name} substitutes variables from {word} '{name}' in namespace {ns}{missing_text}"
+                    f"{who} substitutes variables from {word} '{name}' in namespace {ns}{missing_text}"
                     f"kustomize-controller fails the whole Kustomization ({word} not found) and applies none of its objects"
                 )
                 fix = f"add the {word} (or its generator), fix the name, or mark the source optional: true"
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 made_by = f"; {left_out[0]}" if left_out else ", but nothing the repository applies produces it"
                 what = (
-                    f"{obj.kind} {obj.name} serves TLS with {word} '{name}' in namespace {ns}{many}{made_by}: "
+                    f"{who} serves TLS with {word} '{name}' in namespace {ns}{many}{made_by}: "
                     "the object applies, and its controller serves its default certificate for those hosts"
                 )
                 fix = (
@@ -151,7 +153,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                         f"{', '.join(others[:3])}{', ...' if len(others) > 3 else ''} (a {word} is read only from the namespace of what uses it)"
                     )
                     hint = ""
-                what = f"{obj.kind} {obj.name} uses {word} '{name}' in namespace {ns}{many}{made_by}{chart}"
+                what = f"{who} uses {word} '{name}' in namespace {ns}{many}{made_by}{chart}"
                 fix = (
                     f"make the {word} in namespace {ns} too (or reflect it there), or fix the name"
                     if others

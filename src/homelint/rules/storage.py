@@ -19,6 +19,7 @@ from homelint.rules.common import (
     close_matches,
     installs_elsewhere,
     made_by_chart,
+    shown_name,
     unproduced,
 )
 from homelint.rules.registry import check
@@ -88,7 +89,8 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             "HL301",
             obj,
             edge["field"],
-            f"{obj.kind} {obj.name} {_verb(obj)} volume '{name}' in namespace {ns}, but nothing in the repository creates "
+            f"{obj.kind} {shown_name(ctx, edge['applied'])} {_verb(obj)} volume '{name}' in namespace {ns}, but nothing in "
+            "the repository creates "
             f"that PersistentVolumeClaim{where}{hint}; {_consequence(obj)}",
             fix=renamed[1]
             if renamed
@@ -109,7 +111,8 @@ def _may_be_made(ctx: Context, node: RefNode, edge: Edge, why: str, fix: str) ->
         "HL301",
         obj,
         edge["field"],
-        f"{obj.kind} {obj.name} {_verb(obj)} volume '{node.name}' in namespace {node.namespace}, which nothing in the "
+        f"{obj.kind} {shown_name(ctx, edge['applied'])} {_verb(obj)} volume '{node.name}' in namespace {node.namespace}, "
+        "which nothing in the "
         f"repository creates; {why}",
         fix=fix,
         key=f"HL301/{node.namespace}/{node.name}/{obj.kind}/{obj.name}",
