@@ -225,3 +225,22 @@ def test_a_namespace_a_missing_file_beside_another_namespace_may_make_is_still_j
     del files["apps/ns-b/kustomization.yaml"]
     files["apps/kustomization.yaml"] = "resources:\n  - ./ns-a\n  - ./other.yaml\n"
     assert _rules(check_json, repo, files) == ["HL101"]  # beside it: that file may be the Namespace
+
+
+def test_a_user_beside_another_folders_missing_file_is_still_judged(check_json, repo):
+    """Only a missing file listed beside the user's file (or above it) silences HL401: the root's
+    build of apps/ also lists a missing file of folder ns-b, which does not make ns-a's Secret."""
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-a\n  namespace: ns-a\nspec:\n  containers:\n"
+        "    - name: a\n      image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+        "  volumes:\n    - name: v\n      secret: {secretName: data-a}\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./ns-a\n  - ./ns-b\n",
+        "apps/ns-a/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./pod.yaml\n",
+        "apps/ns-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/ns-a/pod.yaml": pod,
+        "apps/ns-b/kustomization.yaml": "resources:\n  - ./made.yaml\n",
+    }
+    assert _rules(check_json, repo, files) == ["HL101", "HL401"]

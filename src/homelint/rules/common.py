@@ -212,10 +212,10 @@ def _missing_entry(ctx: Context, ks: FluxKS) -> str | None:
 
 
 def build_lists_missing(ctx: Context, applied: Any) -> bool:
-    """Whether the build that applies `applied` lists a resource or component kustomize cannot
-    find (missing_entry): the build fails, and the missing file may be what a finding on this
-    object would say nothing makes (HL101 says it once)."""
-    return applied.ks is not None and missing_entry(ctx, applied.ks) is not None
+    """Whether the build that applies `applied` lists, beside its file or above it, a resource or
+    component kustomize cannot find (listed_beside_missing): the build fails, and the missing file
+    may be what a finding on this object would say nothing makes (HL101 says it once)."""
+    return listed_beside_missing(ctx, applied.ks, applied.obj.path)
 
 
 def shown_name(ctx: Context, applied: Applied) -> str:
