@@ -244,3 +244,34 @@ def test_a_user_beside_another_folders_missing_file_is_still_judged(check_json, 
         "apps/ns-b/kustomization.yaml": "resources:\n  - ./made.yaml\n",
     }
     assert _rules(check_json, repo, files) == ["HL101", "HL401"]
+
+
+EMPTY_OR_REFUSED = {
+    "empty-kustomization": {
+        "apps/kustomization.yaml": "resources:\n  - ./cm.yaml\n  - ./sub\n",
+        "apps/sub/kustomization.yaml": "# nothing yet\n",
+    },
+    "refused-patch": {
+        "apps/kustomization.yaml": (
+            "resources:\n  - ./cm.yaml\npatches:\n  - target: {kind: ConfigMap}\n    patch: |-\n"
+            "      apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: cm-a}\n      data: {a: b}\n"
+            "      ---\n      apiVersion: v1\n      kind: ConfigMap\n      metadata: {name: cm-b}\n      data: {a: b}\n"
+        )
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(EMPTY_OR_REFUSED))
+def test_a_build_kustomize_refuses_applies_nothing(check_json, repo, case):
+    """kustomize fails the build on a listed kustomization that is empty ("kustomization.yaml is
+    empty", HL101) and on a patches entry with several strategic-merge documents and a target
+    (HL114): nothing of it is applied, so its ConfigMap's namespace is not judged (HL113), and the
+    refused patch is not applied to it."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\ndata:\n  k: v\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps") + "---\n" + flux_ks("other", "./other"),
+        "other/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-b\n",
+        "apps/cm.yaml": cm,
+        **EMPTY_OR_REFUSED[case],
+    }
+    assert _rules(check_json, repo, files) == ["HL101" if case == "empty-kustomization" else "HL114"]

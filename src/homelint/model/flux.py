@@ -594,6 +594,10 @@ class FluxModel:
         # where a patch document is (PatchSource) -> whether it found an object, once per build it
         # ran in (apply_matching: None when not known); HL114 and HL115 read them
         self.patch_outcomes: dict[PatchSource, list[bool | None]] = {}
+        # kustomization file -> a `patches:` entry kustomize refuses before applying anything
+        # ("Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set
+        # `patches.target` field"): the model applies none of its documents; the build fails (HL114)
+        self.refused_patches: dict[str, PatchSource] = {}
 
     def source_may_exist(self, ref: SourceRef) -> bool:
         """Whether the Flux source a sourceRef names may exist on the cluster: one the model finds
@@ -1450,6 +1454,9 @@ class FluxModel:
             if out is not None and bodies:
                 out.files.add(bodies[0][1].path)
         else:
+            return []
+        if isinstance(item.get("target"), dict) and len(bodies) > 1:
+            self.refused_patches.setdefault(where.path, where)
             return []
         entries: list[tuple[Any, Any, PatchSource]] = []
         for body, source in bodies:

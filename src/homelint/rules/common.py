@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 import posixpath
 import re
 from collections.abc import Iterable
@@ -15,9 +16,10 @@ from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_clu
 from homelint.model.graph import app_template_release, release_name
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
-from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_remote, join
+from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_empty_kustomization, is_remote, join
 from homelint.model.refs import chart_name, get
 from homelint.model.sources import SourceRef
+from homelint.model.versions import has_behaviour, versions_of
 
 if TYPE_CHECKING:
     from homelint.core.context import Context
@@ -286,7 +288,9 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     Component that a generated kustomization lists there (HL101: "expected kind != 'Component'"),
     the second kustomization file of a folder holding several (HL101: "Found multiple kustomization
     files"), a kustomization that lists a resource or component that is not there (missing_entry),
-    the file of a replacement whose target field kustomize fails on (HL114), the file of a
+    a listed kustomization that is empty (HL101: "kustomization.yaml is empty"), a kustomization
+    with a `patches:` entry kustomize refuses (HL114: several strategic-merge documents and a
+    target; FluxModel.refused_patches), the file of a replacement whose target field kustomize fails on (HL114), the file of a
     generator entry kustomize fails on (HL114: no object to merge into; HL002: a key twice), or
     the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures).
     kustomize stops there: the build fails and nothing of it is applied. None when every file
@@ -336,8 +340,44 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
     missing = missing_entry(ctx, ks)
     if missing is not None:
         broken.append(missing)  # HL101: a listed resource or component kustomize cannot read
+    broken += [
+        kdirs[d].file for d in ks.dirs if d != ks.path and d in kdirs and empty_kustomization(ctx, kdirs[d], ks) is not None
+    ]  # HL101: a listed kustomization that is empty ("kustomization.yaml is empty")
+    refused = ctx.flux.refused_patches
+    broken += [kdirs[d].file for d in ks.dirs if d in kdirs and kdirs[d].file in refused]  # HL114: a refused patch entry
     failed = ks.patch_failures[0].source.path if ks.patch_failures else None
     return min(broken) if broken else failed
+
+
+def empty_kustomization(ctx: Context, kd: KustomizeDir, builder: str | FluxKS) -> str | None:
+    """How the kustomization file of `kd` is empty, when kustomize refuses it as "kustomization.yaml
+    is empty" (is_empty_kustomization) in the Flux that loads it: that of `builder` (a Flux
+    Kustomization, or the folder whose build lists `kd`: the Flux of each Kustomization that builds
+    it, else of the cluster it would join). Flux before 2.2 (kustomize v5.0) builds an empty one.
+    None when it is not empty, or does not parse cleanly (not judged)."""
+    parsed = ctx.repo.parsed.get(kd.file)
+    if parsed is None or parsed.problems:
+        return None
+    doc = parsed.docs[0] if parsed.docs else None
+    if not is_empty_kustomization(doc):
+        return None
+    versions = versions_of(ctx.repo)
+    if isinstance(builder, FluxKS):
+        installed = [versions.for_ks("flux", builder)]
+    else:
+        builders = [ks for ks in ctx.flux.kustomizations if builder in ks.dirs]
+        installed = [versions.for_ks("flux", ks) for ks in builders] or [versions.for_directory("flux", builder)]
+    if not any(has_behaviour("empty-kustomization", i) for i in installed):
+        return None
+    name = posixpath.basename(kd.file)
+    if not isinstance(doc, dict):
+        return f"{name} holds no YAML document (nothing, or only comments)"
+    fields = [f"{key}: {json.dumps(value)}" for key, value in doc.items() if key not in ("apiVersion", "kind")]
+    if not doc:
+        return f"{name} holds an empty mapping"
+    if not fields:
+        return f"{name} holds nothing but {' and '.join(k for k in ('apiVersion', 'kind') if k in doc)}"
+    return f"{name} holds nothing but empty fields ({', '.join(fields)})"
 
 
 def listed_external(patterns: list[str], namespace: str, name: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
-import json
 import posixpath
 import re
 from collections import defaultdict
@@ -20,14 +19,15 @@ from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, GeneratorFailure, Listing, depends_on
 from homelint.model.helmvalues import substituted_text
-from homelint.model.kustomize import KustomizeDir, escapes, inside, is_empty_kustomization, is_remote, join, join_entry
+from homelint.model.kustomize import KustomizeDir, escapes, inside, is_remote, join, join_entry
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.model.variables import Variables, variables_of
-from homelint.model.versions import has_behaviour, installs_flux, versions_of
+from homelint.model.versions import installs_flux
 from homelint.rules.common import (
     Names,
     builders,
     close_matches,
+    empty_kustomization,
     foreign_namespaces,
     has_flux,
     resource_set_makes,
@@ -92,7 +92,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 elif target in dirs:
                     if target in repo.kustomize_dirs:
                         sub = repo.kustomize_dirs[target]
-                        if (empty := _empty_kustomization(ctx, sub, kd.dir)) is not None:
+                        if (empty := empty_kustomization(ctx, sub, kd.dir)) is not None:
                             message = (
                                 f"{entry.kind[:-1]} '{entry.value}' is a folder whose {empty}: kustomize fails to "
                                 "load it ('kustomization.yaml is empty'), so the build fails"
@@ -142,37 +142,6 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
 EMPTY_FIX = "remove the entry, or give that kustomization something to build (`resources: []` builds nothing and passes)"
 
 
-def _empty_kustomization(ctx: Context, kd: KustomizeDir, builder: str | FluxKS) -> str | None:
-    """How the kustomization file of `kd` is empty, when kustomize refuses it as "kustomization.yaml
-    is empty" (is_empty_kustomization) in the Flux that loads it: that of `builder` (a Flux
-    Kustomization, or the folder whose build lists `kd`: the Flux of each Kustomization that builds
-    it, else of the cluster it would join). Flux before 2.2 (kustomize v5.0) builds an empty one.
-    None when it is not empty, or does not parse cleanly (not judged)."""
-    parsed = ctx.repo.parsed.get(kd.file)
-    if parsed is None or parsed.problems:
-        return None
-    doc = parsed.docs[0] if parsed.docs else None
-    if not is_empty_kustomization(doc):
-        return None
-    versions = versions_of(ctx.repo)
-    if isinstance(builder, FluxKS):
-        installed = [versions.for_ks("flux", builder)]
-    else:
-        builders = [ks for ks in ctx.flux.kustomizations if builder in ks.dirs]
-        installed = [versions.for_ks("flux", ks) for ks in builders] or [versions.for_directory("flux", builder)]
-    if not any(has_behaviour("empty-kustomization", i) for i in installed):
-        return None
-    name = posixpath.basename(kd.file)
-    if not isinstance(doc, dict):
-        return f"{name} holds no YAML document (nothing, or only comments)"
-    fields = [f"{key}: {json.dumps(value)}" for key, value in doc.items() if key not in ("apiVersion", "kind")]
-    if not doc:
-        return f"{name} holds an empty mapping"
-    if not fields:
-        return f"{name} holds nothing but {' and '.join(k for k in ('apiVersion', 'kind') if k in doc)}"
-    return f"{name} holds nothing but empty fields ({', '.join(fields)})"
-
-
 def _empty_generated_entries(ctx: Context) -> Iterator[Finding]:
     """An empty kustomization in a subfolder of a spec.path that has none: the kustomization that
     kustomize-controller generates there lists that folder as a resource (fluxcd/pkg kustomize
@@ -184,7 +153,7 @@ def _empty_generated_entries(ctx: Context) -> Iterator[Finding]:
         if not ks.local or ks.path is None or not ks.path_exists:
             continue
         for sub in ctx.flux.generated_listing(ks):
-            empty = _empty_kustomization(ctx, kdirs[sub], ks)
+            empty = empty_kustomization(ctx, kdirs[sub], ks)
             if empty is None:
                 continue
             fix = (
@@ -245,7 +214,7 @@ def _flux_components(ctx: Context, ks: FluxKS, obj: K8sObject, path: str, comps:
             )
             message = f"component '{comp}' (relative to spec.path {path}) {where}; Flux fails the build"
             fix = "components are relative to spec.path; fix the path or set ignoreMissingComponents"
-        elif (empty := _empty_kustomization(ctx, kdirs[target], ks)) is not None:
+        elif (empty := empty_kustomization(ctx, kdirs[target], ks)) is not None:
             message = (
                 f"component '{comp}' (relative to spec.path {path}) is a folder whose {empty}: kustomize fails to "
                 "load it ('kustomization.yaml is empty') and Flux fails the build"
