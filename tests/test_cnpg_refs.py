@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from homelint.model.refs import products_of
+
 from .conftest import FIXTURES
 
 APP = "kubernetes/apps/default/echo/app"
@@ -163,9 +165,125 @@ def test_a_post_init_configmap_nothing_makes_is_reported(check_json, repo):
             cluster("  projectedVolumeTemplate:\n    sources: [{secret: {name: pg-auth-a, optional: true}}]\n"),
             id="optional-projected-secret",
         ),
-        # CloudNativePG makes <cluster>-ca and <cluster>-server itself
-        pytest.param(cluster("  certificates: {serverCASecret: db-a-ca, serverTLSSecret: db-a-server}\n"), id="made-by-cnpg"),
+        # CloudNativePG generates <cluster>-ca as the server CA before it reads the client CA
+        pytest.param(cluster("  certificates: {clientCASecret: db-a-ca}\n"), id="made-by-cnpg"),
     ],
 )
 def test_a_secret_cloudnative_pg_does_without_or_makes_is_not_reported(check_json, repo, manifest):
     assert findings(check_json, repo, manifest) == []
+
+
+# --- what a Cluster makes: internal/controller/cluster_create.go reconcilePostgresSecrets, cluster_pki.go
+DEFAULT = {"db-a-app", "db-a-superuser", "db-a-ca", "db-a-server", "db-a-replication"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "made"),
+    [
+        pytest.param("", DEFAULT, id="defaults"),
+        pytest.param("  bootstrap:\n    initdb: {database: db, owner: owner-a}\n", DEFAULT, id="initdb"),
+        pytest.param(
+            "  bootstrap:\n    initdb: {database: db, owner: owner-a, secret: {name: given-a}}\n",
+            DEFAULT - {"db-a-app"},
+            id="initdb-secret",
+        ),
+        pytest.param("  bootstrap:\n    initdb: {secret: {name: ''}}\n", DEFAULT, id="initdb-empty-secret"),
+        pytest.param("  bootstrap:\n    recovery: {backup: {name: backup-a}}\n", DEFAULT, id="recovery"),
+        pytest.param(
+            "  bootstrap:\n    recovery: {backup: {name: backup-a}, secret: {name: given-a}}\n",
+            DEFAULT - {"db-a-app"},
+            id="recovery-secret",
+        ),
+        pytest.param(
+            "  replica: {enabled: true, source: origin-a}\n  bootstrap:\n    recovery: {source: origin-a}\n",
+            DEFAULT - {"db-a-app"},
+            id="replica-recovery",
+        ),
+        pytest.param("  bootstrap:\n    pg_basebackup: {source: origin-a}\n", DEFAULT, id="pg-basebackup"),
+        pytest.param(
+            "  bootstrap:\n    pg_basebackup: {source: origin-a, secret: {name: given-a}}\n",
+            DEFAULT - {"db-a-app"},
+            id="pg-basebackup-secret",
+        ),
+        pytest.param(
+            "  replica: {enabled: true, source: origin-a}\n  bootstrap:\n    pg_basebackup: {source: origin-a}\n",
+            DEFAULT - {"db-a-app"},
+            id="replica-pg-basebackup",
+        ),
+        # the default changed between versions: unset, it may be made
+        pytest.param("  enableSuperuserAccess: true\n", DEFAULT, id="superuser-on"),
+        pytest.param("  enableSuperuserAccess: false\n", DEFAULT - {"db-a-superuser"}, id="superuser-off"),
+        pytest.param(
+            "  enableSuperuserAccess: true\n  superuserSecret: {name: given-a}\n",
+            DEFAULT - {"db-a-superuser"},
+            id="superuser-secret",
+        ),
+        # <cluster>-ca is both the server and the client CA unless each is given
+        pytest.param(
+            "  certificates: {serverCASecret: given-a, serverTLSSecret: given-b}\n", DEFAULT - {"db-a-server"}, id="server-tls"
+        ),
+        pytest.param("  certificates: {serverCASecret: given-a, clientCASecret: given-b}\n", DEFAULT - {"db-a-ca"}, id="both-ca"),
+        pytest.param(
+            "  certificates: {clientCASecret: given-a, replicationTLSSecret: given-b}\n",
+            DEFAULT - {"db-a-replication"},
+            id="replication-tls",
+        ),
+    ],
+)
+def test_a_cluster_makes_only_the_secrets_it_is_not_given(spec, made):
+    from homelint.core.model import make_object
+    from homelint.loading.yamlload import parse_bytes
+
+    [doc] = parse_bytes("db.yaml", cluster(spec).encode()).docs
+    obj = make_object("db.yaml", 0, doc)
+    assert obj is not None
+    assert {m.name for m in products_of(obj, {"namespace": "default"}) if m.kind == "Secret"} == made
+
+
+USER = """---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: user-a}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ghcr.io/example/app:1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000
+          envFrom: [{secretRef: {name: NAME}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"),
+    [
+        pytest.param("  bootstrap:\n    initdb: {database: db, owner: owner-a, secret: {name: given-a}}\n", "db-a-app", id="app"),
+        pytest.param("  enableSuperuserAccess: false\n", "db-a-superuser", id="superuser"),
+    ],
+)
+def test_a_secret_cloudnative_pg_does_not_make_is_reported_where_it_is_used(check_json, repo, spec, name):
+    """With its own application Secret named, or superuser access off, CloudNativePG makes no
+    <cluster>-app or <cluster>-superuser: a workload that reads one waits for it."""
+    found = findings(check_json, repo, cluster(spec), made=USER.replace("NAME", name))
+    [(rule, message)] = [(rule, message) for rule, message in found if message.startswith("Deployment")]
+    assert rule == "HL401"
+    assert message.startswith(f"Deployment user-a uses Secret '{name}' in namespace default, but {MISSING}")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("", id="defaults"),
+        pytest.param("  bootstrap:\n    initdb: {database: db, owner: owner-a}\n", id="initdb"),
+        pytest.param("  bootstrap:\n    recovery: {backup: {name: backup-a}}\n", id="recovery"),
+    ],
+)
+def test_the_application_secret_cloudnative_pg_makes_is_not_reported(check_json, repo, spec):
+    assert findings(check_json, repo, cluster(spec), made=USER.replace("NAME", "db-a-app")) == []
+
+
+def test_a_server_certificate_named_after_the_generated_one_must_still_exist(check_json, repo):
+    """A serverTLSSecret the Cluster names is read, never generated, even when it is called <cluster>-server."""
+    manifest = cluster("  certificates: {serverCASecret: db-a-ca, clientCASecret: db-a-ca, serverTLSSecret: db-a-server}\n")
+    messages = [message for _, message in findings(check_json, repo, manifest)]
+    assert any(m.startswith("Cluster db-a uses Secret 'db-a-server' in namespace default") for m in messages)

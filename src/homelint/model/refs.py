@@ -421,6 +421,8 @@ def _conditions(raw: Any) -> tuple[Condition, ...]:
         not_values = tuple(item["not_in"]) if "not_in" in item else None
         if values is not None:
             text = f"`{item['field']}` is {' or '.join(str(v) for v in dict.fromkeys(values))}"
+        elif not_values == ("",):
+            text = f"`{item['field']}` is set and not empty"
         elif not_values is not None:
             text = f"`{item['field']}` is set to other than {' or '.join(str(v) for v in not_values)}"
         else:
