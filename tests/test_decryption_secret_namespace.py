@@ -2,23 +2,26 @@
 (kustomize-controller internal/decryptor ImportKeys, called before every build): a key Secret the
 repository makes only in other namespaces is not found and the whole Kustomization fails (HL401,
 naming where it is made). A key Secret the repository makes nowhere is what bootstrap creates by
-hand: no finding."""
+hand: no finding. Nor for a root's key: bootstrap applies the root by hand, and its key with it
+(the repository's copies elsewhere are encrypted and need that key first)."""
 
 from __future__ import annotations
 
-from .conftest import flux_root
+from .conftest import flux_ks, flux_root
 
 KEY = "apiVersion: v1\nkind: Secret\nmetadata: {name: key-a, namespace: %s}\nstringData: {age.agekey: x}\n"
 NS = "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n"
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {a: b}\n"
 
 
-def run(check_json, repo, key_namespace: str | None) -> list[tuple[str, str, str]]:
+def run(check_json, repo, key_namespace: str | None, *, root: bool = False) -> list[tuple[str, str, str]]:
+    """A root applying apps/, whose Kustomization app-a (or the root itself) decrypts with key-a."""
     decryption = "  decryption:\n    provider: sops\n    secretRef: {name: key-a}\n"
     files = {
-        "clusters/main/flux.yaml": flux_root("apps", "./apps", decryption),
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", decryption if root else ""),
         "apps/ns.yaml": NS,
-        "apps/cm.yaml": CM,
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a", "" if root else decryption),
+        "app-a/cm.yaml": CM,
     }
     if key_namespace is not None:
         files["apps/key.yaml"] = KEY % key_namespace
@@ -29,7 +32,9 @@ def run(check_json, repo, key_namespace: str | None) -> list[tuple[str, str, str
 def test_a_key_made_only_in_another_namespace_fails_the_kustomization(check_json, repo):
     found = run(check_json, repo, "ns-a")
     assert [(rule, severity) for rule, severity, _ in found] == [("HL401", "error")]
-    assert "decrypts with Secret 'key-a' (spec.decryption.secretRef) in namespace flux-system" in found[0][2]
+    assert found[0][2].startswith(
+        "Kustomization app-a decrypts with Secret 'key-a' (spec.decryption.secretRef) in namespace flux-system"
+    )
     assert "it is made only in namespace ns-a" in found[0][2]
 
 
@@ -39,3 +44,7 @@ def test_a_key_made_in_the_kustomizations_namespace_is_found(check_json, repo):
 
 def test_a_key_made_nowhere_is_left_to_bootstrap(check_json, repo):
     assert run(check_json, repo, None) == []
+
+
+def test_a_roots_key_is_left_to_bootstrap_wherever_the_repository_makes_it(check_json, repo):
+    assert run(check_json, repo, "ns-a", root=True) == []

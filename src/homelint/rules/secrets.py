@@ -76,6 +76,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue  # kustomize rewrites it to the generated object's hashed name
             if "decryption" in ref.flags and not _made_elsewhere(produced, ns, name):
                 continue  # a SOPS key made nowhere in the repository: bootstrap creates it by hand
+            if "decryption" in ref.flags and (edge["applied"].ks is None or edge["applied"].ks.obj is None):
+                continue  # a root's key: bootstrap applies the root by hand, and its key (the repository's copies need it)
             by_object.setdefault(id(obj), []).append(edge)
         for edges in by_object.values():  # one finding per object and name, at its first reference
             spans = sorted(
