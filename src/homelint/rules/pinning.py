@@ -10,7 +10,7 @@ from homelint.core.context import Context
 from homelint.core.model import Finding
 from homelint.model.graph import resolved_name
 from homelint.model.refs import helm_release_refs, pod_spec_refs
-from homelint.rules.common import applied_instances, manifest_objects
+from homelint.rules.common import PATH_CHART_SOURCES, applied_instances, manifest_objects
 from homelint.rules.registry import check
 
 EXACT_SEMVER = re.compile(r"^[v=]?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
@@ -43,7 +43,7 @@ def unpinned_chart(ctx: Context) -> Iterator[Finding]:
         if not isinstance(spec, dict):
             continue
         ref = spec.get("sourceRef")
-        if isinstance(ref, dict) and ref.get("kind") in ("GitRepository", "Bucket"):
+        if isinstance(ref, dict) and ref.get("kind") in PATH_CHART_SOURCES:
             continue  # the Chart.yaml in the source decides
         version = spec.get("version")
         if isinstance(version, str) and "${" in version:

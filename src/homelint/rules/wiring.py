@@ -20,10 +20,12 @@ from homelint.loading.positions import _mapping_item
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS, GeneratorFailure, Listing, depends_on
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kustomize import KustomizeDir, escapes, inside, is_remote, join, join_entry
+from homelint.model.refs import get
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import installs_flux
 from homelint.rules.common import (
+    PATH_CHART_SOURCES,
     Names,
     builders,
     close_matches,
@@ -663,7 +665,6 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
     yield from _missing_chart_paths(ctx)
 
 
-CHART_SOURCE_KINDS = ("GitRepository", "Bucket")  # sources whose chart is a path of the artifact
 MISSING = "does not exist in the repository"
 
 
@@ -678,12 +679,9 @@ def _missing_chart_paths(ctx: Context) -> Iterator[Finding]:
         if obj.kind != "HelmRelease" or id(obj) in seen or applied.unread or not obj.group.startswith("helm.toolkit"):
             continue
         seen.add(id(obj))
-        chart_spec = obj.spec.get("chart")
-        chart_spec = chart_spec.get("spec") if isinstance(chart_spec, dict) else None
-        if not isinstance(chart_spec, dict):
-            continue
-        ref = chart_spec.get("sourceRef")
-        if not isinstance(ref, dict) or ref.get("kind") not in CHART_SOURCE_KINDS or not isinstance(ref.get("name"), str):
+        chart_spec = get(obj.spec, ("chart", "spec"))
+        ref = chart_spec.get("sourceRef") if isinstance(chart_spec, dict) else None
+        if not isinstance(ref, dict) or ref.get("kind") not in PATH_CHART_SOURCES or not isinstance(ref.get("name"), str):
             continue
         written = chart_spec.get("chart")
         chart = substituted_text(repo, applied, written) if isinstance(written, str) else None
