@@ -274,7 +274,8 @@ def _in_scope(repo: Any, rules: dict[str, RuleMeta], findings: list[Finding]) ->
     flux = repo.flux
     if flux is None:
         return findings
-    applied = flux.applied_files
+    # the files Flux applies, and those of the instances whose sync flux-operator makes a root from
+    applied = flux.applied_files | {ks.maker.path for ks in flux.kustomizations if ks.synced and ks.maker is not None}
 
     def applies(finding: Finding) -> bool:
         meta = rules.get(finding.rule)

@@ -646,6 +646,8 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
     evaluated: set[int] = set()
     for ks in ctx.flux.kustomizations:
         if ks.obj is None:
+            if ks.synced and ks.maker is not None and ks.local and ks.path is not None and not ks.path_exists:
+                yield _missing_sync_path(ctx, ks)
             continue
         evaluated.add(id(ks.obj))
         if ks.local and ks.path is not None and not ks.path_exists:
@@ -726,6 +728,34 @@ def _chart_path_problem(repo: Any, art: Artifact, path: str) -> str | None:
     if not art.contains(f"{path}/Chart.yaml"):
         return "is left out of the artifact by its ignore rules"
     return None
+
+
+# where a FluxInstance, or a flux-instance HelmRelease or values file, writes the sync's path
+SYNC_PATH = {"FluxInstance": ("spec", "sync", "path"), "HelmRelease": ("spec", "values", "instance", "sync", "path")}
+
+
+def _missing_sync_path(ctx: Context, ks: FluxKS) -> Finding:
+    """HL103 for the sync of a FluxInstance (or flux-instance chart) whose path this repository's
+    artifact does not hold: flux-operator makes the Kustomization flux-system with that spec.path,
+    and kustomize-controller fails it ('kustomization path not found'), so Flux applies nothing
+    of the cluster."""
+    maker = ks.maker
+    assert maker is not None and ks.path is not None
+    path = ks.path
+    there = path in ctx.repo.files.dirs  # in the repository, but not in what the source serves
+    hint = "" if there else _nearest(path, set(ctx.flux.entries_of(posixpath.dirname(path), files=False)))
+    where = "is left out of the artifact by the source's ignore rules" if there else "does not exist in the repository"
+    message = (
+        f"the sync path '{path or '.'}' {where}: flux-operator makes the Kustomization "
+        f"{ks.namespace}/{ks.name} with that spec.path, and kustomize-controller fails it ('kustomization path not "
+        f"found'), so Flux applies nothing of this cluster{hint}"
+    )
+    fix = "the sync path is relative to the repository root"
+    keys = SYNC_PATH.get(maker.kind)
+    if keys is not None and maker.data:
+        return ctx.at("HL103", maker, keys, message, fix=fix, related=[path])
+    span = ctx.repo.span(maker.path, maker.doc, ("instance", "sync", "path"))  # a flux-instance values file
+    return ctx.finding("HL103", maker.path, span, message, fix=fix, key=f"HL103/sync/{path}", related=[path])
 
 
 def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None, art: Artifact | None = None) -> Finding:
