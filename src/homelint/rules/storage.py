@@ -255,10 +255,10 @@ def incomplete_nfs_mount(ctx: Context) -> Iterator[Finding]:
 def unused_claim(ctx: Context) -> Iterator[Finding]:
     graph = ctx.graph
     reported: set[int] = set()
-    named = _claim_names(ctx)
-    for node in graph.needed("claim"):
-        if node.namespace == ANY_NAMESPACE or graph.users_of(node, "claims"):  # namespace unknown: never guess
-            continue
+    # claims no modelled user claims (a namespace that is not known: never guess)
+    unused = [n for n in graph.needed("claim") if n.namespace != ANY_NAMESPACE and not graph.users_of(n, "claims")]
+    named = _claim_names(ctx, {n.namespace for n in unused}) if unused else set()
+    for node in unused:
         if (node.namespace, node.name) in named:
             continue  # an object homelint has no consumer row for names it (a custom resource's volume)
         for edge in graph.producers_of("claim", node.namespace, node.name):
@@ -279,12 +279,20 @@ def unused_claim(ctx: Context) -> Iterator[Finding]:
 CLAIM_KEYS = frozenset({"claimName", "existingClaim"})
 
 
-def _claim_names(ctx: Context) -> set[tuple[str, str]]:
-    """(namespace, name) of every `claimName:`/`existingClaim:` string at any depth of an applied
-    object: the core volume shape (`persistentVolumeClaim: {claimName: x}`) and the usual chart
-    value, which custom resources homelint has no consumer row for embed too."""
+def _claim_names(ctx: Context, namespaces: set[str]) -> set[tuple[str, str]]:
+    """(namespace, name) of every `claimName:`/`existingClaim:` string at any depth of an object
+    applied in one of `namespaces`: the core volume shape (`persistentVolumeClaim: {claimName:
+    x}`) and the usual chart value, which custom resources homelint has no consumer row for embed
+    too."""
     found: set[tuple[str, str]] = set()
+    seen: set[tuple[int, str]] = set()
     for applied in ctx.flux.applied:
+        group = applied.obj.group
+        if applied.ns not in namespaces or group in BUILTIN_GROUPS or group.endswith(".toolkit.fluxcd.io"):
+            continue  # kinds whose claims homelint reads (schemas/consumers.yaml), or that name none
+        if (id(applied.obj), applied.ns) in seen:
+            continue
+        seen.add((id(applied.obj), applied.ns))
         stack: list[object] = [applied.obj.data]
         while stack:
             node = stack.pop()
