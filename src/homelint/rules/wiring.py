@@ -697,7 +697,7 @@ def _missing_chart_paths(ctx: Context) -> Iterator[Finding]:
         if art.mounted(path) is not None or art.include:
             continue  # another artifact's files are there (spec.include), or only some folders are
         why = _chart_path_problem(repo, art, path)
-        hint = _nearest(path, set(ctx.flux.entries_of(posixpath.dirname(path), files=False))) if why == MISSING else ""
+        hint = _folder_hint(ctx, path) if why == MISSING else ""
         if why is not None:
             yield ctx.at(
                 "HL103",
@@ -730,6 +730,11 @@ def _chart_path_problem(repo: Any, art: Artifact, path: str) -> str | None:
     return None
 
 
+def _folder_hint(ctx: Context, path: str) -> str:
+    """'; did you mean ...' for a folder path that is not there: the closest folder beside it."""
+    return _nearest(path, set(ctx.flux.entries_of(posixpath.dirname(path), files=False)))
+
+
 # where a FluxInstance, or a flux-instance HelmRelease or values file, writes the sync's path
 SYNC_PATH = {"FluxInstance": ("spec", "sync", "path"), "HelmRelease": ("spec", "values", "instance", "sync", "path")}
 
@@ -743,7 +748,7 @@ def _missing_sync_path(ctx: Context, ks: FluxKS) -> Finding:
     assert maker is not None and ks.path is not None
     path = ks.path
     there = path in ctx.repo.files.dirs  # in the repository, but not in what the source serves
-    hint = "" if there else _nearest(path, set(ctx.flux.entries_of(posixpath.dirname(path), files=False)))
+    hint = "" if there else _folder_hint(ctx, path)
     where = "is left out of the artifact by the source's ignore rules" if there else "does not exist in the repository"
     message = (
         f"the sync path '{path or '.'}' {where}: flux-operator makes the Kustomization "
@@ -769,8 +774,7 @@ def _missing_path(ctx: Context, obj: K8sObject, path: str, raw: str | None, art:
             fix="change the .sourceignore/spec.ignore pattern that excludes this folder, or point spec.path elsewhere",
             related=[path],
         )
-    siblings = set(ctx.flux.entries_of(posixpath.dirname(path), files=False))
-    hint = _nearest(path, siblings)
+    hint = _folder_hint(ctx, path)
     return ctx.at(
         "HL103",
         obj,
