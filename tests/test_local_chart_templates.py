@@ -52,3 +52,22 @@ def test_a_templated_name_of_that_kind_may_be_the_secret(check_json, repo, kind)
 )
 def test_a_chart_that_makes_no_such_name_leaves_the_error(check_json, repo, template):
     assert [severity for severity, _ in _findings(check_json, repo, template)] == ["error"]
+
+
+def test_a_template_linked_from_outside_the_repository_is_not_read(check_json, repo, tmp_path):
+    """A template that is a symlink out of the repository is not read (the safe reader): what it
+    says cannot turn the error into an info."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-db\n")
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/release.yaml": RELEASE,
+        "apps/pod.yaml": POD,
+        "charts/bundle/Chart.yaml": "apiVersion: v2\nname: bundle\nversion: 1.0.0\n",
+    }
+    root = repo(files)
+    (root / "charts/bundle/templates").mkdir(parents=True)
+    (root / "charts/bundle/templates/made.yaml").symlink_to(outside)
+    _, found = check_json(root, "--select", "HL401")
+    assert [f["severity"] for f in found] == ["error"]
