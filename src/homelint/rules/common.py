@@ -19,6 +19,7 @@ from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_empty_kustomization, is_remote, join
 from homelint.model.refs import chart_name, get
 from homelint.model.sources import SourceRef
+from homelint.model.variables import variables_of
 from homelint.model.versions import has_behaviour, versions_of
 
 if TYPE_CHECKING:
@@ -220,11 +221,18 @@ def build_lists_missing(ctx: Context, applied: Any) -> bool:
     return listed_beside_missing(ctx, applied.ks, applied.obj.path)
 
 
+_VAR_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
+
+
 def shown_name(ctx: Context, applied: Applied) -> str:
     """An applied object's name for messages: as written, with the substitution of the
-    Kustomization that applies it done (`${APP}` -> `app-a`) when it can be."""
+    Kustomization that applies it done (`${APP}` -> `app-a`) when it can be, and when no variable
+    it uses comes from a Secret (a message must not print a Secret's value)."""
     name = applied.obj.name
-    if "${" not in name:
+    if "${" not in name or applied.ks is None:
+        return name
+    origin = variables_of(ctx.repo, applied.ks).origin
+    if any(origin.get(var, "").startswith("Secret") for var in _VAR_NAME.findall(name)):
         return name
     done = substituted_text(ctx.repo, applied, name)
     return done if done and "${" not in done else name
