@@ -2049,6 +2049,29 @@ def test_build_errors_no_guessed_root_reaches_are_held_as_warnings(repo, check_j
     assert missing == {"apps/kustomization.yaml": "error", "archive/kustomization.yaml": "warning"}
 
 
+def test_a_held_error_under_a_kustomization_of_an_undefined_source_names_that_kustomization(repo, check_json):
+    """The folder is not unreached: a Kustomization points at it, but kustomize-controller builds
+    nothing of a source nothing defines (HL107). The held warning says so, not that no
+    Kustomization of the repository builds the file."""
+    root = repo(
+        {
+            "cluster/ks.yaml": ks("apps", "./apps", source="flux-system"),
+            "apps/kustomization.yaml": "resources:\n  - app-a.yaml\n",
+            "apps/app-a.yaml": ks("app-a", "./deploy/app-a", source="repo-gone"),
+            "deploy/app-a/kustomization.yaml": "resources:\n  - gone.yaml\n",
+            "archive/kustomization.yaml": "resources:\n  - missing.yaml\n",
+        }
+    )
+    _, findings = check_json(root)
+    held = {f["path"]: f["message"] for f in findings if f["rule"] == "HL101" and f["severity"] == "warning"}
+    assert set(held) == {"deploy/app-a/kustomization.yaml", "archive/kustomization.yaml"}
+    assert "Kustomization flux-system/app-a points its spec.path at this file" in held["deploy/app-a/kustomization.yaml"]
+    assert (
+        "GitRepository flux-system/repo-gone, which nothing in the repository defines" in held["deploy/app-a/kustomization.yaml"]
+    )
+    assert "no Flux Kustomization of this repository builds this file" in held["archive/kustomization.yaml"]
+
+
 FLUX_INSTANCE_NO_NS = (
     "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
     "spec:\n  distribution:\n    version: '2.x'\n  sync:\n    kind: GitRepository\n"

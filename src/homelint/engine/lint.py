@@ -284,10 +284,26 @@ def _in_scope(repo: Any, rules: dict[str, RuleMeta], findings: list[Finding]) ->
     if flux.roots_known:
         return [f for f in findings if applies(f)]
     if any(ks.obj is not None for ks in flux.kustomizations):
+        why: dict[str, str] = {}
         for finding in findings:
             if not applies(finding):
-                Context.held(finding, UNREACHED)
+                if finding.path not in why:
+                    why[finding.path] = _unreached(flux, finding.path)
+                Context.held(finding, why[finding.path])
     return findings
+
+
+def _unreached(flux: Any, path: str) -> str:
+    """Why an error in `path`, which no guessed root reaches, is held: a Flux Kustomization whose
+    source nothing defines points at it, or no Kustomization of the repository does."""
+    ks = flux.unsourced_over(path)
+    if ks is None:
+        return UNREACHED
+    return (
+        f"{ks.label} points its spec.path at this file, but its sourceRef names {ks.source}, which nothing in the "
+        "repository defines, so nothing builds this file; Flux fails on it once that source exists and "
+        "serves this repository"
+    )
 
 
 # why an error in a file no guessed root reaches is held as a warning

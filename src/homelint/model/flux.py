@@ -649,6 +649,22 @@ class FluxModel:
                 return ks
         return None
 
+    def unsourced_over(self, path: str) -> FluxKS | None:
+        """The first Flux Kustomization whose spec.path, read in this repository, holds `path` but
+        whose source nothing defines (HL107: kustomize-controller builds nothing of it); None if
+        none does. Asked once run() is done."""
+        for ks in self.kustomizations:
+            if ks.obj is None or ks.local or ks.raw_path is None or ks.source is None:
+                continue
+            resolved = resolve(ks.raw_path, {})
+            if (
+                resolved is not None
+                and self._unfollowed_reaches(join("", resolved), path)
+                and not self.source_may_exist(ks.source)
+            ):
+                return ks
+        return None
+
     def _unfollowed_reaches(self, top: str, path: str) -> bool:
         """Whether a build of folder `top`, read in this repository, may read `path`: a file under
         it, or one its kustomization files reach through `resources:`/`components:` entries (`../`
