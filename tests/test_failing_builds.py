@@ -246,6 +246,43 @@ def test_a_user_beside_another_folders_missing_file_is_still_judged(check_json, 
     assert _rules(check_json, repo, files) == ["HL101", "HL401"]
 
 
+HELM_RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app-a\n  namespace: ns-a\nspec:\n"
+    "  interval: 1h\n  chart:\n    spec:\n      chart: chart-a\n      version: 1.0.0\n"
+    "      sourceRef: {kind: HelmRepository, name: repo-a, namespace: flux-system}\n"
+    "  valuesFrom:\n    - kind: ConfigMap\n      name: values-a\n"
+)
+HELM_REPOSITORY = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: repo-a\n"
+    "  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://charts.invalid\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("overlay", "errors"),
+    [
+        ("resources:\n  - ../../base/app-a\n  - ./made.yaml\n", ["HL101"]),
+        ("resources:\n  - ../../base/app-a\npatches:\n  - path: ./patch.yaml\n", ["HL101"]),
+        ("resources:\n  - ../../base/app-a\n", ["HL405"]),
+    ],
+    ids=["missing-resource", "missing-patch", "control"],
+)
+def test_a_base_user_is_not_judged_when_its_overlay_lists_a_missing_file(check_json, repo, overlay, errors):
+    """The base folder is not below the overlay, but the overlay's build includes it: a resource or
+    patch file the overlay lists and lacks fails that build, and may be what makes or names the
+    ConfigMap. The control: with nothing missing, nothing makes it (HL405)."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps/c1"),
+        "apps/c1/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./repo.yaml\n  - ./app-a\n",
+        "apps/c1/repo.yaml": HELM_REPOSITORY,
+        "apps/c1/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/c1/app-a/kustomization.yaml": overlay,
+        "apps/base/app-a/kustomization.yaml": "resources:\n  - ./helmrelease.yaml\n",
+        "apps/base/app-a/helmrelease.yaml": HELM_RELEASE,
+    }
+    assert _rules(check_json, repo, files) == errors
+
+
 EMPTY_OR_REFUSED = {
     "empty-kustomization": {
         "apps/kustomization.yaml": "resources:\n  - ./cm.yaml\n  - ./sub\n",

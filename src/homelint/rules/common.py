@@ -215,9 +215,9 @@ def _missing_entry(ctx: Context, ks: FluxKS) -> str | None:
 
 
 def build_lists_missing(ctx: Context, applied: Any) -> bool:
-    """Whether the build that applies `applied` lists, beside its file or above it, a resource or
-    component kustomize cannot find (listed_beside_missing): the build fails, and the missing file
-    may be what a finding on this object would say nothing makes (HL101 says it once)."""
+    """Whether the build that applies `applied` lists, where it holds its file, a resource,
+    component or patch file kustomize cannot find (listed_beside_missing): the build fails, and the
+    missing file may be what a finding on this object would say nothing makes (HL101 says it once)."""
     return listed_beside_missing(ctx, applied.ks, applied.obj.path)
 
 
@@ -239,15 +239,50 @@ def shown_name(ctx: Context, applied: Applied) -> str:
 
 
 def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool:
-    """Whether a kustomization of `build` in the folder of `path` or a folder above it lists a
-    resource or component the repository lacks (missing_entry): the build fails, and the missing
-    file, listed beside this one's, may define what a finding on it says is not there. Folders
-    beside it (another namespace's) do not count: one missing file there must not silence a
-    whole cluster."""
-    if build is None or build.obj is None or missing_entry(ctx, build) is None:
+    """Whether a kustomization of `build` that holds `path` (in its folder or a folder above it, or
+    one whose resources and components reach it: an overlay of a base elsewhere) lists a resource,
+    component or patch file the repository lacks: kustomize fails the build, and the missing file,
+    listed where it would be applied with this one, may define what a finding on it says is not
+    there. Folders beside it (another namespace's) do not count: one missing file there must not
+    silence a whole cluster."""
+    if build is None or build.obj is None:
         return False
     kdirs = ctx.repo.kustomize_dirs
-    return any((kd := kdirs.get(d)) is not None and _lists_missing(ctx, kd) for d in build.dirs if inside(path, d))
+    return any(_lists_missing(ctx, kdirs[d]) or _lists_missing_patch(ctx, kdirs[d]) for d in _holding(ctx, build, path))
+
+
+def _holding(ctx: Context, build: FluxKS, path: str) -> list[str]:
+    """The folders of `build`'s kustomizations that hold `path`: at or above its folder, and each
+    that lists (resources/components) a file or folder of one of those, up the include chain."""
+    kdirs = ctx.repo.kustomize_dirs
+    memo: dict[int, dict[str, list[str]]] = ctx.repo.memo("rules.includers", dict)  # by object, as unbuildable
+    includers = memo.get(id(build))
+    if includers is None:
+        includers = memo[id(build)] = {}
+        for d in sorted(build.dirs):
+            kd = kdirs.get(d)
+            for entry in kd.entries if kd is not None else ():
+                if entry.kind in ("resources", "components"):
+                    includers.setdefault(entry.target, []).append(d)
+    found = [d for d in sorted(build.dirs) if d in kdirs and inside(path, d)]
+    seen = set(found)
+    todo = [path, *found]
+    while todo:
+        for d in includers.get(todo.pop(), ()):
+            if d not in seen:
+                seen.add(d)
+                found.append(d)
+                todo.append(d)
+    return found
+
+
+def _lists_missing_patch(ctx: Context, kd: KustomizeDir) -> bool:
+    """Whether one kustomization lists a patch file that is not there (kustomize fails the build)."""
+    files = ctx.repo.files.all_files
+    return any(
+        entry.kind == "patches" and not is_remote(entry.value) and "${" not in entry.value and entry.target not in files
+        for entry in kd.entries
+    )
 
 
 def missing_entry_in(ctx: Context, dirs: Iterable[str]) -> str | None:
