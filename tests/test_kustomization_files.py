@@ -121,3 +121,32 @@ def test_a_component_whose_kustomization_does_not_parse_is_only_a_yaml_error(rep
     if KUBECTL is not None:
         done = kustomize(root, "clusters/main/apps.yaml", "app")
         assert done.returncode != 0 and "invalid Kustomization: yaml" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("listing", "component", "said", "fix"),
+    [
+        ("resources:\n  - ../part\n", True, "expected kind != 'Component'", "list it under components:"),
+        ("components:\n  - ../part\n", False, "expected kind 'Component'", "make its kustomization kind: Component"),
+    ],
+    ids=["component-under-resources", "kustomization-under-components"],
+)
+def test_a_folder_listed_as_the_other_kind_names_the_failure_and_its_fix(repo, check_json, listing, component, said, fix):
+    """kustomize refuses a folder listed as the kind it is not; HL101 quotes kustomize and the
+    fix says how to list or declare it (not "add the missing file")."""
+    part = (COMPONENT + "resources:\n  - cm.yaml\n") if component else KUSTOMIZATION
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+            "app/kustomization.yaml": listing,
+            "part/kustomization.yaml": part,
+            "part/cm.yaml": CM_A,
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = [f for f in findings if f["rule"] == "HL101"]
+    assert said in found["message"] and fix in found["fix"]
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert done.returncode != 0 and said in done.stderr

@@ -88,7 +88,11 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
             elif entry.kind in ("resources", "components"):
                 if target in files:
                     if entry.kind == "components":
-                        message = f"component '{entry.value}' is a file; components must be directories with kind: Component"
+                        message = (
+                            f"component '{entry.value}' is a file; components must be directories with kind: Component, "
+                            "so the build fails"
+                        )
+                        fix = "list the file under resources:, or move it into a folder whose kustomization is kind: Component"
                     else:
                         continue
                 elif target in dirs:
@@ -101,9 +105,20 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                             )
                             fix, related = EMPTY_FIX, sub.file
                         elif entry.kind == "resources" and sub.is_component:
-                            message = f"'{entry.value}' is a Component; list it under components:, not resources:"
+                            message = (
+                                f"'{entry.value}' is a Component; kustomize fails the build (\"expected kind != 'Component'\")"
+                            )
+                            fix = "list it under components:, not resources:"
                         elif entry.kind == "components" and not sub.is_component and not repo.invalid_yaml(sub.file):
-                            message = f"'{entry.value}' is listed as a component but its kustomization is kind: Kustomization"
+                            message = (
+                                f"'{entry.value}' is listed as a component but its kustomization is kind: Kustomization; "
+                                "kustomize fails the build (\"expected kind 'Component'\")"
+                            )
+                            fix = (
+                                "list it under resources:, or make its kustomization kind: Component "
+                                "(apiVersion: kustomize.config.k8s.io/v1alpha1)"
+                            )
+                            related = sub.file
                         else:
                             continue
                     else:
