@@ -1,5 +1,6 @@
 """A Flux Kustomization suspended as Flux applies it (in its own file, or by a patch of the build
-that applies it) does not reconcile: errors about what it builds are warnings that say so."""
+that applies it) does not reconcile: errors about what it builds are warnings that say so. So are
+errors about what a suspended CronJob's pods read: it starts none."""
 
 from __future__ import annotations
 
@@ -54,3 +55,23 @@ def test_a_patch_that_selects_other_kustomizations_suspends_nothing_here(check_j
     """The control: app-a lacks the label the patch selects, so it reconciles and fails."""
     files = {"apps/app-a.yaml": flux_ks("app-a", "./app-a"), "app-a/kustomization.yaml": HELM_CHARTS}
     assert [s for s, _ in _severities(check_json, repo, "HL111", "patch", files)] == ["error"]
+
+
+CRONJOB = (
+    "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: job-a\n  namespace: flux-system\nspec:\n{suspend}"
+    "  schedule: '0 * * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n"
+    "          restartPolicy: Never\n          containers:\n            - name: a\n"
+    "              image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+    "              env:\n                - name: TOKEN\n                  valueFrom:\n"
+    "                    secretKeyRef: {{name: secret-a, key: token}}\n"
+)
+
+
+@pytest.mark.parametrize(("suspend", "severity"), [("  suspend: true\n", "warning"), ("", "error")])
+def test_a_secret_only_a_suspended_cronjob_reads_is_a_warning(check_json, repo, suspend, severity):
+    """A suspended CronJob starts no Job: the Secret nothing makes fails its pods only once it is
+    resumed (held as a warning that says so). Not suspended, it is an error."""
+    files = {"apps/kustomization.yaml": "resources:\n  - ./job.yaml\n", "apps/job.yaml": CRONJOB.format(suspend=suspend)}
+    found = _severities(check_json, repo, "HL401", "", files)
+    assert [s for s, _ in found] == [severity]
+    assert ("CronJob job-a is suspended" in found[0][1]) == (severity == "warning")

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from homelint.model.repo import Repo
     from homelint.rules.registry import RuleMeta
 
+# rules about what a pod reads when it starts (a claim, an NFS server, a Secret, a ConfigMap, a
+# key): a suspended CronJob starts no pod, so they fail only once it is resumed
+POD_RUNTIME_RULES = frozenset({"HL301", "HL302", "HL401", "HL405", "HL407"})
+
 
 class Context:
     """What a check sees: the repo (files, objects, Flux model, graph) and a finding factory."""
@@ -77,6 +81,11 @@ class Context:
         spec_finding = bool(keys) and keys[0] == "spec" and not rule.startswith("HL6")
         if spec_finding and source.kind in ("Kustomization", "HelmRelease") and self._suspended(source):
             return f"{source.kind} {source.name} is suspended (spec.suspend: true), so Flux fails on it only once it is resumed"
+        if spec_finding and rule in POD_RUNTIME_RULES and obj.kind == "CronJob" and obj.spec.get("suspend") is True:
+            return (
+                f"CronJob {obj.name} is suspended (spec.suspend: true): it starts no Job, so its pods fail on this only "
+                "once it is resumed"
+            )
         if self._suspended_keys is None:
             by_key: dict[str, bool] = {}
             for ks in self.flux.kustomizations:
