@@ -2291,6 +2291,39 @@ def test_a_producer_flux_leaves_out_is_named_with_the_reason(repo, check_json, i
         assert "produces it" not in message
 
 
+@pytest.mark.parametrize("listed_namespace", ["ns-b", "ns-a"])
+def test_a_left_out_producer_another_namespace_would_get_is_not_told_to_be_listed(repo, check_json, listed_namespace):
+    """The only build that reads the Component folder of the unlisted Secret sets `namespace:
+    ns-b`: listing the file would make ns-b/secret-a, not what ns-a's Pod reads (kustomize's
+    namespace transformer). The message says so, and the fix is not "list it". When the build
+    sets ns-a, listing it is the fix."""
+    component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: []\n"
+    pod = POD_USING.replace("metadata: {name: pod-a}", "metadata: {name: pod-a, namespace: ns-a}").replace(
+        ", {configMapRef: {name: cm-a}}", ""
+    )
+    files = {
+        "clusters/c1/flux.yaml": gitrepo("flux-system") + "---\n" + ks("apps", "./apps", source="flux-system"),
+        "apps/kustomization.yaml": "resources:\n  - ./ns.yaml\n  - ./pod.yaml\n  - ./ns-x\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/pod.yaml": pod,
+        "apps/ns-x/kustomization.yaml": f"namespace: {listed_namespace}\ncomponents:\n  - ../../parts\nresources:\n  - ./cm.yaml\n",
+        "apps/ns-x/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-x}\ndata: {K: v}\n",
+        "parts/kustomization.yaml": component,
+        "parts/secret.yaml": SECRET_A,
+    }
+    _, findings = check_json(repo(files), "--select", "HL401")
+    (found,) = findings
+    if listed_namespace == "ns-b":
+        assert (
+            "Secret secret-a is defined in parts/secret.yaml, which nothing applies; listed in parts/kustomization.yaml, "
+            "it would be made in namespace ns-b (the build sets it), not in ns-a" in found["message"]
+        )
+        assert found["fix"].startswith("make the Secret in a folder whose build puts it in namespace ns-a")
+    else:
+        assert "it is not listed in parts/kustomization.yaml" in found["message"]
+        assert found["fix"] == "list secret.yaml in parts/kustomization.yaml"
+
+
 def test_a_substitute_from_source_flux_leaves_out_is_named_with_the_reason(repo, check_json):
     """The substituteFrom variant names the file and the reason too; kustomize-controller still fails
     the whole Kustomization."""

@@ -255,15 +255,7 @@ def _holding(ctx: Context, build: FluxKS, path: str) -> list[str]:
     """The folders of `build`'s kustomizations that hold `path`: at or above its folder, and each
     that lists (resources/components) a file or folder of one of those, up the include chain."""
     kdirs = ctx.repo.kustomize_dirs
-    memo: dict[int, dict[str, list[str]]] = ctx.repo.memo("rules.includers", dict)  # by object, as unbuildable
-    includers = memo.get(id(build))
-    if includers is None:
-        includers = memo[id(build)] = {}
-        for d in sorted(build.dirs):
-            kd = kdirs.get(d)
-            for entry in kd.entries if kd is not None else ():
-                if entry.kind in ("resources", "components"):
-                    includers.setdefault(entry.target, []).append(d)
+    includers = _includers(ctx, build)
     found = [d for d in sorted(build.dirs) if d in kdirs and inside(path, d)]
     seen = set(found)
     todo = [path, *found]
@@ -274,6 +266,48 @@ def _holding(ctx: Context, build: FluxKS, path: str) -> list[str]:
                 found.append(d)
                 todo.append(d)
     return found
+
+
+def _includers(ctx: Context, build: FluxKS) -> dict[str, list[str]]:
+    """file or folder -> the folders of `build`'s kustomizations that list it under resources: or
+    components:, indexed once per build."""
+    memo: dict[int, dict[str, list[str]]] = ctx.repo.memo("rules.includers", dict)  # by object, as unbuildable
+    includers = memo.get(id(build))
+    if includers is None:
+        kdirs = ctx.repo.kustomize_dirs
+        includers = memo[id(build)] = {}
+        for d in sorted(build.dirs):
+            kd = kdirs.get(d)
+            for entry in kd.entries if kd is not None else ():
+                if entry.kind in ("resources", "components"):
+                    includers.setdefault(entry.target, []).append(d)
+    return includers
+
+
+def namespaces_if_listed(ctx: Context, build: FluxKS, folder: str, own: str | None) -> set[str | None]:
+    """The namespaces `build` would give an object of `folder` (with metadata.namespace `own`)
+    were the kustomization there to list it: the build's targetNamespace, else, up each include
+    chain, the `namespace:` of the outermost kustomization that sets one (kustomize's namespace
+    transformer of an including kustomization overrides the included's), else `own`."""
+    target = build.spec.get("targetNamespace")
+    if isinstance(target, str) and target:
+        return {target}
+    includers, kdirs = _includers(ctx, build), ctx.repo.kustomize_dirs
+    out: set[str | None] = set()
+    todo: list[tuple[str, str | None]] = [(folder, None)]
+    seen = set(todo)
+    while todo:
+        d, ns = todo.pop()
+        kd = kdirs.get(d)
+        ns = kd.namespace if kd is not None and kd.namespace else ns
+        ups = includers.get(d, ())
+        if not ups:
+            out.add(ns or own)
+        for up in ups:
+            if (up, ns) not in seen:
+                seen.add((up, ns))
+                todo.append((up, ns))
+    return out
 
 
 def _lists_missing_patch(ctx: Context, kd: KustomizeDir) -> bool:

@@ -32,6 +32,7 @@ from homelint.rules.common import (
     has_flux,
     installs_elsewhere,
     made_by_chart,
+    namespaces_if_listed,
     shown_name,
     unproduced,
 )
@@ -208,6 +209,15 @@ def _left_out(ctx: Context, word: str, namespace: str, name: str) -> tuple[str, 
                 )
         if folder in ctx.flux.reached_dirs:
             kd = ctx.repo.kustomize_dirs.get(folder)
+            given = {ns for ks in _builders(ctx).get(folder, ()) for ns in namespaces_if_listed(ctx, ks, folder, obj.namespace)}
+            if kd is not None and given and None not in given and namespace not in given:
+                spaces = sorted(str(ns) for ns in given)
+                return (
+                    f"{word} {name} is defined in {obj.path}, which nothing applies; listed in {kd.file}, it would be "
+                    f"made in namespace{'s' if len(spaces) > 1 else ''} {', '.join(spaces)} (the build sets it), "
+                    f"not in {namespace}",
+                    f"make the {word} in a folder whose build puts it in namespace {namespace}, or fix the name",
+                )
             return (
                 f"{word} {name} is defined in {obj.path}, but nothing applies that file"
                 + (f" (it is not listed in {kd.file}: HL102)" if kd is not None else ""),
