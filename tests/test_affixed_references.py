@@ -122,7 +122,7 @@ def test_a_replica_set_claim_is_not_rewritten(check_json, repo):
     assert [(rule, message.split(";")[0]) for rule, _, _, message in found] == [
         (
             "HL301",
-            "ReplicaSet web-a claims volume 'data-a' in namespace ns-a, but nothing in the repository creates that PersistentVolumeClaim",
+            "ReplicaSet web-a-v2 claims volume 'data-a' in namespace ns-a, but nothing in the repository creates that PersistentVolumeClaim",
         ),
         ("HL303", "PersistentVolumeClaim 'data-a-v2' in namespace ns-a is claimed by no workload or HelmRelease"),
     ]

@@ -43,3 +43,25 @@ def test_a_name_made_of_a_secrets_variable_is_shown_as_written(check_json, repo)
     _, found = check_json(repo(files), "--select", "HL301,HL401")
     assert found and all(f["message"].startswith("ReplicationSource ${APP} ") for f in found)
     assert not any("hidden-value" in f["message"].split(" uses ")[0] for f in found)
+
+
+def test_a_user_a_patch_renames_is_shown_by_its_new_name(check_json, repo):
+    """A JSON6902 patch of the build renames the HelmRelease: the cluster has `app-a-renamed`,
+    and the message says so (not the name in its file)."""
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app-a\n  namespace: flux-system\n"
+        "spec:\n  interval: 1h\n  chart:\n    spec:\n      chart: chart-a\n      version: 1.0.0\n"
+        "      sourceRef: {kind: HelmRepository, name: repo-a}\n  valuesFrom:\n    - kind: ConfigMap\n      name: values-a\n"
+    )
+    helm_repo = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: repo-a\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://charts.invalid\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": (
+            "resources:\n  - ./release.yaml\n  - ./repo.yaml\npatches:\n  - target: {kind: HelmRelease, name: app-a}\n"
+            "    patch: |-\n      - op: replace\n        path: /metadata/name\n        value: app-a-renamed\n"
+        ),
+        "apps/release.yaml": release,
+        "apps/repo.yaml": helm_repo,
+    }
+    _, found = check_json(repo(files), "--select", "HL405")
+    assert [f["message"].split(" uses ")[0] for f in found] == ["HelmRelease app-a-renamed"]

@@ -228,6 +228,8 @@ def shown_name(ctx: Context, applied: Applied) -> str:
     """An applied object's name for messages: as written, with the substitution of the
     Kustomization that applies it done (`${APP}` -> `app-a`) when it can be, and when no variable
     it uses comes from a Secret (a message must not print a Secret's value)."""
+    if applied.renamed is not None and not applied.substituted:  # by a patch, an affix, a replacement
+        return applied.renamed
     name = applied.obj.name
     if "${" not in name or applied.ks is None:
         return name

@@ -103,7 +103,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             # defined in the repository, in a file Flux leaves out: name the file and why, not "nothing produces it"
             left_out = None if never or unrewritten is not None else _left_out(ctx, word, ns, name)
             if unrewritten is not None:
-                what, fix = _hashed_message(edge, word, name, ns, unrewritten)
+                what, fix = _hashed_message(edge, who, word, name, ns, unrewritten)
             elif "decryption" in ref.flags:
                 others = _made_elsewhere(produced, ns, name)
                 what = (
@@ -250,15 +250,16 @@ def _made_elsewhere(produced: Any, ns: str, name: str) -> list[str]:
     return sorted(space for space, names in produced.names.items() if name in names and space not in (ns, ANY_NAMESPACE))
 
 
-def _hashed_message(edge: Edge, word: str, name: str, ns: str, why: Unrewritten) -> tuple[str, str]:
-    """(message, fix) of a reference to a generated object's name that kustomize leaves as it is."""
+def _hashed_message(edge: Edge, who: str, word: str, name: str, ns: str, why: Unrewritten) -> tuple[str, str]:
+    """(message, fix) of a reference to a generated object's name that kustomize leaves as it is
+    (`who`: the user, named as the cluster names it)."""
     obj, ref = edge["applied"].obj, edge["ref"]
     field = "/".join(str(p) for p in edge["field"] if not isinstance(p, int))
     made = why.generated
     known = made.renamed is not None and _NAME_HASH.search(made.renamed) is not None
     hashed = made.renamed if known else f"{made.renamed or made.obj.name}-<hash>"  # from a file only Flux decrypts
     substitutes = "substitute-from" in ref.flags
-    using = f"{obj.kind} {obj.name} {'substitutes variables from' if substitutes else 'uses'} {word} '{name}' in namespace {ns}"
+    using = f"{who} {'substitutes variables from' if substitutes else 'uses'} {word} '{name}' in namespace {ns}"
     fails = (
         f"kustomize-controller looks for {name} and fails the whole Kustomization"
         if substitutes
