@@ -452,3 +452,21 @@ def test_two_roots_in_one_file_name_the_file_once(tmp_path, monkeypatch):
     monkeypatch.chdir(root)
     text = run(root, "kubernetes/apps/settings.yaml")
     assert "  roots: kubernetes/flux/cluster/ks.yaml (" in text
+
+
+def test_a_spec_patch_a_parents_patch_wrote_into_the_kustomization_is_listed(tmp_path, monkeypatch):
+    """The root's spec.patches give every child Kustomization a spec.patches entry of its own:
+    kustomize-controller runs it on the child's build, so explain lists it, at the root's patch."""
+    root = make_repo(tmp_path)
+    inject = (
+        "  patches:\n    - target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}\n      patch: |-\n"
+        "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n        metadata: {name: _}\n"
+        "        spec:\n          patches:\n            - target: {kind: ConfigMap}\n              patch: |-\n"
+        "                - op: add\n                  path: /metadata/labels/injected\n                  value: 'yes'\n"
+    )
+    (root / "kubernetes/flux/cluster/ks.yaml").write_text(ROOT_KS + inject)
+    monkeypatch.chdir(root)
+    (applied,) = json.loads(run(root, "kubernetes/apps/demo/app/cm.yaml:5", "--format", "json"))["objects"][0]["applied"]
+    assert applied["patches"] == [
+        {"by": "Kustomization flux-system/demo", "field": "spec.patches[0]", "location": "kubernetes/flux/cluster/ks.yaml:21"}
+    ]

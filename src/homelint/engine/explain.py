@@ -233,15 +233,25 @@ def _patches_on(repo: Any, applied: Any, obj: K8sObject) -> list[dict[str, Any]]
     comps = ks.spec.get("components") if ks is not None and ks.obj is not None and ks.path is not None else None
     if isinstance(comps, list):  # spec.components join the kustomization at spec.path
         with_components([join(ks.path, c) for c in comps if isinstance(c, str)], f"Kustomization {ks.namespace}/{ks.name}")
-    if ks is not None and ks.obj is not None:  # its spec.patches run in its own build only, not its children's
-        places.append((ks.obj.path, ks.obj.doc, ks.obj.data, ("spec",), f"Kustomization {ks.namespace}/{ks.name}"))
     out = []
     for file, doc, data, keys, label in places:
         for field, target, _body in _patches_of(data, keys, loader(posixpath.dirname(file))):
             if target is not None and target_matches(target, obj.data, applied.namespace):
-                shown = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in field).lstrip(".")
-                out.append({"by": label, "field": shown, "location": f"{file}:{_line(repo, file, doc, field)}"})
+                out.append({"by": label, "field": _dotted(field), "location": f"{file}:{_line(repo, file, doc, field)}"})
+    if ks is not None and ks.obj is not None:  # its spec.patches run in its own build only, not its children's
+        # as its parent's build applies it (ks.data): a parent's patch may have written them there
+        for field, target, _body in _patches_of(ks.data, ("spec",), loader(posixpath.dirname(ks.obj.path))):
+            if target is not None and target_matches(target, obj.data, applied.namespace):
+                path, span = repo.locate(ks.obj, field)
+                out.append(
+                    {"by": f"Kustomization {ks.namespace}/{ks.name}", "field": _dotted(field), "location": f"{path}:{span.line}"}
+                )
     return out
+
+
+def _dotted(field: tuple[Any, ...]) -> str:
+    """A field path as explain prints it: spec.patches[0]."""
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in field).lstrip(".")
 
 
 def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
