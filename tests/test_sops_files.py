@@ -83,3 +83,41 @@ def test_a_plaintext_value_where_the_files_own_sops_metadata_encrypts_is_reporte
     assert "(keys: password)" in message and "not SOPS-encrypted" not in message
     assert "own sops metadata (encrypted_regex '^(password|token)$') encrypts them" in message
     assert "plaintext-a" not in message and "sops edit secret.sops.yaml" in findings[0]["fix"]
+
+
+SLASHED = "ENC[AES256_GCM,data:AA==,iv:B/B==,tag:CC==,type:str]"  # a ciphertext whose iv holds a '/'
+WHOLE = (
+    f"apiVersion: {SLASHED}\nkind: {SLASHED}\nmetadata:\n  name: {SLASHED}\n  namespace: {SLASHED}\n"
+    f"data:\n  KEY_A: {ENC}\nsops:\n  mac: {ENC}\n  version: 3.9.0\n"
+)
+POD = (
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-a, namespace: ns-a}\nspec:\n  containers:\n"
+    "    - name: a\n      image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+    "      envFrom: [{secretRef: {name: secret-a}}]\n"
+)
+
+
+@pytest.mark.parametrize("decryption", [True, False])
+def test_a_file_sops_encrypted_whole_is_known_only_once_decrypted(repo, check_json, decryption):
+    """Without encrypted_regex, sops encrypts apiVersion, kind, name and namespace too; kustomize
+    builds the file as it is, and kustomize-controller decrypts the whole resource before it
+    applies it. Its ciphertext is no name or namespace (no HL608, no HL113), and it may be the
+    Secret the Pod reads (an info). Without spec.decryption the ciphertext is applied and fails
+    (HL117)."""
+    ks = FLUX_KS.format(name="apps", path="apps", extra="")
+    if not decryption:
+        ks = ks.replace("  decryption: {provider: sops}\n", "")
+    root = repo(
+        {
+            "flux/ks.yaml": ks,
+            "apps/kustomization.yaml": "resources: [./ns.yaml, ./pod.yaml, ./secret-a.sops.yaml]\n",
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/pod.yaml": POD,
+            "apps/secret-a.sops.yaml": WHOLE,
+        }
+    )
+    _, findings = check_json(root)
+    found = sorted((f["rule"], f["severity"]) for f in findings if f["rule"] != "HL503")
+    assert found == ([("HL401", "info")] if decryption else [("HL117", "error"), ("HL401", "info")])
+    (info,) = [f for f in findings if f["rule"] == "HL401"]
+    assert "apps/secret-a.sops.yaml, a file SOPS encrypts whole" in info["message"]

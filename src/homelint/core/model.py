@@ -63,6 +63,21 @@ def sops_encrypted(doc: dict[str, Any]) -> bool:
     return isinstance(block, dict) and ("mac" in block or "version" in block)
 
 
+def sops_opaque(doc: dict[str, Any]) -> bool:
+    """A document sops encrypted whole (no encrypted_regex): its apiVersion, kind, name or
+    namespace is ciphertext (`ENC[...]`), so what it makes is known only once kustomize-controller
+    decrypts the whole resource (its decryptor's DecryptResource) before applying it."""
+    if not sops_encrypted(doc):
+        return False
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    return any(_ciphertext(value) for value in (doc.get("apiVersion"), doc.get("kind"), meta.get("name"), meta.get("namespace")))
+
+
+def _ciphertext(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
+
+
 FieldPath = tuple[str | int, ...]
 
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.graphs import components
-from homelint.core.model import K8sObject, Origin
+from homelint.core.model import K8sObject, Origin, sops_opaque
 from homelint.core.substitution import resolve, scan_cached, substitute_tree, substitution_disabled
 from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
@@ -120,6 +120,9 @@ class FluxKS:
     # objects its build holds that Flux does not apply (withheld.py): kustomize drops them, or
     # kustomize-controller skips them; patches and replacements of the build still see them
     withheld: list[tuple[Applied, str]] = field(default_factory=list)
+    # SOPS documents of its build encrypted whole (core.model.sops_opaque): applied once decrypted,
+    # as an object whose kind, name and namespace are not known here
+    opaque: list[Applied] = field(default_factory=list)
     # replacements kustomize fails on in its build (a target field that is not there): the build fails
     replacement_failures: list[ReplacementFailure] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
@@ -590,6 +593,7 @@ class FluxModel:
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
         self._withheld_named: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
         self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
+        self._opaque: dict[str | None, Applied] | None = None  # namespace (None: not known) -> opaque_in
         self._source_memo: dict[SourceRef, bool] = {}  # source_may_exist's answers
         # where a patch document is (PatchSource) -> whether it found an object, once per build it
         # ran in (apply_matching: None when not known); HL114 and HL115 read them
@@ -836,6 +840,19 @@ class FluxModel:
         return ks.obj is not None and any(
             a.unread or a.maybe_changed for a in self.applications_of_document(ks.obj) if a.ks is ks.parent
         )
+
+    def opaque_in(self, namespace: str) -> Applied | None:
+        """The first SOPS document encrypted whole (FluxKS.opaque) that a build applies in
+        `namespace`, or in a namespace it encrypts too (any namespace); None if there is none:
+        it may be what makes an object of that namespace."""
+        if self._opaque is None:
+            self._opaque = {}
+            for ks in sorted(self.kustomizations, key=lambda k: k.key):
+                for applied in ks.opaque:
+                    ns = applied.namespace
+                    known = ns is not None and not (ns.startswith("ENC[") and ns.endswith("]"))
+                    self._opaque.setdefault(ns if known else None, applied)
+        return self._opaque.get(namespace) or self._opaque.get(None)
 
     def withheld_named(self, kind: str, namespace: str, name: str) -> list[tuple[Applied, str]]:
         """(object, why) of each kind/namespace/name a Flux Kustomization builds but does not apply
@@ -2428,6 +2445,9 @@ class FluxModel:
                 substituted=substituted,
                 replaced=bool(edits.get(REPLACED_NAME)),
             )
+            if sops_opaque(obj.data):  # what it is shows only once decrypted: judged as nothing known
+                ks.opaque.append(applied)
+                continue
             why = withheld(obj.data, ks.data)
             if why is not None:  # not applied: it makes nothing on the cluster, nor is it a child
                 ks.withheld.append((applied, why))

@@ -479,9 +479,25 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
             continue  # defined in a folder a script applies, not Flux: made, only not by Flux
         if node.namespace in foreign:
             unseen.append((node, foreign[node.namespace]))
+        elif (opaque := ctx.flux.opaque_in(node.namespace)) is not None:
+            unseen.append((node, _opaque_why(opaque, node.namespace)))
         else:
             missing.append(node)
     return produced, missing, unseen
+
+
+def _opaque_why(applied: Applied, namespace: str) -> str:
+    """Why a SOPS document encrypted whole may make what a namespace needs."""
+    by = applied.ks.label if applied.ks is not None else "the bootstrap"
+    if applied.namespace == namespace:
+        return (
+            f"{by} applies {applied.obj.path} in namespace {namespace}, a file SOPS encrypts whole (its kind and name are "
+            "ciphertext until kustomize-controller decrypts it), so it may create it"
+        )
+    return (
+        f"{by} applies {applied.obj.path}, a file SOPS encrypts whole (its kind, name and namespace are ciphertext "
+        "until kustomize-controller decrypts it), so it may create it"
+    )
 
 
 def foreign_namespaces(ctx: Context) -> dict[str, str]:

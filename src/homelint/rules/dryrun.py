@@ -29,7 +29,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.k8snames import SEGMENT, NameRule, name_problem, name_rule
-from homelint.core.model import Finding, K8sObject, dig
+from homelint.core.model import Finding, K8sObject, dig, sops_opaque
 from homelint.core.regex import linear
 from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled
@@ -1474,9 +1474,11 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
     """kustomize-controller refuses to apply a SOPS-encrypted v1 Secret when its Kustomization has no
     spec.decryption ('is SOPS encrypted, configuring decryption is required')."""
     reported: set[tuple[int, str]] = set()
-    for applied in ctx.flux.applied:
+    whole = [applied for ks in ctx.flux.kustomizations for applied in ks.opaque]  # encrypted whole: any kind
+    for applied in [*ctx.flux.applied, *whole]:
         obj, ks = applied.obj, applied.ks
-        if ks is None or not ks.known or not obj.is_sops or obj.kind != "Secret" or obj.api_version != "v1":
+        opaque = sops_opaque(obj.data)
+        if ks is None or not ks.known or not obj.is_sops or not (opaque or (obj.kind == "Secret" and obj.api_version == "v1")):
             continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
         if isinstance(ks.spec.get("decryption"), dict) or _ancestor_patch_mentions(ks, "decryption"):
             continue
@@ -1489,12 +1491,19 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
         if (id(obj), ks.key) in reported:
             continue
         reported.add((id(obj), ks.key))
+        what = (
+            f"{obj.path} is SOPS-encrypted whole (its apiVersion, kind or name is ciphertext) but {ks.label} has no "
+            "spec.decryption: kustomize-controller applies the ciphertext as it is, and the API server rejects it, "
+            "so the whole apply fails"
+            if opaque
+            else f"Secret {obj.name} is SOPS-encrypted but {ks.label} has no spec.decryption: kustomize-controller "
+            "refuses the whole apply ('is SOPS encrypted, configuring decryption is required')"
+        )
         yield ctx.at(
             "HL117",
             obj,
-            ("metadata", "name"),
-            f"Secret {obj.name} is SOPS-encrypted but {ks.label} has no spec.decryption: kustomize-controller "
-            "refuses the whole apply ('is SOPS encrypted, configuring decryption is required')",
+            ("kind",) if opaque else ("metadata", "name"),
+            what,
             fix=spec_fix(
                 ks,
                 "spec.decryption",
