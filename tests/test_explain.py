@@ -470,3 +470,35 @@ def test_a_spec_patch_a_parents_patch_wrote_into_the_kustomization_is_listed(tmp
     assert applied["patches"] == [
         {"by": "Kustomization flux-system/demo", "field": "spec.patches[0]", "location": "kubernetes/flux/cluster/ks.yaml:21"}
     ]
+
+
+def test_a_component_two_namespaces_include_shows_each_copy_with_its_own_includer(tmp_path, monkeypatch):
+    """Two namespace folders include one Component; each applied copy is explained by the
+    kustomization that gives it its namespace, not by both."""
+    root = make_repo(tmp_path)
+    component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ./cm.yaml\n"
+    files = {
+        "kubernetes/apps/kustomization.yaml": "resources:\n  - ./ns-a\n  - ./ns-b\n",
+        "kubernetes/apps/ns-a/kustomization.yaml": "namespace: ns-a\ncomponents:\n  - ../../shared\n",
+        "kubernetes/apps/ns-b/kustomization.yaml": "namespace: ns-b\ncomponents:\n  - ../../shared\n",
+        "kubernetes/shared/kustomization.yaml": component,
+        "kubernetes/shared/cm.yaml": cm("shared-a"),
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    monkeypatch.chdir(root)
+    copies = json.loads(run(root, "kubernetes/shared/cm.yaml", "--format", "json"))["objects"][0]["applied"]
+    by_namespace = {
+        c["namespace"]: ([k["file"] for k in c["kustomizations"]], c["effective_namespace"]["set_by"]) for c in copies
+    }
+    assert by_namespace == {
+        "ns-a": (
+            ["kubernetes/apps/ns-a/kustomization.yaml", "kubernetes/shared/kustomization.yaml"],
+            "namespace: of kubernetes/apps/ns-a/kustomization.yaml",
+        ),
+        "ns-b": (
+            ["kubernetes/apps/ns-b/kustomization.yaml", "kubernetes/shared/kustomization.yaml"],
+            "namespace: of kubernetes/apps/ns-b/kustomization.yaml",
+        ),
+    }

@@ -92,8 +92,17 @@ def _chain(repo: Any, ks: Any) -> list[dict[str, Any]]:
     return hops
 
 
-def _including_dirs(repo: Any, ks: Any, path: str) -> list[dict[str, Any]]:
-    """The kustomization.yaml folders of this Kustomization's build that name the file (or its folder)."""
+def _including_dirs(repo: Any, ks: Any, path: str, namespace: str | None = None) -> list[dict[str, Any]]:
+    """The kustomization.yaml folders of this Kustomization's build that name the file (or its
+    folder). With `namespace` (the one an applied copy got): when some of them set that
+    namespace, those that set another one are left out (they include another copy)."""
+    out = _includers_of(repo, ks, path)
+    if namespace is not None and any(kz["namespace"] == namespace for kz in out):
+        out = [kz for kz in out if kz["namespace"] in (None, namespace)]
+    return out
+
+
+def _includers_of(repo: Any, ks: Any, path: str) -> list[dict[str, Any]]:
     folder = posixpath.dirname(path)
     out = []
     for directory in sorted(ks.dirs):
@@ -146,6 +155,8 @@ def _namespace_origin(repo: Any, applied: Any, obj: K8sObject) -> dict[str, Any]
         return out
     folder = posixpath.dirname(obj.path)
     dirs = sorted(d for d in (ks.dirs if ks is not None else ()) if _on_path(d, folder))
+    # and the kustomizations that include the file from elsewhere (a Component, a base)
+    dirs += [posixpath.dirname(kz["file"]) for kz in (_including_dirs(repo, ks, obj.path, ns) if ks is not None else [])]
     for directory in dirs:  # outermost first: kustomize's outer namespace: wins
         kd = repo.kustomize_dirs.get(directory)
         if kd is not None and kd.namespace == ns:
@@ -222,7 +233,9 @@ def _patches_on(repo: Any, applied: Any, obj: K8sObject) -> list[dict[str, Any]]
             stack.extend((entry.target, comp.file) for entry in reversed(comp.of_kind("components")))
 
     # the folders on the way to the file, and those that list the file (or its folder) from elsewhere
-    including = {posixpath.dirname(kz["file"]) for kz in (_including_dirs(repo, ks, obj.path) if ks is not None else [])}
+    including = {
+        posixpath.dirname(kz["file"]) for kz in (_including_dirs(repo, ks, obj.path, applied.namespace) if ks is not None else [])
+    }
     for directory in sorted(d for d in (ks.dirs if ks is not None else ()) if _on_path(d, folder) or d in including):
         kd = repo.kustomize_dirs.get(directory)
         if kd is None or kd.file in listed:
@@ -312,7 +325,7 @@ def _hops(repo: Any, applied: Any, obj: K8sObject) -> list[tuple[str, int, str]]
         if path and line.isdigit():
             label = f"{hop['kind']} {hop['name']}" + (f" builds {hop['path']}" if hop.get("path") else "")
             out.append((path, int(line), label))
-    for kz in _including_dirs(repo, applied.ks, obj.path) if applied.ks is not None else []:
+    for kz in _including_dirs(repo, applied.ks, obj.path, applied.namespace) if applied.ks is not None else []:
         out.append((kz["file"], kz["line"] or 1, f"{kz['file']} {kz['field']}: {kz['entry']}"))
     start, _ = _doc_range(repo, obj)
     ns = f" in namespace {applied.namespace}" if applied.namespace else ""
@@ -427,7 +440,7 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
                 "namespace": applied.namespace,
                 "name": applied.name,
                 "chain": _chain(repo, ks) if ks is not None else [],
-                "kustomizations": _including_dirs(repo, ks, path) if ks is not None else [],
+                "kustomizations": _including_dirs(repo, ks, path, applied.namespace) if ks is not None else [],
                 "effective_namespace": _namespace_origin(repo, applied, obj),
                 "patches": _patches_on(repo, applied, obj),
                 "uses": _used_variables(repo, obj, ks),
