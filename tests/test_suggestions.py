@@ -50,3 +50,18 @@ def test_a_shared_last_word_is_no_dropped_prefix():
     """`cluster` is `cluster-apps-rook-ceph-cluster` without four leading words: a shared last word,
     not a rename that dropped a prefix."""
     assert "'cluster'" not in _nearest("cluster-apps-rook-ceph-cluster", {"cluster", "rook-ceph"})
+
+
+def test_a_missing_spec_path_is_offered_only_folders_whose_own_name_is_close(check_json: Any, repo: Any):
+    """The folders beside a missing spec.path share its whole parent path: judged on the last
+    part, `web` is like neither `database-backup` nor `ingress-controller` (only `web-app` is
+    offered)."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./deploy/overlays/production/web"),
+        "deploy/overlays/production/database-backup/cm.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "deploy/overlays/production/ingress-controller/cm.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-b\n",
+        "deploy/overlays/production/web-app/cm.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-c\n",
+    }
+    _, found = check_json(repo(files), "--select", "HL103")
+    (finding,) = found
+    assert finding["message"].endswith("; did you mean 'deploy/overlays/production/web-app'?")

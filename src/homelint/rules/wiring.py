@@ -45,10 +45,15 @@ def _nearest(name: str, candidates: Names | set[str] | list[str], exclude: str |
     """ "; did you mean ...?" with up to 3 candidates close to `name` (never `exclude`), or "". A
     candidate that is `name` without its leading dash-separated words (`group-app` for `app`, the
     usual rename when a prefix is dropped) comes first: difflib ranks it low."""
+    close = _nearest_names(name, candidates, exclude)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _nearest_names(name: str, candidates: Names | set[str] | list[str], exclude: str | None = None) -> list[str]:
+    """The candidates `_nearest` offers, closest first."""
     names = candidates if isinstance(candidates, Names) else Names(candidates)  # a bounded pool, made once
     shorter = sorted((c for c in names.pool if _without_prefix(name, c)), key=len, reverse=True)  # longest tail first
-    close = [c for c in dict.fromkeys([*shorter, *close_matches(name, names, n=4)]) if c != exclude][:3]
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return [c for c in dict.fromkeys([*shorter, *close_matches(name, names, n=4)]) if c != exclude][:3]
 
 
 def _without_prefix(name: str, candidate: str) -> bool:
@@ -746,8 +751,13 @@ def _chart_path_problem(repo: Any, art: Artifact, path: str) -> str | None:
 
 
 def _folder_hint(ctx: Context, path: str) -> str:
-    """'; did you mean ...' for a folder path that is not there: the closest folder beside it."""
-    return _nearest(path, set(ctx.flux.entries_of(posixpath.dirname(path), files=False)))
+    """'; did you mean ...' for a folder path that is not there: the folders beside it whose name
+    is close to its name (judged on the last part only: a shared parent path is no likeness)."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for sibling in sorted(ctx.flux.entries_of(posixpath.dirname(path), files=False)):
+        by_name[posixpath.basename(sibling)].append(sibling)
+    close = [full for name in _nearest_names(posixpath.basename(path), list(by_name)) for full in by_name[name]][:3]
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
 # where a FluxInstance, or a flux-instance HelmRelease or values file, writes the sync's path
