@@ -313,7 +313,8 @@ def namespaces_if_listed(ctx: Context, build: FluxKS, folder: str, own: str | No
 
 
 def _lists_missing_patch(ctx: Context, kd: KustomizeDir) -> bool:
-    """Whether one kustomization lists a patch file that is not there (kustomize fails the build)."""
+    """Whether one kustomization lists a patch or replacements file that is not there (kustomize
+    fails the build)."""
     files = ctx.repo.files.all_files
     return any(
         entry.kind == "patches" and not is_remote(entry.value) and "${" not in entry.value and entry.target not in files
