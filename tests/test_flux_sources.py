@@ -1636,6 +1636,97 @@ def test_a_url_binds_a_folder_only_if_the_repository_has_it(repo):
     assert not built.flux.roots_known
 
 
+FLEET_PUSH = "flux push artifact oci://registry.example.com/me/fleet:latest --path=. --source=x --revision=y"
+
+
+def run_push(step: str = "", job: str = "", workflow: str = "", command: str = FLEET_PUSH) -> str:
+    """A workflow whose job runs `command`; `step`, `job`, `workflow`: the `working-directory` of the
+    step, of the job's defaults.run, of the workflow's defaults.run (none if empty)."""
+    text = "on: push\n" + (f"defaults: {{run: {{working-directory: {workflow}}}}}\n" if workflow else "")
+    text += "jobs:\n  push:\n    runs-on: ubuntu-latest\n"
+    text += f"    defaults: {{run: {{working-directory: {job}}}}}\n" if job else ""
+    text += "    steps:\n      - uses: actions/checkout@v4\n      - run: " + command + "\n"
+    return text + (f"        working-directory: {step}\n" if step else "")
+
+
+@pytest.mark.parametrize(
+    "workflow",
+    [
+        run_push(step="./fleet"),
+        run_push(job="fleet"),
+        run_push(workflow="fleet"),
+        run_push(step="fleet", job="other", workflow="other"),  # the most specific wins
+        run_push(step="${{ github.workspace }}/fleet"),
+        run_push(step="other", command=FLEET_PUSH.replace("--path=.", "--path=../fleet")),
+        run_push(step="fleet", command=FLEET_PUSH.replace("--path=.", '--path="${{ github.workspace }}/fleet"')),
+        run_push(step="${{ matrix.folder }}").replace("    steps:", "    strategy: {matrix: {folder: [fleet]}}\n    steps:"),
+    ],
+    ids=["step", "job-defaults", "workflow-defaults", "step-wins", "workspace", "dot-dot", "absolute-path", "matrix"],
+)
+def test_a_push_run_in_a_working_directory_pushes_the_folder_there(repo, workflow):
+    """A `run:` step runs in its `working-directory`, else the job's, else the workflow's
+    `defaults.run.working-directory` (relative to the workspace, where actions/checkout puts the
+    repository), and the flux CLI reads `--path` from there: `--path=.` in `fleet` pushes fleet/."""
+    root = repo(
+        {
+            ".github/workflows/push.yaml": workflow,
+            "fleet/clusters/home/flux-instance.yaml": oci_instance("oci://registry.example.com/me/fleet"),
+            "fleet/clusters/home/echo.yaml": helmrelease("echo"),
+            "clusters/home/other.yaml": helmrelease("other"),
+        }
+    )
+    assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
+@pytest.mark.parametrize(
+    "workflow",
+    [
+        run_push(step="$HOME/fleet"),  # the runner does not expand a shell variable there
+        run_push(step="/srv/fleet"),
+        run_push(step="${{ env.FLEET }}"),
+        run_push(step=".."),
+        run_push(step="fleet", command=FLEET_PUSH.replace("--path=.", "--path=../..")),
+    ],
+    ids=["shell-variable", "absolute", "expression", "above-the-workspace", "path-above-the-workspace"],
+)
+def test_a_push_from_a_working_directory_not_known_here_is_not_guessed(repo, workflow):
+    """Where the folder is cannot be read: no folder is taken for the push (not the repository's
+    root), and the OCI sync is not placed."""
+    root = repo(
+        {
+            ".github/workflows/push.yaml": workflow,
+            "fleet/clusters/home/flux-instance.yaml": oci_instance("oci://registry.example.com/me/fleet"),
+            "fleet/clusters/home/echo.yaml": helmrelease("echo"),
+            "clusters/home/other.yaml": helmrelease("other"),
+        }
+    )
+    built = model(root)
+    assert applied_names(built, "HelmRelease") == []
+    assert any("flux push artifact --path" in note for note in built.flux.notes)
+
+
+def test_the_push_action_and_a_job_that_checks_out_into_a_folder_read_paths_from_the_workspace(repo):
+    """`working-directory` and defaults.run are for `run:` steps: the push action's `path` is read
+    from the workspace. In a job whose actions/checkout has a `path`, where the repository is in
+    the workspace is not read: `--path` is read from the repository's root, as without a
+    working directory."""
+    action = push_action("registry.example.com/me/fleet", "fleet").replace(
+        "    steps:", "    defaults: {run: {working-directory: other}}\n    steps:"
+    )
+    moved = run_push(step="other", command=FLEET_PUSH.replace("--path=.", "--path=fleet")).replace(
+        "actions/checkout@v4", "actions/checkout@v4\n        with: {path: other}"
+    )
+    for workflow in (action, moved):
+        root = repo(
+            {
+                ".github/workflows/push.yaml": workflow,
+                "fleet/clusters/home/flux-instance.yaml": oci_instance("oci://registry.example.com/me/fleet"),
+                "fleet/clusters/home/echo.yaml": helmrelease("echo"),
+            }
+        )
+        assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
+
+
 def test_an_oci_sync_that_cannot_be_placed_is_not_called_missing(repo):
     root = repo(
         {

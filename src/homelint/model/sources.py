@@ -409,7 +409,10 @@ def pushed_folders(repo: Repo) -> list[Push]:
     `controlplaneio-fluxcd/distribution/actions/push` step (`path`, default `.`; `repository`;
     `ignore-paths`, one per line), which runs that command. In a GitHub workflow each job's steps
     are read with its `strategy.matrix`: a folder named by one matrix variable whose values the
-    job lists is pushed once per value (GitHub replaces `${{ matrix.x }}` before the step runs)."""
+    job lists is pushed once per value (GitHub replaces `${{ matrix.x }}` before the step runs). A `run:`
+    step runs in its working directory (_working_directory), where the flux CLI reads `--path`
+    from; a step's inputs (another action's script, the push action's `path`) do not: GitHub
+    gives `working-directory` and `defaults.run` to `run:` steps only, not to an action's steps."""
     found: list[Push] = []
     for path in sorted(repo.files.all_files):
         if not _may_push(path) or not PUSH_FILES.search(path):
@@ -422,33 +425,80 @@ def pushed_folders(repo: Repo) -> list[Push]:
             for match in _PUSH.finditer(text):
                 found.extend(_command_pushes(match.group("args"), path, {}))
             continue
-        for job in jobs:
+        for job, defaults in jobs:
             matrix = _matrix_values(job)
             steps = job.get("steps")
-            for step in steps if isinstance(steps, list) else []:
-                for chunk in _step_texts(step):
+            steps = steps if isinstance(steps, list) else []
+            # a job that checks the repository out into a folder: where it is is not read (the
+            # workspace is taken for it, as before)
+            moved = any(_checks_out_into_folder(step) for step in steps)
+            for step in steps:
+                for chunk, is_run in _step_texts(step):
+                    cwd = _working_directory(step, job, defaults) if is_run and not moved else ""
                     for match in _PUSH.finditer(chunk):
-                        found.extend(_command_pushes(match.group("args"), path, matrix))
+                        found.extend(_command_pushes(match.group("args"), path, matrix, cwd))
                 found.extend(_action_push(step, path, matrix))
     return found
 
 
-def _workflow_jobs(repo: Repo, path: str) -> list[dict[str, Any]] | None:
-    """The jobs of a GitHub workflow, in order; None when it does not parse into jobs."""
+def _workflow_jobs(repo: Repo, path: str) -> list[tuple[dict[str, Any], Any]] | None:
+    """The jobs of a GitHub workflow, in order, each with its workflow's `defaults`; None when it
+    does not parse into jobs."""
     parsed = repo.parsed.get(path)
     docs = [doc for doc in parsed.docs if isinstance(doc, dict) and isinstance(doc.get("jobs"), dict)] if parsed else []
     if not docs:
         return None
-    return [job for doc in docs for job in doc["jobs"].values() if isinstance(job, dict)]
+    return [(job, doc.get("defaults")) for doc in docs for job in doc["jobs"].values() if isinstance(job, dict)]
 
 
-def _step_texts(step: Any) -> list[str]:
-    """The texts of a workflow step that may run a command: `run`, and the step's inputs."""
+def _step_texts(step: Any) -> list[tuple[str, bool]]:
+    """The texts of a workflow step that may run a command, each with whether it is the step's
+    `run` (else one of its inputs)."""
     if not isinstance(step, dict):
         return []
     inputs = step.get("with")
-    texts = [step.get("run")] + (list(inputs.values()) if isinstance(inputs, dict) else [])
-    return [text for text in texts if isinstance(text, str) and "push" in text]
+    texts = [(step.get("run"), True)] + [(value, False) for value in (inputs.values() if isinstance(inputs, dict) else [])]
+    return [(text, is_run) for text, is_run in texts if isinstance(text, str) and "push" in text]
+
+
+_WORKSPACE = re.compile(r"\$\{\{\s*github\.workspace\s*\}\}(?=/|$)")
+_EXPRESSION = re.compile(r"\$\{\{[^}]*\}\}")
+
+
+def _working_directory(step: dict[str, Any], job: dict[str, Any], defaults: Any) -> str | None:
+    """The folder a `run:` step runs in, relative to the workspace ('' = its root, where
+    actions/checkout puts the repository without `path`): the step's `working-directory`, else
+    the job's `defaults.run.working-directory`, else the workflow's (GitHub: the most specific
+    wins). An expression (`${{ matrix.x }}`) stays as written: GitHub replaces it before the step
+    runs, as in `run`. None when the folder is not known: an absolute path, a shell variable (the
+    runner does not expand one there), a folder above the workspace."""
+    value: Any = step.get("working-directory")
+    for holder in (job.get("defaults"), defaults):
+        if value is not None:
+            break
+        run = holder.get("run") if isinstance(holder, dict) else None
+        value = run.get("working-directory") if isinstance(run, dict) else None
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_URL:
+        return None
+    text = _WORKSPACE.sub(".", value.strip(), count=1) if _WORKSPACE.match(value.strip()) else value.strip()
+    if text.startswith(("/", "~", "\\")) or "$" in _EXPRESSION.sub("", text):
+        return None
+    plain = posixpath.normpath(_EXPRESSION.sub("x", text) or ".")
+    if plain == ".." or plain.startswith("../"):
+        return None
+    return "" if plain == "." else text
+
+
+def _checks_out_into_folder(step: Any) -> bool:
+    """Whether a step is actions/checkout with a `path` other than the workspace itself."""
+    uses = step.get("uses") if isinstance(step, dict) else None
+    if not isinstance(uses, str) or uses.split("@", 1)[0].strip().lower() != "actions/checkout":
+        return False
+    inputs = step.get("with")
+    where = inputs.get("path") if isinstance(inputs, dict) else None
+    return where is not None and not (isinstance(where, str) and posixpath.normpath(where.strip() or ".") == ".")
 
 
 def _matrix_values(job: dict[str, Any]) -> dict[str, list[str]]:
@@ -486,15 +536,36 @@ def _matrix_values(job: dict[str, Any]) -> dict[str, list[str]]:
     return found
 
 
-def _command_pushes(args: str, path: str, matrix: dict[str, list[str]]) -> list[Push]:
-    """The pushes of one `flux push artifact` command line."""
+def _command_pushes(args: str, path: str, matrix: dict[str, list[str]], cwd: str | None = "") -> list[Push]:
+    """The pushes of one `flux push artifact` command line run in the folder `cwd` of the
+    workspace (None: not known)."""
     where = _PUSH_PATH.search(args)
     if where is None:
         return []
     ignores = _PUSH_IGNORE.search(args)
     patterns = tuple(p for p in _unquoted(ignores.group(1)).split(",") if p) if ignores else ()
     target = _PUSH_URL.search(args)
-    return _pushes(_unquoted(where.group(1)), target.group(0) if target else None, path, patterns, matrix)
+    folder = _in_directory(cwd, _unquoted(where.group(1)))
+    if folder is None:
+        return []
+    return _pushes(folder, target.group(0) if target else None, path, patterns, matrix)
+
+
+def _in_directory(cwd: str | None, folder: str) -> str | None:
+    """A `--path` as seen from the workspace when the command runs in `cwd` (the flux CLI reads a
+    relative path from its working directory); one under `${{ github.workspace }}` from there; one
+    that starts elsewhere (`/`, `~`, a shell variable) as written. None when the folder is not
+    known: the working directory is not, or the path leads above the workspace from it."""
+    text = folder.strip()
+    if _WORKSPACE.match(text):
+        return _WORKSPACE.sub(".", text, count=1)
+    if text.startswith(("/", "~")) or (text.startswith("$") and not text.startswith("${{")) or not text or cwd == "":
+        return folder
+    if cwd is None:
+        return None
+    joined = cwd.rstrip("/") if text in (".", "./") else f"{cwd.rstrip('/')}/{text.removeprefix('./')}"
+    plain = posixpath.normpath(_VARIABLE.sub("x", joined))
+    return None if plain == ".." or plain.startswith("../") else joined
 
 
 def _action_push(step: Any, path: str, matrix: dict[str, list[str]]) -> list[Push]:
