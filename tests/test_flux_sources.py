@@ -1727,6 +1727,45 @@ def test_the_push_action_and_a_job_that_checks_out_into_a_folder_read_paths_from
         assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
 
 
+def _bootstrapped_oci(entry: str, kind: str = "OCIRepository") -> dict[str, str]:
+    """A pushed folder whose Kustomization builds from OCIRepository repo-a, which the bootstrap
+    makes outside Git (nothing here declares it); the config lists it as this repository."""
+    app_ks = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\n"
+        f"spec:\n  interval: 1h\n  prune: true\n  path: ./app-a/app\n  sourceRef: {{kind: {kind}, name: repo-a}}\n"
+    )
+    return {
+        ".homelint.yaml": f"flux:\n  local-sources: [{entry}]\n",
+        ".github/workflows/push.yaml": run_push(command=FLEET_PUSH.replace("--path=.", "--path=./deploy")),
+        "deploy/kustomization.yaml": "resources:\n  - app-a/ks.yaml\n",
+        "deploy/app-a/ks.yaml": app_ks,
+        "deploy/app-a/app/kustomization.yaml": "resources:\n  - cm.yaml\n  - missing.yaml\n",
+        "deploy/app-a/app/cm.yaml": CONFIGMAP_A,
+    }
+
+
+@pytest.mark.parametrize("entry", ["flux-system/repo-a", "repo-a"])
+def test_a_local_source_made_outside_git_has_the_kind_its_kustomizations_name(repo, check_json, entry):
+    """flux.local-sources names the source that is this repository; when nothing here declares it
+    (the bootstrap makes it), it is of the kind the Kustomizations' sourceRefs give it: an
+    OCIRepository of the pushed folder, so app-a is followed and its missing file fails its build."""
+    root = repo(_bootstrapped_oci(entry))
+    built = model(root)
+    assert applied_names(built, "ConfigMap") == [("ns-a", "cm-a")]
+    assert not any("flux.local-sources" in note for note in built.flux.notes)
+    _, findings = check_json(root, "--select", "HL101")
+    assert [(f["path"], f["severity"]) for f in findings] == [("deploy/app-a/app/kustomization.yaml", "error")]
+
+
+def test_a_local_source_no_kustomization_names_is_a_git_repository(repo):
+    """No declaration and no sourceRef of that name: the entry is taken for a GitRepository, as
+    before (an OCIRepository of that name is not this repository)."""
+    files = _bootstrapped_oci("flux-system/repo-b")
+    built = model(repo(files))
+    assert applied_names(built, "ConfigMap") == []
+    assert [str(ref) for ref in built.flux.sources.artifacts] == ["GitRepository flux-system/repo-b"]
+
+
 def test_an_oci_sync_that_cannot_be_placed_is_not_called_missing(repo):
     root = repo(
         {

@@ -892,9 +892,14 @@ def find_sources(repo: Repo) -> Sources:
             # several clusters may each declare a source of the same name (each with its own
             # spec.ignore): a bootstrap's tree sees the one declared beside it
             out.scoped[obj.path] = {ref: art}
+    referred: set[SourceRef] | None = None
     for entry in repo.config.local_sources:
         ns, _, name = entry.rpartition("/")
         matches = [r for r in by_ref if r.name == name and (not ns or r.namespace == ns)]
+        if not matches:
+            # a source made outside Git (a bootstrap's): of the kind the Kustomizations name it by
+            referred = _kustomization_sources(repo) if referred is None else referred
+            matches = sorted(r for r in referred if r.name == name and (not ns or r.namespace == ns))
         for ref in matches or [SourceRef("GitRepository", ns or "flux-system", name)]:
             add(ref, "flux.local-sources in the config")
     if not out.artifacts:
@@ -931,6 +936,19 @@ def find_sources(repo: Repo) -> Sources:
                 "followed (set flux.roots in .homelint.yaml)"
             )
     return out
+
+
+def _kustomization_sources(repo: Repo) -> set[SourceRef]:
+    """The GitRepositories and OCIRepositories the repository's Flux Kustomizations build from
+    (their sourceRefs, a missing namespace the Kustomization's own)."""
+    found: set[SourceRef] = set()
+    for obj in repo.objects:
+        if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP or obj.path in repo.patch_files:
+            continue
+        ref = source_ref(obj.spec, obj.namespace or "flux-system")
+        if ref is not None and ref.kind in ("GitRepository", "OCIRepository"):
+            found.add(ref)
+    return found
 
 
 def _unpulled(push: Push, pulled: set[str], dirs: set[str]) -> bool:
