@@ -312,3 +312,33 @@ def test_a_build_kustomize_refuses_applies_nothing(check_json, repo, case):
         **EMPTY_OR_REFUSED[case],
     }
     assert _rules(check_json, repo, files) == ["HL101" if case == "empty-kustomization" else "HL114"]
+
+
+@pytest.mark.parametrize(
+    ("component", "ignore", "errors"),
+    [
+        ({}, "", ["HL101"]),
+        ({"components/comp-a/cm.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-x\n"}, "", ["HL101"]),
+        ({}, "  ignoreMissingComponents: true\n", ["HL401"]),
+    ],
+    ids=["missing-folder", "folder-without-kustomization", "ignored-when-missing"],
+)
+def test_a_user_of_a_build_whose_spec_components_fail_is_not_judged(check_json, repo, component, ignore, errors):
+    """Flux adds spec.components to the kustomization at spec.path: a component folder kustomize
+    cannot read fails the build, and it may be what makes the Secret. With
+    ignoreMissingComponents a missing folder is dropped, the build applies, and nothing makes it."""
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-a\n  namespace: ns-a\nspec:\n  containers:\n"
+        "    - name: a\n      image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+        "  volumes:\n    - name: v\n      secret: {secretName: data-a}\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./app-a.yaml\n",
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a", "  components:\n    - ../components/comp-a\n" + ignore),
+        "app-a/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./pod.yaml\n",
+        "app-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "app-a/pod.yaml": pod,
+        **component,
+    }
+    assert _rules(check_json, repo, files) == errors

@@ -249,8 +249,16 @@ def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool
     silence a whole cluster."""
     if build is None or build.obj is None:
         return False
+    if _missing_spec_component(ctx, build):
+        return True  # Flux adds spec.components to the kustomization at spec.path: above every file of the build
     kdirs = ctx.repo.kustomize_dirs
     return any(_lists_missing(ctx, kdirs[d]) or _lists_missing_patch(ctx, kdirs[d]) for d in _holding(ctx, build, path))
+
+
+def _missing_spec_component(ctx: Context, build: FluxKS) -> bool:
+    """Whether the Flux Kustomization names a spec.components folder that is not a Component
+    kustomize can read (missing_entry's first case: the build fails)."""
+    return build.obj is not None and missing_entry(ctx, build) == build.obj.path
 
 
 def _holding(ctx: Context, build: FluxKS, path: str) -> list[str]:
