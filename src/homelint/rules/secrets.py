@@ -77,6 +77,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue  # kustomize rewrites it to the generated object's hashed name
             if "decryption" in ref.flags and not _made_elsewhere(produced, ns, name):
                 continue  # a SOPS key made nowhere in the repository: bootstrap creates it by hand
+            if "source-auth" in ref.flags and _serves_a_root(ctx, obj):
+                continue  # the bootstrap's source: flux bootstrap makes its Secret
             if "decryption" in ref.flags and (edge["applied"].ks is None or edge["applied"].ks.obj is None):
                 continue  # a root's key: bootstrap applies the root by hand, and its key (the repository's copies need it)
             by_object.setdefault(id(obj), []).append(edge)
@@ -184,6 +186,20 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 finding.severity = "warning"  # applied and served, with the wrong certificate
             yield finding
+
+
+def _serves_a_root(ctx: Context, obj: Any) -> bool:
+    """Whether the Flux source `obj` is what a root Kustomization (one the bootstrap applies)
+    builds from: flux bootstrap makes that source's Secret outside Git."""
+    roots = ctx.repo.memo(
+        "rules.secrets.root-sources",
+        lambda: {
+            (ks.source.kind, ks.source.namespace, ks.source.name)
+            for ks in ctx.flux.kustomizations
+            if ks.source is not None and (ks.parent is None or ks.parent.obj is None)
+        },
+    )
+    return (obj.kind, obj.namespace or "default", obj.name) in roots
 
 
 def _left_out(ctx: Context, word: str, namespace: str, name: str) -> tuple[str, str] | None:
