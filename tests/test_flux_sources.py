@@ -2421,17 +2421,14 @@ def test_a_producer_flux_leaves_out_is_named_with_the_reason(repo, check_json, i
         assert "produces it" not in message
 
 
-@pytest.mark.parametrize("listed_namespace", ["ns-b", "ns-a"])
-def test_a_left_out_producer_another_namespace_would_get_is_not_told_to_be_listed(repo, check_json, listed_namespace):
-    """The only build that reads the Component folder of the unlisted Secret sets `namespace:
-    ns-b`: listing the file would make ns-b/secret-a, not what ns-a's Pod reads (kustomize's
-    namespace transformer). The message says so, and the fix is not "list it". When the build
-    sets ns-a, listing it is the fix."""
+def _left_out_in_component(listed_namespace: str) -> dict[str, str]:
+    """ns-a's Pod reads secret-a, defined in an unlisted file of a Component folder that only
+    ns-x's kustomization (`namespace: listed_namespace`) includes."""
     component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: []\n"
     pod = POD_USING.replace("metadata: {name: pod-a}", "metadata: {name: pod-a, namespace: ns-a}").replace(
         ", {configMapRef: {name: cm-a}}", ""
     )
-    files = {
+    return {
         "clusters/c1/flux.yaml": gitrepo("flux-system") + "---\n" + ks("apps", "./apps", source="flux-system"),
         "apps/kustomization.yaml": "resources:\n  - ./ns.yaml\n  - ./pod.yaml\n  - ./ns-x\n",
         "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
@@ -2441,7 +2438,15 @@ def test_a_left_out_producer_another_namespace_would_get_is_not_told_to_be_liste
         "parts/kustomization.yaml": component,
         "parts/secret.yaml": SECRET_A,
     }
-    _, findings = check_json(repo(files), "--select", "HL401")
+
+
+@pytest.mark.parametrize("listed_namespace", ["ns-b", "ns-a"])
+def test_a_left_out_producer_another_namespace_would_get_is_not_told_to_be_listed(repo, check_json, listed_namespace):
+    """The only build that reads the Component folder of the unlisted Secret sets `namespace:
+    ns-b`: listing the file would make ns-b/secret-a, not what ns-a's Pod reads (kustomize's
+    namespace transformer). The message says so, and the fix is not "list it". When the build
+    sets ns-a, listing it is the fix."""
+    _, findings = check_json(repo(_left_out_in_component(listed_namespace)), "--select", "HL401")
     (found,) = findings
     if listed_namespace == "ns-b":
         assert (
@@ -2452,6 +2457,17 @@ def test_a_left_out_producer_another_namespace_would_get_is_not_told_to_be_liste
     else:
         assert "it is not listed in parts/kustomization.yaml" in found["message"]
         assert found["fix"] == "list secret.yaml in parts/kustomization.yaml"
+
+
+def test_the_namespaces_a_listing_would_give_are_not_known_past_a_bound(monkeypatch, repo, check_json):
+    """Each include chain up from the folder is followed once per namespace it carries; past
+    MAX_CHAIN_STATES the namespaces are not known, and the plain "list it" fix is given."""
+    from homelint.rules import common
+
+    monkeypatch.setattr(common, "MAX_CHAIN_STATES", 1)
+    _, findings = check_json(repo(_left_out_in_component("ns-b")), "--select", "HL401")
+    (found,) = findings
+    assert found["fix"] == "list secret.yaml in parts/kustomization.yaml"
 
 
 def test_a_substitute_from_source_flux_leaves_out_is_named_with_the_reason(repo, check_json):

@@ -294,6 +294,11 @@ def _includers(ctx: Context, build: FluxKS) -> dict[str, list[str]]:
     return includers
 
 
+# (folder, namespace so far) pairs namespaces_if_listed follows at most: each include chain is
+# followed once per namespace it can carry, which many diamonds of namespaces could multiply
+MAX_CHAIN_STATES = 10_000
+
+
 def namespaces_if_listed(ctx: Context, build: FluxKS, folder: str, own: str | None) -> set[str | None]:
     """The namespaces `build` would give an object of `folder` (with metadata.namespace `own`)
     were the kustomization there to list it: the build's targetNamespace, else, up each include
@@ -307,6 +312,8 @@ def namespaces_if_listed(ctx: Context, build: FluxKS, folder: str, own: str | No
     todo: list[tuple[str, str | None]] = [(folder, None)]
     seen = set(todo)
     while todo:
+        if len(seen) > MAX_CHAIN_STATES:
+            return {None}  # too many ways up to say: not known
         d, ns = todo.pop()
         kd = kdirs.get(d)
         ns = kd.namespace if kd is not None and kd.namespace else ns
