@@ -295,3 +295,34 @@ def test_patches_of_other_kinds_or_names_leave_the_sync_kustomization_as_written
     for maker in (instance(deployment_patch), instance(other_name)):
         _, findings = check_json(repo(synced(maker)))
         assert [f["severity"] for f in findings if f["rule"] == "HL205"] == ["error"]
+
+
+LABELS_INTO_POST_BUILD = (
+    "namespace: flux-system\nlabels:\n  - pairs: {domain: core}\n    fields:\n"
+    "      - {group: kustomize.toolkit.fluxcd.io, kind: Kustomization, path: spec/postBuild/substitute, create: true}\n"
+    "resources:\n  - ./app-a.yaml\n"
+)
+
+
+@pytest.mark.parametrize("post_build", ["", "  postBuild:\n    substitute:\n      OTHER: x\n"], ids=["none", "other-variable"])
+def test_variables_a_label_transformer_writes_into_the_post_build_are_not_judged(check_json, repo, post_build):
+    """A `labels` entry with `fields` writes `domain: core` into each child's
+    spec.postBuild.substitute (kustomize applies it; the model does not), so `${domain}` is
+    substituted: neither HL205 (no postBuild) nor HL201 (not defined) is said. The control
+    without the transformer gets the finding."""
+    app = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-a\nspec:\n"
+        "  interval: 1h\n  path: ./app-a\n  prune: true\n  targetNamespace: default\n"
+        "  sourceRef: {kind: GitRepository, name: flux-system}\n" + post_build
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": LABELS_INTO_POST_BUILD,
+        "apps/app-a.yaml": app,
+        "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  labels: {tier: '${domain}'}\ndata: {}\n",
+    }
+    _, found = check_json(repo(files), "--select", "HL201,HL205")
+    assert found == []
+    files["apps/kustomization.yaml"] = "namespace: flux-system\nresources:\n  - ./app-a.yaml\n"
+    _, found = check_json(repo(files), "--select", "HL201,HL205")
+    assert [f["rule"] for f in found] == (["HL205"] if not post_build else ["HL201"])

@@ -147,6 +147,13 @@ class FluxKS:
     # applied by a Kustomization of known spec with no namespace from anywhere: Flux fails to apply
     # it ('namespace not specified', HL110), and where its references point is not known
     unplaced: bool = False
+    # where a transformer of its parent's build that the model does not apply (labels with fields,
+    # configurations, replacements) may have set fields of it (BuildOut.loose; () is all of it)
+    loose: tuple[Pointer, ...] = ()
+
+    def may_be_set(self, pointer: Pointer) -> bool:
+        """Whether such a transformer may have set the field at `pointer` (or one inside it)."""
+        return any(_related(pointer, p) for p in self.loose)
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -2457,7 +2464,9 @@ class FluxModel:
             self.applied.append(applied)
             if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
                 forced = ns if ns != obj.namespace else None
-                children.append(self._make_ks(source_obj, forced, ks, ns, edits, affix))
+                child = self._make_ks(source_obj, forced, ks, ns, edits, affix)
+                child.loose = tuple(built.loose.get(index, ()))
+                children.append(child)
             elif is_resource_set(obj):
                 children.extend(self._resource_set_children(obj, ks))
         return children

@@ -98,9 +98,14 @@ def _undefined(
     """Each `${VAR}` without default that the applying Kustomization does not define, once per
     place and Kustomization (with the whole string it is in, and where in it the first such use is)."""
     reported: set[tuple[str, str, int, tuple[Any, ...], str]] = set()
+    unsure: dict[int, bool] = {}  # by Kustomization: its postBuild may hold variables the model does not see
     for ks, variables, obj, field, is_key, expr, text in _uses(ctx):
         if expr.error:
             continue
+        if id(ks) not in unsure:
+            unsure[id(ks)] = ks.may_be_set(("spec", "postBuild")) or ctx.flux.spec_unread(ks)
+        if unsure[id(ks)]:
+            continue  # a transformer of its parent's build the model does not apply may define them
         for item, start, end in located(expr):
             if item.error or item.has_default or item.name in variables.values:
                 continue
@@ -644,6 +649,8 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
     for ks in ctx.flux.kustomizations:
         if not ks.known:
             continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
+        if ks.may_be_set(("spec", "postBuild")) or ctx.flux.spec_unread(ks):
+            continue  # a transformer of its parent's build the model does not apply may set its postBuild
         if ks.post_build is not None and variables_of(ctx.repo, ks).substitutes:
             continue
         why = "has no spec.postBuild" if ks.post_build is None else "provides no variables (substituteStrategy WithVariables)"
