@@ -20,6 +20,11 @@ REPLACEMENT = (
     "    fieldPaths:\n      - spec.targetNamespace\n    options:\n      create: true\n"
 )
 PATCH = "- op: add\n  path: /spec/targetNamespace\n  value: ns-a\n"
+POD_READING_DATA_A = (  # a Pod of ns-a that mounts Secret data-a
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-a\n  namespace: ns-a\nspec:\n  containers:\n"
+    "    - name: a\n      image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+    "  volumes:\n    - name: v\n      secret: {secretName: data-a}\n"
+)
 
 
 def _tree(extra: str, files: dict[str, str] | None = None) -> dict[str, str]:
@@ -230,17 +235,12 @@ def test_a_namespace_a_missing_file_beside_another_namespace_may_make_is_still_j
 def test_a_user_beside_another_folders_missing_file_is_still_judged(check_json, repo):
     """Only a missing file listed beside the user's file (or above it) silences HL401: the root's
     build of apps/ also lists a missing file of folder ns-b, which does not make ns-a's Secret."""
-    pod = (
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-a\n  namespace: ns-a\nspec:\n  containers:\n"
-        "    - name: a\n      image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
-        "  volumes:\n    - name: v\n      secret: {secretName: data-a}\n"
-    )
     files = {
         "clusters/main/flux.yaml": flux_root("apps", "./apps"),
         "apps/kustomization.yaml": "resources:\n  - ./ns-a\n  - ./ns-b\n",
         "apps/ns-a/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./pod.yaml\n",
         "apps/ns-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
-        "apps/ns-a/pod.yaml": pod,
+        "apps/ns-a/pod.yaml": POD_READING_DATA_A,
         "apps/ns-b/kustomization.yaml": "resources:\n  - ./made.yaml\n",
     }
     assert _rules(check_json, repo, files) == ["HL101", "HL401"]
@@ -327,18 +327,13 @@ def test_a_user_of_a_build_whose_spec_components_fail_is_not_judged(check_json, 
     """Flux adds spec.components to the kustomization at spec.path: a component folder kustomize
     cannot read fails the build, and it may be what makes the Secret. With
     ignoreMissingComponents a missing folder is dropped, the build applies, and nothing makes it."""
-    pod = (
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-a\n  namespace: ns-a\nspec:\n  containers:\n"
-        "    - name: a\n      image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
-        "  volumes:\n    - name: v\n      secret: {secretName: data-a}\n"
-    )
     files = {
         "clusters/main/flux.yaml": flux_root("apps", "./apps"),
         "apps/kustomization.yaml": "resources:\n  - ./app-a.yaml\n",
         "apps/app-a.yaml": flux_ks("app-a", "./app-a", "  components:\n    - ../components/comp-a\n" + ignore),
         "app-a/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./pod.yaml\n",
         "app-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
-        "app-a/pod.yaml": pod,
+        "app-a/pod.yaml": POD_READING_DATA_A,
         **component,
     }
     assert _rules(check_json, repo, files) == errors

@@ -646,35 +646,26 @@ class FluxModel:
     def unfollowed_over(self, path: str) -> FluxKS | None:
         """The first Flux Kustomization the model did not follow (its source is not known to be
         this repository) whose spec.path, read in this repository, holds `path`, and whose source
-        may exist (one nothing defines serves nothing); None if none does."""
-        for ks in self.kustomizations:
-            if ks.obj is None or ks.local or ks.raw_path is None or ks.source is None:
-                continue
-            resolved = resolve(ks.raw_path, {})
-            if (
-                resolved is not None
-                and self._unfollowed_reaches(join("", resolved), path)
-                and self.source_may_exist(ks.source)
-                and not self.serves_flux_itself(ks)  # Flux's own manifests hold no file of this repository
-            ):
-                return ks
-        return None
+        may exist (one nothing defines serves nothing); None if none does. Flux's own manifests
+        (serves_flux_itself) hold no file of this repository."""
+        found = self._unfollowed_reaching(path)
+        return next((ks for ks, ref in found if self.source_may_exist(ref) and not self.serves_flux_itself(ks)), None)
 
     def unsourced_over(self, path: str) -> FluxKS | None:
         """The first Flux Kustomization whose spec.path, read in this repository, holds `path` but
         whose source nothing defines (HL107: kustomize-controller builds nothing of it); None if
         none does. Asked once run() is done."""
+        return next((ks for ks, ref in self._unfollowed_reaching(path) if not self.source_may_exist(ref)), None)
+
+    def _unfollowed_reaching(self, path: str) -> Iterator[tuple[FluxKS, SourceRef]]:
+        """(Flux Kustomization, its source) of each the model did not follow whose spec.path, read
+        in this repository, holds `path`, in model order."""
         for ks in self.kustomizations:
             if ks.obj is None or ks.local or ks.raw_path is None or ks.source is None:
                 continue
             resolved = resolve(ks.raw_path, {})
-            if (
-                resolved is not None
-                and self._unfollowed_reaches(join("", resolved), path)
-                and not self.source_may_exist(ks.source)
-            ):
-                return ks
-        return None
+            if resolved is not None and self._unfollowed_reaches(join("", resolved), path):
+                yield ks, ks.source
 
     def _unfollowed_reaches(self, top: str, path: str) -> bool:
         """Whether a build of folder `top`, read in this repository, may read `path`: a file under
