@@ -247,12 +247,24 @@ def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool
     listed where it would be applied with this one, may define what a finding on it says is not
     there. Folders beside it (another namespace's) do not count: one missing file there must not
     silence a whole cluster."""
-    if build is None or build.obj is None:
+    if build is None or build.obj is None or not _lacks_a_file(ctx, build):
         return False
     if _missing_spec_component(ctx, build):
         return True  # Flux adds spec.components to the kustomization at spec.path: above every file of the build
     kdirs = ctx.repo.kustomize_dirs
     return any(_lists_missing(ctx, kdirs[d]) or _lists_missing_patch(ctx, kdirs[d]) for d in _holding(ctx, build, path))
+
+
+def _lacks_a_file(ctx: Context, build: FluxKS) -> bool:
+    """Whether the build lists anywhere a resource, component, patch or replacements file that is
+    not there (judged once per build: most builds lack none, and then nothing is walked)."""
+    memo: dict[int, bool] = ctx.repo.memo("rules.lacks-a-file", dict)  # by object, as unbuildable
+    if id(build) not in memo:
+        kdirs = ctx.repo.kustomize_dirs
+        memo[id(build)] = missing_entry(ctx, build) is not None or any(
+            _lists_missing_patch(ctx, kdirs[d]) for d in sorted(build.dirs) if d in kdirs
+        )
+    return memo[id(build)]
 
 
 def _missing_spec_component(ctx: Context, build: FluxKS) -> bool:
