@@ -2195,7 +2195,10 @@ def test_a_held_error_under_a_kustomization_of_an_undefined_source_names_that_ku
     _, findings = check_json(root)
     held = {f["path"]: f["message"] for f in findings if f["rule"] == "HL101" and f["severity"] == "warning"}
     assert set(held) == {"deploy/app-a/kustomization.yaml", "archive/kustomization.yaml"}
-    assert "Kustomization flux-system/app-a points its spec.path at this file" in held["deploy/app-a/kustomization.yaml"]
+    assert (
+        "Kustomization flux-system/app-a would build this file (its spec.path reaches it)"
+        in held["deploy/app-a/kustomization.yaml"]
+    )
     assert (
         "GitRepository flux-system/repo-gone, which nothing in the repository defines" in held["deploy/app-a/kustomization.yaml"]
     )

@@ -300,7 +300,7 @@ def _unreached(flux: Any, path: str) -> str:
     if ks is None:
         return UNREACHED
     return (
-        f"{ks.label} points its spec.path at this file, but its sourceRef names {ks.source}, which nothing in the "
+        f"{ks.label} would build this file (its spec.path reaches it), but its sourceRef names {ks.source}, which nothing in the "
         "repository defines, so nothing builds this file; Flux fails on it once that source exists and "
         "serves this repository"
     )
