@@ -110,8 +110,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 others = _made_elsewhere(produced, ns, name)
                 what = (
                     f"{who} decrypts with Secret '{name}' (spec.decryption.secretRef) in namespace {ns}, "
-                    f"where nothing in the repository produces it (it is made only in namespace{'s' if len(others) > 1 else ''} "
-                    f"{', '.join(others[:3])}{', ...' if len(others) > 3 else ''}): kustomize-controller reads it in the "
+                    f"where nothing in the repository produces it (it is made only in {_namespaces(others)}): "
+                    "kustomize-controller reads it in the "
                     "Kustomization's own namespace and fails the whole Kustomization (Secret not found) before applying "
                     "any of its objects"
                 )
@@ -121,8 +121,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 missing_text = (
                     f"; {left_out[0]}; "
                     if left_out
-                    else f", where nothing in the repository produces it (it is made only in namespace{'s' if len(others) > 1 else ''} "
-                    f"{', '.join(others[:3])}{', ...' if len(others) > 3 else ''}; kustomize-controller reads substituteFrom in the "
+                    else f", where nothing in the repository produces it (it is made only in {_namespaces(others)}; "
+                    "kustomize-controller reads substituteFrom in the "
                     "Kustomization's own namespace): "
                     if others
                     else ", which nothing in the repository produces: "
@@ -154,8 +154,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 others = [] if left_out else _made_elsewhere(produced, ns, name)
                 if others:  # the exact name, made in another namespace: say so before any similar name
                     made_by = (
-                        f", but the repository makes it only in namespace{'s' if len(others) > 1 else ''} "
-                        f"{', '.join(others[:3])}{', ...' if len(others) > 3 else ''} (a {word} is read only from the namespace of what uses it)"
+                        f", but the repository makes it only in {_namespaces(others)} "
+                        f"(a {word} is read only from the namespace of what uses it)"
                     )
                     hint = ""
                 what = f"{who} uses {word} '{name}' in namespace {ns}{many}{made_by}{chart}"
@@ -259,6 +259,11 @@ def _builders(ctx: Context) -> dict[str, list[Any]]:
 
 
 _NAME_HASH = re.compile(r"-[245-9b-dfghkmt]{10}$")  # generators.name_suffix's alphabet
+
+
+def _namespaces(names: list[str]) -> str:
+    """'namespace a' or 'namespaces a, b, c, ...' (at most three named)."""
+    return f"namespace{'s' if len(names) > 1 else ''} {', '.join(names[:3])}{', ...' if len(names) > 3 else ''}"
 
 
 def _made_elsewhere(produced: Any, ns: str, name: str) -> list[str]:
