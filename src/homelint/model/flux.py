@@ -839,6 +839,12 @@ class FluxModel:
             a.unread or a.maybe_changed for a in self.applications_of_document(ks.obj) if a.ks is ks.parent
         )
 
+    def field_unread(self, ks: FluxKS, pointer: Pointer) -> bool:
+        """Whether a field of `ks` may differ from what the model read: its spec may (spec_unread),
+        or a transformer of its parent's build the model does not apply may set that field
+        (FluxKS.may_be_set)."""
+        return ks.may_be_set(pointer) or self.spec_unread(ks)
+
     def opaque_in(self, namespace: str) -> Applied | None:
         """The first SOPS document encrypted whole (FluxKS.opaque) that a build applies in
         `namespace`, or in a namespace it encrypts too (any namespace); None if there is none:

@@ -31,6 +31,8 @@ from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped, unap
 from homelint.rules.registry import check
 from homelint.rules.secrets import SOPS_CONFIG
 
+POST_BUILD = ("spec", "postBuild")  # where a Kustomization's variables are declared
+
 
 def _uses(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:
     """Every `${...}` in objects applied by Kustomizations that substitute: the graph's uses-var edges
@@ -103,7 +105,7 @@ def _undefined(
         if expr.error:
             continue
         if id(ks) not in unsure:
-            unsure[id(ks)] = ks.may_be_set(("spec", "postBuild")) or ctx.flux.spec_unread(ks)
+            unsure[id(ks)] = ctx.flux.field_unread(ks, POST_BUILD)
         if unsure[id(ks)]:
             continue  # a transformer of its parent's build the model does not apply may define them
         for item, start, end in located(expr):
@@ -649,7 +651,7 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
     for ks in ctx.flux.kustomizations:
         if not ks.known:
             continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
-        if ks.may_be_set(("spec", "postBuild")) or ctx.flux.spec_unread(ks):
+        if ctx.flux.field_unread(ks, POST_BUILD):
             continue  # a transformer of its parent's build the model does not apply may set its postBuild
         if ks.post_build is not None and variables_of(ctx.repo, ks).substitutes:
             continue
