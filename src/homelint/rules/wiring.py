@@ -688,6 +688,7 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
 
 
 MISSING = "does not exist in the repository"
+LEFT_OUT = "is left out of the artifact by its ignore rules"
 
 
 def _missing_chart_paths(ctx: Context) -> Iterator[Finding]:
@@ -735,7 +736,7 @@ def _chart_path_problem(repo: Any, art: Artifact, path: str) -> str | None:
     file), or None when it does."""
     files, hidden = repo.files.all_files, repo.files.ignored
     if path in files:
-        return None if art.contains(path) else "is left out of the artifact by its ignore rules"
+        return None if art.contains(path) else LEFT_OUT
     folder = path
     while folder:  # a .gitignore or the config's exclude hid it from the walk: not known
         if folder in hidden or f"{folder}/" in hidden:
@@ -746,7 +747,7 @@ def _chart_path_problem(repo: Any, art: Artifact, path: str) -> str | None:
     if f"{path}/Chart.yaml" not in files:
         return "is a folder without Chart.yaml"
     if not art.contains(f"{path}/Chart.yaml"):
-        return "is left out of the artifact by its ignore rules"
+        return LEFT_OUT
     return None
 
 
@@ -774,7 +775,7 @@ def _missing_sync_path(ctx: Context, ks: FluxKS) -> Finding:
     path = ks.path
     there = path in ctx.repo.files.dirs  # in the repository, but not in what the source serves
     hint = "" if there else _folder_hint(ctx, path)
-    where = "is left out of the artifact by the source's ignore rules" if there else "does not exist in the repository"
+    where = "is left out of the artifact by the source's ignore rules" if there else MISSING
     message = (
         f"the sync path '{path or '.'}' {where}: flux-operator makes the Kustomization "
         f"{ks.namespace}/{ks.name} with that spec.path, and kustomize-controller fails it ('kustomization path not "
