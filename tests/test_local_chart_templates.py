@@ -21,16 +21,18 @@ POD = (
 )
 
 
+# the release of chart folder charts/bundle in ns-a, whose Pod reads Secret app-a-db
+TREE = {
+    "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+    "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+    "apps/release.yaml": RELEASE,
+    "apps/pod.yaml": POD,
+    "charts/bundle/Chart.yaml": "apiVersion: v2\nname: bundle\nversion: 1.0.0\n",
+}
+
+
 def _findings(check_json, repo, template: str) -> list[tuple[str, str]]:
-    files = {
-        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
-        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
-        "apps/release.yaml": RELEASE,
-        "apps/pod.yaml": POD,
-        "charts/bundle/Chart.yaml": "apiVersion: v2\nname: bundle\nversion: 1.0.0\n",
-        "charts/bundle/templates/made.yaml": template,
-    }
-    _, found = check_json(repo(files), "--select", "HL401")
+    _, found = check_json(repo({**TREE, "charts/bundle/templates/made.yaml": template}), "--select", "HL401")
     return [(f["severity"], f["message"]) for f in found]
 
 
@@ -59,14 +61,7 @@ def test_a_template_linked_from_outside_the_repository_is_not_read(check_json, r
     says cannot turn the error into an info."""
     outside = tmp_path / "outside.yaml"
     outside.write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-db\n")
-    files = {
-        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
-        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
-        "apps/release.yaml": RELEASE,
-        "apps/pod.yaml": POD,
-        "charts/bundle/Chart.yaml": "apiVersion: v2\nname: bundle\nversion: 1.0.0\n",
-    }
-    root = repo(files)
+    root = repo(TREE)
     (root / "charts/bundle/templates").mkdir(parents=True)
     (root / "charts/bundle/templates/made.yaml").symlink_to(outside)
     _, found = check_json(root, "--select", "HL401")
