@@ -25,7 +25,7 @@ from homelint.core.model import K8sObject
 from homelint.core.regex import linear
 from homelint.core.substitution import resolve
 from homelint.loading.discovery import git_remotes, normal_url
-from homelint.model.kustomize import inside, join
+from homelint.model.kustomize import escapes, inside, join
 from homelint.model.sourceignore import SOURCEIGNORE, Matcher, Pattern, effective, read_patterns
 
 # the kinds of source-controller (source.toolkit.fluxcd.io) and of ExternalArtifact producers
@@ -486,7 +486,7 @@ def _working_directory(step: dict[str, Any], job: dict[str, Any], defaults: Any)
     if text.startswith(("/", "~", "\\")) or "$" in _EXPRESSION.sub("", text):
         return None
     plain = posixpath.normpath(_EXPRESSION.sub("x", text) or ".")
-    if plain == ".." or plain.startswith("../"):
+    if escapes(plain):
         return None
     return "" if plain == "." else text
 
@@ -564,8 +564,7 @@ def _in_directory(cwd: str | None, folder: str) -> str | None:
     if cwd is None:
         return None
     joined = cwd.rstrip("/") if text in (".", "./") else f"{cwd.rstrip('/')}/{text.removeprefix('./')}"
-    plain = posixpath.normpath(_VARIABLE.sub("x", joined))
-    return None if plain == ".." or plain.startswith("../") else joined
+    return None if escapes(posixpath.normpath(_VARIABLE.sub("x", joined))) else joined
 
 
 def _action_push(step: Any, path: str, matrix: dict[str, list[str]]) -> list[Push]:
