@@ -71,10 +71,13 @@ def sops_opaque(doc: dict[str, Any]) -> bool:
         return False
     meta = doc.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
-    return any(_ciphertext(value) for value in (doc.get("apiVersion"), doc.get("kind"), meta.get("name"), meta.get("namespace")))
+    return any(
+        is_ciphertext(value) for value in (doc.get("apiVersion"), doc.get("kind"), meta.get("name"), meta.get("namespace"))
+    )
 
 
-def _ciphertext(value: Any) -> bool:
+def is_ciphertext(value: Any) -> bool:
+    """A value sops encrypted: `ENC[...]`."""
     return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
 
 

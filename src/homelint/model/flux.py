@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.graphs import components
-from homelint.core.model import K8sObject, Origin, sops_opaque
+from homelint.core.model import K8sObject, Origin, is_ciphertext, sops_opaque
 from homelint.core.substitution import resolve, scan_cached, substitute_tree, substitution_disabled
 from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
@@ -854,7 +854,7 @@ class FluxModel:
             for ks in sorted(self.kustomizations, key=lambda k: k.key):
                 for applied in ks.opaque:
                     ns = applied.namespace
-                    known = ns is not None and not (ns.startswith("ENC[") and ns.endswith("]"))
+                    known = ns is not None and not is_ciphertext(ns)
                     self._opaque.setdefault(ns if known else None, applied)
         return self._opaque.get(namespace) or self._opaque.get(None)
 

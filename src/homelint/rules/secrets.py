@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from homelint.core.context import Context
-from homelint.core.model import FILE_START, Finding, make_object, sops_encrypted
+from homelint.core.model import FILE_START, Finding, is_ciphertext, make_object, sops_encrypted
 from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached, substitution_disabled
 from homelint.core.wording import with_article
@@ -494,7 +494,7 @@ def plaintext_keys(obj: Any) -> list[tuple[str, str]]:
             keys.extend(
                 (section, str(k))
                 for k, v in values.items()
-                if not (own is not None and (_encrypted(v) or not own.encrypts((section, str(k)))))
+                if not (own is not None and (is_ciphertext(v) or not own.encrypts((section, str(k)))))
                 and not _not_plaintext(v, encoded=section == "data")
                 # public material is no secret; in a SOPS document sops still fails on it (see own_rule)
                 and not (own is None and public_material(v, encoded=section == "data"))
@@ -679,11 +679,6 @@ def public_material(value: Any, *, encoded: bool = False) -> bool:
                 at += 1
         return True
     return all(_SSH_PUBLIC.fullmatch(line.strip()) for line in text.splitlines() if line.strip())
-
-
-def _encrypted(value: Any) -> bool:
-    """A value sops encrypted. A `sops:` block of its own does not make the values beside it so."""
-    return isinstance(value, str) and value.startswith("ENC[") and value.endswith("]")
 
 
 def own_rule(obj: Any) -> SopsRule | None:
