@@ -2179,34 +2179,21 @@ class FluxModel:
             self.resource_files.add(obj.path)
             self.roots.append(obj.path)
             queue.append(self._make_ks(obj, ns, bootstrap, ns))
-        for directory in dict.fromkeys(top for d in root_dirs for top in self._bases_above(d)):
+        includers = self._folder_includers() if root_dirs else {}
+        for directory in dict.fromkeys(top for d in root_dirs for top in _tops_above(d, includers)):
             self.roots.append(directory)
             queue.append(self._virtual(directory, directory, self._default))
         return queue
 
-    def _bases_above(self, directory: str) -> list[str]:
-        """The kustomization folders a root found in `directory` is applied from: the folders that
-        include it (through `resources:`/`components:` entries, at any depth) and that nothing
-        includes, as `kubectl apply -k` runs on an overlay of a base (each overlay one cluster,
-        each patching the base as it applies it); `directory` itself when nothing includes it (or
-        every folder above it is in a cycle of includes)."""
+    def _folder_includers(self) -> dict[str, list[str]]:
+        """kustomization folder -> the kustomization folders that include it (through
+        `resources:`/`components:` entries), indexed once for every guessed root."""
         includers: dict[str, list[str]] = defaultdict(list)
         for folder, kd in sorted(self.kdirs.items()):
             for entry in kd.entries:
                 if entry.kind in ("resources", "components") and entry.target != folder and entry.target in self.kdirs:
                     includers[entry.target].append(folder)
-        tops: list[str] = []
-        seen, stack = {directory}, [directory]
-        while stack:
-            folder = stack.pop()
-            above = includers.get(folder, [])
-            if not above:
-                tops.append(folder)
-            for up in above:
-                if up not in seen:
-                    seen.add(up)
-                    stack.append(up)
-        return sorted(tops) or [directory]
+        return includers
 
     def _fallback_root_objects(self, ks_objects: list[K8sObject]) -> list[K8sObject]:
         """Flux Kustomizations not applied by any other (condensation sources of the apply graph),
@@ -2936,6 +2923,26 @@ def _selected(out: BuildOut, target: dict[str, Any]) -> Iterator[tuple[int, bool
         if any(kept):
             continue
         yield index, None if chosen is None or None in kept else True
+
+
+def _tops_above(directory: str, includers: dict[str, list[str]]) -> list[str]:
+    """The kustomization folders a root found in `directory` is applied from: the folders that
+    include it (`includers`, at any depth) and that nothing includes, as `kubectl apply -k` runs on
+    an overlay of a base (each overlay one cluster, each patching the base as it applies it);
+    `directory` itself when nothing includes it (or every folder above it is in a cycle of
+    includes)."""
+    tops: list[str] = []
+    seen, stack = {directory}, [directory]
+    while stack:
+        folder = stack.pop()
+        above = includers.get(folder, [])
+        if not above:
+            tops.append(folder)
+        for up in above:
+            if up not in seen:
+                seen.add(up)
+                stack.append(up)
+    return sorted(tops) or [directory]
 
 
 def _related(a: Pointer, b: Pointer) -> bool:
