@@ -1478,3 +1478,33 @@ def test_template_action_scans_are_linear(text):
     assert bool(rendered.unrendered) == ("<<" in text)  # an action that is no `<< inputs.key >>`: not rendered
     assert _fits("${A}x" * 2000 + "y", "x" * 4000) is False
     assert time.perf_counter() - start < 10
+
+
+def test_include_cycles_with_namespaces_end_the_walks_up_the_chain(repo, check_json):
+    """Two kustomizations that include each other, each with its own `namespace:`, around a
+    Secret no file lists and a missing file: the walks up the include chains (the failing-build
+    guard, the namespace a listing would give) keep a seen set and end. The cycle is HL109; the
+    Secret's finding gives the plain fix (no namespace can be told)."""
+    flux = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\n"
+        "spec: {interval: 1h, url: https://example.invalid/r.git, ref: {branch: main}}\n---\n"
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+        "spec: {interval: 1h, path: ./a, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+    )
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns-a}\nspec:\n  containers:\n"
+        "    - {name: a, image: 'registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "', envFrom: [{secretRef: {name: s}}]}\n"
+    )
+    root = repo(
+        {
+            "clusters/main/flux.yaml": flux,
+            "a/kustomization.yaml": "namespace: ns-a\nresources:\n  - ../b\n  - pod.yaml\n",
+            "a/pod.yaml": pod,
+            "b/kustomization.yaml": "namespace: ns-b\nresources:\n  - ../a\n",
+            "b/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: Opaque\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL109,HL401")
+    assert sorted(f["rule"] for f in findings) == ["HL109", "HL401"]
+    (secret,) = [f for f in findings if f["rule"] == "HL401"]
+    assert secret["fix"] == "list secret.yaml in b/kustomization.yaml"

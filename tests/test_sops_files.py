@@ -121,3 +121,4 @@ def test_a_file_sops_encrypted_whole_is_known_only_once_decrypted(repo, check_js
     assert found == ([("HL401", "info")] if decryption else [("HL117", "error"), ("HL401", "info")])
     (info,) = [f for f in findings if f["rule"] == "HL401"]
     assert "apps/secret-a.sops.yaml, a file SOPS encrypts whole" in info["message"]
+    assert not any("ENC[" in f["message"] for f in findings)  # the file is named, its ciphertext never shown
