@@ -657,6 +657,40 @@ class FluxModel:
         none does. Asked once run() is done."""
         return next((ks for ks, ref in self._unfollowed_reaching(path) if not self.source_may_exist(ref)), None)
 
+    def dead_over(self, path: str) -> K8sObject | None:
+        """The first Flux Kustomization of this repository that nothing applies (no root reaches
+        it: HL104) whose spec.path, read in this repository, holds `path`, when the roots are known
+        and no Flux Kustomization builds the folder of `path`; else None. Such a file is meant for
+        Flux, which never applies it: not one a bootstrap script applies. Asked once run() is done."""
+        if not self.roots_known or posixpath.dirname(path) in self.reached_dirs:
+            return None
+        for obj, top in self._dead_tops():
+            if self._unfollowed_reaches(top, path):
+                return obj
+        return None
+
+    def _dead_tops(self) -> list[tuple[K8sObject, str]]:
+        """(object, spec.path) of each Flux Kustomization of this repository's source that nothing
+        applies: not withheld by a build, not in a folder another cluster pulls, in file order."""
+
+        def build() -> list[tuple[K8sObject, str]]:
+            patches, out = self.repo.patch_files, []
+            for obj in self.repo.objects:
+                if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP or obj.path in patches or obj.applied_by:
+                    continue
+                raw = obj.spec.get("path", "")
+                resolved = resolve(raw, {}) if isinstance(raw, str) else None
+                if resolved is None or self.withheld_why(obj) is not None:
+                    continue
+                if self.sources.pushed_elsewhere(posixpath.dirname(obj.path)):
+                    continue
+                art = self.artifact_of(obj.data, obj.namespace or "flux-system")
+                if art is not None and art.path_known:
+                    out.append((obj, art.path(resolved)))
+            return out
+
+        return self.repo.memo("flux.dead-tops", build)
+
     def _unfollowed_reaching(self, path: str) -> Iterator[tuple[FluxKS, SourceRef]]:
         """(Flux Kustomization, its source) of each the model did not follow whose spec.path, read
         in this repository, holds `path`, in model order."""

@@ -565,10 +565,28 @@ OBJECT_KIND = {"secret": "Secret", "configmap": "ConfigMap", "claim": "Persisten
 
 def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
     """Whether the repository defines that object in a folder no Flux Kustomization builds (a
-    bootstrap folder that a script or helmfile applies): it is made, only not by Flux."""
+    bootstrap folder that a script or helmfile applies): it is made, only not by Flux. A folder
+    in the path of a Flux Kustomization nothing applies (FluxModel.dead_over) is not such a one."""
     return any(
-        not obj.applied_by and obj.namespace in (None, namespace) and posixpath.dirname(obj.path) not in ctx.flux.reached_dirs
+        outside_flux_tree(ctx, obj) and obj.namespace in (None, namespace)
         for obj in ctx.repo.objects_by_kind_name.get((OBJECT_KIND[kind], name), [])
+    )
+
+
+def dead_definition(word: str, name: str, path: str, dead: K8sObject) -> tuple[str, str]:
+    """(why, fix) of an object defined only in the path of a Flux Kustomization nothing applies."""
+    return (
+        f"{word} {name} is defined in {path}, in the path of Flux Kustomization '{dead.name}' ({dead.path}), "
+        "which no Flux root reaches (HL104), so nothing applies it",
+        f"wire {dead.path} into a kustomization that Flux applies, or define the {word} where Flux applies it",
+    )
+
+
+def outside_flux_tree(ctx: Context, obj: K8sObject) -> bool:
+    """Whether a document nothing applies is in a folder no Flux Kustomization builds or is meant
+    to build (a bootstrap folder a script or helmfile applies)."""
+    return (
+        not obj.applied_by and posixpath.dirname(obj.path) not in ctx.flux.reached_dirs and ctx.flux.dead_over(obj.path) is None
     )
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from homelint.core.context import Context
-from homelint.core.model import FILE_START, Finding, is_ciphertext, make_object, sops_encrypted
+from homelint.core.model import FILE_START, Finding, K8sObject, is_ciphertext, make_object, sops_encrypted
 from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached, substitution_disabled
 from homelint.core.wording import with_article
@@ -29,10 +29,12 @@ from homelint.rules.common import (
     chart_of,
     chart_releases,
     close_matches,
+    dead_definition,
     has_flux,
     installs_elsewhere,
     made_by_chart,
     namespaces_if_listed,
+    outside_flux_tree,
     shown_name,
     unproduced,
 )
@@ -202,15 +204,15 @@ def _serves_a_root(ctx: Context, obj: Any) -> bool:
     return (obj.kind, obj.namespace or "default", obj.name) in roots
 
 
-def _left_out(ctx: Context, word: str, namespace: str, name: str) -> tuple[str, str] | None:
+def _left_out(ctx: Context, word: str, namespace: str | None, name: str) -> tuple[str, str] | None:
     """(why, fix) when the repository defines the Secret or ConfigMap in a file Flux does not apply,
     in a folder a Flux Kustomization builds: its source's ignore rules (spec.ignore, .sourceignore,
     the default exclusions) leave the file out of the artifact, or nothing lists the file. None
     when no such definition exists (one in a folder no Flux Kustomization builds is made outside
-    Flux: common.outside_flux)."""
+    Flux: common.outside_flux). `namespace` None: a cluster-scoped kind."""
     found = ctx.repo.objects_by_kind_name.get((word, name), [])
     for obj in sorted(found, key=lambda o: (o.path, o.doc)):
-        if obj.applied_by or obj.namespace not in (None, namespace):
+        if obj.applied_by or (namespace is not None and obj.namespace not in (None, namespace)):
             continue
         folder = posixpath.dirname(obj.path)
         for ks in _builders(ctx).get(folder, ()):
@@ -226,7 +228,7 @@ def _left_out(ctx: Context, word: str, namespace: str, name: str) -> tuple[str, 
         if folder in ctx.flux.reached_dirs:
             kd = ctx.repo.kustomize_dirs.get(folder)
             given = {ns for ks in _builders(ctx).get(folder, ()) for ns in namespaces_if_listed(ctx, ks, folder, obj.namespace)}
-            if kd is not None and given and None not in given and namespace not in given:
+            if kd is not None and namespace is not None and given and None not in given and namespace not in given:
                 spaces = sorted(str(ns) for ns in given)
                 return (
                     f"{word} {name} is defined in {obj.path}, which nothing applies; listed in {kd.file}, it would be "
@@ -241,6 +243,9 @@ def _left_out(ctx: Context, word: str, namespace: str, name: str) -> tuple[str, 
                 if kd is not None
                 else f"wire {obj.path} into what Flux applies",
             )
+        dead = ctx.flux.dead_over(obj.path)
+        if dead is not None:
+            return dead_definition(word, name, obj.path, dead)
     return None
 
 
@@ -769,9 +774,16 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             stores.add((applied.ns, applied.name))
         elif applied.kind == "ClusterSecretStore":
             cluster_stores.add(applied.name)
-    if not stores and not cluster_stores:
-        unapplied = {o.name for o in ctx.repo.objects if o.kind in ("ClusterSecretStore", "SecretStore")}
-        cluster_stores |= unapplied
+    anywhere: set[str] = set()  # SecretStores of no namespace a bootstrap applies: any namespace
+    for obj in _store_objects(ctx):
+        if not outside_flux_tree(ctx, obj):
+            continue  # one Flux applies is counted above; one in Flux's tree it does not apply is not made
+        if obj.kind == "ClusterSecretStore":
+            cluster_stores.add(obj.name)
+        elif obj.namespace is None:
+            anywhere.add(obj.name)
+        else:
+            stores.add((obj.namespace, obj.name))
     # stores a chart renders (the producer table's SecretStore/ClusterSecretStore rows)
     chart_stores, chart_cluster_stores = ctx.graph.produced("secretstore"), ctx.graph.produced("clustersecretstore")
     external = ctx.config.external_secrets
@@ -791,7 +803,7 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             if kind == "ClusterSecretStore":
                 ok = name in cluster_stores or chart_cluster_stores.anywhere(name)
             else:
-                ok = (applied.ns, name) in stores or chart_stores.covers(applied.ns, name)
+                ok = (applied.ns, name) in stores or name in anywhere or chart_stores.covers(applied.ns, name)
             if ok or _listed_store(external, kind, applied.ns, name):
                 continue
             other = ""
@@ -800,9 +812,11 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             # a ClusterSecretStore is cluster-scoped: one in any release's values (whatever its namespace) is it
             scope = applied.ns if kind == "SecretStore" else None
             chart = _in_values(ctx, "external-secrets.io", kind, scope, name)
-            told = (
-                f"uses {kind} '{name}'{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, "
-                f"which the repository does not define{'; ' + chart if chart else other}"
+            unapplied = None if chart else _unapplied_store(ctx, kind, scope, name)
+            told = f"uses {kind} '{name}'{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, " + (
+                f"which {unapplied[0][len(f'{kind} {name} ') :]}"
+                if unapplied
+                else f"which the repository does not define{'; ' + chart if chart else other}"
             )
             # the name as the applying Kustomization substitutes it (a component's `${APP}-secret`)
             shown = applied.name if "${" not in applied.name else resolved_name(applied, obj.name, ctx.repo) or obj.name
@@ -812,13 +826,38 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
                 obj,
                 at,
                 f"{obj.kind} {shown} {told}",
-                fix="fix the store name/kind, or define the store",
+                fix=unapplied[1] if unapplied else "fix the store name/kind, or define the store",
                 # one finding per store and place, keyed as before the name was substituted
                 key=f"{obj.kind}/{obj.name}/{'.'.join(map(str, at))}/{obj.kind} {obj.name} {told}",
             )
             if chart:
                 finding.severity = "info"
             yield finding
+
+
+def _store_objects(ctx: Context) -> list[K8sObject]:
+    """The SecretStore and ClusterSecretStore documents of the repository, in file order."""
+    return [
+        o
+        for o in ctx.repo.objects
+        if o.group == "external-secrets.io"
+        and o.kind in ("SecretStore", "ClusterSecretStore")
+        and o.path not in ctx.repo.patch_files
+    ]
+
+
+def _unapplied_store(ctx: Context, kind: str, namespace: str | None, name: str) -> tuple[str, str] | None:
+    """(why, fix) when the repository defines that store (`namespace` None: a ClusterSecretStore)
+    where Flux could apply it but does not; None when it defines none there."""
+    for obj in _store_objects(ctx):
+        if obj.kind == kind and obj.name == name and (namespace is None or obj.namespace in (None, namespace)):
+            never = ctx.flux.withheld_why(obj)
+            if never is not None and not obj.applied_by:
+                return (
+                    f"{kind} {name} is defined in {obj.path}, but its build does not apply it: {never}",
+                    "apply the store, or fix the store name/kind",
+                )
+    return _left_out(ctx, kind, namespace, name)
 
 
 def _listed_store(patterns: list[str], kind: str, namespace: str, name: str) -> bool:

@@ -1,0 +1,128 @@
+"""An object defined only in the path of a Flux Kustomization no root reaches is not made: it is
+meant for Flux, which never applies it (FluxModel.dead_over). One in a folder no Flux Kustomization
+builds or means to build is taken as a bootstrap script's, and made."""
+
+from __future__ import annotations
+
+KS = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\n"
+    "spec:\n  interval: 1h\n  path: {path}\n  prune: true\n{extra}"
+    "  sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}\n"
+)
+INSTANCE = (
+    "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+    "spec:\n  distribution: {version: 2.7.x, registry: ghcr.io/fluxcd}\n"
+    "  sync: {kind: GitRepository, url: 'https://example.com/org/repo', ref: refs/heads/main, path: ./clusters/main}\n"
+)
+STORE = "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata: {name: store-a}\nspec: {provider: {fake: {}}}\n"
+EXTERNAL_SECRET = (
+    "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: app-a}\nspec:\n"
+    "  secretStoreRef: {kind: ClusterSecretStore, name: store-a}\n  target: {name: app-a}\n"
+    "  dataFrom:\n    - extract: {key: app-a}\n"
+)
+POD = (
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: app-a}\nspec:\n  containers:\n    - name: a\n"
+    "      image: registry.example/a:1.0.0\n      envFrom: [{secretRef: {name: secret-a}}]\n"
+)
+SECRET = "apiVersion: v1\nkind: Secret\nmetadata: {name: secret-a, namespace: ns-a}\nstringData: {A: '${A}'}\n"
+
+
+def _tree(user: str, definition: dict[str, str], instance: bool = True) -> dict[str, str]:
+    """A cluster whose root applies apps/ns-a (the user, in ns-a) and apps/ns-b, whose
+    kustomization.yaml leaves the Kustomization of apps/ns-b/dead out (its entry commented out)."""
+    files = {
+        "clusters/main/ks.yaml": KS.format(name="cluster-apps", path="./apps", extra=""),
+        "apps/ns-a/kustomization.yaml": "namespace: ns-a\nresources: [./app-a/ks.yaml, namespace.yaml]\n",
+        "apps/ns-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/ns-a/app-a/ks.yaml": KS.format(name="app-a", path="./apps/ns-a/app-a/app", extra="  targetNamespace: ns-a\n"),
+        "apps/ns-a/app-a/app/user.yaml": user,
+        "apps/ns-b/kustomization.yaml": "resources: []\n#  - ./dead/ks.yaml\n",
+        "apps/ns-b/dead/ks.yaml": KS.format(name="dead", path="./apps/ns-b/dead/app", extra=""),
+        **definition,
+    }
+    if instance:
+        files["flux/instance.yaml"] = INSTANCE
+    return files
+
+
+def test_a_store_defined_only_in_a_dead_kustomization_is_not_defined(repo, check_json):
+    """The only ClusterSecretStore is in the path of a Kustomization whose entry is commented out:
+    External Secrets Operator reports 'could not get ClusterSecretStore'. HL403 names the definition
+    and the Kustomization that would apply it."""
+    root = repo(_tree(EXTERNAL_SECRET, {"apps/ns-b/dead/app/store.yaml": STORE}))
+    _, findings = check_json(root, "--select", "HL403")
+    assert [(f["severity"], f["message"], f["fix"]) for f in findings] == [
+        (
+            "error",
+            "ExternalSecret app-a uses ClusterSecretStore 'store-a', which is defined in apps/ns-b/dead/app/store.yaml, "
+            "in the path of Flux Kustomization 'dead' (apps/ns-b/dead/ks.yaml), which no Flux root reaches (HL104), "
+            "so nothing applies it",
+            "wire apps/ns-b/dead/ks.yaml into a kustomization that Flux applies, or define the ClusterSecretStore "
+            "where Flux applies it",
+        )
+    ]
+
+
+def test_a_store_in_a_folder_flux_does_not_mean_to_build_is_a_bootstraps(repo, check_json):
+    """A store in a folder no Flux Kustomization builds or names (a bootstrap a script applies) is
+    made, only not by Flux: no finding, as before."""
+    root = repo(_tree(EXTERNAL_SECRET, {"bootstrap/store.yaml": STORE}))
+    _, findings = check_json(root, "--select", "HL403")
+    assert findings == []
+
+
+def test_a_store_flux_builds_but_no_file_lists_is_named(repo, check_json):
+    """A store beside a kustomization.yaml that does not list it: HL403 names the file and the
+    kustomization to list it in (the error was 'the repository does not define')."""
+    root = repo(_tree(EXTERNAL_SECRET, {"apps/ns-a/app-a/app/store.yaml": STORE}))
+    (root / "apps/ns-a/app-a/app/kustomization.yaml").write_text("resources: [user.yaml]\n")
+    _, findings = check_json(root, "--select", "HL403")
+    assert [(f["message"], f["fix"]) for f in findings] == [
+        (
+            "ExternalSecret app-a uses ClusterSecretStore 'store-a', which is defined in apps/ns-a/app-a/app/store.yaml, "
+            "but nothing applies that file (it is not listed in apps/ns-a/app-a/app/kustomization.yaml: HL102)",
+            "list store.yaml in apps/ns-a/app-a/app/kustomization.yaml",
+        )
+    ]
+
+
+def test_a_secret_defined_only_in_a_dead_kustomization_is_unproduced(repo, check_json):
+    """HL401 took a Secret in a folder no Flux Kustomization builds as a bootstrap script's; one in
+    the path of a Kustomization no root reaches is not made, and the error says where it is."""
+    root = repo(_tree(POD, {"apps/ns-b/dead/app/secret.yaml": SECRET}))
+    _, findings = check_json(root, "--select", "HL401")
+    assert [(f["severity"], f["message"].split("; ", 1)[1]) for f in findings] == [
+        (
+            "error",
+            "Secret secret-a is defined in apps/ns-b/dead/app/secret.yaml, in the path of Flux Kustomization 'dead' "
+            "(apps/ns-b/dead/ks.yaml), which no Flux root reaches (HL104), so nothing applies it",
+        )
+    ]
+
+
+def test_a_substitute_from_source_defined_only_in_a_dead_kustomization_fails_the_build(repo, check_json):
+    """A substituteFrom Secret made only in a dead Kustomization's path (the Kustomization is in
+    ns-a, its folder's namespace): kustomize-controller fails the whole Kustomization (Secret not found)."""
+    files = _tree(POD.replace("secret-a", "other"), {"apps/ns-b/dead/app/secret.yaml": SECRET})
+    files["apps/ns-a/app-a/ks.yaml"] = KS.format(
+        name="app-a",
+        path="./apps/ns-a/app-a/app",
+        extra="  postBuild:\n    substituteFrom: [{kind: Secret, name: secret-a}]\n",
+    )
+    files["apps/ns-a/app-a/app/user.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\ndata: {A: a}\n"
+    root = repo(files)
+    _, findings = check_json(root, "--select", "HL401")
+    assert [f["message"] for f in findings] == [
+        "Kustomization app-a substitutes variables from Secret 'secret-a' in namespace ns-a; Secret secret-a is "
+        "defined in apps/ns-b/dead/app/secret.yaml, in the path of Flux Kustomization 'dead' (apps/ns-b/dead/ks.yaml), "
+        "which no Flux root reaches (HL104), so nothing applies it; kustomize-controller fails the whole Kustomization "
+        "(Secret not found) and applies none of its objects"
+    ]
+
+
+def test_under_guessed_roots_a_dead_kustomization_is_not_evidence(repo, check_json):
+    """Without a FluxInstance, flux bootstrap files or flux.roots the roots are guessed: whatever
+    applies them may apply the rest, so the store still counts."""
+    root = repo(_tree(EXTERNAL_SECRET, {"apps/ns-b/dead/app/store.yaml": STORE}, instance=False))
+    _, findings = check_json(root, "--select", "HL403")
+    assert findings == []
