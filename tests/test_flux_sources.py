@@ -687,6 +687,37 @@ def test_a_dangling_source_that_an_unfollowed_kustomization_may_apply_is_an_info
     assert "list it under flux.local-sources in .homelint.yaml as flux-system/repo-a)" in found["message"]
 
 
+def test_an_unfollowed_generated_build_reads_a_nested_folder_only_through_its_kustomization(repo, check_json):
+    """all-b builds `./` of OCIRepository src-b, not followed. `./` has no kustomization: Flux
+    generates one that lists clusters/c1 (it has its own) as a resource and does not walk into it
+    (fluxcd/pkg kustomize_generator.go scan: SkipDir). So even if src-b served this repository, the
+    unlisted src-a.yaml is read by no build: app-a's sourceRef to src-a is an error, not the 'may
+    be applied' info."""
+    oci = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {{name: {0}, namespace: flux-system}}\n"
+        "spec: {{interval: 1h, url: 'oci://registry.example.com/org/{0}', ref: {{tag: 1.0.0}}}}\n"
+    )
+    root = repo(
+        {
+            "clusters/c1/flux-system/gotk-sync.yaml": GIT_SOURCE.replace("repo-a", "flux-system")
+            + "---\n"
+            + ks("flux-system", "./clusters/c1", source="flux-system"),
+            "clusters/c1/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+            "clusters/c1/kustomization.yaml": "resources: [flux-system, sources, ks.yaml]\n",
+            "clusters/c1/sources/kustomization.yaml": "resources: [src-b.yaml]\n",
+            "clusters/c1/sources/src-b.yaml": oci.format("src-b"),
+            "clusters/c1/sources/src-a.yaml": oci.format("src-a"),
+            "clusters/c1/ks.yaml": ks("app-a", "./deploy", source="src-a").replace("GitRepository", "OCIRepository")
+            + "---\n"
+            + ks("all-b", "./", source="src-b").replace("GitRepository", "OCIRepository"),
+        }
+    )
+    _, findings = check_json(root, "--select", "HL107")
+    assert [(f["message"].split(",")[0], f["severity"]) for f in findings] == [
+        ("sourceRef names OCIRepository 'flux-system/src-a'", "error")
+    ]
+
+
 def test_a_kustomization_whose_source_nothing_defines_applies_no_file_of_its_path(repo, check_json):
     """As above, but apps builds from repo-b, which nothing defines (HL107): getSource gets
     NotFound and apps applies nothing, so repo-a, defined under its path, is not applied either:

@@ -708,12 +708,28 @@ class FluxModel:
         reach = self._reach_memo.get(top)
         if reach is None:
             reach = self._reach_memo[top] = self._reach(top)
-        return any(inside(path, folder) for folder in reach[0]) or path in reach[1]
+        folder_of = posixpath.dirname(path)
+        return any(inside(path, folder) and not self._kdir_between(folder_of, folder) for folder in reach[0]) or (
+            path in reach[1]
+        )
+
+    def _kdir_between(self, directory: str, folder: str) -> bool:
+        """Whether `directory` (inside `folder`) is, or is below, a folder with a kustomization
+        other than `folder` itself: the kustomization Flux generates for `folder` lists such a
+        folder as a resource and does not walk into it (fluxcd/pkg kustomize_generator.go scan:
+        SkipDir), so only its own kustomization says what of it is read."""
+        current = directory
+        while current != folder and current:
+            if current in self.kdirs:
+                return True
+            current = posixpath.dirname(current)
+        return False
 
     def _reach(self, top: str) -> tuple[list[str], set[str]]:
-        """(folders whose every file a build of `top` may read, files it reads by name). Only `top`
-        (and folders below a generated one) may lack a kustomization: Flux generates one for its
-        spec.path, kustomize none for a folder an entry names."""
+        """(folders whose files a build of `top` may read, except those under a folder with a
+        kustomization of its own, files it reads by name). Only `top` (and folders below a
+        generated one) may lack a kustomization: Flux generates one for its spec.path, kustomize
+        none for a folder an entry names."""
         kdirs, files = self.kdirs, self.repo.files.all_files
         folders: list[str] = []
         named: set[str] = set()
@@ -725,9 +741,11 @@ class FluxModel:
                 continue
             seen.add(folder)
             kd = kdirs.get(folder)
-            if kd is None:  # Flux generates a kustomization of every file below; a kustomization below is followed
+            if kd is None:  # Flux generates a kustomization of the files below; the topmost kustomizations below are followed
                 folders.append(folder)
-                queue.extend(d for d in kdirs if d != folder and inside(d, folder))
+                queue.extend(
+                    d for d in kdirs if d != folder and inside(d, folder) and not self._kdir_between(posixpath.dirname(d), folder)
+                )
                 continue
             named.add(kd.file)
             for entry in kd.entries:
