@@ -109,3 +109,9 @@ def test_the_note_names_the_rules_that_did_not_run_and_no_rule_that_did(repo, ru
 def test_the_note_of_a_selection_that_needs_no_flux(repo, run):
     out = run("check", str(repo({"app-a/secret.yaml": PLAIN_SECRET})), "--no-cache", "--select", "HL402").output
     assert "note: no Flux Kustomization found: every selected rule ran without it" in out
+
+
+def test_one_rule_that_did_not_run_is_named_in_the_singular(repo, run):
+    root = repo({"app-a/secret.yaml": PLAIN_SECRET})
+    out = run("check", str(root), "--no-cache", "--select", "HL105").output
+    assert "note: no Flux Kustomization found: HL105 needs Flux and did not run" in out

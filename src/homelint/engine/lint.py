@@ -129,7 +129,11 @@ def _without_flux(skipped: set[str], builds: Collection[str] = ()) -> str:
     partial = sorted(r for r in builds if r not in skipped)
     return (
         "no Flux Kustomization found: "
-        + (f"{listed} need Flux and did not run" if skipped else "every selected rule ran without it")
+        + (
+            f"{listed} need{'s' if len(skipped) == 1 else ''} Flux and did not run"
+            if skipped
+            else "every selected rule ran without it"
+        )
         + (
             f"; {', '.join(partial)} look for kustomize build failures (duplicate objects, cycles, failing patches and "
             "replacements) only in what a Flux Kustomization builds, so no kustomization here was built"
