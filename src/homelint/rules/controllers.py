@@ -1,0 +1,136 @@
+"""HL120: the Flux controllers a FluxInstance installs serve the Flux kinds its cluster applies.
+
+flux-operator installs only the components a FluxInstance lists in `spec.components` (the
+flux-instance chart: `values.instance.components`), each with its CRDs (the distribution's
+per-controller manifests). An object of a kind whose controller is not listed has no CRD on the
+cluster: kustomize-controller's dry-run of the Kustomization that applies it fails ('no matches for
+kind') and that Kustomization applies nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from homelint.core.context import Context
+from homelint.core.model import Finding, K8sObject
+from homelint.rules.registry import check
+
+# (API group, kind) -> the flux-operator component whose manifests hold its CRD. The source and
+# kustomize controllers are not judged: without them the instance's own sync applies nothing.
+CONTROLLER_OF = {
+    ("helm.toolkit.fluxcd.io", "HelmRelease"): "helm-controller",
+    ("notification.toolkit.fluxcd.io", "Alert"): "notification-controller",
+    ("notification.toolkit.fluxcd.io", "Provider"): "notification-controller",
+    ("notification.toolkit.fluxcd.io", "Receiver"): "notification-controller",
+    ("image.toolkit.fluxcd.io", "ImageRepository"): "image-reflector-controller",
+    ("image.toolkit.fluxcd.io", "ImagePolicy"): "image-reflector-controller",
+    ("image.toolkit.fluxcd.io", "ImageUpdateAutomation"): "image-automation-controller",
+    ("source.extensions.fluxcd.io", "ArtifactGenerator"): "source-watcher",
+}
+MAX_COMPONENTS = 32  # a longer list is not one flux-operator takes (its enum has seven names)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A FluxInstance (or flux-instance HelmRelease) whose components are written out, and the
+    clusters it installs Flux in."""
+
+    obj: K8sObject
+    components: tuple[str, ...]
+    keys: tuple[Any, ...]  # where the list is written
+    clusters: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.obj.kind} {self.obj.name}"
+
+
+@check("HL120", needs_flux=True)
+def uninstalled_controller(ctx: Context) -> Iterator[Finding]:
+    instances = _instances(ctx)
+    if not instances:
+        return
+    served = _own_crds(ctx)
+    seen: set[int] = set()
+    for applied in ctx.flux.applied:
+        obj, ks = applied.obj, applied.ks
+        needed = CONTROLLER_OF.get((obj.group, obj.kind))
+        if needed is None or (obj.group, obj.kind) in served or ks is None or ks.target or id(obj.source) in seen:
+            continue
+        cluster = ks.cluster or ks.root
+        governing = [i for i in instances if cluster in i.clusters]
+        if len(governing) != 1 or needed in governing[0].components:
+            continue  # no instance, or two, install Flux in that cluster: which one runs is not judged
+        instance = governing[0]
+        seen.add(id(obj.source))
+        where = f"{instance.obj.path}:{ctx.repo.span(instance.obj.path, instance.obj.doc, instance.keys).line}"
+        field = "spec.values.instance.components" if instance.obj.kind == "HelmRelease" else "spec.components"
+        yield ctx.at(
+            "HL120",
+            obj,
+            ("kind",),
+            f"{obj.kind} {applied.name} needs the {needed}, which {instance.label} does not install ({field} at {where} "
+            f"lists {', '.join(instance.components) or 'nothing'}): the cluster has no {obj.kind} CRD, so the dry-run of "
+            f"{ks.label} fails ('no matches for kind \"{obj.kind}\"') and it applies none of its objects",
+            fix=f"add {needed} to {field} of {instance.label}, or remove the {obj.kind}",
+            related=[instance.obj.path],
+        )
+
+
+def _instances(ctx: Context) -> list[Instance]:
+    """The instances whose components are a list of plain names, with their clusters: the one its
+    sync makes, and those whose Kustomizations apply it; when it has neither and the repository
+    has one cluster, that one. A list a patch may change, or one with placeholders, is not read."""
+    flux = ctx.flux
+    clusters_of: dict[int, set[str]] = {}
+    patched: set[int] = set()
+    for ks in flux.kustomizations:
+        if ks.synced and ks.maker is not None:
+            clusters_of.setdefault(id(ks.maker.source), set()).add(ks.cluster or ks.root)
+    for applied in flux.applied:
+        if applied.obj.kind in ("FluxInstance", "HelmRelease") and applied.ks is not None and not applied.ks.target:
+            clusters_of.setdefault(id(applied.obj.source), set()).add(applied.ks.cluster or applied.ks.root)
+            if applied.obj.unpatched is not None or "${" in str(_components_field(applied.obj)[0]):
+                patched.add(id(applied.obj.source))
+    every = {ks.cluster or ks.root for ks in flux.kustomizations if not ks.target}
+    out: list[Instance] = []
+    for obj in ctx.repo.objects:
+        if id(obj) in patched:
+            continue
+        value, keys = _components_field(obj)
+        if not isinstance(value, list) or len(value) > MAX_COMPONENTS:
+            continue
+        if not all(isinstance(c, str) and c and "${" not in c for c in value):
+            continue
+        clusters = clusters_of.get(id(obj)) or (every if len(every) == 1 else set())
+        if clusters:
+            out.append(Instance(obj, tuple(value), keys, frozenset(clusters)))
+    return out
+
+
+def _components_field(obj: K8sObject) -> tuple[Any, tuple[Any, ...]]:
+    """(the components list, where it is) of a FluxInstance or a flux-instance HelmRelease; (None, ())
+    for any other object."""
+    if obj.kind == "FluxInstance" and obj.group == "fluxcd.controlplane.io":
+        return obj.spec.get("components"), ("spec", "components")
+    if obj.kind == "HelmRelease":
+        values = obj.spec.get("values")
+        instance = values.get("instance") if isinstance(values, dict) else None
+        if isinstance(instance, dict) and isinstance(instance.get("distribution"), dict):
+            return instance.get("components"), ("spec", "values", "instance", "components")
+    return None, ()
+
+
+def _own_crds(ctx: Context) -> set[tuple[str, str]]:
+    """(group, kind) of each CustomResourceDefinition the repository defines (applied by Flux or
+    by a bootstrap): its CRD may be there after all."""
+    found: set[tuple[str, str]] = set()
+    for crd in ctx.repo.objects:
+        if crd.kind == "CustomResourceDefinition" and crd.group == "apiextensions.k8s.io":
+            names = crd.spec.get("names")
+            group, kind = crd.spec.get("group"), names.get("kind") if isinstance(names, dict) else None
+            if isinstance(group, str) and isinstance(kind, str):
+                found.add((group, kind))
+    return found
