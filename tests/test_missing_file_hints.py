@@ -49,3 +49,16 @@ def test_a_missing_folder_gets_no_file_of_that_name(repo, check_json):
         }
     )
     assert _hl101(check_json, root) == ["resource 'app-x/ks.yaml' does not exist"]
+
+
+def test_a_name_other_folders_use_too_is_no_hint(repo, check_json):
+    """namespace.yaml is in a sibling folder and in another part of the repository: a common name,
+    not a moved file."""
+    root = repo(
+        {
+            "apps/ns-b/kustomization.yaml": "resources: [namespace.yaml]\n",
+            "apps/ns-a/namespace.yaml": CM.format(name="a"),
+            "clusters/c1/namespace.yaml": CM.format(name="c"),
+        }
+    )
+    assert _hl101(check_json, root) == ["resource 'namespace.yaml' does not exist"]

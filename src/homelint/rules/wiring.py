@@ -75,9 +75,9 @@ def _nearest_file(name: str, siblings: set[str]) -> str:
 
 def _same_name_nearby(ctx: Context, target: str, base: str, listed: set[str]) -> str:
     """ "; a file of that name is at ..." when the folder of the missing `target` exists and the
-    one file of its name in that folder's parent and sibling folders is not `listed` already (a file
-    moved, or an entry that lost its `../other/`), as a path relative to the kustomization's folder
-    `base`; else "" (several such files, such as every app's ks.yaml, point at none)."""
+    repository's one file of that name is in that folder's parent or a sibling folder, not `listed`
+    already (a file moved, or an entry that lost its `../other/`), as a path relative to the
+    kustomization's folder `base`; else "" (a name many folders use, such as ks.yaml, points at none)."""
     if posixpath.dirname(target) not in ctx.repo.files.dirs:
         return ""
     by_name = ctx.repo.memo("rules.wiring.files-by-name", lambda: _files_by_name(ctx.repo.files.all_files))
@@ -87,8 +87,8 @@ def _same_name_nearby(ctx: Context, target: str, base: str, listed: set[str]) ->
         for path in by_name.get(posixpath.basename(target), ())
         if posixpath.dirname(path) == parent or posixpath.dirname(posixpath.dirname(path)) == parent
     ]
-    if len(found) != 1 or found[0] in listed:
-        return ""
+    if len(found) != 1 or found[0] in listed or len(by_name[posixpath.basename(target)]) != 1:
+        return ""  # a name other folders use too (namespace.yaml, ks.yaml) points at none of them
     return f"; a file of that name is at '{posixpath.relpath(found[0], base or '.')}'"
 
 
