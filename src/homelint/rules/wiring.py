@@ -7,7 +7,7 @@ import itertools
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,32 +73,6 @@ def _nearest_file(name: str, siblings: set[str]) -> str:
     return f"; did you mean {', '.join(repr(c) for c in found)}?" if found else ""
 
 
-def _same_name_nearby(ctx: Context, target: str, base: str, listed: set[str]) -> str:
-    """ "; a file of that name is at ..." when the folder of the missing `target` exists and the
-    repository's one file of that name is in that folder's parent or a sibling folder, not `listed`
-    already (a file moved, or an entry that lost its `../other/`), as a path relative to the
-    kustomization's folder `base`; else "" (a name many folders use, such as ks.yaml, points at none)."""
-    if posixpath.dirname(target) not in ctx.repo.files.dirs:
-        return ""
-    by_name = ctx.repo.memo("rules.wiring.files-by-name", lambda: _files_by_name(ctx.repo.files.all_files))
-    parent = posixpath.dirname(posixpath.dirname(target))
-    found = [
-        path
-        for path in by_name.get(posixpath.basename(target), ())
-        if posixpath.dirname(path) == parent or posixpath.dirname(posixpath.dirname(path)) == parent
-    ]
-    if len(found) != 1 or found[0] in listed or len(by_name[posixpath.basename(target)]) != 1:
-        return ""  # a name other folders use too (namespace.yaml, ks.yaml) points at none of them
-    return f"; a file of that name is at '{posixpath.relpath(found[0], base or '.')}'"
-
-
-def _files_by_name(files: Iterable[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for path in sorted(files):
-        out[posixpath.basename(path)].append(path)
-    return dict(out)
-
-
 @check("HL101")
 def missing_resource(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
@@ -160,7 +134,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                 else:
                     listed = {e.target for e in kd.entries}  # a file already listed is not the one meant
                     siblings = {posixpath.basename(p) for p in ctx.flux.entries_of(posixpath.dirname(target)) if p not in listed}
-                    hint = _same_name_nearby(ctx, target, kd.dir, listed) or _nearest_file(posixpath.basename(target), siblings)
+                    hint = _nearest_file(posixpath.basename(target), siblings)
                     message = f"{entry.kind[:-1]} '{entry.value}' does not exist{hint}"
             else:
                 if target in files or target in dirs:
