@@ -249,3 +249,30 @@ def test_a_one_line_inline_transformer_is_a_configuration_not_a_missing_file(rep
     )
     assert [(a.ns, a.name) for a in load(root).flux.applied if a.kind == "ConfigMap"] == [("tools", "settings")]
     assert errors(check_json, root) == []  # neither HL101 (no such file) nor HL110
+
+
+def test_configurations_that_teach_the_namespace_transformer_target_namespace_hold_hl110(repo, check_json):
+    """A Component's `configurations:` adds a namespace fieldSpec for spec/targetNamespace of Flux
+    Kustomizations (create: true): `kubectl kustomize` gives the child app-a targetNamespace ns-a,
+    so its ConfigMap lands in ns-a. The model does not apply `configurations:`; the child's
+    targetNamespace may be set (FluxKS.loose), so HL110 does not judge it."""
+    child = (
+        "{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, metadata: {name: app-a},\n"
+        " spec: {interval: 1h, path: ./comp-a/app, prune: true, sourceRef: {kind: GitRepository, name: flux-system, "
+        "namespace: flux-system}}}\n"
+    )
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": SYNC.replace("./apps", "./ns-a"),
+            "ns-a/kustomization.yaml": "namespace: ns-a\ncomponents: [../comp-a]\nresources: [namespace.yaml]\n",
+            "ns-a/namespace.yaml": "{apiVersion: v1, kind: Namespace, metadata: {name: ns-a}}\n",
+            "comp-a/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+            "resources: [ks.yaml]\nconfigurations: [kustomizeconfig.yaml]\n",
+            "comp-a/kustomizeconfig.yaml": "namespace:\n  - {kind: Kustomization, group: kustomize.toolkit.fluxcd.io, "
+            "path: spec/targetNamespace, create: true}\n",
+            "comp-a/ks.yaml": child,
+            "comp-a/app/configmap.yaml": "{apiVersion: v1, kind: ConfigMap, metadata: {name: cm-a}, data: {a: b}}\n",
+        }
+    )
+    _, findings = check_json(root, "--select", "HL110")
+    assert findings == []

@@ -597,6 +597,8 @@ def resource_set_makes(ctx: Context, kind: str, namespace: str, name: str) -> bo
 
 
 CHART_SOURCE_KIND = ("spec", "chart", "spec", "sourceRef", "kind")
+POST_BUILD = ("spec", "postBuild")  # where a Flux Kustomization's variables are declared
+TARGET_NAMESPACE = ("spec", "targetNamespace")
 # source kinds whose chart (spec.chart.spec.chart) is a path of their artifact, not a chart name
 PATH_CHART_SOURCES = ("GitRepository", "Bucket")
 CHART_REF_KIND = ("spec", "chartRef", "kind")

@@ -57,6 +57,7 @@ from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import (
     CHART_SOURCE_KIND,
+    TARGET_NAMESPACE,
     chart_ref_fix,
     has_flux,
     listed_beside_missing,
@@ -519,7 +520,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
             continue  # a cluster that keeps no Namespace in Git creates them some other way: never guess
         if unbuildable(ctx, ks) is not None:
             continue  # its build fails before anything is applied (HL001, HL601, HL114 say why)
-        if ctx.flux.spec_unread(ks):
+        if ctx.flux.field_unread(ks, TARGET_NAMESPACE):
             continue  # its spec.targetNamespace may be set where the model cannot see
         if ks.obj is not None and listed_beside_missing(ctx, ks.parent, ks.obj.path):
             continue  # a file the build that applies it lists, and the repository lacks, may be the Namespace (HL101)

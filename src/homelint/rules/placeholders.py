@@ -26,12 +26,10 @@ from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, variables_of
 from homelint.model.versions import versions_of
-from homelint.rules.common import listed_external, spec_fix
+from homelint.rules.common import POST_BUILD, listed_external, spec_fix
 from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped, unapplied_files
 from homelint.rules.registry import check
 from homelint.rules.secrets import SOPS_CONFIG
-
-POST_BUILD = ("spec", "postBuild")  # where a Kustomization's variables are declared
 
 
 def _uses(ctx: Context) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, Expr, str]]:

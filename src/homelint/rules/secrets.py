@@ -24,6 +24,7 @@ from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.refs import ValuesObject, values_objects
 from homelint.model.variables import UNKNOWN_VALUE
 from homelint.rules.common import (
+    POST_BUILD,
     affixed_away,
     build_lists_missing,
     chart_of,
@@ -600,7 +601,7 @@ def _certain_substitution(flux: Any, applied: Any, text: str) -> tuple[str, set[
     pb = ks.post_build
     if pb is None or substitution_disabled(applied.obj.data) or _opted_out_in_common_metadata(ks.spec):
         return None
-    if flux.spec_unread(ks):
+    if flux.field_unread(ks, POST_BUILD):
         return None  # a transformer the model does not apply ran over the Kustomization itself
     values = _certain_inline(ks)
     from_sources = bool(pb.get("substituteFrom"))

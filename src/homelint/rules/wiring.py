@@ -26,6 +26,7 @@ from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import installs_flux
 from homelint.rules.common import (
     PATH_CHART_SOURCES,
+    TARGET_NAMESPACE,
     Names,
     builders,
     close_matches,
@@ -1937,7 +1938,7 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
         obj, ks = applied.obj, applied.ks
         if applied.namespace or ks is None or not ks.known or id(obj) in reported or applied.unread:
             continue  # objects of a bootstrap root are skipped: it may apply them with kubectl -n
-        if ctx.flux.spec_unread(ks):
+        if ctx.flux.field_unread(ks, TARGET_NAMESPACE):
             continue  # its spec.targetNamespace may be set where the model cannot see
         if obj.kind not in NAMESPACED.get(obj.group, ()):
             continue
