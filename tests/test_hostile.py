@@ -1508,3 +1508,34 @@ def test_include_cycles_with_namespaces_end_the_walks_up_the_chain(repo, check_j
     assert sorted(f["rule"] for f in findings) == ["HL109", "HL401"]
     (secret,) = [f for f in findings if f["rule"] == "HL401"]
     assert secret["fix"] == "list secret.yaml in b/kustomization.yaml"
+
+
+@pytest.mark.parametrize(
+    "repeated",
+    ["kubectl create secret generic secret-a -n ns-a ", "kubectl -n ", '"$(', "$(((", "${", "`", "'", "\\\n", "# x\n"],
+)
+def test_the_kubectl_scripts_of_a_pod_are_read_in_linear_time(repeated):
+    """A container's command is read as shell words in one pass, each kubectl command's words up
+    to the next kubectl: a script of 60,000 characters of many kubectl commands on one line,
+    unclosed quotes or expansions, ends at once; and a script a YAML alias repeats 5,000 times
+    in args (one string) is read once."""
+    from homelint.core.model import make_object
+    from homelint.model.podscripts import kubectl_made
+
+    script = repeated * (60_000 // len(repeated))
+    container = {"name": "a", "image": "a", "command": ["/bin/sh", "-c"], "args": [script] * 5_000}
+    job = make_object(
+        "job.yaml",
+        0,
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": "job-a", "namespace": "ns-a"},
+            "spec": {"template": {"spec": {"containers": [container] * 100}}},
+        },
+    )
+    assert job is not None
+    start = time.perf_counter()
+    made = kubectl_made(job)
+    assert time.perf_counter() - start < 2
+    assert [(m.namespace, m.name) for m in made] == ([("ns-a", "secret-a")] if repeated.startswith("kubectl create") else [])

@@ -359,6 +359,113 @@ def test_a_secret_a_bootstrap_folder_defines_is_made_outside_flux(check_json, re
     assert _hl4(check_json, repo(_with(files, ["user.yaml"]), base="rules/HL401/good")) == []
 
 
+MAKER = """---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: maker
+spec:
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers:
+        - name: make
+          image: registry.example/kubectl:1.0@sha256:0000000000000000000000000000000000000000000000000000000000000000
+          command:
+            - /bin/sh
+            - -c
+            - |
+SCRIPT"""
+
+
+def _maker(script: str) -> str:
+    """A Job whose container runs `script` with /bin/sh -c."""
+    return MAKER.replace("SCRIPT", "".join(f"              {line}\n" for line in script.splitlines()))
+
+
+def _hl4_found(check_json, root, rule: str) -> list[tuple[str, str]]:
+    return [(f["severity"], f["message"]) for f in check_json(root)[1] if f["rule"] == rule]
+
+
+@pytest.mark.parametrize(
+    ("script", "why"),
+    [
+        (  # its own namespace, the literal flag; a line continuation; piped to kubectl apply
+            "kubectl create secret generic secret-a \\\n  --from-literal=key-a=value \\\n  --namespace=default \\\n"
+            "  --dry-run=client -o yaml | kubectl apply -f -",
+            "Job default/maker runs `kubectl create secret generic secret-a`, so it may create it",
+        ),
+        (  # no -n: the pod's namespace
+            "kubectl create secret tls secret-a --cert=/tls/crt --key=/tls/key",
+            "Job default/maker runs `kubectl create secret tls secret-a`, so it may create it",
+        ),
+        (  # a namespace the script computes: any namespace
+            'NS=$(cat /etc/target-namespace)\nkubectl -n "$NS" create secret docker-registry secret-a --docker-server=r',
+            "Job default/maker runs `kubectl create secret docker-registry secret-a`, so it may create it",
+        ),
+    ],
+)
+def test_a_secret_a_jobs_kubectl_script_creates_may_be_made(check_json, repo, script, why):
+    """A pod that mounts a Secret waits (FailedMount, retried) until it exists; a Job whose
+    script runs a literal `kubectl create secret` makes it at run time: an info that names the
+    Job and the command, not an error."""
+    files = {f"{APP}/user.yaml": HR_USES.replace("NAME", "secret-a"), f"{APP}/maker.yaml": _maker(script)}
+    ((severity, message),) = _hl4_found(
+        check_json, repo(_with(files, ["user.yaml", "maker.yaml"]), base="rules/HL401/good"), "HL401"
+    )
+    assert severity == "info"
+    assert message.endswith(f"; {why}")
+    assert "value" not in message  # the command is shown without its flags and values
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "kubectl create secret generic secret-a -n other --from-literal=key-a=value",  # made in another namespace
+        "kubectl get secret secret-a -n other -o json | jq 'del(.metadata.namespace)' | kubectl apply -n default -f -",  # a copy
+        'kubectl create secret generic "$NAME" --from-literal=key-a=value',  # a name the script computes
+        "# kubectl create secret generic secret-a\nkubectl get secret secret-a",  # a comment
+        "echo 'kubectl create secret generic secret-a'",  # a quoted word, not a command
+        "kubectl create secret generic secret-a --append-hash --from-literal=key-a=value",  # named secret-a-<hash>
+    ],
+)
+def test_a_secret_a_jobs_script_does_not_literally_create_stays_unproduced(check_json, repo, script):
+    """Only a literal `kubectl create secret TYPE NAME` in the consumer's namespace counts: a
+    Secret made in another namespace, copied with get | jq | apply, or named by the script is
+    still reported as an error (secret-a), while the same script's literal create of secret-b
+    makes that one's finding an info."""
+    user = HR_USES.replace("name: NAME\n", "name: secret-a\n            - secretRef:\n                name: secret-b\n")
+    maker = _maker(f"{script}\nkubectl create secret generic secret-b --from-literal=key-b=value")
+    files = {f"{APP}/user.yaml": user, f"{APP}/maker.yaml": maker}
+    found = _hl4_found(check_json, repo(_with(files, ["user.yaml", "maker.yaml"]), base="rules/HL401/good"), "HL401")
+    assert sorted((severity, "'secret-a'" in message, "may create it" in message) for severity, message in found) == [
+        ("error", True, False),
+        ("info", False, True),
+    ]
+
+
+def test_a_configmap_a_jobs_kubectl_script_creates_may_be_made(check_json, repo):
+    """`kubectl create configmap NAME` (and its alias `cm`) in a CronJob's script: HL405's
+    finding is an info that names the CronJob and the command; a suspended CronJob runs nothing."""
+    user = HR_USES.replace(
+        "envFrom:\n            - secretRef:\n                name: NAME\n",
+        "envFrom:\n            - configMapRef:\n                name: conf-a\n",
+    )
+    job = _maker("kubectl create cm conf-a --from-literal=key-a=value")
+    pod = job[job.index("      restartPolicy") :].replace("\n", "\n    ")
+    cron = job[: job.index("spec:\n")].replace("kind: Job", "kind: CronJob")
+    cron += "spec:\n  schedule: '0 * * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n    " + pod
+    files = {f"{APP}/user.yaml": user, f"{APP}/maker.yaml": cron}
+    ((severity, message),) = _hl4_found(
+        check_json, repo(_with(files, ["user.yaml", "maker.yaml"]), base="rules/HL401/good"), "HL405"
+    )
+    assert severity == "info"
+    assert message.endswith("; CronJob default/maker runs `kubectl create cm conf-a`, so it may create it")
+    files[f"{APP}/maker.yaml"] = cron.replace("  schedule:", "  suspend: true\n  schedule:")
+    found = _hl4_found(check_json, repo(_with(files, ["user.yaml", "maker.yaml"]), base="rules/HL401/good"), "HL405")
+    assert [severity for severity, _ in found] == ["error"]
+
+
 def test_a_missing_substitute_from_secret_fails_the_whole_kustomization(check_json, repo):
     ks = (FIXTURES / "rules/HL401/good/kubernetes/apps/default/echo/ks.yaml").read_text()
     root = repo(

@@ -17,7 +17,8 @@ from homelint.model.graph import app_template_release, release_name
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_empty_kustomization, is_remote, join
-from homelint.model.refs import chart_name, get
+from homelint.model.podscripts import POD, KubectlMade, kubectl_made
+from homelint.model.refs import POD_SPEC_PATHS, chart_name, get
 from homelint.model.sources import SourceRef
 from homelint.model.variables import variables_of
 from homelint.model.versions import has_behaviour, versions_of
@@ -505,13 +506,42 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
             continue
         if outside_flux(ctx, kind, node.namespace, node.name):
             continue  # defined in a folder a script applies, not Flux: made, only not by Flux
-        if node.namespace in foreign:
+        if (script := kubectl_makes(ctx, kind, node.namespace, node.name)) is not None:
+            unseen.append((node, script))
+        elif node.namespace in foreign:
             unseen.append((node, foreign[node.namespace]))
         elif (opaque := ctx.flux.opaque_in(node.namespace)) is not None:
             unseen.append((node, _opaque_why(opaque, node.namespace)))
         else:
             missing.append(node)
     return produced, missing, unseen
+
+
+def kubectl_makes(ctx: Context, kind: str, namespace: str, name: str) -> str | None:
+    """Why a workload Flux applies in this cluster may create that Secret or ConfigMap at run
+    time: a container runs a literal `kubectl create secret|configmap NAME` in that namespace, or
+    in one its script computes (model/podscripts.py). None when none does. A suspended Job or
+    CronJob runs nothing."""
+
+    def index() -> dict[tuple[str, str | None, str], str]:
+        out: dict[tuple[str, str | None, str], str] = {}
+        read: dict[int, list[KubectlMade]] = {}  # by object: one object may be applied by several Kustomizations
+        for applied in ctx.flux.applied:
+            obj = applied.obj
+            if obj.kind not in POD_SPEC_PATHS or (applied.ks is not None and applied.ks.target):
+                continue  # not a pod template, or applied in another cluster
+            if obj.kind in ("Job", "CronJob") and obj.spec.get("suspend") is True:
+                continue
+            if id(obj) not in read:
+                read[id(obj)] = kubectl_made(obj)
+            for made in read[id(obj)]:
+                namespace = applied.ns if made.namespace == POD else made.namespace
+                why = f"{obj.kind} {applied.ns}/{applied.name} runs `{made.command}`, so it may create it"
+                out.setdefault((made.kind, namespace, made.name), why)
+        return out
+
+    made = ctx.repo.memo("rules.common.kubectl-made", index)
+    return made.get((kind, namespace, name)) or made.get((kind, None, name))
 
 
 def _opaque_why(applied: Applied, namespace: str) -> str:
