@@ -126,3 +126,33 @@ def test_under_guessed_roots_a_dead_kustomization_is_not_evidence(repo, check_js
     root = repo(_tree(EXTERNAL_SECRET, {"apps/ns-b/dead/app/store.yaml": STORE}, instance=False))
     _, findings = check_json(root, "--select", "HL403")
     assert findings == []
+
+
+MAKER = (
+    "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: maker-a, namespace: ns-a}\nspec:\n"
+    "  secretStoreRef: {kind: ClusterSecretStore, name: store-a}\n  target: {name: secret-a}\n"
+    "  dataFrom:\n    - extract: {key: secret-a}\n"
+)
+
+
+def test_a_maker_defined_only_in_a_dead_kustomization_is_named(repo, check_json):
+    """The Secret would be made by an ExternalSecret that sits in a dead Kustomization's path: the
+    error names it (it said 'nothing in the repository produces it')."""
+    root = repo(_tree(POD, {"apps/ns-b/dead/app/maker.yaml": MAKER, "apps/ns-a/app-a/app/store.yaml": STORE}))
+    _, findings = check_json(root, "--select", "HL401")
+    assert [(f["severity"], f["message"].split("; ", 1)[1]) for f in findings] == [
+        (
+            "error",
+            "Secret secret-a would be made by ExternalSecret maker-a, defined in apps/ns-b/dead/app/maker.yaml, in the "
+            "path of Flux Kustomization 'dead' (apps/ns-b/dead/ks.yaml), which no Flux root reaches (HL104), so nothing "
+            "applies it",
+        )
+    ]
+
+
+def test_a_maker_in_a_folder_flux_does_not_mean_to_build_is_a_bootstraps(repo, check_json):
+    """An ExternalSecret in a bootstrap folder a script applies makes its Secret, only not by Flux,
+    as a Secret document there does."""
+    root = repo(_tree(POD, {"bootstrap/maker.yaml": MAKER, "apps/ns-a/app-a/app/store.yaml": STORE}))
+    _, findings = check_json(root, "--select", "HL401")
+    assert findings == []

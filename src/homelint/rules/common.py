@@ -7,6 +7,7 @@ import fnmatch
 import json
 import posixpath
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -18,7 +19,7 @@ from homelint.model.helmvalues import substituted_text
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_empty_kustomization, is_remote, join
 from homelint.model.podscripts import POD, KubectlMade, kubectl_made
-from homelint.model.refs import POD_SPEC_PATHS, chart_name, get
+from homelint.model.refs import ANY, POD_SPEC_PATHS, chart_name, get, products_of
 from homelint.model.sources import SourceRef
 from homelint.model.variables import variables_of
 from homelint.model.versions import has_behaviour, versions_of
@@ -597,10 +598,34 @@ def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
     """Whether the repository defines that object in a folder no Flux Kustomization builds (a
     bootstrap folder that a script or helmfile applies): it is made, only not by Flux. A folder
     in the path of a Flux Kustomization nothing applies (FluxModel.dead_over) is not such a one."""
+    word = OBJECT_KIND[kind]
     return any(
         outside_flux_tree(ctx, obj) and obj.namespace in (None, namespace)
-        for obj in ctx.repo.objects_by_kind_name.get((OBJECT_KIND[kind], name), [])
+        for obj in ctx.repo.objects_by_kind_name.get((word, name), [])
+    ) or any(
+        outside_flux_tree(ctx, maker) and made_in in (ANY, namespace) for maker, made_in in unapplied_makers(ctx, word, name)
     )
+
+
+def unapplied_makers(ctx: Context, word: str, name: str) -> list[tuple[K8sObject, str]]:
+    """(document, the namespace it would make it in: ANY when its own is not written) of each
+    document of the repository nothing applies that the producer table says makes `word` `name`
+    (an ExternalSecret, a SealedSecret ...), in file order. Not the Secret or ConfigMap documents
+    themselves, not patch bodies, not HelmReleases (what a chart makes depends on how it is
+    applied)."""
+    return ctx.repo.memo("rules.common.unapplied-makers", lambda: _unapplied_makers(ctx)).get((word, name), [])
+
+
+def _unapplied_makers(ctx: Context) -> dict[tuple[str, str], list[tuple[K8sObject, str]]]:
+    out: dict[tuple[str, str], list[tuple[K8sObject, str]]] = defaultdict(list)
+    patches = ctx.repo.patch_files
+    for obj in ctx.repo.objects:
+        if obj.applied_by or obj.path in patches or obj.kind in ("Secret", "ConfigMap", "HelmRelease") or not obj.name:
+            continue
+        for made in products_of(obj, {"namespace": obj.namespace or ANY, "name": obj.name}):
+            if not any(mark in made.name for mark in ("$", "*", "{{", "<<")):
+                out[(made.kind, made.name)].append((obj, made.namespace))
+    return dict(out)
 
 
 def dead_definition(word: str, name: str, path: str, dead: K8sObject) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from homelint.core.wording import with_article
 from homelint.model.flux import remote_cluster
 from homelint.model.graph import ANY_NAMESPACE, Edge, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
-from homelint.model.refs import ValuesObject, values_objects
+from homelint.model.refs import ANY, ValuesObject, values_objects
 from homelint.model.variables import UNKNOWN_VALUE
 from homelint.rules.common import (
     POST_BUILD,
@@ -37,6 +37,7 @@ from homelint.rules.common import (
     namespaces_if_listed,
     outside_flux_tree,
     shown_name,
+    unapplied_makers,
     unproduced,
 )
 from homelint.rules.registry import check
@@ -247,6 +248,32 @@ def _left_out(ctx: Context, word: str, namespace: str | None, name: str) -> tupl
         dead = ctx.flux.dead_over(obj.path)
         if dead is not None:
             return dead_definition(word, name, obj.path, dead)
+    return _left_out_maker(ctx, word, namespace, name)
+
+
+def _left_out_maker(ctx: Context, word: str, namespace: str | None, name: str) -> tuple[str, str] | None:
+    """(why, fix) when a document Flux could apply but does not would make the object (an
+    ExternalSecret in a file no kustomization lists, or in the path of a Kustomization no root
+    reaches); None when there is none."""
+    for maker, made_in in unapplied_makers(ctx, word, name):
+        if namespace is not None and made_in not in (ANY, namespace):
+            continue
+        what = f"{word} {name} would be made by {maker.kind} {maker.name}, defined in {maker.path}"
+        dead = ctx.flux.dead_over(maker.path)
+        if dead is not None:
+            return (
+                f"{what}, in the path of Flux Kustomization '{dead.name}' ({dead.path}), which no Flux root reaches "
+                "(HL104), so nothing applies it",
+                f"wire {dead.path} into a kustomization that Flux applies, or make the {word} where Flux applies it",
+            )
+        if posixpath.dirname(maker.path) in ctx.flux.reached_dirs:
+            kd = ctx.repo.kustomize_dirs.get(posixpath.dirname(maker.path))
+            return (
+                f"{what}, but nothing applies that file" + (f" (it is not listed in {kd.file}: HL102)" if kd is not None else ""),
+                f"list {posixpath.basename(maker.path)} in {kd.file}"
+                if kd is not None
+                else f"wire {maker.path} into what Flux applies",
+            )
     return None
 
 
