@@ -145,3 +145,23 @@ def test_a_script_linked_from_outside_the_repository_is_not_read(check_json, rep
     (root / "scripts" / "bootstrap.sh").symlink_to(outside)
     _, found = check_json(root)
     assert [f["rule"] for f in found if f["rule"] == "HL207"] == ["HL207"]
+
+
+def test_a_kustomization_names_files_relative_to_its_folder(check_json, repo):
+    """An archived kustomization no Flux Kustomization builds lists its own ./vars.yaml: that is
+    archive/app-b/vars.yaml, not app-a/vars.yaml (kubectl kustomize archive/app-b), so the source
+    stays made only by app-a's build."""
+    files = _own_build(
+        **{
+            "archive/app-b/kustomization.yaml": "resources:\n  - ./vars.yaml\n",
+            "archive/app-b/vars.yaml": VARS.replace("vars-a", "vars-b"),
+        }
+    )
+    assert len(_hl207(check_json, repo, files)) == 1
+
+
+def test_an_unbuilt_kustomization_that_lists_the_folder_is_a_bootstrap(check_json, repo):
+    """A kustomization no Flux Kustomization builds whose entry is the source's folder: applying it
+    by hand (`kubectl apply -k bootstrap`) makes the source first."""
+    files = _own_build(**{"bootstrap/kustomization.yaml": "resources:\n  - ../app-a\n"})
+    assert _hl207(check_json, repo, files) == []

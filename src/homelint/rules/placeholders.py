@@ -21,6 +21,7 @@ from homelint.core.substitution import (
     scan_cached,
     substitution_disabled,
 )
+from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
@@ -802,13 +803,19 @@ def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
     """Whether a file Flux does not apply (a script, a Taskfile, a README) names one of `files`:
     its name as a whole path part, or its folder (last two parts) followed by `/` or the end of a
     word, as `kubectl apply -f dir/file.yaml` or `-k dir` would: a bootstrap that applies it first.
-    A SOPS configuration names files to encrypt, not to apply: not read."""
+    A SOPS configuration names files to encrypt, not to apply: not read. A kustomization names
+    files relative to its folder: one no Flux Kustomization builds counts when an entry is one of
+    `files` or its folder (`kubectl apply -k` of it), not when it names another file so called."""
+    wanted = set(files) | {posixpath.dirname(path) for path in files}
+    for kd in ctx.repo.kustomize_dirs.values():
+        if kd.dir not in ctx.flux.reached_dirs and any(entry.target in wanted for entry in kd.entries):
+            return True
     names = {posixpath.basename(path) for path in files} | {
         "/".join(posixpath.dirname(path).split("/")[-2:]) for path in files if "/" in path
     }
     names.discard("")
     pattern = re.compile("|".join(rf"(?<![\w.-]){re.escape(name)}(?:(?![\w.:-])|(?=/))" for name in sorted(names)), re.M)
     return any(
-        posixpath.basename(path) != SOPS_CONFIG and pattern.search(text)
+        posixpath.basename(path) != SOPS_CONFIG and posixpath.basename(path) not in KUSTOMIZATION_NAMES and pattern.search(text)
         for path, text in unapplied_files(ctx, outside_flux_tree=False)
     )
