@@ -17,8 +17,7 @@ import copy
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
@@ -81,29 +80,6 @@ class ChartUse:
     chart: ChartRef
     obj: K8sObject
     field: tuple[Any, ...]
-
-
-_MEMO: dict[str, Any] = {}  # indexes of one repository while `indexed` is active
-
-
-@contextmanager
-def indexed(repo: Repo) -> Iterator[None]:
-    """Within this block, lookups in `repo`'s Flux model use indexes built once (a check run);
-    they are dropped at the end, so nothing outlives the repository."""
-    _MEMO.clear()
-    _MEMO["repo"] = repo
-    try:
-        yield
-    finally:
-        _MEMO.clear()
-
-
-def _memo(repo: Repo, name: str, build: Callable[[], Any]) -> Any:
-    if _MEMO.get("repo") is not repo:
-        return build()
-    if name not in _MEMO:
-        _MEMO[name] = build()
-    return _MEMO[name]
 
 
 def applied_of(repo: Repo, obj: K8sObject, namespace: str) -> Applied | None:
@@ -250,6 +226,8 @@ class ValuesSource:
     locate: Locator  # span in `path` of a key path inside `data` (key=True: the key itself)
     prefix: Path_ = ()  # where `data` lands in the values (targetPath)
     secret: bool = False  # never print its values
+    entry: int | None = None  # the valuesFrom entry it comes from (None: spec.values or a patch)
+    unsubstituted: bool = False  # as written: the substitution of the Kustomization that builds it is still to come
 
 
 @dataclass
@@ -257,12 +235,23 @@ class Assembly:
     values: dict[str, Any]
     sources: list[ValuesSource]  # lowest precedence first
     open_root: bool = False  # an unreadable source is merged at the root: anything may be set
+    open_paths: set[Path_] = field(default_factory=set)  # the targetPaths an unreadable source sets
     redact: set[Path_] = field(default_factory=set)  # value paths whose text must not be printed
     files: set[str] = field(default_factory=set)
 
     def locate(self, at: Path_, *, key: bool = False) -> tuple[ValuesSource, Span] | None:
         """Where the value (or key) at `at` was written: the source of highest precedence that has it,
         else the one that has the longest part of its path."""
+        found = self.written(at)
+        if found is None:
+            return None
+        source, inner, whole = found
+        return source, source.locate(inner, key and whole)
+
+    def written(self, at: Path_) -> tuple[ValuesSource, Path_, bool] | None:
+        """(the source, the path in its data, whether that is all of `at`) of the source of highest
+        precedence that has the value at `at`, else of the one that has the longest part of its
+        path; without a span (locate)."""
         best: tuple[int, ValuesSource, Path_] | None = None
         for source in reversed(self.sources):
             if tuple(at[: len(source.prefix)]) != source.prefix and source.prefix[: len(at)] != tuple(at):
@@ -274,12 +263,12 @@ class Assembly:
                 inner = _existing(source.data, rest)
                 depth = len(source.prefix) + len(inner)
                 if len(inner) == len(rest):
-                    return source, source.locate(inner, key)
+                    return source, inner, True
             if best is None or depth > best[0]:
                 best = (depth, source, inner)
         if best is None:
             return None
-        return best[1], best[1].locate(best[2], False)
+        return best[1], best[2], False
 
     def is_secret(self, at: Path_) -> bool:
         if any(tuple(at[: len(p)]) == p for p in self.redact):
@@ -598,6 +587,7 @@ class Located:
     data: Any
     locate: Locator
     secret: bool
+    unsubstituted: bool = False  # a generator's file: Flux substitutes the ConfigMap kustomize makes of it
 
 
 def _generated(repo: Repo, ks: FluxKS | None, kind: str, name: str, key: str, raw: bool) -> Located | None:
@@ -624,10 +614,10 @@ def _generated(repo: Repo, ks: FluxKS | None, kind: str, name: str, key: str, ra
                     text = repo.read_text(target)
                     if text is None:
                         return None
-                    return Located(label, target, text.strip(), field_locator(repo, target, 0, ()), False)
+                    return Located(label, target, text.strip(), field_locator(repo, target, 0, ()), False, True)
                 parsed = repo.parsed.get(target)
                 if parsed is not None and parsed.docs and not parsed.problems and isinstance(parsed.docs[0], dict):
-                    return Located(label, target, parsed.docs[0], field_locator(repo, target, 0, ()), False)
+                    return Located(label, target, parsed.docs[0], field_locator(repo, target, 0, ()), False, True)
                 return None
     return None
 
@@ -667,7 +657,20 @@ def _object_values(repo: Repo, obj: K8sObject, applied: Applied | None, values_k
 
 
 def assemble(repo: Repo, applied: Applied, defaults: Any = None) -> Assembly:
-    """The values helm-controller passes to Helm for this applied HelmRelease (see the module doc)."""
+    """The values helm-controller passes to Helm for this applied HelmRelease (see the module doc),
+    over the chart's `defaults`. Assembled once per HelmRelease, namespace and Kustomization that
+    applies it, and repository (the chart values the resource graph reads and HL8xx validate are
+    one): what it answers is never to be changed."""
+    memo: dict[tuple[int, str, int], tuple[Applied, Assembly]] = repo.memo("helmvalues.assembled", dict)
+    key = (id(applied.obj), applied.ns, id(applied.ks))
+    found = memo.get(key)
+    if found is None or found[0].obj is not applied.obj or found[0].ks is not applied.ks:
+        found = memo[key] = (applied, _assemble(repo, applied))
+    assembly = found[1]
+    return assembly if defaults is None else replace(assembly, values=coalesce(defaults, assembly.values))
+
+
+def _assemble(repo: Repo, applied: Applied) -> Assembly:
     obj = applied.obj
     spec = obj.spec
     assembly = Assembly({}, [])
@@ -698,13 +701,16 @@ def assemble(repo: Repo, applied: Applied, defaults: Any = None) -> Assembly:
         if target is not None:
             if located is None:
                 _set_path(values, target, UNKNOWN)
+                assembly.open_paths.add(target)
                 continue
             content = _typed(str(located.data).strip())
             content = wrap_unknown(content)
             _set_path(values, target, content)
             # the value sits at targetPath: shown at the valuesFrom entry that sets it
             span = fixed(partial(repo.span, obj.path, obj.doc, ("spec", "valuesFrom", index, "targetPath")))
-            assembly.sources.append(ValuesSource(located.label, obj.path, content, span, target, located.secret))
+            assembly.sources.append(
+                ValuesSource(located.label, obj.path, content, span, target, located.secret, index, located.unsubstituted)
+            )
             if located.secret:
                 assembly.redact.add(target)
             continue
@@ -712,7 +718,11 @@ def assemble(repo: Repo, applied: Applied, defaults: Any = None) -> Assembly:
             assembly.open_root = True  # an unreadable source merged at the root may set anything
             continue
         values = merge_maps(values, wrap_unknown(located.data))
-        assembly.sources.append(ValuesSource(located.label, located.path, located.data, located.locate, (), located.secret))
+        assembly.sources.append(
+            ValuesSource(
+                located.label, located.path, located.data, located.locate, (), located.secret, index, located.unsubstituted
+            )
+        )
         if located.secret:
             assembly.redact.add(())
     # the file's own values; the patches that change them follow, each shown where it is
@@ -734,8 +744,7 @@ def assemble(repo: Repo, applied: Applied, defaults: Any = None) -> Assembly:
         assembly.sources.append(source)
         assembly.files.add(source.path)
         assembly.redact.update(substituter.touched)
-    merged = merge_maps(values, patched)
-    assembly.values = coalesce(defaults, merged) if defaults is not None else merged
+    assembly.values = merge_maps(values, patched)
     return assembly
 
 
@@ -865,7 +874,7 @@ def _kustomize_patches(repo: Repo, applied: Applied) -> Iterator[tuple[dict[str,
 
 def _built_ids(repo: Repo, directory: str) -> set[int]:
     """The objects (by id) the kustomize build of a directory yields."""
-    memo: dict[str, set[int]] = _memo(repo, "built", dict)
+    memo: dict[str, set[int]] = repo.memo("helmvalues.built", dict)
     if directory not in memo:
         memo[directory] = {id(o) for o, _ in repo.flux_model.gathered(directory).objects}
     return memo[directory]

@@ -36,7 +36,6 @@ from homelint.model.helmvalues import (
     Substituter,
     assemble,
     chart_of,
-    indexed,
     plain_scalar,
     variables_for,
     wrap_unknown,
@@ -480,9 +479,8 @@ def declared_schemas(ctx: Context) -> Iterator[Finding]:
     validated: set[tuple[str, int]] = set()  # HelmRelease documents whose values were validated
     found: dict[tuple[Any, ...], Finding] = {}
     if any(rule in ctx.enabled for rule in (*VALUES_RULES, "HL807")):
-        with indexed(repo):
-            for finding in _chart_values(ctx, schemas, notes, validated):
-                found.setdefault((finding.rule, finding.path, finding.span, finding.message), finding)
+        for finding in _chart_values(ctx, schemas, notes, validated):
+            found.setdefault((finding.rule, finding.path, finding.span, finding.message), finding)
     if "HL806" in ctx.enabled:
         for finding in _schema_comments(ctx, schemas, notes, validated):
             found.setdefault((finding.rule, finding.path, finding.span, finding.message), finding)
