@@ -2,7 +2,8 @@
 named app-template (by `spec.chart.spec.chart`, the chartRef's name, or the URL of the
 OCIRepository it names) is app-template; another chart whose values have the bjw-s common library's
 top-level `controllers` may be app-template or a chart built on that library (immich's), so both the
-app-template rows and the generic chart rows (`**.existingClaim`, `**.existingSecret`) read it."""
+app-template rows and the generic chart rows (`**.existingClaim`, `**.existingSecret`) read it. The rows read
+the values helm-controller passes: the `valuesFrom` entries merged, then `spec.values` over them."""
 
 from __future__ import annotations
 
@@ -126,3 +127,77 @@ def test_app_template_is_decided_by_the_chart_name_else_unsure_when_values_look_
     assert app_template(hr({"chartRef": {"kind": "OCIRepository", "name": "a"}, **controllers})) is None
     assert app_template(hr({"chart": {"spec": {"chart": "immich"}}, **controllers})) is None
     assert app_template(hr({"chart": {"spec": {"chart": "chart-a"}}, "values": {"persistence": {}}})) is False
+
+
+# --- chart values from valuesFrom ---------------------------------------------------------------
+# helm-controller merges the valuesFrom entries in order, then spec.values over them
+# (chartutil.ChartValuesFromReferences): the consumer rows read what the chart receives.
+def values_from_release(entries: str, values: str = "") -> str:
+    """A HelmRelease app-a of chart chart-a whose values come from the `valuesFrom` entries (and `values`)."""
+    inline = f"  values:\n{values}" if values else ""
+    return (SOURCE % "chart-a") + (
+        "---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a}\nspec:\n"
+        "  interval: 1h\n  chartRef: {kind: OCIRepository, name: chart-a}\n  valuesFrom:\n" + entries + inline
+    )
+
+
+GENERATED = "    - {kind: ConfigMap, name: app-a-values}\n"  # key values.yaml, made of values.yaml below
+
+
+def from_values_file(check_json, repo, files: dict[str, str], values: str, rules: tuple[str, ...]) -> list[dict]:
+    """The findings of `rules` when a configMapGenerator makes ConfigMap app-a-values of values.yaml."""
+    listed = "".join(f"  - ./{path}\n" for path in files)
+    kust = (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n" + listed + "configMapGenerator:\n"
+        "  - name: app-a-values\n    files: [values.yaml=values.yaml]\ngeneratorOptions: {disableNameSuffixHash: true}\n"
+    )
+    tree = {f"{APP}/{path}": text for path, text in {**files, "values.yaml": values, "kustomization.yaml": kust}.items()}
+    _, found = check_json(repo(tree, base="base"))
+    return sorted((f for f in found if f["rule"] in rules), key=lambda f: (f["rule"], f["path"], f["line"]))
+
+
+def test_a_claim_named_only_in_values_from_is_used(check_json, repo):
+    files = {"helmrelease.yaml": values_from_release(GENERATED), "pvc.yaml": CLAIM}
+    values = "persistence:\n  data:\n    existingClaim: claim-a\n"
+    assert from_values_file(check_json, repo, files, values, ("HL301", "HL303")) == []
+
+
+def test_a_missing_claim_named_in_values_from_is_reported_where_the_values_file_names_it(check_json, repo):
+    values = "persistence:\n  data:\n    existingClaim: claim-b\n"
+    found = from_values_file(check_json, repo, {"helmrelease.yaml": values_from_release(GENERATED)}, values, ("HL301",))
+    assert [(f["rule"], f["severity"], f["path"], f["line"], f["column"]) for f in found] == [
+        ("HL301", "error", f"{APP}/values.yaml", 3, 20)
+    ]
+    assert found[0]["message"].startswith(
+        "HelmRelease app-a claims volume 'claim-b' (set in ConfigMap app-a-values key values.yaml (generated from "
+        f"{APP}/values.yaml)) in namespace default, but nothing in the repository creates that PersistentVolumeClaim"
+    )
+
+
+def test_a_claim_values_from_names_under_inline_values_that_replace_it_is_not_read(check_json, repo):
+    """spec.values wins: its claim-a replaces the claim-b of the values file."""
+    release = values_from_release(GENERATED, "    persistence:\n      data: {existingClaim: claim-a}\n")
+    values = "persistence:\n  data:\n    existingClaim: claim-b\n"
+    found = from_values_file(check_json, repo, {"helmrelease.yaml": release, "pvc.yaml": CLAIM}, values, ("HL301", "HL303"))
+    assert found == []
+
+
+def test_a_claim_in_values_a_later_unreadable_source_may_override_is_used_but_not_judged(check_json, repo):
+    """An optional Secret the repository does not hold may set any value (or switch the section off):
+    claim-a counts as used, the missing claim-b is not reported."""
+    entries = GENERATED + "    - {kind: Secret, name: app-a-secret-values, optional: true}\n"
+    values = "persistence:\n  data: {existingClaim: claim-a}\n  cache: {existingClaim: claim-b}\n"
+    files = {"helmrelease.yaml": values_from_release(entries), "pvc.yaml": CLAIM}
+    assert from_values_file(check_json, repo, files, values, ("HL301", "HL303")) == []
+
+
+def test_an_existing_secret_in_a_values_config_map_is_reported_in_its_data(check_json, repo):
+    config_map = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-a-config}\ndata:\n  values.yaml: |\n"
+        "    auth:\n      existingSecret: secret-a\n"
+    )
+    entries = "    - {kind: ConfigMap, name: app-a-config}\n"
+    files = {"helmrelease.yaml": values_from_release(entries), "configmap.yaml": config_map}
+    found = from_values_file(check_json, repo, files, "{}\n", ("HL401",))
+    assert [(f["rule"], f["path"], f["line"], f["column"]) for f in found] == [("HL401", f"{APP}/configmap.yaml", 7, 23)]
+    assert "uses Secret 'secret-a' (set in ConfigMap app-a-config key values.yaml) in namespace default" in found[0]["message"]

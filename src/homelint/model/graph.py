@@ -17,16 +17,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from homelint.core.substitution import resolve, scan_cached
 from homelint.model.flux import Applied, FluxKS, substituted_objects
+from homelint.model.helmvalues import assemble, plain_scalar
 from homelint.model.multigraph import MultiDiGraph
 from homelint.model.namerefs import affixed_reference
 from homelint.model.refs import (
     NODE_KIND,
     FieldPath,
+    Written,
     app_template,
+    chart_value_refs,
     cluster_made,
     consumed_refs,
     is_templated,
@@ -427,12 +431,13 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
     key = (id(built), own, target, served)
     if key not in memo:
         memo[key] = (built, list(consumed_refs(built, own, target, served)))
-    for use in memo[key][1]:
+    for use in [*memo[key][1], *_values_from_uses(repo, applied, own, target, served)]:
         if use.switches and _switched_off_by_substitution(applied, use.switches, repo):
             continue  # a chart section (or subchart) the substituted values turn off: not rendered
         where = _known_namespace(applied, use.namespace, repo)
         real = resolved_name(applied, use.name, repo)
-        if real and where:  # a name namePrefix/nameSuffix changed: kustomize rewrites only some references
+        if real and where and use.written is None:
+            # a name namePrefix/nameSuffix changed: kustomize rewrites only some references (none in a ConfigMap's data)
             real = affixed_reference(repo, applied, use.kind, where, real, use.field)
         if not real or not where:
             continue  # a name or namespace that cannot be known here is not checked (never guess)
@@ -446,13 +451,40 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
 _FALSE = ("false", "False", "FALSE")  # YAML 1.2 core schema
 
 
+def _values_from_uses(repo: Repo, applied: Applied, namespace: str, target: str, served: str | None) -> list[Use]:
+    """What a HelmRelease needs by the chart values it takes from `spec.valuesFrom`: the consumer
+    rows read the values helm-controller passes (helmvalues.assemble: the valuesFrom entries in
+    order, then `spec.values` over them), and keep each reference that one of those entries wrote
+    (consumed_refs reads those in `spec.values`), `written` where it is. A value of a Secret is not
+    read (its text is never shown); a value whose name Flux substituted already but still holds a
+    `${` is not known. With a source that cannot be read (not in the repository, SOPS-encrypted, an
+    entry it fails to parse), or an `enabled` that is not known above it, each is only a
+    `mention`: that source may set it otherwise, or switch it off."""
+    obj = applied.obj
+    entries = obj.spec.get("valuesFrom") if obj.kind == "HelmRelease" else None
+    if not entries or not isinstance(entries, list) or obj.group != "helm.toolkit.fluxcd.io" or obj.is_sops:
+        return []
+    assembly = assemble(repo, applied)
+    unread = assembly.open_root or bool(assembly.open_paths)
+    found: list[Use] = []
+    for use in chart_value_refs(obj, assembly.values, namespace, target, served):
+        written = assembly.written(use.field[2:])
+        if written is None or not written[2] or written[0].entry is None:
+            continue  # written in spec.values or a patch of it: consumed_refs reads it there
+        source, inner = written[0], written[1]
+        if source.secret or ("${" in use.name and not source.unsubstituted):
+            continue
+        span = partial(source.locate, inner, False)
+        mention = unread or bool(use.switches)
+        found.append(replace(use, switches=(), written=Written(source.path, source.label, span), mention=mention))
+    return found
+
+
 def _switched_off_by_substitution(applied: Applied, switches: tuple[tuple[str, FieldPath], ...], repo: Repo) -> bool:
     """Whether an `enabled: ${VAR}` above a reference becomes the boolean false: Flux substitutes the
     object's YAML text and parses it again, so a plain (unquoted) `${VAR}` that resolves to `false`
     reaches Helm as a boolean (SEMANTICS 1.7); a quoted one stays the string "false", which Helm's
     `if` takes as true."""
-    from homelint.model.helmvalues import plain_scalar  # start-up: rarely needed
-
     obj = applied.obj
     plain = plain_scalar(repo, obj.path, obj.doc)
     for text, field in switches:

@@ -14,7 +14,7 @@ from functools import cache, partial
 from typing import Any
 
 from homelint.core.k8snames import DNS1123_SUBDOMAIN_MAX, valid_dns1123_subdomain
-from homelint.core.model import K8sObject, make_object
+from homelint.core.model import K8sObject, Span, make_object
 from homelint.core.regex import linear
 from homelint.core.resources import data_dir, schema
 from homelint.loading.yamlload import parse_bytes
@@ -879,9 +879,23 @@ NORMALIZERS = {"dns1123-subdomain": dns1123_subdomain, "fabric8-sanitize-name": 
 
 
 @dataclass(frozen=True, slots=True)
+class Written:
+    """Where a chart value a HelmRelease takes from `valuesFrom` is written: the file (a generator's
+    values file, a ConfigMap's, or the HelmRelease's own for a `targetPath`), the source as the HL8xx
+    rules name it, and the span there (computed when asked)."""
+
+    path: str
+    label: str
+    span: Callable[[], Span]
+
+
+@dataclass(frozen=True, slots=True)
 class Use:
     """One reference by the consumer table: kind (Secret ...), name, namespace (None: unknown, not
-    checked), field, optional, flags, row."""
+    checked), field, optional, flags, row. A reference in chart values from `valuesFrom` has its
+    field in `spec.values` (where helm-controller merges it) and is `written` elsewhere; it is a
+    `mention` when a source homelint cannot read may override or switch it off: it counts as a use
+    (HL303), and no rule judges it missing."""
 
     kind: str
     name: str
@@ -891,6 +905,8 @@ class Use:
     flags: tuple[str, ...]
     row: str
     switches: tuple[tuple[str, FieldPath], ...] = ()  # (`${VAR}` text, field) of each `enabled` above it
+    written: Written | None = None
+    mention: bool = False
 
 
 def consumed_refs(obj: K8sObject, namespace: str, target: str, served: str | None = None) -> Iterator[Use]:
@@ -913,6 +929,27 @@ def consumed_refs(obj: K8sObject, namespace: str, target: str, served: str | Non
                 yield from _distinct(_uses(ref, pod, base, obj.data, variables, row.id), seen)
         for ref in row.refs:
             yield from _distinct(_uses(ref, obj.data, (), obj.data, variables, row.id), seen)
+
+
+VALUES: FieldPath = ("spec", "values")
+
+
+def chart_value_refs(
+    obj: K8sObject, values: dict[str, Any], namespace: str, target: str, served: str | None = None
+) -> Iterator[Use]:
+    """What the chart values `values` of the HelmRelease `obj` need by the consumer rows that read
+    chart values (references with `switch: spec.values`), read as consumed_refs reads its
+    `spec.values`: each use's field is the path of the value under `spec.values`."""
+    variables = {"namespace": namespace, "target": target, "name": obj.name}
+    spec = obj.data.get("spec")
+    root = {**obj.data, "spec": {**(spec if isinstance(spec, dict) else {}), "values": values}}
+    seen: set[tuple[str, FieldPath]] = set()
+    for row in _consumer_rows(obj.group, obj.kind):
+        if row.match.chart is not None and not row.match.matches(obj, served):
+            continue
+        for ref in row.refs:
+            if ref.switch == VALUES:
+                yield from _distinct(_uses(ref, root, (), root, variables, row.id), seen)
 
 
 def _distinct(uses: Iterator[Use], seen: set[tuple[str, FieldPath]]) -> Iterator[Use]:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from homelint.core.model import K8sObject, dig, list_items
+from homelint.core.model import Finding, K8sObject, dig, list_items
 from homelint.core.wording import with_article
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
 from homelint.model.graph import app_template_release, release_name
@@ -240,6 +240,36 @@ def shown_name(ctx: Context, applied: Applied) -> str:
         return name
     done = substituted_text(ctx.repo, applied, name)
     return done if done and "${" not in done else name
+
+
+def use_at(ctx: Context, rule: str, edge: Any, message: str, **kw: Any) -> Finding:
+    """A finding at the reference of a use edge (graph.UseEdge): where a chart value from
+    `valuesFrom` is written (its file also names the HelmRelease's: `related`), else at the field
+    of the object (Context.at)."""
+    obj, written = edge["applied"].obj, edge["ref"].written
+    if written is None:
+        return ctx.at(rule, obj, edge["field"], message, **kw)
+    kw.setdefault("key", f"{obj.kind}/{obj.name}/{'.'.join(map(str, edge['field']))}/{message}")
+    kw["related"] = (*kw.get("related", ()), *([obj.path] if obj.path != written.path else []))
+    finding = ctx.finding(rule, written.path, written.span(), message, **kw)
+    return ctx.held(finding, ctx.suspension(obj, tuple(edge["field"]), rule))
+
+
+def use_place(ctx: Context, edge: Any) -> tuple[int, str, int, int]:
+    """Where the reference of a use edge is, to order them: those written in the object's own
+    fields first, by line and column; then those of chart values from `valuesFrom`, by file."""
+    written = edge["ref"].written
+    if written is None:
+        span = ctx.repo.obj_span(edge["applied"].obj, *edge["field"])
+        return 0, "", span.line, span.column
+    span = written.span()
+    return 1, written.path, span.line, span.column
+
+
+def set_in(edge: Any) -> str:
+    """` (set in ConfigMap x key values.yaml)` for a reference in chart values from `valuesFrom`, else ""."""
+    written = edge["ref"].written
+    return f" (set in {written.label})" if written is not None else ""
 
 
 def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool:

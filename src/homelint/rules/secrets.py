@@ -36,9 +36,12 @@ from homelint.rules.common import (
     made_by_chart,
     namespaces_if_listed,
     outside_flux_tree,
+    set_in,
     shown_name,
     unapplied_makers,
     unproduced,
+    use_at,
+    use_place,
 )
 from homelint.rules.registry import check
 
@@ -71,7 +74,12 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
         for edge in ctx.graph.users_of(node, f"uses-{kind}"):
             ref = edge["ref"]
             obj = edge["applied"].obj
-            if ref.optional or edge["guessed"] or ("maybe-identifier" in ref.flags and _chart_identifier(obj, name, kind)):
+            if (
+                ref.optional
+                or ref.mention
+                or edge["guessed"]
+                or ("maybe-identifier" in ref.flags and _chart_identifier(obj, name, kind))
+            ):
                 continue
             if _elsewhere(edge["applied"], edge["field"]):
                 continue  # resolved in another cluster (spec.kubeConfig): not modelled
@@ -87,11 +95,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue  # a root's key: bootstrap applies the root by hand, and its key (the repository's copies need it)
             by_object.setdefault(id(obj), []).append(edge)
         for edges in by_object.values():  # one finding per object and name, at its first reference
-            spans = sorted(
-                ((span.line, span.column), i)
-                for i, e in enumerate(edges)
-                for span in [ctx.repo.obj_span(e["applied"].obj, *e["field"])]
-            )
+            spans = sorted((use_place(ctx, e), i) for i, e in enumerate(edges))
             edge = edges[spans[0][1]]
             count = len({s for s, _ in spans})
             obj, ref = edge["applied"].obj, edge["ref"]
@@ -162,7 +166,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                         f"(a {word} is read only from the namespace of what uses it)"
                     )
                     hint = ""
-                what = f"{who} uses {word} '{name}' in namespace {ns}{many}{made_by}{chart}"
+                what = f"{who} uses {word} '{name}'{set_in(edge)} in namespace {ns}{many}{made_by}{chart}"
                 fix = (
                     f"make the {word} in namespace {ns} too (or reflect it there), or fix the name"
                     if others
@@ -177,10 +181,10 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 what, fix = what + renamed[0], renamed[1]
             if never:  # defined in a build, but Flux never applies it: say why
                 what += f"; the {word} '{name}' in {never[0][0].obj.path} is not applied: {never[0][1]}"
-            finding = ctx.at(
+            finding = use_at(
+                ctx,
                 rule,
-                obj,
-                edge["field"],
+                edge,
                 f"{what}; {made_here}" if made_here else f"{what}{hint}",
                 fix=fix,
                 key=f"{rule}/{ns}/{name}/{obj.kind}/{obj.name}",
@@ -313,13 +317,16 @@ def _hashed_message(edge: Edge, who: str, word: str, name: str, ns: str, why: Un
     known = made.renamed is not None and _NAME_HASH.search(made.renamed) is not None
     hashed = made.renamed if known else f"{made.renamed or made.obj.name}-<hash>"  # from a file only Flux decrypts
     substitutes = "substitute-from" in ref.flags
-    using = f"{who} {'substitutes variables from' if substitutes else 'uses'} {word} '{name}' in namespace {ns}"
+    using = f"{who} {'substitutes variables from' if substitutes else 'uses'} {word} '{name}'{set_in(edge)} in namespace {ns}"
     fails = (
         f"kustomize-controller looks for {name} and fails the whole Kustomization"
         if substitutes
         else f"Flux looks for {name}, which the cluster does not have"
     )
     disable = "set disableNameSuffixHash: true (generatorOptions, or the generator's options)"
+    if why.same_build and ref.written is not None:  # a chart value from valuesFrom: data kustomize never rewrites
+        what = f"{using}, which is generated with a name hash ({hashed}); kustomize does not rewrite names in values, so {fails}"
+        return what, disable
     if why.same_build:
         what = (
             f"{using}, which is generated with a name hash ({hashed}); kustomize does not rewrite {obj.kind} {field}, so {fails}"

@@ -19,8 +19,10 @@ from homelint.rules.common import (
     close_matches,
     installs_elsewhere,
     made_by_chart,
+    set_in,
     shown_name,
     unproduced,
+    use_at,
 )
 from homelint.rules.registry import check
 
@@ -34,13 +36,15 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
     opaque = opaque_claim_makers(ctx)
 
     def judged(node: RefNode) -> list[Edge]:
-        """The uses of a claim HL301 judges: not guessed, and a claim something else makes only
-        where nothing whose claims homelint cannot read may make it."""
+        """The uses of a claim HL301 judges: not guessed, not a mention (a chart value a source
+        homelint cannot read may set otherwise), and a claim something else makes only where
+        nothing whose claims homelint cannot read may make it."""
         unknown = node.namespace in opaque or ANY_NAMESPACE in opaque
         return [
             edge
             for edge in graph.users_of(node, "claims")
             if not edge["guessed"]
+            and not edge["ref"].mention
             and not (unknown and "made-elsewhere" in edge["ref"].flags)
             and not build_lists_missing(ctx, edge["applied"])
         ]
@@ -61,11 +65,10 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
         # The repository creates no claim at all: volumes are made outside Git on purpose.
         node, edge = missing[0]
         names = sorted({f"{n.namespace}/{n.name}" for n, _ in missing})
-        obj = edge["applied"].obj
-        yield ctx.at(
+        yield use_at(
+            ctx,
             "HL301",
-            obj,
-            edge["field"],
+            edge,
             f"{len(names)} claimed volumes ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}) are created by "
             "nothing in the repository, which defines no PersistentVolumeClaim at all; if they are made outside Git, "
             "declare them in .homelint.yaml claims.external",
@@ -85,12 +88,12 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             if unapplied
             else ""
         )
-        yield ctx.at(
+        yield use_at(
+            ctx,
             "HL301",
-            obj,
-            edge["field"],
-            f"{obj.kind} {shown_name(ctx, edge['applied'])} {_verb(obj)} volume '{name}' in namespace {ns}, but nothing in "
-            "the repository creates "
+            edge,
+            f"{obj.kind} {shown_name(ctx, edge['applied'])} {_verb(obj)} volume '{name}'{set_in(edge)} in namespace {ns}, "
+            "but nothing in the repository creates "
             f"that PersistentVolumeClaim{where}{hint}; {_consequence(obj)}",
             fix=renamed[1]
             if renamed
@@ -107,13 +110,12 @@ VOLSYNC = "volsync.backube"
 def _may_be_made(ctx: Context, node: RefNode, edge: Edge, why: str, fix: str) -> Finding:
     """HL301 as an info: a claim nothing in the repository creates, which `why` something else may."""
     obj = edge["applied"].obj
-    finding = ctx.at(
+    finding = use_at(
+        ctx,
         "HL301",
-        obj,
-        edge["field"],
-        f"{obj.kind} {shown_name(ctx, edge['applied'])} {_verb(obj)} volume '{node.name}' in namespace {node.namespace}, "
-        "which nothing in the "
-        f"repository creates; {why}",
+        edge,
+        f"{obj.kind} {shown_name(ctx, edge['applied'])} {_verb(obj)} volume '{node.name}'{set_in(edge)} in namespace "
+        f"{node.namespace}, which nothing in the repository creates; {why}",
         fix=fix,
         key=f"HL301/{node.namespace}/{node.name}/{obj.kind}/{obj.name}",
     )
