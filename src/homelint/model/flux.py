@@ -34,6 +34,7 @@ from homelint.model.resourcesets import is_resource_set, rendered_kustomizations
 from homelint.model.sources import (
     EXTERNAL_SOURCE_FORM,
     LOCAL_SOURCE_FORM,
+    SOURCE_GROUP,
     SOURCE_KINDS,
     Artifact,
     SourceRef,
@@ -2078,6 +2079,7 @@ class FluxModel:
         Kustomizations beside OCI sources and, with GitRepository flux-system taken as this
         repository (the fallback's assumption), another Kustomization applies each of them, they
         are no evidence of a root: the fallback applies, with its assumption (Sources.assume)."""
+        candidates = self._bootstrap_listed(candidates)
         if not candidates:
             return []
         kept = self._unapplied_candidates(candidates, syncs)
@@ -2087,6 +2089,64 @@ class FluxModel:
             self._default = self._default_artifact()
             return []
         return kept
+
+    def _bootstrap_listed(self, candidates: list[K8sObject]) -> list[K8sObject]:
+        """The candidates less those the kustomization of their folder leaves out where it applies
+        others: `flux bootstrap` applies its folder through the kustomization.yaml there as written
+        (fluxcd/flux2 bootstrap_plain_git.go ReconcileSyncConfig: utils.Apply of the file that
+        manifestgen/kustomization Generate returns unchanged when it exists), as `kubectl apply -k`
+        does, and kustomize builds only what it lists. Left out: a folder's candidates its
+        kustomization's build does not hold, when that build holds other candidates and the source
+        one of them builds from (it is a bootstrap by itself), and reads cleanly (a build kustomize
+        fails on, or one that lists no candidate, decides nothing). A candidate left out is an
+        ordinary Flux Kustomization: applied only if something applies it."""
+        by_folder: dict[str, list[K8sObject]] = {}
+        for obj in candidates:
+            by_folder.setdefault(posixpath.dirname(obj.path), []).append(obj)
+        left_out: set[str] = set()
+        for folder, objs in sorted(by_folder.items()):
+            built = self._bootstrap_build(folder) if len({o.path for o in objs}) > 1 else None
+            if built is None:
+                continue
+            listed = [o for o in objs if o.path in built.resource_files]
+            namespace = self.kdirs[folder].namespace
+            if listed and len(listed) < len(objs) and any(_holds_source(built, namespace, o) for o in listed):
+                left_out.update(o.path for o in objs if o.path not in built.resource_files)
+        return [obj for obj in candidates if obj.path not in left_out]
+
+    def _bootstrap_build(self, folder: str) -> BuildOut | None:
+        """What `kubectl apply -k` of a folder applies, read from the working tree (no source's
+        ignore rules): its kustomization's accumulation; None when the folder has no kustomization
+        kustomize builds, or the build reads a file kustomize fails on (one that does not parse, a
+        listed path that is not there, a folder without a kustomization, a second kustomization
+        file, a cycle) or an entry it cannot judge (remote, `${`)."""
+        repo, kdirs = self.repo, self.kdirs
+        kd = kdirs.get(folder)
+        if kd is None or kd.is_component or folder in repo.multiple_kustomizations or repo.invalid_yaml(kd.file):
+            return None
+        checkout = Artifact(SourceRef("GitRepository", "", ""), "", "the working tree", [])
+        built = self.gathered(folder, checkout)
+        if built.failures or built.replacement_failures or built.generator_failures or built.generated_components:
+            return None
+        files, dirs = repo.files.all_files, repo.files.dirs
+        for directory in built.dirs:
+            sub = kdirs.get(directory)
+            if sub is None:
+                continue
+            if directory in repo.multiple_kustomizations or repo.invalid_yaml(sub.file):
+                return None
+            for entry in sub.entries:
+                if entry.kind not in ("resources", "components", "patches"):
+                    continue
+                if is_remote(entry.value) or "${" in entry.value or (entry.target not in files and entry.target not in dirs):
+                    return None
+                if entry.kind != "patches" and entry.target in dirs and entry.target not in kdirs:
+                    return None
+        if any(repo.invalid_yaml(path) for path in built.resource_files):
+            return None
+        if any(cycle.kd.dir in built.dirs for cycle in self.cycles):
+            return None
+        return built
 
     def _flux_ks_by_file(self) -> dict[str, list[K8sObject]]:
         """The Flux Kustomization objects of each file (not patch bodies)."""
@@ -2585,6 +2645,19 @@ class FluxModel:
         )
         self._patched[key] = made
         return made
+
+
+def _holds_source(built: BuildOut, namespace: str | None, obj: K8sObject) -> bool:
+    """Whether a build holds the declaration of the source a Flux Kustomization builds from
+    (`namespace`: the one the build's own kustomization sets)."""
+    ref = source_ref(obj.spec, obj.namespace or "flux-system")
+    return ref is not None and any(
+        o.kind == ref.kind
+        and o.group == SOURCE_GROUP
+        and o.name == ref.name
+        and (namespace or ns or ref.namespace) == ref.namespace
+        for o, ns in built.objects
+    )
 
 
 def _add_distinct(out: list[K8sObject], seen: dict[tuple[str, int], list[K8sObject]], obj: K8sObject) -> bool:

@@ -169,7 +169,8 @@ def _if_guessed(ctx: Context, kss: list[Any]) -> str:
     evidence named the roots (the Flux Kustomizations nothing else applies were taken), or the root
     is a Flux Kustomization beside this repository's source that its folder's kustomization.yaml
     does not list (`kubectl apply -k` of the folder leaves it out; only applying its own file
-    applies it). "" when every chain starts at a root the evidence names."""
+    applies it; where that file lists another one beside the source, the model took that one as
+    the root instead: FluxModel._bootstrap_listed). "" when every chain starts at a root the evidence names."""
     flux, repo = ctx.flux, ctx.repo
     guessed: list[str] = []
     lists: list[str] = []  # the kustomization.yaml beside each root beside the source, which does not list it
