@@ -1288,16 +1288,23 @@ def test_a_kustomization_its_bootstrap_folder_lists_stays_a_root(repo, check_jso
         ({f"{BOOT}/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n  - missing.yaml\n"}, "a listed file is missing"),
         (
             {
+                f"{BOOT}/kustomization.yaml": "resources:\n  - gotk-sync.yaml\n  - copy.yaml\n",
+                f"{BOOT}/copy.yaml": gitrepo("repo-a"),
+            },
+            "kustomize fails: already registered id",
+        ),
+        (
+            {
                 f"{BOOT}/gotk-sync.yaml": ks("ks-root", "./apps", source="repo-a"),
                 f"{BOOT}/ks-extra.yaml": gitrepo("repo-a") + "---\n" + ks("ks-extra", f"./{BOOT}", source="repo-a"),
             },
             "the source is in the unlisted file",
         ),
     ],
-    ids=["unbuildable", "source-unlisted"],
+    ids=["missing-file", "duplicate-id", "source-unlisted"],
 )
 def test_an_unlisted_kustomization_stays_a_root_where_the_folder_is_no_bootstrap_by_itself(repo, files, why):
-    """Where `kubectl apply -k` of the folder fails (a listed file is missing), or would apply a
+    """Where `kubectl apply -k` of the folder fails (a listed file is missing, an object twice), or would apply a
     Kustomization without its source (which only the unlisted file declares: applied by hand),
     the folder's kustomization decides nothing: the unlisted file applying the folder is the root."""
     built = model(repo({**bootstrap_folder(f"./{BOOT}"), **files}))

@@ -2119,7 +2119,7 @@ class FluxModel:
         ignore rules): its kustomization's accumulation; None when the folder has no kustomization
         kustomize builds, or the build reads a file kustomize fails on (one that does not parse, a
         listed path that is not there, a folder without a kustomization, a second kustomization
-        file, a cycle) or an entry it cannot judge (remote, `${`)."""
+        file, a cycle, two objects of one id) or an entry it cannot judge (remote, `${`)."""
         repo, kdirs = self.repo, self.kdirs
         kd = kdirs.get(folder)
         if kd is None or kd.is_component or folder in repo.multiple_kustomizations or repo.invalid_yaml(kd.file):
@@ -2146,6 +2146,14 @@ class FluxModel:
             return None
         if any(cycle.kd.dir in built.dirs for cycle in self.cycles):
             return None
+        ids: set[tuple[str, str, str, str]] = set()
+        for index, (obj, ns) in enumerate(built.objects):
+            if built.deleted(index):
+                continue
+            key = (obj.group, obj.kind, ns or "default", obj.name)
+            if key in ids:
+                return None  # kustomize: "may not add resource with an already registered id"
+            ids.add(key)
         return built
 
     def _flux_ks_by_file(self) -> dict[str, list[K8sObject]]:
