@@ -165,3 +165,22 @@ def test_an_unbuilt_kustomization_that_lists_the_folder_is_a_bootstrap(check_jso
     by hand (`kubectl apply -k bootstrap`) makes the source first."""
     files = _own_build(**{"bootstrap/kustomization.yaml": "resources:\n  - ../app-a\n"})
     assert _hl207(check_json, repo, files) == []
+
+
+@pytest.mark.parametrize(
+    ("script", "silenced"),
+    [
+        pytest.param("cmds: ['sops exec-file clusters/{{.C}}/app-a/vars.env kubectl apply -f -']\n", True, id="go-template"),
+        pytest.param('kubectl apply -k "clusters/${CLUSTER}/app-a"\n', True, id="shell-variable"),
+        pytest.param("cmds: ['kubectl apply -k clusters/{{.C}}/app-b']\n", False, id="another-folder"),
+    ],
+)
+def test_a_script_may_write_the_parent_folder_as_a_variable(check_json, repo, script, silenced):
+    """A bootstrap task applies `clusters/{{.C}}/app-a` for the cluster it is given: the folder
+    of the source, whatever the cluster, so it is taken to apply it first."""
+    files = _own_build(**{"taskfiles/bootstrap.yaml": script})
+    files["clusters/main/app-a/kustomization.yaml"] = files.pop("app-a/kustomization.yaml")
+    files["clusters/main/app-a/vars.yaml"] = files.pop("app-a/vars.yaml")
+    files["clusters/main/app-a/cm.yaml"] = files.pop("app-a/cm.yaml")
+    files["apps/app-a.yaml"] = flux_ks("app-a", "./clusters/main/app-a", SOURCE)
+    assert (_hl207(check_json, repo, files) == []) is silenced

@@ -799,22 +799,29 @@ def _made_by_or_below(maker: FluxKS, ks: FluxKS) -> bool:
     return False
 
 
+# a path part a script fills in: {{.C}}, {{ .CLUSTER }}, ${CLUSTER}, $CLUSTER
+TEMPLATED_PART = r"(?:\{\{[ \w.$-]{1,64}\}\}|\$\{\w{1,64}\}|\$\w{1,64})"
+
+
 def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
     """Whether a file Flux does not apply (a script, a Taskfile, a README) names one of `files`:
     its name as a whole path part, or its folder (last two parts) followed by `/` or the end of a
-    word, as `kubectl apply -f dir/file.yaml` or `-k dir` would: a bootstrap that applies it first.
-    A SOPS configuration names files to encrypt, not to apply: not read. A kustomization names
+    word, as `kubectl apply -f dir/file.yaml` or `-k dir` would (its parent part may be a variable the
+    script fills in: clusters/{{.C}}/config): a bootstrap that applies it first. A SOPS configuration names files to encrypt, not to apply: not read. A kustomization names
     files relative to its folder: one no Flux Kustomization builds counts when an entry is one of
     `files` or its folder (`kubectl apply -k` of it), not when it names another file so called."""
     wanted = set(files) | {posixpath.dirname(path) for path in files}
     for kd in ctx.repo.kustomize_dirs.values():
         if kd.dir not in ctx.flux.reached_dirs and any(entry.target in wanted for entry in kd.entries):
             return True
-    names = {posixpath.basename(path) for path in files} | {
-        "/".join(posixpath.dirname(path).split("/")[-2:]) for path in files if "/" in path
-    }
-    names.discard("")
-    pattern = re.compile("|".join(rf"(?<![\w.-]){re.escape(name)}(?:(?![\w.:-])|(?=/))" for name in sorted(names)), re.M)
+    names = {re.escape(posixpath.basename(path)) for path in files}
+    for path in files:
+        parts = posixpath.dirname(path).split("/")[-2:]
+        if parts != [""]:
+            names.add(re.escape("/".join(parts)))
+        if len(parts) == 2:  # a script that writes the cluster's folder as a variable: clusters/{{.C}}/config
+            names.add(f"{TEMPLATED_PART}/{re.escape(parts[1])}")
+    pattern = re.compile("|".join(rf"(?<![\w.-]){name}(?:(?![\w.:-])|(?=/))" for name in sorted(names)), re.M)
     return any(
         posixpath.basename(path) != SOPS_CONFIG and posixpath.basename(path) not in KUSTOMIZATION_NAMES and pattern.search(text)
         for path, text in unapplied_files(ctx, outside_flux_tree=False)
