@@ -674,6 +674,88 @@ def test_a_kustomization_that_applies_itself_and_its_source_from_its_path_is_the
     assert applied_names(built, "GitRepository") == ([("flux-system", "repo-a")] if followed else [])
 
 
+def git_source(name: str, url: str) -> str:
+    return (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+        f"metadata:\n  name: {name}\n  namespace: flux-system\n"
+        f"spec:\n  interval: 1h\n  url: '{url}'\n  ref:\n    branch: main\n"
+    )
+
+
+def other_repository_layout(source_at: str, url: str, this_url: str = "ssh://git@git.example.com/org-a/repo-a") -> dict[str, str]:
+    """A bootstrap of this repository (repo-a); under its tree, Kustomizations of GitRepository
+    repo-b: one builds ./clusters/c1/apps (a folder this repository has too), one ./apps/app-b
+    (a folder it has not)."""
+    return {
+        "clusters/c1/flux-system/gotk-sync.yaml": git_source("flux-system", this_url)
+        + "---\n"
+        + ks("flux-system", "./clusters/c1", source="flux-system"),
+        "clusters/c1/apps/app-a.yaml": ks("app-a", "./apps/app-a", source="flux-system"),
+        "apps/app-a/cm.yaml": CONFIGMAP_A,
+        "clusters/c1/apps/other/other-apps.yaml": ks("other-apps", "./clusters/c1/apps", source="repo-b"),
+        "clusters/c1/apps/other/app-b.yaml": ks("app-b", "./apps/app-b", source="repo-b"),
+        source_at: git_source("repo-b", url),
+    }
+
+
+WITHIN = "clusters/c1/apps/other/source/repo-b.yaml"  # under other-apps' spec.path, not in its folder
+NEARBY = "clusters/c1/apps/other/repo-b.yaml"  # in other-apps' folder
+
+
+@pytest.mark.parametrize(
+    ("source_at", "url", "this_url", "followed"),
+    [
+        (WITHIN, "ssh://git@git.example.com/org-a/repo-b", None, False),
+        (NEARBY, "https://git.example.com/org-a/repo-b.git", None, False),
+        (WITHIN, "git@GIT.example.com:org-a/repo-a.git/", None, True),  # this repository's URL, spelt otherwise
+        (NEARBY, "https://git.example.com/org-a/${REPO}", None, True),  # not known here
+        (WITHIN, "ssh://git@git.example.com/org-a/repo-b", "ssh://git@git.example.com/org-a/${REPO}", True),
+    ],
+    ids=["within", "nearby", "same-url", "templated-url", "own-url-templated"],
+)
+def test_a_source_whose_url_names_another_repository_is_not_this_repository(repo, check_json, source_at, url, this_url, followed):
+    """kustomize-controller builds spec.path inside the artifact of its sourceRef, a clone of that
+    source's spec.url: a GitRepository declared under (or beside) a Kustomization whose spec.path
+    also exists here, whose URL names another repository than this one (a bootstrap's source), is
+    not this repository. Its Kustomizations are not followed (a note names the source), so neither
+    a missing path (HL103) nor objects applied twice (HL112) are reported. When either URL is not
+    known here, or both name one repository, the source is taken to be this repository."""
+    files = other_repository_layout(source_at, url, *([this_url] if this_url else []))
+    root = repo(files)
+    built = model(root)
+    assert ("GitRepository flux-system/repo-b" in {str(ref) for ref in built.flux.sources.artifacts}) is followed
+    _, findings = check_json(root)
+    if followed:
+        assert ("HL103", "clusters/c1/apps/other/app-b.yaml") in {(f["rule"], f["path"]) for f in findings}
+    else:
+        assert findings == []
+        (note,) = built.flux.notes
+        assert (
+            "build from sources that are not this repository and were not followed: GitRepository flux-system/repo-b (2)" in note
+        )
+
+
+@pytest.mark.parametrize("remote", ["git@git.example.com:org-a/repo-a.git", "https://git.example.com/org-a/renamed"])
+def test_a_git_remote_says_which_repository_this_is_only_beside_a_source_known_to_be_it(repo, check_json, remote):
+    """A remote of .git/config is this repository's URL: a source that has it is this repository,
+    and with it a source of another URL is not. A remote that no source has (a checkout of a fork,
+    a repository renamed since its manifests were written) says nothing about the sources: the one
+    declared under its Kustomization's spec.path is still taken to be this repository."""
+    files = {
+        ".git/config": f'[remote "origin"]\n\turl = {remote}\n',
+        "clusters/c1/flux-sync.yaml": ks("flux-sync", "./clusters/c1", source="repo-a"),
+        "clusters/c1/sources/repo-a.yaml": git_source("repo-a", "ssh://git@git.example.com/org-a/repo-a"),
+        "clusters/c1/apps/app-a.yaml": ks("app-a", "./apps/app-a", source="repo-a"),
+        "apps/app-a/cm.yaml": CONFIGMAP_A,
+        "clusters/c1/apps/other/other-apps.yaml": ks("other-apps", "./clusters/c1/apps", source="repo-b"),
+        "clusters/c1/apps/other/source/repo-b.yaml": git_source("repo-b", "ssh://git@git.example.com/org-a/repo-b"),
+    }
+    built = model(repo(files))
+    assert applied_names(built, "ConfigMap") == [("ns-a", "cm-a")]
+    sources = {str(ref) for ref in built.flux.sources.artifacts}
+    assert ("GitRepository flux-system/repo-b" in sources) is remote.endswith("renamed")
+
+
 def test_a_dangling_source_that_an_unfollowed_kustomization_may_apply_is_an_info(repo, check_json):
     """The source is defined under the path of a Kustomization homelint does not follow (its source
     is not known to be this repository): it may well be applied, so HL107 says so as an info."""

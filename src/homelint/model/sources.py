@@ -2,14 +2,19 @@
 
 A GitRepository/OCIRepository is this repository when the repository says so (never by its name):
 a FluxInstance `spec.sync` (or the flux-instance chart's `values.instance.sync`) names it; a
-Kustomization declared in the same file as it (`flux bootstrap`'s gotk-sync.yaml) or in the same
-folder points at a `spec.path` that exists here; its URL is a remote of `.git/config`; or the
-config lists it (`flux.local-sources`). An artifact holds what source-controller puts in it
-(sourceignore.py: its `.sourceignore` files and spec.ignore, or its default exclusions); the
-source of a FluxInstance sync is the object flux-operator makes from spec.sync (no ignore, no
-include), not a file here that declares one of its name for the same cluster. An OCIRepository's
-artifact is the folder `flux push artifact --path` pushes, found in the repository's task files
-and CI, without the push's --ignore-paths, then packed again by source-controller.
+Kustomization declared in the same file as it (`flux bootstrap`'s gotk-sync.yaml), in the same
+folder, or (a GitRepository) under its own spec.path with it points at a `spec.path` that exists
+here; its URL is a remote of `.git/config`; or the config lists it (`flux.local-sources`). The
+same folder and the spec.path are guesses: a GitRepository they alone find is not this repository
+when its URL names another repository than those this one is known by (the URLs of the sources
+the other evidence finds, and the remotes), as kustomize-controller builds spec.path in a clone of
+that URL; when either URL is not known here (a placeholder, a source made outside Git), the guess
+stands. An artifact holds what source-controller puts in it (sourceignore.py: its `.sourceignore`
+files and spec.ignore, or its default exclusions); the source of a FluxInstance sync is the object
+flux-operator makes from spec.sync (no ignore, no include), not a file here that declares one of
+its name for the same cluster. An OCIRepository's artifact is the folder `flux push artifact
+--path` pushes, found in the repository's task files and CI, without the push's --ignore-paths,
+then packed again by source-controller.
 """
 
 from __future__ import annotations
@@ -823,6 +828,7 @@ def find_sources(repo: Repo) -> Sources:
             out.artifacts[ref] = art
         return art
 
+    own_urls: list[Any] = []  # the spec.url of each GitRepository known to be this repository
     for obj in repo.objects:
         found = sync_of(repo, obj)
         if found is None:
@@ -831,55 +837,51 @@ def find_sources(repo: Repo) -> Sources:
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
         if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})", url=sync.get("url"), synced=True) is not None:
             out.syncs.append((ref, sync["path"], obj))
+            own_urls += [sync.get("url")] if ref.kind == "GitRepository" else []
     for sync, ns, path in _values_syncs(repo):
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
         if add(ref, f"the flux-instance values in {path}", url=sync.get("url"), synced=True) is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)
             out.syncs.append((ref, sync["path"], placeholder))
+            own_urls += [sync.get("url")] if ref.kind == "GitRepository" else []
     synced_at = _synced_paths(out)
-    remotes = set(git_remotes(repo.root))
+    remotes = git_remotes(repo.root)
     for ref, objs in sorted(by_ref.items()):
         url = objs[0].spec.get("url")
         if remotes and isinstance(url, str) and normal_url(url) in remotes:
             add(ref, f"its URL is a remote of .git/config ({objs[0].path})")
+            own_urls += [url] if ref.kind == "GitRepository" else []
     firm = bool(out.artifacts)  # evidence other than a Kustomization beside a source
-    for obj in repo.objects:
-        if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP or obj.path in repo.patch_files:
+    known = set(out.artifacts)
+    beside_sources = list(_beside_sources(repo, by_ref, in_file, in_folder, pushed))
+    # a bootstrap's GitRepository (declared in the same file as its Kustomization) and the config's
+    # flux.local-sources are this repository too; an entry no file declares has a URL not known here
+    own_urls += [o.spec.get("url") for b in beside_sources if b.ref.kind == "GitRepository" for o in b.beside]
+    for entry in repo.config.local_sources:
+        ns, _, name = entry.rpartition("/")
+        listed = [r for r in by_ref if r.name == name and (not ns or r.namespace == ns)]
+        own_urls += [o.spec.get("url") for r in listed if r.kind == "GitRepository" for o in by_ref[r]] if listed else [None]
+    this_repository = _this_repository(own_urls, remotes)
+    for b in beside_sources:
+        obj, ref = b.obj, b.ref
+        if (
+            ref.kind == "GitRepository"
+            and not b.beside
+            and ref not in known
+            and _another_repository(b.nearby or b.within, this_repository)
+        ):
+            # kustomize-controller builds spec.path inside the artifact of its sourceRef, a clone of
+            # that source's spec.url: a folder of that name here says nothing about that repository
             continue
-        found_ref = source_ref(obj.spec, obj.namespace or "flux-system")
-        raw = obj.spec.get("path")
-        if found_ref is None or found_ref not in by_ref or not isinstance(raw, str):
-            continue
-        ref = found_ref
-        declared = by_ref[ref]
-        beside = in_file.get((ref, obj.path), [])
-        nearby = in_folder.get((ref, posixpath.dirname(obj.path)), [])
-        resolved = resolve(raw, {})
-        within: list[K8sObject] = []
-        if not (beside or nearby) and ref.kind == "GitRepository" and resolved is not None:
-            # it applies itself and its source from its own path (a flux-sync.yaml whose tree
-            # holds sources/): read here, that tree is what it reconciles
-            top = join("", resolved)
-            if inside(obj.path, top):
-                within = [o for o in declared if inside(o.path, top)]
-        if not (beside or nearby or within) or resolved is None:
-            continue
-        if ref.kind == "OCIRepository":
-            # an OCI artifact is this repository only if something here pushes it
-            pushes = pushes_of(pushed, _url_of(declared), repo.files.dirs)
-            if not pushes:
-                continue
-            folder = pushes[0].folder
-        else:
-            folder = ""
-        target = join(folder, resolved)
-        if target not in repo.files.dirs and not (target == "" and beside):
-            continue  # the path must exist here (the repository root only for gotk-sync's own file)
         where = (
-            "in the same file" if beside else "in the same folder" if nearby else f"under its own spec.path ({within[0].path})"
+            "in the same file"
+            if b.beside
+            else "in the same folder"
+            if b.nearby
+            else f"under its own spec.path ({b.within[0].path})"
         )
-        own = (beside or nearby or within)[0]
-        if ref in synced_at and synced_at[ref].nests(target):
+        own = (b.beside or b.nearby or b.within)[0]
+        if ref in synced_at and synced_at[ref].nests(b.target):
             # a FluxInstance sync of this cluster (its path nests with this one) makes the source
             # of that name: flux-operator applies it and takes over its fields, so what this file
             # declares under that name (a bootstrap left from before the operator) is not what runs
@@ -935,6 +937,100 @@ def find_sources(repo: Repo) -> Sources:
                 "followed (set flux.roots in .homelint.yaml)"
             )
     return out
+
+
+@dataclass
+class _Beside:
+    """A Flux Kustomization whose source is declared beside it (in its file, in its folder, or
+    under its own spec.path) and whose spec.path exists here: evidence that the source is this
+    repository."""
+
+    obj: K8sObject
+    ref: SourceRef
+    target: str  # the repo-relative folder of its spec.path
+    beside: list[K8sObject]  # the source's declarations in the same file
+    nearby: list[K8sObject]  # ... in the same folder
+    within: list[K8sObject]  # ... under its spec.path, which holds the Kustomization too
+
+
+def _beside_sources(
+    repo: Repo,
+    by_ref: dict[SourceRef, list[K8sObject]],
+    in_file: dict[tuple[SourceRef, str], list[K8sObject]],
+    in_folder: dict[tuple[SourceRef, str], list[K8sObject]],
+    pushed: list[Push],
+) -> Iterable[_Beside]:
+    """The Flux Kustomizations declared beside their source whose spec.path exists here, in
+    the repository's order."""
+    for obj in repo.objects:
+        if obj.kind != "Kustomization" or obj.group != FLUX_KS_GROUP or obj.path in repo.patch_files:
+            continue
+        ref = source_ref(obj.spec, obj.namespace or "flux-system")
+        raw = obj.spec.get("path")
+        if ref is None or ref not in by_ref or not isinstance(raw, str):
+            continue
+        declared = by_ref[ref]
+        beside = in_file.get((ref, obj.path), [])
+        nearby = in_folder.get((ref, posixpath.dirname(obj.path)), [])
+        resolved = resolve(raw, {})
+        within: list[K8sObject] = []
+        if not (beside or nearby) and ref.kind == "GitRepository" and resolved is not None:
+            # it applies itself and its source from its own path (a flux-sync.yaml whose tree
+            # holds sources/): read here, that tree is what it reconciles
+            top = join("", resolved)
+            if inside(obj.path, top):
+                within = [o for o in declared if inside(o.path, top)]
+        if not (beside or nearby or within) or resolved is None:
+            continue
+        if ref.kind == "OCIRepository":
+            # an OCI artifact is this repository only if something here pushes it
+            pushes = pushes_of(pushed, _url_of(declared), repo.files.dirs)
+            if not pushes:
+                continue
+            folder = pushes[0].folder
+        else:
+            folder = ""
+        target = join(folder, resolved)
+        if target not in repo.files.dirs and not (target == "" and beside):
+            continue  # the path must exist here (the repository root only for gotk-sync's own file)
+        yield _Beside(obj, ref, target, beside, nearby, within)
+
+
+# a git URL as `host/path` (normal_url, without a port), of the characters a repository's URL
+# has: one with a placeholder (`${VAR}`, `{{ }}`, `<< >>`) or anything else is not known here
+_REPOSITORY = re.compile(r"[a-z0-9][a-z0-9.-]*(?:/[a-z0-9._~@+%-]+)+")
+
+
+def _repository_of(url: Any) -> str | None:
+    """The repository a GitRepository's spec.url names, in one spelling for its ssh, https and
+    scp-like forms (host case, trailing `.git` and `/`, user and port dropped); None when it is
+    not known here."""
+    if not isinstance(url, str) or len(url) > 2048:
+        return None
+    key = re.sub(r"^([^/]+):\d+(?=/)", r"\1", normal_url(url))
+    return key if _REPOSITORY.fullmatch(key) else None
+
+
+def _this_repository(own_urls: list[Any], remotes: list[str]) -> set[str] | None:
+    """The URLs this repository is known by: those of the GitRepositories known to be this
+    repository, with the remotes of .git/config (another spelling or a mirror of it). None when
+    it is not known: no such GitRepository, or the URL of one is not known here (a placeholder, a
+    source made outside Git). The remotes alone do not say it: a checkout of a fork or of a
+    renamed repository has a remote that no manifest names."""
+    if not own_urls:
+        return None
+    found = {_repository_of(url) for url in [*own_urls, *remotes]}
+    own = {_repository_of(url) for url in own_urls}
+    return None if None in own else {key for key in found if key is not None}
+
+
+def _another_repository(declared: list[K8sObject], this_repository: set[str] | None) -> bool:
+    """Whether every one of a source's declarations names a repository other than this one by
+    its spec.url (False when this repository's URL, or one of theirs, is not known here)."""
+    if this_repository is None:
+        return False
+    urls = [_repository_of(o.spec.get("url")) for o in declared]
+    return bool(urls) and all(url is not None and url not in this_repository for url in urls)
 
 
 def _kustomization_sources(repo: Repo) -> set[SourceRef]:
