@@ -184,3 +184,10 @@ def test_a_script_may_write_the_parent_folder_as_a_variable(check_json, repo, sc
     files["clusters/main/app-a/cm.yaml"] = files.pop("app-a/cm.yaml")
     files["apps/app-a.yaml"] = flux_ks("app-a", "./clusters/main/app-a", SOURCE)
     assert (_hl207(check_json, repo, files) == []) is silenced
+
+
+def test_a_source_also_defined_in_a_bootstrap_folder_is_fine(check_json, repo):
+    """The same ConfigMap is also defined in a folder no Flux Kustomization builds (a bootstrap
+    applies it first, as HL401 takes it): whichever applies first, it exists before app-a builds."""
+    files = _own_build(**{"bootstrap/kustomization.yaml": "resources:\n  - ./vars.yaml\n", "bootstrap/vars.yaml": VARS})
+    assert _hl207(check_json, repo, files) == []

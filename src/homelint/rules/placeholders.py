@@ -27,7 +27,7 @@ from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, variables_of
 from homelint.model.versions import versions_of
-from homelint.rules.common import POST_BUILD, listed_external, spec_fix
+from homelint.rules.common import POST_BUILD, listed_external, outside_flux, spec_fix
 from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped, unapplied_files
 from homelint.rules.registry import check
 from homelint.rules.secrets import SOPS_CONFIG
@@ -757,6 +757,8 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
                 continue
             if _bootstrapped_beside(ks, makers):
                 continue
+            if outside_flux(ctx, source.kind.lower(), ks.namespace, source.name):
+                continue  # also defined in a folder no Flux Kustomization builds: a bootstrap applies it first
             files = sorted({m.obj.source.path for m in makers})
             if _applied_by_hand(ctx, files):
                 continue
