@@ -325,6 +325,24 @@ def test_hl604_skips_quoted_substitutions_and_yaml11_words(repo, check_json):
 
 
 @pytest.mark.parametrize(
+    ("written", "value", "claimed"),
+    [('"${CLAIM_ON}"', "false", False), ("${CLAIM_ON}", "false", False), ('"${CLAIM_ON}"', "true", True)],
+)
+def test_a_quoted_enabled_substituted_with_false_turns_the_item_off(repo, check_json, written, value, claimed):
+    """`enabled: "${CLAIM_ON}"` with CLAIM_ON "false" is the boolean false after Flux's substitution
+    (the quotes are gone in the text it substitutes): the persistence item is off, its
+    existingClaim is not claimed (HL301), as with the unquoted form."""
+    bad = "rules/HL301/bad"
+    release = (FIXTURES / bad / APP / "helmrelease.yaml").read_text()
+    release = release.replace(
+        "existingClaim: echo-data  # expect: HL301", f"enabled: {written}\n        existingClaim: echo-data"
+    )
+    ks = (FIXTURES / bad / KS).read_text().replace("      APP: echo\n", f'      APP: echo\n      CLAIM_ON: "{value}"\n')
+    found = rules_of(check_json(repo({f"{APP}/helmrelease.yaml": release, KS: ks}, base=bad))[1], "HL301")
+    assert bool(found) is claimed
+
+
+@pytest.mark.parametrize(
     ("field", "value", "fires"),
     [
         ("interval", "1h30m", False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from homelint.core.substitution import VALID_VAR_NAME, placeholder_strings, resolve, scan, substitute_tree
+from homelint.core.substitution import VALID_VAR_NAME, placeholder_strings, resolve, scan, substitute_tree, written_plain
 
 
 def names(text):
@@ -86,3 +86,28 @@ def test_substitute_tree_substitutes_keys_and_values_and_unescapes_everywhere() 
 def test_substitute_tree_returns_a_tree_without_a_dollar_as_it_is() -> None:
     tree = {"spec": {"path": "./apps", "items": ["a", 1, None, True]}}
     assert substitute_tree(tree, {"KEY": "name"}) is tree
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("${VAR}", True),
+        ("${quote}${VAR}${quote}", True),
+        ("v${VAR}", True),
+        ("${A},${B}", True),  # a flow indicator: plain in block context
+        ("${VAR} #1", False),  # ` #` would start a comment
+        ("${A}: ${B}", False),
+        ("${VAR}:", False),
+        (" ${VAR}", False),
+        ("${VAR} ", False),
+        ("${A}\n${B}", False),
+        ("${A}\t${B}", False),
+        ("'${VAR}'", False),
+        ("- ${VAR}", False),
+        ("${VAR}é", False),  # not judged: taken as quoted
+    ],
+)
+def test_written_plain_follows_the_go_yaml_emitter(text, plain) -> None:
+    """kustomize-controller substitutes the text JSONToYAML writes: a string go-yaml's emitter
+    writes plain is read as YAML again after substitution, whatever quoting the manifest had."""
+    assert written_plain(text) is plain

@@ -80,17 +80,32 @@ def test_each_kind_of_violation_has_its_rule(repo, check_json):
 
 def test_variables_are_substituted_first_and_an_unknown_one_matches_anything(repo, check_json):
     ks = (FIXTURES / "rules/HL801/good/kubernetes/apps/default/echo/ks.yaml").read_text()
-    ks = ks.replace("      APP: echo\n", '      APP: echo\n      REPLICAS: "3"\n      WORD: three\n')
+    ks = ks.replace("      APP: echo\n", '      APP: echo\n      REPLICAS: "3"\n      WORD: three\n      quote: \'"\'\n')
     values = (
         "    replicaCount: ${REPLICAS}\n"  # 3 after substitution: a number
         "    service:\n      port: ${NOT_DEFINED_ANYWHERE}\n"  # unknown: matches anything
         "      type: ${WORD}\n"  # known and wrong: reported, without the substituted text
-        '    nameOverride: "${REPLICAS}"\n'  # quoted: stays the string "3"; the pattern accepts it
+        "    nameOverride: ${quote}${REPLICAS}${quote}\n"  # Flux's quote variable: the string "3"; the pattern accepts it
     )
     root = repo({HR: helmrelease(values), "kubernetes/apps/default/echo/ks.yaml": ks}, base="rules/HL801/good")
     _, findings = check_json(root)
     assert [(rule, line, message.split(": ", 1)[1]) for rule, _, line, message in found(findings)] == [
         ("HL804", 17, "values.service.type is not one of: ClusterIP, NodePort, LoadBalancer")
+    ]
+
+
+@pytest.mark.parametrize("written", ['"${REPLICAS}"', "'${REPLICAS}'", "${REPLICAS}"])
+def test_a_quoted_variable_in_values_is_a_number_after_substitution(repo, check_json, written):
+    """Flux substitutes the YAML text kustomize writes out for the HelmRelease, where the manifest's
+    quotes are gone: `nameOverride: "${REPLICAS}"` with REPLICAS "3" reaches Helm as the integer 3."""
+    ks = (FIXTURES / "rules/HL801/good/kubernetes/apps/default/echo/ks.yaml").read_text()
+    ks = ks.replace("      APP: echo\n", '      APP: echo\n      REPLICAS: "3"\n')
+    root = repo(
+        {HR: helmrelease(f"    nameOverride: {written}\n"), "kubernetes/apps/default/echo/ks.yaml": ks}, base="rules/HL801/good"
+    )
+    _, findings = check_json(root)
+    assert [(rule, message.split(": ", 1)[1]) for rule, _, _, message in found(findings)] == [
+        ("HL802", "values.nameOverride must be a string, not an integer")
     ]
 
 

@@ -200,6 +200,29 @@ def placeholder_strings(data: Any) -> list[tuple[tuple[Any, ...], str, bool]]:
     return found
 
 
+_INDICATOR_FIRST = frozenset("#,[]{}&*!|>'\"%@`")
+
+
+def written_plain(text: str) -> bool:
+    """Whether kustomize-controller writes the string `text` as a plain (unquoted) scalar in the
+    YAML text it substitutes, so that the substituted value is read as YAML again (`8080` an
+    integer, `false` a boolean). fluxcd/pkg kustomize SubstituteVariables runs envsubst on
+    `res.AsYAML()` (sigs.k8s.io/yaml JSONToYAML: go-yaml's emitter, whatever the quoting in the
+    manifest) and reads the result with YAMLToJSON. The emitter (yaml_emitter_analyze_scalar)
+    quotes, in block context, a string with a leading or trailing space, a line break, a tab or
+    another unprintable character, a leading indicator, `: `, ` #` or a trailing `:`; a string
+    holding `${` never resolves to a non-string, so nothing else quotes it. Non-ASCII text is
+    taken as quoted (never guessed)."""
+    if not text or text[0] == " " or text[-1] == " " or text.startswith(("---", "...")):
+        return False
+    if not text.isascii() or not text.isprintable():
+        return False
+    first = text[0]
+    if first in _INDICATOR_FIRST or (first in "?:-" and (len(text) == 1 or text[1] == " ")):
+        return False
+    return ": " not in text and " #" not in text and not text.endswith(":")
+
+
 def substitution_disabled(data: Mapping[str, object]) -> bool:
     meta = data.get("metadata")
     if not isinstance(meta, dict):

@@ -20,9 +20,9 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from homelint.core.substitution import resolve, scan_cached
+from homelint.core.substitution import resolve, scan_cached, written_plain
 from homelint.model.flux import Applied, FluxKS, substituted_objects
-from homelint.model.helmvalues import assemble, plain_scalar
+from homelint.model.helmvalues import assemble
 from homelint.model.multigraph import MultiDiGraph
 from homelint.model.namerefs import affixed_reference
 from homelint.model.refs import (
@@ -482,15 +482,13 @@ def _values_from_uses(repo: Repo, applied: Applied, namespace: str, target: str,
 
 def _switched_off_by_substitution(applied: Applied, switches: tuple[tuple[str, FieldPath], ...], repo: Repo) -> bool:
     """Whether an `enabled: ${VAR}` above a reference becomes the boolean false: Flux substitutes the
-    object's YAML text and parses it again, so a plain (unquoted) `${VAR}` that resolves to `false`
-    reaches Helm as a boolean (SEMANTICS 1.7); a quoted one stays the string "false", which Helm's
-    `if` takes as true."""
-    obj = applied.obj
-    plain = plain_scalar(repo, obj.path, obj.doc)
-    for text, field in switches:
+    YAML text kustomize writes out for the object, where a whole `${VAR}` is a plain scalar however
+    the manifest quotes it (written_plain), and reads it again, so a `${VAR}` that resolves to
+    `false` reaches Helm as a boolean (SEMANTICS 1.7; fluxcd/pkg kustomize SubstituteVariables)."""
+    for text, _field in switches:
         found = scan_cached(text)
         whole = len(found) == 1 and found[0].start == 0 and found[0].end == len(text)
-        if whole and resolved_name(applied, text, repo) in _FALSE and plain(field):
+        if whole and written_plain(text) and resolved_name(applied, text, repo) in _FALSE:
             return True
     return False
 

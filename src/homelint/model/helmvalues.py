@@ -22,7 +22,7 @@ from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.model import K8sObject, Span
-from homelint.core.substitution import resolve, scan_cached, substitution_disabled
+from homelint.core.substitution import resolve, scan_cached, substitution_disabled, written_plain
 from homelint.loading.positions import find_node, node_span
 from homelint.loading.yamlload import iter_nodes, parse_bytes
 from homelint.model.kustomize import join
@@ -338,25 +338,24 @@ class Substituter:
         out.append(text[last:])
         return "".join(out)
 
-    def string(self, value: str, at: Path_, retype: Callable[[Path_], bool] | None = None) -> Any:
-        """One string holding `${`: its value after substitution; what stays unknown is a Placeholder."""
+    def string(self, value: str, at: Path_, retype: bool = False) -> Any:
+        """One string holding `${`: its value after substitution; what stays unknown is a Placeholder.
+        With `retype`, a string kustomize-controller writes plain (written_plain: quoted in the
+        manifest or not) is read again as the YAML text it substitutes to (_reread): `${N}` with N
+        "3" is the integer 3, `${quote}${N}${quote}` with quote '"' the string "3"."""
         if self.variables is None:
             return Placeholder(value)
         self.touched.add(at)
         resolved = resolve(value, self.variables)
         if resolved is None or "${" in resolved:  # unknown, or an escaped `$${` that stays literal
             return Placeholder(value)
-        if retype is not None and _single_expression(value) and _yaml_scalar(resolved) is not None and retype(at):
-            return _yaml_scalar(resolved)
-        return resolved
+        return _reread(resolved) if retype and written_plain(value) else resolved
 
     def key(self, key: str) -> str:
         resolved = resolve(key, self.variables) if self.variables is not None else None
         return Placeholder(key) if resolved is None or "${" in resolved else resolved
 
-    def apply(
-        self, data: Any, strings: list[tuple[Any, ...]], prefix: Path_ = (), retype: Callable[[Path_], bool] | None = None
-    ) -> Any:
+    def apply(self, data: Any, strings: list[tuple[Any, ...]], prefix: Path_ = (), retype: bool = False) -> Any:
         """`data` (the value at `prefix` of a document) with the strings that hold `${` substituted:
         `strings` are their (document path, text, is_key), as the parse found them. Only the
         containers on those paths are copied; the rest is shared (validation never changes it)."""
@@ -400,7 +399,7 @@ class Substituter:
                     continue
         return root
 
-    def tree(self, value: Any, at: Path_ = (), retype: Callable[[Path_], bool] | None = None) -> Any:
+    def tree(self, value: Any, at: Path_ = (), retype: bool = False) -> Any:
         """A copy of a YAML value: strings substituted; what stays unknown becomes a Placeholder."""
         if isinstance(value, str):
             return self.string(value, at, retype) if "${" in value else value
@@ -417,9 +416,17 @@ class Substituter:
         return value
 
 
-def _single_expression(text: str) -> bool:
-    found = scan_cached(text)
-    return len(found) == 1 and found[0].start == 0 and found[0].end == len(text)
+_QUOTED = re.compile(r'^"([^"\\]*)"$|^\'([^\']*)\'$')  # a quoted scalar without escapes
+
+
+def _reread(text: str) -> Any:
+    """A substituted plain scalar's text as YAML reads it: a boolean or number (YAML 1.2 core), a
+    quoted string without escapes as its content, anything else as it is."""
+    typed = _yaml_scalar(text)
+    if typed is not None:
+        return typed
+    quoted = _QUOTED.match(text)
+    return text if quoted is None else quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
 
 
 _SCALARS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -731,7 +738,7 @@ def _assemble(repo: Repo, applied: Applied) -> Assembly:
     if isinstance(inline, dict):
         substituter = Substituter(variables_for(repo, applied))
         strings = repo.placeholder_strings(obj.source)
-        patched = substituter.apply(inline, strings, ("spec", "values"), plain_scalar(repo, obj.path, obj.doc))
+        patched = substituter.apply(inline, strings, ("spec", "values"), retype=True)
         assembly.sources.append(
             ValuesSource("spec.values", obj.path, inline, field_locator(repo, obj.path, obj.doc, ("spec", "values")))
         )
@@ -746,17 +753,6 @@ def _assemble(repo: Repo, applied: Applied) -> Assembly:
         assembly.redact.update(substituter.touched)
     assembly.values = merge_maps(values, patched)
     return assembly
-
-
-def plain_scalar(repo: Repo, path: str, doc: int) -> Callable[[Path_], bool]:
-    """Whether the scalar at a field path of a document is plain (unquoted): then a substituted
-    `${VAR}` is read again as YAML (`replicas: ${N}` becomes a number, SEMANTICS 1.7)."""
-
-    def plain(at: Path_) -> bool:
-        node = repo.positions.node(path, doc, at)
-        return node is not None and node.id == "scalar" and not node.style
-
-    return plain
 
 
 # --- patches that change a HelmRelease's values -----------------------------------------------------

@@ -36,7 +36,6 @@ from homelint.model.helmvalues import (
     Substituter,
     assemble,
     chart_of,
-    plain_scalar,
     variables_for,
     wrap_unknown,
 )
@@ -732,5 +731,5 @@ def _substituted(
         if applied is not None:
             substituter = Substituter(variables_for(ctx.repo, applied))
             strings = ctx.repo.placeholder_strings(obj)
-            return substituter.apply(data, strings, (), plain_scalar(ctx.repo, path, doc)), substituter.touched
+            return substituter.apply(data, strings, (), retype=True), substituter.touched
     return wrap_unknown(data), set()
