@@ -315,13 +315,72 @@ def test_hl117_a_parent_patch_whose_selector_leaves_the_child_out_does_not_hide_
     assert bool(found) is fires
 
 
-def test_hl604_skips_quoted_substitutions_and_yaml11_words(repo, check_json):
+def test_hl604_skips_yaml11_words(repo, check_json):
     good = "rules/HL604/good"
     deploy = (FIXTURES / good / APP / "deployment.yaml").read_text()
     deploy = deploy.replace(
         "app.kubernetes.io/name: whoami\n  annotations:", "app.kubernetes.io/name: whoami\n    enabled: yes\n  annotations:", 1
     )
     assert not rules_of(check_json(repo({f"{APP}/deployment.yaml": deploy}, base=good))[1], "HL604")
+
+
+def test_hl604_a_quoted_label_substituted_with_a_number_is_a_number(repo, check_json):
+    """kustomize-controller substitutes the YAML text kustomize writes out, where the manifest's
+    quotes are gone: `"${BUILD_ID}"` with BUILD_ID "20260101" becomes a number; the fix is Flux's
+    `quote` variable, not quoting in the manifest."""
+    good = "rules/HL604/good"
+    deploy = (FIXTURES / good / APP / "deployment.yaml").read_text()
+    deploy = deploy.replace("example.com/build: ${quote}${BUILD_ID}${quote}", 'example.com/build: "${BUILD_ID}"')
+    found = [f for f in check_json(repo({f"{APP}/deployment.yaml": deploy}, base=good))[1] if f["rule"] == "HL604"]
+    assert [(f["path"], f["line"]) for f in found] == [(f"{APP}/deployment.yaml", 11)]
+    assert "becomes an integer" in found[0]["message"]
+    assert "${quote}${BUILD_ID}${quote}" in found[0]["fix"] and "quote it in the manifest" not in found[0]["fix"]
+
+
+STRING_DATA = """---
+apiVersion: v1
+kind: {kind}
+metadata:
+  name: settings
+{section}:
+  value: {value}
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "section", "value", "fires"),
+    [
+        ("ConfigMap", "data", '"${BUILD_ID}"', True),
+        ("ConfigMap", "data", "${BUILD_ID}", True),
+        ("Secret", "stringData", '"${BUILD_ID}"', True),
+        ("ConfigMap", "data", "${quote}${BUILD_ID}${quote}", False),  # Flux's documented form
+        ("ConfigMap", "data", '"${quote}${BUILD_ID}${quote}"', False),
+        ("ConfigMap", "data", '"v${BUILD_ID}"', False),  # a string after substitution
+        ("ConfigMap", "data", '"${BUILD_ID} #1"', False),  # written quoted by kustomize: stays a string
+        ("ConfigMap", "data", '"${APP}"', False),
+        ("ConfigMap", "data", '"${NOT_SET}"', False),  # unknown: not judged
+        ("Secret", "data", '"${BUILD_ID}"', False),  # base64 data: not this rule's
+    ],
+)
+def test_hl604_string_data_substituted_with_a_number(repo, check_json, kind, section, value, fires):
+    """A ConfigMap's data and a Secret's stringData are string maps: a `${VAR}` (quoted or not) that
+    the Kustomization certainly substitutes with a number is rejected; Flux's `${quote}` form, a
+    text that stays a string, or a variable whose value is unknown is not reported."""
+    good = "rules/HL604/good"
+    files = {
+        f"{APP}/settings.yaml": STRING_DATA.format(kind=kind, section=section, value=value),
+        f"{APP}/kustomization.yaml": "resources:\n  - ./helmrelease.yaml\n  - ./deployment.yaml\n  - ./settings.yaml\n",
+    }
+    found = rules_of(check_json(repo(files, base=good))[1], "HL604")
+    assert found == ([(f"{APP}/settings.yaml", 7)] if fires else [])
+
+
+def test_hl604_a_quoted_env_value_substituted_with_a_number(repo, check_json):
+    good = "rules/HL604/good"
+    deploy = (FIXTURES / good / APP / "deployment.yaml").read_text()
+    deploy = deploy.replace('value: "${quote}${BUILD_ID}${quote}"', 'value: "${BUILD_ID}"')
+    found = rules_of(check_json(repo({f"{APP}/deployment.yaml": deploy}, base=good))[1], "HL604")
+    assert found == [(f"{APP}/deployment.yaml", 26)]
 
 
 @pytest.mark.parametrize(

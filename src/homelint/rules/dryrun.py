@@ -32,7 +32,7 @@ from homelint.core.k8snames import SEGMENT, NameRule, name_problem, name_rule
 from homelint.core.model import Finding, K8sObject, dig, sops_opaque
 from homelint.core.regex import linear
 from homelint.core.resources import schema
-from homelint.core.substitution import resolve, substitution_disabled
+from homelint.core.substitution import resolve, substitution_disabled, written_plain
 from homelint.core.wording import with_article
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.yamlload import ParsedFile, parse_bytes
@@ -51,12 +51,14 @@ from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.patches import OpFailure, PatchSource
+from homelint.model.refs import POD_SPEC_PATHS
 from homelint.model.targets import PatchId, parse_failure, patch_id
 from homelint.model.targets import target_matches as selects
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import (
     CHART_SOURCE_KIND,
+    POST_BUILD,
     TARGET_NAMESPACE,
     chart_ref_fix,
     has_flux,
@@ -70,7 +72,7 @@ from homelint.rules.common import (
 )
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
-from homelint.rules.wiring import NAMESPACED, _nearest
+from homelint.rules.wiring import NAMESPACED, _certain_origins, _nearest, _variables_used
 
 # --- scope of kinds -----------------------------------------------------------------------------
 # Kinds the API server serves cluster-scoped (kustomize keeps a similar built-in list; a CRD of
@@ -1586,10 +1588,7 @@ def non_string_metadata(ctx: Context) -> Iterator[Finding]:
     for obj in manifest_objects(ctx):
         if obj.is_sops:
             continue
-        maps: tuple[tuple[str, ...], ...] = STRING_MAPS if obj.group in WORKLOAD_GROUPS else STRING_MAPS[:2]
-        if obj.kind == "Service" and obj.group == "":
-            maps = (*STRING_MAPS[:2], ("spec", "selector"))
-        for keys in maps:
+        for keys in _string_maps(obj):
             if keys[0] == "metadata" and (obj.api_version, obj.kind) in covered:
                 continue
             values = dig(obj.data, keys)
@@ -1611,7 +1610,7 @@ def non_string_metadata(ctx: Context) -> Iterator[Finding]:
                 )
         if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
             yield from _substitute_values(ctx, obj)
-    yield from _substituted_labels(ctx)
+    yield from _substituted_strings(ctx)
 
 
 MAX_SHOWN_SCALAR = 40  # a written number or boolean longer than this is not repeated in the message
@@ -1658,62 +1657,113 @@ def _substitute_values(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
         )
 
 
-def _placeholder_labels(obj: K8sObject) -> list[tuple[tuple[str, ...], str, str]]:
-    """(map keys, name, value) of each label or annotation whose value starts with `${`."""
-    found: list[tuple[tuple[str, ...], str, str]] = []
-    meta = obj.data.get("metadata")
-    if not isinstance(meta, dict):
-        return found
-    for keys in STRING_MAPS[:2]:  # metadata.labels, metadata.annotations
-        values = meta.get(keys[1])
+def _string_maps(obj: K8sObject) -> tuple[tuple[str, ...], ...]:
+    """The string maps of `obj` HL604 reads: labels and annotations; a workload's pod-template ones
+    and matchLabels; a Service's selector."""
+    if obj.kind == "Service" and obj.group == "":
+        return (*STRING_MAPS[:2], ("spec", "selector"))
+    return STRING_MAPS if obj.group in WORKLOAD_GROUPS else STRING_MAPS[:2]
+
+
+def _string_fields(obj: K8sObject) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(field path, text) of each string holding `${` in a field the API server takes as a string
+    only: the string maps (_string_maps), a v1 ConfigMap's `data` and a v1 Secret's `stringData`
+    (map[string]string), a built-in workload's container `env[].value`."""
+    maps: list[tuple[Any, ...]] = list(_string_maps(obj))
+    if obj.api_version == "v1" and obj.kind in ("ConfigMap", "Secret"):
+        maps.append(("data",) if obj.kind == "ConfigMap" else ("stringData",))
+    for keys in maps:
+        values = dig(obj.data, keys)
         if isinstance(values, dict):
-            found.extend(
-                (keys, name, value)
-                for name, value in values.items()
-                if isinstance(value, str) and value.startswith("${") and "}" in value
-            )
-    return found
+            yield from (((*keys, name), value) for name, value in values.items() if isinstance(value, str) and "${" in value)
+    base = POD_SPEC_PATHS.get(obj.kind) if obj.group in WORKLOAD_GROUPS else None
+    spec = dig(obj.data, base) if base is not None else None
+    if not isinstance(spec, dict):
+        return
+    assert base is not None
+    for group in ("containers", "initContainers", "ephemeralContainers"):
+        containers = spec.get(group)
+        for i, container in enumerate(containers if isinstance(containers, list) else []):
+            env = container.get("env") if isinstance(container, dict) else None
+            for j, item in enumerate(env if isinstance(env, list) else []):
+                value = item.get("value") if isinstance(item, dict) else None
+                if isinstance(value, str) and "${" in value:
+                    yield (*base, group, i, "env", j, "value"), value
 
 
-def _substituted_labels(ctx: Context) -> Iterator[Finding]:
-    """A plain (unquoted) `${VAR}` label/annotation value whose substituted text is a YAML number or
-    boolean: Flux substitutes the YAML text, so the value stops being a string (SEMANTICS 1.7)."""
+def _certainly_substituted(ctx: Context, applied: Any, text: str) -> str | None:
+    """`text` as the Flux Kustomization applying it substitutes it, when the repository shows that
+    for certain: every variable from postBuild.substitute or a ConfigMap no later unreadable source
+    may override, or unset with a default no such source may replace (_certain_origins; never a
+    Secret's value), over an object the model read as kustomize builds it; None otherwise."""
+    ks = applied.ks
+    if ks is None or ks.obj is None or ks.post_build is None or applied.unread or applied.maybe_changed:
+        return None
+    common = ks.spec.get("commonMetadata")
+    if substitution_disabled(applied.obj.data) or (isinstance(common, dict) and substitution_disabled({"metadata": common})):
+        return None  # not substituted (commonMetadata's switch: whether before or after, not judged)
+    variables = variables_of(ctx.repo, ks)
+    names = _variables_used(text)
+    if not variables.substitutes or names is None or _certain_origins(variables, names) is None:
+        return None
+    if ctx.flux.field_unread(ks, POST_BUILD):
+        return None  # its postBuild may be set where the model cannot see
+    value = resolve(text, variables.values)
+    return None if value is None or "\0" in value else value
+
+
+def _substituted_strings(ctx: Context) -> Iterator[Finding]:
+    """A `${VAR}` in a string-only field (_string_fields) whose substituted text is a YAML number or
+    boolean: kustomize-controller substitutes the YAML text kustomize writes out for the object,
+    where the manifest's quotes are gone (fluxcd/pkg kustomize SubstituteVariables: envsubst over
+    `res.AsYAML()`, then YAMLToJSON), so the value stops being a string however it is quoted
+    (written_plain; flux2#4154). Flux's documented fix is a `quote` variable (kustomize-controller
+    docs, "Post build substitution of numbers and booleans")."""
     if not has_flux(ctx):
         return
-    repo = ctx.repo
-    seen: set[tuple[int, str, str]] = set()
+    seen: set[tuple[int, tuple[Any, ...]]] = set()
     for ks in ctx.flux.kustomizations:
         if ks.obj is None or ks.post_build is None:
             continue
-        variables = None
         for applied in ks.applied:
             obj = applied.obj
-            if obj.is_sops:
+            if obj.is_sops or not ctx.repo.placeholder_strings(obj):
                 continue
-            placeholders = _placeholder_labels(obj)
-            if not placeholders or substitution_disabled(obj.data):
-                continue
-            for keys, name, value in placeholders:
-                node = repo.positions.node(obj.path, obj.doc, (*keys, name))
-                if node is None or getattr(node, "style", None):
-                    continue  # quoted in the file: stays a string after substitution
-                if variables is None:
-                    variables = variables_of(repo, ks).values
-                text = resolve(value, variables)
-                if not text or text.startswith("\0"):
+            for keys, value in _string_fields(obj):
+                if (id(obj), keys) in seen or not written_plain(value):
                     continue
-                kind = _yaml_type(text)
-                if kind is None or (id(obj), ".".join(keys), name) in seen:
+                text = _certainly_substituted(ctx, applied, value)
+                kind = _yaml_type(text) if text else None
+                if kind is None:
                     continue
-                seen.add((id(obj), ".".join(keys), name))
+                seen.add((id(obj), keys))
                 yield ctx.at(
                     "HL604",
                     obj,
-                    (*keys, name),
-                    f"{'.'.join(keys)}.{name} is an unquoted {value}, which {ks.label} substitutes with "
-                    f"'{text}': the value becomes {kind}, not a string, and the apply fails",
-                    fix=f'quote it in the manifest: {name}: "{value}"',
+                    keys,
+                    f"{_field_name(keys)} of {obj.kind} {obj.name} is {value}, which {ks.label} substitutes with "
+                    f"'{text}': Flux substitutes the YAML text kustomize writes out, where quotes in the manifest are "
+                    f"gone, so the value becomes {kind}, not a string, and the apply fails",
+                    fix=_quote_fix(ctx, ks, value),
                 )
+
+
+def _quote_fix(ctx: Context, ks: FluxKS, value: str) -> str:
+    """Flux's documented way to keep a substituted number or boolean a string: a `quote` variable
+    set to a double quote around the value (kustomize-controller docs, "Post build substitution
+    of numbers and booleans"; kustomize-controller#1129)."""
+    wrapped = f"${{quote}}{value}${{quote}}"
+    if variables_of(ctx.repo, ks).values.get("quote") == '"':
+        return f"write it as {wrapped} (quote is '\"' for {ks.label}); quoting it in the manifest does not keep it a string"
+    return (
+        f"write it as {wrapped} and add quote: '\"' to the postBuild.substitute of {ks.label}; quoting it in the "
+        "manifest does not keep it a string"
+    )
+
+
+def _field_name(keys: tuple[Any, ...]) -> str:
+    """A field path as `a.b[0].c`."""
+    return "".join(f"[{key}]" if isinstance(key, int) else f".{key}" if i else str(key) for i, key in enumerate(keys))
 
 
 # --- HL605 invalid-flux-value ---------------------------------------------------------------------
