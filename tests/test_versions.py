@@ -735,3 +735,22 @@ def test_a_flux_source_a_root_applies_is_the_installed_flux(repo, check_json):
     _, findings = check_json(repo(_flux_sources_tree(listed=True)))
     assert {f["severity"] for f in rules_of(findings, "HL602")} == {"error"}
     assert all("Flux 0.37 does not serve it yet" in f["message"] for f in rules_of(findings, "HL602"))
+
+
+def test_a_patch_is_not_judged_by_its_own_api_version(repo, check_json):
+    """A targeted patch written as source.toolkit.fluxcd.io/v1beta2 is merged into the v1
+    OCIRepository it targets (kubectl kustomize keeps v1): it is never applied as written, so
+    Flux 2.9 not serving v1beta2 is no error of it."""
+    files = {
+        ".homelint.yaml": "versions:\n  flux: '2.9'\n",
+        "clusters/main/apps.yaml": flux_ks("app-a", "./apps/app-a", "  components: [../_common]\n"),
+        "apps/_common/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "patches:\n  - path: patch.yaml\n    target: {kind: OCIRepository}\n",
+        "apps/_common/patch.yaml": "apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: OCIRepository\n"
+        "metadata: {name: stub}\nspec: {layerSelector: {mediaType: application/x-tar, operation: copy}}\n",
+        "apps/app-a/kustomization.yaml": "resources: [oci.yaml]\n",
+        "apps/app-a/oci.yaml": "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+        "metadata: {name: chart-a, namespace: ns-a}\nspec: {interval: 1h, url: 'oci://example.com/charts/chart-a', ref: {tag: 1.0.0}}\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL602,HL603")
+    assert findings == []
