@@ -1539,3 +1539,47 @@ def test_the_kubectl_scripts_of_a_pod_are_read_in_linear_time(repeated):
     made = kubectl_made(job)
     assert time.perf_counter() - start < 2
     assert [(m.namespace, m.name) for m in made] == ([("ns-a", "secret-a")] if repeated.startswith("kubectl create") else [])
+
+
+def test_dead_kustomizations_are_indexed_once_not_walked_per_object(repo, check_json, monkeypatch):
+    """300 Kustomizations no root reaches and 300 Pods that each need a Secret nothing makes:
+    whether a Secret is defined in a dead path (FluxModel.dead_over) is a lookup per folder of the
+    path, not a walk over every dead Kustomization for every object (300 x 300)."""
+    from homelint.model.flux import FluxModel
+
+    calls = [0]
+
+    def counting(name):
+        original = getattr(FluxModel, name)
+
+        def counted(self, *args):
+            calls[0] += 1
+            return original(self, *args)
+
+        monkeypatch.setattr(FluxModel, name, counted)
+
+    counting("_kdir_between")  # a folder test of the index
+    counting("_unfollowed_reaches")  # a test of one Kustomization's build
+    files = {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/flux-system/kustomization.yaml": "resources: [gotk-sync.yaml]\n",
+        "clusters/main/apps.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+        ),
+    }
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: pod-{0}, namespace: default}}\nspec:\n  containers:\n"
+        "    - {{name: a, image: 'registry.example/a:1.0.0', envFrom: [{{secretRef: {{name: secret-{0}}}}}]}}\n"
+    )
+    dead = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: dead-{0}, namespace: flux-system}}\n"
+        "spec: {{interval: 1h, path: ./dead/d{0}, prune: true, sourceRef: {{kind: GitRepository, name: flux-system}}}}\n"
+    )
+    files["apps/pods.yaml"] = "---\n".join(pod.format(i) for i in range(300))
+    files["archive/dead.yaml"] = "---\n".join(dead.format(i) for i in range(300))
+    for i in range(300):
+        files[f"dead/d{i}/secret.yaml"] = f"apiVersion: v1\nkind: Secret\nmetadata: {{name: secret-{i}}}\ntype: Opaque\n"
+    _, findings = check_json(repo(files), "--select", "HL401")
+    assert len(findings) == 300 and all("which no Flux root reaches" in f["message"] for f in findings)
+    assert calls[0] < 20 * 300

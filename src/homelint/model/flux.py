@@ -663,12 +663,38 @@ class FluxModel:
         it: HL104) whose spec.path, read in this repository, holds `path`, when the roots are known
         and no Flux Kustomization builds the folder of `path`; else None. Such a file is meant for
         Flux, which never applies it: not one a bootstrap script applies. Asked once run() is done."""
-        if not self.roots_known or posixpath.dirname(path) in self.reached_dirs:
+        directory = posixpath.dirname(path)
+        if not self.roots_known or directory in self.reached_dirs:
             return None
-        for obj, top in self._dead_tops():
-            if self._unfollowed_reaches(top, path):
-                return obj
-        return None
+        folders, files = self._dead_index()
+        found = list(files.get(path, ()))
+        current = directory
+        while True:  # each folder holding `path` whose every file a dead build may read (_reach)
+            found.extend(n for n in folders.get(current, ()) if not self._kdir_between(directory, current))
+            if not current:
+                break
+            current = posixpath.dirname(current)
+        return self._dead_tops()[min(found)][0] if found else None
+
+    def _dead_index(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        """What the builds of the dead Kustomizations (_dead_tops, by number) may read: folder ->
+        numbers, file -> numbers; built once, so dead_over costs the depth of a path, not the
+        number of dead Kustomizations."""
+
+        def build() -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+            folders: dict[str, list[int]] = defaultdict(list)
+            files: dict[str, list[int]] = defaultdict(list)
+            for number, (_, top) in enumerate(self._dead_tops()):
+                reach = self._reach_memo.get(top)
+                if reach is None:
+                    reach = self._reach_memo[top] = self._reach(top)
+                for folder in reach[0]:
+                    folders[folder].append(number)
+                for file in reach[1]:
+                    files[file].append(number)
+            return dict(folders), dict(files)
+
+        return self.repo.memo("flux.dead-index", build)
 
     def _dead_tops(self) -> list[tuple[K8sObject, str]]:
         """(object, spec.path) of each Flux Kustomization of this repository's source that nothing
