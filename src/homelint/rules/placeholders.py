@@ -812,10 +812,14 @@ def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
     script fills in: clusters/{{.C}}/config): a bootstrap that applies it first. A SOPS configuration names files to encrypt, not to apply: not read. A kustomization names
     files relative to its folder: one no Flux Kustomization builds counts when an entry is one of
     `files` or its folder (`kubectl apply -k` of it), not when it names another file so called."""
-    wanted = set(files) | {posixpath.dirname(path) for path in files}
-    for kd in ctx.repo.kustomize_dirs.values():
-        if kd.dir not in ctx.flux.reached_dirs and any(entry.target in wanted for entry in kd.entries):
-            return True
+    unbuilt = ctx.repo.memo(
+        "rules.placeholders.unbuilt-entries",
+        lambda: {
+            entry.target for kd in ctx.repo.kustomize_dirs.values() if kd.dir not in ctx.flux.reached_dirs for entry in kd.entries
+        },
+    )
+    if any(path in unbuilt or posixpath.dirname(path) in unbuilt for path in files):
+        return True
     names = {re.escape(posixpath.basename(path)) for path in files}
     for path in files:
         parts = posixpath.dirname(path).split("/")[-2:]
