@@ -90,3 +90,35 @@ def test_sealed_secret_keys_that_depend_on_the_controller_are_not_known(check_js
     """A null template value deletes the key in newer controllers and keeps it empty in older
     ones; the deprecated spec.data encrypts the whole Secret, keys and all: not judged."""
     assert _hl407(check_json, repo, "host", secret=_sealed(spec)) == []
+
+
+CNPG_CLUSTER = (
+    "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: db-a\n  namespace: ns-a\nspec:\n"
+    "  instances: 1\n  storage: {size: 1Gi}\n  backup:\n    barmanObjectStore:\n"
+    "      destinationPath: s3://bucket-a/\n      s3Credentials:\n"
+    "        accessKeyId: {name: secret-a, key: api-key}\n        secretAccessKey: {name: secret-a, key: %s}\n"
+)
+
+
+@pytest.mark.parametrize(("key", "found"), [("secret-key", True), ("api-key", False)])
+def test_a_cnpg_backup_credential_key_the_secret_does_not_have_is_reported(check_json, repo, key, found):
+    """barman-cloud reads each S3 credential's `key` (extractValueFromSecret: 'missing key'), and
+    WAL archiving and backups stop: the `keyed` consumer rows are judged like env keys."""
+    decryption = "  decryption: {provider: sops, secretRef: {name: sops-age}}\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", decryption),
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/secret.yaml": SOPS_SECRET,
+        "apps/cluster.yaml": CNPG_CLUSTER % key,
+    }
+    _, all_found = check_json(repo(files))
+    messages = [f["message"] for f in all_found if f["rule"] == "HL407"]
+    assert messages == (
+        [
+            "Cluster db-a reads key 'secret-key' of Secret 'secret-a' in namespace ns-a (defined in apps/secret.yaml), "
+            "which has no such key: its keys are api-key; its controller fails where it reads it (missing key "
+            "secret-key in Secret secret-a)"
+        ]
+        if found
+        else []
+    )

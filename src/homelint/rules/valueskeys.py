@@ -96,7 +96,9 @@ def missing_env_key(ctx: Context) -> Iterator[Finding]:
         external = ctx.config.external_secrets if kind == "secret" else []
         for node, edge in ctx.graph.uses(f"uses-{kind}"):
             applied, field = edge["applied"], tuple(edge["field"])
-            if len(field) < 4 or field[-1] != "name" or field[-3] != "valueFrom" or KEY_REFS.get(field[-2]) != kind:
+            keyed = "keyed" in edge["ref"].flags and len(field) >= 2 and field[-1] == "name"
+            env = len(field) >= 4 and field[-1] == "name" and field[-3] == "valueFrom" and KEY_REFS.get(field[-2]) == kind
+            if not env and not keyed:
                 continue
             if edge["ref"].optional or edge["guessed"] or (applied.ks is not None and applied.ks.target):
                 continue  # optional: the kubelet starts the container without it; another cluster: not modelled
@@ -128,8 +130,13 @@ def missing_env_key(ctx: Context) -> Iterator[Finding]:
                 obj,
                 (*field[:-1], "key"),
                 f"{obj.kind} {obj.name} reads key '{key}' of {word} '{name}' in namespace {ns} ({shown}), which has no "
-                f"such key: {has}; the kubelet does not start the container (CreateContainerConfigError: couldn't find "
-                f"key {key} in {word} {ns}/{name})",
+                f"such key: {has}; "
+                + (
+                    f"the kubelet does not start the container (CreateContainerConfigError: couldn't find key {key} in "
+                    f"{word} {ns}/{name})"
+                    if env
+                    else f"its controller fails where it reads it (missing key {key} in {word} {name})"
+                ),
                 fix=(f"read key {close[0]}, " if close else "fix the key, ")
                 + f"add the key to the {word}, or mark the reference optional: true",
                 key=f"HL407/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{ns}/{name}/{key}",
