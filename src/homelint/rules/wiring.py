@@ -79,6 +79,7 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     files, dirs = repo.files.all_files, repo.files.dirs
     for _directory, kd in sorted(repo.kustomize_dirs.items()):
+        listed = {e.target for e in kd.entries}  # a file listed already is not the one meant ("did you mean")
         for entry in kd.entries:
             if is_remote(entry.value) or "${" in entry.value:
                 continue
@@ -133,7 +134,6 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                             f"as a {entry.kind[:-1]}"
                         )
                 else:
-                    listed = {e.target for e in kd.entries}  # a file already listed is not the one meant
                     siblings = {posixpath.basename(p) for p in ctx.flux.entries_of(posixpath.dirname(target)) if p not in listed}
                     hint = _nearest_file(posixpath.basename(target), siblings)
                     message = f"{entry.kind[:-1]} '{entry.value}' does not exist{hint}"
