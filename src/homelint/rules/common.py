@@ -119,6 +119,16 @@ def templated_value(ctx: Context, obj: K8sObject, keys: tuple[Any, ...]) -> bool
     )
 
 
+def crd_kind(obj: K8sObject) -> tuple[str, str] | None:
+    """(group, kind) a CustomResourceDefinition defines; None for any other object, or one whose
+    spec.group or spec.names.kind is not a string."""
+    if obj.kind != "CustomResourceDefinition" or obj.group != "apiextensions.k8s.io":
+        return None
+    names = obj.spec.get("names")
+    group, kind = obj.spec.get("group"), names.get("kind") if isinstance(names, dict) else None
+    return (group, kind) if isinstance(group, str) and isinstance(kind, str) else None
+
+
 def manifest_objects(ctx: Context) -> list[K8sObject]:
     """Objects Flux applies; when the repo has no Flux entry point at all, every object but those
     of Helm chart templates (chart_template). Made once per run for the checks that ask (a new
@@ -656,15 +666,6 @@ def _unapplied_makers(ctx: Context) -> dict[tuple[str, str], list[tuple[K8sObjec
             if not any(mark in made.name for mark in ("$", "*", "{{", "<<")):
                 out[(made.kind, made.name)].append((obj, made.namespace))
     return dict(out)
-
-
-def dead_definition(word: str, name: str, path: str, dead: K8sObject) -> tuple[str, str]:
-    """(why, fix) of an object defined only in the path of a Flux Kustomization nothing applies."""
-    return (
-        f"{word} {name} is defined in {path}, in the path of Flux Kustomization '{dead.name}' ({dead.path}), "
-        "which no Flux root reaches (HL104), so nothing applies it",
-        f"wire {dead.path} into a kustomization that Flux applies, or define the {word} where Flux applies it",
-    )
 
 
 def outside_flux_tree(ctx: Context, obj: K8sObject) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
+from homelint.rules.common import crd_kind
 from homelint.rules.registry import check
 
 # (API group, kind) -> the flux-operator component whose manifests hold its CRD. The source and
@@ -126,11 +127,4 @@ def _components_field(obj: K8sObject) -> tuple[Any, tuple[Any, ...]]:
 def _own_crds(ctx: Context) -> set[tuple[str, str]]:
     """(group, kind) of each CustomResourceDefinition the repository defines (applied by Flux or
     by a bootstrap): its CRD may be there after all."""
-    found: set[tuple[str, str]] = set()
-    for crd in ctx.repo.objects:
-        if crd.kind == "CustomResourceDefinition" and crd.group == "apiextensions.k8s.io":
-            names = crd.spec.get("names")
-            group, kind = crd.spec.get("group"), names.get("kind") if isinstance(names, dict) else None
-            if isinstance(group, str) and isinstance(kind, str):
-                found.add((group, kind))
-    return found
+    return {defined for obj in ctx.repo.objects if (defined := crd_kind(obj)) is not None}

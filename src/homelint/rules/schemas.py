@@ -13,7 +13,7 @@ from homelint.core.model import FILE_START, Finding, K8sObject, Span
 from homelint.model.flux import FLUX_KS_GROUP
 from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, admitted, checker, decoded, readable
 from homelint.model.versions import ApiEntry, Installed, Verdict, Version, api_priority, judge, table, versions_of
-from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, manifest_objects, templated_value
+from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, crd_kind, manifest_objects, templated_value
 from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
 from homelint.rules.registry import check
 
@@ -306,13 +306,10 @@ def _served_by_own_crds(ctx: Context) -> set[tuple[str, str]]:
     Served by one such CRD is enough: with several, which one a cluster holds is not judged."""
     served: set[tuple[str, str]] = set()
     for crd in manifest_objects(ctx):
-        if crd.kind != "CustomResourceDefinition" or not crd.api_version.startswith("apiextensions.k8s.io/"):
+        defined = crd_kind(crd)
+        if defined is None:
             continue
-        spec = crd.spec
-        names = spec.get("names")
-        group, kind = spec.get("group"), names.get("kind") if isinstance(names, dict) else None
-        if not isinstance(group, str) or not isinstance(kind, str):
-            continue
+        (group, kind), spec = defined, crd.spec
         versions = spec.get("versions")
         for version in versions if isinstance(versions, list) else []:
             if isinstance(version, dict) and isinstance(version.get("name"), str) and version.get("served") is True:

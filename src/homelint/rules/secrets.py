@@ -30,7 +30,6 @@ from homelint.rules.common import (
     chart_of,
     chart_releases,
     close_matches,
-    dead_definition,
     has_flux,
     installs_elsewhere,
     made_by_chart,
@@ -242,16 +241,9 @@ def _left_out(ctx: Context, word: str, namespace: str | None, name: str) -> tupl
                     f"not in {namespace}",
                     f"make the {word} in a folder whose build puts it in namespace {namespace}, or fix the name",
                 )
-            return (
-                f"{word} {name} is defined in {obj.path}, but nothing applies that file"
-                + (f" (it is not listed in {kd.file}: HL102)" if kd is not None else ""),
-                f"list {posixpath.basename(obj.path)} in {kd.file}"
-                if kd is not None
-                else f"wire {obj.path} into what Flux applies",
-            )
-        dead = ctx.flux.dead_over(obj.path)
-        if dead is not None:
-            return dead_definition(word, name, obj.path, dead)
+        found_here = _not_applied(ctx, f"{word} {name} is defined in {obj.path}", obj.path, f"define the {word}")
+        if found_here is not None:
+            return found_here
     return _left_out_maker(ctx, word, namespace, name)
 
 
@@ -263,21 +255,31 @@ def _left_out_maker(ctx: Context, word: str, namespace: str | None, name: str) -
         if namespace is not None and made_in not in (ANY, namespace):
             continue
         what = f"{word} {name} would be made by {maker.kind} {maker.name}, defined in {maker.path}"
-        dead = ctx.flux.dead_over(maker.path)
-        if dead is not None:
-            return (
-                f"{what}, in the path of Flux Kustomization '{dead.name}' ({dead.path}), which no Flux root reaches "
-                "(HL104), so nothing applies it",
-                f"wire {dead.path} into a kustomization that Flux applies, or make the {word} where Flux applies it",
-            )
-        if posixpath.dirname(maker.path) in ctx.flux.reached_dirs:
-            kd = ctx.repo.kustomize_dirs.get(posixpath.dirname(maker.path))
-            return (
-                f"{what}, but nothing applies that file" + (f" (it is not listed in {kd.file}: HL102)" if kd is not None else ""),
-                f"list {posixpath.basename(maker.path)} in {kd.file}"
-                if kd is not None
-                else f"wire {maker.path} into what Flux applies",
-            )
+        found = _not_applied(ctx, what, maker.path, f"make the {word}")
+        if found is not None:
+            return found
+    return None
+
+
+def _not_applied(ctx: Context, what: str, path: str, instead: str) -> tuple[str, str] | None:
+    """(why, fix) for `what` (a definition at `path`) when Flux could apply that file but does not:
+    it is in a folder a build reads but no kustomization lists it, or in the path of a Flux
+    Kustomization no root reaches (FluxModel.dead_over); None otherwise. `instead`: the fix's other
+    way ("define the Secret")."""
+    folder = posixpath.dirname(path)
+    if folder in ctx.flux.reached_dirs:
+        kd = ctx.repo.kustomize_dirs.get(folder)
+        return (
+            f"{what}, but nothing applies that file" + (f" (it is not listed in {kd.file}: HL102)" if kd is not None else ""),
+            f"list {posixpath.basename(path)} in {kd.file}" if kd is not None else f"wire {path} into what Flux applies",
+        )
+    dead = ctx.flux.dead_over(path)
+    if dead is not None:
+        return (
+            f"{what}, in the path of Flux Kustomization '{dead.name}' ({dead.path}), which no Flux root reaches (HL104), "
+            "so nothing applies it",
+            f"wire {dead.path} into a kustomization that Flux applies, or {instead} where Flux applies it",
+        )
     return None
 
 
@@ -884,8 +886,8 @@ def _store_objects(ctx: Context) -> list[K8sObject]:
 def _unapplied_store(ctx: Context, kind: str, namespace: str | None, name: str) -> tuple[str, str] | None:
     """(why, fix) when the repository defines that store (`namespace` None: a ClusterSecretStore)
     where Flux could apply it but does not; None when it defines none there."""
-    for obj in _store_objects(ctx):
-        if obj.kind == kind and obj.name == name and (namespace is None or obj.namespace in (None, namespace)):
+    for obj in ctx.repo.objects_by_kind_name.get((kind, name), []):
+        if obj.group == "external-secrets.io" and (namespace is None or obj.namespace in (None, namespace)):
             never = ctx.flux.withheld_why(obj)
             if never is not None and not obj.applied_by:
                 return (
