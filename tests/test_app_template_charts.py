@@ -7,6 +7,8 @@ the values helm-controller passes: the `valuesFrom` entries merged, then `spec.v
 
 from __future__ import annotations
 
+import json
+
 from homelint.core.model import make_object
 from homelint.model.refs import app_template
 
@@ -201,3 +203,22 @@ def test_an_existing_secret_in_a_values_config_map_is_reported_in_its_data(check
     found = from_values_file(check_json, repo, files, "{}\n", ("HL401",))
     assert [(f["rule"], f["path"], f["line"], f["column"]) for f in found] == [("HL401", f"{APP}/configmap.yaml", 7, 23)]
     assert "uses Secret 'secret-a' (set in ConfigMap app-a-config key values.yaml) in namespace default" in found[0]["message"]
+
+
+def test_a_values_from_secret_is_never_read_nor_shown(check_json, repo):
+    """A plaintext Secret given through valuesFrom names a claim and holds a credential: its values
+    are not read (the claim is a mention: no HL301), and no finding shows the credential."""
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: app-a-secret-values, namespace: default}\n"
+        "stringData:\n  values.yaml: |\n    persistence:\n      data: {existingClaim: claim-z}\n"
+        "    password: hunter2-credential\n"
+    )
+    files = {
+        "helmrelease.yaml": values_from_release("    - {kind: Secret, name: app-a-secret-values}\n"),
+        "secret.yaml": secret,
+    }
+    tree = {f"{APP}/{path}": text for path, text in files.items()}
+    tree[f"{APP}/kustomization.yaml"] = "resources: [helmrelease.yaml, secret.yaml]\n"
+    _, found = check_json(repo(tree, base="base"))
+    assert not [f for f in found if f["rule"] == "HL301"]
+    assert "hunter2-credential" not in json.dumps(found)
