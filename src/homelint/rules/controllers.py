@@ -93,7 +93,7 @@ def _instances(ctx: Context) -> list[Instance]:
     for applied in flux.applied:
         if applied.obj.kind in ("FluxInstance", "HelmRelease") and applied.ks is not None and not applied.ks.target:
             clusters_of.setdefault(id(applied.obj.source), set()).add(applied.ks.cluster or applied.ks.root)
-            if applied.obj.unpatched is not None or "${" in str(_components_field(applied.obj)[0]):
+            if applied.obj.unpatched is not None:  # a patch may change the list (placeholders: below)
                 patched.add(id(applied.obj.source))
     every = {ks.cluster or ks.root for ks in flux.kustomizations if not ks.target}
     out: list[Instance] = []
