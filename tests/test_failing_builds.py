@@ -200,6 +200,25 @@ def test_what_a_failing_build_uses_is_not_judged_unmade(check_json, repo, volume
     assert _rules(check_json, repo, files) == [rule]  # the control: nothing is missing, nothing makes it
 
 
+@pytest.mark.parametrize("rule", ["HL401", "HL405"])
+def test_a_root_without_an_object_fails_on_a_missing_file_too(check_json, repo, rule):
+    """A root given by `flux.roots` is no Kustomization object of the repository, yet kustomize
+    fails its build on the missing ./app-b.yaml all the same: app-a is never applied, and that file
+    may make what app-a substitutes from. Only HL101 (as under a bootstrap Kustomization's root)."""
+    kind = "Secret" if rule == "HL401" else "ConfigMap"
+    files = {
+        ".homelint.yaml": "flux:\n  roots: [clusters/main]\n",
+        "clusters/main/kustomization.yaml": "resources:\n  - ./app-a.yaml\n  - ./app-b.yaml\n",
+        "clusters/main/app-a.yaml": flux_ks(
+            "app-a", "./app-a", f"  postBuild:\n    substituteFrom:\n      - kind: {kind}\n        name: vars-a\n"
+        ),
+        "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: flux-system\ndata:\n  k: v\n",
+    }
+    assert _rules(check_json, repo, files) == ["HL101"]
+    files["clusters/main/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n"
+    assert _rules(check_json, repo, files) == [rule]  # the control: the build reads, nothing makes vars-a
+
+
 def test_a_dependency_defined_nowhere_is_judged_beside_a_missing_file(check_json, repo):
     """The build that applies app-a lists ./app-b.yaml, which is missing (HL101). app-a's dependsOn
     app-b is still reported: a typo in dependsOn stays a defect once the file is restored, and

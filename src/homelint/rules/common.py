@@ -289,7 +289,7 @@ def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool
     listed where it would be applied with this one, may define what a finding on it says is not
     there. Folders beside it (another namespace's) do not count: one missing file there must not
     silence a whole cluster."""
-    if build is None or build.obj is None or not _lacks_a_file(ctx, build):
+    if build is None or not _lacks_a_file(ctx, build):
         return False
     if _missing_spec_component(ctx, build):
         return True  # Flux adds spec.components to the kustomization at spec.path: above every file of the build
