@@ -144,12 +144,13 @@ def test_config_errors_are_one_line_exit_2(run, repo):
         # a Secret is namespace/name or name; three parts are only SecretStore/namespace/name
         ("secrets: {external: [Secret/ns-a/secret-a]}", "secrets.external.0", "namespace/name or name of a Secret"),
         ("claims: {external: [ns-a/claim-a/x]}", "claims.external.0", "namespace/name or name"),
+        ("configmaps: {external: [ConfigMap/ns-a/cm-a]}", "configmaps.external.0", "namespace/name or name of a ConfigMap"),
         ("namespaces: {external: [ns-a/x]}", "namespaces.external.0", "a namespace name or glob"),
         ("versions: {flux: latest}", "versions.flux", "a version like 2.5.1"),
     ],
 )
 def test_config_list_entries_of_a_form_that_never_matches_are_refused(run, repo, config, where, expected):
-    """An entry of flux.local-sources, flux.external-sources, secrets/claims/namespaces.external
+    """An entry of flux.local-sources, flux.external-sources, secrets/configmaps/claims/namespaces.external
     that can never match what the key is compared with (a form the key does not read) was taken
     and did nothing: it is a config error (exit 2) that says what form is expected."""
     result = run("check", str(repo({".homelint.yaml": config + "\n"})), "--no-cache")
@@ -164,6 +165,7 @@ def test_config_list_entries_of_every_documented_form_are_taken(run, repo):
         "  external-sources: [GitRepository/ns-a/repo-a, ns-a/repo-b, repo-c, OCIRepository/ns-a/app.v1]\n"
         "secrets: {external: [ns-a/secret-a, secret-b, 'ns-*/x-*', ClusterSecretStore/store-a, 'SecretStore/ns-a/*']}\n"
         "claims: {external: ['media/*', claim-a]}\n"
+        "configmaps: {external: ['ns-a/*-vars', cm-a]}\n"
         "namespaces: {external: [ns-a, 'tenant-*']}\n"
     )
     assert run("check", str(repo({".homelint.yaml": config})), "--no-cache").exit_code in (0, 1)

@@ -23,7 +23,7 @@ from homelint.model.refs import (
     values_objects,
 )
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, flux_ks, flux_root
 
 REFS = FIXTURES / "refs"
 MAKES = re.compile(r"^# makes: (\w+) (\S+)/(\S+)$", re.MULTILINE)
@@ -898,3 +898,44 @@ def test_hl403_counts_a_store_a_resource_set_creates(check_json, repo):
     )
     _, findings = check_json(repo(files), "--select", "HL403")
     assert findings == []
+
+
+CM_USERS = {  # three users of ConfigMaps nothing in the repository makes, all in ns-a
+    "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+    "apps/kustomization.yaml": "resources: [./ns.yaml, ./pod.yaml, ./hr.yaml, ./ks.yaml]\n",
+    "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+    "apps/pod.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: pod-a, namespace: ns-a}\nspec:\n  containers:\n"
+        "    - name: a\n      image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+        "      envFrom: [{configMapRef: {name: env-vars}}]\n"
+    ),
+    "apps/hr.yaml": (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: hr-a, namespace: ns-a}\n"
+        "spec:\n  interval: 1h\n  chart:\n    spec: {chart: chart-a, version: 1.0.0, sourceRef: {kind: HelmRepository, name: charts}}\n"
+        "  valuesFrom: [{kind: ConfigMap, name: values-vars}]\n"
+        "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: charts, namespace: ns-a}\n"
+        "spec: {interval: 1h, url: 'https://charts.example.invalid'}\n"
+    ),
+    "apps/ks.yaml": flux_ks(
+        "app-a", "./app-a", "  postBuild:\n    substituteFrom: [{kind: ConfigMap, name: subst-vars}]\n", namespace="ns-a"
+    ),
+    "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {k: v}\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("config", "reported"),
+    [
+        ("", ["env-vars", "subst-vars", "values-vars"]),  # the control: nothing makes them
+        ("configmaps: {external: ['ns-a/*-vars']}\n", []),
+        ("configmaps: {external: [env-vars, 'ns-b/*']}\n", ["subst-vars", "values-vars"]),  # a name alone: any namespace
+        ("secrets: {external: ['ns-a/*-vars']}\n", ["env-vars", "subst-vars", "values-vars"]),  # Secrets, not ConfigMaps
+    ],
+)
+def test_hl405_configmaps_made_outside_the_repository_are_listed_in_configmaps_external(check_json, repo, config, reported):
+    """configmaps.external names ConfigMaps a chart, an operator or a provisioning tool makes, as
+    secrets.external names Secrets: an env, valuesFrom or substituteFrom user of one is not judged."""
+    files = {**CM_USERS, ".homelint.yaml": config} if config else CM_USERS
+    _, findings = check_json(repo(files), "--select", "HL405")
+    assert sorted(f["message"].split("'")[1] for f in findings) == reported
+    assert all("configmaps.external" in f["fix"] for f in findings)

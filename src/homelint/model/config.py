@@ -35,6 +35,7 @@ class Config:
     external_sources: list[str] = field(default_factory=list)
     placeholder_docs: list[str] | None = None
     external_secrets: list[str] = field(default_factory=list)
+    external_configmaps: list[str] = field(default_factory=list)
     external_claims: list[str] = field(default_factory=list)
     external_namespaces: list[str] = field(default_factory=list)
     rule_paths: list[str] = field(default_factory=lambda: [".homelint/rules"])
@@ -191,6 +192,7 @@ def _from_data(data: dict[str, Any], path: Path) -> Config:
         external_sources=flux.get("external-sources", []),
         placeholder_docs=data.get("placeholders", {}).get("docs"),
         external_secrets=data.get("secrets", {}).get("external", []),
+        external_configmaps=data.get("configmaps", {}).get("external", []),
         external_claims=data.get("claims", {}).get("external", []),
         external_namespaces=data.get("namespaces", {}).get("external", []),
         rule_paths=data.get("rules", {}).get("paths", [".homelint/rules"]),

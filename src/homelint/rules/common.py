@@ -828,7 +828,7 @@ def made_by_chart(
     `<release>-<what>`), or the release's chart is a folder of this repository whose templates make
     an object of that kind under a name Helm computes. The releases of the HelmReleases in `skip`
     do not count."""
-    external = "; if it does, list it in secrets.external" if word == "Secret" else ""
+    external = f"; if it does, list it in {word.lower()}s.external" if word in ("Secret", "ConfigMap") else ""
     for release in sorted(releases.get(namespace, [])):
         if release.owner in skip:
             continue

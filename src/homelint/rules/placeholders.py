@@ -753,7 +753,8 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
                 makers += external_secret_makers(ctx.repo, ks.namespace, source.name)
             if not makers or any(m.ks is None or not _made_by_or_below(m.ks, ks) for m in makers):
                 continue  # made by nothing here (HL401/HL405), or by something that runs first
-            if listed_external(ctx.config.external_secrets, ks.namespace, source.name):
+            external = ctx.config.external_secrets if source.kind == "Secret" else ctx.config.external_configmaps
+            if listed_external(external, ks.namespace, source.name):
                 continue
             if _bootstrapped_beside(ks, makers):
                 continue

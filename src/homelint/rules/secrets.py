@@ -55,7 +55,7 @@ def unproduced_secret(ctx: Context) -> Iterator[Finding]:
 
 @check("HL405", needs_flux=True)
 def unproduced_configmap(ctx: Context) -> Iterator[Finding]:
-    yield from _unproduced(ctx, "HL405", "configmap", [])
+    yield from _unproduced(ctx, "HL405", "configmap", ctx.config.external_configmaps)
 
 
 KIND_WORD = {"secret": "Secret", "configmap": "ConfigMap"}
@@ -138,7 +138,11 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                     f"{who} substitutes variables from {word} '{name}' in namespace {ns}{missing_text}"
                     f"kustomize-controller fails the whole Kustomization ({word} not found) and applies none of its objects"
                 )
-                fix = f"add the {word} (or its generator), fix the name, or mark the source optional: true"
+                fix = (
+                    f"add the {word} (or its generator), fix the name, list it in {kind}s.external if something outside "
+                    "the repository creates it, or mark the source optional: true (with no variables at all, Flux then "
+                    "substitutes nothing)"
+                )
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 made_by = f"; {left_out[0]}" if left_out else ", but nothing the repository applies produces it"
                 what = (
@@ -172,7 +176,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                     else "add an ExternalSecret (or SOPS Secret) for it, fix the name, or list it in secrets.external "
                     "if something outside the repository creates it"
                     if kind == "secret"
-                    else "add the ConfigMap (or a configMapGenerator), fix the name, or mark the reference optional: true"
+                    else "add the ConfigMap (or a configMapGenerator), fix the name, mark the reference optional: true, or list it in "
+                    "configmaps.external if something outside the repository creates it"
                 )
             if left_out:
                 fix = left_out[1]
@@ -369,7 +374,7 @@ def _in_values(
     if found is None:
         return None
     release, made = found
-    external = "; if it does, list it in secrets.external" if kind == "Secret" else ""
+    external = f"; if it does, list it in {kind.lower()}s.external" if kind in ("Secret", "ConfigMap") else ""
     return (
         f"HelmRelease {release} holds {with_article(kind)} '{name}' in its values ({_field_text(made.field)}), which its chart "
         f"may render{external}"

@@ -50,7 +50,7 @@ def missing_values_key(ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[str, int, int]] = set()
     for kind, word in WORD.items():
         produced = ctx.graph.produced(kind)
-        external = ctx.config.external_secrets if kind == "secret" else []
+        external = ctx.config.external_secrets if kind == "secret" else ctx.config.external_configmaps
         for node, edge in ctx.graph.uses(f"uses-{kind}"):
             applied, field = edge["applied"], tuple(edge["field"])
             obj = applied.obj
@@ -93,7 +93,7 @@ def missing_env_key(ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[str, int, tuple[Any, ...]]] = set()
     for kind, word in WORD.items():
         produced = ctx.graph.produced(kind)
-        external = ctx.config.external_secrets if kind == "secret" else []
+        external = ctx.config.external_secrets if kind == "secret" else ctx.config.external_configmaps
         for node, edge in ctx.graph.uses(f"uses-{kind}"):
             applied, field = edge["applied"], tuple(edge["field"])
             keyed = "keyed" in edge["ref"].flags and len(field) >= 2 and field[-1] == "name"
