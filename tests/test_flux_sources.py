@@ -1705,6 +1705,57 @@ def test_a_push_to_a_repository_named_with_a_workflow_variable_matches_the_sync_
     assert applied_names(model(root), "HelmRelease") == [("default", "echo")]
 
 
+def oci_pair(name: str, url: str, path: str) -> str:
+    """An OCIRepository of `url` and a Kustomization of `path` from it, both `name`."""
+    return (
+        f"apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {{name: {name}, namespace: flux-system}}\n"
+        f"spec: {{interval: 1h, url: '{url}', ref: {{tag: v1}}}}\n---\n"
+        f"apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\n"
+        f"spec: {{interval: 1h, prune: true, path: {path}, sourceRef: {{kind: OCIRepository, name: {name}}}}}\n"
+    )
+
+
+KNOWN_PUSH = "oci://registry.example.com/org/manifests:latest"
+UNKNOWN_PUSH = '"$TARGET"'  # a destination not read here
+
+
+@pytest.mark.parametrize(
+    ("push_to", "other_url", "expected"),
+    [
+        (KNOWN_PUSH, "oci://registry.example.com/org/other", ["manifests"]),
+        (KNOWN_PUSH, "oci://ghcr.io/fluxcd/flux-manifests", ["manifests"]),
+        (UNKNOWN_PUSH, "oci://ghcr.io/fluxcd/flux-manifests", ["manifests"]),
+        (UNKNOWN_PUSH, "oci://registry.example.com/org/other", ["manifests", "other"]),
+    ],
+    ids=["known-push-other-url", "known-push-flux-distribution", "unknown-push-flux-distribution", "unknown-push-other-url"],
+)
+def test_an_oci_repository_of_a_url_no_push_goes_to_is_not_the_pushed_folder(repo, push_to, other_url, expected):
+    """source-controller pulls an OCIRepository's spec.url alone: when the one folder pushed goes
+    to a known repository, a source of another URL is not that folder; Flux's own distribution
+    (ghcr.io/fluxcd/flux-manifests) never is. Only a push whose destination is not known may be
+    taken for a source that names a URL."""
+    root = repo(
+        {
+            ".github/workflows/push.yaml": (
+                "on: push\njobs:\n  push:\n    runs-on: ubuntu-latest\n    steps:\n"
+                f"      - run: flux push artifact {push_to} --path=./deploy --source=x --revision=y\n"
+            ),
+            "deploy/flux/sync.yaml": oci_pair("manifests", "oci://registry.example.com/org/manifests", "./flux"),
+            "deploy/flux/other.yaml": oci_pair("other", other_url, "./"),
+            "deploy/flux/apps.yaml": (
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\n"
+                "spec:\n  interval: 1h\n  prune: true\n  path: ./apps/app-a\n  targetNamespace: ns-a\n"
+                "  sourceRef: {kind: OCIRepository, name: manifests}\n"
+            ),
+            "deploy/apps/app-a/cm.yaml": CONFIGMAP_A,
+        }
+    )
+    built = model(root)
+    assert [ref.name for ref in built.flux.sources.artifacts] == expected
+    if expected == ["manifests"]:
+        assert [a.ns for a in built.flux.applied if a.obj.name == "cm-a"] == ["ns-a"]  # applied once, by app-a
+
+
 def test_a_folder_pushed_for_another_cluster_is_not_reported_unreachable(repo, check_json):
     """Each matrix entry pushes one folder (`${{ matrix.app }}`) that sources made at run time
     (a ResourceSet's OCIRepositories) pull: not dead code."""

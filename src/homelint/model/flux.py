@@ -33,6 +33,7 @@ from homelint.model.replacements import Failure, Pointer, Unknown, replace_field
 from homelint.model.resourcesets import is_resource_set, rendered_kustomizations, rendered_sources
 from homelint.model.sources import (
     EXTERNAL_SOURCE_FORM,
+    FLUX_MANIFESTS,
     LOCAL_SOURCE_FORM,
     SOURCE_GROUP,
     SOURCE_KINDS,
@@ -806,7 +807,7 @@ class FluxModel:
             if not isinstance(url, str):
                 return False
             clean = url.rstrip("/").removesuffix(".git")
-            if ref.kind == "OCIRepository" and not clean.endswith("ghcr.io/fluxcd/flux-manifests"):
+            if ref.kind == "OCIRepository" and not clean.endswith(FLUX_MANIFESTS):
                 return False
             if ref.kind == "GitRepository" and not clean.endswith("github.com/fluxcd/flux2"):
                 return False

@@ -376,6 +376,7 @@ class Push:
 
 
 MAX_URL = 2048  # an OCI reference is short; a longer one is not matched (and not scanned)
+FLUX_MANIFESTS = "ghcr.io/fluxcd/flux-manifests"  # Flux's own distribution (flux install, flux-operator)
 PUSH_ACTION = "controlplaneio-fluxcd/distribution/actions/push"
 _VARIABLE = re.compile(r"\$\{\{[^}]*\}\}|\$\{[^}]*\}|\$\w+")
 
@@ -725,15 +726,19 @@ def pushes_of(pushed: list[Push], url: Any, dirs: set[str] | frozenset[str] = fr
     """The pushes of one folder that an OCIRepository of `url` pulls: those that go to that
     repository when one does (a folder named by the one variable of its URL bound to the value
     the URL gives it, if the repository has that folder: Push.bound), else the only folder
-    pushed by name (whatever its destination); none when several folders are pushed and none is
-    known to go there."""
+    pushed by name whose destination is not known; none when several folders are pushed and none
+    is known to go there. source-controller pulls spec.url alone: a push known to go elsewhere is
+    not what it pulls, nor is anything here Flux's own distribution (FLUX_MANIFESTS)."""
     named = [push for push in pushed if not push.templated]
     wanted = oci_repository(url)
+    if wanted is not None and wanted.endswith(FLUX_MANIFESTS):
+        return []
     if wanted is not None and "*" not in wanted:
         matching = [push for push in named if push.goes_to(wanted)]
         matching += [b for push in pushed if push.templated for b in [push.bound(wanted, dirs)] if b is not None]
         if len({push.folder for push in matching}) == 1:
             return matching
+        named = [push for push in named if push.url is None or push.goes_to(wanted)]
     return named if len({push.folder for push in named}) == 1 else []
 
 
