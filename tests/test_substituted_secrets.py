@@ -162,3 +162,14 @@ def test_the_exemptions_are_judged_on_the_substituted_value(check_json, repo):
 def test_a_secret_no_flux_kustomization_applies_is_not_substituted(check_json, repo):
     root = _repo(repo, flux_ks("ks-a", "./apps/app-a", INLINE), more={"archive/secret.yaml": SECRET})
     assert [f["path"] for f in _hl402(check_json, root)] == ["apps/app-a/secret.yaml"]
+
+
+def test_a_value_that_only_names_a_variable_flux_cannot_parse_holds_no_secret(check_json, repo):
+    """`${group.KEY}` is no Flux variable name: substitution fails on it (HL204 says so) and the
+    build applies nothing; the value names a secret kept elsewhere, it writes none, so no HL402."""
+    secret = SECRET.replace("${UNIT}-backup-password", "${group.KEY_B}").replace("${UNIT}-backup", "secret-a")
+    root = _repo(repo, flux_ks("ks-a", "./apps/app-a", INLINE), secret=secret)
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["rule"] in ("HL204", "HL402")] == ["HL204"]
+    literal = _repo(repo, flux_ks("ks-a", "./apps/app-a", INLINE), secret=secret.replace("${group.KEY_B}", "group.KEY_B"))
+    assert [f["rule"] for f in _hl402(check_json, literal)] == ["HL402"]  # the control: a word written out is plaintext

@@ -444,6 +444,8 @@ def _chart_identifier(obj: Any, name: str, kind: str) -> bool:
 
 SECRET_REFERENCE = re.compile(r"^\s*(op://|ref\+[a-z0-9]+://|<path:|vault:|bws://|\{\{.*\}\}\s*$)")
 FLUX_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:=+?-][^}]*)?\}")
+# a whole value that only names a variable, one Flux cannot parse too (`${group.KEY}`: HL204): no secret is written
+_NAMED_ONLY = re.compile(r"\$\{[\w.]{1,256}\}")
 _DEFAULTED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=+]([^}]+)\}")
 
 
@@ -474,7 +476,7 @@ def _not_plaintext(value: Any, *, encoded: bool = False) -> bool:
     text = str(value).strip()
     if any(_secret_default(m.group(1)) for m in _DEFAULTED.finditer(text)):
         return False  # ${VAR:=value}, ${VAR:-value}, ${VAR:+value}: the value is written here, in plaintext
-    if not text or SECRET_REFERENCE.match(text) or FLUX_PLACEHOLDER.search(text):
+    if not text or SECRET_REFERENCE.match(text) or FLUX_PLACEHOLDER.search(text) or _NAMED_ONLY.fullmatch(text):
         return True
     if encoded:
         decoded = _decoded_text(text)
