@@ -1468,3 +1468,36 @@ def test_hl113_a_build_from_a_source_that_does_not_exist_creates_no_namespace(re
     found = check_json(repo(files))[1]
     assert _hl113(found) == [("clusters/c2/apps.yaml", 11, "error")]
     assert [f["rule"] for f in found if f["path"] == "clusters/c2/upstream.yaml"] == ["HL107"]
+
+
+CRD_OF_WIDGET = (
+    "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.io\n"
+    "spec:\n  group: example.io\n  names: {kind: Widget, plural: widgets}\n  scope: {scope}\n"
+    "  versions: [{name: v1, served: true, storage: true}]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "crds", "reported"),
+    [
+        ("traefik.io/v1alpha1 IngressRoute", [], True),  # Traefik's CRDs are all scope: Namespaced
+        ("traefik.containo.us/v1alpha1 Middleware", [], True),
+        ("example.io/v1 Widget", [], False),  # a CRD of unknown scope: never guessed
+        ("example.io/v1 Widget", ["Namespaced"], True),  # the repository's CRD says
+        ("example.io/v1 Widget", ["Cluster"], False),
+        ("example.io/v1 Widget", ["Namespaced", "Cluster"], False),  # two CRDs disagree: unknown
+    ],
+)
+def test_hl110_judges_custom_kinds_whose_scope_is_known(repo, check_json, kind, crds, reported):
+    """A namespaced custom kind without a namespace fails at apply as a built-in one does: Traefik's
+    kinds, and a kind a CustomResourceDefinition of the repository defines with scope: Namespaced."""
+    api_version, name = kind.split()
+    files = {
+        **ROOT,
+        "clusters/c/apps.yaml": _plain_ks("app-a", "./apps/app-a"),
+        "apps/app-a/obj.yaml": f"apiVersion: {api_version}\nkind: {name}\nmetadata:\n  name: obj-a\nspec: {{}}\n",
+    }
+    for i, scope in enumerate(crds):
+        files[f"crds/crd-{i}.yaml"] = CRD_OF_WIDGET.replace("{scope}", scope)
+    found = check_json(repo(files))[1]
+    assert rules_of(found, "HL110") == ([("apps/app-a/obj.yaml", 4)] if reported else [])

@@ -72,7 +72,7 @@ from homelint.rules.common import (
 )
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
-from homelint.rules.wiring import NAMESPACED, _certain_origins, _nearest, _variables_used
+from homelint.rules.wiring import _certain_origins, _nearest, _variables_used, namespaced
 
 # --- scope of kinds -----------------------------------------------------------------------------
 # Kinds the API server serves cluster-scoped (kustomize keeps a similar built-in list; a CRD of
@@ -96,10 +96,6 @@ def cluster_scoped(obj: K8sObject) -> bool:
     if obj.kind == "Provider" and obj.group.endswith("crossplane.io"):
         return True
     return obj.kind in CLUSTER_SCOPED_KINDS
-
-
-def known_namespaced(obj: K8sObject) -> bool:
-    return obj.kind in NAMESPACED.get(obj.group, ())
 
 
 def identity(applied: Any) -> tuple[str, str, str, str]:
@@ -534,7 +530,7 @@ def namespace_not_created(ctx: Context) -> Iterator[Finding]:
         # (namespace, where it is set: None for where the object's namespace comes from, which
         # is looked up only when the namespace is missing)
         wanted: list[tuple[str, tuple[K8sObject | None, str, tuple[Any, ...]] | None]] = []
-        if applied.namespace and (known_namespaced(obj) or (obj.namespace and not cluster_scoped(obj))):
+        if applied.namespace and (namespaced(ctx, obj) or (obj.namespace and not cluster_scoped(obj))):
             ns = _resolved(applied.namespace, ks, ctx)
             if ns is not None:
                 wanted.append((ns, None))

@@ -30,6 +30,7 @@ from homelint.rules.common import (
     Names,
     builders,
     close_matches,
+    crd_kind,
     empty_kustomization,
     foreign_namespaces,
     has_flux,
@@ -1926,7 +1927,34 @@ NAMESPACED = {
     "cert-manager.io": {"Certificate", "Issuer"},
     "gateway.networking.k8s.io": {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute", "Gateway", "ReferenceGrant"},
     "monitoring.coreos.com": {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig", "AlertmanagerConfig"},
+    # Traefik's CRDs (traefik/traefik integration/fixtures/k8s/01-traefik-crd.yml): every one `scope: Namespaced`
+    **{group: {"IngressRoute", "IngressRouteTCP", "IngressRouteUDP", "Middleware", "MiddlewareTCP", "TLSOption", "TLSStore",
+               "ServersTransport", "ServersTransportTCP", "TraefikService"} for group in ("traefik.io", "traefik.containo.us")},
 }  # fmt: skip
+
+
+def namespaced(ctx: Context, obj: K8sObject) -> bool:
+    """Whether `obj`'s kind is known to be namespaced: a kind of NAMESPACED, or one the
+    CustomResourceDefinitions of the repository all define with `scope: Namespaced` (a kind of
+    unknown or disputed scope is not)."""
+    if obj.kind in NAMESPACED.get(obj.group, ()):
+        return True
+    return _crd_scopes(ctx).get((obj.group, obj.kind)) == "Namespaced"
+
+
+def _crd_scopes(ctx: Context) -> dict[tuple[str, str], str | None]:
+    def build() -> dict[tuple[str, str], str | None]:
+        scopes: dict[tuple[str, str], str | None] = {}
+        for obj in ctx.repo.objects:
+            defined = crd_kind(obj)
+            if defined is None:
+                continue
+            scope = obj.spec.get("scope")
+            scope = scope if scope in ("Namespaced", "Cluster") else None
+            scopes[defined] = scope if scopes.get(defined, scope) == scope else None
+        return scopes
+
+    return ctx.repo.memo("rules.crd-scopes", build)
 
 
 @check("HL110")
@@ -1940,7 +1968,7 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
             continue  # objects of a bootstrap root are skipped: it may apply them with kubectl -n
         if ctx.flux.field_unread(ks, TARGET_NAMESPACE):
             continue  # its spec.targetNamespace may be set where the model cannot see
-        if obj.kind not in NAMESPACED.get(obj.group, ()):
+        if not namespaced(ctx, obj):
             continue
         if ks.key not in component_namespace:  # a Component's namespace: is not modelled; never guess
             component_namespace[ks.key] = any(d in kdirs and kdirs[d].is_component and kdirs[d].namespace for d in ks.dirs)
