@@ -1754,6 +1754,9 @@ def test_an_oci_repository_of_a_url_no_push_goes_to_is_not_the_pushed_folder(rep
     assert [ref.name for ref in built.flux.sources.artifacts] == expected
     if expected == ["manifests"]:
         assert [a.ns for a in built.flux.applied if a.obj.name == "cm-a"] == ["ns-a"]  # applied once, by app-a
+    # the note on sources not followed names another repository, never Flux's own distribution
+    noted = [n for n in built.flux.notes if "not this repository and were not followed" in n]
+    assert bool(noted) is (expected == ["manifests"] and "flux-manifests" not in other_url)
 
 
 def test_a_folder_pushed_for_another_cluster_is_not_reported_unreachable(repo, check_json):

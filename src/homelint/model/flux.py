@@ -793,7 +793,17 @@ class FluxModel:
         `namespace: flux-system`, or the Kustomization's targetNamespace): never the repository's
         other namespaces, Flux Kustomizations, HelmReleases, Secrets or ConfigMaps."""
         ref = ks.source
-        if ref is None or ref.kind not in ("OCIRepository", "GitRepository"):
+        if ref is None or not self.flux_distribution(ref):
+            return False
+        if ref.kind == "GitRepository":
+            path = resolve(ks.raw_path, {}) if ks.raw_path is not None else None
+            return path is not None and inside(join("", path), "manifests")
+        return True
+
+    def flux_distribution(self, ref: SourceRef) -> bool:
+        """Whether every definition of the source `ref` is Flux's own distribution: an
+        OCIRepository of ghcr.io/fluxcd/flux-manifests, a GitRepository of github.com/fluxcd/flux2."""
+        if ref.kind not in ("OCIRepository", "GitRepository"):
             return False
         found = self.applied_named(ref.kind, ref.name, ref.namespace) or [
             obj  # defined in a file applied by hand (a root), or one that may be applied after all
@@ -811,9 +821,6 @@ class FluxModel:
                 return False
             if ref.kind == "GitRepository" and not clean.endswith("github.com/fluxcd/flux2"):
                 return False
-        if ref.kind == "GitRepository":
-            path = resolve(ks.raw_path, {}) if ks.raw_path is not None else None
-            return path is not None and inside(join("", path), "manifests")
         return True
 
     def beside_guessed_root(self, path: str) -> str | None:
@@ -1924,7 +1931,7 @@ class FluxModel:
         others = {
             ref: n
             for ref, n in self.skipped.items()
-            if ref not in generated and ref not in templated and self.source_may_exist(ref)
+            if ref not in generated and ref not in templated and self.source_may_exist(ref) and not self.flux_distribution(ref)
         }
         if templated:
             self.notes.append(
