@@ -466,6 +466,102 @@ def test_a_configmap_a_jobs_kubectl_script_creates_may_be_made(check_json, repo)
     assert [severity for severity, _ in found] == ["error"]
 
 
+# a chart folder of this repository, installed by HelmRelease app-a of ns-a (RELEASE_SPEC: more of its
+# spec), and a Deployment of ns-a that reads Secret secret-a and ConfigMap conf-a
+CHART_TREE = {
+    "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+    "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+    "apps/release.yaml": (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n"
+        "  interval: 1h\nRELEASE_SPEC  chart:\n    spec:\n      chart: ./charts/chart-a\n"
+        "      sourceRef: {kind: GitRepository, name: flux-system, namespace: flux-system}\n"
+    ),
+    "apps/user.yaml": HR_USES.replace("name: user\n", "name: user\n  namespace: ns-a\n").replace(
+        "name: NAME\n", "name: secret-a\n            - configMapRef:\n                name: conf-a\n"
+    ),
+    "charts/chart-a/Chart.yaml": "apiVersion: v2\nname: chart-a\nversion: 1.0.0\n",
+}
+CHART_SCRIPT = "kubectl create secret generic secret-a --from-literal=key-a=value\nkubectl create configmap conf-a"
+
+
+def _chart_found(check_json, repo, template: str, spec: str = "", at: str = "maker.yaml") -> list[tuple[str, str]]:
+    files = {**CHART_TREE, f"charts/chart-a/templates/{at}": template}
+    files["apps/release.yaml"] = files["apps/release.yaml"].replace("RELEASE_SPEC", spec)
+    _, found = check_json(repo(files), "--select", "HL401,HL405")
+    return sorted((f["severity"], f["message"]) for f in found)
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["", "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-b\n"],
+    ids=["alone", "before-a-document-that-is-not-yaml-until-rendered"],
+)
+def test_a_jobs_kubectl_script_in_a_chart_a_release_installs_may_make_it(check_json, repo, after):
+    """A Job of a chart folder a HelmRelease installs runs in the release namespace (helm-controller
+    GetReleaseNamespace: targetNamespace, else the HelmRelease's own; Helm's resource builder
+    DefaultNamespace sets it only on an object without one): its literal `kubectl create`
+    makes the Secret and ConfigMap there at run time, an info as for a Job Flux applies. Another
+    document of its file that is not YAML before Helm renders it does not change that."""
+    found = _chart_found(check_json, repo, _maker(CHART_SCRIPT) + after)
+    maker = "Job ns-a/maker of the chart charts/chart-a that HelmRelease ns-a/app-a installs runs"
+    assert [(severity, message.split("; ", 1)[1]) for severity, message in found] == [
+        ("info", f"{maker} `kubectl create configmap conf-a`, so it may create it"),
+        ("info", f"{maker} `kubectl create secret generic secret-a`, so it may create it"),
+    ]
+    assert [message.split(" but ", 1)[0] for _, message in found] == [
+        "Deployment user uses ConfigMap 'conf-a' in namespace ns-a,",
+        "Deployment user uses Secret 'secret-a' in namespace ns-a,",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("template", "spec", "at"),
+    [
+        pytest.param(_maker(CHART_SCRIPT), "  targetNamespace: ns-b\n", "maker.yaml", id="the-release-installs-in-ns-b"),
+        pytest.param(
+            _maker(CHART_SCRIPT).replace("  name: maker\n", "  name: maker\n  namespace: ns-b\n"),
+            "",
+            "maker.yaml",
+            id="the-job-names-ns-b",
+        ),
+        pytest.param(_maker(CHART_SCRIPT), "  kubeConfig: {secretRef: {name: remote-a}}\n", "maker.yaml", id="another-cluster"),
+        pytest.param(_maker(CHART_SCRIPT), "", "_maker.yaml", id="a-partial-helm-does-not-render"),
+        pytest.param(
+            _maker(CHART_SCRIPT).replace("  name: maker\n", "  name: {{ .Release.Name }}-maker\n"),
+            "",
+            "maker.yaml",
+            id="a-job-that-is-not-yaml-until-rendered",
+        ),
+        pytest.param(
+            _maker(CHART_SCRIPT).replace("  name: maker\n", "  name: '{{ .Release.Name }}-maker'\n"),
+            "",
+            "maker.yaml",
+            id="a-name-helm-computes",
+        ),
+        pytest.param(
+            _maker(CHART_SCRIPT.replace("secret-a", "{{ .Values.name }}").replace("conf-a", "conf-a {{- .Values.tail }}")),
+            "",
+            "maker.yaml",
+            id="names-helm-computes",
+        ),
+    ],
+)
+def test_a_chart_jobs_kubectl_script_makes_nothing_known_elsewhere(check_json, repo, template, spec, at):
+    """The chart's Job makes nothing known in ns-a when it runs in another namespace (the release's
+    targetNamespace, its own literal namespace) or cluster, when Helm computes its name, when Helm does not render it (a
+    partial, `_*`), when its document is not YAML before rendering, or when Helm computes the names
+    in its script (`{{- ` also trims the space before it): both stay errors."""
+    assert [severity for severity, _ in _chart_found(check_json, repo, template, spec, at)] == ["error", "error"]
+
+
+def test_a_chart_jobs_namespace_helm_computes_may_be_any(check_json, repo):
+    """`-n {{ .Release.Namespace }}` is a namespace Helm computes: the Secret may be made in
+    any namespace, as for `-n "$NS"` in a script."""
+    script = "kubectl create secret generic secret-a -n {{ .Release.Namespace }}"
+    found = _chart_found(check_json, repo, _maker(script), "  targetNamespace: ns-b\n")
+    assert [(severity, "'secret-a'" in message) for severity, message in found] == [("error", False), ("info", True)]
+
+
 def test_a_missing_substitute_from_secret_fails_the_whole_kustomization(check_json, repo):
     ks = (FIXTURES / "rules/HL401/good/kubernetes/apps/default/echo/ks.yaml").read_text()
     root = repo(

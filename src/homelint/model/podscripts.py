@@ -7,6 +7,10 @@ else in the namespace of the pod's ServiceAccount token: the pod's own (client-g
 inClusterClientConfig.Namespace). A namespace the script computes (`$NS`, `$(...)`) may be any; a
 name it computes is not known, and nothing is made of it. `--append-hash` suffixes the name with a
 hash of the data (kubectl create_secret.go createSecret): not known either.
+
+A workload of a Helm chart's templates is read before Helm renders it: each template action
+(`{{ ... }}`) is a value Helm computes, read as an expansion (`$(...)`), with the whitespace its
+trim markers (`{{- `, ` -}}`) remove; a text with an action left open is not read (Helm fails on it).
 """
 
 from __future__ import annotations
@@ -66,10 +70,11 @@ class KubectlMade:
     command: str  # `kubectl create secret generic NAME`, as a finding shows it (no flag, no value)
 
 
-def kubectl_made(obj: K8sObject) -> list[KubectlMade]:
+def kubectl_made(obj: K8sObject, helm: bool = False) -> list[KubectlMade]:
     """What the containers and initContainers of a workload's pod template (POD_SPEC_PATHS) create
-    with kubectl; in container order, each once. Work is linear in the distinct strings read (YAML
-    aliases repeat a string, a container or a list without more work)."""
+    with kubectl; in container order, each once. `helm`: a Helm chart's template, not yet rendered.
+    Work is linear in the distinct strings read (YAML aliases repeat a string, a container or a
+    list without more work)."""
     base = POD_SPEC_PATHS.get(obj.kind)
     spec = get(obj.data, base) if base is not None else None
     if not isinstance(spec, dict):
@@ -84,7 +89,7 @@ def kubectl_made(obj: K8sObject) -> list[KubectlMade]:
                 continue
             seen.add(id(container))
             default = _default_namespace(container)
-            for made in _container_creates(container, read):
+            for made in _container_creates(container, read, helm):
                 namespace = default if made.namespace == POD else made.namespace
                 out.setdefault((made.kind, namespace, made.name), replace(made, namespace=namespace))
     return list(out.values())
@@ -112,7 +117,7 @@ def _default_namespace(container: dict[str, Any]) -> str | None:
     return POD
 
 
-def _container_creates(container: dict[str, Any], read: dict[int, list[KubectlMade]]) -> Iterator[KubectlMade]:
+def _container_creates(container: dict[str, Any], read: dict[int, list[KubectlMade]], helm: bool) -> Iterator[KubectlMade]:
     """What a container creates: each `command` and `args` string read as shell text, and
     `command` + `args` as the words the kubelet execs (it expands `$(VAR)` in them)."""
     listed: list[Any] = []
@@ -121,15 +126,43 @@ def _container_creates(container: dict[str, Any], read: dict[int, list[KubectlMa
         if isinstance(value, list):
             listed += value
     texts = [text for text in listed if isinstance(text, str) and len(text) <= MAX_TEXT]
-    for text in {id(text): text for text in texts}.values():
-        if id(text) not in read:
-            found = (made for words in shell_commands(text) for made in _kubectl_creates(words))
-            read[id(text)] = list(dict.fromkeys(found))
-        yield from read[id(text)]
+    seen = {id(text): text for text in texts}  # by the YAML string's id, as `read` is
+    shown = {at: unrendered(text) if helm else text for at, text in seen.items()}
+    if any(text is None for text in shown.values()):
+        return  # an action left open: Helm renders nothing of the chart
+    for at, text in shown.items():
+        if at not in read:
+            found = (made for words in shell_commands(text or "") for made in _kubectl_creates(words))
+            read[at] = list(dict.fromkeys(found))
+        yield from read[at]
     if isinstance(container.get("command"), list) and len(texts) == len(listed):
-        literal = {id(text): "$(" not in text for text in {id(text): text for text in texts}.values()}
-        words = [(text, literal[id(text)]) for text in texts]
+        literal = {at: "$(" not in (text or "") for at, text in shown.items()}
+        words = [(shown[id(text)] or "", literal[id(text)]) for text in texts]
         yield from _kubectl_creates(words)
+
+
+def unrendered(text: str) -> str | None:
+    """`text` of a Helm template with each action (`{{ ... }}`) as an expansion `$(_)`, and the
+    whitespace next to a trim marker (`{{- `, ` -}}`: text/template) removed; None when an action
+    is left open (Helm fails to parse the template). One linear pass."""
+    if "{{" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while (start := text.find("{{", i)) >= 0:
+        end = text.find("}}", start + 2)
+        if end < 0:
+            return None
+        before = text[i:start]
+        if text[start + 2 : start + 4] in ("- ", "-\t", "-\n", "-\r"):
+            before = before.rstrip(" \t\r\n")
+        out += [before, "$(_)"]
+        i = end + 2
+        if text[end - 2 : end] in (" -", "\t-", "\n-", "\r-"):
+            while i < len(text) and text[i] in " \t\r\n":
+                i += 1
+    out.append(text[i:])
+    return "".join(out)
 
 
 def shell_commands(text: str) -> Iterator[list[Word]]:

@@ -559,10 +559,11 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
 
 
 def kubectl_makes(ctx: Context, kind: str, namespace: str, name: str) -> str | None:
-    """Why a workload Flux applies in this cluster may create that Secret or ConfigMap at run
-    time: a container runs a literal `kubectl create secret|configmap NAME` in that namespace, or
-    in one its script computes (model/podscripts.py). None when none does. A suspended Job or
-    CronJob runs nothing."""
+    """Why a workload Flux applies in this cluster, or the chart folder of a HelmRelease Flux
+    applies there installs (chart_workloads), may create that Secret or ConfigMap at run time: a
+    container runs a literal `kubectl create secret|configmap NAME` in that namespace, or in one
+    its script computes (model/podscripts.py). None when none does. A suspended Job or CronJob
+    runs nothing."""
 
     def index() -> dict[tuple[str, str | None, str], str]:
         out: dict[tuple[str, str | None, str], str] = {}
@@ -579,6 +580,24 @@ def kubectl_makes(ctx: Context, kind: str, namespace: str, name: str) -> str | N
                 namespace = applied.ns if made.namespace == POD else made.namespace
                 why = f"{obj.kind} {applied.ns}/{applied.name} runs `{made.command}`, so it may create it"
                 out.setdefault((made.kind, namespace, made.name), why)
+        for applied in ctx.flux.applied:
+            if applied.obj.kind != "HelmRelease" or installs_elsewhere(applied):
+                continue
+            folder = _chart_folder(ctx, applied)
+            release_ns = _release_namespace(applied)
+            if folder is None or release_ns is None:
+                continue
+            for obj in chart_workloads(ctx, folder):
+                if id(obj) not in read:
+                    read[id(obj)] = kubectl_made(obj, helm=True)
+                pod_ns = obj.namespace or release_ns
+                for made in read[id(obj)]:
+                    namespace = pod_ns if made.namespace == POD else made.namespace
+                    why = (
+                        f"{obj.kind} {pod_ns}/{obj.name} of the chart {folder or '.'} that HelmRelease "
+                        f"{applied.ns}/{applied.obj.name} installs runs `{made.command}`, so it may create it"
+                    )
+                    out.setdefault((made.kind, namespace, made.name), why)
         return out
 
     made = ctx.repo.memo("rules.common.kubectl-made", index)
@@ -783,22 +802,75 @@ _TEMPLATE_KIND = re.compile(r"^kind:[ \t]*[\"']?(\w+)", re.M)
 _TEMPLATE_NAME = re.compile(r"^[ \t]+name:[ \t]*(.*)$", re.M)
 
 
-def _templated_kinds(ctx: Context, applied: Applied) -> frozenset[str]:
-    """For a HelmRelease of a chart folder this repository serves (spec.chart.spec.chart of a
-    GitRepository the model reads as this repository), the kinds of MAKES whose objects its
-    templates name with a Helm template (`name: {{ ... }}`): such a chart may make an object of
-    that kind under any name. Read as text: templates are not YAML until Helm renders them."""
+def _chart_folder(ctx: Context, applied: Applied) -> str | None:
+    """The folder of this repository a HelmRelease's chart is: spec.chart.spec.chart of a
+    GitRepository the model reads as this repository. None for any other chart."""
     spec = get(applied.obj.spec, ("chart", "spec"))
     if not isinstance(spec, dict) or not isinstance(spec.get("chart"), str):
-        return frozenset()
+        return None
     ref = spec.get("sourceRef")
     if not isinstance(ref, dict) or ref.get("kind") != "GitRepository" or not isinstance(ref.get("name"), str):
-        return frozenset()
+        return None
     ns = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
     art = ctx.flux.sources.artifacts.get(SourceRef("GitRepository", str(ns), ref["name"]))
     if art is None or not art.path_known:
+        return None
+    return art.path(spec["chart"])
+
+
+def _release_namespace(applied: Applied) -> str | None:
+    """The namespace a HelmRelease installs its chart in (helm-controller GetReleaseNamespace:
+    spec.targetNamespace, else its own); None when a post-build variable names it."""
+    target = applied.obj.spec.get("targetNamespace")
+    if not isinstance(target, str) or not target:
+        return applied.ns
+    return None if "${" in target else target
+
+
+def chart_workloads(ctx: Context, folder: str) -> list[K8sObject]:
+    """The workloads (POD_SPEC_PATHS) of the templates of a chart folder whose documents read as
+    YAML before Helm renders them (one that does not is no object), in a file that is not a
+    partial (`_*`: Helm's releaseutil SortManifests renders it into no manifest), under a name and
+    namespace written without a template action. Not those of its subcharts (charts/). A Job or
+    CronJob written suspended is left out. In file order; made once per folder."""
+
+    def index() -> list[K8sObject]:
+        return [obj for obj in ctx.repo.objects if obj.kind in POD_SPEC_PATHS and "templates/" in obj.path]
+
+    memo: dict[str, list[K8sObject]] = ctx.repo.memo("rules.common.chart-workloads", dict)
+    if folder not in memo:
+        memo[folder] = _chart_workloads(ctx, folder, ctx.repo.memo("rules.common.template-workloads", index))
+    return memo[folder]
+
+
+def _chart_workloads(ctx: Context, folder: str, workloads: list[K8sObject]) -> list[K8sObject]:
+    prefix = f"{folder}/templates/" if folder else "templates/"
+    out: list[K8sObject] = []
+    for obj in workloads:
+        if not obj.path.startswith(prefix) or obj.origins or obj.anchor is not None:
+            continue
+        if posixpath.basename(obj.path).startswith("_") or not isinstance(obj.name, str) or not obj.name:
+            continue
+        metadata = obj.data.get("metadata")
+        written = metadata.get("namespace") if isinstance(metadata, dict) else None
+        if written is not None and (not isinstance(written, str) or not written or obj.namespace != written):
+            continue  # a namespace Helm computes (`{{ ... }}` parses as a mapping)
+        if templated_value(ctx, obj, ("metadata", "name")) or templated_value(ctx, obj, ("metadata", "namespace")):
+            continue
+        if obj.kind in ("Job", "CronJob") and obj.spec.get("suspend") is True:
+            continue
+        out.append(obj)
+    return out
+
+
+def _templated_kinds(ctx: Context, applied: Applied) -> frozenset[str]:
+    """For a HelmRelease of a chart folder this repository serves (_chart_folder), the kinds of
+    MAKES whose objects its templates name with a Helm template (`name: {{ ... }}`): such a chart
+    may make an object of that kind under any name. Read as text: templates are not YAML until
+    Helm renders them."""
+    folder = _chart_folder(ctx, applied)
+    if folder is None:
         return frozenset()
-    folder = art.path(spec["chart"])
     memo: dict[str, frozenset[str]] = ctx.repo.memo("rules.chart-templated-kinds", dict)
     if folder not in memo:
         memo[folder] = _kinds_in_templates(ctx, folder)
