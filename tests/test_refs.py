@@ -491,19 +491,29 @@ def _chart_found(check_json, repo, template: str, spec: str = "", at: str = "mak
     return sorted((f["severity"], f["message"]) for f in found)
 
 
+RELEASE_NS = "  name: maker\n  namespace: '{{ .Release.Namespace }}'\n"
+
+
 @pytest.mark.parametrize(
-    "after",
-    ["", "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-b\n"],
-    ids=["alone", "before-a-document-that-is-not-yaml-until-rendered"],
+    ("edit", "after", "shown"),
+    [
+        ("", "", "maker"),
+        ("", "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-b\n", "maker"),
+        ("  name: '{{ .Release.Name }}-maker'\n", "", "{{ .Release.Name }}-maker"),
+        (RELEASE_NS, "", "maker"),
+    ],
+    ids=["alone", "before-a-document-that-is-not-yaml-until-rendered", "a-name-helm-computes", "the-release-namespace"],
 )
-def test_a_jobs_kubectl_script_in_a_chart_a_release_installs_may_make_it(check_json, repo, after):
+def test_a_jobs_kubectl_script_in_a_chart_a_release_installs_may_make_it(check_json, repo, edit, after, shown):
     """A Job of a chart folder a HelmRelease installs runs in the release namespace (helm-controller
     GetReleaseNamespace: targetNamespace, else the HelmRelease's own; Helm's resource builder
-    DefaultNamespace sets it only on an object without one): its literal `kubectl create`
-    makes the Secret and ConfigMap there at run time, an info as for a Job Flux applies. Another
-    document of its file that is not YAML before Helm renders it does not change that."""
-    found = _chart_found(check_json, repo, _maker(CHART_SCRIPT) + after)
-    maker = "Job ns-a/maker of the chart charts/chart-a that HelmRelease ns-a/app-a installs runs"
+    DefaultNamespace sets it only on an object without one; `{{ .Release.Namespace }}` renders to
+    it): its literal `kubectl create` makes the Secret and ConfigMap there at run time, an info as
+    for a Job Flux applies, whatever name Helm gives the Job. Another document of its file that is
+    not YAML before Helm renders it does not change that."""
+    template = _maker(CHART_SCRIPT).replace("  name: maker\n", edit) if edit else _maker(CHART_SCRIPT)
+    found = _chart_found(check_json, repo, template + after)
+    maker = f"Job ns-a/{shown} of the chart charts/chart-a that HelmRelease ns-a/app-a installs runs"
     assert [(severity, message.split("; ", 1)[1]) for severity, message in found] == [
         ("info", f"{maker} `kubectl create configmap conf-a`, so it may create it"),
         ("info", f"{maker} `kubectl create secret generic secret-a`, so it may create it"),
@@ -533,12 +543,6 @@ def test_a_jobs_kubectl_script_in_a_chart_a_release_installs_may_make_it(check_j
             id="a-job-that-is-not-yaml-until-rendered",
         ),
         pytest.param(
-            _maker(CHART_SCRIPT).replace("  name: maker\n", "  name: '{{ .Release.Name }}-maker'\n"),
-            "",
-            "maker.yaml",
-            id="a-name-helm-computes",
-        ),
-        pytest.param(
             _maker(CHART_SCRIPT.replace("secret-a", "{{ .Values.name }}").replace("conf-a", "conf-a {{- .Values.tail }}")),
             "",
             "maker.yaml",
@@ -548,7 +552,7 @@ def test_a_jobs_kubectl_script_in_a_chart_a_release_installs_may_make_it(check_j
 )
 def test_a_chart_jobs_kubectl_script_makes_nothing_known_elsewhere(check_json, repo, template, spec, at):
     """The chart's Job makes nothing known in ns-a when it runs in another namespace (the release's
-    targetNamespace, its own literal namespace) or cluster, when Helm computes its name, when Helm does not render it (a
+    targetNamespace, its own literal namespace) or cluster, when Helm does not render it (a
     partial, `_*`), when its document is not YAML before rendering, or when Helm computes the names
     in its script (`{{- ` also trims the space before it): both stay errors."""
     assert [severity for severity, _ in _chart_found(check_json, repo, template, spec, at)] == ["error", "error"]

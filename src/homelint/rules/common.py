@@ -587,10 +587,10 @@ def kubectl_makes(ctx: Context, kind: str, namespace: str, name: str) -> str | N
             release_ns = _release_namespace(applied)
             if folder is None or release_ns is None:
                 continue
-            for obj in chart_workloads(ctx, folder):
+            for obj, own in chart_workloads(ctx, folder):
                 if id(obj) not in read:
                     read[id(obj)] = kubectl_made(obj, helm=True)
-                pod_ns = obj.namespace or release_ns
+                pod_ns = own or release_ns
                 for made in read[id(obj)]:
                     namespace = pod_ns if made.namespace == POD else made.namespace
                     why = (
@@ -827,25 +827,30 @@ def _release_namespace(applied: Applied) -> str | None:
     return None if "${" in target else target
 
 
-def chart_workloads(ctx: Context, folder: str) -> list[K8sObject]:
+_RELEASE_NAMESPACE = re.compile(r"\{\{-?\s*\.Release\.Namespace\s*-?\}\}")
+
+
+def chart_workloads(ctx: Context, folder: str) -> list[tuple[K8sObject, str | None]]:
     """The workloads (POD_SPEC_PATHS) of the templates of a chart folder whose documents read as
     YAML before Helm renders them (one that does not is no object), in a file that is not a
-    partial (`_*`: Helm's releaseutil SortManifests renders it into no manifest), under a name and
-    namespace written without a template action. Not those of its subcharts (charts/). A Job or
-    CronJob written suspended is left out. In file order; made once per folder."""
+    partial (`_*`: Helm's releaseutil SortManifests renders it into no manifest), each with the
+    namespace written on it: a literal one, or None for none or `{{ .Release.Namespace }}` (the
+    release's); one whose namespace Helm computes otherwise is left out. Not those of its
+    subcharts (charts/). A Job or CronJob written suspended is left out. In file order; made once
+    per folder."""
 
     def index() -> list[K8sObject]:
         return [obj for obj in ctx.repo.objects if obj.kind in POD_SPEC_PATHS and "templates/" in obj.path]
 
-    memo: dict[str, list[K8sObject]] = ctx.repo.memo("rules.common.chart-workloads", dict)
+    memo: dict[str, list[tuple[K8sObject, str | None]]] = ctx.repo.memo("rules.common.chart-workloads", dict)
     if folder not in memo:
         memo[folder] = _chart_workloads(ctx, folder, ctx.repo.memo("rules.common.template-workloads", index))
     return memo[folder]
 
 
-def _chart_workloads(ctx: Context, folder: str, workloads: list[K8sObject]) -> list[K8sObject]:
+def _chart_workloads(ctx: Context, folder: str, workloads: list[K8sObject]) -> list[tuple[K8sObject, str | None]]:
     prefix = f"{folder}/templates/" if folder else "templates/"
-    out: list[K8sObject] = []
+    out: list[tuple[K8sObject, str | None]] = []
     for obj in workloads:
         if not obj.path.startswith(prefix) or obj.origins or obj.anchor is not None:
             continue
@@ -853,13 +858,18 @@ def _chart_workloads(ctx: Context, folder: str, workloads: list[K8sObject]) -> l
             continue
         metadata = obj.data.get("metadata")
         written = metadata.get("namespace") if isinstance(metadata, dict) else None
-        if written is not None and (not isinstance(written, str) or not written or obj.namespace != written):
+        own: str | None = None
+        if isinstance(written, str) and _RELEASE_NAMESPACE.fullmatch(written.strip()):
+            own = None  # the release namespace, as Helm renders it
+        elif written is not None and (not isinstance(written, str) or not written or obj.namespace != written):
             continue  # a namespace Helm computes (`{{ ... }}` parses as a mapping)
-        if templated_value(ctx, obj, ("metadata", "name")) or templated_value(ctx, obj, ("metadata", "namespace")):
+        elif templated_value(ctx, obj, ("metadata", "namespace")):
             continue
+        else:
+            own = written
         if obj.kind in ("Job", "CronJob") and obj.spec.get("suspend") is True:
             continue
-        out.append(obj)
+        out.append((obj, own))
     return out
 
 
