@@ -107,6 +107,25 @@ def test_a_literal_label_value_of_a_variable_flux_provides_is_an_error_not_a_war
             "    spec:\n      containers:\n        - name: app-a\n          image: registry.invalid/app-a:1.0.0\n",
             [("apps/app-a/cm.yaml", 13, "error")],  # a pod template's labels
         ),
+        # host names: an Ingress rule's host (IsDNS1123Subdomain), the Gateway API's Hostname pattern
+        (
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing-a\nspec:\n  rules:\n"
+            "    - host: app-a.${DOMAIN}\n",
+            [("apps/app-a/cm.yaml", 7, "error")],
+        ),
+        (
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: route-a\nspec:\n"
+            "  hostnames:\n    - example.invalid\n    - app-a.${DOMAIN}\n",
+            [("apps/app-a/cm.yaml", 8, "error")],
+        ),
+        (
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: gw-a\nspec:\n"
+            "  gatewayClassName: class-a\n  listeners:\n    - name: https\n      hostname: '*.${DOMAIN}'\n"
+            "      port: 443\n      protocol: HTTPS\n",
+            [("apps/app-a/cm.yaml", 9, "error")],
+        ),
+        # an annotation takes any text, and DOMAIN is provided nowhere
+        ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ing-a\n  annotations:\n    a: ${DOMAIN}\n", []),
     ],
 )
 def test_literal_placeholders_where_the_api_server_validates_the_text(repo, check_json, app, expected):
@@ -326,3 +345,46 @@ def test_variables_a_label_transformer_writes_into_the_post_build_are_not_judged
     files["apps/kustomization.yaml"] = "namespace: flux-system\nresources:\n  - ./app-a.yaml\n"
     _, found = check_json(repo(files), "--select", "HL201,HL205")
     assert [f["rule"] for f in found] == (["HL205"] if not post_build else ["HL201"])
+
+
+WEBHOOK = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: webhook-a\n  namespace: ns-a\n"
+    "spec:\n  interval: 1h\n  chart:\n    spec:\n      chart: kustomize-mutating-webhook\n      version: 1.0.0\n"
+    "      sourceRef: {kind: HelmRepository, name: charts-a}\n"
+    "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: charts-a\n  namespace: ns-a\n"
+    "spec:\n  interval: 1h\n  url: https://charts.example.invalid\n"
+)
+
+
+def test_a_webhook_that_adds_post_build_to_every_kustomization_leaves_nothing_literal(repo, check_json, run):
+    """kustomize-mutating-webhook (xunholy/fluxcd-kustomize-mutating-webhook handlers/mutate.go
+    createPatch) adds spec.postBuild.substitute to every Flux Kustomization the API server admits:
+    a manifest without postBuild is substituted all the same, so HL205 says nothing, once, in a note."""
+    tree = files(namespace(), configmap(labels="    tier: ${TIER}\n", data="k: ${VALUE}"))
+    assert [sev for _, _, sev, _ in hl205(repo, check_json, tree)] == ["error"]  # the control: no webhook
+    tree["apps/app-a/kustomization.yaml"] = "resources:\n  - cm.yaml\n  - webhook.yaml\n"
+    tree["apps/app-a/webhook.yaml"] = WEBHOOK
+    assert hl205(repo, check_json, tree) == []
+    output = run("check", str(repo(tree)), "--no-cache").output
+    assert output.count("HelmRelease ns-a/webhook-a installs a webhook that adds spec.postBuild.substitute") == 1
+
+
+def test_with_that_webhook_a_key_a_kustomization_without_post_build_uses_is_used(repo, check_json):
+    """HL203: the root substitutes from ConfigMap vars-a; only app-a, without postBuild, uses VALUE.
+    Without the webhook nothing substitutes it there (unused); with it, app-a substitutes too."""
+    tree = files(namespace(), configmap(data="k: ${VALUE}"))
+    tree["clusters/c/sync.yaml"] = flux_root(
+        "apps", "./apps/ns-a", "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: vars-a\n"
+    )
+    tree["clusters/c/vars.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars-a\n  namespace: flux-system\ndata:\n  VALUE: x\n"
+    )
+    tree["clusters/c/kustomization.yaml"] = "resources:\n  - sync.yaml\n  - vars.yaml\n"
+
+    def unused(tree: dict[str, str]) -> list[str]:
+        return [f["message"] for f in check_json(repo(tree))[1] if f["rule"] == "HL203"]
+
+    assert [m.split(",")[0] for m in unused(tree)] == ["ConfigMap vars-a defines VALUE"]
+    tree["apps/app-a/kustomization.yaml"] = "resources:\n  - cm.yaml\n  - webhook.yaml\n"
+    tree["apps/app-a/webhook.yaml"] = WEBHOOK
+    assert unused(tree) == []

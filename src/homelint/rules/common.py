@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from homelint.core.model import Finding, K8sObject, dig, list_items
 from homelint.core.wording import with_article
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
-from homelint.model.graph import app_template_release, release_name
+from homelint.model.graph import app_template_release, release_name, served_chart
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_empty_kustomization, is_remote, join
@@ -556,6 +556,28 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
         else:
             missing.append(node)
     return produced, missing, unseen
+
+
+# Charts of an admission webhook that adds `spec.postBuild.substitute` (the keys of the ConfigMaps
+# and Secrets it is configured with) to every Flux Kustomization the API server admits
+# (xunholy/fluxcd-kustomize-mutating-webhook and its forks, handlers/mutate.go createPatch).
+SUBSTITUTING_WEBHOOK_CHARTS = frozenset({"kustomize-mutating-webhook", "fluxcd-mutating-webhook"})
+
+
+def substituting_webhook(ctx: Context) -> str | None:
+    """The HelmRelease (namespace/name, the first in order) Flux applies that installs such a
+    webhook, or None: with it, a Kustomization substitutes what its manifest does not say."""
+
+    def find() -> str | None:
+        for applied in ctx.flux.applied:
+            obj = applied.obj
+            if obj.kind != "HelmRelease" or not obj.group.startswith("helm.toolkit.fluxcd.io"):
+                continue
+            if chart_name(obj) in SUBSTITUTING_WEBHOOK_CHARTS or served_chart(ctx.repo, applied) in SUBSTITUTING_WEBHOOK_CHARTS:
+                return f"{applied.ns}/{applied.name}"
+        return None
+
+    return ctx.repo.memo("rules.common.substituting-webhook", find)
 
 
 def kubectl_makes(ctx: Context, kind: str, namespace: str, name: str) -> str | None:

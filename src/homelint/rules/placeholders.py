@@ -27,7 +27,7 @@ from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, variables_of
 from homelint.model.versions import versions_of
-from homelint.rules.common import POST_BUILD, listed_external, outside_flux, spec_fix
+from homelint.rules.common import POST_BUILD, listed_external, outside_flux, spec_fix, substituting_webhook
 from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped, unapplied_files
 from homelint.rules.registry import check
 from homelint.rules.secrets import SOPS_CONFIG
@@ -445,6 +445,10 @@ def documentation(ctx: Context) -> Iterator[Finding]:
     yield from _talenv_documentation(ctx, docs, talos_used)
     # HL203: keys of substituteFrom sources that nothing uses; documented placeholders never used
     all_used = used | talos_used
+    if substituting_webhook(ctx) is not None:  # every Kustomization substitutes: a use anywhere counts
+        for applied in ctx.flux.applied:
+            for _field, text, _is_key in ctx.repo.placeholder_strings(applied.obj):
+                all_used.update(item.name for expr in scan_cached(text) for item in _names(expr) if item.name)
     for _ks, obj, section, key in _source_keys(ctx):
         if str(key) not in all_used:
             yield ctx.at(
@@ -552,6 +556,14 @@ LABEL_SITES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
     ("", "ReplicationController"): (_POD_TEMPLATE,),
     ("", "Service"): (("spec", "selector"),),
 }
+# host name fields the API server validates as DNS names, where `$` and `{` never pass: an Ingress
+# rule's host (networking validateIngressRules: IsDNS1123Subdomain, or IsWildcardDNS1123Subdomain
+# with a `*`), the Gateway API's Hostname type (its CRD pattern), each a field path ("*": any index)
+HOST_SITES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("networking.k8s.io", "Ingress"): (("spec", "rules", "*", "host"),),
+    **{("gateway.networking.k8s.io", kind): (("spec", "hostnames", "*"),) for kind in ("HTTPRoute", "GRPCRoute", "TLSRoute")},
+    ("gateway.networking.k8s.io", "Gateway"): (("spec", "listeners", "*", "hostname"),),
+}
 
 
 def _dns_named(obj: K8sObject) -> bool:
@@ -589,7 +601,7 @@ def _flux_rule(kind: str, field: tuple[Any, ...]) -> Any:
 
 def _rejected(applied: Any, field: tuple[Any, ...], text: str, is_key: bool, relabelled: set[str]) -> str:
     """Why the API server rejects this literal `${...}` text (in a label, the name, the namespace,
-    a Flux duration or enum field), or "" where it takes it. The text is not quoted: a default in it may be a secret."""
+    a Flux duration or enum field, a host name), or "" where it takes it. The text is not quoted: a default in it may be a secret."""
     obj = applied.obj
     sites = (("metadata", "labels"), *LABEL_SITES.get((obj.group, obj.kind), ()))
     if len(field) >= 1 and tuple(field[:-1]) in sites and str(field[-1]) not in relabelled:
@@ -600,6 +612,9 @@ def _rejected(applied: Any, field: tuple[Any, ...], text: str, is_key: bool, rel
         if isinstance(rule, str):
             return "the text is not a duration the CRD accepts"  # `$` is no digit nor unit
         return f"the text is not one of {', '.join(rule)}"
+    shape = tuple("*" if isinstance(key, int) else key for key in field)
+    if not is_key and shape in HOST_SITES.get((obj.group, obj.kind), ()):
+        return "the text is not a valid host name"
     if is_key or field not in (("metadata", "name"), ("metadata", "namespace")):
         return ""
     if field == ("metadata", "name"):
@@ -644,6 +659,13 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
     """One finding per object's literal placeholder, naming every Kustomization (sorted) that
     applies it without substituting: an error where the API server rejects the text (a label, a
     name: whatever the variable), else a warning for a variable some Kustomization provides."""
+    webhook = substituting_webhook(ctx)
+    if webhook is not None:
+        ctx.note(
+            f"HelmRelease {webhook} installs a webhook that adds spec.postBuild.substitute to every Flux Kustomization "
+            "as the API server admits it: placeholders are substituted where the manifests say nothing, so HL205 is not judged"
+        )
+        return
     known = _known_flux_variables(ctx)
     kdirs = ctx.repo.kustomize_dirs
     found: dict[tuple[str, int, Any], tuple[K8sObject, _Literal, list[tuple[FluxKS, str]]]] = {}
