@@ -195,3 +195,36 @@ def test_an_image_a_replacement_writes_is_not_retagged(repo, check_json):
         }
     )
     assert _image_findings(check_json, root, "HL503") == [("HL503", "Pod app-a: image example.invalid/app-a")]
+
+
+DIGEST = "sha256:" + "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("ref", "fix"),
+    [
+        (f"  ref: {{tag: 1.2.3@{DIGEST}}}\n", "keep spec.ref.tag: 1.2.3 without it, or drop it"),
+        (f"  ref: {{tag: '@{DIGEST}'}}\n", "drop spec.ref.tag"),
+        # the digest, or a semver range, is pulled before the tag: the tag is not used
+        (f"  ref: {{tag: 1.2.3@{DIGEST}, digest: {DIGEST}}}\n", None),
+        (f'  ref: {{tag: 1.2.3@{DIGEST}, semver: "1.2.3"}}\n', None),
+        ("  ref: {tag: 1.2.3}\n", None),
+        (f"  ref: {{tag: '${{VERSION}}@{DIGEST}'}}\n", None),  # substituted first: not judged
+    ],
+    ids=["tag-at-digest", "at-digest", "digest-wins", "semver-wins", "plain-tag", "placeholder"],
+)
+def test_a_digest_written_into_the_tag_of_an_oci_repository_is_an_error(repo, check_json, ref, fix):
+    """source-controller (getArtifactRef) pulls spec.ref.tag whole, as a tag (`repo.Tag(tag)`),
+    when no digest or semver is set; a tag cannot hold '@', so `1.2.3@sha256:...` (the form
+    Renovate writes) fails to pull and the source is never ready (source-controller#1471)."""
+    oci = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: oci-a\n  namespace: ns-a\n"
+        f"spec:\n  interval: 1h\n  url: oci://example.com/charts/chart-a\n{ref}"
+    )
+    _, findings = check_json(repo({"apps/oci-a.yaml": oci}), "--select", "HL502,HL506")
+    got = [(f["rule"], f["severity"], f["line"], f["fix"]) for f in findings]
+    if fix is None:
+        assert got == []
+        return
+    assert got == [("HL506", "error", 9, f"move the digest to spec.ref.digest ({fix})")]
+    assert findings[0]["message"].startswith("OCIRepository oci-a: spec.ref.tag '")

@@ -1,4 +1,5 @@
-"""HL501-HL504: charts, OCI sources and images are pinned. (HL505 is a declarative rule.)"""
+"""HL501-HL504, HL506: charts, OCI sources and images are pinned, and an OCI tag is a tag.
+(HL505 is a declarative rule.)"""
 
 from __future__ import annotations
 
@@ -62,6 +63,16 @@ def unpinned_chart(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def _oci_repositories(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """(object, spec) of each Flux OCIRepository Flux applies."""
+    for obj in manifest_objects(ctx):
+        if obj.kind != "OCIRepository" or not obj.api_version.startswith("source.toolkit.fluxcd.io/") or obj.is_sops:
+            continue
+        spec = obj.data.get("spec")
+        if isinstance(spec, dict):
+            yield obj, spec
+
+
 def oci_ref_problem(spec: dict[str, Any]) -> tuple[tuple[str, ...], str, str] | None:
     """(field, why the OCIRepository is not pinned, fix), or None when it is pinned or cannot be
     told (a placeholder, a value of the wrong type: HL601's). source-controller resolves
@@ -94,14 +105,35 @@ def oci_ref_problem(spec: dict[str, Any]) -> tuple[tuple[str, ...], str, str] | 
 
 @check("HL502")
 def unpinned_oci_ref(ctx: Context) -> Iterator[Finding]:
-    for obj in manifest_objects(ctx):
-        if obj.kind != "OCIRepository" or not obj.api_version.startswith("source.toolkit.fluxcd.io/") or obj.is_sops:
-            continue
-        spec = obj.data.get("spec")
-        problem = oci_ref_problem(spec) if isinstance(spec, dict) else None
+    for obj, spec in _oci_repositories(ctx):
+        problem = oci_ref_problem(spec)
         if problem is not None:
             field, why, fix = problem
             yield ctx.at("HL502", obj, field, f"OCIRepository {obj.name} is not pinned: {why}", fix=fix)
+
+
+@check("HL506")
+def oci_tag_with_digest(ctx: Context) -> Iterator[Finding]:
+    """source-controller (`getArtifactRef`) pulls spec.ref.tag whole as a tag (`repo.Tag(tag)`)
+    when no digest or semver is set; a tag cannot hold '@', so `1.2.3@sha256:...` never pulls
+    (fluxcd/source-controller#1471, #2019)."""
+    for obj, spec in _oci_repositories(ctx):
+        ref = spec.get("ref")
+        if not isinstance(ref, dict) or ref.get("digest") or ref.get("semver"):
+            continue  # the digest or the semver range is pulled: the tag is not used
+        tag = ref.get("tag")
+        if not isinstance(tag, str) or "@" not in tag or "${" in tag:
+            continue
+        bare = tag.split("@", 1)[0].strip()
+        keep = f"keep spec.ref.tag: {bare} without it, or drop it" if bare else "drop spec.ref.tag"
+        yield ctx.at(
+            "HL506",
+            obj,
+            ("spec", "ref", "tag"),
+            f"OCIRepository {obj.name}: spec.ref.tag '{tag}' holds a digest; source-controller pulls it as a "
+            "tag, which no registry has (a tag cannot hold '@'), so the source never becomes ready",
+            fix=f"move the digest to spec.ref.digest ({keep})",
+        )
 
 
 def parse_image(image: str) -> tuple[str, str | None, bool]:
