@@ -368,3 +368,26 @@ def test_disabled_schema_validation_makes_violations_warnings(repo, check_json):
     (finding,) = [f for f in findings if f["rule"] == "HL801"]
     assert finding["severity"] == "warning"
     assert "spec.install.disableSchemaValidation and spec.upgrade.disableSchemaValidation is true" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("ref", "chart"),
+    [
+        ("    tag: 4.1.1@sha256:" + "b" * 64 + "\n", "app-template 4.1.1"),
+        ("    tag: 4.1.1@sha256:" + "b" * 64 + "\n    digest: sha256:" + "c" * 64 + "\n", "app-template 4.1.1"),
+    ],
+    ids=["tag-only", "with-digest"],
+)
+def test_the_chart_of_an_oci_tag_with_a_digest_is_the_tag_before_it(run, repo, ref, chart):
+    """An OCIRepository tag written `4.1.1@sha256:...` (HL506) names the chart 4.1.1, not a
+    version `4.1.1@sha256:...` no chart has."""
+    oci = (FIXTURES / "base/kubernetes/apps/flux-system/repositories.yaml").read_text()
+    oci = oci.replace("    tag: 4.1.1\n", ref)
+    root = repo({"kubernetes/apps/flux-system/repositories.yaml": oci}, base="base")
+    result = run("check", str(root), "--no-cache", "--select", "HL8", "--fail-level", "info", "--color", "never")
+    notes = [line for line in result.output.splitlines() if line.startswith("note: schema not in the store")]
+    assert notes == [
+        f"note: schema not in the store: chart {chart} (oci://ghcr.io/bjw-s-labs/helm/app-template) "
+        f"(needed at kubernetes/apps/flux-system/repositories.yaml:{10 if 'digest:' not in ref else 11}); "
+        "run homelint schemas pull"
+    ]

@@ -143,7 +143,8 @@ def chart_of(repo: Repo, applied: Applied) -> ChartUse | None:
 
 
 def _chart_ref(repo: Repo, applied: Applied, ref: dict[str, Any]) -> ChartUse | None:
-    """`spec.chartRef` to an OCIRepository: its URL, and its ref (digest > semver > tag > latest)."""
+    """`spec.chartRef` to an OCIRepository: its URL, and its ref (digest > semver > tag > latest).
+    A tag written `1.2.3@sha256:...` (never pulled: HL506) is read as the chart 1.2.3."""
     if ref.get("kind") != "OCIRepository":
         return None
     name = substituted_text(repo, applied, ref.get("name"))
@@ -156,8 +157,9 @@ def _chart_ref(repo: Repo, applied: Applied, ref: dict[str, Any]) -> ChartUse | 
     if not url or "${" in url or not url.startswith("oci://"):
         return None
     oci_ref = _mapping(source.spec.get("ref"))
-    tag = substituted_text(repo, source_applied, oci_ref.get("tag")) or ""
-    version = tag or "latest"
+    written = substituted_text(repo, source_applied, oci_ref.get("tag")) or ""
+    tag = written.split("@", 1)[0]
+    version = tag or ("" if written else "latest")  # `@sha256:...` alone: no version
     where: tuple[Any, ...] = ("spec", "ref", "tag") if oci_ref.get("tag") is not None else ("spec", "url")
     for key in ("semver", "digest"):
         if oci_ref.get(key) is not None:
@@ -165,6 +167,8 @@ def _chart_ref(repo: Repo, applied: Applied, ref: dict[str, Any]) -> ChartUse | 
             if not value:
                 return None
             version, where = value, ("spec", "ref", key)
+    if not version:
+        return None
     media = _mapping(source.spec.get("layerSelector")).get("mediaType")
     url = url.rstrip("/")
     chart = ChartRef(
