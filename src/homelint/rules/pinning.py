@@ -9,6 +9,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding
+from homelint.loading.safeio import printable
 from homelint.model.graph import resolved_name
 from homelint.model.refs import helm_release_refs, pod_spec_refs
 from homelint.rules.common import PATH_CHART_SOURCES, applied_instances, manifest_objects
@@ -124,13 +125,13 @@ def oci_tag_with_digest(ctx: Context) -> Iterator[Finding]:
         tag = ref.get("tag")
         if not isinstance(tag, str) or "@" not in tag or "${" in tag:
             continue
-        bare = tag.split("@", 1)[0].strip()
+        bare = printable(tag.split("@", 1)[0].strip(), 120)
         keep = f"keep spec.ref.tag: {bare} without it, or drop it" if bare else "drop spec.ref.tag"
         yield ctx.at(
             "HL506",
             obj,
             ("spec", "ref", "tag"),
-            f"OCIRepository {obj.name}: spec.ref.tag '{tag}' holds a digest; source-controller pulls it as a "
+            f"OCIRepository {obj.name}: spec.ref.tag '{printable(tag, 120)}' holds a digest; source-controller pulls it as a "
             "tag, which no registry has (a tag cannot hold '@'), so the source never becomes ready",
             fix=f"move the digest to spec.ref.digest ({keep})",
         )
