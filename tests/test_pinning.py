@@ -228,3 +228,134 @@ def test_a_digest_written_into_the_tag_of_an_oci_repository_is_an_error(repo, ch
         return
     assert got == [("HL506", "error", 9, f"move the digest to spec.ref.digest ({fix})")]
     assert findings[0]["message"].startswith("OCIRepository oci-a: spec.ref.tag '")
+
+
+# --- images in chart values from valuesFrom ----------------------------------------------------------
+# helm-controller merges the valuesFrom entries in order, then spec.values over them
+# (chartutil.ChartValuesFromReferences): the chart runs the image those values name.
+def _values_from_app(values: str, inline: str = "", entries: str = "", extra: dict[str, str] | None = None) -> dict[str, str]:
+    """App app-a (app-template) whose values come from ConfigMap app-a-values, generated from
+    apps/values.yaml (`values`), then the `entries` given, then `inline` spec.values."""
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n"
+        "  interval: 1h\n  chart:\n    spec:\n      chart: app-template\n      version: 3.0.0\n"
+        "      sourceRef: {kind: HelmRepository, name: repo-a}\n"
+        "  valuesFrom:\n    - {kind: ConfigMap, name: app-a-values}\n" + entries + (f"  values:\n{inline}" if inline else "")
+    )
+    kustomization = (
+        f"resources: [{', '.join(['./helmrelease.yaml', *(extra or {})])}]\nnamespace: ns-a\n"
+        "configMapGenerator:\n  - name: app-a-values\n    files: [values.yaml]\n"
+        "generatorOptions: {disableNameSuffixHash: true}\n"
+    )
+    files = {"helmrelease.yaml": release, "values.yaml": values, "kustomization.yaml": kustomization, **(extra or {})}
+    return {"clusters/c1/apps.yaml": _flux_ks(), **{f"apps/{path}": text for path, text in files.items()}}
+
+
+def _app_image(name: str, image: str) -> str:
+    return f"controllers:\n  main:\n    containers:\n      {name}:\n        image: {image}\n"
+
+
+def _located(check_json, root, *rules: str) -> list[tuple[str, str, str, int]]:
+    _, findings = check_json(root, "--select", ",".join(rules))
+    return sorted((f["rule"], f["message"].split(" has ")[0].split(" uses ")[0], f["path"], f["line"]) for f in findings)
+
+
+FILE_SOURCE = "(set in ConfigMap app-a-values key values.yaml (generated from apps/values.yaml))"
+
+
+def test_an_unpinned_image_in_a_values_from_file_is_reported_where_the_file_writes_it(repo, check_json):
+    """The tag 'latest' (or no tag) of an image only the values file names is judged at its line there."""
+    values = (
+        "controllers:\n  main:\n    containers:\n"
+        "      app:\n        image:\n          repository: ghcr.io/example/app-a\n          tag: latest\n"
+        "      side:\n        image:\n          repository: ghcr.io/example/side-a\n"
+    )
+    root = repo(_values_from_app(values))
+    assert _located(check_json, root, "HL503") == [
+        ("HL503", f"HelmRelease app-a: image ghcr.io/example/app-a {FILE_SOURCE}", "apps/values.yaml", 7),
+        ("HL503", f"HelmRelease app-a: image ghcr.io/example/side-a {FILE_SOURCE}", "apps/values.yaml", 10),
+    ]
+
+
+def test_an_image_in_values_from_is_judged_with_the_inline_values_over_it(repo, check_json):
+    """spec.values wins: its tag pins (or unpins) the file's image, judged where spec.values writes
+    it; its repository alone keeps the file's tag, judged at the file's tag."""
+    values = (
+        "controllers:\n  main:\n    containers:\n"
+        "      app: {image: {repository: ghcr.io/example/app-a, tag: latest}}\n"
+        "      other: {image: {repository: ghcr.io/example/app-b, tag: 1.2.3}}\n"
+        "      third: {image: {repository: ghcr.io/example/app-c, tag: 1.0.0}}\n"
+    )
+    inline = (
+        "    controllers:\n      main:\n        containers:\n"
+        "          app: {image: {tag: 2.0.0}}\n"
+        "          other: {image: {repository: mirror.invalid/app-b}}\n"
+        "          third: {image: {tag: latest}}\n"
+    )
+    root = repo(_values_from_app(values, inline))
+    assert _located(check_json, root, "HL503", "HL504") == [
+        ("HL503", "HelmRelease app-a: image ghcr.io/example/app-c", "apps/helmrelease.yaml", 19),
+        ("HL504", "HelmRelease app-a: image ghcr.io/example/app-a:2.0.0", "apps/helmrelease.yaml", 17),
+        ("HL504", f"HelmRelease app-a: image mirror.invalid/app-b:1.2.3 {FILE_SOURCE}", "apps/values.yaml", 5),
+    ]
+
+
+def test_an_unpinned_image_in_a_values_config_map_is_reported_in_its_data(repo, check_json):
+    config_map = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-a-config}\ndata:\n  values.yaml: |\n"
+        "    controllers:\n      main:\n        containers:\n          app:\n"
+        "            image: {repository: ghcr.io/example/app-a, tag: latest}\n"
+    )
+    entries = "    - {kind: ConfigMap, name: app-a-config}\n"
+    root = repo(_values_from_app("{}\n", entries=entries, extra={"configmap.yaml": config_map}))
+    assert _located(check_json, root, "HL503") == [
+        (
+            "HL503",
+            "HelmRelease app-a: image ghcr.io/example/app-a (set in ConfigMap app-a-config key values.yaml)",
+            "apps/configmap.yaml",
+            10,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        "    - {kind: Secret, name: app-a-secret}\n",  # a Secret's values are never read
+        "    - {kind: Secret, name: app-a-elsewhere, optional: true}\n",  # not in the repository: it may set any image
+    ],
+    ids=["secret", "unreadable"],
+)
+def test_an_image_a_secret_or_an_unreadable_source_may_write_is_not_judged(repo, check_json, entries):
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: app-a-secret}\nstringData:\n  values.yaml: |\n"
+        "    controllers: {main: {containers: {app: {image: {repository: ghcr.io/example/app-b, tag: latest}}}}}\n"
+    )
+    values = _app_image("app", "{repository: ghcr.io/example/app-a, tag: latest}")
+    root = repo(_values_from_app(values, entries=entries, extra={"secret.yaml": secret}))
+    assert _located(check_json, root, "HL503", "HL504") == []
+
+
+def test_an_image_automation_marker_in_a_values_file_makes_it_an_info(repo, check_json):
+    """image-automation-controller reads every .yaml file that holds a marker (ScreeningLocalReader)
+    and sets the field the marker comments, in a values file as anywhere."""
+    values = _app_image(
+        "app", "\n          repository: ghcr.io/example/app-a\n          tag: latest " + MARKER.format("app-a:tag")
+    )
+    root = repo(_values_from_app(values))
+    _, findings = check_json(root, "--select", "HL503")
+    assert [(f["severity"], f["path"], f["line"]) for f in findings] == [("info", "apps/values.yaml", 7)]
+
+
+def test_a_secret_among_the_values_sources_hides_only_what_it_writes(repo, check_json):
+    """A Secret's values that set another field of the container leave the file's image to judge."""
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: app-a-secret}\nstringData:\n  values.yaml: |\n"
+        "    controllers: {main: {containers: {app: {env: {KEY_A: value-a}}}}}\n"
+    )
+    values = _app_image("app", "{repository: ghcr.io/example/app-a, tag: latest}")
+    entries = "    - {kind: Secret, name: app-a-secret}\n"
+    root = repo(_values_from_app(values, entries=entries, extra={"secret.yaml": secret}))
+    assert _located(check_json, root, "HL503") == [
+        ("HL503", f"HelmRelease app-a: image ghcr.io/example/app-a {FILE_SOURCE}", "apps/values.yaml", 5)
+    ]

@@ -16,23 +16,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from homelint.core.substitution import resolve, scan_cached, written_plain
 from homelint.model.flux import Applied, FluxKS, substituted_objects
-from homelint.model.helmvalues import assemble
+from homelint.model.helmvalues import Assembly, assemble, variables_for
 from homelint.model.multigraph import MultiDiGraph
 from homelint.model.namerefs import affixed_reference
 from homelint.model.refs import (
     NODE_KIND,
     FieldPath,
+    Ref,
     Written,
     app_template,
     chart_value_refs,
     cluster_made,
     consumed_refs,
+    helm_release_refs,
     is_templated,
     namespace_matcher,
     products_of,
@@ -478,6 +480,76 @@ def _values_from_uses(repo: Repo, applied: Applied, namespace: str, target: str,
         mention = unread or bool(use.switches)
         found.append(replace(use, switches=(), written=Written(source.path, source.label, span), mention=mention))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class ValuesImage:
+    """An app-template image of the chart values a HelmRelease passes: `ref` as helm_release_refs
+    finds it in the merged values (field: its `image` mapping under `spec.values`; extra: repository
+    and tag); `written` where a `valuesFrom` entry writes its tag (its repository when it has none),
+    None where `spec.values` (or a patch of it) does; `marked` when that place is a YAML file of its
+    own (a generator's values file), whose comments image-automation-controller reads; `hidden`
+    when a part of it is not to be read (a Secret's, a substituted variable's)."""
+
+    ref: Ref
+    written: Written | None
+    marked: bool = False
+    hidden: bool = False
+
+
+def values_from_images(repo: Repo, applied: Applied) -> list[ValuesImage] | None:
+    """The app-template images of the chart values helm-controller passes to a HelmRelease with
+    `valuesFrom` (helmvalues.assemble: the entries in order, then `spec.values` over them), each
+    judged where its tag, or its repository when untagged, is written. None for a release without
+    valuesFrom (its `spec.values` say it all: refs.helm_release_refs) and with an entry homelint
+    cannot read (not in the repository, SOPS-encrypted, not YAML: it may set any image, so what
+    `spec.values` says is all that is known)."""
+    obj = applied.obj
+    entries = obj.spec.get("valuesFrom") if obj.kind == "HelmRelease" else None
+    if not entries or not isinstance(entries, list) or obj.group != "helm.toolkit.fluxcd.io" or obj.is_sops:
+        return None
+    assembly = assemble(repo, applied)
+    if assembly.open_root or assembly.open_paths:
+        return None
+    substitutes = variables_for(repo, applied) is not None
+    found: list[ValuesImage] = []
+    for ref in helm_release_refs(obj, assembly.values, served_chart(repo, applied)):
+        if ref.kind != "image":
+            continue
+        at = ref.field[2:]
+        hidden = any(_hidden_value(repo, assembly, (*at, key), substitutes) for key in ("repository", "tag"))
+        leaf = (*at, "tag") if ref.extra[1] is not None else (*at, "repository")
+        written = assembly.written(leaf)
+        if written is None or not written[2] or written[0].entry is None:
+            found.append(ValuesImage(ref, None, hidden=hidden))  # in spec.values or a patch of it
+            continue
+        source, inner = written[0], written[1]
+        marked = source.unsubstituted and not source.prefix and source.path.endswith((".yaml", ".yml"))
+        where = Written(source.path, source.label, partial(source.locate, inner, False))
+        found.append(ValuesImage(ref, where, marked, hidden))
+    return found
+
+
+def _hidden_value(repo: Repo, assembly: Assembly, at: FieldPath, substitutes: bool) -> bool:
+    """Whether the value at `at` is not to be shown: a Secret's values wrote it, or assemble put a
+    variable's value in it (in `spec.values`: Assembly.redact, where a Secret merged at the root
+    marks every path, not only its own; in a ConfigMap of the repository: its text holds `${`)."""
+    if any(p and tuple(at[: len(p)]) == p for p in assembly.redact):
+        return True
+    written = assembly.written(at)
+    if written is None or not written[2]:
+        return False
+    source = written[0]
+    if source.secret:
+        return True
+    if source.entry is None or source.unsubstituted or not substitutes:
+        return False  # spec.values (redact), a generator's file (Flux substitutes it: `${` stays), nothing substituted
+    if source.prefix:
+        return True  # a targetPath's value: its ConfigMap's text is not at hand
+    span = source.locate(written[1], False)
+    text = repo.read_text(source.path)
+    lines = text.split("\n")[span.line - 1 : span.end_line] if text is not None else []
+    return any("${" in line for line in lines)
 
 
 def _switched_off_by_substitution(applied: Applied, switches: tuple[tuple[str, FieldPath], ...], repo: Repo) -> bool:

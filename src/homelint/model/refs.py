@@ -90,19 +90,21 @@ def _pod_refs(spec: dict[str, Any], base: FieldPath) -> Iterator[Ref]:
 
 
 # --- HelmRelease values ------------------------------------------------------------------------
-def app_template(obj: K8sObject, served: str | None = None) -> bool | None:
+def app_template(obj: K8sObject, served: str | None = None, values: Any = None) -> bool | None:
     """Whether a HelmRelease installs bjw-s app-template. True when its chart is named so
     (`spec.chart.spec.chart`, the chartRef's name, or `served`: the chart its chartRef's source
     serves, such as the last segment of an OCIRepository's URL). None when it is not, but its values
     have the bjw-s common library's top-level `controllers` mapping: app-template under a name not
     seen here, or another chart built on that library (immich's reads `server.persistence.*`), so
-    what either reads may be read. False otherwise."""
+    what either reads may be read. False otherwise. `values`: the chart values to look at, when
+    not its `spec.values` (those helmvalues.assemble merges)."""
     spec = obj.spec
     ref = spec.get("chartRef")
     names = (get(spec, ("chart", "spec", "chart")), ref.get("name") if isinstance(ref, dict) else None, served)
     if any(isinstance(name, str) and "app-template" in name for name in names):
         return True
-    values = spec.get("values")
+    if values is None:
+        values = spec.get("values")
     return None if isinstance(values, dict) and isinstance(values.get("controllers"), dict) else False
 
 
@@ -117,10 +119,13 @@ def chart_name(obj: K8sObject) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def helm_release_refs(obj: K8sObject) -> Iterator[Ref]:
-    """NFS volumes and images in app-template values (Secrets, ConfigMaps and claims: consumed_refs)."""
-    values = obj.spec.get("values")
-    if not isinstance(values, dict) or app_template(obj) is False:
+def helm_release_refs(obj: K8sObject, values: Any = None, served: str | None = None) -> Iterator[Ref]:
+    """NFS volumes and images in app-template values (Secrets, ConfigMaps and claims: consumed_refs):
+    its `spec.values`, or the chart `values` given (helmvalues.assemble's: fields still under
+    `spec.values`), with the chart its chartRef's source `served`."""
+    if values is None:
+        values = obj.spec.get("values")
+    if not isinstance(values, dict) or app_template(obj, served, values) is False:
         return
     base: FieldPath = ("spec", "values")
     for pid, item in _mapping_items(values.get("persistence")):

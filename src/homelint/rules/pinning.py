@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from homelint.core.context import Context
-from homelint.core.model import Finding
+from homelint.core.model import Finding, Span
 from homelint.loading.safeio import printable
-from homelint.model.graph import resolved_name
-from homelint.model.refs import helm_release_refs, pod_spec_refs
+from homelint.model.graph import resolved_name, values_from_images
+from homelint.model.refs import Ref, Written, helm_release_refs, pod_spec_refs
 from homelint.rules.common import PATH_CHART_SOURCES, applied_instances, manifest_objects
 from homelint.rules.registry import check
 
@@ -146,16 +146,39 @@ def parse_image(image: str) -> tuple[str, str | None, bool]:
     return name, tag, digest
 
 
-def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | None, bool, bool]]:
-    """(object, field, image, tag, digest, whether the field holds the whole reference) of each
-    image it runs, as its build left it (kustomize's images transformer applied: model/images.py);
-    a HelmRelease's `repository`/`tag` pair is found at its tag (or its mapping)."""
+class Image(NamedTuple):
+    """An image an object runs: the field it is judged at, the image (a whole reference, or a
+    `repository`), its tag and whether it has a digest; `written` where a chart value from
+    `valuesFrom` sets it (graph.values_from_images), else None (in the object)."""
+
+    obj: Any
+    field: tuple[Any, ...]
+    image: str
+    tag: str | None
+    digest: bool
+    whole: bool  # the field holds the whole reference
+    written: Written | None = None
+    marked: bool = False  # `written` in a YAML file whose setter markers image-automation-controller reads
+
+
+def _images(ctx: Context) -> Iterator[Image]:
+    """Each image an object runs, as its build left it (kustomize's images transformer applied:
+    model/images.py); a HelmRelease's `repository`/`tag` pair is found at its tag (or its mapping),
+    in the chart values helm-controller passes (graph.values_from_images): where a `valuesFrom`
+    entry writes the tag (the repository when untagged), it is judged there."""
     seen: set[int] = set()
     for applied in applied_instances(ctx):
         obj = applied.obj
         if id(obj) in seen or obj.is_sops:
             continue
         seen.add(id(obj))
+        merged = values_from_images(ctx.repo, applied) if obj.kind == "HelmRelease" else None
+        if merged is not None:
+            for image in merged:
+                found = None if image.hidden else _pair(obj, image.ref)
+                if found is not None:
+                    yield found._replace(written=image.written, marked=image.marked)
+            continue
         refs = helm_release_refs(obj) if obj.kind == "HelmRelease" else pod_spec_refs(obj)
         for ref in refs:
             if ref.kind != "image":
@@ -164,17 +187,25 @@ def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | Non
                 if "${" in ref.name or "{{" in ref.name:
                     continue
                 _name, tag, digest = parse_image(ref.name)
-                yield obj, ref.field, ref.name, tag, digest, True
+                yield Image(obj, ref.field, ref.name, tag, digest, True)
             else:
-                repository, tag = ref.extra
-                if not isinstance(repository, str) or "${" in repository or "{{" in repository:
-                    continue
-                tag_text = None if tag is None else str(tag)
-                if tag_text and ("${" in tag_text or "{{" in tag_text):
-                    continue
-                digest = bool(tag_text and "@sha256:" in tag_text)
-                field = (*ref.field, "tag") if tag is not None else ref.field
-                yield obj, field, repository, (tag_text.split("@")[0] if tag_text else None), digest, False
+                found = _pair(obj, ref)
+                if found is not None:
+                    yield found
+
+
+def _pair(obj: Any, ref: Ref) -> Image | None:
+    """The image of a chart's `repository`/`tag` pair (ref.extra), judged at its tag (its mapping
+    when untagged); None when either is not known here (`${VAR}`, a template)."""
+    repository, tag = ref.extra
+    if not isinstance(repository, str) or "${" in repository or "{{" in repository:
+        return None
+    tag_text = None if tag is None else str(tag)
+    if tag_text and ("${" in tag_text or "{{" in tag_text):
+        return None
+    digest = bool(tag_text and "@sha256:" in tag_text)
+    field = (*ref.field, "tag") if tag is not None else ref.field
+    return Image(obj, field, repository, (tag_text.split("@")[0] if tag_text else None), digest, False)
 
 
 # Flux image-automation setter marker: `# {"$imagepolicy": "<namespace>:<policy>[:tag|:name|:digest]"}`
@@ -182,11 +213,10 @@ def _images(ctx: Context) -> Iterator[tuple[Any, tuple[Any, ...], str, str | Non
 SETTER = re.compile(r'#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}')
 
 
-def setter_marker(ctx: Context, obj: Any, field: tuple[Any, ...], read: dict[str, list[str]]) -> tuple[str, str] | None:
+def setter_marker(ctx: Context, path: str, span: Span, read: dict[str, list[str]]) -> tuple[str, str] | None:
     """(ImagePolicy namespace/name, part it sets: '' for the whole reference, 'tag', 'name',
-    'digest') of the setter marker on the source line of a field; None without one. `read`: the
-    lines of the files read so far (each file is read once)."""
-    path, span = ctx.repo.locate(obj, field)
+    'digest') of the setter marker on the source line of the value at `span` in `path`; None
+    without one. `read`: the lines of the files read so far (each file is read once)."""
     if path not in read:
         text = ctx.repo.read_text(path)
         read[path] = text.split("\n") if text is not None else []
@@ -203,11 +233,30 @@ def setter_marker(ctx: Context, obj: Any, field: tuple[Any, ...], read: dict[str
     return None
 
 
+def _at(ctx: Context, rule: str, image: Image, message: str, fix: str) -> Finding:
+    """A finding at the image: in its object, or where a `valuesFrom` entry writes it (the
+    message says where; the HelmRelease's file is related)."""
+    obj, written = image.obj, image.written
+    if written is None:
+        return ctx.at(rule, obj, image.field, message, fix=fix)
+    key = f"{obj.kind}/{obj.name}/{'.'.join(map(str, image.field))}/{message}"
+    related = [obj.path] if obj.path != written.path else []
+    finding = ctx.finding(rule, written.path, written.span(), message, fix=fix, key=key, related=related)
+    return ctx.held(finding, ctx.suspension(obj, image.field, rule))
+
+
+def _named(image: Image) -> str:
+    """`image <reference>`, and where a `valuesFrom` entry sets it."""
+    where = f" (set in {image.written.label})" if image.written is not None else ""
+    return f"image {image.image}{where}"
+
+
 @check("HL503")
 def unpinned_image(ctx: Context) -> Iterator[Finding]:
     read: dict[str, list[str]] = {}
-    for obj, field, image, tag, digest, whole in _images(ctx):
-        if digest:
+    for image in _images(ctx):
+        obj, tag, whole = image.obj, image.tag, image.whole
+        if image.digest:
             continue
         if tag is None:
             problem = "has no tag, so it means ':latest'"
@@ -215,40 +264,46 @@ def unpinned_image(ctx: Context) -> Iterator[Finding]:
             problem = "uses the tag 'latest'"
         else:
             continue
-        marker = setter_marker(ctx, obj, field, read) if whole or tag is not None else None
+        marker = None
+        if whole or tag is not None:
+            if image.written is None:
+                marker = setter_marker(ctx, *ctx.repo.locate(obj, image.field), read)
+            elif image.marked:
+                marker = setter_marker(ctx, image.written.path, image.written.span(), read)
         # the marker sets what the field holds: the whole reference, or a `tag:` field's tag
         if marker is not None and marker[1] == ("" if whole else "tag"):
             part = "image reference" if whole else "tag"
-            finding = ctx.at(
+            finding = _at(
+                ctx,
                 "HL503",
-                obj,
-                field,
-                f"{obj.kind} {obj.name}: image {image} {problem}, but its Flux image-automation marker (ImagePolicy "
+                image,
+                f"{obj.kind} {obj.name}: {_named(image)} {problem}, but its Flux image-automation marker (ImagePolicy "
                 f"{marker[0]}) manages the {part}: image-automation-controller writes the policy's latest {part} into "
                 "this field in Git (when an ImageUpdateAutomation covers this file)",
-                fix="commit the tag the ImagePolicy selects, so the first apply does not pull ':latest'",
+                "commit the tag the ImagePolicy selects, so the first apply does not pull ':latest'",
             )
             finding.severity = "info"
             yield finding
             continue
-        yield ctx.at(
+        yield _at(
+            ctx,
             "HL503",
-            obj,
-            field,
-            f"{obj.kind} {obj.name}: image {image} {problem} and changes under you",
-            fix="pin a version tag (and ideally a digest: tag@sha256:...)",
+            image,
+            f"{obj.kind} {obj.name}: {_named(image)} {problem} and changes under you",
+            "pin a version tag (and ideally a digest: tag@sha256:...)",
         )
 
 
 @check("HL504")
 def image_without_digest(ctx: Context) -> Iterator[Finding]:
-    for obj, field, image, tag, digest, whole in _images(ctx):
-        if not digest and tag not in (None, "latest"):
-            reference = image if whole else f"{image}:{tag}"  # a whole reference holds its tag
-            yield ctx.at(
+    for image in _images(ctx):
+        if not image.digest and image.tag not in (None, "latest"):
+            reference = image.image if image.whole else f"{image.image}:{image.tag}"  # a whole reference holds its tag
+            where = f" (set in {image.written.label})" if image.written is not None else ""
+            yield _at(
+                ctx,
                 "HL504",
-                obj,
-                field,
-                f"{obj.kind} {obj.name}: image {reference} has no digest; tags can be re-pushed",
-                fix="append @sha256:<digest> (Renovate can maintain it)",
+                image,
+                f"{image.obj.kind} {image.obj.name}: image {reference}{where} has no digest; tags can be re-pushed",
+                "append @sha256:<digest> (Renovate can maintain it)",
             )
