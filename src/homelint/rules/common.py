@@ -861,20 +861,30 @@ def chart_workloads(ctx: Context, folder: str) -> list[tuple[K8sObject, str | No
     subcharts (charts/). A Job or CronJob written suspended is left out. In file order; made once
     per folder."""
 
-    def index() -> list[K8sObject]:
-        return [obj for obj in ctx.repo.objects if obj.kind in POD_SPEC_PATHS and "templates/" in obj.path]
+    def index() -> dict[str, list[K8sObject]]:
+        """The workloads by each folder whose `templates/` holds them (every `/templates/` of the
+        path: a chart's subchart folder is a chart folder too), built once: linear in the objects."""
+        by_folder: dict[str, list[K8sObject]] = {}
+        for obj in ctx.repo.objects:
+            if obj.kind not in POD_SPEC_PATHS or "templates/" not in obj.path:
+                continue
+            parts = obj.path.split("/")
+            for i, part in enumerate(parts[:-1]):
+                if part == "templates":
+                    by_folder.setdefault("/".join(parts[:i]), []).append(obj)
+        return by_folder
 
     memo: dict[str, list[tuple[K8sObject, str | None]]] = ctx.repo.memo("rules.common.chart-workloads", dict)
     if folder not in memo:
-        memo[folder] = _chart_workloads(ctx, folder, ctx.repo.memo("rules.common.template-workloads", index))
+        workloads = ctx.repo.memo("rules.common.template-workloads", index).get(folder, [])
+        memo[folder] = _chart_workloads(ctx, workloads)
     return memo[folder]
 
 
-def _chart_workloads(ctx: Context, folder: str, workloads: list[K8sObject]) -> list[tuple[K8sObject, str | None]]:
-    prefix = f"{folder}/templates/" if folder else "templates/"
+def _chart_workloads(ctx: Context, workloads: list[K8sObject]) -> list[tuple[K8sObject, str | None]]:
     out: list[tuple[K8sObject, str | None]] = []
     for obj in workloads:
-        if not obj.path.startswith(prefix) or obj.origins or obj.anchor is not None:
+        if obj.origins or obj.anchor is not None:
             continue
         if posixpath.basename(obj.path).startswith("_") or not isinstance(obj.name, str) or not obj.name:
             continue
