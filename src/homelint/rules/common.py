@@ -236,6 +236,22 @@ def build_lists_missing(ctx: Context, applied: Any) -> bool:
 _VAR_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
+def substituted_reference(ctx: Context, applied: Applied, text: str) -> str | None:
+    """A reference's name or namespace as the applying Kustomization's substitution leaves it
+    (Flux substitutes the whole object: fluxcd/pkg kustomize SubstituteVariables): the text itself
+    without `${`; the substituted text when every variable in it is known and none comes from a
+    Secret (a message must not print a Secret's value); None when it cannot be known here."""
+    if "${" not in text:
+        return text
+    if applied.ks is None:
+        return None
+    origin = variables_of(ctx.repo, applied.ks).origin
+    if any(origin.get(var, "").startswith("Secret") for var in _VAR_NAME.findall(text)):
+        return None
+    done = substituted_text(ctx.repo, applied, text)
+    return done if done and "${" not in done else None
+
+
 def shown_name(ctx: Context, applied: Applied) -> str:
     """An applied object's name for messages: as written, with the substitution of the
     Kustomization that applies it done (`${APP}` -> `app-a`) when it can be, and when no variable

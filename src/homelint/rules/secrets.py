@@ -37,6 +37,7 @@ from homelint.rules.common import (
     outside_flux_tree,
     set_in,
     shown_name,
+    substituted_reference,
     unapplied_makers,
     unproduced,
     use_at,
@@ -840,9 +841,10 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             continue
         seen.add((id(obj), applied.ns))
         for field, ref in _store_refs(obj):
-            name = ref.get("name")
-            if not isinstance(name, str) or "${" in name:
-                continue
+            written = ref.get("name")
+            name = substituted_reference(ctx, applied, written) if isinstance(written, str) else None
+            if not name:
+                continue  # a name that cannot be known here (a variable no Kustomization sets, a Secret's)
             kind = ref.get("kind") or "SecretStore"
             if kind == "ClusterSecretStore":
                 ok = name in cluster_stores or chart_cluster_stores.anywhere(name)

@@ -35,6 +35,7 @@ from homelint.rules.common import (
     foreign_namespaces,
     has_flux,
     resource_set_makes,
+    substituted_reference,
     unbuildable,
 )
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
@@ -1272,11 +1273,14 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             if not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
                 continue
             kind: str = ref["kind"] if isinstance(ref.get("kind"), str) else default_kind
-            name: str = ref["name"]
             has_namespace = applied.namespace is not None and (id(obj), applied.ns) not in unplaced
             if not has_namespace and not isinstance(ref.get("namespace"), str):
                 continue  # the object has no namespace (HL110 says so): where Flux would look is unknown
-            ns: str = ref["namespace"] if isinstance(ref.get("namespace"), str) else applied.ns
+            # as Flux substitutes them (a `${VAR}` the applying Kustomization sets); unknown: not judged
+            name = substituted_reference(ctx, applied, ref["name"])
+            ns = substituted_reference(ctx, applied, ref["namespace"]) if isinstance(ref.get("namespace"), str) else applied.ns
+            if not name or not ns:
+                continue
             if ctx.flux.source_found(SourceRef(kind, ns, name)):
                 continue
             elsewhere = sorted(k for (k, n_ns), names in sources.items() if name in names and (k, n_ns) != (kind, ns))
@@ -1358,9 +1362,10 @@ def _dangling_image_repository(ctx: Context, applied: Any, foreign: dict[str, st
     written = ref.get("namespace")
     if applied.namespace is None and not isinstance(written, str):
         return  # the object has no namespace (HL110): where Flux would look is unknown
-    ns, name = (written if isinstance(written, str) else applied.ns), ref["name"]
+    ns = substituted_reference(ctx, applied, written) if isinstance(written, str) else applied.ns
+    name = substituted_reference(ctx, applied, ref["name"])
     known = _flux_objects(ctx)
-    if "${" in name or "${" in ns or known.found(ctx, "ImageRepository", ns, name):
+    if not name or not ns or known.found(ctx, "ImageRepository", ns, name):
         return
     hint = known.hint("ImageRepository", ns, name)
     why = foreign.get(ns)
@@ -1389,9 +1394,9 @@ def _dangling_provider(ctx: Context, applied: Any, foreign: dict[str, str]) -> I
         return
     if obj.spec.get("suspend") is True:
         return
-    ns, name = applied.ns, ref["name"]
+    ns, name = applied.ns, substituted_reference(ctx, applied, ref["name"])
     known = _flux_objects(ctx)
-    if "${" in name or "${" in ns or known.found(ctx, "Provider", ns, name):
+    if not name or "${" in ns or known.found(ctx, "Provider", ns, name):
         return
     yield _undefined_ref(
         ctx,

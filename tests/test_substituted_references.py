@@ -1,0 +1,68 @@
+"""References to Flux and External Secrets objects written as `${VAR}`: Flux substitutes the whole
+object after the build (fluxcd/pkg kustomize SubstituteVariables), so a name the applying
+Kustomization's variables give is judged as that name (HL107, HL403), as HL401 judges Secrets. A
+name that cannot be known here (a variable nothing sets) is not judged, and one a Secret's value
+makes is neither judged nor shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import flux_root
+
+POST_BUILD = (
+    "  postBuild:\n    substitute:\n      STORE: store-a\n      SOURCE: source-a\n      SOURCE_NS: ns-b\n"
+    "    substituteFrom:\n      - kind: Secret\n        name: vars-a\n"
+)
+VARS_SECRET = (
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: vars-a, namespace: flux-system}\n"
+    "stringData: {HIDDEN_STORE: hidden-store-value}\n"
+)
+
+
+def _tree(user: str) -> dict[str, str]:
+    """A root Kustomization substituting STORE/SOURCE/SOURCE_NS inline and HIDDEN_STORE from a Secret,
+    whose build applies `user` in ns-a."""
+    return {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", POST_BUILD),
+        "clusters/main/kustomization.yaml": "resources: [./flux.yaml, ./vars.yaml]\n",
+        "clusters/main/vars.yaml": VARS_SECRET,
+        "apps/kustomization.yaml": "namespace: ns-a\nresources: [./ns.yaml, ./user.yaml]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/user.yaml": user,
+    }
+
+
+def _external_secret(store: str) -> str:
+    return (
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: es-a}\n"
+        f"spec:\n  secretStoreRef: {{kind: ClusterSecretStore, name: '{store}'}}\n"
+        "  target: {name: secret-a}\n  dataFrom: [{extract: {key: item-a}}]\n"
+    )
+
+
+def _release(name: str, namespace: str = "") -> str:
+    ns = f", namespace: '{namespace}'" if namespace else ""
+    return (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: release-a}\n"
+        f"spec:\n  interval: 1h\n  chartRef: {{kind: OCIRepository, name: '{name}'{ns}}}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("user", "rule", "expected"),
+    [
+        (_external_secret("${STORE}"), "HL403", ["ClusterSecretStore 'store-a'"]),
+        (_external_secret("store-a"), "HL403", ["ClusterSecretStore 'store-a'"]),  # the literal twin
+        (_external_secret("${UNSET}"), "HL403", []),  # nothing sets it: not known
+        (_external_secret("${HIDDEN_STORE}"), "HL403", []),  # a Secret's value: not judged, not shown
+        (_release("${SOURCE}"), "HL107", ["OCIRepository 'ns-a/source-a'"]),
+        (_release("${SOURCE}", "${SOURCE_NS}"), "HL107", ["OCIRepository 'ns-b/source-a'"]),
+        (_release("${UNSET}"), "HL107", []),
+    ],
+)
+def test_a_reference_name_the_applying_kustomization_substitutes_is_judged_as_substituted(check_json, repo, user, rule, expected):
+    _, findings = check_json(repo(_tree(user)), "--select", rule)
+    mine = [f["message"] for f in findings if f["rule"] == rule]
+    assert [next((e for e in expected if e in m), m) for m in mine] == expected
+    assert not any("hidden-store-value" in m for m in mine)
