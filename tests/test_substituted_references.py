@@ -66,3 +66,26 @@ def test_a_reference_name_the_applying_kustomization_substitutes_is_judged_as_su
     mine = [f["message"] for f in findings if f["rule"] == rule]
     assert [next((e for e in expected if e in m), m) for m in mine] == expected
     assert not any("hidden-store-value" in m for m in mine)
+
+
+def _dependent(depends: str) -> str:
+    return (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: release-b}\n"
+        f"spec:\n  interval: 1h\n  dependsOn: [{{name: '{depends}'}}]\n"
+        "  chart:\n    spec: {chart: chart-b, version: 1.0.0, sourceRef: {kind: HelmRepository, name: repo-b}}\n"
+        "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-b}\n"
+        "spec: {interval: 1h, url: https://example.invalid/charts}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("depends", "expected"),
+    [
+        ("${SOURCE}", ["dependsOn HelmRelease 'ns-a/source-a' does not exist"]),  # SOURCE: source-a
+        ("${UNSET}", []),
+        ("release-b", []),  # the control: itself, a cycle (HL106), not a missing one
+    ],
+)
+def test_a_helm_release_dependency_the_applying_kustomization_substitutes_is_judged(check_json, repo, depends, expected):
+    _, findings = check_json(repo(_tree(_dependent(depends))), "--select", "HL105")
+    assert [f["message"].split(";")[0] for f in findings] == expected

@@ -17,7 +17,7 @@ from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
-from homelint.model.flux import FLUX_KS_GROUP, FluxKS, GeneratorFailure, Listing, depends_on
+from homelint.model.flux import FLUX_KS_GROUP, Applied, FluxKS, GeneratorFailure, Listing, depends_on
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kustomize import KustomizeDir, escapes, inside, is_remote, join, join_entry
 from homelint.model.refs import get
@@ -1017,13 +1017,15 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
     ks_index, hr_index = _ks_index(ctx), _hr_index(ctx)
     foreign = foreign_namespaces(ctx)  # namespaces that also get a Kustomization from another source
     # (kind, namespace, name, object) of every dependent, and the names that exist per kind
-    dependents: list[tuple[str, str, str, K8sObject]] = []
+    # (a HelmRelease's first application: its dependsOn is substituted as that Kustomization does;
+    # a Flux Kustomization's spec is read as its parent's build and substitution leave it)
+    dependents: list[tuple[str, str, str, K8sObject, Applied | None]] = []
     seen: set[tuple[int, str]] = set()
     for ks in ctx.flux.kustomizations:
         if ks.obj is not None and (id(ks.obj), ks.namespace) not in seen and not ks.unplaced:
             seen.add((id(ks.obj), ks.namespace))  # an unplaced one is never applied (HL110 says why)
-            dependents.append(("Kustomization", ks.namespace, ks.name, ks.obj))
-    dependents.extend(("HelmRelease", ns, name, items[0].obj) for (ns, name), items in sorted(hr_index.items()))
+            dependents.append(("Kustomization", ks.namespace, ks.name, ks.obj, None))
+    dependents.extend(("HelmRelease", ns, name, items[0].obj, items[0]) for (ns, name), items in sorted(hr_index.items()))
     existing = {"Kustomization": set(ks_index), "HelmRelease": set(hr_index)}
     # per kind: names to suggest by namespace, namespaces by name (looked up, not scanned per finding)
     suggest: dict[str, dict[str, list[str]]] = {kind: defaultdict(list) for kind in existing}
@@ -1034,12 +1036,16 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                 suggest[kind][n_ns].append(n)
             homes_of[kind][n].append(n_ns)
     indexes: dict[tuple[str, str], Names] = {}
-    for kind, own_ns, own_name, obj in dependents:
+    for kind, own_ns, own_name, obj, applied in dependents:
         spec = obj.spec if kind == "HelmRelease" else next(k.spec for k in ks_index[(own_ns, own_name)] if k.obj is obj)
-        for index, name, ns in depends_on(spec):
-            explicit = ns is not None
-            ns = ns or own_ns
-            if "${" in name or "${" in ns:
+        for index, written, written_ns in depends_on(spec):
+            explicit = written_ns is not None
+            name = substituted_reference(ctx, applied, written) if applied is not None else written
+            if written_ns is None:
+                ns: str | None = own_ns
+            else:
+                ns = substituted_reference(ctx, applied, written_ns) if applied is not None else written_ns
+            if not name or not ns or "${" in name or "${" in ns:
                 continue
             if (ns, name) not in existing[kind] and not resource_set_makes(ctx, kind, ns, name):
                 if (kind, ns) not in indexes:
