@@ -72,6 +72,15 @@ def test_a_configmap_and_a_custom_resource_with_upper_case_or_underscore_names(r
     assert "'Config_A'" in found[0]["message"] and "'config-a'" in found[0]["fix"]
 
 
+def test_a_name_written_as_a_helm_template_is_to_be_written_out_not_renamed(repo, check_json):
+    """`{{ .Release.Name }}` in a manifest Flux applies is the name as written (nothing renders
+    it): the fix says to write the name out, not a mechanical rename to 'release.name'."""
+    found = hl608(check_json(repo(with_configmap("'{{ .Release.Name }}'"), base=GOOD))[1])
+    assert [f["line"] for f in found] == [4]
+    assert found[0]["fix"].startswith("write the name out: Flux applies the manifest as written")
+    assert "release.name" not in found[0]["fix"]
+
+
 def test_the_name_is_judged_after_name_prefix(repo, check_json):
     """kustomize prefixes every object of the build: the HelmRelease too."""
     found = hl608(check_json(repo(with_configmap("cm-a", "namePrefix: App-\n"), base=GOOD))[1])

@@ -2021,15 +2021,20 @@ def invalid_object_name(ctx: Context) -> Iterator[Finding]:
         obj = applied.obj
         labels = sorted({k.label for k in kss})
         who = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
-        better = _renamed_validly(rule, name) if literal else None
+        template = "{{" in name  # a Helm/Go template action: nothing renders it in a manifest Flux applies
+        better = _renamed_validly(rule, name) if literal and not template else None
+        how = (
+            "write the name out: Flux applies the manifest as written and renders no template in it"
+            if template
+            else (f"rename it to '{better}'" if better else "rename it")
+        )
         yield ctx.at(
             "HL608",
             obj,
             ("metadata", "name"),
             f"the API server rejects {obj.kind} name {shown} (metadata.name: Invalid value: {problem}), so {who} "
             f"fail{'s' if len(labels) == 1 else ''} to apply",
-            fix=(f"rename it to '{better}'" if better else "rename it")
-            + f" ({rule.what}{f' of at most {rule.limit} characters' if rule.limit else ''}), and every reference to it",
+            fix=how + f" ({rule.what}{f' of at most {rule.limit} characters' if rule.limit else ''}), and every reference to it",
             key=f"HL608/{obj.kind}/{obj.path}/{obj.doc}/{shown}",
             related=sorted({k.obj.path for k in kss if k.obj is not None and k.obj.path != obj.path}),
         )
