@@ -1039,3 +1039,77 @@ def test_hl405_configmaps_made_outside_the_repository_are_listed_in_configmaps_e
     _, findings = check_json(repo(files), "--select", "HL405")
     assert sorted(f["message"].split("'")[1] for f in findings) == reported
     assert all("configmaps.external" in f["fix"] for f in findings)
+
+
+AT_FLUX = """---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: repo, namespace: flux-system}
+spec: {interval: 1h, url: https://example.com/repo.git, ref: {branch: main}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: repo}}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: repo-a, namespace: flux-system}
+spec: {interval: 1h, url: https://example.com/charts}
+"""
+AT_APPS = """apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: ns-a
+resources: [./ns.yaml, ./release.yaml]
+"""
+AT_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app-a
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: app-template
+      version: 3.7.3
+      sourceRef: {kind: HelmRepository, name: repo-a, namespace: flux-system}
+  values:
+    ingress:
+      app:
+ITEM        hosts:
+          - host: app-a.example.com
+            paths: [{path: /, service: {identifier: app, port: http}}]
+        tls:
+          - hosts: [app-a.example.com]
+            secretName: NAME
+"""
+
+
+@pytest.mark.parametrize(
+    ("item", "name", "found"),
+    [
+        ("", "tls-a", [("warning", 20)]),  # the rendered Ingress serves the controller's default certificate
+        ("        annotations: {cert-manager.io/cluster-issuer: issuer-a}\n", "tls-a", []),  # ingress-shim makes it
+        ("        annotations: {cert-manager.io/issuer: issuer-a}\n", "tls-a", []),
+        ("        enabled: false\n", "tls-a", []),  # no Ingress is rendered
+        ("", "'{{ .Values.tlsName }}'", []),  # a template the chart renders (through tpl): unknown here
+    ],
+)
+def test_an_app_template_ingress_tls_secret_is_judged_as_an_ingress(check_json, repo, item, name, found):
+    """An app-template `ingress` item renders an Ingress in the release namespace with the item's
+    annotations and tls[].secretName (the common library's _ingress.tpl): a TLS Secret nothing makes
+    is the Ingress's warning, and cert-manager's ingress-shim makes it for an annotated item."""
+    release = AT_RELEASE.replace("ITEM", item).replace("NAME", name)
+    root = repo(
+        {
+            "clusters/main/ks.yaml": AT_FLUX,
+            "apps/kustomization.yaml": AT_APPS,
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/release.yaml": release,
+        }
+    )
+    findings = [f for f in check_json(root)[1] if f["rule"] == "HL401"]
+    assert [(f["severity"], f["line"]) for f in findings] == found
+    for f in findings:
+        assert f["path"] == "apps/release.yaml"
+        assert f["message"].startswith("HelmRelease app-a serves TLS with Secret 'tls-a' in namespace ns-a")

@@ -146,9 +146,10 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 )
             elif all("default-certificate" in e["ref"].flags for e in edges):
                 made_by = f"; {left_out[0]}" if left_out else ", but nothing the repository applies produces it"
+                served = "the Ingress its chart renders" if obj.kind == "HelmRelease" else "the object"
                 what = (
-                    f"{who} serves TLS with {word} '{name}' in namespace {ns}{many}{made_by}: "
-                    "the object applies, and its controller serves its default certificate for those hosts"
+                    f"{who} serves TLS with {word} '{name}'{set_in(edge)} in namespace {ns}{many}{made_by}: "
+                    f"{served} applies, and its controller serves its default certificate for those hosts"
                 )
                 fix = (
                     "add a Certificate or an ExternalSecret for it, fix the name, or list it in secrets.external "
