@@ -230,6 +230,19 @@ def test_a_digest_written_into_the_tag_of_an_oci_repository_is_an_error(repo, ch
     assert findings[0]["message"].startswith("OCIRepository oci-a: spec.ref.tag '")
 
 
+def test_a_hostile_tag_is_shown_bounded_and_printable(repo, check_json):
+    """The tag is repository text: a long one with a control character is escaped and cut."""
+    tag = "1.2.3\\u0007" + "x" * 5000 + "@sha256:" + "a" * 64
+    oci = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: oci-a\n  namespace: ns-a\n"
+        f'spec:\n  interval: 1h\n  url: oci://example.com/charts/chart-a\n  ref:\n    tag: "{tag}"\n'
+    )
+    _, findings = check_json(repo({"apps/oci-a.yaml": oci}), "--select", "HL506")
+    (finding,) = findings
+    assert "\x07" not in finding["message"] + finding["fix"] and "xxxx..." in finding["message"]
+    assert len(finding["message"]) < 400 and len(finding["fix"]) < 400
+
+
 # --- images in chart values from valuesFrom ----------------------------------------------------------
 # helm-controller merges the valuesFrom entries in order, then spec.values over them
 # (chartutil.ChartValuesFromReferences): the chart runs the image those values name.
