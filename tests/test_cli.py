@@ -431,25 +431,3 @@ def test_schema_messages_name_yaml_types_never_the_value(check_json, repo):
     (message,) = [f["message"] for f in findings if f["rule"] == "HL601"]
     # the type in YAML's words; the value itself is never shown (it may be a secret: issue 14)
     assert message.endswith("spec.timeout must be a string, not a boolean"), message
-
-
-def test_a_folder_argument_without_a_marker_limits_the_report_as_a_file_argument_does(run, tmp_path, monkeypatch):
-    """With no .git or .homelint.yaml above it, a folder inside the current directory is not the
-    repository root: the current directory is, as for `check` without a path and for a file
-    argument, and the folder only limits the report. As the root, `clusters/` would miss the
-    `./apps` its Kustomization builds (a false HL103)."""
-    tree = {
-        "clusters/main/ks.yaml": (
-            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
-            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
-        ),
-        "apps/kustomization.yaml": "resources: [./cm.yaml]\n",
-        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\ndata: {k: v}\n",
-    }
-    for path, text in tree.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text)
-    monkeypatch.chdir(tmp_path)
-    for args in (["check"], ["check", "clusters"], ["check", "clusters/main/ks.yaml"]):
-        result = run(*args, "--no-cache", "--format", "json")
-        assert json.loads(result.stdout) == [], args

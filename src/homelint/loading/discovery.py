@@ -37,22 +37,24 @@ def _marked_root(base: Path) -> Path | None:
 
 
 def find_repo_root(start: Path) -> Path:
-    """The repository root for a path argument (`check PATH`, `explain FILE`): the nearest
-    directory above it with a .homelint.yaml or a .git (like ruff's config discovery); without
-    one, the current directory when it holds the path (the root `homelint check` without a path
-    uses there: a folder or file argument only limits the report), else the path's own folder."""
+    """The nearest directory above `start` with a .homelint.yaml or a .git (like ruff's config
+    discovery); `start` itself (a directory) when there is none."""
     start = start.resolve()
     base = start if start.is_dir() else start.parent
+    return _marked_root(base) or base
+
+
+def find_file_root(path: Path) -> Path:
+    """The repository root for a file argument (`check FILE`, `explain FILE`): the nearest marker
+    above the file, as `find_repo_root`; without one, the current directory when it holds the file
+    (the root `homelint check` without a path uses there), else the file's own folder."""
+    path = path.resolve()
+    base = path if path.is_dir() else path.parent
     marked = _marked_root(base)
     if marked is not None:
         return marked
     cwd = Path.cwd().resolve()
     return cwd if base.is_relative_to(cwd) else base
-
-
-def find_file_root(path: Path) -> Path:
-    """The repository root for a file argument: as for any path (find_repo_root)."""
-    return find_repo_root(path)
 
 
 def git_work_tree(root: Path) -> tuple[Path, str] | None:
