@@ -431,3 +431,29 @@ def test_schema_messages_name_yaml_types_never_the_value(check_json, repo):
     (message,) = [f["message"] for f in findings if f["rule"] == "HL601"]
     # the type in YAML's words; the value itself is never shown (it may be a secret: issue 14)
     assert message.endswith("spec.timeout must be a string, not a boolean"), message
+
+
+def test_a_folder_argument_without_a_marker_is_its_own_root_and_says_so(run, tmp_path, monkeypatch):
+    """With no .git or .homelint.yaml, which folder is the repository cannot be known: the folder
+    given is the root (a parent folder of checkouts is no repository). Given from a folder above
+    it, the run says so once: `clusters/` as the root misses the `./apps` its Kustomization builds."""
+    tree = {
+        "clusters/main/ks.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n"
+            "spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n"
+        ),
+        "apps/kustomization.yaml": "resources: [./cm.yaml]\n",
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\ndata: {k: v}\n",
+    }
+    for path, text in tree.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    note = "no .git or .homelint.yaml at or above clusters: it was taken as the repository root"
+    monkeypatch.chdir(tmp_path)
+    whole = run("check", "--no-cache")
+    assert whole.exit_code == 0 and "no .git or .homelint.yaml" not in whole.output
+    folder = run("check", "clusters", "--no-cache")
+    assert "HL103" in folder.output and folder.output.count(note) == 1
+    (tmp_path / ".homelint.yaml").write_text("{}\n")  # a marker: the folder only limits the report
+    marked = run("check", "clusters", "--no-cache")
+    assert marked.exit_code == 0 and "no .git or .homelint.yaml" not in marked.output

@@ -14,7 +14,7 @@ from homelint.core.context import Context
 from homelint.core.model import Finding, severity_rank
 from homelint.engine.runner import Cache, fork_map, from_plain, load_builtin_rules, quiet_gc, run_record, to_plain
 from homelint.engine.selection import enabled_rules, select
-from homelint.loading.discovery import find_repo_root
+from homelint.loading.discovery import find_repo_root, marked
 from homelint.loading.yamlload import Suppression
 from homelint.model.config import Config, ConfigError, load_config
 from homelint.model.schemastore import SchemaPaths
@@ -90,6 +90,13 @@ def _run_check(options: Options) -> Result:
         findings = [f for f in findings if _within(f, limits)]
         suppressed = [f for f in suppressed if _within(f, limits)]
     notes = []
+    cwd = Path.cwd().resolve()
+    if target.is_dir() and root != cwd and root.is_relative_to(cwd) and not marked(root):
+        notes.append(
+            f"no .git or .homelint.yaml at or above {root.relative_to(cwd).as_posix()}: it was taken as the repository "
+            "root; if it is a folder of a repository, run homelint from the repository root (a folder given there only "
+            "limits the report) or add a .homelint.yaml at the root"
+        )
     if options.diff_base is not None or options.files_only is not None:
         base = _base_findings(root, config, rules, options)
         if base is not None and options.diff_base is not None:

@@ -28,6 +28,12 @@ def non_yaml_inputs(all_files: set[str] | list[str]) -> list[str]:
     return sorted(p for p in all_files if p.endswith(NON_YAML_INPUT_SUFFIXES) or p.rsplit("/", 1)[-1] in NON_YAML_INPUT_NAMES)
 
 
+def marked(path: Path) -> bool:
+    """Whether a .homelint.yaml or a .git is at or above `path` (a folder, or a file's folder)."""
+    path = path.resolve()
+    return _marked_root(path if path.is_dir() else path.parent) is not None
+
+
 def _marked_root(base: Path) -> Path | None:
     """The nearest directory at or above `base` with a .homelint.yaml or a .git, or None."""
     for candidate in (base, *base.parents):
