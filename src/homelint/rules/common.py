@@ -258,14 +258,7 @@ def shown_name(ctx: Context, applied: Applied) -> str:
     it uses comes from a Secret (a message must not print a Secret's value)."""
     if applied.renamed is not None and not applied.substituted:  # by a patch, an affix, a replacement
         return applied.renamed
-    name = applied.obj.name
-    if "${" not in name or applied.ks is None:
-        return name
-    origin = variables_of(ctx.repo, applied.ks).origin
-    if any(origin.get(var, "").startswith("Secret") for var in _VAR_NAME.findall(name)):
-        return name
-    done = substituted_text(ctx.repo, applied, name)
-    return done if done and "${" not in done else name
+    return substituted_reference(ctx, applied, applied.obj.name) or applied.obj.name
 
 
 def use_at(ctx: Context, rule: str, edge: Any, message: str, **kw: Any) -> Finding:
