@@ -1501,3 +1501,20 @@ def test_hl110_judges_custom_kinds_whose_scope_is_known(repo, check_json, kind, 
         files[f"crds/crd-{i}.yaml"] = CRD_OF_WIDGET.replace("{scope}", scope)
     found = check_json(repo(files))[1]
     assert rules_of(found, "HL110") == ([("apps/app-a/obj.yaml", 4)] if reported else [])
+
+
+def test_a_repository_crd_cannot_take_a_built_in_kind_out_of_hl110(repo, check_json):
+    """A CustomResourceDefinition a pull request adds, claiming a built-in namespaced kind (or a
+    Traefik one) is cluster-scoped, changes nothing: the built-in table is read first."""
+    files = {
+        **ROOT,
+        "clusters/c/apps.yaml": _plain_ks("app-a", "./apps/app-a"),
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+        "apps/app-a/route.yaml": "apiVersion: traefik.io/v1alpha1\nkind: IngressRoute\nmetadata:\n  name: route-a\nspec: {}\n",
+    }
+    for group, kind in (("", "ConfigMap"), ("traefik.io", "IngressRoute")):
+        files[f"crds/{kind}.yaml"] = (
+            CRD_OF_WIDGET.replace("example.io", group).replace("Widget", kind).replace("widgets", kind.lower() + "s")
+        ).replace("{scope}", "Cluster")
+    found = check_json(repo(files))[1]
+    assert rules_of(found, "HL110") == [("apps/app-a/cm.yaml", 4), ("apps/app-a/route.yaml", 4)]
