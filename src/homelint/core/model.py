@@ -100,6 +100,9 @@ class Origin:
     part: int = 0
 
 
+CORE_REFERENCED = frozenset({"ConfigMap", "Secret"})  # kinds references name in the core group only
+
+
 @dataclass(slots=True)
 class K8sObject:
     """One YAML document that looks like a Kubernetes object."""
@@ -135,6 +138,12 @@ class K8sObject:
     @property
     def version(self) -> str:
         return self.api_version.rsplit("/", 1)[-1]
+
+    def named_by(self, kind: str) -> bool:
+        """Whether a reference to a `kind` (a ConfigMap or Secret: the core kinds, as
+        `substituteFrom`, `envFrom` or `valuesFrom` fetch them) can name this object: a custom
+        resource of kind `Secret` in another API group is not a Secret."""
+        return self.kind == kind and (kind not in CORE_REFERENCED or self.group == "")
 
     @property
     def spec(self) -> dict[str, Any]:

@@ -1001,9 +1001,12 @@ class FluxModel:
         return list(self._named_as(kind, namespace, name))
 
     def _named_as(self, kind: str, namespace: str, name: str) -> list[Applied]:
-        """The Applied of kind/namespace/name (by any of its names), in model order; what was
-        applied since the last call is indexed first (one pass over `applied` in all)."""
+        """The Applied of kind/namespace/name (by any of its names; a ConfigMap or Secret of the
+        core group only), in model order; what was applied since the last call is indexed first
+        (one pass over `applied` in all)."""
         for applied in self.applied[self._named_upto :]:
+            if not applied.obj.named_by(applied.obj.kind):
+                continue  # a custom resource of a core kind's name: no reference names it
             for known in applied.names:
                 self._by_name.setdefault((applied.obj.kind, applied.ns, known), []).append(applied)
         self._named_upto = len(self.applied)

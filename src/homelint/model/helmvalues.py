@@ -99,7 +99,7 @@ def _source_object(repo: Repo, kind: str, name: str, namespace: str) -> tuple[K8
         for applied in flux.applied:
             obj = applied.obj
             if (
-                obj.kind == kind
+                obj.named_by(kind)
                 and applied.ns == namespace
                 and "${" in obj.name
                 and substituted_text(repo, applied, obj.name) == name

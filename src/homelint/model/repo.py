@@ -43,6 +43,7 @@ class Repo:
     facts: dict[str, FileFacts] = field(default_factory=dict)  # the per-file phase's (filefacts)
     objects: list[K8sObject] = field(default_factory=list)
     objects_by_file: dict[str, list[K8sObject]] = field(default_factory=dict)
+    # (kind, name) -> the objects references of that kind can name (K8sObject.named_by)
     objects_by_kind_name: dict[tuple[str, str], list[K8sObject]] = field(default_factory=dict)
     kustomize_dirs: dict[str, KustomizeDir] = field(default_factory=dict)
     # folders holding more than one kustomization file -> their files, kustomize's lookup order first
@@ -371,7 +372,8 @@ def _index_objects(repo: Repo) -> None:
             repo.objects_by_file[path] = found
             repo.objects.extend(found)
     for obj in repo.objects:
-        repo.objects_by_kind_name.setdefault((obj.kind, obj.name), []).append(obj)
+        if obj.named_by(obj.kind):  # not a custom resource of kind Secret or ConfigMap: no reference names it
+            repo.objects_by_kind_name.setdefault((obj.kind, obj.name), []).append(obj)
 
 
 def _load_listed_json(repo: Repo) -> None:

@@ -333,7 +333,8 @@ def _applied_namespaces(ctx: Context) -> dict[tuple[str, str], list[str]]:
     def build() -> dict[tuple[str, str], list[str]]:
         found: dict[tuple[str, str], set[str]] = {}
         for applied in ctx.flux.applied:
-            found.setdefault((applied.kind, applied.name), set()).add(applied.ns)
+            if applied.obj.named_by(applied.kind):
+                found.setdefault((applied.kind, applied.name), set()).add(applied.ns)
         return {key: sorted(spaces) for key, spaces in found.items()}
 
     return ctx.repo.memo("rules.placeholders.applied-namespaces", build)
