@@ -73,7 +73,7 @@ def test_each_consumer_row_needs_what_its_fixture_says(row):
     got = set()
     for obj in objects(path):
         target = obj.spec.get("targetNamespace") or obj.namespace or "default"
-        for use in consumed_refs(obj, obj.namespace or "default", target):
+        for use in consumed_refs(obj, obj.namespace or "default", target, cluster_resource="cert-manager"):
             if use.row == row:
                 got.add((use.kind, use.namespace, use.name, use.optional))
     assert got == want

@@ -31,6 +31,7 @@ from homelint.model.refs import (
     Ref,
     Written,
     app_template,
+    chart_name,
     chart_value_refs,
     cluster_made,
     consumed_refs,
@@ -199,6 +200,41 @@ def release_name(obj: Any) -> str:
         return str(spec["releaseName"])
     target = spec.get("targetNamespace")
     return f"{target}-{obj.name}" if isinstance(target, str) and target else obj.name
+
+
+CERT_MANAGER_CHART = "cert-manager"
+
+
+def cluster_resource_namespace(repo: Repo) -> str | None:
+    """cert-manager's cluster resource namespace, where it reads a ClusterIssuer's Secrets: its
+    chart passes `--cluster-resource-namespace` from the value `clusterResourceNamespace`, else
+    `$(POD_NAMESPACE)`, the release's namespace (deploy/charts/cert-manager/templates/deployment.yaml).
+    None unless the repository's Flux applies cert-manager charts and they all say one namespace
+    that can be read here (no `valuesFrom`; a `${VAR}` whose value is known)."""
+
+    def find() -> str | None:
+        flux = repo.flux
+        found: set[str] = set()
+        for applied in flux.applied if flux is not None else []:
+            obj = applied.obj
+            if obj.kind != "HelmRelease" or not obj.group.startswith("helm.toolkit.fluxcd.io"):
+                continue
+            if (served_chart(repo, applied) or chart_name(obj)) != CERT_MANAGER_CHART:
+                continue
+            values = obj.spec.get("values")
+            chosen = values.get("clusterResourceNamespace") if isinstance(values, dict) else None
+            if obj.spec.get("valuesFrom"):
+                return None  # a values source may set it
+            if chosen in (None, ""):
+                chosen = obj.spec.get("targetNamespace") or applied.ns
+            if isinstance(chosen, str) and "${" in chosen:
+                chosen = resolved_name(applied, chosen, repo)  # the substituted text, when it can be known
+            if not isinstance(chosen, str) or not chosen or "{{" in chosen or is_templated(chosen):
+                return None
+            found.add(chosen)
+        return found.pop() if len(found) == 1 else None
+
+    return repo.memo("graph.cluster-resource-namespace", find)
 
 
 def served_chart(repo: Repo, applied: Applied) -> str | None:
@@ -432,7 +468,7 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
     served = served_chart(repo, applied) if obj.kind == "HelmRelease" else None
     key = (id(built), own, target, served)
     if key not in memo:
-        memo[key] = (built, list(consumed_refs(built, own, target, served)))
+        memo[key] = (built, list(consumed_refs(built, own, target, served, cluster_resource_namespace(repo))))
     for use in [*memo[key][1], *_values_from_uses(repo, applied, own, target, served)]:
         if use.switches and _switched_off_by_substitution(applied, use.switches, repo):
             continue  # a chart section (or subchart) the substituted values turn off: not rendered

@@ -914,11 +914,15 @@ class Use:
     mention: bool = False
 
 
-def consumed_refs(obj: K8sObject, namespace: str, target: str, served: str | None = None) -> Iterator[Use]:
+def consumed_refs(
+    obj: K8sObject, namespace: str, target: str, served: str | None = None, cluster_resource: str | None = None
+) -> Iterator[Use]:
     """What `obj` needs by the consumer table; `target` is a HelmRelease's targetNamespace (else
-    namespace), `served` the chart its chartRef's source serves (app_template). A field two rows
-    read (app-template's and the generic chart rows, for a release that may be either) is one use."""
-    variables = {"namespace": namespace, "target": target, "name": obj.name}
+    namespace), `served` the chart its chartRef's source serves (app_template), `cluster_resource`
+    cert-manager's cluster resource namespace (`@clusterresource`; None: not known, so not
+    checked). A field two rows read (app-template's and the generic chart rows, for a release that
+    may be either) is one use."""
+    variables = {"namespace": namespace, "target": target, "name": obj.name, "clusterresource": cluster_resource or ""}
     spec = obj.data.get("spec")
     seen: set[tuple[str, FieldPath]] = set()
     for row in _consumer_rows(obj.group, obj.kind):
