@@ -502,3 +502,25 @@ def test_a_component_two_namespaces_include_shows_each_copy_with_its_own_include
             "namespace: of kubernetes/apps/ns-b/kustomization.yaml",
         ),
     }
+
+
+def test_missing_link_a_listed_folder_without_a_kustomization(tmp_path, monkeypatch):
+    """A built kustomization lists a folder that has no kustomization file: kustomize fails that
+    build (HL101), so nothing below the folder is applied; explain and HL104 name that entry, not
+    "does not include it"."""
+    root = make_repo(tmp_path)
+    apps = root / "kubernetes/apps/kustomization.yaml"
+    apps.write_text(apps.read_text() + "  - ./group-a\n")
+    inner = root / "kubernetes/apps/group-a/inner"
+    inner.mkdir(parents=True)
+    (inner / "kustomization.yaml").write_text("resources:\n  - ./cm.yaml\n")
+    (inner / "cm.yaml").write_text(cm("inner-a"))
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/apps/group-a/inner/cm.yaml")
+    assert (
+        "no Flux Kustomization builds kubernetes/apps/group-a/inner/: kubernetes/apps/kustomization.yaml lists "
+        "'./group-a', a folder with no kustomization file, so kustomize fails that build" in text
+    )
+    result = CliRunner().invoke(main, ["check", ".", "--format", "json", "--no-cache"], catch_exceptions=False)
+    (unbuilt,) = [f for f in json.loads(result.stdout) if f["rule"] == "HL104" and "group-a" in f["path"]]
+    assert "kubernetes/apps/kustomization.yaml lists './group-a', a folder with no kustomization file" in unbuilt["message"]

@@ -20,6 +20,7 @@ from homelint.engine.cache import Cache
 from homelint.engine.lint import Options, run_check
 from homelint.engine.runner import load_repo, remembered_walk
 from homelint.loading.discovery import find_file_root
+from homelint.loading.safeio import printable
 from homelint.model.config import ConfigError
 from homelint.model.flux import _patch_body
 from homelint.model.kustomize import inside, join
@@ -398,6 +399,13 @@ def _missing_link(repo: Any, path: str) -> str:
     parent = folder
     while parent and parent not in reached:
         parent = posixpath.dirname(parent)
+    broken = flux.listed_without_kustomization(folder) if flux is not None else None
+    if broken is not None:
+        kd, entry = broken
+        return (
+            f"no Flux Kustomization builds {folder}/: {kd.file} lists '{printable(entry.value)}', a folder with no "
+            "kustomization file, so kustomize fails that build"
+        )
     if parent and parent in reached and parent != folder:
         owner = repo.kustomize_dirs.get(parent)
         name = owner.file if owner is not None else f"{parent}/ (no kustomization.yaml)"

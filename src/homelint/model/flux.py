@@ -659,6 +659,24 @@ class FluxModel:
         none does. Asked once run() is done."""
         return next((ks for ks, ref in self._unfollowed_reaching(path) if not self.source_may_exist(ref)), None)
 
+    def listed_without_kustomization(self, folder: str) -> tuple[KustomizeDir, Entry] | None:
+        """(the kustomization, its entry) when the nearest folder above `folder` that a Flux
+        Kustomization builds lists a folder holding `folder` that has no kustomization file:
+        kustomize fails that build (HL101), which is why nothing builds `folder`. Asked once run()
+        is done."""
+        parent = folder
+        while parent and parent not in self.reached_dirs:
+            parent = posixpath.dirname(parent)
+        owner = self.kdirs.get(parent) if parent in self.reached_dirs and parent != folder else None
+        if owner is None:
+            return None
+        for entry in owner.entries:
+            if entry.kind not in ("resources", "components") or not entry.target or entry.target in self.kdirs:
+                continue
+            if inside(folder, entry.target) and entry.target in self.repo.files.dirs:
+                return owner, entry
+        return None
+
     def dead_over(self, path: str) -> K8sObject | None:
         """The first Flux Kustomization of this repository that nothing applies (no root reaches
         it: HL104) whose spec.path, read in this repository, holds `path`, when the roots are known

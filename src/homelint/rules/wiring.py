@@ -17,6 +17,7 @@ from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
+from homelint.loading.safeio import printable
 from homelint.model.flux import FLUX_KS_GROUP, Applied, FluxKS, GeneratorFailure, Listing, depends_on
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kustomize import KustomizeDir, escapes, inside, is_remote, join, join_entry
@@ -935,7 +936,16 @@ def _collapse_dead_trees(ctx: Context, items: list[tuple[str, Finding]], origin:
 
 def _commented_note(ctx: Context, path: str) -> str:
     where = _commented_reference(ctx, path)
-    return f"; its entry is commented out at {where}" if where else ""
+    if where:
+        return f"; its entry is commented out at {where}"
+    broken = ctx.flux.listed_without_kustomization(path)
+    if broken is not None:
+        owner, entry = broken
+        return (
+            f"; {owner.file} lists '{printable(entry.value)}', a folder with no kustomization file, so kustomize fails "
+            "that build (HL101)"
+        )
+    return ""
 
 
 def _commented_reference(ctx: Context, path: str) -> str:
