@@ -1,6 +1,7 @@
 """HL205: a `${...}` a Flux Kustomization applies literally (it has no spec.postBuild). Where the API
 server validates the text (label keys and values, metadata.name, metadata.namespace) the object is
-rejected whatever the variable, so it is an error; elsewhere a warning for variables Flux provides."""
+rejected whatever the variable, so it is an error; elsewhere a warning for variables Flux provides,
+and for any variable in a field nothing but Flux expands (a volume source, an image)."""
 
 from __future__ import annotations
 
@@ -388,3 +389,45 @@ def test_with_that_webhook_a_key_a_kustomization_without_post_build_uses_is_used
     tree["apps/app-a/kustomization.yaml"] = "resources:\n  - cm.yaml\n  - webhook.yaml\n"
     tree["apps/app-a/webhook.yaml"] = WEBHOOK
     assert unused(tree) == []
+
+
+def _deployment(volume: str, image: str = "nginx:1.27.0") -> str:
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-a\nspec:\n  selector: {matchLabels: {app: a}}\n"
+        "  template:\n    metadata: {labels: {app: a}}\n    spec:\n"
+        f"      containers: [{{name: a, image: '{image}', env: [{{name: X, value: '${{APP_OWN}}'}}]}}]\n"
+        f"      volumes: [{volume}]\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("volume", "image", "field"),
+    [
+        ("{name: data, nfs: {server: '${NAS_A}', path: /export}}", "nginx:1.27.0", "volumes.0.nfs.server"),
+        ("{name: data, hostPath: {path: '${DATA_DIR}/a'}}", "nginx:1.27.0", "volumes.0.hostPath.path"),
+        ("{name: data, emptyDir: {}}", "${REGISTRY_A}/app:1.0", "containers.0.image"),
+    ],
+)
+def test_a_field_nothing_else_expands_warns_whatever_the_variable(repo, check_json, volume, image, field):
+    """No Kustomization provides the variable, yet the kubelet never expands `${...}` in a
+    volume source or an image (only `$(VAR)` in command, args and env): the text is used as it is."""
+    tree = files(namespace(), _deployment(volume, image), app_kustomization="resources:\n  - deploy.yaml\n")
+    tree["apps/app-a/deploy.yaml"] = tree.pop("apps/app-a/cm.yaml")
+    ((path, _, severity, message),) = hl205(repo, check_json, tree)
+    assert (path, severity) == ("apps/app-a/deploy.yaml", "warning")
+    assert f"nothing else expands it in spec.template.spec.{field}" in message
+
+
+def test_an_env_value_of_a_variable_no_kustomization_provides_stays_the_applications(repo, check_json):
+    tree = files(namespace(), _deployment("{name: data, emptyDir: {}}"), app_kustomization="resources:\n  - deploy.yaml\n")
+    tree["apps/app-a/deploy.yaml"] = tree.pop("apps/app-a/cm.yaml")
+    assert hl205(repo, check_json, tree) == []  # ${APP_OWN} in env: the application's own variable
+
+
+def test_a_claims_storage_class(repo, check_json):
+    claim = (
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-a\nspec:\n"
+        "  storageClassName: ${STORAGE_CLASS}\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"
+    )
+    ((_, _, severity, message),) = hl205(repo, check_json, files(namespace(), claim))
+    assert severity == "warning" and "nothing else expands it in spec.storageClassName" in message

@@ -24,6 +24,7 @@ from homelint.core.substitution import (
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
+from homelint.model.refs import POD_SPEC_PATHS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, variables_of
 from homelint.model.versions import versions_of
@@ -567,6 +568,42 @@ HOST_SITES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
 }
 
 
+# fields whose text nothing but Flux substitutes: the kubelet expands `$(VAR)` only in a container's
+# command, args and env values, so `${VAR}` in a volume's NFS server or path, a hostPath, an image or
+# a storage class is used as written (a mount or pull that fails, a claim no class binds) whether or
+# not a Kustomization provides VAR: no application reads it as its own variable
+_POD_GROUPS = {
+    "Pod": "",
+    **dict.fromkeys(("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"), "apps"),
+    "Job": "batch",
+    "CronJob": "batch",
+}
+_POD_AS_WRITTEN = (
+    ("volumes", "*", "nfs", "server"),
+    ("volumes", "*", "nfs", "path"),
+    ("volumes", "*", "hostPath", "path"),
+    *((group, "*", "image") for group in ("containers", "initContainers", "ephemeralContainers")),
+)
+_AS_WRITTEN: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("", "PersistentVolumeClaim"): (("spec", "storageClassName"),),
+    ("", "PersistentVolume"): (
+        ("spec", "nfs", "server"),
+        ("spec", "nfs", "path"),
+        ("spec", "hostPath", "path"),
+        ("spec", "storageClassName"),
+    ),
+}
+
+
+def _as_written(obj: K8sObject, field: tuple[Any, ...]) -> bool:
+    """Whether nothing but Flux expands `${...}` in this field of the object (_POD_AS_WRITTEN)."""
+    shape = tuple("*" if isinstance(key, int) else key for key in field)
+    base = POD_SPEC_PATHS.get(obj.kind) if _POD_GROUPS.get(obj.kind) == obj.group else None
+    if base is not None and shape[: len(base)] == base and shape[len(base) :] in _POD_AS_WRITTEN:
+        return True
+    return shape in _AS_WRITTEN.get((obj.group, obj.kind), ())
+
+
 def _dns_named(obj: K8sObject) -> bool:
     """Whether the API server validates the object's name as a DNS name (a subdomain or a label),
     which `${` never passes; a path segment (RBAC kinds, PodDisruptionBudget, other built-in
@@ -634,8 +671,8 @@ _Literal = tuple[tuple[Any, ...], bool, str, str, str, tuple[int, int]]
 
 def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) -> _Literal | None:
     """The object's literal placeholder to report: the first the API server rejects (in a label,
-    the name, the namespace), else the first with a variable some Kustomization provides
-    (rejection "")."""
+    the name, the namespace), else the first with a variable some Kustomization provides or in a
+    field nothing else expands (rejection "")."""
     first: _Literal | None = None
     obj = applied.obj
     flux_ks = obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP
@@ -649,7 +686,7 @@ def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) 
         if reason:
             return field, is_key, exprs[0].name, reason, text, (exprs[0].start, exprs[0].end)
         if first is None:
-            named = [e for e in exprs if e.name in known]
+            named = [e for e in exprs if e.name in known] or (exprs if not is_key and _as_written(obj, field) else [])
             if named:
                 first = (field, is_key, named[0].name, "", text, (named[0].start, named[0].end))
     return first
@@ -704,6 +741,11 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
         if rejected:
             where = ".".join(map(str, field[:-1] if is_key else field))
             message += f"; {rejected} ({where}), so the API server rejects the object and the whole Kustomization fails to apply"
+        elif not is_key and _as_written(obj, field):
+            message += (
+                f"; nothing else expands it in {'.'.join(map(str, field))} (the kubelet expands only $(VAR) in a "
+                "container's command, args and env), so it is used as written"
+            )
         synced = next((ks for ks, _ in users if ks.obj is None), None)
         add = (
             spec_fix(synced, "spec.postBuild", "")
