@@ -68,3 +68,27 @@ def test_a_flux_instance_helmrelease_lists_its_components_in_values(repo, check_
     assert _hl120(repo, check_json, {"bootstrap/flux-instance.yaml": release}) == [
         "ImageRepository image-a needs the image-reflector-controller"
     ]
+
+
+def _patched_instance(patch: str) -> dict[str, str]:
+    """The FluxInstance applied by Kustomization `instance`, whose spec.patches hold `patch`."""
+    ks = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: instance, namespace: flux-system}\n"
+        "spec:\n  interval: 1h\n  path: ./flux\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+        "  patches:\n    - target: {kind: FluxInstance}\n      patch: |\n"
+        "        apiVersion: fluxcd.controlplane.io/v1\n        kind: FluxInstance\n        metadata: {name: flux}\n"
+        + "".join(f"        {line}\n" for line in patch.splitlines())
+    )
+    return {"flux/instance.yaml": INSTANCE.format(components=CORE), "apps/instance-ks.yaml": ks}
+
+
+def test_a_patch_of_other_fields_leaves_the_list_as_written(repo, check_json):
+    """kustomize's strategic merge keeps every key a patch does not name (kubectl kustomize)."""
+    assert _hl120(repo, check_json, _patched_instance("spec:\n  wait: true")) == [
+        "ImageRepository image-a needs the image-reflector-controller"
+    ]
+
+
+def test_a_patch_that_changes_the_list_is_not_read(repo, check_json):
+    listed = "spec:\n  components: [source-controller, kustomize-controller, image-reflector-controller]"
+    assert _hl120(repo, check_json, _patched_instance(listed)) == []

@@ -83,7 +83,8 @@ def uninstalled_controller(ctx: Context) -> Iterator[Finding]:
 def _instances(ctx: Context) -> list[Instance]:
     """The instances whose components are a list of plain names, with their clusters: the one its
     sync makes, and those whose Kustomizations apply it; when it has neither and the repository
-    has one cluster, that one. A list a patch may change, or one with placeholders, is not read."""
+    has one cluster, that one. A list a patch changes (or a transformer the model does not apply
+    may change), or one with placeholders, is not read; a patch of other fields leaves it as written."""
     flux = ctx.flux
     clusters_of: dict[int, set[str]] = {}
     patched: set[int] = set()
@@ -93,7 +94,14 @@ def _instances(ctx: Context) -> list[Instance]:
     for applied in flux.applied:
         if applied.obj.kind in ("FluxInstance", "HelmRelease") and applied.ks is not None and not applied.ks.target:
             clusters_of.setdefault(id(applied.obj.source), set()).add(applied.ks.cluster or applied.ks.root)
-            if applied.obj.unpatched is not None:  # a patch may change the list (placeholders: below)
+            if (
+                applied.unread
+                or applied.maybe_changed
+                or (
+                    applied.obj.unpatched is not None
+                    and _components_field(applied.obj)[0] != _components_field(applied.obj.unpatched)[0]
+                )
+            ):  # a patch changed the list, or may have (placeholders: below)
                 patched.add(id(applied.obj.source))
     every = {ks.cluster or ks.root for ks in flux.kustomizations if not ks.target}
     out: list[Instance] = []
