@@ -327,7 +327,7 @@ LABELS_INTO_POST_BUILD = (
 @pytest.mark.parametrize("post_build", ["", "  postBuild:\n    substitute:\n      OTHER: x\n"], ids=["none", "other-variable"])
 def test_variables_a_label_transformer_writes_into_the_post_build_are_not_judged(check_json, repo, post_build):
     """A `labels` entry with `fields` writes `domain: core` into each child's
-    spec.postBuild.substitute (kustomize applies it; the model does not), so `${domain}` is
+    spec.postBuild.substitute (kustomize applies it, and so does the model), so `${domain}` is
     substituted: neither HL205 (no postBuild) nor HL201 (not defined) is said. The control
     without the transformer gets the finding."""
     app = (

@@ -275,6 +275,8 @@ def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
     if isinstance(annotations, dict) and annotations.get(DISABLE_KEY) == "disabled":
         return [{"name": "*", "from": f"substitution disabled by the {DISABLE_KEY} annotation", "location": ""}]
     variables = variables_of(repo, ks) if ks is not None and ks.obj is not None else None
+    # a transformer of its parent's build that the model does not apply may set its postBuild
+    unsure = ks is not None and repo.flux is not None and ks.obj is not None and repo.flux.field_unread(ks, ("spec", "postBuild"))
     seen: dict[str, dict[str, Any]] = {}
     for keys, text, _is_key in placeholder_strings(obj.data):
         for expr in scan_cached(text):
@@ -288,6 +290,10 @@ def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
             elif origin:
                 entry["from"] = f"substituteFrom {origin}"
                 entry["location"] = _source_location(repo, variables, origin, expr.name)
+            elif unsure:
+                entry["from"] = (
+                    f"not known: a kustomize transformer homelint does not apply may set spec.postBuild of Kustomization {ks.namespace}/{ks.name}"
+                )
             elif variables is None or not variables.substitutes:  # nothing is substituted, defaults neither
                 entry["from"] = "nothing: applied literally (" + (
                     "no spec.postBuild)" if ks is None or ks.post_build is None else "spec.postBuild provides no variables)"

@@ -48,7 +48,19 @@ from homelint.model.sources import (
     unmatched_entries,
 )
 from homelint.model.targets import PatchId, patch_id, target_matches
-from homelint.model.transformers import NamespaceConfig, is_builtin, metadata_pairs, namespace_config, namespace_fields
+from homelint.model.transformers import (
+    METADATA_ANNOTATIONS,
+    METADATA_LABELS,
+    LabelFieldSpec,
+    NamespaceConfig,
+    is_builtin,
+    label_field_specs,
+    label_fields,
+    metadata_pairs,
+    namespace_config,
+    namespace_fields,
+    string_pairs,
+)
 from homelint.model.variables import UNKNOWN_VALUE, variables_of
 from homelint.model.withheld import withheld
 
@@ -1627,7 +1639,7 @@ class FluxModel:
         the namespace transformer, so targets see the namespace from inner folders. The deprecated
         patchesJson6902 run after the kustomization's namespace, prefix and label transformers
         (kustomize kusttarget_configplugin.go): what those set there is not known to the model."""
-        late = (("metadata", "labels"), *transformed_fields(data))
+        late = (("metadata", "labels"), *transformed_fields(data), *label_field_paths(data))
         if unreadable_file_entry(self.repo, kd, "patchesStrategicMerge", "patches", "patchesJson6902"):
             out.maybe_changed.update(range(len(out.objects)))  # kustomize fails the build (HL101): what it patches is not known
         for target, body, source in self._patch_entries(kd, edits.patch_entries()):
@@ -2795,9 +2807,10 @@ def _images_transformer(out: BuildOut, entries: tuple[ImageEntry, ...]) -> None:
 
 def transformed_fields(data: dict[str, Any]) -> tuple[Pointer, ...]:
     """Pointers where a kustomization's builtin transformers the model does not apply (labels,
-    annotations, replicas, replacements, role binding subjects of `namespace:`, custom field specs)
-    may set fields on the objects of its build (kustomize's default field specs: labels and
-    annotations also in selectors and pod templates, under spec); () is the whole object."""
+    annotations, replicas, replacements, role binding subjects of `namespace:`) may set fields on
+    the objects of its build (kustomize's default field specs: labels and annotations also in
+    selectors and pod templates, under spec); () is the whole object. The fieldSpecs of a `labels:`
+    entry's `fields` are applied (_label_transformer), unless the model cannot read them."""
     if data.get("replacements") or data.get("configurations"):
         return ((),)
     out: list[Pointer] = []
@@ -2806,7 +2819,7 @@ def transformed_fields(data: dict[str, Any]) -> tuple[Pointer, ...]:
     labels = data.get("labels")
     for item in labels if isinstance(labels, list) else []:
         if isinstance(item, dict):
-            if item.get("fields"):
+            if item.get("fields") and (label_field_specs(item["fields"]) is None or string_pairs(item.get("pairs")) is None):
                 return ((),)
             out.append(("metadata", "labels"))
             if item.get("includeSelectors") or item.get("includeTemplates"):
@@ -2817,6 +2830,21 @@ def transformed_fields(data: dict[str, Any]) -> tuple[Pointer, ...]:
         out.append(("spec", "replicas"))
     if data.get("namespace"):
         out.append(("subjects",))
+    return tuple(dict.fromkeys(out))
+
+
+def label_field_paths(data: dict[str, Any]) -> tuple[Pointer, ...]:
+    """Where the fieldSpecs of a kustomization's `labels:` entries with `fields` may set fields
+    (of any object: their kinds aside); () is the whole object."""
+    out: list[Pointer] = []
+    for _, _, specs in metadata_pairs(data):
+        if specs is None:
+            return ((),)
+        out += [
+            spec.path if spec.loose is None else spec.loose
+            for spec in specs
+            if spec not in (METADATA_LABELS, METADATA_ANNOTATIONS)
+        ]
     return tuple(dict.fromkeys(out))
 
 
@@ -2831,11 +2859,36 @@ def _with_namespace(data: dict[str, Any], namespace: str | None) -> dict[str, An
 def _metadata_transformers(kd: KustomizeDir, out: BuildOut) -> None:
     """kustomize's label and annotation transformers of a kustomization (commonLabels,
     labels[].pairs, commonAnnotations: transformers.metadata_pairs) on every object of its build:
-    what later patch targets, Flux's apply exclusions and its substitution switch see."""
-    for field_name, pairs in metadata_pairs(kd.data):
+    what later patch targets, Flux's apply exclusions and its substitution switch see. A `labels:`
+    entry with `fields` sets its pairs where its fieldSpecs say (_label_transformer)."""
+    for field_name, pairs, specs in metadata_pairs(kd.data):
+        if specs not in ((METADATA_LABELS,), (METADATA_ANNOTATIONS,)):
+            _label_transformer(out, pairs, specs)
+            continue
         for index in range(len(out.objects)):
             if not out.deleted(index):
                 _set_metadata(out, index, field_name, pairs)
+
+
+def _label_transformer(out: BuildOut, pairs: dict[str, str], specs: tuple[LabelFieldSpec, ...] | None) -> None:
+    """A `labels:` entry with `fields` on every object of the build (transformers.label_fields):
+    each map it changes is one edit, replacing the edits below it; where it cannot be applied
+    exactly is loose. `specs` None (fieldSpecs the model cannot read): every object is loose."""
+    if specs is None:
+        out.loosen([()])
+        return
+    for index in range(len(out.objects)):
+        if out.deleted(index):
+            continue
+        data = out.current(index)
+        selecting = [spec for spec in specs if spec.selects(data)]
+        if not selecting:
+            continue
+        changed, loose = label_fields(data, pairs, selecting)
+        for path, value in changed:
+            kept = {p: v for p, v in out.edits.get(index, {}).items() if p[: len(path)] != path}
+            out.edits[index] = {**kept, path: value}
+        out.loosen(loose, range(index, index + 1))
 
 
 def _set_metadata(out: BuildOut, index: int, field_name: str, pairs: dict[str, str]) -> None:
