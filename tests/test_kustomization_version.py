@@ -65,3 +65,19 @@ def test_a_kustomizations_api_version_is_judged_as_kustomize_does(repo, check_js
 def test_a_components_api_version_is_judged_as_kustomize_does(repo, check_json, component_head, expected):
     found = hl601(repo, check_json, tree(f"apiVersion: {V1BETA1}\nkind: Kustomization\n", component_head))
     assert [m for p, _, m in found if p == "components/c-a/kustomization.yaml"] == expected
+
+
+def test_under_a_kustomization_whose_source_is_not_defined_it_is_held_as_hl101_is(repo, check_json):
+    """The roots are guessed and the only Flux Kustomization over the folder names a source nothing
+    defines: kustomize-controller builds nothing of it yet. Its HL101 is held as a warning that
+    says so; the unreadable apiVersion of the same kustomization is judged the same way."""
+    files = tree(f"apiVersion: {V1ALPHA1}\nkind: Kustomization\n")
+    files["clusters/c/sync.yaml"] = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-a\n  namespace: flux-system\n"
+        "spec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n  targetNamespace: ns-a\n"
+        "  sourceRef: {kind: GitRepository, name: repo-a}\n"
+    )
+    _, findings = check_json(repo(files))
+    (held,) = [f for f in findings if f["rule"] == "HL601" and f["path"] == "apps/app-a/kustomization.yaml"]
+    assert held["severity"] == "warning"
+    assert held["message"].startswith(KUSTOMIZATION_WANTS + "; Kustomization flux-system/app-a would build this file")
