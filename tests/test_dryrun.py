@@ -214,6 +214,24 @@ def test_hl113_never_guesses_without_namespaces_and_honours_config_and_bootstrap
     assert [f["message"].split("'")[1] for f in found if f["rule"] == "HL113"] == ["media"]
 
 
+@pytest.mark.parametrize(
+    ("path", "text", "missing"),
+    [
+        pytest.param(".mise/tasks/bootstrap", "#!/usr/bin/env bash\nkubectl create ns media\n", ["jellyfin"], id="mise-task"),
+        pytest.param(".mise-tasks/cluster/init", "kubectl create ns media\n", ["jellyfin"], id="mise-task-without-shebang"),
+        pytest.param("scripts/bootstrap", "#!/bin/bash\nkubectl create namespace media\n", ["jellyfin"], id="shebang-script"),
+        # controls: a suffix-less text in prose, another interpreter's script
+        pytest.param("NOTES", "Run kubectl create namespace media first.\n", ["jellyfin", "media"], id="text"),
+        pytest.param("scripts/bootstrap", "#!/usr/bin/env node\n// create namespace media\n", ["jellyfin", "media"], id="node"),
+    ],
+)
+def test_hl113_reads_mise_tasks_and_shebang_scripts_as_bootstrap_scripts(repo, check_json, path, text, missing):
+    """A mise file task or a shell script without a suffix that creates the namespace at bootstrap
+    makes it, as a `.sh` script does."""
+    found = check_json(repo({path: text}, base="rules/HL113/bad"))[1]
+    assert sorted(f["message"].split("'")[1] for f in found if f["rule"] == "HL113") == missing
+
+
 def test_hl113_names_an_unwired_namespace_manifest(repo, check_json):
     files = {"kubernetes/apps/media/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: media\n"}
     messages = [f["message"] for f in check_json(repo(files, base="rules/HL113/bad"))[1] if f["rule"] == "HL113"]
@@ -479,6 +497,33 @@ def test_a_cached_run_notices_a_changed_bootstrap_script(repo, run):
     assert namespaces() == ["jellyfin", "media"]
     (root / "scripts/bootstrap.sh").write_text("#!/bin/sh\nkubectl create namespace media\n")
     assert namespaces() == ["jellyfin"]
+
+
+def test_a_cached_run_notices_an_edited_script_without_a_suffix(repo, run):
+    """Whether a suffix-less file is a script is read from its first line: the run cache watches
+    every such file by content, so adding or dropping the shebang, or editing the commands, changes
+    the next cached run's verdict."""
+    import json
+
+    script = "kubectl create namespace media\n"
+    root = repo({"scripts/bootstrap": "# " + script}, base="rules/HL113/bad")
+
+    def namespaces() -> list[str]:
+        result = run("check", str(root), "--format", "json")
+        return sorted(f["message"].split("'")[1] for f in json.loads(result.stdout) if f["rule"] == "HL113")
+
+    assert namespaces() == ["jellyfin", "media"]  # no shebang: not a script
+    (root / "scripts/bootstrap").write_text("#!/bin/sh\n" + script)
+    assert namespaces() == ["jellyfin"]
+    (root / "scripts/bootstrap").write_text("#!/bin/sh\n" + script.replace("media", "jellyfin"))
+    assert namespaces() == ["media"]
+    (root / "scripts/bootstrap").write_text("#!/usr/bin/env python3\n" + script)
+    assert namespaces() == ["jellyfin", "media"]
+    (root / ".mise/tasks").mkdir(parents=True)
+    (root / ".mise/tasks/init").write_text(script)
+    assert namespaces() == ["jellyfin"]
+    (root / ".mise/tasks/init").write_text(script.replace("media", "jellyfin"))
+    assert namespaces() == ["media"]
 
 
 SHARED = "kubernetes/apps/default/{}/app/helmrelease.yaml"

@@ -11,6 +11,7 @@ import pytest
 
 from homelint.core.model import Span, list_items
 from homelint.engine.runner import load_repo
+from homelint.loading.discovery import non_yaml_inputs
 from homelint.loading.yamlload import parse_bytes
 from homelint.model.config import load_config
 from homelint.model.sources import PUSH_FILES, _may_push
@@ -2339,6 +2340,42 @@ def test_paths_named_by_repository_content_are_read_only_inside_it(repo, tmp_pat
 def test_every_task_file_the_push_regex_matches_is_read(path: str) -> None:
     assert PUSH_FILES.search(path)
     assert _may_push(path)
+    # and a cached run watches it: a YAML file is in the run key, any other an input of its frame
+    assert path.endswith((".yaml", ".yml")) or non_yaml_inputs([path]) == [path]
+
+
+PUSH = "flux push artifact oci://registry.example.com/me/manifests:latest --path=./kubernetes --source=x --revision=y\n"
+
+
+def _pushed_instance(script_path: str, script: str) -> dict[str, str]:
+    """A FluxInstance syncing the OCI artifact the script pushes from ./kubernetes."""
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\n"
+        "metadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  sync:\n    kind: OCIRepository\n    url: oci://registry.example.com/me/manifests\n"
+        "    ref: latest\n    path: ./clusters/home\n"
+    )
+    return {
+        script_path: script,
+        "kubernetes/clusters/home/flux-instance.yaml": instance,
+        "kubernetes/clusters/home/echo.yaml": helmrelease("echo"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "pushed"),
+    [
+        pytest.param(".mise/tasks/push", "#!/usr/bin/env bash\n" + PUSH, True, id="mise-task"),
+        pytest.param("scripts/push", "#!/bin/sh\n" + PUSH, True, id="shebang-script"),
+        pytest.param("scripts/push.bash", PUSH, True, id="bash-suffix"),
+        pytest.param("scripts/push", "# " + PUSH, False, id="no-shebang"),
+    ],
+)
+def test_a_push_in_a_mise_task_or_a_shebang_script_is_read(repo, path, text, pushed):
+    """A push written in a script no `.sh` suffix names pushes as one in a `.sh` file does; a
+    suffix-less text without a shell's shebang is no script."""
+    applied = applied_names(model(repo(_pushed_instance(path, text))), "HelmRelease")
+    assert applied == ([("default", "echo")] if pushed else [])
 
 
 def test_substitute_from_look_ups_answer_as_a_fresh_reading_while_the_model_grows(repo, monkeypatch):

@@ -94,6 +94,63 @@ def test_a_text_that_names_no_path_of_the_file_is_no_bootstrap(check_json, repo,
     assert len(_hl207(check_json, repo, _own_build(**{path: text}))) == 1
 
 
+APPLY = "kubectl apply --server-side --filename app-a/vars.yaml\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        # mise runs every executable file of its task folders as a task, whatever its name
+        pytest.param(".mise/tasks/flux/bootstrap", "#!/usr/bin/env bash\n" + APPLY, id="mise-task"),
+        pytest.param("mise-tasks/bootstrap", APPLY, id="mise-task-without-shebang"),
+        pytest.param(".config/mise/tasks/bootstrap.py", "import os\nos.system('" + APPLY.strip() + "')\n", id="mise-task-python"),
+        pytest.param("sub/mise/tasks/bootstrap", APPLY, id="mise-task-folder-below-the-root"),
+        # a file without a suffix run by a shell, as its `#!` line says
+        pytest.param("scripts/bootstrap", "#!/usr/bin/env bash\nset -eu\n" + APPLY, id="env-bash"),
+        pytest.param("scripts/bootstrap", "#!/bin/sh -e\n" + APPLY, id="bin-sh"),
+        pytest.param("scripts/bootstrap", "#! /usr/bin/env -S bash -eu\n" + APPLY, id="env-split-string"),
+        pytest.param(".envrc", "#!/usr/bin/env zsh\r\n" + APPLY, id="dotfile-crlf"),
+        pytest.param("scripts/bootstrap.bash", APPLY, id="bash-suffix"),
+    ],
+)
+def test_a_script_no_sh_suffix_names_is_read_as_a_bootstrap(check_json, repo, path, text):
+    """A bootstrap is often a mise file task or a shebang script without a suffix: it applies the
+    source first as a `.sh` file does."""
+    assert _hl207(check_json, repo, _own_build(**{path: text})) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        pytest.param("LICENSE", "You may run kubectl apply -f app-a/vars.yaml at will.\n", id="text-without-shebang"),
+        pytest.param("scripts/bootstrap", "# run: " + APPLY, id="comment-not-shebang"),
+        pytest.param("scripts/bootstrap", "#!/usr/bin/env python3\nrun('" + APPLY.strip() + "')\n", id="python-shebang"),
+        pytest.param("scripts/bootstrap", "\n#!/bin/sh\n" + APPLY, id="shebang-not-first"),
+        pytest.param("scripts/bootstrap.txt", "#!/bin/sh\n" + APPLY, id="another-suffix"),
+        pytest.param("my-mise-tasks/bootstrap", APPLY, id="not-a-mise-task-folder"),
+        pytest.param("scripts/bootstrap", "#!/bin/sh\n" + APPLY + "#" * 1_000_000, id="over-1-MB"),
+    ],
+)
+def test_a_file_that_is_no_script_by_name_place_or_shebang_is_not_read(check_json, repo, path, text):
+    """The control: a suffix-less text (a LICENSE naming the command in prose), another
+    interpreter's script, a file of another suffix or folder is not a bootstrap; nor is a script
+    over 1 MB (the limit of every script read)."""
+    assert len(_hl207(check_json, repo, _own_build(**{path: text}))) == 1
+
+
+def test_a_shebang_script_linked_from_outside_the_repository_is_not_read(check_json, repo, tmp_path):
+    """As a `.sh` file: a suffix-less script that is a symlink out of the repository is not read."""
+    outside = tmp_path / "outside"
+    outside.write_text("#!/bin/sh\n" + APPLY)
+    root = repo(_own_build())
+    (root / ".mise" / "tasks").mkdir(parents=True)
+    (root / ".mise" / "tasks" / "bootstrap").symlink_to(outside)
+    (root / "scripts").mkdir()
+    (root / "scripts" / "bootstrap").symlink_to(outside)
+    _, found = check_json(root)
+    assert [f["rule"] for f in found if f["rule"] == "HL207"] == ["HL207"]
+
+
 def test_a_secret_an_external_secret_of_its_own_build_makes_is_a_warning(check_json, repo):
     files = _own_build()
     files["apps/app-a.yaml"] = flux_ks("app-a", "./app-a", SOURCE.replace("ConfigMap", "Secret"))

@@ -19,13 +19,46 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 ROOT_MARKERS = (".homelint.yaml", ".homelint.yml", ".git")
 # Files other than YAML that checks may read (templates listed as resources, bootstrap scripts and
 # templates that create namespaces, JSON patches): a cached run is reused only if none changed.
-NON_YAML_INPUT_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".gotmpl", ".sh", ".just", ".json")
+NON_YAML_INPUT_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".gotmpl", ".sh", ".bash", ".zsh", ".just", ".json")
 NON_YAML_INPUT_NAMES = ("justfile", "Justfile")
+# mise's default file task folders (mise.jdx.dev/tasks/task-discovery.html): mise searches each
+# recursively, in the folder it runs in and every parent, and runs every executable file there as
+# a task (a script with no suffix, any language) and every .toml file as a TOML task file
+MISE_TASK_DIRS = ("mise-tasks", ".mise-tasks", "mise/tasks", ".mise/tasks", ".config/mise/tasks")
+_MISE_TASK_PARTS = tuple(f"/{d}/" for d in MISE_TASK_DIRS)
+
+
+def in_mise_tasks(path: str) -> bool:
+    """Whether a repo-relative file lies in a mise task folder (at any depth below it)."""
+    slashed = "/" + path
+    return any(part in slashed for part in _MISE_TASK_PARTS)
+
+
+def has_no_suffix(path: str) -> bool:
+    """Whether a file's name has no suffix (`bootstrap`, `.envrc`): only its content, such as a
+    shebang line, can say it is a script."""
+    return "." not in path.rsplit("/", 1)[-1].lstrip(".")
 
 
 def non_yaml_inputs(all_files: set[str] | list[str]) -> list[str]:
-    """Repo-relative paths of the non-YAML files checks may read, sorted."""
-    return sorted(p for p in all_files if p.endswith(NON_YAML_INPUT_SUFFIXES) or p.rsplit("/", 1)[-1] in NON_YAML_INPUT_NAMES)
+    """Repo-relative paths of the files other than YAML (which the run key holds) that checks may
+    read, sorted: by suffix in any case (sources.PUSH_FILES matches task files so, `.YML` too) or
+    by name, every file of a mise task folder, and every file without a suffix (read as a script
+    when its first line is a shell's shebang: that is decided by its content, so each is an input
+    whatever it holds; a repository has a few, and their digests are cached by stat)."""
+    return sorted(p for p in all_files if _may_be_read(p))
+
+
+def _may_be_read(path: str) -> bool:
+    base = path.rsplit("/", 1)[-1]
+    if path.endswith((".yaml", ".yml")) or base == "Kustomization":  # a YAML file (walk)
+        return False
+    return (
+        path.casefold().endswith((*NON_YAML_INPUT_SUFFIXES, ".yaml", ".yml"))
+        or base in NON_YAML_INPUT_NAMES
+        or in_mise_tasks(path)
+        or has_no_suffix(path)
+    )
 
 
 def marked(path: Path) -> bool:

@@ -161,6 +161,19 @@ def read_sized(handle: BinaryIO, size: int, limit: int) -> bytes:
     return data
 
 
+def read_head(path: Path | str, limit: int) -> bytes | None:
+    """At most the first `limit` bytes of a regular file, as read_regular opens it (O_NONBLOCK,
+    fstat before reading); None for anything else. Raises OSError when it cannot be opened."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit)
+    finally:
+        os.close(fd)
+
+
 def read_regular(path: Path | str, limit: int, *, dir_fd: int | None = None, follow: bool = True) -> bytes | None:
     """The bytes of a regular file of at most `limit` bytes; None for anything else (a FIFO, a
     device, a folder, a bigger file). Never blocks on a FIFO: opened with O_NONBLOCK, checked with

@@ -15,7 +15,7 @@ from homelint.core import timing
 from homelint.core.model import K8sObject, Span, list_items, make_object
 from homelint.loading.discovery import KUSTOMIZATION_NAMES, FileSet
 from homelint.loading.positions import PositionIndex
-from homelint.loading.safeio import content_digest, read_regular, read_sized
+from homelint.loading.safeio import content_digest, read_head, read_regular, read_sized
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes, too_big
 from homelint.model.config import Config
 from homelint.model.filefacts import FileFacts, file_facts
@@ -105,6 +105,17 @@ class Repo:
             return None
         try:
             return read_regular(self.root / path, MAX_READ_BYTES)
+        except OSError:
+            return None
+
+    def read_head(self, path: str, limit: int) -> bytes | None:
+        """At most the first `limit` bytes of a file the walk found, as `read_bytes` reads it (a
+        regular file in the repository); None for anything else."""
+        if path not in self.files.all_files:
+            return None
+        self.raw_reads.add(path)
+        try:
+            return read_head(self.root / path, limit)
         except OSError:
             return None
 

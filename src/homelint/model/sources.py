@@ -31,6 +31,7 @@ from homelint.core.regex import linear
 from homelint.core.substitution import resolve
 from homelint.loading.discovery import git_remotes, normal_url
 from homelint.model.kustomize import escapes, inside, join
+from homelint.model.scripts import unnamed_scripts
 from homelint.model.sourceignore import SOURCEIGNORE, Matcher, Pattern, effective, read_patterns
 
 # the kinds of source-controller (source.toolkit.fluxcd.io) and of ExternalArtifact producers
@@ -304,7 +305,7 @@ _PUSH_PATH = re.compile(rf"--path[= ]\s*({_WORD})")
 _PUSH_IGNORE = re.compile(rf"--ignore-paths[= ]\s*({_WORD})")
 _PUSH_URL = re.compile(r"""oci://(?:\$\{\{[^}\n]{0,256}\}\}|\$(?!\{\{)|[^"'\s\\$])+""")
 PUSH_FILES = re.compile(
-    r"(^|/)(Taskfile[^/]*\.ya?ml|\.taskfiles/.*\.ya?ml|justfile|\.justfile|.*\.just|Makefile|\.github/workflows/[^/]+\.ya?ml|.*\.sh)$",
+    r"(^|/)(Taskfile[^/]*\.ya?ml|\.taskfiles/.*\.ya?ml|justfile|\.justfile|.*\.just|Makefile|\.github/workflows/[^/]+\.ya?ml|.*\.(?:sh|bash|zsh))$",
     re.I,
 )
 MAX_MATRIX = 256  # values of one matrix variable a push is made once for; more are not listed one by one
@@ -409,7 +410,8 @@ def oci_repository(url: Any) -> str | None:
 
 
 def pushed_folders(repo: Repo) -> list[Push]:
-    """Every folder the repository's task files and CI push as an OCI artifact: `flux push
+    """Every folder the repository's task files, scripts (model.scripts: mise tasks and shell
+    scripts without a suffix too) and CI push as an OCI artifact: `flux push
     artifact --path` (its `--ignore-paths` is a comma-separated list of gitignore patterns
     relative to the folder: the flux CLI builds the artifact with fluxcd/pkg sourceignore) and the
     `controlplaneio-fluxcd/distribution/actions/push` step (`path`, default `.`; `repository`;
@@ -420,8 +422,9 @@ def pushed_folders(repo: Repo) -> list[Push]:
     from; a step's inputs (another action's script, the push action's `path`) do not: GitHub
     gives `working-directory` and `defaults.run` to `run:` steps only, not to an action's steps."""
     found: list[Push] = []
+    scripts = unnamed_scripts(repo)  # mise tasks, shell scripts without a suffix
     for path in sorted(repo.files.all_files):
-        if not _may_push(path) or not PUSH_FILES.search(path):
+        if not (_may_push(path) and PUSH_FILES.search(path)) and path not in scripts:
             continue
         text = repo.read_text(path) or ""
         if "push" not in text:
@@ -641,7 +644,7 @@ def _may_push(path: str) -> bool:
     if not path.isascii():
         return True
     low = path.lower()
-    return low.endswith((".sh", ".just", "justfile", "makefile")) or (
+    return low.endswith((".sh", ".bash", ".zsh", ".just", "justfile", "makefile")) or (
         low.endswith((".yml", ".yaml")) and ("taskfile" in low or ".github/workflows/" in low)
     )
 

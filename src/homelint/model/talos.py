@@ -274,11 +274,13 @@ def _env_flags(repo: Any) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def _read_env_flags(repo: Any) -> list[tuple[str, tuple[str, ...]]]:
+    from homelint.model.scripts import unnamed_scripts
     from homelint.model.sources import PUSH_FILES  # the task files and CI homelint reads
 
     found: list[tuple[str, tuple[str, ...]]] = []
+    scripts = unnamed_scripts(repo)  # mise tasks, shell scripts without a suffix
     for path in sorted(repo.files.all_files):
-        if PUSH_FILES.search(path) is None:
+        if PUSH_FILES.search(path) is None and path not in scripts:
             continue
         text = repo.read_text(path) or ""
         if "talhelper" not in text:

@@ -52,6 +52,7 @@ from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.patches import OpFailure, PatchSource
 from homelint.model.refs import POD_SPEC_PATHS
+from homelint.model.scripts import unnamed_scripts
 from homelint.model.targets import PatchId, parse_failure, patch_id
 from homelint.model.targets import target_matches as selects
 from homelint.model.variables import variables_of
@@ -402,8 +403,10 @@ def _find_bootstrap_texts(ctx: Context) -> list[str]:
 def unapplied_texts(ctx: Context, *, outside_flux_tree: bool) -> list[str]:
     """Texts (up to 1 MB each) of the YAML files, scripts and templates (what the run cache
     watches) that no Flux Kustomization applies: where a bootstrap that runs before Flux may be
-    written. `outside_flux_tree`: also not in a folder Flux builds (a manifest there that Flux does
-    not apply is unwired, HL102, not a bootstrap)."""
+    written. Scripts are known by suffix or name (`.sh`, justfiles), by place (a mise task
+    folder) or by a shell's shebang line (model.scripts). `outside_flux_tree`: also not in a
+    folder Flux builds (a manifest there that Flux does not apply is unwired, HL102, not a
+    bootstrap)."""
     return [text for _, text in unapplied_files(ctx, outside_flux_tree=outside_flux_tree)]
 
 
@@ -413,11 +416,12 @@ def unapplied_files(ctx: Context, *, outside_flux_tree: bool) -> list[tuple[str,
     def find() -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
         applied, reached, kdirs = ctx.flux.applied_files, ctx.flux.reached_dirs, ctx.repo.kustomize_dirs
+        scripts = unnamed_scripts(ctx.repo)  # mise tasks, shell scripts without a suffix
         for path in sorted(ctx.repo.files.all_files):
             base, directory = posixpath.basename(path), posixpath.dirname(path)
             if path in applied or (outside_flux_tree and (directory in reached or directory in kdirs)):
                 continue
-            if not (base.endswith(BOOTSTRAP_SUFFIXES) or base in NON_YAML_INPUT_NAMES):
+            if not (base.endswith(BOOTSTRAP_SUFFIXES) or base in NON_YAML_INPUT_NAMES or path in scripts):
                 continue
             raw = ctx.repo.read_bytes(path)
             if raw is not None and len(raw) <= 1_000_000:
