@@ -34,6 +34,24 @@ def test_unknown_fields_under_decryption_are_errors(repo, check_json):
     ]
 
 
+def test_an_unknown_field_the_kind_declares_in_one_other_place_says_where(repo, check_json):
+    """`healthCheckExprs` is a field of the Kustomization's spec, not of a healthChecks entry."""
+    spec = (
+        "  healthChecks:\n    - apiVersion: apps/v1\n      kind: Deployment\n      name: app-a\n      namespace: ns-a\n"
+        "      healthCheckExprs: [{apiVersion: apps/v1, kind: Deployment, current: 'true'}]\n"
+    )
+    assert schema_errors(repo, check_json, FLUX_KUSTOMIZATION.format(spec=spec)) == [
+        (13, "Kustomization app-a: unknown field 'healthCheckExprs' in spec.healthChecks.0; it is a field of spec"),
+    ]
+
+
+def test_a_field_declared_in_several_places_gets_no_hint(repo, check_json):
+    spec = "  decryption:\n    provider: sops\n    kind: Secret\n"
+    assert schema_errors(repo, check_json, FLUX_KUSTOMIZATION.format(spec=spec)) == [
+        (10, "Kustomization app-a: unknown field 'kind' in spec.decryption"),
+    ]
+
+
 def test_the_fields_the_crds_declare_are_accepted(repo, check_json):
     kustomization = FLUX_KUSTOMIZATION.format(
         spec=(

@@ -99,10 +99,15 @@ def _defaults(name: str) -> Defaults:
 KEPT_NULL = "; Flux applies custom resources with server-side apply, which keeps a null: omit it to leave it unset"
 
 
-def readable(error: Any, *, custom: bool = False) -> tuple[tuple[Any, ...], str]:
+def readable(error: Any, *, custom: bool = False, name: str | None = None) -> tuple[tuple[Any, ...], str]:
     """A position (field path) and a sentence for one jsonschema error; of a `custom` resource, a
-    failing null also says that omitting the field is what leaves it unset."""
+    failing null also says that omitting the field is what leaves it unset; an unknown field that
+    schema `name` declares in one other place says where (`healthChecks[].healthCheckExprs`)."""
     keys, message = _readable(error)
+    if name is not None and error.validator == "additionalProperties" and "; did you mean" not in message:
+        homes = [home for home in field_homes(name, str(keys[-1])) if home != _shape(keys[:-1])]
+        if len(homes) == 1:
+            message += f"; it is a field of {'.'.join(homes[0]) or 'the object'}"
     if (
         custom
         and error.validator not in ("required", "additionalProperties")
@@ -110,6 +115,49 @@ def readable(error: Any, *, custom: bool = False) -> tuple[tuple[Any, ...], str]
     ):
         message += KEPT_NULL
     return keys, message
+
+
+MAX_HOME_DEPTH = 12
+
+
+@cache
+def field_homes(name: str, key: str) -> tuple[tuple[str, ...], ...]:
+    """The mappings of schema `name` (refs followed, list items as `*`) that declare the property
+    `key`, as field paths."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(node: Any, at: tuple[str, ...], depth: int) -> None:
+        if not isinstance(node, dict) or depth > MAX_HOME_DEPTH:
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            walk(_resolved(name, ref), at, depth + 1)
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            if key in properties:
+                found.append(at)
+            for child, sub in properties.items():
+                walk(sub, (*at, str(child)), depth + 1)
+        walk(node.get("items"), (*at, "*"), depth + 1)
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for sub in node.get(keyword) or ():
+                walk(sub, at, depth + 1)
+
+    walk(schema(f"kinds/{name}"), (), 0)
+    return tuple(dict.fromkeys(found))
+
+
+def _resolved(name: str, ref: str) -> Any:
+    """The schema a `$ref` of schema `name` points at (`common.json#/$defs/x`, `#/$defs/x`)."""
+    document, _, pointer = ref.partition("#")
+    node: Any = schema(f"kinds/{document or name}")
+    for part in pointer.strip("/").split("/") if pointer.strip("/") else ():
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _shape(keys: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple("*" if isinstance(key, int) else str(key) for key in keys)
 
 
 def _null_at(instance: Any, keys: tuple[Any, ...]) -> bool:
@@ -205,7 +253,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
         if name == KUSTOMIZE_SCHEMA:
             errors = [e for e in errors if not _judged_by_kustomize(doc, list(e.absolute_path))]
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
-            keys, message = readable(error, custom=not decoded(name, doc))
+            keys, message = readable(error, custom=not decoded(name, doc), name=name)
             if name == KUSTOMIZE_SCHEMA:
                 message = _yaml11_message(error, keys, booleans) or message
             span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))

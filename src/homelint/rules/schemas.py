@@ -122,7 +122,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
             data = {**data, "metadata": {**obj.metadata, "name": obj.effective_namespace}}
         name = SCHEMAS[("v1", "Namespace")]
         for error in list(checker(name).iter_errors(admitted(name, data)))[:MAX_ERRORS_PER_OBJECT]:
-            keys, message = readable(error)
+            keys, message = readable(error, name=name)
             yield ctx.at(
                 "HL601",
                 obj,
@@ -173,7 +173,7 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], 
         )
         found = []
         for error in errors[:MAX_ERRORS_PER_OBJECT]:
-            keys, message = readable(error, custom=not decoded(name, data))
+            keys, message = readable(error, custom=not decoded(name, data), name=name)
             if not _placeholder_at(data, keys) and not _placeholder_at(where.data, keys):
                 found.append((keys, message, error.validator == "additionalProperties"))
         if found:
