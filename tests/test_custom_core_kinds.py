@@ -78,3 +78,12 @@ def test_a_custom_resource_of_kind_configmap_is_no_values_source(check_json, rep
     _, found = check_json(repo(files))
     (missing,) = [f for f in found if f["rule"] == "HL405"]
     assert "values-b" in missing["message"] and missing["severity"] == "error"
+
+
+def test_explain_names_the_api_of_a_custom_resource_of_a_core_kinds_name(repo, run, monkeypatch):
+    root = repo(_tree(_custom("Secret", "vars-a")))
+    monkeypatch.chdir(root)
+    text = run("explain", "app-a/maker.yaml").output
+    assert "\nSecret (app.example.io/v1alpha1) flux-system/vars-a (app-a/maker.yaml:1)" in text
+    core = run("explain", "app-a/cm.yaml").output
+    assert "\nConfigMap flux-system/cm-a (app-a/cm.yaml:1)" in core  # a core object keeps the short form

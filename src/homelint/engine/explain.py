@@ -14,7 +14,7 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
-from homelint.core.model import K8sObject
+from homelint.core.model import CORE_REFERENCED, K8sObject
 from homelint.core.substitution import DISABLE_KEY, placeholder_strings, scan_cached
 from homelint.engine.cache import Cache
 from homelint.engine.lint import Options, run_check
@@ -443,6 +443,7 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
         start, end = _doc_range(repo, obj)
         entry: dict[str, Any] = {
             "kind": obj.kind,
+            "apiVersion": obj.api_version,
             "name": obj.name,
             "namespace": obj.namespace,
             "location": f"{obj.path}:{start}",
@@ -511,7 +512,12 @@ def render_text(data: dict[str, Any]) -> str:
                 out.append(f"    {'  ' * depth}-> {hop['kind']} {hop['name']}{hop_path}{where}")
     for obj in data["objects"]:
         ns = f"{obj['namespace']}/" if obj["namespace"] else ""
-        out.append(f"\n{obj['kind']} {ns}{obj['name']} ({obj['location']})")
+        kind = (
+            obj["kind"]
+            if "/" not in obj["apiVersion"] or obj["kind"] not in CORE_REFERENCED
+            else f"{obj['kind']} ({obj['apiVersion']})"
+        )
+        out.append(f"\n{kind} {ns}{obj['name']} ({obj['location']})")
         if not obj["applied"]:
             out.append(f"  not applied by Flux: {obj['missing']}")
         for index, applied in enumerate(obj["applied"], 1):
