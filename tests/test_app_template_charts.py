@@ -222,3 +222,15 @@ def test_a_values_from_secret_is_never_read_nor_shown(check_json, repo):
     _, found = check_json(repo(tree, base="base"))
     assert not [f for f in found if f["rule"] == "HL301"]
     assert "hunter2-credential" not in json.dumps(found)
+
+
+def test_the_chart_named_is_the_one_the_chart_refs_source_serves(check_json, repo):
+    """A chartRef names an OCIRepository: the chart is the last segment of its URL (what
+    source-controller pulls), not the source object's name."""
+    values = CONTROLLERS.replace(
+        "image: {repository: r, tag: '1'}",
+        "image: {repository: r, tag: '1'}\n            envFrom: [{secretRef: {name: app-a-secret}}]",
+    )
+    found = findings(check_json, repo, {"helmrelease.yaml": release(values, chart="chart-b")}, ("HL401",))
+    assert [(rule, severity) for rule, severity, _ in found] == [("HL401", "info")]
+    assert "the chart chart-b of release app-a in that namespace may create it" in found[0][2]

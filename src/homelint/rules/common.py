@@ -816,7 +816,8 @@ def chart_releases(ctx: Context) -> dict[str, list[Release]]:
             continue
         target = obj.spec.get("targetNamespace")
         namespace = target if isinstance(target, str) and target else applied.ns
-        release = Release(release_name(obj), chart_name(obj) or "?", f"{applied.ns}/{obj.name}", _templated_kinds(ctx, applied))
+        chart = served_chart(ctx.repo, applied) or chart_name(obj) or "?"  # a chartRef names its source, not the chart
+        release = Release(release_name(obj), chart, f"{applied.ns}/{obj.name}", _templated_kinds(ctx, applied))
         out.setdefault(namespace, []).append(release)
     return out
 
