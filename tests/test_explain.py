@@ -168,6 +168,25 @@ def test_missing_link_component_a_generated_kustomization_lists(tmp_path, monkey
     )
 
 
+def test_missing_link_flux_kustomization_in_a_kustomization_file(tmp_path, monkeypatch):
+    """The root folder has no kustomization file: the one generated for it lists the folder holding
+    a Flux Kustomization in kustomization.yaml, which kustomize refuses: that build fails, so the
+    object is not applied (not "applied by the root")."""
+    root = make_repo(tmp_path)
+    folder = root / "kubernetes/flux/cluster/sub"
+    folder.mkdir()
+    (folder / "kustomization.yaml").write_text(DEMO_KS.replace("name: demo\n", "name: app-b\n", 1))
+    monkeypatch.chdir(root)
+    data = json.loads(run(root, "kubernetes/flux/cluster/sub/kustomization.yaml", "--format", "json"))
+    (obj,) = data["objects"]
+    assert obj["name"] == "app-b" and obj["applied"] == []
+    assert obj["missing"] == (
+        "kubernetes/flux/cluster/sub/kustomization.yaml holds no kustomize Kustomization, but the bootstrap "
+        "Kustomization of root 'kubernetes/flux/cluster' builds kubernetes/flux/cluster/sub, where kustomize reads it "
+        "as the kustomization and refuses it: that build fails and applies nothing"
+    )
+
+
 def test_missing_link_remote_source(tmp_path, monkeypatch):
     root = make_repo(tmp_path)
     monkeypatch.chdir(root)

@@ -1,7 +1,9 @@
 """A folder's kustomization file as kustomize loads it: a folder holding more than one of
 kustomization.yaml, kustomization.yml and Kustomization fails every build that loads it ("Found
-multiple kustomization files under: DIR"), and a Component whose kustomization does not parse fails
-on the YAML (HL001), not on its kind. Checked against `kubectl kustomize` where it is installed."""
+multiple kustomization files under: DIR"), a Component whose kustomization does not parse fails
+on the YAML (HL001), not on its kind, and a kustomization file that holds another object (a Flux
+Kustomization) fails every build that reads the folder, though a kustomization may list the file
+itself as a manifest. Checked against `kubectl kustomize` where it is installed."""
 
 from __future__ import annotations
 
@@ -150,3 +152,160 @@ def test_a_folder_listed_as_the_other_kind_names_the_failure_and_its_fix(repo, c
     if KUBECTL is not None:
         done = kustomize(root, "clusters/main/apps.yaml", "app")
         assert done.returncode != 0 and said in done.stderr
+
+
+FLUX_OBJECT = flux_ks("app-b", "./other")  # a Flux Kustomization, in a file named as a kustomization
+CM_B = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b, namespace: ns-a}\ndata: {a: '1'}\n"
+UNKNOWN_SPEC = 'invalid Kustomization: json: unknown field "spec"'
+
+
+def refused_by_kustomize(done: subprocess.CompletedProcess[str], reason: str) -> bool:
+    """Whether kubectl kustomize failed saying `reason` (each part; a nested error escapes quotes)."""
+    said = done.stderr.replace("\\", "")
+    return done.returncode != 0 and all(part in said for part in reason.split("; "))
+
+
+def assert_refused(findings: list[dict[str, Any]], path: str, reason: str, builds: str) -> None:
+    """The one finding: HL601 at the refused file, with kustomize's reason, the failing builds and
+    the fix (no HL101 on a listing entry, no HL110 for what the failed build would apply)."""
+    assert rules(findings) == [("HL601", path)]
+    (found,) = findings
+    assert f"('{reason}')" in found["message"] and builds in found["message"]
+    assert found["fix"].startswith("rename the file (e.g. ks.yaml) so kustomize reads it as a manifest")
+
+
+@pytest.mark.parametrize("name", ["kustomization.yaml", "kustomization.yml", "Kustomization"])
+def test_a_flux_kustomization_in_a_kustomization_file_fails_the_generated_build(repo, check_json, name):
+    """spec.path has no kustomization: the one Flux generates lists the subfolder holding a
+    kustomization file, whatever it holds (fluxcd/pkg kustomize_generator.go), and kustomize
+    refuses a Flux Kustomization there. The build fails: app-b is not applied (it would build a
+    folder that is not there), nor is cm-a (it has no namespace)."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+            "app/cm.yaml": CM_A,
+            f"app/sub/{name}": FLUX_OBJECT,
+        }
+    )
+    _, findings = check_json(root)
+    assert_refused(findings, f"app/sub/{name}", UNKNOWN_SPEC, "the build of Kustomization flux-system/apps fails")
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert refused_by_kustomize(done, UNKNOWN_SPEC)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (CM_B, 'invalid Kustomization: json: unknown field "data"'),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b}\n",
+            "kind should be Kustomization or Component; apiVersion for ConfigMap should be kustomize.config.k8s.io/v1beta1",
+        ),
+        (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-b}\n",
+            "apiVersion for Kustomization should be kustomize.config.k8s.io/v1beta1",
+        ),
+    ],
+    ids=["configmap", "configmap-without-data", "flux-apiversion-without-spec"],
+)
+def test_another_object_in_a_kustomization_file_is_refused_with_kustomizes_reason(repo, check_json, content, reason):
+    """kustomize decodes the file strictly (an unknown field first, in sorted order), then refuses
+    its kind and apiVersion: the message quotes what kustomize says."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+            "app/cm.yaml": CM_A,
+            "app/sub/kustomization.yaml": content,
+        }
+    )
+    _, findings = check_json(root)
+    assert_refused(findings, "app/sub/kustomization.yaml", reason, "the build of Kustomization flux-system/apps fails")
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert refused_by_kustomize(done, reason)
+
+
+def test_a_spec_path_at_a_flux_kustomization_in_a_kustomization_file_applies_nothing(repo, check_json):
+    """A Flux Kustomization's spec.path names the folder, and the root's generated kustomization
+    lists it too: both builds fail, so neither applies app-b (no HL112: nothing applies it twice)."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./clusters/main/sub"),
+            "clusters/main/sub/kustomization.yaml": FLUX_OBJECT,
+            "other/cm.yaml": CM_B,
+        }
+    )
+    _, findings = check_json(root)
+    assert_refused(
+        findings,
+        "clusters/main/sub/kustomization.yaml",
+        UNKNOWN_SPEC,
+        "the builds of Kustomization flux-system/apps and 1 more fail",
+    )
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "clusters/main/sub")
+        assert refused_by_kustomize(done, UNKNOWN_SPEC)
+
+
+@pytest.mark.parametrize(
+    "listing", ["resources: [cm.yaml, ./sub]\n", "resources: [cm.yaml]\ncomponents: [./sub]\n"], ids=["resources", "components"]
+)
+def test_a_listed_folder_whose_kustomization_file_holds_a_flux_kustomization(repo, check_json, listing):
+    """A kustomization lists the folder: it has a kustomization file, which kustomize refuses
+    (HL601 at that file, not HL101 'has no kustomization.yaml' at the entry)."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+            "app/kustomization.yaml": listing,
+            "app/cm.yaml": CM_A,
+            "app/sub/kustomization.yaml": FLUX_OBJECT,
+        }
+    )
+    _, findings = check_json(root)
+    assert_refused(findings, "app/sub/kustomization.yaml", UNKNOWN_SPEC, "the build of Kustomization flux-system/apps fails")
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert refused_by_kustomize(done, UNKNOWN_SPEC)
+
+
+def test_a_kustomization_listing_the_file_itself_applies_the_flux_kustomization(repo, check_json):
+    """Listed by name, the file is read as manifests (kubectl kustomize builds it): the Flux
+    Kustomization app-b is applied, and builds ./other (its ConfigMap without a namespace: HL110)."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+            "app/kustomization.yaml": "resources: [./sub/kustomization.yaml]\n",
+            "app/sub/kustomization.yaml": FLUX_OBJECT,
+            "other/cm.yaml": CM_A,
+        }
+    )
+    _, findings = check_json(root)
+    assert rules(findings) == [("HL110", "other/cm.yaml")]
+    assert "Kustomization flux-system/app-b" in findings[0]["message"]
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert done.returncode == 0 and "name: app-b" in done.stdout
+
+
+def test_a_kustomization_with_an_empty_kind_is_read_as_one(repo, check_json):
+    """kustomize's FixKustomization reads `kind: ""` as Kustomization: its namespace: applies to
+    cm-a (no HL110), and it is not refused."""
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+            "app/kustomization.yaml": 'kind: ""\nnamespace: ns-a\nresources: [cm.yaml]\n',
+            "app/cm.yaml": CM_A,
+        }
+    )
+    _, findings = check_json(root)
+    assert rules(findings) == []
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert done.returncode == 0 and "namespace: ns-a" in done.stdout

@@ -370,6 +370,26 @@ def load_model(result: Any) -> Any:
     return repo
 
 
+def _refused_over(repo: Any, folder: str) -> str | None:
+    """Why nothing of `folder` is applied when it is, or is below, a folder whose kustomization file
+    kustomize refuses (it holds another object) and that a Flux build reads: that build fails."""
+    flux, current = repo.flux, folder
+    while flux is not None:
+        file = repo.refused_kustomizations.get(current)
+        builds = sorted({ks.label for ks in flux.kustomizations if current in ks.dirs and file in ks.files}) if file else []
+        if builds:
+            more = f" and {len(builds) - 1} more" if len(builds) > 1 else ""
+            return (
+                f"{file} holds no kustomize Kustomization, but {builds[0]}{more} build{'s' if not more else ''} "
+                f"{current or '.'}, where kustomize reads it as the kustomization and refuses it: "
+                + ("those builds fail and apply nothing" if more else "that build fails and applies nothing")
+            )
+        if not current:
+            break
+        current = posixpath.dirname(current)
+    return None
+
+
 def _missing_link(repo: Any, path: str) -> str:
     flux = repo.flux
     folder = posixpath.dirname(path)
@@ -386,6 +406,9 @@ def _missing_link(repo: Any, path: str) -> str:
                     f"kustomization file; {ks.label} builds it) lists it under resources:, where kustomize fails "
                     "(expected kind != 'Component')"
                 )
+    refused = _refused_over(repo, folder)
+    if refused is not None:
+        return refused
     # which Kustomizations would build the folder, if they were followed?
     remote = []
     for ks in flux.kustomizations if flux is not None else []:

@@ -550,6 +550,7 @@ class FluxModel:
     def __init__(self, repo: Repo) -> None:
         self.repo = repo
         self.kdirs: dict[str, KustomizeDir] = repo.kustomize_dirs
+        self.refused: dict[str, str] = repo.refused_kustomizations  # folder -> a kustomization file kustomize refuses
         self._memo: dict[tuple[str, str, FluxEdits], BuildOut] = {}
         # (artifact, folder, components) -> what its build holds before the transformers of the
         # folder's kustomization run (gathered): kept where a build with other edits may follow
@@ -685,6 +686,8 @@ class FluxModel:
         for entry in owner.entries:
             if entry.kind not in ("resources", "components") or not entry.target or entry.target in self.kdirs:
                 continue
+            if entry.target in self.refused:
+                continue  # a kustomization file kustomize refuses: that build fails there (HL601)
             if inside(folder, entry.target) and entry.target in self.repo.files.dirs:
                 return owner, entry
         return None
@@ -778,7 +781,7 @@ class FluxModel:
         SkipDir), so only its own kustomization says what of it is read."""
         current = directory
         while current != folder and current:
-            if current in self.kdirs:
+            if current in self.kdirs or current in self.refused:
                 return True
             current = posixpath.dirname(current)
         return False
@@ -799,10 +802,15 @@ class FluxModel:
                 continue
             seen.add(folder)
             kd = kdirs.get(folder)
+            if folder in self.refused:  # kustomize reads the file and fails there
+                named.add(self.refused[folder])
+                continue
             if kd is None:  # Flux generates a kustomization of the files below; the topmost kustomizations below are followed
                 folders.append(folder)
                 queue.extend(
-                    d for d in kdirs if d != folder and inside(d, folder) and not self._kdir_between(posixpath.dirname(d), folder)
+                    d
+                    for d in (*kdirs, *self.refused)
+                    if d != folder and inside(d, folder) and not self._kdir_between(posixpath.dirname(d), folder)
                 )
                 continue
             named.add(kd.file)
@@ -811,7 +819,7 @@ class FluxModel:
                     continue
                 if entry.target in files:
                     named.add(entry.target)
-                elif entry.target in kdirs:  # a folder without a kustomization fails kustomize (HL101)
+                elif entry.target in kdirs or entry.target in self.refused:  # a folder without one fails kustomize (HL101)
                     queue.append(entry.target)
         return folders, named
 
@@ -1112,7 +1120,7 @@ class FluxModel:
         kd = self.kdirs.get(directory)
         if kd and art.contains(kd.file):
             self._transform(kd, art, out, edits)
-        elif edits != NO_EDITS:
+        elif edits != NO_EDITS and not self._refused_in(directory, art):
             self._generated_kustomization(out, edits)
         del self._building[directory]
         self._memo[memo_key] = out
@@ -1154,12 +1162,24 @@ class FluxModel:
         if kd and art.contains(kd.file):
             out = BuildOut(files={kd.file}, dirs={kd.dir})
             self._gather(kd, art, out, components)
+        elif self._refused_in(directory, art):
+            out = self._refused_build(directory)
         else:
             out = self._build_generated(directory, art)
             for target in components:  # the generated kustomization lists them after its resources
                 self._component(target, art, out, None)
         del self._building[directory]
         return out
+
+    def _refused_in(self, directory: str, art: Artifact) -> bool:
+        """Whether the artifact holds a kustomization file of `directory` that kustomize refuses."""
+        return directory in self.refused and art.contains(self.refused[directory])
+
+    def _refused_build(self, directory: str) -> BuildOut:
+        """What a build of a folder whose kustomization file kustomize refuses holds (a Flux
+        Kustomization there: "invalid Kustomization: json: unknown field \"spec\""): kustomize fails
+        on reading it, so nothing; the file and folder, read (unbuildable says the build fails)."""
+        return BuildOut(files={self.refused[directory]}, dirs={directory})
 
     def _generated_kustomization(self, out: BuildOut, edits: FluxEdits) -> None:
         """The transformers of the fields kustomize-controller writes into the kustomization it
@@ -1216,6 +1236,8 @@ class FluxModel:
                         own_components.append((entry.target, (kd.file, kd.doc, entry.field)))  # after the generators
                     else:
                         out.absorb(self.build(entry.target, art))
+                elif entry.target in dirs and self._refused_in(entry.target, art):
+                    out.absorb(self._refused_build(entry.target))  # kustomize fails there; a component's changes unknown
             elif entry.target in files:
                 out.files.add(entry.target)
             elif entry.target in dirs:
@@ -1256,7 +1278,12 @@ class FluxModel:
         Kustomization's spec.components, or by two Components) runs again, all of it, as in
         kustomize: its resources are added once more, its generators find what they made before
         (_run_generators), its transformers run over everything again (a namePrefix twice). Past
-        RERUN_LIMIT such runs, the build's objects are left unknown (unread) instead."""
+        RERUN_LIMIT such runs, the build's objects are left unknown (unread) instead. A folder whose
+        kustomization file kustomize refuses fails the build: what it would change is not known."""
+        if target in self.refused:
+            out.absorb(self._refused_build(target))
+            out.maybe_changed.update(range(len(out.objects)))
+            return
         comp = self.kdirs[target]
         if self._chain_below(target):
             return  # a cycle (recorded by _accumulate where it has an entry)
@@ -1505,6 +1532,8 @@ class FluxModel:
             return False
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
         for directory in out.dirs:
+            if directory in self.refused and self.refused[directory] in out.files:
+                return False  # kustomize fails there: what the build would hold is not known
             kd = self.kdirs.get(directory)
             if kd is None:
                 continue
@@ -1838,6 +1867,8 @@ class FluxModel:
                         out.generated_components.append((directory, sub))
                     else:
                         out.absorb(self.build(sub, art))
+                elif self._refused_in(sub, art):  # listed too, whatever the file holds: kustomize fails on it
+                    out.absorb(self._refused_build(sub))
                 else:
                     out.dirs.add(sub)
                     stack.append(sub)
@@ -2198,6 +2229,8 @@ class FluxModel:
         files, dirs = repo.files.all_files, repo.files.dirs
         for directory in built.dirs:
             sub = kdirs.get(directory)
+            if directory in self.refused and self.refused[directory] in built.files:
+                return None  # a kustomization file kustomize refuses
             if sub is None:
                 continue
             if directory in repo.multiple_kustomizations or repo.invalid_yaml(sub.file):
@@ -2421,7 +2454,8 @@ class FluxModel:
         kept = nx.condensation(territories)
         source = {member for comp in kept.nodes if kept.in_degree(comp) == 0 for member in kept.nodes[comp]["members"]}
         roots = [obj for obj in candidates if id(obj) in source]
-        self.left_out = sorted(obj.path for obj in candidates if id(obj) not in source)
+        refused = set(self.refused.values())  # read as a kustomization kustomize refuses: HL601 says why
+        self.left_out = sorted(obj.path for obj in candidates if id(obj) not in source and obj.path not in refused)
         return sorted(roots, key=lambda o: (o.path, o.doc))
 
     def _territories(
@@ -2439,7 +2473,7 @@ class FluxModel:
             for path in built.files:
                 folder = posixpath.dirname(path)
                 kd = self.kdirs.get(folder)
-                if kd is not None and kd.file == path:
+                if (kd is not None and kd.file == path) or self.refused.get(folder) == path:
                     graph.add_edge(("build", build_id), ("kustomization", folder))
         files: set[str] = set()
         for obj in ks_objects:
@@ -2551,7 +2585,7 @@ class FluxModel:
             if isinstance(comp, str)
             and not is_remote(comp)
             and not comp.startswith("/")
-            and (target := join(path, comp)) in self.kdirs
+            and ((target := join(path, comp)) in self.kdirs or self._refused_in(target, art))
         )
         spec = ks.spec
         edits = FluxEdits(

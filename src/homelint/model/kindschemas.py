@@ -17,7 +17,7 @@ from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.positions import find_node, node_span
 from homelint.loading.yamlload import tag_of
 from homelint.model.fastschema import Compiler, Unsupported, Validator
-from homelint.model.kustomize import canonical_fields
+from homelint.model.kustomize import FIELDS, canonical_fields, reads_as_kustomization
 from homelint.model.nulls import Defaults, as_validated, defaults_of, native
 
 # (apiVersion, kind) -> schema file in schemas/kinds/
@@ -225,12 +225,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
             view = yaml11_booleans(doc, nodes[index], booleans, written)
         else:
             view = doc
-        if (
-            kustomization
-            and index == 0
-            and doc.get("kind") in (None, "", "Kustomization", "Component")
-            and "toolkit.fluxcd.io" not in str(doc.get("apiVersion", ""))
-        ):
+        if kustomization and index == 0 and reads_as_kustomization(doc):
             name, label = KUSTOMIZE_SCHEMA, "kustomization"
             mismatch = kustomize_version_error(doc)
             if mismatch is not None:
@@ -404,6 +399,37 @@ def kustomize_version_error(doc: dict[str, Any]) -> str | None:
     if api_version == required:
         return None
     return f"apiVersion for {kind} should be {required} (kustomize fails to read the file)"
+
+
+_JSON_TYPES = ((bool, "bool"), ((int, float), "number"), (list, "array"), (dict, "object"))
+
+
+def kustomization_refusal(doc: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """(kustomize's error, the field it is at) for the first document of a kustomization file (its
+    canonical fields) that is not a Kustomization or Component (reads_as_kustomization). kustomize
+    decodes the file strictly into its Kustomization (api/types/kustomization.go; sigs.k8s.io/yaml
+    hands the keys over sorted, and the first error is kept): a field it does not have fails it
+    ('invalid Kustomization: json: unknown field "spec"'), and so does a kind that is no string;
+    else EnforceFields refuses the kind and apiVersion ("kind should be Kustomization or
+    Component", "apiVersion for ConfigMap should be kustomize.config.k8s.io/v1beta1"; kubectl
+    kustomize v5.8.1)."""
+    kind = doc.get("kind")
+    for key in sorted(k for k in doc if isinstance(k, str)):
+        if key not in FIELDS:
+            return f'invalid Kustomization: json: unknown field "{key}"', (key,)
+        if key == "kind" and kind is not None and not isinstance(kind, str):
+            shown = next((name for types, name in _JSON_TYPES if isinstance(kind, types)), "a value")
+            return (
+                f"invalid Kustomization: json: cannot unmarshal {shown} into Go struct field Kustomization.TypeMeta.kind "
+                "of type string",
+                ("kind",),
+            )
+    refused_kind = kind not in (None, "", "Kustomization", "Component")
+    reasons = ["kind should be Kustomization or Component"] if refused_kind else []
+    mismatch = kustomize_version_error(doc)
+    if mismatch is not None:
+        reasons.append(mismatch.split(" (", 1)[0])
+    return "; ".join(reasons) or "kustomize cannot read it as a kustomization", ("kind",) if refused_kind else ("apiVersion",)
 
 
 def _judged_by_kustomize(doc: dict[str, Any], path: list[Any]) -> bool:

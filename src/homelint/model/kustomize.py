@@ -150,6 +150,17 @@ _STRING_FIELDS = frozenset(("namePrefix", "nameSuffix", "namespace"))
 _MOVED_FIELDS = frozenset(("bases", "imageTags", "helmChartInflationGenerator"))
 
 
+def reads_as_kustomization(data: dict[str, Any]) -> bool:
+    """Whether the first document of a kustomization file (its canonical fields) is a kustomize
+    Kustomization or Component: no kind, an empty one (FixKustomization makes it Kustomization),
+    Kustomization or Component, and no Flux apiVersion. Another object there (a Flux
+    Kustomization, a ConfigMap) is one kustomize refuses to read (kindschemas.kustomization_refusal)."""
+    api = data.get("apiVersion")
+    return data.get("kind") in (None, "", "Kustomization", "Component") and not (
+        isinstance(api, str) and "toolkit.fluxcd.io" in api
+    )
+
+
 def is_empty_kustomization(doc: Any) -> bool:
     """Whether kustomize refuses the first document of a kustomization file with "kustomization.yaml
     is empty" (CheckEmpty): no document, or only zero fields. A field kustomize does not know, or a

@@ -19,7 +19,7 @@ from homelint.loading.safeio import content_digest, read_head, read_regular, rea
 from homelint.loading.yamlload import MAX_FILE_BYTES, ParsedFile, Problem, parse_bytes, too_big
 from homelint.model.config import Config
 from homelint.model.filefacts import FileFacts, file_facts
-from homelint.model.kustomize import KustomizeDir, canonical_fields, parse_kustomization
+from homelint.model.kustomize import KustomizeDir, canonical_fields, parse_kustomization, reads_as_kustomization
 
 if TYPE_CHECKING:
     from homelint.model.flux import FluxModel
@@ -49,6 +49,10 @@ class Repo:
     # folders holding more than one kustomization file -> their files, kustomize's lookup order first
     # (kustomize_dirs models the first; every build of the folder fails: _index_kustomizations)
     multiple_kustomizations: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # folders whose kustomization file holds another object (a Flux Kustomization, a ConfigMap) ->
+    # that file: kustomize refuses to read it, so every build of the folder fails; not in
+    # kustomize_dirs (listed by name, the file is read as manifests: _index_kustomizations)
+    refused_kustomizations: dict[str, str] = field(default_factory=dict)
     variables_cache: dict[int, Any] = field(default_factory=dict)
     flux: FluxModel | None = None  # built by load_repo, before any check runs
     _graph: ResourceGraph | None = None
@@ -423,7 +427,11 @@ def _over_budget(parsed: ParsedFile, allowed: int) -> None:
 def _index_kustomizations(repo: Repo) -> None:
     """The kustomization of each folder: the file of the first of KUSTOMIZATION_NAMES it holds (the
     order kustomize looks them up in); a folder holding more than one is in `multiple_kustomizations`
-    (kustomize refuses it: "Found multiple kustomization files under: DIR")."""
+    (kustomize refuses it: "Found multiple kustomization files under: DIR"). kustomize reads a file
+    of those names as the folder's kustomization whatever it holds: one that holds another object
+    is in `refused_kustomizations` (kustomize fails every build of the folder, "invalid
+    Kustomization: json: unknown field \"spec\""), and a kustomization that lists the file itself
+    reads it as manifests (kubectl kustomize v5.8.1)."""
     rank = {name: index for index, name in enumerate(KUSTOMIZATION_NAMES)}
     by_dir: dict[str, list[str]] = {}
     for path in repo.files.yaml_files:
@@ -439,10 +447,9 @@ def _index_kustomizations(repo: Repo) -> None:
         if not isinstance(data, dict):
             data = {}
         data, written = canonical_fields(data)
-        kind = data.get("kind")
-        api = data.get("apiVersion", "")
-        if kind not in (None, "Kustomization", "Component") or (isinstance(api, str) and "toolkit.fluxcd.io" in api):
-            continue  # a Flux Kustomization object in a file named kustomization.yaml
+        if not reads_as_kustomization(data):
+            repo.refused_kustomizations[directory] = path  # e.g. a Flux Kustomization in kustomization.yaml
+            continue
         repo.kustomize_dirs[directory] = parse_kustomization(directory, path, data, written)
     entries = [e for kd in repo.kustomize_dirs.values() for e in kd.entries]
     resources = {e.target for e in entries if e.kind == "resources"}

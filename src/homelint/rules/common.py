@@ -445,7 +445,8 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     kustomization that lists a Component folder under resources: or the kustomization of a
     Component that a generated kustomization lists there (HL101: "expected kind != 'Component'"),
     the second kustomization file of a folder holding several (HL101: "Found multiple kustomization
-    files"), a kustomization that lists a resource or component that is not there (missing_entry),
+    files"), a kustomization file that holds another object, a Flux Kustomization (HL601:
+    "invalid Kustomization"), a kustomization that lists a resource or component that is not there (missing_entry),
     a listed kustomization that is empty (HL101: "kustomization.yaml is empty"), a kustomization
     with a `patches:` entry kustomize refuses (HL114: several strategic-merge documents and a
     target; FluxModel.refused_patches), the file of a replacement whose target field kustomize fails on (HL114), the file of a
@@ -468,6 +469,8 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
     broken = [kdirs[component].file for _, component in ks.generated_components]
     # HL101: a folder with more than one kustomization file ("Found multiple kustomization files")
     broken += [repo.multiple_kustomizations[d][1] for d in ks.dirs if d in repo.multiple_kustomizations]
+    # HL601: a kustomization file that holds another object ("invalid Kustomization: json: unknown field")
+    broken += [repo.refused_kustomizations[d] for d in ks.dirs if repo.refused_kustomizations.get(d) in ks.files]
     for directory in ks.dirs:
         kd = kdirs.get(directory)
         if kd is None:
@@ -505,6 +508,30 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
     broken += [kdirs[d].file for d in ks.dirs if d in kdirs and kdirs[d].file in refused]  # HL114: a refused patch entry
     failed = ks.patch_failures[0].source.path if ks.patch_failures else None
     return min(broken) if broken else failed
+
+
+def refused_builders(ctx: Context) -> dict[str, list[FluxKS]]:
+    """Folder -> the Flux Kustomizations whose build reads its kustomization file, which kustomize
+    refuses (Repo.refused_kustomizations): a spec.path there, a kustomization that lists the
+    folder, the kustomization Flux generates above it. Not those that list the file by name (they
+    read it as manifests)."""
+
+    def build() -> dict[str, list[FluxKS]]:
+        refused = ctx.repo.refused_kustomizations
+        out: dict[str, list[FluxKS]] = {}
+        for ks in ctx.flux.kustomizations:
+            for directory in ks.dirs:
+                if directory in refused and refused[directory] in ks.files:
+                    out.setdefault(directory, []).append(ks)
+        return out
+
+    return ctx.repo.memo("rules.refused-builders", build)
+
+
+def refused_build(ctx: Context, path: str) -> bool:
+    """Whether `path` is a kustomization file kustomize refuses that a Flux build reads as one."""
+    directory = posixpath.dirname(path)
+    return ctx.repo.refused_kustomizations.get(directory) == path and directory in refused_builders(ctx)
 
 
 def empty_kustomization(ctx: Context, kd: KustomizeDir, builder: str | FluxKS) -> str | None:

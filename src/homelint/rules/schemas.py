@@ -3,6 +3,7 @@ against the releases the repository installs (versions.py, schemas/api-versions.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -10,10 +11,27 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, K8sObject, Span
+from homelint.core.wording import with_article
 from homelint.model.flux import FLUX_KS_GROUP
-from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT, SCHEMAS, admitted, checker, decoded, readable
+from homelint.model.kindschemas import (
+    MAX_ERRORS_PER_OBJECT,
+    SCHEMAS,
+    admitted,
+    checker,
+    decoded,
+    kustomization_refusal,
+    readable,
+)
+from homelint.model.kustomize import canonical_fields
 from homelint.model.versions import ApiEntry, Installed, Verdict, Version, api_priority, judge, table, versions_of
-from homelint.rules.common import CHART_SOURCE_KIND, chart_ref_fix, crd_kind, manifest_objects, templated_value
+from homelint.rules.common import (
+    CHART_SOURCE_KIND,
+    chart_ref_fix,
+    crd_kind,
+    manifest_objects,
+    refused_builders,
+    templated_value,
+)
 from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
 from homelint.rules.registry import check
 
@@ -113,6 +131,7 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
         obj = applied_docs[ident]
         patched.extend((obj, finding) for finding in _recheck(ctx, obj, found))
     yield from _one_per_patch(patched)
+    yield from _refused_kustomizations(ctx)
     for obj in manifest_objects(ctx):
         if obj.kind != "Namespace" or obj.api_version != "v1":
             continue
@@ -130,6 +149,49 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 f"Namespace {obj.name}: {message}",
                 fix=_fix(obj, data, keys),
             )
+
+
+def _refused_kustomizations(ctx: Context) -> Iterator[Finding]:
+    """A kustomization file (kustomization.yaml, kustomization.yml, Kustomization) that holds
+    another object, a Flux Kustomization most often, in a folder a Flux build reads: kustomize
+    reads a file of those names as the folder's kustomization whatever it holds, and refuses it
+    (kindschemas.kustomization_refusal), whether a spec.path points at the folder, a kustomization
+    lists it, or the kustomization Flux generates above it lists it (fluxcd/pkg
+    kustomize_generator.go: a subfolder with a kustomization file is a resource, not descended
+    into). That build fails and applies nothing (unbuildable). A folder holding a second
+    kustomization file is HL101's."""
+    repo = ctx.repo
+    for directory, builders in sorted(refused_builders(ctx).items()):
+        path = repo.refused_kustomizations[directory]
+        parsed = repo.parsed.get(path)
+        doc = parsed.docs[0] if parsed is not None and parsed.docs else None
+        if directory in repo.multiple_kustomizations or not isinstance(doc, dict):
+            continue
+        data, written = canonical_fields(doc)
+        reason, at = kustomization_refusal(data)
+        kind, api = data.get("kind"), data.get("apiVersion")
+        thing = with_article(kind) if isinstance(kind, str) and kind else "an object"
+        if isinstance(api, str) and api:
+            thing += f" ({api})"
+        labels = sorted({ks.label for ks in builders})
+        builds = (
+            f"the build of {labels[0]} fails, and Flux applies nothing of it"
+            if len(labels) == 1
+            else f"the builds of {labels[0]} and {len(labels) - 1} more fail, and Flux applies nothing of them"
+        )
+        name = posixpath.basename(path)
+        key = written.get(at[0], at[0])
+        yield ctx.finding(
+            "HL601",
+            path,
+            repo.span(path, 0, (key,), key=reason.startswith("invalid Kustomization: json: unknown field")),
+            f"the file {name} holds {thing}, not a kustomize Kustomization or Component, but kustomize reads a file of this name "
+            f"as the kustomization of {directory or '.'} whenever it builds that folder, and refuses it ('{reason}'): "
+            f"{builds}",
+            fix=f"rename the file (e.g. ks.yaml) so kustomize reads it as a manifest; where a kustomization lists the "
+            f"folder {directory or '.'}, list the renamed file instead",
+            key=f"HL601/refused/{path}",
+        )
 
 
 def _one_per_patch(found: list[tuple[K8sObject, Finding]]) -> Iterator[Finding]:

@@ -35,6 +35,7 @@ from homelint.rules.common import (
     empty_kustomization,
     foreign_namespaces,
     has_flux,
+    refused_build,
     resource_set_makes,
     substituted_reference,
     unbuildable,
@@ -131,6 +132,8 @@ def missing_resource(ctx: Context) -> Iterator[Finding]:
                             related = sub.file
                         else:
                             continue
+                    elif target in repo.refused_kustomizations:
+                        continue  # it has one, and kustomize refuses it: HL601 reports that file
                     else:
                         message = (
                             f"directory '{entry.value}' has no kustomization.yaml, so kustomize cannot use it "
@@ -230,7 +233,9 @@ def _flux_components(ctx: Context, ks: FluxKS, obj: K8sObject, path: str, comps:
                 "(components must be local and relative) and fails the build"
             )
             fix = "write the component's path relative to spec.path (e.g. ../../components/name)"
-        elif (target := join(path, comp)) not in kdirs:
+        elif (target := join(path, comp)) in ctx.repo.refused_kustomizations:
+            continue  # it has a kustomization file, and kustomize refuses it: HL601 reports that file
+        elif target not in kdirs:
             if ignore_missing:
                 continue
             where = (
@@ -679,6 +684,8 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
     for obj in _all_flux_ks(ctx):
         if id(obj) in evaluated or not ctx.flux.is_local_source(obj.data, obj.namespace or "flux-system"):
             continue
+        if refused_build(ctx, obj.path):
+            continue  # in a kustomization file kustomize refuses where a build reads it: never applied (HL601)
         raw = obj.spec.get("path")
         if not isinstance(raw, str):
             continue
@@ -845,6 +852,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
                 continue
             if obj.path in twins or obj.path in unlisted:
                 continue  # not listed in its folder's kustomization.yaml: HL102 says so, in one finding
+            if refused_build(ctx, obj.path):
+                continue  # in a kustomization file kustomize refuses where a build reads it: HL601 says so
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
             finding = ctx.at(
