@@ -111,6 +111,8 @@ APPLY = "kubectl apply --server-side --filename app-a/vars.yaml\n"
         pytest.param("scripts/bootstrap", "#! /usr/bin/env -S bash -eu\n" + APPLY, id="env-split-string"),
         pytest.param(".envrc", "#!/usr/bin/env zsh\r\n" + APPLY, id="dotfile-crlf"),
         pytest.param("scripts/bootstrap.bash", APPLY, id="bash-suffix"),
+        # just reads a `.justfile` as it reads a `justfile`
+        pytest.param(".justfile", "bootstrap:\n    " + APPLY, id="dot-justfile"),
     ],
 )
 def test_a_script_no_sh_suffix_names_is_read_as_a_bootstrap(check_json, repo, path, text):

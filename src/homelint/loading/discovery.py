@@ -20,7 +20,7 @@ ROOT_MARKERS = (".homelint.yaml", ".homelint.yml", ".git")
 # Files other than YAML that checks may read (templates listed as resources, bootstrap scripts and
 # templates that create namespaces, JSON patches): a cached run is reused only if none changed.
 NON_YAML_INPUT_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".gotmpl", ".sh", ".bash", ".zsh", ".just", ".json")
-NON_YAML_INPUT_NAMES = ("justfile", "Justfile")
+NON_YAML_INPUT_NAMES = ("justfile", "Justfile", ".justfile")  # the names just looks for
 # mise's default file task folders (mise.jdx.dev/tasks/task-discovery.html): mise searches each
 # recursively, in the folder it runs in and every parent, and runs every executable file there as
 # a task (a script with no suffix, any language) and every .toml file as a TOML task file
