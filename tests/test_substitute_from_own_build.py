@@ -250,3 +250,25 @@ def test_a_source_also_defined_in_a_bootstrap_folder_is_fine(check_json, repo):
     applies it first, as HL401 takes it): whichever applies first, it exists before app-a builds."""
     files = _own_build(**{"bootstrap/kustomization.yaml": "resources:\n  - ./vars.yaml\n", "bootstrap/vars.yaml": VARS})
     assert _hl207(check_json, repo, files) == []
+
+
+def test_an_undefined_variable_that_is_a_key_of_another_configmap_names_it_in_the_fix(check_json, repo):
+    """`${GREETING}` is a key of ConfigMap other-a, which app-a does not substitute from (the user
+    put it in the wrong object): the fix names that object; the key, never its value."""
+    other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other-a\n  namespace: flux-system\ndata:\n  GREETING: greeting-value-7\n"
+    files = _own_build()
+    files["app-a/vars.yaml"] = VARS.replace("GREETING", "OTHER")
+    files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n  - ./other.yaml\n"
+    files["apps/other.yaml"] = other
+    _, found = check_json(repo(files))
+    (undefined,) = [f for f in found if f["rule"] == "HL201"]
+    assert undefined["fix"].startswith(
+        "ConfigMap flux-system/other-a (apps/other.yaml) has a key GREETING but is not a substituteFrom source of this "
+        "Kustomization: list it there, or define GREETING"
+    )
+    assert "greeting-value-7" not in undefined["fix"] + undefined["message"]
+    files.pop("apps/other.yaml")
+    files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n"
+    _, found = check_json(repo(files))
+    (undefined,) = [f for f in found if f["rule"] == "HL201"]
+    assert undefined["fix"].startswith("define GREETING in postBuild.substitute")

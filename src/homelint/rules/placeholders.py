@@ -26,7 +26,7 @@ from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.refs import POD_SPEC_PATHS
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
-from homelint.model.variables import Variables, external_secret_makers, variables_of
+from homelint.model.variables import Variables, external_secret_makers, source_keys, variables_of
 from homelint.model.versions import versions_of
 from homelint.rules.common import POST_BUILD, listed_external, outside_flux, spec_fix, substituting_webhook
 from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped, unapplied_files
@@ -118,6 +118,35 @@ def _undefined(
             yield ks, variables, obj, field, is_key, item.name, text, (start, end)
 
 
+def _undefined_fix(ctx: Context, name: str, sources: list[str]) -> str:
+    """The fix of an undefined `${name}`: where to define it; when a ConfigMap or Secret of the
+    repository that is no substituteFrom source of the Kustomization has a key of that name (the
+    key only, never its value), that object is named first: the variable may have been meant there."""
+    usual = f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}"
+    elsewhere = [o for o in _keyed_objects(ctx).get(name, []) if o.path not in sources]
+    if not elsewhere:
+        return usual
+    obj = elsewhere[0]
+    where = f"{obj.kind} {obj.namespace + '/' if obj.namespace else ''}{obj.name} ({obj.path})"
+    return f"{where} has a key {name} but is not a substituteFrom source of this Kustomization: list it there, or {usual}"
+
+
+def _keyed_objects(ctx: Context) -> dict[str, list[K8sObject]]:
+    """data/stringData key -> the repository's core ConfigMaps and Secrets that have it (by path)."""
+
+    def build() -> dict[str, list[K8sObject]]:
+        found: dict[str, list[K8sObject]] = {}
+        for obj in ctx.repo.objects:
+            if obj.kind in ("ConfigMap", "Secret") and obj.named_by(obj.kind) and obj.path not in ctx.repo.patch_files:
+                for key in source_keys(obj):
+                    found.setdefault(key, []).append(obj)
+        for objs in found.values():
+            objs.sort(key=lambda o: (o.path, o.doc))
+        return found
+
+    return ctx.repo.memo("rules.placeholders.keyed-objects", build)
+
+
 @check("HL201")
 def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
     """One finding per placeholder position, naming every Kustomization (sorted) for which it is
@@ -164,7 +193,7 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
             path,
             span,
             f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)}){consequence}",
-            fix=f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}",
+            fix=_undefined_fix(ctx, name, [s.path for g in group for src in g[1].sources for s in src.objects]),
             key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
             related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
         )
