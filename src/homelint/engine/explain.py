@@ -376,7 +376,7 @@ def _refused_over(repo: Any, folder: str) -> str | None:
     flux, current = repo.flux, folder
     while flux is not None:
         file = repo.refused_kustomizations.get(current)
-        builds = sorted({ks.label for ks in flux.kustomizations if current in ks.dirs and file in ks.files}) if file else []
+        builds = sorted({ks.label for ks in flux.refused_builders().get(current, ())})
         if builds:
             more = f" and {len(builds) - 1} more" if len(builds) > 1 else ""
             return (

@@ -551,6 +551,7 @@ class FluxModel:
         self.repo = repo
         self.kdirs: dict[str, KustomizeDir] = repo.kustomize_dirs
         self.refused: dict[str, str] = repo.refused_kustomizations  # folder -> a kustomization file kustomize refuses
+        self._refused_builders: dict[str, list[FluxKS]] | None = None  # refused_builders, once run() is done
         self._memo: dict[tuple[str, str, FluxEdits], BuildOut] = {}
         # (artifact, folder, components) -> what its build holds before the transformers of the
         # folder's kustomization run (gathered): kept where a build with other edits may follow
@@ -691,6 +692,24 @@ class FluxModel:
             if inside(folder, entry.target) and entry.target in self.repo.files.dirs:
                 return owner, entry
         return None
+
+    def refused_read_by(self, ks: FluxKS) -> list[str]:
+        """The kustomization files kustomize refuses (Repo.refused_kustomizations) that the build of
+        `ks` reads as kustomizations: of a folder of the build whose file it reads (a spec.path
+        there, a listed folder, a generated kustomization above it); not one it lists by name
+        (read as manifests)."""
+        return [self.refused[d] for d in sorted(ks.dirs) if self.refused.get(d) in ks.files]
+
+    def refused_builders(self) -> dict[str, list[FluxKS]]:
+        """Folder -> the Flux Kustomizations whose build reads its refused kustomization file
+        (refused_read_by); those builds fail. Asked once run() is done."""
+        if self._refused_builders is None:
+            found: dict[str, list[FluxKS]] = {}
+            for ks in self.kustomizations:
+                for path in self.refused_read_by(ks):
+                    found.setdefault(posixpath.dirname(path), []).append(ks)
+            self._refused_builders = found
+        return self._refused_builders
 
     def dead_over(self, path: str) -> K8sObject | None:
         """The first Flux Kustomization of this repository that nothing applies (no root reaches

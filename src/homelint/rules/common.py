@@ -470,7 +470,7 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
     # HL101: a folder with more than one kustomization file ("Found multiple kustomization files")
     broken += [repo.multiple_kustomizations[d][1] for d in ks.dirs if d in repo.multiple_kustomizations]
     # HL601: a kustomization file that holds another object ("invalid Kustomization: json: unknown field")
-    broken += [repo.refused_kustomizations[d] for d in ks.dirs if repo.refused_kustomizations.get(d) in ks.files]
+    broken += ctx.flux.refused_read_by(ks)
     for directory in ks.dirs:
         kd = kdirs.get(directory)
         if kd is None:
@@ -510,28 +510,10 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
     return min(broken) if broken else failed
 
 
-def refused_builders(ctx: Context) -> dict[str, list[FluxKS]]:
-    """Folder -> the Flux Kustomizations whose build reads its kustomization file, which kustomize
-    refuses (Repo.refused_kustomizations): a spec.path there, a kustomization that lists the
-    folder, the kustomization Flux generates above it. Not those that list the file by name (they
-    read it as manifests)."""
-
-    def build() -> dict[str, list[FluxKS]]:
-        refused = ctx.repo.refused_kustomizations
-        out: dict[str, list[FluxKS]] = {}
-        for ks in ctx.flux.kustomizations:
-            for directory in ks.dirs:
-                if directory in refused and refused[directory] in ks.files:
-                    out.setdefault(directory, []).append(ks)
-        return out
-
-    return ctx.repo.memo("rules.refused-builders", build)
-
-
 def refused_build(ctx: Context, path: str) -> bool:
     """Whether `path` is a kustomization file kustomize refuses that a Flux build reads as one."""
     directory = posixpath.dirname(path)
-    return ctx.repo.refused_kustomizations.get(directory) == path and directory in refused_builders(ctx)
+    return ctx.repo.refused_kustomizations.get(directory) == path and directory in ctx.flux.refused_builders()
 
 
 def empty_kustomization(ctx: Context, kd: KustomizeDir, builder: str | FluxKS) -> str | None:

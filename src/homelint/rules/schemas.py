@@ -29,7 +29,6 @@ from homelint.rules.common import (
     chart_ref_fix,
     crd_kind,
     manifest_objects,
-    refused_builders,
     templated_value,
 )
 from homelint.rules.fixing import Edit, FixFile, each, fixes, quote_plain
@@ -161,7 +160,7 @@ def _refused_kustomizations(ctx: Context) -> Iterator[Finding]:
     into). That build fails and applies nothing (unbuildable). A folder holding a second
     kustomization file is HL101's."""
     repo = ctx.repo
-    for directory, builders in sorted(refused_builders(ctx).items()):
+    for directory, builders in sorted(ctx.flux.refused_builders().items()):
         path = repo.refused_kustomizations[directory]
         parsed = repo.parsed.get(path)
         doc = parsed.docs[0] if parsed is not None and parsed.docs else None
