@@ -31,6 +31,18 @@ POD_SPEC_PATHS: dict[str, FieldPath] = {
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
+# the API group of each built-in kind of POD_SPEC_PATHS
+POD_GROUPS = {
+    "Pod": "",
+    **dict.fromkeys(("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"), "apps"),
+    "Job": "batch",
+    "CronJob": "batch",
+}
+
+
+def builtin_pod_spec_path(obj: K8sObject) -> FieldPath | None:
+    """Where the pod spec of a built-in workload is (a custom resource of such a kind: None)."""
+    return POD_SPEC_PATHS.get(obj.kind) if POD_GROUPS.get(obj.kind) == obj.group else None
 
 
 @dataclass(frozen=True, slots=True)

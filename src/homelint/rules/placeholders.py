@@ -24,7 +24,7 @@ from homelint.core.substitution import (
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
-from homelint.model.refs import POD_SPEC_PATHS
+from homelint.model.refs import builtin_pod_spec_path
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, source_keys, variables_of
 from homelint.model.versions import versions_of
@@ -601,12 +601,6 @@ HOST_SITES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
 # command, args and env values, so `${VAR}` in a volume's NFS server or path, a hostPath, an image or
 # a storage class is used as written (a mount or pull that fails, a claim no class binds) whether or
 # not a Kustomization provides VAR: no application reads it as its own variable
-_POD_GROUPS = {
-    "Pod": "",
-    **dict.fromkeys(("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"), "apps"),
-    "Job": "batch",
-    "CronJob": "batch",
-}
 _POD_AS_WRITTEN = (
     ("volumes", "*", "nfs", "server"),
     ("volumes", "*", "nfs", "path"),
@@ -627,7 +621,7 @@ _AS_WRITTEN: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
 def _as_written(obj: K8sObject, field: tuple[Any, ...]) -> bool:
     """Whether nothing but Flux expands `${...}` in this field of the object (_POD_AS_WRITTEN)."""
     shape = tuple("*" if isinstance(key, int) else key for key in field)
-    base = POD_SPEC_PATHS.get(obj.kind) if _POD_GROUPS.get(obj.kind) == obj.group else None
+    base = builtin_pod_spec_path(obj)
     if base is not None and shape[: len(base)] == base and shape[len(base) :] in _POD_AS_WRITTEN:
         return True
     return shape in _AS_WRITTEN.get((obj.group, obj.kind), ())
