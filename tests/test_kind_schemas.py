@@ -45,6 +45,15 @@ def test_an_unknown_field_the_kind_declares_in_one_other_place_says_where(repo, 
     ]
 
 
+def test_a_home_behind_a_reference_inside_a_referenced_schema_is_found(repo, check_json):
+    """A patch's `target` is `#/$defs/selector` of common.json, a reference inside a referenced
+    document: resolved against that document, it is where a misplaced `labelSelector` belongs."""
+    spec = "  patches:\n    - patch: '[]'\n      labelSelector: app=a\n"
+    assert schema_errors(repo, check_json, FLUX_KUSTOMIZATION.format(spec=spec)) == [
+        (10, "Kustomization app-a: unknown field 'labelSelector' in spec.patches.0; it is a field of spec.patches.*.target"),
+    ]
+
+
 def test_a_field_declared_in_several_places_gets_no_hint(repo, check_json):
     spec = "  decryption:\n    provider: sops\n    kind: Secret\n"
     assert schema_errors(repo, check_json, FLUX_KUSTOMIZATION.format(spec=spec)) == [

@@ -18,7 +18,7 @@ from homelint.loading.positions import find_node, node_span
 from homelint.loading.yamlload import tag_of
 from homelint.model.fastschema import Compiler, Unsupported, Validator
 from homelint.model.kustomize import FIELDS, canonical_fields, reads_as_kustomization
-from homelint.model.nulls import Defaults, as_validated, defaults_of, native
+from homelint.model.nulls import Defaults, as_validated, defaults_of, native, schema_branches
 
 # (apiVersion, kind) -> schema file in schemas/kinds/
 SCHEMAS: dict[tuple[str, str], str] = {
@@ -122,38 +122,26 @@ MAX_HOME_DEPTH = 12
 
 @cache
 def field_homes(name: str, key: str) -> tuple[tuple[str, ...], ...]:
-    """The mappings of schema `name` (refs followed, list items as `*`) that declare the property
-    `key`, as field paths."""
+    """The mappings of schema `name` (refs and allOf/anyOf/oneOf followed as defaults_of follows
+    them, list items as `*`) that declare the property `key`, as field paths."""
+    documents = _compiler().documents
     found: list[tuple[str, ...]] = []
 
-    def walk(node: Any, at: tuple[str, ...], depth: int) -> None:
-        if not isinstance(node, dict) or depth > MAX_HOME_DEPTH:
+    def walk(node: Any, base: str, at: tuple[str, ...]) -> None:
+        if len(at) > MAX_HOME_DEPTH:
             return
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            walk(_resolved(name, ref), at, depth + 1)
-        properties = node.get("properties")
-        if isinstance(properties, dict):
-            if key in properties:
-                found.append(at)
-            for child, sub in properties.items():
-                walk(sub, (*at, str(child)), depth + 1)
-        walk(node.get("items"), (*at, "*"), depth + 1)
-        for keyword in ("allOf", "anyOf", "oneOf"):
-            for sub in node.get(keyword) or ():
-                walk(sub, at, depth + 1)
+        for branch, where in schema_branches(node, base, documents):
+            properties = branch.get("properties")
+            if isinstance(properties, dict):
+                if key in properties:
+                    found.append(at)
+                for child, sub in properties.items():
+                    walk(sub, where, (*at, str(child)))
+            walk(branch.get("items"), where, (*at, "*"))
 
-    walk(schema(f"kinds/{name}"), (), 0)
+    uri = schema(f"kinds/{name}")["$id"]
+    walk(documents.get(uri), uri, ())
     return tuple(dict.fromkeys(found))
-
-
-def _resolved(name: str, ref: str) -> Any:
-    """The schema a `$ref` of schema `name` points at (`common.json#/$defs/x`, `#/$defs/x`)."""
-    document, _, pointer = ref.partition("#")
-    node: Any = schema(f"kinds/{document or name}")
-    for part in pointer.strip("/").split("/") if pointer.strip("/") else ():
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
 
 
 def _shape(keys: tuple[Any, ...]) -> tuple[str, ...]:

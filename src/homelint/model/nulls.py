@@ -63,7 +63,7 @@ def defaults_of(uri: str, documents: Mapping[str, Any]) -> Defaults:
     def walk(node: Any, base: str, path: tuple[str, ...]) -> None:
         if len(path) > MAX_REFS:
             return
-        for branch, at in _branches(node, base, documents):
+        for branch, at in schema_branches(node, base, documents):
             children = [((*path, k), sub) for k, sub in (branch.get("properties") or {}).items()]
             for keyword, step in (("items", EACH_ITEM), ("additionalProperties", EACH_VALUE)):
                 if isinstance(branch.get(keyword), dict):
@@ -135,7 +135,7 @@ def _resolve(node: Any, base: str, documents: Mapping[str, Any]) -> tuple[Any, s
     return None, base
 
 
-def _branches(node: Any, base: str, documents: Mapping[str, Any]) -> list[tuple[dict[str, Any], str]]:
+def schema_branches(node: Any, base: str, documents: Mapping[str, Any]) -> list[tuple[dict[str, Any], str]]:
     """The schema and the subschemas of its allOf/anyOf/oneOf (resolved), which may each declare
     properties of the same object."""
     out: list[tuple[dict[str, Any], str]] = []
