@@ -118,3 +118,17 @@ def test_the_account_key_and_a_webhook_solver_config_are_not_references(check_js
         "webhook: {groupName: acme.example.com, solverName: s, config: {apiTokenSecretRef: {name: only-the-webhook-reads}}}",
     )
     assert findings(check_json, repo, release(), webhook) == []
+
+
+def test_a_hostile_cluster_resource_namespace_is_printed_escaped(repo, run):
+    """The namespace comes from the repository's values: a terminal escape or a bidi control in it
+    is shown escaped, never written to the terminal."""
+    hostile = release(values='  values:\n    clusterResourceNamespace: "ns\\x1b[31mred\\u202e"\n')
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./all.yaml\n",
+        "apps/all.yaml": NAMESPACES + hostile + CLUSTER_ISSUER,
+    }
+    output = run("check", str(repo(files)), "--no-cache").output
+    assert "uses Secret 'dns-token-a' in namespace ns\\x1b[31mred\\u202e" in output
+    assert "\x1b" not in output and "\u202e" not in output
