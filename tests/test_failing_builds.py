@@ -356,3 +356,40 @@ def test_a_user_of_a_build_whose_spec_components_fail_is_not_judged(check_json, 
         **component,
     }
     assert _rules(check_json, repo, files) == errors
+
+
+UNPARSEABLE_SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: data-a\n  namespace: ns-a\nstringData:\n  k: [v\n"
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["listed", "generated"])
+def test_a_user_beside_a_file_that_does_not_parse_is_not_judged(check_json, repo, listed):
+    """kustomize fails app-a's build on secret.yaml, which does not parse (HL001), whether its
+    kustomization lists the file or Flux generates one listing every manifest of spec.path; and
+    that file may be the Secret the Pod mounts. Only HL001, as for a missing file (HL101)."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./app-a.yaml\n",
+        "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a"),
+        "app-a/pod.yaml": POD_READING_DATA_A,
+        "app-a/secret.yaml": UNPARSEABLE_SECRET,
+    }
+    if listed:
+        files["app-a/kustomization.yaml"] = "resources:\n  - ./pod.yaml\n  - ./secret.yaml\n"
+    assert _rules(check_json, repo, files) == ["HL001"]
+    files["app-a/secret.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\n  namespace: ns-a\ndata:\n  k: v\n"
+    assert _rules(check_json, repo, files) == ["HL401"]  # the control: the file parses, and makes no Secret
+
+
+def test_a_user_beside_another_folders_unparseable_file_is_still_judged(check_json, repo):
+    """As for a missing file: a file of folder ns-b that does not parse does not make ns-a's Secret."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./ns-a\n  - ./ns-b\n",
+        "apps/ns-a/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./pod.yaml\n",
+        "apps/ns-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/ns-a/pod.yaml": POD_READING_DATA_A,
+        "apps/ns-b/kustomization.yaml": "resources:\n  - ./secret.yaml\n",
+        "apps/ns-b/secret.yaml": UNPARSEABLE_SECRET.replace("ns-a", "ns-b"),
+    }
+    assert _rules(check_json, repo, files) == ["HL001", "HL401"]

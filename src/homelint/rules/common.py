@@ -294,26 +294,34 @@ def set_in(edge: Any) -> str:
 def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool:
     """Whether a kustomization of `build` that holds `path` (in its folder or a folder above it, or
     one whose resources and components reach it: an overlay of a base elsewhere) lists a resource,
-    component or patch file the repository lacks: kustomize fails the build, and the missing file,
-    listed where it would be applied with this one, may define what a finding on it says is not
-    there. Folders beside it (another namespace's) do not count: one missing file there must not
-    silence a whole cluster."""
+    component or patch file the repository lacks, or a resource file that does not parse (HL001):
+    kustomize fails the build, and that file, listed where it would be applied with this one, may
+    define what a finding on it says is not there. Folders beside it (another namespace's) do not
+    count: one missing file there must not silence a whole cluster."""
     if build is None or not _lacks_a_file(ctx, build):
         return False
-    if _missing_spec_component(ctx, build):
-        return True  # Flux adds spec.components to the kustomization at spec.path: above every file of the build
+    if _missing_spec_component(ctx, build) or _generated_lists_unparseable(ctx, build):
+        return True  # the kustomization at spec.path (Flux's spec.components, or Flux's own): above every file of the build
     kdirs = ctx.repo.kustomize_dirs
-    return any(_lists_missing(ctx, kdirs[d]) or _lists_missing_patch(ctx, kdirs[d]) for d in _holding(ctx, build, path))
+    return any(
+        _lists_missing(ctx, kdirs[d]) or _lists_missing_patch(ctx, kdirs[d]) or _lists_unparseable(ctx, kdirs[d])
+        for d in _holding(ctx, build, path)
+    )
 
 
 def _lacks_a_file(ctx: Context, build: FluxKS) -> bool:
     """Whether the build lists anywhere a resource, component, patch or replacements file that is
-    not there (judged once per build: most builds lack none, and then nothing is walked)."""
+    not there, or a resource file that does not parse (judged once per build: most builds lack
+    none, and then nothing is walked)."""
     memo: dict[int, bool] = ctx.repo.memo("rules.lacks-a-file", dict)  # by object, as unbuildable
     if id(build) not in memo:
         kdirs = ctx.repo.kustomize_dirs
-        memo[id(build)] = missing_entry(ctx, build) is not None or any(
-            _lists_missing_patch(ctx, kdirs[d]) for d in sorted(build.dirs) if d in kdirs
+        memo[id(build)] = (
+            missing_entry(ctx, build) is not None
+            or _generated_lists_unparseable(ctx, build)
+            or any(
+                _lists_missing_patch(ctx, kdirs[d]) or _lists_unparseable(ctx, kdirs[d]) for d in sorted(build.dirs) if d in kdirs
+            )
         )
     return memo[id(build)]
 
@@ -398,6 +406,24 @@ def _lists_missing_patch(ctx: Context, kd: KustomizeDir) -> bool:
         entry.kind == "patches" and not is_remote(entry.value) and "${" not in entry.value and entry.target not in files
         for entry in kd.entries
     )
+
+
+def _lists_unparseable(ctx: Context, kd: KustomizeDir) -> bool:
+    """Whether one kustomization lists under resources: a file that does not parse (HL001):
+    kustomize fails the build ("MalformedYAMLError"), and nothing the file holds can be read."""
+    repo = ctx.repo
+    return any(entry.kind == "resources" and repo.invalid_yaml(entry.target) for entry in kd.entries)
+
+
+def _generated_lists_unparseable(ctx: Context, build: FluxKS) -> bool:
+    """Whether spec.path has no kustomization file and the one kustomize-controller generates
+    there lists a file that does not parse: every manifest below that no kustomization folder
+    holds (fluxcd/pkg kustomize_generator.go scanManifests)."""
+    repo, kdirs = ctx.repo, ctx.repo.kustomize_dirs
+    if build.path is None or build.path in kdirs:
+        return False
+    folders = [d for d in build.dirs if d in kdirs]
+    return any(repo.invalid_yaml(path) and not any(inside(path, d) for d in folders) for path in sorted(build.files))
 
 
 def missing_entry_in(ctx: Context, dirs: Iterable[str]) -> str | None:
