@@ -2953,3 +2953,42 @@ def test_a_folder_entry_without_a_kustomization_does_not_extend_what_an_unfollow
     _, findings = check_json(root)
     found = [f for f in findings if f["rule"] == "HL107" and "repo-b" in f["message"]]
     assert [f["severity"] for f in found] == ["error"]
+
+
+def _twin_tree(twin_url: str, twin_ref: str) -> dict[str, str]:
+    """repo-a is this repository (declared beside the bootstrap Kustomization root-a); app-a builds
+    from repo-b, of `twin_url` at `twin_ref`; app-a's kustomization lists a missing file."""
+    source = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {{name: {name}, namespace: flux-system}}\n"
+    return {
+        "flux/config/root.yaml": (
+            source.format(name="repo-a")
+            + "spec: {interval: 1h, url: 'https://git.example.com/org-a/repo-a.git', ref: {branch: main}}\n---\n"
+            + source.format(name="repo-b")
+            + f"spec: {{interval: 1h, url: '{twin_url}'{twin_ref}}}\n---\n"
+            + ks("root-a", "./flux", source="repo-a")
+        ),
+        "flux/app-a.yaml": ks("app-a", "./apps/app-a", source="repo-b"),
+        "apps/app-a/kustomization.yaml": "resources:\n  - ./missing.yaml\n",
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "ref", "followed"),
+    [
+        ("https://git.example.com/org-a/repo-a", ", ref: {branch: main}", True),
+        ("ssh://git@git.example.com/org-a/repo-a.git", ", ref: {branch: main}", True),
+        ("https://git.example.com/org-a/repo-a", ", ref: {branch: dev}", False),
+        ("https://git.example.com/org-a/repo-a", "", False),
+        ("https://git.example.com/org-a/repo-c", ", ref: {branch: main}", False),
+    ],
+    ids=["same-without-.git", "same-over-ssh", "other-branch", "default-branch", "other-repository"],
+)
+def test_a_second_source_of_this_repository_at_the_same_ref_is_followed(repo, check_json, url, ref, followed):
+    """source-controller clones repo-b exactly as repo-a when both name the same repository (in
+    any spelling of its URL) at the same ref: app-a's build is this repository's, and its missing
+    file is an error (HL101). Another branch, or no ref (the remote's default branch, which may
+    not be main), may hold other files: not followed, and the note says so."""
+    root = repo(_twin_tree(url, ref))
+    _, findings = check_json(root)
+    assert [f["rule"] for f in findings if f["severity"] == "error"] == (["HL101"] if followed else [])
+    assert any("GitRepository flux-system/repo-b" in n for n in model(root).flux.notes) != followed

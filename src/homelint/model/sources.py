@@ -4,7 +4,9 @@ A GitRepository/OCIRepository is this repository when the repository says so (ne
 a FluxInstance `spec.sync` (or the flux-instance chart's `values.instance.sync`) names it; a
 Kustomization declared in the same file as it (`flux bootstrap`'s gotk-sync.yaml), in the same
 folder, or (a GitRepository) under its own spec.path with it points at a `spec.path` that exists
-here; its URL is a remote of `.git/config`; or the config lists it (`flux.local-sources`). The
+here; its URL is a remote of `.git/config`; it names the URL and ref of a GitRepository found to be
+this repository by the rest (a second name for the same commits); or the config lists it
+(`flux.local-sources`). The
 same folder and the spec.path are guesses: a GitRepository they alone find is not this repository
 when its URL names another repository than those this one is known by (the URLs of the sources
 the other evidence finds, and the remotes), as kustomize-controller builds spec.path in a clone of
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -901,6 +903,7 @@ def find_sources(repo: Repo) -> Sources:
             # several clusters may each declare a source of the same name (each with its own
             # spec.ignore): a bootstrap's tree sees the one declared beside it
             out.scoped[obj.path] = {ref: art}
+    _twins(by_ref, out, add)
     referred: set[SourceRef] | None = None
     for entry in repo.config.local_sources:
         ns, _, name = entry.rpartition("/")
@@ -1030,6 +1033,35 @@ def _this_repository(own_urls: list[Any], remotes: list[str]) -> set[str] | None
     found = {_repository_of(url) for url in [*own_urls, *remotes]}
     own = {_repository_of(url) for url in own_urls}
     return None if None in own else {key for key in found if key is not None}
+
+
+def _twins(by_ref: dict[SourceRef, list[K8sObject]], out: Sources, add: Callable[[SourceRef, str], Any]) -> None:
+    """Add each GitRepository whose every declaration has the spec.url (in one spelling:
+    _repository_of) and the spec.ref of a GitRepository already known to be this repository: a
+    second name for the same commits, which source-controller clones alike (its own spec.ignore
+    still applies). Another ref (a branch, tag or commit other than the known one's) may hold
+    other files: not followed."""
+    known: dict[tuple[str, str], SourceRef] = {}
+    for ref in sorted(out.artifacts):
+        for obj in by_ref.get(ref, []) if ref.kind == "GitRepository" else []:
+            url = _repository_of(obj.spec.get("url"))
+            if url is not None:
+                known.setdefault((url, _ref_key(obj.spec.get("ref"))), ref)
+    for ref, objs in sorted(by_ref.items()):
+        if ref.kind != "GitRepository" or ref in out.artifacts:
+            continue
+        keys = {(_repository_of(o.spec.get("url")), _ref_key(o.spec.get("ref"))) for o in objs}
+        (url, at), *others = sorted(keys, key=repr)
+        twin = known.get((url, at)) if url is not None and not others else None
+        if twin is not None:
+            add(ref, f"its spec.url and spec.ref are those of {twin}, which is this repository ({objs[0].path})")
+
+
+def _ref_key(ref: Any) -> str:
+    """A GitRepository's spec.ref in one spelling (its fields sorted; none: the default branch)."""
+    if not isinstance(ref, dict):
+        return "" if ref is None else repr(ref)
+    return repr(sorted((str(k), repr(v)) for k, v in ref.items()))
 
 
 def _another_repository(declared: list[K8sObject], this_repository: set[str] | None) -> bool:
