@@ -148,3 +148,21 @@ def test_a_kustomization_that_never_reaches_its_health_checks_is_not_judged(repo
         )
     }
     assert hl118(check_json, files, repo) == []
+
+
+@pytest.mark.parametrize("namespace", ["", "  namespace: ${NS}\n"], ids=["none", "placeholder"])
+def test_an_object_applied_without_namespace_exists_nowhere(repo, check_json, namespace):
+    """A HelmRelease that gets no namespace (HL110) is one Flux fails to apply: it is no object of
+    any namespace, so an entry naming another HelmRelease is still judged; one naming it is not
+    (HL110 says it, and its fix gives it a namespace). One whose namespace is a placeholder left
+    literal may be in any namespace: nothing of that kind is judged."""
+    release_b = helmrelease("app-b", "ns-a").replace("  namespace: ns-a\n", namespace)
+    files = {
+        "clusters/c1/app-a.yaml": app_ks(health_check("HelmRelease", "app-typo"), health_check("HelmRelease", "app-b")),
+        "apps/app-a/kustomization.yaml": "resources: [./hr.yaml, ./cm.yaml, ./hr-b.yaml]\n",
+        "apps/app-a/hr-b.yaml": release_b,
+    }
+    findings = hl118(check_json, files, repo)
+    assert [f["message"].split(",")[0] for f in findings] == (
+        ["healthChecks names HelmRelease 'ns-a/app-typo'"] if not namespace else []
+    )

@@ -1455,16 +1455,24 @@ MADE_BY_CONTROLLERS = frozenset({"HelmChart", "ExternalArtifact"})
 class _FluxObjects:
     """The Flux objects (kinds of the toolkit.fluxcd.io APIs) that the repository applies, by kind:
     (namespace, name) of each, and where a name or namespace cannot be read (a placeholder, a
-    transformer the model does not apply, no namespace) the namespaces it may be in ("*": any)."""
+    transformer the model does not apply, no namespace on a bootstrap root's object) the
+    namespaces it may be in ("*": any)."""
 
     def __init__(self, ctx: Context) -> None:
         self.named: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self.unread: dict[str, set[str]] = defaultdict(set)
         self.in_ns: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        # names of objects applied without a namespace (HL110): Flux applies them nowhere, but the fix
+        # of HL110 gives each one a namespace, so a reference to its name is not judged (HL110 says it)
+        self.without_namespace: dict[str, set[str]] = defaultdict(set)
         for applied in ctx.flux.applied:
-            if applied.obj.group.endswith(FLUX_API):
-                for name in applied.names:
-                    self._add(applied.kind, applied.namespace, name, applied.unread)
+            if not applied.obj.group.endswith(FLUX_API):
+                continue
+            if applied_without_namespace(ctx, applied):
+                self.without_namespace[applied.kind].update(applied.names)
+                continue
+            for name in applied.names:
+                self._add(applied.kind, applied.namespace, name, applied.unread)
         for ks in ctx.flux.kustomizations:
             if ks.obj is not None or ks.synced:  # flux-operator makes a FluxInstance's sync Kustomization
                 self._add("Kustomization", ks.namespace, ks.name, False)
@@ -1484,7 +1492,12 @@ class _FluxObjects:
 
     def may_exist(self, kind: str, namespace: str, name: str) -> bool:
         unread = self.unread.get(kind, set())
-        return (namespace, name) in self.named.get(kind, set()) or "*" in unread or namespace in unread
+        return (
+            (namespace, name) in self.named.get(kind, set())
+            or "*" in unread
+            or namespace in unread
+            or name in self.without_namespace.get(kind, set())
+        )
 
     def found(self, ctx: Context, kind: str, namespace: str, name: str) -> bool:
         """Whether a reference to this object finds it: applied (may_exist), made by a ResourceSet,
@@ -1990,22 +2003,11 @@ def _crd_scopes(ctx: Context) -> dict[tuple[str, str], str | None]:
 @check("HL110")
 def missing_namespace(ctx: Context) -> Iterator[Finding]:
     reported: set[int] = set()
-    component_namespace: dict[str, bool] = {}  # by Kustomization key
     kdirs = ctx.repo.kustomize_dirs
     for applied in ctx.flux.applied:
         obj, ks = applied.obj, applied.ks
-        if applied.namespace or ks is None or not ks.known or id(obj) in reported or applied.unread:
-            continue  # objects of a bootstrap root are skipped: it may apply them with kubectl -n
-        if ctx.flux.field_unread(ks, TARGET_NAMESPACE):
-            continue  # its spec.targetNamespace may be set where the model cannot see
-        if not namespaced(ctx, obj):
+        if ks is None or id(obj) in reported or not applied_without_namespace(ctx, applied):
             continue
-        if ks.key not in component_namespace:  # a Component's namespace: is not modelled; never guess
-            component_namespace[ks.key] = any(d in kdirs and kdirs[d].is_component and kdirs[d].namespace for d in ks.dirs)
-        if component_namespace[ks.key]:
-            continue
-        if unbuildable(ctx, ks) is not None:
-            continue  # its build fails before anything is applied (HL001, HL601, HL114 say why)
         reported.add(id(obj))
         through = _without_namespace(kdirs, ks, obj.path)
         shown = through[::-1][:3]  # the outermost first: a namespace: there covers the rest
@@ -2026,6 +2028,24 @@ def missing_namespace(ctx: Context) -> Iterator[Finding]:
             else "set metadata.namespace, or a namespace: in the kustomization.yaml",
             related=[ks.defined_in] if ks.defined_in else [],
         )
+
+
+def applied_without_namespace(ctx: Context, applied: Applied) -> bool:
+    """Whether Flux applies `applied`, of a namespaced kind, with no namespace (HL110): Flux fails
+    to apply it ("namespace not specified"), so it exists in no namespace. False when that is not
+    known here: the objects of a bootstrap root (kubectl may apply them with -n), a namespace a
+    transformer or spec.targetNamespace may set where the model cannot see, a Component's
+    `namespace:` (not modelled), a build that fails before anything is applied."""
+    obj, ks = applied.obj, applied.ks
+    if applied.namespace or ks is None or not ks.known or applied.unread:
+        return False
+    if ctx.flux.field_unread(ks, TARGET_NAMESPACE) or not namespaced(ctx, obj):
+        return False
+    kdirs = ctx.repo.kustomize_dirs
+    component_namespace: dict[str, bool] = ctx.repo.memo("wiring.component-namespace", dict)  # by Kustomization key
+    if ks.key not in component_namespace:
+        component_namespace[ks.key] = any(d in kdirs and kdirs[d].is_component and kdirs[d].namespace for d in ks.dirs)
+    return not component_namespace[ks.key] and unbuildable(ctx, ks) is None
 
 
 def _without_namespace(kdirs: dict[str, Any], ks: Any, path: str) -> list[str]:
