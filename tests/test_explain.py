@@ -543,3 +543,20 @@ def test_missing_link_a_listed_folder_without_a_kustomization(tmp_path, monkeypa
     result = CliRunner().invoke(main, ["check", ".", "--format", "json", "--no-cache"], catch_exceptions=False)
     (unbuilt,) = [f for f in json.loads(result.stdout) if f["rule"] == "HL104" and "group-a" in f["path"]]
     assert "kubernetes/apps/kustomization.yaml lists './group-a', a folder with no kustomization file" in unbuilt["message"]
+
+
+def test_a_patch_file_is_named_a_patch_not_an_unlisted_object(tmp_path, monkeypatch):
+    """A file a kustomization lists under patches: holds a patch's body, not an object: explain
+    says so, not that the kustomization fails to include it."""
+    root = make_repo(tmp_path)
+    (root / "kubernetes/apps/demo/app/kustomization.yaml").write_text(
+        "resources:\n  - ./cm.yaml\npatches:\n  - path: ./patches/cm-patch.yaml\n    target:\n      kind: ConfigMap\n"
+    )
+    (root / "kubernetes/apps/demo/app/patches").mkdir()
+    (root / "kubernetes/apps/demo/app/patches/cm-patch.yaml").write_text(cm("not-used"))
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/apps/demo/app/patches/cm-patch.yaml")
+    assert (
+        "not applied by Flux: the file is a patch that kubernetes/apps/demo/app/kustomization.yaml lists under patches:" in text
+    )
+    assert "does not include it" not in text

@@ -393,6 +393,15 @@ def _refused_over(repo: Any, folder: str) -> str | None:
 def _missing_link(repo: Any, path: str) -> str:
     flux = repo.flux
     folder = posixpath.dirname(path)
+    if path in repo.patch_files:
+        users = sorted(
+            kd.file for kd in repo.kustomize_dirs.values() if any(e.kind == "patches" and e.target == path for e in kd.entries)
+        )
+        by = f"{users[0]}{' and others' if len(users) > 1 else ''}" if users else "a kustomization"
+        return (
+            f"the file is a patch that {by} lists under patches: kustomize applies it to the objects its target "
+            "selects, never as an object of its own"
+        )
     kd = repo.kustomize_dirs.get(folder)
     if kd is not None and repo.invalid_yaml(kd.file):
         return f"{kd.file} is not valid YAML: kustomize cannot build {folder or '.'}, so nothing in it is applied"
