@@ -50,7 +50,7 @@ class Instance:
 
 @check("HL120", needs_flux=True)
 def uninstalled_controller(ctx: Context) -> Iterator[Finding]:
-    instances = _instances(ctx)
+    instances = instances_of(ctx)
     if not instances:
         return
     served = _own_crds(ctx)
@@ -80,7 +80,7 @@ def uninstalled_controller(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _instances(ctx: Context) -> list[Instance]:
+def instances_of(ctx: Context) -> list[Instance]:
     """The instances whose components are a list of plain names, with their clusters: the one its
     sync makes, and those whose Kustomizations apply it; when it has neither and the repository
     has one cluster, that one. A list a patch changes (or a transformer the model does not apply

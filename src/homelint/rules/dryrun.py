@@ -71,6 +71,7 @@ from homelint.rules.common import (
     templated_value,
     unbuildable,
 )
+from homelint.rules.controllers import instances_of
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import _certain_origins, _nearest, _variables_used, namespaced
@@ -1193,6 +1194,83 @@ def patches(ctx: Context) -> Iterator[Finding]:
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
     yield from _failing_replacements(ctx)
     yield from _unmerged_generators(ctx)
+    yield from _unused_instance_patches(ctx)
+
+
+def _unused_instance_patches(ctx: Context) -> Iterator[Finding]:
+    """HL115 for a FluxInstance's `spec.kustomize.patches` entry (the flux-instance chart's
+    `instance.kustomize.patches`) whose target is a Deployment that none of the instance's
+    components is: flux-operator builds its distribution with one Deployment per listed component,
+    named after it, and runs the patches over it with kustomize. Judged only for a Deployment
+    target by name (group and version too), as written in an instance whose components are listed
+    (controllers.instances_of), without sharding (shard Deployments have other names), a
+    post-renderer, or a kustomize patch of its patches."""
+    changed = {
+        id(a.obj.source)
+        for a in ctx.flux.applied
+        if a.obj.kind in ("FluxInstance", "HelmRelease")
+        and (
+            a.unread
+            or a.maybe_changed
+            or (a.obj.unpatched is not None and _instance_custom(a.obj)[0] != _instance_custom(a.obj.unpatched)[0])
+        )
+    }
+    for instance in instances_of(ctx):
+        obj = instance.obj
+        custom, keys = _instance_custom(obj)
+        if id(obj) in changed or not isinstance(custom, dict) or (obj.kind == "HelmRelease" and obj.spec.get("postRenderers")):
+            continue
+        patches, sharding = custom.get("patches"), custom.get("sharding")
+        if not isinstance(patches, list) or sharding is not None:
+            continue
+        namespace = obj.namespace
+        deployments = [
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace}}
+            for name in instance.components
+        ]
+        for index, patch in enumerate(patches):
+            target = patch.get("target") if isinstance(patch, dict) else None
+            if not isinstance(target, dict) or target.get("kind") != "Deployment" or not _plain_target(target):
+                continue
+            if target.get("namespace"):
+                continue  # flux-operator's docs: a target must not name one (patches run in the instance's namespace)
+            if any(selects(target, d, namespace) is not False for d in deployments):
+                continue
+            shown = ", ".join(f"{k}={v}" for k, v in target.items() if isinstance(v, str) and v)
+            name = target.get("name")
+            hint = _nearest(name, list(instance.components)) if isinstance(name, str) and name else ""
+            yield ctx.at(
+                "HL115",
+                obj,
+                (*keys, "patches", index, "target"),
+                f"patch target ({shown}) of {instance.label} matches none of the Deployments it installs (one per "
+                f"component: {', '.join(instance.components)}), so flux-operator's build runs the patch over nothing "
+                f"and it changes nothing{hint}",
+                fix="fix the target (kind and name are matched against the whole Deployment name, as regular "
+                "expressions), or remove the patch",
+            )
+
+
+def _instance_custom(obj: K8sObject) -> tuple[Any, tuple[str, ...]]:
+    """(the `kustomize` mapping of a FluxInstance's spec, or of a flux-instance HelmRelease's
+    values.instance, with that holder's `sharding` added; where it is), or (None, ())."""
+    if obj.kind == "FluxInstance":
+        holder: Any = obj.spec
+        keys: tuple[str, ...] = ("spec", "kustomize")
+    else:
+        values = obj.spec.get("values")
+        holder = values.get("instance") if isinstance(values, dict) else None
+        keys = ("spec", "values", "instance", "kustomize")
+    kustomize = holder.get("kustomize") if isinstance(holder, dict) else None
+    if not isinstance(kustomize, dict) or not isinstance(holder, dict):
+        return None, ()
+    return {**kustomize, "sharding": holder.get("sharding")}, keys
+
+
+def _plain_target(target: dict[str, Any]) -> bool:
+    """A target selected by group, version, kind, name and namespace only, none with `${`."""
+    allowed = {"group", "version", "kind", "name", "namespace"}
+    return set(target) <= allowed and all(isinstance(v, str) and "${" not in v for v in target.values())
 
 
 def _unmerged_generators(ctx: Context) -> Iterator[Finding]:

@@ -1,0 +1,75 @@
+"""HL115 on a FluxInstance's kustomize patches: flux-operator builds its distribution with one
+Deployment per listed component, named after it, and runs spec.kustomize.patches over it; a
+Deployment target that names none of them changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_flux_controllers import CORE, INSTANCE, ROOT
+
+PATCH = "  kustomize:\n    patches:\n      - patch: '[{{op: add, path: /spec/replicas, value: 2}}]'\n        target: {target}\n"
+
+
+def _hl115(repo, check_json, target: str, components: str = CORE, extra: str = "") -> list[str]:
+    instance = INSTANCE.format(components=components + PATCH.format(target=target) + extra)
+    _, findings = check_json(repo({"clusters/main/ks.yaml": ROOT, "flux/instance.yaml": instance}), "--select", "HL115")
+    return [f["message"] for f in findings]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "{kind: Deployment, name: kustomize-controller}",
+        "{kind: Deployment, name: '(kustomize-controller|helm-controller)'}",
+        "{kind: Deployment, name: '.*-controller'}",
+        "{kind: Deployment}",
+        "{kind: Deployment, name: image-reflector-controller, namespace: flux-system}",  # not judged: a namespace
+        "{kind: Deployment, name: kustomize-controle, labelSelector: 'app=x'}",  # not judged: labels are not known
+        "{kind: ServiceAccount, name: no-such-account}",  # not judged: the distribution holds more than Deployments
+    ],
+)
+def test_a_target_that_selects_a_component_or_is_not_judged_is_silent(repo, check_json, target):
+    assert _hl115(repo, check_json, target) == []
+
+
+@pytest.mark.parametrize(
+    ("target", "components"),
+    [
+        ("{kind: Deployment, name: kustomize-controle}", CORE),
+        ("{kind: Deployment, name: image-reflector-controller}", CORE),
+        ("{kind: Deployment, name: 'helm-controller|kustomize'}", "  components: [helm-controller-x]\n"),
+    ],
+    ids=["typo", "component-not-listed", "anchored"],
+)
+def test_a_deployment_target_naming_no_component_changes_nothing(repo, check_json, target, components):
+    """kustomize anchors the name regex (^(?:name)$): 'helm-controller|kustomize' matches neither
+    helm-controller-x nor a prefix of it."""
+    (message,) = _hl115(repo, check_json, target, components)
+    assert "of FluxInstance flux matches none of the Deployments it installs (one per component:" in message
+
+
+def test_shards_and_unlisted_components_are_not_judged(repo, check_json):
+    """Sharding adds Deployments of other names; with no list the default components are not known."""
+    target = "{kind: Deployment, name: kustomize-controle}"
+    assert _hl115(repo, check_json, target, extra="  sharding: {shards: [shard1]}\n") == []
+    assert _hl115(repo, check_json, target, components="") == []
+
+
+@pytest.mark.parametrize("post_renderers", [False, True])
+def test_a_flux_instance_helmrelease_patch_is_judged_unless_a_post_renderer_runs(repo, check_json, post_renderers):
+    """The flux-instance chart's values.instance.kustomize.patches go to the FluxInstance it renders;
+    a post-renderer may change them there."""
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: flux-instance, namespace: flux-system}\n"
+        "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: flux-instance}\n"
+        + ("  postRenderers: [{kustomize: {patches: []}}]\n" if post_renderers else "")
+        + "  values:\n    instance:\n      distribution: {version: 2.7.x, registry: ghcr.io/fluxcd}\n"
+        "      components: [source-controller, kustomize-controller]\n"
+        "      sync: {kind: GitRepository, url: 'https://example.com/org/repo', ref: refs/heads/main, path: ./clusters/main}\n"
+        "      kustomize:\n        patches:\n          - patch: '[{op: add, path: /spec/replicas, value: 2}]'\n"
+        "            target: {kind: Deployment, name: helm-controller}\n"
+    )
+    _, findings = check_json(repo({"clusters/main/ks.yaml": ROOT, "flux/release.yaml": release}), "--select", "HL115")
+    prefix = "patch target (kind=Deployment, name=helm-controller) of HelmRelease flux-instance matches none"
+    assert [(f["line"], f["message"].startswith(prefix)) for f in findings] == ([] if post_renderers else [(15, True)])
