@@ -518,9 +518,9 @@ def test_a_jobs_kubectl_script_in_a_chart_a_release_installs_may_make_it(check_j
         ("info", f"{maker} `kubectl create configmap conf-a`, so it may create it"),
         ("info", f"{maker} `kubectl create secret generic secret-a`, so it may create it"),
     ]
-    assert [message.split(" but ", 1)[0] for _, message in found] == [
-        "Deployment user uses ConfigMap 'conf-a' in namespace ns-a,",
-        "Deployment user uses Secret 'secret-a' in namespace ns-a,",
+    assert [message.split("; ", 1)[0] for _, message in found] == [
+        "Deployment user uses ConfigMap 'conf-a' in namespace ns-a, which nothing the repository applies is known to produce",
+        "Deployment user uses Secret 'secret-a' in namespace ns-a, which nothing the repository applies is known to produce",
     ]
 
 

@@ -122,3 +122,26 @@ def test_a_file_sops_encrypted_whole_is_known_only_once_decrypted(repo, check_js
     (info,) = [f for f in findings if f["rule"] == "HL401"]
     assert "apps/secret-a.sops.yaml, a file SOPS encrypts whole" in info["message"]
     assert not any("ENC[" in f["message"] for f in findings)  # the file is named, its ciphertext never shown
+
+
+def test_the_whole_encrypted_file_named_is_the_one_of_the_users_build(repo, check_json):
+    """Two builds each apply a file SOPS encrypts whole (namespace unknown): the info names the
+    one the Pod's own Kustomization applies, not the first of all, and does not first say that
+    no SOPS file produces the Secret."""
+    other = FLUX_KS.format(name="aaa", path="aaa", extra="")
+    root = repo(
+        {
+            "flux/ks.yaml": other + "---\n" + FLUX_KS.format(name="apps", path="apps", extra=""),
+            "aaa/token.sops.yaml": WHOLE,
+            "apps/kustomization.yaml": "resources: [./ns.yaml, ./pod.yaml, ./secret-a.sops.yaml]\n",
+            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+            "apps/pod.yaml": POD,
+            "apps/secret-a.sops.yaml": WHOLE,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL401")
+    (info,) = findings
+    assert info["message"].startswith(
+        "Pod pod-a uses Secret 'secret-a' in namespace ns-a, which nothing the repository applies is known to produce; "
+        "Kustomization flux-system/apps applies apps/secret-a.sops.yaml, a file SOPS encrypts whole"
+    )

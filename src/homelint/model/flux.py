@@ -15,7 +15,7 @@ import json
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -616,7 +616,7 @@ class FluxModel:
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
         self._withheld_named: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
         self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
-        self._opaque: dict[str | None, Applied] | None = None  # namespace (None: not known) -> opaque_in
+        self._opaque: dict[str | None, list[Applied]] | None = None  # namespace (None: not known) -> opaque_in
         self._source_memo: dict[SourceRef, bool] = {}  # source_may_exist's answers
         # where a patch document is (PatchSource) -> whether it found an object, once per build it
         # ran in (apply_matching: None when not known); HL114 and HL115 read them
@@ -989,18 +989,28 @@ class FluxModel:
         (FluxKS.may_be_set)."""
         return ks.may_be_set(pointer) or self.spec_unread(ks)
 
-    def opaque_in(self, namespace: str) -> Applied | None:
-        """The first SOPS document encrypted whole (FluxKS.opaque) that a build applies in
-        `namespace`, or in a namespace it encrypts too (any namespace); None if there is none:
-        it may be what makes an object of that namespace."""
+    def opaque_in(self, namespace: str, near: Collection[str] = (), name: str | None = None) -> Applied | None:
+        """A SOPS document encrypted whole (FluxKS.opaque) that a build applies in `namespace`, or
+        in a namespace it encrypts too (any namespace); None if there is none: it may be what makes
+        an object `name` of that namespace. The one a Flux Kustomization of `near` (keys: those
+        applying its users) applies comes first, then one whose file name holds `name`, then
+        one of that namespace, in Kustomization order."""
         if self._opaque is None:
             self._opaque = {}
             for ks in sorted(self.kustomizations, key=lambda k: k.key):
                 for applied in ks.opaque:
                     ns = applied.namespace
                     known = ns is not None and not is_ciphertext(ns)
-                    self._opaque.setdefault(ns if known else None, applied)
-        return self._opaque.get(namespace) or self._opaque.get(None)
+                    self._opaque.setdefault(ns if known else None, []).append(applied)
+        found = [*self._opaque.get(namespace, []), *self._opaque.get(None, [])]
+        return min(
+            found,
+            key=lambda a: (
+                a.ks is None or a.ks.key not in near,
+                name is None or name not in posixpath.basename(a.obj.path),
+            ),
+            default=None,
+        )
 
     def withheld_named(self, kind: str, namespace: str, name: str) -> list[tuple[Applied, str]]:
         """(object, why) of each kind/namespace/name a Flux Kustomization builds but does not apply

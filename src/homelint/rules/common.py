@@ -595,11 +595,16 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
             unseen.append((node, script))
         elif node.namespace in foreign:
             unseen.append((node, foreign[node.namespace]))
-        elif (opaque := ctx.flux.opaque_in(node.namespace)) is not None:
+        elif (opaque := ctx.flux.opaque_in(node.namespace, _user_builds(ctx, node, kind), node.name)) is not None:
             unseen.append((node, _opaque_why(opaque, node.namespace)))
         else:
             missing.append(node)
     return produced, missing, unseen
+
+
+def _user_builds(ctx: Context, node: RefNode, kind: RefKind) -> set[str]:
+    """The keys of the Flux Kustomizations that apply the users of `node`."""
+    return {e["applied"].ks.key for e in ctx.graph.users_of(node, f"uses-{kind}") if e["applied"].ks is not None}
 
 
 # Charts of an admission webhook that adds `spec.postBuild.substitute` (the keys of the ConfigMaps

@@ -160,6 +160,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 made_by = (
                     f"; {left_out[0]}"
                     if left_out
+                    else ", which nothing the repository applies is known to produce"
+                    if made_here  # what may make it follows: "no SOPS file produces it" would contradict it
                     else ", but no Secret, SOPS file, ExternalSecret, generator or operator the repository applies produces it"
                     if kind == "secret"
                     else ", but no ConfigMap, configMapGenerator or operator the repository applies produces it"
