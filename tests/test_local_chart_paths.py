@@ -64,3 +64,38 @@ def test_a_chart_folder_the_configuration_excludes_is_not_judged(check_json, rep
 
 def test_a_packaged_chart_file_is_a_chart(check_json, repo):
     assert _hl103(check_json, repo, "./charts/chart-c-1.0.0.tgz", {"charts/chart-c-1.0.0.tgz": "not really gzip"}) == []
+
+
+CHART_WITH_DEPENDENCY = (
+    "apiVersion: v2\nname: chart-a\nversion: 1.0.0\ndependencies:\n  - name: lib-a\n    version: 1.x\n    repository: {}\n"
+)
+LIBRARY = "apiVersion: v2\nname: lib-a\nversion: 1.2.0\ntype: library\n"
+
+
+def test_a_local_dependency_that_is_not_there_fails_the_chart(check_json, repo):
+    """source-controller resolves a file:// dependency relative to the chart folder
+    (DependencyManager.addLocalDependency: "no chart found at"): the HelmChart fails."""
+    extra = {"charts/chart-a/Chart.yaml": CHART_WITH_DEPENDENCY.format("file://../lib-b")}
+    (message,) = _hl103(check_json, repo, "./charts/chart-a", extra)
+    assert message == (
+        "dependency 'lib-a' of chart charts/chart-a (charts/chart-a/Chart.yaml:7: 'file://../lib-b', resolved to "
+        "'charts/lib-b') does not exist in the repository: source-controller fails the HelmChart ('no chart found at') "
+        "and the release never installs"
+    )
+
+
+@pytest.mark.parametrize(
+    ("repository", "vendored"),
+    [
+        ("file://../lib-a", False),  # it is there
+        ("https://charts.example.invalid", False),  # a remote one: not judged here
+        ("file://../lib-b", True),  # charts/ holds the chart's dependencies: not resolved again
+        ("file://../../../../elsewhere", False),  # out of the repository: not judged
+    ],
+    ids=["there", "remote", "vendored", "outside"],
+)
+def test_a_local_dependency_that_resolves_or_is_not_judged(check_json, repo, repository, vendored):
+    extra = {"charts/chart-a/Chart.yaml": CHART_WITH_DEPENDENCY.format(repository), "charts/lib-a/Chart.yaml": LIBRARY}
+    if vendored:
+        extra["charts/chart-a/charts/lib-a/Chart.yaml"] = LIBRARY
+    assert _hl103(check_json, repo, "./charts/chart-a", extra) == []

@@ -730,6 +730,8 @@ def _missing_chart_paths(ctx: Context) -> Iterator[Finding]:
             continue  # another artifact's files are there (spec.include), or only some folders are
         why = _chart_path_problem(repo, art, path)
         hint = _folder_hint(ctx, path) if why == MISSING else ""
+        if why is None:
+            yield from _missing_local_dependencies(ctx, applied, art, path)
         if why is not None:
             yield ctx.at(
                 "HL103",
@@ -740,6 +742,46 @@ def _missing_chart_paths(ctx: Context) -> Iterator[Finding]:
                 fix="the chart path is relative to the source's root (the repository root for this one), not to this file",
                 related=[path],
             )
+
+
+def _missing_local_dependencies(ctx: Context, applied: Applied, art: Artifact, chart: str) -> Iterator[Finding]:
+    """HL103 for each `file://` dependency in the Chart.yaml of a chart folder a HelmRelease
+    installs that resolves (relative to the chart folder) to no chart of the artifact:
+    source-controller's DependencyManager.addLocalDependency fails the HelmChart ("no chart found
+    at"), and the release never installs. Reported at the release's chart, naming the
+    dependency. Not judged when the chart vendors dependencies (a charts/ folder: those are not
+    resolved again), for a path out of the repository, or one that holds a placeholder."""
+    repo = ctx.repo
+    chart_yaml = f"{chart}/Chart.yaml" if chart else "Chart.yaml"
+    parsed = repo.parsed.get(chart_yaml)
+    doc = parsed.docs[0] if parsed is not None and parsed.docs and not parsed.problems else None
+    deps = doc.get("dependencies") if isinstance(doc, dict) else None
+    if not isinstance(deps, list) or join(chart, "charts") in repo.files.dirs:
+        return
+    for index, dep in enumerate(deps):
+        where = dep.get("repository") if isinstance(dep, dict) else None
+        if not isinstance(where, str) or not where.startswith("file://") or "${" in where or "{{" in where:
+            continue
+        relative = where[len("file://") :]
+        target = posixpath.normpath(posixpath.join(chart, relative)) if relative else chart
+        if relative.startswith("/") or target == ".." or target.startswith("../"):
+            continue
+        why = _chart_path_problem(repo, art, "" if target == "." else target)
+        if why is None:
+            continue
+        name = dep.get("name")
+        shown = f"'{printable(name)}' " if isinstance(name, str) else ""
+        line = repo.span(chart_yaml, 0, ("dependencies", index, "repository")).line
+        yield ctx.at(
+            "HL103",
+            applied.obj,
+            ("spec", "chart", "spec", "chart"),
+            f"dependency {shown}of chart {chart} ({chart_yaml}:{line}: '{printable(where)}', resolved to '{target}') "
+            f"{why}: source-controller fails the HelmChart ('no chart found at') and the release never installs",
+            fix="a file:// dependency is relative to the chart's folder: fix the path in Chart.yaml, or vendor the "
+            "chart under charts/",
+            related=[chart_yaml],
+        )
 
 
 def _chart_path_problem(repo: Any, art: Artifact, path: str) -> str | None:
