@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from homelint.core.context import Context
-from homelint.core.model import Finding, K8sObject
+from homelint.core.model import Finding, K8sObject, dig
 from homelint.model.flux import patch_documents
 from homelint.model.patches import find_origin
+from homelint.model.refs import get
 from homelint.model.targets import parse_failure
 from homelint.rules.common import unbuildable
 from homelint.rules.registry import check
@@ -39,7 +40,7 @@ def dropped_list_entries(ctx: Context) -> Iterator[Finding]:
         for keys, written in _lists(own.data.get("spec"), ("spec",)):
             if (id(own), keys) in seen:
                 continue
-            now = _at(obj.data, keys)
+            now = dig(obj.data, keys)
             origin = find_origin(obj.origins, keys)
             if not isinstance(now, list) or origin is None or origin.field != keys or not _strategic(origin):
                 continue
@@ -88,14 +89,6 @@ def _lists(node: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], li
             yield from _lists(value, (*at, key))
 
 
-def _at(data: Any, keys: tuple[Any, ...]) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
-
-
 def _strategic(origin: Any) -> bool:
     """Whether a patched field comes from a strategic-merge patch: its field inside the patch is a
     path of keys, where a JSON6902 operation's starts with the operation's index."""
@@ -111,14 +104,8 @@ def _for_many(ctx: Context, origin: Any) -> bool:
     if not origin.inside or not origin.at or origin.at[-1] != "patch":
         return False
     parsed = ctx.repo.parsed.get(origin.path)
-    entry: Any = parsed.docs[origin.doc] if parsed is not None and origin.doc < len(parsed.docs) else None
-    for key in origin.at[:-1]:
-        if isinstance(entry, dict):
-            entry = entry.get(key)
-        elif isinstance(entry, list) and isinstance(key, int) and key < len(entry):
-            entry = entry[key]
-        else:
-            return False
+    doc = parsed.docs[origin.doc] if parsed is not None and origin.doc < len(parsed.docs) else None
+    entry = get(doc, origin.at[:-1])
     target = entry.get("target") if isinstance(entry, dict) else None
     text = entry.get("patch") if isinstance(entry, dict) else None
     if not isinstance(target, dict) or not isinstance(text, str):
