@@ -1563,3 +1563,37 @@ def test_a_repository_crd_cannot_take_a_built_in_kind_out_of_hl110(repo, check_j
         ).replace("{scope}", "Cluster")
     found = check_json(repo(files))[1]
     assert rules_of(found, "HL110") == [("apps/app-a/cm.yaml", 4), ("apps/app-a/route.yaml", 4)]
+
+
+@pytest.mark.parametrize(
+    ("written", "value", "meant"),
+    [
+        ("type: discord\n  address", "discrod", "discord"),  # two neighbours swapped
+        ("type: discord\n  address", "Discord", "discord"),  # enums are case-sensitive
+        ("type: discord\n  address", "slak", "slack"),  # a letter dropped
+        ("type: github\n  interval", "githhub", "github"),  # the Receiver's, a letter added
+        ('- kind: Kustomization\n      name: "*"', "Kustomizatoin", "Kustomization"),
+        ("- kind: GitRepository\n      name: flux-system", "GitRepositroy", "GitRepository"),
+        ("type: discord\n  address", "discord", None),
+        ("type: discord\n  address", "newchat", None),  # no near miss: a type a newer release may have
+        ('- kind: Kustomization\n      name: "*"', "FluxInstance", None),  # flux-operator widens the kinds
+        ("type: discord\n  address", "${PROVIDER}", None),
+    ],
+)
+def test_hl605_a_near_miss_of_a_growing_enum_is_a_misspelling(repo, check_json, written, value, meant):
+    """Provider and Receiver types and the kinds an Alert or Receiver names grow with each release:
+    only a value one edit (or a case) away from exactly one known value is reported."""
+    good = "rules/HL605/good"
+    path = "kubernetes/apps/flux-system/notifications.yaml"
+    key, rest = written.split(": ", 1)
+    _, _, tail = rest.partition("\n")
+    text = (FIXTURES / good / path).read_text()
+    assert written in text
+    text = text.replace(written, f"{key}: {value}\n{tail}", 1)
+    _, findings = check_json(repo({path: text}, base=good))
+    messages = [f["message"] for f in findings if f["rule"] == "HL605"]
+    if meant is None:
+        assert messages == []
+    else:
+        (message,) = messages
+        assert f"is '{value}', a misspelling of '{meant}'" in message

@@ -35,6 +35,7 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled, written_plain
 from homelint.core.wording import with_article
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
+from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.flux import (
     BOOTSTRAP,
@@ -1848,8 +1849,59 @@ def _field_name(keys: tuple[Any, ...]) -> str:
 DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$"
 SHORT_DURATION = r"^([0-9]+(\.[0-9]+)?(ms|s|m))+$"  # source-controller timeouts: no hours
 
+
 # kind -> [(field path, pattern or allowed values)], every API version of the kind (the CRDs of
 # fluxcd/{kustomize,helm,source,notification,image-*}-controller: kubebuilder Pattern and Enum markers)
+class NearMiss(tuple[str, ...]):
+    """An enum whose list grows with each Flux release (notification-controller's Provider and
+    Receiver types, the kinds an Alert or Receiver names, which flux-operator widens): a value not
+    in it is judged only when it is a near miss of one that is (_near_miss), as a newer release may
+    accept a value this list lacks."""
+
+
+# notification-controller api/v1beta3 ProviderSpec.Type, api/v1 ReceiverSpec.Type and
+# CrossNamespaceObjectReference.Kind (+kubebuilder:validation:Enum), as of Flux 2.7
+PROVIDER_TYPES = (
+    "slack", "discord", "msteams", "rocket", "generic", "generic-hmac", "github", "gitlab", "gitea", "bitbucketserver",
+    "bitbucket", "azuredevops", "googlechat", "googlepubsub", "webex", "sentry", "azureeventhub", "telegram", "lark",
+    "matrix", "opsgenie", "alertmanager", "grafana", "githubdispatch", "githubpullrequestcomment", "pagerduty",
+    "datadog", "nats", "zulip", "otel",
+)  # fmt: skip
+RECEIVER_TYPES = (
+    "generic", "generic-hmac", "github", "gitlab", "bitbucket", "harbor", "dockerhub", "quay", "gcr", "nexus", "acr",
+    "cdevents",
+)  # fmt: skip
+EVENT_KINDS = (
+    "Bucket", "GitRepository", "Kustomization", "HelmRelease", "HelmChart", "HelmRepository", "ImageRepository",
+    "ImagePolicy", "ImageUpdateAutomation", "OCIRepository", "ArtifactGenerator", "ExternalArtifact",
+)  # fmt: skip
+
+
+def _near_miss(value: str, known: Iterable[str]) -> str | None:
+    """The one known value `value` misspells: the same but for case, or one edit away (a letter
+    added, dropped, changed, or two neighbours swapped) for a value of four letters or more; None
+    when there is none, or more than one."""
+    found = {k for k in known if k.lower() == value.lower()}
+    if not found and len(value) >= 4:
+        found = {k for k in known if _one_edit(value, k)}
+    return next(iter(found)) if len(found) == 1 else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by exactly one insertion, deletion, substitution or swap of two
+    neighbouring letters."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
+    return short[i:] == long[i + 1 :]
+
+
 FLUX_FIELDS: dict[str, list[tuple[tuple[str, ...], Any]]] = {
     "Kustomization": [
         (("spec", "interval"), DURATION), (("spec", "retryInterval"), DURATION), (("spec", "timeout"), DURATION),
@@ -1914,9 +1966,12 @@ FLUX_FIELDS: dict[str, list[tuple[tuple[str, ...], Any]]] = {
         (("spec", "sourceRef", "kind"), ["GitRepository"]),
         (("spec", "update", "strategy"), ["Setters"]),
     ],
-    "Receiver": [(("spec", "interval"), DURATION)],
-    "Provider": [(("spec", "interval"), DURATION), (("spec", "timeout"), DURATION)],
-    "Alert": [(("spec", "eventSeverity"), ["info", "error"])],
+    "Receiver": [
+        (("spec", "interval"), DURATION),
+        (("spec", "type"), NearMiss(RECEIVER_TYPES)), (("spec", "resources", "*", "kind"), NearMiss(EVENT_KINDS)),
+    ],
+    "Provider": [(("spec", "interval"), DURATION), (("spec", "timeout"), DURATION), (("spec", "type"), NearMiss(PROVIDER_TYPES))],
+    "Alert": [(("spec", "eventSeverity"), ["info", "error"]), (("spec", "eventSources", "*", "kind"), NearMiss(EVENT_KINDS))],
 }  # fmt: skip
 FLUX_GROUPS = {
     "kustomize.toolkit.fluxcd.io", "helm.toolkit.fluxcd.io", "source.toolkit.fluxcd.io",
@@ -2014,6 +2069,18 @@ def invalid_flux_value(ctx: Context) -> Iterator[Finding]:
                         f"{dotted} of {obj.kind} {obj.name} is '{shown}', not a duration the CRD accepts{hours}: "
                         f"the API server rejects the object{_duration_hint(shown) if isinstance(value, str) else ''}",
                         fix="a Flux duration is a sequence of number+unit with units ms, s, m, h (e.g. 90s, 1h30m)",
+                    )
+                elif isinstance(rule, NearMiss):
+                    meant = _near_miss(value, rule) if isinstance(value, str) and value not in rule else None
+                    if meant is None:
+                        continue  # known, or a value a newer release may accept
+                    yield ctx.at(
+                        "HL605",
+                        obj,
+                        keys,
+                        f"{dotted} of {obj.kind} {obj.name} is '{printable(value)}', a misspelling of '{meant}' (the enum "
+                        "is case-sensitive and holds no such value): the API server rejects the object",
+                        fix=f"use '{meant}'",
                     )
                 else:
                     if value in rule or dotted in covered:
