@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from homelint.core.model import Finding, K8sObject, dig, list_items
 from homelint.core.wording import with_article
+from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
 from homelint.model.graph import app_template_release, release_name, served_chart
 from homelint.model.helmvalues import substituted_text
@@ -20,6 +21,7 @@ from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_empty_kustomization, is_remote, join
 from homelint.model.podscripts import POD, KubectlMade, kubectl_made
 from homelint.model.refs import ANY, POD_SPEC_PATHS, chart_name, get, products_of
+from homelint.model.scripts import unnamed_scripts
 from homelint.model.sources import SourceRef
 from homelint.model.variables import variables_of
 from homelint.model.versions import has_behaviour, versions_of
@@ -1008,3 +1010,38 @@ def made_by_chart(
                 f"in this repository make a {word} whose name Helm computes){external}"
             )
     return None
+
+
+# YAML, and the non-YAML files the run cache watches (discovery.non_yaml_inputs)
+BOOTSTRAP_SUFFIXES = (".yaml", ".yml", *(s for s in NON_YAML_INPUT_SUFFIXES if s != ".json"))
+
+
+def unapplied_texts(ctx: Context, *, outside_flux_tree: bool) -> list[str]:
+    """Texts (up to 1 MB each) of the YAML files, scripts and templates (what the run cache
+    watches) that no Flux Kustomization applies: where a bootstrap that runs before Flux may be
+    written. Scripts are known by suffix or name (`.sh`, justfiles), by place (a mise task
+    folder) or by a shell's shebang line (model.scripts). `outside_flux_tree`: also not in a
+    folder Flux builds (a manifest there that Flux does not apply is unwired, HL102, not a
+    bootstrap)."""
+    return [text for _, text in unapplied_files(ctx, outside_flux_tree=outside_flux_tree)]
+
+
+def unapplied_files(ctx: Context, *, outside_flux_tree: bool) -> list[tuple[str, str]]:
+    """(path, text) of each of `unapplied_texts`, by path."""
+
+    def find() -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        applied, reached, kdirs = ctx.flux.applied_files, ctx.flux.reached_dirs, ctx.repo.kustomize_dirs
+        scripts = unnamed_scripts(ctx.repo)  # mise tasks, shell scripts without a suffix
+        for path in sorted(ctx.repo.files.all_files):
+            base, directory = posixpath.basename(path), posixpath.dirname(path)
+            if path in applied or (outside_flux_tree and (directory in reached or directory in kdirs)):
+                continue
+            if not (base.endswith(BOOTSTRAP_SUFFIXES) or base in NON_YAML_INPUT_NAMES or path in scripts):
+                continue
+            raw = ctx.repo.read_bytes(path)
+            if raw is not None and len(raw) <= 1_000_000:
+                found.append((path, raw.decode("utf-8", errors="replace")))
+        return found
+
+    return list(ctx.repo.memo(f"rules.unapplied-files/{outside_flux_tree}", find))

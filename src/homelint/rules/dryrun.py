@@ -34,7 +34,6 @@ from homelint.core.regex import linear
 from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled, written_plain
 from homelint.core.wording import with_article
-from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
 from homelint.model.flux import (
@@ -53,7 +52,6 @@ from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.patches import OpFailure, PatchSource
 from homelint.model.refs import POD_SPEC_PATHS
-from homelint.model.scripts import unnamed_scripts
 from homelint.model.targets import PatchId, parse_failure, patch_id
 from homelint.model.targets import target_matches as selects
 from homelint.model.variables import variables_of
@@ -70,6 +68,7 @@ from homelint.rules.common import (
     missing_entry_in,
     spec_fix,
     templated_value,
+    unapplied_texts,
     unbuildable,
 )
 from homelint.rules.controllers import instances_of
@@ -388,8 +387,6 @@ def namespace_unknowable(ctx: Context, ks: FluxKS) -> bool:
 
 
 BOOTSTRAP_HINTS = ("kind: Namespace", 'kind: "Namespace"', "releases:", "create namespace", "create ns")
-# YAML, and the non-YAML files the run cache watches (discovery.non_yaml_inputs)
-BOOTSTRAP_SUFFIXES = (".yaml", ".yml", *(s for s in NON_YAML_INPUT_SUFFIXES if s != ".json"))
 
 
 def _bootstrap_texts(ctx: Context) -> list[str]:
@@ -400,37 +397,6 @@ def _bootstrap_texts(ctx: Context) -> list[str]:
 
 def _find_bootstrap_texts(ctx: Context) -> list[str]:
     return [text for text in unapplied_texts(ctx, outside_flux_tree=True) if any(hint in text for hint in BOOTSTRAP_HINTS)]
-
-
-def unapplied_texts(ctx: Context, *, outside_flux_tree: bool) -> list[str]:
-    """Texts (up to 1 MB each) of the YAML files, scripts and templates (what the run cache
-    watches) that no Flux Kustomization applies: where a bootstrap that runs before Flux may be
-    written. Scripts are known by suffix or name (`.sh`, justfiles), by place (a mise task
-    folder) or by a shell's shebang line (model.scripts). `outside_flux_tree`: also not in a
-    folder Flux builds (a manifest there that Flux does not apply is unwired, HL102, not a
-    bootstrap)."""
-    return [text for _, text in unapplied_files(ctx, outside_flux_tree=outside_flux_tree)]
-
-
-def unapplied_files(ctx: Context, *, outside_flux_tree: bool) -> list[tuple[str, str]]:
-    """(path, text) of each of `unapplied_texts`, by path."""
-
-    def find() -> list[tuple[str, str]]:
-        found: list[tuple[str, str]] = []
-        applied, reached, kdirs = ctx.flux.applied_files, ctx.flux.reached_dirs, ctx.repo.kustomize_dirs
-        scripts = unnamed_scripts(ctx.repo)  # mise tasks, shell scripts without a suffix
-        for path in sorted(ctx.repo.files.all_files):
-            base, directory = posixpath.basename(path), posixpath.dirname(path)
-            if path in applied or (outside_flux_tree and (directory in reached or directory in kdirs)):
-                continue
-            if not (base.endswith(BOOTSTRAP_SUFFIXES) or base in NON_YAML_INPUT_NAMES or path in scripts):
-                continue
-            raw = ctx.repo.read_bytes(path)
-            if raw is not None and len(raw) <= 1_000_000:
-                found.append((path, raw.decode("utf-8", errors="replace")))
-        return found
-
-    return list(ctx.repo.memo(f"dryrun.unapplied-files/{outside_flux_tree}", find))
 
 
 def _made_by_bootstrap(ctx: Context, ns: str) -> bool:

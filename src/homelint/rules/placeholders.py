@@ -28,8 +28,8 @@ from homelint.model.refs import builtin_pod_spec_path
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, source_keys, variables_of
 from homelint.model.versions import versions_of
-from homelint.rules.common import POST_BUILD, listed_external, outside_flux, spec_fix, substituting_webhook
-from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped, unapplied_files
+from homelint.rules.common import POST_BUILD, listed_external, outside_flux, spec_fix, substituting_webhook, unapplied_files
+from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped
 from homelint.rules.registry import check
 from homelint.rules.secrets import SOPS_CONFIG
 
