@@ -1385,3 +1385,37 @@ def test_a_shared_component_without_namespace_names_the_kustomization_that_lacks
         "no namespace: in apps/kustomization.yaml or apps/ns-b/kustomization.yaml or components/comp-a/kustomization.yaml"
         in finding["message"]
     )
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "reported"),
+    [
+        ("scripts/bootstrap.sh", "#!/bin/sh\nkubectl apply -k bootstrap/secrets\n", False),
+        ("scripts/bootstrap.sh", 'kubectl apply --server-side -f "${ROOT}/bootstrap/secrets/vars.yaml"\n', False),
+        (
+            "Taskfile.yaml",
+            "tasks:\n  vars:\n    cmds:\n      - kustomize build {{.DIR}}/bootstrap/secrets | kubectl apply -f -\n",
+            False,
+        ),
+        ("justfile", "vars:\n    kubectl apply -k {{justfile_dir()}}/bootstrap/secrets\n", False),
+        ("README.md", "Run kubectl apply -k bootstrap/secrets once.\n", True),  # prose, not a script
+        ("scripts/bootstrap.sh", "echo see bootstrap/secrets\n", True),  # named, not applied
+        ("apps/other.yaml", "# kubectl apply -k bootstrap/secrets\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", True),
+    ],
+    ids=["apply-k", "apply-f-file", "taskfile-kustomize-build", "justfile", "readme", "no-command", "manifest-comment"],
+)
+def test_hl104_a_folder_a_script_applies_is_no_dead_code(check_json, repo, where, text, reported):
+    """A kustomization folder no Flux Kustomization builds, that a script, Taskfile or justfile
+    applies with kubectl or kustomize (a bootstrap's Secrets), is applied before Flux runs: not
+    unreachable. Prose or a manifest that names it applies nothing."""
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - app-a/cm.yaml\n",
+            "apps/app-a/cm.yaml": _cm("cm-a"),
+            "bootstrap/secrets/kustomization.yaml": "resources:\n  - vars.yaml\n",
+            "bootstrap/secrets/vars.yaml": _cm("vars-a"),
+            where: text,
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL104")
+    assert [f["path"] for f in findings] == (["bootstrap/secrets/kustomization.yaml"] if reported else [])

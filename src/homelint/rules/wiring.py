@@ -38,6 +38,7 @@ from homelint.rules.common import (
     refused_build,
     resource_set_makes,
     substituted_reference,
+    unapplied_files,
     unbuildable,
 )
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
@@ -923,6 +924,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # a reached build lists its kustomization file, not its folder: HL116 reports that entry
         if flux.unfollowed_over(kd.file) is not None:
             continue  # a Kustomization of a source homelint did not follow (maybe this repository) may build it
+        if _applied_by_script(ctx, directory):
+            continue  # a bootstrap script, Taskfile or justfile applies it before Flux runs
         finding = ctx.finding(
             "HL104",
             kd.file,
@@ -933,6 +936,31 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         )
         items.append((kd.file, finding))
     yield from _collapse_dead_trees(ctx, items, origin)
+
+
+def _applied_by_script(ctx: Context, directory: str) -> bool:
+    """Whether a file Flux does not apply that runs commands (a script, a Taskfile, a justfile, a
+    mise task: common.unapplied_files, not a manifest) has a line that runs kubectl or kustomize
+    on the folder or a file in it (`kubectl apply -k DIR`, `kustomize build DIR`, `kubectl apply
+    -f DIR/x.yaml`): named by its last two path parts, as a script that writes the rest as a
+    variable ({{.CLUSTER_DIR}}/bootstrap/secrets) does."""
+    if not directory:
+        return False
+    tail = "/".join(directory.split("/")[-2:])
+    named = re.compile(rf"(?<![\w.-]){re.escape(tail)}(?:(?![\w.:-])|(?=/))")
+    for path, text in unapplied_files(ctx, outside_flux_tree=False):
+        if tail not in text or (path.endswith((".yaml", ".yml")) and not _task_file(path)):
+            continue
+        if any(("kubectl" in line or "kustomize" in line) and named.search(line) for line in text.splitlines()):
+            return True
+    return False
+
+
+def _task_file(path: str) -> bool:
+    """A YAML file that runs commands: a Taskfile (taskfile.dev: Taskfile.yml and the task files it
+    includes, conventionally under a .taskfiles folder) or a helmfile (its hooks run commands)."""
+    base = posixpath.basename(path).lower()
+    return base.startswith(("taskfile", "helmfile")) or "/.taskfiles/" in f"/{path}" or "/taskfiles/" in f"/{path}"
 
 
 def _empty(kd: Any) -> bool:
