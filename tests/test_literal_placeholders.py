@@ -431,3 +431,41 @@ def test_a_claims_storage_class(repo, check_json):
     )
     ((_, _, severity, message),) = hl205(repo, check_json, files(namespace(), claim))
     assert severity == "warning" and "nothing else expands it in spec.storageClassName" in message
+
+
+APP_TEMPLATE_RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app-a
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: {chart}
+      version: 4.1.1
+      sourceRef: {{kind: HelmRepository, name: repo-a, namespace: flux-system}}
+  values:
+    route:
+      app:
+        hostnames: ["app-a.${{DOMAIN}}"]
+    ingress:
+      app:
+        hosts:
+          - host: app-a.${{DOMAIN}}
+"""
+
+
+@pytest.mark.parametrize(("chart", "expected"), [("app-template", [("apps/app-a/cm.yaml", 15, "error")]), ("chart-a", [])])
+def test_a_host_name_app_template_renders_from_values_is_an_error(repo, check_json, chart, expected):
+    """app-template writes a route's hostnames and an Ingress rule's host from the values through
+    `tpl`, which leaves `${DOMAIN}` as it is: the API server rejects the rendered object whatever
+    the variable, and the release fails to install. Another chart's values are not known."""
+    found = hl205(repo, check_json, files(namespace(), APP_TEMPLATE_RELEASE.format(chart=chart)))
+    assert [(p, line, sev) for p, line, sev, _ in found] == expected
+    if expected:
+        assert found[0][3].endswith(
+            "the text is not a valid host name, and app-template renders it into a route's spec.hostnames "
+            "(spec.values.route.app.hostnames.0), so the API server rejects that object and the HelmRelease fails to "
+            "install or upgrade"
+        )

@@ -24,6 +24,7 @@ from homelint.core.substitution import (
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
+from homelint.model.graph import app_template_release
 from homelint.model.refs import builtin_pod_spec_path
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, source_keys, variables_of
@@ -660,9 +661,23 @@ def _flux_rule(kind: str, field: tuple[Any, ...]) -> Any:
     return next((rule for path, rule in FLUX_FIELDS.get(kind, ()) if path == shape), None)
 
 
-def _rejected(applied: Any, field: tuple[Any, ...], text: str, is_key: bool, relabelled: set[str]) -> str:
+def _app_template_host(shape: tuple[Any, ...]) -> str | None:
+    """What app-template renders a values field of this shape into, when that is a host name field
+    the API server validates (HOST_SITES): a route's hostnames, an Ingress rule's host (the bjw-s
+    common library writes them through `tpl`, which leaves `${...}` as it is)."""
+    if len(shape) == 6 and shape[:3] == ("spec", "values", "route") and shape[4:] == ("hostnames", "*"):
+        return "a route's spec.hostnames"
+    if len(shape) == 7 and shape[:3] == ("spec", "values", "ingress") and shape[4:] == ("hosts", "*", "host"):
+        return "an Ingress rule's host"
+    return None
+
+
+def _rejected(
+    applied: Any, field: tuple[Any, ...], text: str, is_key: bool, relabelled: set[str], app_template: bool = False
+) -> str:
     """Why the API server rejects this literal `${...}` text (in a label, the name, the namespace,
-    a Flux duration or enum field, a host name), or "" where it takes it. The text is not quoted: a default in it may be a secret."""
+    a Flux duration or enum field, a host name; with `app_template`, a host name the chart renders
+    from the release's values), or "" where it takes it. The text is not quoted: a default in it may be a secret."""
     obj = applied.obj
     sites = (("metadata", "labels"), *LABEL_SITES.get((obj.group, obj.kind), ()))
     if len(field) >= 1 and tuple(field[:-1]) in sites and str(field[-1]) not in relabelled:
@@ -676,6 +691,8 @@ def _rejected(applied: Any, field: tuple[Any, ...], text: str, is_key: bool, rel
     shape = tuple("*" if isinstance(key, int) else key for key in field)
     if not is_key and shape in HOST_SITES.get((obj.group, obj.kind), ()):
         return "the text is not a valid host name"
+    if app_template and not is_key and (site := _app_template_host(shape)) is not None:
+        return f"the text is not a valid host name, and app-template renders it into {site}"
     if is_key or field not in (("metadata", "name"), ("metadata", "namespace")):
         return ""
     if field == ("metadata", "name"):
@@ -699,13 +716,14 @@ def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) 
     first: _Literal | None = None
     obj = applied.obj
     flux_ks = obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP
+    app_template = obj.kind == "HelmRelease" and app_template_release(ctx.repo, applied) is True
     for field, text, is_key in ctx.repo.placeholder_strings(obj):
         if flux_ks and tuple(field[:2]) == ("spec", "patches"):
             continue  # a patch's text: substituted, or not, in the objects it lands in (reported there)
         exprs = [e for e in scan(text) if not e.error and e.name]
         if not exprs:
             continue
-        reason = "" if applied.unread else _rejected(applied, field, text, is_key, relabelled)
+        reason = "" if applied.unread else _rejected(applied, field, text, is_key, relabelled, app_template)
         if reason:
             return field, is_key, exprs[0].name, reason, text, (exprs[0].start, exprs[0].end)
         if first is None:
@@ -761,7 +779,12 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
             why = why.replace("has no", "have no").replace("provides", "provide").replace("substitutes", "substitute")
         path, span = _place(ctx, obj, field, is_key, text, at)
         message = f"${{{name}}} reaches the cluster literally: {_bounded([ks.label for ks, _ in users])} {why}"
-        if rejected:
+        if rejected and obj.kind == "HelmRelease" and tuple(field[:2]) == ("spec", "values"):
+            where = ".".join(map(str, field))
+            message += (
+                f"; {rejected} ({where}), so the API server rejects that object and the HelmRelease fails to install or upgrade"
+            )
+        elif rejected:
             where = ".".join(map(str, field[:-1] if is_key else field))
             message += f"; {rejected} ({where}), so the API server rejects the object and the whole Kustomization fails to apply"
         elif not is_key and _as_written(obj, field):
