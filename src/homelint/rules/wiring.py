@@ -944,16 +944,32 @@ def _applied_by_script(ctx: Context, directory: str) -> bool:
     on the folder or a file in it (`kubectl apply -k DIR`, `kustomize build DIR`, `kubectl apply
     -f DIR/x.yaml`): named by its last two path parts, as a script that writes the rest as a
     variable ({{.CLUSTER_DIR}}/bootstrap/secrets) does."""
-    if not directory:
-        return False
-    tail = "/".join(directory.split("/")[-2:])
-    named = re.compile(rf"(?<![\w.-]){re.escape(tail)}(?:(?![\w.:-])|(?=/))")
-    for path, text in unapplied_files(ctx, outside_flux_tree=False):
-        if tail not in text or (path.endswith((".yaml", ".yml")) and not _task_file(path)):
-            continue
-        if any(("kubectl" in line or "kustomize" in line) and named.search(line) for line in text.splitlines()):
-            return True
-    return False
+    return bool(directory) and "/".join(directory.split("/")[-2:]) in _script_paths(ctx)
+
+
+_WORD_BREAK = re.compile(r"[\s\"'`=;|&()<>,]+")
+
+
+def _script_paths(ctx: Context) -> frozenset[str]:
+    """Each path part, and each two neighbouring parts (a/b), of the words on the lines that run
+    kubectl or kustomize in the files _applied_by_script reads: read once, so the question for
+    each folder is a lookup (time linear in the files, whatever the number of folders)."""
+
+    def find() -> frozenset[str]:
+        found: set[str] = set()
+        for path, text in unapplied_files(ctx, outside_flux_tree=False):
+            if path.endswith((".yaml", ".yml")) and not _task_file(path):
+                continue
+            for line in text.splitlines():
+                if "kubectl" not in line and "kustomize" not in line:
+                    continue
+                for word in _WORD_BREAK.split(line):
+                    parts = [part for part in word.split("/") if part not in ("", ".", "..")]
+                    found.update(parts)
+                    found.update(f"{a}/{b}" for a, b in itertools.pairwise(parts))
+        return frozenset(found)
+
+    return ctx.repo.memo("wiring.script-paths", find)
 
 
 def _task_file(path: str) -> bool:
