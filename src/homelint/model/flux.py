@@ -293,6 +293,7 @@ class FluxEdits:
 
 
 NO_EDITS = FluxEdits()
+MAX_OPAQUE_RANKED = 64  # whole-encrypted SOPS documents opaque_in ranks, of the users' builds and of all
 
 
 # Where every object of a build may hold what the model does not see: kustomize's own annotations
@@ -617,6 +618,7 @@ class FluxModel:
         self._withheld_named: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
         self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
         self._opaque: dict[str | None, list[Applied]] | None = None  # namespace (None: not known) -> opaque_in
+        self._opaque_by_ks: dict[tuple[str | None, str], list[Applied]] = {}  # (namespace, Kustomization key) -> opaque_in
         self._source_memo: dict[SourceRef, bool] = {}  # source_may_exist's answers
         # where a patch document is (PatchSource) -> whether it found an object, once per build it
         # ran in (apply_matching: None when not known); HL114 and HL115 read them
@@ -996,15 +998,18 @@ class FluxModel:
         applying its users) applies comes first, then one whose file name holds `name`, then
         one of that namespace, in Kustomization order."""
         if self._opaque is None:
-            self._opaque = {}
+            self._opaque, self._opaque_by_ks = {}, {}
             for ks in sorted(self.kustomizations, key=lambda k: k.key):
                 for applied in ks.opaque:
                     ns = applied.namespace
-                    known = ns is not None and not is_ciphertext(ns)
-                    self._opaque.setdefault(ns if known else None, []).append(applied)
+                    bucket = ns if ns is not None and not is_ciphertext(ns) else None
+                    self._opaque.setdefault(bucket, []).append(applied)
+                    self._opaque_by_ks.setdefault((bucket, ks.key), []).append(applied)
+        # ranked: at most MAX_OPAQUE_RANKED of each kind, so a call costs the same however many there are
+        mine = [a for key in sorted(near) for bucket in (namespace, None) for a in self._opaque_by_ks.get((bucket, key), [])]
         found = [*self._opaque.get(namespace, []), *self._opaque.get(None, [])]
         return min(
-            found,
+            [*mine[:MAX_OPAQUE_RANKED], *found[:MAX_OPAQUE_RANKED]],
             key=lambda a: (
                 a.ks is None or a.ks.key not in near,
                 name is None or name not in posixpath.basename(a.obj.path),
