@@ -1113,3 +1113,35 @@ def test_an_app_template_ingress_tls_secret_is_judged_as_an_ingress(check_json, 
     for f in findings:
         assert f["path"] == "apps/release.yaml"
         assert f["message"].startswith("HelmRelease app-a serves TLS with Secret 'tls-a' in namespace ns-a")
+
+
+@pytest.mark.parametrize(
+    ("script", "reported"),
+    [
+        (None, True),
+        (
+            '#!/usr/bin/env bash\nfiles=(\n  "${ROOT}/vars/shared-vars.yaml"\n)\nfor f in "${files[@]}"; do kubectl -n flux-system apply -f "$f"; done\n',
+            False,
+        ),
+        ("#!/usr/bin/env bash\necho see vars/other.yaml\n", True),  # names another file
+    ],
+    ids=["no-script", "script-applies-it", "script-names-another-file"],
+)
+def test_a_secret_a_bootstrap_script_applies_is_made_where_it_says(check_json, repo, script, reported):
+    """shared-vars is made by Flux only in ns-b, and app-a substitutes from it in flux-system. A
+    bootstrap script that applies its file (`kubectl -n flux-system apply`, a file it may list in
+    an array) may make it there: not judged."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./app-a.yaml\n  - ./ns-b\n",
+        "apps/app-a.yaml": flux_ks(
+            "app-a", "./app-a", "  postBuild:\n    substituteFrom:\n      - {kind: Secret, name: shared-vars}\n"
+        ),
+        "apps/ns-b/kustomization.yaml": "namespace: ns-b\nresources:\n  - ../../vars/shared-vars.yaml\n",
+        "vars/shared-vars.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: shared-vars}\ntype: Opaque\n",
+        "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\ndata: {k: v}\n",
+    }
+    if script is not None:
+        files["scripts/bootstrap.sh"] = script
+    _, findings = check_json(repo(files), "--select", "HL401")
+    assert [f["path"] for f in findings if f["severity"] == "error"] == (["apps/app-a.yaml"] if reported else [])

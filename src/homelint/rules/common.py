@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import itertools
 import json
 import posixpath
 import re
@@ -593,6 +594,8 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
             continue
         if outside_flux(ctx, kind, node.namespace, node.name):
             continue  # defined in a folder a script applies, not Flux: made, only not by Flux
+        if _script_applies_definition(ctx, kind, node.name):
+            continue  # a bootstrap script applies a file defining it, in a namespace it may choose (-n)
         if (script := kubectl_makes(ctx, kind, node.namespace, node.name)) is not None:
             unseen.append((node, script))
         elif node.namespace in foreign:
@@ -736,6 +739,17 @@ def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
         for obj in ctx.repo.objects_by_kind_name.get((word, name), [])
     ) or any(
         outside_flux_tree(ctx, maker) and made_in in (ANY, namespace) for maker, made_in in unapplied_makers(ctx, word, name)
+    )
+
+
+def _script_applies_definition(ctx: Context, kind: str, name: str) -> bool:
+    """Whether a file the repository defines that object in (any namespace: `kubectl apply -n`
+    puts a document without one where the script says) is named by a script, Taskfile or
+    justfile (run_by_script, anywhere in it: a script may list its files in an array and apply
+    them in a loop): it may be applied by hand before Flux, where the user needs it."""
+    return any(
+        run_by_script(ctx, obj.path, on_command_line=False)
+        for obj in ctx.repo.objects_by_kind_name.get((OBJECT_KIND[kind], name), [])
     )
 
 
@@ -1045,3 +1059,52 @@ def unapplied_files(ctx: Context, *, outside_flux_tree: bool) -> list[tuple[str,
         return found
 
     return list(ctx.repo.memo(f"rules.unapplied-files/{outside_flux_tree}", find))
+
+
+def run_by_script(ctx: Context, path: str, *, on_command_line: bool = True) -> bool:
+    """Whether a file Flux does not apply that runs commands (command_files) names the folder or
+    file `path` by its last two path parts (as a script that writes the rest as a variable,
+    {{.CLUSTER_DIR}}/bootstrap/secrets, does): `on_command_line`, on a line that runs kubectl or
+    kustomize on it (`kubectl apply -k DIR`, `kustomize build DIR`, `-f DIR/x.yaml`); otherwise
+    anywhere in it (a file a script lists in an array and applies in a loop)."""
+    return bool(path) and "/".join(path.split("/")[-2:]) in _command_words(ctx, on_command_line)
+
+
+_WORD_BREAK = re.compile(r"[\s\"'`=;|&()<>,]+")
+
+
+def _command_words(ctx: Context, on_command_line: bool) -> frozenset[str]:
+    """Each path part, and each two neighbouring parts (a/b), of the words of command_files (of
+    their lines that run kubectl or kustomize only, with `on_command_line`): read once, so each
+    question is a lookup (time linear in the files, whatever the number of questions)."""
+
+    def find() -> frozenset[str]:
+        found: set[str] = set()
+        for _, text in command_files(ctx):
+            for line in text.splitlines():
+                if on_command_line and "kubectl" not in line and "kustomize" not in line:
+                    continue
+                for word in _WORD_BREAK.split(line):
+                    parts = [part for part in word.split("/") if part not in ("", ".", "..")]
+                    found.update(parts)
+                    found.update(f"{a}/{b}" for a, b in itertools.pairwise(parts))
+        return frozenset(found)
+
+    return ctx.repo.memo(f"rules.common.command-words/{on_command_line}", find)
+
+
+def command_files(ctx: Context) -> list[tuple[str, str]]:
+    """(path, text) of each file Flux does not apply that runs commands: a script, a justfile, a
+    mise task, and of YAML files a Taskfile or a helmfile (unapplied_files without manifests)."""
+    return [
+        (path, text)
+        for path, text in unapplied_files(ctx, outside_flux_tree=False)
+        if not path.endswith((".yaml", ".yml")) or _task_file(path)
+    ]
+
+
+def _task_file(path: str) -> bool:
+    """A YAML file that runs commands: a Taskfile (taskfile.dev: Taskfile.yml and the task files it
+    includes, conventionally under a .taskfiles folder) or a helmfile (its hooks run commands)."""
+    base = posixpath.basename(path).lower()
+    return base.startswith(("taskfile", "helmfile")) or "/.taskfiles/" in f"/{path}" or "/taskfiles/" in f"/{path}"

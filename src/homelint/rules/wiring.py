@@ -37,8 +37,8 @@ from homelint.rules.common import (
     has_flux,
     refused_build,
     resource_set_makes,
+    run_by_script,
     substituted_reference,
-    unapplied_files,
     unbuildable,
 )
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
@@ -924,7 +924,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # a reached build lists its kustomization file, not its folder: HL116 reports that entry
         if flux.unfollowed_over(kd.file) is not None:
             continue  # a Kustomization of a source homelint did not follow (maybe this repository) may build it
-        if _applied_by_script(ctx, directory):
+        if run_by_script(ctx, directory):
             continue  # a bootstrap script, Taskfile or justfile applies it before Flux runs
         finding = ctx.finding(
             "HL104",
@@ -936,47 +936,6 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         )
         items.append((kd.file, finding))
     yield from _collapse_dead_trees(ctx, items, origin)
-
-
-def _applied_by_script(ctx: Context, directory: str) -> bool:
-    """Whether a file Flux does not apply that runs commands (a script, a Taskfile, a justfile, a
-    mise task: common.unapplied_files, not a manifest) has a line that runs kubectl or kustomize
-    on the folder or a file in it (`kubectl apply -k DIR`, `kustomize build DIR`, `kubectl apply
-    -f DIR/x.yaml`): named by its last two path parts, as a script that writes the rest as a
-    variable ({{.CLUSTER_DIR}}/bootstrap/secrets) does."""
-    return bool(directory) and "/".join(directory.split("/")[-2:]) in _script_paths(ctx)
-
-
-_WORD_BREAK = re.compile(r"[\s\"'`=;|&()<>,]+")
-
-
-def _script_paths(ctx: Context) -> frozenset[str]:
-    """Each path part, and each two neighbouring parts (a/b), of the words on the lines that run
-    kubectl or kustomize in the files _applied_by_script reads: read once, so the question for
-    each folder is a lookup (time linear in the files, whatever the number of folders)."""
-
-    def find() -> frozenset[str]:
-        found: set[str] = set()
-        for path, text in unapplied_files(ctx, outside_flux_tree=False):
-            if path.endswith((".yaml", ".yml")) and not _task_file(path):
-                continue
-            for line in text.splitlines():
-                if "kubectl" not in line and "kustomize" not in line:
-                    continue
-                for word in _WORD_BREAK.split(line):
-                    parts = [part for part in word.split("/") if part not in ("", ".", "..")]
-                    found.update(parts)
-                    found.update(f"{a}/{b}" for a, b in itertools.pairwise(parts))
-        return frozenset(found)
-
-    return ctx.repo.memo("wiring.script-paths", find)
-
-
-def _task_file(path: str) -> bool:
-    """A YAML file that runs commands: a Taskfile (taskfile.dev: Taskfile.yml and the task files it
-    includes, conventionally under a .taskfiles folder) or a helmfile (its hooks run commands)."""
-    base = posixpath.basename(path).lower()
-    return base.startswith(("taskfile", "helmfile")) or "/.taskfiles/" in f"/{path}" or "/taskfiles/" in f"/{path}"
 
 
 def _empty(kd: Any) -> bool:
