@@ -1115,22 +1115,27 @@ def test_an_app_template_ingress_tls_secret_is_judged_as_an_ingress(check_json, 
         assert f["message"].startswith("HelmRelease app-a serves TLS with Secret 'tls-a' in namespace ns-a")
 
 
-@pytest.mark.parametrize(
-    ("script", "reported"),
-    [
-        (None, True),
-        (
-            '#!/usr/bin/env bash\nfiles=(\n  "${ROOT}/vars/shared-vars.yaml"\n)\nfor f in "${files[@]}"; do kubectl -n flux-system apply -f "$f"; done\n',
-            False,
-        ),
-        ("#!/usr/bin/env bash\necho see vars/other.yaml\n", True),  # names another file
-    ],
-    ids=["no-script", "script-applies-it", "script-names-another-file"],
+SCRIPT_APPLYING = (
+    '#!/usr/bin/env bash\nfiles=(\n  "${ROOT}/vars/shared-vars.yaml"\n)\n'
+    'for f in "${files[@]}"; do kubectl -n flux-system apply -f "$f"; done\n'
 )
-def test_a_secret_a_bootstrap_script_applies_is_made_where_it_says(check_json, repo, script, reported):
+
+
+@pytest.mark.parametrize(
+    ("script", "own_namespace", "reported"),
+    [
+        (None, "", True),
+        (SCRIPT_APPLYING, "", False),
+        ("#!/usr/bin/env bash\necho see vars/other.yaml\n", "", True),  # names another file
+        (SCRIPT_APPLYING, "  namespace: ns-c\n", True),  # the file says where it goes: not flux-system
+    ],
+    ids=["no-script", "script-applies-it", "script-names-another-file", "file-of-another-namespace"],
+)
+def test_a_secret_a_bootstrap_script_applies_is_made_where_it_says(check_json, repo, script, own_namespace, reported):
     """shared-vars is made by Flux only in ns-b, and app-a substitutes from it in flux-system. A
     bootstrap script that applies its file (`kubectl -n flux-system apply`, a file it may list in
-    an array) may make it there: not judged."""
+    an array) may make it there: not judged. A file that writes its own namespace goes there
+    (kubectl refuses a -n that differs)."""
     files = {
         "clusters/main/flux.yaml": flux_root("apps", "./apps"),
         "apps/kustomization.yaml": "resources:\n  - ./app-a.yaml\n  - ./ns-b\n",
@@ -1138,7 +1143,7 @@ def test_a_secret_a_bootstrap_script_applies_is_made_where_it_says(check_json, r
             "app-a", "./app-a", "  postBuild:\n    substituteFrom:\n      - {kind: Secret, name: shared-vars}\n"
         ),
         "apps/ns-b/kustomization.yaml": "namespace: ns-b\nresources:\n  - ../../vars/shared-vars.yaml\n",
-        "vars/shared-vars.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: shared-vars}\ntype: Opaque\n",
+        "vars/shared-vars.yaml": f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: shared-vars\n{own_namespace}type: Opaque\n",
         "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\ndata: {k: v}\n",
     }
     if script is not None:

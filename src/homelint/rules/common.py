@@ -594,7 +594,7 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
             continue
         if outside_flux(ctx, kind, node.namespace, node.name):
             continue  # defined in a folder a script applies, not Flux: made, only not by Flux
-        if _script_applies_definition(ctx, kind, node.name):
+        if _script_applies_definition(ctx, kind, node.namespace, node.name):
             continue  # a bootstrap script applies a file defining it, in a namespace it may choose (-n)
         if (script := kubectl_makes(ctx, kind, node.namespace, node.name)) is not None:
             unseen.append((node, script))
@@ -742,13 +742,14 @@ def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
     )
 
 
-def _script_applies_definition(ctx: Context, kind: str, name: str) -> bool:
-    """Whether a file the repository defines that object in (any namespace: `kubectl apply -n`
-    puts a document without one where the script says) is named by a script, Taskfile or
-    justfile (run_by_script, anywhere in it: a script may list its files in an array and apply
-    them in a loop): it may be applied by hand before Flux, where the user needs it."""
+def _script_applies_definition(ctx: Context, kind: str, namespace: str, name: str) -> bool:
+    """Whether a file that defines that object without a namespace of its own (`kubectl apply -n`
+    puts it where the script says; one that writes another namespace goes there, or kubectl
+    refuses the mismatch), or in `namespace`, is named by a script, Taskfile or justfile
+    (run_by_script, anywhere in it: a script may list its files in an array and apply them in a
+    loop): it may be applied by hand before Flux, where the user needs it."""
     return any(
-        run_by_script(ctx, obj.path, on_command_line=False)
+        obj.namespace in (None, namespace) and run_by_script(ctx, obj.path, on_command_line=False)
         for obj in ctx.repo.objects_by_kind_name.get((OBJECT_KIND[kind], name), [])
     )
 
