@@ -119,17 +119,25 @@ def instances_of(ctx: Context) -> list[Instance]:
     return out
 
 
-def _components_field(obj: K8sObject) -> tuple[Any, tuple[Any, ...]]:
-    """(the components list, where it is) of a FluxInstance or a flux-instance HelmRelease; (None, ())
-    for any other object."""
+def instance_spec(obj: K8sObject) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
+    """(the mapping that holds an instance's fields, where it is): a FluxInstance's spec, or a
+    flux-instance HelmRelease's values.instance (one with a distribution); (None, ()) for any
+    other object."""
     if obj.kind == "FluxInstance" and obj.group == "fluxcd.controlplane.io":
-        return obj.spec.get("components"), ("spec", "components")
+        return obj.spec, ("spec",)
     if obj.kind == "HelmRelease":
         values = obj.spec.get("values")
         instance = values.get("instance") if isinstance(values, dict) else None
         if isinstance(instance, dict) and isinstance(instance.get("distribution"), dict):
-            return instance.get("components"), ("spec", "values", "instance", "components")
+            return instance, ("spec", "values", "instance")
     return None, ()
+
+
+def _components_field(obj: K8sObject) -> tuple[Any, tuple[Any, ...]]:
+    """(the components list, where it is) of a FluxInstance or a flux-instance HelmRelease; (None, ())
+    for any other object."""
+    holder, keys = instance_spec(obj)
+    return (holder.get("components"), (*keys, "components")) if holder is not None else (None, ())
 
 
 def _own_crds(ctx: Context) -> set[tuple[str, str]]:

@@ -71,7 +71,7 @@ from homelint.rules.common import (
     unapplied_texts,
     unbuildable,
 )
-from homelint.rules.controllers import instances_of
+from homelint.rules.controllers import instance_spec, instances_of
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import _certain_origins, _nearest, _variables_used, namespaced
@@ -1219,19 +1219,13 @@ def _unused_instance_patches(ctx: Context) -> Iterator[Finding]:
 
 
 def _instance_custom(obj: K8sObject) -> tuple[Any, tuple[str, ...]]:
-    """(the `kustomize` mapping of a FluxInstance's spec, or of a flux-instance HelmRelease's
-    values.instance, with that holder's `sharding` added; where it is), or (None, ())."""
-    if obj.kind == "FluxInstance":
-        holder: Any = obj.spec
-        keys: tuple[str, ...] = ("spec", "kustomize")
-    else:
-        values = obj.spec.get("values")
-        holder = values.get("instance") if isinstance(values, dict) else None
-        keys = ("spec", "values", "instance", "kustomize")
-    kustomize = holder.get("kustomize") if isinstance(holder, dict) else None
-    if not isinstance(kustomize, dict) or not isinstance(holder, dict):
+    """(the `kustomize` mapping of an instance's fields (controllers.instance_spec), with their
+    `sharding` added; where it is), or (None, ())."""
+    holder, keys = instance_spec(obj)
+    kustomize = holder.get("kustomize") if holder is not None else None
+    if holder is None or not isinstance(kustomize, dict):
         return None, ()
-    return {**kustomize, "sharding": holder.get("sharding")}, keys
+    return {**kustomize, "sharding": holder.get("sharding")}, (*keys, "kustomize")
 
 
 def _plain_target(target: dict[str, Any]) -> bool:
