@@ -22,8 +22,8 @@ from homelint.model.refs import get
 from homelint.model.targets import parse_failure
 from homelint.rules.common import unbuildable
 from homelint.rules.registry import check
+from homelint.rules.wiring import FLUX_API
 
-FLUX_API = ".toolkit.fluxcd.io"
 ONE_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")  # a name, not a pattern of names
 MAX_DEPTH = 8  # lists this deep in a spec are looked for; values of charts go deeper, and are not judged
 
