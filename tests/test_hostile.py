@@ -20,7 +20,7 @@ import pytest
 from homelint.engine import cache as cache_module
 from homelint.engine.runner import to_plain
 
-from .conftest import GOTK, cache_dir
+from .conftest import GOTK, cache_dir, flux_root
 
 SECRET = "correct-horse-battery-staple"  # the demo's plaintext Secret value (HL402)
 
@@ -1583,3 +1583,27 @@ def test_dead_kustomizations_are_indexed_once_not_walked_per_object(repo, check_
     _, findings = check_json(repo(files), "--select", "HL401")
     assert len(findings) == 300 and all("which no Flux root reaches" in f["message"] for f in findings)
     assert calls[0] < 20 * 300
+
+
+def test_a_bootstrap_script_that_links_out_of_the_repository_is_not_read(check_json, repo, tmp_path):
+    """HL104 and HL401 take what a bootstrap script applies as applied; a committed script that
+    is a symlink to a file of the machine is not read, so that file cannot change the verdict."""
+    machine = tmp_path / "machine-script.sh"
+    machine.write_text("#!/bin/sh\nkubectl apply -k bootstrap/secrets\n")
+    root = repo(
+        {
+            "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+            "apps/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\ndata: {k: v}\n",
+            "bootstrap/secrets/kustomization.yaml": "resources:\n  - vars.yaml\n",
+            "bootstrap/secrets/vars.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars-a}\ndata: {k: v}\n",
+        }
+    )
+    (root / "scripts").mkdir()
+    (root / "scripts" / "bootstrap.sh").symlink_to(machine)
+    _, findings = check_json(root, "--select", "HL104")
+    assert [f["path"] for f in findings] == ["bootstrap/secrets/kustomization.yaml"]
+    (root / "scripts" / "bootstrap.sh").unlink()
+    (root / "scripts" / "bootstrap.sh").write_text(machine.read_text())
+    _, findings = check_json(root, "--select", "HL104")
+    assert findings == []  # the control: the same script, committed as a file, is read
