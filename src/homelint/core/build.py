@@ -6,10 +6,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-try:  # hashlib would also load OpenSSL (~4 ms) for the blake2b it takes from _blake2
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - an interpreter built without it
-    from hashlib import blake2b
+from homelint.core.digest import blake2b
 
 PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # homelint/
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +50,8 @@ class Finding:
         return (self.path, self.span.line, self.span.column, self.rule, self.message)
 
     def fingerprint(self) -> str:
+        import hashlib  # start-up: a warm run that prints text never needs it (it loads OpenSSL)
+
         basis = f"{self.rule}\0{self.path}\0{self.key or self.message}"
         return hashlib.sha256(basis.encode()).hexdigest()[:32]
 

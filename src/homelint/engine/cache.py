@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import hashlib
 import marshal
 import os
 import shutil
@@ -27,6 +26,7 @@ from typing import Any
 
 from homelint import __version__
 from homelint.core.build import build_id
+from homelint.core.digest import blake2b
 from homelint.core.model import Finding
 from homelint.engine import userstore
 from homelint.engine.userstore import open_home, owned_private, seal, subdir, unseal, user_key
@@ -67,7 +67,7 @@ def repo_cache_dir(root: Path) -> Path | None:
     home = cache_home()
     if home is None:
         return None
-    return home / "repos" / hashlib.blake2b(os.path.realpath(root).encode(errors="surrogateescape"), digest_size=10).hexdigest()
+    return home / "repos" / blake2b(os.path.realpath(root).encode(errors="surrogateescape"), digest_size=10).hexdigest()
 
 
 class _Store:

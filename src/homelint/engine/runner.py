@@ -21,7 +21,6 @@ import contextlib
 import dataclasses
 import functools
 import gc
-import hashlib
 import json
 import os
 import posixpath
@@ -34,6 +33,7 @@ from typing import Any, TypeVar
 
 from homelint import __version__
 from homelint.core import timing
+from homelint.core.digest import blake2b
 from homelint.engine import reuse
 from homelint.engine.cache import Cache, digest, stable_mtime
 from homelint.engine.cache import clean as clean_cache
@@ -737,7 +737,7 @@ def _edited(root: Path, frame: str, digests: dict[str, str], cache: Cache, edite
 
 def _run_key(frame: str, digests: dict[str, str]) -> str:
     """Everything a run's findings depend on: the frame, and every YAML file's content."""
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     h.update(frame.encode())
     for path in sorted(digests):
         h.update(f"{path}\0{digests[path]}\n".encode())
@@ -747,7 +747,7 @@ def _run_key(frame: str, digests: dict[str, str]) -> str:
 def _frame_key(root: Path, files: Any, config: Config, rules: dict[str, RuleMeta], enabled: set[str], cache: Any) -> str:
     """What a run's findings depend on besides the YAML contents: version, config, rules, the
     selection, the tree, and what checks read besides the YAML."""
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     h.update(__version__.encode())
     h.update(",".join(sorted(enabled)).encode())
     h.update(json.dumps(config.__dict__, default=str, sort_keys=True).encode())

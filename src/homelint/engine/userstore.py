@@ -12,10 +12,8 @@ import contextlib
 import os
 import stat
 
-try:  # hashlib would also load OpenSSL (~4 ms) for the blake2b it takes from _blake2
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - other Pythons
-    from hashlib import blake2b
+from homelint.core.digest import blake2b
+
 try:  # hmac.compare_digest, without importing hmac (which loads OpenSSL)
     from _operator import _compare_digest as compare_digest
 except ImportError:  # pragma: no cover - other Pythons

@@ -14,13 +14,13 @@ Errors are one line (:class:`UnsafePath`, a ConfigError: exit code 2) and never 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 import time
 from pathlib import Path
 from typing import BinaryIO
 
+from homelint.core.digest import blake2b
 from homelint.core.errors import ConfigError
 
 TMP_MARK = ".homelint-tmp-"  # temporary files of atomic_write: `.<name>.homelint-tmp-<random>`
@@ -33,7 +33,7 @@ class UnsafePath(ConfigError):
 
 def content_digest(raw: bytes) -> str:
     """The digest that stands for a file's content (cache keys, position memos)."""
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return blake2b(raw, digest_size=16).hexdigest()
 
 
 def is_within(path: str, root: str) -> bool:

@@ -8,7 +8,6 @@ configuration or the selection of rules.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import operator
 import re
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from homelint import __version__
+from homelint.core.digest import blake2b
 from homelint.loading.yamlload import ParsedFile
 
 # What the facts depend on besides the file: the code (and the kind schemas shipped with it).
@@ -77,7 +77,7 @@ def layout(parsed: ParsedFile, raw: bytes) -> tuple[str, int]:
     earlier objects and no interning flags, so the bytes depend on the values alone, not on which
     strings the loader happened to share; and marshal.loads reads them back, so different values
     give different bytes (a float is written as its repr, a bool is not an int)."""
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     try:
         h.update(marshal.dumps((parsed.docs, parsed.doc_lines, parsed.templated, parsed.schema_refs, parsed.text_ok), 0))
     except ValueError:  # a recursive document: the bytes decide

@@ -18,7 +18,6 @@ as missing (one note per schema), never guessed. Nothing here touches the networ
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import os
 import posixpath
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from homelint.core.digest import blake2b
 from homelint.loading.safeio import atomic_write, read_sized
 from homelint.model.config import Config, ConfigError
 from homelint.model.fastschema import Compiler, Unsupported, Validator, join_ref
@@ -92,6 +92,8 @@ class Store:
                 data = read_sized(handle, os.fstat(handle.fileno()).st_size, MAX_SCHEMA_BYTES)
         except OSError:
             return None
+        import hashlib  # start-up: loads OpenSSL, which a run that reads no stored schema never needs
+
         if len(data) > MAX_SCHEMA_BYTES or hashlib.sha256(data).hexdigest() != name:
             return None  # truncated or tampered with: as if absent
         return data
@@ -105,6 +107,8 @@ class Store:
 
     # --- writing (homelint schemas pull) -------------------------------------------------------
     def put_blob(self, data: bytes) -> str:
+        import hashlib  # start-up: only `homelint schemas pull` writes blobs
+
         digest = hashlib.sha256(data).hexdigest()
         target = self.dir / "blobs" / digest
         if not target.exists():
@@ -225,7 +229,7 @@ def signature(config: Config, root: Path) -> str:
         paths = SchemaPaths.from_config(config, root)
     except ConfigError as exc:
         return f"config error: {exc}"
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     h.update(Store().signature().encode())
     h.update(json.dumps(paths.signature()).encode())
     return h.hexdigest()
