@@ -1577,6 +1577,9 @@ def test_a_repository_crd_cannot_take_a_built_in_kind_out_of_hl110(repo, check_j
         ("type: discord\n  address", "discord", None),
         ("type: discord\n  address", "newchat", None),  # no near miss: a type a newer release may have
         ('- kind: Kustomization\n      name: "*"', "FluxInstance", None),  # flux-operator widens the kinds
+        ('- kind: Kustomization\n      name: "*"', "FluxInstanse", "FluxInstance"),  # ...and a typo of one
+        ('- kind: Kustomization\n      name: "*"', "ResourceSett", "ResourceSet"),
+        ('- kind: Kustomization\n      name: "*"', "ResourceSetInputProvidr", "ResourceSetInputProvider"),
         ("type: discord\n  address", "${PROVIDER}", None),
     ],
 )

@@ -1831,9 +1831,12 @@ RECEIVER_TYPES = (
     "generic", "generic-hmac", "github", "gitlab", "bitbucket", "harbor", "dockerhub", "quay", "gcr", "nexus", "acr",
     "cdevents",
 )  # fmt: skip
+# notification-controller's enum, and the kinds flux-operator adds to its Alert and Receiver CRDs
+# (internal/builder/templates.go; flux-operator#131, #224): a typo of one is rejected by both
 EVENT_KINDS = (
     "Bucket", "GitRepository", "Kustomization", "HelmRelease", "HelmChart", "HelmRepository", "ImageRepository",
     "ImagePolicy", "ImageUpdateAutomation", "OCIRepository", "ArtifactGenerator", "ExternalArtifact",
+    "FluxInstance", "ResourceSet", "ResourceSetInputProvider",
 )  # fmt: skip
 
 
