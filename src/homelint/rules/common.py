@@ -16,7 +16,7 @@ from homelint.core.model import Finding, K8sObject, dig, list_items
 from homelint.core.wording import with_article
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
-from homelint.model.graph import app_template_release, release_name, served_chart
+from homelint.model.graph import ANY_NAMESPACE, USE_EDGE, app_template_release, release_name, served_chart
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
 from homelint.model.kustomize import KustomizeDir, canonical_fields, inside, is_empty_kustomization, is_remote, join
@@ -607,9 +607,64 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
     return produced, missing, unseen
 
 
+def cluster_of(ctx: Context, applied: Applied) -> str | None:
+    """The cluster an application of an object goes to: the Flux root whose tree applies it (each
+    root is its own cluster when the roots are known, FluxModel._assign_clusters); None when that
+    is not known: guessed roots (they may be one cluster), a hand-applied file, a Kustomization
+    with spec.kubeConfig (another cluster, not modelled)."""
+    ks = applied.ks
+    if not ctx.flux.roots_known or ks is None or ks.target:
+        return None
+    return ks.cluster
+
+
+class OtherCluster(NamedTuple):
+    node: RefNode
+    lacking: frozenset[str]  # the clusters of users where nothing makes it
+    makers: tuple[str, ...]  # the clusters that make it
+
+
+def made_in_other_clusters(ctx: Context, kind: RefKind, external: list[str]) -> list[OtherCluster]:
+    """The needed objects the repository makes by name only in other clusters than some of their
+    users': a Secret, ConfigMap or claim one Flux root applies does not exist in the cluster of
+    another root (the kubelet resolves a reference in the pod's own cluster). Only where every
+    maker's cluster is known and nothing else may make it (a name pattern, a mirror, an object
+    Kubernetes makes, a bootstrap script, the config's external list, a namespace others fill)."""
+    if not ctx.flux.roots_known:
+        return []
+    produced = ctx.graph.produced(kind)
+    foreign = foreign_namespaces(ctx)
+    out = []
+    for node in ctx.graph.needed(kind):
+        ns, name = node.namespace, node.name
+        if name not in produced.names.get(ns, ()) or name in produced.names.get(ANY_NAMESPACE, ()):
+            continue  # not made by name here (unproduced judges it), or Kubernetes makes it everywhere
+        makers = {
+            cluster_of(ctx, e["applied"]) if e.get("applied") is not None else None
+            for e in ctx.graph.producers_of(kind, ns, name)
+        }
+        users = {c for e in ctx.graph.users_of(node, USE_EDGE[kind]) if (c := cluster_of(ctx, e["applied"])) is not None}
+        lacking = users - makers
+        if None in makers or not lacking or produced.mirrored(ns, name) or ns in foreign:
+            continue
+        if any(p.fullmatch(name) for n in (ns, ANY_NAMESPACE) for p in produced.patterns.get(n, [])):
+            continue
+        if listed_external(external, ns, name) or outside_flux(ctx, kind, ns, name):
+            continue
+        if _script_applies_definition(ctx, kind, ns, name) or kubectl_makes(ctx, kind, ns, name) is not None:
+            continue
+        out.append(OtherCluster(node, frozenset(lacking), tuple(sorted(str(m) for m in makers))))
+    return out
+
+
+def clusters_text(clusters: Iterable[str]) -> str:
+    """`the root clusters/a, the root clusters/b` ("": the repository root)."""
+    return ", ".join(f"the root {c}" if c else "the repository root" for c in sorted(set(clusters)))
+
+
 def _user_builds(ctx: Context, node: RefNode, kind: RefKind) -> set[str]:
     """The keys of the Flux Kustomizations that apply the users of `node`."""
-    return {e["applied"].ks.key for e in ctx.graph.users_of(node, f"uses-{kind}") if e["applied"].ks is not None}
+    return {e["applied"].ks.key for e in ctx.graph.users_of(node, USE_EDGE[kind]) if e["applied"].ks is not None}
 
 
 # Charts of an admission webhook that adds `spec.postBuild.substitute` (the keys of the ConfigMaps

@@ -30,9 +30,12 @@ from homelint.rules.common import (
     chart_of,
     chart_releases,
     close_matches,
+    cluster_of,
+    clusters_text,
     has_flux,
     installs_elsewhere,
     made_by_chart,
+    made_in_other_clusters,
     namespaces_if_listed,
     outside_flux_tree,
     set_in,
@@ -67,13 +70,21 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
     produced, missing, unseen = unproduced(ctx, kind, external)
     word = KIND_WORD[kind]
     releases = chart_releases(ctx)
-    for node, why in [*((m, None) for m in missing), *unseen]:
+    elsewhere = made_in_other_clusters(ctx, kind, external)
+    judged = [
+        *((m, None, None) for m in missing),
+        *((n, why, None) for n, why in unseen),
+        *((o.node, None, o) for o in elsewhere),
+    ]
+    for node, why, other in judged:
         ns, name = node.namespace, node.name
         generated = produced.hashed.get((ns, name))
         by_object: dict[int, list[Edge]] = {}
         for edge in ctx.graph.users_of(node, f"uses-{kind}"):
             ref = edge["ref"]
             obj = edge["applied"].obj
+            if other is not None and cluster_of(ctx, edge["applied"]) not in other.lacking:
+                continue  # made in this one's cluster
             if (
                 ref.optional
                 or ref.mention
@@ -106,13 +117,21 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 made_here = made_by_chart(releases, ns, name, word, own) or _in_values(ctx, "", word, ns, name, own)
             unrewritten = hashed_reference(ctx.repo, edge, generated) if generated else None
             renamed = None if unrewritten is not None else affixed_away(ctx, edge, word, ns, name)
-            close = [] if unrewritten or renamed else close_matches(name, produced.names.get(ns, set()))
+            close = [] if unrewritten or renamed or other else close_matches(name, produced.names.get(ns, set()))
             hint = f"; {word}s made in that namespace with similar names: {', '.join(close)}" if close else ""
             many = f" ({count} references)" if count > 1 else ""
-            never = ctx.flux.withheld_named(word, ns, name)
+            never = [] if other else ctx.flux.withheld_named(word, ns, name)
             # defined in the repository, in a file Flux leaves out: name the file and why, not "nothing produces it"
-            left_out = None if never or unrewritten is not None else _left_out(ctx, word, ns, name)
-            if unrewritten is not None:
+            left_out = None if never or other or unrewritten is not None else _left_out(ctx, word, ns, name)
+            if other is not None:
+                here = clusters_text(c for e in edges if (c := cluster_of(ctx, e["applied"])) is not None)
+                what = (
+                    f"{who} uses {word} '{name}'{set_in(edge)} in namespace {ns}{many}, which the repository makes only in "
+                    f"the cluster of {clusters_text(other.makers)}; {who} is applied in the cluster of {here}, where that "
+                    f"{word} does not exist (each Flux root reconciles its own cluster)"
+                )
+                fix = f"make the {word} in this cluster too (in a folder its Flux Kustomizations build), or fix the name"
+            elif unrewritten is not None:
                 what, fix = _hashed_message(edge, who, word, name, ns, unrewritten)
             elif "decryption" in ref.flags:
                 others = _made_elsewhere(produced, ns, name)

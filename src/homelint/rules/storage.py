@@ -17,8 +17,11 @@ from homelint.rules.common import (
     build_lists_missing,
     chart_releases,
     close_matches,
+    cluster_of,
+    clusters_text,
     installs_elsewhere,
     made_by_chart,
+    made_in_other_clusters,
     set_in,
     shown_name,
     unproduced,
@@ -35,10 +38,11 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
     produced, unmade, unseen = unproduced(ctx, "claim", ctx.config.external_claims)
     opaque = opaque_claim_makers(ctx)
 
-    def judged(node: RefNode) -> list[Edge]:
+    def judged(node: RefNode, lacking: frozenset[str] | None = None) -> list[Edge]:
         """The uses of a claim HL301 judges: not guessed, not a mention (a chart value a source
         homelint cannot read may set otherwise), and a claim something else makes only where
-        nothing whose claims homelint cannot read may make it."""
+        nothing whose claims homelint cannot read may make it; with `lacking`, only those
+        applied in one of these clusters."""
         unknown = node.namespace in opaque or ANY_NAMESPACE in opaque
         return [
             edge
@@ -47,7 +51,26 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             and not edge["ref"].mention
             and not (unknown and "made-elsewhere" in edge["ref"].flags)
             and not build_lists_missing(ctx, edge["applied"])
+            and (lacking is None or cluster_of(ctx, edge["applied"]) in lacking)
         ]
+
+    for other in made_in_other_clusters(ctx, "claim", ctx.config.external_claims):
+        if other.node.namespace in opaque or ANY_NAMESPACE in opaque:
+            continue  # something whose claims homelint cannot read may make it in that namespace
+        for edge in judged(other.node, other.lacking):
+            obj = edge["applied"].obj
+            who = f"{obj.kind} {shown_name(ctx, edge['applied'])}"
+            yield use_at(
+                ctx,
+                "HL301",
+                edge,
+                f"{who} {_verb(obj)} volume '{other.node.name}'{set_in(edge)} in namespace {other.node.namespace}, which "
+                f"the repository creates only in the cluster of {clusters_text(other.makers)}; {who} is applied in the "
+                f"cluster of {clusters_text([str(cluster_of(ctx, edge['applied']))])}, where that PersistentVolumeClaim "
+                f"does not exist (each Flux root reconciles its own cluster); {_consequence(obj)}",
+                fix="create the PVC in this cluster too (in a folder its Flux Kustomizations build), or fix the name",
+                key=f"HL301/{other.node.namespace}/{other.node.name}/{obj.kind}/{obj.name}",
+            )
 
     for node, why in unseen:
         for edge in judged(node):
