@@ -26,6 +26,7 @@ from homelint.model.scripts import unnamed_scripts
 from homelint.model.sources import SourceRef
 from homelint.model.variables import variables_of
 from homelint.model.versions import has_behaviour, versions_of
+from homelint.rules.unlisted import set_aside_owner
 
 if TYPE_CHECKING:
     from homelint.core.context import Context
@@ -191,19 +192,6 @@ def not_an_object_file(ctx: Context, path: str) -> bool:
             not_an_object(obj) is not None for doc in docs if doc is not None for _, obj in (list_items(doc) or [((), doc)])
         )
     return memo[path]
-
-
-def builders(ctx: Context) -> dict[str, list[FluxKS]]:
-    """Folder -> the Flux Kustomizations whose build reads it, in model order (once per run)."""
-
-    def build() -> dict[str, list[FluxKS]]:
-        out: dict[str, list[FluxKS]] = {}
-        for ks in ctx.flux.kustomizations:
-            for directory in ks.dirs:
-                out.setdefault(directory, []).append(ks)
-        return out
-
-    return ctx.repo.memo("rules.builders", build)
 
 
 def missing_entry(ctx: Context, ks: FluxKS) -> str | None:
@@ -832,10 +820,13 @@ def _unapplied_makers(ctx: Context) -> dict[tuple[str, str], list[tuple[K8sObjec
 
 def outside_flux_tree(ctx: Context, obj: K8sObject) -> bool:
     """Whether a document nothing applies is in a folder no Flux Kustomization builds or is meant
-    to build (a bootstrap folder a script or helmfile applies)."""
-    return (
-        not obj.applied_by and posixpath.dirname(obj.path) not in ctx.flux.reached_dirs and ctx.flux.dead_over(obj.path) is None
-    )
+    to build (a bootstrap folder a script or helmfile applies): not in a subfolder without a
+    kustomization below one Flux builds, which no entry reaches (HL102: set aside, in Flux's tree),
+    unless a script applies that subfolder (run_by_script)."""
+    folder = posixpath.dirname(obj.path)
+    if obj.applied_by or folder in ctx.flux.reached_dirs or ctx.flux.dead_over(obj.path) is not None:
+        return False
+    return set_aside_owner(ctx, obj.path) is None or run_by_script(ctx, folder)
 
 
 def resource_set_makes(ctx: Context, kind: str, namespace: str, name: str) -> bool:

@@ -47,6 +47,7 @@ from homelint.rules.common import (
     use_place,
 )
 from homelint.rules.registry import check
+from homelint.rules.unlisted import set_aside_owner
 
 if TYPE_CHECKING:
     from homelint.model.repo import Repo
@@ -300,6 +301,13 @@ def _not_applied(ctx: Context, what: str, path: str, instead: str) -> tuple[str,
         return (
             f"{what}, but nothing applies that file" + (f" (it is not listed in {kd.file}: HL102)" if kd is not None else ""),
             f"list {posixpath.basename(path)} in {kd.file}" if kd is not None else f"wire {path} into what Flux applies",
+        )
+    above = set_aside_owner(ctx, path)
+    if above is not None:
+        return (
+            f"{what}, but nothing applies that file (its folder {folder} has no kustomization, and {above.file} "
+            "does not list it: HL102)",
+            f"list {posixpath.relpath(path, above.dir or '.')} in {above.file} (or give {folder} a kustomization and list it)",
         )
     dead = ctx.flux.dead_over(path)
     if dead is not None:

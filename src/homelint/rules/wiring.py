@@ -13,14 +13,13 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, K8sObject
-from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached
 from homelint.core.wording import with_article
 from homelint.loading.positions import _mapping_item
 from homelint.loading.safeio import printable
 from homelint.model.flux import FLUX_KS_GROUP, Applied, FluxKS, GeneratorFailure, Listing, depends_on
 from homelint.model.helmvalues import substituted_text
-from homelint.model.kustomize import KustomizeDir, escapes, inside, is_remote, join, join_entry
+from homelint.model.kustomize import escapes, is_remote, join, join_entry
 from homelint.model.refs import get
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.model.variables import Variables, variables_of
@@ -29,7 +28,6 @@ from homelint.rules.common import (
     PATH_CHART_SOURCES,
     TARGET_NAMESPACE,
     Names,
-    builders,
     close_matches,
     crd_kind,
     empty_kustomization,
@@ -43,6 +41,14 @@ from homelint.rules.common import (
 )
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
+from homelint.rules.unlisted import (
+    UnlistedBelow,
+    all_flux_ks,
+    builders,
+    folders_between,
+    referenced_somewhere,
+    written_paths,
+)
 
 MAX_DROPPED_WORDS = 2  # "did you mean" offers a name that drops at most this many leading words
 
@@ -397,7 +403,7 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
     flux_present = has_flux(ctx)
     identities = _applied_identities(ctx)
     dir_clusters = _dir_clusters(ctx)
-    below: _UnlistedBelow | None = None  # made when a file without a kustomization beside it asks
+    below: UnlistedBelow | None = None  # made when a file without a kustomization beside it asks
     for path in repo.files.yaml_files:
         if path in wired:
             continue
@@ -406,7 +412,7 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
         if kd is None:
             if not flux_present or not repo.objects_by_file.get(path):
                 continue
-            below = below or _UnlistedBelow(ctx)
+            below = below or UnlistedBelow(ctx)
             kd = below.owner(path)
             if kd is None:
                 continue
@@ -425,86 +431,6 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
         clusters = dir_clusters.get(kd.dir, [""])
         twins = [next((identities[(*k, c)] for c in clusters if (*k, c) in identities), None) for k in keys]
         yield path, kd, objects, keys, twins
-
-
-class _UnlistedBelow:
-    """Manifests in a subfolder without a kustomization, below a folder Flux builds through its
-    kustomization.yaml: kustomize reads a folder's subfolders only through entries (a file entry,
-    or a folder entry that has its own kustomization), so a file no entry reaches is never applied.
-    Not judged (a folder HL101 or HL104 speaks of, or one something else may read):
-    - a subfolder holding a Flux Kustomization's file or a kustomization folder that Flux does not
-      reach: an app whose wiring HL104 judges (its `ks.yaml` not listed, its folders not built);
-      a plain subfolder of an app Flux reaches is judged;
-    - a subfolder an entry names (HL101: it has no kustomization);
-    - a file below a Flux Kustomization's spec.path (its generated build reads it; one of a
-      `${VAR}` or a ResourceSet's `<< >>` path counts for every folder it may name), or below a
-      folder that a file which does not parse (HL001) names: it may hold such a Kustomization;
-    - inside a Helm chart (a Chart.yaml: its templates and crds are the chart's), in a folder
-      pushed as an OCI artifact another cluster pulls, or left out of the artifact of every Flux
-      Kustomization that builds the folder (.sourceignore, spec.ignore)."""
-
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        repo, flux = ctx.repo, ctx.flux
-        written, self.patterns = _written_paths(ctx)
-        self.paths: set[str] = {ks.path for ks in flux.kustomizations if ks.path is not None} | written
-        # folders holding (at any depth) a Flux Kustomization's file or a kustomization folder that Flux
-        # does not reach: HL104 speaks of them; below a reached app folder, a plain subfolder is unread
-        self.apps: set[str] = set()
-        applied = flux.applied_files
-        for obj in _all_flux_ks(ctx):
-            if obj.path not in applied:
-                self._add_folders(posixpath.dirname(obj.path))
-        for kd_dir, kd in repo.kustomize_dirs.items():
-            if kd_dir and kd.file not in applied:
-                self._add_folders(posixpath.dirname(kd_dir))
-        self.unparsed = [text for path in repo.files.yaml_files if repo.invalid_yaml(path) and (text := repo.read_text(path))]
-        self.builders = builders(ctx)
-
-    def _add_folders(self, directory: str) -> None:
-        while directory and directory not in self.apps:
-            self.apps.add(directory)
-            directory = posixpath.dirname(directory)
-
-    def owner(self, path: str) -> KustomizeDir | None:
-        """The kustomization of the nearest folder above `path` that has one, when Flux builds that
-        folder through it and nothing else can read `path` (see the class)."""
-        repo, flux = self.ctx.repo, self.ctx.flux
-        directory = owner = posixpath.dirname(path)
-        while owner and owner not in repo.kustomize_dirs:
-            owner = posixpath.dirname(owner)
-        between = _folders_between(directory, owner)
-        kd = repo.kustomize_dirs.get(owner)
-        if kd is None or kd.file not in flux.applied_files:
-            return None  # no kustomization above it, or none Flux builds (a generated build reads every file)
-        files = repo.files.all_files
-        if f"{owner}/Chart.yaml" in files:
-            return None
-        for folder in between:
-            if folder in self.apps or folder in self.paths or f"{folder}/Chart.yaml" in files:
-                return None
-            if _referenced_somewhere(self.ctx, folder):
-                return None  # an entry names the folder: HL101 says it has no kustomization
-            if any(fnmatch.fnmatchcase(folder, p) for p in self.patterns) or any(folder in t for t in self.unparsed):
-                return None
-        if flux.sources.pushed_elsewhere(directory):
-            return None
-        arts = [ks.artifact for ks in self.builders.get(owner, [])]
-        if arts and all(art is not None and not art.contains(path) for art in arts):
-            return None  # .sourceignore / spec.ignore leave it out on purpose
-        return kd
-
-
-def _folders_between(folder: str, top: str) -> list[str]:
-    """`folder` and the folders above it, up to `top` (not included)."""
-    out = []
-    while folder != top and inside(folder, top):
-        out.append(folder)
-        folder = posixpath.dirname(folder)
-    return out
-
-
-_TEMPLATED_PART = r"\$\{[^}]*\}|<<.*?>>"  # on RE2 (core.regex.linear): a path of many `${` is linear
 
 
 def _dead_twins(ctx: Context) -> set[str]:
@@ -592,7 +518,7 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         folder = posixpath.dirname(path)
         # its entry, or (in a subfolder) the entry of a folder it is in
         commented = _commented_out(text, kd.dir, path) or next(
-            (line for f in _folders_between(folder, kd.dir) if (line := _commented_out(text, kd.dir, f))), 0
+            (line for f in folders_between(folder, kd.dir) if (line := _commented_out(text, kd.dir, f))), 0
         )
         where = f"; it is commented out at {kd.file}:{commented}" if commented else ""
         if folder != kd.dir:  # a subfolder with no kustomization, which no entry reaches
@@ -631,45 +557,6 @@ def _commented_out(text: str, directory: str, path: str) -> int:
     return 0
 
 
-def _written_paths(ctx: Context) -> tuple[set[str], set[str]]:
-    """The spec.path of every Flux Kustomization written in the repository or in the resources of
-    a ResourceSet the model could not render, as written: (the exact folders, the glob patterns of
-    those with a `${VAR}` or a `<< >>` action, which may stand for any folder they match). Read once
-    per run."""
-
-    def build() -> tuple[set[str], set[str]]:
-        from homelint.model.refs import resource_set_objects  # start-up: only these checks need it
-        from homelint.model.resourcesets import is_resource_set, rendered_kustomizations  # likewise
-
-        paths: set[str] = set()
-        patterns: set[str] = set()
-        raws = [obj.spec.get("path") for obj in _all_flux_ks(ctx)]
-        raws += [  # the Kustomizations of a ResourceSet the model could not render (it follows the others)
-            made.spec.get("path")
-            for obj in ctx.repo.objects
-            if is_resource_set(obj) and rendered_kustomizations(obj).unrendered
-            for made in resource_set_objects(obj)
-            if made.kind == "Kustomization" and made.group == FLUX_KS_GROUP
-        ]
-        for raw in raws:
-            if not isinstance(raw, str):
-                continue
-            resolved = resolve(raw, {})
-            if resolved is not None and "<<" not in resolved:
-                paths.add(join("", resolved))
-            else:  # a variable or a template action: any folder it may stand for
-                patterns.add(join("", linear(_TEMPLATED_PART).sub("*", raw)))
-        return paths, patterns
-
-    return ctx.repo.memo("wiring.written-paths", build)
-
-
-def _all_flux_ks(ctx: Context) -> list[K8sObject]:
-    """The Flux Kustomization objects of the repository (not the bodies of patch files)."""
-    patches = ctx.repo.patch_files
-    return [o for o in ctx.repo.objects if o.kind == "Kustomization" and o.group == FLUX_KS_GROUP and o.path not in patches]
-
-
 @check("HL103")
 def missing_flux_path(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
@@ -682,7 +569,7 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
         evaluated.add(id(ks.obj))
         if ks.local and ks.path is not None and not ks.path_exists:
             yield _missing_path(ctx, ks.obj, ks.path, ks.raw_path, ks.artifact)
-    for obj in _all_flux_ks(ctx):
+    for obj in all_flux_ks(ctx):
         if id(obj) in evaluated or not ctx.flux.is_local_source(obj.data, obj.namespace or "flux-system"):
             continue
         if refused_build(ctx, obj.path):
@@ -875,9 +762,9 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     ks_paths: set[str] = set()
     twins = _dead_twins(ctx)
     unlisted = {path for path, *_ in _unlisted(ctx)}  # HL102 reports these files: why they are not reached
-    written, patterns = _written_paths(ctx)
+    written, patterns = written_paths(ctx)
     items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
-    for obj in _all_flux_ks(ctx):
+    for obj in all_flux_ks(ctx):
         raw = obj.spec.get("path")
         resolved = resolve(raw, {}) if isinstance(raw, str) else None
         if resolved is not None:
@@ -914,7 +801,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # for `kustomize build --enable-helm` (a bootstrap): Flux cannot build it (HL111)
         if installs_flux(e.value for e in kd.of_kind("resources")):
             continue  # Flux's own installation, applied by hand or `flux bootstrap` before Flux runs
-        if directory in ks_paths or _referenced_somewhere(ctx, directory):
+        if directory in ks_paths or referenced_somewhere(ctx, directory):
             continue  # reported through the Flux Kustomization that points at it
         if directory in written or any(fnmatch.fnmatchcase(directory, p) for p in patterns):
             continue  # a Kustomization whose path the model cannot follow (a ResourceSet's, a `${VAR}`) may build it
@@ -1015,11 +902,6 @@ def _commented_reference(ctx: Context, path: str) -> str:
             break
         directory = posixpath.dirname(directory)
     return ""
-
-
-def _referenced_somewhere(ctx: Context, directory: str) -> bool:
-    kdirs = ctx.repo.kustomize_dirs
-    return directory in ctx.repo.memo("entry-targets", lambda: {e.target for kd in kdirs.values() for e in kd.entries})
 
 
 def _ks_index(ctx: Context) -> dict[tuple[str, str], list[FluxKS]]:
