@@ -10,7 +10,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.k8snames import name_problem, name_rule, valid_dns1123_subdomain, valid_label_key, valid_label_value
-from homelint.core.model import Finding, K8sObject, Span
+from homelint.core.model import Finding, K8sObject, Span, dig
 from homelint.core.substitution import (
     VALID_VAR_NAME,
     Expr,
@@ -25,7 +25,7 @@ from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.graph import app_template_release
-from homelint.model.refs import builtin_pod_spec_path
+from homelint.model.refs import builtin_pod_spec_path, resource_set_objects
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_makers, source_keys, variables_of
 from homelint.model.versions import versions_of
@@ -63,6 +63,38 @@ def _source_keys(ctx: Context) -> Iterator[tuple[FluxKS, K8sObject, str, Any]]:
                     if isinstance(values, dict):
                         for key in values:
                             yield ks, obj, section, key
+
+
+COPY_FROM = "fluxcd.controlplane.io/copyFrom"  # flux-operator copies that ConfigMap or Secret's data into this one
+
+
+def _read_unseen(ctx: Context) -> set[int]:
+    """The ids of substituteFrom source objects that a build homelint does not follow may also read:
+    one a Flux Kustomization of another source (not this repository) substitutes from, and one
+    flux-operator copies into another object (its `copyFrom` annotation names it), whose readers
+    are not known. HL203 cannot tell a key of them is unused."""
+
+    def find() -> set[int]:
+        out: set[int] = set()
+        for ks in ctx.flux.kustomizations:
+            if ks.post_build is not None and not ks.local:
+                out.update(id(obj) for source in variables_of(ctx.repo, ks).sources for obj in source.objects)
+        copied: set[tuple[str, str]] = set()
+        for obj in ctx.repo.objects:
+            for made in (obj, *resource_set_objects(obj)):
+                named = dig(made.data, ("metadata", "annotations", COPY_FROM))
+                if isinstance(named, str) and named.count("/") == 1:
+                    namespace, name = named.split("/")
+                    copied.add((namespace, name))
+        if copied:
+            for ks in ctx.flux.kustomizations:
+                if ks.post_build is None:
+                    continue
+                for source in variables_of(ctx.repo, ks).sources:
+                    out.update(id(obj) for obj in source.objects if (ks.namespace, source.name) in copied)
+        return out
+
+    return ctx.repo.memo("rules.placeholders.read-unseen", find)
 
 
 def _names(expr: Expr) -> tuple[Expr, ...]:
@@ -481,8 +513,9 @@ def documentation(ctx: Context) -> Iterator[Finding]:
         for applied in ctx.flux.applied:
             for _field, text, _is_key in ctx.repo.placeholder_strings(applied.obj):
                 all_used.update(item.name for expr in scan_cached(text) for item in _names(expr) if item.name)
+    unseen = _read_unseen(ctx)
     for _ks, obj, section, key in _source_keys(ctx):
-        if str(key) not in all_used:
+        if str(key) not in all_used and id(obj) not in unseen:
             yield ctx.at(
                 "HL203",
                 obj,
