@@ -40,6 +40,7 @@ from homelint.model.refs import (
     namespace_matcher,
     products_of,
     resource_set_objects,
+    resource_set_resources,
 )
 from homelint.model.sources import SOURCE_KINDS
 from homelint.model.variables import variables_of
@@ -484,6 +485,32 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
         # an object with no namespace of its own (HL110): "default" is a guess, used only to link
         guessed = applied.namespace is None and where == own
         graph.add_shared_edge(node, RefNode(kind, where, real), UseEdge(edge, use.field, applied, use, use.row, guessed))
+    _add_resource_set_uses(graph, repo, applied, node)
+
+
+def _add_resource_set_uses(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> None:
+    """What the objects of a ResourceSet's `spec.resources` need, as flux-operator applies them
+    (in the ResourceSet's namespace when they have none), located in the ResourceSet: a reference
+    whose name or namespace holds a `<< >>` action differs per input, and is not judged; neither
+    is anything of an object whose own namespace does."""
+    ns = applied.ns
+    for at, made in resource_set_resources(applied.obj):
+        made_ns = made.namespace or ns
+        if is_templated(made_ns) or is_templated(made.name):
+            continue
+        for use in consumed_refs(made, made_ns, made_ns, None, cluster_resource_namespace(repo)):
+            if is_templated(use.name) or (use.namespace is not None and is_templated(use.namespace)):
+                continue
+            where = _known_namespace(applied, use.namespace, repo)
+            real = resolved_name(applied, use.name, repo)
+            if not real or not where:
+                continue
+            kind = NODE_KIND[use.kind]
+            field = (*at, *use.field)
+            located = replace(use, field=field)
+            graph.add_shared_edge(
+                node, RefNode(kind, where, real), UseEdge(USE_EDGE[kind], field, applied, located, use.row, False)
+            )
 
 
 _FALSE = ("false", "False", "FALSE")  # YAML 1.2 core schema

@@ -161,6 +161,15 @@ def is_templated(text: str) -> bool:
     return linear(_TEMPLATE_ACTION).search(text) is not None
 
 
+def resource_set_resources(obj: K8sObject) -> list[tuple[FieldPath, K8sObject]]:
+    """(field in the ResourceSet document, object) of each object of a flux-operator ResourceSet's
+    `spec.resources` (its `resourcesTemplate` is text: no field locates what it holds)."""
+    if obj.kind != "ResourceSet" or obj.group != "fluxcd.controlplane.io":
+        return []
+    made = ((i, make_object(obj.path, obj.doc, item)) for i, item in _items(obj.spec.get("resources")))
+    return [(("spec", "resources", i), m) for i, m in made if m is not None]
+
+
 def resource_set_objects(obj: K8sObject) -> list[K8sObject]:
     """The objects a flux-operator ResourceSet creates, as far as they can be read: its
     `spec.resources`, and its `spec.resourcesTemplate` with each `<< >>` action replaced by
