@@ -1410,6 +1410,15 @@ FAILING_OPS = {
         ("components/dep/kustomization.yaml", 9),
         'add operation does not apply: doc is missing path: "/spec/dependsOn/-": missing value',
     ),
+    # a test of a string the object holds otherwise (a guard against a reordered list)
+    "kustomization patch, test a string that differs": (
+        _patched_app(
+            "resources:\n  - ./cm.yaml\npatches:\n  - target:\n      kind: ConfigMap\n    patch: |-\n"
+            + _ops("op: test\n        path: /data/k\n        value: w", "op: remove\n        path: /data/k")
+        ),
+        ("apps/app-a/kustomization.yaml", 8),
+        "testing value /data/k failed: test failed",
+    ),
     # a list index past the end in a patch file
     "patch file, index past the end": (
         _patched_app(
@@ -1450,6 +1459,9 @@ SAYS_NOTHING = {
     # labels an inner kustomization's label transformer sets (not applied by the model)
     "remove a label an inner kustomization sets": "resources:\n  - ./inner\npatches:\n  - target: {kind: ConfigMap}\n"
     "    patch: |-\n" + _ops("{op: remove, path: /metadata/labels/app}"),
+    # a test of a label an inner kustomization's label transformer sets (not applied by the model)
+    "test a label an inner kustomization sets": "resources:\n  - ./inner\npatches:\n  - target: {kind: ConfigMap}\n"
+    "    patch: |-\n" + _ops("{op: test, path: /metadata/labels/app, value: x}"),
     # the deprecated patchesJson6902 run after the same kustomization's labels
     "patchesJson6902 after the labels of its kustomization": "resources:\n  - ./cm.yaml\nlabels:\n  - pairs: {app: x}\n"
     "patchesJson6902:\n  - target: {version: v1, kind: ConfigMap, name: cm-a}\n    patch: |-\n"

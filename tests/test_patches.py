@@ -364,7 +364,14 @@ JSON6902_TABLE: list[tuple[str, list[dict[str, Any]], str | None, bool]] = [
         True,
     ),
     ("test an equal value", [{"op": "test", "path": "/data/k", "value": "v"}], None, True),
-    ("test another value", [{"op": "test", "path": "/data/k", "value": "w"}], "testing value /data/k failed: test failed", False),
+    ("test another string", [{"op": "test", "path": "/data/k", "value": "w"}], "testing value /data/k failed: test failed", True),
+    # a string against a number: kustomize fails, the model leaves mixed scalars undecided
+    (
+        "test a string against a number",
+        [{"op": "test", "path": "/data/k", "value": 5}],
+        "testing value /data/k failed: test failed",
+        False,
+    ),
     ("test a missing key against null", [{"op": "test", "path": "/data/missing", "value": None}], None, True),
     (
         "test a missing key against a value",
@@ -464,7 +471,7 @@ def test_a_failure_where_the_model_may_not_know_the_object_is_not_certain() -> N
     assert failure is not None and not failure.certain
     failure = apply_patch(OBJECT, [add], unknown=lambda at: at[:1] == ("data",))[1].failure
     assert failure is not None and failure.certain  # an unknown pointer elsewhere
-    undecided = {"op": "test", "path": "/data/k", "value": "other"}
+    undecided = {"op": "test", "path": "/data/k", "value": 5}
     _, rec = apply_patch(OBJECT, [undecided, add])
     assert rec.failure is not None and not rec.failure.certain
     assert ("data", "k") in rec.loose and ("metadata", "labels", "x") in rec.loose

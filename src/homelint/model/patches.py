@@ -483,8 +483,9 @@ def _put(doc: Any, kind: str, pointer: str, value: Any, from_at: FieldPath, rec:
 
 
 def _test(doc: Any, pointer: str, value: Any, fail: _Failing, unknown: Unknown) -> Any:
-    """A test: fails where the value is missing (or null) and the test's is not; a value the model
-    holds is compared only for equality (a difference may be a field a transformer changed)."""
+    """A test: fails where the value is missing (or null) and the test's is not, or where both are
+    strings that differ (in a field no transformer the model does not apply may have set: `unknown`);
+    other values are compared only for equality."""
     if pointer == "":
         return _UNDECIDED  # the whole document compared
     con, parts, missing, _ = _find(doc, pointer, writable=False)
@@ -502,9 +503,13 @@ def _test(doc: Any, pointer: str, value: Any, fail: _Failing, unknown: Unknown) 
         found = con[index]
     if found is None:
         return None if value is None else fail(f"testing value {pointer} failed: test failed", tuple(parts))
-    if unknown(tuple(parts)) or not _same_scalar(found, value):
-        return _UNDECIDED  # maps and lists are not compared: YAML aliases may share their nodes
-    return None
+    if unknown(tuple(parts)):
+        return _UNDECIDED
+    if _same_scalar(found, value):
+        return None
+    if isinstance(found, str) and isinstance(value, str):  # two strings: YAML 1.1 and 1.2 read them alike
+        return fail(f"testing value {pointer} failed: test failed", tuple(parts))
+    return _UNDECIDED  # maps and lists are not compared (YAML aliases may share their nodes), nor mixed scalars
 
 
 def _same_scalar(a: Any, b: Any) -> bool:
