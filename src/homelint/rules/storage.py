@@ -54,10 +54,15 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             and (lacking is None or cluster_of(ctx, edge["applied"]) in lacking)
         ]
 
+    releases = chart_releases(ctx)
     for other in made_in_other_clusters(ctx, "claim", ctx.config.external_claims):
         if other.node.namespace in opaque or ANY_NAMESPACE in opaque:
             continue  # something whose claims homelint cannot read may make it in that namespace
+        chart = made_by_chart(releases, other.node.namespace, other.node.name, "PersistentVolumeClaim")
         for edge in judged(other.node, other.lacking):
+            if chart is not None:
+                yield _may_be_made(ctx, other.node, edge, chart, "list it in claims.external if the chart creates it")
+                continue
             obj = edge["applied"].obj
             who = f"{obj.kind} {shown_name(ctx, edge['applied'])}"
             yield use_at(
@@ -75,7 +80,6 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
     for node, why in unseen:
         for edge in judged(node):
             yield _may_be_made(ctx, node, edge, why, "list it in claims.external if it is created outside this repository")
-    releases = chart_releases(ctx)
     missing = []
     for node in unmade:
         chart = made_by_chart(releases, node.namespace, node.name, "PersistentVolumeClaim")
