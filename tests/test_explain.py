@@ -243,7 +243,7 @@ def test_uses_patches_and_namespace_origin(tmp_path, monkeypatch):
     assert uses["DOMAIN"]["location"] == "kubernetes/apps/settings.yaml:7"
     assert uses["DOMAIN"]["used_at"] == "kubernetes/apps/demo/app/user.yaml:6"
     assert uses["SIZE"]["from"].startswith("its default")
-    assert uses["NOWHERE"]["from"] == "nothing in the repository defines it"
+    assert uses["NOWHERE"]["from"] == "nothing: no substitute, substituteFrom key or default in the repository defines it"
     assert applied["effective_namespace"] == {
         "value": "demo",
         "set_by": "spec.targetNamespace of Kustomization flux-system/demo",
