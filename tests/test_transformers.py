@@ -95,6 +95,32 @@ def test_without_the_field_specs_the_namespaces_keep_their_names_and_collide(rep
     assert "HL110 apps/alpha/app/configmap.yaml" in found  # the children get no targetNamespace
 
 
+def _namespace_of_transformer(transformer: str, configmap_namespace: str) -> dict[str, str]:
+    """apps/ns-a builds Namespace ns-b and a ConfigMap through a NamespaceTransformer of ns-a."""
+    cm = "{apiVersion: v1, kind: ConfigMap, metadata: {name: cm-a" + configmap_namespace + "}, data: {k: v}}\n"
+    return {
+        "clusters/main/sync.yaml": SYNC,
+        "apps/kustomization.yaml": "{resources: [./ns-a]}\n",
+        "apps/ns-a/kustomization.yaml": "{resources: [./namespace.yaml, ./cm.yaml], transformers: [./transformer.yaml]}\n",
+        "apps/ns-a/transformer.yaml": transformer,
+        "apps/ns-a/namespace.yaml": "{apiVersion: v1, kind: Namespace, metadata: {name: ns-b}}\n",
+        "apps/ns-a/cm.yaml": cm,
+    }
+
+
+def test_a_namespace_object_is_named_as_the_transformer_leaves_it(repo, check_json):
+    """A NamespaceTransformer renames a Namespace object only through a metadata/name fieldSpec of
+    kind Namespace (kubectl kustomize: Namespace ns-b stays ns-b). unsetOnly keeps the ConfigMap in
+    ns-b, which the build creates; without it the ConfigMap moves to ns-a, which nothing creates."""
+    bare = "{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: s, namespace: ns-a}}\n"
+    unset_only = bare.replace("}}\n", "}, unsetOnly: true}\n")
+    kept = repo(_namespace_of_transformer(unset_only, ", namespace: ns-b"))
+    assert [a.name for a in load(kept).flux.applied if a.kind == "Namespace"] == ["ns-b"]
+    assert errors(check_json, kept) == []
+    moved = repo(_namespace_of_transformer(bare, ""))
+    assert errors(check_json, moved) == ["HL113 apps/ns-a/cm.yaml"]  # ns-a: the ConfigMap's, never created
+
+
 def test_unset_only_keeps_what_is_set_and_fills_what_is_not(repo):
     transformer = (
         "{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: s, namespace: tools}, unsetOnly: true,"

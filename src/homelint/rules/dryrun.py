@@ -101,13 +101,14 @@ def cluster_scoped(obj: K8sObject) -> bool:
 
 
 def identity(applied: Any) -> tuple[str, str, str, str]:
-    """(group, kind, namespace, name) of an applied object on the cluster; kustomize renames a
-    Namespace object to the namespace its kustomization sets, and others by namePrefix/nameSuffix,
-    a generator's hash or a patch (Applied.name); post-build substitution makes the name of any
-    (Applied.name too)."""
+    """(group, kind, namespace, name) of an applied object on the cluster, named as the build names
+    it (Applied.name): a Namespace object renamed to the namespace its kustomization sets (a
+    `namespace:`, a Flux targetNamespace; a NamespaceTransformer only through a `metadata/name`
+    fieldSpec of kind Namespace), others by namePrefix/nameSuffix, a generator's hash or a patch;
+    post-build substitution makes the name of any."""
     obj = applied.obj
     if obj.kind == "Namespace" and obj.group == "":
-        return ("", "Namespace", "", applied.namespace or applied.name)
+        return ("", "Namespace", "", applied.name)
     return (obj.group, obj.kind, "" if cluster_scoped(obj) else applied.ns, applied.name)
 
 

@@ -729,7 +729,7 @@ def _rejected(
     if is_key or field not in (("metadata", "name"), ("metadata", "namespace")):
         return ""
     if field == ("metadata", "name"):
-        name = (applied.namespace or applied.name) if obj.kind == "Namespace" and obj.group == "" else applied.name
+        name = applied.name
         if "${" in name and _dns_named(obj) and not valid_dns1123_subdomain(name):
             return "the name is not a valid DNS name"
         return ""

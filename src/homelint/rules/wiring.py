@@ -372,7 +372,7 @@ def _applied_identities(ctx: Context) -> dict[tuple[str, str, str, str], K8sObje
     out: dict[tuple[str, str, str, str], K8sObject] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
-        name = applied.namespace if obj.kind == "Namespace" and applied.namespace else obj.name
+        name = applied.name if obj.kind == "Namespace" else obj.name  # as the build renames it
         cluster = applied.ks.cluster if applied.ks is not None else ""
         out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name, cluster), obj)
     return out
