@@ -116,6 +116,39 @@ def test_never_recommends_what_the_installed_release_does_not_serve(repo, check_
     assert "helm.toolkit.fluxcd.io/v2 " not in finding["message"] + " "
 
 
+RECEIVER = """apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: receiver-a
+  namespace: flux-system
+spec:
+  type: github
+  secretRef: {name: token-a}
+  resources:
+    - {apiVersion: source.toolkit.fluxcd.io/v1beta2, kind: GitRepository, name: flux-system}
+    - {apiVersion: source.toolkit.fluxcd.io/v1, kind: GitRepository, name: flux-system}
+    - {kind: Kustomization, name: app-a}
+"""
+
+
+@pytest.mark.parametrize(("flux", "errors"), [("v2.8.0", [10]), ("v2.7.0", [])])
+def test_a_receiver_resource_at_an_apiversion_flux_does_not_serve_fails_each_webhook_call(repo, check_json, flux, errors):
+    """notification-controller reads each resource at the apiVersion its entry names: Flux 2.8
+    no longer serves source v1beta2 (2.7 still does); an entry without one takes the release's own."""
+    root = repo(
+        {
+            "cluster/flux/gotk-components.yaml": f"# Flux Version: {flux}\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n",
+            "cluster/apps/receiver.yaml": RECEIVER,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL602")
+    assert [f["line"] for f in rules_of(findings, "HL602")] == errors
+    for finding in rules_of(findings, "HL602"):
+        assert finding["message"].startswith(
+            "Receiver receiver-a names GitRepository flux-system at source.toolkit.fluxcd.io/v1beta2, but Flux 2.8 does not"
+        )
+
+
 # --- the fixtures the issue asks for --------------------------------------------------------------
 def test_a_repository_pinned_to_an_old_flux_gets_no_error_and_one_upgrade_hint(check_json):
     code, findings = check_json(VERSIONS / "old-flux")

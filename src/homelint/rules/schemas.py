@@ -305,6 +305,7 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
             + (" (flux migrate rewrites Flux objects in the cluster)" if entry.component == "flux" else ""),
             key=f"HL603/{obj.kind}/{obj.name}/{obj.api_version}",
         )
+    yield from _receiver_resources(ctx, versions, apis)
     for installed, uses in waiting.values():
         yield _upgrade_hint(ctx, installed, uses)
     if unjudged:
@@ -316,6 +317,55 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
             f"by {first.source} ({first.where}{more}), which does not tell the Flux version; set versions.flux "
             "(or flux.version) in .homelint.yaml to the Flux version it installs"
         )
+
+
+def _receiver_resources(ctx: Context, versions: Any, apis: Any) -> Iterator[Finding]:
+    """HL602 for the apiVersion a Receiver's `spec.resources` entry names: notification-controller
+    reads each resource at that version on every webhook call (receiver_handlers.go
+    requestReconciliation: an entry without one takes the version its release defaults to), so one
+    its cluster's Flux does not serve fails the call, and the webhook reconciles nothing."""
+    for obj in ctx.repo.objects:
+        if (
+            obj.kind != "Receiver"
+            or not obj.group.startswith("notification.toolkit.fluxcd.io")
+            or obj.path in ctx.repo.patch_files
+        ):
+            continue
+        resources = obj.spec.get("resources")
+        for index, item in enumerate(resources if isinstance(resources, list) else []):
+            if not isinstance(item, dict):
+                continue
+            api_version, kind = item.get("apiVersion"), item.get("kind")
+            if not isinstance(api_version, str) or not isinstance(kind, str) or "$" in api_version:
+                continue
+            entry = apis.entry(api_version, kind)
+            if entry is None or entry.component != "flux":
+                continue
+            installs = _judged(versions.for_object(entry.component, obj), {})
+            unserved = [(i, v) for i in installs if not (v := judge(entry, api_version, i.version)).served]
+            if not unserved:
+                continue
+            installed, verdict = unserved[0]
+            why = (
+                f"{installed.label} does not serve it yet (added in {verdict.added})"
+                if verdict.added is not None
+                else f"{installed.label} does not serve it (removed in {verdict.removed})"
+            )
+            recommended = entry.best(installed.version)
+            finding = ctx.at(
+                "HL602",
+                obj,
+                ("spec", "resources", index, "apiVersion"),
+                f"Receiver {obj.name} names {kind} {item.get('name')} at {api_version}, but {why}: notification-controller "
+                "reads it at that version on every webhook call, fails the call, and reconciles nothing",
+                fix=f"change it to {recommended}, or remove apiVersion (the Receiver then uses the version its release serves)"
+                if recommended
+                else "remove apiVersion (the Receiver then uses the version its release serves)",
+                key=f"HL602/Receiver/{obj.name}/{kind}/{item.get('name')}/{api_version}",
+            )
+            if installed.assumed:
+                finding.severity = "warning"
+            yield finding
 
 
 MISPLACED_COMPONENTS = ("flux", "external-secrets")  # whose API groups the table lists kind by kind
