@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from homelint.core.model import K8sObject
 from homelint.core.substitution import resolve, scan_cached
@@ -161,24 +161,51 @@ def _from_external_secret(repo: Repo, source: Source, namespace: str, result: Va
     for applied in external_secret_makers(repo, namespace, source.name):
         obj = applied.obj
         source.producers.append(obj)
-        spec = _external_secret_spec(obj)
-        keys = [d.get("secretKey") for d in spec.get("data") or [] if isinstance(d, dict)]
-        unknowable = bool(spec.get("dataFrom"))
-        template = spec.get("target", {}).get("template") if isinstance(spec.get("target"), dict) else None
-        if isinstance(template, dict):
-            data, more = template.get("data"), template.get("templateFrom")
-            made = list(data) if isinstance(data, dict) else []
-            if template.get("mergePolicy") == "Merge" or (not made and not more):
-                made = keys + made  # the provider's data is kept under the template's
-            else:
-                unknowable = False
-            keys, unknowable = made, unknowable or bool(more)
+        keys, unknowable = external_secret_keys(obj)
         if unknowable:
             source.unknowable.append(applied)
         for key in keys:
-            if isinstance(key, str) and key not in result.values:
-                result.values[key] = UNKNOWN_VALUE
-                result.origin[key] = f"Secret {source.name} (from ExternalSecret {applied.name})"
+            if key.name not in result.values:
+                result.values[key.name] = UNKNOWN_VALUE
+                result.origin[key.name] = f"Secret {source.name} (from ExternalSecret {applied.name})"
+
+
+class SecretKey(NamedTuple):
+    name: str
+    field: tuple[Any, ...]  # where the ExternalSecret writes it (a data[].secretKey value, or a template data key)
+    is_key: bool  # the field is a mapping key (a template's data), not a value
+
+
+def external_secret_keys(obj: K8sObject) -> tuple[list[SecretKey], bool]:
+    """(the keys of the Secret an ExternalSecret writes, whether it may hold others: dataFrom's,
+    templateFrom's), as ESO's applyTemplate writes them: without a template, the provider's data
+    (data[].secretKey; dataFrom's keys come from the store); with one, the template's data and
+    templateFrom (whose keys come from other objects), over the provider's data when mergePolicy is
+    Merge or the template has neither."""
+    spec = _external_secret_spec(obj)
+    at: tuple[Any, ...] = ("spec", "externalSecretSpec") if obj.kind == "ClusterExternalSecret" else ("spec",)
+    entries = spec.get("data")
+    keys = [
+        SecretKey(d["secretKey"], (*at, "data", i, "secretKey"), False)
+        for i, d in enumerate(entries if isinstance(entries, list) else [])
+        if isinstance(d, dict) and isinstance(d.get("secretKey"), str)
+    ]
+    unknowable = bool(spec.get("dataFrom"))
+    target = spec.get("target")
+    template = target.get("template") if isinstance(target, dict) else None
+    if isinstance(template, dict):
+        data, more = template.get("data"), template.get("templateFrom")
+        made = (
+            [SecretKey(k, (*at, "target", "template", "data", k), True) for k in data if isinstance(k, str)]
+            if isinstance(data, dict)
+            else []
+        )
+        if template.get("mergePolicy") == "Merge" or (not made and not more):
+            made = keys + made  # the provider's data is kept under the template's
+        else:
+            unknowable = False
+        keys, unknowable = made, unknowable or bool(more)
+    return keys, unknowable
 
 
 def external_secret_makers(repo: Repo, namespace: str, name: str) -> list[Applied]:

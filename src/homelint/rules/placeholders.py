@@ -27,7 +27,7 @@ from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.graph import app_template_release
 from homelint.model.refs import builtin_pod_spec_path, resource_set_objects
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
-from homelint.model.variables import Variables, external_secret_makers, source_keys, variables_of
+from homelint.model.variables import Variables, external_secret_keys, external_secret_makers, source_keys, variables_of
 from homelint.model.versions import versions_of
 from homelint.rules.common import POST_BUILD, listed_external, outside_flux, spec_fix, substituting_webhook, unapplied_files
 from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped
@@ -860,6 +860,7 @@ def invalid_variable_name(ctx: Context) -> Iterator[Finding]:
                 key_node=True,
                 fix="rename the key to letters, digits and underscores (not starting with a digit)",
             )
+    yield from _invalid_external_secret_keys(ctx)
     seen: set[int] = set()
     for ks in ctx.flux.kustomizations:
         if ks.post_build is None:
@@ -875,6 +876,34 @@ def invalid_variable_name(ctx: Context) -> Iterator[Finding]:
                         ("spec", "postBuild", "substitute", key),
                         f"'{key}' is not a valid variable name: Flux fails the whole build",
                         key_node=True,
+                        fix="rename the key to letters, digits and underscores (not starting with a digit)",
+                    )
+
+
+def _invalid_external_secret_keys(ctx: Context) -> Iterator[Finding]:
+    """HL206 for the keys an ExternalSecret writes into a Secret a Kustomization substitutes from
+    (variables.external_secret_keys): kustomize-controller validates every key of the Secret it
+    reads, wherever it came from."""
+    seen: set[int] = set()
+    for ks in ctx.flux.kustomizations:
+        if ks.post_build is None:
+            continue
+        for source in variables_of(ctx.repo, ks).sources:
+            for maker in source.producers:
+                if id(maker) in seen or maker.kind not in ("ExternalSecret", "ClusterExternalSecret"):
+                    continue
+                seen.add(id(maker))
+                for key in external_secret_keys(maker)[0]:
+                    if VALID_VAR_NAME.match(key.name):
+                        continue
+                    yield ctx.at(
+                        "HL206",
+                        maker,
+                        key.field,
+                        f"'{key.name}' is not a valid variable name, and {maker.kind} {maker.name} writes it into Secret "
+                        f"{source.name}, which {ks.label} uses in substituteFrom: Flux fails the whole build ('var name is "
+                        "invalid')",
+                        key_node=key.is_key,
                         fix="rename the key to letters, digits and underscores (not starting with a digit)",
                     )
 
