@@ -2502,6 +2502,26 @@ def test_a_held_error_under_a_kustomization_of_an_undefined_source_names_that_ku
     assert "no Flux Kustomization of this repository builds this file" in held["archive/kustomization.yaml"]
 
 
+def test_a_folder_a_kustomization_of_an_undefined_source_reaches_is_no_hl104(repo, check_json):
+    """Flux's generated kustomization of ./apps would take apps/ns-a (a folder with its own
+    kustomization) as a resource: the folder is reached, but the Kustomization's source is defined
+    nowhere (HL107, the one finding). Beside it, a folder nothing points at is unreached."""
+    root = repo(
+        {
+            "clusters/c1/flux.yaml": ks("apps", "./apps", source="repo-gone"),
+            "apps/ns-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "apps/ns-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: default\ndata: {}\n",
+            "archive/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "archive/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\n  namespace: default\ndata: {}\n",
+        }
+    )
+    _, findings = check_json(root)
+    assert sorted((f["rule"], f["path"]) for f in findings if f["rule"] in ("HL104", "HL107")) == [
+        ("HL104", "archive/kustomization.yaml"),
+        ("HL107", "clusters/c1/flux.yaml"),
+    ]
+
+
 FLUX_INSTANCE_NO_NS = (
     "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n"
     "spec:\n  distribution:\n    version: '2.x'\n  sync:\n    kind: GitRepository\n"

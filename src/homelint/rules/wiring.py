@@ -784,6 +784,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
                 continue  # not listed in its folder's kustomization.yaml: HL102 says so, in one finding
             if refused_build(ctx, obj.path):
                 continue  # in a kustomization file kustomize refuses where a build reads it: HL601 says so
+            if flux.unsourced_over(obj.path) is not None:
+                continue  # in the path of a Kustomization whose source nothing defines: HL107 is the cause
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
             finding = ctx.at(
@@ -811,6 +813,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # a reached build lists its kustomization file, not its folder: HL116 reports that entry
         if flux.unfollowed_over(kd.file) is not None:
             continue  # a Kustomization of a source homelint did not follow (maybe this repository) may build it
+        if flux.unsourced_over(kd.file) is not None:
+            continue  # a Kustomization whose source nothing defines would build it: HL107 is the cause
         if run_by_script(ctx, directory):
             continue  # a bootstrap script, Taskfile or justfile applies it before Flux runs
         finding = ctx.finding(
