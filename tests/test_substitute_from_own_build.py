@@ -162,6 +162,13 @@ def test_a_secret_an_external_secret_of_its_own_build_makes_is_a_warning(check_j
     )
     (message,) = _hl207(check_json, repo, files)
     assert "from Secret 'vars-a', which only its own build makes (app-a/vars.yaml)" in message
+    # the ExternalSecret stays on the cluster and makes the Secret again once it is deleted
+    assert message.endswith("so on a new cluster nothing ever creates it")
+
+
+def test_a_plain_source_once_deleted_is_never_made_again(check_json, repo):
+    (message,) = _hl207(check_json, repo, _own_build())
+    assert message.endswith("so on a new cluster (or once it is deleted) nothing ever creates it")
 
 
 def _root_with_vars(maker_folder: str) -> dict[str, str]:

@@ -938,14 +938,16 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
                 continue
             seen.add((id(ks.obj), source.index))
             made = "its own build" if all(m.ks is ks for m in makers) else "a Kustomization its build applies"
+            # an operator's object (an ExternalSecret) that stays on the cluster makes it again once it is deleted
+            deleted = " (or once it is deleted)" if all(m.obj.kind in ("Secret", "ConfigMap") for m in makers) else ""
             yield ctx.at(
                 "HL207",
                 ks.obj,
                 ("spec", "postBuild", "substituteFrom", source.index, "name"),
                 f"{ks.label} substitutes from {source.kind} '{source.name}', which only {made} makes "
                 f"({files[0]}{' and more' if len(files) > 1 else ''}): kustomize-controller reads it before applying "
-                "anything and fails the build while it does not exist, so on a new cluster (or once it is deleted) "
-                "nothing ever creates it",
+                f"anything and fails the build while it does not exist, so on a new cluster{deleted} nothing ever "
+                "creates it",
                 fix="make it in a Kustomization this one dependsOn (or its parent), apply it at bootstrap, or mark "
                 "the source optional: true",
             )
