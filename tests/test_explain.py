@@ -244,6 +244,14 @@ def test_uses_patches_and_namespace_origin(tmp_path, monkeypatch):
     assert uses["DOMAIN"]["used_at"] == "kubernetes/apps/demo/app/user.yaml:6"
     assert uses["SIZE"]["from"].startswith("its default")
     assert uses["NOWHERE"]["from"] == "nothing: no substitute, substituteFrom key or default in the repository defines it"
+    # a source the repository does not hold may define it: not known, as HL201 hedges
+    ks = (root / "kubernetes/apps/demo/ks.yaml").read_text()
+    (root / "kubernetes/apps/demo/ks.yaml").write_text(ks + "      - kind: Secret\n        name: held-elsewhere\n")
+    (applied,) = json.loads(run(root, "kubernetes/apps/demo/app/user.yaml", "--format", "json"))["objects"][0]["applied"]
+    uses = {u["name"]: u for u in applied["uses"]}
+    assert uses["NOWHERE"]["from"] == "not known: Secret held-elsewhere is not in the repository, and may define it"
+    assert uses["SIZE"]["from"].endswith("; else its default in the expression")
+    (root / "kubernetes/apps/demo/ks.yaml").write_text(ks)
     assert applied["effective_namespace"] == {
         "value": "demo",
         "set_by": "spec.targetNamespace of Kustomization flux-system/demo",

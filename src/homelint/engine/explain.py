@@ -298,6 +298,10 @@ def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
                 entry["from"] = "nothing: applied literally (" + (
                     "no spec.postBuild)" if ks is None or ks.post_build is None else "spec.postBuild provides no variables)"
                 )
+            elif (open_source := next((s for s in variables.sources if s.open), None)) is not None:
+                why = "is not in the repository" if not open_source.found else "gets keys from the secret store"
+                default = "; else its default in the expression" if expr.has_default else ""
+                entry["from"] = f"not known: {open_source.kind} {open_source.name} {why}, and may define it{default}"
             elif expr.has_default:
                 entry["from"] = "its default in the expression (no variable of that name)"
             else:
