@@ -121,6 +121,32 @@ def test_a_namespace_object_is_named_as_the_transformer_leaves_it(repo, check_js
     assert errors(check_json, moved) == ["HL113 apps/ns-a/cm.yaml"]  # ns-a: the ConfigMap's, never created
 
 
+def test_a_kustomization_whose_target_namespace_a_configurations_file_may_set_is_not_placed(repo, check_json):
+    """A component's configurations: file gives the namespace transformer of apps/ns-a (namespace:
+    ns-a) a fieldSpec for Flux Kustomizations' spec.targetNamespace (kubectl kustomize: app-a's
+    ns-b becomes ns-a). The model does not apply such files: app-a's objects may land in any
+    namespace, so the Secret its Deployment reads from ns-a is not said to be missing from ns-b."""
+    deployment = (
+        "{apiVersion: apps/v1, kind: Deployment, metadata: {name: app-a}, spec: {selector: {matchLabels: {app: a}},"
+        " template: {metadata: {labels: {app: a}}, spec: {containers: [{name: a, image: example.com/a:1.0.0,"
+        " envFrom: [{secretRef: {name: secret-b}}]}]}}}}\n"
+    )
+    files = {
+        "clusters/main/sync.yaml": SYNC,
+        "apps/kustomization.yaml": "{resources: [./ns-a]}\n",
+        "apps/ns-a/kustomization.yaml": "{namespace: ns-a, components: [../../components/ns-target], resources: [./ks.yaml, ./secret.yaml]}\n",
+        "apps/ns-a/ks.yaml": child("app-a", ", targetNamespace: ns-b"),
+        "apps/ns-a/secret.yaml": "{apiVersion: v1, kind: Secret, metadata: {name: secret-b}, stringData: {k: v}}\n",
+        "apps/app-a/app/deployment.yaml": deployment,
+        "components/ns-target/kustomization.yaml": "{apiVersion: kustomize.config.k8s.io/v1alpha1, kind: Component, configurations: [./config.yaml]}\n",
+        "components/ns-target/config.yaml": "namespace:\n  - {kind: Kustomization, group: kustomize.toolkit.fluxcd.io, path: spec/targetNamespace, create: true}\n",
+    }
+    assert [e for e in errors(check_json, repo(files)) if e.startswith("HL401")] == []
+    del files["components/ns-target/config.yaml"]
+    files["apps/ns-a/kustomization.yaml"] = "{namespace: ns-a, resources: [./ks.yaml, ./secret.yaml]}\n"
+    assert [e for e in errors(check_json, repo(files)) if e.startswith("HL401")] == ["HL401 apps/app-a/app/deployment.yaml"]
+
+
 def test_unset_only_keeps_what_is_set_and_fills_what_is_not(repo):
     transformer = (
         "{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: s, namespace: tools}, unsetOnly: true,"

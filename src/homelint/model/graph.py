@@ -43,6 +43,7 @@ from homelint.model.refs import (
     resource_set_resources,
 )
 from homelint.model.sources import SOURCE_KINDS
+from homelint.model.targets import CLUSTER_SCOPED_BUILTINS
 from homelint.model.variables import variables_of
 
 if TYPE_CHECKING:
@@ -456,8 +457,11 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
     ns = applied.ns
     if obj.kind in SOURCE_KINDS and obj.group.startswith("source.toolkit.fluxcd.io"):
         graph.add_edge(node, SourceNode(obj.kind, ns, obj.name), type="is-source")
-    # an object that ends up with no namespace (HL110): what it makes may be anywhere, what it needs is unknown
-    _add_products(graph, repo, applied, node, obj, ns if applied.namespace else ANY_NAMESPACE, None)
+    # an object that ends up with no namespace (HL110), or whose Kustomization's targetNamespace a
+    # transformer the model does not apply may set (a configurations: fieldSpec): what it makes may be
+    # anywhere, what it needs is unknown
+    moved = _target_unread(repo, applied) and (obj.group, obj.kind) not in CLUSTER_SCOPED_BUILTINS
+    _add_products(graph, repo, applied, node, obj, ns if applied.namespace and not moved else ANY_NAMESPACE, None)
     for made in resource_set_objects(obj):
         made_ns = made.namespace or ns
         _add_products(graph, repo, applied, node, made, ANY_NAMESPACE if is_templated(made_ns) else made_ns, ("spec",))
@@ -483,9 +487,18 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
         kind = NODE_KIND[use.kind]
         edge = USE_EDGE[kind]
         # an object with no namespace of its own (HL110): "default" is a guess, used only to link
-        guessed = applied.namespace is None and where == own
+        guessed = (applied.namespace is None or moved) and where == own
         graph.add_shared_edge(node, RefNode(kind, where, real), UseEdge(edge, use.field, applied, use, use.row, guessed))
     _add_resource_set_uses(graph, repo, applied, node)
+
+
+def _target_unread(repo: Repo, applied: Applied) -> bool:
+    """Whether the spec.targetNamespace of the Flux Kustomization that applies `applied` may be
+    other than the model read (a transformer of its parent's build the model does not apply may
+    set it: FluxModel.field_unread), so its namespaced objects may land in any namespace."""
+    ks = applied.ks
+    flux = repo.flux
+    return ks is not None and ks.obj is not None and flux is not None and flux.field_unread(ks, ("spec", "targetNamespace"))
 
 
 def _add_resource_set_uses(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> None:
