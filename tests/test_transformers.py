@@ -142,6 +142,11 @@ def test_a_kustomization_whose_target_namespace_a_configurations_file_may_set_is
         "components/ns-target/config.yaml": "namespace:\n  - {kind: Kustomization, group: kustomize.toolkit.fluxcd.io, path: spec/targetNamespace, create: true}\n",
     }
     assert [e for e in errors(check_json, repo(files)) if e.startswith("HL401")] == []
+    # a configurations: file without namespace fieldSpecs leaves targetNamespace as written
+    files["components/ns-target/config.yaml"] = (
+        "nameReference:\n  - kind: ConfigMap\n    fieldSpecs: [{kind: HelmRelease, path: spec/valuesFrom/name}]\n"
+    )
+    assert [e for e in errors(check_json, repo(files)) if e.startswith("HL401")] == ["HL401 apps/app-a/app/deployment.yaml"]
     del files["components/ns-target/config.yaml"]
     files["apps/ns-a/kustomization.yaml"] = "{namespace: ns-a, resources: [./ks.yaml, ./secret.yaml]}\n"
     assert [e for e in errors(check_json, repo(files)) if e.startswith("HL401")] == ["HL401 apps/app-a/app/deployment.yaml"]

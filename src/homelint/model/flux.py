@@ -619,6 +619,7 @@ class FluxModel:
         self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
         self._opaque: dict[str | None, list[Applied]] | None = None  # namespace (None: not known) -> opaque_in
         self._opaque_by_ks: dict[tuple[str | None, str], list[Applied]] = {}  # (namespace, Kustomization key) -> opaque_in
+        self._target_unread: dict[int, bool] = {}  # id(FluxKS) -> target_namespace_unread
         self._source_memo: dict[SourceRef, bool] = {}  # source_may_exist's answers
         # where a patch document is (PatchSource) -> whether it found an object, once per build it
         # ran in (apply_matching: None when not known); HL114 and HL115 read them
@@ -990,6 +991,35 @@ class FluxModel:
         or a transformer of its parent's build the model does not apply may set that field
         (FluxKS.may_be_set)."""
         return ks.may_be_set(pointer) or self.spec_unread(ks)
+
+    def target_namespace_unread(self, ks: FluxKS) -> bool:
+        """Whether the spec.targetNamespace of `ks` may differ from what the model read: its spec
+        may (spec_unread: a replacement or transformer whose outcome is not known), or a
+        `configurations:` file of its parent's build may give that build's namespace transformer
+        a fieldSpec for it (such files are not applied). Asked once run() is done."""
+        if ks.obj is None:
+            return False
+        memo = self._target_unread
+        if id(ks) not in memo:
+            parent = ks.parent
+            configured = parent is not None and any(self._namespace_configured(directory) for directory in sorted(parent.dirs))
+            memo[id(ks)] = configured or self.spec_unread(ks)
+        return memo[id(ks)]
+
+    def _namespace_configured(self, directory: str) -> bool:
+        """Whether the kustomization of `directory` lists a `configurations:` file that gives the
+        namespace transformer fieldSpecs (a `namespace:` key), or one that cannot be read here."""
+        kd = self.kdirs.get(directory)
+        files = kd.data.get("configurations") if kd is not None else None
+        if not files:
+            return False
+        if not isinstance(files, list):
+            return True
+        for entry in files:
+            parsed = self.repo.parsed.get(join(directory, entry)) if isinstance(entry, str) else None
+            if parsed is None or parsed.problems or any(not isinstance(doc, dict) or "namespace" in doc for doc in parsed.docs):
+                return True
+        return False
 
     def opaque_in(self, namespace: str, near: Collection[str] = (), name: str | None = None) -> Applied | None:
         """A SOPS document encrypted whole (FluxKS.opaque) that a build applies in `namespace`, or

@@ -489,21 +489,22 @@ def _add_references(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> 
         # an object with no namespace of its own (HL110): "default" is a guess, used only to link
         guessed = (applied.namespace is None or moved) and where == own
         graph.add_shared_edge(node, RefNode(kind, where, real), UseEdge(edge, use.field, applied, use, use.row, guessed))
-    _add_resource_set_uses(graph, repo, applied, node)
+    _add_resource_set_uses(graph, repo, applied, node, moved)
 
 
 def _target_unread(repo: Repo, applied: Applied) -> bool:
     """Whether the spec.targetNamespace of the Flux Kustomization that applies `applied` may be
-    other than the model read (a transformer of its parent's build the model does not apply may
-    set it: FluxModel.field_unread), so its namespaced objects may land in any namespace."""
+    other than the model read (FluxModel.target_namespace_unread), so its namespaced objects may
+    land in any namespace."""
     ks = applied.ks
     flux = repo.flux
-    return ks is not None and ks.obj is not None and flux is not None and flux.field_unread(ks, ("spec", "targetNamespace"))
+    return ks is not None and ks.obj is not None and flux is not None and flux.target_namespace_unread(ks)
 
 
-def _add_resource_set_uses(graph: Any, repo: Repo, applied: Applied, node: ObjNode) -> None:
+def _add_resource_set_uses(graph: Any, repo: Repo, applied: Applied, node: ObjNode, moved: bool) -> None:
     """What the objects of a ResourceSet's `spec.resources` need, as flux-operator applies them
-    (in the ResourceSet's namespace when they have none), located in the ResourceSet: a reference
+    (in the ResourceSet's namespace when they have none; `moved`: that namespace is not known),
+    located in the ResourceSet: a reference
     whose name or namespace holds a `<< >>` action differs per input, and is not judged; neither
     is anything of an object whose own namespace does."""
     ns = applied.ns
@@ -521,8 +522,9 @@ def _add_resource_set_uses(graph: Any, repo: Repo, applied: Applied, node: ObjNo
             kind = NODE_KIND[use.kind]
             field = (*at, *use.field)
             located = replace(use, field=field)
+            guessed = moved and made.namespace is None  # in the ResourceSet's namespace, which is not known
             graph.add_shared_edge(
-                node, RefNode(kind, where, real), UseEdge(USE_EDGE[kind], field, applied, located, use.row, False)
+                node, RefNode(kind, where, real), UseEdge(USE_EDGE[kind], field, applied, located, use.row, guessed)
             )
 
 
