@@ -1449,6 +1449,41 @@ def test_hl114_a_json6902_operation_kustomize_fails_on_fails_the_build(repo, che
         assert reason in errors.get("Kustomization flux-system/app-a", "").replace('\\"', '"'), errors
 
 
+UNUSABLE_TARGETS = {
+    "a name that is no regular expression": (
+        "{kind: ConfigMap, name: cm-(a}",
+        "has a name that is not a regular expression",
+        "error parsing regexp",
+    ),
+    "a label selector that does not parse": (
+        "{kind: ConfigMap, labelSelector: 'tier in (a'}",
+        "has a labelSelector that is not a selector",
+        "unable to parse requirement",
+    ),
+    "an annotation selector that does not parse": (
+        "{kind: ConfigMap, annotationSelector: 'note notin (x'}",
+        "has a annotationSelector that is not a selector",
+        "unable to parse requirement",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSABLE_TARGETS))
+def test_hl114_a_patch_target_kustomize_cannot_select_by_fails_the_build(repo, check_json, case):
+    """kustomize compiles a target's id fields as anchored Go regexps and parses its selectors
+    (resmap.Select): one that does not fails the build ('unable to find patch target'), not an
+    HL115 'matches nothing'; real kustomize fails the same build."""
+    target, said, kustomize_says = UNUSABLE_TARGETS[case]
+    kustomization = "resources:\n  - ./cm.yaml\npatches:\n  - target: " + target + "\n    patch: |-\n"
+    root = repo(_patched_app(kustomization + _ops("{op: add, path: /data/x, value: y}")))
+    found = [f for f in check_json(root)[1] if f["rule"] in ("HL114", "HL115")]
+    assert [(f["rule"], f["path"]) for f in found] == [("HL114", "apps/app-a/kustomization.yaml")]
+    assert said in found[0]["message"] and kustomize_says in found[0]["message"]
+    errors = _oracle_errors(root)
+    if errors is not None:
+        assert kustomize_says in errors.get("Kustomization flux-system/app-a", ""), errors
+
+
 SAYS_NOTHING = {
     # evanphx reads a missing key of an existing map as null: replace sets it
     "replace of a missing key in a map": "resources:\n  - ./cm.yaml\npatches:\n  - target: {kind: ConfigMap}\n    patch: |-\n"

@@ -21,8 +21,10 @@ def linear(pattern: str) -> Any:
 
     if len(pattern) > MAX_PATTERN:
         raise ValueError(f"pattern longer than {MAX_PATTERN} characters")
+    options = re2.Options()
+    options.log_errors = False  # the error is raised here; RE2 would also log it to stderr
     try:
-        return re2.compile(pattern)
+        return re2.compile(pattern, options)
     except Exception as exc:  # re2.error, and TypeError for what the wrapper cannot take
         raise ValueError(f"not a pattern RE2 can run ({str(exc)[:80]})") from exc
 

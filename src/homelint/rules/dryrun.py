@@ -52,7 +52,7 @@ from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.patches import OpFailure, PatchSource
 from homelint.model.refs import POD_SPEC_PATHS
-from homelint.model.targets import PatchId, parse_failure, patch_id
+from homelint.model.targets import PatchId, SelectorError, parse_failure, parse_selector, patch_id
 from homelint.model.targets import target_matches as selects
 from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
@@ -1035,6 +1035,14 @@ def _judge_target(ctx: Context, patch: Patch, view: BuildView, where_label: str)
         "fix the target (kind, name and namespace are exact or regular expressions; labelSelector uses label "
         "values as written), or remove the patch"
     )
+    broken = _unusable_target(patch.target)
+    if broken is not None:
+        return (
+            "HL114",
+            f"patch target ({shown}) in {where_label} {broken}: kustomize cannot select by it and fails the build",
+            "fix the target: kind, name and namespace are regular expressions (RE2, as Go reads them), label and "
+            "annotation selectors use Kubernetes selector syntax (key=value, key in (a,b), !key)",
+        )
     by_id = bool(patch.target.get("name") or patch.target.get("namespace"))  # what a rename changes
     if not (view.renamed and by_id) and not any(target_matches(patch.target, c) for c in view.candidates()):
         return (
@@ -1058,6 +1066,30 @@ def _judge_target(ctx: Context, patch: Patch, view: BuildView, where_label: str)
             "so the patch changes nothing",
             fix + ("; a target name may be a regular expression such as '.*'" if templated else ""),
         )
+    return None
+
+
+TARGET_REGEX_FIELDS = ("group", "version", "kind", "name", "namespace")
+
+
+def _unusable_target(target: dict[str, Any]) -> str | None:
+    """Why kustomize cannot select by a patch target (resmap.Select compiles each id field as an
+    anchored Go regexp, and parses the selectors with labels.Parse), or None. A `${` part may be
+    substituted by a parent first: not judged."""
+    for key in TARGET_REGEX_FIELDS:
+        want = target.get(key)
+        if isinstance(want, str) and want and "${" not in want:
+            try:
+                linear(f"^(?:{want})$")
+            except ValueError:
+                return f"has a {key} that is not a regular expression ('{printable(want)}': 'error parsing regexp')"
+    for key in ("labelSelector", "annotationSelector"):
+        want = target.get(key)
+        if isinstance(want, str) and want and "${" not in want:
+            try:
+                parse_selector(want)
+            except SelectorError as exc:
+                return f"has a {key} that is not a selector ('{printable(want)}': 'unable to parse requirement', {exc})"
     return None
 
 
