@@ -865,6 +865,33 @@ def test_objects_a_resource_set_creates_are_dependencies_and_sources_that_exist(
     ]
 
 
+def test_a_templated_name_a_resource_set_creates_keeps_its_literal_text(repo, check_json):
+    """`preview-<< inputs.id >>` is preview- and any text: it makes `preview-7` exist, not every
+    name of its kind and namespace (a misspelt source or a dependency on another name is still
+    reported); a name that is one action alone stands for any name."""
+    resource_set = RESOURCE_SET.replace(
+        "name: << inputs.name >>, namespace: ns-a", "name: preview-<< inputs.name >>, namespace: ns-a"
+    )
+    consumer = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\n"
+        "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: chart-b}\n"
+        "  dependsOn: [{name: preview-7}, {name: app-b}]\n"
+    )
+    files = {
+        "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+        "apps/kustomization.yaml": "resources: [./resourceset.yaml, ./consumer.yaml]\n",
+        "apps/resourceset.yaml": resource_set,
+        "apps/consumer.yaml": consumer,
+    }
+    _, findings = check_json(repo(files))
+    assert [f["message"].split(" does not")[0] for f in findings if f["rule"] == "HL105"] == [
+        "dependsOn HelmRelease 'ns-a/app-b'"
+    ]
+    files["apps/resourceset.yaml"] = RESOURCE_SET
+    _, findings = check_json(repo(files))
+    assert [f for f in findings if f["rule"] == "HL105"] == []
+
+
 DEPLOYMENT = """\
 apiVersion: apps/v1
 kind: Deployment

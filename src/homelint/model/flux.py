@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from homelint.core.graphs import components
 from homelint.core.model import K8sObject, Origin, is_ciphertext, sops_opaque
+from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached, substitute_tree, substitution_disabled
 from homelint.loading.safeio import printable
 from homelint.loading.yamlload import ParsedFile, parse_bytes
@@ -657,8 +658,7 @@ class FluxModel:
             return True
         if ref.name in self._applied_sources().get((ref.kind, ref.namespace), set()):
             return True
-        named, unnamed = self.resource_set_made()
-        if (ref.kind, ref.namespace, ref.name) in named or {(ref.kind, ref.namespace), (ref.kind, "*")} & unnamed:
+        if self.resource_set_makes(ref.kind, ref.namespace, ref.name):
             return True
         return self.known_source(ref)
 
@@ -935,28 +935,35 @@ class FluxModel:
             lambda: {"flux-system"} | {o.namespace for o in objects if o.kind == "FluxInstance" and o.namespace},
         )
 
-    def resource_set_made(self) -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
+    def resource_set_made(self) -> tuple[set[tuple[str, str, str]], dict[tuple[str, str], list[Any]]]:
         """What the flux-operator ResourceSets that Flux applies create: (kind, namespace, name) of
-        each object read from their resources, and (kind, namespace) where a name cannot be read (a
-        `<< >>` template action; namespace "*" when that cannot be read either): such objects exist
-        although no file holds them (HL105, HL107)."""
-        from homelint.model.refs import is_templated, resource_set_objects  # start-up: only some checks need it
+        each object read from their resources, and (kind, namespace) -> the patterns of the names
+        that hold a `<< >>` template action (the literal text kept, each action any text:
+        `preview-<< inputs.id >>` is `preview-.*`; namespace "*" when it holds one too): such
+        objects exist although no file holds them (HL105, HL107)."""
+        from homelint.model.refs import is_templated, name_pattern, resource_set_objects  # start-up: only some checks need it
 
-        def build() -> tuple[set[tuple[str, str, str]], set[tuple[str, str]]]:
+        def build() -> tuple[set[tuple[str, str, str]], dict[tuple[str, str], list[Any]]]:
             named: set[tuple[str, str, str]] = set()
-            unnamed: set[tuple[str, str]] = set()
+            patterns: dict[tuple[str, str], list[Any]] = {}
             for applied in self.applied:
                 for made in resource_set_objects(applied.obj):
                     ns = made.namespace or applied.ns
-                    if is_templated(ns):  # a << >> action, in resources or the template
-                        unnamed.add((made.kind, "*"))
-                    elif is_templated(made.name):
-                        unnamed.add((made.kind, ns))
+                    if is_templated(ns) or is_templated(made.name):  # a << >> action, in resources or the template
+                        key = (made.kind, "*" if is_templated(ns) else ns)
+                        patterns.setdefault(key, []).append(linear(name_pattern(made.name)))
                     else:
                         named.add((made.kind, ns, made.name))
-            return named, unnamed
+            return named, patterns
 
         return self.repo.memo("flux.resource-set-made", build) if self._done else build()
+
+    def resource_set_makes(self, kind: str, namespace: str, name: str) -> bool:
+        """Whether a ResourceSet Flux applies may create that object (resource_set_made)."""
+        named, patterns = self.resource_set_made()
+        if (kind, namespace, name) in named:
+            return True
+        return any(p.fullmatch(name) for key in ((kind, namespace), (kind, "*")) for p in patterns.get(key, ()))
 
     def applications_of(self, obj: K8sObject) -> list[Applied]:
         """How Flux applies `obj`: one Applied per Kustomization and namespace, in model order

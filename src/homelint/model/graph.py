@@ -37,6 +37,7 @@ from homelint.model.refs import (
     consumed_refs,
     helm_release_refs,
     is_templated,
+    name_pattern,
     namespace_matcher,
     products_of,
     resource_set_objects,
@@ -282,13 +283,6 @@ def resolved_name(applied: Applied, name: str, repo: Repo) -> str | None:
     if ks is None or ks.post_build is None:
         return None
     return resolve(name, variables_of(repo, ks).values)
-
-
-def name_pattern(name: str) -> str:
-    """A regex for a produced name whose variables cannot be resolved: `a-${X}-tls` -> `a-.*-tls`
-    (Helm `{{ }}`, ResourceSet `<< >>` and a table's `*`, such as a StatefulSet ordinal, alike)."""
-    parts = re.split(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>|\*", name)
-    return ".*".join(re.escape(p) for p in parts)
 
 
 def in_edges_of(graph: MultiDiGraph, node: Node, *edge_types: str) -> list[Edge]:

@@ -161,6 +161,13 @@ def is_templated(text: str) -> bool:
     return linear(_TEMPLATE_ACTION).search(text) is not None
 
 
+def name_pattern(name: str) -> str:
+    """A regex for a produced name whose variables cannot be resolved: `a-${X}-tls` -> `a-.*-tls`
+    (Helm `{{ }}`, ResourceSet `<< >>` and a table's `*`, such as a StatefulSet ordinal, alike)."""
+    parts = re.split(r"\$\{[^}]*\}|\{\{.*?\}\}|<<.*?>>|\*", name)
+    return ".*".join(re.escape(p) for p in parts)
+
+
 def resource_set_resources(obj: K8sObject) -> list[tuple[FieldPath, K8sObject]]:
     """(field in the ResourceSet document, object) of each object of a flux-operator ResourceSet's
     `spec.resources` (its `resourcesTemplate` is text: no field locates what it holds)."""

@@ -830,9 +830,8 @@ def outside_flux_tree(ctx: Context, obj: K8sObject) -> bool:
 
 
 def resource_set_makes(ctx: Context, kind: str, namespace: str, name: str) -> bool:
-    """Whether a ResourceSet Flux applies may create that object (FluxModel.resource_set_made)."""
-    named, unnamed = ctx.flux.resource_set_made()
-    return (kind, namespace, name) in named or (kind, namespace) in unnamed or (kind, "*") in unnamed
+    """Whether a ResourceSet Flux applies may create that object (FluxModel.resource_set_makes)."""
+    return ctx.flux.resource_set_makes(kind, namespace, name)
 
 
 CHART_SOURCE_KIND = ("spec", "chart", "spec", "sourceRef", "kind")

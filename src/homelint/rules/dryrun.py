@@ -47,11 +47,10 @@ from homelint.model.flux import (
     ReplacementFailure,
     remote_cluster,
 )
-from homelint.model.graph import name_pattern
 from homelint.model.kindschemas import SCHEMAS
 from homelint.model.kustomize import Entry, KustomizeDir, is_remote, join
 from homelint.model.patches import OpFailure, PatchSource
-from homelint.model.refs import POD_SPEC_PATHS
+from homelint.model.refs import POD_SPEC_PATHS, name_pattern
 from homelint.model.targets import PatchId, SelectorError, parse_failure, parse_selector, patch_id
 from homelint.model.targets import target_matches as selects
 from homelint.model.variables import variables_of
