@@ -892,6 +892,45 @@ def test_a_templated_name_a_resource_set_creates_keeps_its_literal_text(repo, ch
     assert [f for f in findings if f["rule"] == "HL105"] == []
 
 
+SYNCED_BY_VARIABLE = {
+    "clusters/c1/apps/instance/fluxinstance.yaml": (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+        "spec:\n  distribution: {version: '2.6.x', registry: ghcr.io/fluxcd}\n  sync:\n    kind: GitRepository\n"
+        "    url: https://example.invalid/repo.git\n    ref: refs/heads/main\n    path: clusters/${CLUSTER}/flux/config\n"
+    ),
+    "clusters/c1/apps/instance/kustomization.yaml": "resources: [fluxinstance.yaml]\n",
+    "clusters/c1/apps/ks-instance.yaml": ks(
+        "flux-instance",
+        "./clusters/c1/apps/instance",
+        source="flux-system",
+        extra="  postBuild:\n    substitute: {CLUSTER: c1}\n",
+    ),
+    "clusters/c1/apps/ks-app-a.yaml": ks("app-a", "./clusters/${CLUSTER}/apps/app-a", source="flux-system"),
+    "clusters/c1/apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\ndata: {k: v}\n",
+    "clusters/c1/apps/kustomization.yaml": "resources: [ks-instance.yaml, ks-app-a.yaml]\n",
+    "clusters/c1/flux/config/apps.yaml": ks(
+        "cluster-apps", "./clusters/c1/apps", source="flux-system", extra="  postBuild:\n    substitute: {CLUSTER: c1}\n"
+    ),
+}
+
+
+def test_a_variable_path_of_a_kustomization_that_cannot_apply_the_instance_does_not_hide_its_sync(repo, run):
+    """app-a's spec.path has a ${CLUSTER}: the only folder it may name holds no FluxInstance, so
+    it cannot be what applies the instance, and the instance's sync (resolved with the variables
+    of the Kustomization that does apply it) is the root; with app-a's path naming the instance's
+    folder too, which of them applies it is not known here, and a note says so."""
+    result = run("check", str(repo(SYNCED_BY_VARIABLE)), "--no-cache")
+    assert "could not be resolved" not in result.output
+    assert (
+        "roots: clusters/c1/flux/config (automatic: FluxInstance sync)"
+        in run("explain", str(repo(SYNCED_BY_VARIABLE)) + "/clusters/c1/apps/app-a/cm.yaml").output
+    )
+    files = dict(SYNCED_BY_VARIABLE)
+    files["clusters/c1/apps/ks-app-a.yaml"] = ks("app-a", "./clusters/${CLUSTER}/apps/instance", source="flux-system")
+    result = run("check", str(repo(files)), "--no-cache")
+    assert "has a path that is not known here" in result.output
+
+
 DEPLOYMENT = """\
 apiVersion: apps/v1
 kind: Deployment

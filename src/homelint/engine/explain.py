@@ -23,6 +23,7 @@ from homelint.loading.discovery import find_file_root
 from homelint.loading.safeio import printable
 from homelint.model.config import ConfigError
 from homelint.model.flux import _patch_body
+from homelint.model.generators import data_files
 from homelint.model.kustomize import inside, join
 from homelint.model.repo import template_inputs
 from homelint.model.targets import target_matches
@@ -520,7 +521,10 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
         ]
         result["objects"].append(entry)
     if not objs:
-        if "kustomization" not in result:
+        data_of = [df.label for kd in repo.kustomize_dirs.values() for df in data_files(kd) if df.path == path]
+        if data_of:
+            result["data_of"] = sorted(data_of)
+        elif "kustomization" not in result:
             result["missing"] = f"{path} holds no Kubernetes object"
         result["findings"] = [
             {"rule": f.rule, "line": f.span.line, "severity": f.severity, "message": f.message}
@@ -535,6 +539,8 @@ def render_text(data: dict[str, Any]) -> str:
     out.append(f"  roots: {', '.join(dict.fromkeys(data['roots'])) or '(none)'} ({data['root_source']})")
     if data.get("missing"):
         out.append(f"  not applied: {data['missing']}")
+    for label in data.get("data_of", ()):
+        out.append(f"  data of {label} (explain that kustomization for the object it generates)")
     if "kustomization" in data:
         kz = data["kustomization"]
         out.append(f"\nkustomization of {kz['folder']}/")

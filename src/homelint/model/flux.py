@@ -11,6 +11,7 @@ spec.path (FluxEdits) and run where kustomize runs that kustomization's own fiel
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import posixpath
 import re
@@ -294,6 +295,8 @@ class FluxEdits:
 
 
 NO_EDITS = FluxEdits()
+MAX_PATH_GUESSES = 16  # folders a spec.path with a ${VAR} may name that a root's search builds, before it gives up
+_VARIABLE_PART = r"\$\{[^}]*\}"  # on RE2 (core.regex.linear)
 MAX_OPAQUE_RANKED = 64  # whole-encrypted SOPS documents opaque_in ranks, of the users' builds and of all
 
 
@@ -2208,7 +2211,9 @@ class FluxModel:
             raw = ks_obj.spec.get("path", "")
             resolved = resolve(raw, {}) if isinstance(raw, str) else None
             if resolved is None:
-                return {}, f"Kustomization {ns}/{ks_obj.name} ({ks_obj.path}) has a path that is not known here"
+                if self._may_apply_any(ks_obj, raw, art, wanted):
+                    return {}, f"Kustomization {ns}/{ks_obj.name} ({ks_obj.path}) has a path that is not known here"
+                continue  # no folder its path may name builds any of them
             probe = FluxKS(f"{ns}/{ks_obj.name}", ks_obj.name, ns, ks_obj, ks_obj.data, path=art.path(resolved), artifact=art)
             built = self._built(probe)
             for index, (source_obj, _) in enumerate(built.objects if built is not None else []):
@@ -2218,6 +2223,25 @@ class FluxModel:
                 if withheld(as_built.data, ks_obj.data) is None:
                     found.setdefault(id(source_obj), []).append((probe, as_built))
         return found, None
+
+    def _may_apply_any(self, ks_obj: K8sObject, raw: Any, art: Artifact, wanted: set[int]) -> bool:
+        """Whether a Flux Kustomization whose spec.path holds a variable (`${CLUSTER}`) may apply
+        one of the `wanted` objects: the build of some folder of the repository its path may name
+        (each `${...}` any text within one folder name) holds one; past MAX_PATH_GUESSES such
+        folders, or a path that is not text, it may."""
+        if not isinstance(raw, str):
+            return True
+        pattern = art.path(linear(_VARIABLE_PART).sub("*", raw))
+        folders = [d for d in sorted(self.repo.files.dirs) if fnmatch.fnmatchcase(d, pattern)]
+        if len(folders) > MAX_PATH_GUESSES:
+            return True
+        for folder in folders:
+            ns = ks_obj.namespace or "flux-system"
+            probe = FluxKS(f"{ns}/{ks_obj.name}", ks_obj.name, ns, ks_obj, ks_obj.data, path=folder, artifact=art)
+            built = self._built(probe)
+            if built is not None and any(id(source_obj) in wanted for source_obj, _ in built.objects):
+                return True
+        return False
 
     def _sync_spec_known(self, ks: FluxKS, makers: list[K8sObject]) -> bool:
         """Whether a FluxInstance sync's Kustomization is the one flux-operator's template writes
