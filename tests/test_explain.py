@@ -568,3 +568,18 @@ def test_a_patch_file_is_named_a_patch_not_an_unlisted_object(tmp_path, monkeypa
         "not applied by Flux: the file is a patch that kubernetes/apps/demo/app/kustomization.yaml lists under patches:" in text
     )
     assert "does not include it" not in text
+
+
+def test_a_generator_data_file_is_explained_as_the_data_of_its_generator(tmp_path, monkeypatch):
+    """A configMapGenerator `files:` source holds no object of its own: explain names the
+    generator whose key it is, instead of calling it unapplied."""
+    root = make_repo(tmp_path)
+    app = root / "kubernetes/apps/demo/app"
+    (app / "values.yaml").write_text("replicas: 1\n")
+    (app / "kustomization.yaml").write_text(
+        (app / "kustomization.yaml").read_text() + "configMapGenerator:\n  - name: demo-values\n    files:\n      - values.yaml\n"
+    )
+    monkeypatch.chdir(root)
+    out = run(root, "kubernetes/apps/demo/app/values.yaml")
+    assert "data of key 'values.yaml' of configMapGenerator 'demo-values' in kubernetes/apps/demo/app/kustomization.yaml" in out
+    assert "not applied" not in out
