@@ -469,3 +469,23 @@ def test_a_host_name_app_template_renders_from_values_is_an_error(repo, check_js
             "(spec.values.route.app.hostnames.0), so the API server rejects that object and the HelmRelease fails to "
             "install or upgrade"
         )
+
+
+def test_a_placeholder_in_a_childs_substitute_value_is_substituted_as_written(repo, check_json):
+    """A parent without postBuild applies child app-a whose substitute value is `${DOMAIN_VAR}`:
+    app-a then substitutes that text, as written, into its manifests (Flux does not expand a
+    substituted value again), whatever variable it names."""
+    child = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\n"
+        "spec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n"
+        "  sourceRef: {kind: GitRepository, name: flux-system}\n"
+        "  postBuild:\n    substitute:\n      HOST_NAME: ${DOMAIN_VAR}\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps/ks"),
+        "apps/ks/app-a.yaml": child,
+        "apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\ndata:\n  host: app.${HOST_NAME}\n",
+    }
+    found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL205"]
+    assert [(f["path"], f["line"], f["severity"]) for f in found] == [("apps/ks/app-a.yaml", 11, "warning")]
+    assert "substitutes it into its own manifests as written" in found[0]["message"]

@@ -652,8 +652,26 @@ _AS_WRITTEN: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
 }
 
 
+def _substitute_value(obj: K8sObject, field: tuple[Any, ...]) -> bool:
+    """Whether `field` is a value of a Flux Kustomization's spec.postBuild.substitute:
+    kustomize-controller puts it into the child's manifests as written, once (fluxcd/pkg envsubst
+    does not expand a substituted value again)."""
+    return (
+        obj.kind == "Kustomization"
+        and obj.group == FLUX_KS_GROUP
+        and len(field) == 4
+        and tuple(field[:3]) == POST_BUILD_SUBSTITUTE
+    )
+
+
+POST_BUILD_SUBSTITUTE = ("spec", "postBuild", "substitute")
+
+
 def _as_written(obj: K8sObject, field: tuple[Any, ...]) -> bool:
-    """Whether nothing but Flux expands `${...}` in this field of the object (_POD_AS_WRITTEN)."""
+    """Whether nothing but Flux expands `${...}` in this field of the object (_POD_AS_WRITTEN, a
+    Flux Kustomization's substitute values)."""
+    if _substitute_value(obj, field):
+        return True
     shape = tuple("*" if isinstance(key, int) else key for key in field)
     base = builtin_pod_spec_path(obj)
     if base is not None and shape[: len(base)] == base and shape[len(base) :] in _POD_AS_WRITTEN:
@@ -820,6 +838,11 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
         elif rejected:
             where = ".".join(map(str, field[:-1] if is_key else field))
             message += f"; {rejected} ({where}), so the API server rejects the object and the whole Kustomization fails to apply"
+        elif not is_key and _substitute_value(obj, field):
+            message += (
+                f"; {obj.kind} {obj.name} substitutes it into its own manifests as written ({'.'.join(map(str, field))}: "
+                "Flux does not expand a substituted value again)"
+            )
         elif not is_key and _as_written(obj, field):
             message += (
                 f"; nothing else expands it in {'.'.join(map(str, field))} (the kubelet expands only $(VAR) in a "
