@@ -787,3 +787,21 @@ def test_a_patch_is_not_judged_by_its_own_api_version(repo, check_json):
     }
     _, findings = check_json(repo(files), "--select", "HL602,HL603")
     assert findings == []
+
+
+def test_a_hostile_receiver_resource_name_is_printed_escaped(repo, check_json):
+    """The name is repository text: its control characters reach no terminal."""
+    hostile = RECEIVER.replace(
+        "name: flux-system}\n    - {apiVersion: source.toolkit.fluxcd.io/v1,",
+        'name: "a\\ex"}\n    - {apiVersion: source.toolkit.fluxcd.io/v1,',
+        1,
+    )
+    root = repo(
+        {
+            "cluster/flux/gotk-components.yaml": "# Flux Version: v2.8.0\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n",
+            "cluster/apps/receiver.yaml": hostile,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL602")
+    (finding,) = rules_of(findings, "HL602")
+    assert "\x1b" not in finding["message"] and "a\\x1bx" in finding["message"]

@@ -22,6 +22,7 @@ from homelint.core.substitution import (
     substitution_disabled,
 )
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
+from homelint.loading.safeio import printable
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.graph import app_template_release
@@ -923,7 +924,7 @@ def _invalid_external_secret_keys(ctx: Context) -> Iterator[Finding]:
                         "HL206",
                         maker,
                         key.field,
-                        f"'{key.name}' is not a valid variable name, and {maker.kind} {maker.name} writes it into Secret "
+                        f"'{printable(key.name)}' is not a valid variable name, and {maker.kind} {maker.name} writes it into Secret "
                         f"{source.name}, which {ks.label} uses in substituteFrom: Flux fails the whole build ('var name is "
                         "invalid')",
                         key_node=key.is_key,

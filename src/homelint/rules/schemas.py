@@ -12,6 +12,7 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.model import FILE_START, Finding, K8sObject, Span
 from homelint.core.wording import with_article
+from homelint.loading.safeio import printable
 from homelint.model.flux import FLUX_KS_GROUP
 from homelint.model.kindschemas import (
     MAX_ERRORS_PER_OBJECT,
@@ -356,12 +357,13 @@ def _receiver_resources(ctx: Context, versions: Any, apis: Any) -> Iterator[Find
                 "HL602",
                 obj,
                 ("spec", "resources", index, "apiVersion"),
-                f"Receiver {obj.name} names {kind} {item.get('name')} at {api_version}, but {why}: notification-controller "
+                f"Receiver {obj.name} names {kind} {printable(str(item.get('name')))} at {api_version}, but {why}: "
+                "notification-controller "
                 "reads it at that version on every webhook call, fails the call, and reconciles nothing",
                 fix=f"change it to {recommended}, or remove apiVersion (the Receiver then uses the version its release serves)"
                 if recommended
                 else "remove apiVersion (the Receiver then uses the version its release serves)",
-                key=f"HL602/Receiver/{obj.name}/{kind}/{item.get('name')}/{api_version}",
+                key=f"HL602/Receiver/{obj.name}/{kind}/{printable(str(item.get('name')))}/{api_version}",
             )
             if installed.assumed:
                 finding.severity = "warning"
