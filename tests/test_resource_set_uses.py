@@ -67,7 +67,9 @@ def test_a_secret_and_a_configmap_nothing_makes_are_reported_in_the_resource_set
     found = check_json(repo(_tree(resources)))[1]
     assert _missing(found) == [("HL401", "apps/rs.yaml", 19), ("HL405", "apps/rs.yaml", 27)]
     (secret,) = [f["message"] for f in found if f["rule"] == "HL401"]
-    assert secret.startswith("ResourceSet rs-a uses Secret 'secret-a' in namespace ns-a, but no Secret")
+    assert secret.startswith(
+        "Deployment app-a (a resource of ResourceSet rs-a) uses Secret 'secret-a' in namespace ns-a, but no Secret"
+    )
 
 
 def test_one_the_resource_set_makes_itself_is_made(repo, check_json):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from homelint.core.model import Finding, K8sObject, dig, list_items
 from homelint.core.wording import with_article
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
+from homelint.loading.safeio import printable
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
 from homelint.model.graph import ANY_NAMESPACE, USE_EDGE, app_template_release, release_name, served_chart
 from homelint.model.helmvalues import substituted_text
@@ -250,6 +251,24 @@ def shown_name(ctx: Context, applied: Applied) -> str:
     if applied.renamed is not None and not applied.substituted:  # by a patch, an affix, a replacement
         return applied.renamed
     return substituted_reference(ctx, applied, applied.obj.name) or applied.obj.name
+
+
+def user_label(ctx: Context, edge: Any) -> str:
+    """`Kind name` of what a use edge's reference belongs to, for messages: the applied object, or
+    the object of a ResourceSet's spec.resources the reference is in (`Deployment app-a (a
+    resource of ResourceSet set-a)`)."""
+    applied, field = edge["applied"], edge["field"]
+    obj = applied.obj
+    own = f"{obj.kind} {shown_name(ctx, applied)}"
+    if obj.kind != "ResourceSet" or tuple(field[:2]) != ("spec", "resources") or len(field) < 3 or not isinstance(field[2], int):
+        return own
+    resources = obj.spec.get("resources")
+    item = resources[field[2]] if isinstance(resources, list) and field[2] < len(resources) else None
+    meta = item.get("metadata") if isinstance(item, dict) else None
+    kind, name = (item.get("kind"), meta.get("name")) if isinstance(item, dict) and isinstance(meta, dict) else (None, None)
+    if not isinstance(kind, str) or not isinstance(name, str):
+        return own
+    return f"{kind} {printable(name)} (a resource of {own})"
 
 
 def use_at(ctx: Context, rule: str, edge: Any, message: str, **kw: Any) -> Finding:

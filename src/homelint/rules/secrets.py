@@ -39,12 +39,12 @@ from homelint.rules.common import (
     namespaces_if_listed,
     outside_flux_tree,
     set_in,
-    shown_name,
     substituted_reference,
     unapplied_makers,
     unproduced,
     use_at,
     use_place,
+    user_label,
 )
 from homelint.rules.registry import check
 from homelint.rules.unlisted import set_aside_owner
@@ -111,7 +111,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             edge = edges[spans[0][1]]
             count = len({s for s, _ in spans})
             obj, ref = edge["applied"].obj, edge["ref"]
-            who = f"{obj.kind} {shown_name(ctx, edge['applied'])}"  # as the cluster names it
+            who = user_label(ctx, edge)  # as the cluster names it
             made_here = why
             if made_here is None and not generated:
                 own = _needed_before_render(edges)  # its own chart cannot make what the release needs first

@@ -23,9 +23,9 @@ from homelint.rules.common import (
     made_by_chart,
     made_in_other_clusters,
     set_in,
-    shown_name,
     unproduced,
     use_at,
+    user_label,
 )
 from homelint.rules.registry import check
 
@@ -64,7 +64,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
                 yield _may_be_made(ctx, other.node, edge, chart, "list it in claims.external if the chart creates it")
                 continue
             obj = edge["applied"].obj
-            who = f"{obj.kind} {shown_name(ctx, edge['applied'])}"
+            who = user_label(ctx, edge)
             yield use_at(
                 ctx,
                 "HL301",
@@ -119,7 +119,7 @@ def unclaimed_volume(ctx: Context) -> Iterator[Finding]:
             ctx,
             "HL301",
             edge,
-            f"{obj.kind} {shown_name(ctx, edge['applied'])} {_verb(obj)} volume '{name}'{set_in(edge)} in namespace {ns}, "
+            f"{user_label(ctx, edge)} {_verb(obj)} volume '{name}'{set_in(edge)} in namespace {ns}, "
             "but nothing in the repository creates "
             f"that PersistentVolumeClaim{where}{hint}; {_consequence(obj)}",
             fix=renamed[1]
@@ -141,7 +141,7 @@ def _may_be_made(ctx: Context, node: RefNode, edge: Edge, why: str, fix: str) ->
         ctx,
         "HL301",
         edge,
-        f"{obj.kind} {shown_name(ctx, edge['applied'])} {_verb(obj)} volume '{node.name}'{set_in(edge)} in namespace "
+        f"{user_label(ctx, edge)} {_verb(obj)} volume '{node.name}'{set_in(edge)} in namespace "
         f"{node.namespace}, which nothing in the repository creates; {why}",
         fix=fix,
         key=f"HL301/{node.namespace}/{node.name}/{obj.kind}/{obj.name}",
