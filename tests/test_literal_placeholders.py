@@ -489,3 +489,49 @@ def test_a_placeholder_in_a_childs_substitute_value_is_substituted_as_written(re
     found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL205"]
     assert [(f["path"], f["line"], f["severity"]) for f in found] == [("apps/ks/app-a.yaml", 11, "warning")]
     assert "substitutes it into its own manifests as written" in found[0]["message"]
+
+
+VALUES_RELEASE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: app-a, namespace: ns-a}
+spec:
+  interval: 1h
+  chart:
+    spec: {chart: app-template, version: 3.7.3, sourceRef: {kind: HelmRepository, name: repo-a, namespace: flux-system}}
+  valuesFrom:
+    - {kind: ConfigMap, name: app-a-values, valuesKey: values.yaml}
+"""
+VALUES_FILE = """service:
+  app:
+    controller: app-a
+    ports: {http: {port: 8080}}
+ingress:
+  app:
+    hosts:
+      - host: "a.${DOMAIN}"
+        paths: [{path: /, service: {identifier: app, port: http}}]
+"""
+
+
+def test_an_app_template_host_in_a_generated_values_file_is_an_error(repo, check_json):
+    """The release takes its values from a ConfigMap its own build generates from values.yaml: the
+    Kustomization substitutes nothing, so `a.${DOMAIN}` reaches app-template as written and the
+    Ingress it renders is rejected, whatever the variable (as in spec.values)."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps/ks"),
+        "apps/ks/app-a.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\n"
+            "spec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+        ),
+        "apps/app-a/kustomization.yaml": (
+            "resources: [./helmrelease.yaml]\nconfigMapGenerator:\n  - name: app-a-values\n    namespace: ns-a\n"
+            "    files: [values.yaml]\ngeneratorOptions: {disableNameSuffixHash: true}\n"
+        ),
+        "apps/app-a/helmrelease.yaml": VALUES_RELEASE,
+        "apps/app-a/values.yaml": VALUES_FILE,
+    }
+    found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL205"]
+    assert [(f["path"], f["line"], f["severity"]) for f in found] == [("apps/app-a/values.yaml", 8, "error")]
+    assert "app-template renders it into an Ingress rule's host (ingress.app.hosts.0.host" in found[0]["message"]
+    files["apps/ks/app-a.yaml"] += "  postBuild:\n    substitute: {DOMAIN: example.com}\n"
+    assert [f for f in check_json(repo(files))[1] if f["rule"] == "HL205"] == []

@@ -26,6 +26,7 @@ from homelint.loading.safeio import printable
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, FluxKS
 from homelint.model.graph import app_template_release
+from homelint.model.helmvalues import assemble
 from homelint.model.refs import builtin_pod_spec_path, resource_set_objects
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import Variables, external_secret_keys, external_secret_makers, source_keys, variables_of
@@ -800,6 +801,7 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
     known = _known_flux_variables(ctx)
     kdirs = ctx.repo.kustomize_dirs
     found: dict[tuple[str, int, Any], tuple[K8sObject, _Literal, list[tuple[FluxKS, str]]]] = {}
+    hosts: list[tuple[FluxKS, str, Any, tuple[Any, ...]]] = []  # app-template host names a generated values file writes
     for ks in ctx.flux.kustomizations:
         if not ks.known:
             continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
@@ -823,6 +825,9 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
             hit = _literal(ctx, applied, known, relabelled)
             if hit is not None:
                 found[ident] = (obj, hit, [(ks, why)])
+            if obj.kind == "HelmRelease" and obj.spec.get("valuesFrom") and app_template_release(ctx.repo, applied) is True:
+                hosts.extend((ks, why, applied, site) for site in _generated_value_hosts(ctx, applied))
+    yield from _value_host_findings(ctx, hosts)
     for obj, (field, is_key, name, rejected, text, at), users in found.values():
         users.sort(key=lambda u: u[0].key)
         whys = sorted({why for _, why in users})
@@ -869,6 +874,60 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
             suspended = [ctx.suspended_ks(ks) for ks, _ in users]
             finding = ctx.held(finding, suspended[0] if all(suspended) else None)
         yield finding
+
+
+def _generated_value_hosts(ctx: Context, applied: Any) -> Iterator[tuple[Any, ...]]:
+    """(values path, site, the values source, its path inside it, the text) of each app-template host
+    name (_app_template_host) with a `${` that a valuesFrom entry takes from a file a generator of the
+    release's own build makes: the ConfigMap holds the file as written, and the build that would
+    substitute it (the release's Kustomization) does not. A Secret's values are not read."""
+    assembly = assemble(ctx.repo, applied)
+    values = assembly.values
+    found: list[tuple[tuple[Any, ...], Any]] = []
+    for section, tail in (("ingress", ("hosts", "*", "host")), ("route", ("hostnames", "*"))):
+        entries = values.get(section) if isinstance(values, dict) else None
+        for key, entry in entries.items() if isinstance(entries, dict) else ():
+            items = entry.get(tail[0]) if isinstance(entry, dict) else None
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                text = item.get("host") if tail[-1] == "host" and isinstance(item, dict) else item if tail[-1] == "*" else None
+                path = (section, key, tail[0], index, *tail[2:])
+                if isinstance(text, str) and "${" in text:
+                    found.append((path, text))
+    for path, text in found:
+        written = assembly.written(path)
+        if written is None:
+            continue
+        source, inner, whole = written
+        if not whole or source.entry is None or source.secret or not source.unsubstituted:
+            continue  # spec.values (_literal judges it), a Secret, or a ConfigMap whose own build substitutes it
+        site = _app_template_host(("spec", "values", *("*" if isinstance(p, int) else p for p in path)))
+        if site is not None:
+            yield path, site, source, inner, text
+
+
+def _value_host_findings(ctx: Context, hosts: list[tuple[FluxKS, str, Any, tuple[Any, ...]]]) -> Iterator[Finding]:
+    """HL205 errors for _generated_value_hosts, one per place in a values file."""
+    seen: set[tuple[str, int, int]] = set()
+    for ks, why, applied, (path, site, source, inner, text) in hosts:
+        span = source.locate(inner, False)
+        if (source.path, span.line, span.column) in seen:
+            continue
+        seen.add((source.path, span.line, span.column))
+        name = next((e.name for e in scan(text) if not e.error and e.name), "")
+        where = ".".join(map(str, path))
+        finding = ctx.finding(
+            "HL205",
+            source.path,
+            span,
+            f"${{{name}}} reaches the cluster literally: {ks.label} {why}, and {source.label} is data of its build; "
+            f"the text is not a valid host name, and app-template renders it into {site} ({where} of HelmRelease "
+            f"{applied.ns}/{applied.name}), so the API server rejects that object and the HelmRelease fails to install "
+            "or upgrade",
+            fix="add spec.postBuild (substitute/substituteFrom) to the Kustomization, or write the host name itself",
+            key=f"HL205/values/{applied.ns}/{applied.name}/{where}",
+        )
+        finding.severity = "error"
+        yield ctx.held(finding, ctx.suspended_ks(ks))
 
 
 @check("HL206")
