@@ -805,3 +805,46 @@ def test_a_hostile_receiver_resource_name_is_printed_escaped(repo, check_json):
     _, findings = check_json(root, "--select", "HL602")
     (finding,) = rules_of(findings, "HL602")
     assert "\x1b" not in finding["message"] and "a\\x1bx" in finding["message"]
+
+
+CHART_INSTANCE = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: flux-instance, namespace: flux-system}
+spec:
+  interval: 1h
+  chart:
+    spec: {chart: flux-instance, version: 0.42.1, sourceRef: {kind: HelmRepository, name: repo-a}}
+  values:
+    instance:
+      distribution: {version: "2.x"ARTIFACT}
+      sync: {kind: GitRepository, url: "https://example.invalid/repo.git", ref: refs/heads/main, path: clusters/c1}
+"""
+CHART_OPERATOR = """apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: flux-operator, namespace: flux-system}
+spec:
+  interval: 1h
+  chart:
+    spec: {chart: flux-operator, version: 0.24.0, sourceRef: {kind: HelmRepository, name: repo-a}}
+"""
+IMAGE_REPOSITORY = "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\nmetadata: {name: app-a, namespace: flux-system}\nspec: {image: example.com/app-a, interval: 1h}\n"
+
+
+@pytest.mark.parametrize(
+    ("artifact", "expected"),
+    [("", []), (", artifact: 'oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests:v0.24.0'", ["error"])],
+)
+def test_the_flux_instance_chart_installs_from_its_default_artifact(repo, check_json, artifact, expected):
+    """values.instance without an artifact: the chart writes its default (flux-operator-manifests:latest),
+    so Flux is the newest, a guess (an older chart leaves the operator's own, Flux 2.6 for operator
+    0.24): ImageRepository v1 (Flux 2.7) is not said to be unserved. With the operator's own
+    manifests as the artifact, it is."""
+    root = repo(
+        {
+            "clusters/c1/flux-instance.yaml": CHART_INSTANCE.replace("ARTIFACT", artifact),
+            "clusters/c1/flux-operator.yaml": CHART_OPERATOR,
+            "clusters/c1/imagerepository.yaml": IMAGE_REPOSITORY,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL602")
+    assert [f["severity"] for f in rules_of(findings, "HL602")] == expected

@@ -430,6 +430,8 @@ class Versions:
         if found is not None and "artifact" in dist:
             line = self.repo.span(obj.path, obj.doc, (*keys, "artifact")).line
             found.manifests = _manifests(dist["artifact"], obj.path, line, found.roots)
+        elif found is not None and obj.kind != "FluxInstance":
+            found.manifests = _chart_default(found)
 
     def _source(self, obj: K8sObject) -> None:
         url = obj.spec.get("url")
@@ -502,6 +504,8 @@ class Versions:
             if found is not None and "artifact" in dist:
                 line = self._line(path, "artifact", dist["artifact"])
                 found.manifests = _manifests(dist["artifact"], path, line, found.roots)
+            elif found is not None:
+                found.manifests = _chart_default(found)
         if base.startswith("talconfig") and "kubernetesVersion" in doc:
             value = doc["kubernetesVersion"]
             if isinstance(value, str) and "${" in value:
@@ -800,6 +804,15 @@ def _manifests(artifact: Any, path: str, line: int, roots: frozenset[str]) -> Ev
     return Evidence("flux-operator", None, "unknown", source, path, line, roots)
 
 
+def _chart_default(found: Evidence) -> Evidence:
+    """The artifact of a FluxInstance the flux-instance chart renders from values that set none:
+    the chart's default (values.yaml `instance.distribution.artifact`,
+    flux-operator-manifests:latest in its recent releases, whose template always writes it). Not
+    certain: a release of the chart from before that default leaves the operator's own manifests."""
+    source = f"the flux-instance chart's default distribution artifact ({OPERATOR_MANIFESTS}:latest)"
+    return Evidence("flux-operator", None, "chart-default", source, found.path, found.line, found.roots)
+
+
 def _from_manifests(found: Evidence, manifests: Evidence) -> Installed:
     """The Flux a FluxInstance whose version fixes only the major installs from its own artifact:
     the newest Flux of that major its manifests ship (builder.MatchVersion); `latest`, the newest
@@ -814,6 +827,8 @@ def _from_manifests(found: Evidence, manifests: Evidence) -> Installed:
             return Installed("flux", NEWEST, f"{found.source}: only the major is fixed", found.path, found.line)
     if manifests.how == "latest":
         return Installed("flux", NEWEST, f"{via}: the newest release", manifests.path, manifests.line)
+    if manifests.how == "chart-default":  # the newest, as a guess: an older chart installs the operator's Flux
+        return Installed("flux", NEWEST, f"{via}: the newest release", manifests.path, manifests.line, assumed=True)
     return Installed("flux", NEWEST, via, manifests.path, manifests.line, pinned=True)
 
 
