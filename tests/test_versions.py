@@ -848,3 +848,17 @@ def test_the_flux_instance_chart_installs_from_its_default_artifact(repo, check_
     )
     _, findings = check_json(root, "--select", "HL602")
     assert [f["severity"] for f in rules_of(findings, "HL602")] == expected
+
+
+def test_a_flux_instance_values_file_without_distribution_takes_the_charts_default(repo, check_json):
+    """A values file of the flux-instance chart that sets only sync and components: the chart's
+    default distribution (2.x, from its default artifact) applies, as for values with no artifact."""
+    root = repo(
+        {
+            "clusters/c1/instance/values.yaml": "instance:\n  components: [source-controller]\n  sync: {kind: GitRepository, path: clusters/c1}\n",
+            "clusters/c1/flux-operator.yaml": CHART_OPERATOR,
+            "clusters/c1/imagerepository.yaml": IMAGE_REPOSITORY,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL602")
+    assert rules_of(findings, "HL602") == []

@@ -489,8 +489,9 @@ class Versions:
                     line = self._line(path, "version", item["version"])
                     self._add(component, item["version"], f"helmfile release {name} version", path, line=line)
         instance = doc.get("instance")
-        if isinstance(instance, dict) and isinstance(instance.get("distribution"), dict):
-            dist = instance["distribution"]
+        if isinstance(instance, dict) and any(k in instance for k in ("distribution", "sync", "components")):
+            dist = instance.get("distribution")
+            dist = dist if isinstance(dist, dict) else {}  # the chart's defaults: version 2.x, its artifact
             keys = ("instance", "distribution", "version") if "version" in dist else ("instance", "distribution")
             line = self._line(path, keys[-1], dist.get(keys[-1]))
             found = self._add(
