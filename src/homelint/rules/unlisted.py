@@ -35,11 +35,7 @@ def set_aside_owner(ctx: Context, path: str) -> KustomizeDir | None:
     repo = ctx.repo
     if posixpath.dirname(path) in repo.kustomize_dirs:
         return None
-
-    def index() -> UnlistedBelow:
-        return UnlistedBelow(ctx)
-
-    kd = repo.memo("rules.unlisted-below", index).owner(path)
+    kd = unlisted_below(ctx).owner(path)
     if kd is None or kd.dir not in ctx.flux.reached_dirs or repo.invalid_yaml(kd.file):
         return None
     return kd
@@ -99,6 +95,11 @@ def folders_between(folder: str, top: str) -> list[str]:
         out.append(folder)
         folder = posixpath.dirname(folder)
     return out
+
+
+def unlisted_below(ctx: Context) -> UnlistedBelow:
+    """The run's UnlistedBelow, made once (HL102 and the producer checks ask it)."""
+    return ctx.repo.memo("rules.unlisted-below", lambda: UnlistedBelow(ctx))
 
 
 class UnlistedBelow:

@@ -42,11 +42,11 @@ from homelint.rules.common import (
 from homelint.rules.fixing import Edit, FixFile, Outcome, Skip, each, fixes
 from homelint.rules.registry import check
 from homelint.rules.unlisted import (
-    UnlistedBelow,
     all_flux_ks,
     builders,
     folders_between,
     referenced_somewhere,
+    unlisted_below,
     written_paths,
 )
 
@@ -403,7 +403,6 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
     flux_present = has_flux(ctx)
     identities = _applied_identities(ctx)
     dir_clusters = _dir_clusters(ctx)
-    below: UnlistedBelow | None = None  # made when a file without a kustomization beside it asks
     for path in repo.files.yaml_files:
         if path in wired:
             continue
@@ -412,8 +411,7 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
         if kd is None:
             if not flux_present or not repo.objects_by_file.get(path):
                 continue
-            below = below or UnlistedBelow(ctx)
-            kd = below.owner(path)
+            kd = unlisted_below(ctx).owner(path)  # made when a file without a kustomization beside it asks
             if kd is None:
                 continue
         elif path in repo.multiple_kustomizations.get(directory, (kd.file,)):
