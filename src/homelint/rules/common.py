@@ -848,11 +848,6 @@ def outside_flux_tree(ctx: Context, obj: K8sObject) -> bool:
     return set_aside_owner(ctx, obj.path) is None or run_by_script(ctx, folder)
 
 
-def resource_set_makes(ctx: Context, kind: str, namespace: str, name: str) -> bool:
-    """Whether a ResourceSet Flux applies may create that object (FluxModel.resource_set_makes)."""
-    return ctx.flux.resource_set_makes(kind, namespace, name)
-
-
 CHART_SOURCE_KIND = ("spec", "chart", "spec", "sourceRef", "kind")
 POST_BUILD = ("spec", "postBuild")  # where a Flux Kustomization's variables are declared
 TARGET_NAMESPACE = ("spec", "targetNamespace")

@@ -34,7 +34,6 @@ from homelint.rules.common import (
     foreign_namespaces,
     has_flux,
     refused_build,
-    resource_set_makes,
     run_by_script,
     substituted_reference,
     unbuildable,
@@ -995,7 +994,7 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                 ns = substituted_reference(ctx, applied, written_ns) if applied is not None else written_ns
             if not name or not ns or "${" in name or "${" in ns:
                 continue
-            if (ns, name) not in existing[kind] and not resource_set_makes(ctx, kind, ns, name):
+            if (ns, name) not in existing[kind] and not ctx.flux.resource_set_makes(kind, ns, name):
                 if (kind, ns) not in indexes:
                     indexes[(kind, ns)] = Names(suggest[kind].get(ns, []))
                 names = indexes[(kind, ns)]
@@ -1431,7 +1430,7 @@ class _FluxObjects:
     def found(self, ctx: Context, kind: str, namespace: str, name: str) -> bool:
         """Whether a reference to this object finds it: applied (may_exist), made by a ResourceSet,
         or a source known without a manifest (the bootstrap's, flux.external-sources)."""
-        if self.may_exist(kind, namespace, name) or resource_set_makes(ctx, kind, namespace, name):
+        if self.may_exist(kind, namespace, name) or ctx.flux.resource_set_makes(kind, namespace, name):
             return True
         return kind in SOURCE_KINDS and ctx.flux.known_source(SourceRef(kind, namespace, name))
 
