@@ -662,11 +662,8 @@ def _substitute_value(obj: K8sObject, field: tuple[Any, ...]) -> bool:
         obj.kind == "Kustomization"
         and obj.group == FLUX_KS_GROUP
         and len(field) == 4
-        and tuple(field[:3]) == POST_BUILD_SUBSTITUTE
+        and tuple(field[:3]) == (*POST_BUILD, "substitute")
     )
-
-
-POST_BUILD_SUBSTITUTE = ("spec", "postBuild", "substitute")
 
 
 def _as_written(obj: K8sObject, field: tuple[Any, ...]) -> bool:
