@@ -599,10 +599,8 @@ def unproduced(ctx: Context, kind: RefKind, external: list[str]) -> tuple[Produc
     for node in ctx.graph.needed(kind):
         if produced.covers(node.namespace, node.name) or listed_external(external, node.namespace, node.name):
             continue
-        if outside_flux(ctx, kind, node.namespace, node.name):
-            continue  # defined in a folder a script applies, not Flux: made, only not by Flux
-        if _script_applies_definition(ctx, kind, node.namespace, node.name):
-            continue  # a bootstrap script applies a file defining it, in a namespace it may choose (-n)
+        if _made_outside_flux(ctx, kind, node.namespace, node.name):
+            continue
         if (script := kubectl_makes(ctx, kind, node.namespace, node.name)) is not None:
             unseen.append((node, script))
         elif node.namespace in foreign:
@@ -656,9 +654,9 @@ def made_in_other_clusters(ctx: Context, kind: RefKind, external: list[str]) -> 
             continue
         if any(p.fullmatch(name) for n in (ns, ANY_NAMESPACE) for p in produced.patterns.get(n, [])):
             continue
-        if listed_external(external, ns, name) or outside_flux(ctx, kind, ns, name):
+        if listed_external(external, ns, name) or _made_outside_flux(ctx, kind, ns, name):
             continue
-        if _script_applies_definition(ctx, kind, ns, name) or kubectl_makes(ctx, kind, ns, name) is not None:
+        if kubectl_makes(ctx, kind, ns, name) is not None:
             continue
         out.append(OtherCluster(node, frozenset(lacking), tuple(sorted(str(m) for m in makers))))
     return out
@@ -802,6 +800,12 @@ def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
     ) or any(
         outside_flux_tree(ctx, maker) and made_in in (ANY, namespace) for maker, made_in in unapplied_makers(ctx, word, name)
     )
+
+
+def _made_outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
+    """Whether the object is made, only not by Flux: defined in a folder a script applies
+    (outside_flux), or in a file a bootstrap script applies, in a namespace it may choose (-n)."""
+    return outside_flux(ctx, kind, namespace, name) or _script_applies_definition(ctx, kind, namespace, name)
 
 
 def _script_applies_definition(ctx: Context, kind: str, namespace: str, name: str) -> bool:
