@@ -94,8 +94,8 @@ def test_the_kernel_tells_the_watch_of_a_save_and_nothing_runs_while_nothing_cha
         assert any(text.startswith("+ ") and " HL103 " in text for text in broken)
         _settle(looks)  # a save's late events may still bring one more look
         idle = len(looks)
-        threading.Event().wait(1.0)  # a second with no save: no look at the tree (polling would look twice)
-        assert len(looks) == idle
+        threading.Event().wait(2.0)  # two seconds with no save: polling would look four times
+        assert len(looks) - idle <= 1  # at most one late event of the save, on a loaded machine
         ks.write_text(original)
         undone = _next_line(lines, "homelint: ")
         assert any(text.startswith("- ") and " HL103 " in text for text in undone)
