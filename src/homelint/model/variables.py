@@ -211,11 +211,11 @@ def external_secret_keys(obj: K8sObject) -> tuple[list[SecretKey], bool]:
 def external_secret_makers(repo: Repo, namespace: str, name: str) -> list[Applied]:
     """The ExternalSecrets (and ClusterExternalSecrets) Flux applies that make, or merge into,
     Secret namespace/name."""
-    index = _external_secrets(repo)
+    index = external_secret_index(repo)
     return [*index.get((namespace, name), []), *index.get(("*", name), [])]
 
 
-def _external_secrets(repo: Repo) -> dict[tuple[str, str], list[Applied]]:
+def external_secret_index(repo: Repo) -> dict[tuple[str, str], list[Applied]]:
     """(namespace, target Secret) -> the ExternalSecrets applied there that write into it, indexed
     once per model (one pass instead of one per substituteFrom source)."""
     flux = repo.flux

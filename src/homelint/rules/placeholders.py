@@ -29,7 +29,14 @@ from homelint.model.graph import app_template_release
 from homelint.model.helmvalues import assemble
 from homelint.model.refs import builtin_pod_spec_path, resource_set_objects
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
-from homelint.model.variables import Variables, external_secret_keys, external_secret_makers, source_keys, variables_of
+from homelint.model.variables import (
+    Variables,
+    external_secret_index,
+    external_secret_keys,
+    external_secret_makers,
+    source_keys,
+    variables_of,
+)
 from homelint.model.versions import versions_of
 from homelint.rules.common import POST_BUILD, listed_external, outside_flux, spec_fix, substituting_webhook, unapplied_files
 from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped
@@ -153,30 +160,59 @@ def _undefined(
             yield ks, variables, obj, field, is_key, item.name, text, (start, end)
 
 
-def _undefined_fix(ctx: Context, name: str, sources: list[str]) -> str:
+def _undefined_fix(ctx: Context, name: str, sources: set[tuple[str, int] | tuple[str, str]]) -> str:
     """The fix of an undefined `${name}`: where to define it; when a ConfigMap or Secret of the
     repository that is no substituteFrom source of the Kustomization has a key of that name (the
     key only, never its value), that object is named first: the variable may have been meant there."""
     usual = f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}"
-    elsewhere = [o for o in _keyed_objects(ctx).get(name, []) if o.path not in sources]
-    if not elsewhere:
-        return usual
-    obj = elsewhere[0]
-    where = f"{obj.kind} {obj.namespace + '/' if obj.namespace else ''}{obj.name} ({obj.path})"
-    return f"{where} has a key {name} but is not a substituteFrom source of this Kustomization: list it there, or {usual}"
+    hint = _keyed_hint(ctx, [name], sources)
+    return f"{hint}: list it there, or {usual}" if hint else usual
 
 
-def _keyed_objects(ctx: Context) -> dict[str, list[K8sObject]]:
-    """data/stringData key -> the repository's core ConfigMaps and Secrets that have it (by path)."""
+def _source_objects(variables: list[Variables]) -> set[tuple[str, int] | tuple[str, str]]:
+    """What the hint never names: (path, document) of every object that makes a substituteFrom
+    source of these variables (the committed ConfigMaps and Secrets, the ExternalSecrets that write
+    them), and (kind, name) of each source: an object of that kind and name in another namespace is
+    the source meant, in the wrong place, not another object to list."""
+    made = {(o.path, o.doc) for v in variables for src in v.sources for o in (*src.objects, *src.producers)}
+    return made | {(src.kind, src.name) for v in variables for src in (*v.sources, *v.open_sources)}
 
-    def build() -> dict[str, list[K8sObject]]:
-        found: dict[str, list[K8sObject]] = {}
+
+def _keyed_hint(ctx: Context, names: list[str], sources: set[tuple[str, int] | tuple[str, str]]) -> str | None:
+    """'ConfigMap ns/x (path) has a key NAME but is not a substituteFrom source of this
+    Kustomization' for the first of `names` that a ConfigMap or Secret other than the `sources`
+    objects (path, document) has, committed or written by an ExternalSecret; else None."""
+    keyed = _keyed_objects(ctx)
+    for name in names:
+        for path, doc, kind, name_of, what in keyed.get(name, []):
+            if (path, doc) not in sources and (kind, name_of) not in sources:
+                return f"{what} has a key {printable(name)} but is not a substituteFrom source of this Kustomization"
+    return None
+
+
+def _keyed_objects(ctx: Context) -> dict[str, list[tuple[str, int, str, str, str]]]:
+    """data/stringData key -> (path, document, kind, name, description) of the repository's core ConfigMaps
+    and Secrets that have it, and of the ExternalSecrets Flux applies that write it into a Secret
+    (variables.external_secret_keys); sorted by path and document."""
+
+    def build() -> dict[str, list[tuple[str, int, str, str, str]]]:
+        found: dict[str, list[tuple[str, int, str, str, str]]] = {}
         for obj in ctx.repo.objects:
             if obj.kind in ("ConfigMap", "Secret") and obj.named_by(obj.kind) and obj.path not in ctx.repo.patch_files:
+                what = f"{obj.kind} {obj.namespace + '/' if obj.namespace else ''}{obj.name} ({obj.path})"
                 for key in source_keys(obj):
-                    found.setdefault(key, []).append(obj)
-        for objs in found.values():
-            objs.sort(key=lambda o: (o.path, o.doc))
+                    found.setdefault(key, []).append((obj.path, obj.doc, obj.kind, obj.name, printable(what)))
+        for (namespace, target), makers in sorted(external_secret_index(ctx.repo).items()):
+            for applied in makers:
+                obj = applied.obj
+                where = f"Secret {'' if namespace == '*' else namespace + '/'}{target}"
+                what = printable(f"{where} (written by {obj.kind} {applied.name}, {obj.path})")
+                for written in external_secret_keys(obj)[0]:
+                    entries = found.setdefault(written.name, [])
+                    if all(e[:2] != (obj.path, obj.doc) for e in entries):
+                        entries.append((obj.path, obj.doc, "Secret", target, what))
+        for entries in found.values():
+            entries.sort()
         return found
 
     return ctx.repo.memo("rules.placeholders.keyed-objects", build)
@@ -228,7 +264,7 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
             path,
             span,
             f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)}){consequence}",
-            fix=_undefined_fix(ctx, name, [s.path for g in group for src in g[1].sources for s in src.objects]),
+            fix=_undefined_fix(ctx, name, _source_objects([g[1] for g in group])),
             key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
             related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
         )
@@ -379,17 +415,26 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
         "HL201",
         path,
         span,
-        f"{ks.label} uses {len(names)} placeholder{'s' if len(names) != 1 else ''} "
-        f"{'that no source it can read defines' if elsewhere_only else 'defined nowhere in the repository'} "
+        f"{ks.label} uses {len(names)} placeholder{'s' if len(names) != 1 else ''} that no source it can read defines "
         f"({_bounded(['${' + n + '}' for n in names], 5)}); {'; '.join(why)}"
         f"{'' if elsewhere_only else ', so they may be defined there'}",
-        fix="check that the source defines them, or give defaults (${NAME:=value}); list the keys in the ExternalSecret "
-        "(data/template) to let homelint check them",
+        fix=_open_sources_fix(ctx, names, variables),
         key=f"HL201/open/{ks.key}",
         related=sorted({use[0].path for use in uses}),
     )
     finding.severity = "info"
     return finding
+
+
+def _open_sources_fix(ctx: Context, names: list[str], variables: Variables) -> str:
+    """What to do about placeholders that only an unreadable source may define: a ConfigMap or
+    Secret of the repository with such a key is named first; the store's keys are listed in the
+    ExternalSecret only when an ExternalSecret's keys are what cannot be read."""
+    fix = "check that the source defines them, or give defaults (${NAME:=value})"
+    if any(source.found for source in variables.open_sources):
+        fix += "; list the keys in the ExternalSecret (data/template) to let homelint check them"
+    hint = _keyed_hint(ctx, names, _source_objects([variables]))
+    return f"{hint}: list it there, or {fix}" if hint else fix
 
 
 def _applied_namespaces(ctx: Context) -> dict[tuple[str, str], list[str]]:

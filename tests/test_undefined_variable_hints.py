@@ -1,0 +1,112 @@
+"""HL201's hints: an undefined `${VAR}` that a ConfigMap or Secret of the repository (committed, or
+written by an ExternalSecret) has as a key, but that is no substituteFrom source of the
+Kustomization, is named in the fix; an info about sources homelint cannot read never claims the
+repository defines the variable nowhere."""
+
+from __future__ import annotations
+
+SYNC = """apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: flux-system}
+spec: {interval: 1m, url: https://example.com/repo.git, ref: {branch: main}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: flux-system, namespace: flux-system}
+spec: {interval: 10m, path: ./flux, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}
+"""
+VARS_KS = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: vars, namespace: flux-system}
+spec: {interval: 10m, path: ./vars, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}
+"""
+STORE = """apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: store-a}
+spec: {provider: {webhook: {url: "http://store.example"}}}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: written-a, namespace: flux-system}
+spec:
+  secretStoreRef: {kind: ClusterSecretStore, name: store-a}
+  target: {name: written-a}
+  data:
+  - secretKey: VAR_A
+    remoteRef: {key: item-a, property: VAR_A}
+"""
+
+
+def _app(source_kind: str, source: str, optional: bool = False) -> str:
+    return f"""apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {{name: app-a, namespace: flux-system}}
+spec:
+  interval: 10m
+  path: ./apps/app-a
+  prune: true
+  sourceRef: {{kind: GitRepository, name: flux-system}}
+  postBuild:
+    substituteFrom:
+    - {{kind: {source_kind}, name: {source}{", optional: true" if optional else ""}}}
+"""
+
+
+def _tree(app: str, vars_yaml: str) -> dict[str, str]:
+    return {
+        "flux/sync.yaml": SYNC,
+        "flux/vars.yaml": VARS_KS,
+        "flux/app-a.yaml": app,
+        "vars/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "vars/vars.yaml": vars_yaml,
+        "apps/app-a/cm.yaml": 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-a, namespace: ns-a}\ndata: {v: "${VAR_A}"}\n',
+    }
+
+
+def _hl201(check_json, root) -> list[dict]:
+    return [f for f in check_json(root)[1] if f["rule"] == "HL201"]
+
+
+def test_a_source_not_in_the_repository_does_not_make_a_committed_key_defined_nowhere(check_json, repo):
+    """app-a substitutes from ConfigMap missing-a, which the repository does not hold; ConfigMap
+    vars-a has the key VAR_A: the info says no source it can read defines it, and names vars-a."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars-a, namespace: flux-system}\ndata: {VAR_A: value-a}\n"
+    (info,) = _hl201(check_json, repo(_tree(_app("ConfigMap", "missing-a", optional=True), cm)))
+    assert info["severity"] == "info"
+    assert "that no source it can read defines (${VAR_A})" in info["message"]
+    assert "nowhere" not in info["message"]
+    assert info["fix"].startswith(
+        "ConfigMap flux-system/vars-a (vars/vars.yaml) has a key VAR_A but is not a substituteFrom source of this "
+        "Kustomization: list it there, or check that the source defines them"
+    )
+    assert "ExternalSecret" not in info["fix"]  # nothing of the store is unread here
+    assert "value-a" not in info["message"] + info["fix"]
+
+
+def test_a_key_an_external_secret_writes_elsewhere_is_named_in_the_fix(check_json, repo):
+    """VAR_A is not in app-a's source vars-b, but ExternalSecret written-a writes it into Secret
+    written-a: the error's fix names that Secret and the ExternalSecret's file."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars-b, namespace: flux-system}\ndata: {VAR_B: b}\n---\n" + STORE
+    (error,) = _hl201(check_json, repo(_tree(_app("ConfigMap", "vars-b"), cm)))
+    assert error["message"].startswith("${VAR_A} is not defined for Kustomization flux-system/app-a")
+    assert error["fix"].startswith(
+        "Secret flux-system/written-a (written by ExternalSecret written-a, vars/vars.yaml) has a key VAR_A but is not "
+        "a substituteFrom source of this Kustomization"
+    )
+
+
+def test_the_external_secret_of_the_source_itself_is_not_named(check_json, repo):
+    """app-a substitutes from Secret written-a, which the ExternalSecret writes with VAR_A: defined,
+    so no HL201 at all (the hint never names a Kustomization's own source)."""
+    assert _hl201(check_json, repo(_tree(_app("Secret", "written-a"), STORE))) == []
+
+
+def test_an_object_in_the_same_file_as_the_source_is_still_named(check_json, repo):
+    """ConfigMap vars-other shares vars/vars.yaml with app-a's source vars-b; it has VAR_A: the fix
+    names it (objects are told apart by document, not by file)."""
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars-b, namespace: flux-system}\ndata: {VAR_B: b}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars-other, namespace: flux-system}\ndata: {VAR_A: a}\n"
+    )
+    (error,) = _hl201(check_json, repo(_tree(_app("ConfigMap", "vars-b"), text)))
+    assert error["fix"].startswith("ConfigMap flux-system/vars-other (vars/vars.yaml) has a key VAR_A")
