@@ -3078,3 +3078,33 @@ def test_a_second_source_of_this_repository_at_the_same_ref_is_followed(repo, ch
     _, findings = check_json(root)
     assert [f["rule"] for f in findings if f["severity"] == "error"] == (["HL101"] if followed else [])
     assert any("GitRepository flux-system/repo-b" in n for n in model(root).flux.notes) != followed
+
+
+def test_flux_instance_values_in_a_generator_field_written_in_other_case_are_a_sync(repo, run):
+    """kustomize reads kustomization field names in any case (`configMapgenerator:` builds, checked
+    with kubectl kustomize): flux-instance chart values it turns into a ConfigMap still name the
+    sync's path, so that folder is the root and a folder nothing applies is not checked as one."""
+    values = "instance:\n  sync:\n    kind: GitRepository\n    url: https://example.invalid/repo.git\n"
+    values += "    ref: refs/heads/main\n    path: kubernetes/cluster\n"
+    hr = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: flux-instance}\nspec:\n"
+        "  interval: 1h\n  chart: {spec: {chart: flux-instance, sourceRef: {kind: HelmRepository, name: charts}}}\n"
+        "  valuesFrom:\n    - {kind: ConfigMap, name: instance-values}\n"
+    )
+    files = {
+        "kubernetes/flux-instance/kustomization.yaml": (
+            "namespace: flux-system\nresources: [helmrelease.yaml]\nconfigMapgenerator:\n"
+            "  - name: instance-values\n    files: [values.yaml]\n    options: {disableNameSuffixHash: true}\n"
+        ),
+        "kubernetes/flux-instance/helmrelease.yaml": hr,
+        "kubernetes/flux-instance/values.yaml": values,
+        "kubernetes/cluster/ks.yaml": ks("flux-instance", "./kubernetes/flux-instance", source="flux-system"),
+        "archive/ks.yaml": ks("app-b", "./archive/app-b", source="flux-system"),
+    }
+    root = repo(files)
+    assert (
+        "roots: kubernetes/cluster (automatic: FluxInstance sync)"
+        in run("explain", str(root / "kubernetes/flux-instance/helmrelease.yaml")).output
+    )
+    result = run("check", str(root), "--no-cache")
+    assert "HL103" not in result.output  # the archive folder is not a root

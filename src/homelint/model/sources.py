@@ -716,7 +716,7 @@ def _values_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
             if (
                 entry.kind != "generator-file"
                 or not entry.field
-                or entry.field[0] not in ("configMapGenerator", "secretGenerator")
+                or str(entry.field[0]).lower() not in ("configmapgenerator", "secretgenerator")  # as written: any case
             ):
                 continue
             parsed = repo.parsed.get(entry.target)
