@@ -453,4 +453,6 @@ def _index_kustomizations(repo: Repo) -> None:
         repo.kustomize_dirs[directory] = parse_kustomization(directory, path, data, written)
     entries = [e for kd in repo.kustomize_dirs.values() for e in kd.entries]
     resources = {e.target for e in entries if e.kind == "resources"}
-    repo.patch_files = frozenset(e.target for e in entries if e.kind == "patches" and str(e.field[0]).lower() != "replacements") - resources
+    repo.patch_files = (
+        frozenset(e.target for e in entries if e.kind == "patches" and str(e.field[0]).lower() != "replacements") - resources
+    )
