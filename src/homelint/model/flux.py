@@ -2341,11 +2341,11 @@ class FluxModel:
             return None
         if any(cycle.kd.dir in built.dirs for cycle in self.cycles):
             return None
-        ids: set[tuple[str, str, str, str]] = set()
+        ids: set[tuple[str, str, str, str, str]] = set()
         for index, (obj, ns) in enumerate(built.objects):
             if built.deleted(index):
                 continue
-            key = (obj.group, obj.kind, ns or "default", obj.name)
+            key = (obj.group, obj.version, obj.kind, ns or "default", obj.name)  # kustomize's ResId holds the version
             if key in ids:
                 return None  # kustomize: "may not add resource with an already registered id"
             ids.add(key)

