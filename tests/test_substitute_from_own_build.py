@@ -279,3 +279,37 @@ def test_an_undefined_variable_that_is_a_key_of_another_configmap_names_it_in_th
     _, found = check_json(repo(files))
     (undefined,) = [f for f in found if f["rule"] == "HL201"]
     assert undefined["fix"].startswith("define GREETING in postBuild.substitute")
+
+
+def _made_by_a_dependent(depends: str) -> dict[str, str]:
+    """app-a substitutes from vars-a, which only app-b makes; app-b has `depends` in its spec."""
+    files = _own_build()
+    files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n  - ./app-b.yaml\n"
+    files["apps/app-b.yaml"] = flux_ks("app-b", "./app-b", depends)
+    files["app-a/kustomization.yaml"] = "resources:\n  - ./cm.yaml\n"
+    files["app-b/vars.yaml"] = files.pop("app-a/vars.yaml")
+    return files
+
+
+@pytest.mark.parametrize(
+    "depends",
+    [
+        "  dependsOn:\n    - name: app-a\n",
+        "  dependsOn:\n    - name: app-c\n",  # through app-c, which dependsOn app-a
+    ],
+)
+def test_a_source_only_a_kustomization_that_waits_for_it_makes_is_a_warning(check_json, repo, depends):
+    """app-b waits for app-a to be Ready (dependsOn, directly or through app-c) before applying
+    anything; app-a fails its build until vars-a exists: on a new cluster neither ever applies."""
+    files = _made_by_a_dependent(depends)
+    files["apps/kustomization.yaml"] += "  - ./app-c.yaml\n"
+    files["apps/app-c.yaml"] = flux_ks("app-c", "./app-c", "  dependsOn:\n    - name: app-a\n")
+    files["app-c/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-c\n  namespace: flux-system\n"
+    (message,) = _hl207(check_json, repo, files)
+    assert "which only Kustomization flux-system/app-b (it dependsOn this one) makes (app-b/vars.yaml)" in message, message
+
+
+def test_a_source_a_sibling_makes_without_waiting_is_fine(check_json, repo):
+    """The control: app-b does not wait for app-a; app-a fails until app-b applies vars-a, then
+    its retry builds."""
+    assert _hl207(check_json, repo, _made_by_a_dependent("")) == []

@@ -24,7 +24,7 @@ from homelint.core.substitution import (
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.safeio import printable
 from homelint.model.config import placeholder_doc_files
-from homelint.model.flux import FLUX_KS_GROUP, FluxKS
+from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
 from homelint.model.graph import app_template_release
 from homelint.model.helmvalues import assemble
 from homelint.model.refs import builtin_pod_spec_path, resource_set_objects
@@ -1049,7 +1049,8 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
             makers = ctx.flux.applications_named(source.kind, ks.namespace, source.name)
             if source.kind == "Secret":
                 makers += external_secret_makers(ctx.repo, ks.namespace, source.name)
-            if not makers or any(m.ks is None or not _made_by_or_below(m.ks, ks) for m in makers):
+            waiting = [m for m in makers if m.ks is not None and not _made_by_or_below(m.ks, ks) and _waits_for(ctx, m.ks, ks)]
+            if not makers or any(m.ks is None or not _made_by_or_below(m.ks, ks) for m in makers if m not in waiting):
                 continue  # made by nothing here (HL401/HL405), or by something that runs first
             external = ctx.config.external_secrets if source.kind == "Secret" else ctx.config.external_configmaps
             if listed_external(external, ks.namespace, source.name):
@@ -1062,7 +1063,12 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
             if _applied_by_hand(ctx, files):
                 continue
             seen.add((id(ks.obj), source.index))
-            made = "its own build" if all(m.ks is ks for m in makers) else "a Kustomization its build applies"
+            first_waiting = waiting[0].ks if waiting else None
+            if first_waiting is not None:
+                made = f"{first_waiting.label} (it dependsOn this one)"
+                made += " or what this one applies" if len(waiting) < len(makers) else ""
+            else:
+                made = "its own build" if all(m.ks is ks for m in makers) else "a Kustomization its build applies"
             # an operator's object (an ExternalSecret) that stays on the cluster makes it again once it is deleted
             deleted = " (or once it is deleted)" if all(m.obj.kind in ("Secret", "ConfigMap") for m in makers) else ""
             yield ctx.at(
@@ -1074,7 +1080,8 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
                 f"anything and fails the build while it does not exist, so on a new cluster{deleted} nothing ever "
                 "creates it",
                 fix="make it in a Kustomization this one dependsOn (or its parent), apply it at bootstrap, or mark "
-                "the source optional: true",
+                "the source optional: true"
+                + (f"; or drop the dependsOn of {first_waiting.label} on this one" if first_waiting is not None else ""),
             )
 
 
@@ -1087,6 +1094,39 @@ def _bootstrapped_beside(ks: FluxKS, makers: list[Any]) -> bool:
         return False
     folder = posixpath.dirname(ks.obj.path)
     return all(m.ks is not ks and m.ks.obj is not None and posixpath.dirname(m.ks.obj.path) == folder for m in makers)
+
+
+def _waits_for(ctx: Context, maker: FluxKS, ks: FluxKS) -> bool:
+    """Whether `maker`, or a Kustomization that applies it, dependsOn `ks` (directly or through a
+    chain of dependsOn): kustomize-controller applies nothing of it until `ks` is Ready."""
+    index: dict[tuple[str, str], list[FluxKS]] = ctx.repo.memo(
+        "rules.placeholders.ks-by-name",
+        lambda: _ks_by_name(ctx),
+    )
+    todo: list[FluxKS] = []
+    current: FluxKS | None = maker
+    while current is not None and current.obj is not None and current not in todo:
+        todo.append(current)
+        current = current.parent
+    seen = {id(k) for k in todo}
+    while todo:
+        current = todo.pop()
+        for _index, name, namespace in depends_on(current.spec):
+            for dependency in index.get((namespace or current.namespace, name), []):
+                if dependency is ks or dependency.obj is ks.obj:
+                    return True
+                if id(dependency) not in seen:
+                    seen.add(id(dependency))
+                    todo.append(dependency)
+    return False
+
+
+def _ks_by_name(ctx: Context) -> dict[tuple[str, str], list[FluxKS]]:
+    """(namespace, name) -> the Flux Kustomizations of that id."""
+    found: dict[tuple[str, str], list[FluxKS]] = {}
+    for ks in ctx.flux.kustomizations:
+        found.setdefault((ks.namespace, ks.name), []).append(ks)
+    return found
 
 
 def _made_by_or_below(maker: FluxKS, ks: FluxKS) -> bool:
