@@ -34,6 +34,22 @@ def test_unknown_fields_under_decryption_are_errors(repo, check_json):
     ]
 
 
+def test_each_unknown_field_of_one_mapping_is_its_own_error(repo, check_json):
+    """The API server rejects every undeclared field: a HelmRelease spec with `decryption` and
+    `postBuild` (Kustomization fields) gets an error at each, not only at the first."""
+    spec = "  decryption: {provider: sops}\n  postBuild: {substitute: {A: b}}\n"
+    assert schema_errors(repo, check_json, HELM_RELEASE.format(spec=spec)) == [
+        (7, "HelmRelease app-a: unknown field 'decryption' in spec"),
+        (8, "HelmRelease app-a: unknown field 'postBuild' in spec"),
+    ]
+
+
+def test_a_mapping_of_many_unknown_fields_gets_at_most_five_errors(repo, check_json):
+    spec = "".join(f"  extra{i}: {i}\n" for i in range(40))
+    found = schema_errors(repo, check_json, HELM_RELEASE.format(spec=spec))
+    assert [message for _, message in found] == [f"HelmRelease app-a: unknown field 'extra{i}' in spec" for i in range(5)]
+
+
 def test_an_unknown_field_the_kind_declares_in_one_other_place_says_where(repo, check_json):
     """`healthCheckExprs` is a field of the Kustomization's spec, not of a healthChecks entry."""
     spec = (

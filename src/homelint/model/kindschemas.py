@@ -7,7 +7,9 @@ A compiled yes/no check (fastschema) answers first; jsonschema explains only the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from homelint.core.model import sops_encrypted
@@ -99,11 +101,27 @@ def _defaults(name: str) -> Defaults:
 KEPT_NULL = "; Flux applies custom resources with server-side apply, which keeps a null: omit it to leave it unset"
 
 
-def readable(error: Any, *, custom: bool = False, name: str | None = None) -> tuple[tuple[Any, ...], str]:
+def readable_each(error: Any, *, custom: bool = False, name: str | None = None) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """`readable` of one jsonschema error, once per unknown field of an additionalProperties error
+    (jsonschema reports a mapping's unknown fields as one error; the API server rejects each).
+    Lazy: a caller that stops after a few reads no more of a mapping of many unknown fields."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        yield readable(error, custom=custom, name=name)
+        return
+    allowed = error.schema.get("properties", {})
+    extras = (k for k in error.instance if k not in allowed)
+    first = next(extras, None)
+    yield readable(error, custom=custom, name=name, extra=first)
+    for extra in extras:
+        yield readable(error, custom=custom, name=name, extra=extra)
+
+
+def readable(error: Any, *, custom: bool = False, name: str | None = None, extra: Any = None) -> tuple[tuple[Any, ...], str]:
     """A position (field path) and a sentence for one jsonschema error; of a `custom` resource, a
     failing null also says that omitting the field is what leaves it unset; an unknown field that
-    schema `name` declares in one other place says where (`healthChecks[].healthCheckExprs`)."""
-    keys, message = _readable(error)
+    schema `name` declares in one other place says where (`healthChecks[].healthCheckExprs`).
+    `extra`: which unknown field of an additionalProperties error (default: the first)."""
+    keys, message = _readable(error, extra)
     if name is not None and error.validator == "additionalProperties" and "; did you mean" not in message:
         homes = [home for home in field_homes(name, str(keys[-1])) if home != _shape(keys[:-1])]
         if len(homes) == 1:
@@ -160,7 +178,7 @@ def _null_at(instance: Any, keys: tuple[Any, ...]) -> bool:
     return instance is None
 
 
-def _readable(error: Any) -> tuple[tuple[Any, ...], str]:
+def _readable(error: Any, extra: Any = None) -> tuple[tuple[Any, ...], str]:
     import jsonschema  # start-up: imported only where it is needed
 
     if error.validator in ("anyOf", "oneOf") and error.context:
@@ -173,8 +191,9 @@ def _readable(error: Any) -> tuple[tuple[Any, ...], str]:
     where = ".".join(map(str, path)) or "the object"
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
-        extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
-        extra = extras[0] if extras else "?"
+        if extra is None:
+            extras = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+            extra = extras[0] if extras else "?"
         hint = did_you_mean(str(extra)[:100], allowed[:500])
         return (*path, extra), f"unknown field '{extra}' in {where}{hint}"
     if error.validator == "required":
@@ -235,8 +254,8 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
         )
         if name == KUSTOMIZE_SCHEMA:
             errors = [e for e in errors if not _judged_by_kustomize(doc, list(e.absolute_path))]
-        for error in errors[:MAX_ERRORS_PER_OBJECT]:
-            keys, message = readable(error, custom=not decoded(name, doc), name=name)
+        readings = ((e, found) for e in errors for found in readable_each(e, custom=not decoded(name, doc), name=name))
+        for error, (keys, message) in islice(readings, MAX_ERRORS_PER_OBJECT):
             if name == KUSTOMIZE_SCHEMA:
                 message = _yaml11_message(error, keys, booleans) or message
             span = node_span(find_node(nodes[index], keys, key=error.validator == "additionalProperties"))

@@ -7,6 +7,7 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from homelint.core.context import Context
@@ -22,6 +23,7 @@ from homelint.model.kindschemas import (
     decoded,
     kustomization_refusal,
     readable,
+    readable_each,
 )
 from homelint.model.kustomize import canonical_fields
 from homelint.model.versions import ApiEntry, Installed, Verdict, Version, api_priority, judge, table, versions_of
@@ -140,8 +142,10 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
             # kustomize's namespace transformer renames Namespace objects (the `name: _` idiom)
             data = {**data, "metadata": {**obj.metadata, "name": obj.effective_namespace}}
         name = SCHEMAS[("v1", "Namespace")]
-        for error in list(checker(name).iter_errors(admitted(name, data)))[:MAX_ERRORS_PER_OBJECT]:
-            keys, message = readable(error, name=name)
+        readings = (
+            found for error in checker(name).iter_errors(admitted(name, data)) for found in readable_each(error, name=name)
+        )
+        for keys, message in islice(readings, MAX_ERRORS_PER_OBJECT):
             yield ctx.at(
                 "HL601",
                 obj,
@@ -234,8 +238,8 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], 
             checker(name).iter_errors(admitted(name, data)), key=lambda e: (list(map(str, e.absolute_path)), e.message)
         )
         found = []
-        for error in errors[:MAX_ERRORS_PER_OBJECT]:
-            keys, message = readable(error, custom=not decoded(name, data), name=name)
+        readings = ((e, found) for e in errors for found in readable_each(e, custom=not decoded(name, data), name=name))
+        for error, (keys, message) in islice(readings, MAX_ERRORS_PER_OBJECT):
             if not _placeholder_at(data, keys) and not _placeholder_at(where.data, keys):
                 found.append((keys, message, error.validator == "additionalProperties"))
         if found:
