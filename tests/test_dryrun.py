@@ -232,6 +232,47 @@ def test_hl113_reads_mise_tasks_and_shebang_scripts_as_bootstrap_scripts(repo, c
     assert sorted(f["message"].split("'")[1] for f in found if f["rule"] == "HL113") == missing
 
 
+LOOP_SCRIPT = """#!/usr/bin/env bash
+apps_dir="${ROOT_DIR}/kubernetes/apps"
+for app in "${apps_dir}"/*/; do
+    namespace=$(basename "${app}")
+    kubectl create namespace "${namespace}" --dry-run=client --output=yaml | kubectl apply --server-side -f -
+done
+"""
+LOOP_TASK = """version: '3'
+tasks:
+  namespaces:
+    cmds:
+      - for: {var: APPS}
+        cmd: kubectl create namespace {{base .ITEM}} --dry-run=client -o yaml | kubectl apply -f -
+    vars:
+      APPS: {sh: ls -d {{.KUBERNETES_DIR}}/apps/*}
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "missing"),
+    [
+        pytest.param("scripts/bootstrap-apps.sh", LOOP_SCRIPT, ["jellyfin"], id="shell-loop"),
+        pytest.param(".taskfiles/bootstrap/Taskfile.yaml", LOOP_TASK, ["jellyfin"], id="taskfile-loop"),
+        # controls: the loop over another folder; a computed name that is no folder's
+        pytest.param("scripts/bootstrap-apps.sh", LOOP_SCRIPT.replace("/apps", "/other"), ["jellyfin", "media"], id="other"),
+        pytest.param(
+            "scripts/bootstrap-apps.sh",
+            LOOP_SCRIPT.replace("$(basename", "$(echo"),
+            ["jellyfin", "media"],
+            id="not-a-folder-name",
+        ),
+    ],
+)
+def test_hl113_reads_a_bootstrap_loop_that_creates_a_namespace_per_folder(repo, check_json, path, text, missing):
+    """cluster-template's bootstrap creates one namespace per folder of kubernetes/apps, named
+    after the folder (`basename`): namespace media, whose folder is kubernetes/apps/media, is made;
+    jellyfin, which only a HelmRelease's targetNamespace names, is not."""
+    found = check_json(repo({path: text}, base="rules/HL113/bad"))[1]
+    assert sorted(f["message"].split("'")[1] for f in found if f["rule"] == "HL113") == missing
+
+
 def test_hl113_names_an_unwired_namespace_manifest(repo, check_json):
     files = {"kubernetes/apps/media/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: media\n"}
     messages = [f["message"] for f in check_json(repo(files, base="rules/HL113/bad"))[1] if f["rule"] == "HL113"]

@@ -401,7 +401,36 @@ def _find_bootstrap_texts(ctx: Context) -> list[str]:
 
 def _made_by_bootstrap(ctx: Context, ns: str) -> bool:
     token = re.compile(rf"(?<![\w.-]){re.escape(ns)}(?![\w.-])")
-    return any(ns in text and token.search(text) for text in _bootstrap_texts(ctx))
+    if any(ns in text and token.search(text) for text in _bootstrap_texts(ctx)):
+        return True
+    return ns in ctx.repo.memo("dryrun-looped-namespaces", lambda: _looped_namespaces(ctx))
+
+
+# a namespace a bootstrap computes: `kubectl create namespace "$ns"`, `... {{base .ITEM}}`
+_COMPUTED_CREATE = re.compile(r"\bcreate\s+(?:namespace|ns)\s+[\"']?(?:\$|\{\{)")
+_FOLDER_NAME = re.compile(r"\bbasename\b|\{\{-?\s*base\b")
+# a folder a text names: its last part after a `/`, followed by a quote, a `/` or the end of a
+# word; or a name right before the `/*` of a glob of its subfolders
+_PATH_PART = re.compile(r"/([\w.-]{1,253})(?=[\"'/]|(?![\w.-]))|(?<![\w.-])([\w.-]{1,253})[\"']?/\*")
+
+
+def _looped_namespaces(ctx: Context) -> set[str]:
+    """Namespaces a bootstrap creates by looping over folders, one per subfolder, named after it
+    (cluster-template's `for app in "${apps_dir}"/*/; do ns=$(basename "$app"); kubectl create
+    namespace "$ns"`, a Taskfile's `{{base .ITEM}}`): the name of each direct subfolder of a
+    repository folder whose last part such a text names as a path part (`/apps"`, `/apps/*`). The
+    folder variable itself is not resolved, so any folder of that name counts."""
+    named: set[str] = set()
+    for text in _bootstrap_texts(ctx):
+        if _COMPUTED_CREATE.search(text) and _FOLDER_NAME.search(text):
+            named.update(part for found in _PATH_PART.findall(text) for part in found if part)
+    if not named:
+        return set()
+    return {
+        posixpath.basename(folder)
+        for folder in ctx.repo.files.dirs
+        if "/" in folder and posixpath.basename(posixpath.dirname(folder)) in named
+    }
 
 
 def _namespace_origin(ctx: Context, applied: Any) -> tuple[K8sObject | None, str, tuple[Any, ...]]:
