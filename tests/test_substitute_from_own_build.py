@@ -313,3 +313,32 @@ def test_a_source_a_sibling_makes_without_waiting_is_fine(check_json, repo):
     """The control: app-b does not wait for app-a; app-a fails until app-b applies vars-a, then
     its retry builds."""
     assert _hl207(check_json, repo, _made_by_a_dependent("")) == []
+
+
+FIND_TASK = """version: '3'
+tasks:
+  secrets:
+    cmds:
+      - for: {var: FILES}
+        cmd: sops exec-file {{.ITEM}} "kubectl --namespace flux-system apply --server-side --filename {}"
+    vars:
+      FILES: {sh: find {{.ROOT}}/app-a -type f -name '*.yaml'}
+"""
+
+
+@pytest.mark.parametrize(
+    ("task", "silenced"),
+    [
+        (FIND_TASK, True),
+        (FIND_TASK.replace("'*.yaml'", "'*.sops.yaml'"), False),  # the glob does not match sub/vars.yaml
+        (FIND_TASK.replace("/app-a ", "/other "), False),  # nor is it below that folder
+        (FIND_TASK.replace("kubectl --namespace flux-system apply", "cat"), False),  # found, not applied
+    ],
+)
+def test_a_bootstrap_that_applies_what_find_picks_applies_the_source(check_json, repo, task, silenced):
+    """`find DIR -name GLOB` in a bootstrap that applies what it finds picks every file below a
+    folder named DIR's last part whose name matches GLOB (DIR may start with a variable)."""
+    files = _own_build(**{".taskfiles/bootstrap/Taskfile.yaml": task})
+    files["app-a/kustomization.yaml"] = "resources:\n  - ./sub/vars.yaml\n  - ./cm.yaml\n"
+    files["app-a/sub/vars.yaml"] = files.pop("app-a/vars.yaml")  # the text names neither it nor its folder
+    assert (_hl207(check_json, repo, files) == []) is silenced

@@ -3,6 +3,7 @@ before the build that reads them (SEMANTICS.md 1)."""
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator
@@ -1169,7 +1170,30 @@ def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
         if len(parts) == 2:  # a script that writes the cluster's folder as a variable: clusters/{{.C}}/config
             names.add(f"{TEMPLATED_PART}/{re.escape(parts[1])}")
     pattern = re.compile("|".join(rf"(?<![\w.-]){name}(?:(?![\w.:-])|(?=/))" for name in sorted(names)), re.M)
-    return any(
-        posixpath.basename(path) != SOPS_CONFIG and posixpath.basename(path) not in KUSTOMIZATION_NAMES and pattern.search(text)
+    texts = [
+        text
         for path, text in unapplied_files(ctx, outside_flux_tree=False)
-    )
+        if posixpath.basename(path) != SOPS_CONFIG and posixpath.basename(path) not in KUSTOMIZATION_NAMES
+    ]
+    return any(pattern.search(text) for text in texts) or any(_found_by_find(text, files) for text in texts)
+
+
+# `find DIR ... -name GLOB` (or -iname): the files a bootstrap that applies what it finds applies
+_FIND = re.compile(r"\bfind\s+[\"']?([^\s\"'|;]{1,1000})[\"']?[^|;\n]{0,200}?\s-i?name\s+[\"']?([^\s\"'|;]{1,200})")
+
+
+def _found_by_find(text: str, files: list[str]) -> bool:
+    """Whether a text that applies files (`kubectl ... apply`) picks one of `files` with `find DIR
+    -name GLOB`: its name matches GLOB and a folder above it is named as DIR's last part (DIR may
+    start with a variable the script fills in: `{{.KUBERNETES_DIR}}/flux`)."""
+    if "apply" not in text or "find" not in text:
+        return False
+    for folder, glob in _FIND.findall(text):
+        last = folder.rstrip("/").rsplit("/", 1)[-1]
+        if not last or not re.fullmatch(r"[\w.-]+", last) or last in (".", ".."):
+            continue  # the whole folder is a variable, or the working directory: not known
+        for path in files:
+            above = posixpath.dirname(path).split("/")
+            if last in above and fnmatch.fnmatchcase(posixpath.basename(path), glob):
+                return True
+    return False
