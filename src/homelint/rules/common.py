@@ -27,6 +27,7 @@ from homelint.model.scripts import unnamed_scripts
 from homelint.model.sources import SourceRef
 from homelint.model.variables import variables_of
 from homelint.model.versions import has_behaviour, versions_of
+from homelint.rules.templated import TEMPLATE_SUFFIXES, template_objects
 from homelint.rules.unlisted import set_aside_owner
 
 if TYPE_CHECKING:
@@ -794,12 +795,32 @@ def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
     bootstrap folder that a script or helmfile applies): it is made, only not by Flux. A folder
     in the path of a Flux Kustomization nothing applies (FluxModel.dead_over) is not such a one."""
     word = OBJECT_KIND[kind]
-    return any(
-        outside_flux_tree(ctx, obj) and obj.namespace in (None, namespace)
-        for obj in ctx.repo.objects_by_kind_name.get((word, name), [])
-    ) or any(
-        outside_flux_tree(ctx, maker) and made_in in (ANY, namespace) for maker, made_in in unapplied_makers(ctx, word, name)
+    return (
+        any(
+            outside_flux_tree(ctx, obj) and obj.namespace in (None, namespace)
+            for obj in ctx.repo.objects_by_kind_name.get((word, name), [])
+        )
+        or any(
+            outside_flux_tree(ctx, maker) and made_in in (ANY, namespace) for maker, made_in in unapplied_makers(ctx, word, name)
+        )
+        or any(written in (None, ANY, namespace) for _, written in templated_objects(ctx).get((word, name), []))
     )
+
+
+def templated_objects(ctx: Context) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
+    """The objects of bootstrap templates (rules/templated.py) outside every Flux build that a
+    script, Taskfile or justfile names on a line that runs kubectl (`... resources.yaml.j2 | op
+    inject | kubectl apply -f -`): made before Flux, only not by it."""
+
+    def find() -> dict[tuple[str, str], list[tuple[str, str | None]]]:
+        texts = [
+            (path, text)
+            for path, text in unapplied_files(ctx, outside_flux_tree=True)
+            if path.endswith(TEMPLATE_SUFFIXES) and run_by_script(ctx, path)
+        ]
+        return template_objects(texts)
+
+    return ctx.repo.memo("rules.common.templated-objects", find)
 
 
 def _made_outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:

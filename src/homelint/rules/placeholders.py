@@ -39,7 +39,15 @@ from homelint.model.variables import (
     variables_of,
 )
 from homelint.model.versions import versions_of
-from homelint.rules.common import POST_BUILD, listed_external, outside_flux, spec_fix, substituting_webhook, unapplied_files
+from homelint.rules.common import (
+    POST_BUILD,
+    listed_external,
+    outside_flux,
+    spec_fix,
+    substituting_webhook,
+    templated_objects,
+    unapplied_files,
+)
 from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped
 from homelint.rules.registry import check
 from homelint.rules.secrets import SOPS_CONFIG
@@ -389,6 +397,15 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
             else:
                 defined = ctx.repo.objects_by_kind_name.get((source.kind, source.name), [])
                 spaces = sorted({o.namespace for o in defined if o.namespace})
+                templates = templated_objects(ctx).get((source.kind, source.name), [])
+                if not defined and templates:
+                    why.append(
+                        f"{source.kind} {source.name} is defined in {printable(templates[0][0])}, a bootstrap template "
+                        "homelint does not render"
+                    )
+                    elsewhere_only = False
+                    unread += 1
+                    continue
                 why.append(
                     f"{source.kind} {source.name} is defined only for namespace{'s' if len(spaces) > 1 else ''} "
                     f"{_bounded(spaces)} ({min(o.path for o in defined)}), not for the Kustomization's namespace {ks.namespace}"

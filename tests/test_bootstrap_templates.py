@@ -1,0 +1,113 @@
+"""Objects a bootstrap template defines (`bootstrap/resources.yaml.j2`, rendered and piped into
+`kubectl apply` by a Taskfile before Flux runs) are made, only not by Flux: HL401/HL405 do not
+report what they make (a templated namespace: any). A template no script applies, or a templated
+name, makes nothing known."""
+
+from __future__ import annotations
+
+import pytest
+
+from homelint.rules.templated import template_objects
+
+from .conftest import flux_ks, flux_root
+
+TEMPLATE = """---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: secret-a
+  namespace: ns-a
+  labels:
+    name: not-the-name
+stringData:
+  token: op://vault/item/token
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  labels: {app: a}
+  name: "settings-a"
+  namespace: flux-system
+data:
+  CLUSTER_NAME: c1
+"""
+TASKFILE = """version: '3'
+tasks:
+  resources:
+    cmds:
+      - op inject -i "{{.ROOT_DIR}}/bootstrap/resources.yaml.j2" | kubectl apply --server-side -f -
+"""
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app-a}
+spec:
+  selector: {matchLabels: {app: app-a}}
+  template:
+    metadata: {labels: {app: app-a}}
+    spec:
+      containers:
+        - name: app-a
+          image: registry.invalid/app-a:1.0.0@sha256:%s
+          env:
+            - {name: NAME, value: "${CLUSTER_NAME}"}
+            - name: TOKEN
+              valueFrom: {secretKeyRef: {name: secret-a, key: token}}
+""" % ("0" * 64)
+SOURCE = "  targetNamespace: ns-a\n  postBuild:\n    substituteFrom:\n      - {kind: ConfigMap, name: settings-a}\n"
+
+
+def _tree(template: str = TEMPLATE, taskfile: str | None = TASKFILE) -> dict[str, str]:
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources: [ns.yaml, app-a.yaml]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a", SOURCE),
+        "app-a/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "app-a/deploy.yaml": DEPLOYMENT,
+        "bootstrap/resources.yaml.j2": template,
+    }
+    if taskfile is not None:
+        files["Taskfile.yaml"] = taskfile
+    return files
+
+
+def _errors(check_json, root) -> list[tuple[str, str]]:
+    return sorted((f["rule"], f["severity"]) for f in check_json(root)[1] if f["rule"] in ("HL401", "HL405"))
+
+
+def test_what_a_template_a_taskfile_applies_makes_is_made(check_json, repo):
+    root = repo(_tree())
+    assert _errors(check_json, root) == []
+    (info,) = [f for f in check_json(root)[1] if f["rule"] == "HL201"]
+    assert "ConfigMap settings-a is defined in bootstrap/resources.yaml.j2, a bootstrap template" in info["message"]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param(_tree(taskfile=None), id="no-script-applies-it"),
+        pytest.param(_tree(TEMPLATE.replace("secret-a", "{{ name }}").replace('"settings-a"', "{{ cm }}")), id="templated-names"),
+        pytest.param(
+            _tree(TEMPLATE.replace("ns-a", "ns-b").replace("namespace: flux-system", "namespace: ns-b")), id="elsewhere"
+        ),
+    ],
+)
+def test_a_template_that_makes_nothing_known_makes_nothing(check_json, repo, files):
+    assert _errors(check_json, repo(files)) == [("HL401", "error"), ("HL405", "error")]
+
+
+def test_a_document_a_loop_repeats_over_namespaces_is_made_in_any(check_json, repo):
+    looped = "{% for ns in ['ns-a', 'flux-system'] %}\n" + TEMPLATE.replace("namespace: ns-a", "namespace: {{ ns }}")
+    looped = looped.replace("namespace: flux-system", "namespace: {{ ns }}") + "{% endfor %}\n"
+    assert _errors(check_json, repo(_tree(looped))) == []
+
+
+def test_template_objects_read_plain_kinds_names_and_namespaces():
+    assert template_objects([("t.yaml.j2", TEMPLATE)]) == {
+        ("Secret", "secret-a"): [("t.yaml.j2", "ns-a")],
+        ("ConfigMap", "settings-a"): [("t.yaml.j2", "flux-system")],
+    }
+    assert template_objects([("t.j2", "kind: Secret\nmetadata:\n  name: s\n")]) == {("Secret", "s"): [("t.j2", None)]}
+    assert template_objects([("t.j2", "kind: Secret\nmetadata:\n  labels:\n    name: x\n")]) == {}
+    templated = "kind: Secret\nmetadata:\n  name: s\n  namespace: {{ ns }}\n"
+    assert template_objects([("t.j2", templated)]) == {("Secret", "s"): [("t.j2", "*")]}
