@@ -324,3 +324,28 @@ def test_a_chart_source_kind_chart_ref_does_not_take_keeps_the_usual_fix(repo, c
     ((_, message, fix),) = _fixes(repo, check_json, text, "HL605")
     assert message.endswith("did you mean 'HelmRepository'?")
     assert fix == "use one of HelmRepository, GitRepository, Bucket (values are case-sensitive)"
+
+
+EXTERNAL_SECRET = (
+    "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {{name: secret-a, namespace: ns-a}}\n"
+    "spec:\n  secretStoreRef: {{kind: ClusterSecretStore, name: {store}}}\n  target: {{name: {target}}}\n"
+    "  data:\n    - secretKey: {key}\n      remoteRef: {{key: item-a}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("store", "target", "key", "wrong"),
+    [
+        ("store-a", "secret-a", "key-a", []),
+        ("store-a", "secret_a", "key-a", ["spec.target.name"]),
+        ("store-a", "secret-a", "'key a'", ["spec.data.0.secretKey"]),
+        ("Store_A", "secret-a", "key-a", ["spec.secretStoreRef.name"]),
+        ("store-a", "'${NAME}_x'", "key-a", []),  # what substitution makes is not judged here
+    ],
+)
+def test_external_secret_names_and_keys_follow_the_crd_patterns(repo, check_json, store, target, key, wrong):
+    """The ExternalSecret CRD (v1, and v1beta1 as served) gives target.name and secretStoreRef.name
+    the DNS-1123 subdomain pattern and data[].secretKey `^[-._a-zA-Z0-9]+$`: the API server rejects
+    the object, and the dry-run its whole Kustomization."""
+    found = schema_errors(repo, check_json, EXTERNAL_SECRET.format(store=store, target=target, key=key))
+    assert [message.split(": ", 1)[1].split(" ")[0] for _, message in found] == wrong
