@@ -3108,3 +3108,62 @@ def test_flux_instance_values_in_a_generator_field_written_in_other_case_are_a_s
     )
     result = run("check", str(root), "--no-cache")
     assert "HL103" not in result.output  # the archive folder is not a root
+
+
+HELMFILE_VALUES = (
+    "instance:\n  distribution: {version: 2.6.2}\n  sync:\n    kind: GitRepository\n"
+    "    url: https://example.invalid/repo.git\n    ref: refs/heads/main\n    path: kubernetes/apps\n"
+)
+
+
+def _helmfile_tree(values: str, chart: str = "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-instance") -> dict[str, str]:
+    """A bootstrap helmfile installs the flux-instance chart with `values`; kubernetes/apps/ns-a
+    gives its two Kustomizations namespace ns-a, where app-a's dependsOn finds app-b."""
+    app = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}}}\nspec:\n"
+    app += "  {depends}interval: 1h\n  path: ./kubernetes/apps/ns-a/{name}/app\n  prune: true\n"
+    app += "  sourceRef: {{kind: GitRepository, name: flux-system, namespace: flux-system}}\n"
+    return {
+        "bootstrap/helmfile.yaml": (
+            f"releases:\n  - name: flux-instance\n    namespace: flux-system\n    chart: {chart}\n    version: 0.20.0\n"
+            f"    values: {values}\n"
+        ),
+        "bootstrap/values.yaml": HELMFILE_VALUES,
+        "kubernetes/apps/ns-a/kustomization.yaml": "namespace: ns-a\nresources: [namespace.yaml, app-a/ks.yaml, app-b/ks.yaml]\n",
+        "kubernetes/apps/ns-a/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "kubernetes/apps/ns-a/app-a/ks.yaml": app.format(name="app-a", depends="dependsOn: [{name: app-b}]\n  "),
+        "kubernetes/apps/ns-a/app-b/ks.yaml": app.format(name="app-b", depends=""),
+        "kubernetes/apps/ns-a/app-a/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\n",
+        "kubernetes/apps/ns-a/app-b/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b}\n",
+    }
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pytest.param('["./values.yaml"]', id="values-file"),
+        pytest.param("['{{ requiredEnv \"ROOT_DIR\" }}/bootstrap/values.yaml']", id="from-the-root"),
+        pytest.param("\n      - " + HELMFILE_VALUES.replace("\n", "\n        ").rstrip(), id="inline"),
+    ],
+)
+def test_a_helmfile_release_of_the_flux_instance_chart_is_a_flux_root(run, repo, values):
+    """The chart renders a FluxInstance in the release's namespace from `instance`: its sync path is
+    the root, so the Kustomizations get ns-a from the folder that lists them (no HL105/HL104), and
+    its distribution.version is the cluster's Flux."""
+    root = repo(_helmfile_tree(values))
+    result = run("check", str(root), "--no-cache", "--statistics")
+    assert "HL105" not in result.output and "HL104" not in result.output and "no Flux root found" not in result.output
+    assert "versions: Flux 2.6.2 (flux-instance values instance.distribution.version" in result.output
+
+
+def test_a_helmfile_flux_instance_sync_path_that_does_not_exist_is_reported(run, repo):
+    files = _helmfile_tree('["./values.yaml"]')
+    files["bootstrap/values.yaml"] = HELMFILE_VALUES.replace("path: kubernetes/apps", "path: kubernetes/missing")
+    result = run("check", str(repo(files)), "--no-cache")
+    assert "bootstrap/values.yaml:7:11: HL103 [error] the sync path 'kubernetes/missing' does not exist" in result.output
+
+
+def test_the_same_values_for_another_chart_are_no_sync(run, repo):
+    result = run(
+        "check", str(repo(_helmfile_tree('["./values.yaml"]', chart="oci://example.invalid/charts/other"))), "--no-cache"
+    )
+    assert "no Flux root found" in result.output

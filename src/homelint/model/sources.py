@@ -720,11 +720,47 @@ def _values_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
             ):
                 continue
             parsed = repo.parsed.get(entry.target)
-            for doc in parsed.docs if parsed else []:
-                instance = doc.get("instance") if isinstance(doc, dict) and "kind" not in doc else None
-                sync = instance.get("sync") if isinstance(instance, dict) else None
-                if isinstance(sync, dict) and isinstance(sync.get("path"), str):
-                    yield sync, kd.namespace or "flux-system", entry.target
+            yield from _instance_syncs(parsed.docs if parsed else [], kd.namespace or "flux-system", entry.target)
+
+
+# a helmfile values path that starts with a template (`{{ requiredEnv "ROOT_DIR" }}/kubernetes/...`):
+# the rest, read from the repository's root, as bootstrap tasks set ROOT_DIR
+_TEMPLATED_ROOT = re.compile(r"^\{\{[^{}]{0,200}\}\}/+")
+
+
+def _helmfile_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
+    """(sync, namespace, file) of the flux-instance chart's values a helmfile release installs
+    with (a bootstrap helmfile: `releases:` entries whose chart is .../flux-instance): inline maps
+    of its `values:` list, and the YAML files it names (relative to the helmfile's folder; a path
+    that starts with a template, from the repository's root). The chart renders a FluxInstance
+    in the release's namespace (flux-system when not written) from `instance`."""
+    for path, parsed in sorted(repo.parsed.items()):
+        for doc in parsed.docs:
+            releases = doc.get("releases") if isinstance(doc, dict) and "kind" not in doc else None
+            for release in releases if isinstance(releases, list) else []:
+                chart = release.get("chart") if isinstance(release, dict) else None
+                if not isinstance(chart, str) or not chart.rstrip("/").endswith("flux-instance"):
+                    continue
+                ns = release.get("namespace")
+                ns = ns if isinstance(ns, str) and ns and "{{" not in ns else "flux-system"
+                values = release.get("values")
+                for item in values if isinstance(values, list) else []:
+                    if isinstance(item, dict):
+                        yield from _instance_syncs([item], ns, path)
+                    elif isinstance(item, str) and item.endswith((".yaml", ".yml")):
+                        rest = _TEMPLATED_ROOT.sub("", item)
+                        target = posixpath.normpath(rest if rest != item else posixpath.join(posixpath.dirname(path), item))
+                        found = repo.parsed.get(target)
+                        yield from _instance_syncs(found.docs if found else [], ns, target)
+
+
+def _instance_syncs(docs: list[Any], ns: str, path: str) -> Iterable[tuple[dict[str, Any], str, str]]:
+    """(sync, namespace, file) of the flux-instance values documents `docs` with a sync path."""
+    for doc in docs:
+        instance = doc.get("instance") if isinstance(doc, dict) and "kind" not in doc else None
+        sync = instance.get("sync") if isinstance(instance, dict) else None
+        if isinstance(sync, dict) and isinstance(sync.get("path"), str):
+            yield sync, ns, path
 
 
 def pushes_of(pushed: list[Push], url: Any, dirs: set[str] | frozenset[str] = frozenset()) -> list[Push]:
@@ -848,7 +884,7 @@ def find_sources(repo: Repo) -> Sources:
         if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})", url=sync.get("url"), synced=True) is not None:
             out.syncs.append((ref, sync["path"], obj))
             own_urls += [sync.get("url")] if ref.kind == "GitRepository" else []
-    for sync, ns, path in _values_syncs(repo):
+    for sync, ns, path in [*_values_syncs(repo), *_helmfile_syncs(repo)]:
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
         if add(ref, f"the flux-instance values in {path}", url=sync.get("url"), synced=True) is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)

@@ -488,25 +488,13 @@ class Versions:
                 elif component:
                     line = self._line(path, "version", item["version"])
                     self._add(component, item["version"], f"helmfile release {name} version", path, line=line)
-        instance = doc.get("instance")
-        if isinstance(instance, dict) and any(k in instance for k in ("distribution", "sync", "components")):
-            dist = instance.get("distribution")
-            dist = dist if isinstance(dist, dict) else {}  # the chart's defaults: version 2.x, its artifact
-            keys = ("instance", "distribution", "version") if "version" in dist else ("instance", "distribution")
-            line = self._line(path, keys[-1], dist.get(keys[-1]))
-            found = self._add(
-                "flux",
-                dist.get("version", "2.x"),
-                "flux-instance values instance.distribution.version",
-                path,
-                line=line,
-                strict=_strict_gate(instance),
-            )
-            if found is not None and "artifact" in dist:
-                line = self._line(path, "artifact", dist["artifact"])
-                found.manifests = _manifests(dist["artifact"], path, line, found.roots)
-            elif found is not None:
-                found.manifests = _chart_default(found)
+            for item in releases:  # the flux-instance chart's values written inline in a release
+                chart = item.get("chart") if isinstance(item, dict) else None
+                values = item.get("values") if isinstance(chart, str) and chart.rstrip("/").endswith("flux-instance") else None
+                for value in values if isinstance(values, list) else []:
+                    if isinstance(value, dict):
+                        self._instance_values(path, value.get("instance"))
+        self._instance_values(path, doc.get("instance"))
         if base.startswith("talconfig") and "kubernetesVersion" in doc:
             value = doc["kubernetesVersion"]
             if isinstance(value, str) and "${" in value:
@@ -525,6 +513,29 @@ class Versions:
                     line = self._line(path, "image", image)
                     self._add("kubernetes", tag[1], f"Talos machine config {'.'.join(keys)}", path, line=line)
                     break
+
+    def _instance_values(self, path: str, instance: Any) -> None:
+        """The Flux of flux-instance chart values `instance` (a values file's, or a helmfile
+        release's inline values) in file `path`."""
+        if not isinstance(instance, dict) or not any(k in instance for k in ("distribution", "sync", "components")):
+            return
+        dist = instance.get("distribution")
+        dist = dist if isinstance(dist, dict) else {}  # the chart's defaults: version 2.x, its artifact
+        keys = ("instance", "distribution", "version") if "version" in dist else ("instance", "distribution")
+        line = self._line(path, keys[-1], dist.get(keys[-1]))
+        found = self._add(
+            "flux",
+            dist.get("version", "2.x"),
+            "flux-instance values instance.distribution.version",
+            path,
+            line=line,
+            strict=_strict_gate(instance),
+        )
+        if found is not None and "artifact" in dist:
+            line = self._line(path, "artifact", dist["artifact"])
+            found.manifests = _manifests(dist["artifact"], path, line, found.roots)
+        elif found is not None:
+            found.manifests = _chart_default(found)
 
     def _line(self, path: str, key: str, value: Any) -> int:
         """The line of `key: value` in a plain YAML file, found in its text: composing a long file
