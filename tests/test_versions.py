@@ -862,3 +862,25 @@ def test_a_flux_instance_values_file_without_distribution_takes_the_charts_defau
     )
     _, findings = check_json(root, "--select", "HL602")
     assert rules_of(findings, "HL602") == []
+
+
+def test_a_flux_instance_release_takes_its_version_from_the_values_file_its_values_from_reads(repo, check_json):
+    """helm-controller merges valuesFrom first and spec.values over it: a release whose inline
+    values leave distribution out gets 2.5.1 from the generated values file, which serves no
+    ImageRepository v1 (Flux 2.7), an error; not the chart's default, the newest Flux."""
+    release = CHART_INSTANCE.replace('      distribution: {version: "2.x"ARTIFACT}\n', "")
+    release = release.replace("  values:\n", "  valuesFrom:\n    - {kind: ConfigMap, name: instance-values}\n  values:\n")
+    root = repo(
+        {
+            "clusters/c1/kustomization.yaml": (
+                "resources: [flux-instance.yaml, imagerepository.yaml]\n"
+                "configMapGenerator:\n  - name: instance-values\n    namespace: flux-system\n    files: [values.yaml=helm/values.yaml]\n"
+                "generatorOptions: {disableNameSuffixHash: true}\n"
+            ),
+            "clusters/c1/flux-instance.yaml": release,
+            "clusters/c1/helm/values.yaml": "instance:\n  distribution: {version: 2.5.1}\n",
+            "clusters/c1/imagerepository.yaml": IMAGE_REPOSITORY,
+        }
+    )
+    _, findings = check_json(root, "--select", "HL602")
+    assert [f["severity"] for f in rules_of(findings, "HL602")] == ["error"]
