@@ -323,16 +323,19 @@ def test_hl114_judges_a_component_that_only_a_flux_kustomizations_spec_component
 
 
 def test_hl114_skips_builds_it_cannot_see(repo, check_json):
-    """A remote base may hold the object a patch names: the targets are not judged. An operation
-    that fails on an object of the repository fails the build whatever the remote base holds."""
+    """A remote base may hold the object a patch names: the targets are not judged. A JSON6902
+    list without a target, and an operation that fails on an object of the repository, fail the
+    build whatever the remote base holds."""
     bad = "rules/HL114/bad"
     text = (FIXTURES / bad / APP / "kustomization.yaml").read_text()
     remote = text.replace("resources:\n", "resources:\n  - https://github.com/org/repo//deploy?ref=v1\n")
+    no_target = next(number for number, text in enumerate(remote.splitlines(), 1) if "- op: add" in text) - 1
     targets_only = remote.split("  - target:\n")[0]
-    assert not rules_of(check_json(repo({f"{APP}/kustomization.yaml": targets_only}, base=bad))[1], "HL114")
+    found = rules_of(check_json(repo({f"{APP}/kustomization.yaml": targets_only}, base=bad))[1], "HL114")
+    assert found == [(f"{APP}/kustomization.yaml", no_target)]  # not the misspelt name's patch
     found = rules_of(check_json(repo({f"{APP}/kustomization.yaml": remote}, base=bad))[1], "HL114")
     line = next(number for number, text in enumerate(remote.splitlines(), 1) if "path: /spec/install" in text)
-    assert found == [(f"{APP}/kustomization.yaml", line)]
+    assert found == [(f"{APP}/kustomization.yaml", no_target), (f"{APP}/kustomization.yaml", line)]
 
 
 def test_hl115_ignores_patches_a_parent_injects_into_every_child(repo, check_json):

@@ -73,3 +73,32 @@ def test_a_flux_instance_helmrelease_patch_is_judged_unless_a_post_renderer_runs
     _, findings = check_json(repo({"clusters/main/ks.yaml": ROOT, "flux/release.yaml": release}), "--select", "HL115")
     prefix = "patch target (kind=Deployment, name=helm-controller) of HelmRelease flux-instance matches none"
     assert [(f["line"], f["message"].startswith(prefix)) for f in findings] == ([] if post_renderers else [(15, True)])
+
+
+NO_TARGET = "  kustomize:\n    patches:\n      - patch: '[{{op: add, path: /spec/replicas, value: 2}}]'\n"
+TWO_DOCUMENTS = (
+    "  kustomize:\n    patches:\n      - patch: |\n          kind: Deployment\n          metadata: {{name: a}}\n"
+    "          ---\n          kind: Deployment\n          metadata: {{name: b}}\n        target: {{kind: Deployment}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("patches", "said"),
+    [(NO_TARGET, "a JSON6902 patch without target"), (TWO_DOCUMENTS, "has 2 strategic-merge documents and a target")],
+)
+def test_an_instance_patch_kustomize_fails_on_is_an_error(repo, check_json, patches, said):
+    """flux-operator builds the distribution with kustomize and these patches: one kustomize fails
+    on whatever it patches fails the instance, so Flux is neither installed nor upgraded."""
+    instance = INSTANCE.format(components=CORE + patches)
+    files = {"clusters/main/ks.yaml": ROOT, "flux/instance.yaml": instance}
+    _, findings = check_json(repo(files), "--select", "HL114")
+    assert len(findings) == 1, findings and said in findings[0]["message"]
+    assert "the kustomize patches of FluxInstance flux-system/flux" in findings[0]["message"]
+
+
+def test_an_instance_nothing_applies_is_not_judged(repo, check_json):
+    instance = INSTANCE.format(components=CORE + NO_TARGET)
+    archived = instance.split("  sync:")[0].replace("name: flux,", "name: old,")  # no sync: nothing makes it a root
+    files = {"clusters/main/ks.yaml": ROOT, "flux/instance.yaml": instance, "archive/old.yaml": archived}
+    _, findings = check_json(repo(files), "--select", "HL114")
+    assert [f["path"] for f in findings] == ["flux/instance.yaml"]

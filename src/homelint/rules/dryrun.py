@@ -977,8 +977,32 @@ def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tup
             "build ('unable to parse SM or JSON patch')",
             "fix the patch text (its indentation and quoting are read as YAML inside the block scalar)",
         )
-    if view.opaque or not patch.readable:
+    if not patch.readable:
         return None
+    failing = _failing_form(patch, where_label)
+    if failing is not None or view.opaque:
+        return failing
+    if not patch.docs or _is_json6902(patch) or patch.target is not None:
+        return _judge_target(ctx, patch, view, where_label) if patch.target is not None else None
+    for doc, _source in _unmatched(ctx, patch):
+        wanted = patch_id(doc)
+        if wanted is None:
+            continue
+        said = wanted.text()
+        return (
+            "HL114",
+            f"patch for {wanted.kind} '{wanted.name}' in {where_label} has no target in the build: kustomize fails "
+            f"('no matches for Id {said}; failed to find unique target for patch {said}')" + _id_hint(view, wanted),
+            "make the patch's apiVersion, kind, metadata.name and metadata.namespace those of the object as the "
+            "kustomization's resources give it (before its own namespace:, namePrefix and nameSuffix, and a Flux "
+            "targetNamespace), add the object to the build, or give the patch a target:",
+        )
+    return None
+
+
+def _failing_form(patch: Patch, where_label: str) -> tuple[str, str, str] | None:
+    """HL114 for a readable patch kustomize fails on whatever the build holds: a JSON6902 list
+    without a target, documents that are no strategic-merge patch, several documents and a target."""
     if patch.target is None and _is_json6902(patch):
         return (
             "HL114",
@@ -986,7 +1010,7 @@ def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tup
             "add a target: (kind, name) naming the object the operations apply to",
         )
     if not patch.docs or _is_json6902(patch):
-        return _judge_target(ctx, patch, view, where_label) if patch.target is not None else None
+        return None
     unreadable = parse_failure(patch.docs)
     if unreadable is not None:
         if not patch.strategic:
@@ -1012,21 +1036,6 @@ def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tup
             "('Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field')",
             "split it into one `patches:` entry per document, each with its target, or remove the target so that "
             "each document patches the object its apiVersion, kind, name and namespace name",
-        )
-    if patch.target is not None:
-        return _judge_target(ctx, patch, view, where_label)
-    for doc, _source in _unmatched(ctx, patch):
-        wanted = patch_id(doc)
-        if wanted is None:
-            continue
-        said = wanted.text()
-        return (
-            "HL114",
-            f"patch for {wanted.kind} '{wanted.name}' in {where_label} has no target in the build: kustomize fails "
-            f"('no matches for Id {said}; failed to find unique target for patch {said}')" + _id_hint(view, wanted),
-            "make the patch's apiVersion, kind, metadata.name and metadata.namespace those of the object as the "
-            "kustomization's resources give it (before its own namespace:, namePrefix and nameSuffix, and a Flux "
-            "targetNamespace), add the object to the build, or give the patch a target:",
         )
     return None
 
@@ -1223,6 +1232,51 @@ def patches(ctx: Context) -> Iterator[Finding]:
     yield from _failing_replacements(ctx)
     yield from _unmerged_generators(ctx)
     yield from _unused_instance_patches(ctx)
+    yield from _failing_instance_patches(ctx)
+
+
+def _failing_instance_patches(ctx: Context) -> Iterator[Finding]:
+    """HL114 for a FluxInstance's `spec.kustomize.patches` entry (the flux-instance chart's
+    `instance.kustomize.patches`) kustomize fails on whatever it patches: flux-operator builds the
+    distribution with kustomize and these patches, so the instance fails to reconcile and Flux is
+    neither installed nor upgraded."""
+    flux = ctx.flux
+    used = {id(a.obj.source) for a in flux.applied if a.obj.kind in ("FluxInstance", "HelmRelease")}
+    used |= {id(ks.maker.source) for ks in flux.kustomizations if ks.synced and ks.maker is not None}
+    changed = _changed_instances(ctx)
+    for obj in ctx.repo.objects:
+        if id(obj) not in used or id(obj) in changed or (obj.kind == "HelmRelease" and obj.spec.get("postRenderers")):
+            continue  # an instance nothing applies (an archive) installs nothing; a patch may change these
+        custom, keys = _instance_custom(obj)
+        patches = custom.get("patches") if isinstance(custom, dict) else None
+        for index, item in enumerate(patches if isinstance(patches, list) else []):
+            if not isinstance(item, dict) or not isinstance(item.get("patch"), str):
+                continue
+            where: tuple[str | int, ...] = (*keys, "patches", index)
+            target = item.get("target") if isinstance(item.get("target"), dict) else None
+            inline = PatchSource(obj.path, obj.doc, (*where, "patch"), True)
+            docs, ok, sources = _patch_docs(ctx, item["patch"], None, inline)
+            patch = Patch(where, target, docs, ok, sources, unparsable=_unparsable(item["patch"]))
+            label = f"{obj.kind} {obj.namespace + '/' if obj.namespace else ''}{obj.name}"
+            verdict = _judge(ctx, patch, BuildView(True, iter(()), False), f"the kustomize patches of {label}")
+            if verdict is not None:
+                rule, message, fix = verdict
+                yield ctx.at(rule, obj, where, message, fix=fix)
+
+
+def _changed_instances(ctx: Context) -> set[int]:
+    """id of each FluxInstance or HelmRelease whose kustomize field a patch changes, or may (the
+    model did not read the build, a transformer it does not apply may change it)."""
+    return {
+        id(a.obj.source)
+        for a in ctx.flux.applied
+        if a.obj.kind in ("FluxInstance", "HelmRelease")
+        and (
+            a.unread
+            or a.maybe_changed
+            or (a.obj.unpatched is not None and _instance_custom(a.obj)[0] != _instance_custom(a.obj.unpatched)[0])
+        )
+    }
 
 
 def _unused_instance_patches(ctx: Context) -> Iterator[Finding]:
@@ -1233,16 +1287,7 @@ def _unused_instance_patches(ctx: Context) -> Iterator[Finding]:
     target by name (group and version too), as written in an instance whose components are listed
     (controllers.instances_of), without sharding (shard Deployments have other names), a
     post-renderer, or a kustomize patch of its patches."""
-    changed = {
-        id(a.obj.source)
-        for a in ctx.flux.applied
-        if a.obj.kind in ("FluxInstance", "HelmRelease")
-        and (
-            a.unread
-            or a.maybe_changed
-            or (a.obj.unpatched is not None and _instance_custom(a.obj)[0] != _instance_custom(a.obj.unpatched)[0])
-        )
-    }
+    changed = _changed_instances(ctx)
     for instance in instances_of(ctx):
         obj = instance.obj
         custom, keys = _instance_custom(obj)
