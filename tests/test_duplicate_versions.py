@@ -1,4 +1,4 @@
-"""HL108 with one object written under two apiVersions: kustomize's resource id holds the version,
+"""HL108 and the id kustomize gives an object. One object written under two apiVersions: kustomize's resource id holds the version,
 so the build keeps both documents (kubernetes-sigs/kustomize#5843, checked with kubectl kustomize)
 and Flux applies both to the one object. A warning, and the build is not taken as failed; two
 documents of one version fail the build ('already registered id')."""
@@ -56,3 +56,24 @@ def test_kustomize_agrees(repo, version, builds):
         assert done.stdout.count("kind: HelmRepository") == 2
     else:
         assert "already registered id" in done.stderr
+
+
+def test_two_namespaces_the_build_makes_one_fail_its_namespace_transformation(check_json, repo):
+    """ConfigMap app-a written in ns-a and without a namespace: two ids until the build's
+    `namespace: ns-a` sets both, where kustomize fails ('namespace transformation produces ID
+    conflict', kubectl kustomize), not at accumulation ('already registered id')."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-a%s}\ndata: {k: v}\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "namespace: ns-a\nresources: [ns.yaml, a.yaml, b.yaml]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/a.yaml": cm % ", namespace: ns-a",
+        "apps/b.yaml": cm % "",
+    }
+    ((severity, path, message),) = _hl108(check_json, repo(files))
+    assert (severity, path) == ("error", "apps/b.yaml")
+    assert "written in namespaces ns-a and default (none)" in message
+    assert message.endswith("kustomize fails with 'namespace transformation produces ID conflict'")
+    if KUBECTL is not None:
+        done = subprocess.run([str(KUBECTL), "kustomize", str(repo(files) / "apps")], capture_output=True, text=True)
+        assert "namespace transformation produces ID conflict" in done.stderr

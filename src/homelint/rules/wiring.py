@@ -1661,6 +1661,15 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 fix = (
                     "to change a generated object, set behavior: merge (or replace) on the later generator entry; else rename one"
                 )
+            elif (first.namespace or "default") != (second.namespace or "default"):  # ids differ until the build's namespace
+                message = (
+                    f"{label} is applied twice by {ks.label} (also {first.path}:{ctx.repo.obj_span(first).line}): they "
+                    f"are written in namespaces {first.namespace or 'default (none)'} and "
+                    f"{second.namespace or 'default (none)'}, and the build's namespace (a kustomize namespace:, a "
+                    "NamespaceTransformer or a targetNamespace) makes them one; kustomize fails with 'namespace "
+                    "transformation produces ID conflict'"
+                )
+                fix = "remove one of the two, or give them different names"
             else:
                 message = (
                     f"{label} is applied twice by {ks.label} (also {first.path}:{ctx.repo.obj_span(first).line}); "
