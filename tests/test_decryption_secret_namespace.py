@@ -48,3 +48,32 @@ def test_a_key_made_nowhere_is_left_to_bootstrap(check_json, repo):
 
 def test_a_roots_key_is_left_to_bootstrap_wherever_the_repository_makes_it(check_json, repo):
     assert run(check_json, repo, "ns-a", root=True) == []
+
+
+def _bootstrapped(check_json, repo, key: str, script: str = "sops -d bootstrap/key.yaml | kubectl apply -f -\n") -> list[str]:
+    """app-a (in flux-system) decrypts with key-a, which only a bootstrap file defines."""
+    decryption = "  decryption:\n    provider: sops\n    secretRef: {name: key-a}\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ns.yaml": NS,
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a", decryption),
+        "app-a/cm.yaml": CM,
+        "bootstrap/key.yaml": key,
+        "scripts/bootstrap.sh": "#!/bin/sh\n" + script,
+    }
+    _, found = check_json(repo(files))
+    return [f["message"] for f in found if f["rule"] == "HL401"]
+
+
+def test_a_key_a_bootstrap_file_makes_only_in_another_namespace_fails_the_kustomization(check_json, repo):
+    """kubectl refuses to apply a file that writes namespace ns-a into another one (-n): the key is
+    in ns-a only, and app-a reads it in flux-system."""
+    (message,) = _bootstrapped(check_json, repo, KEY % "ns-a")
+    assert "in namespace flux-system, where nothing in the repository produces it (it is made only in namespace ns-a)" in message
+
+
+def test_a_bootstrap_key_without_namespace_or_one_a_script_creates_is_left_to_bootstrap(check_json, repo):
+    unplaced = "apiVersion: v1\nkind: Secret\nmetadata: {name: key-a}\nstringData: {age.agekey: x}\n"
+    assert _bootstrapped(check_json, repo, unplaced) == []  # `kubectl apply -n` puts it where it is needed
+    created = 'for ns in flux-system ns-a; do kubectl create secret generic key-a -n "$ns" --from-file=k; done\n'
+    assert _bootstrapped(check_json, repo, KEY % "ns-a", created) == []

@@ -41,6 +41,7 @@ from homelint.rules.common import (
     set_in,
     substituted_reference,
     unapplied_makers,
+    unapplied_texts,
     unproduced,
     use_at,
     use_place,
@@ -99,7 +100,11 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue  # its build fails on a missing file (HL101), which may be the one that makes it
             if generated and hashed_reference(ctx.repo, edge, generated) is None:
                 continue  # kustomize rewrites it to the generated object's hashed name
-            if "decryption" in ref.flags and not _made_elsewhere(produced, ns, name):
+            if (
+                "decryption" in ref.flags
+                and not _made_elsewhere(produced, ns, name)
+                and not _bootstrapped_elsewhere(ctx, ns, name)
+            ):
                 continue  # a SOPS key made nowhere in the repository: bootstrap creates it by hand
             if "source-auth" in ref.flags and _serves_a_root(ctx, obj):
                 continue  # the bootstrap's source: flux bootstrap makes its Secret
@@ -135,7 +140,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             elif unrewritten is not None:
                 what, fix = _hashed_message(edge, who, word, name, ns, unrewritten)
             elif "decryption" in ref.flags:
-                others = _made_elsewhere(produced, ns, name)
+                others = _made_elsewhere(produced, ns, name) or _bootstrapped_elsewhere(ctx, ns, name)
                 what = (
                     f"{who} decrypts with Secret '{name}' (spec.decryption.secretRef) in namespace {ns}, "
                     f"where nothing in the repository produces it (it is made only in {_namespaces(others)}): "
@@ -339,6 +344,19 @@ _NAME_HASH = re.compile(r"-[245-9b-dfghkmt]{10}$")  # generators.name_suffix's a
 def _namespaces(names: list[str]) -> str:
     """'namespace a' or 'namespaces a, b, c, ...' (at most three named)."""
     return f"namespace{'s' if len(names) > 1 else ''} {', '.join(names[:3])}{', ...' if len(names) > 3 else ''}"
+
+
+def _bootstrapped_elsewhere(ctx: Context, ns: str, name: str) -> list[str]:
+    """The namespaces of the Secret `name` the repository defines outside Flux (a bootstrap file),
+    when each definition writes a namespace other than `ns` (kubectl refuses `-n ns` for it) and
+    no script may create it otherwise (`create secret` beside its name); else []."""
+    defined = [o for o in ctx.repo.objects_by_kind_name.get(("Secret", name), []) if outside_flux_tree(ctx, o)]
+    spaces = {o.namespace for o in defined}
+    if not defined or None in spaces or ns in spaces:
+        return []
+    if any("create secret" in text and name in text for text in unapplied_texts(ctx, outside_flux_tree=False)):
+        return []
+    return sorted(s for s in spaces if s)
 
 
 def _made_elsewhere(produced: Any, ns: str, name: str) -> list[str]:
