@@ -3167,3 +3167,53 @@ def test_the_same_values_for_another_chart_are_no_sync(run, repo):
         "check", str(repo(_helmfile_tree('["./values.yaml"]', chart="oci://example.invalid/charts/other"))), "--no-cache"
     )
     assert "no Flux root found" in result.output
+
+
+def _pushed_tree(url: str, tag: str = "v1") -> dict[str, str]:
+    """CI pushes ./deploy to `url`; a hand-applied bootstrap folder declares the root Kustomization
+    (path ./ of OCIRepository repo-a) and, in a subfolder, repo-a pulling oci://ghcr.io/owner-a/repo-a."""
+    return {
+        ".github/workflows/push.yml": (
+            "on: {push: {branches: [main]}}\njobs:\n  push:\n    runs-on: ubuntu-latest\n    steps:\n"
+            f"      - run: flux push artifact {url} --path=./deploy --source=x --revision=y\n"
+        ),
+        "bootstrap/kustomization.yaml": "resources: [root.yaml, source/ocirepository.yaml]\n",
+        "bootstrap/root.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: root, namespace: flux-system}\n"
+            "spec: {interval: 10m, path: ./, prune: true, sourceRef: {kind: OCIRepository, name: repo-a}}\n"
+        ),
+        "bootstrap/source/ocirepository.yaml": (
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: repo-a, namespace: flux-system}\n"
+            f"spec: {{interval: 10m, url: 'oci://ghcr.io/owner-a/repo-a', ref: {{tag: {tag}}}}}\n"
+        ),
+        "deploy/kustomization.yaml": "resources: [app-a/ks.yaml]\n",
+        "deploy/app-a/ks.yaml": (
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\n"
+            "spec: {interval: 10m, path: ./app-a/app, prune: true, sourceRef: {kind: OCIRepository, name: repo-a}}\n"
+        ),
+        "deploy/app-a/app/kustomization.yaml": "resources: [missing.yaml]\n",
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "severity"),
+    [
+        ("oci://ghcr.io/owner-a/repo-a:v1", "error"),  # the OCIRepository's own URL: its artifact is ./deploy
+        ("oci://ghcr.io/owner-a/other:v1", "warning"),  # pushed elsewhere: what repo-a holds is not known
+        ("oci://${{ env.REGISTRY }}/${{ env.IMAGE }}:v1", "warning"),  # a pattern of variables is no evidence
+    ],
+)
+def test_an_oci_repository_of_the_url_a_push_writes_is_this_repository(check_json, repo, url, severity):
+    """source-controller pulls spec.url; `flux push artifact` writes --path there: an OCIRepository
+    of that URL serves the pushed folder, wherever it is declared, so its builds are checked."""
+    (missing,) = [f for f in check_json(repo(_pushed_tree(url)))[1] if f["rule"] == "HL101"]
+    assert (missing["path"], missing["severity"]) == ("deploy/app-a/app/kustomization.yaml", severity)
+
+
+def test_this_repositorys_own_pushed_artifact_on_latest_is_not_unpinned(check_json, repo):
+    """Like a GitRepository on a branch, it changes with a commit: no HL502. Another repository's
+    OCIRepository on latest is (the control)."""
+    found = check_json(repo(_pushed_tree("oci://ghcr.io/owner-a/repo-a:latest", tag="latest")))[1]
+    assert [f for f in found if f["rule"] == "HL502"] == []
+    found = check_json(repo(_pushed_tree("oci://ghcr.io/owner-a/other:latest", tag="latest")))[1]
+    assert [f["path"] for f in found if f["rule"] == "HL502"] == ["bootstrap/source/ocirepository.yaml"]

@@ -899,6 +899,14 @@ def find_sources(repo: Repo) -> Sources:
             own_urls += [url] if ref.kind == "GitRepository" else []
     firm = bool(out.artifacts)  # evidence other than a Kustomization beside a source
     known = set(out.artifacts)
+    for ref, objs in sorted(by_ref.items()):
+        # an OCIRepository of the very URL a push of this repository writes (written out, not a
+        # pattern of variables): what source-controller pulls is that pushed folder (evidence of the
+        # source, not of a root, as a Kustomization beside it is)
+        wanted = oci_repository(objs[0].spec.get("url")) if ref.kind == "OCIRepository" else None
+        target = [p for p in pushed if p.url is not None and "*" not in p.url and p.goes_to(wanted)] if wanted else []
+        if target and ref not in out.artifacts:
+            add(ref, f"its URL is where {target[0].file} pushes '{target[0].folder or '.'}' ({objs[0].path})")
     beside_sources = list(_beside_sources(repo, by_ref, in_file, in_folder, pushed))
     # a bootstrap's GitRepository (declared in the same file as its Kustomization) and the config's
     # flux.local-sources are this repository too; an entry no file declares has a URL not known here

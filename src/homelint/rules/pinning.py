@@ -12,6 +12,7 @@ from homelint.core.model import Finding, Span
 from homelint.loading.safeio import printable
 from homelint.model.graph import resolved_name, values_from_images
 from homelint.model.refs import Ref, Written, helm_release_refs, pod_spec_refs
+from homelint.model.sources import SourceRef
 from homelint.rules.common import PATH_CHART_SOURCES, applied_instances, manifest_objects
 from homelint.rules.registry import check
 
@@ -74,6 +75,13 @@ def _oci_repositories(ctx: Context) -> Iterator[tuple[Any, dict[str, Any]]]:
             yield obj, spec
 
 
+def _pushed_from_here(ctx: Context, obj: Any) -> bool:
+    """Whether the OCIRepository is a source of this repository whose artifact a push of it makes
+    (sources.find_sources: the folder pushed is known)."""
+    art = ctx.flux.sources.artifact(SourceRef("OCIRepository", obj.namespace or "flux-system", obj.name))
+    return art is not None and art.path_known  # an OCIRepository's folder is known only from a push
+
+
 def oci_ref_problem(spec: dict[str, Any]) -> tuple[tuple[str, ...], str, str] | None:
     """(field, why the OCIRepository is not pinned, fix), or None when it is pinned or cannot be
     told (a placeholder, a value of the wrong type: HL601's). source-controller resolves
@@ -107,6 +115,8 @@ def oci_ref_problem(spec: dict[str, Any]) -> tuple[tuple[str, ...], str, str] | 
 @check("HL502")
 def unpinned_oci_ref(ctx: Context) -> Iterator[Finding]:
     for obj, spec in _oci_repositories(ctx):
+        if _pushed_from_here(ctx, obj):
+            continue  # this repository's own artifact: it changes with a commit, as a branch does
         problem = oci_ref_problem(spec)
         if problem is not None:
             field, why, fix = problem
