@@ -3066,8 +3066,9 @@ def _twin_tree(twin_url: str, twin_ref: str) -> dict[str, str]:
         ("https://git.example.com/org-a/repo-a", ", ref: {branch: dev}", False),
         ("https://git.example.com/org-a/repo-a", "", False),
         ("https://git.example.com/org-a/repo-c", ", ref: {branch: main}", False),
+        ("https://git.example.com/org-a/repo-a", ", ref: {name: refs/heads/main}", True),
     ],
-    ids=["same-without-.git", "same-over-ssh", "other-branch", "default-branch", "other-repository"],
+    ids=["same-without-.git", "same-over-ssh", "other-branch", "default-branch", "other-repository", "branch-as-name"],
 )
 def test_a_second_source_of_this_repository_at_the_same_ref_is_followed(repo, check_json, url, ref, followed):
     """source-controller clones repo-b exactly as repo-a when both name the same repository (in
@@ -3217,3 +3218,22 @@ def test_this_repositorys_own_pushed_artifact_on_latest_is_not_unpinned(check_js
     assert [f for f in found if f["rule"] == "HL502"] == []
     found = check_json(repo(_pushed_tree("oci://ghcr.io/owner-a/other:latest", tag="latest")))[1]
     assert [f["path"] for f in found if f["rule"] == "HL502"] == ["bootstrap/source/ocirepository.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("ref", "followed"),
+    [(", ref: {name: refs/heads/main}", True), (", ref: {branch: main}", True), (", ref: {branch: dev}", False)],
+)
+def test_a_second_source_of_a_flux_instance_syncs_repository_is_followed(repo, check_json, ref, followed):
+    """flux-operator makes the sync's GitRepository with `ref: {name: <sync.ref>}`: repo-b of the
+    same URL at refs/heads/main (or branch main, which source-controller resolves to it) clones
+    the same commits."""
+    files = _twin_tree("https://git.example.com/org-a/repo-a", ref)
+    files["flux/config/root.yaml"] = files["flux/config/root.yaml"].split("---\n")[1]  # repo-b only
+    files["flux/instance.yaml"] = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {name: flux, namespace: flux-system}\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        "  sync: {kind: GitRepository, url: 'https://git.example.com/org-a/repo-a.git', ref: refs/heads/main, path: flux}\n"
+    )
+    _, findings = check_json(repo(files))
+    assert [f["rule"] for f in findings if f["severity"] == "error"] == (["HL101"] if followed else [])

@@ -875,6 +875,7 @@ def find_sources(repo: Repo) -> Sources:
         return art
 
     own_urls: list[Any] = []  # the spec.url of each GitRepository known to be this repository
+    synced: list[tuple[Any, Any, SourceRef]] = []  # (url, ref, source) of each sync: the GitRepository flux-operator makes
     for obj in repo.objects:
         found = sync_of(repo, obj)
         if found is None:
@@ -884,12 +885,14 @@ def find_sources(repo: Repo) -> Sources:
         if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})", url=sync.get("url"), synced=True) is not None:
             out.syncs.append((ref, sync["path"], obj))
             own_urls += [sync.get("url")] if ref.kind == "GitRepository" else []
+            synced += [(sync.get("url"), sync.get("ref"), ref)] if ref.kind == "GitRepository" else []
     for sync, ns, path in [*_values_syncs(repo), *_helmfile_syncs(repo)]:
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
         if add(ref, f"the flux-instance values in {path}", url=sync.get("url"), synced=True) is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)
             out.syncs.append((ref, sync["path"], placeholder))
             own_urls += [sync.get("url")] if ref.kind == "GitRepository" else []
+            synced += [(sync.get("url"), sync.get("ref"), ref)] if ref.kind == "GitRepository" else []
     synced_at = _synced_paths(out)
     remotes = git_remotes(repo.root)
     for ref, objs in sorted(by_ref.items()):
@@ -947,7 +950,7 @@ def find_sources(repo: Repo) -> Sources:
             # several clusters may each declare a source of the same name (each with its own
             # spec.ignore): a bootstrap's tree sees the one declared beside it
             out.scoped[obj.path] = {ref: art}
-    _twins(by_ref, out, add)
+    _twins(by_ref, out, add, synced)
     referred: set[SourceRef] | None = None
     for entry in repo.config.local_sources:
         ns, _, name = entry.rpartition("/")
@@ -1079,13 +1082,23 @@ def _this_repository(own_urls: list[Any], remotes: list[str]) -> set[str] | None
     return None if None in own else {key for key in found if key is not None}
 
 
-def _twins(by_ref: dict[SourceRef, list[K8sObject]], out: Sources, add: Callable[[SourceRef, str], Any]) -> None:
+def _twins(
+    by_ref: dict[SourceRef, list[K8sObject]],
+    out: Sources,
+    add: Callable[[SourceRef, str], Any],
+    synced: list[tuple[Any, Any, SourceRef]],
+) -> None:
     """Add each GitRepository whose every declaration has the spec.url (in one spelling:
-    _repository_of) and the spec.ref of a GitRepository already known to be this repository: a
-    second name for the same commits, which source-controller clones alike (its own spec.ignore
-    still applies). Another ref (a branch, tag or commit other than the known one's) may hold
-    other files: not followed."""
+    _repository_of) and the spec.ref of a GitRepository already known to be this repository, or
+    of the one flux-operator makes from a sync (`ref: {name: <sync.ref>}`): a second name for the
+    same commits, which source-controller clones alike (its own spec.ignore still applies).
+    Another ref (a branch, tag or commit other than the known one's) may hold other files: not
+    followed."""
     known: dict[tuple[str, str], SourceRef] = {}
+    for url, at, ref in synced:
+        repository = _repository_of(url)
+        if repository is not None and isinstance(at, str) and at:
+            known.setdefault((repository, _ref_key({"name": at})), ref)
     for ref in sorted(out.artifacts):
         for obj in by_ref.get(ref, []) if ref.kind == "GitRepository" else []:
             url = _repository_of(obj.spec.get("url"))
@@ -1102,9 +1115,15 @@ def _twins(by_ref: dict[SourceRef, list[K8sObject]], out: Sources, add: Callable
 
 
 def _ref_key(ref: Any) -> str:
-    """A GitRepository's spec.ref in one spelling (its fields sorted; none: the default branch)."""
+    """A GitRepository's spec.ref in one spelling (its fields sorted; none: the default branch; a
+    lone branch or tag as the reference name source-controller resolves it to: `branch: main` is
+    `name: refs/heads/main`)."""
     if not isinstance(ref, dict):
         return "" if ref is None else repr(ref)
+    if len(ref) == 1 and isinstance(ref.get("branch"), str):
+        ref = {"name": f"refs/heads/{ref['branch']}"}
+    elif len(ref) == 1 and isinstance(ref.get("tag"), str):
+        ref = {"name": f"refs/tags/{ref['tag']}"}
     return repr(sorted((str(k), repr(v)) for k, v in ref.items()))
 
 
