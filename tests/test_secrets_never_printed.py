@@ -55,9 +55,9 @@ def test_the_names_a_secret_reference_points_at_are_shown_its_values_are_not():
 
 def test_a_secret_volume_and_a_secret_generator_show_the_names_they_give_not_their_values():
     """A volume's `secret:` (and a projected `secret:` source) names the Secret it mounts, and each
-    `secretGenerator:` entry names the Secret it makes: those names are shown, as the findings print
-    them. Literals, file lists and every other field under them stay hidden, and so does a
-    `secret:` mapping inside a secret value."""
+    `secretGenerator:` entry names the Secret it makes and the files it reads: those names and
+    paths are shown, as the findings print them. Literals and every other field under them stay
+    hidden, and so does a `secret:` mapping inside a secret value."""
     lines = [
         "volumes:",
         "  - name: ca",
@@ -77,7 +77,11 @@ def test_a_secret_volume_and_a_secret_generator_show_the_names_they_give_not_the
         "    literals:",
         "      - PASSWORD=plaintext-b",
         "    envs:",
-        "      - ./plaintext-c.env",
+        "      - ./vars-a.env",
+        "    files:",
+        "      - key-a=./file-a.txt",
+        "    options:",
+        "      annotations: {a: plaintext-c}",
         "auth:",
         "  secret:",
         "    name: plaintext-d",
@@ -87,4 +91,5 @@ def test_a_secret_volume_and_a_secret_generator_show_the_names_they_give_not_the
     ]
     shown = [line.strip() for index, line in enumerate(lines) if index not in hidden_lines("a.yaml", lines)]
     assert {"secretName: secret-a", "optional: true", "name: secret-b", "- name: secret-c", "type: Opaque"} <= set(shown)
+    assert {"- ./vars-a.env", "- key-a=./file-a.txt"} <= set(shown)
     assert not [line for line in shown if "plaintext" in line]

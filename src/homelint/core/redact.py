@@ -19,9 +19,10 @@ _SECRET_WORDS = ("password", "passwd", "passphrase", "secret", "token", "apikey"
 REFERENCE_FIELDS = ("name", "namespace", "kind", "key", "apiVersion", "optional")
 # Keys named like a secret whose mapping names a Secret instead of holding one, and the fields of
 # it that are shown: a volume's (or projected source's) `secret:`, and each entry of the list
-# under `secretGenerator:` (its `literals` and anything else stay hidden)
+# under `secretGenerator:`, with the files it reads (`files`, `envs`: paths, which kustomize reads;
+# its `literals` and anything else stay hidden)
 NAMING_FIELDS = {"secret": ("secretName", "name", "optional", "defaultMode")}
-LIST_NAMING_FIELDS = {"secretGenerator": ("name", "namespace", "behavior", "type")}
+LIST_NAMING_FIELDS = {"secretGenerator": ("name", "namespace", "behavior", "type", "files", "envs")}
 _KIND_SECRET = re.compile(r"""^kind:[ \t]*["']?Secret["']?[ \t]*(#.*)?$""")
 _SOPS_TOP = re.compile(r"^sops:[ \t]*(#.*)?$", re.M)
 
