@@ -1719,23 +1719,16 @@ def _yaml_type(text: str) -> str | None:
     return None
 
 
-def _schema_covered() -> set[tuple[str, str]]:
-    return set(SCHEMAS)
-
-
 fixes("HL604")(each(quote_plain))  # the value becomes the string it was written as
 
 
 @check("HL604")
 def non_string_metadata(ctx: Context) -> Iterator[Finding]:
-    covered = _schema_covered()  # HL601 validates these kinds' metadata already
     flux = has_flux(ctx)
     for obj in manifest_objects(ctx):
         if obj.is_sops:
             continue
         for keys in _string_maps(obj):
-            if keys[0] == "metadata" and (obj.api_version, obj.kind) in covered:
-                continue
             values = dig(obj.data, keys)
             if not isinstance(values, dict):
                 continue
