@@ -377,6 +377,21 @@ def test_hl117_a_parent_patch_whose_selector_leaves_the_child_out_does_not_hide_
     assert bool(found) is fires
 
 
+@pytest.mark.parametrize(
+    ("decryption", "suggested"),
+    [
+        ("", "{provider: sops, secretRef: {name: sops-age}}"),
+        ("  decryption: {provider: sops, secretRef: {name: key-gpg}}\n", "{provider: sops, secretRef: {name: key-gpg}}"),
+        ("  decryption: {provider: sops}\n", "{provider: sops}"),  # kustomize-controller's --sops-age-secret
+    ],
+)
+def test_hl117_suggests_the_decryption_the_repository_already_uses(repo, check_json, decryption, suggested):
+    bad = "rules/HL117/bad"
+    root = (FIXTURES / "base/kubernetes/flux/cluster/ks.yaml").read_text() + decryption
+    (found,) = [f for f in check_json(repo({"kubernetes/flux/cluster/ks.yaml": root}, base=bad))[1] if f["rule"] == "HL117"]
+    assert f"add spec.decryption: {suggested} to the Flux Kustomization" in found["fix"]
+
+
 def test_hl604_skips_yaml11_words(repo, check_json):
     good = "rules/HL604/good"
     deploy = (FIXTURES / good / APP / "deployment.yaml").read_text()

@@ -1656,11 +1656,29 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
             fix=spec_fix(
                 ks,
                 "spec.decryption",
-                "add spec.decryption: {provider: sops, secretRef: {name: sops-age}} to the Flux Kustomization "
+                f"add spec.decryption: {_decryption_example(ctx, ks)} to the Flux Kustomization "
                 "(or to the parent patch that sets it for all children)",
             ),
             related=[ks.defined_in] if ks.defined_in else [],
         )
+
+
+def _decryption_example(ctx: Context, ks: FluxKS) -> str:
+    """The spec.decryption to suggest: the one another Flux Kustomization of the repository uses
+    (of the same namespace first: its secretRef is read there), else a key Secret sops-age."""
+    found = []
+    for other in ctx.flux.kustomizations:
+        decryption = other.spec.get("decryption")
+        if other is ks or not isinstance(decryption, dict) or decryption.get("provider") != "sops":
+            continue
+        ref = decryption.get("secretRef")
+        name = ref.get("name") if isinstance(ref, dict) else None
+        if ref is None or (isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,252}", name)):
+            found.append((other.namespace != ks.namespace, other.key, name))
+    if not found:
+        return "{provider: sops, secretRef: {name: sops-age}}"
+    _, _, name = min(found, key=lambda f: (f[0], f[1], f[2] or ""))
+    return f"{{provider: sops, secretRef: {{name: {name}}}}}" if name else "{provider: sops}"
 
 
 def _ancestor_patch_mentions(ks: FluxKS, word: str) -> bool:
