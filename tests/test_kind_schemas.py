@@ -29,7 +29,11 @@ def schema_errors(repo, check_json, text: str) -> list[tuple[int, str]]:
 def test_unknown_fields_under_decryption_are_errors(repo, check_json):
     spec = "  decryption:\n    provider: sops\n    secretRef:\n      name: key-a\n      namespace: ns-b\n    keyRef: x\n"
     assert schema_errors(repo, check_json, FLUX_KUSTOMIZATION.format(spec=spec)) == [
-        (12, "Kustomization app-a: unknown field 'namespace' in spec.decryption.secretRef; did you mean 'name'?"),
+        (
+            12,
+            "Kustomization app-a: unknown field 'namespace' in spec.decryption.secretRef; the decryption Secret is read "
+            "in this object's own namespace (the field has none)",
+        ),
         (13, "Kustomization app-a: unknown field 'keyRef' in spec.decryption"),
     ]
 
@@ -161,7 +165,7 @@ def test_a_parents_patch_that_makes_its_child_invalid_is_reported_at_the_patch(r
             "clusters/main/apps.yaml",
             19,
             "Kustomization app-a, as this patch leaves it: unknown field 'namespace' in spec.decryption.secretRef; "
-            "did you mean 'name'?",
+            "the decryption Secret is read in this object's own namespace (the field has none)",
         )
     ]
 
@@ -175,7 +179,7 @@ def test_a_patch_that_breaks_many_children_is_one_finding(repo, check_json):
             "clusters/main/apps.yaml",
             19,
             "Kustomizations app-a, app-b, app-c and 2 more, as this patch leaves them: unknown field 'namespace' in "
-            "spec.decryption.secretRef; did you mean 'name'?",
+            "spec.decryption.secretRef; the decryption Secret is read in this object's own namespace (the field has none)",
         )
     ]
 
@@ -245,13 +249,13 @@ def test_a_child_with_errors_of_its_own_is_named_with_the_others_at_the_patch(re
         (
             "apps/app-a.yaml",
             11,
-            "Kustomization app-a: unknown field 'namespace' in spec.postBuild.substituteFrom.0; did you mean 'name'?",
+            "Kustomization app-a: unknown field 'namespace' in spec.postBuild.substituteFrom.0; a substituteFrom ConfigMap or Secret is read in this object's own namespace (the field has none)",
         ),
         (
             "clusters/main/apps.yaml",
             19,
             "Kustomizations app-a and app-b, as this patch leaves them: unknown field 'namespace' in spec.decryption.secretRef; "
-            "did you mean 'name'?",
+            "the decryption Secret is read in this object's own namespace (the field has none)",
         ),
     ]
 

@@ -122,6 +122,9 @@ def readable(error: Any, *, custom: bool = False, name: str | None = None, extra
     schema `name` declares in one other place says where (`healthChecks[].healthCheckExprs`).
     `extra`: which unknown field of an additionalProperties error (default: the first)."""
     keys, message = _readable(error, extra)
+    local = _LOCAL_REFERENCES.get(_shape(keys[-3:-1])) if error.validator == "additionalProperties" else None
+    if local is not None and keys and keys[-1] == "namespace":
+        return keys, f"{message.split('; did you mean')[0]}; {local} is read in this object's own namespace (the field has none)"
     if name is not None and error.validator == "additionalProperties" and "; did you mean" not in message:
         homes = [home for home in field_homes(name, str(keys[-1])) if home != _shape(keys[:-1])]
         if len(homes) == 1:
@@ -134,6 +137,15 @@ def readable(error: Any, *, custom: bool = False, name: str | None = None, extra
         message += KEPT_NULL
     return keys, message
 
+
+# references of a Flux object that hold no namespace (a LocalObjectReference: the controller reads
+# the object in the referring object's namespace), by the last two parts of their field path
+_LOCAL_REFERENCES: dict[tuple[str, ...], str] = {
+    ("substituteFrom", "*"): "a substituteFrom ConfigMap or Secret",
+    ("decryption", "secretRef"): "the decryption Secret",
+    ("kubeConfig", "secretRef"): "the kubeConfig Secret",
+    ("valuesFrom", "*"): "a valuesFrom ConfigMap or Secret",
+}
 
 MAX_HOME_DEPTH = 12
 
