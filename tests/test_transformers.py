@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from homelint.engine.runner import load_repo
 from homelint.model.config import load_config
 from homelint.model.transformers import namespace_config, namespace_fields
@@ -333,3 +335,28 @@ def test_configurations_that_teach_the_namespace_transformer_target_namespace_ho
     )
     _, findings = check_json(root, "--select", "HL110")
     assert findings == []
+
+
+@pytest.mark.parametrize(
+    ("transformer", "judged"),
+    [
+        ("{apiVersion: builtin, kind: NamespaceTransformer, metadata: {name: ns, namespace: ns-a}, unsetOnly: true}", True),
+        ("{apiVersion: builtin, kind: LabelTransformer, metadata: {name: l}, labels: {a: b}, fieldSpecs: []}", True),
+        ("{apiVersion: example.com/v1, kind: WidgetMaker, metadata: {name: w}}", False),  # a plugin may add objects
+    ],
+)
+def test_a_builtin_transformer_below_does_not_hide_a_patch_that_matches_nothing(repo, check_json, transformer, judged):
+    """A builtin namespace or label transformer adds no object and changes no kind: the parent's
+    patch for a kind the build does not hold changes nothing (HL115), as kubectl kustomize shows;
+    a transformer the model cannot read may make one."""
+    files = {
+        "clusters/main/flux.yaml": SYNC.rsplit("---\n", 1)[0]
+        + "---\n{apiVersion: kustomize.toolkit.fluxcd.io/v1, kind: Kustomization, metadata: {name: apps, namespace: flux-system},\n"
+        " spec: {interval: 1h, path: ./apps, prune: true, sourceRef: {kind: GitRepository, name: flux-system},\n"
+        '  patches: [{target: {kind: WidgetKind}, patch: \'[{"op": "add", "path": "/spec/a", "value": "b"}]\'}]}}\n',
+        "apps/kustomization.yaml": "resources: [ns-a]\n",
+        "apps/ns-a/kustomization.yaml": f"resources: [cm.yaml]\ntransformers:\n  - |-\n    {transformer}\n",
+        "apps/ns-a/cm.yaml": configmap("cm-a"),
+    }
+    found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL115"]
+    assert bool(found) is judged

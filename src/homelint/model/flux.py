@@ -576,6 +576,9 @@ class FluxModel:
         self.unrendered: list[str] = []  # what ResourceSets create that the model does not follow (resourcesets.py)
         # kustomization file -> the kinds of its `transformers:` the model does not apply
         self.unread_transformers: dict[str, list[str]] = {}
+        # kustomization files with a `transformers:` entry that may add, rename or move objects (not
+        # a builtin namespace, patch, label or annotation transformer)
+        self.opaque_transformers: set[str] = set()
         self.roots_known = False  # roots found by evidence or config, not by the fallback
         self._reach_memo: dict[str, tuple[list[str], set[str]]] = {}  # unfollowed_over: what a folder's build reads
         # files of Flux Kustomizations nothing applies that the fallback did not take as roots
@@ -1400,6 +1403,7 @@ class FluxModel:
                 self.unread_transformers.setdefault(kd.file, []).append(str(kind) if kind else "an unreadable entry")
                 if not any(is_builtin(config, k) for k in ("LabelTransformer", "AnnotationsTransformer")):
                     out.unread.update(range(len(out.objects)))  # it may rename or move them; labels do neither
+                    self.opaque_transformers.add(kd.file)
                 out.loosen([()])  # fields it sets (its fieldSpecs) are not known to the model
 
     def _transformer_configs(self, kd: KustomizeDir, out: BuildOut, art: Artifact) -> list[tuple[Any, PatchSource]]:

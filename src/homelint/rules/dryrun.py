@@ -674,8 +674,10 @@ def _build_view(
         if kd is None:
             continue
         data = kd.data
-        if any(data.get(k) for k in ("generators", "transformers", "helmCharts")):
-            opaque = True
+        if any(data.get(k) for k in ("generators", "helmCharts")) or kd.file in flux.opaque_transformers:
+            opaque = True  # a builtin namespace or patch transformer the model applied; label ones relabel
+        if kd.file in flux.unread_transformers:
+            relabels = True
         if any(data.get(k) for k in ("namePrefix", "nameSuffix")):
             renamed = True
         if (d != directory and any(_may_rename(p) for p in patches_of(ctx, kd))) or _replacements_may_rename(data):
