@@ -1293,7 +1293,7 @@ def test_the_sync_kustomization_is_the_one_flux_operator_writes(repo):
         "sourceRef": {"kind": "GitRepository", "name": "sync-a"},
     }
     assert ks.defined_in == "infra/instance.yaml"
-    patch = "      - target: {kind: Kustomization, name: sync-.*}\n        patch: '[{op: add, path: /spec/wait, value: true}]'\n"
+    patch = '      - target: {kind: Kustomization, name: sync-.*}\n        patch: \'[{"op": "add", "path": "/spec/wait", "value": true}]\'\n'
     ks = synced({**files, "infra/instance.yaml": _sync_instance(patch)})
     assert (ks.synced, ks.known) == (True, False)
 

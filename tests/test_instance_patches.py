@@ -8,7 +8,7 @@ import pytest
 
 from .test_flux_controllers import CORE, INSTANCE, ROOT
 
-PATCH = "  kustomize:\n    patches:\n      - patch: '[{{op: add, path: /spec/replicas, value: 2}}]'\n        target: {target}\n"
+PATCH = '  kustomize:\n    patches:\n      - patch: \'[{{"op": "add", "path": "/spec/replicas", "value": 2}}]\'\n        target: {target}\n'
 
 
 def _hl115(repo, check_json, target: str, components: str = CORE, extra: str = "") -> list[str]:
@@ -67,7 +67,7 @@ def test_a_flux_instance_helmrelease_patch_is_judged_unless_a_post_renderer_runs
         + "  values:\n    instance:\n      distribution: {version: 2.7.x, registry: ghcr.io/fluxcd}\n"
         "      components: [source-controller, kustomize-controller]\n"
         "      sync: {kind: GitRepository, url: 'https://example.com/org/repo', ref: refs/heads/main, path: ./clusters/main}\n"
-        "      kustomize:\n        patches:\n          - patch: '[{op: add, path: /spec/replicas, value: 2}]'\n"
+        '      kustomize:\n        patches:\n          - patch: \'[{"op": "add", "path": "/spec/replicas", "value": 2}]\'\n'
         "            target: {kind: Deployment, name: helm-controller}\n"
     )
     _, findings = check_json(repo({"clusters/main/ks.yaml": ROOT, "flux/release.yaml": release}), "--select", "HL115")
@@ -75,7 +75,7 @@ def test_a_flux_instance_helmrelease_patch_is_judged_unless_a_post_renderer_runs
     assert [(f["line"], f["message"].startswith(prefix)) for f in findings] == ([] if post_renderers else [(15, True)])
 
 
-NO_TARGET = "  kustomize:\n    patches:\n      - patch: '[{{op: add, path: /spec/replicas, value: 2}}]'\n"
+NO_TARGET = '  kustomize:\n    patches:\n      - patch: \'[{{"op": "add", "path": "/spec/replicas", "value": 2}}]\'\n'
 TWO_DOCUMENTS = (
     "  kustomize:\n    patches:\n      - patch: |\n          kind: Deployment\n          metadata: {{name: a}}\n"
     "          ---\n          kind: Deployment\n          metadata: {{name: b}}\n        target: {{kind: Deployment}}\n"

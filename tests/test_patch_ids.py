@@ -439,3 +439,23 @@ def test_an_inline_patch_that_is_not_yaml_fails_the_build(repo, check_json, wher
     fine = repo(_app("resources:\n  - ./cm.yaml\npatches:\n" + _smp(json_patch, "{kind: ConfigMap, name: cm}")))
     assert _found(check_json, fine, "HL114") == []
     assert _applied(fine)["ConfigMap", "cm"]["data"] == {"a": "b", "c": "d"}
+
+
+@pytest.mark.parametrize(
+    ("text", "fails"),
+    [
+        ("[{op: add, path: /data/c, value: d}]", True),  # YAML flow, but it starts with '['
+        ('[{"op": "add", "path": "/data/c", "value": "d"}]', False),  # JSON
+        ("- {op: add, path: /data/c, value: d}", False),  # a YAML list that does not start with '['
+    ],
+)
+def test_a_json6902_patch_that_starts_with_a_bracket_must_be_json(repo, check_json, text, fails):
+    """kustomize's jsonPatchFromBytes converts YAML to JSON only when the text's first character is
+    not '[': `[{op: add, ...}]` is decoded as JSON as it is, and fails ('unable to parse SM or JSON
+    patch', kubectl kustomize 5.8.1)."""
+    root = repo(_app("resources:\n  - ./cm.yaml\npatches:\n" + _smp(text, "{kind: ConfigMap, name: cm}")))
+    messages = [m for _, _, m in _found(check_json, root, "HL114")]
+    assert [("starts with '[', so kustomize decodes it as JSON" in m) for m in messages] == ([True] if fails else [])
+    errors = _oracle_errors(root)
+    if errors is not None:
+        assert ("unable to parse SM or JSON patch" in errors.get("Kustomization flux-system/app", "")) is fails

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import json
 import posixpath
 import re
 from collections import defaultdict
@@ -848,15 +849,25 @@ def _parsed_inline(text: str) -> ParsedFile:
     return parse_bytes("<patch>", text.encode())
 
 
+NOT_JSON = "starts with '[', so kustomize decodes it as JSON"
+
+
 def _unparsable(text: str) -> str | None:
     """Why kustomize cannot read an inline patch text ('unable to parse SM or JSON patch'): the
     first YAML syntax error in it (JSON is YAML); None when it parses, or holds template markers
     something renders first."""
     parsed = _parsed_inline(text)
-    problem = next((p for p in parsed.problems if p.rule == "HL001"), None)
-    if problem is None or parsed.templated:
+    if parsed.templated:
         return None
-    return f"line {problem.line} of the patch text: {problem.message}"
+    problem = next((p for p in parsed.problems if p.rule == "HL001"), None)
+    if problem is not None:
+        return f"line {problem.line} of the patch text: {problem.message}"
+    if text.startswith("["):  # kustomize's jsonPatchFromBytes: a text that starts with '[' is decoded as JSON
+        try:
+            json.loads(text)
+        except ValueError as error:
+            return f"{NOT_JSON}, which it is not ({str(error).split(':')[0]})"
+    return None
 
 
 def patches_of(ctx: Context, kd: KustomizeDir) -> list[Patch]:
@@ -972,6 +983,13 @@ def _unmatched(ctx: Context, patch: Patch) -> list[tuple[Any, PatchSource]]:
 
 def _judge(ctx: Context, patch: Patch, view: BuildView, where_label: str) -> tuple[str, str, str] | None:
     """(rule, message, fix) when the patch fails the build or matches nothing; None if it applies."""
+    if patch.unparsable is not None and patch.unparsable.startswith(NOT_JSON):
+        return (
+            "HL114",
+            f"the inline patch in {where_label} {patch.unparsable}: kustomize fails the build ('unable to parse SM or "
+            "JSON patch')",
+            "write the operations as JSON (keys and strings in double quotes), or as a YAML list with one '- op:' entry per line",
+        )
     if patch.unparsable is not None:
         return (
             "HL114",
