@@ -101,3 +101,28 @@ def test_an_entry_the_patch_names_again_counts_as_kept(check_json, repo):
     ((_, _, message),) = _hl121(check_json, repo, _tree(patch, child))
     assert "spec.postBuild.substituteFrom of Kustomization app-a" in message
     assert message.endswith("so 1 of its 2 own entries is dropped and never takes effect")
+
+
+def test_a_childs_own_patch_that_a_parent_replaced_is_not_judged_by_hl115(repo, check_json):
+    """The parent's strategic-merge patch sets the child's spec.patches whole (HL121): the child's
+    own ConfigMap patch never runs, so it is no HL115 'matches nothing', at the parent's line or
+    anywhere (kubectl kustomize of the parent's patch shows only the injected entry)."""
+    parent = flux_root("apps", "./apps") + (
+        "  patches:\n    - target: {kind: Kustomization}\n      patch: |-\n"
+        "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n"
+        "        metadata: {name: not-used}\n        spec:\n          patches:\n"
+        "            - target: {kind: HelmRelease}\n              patch: |-\n"
+        "                - {op: add, path: /spec/timeout, value: 10m}\n"
+    )
+    child = flux_ks(
+        "app-a",
+        "./app-a",
+        "  patches:\n    - target: {kind: ConfigMap}\n      patch: |-\n        - {op: add, path: /data/a, value: b}\n",
+    )
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: flux-system}\n"
+        "spec: {interval: 1h, chartRef: {kind: OCIRepository, name: chart-a}}\n"
+    )
+    files = {"clusters/main/flux.yaml": parent, "apps/app-a.yaml": child, "app-a/hr.yaml": release}
+    found = sorted(f["rule"] for f in check_json(repo(files))[1] if f["rule"] in ("HL115", "HL121"))
+    assert found == ["HL121"]

@@ -919,7 +919,10 @@ def flux_patches(ctx: Context, ks: FluxKS) -> list[Patch]:
     out: list[Patch] = []
     obj = ks.obj
     items = obj.spec.get("patches") if obj is not None else None
+    applied = ks.spec.get("patches")  # as the parents' patches leave it
     for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(applied, list) or item not in applied:
+            continue  # a parent's patch replaced or removed the list (HL121): kustomize-controller never runs it
         if obj is not None and isinstance(item, dict) and isinstance(item.get("patch"), str):
             target = item.get("target") if isinstance(item.get("target"), dict) else None
             inline = PatchSource(obj.path, obj.doc, ("spec", "patches", index, "patch"), True)
