@@ -66,9 +66,9 @@ def test_chart_crds_and_files_beside_a_chart_are_manifests(repo, check_json):
             "templates/configmap.yaml": bad,  # no Chart.yaml above: not a chart's template
         }
     )
-    assert rules_of(check_json(root)[1], "HL601") == [
-        ("HL601", "chart-a/crds/configmap.yaml", 6),
-        ("HL601", "templates/configmap.yaml", 6),
+    assert rules_of(check_json(root)[1], "HL601", "HL604") == [
+        ("HL604", "chart-a/crds/configmap.yaml", 6),
+        ("HL604", "templates/configmap.yaml", 6),
     ]
 
 
