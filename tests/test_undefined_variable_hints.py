@@ -110,3 +110,38 @@ def test_an_object_in_the_same_file_as_the_source_is_still_named(check_json, rep
     )
     (error,) = _hl201(check_json, repo(_tree(_app("ConfigMap", "vars-b"), text)))
     assert error["fix"].startswith("ConfigMap flux-system/vars-other (vars/vars.yaml) has a key VAR_A")
+
+
+PATCHING_ROOT = """apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  interval: 10m
+  path: ./flux
+  prune: true
+  sourceRef: {kind: GitRepository, name: flux-system}
+  patches:
+    - target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization, name: app-a}
+      patch: |-
+        apiVersion: kustomize.toolkit.fluxcd.io/v1
+        kind: Kustomization
+        metadata: {name: not-used}
+        spec:
+          postBuild:
+            substituteFrom:
+              - {kind: ConfigMap, name: missing-a, optional: true}
+"""
+
+
+def test_a_source_a_parents_patch_drops_is_said_to_be_dropped_at_postbuild(check_json, repo):
+    """app-a lists ConfigMap vars-a (which has VAR_A), but the root's strategic-merge patch replaces
+    its substituteFrom with an optional ConfigMap the repository lacks (HL121): the info sits at
+    postBuild, not at the dropped entry, and its fix says the list is replaced, not 'list it there'."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars-a, namespace: flux-system}\ndata: {VAR_A: value-a}\n"
+    files = _tree(_app("ConfigMap", "vars-a"), cm)
+    files["flux/sync.yaml"] = SYNC.split("---\n")[0] + "---\n" + PATCHING_ROOT
+    found = check_json(repo(files))[1]
+    (info,) = [f for f in found if f["rule"] == "HL201"]
+    assert (info["path"], info["line"]) == ("flux/app-a.yaml", 9)  # postBuild:
+    assert "this Kustomization lists it in its substituteFrom, but a parent's patch replaces that list (HL121)" in info["fix"]
+    assert "list it there" not in info["fix"]

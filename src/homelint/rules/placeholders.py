@@ -169,12 +169,14 @@ def _undefined(
             yield ks, variables, obj, field, is_key, item.name, text, (start, end)
 
 
-def _undefined_fix(ctx: Context, name: str, sources: set[tuple[str, int] | tuple[str, str]]) -> str:
+def _undefined_fix(ctx: Context, name: str, sources: set[tuple[str, int] | tuple[str, str]], ks: FluxKS) -> str:
     """The fix of an undefined `${name}`: where to define it; when a ConfigMap or Secret of the
     repository that is no substituteFrom source of the Kustomization has a key of that name (the
     key only, never its value), that object is named first: the variable may have been meant there."""
     usual = f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}"
-    hint = _keyed_hint(ctx, [name], sources)
+    hint = _keyed_hint(ctx, [name], sources, ks)
+    if hint is not None and hint.endswith(" instead of"):
+        return f"{hint} listing it in the Kustomization; or {usual}"
     return f"{hint}: list it there, or {usual}" if hint else usual
 
 
@@ -187,16 +189,40 @@ def _source_objects(variables: list[Variables]) -> set[tuple[str, int] | tuple[s
     return made | {(src.kind, src.name) for v in variables for src in (*v.sources, *v.open_sources)}
 
 
-def _keyed_hint(ctx: Context, names: list[str], sources: set[tuple[str, int] | tuple[str, str]]) -> str | None:
+def _keyed_hint(
+    ctx: Context, names: list[str], sources: set[tuple[str, int] | tuple[str, str]], ks: FluxKS | None = None
+) -> str | None:
     """'ConfigMap ns/x (path) has a key NAME but is not a substituteFrom source of this
     Kustomization' for the first of `names` that a ConfigMap or Secret other than the `sources`
-    objects (path, document) has, committed or written by an ExternalSecret; else None."""
+    objects (path, document) has, committed or written by an ExternalSecret; else None. One that
+    `ks` lists itself, in a list a parent's patch replaces (HL121), is said to be dropped."""
     keyed = _keyed_objects(ctx)
+    dropped = _dropped_sources(ks) if ks is not None else set()
     for name in names:
         for path, doc, kind, name_of, what in keyed.get(name, []):
-            if (path, doc) not in sources and (kind, name_of) not in sources:
-                return f"{what} has a key {printable(name)} but is not a substituteFrom source of this Kustomization"
+            if (path, doc) in sources or (kind, name_of) in sources:
+                continue
+            if (kind, name_of) in dropped:
+                return (
+                    f"{what} has a key {printable(name)}, and this Kustomization lists it in its substituteFrom, but a "
+                    "parent's patch replaces that list (HL121): add it to the patch's list, or append it with a "
+                    "JSON6902 add at /spec/postBuild/substituteFrom/- instead of"
+                )
+            return f"{what} has a key {printable(name)} but is not a substituteFrom source of this Kustomization"
     return None
+
+
+def _dropped_sources(ks: FluxKS) -> set[tuple[str, str]]:
+    """(kind, name) of the substituteFrom entries the Kustomization writes that its applied spec
+    (after its parents' patches) no longer has."""
+    written = dig(ks.obj.data, (*POST_BUILD, "substituteFrom")) if ks.obj is not None else None
+    applied = dig(ks.spec, ("postBuild", "substituteFrom"))
+    kept = {(e.get("kind"), e.get("name")) for e in applied if isinstance(e, dict)} if isinstance(applied, list) else set()
+    return {
+        (str(e.get("kind")), str(e.get("name")))
+        for e in (written if isinstance(written, list) else [])
+        if isinstance(e, dict) and (e.get("kind"), e.get("name")) not in kept
+    }
 
 
 def _keyed_objects(ctx: Context) -> dict[str, list[tuple[str, int, str, str, str]]]:
@@ -273,7 +299,7 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
             path,
             span,
             f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)}){consequence}",
-            fix=_undefined_fix(ctx, name, _source_objects([g[1] for g in group])),
+            fix=_undefined_fix(ctx, name, _source_objects([g[1] for g in group]), ks),
             key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
             related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
         )
@@ -424,8 +450,9 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
     if not unread:
         return None
     source = variables.open_sources[0]
-    if ks.obj is not None:  # the substituteFrom entry (or the nearest node: a parent's patch may add it)
-        path, span = ks.obj.path, ctx.repo.obj_span(ks.obj, "spec", "postBuild", "substituteFrom", source.index)
+    if ks.obj is not None:  # the substituteFrom entry (where a patch adds it), or postBuild when a patch replaced the list
+        keys = POST_BUILD if _dropped_sources(ks) else (*POST_BUILD, "substituteFrom", source.index)
+        path, span = ks.obj.path, ctx.repo.obj_span(ks.obj, *keys)
     else:
         obj, field, is_key, _name, text, where = sorted(uses, key=lambda u: (u[0].path, u[0].doc, str(u[1])))[0]
         path, span = _place(ctx, obj, field, is_key, text, where)
@@ -436,7 +463,7 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
         f"{ks.label} uses {len(names)} placeholder{'s' if len(names) != 1 else ''} that no source it can read defines "
         f"({_bounded(['${' + n + '}' for n in names], 5)}); {'; '.join(why)}"
         f"{'' if elsewhere_only else ', so they may be defined there'}",
-        fix=_open_sources_fix(ctx, names, variables),
+        fix=_open_sources_fix(ctx, names, variables, ks),
         key=f"HL201/open/{ks.key}",
         related=sorted({use[0].path for use in uses}),
     )
@@ -444,14 +471,16 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
     return finding
 
 
-def _open_sources_fix(ctx: Context, names: list[str], variables: Variables) -> str:
+def _open_sources_fix(ctx: Context, names: list[str], variables: Variables, ks: FluxKS) -> str:
     """What to do about placeholders that only an unreadable source may define: a ConfigMap or
     Secret of the repository with such a key is named first; the store's keys are listed in the
     ExternalSecret only when an ExternalSecret's keys are what cannot be read."""
     fix = "check that the source defines them, or give defaults (${NAME:=value})"
     if any(source.found for source in variables.open_sources):
         fix += "; list the keys in the ExternalSecret (data/template) to let homelint check them"
-    hint = _keyed_hint(ctx, names, _source_objects([variables]))
+    hint = _keyed_hint(ctx, names, _source_objects([variables]), ks)
+    if hint is not None and hint.endswith(" instead of"):
+        return f"{hint} listing it in the Kustomization; or {fix}"
     return f"{hint}: list it there, or {fix}" if hint else fix
 
 
