@@ -107,7 +107,9 @@ def test_template_objects_read_plain_kinds_names_and_namespaces():
         ("Secret", "secret-a"): [("t.yaml.j2", "ns-a")],
         ("ConfigMap", "settings-a"): [("t.yaml.j2", "flux-system")],
     }
-    assert template_objects([("t.j2", "kind: Secret\nmetadata:\n  name: s\n")]) == {("Secret", "s"): [("t.j2", None)]}
-    assert template_objects([("t.j2", "kind: Secret\nmetadata:\n  labels:\n    name: x\n")]) == {}
-    templated = "kind: Secret\nmetadata:\n  name: s\n  namespace: {{ ns }}\n"
+    core = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"
+    assert template_objects([("t.j2", core)]) == {("Secret", "s"): [("t.j2", None)]}
+    assert template_objects([("t.j2", core.replace("v1", "example.com/v1"))]) == {}  # a custom resource
+    assert template_objects([("t.j2", "apiVersion: v1\nkind: Secret\nmetadata:\n  labels:\n    name: x\n")]) == {}
+    templated = core + "  namespace: {{ ns }}\n"
     assert template_objects([("t.j2", templated)]) == {("Secret", "s"): [("t.j2", "*")]}

@@ -1,6 +1,6 @@
-"""Objects a bootstrap template defines (`bootstrap/resources.yaml.j2`, rendered by minijinja or
-`op inject` and piped into `kubectl apply`): read from the template's text, never rendered, as
-(kind, name, namespace) of each document whose kind, name and namespace are written plainly."""
+"""Core objects a bootstrap template defines (`bootstrap/resources.yaml.j2`, rendered by minijinja
+or `op inject` and piped into `kubectl apply`): read from the template's text, never rendered, as
+(kind, name, namespace) of each `apiVersion: v1` document whose kind and name are written plainly."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from homelint.model.refs import ANY
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".gotmpl")
 
 _DOCUMENT_START = re.compile(r"^---[ \t]*(?:#.*)?$", re.M)
+_CORE = re.compile(r"^apiVersion:[ \t]*[\"']?v1[\"']?[ \t]*(?:#.*)?$", re.M)
 _KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z][\w]{0,62})[\"']?[ \t]*(?:#.*)?$", re.M)
 _METADATA = re.compile(r"^metadata:[ \t]*(?:#.*)?$", re.M)
 _TOP_LEVEL = re.compile(r"^\S", re.M)
@@ -22,7 +23,7 @@ _INDENT = re.compile(r"^([ \t]+)\S", re.M)
 
 
 def template_objects(texts: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
-    """(kind, name) -> (path, namespace: None when not written, ANY when templated) of each
+    """(kind, name) -> (path, namespace: None when not written, ANY when templated) of each core
     document of the templates `texts` ((path, text)) that writes `kind:` and `metadata.name`
     plainly; a document whose name is templated (`{{ }}`) is left out: what it makes is not known.
     `{%` blocks are not read: a document inside a loop or a condition counts as made (a loop over
@@ -41,8 +42,8 @@ def _document_object(document: str) -> tuple[str, str, str | None] | None:
     """(kind, name, namespace) of one document, or None."""
     kind = _KIND.search(document)
     metadata = _METADATA.search(document)
-    if kind is None or metadata is None:
-        return None
+    if kind is None or metadata is None or _CORE.search(document) is None:
+        return None  # a custom resource of kind Secret is no Secret
     following = _TOP_LEVEL.search(document, metadata.end() + 1)
     block = document[metadata.end() : following.start() if following else len(document)]
     indent = _INDENT.search(block)
