@@ -583,3 +583,20 @@ def test_a_generator_data_file_is_explained_as_the_data_of_its_generator(tmp_pat
     out = run(root, "kubernetes/apps/demo/app/values.yaml")
     assert "data of key 'values.yaml' of configMapGenerator 'demo-values' in kubernetes/apps/demo/app/kustomization.yaml" in out
     assert "not applied" not in out
+
+
+def test_a_root_taken_without_a_marker_is_named(tmp_path, monkeypatch):
+    """Without .git or .homelint.yaml, explain takes the current folder as the root (as `check`
+    without a path does there), which may not be the folder `check DIR` would take: a note says so."""
+    root = make_repo(tmp_path)
+    (root / ".git").rmdir()
+    config = (root / ".homelint.yaml").read_text()
+    (root / ".homelint.yaml").unlink()
+    monkeypatch.chdir(root.parent)
+    text = run(root, f"{root.name}/kubernetes/apps/demo/app/cm.yaml")
+    assert text.rstrip().endswith(
+        f"note: no .git or .homelint.yaml at or above {root.name}/kubernetes/apps/demo/app/cm.yaml: the current folder "
+        "was taken as the repository root; run explain from the repository root, or add a .homelint.yaml there"
+    )
+    (root / ".homelint.yaml").write_text(config)
+    assert "was taken as the repository root" not in run(root, f"{root.name}/kubernetes/apps/demo/app/cm.yaml")

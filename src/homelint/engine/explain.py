@@ -19,7 +19,7 @@ from homelint.core.substitution import DISABLE_KEY, placeholder_strings, scan_ca
 from homelint.engine.cache import Cache
 from homelint.engine.lint import Options, run_check
 from homelint.engine.runner import load_repo, remembered_walk
-from homelint.loading.discovery import find_file_root
+from homelint.loading.discovery import find_file_root, marked
 from homelint.loading.safeio import printable
 from homelint.model.config import ConfigError
 from homelint.model.flux import _patch_body
@@ -590,6 +590,8 @@ def render_text(data: dict[str, Any]) -> str:
             out.append(f"  {f['rule']} line {f['line']} {f['severity']}: {f['message']}")
     for f in data.get("findings", []):
         out.append(f"  {f['rule']} line {f['line']} {f['severity']}: {f['message']}")
+    if data.get("note"):
+        out.append(f"\nnote: {data['note']}")
     return "\n".join(out) + "\n"
 
 
@@ -609,6 +611,12 @@ def run_explain(target: str, fmt: str, config_file: Path | None = None) -> str:
     result = run_check(Options(paths=[root], config_file=config_file))
     repo = load_model(result)
     data = explain(root, rel, line, repo, result.findings)
+    if not marked(root):  # `check DIR` would take DIR as the root: say which one this is
+        where = "the current folder" if root == Path.cwd().resolve() else f"its folder {printable(root.as_posix())}"
+        data["note"] = (
+            f"no .git or .homelint.yaml at or above {printable(file_arg)}: {where} was taken as the repository root; "
+            "run explain from the repository root, or add a .homelint.yaml there"
+        )
     if fmt == "json":
         return json.dumps(data, indent=2) + "\n"
     return render_text(data)
