@@ -174,10 +174,7 @@ def _undefined_fix(ctx: Context, name: str, sources: set[tuple[str, int] | tuple
     repository that is no substituteFrom source of the Kustomization has a key of that name (the
     key only, never its value), that object is named first: the variable may have been meant there."""
     usual = f"define {name} in postBuild.substitute or a substituteFrom ConfigMap/Secret, or give a default: ${{{name}:=value}}"
-    hint = _keyed_hint(ctx, [name], sources, ks)
-    if hint is not None and hint.endswith(" instead of"):
-        return f"{hint} listing it in the Kustomization; or {usual}"
-    return f"{hint}: list it there, or {usual}" if hint else usual
+    return _keyed_fix(ctx, [name], sources, ks, usual)
 
 
 def _source_objects(variables: list[Variables]) -> set[tuple[str, int] | tuple[str, str]]:
@@ -189,15 +186,15 @@ def _source_objects(variables: list[Variables]) -> set[tuple[str, int] | tuple[s
     return made | {(src.kind, src.name) for v in variables for src in (*v.sources, *v.open_sources)}
 
 
-def _keyed_hint(
-    ctx: Context, names: list[str], sources: set[tuple[str, int] | tuple[str, str]], ks: FluxKS | None = None
-) -> str | None:
-    """'ConfigMap ns/x (path) has a key NAME but is not a substituteFrom source of this
-    Kustomization' for the first of `names` that a ConfigMap or Secret other than the `sources`
-    objects (path, document) has, committed or written by an ExternalSecret; else None. One that
-    `ks` lists itself, in a list a parent's patch replaces (HL121), is said to be dropped."""
+def _keyed_fix(
+    ctx: Context, names: list[str], sources: set[tuple[str, int] | tuple[str, str]], ks: FluxKS, otherwise: str
+) -> str:
+    """`otherwise`, after 'ConfigMap ns/x (path) has a key NAME but is not a substituteFrom source
+    of this Kustomization: list it there' for the first of `names` that a ConfigMap or Secret other
+    than the `sources` objects (path, document) has, committed or written by an ExternalSecret. One
+    that `ks` lists itself, in a list a parent's patch replaces (HL121), is said to be dropped."""
     keyed = _keyed_objects(ctx)
-    dropped = _dropped_sources(ks) if ks is not None else set()
+    dropped = _dropped_sources(ks)
     for name in names:
         for path, doc, kind, name_of, what in keyed.get(name, []):
             if (path, doc) in sources or (kind, name_of) in sources:
@@ -206,10 +203,10 @@ def _keyed_hint(
                 return (
                     f"{what} has a key {printable(name)}, and this Kustomization lists it in its substituteFrom, but a "
                     "parent's patch replaces that list (HL121): add it to the patch's list, or append it with a "
-                    "JSON6902 add at /spec/postBuild/substituteFrom/- instead of"
+                    f"JSON6902 add at /spec/postBuild/substituteFrom/- instead of listing it in the Kustomization; or {otherwise}"
                 )
-            return f"{what} has a key {printable(name)} but is not a substituteFrom source of this Kustomization"
-    return None
+            return f"{what} has a key {printable(name)} but is not a substituteFrom source of this Kustomization: list it there, or {otherwise}"
+    return otherwise
 
 
 def _dropped_sources(ks: FluxKS) -> set[tuple[str, str]]:
@@ -478,10 +475,7 @@ def _open_sources_fix(ctx: Context, names: list[str], variables: Variables, ks: 
     fix = "check that the source defines them, or give defaults (${NAME:=value})"
     if any(source.found for source in variables.open_sources):
         fix += "; list the keys in the ExternalSecret (data/template) to let homelint check them"
-    hint = _keyed_hint(ctx, names, _source_objects([variables]), ks)
-    if hint is not None and hint.endswith(" instead of"):
-        return f"{hint} listing it in the Kustomization; or {fix}"
-    return f"{hint}: list it there, or {fix}" if hint else fix
+    return _keyed_fix(ctx, names, _source_objects([variables]), ks, fix)
 
 
 def _applied_namespaces(ctx: Context) -> dict[tuple[str, str], list[str]]:
