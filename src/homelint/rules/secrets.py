@@ -354,9 +354,10 @@ def _bootstrapped_elsewhere(ctx: Context, ns: str, name: str) -> list[str]:
     spaces = {o.namespace for o in defined}
     if not defined or None in spaces or ns in spaces:
         return []
-    if any("create secret" in text and name in text for text in unapplied_texts(ctx, outside_flux_tree=False)):
-        return []
-    return sorted(s for s in spaces if s)
+    created: dict[str, bool] = ctx.repo.memo("rules.secrets.created-by-script", dict)  # name -> a script may create it
+    if name not in created:
+        created[name] = any("create secret" in t and name in t for t in unapplied_texts(ctx, outside_flux_tree=False))
+    return [] if created[name] else sorted(s for s in spaces if s)
 
 
 def _made_elsewhere(produced: Any, ns: str, name: str) -> list[str]:
