@@ -884,15 +884,17 @@ def find_sources(repo: Repo) -> Sources:
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
         if add(ref, f"the sync of {obj.kind} {obj.name} ({obj.path})", url=sync.get("url"), synced=True) is not None:
             out.syncs.append((ref, sync["path"], obj))
-            own_urls += [sync.get("url")] if ref.kind == "GitRepository" else []
-            synced += [(sync.get("url"), sync.get("ref"), ref)] if ref.kind == "GitRepository" else []
+            if ref.kind == "GitRepository":
+                own_urls.append(sync.get("url"))
+                synced.append((sync.get("url"), sync.get("ref"), ref))
     for sync, ns, path in [*_values_syncs(repo), *_helmfile_syncs(repo)]:
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
         if add(ref, f"the flux-instance values in {path}", url=sync.get("url"), synced=True) is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)
             out.syncs.append((ref, sync["path"], placeholder))
-            own_urls += [sync.get("url")] if ref.kind == "GitRepository" else []
-            synced += [(sync.get("url"), sync.get("ref"), ref)] if ref.kind == "GitRepository" else []
+            if ref.kind == "GitRepository":
+                own_urls.append(sync.get("url"))
+                synced.append((sync.get("url"), sync.get("ref"), ref))
     synced_at = _synced_paths(out)
     remotes = git_remotes(repo.root)
     for ref, objs in sorted(by_ref.items()):

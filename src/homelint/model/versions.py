@@ -372,9 +372,13 @@ class Versions:
                 instance = values.get("instance") if isinstance(values, dict) else None
                 dist = instance.get("distribution") if isinstance(instance, dict) else None
                 dist = dist if isinstance(dist, dict) else {}
-                if "version" not in dist and "artifact" not in dist and spec.get("valuesFrom"):
-                    pass  # helm-controller merges valuesFrom under spec.values: a values file there may set them
-                elif isinstance(instance, dict) and any(k in instance for k in ("distribution", "sync", "components")):
+                # helm-controller merges valuesFrom under spec.values: a values file there may set the distribution
+                from_values = "version" not in dist and "artifact" not in dist and bool(spec.get("valuesFrom"))
+                if (
+                    not from_values
+                    and isinstance(instance, dict)
+                    and any(k in instance for k in ("distribution", "sync", "components"))
+                ):
                     keys = ("spec", "values", "instance", "distribution")
                     self._instance(obj, dist, keys, "flux-instance HelmRelease values.instance.distribution.version", instance)
                 chart = spec.get("chart")
