@@ -20,7 +20,7 @@ import pytest
 from homelint.engine import cache as cache_module
 from homelint.engine.runner import to_plain
 
-from .conftest import GOTK, cache_dir, flux_root
+from .conftest import GOTK, cache_dir, flux_ks, flux_root
 
 SECRET = "correct-horse-battery-staple"  # the demo's plaintext Secret value (HL402)
 
@@ -1607,3 +1607,77 @@ def test_a_bootstrap_script_that_links_out_of_the_repository_is_not_read(check_j
     (root / "scripts" / "bootstrap.sh").write_text(machine.read_text())
     _, findings = check_json(root, "--select", "HL104")
     assert findings == []  # the control: the same script, committed as a file, is read
+
+
+def test_a_bootstrap_template_linked_from_outside_the_repository_is_not_read(check_json, repo, tmp_path):
+    """A Taskfile applies bootstrap/resources.yaml.j2, a symlink to a file outside the repository
+    that defines the Secret a Deployment needs: the outside file is never read, so the Secret is
+    not made (HL401 stays); the same text inside the repository makes it."""
+    outside = tmp_path / "outside.yaml.j2"
+    outside.write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\n  namespace: ns-a\n")
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n"
+        "  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n"
+        "      containers:\n        - name: a\n          image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+        "          envFrom: [{secretRef: {name: secret-a}}]\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources: [ns.yaml, deploy.yaml]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/deploy.yaml": deployment,
+        "Taskfile.yaml": "version: '3'\ntasks:\n  b:\n    cmds:\n      - op inject -i bootstrap/resources.yaml.j2 | kubectl apply -f -\n",
+    }
+    root = repo(files)
+    (root / "bootstrap").mkdir()
+    (root / "bootstrap/resources.yaml.j2").symlink_to(outside)
+    assert [f["rule"] for f in check_json(root)[1] if f["rule"] == "HL401"] == ["HL401"]
+    (root / "bootstrap/resources.yaml.j2").unlink()
+    (root / "bootstrap/resources.yaml.j2").write_text(outside.read_text())
+    assert [f["rule"] for f in check_json(root)[1] if f["rule"] == "HL401"] == []
+
+
+def test_a_helmfile_values_path_outside_the_repository_is_not_read(run, repo, tmp_path):
+    """A flux-instance release whose values file is `../` outside the repository (or absolute):
+    it names no file of the repository, so it gives no sync; the roots are guessed, as a note says."""
+    (tmp_path / "values.yaml").write_text(
+        "instance:\n  sync: {kind: GitRepository, url: https://x.invalid/r, ref: refs/heads/main, path: apps}\n"
+    )
+    for path in ("../../values.yaml", str(tmp_path / "values.yaml")):
+        release = f"releases:\n  - name: flux-instance\n    chart: oci://ghcr.io/x/charts/flux-instance\n    values: ['{path}']\n"
+        root = repo({"bootstrap/helmfile.yaml": release, "apps/ks.yaml": flux_ks("app-a", "./apps/app-a")})
+        assert "no Flux root found" in run("check", str(root), "--no-cache").output
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["bootstrap/resources.yaml.j2", "scripts/bootstrap.sh", "apps/app-a/kustomization.yaml"],
+)
+def test_long_bootstrap_and_patch_texts_are_read_in_linear_time(check_json, repo, name):
+    """The template, bootstrap-loop, `find` and JSON-patch readers run bounded regular expressions
+    over texts of up to 1 MB: a 900 KB line of repeated characters, where they look (a Secret and a
+    namespace nothing makes send HL401 and HL113 to the bootstrap texts), is read and makes
+    nothing; never a crash (and never a hang: bench and the suite's run time would show one)."""
+    long = "/" + "a" * 450_000 + "[" * 450_000
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n"
+        "  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n"
+        "      containers:\n        - name: a\n          image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+        "          envFrom: [{secretRef: {name: secret-a}}]\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources: [ns.yaml, app-a]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-b}\n",
+        "apps/app-a/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "apps/app-a/deploy.yaml": deployment,
+        "Taskfile.yaml": "version: '3'\ntasks:\n  b:\n    cmds:\n      - cat bootstrap/resources.yaml.j2 | kubectl apply -f -\n",
+    }
+    if name.endswith(".j2"):
+        files[name] = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + long + "\n"
+    elif name.endswith(".sh"):
+        files[name] = '#!/bin/sh\nkubectl create namespace "$ns" $(basename x) find ' + long + " -name " + long + " apply\n"
+    else:
+        files[name] += "patches:\n  - target: {kind: Deployment}\n    patch: '" + "[" * 900_000 + "'\n"
+    found = {f["rule"] for f in check_json(repo(files))[1]}
+    assert {"HL401", "HL113"} <= found and "HL000" not in found
