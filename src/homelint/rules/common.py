@@ -1193,3 +1193,25 @@ def _task_file(path: str) -> bool:
     includes, conventionally under a .taskfiles folder) or a helmfile (its hooks run commands)."""
     base = posixpath.basename(path).lower()
     return base.startswith(("taskfile", "helmfile")) or "/.taskfiles/" in f"/{path}" or "/taskfiles/" in f"/{path}"
+
+
+# The string maps of an object the API server validates as labels or annotations (ObjectMeta;
+# a pod template's in ValidatePodTemplateSpec; a selector's matchLabels in ValidateLabelSelector)
+STRING_MAPS = (
+    ("metadata", "labels"),
+    ("metadata", "annotations"),
+    ("spec", "template", "metadata", "labels"),
+    ("spec", "template", "metadata", "annotations"),
+    ("spec", "jobTemplate", "spec", "template", "metadata", "labels"),
+    ("spec", "jobTemplate", "spec", "template", "metadata", "annotations"),
+    ("spec", "selector", "matchLabels"),
+)
+WORKLOAD_GROUPS = {"", "apps", "batch"}
+
+
+def string_maps(obj: K8sObject) -> tuple[tuple[str, ...], ...]:
+    """The label and annotation maps of `obj`: its own; a built-in workload's pod-template ones
+    and matchLabels; a Service's selector (ValidateService validates it as labels)."""
+    if obj.kind == "Service" and obj.group == "":
+        return (*STRING_MAPS[:2], ("spec", "selector"))
+    return STRING_MAPS if obj.group in WORKLOAD_GROUPS else STRING_MAPS[:2]

@@ -60,6 +60,7 @@ from homelint.rules.common import (
     CHART_SOURCE_KIND,
     POST_BUILD,
     TARGET_NAMESPACE,
+    WORKLOAD_GROUPS,
     chart_ref_fix,
     has_flux,
     listed_beside_missing,
@@ -67,6 +68,7 @@ from homelint.rules.common import (
     missing_entry,
     missing_entry_in,
     spec_fix,
+    string_maps,
     templated_value,
     unapplied_texts,
     unbuildable,
@@ -1735,16 +1737,6 @@ def _as_parent_builds(ks: FluxKS) -> Applied | None:
 
 
 # --- HL604 non-string-metadata --------------------------------------------------------------------
-STRING_MAPS = (
-    ("metadata", "labels"),
-    ("metadata", "annotations"),
-    ("spec", "template", "metadata", "labels"),
-    ("spec", "template", "metadata", "annotations"),
-    ("spec", "jobTemplate", "spec", "template", "metadata", "labels"),
-    ("spec", "jobTemplate", "spec", "template", "metadata", "annotations"),
-    ("spec", "selector", "matchLabels"),
-)
-WORKLOAD_GROUPS = {"", "apps", "batch"}
 
 
 def _yaml_type(text: str) -> str | None:
@@ -1769,7 +1761,7 @@ def non_string_metadata(ctx: Context) -> Iterator[Finding]:
     for obj in manifest_objects(ctx):
         if obj.is_sops:
             continue
-        for keys in _string_maps(obj):
+        for keys in string_maps(obj):
             values = dig(obj.data, keys)
             if not isinstance(values, dict):
                 continue
@@ -1778,6 +1770,10 @@ def non_string_metadata(ctx: Context) -> Iterator[Finding]:
                     continue
                 if not flux and templated_value(ctx, obj, (*keys, name)):
                     continue  # rendered by a tool homelint does not see (with Flux, kustomize reads it as it is)
+                if flux and keys == ANNOTATIONS:
+                    if isinstance(value, list | dict):
+                        yield _emptied_annotation(ctx, obj, name, value)
+                    continue  # kustomize writes a boolean or number annotation as the string it was written as
                 kind, shown, fix = _non_string(ctx, obj, (*keys, name), value)
                 yield ctx.at(
                     "HL604",
@@ -1790,6 +1786,26 @@ def non_string_metadata(ctx: Context) -> Iterator[Finding]:
         if obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP:
             yield from _substitute_values(ctx, obj)
     yield from _substituted_strings(ctx)
+
+
+ANNOTATIONS = ("metadata", "annotations")
+
+
+def _emptied_annotation(ctx: Context, obj: K8sObject, name: str, value: list[Any] | dict[str, Any]) -> Finding:
+    """A list or mapping annotation value of an object kustomize builds: kustomize rewrites an
+    object's annotations as a string map (kyaml sets its internal annotations on every object and
+    writes them all back), a boolean or number as the text it was written as, a list or mapping as
+    "" (kubectl kustomize v5.8.1): the apply passes, the value is lost."""
+    finding = ctx.at(
+        "HL604",
+        obj,
+        (*ANNOTATIONS, name),
+        f"metadata.annotations.{name} of {obj.kind} {obj.name} is {'a list' if isinstance(value, list) else 'a mapping'}, "
+        "not a string: kustomize writes it as an empty string, so the cluster never sees this value",
+        fix="an annotation value is one string: quote the whole value if its text is meant",
+    )
+    finding.severity = "warning"
+    return finding
 
 
 MAX_SHOWN_SCALAR = 40  # a written number or boolean longer than this is not repeated in the message
@@ -1836,19 +1852,11 @@ def _substitute_values(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
         )
 
 
-def _string_maps(obj: K8sObject) -> tuple[tuple[str, ...], ...]:
-    """The string maps of `obj` HL604 reads: labels and annotations; a workload's pod-template ones
-    and matchLabels; a Service's selector."""
-    if obj.kind == "Service" and obj.group == "":
-        return (*STRING_MAPS[:2], ("spec", "selector"))
-    return STRING_MAPS if obj.group in WORKLOAD_GROUPS else STRING_MAPS[:2]
-
-
 def _string_fields(obj: K8sObject) -> Iterator[tuple[tuple[Any, ...], str]]:
     """(field path, text) of each string holding `${` in a field the API server takes as a string
-    only: the string maps (_string_maps), a v1 ConfigMap's `data` and a v1 Secret's `stringData`
+    only: the string maps (common.string_maps), a v1 ConfigMap's `data` and a v1 Secret's `stringData`
     (map[string]string), a built-in workload's container `env[].value`."""
-    maps: list[tuple[Any, ...]] = list(_string_maps(obj))
+    maps: list[tuple[Any, ...]] = list(string_maps(obj))
     if obj.api_version == "v1" and obj.kind in ("ConfigMap", "Secret"):
         maps.append(("data",) if obj.kind == "ConfigMap" else ("stringData",))
     for keys in maps:
