@@ -54,6 +54,39 @@ def valid_label_key(key: str) -> bool:
     return 0 < len(name) <= LABEL_VALUE_MAX and _NAME_PART.fullmatch(name) is not None
 
 
+_NAME_PART_FORMAT = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+)
+
+
+def label_key_problem(key: str) -> str:
+    """Why IsQualifiedName rejects `key`, in the API server's words; "" when it takes it."""
+    parts = key.split("/")
+    if len(parts) > 2:
+        return f"a qualified name {_NAME_PART_FORMAT}, with an optional DNS subdomain prefix and '/'"
+    prefix, name = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
+    problems = []
+    if prefix is not None and not prefix:
+        problems.append("prefix part must be non-empty")
+    elif prefix is not None and not valid_dns1123_subdomain(prefix):
+        problems.append(f"prefix part {name_problem(SUBDOMAIN, prefix)}")
+    if not name:
+        problems.append("name part must be non-empty")
+    elif len(name) > LABEL_VALUE_MAX:
+        problems.append(f"name part must be no more than {LABEL_VALUE_MAX} characters")
+    if name and not _NAME_PART.fullmatch(name):
+        problems.append(f"name part {_NAME_PART_FORMAT}")
+    return "; ".join(problems)
+
+
+def label_value_problem(value: str) -> str:
+    """Why IsValidLabelValue rejects `value`, in the API server's words; "" when it takes it."""
+    problems = [f"must be no more than {LABEL_VALUE_MAX} characters"] if len(value) > LABEL_VALUE_MAX else []
+    if not _LABEL_VALUE.fullmatch(value):
+        problems.append(f"a valid label must be an empty string or {_NAME_PART_FORMAT.removeprefix('must ')}")
+    return "; ".join(problems)
+
+
 # --- object names -----------------------------------------------------------------------------
 # the API server's words for each format (k8s.io/apimachinery pkg/util/validation)
 _FORMATS = {

@@ -442,6 +442,11 @@ def _remove(doc: Any, pointer: str, rec: _Recorder, fail: _Failing) -> OpFailure
 
 def _put(doc: Any, kind: str, pointer: str, value: Any, from_at: FieldPath, rec: _Recorder, fail: _Failing) -> OpFailure | None:
     """add, replace, and the second half of move and copy: `value` at `pointer`."""
+    meta = doc.get("metadata") if isinstance(doc, dict) else None
+    if pointer.startswith("/metadata/annotations/") and isinstance(meta, dict) and meta.get("annotations") is None:
+        # kustomize sets its internal annotations on every object before its patches run (and drops
+        # them after): an object's annotation map is always there (kubectl kustomize v5.8.1)
+        doc["metadata"] = {**meta, "annotations": {}}
     con, parts, missing, where = _find(doc, pointer, writable=True)
     if con is None:
         if kind == "add":

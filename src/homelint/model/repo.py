@@ -7,7 +7,7 @@ import os
 import posixpath
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -158,6 +158,11 @@ class Repo:
         if found is None and obj.anchor is not None:  # a generated object: at its generator entry
             return obj.path, self.positions.span(obj.path, obj.doc, obj.anchor)
         if found is not None:
+            if key and _json_patch_op(found.inner if found.inside else found.at):
+                key = False  # a key a JSON6902 operation made: its `path` names it
+                found = (
+                    replace(found, inner=(found.inner[0], "path")) if found.inside else replace(found, at=(found.at[0], "path"))
+                )
             path, doc, at = found.path, found.doc, found.at
             if found.text:  # a generator's source file
                 self.raw_reads.add(path)
@@ -456,3 +461,8 @@ def _index_kustomizations(repo: Repo) -> None:
     repo.patch_files = (
         frozenset(e.target for e in entries if e.kind == "patches" and str(e.field[0]).lower() != "replacements") - resources
     )
+
+
+def _json_patch_op(at: tuple[Any, ...]) -> bool:
+    """Whether `at` is the `value` or `from` of a JSON6902 operation (an item of the patch's list)."""
+    return len(at) == 2 and isinstance(at[0], int) and at[1] in ("value", "from")
