@@ -457,7 +457,7 @@ def test_hl604_a_quoted_env_value_substituted_with_a_number(repo, check_json):
     deploy = (FIXTURES / good / APP / "deployment.yaml").read_text()
     deploy = deploy.replace('value: "${quote}${BUILD_ID}${quote}"', 'value: "${BUILD_ID}"')
     found = rules_of(check_json(repo({f"{APP}/deployment.yaml": deploy}, base=good))[1], "HL604")
-    assert found == [(f"{APP}/deployment.yaml", 26)]
+    assert found == [(f"{APP}/deployment.yaml", 28)]
 
 
 @pytest.mark.parametrize(
