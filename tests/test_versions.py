@@ -884,3 +884,23 @@ def test_a_flux_instance_release_takes_its_version_from_the_values_file_its_valu
     )
     _, findings = check_json(root, "--select", "HL602")
     assert [f["severity"] for f in rules_of(findings, "HL602")] == ["error"]
+
+
+def test_an_external_secrets_release_no_root_applies_says_nothing_of_the_installed_one(repo, check_json):
+    """A HelmRelease of the chart that no root applies (its kustomization leaves it out: HL102)
+    installs nothing, though its folder is nearer the ExternalSecret than the bootstrap helmfile
+    that installs 0.17.0: the helmfile decides."""
+    helmfile = (
+        "releases:\n  - name: external-secrets\n    namespace: external-secrets\n"
+        "    chart: oci://ghcr.io/external-secrets/charts/external-secrets\n    version: 0.17.0\n"
+    )
+    kustomization = (VERSIONS / "eso" / "cluster/apps/kustomization.yaml").read_text()
+    root = repo(
+        {
+            "bootstrap/helmfile.yaml": helmfile,
+            "cluster/apps/kustomization.yaml": kustomization.replace("  - ./external-secrets/helmrelease.yaml\n", ""),
+        },
+        base="versions/eso",
+    )
+    _, findings = check_json(root)
+    assert {(f["rule"], f["severity"]) for f in rules_of(findings, "HL602", "HL603")} == {("HL602", "error")}

@@ -386,7 +386,8 @@ class Versions:
                 if isinstance(chart_spec, dict) and isinstance(chart_spec.get("chart"), str):
                     name = posixpath.basename(chart_spec["chart"])
                     component = {"external-secrets": "external-secrets", "flux-operator": "flux-operator"}.get(name)
-                    if component and "version" in chart_spec:
+                    # a release installs nothing unless Flux applies it (no root here does: HL104)
+                    if component and "version" in chart_spec and not self._unapplied(obj):
                         keys = ("spec", "chart", "spec", "version")
                         self._add(component, chart_spec["version"], f"HelmRelease {obj.name} chart {name} version", obj, keys)
                     elif name == FLUX_CHART:
@@ -466,10 +467,14 @@ class Versions:
             component, what = "external-secrets", "OCIRepository of the external-secrets chart"
         if component is None or value is None:
             return
-        flux = self.repo.flux
-        if flux is not None and flux.roots_known and not self._obj_roots.get(id(obj.source)):
+        if self._unapplied(obj):
             return  # a source installs nothing unless Flux applies it, and no root here does (dead code: HL104)
         self._add(component, value, f"{what} ref.{field}", obj, ("spec", "ref", field))
+
+    def _unapplied(self, obj: K8sObject) -> bool:
+        """Whether the roots are known and none applies `obj`."""
+        flux = self.repo.flux
+        return flux is not None and flux.roots_known and not self._obj_roots.get(id(obj.source))
 
     def _substituted(self, obj: K8sObject, text: str) -> str | None:
         from homelint.core.substitution import resolve  # start-up: a warm run does not need it
