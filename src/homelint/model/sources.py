@@ -32,6 +32,7 @@ from homelint.core.model import K8sObject
 from homelint.core.regex import linear
 from homelint.core.substitution import resolve
 from homelint.loading.discovery import git_remotes, normal_url
+from homelint.model.helmfiles import TOKEN, known, templated_helmfiles
 from homelint.model.kustomize import escapes, inside, join
 from homelint.model.scripts import unnamed_scripts
 from homelint.model.sourceignore import SOURCEIGNORE, Matcher, Pattern, effective, read_patterns
@@ -725,7 +726,7 @@ def _values_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
 
 # a helmfile values path that starts with a template (`{{ requiredEnv "ROOT_DIR" }}/kubernetes/...`):
 # the rest, read from the repository's root, as bootstrap tasks set ROOT_DIR
-_TEMPLATED_ROOT = re.compile(r"^\{\{[^{}]{0,200}\}\}/+")
+_TEMPLATED_ROOT = re.compile(rf"^(?:\{{\{{[^{{}}]{{0,200}}\}}\}}|{TOKEN})/+")
 
 
 def _helmfile_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
@@ -733,16 +734,18 @@ def _helmfile_syncs(repo: Repo) -> Iterable[tuple[dict[str, Any], str, str]]:
     with (a bootstrap helmfile: `releases:` entries whose chart is .../flux-instance): inline maps
     of its `values:` list, and the YAML files it names (relative to the helmfile's folder; a path
     that starts with a template, from the repository's root). The chart renders a FluxInstance
-    in the release's namespace (flux-system when not written) from `instance`."""
-    for path, parsed in sorted(repo.parsed.items()):
-        for doc in parsed.docs:
+    in the release's namespace (flux-system when not written) from `instance`. A helmfile that
+    is a template is read with its actions blanked (model/helmfiles.py)."""
+    read = [(path, parsed.docs) for path, parsed in sorted(repo.parsed.items())]
+    for path, docs in [*read, *templated_helmfiles(repo)]:
+        for doc in docs:
             releases = doc.get("releases") if isinstance(doc, dict) and "kind" not in doc else None
             for release in releases if isinstance(releases, list) else []:
                 chart = release.get("chart") if isinstance(release, dict) else None
                 if not isinstance(chart, str) or not chart.rstrip("/").endswith("flux-instance"):
                     continue
                 ns = release.get("namespace")
-                ns = ns if isinstance(ns, str) and ns and "{{" not in ns else "flux-system"
+                ns = ns if isinstance(ns, str) and ns and "{{" not in ns and known(ns) else "flux-system"
                 values = release.get("values")
                 for item in values if isinstance(values, list) else []:
                     if isinstance(item, dict):
@@ -759,8 +762,8 @@ def _instance_syncs(docs: list[Any], ns: str, path: str) -> Iterable[tuple[dict[
     for doc in docs:
         instance = doc.get("instance") if isinstance(doc, dict) and "kind" not in doc else None
         sync = instance.get("sync") if isinstance(instance, dict) else None
-        if isinstance(sync, dict) and isinstance(sync.get("path"), str):
-            yield sync, ns, path
+        if isinstance(sync, dict) and isinstance(sync.get("path"), str) and known(sync["path"]):
+            yield {k: v for k, v in sync.items() if known(v)}, ns, path
 
 
 def pushes_of(pushed: list[Push], url: Any, dirs: set[str] | frozenset[str] = frozenset()) -> list[Push]:

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from homelint.core.model import K8sObject
 from homelint.core.resources import data_dir
 from homelint.loading.yamlload import parse_bytes
+from homelint.model.helmfiles import templated_helmfiles, without_unknowns
 
 if TYPE_CHECKING:
     from homelint.model.flux import FluxKS
@@ -409,6 +410,10 @@ class Versions:
                 if not isinstance(doc, dict) or ("apiVersion" in doc and "kind" in doc):
                     continue
                 self._plain_document(path, doc, base)
+        for path, docs in templated_helmfiles(repo):  # a value a template computes is not known
+            for doc in docs:
+                if isinstance(doc, dict):
+                    self._plain_document(path, without_unknowns(doc), posixpath.basename(path))
         for kd in repo.kustomize_dirs.values():
             for entry in kd.of_kind("resources"):
                 match = _FLUX_INSTALL_URL.search(entry.value)
