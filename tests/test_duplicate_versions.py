@@ -77,3 +77,37 @@ def test_two_namespaces_the_build_makes_one_fail_its_namespace_transformation(ch
     if KUBECTL is not None:
         done = subprocess.run([str(KUBECTL), "kustomize", str(repo(files) / "apps")], capture_output=True, text=True)
         assert "namespace transformation produces ID conflict" in done.stderr
+
+
+NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n"
+
+
+@pytest.mark.parametrize(
+    ("layout", "says"),
+    [
+        (  # both Namespaces meet where the namespace: renames one: the transformer fails
+            {"apps/kustomization.yaml": "namespace: ns-a\nresources: [n1.yaml, n2.yaml]\n", "apps/n2.yaml": NAMESPACE % "ns-a"},
+            "namespace transformation produces ID conflict",
+        ),
+        (  # a sibling folder's namespace: renames one before they meet: the merge fails
+            {
+                "apps/kustomization.yaml": "resources: [sub, other]\n",
+                "apps/sub/kustomization.yaml": "namespace: ns-a\nresources: [n1.yaml]\n",
+                "apps/other/kustomization.yaml": "resources: [n2.yaml]\n",
+                "apps/other/n2.yaml": NAMESPACE % "ns-a",
+            },
+            "may not add resource with an already registered id",
+        ),
+    ],
+)
+def test_a_namespace_renamed_into_another_says_where_kustomize_fails(check_json, repo, layout, says):
+    """Namespace placeholder becomes ns-a by a namespace:. Where that kustomization also holds
+    Namespace ns-a, its transformer fails; where a nested one renamed it, the parent's merge does
+    (kubectl kustomize). The message names the error kustomize gives."""
+    n1 = "apps/sub/n1.yaml" if "apps/sub/kustomization.yaml" in layout else "apps/n1.yaml"
+    files = {"clusters/main/flux.yaml": flux_root("apps", "./apps"), n1: NAMESPACE % "placeholder", **layout}
+    ((severity, _, message),) = _hl108(check_json, repo(files))
+    assert severity == "error" and message.endswith(f"kustomize fails with '{says}'")
+    if KUBECTL is not None:
+        done = subprocess.run([str(KUBECTL), "kustomize", str(repo(files) / "apps")], capture_output=True, text=True)
+        assert says in done.stderr

@@ -19,7 +19,7 @@ from homelint.loading.positions import _mapping_item
 from homelint.loading.safeio import printable
 from homelint.model.flux import FLUX_KS_GROUP, Applied, FluxKS, GeneratorFailure, Listing, depends_on
 from homelint.model.helmvalues import substituted_text
-from homelint.model.kustomize import escapes, is_remote, join, join_entry
+from homelint.model.kustomize import escapes, inside, is_remote, join, join_entry
 from homelint.model.refs import get
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
 from homelint.model.variables import Variables, variables_of
@@ -1636,7 +1636,18 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 yield _versions_applied_twice(ctx, ks, label, [same[0].obj for same in by_version.values()])
                 continue
             first, second = items[0].obj, items[1].obj
-            if kind == "Namespace" and first.name != second.name:  # Namespaces the build renamed alike
+            moved = [o for o in (first, second) if o.name != name] if kind == "Namespace" else []
+            nested = _nested_rename(ctx, ks, moved[0], name) if len(moved) == 1 else None
+            kept = second if moved and moved[0] is first else first
+            if nested is not None and not inside(kept.path, nested):  # moved below the folder that meets the other
+                where = f"{moved[0].path}:{ctx.repo.obj_span(moved[0], 'metadata', 'name').line}"
+                message = (
+                    f"Namespace '{moved[0].name}' ({where}) becomes '{name}' by the namespace: of "
+                    f"{ctx.repo.kustomize_dirs[nested].file}, and {ks.label} also applies Namespace '{name}' from "
+                    f"{kept.path}; kustomize fails with 'may not add resource with an already registered id'"
+                )
+                fix = "keep one Namespace in this build (objects of other namespaces belong to another Kustomization)"
+            elif kind == "Namespace" and first.name != second.name:  # Namespaces the build renamed alike
                 where = f"{first.path}:{ctx.repo.obj_span(first, 'metadata', 'name').line}"
                 message = (
                     f"Namespaces '{first.name}' ({where}) and '{second.name}' both become '{name}', the namespace "
@@ -2203,3 +2214,18 @@ def _is_local_file(root: Path, folder: str, entry: str) -> bool:
         return False
     target = posixpath.normpath(posixpath.join(folder, entry))
     return posixpath.dirname(target) == folder and (root / target).is_file()
+
+
+def _nested_rename(ctx: Context, ks: FluxKS, obj: K8sObject, name: str) -> str | None:
+    """The folder below the build's own (spec.path) whose kustomization's namespace: renames the
+    Namespace `obj` to `name` first (the innermost on its way up); None when none does, or the
+    build's own folder or targetNamespace may (a rename where both Namespaces meet)."""
+    if ks.path is None or ks.spec.get("targetNamespace") == name:
+        return None
+    folder = posixpath.dirname(obj.path)
+    while folder != ks.path and inside(folder, ks.path):
+        kd = ctx.repo.kustomize_dirs.get(folder)
+        if kd is not None and kd.namespace is not None:
+            return folder if kd.namespace == name else None
+        folder = posixpath.dirname(folder)
+    return None
