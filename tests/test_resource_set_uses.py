@@ -4,6 +4,8 @@ name or namespace is a `<< >>` action differs per input and is not judged."""
 
 from __future__ import annotations
 
+import pytest
+
 from .test_dryrun import ROOT
 
 HEAD = """apiVersion: fluxcd.controlplane.io/v1
@@ -80,3 +82,46 @@ def test_one_the_resource_set_makes_itself_is_made(repo, check_json):
 def test_a_templated_name_is_not_judged(repo, check_json):
     resources = DEPLOYMENT.replace("SECRET", "<< inputs.name >>-secret") + RELEASE.replace("CONFIGMAP", "<< inputs.name >>")
     assert _missing(check_json(repo(_tree(resources)))[1]) == []
+
+
+EXTERNAL_SECRET = """    - apiVersion: external-secrets.io/v1
+      kind: ExternalSecret
+      metadata: {name: secret-b, NAMESPACE}
+      spec:
+        secretStoreRef: {kind: KIND, name: STORE}
+        target: {name: secret-b}
+        data: [{secretKey: k, remoteRef: {key: k}}]
+"""
+STORE = (
+    "    - {apiVersion: external-secrets.io/v1, kind: KIND, metadata: {name: store-a}, spec: {provider: {fake: {data: []}}}}\n"
+)
+
+
+def _stores(found: list[dict]) -> list[tuple[str, int]]:
+    return sorted((f["path"], f["line"]) for f in found if f["rule"] == "HL403")
+
+
+def _external_secret(kind: str, store: str, namespace: str = "namespace: ns-a") -> str:
+    return EXTERNAL_SECRET.replace("KIND", kind).replace("STORE", store).replace("NAMESPACE", namespace)
+
+
+@pytest.mark.parametrize("kind", ["ClusterSecretStore", "SecretStore"])
+def test_an_external_secret_of_the_resource_set_needs_its_store(repo, check_json, kind):
+    found = check_json(repo(_tree(_external_secret(kind, "store-a"))))[1]
+    assert _stores(found) == [("apps/rs.yaml", 11)]
+    (message,) = [f["message"] for f in found if f["rule"] == "HL403"]
+    assert message.startswith(f"ExternalSecret secret-b (a resource of ResourceSet rs-a) uses {kind} 'store-a'")
+
+
+@pytest.mark.parametrize("kind", ["ClusterSecretStore", "SecretStore"])
+def test_a_store_the_resource_set_makes_is_made(repo, check_json, kind):
+    resources = _external_secret(kind, "store-a", namespace="namespace: ns-a") + STORE.replace("KIND", kind)
+    assert _stores(check_json(repo(_tree(resources)))[1]) == []
+
+
+def test_a_templated_store_or_a_secret_store_in_a_templated_namespace_is_not_judged(repo, check_json):
+    resources = _external_secret("ClusterSecretStore", "<< inputs.name >>")
+    resources += _external_secret("SecretStore", "store-a", namespace="namespace: << inputs.name >>").replace(
+        "secret-b", "secret-c"
+    )
+    assert _stores(check_json(repo(_tree(resources)))[1]) == []

@@ -18,10 +18,10 @@ from homelint.core.model import FILE_START, Finding, K8sObject, is_ciphertext, m
 from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached, substitution_disabled
 from homelint.core.wording import with_article
-from homelint.model.flux import remote_cluster
+from homelint.model.flux import Applied, remote_cluster
 from homelint.model.graph import ANY_NAMESPACE, Edge, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
-from homelint.model.refs import ANY, ValuesObject, values_objects
+from homelint.model.refs import ANY, ValuesObject, is_templated, resource_set_resources, values_objects
 from homelint.model.variables import UNKNOWN_VALUE
 from homelint.rules.common import (
     POST_BUILD,
@@ -882,45 +882,48 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
     chart_stores, chart_cluster_stores = ctx.graph.produced("secretstore"), ctx.graph.produced("clustersecretstore")
     external = ctx.config.external_secrets
     seen: set[tuple[int, str]] = set()
-    for applied in ctx.flux.applied:
-        obj = applied.obj
-        if obj.group != "external-secrets.io" or obj.kind not in ("ExternalSecret", "ClusterExternalSecret", "PushSecret"):
+    for applied, obj, ns, within in _store_users(ctx):
+        if (id(obj), ns) in seen:
             continue
-        if (id(obj), applied.ns) in seen:
-            continue
-        seen.add((id(obj), applied.ns))
+        seen.add((id(obj), ns))
         for field, ref in _store_refs(obj):
             written = ref.get("name")
             name = substituted_reference(ctx, applied, written) if isinstance(written, str) else None
-            if not name:
-                continue  # a name that cannot be known here (a variable no Kustomization sets, a Secret's)
+            if not name or is_templated(name):
+                continue  # a name that cannot be known here (a variable no Kustomization sets, a Secret's, an input's)
             kind = ref.get("kind") or "SecretStore"
             if kind == "ClusterSecretStore":
                 ok = name in cluster_stores or chart_cluster_stores.anywhere(name)
+            elif is_templated(ns):
+                continue  # a ResourceSet object in a namespace each input gives
             else:
-                ok = (applied.ns, name) in stores or name in anywhere or chart_stores.covers(applied.ns, name)
-            if ok or _listed_store(external, kind, applied.ns, name):
+                ok = (ns, name) in stores or name in anywhere or chart_stores.covers(ns, name)
+            if ok or _listed_store(external, kind, ns, name):
                 continue
             other = ""
             if kind == "SecretStore" and (name in cluster_stores or chart_cluster_stores.anywhere(name)):
                 other = "; a ClusterSecretStore of that name exists: set kind: ClusterSecretStore (kind defaults to SecretStore)"
             # a ClusterSecretStore is cluster-scoped: one in any release's values (whatever its namespace) is it
-            scope = applied.ns if kind == "SecretStore" else None
+            scope = ns if kind == "SecretStore" else None
             chart = _in_values(ctx, "external-secrets.io", kind, scope, name)
             unapplied = None if chart else _unapplied_store(ctx, kind, scope, name)
-            told = f"uses {kind} '{name}'{' in namespace ' + applied.ns if kind == 'SecretStore' else ''}, " + (
+            told = f"uses {kind} '{name}'{' in namespace ' + ns if kind == 'SecretStore' else ''}, " + (
                 f"which {unapplied[0][len(f'{kind} {name} ') :]}"
                 if unapplied
                 else f"which the repository does not define{'; ' + chart if chart else other}"
             )
             # the name as the applying Kustomization substitutes it (a component's `${APP}-secret`)
-            shown = applied.name if "${" not in applied.name else resolved_name(applied, obj.name, ctx.repo) or obj.name
-            at = (*field, "name")
+            if within:  # an object of a ResourceSet's spec.resources: `Kind name (a resource of ResourceSet set)`
+                label = user_label(ctx, {"applied": applied, "field": within})
+            else:
+                shown = applied.name if "${" not in applied.name else resolved_name(applied, obj.name, ctx.repo) or obj.name
+                label = f"{obj.kind} {shown}"
+            at = (*within, *field, "name")
             finding = ctx.at(
                 "HL403",
-                obj,
+                applied.obj,
                 at,
-                f"{obj.kind} {shown} {told}",
+                f"{label} {told}",
                 fix=unapplied[1] if unapplied else "fix the store name/kind, or define the store",
                 # one finding per store and place, keyed as before the name was substituted
                 key=f"{obj.kind}/{obj.name}/{'.'.join(map(str, at))}/{obj.kind} {obj.name} {told}",
@@ -928,6 +931,23 @@ def dangling_secret_store(ctx: Context) -> Iterator[Finding]:
             if chart:
                 finding.severity = "info"
             yield finding
+
+
+ESO_USERS = ("ExternalSecret", "ClusterExternalSecret", "PushSecret")
+
+
+def _store_users(ctx: Context) -> Iterator[tuple[Applied, K8sObject, str, tuple[Any, ...]]]:
+    """(how Flux applies it, the object that names a store, its namespace, its field in the applied
+    object: () for itself) of each ExternalSecret, ClusterExternalSecret and PushSecret Flux
+    applies, and of each a ResourceSet's `spec.resources` creates (flux-operator applies it in the
+    ResourceSet's namespace when it has none)."""
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.group == "external-secrets.io" and obj.kind in ESO_USERS:
+            yield applied, obj, applied.ns, ()
+        for at, made in resource_set_resources(obj):
+            if made.group == "external-secrets.io" and made.kind in ESO_USERS:
+                yield applied, made, made.namespace or applied.ns, at
 
 
 def _store_objects(ctx: Context) -> list[K8sObject]:
