@@ -44,6 +44,7 @@ from homelint.rules.common import (
     listed_external,
     outside_flux,
     spec_fix,
+    substituted_reference,
     substituting_webhook,
     templated_objects,
     unapplied_files,
@@ -1124,6 +1125,73 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
                 "the source optional: true"
                 + (f"; or drop the dependsOn of {first_waiting.label} on this one" if first_waiting is not None else ""),
             )
+
+
+@check("HL208", needs_flux=True)
+def values_from_waiting_dependent(ctx: Context) -> Iterator[Finding]:
+    """A HelmRelease whose required valuesFrom ConfigMap or Secret only Kustomizations that dependsOn
+    the HelmRelease's own Kustomization make, while that Kustomization waits for the release
+    (`wait: true`, or a healthChecks entry naming it): helm-controller fails to compose the values
+    while the source is missing (helm-controller ChartValuesFromReferences: "could not find"), the
+    release never becomes Ready, nor does the Kustomization waiting for it, and kustomize-controller
+    never applies what dependsOn it."""
+    seen: set[tuple[int, int]] = set()
+    for applied in ctx.flux.applied:
+        obj, ks = applied.obj, applied.ks
+        if obj.kind != "HelmRelease" or obj.group != "helm.toolkit.fluxcd.io" or ks is None or ks.obj is None or ks.target:
+            continue
+        entries = obj.spec.get("valuesFrom")
+        if not isinstance(entries, list) or not _waits_for_release(ks, applied.name, applied.ns):
+            continue
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict) or entry.get("optional") is True or (id(obj), index) in seen:
+                continue
+            kind, written = entry.get("kind"), entry.get("name")
+            if kind not in ("ConfigMap", "Secret") or not isinstance(written, str):
+                continue
+            name = substituted_reference(ctx, applied, written)
+            if not name:
+                continue
+            makers = ctx.flux.applications_named(kind, applied.ns, name)
+            if kind == "Secret":
+                makers += external_secret_makers(ctx.repo, applied.ns, name)
+            if not makers or not all(m.ks is not None and _waits_for(ctx, m.ks, ks) for m in makers):
+                continue  # made by nothing here (HL401/HL405), or by something that runs first
+            external = ctx.config.external_secrets if kind == "Secret" else ctx.config.external_configmaps
+            if listed_external(external, applied.ns, name) or outside_flux(ctx, kind.lower(), applied.ns, name):
+                continue  # made outside Flux (a bootstrap applies it first)
+            files = sorted({m.obj.source.path for m in makers})
+            if _applied_by_hand(ctx, files):
+                continue
+            seen.add((id(obj), index))
+            maker = next(m.ks for m in makers if m.ks is not None)
+            how = "wait: true" if ks.spec.get("wait") is True else "a healthChecks entry"
+            yield ctx.at(
+                "HL208",
+                obj,
+                ("spec", "valuesFrom", index, "name"),
+                f"HelmRelease {printable(applied.name)} takes values from {kind} '{printable(name)}', which only "
+                f"{maker.label} makes ({files[0]}{' and more' if len(files) > 1 else ''}), and it dependsOn {ks.label}, "
+                f"which waits for this HelmRelease ({how}): helm-controller fails the release while the {kind} does not "
+                f"exist, so {ks.label} never becomes ready and on a new cluster nothing ever creates it",
+                fix=f"make the {kind} in a Kustomization that runs first, apply it at bootstrap, mark the valuesFrom entry "
+                f"optional: true, or drop the dependsOn of {maker.label} on {ks.label}",
+            )
+
+
+def _waits_for_release(ks: FluxKS, name: str, namespace: str) -> bool:
+    """Whether `ks` is Ready only once the HelmRelease is: `wait: true` (every object it applies),
+    or a healthChecks entry naming it (in the Kustomization's namespace when it names none)."""
+    if ks.spec.get("wait") is True:
+        return True
+    checks = ks.spec.get("healthChecks")
+    return any(
+        isinstance(entry, dict)
+        and entry.get("kind") == "HelmRelease"
+        and entry.get("name") == name
+        and (entry.get("namespace") or ks.namespace) == namespace
+        for entry in (checks if isinstance(checks, list) else [])
+    )
 
 
 def _bootstrapped_beside(ks: FluxKS, makers: list[Any]) -> bool:
