@@ -1633,6 +1633,12 @@ CRD_OF_WIDGET = (
     [
         ("traefik.io/v1alpha1 IngressRoute", [], True),  # Traefik's CRDs are all scope: Namespaced
         ("traefik.containo.us/v1alpha1 Middleware", [], True),
+        ("cilium.io/v2 CiliumNetworkPolicy", [], True),  # cilium's CRD: scope Namespaced
+        ("cilium.io/v2 CiliumClusterwideNetworkPolicy", [], False),  # scope Cluster
+        ("gateway.envoyproxy.io/v1alpha1 SecurityPolicy", [], True),
+        ("externaldns.k8s.io/v1alpha1 DNSEndpoint", [], True),
+        ("postgresql.cnpg.io/v1 Cluster", [], True),
+        ("volsync.backube/v1alpha1 ReplicationSource", [], True),
         ("example.io/v1 Widget", [], False),  # a CRD of unknown scope: never guessed
         ("example.io/v1 Widget", ["Namespaced"], True),  # the repository's CRD says
         ("example.io/v1 Widget", ["Cluster"], False),
@@ -1641,7 +1647,7 @@ CRD_OF_WIDGET = (
 )
 def test_hl110_judges_custom_kinds_whose_scope_is_known(repo, check_json, kind, crds, reported):
     """A namespaced custom kind without a namespace fails at apply as a built-in one does: Traefik's
-    kinds, and a kind a CustomResourceDefinition of the repository defines with scope: Namespaced."""
+    kinds and those of other widely used operators whose CRDs say so (Slux567: a CiliumNetworkPolicy), and a kind a CustomResourceDefinition of the repository defines with scope: Namespaced."""
     api_version, name = kind.split()
     files = {
         **ROOT,

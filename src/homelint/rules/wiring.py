@@ -1943,6 +1943,14 @@ NAMESPACED = {
     "cert-manager.io": {"Certificate", "Issuer"},
     "gateway.networking.k8s.io": {"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute", "Gateway", "ReferenceGrant"},
     "monitoring.coreos.com": {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig", "AlertmanagerConfig"},
+    # widely used operators' CRDs that say `scope: Namespaced` (their cluster-wide kinds have their
+    # own names: CiliumClusterwideNetworkPolicy, ClusterIssuer)
+    "cilium.io": {"CiliumNetworkPolicy"},
+    "gateway.envoyproxy.io": {"SecurityPolicy", "ClientTrafficPolicy", "BackendTrafficPolicy", "EnvoyExtensionPolicy",
+                              "EnvoyPatchPolicy", "EnvoyProxy", "Backend", "HTTPRouteFilter"},
+    "externaldns.k8s.io": {"DNSEndpoint"},
+    "postgresql.cnpg.io": {"Cluster", "Pooler", "ScheduledBackup", "Backup", "Database"},
+    "volsync.backube": {"ReplicationSource", "ReplicationDestination"},
     # Traefik's CRDs (traefik/traefik integration/fixtures/k8s/01-traefik-crd.yml): every one `scope: Namespaced`
     **{group: {"IngressRoute", "IngressRouteTCP", "IngressRouteUDP", "Middleware", "MiddlewareTCP", "TLSOption", "TLSStore",
                "ServersTransport", "ServersTransportTCP", "TraefikService"} for group in ("traefik.io", "traefik.containo.us")},
