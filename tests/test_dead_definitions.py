@@ -156,3 +156,28 @@ def test_a_maker_in_a_folder_flux_does_not_mean_to_build_is_a_bootstraps(repo, c
     root = repo(_tree(POD, {"bootstrap/maker.yaml": MAKER, "apps/ns-a/app-a/app/store.yaml": STORE}))
     _, findings = check_json(root, "--select", "HL401")
     assert findings == []
+
+
+def test_a_secret_file_a_generator_reads_as_data_is_said_to_be_so(repo, check_json):
+    """A Secret manifest named as a configMapGenerator `files:` entry is listed, but read as one
+    value of the generated ConfigMap (kubectl kustomize): nothing applies the Secret, and its text
+    reaches the cluster in that ConfigMap. Neither message says it is unlisted or unapplied."""
+    files = {
+        "clusters/main/ks.yaml": INSTANCE
+        + "---\n"
+        + KS.format(name="app-a", path="./apps/app-a", extra="  targetNamespace: ns-a\n"),
+        "clusters/main/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/app-a/kustomization.yaml": (
+            "resources: [pod.yaml]\nconfigMapGenerator:\n  - name: config-a\n    files: [config.json=secret-a.yaml]\n"
+        ),
+        "apps/app-a/pod.yaml": POD,
+        "apps/app-a/secret-a.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: secret-a}\nstringData: {A: plain}\n",
+    }
+    found = {f["rule"]: f["message"] for f in check_json(repo(files))[1] if f["rule"] in ("HL401", "HL402")}
+    assert found["HL401"].endswith(
+        "but apps/app-a/kustomization.yaml reads that file as data (configMapGenerator config-a takes its text as one "
+        "value) and nothing applies it as a resource"
+    )
+    assert found["HL402"].endswith(
+        "apps/app-a/kustomization.yaml's configMapGenerator config-a puts the whole file into the cluster as one value"
+    )

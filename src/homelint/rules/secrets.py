@@ -18,6 +18,7 @@ from homelint.core.model import FILE_START, Finding, K8sObject, is_ciphertext, m
 from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached, substitution_disabled
 from homelint.core.wording import with_article
+from homelint.loading.safeio import printable
 from homelint.model.flux import Applied, remote_cluster
 from homelint.model.graph import ANY_NAMESPACE, Edge, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
@@ -303,6 +304,13 @@ def _not_applied(ctx: Context, what: str, path: str, instead: str) -> tuple[str,
     folder = posixpath.dirname(path)
     if folder in ctx.flux.reached_dirs:
         kd = ctx.repo.kustomize_dirs.get(folder)
+        generator = _generator_reading(kd, path) if kd is not None else None
+        if kd is not None and generator is not None:  # a data file: its text is a value, nothing applies it
+            return (
+                f"{what}, but {kd.file} reads that file as data ({generator} takes its text as one value) and "
+                "nothing applies it as a resource",
+                f"list {posixpath.basename(path)} under resources: in {kd.file} if it is meant to be applied",
+            )
         return (
             f"{what}, but nothing applies that file" + (f" (it is not listed in {kd.file}: HL102)" if kd is not None else ""),
             f"list {posixpath.basename(path)} in {kd.file}" if kd is not None else f"wire {path} into what Flux applies",
@@ -321,6 +329,23 @@ def _not_applied(ctx: Context, what: str, path: str, instead: str) -> tuple[str,
             "so nothing applies it",
             f"wire {dead.path} into a kustomization that Flux applies, or {instead} where Flux applies it",
         )
+    return None
+
+
+def _generator_reading(kd: Any, path: str) -> str | None:
+    """`configMapGenerator NAME` (or secretGenerator) of the kustomization `kd` whose `files` or
+    `envs` entry reads `path`; None when none does."""
+    for entry in kd.entries:
+        if entry.kind != "generator-file" or entry.target != path or len(entry.field) < 2:
+            continue
+        items = kd.data.get(entry.field[0])
+        item = (
+            items[entry.field[1]]
+            if isinstance(items, list) and isinstance(entry.field[1], int) and entry.field[1] < len(items)
+            else None
+        )
+        name = item.get("name") if isinstance(item, dict) else None
+        return f"{entry.field[0]} {printable(name)}" if isinstance(name, str) else str(entry.field[0])
     return None
 
 
@@ -806,6 +831,8 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
         covered = rule is not None and rule.encrypts((section, first))
         chart = chart_of(ctx, obj.path)
         unapplied = flux and not obj.applied_by and chart is None
+        kd = ctx.repo.kustomize_dirs.get(posixpath.dirname(obj.path)) if unapplied else None
+        read_as = _generator_reading(kd, obj.path) if kd is not None and kd.dir in ctx.flux.reached_dirs else None
         where = (
             f"in a SOPS-encrypted file whose own sops metadata ({own.describe}) encrypts them: sops cannot decrypt "
             "the file ('Could not decrypt value': were they added in clear after encryption?)"
@@ -819,7 +846,8 @@ def plaintext_secret(ctx: Context) -> Iterator[Finding]:
             f"Secret {obj.name} holds plaintext values (keys: {names}) {where}; "
             "whoever can read the repository or a clone of it can read them, and git history keeps them"
             + (f"; creation rule {rule.index + 1} of {rule.config} covers the file" if covered and rule else "")
-            + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied else "")
+            + (f"; {kd.file}'s {read_as} puts the whole file into the cluster as one value" if kd and read_as else "")
+            + ("; no Flux Kustomization applies it (a dead copy or a test fixture?)" if unapplied and not read_as else "")
             + (f"; it is part of the Helm chart in {chart or '.'}/, which deploys it" if chart is not None else ""),
             key_node=True,
             fix=f"rotate the values and put them back with 'sops edit {obj.path}', which encrypts them"
