@@ -97,7 +97,9 @@ COMMENT_LINES = [
     ("# secret.yaml is applied by hand", False),
     ("# Note: secret.yaml comes via app-a/ks.yaml later", False),
     ("# - ../app-c/secret.yaml", False),
-    ("# - secret.yaml and more words", False),
+    ("# - secret.yaml and more words", True),  # an entry kept with a note
+    ("# - ./secret.yaml TODO: broken for now, switched back", True),
+    ("# - secret.yaml: applied by hand", False),  # `secret.yaml:` is no entry of this file
     ("# -secret.yaml", False),
     ("# - 'secret.yaml", False),
     ("  - secret.yaml", False),
@@ -110,7 +112,7 @@ COMMENT_LINES = [
 @given(st.lists(st.sampled_from(COMMENT_LINES), max_size=8))
 def test_a_commented_out_entry_is_a_comment_holding_a_list_entry_that_resolves_to_the_file(lines):
     """The first comment line whose content after `#` is `- ENTRY` (maybe quoted, maybe followed by
-    a comment) with ENTRY, resolved from the kustomization's folder, the file; prose naming it and
+    a comment or a note: alexwaibel's `# - ./file.yaml TODO: ...`) with ENTRY, resolved from the kustomization's folder, the file; prose naming it and
     entries of other files (old-secret.yaml) do not count."""
     text = "\n".join(line for line, _ in lines)
     first = next((n for n, (_, names) in enumerate(lines, 1) if names), 0)

@@ -538,13 +538,15 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
 
 
 # a comment whose content is one YAML block-sequence entry: `# - ./file.yaml`, `#- "dir"` (a comment may follow)
-_COMMENTED_ENTRY = re.compile(r"#+[ \t]*-[ \t]+(?:\"([^\"]+)\"|'([^']+)'|([^\s#'\"]+))[ \t]*(?:#.*)?")
+# `# - ENTRY`, then nothing, a comment or a note (`# - ./a.yaml TODO: broken`): kept for later
+_COMMENTED_ENTRY = re.compile(r"#+[ \t]*-[ \t]+(?:\"([^\"]+)\"|'([^']+)'|([^\s#'\"]+))(?:[ \t].*|#.*)?")
 
 
 def _commented_out(text: str, directory: str, path: str) -> int:
     """The number of the first comment line of a kustomization in `directory` whose content after
-    `#` is a list entry (`- ENTRY`, maybe quoted) that, resolved from `directory` as kustomize
-    resolves entries, is `path`; 0 if none. Prose that merely names the file does not count."""
+    `#` is a list entry (`- ENTRY`, maybe quoted, maybe followed by a note) that, resolved from
+    `directory` as kustomize resolves entries, is `path`; 0 if none. Prose that merely names the
+    file does not count."""
     if posixpath.basename(path) not in text:
         return 0
     for number, line in enumerate(text.split("\n"), 1):
