@@ -181,3 +181,33 @@ def test_a_secret_file_a_generator_reads_as_data_is_said_to_be_so(repo, check_js
     assert found["HL402"].endswith(
         "apps/app-a/kustomization.yaml's configMapGenerator config-a puts the whole file into the cluster as one value"
     )
+
+
+RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: {name}}}\nspec:\n  interval: 1h\n"
+    "  chart: {{spec: {{chart: c, version: 1.0.0, sourceRef: {{kind: HelmRepository, name: charts, namespace: flux-system}}}}}}\n"
+    "{extra}"
+)
+
+
+def test_a_helm_release_dependency_whose_build_fails_is_named_with_the_reason(repo, check_json):
+    """HelmRelease app-a exists, but the kustomization of its folder does not parse (HL001): kustomize
+    fails the build, nothing applies it, and HL105 says so rather than hinting at another kind."""
+    app = KS.format(name="{n}", path="./apps/{n}", extra="  targetNamespace: ns-a\n")
+    files = {
+        "clusters/main/ks.yaml": INSTANCE + "---\n" + app.replace("{n}", "app-a") + "---\n" + app.replace("{n}", "app-b"),
+        "clusters/main/base.yaml": (
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n---\napiVersion: source.toolkit.fluxcd.io/v1\n"
+            "kind: HelmRepository\nmetadata: {name: charts, namespace: flux-system}\nspec: {url: 'https://charts.example'}\n"
+        ),
+        "apps/app-a/kustomization.yaml": "resources: [release.yaml]\nbroken: [a: b\n",
+        "apps/app-a/release.yaml": RELEASE.format(name="app-a", extra=""),
+        "apps/app-b/kustomization.yaml": "resources: [release.yaml]\n",
+        "apps/app-b/release.yaml": RELEASE.format(name="app-b", extra="  dependsOn: [{name: app-a}]\n"),
+    }
+    (message,) = [f["message"] for f in check_json(repo(files))[1] if f["rule"] == "HL105"]
+    assert message == (
+        "dependsOn HelmRelease 'ns-a/app-a' is defined in apps/app-a/release.yaml, but nothing applies that file (the "
+        "build of Kustomization flux-system/app-a that reads its folder fails at apps/app-a/kustomization.yaml), so "
+        "Flux never finds it and retries forever"
+    )

@@ -945,20 +945,34 @@ def _homes(homes: list[str]) -> str:
     return "several namespaces (" + ", ".join(f"'{h}'" for h in homes[:5]) + "): add the namespace: of the one meant"
 
 
-def _unapplied_definition(ctx: Context, ns: str, name: str) -> str | None:
-    """The first file defining a Flux Kustomization `name` of namespace `ns` (or of none) that
-    nothing applies and HL104 reports (not a patch body, not in a folder another cluster pulls)."""
+def _unapplied_definition(ctx: Context, ns: str, name: str, kind: str = "Kustomization") -> str | None:
+    """The first file defining a Flux Kustomization (or HelmRelease) `name` of namespace `ns` (or of
+    none) that nothing applies (not a patch body, not in a folder another cluster pulls)."""
     patches, sources = ctx.repo.patch_files, ctx.flux.sources
+    group = FLUX_KS_GROUP if kind == "Kustomization" else "helm.toolkit.fluxcd.io"
     paths = sorted(
         o.path
-        for o in ctx.repo.objects_by_kind_name.get(("Kustomization", name), [])
+        for o in ctx.repo.objects_by_kind_name.get((kind, name), [])
         if not o.applied_by
-        and o.group == FLUX_KS_GROUP
+        and o.group == group
         and o.namespace in (None, ns)
         and o.path not in patches
         and not sources.pushed_elsewhere(posixpath.dirname(o.path))
     )
     return paths[0] if paths else None
+
+
+def _why_unapplied(ctx: Context, path: str) -> str:
+    """Why a file in a folder Flux may build applies nothing: the build that reads its folder fails
+    (at the first file kustomize cannot read), or no kustomization lists it."""
+    folder = posixpath.dirname(path)
+    for ks in ctx.flux.kustomizations:
+        failing = unbuildable(ctx, ks) if folder in ks.dirs else None
+        if failing is not None:
+            return f"the build of {ks.label} that reads its folder fails at {failing}"
+        if folder in ks.dirs:
+            break
+    return "no kustomization Flux builds lists it: see HL102, HL104"
 
 
 @check("HL105", "HL106", needs_flux=True)
@@ -1003,11 +1017,12 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                 homes = homes_of[kind].get(name, [])
                 why = foreign.get(ns) if kind == "Kustomization" else None
                 moved = bool(homes) and not explicit  # it exists, in another namespace
-                unapplied = _unapplied_definition(ctx, ns, name) if kind == "Kustomization" and not moved else None
+                unapplied = _unapplied_definition(ctx, ns, name, kind) if not moved else None
                 if unapplied is not None:  # Flux looks it up on the cluster, where nothing put it
                     message = (
                         f"dependsOn {kind} '{ns}/{name}' is defined in {unapplied}, but nothing applies that file "
-                        f"(see HL104), so Flux never finds it and retries forever"
+                        f"({_why_unapplied(ctx, unapplied) if kind == 'HelmRelease' else 'see HL104'}), so Flux never "
+                        "finds it and retries forever"
                     )
                     fix = f"wire {unapplied} into a kustomization that Flux applies, or remove the dependency"
                 else:
