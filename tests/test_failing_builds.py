@@ -393,3 +393,20 @@ def test_a_user_beside_another_folders_unparseable_file_is_still_judged(check_js
         "apps/ns-b/secret.yaml": UNPARSEABLE_SECRET.replace("ns-a", "ns-b"),
     }
     assert _rules(check_json, repo, files) == ["HL001", "HL401"]
+
+
+def test_a_document_without_api_version_builds_and_is_dropped(check_json, repo):
+    """kustomize builds a document with a kind and a name but no apiVersion (kubectl kustomize
+    v5.8.1); kustomize-controller drops it (fluxcd/pkg ssa ReadObjects keeps Kubernetes objects
+    only). The build does not fail: the ConfigMap beside it is applied (HL110), and HL004 says what
+    happens to the document."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./cm.yaml\n  - ./ns.yaml\n",
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\ndata:\n  k: v\n",
+        "apps/ns.yaml": "piVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+    }
+    _, findings = check_json(repo(files))
+    assert sorted(f["rule"] for f in findings) == ["HL004", "HL110"]
+    (hl004,) = [f for f in findings if f["rule"] == "HL004"]
+    assert hl004["message"].startswith("document 1 has no apiVersion: kustomize builds it, but kustomize-controller drops it")

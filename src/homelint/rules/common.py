@@ -183,15 +183,23 @@ def not_an_object(doc: Any) -> tuple[str, str, tuple[str, ...] | None] | None:
     return ", ".join(missing), ",".join(missing), (("metadata",) if missing == ["metadata.name"] else ())
 
 
+def kustomize_refuses(doc: Any) -> bool:
+    """Whether kustomize fails a build on this document: not a mapping, no kind ("missing kind in
+    object"), no metadata.name ("missing metadata.name in object"). One without apiVersion builds
+    (kubectl kustomize v5.8.1); kustomize-controller then drops it (HL004)."""
+    problem = not_an_object(doc)
+    return problem is not None and problem[1] != "apiVersion"
+
+
 def not_an_object_file(ctx: Context, path: str) -> bool:
-    """Whether a file read as a resource holds a document (or a List item) that is no object
-    kustomize builds (HL004): kustomize fails the build on it ("missing Resource metadata")."""
+    """Whether a file read as a resource holds a document (or a List item) that kustomize fails
+    the build on (HL004, kustomize_refuses)."""
     memo: dict[str, bool] = ctx.repo.memo("rules.not_an_object_file", dict)
     if path not in memo:
         parsed = ctx.repo.parsed.get(path)
         docs = parsed.docs if parsed is not None and parsed.text_ok else []
         memo[path] = any(
-            not_an_object(obj) is not None for doc in docs if doc is not None for _, obj in (list_items(doc) or [((), doc)])
+            kustomize_refuses(obj) for doc in docs if doc is not None for _, obj in (list_items(doc) or [((), doc)])
         )
     return memo[path]
 

@@ -311,9 +311,13 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
                     continue
                 what, ident, where = problem
                 of = f"{_field(at)} of document {index + 1}" if at else f"document {index + 1}"
+                dropped = ident == "apiVersion"  # kustomize builds it; kustomize-controller drops it
                 message = (
                     f"{of} is {what}, not a Kubernetes object"
                     if where is None
+                    else f"{of} has no apiVersion: kustomize builds it, but kustomize-controller drops it without a "
+                    "word (it is no Kubernetes object to Flux), so it is never applied"
+                    if dropped
                     else f"{of} has no {what}; kustomize cannot build it"
                 )
                 yield ctx.finding(
@@ -323,6 +327,8 @@ def invalid_resource(ctx: Context) -> Iterator[Finding]:
                     message,
                     fix="a manifest document must be a mapping with apiVersion, kind and metadata.name"
                     if where is None
+                    else "add the apiVersion of its kind (v1 for a Namespace or a ConfigMap)"
+                    if dropped
                     else "add the missing fields, or move this file out of the path Flux applies",
                     key=f"HL004/{index}/{'.'.join(map(str, at))}/{ident}" if at else f"HL004/{index}/{ident}",
                 )
