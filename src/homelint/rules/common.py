@@ -198,9 +198,7 @@ def not_an_object_file(ctx: Context, path: str) -> bool:
     if path not in memo:
         parsed = ctx.repo.parsed.get(path)
         docs = parsed.docs if parsed is not None and parsed.text_ok else []
-        memo[path] = any(
-            kustomize_refuses(obj) for doc in docs if doc is not None for _, obj in (list_items(doc) or [((), doc)])
-        )
+        memo[path] = any(kustomize_refuses(obj) for doc in docs if doc is not None for _, obj in (list_items(doc) or [((), doc)]))
     return memo[path]
 
 
