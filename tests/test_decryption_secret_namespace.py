@@ -77,3 +77,39 @@ def test_a_bootstrap_key_without_namespace_or_one_a_script_creates_is_left_to_bo
     assert _bootstrapped(check_json, repo, unplaced) == []  # `kubectl apply -n` puts it where it is needed
     created = 'for ns in flux-system ns-a; do kubectl create secret generic key-a -n "$ns" --from-file=k; done\n'
     assert _bootstrapped(check_json, repo, KEY % "ns-a", created) == []
+
+
+def _scripted(check_json, repo, script: str, name: str = "scripts/bootstrap.sh") -> list[str]:
+    """app-a (in flux-system) decrypts with key-a, which only a bootstrap script creates."""
+    decryption = "  decryption:\n    provider: sops\n    secretRef: {name: key-a}\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ns.yaml": NS,
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a", decryption),
+        "app-a/cm.yaml": CM,
+        name: script,
+    }
+    _, found = check_json(repo(files))
+    return [f["message"] for f in found if f["rule"] == "HL401"]
+
+
+def test_a_key_a_script_creates_only_in_another_namespace_fails_the_kustomization(check_json, repo):
+    """`kubectl create secret generic key-a --namespace=ns-a` makes the key in ns-a only (LeafdTK):
+    app-a reads it in flux-system, as for a bootstrap file that writes its namespace."""
+    for flag in ("--namespace=ns-a", "-n ns-a", "--namespace ns-a"):
+        (message,) = _scripted(check_json, repo, f"#!/bin/sh\nkubectl create secret generic key-a {flag} --from-file=k\n")
+        assert "(it is made only in namespace ns-a)" in message
+    taskfile = "version: '3'\ntasks:\n  up:\n    cmds:\n      - kubectl create secret generic key-a -n ns-a --from-file=k\n"
+    assert len(_scripted(check_json, repo, taskfile, "Taskfile.yaml")) == 1
+
+
+def test_a_key_a_script_creates_in_its_namespace_or_any_is_found(check_json, repo):
+    for line in (
+        "kubectl create secret generic key-a -n flux-system --from-file=k",
+        "kubectl create secret generic key-a --from-file=k",  # the context's namespace: any
+        'kubectl create secret generic key-a -n "$NS" --from-file=k',  # computed: any
+        "kubectl -n ns-a create secret generic key-a --from-file=k && kubectl create secret generic key-a -n flux-system",
+    ):
+        assert _scripted(check_json, repo, f"#!/bin/sh\n{line}\n") == [], line
+    taskfile = "version: '3'\ntasks:\n  up:\n    cmds:\n      - kubectl create secret generic key-a -n {{.NS}} --from-file=k\n"
+    assert _scripted(check_json, repo, taskfile, "Taskfile.yaml") == []

@@ -141,6 +141,21 @@ def _container_creates(container: dict[str, Any], read: dict[int, list[KubectlMa
         yield from _kubectl_creates(words)
 
 
+def script_creates(text: str) -> list[KubectlMade]:
+    """What the literal `kubectl create secret|configmap NAME` commands of a bootstrap script (a
+    `.sh`, a Taskfile's or justfile's commands) create: template actions (`{{.NS}}`) are values
+    the tool computes; without `-n` kubectl uses its context's namespace, which is not known (ANY)."""
+    if "kubectl" not in text or "create" not in text:
+        return []
+    plain = unrendered(text)
+    if plain is None:
+        return []
+    made: list[KubectlMade] = []
+    for words in shell_commands(plain):
+        made += [replace(m, namespace=ANY) if m.namespace == POD else m for m in _kubectl_creates(words)]
+    return made
+
+
 def unrendered(text: str) -> str | None:
     """`text` of a Helm template with each action (`{{ ... }}`) as an expansion `$(_)`, and the
     whitespace next to a trim marker (`{{- `, ` -}}`: text/template) removed; None when an action

@@ -22,6 +22,7 @@ from homelint.loading.safeio import printable
 from homelint.model.flux import Applied, remote_cluster
 from homelint.model.graph import ANY_NAMESPACE, Edge, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
+from homelint.model.podscripts import script_creates
 from homelint.model.refs import ANY, ValuesObject, is_templated, resource_set_resources, values_objects
 from homelint.model.variables import UNKNOWN_VALUE
 from homelint.rules.common import (
@@ -372,17 +373,43 @@ def _namespaces(names: list[str]) -> str:
 
 
 def _bootstrapped_elsewhere(ctx: Context, ns: str, name: str) -> list[str]:
-    """The namespaces of the Secret `name` the repository defines outside Flux (a bootstrap file),
-    when each definition writes a namespace other than `ns` (kubectl refuses `-n ns` for it) and
-    no script may create it otherwise (`create secret` beside its name); else []."""
+    """The namespaces of the Secret `name` the repository makes outside Flux, when each is other
+    than `ns`: a bootstrap file's (kubectl refuses `-n ns` for one that writes its namespace), a
+    script's literal `kubectl create secret TYPE NAME -n NS`; else [] (also when a script may
+    create it in any namespace: no `-n`, a computed one, or a form not read)."""
     defined = [o for o in ctx.repo.objects_by_kind_name.get(("Secret", name), []) if outside_flux_tree(ctx, o)]
     spaces = {o.namespace for o in defined}
-    if not defined or None in spaces or ns in spaces:
+    scripted = _script_namespaces(ctx)
+    if name in scripted:
+        spaces |= scripted[name]
+    elif _mentioned_creating(ctx, name):
+        return []  # `create secret` beside its name in a form not read: any namespace
+    if not spaces or None in spaces or ns in spaces:
         return []
-    created: dict[str, bool] = ctx.repo.memo("rules.secrets.created-by-script", dict)  # name -> a script may create it
+    return sorted(s for s in spaces if s)
+
+
+def _script_namespaces(ctx: Context) -> dict[str, set[str | None]]:
+    """Secret name -> the namespaces the repository's scripts create it in with a literal
+    `kubectl create secret TYPE NAME` (None: any, as without `-n` or with a computed one)."""
+
+    def build() -> dict[str, set[str | None]]:
+        found: dict[str, set[str | None]] = {}
+        for text in unapplied_texts(ctx, outside_flux_tree=False):
+            for made in script_creates(text):
+                if made.kind == "secret":
+                    found.setdefault(made.name, set()).add(made.namespace)
+        return found
+
+    return ctx.repo.memo("rules.secrets.script-namespaces", build)
+
+
+def _mentioned_creating(ctx: Context, name: str) -> bool:
+    """Whether a text Flux does not apply holds `create secret` and `name` (read once per name)."""
+    created: dict[str, bool] = ctx.repo.memo("rules.secrets.created-by-script", dict)
     if name not in created:
         created[name] = any("create secret" in t and name in t for t in unapplied_texts(ctx, outside_flux_tree=False))
-    return [] if created[name] else sorted(s for s in spaces if s)
+    return created[name]
 
 
 def _made_elsewhere(produced: Any, ns: str, name: str) -> list[str]:
