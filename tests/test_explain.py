@@ -243,7 +243,9 @@ def test_uses_patches_and_namespace_origin(tmp_path, monkeypatch):
     assert uses["DOMAIN"]["location"] == "kubernetes/apps/settings.yaml:7"
     assert uses["DOMAIN"]["used_at"] == "kubernetes/apps/demo/app/user.yaml:6"
     assert uses["SIZE"]["from"].startswith("its default")
-    assert uses["NOWHERE"]["from"] == "nothing: no substitute, substituteFrom key or default in the repository defines it"
+    assert uses["NOWHERE"]["from"] == (
+        "nothing: no spec.postBuild.substitute, substituteFrom source of Kustomization flux-system/demo or default defines it"
+    )
     # a source the repository does not hold may define it: not known, as HL201 hedges
     ks = (root / "kubernetes/apps/demo/ks.yaml").read_text()
     (root / "kubernetes/apps/demo/ks.yaml").write_text(ks + "      - kind: Secret\n        name: held-elsewhere\n")

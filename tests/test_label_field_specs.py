@@ -178,7 +178,7 @@ def explained(root: Path, monkeypatch) -> dict[str, str]:
 def test_explain_reads_the_post_build_a_label_writes_and_says_when_it_is_not_known(repo, monkeypatch):
     uses = explained(repo(tree(INTO_POST_BUILD)), monkeypatch)
     assert uses == {
-        "missing": "nothing: no substitute, substituteFrom key or default in the repository defines it",
+        "missing": "nothing: no spec.postBuild.substitute, substituteFrom source of Kustomization flux-system/app-a or default defines it",
         "zone": "spec.postBuild.substitute of Kustomization flux-system/app-a",
     }
     placeholder = "      - {kind: Kustomization, path: 'spec/postBuild/${key}', create: true}\n"

@@ -306,7 +306,10 @@ def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
             elif expr.has_default:
                 entry["from"] = "its default in the expression (no variable of that name)"
             else:
-                entry["from"] = "nothing: no substitute, substituteFrom key or default in the repository defines it"
+                entry["from"] = (
+                    f"nothing: no spec.postBuild.substitute, substituteFrom source of Kustomization {ks.namespace}/{ks.name} "
+                    "or default defines it"
+                )
             seen[expr.name] = entry
     return [seen[name] for name in sorted(seen)]
 
