@@ -1681,3 +1681,42 @@ def test_long_bootstrap_and_patch_texts_are_read_in_linear_time(check_json, repo
         files[name] += "patches:\n  - target: {kind: Deployment}\n    patch: '" + "[" * 900_000 + "'\n"
     found = {f["rule"] for f in check_json(repo(files))[1]}
     assert {"HL401", "HL113"} <= found and "HL000" not in found
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("bootstrap/helmfile.yaml.gotmpl", "releases:\n  - name: " + "{{" * 300_000 + " x" + "}}" * 150_000 + "\n"),
+        ("bootstrap/helmfile.yaml.j2", ("{{ a }}" * 120_000 + "\n") * 1),
+        ("scripts/bootstrap.sh", "#!/bin/sh\nkubectl create secret generic key-a " + "-n " * 300_000 + "\n"),
+        ("scripts/quotes.sh", "#!/bin/sh\nkubectl create secret generic key-a '" + "\\'" * 400_000 + "\n"),
+    ],
+)
+def test_long_helmfile_templates_and_scripts_are_read_without_a_crash(check_json, repo, name, text):
+    """The templated-helmfile reader (bounded one-line actions) and the script reader of `kubectl
+    create secret` (one pass over shell words) take texts of up to 1 MB: a line of hundreds of
+    thousands of braces, actions or flags reads, makes no root and no Secret, and never crashes
+    (a Kustomization decrypting with key-a keeps the run judging what the scripts create)."""
+    decryption = "  decryption:\n    provider: sops\n    secretRef: {name: key-a}\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ks.yaml": flux_ks("app-a", "./app-a", decryption),
+        "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\ndata: {a: b}\n",
+        name: text,
+    }
+    found = {f["rule"] for f in check_json(repo(files))[1]}
+    assert "HL000" not in found
+
+
+def test_a_huge_label_key_and_value_are_quoted_short(check_json, repo):
+    """HL610 quotes a rejected label key or value in at most 80 characters, escaped: a 1 KB key
+    with a control character (YAML takes a key of at most 1024) and a 100 KB value do not reach
+    the terminal as they are."""
+    key = "bad key\\e[31m" + "k" * 1000  # a YAML escape: the key holds ESC
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", "  targetNamespace: ns-a\n"),
+        "apps/cm.yaml": f'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  labels:\n    "{key}": "{"v" * 100_000}"\n',
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+    }
+    found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL610"]
+    assert len(found) == 2 and all(len(f["message"]) < 800 and "\x1b" not in f["message"] for f in found)
