@@ -50,19 +50,24 @@ def test_a_roots_key_is_left_to_bootstrap_wherever_the_repository_makes_it(check
     assert run(check_json, repo, "ns-a", root=True) == []
 
 
-def _bootstrapped(check_json, repo, key: str, script: str = "sops -d bootstrap/key.yaml | kubectl apply -f -\n") -> list[str]:
-    """app-a (in flux-system) decrypts with key-a, which only a bootstrap file defines."""
+def _decrypting(check_json, repo, bootstrap: dict[str, str]) -> list[str]:
+    """HL401 messages of a tree where app-a (in flux-system) decrypts with key-a, which only the
+    files `bootstrap` (outside what Flux applies) may make."""
     decryption = "  decryption:\n    provider: sops\n    secretRef: {name: key-a}\n"
     files = {
         "clusters/main/flux.yaml": flux_root("apps", "./apps"),
         "apps/ns.yaml": NS,
         "apps/app-a.yaml": flux_ks("app-a", "./app-a", decryption),
         "app-a/cm.yaml": CM,
-        "bootstrap/key.yaml": key,
-        "scripts/bootstrap.sh": "#!/bin/sh\n" + script,
+        **bootstrap,
     }
     _, found = check_json(repo(files))
     return [f["message"] for f in found if f["rule"] == "HL401"]
+
+
+def _bootstrapped(check_json, repo, key: str, script: str = "sops -d bootstrap/key.yaml | kubectl apply -f -\n") -> list[str]:
+    """key-a is defined only in a bootstrap file a script applies."""
+    return _decrypting(check_json, repo, {"bootstrap/key.yaml": key, "scripts/bootstrap.sh": "#!/bin/sh\n" + script})
 
 
 def test_a_key_a_bootstrap_file_makes_only_in_another_namespace_fails_the_kustomization(check_json, repo):
@@ -80,17 +85,8 @@ def test_a_bootstrap_key_without_namespace_or_one_a_script_creates_is_left_to_bo
 
 
 def _scripted(check_json, repo, script: str, name: str = "scripts/bootstrap.sh") -> list[str]:
-    """app-a (in flux-system) decrypts with key-a, which only a bootstrap script creates."""
-    decryption = "  decryption:\n    provider: sops\n    secretRef: {name: key-a}\n"
-    files = {
-        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
-        "apps/ns.yaml": NS,
-        "apps/app-a.yaml": flux_ks("app-a", "./app-a", decryption),
-        "app-a/cm.yaml": CM,
-        name: script,
-    }
-    _, found = check_json(repo(files))
-    return [f["message"] for f in found if f["rule"] == "HL401"]
+    """key-a is made only by a bootstrap script (or Taskfile) `name`."""
+    return _decrypting(check_json, repo, {name: script})
 
 
 def test_a_key_a_script_creates_only_in_another_namespace_fails_the_kustomization(check_json, repo):
