@@ -1,5 +1,6 @@
-"""HL201-HL207: Flux post-build placeholders are defined, documented and valid, and their sources exist
-before the build that reads them (SEMANTICS.md 1)."""
+"""HL201-HL208: Flux post-build placeholders are defined, documented and valid, and their sources exist
+before the build that reads them (SEMANTICS.md 1); so do a HelmRelease's valuesFrom sources before
+the Kustomization that waits for it is ready (HL208)."""
 
 from __future__ import annotations
 

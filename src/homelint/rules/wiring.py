@@ -537,8 +537,8 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         yield finding
 
 
-# a comment whose content is one YAML block-sequence entry: `# - ./file.yaml`, `#- "dir"` (a comment may follow)
-# `# - ENTRY`, then nothing, a comment or a note (`# - ./a.yaml TODO: broken`): kept for later
+# a comment whose content is one YAML block-sequence entry: `# - ./file.yaml`, `#- "dir"`, then
+# nothing, a comment or a note (`# - ./a.yaml TODO: broken`)
 _COMMENTED_ENTRY = re.compile(r"#+[ \t]*-[ \t]+(?:\"([^\"]+)\"|'([^']+)'|([^\s#'\"]+))(?:[ \t].*|#.*)?")
 
 
