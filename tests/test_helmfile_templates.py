@@ -80,3 +80,39 @@ def test_a_templated_helmfile_gives_the_external_secrets_release(run, repo):
     result = run("check", str(repo(files)), "--no-cache", "--statistics")
     assert "External Secrets 0.18.2 (helmfile release external-secrets version" in result.output
     assert "homelint-template" not in result.output
+
+
+@pytest.mark.parametrize("inline", [False, True], ids=["values-file", "inline-values"])
+def test_a_makejinja_marker_left_in_the_sync_values_is_reported(run, repo, inline):
+    """helmfile renders Go templates only (a values file only when named .gotmpl), never makejinja:
+    a `#{ }#` left in the flux-instance values reaches the FluxInstance as written, and its sync
+    fetches a ref that does not exist (cbirkenbeul). HL003 reports it as in a file Flux applies."""
+    values = HELMFILE_VALUES.replace("ref: refs/heads/main", 'ref: "refs/heads/#{ repository.branch }#"')
+    if inline:
+        files = tree(
+            "helmfile.yaml",
+            RELEASE.replace("values: ['./values.yaml']", "values:\n      - " + (values.replace("\n", "\n        ").rstrip())),
+        )
+        where = "bootstrap/helmfile.yaml:"
+    else:
+        files = {**tree("helmfile.yaml", RELEASE), "bootstrap/values.yaml": values}
+        where = "bootstrap/values.yaml:"
+    output = run("check", str(repo(files)), "--no-cache").output
+    assert (
+        f"{where}" in output
+        and "HL003 [error] unrendered makejinja template '#{ repository.branch }#' in the flux-instance values" in output
+    )
+
+
+def test_a_makejinja_variable_in_a_template_helmfile_is_not_known(run, repo):
+    """In a `.j2` helmfile a `#{ x }#` is a value makejinja computes: a sync path written so is no root
+    (the roots are guessed, and said so; no finding names the marker), and no HL003 (a template is
+    meant to hold markers)."""
+    release = RELEASE.replace(
+        "values: ['./values.yaml']",
+        "values:\n      - "
+        + (HELMFILE_VALUES.replace("path: kubernetes/apps", 'path: "#{ cluster.path }#"').replace("\n", "\n        ").rstrip()),
+    )
+    result = run("check", str(repo(tree("helmfile.yaml.j2", release))), "--no-cache")
+    assert "no Flux root found" in result.output and "HL003" not in result.output
+    assert "cluster.path" not in result.output and "homelint-template" not in result.output  # no HL103 on the marker

@@ -7,7 +7,7 @@ written, so its `releases:` (the flux-instance release whose values are the clus
 charts it installs) were not read. Here a helmfile by name (helmfile's own: `helmfile.yaml`,
 `helmfile.yaml.gotmpl`, files of a `helmfile.d` folder; with a template suffix) that does not parse
 as YAML is read with each template action blanked: a line that holds only actions (`{{ if }}`,
-`{{ end }}`) is dropped, any other action becomes TOKEN. A value holding TOKEN is not known; the
+`{{ end }}`) is dropped, any other action (and a makejinja `#{ x }#`) becomes TOKEN. A value holding TOKEN is not known; the
 callers never take one as a path or a version.
 """
 
@@ -28,7 +28,8 @@ TEMPLATE_SUFFIXES = (".gotmpl", ".j2", ".jinja", ".jinja2", ".tmpl", ".tpl")
 # one action on one line, bounded (no braces inside: a linear scan of any text)
 _ACTION = r"\{\{[^{}\n]{0,1000}\}\}"
 _ACTION_LINE = re.compile(rf"^[ \t]*(?:{_ACTION}[ \t]*)+$", re.MULTILINE)
-_INLINE = re.compile(_ACTION)
+# an action, or a makejinja variable (`#{ x }#`: its block and comment markers start YAML comments)
+_INLINE = re.compile(rf"{_ACTION}|#\{{[^{{}}\n]{{0,1000}}\}}#")
 
 
 def is_helmfile(path: str) -> bool:

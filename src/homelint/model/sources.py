@@ -231,6 +231,9 @@ class Artifact:
 class Sources:
     artifacts: dict[SourceRef, Artifact] = field(default_factory=dict)
     syncs: list[tuple[SourceRef, str, K8sObject]] = field(default_factory=list)  # FluxInstance roots
+    # files of flux-instance chart values that give a sync (a helmfile release's, a generator's):
+    # the FluxInstance spec the chart renders holds their values as they are written
+    sync_values: set[str] = field(default_factory=set)
     bootstraps: list[K8sObject] = field(default_factory=list)  # Kustomizations applied by hand
     scoped: dict[str, dict[SourceRef, Artifact]] = field(default_factory=dict)  # by bootstrap file
     notes: list[str] = field(default_factory=list)
@@ -891,6 +894,7 @@ def find_sources(repo: Repo) -> Sources:
                 own_urls.append(sync.get("url"))
                 synced.append((sync.get("url"), sync.get("ref"), ref))
     for sync, ns, path in [*_values_syncs(repo), *_helmfile_syncs(repo)]:
+        out.sync_values.add(path)
         ref = SourceRef(_str(sync.get("kind"), "GitRepository"), ns, _str(sync.get("name"), ns))
         if add(ref, f"the flux-instance values in {path}", url=sync.get("url"), synced=True) is not None:
             placeholder = K8sObject(path, 0, {}, "", "FluxInstance", ref.name, ns)

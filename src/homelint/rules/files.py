@@ -260,11 +260,13 @@ def _looks_templated(repo: object, path: str, parsed: object) -> bool:
 @check("HL003")
 def unrendered_template(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
-    for path in sorted(ctx.flux.applied_files):
+    values = ctx.flux.sources.sync_values  # flux-instance values: the FluxInstance holds them as written
+    for path in sorted({*ctx.flux.applied_files, *values}):
         parsed = repo.parsed.get(path)
         if parsed is None:
             continue
         reported: set[int] = set()
+        where = "a file Flux applies" if path in ctx.flux.applied_files else "the flux-instance values the bootstrap installs"
         for line, column, text in parsed.templated:
             makejinja = text.startswith(("#{", "#%"))
             if not makejinja or line in reported:
@@ -274,7 +276,7 @@ def unrendered_template(ctx: Context) -> Iterator[Finding]:
                 "HL003",
                 path,
                 Span(line, column, line, column + len(text)),
-                f"unrendered makejinja template '{text}' in a file Flux applies",
+                f"unrendered makejinja template '{text}' in {where}",
                 fix="render the templates (homelint render / task configure) and commit the output, not the template",
                 key=f"HL003/{text}",
             )
