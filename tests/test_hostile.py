@@ -1720,3 +1720,23 @@ def test_a_huge_label_key_and_value_are_quoted_short(check_json, repo):
     }
     found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL610"]
     assert len(found) == 2 and all(len(f["message"]) < 800 and "\x1b" not in f["message"] for f in found)
+
+
+def test_a_templated_helmfile_linked_from_outside_the_repository_is_not_read(run, repo, tmp_path):
+    """A helmfile.yaml.gotmpl that is a symlink to a file outside the repository gives no sync: the
+    outside file is never read (no Flux Kustomization is found, as a note says); the same text
+    inside the repository gives the root."""
+    outside = tmp_path / "helmfile.yaml.gotmpl"
+    outside.write_text(
+        "releases:\n  - name: flux-instance\n    chart: oci://ghcr.io/x/charts/flux-instance\n    values:\n"
+        "      - instance: {sync: {kind: GitRepository, url: https://x.invalid/r, ref: refs/heads/main, path: apps}}\n"
+    )
+    root = repo(
+        {"apps/app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default}\ndata: {a: b}\n"}
+    )
+    (root / "bootstrap").mkdir()
+    (root / "bootstrap/helmfile.yaml.gotmpl").symlink_to(outside)
+    assert "no Flux Kustomization found" in run("check", str(root), "--no-cache").output
+    (root / "bootstrap/helmfile.yaml.gotmpl").unlink()
+    (root / "bootstrap/helmfile.yaml.gotmpl").write_text(outside.read_text())
+    assert "no Flux Kustomization found" not in run("check", str(root), "--no-cache").output
