@@ -410,3 +410,18 @@ def test_a_document_without_api_version_builds_and_is_dropped(check_json, repo):
     assert sorted(f["rule"] for f in findings) == ["HL004", "HL110"]
     (hl004,) = [f for f in findings if f["rule"] == "HL004"]
     assert hl004["message"].startswith("document 1 has no apiVersion: kustomize builds it, but kustomize-controller drops it")
+
+
+def test_a_patch_of_a_document_without_api_version_is_not_said_to_match_nothing(check_json, repo):
+    """kustomize builds the document and runs the build's patches on it (kubectl kustomize renames
+    it); the model has no object of it, so whether a patch matches it is not judged (no HL115)."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": (
+            "resources:\n  - ./ns.yaml\npatches:\n  - target: {kind: Namespace}\n"
+            "    patch: |\n      - {op: replace, path: /metadata/name, value: ns-b}\n"
+        ),
+        "apps/ns.yaml": "piVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+    }
+    _, findings = check_json(repo(files))
+    assert sorted(f["rule"] for f in findings) == ["HL004"]
