@@ -855,6 +855,16 @@ def test_a_component_below_a_generated_kustomization_resource_is_not_listed_by_t
     assert findings == []
 
 
+def test_an_empty_component_below_a_generated_kustomization_is_reported_once(check_json, repo):
+    """kustomize loads a listed folder's kustomization before it checks its kind: an empty
+    Component fails with 'kustomization.yaml is empty' (kubectl kustomize v5.8.1), one HL101 at
+    the spec.path, not a second one saying 'expected kind != Component' (cbirkenbeul)."""
+    files = _generated_with_components("comp-a")
+    files["apps/app-a/comp-a/kustomization.yaml"] = COMPONENT + "resources:\n  # - cm.yaml\n"
+    _, findings = check_json(repo(files), "--select", "HL101")
+    assert [(f["path"], "is empty" in f["message"]) for f in findings] == [("apps/ks.yaml", True)]
+
+
 # kustomization files and whether kustomize refuses each with "kustomization.yaml is empty"
 # (Kustomization.CheckEmpty after FixKustomization; each checked with kustomize v5.8.1)
 EMPTY_CASES = [

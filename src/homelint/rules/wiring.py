@@ -309,6 +309,8 @@ def _generated_components(ctx: Context) -> Iterator[Finding]:
     for component, by_folder in sorted(builders.items()):
         kd = kdirs[component]
         generated = min(by_folder)
+        if empty_kustomization(ctx, kd, generated) is not None:
+            continue  # kustomize stops at the empty file first ('kustomization.yaml is empty'): HL101 says so there
         labels = sorted(by_folder[generated])
         shown = [*labels[:2], f"{len(labels) - 2} more"] if len(labels) > 3 else labels
         by = " and ".join([", ".join(shown[:-1]), shown[-1]] if len(shown) > 1 else shown)
