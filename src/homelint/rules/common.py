@@ -27,7 +27,7 @@ from homelint.model.scripts import unnamed_scripts
 from homelint.model.sources import SourceRef
 from homelint.model.variables import variables_of
 from homelint.model.versions import has_behaviour, versions_of
-from homelint.rules.templated import TEMPLATE_SUFFIXES, template_objects
+from homelint.rules.templated import TEMPLATE_SUFFIXES, template_keys, template_objects
 from homelint.rules.unlisted import set_aside_owner
 
 if TYPE_CHECKING:
@@ -827,6 +827,21 @@ def templated_objects(ctx: Context) -> dict[tuple[str, str], list[tuple[str, str
         return template_objects(texts)
 
     return ctx.repo.memo("rules.common.templated-objects", find)
+
+
+def templated_keys(ctx: Context) -> dict[tuple[str, str], set[str] | None]:
+    """The `data`/`stringData` keys of the objects of templated_objects (rules/templated.py
+    template_keys): None for one whose keys a template may compute."""
+
+    def find() -> dict[tuple[str, str], set[str] | None]:
+        texts = [
+            (path, text)
+            for path, text in unapplied_files(ctx, outside_flux_tree=True)
+            if path.endswith(TEMPLATE_SUFFIXES) and run_by_script(ctx, path)
+        ]
+        return template_keys(texts)
+
+    return ctx.repo.memo("rules.common.templated-keys", find)
 
 
 def _made_outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:

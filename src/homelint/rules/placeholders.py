@@ -47,6 +47,7 @@ from homelint.rules.common import (
     spec_fix,
     substituted_reference,
     substituting_webhook,
+    templated_keys,
     templated_objects,
     unapplied_files,
 )
@@ -397,6 +398,8 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
     why = []
     unread = 0
     elsewhere_only = True
+    template_defined: set[str] = set()  # the plain keys of the bootstrap templates among the sources
+    known_templates = 0  # sources not read that are templates whose keys are all known
     for source in variables.open_sources:
         if not source.found:
             unapplied = sorted(
@@ -424,9 +427,12 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
                 spaces = sorted({o.namespace for o in defined if o.namespace})
                 templates = templated_objects(ctx).get((source.kind, source.name), [])
                 if not defined and templates:
+                    plain = templated_keys(ctx).get((source.kind, source.name))
+                    template_defined |= plain or set()
+                    known_templates += plain is not None
                     why.append(
                         f"{source.kind} {source.name} is defined in {printable(templates[0][0])}, a bootstrap template "
-                        "homelint does not render"
+                        + ("homelint does not render" if plain is None else "whose plain keys define none of these")
                     )
                     elsewhere_only = False
                     unread += 1
@@ -446,7 +452,8 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
             why.append(
                 f"Secret {source.name} gets its keys from the secret store (ExternalSecret {makers}: dataFrom/templateFrom)"
             )
-    if not unread:
+    names = [name for name in names if name not in template_defined]  # a template's plain key defines it
+    if not unread or not names:
         return None
     source = variables.open_sources[0]
     if ks.obj is not None:  # the substituteFrom entry (where a patch adds it), or postBuild when a patch replaced the list
@@ -461,7 +468,7 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
         span,
         f"{ks.label} uses {len(names)} placeholder{'s' if len(names) != 1 else ''} that no source it can read defines "
         f"({_bounded(['${' + n + '}' for n in names], 5)}); {'; '.join(why)}"
-        f"{'' if elsewhere_only else ', so they may be defined there'}",
+        f"{'' if elsewhere_only or known_templates == unread else ', so they may be defined there'}",
         fix=_open_sources_fix(ctx, names, variables, ks),
         key=f"HL201/open/{ks.key}",
         related=sorted({use[0].path for use in uses}),

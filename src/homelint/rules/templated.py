@@ -1,6 +1,7 @@
 """Core objects a bootstrap template defines (`bootstrap/resources.yaml.j2`, rendered by minijinja
 or `op inject` and piped into `kubectl apply`): read from the template's text, never rendered, as
-(kind, name, namespace) of each `apiVersion: v1` document whose kind and name are written plainly."""
+(kind, name, namespace) of each `apiVersion: v1` document whose kind and name are written plainly,
+and the keys of its `data`/`stringData` when each is written plainly (template_keys)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,50 @@ def _document_object(document: str) -> tuple[str, str, str | None] | None:
         return None
     namespace = fields.get("namespace", ANY if "namespace" in written else None)
     return kind.group(1), name, namespace
+
+
+_DATA = re.compile(r"^(?:data|stringData):[ \t]*(?:#.*)?$", re.M)
+_KEY = re.compile(r"^([ \t]+)([-._a-zA-Z0-9]{1,253})[ \t]*:", re.M)
+_MARKERS = ("{{", "{%", "#{", "#%")
+
+
+def template_keys(texts: Iterable[tuple[str, str]]) -> dict[tuple[str, str], set[str] | None]:
+    """(kind, name) -> the keys of `data` and `stringData` of the core documents of the templates
+    `texts` that template_objects reads, when every key of every such document is written plainly;
+    None for an object one of whose documents may hold keys a template computes (a marker at a
+    key's place, a `{% for %}` in the block)."""
+    found: dict[tuple[str, str], set[str] | None] = {}
+    for _path, text in texts:
+        for document in _DOCUMENT_START.split(text):
+            made = _document_object(document)
+            if made is None:
+                continue
+            ident = (made[0], made[1])
+            keys = _data_keys(document)
+            known = found.get(ident, set())
+            found[ident] = None if keys is None or known is None else known | keys
+    return found
+
+
+def _data_keys(document: str) -> set[str] | None:
+    """The keys of the document's `data` and `stringData` blocks; None when one may be computed."""
+    keys: set[str] = set()
+    for match in _DATA.finditer(document):
+        following = _TOP_LEVEL.search(document, match.end() + 1)
+        block = document[match.end() : following.start() if following else len(document)]
+        indent = _INDENT.search(block)
+        if indent is None:
+            continue
+        own = indent.group(1)
+        for line in block.splitlines():
+            comment = line.lstrip().startswith("#") and not line.lstrip().startswith(("#{", "#%"))
+            if not line.strip() or comment:
+                continue
+            if line.startswith(own) and not line[len(own) :].startswith((" ", "\t")):  # a key of the block
+                key = _KEY.match(line)
+                if key is None or key.group(1) != own or any(m in line.split(":", 1)[0] for m in _MARKERS):
+                    return None
+                keys.add(key.group(2))
+            elif any(m in line for m in ("{%", "#%")):
+                return None  # a loop or condition may add keys
+    return keys
