@@ -818,30 +818,27 @@ def templated_objects(ctx: Context) -> dict[tuple[str, str], list[tuple[str, str
     script, Taskfile or justfile names on a line that runs kubectl (`... resources.yaml.j2 | op
     inject | kubectl apply -f -`): made before Flux, only not by it."""
 
-    def find() -> dict[tuple[str, str], list[tuple[str, str | None]]]:
-        texts = [
-            (path, text)
-            for path, text in unapplied_files(ctx, outside_flux_tree=True)
-            if path.endswith(TEMPLATE_SUFFIXES) and run_by_script(ctx, path)
-        ]
-        return template_objects(texts)
-
-    return ctx.repo.memo("rules.common.templated-objects", find)
+    return ctx.repo.memo("rules.common.templated-objects", lambda: template_objects(_bootstrap_templates(ctx)))
 
 
 def templated_keys(ctx: Context) -> dict[tuple[str, str], set[str] | None]:
     """The `data`/`stringData` keys of the objects of templated_objects (rules/templated.py
     template_keys): None for one whose keys a template may compute."""
+    return ctx.repo.memo("rules.common.templated-keys", lambda: template_keys(_bootstrap_templates(ctx)))
 
-    def find() -> dict[tuple[str, str], set[str] | None]:
-        texts = [
+
+def _bootstrap_templates(ctx: Context) -> list[tuple[str, str]]:
+    """(path, text) of each template outside every Flux build that a script, Taskfile or justfile
+    runs kubectl on (run_by_script), found once per run."""
+
+    def find() -> list[tuple[str, str]]:
+        return [
             (path, text)
             for path, text in unapplied_files(ctx, outside_flux_tree=True)
             if path.endswith(TEMPLATE_SUFFIXES) and run_by_script(ctx, path)
         ]
-        return template_keys(texts)
 
-    return ctx.repo.memo("rules.common.templated-keys", find)
+    return ctx.repo.memo("rules.common.bootstrap-templates", find)
 
 
 def _made_outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:

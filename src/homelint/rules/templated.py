@@ -6,7 +6,7 @@ and the keys of its `data`/`stringData` when each is written plainly (template_k
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from homelint.model.refs import ANY
 
@@ -30,13 +30,18 @@ def template_objects(texts: Iterable[tuple[str, str]]) -> dict[tuple[str, str], 
     `{%` blocks are not read: a document inside a loop or a condition counts as made (a loop over
     namespaces makes it in each, which the templated namespace says)."""
     found: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+    for path, kind, name, namespace, _document in _core_documents(texts):
+        found.setdefault((kind, name), []).append((path, namespace))
+    return found
+
+
+def _core_documents(texts: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str, str | None, str]]:
+    """(path, kind, name, namespace, text) of each core document of `texts` (_document_object)."""
     for path, text in texts:
         for document in _DOCUMENT_START.split(text):
             made = _document_object(document)
             if made is not None:
-                kind, name, namespace = made
-                found.setdefault((kind, name), []).append((path, namespace))
-    return found
+                yield path, *made, document
 
 
 def _document_object(document: str) -> tuple[str, str, str | None] | None:
@@ -74,15 +79,10 @@ def template_keys(texts: Iterable[tuple[str, str]]) -> dict[tuple[str, str], set
     None for an object one of whose documents may hold keys a template computes (a marker at a
     key's place, a `{% for %}` in the block)."""
     found: dict[tuple[str, str], set[str] | None] = {}
-    for _path, text in texts:
-        for document in _DOCUMENT_START.split(text):
-            made = _document_object(document)
-            if made is None:
-                continue
-            ident = (made[0], made[1])
-            keys = _data_keys(document)
-            known = found.get(ident, set())
-            found[ident] = None if keys is None or known is None else known | keys
+    for _path, kind, name, _namespace, document in _core_documents(texts):
+        keys = _data_keys(document)
+        known = found.get((kind, name), set())
+        found[kind, name] = None if keys is None or known is None else known | keys
     return found
 
 
