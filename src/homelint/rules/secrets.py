@@ -20,6 +20,7 @@ from homelint.core.substitution import resolve, scan_cached, substitution_disabl
 from homelint.core.wording import with_article
 from homelint.loading.safeio import printable
 from homelint.model.flux import Applied, remote_cluster
+from homelint.model.generators import data_files
 from homelint.model.graph import ANY_NAMESPACE, Edge, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.podscripts import script_creates
@@ -334,20 +335,9 @@ def _not_applied(ctx: Context, what: str, path: str, instead: str) -> tuple[str,
 
 
 def _generator_reading(kd: Any, path: str) -> str | None:
-    """`configMapGenerator NAME` (or secretGenerator) of the kustomization `kd` whose `files` or
-    `envs` entry reads `path`; None when none does."""
-    for entry in kd.entries:
-        if entry.kind != "generator-file" or entry.target != path or len(entry.field) < 2:
-            continue
-        items = kd.data.get(entry.field[0])
-        item = (
-            items[entry.field[1]]
-            if isinstance(items, list) and isinstance(entry.field[1], int) and entry.field[1] < len(items)
-            else None
-        )
-        name = item.get("name") if isinstance(item, dict) else None
-        return f"{entry.field[0]} {printable(name)}" if isinstance(name, str) else str(entry.field[0])
-    return None
+    """`configMapGenerator NAME` (or secretGenerator) of the kustomization `kd` whose `files`
+    entry reads `path` (generators.data_files); None when none does."""
+    return next((f"{df.field} {printable(df.name)}" for df in data_files(kd) if df.path == path), None)
 
 
 def _builders(ctx: Context) -> dict[str, list[Any]]:
