@@ -183,22 +183,30 @@ def not_an_object(doc: Any) -> tuple[str, str, tuple[str, ...] | None] | None:
     return ", ".join(missing), ",".join(missing), (("metadata",) if missing == ["metadata.name"] else ())
 
 
-def kustomize_refuses(doc: Any) -> bool:
-    """Whether kustomize fails a build on this document: not a mapping, no kind ("missing kind in
-    object"), no metadata.name ("missing metadata.name in object"). One without apiVersion builds
-    (kubectl kustomize v5.8.1); kustomize-controller then drops it (HL004)."""
-    problem = not_an_object(doc)
-    return problem is not None and problem[1] != "apiVersion"
-
-
 def not_an_object_file(ctx: Context, path: str) -> bool:
     """Whether a file read as a resource holds a document (or a List item) that kustomize fails
-    the build on (HL004, kustomize_refuses)."""
-    memo: dict[str, bool] = ctx.repo.memo("rules.not_an_object_file", dict)
+    the build on (HL004): not a mapping, no kind ("missing kind in object"), no metadata.name
+    ("missing metadata.name in object"). One without apiVersion builds (kubectl kustomize v5.8.1):
+    dropped_document_file."""
+    return any(missing != "apiVersion" for missing in _object_problems(ctx, path))
+
+
+def dropped_document_file(ctx: Context, path: str) -> bool:
+    """Whether a file read as a resource holds a document (or a List item) with a kind and a name
+    but no apiVersion: kustomize builds it, kustomize-controller drops it (HL004), and the model
+    has no object of it."""
+    return "apiVersion" in _object_problems(ctx, path)
+
+
+def _object_problems(ctx: Context, path: str) -> set[str]:
+    """What the documents (and List items) of a resource file lack to be objects (not_an_object's
+    second part), read once per file."""
+    memo: dict[str, set[str]] = ctx.repo.memo("rules.object-problems", dict)
     if path not in memo:
         parsed = ctx.repo.parsed.get(path)
         docs = parsed.docs if parsed is not None and parsed.text_ok else []
-        memo[path] = any(kustomize_refuses(obj) for doc in docs if doc is not None for _, obj in (list_items(doc) or [((), doc)]))
+        items = [obj for doc in docs if doc is not None for _, obj in (list_items(doc) or [((), doc)])]
+        memo[path] = {problem[1] for problem in map(not_an_object, items) if problem is not None}
     return memo[path]
 
 

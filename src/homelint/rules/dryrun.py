@@ -62,12 +62,12 @@ from homelint.rules.common import (
     TARGET_NAMESPACE,
     WORKLOAD_GROUPS,
     chart_ref_fix,
+    dropped_document_file,
     has_flux,
     listed_beside_missing,
     manifest_objects,
     missing_entry,
     missing_entry_in,
-    not_an_object,
     spec_fix,
     string_maps,
     templated_value,
@@ -652,18 +652,6 @@ class BuildView:
             index += 1
 
 
-def _dropped_documents(ctx: Context, path: str) -> bool:
-    """Whether a resource file holds a document with a kind and a name but no apiVersion: kustomize
-    builds it, kustomize-controller drops it (HL004), and the model has no object of it."""
-    memo: dict[str, bool] = ctx.repo.memo("rules.dryrun.dropped-documents", dict)
-    if path not in memo:
-        parsed = ctx.repo.parsed.get(path)
-        docs = parsed.docs if parsed is not None and parsed.text_ok else []
-        problems = [not_an_object(doc) for doc in docs if isinstance(doc, dict)]
-        memo[path] = any(problem is not None and problem[1] == "apiVersion" for problem in problems)
-    return memo[path]
-
-
 def _string_map(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
@@ -710,7 +698,7 @@ def _build_view(
                     generated.append(
                         Candidate(None, "", "v1", kind, {item["name"]}, {ns or kd.namespace or "default"}, None, None)
                     )
-    if any(_dropped_documents(ctx, path) for path in built.resource_files):
+    if any(dropped_document_file(ctx, path) for path in built.resource_files):
         opaque = True  # kustomize builds (and patches) a document without apiVersion the model leaves out
     applied = [*built.objects, *(extra or [])]
 
