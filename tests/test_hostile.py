@@ -1609,23 +1609,26 @@ def test_a_bootstrap_script_that_links_out_of_the_repository_is_not_read(check_j
     assert findings == []  # the control: the same script, committed as a file, is read
 
 
+# a Deployment of ns-a that needs Secret secret-a (HL401 when nothing makes it)
+SECRET_A_USER = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n"
+    "  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n"
+    "      containers:\n        - name: a\n          image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
+    "          envFrom: [{secretRef: {name: secret-a}}]\n"
+)
+
+
 def test_a_bootstrap_template_linked_from_outside_the_repository_is_not_read(check_json, repo, tmp_path):
     """A Taskfile applies bootstrap/resources.yaml.j2, a symlink to a file outside the repository
     that defines the Secret a Deployment needs: the outside file is never read, so the Secret is
     not made (HL401 stays); the same text inside the repository makes it."""
     outside = tmp_path / "outside.yaml.j2"
     outside.write_text("apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\n  namespace: ns-a\n")
-    deployment = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n"
-        "  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n"
-        "      containers:\n        - name: a\n          image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
-        "          envFrom: [{secretRef: {name: secret-a}}]\n"
-    )
     files = {
         "clusters/main/flux.yaml": flux_root("apps", "./apps"),
         "apps/kustomization.yaml": "resources: [ns.yaml, deploy.yaml]\n",
         "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
-        "apps/deploy.yaml": deployment,
+        "apps/deploy.yaml": SECRET_A_USER,
         "Taskfile.yaml": "version: '3'\ntasks:\n  b:\n    cmds:\n      - op inject -i bootstrap/resources.yaml.j2 | kubectl apply -f -\n",
     }
     root = repo(files)
@@ -1659,18 +1662,12 @@ def test_long_bootstrap_and_patch_texts_are_read_in_linear_time(check_json, repo
     namespace nothing makes send HL401 and HL113 to the bootstrap texts), is read and makes
     nothing; never a crash (and never a hang: bench and the suite's run time would show one)."""
     long = "/" + "a" * 450_000 + "[" * 450_000
-    deployment = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n"
-        "  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n"
-        "      containers:\n        - name: a\n          image: registry.invalid/a:1.0.0@sha256:" + "0" * 64 + "\n"
-        "          envFrom: [{secretRef: {name: secret-a}}]\n"
-    )
     files = {
         "clusters/main/flux.yaml": flux_root("apps", "./apps"),
         "apps/kustomization.yaml": "resources: [ns.yaml, app-a]\n",
         "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-b}\n",
         "apps/app-a/kustomization.yaml": "resources: [deploy.yaml]\n",
-        "apps/app-a/deploy.yaml": deployment,
+        "apps/app-a/deploy.yaml": SECRET_A_USER,
         "Taskfile.yaml": "version: '3'\ntasks:\n  b:\n    cmds:\n      - cat bootstrap/resources.yaml.j2 | kubectl apply -f -\n",
     }
     if name.endswith(".j2"):
