@@ -1096,22 +1096,13 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
         for source in variables_of(ctx.repo, ks).sources:
             if source.optional or (id(ks.obj), source.index) in seen:
                 continue
-            makers = ctx.flux.applications_named(source.kind, ks.namespace, source.name)
-            if source.kind == "Secret":
-                makers += external_secret_makers(ctx.repo, ks.namespace, source.name)
+            makers = _makers(ctx, source.kind, ks.namespace, source.name)
             waiting = [m for m in makers if m.ks is not None and not _made_by_or_below(m.ks, ks) and _waits_for(ctx, m.ks, ks)]
             if not makers or any(m.ks is None or not _made_by_or_below(m.ks, ks) for m in makers if m not in waiting):
                 continue  # made by nothing here (HL401/HL405), or by something that runs first
-            external = ctx.config.external_secrets if source.kind == "Secret" else ctx.config.external_configmaps
-            if listed_external(external, ks.namespace, source.name):
+            if _bootstrapped_beside(ks, makers) or _made_before_flux(ctx, source.kind, ks.namespace, source.name, makers):
                 continue
-            if _bootstrapped_beside(ks, makers):
-                continue
-            if outside_flux(ctx, source.kind.lower(), ks.namespace, source.name):
-                continue  # also defined in a folder no Flux Kustomization builds: a bootstrap applies it first
             files = sorted({m.obj.source.path for m in makers})
-            if _applied_by_hand(ctx, files):
-                continue
             seen.add((id(ks.obj), source.index))
             first_waiting = waiting[0].ks if waiting else None
             if first_waiting is not None:
@@ -1160,17 +1151,12 @@ def values_from_waiting_dependent(ctx: Context) -> Iterator[Finding]:
             name = substituted_reference(ctx, applied, written)
             if not name:
                 continue
-            makers = ctx.flux.applications_named(kind, applied.ns, name)
-            if kind == "Secret":
-                makers += external_secret_makers(ctx.repo, applied.ns, name)
+            makers = _makers(ctx, kind, applied.ns, name)
             if not makers or not all(m.ks is not None and _waits_for(ctx, m.ks, ks) for m in makers):
                 continue  # made by nothing here (HL401/HL405), or by something that runs first
-            external = ctx.config.external_secrets if kind == "Secret" else ctx.config.external_configmaps
-            if listed_external(external, applied.ns, name) or outside_flux(ctx, kind.lower(), applied.ns, name):
-                continue  # made outside Flux (a bootstrap applies it first)
-            files = sorted({m.obj.source.path for m in makers})
-            if _applied_by_hand(ctx, files):
+            if _made_before_flux(ctx, kind, applied.ns, name, makers):
                 continue
+            files = sorted({m.obj.source.path for m in makers})
             seen.add((id(obj), index))
             maker = next(m.ks for m in makers if m.ks is not None)
             how = "wait: true" if ks.spec.get("wait") is True else "a healthChecks entry"
@@ -1185,6 +1171,23 @@ def values_from_waiting_dependent(ctx: Context) -> Iterator[Finding]:
                 fix=f"make the {kind} in a Kustomization that runs first, apply it at bootstrap, mark the valuesFrom entry "
                 f"optional: true, or drop the dependsOn of {maker.label} on {ks.label}",
             )
+
+
+def _makers(ctx: Context, kind: str, namespace: str, name: str) -> list[Any]:
+    """What Flux applies that makes the ConfigMap or Secret: the object itself, or an
+    ExternalSecret or ClusterExternalSecret that writes the Secret."""
+    makers = ctx.flux.applications_named(kind, namespace, name)
+    return makers + external_secret_makers(ctx.repo, namespace, name) if kind == "Secret" else makers
+
+
+def _made_before_flux(ctx: Context, kind: str, namespace: str, name: str, makers: list[Any]) -> bool:
+    """Whether the ConfigMap or Secret is there before Flux needs it: listed in secrets.external or
+    configmaps.external, defined in a folder no Flux Kustomization builds, or in a file a bootstrap
+    script names (_applied_by_hand)."""
+    external = ctx.config.external_secrets if kind == "Secret" else ctx.config.external_configmaps
+    if listed_external(external, namespace, name) or outside_flux(ctx, kind.lower(), namespace, name):
+        return True
+    return _applied_by_hand(ctx, sorted({m.obj.source.path for m in makers}))
 
 
 def _waits_for_release(ks: FluxKS, name: str, namespace: str) -> bool:
