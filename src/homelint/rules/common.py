@@ -1241,3 +1241,9 @@ def string_maps(obj: K8sObject) -> tuple[tuple[str, ...], ...]:
     if obj.kind == "Service" and obj.group == "":
         return (*STRING_MAPS[:2], ("spec", "selector"))
     return STRING_MAPS if obj.group in WORKLOAD_GROUPS else STRING_MAPS[:2]
+
+
+def bounded(items: list[str], limit: int = 3) -> str:
+    """`a, b, c and 4 more`: messages stay short whatever the repository's size."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")

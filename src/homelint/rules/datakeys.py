@@ -15,7 +15,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding
-from homelint.rules.common import unbuildable
+from homelint.rules.common import bounded, unbuildable
 from homelint.rules.registry import check
 
 KEY_MAX = 253  # DNS1123SubdomainMaxLength
@@ -64,7 +64,7 @@ def invalid_data_key(ctx: Context) -> Iterator[Finding]:
     for applied, name, key, problem, kss in found.values():
         obj = applied.obj
         labels = sorted({k.label for k in kss})
-        who = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        who = bounded(labels)
         anchor = obj.source.anchor
         message = (
             f"the API server rejects the key {key!r} of {obj.kind} '{applied.name}' ({name}[{key}]: Invalid value: "

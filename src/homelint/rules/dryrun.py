@@ -61,6 +61,7 @@ from homelint.rules.common import (
     POST_BUILD,
     TARGET_NAMESPACE,
     WORKLOAD_GROUPS,
+    bounded,
     chart_ref_fix,
     dropped_document_file,
     has_flux,
@@ -2283,7 +2284,7 @@ def invalid_object_name(ctx: Context) -> Iterator[Finding]:
     for applied, rule, problem, (name, shown, literal), kss in found.values():
         obj = applied.obj
         labels = sorted({k.label for k in kss})
-        who = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        who = bounded(labels)
         template = "{{" in name  # a Helm/Go template action: nothing renders it in a manifest Flux applies
         better = _renamed_validly(rule, name) if literal and not template else None
         how = (

@@ -17,7 +17,7 @@ from homelint.core.context import Context
 from homelint.core.k8snames import label_key_problem, label_value_problem
 from homelint.core.model import Finding, dig
 from homelint.loading.safeio import printable
-from homelint.rules.common import string_maps, unbuildable
+from homelint.rules.common import bounded, string_maps, unbuildable
 from homelint.rules.registry import check
 
 SHOWN = 80  # characters of a key or value a message quotes
@@ -55,7 +55,7 @@ def invalid_label(ctx: Context) -> Iterator[Finding]:
             continue
         obj = applied.obj
         labels = sorted({k.label for k in kss})
-        who = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        who = bounded(labels)
         where = ".".join(map(str, field[:-1]))
         key = printable(str(field[-1]), SHOWN)
         if is_key:

@@ -42,6 +42,7 @@ from homelint.model.variables import (
 from homelint.model.versions import versions_of
 from homelint.rules.common import (
     POST_BUILD,
+    bounded,
     listed_external,
     outside_flux,
     spec_fix,
@@ -298,7 +299,7 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
             "HL201",
             path,
             span,
-            f"${{{name}}} is not defined for {_bounded(labels)} (looked in: {_looked(variables)}){consequence}",
+            f"${{{name}}} is not defined for {bounded(labels)} (looked in: {_looked(variables)}){consequence}",
             fix=_undefined_fix(ctx, name, _source_objects([g[1] for g in group]), ks),
             key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
             related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
@@ -384,12 +385,6 @@ def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
         yield finding
 
 
-def _bounded(items: list[str], limit: int = 3) -> str:
-    """`a, b, c and 4 more`: messages stay short whatever the repository's size."""
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
 def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: list[_Use]) -> Finding | None:
     """An info that the placeholders may come from a source homelint cannot read; None when each
     such source is defined in a file Flux does not apply: the Kustomization fails before it
@@ -417,7 +412,7 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
                     continue  # HL401/HL405: not in the Kustomization's namespace, the Kustomization fails
                 why.append(
                     f"{source.kind} {source.name} exists only in namespace{'s' if len(elsewhere) > 1 else ''} "
-                    f"{_bounded(elsewhere)}; kustomize-controller reads substituteFrom in the Kustomization's "
+                    f"{bounded(elsewhere)}; kustomize-controller reads substituteFrom in the Kustomization's "
                     f"namespace {ks.namespace}, where it is not"
                 )
                 unread += 1
@@ -439,7 +434,7 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
                     continue
                 why.append(
                     f"{source.kind} {source.name} is defined only for namespace{'s' if len(spaces) > 1 else ''} "
-                    f"{_bounded(spaces)} ({min(o.path for o in defined)}), not for the Kustomization's namespace {ks.namespace}"
+                    f"{bounded(spaces)} ({min(o.path for o in defined)}), not for the Kustomization's namespace {ks.namespace}"
                     if spaces
                     else f"{source.kind} {source.name} is not in the repository"
                 )
@@ -467,7 +462,7 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
         path,
         span,
         f"{ks.label} uses {len(names)} placeholder{'s' if len(names) != 1 else ''} that no source it can read defines "
-        f"({_bounded(['${' + n + '}' for n in names], 5)}); {'; '.join(why)}"
+        f"({bounded(['${' + n + '}' for n in names], 5)}); {'; '.join(why)}"
         f"{'' if elsewhere_only or known_templates == unread else ', so they may be defined there'}",
         fix=_open_sources_fix(ctx, names, variables, ks),
         key=f"HL201/open/{ks.key}",
@@ -927,7 +922,7 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
         if len(users) > 1:
             why = why.replace("has no", "have no").replace("provides", "provide").replace("substitutes", "substitute")
         path, span = _place(ctx, obj, field, is_key, text, at)
-        message = f"${{{name}}} reaches the cluster literally: {_bounded([ks.label for ks, _ in users])} {why}"
+        message = f"${{{name}}} reaches the cluster literally: {bounded([ks.label for ks, _ in users])} {why}"
         if rejected and obj.kind == "HelmRelease" and tuple(field[:2]) == ("spec", "values"):
             where = ".".join(map(str, field))
             message += (

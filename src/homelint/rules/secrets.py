@@ -29,6 +29,7 @@ from homelint.model.variables import UNKNOWN_VALUE
 from homelint.rules.common import (
     POST_BUILD,
     affixed_away,
+    bounded,
     build_lists_missing,
     chart_of,
     chart_releases,
@@ -884,7 +885,7 @@ def _substituted_finding(ctx: Context, obj: Any, made: Substituted) -> Finding:
     """HL402 for values Flux makes from variables the repository writes in plaintext (names only)."""
     names = ", ".join(k for _, k in made.keys[:6]) + (" ..." if len(made.keys) > 6 else "")
     labels = made.kustomizations
-    who = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+    who = bounded(labels)
     variables = ", ".join(made.variables[:6]) + (" ..." if len(made.variables) > 6 else "")
     defaults = " (or the defaults written beside them)" if made.defaults else ""
     section, first = made.keys[0]
