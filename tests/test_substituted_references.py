@@ -89,3 +89,29 @@ def _dependent(depends: str) -> str:
 def test_a_helm_release_dependency_the_applying_kustomization_substitutes_is_judged(check_json, repo, depends, expected):
     _, findings = check_json(repo(_tree(_dependent(depends))), "--select", "HL105")
     assert [f["message"].split(";")[0] for f in findings] == expected
+
+
+def test_a_name_flux_transforms_is_judged_as_flux_makes_it(check_json, repo):
+    """`${DOMAIN/./-}-tls` is `example-com-tls` once Flux substitutes it (fluxcd/pkg envsubst
+    replaceFirst), so a Certificate's Secret of that form is the one a volume of the same form
+    mounts; `${DOMAIN//./_}-tls` is `example_com-tls`, which nothing makes."""
+    certificate = (
+        "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: cert-a\nspec:\n"
+        "  secretName: ${DOMAIN/./-}-tls\n  dnsNames: [a.example.com]\n  issuerRef: {name: issuer-a, kind: ClusterIssuer}\n"
+    )
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-a\nspec:\n  containers:\n    - {name: c, image: registry.invalid/a:1.0}\n"
+        "  volumes:\n    - name: made\n      secret: {secretName: '${DOMAIN/./-}-tls'}\n"
+        "    - name: missing\n      secret: {secretName: '${DOMAIN//./_}-tls'}\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", "  postBuild:\n    substitute:\n      DOMAIN: example.com\n"),
+        "apps/kustomization.yaml": "namespace: ns-a\nresources: [./ns.yaml, ./cert.yaml, ./pod.yaml]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/cert.yaml": certificate,
+        "apps/pod.yaml": pod,
+    }
+    _, found = check_json(repo(files), "--select", "HL401")
+    assert [(f["path"], f["line"], f["message"].split(" in namespace")[0]) for f in found] == [
+        ("apps/pod.yaml", 12, "Pod pod-a uses Secret 'example_com-tls'")
+    ]

@@ -111,3 +111,56 @@ def test_written_plain_follows_the_go_yaml_emitter(text, plain) -> None:
     """kustomize-controller substitutes the text JSONToYAML writes: a string go-yaml's emitter
     writes plain is read as YAML again after substitution, whatever quoting the manifest had."""
     assert written_plain(text) is plain
+
+
+# fluxcd/pkg envsubst eval_test.go TestExpand (the tldp.org cases): what Flux makes of each transform
+FLUX_TRANSFORMS = [
+    ("${#var01}", {"var01": "abcdEFGH28ij"}, "12"),
+    ("${var01^}", {"var01": "abcdEFGH28ij"}, "AbcdEFGH28ij"),
+    ("${var01^^}", {"var01": "abcdEFGH28ij"}, "ABCDEFGH28IJ"),
+    ("${var01,}", {"var01": "ABCDEFGH28IJ"}, "aBCDEFGH28IJ"),
+    ("${var01,,}", {"var01": "ABCDEFGH28IJ"}, "abcdefgh28ij"),
+    ("${path_name:11}", {"path_name": "/home/bozo/ideas/thoughts.for.today"}, "ideas/thoughts.for.today"),
+    ("${path_name:11:5}", {"path_name": "/home/bozo/ideas/thoughts.for.today"}, "ideas"),
+    ("${stringZ/%abc/XYZ}", {"stringZ": "abcABC123ABCabc"}, "abcABC123ABCXYZ"),
+    ("${stringZ/#abc/XYZ}", {"stringZ": "abcABC123ABCabc"}, "XYZABC123ABCabc"),
+    ("${stringZ/#/prefix-}", {"stringZ": "somevalue"}, "prefix-somevalue"),
+    ("${stringZ/%/-suffix}", {"stringZ": "somevalue"}, "somevalue-suffix"),
+    ("${stringZ//abc/xyz}", {"stringZ": "abcABC123ABCabc"}, "xyzABC123ABCxyz"),
+    ("${stringZ/abc/xyz}", {"stringZ": "abcABC123ABCabc"}, "xyzABC123ABCabc"),
+    ("${filename#*.}", {"filename": "bash.string.txt"}, "string.txt"),
+    ("${filename#*/}", {"filename": "path/to/file"}, "to/file"),
+    ("${filename#*/}", {"filename": "/path/to/file"}, "path/to/file"),
+    ("${filename##*.}", {"filename": "bash.string.txt"}, "txt"),
+    ("${filename##*/}", {"filename": "path/to/file"}, "file"),
+    ("${filename##*/}", {"filename": "/path/to/file"}, "file"),
+    ("${filename%.*}", {"filename": "bash.string.txt"}, "bash.string"),
+    ("${filename%%.*}", {"filename": "bash.string.txt"}, "bash"),
+    ("${stringZ/./}", {"stringZ": "foo.bar"}, "foobar"),
+    ("${DOMAIN/./-}-tls", {"DOMAIN": "example.com"}, "example-com-tls"),
+]
+
+
+@pytest.mark.parametrize(("text", "variables", "expected"), FLUX_TRANSFORMS)
+def test_resolve_evaluates_transforms_as_flux_does(text, variables, expected) -> None:
+    assert resolve(text, variables) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "${UNSET/./-}",  # the value is unknown
+        "${V/\\//-}",  # an escape in the pattern
+        "${V/${W}/-}",  # a nested expression in an argument
+        "${V/x}",  # no second slash: the parser refuses it
+        "${V#[a-z]*}",  # a glob class
+        "${U^^}",  # not ASCII: Go cases runes, Python maps some to several characters
+    ],
+)
+def test_resolve_leaves_transforms_it_cannot_be_sure_of_unknown(text) -> None:
+    assert resolve(text, {"V": "a/b.c", "W": "b", "U": "stra\u00dfe"}) is None
+
+
+def test_a_long_value_or_glob_is_not_trimmed() -> None:
+    assert resolve("${V#" + "*x" * 50 + "}", {"V": "y" * 900}) == "y" * 900
+    assert resolve("${V#*x}", {"V": "y" * 5000}) is None

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from homelint.core.regex import linear
+
 VALID_VAR_NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
 DEFAULT_OPS = (":=", ":-", ":+", ":?", "=", "-", "+", "?")
 DISABLE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
@@ -235,8 +237,9 @@ def substitution_disabled(data: Mapping[str, object]) -> bool:
 
 
 def resolve(text: str, variables: Mapping[str, str], missing: str | None = None) -> str | None:
-    """Evaluate simple `${v}` / default forms; None when any variable cannot be resolved. With
-    `missing`, a variable neither set nor defaulted becomes it (non-strict envsubst: "")."""
+    """Evaluate `${v}`, default and transform forms (`transformed`); None when any variable cannot
+    be resolved. With `missing`, a variable neither set nor defaulted becomes it (non-strict
+    envsubst: "")."""
     if "${" not in text:
         return text.replace("$$", "$")
     out: list[str] = []
@@ -244,12 +247,17 @@ def resolve(text: str, variables: Mapping[str, str], missing: str | None = None)
     for expr in scan_cached(text):
         out.append(text[last : expr.start])
         last = expr.end
-        if expr.error or expr.op == "transform":
+        if expr.error:
             return None
         value = variables.get(expr.name)
         if value and value.startswith("\0"):
             return None
-        if value:
+        if expr.op == "transform":
+            done = transformed(text[expr.start + 2 : expr.end - 1], value or missing)
+            if done is None:
+                return None
+            out.append(done)
+        elif value:
             out.append(value)
         elif expr.op and expr.default is not None:
             inner = resolve(expr.default, variables, missing)
@@ -262,6 +270,105 @@ def resolve(text: str, variables: Mapping[str, str], missing: str | None = None)
             return None
     out.append(text[last:])
     return "".join(out).replace("$$", "$")
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+MAX_TRIMMED = 1024  # the longest value (and glob) a `#`/`%` transform is evaluated on
+
+
+def transformed(body: str, value: str | None) -> str | None:
+    """What fluxcd/pkg envsubst makes of the transform `${body}` (funcs.go, parse.go) when its
+    variable holds `value`: `${#v}`, `${v^}` `${v^^}` `${v,}` `${v,,}`, `${v/p/r}` `${v//p/r}`
+    `${v/#p/r}` `${v/%p/r}`, `${v#p}` `${v##p}` `${v%p}` `${v%%p}` (a glob) and `${v:pos[:len]}`.
+    None when not certain: the value is unknown, an argument holds `$` or a backslash (nested
+    expressions, escapes), a glob holds a class, or `?` where the value holds `/` (the fork's
+    path.Match lets `*` match `/`: `${f##*/}` of `path/to/file` is `file`), or the value or
+    pattern is not ASCII where Go counts bytes or cases runes."""
+    if value is None or "$" in body or "\\" in body:
+        return None
+    if body.startswith("#"):
+        return str(len(value.encode()))
+    k = 0
+    while k < len(body) and _is_name_char(body[k]):
+        k += 1
+    rest = body[k:]
+    if not value.isascii():
+        return None
+    if rest in ("^", "^^", ",", ",,"):
+        return _cased(value, rest)
+    if rest.startswith("/"):
+        return _replaced(value, rest)
+    if rest[:1] in ("#", "%"):
+        op = rest[:2] if rest[1:2] == rest[0] else rest[:1]
+        pattern = rest[len(op) :]
+        if not pattern or not pattern.isascii() or "[" in pattern or ("?" in pattern and "/" in value):
+            return None
+        if len(value) > MAX_TRIMMED or len(pattern) > MAX_TRIMMED:
+            return None  # a match per prefix: bounded
+        return _trimmed(value, op, pattern)
+    if rest.startswith(":"):
+        return _substring(value, rest[1:].split(":"))
+    return None
+
+
+def _cased(value: str, op: str) -> str:
+    if op == "^^":
+        return value.upper()
+    if op == ",,":
+        return value.lower()
+    first = value[:1].upper() if op == "^" else value[:1].lower()
+    return first + value[1:]
+
+
+def _replaced(value: str, rest: str) -> str | None:
+    """replaceFirst, replaceAll, replacePrefix, replaceSuffix: the pattern is a plain string, and
+    `${v/#p/}` (nothing after the last slash) is one argument, which the prefix and suffix forms
+    leave as it is."""
+    op = rest[:2] if rest[1:2] in ("/", "#", "%") else rest[:1]
+    pattern, slash, replacement = rest[len(op) :].partition("/")
+    if not slash:
+        return None  # the parser expects the second slash: a bad substitution
+    if not replacement:
+        if op in ("/#", "/%"):
+            return value
+        return value.replace(pattern, "", 1 if op == "/" else -1)
+    if op == "/#":
+        return replacement + value[len(pattern) :] if value.startswith(pattern) else value
+    if op == "/%":
+        return value[: len(value) - len(pattern)] + replacement if value.endswith(pattern) else value
+    return value.replace(pattern, replacement, 1 if op == "/" else -1)
+
+
+def _trimmed(value: str, op: str, pattern: str) -> str:
+    """trimShortest / trimLongest of funcs.go: the shortest (`#`) or longest (`##`) non-empty
+    prefix the glob matches is removed; `%` and `%%` do the same on the reversed value and pattern."""
+    suffix = op[0] == "%"
+    text, glob = (value[::-1], pattern[::-1]) if suffix else (value, pattern)
+    regex = linear("(?s)" + "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in glob))
+    lengths = range(1, len(text) + 1) if len(op) == 1 else range(len(text), 0, -1)
+    for n in lengths:
+        if regex.fullmatch(text, 0, n):
+            text = text[n:]
+            break
+    return text[::-1] if suffix else text
+
+
+def _substring(value: str, args: list[str]) -> str | None:
+    """toSubstr: `${v:pos}` and `${v:pos:len}`; an argument strconv.Atoi refuses gives the value."""
+    if len(args) > 2 or not all(args):
+        return None  # an empty argument is a parse error
+    if not all(_INTEGER.fullmatch(a) for a in args):
+        return value
+    pos = int(args[0])
+    if pos < 0:
+        pos = max(len(value) + pos, 0)
+    if len(args) == 1:
+        return value[pos:]
+    length = int(args[1])
+    if length < 0:
+        end = len(value) + length
+        return "" if end < pos else value[pos:end]
+    return value[pos : pos + length]
 
 
 def substitute_tree(data: Any, variables: Mapping[str, str]) -> Any:

@@ -748,11 +748,13 @@ def _certain_substitution(flux: Any, applied: Any, text: str) -> tuple[str, set[
     pending = list(scan_cached(text))
     while pending:
         expr = pending.pop()
-        if expr.error or expr.op == "transform":
+        if expr.error:
             return None
         used.add(expr.name)
         if values.get(expr.name):
             continue
+        if expr.op == "transform":
+            return None  # its value unknown: nothing to transform
         if from_sources or expr.name in values or not expr.has_default:
             return None  # substituteFrom may give it; an unknown or empty one; no default
         defaulted = True
