@@ -54,3 +54,30 @@ def test_the_secret_of_the_source_a_root_builds_from_is_left_to_bootstrap(check_
     )
     files = {"clusters/main/flux.yaml": root, "apps/repo-b.yaml": other, "apps/ns.yaml": NAMESPACE}
     assert _hl401(check_json, repo, files) == [("error", "GitRepository repo-b uses Secret 'deploy-key-b'")]
+
+
+VERIFIED_SOURCES = {
+    "ocirepository": (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: chart-a\n  namespace: ns-a\n"
+        "spec:\n  interval: 1h\n  url: oci://registry.invalid/chart-a\n  ref:\n    tag: 1.0.0\n"
+        "  verify:\n    provider: cosign\n    secretRef:\n      name: auth-a\n",
+        "OCIRepository chart-a",
+    ),
+    "gitrepository": (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo-a\n  namespace: ns-a\n"
+        "spec:\n  interval: 1h\n  url: https://example.invalid/a.git\n  ref:\n    branch: main\n"
+        "  verify:\n    mode: HEAD\n    secretRef:\n      name: auth-a\n",
+        "GitRepository repo-a",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(VERIFIED_SOURCES))
+def test_a_verification_key_nothing_makes_is_an_error(check_json, repo, kind):
+    """source-controller reads spec.verify.secretRef in the source's namespace (verifySignature);
+    without it verification fails and the source serves no artifact."""
+    source, user = VERIFIED_SOURCES[kind]
+    files = {"clusters/main/flux.yaml": flux_root("apps", "./apps"), "apps/ns.yaml": NAMESPACE, "apps/source.yaml": source}
+    assert _hl401(check_json, repo, files) == [("error", f"{user} uses Secret 'auth-a'")]
+    files["apps/secret.yaml"] = MADE
+    assert _hl401(check_json, repo, files) == []
