@@ -205,6 +205,43 @@ def test_hl102_calls_an_unlisted_copy_the_same_object_only_when_its_body_is_equa
         )
 
 
+@pytest.mark.parametrize(
+    ("other", "shared"),
+    [
+        # applied with no namespace (HL110) and a literal ${APP} (HL205): never on the cluster
+        pytest.param(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}-extra\ndata:\n  k: other\n", False, id="never-applied"
+        ),
+        # the unlisted file, once listed, would be in ns-b (its Kustomization's targetNamespace)
+        pytest.param(_cm("cm-extra").replace("k: v", "k: other"), False, id="other-namespace"),
+        pytest.param(_cm("cm-extra").replace("k: v", "k: other").replace("ns-a", "ns-b"), True, id="target-namespace"),
+    ],
+)
+def test_hl102_compares_an_unlisted_file_with_an_applied_object_as_its_kustomization_would_apply_it(
+    check_json, repo, other, shared
+):
+    """An unlisted file is another definition of an applied object only if, listed, it would be that
+    object: in the namespace its Flux Kustomization's targetNamespace gives, and never by a name
+    holding a variable or an object applied without a namespace (neither is applied as written)."""
+    unlisted = other.replace("k: other", "k: this").replace("  namespace: ns-a\n", "").replace("  namespace: ns-b\n", "")
+    files = _cluster(
+        {
+            "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+            "apps/ks.yaml": flux_ks("app-b", "./app-b", "  targetNamespace: ns-b\n  postBuild:\n    substitute:\n      APP: a\n")
+            + "---\n"
+            + flux_ks("other", "./other"),
+            "app-b/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "app-b/cm.yaml": _cm("cm-b"),
+            "app-b/extra.yaml": unlisted,
+            "other/cm.yaml": other,
+        }
+    )
+    _, findings = check_json(repo(files), "--select", "HL102")
+    (hl102,) = findings
+    assert hl102["path"] == "app-b/extra.yaml"
+    assert ("is applied from other/cm.yaml" in hl102["message"]) is shared
+
+
 def test_hl102_an_object_another_cluster_applies_is_not_this_ones_copy(check_json, repo):
     """Each cluster applies its own objects: an unlisted file in a folder only cluster c2 builds is
     not a dead copy of the object cluster c1 applies from its own folder."""

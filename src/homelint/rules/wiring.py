@@ -369,13 +369,30 @@ def _wired_files(ctx: Context) -> set[str]:
 
 def _applied_identities(ctx: Context) -> dict[tuple[str, str, str, str], K8sObject]:
     """(kind, namespace, name, cluster) of every applied object -> its object (each cluster
-    applies its own objects); kustomize renames Namespaces."""
+    applies its own objects); kustomize renames Namespaces. Left out: a namespaced object that
+    gets no namespace (Flux fails to apply it: HL110) and a name or namespace with a variable
+    (what its Kustomization makes of it is another object's name only by chance)."""
+    from homelint.rules.dryrun import cluster_scoped  # dryrun imports this module
+
     out: dict[tuple[str, str, str, str], K8sObject] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
         name = applied.name if obj.kind == "Namespace" else obj.name  # as the build renames it
+        scoped = obj.kind == "Namespace" or cluster_scoped(obj)
+        if (applied.namespace is None and not scoped) or "${" in name or (not scoped and "${" in applied.ns):
+            continue
         cluster = applied.ks.cluster if applied.ks is not None else ""
-        out.setdefault((obj.kind, "" if obj.kind == "Namespace" else applied.ns, name, cluster), obj)
+        out.setdefault((obj.kind, "" if scoped else applied.ns, name, cluster), obj)
+    return out
+
+
+def _dir_targets(ctx: Context) -> dict[str, set[str]]:
+    """The spec.targetNamespace ("" for none) of each Flux Kustomization that builds a folder."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for ks in ctx.flux.kustomizations:
+        target = ks.spec.get("targetNamespace") if ks.obj is not None else None
+        for directory in ks.dirs:
+            out[directory].add(target if isinstance(target, str) else "")
     return out
 
 
@@ -404,6 +421,7 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
     flux_present = has_flux(ctx)
     identities = _applied_identities(ctx)
     dir_clusters = _dir_clusters(ctx)
+    dir_targets = _dir_targets(ctx)
     for path in repo.files.yaml_files:
         if path in wired:
             continue
@@ -424,12 +442,33 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
         objects = repo.objects_by_file.get(path, [])
         if not objects or all(o.is_sops and o.kind != "Secret" for o in objects):
             continue  # values files, app configs, SOPS data: not Kubernetes objects
-        ns = kd.namespace or ""
-        keys = [(o.kind, "" if o.kind == "Namespace" else (o.namespace or ns or "default"), o.name) for o in objects]
+        # as listed, the file's objects would take its Flux Kustomizations' targetNamespace, else the
+        # kustomization's namespace:, else their own; several targets or a variable: not known
+        targets = sorted(dir_targets.get(kd.dir, {""}))
+        ns = (targets[0] or kd.namespace or "") if len(targets) == 1 else None
+        keys = [(o.kind, _listed_namespace(o, ns), o.name) for o in objects]
         # the same object only where this folder would be applied: another cluster's is another object
         clusters = dir_clusters.get(kd.dir, [""])
-        twins = [next((identities[(*k, c)] for c in clusters if (*k, c) in identities), None) for k in keys]
+        twins = [
+            None if _unknown_identity(k) else next((identities[(*k, c)] for c in clusters if (*k, c) in identities), None)
+            for k in keys
+        ]
         yield path, kd, objects, keys, twins
+
+
+def _listed_namespace(obj: K8sObject, ns: str | None) -> str:
+    """The namespace `obj` would have once listed ("" cluster-scoped; "${" when not known or none)."""
+    from homelint.rules.dryrun import cluster_scoped  # dryrun imports this module
+
+    if obj.kind == "Namespace" or cluster_scoped(obj):
+        return ""
+    if ns is None:
+        return "${"
+    return ns or obj.namespace or "${"
+
+
+def _unknown_identity(key: tuple[str, str, str]) -> bool:
+    return "${" in key[1] or "${" in key[2]
 
 
 def _dead_twins(ctx: Context) -> set[str]:
