@@ -28,11 +28,13 @@ from homelint.rules.common import (
     PATH_CHART_SOURCES,
     TARGET_NAMESPACE,
     Names,
+    build_lists_missing,
     close_matches,
     crd_kind,
     empty_kustomization,
     foreign_namespaces,
     has_flux,
+    listed_beside_missing,
     refused_build,
     run_by_script,
     substituted_reference,
@@ -1025,11 +1027,17 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
     # a Flux Kustomization's spec is read as its parent's build and substitution leave it)
     dependents: list[tuple[str, str, str, K8sObject, Applied | None]] = []
     seen: set[tuple[int, str]] = set()
+    missing: set[int] = set()  # dependents whose build lists a file kustomize cannot find (_beside_missing)
     for ks in ctx.flux.kustomizations:
         if ks.obj is not None and (id(ks.obj), ks.namespace) not in seen and not ks.unplaced:
             seen.add((id(ks.obj), ks.namespace))  # an unplaced one is never applied (HL110 says why)
             dependents.append(("Kustomization", ks.namespace, ks.name, ks.obj, None))
-    dependents.extend(("HelmRelease", ns, name, items[0].obj, items[0]) for (ns, name), items in sorted(hr_index.items()))
+            if listed_beside_missing(ctx, ks.parent, ks.obj.path):
+                missing.add(id(ks.obj))
+    for (hr_ns, hr_name), items in sorted(hr_index.items()):
+        dependents.append(("HelmRelease", hr_ns, hr_name, items[0].obj, items[0]))
+        if build_lists_missing(ctx, items[0]):
+            missing.add(id(items[0].obj))
     existing = {"Kustomization": set(ks_index), "HelmRelease": set(hr_index)}
     # per kind: names to suggest by namespace, namespaces by name (looked up, not scanned per finding)
     suggest: dict[str, dict[str, list[str]]] = {kind: defaultdict(list) for kind in existing}
@@ -1089,6 +1097,8 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                 )
                 if why:
                     finding.severity = "info"  # a source this repository does not hold may define it
+                elif id(obj) in missing and unapplied is None:
+                    _beside_missing(finding)
                 yield finding
             elif ctx.flux.roots_known and not (kind == "Kustomization" and foreign.get(ns)):
                 elsewhere = _applied_elsewhere(kind, (own_ns, own_name), obj, (ns, name), ks_index, hr_index)
@@ -1349,7 +1359,20 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             )
             if hedge is not None:
                 finding.severity = "info"
+            elif build_lists_missing(ctx, applied):
+                _beside_missing(finding)
             yield finding
+
+
+def _beside_missing(finding: Finding) -> None:
+    """A reference to what nothing defines, in a build that lists a file kustomize cannot find: the
+    build fails (HL101) and applies nothing, and that file may define it; still a defect once the
+    file is there if it does not, so a warning that says so."""
+    finding.severity = "warning"
+    finding.message += (
+        "; the build that applies it also lists a file kustomize cannot find or read (HL101, HL001), "
+        "so nothing of it is applied, and that file may define it"
+    )
 
 
 IMAGE_GROUP = "image.toolkit.fluxcd.io"
