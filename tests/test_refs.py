@@ -606,7 +606,8 @@ def test_configmaps_a_workload_mounts_are_checked(check_json, repo):
         ),
         (  # the bootstrap admin is the user's own Secret
             "apiVersion: k8s.keycloak.org/v2alpha1\nkind: Keycloak\nmetadata: {name: kc-a}\n"
-            "spec: {instances: 1, bootstrapAdmin: {user: {secret: kc-a-admin}}}\n",
+            "spec: {instances: 1, bootstrapAdmin: {user: {secret: kc-a-admin}}}\n"
+            "---\napiVersion: v1\nkind: Secret\nmetadata: {name: kc-a-admin}\nstringData: {username: a}\n",
             "kc-a-initial-admin",
         ),
         (  # no dashboard, no dashboard password
