@@ -86,7 +86,9 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
         ns, name = node.namespace, node.name
         generated = produced.hashed.get((ns, name))
         by_object: dict[int, list[Edge]] = {}
-        for edge in ctx.graph.users_of(node, f"uses-{kind}"):
+        users = list(ctx.graph.users_of(node, f"uses-{kind}"))
+        told = _told_it_exists(users)
+        for edge in users:
             ref = edge["ref"]
             obj = edge["applied"].obj
             if other is not None and cluster_of(ctx, edge["applied"]) not in other.lacking:
@@ -123,7 +125,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             who = user_label(ctx, edge)  # as the cluster names it
             made_here = why
             if made_here is None and not generated:
-                own = _needed_before_render(edges)  # its own chart cannot make what the release needs first
+                # its own chart cannot make what the release needs first, nor what its values say exists
+                own = _needed_before_render(edges) | told
                 made_here = made_by_chart(releases, ns, name, word, own) or _in_values(ctx, "", word, ns, name, own)
             unrewritten = hashed_reference(ctx.repo, edge, generated) if generated else None
             renamed = None if unrewritten is not None else affixed_away(ctx, edge, word, ns, name)
@@ -438,6 +441,18 @@ def _hashed_message(edge: Edge, who: str, word: str, name: str, ns: str, why: Un
         f"references to it only within that build, so {fails}"
     )
     return what, disable
+
+
+def _told_it_exists(edges: list[Edge]) -> frozenset[str]:
+    """`namespace/name` of the HelmReleases among `edges` whose own values name the object as one
+    the chart uses and does not create (`existingSecret`, the chart-value references): a chart
+    makes its Secret only when no existing one is named (`{{- if not .Values.auth.existingSecret }}`),
+    so that release's chart is no maker of it, for any user of the namespace."""
+    return frozenset(
+        f"{e['applied'].ns}/{e['applied'].obj.name}"
+        for e in edges
+        if e["applied"].obj.kind == "HelmRelease" and "chart-value" in e["ref"].flags
+    )
 
 
 def _needed_before_render(edges: list[Edge]) -> frozenset[str]:
