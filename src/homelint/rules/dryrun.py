@@ -1113,7 +1113,8 @@ def _judge_target(ctx: Context, patch: Patch, view: BuildView, where_label: str)
     if not (view.renamed and by_id) and not any(target_matches(patch.target, c) for c in view.candidates()):
         return (
             "HL115",
-            f"patch target ({shown}) in {where_label} matches no object of the build, so the patch changes nothing",
+            f"patch target ({shown}) in {where_label} matches no object of the build, so the patch changes nothing"
+            + _slashed_hint(patch.target),
             fix,
         )
     if patch.sources and len(_unmatched(ctx, patch)) == len(patch.sources):
@@ -1136,6 +1137,65 @@ def _judge_target(ctx: Context, patch: Patch, view: BuildView, where_label: str)
 
 
 TARGET_REGEX_FIELDS = ("group", "version", "kind", "name", "namespace")
+
+
+_PLAIN_ID = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def _slashed(target: dict[str, Any]) -> str | None:
+    """The `group` or `version` of a patch target that holds a `/` and no regular-expression
+    alternative or repetition (`version: apps/v1`): kustomize compares it, anchored, with an
+    object's group or version, neither of which ever holds a `/`, so it selects nothing."""
+    for key in ("group", "version"):
+        want = target.get(key)
+        if isinstance(want, str) and "/" in want and _PLAIN_ID.fullmatch(want):
+            return key
+    return None
+
+
+def _slashed_hint(target: dict[str, Any]) -> str:
+    key = _slashed(target)
+    if key is None:
+        return ""
+    return (
+        f" ({key} '{printable(target[key])}' holds a '/': a target's group and version are separate fields, "
+        "as in group: apps, version: v1)"
+    )
+
+
+def _post_renderer_targets(ctx: Context) -> Iterator[Finding]:
+    """HL115 for a HelmRelease post-renderer patch whose target's group or version holds a `/`
+    (_slashed): helm-controller runs the patches with kustomize over what the chart renders
+    (internal/postrender/kustomize.go adaptSelector copies group, version and kind into the
+    selector), and no rendered object can match it, whatever the chart renders."""
+    seen: set[int] = set()
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.kind != "HelmRelease" or not obj.group.startswith("helm.toolkit.fluxcd.io") or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        renderers = obj.spec.get("postRenderers")
+        for index, renderer in enumerate(renderers if isinstance(renderers, list) else []):
+            custom = renderer.get("kustomize") if isinstance(renderer, dict) else None
+            if not isinstance(custom, dict):
+                continue
+            for list_key in ("patches", "patchesJson6902"):
+                items = custom.get(list_key)
+                for number, item in enumerate(items if isinstance(items, list) else []):
+                    target = item.get("target") if isinstance(item, dict) else None
+                    key = _slashed(target) if isinstance(target, dict) else None
+                    if target is None or key is None:
+                        continue
+                    shown = ", ".join(f"{k}={v}" for k, v in target.items() if isinstance(v, str) and v)
+                    group, _, version = target[key].rpartition("/")
+                    yield ctx.at(
+                        "HL115",
+                        obj,
+                        ("spec", "postRenderers", index, "kustomize", list_key, number, "target", key),
+                        f"post-renderer patch target ({printable(shown, 200)}) of HelmRelease {obj.name} matches no object "
+                        f"the chart renders, so the patch changes nothing{_slashed_hint(target)}",
+                        fix=f"split it: group: {printable(group, 60)}, version: {printable(version, 60)} (the core group is empty)",
+                    )
 
 
 def _unusable_target(target: dict[str, Any]) -> str | None:
@@ -1262,6 +1322,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
     yield from _unmerged_generators(ctx)
     yield from _unused_instance_patches(ctx)
     yield from _failing_instance_patches(ctx)
+    yield from _post_renderer_targets(ctx)
 
 
 def _failing_instance_patches(ctx: Context) -> Iterator[Finding]:
