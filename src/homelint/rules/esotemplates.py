@@ -1,0 +1,77 @@
+"""HL409 externalsecret-template-syntax: an External Secrets template Go's parser refuses.
+
+External Secrets renders each `spec.target.template.data` value and `templateFrom[].literal` of an
+ExternalSecret (a ClusterExternalSecret's `externalSecretSpec`, a PushSecret's `spec.template`)
+with Go's text/template (pkg/template/v2: tpl.New(key).Funcs(...).Parse); a parse error fails the
+whole object ('unable to parse template'), and the Secret is never written or updated. Only what
+the parser always refuses is judged (core.gotemplate): a key with `-` read as a field, an action or
+a quoted string never closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from homelint.core.context import Context
+from homelint.core.gotemplate import template_problem
+from homelint.core.model import Finding, K8sObject, dig
+from homelint.loading.safeio import printable
+from homelint.rules.registry import check
+
+ESO_GROUP = "external-secrets.io"
+# where each kind holds its template
+TEMPLATE_AT: dict[str, tuple[str, ...]] = {
+    "ExternalSecret": ("spec", "target", "template"),
+    "ClusterExternalSecret": ("spec", "externalSecretSpec", "target", "template"),
+    "PushSecret": ("spec", "template"),
+}
+
+
+@check("HL409", needs_flux=True)
+def template_syntax(ctx: Context) -> Iterator[Finding]:
+    seen: set[int] = set()
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.group != ESO_GROUP or obj.kind not in TEMPLATE_AT or id(obj) in seen or obj.is_sops:
+            continue
+        seen.add(id(obj))
+        yield from _object_templates(ctx, obj)
+
+
+def _object_templates(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
+    at = TEMPLATE_AT[obj.kind]
+    template = dig(obj.data, at)
+    if not isinstance(template, dict):
+        return
+    texts: list[tuple[tuple[Any, ...], Any, str]] = []
+    data = template.get("data")
+    if isinstance(data, dict):
+        texts.extend(((*at, "data", key), value, f"key '{printable(str(key), 60)}'") for key, value in data.items())
+    sources = template.get("templateFrom")
+    for index, source in enumerate(sources if isinstance(sources, list) else []):
+        if isinstance(source, dict):
+            texts.append(((*at, "templateFrom", index, "literal"), source.get("literal"), f"templateFrom[{index}].literal"))
+    for keys, text, label in texts:
+        if not isinstance(text, str):
+            continue
+        problem = template_problem(text)
+        if problem is None:
+            continue
+        if problem.word:
+            why = (
+                f"'{printable(problem.word, 60)}' has a '-', which ends a name in a Go template: the parser reads "
+                f"'-{printable(problem.word.split('-', 1)[1], 40)}' as a number (bad number syntax)"
+            )
+            fix = f'read a key with a dash through index: {{{{ index . "{printable(problem.word, 60)}" }}}}'
+        else:
+            why = f"Go's template parser fails: {problem.why}"
+            fix = "close every {{ with }} and every quoted string inside it"
+        yield ctx.at(
+            "HL409",
+            obj,
+            keys,
+            f"{obj.kind} {obj.name}: the template of {label} does not parse ({why}), so External Secrets fails the "
+            "whole object ('unable to parse template') and never writes the Secret",
+            fix=fix,
+        )

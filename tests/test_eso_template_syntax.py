@@ -1,0 +1,81 @@
+"""HL409: External Secrets parses every template of an ExternalSecret with Go's text/template
+before it writes the Secret; what the parser always refuses (a key with `-` read as a field, an
+action or quoted string never closed) fails the object. Strings and comments are not read for
+dashes; what depends on the data or the functions is not judged."""
+
+from __future__ import annotations
+
+import pytest
+
+from homelint.core.gotemplate import template_problem
+
+from .conftest import flux_root
+
+
+@pytest.mark.parametrize(
+    ("text", "why", "word"),
+    [
+        ("{{ .FORGEJO_HOME-OPS_SECRET }}", "bad number syntax", "FORGEJO_HOME-OPS_SECRET"),
+        ("user={{ $cfg-name }}", "bad number syntax", "cfg-name"),
+        ("{{ .token", "unclosed action", ""),
+        ('{{ printf "%s .a }}', "unterminated quoted string", ""),
+        ("{{/* a note", "unclosed comment", ""),
+    ],
+)
+def test_what_the_go_parser_always_refuses(text, why, word):
+    problem = template_problem(text)
+    assert problem is not None and (problem.why, problem.word) == (why, word)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{{ index . "db-password" }}',  # a dashed key read through index
+        "{{- .token -}}",  # trim markers
+        "{{/* db-password */}}{{ .a }}",  # a comment
+        "{{ .a | b64dec }} {{ sub .n 1 }} {{ 1e-5 }}",  # a pipeline, a negative-free number, an exponent
+        "{{ `raw-text` }} {{ 'x' }}",  # a raw string, a character constant
+        "plain-text with no action",
+    ],
+)
+def test_what_it_accepts_is_not_a_problem(text):
+    assert template_problem(text) is None
+
+
+EXTERNAL_SECRET = (
+    "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: es-a\n  namespace: ns-a\nspec:\n"
+    "  secretStoreRef:\n    kind: ClusterSecretStore\n    name: store-a\n  target:\n    name: secret-a\n"
+    "    template:\n      data:\n        URL: {value}\n  dataFrom:\n    - extract:\n        key: item-a\n"
+)
+STORE = (
+    "apiVersion: external-secrets.io/v1\nkind: ClusterSecretStore\nmetadata:\n  name: store-a\nspec:\n"
+    "  provider:\n    fake:\n      data: []\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("'postgres://a:{{ .db-password }}@db/a'", True),
+        ("'postgres://a:{{ index . \"db-password\" }}@db/a'", False),
+    ],
+)
+def test_an_external_secret_template_the_parser_refuses_is_an_error(check_json, repo, value, found):
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/store.yaml": STORE,
+        "apps/es.yaml": EXTERNAL_SECRET.format(value=value),
+    }
+    _, findings = check_json(repo(files), "--select", "HL409")
+    assert [(f["path"], f["line"], f["severity"]) for f in findings] == ([("apps/es.yaml", 14, "error")] if found else [])
+    if found:
+        assert findings[0]["fix"] == 'read a key with a dash through index: {{ index . "db-password" }}'
+
+
+def test_a_long_template_is_read_in_one_pass():
+    """Hostile input: a megabyte of actions and dashes is judged without a quadratic walk."""
+    text = "{{ .a }}" * 120_000 + "{{ .b-c }}"
+    problem = template_problem(text)
+    assert problem is not None and problem.word == "b-c"
+    assert template_problem("{{" * 400_000) is not None  # unclosed, found once
