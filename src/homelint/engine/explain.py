@@ -139,7 +139,7 @@ def _namespace_origin(repo: Any, applied: Any, obj: K8sObject) -> dict[str, Any]
     """The effective namespace and what set it, in kustomize/Flux precedence: the Flux
     Kustomization's spec.targetNamespace, then the outermost kustomization.yaml `namespace:` on the
     way to the file, then the object's own metadata.namespace."""
-    from homelint.rules.dryrun import cluster_scoped
+    from homelint.rules.common import cluster_scoped
 
     ns = applied.namespace
     ks = applied.ks

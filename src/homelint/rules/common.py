@@ -1247,3 +1247,28 @@ def bounded(items: list[str], limit: int = 3) -> str:
     """`a, b, c and 4 more`: messages stay short whatever the repository's size."""
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+# --- scope of kinds -----------------------------------------------------------------------------
+# Kinds the API server serves cluster-scoped (kustomize keeps a similar built-in list; a CRD of
+# unknown scope counts as namespaced there, and as "unknown" here: never reported).
+CLUSTER_SCOPED_KINDS = {
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+    "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding", "APIService", "PodSecurityPolicy", "ComponentStatus",
+    "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer", "ClusterSecretStore",
+    "ClusterExternalSecret", "ClusterGenerator", "ClusterPushSecret", "GatewayClass", "VolumeSnapshotClass",
+    "VolumeSnapshotContent", "ClusterPolicy", "ClusterCleanupPolicy", "CiliumClusterwideNetworkPolicy",
+    "CiliumLoadBalancerIPPool", "CiliumL2AnnouncementPolicy", "CiliumBGPClusterConfig", "CiliumBGPPeerConfig",
+    "CiliumBGPAdvertisement", "CiliumBGPNodeConfigOverride", "CiliumNode", "CiliumIdentity", "CiliumExternalWorkload",
+    "ClusterTriggerAuthentication", "CompositeResourceDefinition", "Composition", "ProviderConfig",
+    "ClusterImagePolicy", "ClusterServingRuntime", "NodeFeatureRule", "ClusterTask", "ClusterInterceptor",
+}  # fmt: skip
+
+
+def cluster_scoped(obj: K8sObject) -> bool:
+    """Whether the API server serves the kind of `obj` cluster-scoped (CLUSTER_SCOPED_KINDS)."""
+    if obj.kind == "Provider" and obj.group.endswith("crossplane.io"):
+        return True
+    return obj.kind in CLUSTER_SCOPED_KINDS

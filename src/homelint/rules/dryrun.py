@@ -63,6 +63,7 @@ from homelint.rules.common import (
     WORKLOAD_GROUPS,
     bounded,
     chart_ref_fix,
+    cluster_scoped,
     dropped_document_file,
     has_flux,
     listed_beside_missing,
@@ -79,29 +80,6 @@ from homelint.rules.controllers import instance_spec, instances_of
 from homelint.rules.fixing import each, fixes, quote_plain
 from homelint.rules.registry import check
 from homelint.rules.wiring import _certain_origins, _nearest, _variables_used, namespaced
-
-# --- scope of kinds -----------------------------------------------------------------------------
-# Kinds the API server serves cluster-scoped (kustomize keeps a similar built-in list; a CRD of
-# unknown scope counts as namespaced there, and as "unknown" here: never reported).
-CLUSTER_SCOPED_KINDS = {
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-    "StorageClass", "PriorityClass", "IngressClass", "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding", "APIService", "PodSecurityPolicy", "ComponentStatus",
-    "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ClusterIssuer", "ClusterSecretStore",
-    "ClusterExternalSecret", "ClusterGenerator", "ClusterPushSecret", "GatewayClass", "VolumeSnapshotClass",
-    "VolumeSnapshotContent", "ClusterPolicy", "ClusterCleanupPolicy", "CiliumClusterwideNetworkPolicy",
-    "CiliumLoadBalancerIPPool", "CiliumL2AnnouncementPolicy", "CiliumBGPClusterConfig", "CiliumBGPPeerConfig",
-    "CiliumBGPAdvertisement", "CiliumBGPNodeConfigOverride", "CiliumNode", "CiliumIdentity", "CiliumExternalWorkload",
-    "ClusterTriggerAuthentication", "CompositeResourceDefinition", "Composition", "ProviderConfig",
-    "ClusterImagePolicy", "ClusterServingRuntime", "NodeFeatureRule", "ClusterTask", "ClusterInterceptor",
-}  # fmt: skip
-
-
-def cluster_scoped(obj: K8sObject) -> bool:
-    if obj.kind == "Provider" and obj.group.endswith("crossplane.io"):
-        return True
-    return obj.kind in CLUSTER_SCOPED_KINDS
 
 
 def identity(applied: Any) -> tuple[str, str, str, str]:

@@ -43,6 +43,7 @@ from homelint.model.versions import versions_of
 from homelint.rules.common import (
     POST_BUILD,
     bounded,
+    cluster_scoped,
     listed_external,
     outside_flux,
     spec_fix,
@@ -52,7 +53,7 @@ from homelint.rules.common import (
     templated_objects,
     unapplied_files,
 )
-from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS, cluster_scoped
+from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS
 from homelint.rules.registry import check
 from homelint.rules.secrets import SOPS_CONFIG
 

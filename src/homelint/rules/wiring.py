@@ -30,6 +30,7 @@ from homelint.rules.common import (
     Names,
     build_lists_missing,
     close_matches,
+    cluster_scoped,
     crd_kind,
     empty_kustomization,
     foreign_namespaces,
@@ -374,8 +375,6 @@ def _applied_identities(ctx: Context) -> dict[tuple[str, str, str, str], K8sObje
     applies its own objects); kustomize renames Namespaces. Left out: a namespaced object that
     gets no namespace (Flux fails to apply it: HL110) and a name or namespace with a variable
     (what its Kustomization makes of it is another object's name only by chance)."""
-    from homelint.rules.dryrun import cluster_scoped  # dryrun imports this module
-
     out: dict[tuple[str, str, str, str], K8sObject] = {}
     for applied in ctx.flux.applied:
         obj = applied.obj
@@ -460,8 +459,6 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
 
 def _listed_namespace(obj: K8sObject, ns: str | None) -> str:
     """The namespace `obj` would have once listed ("" cluster-scoped; "${" when not known or none)."""
-    from homelint.rules.dryrun import cluster_scoped  # dryrun imports this module
-
     if obj.kind == "Namespace" or cluster_scoped(obj):
         return ""
     if ns is None:
