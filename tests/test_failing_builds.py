@@ -219,27 +219,27 @@ def test_a_root_without_an_object_fails_on_a_missing_file_too(check_json, repo, 
     assert _rules(check_json, repo, files) == [rule]  # the control: the build reads, nothing makes vars-a
 
 
-def _severities(check_json: Any, repo: Any, files: dict[str, str]) -> list[tuple[str, str]]:
-    return sorted((f["rule"], f["severity"]) for f in check_json(repo(files))[1])
-
-
-def test_a_dependency_defined_nowhere_is_a_warning_beside_a_missing_file(check_json, repo):
-    """The build that applies app-a lists ./app-b.yaml, which is missing (HL101): nothing of it is
-    applied, and that file may define app-b. app-a's dependsOn app-b is still shown, as a warning
-    that says so: a typo in dependsOn stays a defect once the file is restored."""
+def test_a_dependency_defined_nowhere_is_judged_beside_a_missing_file(check_json, repo):
+    """The build that applies app-a lists ./app-b.yaml, which is missing (HL101). app-a's dependsOn
+    app-b is still an error: a typo in dependsOn stays a defect once the file is restored; the
+    message says that the missing file may be the dependency."""
     files = {
         "clusters/main/flux.yaml": flux_root("apps", "./apps"),
         "apps/kustomization.yaml": "resources:\n  - ./app-a.yaml\n  - ./app-b.yaml\n",
         "apps/app-a.yaml": flux_ks("app-a", "./app-a", "  dependsOn:\n    - name: app-b\n"),
         "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: flux-system\ndata:\n  k: v\n",
     }
-    assert _severities(check_json, repo, files) == [("HL101", "error"), ("HL105", "warning")]
+    found = check_json(repo(files))[1]
+    assert sorted((f["rule"], f["severity"]) for f in found) == [("HL101", "error"), ("HL105", "error")]
+    assert next(f["message"] for f in found if f["rule"] == "HL105").endswith(", which may define it")
     files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n"
-    assert _severities(check_json, repo, files) == [("HL105", "error")]  # the control: the build reads
+    found = check_json(repo(files))[1]
+    assert [f["rule"] for f in found] == ["HL105"] and "may define it" not in found[0]["message"]  # the control
 
 
-def test_a_source_defined_nowhere_is_a_warning_beside_a_missing_file(check_json, repo):
-    """A HelmRelease whose build lists the missing ./source.yaml: its HelmRepository may be there."""
+def test_a_source_defined_nowhere_is_judged_beside_a_missing_file(check_json, repo):
+    """A HelmRelease whose build lists the missing ./source.yaml: its HelmRepository may be there,
+    which the message says."""
     release = (
         "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app-a\n  namespace: flux-system\n"
         "spec:\n  interval: 1h\n  chart:\n    spec:\n      chart: chart-a\n      version: 1.0.0\n"
@@ -251,10 +251,11 @@ def test_a_source_defined_nowhere_is_a_warning_beside_a_missing_file(check_json,
         "apps/release.yaml": release,
     }
     found = check_json(repo(files))[1]
-    assert sorted((f["rule"], f["severity"]) for f in found) == [("HL101", "error"), ("HL107", "warning")]
-    assert "also lists a file kustomize cannot find" in next(f["message"] for f in found if f["rule"] == "HL107")
+    assert sorted((f["rule"], f["severity"]) for f in found) == [("HL101", "error"), ("HL107", "error")]
+    assert next(f["message"] for f in found if f["rule"] == "HL107").endswith(", which may define it")
     files["apps/kustomization.yaml"] = "resources:\n  - ./release.yaml\n"
-    assert _severities(check_json, repo, files) == [("HL107", "error")]
+    found = check_json(repo(files))[1]
+    assert [f["rule"] for f in found] == ["HL107"] and "may define it" not in found[0]["message"]
 
 
 def test_a_namespace_a_missing_file_beside_another_namespace_may_make_is_still_judged(check_json, repo):

@@ -9,7 +9,7 @@ import json
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from homelint.core.model import Finding, K8sObject, dig, list_items
@@ -157,6 +157,17 @@ def applied_instances(ctx: Context) -> list[Applied]:
     if has_flux(ctx):
         return list(ctx.flux.applied)
     return [Applied(obj, obj.namespace, None) for obj in manifest_objects(ctx)]
+
+
+def applied_once(ctx: Context, group: str, kinds: Collection[str]) -> Iterator[K8sObject]:
+    """Each object of these kinds in an API group starting with `group` that Flux applies, once
+    (an object several Kustomizations apply is one definition to judge), SOPS documents left out."""
+    seen: set[int] = set()
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.kind in kinds and obj.group.startswith(group) and id(obj) not in seen and not obj.is_sops:
+            seen.add(id(obj))
+            yield obj
 
 
 # generators whose `files`/`envs` kustomize reads as data, not as YAML (api/kv: the bytes become

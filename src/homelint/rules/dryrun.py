@@ -61,6 +61,7 @@ from homelint.rules.common import (
     POST_BUILD,
     TARGET_NAMESPACE,
     WORKLOAD_GROUPS,
+    applied_once,
     bounded,
     chart_ref_fix,
     cluster_scoped,
@@ -1146,12 +1147,7 @@ def _post_renderer_targets(ctx: Context) -> Iterator[Finding]:
     (_slashed): helm-controller runs the patches with kustomize over what the chart renders
     (internal/postrender/kustomize.go adaptSelector copies group, version and kind into the
     selector), and no rendered object can match it, whatever the chart renders."""
-    seen: set[int] = set()
-    for applied in ctx.flux.applied:
-        obj = applied.obj
-        if obj.kind != "HelmRelease" or not obj.group.startswith("helm.toolkit.fluxcd.io") or id(obj) in seen:
-            continue
-        seen.add(id(obj))
+    for obj in applied_once(ctx, "helm.toolkit.fluxcd.io", ("HelmRelease",)):
         renderers = obj.spec.get("postRenderers")
         for index, renderer in enumerate(renderers if isinstance(renderers, list) else []):
             custom = renderer.get("kustomize") if isinstance(renderer, dict) else None

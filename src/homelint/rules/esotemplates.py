@@ -17,6 +17,7 @@ from homelint.core.context import Context
 from homelint.core.gotemplate import template_problem
 from homelint.core.model import Finding, K8sObject, dig
 from homelint.loading.safeio import printable
+from homelint.rules.common import applied_once
 from homelint.rules.registry import check
 
 ESO_GROUP = "external-secrets.io"
@@ -30,12 +31,7 @@ TEMPLATE_AT: dict[str, tuple[str, ...]] = {
 
 @check("HL409", needs_flux=True)
 def template_syntax(ctx: Context) -> Iterator[Finding]:
-    seen: set[int] = set()
-    for applied in ctx.flux.applied:
-        obj = applied.obj
-        if obj.group != ESO_GROUP or obj.kind not in TEMPLATE_AT or id(obj) in seen or obj.is_sops:
-            continue
-        seen.add(id(obj))
+    for obj in applied_once(ctx, ESO_GROUP, TEMPLATE_AT):
         yield from _object_templates(ctx, obj)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding
+from homelint.rules.common import applied_once
 from homelint.rules.registry import check
 
 EXACT = 2**53  # the largest integer a float64 always holds exactly
@@ -21,12 +22,7 @@ EXACT = 2**53  # the largest integer a float64 always holds exactly
 
 @check("HL809", needs_flux=True)
 def inexact_helm_value(ctx: Context) -> Iterator[Finding]:
-    seen: set[int] = set()
-    for applied in ctx.flux.applied:
-        obj = applied.obj
-        if obj.kind != "HelmRelease" or not obj.group.startswith("helm.toolkit.fluxcd.io") or id(obj) in seen:
-            continue
-        seen.add(id(obj))
+    for obj in applied_once(ctx, "helm.toolkit.fluxcd.io", ("HelmRelease",)):
         values = obj.spec.get("values")
         for keys, number in _big_integers(values, ("spec", "values")):
             as_float = float(number)

@@ -1363,12 +1363,10 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
 
 def _beside_missing(finding: Finding) -> None:
     """A reference to what nothing defines, in a build that lists a file kustomize cannot find: the
-    build fails (HL101) and applies nothing, and that file may define it; still a defect once the
-    file is there if it does not, so a warning that says so."""
-    finding.severity = "warning"
+    build fails first (HL101) and that file may define it, which the message says; still an error,
+    as it stays one once the file is restored if the file does not (a typo beside a lost file)."""
     finding.message += (
-        "; the build that applies it also lists a file kustomize cannot find or read (HL101, HL001), "
-        "so nothing of it is applied, and that file may define it"
+        "; the build that applies it also lists a file kustomize cannot find or read (HL101, HL001), which may define it"
     )
 
 
