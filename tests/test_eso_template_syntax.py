@@ -79,3 +79,18 @@ def test_a_long_template_is_read_in_one_pass():
     problem = template_problem(text)
     assert problem is not None and problem.word == "b-c"
     assert template_problem("{{" * 400_000) is not None  # unclosed, found once
+
+
+def test_a_label_template_is_parsed_too(check_json, repo):
+    """External Secrets renders template.metadata labels and annotations as templates as well."""
+    labelled = EXTERNAL_SECRET.format(value="plain").replace(
+        "    template:\n", "    template:\n      metadata:\n        labels:\n          owner: '{{ .team-name }}'\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/store.yaml": STORE,
+        "apps/es.yaml": labelled,
+    }
+    _, findings = check_json(repo(files), "--select", "HL409")
+    assert [(f["line"], "label 'owner'" in f["message"]) for f in findings] == [(15, True)]

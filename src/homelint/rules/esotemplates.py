@@ -1,11 +1,11 @@
 """HL409 externalsecret-template-syntax: an External Secrets template Go's parser refuses.
 
-External Secrets renders each `spec.target.template.data` value and `templateFrom[].literal` of an
-ExternalSecret (a ClusterExternalSecret's `externalSecretSpec`, a PushSecret's `spec.template`)
-with Go's text/template (pkg/template/v2: tpl.New(key).Funcs(...).Parse); a parse error fails the
-whole object ('unable to parse template'), and the Secret is never written or updated. Only what
-the parser always refuses is judged (core.gotemplate): a key with `-` read as a field, an action or
-a quoted string never closed.
+External Secrets renders each `spec.target.template.data` value, `metadata` label and annotation
+and `templateFrom[].literal` of an ExternalSecret (a ClusterExternalSecret's `externalSecretSpec`,
+a PushSecret's `spec.template`) with Go's text/template (pkg/template/v2: tpl.New(key)
+.Funcs(...).Parse); a parse error fails the whole object ('unable to parse template'), and the
+Secret is never written or updated. Only what the parser always refuses is judged
+(core.gotemplate): a key with `-` read as a field, an action or a quoted string never closed.
 """
 
 from __future__ import annotations
@@ -44,6 +44,14 @@ def _object_templates(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
     data = template.get("data")
     if isinstance(data, dict):
         texts.extend(((*at, "data", key), value, f"key '{printable(str(key), 60)}'") for key, value in data.items())
+    metadata = template.get("metadata")
+    for field in ("labels", "annotations"):  # rendered as templates too (Execute's labelsTpl, annotationsTpl)
+        found = metadata.get(field) if isinstance(metadata, dict) else None
+        if isinstance(found, dict):
+            texts.extend(
+                ((*at, "metadata", field, key), value, f"{field[:-1]} '{printable(str(key), 60)}'")
+                for key, value in found.items()
+            )
     sources = template.get("templateFrom")
     for index, source in enumerate(sources if isinstance(sources, list) else []):
         if isinstance(source, dict):
