@@ -164,3 +164,10 @@ def test_resolve_leaves_transforms_it_cannot_be_sure_of_unknown(text) -> None:
 def test_a_long_value_or_glob_is_not_trimmed() -> None:
     assert resolve("${V#" + "*x" * 50 + "}", {"V": "y" * 900}) == "y" * 900
     assert resolve("${V#*x}", {"V": "y" * 5000}) is None
+
+
+def test_a_substring_position_longer_than_any_int64_leaves_the_value():
+    """strconv.Atoi fails on it and toSubstr returns the value; Python must not parse 5,000 digits."""
+    assert resolve("${V:" + "9" * 5000 + "}", {"V": "abc"}) == "abc"
+    assert resolve("${V:99999999999999999999}", {"V": "abc"}) == "abc"  # 20 digits: over int64
+    assert resolve("${V:1:2}", {"V": "abcd"}) == "bc"

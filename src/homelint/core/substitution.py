@@ -357,14 +357,16 @@ def _substring(value: str, args: list[str]) -> str | None:
     """toSubstr: `${v:pos}` and `${v:pos:len}`; an argument strconv.Atoi refuses gives the value."""
     if len(args) > 2 or not all(args):
         return None  # an empty argument is a parse error
-    if not all(_INTEGER.fullmatch(a) for a in args):
-        return value
-    pos = int(args[0])
+    if not all(_INTEGER.fullmatch(a) and len(a) <= 20 for a in args):
+        return value  # not a number, or longer than any int64: Atoi fails
+    pos, *rest = (int(a) for a in args)
+    if not all(-(2**63) <= n < 2**63 for n in (pos, *rest)):
+        return value  # out of int64's range: Atoi fails
     if pos < 0:
         pos = max(len(value) + pos, 0)
     if len(args) == 1:
         return value[pos:]
-    length = int(args[1])
+    length = rest[0]
     if length < 0:
         end = len(value) + length
         return "" if end < pos else value[pos:end]
