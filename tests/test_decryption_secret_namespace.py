@@ -109,3 +109,23 @@ def test_a_key_a_script_creates_in_its_namespace_or_any_is_found(check_json, rep
         assert _scripted(check_json, repo, f"#!/bin/sh\n{line}\n") == [], line
     taskfile = "version: '3'\ntasks:\n  up:\n    cmds:\n      - kubectl create secret generic key-a -n {{.NS}} --from-file=k\n"
     assert _scripted(check_json, repo, taskfile, "Taskfile.yaml") == []
+
+
+def test_a_key_the_applying_kustomization_needs_in_the_same_namespace_is_there(check_json, repo):
+    """The root (flux-system) decrypts with key-a and applies app-a (flux-system, key-a): app-a
+    exists only once the root read key-a in flux-system, so app-a's key is there, whatever copies
+    the repository makes in other namespaces. A child in another namespace is still judged."""
+    decryption = "  decryption:\n    provider: sops\n    secretRef: {name: key-a}\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", decryption),
+        "apps/ns.yaml": NS,
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a", decryption),
+        "apps/key.yaml": KEY % "ns-a",
+        "app-a/cm.yaml": CM,
+    }
+    _, found = check_json(repo(files))
+    assert [f for f in found if f["rule"] == "HL401"] == []
+    files["apps/app-a.yaml"] = flux_ks("app-a", "./app-a", decryption).replace("namespace: flux-system", "namespace: ns-b")
+    files["apps/ns.yaml"] += "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns-b}\n"
+    _, found = check_json(repo(files))
+    assert [(f["rule"], f["severity"]) for f in found if f["rule"] == "HL401"] == [("HL401", "error")]

@@ -116,6 +116,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue  # the bootstrap's source: flux bootstrap makes its Secret
             if "decryption" in ref.flags and (edge["applied"].ks is None or edge["applied"].ks.obj is None):
                 continue  # a root's key: bootstrap applies the root by hand, and its key (the repository's copies need it)
+            if "decryption" in ref.flags and _ancestor_decrypts_with(edge["applied"].ks, ns, name):
+                continue  # it exists only once a Kustomization that needed the same key there applied it
             by_object.setdefault(id(obj), []).append(edge)
         for edges in by_object.values():  # one finding per object and name, at its first reference
             spans = sorted((use_place(ctx, e), i) for i, e in enumerate(edges))
@@ -404,6 +406,22 @@ def _mentioned_creating(ctx: Context, name: str) -> bool:
     if name not in created:
         created[name] = any("create secret" in t and name in t for t in unapplied_texts(ctx, outside_flux_tree=False))
     return created[name]
+
+
+def _ancestor_decrypts_with(ks: Any, ns: str, name: str) -> bool:
+    """Whether a Flux Kustomization on the chain that applies a Kustomization (`ks`, the one whose
+    build applies it, then its parents) is in namespace `ns` and decrypts with Secret `name`:
+    kustomize-controller reads that key before it applies anything (ImportKeys fails the
+    reconcile on NotFound), so the Kustomization exists only where the key does."""
+    seen: set[int] = set()
+    while ks is not None and id(ks) not in seen:
+        seen.add(id(ks))
+        decryption = ks.spec.get("decryption")
+        secret = decryption.get("secretRef") if isinstance(decryption, dict) else None
+        if ks.namespace == ns and isinstance(secret, dict) and secret.get("name") == name:
+            return True
+        ks = ks.parent
+    return False
 
 
 def _made_elsewhere(produced: Any, ns: str, name: str) -> list[str]:
