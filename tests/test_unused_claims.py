@@ -44,3 +44,32 @@ def test_a_claim_named_only_in_another_namespace_is_unused(check_json, repo):
     )
     (message,) = _hl303(check_json, repo, user)
     assert message == "PersistentVolumeClaim 'cache-a' in namespace ns-a is claimed by no workload or HelmRelease"
+
+
+RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a, namespace: ns-a}\nspec:\n"
+    "  interval: 1h\n  chartRef: {kind: OCIRepository, name: chart-a}\n"
+    "  postRenderers:\n    - kustomize:\n        patches:\n          - target: {kind: Deployment}\n            patch: |\nPATCH"
+)
+
+
+@pytest.mark.parametrize(
+    ("patch", "used"),
+    [
+        (  # a JSON6902 operation that adds the volume
+            "              - op: add\n                path: /spec/template/spec/volumes/-\n"
+            "                value: {name: cache, persistentVolumeClaim: {claimName: cache-a}}\n",
+            True,
+        ),
+        (  # a strategic-merge patch
+            "              apiVersion: apps/v1\n              kind: Deployment\n              metadata: {name: app-a}\n"
+            "              spec: {template: {spec: {volumes: [{name: cache, persistentVolumeClaim: {claimName: cache-a}}]}}}\n",
+            True,
+        ),
+        ("              - op: add\n                path: /metadata/labels/a\n                value: b\n", False),  # the control
+    ],
+)
+def test_a_claim_a_post_renderer_patch_mounts_is_used(check_json, repo, patch, used):
+    """helm-controller runs a HelmRelease's post-renderer patches over what its chart renders: a
+    claim a patch mounts is the release's."""
+    assert (_hl303(check_json, repo, RELEASE.replace("PATCH", patch)) == []) is used

@@ -16,6 +16,7 @@ from homelint.core.model import Finding, K8sObject, dig, list_items
 from homelint.core.wording import with_article
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.safeio import printable
+from homelint.loading.yamlload import parse_bytes
 from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
 from homelint.model.graph import ANY_NAMESPACE, USE_EDGE, app_template_release, release_name, served_chart
 from homelint.model.helmvalues import substituted_text
@@ -168,6 +169,28 @@ def applied_once(ctx: Context, group: str, kinds: Collection[str]) -> Iterator[K
         if obj.kind in kinds and obj.group.startswith(group) and id(obj) not in seen and not obj.is_sops:
             seen.add(id(obj))
             yield obj
+
+
+def post_renderer_patches(obj: K8sObject) -> list[Any]:
+    """The documents of a HelmRelease's post-renderer kustomize patches, which helm-controller runs
+    over what the chart renders (internal/postrender/kustomize.go): each `patches[].patch` text (a
+    strategic-merge document or a JSON6902 list of operations), each `patchesStrategicMerge` item
+    and each `patchesJson6902[].patch` list. A text that does not parse gives nothing."""
+    found: list[Any] = []
+    renderers = obj.spec.get("postRenderers")
+    for renderer in renderers if isinstance(renderers, list) else []:
+        custom = renderer.get("kustomize") if isinstance(renderer, dict) else None
+        if not isinstance(custom, dict):
+            continue
+        for field in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+            items = custom.get(field)
+            for item in items if isinstance(items, list) else []:
+                patch = item.get("patch") if isinstance(item, dict) and field != "patchesStrategicMerge" else item
+                if isinstance(patch, str):
+                    found.extend(parse_bytes(obj.path, patch.encode("utf-8", "surrogatepass")).docs)
+                elif isinstance(patch, dict | list):
+                    found.append(patch)
+    return found
 
 
 # generators whose `files`/`envs` kustomize reads as data, not as YAML (api/kv: the bytes become

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
@@ -22,6 +23,7 @@ from homelint.rules.common import (
     installs_elsewhere,
     made_by_chart,
     made_in_other_clusters,
+    post_renderer_patches,
     set_in,
     unproduced,
     use_at,
@@ -317,20 +319,31 @@ def _claim_names(ctx: Context, namespaces: set[str]) -> set[tuple[str, str]]:
     seen: set[tuple[int, str]] = set()
     for applied in ctx.flux.applied:
         group = applied.obj.group
-        if applied.ns not in namespaces or group in BUILTIN_GROUPS or group.endswith(".toolkit.fluxcd.io"):
-            continue  # kinds whose claims homelint reads (schemas/consumers.yaml), or that name none
         if (id(applied.obj), applied.ns) in seen:
             continue
         seen.add((id(applied.obj), applied.ns))
-        stack: list[object] = [applied.obj.data]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, dict):
-                for key, value in node.items():
-                    if key in CLAIM_KEYS and isinstance(value, str):
-                        found.add((applied.ns, value))
-                    elif isinstance(value, (dict, list)):
-                        stack.append(value)
-            elif isinstance(node, list):
-                stack.extend(item for item in node if isinstance(item, (dict, list)))
+        if applied.obj.kind == "HelmRelease" and group.startswith("helm.toolkit.fluxcd.io"):
+            target = applied.obj.spec.get("targetNamespace")
+            release_ns = target if isinstance(target, str) and target else applied.ns
+            if release_ns in namespaces:
+                found.update((release_ns, name) for name in _claim_keys(post_renderer_patches(applied.obj)))
+            continue
+        if applied.ns not in namespaces or group in BUILTIN_GROUPS or group.endswith(".toolkit.fluxcd.io"):
+            continue  # kinds whose claims homelint reads (schemas/consumers.yaml), or that name none
+        found.update((applied.ns, name) for name in _claim_keys([applied.obj.data]))
     return found
+
+
+def _claim_keys(roots: list[Any]) -> Iterator[str]:
+    """Each `claimName:`/`existingClaim:` string at any depth of `roots` (iterative)."""
+    stack: list[object] = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in CLAIM_KEYS and isinstance(value, str):
+                    yield value
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(item for item in node if isinstance(item, (dict, list)))
