@@ -145,3 +145,26 @@ def test_a_source_a_parents_patch_drops_is_said_to_be_dropped_at_postbuild(check
     assert (info["path"], info["line"]) == ("flux/app-a.yaml", 9)  # postBuild:
     assert "this Kustomization lists it in its substituteFrom, but a parent's patch replaces that list (HL121)" in info["fix"]
     assert "list it there" not in info["fix"]
+
+
+def test_kustomizations_that_looked_in_different_places_are_each_told_where(check_json, repo):
+    """One use undefined for two Kustomizations: app-a also read ConfigMap vars-a, app-b only its
+    inline substitute; the message says which looked where, not the first one's places for both."""
+    from .conftest import flux_ks, flux_root
+
+    vars_a = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars-a, namespace: flux-system}\ndata: {OTHER: x}\n"
+    inline = "  postBuild:\n    substitute:\n      APP: a\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/vars.yaml": vars_a,
+        "apps/ks.yaml": flux_ks("app-a", "./shared", inline + "    substituteFrom:\n      - {kind: ConfigMap, name: vars-a}\n")
+        + "---\n"
+        + flux_ks("app-b", "./shared", inline + "  targetNamespace: ns-b\n"),
+        "shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: ns-a}\ndata: {v: '${MISSING}'}\n",
+    }
+    _, found = check_json(repo(files), "--select", "HL201")
+    (finding,) = found
+    assert (
+        "(looked in: postBuild.substitute, ConfigMap vars-a for Kustomization flux-system/app-a; "
+        "postBuild.substitute for Kustomization flux-system/app-b)"
+    ) in finding["message"]

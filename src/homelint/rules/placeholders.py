@@ -150,6 +150,17 @@ def _looked(variables: Variables) -> str:
     return ", ".join(parts) or "no variable sources"
 
 
+def _looked_by(pairs: list[tuple[str, Variables]]) -> str:
+    """Where each Kustomization (label, its variables) looked: once when all looked in the same
+    places, else each set of places with the Kustomizations that looked there."""
+    by_places: dict[str, list[str]] = {}
+    for label, variables in pairs:
+        by_places.setdefault(_looked(variables), []).append(label)
+    if len(by_places) == 1:
+        return next(iter(by_places))
+    return "; ".join(f"{places} for {bounded(labels)}" for places, labels in by_places.items())
+
+
 def _undefined(
     ctx: Context,
 ) -> Iterator[tuple[FluxKS, Variables, K8sObject, tuple[Any, ...], bool, str, str, tuple[int, int]]]:
@@ -300,7 +311,8 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
             "HL201",
             path,
             span,
-            f"${{{name}}} is not defined for {bounded(labels)} (looked in: {_looked(variables)}){consequence}",
+            f"${{{name}}} is not defined for {bounded(labels)} (looked in: {_looked_by([(g[0].label, g[1]) for g in group])})"
+            f"{consequence}",
             fix=_undefined_fix(ctx, name, _source_objects([g[1] for g in group]), ks),
             key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
             related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
