@@ -2862,8 +2862,9 @@ def test_a_left_out_producer_another_namespace_would_get_is_not_told_to_be_liste
     (found,) = findings
     if listed_namespace == "ns-b":
         assert (
-            "Secret secret-a is defined in parts/secret.yaml, which nothing applies; listed in parts/kustomization.yaml, "
-            "it would be made in namespace ns-b (the build sets it), not in ns-a" in found["message"]
+            "Secret secret-a is defined in parts/secret.yaml, which nothing applies (it is not listed in "
+            "parts/kustomization.yaml); if it were, it would be made in namespace ns-b (the build sets it), not in ns-a"
+            in found["message"]
         )
         assert found["fix"].startswith("make the Secret in a folder whose build puts it in namespace ns-a")
     else:

@@ -279,9 +279,9 @@ def _left_out(ctx: Context, word: str, namespace: str | None, name: str) -> tupl
             if kd is not None and namespace is not None and given and None not in given and namespace not in given:
                 spaces = sorted(str(ns) for ns in given)
                 return (
-                    f"{word} {name} is defined in {obj.path}, which nothing applies; listed in {kd.file}, it would be "
-                    f"made in namespace{'s' if len(spaces) > 1 else ''} {', '.join(spaces)} (the build sets it), "
-                    f"not in {namespace}",
+                    f"{word} {name} is defined in {obj.path}, which nothing applies (it is not listed in {kd.file}); "
+                    f"if it were, it would be made in namespace{'s' if len(spaces) > 1 else ''} {', '.join(spaces)} "
+                    f"(the build sets it), not in {namespace}",
                     f"make the {word} in a folder whose build puts it in namespace {namespace}, or fix the name",
                 )
         found_here = _not_applied(ctx, f"{word} {name} is defined in {obj.path}", obj.path, f"define the {word}")
