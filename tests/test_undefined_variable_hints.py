@@ -168,3 +168,23 @@ def test_kustomizations_that_looked_in_different_places_are_each_told_where(chec
         "(looked in: postBuild.substitute, ConfigMap vars-a for Kustomization flux-system/app-a; "
         "postBuild.substitute for Kustomization flux-system/app-b)"
     ) in finding["message"]
+
+
+def test_a_whole_value_left_undefined_becomes_null_and_a_part_an_empty_string(check_json, repo):
+    """kustomize writes `${MISSING}` unquoted, so Flux's substitution of the serialized YAML leaves
+    an empty plain scalar: null. Inside a longer value it is an empty string."""
+    from .conftest import flux_ks, flux_root
+
+    files = {
+        ".homelint.yaml": "flux:\n  strict-substitution: false\n",  # as Flux before 2.9 substitutes
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ks.yaml": flux_ks("app-a", "./app-a", "  postBuild:\n    substitute:\n      APP: a\n"),
+        "app-a/cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\n"
+            "data:\n  whole: '${MISSING}'\n  part: 'x-${MISSING}'\n"
+        ),
+    }
+    _, found = check_json(repo(files), "--select", "HL201")
+    by_line = {f["line"]: f["message"] for f in found}
+    assert "it becomes empty, so the value is null" in by_line[5]
+    assert "it becomes an empty string" in by_line[6]

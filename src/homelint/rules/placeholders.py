@@ -22,6 +22,7 @@ from homelint.core.substitution import (
     scan,
     scan_cached,
     substitution_disabled,
+    written_plain,
 )
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.safeio import printable
@@ -307,6 +308,9 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
             )
         else:
             consequence = f"; it becomes an empty string (no strict substitution: {why})"
+            if not is_key and text == f"${{{name}}}" and written_plain(text):
+                # the whole value: kustomize writes it unquoted, and the substituted YAML is read again
+                consequence = f"; it becomes empty, so the value is null (no strict substitution: {why})"
         finding = ctx.finding(
             "HL201",
             path,
