@@ -244,7 +244,7 @@ def test_uses_patches_and_namespace_origin(tmp_path, monkeypatch):
     assert uses["DOMAIN"]["used_at"] == "kubernetes/apps/demo/app/user.yaml:6"
     assert uses["SIZE"]["from"].startswith("its default")
     assert uses["NOWHERE"]["from"] == (
-        "nothing: no spec.postBuild.substitute, substituteFrom source of Kustomization flux-system/demo or default defines it"
+        "nothing: neither spec.postBuild.substitute nor a substituteFrom source of Kustomization flux-system/demo defines it, and it has no default (${VAR:=default})"
     )
     # a source the repository does not hold may define it: not known, as HL201 hedges
     ks = (root / "kubernetes/apps/demo/ks.yaml").read_text()

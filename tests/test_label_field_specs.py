@@ -178,7 +178,7 @@ def explained(root: Path, monkeypatch) -> dict[str, str]:
 def test_explain_reads_the_post_build_a_label_writes_and_says_when_it_is_not_known(repo, monkeypatch):
     uses = explained(repo(tree(INTO_POST_BUILD)), monkeypatch)
     assert uses == {
-        "missing": "nothing: no spec.postBuild.substitute, substituteFrom source of Kustomization flux-system/app-a or default defines it",
+        "missing": "nothing: neither spec.postBuild.substitute nor a substituteFrom source of Kustomization flux-system/app-a defines it, and it has no default (${VAR:=default})",
         "zone": "spec.postBuild.substitute of Kustomization flux-system/app-a",
     }
     placeholder = "      - {kind: Kustomization, path: 'spec/postBuild/${key}', create: true}\n"

@@ -307,8 +307,8 @@ def _used_variables(repo: Any, obj: K8sObject, ks: Any) -> list[dict[str, Any]]:
                 entry["from"] = "its default in the expression (no variable of that name)"
             else:
                 entry["from"] = (
-                    f"nothing: no spec.postBuild.substitute, substituteFrom source of Kustomization {ks.namespace}/{ks.name} "
-                    "or default defines it"
+                    f"nothing: neither spec.postBuild.substitute nor a substituteFrom source of Kustomization "
+                    f"{ks.namespace}/{ks.name} defines it, and it has no default (${{VAR:=default}})"
                 )
             seen[expr.name] = entry
     return [seen[name] for name in sorted(seen)]
