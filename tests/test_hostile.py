@@ -739,6 +739,42 @@ def test_alias_expansion_is_bounded_by_size(tmp_path, text):
     assert sum(len(p.message) for p in parsed.problems) < 100_000  # messages do not repeat the 15 KB key
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kind: ConfigMap\ndata: &x {a: *x}\n",  # a mapping that holds itself
+        "spec: &x [*x]\n",  # a list that holds itself
+        "spec: {containers: &c [{name: c, env: *c}]}\n",  # deeper down
+        "a: &x {b: {c: [1, *x]}}\n",
+    ],
+)
+def test_a_recursive_alias_is_an_hl001_not_a_hang(text):
+    """ruamel builds a recursive structure from it, which every walker would follow forever;
+    kustomize (kyaml DeAnchor) overflows its stack on it, so the document is refused (HL001)."""
+    from homelint.loading.yamlload import parse_bytes
+
+    parsed = parse_bytes("x.yaml", text.encode())
+    assert parsed.docs == [None]
+    assert [p.rule for p in parsed.problems] == ["HL001"] and "recursive alias" in parsed.problems[0].message
+
+
+def test_a_shared_alias_is_not_recursive():
+    from homelint.loading.yamlload import parse_bytes
+
+    parsed = parse_bytes("x.yaml", b"a: &x {b: 1}\nc: *x\nd: [*x, *x]\n")
+    assert parsed.problems == [] and parsed.docs == [{"a": {"b": 1}, "c": {"b": 1}, "d": [{"b": 1}, {"b": 1}]}]
+
+
+def test_a_manifest_with_a_recursive_alias_is_reported_where_it_is(check_json, repo):
+    """The whole check finishes: one HL001 at the document, nothing else follows the loop."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: flux-system}\ndata: &x {a: *x}\n",
+    }
+    _, found = check_json(repo(files))
+    assert [(f["rule"], f["path"]) for f in found] == [("HL001", "apps/cm.yaml")]
+
+
 def test_huge_integers_and_odd_scalars_do_not_crash(repo):
     root = repo(
         {

@@ -335,10 +335,16 @@ def _claim_names(ctx: Context, namespaces: set[str]) -> set[tuple[str, str]]:
 
 
 def _claim_keys(roots: list[Any]) -> Iterator[str]:
-    """Each `claimName:`/`existingClaim:` string at any depth of `roots` (iterative)."""
+    """Each `claimName:`/`existingClaim:` string at any depth of `roots` (iterative; a collection
+    an alias reaches again, even from inside itself, is walked once)."""
     stack: list[object] = list(roots)
+    seen: set[int] = set()
     while stack:
         node = stack.pop()
+        if isinstance(node, (dict, list)):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
         if isinstance(node, dict):
             for key, value in node.items():
                 if key in CLAIM_KEYS and isinstance(value, str):

@@ -457,16 +457,22 @@ def _find_unlisted(ctx: Context) -> Iterator[Unlisted]:
         yield path, kd, objects, keys, twins
 
 
+# the namespace of an unlisted object whose namespace, once listed, is not known (or it gets none):
+# no applied object's identity holds it (_applied_identities leaves those with `${` out)
+UNKNOWN_NAMESPACE = "${"
+
+
 def _listed_namespace(obj: K8sObject, ns: str | None) -> str:
-    """The namespace `obj` would have once listed ("" cluster-scoped; "${" when not known or none)."""
+    """The namespace `obj` would have once listed ("" for a cluster-scoped kind)."""
     if obj.kind == "Namespace" or cluster_scoped(obj):
         return ""
     if ns is None:
-        return "${"
-    return ns or obj.namespace or "${"
+        return UNKNOWN_NAMESPACE
+    return ns or obj.namespace or UNKNOWN_NAMESPACE
 
 
 def _unknown_identity(key: tuple[str, str, str]) -> bool:
+    """Whether an unlisted object's (kind, namespace, name) is not known: no twin is looked up."""
     return "${" in key[1] or "${" in key[2]
 
 
