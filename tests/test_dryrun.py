@@ -77,6 +77,31 @@ def test_hl108_a_component_included_twice_is_named_as_one_document_twice(repo, c
     assert "its build includes this document twice" in hl108["message"] and "(also " not in hl108["message"]
 
 
+def test_hl108_one_component_two_folders_set_to_the_same_namespace_names_the_folders(repo, check_json):
+    """Two sibling folders include one component and both set `namespace: ns-a` (ns-b's meant
+    ns-b): kustomize's 'already registered id' (kubectl kustomize), and the message names the two
+    kustomizations and their shared namespace; the fix is their namespace, not 'include it once'."""
+    component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [./config.yaml]\n"
+    folder = "namespace: ns-a\ncomponents: [../../components/common]\nresources: [./cm.yaml]\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources: [./ns-a, ./ns-b]\n",
+        "apps/ns-a/kustomization.yaml": folder,
+        "apps/ns-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a}\n",
+        "apps/ns-b/kustomization.yaml": folder,
+        "apps/ns-b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-b}\n",
+        "components/common/kustomization.yaml": component,
+        "components/common/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: common}\n",
+    }
+    _, findings = check_json(repo(files), "--select", "HL108")
+    (hl108,) = findings
+    assert (
+        "apps/ns-a/kustomization.yaml, apps/ns-b/kustomization.yaml each include this document, and each sets "
+        "namespace: ns-a" in hl108["message"]
+    )
+    assert hl108["fix"].startswith("give each of those folders the namespace its copy belongs in")
+
+
 def test_hl108_namespaces_a_target_namespace_renames_alike_collide(repo, check_json):
     """kustomize gives every Namespace of a build the build's namespace (Flux's targetNamespace
     is the generated kustomization's namespace:): two Namespaces there become one id, and the

@@ -28,6 +28,7 @@ from homelint.rules.common import (
     PATH_CHART_SOURCES,
     TARGET_NAMESPACE,
     Names,
+    bounded,
     build_lists_missing,
     close_matches,
     cluster_scoped,
@@ -1367,6 +1368,19 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             yield finding
 
 
+def _includers_in(ctx: Context, ks: FluxKS, path: str) -> list[str]:
+    """The kustomization files of `ks`'s build that list, under resources: or components:, the
+    folder of `path` when it has a kustomization (a component, a base), else `path` itself."""
+    folder = posixpath.dirname(path)
+    wanted = folder if folder in ctx.repo.kustomize_dirs else path
+    found = set()
+    for directory in ks.dirs:
+        kd = ctx.repo.kustomize_dirs.get(directory)
+        if kd is not None and any(e.kind in ("resources", "components") and e.target == wanted for e in kd.entries):
+            found.add(kd.file)
+    return sorted(found)
+
+
 def _beside_missing(finding: Finding) -> None:
     """A reference to what nothing defines, in a build that lists a file kustomize cannot find: the
     build fails first (HL101) and that file may define it, which the message says; still an error,
@@ -1738,12 +1752,24 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 )
                 fix = "keep one Namespace in this build (objects of other namespaces belong to another Kustomization)"
             elif (first.source.path, first.source.doc) == (second.source.path, second.source.doc):
-                message = (
-                    f"{label} is applied twice by {ks.label}: its build includes this document twice (a folder or "
-                    "component reached by two entries, e.g. listed in resources: and in spec.components); kustomize "
-                    "fails with 'already registered id'"
-                )
-                fix = "include the folder or component once"
+                includers = _includers_in(ctx, ks, first.source.path)
+                spaces = {ctx.repo.kustomize_dirs[posixpath.dirname(f)].namespace for f in includers}
+                if len(includers) > 1 and len(spaces) == 1 and None not in spaces:
+                    message = (
+                        f"{label} is applied twice by {ks.label}: {bounded(includers)} each include this document, and "
+                        f"each sets namespace: {spaces.pop()}, so both copies are one object; kustomize fails with "
+                        "'already registered id'"
+                    )
+                    fix = (
+                        "give each of those folders the namespace its copy belongs in (or build them in separate Kustomizations)"
+                    )
+                else:
+                    message = (
+                        f"{label} is applied twice by {ks.label}: its build includes this document twice (a folder or "
+                        "component reached by two entries, e.g. listed in resources: and in spec.components); kustomize "
+                        "fails with 'already registered id'"
+                    )
+                    fix = "include the folder or component once"
             elif first.anchor is not None or second.anchor is not None:  # a configMapGenerator/secretGenerator entry
                 message = (
                     f"{label} is applied twice by {ks.label} (also {first.path}:{ctx.repo.obj_span(first).line}), one "
