@@ -421,26 +421,30 @@ def test_a_dependency_beside_a_kustomization_of_a_source_that_does_not_exist_is_
     assert ("from GitRepository repo-a, which this repository does not hold" in hl105["message"]) is bool(declared)
 
 
+def _release_cache_a(secret: str, values: str = "") -> dict[str, str]:
+    """HelmRelease cache-a of chart-a in ns-a (with `values` lines), and a Deployment there that
+    reads Secret `secret`."""
+    hr = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: cache-a, namespace: ns-a}\n"
+        "spec:\n  interval: 1h\n  chart: {spec: {chart: chart-a, version: 1.0.0, sourceRef: {kind: HelmRepository, name: repo-a}}}\n"
+        + values
+    )
+    repo_a = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-a, namespace: ns-a}\nspec: {interval: 1h, url: 'https://charts.example.com'}\n"
+    deploy = DEPLOYMENT.replace("configMapRef: {name: cfg-renamed}", f"secretRef: {{name: {secret}}}")
+    return {
+        "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
+        "apps/hr.yaml": hr + "---\n" + repo_a,
+        "apps/deploy.yaml": deploy.replace("image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"),
+    }
+
+
 @pytest.mark.parametrize(("secret", "severity"), [("cache-a", "info"), ("cache-a-auth", "info"), ("other-a", "error")])
 def test_a_secret_named_after_a_chart_release_may_be_the_charts(repo, check_json, secret, severity):
     """Charts name the Secrets they make after the release (`<release>`, `<release>-<what>`): one
     nothing in the repository makes, named so in the release's namespace, is an info naming the
     chart; another name is still an error."""
-    hr = (
-        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: cache-a, namespace: ns-a}\n"
-        "spec:\n  interval: 1h\n  chart: {spec: {chart: chart-a, version: 1.0.0, sourceRef: {kind: HelmRepository, name: repo-a}}}\n"
-    )
-    repo_a = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-a, namespace: ns-a}\nspec: {interval: 1h, url: 'https://charts.example.com'}\n"
-    deploy = DEPLOYMENT.replace("configMapRef: {name: cfg-renamed}", f"secretRef: {{name: {secret}}}")
-    root = repo(
-        {
-            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
-            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
-            "apps/hr.yaml": hr + "---\n" + repo_a,
-            "apps/deploy.yaml": deploy.replace("image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"),
-        }
-    )
-    _, findings = check_json(root)
+    _, findings = check_json(repo(_release_cache_a(secret)))
     (hl401,) = [f for f in findings if f["rule"] == "HL401"]
     assert hl401["severity"] == severity and ("the chart chart-a of release cache-a" in hl401["message"]) is (severity == "info")
 
@@ -451,22 +455,7 @@ def test_a_release_whose_values_name_an_existing_secret_never_makes_it(repo, che
     create theirs only `{{- if not .Values.auth.existingSecret }}`): nothing else making it, a pod
     of the namespace that reads it stays an error, and so does the release's own reference."""
     values = "  values:\n    auth:\n      existingSecret: cache-a-auth\n" if told else ""
-    hr = (
-        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: cache-a, namespace: ns-a}\n"
-        "spec:\n  interval: 1h\n  chart: {spec: {chart: chart-a, version: 1.0.0, sourceRef: {kind: HelmRepository, name: repo-a}}}\n"
-        + values
-    )
-    repo_a = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo-a, namespace: ns-a}\nspec: {interval: 1h, url: 'https://charts.example.com'}\n"
-    deploy = DEPLOYMENT.replace("configMapRef: {name: cfg-renamed}", "secretRef: {name: cache-a-auth}")
-    root = repo(
-        {
-            "clusters/c1/apps.yaml": ks("apps", "./apps", source="flux-system"),
-            "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n",
-            "apps/hr.yaml": hr + "---\n" + repo_a,
-            "apps/deploy.yaml": deploy.replace("image: example.invalid/app-a", "image: example.invalid/app-a:1.0.0"),
-        }
-    )
-    _, findings = check_json(root)
+    _, findings = check_json(repo(_release_cache_a("cache-a-auth", values)))
     found = sorted((f["path"], f["severity"]) for f in findings if f["rule"] == "HL401")
     assert found == ([("apps/deploy.yaml", "error"), ("apps/hr.yaml", "error")] if told else [("apps/deploy.yaml", severity)])
 
