@@ -70,7 +70,7 @@ def layout(parsed: ParsedFile, raw: bytes) -> tuple[str, int]:
     and in what follows `last`: the same data, every node at the same position up to `last` (a
     collection that ends the file ends after its trailing comments: spans past `last` may differ).
     Suppressions are left out: they are applied after the checks. A text with other line breaks
-    than `\n`, or not text, or whose documents marshal cannot write (a recursive alias), is
+    than `\n`, or not text, or whose documents marshal cannot write (none the loader keeps: it refuses recursive aliases), is
     fingerprinted whole.
 
     The documents are hashed as marshal version 0 writes them: that version has no references to
