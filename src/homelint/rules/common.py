@@ -171,25 +171,33 @@ def applied_once(ctx: Context, group: str, kinds: Collection[str]) -> Iterator[K
             yield obj
 
 
-def post_renderer_patches(obj: K8sObject) -> list[Any]:
-    """The documents of a HelmRelease's post-renderer kustomize patches, which helm-controller runs
-    over what the chart renders (internal/postrender/kustomize.go): each `patches[].patch` text (a
-    strategic-merge document or a JSON6902 list of operations), each `patchesStrategicMerge` item
-    and each `patchesJson6902[].patch` list. A text that does not parse gives nothing."""
-    found: list[Any] = []
+def post_renderer_entries(obj: K8sObject) -> Iterator[tuple[tuple[Any, ...], str, Any]]:
+    """(where in the object, the list it is in, the entry) of each entry of a HelmRelease's
+    post-renderer kustomize patches, which helm-controller runs over what the chart renders
+    (internal/postrender/kustomize.go): `patches`, `patchesStrategicMerge`, `patchesJson6902`."""
     renderers = obj.spec.get("postRenderers")
-    for renderer in renderers if isinstance(renderers, list) else []:
+    for index, renderer in enumerate(renderers if isinstance(renderers, list) else []):
         custom = renderer.get("kustomize") if isinstance(renderer, dict) else None
         if not isinstance(custom, dict):
             continue
         for field in ("patches", "patchesStrategicMerge", "patchesJson6902"):
             items = custom.get(field)
-            for item in items if isinstance(items, list) else []:
-                patch = item.get("patch") if isinstance(item, dict) and field != "patchesStrategicMerge" else item
-                if isinstance(patch, str):
-                    found.extend(parse_bytes(obj.path, patch.encode("utf-8", "surrogatepass")).docs)
-                elif isinstance(patch, dict | list):
-                    found.append(patch)
+            for number, item in enumerate(items if isinstance(items, list) else []):
+                yield ("spec", "postRenderers", index, "kustomize", field, number), field, item
+
+
+def post_renderer_patches(obj: K8sObject) -> list[Any]:
+    """The documents of a HelmRelease's post-renderer patches (post_renderer_entries): each
+    `patches[].patch` text (a strategic-merge document or a JSON6902 list of operations), each
+    `patchesStrategicMerge` item and each `patchesJson6902[].patch` list. A text that does not
+    parse gives nothing."""
+    found: list[Any] = []
+    for _, field, item in post_renderer_entries(obj):
+        patch = item.get("patch") if isinstance(item, dict) and field != "patchesStrategicMerge" else item
+        if isinstance(patch, str):
+            found.extend(parse_bytes(obj.path, patch.encode("utf-8", "surrogatepass")).docs)
+        elif isinstance(patch, dict | list):
+            found.append(patch)
     return found
 
 

@@ -71,6 +71,7 @@ from homelint.rules.common import (
     manifest_objects,
     missing_entry,
     missing_entry_in,
+    post_renderer_entries,
     spec_fix,
     string_maps,
     templated_value,
@@ -1148,28 +1149,21 @@ def _post_renderer_targets(ctx: Context) -> Iterator[Finding]:
     (internal/postrender/kustomize.go adaptSelector copies group, version and kind into the
     selector), and no rendered object can match it, whatever the chart renders."""
     for obj in applied_once(ctx, "helm.toolkit.fluxcd.io", ("HelmRelease",)):
-        renderers = obj.spec.get("postRenderers")
-        for index, renderer in enumerate(renderers if isinstance(renderers, list) else []):
-            custom = renderer.get("kustomize") if isinstance(renderer, dict) else None
-            if not isinstance(custom, dict):
-                continue
-            for list_key in ("patches", "patchesJson6902"):
-                items = custom.get(list_key)
-                for number, item in enumerate(items if isinstance(items, list) else []):
-                    target = item.get("target") if isinstance(item, dict) else None
-                    key = _slashed(target) if isinstance(target, dict) else None
-                    if target is None or key is None:
-                        continue
-                    shown = ", ".join(f"{k}={v}" for k, v in target.items() if isinstance(v, str) and v)
-                    group, _, version = target[key].rpartition("/")
-                    yield ctx.at(
-                        "HL115",
-                        obj,
-                        ("spec", "postRenderers", index, "kustomize", list_key, number, "target", key),
-                        f"post-renderer patch target ({printable(shown, 200)}) of HelmRelease {obj.name} matches no object "
-                        f"the chart renders, so the patch changes nothing{_slashed_hint(target)}",
-                        fix=f"split it: group: {printable(group, 60)}, version: {printable(version, 60)} (the core group is empty)",
-                    )
+        for where, _, item in post_renderer_entries(obj):
+            target = item.get("target") if isinstance(item, dict) else None
+            key = _slashed(target) if isinstance(target, dict) else None
+            if target is None or key is None:
+                continue  # a patchesStrategicMerge item has no target
+            shown = ", ".join(f"{k}={v}" for k, v in target.items() if isinstance(v, str) and v)
+            group, _, version = target[key].rpartition("/")
+            yield ctx.at(
+                "HL115",
+                obj,
+                (*where, "target", key),
+                f"post-renderer patch target ({printable(shown, 200)}) of HelmRelease {obj.name} matches no object "
+                f"the chart renders, so the patch changes nothing{_slashed_hint(target)}",
+                fix=f"split it: group: {printable(group, 60)}, version: {printable(version, 60)} (the core group is empty)",
+            )
 
 
 def _unusable_target(target: dict[str, Any]) -> str | None:
