@@ -11,7 +11,6 @@ import contextlib
 import re
 import sys
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -419,9 +418,7 @@ def _parse_text(result: ParsedFile, text: str, nodes: list[Any]) -> None:
         try:
             converter = Converter(result)
             data = converter.convert(node, 0)
-            if converter.shared:  # a collection reached twice: through an alias, perhaps from inside itself
-                _refuse_recursive(node)
-            if converter.shared or aliases:  # aliases (of collections or scalars): bound the expanded size
+            if converter.shared or aliases:  # aliases: no recursive one, and a bounded expanded size
                 _check_size(node)
             result.docs.append(data)
         except RecursionError:
@@ -541,50 +538,12 @@ def _problem_from_exc(exc: Exception) -> Problem:
 
 
 def _check_size(root: Any) -> None:
-    """Refuse alias bombs: documents whose aliases expand to too many nodes. Runs after a
-    successful conversion, so nesting is within MAX_DEPTH and recursion is safe."""
+    """Refuse alias bombs, documents whose aliases expand to too many nodes, and recursive aliases
+    (an alias to a collection that holds it: kustomize's kyaml DeAnchor recurses over it until its
+    stack overflows, Go's yaml.v3 refuses it). Runs after a successful conversion, so nesting is
+    within MAX_DEPTH and recursion is safe."""
     if root.id != "scalar":
         _expanded_size(root, {})
-
-
-def _refuse_recursive(root: Any) -> None:
-    """Refuse a document with a recursive alias (an alias to a collection that holds it):
-    kustomize (kyaml DeAnchor) recurses over it until its stack overflows, and Go's yaml.v3 refuses
-    it ('anchor value contains itself'). An iterative walk of the node graph, each node once."""
-    if root.id == "scalar":
-        return
-    state: dict[int, bool] = {id(root): False}  # False: on the current path; True: done
-    stack: list[tuple[Any, Iterator[Any]]] = [(root, _children(root))]
-    while stack:
-        node, children = stack[-1]
-        for child in children:
-            if child.id == "scalar":
-                continue
-            seen = state.get(id(child))
-            if seen is False:
-                mark = child.start_mark
-                raise Refused(
-                    "an alias refers to a collection that holds it (a recursive alias): kustomize cannot read the "
-                    "document; refused",
-                    mark.line + 1,
-                    mark.column + 1,
-                )
-            if seen is None:
-                state[id(child)] = False
-                stack.append((child, _children(child)))
-                break
-        else:
-            state[id(node)] = True
-            stack.pop()
-
-
-def _children(node: Any) -> Iterator[Any]:
-    if node.id == "mapping":
-        for key_node, value_node in node.value:
-            yield key_node
-            yield value_node
-    else:
-        yield from node.value
 
 
 def _first_keys(mapping: Any) -> dict[Any, Any]:
@@ -596,12 +555,22 @@ def _first_keys(mapping: Any) -> dict[Any, Any]:
     return firsts
 
 
+ON_PATH = -1  # _expanded_size: a collection whose size is being counted (an alias to it is recursive)
+
+
 def _expanded_size(node: Any, sizes: dict[int, int]) -> int:
     key = id(node)
     known = sizes.get(key)
+    if known == ON_PATH:
+        mark = node.start_mark
+        raise Refused(
+            "an alias refers to a collection that holds it (a recursive alias): kustomize cannot read the document; refused",
+            mark.line + 1,
+            mark.column + 1,
+        )
     if known is not None:
         return known
-    sizes[key] = 1  # provisional: breaks recursive aliases
+    sizes[key] = ON_PATH
     total = 1
     if node.id == "mapping":
         for key_node, value_node in node.value:
