@@ -11,6 +11,7 @@ import json
 import marshal
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -651,6 +652,47 @@ def test_a_supervised_command_keeps_its_exit_code_and_crashes_are_told_apart():
     assert supervise(lambda: 3) == 3
     assert supervise(lambda: abort() or 0) is None  # SIGABRT: the caller retries
     assert supervise(lambda: os.kill(os.getpid(), signal.SIGTERM) or 0) == 128 + signal.SIGTERM
+
+
+SUPERVISED_SLEEPER = """
+import os, sys, time
+from homelint.engine.parallel import supervise
+def body():
+    with open(sys.argv[1], "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(60)
+    return 0
+supervise(body)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_supervised_run_ends_when_its_supervisor_is_killed(tmp_path):
+    """SIGKILL cannot be passed on: the kernel ends the child instead (a CI runner's timeout)."""
+    import subprocess
+
+    from .conftest import PROJECT
+
+    marker = tmp_path / "child.pid"
+    parent = subprocess.Popen([sys.executable, "-c", SUPERVISED_SLEEPER, str(marker)], cwd=PROJECT)
+    deadline = time.monotonic() + 60
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(marker.read_text())
+    parent.kill()
+    parent.wait()
+    stat = Path(f"/proc/{child}/stat")
+    while time.monotonic() < deadline:
+        try:
+            state = stat.read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        if state in {"Z", "X"}:  # ended; reaped by whoever adopted it
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the supervised child outlived its supervisor")
 
 
 def test_a_file_that_needs_too_much_memory_is_a_finding_not_an_oom(repo):

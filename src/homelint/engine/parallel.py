@@ -293,6 +293,22 @@ def _limit_memory(extra: int) -> None:
         pass
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _end_with(parent: int) -> None:
+    """Have the kernel send this child SIGTERM when `parent` ends (Linux), so a supervisor killed by
+    a signal it cannot pass on (SIGKILL, a CI runner's timeout) leaves no run going on without it."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # start-up: only a supervised child needs it
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(128 + signal.SIGTERM)
+
+
 CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT, signal.SIGILL, signal.SIGFPE})
 
 
@@ -300,15 +316,18 @@ def supervise(body: Callable[[], int]) -> int | None:
     """body()'s exit code, computed in a forked child; None when the child crashed (one of
     CRASH_SIGNALS), so the caller can run body again more carefully. Without fork(), body() runs
     here. While waiting, SIGINT and SIGTERM are passed on to the child (a terminal's Ctrl-C reaches
-    both; the two coalesce or end in the same exit), so the exit code is the child's."""
+    both; the two coalesce or end in the same exit), so the exit code is the child's; a child whose
+    supervisor ends first is ended too (_end_with)."""
     if not hasattr(os, "fork") or not _single_threaded():
         return body()
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
+            _end_with(parent)
             code = body()
         except KeyboardInterrupt:  # a second Ctrl-C while the first was being handled
             code = 130
