@@ -72,6 +72,9 @@ def test_a_source_a_bootstrap_script_applies_is_fine(check_json, repo):
     "script",
     [
         "kubectl apply -k app-a\n",
+        "kubectl apply -f app-a/\n",
+        "for f in app-a/*.yaml; do kubectl apply -f $f; done\n",
+        "kubectl apply -f app-a/$FILE\n",
         "sops --decrypt vars.yaml | kubectl apply -f -\n",
         "tasks:\n  apply:\n    cmds: ['kubectl apply -f \"app-a/vars.yaml\"']\n",
     ],
@@ -87,10 +90,14 @@ def test_the_file_or_its_folder_named_as_a_path_is_a_bootstrap(check_json, repo,
         pytest.param("scripts/find.sh", "find . -name '*.vars.yaml'\n", id="a-longer-file-name"),
         pytest.param("scripts/lint.sh", "yamllint --config-file app-a-lint.yaml .\n", id="a-longer-word"),
         pytest.param("notes/values.yaml", "persistence:\n  app-a:\n    size: 1Gi\n", id="a-mapping-key"),
+        # kubectl's -f takes a file or a folder: a manifest applies itself, not its neighbours
+        pytest.param("scripts/apply.sh", "kubectl apply -f app-a/cm.yaml\n", id="a-neighbour-manifest"),
+        pytest.param("scripts/apply.sh", "kubectl apply -f ./app-a/cm.yml\n", id="a-neighbour-yml"),
     ],
 )
 def test_a_text_that_names_no_path_of_the_file_is_no_bootstrap(check_json, repo, path, text):
-    """The name must stand as a path part: a SOPS rule, a longer name or key does not apply it."""
+    """The name must stand as a path part: a SOPS rule, a longer name or key does not apply it, nor
+    does a command that applies another file of its folder."""
     assert len(_hl207(check_json, repo, _own_build(**{path: text}))) == 1
 
 
@@ -236,7 +243,11 @@ def test_an_unbuilt_kustomization_that_lists_the_folder_is_a_bootstrap(check_jso
 @pytest.mark.parametrize(
     ("script", "silenced"),
     [
-        pytest.param("cmds: ['sops exec-file clusters/{{.C}}/app-a/vars.env kubectl apply -f -']\n", True, id="go-template"),
+        pytest.param("cmds: ['kubectl apply -k clusters/{{.C}}/app-a']\n", True, id="go-template"),
+        pytest.param("cmds: ['kubectl apply -f clusters/{{.C}}/app-a/']\n", True, id="go-template-final-slash"),
+        # a file of another kind beside it (a .env file a task turns into a Secret) may make anything
+        pytest.param("cmds: ['sops exec-file clusters/{{.C}}/app-a/vars.env kubectl apply -f -']\n", True, id="an-env-file"),
+        pytest.param("cmds: ['kubectl apply -f clusters/{{.C}}/app-a/cm.yaml']\n", False, id="another-manifest"),
         pytest.param('kubectl apply -k "clusters/${CLUSTER}/app-a"\n', True, id="shell-variable"),
         pytest.param("cmds: ['kubectl apply -k clusters/{{.C}}/app-b']\n", False, id="another-folder"),
     ],

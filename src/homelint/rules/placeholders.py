@@ -1281,8 +1281,10 @@ TEMPLATED_PART = r"(?:\{\{[ \w.$-]{1,64}\}\}|\$\{\w{1,64}\}|\$\w{1,64})"
 def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
     """Whether a file Flux does not apply (a script, a Taskfile, a README) names one of `files`:
     its name as a whole path part, or its folder (last two parts) followed by `/` or the end of a
-    word, as `kubectl apply -f dir/file.yaml` or `-k dir` would (its parent part may be a variable the
-    script fills in: clusters/{{.C}}/config): a bootstrap that applies it first. A SOPS configuration names files to encrypt, not to apply: not read. A kustomization names
+    word, as `kubectl apply -f dir/file.yaml`, `-k dir` or `-f dir/*.yaml` would (its parent part
+    may be a variable the script fills in: clusters/{{.C}}/config): a bootstrap that applies it
+    first. Another manifest of the folder, `dir/other.yaml`, applies itself only (kubectl's `-f`
+    takes a file or a folder); another kind of file (`dir/vars.env`, a template) may make anything. A SOPS configuration names files to encrypt, not to apply: not read. A kustomization names
     files relative to its folder: one no Flux Kustomization builds counts when an entry is one of
     `files` or its folder (`kubectl apply -k` of it), not when it names another file so called."""
     unbuilt = ctx.repo.memo(
@@ -1294,13 +1296,16 @@ def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
     if any(path in unbuilt or posixpath.dirname(path) in unbuilt for path in files):
         return True
     names = {re.escape(posixpath.basename(path)) for path in files}
+    folders = set()
     for path in files:
         parts = posixpath.dirname(path).split("/")[-2:]
         if parts != [""]:
-            names.add(re.escape("/".join(parts)))
+            folders.add(re.escape("/".join(parts)))
         if len(parts) == 2:  # a script that writes the cluster's folder as a variable: clusters/{{.C}}/config
-            names.add(f"{TEMPLATED_PART}/{re.escape(parts[1])}")
-    pattern = re.compile("|".join(rf"(?<![\w.-]){name}(?:(?![\w.:-])|(?=/))" for name in sorted(names)), re.M)
+            folders.add(f"{TEMPLATED_PART}/{re.escape(parts[1])}")
+    whole = [rf"(?<![\w.-]){name}(?![\w.:-])" for name in sorted(names)]
+    folder = [rf"(?<![\w.-]){name}(?:/?(?![\w.:/-])|/(?![\w.-]*\.ya?ml(?![\w.:/-])))" for name in sorted(folders)]
+    pattern = re.compile("|".join(whole + folder), re.M)
     texts = [
         text
         for path, text in unapplied_files(ctx, outside_flux_tree=False)
