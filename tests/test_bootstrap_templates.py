@@ -97,6 +97,48 @@ def test_a_template_that_makes_nothing_known_makes_nothing(check_json, repo, fil
     assert _errors(check_json, repo(files)) == [("HL401", "error"), ("HL405", "error")]
 
 
+ROOT_TASKFILE = "version: '3'\nvars:\n  BOOTSTRAP_DIR: '{{.ROOT_DIR}}/%s'\nincludes:\n  boot: .taskfiles/boot\n"
+TASK_APPLY = "version: '3'\ntasks:\n  apps:\n    cmds:\n      - op inject --in-file {{.BOOTSTRAP_DIR}}/resources.yaml.j2 | kubectl apply -f -\n"
+MOD_JUST = """bootstrap_dir := justfile_dir() + '/%s'
+
+resources:
+    just template "{{ bootstrap_dir }}/resources.yaml.j2" | kubectl apply --server-side -f -
+"""
+SCRIPT = 'BOOTSTRAP_DIR="${ROOT_DIR}/%s"\nop inject -i "${BOOTSTRAP_DIR}/resources.yaml.j2" | kubectl apply -f -\n'
+
+
+def _written_as_variable(folder: str) -> list[pytest.param]:
+    return [
+        pytest.param({"Taskfile.yaml": ROOT_TASKFILE % folder, ".taskfiles/boot/Taskfile.yaml": TASK_APPLY}, id="taskfile-vars"),
+        pytest.param({"justfile": "mod bootstrap\n", "bootstrap/mod.just": MOD_JUST % folder}, id="just-module"),
+        pytest.param({"scripts/bootstrap.sh": SCRIPT % folder}, id="shell"),
+    ]
+
+
+@pytest.mark.parametrize("scripts", _written_as_variable("bootstrap"))
+def test_a_template_whose_folder_a_variable_names_is_applied(check_json, repo, scripts):
+    """`{{.BOOTSTRAP_DIR}}/resources.yaml.j2`, with BOOTSTRAP_DIR defined in the root Taskfile
+    (or a justfile's `bootstrap_dir := justfile_dir() + '/bootstrap'`, a script's variable): the
+    line applies the template of the folder the variable names."""
+    assert _errors(check_json, repo({**_tree(taskfile=None), **scripts})) == []
+
+
+@pytest.mark.parametrize("scripts", _written_as_variable("elsewhere"))
+def test_a_variable_naming_another_folder_applies_no_template_of_this_one(check_json, repo, scripts):
+    assert _errors(check_json, repo({**_tree(taskfile=None), **scripts})) == [("HL401", "error"), ("HL405", "error")]
+
+
+def test_variables_are_expanded_a_bounded_number_of_times():
+    """A variable defined by itself, or by many values, gives a bounded number of readings."""
+    from homelint.rules.common import MAX_VARIANTS, expanded_lines, script_variables
+
+    variables = script_variables(["A: '{{.A}}/x'\n", "M=a\nM=b\nN=$M$M\n", "D := justfile_dir() + '/dir'\n"])
+    assert variables == {"A": ["{{.A}}/x"], "M": ["a", "b"], "N": ["$M$M"], "D": ["/dir"]}
+    assert expanded_lines("kubectl {{ D }}/f", variables) == ["kubectl {{ D }}/f", "kubectl /dir/f"]
+    assert len(expanded_lines("kubectl " + "$N" * 50, variables)) == MAX_VARIANTS
+    assert expanded_lines("kubectl {{.A}}", variables) == ["kubectl {{.A}}", "kubectl {{.A}}/x/x/x/x"]  # four rounds
+
+
 def test_a_document_a_loop_repeats_over_namespaces_is_made_in_any(check_json, repo):
     looped = "{% for ns in ['ns-a', 'flux-system'] %}\n" + TEMPLATE.replace("namespace: ns-a", "namespace: {{ ns }}")
     looped = looped.replace("namespace: flux-system", "namespace: {{ ns }}") + "{% endfor %}\n"

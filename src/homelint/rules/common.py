@@ -1219,8 +1219,77 @@ def run_by_script(ctx: Context, path: str, *, on_command_line: bool = True) -> b
     file `path` by its last two path parts (as a script that writes the rest as a variable,
     {{.CLUSTER_DIR}}/bootstrap/secrets, does): `on_command_line`, on a line that runs kubectl or
     kustomize on it (`kubectl apply -k DIR`, `kustomize build DIR`, `-f DIR/x.yaml`); otherwise
-    anywhere in it (a file a script lists in an array and applies in a loop)."""
+    anywhere in it (a file a script lists in an array and applies in a loop). A variable the
+    command files define counts as each value they give it (script_variables): a folder written
+    `{{.BOOTSTRAP_DIR}}/secrets.yaml.tpl` is the `bootstrap` folder its Taskfile names."""
     return bool(path) and "/".join(path.split("/")[-2:]) in _command_words(ctx, on_command_line)
+
+
+# a definition in a script (`NAME=value`, `export NAME=value`), a Taskfile's vars or env
+# (`NAME: value`) or a justfile (`name := value`); the value is the rest of the line
+_DEFINITION = re.compile(r"[ \t]*(?:export[ \t]+|readonly[ \t]+)?([A-Za-z_][A-Za-z0-9_]{0,63})[ \t]*(:=|=|:[ \t])")
+# a use: Task's and just's `{{.NAME}}` / `{{ name }}`, the shell's `${NAME}` and `$NAME`
+_VARIABLE_USE = re.compile(
+    r"\{\{-?[ \t]*\.?([A-Za-z_][A-Za-z0-9_]{0,63})[ \t]*-?\}\}|\$\{([A-Za-z_][A-Za-z0-9_]{0,63})\}|\$([A-Za-z_][A-Za-z0-9_]{0,63})"
+)
+_QUOTED = re.compile(r"'([^']{0,500})'|\"([^\"]{0,500})\"")
+MAX_VALUES = 8  # values kept per variable
+MAX_VARIANTS = 16  # readings of one line with its variables expanded
+MAX_EXPANDED_LINE = 4096  # longer lines are read as written
+
+
+def script_variables(texts: Iterable[str]) -> dict[str, list[str]]:
+    """The values command files give each variable (at most MAX_VALUES each): a quoted value is
+    its quoted parts joined by `/` (just's `justfile_dir() + '/bootstrap'` is `/bootstrap`), an
+    unquoted one its first word."""
+    found: dict[str, list[str]] = {}
+    for text in texts:
+        for line in text.splitlines():
+            if len(line) > MAX_EXPANDED_LINE:
+                continue
+            m = _DEFINITION.match(line)
+            if m is None:
+                continue
+            rest = line[m.end() :].strip()
+            quoted = [a or b for a, b in _QUOTED.findall(rest)]
+            value = "/".join(quoted) if quoted else (rest.split() or [""])[0]
+            values = found.setdefault(m.group(1), [])
+            if value and value not in values and len(values) < MAX_VALUES:
+                values.append(value)
+    return found
+
+
+def expanded_lines(line: str, variables: dict[str, list[str]]) -> list[str]:
+    """`line` and its readings with the variables `variables` defines replaced by their values (in
+    up to four rounds, for definitions that use others), at most MAX_VARIANTS."""
+    if len(line) > MAX_EXPANDED_LINE or ("{{" not in line and "$" not in line):
+        return [line]
+    readings = [line]
+    for _ in range(4):
+        expanded: list[str] = []
+        for reading in readings:
+            expanded.extend(itertools.islice(_expanded_once(reading, variables), MAX_VARIANTS - len(expanded)))
+        if expanded == readings:
+            break
+        readings = expanded
+    return list(dict.fromkeys([line, *readings]))[:MAX_VARIANTS]
+
+
+def _expanded_once(line: str, variables: dict[str, list[str]]) -> Iterator[str]:
+    """`line` with each use of a defined variable replaced by one of its values, in every
+    combination (the caller takes the first few); lines grown past MAX_EXPANDED_LINE are left out."""
+    pieces: list[list[str]] = []
+    last = 0
+    for use in _VARIABLE_USE.finditer(line):
+        values = variables.get(use.group(1) or use.group(2) or use.group(3))
+        if values:
+            pieces += [[line[last : use.start()]], values]
+            last = use.end()
+    pieces.append([line[last:]])
+    for combination in itertools.product(*pieces):
+        reading = "".join(combination)
+        if len(reading) <= MAX_EXPANDED_LINE:
+            yield reading
 
 
 _WORD_BREAK = re.compile(r"[\s\"'`=;|&()<>,]+")
@@ -1233,14 +1302,17 @@ def _command_words(ctx: Context, on_command_line: bool) -> frozenset[str]:
 
     def find() -> frozenset[str]:
         found: set[str] = set()
-        for _, text in command_files(ctx):
+        texts = [text for _, text in command_files(ctx)]
+        variables = script_variables(texts)
+        for text in texts:
             for line in text.splitlines():
                 if on_command_line and "kubectl" not in line and "kustomize" not in line:
                     continue
-                for word in _WORD_BREAK.split(line):
-                    parts = [part for part in word.split("/") if part not in ("", ".", "..")]
-                    found.update(parts)
-                    found.update(f"{a}/{b}" for a, b in itertools.pairwise(parts))
+                for reading in expanded_lines(line, variables):
+                    for word in _WORD_BREAK.split(reading):
+                        parts = [part for part in word.split("/") if part not in ("", ".", "..")]
+                        found.update(parts)
+                        found.update(f"{a}/{b}" for a, b in itertools.pairwise(parts))
         return frozenset(found)
 
     return ctx.repo.memo(f"rules.common.command-words/{on_command_line}", find)
