@@ -969,7 +969,13 @@ def literal_placeholder(ctx: Context) -> Iterator[Finding]:
             path,
             span,
             message,
-            fix=f"{add}, or " + ("write the value itself" if rejected else "escape it as $${...}"),
+            fix=f"{add}, or "
+            + (
+                "write the value itself"
+                if rejected
+                else "label the object kustomize.toolkit.fluxcd.io/substitute: disabled if it is meant literally "
+                "(not $${...}: without substitution nothing unescapes it)"
+            ),
             key=f"HL205/{obj.kind}/{obj.name}/{name}",
             related=sorted({defined for ks, _ in users if (defined := ks.defined_in) is not None}),
         )
