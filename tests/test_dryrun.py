@@ -1737,3 +1737,33 @@ def test_hl605_a_near_miss_of_a_growing_enum_is_a_misspelling(repo, check_json, 
     else:
         (message,) = messages
         assert f"is '{value}', a misspelling of '{meant}'" in message
+
+
+@pytest.mark.parametrize(
+    ("decryption", "refused"), [("", True), ("  decryption: {provider: sops, secretRef: {name: key-a}}\n", False)]
+)
+def test_hl112_says_a_copy_whose_apply_is_refused_is_taken_only_once_it_decrypts(repo, check_json, decryption, refused):
+    """Two Flux Kustomizations build one folder with a SOPS Secret; one has no spec.decryption.
+    kustomize-controller refuses its whole apply (HL117), so today it takes the Secret from no one:
+    HL112 stays a warning (the fight starts once it can decrypt) and says so."""
+    secret = (FIXTURES / "rules/HL117/bad/kubernetes/apps/default/echo/app/secret.sops.yaml").read_text()
+    secret = secret.replace("name: echo-secret  # expect: HL117", "name: secret-a\n  namespace: ns-a")
+    files = {
+        "clusters/main/flux.yaml": flux_root("flux-system", "./clusters/main"),
+        "clusters/main/parent-a.yaml": _flux_ks("parent-a", "./infra/parent-a").replace(
+            "  prune: true\n", "  prune: true\n" + decryption
+        ),
+        "clusters/main/app-a.yaml": _flux_ks("app-a", "./apps/app-a").replace(
+            "  prune: true\n", "  prune: true\n  decryption: {provider: sops, secretRef: {name: key-a}}\n"
+        ),
+        "shared/kustomization.yaml": "resources:\n  - ./secret.sops.yaml\n",
+        "shared/secret.sops.yaml": secret,
+        "infra/parent-a/kustomization.yaml": "resources:\n  - ../../shared\n",
+        "apps/app-a/kustomization.yaml": "resources:\n  - ../../shared\n",
+    }
+    found = check_json(repo(files))[1]
+    (shared,) = [f for f in found if f["rule"] == "HL112"]
+    assert shared["severity"] == "warning"
+    once = "(once Kustomization flux-system/parent-a can decrypt: today it refuses the whole apply for a SOPS-encrypted object, HL117)"
+    assert (once in shared["message"]) is refused
+    assert bool(rules_of(found, "HL117")) is refused

@@ -136,6 +136,18 @@ def _fight(items: list[Any], it: str = "it", its: str = "its") -> str:
     return f"they take {it} from each other at every reconcile, and pruning one deletes what the other applies"
 
 
+def _until_decrypted(ctx: Context, kss: list[Any]) -> str:
+    """When some of `kss` refuse their whole apply today for a SOPS object they cannot decrypt
+    (HL117), that this starts once they can: what they refuse to apply they take from no one."""
+    refusing = sorted({ks.label for ks in kss if ks.key in refusing_sops(ctx)})
+    if not refusing:
+        return ""
+    return (
+        f" (once {bounded(refusing)} can decrypt: today {'they refuse' if len(refusing) > 1 else 'it refuses'} "
+        "the whole apply for a SOPS-encrypted object, HL117)"
+    )
+
+
 def _substituted(applied: Any, ctx: Context) -> bool:
     """Whether the name and namespace the object is applied with are known after its Flux
     Kustomization's post-build substitution (the model resolves `${VAR}` there, as
@@ -226,7 +238,8 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             ("metadata", "name"),
             f"{_if_guessed(ctx, kss)}{len(idents)} objects ({names}, ...) are applied by each of "
             f"{', '.join(k.label for k in kss)}; "
-            + _fight([a for place in idents for a in shared[place].values()], "them", "their"),
+            + _fight([a for place in idents for a in shared[place].values()], "them", "their")
+            + _until_decrypted(ctx, kss),
             fix="build each folder from one Flux Kustomization only, and let the others dependsOn it",
             key=f"HL112/group/{'/'.join(keys)}",
             related=sorted({a.obj.path for place in idents for a in shared[place].values()})[:50],
@@ -244,7 +257,7 @@ def shared_object(ctx: Context) -> Iterator[Finding]:
             second.obj,
             ("metadata", "name"),
             f"{_if_guessed(ctx, [a.ks for a in items])}{_label(ident)} is applied by {len(items)} Flux Kustomizations "
-            f"({others}); {_fight(items)}{also}",
+            f"({others}); {_fight(items)}{_until_decrypted(ctx, [a.ks for a in items])}{also}",
             fix="apply each object from one Flux Kustomization only: move it to a shared folder applied once, "
             "and let the others dependsOn that Kustomization",
             key=f"HL112/{'/'.join(ident)}",
@@ -1676,11 +1689,9 @@ def _not_a_manifest(ctx: Context, path: str) -> str | None:
 
 
 # --- HL117 sops-without-decryption ----------------------------------------------------------------
-@check("HL117", needs_flux=True)
-def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
-    """kustomize-controller refuses to apply a SOPS-encrypted v1 Secret when its Kustomization has no
-    spec.decryption ('is SOPS encrypted, configuring decryption is required')."""
-    reported: set[tuple[int, str]] = set()
+def _undecrypted(ctx: Context) -> Iterator[tuple[Any, FluxKS, bool]]:
+    """(applied object, its Kustomization, encrypted whole) of each SOPS-encrypted object a Flux
+    Kustomization without spec.decryption applies: one its controller refuses (HL117)."""
     whole = [applied for ks in ctx.flux.kustomizations for applied in ks.opaque]  # encrypted whole: any kind
     for applied in [*ctx.flux.applied, *whole]:
         obj, ks = applied.obj, applied.ks
@@ -1695,6 +1706,21 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
             and str(annotations.get("kustomize.toolkit.fluxcd.io/decrypt", "")).lower() == "disabled"
         ):
             continue
+        yield applied, ks, opaque
+
+
+def refusing_sops(ctx: Context) -> set[str]:
+    """The keys of the Flux Kustomizations that refuse their whole apply for an undecrypted SOPS object."""
+    return ctx.repo.memo("rules.dryrun.refusing-sops", lambda: {ks.key for _, ks, _ in _undecrypted(ctx)})
+
+
+@check("HL117", needs_flux=True)
+def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
+    """kustomize-controller refuses to apply a SOPS-encrypted v1 Secret when its Kustomization has no
+    spec.decryption ('is SOPS encrypted, configuring decryption is required')."""
+    reported: set[tuple[int, str]] = set()
+    for applied, ks, opaque in _undecrypted(ctx):
+        obj = applied.obj
         if (id(obj), ks.key) in reported:
             continue
         reported.add((id(obj), ks.key))
