@@ -602,3 +602,47 @@ def test_a_root_taken_without_a_marker_is_named(tmp_path, monkeypatch):
     )
     (root / ".homelint.yaml").write_text(config)
     assert "was taken as the repository root" not in run(root, f"{root.name}/kubernetes/apps/demo/app/cm.yaml")
+
+
+def test_an_object_of_a_build_that_fails_is_not_called_applied(tmp_path, monkeypatch):
+    """A build that stops at a missing file applies nothing (HL101): explain says where it stops,
+    for the Kustomization's own build and for one a failing parent applies."""
+    root = make_repo(tmp_path)
+    monkeypatch.chdir(root)
+    assert "not applied:" not in run(root, "kubernetes/apps/demo/app/cm.yaml")
+    (root / "kubernetes/apps/demo/app/kustomization.yaml").write_text("resources:\n  - ./cm.yaml\n  - ./missing.yaml\n")
+    text = run(root, "kubernetes/apps/demo/app/cm.yaml")
+    assert "  would be applied (1) in namespace demo as demo:\n" in text
+    assert (
+        "not applied: the build of Kustomization flux-system/demo fails at kubernetes/apps/demo/app/kustomization.yaml "
+        "(kustomize stops there)\n" in text
+    )
+    apps = root / "kubernetes/apps/kustomization.yaml"
+    apps.write_text(apps.read_text() + "  - ./missing.yaml\n")
+    (root / "kubernetes/apps/demo/app/kustomization.yaml").write_text("resources:\n  - ./cm.yaml\n")
+    data = json.loads(run(root, "kubernetes/apps/demo/app/cm.yaml:5", "--format", "json"))
+    assert data["objects"][0]["applied"][0]["build_fails"] == (
+        "the build of Kustomization flux-system/cluster-apps fails at kubernetes/apps/kustomization.yaml (kustomize "
+        "stops there), so Kustomization flux-system/demo, which it applies, is not created or updated"
+    )
+
+
+def test_a_bootstrap_template_says_what_it_makes_and_who_applies_it(tmp_path, monkeypatch):
+    """HL401/HL405 count the Secret of a template a Taskfile pipes into kubectl as made; explain
+    says so, and says when no script applies a template."""
+    root = make_repo(tmp_path)
+    (root / "bootstrap").mkdir()
+    (root / "bootstrap/resources.yaml.j2").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\n  namespace: ns-a\nstringData:\n  k: '{{ v }}'\n"
+    )
+    monkeypatch.chdir(root)
+    assert "is a template: no line of a script, Taskfile or justfile that runs kubectl names it" in run(
+        root, "bootstrap/resources.yaml.j2"
+    )
+    (root / "Taskfile.yaml").write_text(
+        "version: '3'\ntasks:\n  boot:\n    cmds:\n      - minijinja-cli bootstrap/resources.yaml.j2 | kubectl apply -f -\n"
+    )
+    assert (
+        "not applied: Flux does not read bootstrap/resources.yaml.j2, a bootstrap template a script applies with kubectl "
+        "before Flux runs; it makes Secret ns-a/secret-a" in run(root, "bootstrap/resources.yaml.j2")
+    )

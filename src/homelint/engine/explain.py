@@ -14,6 +14,7 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from homelint.core.context import Context
 from homelint.core.model import CORE_REFERENCED, K8sObject
 from homelint.core.substitution import DISABLE_KEY, placeholder_strings, scan_cached
 from homelint.engine.cache import Cache
@@ -28,6 +29,8 @@ from homelint.model.kustomize import inside, join
 from homelint.model.repo import template_inputs
 from homelint.model.targets import target_matches
 from homelint.model.variables import variables_of
+from homelint.rules.common import templated_objects, unbuildable
+from homelint.rules.templated import TEMPLATE_SUFFIXES
 
 
 def _where(repo: Any, obj: K8sObject | None, *keys: Any) -> str:
@@ -92,6 +95,45 @@ def _chain(repo: Any, ks: Any) -> list[dict[str, Any]]:
         ks = ks.parent
     hops.reverse()
     return hops
+
+
+def _template(repo: Any, path: str) -> str:
+    """What a template file makes: the objects of a bootstrap template a script applies with kubectl
+    (rules.common.templated_objects), as HL401/HL405 count them, or that nothing applies it."""
+    made = sorted(
+        f"{kind} {f'{namespace}/' if namespace else ''}{name}"
+        for (kind, name), places in templated_objects(Context(repo, {})).items()
+        for where, namespace in places
+        if where == path
+    )
+    if made:
+        return (
+            f"Flux does not read {path}, a bootstrap template a script applies with kubectl before Flux runs; it makes "
+            f"{', '.join(made[:10])}{', ...' if len(made) > 10 else ''} (what its plain kind, name and namespace say)"
+        )
+    return (
+        f"{path} is a template: no line of a script, Taskfile or justfile that runs kubectl names it, and Flux does not read it"
+    )
+
+
+def _failing_build(repo: Any, ks: Any) -> str:
+    """Where the build of `ks`, or of a Flux Kustomization that applies it, stops (the file
+    kustomize cannot read or apply a patch of: rules.common.unbuildable); "" when none does."""
+    ctx = Context(repo, {})
+    seen: set[int] = set()
+    applying = ks
+    while ks is not None and id(ks) not in seen:
+        seen.add(id(ks))
+        broken = unbuildable(ctx, ks)
+        if broken is not None:
+            if ks is applying:
+                return f"the build of {ks.label} fails at {printable(broken)} (kustomize stops there)"
+            return (
+                f"the build of {ks.label} fails at {printable(broken)} (kustomize stops there), so {applying.label}, "
+                "which it applies, is not created or updated"
+            )
+        ks = ks.parent
+    return ""
 
 
 def _including_dirs(repo: Any, ks: Any, path: str, namespace: str | None = None) -> list[dict[str, Any]]:
@@ -495,6 +537,7 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
                 "namespace": applied.namespace,
                 "name": applied.name,
                 "chain": _chain(repo, ks) if ks is not None else [],
+                "build_fails": _failing_build(repo, ks) if ks is not None else "",
                 "kustomizations": _including_dirs(repo, ks, path, applied.namespace) if ks is not None else [],
                 "effective_namespace": _namespace_origin(repo, applied, obj),
                 "patches": _patches_on(repo, applied, obj),
@@ -527,6 +570,8 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
         data_of = [df.label for kd in repo.kustomize_dirs.values() for df in data_files(kd) if df.path == path]
         if data_of:
             result["data_of"] = sorted(data_of)
+        elif "kustomization" not in result and path.endswith(TEMPLATE_SUFFIXES):
+            result["missing"] = _template(repo, path)
         elif "kustomization" not in result:
             result["missing"] = f"{path} holds no Kubernetes object"
         result["findings"] = [
@@ -567,7 +612,10 @@ def render_text(data: dict[str, Any]) -> str:
             out.append(f"  not applied by Flux: {obj['missing']}")
         for index, applied in enumerate(obj["applied"], 1):
             where = applied["effective_namespace"]["value"]
-            out.append(f"  applied ({index}) {f'in namespace {where}' if where else 'with no namespace'} as {applied['name']}:")
+            verb = "would be applied" if applied.get("build_fails") else "applied"
+            out.append(f"  {verb} ({index}) {f'in namespace {where}' if where else 'with no namespace'} as {applied['name']}:")
+            if applied.get("build_fails"):
+                out.append(f"    not applied: {applied['build_fails']}")
             for depth, hop in enumerate(applied["chain"]):
                 where = f"  ({hop['location']})" if hop.get("location") else ""
                 path = f" path={hop['path']}" if hop.get("path") is not None else ""
