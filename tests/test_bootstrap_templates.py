@@ -129,13 +129,18 @@ def test_a_variable_naming_another_folder_applies_no_template_of_this_one(check_
 
 
 def test_variables_are_expanded_a_bounded_number_of_times():
-    """A variable defined by itself, or by many values, gives a bounded number of readings."""
+    """A variable defined by itself, or by many values, gives a bounded number of readings, and a
+    line of many variables (more than MAX_USES) is read as written: the work per line is bounded."""
     from homelint.rules.common import MAX_VARIANTS, expanded_lines, script_variables
 
     variables = script_variables(["A: '{{.A}}/x'\n", "M=a\nM=b\nN=$M$M\n", "D := justfile_dir() + '/dir'\n"])
     assert variables == {"A": ["{{.A}}/x"], "M": ["a", "b"], "N": ["$M$M"], "D": ["/dir"]}
     assert expanded_lines("kubectl {{ D }}/f", variables) == ["kubectl {{ D }}/f", "kubectl /dir/f"]
-    assert len(expanded_lines("kubectl " + "$N" * 50, variables)) == MAX_VARIANTS
+    assert len(expanded_lines("kubectl " + "$M/" * 5, variables)) == MAX_VARIANTS  # 2**5 readings, and the line
+    assert expanded_lines("kubectl " + "$N" * 50, variables) == ["kubectl " + "$N" * 50]  # more than MAX_USES: as written
+    # every reading too long: none is built (trying all 8**10 of them hung the run)
+    long_values = script_variables([f"L={'x' * 500}{k}\n" for k in range(8)])
+    assert expanded_lines("kubectl " + "$L/" * 10, long_values) == ["kubectl " + "$L/" * 10]
     assert expanded_lines("kubectl {{.A}}", variables) == ["kubectl {{.A}}", "kubectl {{.A}}/x/x/x/x"]  # four rounds
 
 

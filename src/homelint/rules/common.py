@@ -1236,6 +1236,7 @@ _QUOTED = re.compile(r"'([^']{0,500})'|\"([^\"]{0,500})\"")
 MAX_VALUES = 8  # values kept per variable
 MAX_VARIANTS = 16  # readings of one line with its variables expanded
 MAX_EXPANDED_LINE = 4096  # longer lines are read as written
+MAX_USES = 16  # a line using more defined variables is read as written
 
 
 def script_variables(texts: Iterable[str]) -> dict[str, list[str]]:
@@ -1268,28 +1269,31 @@ def expanded_lines(line: str, variables: dict[str, list[str]]) -> list[str]:
     for _ in range(4):
         expanded: list[str] = []
         for reading in readings:
-            expanded.extend(itertools.islice(_expanded_once(reading, variables), MAX_VARIANTS - len(expanded)))
+            expanded += _expanded_once(reading, variables, MAX_VARIANTS - len(expanded))
         if expanded == readings:
             break
         readings = expanded
     return list(dict.fromkeys([line, *readings]))[:MAX_VARIANTS]
 
 
-def _expanded_once(line: str, variables: dict[str, list[str]]) -> Iterator[str]:
-    """`line` with each use of a defined variable replaced by one of its values, in every
-    combination (the caller takes the first few); lines grown past MAX_EXPANDED_LINE are left out."""
+def _expanded_once(line: str, variables: dict[str, list[str]], limit: int) -> list[str]:
+    """`line` with each use of a defined variable replaced by one of its values: the first `limit`
+    combinations, without those longer than MAX_EXPANDED_LINE (none when the shortest would be, or
+    when it uses more than MAX_USES)."""
     pieces: list[list[str]] = []
     last = 0
     for use in _VARIABLE_USE.finditer(line):
         values = variables.get(use.group(1) or use.group(2) or use.group(3))
         if values:
+            if len(pieces) >= 2 * MAX_USES:
+                return []  # not a command line a person writes: read as written
             pieces += [[line[last : use.start()]], values]
             last = use.end()
     pieces.append([line[last:]])
-    for combination in itertools.product(*pieces):
-        reading = "".join(combination)
-        if len(reading) <= MAX_EXPANDED_LINE:
-            yield reading
+    if limit <= 0 or sum(min(map(len, piece)) for piece in pieces) > MAX_EXPANDED_LINE:
+        return []
+    combinations = itertools.islice(itertools.product(*pieces), limit)
+    return [reading for reading in map("".join, combinations) if len(reading) <= MAX_EXPANDED_LINE]
 
 
 _WORD_BREAK = re.compile(r"[\s\"'`=;|&()<>,]+")
