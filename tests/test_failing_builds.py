@@ -407,6 +407,41 @@ def test_a_user_beside_a_file_that_does_not_parse_is_not_judged(check_json, repo
     assert _rules(check_json, repo, files) == ["HL401"]  # the control: the file parses, and makes no Secret
 
 
+COMPONENT = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - ./secret.yaml\n"
+
+
+@pytest.mark.parametrize("included", ["spec-components", "components", "nested-components"])
+def test_a_user_beside_a_component_file_that_does_not_parse_is_not_judged(check_json, repo, included):
+    """The file that does not parse sits in a Component: Flux's spec.components (built into the
+    kustomization at spec.path), the app's own `components:`, or a Component another one includes.
+    kustomize fails app-a's whole build there ('accumulating components: ... MalformedYAMLError'),
+    and the file may be the Secret the Pod mounts: only HL001 (chillincool's volsync claim)."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ./namespace.yaml\n  - ./app-a.yaml\n",
+        "apps/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/app-a.yaml": flux_ks("app-a", "./app-a"),
+        "app-a/kustomization.yaml": "resources:\n  - ./pod.yaml\n",
+        "app-a/pod.yaml": POD_READING_DATA_A,
+        "components/comp-a/kustomization.yaml": COMPONENT,
+        "components/comp-a/secret.yaml": UNPARSEABLE_SECRET,
+    }
+    if included == "spec-components":
+        files["apps/app-a.yaml"] = flux_ks("app-a", "./app-a", "  components:\n    - ../components/comp-a\n")
+    elif included == "components":
+        files["app-a/kustomization.yaml"] += "components:\n  - ../components/comp-a\n"
+    else:
+        files["app-a/kustomization.yaml"] += "components:\n  - ../components/outer\n"
+        files["components/outer/kustomization.yaml"] = (
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncomponents:\n  - ../comp-a\n"
+        )
+    assert _rules(check_json, repo, files) == ["HL001"]
+    files["components/comp-a/secret.yaml"] = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\n  namespace: ns-a\ndata:\n  k: v\n"
+    )
+    assert _rules(check_json, repo, files) == ["HL401"]  # the control: the file parses, and makes no Secret
+
+
 def test_a_user_beside_another_folders_unparseable_file_is_still_judged(check_json, repo):
     """As for a missing file: a file of folder ns-b that does not parse does not make ns-a's Secret."""
     files = {

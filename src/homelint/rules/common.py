@@ -370,10 +370,43 @@ def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool
     if _missing_spec_component(ctx, build) or _generated_lists_unparseable(ctx, build):
         return True  # the kustomization at spec.path (Flux's spec.components, or Flux's own): above every file of the build
     kdirs = ctx.repo.kustomize_dirs
-    return any(
-        _lists_missing(ctx, kdirs[d]) or _lists_missing_patch(ctx, kdirs[d]) or _lists_unparseable(ctx, kdirs[d])
-        for d in _holding(ctx, build, path)
+    holding = _holding(ctx, build, path)
+    spec_components = [join(build.path, c) for c in _spec_components(build)] if build.path is not None else []
+    return any(_lists_broken(ctx, kdirs[d]) for d in holding) or any(
+        _lists_broken(ctx, kdirs[d])
+        for d in _components_below(
+            ctx, [*spec_components, *(e.target for d in holding for e in kdirs[d].entries if e.kind == "components")]
+        )
     )
+
+
+def _lists_broken(ctx: Context, kd: KustomizeDir) -> bool:
+    """Whether a kustomization lists a resource or component kustomize cannot find or read, a
+    patch file that is not there, or a resource file that does not parse."""
+    return _lists_missing(ctx, kd) or _lists_missing_patch(ctx, kd) or _lists_unparseable(ctx, kd)
+
+
+def _spec_components(build: FluxKS) -> list[str]:
+    comps = build.spec.get("components")
+    return [c for c in comps if isinstance(c, str) and not is_remote(c)] if isinstance(comps, list) else []
+
+
+def _components_below(ctx: Context, folders: Iterable[str]) -> list[str]:
+    """The Component folders among `folders` and the kustomization folders they include (resources:
+    and components:, at any depth): kustomize builds them into the kustomization that lists them
+    (spec.components: into the one at spec.path), so a broken file there fails that build too."""
+    kdirs = ctx.repo.kustomize_dirs
+    todo = [f for f in folders if f in kdirs]
+    seen = set(todo)
+    found = []
+    while todo:
+        folder = todo.pop()
+        found.append(folder)
+        for entry in kdirs[folder].entries:
+            if entry.kind in ("resources", "components") and entry.target in kdirs and entry.target not in seen:
+                seen.add(entry.target)
+                todo.append(entry.target)
+    return sorted(found)
 
 
 def _lacks_a_file(ctx: Context, build: FluxKS) -> bool:
