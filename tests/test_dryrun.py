@@ -1767,3 +1767,65 @@ def test_hl112_says_a_copy_whose_apply_is_refused_is_taken_only_once_it_decrypts
     once = "(once Kustomization flux-system/parent-a can decrypt: today it refuses the whole apply for a SOPS-encrypted object, HL117)"
     assert (once in shared["message"]) is refused
     assert bool(rules_of(found, "HL117")) is refused
+
+
+def _injecting(child_patch: str, target: str = "") -> dict[str, str]:
+    """A root whose spec.patches write `child_patch` into the spec.patches of every child
+    Kustomization; app-a's child builds ConfigMap cm-a."""
+    inner = "".join(f"                {line}\n" for line in child_patch.splitlines())
+    root_extra = (
+        "  patches:\n    - patch: |-\n        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n"
+        "        metadata:\n          name: _\n        spec:\n          patches:\n            - patch: |-\n"
+        + inner
+        + target
+        + "      target:\n        group: kustomize.toolkit.fluxcd.io\n        kind: Kustomization\n"
+    )
+    return {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", root_extra),
+        "apps/kustomization.yaml": "resources:\n  - ./app-a.yaml\n",
+        "apps/app-a.yaml": _flux_ks("app-a", "./app-a"),
+        "app-a/kustomization.yaml": "resources:\n  - ./cm.yaml\n",
+        "app-a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: flux-system\ndata:\n  k: v\n",
+    }
+
+
+JSON_OPS = "- op: replace\n  path: /data/k\n  value: w\n"
+CM_TARGET = "              target: {kind: ConfigMap, name: cm-a}\n"
+
+
+@pytest.mark.parametrize(
+    ("child_patch", "target", "fails"),
+    [
+        pytest.param(JSON_OPS, "", "must specify a target for JSON patch", id="json6902-without-target"),
+        pytest.param(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-missing\ndata:\n  k: w\n",
+            "",
+            "failed to find unique target for patch",
+            id="strategic-merge-naming-nothing",
+        ),
+        pytest.param(JSON_OPS, CM_TARGET, None, id="json6902-with-target"),
+        pytest.param(JSON_OPS, CM_TARGET.replace("cm-a", "cm-other"), None, id="target-matching-nothing"),
+    ],
+)
+def test_hl114_judges_the_spec_patches_a_parent_writes_into_its_children(repo, check_json, child_patch, target, fails):
+    """Flux appends a child's spec.patches, as its parent's patches leave them, to the child's build:
+    a patch kustomize fails on whatever the build holds fails it (kubectl kustomize 5.8.1 agrees).
+    One that only matches nothing in this child is a default meant for some: not reported (HL115)."""
+    root = repo(_injecting(child_patch, target))
+    found = [f for f in check_json(root)[1] if f["rule"] in ("HL114", "HL115")]
+    if fails is None:
+        assert found == []
+    else:
+        (finding,) = found
+        assert (finding["path"], finding["line"], finding["severity"]) == (
+            "clusters/main/flux.yaml",
+            22,
+            "error",
+        )  # the patch: line
+        assert "spec.patches this patch writes into Kustomization flux-system/app-a" in finding["message"]
+        assert finding["message"].endswith("; its build fails and applies nothing")
+    oracle = _oracle_errors(root)
+    if oracle is not None:
+        assert (fails is None) == ("Kustomization flux-system/app-a" not in oracle)
+        if fails is not None:
+            assert fails in oracle["Kustomization flux-system/app-a"]

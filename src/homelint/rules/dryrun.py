@@ -913,13 +913,15 @@ def kustomize_patches(ctx: Context, kd: KustomizeDir) -> list[Patch]:
 
 
 def flux_patches(ctx: Context, ks: FluxKS) -> list[Patch]:
-    """The spec.patches written in the Flux Kustomization itself; those a parent injects into every
-    child (defaults such as "all HelmReleases get retries") are meant to match only some."""
+    """The spec.patches of the Flux Kustomization as kustomize-controller runs them: those written in
+    it, then those its parent's build wrote into it (`where` starts with "injected": defaults such as
+    "all HelmReleases get retries", meant to match only some children)."""
     out: list[Patch] = []
     obj = ks.obj
     items = obj.spec.get("patches") if obj is not None else None
+    own = items if isinstance(items, list) else []
     applied = ks.spec.get("patches")  # as the parents' patches leave it
-    for index, item in enumerate(items if isinstance(items, list) else []):
+    for index, item in enumerate(own):
         if not isinstance(applied, list) or item not in applied:
             continue  # a parent's patch replaced or removed the list (HL121): kustomize-controller never runs it
         if obj is not None and isinstance(item, dict) and isinstance(item.get("patch"), str):
@@ -927,7 +929,60 @@ def flux_patches(ctx: Context, ks: FluxKS) -> list[Patch]:
             inline = PatchSource(obj.path, obj.doc, ("spec", "patches", index, "patch"), True)
             docs, ok, sources = _patch_docs(ctx, item["patch"], None, inline)
             out.append(Patch(("spec", "patches", index), target, docs, ok, sources, unparsable=_unparsable(item["patch"])))
+    for index, item in enumerate(applied if isinstance(applied, list) else []):
+        if obj is None or item in own or not isinstance(item, dict) or not isinstance(item.get("patch"), str):
+            continue
+        target = item.get("target") if isinstance(item.get("target"), dict) else None
+        # where the model keeps an injected patch's outcomes (model.flux.flux_patches)
+        inline = PatchSource(obj.path, obj.doc, ("metadata", "name"), True)
+        docs, ok, sources = _patch_docs(ctx, item["patch"], None, inline)
+        out.append(Patch(("injected", index), target, docs, ok, sources, unparsable=_unparsable(item["patch"])))
     return out
+
+
+def _injected_at(ctx: Context, ks: FluxKS, patch: Patch) -> tuple[Any, tuple[Any, ...]]:
+    """(object, field) where an injected spec.patches entry is written: the spec.patches entry of a
+    Flux Kustomization above `ks` whose patch text holds it as a value, else `ks`'s name."""
+    item = ks.spec["patches"][patch.where[1]]
+    seen: set[int] = set()
+    parent = ks.parent
+    while parent is not None and id(parent) not in seen:
+        seen.add(id(parent))
+        entries = parent.obj.spec.get("patches") if parent.obj is not None else None
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, dict) and isinstance(entry.get("patch"), str):
+                docs, _, _ = _patch_docs(ctx, entry["patch"], None)
+                if any(_holds_text(doc, item["patch"]) for doc in docs):
+                    return parent.obj, ("spec", "patches", index, "patch")
+        parent = parent.parent
+    assert ks.obj is not None
+    return ks.obj, ("metadata", "name")
+
+
+def _holds_text(value: Any, text: str) -> bool:
+    """Whether `text` is a string somewhere in the parsed document `value` (walked without recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item == text:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _injected_findings(
+    ctx: Context, injected: dict[tuple[str, int, tuple[Any, ...], str, str], tuple[K8sObject, list[FluxKS]]]
+) -> Iterator[Finding]:
+    """One HL114 per injected patch that fails the builds of the children it was written into."""
+    for (_, _, where, message, fix), (obj, children) in sorted(injected.items(), key=lambda item: repr(item[0])):
+        labels = sorted({ks.label for ks in children})
+        writer = "its parent's build writes" if where == ("metadata", "name") else "this patch writes"
+        said = message.replace("spec.patches of {child}", f"the spec.patches {writer} into {bounded(labels)}")
+        outcome = "its build fails" if len(labels) == 1 else "each of their builds fails"
+        yield ctx.at("HL114", obj, where, f"{said}; {outcome} and applies nothing", fix=fix)
 
 
 def _is_json6902(patch: Patch) -> bool:
@@ -1028,7 +1083,7 @@ def _failing_form(patch: Patch, where_label: str) -> tuple[str, str, str] | None
     if patch.target is None and _is_json6902(patch):
         return (
             "HL114",
-            f"a JSON6902 patch without target in {where_label}: kustomize fails ('must specify a target for patch')",
+            f"a JSON6902 patch without target in {where_label}: kustomize fails ('must specify a target for JSON patch')",
             "add a target: (kind, name) naming the object the operations apply to",
         )
     if not patch.docs or _is_json6902(patch):
@@ -1276,6 +1331,7 @@ def patches(ctx: Context) -> Iterator[Finding]:
             )
     seen: set[int] = set()
     kustomization_files = kustomization_files_of(ctx)
+    injected: dict[tuple[str, int, tuple[Any, ...], str, str], tuple[K8sObject, list[FluxKS]]] = {}
     for ks in flux.kustomizations:
         if ks.obj is None or id(ks.obj) in seen or not ks.local or ks.path is None or not ks.path_exists:
             continue
@@ -1297,8 +1353,15 @@ def patches(ctx: Context) -> Iterator[Finding]:
                 broken = _build_fails(ctx, ks, kustomization_files)
             if broken and not _unreadable(patch):
                 continue  # the build fails before its patches (HL101, HL116 say where): what they match is not known
+            if patch.where[0] == "injected":
+                if verdict[0] == "HL114":  # a default meant for every child may match nothing in some (HL115: not judged)
+                    obj, where = _injected_at(ctx, ks, patch)
+                    key = (obj.path, obj.doc, where, verdict[1].replace(ks.label, "{child}"), verdict[2])
+                    injected.setdefault(key, (obj, []))[1].append(ks)
+                continue
             rule, message, fix = verdict
             yield ctx.at(rule, ks.obj, patch.where, message, fix=fix)
+    yield from _injected_findings(ctx, injected)
     yield from _failing_replacements(ctx)
     yield from _unmerged_generators(ctx)
     yield from _unused_instance_patches(ctx)
