@@ -228,6 +228,31 @@ def test_another_object_in_a_kustomization_file_is_refused_with_kustomizes_reaso
         assert refused_by_kustomize(done, reason)
 
 
+def test_entries_folded_into_kind_are_told_to_go_under_resources(repo, check_json):
+    """`resources:` left out: YAML folds the entries indented under `kind: Kustomization` into its
+    value, and kustomize refuses the kind. The fix is to list them, not to rename the file."""
+    folded = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n  - ./cm.yaml\nnamespace: ns-a\n"
+    root = repo(
+        {
+            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+            "app/cm.yaml": CM_A,
+            "app/sub/kustomization.yaml": folded,
+        }
+    )
+    _, findings = check_json(root)
+    (found,) = findings
+    assert found["message"].startswith("the file kustomization.yaml holds kind 'Kustomization - ./cm.yaml' (kustomize")
+    assert "('kind should be Kustomization or Component')" in found["message"]
+    assert found["fix"] == (
+        "the lines indented under kind: were read as part of its value (YAML folds them into one string): "
+        "write kind: on a line of its own and the entries under resources:"
+    )
+    if KUBECTL is not None:
+        done = kustomize(root, "clusters/main/apps.yaml", "app")
+        assert refused_by_kustomize(done, "kind should be Kustomization or Component")
+
+
 def test_a_spec_path_at_a_flux_kustomization_in_a_kustomization_file_applies_nothing(repo, check_json):
     """A Flux Kustomization's spec.path names the folder, and the root's generated kustomization
     lists it too: both builds fail, so neither applies app-b (no HL112: nothing applies it twice)."""

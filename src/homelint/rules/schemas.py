@@ -175,6 +175,8 @@ def _refused_kustomizations(ctx: Context) -> Iterator[Finding]:
         reason, at = kustomization_refusal(data)
         kind, api = data.get("kind"), data.get("apiVersion")
         thing = with_article(kind) if isinstance(kind, str) and kind else "an object"
+        if _folded_kind(kind):
+            thing = f"kind '{printable(str(kind))}'"
         if isinstance(api, str) and api:
             thing += f" ({api})"
         labels = sorted({ks.label for ks in builders})
@@ -192,10 +194,28 @@ def _refused_kustomizations(ctx: Context) -> Iterator[Finding]:
             f"the file {name} holds {thing}, not a kustomize Kustomization or Component, but kustomize reads a file of this name "
             f"as the kustomization of {directory or '.'} whenever it builds that folder, and refuses it ('{reason}'): "
             f"{builds}",
-            fix=f"rename the file (e.g. ks.yaml) so kustomize reads it as a manifest; where a kustomization lists the "
-            f"folder {directory or '.'}, list the renamed file instead",
+            fix=_refused_fix(kind, directory),
             key=f"HL601/refused/{path}",
         )
+
+
+def _folded_kind(kind: Any) -> bool:
+    """Whether a kind is Kustomization or Component with more text after it: lines indented under it."""
+    return isinstance(kind, str) and " " in kind and kind.split(" ", 1)[0] in ("Kustomization", "Component")
+
+
+def _refused_fix(kind: Any, directory: str) -> str:
+    """The fix for a refused kustomization file: list the entries a `resources:` key lost (YAML folded
+    lines indented under `kind:` into its value), else rename a manifest that is no kustomization."""
+    if _folded_kind(kind):
+        return (
+            "the lines indented under kind: were read as part of its value (YAML folds them into one string): "
+            "write kind: on a line of its own and the entries under resources:"
+        )
+    return (
+        f"rename the file (e.g. ks.yaml) so kustomize reads it as a manifest; where a kustomization lists the "
+        f"folder {directory or '.'}, list the renamed file instead"
+    )
 
 
 def _one_per_patch(found: list[tuple[K8sObject, Finding]]) -> Iterator[Finding]:
