@@ -1316,7 +1316,8 @@ def _sync_instance(patches: str = "") -> str:
 def test_the_sync_kustomization_is_the_one_flux_operator_writes(repo):
     """flux-operator's syncTmpl (internal/builder/templates.go): named as sync.name (else the
     instance's namespace), in the instance's namespace, interval 10m0s, the sync's path, prune,
-    sourceRef; nothing else. Known unless a patch of the instance may select it."""
+    sourceRef; nothing else. With the instance's patches that surely select it applied; unknown
+    when one may select it and the model cannot tell (a label selector)."""
     from homelint.engine.runner import load_repo
     from homelint.model.config import load_config
 
@@ -1344,7 +1345,10 @@ def test_the_sync_kustomization_is_the_one_flux_operator_writes(repo):
     assert ks.defined_in == "infra/instance.yaml"
     patch = '      - target: {kind: Kustomization, name: sync-.*}\n        patch: \'[{"op": "add", "path": "/spec/wait", "value": true}]\'\n'
     ks = synced({**files, "infra/instance.yaml": _sync_instance(patch)})
-    assert (ks.synced, ks.known) == (True, False)
+    assert (ks.synced, ks.known, ks.spec.get("wait")) == (True, True, True)  # the patch surely selects it: applied
+    patch = patch.replace("name: sync-.*}", "labelSelector: 'a=b'}")
+    ks = synced({**files, "infra/instance.yaml": _sync_instance(patch)})
+    assert (ks.synced, ks.known) == (True, False)  # the labels flux-operator gives it are not modelled
 
 
 def test_hl110_an_object_the_sync_kustomization_applies_without_a_namespace(check_json, repo):

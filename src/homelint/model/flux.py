@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from homelint.core.graphs import components
-from homelint.core.model import K8sObject, Origin, is_ciphertext, sops_opaque
+from homelint.core.model import K8sObject, Origin, dig, is_ciphertext, sops_opaque
 from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached, substitute_tree, substitution_disabled
 from homelint.loading.safeio import printable
@@ -570,6 +570,7 @@ class FluxModel:
         self.reached_dirs: set[str] = set()
         self.roots: list[str] = []
         self._makers: dict[str, list[K8sObject]] = {}  # sync root path -> the instances whose sync it is
+        self._sync_bases: dict[int, dict[str, Any]] = {}  # id of a sync's FluxKS -> the spec flux-operator writes
         self.root_source = ""
         self.cycles: list[KustomizeCycle] = []
         self.notes: list[str] = []
@@ -2138,7 +2139,11 @@ class FluxModel:
             virtual = self._virtual(path, path, art)
             # flux-operator names the sync's Kustomization as its source (fluxoperator.dev: flux-sync)
             virtual.name, virtual.namespace, virtual.source, virtual.synced = ref.name, ref.namespace, ref, True
-            virtual.maker, virtual.data = obj, sync_kustomization(ref, sync_path)
+            base = sync_kustomization(ref, sync_path)
+            patches = _instance_patches(obj.data, obj.kind)
+            patched = patched_sync(base, patches, ref.name, ref.namespace) if patches else None
+            virtual.maker, virtual.data = obj, patched if patched is not None else base
+            self._sync_bases[id(virtual)] = base
             if path not in self.roots:
                 self.roots.append(path)
                 queue.append(virtual)
@@ -2248,17 +2253,21 @@ class FluxModel:
         return False
 
     def _sync_spec_known(self, ks: FluxKS, makers: list[K8sObject]) -> bool:
-        """Whether a FluxInstance sync's Kustomization is the one flux-operator's template writes
-        (sync_kustomization): no patch of any instance that syncs this path, as written or as a Flux
-        Kustomization of the repository applies it, may select it (spec.kustomize.patches, or the
-        flux-instance chart's instance.kustomize.patches, which it passes on as they are), and its
-        own path holds no definition of it (which kustomize-controller would apply over it)."""
-        if not makers:
+        """Whether a FluxInstance sync's Kustomization is known: the one flux-operator's template
+        writes (sync_kustomization) after the patches of every instance that syncs this path, as
+        written and as a Flux Kustomization of the repository applies it (spec.kustomize.patches, or
+        the flux-instance chart's instance.kustomize.patches, which it passes on as they are), each
+        giving the same spec (patched_sync), and its own path holds no definition of it (which
+        kustomize-controller would apply over it)."""
+        base = self._sync_bases.get(id(ks))
+        if not makers or base is None:
             return False
         for maker in makers:
             forms = [maker.data] + [a.obj.data for a in self._applied_as(maker)]
-            if any(not _instance_leaves_sync(data, maker.kind, ks.name, ks.namespace) for data in forms):
-                return False
+            for data in forms:
+                patches = _instance_patches(data, maker.kind)
+                if patches is None or patched_sync(base, patches, ks.name, ks.namespace) != ks.data:
+                    return False
         return not any(
             a.obj.kind == "Kustomization" and a.obj.group == FLUX_KS_GROUP and (a.ns, a.name) == (ks.namespace, ks.name)
             for a in ks.applied
@@ -3373,13 +3382,12 @@ def instance_patches_at(maker: K8sObject) -> str:
     return f"spec.kustomize.patches of FluxInstance {maker.name}" if maker.data else f"instance.kustomize.patches in {maker.path}"
 
 
-def _instance_leaves_sync(data: dict[str, Any], kind: str, name: str, namespace: str) -> bool:
-    """Whether a FluxInstance (or flux-instance HelmRelease) surely leaves its sync Kustomization as
-    flux-operator's template writes it: none of its kustomize patches may select that Kustomization
-    (flux-operator appends spec.kustomize.patches to the kustomization that builds the instance,
-    sync.yaml included). A HelmRelease's values must be its own: valuesFrom may bring patches (its
-    inline values replace a list they set), and a post-renderer may patch the FluxInstance. The
-    chart values of a file (no object) are not known to be all the values."""
+def _instance_patches(data: dict[str, Any], kind: str) -> list[Any] | None:
+    """The kustomize patches of a FluxInstance (or flux-instance HelmRelease) as written ([] for
+    none), which flux-operator appends to the kustomization that builds the instance, sync.yaml
+    included; None when they are not known. A HelmRelease's values must be its own: valuesFrom may
+    bring patches (its inline values replace a list they set), and a post-renderer may patch the
+    FluxInstance. The chart values of a file (no object) are not known to be all the values."""
     spec = data.get("spec")
     spec = spec if isinstance(spec, dict) else {}
     if kind == "HelmRelease":
@@ -3387,19 +3395,80 @@ def _instance_leaves_sync(data: dict[str, Any], kind: str, name: str, namespace:
         instance = values.get("instance") if isinstance(values, dict) else None
         custom = instance.get("kustomize") if isinstance(instance, dict) else None
         if spec.get("postRenderers") or (spec.get("valuesFrom") and not (isinstance(custom, dict) and "patches" in custom)):
-            return False
+            return None
     elif kind == "FluxInstance" and data:
         custom = spec.get("kustomize")
     else:
-        return False
+        return None
     if custom is None:
-        return True
+        return []
     patches = custom.get("patches") if isinstance(custom, dict) else custom
     if patches is None:
-        return True
-    if not isinstance(patches, list):
-        return False
-    return not any(_may_select_sync(patch, name, namespace) for patch in patches)
+        return []
+    return patches if isinstance(patches, list) else None
+
+
+# fields of the sync Kustomization the model placed it by: a patch that may change them is not followed
+_SYNC_PLACED = (
+    ("spec", "path"),
+    ("spec", "sourceRef"),
+    ("metadata", "name"),
+    ("metadata", "namespace"),
+    ("kind",),
+    ("apiVersion",),
+)
+
+
+def patched_sync(data: dict[str, Any], patches: list[Any], name: str, namespace: str) -> dict[str, Any] | None:
+    """The sync Kustomization flux-operator writes (`data`) after the instance's patches that select
+    it; None when one may select it and the model cannot apply it surely (a label selector, a `$`,
+    a patch that does not parse or fails, or one that changes where the sync is or what it builds
+    from: _SYNC_PLACED)."""
+    out = data
+    for patch in patches:
+        if not _may_select_sync(patch, name, namespace):
+            continue
+        bodies = _sure_sync_bodies(patch, out, name, namespace)
+        if bodies is None:
+            return None
+        for body in bodies:
+            result, rec = apply_patch(out, body)
+            if not isinstance(result, dict) or rec.failure is not None or rec.loose:
+                return None
+            if any(dig(result, field) != dig(out, field) for field in _SYNC_PLACED):
+                return None
+            out = result
+    return out
+
+
+def _sure_sync_bodies(patch: Any, sync: dict[str, Any], name: str, namespace: str) -> list[Any] | None:
+    """The bodies of a patch that surely selects the sync Kustomization `sync` (a JSON6902 list, or
+    strategic-merge documents), None when that is not sure."""
+    if not isinstance(patch, dict) or not isinstance(patch.get("patch"), str):
+        return None
+    parsed = parse_bytes("<patch>", patch["patch"].encode())
+    docs = [doc for doc in parsed.docs if doc is not None]
+    if parsed.problems or not docs:
+        return None
+    target = patch.get("target")
+    if target is None:  # each strategic-merge document names the sync (a JSON6902 list needs a target)
+        for doc in docs:
+            meta = doc.get("metadata") if isinstance(doc, dict) else None
+            api = doc.get("apiVersion") if isinstance(doc, dict) else None
+            if not isinstance(meta, dict) or not isinstance(api, str) or api.split("/", 1)[0] != FLUX_KS_GROUP:
+                return None
+            if doc.get("kind") != "Kustomization" or meta.get("name") != name or meta.get("namespace", namespace) != namespace:
+                return None
+        return docs
+    if not isinstance(target, dict) or any("$" in str(value) for value in target.values()):
+        return None
+    if set(target) & {"labelSelector", "annotationSelector"}:
+        return None  # the labels flux-operator's template gives the sync are not modelled
+    if target_matches(target, sync, namespace) is not True:
+        return None
+    if len(docs) == 1 and isinstance(docs[0], list):
+        return docs
+    return docs if len(docs) == 1 and isinstance(docs[0], dict) else None
 
 
 def _may_select_sync(patch: Any, name: str, namespace: str) -> bool:

@@ -81,6 +81,25 @@ def spec_fix(ks: FluxKS, field: str, written: str) -> str:
     )
 
 
+# where an instance's kustomize patches are written, by the kind of the instance
+INSTANCE_PATCHES = {
+    "FluxInstance": ("spec", "kustomize", "patches"),
+    "HelmRelease": ("spec", "values", "instance", "kustomize", "patches"),
+}
+
+
+def written_at(ks: FluxKS, keys: tuple[Any, ...]) -> tuple[K8sObject, tuple[Any, ...]] | None:
+    """(object, field) where a finding on the spec field `keys` of a Flux Kustomization goes: the
+    field itself in its file; for the sync flux-operator makes, the kustomize patches of the instance
+    that gave the sync that field (model.flux.patched_sync); None for a Kustomization no file shows."""
+    if ks.obj is not None:
+        return ks.obj, keys
+    maker = ks.maker
+    if ks.synced and ks.known and maker is not None and maker.data and maker.kind in INSTANCE_PATCHES:
+        return maker, INSTANCE_PATCHES[maker.kind]
+    return None
+
+
 def has_flux(ctx: Context) -> bool:
     return bool(ctx.flux.kustomizations)
 

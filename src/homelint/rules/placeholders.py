@@ -53,6 +53,7 @@ from homelint.rules.common import (
     templated_keys,
     templated_objects,
     unapplied_files,
+    written_at,
 )
 from homelint.rules.dryrun import FLUX_FIELDS, FLUX_GROUPS
 from homelint.rules.registry import check
@@ -1109,10 +1110,11 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
     cluster that does not have it yet the Kustomization never applies what would make it."""
     seen: set[tuple[int, int]] = set()
     for ks in ctx.flux.kustomizations:
-        if ks.obj is None or ks.post_build is None or ks.target:
+        if written_at(ks, ()) is None or ks.post_build is None or ks.target:
             continue  # a bootstrap root, no substitution, or another cluster's objects
         for source in variables_of(ctx.repo, ks).sources:
-            if source.optional or (id(ks.obj), source.index) in seen:
+            ident = id(ks.obj) if ks.obj is not None else id(ks)
+            if source.optional or (ident, source.index) in seen:
                 continue
             makers = _makers(ctx, source.kind, ks.namespace, source.name)
             waiting = [m for m in makers if m.ks is not None and not _made_by_or_below(m.ks, ks) and _waits_for(ctx, m.ks, ks)]
@@ -1121,7 +1123,7 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
             if _bootstrapped_beside(ks, makers) or _made_before_flux(ctx, source.kind, ks.namespace, source.name, makers):
                 continue
             files = sorted({m.obj.source.path for m in makers})
-            seen.add((id(ks.obj), source.index))
+            seen.add((ident, source.index))
             first_waiting = waiting[0].ks if waiting else None
             if first_waiting is not None:
                 made = f"{first_waiting.label} (it dependsOn this one)"
@@ -1130,10 +1132,12 @@ def substitute_from_own_build(ctx: Context) -> Iterator[Finding]:
                 made = "its own build" if all(m.ks is ks for m in makers) else "a Kustomization its build applies"
             # an operator's object (an ExternalSecret) that stays on the cluster makes it again once it is deleted
             deleted = " (or once it is deleted)" if all(m.obj.kind in ("Secret", "ConfigMap") for m in makers) else ""
+            obj, keys = written_at(ks, ("spec", "postBuild", "substituteFrom", source.index, "name")) or (None, ())
+            assert obj is not None
             yield ctx.at(
                 "HL207",
-                ks.obj,
-                ("spec", "postBuild", "substituteFrom", source.index, "name"),
+                obj,
+                keys,
                 f"{ks.label} substitutes from {source.kind} '{source.name}', which only {made} makes "
                 f"({files[0]}{' and more' if len(files) > 1 else ''}): kustomize-controller reads it before applying "
                 f"anything and fails the build while it does not exist, so on a new cluster{deleted} nothing ever "
@@ -1285,7 +1289,7 @@ TEMPLATED_PART = r"(?:\{\{[ \w.$-]{1,64}\}\}|\$\{\w{1,64}\}|\$\w{1,64})"
 
 
 def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
-    """Whether a file Flux does not apply (a script, a Taskfile, a README) names one of `files`:
+    """Whether a file Flux does not apply (a script, a Taskfile, a README; not a manifest) names one of `files`:
     its name as a whole path part, or its folder (last two parts) followed by `/` or the end of a
     word, as `kubectl apply -f dir/file.yaml`, `-k dir` or `-f dir/*.yaml` would (its parent part
     may be a variable the script fills in: clusters/{{.C}}/config): a bootstrap that applies it
@@ -1315,9 +1319,19 @@ def _applied_by_hand(ctx: Context, files: list[str]) -> bool:
     texts = [
         text
         for path, text in unapplied_files(ctx, outside_flux_tree=False)
-        if posixpath.basename(path) != SOPS_CONFIG and posixpath.basename(path) not in KUSTOMIZATION_NAMES
+        if posixpath.basename(path) != SOPS_CONFIG
+        and posixpath.basename(path) not in KUSTOMIZATION_NAMES
+        and not _manifest(ctx, path)
     ]
     return any(pattern.search(text) for text in texts) or any(_found_by_find(text, files) for text in texts)
+
+
+def _manifest(ctx: Context, path: str) -> bool:
+    """Whether a file holds Kubernetes objects only (a FluxInstance whose sync.path names a folder
+    applies nothing by hand: flux-operator makes a Kustomization of it)."""
+    parsed = ctx.repo.parsed.get(path)
+    docs = [doc for doc in parsed.docs if doc is not None] if parsed is not None else []
+    return bool(docs) and all(isinstance(doc, dict) and "apiVersion" in doc and "kind" in doc for doc in docs)
 
 
 # `find DIR ... -name GLOB` (or -iname): the files a bootstrap that applies what it finds applies
