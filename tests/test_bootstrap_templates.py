@@ -131,7 +131,7 @@ def test_a_variable_naming_another_folder_applies_no_template_of_this_one(check_
 def test_variables_are_expanded_a_bounded_number_of_times():
     """A variable defined by itself, or by many values, gives a bounded number of readings, and a
     line of many variables (more than MAX_USES) is read as written: the work per line is bounded."""
-    from homelint.rules.common import MAX_VARIANTS, expanded_lines, script_variables
+    from homelint.core.scriptvars import MAX_VARIANTS, expanded_lines, script_variables
 
     variables = script_variables(["A: '{{.A}}/x'\n", "M=a\nM=b\nN=$M$M\n", "D := justfile_dir() + '/dir'\n"])
     assert variables == {"A": ["{{.A}}/x"], "M": ["a", "b"], "N": ["$M$M"], "D": ["/dir"]}
