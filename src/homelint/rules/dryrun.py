@@ -1356,7 +1356,13 @@ def patches(ctx: Context) -> Iterator[Finding]:
             if patch.where[0] == "injected":
                 if verdict[0] == "HL114":  # a default meant for every child may match nothing in some (HL115: not judged)
                     obj, where = _injected_at(ctx, ks, patch)
-                    key = (obj.path, obj.doc, where, verdict[1].replace(ks.label, "{child}"), verdict[2])
+                    key = (
+                        obj.path,
+                        obj.doc,
+                        where,
+                        verdict[1].replace(f"spec.patches of {ks.label}", "spec.patches of {child}"),
+                        verdict[2],
+                    )
                     injected.setdefault(key, (obj, []))[1].append(ks)
                 continue
             rule, message, fix = verdict
