@@ -92,3 +92,44 @@ def test_a_patch_of_other_fields_leaves_the_list_as_written(repo, check_json):
 def test_a_patch_that_changes_the_list_is_not_read(repo, check_json):
     listed = "spec:\n  components: [source-controller, kustomize-controller, image-reflector-controller]"
     assert _hl120(repo, check_json, _patched_instance(listed)) == []
+
+
+VALUES = (
+    "instance:\n  distribution: {version: 2.7.x}\n{components}"
+    "  sync: {kind: GitRepository, url: 'https://example.com/org/repo', ref: refs/heads/main, path: ./clusters/main}\n"
+)
+RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: flux-instance, namespace: flux-system}\n"
+    "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: flux-instance}\n"
+    "  valuesFrom: [{kind: ConfigMap, name: flux-instance-values}]\n{inline}"
+)
+GENERATOR = (
+    "resources: [helmrelease.yaml]\nconfigMapGenerator:\n  - name: flux-instance-values\n    namespace: flux-system\n"
+    "    files: [values.yaml=./values.yaml]\ngeneratorOptions: {disableNameSuffixHash: true}\n"
+)
+
+
+def _from_values(components: str, inline: str = "") -> dict[str, str]:
+    """The flux-instance chart's values come from a values file a configMapGenerator turns into the
+    HelmRelease's valuesFrom ConfigMap (the cluster-template layout); the file's sync is the root."""
+    return {
+        "flux/instance/kustomization.yaml": GENERATOR,
+        "flux/instance/values.yaml": VALUES.replace("{components}", components),
+        "flux/instance/helmrelease.yaml": RELEASE.replace("{inline}", inline),
+    }
+
+
+def test_components_in_a_values_file_the_release_reads_through_values_from_are_judged(repo, check_json):
+    """helm-controller merges the valuesFrom ConfigMap's values.yaml into the chart values (Tomyail)."""
+    found = _hl120(repo, check_json, _from_values(CORE))
+    assert found == ["ImageRepository image-a needs the image-reflector-controller"]
+    _, findings = check_json(repo({"clusters/main/ks.yaml": ROOT, "apps/image-a.yaml": IMAGE_REPOSITORY, **_from_values(CORE)}))
+    (message,) = [f["message"] for f in findings if f["rule"] == "HL120"]
+    assert "which the flux-instance values in flux/instance/values.yaml do not install (instance.components at " in message
+
+
+def test_inline_components_of_the_release_replace_those_of_its_values_file(repo, check_json):
+    """Inline values are merged over valuesFrom: the release's own list decides."""
+    listed = "  values:\n    instance:\n      components: [source-controller, kustomize-controller, image-reflector-controller]\n"
+    assert _hl120(repo, check_json, _from_values(CORE, listed)) == []
+    assert _hl120(repo, check_json, _from_values(CORE.replace("]", ", image-reflector-controller]"))) == []

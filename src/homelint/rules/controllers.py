@@ -15,6 +15,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
+from homelint.model.flux import maker_label
 from homelint.rules.common import crd_kind
 from homelint.rules.registry import check
 
@@ -45,7 +46,14 @@ class Instance:
 
     @property
     def label(self) -> str:
-        return f"{self.obj.kind} {self.obj.name}"
+        return maker_label(self.obj) if not self.obj.data else f"{self.obj.kind} {self.obj.name}"
+
+    @property
+    def field(self) -> str:
+        """The components field, in words."""
+        if not self.obj.data:
+            return "instance.components"
+        return "spec.values.instance.components" if self.obj.kind == "HelmRelease" else "spec.components"
 
 
 @check("HL120", needs_flux=True)
@@ -67,12 +75,13 @@ def uninstalled_controller(ctx: Context) -> Iterator[Finding]:
         instance = governing[0]
         seen.add(id(obj.source))
         where = f"{instance.obj.path}:{ctx.repo.span(instance.obj.path, instance.obj.doc, instance.keys).line}"
-        field = "spec.values.instance.components" if instance.obj.kind == "HelmRelease" else "spec.components"
+        field = instance.field
         yield ctx.at(
             "HL120",
             obj,
             ("kind",),
-            f"{obj.kind} {applied.name} needs the {needed}, which {instance.label} does not install ({field} at {where} "
+            f"{obj.kind} {applied.name} needs the {needed}, which {instance.label} "
+            f"{'do' if not instance.obj.data else 'does'} not install ({field} at {where} "
             f"lists {', '.join(instance.components) or 'nothing'}): the cluster has no {obj.kind} CRD, so the dry-run of "
             f"{ks.label} fails ('no matches for kind \"{obj.kind}\"') and it applies none of its objects",
             fix=f"add {needed} to {field} of {instance.label}, or remove the {obj.kind}",
@@ -116,6 +125,50 @@ def instances_of(ctx: Context) -> list[Instance]:
         clusters = clusters_of.get(id(obj)) or (every if len(every) == 1 else set())
         if clusters:
             out.append(Instance(obj, tuple(value), keys, frozenset(clusters)))
+    # a release whose inline values write components (with or without a distribution) decides them
+    inline = {
+        c
+        for obj in ctx.repo.objects
+        if obj.kind == "HelmRelease" and "components" in _inline_instance(obj)
+        for c in clusters_of.get(id(obj), every if len(every) == 1 else set())
+    }
+    return out + _values_instances(ctx, {c for i in out for c in i.clusters} | inline)
+
+
+def _inline_instance(obj: K8sObject) -> dict[str, Any]:
+    values = obj.spec.get("values")
+    instance = values.get("instance") if isinstance(values, dict) else None
+    return instance if isinstance(instance, dict) else {}
+
+
+def _values_instances(ctx: Context, governed: set[str]) -> list[Instance]:
+    """The instances of the flux-instance values files a sync comes from (a values file a generator
+    turns into a HelmRelease's valuesFrom source, or a helmfile release's: model.sources), for the
+    clusters no FluxInstance or HelmRelease of the repository writes components for: helm-controller
+    merges valuesFrom under the inline values, so only inline components would replace them."""
+    clusters_of: dict[tuple[str, str], tuple[K8sObject, set[str]]] = {}
+    for ks in ctx.flux.kustomizations:
+        maker = ks.maker
+        if ks.synced and maker is not None and not maker.data and not ks.target:
+            clusters_of.setdefault((maker.path, maker.name), (maker, set()))[1].add(ks.cluster or ks.root)
+    out = []
+    for (path, _), (maker, clusters) in sorted(clusters_of.items()):
+        parsed = ctx.repo.parsed.get(path)
+        docs = [
+            (index, doc["instance"])
+            for index, doc in enumerate(parsed.docs if parsed is not None else [])
+            if isinstance(doc, dict) and "kind" not in doc and isinstance(doc.get("instance"), dict)
+        ]
+        if len(docs) != 1 or clusters & governed:
+            continue  # not one values document, or an instance of the repository writes components there
+        index, instance = docs[0]
+        value = instance.get("components")
+        if not isinstance(value, list) or len(value) > MAX_COMPONENTS:
+            continue
+        if not all(isinstance(c, str) and c and "${" not in c for c in value):
+            continue
+        holder = K8sObject(path, index, {}, "", maker.kind, maker.name, maker.namespace)
+        out.append(Instance(holder, tuple(value), ("instance", "components"), frozenset(clusters)))
     return out
 
 
