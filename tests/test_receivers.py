@@ -66,3 +66,21 @@ def test_an_entry_is_looked_up_in_the_namespace_it_writes(repo, check_json):
     assert hl119(repo, check_json, receiver(entry), kustomization("app-a", "ns-a")) == []
     ((_, _, message),) = hl119(repo, check_json, receiver(entry), kustomization("app-a"))
     assert message.endswith("a Kustomization of that name is in 'flux-system'")
+
+
+def test_flux_system_under_a_flux_operator_sync_of_another_name_is_pointed_at_the_sync(repo, check_json):
+    """`flux bootstrap` names the cluster's sync Kustomization flux-system; flux-operator names it
+    after the sync's source (sync-a): a Receiver still naming flux-system is told which one it is."""
+    instance = (
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\n"
+        "spec:\n  distribution: {version: 2.x, registry: ghcr.io/fluxcd}\n"
+        "  sync: {kind: GitRepository, name: sync-a, url: 'https://example.invalid/repo', ref: refs/heads/main, path: apps}\n"
+    )
+    tree = {
+        "clusters/c/instance.yaml": instance,
+        "apps/kustomization.yaml": "resources:\n  - flux.yaml\n",
+        "apps/flux.yaml": receiver("    - kind: Kustomization\n      name: flux-system\n"),
+    }
+    _, findings = check_json(repo(tree), "--select", "HL119")
+    (message,) = [f["message"] for f in findings]
+    assert message.endswith("; the Kustomization flux-operator makes for the sync here is 'sync-a'")

@@ -1476,6 +1476,9 @@ FLUX_API = ".toolkit.fluxcd.io"
 MADE_BY_CONTROLLERS = frozenset({"HelmChart", "ExternalArtifact"})
 
 
+BOOTSTRAP_SYNC = "flux-system"  # the name `flux bootstrap` gives the Kustomization that syncs the cluster
+
+
 class _FluxObjects:
     """The Flux objects (kinds of the toolkit.fluxcd.io APIs) that the repository applies, by kind:
     (namespace, name) of each, and where a name or namespace cannot be read (a placeholder, a
@@ -1497,9 +1500,12 @@ class _FluxObjects:
                 continue
             for name in applied.names:
                 self._add(applied.kind, applied.namespace, name, applied.unread)
+        self.syncs: dict[str, list[str]] = defaultdict(list)  # namespace -> names of the syncs flux-operator makes
         for ks in ctx.flux.kustomizations:
             if ks.obj is not None or ks.synced:  # flux-operator makes a FluxInstance's sync Kustomization
                 self._add("Kustomization", ks.namespace, ks.name, False)
+            if ks.synced and ks.obj is None and ks.name not in self.syncs[ks.namespace]:
+                self.syncs[ks.namespace].append(ks.name)
         for ks in ctx.flux.kustomizations:  # built, not applied: an object kustomize-controller skips may exist
             for applied, _why in ks.withheld:
                 if applied.obj.group.endswith(FLUX_API):
@@ -1535,6 +1541,9 @@ class _FluxObjects:
         homes = sorted(set(self.in_ns.get(kind, {}).get(name, [])) - {namespace})
         if homes:
             return f"; {with_article(kind)} of that name is in {', '.join(repr(h) for h in homes[:3])}"
+        syncs = sorted(self.syncs.get(namespace, [])) if kind == "Kustomization" and name == BOOTSTRAP_SYNC else []
+        if syncs:  # `flux bootstrap` names its sync flux-system; flux-operator names it after the sync's source
+            return f"; the Kustomization flux-operator makes for the sync here is {', '.join(repr(n) for n in syncs[:3])}"
         return _nearest(name, Names(n for n_ns, n in self.named.get(kind, set()) if n_ns == namespace))
 
 
