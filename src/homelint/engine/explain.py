@@ -99,7 +99,7 @@ def _chain(repo: Any, ks: Any) -> list[dict[str, Any]]:
 
 def _template(repo: Any, path: str) -> str:
     """What a template file makes: the objects of a bootstrap template a script applies with kubectl
-    (rules.common.templated_objects), as HL401/HL405 count them, or that nothing applies it."""
+    (rules.common.templated_objects), as the producer checks count them, or that nothing applies it."""
     made = sorted(
         f"{kind} {f'{namespace}/' if namespace else ''}{name}"
         for (kind, name), places in templated_objects(Context(repo, {})).items()
