@@ -195,6 +195,16 @@ def test_a_flux_kustomization_in_a_kustomization_file_fails_the_generated_build(
         assert refused_by_kustomize(done, UNKNOWN_SPEC)
 
 
+def _sub_kustomization(content: str) -> dict[str, str]:
+    """A root applying app/, whose subfolder sub/ has a kustomization file holding `content`."""
+    return {
+        "clusters/main/flux-system/gotk-sync.yaml": GOTK,
+        "clusters/main/apps.yaml": flux_ks("apps", "./app"),
+        "app/cm.yaml": CM_A,
+        "app/sub/kustomization.yaml": content,
+    }
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -213,14 +223,7 @@ def test_a_flux_kustomization_in_a_kustomization_file_fails_the_generated_build(
 def test_another_object_in_a_kustomization_file_is_refused_with_kustomizes_reason(repo, check_json, content, reason):
     """kustomize decodes the file strictly (an unknown field first, in sorted order), then refuses
     its kind and apiVersion: the message quotes what kustomize says."""
-    root = repo(
-        {
-            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
-            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
-            "app/cm.yaml": CM_A,
-            "app/sub/kustomization.yaml": content,
-        }
-    )
+    root = repo(_sub_kustomization(content))
     _, findings = check_json(root)
     assert_refused(findings, "app/sub/kustomization.yaml", reason, "the build of Kustomization flux-system/apps fails")
     if KUBECTL is not None:
@@ -232,14 +235,7 @@ def test_entries_folded_into_kind_are_told_to_go_under_resources(repo, check_jso
     """`resources:` left out: YAML folds the entries indented under `kind: Kustomization` into its
     value, and kustomize refuses the kind. The fix is to list them, not to rename the file."""
     folded = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n  - ./cm.yaml\nnamespace: ns-a\n"
-    root = repo(
-        {
-            "clusters/main/flux-system/gotk-sync.yaml": GOTK,
-            "clusters/main/apps.yaml": flux_ks("apps", "./app"),
-            "app/cm.yaml": CM_A,
-            "app/sub/kustomization.yaml": folded,
-        }
-    )
+    root = repo(_sub_kustomization(folded))
     _, findings = check_json(root)
     (found,) = findings
     assert found["message"].startswith("the file kustomization.yaml holds kind 'Kustomization - ./cm.yaml' (kustomize")
