@@ -53,6 +53,17 @@ STORE = (
 )
 
 
+def _hl409(check_json, repo, external_secret: str) -> list[dict]:
+    """HL409's findings on a tree that applies the store, namespace ns-a and `external_secret`."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/store.yaml": STORE,
+        "apps/es.yaml": external_secret,
+    }
+    return check_json(repo(files), "--select", "HL409")[1]
+
+
 @pytest.mark.parametrize(
     ("value", "found"),
     [
@@ -61,13 +72,7 @@ STORE = (
     ],
 )
 def test_an_external_secret_template_the_parser_refuses_is_an_error(check_json, repo, value, found):
-    files = {
-        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
-        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
-        "apps/store.yaml": STORE,
-        "apps/es.yaml": EXTERNAL_SECRET.format(value=value),
-    }
-    _, findings = check_json(repo(files), "--select", "HL409")
+    findings = _hl409(check_json, repo, EXTERNAL_SECRET.format(value=value))
     assert [(f["path"], f["line"], f["severity"]) for f in findings] == ([("apps/es.yaml", 14, "error")] if found else [])
     if found:
         assert findings[0]["fix"] == 'read a key with a dash through index: {{ index . "db-password" }}'
@@ -86,11 +91,5 @@ def test_a_label_template_is_parsed_too(check_json, repo):
     labelled = EXTERNAL_SECRET.format(value="plain").replace(
         "    template:\n", "    template:\n      metadata:\n        labels:\n          owner: '{{ .team-name }}'\n"
     )
-    files = {
-        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
-        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
-        "apps/store.yaml": STORE,
-        "apps/es.yaml": labelled,
-    }
-    _, findings = check_json(repo(files), "--select", "HL409")
+    findings = _hl409(check_json, repo, labelled)
     assert [(f["line"], "label 'owner'" in f["message"]) for f in findings] == [(15, True)]
