@@ -87,12 +87,7 @@ def _ks_hop(repo: Any, ks: Any) -> dict[str, Any]:
 
 
 def _chain(repo: Any, ks: Any) -> list[dict[str, Any]]:
-    hops: list[dict[str, Any]] = []
-    seen: set[int] = set()
-    while ks is not None and id(ks) not in seen:
-        seen.add(id(ks))
-        hops.append(_ks_hop(repo, ks))
-        ks = ks.parent
+    hops = [_ks_hop(repo, hop) for hop in ks.lineage()] if ks is not None else []
     hops.reverse()
     return hops
 
@@ -120,19 +115,15 @@ def _failing_build(repo: Any, ks: Any) -> str:
     """Where the build of `ks`, or of a Flux Kustomization that applies it, stops (the file
     kustomize cannot read or apply a patch of: rules.common.unbuildable); "" when none does."""
     ctx = Context(repo, {})
-    seen: set[int] = set()
-    applying = ks
-    while ks is not None and id(ks) not in seen:
-        seen.add(id(ks))
-        broken = unbuildable(ctx, ks)
+    for above in ks.lineage():
+        broken = unbuildable(ctx, above)
         if broken is not None:
-            if ks is applying:
-                return f"the build of {ks.label} fails at {printable(broken)} (kustomize stops there)"
+            if above is ks:
+                return f"the build of {above.label} fails at {printable(broken)} (kustomize stops there)"
             return (
-                f"the build of {ks.label} fails at {printable(broken)} (kustomize stops there), so {applying.label}, "
+                f"the build of {above.label} fails at {printable(broken)} (kustomize stops there), so {ks.label}, "
                 "which it applies, is not created or updated"
             )
-        ks = ks.parent
     return ""
 
 

@@ -181,6 +181,16 @@ class FluxKS:
         pb = self.spec.get("postBuild")
         return pb if isinstance(pb, dict) else None
 
+    def lineage(self) -> Iterator[FluxKS]:
+        """This Kustomization, then the one whose build applies it, and so on up to its root (each
+        once: a cycle of Kustomizations applying each other ends the walk)."""
+        seen: set[int] = set()
+        ks: FluxKS | None = self
+        while ks is not None and id(ks) not in seen:
+            seen.add(id(ks))
+            yield ks
+            ks = ks.parent
+
     @property
     def known(self) -> bool:
         """Whether its spec is known: written in a file of the repository, or the one flux-operator

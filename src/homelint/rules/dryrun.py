@@ -944,17 +944,13 @@ def _injected_at(ctx: Context, ks: FluxKS, patch: Patch) -> tuple[Any, tuple[Any
     """(object, field) where an injected spec.patches entry is written: the spec.patches entry of a
     Flux Kustomization above `ks` whose patch text holds it as a value, else `ks`'s name."""
     item = ks.spec["patches"][patch.where[1]]
-    seen: set[int] = set()
-    parent = ks.parent
-    while parent is not None and id(parent) not in seen:
-        seen.add(id(parent))
+    for parent in itertools.islice(ks.lineage(), 1, None):
         entries = parent.obj.spec.get("patches") if parent.obj is not None else None
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             if isinstance(entry, dict) and isinstance(entry.get("patch"), str):
                 docs, _, _ = _patch_docs(ctx, entry["patch"], None)
                 if any(_holds_text(doc, item["patch"]) for doc in docs):
                     return parent.obj, ("spec", "patches", index, "patch")
-        parent = parent.parent
     assert ks.obj is not None
     return ks.obj, ("metadata", "name")
 

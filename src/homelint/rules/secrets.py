@@ -413,14 +413,11 @@ def _ancestor_decrypts_with(ks: Any, ns: str, name: str) -> bool:
     build applies it, then its parents) is in namespace `ns` and decrypts with Secret `name`:
     kustomize-controller reads that key before it applies anything (ImportKeys fails the
     reconcile on NotFound), so the Kustomization exists only where the key does."""
-    seen: set[int] = set()
-    while ks is not None and id(ks) not in seen:
-        seen.add(id(ks))
-        decryption = ks.spec.get("decryption")
+    for above in ks.lineage() if ks is not None else ():
+        decryption = above.spec.get("decryption")
         secret = decryption.get("secretRef") if isinstance(decryption, dict) else None
-        if ks.namespace == ns and isinstance(secret, dict) and secret.get("name") == name:
+        if above.namespace == ns and isinstance(secret, dict) and secret.get("name") == name:
             return True
-        ks = ks.parent
     return False
 
 
