@@ -82,11 +82,8 @@ def spec_fix(ks: FluxKS, field: str, written: str) -> str:
     )
 
 
-# where an instance's kustomize patches are written, by the kind of the instance
-INSTANCE_PATCHES = {
-    "FluxInstance": ("spec", "kustomize", "patches"),
-    "HelmRelease": ("spec", "values", "instance", "kustomize", "patches"),
-}
+# where an instance's fields are, by its kind: a FluxInstance's spec, the flux-instance chart's values.instance
+INSTANCE_FIELDS: dict[str, tuple[str, ...]] = {"FluxInstance": ("spec",), "HelmRelease": ("spec", "values", "instance")}
 
 
 def written_at(ks: FluxKS, keys: tuple[Any, ...]) -> tuple[K8sObject, tuple[Any, ...]] | None:
@@ -96,8 +93,8 @@ def written_at(ks: FluxKS, keys: tuple[Any, ...]) -> tuple[K8sObject, tuple[Any,
     if ks.obj is not None:
         return ks.obj, keys
     maker = ks.maker
-    if ks.synced and ks.known and maker is not None and maker.data and maker.kind in INSTANCE_PATCHES:
-        return maker, INSTANCE_PATCHES[maker.kind]
+    if ks.synced and ks.known and maker is not None and maker.data and maker.kind in INSTANCE_FIELDS:
+        return maker, (*INSTANCE_FIELDS[maker.kind], "kustomize", "patches")
     return None
 
 

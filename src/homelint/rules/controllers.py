@@ -16,7 +16,7 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
 from homelint.model.flux import maker_label
-from homelint.rules.common import crd_kind
+from homelint.rules.common import INSTANCE_FIELDS, crd_kind
 from homelint.rules.registry import check
 
 # (API group, kind) -> the flux-operator component whose manifests hold its CRD. The source and
@@ -177,12 +177,11 @@ def instance_spec(obj: K8sObject) -> tuple[dict[str, Any] | None, tuple[str, ...
     flux-instance HelmRelease's values.instance (one with a distribution); (None, ()) for any
     other object."""
     if obj.kind == "FluxInstance" and obj.group == "fluxcd.controlplane.io":
-        return obj.spec, ("spec",)
+        return obj.spec, INSTANCE_FIELDS["FluxInstance"]
     if obj.kind == "HelmRelease":
-        values = obj.spec.get("values")
-        instance = values.get("instance") if isinstance(values, dict) else None
-        if isinstance(instance, dict) and isinstance(instance.get("distribution"), dict):
-            return instance, ("spec", "values", "instance")
+        instance = _inline_instance(obj)
+        if isinstance(instance.get("distribution"), dict):
+            return instance, INSTANCE_FIELDS["HelmRelease"]
     return None, ()
 
 

@@ -25,6 +25,7 @@ from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import installs_flux
 from homelint.rules.common import (
+    INSTANCE_FIELDS,
     PATH_CHART_SOURCES,
     TARGET_NAMESPACE,
     Names,
@@ -749,7 +750,6 @@ def _folder_hint(ctx: Context, path: str) -> str:
 
 
 # where a FluxInstance, or a flux-instance HelmRelease or values file, writes the sync's path
-SYNC_PATH = {"FluxInstance": ("spec", "sync", "path"), "HelmRelease": ("spec", "values", "instance", "sync", "path")}
 
 
 def _missing_sync_path(ctx: Context, ks: FluxKS) -> Finding:
@@ -769,9 +769,9 @@ def _missing_sync_path(ctx: Context, ks: FluxKS) -> Finding:
         f"found'), so Flux applies nothing of this cluster{hint}"
     )
     fix = "the sync path is relative to the repository root"
-    keys = SYNC_PATH.get(maker.kind)
-    if keys is not None and maker.data:
-        return ctx.at("HL103", maker, keys, message, fix=fix, related=[path])
+    fields = INSTANCE_FIELDS.get(maker.kind)
+    if fields is not None and maker.data:
+        return ctx.at("HL103", maker, (*fields, "sync", "path"), message, fix=fix, related=[path])
     span = ctx.repo.span(maker.path, maker.doc, ("instance", "sync", "path"))  # a flux-instance values file
     return ctx.finding("HL103", maker.path, span, message, fix=fix, key=f"HL103/sync/{path}", related=[path])
 
