@@ -1815,3 +1815,20 @@ def test_a_templated_helmfile_linked_from_outside_the_repository_is_not_read(run
     (root / "bootstrap/helmfile.yaml.gotmpl").unlink()
     (root / "bootstrap/helmfile.yaml.gotmpl").write_text(outside.read_text())
     assert "no Flux Kustomization found" not in run("check", str(root), "--no-cache").output
+
+
+def test_a_json6902_patch_of_many_operations_is_followed_only_within_a_copy_budget():
+    """Each operation copies the containers on its path (a failing one leaves the object as it was):
+    20,000 `add`s to one growing map would copy 200 million entries. The model follows the patch
+    while the copies stay within COPY_BUDGET and marks the rest not known (() is all of it), so the
+    work stays linear in the patch; an ordinary patch is followed whole."""
+    from homelint.model.patches import COPY_BUDGET, json6902
+
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm-a"}, "data": {}}
+    ops = [{"op": "add", "path": f"/data/k{i}", "value": "v"} for i in range(20_000)]
+    patched, rec = json6902(cm, ops)
+    assert () in rec.loose and rec.failure is None
+    followed = len(patched["data"])
+    assert 0 < followed < 20_000 and followed * followed // 2 <= COPY_BUDGET + 10 * followed
+    patched, rec = json6902(cm, ops[:100])
+    assert len(patched["data"]) == 100 and rec.loose == []

@@ -233,7 +233,12 @@ def json6902(
     data = dict(data) if isinstance(data, dict) else data  # containers are copied along each op's path
     rec = _Recorder(source)
     sure = True
+    spent = 0
     for index, op in enumerate(ops):
+        spent += _copy_cost(data, op)
+        if spent > COPY_BUDGET:  # many operations on wide containers: the rest is not followed
+            rec.loose.append(())  # () is all of it
+            break
         work = copy.copy(data)
         marks = len(rec.set), len(rec.moved)
         outcome = _operation(work, op, index, rec, unknown or _nothing_unknown)
@@ -251,6 +256,26 @@ def json6902(
             rec.loose.extend(_writes(op))
             sure = False
     return data, rec
+
+
+# entries an object's JSON6902 operations may copy (each copies the containers on its path, so
+# that a failing one leaves the object as it was): beyond it the rest of the patch is not followed,
+# and the work stays linear in the input however many operations a patch has
+COPY_BUDGET = 2_000_000
+
+
+def _copy_cost(doc: Any, op: Any) -> int:
+    """The entries one operation copies: the document's and those of the containers on its paths."""
+    cost = len(doc) if isinstance(doc, dict | list) else 1
+    for key in ("path", "from"):
+        pointer = op.get(key) if isinstance(op, dict) else None
+        node = doc
+        for part in pointer.split("/")[1:-1] if isinstance(pointer, str) else []:
+            _, node = _child(node, _decode(part))
+            if not isinstance(node, dict | list):
+                break
+            cost += len(node)
+    return cost
 
 
 def _nothing_unknown(_: Pointer) -> bool:
