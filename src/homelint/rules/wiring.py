@@ -22,6 +22,7 @@ from homelint.model.helmvalues import substituted_text
 from homelint.model.kustomize import escapes, inside, is_remote, join, join_entry
 from homelint.model.refs import get
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
+from homelint.model.targets import CLUSTER_SCOPED_BUILTINS
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import installs_flux
 from homelint.rules.common import (
@@ -1727,7 +1728,10 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 name = applied.name if renamed else obj.name
             else:
                 name = _id_name(applied)
-            ns = "" if obj.kind == "Namespace" else applied.namespace or ""
+            # kustomize's ids of a kind it knows to be cluster-scoped hold no namespace (its namespace
+            # transformer leaves them alone, ResId.EffectiveNamespace ignores a written one)
+            unscoped = obj.kind == "Namespace" or (obj.group, obj.kind) in CLUSTER_SCOPED_BUILTINS
+            ns = "" if unscoped else applied.namespace or ""
             groups[(obj.group, obj.kind, ns, name)].append(applied)
         for (_group, kind, ns, name), every in sorted(groups.items()):
             if len(every) < 2:
@@ -1763,7 +1767,14 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
             elif (first.source.path, first.source.doc) == (second.source.path, second.source.doc):
                 includers = _includers_in(ctx, ks, first.source.path)
                 spaces = {ctx.repo.kustomize_dirs[posixpath.dirname(f)].namespace for f in includers}
-                if len(includers) > 1 and len(spaces) == 1 and None not in spaces:
+                if len(includers) > 1 and not ns and kind != "Namespace":
+                    message = (
+                        f"{label} is applied twice by {ks.label}: {bounded(includers)} each include this document; "
+                        f"{with_article(kind)} is cluster-scoped, so their namespace: does not apply to it and both "
+                        "copies are one object; kustomize fails with 'already registered id'"
+                    )
+                    fix = "include it from one place only (e.g. a folder every namespace's build shares, listed once)"
+                elif len(includers) > 1 and len(spaces) == 1 and None not in spaces:
                     message = (
                         f"{label} is applied twice by {ks.label}: {bounded(includers)} each include this document, and "
                         f"each sets namespace: {spaces.pop()}, so both copies are one object; kustomize fails with "
@@ -1789,7 +1800,9 @@ def duplicate_object(ctx: Context) -> Iterator[Finding]:
                 fix = (
                     "to change a generated object, set behavior: merge (or replace) on the later generator entry; else rename one"
                 )
-            elif (first.namespace or "default") != (second.namespace or "default"):  # ids differ until the build's namespace
+            elif ns and (first.namespace or "default") != (
+                second.namespace or "default"
+            ):  # ids differ until the build's namespace
                 message = (
                     f"{label} is applied twice by {ks.label} (also {first.path}:{ctx.repo.obj_span(first).line}): they "
                     f"are written in namespaces {first.namespace or 'default (none)'} and "
