@@ -1318,6 +1318,14 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                     {r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns}
                 )
             renamed = sorted(affixed.get((kind, ns, name), ()))
+            unapplied = sorted(
+                o.path
+                for o in ctx.repo.objects_by_kind_name.get((kind, name), [])
+                if not o.applied_by and o.namespace in (None, ns) and o.group.startswith("source.toolkit.fluxcd.io")
+            )
+            # the source meant may be in this namespace after all (a file no build applies, or one a
+            # failing build lists): the one of another namespace is no fix to offer
+            own_evidence = bool(unapplied) or build_lists_missing(ctx, applied)
             if renamed:
                 # kustomize renames the source but not the reference: its name references know no Flux kinds
                 other = (
@@ -1325,6 +1333,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                     f"{' / '.join(repr(r) for r in renamed[:3])} by namePrefix/nameSuffix, and kustomize does not "
                     f"rename {with_article(obj.kind)}'s {field[-1]}"
                 )
+            elif homes and not isinstance(ref.get("namespace"), str) and applied.namespace and own_evidence:
+                other = f"; {with_article(kind)} of that name is in {', '.join(repr(h) for h in homes[:3])}"
             elif homes and not isinstance(ref.get("namespace"), str) and applied.namespace:
                 other = (
                     f"; sourceRef has no namespace, so Flux looks in this {obj.kind}'s namespace '{ns}', but the "
@@ -1333,11 +1343,6 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             elif elsewhere:
                 other = f"; {with_article(elsewhere[0])} of that name exists in another namespace or of another kind"
             names = sources.get((kind, ns), set())
-            unapplied = sorted(
-                o.path
-                for o in ctx.repo.objects_by_kind_name.get((kind, name), [])
-                if not o.applied_by and o.namespace in (None, ns) and o.group.startswith("source.toolkit.fluxcd.io")
-            )
             defined = (
                 f"which nothing Flux applies defines: it is defined in {unapplied[0]}, which no Flux Kustomization applies"
                 if unapplied

@@ -1,0 +1,70 @@
+"""HL107's namespace hint: a sourceRef/chartRef without namespace looks in the referrer's namespace.
+
+When no source of that name is applied there but one is in another namespace, HL107 says "add
+namespace: ns-b", and the unsafe fix writes it. That is the fix only when nothing says the source
+meant is in the referrer's own namespace: a file there defines it but no build applies it (HL102
+lists it), or the build lists a file kustomize cannot find, which may define it. Then pointing
+the release at another app's source would chart it from there (across namespaces, pruned with
+that app), so the other namespace is only mentioned.
+"""
+
+from __future__ import annotations
+
+from .conftest import flux_root
+
+NAMESPACE = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n"
+RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: {app}\nspec:\n  interval: 1h\n"
+    "  chartRef:\n    kind: OCIRepository\n    name: repo-a\n"
+)
+SOURCE = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: repo-a\nspec:\n  interval: 1h\n"
+    "  url: oci://registry.example.invalid/charts/chart-a\n  ref:\n    tag: 1.0.0\n"
+)
+
+
+def two_apps(first_lists: str) -> dict[str, str]:
+    """app-b in ns-b charts from its own repo-a; app-a in ns-a has a repo-a file too, and its
+    kustomization lists `first_lists` besides its release."""
+    tree = {"clusters/main/flux.yaml": flux_root("apps", "./apps"), "apps/kustomization.yaml": "resources: [ns-a, ns-b]\n"}
+    for app, ns, listed in (("app-a", "ns-a", first_lists), ("app-b", "ns-b", "source.yaml")):
+        tree[f"apps/{ns}/kustomization.yaml"] = f"namespace: {ns}\nresources: [namespace.yaml, {app}]\n"
+        tree[f"apps/{ns}/namespace.yaml"] = NAMESPACE.format(ns=ns)
+        tree[f"apps/{ns}/{app}/kustomization.yaml"] = "resources:\n  - release.yaml\n" + (f"  - {listed}\n" if listed else "")
+        tree[f"apps/{ns}/{app}/release.yaml"] = RELEASE.format(app=app)
+        tree[f"apps/{ns}/{app}/source.yaml"] = SOURCE
+    return tree
+
+
+def _hl107(check_json, root) -> list[str]:
+    return [f["message"] for f in check_json(root)[1] if f["rule"] == "HL107"]
+
+
+def test_an_unlisted_source_of_its_own_namespace_is_the_one_meant(check_json, run, repo):
+    root = repo(two_apps(first_lists=""))
+    (message,) = _hl107(check_json, root)
+    assert message == (
+        "chartRef names OCIRepository 'ns-a/repo-a', which nothing Flux applies defines: it is defined in "
+        "apps/ns-a/app-a/source.yaml, which no Flux Kustomization applies; an OCIRepository of that name is in 'ns-b'"
+    )
+    diff = run("check", str(root), "--no-cache", "--diff", "--unsafe-fixes").stdout
+    assert "+  - source.yaml" in diff  # HL102 lists the file ...
+    assert "namespace: ns-b" not in diff  # ... and the release is not pointed at app-b's source
+
+
+def test_a_missing_listed_file_may_define_it(check_json, run, repo):
+    tree = two_apps(first_lists="lost.yaml")
+    del tree["apps/ns-a/app-a/source.yaml"]
+    root = repo(tree)
+    (message,) = _hl107(check_json, root)
+    assert "an OCIRepository of that name is in 'ns-b'; the build that applies it also lists a file" in message
+    assert "namespace: ns-b" not in run("check", str(root), "--no-cache", "--diff", "--unsafe-fixes").stdout
+
+
+def test_with_nothing_in_its_own_namespace_the_other_namespace_is_the_fix(check_json, run, repo):
+    tree = two_apps(first_lists="")
+    del tree["apps/ns-a/app-a/source.yaml"]
+    root = repo(tree)
+    (message,) = _hl107(check_json, root)
+    assert message.endswith("but the OCIRepository is in 'ns-b': add namespace: ns-b")
+    assert "+    namespace: ns-b" in run("check", str(root), "--no-cache", "--diff", "--unsafe-fixes").stdout
