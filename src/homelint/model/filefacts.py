@@ -20,7 +20,7 @@ from homelint.loading.yamlload import ParsedFile
 
 # What the facts depend on besides the file: the code (and the kind schemas shipped with it).
 # A cached entry under another key is absent, and the file is parsed again.
-FACTS_KEY = f"{__version__}/facts-6"
+FACTS_KEY = f"{__version__}/facts-7"
 # a line that is only a comment, after the line break before it: (the break, indentation and `#`)
 # and its text. A literal first: the regex engine scans for it fast, where `^` with re.M is tried
 # at every position. The first line of a file is matched alone (_FIRST_COMMENT).

@@ -236,15 +236,21 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
     out: list[tuple[Any, ...]] = []
     kustomization = path.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES
     for index, doc in enumerate(docs):
-        if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None or sops_encrypted(doc):
+        if not isinstance(doc, dict) or index >= len(nodes) or nodes[index] is None:
             continue
+        typed: dict[tuple[Any, ...], str] | None = None  # of a SOPS document: the values it decrypts to a non-string
+        if sops_encrypted(doc):
+            typed = {}
+            doc = _decrypted_view(doc, (), typed)
+            if not typed:
+                continue
         booleans: dict[tuple[Any, ...], str] = {}
         if kustomization and index == 0:
             doc, written = canonical_fields(doc)  # field names as kustomize reads them (case-insensitive)
             view = yaml11_booleans(doc, nodes[index], booleans, written)
         else:
             view = doc
-        if kustomization and index == 0 and reads_as_kustomization(doc):
+        if kustomization and index == 0 and reads_as_kustomization(doc) and typed is None:
             name, label = KUSTOMIZE_SCHEMA, "kustomization"
             mismatch = kustomize_version_error(doc)
             if mismatch is not None:
@@ -267,6 +273,12 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
         if name == KUSTOMIZE_SCHEMA:
             errors = [e for e in errors if not _judged_by_kustomize(doc, list(e.absolute_path))]
         readings = ((e, found) for e in errors for found in readable_each(e, custom=not decoded(name, doc), name=name))
+        if typed is not None:  # only what the types of the ciphertexts decide: the rest is not known
+            readings = (
+                (e, (keys, f"{message} (sops decrypts it to type:{typed[tuple(keys)]}; quote the value before encrypting it)"))
+                for e, (keys, message) in readings
+                if tuple(keys) in typed
+            )
         for error, (keys, message) in islice(readings, MAX_ERRORS_PER_OBJECT):
             if name == KUSTOMIZE_SCHEMA:
                 message = _yaml11_message(error, keys, booleans) or message
@@ -277,6 +289,31 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
                 span = node_span(node)
                 out.append((index, f"{label}: {message}", span.line, span.column, span.end_line, span.end_column, keys))
     return out
+
+
+# sops writes each value it encrypts as `ENC[AES256_GCM,data:...,iv:...,tag:...,type:T]`, T the type
+# of the value it encrypted, and decrypts it to that type: `type:int` to a number, so a Secret's
+# stringData value written `7` before encryption reaches the API server as a number, as it would
+# in clear (kustomize-controller decrypts the object, internal/decryptor DecryptResource, then applies it).
+_CIPHERTEXT = re.compile(r"ENC\[AES256_GCM,data:[^,\]]*,iv:[^,\]]*,tag:[^,\]]*,type:(int|float|bool)\]")
+_DECRYPTED = {"int": 0, "float": 0.5, "bool": False}
+
+
+def _decrypted_view(value: Any, path: tuple[Any, ...], typed: dict[tuple[Any, ...], str]) -> Any:
+    """`value` with each ciphertext of a non-string type replaced by a value of that type (its
+    path recorded in `typed`); the sops block and the other values left as written. Recursive: the
+    loader refuses documents nested deeper than MAX_DEPTH and aliases expanding past its bound."""
+    if isinstance(value, str):
+        found = _CIPHERTEXT.fullmatch(value)
+        if found is None:
+            return value
+        typed[path] = found.group(1)
+        return _DECRYPTED[found.group(1)]
+    if isinstance(value, dict):
+        return {k: v if (not path and k == "sops") else _decrypted_view(v, (*path, k), typed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decrypted_view(v, (*path, i), typed) for i, v in enumerate(value)]
+    return value
 
 
 # kustomize decodes a kustomization file with sigs.k8s.io/yaml: go-yaml v2 (YAML 1.1) to JSON, then
