@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import flux_root
+
 FLUX_KUSTOMIZATION = (
     "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: app-a, namespace: ns-a}}\n"
     "spec:\n  interval: 10m\n  prune: true\n  sourceRef: {{kind: GitRepository, name: git-a}}\n{spec}"
@@ -353,3 +355,46 @@ def test_external_secret_names_and_keys_follow_the_crd_patterns(repo, check_json
     the object, and the dry-run its whole Kustomization."""
     found = schema_errors(repo, check_json, EXTERNAL_SECRET.format(store=store, target=target, key=key))
     assert [message.split(": ", 1)[1].split(" ")[0] for _, message in found] == wrong
+
+
+# --- the object's own fields: server-side apply refuses any it does not declare -------------------
+
+
+def test_a_spec_field_written_beside_spec_is_refused(check_json, repo):
+    """`decryption:` one level too far out: the CRD declares apiVersion, kind, metadata, spec and
+    status at the top, and Flux's server-side apply dry-run refuses the rest ('field not declared
+    in schema'); the field is named where it belongs."""
+    root_ks = flux_root("apps", "./apps") + "decryption:\n  provider: sops\n"
+    root = repo({"clusters/main/flux.yaml": root_ks, "apps/kustomization.yaml": "resources: []\n"})
+    found = [(f["path"], f["line"], f["message"]) for f in check_json(root)[1] if f["rule"] == "HL601"]
+    assert found == [
+        ("clusters/main/flux.yaml", 24, "Kustomization apps: unknown field 'decryption' in the object; it is a field of spec")
+    ]
+
+
+def test_a_secret_takes_no_spec_and_no_status(check_json, repo):
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\nspec:\n  type: Opaque\nstringData:\n  key: value\n"
+    root = repo(
+        {
+            "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+            "apps/kustomization.yaml": "namespace: ns-a\nresources: [secret.yaml]\n",
+            "apps/secret.yaml": secret,
+        }
+    )
+    messages = [f["message"] for f in check_json(root)[1] if f["rule"] == "HL601"]
+    assert messages == ["Secret secret-a: unknown field 'spec' in the object"]
+
+
+def test_the_fields_every_object_has_at_the_top_are_accepted(check_json, repo):
+    claim = (
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: claim-a\nspec:\n  accessModes: [ReadWriteOnce]\n"
+        "  resources:\n    requests:\n      storage: 1Gi\nstatus:\n  phase: Pending\n"
+    )
+    root = repo(
+        {
+            "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+            "apps/kustomization.yaml": "namespace: ns-a\nresources: [claim.yaml]\n",
+            "apps/claim.yaml": claim,
+        }
+    )
+    assert [f for f in check_json(root)[1] if f["rule"] == "HL601"] == []

@@ -240,8 +240,7 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
             continue
         typed: dict[tuple[Any, ...], str] | None = None  # of a SOPS document: the values it decrypts to a non-string
         if sops_encrypted(doc):
-            typed = {}
-            doc = _decrypted_view(doc, (), typed)
+            doc, typed = sops_typed_view(doc)
             if not typed:
                 continue
         booleans: dict[tuple[Any, ...], str] = {}
@@ -272,13 +271,11 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
         )
         if name == KUSTOMIZE_SCHEMA:
             errors = [e for e in errors if not _judged_by_kustomize(doc, list(e.absolute_path))]
-        readings = ((e, found) for e in errors for found in readable_each(e, custom=not decoded(name, doc), name=name))
-        if typed is not None:  # only what the types of the ciphertexts decide: the rest is not known
-            readings = (
-                (e, (keys, f"{message} (sops decrypts it to type:{typed[tuple(keys)]}; quote the value before encrypting it)"))
-                for e, (keys, message) in readings
-                if tuple(keys) in typed
-            )
+        readings: Iterator[Any] = (
+            (e, found) for e in errors for found in readable_each(e, custom=not decoded(name, doc), name=name)
+        )
+        if typed is not None:
+            readings = only_typed(readings, typed)
         for error, (keys, message) in islice(readings, MAX_ERRORS_PER_OBJECT):
             if name == KUSTOMIZE_SCHEMA:
                 message = _yaml11_message(error, keys, booleans) or message
@@ -297,6 +294,22 @@ def validate_documents(path: str, docs: list[Any], nodes: list[Any]) -> list[tup
 # in clear (kustomize-controller decrypts the object, internal/decryptor DecryptResource, then applies it).
 _CIPHERTEXT = re.compile(r"ENC\[AES256_GCM,data:[^,\]]*,iv:[^,\]]*,tag:[^,\]]*,type:(int|float|bool)\]")
 _DECRYPTED = {"int": 0, "float": 0.5, "bool": False}
+
+
+def sops_typed_view(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[tuple[Any, ...], str]]:
+    """A SOPS document as validated: each ciphertext of a non-string type replaced by a value of
+    that type, and the paths of those values with their types (none: nothing to judge)."""
+    typed: dict[tuple[Any, ...], str] = {}
+    return _decrypted_view(doc, (), typed), typed
+
+
+def only_typed(readings: Iterator[tuple[Any, tuple[Any, ...]]], typed: dict[tuple[Any, ...], str]) -> Iterator[Any]:
+    """The (error, (keys, message)) readings of a SOPS document's view at its typed values only
+    (the rest of an encrypted document is not known), each message saying why."""
+    for error, (keys, message) in readings:
+        kind = typed.get(tuple(keys))
+        if kind is not None:
+            yield error, (keys, f"{message} (sops decrypts it to type:{kind}; quote the value before encrypting it)")
 
 
 def _decrypted_view(value: Any, path: tuple[Any, ...], typed: dict[tuple[Any, ...], str]) -> Any:

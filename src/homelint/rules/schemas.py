@@ -11,7 +11,7 @@ from itertools import islice
 from typing import Any
 
 from homelint.core.context import Context
-from homelint.core.model import FILE_START, Finding, K8sObject, Span
+from homelint.core.model import FILE_START, Finding, K8sObject, Span, sops_encrypted
 from homelint.core.wording import with_article
 from homelint.loading.safeio import printable
 from homelint.model.flux import FLUX_KS_GROUP
@@ -22,8 +22,10 @@ from homelint.model.kindschemas import (
     checker,
     decoded,
     kustomization_refusal,
+    only_typed,
     readable,
     readable_each,
+    sops_typed_view,
 )
 from homelint.model.kustomize import canonical_fields
 from homelint.model.versions import ApiEntry, Installed, Verdict, Version, api_priority, judge, table, versions_of
@@ -254,11 +256,20 @@ def _recheck(ctx: Context, obj: K8sObject, variants: list[tuple[dict[str, Any], 
     if name is None:
         return
     for data, where in variants:
+        typed = None  # of a SOPS document: only the values its ciphertexts' types decide are judged
+        if sops_encrypted(data):
+            data, typed = sops_typed_view(data)
+            if not typed:
+                continue
         errors = sorted(
             checker(name).iter_errors(admitted(name, data)), key=lambda e: (list(map(str, e.absolute_path)), e.message)
         )
         found = []
-        readings = ((e, found) for e in errors for found in readable_each(e, custom=not decoded(name, data), name=name))
+        readings: Iterator[Any] = (
+            (e, found) for e in errors for found in readable_each(e, custom=not decoded(name, data), name=name)
+        )
+        if typed is not None:
+            readings = only_typed(readings, typed)
         for error, (keys, message) in islice(readings, MAX_ERRORS_PER_OBJECT):
             if not _placeholder_at(data, keys) and not _placeholder_at(where.data, keys):
                 found.append((keys, message, error.validator == "additionalProperties"))
