@@ -1060,6 +1060,13 @@ def _consumer_rows(group: str, kind: str) -> tuple[ConsumerRow, ...]:
     return rows
 
 
+def described_kind(group: str, kind: str) -> bool:
+    """Whether the producer or consumer tables have a row of this kind itself (not one of every
+    kind, as Crossplane's writeConnectionSecretToRef or the pod specs of custom resources)."""
+    matches = [row.match for row in _producer_rows(group, kind)] + [row.match for row in _consumer_rows(group, kind)]
+    return any(match.group != ANY or match.kinds != (ANY,) for match in matches)
+
+
 def _find_pods(data: Any, at: FieldPath, depth: int) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
     """Every mapping under `data` with a `containers` list of mappings (a pod spec)."""
     for holder, where in _holders(data, "containers", at, depth):

@@ -24,7 +24,7 @@ from homelint.model.generators import data_files
 from homelint.model.graph import ANY_NAMESPACE, Edge, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
 from homelint.model.podscripts import script_creates
-from homelint.model.refs import ANY, ValuesObject, is_templated, resource_set_resources, values_objects
+from homelint.model.refs import ANY, ValuesObject, described_kind, is_templated, resource_set_resources, values_objects
 from homelint.model.variables import UNKNOWN_VALUE
 from homelint.rules.common import (
     POST_BUILD,
@@ -129,7 +129,11 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
             if made_here is None and not generated:
                 # its own chart cannot make what the release needs first, nor what its values say exists
                 own = _needed_before_render(edges) | told
-                made_here = made_by_chart(releases, ns, name, word, own) or _in_values(ctx, "", word, ns, name, own)
+                made_here = (
+                    made_by_chart(releases, ns, name, word, own)
+                    or _in_values(ctx, "", word, ns, name, own)
+                    or _named_by_operator(ctx, word, ns, name)
+                )
             unrewritten = hashed_reference(ctx.repo, edge, generated) if generated else None
             renamed = None if unrewritten is not None else affixed_away(ctx, edge, word, ns, name)
             close = [] if unrewritten or renamed or other else close_matches(name, produced.names.get(ns, set()))
@@ -479,6 +483,51 @@ def _needed_before_render(edges: list[Edge]) -> frozenset[str]:
         f"{e['applied'].ns}/{e['applied'].obj.name}"
         for e in edges
         if e["applied"].obj.kind == "HelmRelease" and tuple(e["field"][:2]) == ("spec", "valuesFrom")
+    )
+
+
+_OPERATOR_FIELD = {"Secret": "secretname", "ConfigMap": "configmapname"}  # field names, lower-cased, end with
+_OPERATOR_DEPTH = 8  # how deep in a spec such a field is looked for
+
+
+def _named_by_operator(ctx: Context, word: str, namespace: str | None, name: str) -> str | None:
+    """Why an operator may write the object: a custom resource Flux applies in its namespace, of a
+    kind the producer and consumer tables do not describe, names it in a `...secretName` field
+    (`...configMapName` for a ConfigMap), as operators name the Secret they write
+    (`spec.secretName`); whether it writes or reads it is not known, so the finding says so."""
+    suffix = _OPERATOR_FIELD.get(word)
+    if suffix is None or namespace is None:
+        return None
+
+    def build() -> dict[tuple[str, str, str], tuple[K8sObject, str]]:
+        out: dict[tuple[str, str, str], tuple[K8sObject, str]] = {}
+        for applied in ctx.flux.applied:
+            obj = applied.obj
+            if "." not in obj.group or obj.group.endswith(".k8s.io") or described_kind(obj.group, obj.kind):
+                continue
+            todo: list[tuple[Any, tuple[str, ...]]] = [(obj.spec, ("spec",))]
+            while todo:
+                value, at = todo.pop()
+                if isinstance(value, dict) and len(at) <= _OPERATOR_DEPTH:
+                    for key, sub in value.items():
+                        if not isinstance(key, str):
+                            continue
+                        if isinstance(sub, str) and key.lower().endswith(tuple(_OPERATOR_FIELD.values())) and "${" not in sub:
+                            field_word = "Secret" if key.lower().endswith("secretname") else "ConfigMap"
+                            out.setdefault((field_word, applied.ns, sub), (obj, ".".join((*at, key))))
+                        else:
+                            todo.append((sub, (*at, key)))
+                elif isinstance(value, list) and len(at) <= _OPERATOR_DEPTH:
+                    todo.extend((sub, (*at, str(i))) for i, sub in enumerate(value))
+        return out
+
+    found = ctx.repo.memo("rules.secrets.named-by-operator", build).get((word, namespace, name))
+    if found is None:
+        return None
+    obj, field = found
+    return (
+        f"{obj.kind} {obj.name} ({obj.path}) names it in {field}, and homelint does not know whether its operator "
+        f"writes or reads it; if it writes it, list it in {word.lower()}s.external"
     )
 
 
