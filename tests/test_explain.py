@@ -139,6 +139,22 @@ def test_an_object_the_build_holds_but_flux_never_applies_says_why(tmp_path, mon
     )
 
 
+def test_an_object_a_delete_patch_removes_names_the_build_and_the_patch(tmp_path, monkeypatch):
+    """Its folder is built and lists it: 'no Flux Kustomization builds' would be false."""
+    root = make_repo(tmp_path)
+    (root / "kubernetes/apps/demo/app/kustomization.yaml").write_text(
+        "resources:\n  - ./cm.yaml\npatches:\n  - patch: |-\n      $patch: delete\n      apiVersion: v1\n"
+        "      kind: ConfigMap\n      metadata:\n        name: second\n"
+    )
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/apps/demo/app/cm.yaml:11")
+    assert (
+        "not applied by Flux: Kustomization flux-system/demo builds it, and a patch with `$patch: delete` removes "
+        "it from that build" in text
+    )
+    assert "applied" in run(root, "kubernetes/apps/demo/app/cm.yaml:1")  # the other document stays
+
+
 def test_missing_link_kustomization_that_does_not_parse(tmp_path, monkeypatch):
     """A kustomization.yaml that is not YAML lists nothing anyone can read: the link is the file."""
     root = make_repo(tmp_path)

@@ -550,7 +550,13 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
             entry["applied"].append(item)
         if not entry["applied"]:
             never = repo.flux.withheld_why(obj) if repo.flux is not None else None
-            entry["missing"] = f"a Flux Kustomization builds it, but {never}" if never else _missing_link(repo, path)
+            deleted = repo.flux.deleted_from(obj) if repo.flux is not None else None
+            if never:
+                entry["missing"] = f"a Flux Kustomization builds it, but {never}"
+            elif deleted:
+                entry["missing"] = f"{deleted} builds it, and a patch with `$patch: delete` removes it from that build"
+            else:
+                entry["missing"] = _missing_link(repo, path)
         entry["findings"] = [
             {"rule": f.rule, "line": f.span.line, "severity": f.severity, "message": f.message}
             for f in findings

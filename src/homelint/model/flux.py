@@ -635,6 +635,7 @@ class FluxModel:
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
         self._withheld_named: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
         self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
+        self._deleted_from: dict[int, str] = {}  # repository document (by id) -> a build a `$patch: delete` removes it from
         self._opaque: dict[str | None, list[Applied]] | None = None  # namespace (None: not known) -> opaque_in
         self._opaque_by_ks: dict[tuple[str | None, str], list[Applied]] = {}  # (namespace, Kustomization key) -> opaque_in
         self._target_unread: dict[int, bool] = {}  # id(FluxKS) -> target_namespace_unread
@@ -1087,6 +1088,11 @@ class FluxModel:
         an env file the model cannot (Generated.keys_known)."""
         unknown = self._keys_unknown
         return id(obj) not in unknown and (obj.unpatched is None or id(obj.unpatched) not in unknown)
+
+    def deleted_from(self, obj: K8sObject) -> str | None:
+        """The label of a Flux Kustomization whose build holds the repository document `obj` until
+        a `$patch: delete` patch removes it (the first in model order), or None."""
+        return self._deleted_from.get(id(obj.source))
 
     def withheld_why(self, obj: K8sObject) -> str | None:
         """Why Flux does not apply the repository document `obj` where a build holds it (the first
@@ -2735,6 +2741,7 @@ class FluxModel:
         for index, (source_obj, ns) in enumerate(built.objects):
             edits = built.edits.get(index, {})
             if edits.get(DELETED):  # built.deleted(index)
+                self._deleted_from.setdefault(id(source_obj.source), ks.label)
                 continue
             effective = ns  # targetNamespace is the namespace: of the kustomization built (FluxEdits)
             obj = self._as_built(source_obj, built, index) if edits else source_obj
