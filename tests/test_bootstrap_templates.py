@@ -1,7 +1,8 @@
 """Objects a bootstrap template defines (`bootstrap/resources.yaml.j2`, rendered and piped into
 `kubectl apply` by a Taskfile before Flux runs) are made, only not by Flux: HL401/HL405 do not
-report what they make (a templated namespace: any). A template no script applies, or a templated
-name, makes nothing known."""
+report what they make (a templated namespace: any). So are those of a template nothing in the
+repository names, as a plain manifest outside every Flux build is (its command may be in a README):
+absence of a script is no evidence. A templated name makes nothing known."""
 
 from __future__ import annotations
 
@@ -83,10 +84,13 @@ def test_what_a_template_a_taskfile_applies_makes_is_made(check_json, repo):
     assert [f for f in check_json(root)[1] if f["rule"] == "HL201"] == []
 
 
+def test_a_template_no_script_names_is_taken_as_applied_by_hand(check_json, repo):
+    assert _errors(check_json, repo(_tree(taskfile=None))) == []
+
+
 @pytest.mark.parametrize(
     "files",
     [
-        pytest.param(_tree(taskfile=None), id="no-script-applies-it"),
         pytest.param(_tree(TEMPLATE.replace("secret-a", "{{ name }}").replace('"settings-a"', "{{ cm }}")), id="templated-names"),
         pytest.param(
             _tree(TEMPLATE.replace("ns-a", "ns-b").replace("namespace: flux-system", "namespace: ns-b")), id="elsewhere"
@@ -115,17 +119,29 @@ def _written_as_variable(folder: str) -> list[pytest.param]:
     ]
 
 
+def _applied_by_script(root) -> bool:
+    from homelint.core.context import Context
+    from homelint.engine.runner import load_repo
+    from homelint.model.config import load_config
+    from homelint.rules.common import run_by_script
+
+    repo, _ = load_repo(root, load_config(root))
+    return run_by_script(Context(repo, {}), "bootstrap/resources.yaml.j2")
+
+
 @pytest.mark.parametrize("scripts", _written_as_variable("bootstrap"))
 def test_a_template_whose_folder_a_variable_names_is_applied(check_json, repo, scripts):
     """`{{.BOOTSTRAP_DIR}}/resources.yaml.j2`, with BOOTSTRAP_DIR defined in the root Taskfile
     (or a justfile's `bootstrap_dir := justfile_dir() + '/bootstrap'`, a script's variable): the
-    line applies the template of the folder the variable names."""
-    assert _errors(check_json, repo({**_tree(taskfile=None), **scripts})) == []
+    line applies the template of the folder the variable names (explain says so)."""
+    root = repo({**_tree(taskfile=None), **scripts})
+    assert _errors(check_json, root) == []
+    assert _applied_by_script(root)
 
 
 @pytest.mark.parametrize("scripts", _written_as_variable("elsewhere"))
-def test_a_variable_naming_another_folder_applies_no_template_of_this_one(check_json, repo, scripts):
-    assert _errors(check_json, repo({**_tree(taskfile=None), **scripts})) == [("HL401", "error"), ("HL405", "error")]
+def test_a_variable_naming_another_folder_applies_no_template_of_this_one(repo, scripts):
+    assert not _applied_by_script(repo({**_tree(taskfile=None), **scripts}))
 
 
 def test_variables_are_expanded_a_bounded_number_of_times():

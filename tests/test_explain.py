@@ -644,16 +644,22 @@ def test_an_object_of_a_build_that_fails_is_not_called_applied(tmp_path, monkeyp
 
 
 def test_a_bootstrap_template_says_what_it_makes_and_who_applies_it(tmp_path, monkeypatch):
-    """HL401/HL405 count the Secret of a template a Taskfile pipes into kubectl as made; explain
-    says so, and says when no script applies a template."""
+    """HL401/HL405 count the Secret of a bootstrap template as made, whether a Taskfile pipes it
+    into kubectl or nothing in the repository names it (applied by hand); explain says which."""
     root = make_repo(tmp_path)
     (root / "bootstrap").mkdir()
     (root / "bootstrap/resources.yaml.j2").write_text(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\n  namespace: ns-a\nstringData:\n  k: '{{ v }}'\n"
     )
     monkeypatch.chdir(root)
+    assert (
+        "not applied: Flux does not read bootstrap/resources.yaml.j2, a bootstrap template outside every Flux build (no "
+        "line of a script, Taskfile or justfile that runs kubectl names it: homelint takes it as applied by hand before "
+        "Flux runs); it makes Secret ns-a/secret-a" in run(root, "bootstrap/resources.yaml.j2")
+    )
+    (root / "bootstrap/empty.yaml.j2").write_text("{{ everything }}\n")
     assert "is a template: no line of a script, Taskfile or justfile that runs kubectl names it" in run(
-        root, "bootstrap/resources.yaml.j2"
+        root, "bootstrap/empty.yaml.j2"
     )
     (root / "Taskfile.yaml").write_text(
         "version: '3'\ntasks:\n  boot:\n    cmds:\n      - minijinja-cli bootstrap/resources.yaml.j2 | kubectl apply -f -\n"

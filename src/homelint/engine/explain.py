@@ -29,7 +29,7 @@ from homelint.model.kustomize import inside, join
 from homelint.model.repo import template_inputs
 from homelint.model.targets import target_matches
 from homelint.model.variables import variables_of
-from homelint.rules.common import templated_objects, unbuildable
+from homelint.rules.common import run_by_script, templated_objects, unbuildable
 from homelint.rules.templated import TEMPLATE_SUFFIXES
 
 
@@ -93,19 +93,29 @@ def _chain(repo: Any, ks: Any) -> list[dict[str, Any]]:
 
 
 def _template(repo: Any, path: str) -> str:
-    """What a template file makes: the objects of a bootstrap template a script applies with kubectl
-    (rules.common.templated_objects), as the producer checks count them, or that nothing applies it."""
+    """What a template file makes: the objects of a bootstrap template outside every Flux build
+    (rules.common.templated_objects), as the producer checks count them, and whether a script
+    applies it with kubectl."""
     made = sorted(
         f"{kind} {f'{namespace}/' if namespace else ''}{name}"
         for (kind, name), places in templated_objects(Context(repo, {})).items()
         for where, namespace in places
         if where == path
     )
+    scripted = run_by_script(Context(repo, {}), path)
+    how = (
+        "a bootstrap template a script applies with kubectl before Flux runs"
+        if scripted
+        else "a bootstrap template outside every Flux build (no line of a script, Taskfile or justfile that runs kubectl "
+        "names it: homelint takes it as applied by hand before Flux runs)"
+    )
     if made:
         return (
-            f"Flux does not read {path}, a bootstrap template a script applies with kubectl before Flux runs; it makes "
+            f"Flux does not read {path}, {how}; it makes "
             f"{', '.join(made[:10])}{', ...' if len(made) > 10 else ''} (what its plain kind, name and namespace say)"
         )
+    if scripted:
+        return f"Flux does not read {path}, {how}; homelint reads no object in it whose kind and name are written plainly"
     return (
         f"{path} is a template: no line of a script, Taskfile or justfile that runs kubectl names it, and Flux does not read it"
     )

@@ -914,9 +914,11 @@ def outside_flux(ctx: Context, kind: str, namespace: str, name: str) -> bool:
 
 
 def templated_objects(ctx: Context) -> dict[tuple[str, str], list[tuple[str, str | None]]]:
-    """The objects of bootstrap templates (rules/templated.py) outside every Flux build that a
-    script, Taskfile or justfile names on a line that runs kubectl (`... resources.yaml.j2 | op
-    inject | kubectl apply -f -`): made before Flux, only not by it."""
+    """The objects of bootstrap templates (rules/templated.py) outside every Flux build: made
+    before Flux, only not by it, as a manifest outside every Flux build is. A script, Taskfile or
+    justfile may name one on a line that runs kubectl (`... resources.yaml.j2 | op inject | kubectl
+    apply -f -`), or the bootstrap may be run by hand from its README: either way it is no
+    evidence that nothing makes them (say nothing rather than guess)."""
 
     return ctx.repo.memo("rules.common.templated-objects", lambda: template_objects(_bootstrap_templates(ctx)))
 
@@ -928,15 +930,10 @@ def templated_keys(ctx: Context) -> dict[tuple[str, str], set[str] | None]:
 
 
 def _bootstrap_templates(ctx: Context) -> list[tuple[str, str]]:
-    """(path, text) of each template outside every Flux build that a script, Taskfile or justfile
-    runs kubectl on (run_by_script), found once per run."""
+    """(path, text) of each template outside every Flux build, found once per run."""
 
     def find() -> list[tuple[str, str]]:
-        return [
-            (path, text)
-            for path, text in unapplied_files(ctx, outside_flux_tree=True)
-            if path.endswith(TEMPLATE_SUFFIXES) and run_by_script(ctx, path)
-        ]
+        return [(path, text) for path, text in unapplied_files(ctx, outside_flux_tree=True) if path.endswith(TEMPLATE_SUFFIXES)]
 
     return ctx.repo.memo("rules.common.bootstrap-templates", find)
 
