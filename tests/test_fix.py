@@ -381,6 +381,19 @@ def test_unwired_manifest_is_appended_to_an_unsorted_list_as_its_neighbours_are_
     assert kfile.read_text() == "resources:\n- 'b.yaml'\n- 'a.yaml'\n- 'c.yaml'\n"
 
 
+def test_unwired_manifest_beside_an_entry_naming_a_missing_file_is_left_to_the_user(tmp_path):
+    """`- ./a-renamed.yaml` lists nothing that exists and a.yaml is unlisted: perhaps a rename, so
+    which entry is meant is the user's call, and the reason says so (not "does not list files")."""
+    root = make_repo(tmp_path, {"a.yaml": CONFIGMAP.format(name="a")})
+    (root / "apps/kustomization.yaml").write_text("resources:\n  - ./a-renamed.yaml\n")
+    result = check(root, "--diff", "--unsafe-fixes")
+    assert result.stdout == ""
+    assert (
+        "HL102 not fixed: apps/kustomization.yaml lists './a-renamed.yaml', which does not exist (HL101): fix that "
+        "entry first (it may name this file)" in result.stderr
+    )
+
+
 @pytest.mark.parametrize(
     "kustomization",
     [

@@ -893,6 +893,7 @@ def installs_elsewhere(applied: Applied) -> bool:
     return bool(remote_cluster(applied.obj.spec, applied.ns)) or (applied.ks is not None and bool(applied.ks.target))
 
 
+MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")  # files kustomize reads as manifests under resources:
 OBJECT_KIND = {"secret": "Secret", "configmap": "ConfigMap", "claim": "PersistentVolumeClaim"}
 
 

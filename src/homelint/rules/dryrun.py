@@ -58,6 +58,7 @@ from homelint.model.variables import variables_of
 from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import (
     CHART_SOURCE_KIND,
+    MANIFEST_EXTENSIONS,
     POST_BUILD,
     TARGET_NAMESPACE,
     WORKLOAD_GROUPS,
@@ -1663,7 +1664,6 @@ def _ks_component_homes(flux: FluxModel) -> dict[str, list[str]]:
 
 
 # --- HL116 non-manifest-resource ------------------------------------------------------------------
-MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")
 TEMPLATE_MARKERS = ("{{", "{%", "#{", "#%", "<<")
 
 

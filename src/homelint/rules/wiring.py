@@ -27,6 +27,7 @@ from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import installs_flux
 from homelint.rules.common import (
     INSTANCE_FIELDS,
+    MANIFEST_EXTENSIONS,
     PATH_CHART_SOURCES,
     TARGET_NAMESPACE,
     Names,
@@ -2297,6 +2298,9 @@ def _wire(file: FixFile, findings: list[Finding]) -> Edit | str:
     if len(node.value) != len(resources) or not all(isinstance(r, str) for r in resources):
         return f"{kfile} resources are not all plain entries"
     folder = posixpath.dirname(kfile)
+    lost = [r for r in resources if _names_missing_file(root, folder, r)]
+    if lost:  # perhaps this very file, renamed: which of the two is meant is the user's call
+        return f"{kfile} lists '{printable(lost[0])}', which does not exist (HL101): fix that entry first (it may name this file)"
     files = [r for r in resources if _is_local_file(root, folder, r)]
     if not files:
         return f"{kfile} does not list files one by one"
@@ -2350,6 +2354,14 @@ def _wire(file: FixFile, findings: list[Finding]) -> Edit | str:
     out.extra = [(at, block) for at, block in pieces[1:]]
     out.riders = others
     return out
+
+
+def _names_missing_file(root: Path, folder: str, entry: str) -> bool:
+    """Whether `entry` names a manifest of `folder` itself that is not there."""
+    if "://" in entry or entry.startswith(("/", "github.com/")) or ".." in entry.split("/"):
+        return False
+    target = posixpath.normpath(posixpath.join(folder, entry))
+    return posixpath.dirname(target) == folder and target.endswith(MANIFEST_EXTENSIONS) and not (root / target).exists()
 
 
 def _is_local_file(root: Path, folder: str, entry: str) -> bool:
