@@ -6,6 +6,9 @@ meant is in the referrer's own namespace: a file there defines it but no build a
 lists it), or the build lists a file kustomize cannot find, which may define it. Then pointing
 the release at another app's source would chart it from there (across namespaces, pruned with
 that app), so the other namespace is only mentioned.
+
+The same unlisted source kept by two apps: HL102's fix would list both copies, and two
+Kustomizations would apply one object; each finding names the other copy, and neither is fixed.
 """
 
 from __future__ import annotations
@@ -68,3 +71,25 @@ def test_with_nothing_in_its_own_namespace_the_other_namespace_is_the_fix(check_
     (message,) = _hl107(check_json, root)
     assert message.endswith("but the OCIRepository is in 'ns-b': add namespace: ns-b")
     assert "+    namespace: ns-b" in run("check", str(root), "--no-cache", "--diff", "--unsafe-fixes").stdout
+
+
+def test_unlisted_copies_of_one_source_in_two_apps_name_each_other_and_are_not_fixed(check_json, run, repo):
+    """Two apps of one namespace each keep an unlisted copy of one source: HL102's fix would list
+    both, and two Kustomizations would then apply (and prune) one object (HL112)."""
+    tree = two_apps(first_lists="")
+    tree["apps/ns-a/app-b/kustomization.yaml"] = "resources:\n  - release.yaml\n"
+    tree["apps/ns-a/app-b/release.yaml"] = RELEASE.format(app="app-b")
+    written = SOURCE.replace("  name: repo-a\n", "  name: repo-a\n  namespace: ns-a\n")
+    tree["apps/ns-a/app-a/source.yaml"] = tree["apps/ns-a/app-b/source.yaml"] = written
+    tree["apps/ns-a/kustomization.yaml"] = "namespace: ns-a\nresources: [namespace.yaml, app-a, app-b]\n"
+    root = repo(tree)
+    messages = sorted(f["message"] for f in check_json(root)[1] if f["rule"] == "HL102")
+    assert messages == [
+        "source.yaml (OCIRepository repo-a) is not listed in apps/ns-a/app-a/kustomization.yaml, so Flux never applies "
+        "it; apps/ns-a/app-b/source.yaml defines OCIRepository ns-a/repo-a too and is not listed either: listing both "
+        "would have two Kustomizations apply it",
+        "source.yaml (OCIRepository repo-a) is not listed in apps/ns-a/app-b/kustomization.yaml, so Flux never applies "
+        "it; apps/ns-a/app-a/source.yaml defines OCIRepository ns-a/repo-a too and is not listed either: listing both "
+        "would have two Kustomizations apply it",
+    ]
+    assert "+  - source.yaml" not in run("check", str(root), "--no-cache", "--diff", "--unsafe-fixes").stdout

@@ -518,6 +518,13 @@ def _first_difference(one: Any, other: Any) -> str | None:
 @check("HL102")
 def unwired_manifest(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
+    # the unlisted files of other folders that would apply one object if listed: listing each (the
+    # fix) would have two Kustomizations apply it (HL112), so the message names the rival instead
+    rivals: dict[tuple[str, str, str], list[tuple[str, str]]] = defaultdict(list)
+    for path, kd, _objects, keys, twins in _unlisted(ctx):
+        if not all(twins):
+            for key in {k for k in keys if not _unknown_identity(k)}:
+                rivals[key].append((path, kd.file))
     for path, kd, objects, keys, twins in _unlisted(ctx):
         base = posixpath.relpath(path, kd.dir or ".")  # the file's name, or its path below a subfolder
         named = sorted({f"{o.kind} {o.name}" for o in objects})
@@ -577,6 +584,14 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         else:
             message = f"{base} ({kinds}) is not listed in {kd.file}, so Flux never applies it{where}"
             fix = f"add './{base}' to resources: in {kd.file}, or delete the file"
+        rival = next(((key, copy) for key in keys for copy, listing in rivals.get(key, ()) if listing != kd.file), None)
+        if rival is not None:
+            (kind, ns, name), copy = rival
+            message += (
+                f"; {copy} defines {kind} {ns + '/' if ns else ''}{name} too and is not listed either: listing both "
+                "would have two Kustomizations apply it"
+            )
+            fix = "list the one copy meant (and delete the others), or list none"
         finding = ctx.finding(
             "HL102", path, repo.span(path, objects[0].doc, ("kind",)), message, fix=fix, key=f"HL102/{path}", related=[kd.file]
         )
