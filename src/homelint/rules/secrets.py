@@ -444,6 +444,8 @@ def _hashed_message(edge: Edge, who: str, word: str, name: str, ns: str, why: Un
         f"kustomize-controller looks for {name} and fails the whole Kustomization"
         if substitutes
         else f"Flux looks for {name}, which the cluster does not have"
+        if obj.group.endswith("toolkit.fluxcd.io")
+        else f"the reference still names {name}, which the cluster does not have"  # read by its controller or the kubelet
     )
     disable = "set disableNameSuffixHash: true (generatorOptions, or the generator's options)"
     if why.same_build and ref.written is not None:  # a chart value from valuesFrom: data kustomize never rewrites
