@@ -93,3 +93,24 @@ def test_unlisted_copies_of_one_source_in_two_apps_name_each_other_and_are_not_f
         "would have two Kustomizations apply it",
     ]
     assert "+  - source.yaml" not in run("check", str(root), "--no-cache", "--diff", "--unsafe-fixes").stdout
+
+
+def test_a_source_in_a_listed_folder_without_kustomization_names_that_folder(check_json, repo):
+    """The source's file is in a folder a kustomization lists but which has no kustomization file:
+    kustomize fails that build (HL101), which is why nothing applies the source; HL107 says so and
+    its fix names the folder, not kind/name/namespace."""
+    tree = two_apps(first_lists="")
+    del tree["apps/ns-a/app-a/source.yaml"]
+    tree["apps/ns-a/app-a/kustomization.yaml"] = "resources:\n  - release.yaml\n  - sources\n"
+    tree["apps/ns-a/app-a/sources/source.yaml"] = SOURCE
+    findings = check_json(repo(tree))[1]
+    (hl107,) = [f for f in findings if f["rule"] == "HL107"]
+    assert hl107["message"].startswith(
+        "chartRef names OCIRepository 'ns-a/repo-a', which nothing Flux applies defines: it is defined in "
+        "apps/ns-a/app-a/sources/source.yaml, which no Flux Kustomization applies: apps/ns-a/app-a/kustomization.yaml "
+        "lists 'sources', a folder with no kustomization file, so kustomize fails that build (HL101)"
+    )
+    assert (
+        hl107["fix"] == "give apps/ns-a/app-a/sources a kustomization.yaml that lists the source's file (or list the file itself)"
+    )
+    assert any(f["rule"] == "HL101" for f in findings)

@@ -1364,6 +1364,14 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 if unapplied
                 else "which nothing in the repository defines"
             )
+            # no build reaches the file because one lists a folder holding it that has no
+            # kustomization file (HL101): that build fails, and the folder is where the fix goes
+            broken = ctx.flux.listed_without_kustomization(posixpath.dirname(unapplied[0])) if unapplied else None
+            if broken is not None:
+                defined += (
+                    f": {broken[0].file} lists '{printable(broken[1].value)}', a folder with no kustomization file, so "
+                    "kustomize fails that build (HL101)"
+                )
             # it may be applied after all (FluxModel.source_may_exist): the first file that may be
             hedge = next((h for path in unapplied if (h := _maybe_applied(ctx, path, "the source's file")) is not None), None)
             if hedge is not None:  # it may be applied after all: say so, do not guess
@@ -1381,6 +1389,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 f"{field[-1]} names {kind} '{ns}/{name}', {defined}{other}{'' if renamed else _nearest(name, names)}{unbuilt}",
                 fix=f"name the renamed source ('{renamed[0]}'), or keep the prefix/suffix off the source"
                 if renamed
+                else f"give {broken[1].target} a kustomization.yaml that lists the source's file (or list the file itself)"
+                if broken is not None
                 else "fix kind/name/namespace (it defaults to the referrer's namespace), or list the source in flux.external-sources",
             )
             if hedge is not None:
