@@ -520,11 +520,14 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
     # the unlisted files of other folders that would apply one object if listed: listing each (the
     # fix) would have two Kustomizations apply it (HL112), so the message names the rival instead
-    rivals: dict[tuple[str, str, str], list[tuple[str, str]]] = defaultdict(list)
+    # (of one cluster: another cluster's copy is another object)
+    rivals: dict[tuple[tuple[str, str, str], str], list[tuple[str, str]]] = defaultdict(list)
+    clusters = _dir_clusters(ctx) if has_flux(ctx) else {}
     for path, kd, _objects, keys, twins in _unlisted(ctx):
         if not all(twins):
             for key in {k for k in keys if not _unknown_identity(k)}:
-                rivals[key].append((path, kd.file))
+                for cluster in clusters.get(kd.dir, [""]):
+                    rivals[(key, cluster)].append((path, kd.file))
     for path, kd, objects, keys, twins in _unlisted(ctx):
         base = posixpath.relpath(path, kd.dir or ".")  # the file's name, or its path below a subfolder
         named = sorted({f"{o.kind} {o.name}" for o in objects})
@@ -584,7 +587,16 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
         else:
             message = f"{base} ({kinds}) is not listed in {kd.file}, so Flux never applies it{where}"
             fix = f"add './{base}' to resources: in {kd.file}, or delete the file"
-        rival = next(((key, copy) for key in keys for copy, listing in rivals.get(key, ()) if listing != kd.file), None)
+        rival = next(
+            (
+                (key, copy)
+                for key in keys
+                for cluster in clusters.get(kd.dir, [""])
+                for copy, listing in rivals.get((key, cluster), ())
+                if listing != kd.file
+            ),
+            None,
+        )
         if rival is not None:
             (kind, ns, name), copy = rival
             message += (
