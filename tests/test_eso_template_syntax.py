@@ -93,3 +93,23 @@ def test_a_label_template_is_parsed_too(check_json, repo):
     )
     findings = _hl409(check_json, repo, labelled)
     assert [(f["line"], "label 'owner'" in f["message"]) for f in findings] == [(15, True)]
+
+
+def test_a_dash_a_substituted_variable_brings_is_judged_as_flux_substitutes_it(check_json, repo):
+    """`{{ .${APP}_password }}` with APP=app-a is `{{ .app-a_password }}` once Flux substitutes the
+    object, before External Secrets parses it; written literally, the same key is judged alike."""
+    flux = flux_root("apps", "./apps", "  postBuild:\n    substitute:\n      APP: app-a\n")
+    files = {
+        "clusters/main/flux.yaml": flux,
+        "apps/kustomization.yaml": "resources: [ns.yaml, store.yaml, es.yaml]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/store.yaml": STORE,
+        "apps/es.yaml": EXTERNAL_SECRET.replace("{value}", "'{{ .${APP}_password }}'"),
+    }
+    (finding,) = [f for f in check_json(repo(files))[1] if f["rule"] == "HL409"]
+    assert finding["message"].startswith(
+        "ExternalSecret es-a: the template of key 'URL' (as Flux substitutes it: '{{ .app-a_password }}') does not parse"
+    )
+    assert finding["fix"] == 'read the key through index, with the ${VAR} inside the quotes: {{ index . "${VAR}_key" }}'
+    files["clusters/main/flux.yaml"] = flux.replace("APP: app-a", "APP: app_a")  # no dash once substituted
+    assert [f for f in check_json(repo(files))[1] if f["rule"] == "HL409"] == []

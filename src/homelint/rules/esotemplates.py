@@ -17,6 +17,7 @@ from homelint.core.context import Context
 from homelint.core.gotemplate import template_problem
 from homelint.core.model import Finding, K8sObject, dig
 from homelint.loading.safeio import printable
+from homelint.model.helmvalues import substituted_text
 from homelint.rules.common import applied_once
 from homelint.rules.registry import check
 
@@ -56,18 +57,21 @@ def _object_templates(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
     for index, source in enumerate(sources if isinstance(sources, list) else []):
         if isinstance(source, dict):
             texts.append(((*at, "templateFrom", index, "literal"), source.get("literal"), f"templateFrom[{index}].literal"))
-    for keys, text, label in texts:
-        if not isinstance(text, str):
+    for keys, written, label in texts:
+        if not isinstance(written, str):
             continue
-        problem = template_problem(text)
+        text, problem = _as_substituted(ctx, obj, written)
         if problem is None:
             continue
+        after = f" (as Flux substitutes it: '{printable(text, 80)}')" if text != written else ""
         if problem.word:
             why = (
                 f"'{printable(problem.word, 60)}' has a '-', which ends a name in a Go template: the parser reads "
                 f"'-{printable(problem.word.split('-', 1)[1], 40)}' as a number (bad number syntax)"
             )
             fix = f'read a key with a dash through index: {{{{ index . "{printable(problem.word, 60)}" }}}}'
+            if after:  # the dash comes from a variable: the written key, ${VAR} and all, goes inside the quotes
+                fix = 'read the key through index, with the ${VAR} inside the quotes: {{ index . "${VAR}_key" }}'
         else:
             why = f"Go's template parser fails: {problem.why}"
             fix = "close every {{ with }} and every quoted string inside it"
@@ -75,7 +79,22 @@ def _object_templates(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
             "HL409",
             obj,
             keys,
-            f"{obj.kind} {obj.name}: the template of {label} does not parse ({why}), so External Secrets fails the "
+            f"{obj.kind} {obj.name}: the template of {label}{after} does not parse ({why}), so External Secrets fails the "
             "whole object ('unable to parse template') and never writes the Secret",
             fix=fix,
         )
+
+
+def _as_substituted(ctx: Context, obj: K8sObject, written: str) -> tuple[str, Any]:
+    """The text External Secrets parses and its problem (core.gotemplate), or (written, None):
+    Flux substitutes `${VAR}` in the whole object before it is applied, so `{{ .${APP}_password }}`
+    with APP=app-a is `{{ .app-a_password }}`. Judged as each Kustomization applying it substitutes
+    it, where the value is known (the first that fails); the written text where none substitutes."""
+    if "${" not in written:
+        return written, template_problem(written)
+    texts = [substituted_text(ctx.repo, applied, written) for applied in ctx.flux.applications_of(obj)]
+    for text in dict.fromkeys(t for t in texts if t is not None):
+        problem = template_problem(text)
+        if problem is not None:
+            return text, problem
+    return written, None
