@@ -208,7 +208,12 @@ def test_missing_link_remote_source(tmp_path, monkeypatch):
     monkeypatch.chdir(root)
     data = json.loads(run(root, "kubernetes/apps/other/cm.yaml", "--format", "json"))
     missing = data["objects"][0]["missing"]
-    assert "flux-system/remote" in missing and "not this repository" in missing
+    # GitRepository 'elsewhere' is defined nowhere: no other repository, nothing is built (HL107)
+    assert missing == (
+        "Kustomization flux-system/remote (kubernetes/apps/remote.yaml:4) builds './kubernetes/apps/other' from "
+        "GitRepository/flux-system/elsewhere, which nothing the repository applies defines (HL107), so "
+        "kustomize-controller builds nothing"
+    )
 
 
 USER = """\
