@@ -59,6 +59,33 @@ def test_an_env_file_line_without_equals_is_a_key_with_an_empty_value(repo, chec
         assert '  DOMAIN: example.com\n  EMPTY: ""\n' in built.stdout, built.stderr
 
 
+def test_a_literal_yaml_reads_as_a_mapping_is_one_schema_error_and_no_key(repo, check_json):
+    """`- values.yaml=replicaCount: 1` is a mapping, not a string: kustomize cannot read the file
+    (HL601). Which keys the ConfigMap would have is not known, so no key is judged (no HL609 on a
+    key made of the mapping's text, no HL406 for the key a HelmRelease reads)."""
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: app-a}\nspec:\n  interval: 1h\n"
+        "  chart: {spec: {chart: chart-a, sourceRef: {kind: HelmRepository, name: repo-a}}}\n"
+        "  valuesFrom: [{kind: ConfigMap, name: values-a}]\n"
+    )
+    root = repo(
+        {
+            "clusters/c/sync.yaml": flux_root("apps", "./apps/app-a", "  targetNamespace: ns-a\n"),
+            "apps/app-a/kustomization.yaml": (
+                "resources: [hr.yaml]\nconfigMapGenerator:\n  - name: values-a\n    literals:\n"
+                "      - values.yaml=replicaCount: 1\ngeneratorOptions: {disableNameSuffixHash: true}\n"
+            ),
+            "apps/app-a/hr.yaml": release,
+        }
+    )
+    _, findings = check_json(root)
+    assert messages(findings, "HL601") == ["kustomization: configMapGenerator.0.literals.0 must be a string, not a mapping"]
+    assert messages(findings, "HL609") == messages(findings, "HL406") == []
+    built = kustomize(root, "apps/app-a")
+    if built is not None:
+        assert built.returncode != 0 and "cannot unmarshal" in built.stderr, built.stderr
+
+
 def test_an_unknown_behavior_is_create(repo, check_json):
     """kustomize reads a behavior it does not know as unspecified, which creates (no HL601)."""
     root = repo(

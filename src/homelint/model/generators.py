@@ -263,14 +263,20 @@ def _values(directory: str, item: dict[str, Any], kind: str, read: Callable[[str
 
     literals = item.get("literals")
     for j, literal in enumerate(literals if isinstance(literals, list) else []):
-        key, eq, value = str(literal).partition("=")
+        if not isinstance(literal, str):  # `- key=a: b` is a mapping: kustomize cannot read the file (HL601)
+            out.bad_literal, out.keys_known = True, False
+            continue
+        key, eq, value = literal.partition("=")
         if eq and key:
             put(key, _unquote(value), where.origin(key, "literals", j))
         else:  # api/kv ParseLiteralSource: "invalid literal source ..., expected key=value"
             out.bad_literal = True
     files = item.get("files")
     for source in files if isinstance(files, list) else []:
-        named, _, rel = str(source).rpartition("=")
+        if not isinstance(source, str):  # kustomize cannot read the file (HL601): what it makes is not known
+            out.readable, out.keys_known = False, False
+            continue
+        named, _, rel = source.rpartition("=")
         key = named or posixpath.basename(rel)
         path = join(directory, rel)
         raw = read(path)
