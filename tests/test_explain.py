@@ -211,7 +211,7 @@ def test_missing_link_remote_source(tmp_path, monkeypatch):
     # GitRepository 'elsewhere' is defined nowhere: no other repository, nothing is built (HL107)
     assert missing == (
         "Kustomization flux-system/remote (kubernetes/apps/remote.yaml:4) builds './kubernetes/apps/other' from "
-        "GitRepository/flux-system/elsewhere, which nothing the repository applies defines (HL107), so "
+        "GitRepository/flux-system/elsewhere, which nothing the repository applies defines, so "
         "kustomize-controller builds nothing"
     )
 

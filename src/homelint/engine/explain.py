@@ -480,13 +480,13 @@ def _missing_link(repo: Any, path: str) -> str:
     if remote:
         ks = remote[0]
         src = f"{ks.source.kind}/{ks.source.namespace}/{ks.source.name}" if ks.source else "an unknown source"
-        # a source nothing defines is no other repository: kustomize-controller applies nothing (HL107)
+        # a source nothing defines is no other repository: kustomize-controller applies nothing
         undefined = ks.source is not None and flux is not None and not flux.source_found(ks.source)
         return (
             f"Kustomization {ks.namespace}/{ks.name} ({_where(repo, ks.obj, 'metadata', 'name')}) builds "
             f"'{ks.raw_path}' from {src}, "
             + (
-                "which nothing the repository applies defines (HL107), so kustomize-controller builds nothing"
+                "which nothing the repository applies defines, so kustomize-controller builds nothing"
                 if undefined
                 else "which is not this repository"
             )
