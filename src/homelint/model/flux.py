@@ -16,7 +16,7 @@ import json
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -639,6 +639,7 @@ class FluxModel:
         self._opaque: dict[str | None, list[Applied]] | None = None  # namespace (None: not known) -> opaque_in
         self._opaque_by_ks: dict[tuple[str | None, str], list[Applied]] = {}  # (namespace, Kustomization key) -> opaque_in
         self._target_unread: dict[int, bool] = {}  # id(FluxKS) -> target_namespace_unread
+        self._namespace_fields: dict[int, tuple[frozenset[tuple[str, tuple[str, ...]]], bool]] = {}  # namespace_fields_of
         self._source_memo: dict[SourceRef, bool] = {}  # source_may_exist's answers
         # where a patch document is (PatchSource) -> whether it found an object, once per build it
         # ran in (apply_matching: None when not known); HL114 and HL115 read them
@@ -1030,6 +1031,51 @@ class FluxModel:
             configured = parent is not None and any(self._namespace_configured(directory) for directory in sorted(parent.dirs))
             memo[id(ks)] = configured or self.spec_unread(ks)
         return memo[id(ks)]
+
+    def namespace_fields_of(self, ks: FluxKS) -> tuple[frozenset[tuple[str, tuple[str, ...]]], bool]:
+        """The (kind, field path) fieldSpecs that the `configurations:` files of the build of `ks`
+        give kustomize's namespace transformer (`namespace:` entries; kind "" for any; merged up into
+        every kustomization that includes them), and whether one cannot be read here (any field)."""
+        memo = self._namespace_fields
+        if id(ks) not in memo:
+            specs: set[tuple[str, tuple[str, ...]]] = set()
+            unknown = False
+            for directory in sorted(ks.dirs):
+                kd = self.kdirs.get(directory)
+                files = kd.data.get("configurations") if kd is not None else None
+                if not files:
+                    continue
+                for entry in files if isinstance(files, list) else [None]:
+                    parsed = self.repo.parsed.get(join(directory, entry)) if isinstance(entry, str) else None
+                    if parsed is None or parsed.problems:
+                        unknown = True
+                        continue
+                    for doc in parsed.docs:
+                        found = doc.get("namespace") if isinstance(doc, dict) else None
+                        for spec in found if isinstance(found, list) else ([] if found is None else [None]):
+                            if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+                                unknown = True
+                                continue
+                            kind = spec.get("kind")
+                            path = tuple(part for part in spec["path"].split("/") if part)
+                            specs.add((kind if isinstance(kind, str) else "", path))
+            memo[id(ks)] = (frozenset(specs), unknown)
+        return memo[id(ks)]
+
+    def namespace_may_set(self, applied: Applied, field: Sequence[Any] | None = None) -> bool:
+        """Whether a `configurations:` fieldSpec of its build may have the namespace transformer set
+        the field at `field` of `applied` (list indexes left out, as fieldSpec paths go through
+        lists), or with `field` None any field besides metadata.namespace."""
+        if applied.ks is None:
+            return False
+        specs, unknown = self.namespace_fields_of(applied.ks)
+        if unknown:
+            return True
+        kind = applied.obj.kind
+        path = tuple(str(p) for p in field if not isinstance(p, int)) if field is not None else None
+        return any(
+            k in ("", kind) and (spec == path if path is not None else spec != ("metadata", "namespace")) for k, spec in specs
+        )
 
     def _namespace_configured(self, directory: str) -> bool:
         """Whether the kustomization of `directory` lists a `configurations:` file that gives the

@@ -692,6 +692,11 @@ def _add_products(graph: Any, repo: Repo, applied: Applied, node: ObjNode, obj: 
 def _add_product(graph: Any, repo: Repo, applied: Applied, node: ObjNode, made: Any, field: FieldPath) -> None:
     kind = NODE_KIND[made.kind]
     namespace = made.namespace
+    flux = repo.flux
+    if namespace not in (ANY_NAMESPACE, applied.ns) and flux is not None and flux.namespace_may_set(applied):
+        # a namespace its own field names, which a configurations: fieldSpec may have the namespace
+        # transformer rewrite: it may make it anywhere
+        namespace = ANY_NAMESPACE
     if namespace != ANY_NAMESPACE and (is_templated(namespace) or "${" in namespace):
         namespace = _known_namespace(applied, namespace, repo) or ANY_NAMESPACE
     name = made.name

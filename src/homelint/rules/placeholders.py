@@ -879,8 +879,8 @@ def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) 
         if flux_ks and tuple(field[:2]) == ("spec", "patches"):
             continue  # a patch's text: substituted, or not, in the objects it lands in (reported there)
         exprs = [e for e in scan(text) if not e.error and e.name]
-        if not exprs:
-            continue
+        if not exprs or ctx.flux.namespace_may_set(applied, field):
+            continue  # (a configurations: fieldSpec of the namespace transformer writes the namespace there)
         reason = "" if applied.unread else _rejected(applied, field, text, is_key, relabelled, app_template)
         if reason:
             return field, is_key, exprs[0].name, reason, text, (exprs[0].start, exprs[0].end)
