@@ -77,3 +77,31 @@ def test_kustomize_writes_the_namespace_at_the_configured_field(repo):
     done = subprocess.run([str(KUBECTL), "kustomize", str(root / "ns-a")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "target-ns: ns-a" in done.stdout and "${NS}" not in done.stdout
+
+
+APP_KS = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: app-a\nspec:\n  interval: 1h\n"
+    "  path: ./app-a\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+    "    namespace: flux-system\n  targetNamespace: ns-a\n  postBuild:\n    substitute:\n      APP: app-a\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("config", "found"),
+    [
+        (CONFIG, ["HL201"]),  # fieldSpecs of ConfigMaps: the child Kustomization's postBuild is as written
+        (CONFIG.replace("ConfigMap", "Kustomization").replace("data/target-ns", "spec/postBuild"), []),
+        (CONFIG.replace("    kind: ConfigMap\n", "").replace("data/target-ns", "spec/postBuild/substitute"), []),  # every kind
+        ("namespace: not-a-list\n", []),  # not understood: any field may be set
+    ],
+    ids=["other-kind", "the-flux-kind", "any-kind", "not-understood"],
+)
+def test_a_configurations_file_leaves_unknown_only_the_fields_it_names(check_json, repo, config, found):
+    """A child Flux Kustomization in a build whose Component has a configurations file: its
+    postBuild is judged (an undefined variable of its build is HL201) unless a fieldSpec may
+    set the Kustomization's spec."""
+    files = tree("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\ndata: {}\n", config, extra=", app-a.yaml")
+    files["ns-a/app-a.yaml"] = APP_KS
+    files["app-a/kustomization.yaml"] = "resources: [cm.yaml]\n"
+    files["app-a/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${APP}-cm\ndata:\n  host: ${UNDEFINED_X}\n"
+    assert [r for r in _rules(check_json, repo(files)) if r != "HL205"] == found

@@ -16,7 +16,7 @@ import json
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -1077,6 +1077,20 @@ class FluxModel:
             k in ("", kind) and (spec == path if path is not None else spec != ("metadata", "namespace")) for k, spec in specs
         )
 
+    def _loosen_configured(self, kd: KustomizeDir, out: BuildOut) -> None:
+        """Mark where the fieldSpecs of the `configurations:` files of `kd` may have kustomize's
+        transformers set fields, per kind (configured_fields); every field of every object when
+        a file cannot be read here."""
+        fields = configured_fields(
+            self.repo.parsed.get(join(kd.dir, entry)) if isinstance(entry, str) else None
+            for entry in _as_list(kd.data.get("configurations"))
+        )
+        if fields is None:
+            out.loosen([()])
+            return
+        for index, (obj, _) in enumerate(out.objects):
+            out.loosen([*fields.get(obj.kind, ()), *fields.get("", ())], range(index, index + 1))
+
     def _namespace_configured(self, directory: str) -> bool:
         """Whether the kustomization of `directory` lists a `configurations:` file that gives the
         namespace transformer fieldSpecs (a `namespace:` key), or one that cannot be read here."""
@@ -1396,7 +1410,11 @@ class FluxModel:
         (`edits`), in kustomize's order."""
         data = _edited(kd.data, edits)
         self._patches(kd, out, data, edits)
-        out.loosen(transformed_fields(data))
+        if data.get("configurations") and not data.get("replacements"):
+            out.loosen(transformed_fields({k: v for k, v in data.items() if k != "configurations"}))
+            self._loosen_configured(kd, out)
+        else:
+            out.loosen(transformed_fields(data))
         if isinstance(data.get("namespace"), str) and data["namespace"]:
             _set_namespace(out, data["namespace"])
         # kustomize's builtin transformers run in this order (api/internal/target/kusttarget_configplugin.go):
@@ -3036,6 +3054,44 @@ def transformed_fields(data: dict[str, Any]) -> tuple[Pointer, ...]:
     if data.get("namespace"):
         out.append(("subjects",))
     return tuple(dict.fromkeys(out))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [None]  # None: not a list, read as a file that cannot be read
+
+
+def configured_fields(files: Iterable[Any]) -> dict[str, tuple[Pointer, ...]] | None:
+    """Where the fieldSpecs of `configurations:` files (parsed; None: one that cannot be read) may
+    have kustomize's transformers set fields, by the kind they name ("" for any kind): each
+    transformer's list of fieldSpecs (`commonLabels`, `namespace`, `images`, ...), and the
+    `fieldSpecs` of each `nameReference`/`varReference` entry. A path is kept to its first part
+    (its first two under metadata): fieldSpec paths go through lists. None when a file, or an
+    entry, is not of that shape."""
+    out: dict[str, list[Pointer]] = {}
+    for parsed in files:
+        if parsed is None or parsed.problems:
+            return None
+        for doc in parsed.docs:
+            if doc is None:
+                continue
+            if not isinstance(doc, dict):
+                return None
+            for specs in doc.values():
+                if not isinstance(specs, list):
+                    return None
+                for spec in specs:
+                    inner = spec.get("fieldSpecs") if isinstance(spec, dict) and "fieldSpecs" in spec else [spec]
+                    for field_spec in inner if isinstance(inner, list) else [None]:
+                        if not isinstance(field_spec, dict) or not isinstance(field_spec.get("path"), str):
+                            return None
+                        parts = tuple(part for part in field_spec["path"].split("/") if part)
+                        if not parts:
+                            return None
+                        kind = field_spec.get("kind")
+                        out.setdefault(kind if isinstance(kind, str) else "", []).append(
+                            parts[:2] if parts[0] == "metadata" else parts[:1]
+                        )
+    return {kind: tuple(dict.fromkeys(pointers)) for kind, pointers in out.items()}
 
 
 def label_field_paths(data: dict[str, Any]) -> tuple[Pointer, ...]:
