@@ -1832,3 +1832,40 @@ def test_a_json6902_patch_of_many_operations_is_followed_only_within_a_copy_budg
     assert 0 < followed < 20_000 and followed * followed // 2 <= COPY_BUDGET + 10 * followed
     patched, rec = json6902(cm, ops[:100])
     assert len(patched["data"]) == 100 and rec.loose == []
+
+
+def test_a_sops_document_of_many_typed_values_gives_bounded_findings(check_json, repo):
+    """50,000 values encrypted as type:int in a Secret's stringData: each is a decrypted number the
+    API server refuses (HL601), reported at most MAX_ERRORS_PER_OBJECT times, in one pass."""
+    from homelint.model.kindschemas import MAX_ERRORS_PER_OBJECT
+
+    value = "ENC[AES256_GCM,data:Nw==,iv:AA==,tag:AA==,type:int]"
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\nstringData:\n"
+    secret += "".join(f"  K{i}: {value}\n" for i in range(50_000)) + "sops:\n  mac: x\n  version: 3.11.0\n"
+    root = repo(
+        {
+            "clusters/main/flux.yaml": flux_root("apps", "./apps", "  decryption:\n    provider: sops\n"),
+            "apps/kustomization.yaml": "namespace: ns-a\nresources: [secret.sops.yaml]\n",
+            "apps/secret.sops.yaml": secret,
+        }
+    )
+    found = [f for f in check_json(root)[1] if f["rule"] == "HL601"]
+    assert 0 < len(found) <= MAX_ERRORS_PER_OBJECT
+    assert all("sops decrypts it to type:int" in f["message"] for f in found)
+
+
+def test_configurations_files_of_many_field_specs_are_read_in_one_pass(check_json, repo):
+    """A configurations file of 20,000 fieldSpecs, beside one that is not of that shape, is read
+    in one pass each: the run ends with no internal error (HL000)."""
+    specs = "".join(f"  - path: data/key-{i}\n    kind: ConfigMap\n" for i in range(20_000))
+    root = repo(
+        {
+            "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+            "apps/kustomization.yaml": "configurations: [big.yaml, odd.yaml]\nresources: [cm.yaml]\n",
+            "apps/big.yaml": "namespace:\n" + specs + "commonLabels:\n" + specs,
+            "apps/odd.yaml": "nameReference: {kind: ConfigMap}\n",
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\ndata: {}\n",
+        }
+    )
+    code, findings = check_json(root)
+    assert code in (0, 1) and not [f for f in findings if f["rule"] == "HL000"]
