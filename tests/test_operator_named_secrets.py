@@ -62,3 +62,31 @@ def test_a_resource_of_another_namespace_does_not_count(check_json, repo):
     files["apps/kustomization.yaml"] = "resources: [ns.yaml, deploy.yaml, other.yaml]\n"
     files["apps/deploy.yaml"] = DEPLOYMENT.replace("  name: deploy-a\n", "  name: deploy-a\n  namespace: ns-a\n")
     assert [severity for severity, _ in _hl401(check_json, repo(files))] == ["error"]
+
+
+INFISICAL = (
+    "apiVersion: secrets.infisical.com/v1alpha1\nkind: InfisicalSecret\nmetadata:\n  name: maker-a\n  namespace: flux-system\n"
+    "spec:\n  hostAPI: https://example.invalid/api\n  managedKubeSecretReferences:\n    - secretName: vars-a\n"
+    "      secretNamespace: flux-system\n      secretType: Opaque\n"
+)
+
+
+def test_a_substitution_source_an_operator_makes_is_named_with_it(check_json, repo):
+    """The Secret a Kustomization substitutes from is made by an InfisicalSecret, whose keys come
+    from the secret store: the placeholders no other source defines may be defined there (an info),
+    and the info says what makes the Secret rather than that it is not in the repository."""
+    substitute = "  postBuild:\n    substituteFrom:\n      - {kind: Secret, name: vars-a}\n"
+    root = repo(
+        {
+            "clusters/main/flux.yaml": flux_root("apps", "./apps", substitute),
+            "apps/kustomization.yaml": "resources: [cm.yaml, maker.yaml]\n",
+            "apps/maker.yaml": INFISICAL,
+            "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\ndata:\n  host: ${HOST_A}\n",
+        }
+    )
+    (finding,) = [f for f in check_json(root)[1] if f["rule"] == "HL201"]
+    assert finding["severity"] == "info"
+    assert (
+        "Secret vars-a is made by InfisicalSecret maker-a (apps/maker.yaml), whose keys homelint does not read"
+        in finding["message"]
+    )

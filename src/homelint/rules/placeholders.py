@@ -450,10 +450,13 @@ def _open_sources_info(ctx: Context, ks: FluxKS, variables: Variables, uses: lis
                     elsewhere_only = False
                     unread += 1
                     continue
+                made = _made_by_operator(ctx, source.kind, ks.namespace, source.name)
                 why.append(
                     f"{source.kind} {source.name} is defined only for namespace{'s' if len(spaces) > 1 else ''} "
                     f"{bounded(spaces)} ({min(o.path for o in defined)}), not for the Kustomization's namespace {ks.namespace}"
                     if spaces
+                    else f"{source.kind} {source.name} is made by {made}, whose keys homelint does not read"
+                    if made
                     else f"{source.kind} {source.name} is not in the repository"
                 )
             elsewhere_only = False
@@ -1193,6 +1196,18 @@ def values_from_waiting_dependent(ctx: Context) -> Iterator[Finding]:
                 fix=f"make the {kind} in a Kustomization that runs first, apply it at bootstrap, mark the valuesFrom entry "
                 f"optional: true, or drop the dependsOn of {maker.label} on {ks.label}",
             )
+
+
+def _made_by_operator(ctx: Context, kind: str, namespace: str, name: str) -> str | None:
+    """The first object Flux applies that the producer table says makes the Secret or ConfigMap
+    (an operator's resource: an InfisicalSecret, a Certificate), as `Kind name (file)`; None."""
+    if kind not in ("Secret", "ConfigMap"):
+        return None
+    for edge in ctx.graph.producers_of(kind.lower(), namespace, name):
+        obj = edge["applied"].obj
+        if obj.kind != kind:
+            return f"{obj.kind} {obj.name} ({obj.path})"
+    return None
 
 
 def _makers(ctx: Context, kind: str, namespace: str, name: str) -> list[Any]:
