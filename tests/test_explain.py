@@ -110,6 +110,15 @@ def test_chain_namespace_variables_and_findings(tmp_path, monkeypatch):
     assert any(f["line"] == 6 for f in data["objects"][0]["findings"])
 
 
+def test_the_chain_as_text_names_the_root_once(tmp_path, monkeypatch):
+    """A root is shown by its label, which says its path: not `root the bootstrap ... path=P`."""
+    root = make_repo(tmp_path)
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/apps/demo/app/cm.yaml:5")
+    assert "    -> root: the bootstrap Kustomization of root 'kubernetes/flux/cluster'\n" in text
+    assert "      -> Kustomization flux-system/cluster-apps path=kubernetes/apps  (kubernetes/flux/cluster/ks.yaml:4)\n" in text
+
+
 def test_line_selects_the_document(tmp_path, monkeypatch):
     root = make_repo(tmp_path)
     monkeypatch.chdir(root)

@@ -596,6 +596,17 @@ def explain(root: Path, path: str, line: int | None, repo: Any, findings: list[A
     return result
 
 
+def _hop_text(hop: dict[str, Any]) -> str:
+    """One link of a chain: `Kustomization ns/name path=P  (file:line)`; a root by its label (`the
+    bootstrap Kustomization of root 'P'`), with its path only where the label does not say it."""
+    where = f"  ({hop['location']})" if hop.get("location") else ""
+    path = hop.get("path")
+    if hop["kind"] == "root":
+        shown = f" path={path}" if path is not None and f"'{path}'" not in hop["name"] else ""
+        return f"root: {hop['name']}{shown}{where}"
+    return f"{hop['kind']} {hop['name']}{f' path={path}' if path is not None else ''}{where}"
+
+
 def render_text(data: dict[str, Any]) -> str:
     out = [f"{data['file']}" + (f":{data['line']}" if data.get("line") else "")]
     out.append(f"  roots: {', '.join(dict.fromkeys(data['roots'])) or '(none)'} ({data['root_source']})")
@@ -611,9 +622,7 @@ def render_text(data: dict[str, Any]) -> str:
         for index, chain in enumerate(kz["built_by"], 1):
             out.append(f"  built ({index}):")
             for depth, hop in enumerate(chain):
-                where = f"  ({hop['location']})" if hop.get("location") else ""
-                hop_path = f" path={hop['path']}" if hop.get("path") is not None else ""
-                out.append(f"    {'  ' * depth}-> {hop['kind']} {hop['name']}{hop_path}{where}")
+                out.append(f"    {'  ' * depth}-> {_hop_text(hop)}")
     for obj in data["objects"]:
         ns = f"{obj['namespace']}/" if obj["namespace"] else ""
         kind = (
@@ -631,9 +640,7 @@ def render_text(data: dict[str, Any]) -> str:
             if applied.get("build_fails"):
                 out.append(f"    not applied: {applied['build_fails']}")
             for depth, hop in enumerate(applied["chain"]):
-                where = f"  ({hop['location']})" if hop.get("location") else ""
-                path = f" path={hop['path']}" if hop.get("path") is not None else ""
-                out.append(f"    {'  ' * depth}-> {hop['kind']} {hop['name']}{path}{where}")
+                out.append(f"    {'  ' * depth}-> {_hop_text(hop)}")
             for kz in applied["kustomizations"]:
                 ns = f", namespace: {kz['namespace']}" if kz["namespace"] else ""
                 out.append(f"    included by {kz['file']}:{kz['line']} ({kz['field']}: {kz['entry']}{ns})")
