@@ -628,8 +628,16 @@ def test_a_root_taken_without_a_marker_is_named(tmp_path, monkeypatch):
     text = run(root, f"{root.name}/kubernetes/apps/demo/app/cm.yaml")
     assert text.rstrip().endswith(
         f"note: no .git or .homelint.yaml at or above {root.name}/kubernetes/apps/demo/app/cm.yaml: the current folder "
-        "was taken as the repository root; run explain from the repository root, or add a .homelint.yaml there"
+        "was taken as the repository root; run explain from the repository root, pass it with --root, or add a "
+        ".homelint.yaml there"
     )
+    # --root names the root as `check DIR` takes DIR: the chain is found, and no note is needed
+    given = run(root, "--root", root.name, f"{root.name}/kubernetes/apps/demo/app/cm.yaml")
+    assert "was taken as the repository root" not in given and "applied (1) in namespace demo" in given
+    outside = CliRunner().invoke(
+        main, ["explain", "--root", f"{root.name}/kubernetes/apps/demo", f"{root.name}/kubernetes/apps/settings.yaml"]
+    )
+    assert outside.exit_code == 2 and "is not inside the repository root" in outside.output
     (root / ".homelint.yaml").write_text(config)
     assert "was taken as the repository root" not in run(root, f"{root.name}/kubernetes/apps/demo/app/cm.yaml")
 

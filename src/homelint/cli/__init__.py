@@ -555,12 +555,19 @@ def schemas_list(path: Path, config_file: Path | None, targets: tuple[str, ...],
 @click.argument("target", metavar="FILE[:LINE]")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False))
-def explain_cmd(target: str, fmt: str, config_file: Path | None) -> None:
+@click.option(
+    "--root",
+    "root_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="The repository root, as `check DIR` takes DIR (default: the nearest folder above FILE with .git or "
+    ".homelint.yaml, else the current folder).",
+)
+def explain_cmd(target: str, fmt: str, config_file: Path | None, root_dir: Path | None) -> None:
     """Show why Flux applies the object at FILE[:LINE] (root -> Kustomizations -> kustomization.yaml),
     its namespace, variables and findings, or the first missing link when nothing applies it."""
     from homelint.engine.explain import run_explain  # start-up: every command imports this module
 
-    click.echo(run_explain(target, fmt, config_file), nl=False)
+    click.echo(run_explain(target, fmt, config_file, root_dir), nl=False)
 
 
 if __name__ == "__main__":

@@ -667,7 +667,7 @@ def render_text(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def run_explain(target: str, fmt: str, config_file: Path | None = None) -> str:
+def run_explain(target: str, fmt: str, config_file: Path | None = None, root_dir: Path | None = None) -> str:
     line: int | None = None
     file_arg = target
     head, sep, tail = target.rpartition(":")
@@ -676,18 +676,20 @@ def run_explain(target: str, fmt: str, config_file: Path | None = None) -> str:
     file_path = Path(file_arg)
     if not file_path.is_file():
         raise ConfigError(f"not a file: {file_arg}")
-    root = find_file_root(file_path)  # the root `homelint check` uses from here
+    root = root_dir.resolve() if root_dir is not None else find_file_root(file_path)  # the root `check` uses from here
+    if not file_path.resolve().is_relative_to(root):
+        raise ConfigError(f"{printable(file_arg)} is not inside the repository root {printable(root.as_posix())}")
     rel = file_path.resolve().relative_to(root).as_posix()
     # the check's cached run answers the findings; the model is loaded from the parse cache only when
     # that run did not load it (nothing changed since the last check)
     result = run_check(Options(paths=[root], config_file=config_file))
     repo = load_model(result)
     data = explain(root, rel, line, repo, result.findings)
-    if not marked(root):  # `check DIR` would take DIR as the root: say which one this is
+    if root_dir is None and not marked(root):  # `check DIR` would take DIR as the root: say which one this is
         where = "the current folder" if root == Path.cwd().resolve() else f"its folder {printable(root.as_posix())}"
         data["note"] = (
             f"no .git or .homelint.yaml at or above {printable(file_arg)}: {where} was taken as the repository root; "
-            "run explain from the repository root, or add a .homelint.yaml there"
+            "run explain from the repository root, pass it with --root, or add a .homelint.yaml there"
         )
     if fmt == "json":
         return json.dumps(data, indent=2) + "\n"
