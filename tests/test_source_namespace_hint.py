@@ -114,3 +114,20 @@ def test_a_source_in_a_listed_folder_without_kustomization_names_that_folder(che
         hl107["fix"] == "give apps/ns-a/app-a/sources a kustomization.yaml that lists the source's file (or list the file itself)"
     )
     assert any(f["rule"] == "HL101" for f in findings)
+
+
+def test_a_missing_file_of_a_build_that_lands_elsewhere_cannot_define_the_source(check_json, repo):
+    """The release's build lists a file kustomize cannot find, but its Flux Kustomization puts
+    everything it makes in ns-t (targetNamespace): that file cannot be where a source of ns-x comes
+    from, so HL107 does not say it may be (it does without targetNamespace)."""
+    release = RELEASE.format(app="app-a").replace("    name: repo-a\n", "    name: repo-a\n    namespace: ns-x\n")
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", "  targetNamespace: ns-t\n"),
+        "apps/kustomization.yaml": "resources:\n  - release.yaml\n  - lost.yaml\n",
+        "apps/release.yaml": release,
+    }
+    (message,) = [f["message"] for f in check_json(repo(files))[1] if f["rule"] == "HL107"]
+    assert "which may define it" not in message
+    files["clusters/main/flux.yaml"] = flux_root("apps", "./apps")
+    (message,) = [f["message"] for f in check_json(repo(files))[1] if f["rule"] == "HL107"]
+    assert message.endswith("also lists a file kustomize cannot find or read (HL101, HL001), which may define it")

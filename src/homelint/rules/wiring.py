@@ -1407,7 +1407,7 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
             )
             if hedge is not None:
                 finding.severity = "info"
-            elif build_lists_missing(ctx, applied):
+            elif build_lists_missing(ctx, applied) and not _lands_elsewhere(ctx, applied, ns):
                 _beside_missing(finding)
             yield finding
 
@@ -1423,6 +1423,17 @@ def _includers_in(ctx: Context, ks: FluxKS, path: str) -> list[str]:
         if kd is not None and any(e.kind in ("resources", "components") and e.target == wanted for e in kd.entries):
             found.add(kd.file)
     return sorted(found)
+
+
+def _lands_elsewhere(ctx: Context, applied: Applied, namespace: str) -> bool:
+    """Whether everything the build applying `applied` makes lands in another namespace than
+    `namespace`: its Flux Kustomization's targetNamespace, known and other (a file the build
+    lists but kustomize cannot find could not make an object of `namespace` there)."""
+    ks = applied.ks
+    if ks is None or ks.obj is None or ctx.flux.target_namespace_unread(ks):
+        return False
+    target = ks.spec.get("targetNamespace")
+    return isinstance(target, str) and bool(target) and "$" not in target and target != namespace
 
 
 def _beside_missing(finding: Finding) -> None:
