@@ -1041,12 +1041,7 @@ class FluxModel:
             specs: set[tuple[str, tuple[str, ...]]] = set()
             unknown = False
             for directory in sorted(ks.dirs):
-                kd = self.kdirs.get(directory)
-                files = kd.data.get("configurations") if kd is not None else None
-                if not files:
-                    continue
-                for entry in files if isinstance(files, list) else [None]:
-                    parsed = self.repo.parsed.get(join(directory, entry)) if isinstance(entry, str) else None
+                for parsed in self._configuration_files(self.kdirs.get(directory)):
                     if parsed is None or parsed.problems:
                         unknown = True
                         continue
@@ -1081,10 +1076,7 @@ class FluxModel:
         """Mark where the fieldSpecs of the `configurations:` files of `kd` may have kustomize's
         transformers set fields, per kind (configured_fields); every field of every object when
         a file cannot be read here."""
-        fields = configured_fields(
-            self.repo.parsed.get(join(kd.dir, entry)) if isinstance(entry, str) else None
-            for entry in _as_list(kd.data.get("configurations"))
-        )
+        fields = configured_fields(self._configuration_files(kd))
         if fields is None:
             out.loosen([()])
             return
@@ -1094,17 +1086,21 @@ class FluxModel:
     def _namespace_configured(self, directory: str) -> bool:
         """Whether the kustomization of `directory` lists a `configurations:` file that gives the
         namespace transformer fieldSpecs (a `namespace:` key), or one that cannot be read here."""
-        kd = self.kdirs.get(directory)
+        return any(
+            parsed is None or parsed.problems or any(not isinstance(doc, dict) or "namespace" in doc for doc in parsed.docs)
+            for parsed in self._configuration_files(self.kdirs.get(directory))
+        )
+
+    def _configuration_files(self, kd: KustomizeDir | None) -> list[Any]:
+        """The parsed `configurations:` files of a kustomization, in order ([] for none): None for
+        one that cannot be read here, and for the entry itself when it is not a list."""
         files = kd.data.get("configurations") if kd is not None else None
-        if not files:
-            return False
-        if not isinstance(files, list):
-            return True
-        for entry in files:
-            parsed = self.repo.parsed.get(join(directory, entry)) if isinstance(entry, str) else None
-            if parsed is None or parsed.problems or any(not isinstance(doc, dict) or "namespace" in doc for doc in parsed.docs):
-                return True
-        return False
+        if kd is None or not files:
+            return []
+        return [
+            self.repo.parsed.get(join(kd.dir, entry)) if isinstance(entry, str) else None
+            for entry in (files if isinstance(files, list) else [None])
+        ]
 
     def opaque_in(self, namespace: str, near: Collection[str] = (), name: str | None = None) -> Applied | None:
         """A SOPS document encrypted whole (FluxKS.opaque) that a build applies in `namespace`, or
@@ -3054,10 +3050,6 @@ def transformed_fields(data: dict[str, Any]) -> tuple[Pointer, ...]:
     if data.get("namespace"):
         out.append(("subjects",))
     return tuple(dict.fromkeys(out))
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [None]  # None: not a list, read as a file that cannot be read
 
 
 def configured_fields(files: Iterable[Any]) -> dict[str, tuple[Pointer, ...]] | None:

@@ -284,10 +284,9 @@ def missing_entry(ctx: Context, ks: FluxKS) -> str | None:
 
 def _missing_entry(ctx: Context, ks: FluxKS) -> str | None:
     kdirs = ctx.repo.kustomize_dirs
-    comps = ks.spec.get("components")
-    if isinstance(comps, list) and not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
-        for comp in comps:
-            if isinstance(comp, str) and not is_remote(comp) and join(ks.path, comp) not in kdirs:
+    if not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
+        for comp in _spec_components(ks):
+            if join(ks.path, comp) not in kdirs:
                 return ks.obj.path if ks.obj is not None else ks.path  # Flux fails the build on a missing component
     return missing_entry_in(ctx, ks.dirs)
 
@@ -404,6 +403,7 @@ def _lists_broken(ctx: Context, kd: KustomizeDir) -> bool:
 
 
 def _spec_components(build: FluxKS) -> list[str]:
+    """The local folders of a Flux Kustomization's spec.components, as written (relative to spec.path)."""
     comps = build.spec.get("components")
     return [c for c in comps if isinstance(c, str) and not is_remote(c)] if isinstance(comps, list) else []
 

@@ -778,9 +778,6 @@ def _folder_hint(ctx: Context, path: str) -> str:
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
-# where a FluxInstance, or a flux-instance HelmRelease or values file, writes the sync's path
-
-
 def _missing_sync_path(ctx: Context, ks: FluxKS) -> Finding:
     """HL103 for the sync of a FluxInstance (or flux-instance chart) whose path this repository's
     artifact does not hold: flux-operator makes the Kustomization flux-system with that spec.path,
