@@ -113,3 +113,23 @@ def test_a_dash_a_substituted_variable_brings_is_judged_as_flux_substitutes_it(c
     assert finding["fix"] == 'read the key through index, with the ${VAR} inside the quotes: {{ index . "${VAR}_key" }}'
     files["clusters/main/flux.yaml"] = flux.replace("APP: app-a", "APP: app_a")  # no dash once substituted
     assert [f for f in check_json(repo(files))[1] if f["rule"] == "HL409"] == []
+
+
+def test_a_variable_from_a_secret_is_not_substituted_into_the_message(check_json, repo):
+    """The same template, with APP from a plaintext Secret's stringData (substituteFrom): its value
+    is not printed (nor judged), whatever the template would become."""
+    flux = flux_root("apps", "./apps", "  postBuild:\n    substituteFrom:\n      - {kind: Secret, name: vars-a}\n")
+    vars_secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vars-a\n  namespace: flux-system\nstringData:\n  APP: hidden-value\n"
+    )
+    files = {
+        "clusters/main/flux.yaml": flux,
+        "clusters/main/vars.yaml": vars_secret,
+        "apps/kustomization.yaml": "resources: [ns.yaml, store.yaml, es.yaml]\n",
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-a\n",
+        "apps/store.yaml": STORE,
+        "apps/es.yaml": EXTERNAL_SECRET.replace("{value}", "'{{ .${APP}_password }}'"),
+    }
+    findings = check_json(repo(files))[1]
+    assert not any("hidden-value" in f["message"] for f in findings)
+    assert [f for f in findings if f["rule"] == "HL409"] == []

@@ -17,8 +17,7 @@ from homelint.core.context import Context
 from homelint.core.gotemplate import template_problem
 from homelint.core.model import Finding, K8sObject, dig
 from homelint.loading.safeio import printable
-from homelint.model.helmvalues import substituted_text
-from homelint.rules.common import applied_once
+from homelint.rules.common import applied_once, substituted_reference
 from homelint.rules.registry import check
 
 ESO_GROUP = "external-secrets.io"
@@ -89,10 +88,11 @@ def _as_substituted(ctx: Context, obj: K8sObject, written: str) -> tuple[str, An
     """The text External Secrets parses and its problem (core.gotemplate), or (written, None):
     Flux substitutes `${VAR}` in the whole object before it is applied, so `{{ .${APP}_password }}`
     with APP=app-a is `{{ .app-a_password }}`. Judged as each Kustomization applying it substitutes
-    it, where the value is known (the first that fails); the written text where none substitutes."""
+    it, where the value is known and comes from no Secret (common.substituted_reference: a message
+    must not print a Secret's value; the first that fails); the written text where none substitutes."""
     if "${" not in written:
         return written, template_problem(written)
-    texts = [substituted_text(ctx.repo, applied, written) for applied in ctx.flux.applications_of(obj)]
+    texts = [substituted_reference(ctx, applied, written) for applied in ctx.flux.applications_of(obj)]
     for text in dict.fromkeys(t for t in texts if t is not None):
         problem = template_problem(text)
         if problem is not None:
