@@ -2,6 +2,9 @@
 always refuses whatever the data and functions: an action never closed, a quoted string never
 closed, and a field or identifier followed by `-` and a letter (`.db-password`), which the lexer
 reads as a number and rejects ('bad number syntax'). Used for External Secrets templates (HL409).
+
+Also which keys of its data a template always reads (root_reads, HL410): with
+`missingkey=error`, executing `.name` on a map without that key fails ('map has no entry for key').
 """
 
 from __future__ import annotations
@@ -94,3 +97,125 @@ def _dashed_word(text: str, dash: int) -> str:
     while right < len(text) and (_word_char(text[right]) or text[right] == "-"):
         right += 1
     return text[left:right]
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    offset: int  # of the `.` in the template text
+    name: str  # the key of the data the field reads
+
+
+# actions that open a block, closed by {{ end }}: what is inside runs only when (and as often as) the
+# condition, the range or a template call says, with `.` rebound by with and range
+_OPENERS = frozenset({"if", "with", "range", "block", "define"})
+# functions that do not evaluate every argument (Go 1.18+: and, or stop at the first that decides)
+_SHORT_CIRCUIT = frozenset({"and", "or"})
+
+
+def root_reads(text: str) -> list[Read] | None:
+    """Each `.name` or `$.name` a template reads from its data whenever it runs: in the actions
+    outside every block, and in the condition or range of a block that opens there (a `{{ define }}`
+    only defines). An action that calls `and` or `or`, which may not evaluate every argument, is left
+    out. None when the text is longer than MAX_TEMPLATE or has a template_problem: the parser fails
+    first."""
+    if len(text) > MAX_TEMPLATE or template_problem(text) is not None:
+        return None
+    reads: list[Read] = []
+    depth = 0
+    for start, end in _action_bodies(text):
+        body = _blank_strings(text, start, end)
+        if body.lstrip().startswith("/*"):
+            continue  # a comment
+        words = body.split()
+        first = words[0] if words else ""
+        if first == "end":
+            depth = max(depth - 1, 0)
+            continue
+        opens = first in _OPENERS
+        if depth == 0 and first != "define" and not _SHORT_CIRCUIT.intersection(_identifiers(body)):
+            reads.extend(Read(start + k, name) for k, name in _root_fields(body))
+        if opens:
+            depth += 1
+    return reads
+
+
+def _action_bodies(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the text inside each action, trim markers left out (the text has no problem:
+    every action and quoted string is closed)."""
+    bodies: list[tuple[int, int]] = []
+    i = 0
+    while True:
+        start = text.find(LEFT, i)
+        if start < 0:
+            return bodies
+        body = start + 2
+        if text.startswith("-", body) and body + 1 < len(text) and text[body + 1] in " \t\r\n":
+            body += 2
+        if text.startswith("/*", body):
+            close = text.find("*/", body + 2)
+            end = text.find(RIGHT, close + 2)
+            bodies.append((body, end))
+            i = end + 2
+            continue
+        k = body
+        while not text.startswith(RIGHT, k):
+            k = _quoted_end(text, k) if text[k] in "\"`'" else k + 1
+        end = k - 2 if text[k - 1] == "-" and k - 2 >= body and text[k - 2] in " \t\r\n" else k
+        bodies.append((body, end))
+        i = k + 2
+
+
+def _blank_strings(text: str, start: int, end: int) -> str:
+    """The action's text with each quoted string, raw string and character constant blanked (same
+    length: offsets keep)."""
+    out: list[str] = []
+    k = start
+    while k < end:
+        if text[k] in "\"`'":
+            close = min(_quoted_end(text, k), end)
+            out.append(" " * (close - k))
+            k = close
+        else:
+            out.append(text[k])
+            k += 1
+    return "".join(out)
+
+
+def _identifiers(body: str) -> set[str]:
+    """The bare words of an action (function names, keywords), not fields or variables."""
+    words: set[str] = set()
+    k = 0
+    while k < len(body):
+        if _name_start(body[k]) and (k == 0 or (body[k - 1] not in ".$" and not _word_char(body[k - 1]))):
+            end = k
+            while end < len(body) and _word_char(body[end]):
+                end += 1
+            words.add(body[k:end])
+            k = end
+        else:
+            k += 1
+    return words
+
+
+def _root_fields(body: str) -> list[tuple[int, str]]:
+    """(offset of the `.`, name) of each field read from the root data: `.name` not chained to
+    what comes before it (a word, `)`, a field), or `$.name`."""
+    found: list[tuple[int, str]] = []
+    for k, char in enumerate(body):
+        if char != "." or k + 1 >= len(body) or not _name_start(body[k + 1]):
+            continue
+        before = body[k - 1] if k else " "
+        if before == "$":
+            if k >= 2 and (_word_char(body[k - 2]) or body[k - 2] == "$"):
+                continue
+        elif _word_char(before) or before in ").]":
+            continue
+        end = k + 1
+        while end < len(body) and _word_char(body[end]):
+            end += 1
+        found.append((k, body[k + 1 : end]))
+    return found
+
+
+def _name_start(char: str) -> bool:
+    return char.isalpha() or char == "_"
