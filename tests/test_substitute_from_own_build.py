@@ -353,3 +353,26 @@ def test_a_bootstrap_that_applies_what_find_picks_applies_the_source(check_json,
     files["app-a/kustomization.yaml"] = "resources:\n  - ./sub/vars.yaml\n  - ./cm.yaml\n"
     files["app-a/sub/vars.yaml"] = files.pop("app-a/vars.yaml")  # the text names neither it nor its folder
     assert (_hl207(check_json, repo, files) == []) is silenced
+
+
+OPERATOR_MAKER = (
+    "apiVersion: pocketid.internal/v1alpha1\nkind: PocketIDOIDCClient\nmetadata:\n  name: client-a\n"
+    "  namespace: flux-system\nspec:\n  secret:\n    name: vars-a\n"
+)
+
+
+def test_a_source_an_operator_resource_of_its_own_build_makes_is_a_warning(check_json, repo):
+    """The producer table says the resource writes Secret vars-a: made only after the build that
+    needs it, as an ExternalSecret's would be (solanyn: a PocketIDOIDCClient)."""
+    files = _own_build()
+    files["apps/app-a.yaml"] = flux_ks("app-a", "./app-a", SOURCE.replace("kind: ConfigMap", "kind: Secret"))
+    files["app-a/kustomization.yaml"] = "resources:\n  - ./maker.yaml\n  - ./cm.yaml\n"
+    del files["app-a/vars.yaml"]
+    files["app-a/maker.yaml"] = OPERATOR_MAKER
+    (message,) = _hl207(check_json, repo, files)
+    assert "substitutes from Secret 'vars-a', which only its own build makes (app-a/maker.yaml)" in message
+    assert "(or once it is deleted)" not in message  # the resource stays and writes it again
+    files["apps/kustomization.yaml"] = "resources:\n  - ./app-a.yaml\n  - ./maker.yaml\n"
+    files["apps/maker.yaml"] = files.pop("app-a/maker.yaml")
+    files["app-a/kustomization.yaml"] = "resources:\n  - ./cm.yaml\n"
+    assert _hl207(check_json, repo, files) == []  # made by its parent, first

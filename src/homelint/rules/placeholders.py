@@ -1211,10 +1211,16 @@ def _made_by_operator(ctx: Context, kind: str, namespace: str, name: str) -> str
 
 
 def _makers(ctx: Context, kind: str, namespace: str, name: str) -> list[Any]:
-    """What Flux applies that makes the ConfigMap or Secret: the object itself, or an
-    ExternalSecret or ClusterExternalSecret that writes the Secret."""
+    """What Flux applies that makes the ConfigMap or Secret: the object itself, an ExternalSecret or
+    ClusterExternalSecret that writes the Secret, or an operator's resource the producer table says
+    makes it by that name (a PocketIDOIDCClient, an InfisicalSecret), each once."""
     makers = ctx.flux.applications_named(kind, namespace, name)
-    return makers + external_secret_makers(ctx.repo, namespace, name) if kind == "Secret" else makers
+    if kind == "Secret":
+        makers = makers + external_secret_makers(ctx.repo, namespace, name)
+    if kind in ("Secret", "ConfigMap"):
+        for edge in ctx.graph.producers_of(kind.lower(), namespace, name):
+            makers.append(edge["applied"])
+    return list({id(m): m for m in makers}.values())
 
 
 def _made_before_flux(ctx: Context, kind: str, namespace: str, name: str, makers: list[Any]) -> bool:
