@@ -1829,3 +1829,35 @@ def test_hl114_judges_the_spec_patches_a_parent_writes_into_its_children(repo, c
         assert (fails is None) == ("Kustomization flux-system/app-a" not in oracle)
         if fails is not None:
             assert fails in oracle["Kustomization flux-system/app-a"]
+
+
+TRANSFORMER = (
+    "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata:\n  name: set-ns\n  namespace: ns-a\n"
+    "fieldSpecs:\n  - {path: metadata/namespace, create: true}\n"
+)
+
+
+@pytest.mark.parametrize(("field", "found"), [("resources", True), ("transformers", False)])
+def test_hl116_a_plugin_configuration_listed_as_a_resource_is_applied_as_an_object(repo, check_json, field, found):
+    """kustomize emits a `apiVersion: builtin` document reached through resources: as an object
+    (kubectl kustomize v5.8.1), and kustomize-controller's dry-run fails on it ('no matches for
+    kind'); listed under transformers: it configures the build and is not emitted (d4rkfella)."""
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": f"resources:\n  - ./cm.yaml\n{field}:\n  - ./transform\n",
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n",
+        "apps/transform/kustomization.yaml": "resources:\n  - ./transformer.yaml\n",
+        "apps/transform/transformer.yaml": TRANSFORMER,
+    }
+    root = repo(files)
+    kubectl = find_kubectl()
+    if kubectl is not None:  # the oracle: emitted as an object only when listed as a resource
+        built = subprocess.run([kubectl, "kustomize", str(root / "apps")], capture_output=True, text=True, check=True)
+        assert ("kind: NamespaceTransformer" in built.stdout) is found
+    _, findings = check_json(root)
+    hl116 = [(f["path"], f["line"], f["severity"]) for f in findings if f["rule"] == "HL116"]
+    assert hl116 == ([("apps/transform/transformer.yaml", 1, "error")] if found else [])
+    if found:
+        (message,) = [f["message"] for f in findings if f["rule"] == "HL116"]
+        assert message.startswith("NamespaceTransformer set-ns is a kustomize plugin configuration (apiVersion: builtin)")
+        assert '\'no matches for kind "NamespaceTransformer" in version "builtin"\'' in message

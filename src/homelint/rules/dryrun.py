@@ -1665,6 +1665,7 @@ def _ks_component_homes(flux: FluxModel) -> dict[str, list[str]]:
 
 # --- HL116 non-manifest-resource ------------------------------------------------------------------
 TEMPLATE_MARKERS = ("{{", "{%", "#{", "#%", "<<")
+PLUGIN_API_VERSION = "builtin"  # kustomize's builtin transformer and generator configurations
 
 
 @check("HL116")
@@ -1696,6 +1697,33 @@ def non_manifest_resource(ctx: Context) -> Iterator[Finding]:
                 key=f"HL116/{entry.value}",
                 related=[entry.target],
             )
+    if flux_present:
+        yield from _applied_plugin_configs(ctx)
+
+
+def _applied_plugin_configs(ctx: Context) -> Iterator[Finding]:
+    """Each kustomize plugin configuration (`apiVersion: builtin`: a NamespaceTransformer, a
+    PatchTransformer) a Flux Kustomization applies as an object: kustomize emits a document reached
+    through resources: as it is (kubectl kustomize v5.8.1), and no API server serves that version,
+    so kustomize-controller's dry-run fails ('no matches for kind ... in version builtin')."""
+    seen: set[int] = set()
+    for applied in ctx.flux.applied:
+        obj = applied.obj
+        if obj.api_version != PLUGIN_API_VERSION or applied.ks is None or id(obj.source) in seen:
+            continue
+        seen.add(id(obj.source))
+        kind = printable(obj.kind, 60)
+        yield ctx.at(
+            "HL116",
+            obj,
+            ("apiVersion",),
+            f"{kind} {obj.name} is a kustomize plugin configuration (apiVersion: builtin) that {applied.ks.label} "
+            f"applies as an object: kustomize emits every document it reaches through resources:, no API server serves "
+            f"apiVersion builtin, and kustomize-controller's dry-run fails ('no matches for kind \"{kind}\" in version "
+            '"builtin"\'), so the Kustomization is not Ready',
+            fix="list the file (or its folder) under transformers: (generators: for a generator) of the kustomization "
+            "that uses it, not under resources:",
+        )
 
 
 def kustomization_files_of(ctx: Context) -> dict[str, KustomizeDir]:
