@@ -608,6 +608,47 @@ def test_a_name_undefined_placeholders_leave_invalid_is_an_error_without_strict_
     assert len(findings) == expected.count("warning")  # the upgrade changes nothing for a name that fails today
 
 
+INGRESS = 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web-a\nspec:\n  rules:\n    - host: "{host}"\n'
+ROUTE = (
+    'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: route-a\nspec:\n  hostnames:\n    - "{host}"\n'
+)
+VARS_SECRET = (
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vars-a\n  namespace: flux-system\nstringData:\n  VAR_SECRET: hidden-value\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("template", "host", "expected"),
+    [
+        (INGRESS, "${VAR_SET}.${VAR_A}", ["error"]),  # 'x.': a DNS name does not end with a dot
+        (INGRESS, "${VAR_A}.example.org", ["error"]),  # '.example.org'
+        (INGRESS, "*.${VAR_A}", ["error"]),  # '*.': a wildcard of nothing
+        (INGRESS, "${VAR_A}", ["warning"]),  # an empty host: the rule serves every host
+        (INGRESS, "app${VAR_A}.example.org", ["warning"]),  # 'app.example.org' is a valid host
+        (ROUTE, "${VAR_SET}.${VAR_A}", ["error"]),  # the Gateway API Hostname pattern
+        (INGRESS, "${VAR_SECRET}.${VAR_A}", ["warning"]),  # a Secret's value is neither judged nor printed
+    ],
+)
+def test_a_host_undefined_placeholders_leave_invalid_is_an_error_without_strict_substitution(
+    repo, check_json, template, host, expected
+):
+    """The host field of an Ingress rule or a Gateway API route is validated as a DNS name (with
+    a leading '*.'); what non-strict substitution leaves of `${APP}.${DOMAIN}` with DOMAIN undefined,
+    'app-a.', fails the server-side apply dry run and the whole Kustomization (coolguy1771)."""
+    files = _nameless_repo("cm-a")
+    files["clusters/main/ks-a.yaml"] = files["clusters/main/ks-a.yaml"].replace(
+        "    substitute: {VAR_SET: x}\n", "    substitute: {VAR_SET: x}\n    substituteFrom: [{kind: Secret, name: vars-a}]\n"
+    )
+    files["clusters/main/vars.yaml"] = VARS_SECRET
+    files["apps/app-a/kustomization.yaml"] = "resources: [./cm.yaml, ./web.yaml]\n"
+    files["apps/app-a/web.yaml"] = template.replace("{host}", host)
+    _, findings = check_json(repo(files), "--select", "HL201")
+    assert [f["severity"] for f in findings] == expected
+    assert not any("hidden-value" in f["message"] for f in findings)
+    for finding in findings:
+        assert ("the API server rejects what that leaves (the host '" in finding["message"]) == (finding["severity"] == "error")
+
+
 # --- command line -----------------------------------------------------------------------------------
 def test_a_bad_target_is_a_usage_error(run):
     for bad in ("flux", "flux=", "flux=two", "=2.9"):

@@ -33,6 +33,7 @@ from homelint.model.helmvalues import assemble
 from homelint.model.refs import builtin_pod_spec_path, resource_set_objects
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import (
+    UNKNOWN_VALUE,
     Variables,
     external_secret_index,
     external_secret_keys,
@@ -302,6 +303,11 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
                 f"; metadata.name becomes an empty string (no strict substitution: {why}): an object without a name "
                 "cannot be applied, so the whole Kustomization fails"
             )
+        elif broken is not None and field != ("metadata", "name"):
+            consequence = (
+                f"; it becomes an empty string (no strict substitution: {why}), and the API server rejects what that "
+                f"leaves ({broken}), so the whole Kustomization fails"
+            )
         elif broken is not None:
             consequence = (
                 f"; it becomes an empty string (no strict substitution: {why}), and the API server rejects the "
@@ -335,22 +341,24 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
 def _nameless(
     ctx: Context, ks: FluxKS, variables: Variables, obj: K8sObject, field: tuple[Any, ...], is_key: bool, text: str
 ) -> bool:
-    """Whether non-strict substitution leaves `obj` with a name the API server rejects (HL201 is
-    an error then): see _broken_name."""
+    """Whether non-strict substitution leaves `obj` with a name or host the API server rejects
+    (HL201 is an error then): see _broken_name."""
     return _broken_name(ctx, ks, variables, obj, field, is_key, text) is not None
 
 
 def _broken_name(
     ctx: Context, ks: FluxKS, variables: Variables, obj: K8sObject, field: tuple[Any, ...], is_key: bool, text: str
 ) -> str | None:
-    """Why the API server rejects `obj`'s name after non-strict substitution ("" for no name at
-    all), or None when it takes it or that is not known. Judged where every variable of
+    """Why the API server rejects `obj`'s name (or a host: _broken_host) after non-strict
+    substitution ("" for no name at all), or None when it takes it or that is not known. Judged where every variable of
     `metadata.name` is one `ks` does not define (each an empty string, or its default: fluxcd/pkg
     envsubst) and no kustomize prefix/suffix or rename the model cannot follow changes the name.
     Flux applies each object by server-side apply (fluxcd/pkg ssa): the dry run fails for a name
     that is missing or not of the kind's format (core/k8snames.name_rule)."""
-    if is_key or field != ("metadata", "name"):
+    if is_key:
         return None
+    if field != ("metadata", "name"):
+        return _broken_host(ctx, ks, variables, obj, field, text)
     name = _undefined_expansion(text, variables)
     if name is None:
         return None
@@ -360,6 +368,35 @@ def _broken_name(
     if not name:
         return ""
     return name_problem(name_rule(obj.group, obj.kind), name) or None
+
+
+def _broken_host(ctx: Context, ks: FluxKS, variables: Variables, obj: K8sObject, field: tuple[Any, ...], text: str) -> str | None:
+    """Why the API server rejects a host name field (HOST_SITES) after non-strict substitution
+    empties its undefined variables (`${APP}.${DOMAIN}` -> `app-a.`), or None. Only a text left
+    non-empty is judged (an emptied Ingress host means every host); a host is a DNS-1123 subdomain,
+    after a leading `*.` (Ingress validateIngressRules, the Gateway API Hostname pattern)."""
+    shape = tuple("*" if isinstance(key, int) else key for key in field)
+    if shape not in HOST_SITES.get((obj.group, obj.kind), ()):
+        return None
+    host = _host_expansion(text, variables)
+    mine = [a for a in ctx.flux.applications_of(obj) if a.ks is ks]
+    if not host or not mine or any(a.unread or a.maybe_changed for a in mine):
+        return None
+    bare = host[2:] if host.startswith("*.") else host
+    if valid_dns1123_subdomain(bare):
+        return None
+    return f"the host '{printable(host, 80)}' is not a lowercase DNS name: RFC 1123 labels joined by dots"
+
+
+def _host_expansion(text: str, variables: Variables) -> str | None:
+    """`text` as non-strict substitution leaves it: each undefined variable an empty string, each
+    defined one its value; None when a value is not known here or comes from a Secret (a message
+    must not print it)."""
+    names = {item.name for expr in scan_cached(text) for item in _names(expr)}
+    for name in names & variables.values.keys():
+        if variables.values[name] == UNKNOWN_VALUE or variables.origin.get(name, "").startswith("Secret"):
+            return None
+    return resolve(text, variables.values, missing="")
 
 
 def _undefined_expansion(text: str, variables: Variables) -> str | None:
