@@ -312,6 +312,37 @@ def test_removed_api_version_is_fixed_to_what_the_installed_flux_serves(tmp_path
     assert "v1beta2" not in (root / "apps/hr.yaml").read_text() and "HL602" not in rules_of(root)
 
 
+@pytest.mark.parametrize(
+    ("modeline", "after"),
+    [
+        (
+            "https://schemas.example.invalid/helm.toolkit.fluxcd.io/helmrelease_v2beta2.json",
+            "https://schemas.example.invalid/helm.toolkit.fluxcd.io/helmrelease_v2.json",
+        ),
+        ("https://schemas.example.invalid/charts/helmrelease-helm-v2beta2.schema.json", None),  # the same word: changed
+        ("../schemas/helmrelease_v2beta2.json", ""),  # a repository file: the new one may not exist, left
+        ("https://schemas.example.invalid/helmrelease.json", ""),  # names no version: left
+    ],
+)
+def test_an_api_version_fix_updates_a_schema_comment_that_names_the_old_version(tmp_path, modeline, after):
+    """A `$schema` comment written for the old version (kubernetes-schemas' helmrelease_v2beta2.json)
+    would make the next run report HL806 against the fixed apiVersion; it changes with it when it
+    is a remote URL naming the old version once (martinohmann)."""
+    before = RELEASE_BEFORE.replace(
+        'apiVersion: "helm.toolkit.fluxcd.io/v2beta2"',
+        f'# yaml-language-server: $schema={modeline}\napiVersion: "helm.toolkit.fluxcd.io/v2beta2"',
+    )
+    assert before != RELEASE_BEFORE
+    root = make_repo(tmp_path, {"hr.yaml": before})
+    (root / ".homelint.yaml").write_text(FLUX_25)
+    check(root, "--fix")
+    fixed = (root / "apps/hr.yaml").read_text()
+    expected = modeline.replace("v2beta2", "v2") if after is None else after or modeline
+    assert f"# yaml-language-server: $schema={expected}\n" in fixed
+    assert 'apiVersion: "helm.toolkit.fluxcd.io/v2"' in fixed and "source.toolkit.fluxcd.io/v1\n" in fixed
+    assert "HL603" not in rules_of(root)
+
+
 def test_upgrade_preview_fix_only_when_both_releases_serve_the_replacement(tmp_path):
     text = RELEASE_BEFORE.replace("helm.toolkit.fluxcd.io/v2beta2", "helm.toolkit.fluxcd.io/v2")
     root = make_repo(tmp_path, {"hr.yaml": text})

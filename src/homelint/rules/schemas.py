@@ -661,7 +661,41 @@ def replace_api_version(file: FixFile, finding: Finding) -> Edit | str:
     def accept(where: tuple[Any, ...], was: Any, now: Any) -> bool:
         return where == (index, "apiVersion") and was == old and now == new
 
-    return Edit(start, end, f"{quote}{new}{quote}", finding, accept)
+    replaced = f"{quote}{new}{quote}"
+    modeline = _schema_comment(file, parsed.schema_refs, index, old, new)
+    if modeline is not None:  # the `$schema` comment names the old version too: it changes with it
+        url_start, url, renamed = modeline
+        if url_start < start:
+            return Edit(url_start, end, renamed + text[url_start + len(url) : start] + replaced, finding, accept)
+        return Edit(start, url_start + len(url), replaced + text[end:url_start] + renamed, finding, accept)
+    return Edit(start, end, replaced, finding, accept)
+
+
+def _schema_comment(
+    file: FixFile, refs: list[tuple[int, int, int, str]], index: int, old: str, new: str
+) -> tuple[int, str, str] | None:
+    """(offset, URL, URL for `new`) of the document's `$schema` comment when its URL names the old
+    apiVersion's version as a word of its own (`helmrelease_v2beta2.json`, `-v2beta2.`) once, and the
+    group stays: the same schema set's file for the new version (`helmrelease_v2.json`); else None
+    (a fix that left it would make the next run report HL806 for the right apiVersion). Only a
+    remote URL: a schema file of the repository for the new version may not exist."""
+    (old_group, _, old_version), (new_group, _, new_version) = old.rpartition("/"), new.rpartition("/")
+    if old_group != new_group or not old_version or not new_version:
+        return None
+    own = [(line, column, url) for doc, line, column, url in refs if doc == index]
+    if len(own) != 1:
+        return None
+    line, column, url = own[0]
+    if not url.startswith(("https://", "http://")):
+        return None  # a file of the repository: the new version's file may not be there
+    words = list(re.finditer(rf"(?<![A-Za-z0-9]){re.escape(old_version)}(?![A-Za-z0-9])", url))
+    if len(words) != 1 or line > len(file.offsets):
+        return None
+    offset = file.offset(line, column)
+    if file.text[offset : offset + len(url)] != url:
+        return None
+    word = words[0]
+    return offset, url, url[: word.start()] + new_version + url[word.end() :]
 
 
 def _removed_fields(kind: str, doc: dict[str, Any]) -> str:
