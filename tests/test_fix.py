@@ -426,20 +426,22 @@ def test_unwired_manifest_beside_an_entry_naming_a_missing_file_is_left_to_the_u
 
 
 @pytest.mark.parametrize(
-    "kustomization",
+    ("kustomization", "why"),
     [
-        "resources: [./a.yaml]\n",  # flow style: not a list of lines
-        "resources:\n  - ./sub\n",  # folders only: the author does not list files one by one
-        "resources:\n  - ./a.yaml\n---\nfoo: bar\n",  # two documents
+        ("resources: [./a.yaml]\n", "has no block `resources:` list"),  # flow style: not a list of lines
+        ("resources:\n  - ./sub\n", "lists no file of its own folder"),  # folders only
+        ("resources:\n  - ./sub/ks.yaml\n", "lists no file of its own folder"),  # files of a subfolder (coolguy1771)
+        ("resources:\n  - ./a.yaml\n---\nfoo: bar\n", "is not one clean YAML document"),  # two documents
     ],
 )
-def test_unwired_manifest_is_not_wired_where_the_list_is_not_one_file_per_line(tmp_path, kustomization):
+def test_unwired_manifest_is_not_wired_where_the_list_is_not_one_file_per_line(tmp_path, kustomization, why):
     root = make_repo(tmp_path, {"a.yaml": CONFIGMAP.format(name="a"), "b.yaml": CONFIGMAP.format(name="b")})
     (root / "apps/sub").mkdir()
-    (root / "apps/sub/kustomization.yaml").write_text("resources: []\n")
+    (root / "apps/sub/kustomization.yaml").write_text("resources: [./ks.yaml]\n")
+    (root / "apps/sub/ks.yaml").write_text(CONFIGMAP.format(name="s"))
     (root / "apps/kustomization.yaml").write_text(kustomization)
     result = check(root, "--diff", "--unsafe-fixes")
-    assert result.stdout == "" and "HL102 not fixed" in result.stderr
+    assert result.stdout == "" and f"HL102 not fixed: apps/kustomization.yaml {why}" in result.stderr
 
 
 NAMESPACED_KS = ROOT_KS.replace("  targetNamespace: default\n", "")

@@ -2347,8 +2347,8 @@ def _wire(file: FixFile, findings: list[Finding]) -> Edit | str:
     if lost:  # perhaps this very file, renamed: which of the two is meant is the user's call
         return f"{kfile} lists '{printable(lost[0])}', which does not exist (HL101): fix that entry first (it may name this file)"
     files = [r for r in resources if _is_local_file(root, folder, r)]
-    if not files:
-        return f"{kfile} does not list files one by one"
+    if not files:  # folders, remote bases, files of subfolders: not a list this file's entry belongs in
+        return f"{kfile} lists no file of its own folder to write the entry as (it lists folders or files of other folders)"
     offsets = file.offsets
     lines: list[tuple[int, str, str]] = []  # (0-based line, text before the value, the value as written)
     for item in node.value:
