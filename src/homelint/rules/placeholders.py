@@ -27,7 +27,7 @@ from homelint.core.substitution import (
 from homelint.loading.discovery import KUSTOMIZATION_NAMES
 from homelint.loading.safeio import printable
 from homelint.model.config import placeholder_doc_files
-from homelint.model.flux import FLUX_KS_GROUP, FluxKS, depends_on
+from homelint.model.flux import FLUX_KS_GROUP, Applied, FluxKS, depends_on
 from homelint.model.graph import app_template_release
 from homelint.model.helmvalues import assemble
 from homelint.model.refs import builtin_pod_spec_path, resource_set_objects
@@ -1233,6 +1233,76 @@ def values_from_waiting_dependent(ctx: Context) -> Iterator[Finding]:
                 fix=f"make the {kind} in a Kustomization that runs first, apply it at bootstrap, mark the valuesFrom entry "
                 f"optional: true, or drop the dependsOn of {maker.label} on {ks.label}",
             )
+
+
+# consumer-table rows whose references are a pod's: a missing one keeps the pod from starting
+POD_ROWS = frozenset({"workload", "job", "pod", "app-template"})
+WORD = {"secret": "Secret", "configmap": "ConfigMap"}
+
+
+@check("HL209", needs_flux=True)
+def pod_source_from_waiting_dependent(ctx: Context) -> Iterator[Finding]:
+    """A workload (or an app-template HelmRelease) whose Kustomization waits for it, whose pods
+    need a ConfigMap or Secret that only Kustomizations that dependsOn that Kustomization make: the
+    pods never start without it (the kubelet's CreateContainerConfigError, a volume never mounted),
+    so the Kustomization is never Ready and kustomize-controller never applies what would make it."""
+    seen: set[tuple[int, tuple[Any, ...]]] = set()
+    for kind, word in WORD.items():
+        for node, edge in ctx.graph.uses(f"uses-{kind}"):
+            applied, field, use = edge["applied"], tuple(edge["field"]), edge["ref"]
+            obj, ks = applied.obj, applied.ks
+            if use.row not in POD_ROWS or use.optional or edge["guessed"] or ks is None or ks.obj is None or ks.target:
+                continue
+            if (id(obj), field) in seen or not _waits_for_object(ks, applied):
+                continue
+            makers = _makers(ctx, word, node.namespace, node.name)
+            if not makers or not all(m.ks is not None and _waits_for(ctx, m.ks, ks) for m in makers):
+                continue  # made by nothing here (HL401/HL405), or by something that runs first
+            if _made_before_flux(ctx, word, node.namespace, node.name, makers):
+                continue
+            seen.add((id(obj), field))
+            files = sorted({m.obj.source.path for m in makers})
+            maker = next(m.ks for m in makers if m.ks is not None)
+            how = "wait: true" if ks.spec.get("wait") is True else "a healthChecks entry"
+            yield ctx.at(
+                "HL209",
+                obj,
+                field,
+                f"{obj.kind} {printable(applied.name)} needs {word} '{printable(node.name)}', which only {maker.label} "
+                f"makes ({files[0]}{' and more' if len(files) > 1 else ''}), and it dependsOn {ks.label}, which waits "
+                f"for this {obj.kind} ({how}): its pods do not start while the {word} does not exist, so {ks.label} "
+                "never becomes ready and on a new cluster nothing ever creates it",
+                fix=f"make the {word} in a Kustomization that runs first (or in {ks.label} itself), apply it at "
+                f"bootstrap, mark the reference optional: true, or drop the dependsOn of {maker.label} on {ks.label}",
+            )
+
+
+def _waits_for_object(ks: FluxKS, applied: Applied) -> bool:
+    """Whether `ks` is Ready only once the object is: `wait: true`, or a healthChecks entry naming it
+    (a HelmRelease only while helm-controller waits for its resources at install, and none of its
+    app-template controllers is a CronJob, whose pods Helm does not wait for)."""
+    obj = applied.obj
+    if obj.kind == "HelmRelease":
+        install = obj.spec.get("install")
+        if isinstance(install, dict) and install.get("disableWait") is True:
+            return False  # Ready once installed, whether its pods start or not
+        values = obj.spec.get("values")
+        controllers = values.get("controllers") if isinstance(values, dict) else None
+        if isinstance(controllers, dict) and any(
+            isinstance(c, dict) and c.get("type") == "cronjob" for c in controllers.values()
+        ):
+            return False  # Helm does not wait for a CronJob's pods: which controller reads it is not told here
+        return _waits_for_release(ks, applied.name, applied.ns)
+    if ks.spec.get("wait") is True:
+        return True
+    checks = ks.spec.get("healthChecks")
+    return any(
+        isinstance(entry, dict)
+        and entry.get("kind") == obj.kind
+        and entry.get("name") == applied.name
+        and (entry.get("namespace") or ks.namespace) == applied.ns
+        for entry in (checks if isinstance(checks, list) else [])
+    )
 
 
 def _made_by_operator(ctx: Context, kind: str, namespace: str, name: str) -> str | None:
