@@ -112,6 +112,8 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 continue
             elif not has_flux and templated_value(ctx, applied_docs[(path, doc, None)], tuple(keys)):
                 continue  # rendered by a tool homelint does not see (with Flux, kustomize would read it as it is)
+            elif has_flux and _name_format(applied_docs[(path, doc, None)], keys):
+                continue
             elif (path, doc, None) in variants or repo.placeholder_strings(applied_docs[(path, doc, None)]):
                 if (path, doc, None) not in rechecked:  # judge the object as applied (patched, materialised)
                     rechecked.add((path, doc, None))
@@ -148,6 +150,8 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
             found for error in checker(name).iter_errors(admitted(name, data)) for found in readable_each(error, name=name)
         )
         for keys, message in islice(readings, MAX_ERRORS_PER_OBJECT):
+            if has_flux and _name_format(obj, keys):
+                continue
             yield ctx.at(
                 "HL601",
                 obj,
@@ -155,6 +159,12 @@ def schema_violation(ctx: Context) -> Iterator[Finding]:
                 f"Namespace {obj.name}: {message}",
                 fix=_fix(obj, data, keys),
             )
+
+
+def _name_format(obj: K8sObject, keys: Any) -> bool:
+    """Whether an error is about a Namespace's name, which HL608 judges wherever Flux applies it, as
+    kustomize and Flux's substitution leave it, in the API server's words: one defect, one finding."""
+    return obj.kind == "Namespace" and tuple(keys) == ("metadata", "name")
 
 
 def _refused_kustomizations(ctx: Context) -> Iterator[Finding]:
