@@ -75,6 +75,30 @@ def test_a_flux_instance_helmrelease_patch_is_judged_unless_a_post_renderer_runs
     assert [(f["line"], f["message"].startswith(prefix)) for f in findings] == ([] if post_renderers else [(15, True)])
 
 
+@pytest.mark.parametrize(
+    ("chart", "judged"),
+    [
+        ("chartRef: {kind: OCIRepository, name: flux-instance}", True),
+        ("chart: {spec: {chart: flux-instance, version: 0.30.0, sourceRef: {kind: HelmRepository, name: charts}}}", True),
+        ("chartRef: {kind: OCIRepository, name: other-chart}", False),  # values.instance of another chart: not read
+    ],
+)
+def test_a_flux_instance_chart_release_without_a_distribution_is_an_instance(repo, check_json, chart, judged):
+    """The chart's own values hold the distribution: a release of the flux-instance chart that sets
+    only components and patches renders a FluxInstance all the same (rwaltr: 'kustomize-controlle')."""
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: flux-instance, namespace: flux-system}\n"
+        f"spec:\n  interval: 1h\n  {chart}\n"
+        "  values:\n    instance:\n      components: [source-controller, kustomize-controller]\n"
+        "      sync: {kind: GitRepository, url: 'https://example.com/org/repo', ref: refs/heads/main, path: ./clusters/main}\n"
+        '      kustomize:\n        patches:\n          - patch: \'[{"op": "add", "path": "/spec/replicas", "value": 2}]\'\n'
+        "            target: {kind: Deployment, name: kustomize-controlle}\n"
+    )
+    _, findings = check_json(repo({"clusters/main/ks.yaml": ROOT, "flux/release.yaml": release}), "--select", "HL115")
+    prefix = "patch target (kind=Deployment, name=kustomize-controlle) of HelmRelease flux-instance matches none"
+    assert [f["message"].startswith(prefix) for f in findings] == ([True] if judged else [])
+
+
 NO_TARGET = '  kustomize:\n    patches:\n      - patch: \'[{{"op": "add", "path": "/spec/replicas", "value": 2}}]\'\n'
 TWO_DOCUMENTS = (
     "  kustomize:\n    patches:\n      - patch: |\n          kind: Deployment\n          metadata: {{name: a}}\n"

@@ -16,8 +16,11 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject
 from homelint.model.flux import maker_label
+from homelint.model.refs import chart_name
 from homelint.rules.common import INSTANCE_FIELDS, crd_kind
 from homelint.rules.registry import check
+
+INSTANCE_CHART = "flux-instance"  # controlplaneio-fluxcd's chart: templates/instance.yaml renders values.instance
 
 # (API group, kind) -> the flux-operator component whose manifests hold its CRD. The source and
 # kustomize controllers are not judged: without them the instance's own sync applies nothing.
@@ -174,13 +177,14 @@ def _values_instances(ctx: Context, governed: set[str]) -> list[Instance]:
 
 def instance_spec(obj: K8sObject) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
     """(the mapping that holds an instance's fields, where it is): a FluxInstance's spec, or a
-    flux-instance HelmRelease's values.instance (one with a distribution); (None, ()) for any
-    other object."""
+    flux-instance HelmRelease's values.instance (one with a distribution, or of the chart named
+    flux-instance, whose own values hold the distribution); (None, ()) for any other object."""
     if obj.kind == "FluxInstance" and obj.group == "fluxcd.controlplane.io":
         return obj.spec, INSTANCE_FIELDS["FluxInstance"]
     if obj.kind == "HelmRelease":
         instance = _inline_instance(obj)
-        if isinstance(instance.get("distribution"), dict):
+        chart = chart_name(obj)
+        if isinstance(instance.get("distribution"), dict) or (instance and chart is not None and chart.endswith(INSTANCE_CHART)):
             return instance, INSTANCE_FIELDS["HelmRelease"]
     return None, ()
 
