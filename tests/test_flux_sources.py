@@ -17,6 +17,7 @@ from homelint.model.config import load_config
 from homelint.model.sources import PUSH_FILES, _may_push
 from homelint.model.targets import selector_matches, target_matches
 
+from .conftest import flux_root
 from .oracle import find_kubectl
 
 
@@ -1839,6 +1840,32 @@ def test_an_oci_repository_of_a_url_no_push_goes_to_is_not_the_pushed_folder(rep
     # the note on sources not followed names another repository, never Flux's own distribution
     noted = [n for n in built.flux.notes if "not this repository and were not followed" in n]
     assert bool(noted) is (expected == ["manifests"] and "flux-manifests" not in other_url)
+
+
+@pytest.mark.parametrize("payload_folder", ["app", "zz-app"])
+def test_a_namespaceless_source_of_the_same_name_does_not_stand_in_for_the_pushed_one(repo, payload_folder):
+    """The payload holds a chart OCIRepository app-a without a namespace (its build puts it in
+    ns-a); the Kustomization pulling the payload names flux-system/app-a, declared with its
+    namespace. The URL matched against the pushes is the latter's, whichever file sorts first
+    (aclerici38: the payload went unread when it sorted first)."""
+    chart_source = (
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: app-a}\n"
+        "spec: {interval: 1h, url: 'oci://registry.example.com/charts/app-a', ref: {tag: 1.0.0}}\n"
+    )
+    root = repo(
+        {
+            ".github/workflows/push.yaml": push_action("registry.example.com/org/app-a", f"./apps/ns-a/{payload_folder}"),
+            "apps/ns-a/deploy/pair.yaml": oci_pair("app-a", "oci://registry.example.com/org/app-a", "./").replace(
+                "kind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\nspec: {",
+                "kind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\nspec: {targetNamespace: ns-a, ",
+            ),
+            "clusters/main/flux.yaml": flux_root("apps", "./apps/ns-a/deploy"),
+            f"apps/ns-a/{payload_folder}/source.yaml": chart_source,
+            f"apps/ns-a/{payload_folder}/cm.yaml": CONFIGMAP_A,
+        }
+    )
+    built = model(root)
+    assert [a.ns for a in built.flux.applied if a.obj.name == "cm-a"] == ["ns-a"]
 
 
 def test_a_folder_pushed_for_another_cluster_is_not_reported_unreachable(repo, check_json):

@@ -812,6 +812,11 @@ def find_sources(repo: Repo) -> Sources:
             by_ref.setdefault(ref, []).append(obj)
             in_file.setdefault((ref, obj.path), []).append(obj)
             in_folder.setdefault((ref, posixpath.dirname(obj.path)), []).append(obj)
+    for declared in by_ref.values():
+        # one that writes its namespace first: one without is taken to be in flux-system only for
+        # want of a better guess (the build that applies it may put it elsewhere, a payload's chart
+        # source in its app's namespace), and must not stand in for the one that says so
+        declared.sort(key=lambda obj: not obj.namespace)
     pushed = out.pushes = pushed_folders(repo)
     tree = Tree(repo.files.all_files, repo.files.dirs)
     # the .sourceignore files (path, text) in the order source-controller reads them, read once
