@@ -690,3 +690,37 @@ def test_a_bootstrap_template_says_what_it_makes_and_who_applies_it(tmp_path, mo
         "not applied: Flux does not read bootstrap/resources.yaml.j2, a bootstrap template a script applies with kubectl "
         "before Flux runs; it makes Secret ns-a/secret-a" in run(root, "bootstrap/resources.yaml.j2")
     )
+
+
+def test_a_target_namespace_the_parent_build_sets_is_not_pointed_at_the_childs_file(tmp_path, monkeypatch):
+    """A targetNamespace a parent's patch writes is located in the patch; one a transformer's fieldSpec
+    creates is said to come from the build, not pointed at the child's `spec:` line (d4rkfella, axeII)."""
+    root = make_repo(tmp_path)
+    ks = root / "kubernetes/apps/demo/ks.yaml"
+    ks.write_text(
+        ks.read_text()
+        .replace("  targetNamespace: demo\n", "")
+        .replace("    name: flux-system\n  postBuild", "    name: flux-system\n    namespace: flux-system\n  postBuild")
+    )
+    listing = "resources:\n  - ./demo/ks.yaml\n  - ./remote.yaml\n  - ./settings.yaml\n"
+    patch = (
+        "patches:\n  - target: {kind: Kustomization, name: demo}\n    patch: |-\n"
+        "      - {op: add, path: /spec/targetNamespace, value: demo}\n"
+    )
+    (root / "kubernetes/apps/kustomization.yaml").write_text(listing + patch)
+    monkeypatch.chdir(root)
+    (applied,) = json.loads(run(root, "kubernetes/apps/demo/app/cm.yaml:5", "--format", "json"))["objects"][0]["applied"]
+    assert applied["effective_namespace"]["set_by"] == "spec.targetNamespace of Kustomization flux-system/demo"
+    assert applied["effective_namespace"]["location"].startswith("kubernetes/apps/kustomization.yaml:")
+    transformer = (
+        "apiVersion: builtin\nkind: NamespaceTransformer\nmetadata: {name: set-ns, namespace: demo}\n"
+        "fieldSpecs:\n  - {path: spec/targetNamespace, group: kustomize.toolkit.fluxcd.io, kind: Kustomization, create: true}\n"
+    )
+    (root / "kubernetes/apps/transformer.yaml").write_text(transformer)
+    (root / "kubernetes/apps/kustomization.yaml").write_text(listing + "transformers:\n  - ./transformer.yaml\n")
+    (applied,) = json.loads(run(root, "kubernetes/apps/demo/app/cm.yaml:5", "--format", "json"))["objects"][0]["applied"]
+    assert applied["effective_namespace"] == {
+        "value": "demo",
+        "set_by": "spec.targetNamespace of Kustomization demo/demo, which the build applying it sets (its file has none)",
+        "location": "",
+    }

@@ -196,7 +196,12 @@ def _namespace_origin(repo: Any, applied: Any, obj: K8sObject) -> dict[str, Any]
         return out
     if ks is not None and ks.obj is not None and ks.spec.get("targetNamespace") == ns:
         out["set_by"] = f"spec.targetNamespace of Kustomization {ks.namespace}/{ks.name}"
-        out["location"] = _where(repo, ks.obj, "spec", "targetNamespace")
+        path, span = repo.locate(ks.obj, ("spec", "targetNamespace"))
+        source = ks.obj.source.data.get("spec")
+        if path != ks.obj.path or (isinstance(source, dict) and "targetNamespace" in source):
+            out["location"] = f"{path}:{span.line}"  # in its file, or in the patch that sets it
+        else:  # a transformer's fieldSpec or a replacement of the build that applies it wrote it
+            out["set_by"] += ", which the build applying it sets (its file has none)"
         return out
     folder = posixpath.dirname(obj.path)
     dirs = sorted(d for d in (ks.dirs if ks is not None else ()) if _on_path(d, folder))
