@@ -177,6 +177,16 @@ def applied_instances(ctx: Context) -> list[Applied]:
     return [Applied(obj, obj.namespace, None) for obj in manifest_objects(ctx)]
 
 
+FLUX_CONTENT_MEDIA_TYPE = "application/vnd.cncf.flux.content.v1.tar+gzip"  # `flux push artifact` layers
+
+
+def manifest_artifact(obj: K8sObject) -> bool:
+    """Whether an OCIRepository's layerSelector takes the layer `flux push artifact` writes: its
+    artifact holds manifests, never a Helm chart (whose layer is application/vnd.cncf.helm.chart.content.v1.tar+gzip)."""
+    selector = obj.spec.get("layerSelector") if obj.kind == "OCIRepository" else None
+    return isinstance(selector, dict) and selector.get("mediaType") == FLUX_CONTENT_MEDIA_TYPE
+
+
 def applied_once(ctx: Context, group: str, kinds: Collection[str]) -> Iterator[K8sObject]:
     """Each object of these kinds in an API group starting with `group` that Flux applies, once
     (an object several Kustomizations apply is one definition to judge), SOPS documents left out."""

@@ -40,6 +40,7 @@ from homelint.rules.common import (
     foreign_namespaces,
     has_flux,
     listed_beside_missing,
+    manifest_artifact,
     refused_build,
     run_by_script,
     substituted_reference,
@@ -1278,6 +1279,7 @@ def _has_cycle(graph: dict[Any, list[Any]]) -> bool:
 def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     placed: set[tuple[str, str, str]] = set()  # sources whose namespace the model knows
+    manifests: set[tuple[str, str]] = set()  # OCIRepositories of Flux manifests (common.manifest_artifact): no chart
     # (kind, namespace, name in its file) -> the names namePrefix/nameSuffix gave it there
     affixed: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for applied in ctx.flux.applied:
@@ -1287,6 +1289,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 affixed[(applied.kind, applied.ns, applied.obj.name)].add(applied.name)
             if applied.namespace:
                 placed.add((applied.kind, applied.ns, applied.name))
+            if manifest_artifact(applied.obj):
+                manifests.add((applied.ns, applied.name))
         for made in generated_artifact_names(applied.obj):  # an ArtifactGenerator's, in its namespace
             sources[("ExternalArtifact", applied.ns)].add(made)
             if applied.namespace:
@@ -1342,6 +1346,8 @@ def dangling_source_ref(ctx: Context) -> Iterator[Finding]:
                 homes = sorted(
                     {r.namespace for r in ctx.flux.sources.artifacts if r.kind == kind and r.name == name and r.namespace != ns}
                 )
+            if field == ("spec", "chartRef"):  # a source of manifests is no chart to point a release at
+                homes = [h for h in homes if (h, name) not in manifests]
             renamed = sorted(affixed.get((kind, ns, name), ()))
             unapplied = sorted(
                 o.path
