@@ -188,3 +188,40 @@ def test_a_whole_value_left_undefined_becomes_null_and_a_part_an_empty_string(ch
     by_line = {f["line"]: f["message"] for f in found}
     assert "it becomes empty, so the value is null" in by_line[5]
     assert "it becomes an empty string" in by_line[6]
+
+
+def test_a_secret_only_its_own_build_writes_is_not_offered_as_a_source(check_json, repo):
+    """Listed under substituteFrom, a Secret that only app-a's own build writes would be read before
+    anything makes it (HL207): the fix does not offer it (theiam79); written by another
+    Kustomization's build, it is offered."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars-b, namespace: flux-system}\ndata: {VAR_B: b}\n"
+    files = _tree(_app("ConfigMap", "vars-b"), cm)
+    files["apps/app-a/store.yaml"] = STORE
+    (error,) = _hl201(check_json, repo(files))
+    assert "written-a" not in error["fix"]
+    assert error["fix"].startswith("define VAR_A in postBuild.substitute")
+    del files["apps/app-a/store.yaml"]
+    files["vars/store.yaml"] = STORE
+    (error,) = _hl201(check_json, repo(files))
+    assert error["fix"].startswith("Secret flux-system/written-a (written by ExternalSecret written-a, vars/store.yaml)")
+
+
+def test_a_variable_in_a_script_is_offered_the_escape(check_json, repo):
+    """In a text of several lines (a script a ConfigMap holds) the variable may be the script's own:
+    the fix says how to keep it from Flux ($${VAR}, or the substitute: disabled label) (theiam79)."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: vars-b, namespace: flux-system}\ndata: {VAR_B: b}\n"
+    files = _tree(_app("ConfigMap", "vars-b"), cm)
+    script = '#!/bin/sh\\necho \\"${VAR_A}\\"\\n'
+    files["apps/app-a/cm.yaml"] = (
+        f'apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app-a, namespace: ns-a}}\ndata: {{run.sh: "{script}"}}\n'
+    )
+    (error,) = _hl201(check_json, repo(files))
+    assert error["fix"].endswith(
+        "; if the text expands ${VAR_A} itself (a shell script), write $${VAR_A}, which Flux turns into ${VAR_A}, "
+        "or label the object kustomize.toolkit.fluxcd.io/substitute: disabled"
+    )
+    files["apps/app-a/cm.yaml"] = (
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app-a, namespace: ns-a}\ndata: {v: "${VAR_A}"}\n'
+    )
+    (error,) = _hl201(check_json, repo(files))
+    assert "$${VAR_A}" not in error["fix"]  # one line: a value Flux is meant to fill

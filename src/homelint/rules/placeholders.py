@@ -205,6 +205,17 @@ def _source_objects(variables: list[Variables]) -> set[tuple[str, int] | tuple[s
     return made | {(src.kind, src.name) for v in variables for src in (*v.sources, *v.open_sources)}
 
 
+def _escape_hint(text: str, name: str) -> str:
+    """For a variable inside a text of several lines (a script, a config file a ConfigMap holds),
+    which may be the program's own variable rather than Flux's: how to keep it from Flux."""
+    if "\n" not in text.strip():
+        return ""
+    return (
+        f"; if the text expands ${{{name}}} itself (a shell script), write $${{{name}}}, which Flux turns into "
+        f"${{{name}}}, or label the object kustomize.toolkit.fluxcd.io/substitute: disabled"
+    )
+
+
 def _keyed_fix(
     ctx: Context, names: list[str], sources: set[tuple[str, int] | tuple[str, str]], ks: FluxKS, otherwise: str
 ) -> str:
@@ -218,6 +229,8 @@ def _keyed_fix(
         for path, doc, kind, name_of, what in keyed.get(name, []):
             if (path, doc) in sources or (kind, name_of) in sources:
                 continue
+            if (kind, name_of) not in dropped and _made_after(ctx, kind, name_of, ks):
+                continue  # listed, it would be read before anything makes it (HL207): no fix
             if (kind, name_of) in dropped:
                 return (
                     f"{what} has a key {printable(name)}, and this Kustomization lists it in its substituteFrom, but a "
@@ -226,6 +239,17 @@ def _keyed_fix(
                 )
             return f"{what} has a key {printable(name)} but is not a substituteFrom source of this Kustomization: list it there, or {otherwise}"
     return otherwise
+
+
+def _made_after(ctx: Context, kind: str, name: str, ks: FluxKS) -> bool:
+    """Whether only `ks`'s own build (or a Kustomization below it, or one that waits for it) makes
+    the ConfigMap or Secret in its namespace: as HL207 judges a substituteFrom source."""
+    makers = _makers(ctx, kind, ks.namespace, name)
+    return (
+        bool(makers)
+        and all(m.ks is not None and (_made_by_or_below(m.ks, ks) or _waits_for(ctx, m.ks, ks)) for m in makers)
+        and not _made_before_flux(ctx, kind, ks.namespace, name, makers)
+    )
 
 
 def _dropped_sources(ks: FluxKS) -> set[tuple[str, str]]:
@@ -324,7 +348,7 @@ def undefined_placeholder(ctx: Context) -> Iterator[Finding]:
             span,
             f"${{{name}}} is not defined for {bounded(labels)} (looked in: {_looked_by([(g[0].label, g[1]) for g in group])})"
             f"{consequence}",
-            fix=_undefined_fix(ctx, name, _source_objects([g[1] for g in group]), ks),
+            fix=_undefined_fix(ctx, name, _source_objects([g[1] for g in group]), ks) + _escape_hint(text, name),
             key=f"HL201/{obj.kind}/{obj.name}/{'.'.join(map(str, field))}/{name}",
             related=sorted({s.path for g in group for src in g[1].sources for s in src.objects}),
         )
