@@ -724,3 +724,29 @@ def test_a_target_namespace_the_parent_build_sets_is_not_pointed_at_the_childs_f
         "set_by": "spec.targetNamespace of Kustomization demo/demo, which the build applying it sets (its file has none)",
         "location": "",
     }
+
+
+def test_a_file_its_parent_lists_is_explained_by_why_the_parent_is_not_applied(tmp_path, monkeypatch):
+    """app-a/ks.yaml sits beside app-a's own kustomization.yaml, which need not list it: apps/
+    lists it, and no Flux Kustomization builds apps/ (theiam79). explain blamed the folder's own
+    kustomization.yaml, whose fix would make the Kustomization apply itself."""
+    files = {
+        ".homelint.yaml": "flux:\n  roots: [kubernetes/flux/cluster]\n",
+        "kubernetes/flux/cluster/ks.yaml": ROOT_KS.replace("./kubernetes/apps", "./kubernetes/other"),
+        "kubernetes/other/cm.yaml": cm("other"),
+        "kubernetes/apps/kustomization.yaml": "resources:\n  - ./app-a/ks.yaml\n",
+        "kubernetes/apps/app-a/ks.yaml": DEMO_KS.replace("./kubernetes/apps/demo/app", "./kubernetes/apps/app-a"),
+        "kubernetes/apps/app-a/kustomization.yaml": "resources:\n  - ./cm.yaml\n",
+        "kubernetes/apps/app-a/cm.yaml": cm("app-a"),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    text = run(tmp_path, "kubernetes/apps/app-a/ks.yaml")
+    assert (
+        "not applied by Flux: kubernetes/apps/kustomization.yaml lists it, but no Flux Kustomization builds kubernetes/apps/"
+        in text
+    )
+    assert "kubernetes/apps/app-a/kustomization.yaml does not list ks.yaml" not in text

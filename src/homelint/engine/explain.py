@@ -446,7 +446,10 @@ def _refused_over(repo: Any, folder: str) -> str | None:
     return None
 
 
-def _missing_link(repo: Any, path: str) -> str:
+MAX_LINK_DEPTH = 8  # kustomizations listed from above followed up, at most
+
+
+def _missing_link(repo: Any, path: str, depth: int = 0) -> str:
     flux = repo.flux
     folder = posixpath.dirname(path)
     if path in repo.patch_files:
@@ -462,6 +465,13 @@ def _missing_link(repo: Any, path: str) -> str:
     if kd is not None and repo.invalid_yaml(kd.file):
         return f"{kd.file} is not valid YAML: kustomize cannot build {folder or '.'}, so nothing in it is applied"
     if kd is not None and path not in {e.target for e in kd.entries} and posixpath.basename(path) != posixpath.basename(kd.file):
+        listers = sorted(
+            other.file
+            for other in repo.kustomize_dirs.values()
+            if other is not kd and any(e.target == path for e in other.entries)
+        )
+        if listers and depth < MAX_LINK_DEPTH:  # listed from above (a ks.yaml its parent lists): why that is not applied
+            return f"{listers[0]} lists it, but " + _missing_link(repo, listers[0], depth + 1)
         return f"{kd.file} does not list {posixpath.basename(path)} (no resources/components entry names it)"
     for ks in flux.kustomizations if flux is not None else []:
         for generated, component in ks.generated_components:
