@@ -814,6 +814,24 @@ def test_hl101_a_missing_flux_component_says_where_its_path_leads(check_json, re
     ]
 
 
+def test_a_component_folder_without_its_kustomization_is_one_finding_with_the_component_fix(check_json, repo):
+    """spec.components names a folder of manifests with no kustomization (rwaltr): HL101 says so and
+    offers a kind: Component kustomization; HL102 does not also ask the parent to list its files,
+    which would apply a component's template as it is."""
+    files = _with_components("../../comps/bare")
+    files["comps/kustomization.yaml"] = "resources: []\n"
+    files["comps/bare/cm.yaml"] = _cm("cm-bare")
+    _, findings = check_json(repo(files), "--select", "HL101,HL102")
+    assert [(f["rule"], f["path"], f["fix"]) for f in findings] == [
+        (
+            "HL101",
+            "apps/ks.yaml",
+            "give comps/bare a kustomization.yaml of kind: Component listing its files (not listed anywhere else), fix "
+            "the path, or set ignoreMissingComponents",
+        )
+    ]
+
+
 @pytest.mark.parametrize("comp", ["/comps/comp-a", "https://example.invalid/org-a/repo-a//comps/comp-a?ref=v1"])
 def test_hl101_a_flux_component_that_is_not_a_local_relative_path(check_json, repo, comp):
     """Flux rejects a spec.components entry that is not local and relative (SEMANTICS 2.1: "must

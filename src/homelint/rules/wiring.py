@@ -258,7 +258,12 @@ def _flux_components(ctx: Context, ks: FluxKS, obj: K8sObject, path: str, comps:
                 else "has no kustomization"
             )
             message = f"component '{comp}' (relative to spec.path {path}) {where}; Flux fails the build"
-            fix = "components are relative to spec.path; fix the path or set ignoreMissingComponents"
+            fix = (
+                "components are relative to spec.path; fix the path or set ignoreMissingComponents"
+                if target not in ctx.repo.files.dirs
+                else f"give {target} a kustomization.yaml of kind: Component listing its files (not listed anywhere "
+                "else), fix the path, or set ignoreMissingComponents"
+            )
         elif (empty := empty_kustomization(ctx, kdirs[target], ks)) is not None:
             message = (
                 f"component '{comp}' (relative to spec.path {path}) is a folder whose {empty}: kustomize fails to "
@@ -516,6 +521,17 @@ def _first_difference(one: Any, other: Any) -> str | None:
     return None
 
 
+def _component_folders(ctx: Context) -> set[str]:
+    """The folders a kustomization's `components:` or a Flux Kustomization's spec.components names."""
+    found = {e.target for kd in ctx.repo.kustomize_dirs.values() for e in kd.entries if e.kind == "components" and e.target}
+    for ks in ctx.flux.kustomizations if has_flux(ctx) else []:
+        comps = ks.spec.get("components") if ks.obj is not None and ks.path is not None else None
+        for comp in comps if isinstance(comps, list) else []:
+            if isinstance(comp, str) and not is_remote(comp) and not comp.startswith("/"):
+                found.add(join(ks.path or "", comp))
+    return found
+
+
 @check("HL102")
 def unwired_manifest(ctx: Context) -> Iterator[Finding]:
     repo = ctx.repo
@@ -524,6 +540,7 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
     # (of one cluster: another cluster's copy is another object)
     rivals: dict[tuple[tuple[str, str, str], str], list[tuple[str, str]]] = defaultdict(list)
     clusters = _dir_clusters(ctx) if has_flux(ctx) else {}
+    components = _component_folders(ctx)
     for path, kd, _objects, keys, twins in _unlisted(ctx):
         if not all(twins):
             for key in {k for k in keys if not _unknown_identity(k)}:
@@ -572,8 +589,10 @@ def unwired_manifest(ctx: Context) -> Iterator[Finding]:
             other.severity = "warning"  # the object is there, as the other file defines it
             yield other
             continue
-        text = repo.read_text(kd.file) or ""
         folder = posixpath.dirname(path)
+        if folder != kd.dir and any(f in components for f in (folder, *folders_between(folder, kd.dir))):
+            continue  # a folder named as a component, without its kustomization: HL101 reports it there
+        text = repo.read_text(kd.file) or ""
         # its entry, or (in a subfolder) the entry of a folder it is in
         commented = _commented_out(text, kd.dir, path) or next(
             (line for f in folders_between(folder, kd.dir) if (line := _commented_out(text, kd.dir, f))), 0
