@@ -945,3 +945,14 @@ def test_an_external_secrets_release_no_root_applies_says_nothing_of_the_install
     )
     _, findings = check_json(root)
     assert {(f["rule"], f["severity"]) for f in rules_of(findings, "HL602", "HL603")} == {("HL602", "error")}
+
+
+@pytest.mark.parametrize(("value", "today"), [("${VAR_A}", "empty, so the value is null"), ("x-${VAR_A}", "an empty string")])
+def test_the_upgrade_preview_says_what_a_placeholder_becomes_today_as_hl201_does(repo, check_json, value, today):
+    """A whole value kustomize writes unquoted is read again as null once emptied (axeII: HL607 said
+    'an empty string' on the line where HL201 said null)."""
+    files = _nameless_repo("cm-a")
+    files["apps/app-a/cm.yaml"] = files["apps/app-a/cm.yaml"].replace("k: ${VAR_SET}", f"k: {value}")
+    _, findings = check_json(repo(files), "--select", "HL201,HL607", "--target", "flux=2.9")
+    (hl607,) = [f for f in findings if f["rule"] == "HL607"]
+    assert f"today it becomes {today} (" in hl607["message"]

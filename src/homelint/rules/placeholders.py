@@ -448,11 +448,15 @@ def strict_substitution_upgrade(ctx: Context) -> Iterator[Finding]:
             continue  # it fails today already (HL201 is an error)
         target = later[0]
         path, span = _place(ctx, obj, field, is_key, text, where)
+        # as HL201 says it: a whole value kustomize writes unquoted is read again as null
+        today = (
+            "empty, so the value is null" if not is_key and text == f"${{{name}}}" and written_plain(text) else "an empty string"
+        )
         finding = ctx.finding(
             "HL607",
             path,
             span,
-            f"${{{name}}} is not defined for {ks.label}: today it becomes an empty string ({why}), "
+            f"${{{name}}} is not defined for {ks.label}: today it becomes {today} ({why}), "
             f"but Flux {target} substitutes strictly and fails the whole Kustomization",
             fix=f"define {name} (postBuild.substitute or a substituteFrom source), give a default ${{{name}:=}}, "
             "escape it as $${...}, or label the object kustomize.toolkit.fluxcd.io/substitute: disabled",
