@@ -3280,3 +3280,18 @@ def test_a_second_source_of_a_flux_instance_syncs_repository_is_followed(repo, c
     )
     _, findings = check_json(repo(files))
     assert [f["rule"] for f in findings if f["severity"] == "error"] == (["HL101"] if followed else [])
+
+
+def test_a_local_source_without_a_known_push_is_not_also_called_another_repository(repo):
+    """Listed under flux.local-sources, an OCIRepository with no push naming its folder gets the one
+    note that says so, not also 'not this repository: list it under flux.local-sources' (aclerici38)."""
+    root = repo(
+        {
+            ".homelint.yaml": "flux:\n  local-sources: [flux-system/app-a]\n",
+            "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+            "apps/pair.yaml": oci_pair("app-a", "oci://registry.example.com/org/app-a", "./"),
+        }
+    )
+    notes = model(root).flux.notes
+    assert any("OCIRepository flux-system/app-a is this repository" in n for n in notes)
+    assert not any("not this repository and were not followed" in n for n in notes)

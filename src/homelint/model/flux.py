@@ -2150,7 +2150,11 @@ class FluxModel:
         others = {
             ref: n
             for ref, n in self.skipped.items()
-            if ref not in generated and ref not in templated and self.source_may_exist(ref) and not self.flux_distribution(ref)
+            if ref not in generated
+            and ref not in templated
+            and ref not in self.sources.artifacts  # this repository's, of no known folder: its own note says so
+            and self.source_may_exist(ref)
+            and not self.flux_distribution(ref)
         }
         if templated:
             self.notes.append(
