@@ -417,6 +417,19 @@ def test_hl117_suggests_the_decryption_the_repository_already_uses(repo, check_j
     assert f"add spec.decryption: {suggested} to the Flux Kustomization" in found["fix"]
 
 
+def test_hl117_suggests_no_secret_ref_where_the_flux_install_sets_a_global_age_key(repo, check_json):
+    """kustomize-controller's --sops-age-secret (here in the flux-system kustomization's patches)
+    gives a key to every decryption that names none (Diaoul)."""
+    bad = "rules/HL117/bad"
+    patches = (
+        "patches:\n  - target: {kind: Deployment, name: kustomize-controller}\n    patch: |-\n"
+        "      - {op: add, path: /spec/template/spec/containers/0/args/-, value: --sops-age-secret=sops-age}\n"
+    )
+    flux = {"kubernetes/flux/install/kustomization.yaml": "resources: []\n" + patches}
+    (found,) = [f for f in check_json(repo(flux, base=bad))[1] if f["rule"] == "HL117"]
+    assert "add spec.decryption: {provider: sops} (the Flux install's --sops-age-secret gives the key)" in found["fix"]
+
+
 def test_hl604_skips_yaml11_words(repo, check_json):
     good = "rules/HL604/good"
     deploy = (FIXTURES / good / APP / "deployment.yaml").read_text()

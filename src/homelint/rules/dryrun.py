@@ -1853,9 +1853,38 @@ def _decryption_example(ctx: Context, ks: FluxKS) -> str:
         if ref is None or (isinstance(name, str) and re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,252}", name)):
             found.append((other.namespace != ks.namespace, other.key, name))
     if not found:
+        if _global_age_key(ctx):  # kustomize-controller --sops-age-secret: a key for every decryption
+            return "{provider: sops} (the Flux install's --sops-age-secret gives the key)"
         return "{provider: sops, secretRef: {name: sops-age}}"
     _, _, name = min(found, key=lambda f: (f[0], f[1], f[2] or ""))
     return f"{{provider: sops, secretRef: {{name: {name}}}}}" if name else "{provider: sops}"
+
+
+GLOBAL_AGE_FLAG = "--sops-age-secret"  # kustomize-controller's fallback key Secret (Flux 2.7+)
+
+
+def _global_age_key(ctx: Context) -> bool:
+    """Whether a kustomization's patches or a Flux instance's (a FluxInstance, a flux-instance
+    release's values) set kustomize-controller's --sops-age-secret: strings of their parsed data,
+    read to a bounded depth."""
+
+    def mentions(value: Any, depth: int) -> bool:
+        if isinstance(value, str):
+            return GLOBAL_AGE_FLAG in value
+        if depth > 12:
+            return False
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        return any(mentions(item, depth + 1) for item in items)
+
+    def find() -> bool:
+        if any(mentions(kd.data.get("patches"), 0) for kd in ctx.repo.kustomize_dirs.values() if isinstance(kd.data, dict)):
+            return True
+        return any(
+            obj.kind in ("FluxInstance", "HelmRelease") and mentions(obj.spec.get("kustomize") or obj.spec.get("values"), 0)
+            for obj in ctx.repo.objects
+        )
+
+    return bool(ctx.repo.memo("rules.dryrun.global-age-key", find))
 
 
 def _ancestor_patch_mentions(ks: FluxKS, word: str) -> bool:
