@@ -32,9 +32,7 @@ def template_problem(text: str) -> Problem | None:
         start = text.find(LEFT, i)
         if start < 0:
             return None
-        body = start + 2
-        if text.startswith("-", body) and body + 1 < n and text[body + 1] in " \t\r\n":
-            body += 2  # a left trim marker
+        body = _body_start(text, start)
         if text.startswith("/*", body):  # a comment: its text is not lexed
             close = text.find("*/", body + 2)
             if close < 0:
@@ -64,6 +62,15 @@ def template_problem(text: str) -> Problem | None:
         else:
             return Problem(start, "unclosed action")
         i = k + 2
+
+
+def _body_start(text: str, start: int) -> int:
+    """Where the text of the action opened at `start` begins: after `{{`, and after a left trim
+    marker (`{{- `) when there is one."""
+    body = start + 2
+    if text.startswith("-", body) and body + 1 < len(text) and text[body + 1] in " \t\r\n":
+        body += 2
+    return body
 
 
 def _word_char(char: str) -> bool:
@@ -148,9 +155,7 @@ def _action_bodies(text: str) -> list[tuple[int, int]]:
         start = text.find(LEFT, i)
         if start < 0:
             return bodies
-        body = start + 2
-        if text.startswith("-", body) and body + 1 < len(text) and text[body + 1] in " \t\r\n":
-            body += 2
+        body = _body_start(text, start)
         if text.startswith("/*", body):
             close = text.find("*/", body + 2)
             end = text.find(RIGHT, close + 2)
