@@ -1874,3 +1874,21 @@ def test_hl116_a_plugin_configuration_listed_as_a_resource_is_applied_as_an_obje
         (message,) = [f["message"] for f in findings if f["rule"] == "HL116"]
         assert message.startswith("NamespaceTransformer set-ns is a kustomize plugin configuration (apiVersion: builtin)")
         assert '\'no matches for kind "NamespaceTransformer" in version "builtin"\'' in message
+
+
+@pytest.mark.parametrize(("decryption", "fires"), [("", True), ("  decryption: {provider: sops}\n", False)])
+def test_hl117_a_sops_configmap_without_decryption_fails_the_dry_run(repo, check_json, decryption, fires):
+    """kustomize-controller refuses only Secrets itself; a SOPS ConfigMap is applied with its sops
+    metadata, and server-side apply rejects it ('.sops: field not declared in schema', flux2#3367)
+    (jokajak). With decryption it is decrypted like any resource."""
+    cm = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: default\n"
+        "data:\n  key-a: ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]\n"
+        "sops:\n  age: []\n  lastmodified: '2026-01-01T00:00:00Z'\n  mac: ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]\n"
+        "  encrypted_regex: ^(data|stringData)$\n  version: 3.9.0\n"
+    )
+    files = {"clusters/main/flux.yaml": flux_root("apps", "./apps", decryption), "apps/cm-a.sops.yaml": cm}
+    found = [f for f in check_json(repo(files))[1] if f["rule"] == "HL117"]
+    assert [(f["path"], f["severity"]) for f in found] == ([("apps/cm-a.sops.yaml", "error")] if fires else [])
+    if fires:
+        assert "('.sops: field not declared in schema')" in found[0]["message"]

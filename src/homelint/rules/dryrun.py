@@ -1782,6 +1782,12 @@ def _not_a_manifest(ctx: Context, path: str) -> str | None:
 
 
 # --- HL117 sops-without-decryption ----------------------------------------------------------------
+# v1 kinds whose SOPS-encrypted object fails without decryption: a Secret is refused by
+# kustomize-controller itself; a ConfigMap is applied with its `sops` metadata, which server-side
+# apply rejects (flux2#3367: '.sops: field not declared in schema')
+SOPS_REFUSED = ("Secret", "ConfigMap")
+
+
 def _undecrypted(ctx: Context) -> Iterator[tuple[Any, FluxKS, bool]]:
     """(applied object, its Kustomization, encrypted whole) of each SOPS-encrypted object a Flux
     Kustomization without spec.decryption applies: one its controller refuses (HL117)."""
@@ -1789,7 +1795,12 @@ def _undecrypted(ctx: Context) -> Iterator[tuple[Any, FluxKS, bool]]:
     for applied in [*ctx.flux.applied, *whole]:
         obj, ks = applied.obj, applied.ks
         opaque = sops_opaque(obj.data)
-        if ks is None or not ks.known or not obj.is_sops or not (opaque or (obj.kind == "Secret" and obj.api_version == "v1")):
+        if (
+            ks is None
+            or not ks.known
+            or not obj.is_sops
+            or not (opaque or (obj.kind in SOPS_REFUSED and obj.api_version == "v1"))
+        ):
             continue  # a spec not known here (a bootstrap root, a sync whose instance patches may change it)
         if isinstance(ks.spec.get("decryption"), dict) or _ancestor_patch_mentions(ks, "decryption"):
             continue
@@ -1824,6 +1835,10 @@ def sops_without_decryption(ctx: Context) -> Iterator[Finding]:
             if opaque
             else f"Secret {obj.name} is SOPS-encrypted but {ks.label} has no spec.decryption: kustomize-controller "
             "refuses the whole apply ('is SOPS encrypted, configuring decryption is required')"
+            if obj.kind == "Secret"
+            else f"{obj.kind} {obj.name} is SOPS-encrypted but {ks.label} has no spec.decryption: kustomize-controller "
+            "applies it as written, sops metadata and ciphertext, and the dry-run fails ('.sops: field not declared in "
+            "schema'), so the whole apply fails"
         )
         yield ctx.at(
             "HL117",
