@@ -68,7 +68,7 @@ def overridden_values(ctx: Context) -> Iterator[Finding]:
             continue
         if applied.ks is not None and unbuildable(ctx, applied.ks) is not None:
             continue  # its build fails: nothing of it is applied
-        for keys, written in _scalars(own.data.get("spec"), ("spec",)):
+        for keys, written in _patched_scalars(own, obj):
             now = dig(obj.data, keys)
             if (id(own), keys) in seen or now is None or _same(now, written) or isinstance(now, dict | list):
                 continue
@@ -91,6 +91,22 @@ def overridden_values(ctx: Context) -> Iterator[Finding]:
                 key=f"HL124/{own.kind}/{own.name}/{field}",
             )
             yield ctx.held(finding, ctx.suspension(own, keys, "HL124"))
+
+
+def _patched_scalars(own: K8sObject, obj: K8sObject) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(field path, value) of each of the object's own spec values at or below a field a patch set
+    (obj.origins), each once: the rest of a spec (a release's values) is not walked."""
+    seen: set[tuple[Any, ...]] = set()
+    for origin in obj.origins:
+        field = tuple(origin.field)
+        if not field or field[0] != "spec" or field in seen:
+            continue
+        seen.add(field)
+        written = dig(own.data, field)
+        if isinstance(written, bool | int | float | str):
+            yield field, written
+        elif len(field) <= MAX_DEPTH:
+            yield from _scalars(written, field)
 
 
 def _scalars(node: Any, at: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Any]]:

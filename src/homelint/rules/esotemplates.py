@@ -115,15 +115,15 @@ def template_missing_key(ctx: Context) -> Iterator[Finding]:
             continue
         if applied.unread or applied.maybe_changed:
             continue  # a transformer the model does not apply may change it
-        installs = versions.for_object("external-secrets", obj)
-        if any(i.pinned or i.version < MISSING_KEY_SINCE for i in installs):
-            continue  # before 0.9.19 a missing key renders as '<no value>'
         template = dig(obj.data, TEMPLATE_AT[obj.kind])
         if not isinstance(template, dict) or template.get("engineVersion", "v2") != "v2":
             continue
         keys = _data_keys(ctx, applied, dig(obj.data, SPEC_AT[obj.kind]))
         if keys is None:
             continue
+        installs = versions.for_object("external-secrets", obj)
+        if any(i.pinned or i.version < MISSING_KEY_SINCE for i in installs):
+            continue  # before 0.9.19 a missing key renders as '<no value>'
         for where, written, label in _template_texts(obj):
             if not isinstance(written, str):
                 continue

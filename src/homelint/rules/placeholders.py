@@ -1275,11 +1275,17 @@ def pod_source_from_waiting_dependent(ctx: Context) -> Iterator[Finding]:
     pods never start without it (the kubelet's CreateContainerConfigError, a volume never mounted),
     so the Kustomization is never Ready and kustomize-controller never applies what would make it."""
     seen: set[tuple[int, tuple[Any, ...]]] = set()
+    waiting = {id(ks) for ks in ctx.flux.kustomizations if ks.spec.get("wait") is True or ks.spec.get("healthChecks")}
+    if not waiting:
+        return
     for kind, word in WORD.items():
         for node, edge in ctx.graph.uses(f"uses-{kind}"):
-            applied, field, use = edge["applied"], tuple(edge["field"]), edge["ref"]
+            applied, use = edge["applied"], edge["ref"]
             obj, ks = applied.obj, applied.ks
-            if use.row not in POD_ROWS or use.optional or edge["guessed"] or ks is None or ks.obj is None or ks.target:
+            if ks is None or id(ks) not in waiting or use.row not in POD_ROWS or use.optional or edge["guessed"]:
+                continue
+            field = tuple(edge["field"])
+            if ks.obj is None or ks.target:
                 continue
             if (id(obj), field) in seen or not _waits_for_object(ks, applied):
                 continue
