@@ -173,3 +173,22 @@ def test_kustomize_merges_the_patch_value_over_the_object_as_the_finding_says(tm
 )
 def test_no_value_overridden_is_silent(check_json, repo, patch):
     assert _hl124(check_json, repo, _tree(patch, OWN_VALUES)) == []
+
+
+def test_a_value_below_a_patched_mapping_is_judged_by_the_field_the_patch_sets(check_json, repo):
+    """billimek's shape: the parent's patch for every HelmRelease sets install.remediation.retries: 2;
+    a release writes -1. The patch sets a mapping (spec.install); the value below it is the one lost."""
+    patch = (
+        "  patches:\n    - target: {group: helm.toolkit.fluxcd.io, kind: HelmRelease}\n      patch: |\n"
+        "        apiVersion: helm.toolkit.fluxcd.io/v2\n        kind: HelmRelease\n        metadata: {name: not-used}\n"
+        "        spec:\n          install:\n            remediation:\n              retries: 2\n"
+    )
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: release-a, namespace: default}\n"
+        "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: chart-a}\n"
+        "  install:\n    remediation:\n      retries: -1\n  values:\n    replicas: 3\n"
+    )
+    files = {"clusters/main/flux.yaml": flux_root("apps", "./apps", patch), "apps/release.yaml": release}
+    _, findings = check_json(repo(files), "--select", "HL124")
+    assert [(f["path"], f["line"]) for f in findings] == [("apps/release.yaml", 9)]
+    assert findings[0]["message"].startswith("spec.install.remediation.retries of HelmRelease release-a is -1 here")

@@ -141,3 +141,15 @@ def test_a_secret_key_flux_substitutes_is_read_as_substituted(check_json, repo):
 def test_a_secret_key_from_an_unknown_variable_leaves_the_keys_unknown(check_json, repo):
     data = DATA.replace("secretKey: db_password", "secretKey: ${PREFIX}_password")
     assert _hl410(check_json, repo, external_secret("{{ .db_pasword }}", data)) == []
+
+
+def test_labels_and_template_from_literals_are_read_too(check_json, repo):
+    """External Secrets runs the template's labels, annotations and templateFrom literals over the
+    same data as its data values."""
+    es = external_secret("plain", DATA).replace(
+        "    template:\n",
+        "    template:\n      metadata:\n        labels:\n          owner: '{{ .team }}'\n"
+        "      templateFrom:\n        - literal: 'url: {{ .db_password }}{{ .port }}'\n",
+    )
+    found = _hl410(check_json, repo, es)
+    assert sorted(f["message"].split(" reads ")[1].split(",")[0] for f in found) == [".port", ".team"]
