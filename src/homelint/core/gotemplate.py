@@ -26,17 +26,24 @@ def template_problem(text: str) -> Problem | None:
     """The first thing of those kinds in `text`, or None (a text over MAX_TEMPLATE: None)."""
     if len(text) > MAX_TEMPLATE:
         return None
+    return _lex(text)[1]
+
+
+def _lex(text: str) -> tuple[list[tuple[int, int]], Problem | None]:
+    """((start, end) of the text inside each action up to the first problem, trim markers and
+    comments left out; that problem, or None): one pass over the text."""
+    bodies: list[tuple[int, int]] = []
     n = len(text)
     i = 0
     while True:
         start = text.find(LEFT, i)
         if start < 0:
-            return None
+            return bodies, None
         body = _body_start(text, start)
         if text.startswith("/*", body):  # a comment: its text is not lexed
             close = text.find("*/", body + 2)
             if close < 0:
-                return Problem(start, "unclosed comment")
+                return bodies, Problem(start, "unclosed comment")
             i = close + 2
             continue
         k = body
@@ -47,7 +54,8 @@ def template_problem(text: str) -> Problem | None:
             if char in "\"`'":
                 end = _quoted_end(text, k)
                 if end < 0:
-                    return Problem(k, "unterminated quoted string" if char != "'" else "unterminated character constant")
+                    why = "unterminated quoted string" if char != "'" else "unterminated character constant"
+                    return bodies, Problem(k, why)
                 k = end
                 continue
             if (
@@ -57,10 +65,12 @@ def template_problem(text: str) -> Problem | None:
                 and k + 1 < n
                 and (text[k + 1].isalpha() or text[k + 1] == "_")
             ):
-                return Problem(k, "bad number syntax", _dashed_word(text, k))
+                return bodies, Problem(k, "bad number syntax", _dashed_word(text, k))
             k += 1
         else:
-            return Problem(start, "unclosed action")
+            return bodies, Problem(start, "unclosed action")
+        trimmed = text[k - 1] == "-" and k - 2 >= body and text[k - 2] in " \t\r\n"  # a right trim marker
+        bodies.append((body, k - 2 if trimmed else k))
         i = k + 2
 
 
@@ -125,14 +135,17 @@ def root_reads(text: str) -> list[Read] | None:
     only defines). An action that calls `and` or `or`, which may not evaluate every argument, is left
     out. None when the text is longer than MAX_TEMPLATE or has a template_problem: the parser fails
     first."""
-    if len(text) > MAX_TEMPLATE or template_problem(text) is not None:
+    if len(text) > MAX_TEMPLATE:
+        return None
+    bodies, problem = _lex(text)
+    if problem is not None:
         return None
     reads: list[Read] = []
     depth = 0
-    for start, end in _action_bodies(text):
+    for start, end in bodies:
         body = _blank_strings(text, start, end)
         if body.lstrip().startswith("/*"):
-            continue  # a comment
+            continue  # `{{ /* ... */ }}`: not read as fields
         words = body.split()
         first = words[0] if words else ""
         if first == "end":
@@ -144,30 +157,6 @@ def root_reads(text: str) -> list[Read] | None:
         if opens:
             depth += 1
     return reads
-
-
-def _action_bodies(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the text inside each action, trim markers left out (the text has no problem:
-    every action and quoted string is closed)."""
-    bodies: list[tuple[int, int]] = []
-    i = 0
-    while True:
-        start = text.find(LEFT, i)
-        if start < 0:
-            return bodies
-        body = _body_start(text, start)
-        if text.startswith("/*", body):
-            close = text.find("*/", body + 2)
-            end = text.find(RIGHT, close + 2)
-            bodies.append((body, end))
-            i = end + 2
-            continue
-        k = body
-        while not text.startswith(RIGHT, k):
-            k = _quoted_end(text, k) if text[k] in "\"`'" else k + 1
-        end = k - 2 if text[k - 1] == "-" and k - 2 >= body and text[k - 2] in " \t\r\n" else k
-        bodies.append((body, end))
-        i = k + 2
 
 
 def _blank_strings(text: str, start: int, end: int) -> str:
