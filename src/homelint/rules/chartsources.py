@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from homelint.core.context import Context
 from homelint.core.model import Finding
 from homelint.loading.safeio import printable
-from homelint.model.flux import Applied
-from homelint.rules.common import FLUX_CONTENT_MEDIA_TYPE, manifest_artifact, substituted_reference
+from homelint.rules.common import FLUX_CONTENT_MEDIA_TYPE, cluster_key, manifest_artifact, substituted_reference
 from homelint.rules.registry import check
 
 SOURCE_GROUP = "source.toolkit.fluxcd.io"
@@ -27,7 +26,7 @@ def chart_ref_not_a_chart(ctx: Context) -> Iterator[Finding]:
     for applied in ctx.flux.applied:
         obj = applied.obj
         if obj.kind == "OCIRepository" and obj.group.startswith(SOURCE_GROUP):
-            key = (_cluster(applied), applied.ns, applied.name)
+            key = (cluster_key(applied), applied.ns, applied.name)
             if manifest_artifact(obj) and not (applied.unread or applied.maybe_changed):
                 manifests.setdefault(key, obj.path)
             else:
@@ -43,7 +42,7 @@ def chart_ref_not_a_chart(ctx: Context) -> Iterator[Finding]:
         name = substituted_reference(ctx, applied, ref["name"])
         written_ns = ref.get("namespace")
         namespace = substituted_reference(ctx, applied, written_ns) if isinstance(written_ns, str) else applied.ns
-        key = (_cluster(applied), namespace or "", name or "")
+        key = (cluster_key(applied), namespace or "", name or "")
         if not name or not namespace or key not in manifests or key in others or (obj.path, obj.doc) in seen:
             continue
         seen.add((obj.path, obj.doc))
@@ -58,8 +57,3 @@ def chart_ref_not_a_chart(ctx: Context) -> Iterator[Finding]:
             fix="point chartRef at an OCIRepository of the chart (layerSelector mediaType "
             "application/vnd.cncf.helm.chart.content.v1.tar+gzip, or none), or apply these manifests with a Flux Kustomization",
         )
-
-
-def _cluster(applied: Applied) -> str:
-    ks = applied.ks
-    return (ks.cluster or ks.root) if ks is not None else ""

@@ -740,6 +740,13 @@ def cluster_of(ctx: Context, applied: Applied) -> str | None:
     return ks.cluster
 
 
+def cluster_key(applied: Applied) -> str:
+    """A key to group applications by cluster: the cluster of the Flux root whose tree applies it,
+    else that root (roots guessed: each taken apart, which compares less); "" for a hand-applied file."""
+    ks = applied.ks
+    return (ks.cluster or ks.root) if ks is not None else ""
+
+
 class OtherCluster(NamedTuple):
     node: RefNode
     lacking: frozenset[str]  # the clusters of users where nothing makes it

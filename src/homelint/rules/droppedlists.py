@@ -30,15 +30,23 @@ ONE_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")  # a name, not a patter
 MAX_DEPTH = 8  # lists this deep in a spec are looked for; values of charts go deeper, and are not judged
 
 
-@check("HL121", needs_flux=True)
-def dropped_list_entries(ctx: Context) -> Iterator[Finding]:
-    seen: set[tuple[int, tuple[Any, ...]]] = set()
+def _patched_flux_objects(ctx: Context) -> Iterator[tuple[K8sObject, K8sObject]]:
+    """(the object as a build patched it, as written) of each Flux object a patch changed, whose
+    build applies it (one that fails, HL001/HL101/HL114, applies nothing) and that no transformer
+    the model does not apply may change."""
     for applied in ctx.flux.applied:
         obj, own = applied.obj, applied.obj.unpatched
         if own is None or not obj.group.endswith(FLUX_API) or applied.unread or applied.maybe_changed:
             continue
         if applied.ks is not None and unbuildable(ctx, applied.ks) is not None:
-            continue  # its build fails (HL001, HL101, HL114 say why): nothing of it is applied
+            continue
+        yield obj, own
+
+
+@check("HL121", needs_flux=True)
+def dropped_list_entries(ctx: Context) -> Iterator[Finding]:
+    seen: set[tuple[int, tuple[Any, ...]]] = set()
+    for obj, own in _patched_flux_objects(ctx):
         for keys, written in _lists(own.data.get("spec"), ("spec",)):
             if (id(own), keys) in seen:
                 continue
@@ -62,12 +70,7 @@ def overridden_values(ctx: Context) -> Iterator[Finding]:
     strategic-merge patch for many objects sets to another value: kustomize merges the patch over
     the object, so `prune: false` written on the object becomes the patch's `prune: true`."""
     seen: set[tuple[int, tuple[Any, ...]]] = set()
-    for applied in ctx.flux.applied:
-        obj, own = applied.obj, applied.obj.unpatched
-        if own is None or not obj.group.endswith(FLUX_API) or applied.unread or applied.maybe_changed:
-            continue
-        if applied.ks is not None and unbuildable(ctx, applied.ks) is not None:
-            continue  # its build fails: nothing of it is applied
+    for obj, own in _patched_flux_objects(ctx):
         for keys, written in _patched_scalars(own, obj):
             now = dig(obj.data, keys)
             if (id(own), keys) in seen or now is None or _same(now, written) or isinstance(now, dict | list):

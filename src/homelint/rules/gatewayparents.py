@@ -23,7 +23,7 @@ from homelint.core.model import Finding
 from homelint.loading.safeio import printable
 from homelint.model.flux import Applied
 from homelint.model.graph import app_template_release, resolved_name
-from homelint.rules.common import substituted_reference
+from homelint.rules.common import cluster_key, substituted_reference
 from homelint.rules.registry import check
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
@@ -36,7 +36,7 @@ def dangling_gateway_parent(ctx: Context) -> Iterator[Finding]:
     gateways: dict[tuple[str, str], dict[str, str]] = {}  # (cluster, name) -> namespace -> file
     charted: set[tuple[str, str]] = set()  # (cluster, namespace) a chart other than app-template is released into
     for applied in ctx.flux.applied:
-        obj, cluster = applied.obj, _cluster(applied)
+        obj, cluster = applied.obj, cluster_key(applied)
         if obj.kind == "Gateway" and obj.group == GATEWAY_GROUP and not applied.unread:
             gateways.setdefault((cluster, applied.name), {}).setdefault(applied.ns, obj.path)
         elif obj.kind == "HelmRelease" and app_template_release(ctx.repo, applied) is not True:
@@ -48,7 +48,7 @@ def dangling_gateway_parent(ctx: Context) -> Iterator[Finding]:
     for applied in ctx.flux.applied:
         if applied.unread or applied.maybe_changed or applied.ks is None:
             continue
-        cluster = _cluster(applied)
+        cluster = cluster_key(applied)
         for keys, ref, own_ns, label in _parent_refs(ctx, applied):
             name = _known(ctx, applied, ref.get("name"))
             written_ns = ref.get("namespace")
@@ -63,11 +63,6 @@ def dangling_gateway_parent(ctx: Context) -> Iterator[Finding]:
                 continue
             seen.add(where)
             yield _finding(ctx, applied, keys, ref, label, name, namespace, elsewhere)
-
-
-def _cluster(applied: Applied) -> str:
-    ks = applied.ks
-    return (ks.cluster or ks.root) if ks is not None else ""
 
 
 def _known(ctx: Context, applied: Applied, value: Any) -> str | None:
