@@ -1230,7 +1230,7 @@ def values_from_waiting_dependent(ctx: Context) -> Iterator[Finding]:
         if obj.kind != "HelmRelease" or obj.group != "helm.toolkit.fluxcd.io" or ks is None or ks.obj is None or ks.target:
             continue
         entries = obj.spec.get("valuesFrom")
-        if not isinstance(entries, list) or not _waits_for_release(ks, applied.name, applied.ns):
+        if not isinstance(entries, list) or not _waits_for_named(ks, "HelmRelease", applied.name, applied.ns):
             continue
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict) or entry.get("optional") is True or (id(obj), index) in seen:
@@ -1326,17 +1326,7 @@ def _waits_for_object(ks: FluxKS, applied: Applied) -> bool:
             isinstance(c, dict) and c.get("type") == "cronjob" for c in controllers.values()
         ):
             return False  # Helm does not wait for a CronJob's pods: which controller reads it is not told here
-        return _waits_for_release(ks, applied.name, applied.ns)
-    if ks.spec.get("wait") is True:
-        return True
-    checks = ks.spec.get("healthChecks")
-    return any(
-        isinstance(entry, dict)
-        and entry.get("kind") == obj.kind
-        and entry.get("name") == applied.name
-        and (entry.get("namespace") or ks.namespace) == applied.ns
-        for entry in (checks if isinstance(checks, list) else [])
-    )
+    return _waits_for_named(ks, obj.kind, applied.name, applied.ns)
 
 
 def _made_by_operator(ctx: Context, kind: str, namespace: str, name: str) -> str | None:
@@ -1374,15 +1364,15 @@ def _made_before_flux(ctx: Context, kind: str, namespace: str, name: str, makers
     return _applied_by_hand(ctx, sorted({m.obj.source.path for m in makers}))
 
 
-def _waits_for_release(ks: FluxKS, name: str, namespace: str) -> bool:
-    """Whether `ks` is Ready only once the HelmRelease is: `wait: true` (every object it applies),
-    or a healthChecks entry naming it (in the Kustomization's namespace when it names none)."""
+def _waits_for_named(ks: FluxKS, kind: str, name: str, namespace: str) -> bool:
+    """Whether `ks` is Ready only once the object is: `wait: true` (every object it applies), or a
+    healthChecks entry naming it (in the Kustomization's namespace when it names none)."""
     if ks.spec.get("wait") is True:
         return True
     checks = ks.spec.get("healthChecks")
     return any(
         isinstance(entry, dict)
-        and entry.get("kind") == "HelmRelease"
+        and entry.get("kind") == kind
         and entry.get("name") == name
         and (entry.get("namespace") or ks.namespace) == namespace
         for entry in (checks if isinstance(checks, list) else [])
