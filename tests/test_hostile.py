@@ -1869,3 +1869,25 @@ def test_configurations_files_of_many_field_specs_are_read_in_one_pass(check_jso
     )
     code, findings = check_json(root)
     assert code in (0, 1) and not [f for f in findings if f["rule"] == "HL000"]
+
+
+def test_a_deep_release_values_tree_is_read_to_a_bounded_depth_for_the_global_age_key(check_json, repo):
+    """HL117's fix looks for --sops-age-secret in releases' values to a depth of 12: a flag 300
+    mappings down is not read (and the walk ends), so the fix keeps the usual secretRef."""
+    deep = "".join(f"{'  ' * i}k{i}:\n" for i in range(300)) + f"{'  ' * 300}flag: --sops-age-secret=key-a\n"
+    release = (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: release-a\n  namespace: default\n"
+        "spec:\n  interval: 1h\n  chartRef: {kind: OCIRepository, name: chart-a}\n  values:\n"
+        + "".join("    " + line + "\n" for line in deep.splitlines())
+    )
+    secret = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-a\n  namespace: default\n"
+        "stringData:\n  k: ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]\n"
+        "sops:\n  age: []\n  mac: ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]\n  version: 3.9.0\n"
+    )
+    code, findings = check_json(
+        repo({"clusters/main/flux.yaml": flux_root("apps", "./apps"), "apps/release.yaml": release, "apps/secret.yaml": secret})
+    )
+    assert code in (0, 1) and not [f for f in findings if f["rule"] == "HL000"]
+    (hl117,) = [f for f in findings if f["rule"] == "HL117"]
+    assert "secretRef: {name: sops-age}" in hl117["fix"]
