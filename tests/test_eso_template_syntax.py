@@ -1,6 +1,7 @@
 """HL409: External Secrets parses every template of an ExternalSecret with Go's text/template
 before it writes the Secret; what the parser always refuses (a key with `-` read as a field, an
-action or quoted string never closed) fails the object. Strings and comments are not read for
+action or quoted string never closed, a bare word no function is named: `{{ DB_USER }}`) fails the
+object. Strings and comments are not read for
 dashes; what depends on the data or the functions is not judged."""
 
 from __future__ import annotations
@@ -25,6 +26,32 @@ from .conftest import flux_root
 def test_what_the_go_parser_always_refuses(text, why, word):
     problem = template_problem(text)
     assert problem is not None and (problem.why, problem.word) == (why, word)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "offset"),
+    [
+        ('{"user": "{{ USER_A }}"}', "USER_A", 13),  # the dot forgotten
+        ('{{ .a }} {{ printf "%s" Token }}', "Token", 24),  # as an argument: still a function call
+        ("{{- Key_a -}}", "Key_a", 4),
+    ],
+)
+def test_a_bare_word_with_a_capital_is_a_function_no_version_defines(text, name, offset):
+    problem = template_problem(text)
+    assert problem is not None
+    assert (problem.why, problem.function, problem.offset) == (f'function "{name}" not defined', name, offset)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ .USER_A }} {{ $.USER_A }} {{ $x := .a }}{{ $x.Field }}",  # fields and variables
+        '{{ upper .a }} {{ date_in_zone "2006" now "UTC" }} {{ 1E5 }} {{ 0xFF }}',  # functions; numbers
+        '{{ "USER_A" }} {{/* USER_A */}}',  # in a string, in a comment
+    ],
+)
+def test_lower_case_functions_fields_and_strings_are_not_judged(text):
+    assert template_problem(text) is None
 
 
 @pytest.mark.parametrize(
@@ -76,6 +103,13 @@ def test_an_external_secret_template_the_parser_refuses_is_an_error(check_json, 
     assert [(f["path"], f["line"], f["severity"]) for f in findings] == ([("apps/es.yaml", 14, "error")] if found else [])
     if found:
         assert findings[0]["fix"] == 'read a key with a dash through index: {{ index . "db-password" }}'
+
+
+def test_a_bare_word_is_reported_with_the_dot_as_its_fix(check_json, repo):
+    findings = _hl409(check_json, repo, EXTERNAL_SECRET.format(value="'{{ DB_USER }}@db'"))
+    assert [(f["line"], f["severity"]) for f in findings] == [(14, "error")]
+    assert 'function "DB_USER" not defined' in findings[0]["message"]
+    assert findings[0]["fix"] == "read a key of the data with a leading dot: {{ .DB_USER }}"
 
 
 def test_a_long_template_is_read_in_one_pass():

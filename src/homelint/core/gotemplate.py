@@ -1,7 +1,10 @@
 """What Go's text/template parser (text/template/parse lex.go) refuses in a template, of the kinds it
 always refuses whatever the data and functions: an action never closed, a quoted string never
 closed, and a field or identifier followed by `-` and a letter (`.db-password`), which the lexer
-reads as a number and rejects ('bad number syntax'). Used for External Secrets templates (HL409).
+reads as a number and rejects ('bad number syntax'), and a bare word that starts with an upper-case
+letter (`{{ DB_USER }}`: the dot forgotten), which the parser reads as a function call and no function
+of Go, sprig or External Secrets is named so ('function "DB_USER" not defined'). Used for External
+Secrets templates (HL409).
 
 Also which keys of its data a template always reads (root_reads, HL410): with
 `missingkey=error`, executing `.name` on a map without that key fails ('map has no entry for key').
@@ -20,13 +23,30 @@ class Problem:
     offset: int  # in the template text
     why: str  # as the parser would say it, then why
     word: str = ""  # the dashed name (`db-password`), for the fix
+    function: str = ""  # the undefined function's name (`DB_USER`), for the fix
 
 
 def template_problem(text: str) -> Problem | None:
     """The first thing of those kinds in `text`, or None (a text over MAX_TEMPLATE: None)."""
     if len(text) > MAX_TEMPLATE:
         return None
-    return _lex(text)[1]
+    bodies, problem = _lex(text)
+    return problem or _undefined_function(text, bodies)
+
+
+def _undefined_function(text: str, bodies: list[tuple[int, int]]) -> Problem | None:
+    """The first bare word of an action that starts with an upper-case letter: Go's parser calls
+    every bare word a function and checks at parse time that it is defined (parse.go term:
+    'function %q not defined'); Go's builtins and keywords, sprig's functions and External
+    Secrets' own all start with a lower-case letter."""
+    for start, end in bodies:
+        body = _blank_strings(text, start, end)
+        if body.lstrip().startswith("/*"):
+            continue
+        for k, word in _identifier_spans(body):
+            if word[0].isupper():
+                return Problem(start + k, f'function "{word}" not defined', function=word)
+    return None
 
 
 def _lex(text: str) -> tuple[list[tuple[int, int]], Problem | None]:
@@ -138,7 +158,7 @@ def root_reads(text: str) -> list[Read] | None:
     if len(text) > MAX_TEMPLATE:
         return None
     bodies, problem = _lex(text)
-    if problem is not None:
+    if problem is not None or _undefined_function(text, bodies) is not None:
         return None
     reads: list[Read] = []
     depth = 0
@@ -177,14 +197,19 @@ def _blank_strings(text: str, start: int, end: int) -> str:
 
 def _identifiers(body: str) -> set[str]:
     """The bare words of an action (function names, keywords), not fields or variables."""
-    words: set[str] = set()
+    return {word for _, word in _identifier_spans(body)}
+
+
+def _identifier_spans(body: str) -> list[tuple[int, str]]:
+    """(offset, word) of each bare word of an action, in order (`1e5`, `.name` and `$x` are none)."""
+    words: list[tuple[int, str]] = []
     k = 0
     while k < len(body):
         if _name_start(body[k]) and (k == 0 or (body[k - 1] not in ".$" and not _word_char(body[k - 1]))):
             end = k
             while end < len(body) and _word_char(body[end]):
                 end += 1
-            words.add(body[k:end])
+            words.append((k, body[k:end]))
             k = end
         else:
             k += 1

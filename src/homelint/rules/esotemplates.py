@@ -67,6 +67,13 @@ def _object_templates(ctx: Context, obj: K8sObject) -> Iterator[Finding]:
             fix = f'read a key with a dash through index: {{{{ index . "{printable(problem.word, 60)}" }}}}'
             if after:  # the dash comes from a variable: the written key, ${VAR} and all, goes inside the quotes
                 fix = 'read the key through index, with the ${VAR} inside the quotes: {{ index . "${VAR}_key" }}'
+        elif problem.function:
+            name = printable(problem.function, 60)
+            why = (
+                f"'{name}' has no leading dot, so the parser reads it as a call of a function, and no function has "
+                f'that name: function "{name}" not defined'
+            )
+            fix = f"read a key of the data with a leading dot: {{{{ .{name} }}}}"
         else:
             why = f"Go's template parser fails: {problem.why}"
             fix = "close every {{ with }} and every quoted string inside it"
