@@ -1676,6 +1676,42 @@ class FluxModel:
             failure = GeneratorFailure(made, item.behavior, "multiple", found=tuple(out.objects[i] for i in sure))
             out.generator_failures.append(failure)
 
+    def substitutes_nothing(self, ks: FluxKS) -> bool:
+        """Whether the Kustomization's build is known to hold no object Flux substitutes into: none
+        at all, or each with `kustomize.toolkit.fluxcd.io/substitute: disabled`. kustomize-controller
+        reads the substituteFrom sources for each object it substitutes, after that test (fluxcd/pkg
+        kustomize SubstituteVariables), so such a build never reads them. False when any part of
+        the build is not known (a remote, templated, missing or unread entry, a Helm chart, a
+        generator or transformer the model does not run, a SOPS document encrypted whole)."""
+        if ks.obj is None or not ks.local or not ks.path_exists or ks.path is None or ks.opaque or ks.generated_components:
+            return False
+        if ks.patch_failures or ks.generator_failures or ks.replacement_failures:
+            return False
+        built = [*ks.applied, *(applied for applied, _ in ks.withheld)]
+        if any(a.unread or a.maybe_changed or not substitution_disabled(a.obj.data) for a in built):
+            return False
+        if any(self.repo.invalid_yaml(path) for path in ks.files):
+            return False
+        files, dirs = self.repo.files.all_files, self.repo.files.dirs
+        for directory in ks.dirs:
+            if directory in self.refused and self.refused[directory] in ks.files:
+                return False
+            kd = self.kdirs.get(directory)
+            if kd is None:
+                continue
+            if any(kd.data.get(k) for k in ("helmCharts", "helmChartInflationGenerator", "generators", "transformers")):
+                return False
+            if kd.file in self._unread_generators:
+                return False
+            for entry in kd.entries:
+                if entry.kind not in ("resources", "components"):
+                    continue
+                if is_remote(entry.value) or "${" in entry.value or (kd.file, entry.field) in self.ignored_entries:
+                    return False
+                if entry.target not in files and not (entry.target in dirs and entry.target in self.kdirs):
+                    return False
+        return True
+
     def _complete(self, out: BuildOut, kind: str) -> bool:
         """Whether the build so far holds every object of `kind` kustomize's holds, with the names
         and namespaces the model gives them: none read from a remote, templated or missing entry,

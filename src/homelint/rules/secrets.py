@@ -102,6 +102,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue
             if _elsewhere(edge["applied"], edge["field"]):
                 continue  # resolved in another cluster (spec.kubeConfig): not modelled
+            if "substitute-from" in ref.flags and _substitutes_nothing(ctx, obj):
+                continue  # its build holds nothing Flux substitutes into: the source is never read
             if build_lists_missing(ctx, edge["applied"]):
                 continue  # its build fails on a missing file (HL101), which may be the one that makes it
             if generated and hashed_reference(ctx.repo, edge, generated) is None:
@@ -428,6 +430,13 @@ def _ancestor_decrypts_with(ks: Any, ns: str, name: str) -> bool:
 def _made_elsewhere(produced: Any, ns: str, name: str) -> list[str]:
     """The other namespaces the repository makes a Secret or ConfigMap `name` in."""
     return sorted(space for space, names in produced.names.items() if name in names and space not in (ns, ANY_NAMESPACE))
+
+
+def _substitutes_nothing(ctx: Context, obj: K8sObject) -> bool:
+    """Whether every Kustomization `obj` defines is known to build nothing Flux substitutes into
+    (FluxModel.substitutes_nothing): kustomize-controller then never reads its substituteFrom."""
+    kss = [ks for ks in ctx.flux.kustomizations if ks.obj is obj]
+    return bool(kss) and all(ctx.flux.substitutes_nothing(ks) for ks in kss)
 
 
 def _hashed_message(edge: Edge, who: str, word: str, name: str, ns: str, why: Unrewritten) -> tuple[str, str]:
