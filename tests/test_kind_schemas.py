@@ -398,3 +398,38 @@ def test_the_fields_every_object_has_at_the_top_are_accepted(check_json, repo):
         }
     )
     assert [f for f in check_json(root)[1] if f["rule"] == "HL601"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        (
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: claim-a, namespace: ns-a}\nspec:\n  foo: bar\n"
+            "  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n",
+            5,
+            "foo' in spec",
+        ),
+        (
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\nspec:\n  finalizer: [kubernetes]\n",
+            5,
+            "finalizer' in spec; did you mean 'finalizers'?",
+        ),
+    ],
+)
+def test_an_unknown_field_in_a_built_in_kinds_spec_is_an_error(repo, check_json, text, line, field):
+    """Server-side apply types a built-in kind by the API server's OpenAPI schema too: an undeclared
+    field fails the dry-run ('field not declared in schema')."""
+    kind = text.split("kind: ")[1].split("\n")[0]
+    name = "claim-a" if kind == "PersistentVolumeClaim" else "ns-a"
+    assert schema_errors(repo, check_json, text) == [(line, f"{kind} {name}: unknown field '{field}")]
+
+
+def test_every_field_of_a_claims_spec_is_accepted(repo, check_json):
+    spec = (
+        "  accessModes: [ReadWriteOnce]\n  selector: {matchLabels: {a: b}}\n  resources: {requests: {storage: 1Gi}}\n"
+        "  volumeName: pv-a\n  storageClassName: sc-a\n  volumeMode: Filesystem\n  volumeAttributesClassName: vac-a\n"
+        "  dataSource: {kind: PersistentVolumeClaim, name: claim-b}\n"
+        "  dataSourceRef: {kind: PersistentVolumeClaim, name: claim-b}\n"
+    )
+    text = f"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: claim-a, namespace: ns-a}}\nspec:\n{spec}"
+    assert schema_errors(repo, check_json, text) == []
