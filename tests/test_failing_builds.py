@@ -108,6 +108,30 @@ def test_a_document_that_is_no_object_fails_the_build_and_nothing_of_it_is_judge
     assert _rules(check_json, repo, files) == ["HL110"]  # the control: the build applies the ConfigMap
 
 
+def test_a_resource_with_a_key_twice_fails_the_build_and_takes_nothing_from_another(check_json, repo):
+    """kyaml decodes a resource with yaml.v3, which refuses a key twice in a mapping ('mapping key
+    "namespace" already defined', kubectl kustomize 5.8.1): the second Kustomization applies
+    nothing, so it fights no one over the ConfigMap both list (HL002 alone, no HL112)."""
+    configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\ndata:\n  k: v\n"
+    broken = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\n  namespace: ns-a\n  namespace: ns-a\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/kustomization.yaml": "resources:\n  - ks.yaml\n",
+        "apps/ks.yaml": flux_ks("ks-a", "./deploy-a") + flux_ks("ks-b", "./deploy-b"),
+        "deploy-a/kustomization.yaml": "resources:\n  - cm.yaml\n",
+        "deploy-a/cm.yaml": configmap,
+        "deploy-b/kustomization.yaml": "resources:\n  - ../deploy-a/cm.yaml\n  - broken.yaml\n",
+        "deploy-b/broken.yaml": broken,
+    }
+
+    def found() -> list[str]:
+        return sorted(f["rule"] for f in check_json(repo(files))[1] if f["severity"] != "info")
+
+    assert found() == ["HL002"]
+    files["deploy-b/broken.yaml"] = broken.replace("  namespace: ns-a\n  namespace", "  namespace")
+    assert found() == ["HL112"]  # the control: both apply the ConfigMap
+
+
 def test_a_duplicate_among_resources_is_reported_beside_a_missing_component(check_json, repo):
     """kustomize adds a kustomization's resources before its components and fails on the second
     copy ('already registered id'): a missing Component changes nothing of that (HL108 and HL101)."""

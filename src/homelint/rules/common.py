@@ -604,7 +604,8 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     with a `patches:` entry kustomize refuses (HL114: several strategic-merge documents and a
     target; FluxModel.refused_patches), the file of a replacement whose target field kustomize fails on (HL114), the file of a
     generator entry kustomize fails on (HL114: no object to merge into; HL002: a key twice), or
-    the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures).
+    the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures), or
+    a resource file with a key twice in a mapping (HL002: "mapping key already defined").
     kustomize stops there: the build fails and nothing of it is applied. None when every file
     reads and every patch applies. A file only a configMapGenerator or secretGenerator reads is
     data, not parsed."""
@@ -649,6 +650,9 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
         path for path in ks.files if path in resource_files and path not in kustomization_files and not_an_object_file(ctx, path)
     ]  # HL004: kustomize fails on a document that is no object ("missing Resource metadata")
     broken += [
+        path for path in ks.files if path in resource_files and path not in kustomization_files and _duplicate_key(repo, path)
+    ]  # HL002: kyaml decodes a resource with yaml.v3, which refuses it ('mapping key "x" already defined')
+    broken += [
         kdirs[d].file for d in ks.dirs if d in kdirs and unreadable_file_entry(repo, kdirs[d], *UNREADABLE_FIELDS)
     ]  # HL101: a patch or replacement file that is not there or does not parse
     missing = missing_entry(ctx, ks)
@@ -661,6 +665,11 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
     broken += [kdirs[d].file for d in ks.dirs if d in kdirs and kdirs[d].file in refused]  # HL114: a refused patch entry
     failed = ks.patch_failures[0].source.path if ks.patch_failures else None
     return min(broken) if broken else failed
+
+
+def _duplicate_key(repo: Any, path: str) -> bool:
+    parsed = repo.parsed.get(path)
+    return parsed is not None and any(problem.rule == "HL002" for problem in parsed.problems)
 
 
 def refused_build(ctx: Context, path: str) -> bool:
