@@ -211,3 +211,35 @@ def test_a_helm_release_dependency_whose_build_fails_is_named_with_the_reason(re
         "build of Kustomization flux-system/app-a that reads its folder fails at apps/app-a/kustomization.yaml), so "
         "Flux never finds it and retries forever"
     )
+
+
+def test_a_dependency_whose_kustomization_has_no_source_names_that_kustomization(repo, check_json):
+    """HelmRelease app-a's folder is the path of Kustomization app-b, whose sourceRef names a
+    GitRepository nothing defines (HL107): kustomize-controller applies nothing of it. HL105 says
+    that, not 'no kustomization lists it' (its folder's kustomization does)."""
+    app = KS.format(name="{n}", path="./apps/{n}", extra="  targetNamespace: ns-a\n")
+    files = {
+        "clusters/main/ks.yaml": INSTANCE + "---\n" + app.replace("{n}", "app-a") + "---\n" + app.replace("{n}", "app-b"),
+        "clusters/main/base.yaml": (
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n---\napiVersion: source.toolkit.fluxcd.io/v1\n"
+            "kind: HelmRepository\nmetadata: {name: charts, namespace: flux-system}\nspec: {url: 'https://charts.example'}\n"
+        ),
+        "apps/app-a/kustomization.yaml": "resources: [release.yaml]\n",
+        "apps/app-a/release.yaml": RELEASE.format(name="app-a", extra=""),
+        "apps/app-b/kustomization.yaml": "resources: [release.yaml]\n",
+        "apps/app-b/release.yaml": RELEASE.format(name="app-b", extra="  dependsOn: [{name: app-a}]\n"),
+    }
+    files["clusters/main/ks.yaml"] = files["clusters/main/ks.yaml"].replace(
+        "name: app-a, namespace: flux-system}\nspec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n  targetNamespace: ns-a\n"
+        "  sourceRef: {kind: GitRepository, name: flux-system",
+        "name: app-a, namespace: flux-system}\nspec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n  targetNamespace: ns-a\n"
+        "  sourceRef: {kind: GitRepository, name: source-typo",
+    )
+    found = {f["rule"]: f for f in check_json(repo(files))[1]}
+    assert "HL107" in found
+    assert (found["HL105"]["message"], found["HL105"]["fix"]) == (
+        "dependsOn HelmRelease 'ns-a/app-a' is defined in apps/app-a/release.yaml, which Kustomization flux-system/app-a "
+        "would apply, but that Kustomization's sourceRef names a source nothing in the repository defines (HL107): "
+        "kustomize-controller applies nothing of it, so Flux never finds this dependency and retries forever",
+        "fix the sourceRef of Kustomization flux-system/app-a, or remove the dependency",
+    )

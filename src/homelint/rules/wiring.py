@@ -1117,7 +1117,15 @@ def dependencies(ctx: Context) -> Iterator[Finding]:
                 why = foreign.get(ns) if kind == "Kustomization" else None
                 moved = bool(homes) and not explicit  # it exists, in another namespace
                 unapplied = _unapplied_definition(ctx, ns, name, kind) if not moved else None
-                if unapplied is not None:  # Flux looks it up on the cluster, where nothing put it
+                unsourced = ctx.flux.unsourced_over(unapplied) if unapplied is not None else None
+                if unapplied is not None and unsourced is not None:  # its Kustomization builds nothing (HL107)
+                    message = (
+                        f"dependsOn {kind} '{ns}/{name}' is defined in {unapplied}, which {unsourced.label} would apply, "
+                        "but that Kustomization's sourceRef names a source nothing in the repository defines (HL107): "
+                        "kustomize-controller applies nothing of it, so Flux never finds this dependency and retries forever"
+                    )
+                    fix = f"fix the sourceRef of {unsourced.label}, or remove the dependency"
+                elif unapplied is not None:  # Flux looks it up on the cluster, where nothing put it
                     message = (
                         f"dependsOn {kind} '{ns}/{name}' is defined in {unapplied}, but nothing applies that file "
                         f"({_why_unapplied(ctx, unapplied) if kind == 'HelmRelease' else 'see HL104'}), so Flux never "
