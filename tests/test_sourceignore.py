@@ -257,3 +257,50 @@ def test_a_glob_with_a_literal_first_name_is_matched_only_against_paths_under_th
         assert matcher.deciding(f"other/dir-{i}/a.tmp", False) is None  # anchored: not below the root's dir-N
     assert matcher.unmodelled == []
     assert len(calls) <= 4 * 4 * HOSTILE  # per path: its own folder's two globs, two names each
+
+
+def _findings(check_json, repo, files: dict[str, str]) -> list[tuple[str, str]]:
+    return sorted((f["rule"], f["path"]) for f in check_json(repo(files))[1] if f["severity"] != "info")
+
+
+SYNC = (
+    "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\n"
+    "spec: {interval: 1h, url: 'https://example.invalid/r.git', ref: {branch: main}}\n---\n"
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: root-a, namespace: flux-system}\n"
+    "spec:\n  interval: 1h\n  path: ./ops/clusters/c1\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+)
+CHILD = (
+    "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app-a, namespace: flux-system}\n"
+    "spec:\n  interval: 1h\n  path: ./ops/apps/app-a\n  prune: true\n  sourceRef: {kind: GitRepository, name: flux-system}\n"
+    "  postBuild:\n    substituteFrom: [{kind: Secret, name: vars-a}]\n"
+)
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\ndata: {k: v}\n"
+
+
+def test_what_every_source_leaves_out_is_not_called_unreached(check_json, repo):
+    """A folder the repository's sources leave out (an archive in .sourceignore) is not built on
+    purpose: no HL104 'no Flux Kustomization builds it'. The control: without the ignore rule it
+    is reported."""
+    files = {
+        "ops/clusters/c1/flux-system/sync.yaml": SYNC,
+        "ops/clusters/c1/cm.yaml": CONFIGMAP,
+        "ops/archive/app-b/kustomization.yaml": "resources: [cm.yaml]\n",
+        "ops/archive/app-b/cm.yaml": CONFIGMAP.replace("cm-a", "cm-b"),
+        ".sourceignore": "ops/archive/\n",
+    }
+    assert _findings(check_json, repo, files) == []
+    del files[".sourceignore"]
+    assert _findings(check_json, repo, files) == [("HL104", "ops/archive/app-b/kustomization.yaml")]
+
+
+def test_a_root_path_the_ignore_rules_leave_out_is_the_one_cause(check_json, repo):
+    """`/*` in ops/.sourceignore leaves all of ops/ out, the root's path too: HL103 says so. The
+    Kustomization below it is not also called unreached (HL104), and the root's substituteFrom
+    Secret is not called missing (HL401): kustomize-controller fails on the path first."""
+    files = {
+        "ops/.sourceignore": "/*\n",
+        "ops/clusters/c1/flux-system/sync.yaml": SYNC + "  postBuild:\n    substituteFrom: [{kind: Secret, name: vars-a}]\n",
+        "ops/clusters/c1/apps.yaml": CHILD,
+        "ops/apps/app-a/cm.yaml": CONFIGMAP,
+    }
+    assert _findings(check_json, repo, files) == [("HL103", "ops/clusters/c1/flux-system/sync.yaml")]

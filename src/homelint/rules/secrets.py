@@ -46,6 +46,7 @@ from homelint.rules.common import (
     substituted_reference,
     unapplied_makers,
     unapplied_texts,
+    unbuildable,
     unproduced,
     use_at,
     use_place,
@@ -102,8 +103,8 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                 continue
             if _elsewhere(edge["applied"], edge["field"]):
                 continue  # resolved in another cluster (spec.kubeConfig): not modelled
-            if "substitute-from" in ref.flags and _substitutes_nothing(ctx, obj):
-                continue  # its build holds nothing Flux substitutes into: the source is never read
+            if "substitute-from" in ref.flags and _never_substitutes(ctx, obj):
+                continue  # its build fails first, or holds nothing Flux substitutes into: the source is never read
             if build_lists_missing(ctx, edge["applied"]):
                 continue  # its build fails on a missing file (HL101), which may be the one that makes it
             if generated and hashed_reference(ctx.repo, edge, generated) is None:
@@ -432,11 +433,15 @@ def _made_elsewhere(produced: Any, ns: str, name: str) -> list[str]:
     return sorted(space for space, names in produced.names.items() if name in names and space not in (ns, ANY_NAMESPACE))
 
 
-def _substitutes_nothing(ctx: Context, obj: K8sObject) -> bool:
-    """Whether every Kustomization `obj` defines is known to build nothing Flux substitutes into
-    (FluxModel.substitutes_nothing): kustomize-controller then never reads its substituteFrom."""
+def _never_substitutes(ctx: Context, obj: K8sObject) -> bool:
+    """Whether kustomize-controller never reads the substituteFrom of any Kustomization `obj`
+    defines: its build fails before substitution (a spec.path its source does not hold: HL103; a
+    file kustomize cannot read: rules.common.unbuildable), or it is known to hold nothing Flux
+    substitutes into (FluxModel.substitutes_nothing)."""
     kss = [ks for ks in ctx.flux.kustomizations if ks.obj is obj]
-    return bool(kss) and all(ctx.flux.substitutes_nothing(ks) for ks in kss)
+    return bool(kss) and all(
+        (ks.local and not ks.path_exists) or unbuildable(ctx, ks) is not None or ctx.flux.substitutes_nothing(ks) for ks in kss
+    )
 
 
 def _hashed_message(edge: Edge, who: str, word: str, name: str, ns: str, why: Unrewritten) -> tuple[str, str]:
