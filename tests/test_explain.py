@@ -136,6 +136,18 @@ def test_missing_link_unlisted_file(tmp_path, monkeypatch):
     assert "not applied by Flux: kubernetes/apps/demo/app/kustomization.yaml does not list orphan.yaml" in text
 
 
+def test_a_file_every_source_leaves_out_names_the_ignore_rules(tmp_path, monkeypatch):
+    """In .sourceignore: no build can read it, whatever lists it."""
+    root = make_repo(tmp_path)
+    (root / ".sourceignore").write_text("kubernetes/apps/demo/app/orphan.yaml\n")
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/apps/demo/app/orphan.yaml")
+    assert (
+        "not applied by Flux: the ignore rules of GitRepository flux-system/flux-system (.sourceignore, spec.ignore or "
+        "Flux's default exclusions) leave kubernetes/apps/demo/app/orphan.yaml out of the artifact Flux builds from"
+    ) in text
+
+
 def test_an_object_the_build_holds_but_flux_never_applies_says_why(tmp_path, monkeypatch):
     root = make_repo(tmp_path)
     local = "  annotations:\n    config.kubernetes.io/local-config: 'true'\n"

@@ -461,6 +461,13 @@ def _missing_link(repo: Any, path: str, depth: int = 0) -> str:
             f"the file is a patch that {by} lists under patches: kustomize applies it to the objects its target "
             "selects, never as an object of its own"
         )
+    left_out = flux.left_out_by_sources(path) if flux is not None else []
+    if left_out:
+        sources = ", ".join(sorted({str(art.ref) for art in left_out}))
+        return (
+            f"the ignore rules of {sources} (.sourceignore, spec.ignore or Flux's default exclusions) leave {path} out "
+            "of the artifact Flux builds from, so no build reads it"
+        )
     kd = repo.kustomize_dirs.get(folder)
     if kd is not None and repo.invalid_yaml(kd.file):
         return f"{kd.file} is not valid YAML: kustomize cannot build {folder or '.'}, so nothing in it is applied"

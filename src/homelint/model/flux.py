@@ -1676,6 +1676,17 @@ class FluxModel:
             failure = GeneratorFailure(made, item.behavior, "multiple", found=tuple(out.objects[i] for i in sure))
             out.generator_failures.append(failure)
 
+    def left_out_by_sources(self, path: str, is_dir: bool = False) -> list[Artifact]:
+        """The artifacts that serve this repository to its Flux Kustomizations (each once), when
+        every one leaves `path` out (.sourceignore, spec.ignore, Flux's default exclusions): no
+        build can read it. [] when one holds it, or none is known."""
+        found: dict[int, Artifact] = {}
+        for ks in self.kustomizations:
+            if ks.local and ks.artifact is not None:
+                found.setdefault(id(ks.artifact), ks.artifact)
+        artifacts = list(found.values())
+        return [] if any(art.contains(path, is_dir) for art in artifacts) else artifacts
+
     def substitutes_nothing(self, ks: FluxKS) -> bool:
         """Whether the Kustomization's build is known to hold no object Flux substitutes into: none
         at all, or each with `kustomize.toolkit.fluxcd.io/substitute: disabled`. kustomize-controller

@@ -855,11 +855,6 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     twins = _dead_twins(ctx)
     unlisted = {path for path, *_ in _unlisted(ctx)}  # HL102 reports these files: why they are not reached
     written, patterns = written_paths(ctx)
-    artifacts = _local_artifacts(ctx)
-
-    def ignored_over(path: str, is_dir: bool = False) -> bool:
-        return bool(artifacts) and not any(art.contains(path, is_dir) for art in artifacts)
-
     items: list[tuple[str, Finding]] = []  # (path, finding) of each unreachable Kustomization or folder
     for obj in all_flux_ks(ctx):
         raw = obj.spec.get("path")
@@ -883,7 +878,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
                 continue  # in a kustomization file kustomize refuses where a build reads it: HL601 says so
             if flux.unsourced_over(obj.path) is not None:
                 continue  # in the path of a Kustomization whose source nothing defines: HL107 is the cause
-            if ignored_over(obj.path):
+            if flux.left_out_by_sources(obj.path):
                 continue  # every source of this repository leaves it out (.sourceignore, spec.ignore): deliberate
             commented = _commented_reference(ctx, obj.path)
             where = f"; its entry is commented out at {commented}" if commented else ""
@@ -914,7 +909,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             continue  # a Kustomization of a source homelint did not follow (maybe this repository) may build it
         if flux.unsourced_over(kd.file) is not None:
             continue  # a Kustomization whose source nothing defines would build it: HL107 is the cause
-        if ignored_over(directory, is_dir=True):
+        if flux.left_out_by_sources(directory, is_dir=True):
             continue  # every source of this repository leaves it out (.sourceignore, spec.ignore): deliberate
         if run_by_script(ctx, directory):
             continue  # a bootstrap script, Taskfile or justfile applies it before Flux runs
@@ -928,16 +923,6 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         )
         items.append((kd.file, finding))
     yield from _collapse_dead_trees(ctx, items, origin)
-
-
-def _local_artifacts(ctx: Context) -> list[Any]:
-    """The artifact of each source that serves this repository to a Flux Kustomization, with its
-    ignore rules (.sourceignore, spec.ignore, Flux's default exclusions); once each."""
-    found: dict[int, Any] = {}
-    for ks in ctx.flux.kustomizations:
-        if ks.local and ks.artifact is not None:
-            found.setdefault(id(ks.artifact), ks.artifact)
-    return list(found.values())
 
 
 def _empty(kd: Any) -> bool:
