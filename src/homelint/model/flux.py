@@ -390,7 +390,7 @@ class BuildOut:
         for index, pointers in sub.loose.items():
             self.loose[index + offset] = list(pointers)
 
-    def loosen(self, pointers: list[Pointer] | tuple[Pointer, ...], indexes: range | None = None) -> None:
+    def loosen(self, pointers: list[Pointer] | tuple[Pointer, ...], indexes: Iterable[int] | None = None) -> None:
         """Mark pointers of objects (default: all so far) as not known to the model (see `loose`).
         Past LOOSE_LIMIT pointers an object is not known anywhere (a patch of thousands of failing
         operations costs no more than one)."""
@@ -1410,7 +1410,10 @@ class FluxModel:
             out.loosen(transformed_fields({k: v for k, v in data.items() if k != "configurations"}))
             self._loosen_configured(kd, out)
         else:
-            out.loosen(transformed_fields(data))
+            out.loosen(transformed_fields(data, label_specs=False))
+            if labels_in_spec(data):  # their field specs under spec name built-in kinds only
+                builtin = [i for i, (obj, _) in enumerate(out.objects) if obj.group in LABEL_SPEC_GROUPS]
+                out.loosen((("spec",),), builtin)
         if isinstance(data.get("namespace"), str) and data["namespace"]:
             _set_namespace(out, data["namespace"])
         # kustomize's builtin transformers run in this order (api/internal/target/kusttarget_configplugin.go):
@@ -3075,24 +3078,26 @@ def _images_transformer(out: BuildOut, entries: tuple[ImageEntry, ...]) -> None:
             out.edit(index, path, image)
 
 
-def transformed_fields(data: dict[str, Any]) -> tuple[Pointer, ...]:
+def transformed_fields(data: dict[str, Any], label_specs: bool = True) -> tuple[Pointer, ...]:
     """Pointers where a kustomization's builtin transformers the model does not apply (labels,
     annotations, replicas, replacements, role binding subjects of `namespace:`) may set fields on
     the objects of its build (kustomize's default field specs: labels and annotations also in
     selectors and pod templates, under spec); () is the whole object. The fieldSpecs of a `labels:`
-    entry's `fields` are applied (_label_transformer), unless the model cannot read them."""
+    entry's `fields` are applied (_label_transformer), unless the model cannot read them. Without
+    `label_specs`, the labels' and annotations' default field specs under spec are left out: they
+    name built-in kinds only (labels_in_spec)."""
     if data.get("replacements") or data.get("configurations"):
         return ((),)
     out: list[Pointer] = []
     if data.get("commonLabels") or data.get("commonAnnotations"):
-        out += [("metadata", "labels"), ("spec",)]
+        out += [("metadata", "labels"), *((("spec",),) if label_specs else ())]
     labels = data.get("labels")
     for item in labels if isinstance(labels, list) else []:
         if isinstance(item, dict):
             if item.get("fields") and (label_field_specs(item["fields"]) is None or string_pairs(item.get("pairs")) is None):
                 return ((),)
             out.append(("metadata", "labels"))
-            if item.get("includeSelectors") or item.get("includeTemplates"):
+            if label_specs and (item.get("includeSelectors") or item.get("includeTemplates")):
                 out.append(("spec",))
     if data.get("buildMetadata"):
         out.append(("metadata", "labels"))
@@ -3101,6 +3106,25 @@ def transformed_fields(data: dict[str, Any]) -> tuple[Pointer, ...]:
     if data.get("namespace"):
         out.append(("subjects",))
     return tuple(dict.fromkeys(out))
+
+
+# the API groups of the kinds kustomize's default label and annotation field specs name under spec
+# (api/konfig/builtinpluginconsts commonlabels.go, commonannotations.go: Service, ReplicationController,
+# Deployment, ReplicaSet, DaemonSet, StatefulSet, Job, CronJob, PodDisruptionBudget, NetworkPolicy)
+LABEL_SPEC_GROUPS = frozenset({"", "apps", "batch", "policy", "networking.k8s.io", "extensions"})
+
+
+def labels_in_spec(data: dict[str, Any]) -> bool:
+    """Whether a kustomization's label or annotation transformers write under the spec of the
+    built-in kinds their default field specs name (commonLabels, commonAnnotations, a `labels:`
+    entry with includeSelectors or includeTemplates)."""
+    if data.get("commonLabels") or data.get("commonAnnotations"):
+        return True
+    labels = data.get("labels")
+    return any(
+        isinstance(item, dict) and bool(item.get("includeSelectors") or item.get("includeTemplates"))
+        for item in (labels if isinstance(labels, list) else [])
+    )
 
 
 def configured_fields(files: Iterable[Any]) -> dict[str, tuple[Pointer, ...]] | None:
