@@ -471,6 +471,30 @@ def test_a_host_name_app_template_renders_from_values_is_an_error(repo, check_js
         )
 
 
+@pytest.mark.parametrize(
+    ("version", "enabled", "expected"),
+    [
+        ("4.1.1", "        enabled: false\n", []),  # never rendered
+        ("2.0.2", "", []),  # common 2.x renders an ingress only with enabled: true
+        ("2.0.2", "        enabled: true\n", [("apps/app-a/cm.yaml", 16, "error")]),
+        ("3.7.3", "", [("apps/app-a/cm.yaml", 16, "error")]),  # enabled by default from 3 on
+        (">=2.0.0", "", []),  # a range: the version, and so the default, is not known
+    ],
+)
+def test_an_app_template_ingress_the_chart_does_not_render_is_no_error(repo, check_json, version, enabled, expected):
+    """tyriis: an ingress item with `enabled: false`, or without `enabled` before app-template 3,
+    renders no Ingress: its host is never validated."""
+    release = (
+        APP_TEMPLATE_RELEASE.format(chart="app-template")
+        .replace("version: 4.1.1", f"version: '{version}'")
+        .replace('    route:\n      app:\n        hostnames: ["app-a.${DOMAIN}"]\n', "")
+        .replace("      app:\n        hosts:", f"      app:\n{enabled}        hosts:")
+    )
+    found = hl205(repo, check_json, files(namespace(), release))
+    shift = 1 if enabled else 0
+    assert [(p, line, sev) for p, line, sev, _ in found] == [(p, line + shift, sev) for p, line, sev in expected]
+
+
 def test_a_placeholder_in_a_childs_substitute_value_is_substituted_as_written(repo, check_json):
     """A parent without postBuild applies child app-a whose substitute value is `${DOMAIN_VAR}`:
     app-a then substitutes that text, as written, into its manifests (Flux does not expand a

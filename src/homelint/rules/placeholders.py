@@ -13,6 +13,7 @@ from typing import Any
 from homelint.core.context import Context
 from homelint.core.k8snames import name_problem, name_rule, valid_dns1123_subdomain, valid_label_key, valid_label_value
 from homelint.core.model import Finding, K8sObject, Span, dig
+from homelint.core.semver import parse_version
 from homelint.core.substitution import (
     VALID_VAR_NAME,
     Expr,
@@ -29,7 +30,7 @@ from homelint.loading.safeio import printable
 from homelint.model.config import placeholder_doc_files
 from homelint.model.flux import FLUX_KS_GROUP, Applied, FluxKS, depends_on
 from homelint.model.graph import app_template_release
-from homelint.model.helmvalues import assemble
+from homelint.model.helmvalues import assemble, chart_of
 from homelint.model.refs import builtin_pod_spec_path, resource_set_objects
 from homelint.model.talos import env_files_passed, env_uses, find_talos_configs
 from homelint.model.variables import (
@@ -898,12 +899,42 @@ def _app_template_host(shape: tuple[Any, ...]) -> str | None:
     return None
 
 
+def _app_template_major(ctx: Context, applied: Any) -> int | None:
+    """The major version of the app-template chart a HelmRelease installs (0: app-template of a
+    version not known); None when it installs another chart."""
+    if app_template_release(ctx.repo, applied) is not True:
+        return None
+    use = chart_of(ctx.repo, applied)
+    text = (
+        (use.chart.tag or use.chart.version) if use is not None else dig(applied.obj.data, ("spec", "chart", "spec", "version"))
+    )
+    if not isinstance(text, str) and use is None and isinstance(dig(applied.obj.data, ("spec", "chart", "spec")), dict):
+        text = ""  # a chart without a version: the newest
+    if text == "":
+        return 1 << 16  # no version: the newest
+    version = parse_version(text.removeprefix("v")) if text else None
+    return version.major if version is not None else 0
+
+
+def _renders_item(item: Any, major: int) -> bool:
+    """Whether app-template renders an `ingress` or `route` item of its values: never with
+    `enabled: false`; without `enabled` from app-template 3 on (the common library's enabled-by-
+    default helpers), not before (common 2.x renders an ingress only with `enabled: true`)."""
+    if not isinstance(item, dict):
+        return False
+    enabled = item.get("enabled")
+    if enabled is None:
+        return major >= 3
+    return enabled is True or (isinstance(enabled, str) and enabled.lower() == "true")
+
+
 def _rejected(
-    applied: Any, field: tuple[Any, ...], text: str, is_key: bool, relabelled: set[str], app_template: bool = False
+    applied: Any, field: tuple[Any, ...], text: str, is_key: bool, relabelled: set[str], app_template: int | None = None
 ) -> str:
     """Why the API server rejects this literal `${...}` text (in a label, the name, the namespace,
-    a Flux duration or enum field, a host name; with `app_template`, a host name the chart renders
-    from the release's values), or "" where it takes it. The text is not quoted: a default in it may be a secret."""
+    a Flux duration or enum field, a host name; with `app_template` (the chart's major version, 0
+    when not known), a host name the chart renders from the release's values), or "" where it
+    takes it. The text is not quoted: a default in it may be a secret."""
     obj = applied.obj
     sites = (("metadata", "labels"), *LABEL_SITES.get((obj.group, obj.kind), ()))
     if len(field) >= 1 and tuple(field[:-1]) in sites and str(field[-1]) not in relabelled:
@@ -917,7 +948,9 @@ def _rejected(
     shape = tuple("*" if isinstance(key, int) else key for key in field)
     if not is_key and shape in HOST_SITES.get((obj.group, obj.kind), ()):
         return "the text is not a valid host name"
-    if app_template and not is_key and (site := _app_template_host(shape)) is not None:
+    if app_template is not None and not is_key and (site := _app_template_host(shape)) is not None:
+        if not _renders_item(dig(obj.data, tuple(field[:4])), app_template):
+            return ""  # an item the chart does not render (enabled: false; before app-template 3, not enabled)
         return f"the text is not a valid host name, and app-template renders it into {site}"
     if is_key or field not in (("metadata", "name"), ("metadata", "namespace")):
         return ""
@@ -942,7 +975,7 @@ def _literal(ctx: Context, applied: Any, known: set[str], relabelled: set[str]) 
     first: _Literal | None = None
     obj = applied.obj
     flux_ks = obj.kind == "Kustomization" and obj.group == FLUX_KS_GROUP
-    app_template = obj.kind == "HelmRelease" and app_template_release(ctx.repo, applied) is True
+    app_template = _app_template_major(ctx, applied) if obj.kind == "HelmRelease" else None
     for field, text, is_key in ctx.repo.placeholder_strings(obj):
         if flux_ks and tuple(field[:2]) == ("spec", "patches"):
             continue  # a patch's text: substituted, or not, in the objects it lands in (reported there)
