@@ -304,6 +304,30 @@ def test_deprecated_api_versions_become_the_served_replacement(tmp_path):
     assert "HL603" not in rules_of(root)
 
 
+@pytest.mark.parametrize("version_at", ["v2beta2", "v2"])
+def test_an_api_version_a_patch_target_selects_by_version_is_left_to_the_user(tmp_path, version_at):
+    """tyriis: a patch whose target names `version: v2beta2` stops selecting the release once its
+    apiVersion is v2 (one naming v2 starts to): the fix would change which patches apply, so the
+    finding says so and --fix leaves the file."""
+    patches = (
+        "patches:\n  - target: {group: helm.toolkit.fluxcd.io, version: " + version_at + ", kind: HelmRelease}\n"
+        "    patch: |\n      - op: add\n        path: /spec/timeout\n        value: 10m\n"
+    )
+    root = make_repo(tmp_path, {"hr.yaml": RELEASE_BEFORE})
+    (root / ".homelint.yaml").write_text(FLUX_25)
+    kustomization = root / "apps/kustomization.yaml"
+    kustomization.write_text(kustomization.read_text() + patches)
+    findings = json.loads(check(root, "--format", "json").stdout)
+    (release,) = [f for f in findings if f["rule"] == "HL603" and "HelmRelease" in f["message"]]
+    assert release["message"].endswith(
+        "; a patch target in apps/kustomization.yaml selects HelmReleases by version: change its version with the apiVersion"
+    )
+    check(root, "--fix")
+    after = (root / "apps/hr.yaml").read_text()
+    assert '"helm.toolkit.fluxcd.io/v2beta2"' in after  # left as it was
+    assert "source.toolkit.fluxcd.io/v1\n" in after  # the HelmRepository: no target names its kind
+
+
 def test_removed_api_version_is_fixed_to_what_the_installed_flux_serves(tmp_path):
     root = make_repo(tmp_path, {"hr.yaml": RELEASE_BEFORE})
     (root / ".homelint.yaml").write_text(FLUX_25.replace("2.5", "2.8"))

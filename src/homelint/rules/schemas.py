@@ -346,7 +346,7 @@ def api_versions(ctx: Context) -> Iterator[Finding]:
             obj,
             ("apiVersion",),
             f"{obj.kind} {obj.name} uses {obj.api_version}: {lowest.label} serves it, but {when}; "
-            f"use {replacement} (served since {lowest.name} {since})",
+            f"use {replacement} (served since {lowest.name} {since}){_version_selected(ctx, obj)}",
             fix=f"change apiVersion to {replacement} now, before the upgrade that removes {obj.api_version}"
             + (" (flux migrate rewrites Flux objects in the cluster)" if entry.component == "flux" else ""),
             key=f"HL603/{obj.kind}/{obj.name}/{obj.api_version}",
@@ -439,6 +439,41 @@ def _misplaced_kinds(apis: Any) -> dict[tuple[str, str], ApiEntry]:
     }
 
 
+VERSION_SELECTED = "selects {kind}s by version"  # the fix leaves such an apiVersion to the user
+
+
+def _version_selected(ctx: Context, obj: K8sObject) -> str:
+    """A clause naming a patch whose target selects objects of this kind by `version` (a
+    kustomization's patches or patchesJson6902, a Flux Kustomization's spec.patches as applied),
+    or "": changing the apiVersion alone changes which patches apply to the object."""
+    places: dict[tuple[str, str], str] = ctx.repo.memo("rules.schemas.version-targets", lambda: _version_targets(ctx))
+    place = places.get((obj.group, obj.kind)) or places.get((obj.group, "")) or places.get(("", obj.kind)) or places.get(("", ""))
+    if place is None:
+        return ""
+    return f"; a patch target in {place} {VERSION_SELECTED.format(kind=obj.kind)}: change its version with the apiVersion"
+
+
+def _version_targets(ctx: Context) -> dict[tuple[str, str], str]:
+    """(group, kind) ("" for any) -> the first file with a patch target that names a `version`."""
+    found: dict[tuple[str, str], str] = {}
+
+    def add(items: Any, path: str) -> None:
+        for item in items if isinstance(items, list) else ():
+            target = item.get("target") if isinstance(item, dict) else None
+            if isinstance(target, dict) and target.get("version"):
+                group, kind = target.get("group"), target.get("kind")
+                key = (group if isinstance(group, str) else "", kind if isinstance(kind, str) else "")
+                found.setdefault(key, path)
+
+    for kd in sorted(ctx.repo.kustomize_dirs.values(), key=lambda k: k.file):
+        add(kd.data.get("patches"), kd.file)
+        add(kd.data.get("patchesJson6902"), kd.file)
+    for ks in sorted(ctx.flux.kustomizations, key=lambda k: k.key):
+        if ks.obj is not None:
+            add(ks.spec.get("patches"), ks.obj.path)
+    return found
+
+
 def _wrong_group(ctx: Context, obj: K8sObject, entry: ApiEntry) -> Finding:
     """HL602 for a kind its apiVersion's group never serves (kustomize-controller's dry run:
     'no matches for kind ... in version ...')."""
@@ -511,6 +546,7 @@ def _not_served(
         message += f"; use {recommended}"
     if not installed.known:
         message += f" ({installed.source})"
+    message += _version_selected(ctx, obj) if recommended else ""
     finding = ctx.at("HL602", obj, ("apiVersion",), message, fix=fix, key=f"HL602/{obj.kind}/{obj.name}/{obj.api_version}")
     if installed.assumed:  # the release is a guess: an older one may serve it
         finding.severity = "warning"
@@ -637,6 +673,8 @@ def replace_api_version(file: FixFile, finding: Finding) -> Edit | str:
     """The apiVersion becomes the one the finding names, when the object, so written, satisfies that
     version's schema (a removed field, such as a Kustomization's patchesStrategicMerge, needs a move
     no text patch makes exactly: not offered)."""
+    if "; a patch target in " in finding.message and " by version: " in finding.message:
+        return "a patch target selects this kind by version: change its version and the apiVersion together, by hand"
     text, offsets = file.text, file.offsets
     parsed, nodes = file.parsed()
     pattern = _API_TARGET[finding.rule]
