@@ -202,3 +202,20 @@ def test_values_that_name_or_select_objects_are_not_secret_material(check_json, 
     _, findings = check_json(root, "--select", "HL404")
     assert [f["path"] for f in findings] == ["apps/b.yaml"]
     assert "'metadata.annotations.password' matches the rule's encrypted_regex" in findings[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("data", "keys"),
+    [
+        ("stringData:\n  DISABLE_TLS: 'true'\n  ENABLE_A: \"False\"\n", None),  # switches: nothing to read or rotate
+        ("data:\n  DISABLE_TLS: dHJ1ZQ==\n", None),  # base64 of "true"
+        ("stringData:\n  DISABLE_TLS: 'true'\n  PASSWORD: hunter2\n", "PASSWORD"),  # the password beside it is
+    ],
+    ids=["string-booleans", "encoded-boolean", "boolean-beside-a-password"],
+)
+def test_a_boolean_in_a_secret_is_no_plaintext_secret(check_json, repo, data, keys):
+    """rcdailey: a Secret whose values are `true`/`false` leaks nothing; HL402 names only the keys
+    whose values may be secret."""
+    secret = f"apiVersion: v1\nkind: Secret\nmetadata: {{name: secret-a, namespace: default}}\n{data}"
+    _, findings = check_json(repo({"apps/secret.yaml": secret}), "--select", "HL402")
+    assert [f["message"].split("(keys: ")[1].split(")")[0] for f in findings] == ([keys] if keys else [])

@@ -654,14 +654,20 @@ RESERVED_DOMAIN = re.compile(  # RFC 2606 (and RFC 6761 .localhost): names that 
 )
 
 
+BOOLEAN_TEXTS = frozenset({"true", "false"})
+
+
 def _not_plaintext(value: Any, *, encoded: bool = False) -> bool:
     """Whether a Secret value holds no secret of its own: empty, a secret-manager reference
     (op://, ref+..., <path:...>), a template, a value made with Flux placeholders (the secret part
     comes from the variable: `${SECRET_REPO}/app`), or reserved documentation values (RFC 2606
-    domains, RFC 5737/3849 addresses, the all-zero UUID). `encoded`: a `data` value (base64)."""
-    if value is None:
+    domains, RFC 5737/3849 addresses, the all-zero UUID), or a boolean (`"true"`, `"false"`: a
+    switch, nothing to read or rotate). `encoded`: a `data` value (base64)."""
+    if value is None or isinstance(value, bool):
         return True
     text = str(value).strip()
+    if text.lower() in BOOLEAN_TEXTS:
+        return True
     if any(_secret_default(m.group(1)) for m in _DEFAULTED.finditer(text)):
         return False  # ${VAR:=value}, ${VAR:-value}, ${VAR:+value}: the value is written here, in plaintext
     if not text or SECRET_REFERENCE.match(text) or FLUX_PLACEHOLDER.search(text) or _NAMED_ONLY.fullmatch(text):
@@ -670,7 +676,7 @@ def _not_plaintext(value: Any, *, encoded: bool = False) -> bool:
         decoded = _decoded_text(text)
         if decoded is None:
             return False
-        return not decoded or _documentation_value(decoded)  # Flux never substitutes inside base64
+        return not decoded or decoded.strip().lower() in BOOLEAN_TEXTS or _documentation_value(decoded)  # never substituted
     return _documentation_value(text)
 
 
