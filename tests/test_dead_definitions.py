@@ -243,3 +243,29 @@ def test_a_dependency_whose_kustomization_has_no_source_names_that_kustomization
         "kustomize-controller applies nothing of it, so Flux never finds this dependency and retries forever",
         "fix the sourceRef of Kustomization flux-system/app-a, or remove the dependency",
     )
+
+
+def test_a_kustomization_a_delete_patch_removes_is_neither_unreached_nor_judged(repo, check_json):
+    """kid: an overlay builds a base of Flux Kustomizations and removes app-b with `$patch: delete`
+    (kubectl kustomize leaves it out): nothing applies app-b, on purpose, and its spec.path is never
+    read. No HL103 for its missing path, no HL104; the control without the patch is applied."""
+    base_ks = KS.format(name="{n}", path="./base/{n}/app", extra="")
+    overlay = (
+        "resources: [../../base]\npatches:\n  - target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization, "
+        "name: app-b}\n    patch: |-\n      $patch: delete\n      apiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+        "      kind: Kustomization\n      metadata: {name: app-b, namespace: flux-system}\n"
+    )
+    files = {
+        "clusters/main/ks.yaml": KS.format(name="apps", path="./overlays/main", extra=""),
+        "clusters/main/repo.yaml": INSTANCE,
+        "overlays/main/kustomization.yaml": overlay,
+        "base/kustomization.yaml": "resources: [app-a.yaml, app-b.yaml]\n",
+        "base/app-a.yaml": base_ks.replace("{n}", "app-a"),
+        "base/app-b.yaml": base_ks.replace("{n}", "app-b"),
+        "base/app-a/app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-a, namespace: default}\n",
+    }
+    found = [(f["rule"], f["path"]) for f in check_json(repo(files))[1] if f["severity"] != "info"]
+    assert found == []
+    files["overlays/main/kustomization.yaml"] = "resources: [../../base]\n"
+    found = [(f["rule"], f["path"]) for f in check_json(repo(files))[1] if f["severity"] != "info"]
+    assert found == [("HL103", "base/app-b.yaml")]  # the control: applied, its path is missing

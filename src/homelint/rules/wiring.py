@@ -670,6 +670,8 @@ def missing_flux_path(ctx: Context) -> Iterator[Finding]:
             continue
         if refused_build(ctx, obj.path):
             continue  # in a kustomization file kustomize refuses where a build reads it: never applied (HL601)
+        if ctx.flux.deleted_from(obj) is not None:
+            continue  # a build that holds it removes it (`$patch: delete`): never applied, its path never read
         raw = obj.spec.get("path")
         if not isinstance(raw, str):
             continue
@@ -878,6 +880,8 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
                 continue  # in a kustomization file kustomize refuses where a build reads it: HL601 says so
             if flux.unsourced_over(obj.path) is not None:
                 continue  # in the path of a Kustomization whose source nothing defines: HL107 is the cause
+            if flux.deleted_from(obj) is not None:
+                continue  # reached, and removed on purpose by a `$patch: delete` of the build
             if flux.left_out_by_sources(obj.path):
                 continue  # every source of this repository leaves it out (.sourceignore, spec.ignore): deliberate
             commented = _commented_reference(ctx, obj.path)
