@@ -1680,15 +1680,17 @@ class FluxModel:
             out.generator_failures.append(failure)
 
     def left_out_by_sources(self, path: str, is_dir: bool = False) -> list[Artifact]:
-        """The artifacts that serve this repository to its Flux Kustomizations (each once), when
-        every one leaves `path` out (.sourceignore, spec.ignore, Flux's default exclusions): no
-        build can read it. [] when one holds it, or none is known."""
+        """The artifacts that serve this repository to its Flux Kustomizations (each once) and whose
+        folder holds `path`, when the ignore rules of every one leave it out (.sourceignore,
+        spec.ignore, Flux's default exclusions): no build can read it, on purpose. [] when one holds
+        it, when none is made of a folder holding it (outside a pushed folder: not an ignore), or
+        when none is known."""
         found: dict[int, Artifact] = {}
         for ks in self.kustomizations:
             if ks.local and ks.artifact is not None:
                 found.setdefault(id(ks.artifact), ks.artifact)
-        artifacts = list(found.values())
-        return [] if any(art.contains(path, is_dir) for art in artifacts) else artifacts
+        artifacts = [art for art in found.values() if art.contains(path, is_dir) or art.ignores(path, is_dir)]
+        return artifacts if artifacts and all(art.ignores(path, is_dir) for art in artifacts) else []
 
     def substitutes_nothing(self, ks: FluxKS) -> bool:
         """Whether the Kustomization's build is known to hold no object Flux substitutes into: none

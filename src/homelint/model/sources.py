@@ -141,6 +141,12 @@ class Artifact:
             found = self._contains[key] = self._decide(path, is_dir)
         return found
 
+    def ignores(self, path: str, is_dir: bool = False) -> bool:
+        """Whether `path` lies in the folder the artifact is made of (and its `include`) but its
+        ignore rules leave it out: not merely outside the artifact."""
+        rel = self._relative(path)
+        return rel is not None and rel != "" and self._included(rel, is_dir) and not self.contains(path, is_dir)
+
     def _relative(self, path: str) -> str | None:
         if not self.root:
             return path
