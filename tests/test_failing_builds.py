@@ -510,3 +510,20 @@ def test_a_patch_of_a_document_without_api_version_is_not_said_to_match_nothing(
     }
     _, findings = check_json(repo(files))
     assert sorted(f["rule"] for f in findings) == ["HL004"]
+
+
+def test_two_objects_of_one_id_fail_the_build(check_json, repo):
+    """Two files of one build define ConfigMap cm-b (HL108: kustomize fails with 'already registered
+    id'): the build applies nothing, so its ConfigMap cm-a in a namespace nothing creates is no
+    HL113 of its own; without the second copy it is."""
+    configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {ns}\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-b\n",
+        "apps/cm-a.yaml": configmap.format(name="cm-a", ns="ns-a"),
+        "apps/one.yaml": configmap.format(name="cm-b", ns="ns-b"),
+        "apps/two.yaml": configmap.format(name="cm-b", ns="ns-b"),
+    }
+    assert _rules(check_json, repo, files) == ["HL108"]
+    del files["apps/two.yaml"]
+    assert _rules(check_json, repo, files) == ["HL113"]  # the control: applied, into a namespace nothing creates

@@ -27,6 +27,7 @@ from homelint.model.podscripts import POD, KubectlMade, kubectl_made
 from homelint.model.refs import ANY, POD_SPEC_PATHS, chart_name, get, products_of
 from homelint.model.scripts import unnamed_scripts
 from homelint.model.sources import SourceRef
+from homelint.model.targets import CLUSTER_SCOPED_BUILTINS
 from homelint.model.variables import variables_of
 from homelint.model.versions import has_behaviour, versions_of
 from homelint.rules.templated import TEMPLATE_SUFFIXES, template_keys, template_objects
@@ -604,8 +605,9 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     with a `patches:` entry kustomize refuses (HL114: several strategic-merge documents and a
     target; FluxModel.refused_patches), the file of a replacement whose target field kustomize fails on (HL114), the file of a
     generator entry kustomize fails on (HL114: no object to merge into; HL002: a key twice), or
-    the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures), or
-    a resource file with a key twice in a mapping (HL002: "mapping key already defined").
+    the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures),
+    a resource file with a key twice in a mapping (HL002: "mapping key already defined"), or the
+    second of two objects of one resource id (HL108: "already registered id").
     kustomize stops there: the build fails and nothing of it is applied. None when every file
     reads and every patch applies. A file only a configMapGenerator or secretGenerator reads is
     data, not parsed."""
@@ -652,6 +654,7 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
     broken += [
         path for path in ks.files if path in resource_files and path not in kustomization_files and _duplicate_key(repo, path)
     ]  # HL002: kyaml decodes a resource with yaml.v3, which refuses it ('mapping key "x" already defined')
+    broken += _duplicate_ids(ctx, ks)  # HL108: two objects of one resource id ('already registered id')
     broken += [
         kdirs[d].file for d in ks.dirs if d in kdirs and unreadable_file_entry(repo, kdirs[d], *UNREADABLE_FIELDS)
     ]  # HL101: a patch or replacement file that is not there or does not parse
@@ -665,6 +668,62 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
     broken += [kdirs[d].file for d in ks.dirs if d in kdirs and kdirs[d].file in refused]  # HL114: a refused patch entry
     failed = ks.patch_failures[0].source.path if ks.patch_failures else None
     return min(broken) if broken else failed
+
+
+IdKey = tuple[str, str, str, str]  # kustomize's resource id: group, kind, namespace ("" unscoped), name
+
+
+def id_groups(ctx: Context, ks: FluxKS) -> list[tuple[IdKey, list[Applied]]]:
+    """The objects of a Flux Kustomization's build that share one kustomize resource id, two or
+    more to an id (sorted by id; HL108). kustomize compares ids before Flux substitutes (two `name:
+    ${APP}` of one kind collide), a Namespace by the name the build's namespace gives it, and the
+    ids of a kind it knows to be cluster-scoped hold no namespace (its namespace transformer leaves
+    them alone, ResId.EffectiveNamespace ignores a written one). An object an unread transformer
+    may rename is left out. Memoised per Kustomization."""
+    memo: dict[int, list[tuple[IdKey, list[Applied]]]] = ctx.repo.memo("rules.id-groups", dict)
+    if id(ks) in memo:
+        return memo[id(ks)]
+    groups: dict[IdKey, list[Applied]] = defaultdict(list)
+    for applied in ks.applied:
+        obj = applied.obj
+        if not obj.name or applied.unread:
+            continue
+        if obj.kind == "Namespace":
+            renamed = applied.renamed is not None and "$" not in obj.name
+            name = applied.name if renamed else obj.name
+        else:
+            name = id_name(applied)
+        unscoped = obj.kind == "Namespace" or (obj.group, obj.kind) in CLUSTER_SCOPED_BUILTINS
+        groups[(obj.group, obj.kind, "" if unscoped else applied.namespace or "", name)].append(applied)
+    memo[id(ks)] = found = [(key, every) for key, every in sorted(groups.items()) if len(every) >= 2]
+    return found
+
+
+def id_name(applied: Applied) -> str:
+    """The name kustomize compares ids by: with the namePrefix/nameSuffix of the kustomizations
+    it came through (two copies of a base under `a-` and `b-` are two objects), without the hash
+    suffix of a generated one (generators of one name collide whatever their contents), and
+    before post-build substitution."""
+    name: str = applied.name
+    if "$" in applied.obj.name:
+        return applied.obj.name  # kustomize compares before Flux substitutes (applied.name is substituted)
+    if applied.obj.anchor is not None and applied.hashed and not applied.hash_unknown and name != applied.obj.name:
+        name = name.rsplit("-", 1)[0]
+    return name
+
+
+def _duplicate_ids(ctx: Context, ks: FluxKS) -> list[str]:
+    """The file of the second object of the first id two objects of one version share: kustomize
+    fails the build ('already registered id'); objects of one id at two versions both build
+    (kustomize#5843)."""
+    for _, every in id_groups(ctx, ks):
+        by_version: dict[str, list[Applied]] = defaultdict(list)
+        for applied in every:
+            by_version[applied.obj.version].append(applied)
+        same = next((items for items in by_version.values() if len(items) > 1), None)
+        if same is not None:
+            return [same[1].obj.path]
+    return []
 
 
 def _duplicate_key(repo: Any, path: str) -> bool:

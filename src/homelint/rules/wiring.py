@@ -22,7 +22,6 @@ from homelint.model.helmvalues import substituted_text
 from homelint.model.kustomize import escapes, inside, is_remote, join, join_entry
 from homelint.model.refs import get
 from homelint.model.sources import SOURCE_KINDS, Artifact, SourceRef, generated_artifact_names
-from homelint.model.targets import CLUSTER_SCOPED_BUILTINS
 from homelint.model.variables import Variables, variables_of
 from homelint.model.versions import installs_flux
 from homelint.rules.common import (
@@ -39,6 +38,7 @@ from homelint.rules.common import (
     empty_kustomization,
     foreign_namespaces,
     has_flux,
+    id_groups,
     listed_beside_missing,
     manifest_artifact,
     refused_build,
@@ -1808,26 +1808,7 @@ def _maybe_applied(ctx: Context, path: str, what: str) -> str | None:
 @check("HL108", flux_builds=("HL108",))
 def duplicate_object(ctx: Context) -> Iterator[Finding]:
     for ks in ctx.flux.kustomizations:
-        groups: dict[tuple[str, str, str, str], list[Any]] = defaultdict(list)
-        for applied in ks.applied:
-            obj = applied.obj
-            if not obj.name or applied.unread:
-                continue  # an unread transformer may give it another name or namespace
-            # kustomize compares ids before Flux substitutes: two `name: ${APP}` of one kind collide;
-            # a Namespace takes the build's namespace (kustomize `namespace:`, targetNamespace) first
-            if obj.kind == "Namespace":
-                renamed = applied.renamed is not None and "$" not in obj.name
-                name = applied.name if renamed else obj.name
-            else:
-                name = _id_name(applied)
-            # kustomize's ids of a kind it knows to be cluster-scoped hold no namespace (its namespace
-            # transformer leaves them alone, ResId.EffectiveNamespace ignores a written one)
-            unscoped = obj.kind == "Namespace" or (obj.group, obj.kind) in CLUSTER_SCOPED_BUILTINS
-            ns = "" if unscoped else applied.namespace or ""
-            groups[(obj.group, obj.kind, ns, name)].append(applied)
-        for (_group, kind, ns, name), every in sorted(groups.items()):
-            if len(every) < 2:
-                continue
+        for (_group, kind, ns, name), every in id_groups(ctx, ks):
             label = f"{kind} '{ns + '/' if ns else ''}{name}'"
             by_version: dict[str, list[Any]] = defaultdict(list)
             for applied in every:
@@ -2097,19 +2078,6 @@ def _substituted_duplicates(ctx: Context, ks: FluxKS) -> Iterator[Finding]:
             fix="rename one of the two (or, if they are meant to be one object, keep one)",
             related=[other.obj.path],
         )
-
-
-def _id_name(applied: Any) -> str:
-    """The name kustomize compares ids by: with the namePrefix/nameSuffix of the kustomizations
-    it came through (two copies of a base under `a-` and `b-` are two objects), without the hash
-    suffix of a generated one (generators of one name collide whatever their contents), and
-    before post-build substitution."""
-    name: str = applied.name
-    if "$" in applied.obj.name:
-        return applied.obj.name  # kustomize compares before Flux substitutes (applied.name is substituted)
-    if applied.obj.anchor is not None and applied.hashed and not applied.hash_unknown and name != applied.obj.name:
-        name = name.rsplit("-", 1)[0]
-    return name
 
 
 @check("HL109", flux_builds=("HL109",))
