@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -1891,3 +1892,44 @@ def test_a_deep_release_values_tree_is_read_to_a_bounded_depth_for_the_global_ag
     assert code in (0, 1) and not [f for f in findings if f["rule"] == "HL000"]
     (hl117,) = [f for f in findings if f["rule"] == "HL117"]
     assert "secretRef: {name: sops-age}" in hl117["fix"]
+
+
+def test_patches_a_parent_adds_are_read_once_per_kustomization_however_many_fields_they_set(check_json, repo, monkeypatch):
+    """HL121/HL124 look for the added spec.patches entry that set each patched field: the entries
+    of a Kustomization are parsed once for all its objects and fields (300 distinct patch texts,
+    more than patch_documents' cache holds, over 20 releases of 6 fields each), not once per field."""
+    from homelint.rules import droppedlists
+
+    calls = {"n": 0}
+    real = droppedlists.patch_documents
+
+    def counted(text: str) -> Any:
+        calls["n"] += 1
+        return real(text)
+
+    monkeypatch.setattr(droppedlists, "patch_documents", counted)
+    entries = "".join(
+        f"            - target: {{kind: HelmRelease, labelSelector: 'n notin (x{i})'}}\n"
+        f"              patch: |\n                apiVersion: helm.toolkit.fluxcd.io/v2\n                kind: HelmRelease\n"
+        f"                metadata: {{name: not-used}}\n                spec: {{timeout: {i + 1}m}}\n"
+        for i in range(300)
+    )
+    parent = (
+        "  patches:\n    - target: {kind: Kustomization}\n      patch: |\n"
+        "        apiVersion: kustomize.toolkit.fluxcd.io/v1\n        kind: Kustomization\n        metadata: {name: not-used}\n"
+        "        spec:\n          patches:\n" + "".join("  " + line + "\n" for line in entries.splitlines())
+    )
+    fields = "".join(f"  f{i}: {i}\n" for i in range(5))
+    releases = "---\n".join(
+        f"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {{name: release-{i}, namespace: default}}\n"
+        f"spec:\n  interval: 1h\n  timeout: 90m\n{fields}  chartRef: {{kind: OCIRepository, name: chart-a}}\n"
+        for i in range(20)
+    )
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps", parent),
+        "apps/app-a.yaml": flux_ks("app-a", "./apps/app-a"),
+        "apps/app-a/releases.yaml": releases,
+    }
+    code, findings = check_json(repo(files), "--select", "HL121,HL124")
+    assert code in (0, 1) and [f["rule"] for f in findings] == ["HL124"]  # one cause: 20 releases, one finding
+    assert calls["n"] <= 300

@@ -66,7 +66,7 @@ def _patch_place(ctx: Context, applied: Applied, obj: K8sObject, keys: tuple[Any
     if _strategic(origin) and _for_many(ctx, origin):
         patch_path, patch_span = ctx.repo.locate(obj, keys)
         return Place(f"the strategic-merge patch at {patch_path}:{patch_span.line}", patch_path, patch_span.line, False)
-    index = _injected_index(applied, origin, keys)
+    index = _injected_index(ctx, applied, origin, keys)
     if index is None or applied.ks is None or applied.ks.obj is None:
         return None
     patch_path, patch_span = _located_entry(ctx, applied.ks.obj, index)
@@ -87,16 +87,29 @@ def _located_entry(ctx: Context, ks_obj: K8sObject, index: int) -> tuple[str, An
     return memo[origin]
 
 
-def _injected_index(applied: Applied, origin: Any, keys: tuple[Any, ...]) -> int | None:
+def _injected_index(ctx: Context, applied: Applied, origin: Any, keys: tuple[Any, ...]) -> int | None:
     """The index of the last spec.patches entry a parent's patch gave the Kustomization whose build
     patched the object (flux_patches shows such a patch at the Kustomization's name) that is a
     strategic-merge patch for many objects setting `keys`."""
     ks = applied.ks
     if ks is None or ks.obj is None or origin.path != ks.obj.path or tuple(origin.at) != ("metadata", "name"):
         return None
-    patches, own = ks.spec.get("patches"), ks.obj.spec.get("patches")
-    own_list: list[Any] = own if isinstance(own, list) else []
     found = None
+    memo: dict[int, list[tuple[int, dict[str, Any]]]] = ctx.repo.memo("rules.droppedlists.added-patches", dict)
+    if id(ks) not in memo:
+        memo[id(ks)] = _added_patches(ks)
+    for index, body in memo[id(ks)]:
+        if get(body, keys) is not None:
+            found = index
+    return found
+
+
+def _added_patches(ks: Any) -> list[tuple[int, dict[str, Any]]]:
+    """(index, body) of each spec.patches entry of `ks` that a parent's patch added (not its own),
+    a strategic-merge patch for many objects (a target that names no single object)."""
+    patches, own = ks.spec.get("patches"), ks.obj.spec.get("patches") if ks.obj is not None else None
+    own_list: list[Any] = own if isinstance(own, list) else []
+    out: list[tuple[int, dict[str, Any]]] = []
     for index, entry in enumerate(patches if isinstance(patches, list) else []):
         if not isinstance(entry, dict) or not isinstance(entry.get("patch"), str):
             continue
@@ -107,11 +120,9 @@ def _injected_index(applied: Applied, origin: Any, keys: tuple[Any, ...]) -> int
         if not isinstance(target, dict) or (isinstance(name, str) and ONE_NAME.fullmatch(name)):
             continue
         docs = [doc for _, doc in patch_documents(entry["patch"])]
-        if len(docs) != 1 or parse_failure(docs) is not None or not isinstance(docs[0], dict):
-            continue
-        if get(docs[0], keys) is not None:
-            found = index
-    return found
+        if len(docs) == 1 and parse_failure(docs) is None and isinstance(docs[0], dict):
+            out.append((index, docs[0]))
+    return out
 
 
 @check("HL121", needs_flux=True)
