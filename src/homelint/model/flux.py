@@ -632,6 +632,7 @@ class FluxModel:
         # while its length is unchanged (and the clusters are assigned: _assign_clusters clears it)
         self._named_memo: dict[tuple[str, str, str, str | None], tuple[int, list[K8sObject]]] = {}
         self._by_object: dict[int, list[Applied]] | None = None  # built when run() is done
+        self._local_artifacts: list[Artifact] | None = None  # left_out_by_sources, once run() is done
         self._by_document: dict[int, list[Applied]] | None = None  # built when first asked, after run()
         self._withheld_named: dict[tuple[str, str, str], list[tuple[Applied, str]]] | None = None  # as _by_document
         self._withheld_why: dict[int, str] = {}  # repository document (by id) -> why a build withholds it
@@ -1685,11 +1686,13 @@ class FluxModel:
         spec.ignore, Flux's default exclusions): no build can read it, on purpose. [] when one holds
         it, when none is made of a folder holding it (outside a pushed folder: not an ignore), or
         when none is known."""
-        found: dict[int, Artifact] = {}
-        for ks in self.kustomizations:
-            if ks.local and ks.artifact is not None:
-                found.setdefault(id(ks.artifact), ks.artifact)
-        artifacts = [art for art in found.values() if art.contains(path, is_dir) or art.ignores(path, is_dir)]
+        if self._local_artifacts is None:
+            found: dict[int, Artifact] = {}
+            for ks in self.kustomizations:
+                if ks.local and ks.artifact is not None:
+                    found.setdefault(id(ks.artifact), ks.artifact)
+            self._local_artifacts = list(found.values())
+        artifacts = [art for art in self._local_artifacts if art.contains(path, is_dir) or art.ignores(path, is_dir)]
         return artifacts if artifacts and all(art.ignores(path, is_dir) for art in artifacts) else []
 
     def substitutes_nothing(self, ks: FluxKS) -> bool:
