@@ -1711,25 +1711,7 @@ class FluxModel:
             return False
         if any(self.repo.invalid_yaml(path) for path in ks.files):
             return False
-        files, dirs = self.repo.files.all_files, self.repo.files.dirs
-        for directory in ks.dirs:
-            if directory in self.refused and self.refused[directory] in ks.files:
-                return False
-            kd = self.kdirs.get(directory)
-            if kd is None:
-                continue
-            if any(kd.data.get(k) for k in ("helmCharts", "helmChartInflationGenerator", "generators", "transformers")):
-                return False
-            if kd.file in self._unread_generators:
-                return False
-            for entry in kd.entries:
-                if entry.kind not in ("resources", "components"):
-                    continue
-                if is_remote(entry.value) or "${" in entry.value or (kd.file, entry.field) in self.ignored_entries:
-                    return False
-                if entry.target not in files and not (entry.target in dirs and entry.target in self.kdirs):
-                    return False
-        return True
+        return self._folders_read_whole(ks.dirs, ks.files, ("generators", "transformers"))
 
     def _complete(self, out: BuildOut, kind: str) -> bool:
         """Whether the build so far holds every object of `kind` kustomize's holds, with the names
@@ -1740,14 +1722,23 @@ class FluxModel:
             return False
         if any(self.repo.invalid_yaml(path) for path in out.resource_files):
             return False
+        return self._folders_read_whole(out.dirs, out.files)
+
+    def _folders_read_whole(self, folders: Iterable[str], read: Collection[str], unrun: tuple[str, ...] = ()) -> bool:
+        """Whether the model read every object these folders of a build give (`read`: the files the
+        build reads): no kustomization kustomize refuses there, no Helm chart or generator the model
+        does not run (nor a field of `unrun`), and every resources/components entry a local file or
+        a folder with a kustomization, neither remote, templated nor ignored."""
         files, dirs = self.repo.files.all_files, self.repo.files.dirs
-        for directory in out.dirs:
-            if directory in self.refused and self.refused[directory] in out.files:
+        for directory in folders:
+            if directory in self.refused and self.refused[directory] in read:
                 return False  # kustomize fails there: what the build would hold is not known
             kd = self.kdirs.get(directory)
             if kd is None:
                 continue
-            if kd.data.get("helmCharts") or kd.data.get("helmChartInflationGenerator") or kd.file in self._unread_generators:
+            if any(kd.data.get(k) for k in ("helmCharts", "helmChartInflationGenerator", *unrun)):
+                return False
+            if kd.file in self._unread_generators:
                 return False
             for entry in kd.entries:
                 if entry.kind not in ("resources", "components"):
