@@ -190,21 +190,30 @@ RELEASE = (
 )
 
 
-def test_a_helm_release_dependency_whose_build_fails_is_named_with_the_reason(repo, check_json):
-    """HelmRelease app-a exists, but the kustomization of its folder does not parse (HL001): kustomize
-    fails the build, nothing applies it, and HL105 says so rather than hinting at another kind."""
+def _dependency_tree(
+    app_a_kustomization: str = "resources: [release.yaml]\n", app_a_source: str = "flux-system"
+) -> dict[str, str]:
+    """Kustomizations app-a and app-b (targetNamespace ns-a, app-a's source `app_a_source`), each
+    applying its HelmRelease; release app-b dependsOn release app-a."""
     app = KS.format(name="{n}", path="./apps/{n}", extra="  targetNamespace: ns-a\n")
-    files = {
-        "clusters/main/ks.yaml": INSTANCE + "---\n" + app.replace("{n}", "app-a") + "---\n" + app.replace("{n}", "app-b"),
+    app_a = app.replace("{n}", "app-a").replace("name: flux-system, namespace", f"name: {app_a_source}, namespace")
+    return {
+        "clusters/main/ks.yaml": INSTANCE + "---\n" + app_a + "---\n" + app.replace("{n}", "app-b"),
         "clusters/main/base.yaml": (
             "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n---\napiVersion: source.toolkit.fluxcd.io/v1\n"
             "kind: HelmRepository\nmetadata: {name: charts, namespace: flux-system}\nspec: {url: 'https://charts.example'}\n"
         ),
-        "apps/app-a/kustomization.yaml": "resources: [release.yaml]\nbroken: [a: b\n",
+        "apps/app-a/kustomization.yaml": app_a_kustomization,
         "apps/app-a/release.yaml": RELEASE.format(name="app-a", extra=""),
         "apps/app-b/kustomization.yaml": "resources: [release.yaml]\n",
         "apps/app-b/release.yaml": RELEASE.format(name="app-b", extra="  dependsOn: [{name: app-a}]\n"),
     }
+
+
+def test_a_helm_release_dependency_whose_build_fails_is_named_with_the_reason(repo, check_json):
+    """HelmRelease app-a exists, but the kustomization of its folder does not parse (HL001): kustomize
+    fails the build, nothing applies it, and HL105 says so rather than hinting at another kind."""
+    files = _dependency_tree(app_a_kustomization="resources: [release.yaml]\nbroken: [a: b\n")
     (message,) = [f["message"] for f in check_json(repo(files))[1] if f["rule"] == "HL105"]
     assert message == (
         "dependsOn HelmRelease 'ns-a/app-a' is defined in apps/app-a/release.yaml, but nothing applies that file (the "
@@ -214,28 +223,10 @@ def test_a_helm_release_dependency_whose_build_fails_is_named_with_the_reason(re
 
 
 def test_a_dependency_whose_kustomization_has_no_source_names_that_kustomization(repo, check_json):
-    """HelmRelease app-a's folder is the path of Kustomization app-b, whose sourceRef names a
+    """HelmRelease app-a's folder is the path of Kustomization app-a, whose sourceRef names a
     GitRepository nothing defines (HL107): kustomize-controller applies nothing of it. HL105 says
     that, not 'no kustomization lists it' (its folder's kustomization does)."""
-    app = KS.format(name="{n}", path="./apps/{n}", extra="  targetNamespace: ns-a\n")
-    files = {
-        "clusters/main/ks.yaml": INSTANCE + "---\n" + app.replace("{n}", "app-a") + "---\n" + app.replace("{n}", "app-b"),
-        "clusters/main/base.yaml": (
-            "apiVersion: v1\nkind: Namespace\nmetadata: {name: ns-a}\n---\napiVersion: source.toolkit.fluxcd.io/v1\n"
-            "kind: HelmRepository\nmetadata: {name: charts, namespace: flux-system}\nspec: {url: 'https://charts.example'}\n"
-        ),
-        "apps/app-a/kustomization.yaml": "resources: [release.yaml]\n",
-        "apps/app-a/release.yaml": RELEASE.format(name="app-a", extra=""),
-        "apps/app-b/kustomization.yaml": "resources: [release.yaml]\n",
-        "apps/app-b/release.yaml": RELEASE.format(name="app-b", extra="  dependsOn: [{name: app-a}]\n"),
-    }
-    files["clusters/main/ks.yaml"] = files["clusters/main/ks.yaml"].replace(
-        "name: app-a, namespace: flux-system}\nspec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n  targetNamespace: ns-a\n"
-        "  sourceRef: {kind: GitRepository, name: flux-system",
-        "name: app-a, namespace: flux-system}\nspec:\n  interval: 1h\n  path: ./apps/app-a\n  prune: true\n  targetNamespace: ns-a\n"
-        "  sourceRef: {kind: GitRepository, name: source-typo",
-    )
-    found = {f["rule"]: f for f in check_json(repo(files))[1]}
+    found = {f["rule"]: f for f in check_json(repo(_dependency_tree(app_a_source="source-typo")))[1]}
     assert "HL107" in found
     assert (found["HL105"]["message"], found["HL105"]["fix"]) == (
         "dependsOn HelmRelease 'ns-a/app-a' is defined in apps/app-a/release.yaml, which Kustomization flux-system/app-a "
