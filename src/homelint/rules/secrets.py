@@ -19,7 +19,7 @@ from homelint.core.regex import linear
 from homelint.core.substitution import resolve, scan_cached, substitution_disabled
 from homelint.core.wording import with_article
 from homelint.loading.safeio import printable
-from homelint.model.flux import Applied, remote_cluster
+from homelint.model.flux import Applied, FluxKS, remote_cluster
 from homelint.model.generators import data_files
 from homelint.model.graph import ANY_NAMESPACE, Edge, resolved_name
 from homelint.model.namerefs import Unrewritten, hashed_reference
@@ -438,10 +438,20 @@ def _never_substitutes(ctx: Context, obj: K8sObject) -> bool:
     defines: its build fails before substitution (a spec.path its source does not hold: HL103; a
     file kustomize cannot read: rules.common.unbuildable), or it is known to hold nothing Flux
     substitutes into (FluxModel.substitutes_nothing)."""
-    kss = [ks for ks in ctx.flux.kustomizations if ks.obj is obj]
+    by_obj: dict[int, list[FluxKS]] = ctx.repo.memo("rules.secrets.kustomizations-by-object", lambda: _by_object(ctx))
+    kss = by_obj.get(id(obj), [])
     return bool(kss) and all(
         (ks.local and not ks.path_exists) or unbuildable(ctx, ks) is not None or ctx.flux.substitutes_nothing(ks) for ks in kss
     )
+
+
+def _by_object(ctx: Context) -> dict[int, list[FluxKS]]:
+    """The Flux Kustomizations each repository object defines (one per cluster that applies it)."""
+    found: dict[int, list[FluxKS]] = {}
+    for ks in ctx.flux.kustomizations:
+        if ks.obj is not None:
+            found.setdefault(id(ks.obj), []).append(ks)
+    return found
 
 
 def _hashed_message(edge: Edge, who: str, word: str, name: str, ns: str, why: Unrewritten) -> tuple[str, str]:
