@@ -527,3 +527,24 @@ def test_two_objects_of_one_id_fail_the_build(check_json, repo):
     assert _rules(check_json, repo, files) == ["HL108"]
     del files["apps/two.yaml"]
     assert _rules(check_json, repo, files) == ["HL113"]  # the control: applied, into a namespace nothing creates
+
+
+@pytest.mark.parametrize("where", ["flux", "kustomization"])
+def test_an_inline_patch_kustomize_cannot_read_fails_the_build(check_json, repo, where):
+    """damacus: an inline patch whose text is not YAML ('unable to parse SM or JSON patch', HL114),
+    in the Flux Kustomization's spec.patches or a kustomization's patches: the build applies
+    nothing, so its ConfigMap in a namespace nothing creates is no HL113 of its own."""
+    bad = "  - target: {kind: ConfigMap}\n    patch: |\n      metadata:\n        labels: {a: b\n"
+    files = {
+        "clusters/main/flux.yaml": flux_root("apps", "./apps"),
+        "apps/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-b\n",
+        "apps/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-a\n  namespace: ns-a\n",
+        "apps/kustomization.yaml": "resources: [ns.yaml, cm.yaml]\n",
+    }
+    if where == "flux":
+        files["clusters/main/flux.yaml"] = flux_root(
+            "apps", "./apps", "  patches:\n" + "".join("  " + line + "\n" for line in bad.splitlines())
+        )
+    else:
+        files["apps/kustomization.yaml"] += "patches:\n" + bad
+    assert _rules(check_json, repo, files) == ["HL114"]

@@ -1756,7 +1756,9 @@ def test_long_bootstrap_and_patch_texts_are_read_in_linear_time(check_json, repo
     else:
         files[name] += "patches:\n  - target: {kind: Deployment}\n    patch: '" + "[" * 900_000 + "'\n"
     found = {f["rule"] for f in check_json(repo(files))[1]}
-    assert {"HL401", "HL113"} <= found and "HL000" not in found
+    # the JSON patch text is no JSON: kustomize fails app-a's build (HL114), which then applies nothing
+    expected = {"HL401", "HL114"} if name.endswith("kustomization.yaml") else {"HL401", "HL113"}
+    assert expected <= found and "HL000" not in found
 
 
 @pytest.mark.parametrize(

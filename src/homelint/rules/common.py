@@ -10,6 +10,7 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from homelint.core.model import Finding, K8sObject, dig, list_items
@@ -17,8 +18,8 @@ from homelint.core.scriptvars import expanded_lines, script_variables
 from homelint.core.wording import with_article
 from homelint.loading.discovery import NON_YAML_INPUT_NAMES, NON_YAML_INPUT_SUFFIXES
 from homelint.loading.safeio import printable
-from homelint.loading.yamlload import parse_bytes
-from homelint.model.flux import Applied, FluxKS, instance_patches_at, remote_cluster, unreadable_file_entry
+from homelint.loading.yamlload import ParsedFile, parse_bytes
+from homelint.model.flux import Applied, FluxKS, flux_patches, instance_patches_at, remote_cluster, unreadable_file_entry
 from homelint.model.graph import ANY_NAMESPACE, USE_EDGE, app_template_release, release_name, served_chart
 from homelint.model.helmvalues import substituted_text
 from homelint.model.kindschemas import SCHEMAS, enum_at, kustomize_version_error
@@ -607,7 +608,8 @@ def unbuildable(ctx: Context, ks: FluxKS) -> str | None:
     generator entry kustomize fails on (HL114: no object to merge into; HL002: a key twice), or
     the file of the first JSON6902 operation kustomize fails on (HL114, FluxKS.patch_failures),
     a resource file with a key twice in a mapping (HL002: "mapping key already defined"), or the
-    second of two objects of one resource id (HL108: "already registered id").
+    second of two objects of one resource id (HL108: "already registered id"), or an inline patch
+    text kustomize cannot read (HL114: "unable to parse SM or JSON patch").
     kustomize stops there: the build fails and nothing of it is applied. None when every file
     reads and every patch applies. A file only a configMapGenerator or secretGenerator reads is
     data, not parsed."""
@@ -655,6 +657,7 @@ def _own_failure(ctx: Context, ks: FluxKS) -> str | None:
         path for path in ks.files if path in resource_files and path not in kustomization_files and _duplicate_key(repo, path)
     ]  # HL002: kyaml decodes a resource with yaml.v3, which refuses it ('mapping key "x" already defined')
     broken += _duplicate_ids(ctx, ks)  # HL108: two objects of one resource id ('already registered id')
+    broken += _unparsable_patches(ctx, ks)  # HL114: 'unable to parse SM or JSON patch'
     broken += [
         kdirs[d].file for d in ks.dirs if d in kdirs and unreadable_file_entry(repo, kdirs[d], *UNREADABLE_FIELDS)
     ]  # HL101: a patch or replacement file that is not there or does not parse
@@ -723,6 +726,51 @@ def _duplicate_ids(ctx: Context, ks: FluxKS) -> list[str]:
         same = next((items for items in by_version.values() if len(items) > 1), None)
         if same is not None:
             return [same[1].obj.path]
+    return []
+
+
+@lru_cache(maxsize=512)
+def parsed_inline(text: str) -> ParsedFile:
+    """An inline patch's text, parsed (once per run: several checks read the same patches)."""
+    return parse_bytes("<patch>", text.encode())
+
+
+NOT_JSON = "starts with '[', so kustomize decodes it as JSON"
+
+
+def unparsable_patch(text: str) -> str | None:
+    """Why kustomize cannot read an inline patch text ('unable to parse SM or JSON patch'): the
+    first YAML syntax error in it (JSON is YAML); None when it parses, or holds template markers
+    something renders first."""
+    parsed = parsed_inline(text)
+    if parsed.templated:
+        return None
+    problem = next((p for p in parsed.problems if p.rule == "HL001"), None)
+    if problem is not None:
+        return f"line {problem.line} of the patch text: {problem.message}"
+    if text.startswith("["):  # kustomize's jsonPatchFromBytes: a text that starts with '[' is decoded as JSON
+        try:
+            json.loads(text)
+        except ValueError as error:
+            return f"{NOT_JSON}, which it is not ({str(error).split(':')[0]})"
+    return None
+
+
+def _unparsable_patches(ctx: Context, ks: FluxKS) -> list[str]:
+    """The file of the first inline patch text of the build kustomize cannot read (HL114): in a
+    kustomization's `patches:` or the Flux Kustomization's spec.patches."""
+    kdirs = ctx.repo.kustomize_dirs
+    for directory in sorted(ks.dirs):
+        kd = kdirs.get(directory)
+        if kd is None:
+            continue
+        items = kd.data.get("patches")
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and isinstance(item.get("patch"), str) and unparsable_patch(item["patch"]):
+                return [kd.file]
+    for _, text, source in flux_patches(ks):
+        if unparsable_patch(text):
+            return [source.path]
     return []
 
 

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
-import json
 import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from homelint.core.context import Context
@@ -36,7 +35,7 @@ from homelint.core.resources import schema
 from homelint.core.substitution import resolve, substitution_disabled, written_plain
 from homelint.core.wording import with_article
 from homelint.loading.safeio import printable
-from homelint.loading.yamlload import ParsedFile, parse_bytes
+from homelint.loading.yamlload import parse_bytes
 from homelint.model.flux import (
     BOOTSTRAP,
     FLUX_KS_GROUP,
@@ -59,6 +58,7 @@ from homelint.model.withheld import EXCLUDED, IF_NOT_PRESENT, any_in_metadata
 from homelint.rules.common import (
     CHART_SOURCE_KIND,
     MANIFEST_EXTENSIONS,
+    NOT_JSON,
     POST_BUILD,
     TARGET_NAMESPACE,
     WORKLOAD_GROUPS,
@@ -72,12 +72,14 @@ from homelint.rules.common import (
     manifest_objects,
     missing_entry,
     missing_entry_in,
+    parsed_inline,
     post_renderer_entries,
     spec_fix,
     string_maps,
     templated_value,
     unapplied_texts,
     unbuildable,
+    unparsable_patch,
 )
 from homelint.rules.controllers import instance_spec, instances_of
 from homelint.rules.fixing import each, fixes, quote_plain
@@ -837,37 +839,10 @@ def _patch_docs(
         text = raw.decode("utf-8", errors="replace")
     if text is None:
         return [], False, []
-    parsed = _parsed_inline(text)
+    parsed = parsed_inline(text)
     found = [(n, d) for n, d in enumerate(parsed.docs) if d is not None]
     sources = [dc_replace(inline, part=n) for n, _ in found] if inline is not None else []
     return [d for _, d in found], not parsed.problems, sources
-
-
-@lru_cache(maxsize=512)
-def _parsed_inline(text: str) -> ParsedFile:
-    """An inline patch's text, parsed (once per run: several checks read the same patches)."""
-    return parse_bytes("<patch>", text.encode())
-
-
-NOT_JSON = "starts with '[', so kustomize decodes it as JSON"
-
-
-def _unparsable(text: str) -> str | None:
-    """Why kustomize cannot read an inline patch text ('unable to parse SM or JSON patch'): the
-    first YAML syntax error in it (JSON is YAML); None when it parses, or holds template markers
-    something renders first."""
-    parsed = _parsed_inline(text)
-    if parsed.templated:
-        return None
-    problem = next((p for p in parsed.problems if p.rule == "HL001"), None)
-    if problem is not None:
-        return f"line {problem.line} of the patch text: {problem.message}"
-    if text.startswith("["):  # kustomize's jsonPatchFromBytes: a text that starts with '[' is decoded as JSON
-        try:
-            json.loads(text)
-        except ValueError as error:
-            return f"{NOT_JSON}, which it is not ({str(error).split(':')[0]})"
-    return None
 
 
 def patches_of(ctx: Context, kd: KustomizeDir) -> list[Patch]:
@@ -898,7 +873,7 @@ def kustomize_patches(ctx: Context, kd: KustomizeDir) -> list[Patch]:
             options = item.get("options")
             renames = isinstance(options, dict) and options.get("allowNameChange") is True
             text = item.get("patch")
-            broken = _unparsable(text) if isinstance(text, str) else None
+            broken = unparsable_patch(text) if isinstance(text, str) else None
             out.append(Patch((key, index), target, docs, ok, sources, allow_name_change=renames, unparsable=broken))
     items = data.get("patchesStrategicMerge")
     for index, item in enumerate(items if isinstance(items, list) else []):
@@ -929,7 +904,7 @@ def flux_patches(ctx: Context, ks: FluxKS) -> list[Patch]:
             target = item.get("target") if isinstance(item.get("target"), dict) else None
             inline = PatchSource(obj.path, obj.doc, ("spec", "patches", index, "patch"), True)
             docs, ok, sources = _patch_docs(ctx, item["patch"], None, inline)
-            out.append(Patch(("spec", "patches", index), target, docs, ok, sources, unparsable=_unparsable(item["patch"])))
+            out.append(Patch(("spec", "patches", index), target, docs, ok, sources, unparsable=unparsable_patch(item["patch"])))
     for index, item in enumerate(applied if isinstance(applied, list) else []):
         if obj is None or item in own or not isinstance(item, dict) or not isinstance(item.get("patch"), str):
             continue
@@ -937,7 +912,7 @@ def flux_patches(ctx: Context, ks: FluxKS) -> list[Patch]:
         # where the model keeps an injected patch's outcomes (model.flux.flux_patches)
         inline = PatchSource(obj.path, obj.doc, ("metadata", "name"), True)
         docs, ok, sources = _patch_docs(ctx, item["patch"], None, inline)
-        out.append(Patch(("injected", index), target, docs, ok, sources, unparsable=_unparsable(item["patch"])))
+        out.append(Patch(("injected", index), target, docs, ok, sources, unparsable=unparsable_patch(item["patch"])))
     return out
 
 
@@ -1393,7 +1368,7 @@ def _failing_instance_patches(ctx: Context) -> Iterator[Finding]:
             target = item.get("target") if isinstance(item.get("target"), dict) else None
             inline = PatchSource(obj.path, obj.doc, (*where, "patch"), True)
             docs, ok, sources = _patch_docs(ctx, item["patch"], None, inline)
-            patch = Patch(where, target, docs, ok, sources, unparsable=_unparsable(item["patch"]))
+            patch = Patch(where, target, docs, ok, sources, unparsable=unparsable_patch(item["patch"]))
             label = f"{obj.kind} {obj.namespace + '/' if obj.namespace else ''}{obj.name}"
             verdict = _judge(ctx, patch, BuildView(True, iter(()), False), f"the kustomize patches of {label}")
             if verdict is not None:
