@@ -136,6 +136,7 @@ def _unproduced(ctx: Context, rule: str, kind: str, external: list[str]) -> Iter
                     made_by_chart(releases, ns, name, word, own)
                     or _in_values(ctx, "", word, ns, name, own)
                     or _named_by_operator(ctx, word, ns, name)
+                    or (_shipped_by_chart(releases, ns, word, own) if "chart-shipped" in ref.flags else None)
                 )
             unrewritten = hashed_reference(ctx.repo, edge, generated) if generated else None
             renamed = None if unrewritten is not None else affixed_away(ctx, edge, word, ns, name)
@@ -442,6 +443,20 @@ def _never_substitutes(ctx: Context, obj: K8sObject) -> bool:
     kss = by_obj.get(id(obj), [])
     return bool(kss) and all(
         (ks.local and not ks.path_exists) or unbuildable(ctx, ks) is not None or ctx.flux.substitutes_nothing(ks) for ks in kss
+    )
+
+
+def _shipped_by_chart(releases: dict[str, list[Any]], namespace: str, word: str, skip: frozenset[str]) -> str | None:
+    """Why a chart may ship what a `chart-shipped` reference names (a Grafana dashboard ConfigMap a
+    chart brings with the software it is for, under a name of its own): a release installed in
+    that namespace. None when there is none."""
+    found = [release for release in sorted(releases.get(namespace, [])) if release.owner not in skip]
+    if not found:
+        return None
+    charts = ", ".join(f"{r.chart} (release {r.name})" for r in found[:3]) + (" and more" if len(found) > 3 else "")
+    return (
+        f"a chart installed in that namespace may ship it ({charts}: charts bring dashboards under names of their "
+        f"own); if one does, list it in {word.lower()}s.external"
     )
 
 
