@@ -7,6 +7,8 @@ generator key rules were checked with `kubectl kustomize` (kustomize v5.8.1).
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import flux_ks
 
 APP = "kubernetes/apps/default/echo/app"
@@ -157,6 +159,36 @@ def test_an_external_secret_writing_the_secret_makes_its_keys_unknown(check_json
         "helmrelease.yaml": release(SECRET_VALUES),
     }
     assert hl406(check_json, repo, files) == []
+
+
+@pytest.mark.parametrize(
+    ("target", "extra", "found"),
+    [
+        ("{name: echo-secret}", "", ["values.yaml"]),  # data only: its keys are the secretKeys
+        ("{name: echo-secret, creationPolicy: Orphan}", "", ["values.yaml"]),
+        ("{name: echo-secret, template: {data: {values.yaml: x}}}", "", []),  # a template decides the keys
+        ("{name: echo-secret}", "  dataFrom:\n    - extract: {key: echo}\n", []),  # the provider's keys
+        ("{name: echo-secret, creationPolicy: Merge}", "", []),  # fills a Secret made elsewhere
+    ],
+    ids=["data-only", "orphan", "template", "data-from", "merge"],
+)
+def test_an_external_secret_that_writes_exactly_its_data_gives_its_secret_keys(check_json, repo, target, extra, found):
+    """mirceanton: External Secrets writes a Secret of each spec.data[].secretKey when nothing else
+    decides its keys; a valuesKey it lacks fails the release as for any Secret."""
+    external = (
+        "---\napiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: echo\nspec:\n"
+        f"  secretStoreRef: {{kind: ClusterSecretStore, name: store}}\n  target: {target}\n"
+        "  data:\n    - secretKey: config.yaml\n      remoteRef: {key: echo}\n" + extra
+    )
+    files = {
+        "kustomization.yaml": kustomization(resources=("externalsecret.yaml",)),
+        "externalsecret.yaml": external,
+        "helmrelease.yaml": release(SECRET_VALUES.replace("      valuesKey: config.yaml\n", "")),
+    }
+    reported = hl406(check_json, repo, files)
+    assert [f["message"].split("reads key '")[1].split("'")[0] for f in reported] == found
+    if found:
+        assert "written with the data[].secretKey entries of the ExternalSecret in" in reported[0]["message"]
 
 
 def test_an_env_file_gives_its_keys_unless_it_cannot_be_read(check_json, repo):

@@ -125,7 +125,7 @@ def template_missing_key(ctx: Context) -> Iterator[Finding]:
         template = dig(obj.data, TEMPLATE_AT[obj.kind])
         if not isinstance(template, dict) or template.get("engineVersion", "v2") != "v2":
             continue
-        keys = _data_keys(ctx, applied, dig(obj.data, SPEC_AT[obj.kind]))
+        keys = data_keys(ctx, applied, dig(obj.data, SPEC_AT[obj.kind]))
         if keys is None:
             continue
         installs = versions.for_object("external-secrets", obj)
@@ -143,7 +143,7 @@ def template_missing_key(ctx: Context) -> Iterator[Finding]:
             yield _missing_key(ctx, obj, where, label, missing, keys, installs)
 
 
-def _data_keys(ctx: Context, applied: Applied, spec: Any) -> list[str] | None:
+def data_keys(ctx: Context, applied: Applied, spec: Any) -> list[str] | None:
     """The keys of the data External Secrets fetches for a spec: each `data[].secretKey`, as Flux
     substitutes it. None when they are not all known: a `dataFrom` entry (its keys are the
     provider's), an entry without a readable secretKey, a variable whose value is not known."""

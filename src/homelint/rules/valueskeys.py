@@ -29,6 +29,7 @@ from homelint.model.namerefs import hashed_reference
 from homelint.model.refs import get
 from homelint.model.withheld import SSA, matching_pair
 from homelint.rules.common import close_matches, foreign_namespaces, listed_external, outside_flux
+from homelint.rules.esotemplates import data_keys
 from homelint.rules.registry import check
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ DEFAULT_VALUES_KEY = "values.yaml"  # fluxcd/pkg apis/meta ValuesReference.GetVa
 WORD = {"configmap": "ConfigMap", "secret": "Secret"}
 OWN_ROW = {"configmap": "configmap", "secret": "secret"}  # schemas/producers.yaml: the object itself
 SEALED_ROW = "sealed-secret"  # schemas/producers.yaml: a SealedSecret, whose keys are in clear
+EXTERNAL_SECRET_ROW = "external-secret"  # schemas/producers.yaml: an ExternalSecret (keys known when data-only)
 # kustomize-controller applies these without removing what others wrote (Merge), or not over an
 # object that exists (IfNotPresent): the cluster's object may hold keys the repository does not show
 KEEPS_OTHERS = ((SSA, "merge"), (SSA, "ifnotpresent"))
@@ -204,9 +206,10 @@ def _keys(ctx: Context, produced: Produced, node: RefNode, edge: Edge, kind: str
         if applied.ks is None or _scope(ctx, applied) != scope:
             continue
         sealed = kind == "secret" and made["row"] == SEALED_ROW and applied.obj.kind == "SealedSecret"
-        if not sealed and (made["row"] != OWN_ROW[kind] or applied.obj.kind != WORD[kind]):
+        external = kind == "secret" and made["row"] == EXTERNAL_SECRET_ROW and applied.obj.kind == "ExternalSecret"
+        if not sealed and not external and (made["row"] != OWN_ROW[kind] or applied.obj.kind != WORD[kind]):
             return None  # made by an operator, a chart, an ExternalSecret ...: keys unknown
-        if generated is None and applied.name != name:
+        if generated is None and not external and applied.name != name:
             continue  # a renamed object still answers to its written name in the graph: not on the cluster
         makers.append(applied)
     if generated is not None and any(a.ks is referrer.ks for a in makers):
@@ -222,7 +225,10 @@ def _keys(ctx: Context, produced: Produced, node: RefNode, edge: Edge, kind: str
         data |= found[0]
         binary |= found[1]
     paths = sorted({a.obj.path for a in makers})
-    made_by = "generated in" if all(a.obj.anchor is not None for a in makers) else "defined in"
+    if all(a.obj.kind == "ExternalSecret" for a in makers):
+        made_by = "written with the data[].secretKey entries of the ExternalSecret in"
+    else:
+        made_by = "generated in" if all(a.obj.anchor is not None for a in makers) else "defined in"
     return data, binary - data, f"{made_by} {', '.join(paths)}"
 
 
@@ -237,6 +243,8 @@ def _object_keys(ctx: Context, applied: Applied) -> tuple[set[str], set[str]] | 
         return None
     if obj.kind == "SealedSecret":
         return _sealed_keys(ctx, applied)
+    if obj.kind == "ExternalSecret":
+        return _external_secret_keys(ctx, applied)
     sections = ("data", "stringData") if obj.kind == "Secret" else ("data", "binaryData")
     found: list[set[str]] = [set(), set()]
     for index, section in enumerate(sections):
@@ -252,6 +260,22 @@ def _object_keys(ctx: Context, applied: Applied) -> tuple[set[str], set[str]] | 
                 return None  # a variable Flux substitutes in the key name that cannot be read here
             found[0 if obj.kind == "Secret" else index].add(resolved)
     return found[0], found[1]
+
+
+def _external_secret_keys(ctx: Context, applied: Applied) -> tuple[set[str], set[str]] | None:
+    """The keys of the Secret an ExternalSecret writes when it writes exactly what it fetches: each
+    spec.data[].secretKey (esotemplates.data_keys), with no dataFrom, no target.template (its data
+    or templateFrom decide the keys) and no target.manifest, and a creationPolicy that makes the
+    Secret (Owner, the default, or Orphan; Merge fills one made elsewhere, None makes none). None
+    otherwise."""
+    spec = applied.obj.spec
+    target = spec.get("target", {})
+    if not isinstance(target, dict) or target.get("template") is not None or target.get("manifest") is not None:
+        return None
+    if target.get("creationPolicy", "Owner") not in ("Owner", "Orphan"):
+        return None
+    keys = data_keys(ctx, applied, spec)
+    return (set(keys), set()) if keys is not None else None
 
 
 def _sealed_keys(ctx: Context, applied: Applied) -> tuple[set[str], set[str]] | None:
