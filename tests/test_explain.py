@@ -148,6 +148,19 @@ def test_a_file_every_source_leaves_out_names_the_ignore_rules(tmp_path, monkeyp
     ) in text
 
 
+def test_a_file_of_a_listed_component_without_kustomization_names_the_failing_build(tmp_path, monkeypatch):
+    """mirceanton: a Flux Kustomization lists a folder in spec.components that has no
+    kustomization file (HL101): explain names that, not 'no Flux Kustomization builds it'."""
+    root = make_repo(tmp_path)
+    ks = root / "kubernetes/apps/demo/ks.yaml"
+    ks.write_text(ks.read_text().replace("spec:\n", "spec:\n  components:\n    - ../../../components/comp-a\n", 1))
+    (root / "kubernetes/components/comp-a").mkdir(parents=True)
+    (root / "kubernetes/components/comp-a/cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-b\n")
+    monkeypatch.chdir(root)
+    text = run(root, "kubernetes/components/comp-a/cm.yaml")
+    assert "lists kubernetes/components/comp-a/ in spec.components, but that folder has no kustomization file" in text
+
+
 def test_an_object_the_build_holds_but_flux_never_applies_says_why(tmp_path, monkeypatch):
     root = make_repo(tmp_path)
     local = "  annotations:\n    config.kubernetes.io/local-config: 'true'\n"

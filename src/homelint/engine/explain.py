@@ -449,6 +449,25 @@ def _refused_over(repo: Any, folder: str) -> str | None:
 MAX_LINK_DEPTH = 8  # kustomizations listed from above followed up, at most
 
 
+def _component_without_kustomization(repo: Any, folder: str) -> str | None:
+    """Why a file in (or below) a folder a Flux Kustomization lists in spec.components is not
+    applied when that folder has no kustomization file: Flux fails the build (HL101)."""
+    for ks in repo.flux.kustomizations if repo.flux is not None else []:
+        listed = ks.spec.get("components")
+        if ks.obj is None or ks.path is None or not isinstance(listed, list):
+            continue
+        for entry in listed:
+            if not isinstance(entry, str) or "://" in entry or entry.startswith("/"):
+                continue
+            target = join(ks.path, entry)
+            if target and inside(folder, target) and target not in repo.kustomize_dirs:
+                return (
+                    f"{ks.label} lists {target}/ in spec.components, but that folder has no kustomization file "
+                    "(a Component's): Flux fails that build (HL101), so nothing of it is applied"
+                )
+    return None
+
+
 def _missing_link(repo: Any, path: str, depth: int = 0) -> str:
     flux = repo.flux
     folder = posixpath.dirname(path)
@@ -461,6 +480,9 @@ def _missing_link(repo: Any, path: str, depth: int = 0) -> str:
             f"the file is a patch that {by} lists under patches: kustomize applies it to the objects its target "
             "selects, never as an object of its own"
         )
+    component = _component_without_kustomization(repo, folder)
+    if component is not None:
+        return component
     left_out = flux.left_out_by_sources(path) if flux is not None else []
     if left_out:
         sources = ", ".join(sorted({str(art.ref) for art in left_out}))
