@@ -150,7 +150,7 @@ def test_a_file_every_source_leaves_out_names_the_ignore_rules(tmp_path, monkeyp
 
 def test_a_file_of_a_listed_component_without_kustomization_names_the_failing_build(tmp_path, monkeypatch):
     """mirceanton: a Flux Kustomization lists a folder in spec.components that has no
-    kustomization file (HL101): explain names that, not 'no Flux Kustomization builds it'."""
+    kustomization file: explain names that, not 'no Flux Kustomization builds it'."""
     root = make_repo(tmp_path)
     ks = root / "kubernetes/apps/demo/ks.yaml"
     ks.write_text(ks.read_text().replace("spec:\n", "spec:\n  components:\n    - ../../../components/comp-a\n", 1))

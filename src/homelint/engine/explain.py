@@ -451,7 +451,7 @@ MAX_LINK_DEPTH = 8  # kustomizations listed from above followed up, at most
 
 def _component_without_kustomization(repo: Any, folder: str) -> str | None:
     """Why a file in (or below) a folder a Flux Kustomization lists in spec.components is not
-    applied when that folder has no kustomization file: Flux fails the build (HL101)."""
+    applied when that folder has no kustomization file: Flux fails the build."""
     for ks in repo.flux.kustomizations if repo.flux is not None else []:
         listed = ks.spec.get("components")
         if ks.obj is None or ks.path is None or not isinstance(listed, list):
@@ -463,7 +463,7 @@ def _component_without_kustomization(repo: Any, folder: str) -> str | None:
             if target and inside(folder, target) and target not in repo.kustomize_dirs:
                 return (
                     f"{ks.label} lists {target}/ in spec.components, but that folder has no kustomization file "
-                    "(a Component's): Flux fails that build (HL101), so nothing of it is applied"
+                    "(a Component's): Flux fails that build, so nothing of it is applied"
                 )
     return None
 
