@@ -3732,18 +3732,25 @@ def flux_patches(ks: FluxKS) -> tuple[tuple[str, str, PatchSource], ...]:
     `spec.patches` (the generator appends them to the `patches:` of the kustomization it builds:
     FluxEdits). A patch a parent injected is shown at the Kustomization."""
     patches = ks.spec.get("patches")
-    own = ks.obj.spec.get("patches") if ks.obj is not None else None
-    own_list: list[Any] = own if isinstance(own, list) else []
     out: list[tuple[str, str, PatchSource]] = []
     for index, patch in enumerate(patches if isinstance(patches, list) else []):
         if not isinstance(patch, dict) or not isinstance(patch.get("patch"), str) or ks.obj is None:
             continue
-        mine = index < len(own_list) and isinstance(own_list[index], dict) and own_list[index].get("patch") == patch["patch"]
-        at: tuple[str | int, ...] = ("spec", "patches", index, "patch") if mine else ("metadata", "name")
+        at: tuple[str | int, ...] = ("spec", "patches", index, "patch") if own_patch(ks, index) else ("metadata", "name")
         target = patch.get("target")
         key = json.dumps(target, sort_keys=True, default=str) if target is not None else ""
         out.append((key, patch["patch"], PatchSource(ks.obj.path, ks.obj.doc, at, True)))
     return tuple(out)
+
+
+def own_patch(ks: FluxKS, index: int) -> bool:
+    """Whether entry `index` of the Kustomization's applied spec.patches is the one its own file
+    writes there (the same patch text), not one a parent's patch added."""
+    patches, own = ks.spec.get("patches"), ks.obj.spec.get("patches") if ks.obj is not None else None
+    if not isinstance(patches, list) or not isinstance(own, list) or index >= min(len(patches), len(own)):
+        return False
+    entry, written = patches[index], own[index]
+    return isinstance(entry, dict) and isinstance(written, dict) and written.get("patch") == entry.get("patch")
 
 
 def _skipped_list(skipped: dict[SourceRef, int]) -> str:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from homelint.core.context import Context
 from homelint.core.model import Finding, K8sObject, dig
 from homelint.loading.safeio import printable
-from homelint.model.flux import Applied, patch_documents
+from homelint.model.flux import Applied, own_patch, patch_documents
 from homelint.model.patches import find_origin
 from homelint.model.refs import get
 from homelint.model.targets import parse_failure
@@ -107,13 +107,12 @@ def _injected_index(ctx: Context, applied: Applied, origin: Any, keys: tuple[Any
 def _added_patches(ks: Any) -> list[tuple[int, dict[str, Any]]]:
     """(index, body) of each spec.patches entry of `ks` that a parent's patch added (not its own),
     a strategic-merge patch for many objects (a target that names no single object)."""
-    patches, own = ks.spec.get("patches"), ks.obj.spec.get("patches") if ks.obj is not None else None
-    own_list: list[Any] = own if isinstance(own, list) else []
+    patches = ks.spec.get("patches")
     out: list[tuple[int, dict[str, Any]]] = []
     for index, entry in enumerate(patches if isinstance(patches, list) else []):
         if not isinstance(entry, dict) or not isinstance(entry.get("patch"), str):
             continue
-        if index < len(own_list) and isinstance(own_list[index], dict) and own_list[index].get("patch") == entry["patch"]:
+        if own_patch(ks, index):
             continue  # its own entry: located in its file
         target = entry.get("target")
         name = target.get("name") if isinstance(target, dict) else None
