@@ -29,7 +29,7 @@ from homelint.model.kustomize import inside, join
 from homelint.model.repo import template_inputs
 from homelint.model.targets import target_matches
 from homelint.model.variables import variables_of
-from homelint.rules.common import run_by_script, templated_objects, unbuildable
+from homelint.rules.common import run_by_script, spec_components_of, templated_objects, unbuildable
 from homelint.rules.templated import TEMPLATE_SUFFIXES
 
 
@@ -451,14 +451,12 @@ MAX_LINK_DEPTH = 8  # kustomizations listed from above followed up, at most
 
 def _component_without_kustomization(repo: Any, folder: str) -> str | None:
     """Why a file in (or below) a folder a Flux Kustomization lists in spec.components is not
-    applied when that folder has no kustomization file: Flux fails the build."""
+    applied when that folder has no kustomization file: Flux fails the build (unless the
+    Kustomization sets ignoreMissingComponents)."""
     for ks in repo.flux.kustomizations if repo.flux is not None else []:
-        listed = ks.spec.get("components")
-        if ks.obj is None or ks.path is None or not isinstance(listed, list):
+        if ks.obj is None or ks.path is None or ks.spec.get("ignoreMissingComponents"):
             continue
-        for entry in listed:
-            if not isinstance(entry, str) or "://" in entry or entry.startswith("/"):
-                continue
+        for entry in spec_components_of(ks):
             target = join(ks.path, entry)
             if target and inside(folder, target) and target not in repo.kustomize_dirs:
                 return (

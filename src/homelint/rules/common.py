@@ -297,7 +297,7 @@ def missing_entry(ctx: Context, ks: FluxKS) -> str | None:
 def _missing_entry(ctx: Context, ks: FluxKS) -> str | None:
     kdirs = ctx.repo.kustomize_dirs
     if not ks.spec.get("ignoreMissingComponents") and ks.path is not None:
-        for comp in _spec_components(ks):
+        for comp in spec_components_of(ks):
             if join(ks.path, comp) not in kdirs:
                 return ks.obj.path if ks.obj is not None else ks.path  # Flux fails the build on a missing component
     return missing_entry_in(ctx, ks.dirs)
@@ -399,7 +399,7 @@ def listed_beside_missing(ctx: Context, build: FluxKS | None, path: str) -> bool
         return True  # the kustomization at spec.path (Flux's spec.components, or Flux's own): above every file of the build
     kdirs = ctx.repo.kustomize_dirs
     holding = _holding(ctx, build, path)
-    spec_components = [join(build.path, c) for c in _spec_components(build)] if build.path is not None else []
+    spec_components = [join(build.path, c) for c in spec_components_of(build)] if build.path is not None else []
     return any(_lists_broken(ctx, kdirs[d]) for d in holding) or any(
         _lists_broken(ctx, kdirs[d])
         for d in _components_below(
@@ -414,7 +414,7 @@ def _lists_broken(ctx: Context, kd: KustomizeDir) -> bool:
     return _lists_missing(ctx, kd) or _lists_missing_patch(ctx, kd) or _lists_unparseable(ctx, kd)
 
 
-def _spec_components(build: FluxKS) -> list[str]:
+def spec_components_of(build: FluxKS) -> list[str]:
     """The local folders of a Flux Kustomization's spec.components, as written (relative to spec.path)."""
     comps = build.spec.get("components")
     return [c for c in comps if isinstance(c, str) and not is_remote(c)] if isinstance(comps, list) else []
